@@ -1,0 +1,77 @@
+package io.strata.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Encodes event records to their JSON {@code data} (snake_case fields, ISO-8601 times) and decodes
+ * stored data back, applying upcasters first. Unknown fields are ignored on read so that adding a
+ * field to a schema stays backward compatible.
+ */
+public final class EventCodec {
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .addModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+          .build();
+
+  private final Map<String, Upcaster> upcasters;
+
+  public EventCodec() {
+    this(List.of());
+  }
+
+  public EventCodec(List<Upcaster> upcasters) {
+    this.upcasters =
+        upcasters.stream().collect(Collectors.toMap(Upcaster::fromType, Function.identity()));
+  }
+
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  public JsonNode encode(StrataEvent event) {
+    return MAPPER.valueToTree(event);
+  }
+
+  public String encodeToString(StrataEvent event) {
+    try {
+      return MAPPER.writeValueAsString(event);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("event cannot be encoded: " + event, e);
+    }
+  }
+
+  /** Decodes stored data of {@code type}, upcasting old versions to the current record. */
+  public StrataEvent decode(String type, JsonNode data) {
+    String current = type;
+    JsonNode node = data;
+    Upcaster upcaster;
+    while ((upcaster = upcasters.get(current)) != null) {
+      node = upcaster.upcast(node);
+      current = upcaster.toType();
+    }
+    final String resolved = current;
+    EventType eventType =
+        EventType.ofType(resolved)
+            .orElseThrow(() -> new IllegalArgumentException("unknown event type " + resolved));
+    try {
+      return MAPPER.treeToValue(node, eventType.javaType());
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("stored event of type " + type + " is unreadable", e);
+    }
+  }
+}

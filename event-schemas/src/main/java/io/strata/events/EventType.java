@@ -1,0 +1,66 @@
+package io.strata.events;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The registry of event types: each record class, its CloudEvents {@code type} ({@code
+ * io.strata.<event>.v<N>}) and the JSON Schema resource that describes its {@code data}. A published
+ * type never changes; a new shape is a new version plus an {@link Upcaster}.
+ */
+public enum EventType {
+  REPOSITORY_CREATED(RepositoryCreated.class, "repository.created", 1),
+  REPOSITORY_DELETED(RepositoryDeleted.class, "repository.deleted", 1),
+  BRANCH_CREATED(BranchCreated.class, "branch.created", 1),
+  BRANCH_DELETED(BranchDeleted.class, "branch.deleted", 1),
+  BRANCH_PROTECTION_CHANGED(BranchProtectionChanged.class, "branch.protection_changed", 1),
+  COMMIT_CREATED(CommitCreated.class, "commit.created", 1),
+  TAG_CREATED(TagCreated.class, "tag.created", 1),
+  TAG_DELETED(TagDeleted.class, "tag.deleted", 1);
+
+  public static final String PREFIX = "io.strata.";
+
+  private static final Map<Class<?>, EventType> BY_CLASS =
+      Arrays.stream(values()).collect(Collectors.toMap(t -> t.javaType, Function.identity()));
+  private static final Map<String, EventType> BY_TYPE =
+      Arrays.stream(values()).collect(Collectors.toMap(EventType::type, Function.identity()));
+
+  private final Class<? extends StrataEvent> javaType;
+  private final String name;
+  private final int version;
+
+  EventType(Class<? extends StrataEvent> javaType, String name, int version) {
+    this.javaType = javaType;
+    this.name = name;
+    this.version = version;
+  }
+
+  public Class<? extends StrataEvent> javaType() {
+    return javaType;
+  }
+
+  public int version() {
+    return version;
+  }
+
+  /** The CloudEvents {@code type}, e.g. {@code io.strata.branch.created.v1}. */
+  public String type() {
+    return PREFIX + name + ".v" + version;
+  }
+
+  /** Classpath resource of the JSON Schema for this type's {@code data}. */
+  public String schemaResource() {
+    return "schemas/" + type() + ".json";
+  }
+
+  public static EventType of(StrataEvent event) {
+    return BY_CLASS.get(event.getClass());
+  }
+
+  public static Optional<EventType> ofType(String type) {
+    return Optional.ofNullable(BY_TYPE.get(type));
+  }
+}

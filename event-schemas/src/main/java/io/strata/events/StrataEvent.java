@@ -1,0 +1,19 @@
+package io.strata.events;
+
+/**
+ * Every event Strata appends to a repository's stream. Events are facts, named in the past tense; each
+ * type has a JSON Schema under {@code schemas/} named after its CloudEvents {@code type}.
+ */
+public sealed interface StrataEvent
+    permits RepositoryCreated,
+        RepositoryDeleted,
+        BranchCreated,
+        BranchDeleted,
+        BranchProtectionChanged,
+        CommitCreated,
+        TagCreated,
+        TagDeleted {
+
+  /** The CloudEvents {@code subject}: what inside the repository the event is about. */
+  String subject();
+}

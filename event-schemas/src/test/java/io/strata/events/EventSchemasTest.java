@@ -1,0 +1,129 @@
+package io.strata.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.jackson.JsonFormat;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class EventSchemasTest {
+  private static final JsonSchemaFactory FACTORY =
+      JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+  private static final SchemaValidatorsConfig CONFIG =
+      SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+  private final EventCodec codec = new EventCodec();
+
+  private static JsonSchema schema(String resource) {
+    InputStream in = EventSchemasTest.class.getClassLoader().getResourceAsStream(resource);
+    assertThat(in).as("schema resource %s", resource).isNotNull();
+    return FACTORY.getSchema(in, CONFIG);
+  }
+
+  @Test
+  void everySampleValidatesAgainstItsSchemaAndRoundTrips() {
+    for (StrataEvent event : SampleEvents.all()) {
+      EventType type = EventType.of(event);
+      JsonNode data = codec.encode(event);
+      Set<ValidationMessage> errors = schema(type.schemaResource()).validate(data);
+      assertThat(errors).as("%s as %s", data, type.type()).isEmpty();
+      assertThat(codec.decode(type.type(), data)).isEqualTo(event);
+    }
+  }
+
+  @Test
+  void samplesCoverEveryEventType() {
+    Set<EventType> produced =
+        SampleEvents.all().stream().map(EventType::of).collect(Collectors.toSet());
+    assertThat(produced).containsExactlyInAnyOrderElementsOf(EnumSet.allOf(EventType.class));
+  }
+
+  @Test
+  void everyTypeHasASchemaFileAndEverySchemaFileAType() throws IOException {
+    Path dir = Path.of("src/main/resources/schemas");
+    Set<String> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+    Set<String> expected =
+        Arrays.stream(EventType.values())
+            .map(t -> t.type() + ".json")
+            .collect(Collectors.toSet());
+    expected.add("envelope.v1.json");
+    assertThat(files).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void schemasRejectWhatTheContractForbids() {
+    StrataEvent commit = SampleEvents.all().get(8);
+    ObjectNode data = (ObjectNode) codec.encode(commit);
+    JsonSchema commitSchema = schema(EventType.COMMIT_CREATED.schemaResource());
+
+    ObjectNode missingAuthor = data.deepCopy();
+    missingAuthor.remove("author");
+    assertThat(commitSchema.validate(missingAuthor)).isNotEmpty();
+
+    ObjectNode badParent = data.deepCopy();
+    badParent.putArray("parents").add("not-a-commit-id");
+    assertThat(commitSchema.validate(badParent)).isNotEmpty();
+
+    ObjectNode extraField = data.deepCopy();
+    extraField.put("rows", "payloads never travel in events");
+    assertThat(commitSchema.validate(extraField)).isNotEmpty();
+
+    ObjectNode badTime = data.deepCopy();
+    badTime.put("created_at", "yesterday");
+    assertThat(commitSchema.validate(badTime)).isNotEmpty();
+  }
+
+  @Test
+  void envelopeIsAValidCloudEventWithStrataExtensions() throws IOException {
+    JsonSchema envelopeSchema = schema("schemas/envelope.v1.json");
+    EventFormat format = new JsonFormat();
+    long position = 1;
+    for (StrataEvent event : SampleEvents.all()) {
+      EventType type = EventType.of(event);
+      EventEnvelope envelope =
+          new EventEnvelope(
+              UUID.randomUUID(), EventEnvelope.sourceOf("warehouse"), type.type(),
+              event.subject(), SampleEvents.T0, "warehouse", position, position,
+              "ada@example.com", "corr-1", position > 1 ? "cause-1" : null, codec.encode(event));
+      byte[] json = format.serialize(envelope.toCloudEvent());
+      JsonNode node = EventCodec.mapper().readTree(json);
+      assertThat(envelopeSchema.validate(node)).as("%s", node).isEmpty();
+      assertThat(schema(type.schemaResource()).validate(node.get("data"))).isEmpty();
+      assertThat(node.get("streamversion").asLong()).isEqualTo(position);
+      assertThat(format.deserialize(json).getExtension("repository")).isEqualTo("warehouse");
+      position++;
+    }
+  }
+
+  @Test
+  void commitIdIsTheHashOfItsContent() {
+    String a = CommitIds.of(java.util.List.of(), CommitIds.EMPTY_TREE, SampleEvents.ADA, SampleEvents.T0, "m");
+    String b = CommitIds.of(java.util.List.of(), CommitIds.EMPTY_TREE, SampleEvents.ADA, SampleEvents.T0, "m");
+    String c = CommitIds.of(java.util.List.of(), CommitIds.EMPTY_TREE, SampleEvents.ADA, SampleEvents.T0, "n");
+    assertThat(a).isEqualTo(b).hasSize(64).matches("[0-9a-f]{64}");
+    assertThat(c).isNotEqualTo(a);
+    // nanoseconds beyond what PostgreSQL stores do not change the id
+    assertThat(CommitIds.of(java.util.List.of(), CommitIds.EMPTY_TREE, SampleEvents.ADA,
+            SampleEvents.T0.plusNanos(7), "m"))
+        .isEqualTo(a);
+  }
+}

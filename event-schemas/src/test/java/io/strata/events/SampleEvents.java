@@ -1,0 +1,35 @@
+package io.strata.events;
+
+import java.time.Instant;
+import java.util.List;
+
+/** One realistic instance of every event type, with optional fields both set and unset. */
+final class SampleEvents {
+  static final Author ADA = new Author("Ada Lovelace", "ada@example.com");
+  static final Instant T0 = Instant.parse("2026-11-20T10:15:30.123456Z");
+
+  private SampleEvents() {}
+
+  static List<StrataEvent> all() {
+    String root = CommitIds.of(List.of(), CommitIds.EMPTY_TREE, ADA, T0, "Initial commit");
+    String second = CommitIds.of(List.of(root), CommitIds.EMPTY_TREE, ADA, T0.plusSeconds(1), "x");
+    return List.of(
+        new RepositoryCreated("warehouse", "Sales data", "main"),
+        new RepositoryCreated("w2", null, "trunk"),
+        new RepositoryDeleted("warehouse", true),
+        new BranchCreated("main", root, null, false),
+        new BranchCreated("feature/x", root, "main~1", true),
+        new BranchDeleted("feature/x", second, false),
+        new BranchProtectionChanged("main", true),
+        new CommitCreated(
+            root, null, List.of(), CommitIds.EMPTY_TREE, "Initial commit", ADA, T0,
+            CommitStats.EMPTY, List.of()),
+        new CommitCreated(
+            second, "main", List.of(root), CommitIds.EMPTY_TREE, "x", ADA, T0.plusSeconds(1),
+            new CommitStats(1, 3, 2, 1),
+            List.of(new TableChange("users", CommitIds.sha256Hex("rows"), 3, 2, 1))),
+        new TagCreated("v1.0", second, "first release", ADA),
+        new TagCreated("v0", root, null, ADA),
+        new TagDeleted("v0", root));
+  }
+}
