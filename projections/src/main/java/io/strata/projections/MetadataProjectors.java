@@ -1,0 +1,18 @@
+package io.strata.projections;
+
+import io.strata.projections.graph.CommitGraphProjector;
+import io.strata.projections.refs.BranchHeadsProjector;
+import io.strata.projections.refs.RepositoriesProjector;
+import io.strata.projections.refs.TagsProjector;
+import io.strata.projections.runtime.Projector;
+import java.util.List;
+
+/** The projectors of the metadata database, run as one group (one transaction per batch). */
+public final class MetadataProjectors {
+  private MetadataProjectors() {}
+
+  public static List<Projector> all() {
+    return List.of(
+        new RepositoriesProjector(), new BranchHeadsProjector(), new CommitGraphProjector(), new TagsProjector());
+  }
+}

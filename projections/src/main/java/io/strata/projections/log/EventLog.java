@@ -1,0 +1,230 @@
+package io.strata.projections.log;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.EventType;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The event log on PostgreSQL: one stream per repository, gapless versions per stream, a global
+ * position per event.
+ *
+ * <p><b>Why feed readers never skip a late commit.</b> Readers (projectors, relays) follow each
+ * stream by its version, not by the global position: an append bumps {@code streams.version} and
+ * inserts the events in one transaction, and appends to one stream are serialised by that row's
+ * compare-and-set, so when a reader sees version {@code v} every version up to {@code v} is already
+ * visible. The global position is an identity column and may commit out of order under concurrency;
+ * it names an event (for {@code X-Strata-Min-Position} and feeds) but nothing polls by it. We chose
+ * this over Emmett's {@code xid8}/{@code pg_snapshot_xmin} rule because that rule holds every reader
+ * back behind <em>any</em> long write transaction in the cluster — including users' own ETL on
+ * tracked tables in the same PostgreSQL — while per-stream versions only wait for appends to the same
+ * repository.
+ */
+public final class EventLog {
+  private final Pool pool;
+  private final EventCodec codec;
+
+  public EventLog(Pool pool, EventCodec codec) {
+    this.pool = pool;
+    this.codec = codec;
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /**
+   * Appends {@code events} to {@code streamId}, which must be at {@code expectedVersion} (0 = the
+   * stream does not exist yet), and stores the idempotency records in the same transaction.
+   *
+   * @throws ExpectedVersionConflict (as the Uni's failure) when the stream moved
+   * @throws IdempotencyKeyTaken when a record's key was stored concurrently
+   */
+  public Uni<AppendResult> append(
+      String streamId, long expectedVersion, List<NewEvent> events, List<IdempotencyRecord> keys) {
+    if (events.isEmpty()) {
+      throw new IllegalArgumentException("nothing to append");
+    }
+    return pool.withTransaction(tx -> append(tx, streamId, expectedVersion, events, keys));
+  }
+
+  public Uni<AppendResult> append(
+      SqlConnection tx, String streamId, long expectedVersion, List<NewEvent> events,
+      List<IdempotencyRecord> keys) {
+    long newVersion = expectedVersion + events.size();
+    Uni<RowSet<Row>> claim =
+        expectedVersion == 0
+            ? tx.preparedQuery(EventLogSql.CREATE_STREAM).execute(Tuple.of(streamId, newVersion))
+            : tx.preparedQuery(EventLogSql.ADVANCE_STREAM)
+                .execute(Tuple.of(streamId, expectedVersion, newVersion));
+    return claim
+        .onItem().transformToUni(rows -> {
+          if (rows.rowCount() == 0) {
+            return Uni.createFrom().failure(new ExpectedVersionConflict(streamId, expectedVersion));
+          }
+          return insertEvents(tx, streamId, expectedVersion, events);
+        })
+        .call(positions -> insertKeys(tx, streamId, keys, positions))
+        .onItem().transform(positions -> new AppendResult(streamId, newVersion, positions));
+  }
+
+  private Uni<List<Long>> insertEvents(
+      SqlConnection tx, String streamId, long expectedVersion, List<NewEvent> events) {
+    List<Tuple> rows = new ArrayList<>(events.size());
+    long version = expectedVersion;
+    for (NewEvent e : events) {
+      version++;
+      rows.add(
+          Tuple.from(
+              new Object[] {
+                streamId, version, e.id(), EventType.of(e.event()).type(), e.event().subject(),
+                e.time().atOffset(ZoneOffset.UTC), e.actor(), e.correlationId(), e.causationId(),
+                codec.encodeToString(e.event())
+              }));
+    }
+    return tx.preparedQuery(EventLogSql.INSERT_EVENT)
+        .executeBatch(rows)
+        .onItem().transform(EventLog::positionsOf);
+  }
+
+  private static List<Long> positionsOf(RowSet<Row> batch) {
+    List<Long> positions = new ArrayList<>();
+    for (RowSet<Row> rs = batch; rs != null; rs = rs.next()) {
+      for (Row row : rs) {
+        positions.add(row.getLong(0));
+      }
+    }
+    return positions;
+  }
+
+  private Uni<Void> insertKeys(
+      SqlConnection tx, String streamId, List<IdempotencyRecord> keys, List<Long> positions) {
+    if (keys.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    long last = positions.get(positions.size() - 1);
+    List<Tuple> rows = new ArrayList<>();
+    for (IdempotencyRecord k : keys) {
+      rows.add(Tuple.of(k.key(), k.fingerprint(), streamId, k.status(), k.response(),
+          k.position() > 0 ? k.position() : last));
+    }
+    return tx.preparedQuery(EventLogSql.INSERT_IDEMPOTENCY)
+        .executeBatch(rows)
+        .onItem().transformToUni(batch -> {
+          int i = 0;
+          for (RowSet<Row> rs = batch; rs != null; rs = rs.next(), i++) {
+            if (rs.rowCount() == 0) {
+              return Uni.createFrom().failure(new IdempotencyKeyTaken(keys.get(i).key()));
+            }
+          }
+          return Uni.createFrom().voidItem();
+        });
+  }
+
+  public Uni<Optional<IdempotencyRecord>> findIdempotencyRecord(String key) {
+    return pool.preparedQuery(EventLogSql.FIND_IDEMPOTENCY)
+        .execute(Tuple.of(key))
+        .onItem().transform(rows -> {
+          var it = rows.iterator();
+          if (!it.hasNext()) {
+            return Optional.empty();
+          }
+          Row r = it.next();
+          return Optional.of(new IdempotencyRecord(
+              key, r.getString(0), r.getInteger(1), r.getString(2), r.getLong(3)));
+        });
+  }
+
+  /** Events of a stream with {@code afterVersion < version <= upToVersion}, at most {@code limit}. */
+  public Uni<List<StoredEvent>> readStream(
+      SqlClient client, String streamId, long afterVersion, long upToVersion, int limit) {
+    return client.preparedQuery(EventLogSql.READ_STREAM)
+        .execute(Tuple.of(streamId, afterVersion, upToVersion, limit))
+        .onItem().transform(EventLog::toEvents);
+  }
+
+  public Uni<List<StoredEvent>> readStream(String streamId, long afterVersion, int limit) {
+    return readStream(pool, streamId, afterVersion, Long.MAX_VALUE, limit);
+  }
+
+  public Uni<Long> streamVersion(String streamId) {
+    return pool.preparedQuery(EventLogSql.STREAM_VERSION)
+        .execute(Tuple.of(streamId))
+        .onItem().transform(rows -> rows.rowCount() == 0 ? 0L : rows.iterator().next().getLong(0));
+  }
+
+  /** The head version of every stream. */
+  public Uni<Map<String, Long>> streamVersions() {
+    return pool.query(EventLogSql.STREAMS)
+        .execute()
+        .onItem().transform(rows -> {
+          Map<String, Long> heads = new LinkedHashMap<>();
+          for (Row r : rows) {
+            heads.put(r.getString(0), r.getLong(1));
+          }
+          return heads;
+        });
+  }
+
+  /** The stream and version of the event at {@code position}, if it is visible yet. */
+  public Uni<Optional<StreamPoint>> locate(long position) {
+    return pool.preparedQuery(EventLogSql.FIND_POSITION)
+        .execute(Tuple.of(position))
+        .onItem().transform(rows -> {
+          var it = rows.iterator();
+          if (!it.hasNext()) {
+            return Optional.empty();
+          }
+          Row r = it.next();
+          return Optional.of(new StreamPoint(r.getString(0), r.getLong(1)));
+        });
+  }
+
+  public Uni<Long> maxPosition() {
+    return pool.query(EventLogSql.MAX_POSITION)
+        .execute()
+        .onItem().transform(rows -> rows.iterator().next().getLong(0));
+  }
+
+  static List<StoredEvent> toEvents(RowSet<Row> rows) {
+    List<StoredEvent> events = new ArrayList<>(rows.rowCount());
+    for (Row r : rows) {
+      events.add(toEvent(r));
+    }
+    return events;
+  }
+
+  private static StoredEvent toEvent(Row r) {
+    try {
+      return new StoredEvent(
+          r.getLong("position"),
+          r.getString("stream_id"),
+          r.getLong("stream_version"),
+          r.getUUID("event_id"),
+          r.getString("type"),
+          r.getString("subject"),
+          r.getOffsetDateTime("time").toInstant(),
+          r.getString("actor"),
+          r.getString("correlation_id"),
+          r.getString("causation_id"),
+          EventCodec.mapper().readTree(r.getString("data")));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable event data at position " + r.getLong("position"), e);
+    }
+  }
+
+  /** A place in one stream. */
+  public record StreamPoint(String streamId, long version) {}
+}

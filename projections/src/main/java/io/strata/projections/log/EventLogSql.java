@@ -1,0 +1,46 @@
+package io.strata.projections.log;
+
+/** Every statement of the event log, in one place. */
+final class EventLogSql {
+  private EventLogSql() {}
+
+  static final String CREATE_STREAM =
+      "insert into strata_meta.streams (stream_id, version) values ($1, $2)"
+          + " on conflict (stream_id) do nothing returning version";
+
+  static final String ADVANCE_STREAM =
+      "update strata_meta.streams set version = $3, updated_at = now()"
+          + " where stream_id = $1 and version = $2 returning version";
+
+  static final String INSERT_EVENT =
+      "insert into strata_meta.events (stream_id, stream_version, event_id, type, subject, time,"
+          + " actor, correlation_id, causation_id, data)"
+          + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb) returning position";
+
+  static final String INSERT_IDEMPOTENCY =
+      "insert into strata_meta.idempotency_keys (key, fingerprint, stream_id, status, response, position)"
+          + " values ($1, $2, $3, $4, $5, $6) on conflict (key) do nothing returning key";
+
+  static final String FIND_IDEMPOTENCY =
+      "select fingerprint, status, response, position from strata_meta.idempotency_keys where key = $1";
+
+  static final String EVENT_COLUMNS =
+      "position, stream_id, stream_version, event_id, type, subject, time, actor, correlation_id,"
+          + " causation_id, data::text as data";
+
+  static final String READ_STREAM =
+      "select " + EVENT_COLUMNS + " from strata_meta.events"
+          + " where stream_id = $1 and stream_version > $2 and stream_version <= $3"
+          + " order by stream_version limit $4";
+
+  static final String STREAM_VERSION =
+      "select version from strata_meta.streams where stream_id = $1";
+
+  static final String STREAMS =
+      "select stream_id, version from strata_meta.streams";
+
+  static final String FIND_POSITION =
+      "select stream_id, stream_version from strata_meta.events where position = $1";
+
+  static final String MAX_POSITION = "select coalesce(max(position), 0) from strata_meta.events";
+}

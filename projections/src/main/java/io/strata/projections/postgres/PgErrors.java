@@ -1,0 +1,40 @@
+package io.strata.projections.postgres;
+
+import io.vertx.pgclient.PgException;
+
+/** Recognises PostgreSQL errors by SQLSTATE. */
+public final class PgErrors {
+  public static final String UNIQUE_VIOLATION = "23505";
+  public static final String SERIALIZATION_FAILURE = "40001";
+  public static final String DEADLOCK_DETECTED = "40P01";
+
+  private PgErrors() {}
+
+  public static boolean isUniqueViolation(Throwable error) {
+    return hasState(error, UNIQUE_VIOLATION);
+  }
+
+  public static boolean hasState(Throwable error, String sqlState) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg && sqlState.equals(pg.getSqlState())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Connection-level failures: the database is unreachable rather than the request wrong. */
+  public static boolean isUnavailable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException
+          || t instanceof io.vertx.core.VertxException && String.valueOf(t.getMessage()).contains("closed")
+          || t instanceof io.vertx.sqlclient.ClosedConnectionException) {
+        return true;
+      }
+      if (t instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("08")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
