@@ -1,5 +1,4 @@
 -- The event log: the only source of truth. One stream per repository.
-create schema if not exists strata_meta;
 
 -- The head of every stream. Appends update it in the same transaction as they insert events, which
 -- (a) makes the expected-version check a single row-level compare-and-set and (b) tells feed readers

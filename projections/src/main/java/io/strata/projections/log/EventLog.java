@@ -76,7 +76,7 @@ public final class EventLog {
           }
           return insertEvents(tx, streamId, expectedVersion, events);
         })
-        .call(positions -> insertKeys(tx, streamId, keys, positions))
+        .call(positions -> storeIdempotencyRecords(tx, streamId, withPositions(keys, positions)))
         .onItem().transform(positions -> new AppendResult(streamId, newVersion, positions));
   }
 
@@ -109,16 +109,26 @@ public final class EventLog {
     return positions;
   }
 
-  private Uni<Void> insertKeys(
-      SqlConnection tx, String streamId, List<IdempotencyRecord> keys, List<Long> positions) {
+  private static List<IdempotencyRecord> withPositions(List<IdempotencyRecord> keys, List<Long> positions) {
+    long last = positions.get(positions.size() - 1);
+    return keys.stream()
+        .map(k -> k.position() > 0 ? k : new IdempotencyRecord(k.key(), k.fingerprint(), k.status(), k.response(), last))
+        .toList();
+  }
+
+  /**
+   * Stores command answers under their Idempotency-Keys, in the transaction of the append they
+   * answer, so that either both the events and the answers exist or neither does.
+   *
+   * @throws IdempotencyKeyTaken (as the Uni's failure) when a key is already stored
+   */
+  public Uni<Void> storeIdempotencyRecords(SqlConnection tx, String streamId, List<IdempotencyRecord> keys) {
     if (keys.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    long last = positions.get(positions.size() - 1);
     List<Tuple> rows = new ArrayList<>();
     for (IdempotencyRecord k : keys) {
-      rows.add(Tuple.of(k.key(), k.fingerprint(), streamId, k.status(), k.response(),
-          k.position() > 0 ? k.position() : last));
+      rows.add(Tuple.of(k.key(), k.fingerprint(), streamId, k.status(), k.response(), k.position()));
     }
     return tx.preparedQuery(EventLogSql.INSERT_IDEMPOTENCY)
         .executeBatch(rows)

@@ -1,0 +1,87 @@
+package io.strata.projections.refs;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A consistent read of one repository's ref projections together with the stream version they
+ * reflect: the starting point from which the command side rebuilds its state without replaying the
+ * whole stream (it folds only the events after {@link #version}).
+ */
+public record RepositorySnapshot(
+    long version,
+    long lastPosition,
+    RepositoryHeader repository,
+    long commitCount,
+    List<BranchHead> branches,
+    List<Tag> tags) {
+
+  public record RepositoryHeader(String name, String description, String defaultBranch) {}
+
+  public record BranchHead(String name, String head, Instant headTime, boolean isProtected) {}
+
+  public record Tag(String name, String commit) {}
+
+  private static final String CHECKPOINT =
+      "select coalesce(min(version), 0), count(*) from strata_meta.projector_checkpoints"
+          + " where stream_id = $1 and projector = any($2::text[])";
+  private static final String POSITION =
+      "select position from strata_meta.events where stream_id = $1 and stream_version <= $2"
+          + " order by stream_version desc limit 1";
+  private static final String REPOSITORY =
+      "select name, description, default_branch from strata_meta.repositories where name = $1";
+  private static final String BRANCHES =
+      "select b.name, b.head, b.protected, c.created_at from strata_meta.branches b"
+          + " left join strata_meta.commits c on c.repository = b.repository and c.id = b.head"
+          + " where b.repository = $1";
+  private static final String TAGS = "select name, commit_id from strata_meta.tags where repository = $1";
+  private static final String COMMIT_COUNT = "select count(*) from strata_meta.commits where repository = $1";
+
+  /** Reads the snapshot in one repeatable-read transaction, so rows and version agree. */
+  public static Uni<RepositorySnapshot> read(Pool pool, String repository, String[] projectors) {
+    return pool.withTransaction(tx -> tx.query("set transaction isolation level repeatable read").execute()
+        .chain(() -> tx.preparedQuery(CHECKPOINT).execute(Tuple.of(repository, projectors)))
+        .chain(rows -> {
+          Row r = rows.iterator().next();
+          boolean complete = r.getLong(1) == projectors.length;
+          long version = complete ? r.getLong(0) : 0;
+          return version == 0 ? Uni.createFrom().item(empty()) : readAt(tx, repository, version);
+        }));
+  }
+
+  private static RepositorySnapshot empty() {
+    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of());
+  }
+
+  private static Uni<RepositorySnapshot> readAt(SqlConnection tx, String repository, long version) {
+    Tuple repo = Tuple.of(repository);
+    return Uni.combine().all()
+        .unis(tx.preparedQuery(POSITION).execute(Tuple.of(repository, version)),
+            tx.preparedQuery(REPOSITORY).execute(repo),
+            tx.preparedQuery(COMMIT_COUNT).execute(repo),
+            tx.preparedQuery(BRANCHES).execute(repo),
+            tx.preparedQuery(TAGS).execute(repo))
+        .with((position, header, count, branchRows, tagRows) -> {
+          RepositoryHeader h = null;
+          for (Row r : header) {
+            h = new RepositoryHeader(r.getString(0), r.getString(1), r.getString(2));
+          }
+          List<BranchHead> branches = new ArrayList<>();
+          for (Row r : branchRows) {
+            var time = r.getOffsetDateTime(3);
+            branches.add(new BranchHead(r.getString(0), r.getString(1), time == null ? null : time.toInstant(),
+                r.getBoolean(2)));
+          }
+          List<Tag> tags = new ArrayList<>();
+          tagRows.forEach(r -> tags.add(new Tag(r.getString(0), r.getString(1))));
+          long last = position.rowCount() == 0 ? 0 : position.iterator().next().getLong(0);
+          return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags);
+        });
+  }
+}

@@ -1,0 +1,57 @@
+package io.strata.server;
+
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import io.strata.projections.postgres.LocalPostgres;
+import io.strata.server.runtime.DatabaseSettings;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Starts Strata. With {@code STRATA_DATABASE_URL} it uses that database; with the Quarkus datasource
+ * properties set it uses those; with neither it starts a private PostgreSQL in the data directory
+ * ({@code STRATA_DATA_DIR}, default {@code ./.strata}), which keeps its data across restarts and is
+ * stopped when Strata stops.
+ */
+@QuarkusMain
+public final class StrataMain {
+  private StrataMain() {}
+
+  public static void main(String... args) {
+    LocalPostgres local = null;
+    String url = setting("STRATA_DATABASE_URL", "strata.database.url");
+    if (url != null) {
+      apply(DatabaseSettings.parse(url).quarkusProperties());
+    } else if (!quarkusDatasourceConfigured()) {
+      String dir = setting("STRATA_DATA_DIR", "strata.data-dir");
+      Path dataDir = Path.of(dir == null ? ".strata" : dir).toAbsolutePath().normalize();
+      System.out.println("Strata: no database configured; starting a private PostgreSQL in " + dataDir.resolve("postgres"));
+      local = LocalPostgres.start(dataDir.resolve("postgres"), true);
+      apply(DatabaseSettings.parse(local.url()).quarkusProperties());
+    }
+    try {
+      Quarkus.run(args);
+    } finally {
+      if (local != null) {
+        local.close();
+      }
+    }
+  }
+
+  private static String setting(String env, String property) {
+    String value = System.getProperty(property, System.getenv(env));
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  private static boolean quarkusDatasourceConfigured() {
+    return Stream.of("QUARKUS_DATASOURCE_REACTIVE_URL", "QUARKUS_DATASOURCE_JDBC_URL")
+            .anyMatch(e -> System.getenv(e) != null)
+        || Stream.of("quarkus.datasource.reactive.url", "quarkus.datasource.jdbc.url")
+            .anyMatch(p -> System.getProperty(p) != null);
+  }
+
+  private static void apply(Map<String, String> properties) {
+    properties.forEach(System::setProperty);
+  }
+}

@@ -1,0 +1,113 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.refs.RefQueries;
+import io.strata.server.api.Dtos.BranchDto;
+import io.strata.server.api.Dtos.CommitSummary;
+import io.strata.server.api.Dtos.CompareDto;
+import io.strata.server.api.Dtos.PageDto;
+import io.strata.server.commands.CommandContext;
+import io.strata.server.commands.RefCommands;
+import io.strata.server.domain.StrataException;
+import io.strata.server.queries.RefResolver;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/repositories/{repo}")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Branches")
+public class BranchResource {
+  @Inject RefCommands commands;
+  @Inject CommandContexts contexts;
+  @Inject RefQueries refs;
+  @Inject CommitGraph graph;
+  @Inject RefResolver resolver;
+  @Inject Repositories repositories;
+
+  @POST
+  @Path("/branches")
+  @Operation(summary = "Create a branch (from the default branch unless 'from' names a ref)")
+  public Uni<Response> create(@PathParam("repo") String repo, @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateBranch.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    Requests.CreateBranch b = Bodies.read(body, Requests.CreateBranch.class);
+    CommandContext ctx = contexts.of(request, b);
+    return commands.createBranch(repo, b.name(), b.from(), Boolean.TRUE.equals(b.isProtected()), ctx)
+        .map(r -> contexts.respond(r, ctx));
+  }
+
+  @GET
+  @Path("/branches")
+  @Operation(summary = "List branches")
+  public Uni<PageDto<BranchDto>> list(@PathParam("repo") String repo, @QueryParam("limit") String limit,
+      @QueryParam("offset") String offset) {
+    Params.Page page = Params.page(limit, offset);
+    return repositories.require(repo).chain(r -> refs.branches(repo, page.limit(), page.offset())
+        .map(p -> PageDto.of(p.items().stream().map(b -> BranchDto.of(b, r.defaultBranch(), null)).toList(),
+            p.total(), page.offset())));
+  }
+
+  @GET
+  @Path("/branches/{branch}")
+  @Operation(summary = "Get a branch with its head commit")
+  public Uni<BranchDto> get(@PathParam("repo") String repo, @PathParam("branch") String branch) {
+    return repositories.require(repo).chain(r -> refs.branch(repo, branch)
+        .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
+        .chain(b -> graph.commit(repo, b.head())
+            .map(c -> BranchDto.of(b, r.defaultBranch(), c.map(CommitSummary::of).orElse(null)))));
+  }
+
+  @PATCH
+  @Path("/branches/{branch}")
+  @Operation(summary = "Protect or unprotect a branch")
+  public Uni<Response> patch(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.PatchBranch.class))) JsonNode body, @Context HttpServerRequest request) {
+    Requests.PatchBranch b = Bodies.read(body, Requests.PatchBranch.class);
+    CommandContext ctx = contexts.of(request, b);
+    return commands.protectBranch(repo, branch, b.isProtected(), ctx).map(r -> contexts.respond(r, ctx));
+  }
+
+  @DELETE
+  @Path("/branches/{branch}")
+  @Operation(summary = "Delete a branch (force=true when its commits are merged nowhere)")
+  public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @QueryParam("force") String force, @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.of(request, null);
+    return commands.deleteBranch(repo, branch, Params.bool("force", force), ctx).map(r -> contexts.respond(r, ctx));
+  }
+
+  @GET
+  @Path("/compare")
+  @Operation(summary = "Compare two refs: merge base, commits ahead and behind")
+  public Uni<CompareDto> compare(@PathParam("repo") String repo, @QueryParam("base") String base,
+      @QueryParam("head") String head) {
+    if (base == null || head == null) {
+      throw StrataException.badRequest("query parameters 'base' and 'head' are required");
+    }
+    return repositories.require(repo)
+        .chain(r -> Uni.combine().all().unis(resolver.resolve(repo, base), resolver.resolve(repo, head)).asTuple())
+        .chain(refs -> graph.compare(repo, refs.getItem1().commit(), refs.getItem2().commit())
+            .map(c -> new CompareDto(base, head, refs.getItem1().commit(), refs.getItem2().commit(), c.mergeBase(),
+                c.ahead(), c.behind(), refs.getItem1().commit().equals(c.mergeBase()))));
+  }
+
+}

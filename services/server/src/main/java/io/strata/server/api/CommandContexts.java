@@ -1,0 +1,104 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.strata.events.Author;
+import io.strata.events.CommitIds;
+import io.strata.server.commands.Actor;
+import io.strata.server.commands.CommandContext;
+import io.strata.server.commands.CommandResponse;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Reads the request around a command: actor headers, Idempotency-Key, correlation id, {@code async};
+ * and turns a {@link CommandResponse} into the HTTP answer.
+ */
+@ApplicationScoped
+public class CommandContexts {
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  public static final String POSITION_HEADER = "X-Strata-Position";
+  private static final int MAX_KEY = 255;
+
+  private final ObjectMapper canonical;
+  private final StrataConfig config;
+
+  @Inject
+  public CommandContexts(ObjectMapper json, StrataConfig config) {
+    this.canonical = json.copy().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    this.config = config;
+  }
+
+  public CommandContext of(HttpServerRequest request, Object body) {
+    String key = header(request, IDEMPOTENCY_KEY);
+    if (key != null && (key.length() > MAX_KEY || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+      throw new StrataException(ErrorCode.BadRequest,
+          "Idempotency-Key must be 1-" + MAX_KEY + " visible ASCII characters", Map.of("header", IDEMPOTENCY_KEY));
+    }
+    Actor actor = new Actor(
+        person("X-User-Id", header(request, "X-User-Id")),
+        person("X-User-Name", header(request, "X-User-Name")),
+        person("X-User-Email", header(request, "X-User-Email")));
+    String correlation = header(request, "X-Correlation-Id");
+    if (correlation == null || correlation.length() > 200 || !correlation.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      correlation = UUID.randomUUID().toString();
+    }
+    boolean async = Params.bool("async", request.getParam("async"));
+    return new CommandContext(actor, key, fingerprint(request, body), correlation, async);
+  }
+
+  /** Commit author: the body's {@code author}, else the X-User-* headers, else the server default. */
+  public Author author(Requests.AuthorInput given, CommandContext context) {
+    if (given != null) {
+      return new Author(Names.person("author.name", given.name(), 256),
+          Names.person("author.email", given.email(), 320));
+    }
+    Actor a = context.actor();
+    String name = a.name() != null ? a.name() : a.id() != null ? a.id() : config.defaultAuthor().name();
+    String email = a.email() != null ? a.email() : config.defaultAuthor().email();
+    return new Author(name, email);
+  }
+
+  public Response respond(CommandResponse r, CommandContext context) {
+    int status = context.async() && !r.replayed() && r.status() < 300 ? 202 : r.status();
+    Response.ResponseBuilder builder = Response.status(status).header(POSITION_HEADER, r.position());
+    if (r.replayed()) {
+      builder.header("Idempotent-Replayed", "true");
+    }
+    if (r.lagging()) {
+      builder.header("X-Strata-Projection-Lagging", "true");
+    }
+    if (r.body() != null) {
+      builder.type(MediaType.APPLICATION_JSON_TYPE).entity(r.body());
+    }
+    return builder.build();
+  }
+
+  private String fingerprint(HttpServerRequest request, Object body) {
+    try {
+      String canonicalBody = body == null ? "" : canonical.writeValueAsString(body);
+      return CommitIds.sha256Hex(request.method().name() + " " + request.uri() + "\n" + canonicalBody);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String header(HttpServerRequest request, String name) {
+    String v = request.getHeader(name);
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  private static String person(String header, String value) {
+    return value == null ? null : Names.person(header, value, 320);
+  }
+}

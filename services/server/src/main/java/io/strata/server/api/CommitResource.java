@@ -1,0 +1,95 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.server.api.Dtos.CommitDto;
+import io.strata.server.api.Dtos.PageDto;
+import io.strata.server.commands.CommandContext;
+import io.strata.server.commands.RefCommands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.StrataException;
+import io.strata.server.queries.RefResolver;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/repositories/{repo}")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Commits")
+public class CommitResource {
+  @Inject RefCommands commands;
+  @Inject CommandContexts contexts;
+  @Inject CommitGraph graph;
+  @Inject RefResolver resolver;
+  @Inject Repositories repositories;
+
+  @POST
+  @Path("/branches/{branch}/commits")
+  @Operation(summary = "Commit on a branch (expected_head guards against concurrent moves)")
+  public Uni<Response> commit(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateCommit.class))) JsonNode body, @Context HttpServerRequest request) {
+    Requests.CreateCommit b = Bodies.read(body, Requests.CreateCommit.class);
+    CommandContext ctx = contexts.of(request, b);
+    return commands.commit(repo, branch, b.message(), contexts.author(b.author(), ctx), b.expectedHead(), b.tables(),
+            Boolean.TRUE.equals(b.allowEmpty()), ctx)
+        .map(r -> contexts.respond(r, ctx));
+  }
+
+  @GET
+  @Path("/commits")
+  @Operation(summary = "The log of a ref, newest first")
+  public Uni<PageDto<CommitDto>> log(@PathParam("repo") String repo, @QueryParam("ref") String ref,
+      @QueryParam("limit") String limit, @QueryParam("offset") String offset,
+      @QueryParam("first_parent") String firstParent, @QueryParam("table") String table,
+      @QueryParam("author") String author, @QueryParam("since") String since, @QueryParam("until") String until) {
+    Params.Page page = Params.page(limit, offset);
+    Instant from = since == null ? null : RefResolver.parseTime(since);
+    Instant to = until == null ? null : RefResolver.parseTime(until);
+    CommitGraph.LogFilter filter = new CommitGraph.LogFilter(Params.bool("first_parent", firstParent),
+        blankToNull(author), from, to, blankToNull(table));
+    return repositories.require(repo)
+        .chain(r -> resolver.resolve(repo, ref == null ? r.defaultBranch() : ref))
+        .chain(resolved -> graph.log(repo, resolved.commit(), filter, page.limit(), page.offset()))
+        .map(p -> PageDto.of(p.commits().stream().map(CommitDto::of).toList(), p.total(), page.offset()));
+  }
+
+  @GET
+  @Path("/commits/{id}")
+  @Operation(summary = "A commit by full id or unique prefix of at least 7 hex digits")
+  public Uni<CommitDto> get(@PathParam("repo") String repo, @PathParam("id") String id) {
+    return repositories.require(repo)
+        .chain(r -> resolver.commitByPrefix(repo, id))
+        .chain(found -> found.map(c -> graph.commit(repo, c)).orElse(Uni.createFrom().item(java.util.Optional.empty())))
+        .map(c -> c.map(CommitDto::of).orElseThrow(() -> new StrataException(ErrorCode.CommitNotFound,
+            "commit '" + abbreviate(id) + "' does not exist" + (Names.isHex(id.toLowerCase(java.util.Locale.ROOT))
+                && id.length() < 7 ? " (give at least 7 hex digits)" : ""),
+            Map.of("commit", abbreviate(id)))));
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}

@@ -1,0 +1,87 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.events.Author;
+import io.strata.events.CommitIds;
+import io.strata.projections.graph.CommitRow;
+import io.strata.projections.refs.RefRows.BranchRow;
+import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.refs.RefRows.TagRow;
+import java.time.Instant;
+import java.util.List;
+
+/** What the API answers. Field names are snake_case on the wire (quarkus.jackson naming). */
+public final class Dtos {
+  private Dtos() {}
+
+  public record PageDto<T>(List<T> items, long total, boolean hasMore) {
+    public static <T> PageDto<T> of(List<T> items, long total, int offset) {
+      return new PageDto<>(items, total, offset + items.size() < total);
+    }
+  }
+
+  public record RepositoryDto(
+      String name, String description, String defaultBranch, Instant createdAt, String head,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+    public static RepositoryDto of(RepositoryRow r) {
+      return new RepositoryDto(r.name(), r.description(), r.defaultBranch(), r.createdAt(), r.head(), null);
+    }
+  }
+
+  public record CommitSummary(String id, String shortId, String message, Author author, Instant createdAt) {
+    public static CommitSummary of(CommitRow c) {
+      return new CommitSummary(c.id(), CommitIds.shortId(c.id()), c.message(), c.author(), c.createdAt());
+    }
+  }
+
+  public record BranchDto(
+      String name,
+      String head,
+      String from,
+      @JsonProperty("protected") boolean isProtected,
+      @JsonProperty("is_default") boolean isDefault,
+      Instant createdAt,
+      Instant updatedAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) CommitSummary headCommit,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+    public static BranchDto of(BranchRow b, String defaultBranch, CommitSummary headCommit) {
+      return new BranchDto(b.name(), b.head(), b.createdFrom(), b.isProtected(), b.name().equals(defaultBranch),
+          b.createdAt(), b.updatedAt(), headCommit, null);
+    }
+  }
+
+  public record CommitDto(
+      String id,
+      String shortId,
+      List<String> parents,
+      String message,
+      Author author,
+      Instant createdAt,
+      String branch,
+      JsonNode stats,
+      JsonNode changes,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+    public static CommitDto of(CommitRow c) {
+      return new CommitDto(c.id(), CommitIds.shortId(c.id()), c.parents(), c.message(), c.author(), c.createdAt(),
+          c.branch(), c.stats(), c.changes(), null);
+    }
+  }
+
+  public record TagDto(
+      String name, String commit, String message, Author tagger, Instant createdAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+    public static TagDto of(TagRow t) {
+      return new TagDto(t.name(), t.commit(), t.message(), t.tagger(), t.createdAt(), null);
+    }
+  }
+
+  public record CompareDto(
+      String base, String head, String baseCommit, String headCommit, String mergeBase, long ahead, long behind,
+      boolean canFastForward) {}
+
+  public record HealthDto(String status, String version, boolean connected) {}
+
+  public record ReadyDto(boolean ready, boolean metadataConnected, boolean projectionsHealthy) {}
+}

@@ -1,0 +1,102 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.runtime.ProjectionLagging;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import jakarta.ws.rs.NotAcceptableException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one place exceptions become HTTP answers. Client mistakes get their documented 4xx; an
+ * unreachable database gets 503; anything else is logged with an incident id and answered 500
+ * without internals.
+ */
+public class ErrorMappers {
+  private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+  public static Response render(ErrorCode code, String message, Map<String, Object> details) {
+    return Response.status(code.status())
+        .type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(new ErrorBody(code.name(), message, details))
+        .build();
+  }
+
+  @ServerExceptionMapper
+  public Response strata(StrataException e) {
+    return render(e.code(), e.getMessage(), e.details());
+  }
+
+  @ServerExceptionMapper
+  public Response lagging(ProjectionLagging e) {
+    return render(ErrorCode.ProjectionLagging, e.getMessage(), Map.of());
+  }
+
+  @ServerExceptionMapper
+  public Response json(JsonProcessingException e) {
+    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+      String field = mapping.getPath().stream()
+          .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+          .collect(Collectors.joining("."));
+      return render(ErrorCode.BadRequest, "request body field '" + field + "' has the wrong type or shape",
+          Map.of("field", field));
+    }
+    return render(ErrorCode.BadRequest, "request body is not valid JSON", Map.of());
+  }
+
+  /** More specific than Quarkus' own mapper for this type, which answers an empty 400. */
+  @ServerExceptionMapper
+  public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+    return json(e);
+  }
+
+  @ServerExceptionMapper
+  public Response web(WebApplicationException e) {
+    if (e.getCause() instanceof JsonProcessingException json) {
+      return json(json);
+    }
+    if (e instanceof NotFoundException) {
+      return render(ErrorCode.NotFound, "no such endpoint", Map.of());
+    }
+    if (e instanceof NotAllowedException) {
+      return render(ErrorCode.MethodNotAllowed, "method not allowed on this endpoint", Map.of());
+    }
+    if (e instanceof NotSupportedException) {
+      return render(ErrorCode.UnsupportedMediaType, "send application/json", Map.of());
+    }
+    if (e instanceof NotAcceptableException) {
+      return render(ErrorCode.NotAcceptable, "this endpoint answers application/json", Map.of());
+    }
+    int status = e.getResponse() == null ? 400 : e.getResponse().getStatus();
+    if (status == 413) {
+      return render(ErrorCode.PayloadTooLarge, "request body too large", Map.of());
+    }
+    if (status >= 400 && status < 500) {
+      return render(ErrorCode.BadRequest, "bad request", Map.of());
+    }
+    return unexpected(e);
+  }
+
+  @ServerExceptionMapper
+  public Response unexpected(Throwable e) {
+    if (PgErrors.isUnavailable(e)) {
+      LOG.warnf("metadata database unavailable: %s", e.toString());
+      return render(ErrorCode.StorageUnavailable, "the metadata database is unavailable; retry later", Map.of());
+    }
+    String incident = UUID.randomUUID().toString();
+    LOG.errorf(e, "unexpected error, incident %s", incident);
+    return render(ErrorCode.InternalError, "internal error; incident " + incident, Map.of("incident", incident));
+  }
+}

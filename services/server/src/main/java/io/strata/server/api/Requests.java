@@ -1,0 +1,22 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/** What the API accepts. Unknown fields are ignored; wrong types are a 400. */
+public final class Requests {
+  private Requests() {}
+
+  public record AuthorInput(String name, String email) {}
+
+  public record CreateRepository(String name, String description, String defaultBranch) {}
+
+  public record CreateBranch(String name, String from, @JsonProperty("protected") Boolean isProtected) {}
+
+  public record PatchBranch(@JsonProperty("protected") Boolean isProtected) {}
+
+  public record CreateCommit(
+      String message, AuthorInput author, String expectedHead, Boolean all, List<String> tables, Boolean allowEmpty) {}
+
+  public record CreateTag(String name, String ref, String message, AuthorInput author) {}
+}

@@ -1,0 +1,54 @@
+package io.strata.server.api;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.server.api.Dtos.HealthDto;
+import io.strata.server.api.Dtos.ReadyDto;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Service")
+public class ServiceResource {
+  private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
+
+  @Inject Pool pool;
+  @Inject ProjectionRuntime projections;
+
+  @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
+  String version;
+
+  @GET
+  @Path("health")
+  @Operation(summary = "Liveness, with whether the metadata database answers")
+  public Uni<HealthDto> health() {
+    return ping().map(ok -> new HealthDto("healthy", version, ok));
+  }
+
+  @GET
+  @Path("ready")
+  @Operation(summary = "Readiness: 503 until the metadata database answers")
+  public Uni<Response> ready() {
+    return ping().map(ok -> {
+      boolean projecting = projections.lastFailure() == null;
+      return Response.status(ok ? 200 : 503).entity(new ReadyDto(ok, ok, projecting)).build();
+    });
+  }
+
+  private Uni<Boolean> ping() {
+    return pool.query("select 1").execute()
+        .map(rows -> true)
+        .ifNoItem().after(PING_TIMEOUT).fail()
+        .onFailure().recoverWithItem(false);
+  }
+}

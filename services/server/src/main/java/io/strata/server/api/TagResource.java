@@ -1,0 +1,78 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.refs.RefQueries;
+import io.strata.server.api.Dtos.PageDto;
+import io.strata.server.api.Dtos.TagDto;
+import io.strata.server.commands.CommandContext;
+import io.strata.server.commands.RefCommands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/repositories/{repo}/tags")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Tags")
+public class TagResource {
+  @Inject RefCommands commands;
+  @Inject CommandContexts contexts;
+  @Inject RefQueries refs;
+  @Inject Repositories repositories;
+
+  @POST
+  @Operation(summary = "Tag a ref")
+  public Uni<Response> create(@PathParam("repo") String repo, @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateTag.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    Requests.CreateTag b = Bodies.read(body, Requests.CreateTag.class);
+    CommandContext ctx = contexts.of(request, b);
+    return commands.createTag(repo, b.name(), b.ref(), b.message(), contexts.author(b.author(), ctx), ctx)
+        .map(r -> contexts.respond(r, ctx));
+  }
+
+  @GET
+  @Operation(summary = "List tags")
+  public Uni<PageDto<TagDto>> list(@PathParam("repo") String repo, @QueryParam("limit") String limit,
+      @QueryParam("offset") String offset) {
+    Params.Page page = Params.page(limit, offset);
+    return repositories.require(repo).chain(r -> refs.tags(repo, page.limit(), page.offset()))
+        .map(p -> PageDto.of(p.items().stream().map(TagDto::of).toList(), p.total(), page.offset()));
+  }
+
+  @GET
+  @Path("/{tag}")
+  @Operation(summary = "Get a tag")
+  public Uni<TagDto> get(@PathParam("repo") String repo, @PathParam("tag") String tag) {
+    return repositories.require(repo).chain(r -> refs.tag(repo, tag))
+        .map(t -> t.map(TagDto::of).orElseThrow(() -> new StrataException(ErrorCode.TagNotFound,
+            "tag '" + tag + "' does not exist", Map.of("tag", tag))));
+  }
+
+  @DELETE
+  @Path("/{tag}")
+  @Operation(summary = "Delete a tag")
+  public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("tag") String tag,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.of(request, null);
+    return commands.deleteTag(repo, tag, ctx).map(r -> contexts.respond(r, ctx));
+  }
+}

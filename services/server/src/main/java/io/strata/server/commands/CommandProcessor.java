@@ -1,0 +1,310 @@
+package io.strata.server.commands;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.StrataEvent;
+import io.strata.projections.log.AppendResult;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.ExpectedVersionConflict;
+import io.strata.projections.log.IdempotencyKeyTaken;
+import io.strata.projections.log.IdempotencyRecord;
+import io.strata.projections.log.NewEvent;
+import io.strata.projections.runtime.ProjectionLagging;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.server.domain.Commands.Command;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StrataConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs commands against repositories: decide against the authoritative state, append with optimistic
+ * concurrency, answer after the projections have caught up.
+ *
+ * <p>Each repository has one queue in this process. Commands queued while an append is in flight are
+ * decided together against the cached state and appended in a single transaction (group commit: one
+ * fsync for the whole batch), each keeping its own answer and errors. Another server appending to the
+ * same stream shows up as an expected-version conflict: the state is reloaded from the log and the
+ * batch decided again.
+ */
+@ApplicationScoped
+public class CommandProcessor {
+  private static final Logger LOG = Logger.getLogger(CommandProcessor.class);
+  private static final int MAX_BATCH = 256;
+  private static final int MAX_ATTEMPTS = 8;
+
+  private final EventLog log;
+  private final ProjectionRuntime projections;
+  private final RepositoryStateLoader loader;
+  private final ObjectMapper json;
+  private final Clock clock;
+  private final StrataConfig config;
+  private final Map<String, RepositoryQueue> queues = new ConcurrentHashMap<>();
+
+  @Inject
+  public CommandProcessor(EventLog log, ProjectionRuntime projections, RepositoryStateLoader loader,
+      ObjectMapper json, Clock clock, StrataConfig config) {
+    this.log = log;
+    this.projections = projections;
+    this.loader = loader;
+    this.json = json;
+    this.clock = clock;
+    this.config = config;
+  }
+
+  /** Runs {@code command} on {@code repository}'s stream and builds its answer with {@code answer}. */
+  public Uni<CommandResponse> execute(String repository, Command command, CommandContext context, Answer answer) {
+    Pending pending = new Pending(command, context, answer);
+    queues.computeIfAbsent(repository, RepositoryQueue::new).submit(pending);
+    return Uni.createFrom().completionStage(pending.result)
+        .chain(response -> context.async() || response.version() == 0 || response.replayed()
+            ? Uni.createFrom().item(response)
+            : projections.awaitVersion(repository, response.version(), config.consistency().waitTimeout())
+                .replaceWith(response)
+                .onFailure(ProjectionLagging.class).recoverWithItem(response::withLagging));
+  }
+
+  /** The stream version this process last saw for {@code repository}, or 0 when unknown. */
+  public long knownVersion(String repository) {
+    RepositoryQueue q = queues.get(repository);
+    RepositoryState s = q == null ? null : q.state;
+    return s == null ? 0 : s.version();
+  }
+
+  private static final class Pending {
+    final Command command;
+    final CommandContext context;
+    final Answer answer;
+    final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
+    List<StrataEvent> events = List.of();
+
+    Pending(Command command, CommandContext context, Answer answer) {
+      this.command = command;
+      this.context = context;
+      this.answer = answer;
+    }
+
+    String key() {
+      return context.idempotencyKey();
+    }
+  }
+
+  /** The commands of one repository, run one batch at a time. */
+  private final class RepositoryQueue {
+    final String repository;
+    final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    boolean running;
+    volatile RepositoryState state;
+
+    RepositoryQueue(String repository) {
+      this.repository = repository;
+    }
+
+    void submit(Pending p) {
+      synchronized (this) {
+        waiting.add(p);
+        if (running) {
+          return;
+        }
+        running = true;
+      }
+      runNext();
+    }
+
+    private void runNext() {
+      List<Pending> batch = new ArrayList<>();
+      synchronized (this) {
+        while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+          batch.add(waiting.poll());
+        }
+        if (batch.isEmpty()) {
+          running = false;
+          return;
+        }
+      }
+      run(batch, 1).subscribe().with(done -> runNext(), failure -> {
+        LOG.errorf(failure, "command batch on %s failed", repository);
+        batch.forEach(p -> p.result.completeExceptionally(failure));
+        state = null;
+        runNext();
+      });
+    }
+
+    private Uni<Void> run(List<Pending> batch, int attempt) {
+      return currentState()
+          .chain(s -> storedAnswers(batch).map(stored -> decide(s, batch, stored)))
+          .chain(decided -> append(decided))
+          .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken)
+          .recoverWithUni(conflict -> {
+            state = null; // another server appended, or a key raced: reload and decide again
+            List<Pending> open = batch.stream().filter(p -> !p.result.isDone()).toList();
+            if (attempt >= MAX_ATTEMPTS) {
+              StrataException busy = new StrataException(ErrorCode.StorageUnavailable,
+                  "repository '" + repository + "' is too busy: concurrent writers kept conflicting; retry");
+              open.forEach(p -> p.result.completeExceptionally(busy));
+              return Uni.createFrom().voidItem();
+            }
+            return open.isEmpty() ? Uni.createFrom().voidItem() : run(open, attempt + 1);
+          })
+          .onFailure().invoke(e -> state = null);
+    }
+
+    private Uni<RepositoryState> currentState() {
+      RepositoryState s = state;
+      if (s != null) {
+        return Uni.createFrom().item(s);
+      }
+      return loader.load(repository).invoke(loaded -> state = loaded);
+    }
+
+    private Uni<Map<String, IdempotencyRecord>> storedAnswers(List<Pending> batch) {
+      List<String> keys = batch.stream().map(Pending::key).filter(k -> k != null).distinct().toList();
+      if (keys.isEmpty()) {
+        return Uni.createFrom().item(Map.of());
+      }
+      return io.smallrye.mutiny.Multi.createFrom().iterable(keys)
+          .onItem().transformToUniAndConcatenate(log::findIdempotencyRecord)
+          .collect().asList()
+          .map(found -> {
+            Map<String, IdempotencyRecord> byKey = new HashMap<>();
+            found.stream().flatMap(Optional::stream).forEach(r -> byKey.put(r.key(), r));
+            return byKey;
+          });
+    }
+
+    /** Decides every command in order against the evolving state; refusals complete at once. */
+    private Decided decide(RepositoryState s, List<Pending> batch, Map<String, IdempotencyRecord> stored) {
+      long startVersion = s.version();
+      Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+      List<Pending> accepted = new ArrayList<>();
+      Map<String, Pending> keysInBatch = new HashMap<>();
+      for (Pending p : batch) {
+        if (p.key() != null) {
+          IdempotencyRecord record = stored.get(p.key());
+          if (record != null) {
+            replay(p, record);
+            continue;
+          }
+          Pending first = keysInBatch.putIfAbsent(p.key(), p);
+          if (first != null) {
+            // the same key twice in one batch: the second gets the first's answer
+            first.result.whenComplete((r, e) -> {
+              if (!p.context.fingerprint().equals(first.context.fingerprint())) {
+                p.result.completeExceptionally(keyReused(p.key()));
+              } else if (e != null) {
+                p.result.completeExceptionally(e);
+              } else {
+                p.result.complete(new CommandResponse(r.status(), r.body(), r.position(), r.version(), true, false));
+              }
+            });
+            continue;
+          }
+        }
+        try {
+          p.events = RepositoryDecider.decide(s, p.command, now);
+          long v = s.version();
+          for (StrataEvent e : p.events) {
+            s.evolve(e, ++v, 0);
+          }
+          accepted.add(p);
+        } catch (StrataException refused) {
+          p.result.completeExceptionally(refused);
+        } catch (RuntimeException bug) {
+          LOG.errorf(bug, "deciding %s on %s failed", p.command, repository);
+          p.result.completeExceptionally(bug);
+        }
+      }
+      return new Decided(s, startVersion, accepted, now);
+    }
+
+    private void replay(Pending p, IdempotencyRecord record) {
+      if (!record.fingerprint().equals(p.context.fingerprint())) {
+        p.result.completeExceptionally(keyReused(p.key()));
+      } else {
+        p.result.complete(new CommandResponse(record.status(), record.response(), record.position(), 0, true, false));
+      }
+    }
+
+    private Uni<Void> append(Decided d) {
+      List<NewEvent> events = new ArrayList<>();
+      for (Pending p : d.accepted) {
+        String actor = p.context.actor().label("anonymous");
+        for (StrataEvent e : p.events) {
+          events.add(new NewEvent(UUID.randomUUID(), e, d.time, actor, p.context.correlationId(), null));
+        }
+      }
+      if (events.isEmpty()) {
+        d.accepted.forEach(p -> p.result.complete(respond(p, d.state.lastPosition(), 0, d)));
+        return Uni.createFrom().voidItem();
+      }
+      Map<Pending, CommandResponse> responses = new HashMap<>();
+      return log.pool().withTransaction(tx -> log.append(tx, repository, d.startVersion, events, List.of())
+              .chain(result -> {
+                List<IdempotencyRecord> keys = answer(d, result, responses);
+                return keys.isEmpty()
+                    ? Uni.createFrom().item(result)
+                    : log.storeIdempotencyRecords(tx, repository, keys).replaceWith(result);
+              }))
+          .invoke(result -> {
+            d.state.observed(result.lastPosition());
+            projections.signal(repository);
+            d.accepted.forEach(p -> p.result.complete(responses.get(p)));
+          })
+          .replaceWithVoid();
+    }
+
+    /** Builds every accepted command's answer, and the idempotency records of those with a key. */
+    private List<IdempotencyRecord> answer(Decided d, AppendResult result, Map<Pending, CommandResponse> responses) {
+      List<IdempotencyRecord> keys = new ArrayList<>();
+      int index = 0;
+      long version = d.startVersion;
+      for (Pending p : d.accepted) {
+        long position = d.state.lastPosition();
+        if (!p.events.isEmpty()) {
+          index += p.events.size();
+          version += p.events.size();
+          position = result.positions().get(index - 1);
+        }
+        CommandResponse response = respond(p, position, p.events.isEmpty() ? 0 : version, d);
+        responses.put(p, response);
+        if (p.key() != null && !p.events.isEmpty()) {
+          keys.add(new IdempotencyRecord(p.key(), p.context.fingerprint(), response.status(), response.body(), position));
+        }
+      }
+      return keys;
+    }
+
+    private CommandResponse respond(Pending p, long position, long version, Decided d) {
+      Answer.Reply reply = p.answer.reply(p.events, position, d.state, d.time);
+      try {
+        String body = reply.body() == null ? null : json.writeValueAsString(reply.body());
+        return new CommandResponse(reply.status(), body, position, version, false, false);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("answer cannot be serialised", e);
+      }
+    }
+  }
+
+  private static StrataException keyReused(String key) {
+    return new StrataException(ErrorCode.IdempotencyKeyReused,
+        "Idempotency-Key '" + key + "' was already used for a different request", Map.of("key", key));
+  }
+
+  private record Decided(RepositoryState state, long startVersion, List<Pending> accepted, Instant time) {}
+}

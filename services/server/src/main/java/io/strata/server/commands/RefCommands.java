@@ -1,0 +1,189 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.events.BranchCreated;
+import io.strata.events.CommitCreated;
+import io.strata.events.RepositoryCreated;
+import io.strata.events.TagCreated;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.refs.RefRows.BranchRow;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.server.api.Dtos.BranchDto;
+import io.strata.server.api.Dtos.CommitDto;
+import io.strata.server.api.Dtos.RepositoryDto;
+import io.strata.server.api.Dtos.TagDto;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.StrataException;
+import io.strata.server.queries.RefResolver;
+import io.strata.server.runtime.StrataConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The commands on repositories, branches, commits and tags: validate the input, resolve refs against
+ * the projections where a command needs a commit, hand the command to the {@link CommandProcessor},
+ * and say how its answer looks. No SQL here.
+ */
+@ApplicationScoped
+public class RefCommands {
+  private final CommandProcessor processor;
+  private final ProjectionRuntime projections;
+  private final RefResolver resolver;
+  private final RefQueries refs;
+  private final CommitGraph graph;
+  private final StrataConfig config;
+
+  @Inject
+  public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
+      RefQueries refs, CommitGraph graph, StrataConfig config) {
+    this.processor = processor;
+    this.projections = projections;
+    this.resolver = resolver;
+    this.refs = refs;
+    this.graph = graph;
+    this.config = config;
+  }
+
+  public Uni<CommandResponse> createRepository(
+      String name, String description, String defaultBranch, Author author, CommandContext ctx) {
+    Names.repository(name);
+    Names.text("description", description, 4096, false);
+    String branch = defaultBranch == null ? "main" : Names.branch(defaultBranch);
+    return processor.execute(name, new Commands.CreateRepository(name, description, branch, author), ctx,
+        (events, position, after, time) -> {
+          RepositoryCreated created = (RepositoryCreated) events.get(0);
+          CommitCreated root = (CommitCreated) events.get(1);
+          return new Answer.Reply(201, new RepositoryDto(created.name(), created.description(),
+              created.defaultBranch(), time, root.id(), position));
+        });
+  }
+
+  public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx) {
+    return processor.execute(knownRepository(repository), new Commands.DeleteRepository(force), ctx,
+        (events, position, after, time) -> new Answer.Reply(204, null));
+  }
+
+  public Uni<CommandResponse> createBranch(
+      String repository, String name, String from, boolean isProtected, CommandContext ctx) {
+    Names.branch(name);
+    Uni<Commands.CreateBranch> command = from == null
+        ? Uni.createFrom().item(new Commands.CreateBranch(name, null, null, null, isProtected))
+        : requireRepository(repository)
+            .chain(() -> caughtUp(repository))
+            .chain(() -> resolver.resolve(repository, from))
+            .map(r -> r.isPlainBranch()
+                ? new Commands.CreateBranch(name, from, r.branch(), null, isProtected)
+                : new Commands.CreateBranch(name, from, null, r.commit(), isProtected));
+    return command.chain(c -> processor.execute(repository, c, ctx, (events, position, after, time) -> {
+      BranchCreated e = (BranchCreated) events.get(0);
+      return new Answer.Reply(201, new BranchDto(e.name(), e.head(), e.from(), e.isProtected(), false, time, time,
+          null, position));
+    }));
+  }
+
+  public Uni<CommandResponse> protectBranch(String repository, String name, Boolean isProtected, CommandContext ctx) {
+    if (isProtected == null) {
+      throw StrataException.invalid("protected", "is required (true or false)");
+    }
+    return processor.execute(knownRepository(repository), new Commands.SetBranchProtection(name, isProtected), ctx,
+        (events, position, after, time) -> {
+          RepositoryState.Branch b = after.branch(name);
+          return new Answer.Reply(200, new BranchDto(name, b.head(), null, b.isProtected(),
+              name.equals(after.defaultBranch()), null, time, null, position));
+        });
+  }
+
+  /**
+   * Deletes a branch. Whether its commits survive elsewhere is checked on the commit graph first; the
+   * processor then refuses if the head moved since (so the check cannot go stale unnoticed).
+   */
+  public Uni<CommandResponse> deleteBranch(String repository, String name, boolean force, CommandContext ctx) {
+    return requireRepository(repository)
+        .chain(() -> caughtUp(repository))
+        .chain(() -> refs.allBranches(repository))
+        .chain(branches -> {
+          BranchRow branch = branches.stream().filter(b -> b.name().equals(name)).findFirst()
+              .orElseThrow(() -> StrataException.branchNotFound(name));
+          List<String> others = branches.stream().filter(b -> !b.name().equals(name)).map(BranchRow::head).toList();
+          return graph.isReachableFrom(repository, branch.head(), others)
+              .map(merged -> new Commands.DeleteBranch(name, force, branch.head(), merged));
+        })
+        .chain(c -> processor.execute(repository, c, ctx, (events, position, after, time) -> new Answer.Reply(204, null)));
+  }
+
+  public Uni<CommandResponse> commit(String repository, String branch, String message, Author author,
+      String expectedHead, List<String> tables, boolean allowEmpty, CommandContext ctx) {
+    Names.text("message", message, 65536, true);
+    if (expectedHead != null && (expectedHead.length() < 7 || expectedHead.length() > 64 || !Names.isHex(expectedHead))) {
+      throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
+    }
+    if (tables != null && !tables.isEmpty()) {
+      // no table is tracked by any repository yet (row data arrives with table tracking)
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + tables.get(0) + "' is not tracked",
+          Map.of("table", String.valueOf(tables.get(0))));
+    }
+    return processor.execute(knownRepository(repository),
+        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty), ctx,
+        (events, position, after, time) -> {
+          CommitCreated c = (CommitCreated) events.get(0);
+          return new Answer.Reply(201, new CommitDto(c.id(), c.id().substring(0, 7), c.parents(), c.message(),
+              c.author(), c.createdAt(), c.branch(), io.strata.events.EventCodec.mapper().valueToTree(c.stats()),
+              io.strata.events.EventCodec.mapper().valueToTree(c.changes()), position));
+        });
+  }
+
+  public Uni<CommandResponse> createTag(
+      String repository, String name, String ref, String message, Author tagger, CommandContext ctx) {
+    Names.tag(name);
+    if (ref == null || ref.isBlank()) {
+      throw StrataException.invalid("ref", "is required");
+    }
+    Names.text("message", message, 65536, false);
+    return requireRepository(repository)
+        .chain(() -> caughtUp(repository))
+        .chain(() -> resolver.resolve(repository, ref))
+        .map(r -> r.isPlainBranch()
+            ? new Commands.CreateTag(name, r.branch(), null, message, tagger)
+            : new Commands.CreateTag(name, null, r.commit(), message, tagger))
+        .chain(c -> processor.execute(repository, c, ctx, (events, position, after, time) -> {
+          TagCreated t = (TagCreated) events.get(0);
+          return new Answer.Reply(201, new TagDto(t.name(), t.commit(), t.message(), t.tagger(), time, position));
+        }));
+  }
+
+  public Uni<CommandResponse> deleteTag(String repository, String name, CommandContext ctx) {
+    return processor.execute(knownRepository(repository), new Commands.DeleteTag(name), ctx,
+        (events, position, after, time) -> new Answer.Reply(204, null));
+  }
+
+  /** Names that cannot be a repository never reach the processor (nor its per-repository queues). */
+  private static String knownRepository(String repository) {
+    try {
+      return Names.repository(repository);
+    } catch (StrataException invalid) {
+      throw StrataException.repositoryNotFound(repository);
+    }
+  }
+
+  private Uni<Void> requireRepository(String repository) {
+    knownRepository(repository);
+    return refs.repository(repository).map(r -> {
+      if (r.isEmpty()) {
+        throw StrataException.repositoryNotFound(repository);
+      }
+      return null;
+    });
+  }
+
+  /** Waits until projections include everything this process has appended to the repository. */
+  private Uni<Void> caughtUp(String repository) {
+    return projections.awaitVersion(repository, processor.knownVersion(repository), config.consistency().waitTimeout());
+  }
+}

@@ -1,0 +1,44 @@
+package io.strata.server.domain;
+
+import io.strata.events.Author;
+
+/** What clients ask of a repository. Imperative names; refs are already resolved where they can be. */
+public final class Commands {
+  private Commands() {}
+
+  public sealed interface Command
+      permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
+          CreateCommit, CreateTag, DeleteTag {}
+
+  public record CreateRepository(String name, String description, String defaultBranch, Author author)
+      implements Command {}
+
+  public record DeleteRepository(boolean force) implements Command {}
+
+  /**
+   * @param from the ref the client named (recorded on the event)
+   * @param fromBranch with {@code start} null: start from this branch's head as it is when the command
+   *     is decided (null = the default branch)
+   * @param start the commit to start from, when the ref was not a plain branch name
+   */
+  public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected)
+      implements Command {}
+
+  /**
+   * @param checkedHead the head the command side examined
+   * @param merged whether that head was reachable from another branch
+   */
+  public record DeleteBranch(String name, boolean force, String checkedHead, boolean merged)
+      implements Command {}
+
+  public record SetBranchProtection(String name, boolean isProtected) implements Command {}
+
+  public record CreateCommit(String branch, String message, Author author, String expectedHead, boolean allowEmpty)
+      implements Command {}
+
+  /** @param targetBranch tag that branch's head when decided; otherwise {@code commit} */
+  public record CreateTag(String name, String targetBranch, String commit, String message, Author tagger)
+      implements Command {}
+
+  public record DeleteTag(String name) implements Command {}
+}

@@ -1,0 +1,42 @@
+package io.strata.server.domain;
+
+/** Every error a client can see, with its HTTP status (API.md "Errors"). */
+public enum ErrorCode {
+  BadRequest(400),
+  NotFound(404),
+  RepositoryNotFound(404),
+  BranchNotFound(404),
+  RefNotFound(404),
+  CommitNotFound(404),
+  TableNotFound(404),
+  TagNotFound(404),
+  MethodNotAllowed(405),
+  NotAcceptable(406),
+  RepositoryAlreadyExists(409),
+  BranchAlreadyExists(409),
+  TagAlreadyExists(409),
+  HeadMoved(409),
+  MergeConflict(409),
+  MergeInProgress(409),
+  BranchProtected(409),
+  BranchNotMerged(409),
+  RepositoryNotEmpty(409),
+  WorkingChangesPresent(409),
+  PayloadTooLarge(413),
+  UnsupportedMediaType(415),
+  ValidationError(422),
+  IdempotencyKeyReused(422),
+  InternalError(500),
+  StorageUnavailable(503),
+  ProjectionLagging(503);
+
+  private final int status;
+
+  ErrorCode(int status) {
+    this.status = status;
+  }
+
+  public int status() {
+    return status;
+  }
+}

@@ -1,0 +1,181 @@
+package io.strata.server.domain;
+
+import io.strata.events.BranchCreated;
+import io.strata.events.BranchDeleted;
+import io.strata.events.BranchProtectionChanged;
+import io.strata.events.CommitCreated;
+import io.strata.events.CommitIds;
+import io.strata.events.CommitStats;
+import io.strata.events.RepositoryCreated;
+import io.strata.events.RepositoryDeleted;
+import io.strata.events.StrataEvent;
+import io.strata.events.TagCreated;
+import io.strata.events.TagDeleted;
+import io.strata.server.domain.Commands.Command;
+import io.strata.server.domain.Commands.CreateBranch;
+import io.strata.server.domain.Commands.CreateCommit;
+import io.strata.server.domain.Commands.CreateRepository;
+import io.strata.server.domain.Commands.CreateTag;
+import io.strata.server.domain.Commands.DeleteBranch;
+import io.strata.server.domain.Commands.DeleteRepository;
+import io.strata.server.domain.Commands.DeleteTag;
+import io.strata.server.domain.Commands.SetBranchProtection;
+import io.strata.server.domain.RepositoryState.Branch;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decides which events a command produces against the authoritative state, or refuses it. Pure and
+ * synchronous: no I/O, so the command processor can decide a whole batch in one go.
+ */
+public final class RepositoryDecider {
+  private RepositoryDecider() {}
+
+  public static List<StrataEvent> decide(RepositoryState state, Command command, Instant now) {
+    if (command instanceof CreateRepository c) {
+      return createRepository(state, c, now);
+    }
+    if (!state.exists()) {
+      throw StrataException.repositoryNotFound(state.name());
+    }
+    if (command instanceof DeleteRepository c) {
+      return deleteRepository(state, c);
+    }
+    if (command instanceof CreateBranch c) {
+      return createBranch(state, c);
+    }
+    if (command instanceof DeleteBranch c) {
+      return deleteBranch(state, c);
+    }
+    if (command instanceof SetBranchProtection c) {
+      Branch b = requireBranch(state, c.name());
+      return b.isProtected() == c.isProtected()
+          ? List.of()
+          : List.of(new BranchProtectionChanged(c.name(), c.isProtected()));
+    }
+    if (command instanceof CreateCommit c) {
+      return createCommit(state, c, now);
+    }
+    if (command instanceof CreateTag c) {
+      return createTag(state, c);
+    }
+    if (command instanceof DeleteTag c) {
+      String commit = state.tags().get(c.name());
+      if (commit == null) {
+        throw new StrataException(ErrorCode.TagNotFound, "tag '" + c.name() + "' does not exist", Map.of("tag", c.name()));
+      }
+      return List.of(new TagDeleted(c.name(), commit));
+    }
+    throw new IllegalArgumentException("unknown command " + command);
+  }
+
+  private static List<StrataEvent> createRepository(RepositoryState state, CreateRepository c, Instant now) {
+    if (state.exists()) {
+      throw new StrataException(ErrorCode.RepositoryAlreadyExists,
+          "repository '" + c.name() + "' already exists", Map.of("repository", c.name()));
+    }
+    Instant time = now.truncatedTo(ChronoUnit.MICROS);
+    String message = "Initial commit";
+    String root = CommitIds.of(List.of(), CommitIds.EMPTY_TREE, c.author(), time, message);
+    return List.of(
+        new RepositoryCreated(c.name(), c.description(), c.defaultBranch()),
+        new CommitCreated(root, null, List.of(), CommitIds.EMPTY_TREE, message, c.author(), time,
+            CommitStats.EMPTY, List.of()),
+        new BranchCreated(c.defaultBranch(), root, null, false));
+  }
+
+  private static List<StrataEvent> deleteRepository(RepositoryState state, DeleteRepository c) {
+    boolean pristine = state.commitCount() <= 1 && state.branches().size() <= 1;
+    if (!pristine && !c.force()) {
+      throw new StrataException(ErrorCode.RepositoryNotEmpty,
+          "repository '" + state.name() + "' has history (" + state.commitCount() + " commits, "
+              + state.branches().size() + " branches); delete with force=true",
+          Map.of("commits", state.commitCount(), "branches", state.branches().size()));
+    }
+    return List.of(new RepositoryDeleted(state.name(), !pristine));
+  }
+
+  private static List<StrataEvent> createBranch(RepositoryState state, CreateBranch c) {
+    if (state.branch(c.name()) != null) {
+      throw new StrataException(ErrorCode.BranchAlreadyExists, "branch '" + c.name() + "' already exists",
+          Map.of("branch", c.name()));
+    }
+    String start = c.start();
+    String from = c.from();
+    if (start == null) {
+      String fromBranch = c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
+      start = requireBranch(state, fromBranch).head();
+      from = from != null ? from : fromBranch;
+    }
+    return List.of(new BranchCreated(c.name(), start, from, c.isProtected()));
+  }
+
+  private static List<StrataEvent> deleteBranch(RepositoryState state, DeleteBranch c) {
+    Branch branch = requireBranch(state, c.name());
+    if (c.name().equals(state.defaultBranch())) {
+      throw new StrataException(ErrorCode.BranchProtected,
+          "'" + c.name() + "' is the default branch of the repository and cannot be deleted",
+          Map.of("branch", c.name(), "reason", "default_branch"));
+    }
+    if (branch.isProtected()) {
+      throw new StrataException(ErrorCode.BranchProtected,
+          "branch '" + c.name() + "' is protected; unprotect it first (PATCH protected=false)",
+          Map.of("branch", c.name(), "reason", "protected"));
+    }
+    boolean merged = c.merged() && c.checkedHead().equals(branch.head());
+    if (!c.checkedHead().equals(branch.head())) {
+      throw new StrataException(ErrorCode.HeadMoved,
+          "branch '" + c.name() + "' moved while it was being deleted; retry",
+          Map.of("branch", c.name(), "actual_head", branch.head()));
+    }
+    if (!merged && !c.force()) {
+      throw new StrataException(ErrorCode.BranchNotMerged,
+          "Cannot delete branch '" + c.name() + "': not fully merged (its commits are reachable from no other"
+              + " branch); delete with force=true",
+          Map.of("branch", c.name(), "head", branch.head()));
+    }
+    return List.of(new BranchDeleted(c.name(), branch.head(), !merged));
+  }
+
+  private static List<StrataEvent> createCommit(RepositoryState state, CreateCommit c, Instant now) {
+    Branch branch = requireBranch(state, c.branch());
+    if (c.expectedHead() != null && !branch.head().startsWith(c.expectedHead())) {
+      throw new StrataException(ErrorCode.HeadMoved,
+          "branch '" + c.branch() + "' is at " + branch.head() + ", not " + c.expectedHead(),
+          Map.of("branch", c.branch(), "expected_head", c.expectedHead(), "actual_head", branch.head()));
+    }
+    if (!c.allowEmpty()) {
+      throw StrataException.invalid("allow_empty",
+          "nothing to commit on branch '" + c.branch() + "' (no staged changes); pass allow_empty=true to"
+              + " record an empty commit");
+    }
+    // Commit times never go backwards along a branch, whatever the clock does.
+    Instant time = now.truncatedTo(ChronoUnit.MICROS);
+    if (branch.headTime() != null && !time.isAfter(branch.headTime())) {
+      time = branch.headTime().plus(1, ChronoUnit.MICROS);
+    }
+    List<String> parents = List.of(branch.head());
+    String id = CommitIds.of(parents, CommitIds.EMPTY_TREE, c.author(), time, c.message());
+    return List.of(new CommitCreated(id, c.branch(), parents, CommitIds.EMPTY_TREE, c.message(), c.author(),
+        time, CommitStats.EMPTY, List.of()));
+  }
+
+  private static List<StrataEvent> createTag(RepositoryState state, CreateTag c) {
+    if (state.tags().containsKey(c.name())) {
+      throw new StrataException(ErrorCode.TagAlreadyExists, "tag '" + c.name() + "' already exists",
+          Map.of("tag", c.name()));
+    }
+    String commit = c.commit() != null ? c.commit() : requireBranch(state, c.targetBranch()).head();
+    return List.of(new TagCreated(c.name(), commit, c.message(), c.tagger()));
+  }
+
+  private static Branch requireBranch(RepositoryState state, String name) {
+    Branch b = state.branch(name);
+    if (b == null) {
+      throw StrataException.branchNotFound(name);
+    }
+    return b;
+  }
+}

@@ -1,0 +1,142 @@
+package io.strata.server.domain;
+
+import io.strata.events.BranchCreated;
+import io.strata.events.BranchDeleted;
+import io.strata.events.BranchProtectionChanged;
+import io.strata.events.CommitCreated;
+import io.strata.events.RepositoryCreated;
+import io.strata.events.RepositoryDeleted;
+import io.strata.events.StrataEvent;
+import io.strata.events.TagCreated;
+import io.strata.events.TagDeleted;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The authoritative state of one repository's stream, as far as commands need it to decide: its refs,
+ * not its commit graph (commits are immutable, so the graph projection answers those questions). It is
+ * the left fold of the stream's events ({@link #evolve}); the command processor keeps one per
+ * repository, confined to that repository's queue.
+ */
+public final class RepositoryState {
+  private long version;
+  private long lastPosition;
+  private boolean exists;
+  private String name;
+  private String description;
+  private String defaultBranch;
+  private long commitCount;
+  private final Map<String, Branch> branches = new HashMap<>();
+  private final Map<String, String> tags = new HashMap<>();
+
+  /** A branch: its head, the head commit's time (commit times never go backwards), protection. */
+  public record Branch(String head, Instant headTime, boolean isProtected) {}
+
+  private final String streamId;
+
+  /** The state of stream {@code streamId} (named after its repository) at {@code version}. */
+  public RepositoryState(String streamId, long version) {
+    this.streamId = streamId;
+    this.version = version;
+  }
+
+  /** Records the global position of the latest event appended to the stream. */
+  public void observed(long position) {
+    lastPosition = Math.max(lastPosition, position);
+  }
+
+  /** Folds one event into the state. */
+  public void evolve(StrataEvent event, long streamVersion, long position) {
+    version = streamVersion;
+    lastPosition = Math.max(lastPosition, position);
+    if (event instanceof RepositoryCreated e) {
+      exists = true;
+      name = e.name();
+      description = e.description();
+      defaultBranch = e.defaultBranch();
+    } else if (event instanceof RepositoryDeleted) {
+      exists = false;
+      branches.clear();
+      tags.clear();
+      commitCount = 0;
+    } else if (event instanceof CommitCreated e) {
+      commitCount++;
+      if (e.branch() != null) {
+        Branch b = branches.get(e.branch());
+        branches.put(e.branch(), new Branch(e.id(), e.createdAt(), b != null && b.isProtected()));
+      }
+      lastCommitTime = e.createdAt();
+      lastCommitId = e.id();
+    } else if (event instanceof BranchCreated e) {
+      Instant time = e.head().equals(lastCommitId) ? lastCommitTime : null;
+      branches.put(e.name(), new Branch(e.head(), time, e.isProtected()));
+    } else if (event instanceof BranchDeleted e) {
+      branches.remove(e.name());
+    } else if (event instanceof BranchProtectionChanged e) {
+      Branch b = branches.get(e.name());
+      branches.put(e.name(), new Branch(b.head(), b.headTime(), e.isProtected()));
+    } else if (event instanceof TagCreated e) {
+      tags.put(e.name(), e.commit());
+    } else if (event instanceof TagDeleted e) {
+      tags.remove(e.name());
+    }
+  }
+
+  // The most recent commit, so that a branch created on it (the initial commit) knows its time.
+  private Instant lastCommitTime;
+  private String lastCommitId;
+
+  /** Restores a state from the projections at {@code version}. */
+  public void restore(String name, String description, String defaultBranch, long commitCount,
+      Map<String, Branch> branches, Map<String, String> tags, long lastPosition) {
+    this.exists = true;
+    this.name = name;
+    this.description = description;
+    this.defaultBranch = defaultBranch;
+    this.commitCount = commitCount;
+    this.branches.putAll(branches);
+    this.tags.putAll(tags);
+    this.lastPosition = lastPosition;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public long lastPosition() {
+    return lastPosition;
+  }
+
+  public boolean exists() {
+    return exists;
+  }
+
+  public String name() {
+    return name != null ? name : streamId;
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public String defaultBranch() {
+    return defaultBranch;
+  }
+
+  public long commitCount() {
+    return commitCount;
+  }
+
+  public Map<String, Branch> branches() {
+    return branches;
+  }
+
+  public Branch branch(String name) {
+    return branches.get(name);
+  }
+
+  public Map<String, String> tags() {
+    return tags;
+  }
+}

@@ -1,0 +1,77 @@
+package io.strata.server.runtime;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.strata.events.EventCodec;
+import io.strata.projections.MetadataProjectors;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.runtime.Projector;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/** Wires the event log, the projections and their queries onto the metadata database's pool. */
+@ApplicationScoped
+public class Infrastructure {
+
+  @Produces
+  @Singleton
+  EventCodec codec() {
+    return new EventCodec();
+  }
+
+  @Produces
+  @Singleton
+  EventLog eventLog(Pool pool, EventCodec codec) {
+    return new EventLog(pool, codec);
+  }
+
+  @Produces
+  @Singleton
+  List<Projector> metadataProjectors() {
+    return MetadataProjectors.all();
+  }
+
+  @Produces
+  @Singleton
+  ProjectionRuntime projectionRuntime(Vertx vertx, EventLog log, EventCodec codec, List<Projector> projectors,
+      StrataConfig config) {
+    return new ProjectionRuntime(vertx, log, codec, projectors, config.projections().pollInterval());
+  }
+
+  @Produces
+  @Singleton
+  RefQueries refQueries(Pool pool) {
+    return new RefQueries(pool);
+  }
+
+  @Produces
+  @Singleton
+  CommitGraph commitGraph(Pool pool) {
+    return new CommitGraph(pool);
+  }
+
+  @Produces
+  @Singleton
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  /** Projections catch up with the log before the server takes requests (Flyway has run by now). */
+  void start(@Observes StartupEvent event, ProjectionRuntime runtime) {
+    runtime.start().await().atMost(Duration.ofSeconds(60));
+  }
+
+  void stop(@Observes ShutdownEvent event, ProjectionRuntime runtime) {
+    runtime.stop();
+  }
+}
