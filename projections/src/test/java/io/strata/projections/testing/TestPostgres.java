@@ -46,14 +46,7 @@ public final class TestPostgres {
 
   /** Creates an empty database with the metadata schema migrated. */
   public TestDatabase newDatabase() {
-    String name = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-    try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user, password);
-        Statement s = c.createStatement()) {
-      s.execute("create database " + name);
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot create test database", e);
-    }
-    TestDatabase db = new TestDatabase(host, port, name, user, password);
+    TestDatabase db = newDatabaseWithoutMigrations();
     Flyway.configure()
         .dataSource(db.jdbcUrl(), user, password)
         .locations("classpath:db/migration")
@@ -61,6 +54,18 @@ public final class TestPostgres {
         .load()
         .migrate();
     return db;
+  }
+
+  /** Creates an empty database (the server migrates it at start-up). */
+  public TestDatabase newDatabaseWithoutMigrations() {
+    String name = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+    try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user, password);
+        Statement s = c.createStatement()) {
+      s.execute("create database " + name);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create test database", e);
+    }
+    return new TestDatabase(host, port, name, user, password);
   }
 
   String jdbcUrl(String database) {

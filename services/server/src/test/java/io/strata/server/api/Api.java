@@ -1,0 +1,47 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
+import java.util.Map;
+import java.util.UUID;
+
+/** Small helpers over RestAssured for the API tests. */
+final class Api {
+  private Api() {}
+
+  static String uniqueName(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  static RequestSpecification json() {
+    return given().contentType(ContentType.JSON).accept(ContentType.JSON);
+  }
+
+  static ValidatableResponse post(String path, Object body) {
+    return json().body(body).post(path).then();
+  }
+
+  static String createRepository(String name) {
+    post("/api/v1/repositories", Map.of("name", name)).statusCode(201);
+    return name;
+  }
+
+  static String head(String repo, String branch) {
+    return given().get("/api/v1/repositories/{r}/branches/{b}", repo, branch).then().statusCode(200)
+        .extract().path("head");
+  }
+
+  static String commit(String repo, String branch, String message) {
+    return json().body(Map.of("message", message, "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch)
+        .then().statusCode(201).extract().path("id");
+  }
+
+  /** Row counts and hashes of every projection table: equal before and after = nothing changed. */
+  static Map<String, String> digest() {
+    return given().get("/api/v1/admin/projections/digest").then().statusCode(200).extract().as(Map.class);
+  }
+}
