@@ -10,7 +10,10 @@ final class GraphSql {
           + " select $1, $2, $3, $4, $5, $6, $7, $8,"
           + " coalesce((select max(generation) from strata_meta.commits"
           + "   where repository = $1 and id = any($3::text[])), 0) + 1,"
-          + " $9, $10::text::jsonb, $11::text::jsonb, $12";
+          + " $9, $10::text::jsonb, $11::text::jsonb, $12"
+          // Ids are content addresses: the same id is the same commit (e.g. two branches at the same
+          // head committing the same message at the same instant), recorded once.
+          + " on conflict (repository, id) do nothing";
 
   static final String DELETE_COMMITS = "delete from strata_meta.commits where repository = $1";
 

@@ -151,4 +151,29 @@ class ProjectionRuntimeTest {
       b.stop();
     }
   }
+
+  @Test
+  void identicalCommitsOnTwoBranchesAreOneCommitAndNeverStallProjection() {
+    ProjectionRuntime runtime = new ProjectionRuntime(vertx, log, new EventCodec(), MetadataProjectors.all(),
+        Duration.ofMillis(50));
+    runtime.start().await().atMost(WAIT);
+    try {
+      String repo = "twins";
+      String[] h = appendHistory(repo, 0);
+      long version = Long.parseLong(h[0]);
+      // main and dev both sit on the root; the same commit content on both gives the same id
+      Instant t = Instant.parse("2026-03-01T00:00:00Z");
+      String id = CommitIds.of(List.of(h[1]), CommitIds.EMPTY_TREE, ADA, t, "same");
+      version = append(repo, version,
+          new CommitCreated(id, "main", List.of(h[1]), CommitIds.EMPTY_TREE, "same", ADA, t, CommitStats.EMPTY, List.of()),
+          new CommitCreated(id, "dev", List.of(h[1]), CommitIds.EMPTY_TREE, "same", ADA, t, CommitStats.EMPTY, List.of()));
+      runtime.awaitVersion(repo, version, WAIT).await().atMost(WAIT);
+      RefQueries refs = new RefQueries(poolA);
+      assertThat(refs.branch(repo, "main").await().atMost(WAIT).orElseThrow().head()).isEqualTo(id);
+      assertThat(refs.branch(repo, "dev").await().atMost(WAIT).orElseThrow().head()).isEqualTo(id);
+      assertThat(runtime.lastFailure()).isNull();
+    } finally {
+      runtime.stop();
+    }
+  }
 }
