@@ -16,7 +16,10 @@ import java.util.Optional;
 
 /** Reads of the commit graph projection: commits, prefixes, ancestry, log, merge base. */
 public final class CommitGraph {
+  private static final int ANCESTRY_CACHE_ENTRIES = 4096;
+
   private final Pool pool;
+  private final Ancestry.Cache ancestries = new Ancestry.Cache(ANCESTRY_CACHE_ENTRIES);
 
   public CommitGraph(Pool pool) {
     this.pool = pool;
@@ -47,7 +50,73 @@ public final class CommitGraph {
         });
   }
 
+  /**
+   * The log from {@code head}, newest first. Without filters it pages through the cached ancestry
+   * (O(limit) rows read); with filters it walks the graph in SQL.
+   */
   public Uni<LogPage> log(String repository, String head, LogFilter filter, int limit, int offset) {
+    if (filter.author() == null && filter.since() == null && filter.until() == null && filter.table() == null) {
+      return ancestry(repository, head, filter.firstParent())
+          .chain(list -> commitsInOrder(repository, list == null ? List.of() : list.page(offset, limit))
+              .map(commits -> new LogPage(commits, list == null ? 0 : list.size)));
+    }
+    return filteredLog(repository, head, filter, limit, offset);
+  }
+
+  private Uni<List<CommitRow>> commitsInOrder(String repository, List<String> ids) {
+    if (ids.isEmpty()) {
+      return Uni.createFrom().item(List.of());
+    }
+    return pool.preparedQuery(GraphSql.COMMITS_BY_ID).execute(Tuple.of(repository, ids.toArray(String[]::new)))
+        .map(rows -> {
+          java.util.Map<String, CommitRow> byId = new java.util.HashMap<>();
+          rows.forEach(r -> byId.put(r.getString("id"), toCommit(r)));
+          return ids.stream().map(byId::get).filter(java.util.Objects::nonNull).toList();
+        });
+  }
+
+  /** The ancestry of {@code head}: cached, or its parent's with {@code head} in front, or walked in SQL. */
+  Uni<Ancestry> ancestry(String repository, String head, boolean firstParent) {
+    String key = Ancestry.Cache.key(repository, head, firstParent);
+    Ancestry cached = ancestries.get(key);
+    if (cached != null) {
+      return Uni.createFrom().item(cached);
+    }
+    return commit(repository, head).chain(found -> {
+      if (found.isEmpty()) {
+        return Uni.createFrom().nullItem();
+      }
+      CommitRow c = found.get();
+      List<String> parents = firstParent && !c.parents().isEmpty() ? c.parents().subList(0, 1) : c.parents();
+      Ancestry parentList = parents.size() == 1
+          ? ancestries.get(Ancestry.Cache.key(repository, parents.get(0), firstParent))
+          : null;
+      if (parents.isEmpty() || parentList != null
+          && Ancestry.precedes(c.createdAt(), c.generation(), parentList)) {
+        Ancestry list = new Ancestry(c.id(), c.createdAt(), c.generation(), parentList);
+        ancestries.put(key, list);
+        return Uni.createFrom().item(list);
+      }
+      return walk(repository, head, firstParent).invoke(list -> ancestries.put(key, list));
+    });
+  }
+
+  private Uni<Ancestry> walk(String repository, String head, boolean firstParent) {
+    return pool.preparedQuery(GraphSql.ANCESTRY).execute(Tuple.of(repository, head, firstParent))
+        .map(rows -> {
+          List<String> ids = new ArrayList<>(rows.rowCount());
+          List<Instant> times = new ArrayList<>(rows.rowCount());
+          List<Integer> generations = new ArrayList<>(rows.rowCount());
+          for (Row r : rows) {
+            ids.add(r.getString(0));
+            times.add(r.getOffsetDateTime(1).toInstant());
+            generations.add(r.getInteger(2));
+          }
+          return Ancestry.of(ids, times, generations);
+        });
+  }
+
+  private Uni<LogPage> filteredLog(String repository, String head, LogFilter filter, int limit, int offset) {
     Tuple params = Tuple.from(new Object[] {
         repository, head, filter.firstParent(), filter.author(),
         filter.since() == null ? null : filter.since().atOffset(ZoneOffset.UTC),

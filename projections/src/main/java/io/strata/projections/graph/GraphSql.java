@@ -60,6 +60,20 @@ final class GraphSql {
           + "   order by created_at desc, generation desc, id limit $8 offset $9) c on true"
           + " order by c.created_at desc, c.generation desc, c.id";
 
+  /** Every ancestor of $2 (itself included) in log order: ids, times and generations only. */
+  static final String ANCESTRY =
+      "with recursive anc(id) as ("
+          + "  select $2::text collate \"C\""
+          + "  union"
+          + "  select unnest(case when $3 then c.parents[1:1] else c.parents end)"
+          + "  from anc join strata_meta.commits c on c.repository = $1 and c.id = anc.id)"
+          + " select c.id, c.created_at, c.generation from anc"
+          + " join strata_meta.commits c on c.repository = $1 and c.id = anc.id"
+          + " order by c.created_at desc, c.generation desc, c.id";
+
+  static final String COMMITS_BY_ID =
+      "select " + COMMIT_COLUMNS + " from strata_meta.commits c where c.repository = $1 and c.id = any($2::text[])";
+
   static final String COMPARE =
       "with recursive"
           + " base(id) as (select $2::text collate \"C\" union"

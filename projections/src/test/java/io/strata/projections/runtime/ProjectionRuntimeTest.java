@@ -176,4 +176,43 @@ class ProjectionRuntimeTest {
       runtime.stop();
     }
   }
+
+  @Test
+  void cachedLogEqualsTheGraphWalkIncludingMerges() {
+    ProjectionRuntime runtime = new ProjectionRuntime(vertx, log, new EventCodec(), MetadataProjectors.all(),
+        Duration.ofMillis(50));
+    runtime.start().await().atMost(WAIT);
+    try {
+      String repo = "merges";
+      String[] h = appendHistory(repo, 30);
+      long version = Long.parseLong(h[0]);
+      Instant t = Instant.parse("2026-05-01T00:00:00Z");
+      String merge = CommitIds.of(List.of(h[1], h[2]), CommitIds.EMPTY_TREE, ADA, t, "merge dev");
+      version = append(repo, version, new CommitCreated(merge, "main", List.of(h[1], h[2]), CommitIds.EMPTY_TREE,
+          "merge dev", ADA, t, CommitStats.EMPTY, List.of()));
+      String after = CommitIds.of(List.of(merge), CommitIds.EMPTY_TREE, ADA, t.plusSeconds(1), "after");
+      version = append(repo, version, new CommitCreated(after, "main", List.of(merge), CommitIds.EMPTY_TREE,
+          "after", ADA, t.plusSeconds(1), CommitStats.EMPTY, List.of()));
+      runtime.awaitVersion(repo, version, WAIT).await().atMost(WAIT);
+
+      CommitGraph graph = new CommitGraph(poolA);
+      for (boolean firstParent : new boolean[] {false, true}) {
+        CommitGraph.LogFilter plain = firstParent ? new CommitGraph.LogFilter(true, null, null, null, null)
+            : CommitGraph.LogFilter.NONE;
+        CommitGraph.LogFilter walked = new CommitGraph.LogFilter(firstParent, null, Instant.EPOCH, null, null);
+        // the parent's ancestry is cached first, so the head's is built by prepending
+        graph.log(repo, merge, plain, 5, 0).await().atMost(WAIT);
+        for (int offset : new int[] {0, 7, 25}) {
+          var cached = graph.log(repo, after, plain, 10, offset).await().atMost(WAIT);
+          var sql = graph.log(repo, after, walked, 10, offset).await().atMost(WAIT);
+          assertThat(cached.total()).isEqualTo(sql.total());
+          assertThat(cached.commits()).isEqualTo(sql.commits());
+        }
+      }
+      assertThat(graph.log(repo, after, CommitGraph.LogFilter.NONE, 1000, 0).await().atMost(WAIT).total())
+          .as("all 31 commits plus the merge and the one after").isEqualTo(1 + 30 + 2);
+    } finally {
+      runtime.stop();
+    }
+  }
 }
