@@ -35,15 +35,20 @@ public final class Bodies {
     try {
       return STRICT.treeToValue(body, type);
     } catch (JsonMappingException e) {
-      String field = e.getPath().stream()
-          .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-          .collect(Collectors.joining("."));
+      String field = fieldPath(e);
       throw new StrataException(ErrorCode.BadRequest,
           field.isEmpty() ? "the request body has the wrong shape" : "field '" + field + "' has the wrong type",
           field.isEmpty() ? Map.of() : Map.of("field", field));
     } catch (JsonProcessingException e) {
       throw StrataException.badRequest("request body is not valid JSON");
     }
+  }
+
+  /** The dotted path of the field a binding error is about ("" for the body itself). */
+  static String fieldPath(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."));
   }
 
   private static ObjectMapper strictMapper() {

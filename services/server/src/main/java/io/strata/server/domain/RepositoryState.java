@@ -29,6 +29,9 @@ public final class RepositoryState {
   private long commitCount;
   private final Map<String, Branch> branches = new HashMap<>();
   private final Map<String, String> tags = new HashMap<>();
+  // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
+  private Instant lastCommitTime;
+  private String lastCommitId;
 
   /** A branch: its head, the head commit's time (commit times never go backwards), protection. */
   public record Branch(String head, Instant headTime, boolean isProtected) {}
@@ -82,10 +85,6 @@ public final class RepositoryState {
       tags.remove(e.name());
     }
   }
-
-  // The most recent commit, so that a branch created on it (the initial commit) knows its time.
-  private Instant lastCommitTime;
-  private String lastCommitId;
 
   /** Restores a state from the projections at {@code version}. */
   public void restore(String name, String description, String defaultBranch, long commitCount,
