@@ -1,0 +1,29 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.projections.testing.TestDatabase;
+import io.strata.projections.testing.TestPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The packaged server on a database named by STRATA_DATABASE_URL: no private PostgreSQL, data kept. */
+class ExternalDatabaseIT {
+  @Test
+  void runsOnTheDatabaseItIsGiven() throws Exception {
+    TestDatabase db = TestPostgres.shared().newDatabaseWithoutMigrations();
+    Path workDir = Files.createTempDirectory("strata-external-");
+    try (PackagedServer server = new PackagedServer(workDir, Map.of("STRATA_DATABASE_URL", db.url()))) {
+      server.start();
+      assertThat(server.log()).doesNotContain("private PostgreSQL");
+      server.send("POST", "/api/v1/repositories", "{\"name\":\"external\"}", 201);
+      server.stop();
+      server.start();
+      assertThat(server.send("GET", "/api/v1/repositories/external", null, 200).get("default_branch").asText())
+          .isEqualTo("main");
+    }
+    assertThat(Files.exists(workDir.resolve(".strata"))).as("no embedded data directory").isFalse();
+  }
+}

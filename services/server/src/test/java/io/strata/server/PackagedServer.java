@@ -1,0 +1,106 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** The packaged server ({@code quarkus-run.jar}) as a child process, for integration tests. */
+final class PackagedServer implements AutoCloseable {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  final int port;
+  final Path workDir;
+  private final Map<String, String> env;
+  private Process process;
+  private Path logFile;
+
+  PackagedServer(Path workDir, Map<String, String> env) throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      this.port = s.getLocalPort();
+    }
+    this.workDir = workDir;
+    this.env = env;
+  }
+
+  String base() {
+    return "http://localhost:" + port;
+  }
+
+  Process process() {
+    return process;
+  }
+
+  /** Starts the server and waits until /ready answers 200. */
+  void start() throws Exception {
+    String jar = Path.of(System.getProperty("strata.server.jar", "target/quarkus-app/quarkus-run.jar"))
+        .toAbsolutePath().toString();
+    logFile = Files.createTempFile("strata-server", ".log");
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar)
+        .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(logFile.toFile());
+    pb.environment().remove("STRATA_DATABASE_URL");
+    pb.environment().put("STRATA_PORT", String.valueOf(port));
+    pb.environment().put("STRATA_HOST", "127.0.0.1");
+    pb.environment().putAll(env);
+    process = pb.start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      assertThat(process.isAlive()).as("server died: %s", Files.readString(logFile)).isTrue();
+      try {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/ready"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("server not ready in time: " + Files.readString(logFile));
+  }
+
+  String log() throws IOException {
+    return Files.readString(logFile);
+  }
+
+  /** SIGTERM and wait: a clean stop. */
+  int stop() throws InterruptedException {
+    process.destroy();
+    return process.waitFor();
+  }
+
+  /** SIGKILL: no shutdown hook runs. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      stop();
+    }
+  }
+
+  JsonNode send(String method, String path, String body, int expected) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "application/json");
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(expected);
+    return r.body().isEmpty() ? null : JSON.readTree(r.body());
+  }
+}

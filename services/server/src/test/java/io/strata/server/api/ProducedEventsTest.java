@@ -1,0 +1,83 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.commit;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import io.cloudevents.jackson.JsonFormat;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.events.EventCodec;
+import io.strata.events.EventType;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.StoredEvent;
+import io.strata.server.TestDatabaseResource;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The events the running server appends — one of every type — are valid CloudEvents whose envelope
+ * and data validate against the published JSON Schemas.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class ProducedEventsTest {
+  private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+  private static final SchemaValidatorsConfig CONFIG = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+
+  @Inject EventLog log;
+
+  private static JsonSchema schema(String resource) {
+    return FACTORY.getSchema(ProducedEventsTest.class.getClassLoader().getResourceAsStream(resource), CONFIG);
+  }
+
+  @Test
+  void everyProducedEventMatchesItsSchema() throws Exception {
+    String repo = createRepository(uniqueName("events"));
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    given().contentType("application/json").body(Map.of("protected", true))
+        .patch("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(200);
+    given().contentType("application/json").body(Map.of("protected", false))
+        .patch("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(200);
+    commit(repo, "dev", "work");
+    post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "dev", "message", "m")).statusCode(201);
+    given().delete("/api/v1/repositories/{r}/tags/v1", repo).then().statusCode(204);
+    given().header("X-User-Id", "bot-7").delete("/api/v1/repositories/{r}/branches/dev?force=true", repo)
+        .then().statusCode(204);
+    given().delete("/api/v1/repositories/{r}?force=true", repo).then().statusCode(204);
+
+    List<StoredEvent> events = log.readStream(repo, 0, 100).await().atMost(Duration.ofSeconds(10));
+    Set<EventType> types = events.stream().map(e -> EventType.ofType(e.type()).orElseThrow())
+        .collect(Collectors.toSet());
+    assertThat(types).containsExactlyInAnyOrderElementsOf(EnumSet.allOf(EventType.class));
+
+    JsonSchema envelope = schema("schemas/envelope.v1.json");
+    JsonFormat format = new JsonFormat();
+    for (StoredEvent e : events) {
+      JsonNode cloudEvent = EventCodec.mapper().readTree(format.serialize(e.toEnvelope().toCloudEvent()));
+      assertThat(envelope.validate(cloudEvent)).as("%s", cloudEvent).isEmpty();
+      EventType type = EventType.ofType(e.type()).orElseThrow();
+      assertThat(schema(type.schemaResource()).validate(e.data())).as("%s", e.data()).isEmpty();
+      assertThat(cloudEvent.get("repository").asText()).isEqualTo(repo);
+      assertThat(cloudEvent.get("correlationid")).isNotNull();
+    }
+    StoredEvent branchDeleted = events.stream().filter(e -> e.type().equals(EventType.BRANCH_DELETED.type()))
+        .findFirst().orElseThrow();
+    assertThat(branchDeleted.actor()).isEqualTo("bot-7");
+  }
+}
