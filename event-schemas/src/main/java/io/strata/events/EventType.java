@@ -19,7 +19,9 @@ public enum EventType {
   BRANCH_PROTECTION_CHANGED(BranchProtectionChanged.class, "branch.protection_changed", 1),
   COMMIT_CREATED(CommitCreated.class, "commit.created", 1),
   TAG_CREATED(TagCreated.class, "tag.created", 1),
-  TAG_DELETED(TagDeleted.class, "tag.deleted", 1);
+  TAG_DELETED(TagDeleted.class, "tag.deleted", 1),
+  STORAGE_ADDED(StorageAdded.class, "storage.added", 1),
+  STORAGE_REMOVED(StorageRemoved.class, "storage.removed", 1);
 
   public static final String PREFIX = "io.strata.";
 

@@ -12,7 +12,9 @@ public sealed interface StrataEvent
         BranchProtectionChanged,
         CommitCreated,
         TagCreated,
-        TagDeleted {
+        TagDeleted,
+        StorageAdded,
+        StorageRemoved {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */
   String subject();

@@ -30,6 +30,9 @@ final class SampleEvents {
             List.of(new TableChange("users", CommitIds.sha256Hex("rows"), 3, 2, 1))),
         new TagCreated("v1.0", second, "first release", ADA),
         new TagCreated("v0", root, null, ADA),
-        new TagDeleted("v0", root));
+        new TagDeleted("v0", root),
+        new StorageAdded("warehouse", "postgresql", "db.example", 5432, "sales", "etl", "WAREHOUSE_PASSWORD", null),
+        new StorageAdded("lake", "postgresql", "10.0.0.7", 6543, "lake", "reader", null, "/run/secrets/lake"),
+        new StorageRemoved("lake"));
   }
 }

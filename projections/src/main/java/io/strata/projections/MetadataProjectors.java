@@ -5,6 +5,7 @@ import io.strata.projections.refs.BranchHeadsProjector;
 import io.strata.projections.refs.RepositoriesProjector;
 import io.strata.projections.refs.TagsProjector;
 import io.strata.projections.runtime.Projector;
+import io.strata.projections.storage.StoragesProjector;
 import java.util.List;
 
 /** The projectors of the metadata database, run as one group (one transaction per batch). */
@@ -13,6 +14,7 @@ public final class MetadataProjectors {
 
   public static List<Projector> all() {
     return List.of(
-        new RepositoriesProjector(), new BranchHeadsProjector(), new CommitGraphProjector(), new TagsProjector());
+        new RepositoriesProjector(), new BranchHeadsProjector(), new CommitGraphProjector(), new TagsProjector(),
+        new StoragesProjector());
   }
 }

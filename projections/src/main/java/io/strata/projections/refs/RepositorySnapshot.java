@@ -20,7 +20,8 @@ public record RepositorySnapshot(
     RepositoryHeader repository,
     long commitCount,
     List<BranchHead> branches,
-    List<Tag> tags) {
+    List<Tag> tags,
+    List<io.strata.projections.storage.StorageRow> storages) {
 
   public record RepositoryHeader(String name, String description, String defaultBranch) {}
 
@@ -41,6 +42,9 @@ public record RepositorySnapshot(
           + " left join strata_meta.commits c on c.repository = b.repository and c.id = b.head"
           + " where b.repository = $1";
   private static final String TAGS = "select name, commit_id from strata_meta.tags where repository = $1";
+  private static final String STORAGES =
+      "select " + io.strata.projections.storage.StorageQueries.COLUMNS
+          + " from strata_meta.storages where repository = $1";
   private static final String COMMIT_COUNT = "select count(*) from strata_meta.commits where repository = $1";
 
   /** Reads the snapshot in one repeatable-read transaction, so rows and version agree. */
@@ -56,7 +60,7 @@ public record RepositorySnapshot(
   }
 
   private static RepositorySnapshot empty() {
-    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of());
+    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of());
   }
 
   private static Uni<RepositorySnapshot> readAt(SqlConnection tx, String repository, long version) {
@@ -66,8 +70,9 @@ public record RepositorySnapshot(
             tx.preparedQuery(REPOSITORY).execute(repo),
             tx.preparedQuery(COMMIT_COUNT).execute(repo),
             tx.preparedQuery(BRANCHES).execute(repo),
-            tx.preparedQuery(TAGS).execute(repo))
-        .with((position, header, count, branchRows, tagRows) -> {
+            tx.preparedQuery(TAGS).execute(repo),
+            tx.preparedQuery(STORAGES).execute(repo))
+        .with((position, header, count, branchRows, tagRows, storageRows) -> {
           RepositoryHeader h = null;
           for (Row r : header) {
             h = new RepositoryHeader(r.getString(0), r.getString(1), r.getString(2));
@@ -81,7 +86,10 @@ public record RepositorySnapshot(
           List<Tag> tags = new ArrayList<>();
           tagRows.forEach(r -> tags.add(new Tag(r.getString(0), r.getString(1))));
           long last = position.rowCount() == 0 ? 0 : position.iterator().next().getLong(0);
-          return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags);
+          List<io.strata.projections.storage.StorageRow> storages = new ArrayList<>();
+          storageRows.forEach(r -> storages.add(io.strata.projections.storage.StorageQueries.toRow(r)));
+          return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags,
+              storages);
         });
   }
 }

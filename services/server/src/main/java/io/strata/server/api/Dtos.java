@@ -81,6 +81,34 @@ public final class Dtos {
       String base, String head, String baseCommit, String headCommit, String mergeBase, long ahead, long behind,
       boolean canFastForward) {}
 
+  public record StorageDto(
+      String name,
+      String type,
+      String host,
+      Integer port,
+      String database,
+      String username,
+      String passwordEnv,
+      String passwordFile,
+      boolean builtin,
+      Instant createdAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+    public static StorageDto of(io.strata.events.StorageAdded s, Instant createdAt, Long position) {
+      return new StorageDto(s.name(), s.type(), s.host(), s.port(), s.database(), s.username(), s.passwordEnv(),
+          s.passwordFile(), false, createdAt, position);
+    }
+
+    public static StorageDto of(io.strata.projections.storage.StorageRow s) {
+      return new StorageDto(s.name(), s.type(), s.host(), s.port(), s.database(), s.username(), s.passwordEnv(),
+          s.passwordFile(), false, s.createdAt(), null);
+    }
+
+    /** The server's own database, available to every repository as {@code local}. */
+    public static StorageDto local() {
+      return new StorageDto("local", "postgresql", null, null, null, null, null, null, true, null, null);
+    }
+  }
+
   public record HealthDto(String status, String version, boolean connected) {}
 
   public record ReadyDto(boolean ready, boolean metadataConnected, boolean projectionsHealthy) {}

@@ -18,5 +18,9 @@ public final class Requests {
   public record CreateCommit(
       String message, AuthorInput author, String expectedHead, Boolean all, List<String> tables, Boolean allowEmpty) {}
 
+  public record AddStorage(
+      String name, String type, String url, String host, Integer port, String database, String username,
+      String passwordEnv, String passwordFile) {}
+
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
 }

@@ -39,10 +39,12 @@ public class RefCommands {
   private final RefQueries refs;
   private final CommitGraph graph;
   private final StrataConfig config;
+  private final io.strata.server.runtime.StoragePools pools;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
-      RefQueries refs, CommitGraph graph, StrataConfig config) {
+      RefQueries refs, CommitGraph graph, StrataConfig config, io.strata.server.runtime.StoragePools pools) {
+    this.pools = pools;
     this.processor = processor;
     this.projections = projections;
     this.resolver = resolver;
@@ -67,7 +69,8 @@ public class RefCommands {
 
   public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx) {
     return processor.execute(knownRepository(repository), new Commands.DeleteRepository(force), ctx,
-        (events, position, after, time) -> new Answer.Reply(204, null));
+            (events, position, after, time) -> new Answer.Reply(204, null))
+        .invoke(() -> pools.evictRepository(repository));
   }
 
   public Uni<CommandResponse> createBranch(

@@ -51,8 +51,11 @@ public class RepositoryStateLoader {
       s.branches().forEach(b -> branches.put(b.name(), new Branch(b.head(), b.headTime(), b.isProtected())));
       Map<String, String> tags = new HashMap<>();
       s.tags().forEach(t -> tags.put(t.name(), t.commit()));
+      Map<String, io.strata.events.StorageAdded> storages = new HashMap<>();
+      s.storages().forEach(r -> storages.put(r.name(), new io.strata.events.StorageAdded(r.name(), r.type(), r.host(),
+          r.port(), r.database(), r.username(), r.passwordEnv(), r.passwordFile())));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
-          s.commitCount(), branches, tags, s.lastPosition());
+          s.commitCount(), branches, tags, storages, s.lastPosition());
     }
     return state;
   }

@@ -8,7 +8,7 @@ public final class Commands {
 
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
-          CreateCommit, CreateTag, DeleteTag {}
+          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -41,4 +41,9 @@ public final class Commands {
       implements Command {}
 
   public record DeleteTag(String name) implements Command {}
+
+  /** Registers a storage connection (already validated and checked to connect). */
+  public record AddStorage(io.strata.events.StorageAdded storage) implements Command {}
+
+  public record RemoveStorage(String name) implements Command {}
 }

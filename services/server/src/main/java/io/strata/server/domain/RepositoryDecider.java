@@ -68,6 +68,21 @@ public final class RepositoryDecider {
       }
       return List.of(new TagDeleted(c.name(), commit));
     }
+    if (command instanceof Commands.AddStorage c) {
+      String name = c.storage().name();
+      if (state.storages().containsKey(name) || name.equals(Storages.LOCAL)) {
+        throw new StrataException(ErrorCode.StorageAlreadyExists, "storage '" + name + "' already exists",
+            Map.of("storage", name));
+      }
+      return List.of(c.storage());
+    }
+    if (command instanceof Commands.RemoveStorage c) {
+      if (!state.storages().containsKey(c.name())) {
+        throw new StrataException(ErrorCode.StorageNotFound, "storage '" + c.name() + "' does not exist",
+            Map.of("storage", c.name()));
+      }
+      return List.of(new io.strata.events.StorageRemoved(c.name()));
+    }
     throw new IllegalArgumentException("unknown command " + command);
   }
 

@@ -6,6 +6,8 @@ import io.strata.events.BranchProtectionChanged;
 import io.strata.events.CommitCreated;
 import io.strata.events.RepositoryCreated;
 import io.strata.events.RepositoryDeleted;
+import io.strata.events.StorageAdded;
+import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
@@ -29,6 +31,7 @@ public final class RepositoryState {
   private long commitCount;
   private final Map<String, Branch> branches = new HashMap<>();
   private final Map<String, String> tags = new HashMap<>();
+  private final Map<String, StorageAdded> storages = new HashMap<>();
   // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
   private Instant lastCommitTime;
   private String lastCommitId;
@@ -62,6 +65,7 @@ public final class RepositoryState {
       exists = false;
       branches.clear();
       tags.clear();
+      storages.clear();
       commitCount = 0;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
@@ -83,12 +87,18 @@ public final class RepositoryState {
       tags.put(e.name(), e.commit());
     } else if (event instanceof TagDeleted e) {
       tags.remove(e.name());
+    } else if (event instanceof StorageAdded e) {
+      storages.put(e.name(), e);
+    } else if (event instanceof StorageRemoved e) {
+      storages.remove(e.name());
     }
   }
 
   /** Restores a state from the projections at {@code version}. */
   public void restore(String name, String description, String defaultBranch, long commitCount,
-      Map<String, Branch> branches, Map<String, String> tags, long lastPosition) {
+      Map<String, Branch> branches, Map<String, String> tags, Map<String, StorageAdded> storages,
+      long lastPosition) {
+    this.storages.putAll(storages);
     this.exists = true;
     this.name = name;
     this.description = description;
@@ -137,5 +147,9 @@ public final class RepositoryState {
 
   public Map<String, String> tags() {
     return tags;
+  }
+
+  public Map<String, StorageAdded> storages() {
+    return storages;
   }
 }

@@ -62,6 +62,12 @@ public class Infrastructure {
 
   @Produces
   @Singleton
+  io.strata.projections.storage.StorageQueries storageQueries(Pool pool) {
+    return new io.strata.projections.storage.StorageQueries(pool);
+  }
+
+  @Produces
+  @Singleton
   Clock clock() {
     return Clock.systemUTC();
   }

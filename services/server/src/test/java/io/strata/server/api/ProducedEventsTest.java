@@ -57,6 +57,15 @@ class ProducedEventsTest {
     commit(repo, "dev", "work");
     post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "dev", "message", "m")).statusCode(201);
     given().delete("/api/v1/repositories/{r}/tags/v1", repo).then().statusCode(204);
+    java.net.URI db = java.net.URI.create(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+        .getValue("quarkus.datasource.reactive.url", String.class));
+    var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+    java.nio.file.Path password = java.nio.file.Files.createTempFile("pw", ".txt");
+    java.nio.file.Files.writeString(password, config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "self", "host", db.getHost(), "port", db.getPort(),
+        "database", db.getPath().substring(1), "username", config.getValue("quarkus.datasource.username", String.class),
+        "password_file", password.toString())).statusCode(201);
+    given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(204);
     given().header("X-User-Id", "bot-7").delete("/api/v1/repositories/{r}/branches/dev?force=true", repo)
         .then().statusCode(204);
     given().delete("/api/v1/repositories/{r}?force=true", repo).then().statusCode(204);

@@ -1,0 +1,42 @@
+package io.strata.projections.storage;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads of the storages projection. */
+public final class StorageQueries {
+  public static final String COLUMNS =
+      "name, type, host, port, database, username, password_env, password_file, created_at";
+  static final String ONE = "select " + COLUMNS + " from strata_meta.storages where repository = $1 and name = $2";
+  static final String ALL = "select " + COLUMNS + " from strata_meta.storages where repository = $1 order by name";
+
+  private final Pool pool;
+
+  public StorageQueries(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Uni<Optional<StorageRow>> storage(String repository, String name) {
+    return pool.preparedQuery(ONE).execute(Tuple.of(repository, name))
+        .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(toRow(rows.iterator().next())));
+  }
+
+  public Uni<List<StorageRow>> storages(String repository) {
+    return pool.preparedQuery(ALL).execute(Tuple.of(repository)).map(rows -> {
+      List<StorageRow> list = new ArrayList<>();
+      rows.forEach(r -> list.add(toRow(r)));
+      return list;
+    });
+  }
+
+  public static StorageRow toRow(Row r) {
+    return new StorageRow(r.getString("name"), r.getString("type"), r.getString("host"), r.getInteger("port"),
+        r.getString("database"), r.getString("username"), r.getString("password_env"), r.getString("password_file"),
+        r.getOffsetDateTime("created_at").toInstant());
+  }
+}

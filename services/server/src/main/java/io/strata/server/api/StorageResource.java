@@ -1,0 +1,85 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.storage.StorageQueries;
+import io.strata.server.api.Dtos.PageDto;
+import io.strata.server.api.Dtos.StorageDto;
+import io.strata.server.commands.CommandContext;
+import io.strata.server.commands.StorageCommands;
+import io.strata.server.domain.Storages;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/repositories/{repo}/storage")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Storage")
+public class StorageResource {
+  @Inject StorageCommands commands;
+  @Inject CommandContexts contexts;
+  @Inject StorageQueries storages;
+  @Inject Repositories repositories;
+
+  @POST
+  @Operation(summary = "Register a PostgreSQL connection (the password is named by password_env or password_file)")
+  public Uni<Response> add(@PathParam("repo") String repo,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.AddStorage.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    Requests.AddStorage b = Bodies.read(body, Requests.AddStorage.class);
+    CommandContext ctx = contexts.of(request, b);
+    var storage = Storages.validate(b.name(), b.type(), b.url(), b.host(), b.port(), b.database(), b.username(),
+        b.passwordEnv(), b.passwordFile());
+    return repositories.require(repo)
+        .chain(() -> commands.add(repo, storage, ctx))
+        .map(r -> contexts.respond(r, ctx));
+  }
+
+  @GET
+  @Operation(summary = "List storage connections, 'local' (the server's own database) first")
+  public Uni<PageDto<StorageDto>> list(@PathParam("repo") String repo) {
+    return repositories.require(repo).chain(() -> storages.storages(repo)).map(rows -> {
+      List<StorageDto> items = new ArrayList<>();
+      items.add(StorageDto.local());
+      rows.forEach(r -> items.add(StorageDto.of(r)));
+      return new PageDto<>(items, items.size(), false);
+    });
+  }
+
+  @GET
+  @Path("/{name}")
+  @Operation(summary = "Get a storage connection")
+  public Uni<StorageDto> get(@PathParam("repo") String repo, @PathParam("name") String name) {
+    if (Storages.LOCAL.equals(name)) {
+      return repositories.require(repo).map(r -> StorageDto.local());
+    }
+    return repositories.require(repo).chain(() -> storages.storage(repo, name))
+        .map(s -> s.map(StorageDto::of).orElseThrow(() -> Storages.notFound(name)));
+  }
+
+  @DELETE
+  @Path("/{name}")
+  @Operation(summary = "Remove a storage connection (409 while a tracked table uses it)")
+  public Uni<Response> remove(@PathParam("repo") String repo, @PathParam("name") String name,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.of(request, null);
+    return commands.remove(repo, name, ctx).map(r -> contexts.respond(r, ctx));
+  }
+}

@@ -1,0 +1,45 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.StorageAdded;
+import io.strata.server.api.Dtos.StorageDto;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StoragePools;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/** Registering and removing storage connections. */
+@ApplicationScoped
+public class StorageCommands {
+  private final CommandProcessor processor;
+  private final StoragePools pools;
+
+  @Inject
+  public StorageCommands(CommandProcessor processor, StoragePools pools) {
+    this.processor = processor;
+    this.pools = pools;
+  }
+
+  /** Registers {@code storage} after checking that it accepts a connection with its credentials. */
+  public Uni<CommandResponse> add(String repository, StorageAdded storage, CommandContext ctx) {
+    return pools.verify(storage)
+        .chain(() -> processor.execute(knownRepository(repository), new Commands.AddStorage(storage), ctx,
+            (events, position, after, time) -> new Answer.Reply(201, StorageDto.of(storage, time, position))));
+  }
+
+  public Uni<CommandResponse> remove(String repository, String name, CommandContext ctx) {
+    return processor.execute(knownRepository(repository), new Commands.RemoveStorage(name), ctx,
+            (events, position, after, time) -> new Answer.Reply(204, null))
+        .invoke(() -> pools.evict(repository, name));
+  }
+
+  private static String knownRepository(String repository) {
+    try {
+      return Names.repository(repository);
+    } catch (StrataException invalid) {
+      throw StrataException.repositoryNotFound(repository);
+    }
+  }
+}

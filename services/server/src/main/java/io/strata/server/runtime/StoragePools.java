@@ -1,0 +1,136 @@
+package io.strata.server.runtime;
+
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.strata.events.StorageAdded;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.Storages;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgBuilder;
+import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Connections to the repositories' data: one pool per registered storage, created on first use;
+ * {@code local} is the server's own database. Passwords are read when connecting (an environment
+ * variable, or a file read on a worker thread) and held only by the driver.
+ */
+@ApplicationScoped
+public class StoragePools {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final int POOL_SIZE = 10;
+
+  private final Vertx vertx;
+  private final Pool metadata;
+  private final Map<String, Pool> pools = new ConcurrentHashMap<>();
+
+  @Inject
+  public StoragePools(Vertx vertx, Pool metadata) {
+    this.vertx = vertx;
+    this.metadata = metadata;
+  }
+
+  /** Succeeds when the storage accepts a connection with its credentials; else a 422 saying why. */
+  public Uni<Void> verify(StorageAdded storage) {
+    return connectOptions(storage)
+        .chain(options -> PgConnection.connect(vertx, options))
+        .chain(conn -> conn.query("select 1").execute().eventually(conn::close))
+        .ifNoItem().after(CONNECT_TIMEOUT.plusSeconds(1)).fail()
+        .replaceWithVoid()
+        .onFailure(e -> !(e instanceof StrataException))
+        .transform(e -> new StrataException(ErrorCode.ValidationError,
+            "storage '" + storage.name() + "' at " + storage.host() + ":" + storage.port() + "/" + storage.database()
+                + " does not accept a connection: " + reason(e),
+            Map.of("storage", storage.name())));
+  }
+
+  /** The pool of {@code storage} in {@code repository} ({@code null} storage = {@code local}). */
+  public Uni<Pool> pool(String repository, StorageAdded storage) {
+    if (storage == null) {
+      return Uni.createFrom().item(metadata);
+    }
+    String key = repository + "\u0000" + storage.name();
+    Pool existing = pools.get(key);
+    if (existing != null) {
+      return Uni.createFrom().item(existing);
+    }
+    return connectOptions(storage).map(options -> pools.computeIfAbsent(key, k -> PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(POOL_SIZE).setName("storage-" + storage.name()))
+        .connectingTo(options).using(vertx).build()));
+  }
+
+  /** Closes the pool of a storage that was removed (or whose repository was deleted). */
+  public void evict(String repository, String name) {
+    Pool pool = pools.remove(repository + "\u0000" + name);
+    if (pool != null) {
+      pool.close().subscribe().with(ok -> {}, e -> {});
+    }
+  }
+
+  /** Closes every pool of a deleted repository (a new repository of that name starts afresh). */
+  public void evictRepository(String repository) {
+    String prefix = repository + "\u0000";
+    pools.keySet().stream().filter(k -> k.startsWith(prefix)).toList()
+        .forEach(k -> evict(repository, k.substring(prefix.length())));
+  }
+
+  public static boolean isLocal(String name) {
+    return Storages.LOCAL.equals(name);
+  }
+
+  @PreDestroy
+  void closeAll() {
+    pools.values().forEach(p -> p.close().subscribe().with(ok -> {}, e -> {}));
+    pools.clear();
+  }
+
+  private Uni<PgConnectOptions> connectOptions(StorageAdded s) {
+    return password(s).map(password -> {
+      PgConnectOptions options = new PgConnectOptions()
+          .setHost(s.host()).setPort(s.port()).setDatabase(s.database()).setUser(s.username())
+          .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
+          .setCachePreparedStatements(true);
+      return password == null ? options : options.setPassword(password); // none: trust or peer auth
+    });
+  }
+
+  /** Reads the password where the registration says it lives; the file read runs on a worker. */
+  private static Uni<String> password(StorageAdded s) {
+    if (s.passwordEnv() != null) {
+      String value = System.getenv(s.passwordEnv());
+      if (value == null) {
+        return Uni.createFrom().failure(StrataException.invalid("password_env",
+            "environment variable " + s.passwordEnv() + " is not set on the server"));
+      }
+      return Uni.createFrom().item(value);
+    }
+    if (s.passwordFile() != null) {
+      return Uni.createFrom().item(() -> {
+            try {
+              return Files.readString(Path.of(s.passwordFile())).strip();
+            } catch (IOException e) {
+              throw StrataException.invalid("password_file", "cannot read " + s.passwordFile() + " on the server");
+            }
+          })
+          .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+    return Uni.createFrom().item((String) null);
+  }
+
+  private static String reason(Throwable e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.length() > 300 ? message.substring(0, 300) : message;
+  }
+}
