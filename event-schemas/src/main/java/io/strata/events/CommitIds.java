@@ -49,6 +49,19 @@ public final class CommitIds {
     return sha256Hex(text.toString());
   }
 
+  /**
+   * The tree of a commit: one line {@code table <name> <schema hash> <content hash>} per tracked table,
+   * sorted by name. No table gives {@link #EMPTY_TREE}.
+   */
+  public static String treeOf(java.util.Collection<TableTracked> tables) {
+    StringBuilder text = new StringBuilder();
+    tables.stream()
+        .sorted(java.util.Comparator.comparing(TableTracked::name))
+        .forEach(t -> text.append("table ").append(t.name()).append(' ').append(t.schemaHash()).append(' ')
+            .append(t.contentHash()).append('\n'));
+    return sha256Hex(text.toString());
+  }
+
   public static String shortId(String id) {
     return id.substring(0, SHORT_LENGTH);
   }

@@ -21,7 +21,9 @@ public enum EventType {
   TAG_CREATED(TagCreated.class, "tag.created", 1),
   TAG_DELETED(TagDeleted.class, "tag.deleted", 1),
   STORAGE_ADDED(StorageAdded.class, "storage.added", 1),
-  STORAGE_REMOVED(StorageRemoved.class, "storage.removed", 1);
+  STORAGE_REMOVED(StorageRemoved.class, "storage.removed", 1),
+  TABLE_TRACKED(TableTracked.class, "table.tracked", 1),
+  TABLE_UNTRACKED(TableUntracked.class, "table.untracked", 1);
 
   public static final String PREFIX = "io.strata.";
 

@@ -14,7 +14,9 @@ public sealed interface StrataEvent
         TagCreated,
         TagDeleted,
         StorageAdded,
-        StorageRemoved {
+        StorageRemoved,
+        TableTracked,
+        TableUntracked {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */
   String subject();

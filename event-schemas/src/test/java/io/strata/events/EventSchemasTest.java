@@ -115,6 +115,17 @@ class EventSchemasTest {
   }
 
   @Test
+  void theTreeOfNoTableIsTheEmptyTreeAndDependsOnEveryTable() {
+    assertThat(CommitIds.treeOf(java.util.List.of())).isEqualTo(CommitIds.EMPTY_TREE);
+    TableTracked users = (TableTracked) SampleEvents.all().stream().filter(e -> e instanceof TableTracked)
+        .findFirst().orElseThrow();
+    TableTracked changed = new TableTracked(users.name(), users.storage(), users.schema(), users.table(),
+        users.primaryKey(), users.columns(), users.rowCount(), CommitIds.sha256Hex("other rows"));
+    assertThat(CommitIds.treeOf(java.util.List.of(users))).isNotEqualTo(CommitIds.EMPTY_TREE)
+        .isNotEqualTo(CommitIds.treeOf(java.util.List.of(changed)));
+  }
+
+  @Test
   void commitIdIsTheHashOfItsContent() {
     String a = CommitIds.of(java.util.List.of(), CommitIds.EMPTY_TREE, SampleEvents.ADA, SampleEvents.T0, "m");
     String b = CommitIds.of(java.util.List.of(), CommitIds.EMPTY_TREE, SampleEvents.ADA, SampleEvents.T0, "m");

@@ -33,6 +33,11 @@ final class SampleEvents {
         new TagDeleted("v0", root),
         new StorageAdded("warehouse", "postgresql", "db.example", 5432, "sales", "etl", "WAREHOUSE_PASSWORD", null),
         new StorageAdded("lake", "postgresql", "10.0.0.7", 6543, "lake", "reader", null, "/run/secrets/lake"),
-        new StorageRemoved("lake"));
+        new StorageRemoved("lake"),
+        new TableTracked("users", "local", "public", "users", List.of("tenant", "id"),
+            List.of(new TableColumn("tenant", "integer", false), new TableColumn("id", "bigint", false),
+                new TableColumn("name", "character varying(200)", true)),
+            3, CommitIds.sha256Hex("rows")),
+        new TableUntracked("users"));
   }
 }

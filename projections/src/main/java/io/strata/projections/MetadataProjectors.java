@@ -6,6 +6,7 @@ import io.strata.projections.refs.RepositoriesProjector;
 import io.strata.projections.refs.TagsProjector;
 import io.strata.projections.runtime.Projector;
 import io.strata.projections.storage.StoragesProjector;
+import io.strata.projections.tables.TablesProjector;
 import java.util.List;
 
 /** The projectors of the metadata database, run as one group (one transaction per batch). */
@@ -15,6 +16,6 @@ public final class MetadataProjectors {
   public static List<Projector> all() {
     return List.of(
         new RepositoriesProjector(), new BranchHeadsProjector(), new CommitGraphProjector(), new TagsProjector(),
-        new StoragesProjector());
+        new StoragesProjector(), new TablesProjector());
   }
 }

@@ -21,7 +21,8 @@ public record RepositorySnapshot(
     long commitCount,
     List<BranchHead> branches,
     List<Tag> tags,
-    List<io.strata.projections.storage.StorageRow> storages) {
+    List<io.strata.projections.storage.StorageRow> storages,
+    List<io.strata.projections.tables.TableRow> tables) {
 
   public record RepositoryHeader(String name, String description, String defaultBranch) {}
 
@@ -45,6 +46,8 @@ public record RepositorySnapshot(
   private static final String STORAGES =
       "select " + io.strata.projections.storage.StorageQueries.COLUMNS
           + " from strata_meta.storages where repository = $1";
+  private static final String TABLES =
+      "select " + io.strata.projections.tables.TableQueries.COLUMNS + " from strata_meta.tables where repository = $1";
   private static final String COMMIT_COUNT = "select count(*) from strata_meta.commits where repository = $1";
 
   /** Reads the snapshot in one repeatable-read transaction, so rows and version agree. */
@@ -60,7 +63,7 @@ public record RepositorySnapshot(
   }
 
   private static RepositorySnapshot empty() {
-    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of());
+    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of());
   }
 
   private static Uni<RepositorySnapshot> readAt(SqlConnection tx, String repository, long version) {
@@ -71,8 +74,9 @@ public record RepositorySnapshot(
             tx.preparedQuery(COMMIT_COUNT).execute(repo),
             tx.preparedQuery(BRANCHES).execute(repo),
             tx.preparedQuery(TAGS).execute(repo),
-            tx.preparedQuery(STORAGES).execute(repo))
-        .with((position, header, count, branchRows, tagRows, storageRows) -> {
+            tx.preparedQuery(STORAGES).execute(repo),
+            tx.preparedQuery(TABLES).execute(repo))
+        .with((position, header, count, branchRows, tagRows, storageRows, tableRows) -> {
           RepositoryHeader h = null;
           for (Row r : header) {
             h = new RepositoryHeader(r.getString(0), r.getString(1), r.getString(2));
@@ -88,8 +92,10 @@ public record RepositorySnapshot(
           long last = position.rowCount() == 0 ? 0 : position.iterator().next().getLong(0);
           List<io.strata.projections.storage.StorageRow> storages = new ArrayList<>();
           storageRows.forEach(r -> storages.add(io.strata.projections.storage.StorageQueries.toRow(r)));
+          List<io.strata.projections.tables.TableRow> tables = new ArrayList<>();
+          tableRows.forEach(r -> tables.add(io.strata.projections.tables.TableQueries.toRow(r)));
           return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags,
-              storages);
+              storages, tables);
         });
   }
 }

@@ -109,6 +109,30 @@ public final class Dtos {
     }
   }
 
+  public record TableDto(
+      String name,
+      String location,
+      String storage,
+      String schema,
+      String table,
+      List<String> primaryKey,
+      List<io.strata.events.TableColumn> columns,
+      long rowCount,
+      String contentHash,
+      Instant trackedAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String commit,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+    public static TableDto of(io.strata.events.TableTracked t, Instant at, String commit, Long position) {
+      return new TableDto(t.name(), "postgresql://" + t.storage() + "/" + t.schema() + "." + t.table(), t.storage(),
+          t.schema(), t.table(), t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), at, commit, position);
+    }
+
+    public static TableDto of(io.strata.projections.tables.TableRow t) {
+      return new TableDto(t.name(), t.location(), t.storage(), t.schema(), t.table(), t.primaryKey(), t.columns(),
+          t.rowCount(), t.contentHash(), t.trackedAt(), null, null);
+    }
+  }
+
   public record HealthDto(String status, String version, boolean connected) {}
 
   public record ReadyDto(boolean ready, boolean metadataConnected, boolean projectionsHealthy) {}

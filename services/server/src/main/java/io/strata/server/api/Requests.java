@@ -22,5 +22,7 @@ public final class Requests {
       String name, String type, String url, String host, Integer port, String database, String username,
       String passwordEnv, String passwordFile) {}
 
+  public record TrackTable(String name, String location, List<String> primaryKey, AuthorInput author) {}
+
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
 }

@@ -127,13 +127,9 @@ public class RefCommands {
     if (expectedHead != null && (expectedHead.length() < 7 || expectedHead.length() > 64 || !Names.isHex(expectedHead))) {
       throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
     }
-    if (tables != null && !tables.isEmpty()) {
-      // no table is tracked by any repository yet (row data arrives with table tracking)
-      throw new StrataException(ErrorCode.TableNotFound, "table '" + tables.get(0) + "' is not tracked",
-          Map.of("table", String.valueOf(tables.get(0))));
-    }
     return processor.execute(knownRepository(repository),
-        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty), ctx,
+        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty,
+            tables == null ? List.of() : List.copyOf(tables)), ctx,
         (events, position, after, time) -> {
           CommitCreated c = (CommitCreated) events.get(0);
           return new Answer.Reply(201, new CommitDto(c.id(), c.id().substring(0, 7), c.parents(), c.message(),

@@ -8,7 +8,7 @@ public final class Commands {
 
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
-          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage {}
+          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -33,7 +33,9 @@ public final class Commands {
 
   public record SetBranchProtection(String name, boolean isProtected) implements Command {}
 
-  public record CreateCommit(String branch, String message, Author author, String expectedHead, boolean allowEmpty)
+  /** @param tables the tables to commit (empty = every table with staged changes) */
+  public record CreateCommit(
+      String branch, String message, Author author, String expectedHead, boolean allowEmpty, java.util.List<String> tables)
       implements Command {}
 
   /** @param targetBranch tag that branch's head when decided; otherwise {@code commit} */
@@ -46,4 +48,9 @@ public final class Commands {
   public record AddStorage(io.strata.events.StorageAdded storage) implements Command {}
 
   public record RemoveStorage(String name) implements Command {}
+
+  /** Tracks a table whose catalog facts the command side has read; recorded by a commit on the default branch. */
+  public record TrackTable(io.strata.events.TableTracked table, Author author) implements Command {}
+
+  public record UntrackTable(String name, Author author) implements Command {}
 }

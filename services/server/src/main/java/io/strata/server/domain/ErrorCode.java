@@ -18,6 +18,7 @@ public enum ErrorCode {
   TagAlreadyExists(409),
   StorageAlreadyExists(409),
   StorageInUse(409),
+  TableAlreadyExists(409),
   HeadMoved(409),
   MergeConflict(409),
   MergeInProgress(409),

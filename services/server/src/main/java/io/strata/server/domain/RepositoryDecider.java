@@ -76,11 +76,22 @@ public final class RepositoryDecider {
       }
       return List.of(c.storage());
     }
+    if (command instanceof Commands.TrackTable c) {
+      return trackTable(state, c, now);
+    }
+    if (command instanceof Commands.UntrackTable c) {
+      return untrackTable(state, c, now);
+    }
     if (command instanceof Commands.RemoveStorage c) {
       if (!state.storages().containsKey(c.name())) {
         throw new StrataException(ErrorCode.StorageNotFound, "storage '" + c.name() + "' does not exist",
             Map.of("storage", c.name()));
       }
+      state.tables().values().stream().filter(t -> t.storage().equals(c.name())).findFirst().ifPresent(t -> {
+        throw new StrataException(ErrorCode.StorageInUse,
+            "storage '" + c.name() + "' holds tracked table '" + t.name() + "'; untrack it first",
+            Map.of("storage", c.name(), "table", t.name()));
+      });
       return List.of(new io.strata.events.StorageRemoved(c.name()));
     }
     throw new IllegalArgumentException("unknown command " + command);
@@ -161,20 +172,66 @@ public final class RepositoryDecider {
           "branch '" + c.branch() + "' is at " + branch.head() + ", not " + c.expectedHead(),
           Map.of("branch", c.branch(), "expected_head", c.expectedHead(), "actual_head", branch.head()));
     }
+    for (String table : c.tables()) {
+      if (!state.tables().containsKey(table)) {
+        throw new StrataException(ErrorCode.TableNotFound, "table '" + table + "' is not tracked",
+            Map.of("table", String.valueOf(table)));
+      }
+    }
     if (!c.allowEmpty()) {
       throw StrataException.invalid("allow_empty",
           "nothing to commit on branch '" + c.branch() + "' (no staged changes); pass allow_empty=true to"
               + " record an empty commit");
     }
-    // Commit times never go backwards along a branch, whatever the clock does.
+    return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now, CommitStats.EMPTY,
+        CommitIds.treeOf(state.tables().values())));
+  }
+
+  /** A commit on top of {@code branch}'s head; commit times never go backwards along a branch. */
+  private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
+      io.strata.events.Author author, Instant now, CommitStats stats, String tree) {
+    Branch branch = requireBranch(state, branchName);
     Instant time = now.truncatedTo(ChronoUnit.MICROS);
     if (branch.headTime() != null && !time.isAfter(branch.headTime())) {
       time = branch.headTime().plus(1, ChronoUnit.MICROS);
     }
     List<String> parents = List.of(branch.head());
-    String id = CommitIds.of(parents, CommitIds.EMPTY_TREE, c.author(), time, c.message());
-    return List.of(new CommitCreated(id, c.branch(), parents, CommitIds.EMPTY_TREE, c.message(), c.author(),
-        time, CommitStats.EMPTY, List.of()));
+    String id = CommitIds.of(parents, tree, author, time, message);
+    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, List.of());
+  }
+
+  private static List<StrataEvent> trackTable(RepositoryState state, Commands.TrackTable c, Instant now) {
+    io.strata.events.TableTracked t = c.table();
+    if (state.tables().containsKey(t.name())) {
+      throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + t.name() + "' is already tracked",
+          Map.of("table", t.name()));
+    }
+    state.tables().values().stream()
+        .filter(o -> o.storage().equals(t.storage()) && o.schema().equals(t.schema()) && o.table().equals(t.table()))
+        .findFirst()
+        .ifPresent(o -> {
+          throw new StrataException(ErrorCode.TableAlreadyExists,
+              t.schema() + "." + t.table() + " is already tracked as '" + o.name() + "'", Map.of("table", o.name()));
+        });
+    if (!t.storage().equals(Storages.LOCAL) && !state.storages().containsKey(t.storage())) {
+      throw Storages.notFound(t.storage());
+    }
+    java.util.List<io.strata.events.TableTracked> after = new java.util.ArrayList<>(state.tables().values());
+    after.add(t);
+    return List.of(t, nextCommit(state, state.defaultBranch(), "Track table " + t.name(), c.author(), now,
+        new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
+  }
+
+  private static List<StrataEvent> untrackTable(RepositoryState state, Commands.UntrackTable c, Instant now) {
+    if (!state.tables().containsKey(c.name())) {
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not tracked",
+          Map.of("table", c.name()));
+    }
+    java.util.List<io.strata.events.TableTracked> after = state.tables().values().stream()
+        .filter(t -> !t.name().equals(c.name())).toList();
+    return List.of(new io.strata.events.TableUntracked(c.name()),
+        nextCommit(state, state.defaultBranch(), "Untrack table " + c.name(), c.author(), now,
+            new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
   }
 
   private static List<StrataEvent> createTag(RepositoryState state, CreateTag c) {

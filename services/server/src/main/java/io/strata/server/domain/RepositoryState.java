@@ -9,6 +9,8 @@ import io.strata.events.RepositoryDeleted;
 import io.strata.events.StorageAdded;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableTracked;
+import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
 import java.time.Instant;
@@ -32,6 +34,7 @@ public final class RepositoryState {
   private final Map<String, Branch> branches = new HashMap<>();
   private final Map<String, String> tags = new HashMap<>();
   private final Map<String, StorageAdded> storages = new HashMap<>();
+  private final Map<String, TableTracked> tables = new HashMap<>();
   // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
   private Instant lastCommitTime;
   private String lastCommitId;
@@ -66,6 +69,7 @@ public final class RepositoryState {
       branches.clear();
       tags.clear();
       storages.clear();
+      tables.clear();
       commitCount = 0;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
@@ -91,14 +95,19 @@ public final class RepositoryState {
       storages.put(e.name(), e);
     } else if (event instanceof StorageRemoved e) {
       storages.remove(e.name());
+    } else if (event instanceof TableTracked e) {
+      tables.put(e.name(), e);
+    } else if (event instanceof TableUntracked e) {
+      tables.remove(e.name());
     }
   }
 
   /** Restores a state from the projections at {@code version}. */
   public void restore(String name, String description, String defaultBranch, long commitCount,
       Map<String, Branch> branches, Map<String, String> tags, Map<String, StorageAdded> storages,
-      long lastPosition) {
+      Map<String, TableTracked> tables, long lastPosition) {
     this.storages.putAll(storages);
+    this.tables.putAll(tables);
     this.exists = true;
     this.name = name;
     this.description = description;
@@ -151,5 +160,9 @@ public final class RepositoryState {
 
   public Map<String, StorageAdded> storages() {
     return storages;
+  }
+
+  public Map<String, TableTracked> tables() {
+    return tables;
   }
 }

@@ -68,6 +68,12 @@ public class Infrastructure {
 
   @Produces
   @Singleton
+  io.strata.projections.tables.TableQueries tableQueries(Pool pool) {
+    return new io.strata.projections.tables.TableQueries(pool);
+  }
+
+  @Produces
+  @Singleton
   Clock clock() {
     return Clock.systemUTC();
   }

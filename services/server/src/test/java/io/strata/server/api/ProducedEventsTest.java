@@ -41,6 +41,7 @@ class ProducedEventsTest {
   private static final SchemaValidatorsConfig CONFIG = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
 
   @Inject EventLog log;
+  @Inject io.vertx.mutiny.sqlclient.Pool pool;
 
   private static JsonSchema schema(String resource) {
     return FACTORY.getSchema(ProducedEventsTest.class.getClassLoader().getResourceAsStream(resource), CONFIG);
@@ -65,6 +66,13 @@ class ProducedEventsTest {
     post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "self", "host", db.getHost(), "port", db.getPort(),
         "database", db.getPath().substring(1), "username", config.getValue("quarkus.datasource.username", String.class),
         "password_file", password.toString())).statusCode(201);
+    String table = "produced_" + repo.replace("-", "_");
+    pool.query("create table public." + table + " (id int primary key, v text)").execute()
+        .await().atMost(Duration.ofSeconds(5));
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://self/public." + table))
+        .statusCode(201);
+    given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(409);
+    given().delete("/api/v1/repositories/{r}/tables/t", repo).then().statusCode(204);
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(204);
     given().header("X-User-Id", "bot-7").delete("/api/v1/repositories/{r}/branches/dev?force=true", repo)
         .then().statusCode(204);

@@ -1,0 +1,53 @@
+package io.strata.projections.tables;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.TableColumn;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads of the tables projection. */
+public final class TableQueries {
+  public static final String COLUMNS =
+      "name, storage, schema_name, table_name, primary_key, columns::text as columns, row_count, content_hash, tracked_at";
+  static final String ONE = "select " + COLUMNS + " from strata_meta.tables where repository = $1 and name = $2";
+  static final String ALL = "select " + COLUMNS + " from strata_meta.tables where repository = $1 order by name";
+  private static final TypeReference<List<TableColumn>> COLUMN_LIST = new TypeReference<>() {};
+
+  private final Pool pool;
+
+  public TableQueries(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Uni<Optional<TableRow>> table(String repository, String name) {
+    return pool.preparedQuery(ONE).execute(Tuple.of(repository, name))
+        .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(toRow(rows.iterator().next())));
+  }
+
+  public Uni<List<TableRow>> tables(String repository) {
+    return pool.preparedQuery(ALL).execute(Tuple.of(repository)).map(rows -> {
+      List<TableRow> list = new ArrayList<>();
+      rows.forEach(r -> list.add(toRow(r)));
+      return list;
+    });
+  }
+
+  public static TableRow toRow(Row r) {
+    try {
+      return new TableRow(r.getString("name"), r.getString("storage"), r.getString("schema_name"),
+          r.getString("table_name"), Arrays.asList(r.getArrayOfStrings("primary_key")),
+          EventCodec.mapper().readValue(r.getString("columns"), COLUMN_LIST), r.getLong("row_count"),
+          r.getString("content_hash"), r.getOffsetDateTime("tracked_at").toInstant());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable table row", e);
+    }
+  }
+}

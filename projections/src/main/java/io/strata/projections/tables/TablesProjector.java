@@ -1,0 +1,52 @@
+package io.strata.projections.tables;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.RepositoryDeleted;
+import io.strata.events.StrataEvent;
+import io.strata.events.TableTracked;
+import io.strata.events.TableUntracked;
+import io.strata.projections.log.StoredEvent;
+import io.strata.projections.runtime.Projector;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/** The tables each repository tracks. */
+public final class TablesProjector implements Projector {
+  static final String INSERT =
+      "insert into strata_meta.tables (repository, name, storage, schema_name, table_name, primary_key, columns,"
+          + " row_count, content_hash, tracked_at) values ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10)";
+  static final String DELETE = "delete from strata_meta.tables where repository = $1 and name = $2";
+  static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
+
+  @Override
+  public String name() {
+    return "tables";
+  }
+
+  @Override
+  public List<String> tables() {
+    return List.of("strata_meta.tables");
+  }
+
+  @Override
+  public Uni<Void> apply(SqlConnection tx, StoredEvent stored, StrataEvent event) {
+    String repo = stored.repository();
+    if (event instanceof TableTracked e) {
+      return tx.preparedQuery(INSERT)
+          .execute(Tuple.from(new Object[] {repo, e.name(), e.storage(), e.schema(), e.table(),
+              e.primaryKey().toArray(String[]::new), EventCodec.mapper().valueToTree(e.columns()).toString(),
+              e.rowCount(), e.contentHash(), stored.time().atOffset(ZoneOffset.UTC)}))
+          .replaceWithVoid();
+    }
+    if (event instanceof TableUntracked e) {
+      return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name())).replaceWithVoid();
+    }
+    if (event instanceof RepositoryDeleted) {
+      return tx.preparedQuery(DELETE_ALL).execute(Tuple.of(repo)).replaceWithVoid();
+    }
+    return Uni.createFrom().voidItem();
+  }
+}

@@ -1,0 +1,170 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.events.CommitIds;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Tracking tables in place in the server's own database (storage 'local'). */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class TableApiTest {
+  @Inject Pool pool;
+
+  private void sql(String statement) {
+    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
+  }
+
+  private static String table(String prefix) {
+    return uniqueName(prefix).replace("-", "_");
+  }
+
+  @Test
+  void trackingRecordsShapeKeyCountAndHashAndCommits() {
+    String repo = createRepository(uniqueName("track"));
+    String t = table("users");
+    sql("create table public." + t + " (tenant int not null, id bigint not null, name varchar(200), tags text[],"
+        + " primary key (tenant, id))");
+    sql("insert into public." + t + " values (1, 1, 'ada', '{a}'), (1, 2, 'grace', null), (2, 1, null, '{}')");
+    String root = Api.head(repo, "main");
+
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "users", "location", "postgresql://local/public." + t))
+        .statusCode(201)
+        .body("name", equalTo("users")).body("location", equalTo("postgresql://local/public." + t))
+        .body("primary_key", equalTo(List.of("tenant", "id")))
+        .body("columns.name", equalTo(List.of("tenant", "id", "name", "tags")))
+        .body("columns[2].type", equalTo("character varying(200)")).body("columns[2].nullable", equalTo(true))
+        .body("columns[0].nullable", equalTo(false)).body("row_count", equalTo(3));
+
+    // a commit on the default branch records the registration, with a tree that now names the table
+    given().get("/api/v1/repositories/{r}/commits?limit=1", repo).then()
+        .body("items[0].message", equalTo("Track table users")).body("items[0].parents", equalTo(List.of(root)))
+        .body("items[0].stats.tables", equalTo(1));
+    given().get("/api/v1/repositories/{r}/tables", repo).then().body("items.name", equalTo(List.of("users")));
+    given().get("/api/v1/repositories/{r}/tables/users", repo).then().statusCode(200).body("row_count", equalTo(3));
+
+    // the same table twice, under another name, or a name twice: refused
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "again", "location", "postgresql://local/public." + t))
+        .statusCode(409).body("error", equalTo("TableAlreadyExists"));
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "users", "location", "postgresql://local/" + t))
+        .statusCode(409);
+    // commits may name tracked tables only
+    Api.json().body(Map.of("message", "m", "allow_empty", true, "tables", List.of("users")))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    Api.json().body(Map.of("message", "m", "allow_empty", true, "tables", List.of("nope")))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(404)
+        .body("error", equalTo("TableNotFound"));
+
+    // untracking keeps the data
+    given().delete("/api/v1/repositories/{r}/tables/users", repo).then().statusCode(204);
+    given().get("/api/v1/repositories/{r}/tables/users", repo).then().statusCode(404).body("error", equalTo("TableNotFound"));
+    given().get("/api/v1/repositories/{r}/commits?limit=1", repo).then()
+        .body("items[0].message", equalTo("Untrack table users"));
+    long rows = pool.query("select count(*) from public." + t).execute().await().atMost(Duration.ofSeconds(5))
+        .iterator().next().getLong(0);
+    assertThat(rows).isEqualTo(3);
+    given().delete("/api/v1/repositories/{r}/tables/users", repo).then().statusCode(404);
+  }
+
+  @Test
+  void contentHashIgnoresRowOrderButNotContent() {
+    String a = table("ha");
+    String b = table("hb");
+    String c = table("hc");
+    for (String t : List.of(a, b, c)) {
+      sql("create table public." + t + " (id int primary key, v text)");
+    }
+    sql("insert into public." + a + " values (1, 'x'), (2, 'y'), (3, null)");
+    sql("insert into public." + b + " values (3, null), (2, 'y'), (1, 'x')");
+    sql("insert into public." + c + " values (1, 'x'), (2, 'Y'), (3, null)");
+    String hashA = trackIn(createRepository(uniqueName("ha")), a);
+    String hashB = trackIn(createRepository(uniqueName("hb")), b);
+    String hashC = trackIn(createRepository(uniqueName("hc")), c);
+    assertThat(hashA).isEqualTo(hashB).isNotEqualTo(hashC).matches("[0-9a-f]{64}");
+  }
+
+  private static String trackIn(String repo, String t) {
+    return post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://local/public." + t))
+        .statusCode(201).extract().path("content_hash");
+  }
+
+  @Test
+  void keysAreTheCatalogsOrOnesThatAreReallyUnique() {
+    String repo = createRepository(uniqueName("keys"));
+    String nokey = table("nokey");
+    sql("create table public." + nokey + " (code text not null, region text not null, note text, other text not null)");
+    sql("create unique index on public." + nokey + " (region, code)");
+    String base = "/api/v1/repositories/" + repo + "/tables";
+    post(base, Map.of("name", "a", "location", "postgresql://local/public." + nokey)).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("no primary key"));
+    post(base, Map.of("name", "a", "location", "postgresql://local/public." + nokey, "primary_key", List.of("note")))
+        .statusCode(422).body("message", org.hamcrest.Matchers.containsString("allows NULL"));
+    post(base, Map.of("name", "a", "location", "postgresql://local/public." + nokey, "primary_key", List.of("other")))
+        .statusCode(422).body("message", org.hamcrest.Matchers.containsString("no unique index"));
+    post(base, Map.of("name", "a", "location", "postgresql://local/public." + nokey, "primary_key", List.of("nope")))
+        .statusCode(422);
+    post(base, Map.of("name", "a", "location", "postgresql://local/public." + nokey, "primary_key", List.of("code", "region")))
+        .statusCode(201).body("primary_key", equalTo(List.of("code", "region")));
+  }
+
+  @Test
+  void badTrackingRequestsChangeNothing() {
+    String repo = createRepository(uniqueName("badtrack"));
+    String t = table("ok");
+    sql("create table public." + t + " (id int primary key)");
+    String base = "/api/v1/repositories/" + repo + "/tables";
+    Map<String, String> before = Api.digest();
+    post(base, Map.of("name", "x", "location", "postgresql://local/public.no_such_table_" + t)).statusCode(404)
+        .body("error", equalTo("TableNotFound"));
+    post(base, Map.of("name", "x", "location", "postgresql://nowhere/public." + t)).statusCode(404)
+        .body("error", equalTo("StorageNotFound"));
+    for (String location : List.of("postgresql://local/public.x; drop table y", "postgresql://local/\"x\"",
+        "postgresql://local/a.b.c", "mysql://local/public.x", "postgresql://local/public.x--", "", "local/x")) {
+      post(base, Map.of("name", "x", "location", location)).statusCode(422).body("error", equalTo("ValidationError"));
+    }
+    for (String name : List.of("Users", "1x", "a-b", "x;drop", "", "a".repeat(64))) {
+      post(base, Map.of("name", name, "location", "postgresql://local/public." + t)).statusCode(422);
+    }
+    post(base, Map.of("name", "x", "location", "postgresql://local/public." + t, "primary_key", List.of("id; drop")))
+        .statusCode(422);
+    post(base, Map.of("name", "x", "location", "postgresql://local/public." + t, "primary_key", "id")).statusCode(400);
+    assertThat(Api.digest()).isEqualTo(before);
+    given().get("/api/v1/repositories/{r}/commits", repo).then().body("total", equalTo(1));
+  }
+
+  @Test
+  void aStorageHoldingATrackedTableCannotBeRemoved() throws Exception {
+    String repo = createRepository(uniqueName("inuse"));
+    String t = table("held");
+    sql("create table public." + t + " (id int primary key)");
+    java.net.URI db = java.net.URI.create(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+        .getValue("quarkus.datasource.reactive.url", String.class));
+    var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+    java.nio.file.Path password = java.nio.file.Files.createTempFile("pw", ".txt");
+    java.nio.file.Files.writeString(password, config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "main-db", "host", db.getHost(), "port", db.getPort(),
+        "database", db.getPath().substring(1), "username", config.getValue("quarkus.datasource.username", String.class),
+        "password_file", password.toString())).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "held", "location", "postgresql://main-db/public." + t))
+        .statusCode(201).body("storage", equalTo("main-db")).body("content_hash", not(equalTo(CommitIds.EMPTY_TREE)));
+    given().delete("/api/v1/repositories/{r}/storage/main-db", repo).then().statusCode(409)
+        .body("error", equalTo("StorageInUse")).body("details.table", equalTo("held"));
+    given().delete("/api/v1/repositories/{r}/tables/held", repo).then().statusCode(204);
+    given().delete("/api/v1/repositories/{r}/storage/main-db", repo).then().statusCode(204);
+  }
+}
