@@ -43,6 +43,7 @@ public class BranchResource {
   @Inject CommitGraph graph;
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
+  @Inject io.strata.server.queries.WorkingChanges workingChanges;
 
   @POST
   @Path("/branches")
@@ -93,6 +94,14 @@ public class BranchResource {
       @QueryParam("force") String force, @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
     return commands.deleteBranch(repo, branch, Params.bool("force", force), ctx).map(r -> contexts.respond(r, ctx));
+  }
+
+  @GET
+  @Path("/branches/{branch}/status")
+  @Operation(summary = "Working changes per table since the branch's last commit, staged and unstaged")
+  public Uni<io.strata.server.queries.WorkingChanges.BranchStatus> status(@PathParam("repo") String repo,
+      @PathParam("branch") String branch) {
+    return repositories.require(repo).chain(r -> workingChanges.status(r, branch));
   }
 
   @GET

@@ -3,11 +3,11 @@ package io.strata.server.commands;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.CommitCreated;
-import io.strata.events.StorageAdded;
 import io.strata.events.TableTracked;
+import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
-import io.strata.projections.storage.StorageQueries;
+import io.strata.projections.tables.TableQueries;
 import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
@@ -34,13 +34,13 @@ public class TableCommands {
 
   private final CommandProcessor processor;
   private final StoragePools pools;
-  private final StorageQueries storages;
+  private final TableQueries tables;
 
   @Inject
-  public TableCommands(CommandProcessor processor, StoragePools pools, StorageQueries storages) {
+  public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables) {
     this.processor = processor;
     this.pools = pools;
-    this.storages = storages;
+    this.tables = tables;
   }
 
   /** Where a table lives: {@code postgresql://<storage>/<schema>.<table>} (schema defaults to public). */
@@ -64,34 +64,51 @@ public class TableCommands {
     if (primaryKey != null && primaryKey.stream().anyMatch(c -> !Sql.isIdentifier(c))) {
       throw StrataException.invalid("primary_key", "must list column names");
     }
-    return storage(repository, where.storage())
-        .chain(storage -> pools.pool(repository, storage))
+    return tables.table(repository, name)
+        .invoke(existing -> existing.ifPresent(t -> {
+          throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
+              Map.of("table", name));
+        }))
+        .chain(() -> pools.pool(repository, where.storage()))
         .chain(pool -> TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
-            .chain(shape -> TableCatalog.measured(pool, where.schema(), where.table())
+            .chain(shape -> TableObjects.install(pool, repository, name, where.schema(), where.table(),
+                    shape.primaryKey(), this::isLeftover)
                 .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
-                    shape.columns(), m.rowCount(), m.contentHash()))))
-        .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
-            ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
-            : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
-        .chain(tracked -> processor.execute(repository, new Commands.TrackTable(tracked, author), ctx,
-            (events, position, after, time) -> new io.strata.server.commands.Answer.Reply(201,
-                TableDto.of(tracked, time, ((CommitCreated) events.get(1)).id(), position))));
+                    shape.columns(), m.rowCount(), m.contentHash())))
+            .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
+                ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
+                : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
+            .onFailure(TableObjects.AlreadyTracked.class).transform(e -> new StrataException(
+                ErrorCode.TableAlreadyExists, where.schema() + "." + where.table() + " is already tracked by repository '"
+                    + ((TableObjects.AlreadyTracked) e).repository + "'", Map.of("location", location)))
+            .chain(tracked -> processor.execute(repository, new Commands.TrackTable(tracked, author), ctx,
+                    (events, position, after, time) -> new Answer.Reply(201,
+                        TableDto.of(tracked, time, ((CommitCreated) events.get(1)).id(), position)))
+                // refused after the capture was installed: take it away again
+                .onFailure().call(() -> TableObjects.remove(pool, repository, name, where.schema(), where.table(),
+                    tracked.primaryKey()).onFailure().recoverWithNull())));
   }
 
+  /** A registration left in the table's database by a tracking that never completed (or an untrack that failed). */
+  private Uni<Boolean> isLeftover(String repository, String name) {
+    return tables.table(repository, name).map(java.util.Optional::isEmpty);
+  }
+
+  /** Untracks: the event first, then Strata's objects beside the table go (the data stays). */
   public Uni<CommandResponse> untrack(String repository, String name, Author author, CommandContext ctx) {
-    return processor.execute(repository, new Commands.UntrackTable(name, author), ctx,
-        (events, position, after, time) -> new io.strata.server.commands.Answer.Reply(204, null));
+    return tables.table(repository, name)
+        .chain(found -> processor.execute(repository, new Commands.UntrackTable(name, author), ctx,
+                (events, position, after, time) -> new Answer.Reply(204, null))
+            .call(response -> found.isEmpty() || response.replayed()
+                ? Uni.createFrom().voidItem()
+                : objectsPool(repository, found.get().storage())
+                    .chain(pool -> TableObjects.remove(pool, repository, name, found.get().schema(),
+                        found.get().table(), found.get().primaryKey()))));
   }
 
-  /** The registered storage ({@code null} for {@code local}), or 404. */
-  private Uni<StorageAdded> storage(String repository, String name) {
-    if (Storages.LOCAL.equals(name)) {
-      return Uni.createFrom().nullItem();
-    }
-    return storages.storage(repository, name).map(s -> s
-        .map(r -> new StorageAdded(r.name(), r.type(), r.host(), r.port(), r.database(), r.username(),
-            r.passwordEnv(), r.passwordFile()))
-        .orElseThrow(() -> Storages.notFound(name)));
+  private Uni<io.vertx.mutiny.sqlclient.Pool> objectsPool(String repository, String storage) {
+    return pools.pool(repository, storage);
   }
+
 
 }

@@ -34,12 +34,30 @@ public class StoragePools {
 
   private final Vertx vertx;
   private final Pool metadata;
+  private final io.strata.projections.storage.StorageQueries storages;
   private final Map<String, Pool> pools = new ConcurrentHashMap<>();
 
   @Inject
-  public StoragePools(Vertx vertx, Pool metadata) {
+  public StoragePools(Vertx vertx, Pool metadata, io.strata.projections.storage.StorageQueries storages) {
     this.vertx = vertx;
     this.metadata = metadata;
+    this.storages = storages;
+  }
+
+  /** The registered storage {@code name} of a repository ({@code null} for {@code local}), or 404. */
+  public Uni<StorageAdded> registration(String repository, String name) {
+    if (Storages.LOCAL.equals(name)) {
+      return Uni.createFrom().nullItem();
+    }
+    return storages.storage(repository, name).map(s -> s
+        .map(r -> new StorageAdded(r.name(), r.type(), r.host(), r.port(), r.database(), r.username(),
+            r.passwordEnv(), r.passwordFile()))
+        .orElseThrow(() -> Storages.notFound(name)));
+  }
+
+  /** The pool of the storage named {@code name} in {@code repository}. */
+  public Uni<Pool> pool(String repository, String name) {
+    return registration(repository, name).chain(s -> pool(repository, s));
   }
 
   /** Succeeds when the storage accepts a connection with its credentials; else a 422 saying why. */

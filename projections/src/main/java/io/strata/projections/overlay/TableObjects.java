@@ -1,0 +1,104 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.TableCatalog;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.List;
+
+/** Installs, removes and reads Strata's objects beside a tracked table, in the table's database. */
+public final class TableObjects {
+  private TableObjects() {}
+
+  /** The table is tracked by another repository (or under another name). */
+  public static final class AlreadyTracked extends RuntimeException {
+    public final String repository;
+    public final String name;
+
+    AlreadyTracked(String repository, String name) {
+      super("already tracked by repository " + repository + " as " + name, null, false, false);
+      this.repository = repository;
+      this.name = name;
+    }
+  }
+
+  /** Working-change counts of one table, split by staged and unstaged. */
+  public record Counts(long inserted, long updated, long deleted) {
+    public static final Counts NONE = new Counts(0, 0, 0);
+
+    public boolean isEmpty() {
+      return inserted == 0 && updated == 0 && deleted == 0;
+    }
+  }
+
+  public record Status(Counts staged, Counts unstaged) {}
+
+  /**
+   * In one transaction, holding off writers of the table: installs the working log and the capture
+   * triggers, then measures the rows, so that every later write is captured and none is missed.
+   *
+   * @param isStale whether an existing registration (repository, name) is a leftover that may be replaced
+   */
+  public static Uni<TableCatalog.Measured> install(Pool pool, String repository, String name, String schema,
+      String table, List<String> key, java.util.function.BiFunction<String, String, Uni<Boolean>> isStale) {
+    String tid = OverlaySql.tableId(repository, name);
+    OverlaySql sql = new OverlaySql(tid, schema, table, key);
+    return pool.withTransaction(tx -> tx.query(OverlaySql.CREATE_SCHEMA).execute()
+        .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY).execute())
+        .chain(() -> tx.query(sql.lockAgainstWriters()).execute())
+        .chain(() -> tx.preparedQuery(OverlaySql.REGISTRY_ENTRY).execute(Tuple.of(schema, table)))
+        .chain(rows -> {
+          if (rows.rowCount() == 0) {
+            return Uni.createFrom().voidItem();
+          }
+          Row existing = rows.iterator().next();
+          String oldTid = existing.getString(0);
+          return isStale.apply(existing.getString(1), existing.getString(2)).chain(stale -> {
+            if (!stale) {
+              throw new AlreadyTracked(existing.getString(1), existing.getString(2));
+            }
+            return dropIn(tx, oldTid, schema, table, key);
+          });
+        })
+        .chain(() -> tx.query(sql.createWorkingLog()).execute())
+        .chain(() -> tx.query(sql.createCapture()).execute())
+        .chain(() -> tx.preparedQuery(OverlaySql.REGISTER).execute(Tuple.of(tid, repository, name, schema, table)))
+        .chain(() -> TableCatalog.measured(tx, schema, table)));
+  }
+
+  /** Removes the objects of a tracked table (idempotent). */
+  public static Uni<Void> remove(Pool pool, String repository, String name, String schema, String table,
+      List<String> key) {
+    return pool.withTransaction(tx -> dropIn(tx, OverlaySql.tableId(repository, name), schema, table, key));
+  }
+
+  private static Uni<Void> dropIn(SqlConnection tx, String tid, String schema, String table, List<String> key) {
+    OverlaySql sql = new OverlaySql(tid, schema, table, key);
+    return tx.query(OverlaySql.CREATE_SCHEMA).execute()
+        .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY).execute())
+        .chain(() -> tx.query(sql.dropAll()).execute())
+        .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER).execute(Tuple.of(tid)))
+        .replaceWithVoid();
+  }
+
+  /** The default branch's working changes in a table. */
+  public static Uni<Status> status(Pool pool, String repository, String name, String schema, String table,
+      List<String> key) {
+    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
+    return pool.query(sql.status()).execute().map(rows -> {
+      Counts staged = Counts.NONE;
+      Counts unstaged = Counts.NONE;
+      for (Row r : rows) {
+        Counts c = new Counts(r.getLong("inserted"), r.getLong("updated"), r.getLong("deleted"));
+        if (r.getBoolean(0)) {
+          staged = c;
+        } else {
+          unstaged = c;
+        }
+      }
+      return new Status(staged, unstaged);
+    });
+  }
+}

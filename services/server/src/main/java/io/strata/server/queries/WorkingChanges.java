@@ -1,0 +1,58 @@
+package io.strata.server.queries;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.overlay.TableObjects;
+import io.strata.projections.overlay.TableObjects.Counts;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StoragePools;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+
+/**
+ * A branch's working changes per tracked table: what changed since its last commit, staged or not.
+ * On the default branch these are the writes applications made straight to the tables, as the capture
+ * triggers recorded them. (Other branches hold no row data yet: branch overlays come next.)
+ */
+@ApplicationScoped
+public class WorkingChanges {
+  private final RefQueries refs;
+  private final TableQueries tables;
+  private final StoragePools pools;
+
+  @Inject
+  public WorkingChanges(RefQueries refs, TableQueries tables, StoragePools pools) {
+    this.refs = refs;
+    this.tables = tables;
+    this.pools = pools;
+  }
+
+  public record TableStatus(String table, Counts staged, Counts unstaged) {}
+
+  public record BranchStatus(String branch, String head, boolean clean, boolean mergeInProgress, List<TableStatus> tables) {}
+
+  public Uni<BranchStatus> status(RepositoryRow repository, String branch) {
+    return refs.branch(repository.name(), branch)
+        .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
+        .chain(b -> tables.tables(repository.name())
+            .chain(list -> Multi.createFrom().iterable(list)
+                .onItem().transformToUniAndConcatenate(t -> branch.equals(repository.defaultBranch())
+                    ? tableStatus(repository.name(), t)
+                    : Uni.createFrom().item(new TableStatus(t.name(), Counts.NONE, Counts.NONE)))
+                .collect().asList())
+            .map(statuses -> new BranchStatus(branch, b.head(),
+                statuses.stream().allMatch(s -> s.staged().isEmpty() && s.unstaged().isEmpty()), false, statuses)));
+  }
+
+  private Uni<TableStatus> tableStatus(String repository, TableRow t) {
+    return pools.pool(repository, t.storage())
+        .chain(pool -> TableObjects.status(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey()))
+        .map(s -> new TableStatus(t.name(), s.staged(), s.unstaged()));
+  }
+
+}

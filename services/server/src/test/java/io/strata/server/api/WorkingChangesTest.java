@@ -1,0 +1,107 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgException;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Writes straight to a tracked table are captured as the default branch's working changes. */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class WorkingChangesTest {
+  @Inject Pool pool;
+
+  private void sql(String statement) {
+    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
+  }
+
+  private long count(String query) {
+    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+  }
+
+  @Test
+  void directWritesShowAsUnstagedChangesOfTheDefaultBranch() {
+    String repo = createRepository(uniqueName("working"));
+    String t = uniqueName("orders").replace("-", "_");
+    sql("create table public." + t + " (region text not null, id int not null, qty int, primary key (region, id))");
+    sql("insert into public." + t + " select 'eu', g, g from generate_series(1, 10) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "orders", "location", "postgresql://local/public." + t))
+        .statusCode(201).body("row_count", equalTo(10));
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true)).body("tables[0].table", equalTo("orders"));
+
+    sql("insert into public." + t + " values ('us', 1, 5), ('us', 2, 6)");           // +2 inserted
+    sql("update public." + t + " set qty = qty + 100 where id in (1, 2)");            // 2 updated
+    sql("delete from public." + t + " where id = 3");                                 // 1 deleted
+    sql("update public." + t + " set id = 40 where region = 'eu' and id = 4");        // key change: 1 deleted + 1 inserted
+    sql("insert into public." + t + " values ('tmp', 1, 1)");                         // inserted then deleted: nothing
+    sql("delete from public." + t + " where region = 'tmp'");
+    sql("update public." + t + " set qty = 999 where id = 5");                        // changed and changed back: nothing
+    sql("update public." + t + " set qty = 5 where id = 5");
+    sql("update public." + t + " set qty = qty where id = 6");                        // a no-op update: nothing
+
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body("branch", equalTo("main")).body("clean", equalTo(false)).body("merge_in_progress", equalTo(false))
+        .body("tables[0].unstaged.inserted", equalTo(3)).body("tables[0].unstaged.updated", equalTo(2))
+        .body("tables[0].unstaged.deleted", equalTo(2))
+        .body("tables[0].staged.inserted", equalTo(0));
+    // writes to the default branch's table are not another branch's working changes
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
+    given().get("/api/v1/repositories/{r}/branches/nope/status", repo).then().statusCode(404);
+
+    // TRUNCATE would bypass the capture: refused with a clear error, rows intact
+    assertThatThrownBy(() -> sql("truncate public." + t)).isInstanceOf(PgException.class)
+        .hasMessageContaining("use DELETE");
+    assertThat(count("select count(*) from public." + t)).isEqualTo(11);
+
+    // untracking removes every Strata object and keeps the data; writes are no longer captured
+    given().delete("/api/v1/repositories/{r}/tables/orders", repo).then().statusCode(204);
+    assertThat(count("select count(*) from pg_trigger where tgrelid = 'public." + t + "'::regclass and not tgisinternal"))
+        .isZero();
+    assertThat(count("select count(*) from strata.tracked_tables where table_name = '" + t + "'")).isZero();
+    assertThat(count("select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        + " where n.nspname = 'strata' and c.relname like 't%__w_0' and c.relname not in"
+        + " (select tid || '__w_0' from strata.tracked_tables)")).isZero();
+    sql("truncate public." + t);
+    assertThat(count("select count(*) from public." + t)).isZero();
+  }
+
+  @Test
+  void aTableIsTrackedByOneRepositoryAtATime() {
+    String t = uniqueName("shared").replace("-", "_");
+    sql("create table public." + t + " (id int primary key)");
+    String first = createRepository(uniqueName("first"));
+    String second = createRepository(uniqueName("second"));
+    Map<String, Object> body = Map.of("name", "shared", "location", "postgresql://local/public." + t);
+    post("/api/v1/repositories/" + first + "/tables", body).statusCode(201);
+    post("/api/v1/repositories/" + second + "/tables", body).statusCode(409)
+        .body("error", equalTo("TableAlreadyExists"))
+        .body("message", org.hamcrest.Matchers.containsString(first));
+    given().get("/api/v1/repositories/{r}/tables", second).then().body("items", org.hamcrest.Matchers.hasSize(0));
+    // once untracked there, the other repository may track it; tracking again works too
+    given().delete("/api/v1/repositories/{r}/tables/shared", first).then().statusCode(204);
+    post("/api/v1/repositories/" + second + "/tables", body).statusCode(201);
+    given().delete("/api/v1/repositories/{r}/tables/shared", second).then().statusCode(204);
+    post("/api/v1/repositories/" + second + "/tables", body).statusCode(201);
+    sql("insert into public." + t + " values (1)");
+    given().get("/api/v1/repositories/{r}/branches/main/status", second).then()
+        .body("tables[0].unstaged.inserted", equalTo(1));
+    assertThat(List.of(first, second)).hasSize(2);
+  }
+}
