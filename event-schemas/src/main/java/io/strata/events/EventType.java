@@ -23,7 +23,10 @@ public enum EventType {
   STORAGE_ADDED(StorageAdded.class, "storage.added", 1),
   STORAGE_REMOVED(StorageRemoved.class, "storage.removed", 1),
   TABLE_TRACKED(TableTracked.class, "table.tracked", 1),
-  TABLE_UNTRACKED(TableUntracked.class, "table.untracked", 1);
+  TABLE_UNTRACKED(TableUntracked.class, "table.untracked", 1),
+  CHANGES_STAGED(ChangesStaged.class, "changes.staged", 1),
+  CHANGES_UNSTAGED(ChangesUnstaged.class, "changes.unstaged", 1),
+  CHANGES_DISCARDED(ChangesDiscarded.class, "changes.discarded", 1);
 
   public static final String PREFIX = "io.strata.";
 

@@ -16,7 +16,10 @@ public sealed interface StrataEvent
         StorageAdded,
         StorageRemoved,
         TableTracked,
-        TableUntracked {
+        TableUntracked,
+        ChangesStaged,
+        ChangesUnstaged,
+        ChangesDiscarded {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */
   String subject();

@@ -38,6 +38,9 @@ final class SampleEvents {
             List.of(new TableColumn("tenant", "integer", false), new TableColumn("id", "bigint", false),
                 new TableColumn("name", "character varying(200)", true)),
             3, CommitIds.sha256Hex("rows")),
-        new TableUntracked("users"));
+        new TableUntracked("users"),
+        new ChangesStaged("main", List.of(new TableCounts("users", 2, 1, 0))),
+        new ChangesUnstaged("main", List.of(new TableCounts("users", 0, 1, 0), new TableCounts("orders", 1, 0, 0))),
+        new ChangesDiscarded("main", List.of(new TableCounts("users", 2, 0, 0))));
   }
 }

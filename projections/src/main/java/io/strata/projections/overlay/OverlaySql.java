@@ -25,12 +25,19 @@ public final class OverlaySql {
   private final String tid;
   private final String table;
   private final List<String> key;
+  private final List<String> columns;
 
   public OverlaySql(String tid, String schema, String table, List<String> key) {
+    this(tid, schema, table, key, key);
+  }
+
+  public OverlaySql(String tid, String schema, String table, List<String> key, List<String> columns) {
     this.tid = tid;
     this.table = Sql.qualified(schema, table);
     this.key = List.copyOf(key);
+    this.columns = List.copyOf(columns);
     key.forEach(Sql::quote); // validates
+    columns.forEach(Sql::quote);
   }
 
   public String workingLog() {
@@ -146,6 +153,44 @@ public final class OverlaySql {
         + " count(*) filter (where w.__before is not null and t.ctid is null) as deleted"
         + " from " + workingLog() + " w left join " + table + " t on " + keyMatch("t", "w")
         + " group by w.__staged";
+  }
+
+  /** Counts of the net changes among working-log rows {@code s} (with key columns and __before). */
+  private String countsOf(String rows) {
+    return "select count(*) filter (where s.__before is null and t.ctid is not null) as inserted,"
+        + " count(*) filter (where s.__before is not null and t.ctid is not null and to_jsonb(t) <> s.__before) as updated,"
+        + " count(*) filter (where s.__before is not null and t.ctid is null) as deleted"
+        + " from " + rows + " s left join " + table + " t on " + keyMatch("t", "s");
+  }
+
+  /** Marks the working changes staged (or unstaged) and counts the net changes concerned. */
+  public String stage(boolean staged) {
+    return "with s as (update " + workingLog() + " w set __staged = " + staged + " where w.__staged = " + !staged
+        + " returning " + keyList("w") + ", w.__before) " + countsOf("s");
+  }
+
+  /** Counts of every working change, staged or not. */
+  public String pending() {
+    return countsOf(workingLog());
+  }
+
+  /**
+   * Puts T back at the last commit: rows inserted since are deleted, updated and deleted ones are
+   * restored from their before-images; then the working log is emptied. The writes are the projector's
+   * own ({@code strata.applying}), so the capture does not record them.
+   */
+  public String discard() {
+    String record = "(jsonb_populate_record(null::" + table + ", w.__before)).*";
+    String assignments = columns.stream().map(c -> Sql.quote(c) + " = r." + Sql.quote(c)).collect(Collectors.joining(", "));
+    return "select set_config('strata.applying', 'on', true);"
+        + lockAgainstWriters() + ";"
+        + "delete from " + table + " t using " + workingLog() + " w where " + keyMatch("t", "w") + " and w.__before is null;"
+        + "update " + table + " t set " + assignments + " from (select " + record + " from " + workingLog() + " w"
+        + "  where w.__before is not null) r where " + keyMatch("t", "r") + ";"
+        + "insert into " + table + " overriding system value select " + record + " from " + workingLog() + " w"
+        + " where w.__before is not null and not exists (select 1 from " + table + " t where " + keyMatch("t", "w") + ");"
+        + "delete from " + workingLog() + ";"
+        + "select set_config('strata.applying', 'off', true);";
   }
 
   /** The short id of a tracked table: stable for a repository and table name. */

@@ -83,6 +83,27 @@ public final class TableObjects {
         .replaceWithVoid();
   }
 
+  /** Stages (or unstages) the default branch's working changes in a table; the net changes concerned. */
+  public static Uni<Counts> stage(Pool pool, String repository, String name, String schema, String table,
+      List<String> key, boolean staged) {
+    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
+    return pool.withTransaction(tx -> tx.query(sql.stage(staged)).execute().map(TableObjects::counts));
+  }
+
+  /** Discards the default branch's working changes in a table: back to the last commit, exactly. */
+  public static Uni<Counts> discard(Pool pool, String repository, String name, String schema, String table,
+      List<String> key, List<String> columns) {
+    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key, columns);
+    return pool.withTransaction(tx -> tx.query(sql.lockAgainstWriters()).execute()
+        .chain(() -> tx.query(sql.pending()).execute().map(TableObjects::counts))
+        .call(() -> tx.query(sql.discard()).execute()));
+  }
+
+  private static Counts counts(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+    Row r = rows.iterator().next();
+    return new Counts(r.getLong("inserted"), r.getLong("updated"), r.getLong("deleted"));
+  }
+
   /** The default branch's working changes in a table. */
   public static Uni<Status> status(Pool pool, String repository, String name, String schema, String table,
       List<String> key) {

@@ -10,6 +10,7 @@ import io.strata.server.api.Dtos.CompareDto;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.RefCommands;
+import io.strata.server.domain.Commands;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.RefResolver;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,6 +45,7 @@ public class BranchResource {
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
   @Inject io.strata.server.queries.WorkingChanges workingChanges;
+  @Inject io.strata.server.commands.WorkingCommands workingCommands;
 
   @POST
   @Path("/branches")
@@ -102,6 +104,43 @@ public class BranchResource {
   public Uni<io.strata.server.queries.WorkingChanges.BranchStatus> status(@PathParam("repo") String repo,
       @PathParam("branch") String branch) {
     return repositories.require(repo).chain(r -> workingChanges.status(r, branch));
+  }
+
+  @POST
+  @Path("/branches/{branch}/stage")
+  @Operation(summary = "Stage the branch's working changes (all tables, or those named)")
+  public Uni<Response> stage(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    return working(repo, branch, Commands.ChangeKind.STAGED, body, request);
+  }
+
+  @POST
+  @Path("/branches/{branch}/unstage")
+  @Operation(summary = "Unstage the branch's staged changes (all tables, or those named)")
+  public Uni<Response> unstage(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    return working(repo, branch, Commands.ChangeKind.UNSTAGED, body, request);
+  }
+
+  @DELETE
+  @Path("/branches/{branch}/working")
+  @Operation(summary = "Discard the branch's working changes: its tables go back to its last commit")
+  public Uni<Response> discard(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    return working(repo, branch, Commands.ChangeKind.DISCARDED, body, request);
+  }
+
+  private Uni<Response> working(String repo, String branch, Commands.ChangeKind kind, JsonNode body,
+      HttpServerRequest request) {
+    Requests.TableSelection b = body == null || body.isNull() || body.isMissingNode()
+        ? new Requests.TableSelection(null) : Bodies.read(body, Requests.TableSelection.class);
+    CommandContext ctx = contexts.of(request, b);
+    return repositories.require(repo)
+        .chain(r -> workingCommands.run(repo, r.defaultBranch(), branch, kind, b.tables(), ctx))
+        .map(r -> contexts.respond(r, ctx));
   }
 
   @GET

@@ -24,5 +24,7 @@ public final class Requests {
 
   public record TrackTable(String name, String location, List<String> primaryKey, AuthorInput author) {}
 
+  public record TableSelection(List<String> tables) {}
+
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
 }

@@ -8,7 +8,7 @@ public final class Commands {
 
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
-          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable {}
+          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -53,4 +53,11 @@ public final class Commands {
   public record TrackTable(io.strata.events.TableTracked table, Author author) implements Command {}
 
   public record UntrackTable(String name, Author author) implements Command {}
+
+  /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
+  public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }
+
+  /** Records a staging operation done on the working tree (rows concerned, per table; empty = nothing). */
+  public record RecordChanges(ChangeKind kind, String branch, java.util.List<io.strata.events.TableCounts> tables)
+      implements Command {}
 }

@@ -76,6 +76,17 @@ public final class RepositoryDecider {
       }
       return List.of(c.storage());
     }
+    if (command instanceof Commands.RecordChanges c) {
+      requireBranch(state, c.branch());
+      if (c.tables().isEmpty()) {
+        return List.of();
+      }
+      return List.of(switch (c.kind()) {
+        case STAGED -> new io.strata.events.ChangesStaged(c.branch(), c.tables());
+        case UNSTAGED -> new io.strata.events.ChangesUnstaged(c.branch(), c.tables());
+        case DISCARDED -> new io.strata.events.ChangesDiscarded(c.branch(), c.tables());
+      });
+    }
     if (command instanceof Commands.TrackTable c) {
       return trackTable(state, c, now);
     }

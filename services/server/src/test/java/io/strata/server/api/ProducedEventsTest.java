@@ -71,6 +71,11 @@ class ProducedEventsTest {
         .await().atMost(Duration.ofSeconds(5));
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://self/public." + table))
         .statusCode(201);
+    pool.query("insert into public." + table + " values (1, 'x')").execute().await().atMost(Duration.ofSeconds(5));
+    given().contentType("application/json").post("/api/v1/repositories/{r}/branches/main/stage", repo).then().statusCode(200);
+    given().contentType("application/json").post("/api/v1/repositories/{r}/branches/main/unstage", repo).then().statusCode(200);
+    given().contentType("application/json").delete("/api/v1/repositories/{r}/branches/main/working", repo).then()
+        .statusCode(204);
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(409);
     given().delete("/api/v1/repositories/{r}/tables/t", repo).then().statusCode(204);
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(204);

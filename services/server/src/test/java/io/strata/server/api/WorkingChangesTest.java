@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class WorkingChangesTest {
   @Inject Pool pool;
+  @Inject io.strata.projections.log.EventLog log;
 
   private void sql(String statement) {
     pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
@@ -103,5 +104,59 @@ class WorkingChangesTest {
     given().get("/api/v1/repositories/{r}/branches/main/status", second).then()
         .body("tables[0].unstaged.inserted", equalTo(1));
     assertThat(List.of(first, second)).hasSize(2);
+  }
+
+  private String rowsHash(String t) {
+    return pool.query("select md5(coalesce(string_agg(x::text, '|' order by x::text), '')) from public." + t + " x")
+        .execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getString(0);
+  }
+
+  @Test
+  void stageUnstageAndDiscardWorkOnTheWorkingTree() {
+    String repo = createRepository(uniqueName("stage"));
+    String t = uniqueName("items").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, name text not null, price numeric(10,2),"
+        + " tags text[], meta jsonb, created timestamptz default now())");
+    sql("insert into public." + t + " (id, name, price, tags, meta) select g, 'n' || g, g * 1.5, array['a', 'b'],"
+        + " jsonb_build_object('g', g) from generate_series(1, 20) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    String committed = rowsHash(t);
+
+    sql("insert into public." + t + " (id, name) values (100, 'new'), (101, 'newer')");
+    sql("update public." + t + " set price = null, meta = '{\"x\": [1, 2]}' where id <= 3");
+    sql("delete from public." + t + " where id between 10 and 11");
+    sql("update public." + t + " set id = 200 where id = 12");
+    String base = "/api/v1/repositories/" + repo + "/branches/main";
+
+    // stage everything: 3 inserted (100, 101, 200), 3 updated, 3 deleted (10, 11, 12)
+    Api.json().body(Map.of()).post(base + "/stage").then().statusCode(200)
+        .body("count", equalTo(9)).body("tables[0].inserted", equalTo(3)).body("tables[0].deleted", equalTo(3));
+    given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(3))
+        .body("tables[0].unstaged.inserted", equalTo(0));
+    // a later write to a staged row un-stages it
+    sql("update public." + t + " set name = 'again' where id = 1");
+    given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(2))
+        .body("tables[0].unstaged.updated", equalTo(1));
+    Api.json().body(Map.of("tables", List.of("items"))).post(base + "/unstage").then().statusCode(200)
+        .body("count", equalTo(8));
+    given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(0))
+        .body("tables[0].unstaged.inserted", equalTo(3)).body("tables[0].unstaged.updated", equalTo(3));
+    Api.json().body(Map.of("tables", List.of("nope"))).post(base + "/stage").then().statusCode(404)
+        .body("error", equalTo("TableNotFound"));
+    // another branch has no working changes: staging there concerns nothing
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().post("/api/v1/repositories/" + repo + "/branches/dev/stage").then().statusCode(200).body("count", equalTo(0));
+
+    // discard: the table is exactly as it was committed, and the restoring writes were not captured
+    Api.json().body(Map.of("tables", List.of("items"))).delete(base + "/working").then().statusCode(204);
+    assertThat(rowsHash(t)).isEqualTo(committed);
+    given().get(base + "/status").then().body("clean", equalTo(true));
+    var events = log.readStream(repo, 0, 100).await().atMost(Duration.ofSeconds(5)).stream()
+        .map(e -> e.type()).toList();
+    assertThat(events).contains("io.strata.changes.staged.v1", "io.strata.changes.unstaged.v1",
+        "io.strata.changes.discarded.v1");
+    assertThat(events.stream().filter(e -> e.startsWith("io.strata.changes.")).count()).as("dev's no-op made no event")
+        .isEqualTo(3);
   }
 }

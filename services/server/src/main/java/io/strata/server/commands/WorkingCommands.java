@@ -1,0 +1,88 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.events.TableCounts;
+import io.strata.projections.overlay.TableObjects;
+import io.strata.projections.overlay.TableObjects.Counts;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.Commands.ChangeKind;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StoragePools;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stage, unstage and discard: operations on a branch's working tree in its tables' databases (the
+ * working logs the capture triggers fill), each recorded as an event with the rows concerned. Only
+ * the default branch holds working changes until branch overlays exist; on other branches these
+ * operations concern nothing.
+ */
+@ApplicationScoped
+public class WorkingCommands {
+  private final CommandProcessor processor;
+  private final RefQueries refs;
+  private final TableQueries tables;
+  private final StoragePools pools;
+
+  @Inject
+  public WorkingCommands(CommandProcessor processor, RefQueries refs, TableQueries tables, StoragePools pools) {
+    this.processor = processor;
+    this.refs = refs;
+    this.tables = tables;
+    this.pools = pools;
+  }
+
+  public Uni<CommandResponse> run(String repository, String defaultBranch, String branch, ChangeKind kind,
+      List<String> only, CommandContext ctx) {
+    return refs.branch(repository, branch)
+        .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
+        .chain(b -> selected(repository, only))
+        .chain(selected -> branch.equals(defaultBranch)
+            ? Multi.createFrom().iterable(selected).onItem().transformToUniAndConcatenate(t -> apply(repository, t, kind))
+                .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
+                .collect().asList()
+            : Uni.createFrom().item(List.<TableCounts>of()))
+        .chain(counts -> processor.execute(repository, new Commands.RecordChanges(kind, branch, counts), ctx,
+            (events, position, after, time) -> kind == ChangeKind.DISCARDED
+                ? new Answer.Reply(204, null)
+                : new Answer.Reply(200, new Result(counts.stream()
+                    .mapToLong(c -> c.inserted() + c.updated() + c.deleted()).sum(), counts, position))));
+  }
+
+  /** The answer of stage and unstage: how many changed rows they concerned, per table and in all. */
+  public record Result(long count, List<TableCounts> tables, long position) {}
+
+  private Uni<List<TableRow>> selected(String repository, List<String> only) {
+    return tables.tables(repository).map(all -> {
+      if (only == null || only.isEmpty()) {
+        return all;
+      }
+      for (String name : only) {
+        if (all.stream().noneMatch(t -> t.name().equals(name))) {
+          throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
+              Map.of("table", String.valueOf(name)));
+        }
+      }
+      return all.stream().filter(t -> only.contains(t.name())).toList();
+    });
+  }
+
+  private Uni<TableCounts> apply(String repository, TableRow t, ChangeKind kind) {
+    return pools.pool(repository, t.storage())
+        .chain(pool -> switch (kind) {
+          case STAGED -> TableObjects.stage(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey(), true);
+          case UNSTAGED -> TableObjects.stage(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey(), false);
+          case DISCARDED -> TableObjects.discard(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey(),
+              t.columns().stream().map(TableColumn::name).toList());
+        })
+        .map((Counts c) -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
+  }
+}
