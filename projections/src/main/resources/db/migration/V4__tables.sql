@@ -8,6 +8,7 @@ create table strata_meta.tables (
   primary_key  text[] not null,
   columns      jsonb not null,
   row_count    bigint not null,
+  row_sum      text not null,
   content_hash text not null,
   tracked_at   timestamptz not null,
   primary key (repository, name)

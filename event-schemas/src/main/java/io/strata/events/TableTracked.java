@@ -5,6 +5,10 @@ import java.util.List;
 /**
  * A table in a storage is now versioned by the repository under {@code name}. Records what tracking
  * found: the columns, the key, the row count and an order-independent content hash of the rows.
+ *
+ * <p>{@code rowSum} is the sum of the rows' 60-bit hashes (a decimal string); {@code contentHash} is
+ * {@link #contentHash(long, String)} of the count and that sum, so commits can update it from their
+ * change sets alone, without reading the table.
  */
 public record TableTracked(
     String name,
@@ -14,12 +18,24 @@ public record TableTracked(
     List<String> primaryKey,
     List<TableColumn> columns,
     long rowCount,
+    String rowSum,
     String contentHash)
     implements StrataEvent {
 
   public TableTracked {
     primaryKey = List.copyOf(primaryKey);
     columns = List.copyOf(columns);
+  }
+
+  /** The content hash of a table with {@code rowCount} rows whose row hashes sum to {@code rowSum}. */
+  public static String contentHash(long rowCount, String rowSum) {
+    return CommitIds.sha256Hex("rows " + rowCount + " sum " + rowSum);
+  }
+
+  /** The same table with new content (after a commit changed its rows). */
+  public TableTracked withContent(long rowCount, String rowSum) {
+    return new TableTracked(name, storage, schema, table, primaryKey, columns, rowCount, rowSum,
+        contentHash(rowCount, rowSum));
   }
 
   /** The hash of the table's shape: column names, types, nullability and key, in order. */

@@ -119,8 +119,7 @@ class EventSchemasTest {
     assertThat(CommitIds.treeOf(java.util.List.of())).isEqualTo(CommitIds.EMPTY_TREE);
     TableTracked users = (TableTracked) SampleEvents.all().stream().filter(e -> e instanceof TableTracked)
         .findFirst().orElseThrow();
-    TableTracked changed = new TableTracked(users.name(), users.storage(), users.schema(), users.table(),
-        users.primaryKey(), users.columns(), users.rowCount(), CommitIds.sha256Hex("other rows"));
+    TableTracked changed = users.withContent(users.rowCount(), "42");
     assertThat(CommitIds.treeOf(java.util.List.of(users))).isNotEqualTo(CommitIds.EMPTY_TREE)
         .isNotEqualTo(CommitIds.treeOf(java.util.List.of(changed)));
   }

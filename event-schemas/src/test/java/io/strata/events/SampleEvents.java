@@ -27,7 +27,8 @@ final class SampleEvents {
         new CommitCreated(
             second, "main", List.of(root), CommitIds.EMPTY_TREE, "x", ADA, T0.plusSeconds(1),
             new CommitStats(1, 3, 2, 1),
-            List.of(new TableChange("users", CommitIds.sha256Hex("rows"), 3, 2, 1))),
+            List.of(new TableChange("users", CommitIds.sha256Hex("rows"), 3, 2, 1, 12, "884021",
+                TableTracked.contentHash(12, "884021")))),
         new TagCreated("v1.0", second, "first release", ADA),
         new TagCreated("v0", root, null, ADA),
         new TagDeleted("v0", root),
@@ -37,7 +38,7 @@ final class SampleEvents {
         new TableTracked("users", "local", "public", "users", List.of("tenant", "id"),
             List.of(new TableColumn("tenant", "integer", false), new TableColumn("id", "bigint", false),
                 new TableColumn("name", "character varying(200)", true)),
-            3, CommitIds.sha256Hex("rows")),
+            3, "1152921504606846975", TableTracked.contentHash(3, "1152921504606846975")),
         new TableUntracked("users"),
         new ChangesStaged("main", List.of(new TableCounts("users", 2, 1, 0))),
         new ChangesUnstaged("main", List.of(new TableCounts("users", 0, 1, 0), new TableCounts("orders", 1, 0, 0))),

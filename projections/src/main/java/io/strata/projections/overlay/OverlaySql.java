@@ -101,13 +101,15 @@ public final class OverlaySql {
   public String createCapture() {
     String skip = "if current_setting('strata.applying', true) = 'on' then return null; end if;";
     String upsert = " on conflict (" + keyList(null) + ") do update set __staged = false, __changed_at = now()";
+    // Rows go in key order: the order in which a commit locks the working log, so they cannot deadlock.
     String fromOld = "insert into " + workingLog() + " (" + keyList(null) + ", __before)"
-        + " select " + keyList("o") + ", to_jsonb(o) from strata_old o" + upsert + ";";
+        + " select " + keyList("o") + ", to_jsonb(o) from strata_old o order by " + keyList("o") + upsert + ";";
     String fromNewOnly = "insert into " + workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("n") + ", null from strata_new n"
-        + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")" + upsert + ";";
+        + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
+        + " order by " + keyList("n") + upsert + ";";
     String fromNew = "insert into " + workingLog() + " (" + keyList(null) + ", __before)"
-        + " select " + keyList("n") + ", null from strata_new n" + upsert + ";";
+        + " select " + keyList("n") + ", null from strata_new n order by " + keyList("n") + upsert + ";";
     return fn("ins", skip + fromNew)
         + fn("upd", skip + fromOld + fromNewOnly)
         + fn("del", skip + fromOld)
@@ -138,6 +140,7 @@ public final class OverlaySql {
       sql.append("drop function if exists ").append(function(op)).append("();");
     }
     sql.append("drop table if exists ").append(workingLog()).append(';');
+    sql.append("drop table if exists ").append(changes()).append(';');
     return sql.toString();
   }
 
@@ -165,7 +168,10 @@ public final class OverlaySql {
 
   /** Marks the working changes staged (or unstaged) and counts the net changes concerned. */
   public String stage(boolean staged) {
-    return "with s as (update " + workingLog() + " w set __staged = " + staged + " where w.__staged = " + !staged
+    // rows are locked in key order, like every other writer of the working log, so none can deadlock
+    return "with l as (select " + keyList(null) + " from " + workingLog() + " where __staged = " + !staged
+        + " order by " + keyList(null) + " for update),"
+        + " s as (update " + workingLog() + " w set __staged = " + staged + " from l where " + keyMatch("w", "l")
         + " returning " + keyList("w") + ", w.__before) " + countsOf("s");
   }
 
@@ -191,6 +197,75 @@ public final class OverlaySql {
         + " where w.__before is not null and not exists (select 1 from " + table + " t where " + keyMatch("t", "w") + ");"
         + "delete from " + workingLog() + ";"
         + "select set_config('strata.applying', 'off', true);";
+  }
+
+  /** Content-addressed change sets of this table: every committed row change, stored once. */
+  public String changes() {
+    return SCHEMA + "." + Sql.quote(tid + "__changes");
+  }
+
+  public String createChanges() {
+    return "create table if not exists " + changes() + " (change_set text not null, key jsonb not null,"
+        + " op char(1) not null, before jsonb, after jsonb, primary key (change_set, key))";
+  }
+
+  public String stageAll() {
+    return "with l as (select " + keyList(null) + " from " + workingLog() + " where not __staged"
+        + " order by " + keyList(null) + " for update)"
+        + " update " + workingLog() + " w set __staged = true from l where " + keyMatch("w", "l");
+  }
+
+  /**
+   * Locks the staged working-log rows before their after-images are read: a writer touching one of
+   * them waits for this commit and then records a fresh working change, so its write is either in
+   * this commit or in the next, never lost.
+   */
+  public String lockStaged() {
+    return "select 1 from " + workingLog() + " where __staged order by " + keyList(null) + " for update";
+  }
+
+  private String captureTable() {
+    return Sql.quote("strata_capture_" + tid);
+  }
+
+  /**
+   * The staged changes as rows: key (a JSON array in key order), op (I, U, D, or N for a change that
+   * came back to where it was), before- and after-images, and the row hashes that move the content hash.
+   */
+  public String capture() {
+    String before = "jsonb_populate_record(null::" + table + ", w.__before)::text";
+    return "create temporary table " + captureTable() + " on commit drop as select " + keyList("w") + ","
+        + " jsonb_build_array(" + keyList("w") + ") as __key,"
+        + " case when w.__before is null and t.ctid is null then 'N' when w.__before is null then 'I'"
+        + "  when t.ctid is null then 'D' when to_jsonb(t) = w.__before then 'N' else 'U' end as __op,"
+        + " w.__before, case when t.ctid is null then null else to_jsonb(t) end as __after,"
+        + " case when t.ctid is null then null else " + io.strata.projections.postgres.TableCatalog.rowHash("t::text")
+        + " end as __after_hash,"
+        + " case when w.__before is null then null else " + io.strata.projections.postgres.TableCatalog.rowHash(before)
+        + " end as __before_hash"
+        + " from " + workingLog() + " w left join " + table + " t on " + keyMatch("t", "w") + " where w.__staged";
+  }
+
+  /** Counts, the change set's SHA-256 (canonical: one line per row, sorted by key) and the row-hash sum delta. */
+  public String summarizeCapture() {
+    return "select count(*) filter (where __op = 'I'), count(*) filter (where __op = 'U'),"
+        + " count(*) filter (where __op = 'D'),"
+        + " encode(sha256(convert_to(coalesce(string_agg(__key::text || ' ' || __op || ' '"
+        + "   || coalesce(__before::text, '-') || ' ' || coalesce(__after::text, '-'), E'\\n' order by __key::text), ''),"
+        + "   'UTF8')), 'hex'),"
+        + " (coalesce(sum(__after_hash) filter (where __op in ('I', 'U')), 0)"
+        + "  - coalesce(sum(__before_hash) filter (where __op in ('U', 'D')), 0))::text"
+        + " from " + captureTable() + " where __op <> 'N'";
+  }
+
+  public String storeCapture() {
+    return "insert into " + changes() + " (change_set, key, op, before, after)"
+        + " select $1, __key, __op, __before, __after from " + captureTable() + " where __op <> 'N'"
+        + " on conflict do nothing";
+  }
+
+  public String clearCaptured() {
+    return "delete from " + workingLog() + " w using " + captureTable() + " c where " + keyMatch("w", "c");
   }
 
   /** The short id of a tracked table: stable for a repository and table name. */

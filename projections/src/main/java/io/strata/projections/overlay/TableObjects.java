@@ -63,6 +63,7 @@ public final class TableObjects {
           });
         })
         .chain(() -> tx.query(sql.createWorkingLog()).execute())
+        .chain(() -> tx.query(sql.createChanges()).execute())
         .chain(() -> tx.query(sql.createCapture()).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.REGISTER).execute(Tuple.of(tid, repository, name, schema, table)))
         .chain(() -> TableCatalog.measured(tx, schema, table)));
@@ -81,6 +82,48 @@ public final class TableObjects {
         .chain(() -> tx.query(sql.dropAll()).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER).execute(Tuple.of(tid)))
         .replaceWithVoid();
+  }
+
+  /** What a commit captured from one table's staged changes. */
+  public record Captured(String table, String changeSet, long inserted, long updated, long deleted, String sumDelta) {}
+
+  /**
+   * Captures the staged working changes of a table into a content-addressed change set and removes
+   * them from the working log, in the caller's transaction (the one that appends the commit).
+   *
+   * @return empty when nothing staged changes the table
+   */
+  public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, String repository, String name,
+      String schema, String table, List<String> key, boolean stageAll) {
+    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
+    Uni<Void> staged = stageAll
+        ? tx.query(sql.stageAll()).execute().replaceWithVoid()
+        : Uni.createFrom().voidItem();
+    return staged
+        .chain(() -> tx.query(sql.createChanges()).execute())
+        .chain(() -> tx.query(sql.lockStaged()).execute())
+        .chain(() -> tx.query(sql.capture()).execute())
+        .chain(() -> tx.query(sql.summarizeCapture()).execute())
+        .chain(rows -> {
+          Row r = rows.iterator().next();
+          long ins = r.getLong(0);
+          long upd = r.getLong(1);
+          long del = r.getLong(2);
+          Captured captured = new Captured(name, r.getString(3), ins, upd, del, r.getString(4));
+          Uni<Void> store = ins + upd + del == 0
+              ? Uni.createFrom().voidItem()
+              : tx.preparedQuery(sql.storeCapture()).execute(Tuple.of(captured.changeSet())).replaceWithVoid();
+          return store.chain(() -> tx.query(sql.clearCaptured()).execute())
+              .map(done -> ins + upd + del == 0 ? java.util.Optional.<Captured>empty() : java.util.Optional.of(captured));
+        });
+  }
+
+  /** The number of staged working changes of a table (to refuse what a commit could not capture atomically). */
+  public static Uni<Long> stagedCount(Pool pool, String repository, String name, String schema, String table,
+      List<String> key) {
+    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
+    return pool.query("select count(*) from " + sql.workingLog() + " where __staged").execute()
+        .map(rows -> rows.iterator().next().getLong(0));
   }
 
   /** Stages (or unstages) the default branch's working changes in a table; the net changes concerned. */

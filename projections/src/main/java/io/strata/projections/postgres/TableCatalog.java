@@ -1,7 +1,6 @@
 package io.strata.projections.postgres;
 
 import io.smallrye.mutiny.Uni;
-import io.strata.events.CommitIds;
 import io.strata.events.TableColumn;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -107,14 +106,19 @@ public final class TableCatalog {
 
   /** Row count and content hash: a sum of per-row hashes, so row order does not matter. O(table). */
   public static Uni<Measured> measured(SqlClient client, String schema, String table) {
-    String sql = "select count(*), coalesce(sum(('x' || left(md5(t::text), 15))::bit(60)::bigint), 0)::text"
+    String sql = "select count(*), coalesce(sum(" + rowHash("t::text") + "), 0)::text"
         + " from " + Sql.qualified(schema, table) + " t";
     return client.query(sql).execute().map(rows -> {
       Row r = rows.iterator().next();
-      long count = r.getLong(0);
-      return new Measured(count, CommitIds.sha256Hex("rows " + count + " sum " + r.getString(1)));
+      return new Measured(r.getLong(0), r.getString(1));
     });
   }
 
-  public record Measured(long rowCount, String contentHash) {}
+  /** Row count and the sum of the rows' 60-bit hashes (see {@link io.strata.events.TableTracked}). */
+  public record Measured(long rowCount, String rowSum) {}
+
+  /** The 60-bit hash of a row, as SQL over a row-valued expression (its text form). */
+  public static String rowHash(String rowText) {
+    return "('x' || left(md5(" + rowText + "), 15))::bit(60)::bigint";
+  }
 }

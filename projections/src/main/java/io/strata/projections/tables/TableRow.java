@@ -13,6 +13,7 @@ public record TableRow(
     List<String> primaryKey,
     List<TableColumn> columns,
     long rowCount,
+    String rowSum,
     String contentHash,
     Instant trackedAt) {
 

@@ -50,7 +50,7 @@ public class CommitResource {
     Requests.CreateCommit b = Bodies.read(body, Requests.CreateCommit.class);
     CommandContext ctx = contexts.of(request, b);
     return commands.commit(repo, branch, b.message(), contexts.author(b.author(), ctx), b.expectedHead(), b.tables(),
-            Boolean.TRUE.equals(b.allowEmpty()), ctx)
+            Boolean.TRUE.equals(b.all()), Boolean.TRUE.equals(b.allowEmpty()), ctx)
         .map(r -> contexts.respond(r, ctx));
   }
 

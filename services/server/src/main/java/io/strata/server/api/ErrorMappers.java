@@ -88,6 +88,10 @@ public class ErrorMappers {
 
   @ServerExceptionMapper
   public Response unexpected(Throwable e) {
+    if (PgErrors.hasState(e, PgErrors.DEADLOCK_DETECTED) || PgErrors.hasState(e, PgErrors.SERIALIZATION_FAILURE)) {
+      return render(ErrorCode.StorageUnavailable, "the database kept aborting this request for concurrent"
+          + " writers; retry", Map.of());
+    }
     if (PgErrors.isUnavailable(e)) {
       LOG.warnf("metadata database unavailable: %s", e.toString());
       return render(ErrorCode.StorageUnavailable, "the metadata database is unavailable; retry later", Map.of());

@@ -11,7 +11,9 @@ import io.strata.projections.log.IdempotencyKeyTaken;
 import io.strata.projections.log.IdempotencyRecord;
 import io.strata.projections.log.NewEvent;
 import io.strata.projections.runtime.ProjectionLagging;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.runtime.ProjectionRuntime;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.domain.Commands.Command;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryDecider;
@@ -31,6 +33,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -70,7 +73,10 @@ public class CommandProcessor {
 
   /** Runs {@code command} on {@code repository}'s stream and builds its answer with {@code answer}. */
   public Uni<CommandResponse> execute(String repository, Command command, CommandContext context, Answer answer) {
-    Pending pending = new Pending(command, context, answer);
+    return submit(repository, new Pending(command, context, answer), context);
+  }
+
+  private Uni<CommandResponse> submit(String repository, Pending pending, CommandContext context) {
     queues.computeIfAbsent(repository, RepositoryQueue::new).submit(pending);
     return Uni.createFrom().completionStage(pending.result)
         .chain(response -> context.async() || response.version() == 0 || response.replayed()
@@ -78,6 +84,18 @@ public class CommandProcessor {
             : projections.awaitVersion(repository, response.version(), config.consistency().waitTimeout())
                 .replaceWith(response)
                 .onFailure(ProjectionLagging.class).recoverWithItem(response::withLagging));
+  }
+
+  /**
+   * Runs a command that is prepared inside its own append transaction — for a commit, capturing the
+   * staged rows of the tables in the metadata database — so that the capture and the event are one
+   * transaction. It runs alone in the repository's queue; a refusal or conflict rolls the capture back.
+   */
+  public Uni<CommandResponse> executeExclusive(String repository, Function<SqlConnection, Uni<Command>> prepare,
+      CommandContext context, Answer answer) {
+    Pending pending = new Pending(null, context, answer);
+    pending.prepare = prepare;
+    return submit(repository, pending, context);
   }
 
   /** The stream version this process last saw for {@code repository}, or 0 when unknown. */
@@ -88,7 +106,8 @@ public class CommandProcessor {
   }
 
   private static final class Pending {
-    final Command command;
+    Command command;
+    Function<SqlConnection, Uni<Command>> prepare;
     final CommandContext context;
     final Answer answer;
     final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
@@ -130,8 +149,12 @@ public class CommandProcessor {
     private void runNext() {
       List<Pending> batch = new ArrayList<>();
       synchronized (this) {
-        while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
-          batch.add(waiting.poll());
+        if (!waiting.isEmpty() && waiting.peek().prepare != null) {
+          batch.add(waiting.poll()); // a prepared command runs alone
+        } else {
+          while (!waiting.isEmpty() && batch.size() < MAX_BATCH && waiting.peek().prepare == null) {
+            batch.add(waiting.poll());
+          }
         }
         if (batch.isEmpty()) {
           running = false;
@@ -147,12 +170,18 @@ public class CommandProcessor {
     }
 
     private Uni<Void> run(List<Pending> batch, int attempt) {
-      return currentState()
-          .chain(s -> storedAnswers(batch).map(stored -> decide(s, batch, stored)))
-          .chain(decided -> append(decided))
-          .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken)
+      Uni<Void> attemptOnce = batch.get(0).prepare != null
+          ? runPrepared(batch.get(0))
+          : currentState()
+              .chain(s -> storedAnswers(batch).map(stored -> decide(s, batch, stored)))
+              .chain(decided -> append(decided));
+      return attemptOnce
+          .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
+              || PgErrors.hasState(e, PgErrors.DEADLOCK_DETECTED) || PgErrors.hasState(e, PgErrors.SERIALIZATION_FAILURE))
           .recoverWithUni(conflict -> {
-            state = null; // another server appended, or a key raced: reload and decide again
+            // another server appended, a key raced, or the database chose this transaction as a
+            // deadlock victim: nothing was applied; reload and decide again
+            state = null;
             List<Pending> open = batch.stream().filter(p -> !p.result.isDone()).toList();
             if (attempt >= MAX_ATTEMPTS) {
               StrataException busy = new StrataException(ErrorCode.StorageUnavailable,
@@ -241,7 +270,49 @@ public class CommandProcessor {
       }
     }
 
+    /** Prepare, decide and append in one transaction; a refusal rolls the preparation back. */
+    private Uni<Void> runPrepared(Pending p) {
+      return currentState().chain(s -> storedAnswers(List.of(p)).chain(stored -> {
+        IdempotencyRecord record = p.key() == null ? null : stored.get(p.key());
+        if (record != null) {
+          replay(p, record);
+          return Uni.createFrom().voidItem();
+        }
+        Map<Pending, CommandResponse> responses = new HashMap<>();
+        Decided[] decided = new Decided[1];
+        return log.pool()
+            .withTransaction(tx -> p.prepare.apply(tx).chain(command -> {
+              p.command = command;
+              decided[0] = decide(s, List.of(p), Map.of());
+              if (decided[0].accepted.isEmpty()) {
+                return Uni.createFrom().failure(new Refused()); // p is answered; undo the preparation
+              }
+              return appendIn(tx, decided[0], responses);
+            }))
+            .invoke(result -> complete(decided[0], result, responses))
+            .onFailure(Refused.class).recoverWithNull()
+            .onFailure(StrataException.class).invoke(e -> {
+              state = null; // the preparation may have evolved nothing, but be safe
+              p.result.completeExceptionally(e);
+            })
+            .onFailure(StrataException.class).recoverWithNull()
+            .replaceWithVoid();
+      }));
+    }
+
     private Uni<Void> append(Decided d) {
+      if (d.accepted.stream().allMatch(p -> p.events.isEmpty())) {
+        d.accepted.forEach(p -> p.result.complete(respond(p, d.state.lastPosition(), 0, d)));
+        return Uni.createFrom().voidItem();
+      }
+      Map<Pending, CommandResponse> responses = new HashMap<>();
+      return log.pool().withTransaction(tx -> appendIn(tx, d, responses))
+          .invoke(result -> complete(d, result, responses))
+          .replaceWithVoid();
+    }
+
+    /** Appends the decided events and stores the answers of commands with an Idempotency-Key. */
+    private Uni<AppendResult> appendIn(SqlConnection tx, Decided d, Map<Pending, CommandResponse> responses) {
       List<NewEvent> events = new ArrayList<>();
       for (Pending p : d.accepted) {
         String actor = p.context.actor().label("anonymous");
@@ -250,23 +321,25 @@ public class CommandProcessor {
         }
       }
       if (events.isEmpty()) {
-        d.accepted.forEach(p -> p.result.complete(respond(p, d.state.lastPosition(), 0, d)));
-        return Uni.createFrom().voidItem();
+        d.accepted.forEach(p -> responses.put(p, respond(p, d.state.lastPosition(), 0, d)));
+        return Uni.createFrom().nullItem();
       }
-      Map<Pending, CommandResponse> responses = new HashMap<>();
-      return log.pool().withTransaction(tx -> log.append(tx, repository, d.startVersion, events, List.of())
-              .chain(result -> {
-                List<IdempotencyRecord> keys = answer(d, result, responses);
-                return keys.isEmpty()
-                    ? Uni.createFrom().item(result)
-                    : log.storeIdempotencyRecords(tx, repository, keys).replaceWith(result);
-              }))
-          .invoke(result -> {
-            d.state.observed(result.lastPosition());
-            projections.signal(repository);
-            d.accepted.forEach(p -> p.result.complete(responses.get(p)));
-          })
-          .replaceWithVoid();
+      return log.append(tx, repository, d.startVersion, events, List.of())
+          .chain(result -> {
+            List<IdempotencyRecord> keys = answer(d, result, responses);
+            return keys.isEmpty()
+                ? Uni.createFrom().item(result)
+                : log.storeIdempotencyRecords(tx, repository, keys).replaceWith(result);
+          });
+    }
+
+    /** After the transaction committed: answer every command of the batch. */
+    private void complete(Decided d, AppendResult result, Map<Pending, CommandResponse> responses) {
+      if (result != null) {
+        d.state.observed(result.lastPosition());
+        projections.signal(repository);
+      }
+      d.accepted.forEach(p -> p.result.complete(responses.get(p)));
     }
 
     /** Builds every accepted command's answer, and the idempotency records of those with a key. */
@@ -304,6 +377,13 @@ public class CommandProcessor {
   private static StrataException keyReused(String key) {
     return new StrataException(ErrorCode.IdempotencyKeyReused,
         "Idempotency-Key '" + key + "' was already used for a different request", Map.of("key", key));
+  }
+
+  /** A prepared command was refused: its transaction is rolled back, its client already answered. */
+  private static final class Refused extends RuntimeException {
+    Refused() {
+      super(null, null, false, false);
+    }
   }
 
   private record Decided(RepositoryState state, long startVersion, List<Pending> accepted, Instant time) {}

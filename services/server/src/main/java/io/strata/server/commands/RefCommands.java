@@ -40,11 +40,14 @@ public class RefCommands {
   private final CommitGraph graph;
   private final StrataConfig config;
   private final io.strata.server.runtime.StoragePools pools;
+  private final io.strata.projections.tables.TableQueries tableQueries;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
-      RefQueries refs, CommitGraph graph, StrataConfig config, io.strata.server.runtime.StoragePools pools) {
+      RefQueries refs, CommitGraph graph, StrataConfig config, io.strata.server.runtime.StoragePools pools,
+      io.strata.projections.tables.TableQueries tableQueries) {
     this.pools = pools;
+    this.tableQueries = tableQueries;
     this.processor = processor;
     this.projections = projections;
     this.resolver = resolver;
@@ -122,19 +125,70 @@ public class RefCommands {
   }
 
   public Uni<CommandResponse> commit(String repository, String branch, String message, Author author,
-      String expectedHead, List<String> tables, boolean allowEmpty, CommandContext ctx) {
+      String expectedHead, List<String> tables, boolean all, boolean allowEmpty, CommandContext ctx) {
     Names.text("message", message, 65536, true);
     if (expectedHead != null && (expectedHead.length() < 7 || expectedHead.length() > 64 || !Names.isHex(expectedHead))) {
       throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
     }
-    return processor.execute(knownRepository(repository),
-        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty,
-            tables == null ? List.of() : List.copyOf(tables)), ctx,
-        (events, position, after, time) -> {
-          CommitCreated c = (CommitCreated) events.get(0);
-          return new Answer.Reply(201, new CommitDto(c.id(), c.id().substring(0, 7), c.parents(), c.message(),
-              c.author(), c.createdAt(), c.branch(), io.strata.events.EventCodec.mapper().valueToTree(c.stats()),
-              io.strata.events.EventCodec.mapper().valueToTree(c.changes()), position));
+    Commands.CreateCommit command =
+        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, List.of());
+    Answer answer = (events, position, after, time) -> {
+      CommitCreated c = (CommitCreated) events.get(0);
+      return new Answer.Reply(201, new CommitDto(c.id(), c.id().substring(0, 7), c.parents(), c.message(),
+          c.author(), c.createdAt(), c.branch(), io.strata.events.EventCodec.mapper().valueToTree(c.stats()),
+          io.strata.events.EventCodec.mapper().valueToTree(c.changes()), position));
+    };
+    String repo = knownRepository(repository);
+    return refs.repository(repo).chain(r -> r.isEmpty() || !r.get().defaultBranch().equals(branch)
+        ? processor.execute(repo, command, ctx, answer)
+        : tableQueries.tables(repo).chain(tracked -> tracked.isEmpty()
+            ? processor.execute(repo, command, ctx, answer)
+            : processor.executeExclusive(repo, tx -> capture(tx, repo, tracked, tables, all).map(command::withCaptured),
+                ctx, answer)));
+  }
+
+  /**
+   * Captures the staged rows of the default branch's tables into change sets, in the commit's own
+   * transaction (tables in the server's database). Tables in registered storages would need the
+   * cross-database commit protocol: a commit that would include their changes is refused.
+   */
+  private Uni<List<Commands.Captured>> capture(io.vertx.mutiny.sqlclient.SqlConnection tx, String repository,
+      List<io.strata.projections.tables.TableRow> tracked, List<String> only, boolean all) {
+    if (only != null) {
+      for (String name : only) {
+        if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
+          throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
+              Map.of("table", String.valueOf(name)));
+        }
+      }
+    }
+    List<io.strata.projections.tables.TableRow> selected = tracked.stream()
+        .filter(t -> only == null || only.isEmpty() || only.contains(t.name())).toList();
+    return io.smallrye.mutiny.Multi.createFrom().iterable(selected)
+        .onItem().transformToUniAndConcatenate(t -> io.strata.server.domain.Storages.LOCAL.equals(t.storage())
+            ? io.strata.projections.overlay.TableObjects.capture(tx, repository, t.name(), t.schema(), t.table(),
+                t.primaryKey(), all)
+            : refuseRemote(repository, t, all))
+        .collect().asList()
+        .map(list -> list.stream().flatMap(java.util.Optional::stream)
+            .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(), c.sumDelta()))
+            .toList());
+  }
+
+  private Uni<java.util.Optional<io.strata.projections.overlay.TableObjects.Captured>> refuseRemote(String repository,
+      io.strata.projections.tables.TableRow t, boolean all) {
+    return pools.pool(repository, t.storage())
+        .chain(pool -> io.strata.projections.overlay.TableObjects.status(pool, repository, t.name(), t.schema(),
+            t.table(), t.primaryKey()))
+        .map(status -> {
+          boolean pending = !status.staged().isEmpty() || all && !status.unstaged().isEmpty();
+          if (pending) {
+            throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
+                + t.storage() + "': committing its changes atomically with the log needs the cross-database commit"
+                + " protocol, which this version does not have yet; track it in 'local' to commit its rows",
+                Map.of("table", t.name(), "storage", t.storage()));
+          }
+          return java.util.Optional.empty();
         });
   }
 

@@ -56,7 +56,7 @@ public class RepositoryStateLoader {
           r.port(), r.database(), r.username(), r.passwordEnv(), r.passwordFile())));
       Map<String, io.strata.events.TableTracked> tables = new HashMap<>();
       s.tables().forEach(t -> tables.put(t.name(), new io.strata.events.TableTracked(t.name(), t.storage(), t.schema(),
-          t.table(), t.primaryKey(), t.columns(), t.rowCount(), t.contentHash())));
+          t.table(), t.primaryKey(), t.columns(), t.rowCount(), t.rowSum(), t.contentHash())));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
           s.commitCount(), branches, tags, storages, tables, s.lastPosition());
     }

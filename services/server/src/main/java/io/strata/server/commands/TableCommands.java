@@ -74,7 +74,7 @@ public class TableCommands {
             .chain(shape -> TableObjects.install(pool, repository, name, where.schema(), where.table(),
                     shape.primaryKey(), this::isLeftover)
                 .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
-                    shape.columns(), m.rowCount(), m.contentHash())))
+                    shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
             .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
                 ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
                 : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))

@@ -33,10 +33,26 @@ public final class Commands {
 
   public record SetBranchProtection(String name, boolean isProtected) implements Command {}
 
-  /** @param tables the tables to commit (empty = every table with staged changes) */
+  /**
+   * @param tables the tables to commit (empty = every table with staged changes)
+   * @param captured what the command side captured from the staged rows, in the commit's transaction
+   */
   public record CreateCommit(
-      String branch, String message, Author author, String expectedHead, boolean allowEmpty, java.util.List<String> tables)
-      implements Command {}
+      String branch, String message, Author author, String expectedHead, boolean allowEmpty,
+      java.util.List<String> tables, java.util.List<Captured> captured)
+      implements Command {
+    public CreateCommit {
+      tables = tables == null ? java.util.List.of() : java.util.List.copyOf(tables);
+      captured = captured == null ? java.util.List.of() : java.util.List.copyOf(captured);
+    }
+
+    public CreateCommit withCaptured(java.util.List<Captured> rows) {
+      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows);
+    }
+  }
+
+  /** One table's staged changes as captured for a commit: the change set's hash, counts, row-hash sum delta. */
+  public record Captured(String table, String changeSet, long inserted, long updated, long deleted, String sumDelta) {}
 
   /** @param targetBranch tag that branch's head when decided; otherwise {@code commit} */
   public record CreateTag(String name, String targetBranch, String commit, String message, Author tagger)

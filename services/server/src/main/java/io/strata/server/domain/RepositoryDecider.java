@@ -189,18 +189,41 @@ public final class RepositoryDecider {
             Map.of("table", String.valueOf(table)));
       }
     }
-    if (!c.allowEmpty()) {
-      throw StrataException.invalid("allow_empty",
-          "nothing to commit on branch '" + c.branch() + "' (no staged changes); pass allow_empty=true to"
-              + " record an empty commit");
+    java.util.Map<String, io.strata.events.TableTracked> after = new java.util.TreeMap<>(state.tables());
+    List<io.strata.events.TableChange> changes = new java.util.ArrayList<>();
+    long inserted = 0;
+    long updated = 0;
+    long deleted = 0;
+    for (Commands.Captured cap : c.captured()) {
+      io.strata.events.TableTracked t = state.tables().get(cap.table());
+      long rows = t.rowCount() + cap.inserted() - cap.deleted();
+      String sum = new java.math.BigInteger(t.rowSum()).add(new java.math.BigInteger(cap.sumDelta())).toString();
+      io.strata.events.TableTracked next = t.withContent(rows, sum);
+      after.put(t.name(), next);
+      changes.add(new io.strata.events.TableChange(t.name(), cap.changeSet(), cap.inserted(), cap.updated(),
+          cap.deleted(), rows, sum, next.contentHash()));
+      inserted += cap.inserted();
+      updated += cap.updated();
+      deleted += cap.deleted();
     }
-    return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now, CommitStats.EMPTY,
-        CommitIds.treeOf(state.tables().values())));
+    if (changes.isEmpty() && !c.allowEmpty()) {
+      throw StrataException.invalid("allow_empty",
+          "nothing to commit on branch '" + c.branch() + "' (no staged changes); stage changes, pass all=true,"
+              + " or pass allow_empty=true to record an empty commit");
+    }
+    return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now,
+        new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes));
   }
 
   /** A commit on top of {@code branch}'s head; commit times never go backwards along a branch. */
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       io.strata.events.Author author, Instant now, CommitStats stats, String tree) {
+    return nextCommit(state, branchName, message, author, now, stats, tree, List.of());
+  }
+
+  private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
+      io.strata.events.Author author, Instant now, CommitStats stats, String tree,
+      List<io.strata.events.TableChange> changes) {
     Branch branch = requireBranch(state, branchName);
     Instant time = now.truncatedTo(ChronoUnit.MICROS);
     if (branch.headTime() != null && !time.isAfter(branch.headTime())) {
@@ -208,7 +231,7 @@ public final class RepositoryDecider {
     }
     List<String> parents = List.of(branch.head());
     String id = CommitIds.of(parents, tree, author, time, message);
-    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, List.of());
+    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, changes);
   }
 
   private static List<StrataEvent> trackTable(RepositoryState state, Commands.TrackTable c, Instant now) {

@@ -73,6 +73,13 @@ public final class RepositoryState {
       commitCount = 0;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
+      // table content follows the default branch (the only branch holding row data so far)
+      for (io.strata.events.TableChange c : e.changes()) {
+        TableTracked t = tables.get(c.table());
+        if (t != null) {
+          tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
+        }
+      }
       if (e.branch() != null) {
         Branch b = branches.get(e.branch());
         branches.put(e.branch(), new Branch(e.id(), e.createdAt(), b != null && b.isProtected()));

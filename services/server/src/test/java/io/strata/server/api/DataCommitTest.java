@@ -1,0 +1,157 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.strata.events.TableTracked;
+import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.postgres.TableCatalog;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Commits of the default branch record its staged rows as content-addressed change sets. */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class DataCommitTest {
+  @Inject Pool pool;
+
+  private void sql(String statement) {
+    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
+  }
+
+  private long count(String query) {
+    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+  }
+
+  /** The content hash of the table as it is now, measured from scratch. */
+  private String measured(String table) {
+    TableCatalog.Measured m = TableCatalog.measured(pool, "public", table).await().atMost(Duration.ofSeconds(30));
+    return TableTracked.contentHash(m.rowCount(), m.rowSum());
+  }
+
+  private String track(String repo, String name, String table) {
+    return post("/api/v1/repositories/" + repo + "/tables", Map.of("name", name, "location", "postgresql://local/public." + table))
+        .statusCode(201).extract().path("content_hash");
+  }
+
+  @Test
+  void aCommitRecordsTheStagedRowsAndMovesTheContentHash() {
+    String repo = createRepository(uniqueName("data"));
+    String t = uniqueName("accounts").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, owner text not null, balance numeric(12,2), opened date,"
+        + " flags boolean[], doc jsonb, uid uuid, raw bytea, at timestamptz)");
+    sql("insert into public." + t + " select g, 'o' || g, g * 10.25, date '2026-01-01' + g, array[g % 2 = 0],"
+        + " jsonb_build_object('n', g, 'list', jsonb_build_array(g, null)), md5(g::text)::uuid, decode(md5(g::text), 'hex'),"
+        + " timestamptz '2026-01-01 00:00:00+00' + g * interval '1 hour' from generate_series(1, 50) g");
+    String tracked = track(repo, "accounts", t);
+    assertThat(tracked).isEqualTo(measured(t));
+    String base = "/api/v1/repositories/" + repo + "/branches/main";
+
+    Api.json().body(Map.of("message", "nothing yet")).post(base + "/commits").then().statusCode(422);
+    sql("update public." + t + " set balance = balance + 1, doc = doc || '{\"x\": true}' where id <= 5");
+    sql("insert into public." + t + " (id, owner) values (1000, 'new')");
+    sql("delete from public." + t + " where id in (49, 50)");
+    Api.json().body(Map.of()).post(base + "/stage").then().statusCode(200).body("count", equalTo(8));
+    sql("update public." + t + " set owner = 'later' where id = 10"); // unstaged: stays a working change
+
+    Response commit = Api.json().body(Map.of("message", "Monthly interest")).post(base + "/commits");
+    commit.then().statusCode(201).body("stats.tables", equalTo(1)).body("stats.inserted", equalTo(1))
+        .body("stats.updated", equalTo(5)).body("stats.deleted", equalTo(2))
+        .body("changes", hasSize(1)).body("changes[0].table", equalTo("accounts"))
+        .body("changes[0].row_count", equalTo(49));
+    String changeSet = commit.path("changes[0].change_set");
+    String tid = OverlaySql.tableId(repo, "accounts");
+    assertThat(count("select count(*) from strata.\"" + tid + "__changes\" where change_set = '" + changeSet + "'"))
+        .isEqualTo(8);
+    given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(0))
+        .body("tables[0].unstaged.updated", equalTo(1));
+    // the content hash the commit recorded is the table's, minus the one unstaged change
+    sql("update public." + t + " set owner = 'o10' where id = 10");
+    assertThat(commit.<String>path("changes[0].content_hash")).isEqualTo(measured(t));
+    given().get("/api/v1/repositories/{r}/tables/accounts", repo).then()
+        .body("content_hash", equalTo(commit.<String>path("changes[0].content_hash"))).body("row_count", equalTo(49));
+
+    // all=true takes unstaged changes too; the change-back of id 10 is nothing to commit
+    sql("update public." + t + " set owner = 'renamed' where id = 20");
+    Api.json().body(Map.of("message", "Rename", "all", true)).post(base + "/commits").then().statusCode(201)
+        .body("stats.updated", equalTo(1));
+    given().get(base + "/status").then().body("clean", equalTo(true));
+    Api.json().body(Map.of("message", "again", "all", true)).post(base + "/commits").then().statusCode(422);
+    given().get("/api/v1/repositories/{r}/tables/accounts", repo).then().body("content_hash", equalTo(measured(t)));
+    // a table named in 'tables' must be tracked
+    Api.json().body(Map.of("message", "x", "tables", List.of("nope"))).post(base + "/commits").then().statusCode(404);
+  }
+
+  @Test
+  void commitsRacingSqlWritersNeverLoseAWrite() throws Exception {
+    String repo = createRepository(uniqueName("race"));
+    String t = uniqueName("counters").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, n bigint not null)");
+    sql("insert into public." + t + " select g, 0 from generate_series(1, 200) g");
+    track(repo, "counters", t);
+    String base = "/api/v1/repositories/" + repo + "/branches/main";
+
+    int writers = 8;
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger writes = new AtomicInteger();
+    ExecutorService executor = Executors.newFixedThreadPool(writers + 1);
+    List<Future<?>> tasks = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      tasks.add(executor.submit(() -> {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        while (running.get()) {
+          int id = 1 + random.nextInt(260);
+          switch (random.nextInt(6)) {
+            case 0 -> sql("insert into public." + t + " values (" + id + ", 1) on conflict (id) do update set n = "
+                + t + ".n + 1");
+            case 1 -> sql("delete from public." + t + " where id = " + id);
+            default -> sql("update public." + t + " set n = n + 1 where id in (" + id + ", " + (id + 1) + ")");
+          }
+          writes.incrementAndGet();
+        }
+        return null;
+      }));
+    }
+    int commits = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+    while (System.nanoTime() < deadline) {
+      Response r = Api.json().body(Map.of("message", "sweep " + commits, "all", true)).post(base + "/commits");
+      assertThat(r.statusCode()).as(r.asString()).isIn(201, 422);
+      commits += r.statusCode() == 201 ? 1 : 0;
+    }
+    running.set(false);
+    for (Future<?> f : tasks) {
+      f.get();
+    }
+    executor.shutdown();
+    Api.json().body(Map.of("message", "final", "all", true, "allow_empty", true)).post(base + "/commits")
+        .then().statusCode(201);
+
+    assertThat(commits).as("commits happened during the writes").isGreaterThan(3);
+    assertThat(writes.get()).isGreaterThan(100);
+    given().get(base + "/status").then().body("clean", equalTo(true));
+    // every write is in some commit: the content hash kept from change sets alone equals the table's
+    given().get("/api/v1/repositories/{r}/tables/counters", repo).then().body("content_hash", equalTo(measured(t)));
+  }
+}
