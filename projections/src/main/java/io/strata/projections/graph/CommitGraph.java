@@ -144,6 +144,32 @@ public final class CommitGraph {
         });
   }
 
+  /**
+   * The change sets of {@code table} recorded by the commits after {@code ancestor} up to {@code head}
+   * along first parents, oldest first, read with {@code client} (so a caller can read them in the same
+   * snapshot as the rows they apply to).
+   */
+  public static Uni<List<String>> changeSetsBetween(io.vertx.mutiny.sqlclient.SqlClient client, String repository,
+      String ancestor, String head, String table) {
+    return client.preparedQuery(GraphSql.FIRST_PARENT_CHANGES).execute(Tuple.of(repository, head, ancestor))
+        .map(rows -> {
+          List<String> newestFirst = new ArrayList<>();
+          for (Row r : rows) {
+            try {
+              for (var change : EventCodec.mapper().readTree(r.getString(0))) {
+                if (table.equals(change.path("table").asText())) {
+                  newestFirst.add(change.path("change_set").asText());
+                }
+              }
+            } catch (JsonProcessingException e) {
+              throw new IllegalStateException("unreadable commit changes", e);
+            }
+          }
+          java.util.Collections.reverse(newestFirst);
+          return newestFirst;
+        });
+  }
+
   /** Whether {@code commit} is one of {@code tips} or an ancestor of one. */
   public Uni<Boolean> isReachableFrom(String repository, String commit, List<String> tips) {
     if (tips.isEmpty()) {

@@ -74,6 +74,17 @@ final class GraphSql {
   static final String COMMITS_BY_ID =
       "select " + COMMIT_COLUMNS + " from strata_meta.commits c where c.repository = $1 and c.id = any($2::text[])";
 
+  /** The commits after $3 (exclusive) up to $2 along first parents, newest first, with their changes. */
+  static final String FIRST_PARENT_CHANGES =
+      "with recursive walk(id, depth) as ("
+          + "  select $2::text collate \"C\", 0"
+          + "  union all"
+          + "  select c.parents[1], w.depth + 1 from walk w"
+          + "  join strata_meta.commits c on c.repository = $1 and c.id = w.id"
+          + "  where w.id <> $3 and cardinality(c.parents) > 0)"
+          + " select c.changes::text from walk join strata_meta.commits c on c.repository = $1 and c.id = walk.id"
+          + " where walk.id <> $3 order by walk.depth";
+
   static final String COMPARE =
       "with recursive"
           + " base(id) as (select $2::text collate \"C\" union"

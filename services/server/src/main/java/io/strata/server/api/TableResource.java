@@ -12,6 +12,9 @@ import io.strata.server.domain.StrataException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.Encoded;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -21,6 +24,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -37,6 +43,7 @@ public class TableResource {
   @Inject CommandContexts contexts;
   @Inject TableQueries tables;
   @Inject Repositories repositories;
+  @Inject io.strata.server.queries.RowReads rowReads;
 
   @POST
   @Operation(summary = "Track a table in place: postgresql://<storage>/<schema>.<table>; commits on the default branch")
@@ -64,6 +71,66 @@ public class TableResource {
     return repositories.require(repo).chain(() -> tables.table(repo, table))
         .map(t -> t.map(TableDto::of).orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
             "table '" + table + "' is not tracked", Map.of("table", table))));
+  }
+
+  @GET
+  @Path("/{table}/rows")
+  @Operation(summary = "Rows at a ref (default: the default branch's last commit; working=true for its live state),"
+      + " in key order with keyset pagination (after = the previous page's next) and column=value filters")
+  public Uni<Map<String, Object>> rows(@PathParam("repo") String repo, @PathParam("table") String table,
+      @QueryParam("ref") String ref, @QueryParam("working") String working, @QueryParam("limit") String limit,
+      @QueryParam("after") String after, @Context UriInfo uri) {
+    int l = Params.integer("limit", limit, Params.DEFAULT_LIMIT);
+    if (l < 1 || l > Params.MAX_LIMIT) {
+      throw new StrataException(ErrorCode.ValidationError, "limit must be between 1 and " + Params.MAX_LIMIT,
+          Map.of("field", "limit"));
+    }
+    Map<String, String> filters = new LinkedHashMap<>();
+    uri.getQueryParameters().forEach((name, values) -> {
+      if (!RESERVED.contains(name)) {
+        filters.put(name, values.get(values.size() - 1));
+      }
+    });
+    boolean live = Params.bool("working", working);
+    return repositories.require(repo)
+        .chain(r -> requireTable(repo, table)
+            .chain(t -> rowReads.rows(r, t, ref, live, filters, after, l)))
+        .map(page -> {
+          Map<String, Object> body = new LinkedHashMap<>();
+          body.put("items", page.items());
+          body.put("next", page.next());
+          return body;
+        });
+  }
+
+  @GET
+  @Path("/{table}/rows/{key}")
+  @Operation(summary = "One row by key at a ref (composite keys: values joined by ',', each percent-encoded)")
+  public Uni<JsonNode> row(@PathParam("repo") String repo, @PathParam("table") String table,
+      @Encoded @PathParam("key") String key, @QueryParam("ref") String ref, @QueryParam("working") String working) {
+    boolean live = Params.bool("working", working);
+    return repositories.require(repo)
+        .chain(r -> requireTable(repo, table).chain(t -> {
+          String[] parts = key.split(",", -1);
+          if (parts.length != t.primaryKey().size()) {
+            throw StrataException.badRequest("table '" + table + "' has a key of " + t.primaryKey().size()
+                + " column(s); give that many values joined by ','");
+          }
+          Map<String, String> filters = new LinkedHashMap<>();
+          for (int i = 0; i < parts.length; i++) {
+            filters.put(t.primaryKey().get(i), URLDecoder.decode(parts[i], StandardCharsets.UTF_8));
+          }
+          return rowReads.rows(r, t, ref, live, filters, null, 1);
+        }))
+        .map(page -> page.items().stream().findFirst().orElseThrow(() -> new StrataException(ErrorCode.RowNotFound,
+            "no row with key '" + key + "' in table '" + table + "' at this ref", Map.of("table", table))));
+  }
+
+  private static final java.util.Set<String> RESERVED = java.util.Set.of("ref", "working", "limit", "after");
+
+  private Uni<io.strata.projections.tables.TableRow> requireTable(String repo, String table) {
+    return tables.table(repo, table).map(t -> t.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
+        "table '" + table + "' is not tracked", Map.of("table", table))));
   }
 
   @DELETE

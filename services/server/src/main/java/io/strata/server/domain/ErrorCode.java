@@ -11,6 +11,7 @@ public enum ErrorCode {
   TableNotFound(404),
   TagNotFound(404),
   StorageNotFound(404),
+  RowNotFound(404),
   MethodNotAllowed(405),
   NotAcceptable(406),
   RepositoryAlreadyExists(409),

@@ -1,0 +1,158 @@
+package io.strata.server.queries;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.TableColumn;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.overlay.TableReader;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.Storages;
+import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Rows of a tracked table at any ref. Only the default branch holds row data so far, so the state at
+ * a commit C is the default branch's state at the merge base of C and its head: the table with the
+ * changes since then undone. For tables in the server's own database, the commit path and the rows
+ * are read in one snapshot; a snapshot in which the commit graph lags the log is retried after it
+ * catches up (a commit's rows and event land together, its projection just after).
+ */
+@ApplicationScoped
+public class RowReads {
+  private static final String LAG =
+      "select s.version, coalesce((select version from strata_meta.projector_checkpoints"
+          + "  where projector = 'commit-graph' and stream_id = s.stream_id), 0)"
+          + " from strata_meta.streams s where s.stream_id = $1";
+  private static final String HEAD =
+      "select head from strata_meta.branches where repository = $1 and name = $2";
+  private static final String MERGE_BASE =
+      "with recursive a(id) as (select $2::text collate \"C\" union"
+          + "   select unnest(c.parents) from a join strata_meta.commits c on c.repository = $1 and c.id = a.id),"
+          + " b(id) as (select $3::text collate \"C\" union"
+          + "   select unnest(c.parents) from b join strata_meta.commits c on c.repository = $1 and c.id = b.id)"
+          + " select c.id from (select id from a intersect select id from b) m"
+          + " join strata_meta.commits c on c.repository = $1 and c.id = m.id"
+          + " order by c.generation desc, c.id limit 1";
+
+  private final Pool metadata;
+  private final StoragePools pools;
+  private final RefResolver resolver;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+
+  @Inject
+  public RowReads(Pool metadata, StoragePools pools, RefResolver resolver, ProjectionRuntime projections,
+      StrataConfig config) {
+    this.metadata = metadata;
+    this.pools = pools;
+    this.resolver = resolver;
+    this.projections = projections;
+    this.config = config;
+  }
+
+  public record RowsPage(List<JsonNode> items, String next) {}
+
+  public Uni<RowsPage> rows(RepositoryRow repository, TableRow table, String ref, boolean working,
+      Map<String, String> filters, String after, int limit) {
+    for (String column : filters.keySet()) {
+      if (table.columns().stream().noneMatch(c -> c.name().equals(column))) {
+        throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' has no column '" + column + "'",
+            Map.of("column", column));
+      }
+    }
+    String cursor = after == null ? null : decodeCursor(after);
+    TableReader reader = new TableReader(repository.name(), table.name(), table.schema(), table.table(),
+        table.primaryKey(), table.columns().stream().map(TableColumn::name).toList());
+    String target = ref == null ? repository.defaultBranch() : ref;
+    return resolver.resolve(repository.name(), target)
+        .chain(resolved -> {
+          boolean liveDefault = working && resolved.isPlainBranch() && resolved.branch().equals(repository.defaultBranch());
+          if (!Storages.LOCAL.equals(table.storage())) {
+            // no commit captures rows of tables in other storages yet: undo the working log only
+            return pools.pool(repository.name(), table.storage())
+                .chain(pool -> reader.page(pool, liveDefault ? null : List.of(), filters, cursor, limit));
+          }
+          return liveDefault
+              ? reader.page(metadata, null, filters, cursor, limit)
+              : inSnapshot(repository, table, reader, resolved.commit(), filters, cursor, limit, 3);
+        })
+        .onFailure(e -> PgErrors.hasState(e, "22P02") || PgErrors.hasState(e, "22007") || PgErrors.hasState(e, "22008"))
+        .transform(e -> StrataException.badRequest("a key or cursor value does not fit the column's type"))
+        .map(page -> new RowsPage(parse(page.rows()), page.rows().size() == limit && page.lastKey() != null
+            ? encodeCursor(page.lastKey()) : null));
+  }
+
+  private Uni<TableReader.Page> inSnapshot(RepositoryRow repository, TableRow table, TableReader reader, String commit,
+      Map<String, String> filters, String cursor, int limit, int attempts) {
+    long[] lag = new long[1];
+    return metadata.withTransaction(tx -> tx.query("set transaction isolation level repeatable read").execute()
+            .chain(() -> tx.preparedQuery(LAG).execute(Tuple.of(repository.name())))
+            .chain(rows -> {
+              var r = rows.iterator().next();
+              if (r.getLong(1) < r.getLong(0)) {
+                lag[0] = r.getLong(0);
+                return Uni.createFrom().item((TableReader.Page) null); // the graph lags this snapshot
+              }
+              return read(tx, repository, table, reader, commit, filters, cursor, limit);
+            }))
+        .chain(page -> page != null || attempts <= 1
+            ? Uni.createFrom().item(page == null ? new TableReader.Page(List.of(), null) : page)
+            : projections.awaitVersion(repository.name(), lag[0], config.consistency().waitTimeout())
+                .chain(() -> inSnapshot(repository, table, reader, commit, filters, cursor, limit, attempts - 1)));
+  }
+
+  private Uni<TableReader.Page> read(SqlConnection tx, RepositoryRow repository, TableRow table, TableReader reader,
+      String commit, Map<String, String> filters, String cursor, int limit) {
+    return tx.preparedQuery(HEAD).execute(Tuple.of(repository.name(), repository.defaultBranch()))
+        .map(rows -> rows.iterator().next().getString(0))
+        .chain(head -> tx.preparedQuery(MERGE_BASE).execute(Tuple.of(repository.name(), commit, head))
+            .map(rows -> rows.iterator().next().getString(0))
+            .chain(base -> CommitGraph.changeSetsBetween(tx, repository.name(), base, head, table.name())))
+        .chain(changeSets -> reader.page(tx, changeSets, filters, cursor, limit));
+  }
+
+  private static List<JsonNode> parse(List<String> rows) {
+    List<JsonNode> items = new ArrayList<>(rows.size());
+    for (String row : rows) {
+      try {
+        items.add(EventCodec.mapper().readTree(row));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return items;
+  }
+
+  private static String encodeCursor(String keyJson) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(keyJson.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String decodeCursor(String cursor) {
+    try {
+      String json = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      if (!EventCodec.mapper().readTree(json).isObject()) {
+        throw new IllegalArgumentException();
+      }
+      return json;
+    } catch (IllegalArgumentException | JsonProcessingException e) {
+      throw StrataException.badRequest("'after' is not a cursor this server gave out");
+    }
+  }
+}
