@@ -41,6 +41,7 @@ public class CommitResource {
   @Inject CommitGraph graph;
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
+  @Inject io.strata.server.queries.Diffs diffs;
 
   @POST
   @Path("/branches/{branch}/commits")
@@ -83,6 +84,19 @@ public class CommitResource {
             "commit '" + abbreviate(id) + "' does not exist" + (Names.isHex(id.toLowerCase(java.util.Locale.ROOT))
                 && id.length() < 7 ? " (give at least 7 hex digits)" : ""),
             Map.of("commit", abbreviate(id)))));
+  }
+
+  @GET
+  @Path("/diff")
+  @Operation(summary = "Differences between two refs: per table, and with rows=true every changed row"
+      + " (key, op, before, after, fields)")
+  public Uni<io.strata.server.queries.Diffs.Diff> diff(@PathParam("repo") String repo, @QueryParam("from") String from,
+      @QueryParam("to") String to, @QueryParam("table") String table, @QueryParam("rows") String rows) {
+    if (from == null || to == null) {
+      throw StrataException.badRequest("query parameters 'from' and 'to' are required");
+    }
+    boolean withRows = Params.bool("rows", rows);
+    return repositories.require(repo).chain(r -> diffs.diff(r, from, to, blankToNull(table), withRows));
   }
 
   private static String abbreviate(String s) {

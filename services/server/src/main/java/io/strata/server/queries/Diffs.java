@@ -1,0 +1,136 @@
+package io.strata.server.queries;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.graph.CommitRow;
+import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.overlay.TableDiff;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StoragePools;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Differences between two refs, per table and per row. Row data lives on the default branch's
+ * history, so each ref stands for the point where it meets that history; the diff is the net effect
+ * of the change sets between the two points (immutable, so no snapshot is needed).
+ */
+@ApplicationScoped
+public class Diffs {
+  private final RefResolver resolver;
+  private final RefQueries refs;
+  private final CommitGraph graph;
+  private final TableQueries tables;
+  private final StoragePools pools;
+  private final Pool metadata;
+
+  @Inject
+  public Diffs(RefResolver resolver, RefQueries refs, CommitGraph graph, TableQueries tables, StoragePools pools,
+      Pool metadata) {
+    this.resolver = resolver;
+    this.refs = refs;
+    this.graph = graph;
+    this.tables = tables;
+    this.pools = pools;
+    this.metadata = metadata;
+  }
+
+  public record TableSummary(String table, long inserted, long updated, long deleted) {}
+
+  public record RowDiff(String table, JsonNode key, String op, JsonNode before, JsonNode after, List<String> fields) {}
+
+  public record Diff(String from, String to, String fromCommit, String toCommit, List<TableSummary> tables,
+      List<RowDiff> changes) {}
+
+  public Uni<Diff> diff(RepositoryRow repository, String from, String to, String onlyTable, boolean withRows) {
+    String repo = repository.name();
+    return Uni.combine().all().unis(resolver.resolve(repo, from), resolver.resolve(repo, to),
+            refs.branch(repo, repository.defaultBranch()), tables.tables(repo)).asTuple()
+        .chain(t -> {
+          List<TableRow> selected = t.getItem4().stream()
+              .filter(x -> onlyTable == null || x.name().equals(onlyTable)).toList();
+          if (onlyTable != null && selected.isEmpty()) {
+            throw new StrataException(ErrorCode.TableNotFound, "table '" + onlyTable + "' is not tracked",
+                Map.of("table", onlyTable));
+          }
+          String head = t.getItem3().orElseThrow().head();
+          String a = t.getItem1().commit();
+          String b = t.getItem2().commit();
+          return Uni.combine().all().unis(onHistory(repo, a, head), onHistory(repo, b, head)).asTuple()
+              .chain(points -> {
+                CommitRow pa = points.getItem1();
+                CommitRow pb = points.getItem2();
+                boolean reversed = pa.generation() > pb.generation();
+                CommitRow older = reversed ? pb : pa;
+                CommitRow newer = reversed ? pa : pb;
+                return Multi.createFrom().iterable(selected)
+                    .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, older, newer, reversed, withRows))
+                    .collect().asList()
+                    .map(parts -> {
+                      List<TableSummary> summaries = new ArrayList<>();
+                      List<RowDiff> rows = new ArrayList<>();
+                      parts.forEach(p -> {
+                        summaries.add(p.summary());
+                        rows.addAll(p.rows());
+                      });
+                      return new Diff(from, to, a, b, summaries, withRows ? rows : null);
+                    });
+              });
+        });
+  }
+
+  private record Part(TableSummary summary, List<RowDiff> rows) {}
+
+  /** Where a commit meets the default branch's history: their merge base. */
+  private Uni<CommitRow> onHistory(String repository, String commit, String head) {
+    return graph.compare(repository, commit, head)
+        .chain(c -> graph.commit(repository, c.mergeBase()))
+        .map(c -> c.orElseThrow(() -> new IllegalStateException("merge base without a commit")));
+  }
+
+  private Uni<Part> tableDiff(String repository, TableRow table, CommitRow older, CommitRow newer, boolean reversed,
+      boolean withRows) {
+    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, table.name()), table.schema(), table.table(),
+        table.primaryKey());
+    return CommitGraph.changeSetsBetween(metadata, repository, older.id(), newer.id(), table.name())
+        .chain(sets -> pools.pool(repository, table.storage()).chain(pool -> withRows
+            ? TableDiff.rows(pool, sql, sets, reversed).map(rows -> toPart(table.name(), rows))
+            : TableDiff.counts(pool, sql, sets, reversed).map(c ->
+                new Part(new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()), List.of()))));
+  }
+
+  private static Part toPart(String table, List<TableDiff.RowChange> rows) {
+    List<RowDiff> out = new ArrayList<>(rows.size());
+    long ins = 0;
+    long upd = 0;
+    long del = 0;
+    for (TableDiff.RowChange r : rows) {
+      ins += r.op().equals("insert") ? 1 : 0;
+      upd += r.op().equals("update") ? 1 : 0;
+      del += r.op().equals("delete") ? 1 : 0;
+      out.add(new RowDiff(table, json(r.key()), r.op(), json(r.before()), json(r.after()), r.fields()));
+    }
+    return new Part(new TableSummary(table, ins, upd, del), out);
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return text == null ? null : EventCodec.mapper().readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
