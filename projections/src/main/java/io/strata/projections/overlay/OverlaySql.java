@@ -100,7 +100,10 @@ public final class OverlaySql {
    */
   public String createCapture() {
     String skip = "if current_setting('strata.applying', true) = 'on' then return null; end if;";
-    String upsert = " on conflict (" + keyList(null) + ") do update set __staged = false, __changed_at = now()";
+    // A key already in the log keeps its first before-image. The conflicting row is locked either way
+    // (that is what orders writers with commits); it is only rewritten when it has to be un-staged.
+    String upsert = " on conflict (" + keyList(null) + ") do update set __staged = false, __changed_at = now()"
+        + " where " + workingLog() + ".__staged";
     // Rows go in key order: the order in which a commit locks the working log, so they cannot deadlock.
     String fromOld = "insert into " + workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("o") + ", to_jsonb(o) from strata_old o order by " + keyList("o") + upsert + ";";

@@ -40,17 +40,17 @@ public final class TableReader {
   public Uni<Page> page(SqlClient client, List<String> changeSets, Map<String, String> filters, String after,
       int limit) {
     List<Object> params = new ArrayList<>();
-    String state = state(changeSets, params);
-    StringBuilder where = new StringBuilder(" where true");
-    String from = " from state s";
+    // Filters, the cursor and ORDER BY ... LIMIT go into each branch of the union, so that the table
+    // side is a key-order index scan that stops after one page, whatever the table's size.
+    StringBuilder conditions = new StringBuilder();
+    String with = "";
     if (!filters.isEmpty()) {
-      // the values take the columns' own types (a value that does not fit is an error, not a miss),
-      // so a filter on the key is an index lookup
+      // the values take the columns' own types (a value that does not fit is an error, not a miss)
       params.add(io.strata.events.EventCodec.mapper().valueToTree(filters).toString());
-      state += ", f as (select * from jsonb_populate_record(null::" + table + ", $" + params.size() + "::text::jsonb))";
-      from += " cross join f";
+      with = "f as (select * from jsonb_populate_record(null::" + table + ", $" + params.size() + "::text::jsonb))";
       for (String column : filters.keySet()) {
-        where.append(" and s.").append(Sql.quote(column)).append(" = f.").append(Sql.quote(column));
+        conditions.append(" and s.").append(Sql.quote(column)).append(" = (select f.").append(Sql.quote(column))
+            .append(" from f)");
       }
     }
     String keys = key.stream().map(k -> "s." + Sql.quote(k)).collect(Collectors.joining(", "));
@@ -58,12 +58,35 @@ public final class TableReader {
       params.add(after);
       String cursor = "(select " + key.stream().map(k -> "c." + Sql.quote(k)).collect(Collectors.joining(", "))
           + " from jsonb_populate_record(null::" + table + ", $" + params.size() + "::text::jsonb) c)";
-      where.append(" and (").append(keys).append(") > ").append(cursor);
+      conditions.append(" and (").append(keys).append(") > ").append(cursor);
     }
     params.add(limit);
-    String query = state + " select to_jsonb(s)::text, jsonb_build_object("
-        + key.stream().map(k -> "'" + k + "', s." + Sql.quote(k)).collect(Collectors.joining(", ")) + ")::text"
-        + from + where + " order by " + keys + " limit $" + params.size();
+    String limitParam = "$" + params.size();
+    String branchTail = conditions + " order by " + keys + " limit " + limitParam;
+    String query;
+    if (changeSets == null) {
+      query = (with.isEmpty() ? "" : "with " + with + " ")
+          + "select to_jsonb(s)::text, " + keyObject() + " from " + table + " s where true" + branchTail;
+    } else {
+      params.add(changeSets.toArray(String[]::new));
+      String sets = "$" + params.size();
+      String keyArray = "jsonb_build_array(" + key.stream().map(k -> "s." + Sql.quote(k)).collect(Collectors.joining(", ")) + ")";
+      String wKeyArray = "jsonb_build_array(" + key.stream().map(k -> "w." + Sql.quote(k)).collect(Collectors.joining(", ")) + ")";
+      query = "with " + (with.isEmpty() ? "" : with + ", ")
+          + "changed as (select distinct on (x.k) x.k, x.before from ("
+          + "  select c.key as k, c.before, o.ord from " + sql.changes() + " c"
+          + "  join unnest(" + sets + "::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
+          + "  union all select " + wKeyArray + ", w.__before, 9223372036854775807 from " + sql.workingLog() + " w"
+          + " ) x order by x.k, x.ord),"
+          + " page as ("
+          // NOT IN over the (small) changed keys is a hashed filter: the key-order index scan stays
+          + "  (select s.* from " + table + " s where " + keyArray + " not in (select c.k from changed c)"
+          + branchTail + ")"
+          + "  union all"
+          + "  (select s.* from (select (jsonb_populate_record(null::" + table + ", c.before)).* from changed c"
+          + "   where c.before is not null) s where true" + branchTail + "))"
+          + " select to_jsonb(s)::text, " + keyObject() + " from page s order by " + keys + " limit " + limitParam;
+    }
     return client.preparedQuery(query).execute(Tuple.from(params)).map(rows -> {
       List<String> out = new ArrayList<>(rows.rowCount());
       String last = null;
@@ -75,23 +98,9 @@ public final class TableReader {
     });
   }
 
-  /** {@code with state as (...)}: the table's rows at the point the change sets lead back to. */
-  private String state(List<String> changeSets, List<Object> params) {
-    if (changeSets == null) {
-      return "with state as (select * from " + table + ")";
-    }
-    params.add(changeSets.toArray(String[]::new));
-    String keyArray = "jsonb_build_array(" + key.stream().map(k -> "t." + Sql.quote(k)).collect(Collectors.joining(", ")) + ")";
-    String wKeyArray = "jsonb_build_array(" + key.stream().map(k -> "w." + Sql.quote(k)).collect(Collectors.joining(", ")) + ")";
-    return "with changed as (select distinct on (x.k) x.k, x.before from ("
-        + "  select c.key as k, c.before, o.ord from " + sql.changes() + " c"
-        + "  join unnest($1::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
-        + "  union all select " + wKeyArray + ", w.__before, 9223372036854775807 from " + sql.workingLog() + " w"
-        + " ) x order by x.k, x.ord),"
-        + " state as ("
-        + "  select t.* from " + table + " t where not exists (select 1 from changed c where c.k = " + keyArray + ")"
-        + "  union all select (jsonb_populate_record(null::" + table + ", c.before)).* from changed c"
-        + "  where c.before is not null)";
+  private String keyObject() {
+    return "jsonb_build_object(" + key.stream().map(k -> "'" + k + "', s." + Sql.quote(k)).collect(Collectors.joining(", "))
+        + ")::text";
   }
 
   public List<String> columns() {

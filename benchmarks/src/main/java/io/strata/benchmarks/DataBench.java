@@ -1,0 +1,192 @@
+package io.strata.benchmarks;
+
+import io.strata.projections.postgres.LocalPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Row-data figures, measured side by side in one run: capture-trigger write amplification (UPDATE
+ * throughput on a tracked table vs an untracked copy), the commit of 10 000 staged changes, and diff /
+ * time-travel reads of 1 000 changed rows on a 1M-row table vs a 10K-row one.
+ *
+ * <p>Usage: {@code DataBench <server jar> <rows of the large table>}. Starts its own PostgreSQL (fsync
+ * on) and the server on it, fills the tables over JDBC, drives the server over HTTP.
+ */
+public final class DataBench {
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  private DataBench() {}
+
+  public static void main(String[] args) throws Exception {
+    String jar = args[0];
+    int large = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+    Path dir = Files.createTempDirectory("strata-databench-");
+    try (LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), true)) {
+      int port;
+      try (var s = new java.net.ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-jar", jar).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
+      pb.environment().put("STRATA_DATABASE_URL", pg.url());
+      pb.environment().put("STRATA_PORT", String.valueOf(port));
+      pb.environment().put("STRATA_HOST", "127.0.0.1");
+      Process server = pb.start();
+      String base = "http://127.0.0.1:" + port;
+      try (Connection db = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "")) {
+        waitReady(base);
+        run(db, base, large);
+      } finally {
+        server.destroy();
+        server.waitFor();
+      }
+    }
+  }
+
+  private static void run(Connection db, String base, int large) throws Exception {
+    exec(db, "create table public.big (id int primary key, v int not null, pad text)");
+    exec(db, "insert into public.big select g, g, md5(g::text) from generate_series(1, " + large + ") g");
+    exec(db, "create table public.small (id int primary key, v int not null, pad text)");
+    exec(db, "insert into public.small select g, g, md5(g::text) from generate_series(1, 10000) g");
+    exec(db, "create table public.plain (id int primary key, v int not null, pad text)");
+    exec(db, "insert into public.plain select g, g, md5(g::text) from generate_series(1, 200000) g");
+    exec(db, "create table public.tracked (like public.plain including all)");
+    exec(db, "insert into public.tracked select * from public.plain");
+    exec(db, "vacuum analyze");
+    send("POST", base + "/api/v1/repositories", "{\"name\":\"bench\"}", 201);
+    String api = base + "/api/v1/repositories/bench";
+    for (String t : List.of("big", "small", "tracked")) {
+      long t0 = System.nanoTime();
+      send("POST", api + "/tables", "{\"name\":\"" + t + "\",\"location\":\"postgresql://local/public." + t + "\"}", 201);
+      if (t.equals("big")) {
+        System.out.printf(Locale.ROOT, "track a %,d-row table (catalog, count, content hash, triggers): %.0f ms%n",
+            large, (System.nanoTime() - t0) / 1e6);
+      }
+    }
+
+    // capture-trigger write amplification: 1 000-row UPDATE statements, tracked vs untracked, alternated
+    double plain = 0;
+    double tracked = 0;
+    for (int round = 0; round < 3; round++) {
+      plain += updates(db, "plain", 2.0);
+      tracked += updates(db, "tracked", 2.0);
+    }
+    System.out.printf(Locale.ROOT, "UPDATE throughput, tracked vs untracked (0 branches): %.0f vs %.0f rows/s, ratio %.2f"
+        + " (target >= 0.7)%n", tracked / 3, plain / 3, tracked / plain);
+    send("DELETE", api + "/branches/main/working", "{\"tables\":[\"tracked\"]}", 204);
+
+    // commit of 10 000 staged changes
+    exec(db, "update public.big set v = v + 1 where id <= 10000");
+    send("POST", api + "/branches/main/stage", "{}", 200);
+    long t0 = System.nanoTime();
+    send("POST", api + "/branches/main/commits", "{\"message\":\"10k\"}", 201);
+    System.out.printf(Locale.ROOT, "commit of 10 000 staged changes: %.0f ms%n", (System.nanoTime() - t0) / 1e6);
+
+    // diff and time travel of 1 000 changed rows: large table vs 10K table
+    String before = head(api);
+    exec(db, "update public.big set v = -v where id % " + Math.max(1, large / 1000) + " = 0");
+    exec(db, "update public.small set v = -v where id % 10 = 0");
+    send("POST", api + "/branches/main/commits", "{\"message\":\"1k each\",\"all\":true}", 201);
+    String after = head(api);
+    for (String t : List.of("big", "small")) {
+      double diff = median(() -> send("GET", api + "/diff?from=" + before + "&to=" + after + "&table=" + t + "&rows=true", null, 200));
+      double page = median(() -> send("GET", api + "/tables/" + t + "/rows?ref=" + before + "&limit=1000", null, 200));
+      double point = median(() -> send("GET", api + "/tables/" + t + "/rows/" + (t.equals("big") ? large / 2 : 5000)
+          + "?ref=" + before, null, 200));
+      System.out.printf(Locale.ROOT, "%-5s (%,9d rows): diff of 1 000 changed rows %.1f ms; time-travel page of 1 000 rows"
+          + " %.1f ms; time-travel point read %.1f ms%n", t, t.equals("big") ? large : 10000, diff, page, point);
+      RESULTS.add(new double[] {diff, page, point});
+    }
+    System.out.printf(Locale.ROOT, "ratios %,d-row vs 10K-row table: diff %.2f, time-travel page %.2f, point read %.2f"
+        + " (target <= 1.3)%n", large, RESULTS.get(0)[0] / RESULTS.get(1)[0], RESULTS.get(0)[1] / RESULTS.get(1)[1],
+        RESULTS.get(0)[2] / RESULTS.get(1)[2]);
+  }
+
+  private static final List<double[]> RESULTS = new ArrayList<>();
+
+  /** Rows updated per second by 1 000-row UPDATE statements over {@code seconds}. */
+  private static double updates(Connection db, String table, double seconds) throws Exception {
+    long rows = 0;
+    long start = System.nanoTime();
+    long end = start + (long) (seconds * 1e9);
+    int from = 1;
+    try (Statement st = db.createStatement()) {
+      while (System.nanoTime() < end) {
+        rows += st.executeUpdate("update public." + table + " set v = v + 1 where id between " + from + " and "
+            + (from + 999));
+        from = from >= 199000 ? 1 : from + 1000;
+      }
+    }
+    return rows / ((System.nanoTime() - start) / 1e9);
+  }
+
+  interface Call {
+    void run() throws Exception;
+  }
+
+  private static double median(Call call) throws Exception {
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      long t0 = System.nanoTime();
+      call.run();
+      times.add((System.nanoTime() - t0) / 1e6);
+    }
+    Collections.sort(times);
+    return times.get(times.size() / 2);
+  }
+
+  private static String head(String api) throws Exception {
+    Matcher m = Pattern.compile("\"head\":\"([0-9a-f]{64})\"").matcher(send("GET", api + "/branches/main", null, 200));
+    if (!m.find()) {
+      throw new IllegalStateException("no head");
+    }
+    return m.group(1);
+  }
+
+  private static void exec(Connection db, String sql) throws Exception {
+    try (Statement st = db.createStatement()) {
+      st.execute(sql);
+    }
+  }
+
+  private static void waitReady(String base) throws Exception {
+    for (int i = 0; i < 600; i++) {
+      try {
+        if (HTTP.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // not yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("server not ready");
+  }
+
+  private static String send(String method, String url, String body, int expected) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(5))
+        .header("Content-Type", "application/json");
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != expected) {
+      throw new IllegalStateException(method + " " + url + " -> " + r.statusCode() + " " + r.body());
+    }
+    return r.body();
+  }
+
+}
