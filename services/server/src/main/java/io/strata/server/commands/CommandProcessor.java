@@ -99,6 +99,18 @@ public class CommandProcessor {
   }
 
   /** The stream version this process last saw for {@code repository}, or 0 when unknown. */
+  /**
+   * Whether this server's cached state says a commit on {@code branch} cannot capture rows (it is not
+   * the default branch, or no table is tracked), so the caller may skip reading the projections to
+   * find out. False when nothing is cached. A table tracked by another server at that very moment is
+   * only seen by the next commit; its rows stay in the working log meanwhile, nothing is lost.
+   */
+  public boolean holdsNoRows(String repository, String branch) {
+    RepositoryQueue q = queues.get(repository);
+    RepositoryState s = q == null ? null : q.state;
+    return s != null && s.exists() && (!branch.equals(s.defaultBranch()) || s.tables().isEmpty());
+  }
+
   public long knownVersion(String repository) {
     RepositoryQueue q = queues.get(repository);
     RepositoryState s = q == null ? null : q.state;

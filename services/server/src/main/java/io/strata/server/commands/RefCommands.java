@@ -139,6 +139,9 @@ public class RefCommands {
           io.strata.events.EventCodec.mapper().valueToTree(c.changes()), position));
     };
     String repo = knownRepository(repository);
+    if (processor.holdsNoRows(repo, branch)) {
+      return processor.execute(repo, command, ctx, answer); // the common case: no projection reads
+    }
     return refs.repository(repo).chain(r -> r.isEmpty() || !r.get().defaultBranch().equals(branch)
         ? processor.execute(repo, command, ctx, answer)
         : tableQueries.tables(repo).chain(tracked -> tracked.isEmpty()
