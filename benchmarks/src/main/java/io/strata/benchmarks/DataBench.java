@@ -111,6 +111,23 @@ public final class DataBench {
           + " %.1f ms; time-travel point read %.1f ms%n", t, t.equals("big") ? large : 10000, diff, page, point);
       RESULTS.add(new double[] {diff, page, point});
     }
+    // NDJSON read of the whole large table, at its last commit
+    long[] lines = new long[1];
+    long start = System.nanoTime();
+    HttpResponse<java.io.InputStream> stream = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/tables/big/rows"))
+        .header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofInputStream());
+    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(),
+        java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
+      while (reader.readLine() != null) {
+        lines[0]++;
+      }
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    if (lines[0] != large) {
+      throw new IllegalStateException("NDJSON read " + lines[0] + " rows of " + large);
+    }
+    System.out.printf(Locale.ROOT, "NDJSON read of the %,d-row table through the REST API: %.1f s, %,.0f rows/s"
+        + " (target >= 300 000)%n", large, secs, lines[0] / secs);
     System.out.printf(Locale.ROOT, "ratios %,d-row vs 10K-row table: diff %.2f, time-travel page %.2f, point read %.2f"
         + " (target <= 1.3)%n", large, RESULTS.get(0)[0] / RESULTS.get(1)[0], RESULTS.get(0)[1] / RESULTS.get(1)[1],
         RESULTS.get(0)[2] / RESULTS.get(1)[2]);

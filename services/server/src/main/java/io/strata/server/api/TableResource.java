@@ -1,6 +1,8 @@
 package io.strata.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.buffer.Buffer;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.api.Dtos.PageDto;
@@ -29,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.resteasy.reactive.common.util.RestMediaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -102,6 +105,43 @@ public class TableResource {
           return body;
         });
   }
+
+  /** The same rows as NDJSON, streamed page by page with back-pressure: for whole large tables. */
+  @GET
+  @Path("/{table}/rows")
+  @Produces(RestMediaType.APPLICATION_NDJSON)
+  @Operation(summary = "Rows at a ref as an NDJSON stream (Accept: application/x-ndjson)")
+  public Multi<Buffer> streamRows(@PathParam("repo") String repo, @PathParam("table") String table,
+      @QueryParam("ref") String ref, @QueryParam("working") String working, @QueryParam("after") String after,
+      @Context UriInfo uri) {
+    Map<String, String> filters = new LinkedHashMap<>();
+    uri.getQueryParameters().forEach((name, values) -> {
+      if (!RESERVED.contains(name)) {
+        filters.put(name, values.get(values.size() - 1));
+      }
+    });
+    boolean live = Params.bool("working", working);
+    return repositories.require(repo)
+        .chain(r -> requireTable(repo, table).map(t -> Map.entry(r, t)))
+        .onItem().transformToMulti(found -> {
+          java.util.concurrent.atomic.AtomicReference<String> cursor = new java.util.concurrent.atomic.AtomicReference<>(after);
+          java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+          return Multi.createBy().repeating()
+              .uni(() -> rowReads.raw(found.getKey(), found.getValue(), ref, live, filters, cursor.get(), STREAM_PAGE)
+                  .invoke(page -> {
+                    cursor.set(page.next());
+                    done.set(page.next() == null);
+                  }))
+              .whilst(page -> !done.get())
+              // each row is already JSON text from PostgreSQL: one chunk per page, a row per line (the
+              // NDJSON writer ends every chunk with the last newline itself)
+              .filter(page -> !page.rows().isEmpty())
+              .map(page -> Buffer.buffer(String.join("\n", page.rows())));
+        });
+  }
+
+  /** Rows per query of a stream: large, since each page re-derives the ref's state (O(changes)). */
+  private static final int STREAM_PAGE = 10_000;
 
   @GET
   @Path("/{table}/rows/{key}")

@@ -69,7 +69,16 @@ public class RowReads {
 
   public record RowsPage(List<JsonNode> items, String next) {}
 
+  /** A page of rows as the JSON text PostgreSQL produced (for streaming without re-serialising). */
+  public record RawPage(List<String> rows, String next) {}
+
   public Uni<RowsPage> rows(RepositoryRow repository, TableRow table, String ref, boolean working,
+      Map<String, String> filters, String after, int limit) {
+    return raw(repository, table, ref, working, filters, after, limit)
+        .map(page -> new RowsPage(parse(page.rows()), page.next()));
+  }
+
+  public Uni<RawPage> raw(RepositoryRow repository, TableRow table, String ref, boolean working,
       Map<String, String> filters, String after, int limit) {
     for (String column : filters.keySet()) {
       if (table.columns().stream().noneMatch(c -> c.name().equals(column))) {
@@ -95,7 +104,7 @@ public class RowReads {
         })
         .onFailure(e -> PgErrors.hasState(e, "22P02") || PgErrors.hasState(e, "22007") || PgErrors.hasState(e, "22008"))
         .transform(e -> StrataException.badRequest("a key or cursor value does not fit the column's type"))
-        .map(page -> new RowsPage(parse(page.rows()), page.rows().size() == limit && page.lastKey() != null
+        .map(page -> new RawPage(page.rows(), page.rows().size() == limit && page.lastKey() != null
             ? encodeCursor(page.lastKey()) : null));
   }
 

@@ -117,6 +117,20 @@ class TimeTravelTest {
     given().urlEncodingEnabled(false).get(byKey + "us,31").then().statusCode(404).body("error", equalTo("RowNotFound"));
     given().urlEncodingEnabled(false).get(byKey + "zz,9?working=true").then().statusCode(200);
 
+    // NDJSON streams the same rows, page after page
+    for (String ref : List.of(c0, "main")) {
+      String ndjson = given().accept("application/x-ndjson").queryParam("ref", ref)
+          .get("/api/v1/repositories/{r}/tables/events/rows", repo).then().statusCode(200).extract().asString();
+      List<JsonNode> streamed = new ArrayList<>();
+      assertThat(ndjson).endsWith("\n").doesNotContain("\n\n");
+      for (String line : ndjson.strip().split("\n")) {
+        streamed.add(EventCodec.mapper().readTree(line));
+      }
+      assertThat(streamed).isEqualTo(ref.equals(c0) ? atTrack : atTwo);
+    }
+    given().accept("application/x-ndjson").get("/api/v1/repositories/{r}/tables/nope/rows", repo).then()
+        .statusCode(404).body(org.hamcrest.Matchers.containsString("TableNotFound"));
+
     String rows = "/api/v1/repositories/" + repo + "/tables/events/rows";
     given().get(rows + "?nope=1").then().statusCode(422).body("error", equalTo("ValidationError"));
     given().get(rows + "?after=garbage").then().statusCode(400);
