@@ -12,4 +12,10 @@ public record StorageRow(
     String username,
     String passwordEnv,
     String passwordFile,
-    Instant createdAt) {}
+    Instant createdAt) {
+
+  /** The registration as the event that recorded it. */
+  public io.strata.events.StorageAdded toEvent() {
+    return new io.strata.events.StorageAdded(name, type, host, port, database, username, passwordEnv, passwordFile);
+  }
+}

@@ -17,6 +17,12 @@ public record TableRow(
     String contentHash,
     Instant trackedAt) {
 
+  /** The table's facts as the event that recorded them (content as of the last commit). */
+  public io.strata.events.TableTracked toEvent() {
+    return new io.strata.events.TableTracked(name, storage, schema, table, primaryKey, columns, rowCount, rowSum,
+        contentHash);
+  }
+
   public String location() {
     return "postgresql://" + storage + "/" + schema + "." + table;
   }

@@ -88,12 +88,7 @@ public class TableResource {
       throw new StrataException(ErrorCode.ValidationError, "limit must be between 1 and " + Params.MAX_LIMIT,
           Map.of("field", "limit"));
     }
-    Map<String, String> filters = new LinkedHashMap<>();
-    uri.getQueryParameters().forEach((name, values) -> {
-      if (!RESERVED.contains(name)) {
-        filters.put(name, values.get(values.size() - 1));
-      }
-    });
+    Map<String, String> filters = filters(uri);
     boolean live = Params.bool("working", working);
     return repositories.require(repo)
         .chain(r -> requireTable(repo, table)
@@ -114,12 +109,7 @@ public class TableResource {
   public Multi<Buffer> streamRows(@PathParam("repo") String repo, @PathParam("table") String table,
       @QueryParam("ref") String ref, @QueryParam("working") String working, @QueryParam("after") String after,
       @Context UriInfo uri) {
-    Map<String, String> filters = new LinkedHashMap<>();
-    uri.getQueryParameters().forEach((name, values) -> {
-      if (!RESERVED.contains(name)) {
-        filters.put(name, values.get(values.size() - 1));
-      }
-    });
+    Map<String, String> filters = filters(uri);
     boolean live = Params.bool("working", working);
     return repositories.require(repo)
         .chain(r -> requireTable(repo, table).map(t -> Map.entry(r, t)))
@@ -167,6 +157,17 @@ public class TableResource {
   }
 
   private static final java.util.Set<String> RESERVED = java.util.Set.of("ref", "working", "limit", "after");
+
+  /** Every query parameter that is not one of the endpoint's own is a column filter. */
+  private static Map<String, String> filters(UriInfo uri) {
+    Map<String, String> filters = new LinkedHashMap<>();
+    uri.getQueryParameters().forEach((name, values) -> {
+      if (!RESERVED.contains(name)) {
+        filters.put(name, values.get(values.size() - 1));
+      }
+    });
+    return filters;
+  }
 
   private Uni<io.strata.projections.tables.TableRow> requireTable(String repo, String table) {
     return tables.table(repo, table).map(t -> t.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,

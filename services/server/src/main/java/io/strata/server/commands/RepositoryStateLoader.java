@@ -52,11 +52,9 @@ public class RepositoryStateLoader {
       Map<String, String> tags = new HashMap<>();
       s.tags().forEach(t -> tags.put(t.name(), t.commit()));
       Map<String, io.strata.events.StorageAdded> storages = new HashMap<>();
-      s.storages().forEach(r -> storages.put(r.name(), new io.strata.events.StorageAdded(r.name(), r.type(), r.host(),
-          r.port(), r.database(), r.username(), r.passwordEnv(), r.passwordFile())));
+      s.storages().forEach(r -> storages.put(r.name(), r.toEvent()));
       Map<String, io.strata.events.TableTracked> tables = new HashMap<>();
-      s.tables().forEach(t -> tables.put(t.name(), new io.strata.events.TableTracked(t.name(), t.storage(), t.schema(),
-          t.table(), t.primaryKey(), t.columns(), t.rowCount(), t.rowSum(), t.contentHash())));
+      s.tables().forEach(t -> tables.put(t.name(), t.toEvent()));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
           s.commitCount(), branches, tags, storages, tables, s.lastPosition());
     }

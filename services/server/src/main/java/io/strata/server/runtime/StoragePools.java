@@ -49,10 +49,8 @@ public class StoragePools {
     if (Storages.LOCAL.equals(name)) {
       return Uni.createFrom().nullItem();
     }
-    return storages.storage(repository, name).map(s -> s
-        .map(r -> new StorageAdded(r.name(), r.type(), r.host(), r.port(), r.database(), r.username(),
-            r.passwordEnv(), r.passwordFile()))
-        .orElseThrow(() -> Storages.notFound(name)));
+    return storages.storage(repository, name)
+        .map(s -> s.map(io.strata.projections.storage.StorageRow::toEvent).orElseThrow(() -> Storages.notFound(name)));
   }
 
   /** The pool of the storage named {@code name} in {@code repository}. */
