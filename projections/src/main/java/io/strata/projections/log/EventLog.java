@@ -202,12 +202,6 @@ public final class EventLog {
         });
   }
 
-  public Uni<Long> maxPosition() {
-    return pool.query(EventLogSql.MAX_POSITION)
-        .execute()
-        .onItem().transform(rows -> rows.iterator().next().getLong(0));
-  }
-
   static List<StoredEvent> toEvents(RowSet<Row> rows) {
     List<StoredEvent> events = new ArrayList<>(rows.rowCount());
     for (Row r : rows) {

@@ -41,6 +41,4 @@ final class EventLogSql {
 
   static final String FIND_POSITION =
       "select stream_id, stream_version from strata_meta.events where position = $1";
-
-  static final String MAX_POSITION = "select coalesce(max(position), 0) from strata_meta.events";
 }

@@ -76,11 +76,6 @@ public final class RefQueries {
         .with((rows, count) -> new Page<>(all(rows, RefQueries::toTag), count(count)));
   }
 
-  public Uni<List<TagRow>> allTags(String repository) {
-    return pool.preparedQuery(RefSql.ALL_TAGS).execute(Tuple.of(repository))
-        .map(rows -> all(rows, RefQueries::toTag));
-  }
-
   private static long count(RowSet<Row> rows) {
     return rows.iterator().next().getLong(0);
   }

@@ -63,5 +63,4 @@ final class RefSql {
   static final String TAGS =
       "select " + TAG_COLUMNS + " from strata_meta.tags where repository = $1 order by name limit $2 offset $3";
   static final String TAG_COUNT = "select count(*) from strata_meta.tags where repository = $1";
-  static final String ALL_TAGS = "select " + TAG_COLUMNS + " from strata_meta.tags where repository = $1";
 }

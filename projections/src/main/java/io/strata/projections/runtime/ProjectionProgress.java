@@ -17,12 +17,6 @@ final class ProjectionProgress {
     return p == null ? -1 : p.applied();
   }
 
-  Map<String, Long> snapshot() {
-    Map<String, Long> copy = new TreeMap<>();
-    streams.forEach((id, p) -> copy.put(id, p.applied()));
-    return copy;
-  }
-
   void advance(String streamId, long version) {
     streams.computeIfAbsent(streamId, id -> new StreamProgress()).advance(version);
   }

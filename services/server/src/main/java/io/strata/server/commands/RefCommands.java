@@ -71,7 +71,7 @@ public class RefCommands {
   }
 
   public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx) {
-    return processor.execute(knownRepository(repository), new Commands.DeleteRepository(force), ctx,
+    return processor.execute(Names.existingRepository(repository), new Commands.DeleteRepository(force), ctx,
             (events, position, after, time) -> new Answer.Reply(204, null))
         .invoke(() -> pools.evictRepository(repository));
   }
@@ -98,7 +98,7 @@ public class RefCommands {
     if (isProtected == null) {
       throw StrataException.invalid("protected", "is required (true or false)");
     }
-    return processor.execute(knownRepository(repository), new Commands.SetBranchProtection(name, isProtected), ctx,
+    return processor.execute(Names.existingRepository(repository), new Commands.SetBranchProtection(name, isProtected), ctx,
         (events, position, after, time) -> {
           RepositoryState.Branch b = after.branch(name);
           return new Answer.Reply(200, new BranchDto(name, b.head(), null, b.isProtected(),
@@ -138,7 +138,7 @@ public class RefCommands {
           c.author(), c.createdAt(), c.branch(), io.strata.events.EventCodec.mapper().valueToTree(c.stats()),
           io.strata.events.EventCodec.mapper().valueToTree(c.changes()), position));
     };
-    String repo = knownRepository(repository);
+    String repo = Names.existingRepository(repository);
     if (processor.holdsNoRows(repo, branch)) {
       return processor.execute(repo, command, ctx, answer); // the common case: no projection reads
     }
@@ -215,21 +215,12 @@ public class RefCommands {
   }
 
   public Uni<CommandResponse> deleteTag(String repository, String name, CommandContext ctx) {
-    return processor.execute(knownRepository(repository), new Commands.DeleteTag(name), ctx,
+    return processor.execute(Names.existingRepository(repository), new Commands.DeleteTag(name), ctx,
         (events, position, after, time) -> new Answer.Reply(204, null));
   }
 
-  /** Names that cannot be a repository never reach the processor (nor its per-repository queues). */
-  private static String knownRepository(String repository) {
-    try {
-      return Names.repository(repository);
-    } catch (StrataException invalid) {
-      throw StrataException.repositoryNotFound(repository);
-    }
-  }
-
   private Uni<Void> requireRepository(String repository) {
-    knownRepository(repository);
+    Names.existingRepository(repository);
     return refs.repository(repository).map(r -> {
       if (r.isEmpty()) {
         throw StrataException.repositoryNotFound(repository);

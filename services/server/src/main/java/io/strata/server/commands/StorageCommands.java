@@ -25,21 +25,13 @@ public class StorageCommands {
   /** Registers {@code storage} after checking that it accepts a connection with its credentials. */
   public Uni<CommandResponse> add(String repository, StorageAdded storage, CommandContext ctx) {
     return pools.verify(storage)
-        .chain(() -> processor.execute(knownRepository(repository), new Commands.AddStorage(storage), ctx,
+        .chain(() -> processor.execute(Names.existingRepository(repository), new Commands.AddStorage(storage), ctx,
             (events, position, after, time) -> new Answer.Reply(201, StorageDto.of(storage, time, position))));
   }
 
   public Uni<CommandResponse> remove(String repository, String name, CommandContext ctx) {
-    return processor.execute(knownRepository(repository), new Commands.RemoveStorage(name), ctx,
+    return processor.execute(Names.existingRepository(repository), new Commands.RemoveStorage(name), ctx,
             (events, position, after, time) -> new Answer.Reply(204, null))
         .invoke(() -> pools.evict(repository, name));
-  }
-
-  private static String knownRepository(String repository) {
-    try {
-      return Names.repository(repository);
-    } catch (StrataException invalid) {
-      throw StrataException.repositoryNotFound(repository);
-    }
   }
 }

@@ -25,6 +25,18 @@ public final class Names {
     return name;
   }
 
+  /**
+   * For commands on an existing repository: a name that cannot be a repository names none (404), and
+   * never reaches the command processor (nor creates a queue for it).
+   */
+  public static String existingRepository(String name) {
+    try {
+      return repository(name);
+    } catch (StrataException invalid) {
+      throw StrataException.repositoryNotFound(name);
+    }
+  }
+
   public static String branch(String name) {
     return refName("branch", name);
   }

@@ -102,10 +102,6 @@ public class StoragePools {
         .forEach(k -> evict(repository, k.substring(prefix.length())));
   }
 
-  public static boolean isLocal(String name) {
-    return Storages.LOCAL.equals(name);
-  }
-
   @PreDestroy
   void closeAll() {
     pools.values().forEach(p -> p.close().subscribe().with(ok -> {}, e -> {}));
