@@ -170,6 +170,30 @@ public final class CommitGraph {
         });
   }
 
+  /** The merge base of two commits (their newest common ancestor), read with {@code client}. */
+  public static Uni<String> mergeBase(io.vertx.mutiny.sqlclient.SqlClient client, String repository, String a,
+      String b) {
+    if (a.equals(b)) {
+      return Uni.createFrom().item(a);
+    }
+    return client.preparedQuery(GraphSql.MERGE_BASE).execute(Tuple.of(repository, a, b))
+        .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
+  /**
+   * The change sets of {@code table} that separate {@code from} and {@code to}, as two paths from their
+   * merge base (oldest first): what to undo from {@code from}, and what to redo towards {@code to}.
+   */
+  public static Uni<Paths> pathsBetween(io.vertx.mutiny.sqlclient.SqlClient client, String repository, String from,
+      String to, String table) {
+    return mergeBase(client, repository, from, to).chain(base -> base == null
+        ? Uni.createFrom().failure(new IllegalStateException("commits " + from + " and " + to + " share no history"))
+        : changeSetsBetween(client, repository, base, from, table)
+            .chain(undo -> changeSetsBetween(client, repository, base, to, table).map(redo -> new Paths(undo, redo))));
+  }
+
+  public record Paths(List<String> undo, List<String> redo) {}
+
   /** Whether {@code commit} is one of {@code tips} or an ancestor of one. */
   public Uni<Boolean> isReachableFrom(String repository, String commit, List<String> tips) {
     if (tips.isEmpty()) {

@@ -85,6 +85,15 @@ final class GraphSql {
           + " select c.changes::text from walk join strata_meta.commits c on c.repository = $1 and c.id = walk.id"
           + " where walk.id <> $3 order by walk.depth";
 
+  static final String MERGE_BASE =
+      "with recursive a(id) as (select $2::text collate \"C\" union"
+          + "   select unnest(c.parents) from a join strata_meta.commits c on c.repository = $1 and c.id = a.id),"
+          + " b(id) as (select $3::text collate \"C\" union"
+          + "   select unnest(c.parents) from b join strata_meta.commits c on c.repository = $1 and c.id = b.id)"
+          + " select c.id from (select id from a intersect select id from b) m"
+          + " join strata_meta.commits c on c.repository = $1 and c.id = m.id"
+          + " order by c.generation desc, c.created_at desc, c.id limit 1";
+
   static final String COMPARE =
       "with recursive"
           + " base(id) as (select $2::text collate \"C\" union"

@@ -16,8 +16,16 @@ import java.util.stream.Collectors;
  *   <li>statement-level capture triggers on {@code T} (transition tables), which record every write
  *       to {@code T} into the working log unless a projector is applying an event
  *       ({@code strata.applying = on});
- *   <li>a guard that refuses {@code TRUNCATE}, which would bypass the capture.
+ *   <li>a guard that refuses {@code TRUNCATE}, which would bypass the capture;
+ *   <li>per live non-default branch ({@code bid}, a short branch id): the overlay {@code <tid>__v_<bid>}
+ *       (the rows where the branch differs from {@code T}, with a tombstone flag), its working log
+ *       {@code <tid>__w_<bid>}, and an updatable view in schema {@code strata_<branch>} whose INSTEAD OF
+ *       trigger writes both. The capture on {@code T} preserves every pre-image a branch overlay lacks, so
+ *       no write to {@code T} leaks into a branch.
  * </ul>
+ *
+ * <p>An instance describes one table as seen from one branch ({@link #onBranch}): the working log, the
+ * relation holding the branch's working state ({@link #state()}), and the statements over them.
  */
 public final class OverlaySql {
   public static final String SCHEMA = "strata";
@@ -26,22 +34,112 @@ public final class OverlaySql {
   private final String table;
   private final List<String> key;
   private final List<String> columns;
+  /** The branch this instance describes; null for the default branch (the table itself). */
+  private final String bid;
 
   public OverlaySql(String tid, String schema, String table, List<String> key) {
     this(tid, schema, table, key, key);
   }
 
   public OverlaySql(String tid, String schema, String table, List<String> key, List<String> columns) {
+    this(tid, Sql.qualified(schema, table), key, columns, null);
+  }
+
+  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<String> columns, String bid) {
     this.tid = tid;
-    this.table = Sql.qualified(schema, table);
+    this.table = qualifiedTable;
     this.key = List.copyOf(key);
     this.columns = List.copyOf(columns);
+    this.bid = bid;
     key.forEach(Sql::quote); // validates
     columns.forEach(Sql::quote);
+    if (bid != null && !bid.matches("[0-9a-f]{10}")) {
+      throw new IllegalArgumentException("not a branch id: " + bid);
+    }
+  }
+
+  /** A tracked table of a repository, as the default branch sees it. */
+  public static OverlaySql of(String repository, io.strata.projections.tables.TableRow t) {
+    return new OverlaySql(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(),
+        t.columns().stream().map(io.strata.events.TableColumn::name).toList());
+  }
+
+  /** A tracked table of a repository, as the default branch sees it. */
+  public static OverlaySql of(String repository, io.strata.events.TableTracked t) {
+    return new OverlaySql(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(),
+        t.columns().stream().map(io.strata.events.TableColumn::name).toList());
+  }
+
+  /** A tracked table of a repository, as {@code branch} sees it. */
+  public static OverlaySql of(String repository, io.strata.projections.tables.TableRow t, String branch,
+      String defaultBranch) {
+    return of(repository, t).onBranch(branch.equals(defaultBranch) ? null : branchId(repository, branch));
+  }
+
+  /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
+  public OverlaySql onBranch(String branchId) {
+    return new OverlaySql(tid, table, key, columns, branchId);
+  }
+
+  public boolean isDefaultBranch() {
+    return bid == null;
+  }
+
+  public String tableId() {
+    return tid;
+  }
+
+  public String bid() {
+    return bid;
+  }
+
+  public String table() {
+    return table;
+  }
+
+  public List<String> key() {
+    return key;
+  }
+
+  public List<String> columns() {
+    return columns;
+  }
+
+  /** The short id of a branch: stable for a repository and branch name. */
+  public static String branchId(String repository, String branch) {
+    return io.strata.events.CommitIds.sha256Hex(repository + "\u0000branch\u0000" + branch).substring(0, 10);
   }
 
   public String workingLog() {
-    return SCHEMA + "." + Sql.quote(tid + "__w_0");
+    return SCHEMA + "." + Sql.quote(tid + "__w_" + (bid == null ? "0" : bid));
+  }
+
+  public String overlay() {
+    return overlayOf(bid);
+  }
+
+  private String overlayOf(String branchId) {
+    return SCHEMA + "." + Sql.quote(tid + "__v_" + branchId);
+  }
+
+  /**
+   * The relation holding this branch's working state: the table itself for the default branch, else
+   * one overlay level over it, at any depth: the overlay's live rows plus the table's rows whose key
+   * the overlay does not hold. Its columns are exactly the table's, so {@code to_jsonb} of a row is
+   * the same image either way.
+   */
+  public String state() {
+    if (bid == null) {
+      return table;
+    }
+    return "(select " + list(columns, "o") + " from " + overlay() + " o where not o.__deleted"
+        + " union all select " + list(columns, "x") + " from " + table + " x where not exists (select 1 from "
+        + overlay() + " o where " + keyMatch("o", "x") + "))";
+  }
+
+  /** Whether the row {@code alias} of a left join on {@link #state()} is there (key columns are not null). */
+  private String present(String alias) {
+    return alias + "." + Sql.quote(key.get(0)) + " is not null";
   }
 
   private String function(String op) {
@@ -53,12 +151,30 @@ public final class OverlaySql {
   }
 
   private String keyList(String alias) {
-    return key.stream().map(k -> (alias == null ? "" : alias + ".") + Sql.quote(k)).collect(Collectors.joining(", "));
+    return list(key, alias);
+  }
+
+  private static String list(List<String> names, String alias) {
+    return names.stream().map(k -> (alias == null ? "" : alias + ".") + Sql.quote(k)).collect(Collectors.joining(", "));
   }
 
   private String keyMatch(String a, String b) {
     return key.stream().map(k -> a + "." + Sql.quote(k) + " = " + b + "." + Sql.quote(k))
         .collect(Collectors.joining(" and "));
+  }
+
+  /** The key of row {@code alias} as a JSON array in key order: how change sets name rows. */
+  String keyArray(String alias) {
+    return "jsonb_build_array(" + keyList(alias) + ")";
+  }
+
+  /** A record of the table's type with the key columns of a key array {@code expr} set. */
+  private String keyRecord(String expr) {
+    StringBuilder object = new StringBuilder("jsonb_build_object(");
+    for (int i = 0; i < key.size(); i++) {
+      object.append(i == 0 ? "" : ", ").append("'").append(key.get(i)).append("', ").append(expr).append("->").append(i);
+    }
+    return "jsonb_populate_record(null::" + table + ", " + object + "))";
   }
 
   public static final String CREATE_SCHEMA = "create schema if not exists " + SCHEMA;
@@ -68,7 +184,10 @@ public final class OverlaySql {
       "create table if not exists " + SCHEMA + ".tracked_tables ("
           + " tid text primary key, repository text not null, name text not null,"
           + " schema_name text not null, table_name text not null, tracked_at timestamptz not null default now(),"
-          + " unique (schema_name, table_name))";
+          + " unique (schema_name, table_name));"
+          + "create table if not exists " + SCHEMA + ".branch_overlays ("
+          + " tid text not null, bid text not null, branch text not null, view_schema text not null,"
+          + " view_name text not null, created_at timestamptz not null default now(), primary key (tid, bid))";
 
   public static final String REGISTRY_ENTRY =
       "select tid, repository, name from " + SCHEMA + ".tracked_tables where schema_name = $1 and table_name = $2";
@@ -78,6 +197,15 @@ public final class OverlaySql {
           + " values ($1, $2, $3, $4, $5)";
 
   public static final String UNREGISTER = "delete from " + SCHEMA + ".tracked_tables where tid = $1";
+
+  /** The live branch overlays of a table ($1 = tid): bid, branch, view schema and name. */
+  public static final String OVERLAYS =
+      "select bid, branch, view_schema, view_name from " + SCHEMA + ".branch_overlays where tid = $1 order by bid";
+
+  public static final String REGISTER_OVERLAY =
+      "insert into " + SCHEMA + ".branch_overlays (tid, bid, branch, view_schema, view_name) values ($1, $2, $3, $4, $5)";
+
+  public static final String UNREGISTER_OVERLAY = "delete from " + SCHEMA + ".branch_overlays where tid = $1 and bid = $2";
 
   /** Blocks writers (not readers) of T while the capture is installed and the rows measured. */
   public String lockAgainstWriters() {
@@ -93,33 +221,57 @@ public final class OverlaySql {
         + " add primary key (" + keyList(null) + ")";
   }
 
-  /**
-   * Capture functions and triggers. A key's first before-image since the last commit is kept (a later
-   * write only touches the row, which also takes its lock, and un-stages it); keys that did not exist
-   * get a null before-image.
-   */
-  public String createCapture() {
-    String skip = "if current_setting('strata.applying', true) = 'on' then return null; end if;";
-    // A key already in the log keeps its first before-image. The conflicting row is locked either way
-    // (that is what orders writers with commits); it is only rewritten when it has to be un-staged.
-    String upsert = " on conflict (" + keyList(null) + ") do update set __staged = false, __changed_at = now()"
+  /** A key already in the log keeps its first before-image; the row is locked, and un-staged if it was staged. */
+  private String logUpsert() {
+    return " on conflict (" + keyList(null) + ") do update set __staged = false, __changed_at = now()"
         + " where " + workingLog() + ".__staged";
-    // Rows go in key order: the order in which a commit locks the working log, so they cannot deadlock.
-    String fromOld = "insert into " + workingLog() + " (" + keyList(null) + ", __before)"
+  }
+
+  /**
+   * Capture functions and triggers on T. For every live branch overlay, the pre-images of changed keys
+   * the overlay lacks are preserved (tombstones for keys that did not exist): always, because a
+   * branch must never see a write to T. The default branch's working log records the change unless a
+   * projector applies an event ({@code strata.applying}). Rows go in key order: the order in which a
+   * commit locks the working log, so they cannot deadlock.
+   *
+   * @param branchIds the table's live branch overlays
+   */
+  public String createCapture(List<String> branchIds) {
+    OverlaySql main = onBranch(null);
+    String upsert = main.logUpsert();
+    String fromOld = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("o") + ", to_jsonb(o) from strata_old o order by " + keyList("o") + upsert + ";";
-    String fromNewOnly = "insert into " + workingLog() + " (" + keyList(null) + ", __before)"
+    String fromNewOnly = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("n") + ", null from strata_new n"
         + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
         + " order by " + keyList("n") + upsert + ";";
-    String fromNew = "insert into " + workingLog() + " (" + keyList(null) + ", __before)"
+    String fromNew = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("n") + ", null from strata_new n order by " + keyList("n") + upsert + ";";
-    return fn("ins", skip + fromNew)
-        + fn("upd", skip + fromOld + fromNewOnly)
-        + fn("del", skip + fromOld)
+    StringBuilder keepOld = new StringBuilder();
+    StringBuilder tombstoneNewOnly = new StringBuilder();
+    StringBuilder tombstoneNew = new StringBuilder();
+    for (String b : branchIds) {
+      String v = overlayOf(b);
+      keepOld.append("insert into ").append(v).append(" (").append(list(columns, null)).append(", __deleted) select ")
+          .append(list(columns, "o")).append(", false from strata_old o order by ").append(keyList("o"))
+          .append(" on conflict do nothing;");
+      String tomb = "insert into " + v + " (" + keyList(null) + ", __deleted) select " + keyList("n") + ", true"
+          + " from strata_new n";
+      tombstoneNewOnly.append(tomb).append(" where not exists (select 1 from strata_old o where ")
+          .append(keyMatch("o", "n")).append(") order by ").append(keyList("n")).append(" on conflict do nothing;");
+      tombstoneNew.append(tomb).append(" order by ").append(keyList("n")).append(" on conflict do nothing;");
+    }
+    String logged = "if current_setting('strata.applying', true) is distinct from 'on' then ";
+    return fn("ins", tombstoneNew + logged + fromNew + " end if;")
+        + fn("upd", keepOld.toString() + tombstoneNewOnly + logged + fromOld + fromNewOnly + " end if;")
+        + fn("del", keepOld + logged + fromOld + " end if;")
         + "create or replace function " + function("truncate") + "() returns trigger language plpgsql as $f$ begin"
         + " raise exception 'Strata tracks %: TRUNCATE would bypass its change capture; use DELETE', TG_TABLE_NAME"
-        + " using errcode = '0A000'; end $f$;"
-        + "create trigger " + trigger("ins") + " after insert on " + table
+        + " using errcode = '0A000'; end $f$;";
+  }
+
+  public String createTriggers() {
+    return "create trigger " + trigger("ins") + " after insert on " + table
         + " referencing new table as strata_new for each statement execute function " + function("ins") + "();"
         + "create trigger " + trigger("upd") + " after update on " + table
         + " referencing old table as strata_old new table as strata_new for each statement execute function "
@@ -135,38 +287,140 @@ public final class OverlaySql {
         + body + " return null; end $f$;";
   }
 
-  /** Removes every Strata object of this table (the table and its data stay). */
+  /** Removes every Strata object of this table (the table and its data stay); branch objects go first. */
   public String dropAll() {
     StringBuilder sql = new StringBuilder();
     for (String op : List.of("ins", "upd", "del", "truncate")) {
       sql.append("drop trigger if exists ").append(trigger(op)).append(" on ").append(table).append(';');
       sql.append("drop function if exists ").append(function(op)).append("();");
     }
-    sql.append("drop table if exists ").append(workingLog()).append(';');
+    sql.append("drop table if exists ").append(onBranch(null).workingLog()).append(';');
     sql.append("drop table if exists ").append(changes()).append(';');
     return sql.toString();
   }
 
+  // ---- branch objects ----
+
+  /** The overlay and working log of this branch, empty: the branch reads as T until they fill. */
+  public String createBranchObjects() {
+    return "create table " + overlay() + " as select * from " + table + " with no data;"
+        + " alter table " + overlay() + " add column __deleted boolean not null default false,"
+        + " add primary key (" + keyList(null) + ");"
+        + createWorkingLog();
+  }
+
   /**
-   * Working changes of the default branch: rows inserted, updated and deleted since the last commit,
-   * staged and not, comparing each key's before-image with T's current row. A key changed and
-   * changed back counts as nothing.
+   * Fills a fresh overlay so the branch reads as another state: every key in {@code changed} (key,
+   * img) gets its image, or a tombstone when the image is null.
+   */
+  public String fillOverlay(String changedCte) {
+    return "with " + changedCte
+        + ", rows as (insert into " + overlay() + " select (jsonb_populate_record(null::" + table + ", img)).*, false"
+        + "   from changed where img is not null order by k returning 1)"
+        + " insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("r") + ", true"
+        + "  from (select (" + keyRecord("k") + ").* from changed where img is null) r";
+  }
+
+  private String viewFunction() {
+    return SCHEMA + "." + Sql.quote(tid + "__view_" + bid);
+  }
+
+  /**
+   * The branch's updatable view: its working state, with an INSTEAD OF trigger that records each
+   * changed key's first before-image in the branch's working log and writes the overlay (a tombstone
+   * for a delete, or for the old key when an UPDATE changes the key).
+   */
+  public String createView(String viewSchema, String viewName) {
+    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    String oldKey = keyList("OLD");
+    String newKey = keyList("NEW");
+    String upsertRow = "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) values ("
+        + list(columns, "NEW") + ", false) on conflict (" + keyList(null) + ") do update set "
+        + columns.stream().map(c -> Sql.quote(c) + " = excluded." + Sql.quote(c)).collect(Collectors.joining(", "))
+        + ", __deleted = false;";
+    String tombstoneOld = "insert into " + overlay() + " (" + keyList(null) + ", __deleted) values (" + oldKey
+        + ", true) on conflict (" + keyList(null) + ") do update set __deleted = true;";
+    String logOld = "insert into " + workingLog() + " (" + keyList(null) + ", __before) values (" + oldKey
+        + ", to_jsonb(OLD))" + logUpsert() + ";";
+    String logNew = "insert into " + workingLog() + " (" + keyList(null) + ", __before) values (" + newKey
+        + ", null)" + logUpsert() + ";";
+    String duplicate = "if exists (select 1 from " + state() + " s where "
+        + key.stream().map(k -> "s." + Sql.quote(k) + " = NEW." + Sql.quote(k)).collect(Collectors.joining(" and "))
+        + ") then raise exception 'duplicate key value violates unique constraint of %', TG_TABLE_NAME"
+        + " using errcode = '23505'; end if;";
+    String keyChanged = "(" + newKey + ") is distinct from (" + oldKey + ")";
+    return "create schema if not exists " + Sql.quote(viewSchema) + ";"
+        + "create view " + view + " as select * from " + state() + " s;"
+        + "create or replace function " + viewFunction() + "() returns trigger language plpgsql as $f$ begin"
+        + " if TG_OP = 'DELETE' then " + logOld + tombstoneOld + " return OLD; end if;"
+        + " if TG_OP = 'INSERT' then " + duplicate + logNew + upsertRow + " return NEW; end if;"
+        + logOld
+        + " if " + keyChanged + " then " + duplicate + logNew + tombstoneOld + " end if;"
+        + upsertRow + " return NEW; end $f$;"
+        + "create trigger strata_write instead of insert or update or delete on " + view
+        + " for each row execute function " + viewFunction() + "();";
+  }
+
+  /** Removes this branch's view, overlay and working log. */
+  public String dropBranchObjects(String viewSchema, String viewName) {
+    return "drop view if exists " + Sql.quote(viewSchema) + "." + Sql.quote(viewName) + ";"
+        + "drop function if exists " + viewFunction() + "();"
+        + "drop table if exists " + overlay() + ";"
+        + "drop table if exists " + workingLog() + ";";
+  }
+
+  /** Drops the view schema when this was its last view. */
+  public static String dropSchemaIfEmpty(String viewSchema) {
+    return "do $d$ begin if not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        + " where n.nspname = " + literal(viewSchema) + ") then execute 'drop schema if exists "
+        + Sql.quote(viewSchema).replace("'", "''") + "'; end if; end $d$";
+  }
+
+  private static String literal(String text) {
+    return "'" + text.replace("'", "''") + "'";
+  }
+
+  /**
+   * The images of the keys that differ between this branch's working state and another state: per
+   * key, the after-image of the newest change set in {@code redo} that touches it, else the
+   * before-image of the oldest change in {@code undo} (change sets, then the working log when
+   * {@code undoWorkingLog}). A CTE named {@code changed (k, img)}; $-parameters are text arrays,
+   * oldest first.
+   */
+  public String changed(String undoParam, String redoParam, boolean undoWorkingLog) {
+    return "changed as (select distinct on (x.k) x.k, x.img from ("
+        + "  select c.key as k, c.after as img, 0 as phase, -o.ord as ord from " + changes() + " c"
+        + "  join unnest(" + redoParam + "::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
+        + "  union all select c.key, c.before, 1, o.ord from " + changes() + " c"
+        + "  join unnest(" + undoParam + "::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
+        + (undoWorkingLog
+            ? "  union all select " + keyArray("w") + ", w.__before, 1, 9223372036854775807 from " + workingLog() + " w"
+            : "")
+        + " ) x order by x.k, x.phase, x.ord)";
+  }
+
+  // ---- working changes ----
+
+  /**
+   * Working changes of this branch: rows inserted, updated and deleted since the last commit, staged
+   * and not, comparing each key's before-image with the current row. A key changed and changed back
+   * counts as nothing.
    */
   public String status() {
     return "select w.__staged,"
-        + " count(*) filter (where w.__before is null and t.ctid is not null) as inserted,"
-        + " count(*) filter (where w.__before is not null and t.ctid is not null and to_jsonb(t) <> w.__before) as updated,"
-        + " count(*) filter (where w.__before is not null and t.ctid is null) as deleted"
-        + " from " + workingLog() + " w left join " + table + " t on " + keyMatch("t", "w")
+        + " count(*) filter (where w.__before is null and " + present("t") + ") as inserted,"
+        + " count(*) filter (where w.__before is not null and " + present("t") + " and to_jsonb(t) <> w.__before) as updated,"
+        + " count(*) filter (where w.__before is not null and not (" + present("t") + ")) as deleted"
+        + " from " + workingLog() + " w left join " + state() + " t on " + keyMatch("t", "w")
         + " group by w.__staged";
   }
 
   /** Counts of the net changes among working-log rows {@code s} (with key columns and __before). */
   private String countsOf(String rows) {
-    return "select count(*) filter (where s.__before is null and t.ctid is not null) as inserted,"
-        + " count(*) filter (where s.__before is not null and t.ctid is not null and to_jsonb(t) <> s.__before) as updated,"
-        + " count(*) filter (where s.__before is not null and t.ctid is null) as deleted"
-        + " from " + rows + " s left join " + table + " t on " + keyMatch("t", "s");
+    return "select count(*) filter (where s.__before is null and " + present("t") + ") as inserted,"
+        + " count(*) filter (where s.__before is not null and " + present("t") + " and to_jsonb(t) <> s.__before) as updated,"
+        + " count(*) filter (where s.__before is not null and not (" + present("t") + ")) as deleted"
+        + " from " + rows + " s left join " + state() + " t on " + keyMatch("t", "s");
   }
 
   /** Marks the working changes staged (or unstaged) and counts the net changes concerned. */
@@ -183,13 +437,29 @@ public final class OverlaySql {
     return countsOf(workingLog());
   }
 
+  /** Holds off writers of this branch's working state while it is put back. */
+  public String lockWorkingState() {
+    return bid == null ? lockAgainstWriters() : "lock table " + overlay() + ", " + workingLog() + " in exclusive mode";
+  }
+
   /**
-   * Puts T back at the last commit: rows inserted since are deleted, updated and deleted ones are
-   * restored from their before-images; then the working log is emptied. The writes are the projector's
-   * own ({@code strata.applying}), so the capture does not record them.
+   * Puts the branch back at its last commit: keys inserted since are deleted, updated and deleted ones
+   * restored from their before-images; then the working log is emptied. On the default branch the
+   * writes are the projector's own ({@code strata.applying}), so the capture does not record them as
+   * working changes (branch overlays still keep their pre-images).
    */
   public String discard() {
     String record = "(jsonb_populate_record(null::" + table + ", w.__before)).*";
+    if (bid != null) {
+      return "insert into " + overlay() + " select " + record + ", false from " + workingLog() + " w"
+          + " where w.__before is not null order by " + keyList("w") + " on conflict (" + keyList(null) + ") do update set "
+          + columns.stream().map(c -> Sql.quote(c) + " = excluded." + Sql.quote(c)).collect(Collectors.joining(", "))
+          + ", __deleted = false;"
+          + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("w") + ", true from "
+          + workingLog() + " w where w.__before is null order by " + keyList("w") + " on conflict (" + keyList(null)
+          + ") do update set __deleted = true;"
+          + "delete from " + workingLog() + ";";
+    }
     String assignments = columns.stream().map(c -> Sql.quote(c) + " = r." + Sql.quote(c)).collect(Collectors.joining(", "));
     return "select set_config('strata.applying', 'on', true);"
         + lockAgainstWriters() + ";"
@@ -237,16 +507,17 @@ public final class OverlaySql {
    */
   public String capture() {
     String before = "jsonb_populate_record(null::" + table + ", w.__before)::text";
+    String present = present("t");
     return "create temporary table " + captureTable() + " on commit drop as select " + keyList("w") + ","
-        + " jsonb_build_array(" + keyList("w") + ") as __key,"
-        + " case when w.__before is null and t.ctid is null then 'N' when w.__before is null then 'I'"
-        + "  when t.ctid is null then 'D' when to_jsonb(t) = w.__before then 'N' else 'U' end as __op,"
-        + " w.__before, case when t.ctid is null then null else to_jsonb(t) end as __after,"
-        + " case when t.ctid is null then null else " + io.strata.projections.postgres.TableCatalog.rowHash("t::text")
+        + " " + keyArray("w") + " as __key,"
+        + " case when w.__before is null and not (" + present + ") then 'N' when w.__before is null then 'I'"
+        + "  when not (" + present + ") then 'D' when to_jsonb(t) = w.__before then 'N' else 'U' end as __op,"
+        + " w.__before, case when " + present + " then to_jsonb(t) end as __after,"
+        + " case when " + present + " then " + io.strata.projections.postgres.TableCatalog.rowHash("t::text")
         + " end as __after_hash,"
         + " case when w.__before is null then null else " + io.strata.projections.postgres.TableCatalog.rowHash(before)
         + " end as __before_hash"
-        + " from " + workingLog() + " w left join " + table + " t on " + keyMatch("t", "w") + " where w.__staged";
+        + " from " + workingLog() + " w left join " + state() + " t on " + keyMatch("t", "w") + " where w.__staged";
   }
 
   /** Counts, the change set's SHA-256 (canonical: one line per row, sorted by key) and the row-hash sum delta. */

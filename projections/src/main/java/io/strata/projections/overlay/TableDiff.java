@@ -9,8 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The net row changes of a table across a run of consecutive change sets: per key, the before-image
- * of its first change and the after-image of its last. O(rows changed), whatever the table's size.
+ * The net row changes of a table between two commits, from the change sets on the two paths that
+ * lead to them from their merge base: per key, the state at each side is the after-image of that
+ * side's last change, or else the state at the merge base (the before-image of the other side's
+ * first change). O(rows changed on the two paths), whatever the table's size.
  */
 public final class TableDiff {
   private TableDiff() {}
@@ -21,51 +23,52 @@ public final class TableDiff {
   public record Counts(long inserted, long updated, long deleted) {}
 
   private static String net(OverlaySql sql) {
-    return "with r as (select c.key, c.before, c.after, o.ord from " + sql.changes() + " c"
-        + "   join unnest($1::text[]) with ordinality o(cs, ord) on c.change_set = o.cs),"
-        + " n as (select key, (array_agg(before order by ord))[1] as b, (array_agg(after order by ord desc))[1] as a"
-        + "   from r group by key),"
-        + " d as (select key, b, a, case when b is null then 'insert' when a is null then 'delete' else 'update' end as op"
-        + "   from n where b is distinct from a)";
+    String side = "(select key, (array_agg(before order by ord))[1] as fb, (array_agg(after order by ord desc))[1] as la"
+        + " from (select c.key, c.before, c.after, o.ord from " + sql.changes() + " c"
+        + "   join unnest(%s::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) r group by key)";
+    return "with a as " + side.formatted("$1") + ", b as " + side.formatted("$2") + ","
+        + " n as (select coalesce(a.key, b.key) as key,"
+        + "   case when a.key is not null then a.la else b.fb end as before,"
+        + "   case when b.key is not null then b.la else a.fb end as after"
+        + "   from a full join b on a.key = b.key),"
+        + " d as (select key, before as b, after as a,"
+        + "   case when before is null then 'insert' when after is null then 'delete' else 'update' end as op"
+        + "   from n where before is distinct from after)";
+  }
+
+  private static Tuple paths(List<String> fromPath, List<String> toPath) {
+    return Tuple.of(fromPath.toArray(String[]::new), toPath.toArray(String[]::new));
   }
 
   /**
-   * @param changeSets oldest first
-   * @param reversed diff from the newer state to the older one (before and after swap)
+   * @param fromPath change sets from the merge base to the "from" commit, oldest first
+   * @param toPath change sets from the merge base to the "to" commit, oldest first
    */
-  public static Uni<Counts> counts(SqlClient client, OverlaySql sql, List<String> changeSets, boolean reversed) {
-    if (changeSets.isEmpty()) {
+  public static Uni<Counts> counts(SqlClient client, OverlaySql sql, List<String> fromPath, List<String> toPath) {
+    if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Uni.createFrom().item(new Counts(0, 0, 0));
     }
     String query = net(sql) + " select count(*) filter (where op = 'insert'), count(*) filter (where op = 'update'),"
         + " count(*) filter (where op = 'delete') from d";
-    return client.preparedQuery(query).execute(Tuple.of((Object) changeSets.toArray(String[]::new))).map(rows -> {
+    return client.preparedQuery(query).execute(paths(fromPath, toPath)).map(rows -> {
       Row r = rows.iterator().next();
-      return reversed ? new Counts(r.getLong(2), r.getLong(1), r.getLong(0)) : new Counts(r.getLong(0), r.getLong(1), r.getLong(2));
+      return new Counts(r.getLong(0), r.getLong(1), r.getLong(2));
     });
   }
 
-  public static Uni<List<RowChange>> rows(SqlClient client, OverlaySql sql, List<String> changeSets, boolean reversed) {
-    if (changeSets.isEmpty()) {
+  public static Uni<List<RowChange>> rows(SqlClient client, OverlaySql sql, List<String> fromPath, List<String> toPath) {
+    if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Uni.createFrom().item(List.of());
     }
     String query = net(sql) + " select key::text, op, b::text, a::text,"
         + " array(select k from (select jsonb_object_keys(coalesce(a, '{}')) k union"
         + "   select jsonb_object_keys(coalesce(b, '{}'))) ks where (a -> k) is distinct from (b -> k) order by k)"
         + " from d order by key";
-    return client.preparedQuery(query).execute(Tuple.of((Object) changeSets.toArray(String[]::new))).map(rows -> {
+    return client.preparedQuery(query).execute(paths(fromPath, toPath)).map(rows -> {
       List<RowChange> changes = new ArrayList<>(rows.rowCount());
       for (Row r : rows) {
-        String op = r.getString(1);
-        String before = r.getString(2);
-        String after = r.getString(3);
-        if (reversed) {
-          op = op.equals("insert") ? "delete" : op.equals("delete") ? "insert" : op;
-          String swap = before;
-          before = after;
-          after = swap;
-        }
-        changes.add(new RowChange(r.getString(0), op, before, after, Arrays.asList(r.getArrayOfStrings(4))));
+        changes.add(new RowChange(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
+            Arrays.asList(r.getArrayOfStrings(4))));
       }
       return changes;
     });

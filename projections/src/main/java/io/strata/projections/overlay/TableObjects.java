@@ -1,9 +1,12 @@
 package io.strata.projections.overlay;
 
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.Multi;
+import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.List;
@@ -35,16 +38,21 @@ public final class TableObjects {
 
   public record Status(Counts staged, Counts unstaged) {}
 
+  /** A live non-default branch: its name and short id. */
+  public record BranchRef(String name, String bid) {}
+
   /**
    * In one transaction, holding off writers of the table: installs the working log and the capture
-   * triggers, then measures the rows, so that every later write is captured and none is missed.
+   * triggers, then measures the rows, so that every later write is captured and none is missed. Every
+   * live branch gets an empty overlay and its view: the table reads the same on every branch.
    *
    * @param isStale whether an existing registration (repository, name) is a leftover that may be replaced
    */
   public static Uni<TableCatalog.Measured> install(Pool pool, String repository, String name, String schema,
-      String table, List<String> key, java.util.function.BiFunction<String, String, Uni<Boolean>> isStale) {
+      String table, List<String> key, List<String> columns, List<BranchRef> branches,
+      java.util.function.BiFunction<String, String, Uni<Boolean>> isStale) {
     String tid = OverlaySql.tableId(repository, name);
-    OverlaySql sql = new OverlaySql(tid, schema, table, key);
+    OverlaySql sql = new OverlaySql(tid, schema, table, key, columns);
     return pool.withTransaction(tx -> tx.query(OverlaySql.CREATE_SCHEMA).execute()
         .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY).execute())
         .chain(() -> tx.query(sql.lockAgainstWriters()).execute())
@@ -59,28 +67,105 @@ public final class TableObjects {
             if (!stale) {
               throw new AlreadyTracked(existing.getString(1), existing.getString(2));
             }
-            return dropIn(tx, oldTid, schema, table, key);
+            return dropIn(tx, new OverlaySql(oldTid, schema, table, key, columns));
           });
         })
         .chain(() -> tx.query(sql.createWorkingLog()).execute())
         .chain(() -> tx.query(sql.createChanges()).execute())
-        .chain(() -> tx.query(sql.createCapture()).execute())
+        .chain(() -> tx.query(sql.createCapture(List.of())).execute())
+        .chain(() -> tx.query(sql.createTriggers()).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.REGISTER).execute(Tuple.of(tid, repository, name, schema, table)))
+        .chain(() -> Multi.createFrom().iterable(branches)
+            .onItem().transformToUniAndConcatenate(b -> addBranch(tx, sql.onBranch(b.bid()), name, b.name(), null))
+            .collect().last())
         .chain(() -> TableCatalog.measured(tx, schema, table)));
   }
 
-  /** Removes the objects of a tracked table (idempotent). */
-  public static Uni<Void> remove(Pool pool, String repository, String name, String schema, String table,
-      List<String> key) {
-    return pool.withTransaction(tx -> dropIn(tx, OverlaySql.tableId(repository, name), schema, table, key));
+  /** Removes the objects of a tracked table, its branches' included (idempotent). */
+  public static Uni<Void> remove(Pool pool, OverlaySql sql) {
+    return pool.withTransaction(tx -> dropIn(tx, sql));
   }
 
-  private static Uni<Void> dropIn(SqlConnection tx, String tid, String schema, String table, List<String> key) {
-    OverlaySql sql = new OverlaySql(tid, schema, table, key);
+  private static Uni<Void> dropIn(SqlConnection tx, OverlaySql sql) {
     return tx.query(OverlaySql.CREATE_SCHEMA).execute()
         .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY).execute())
-        .chain(() -> tx.query(sql.dropAll()).execute())
-        .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER).execute(Tuple.of(tid)))
+        .chain(() -> tx.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(sql.tableId())))
+        .chain(rows -> {
+          List<String> drops = new java.util.ArrayList<>();
+          for (Row r : rows) {
+            drops.add(sql.onBranch(r.getString(0)).dropBranchObjects(r.getString(2), r.getString(3))
+                + OverlaySql.dropSchemaIfEmpty(r.getString(2)) + ";");
+          }
+          return tx.query(String.join("", drops) + sql.dropAll()).execute();
+        })
+        .chain(() -> tx.preparedQuery("delete from " + OverlaySql.SCHEMA + ".branch_overlays where tid = $1")
+            .execute(Tuple.of(sql.tableId())))
+        .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER).execute(Tuple.of(sql.tableId())))
+        .replaceWithVoid();
+  }
+
+  /**
+   * The schema of a branch's views: {@code strata_<branch>} when the name is a plain identifier that
+   * fits, else a sanitised name with part of the branch id (identifier length and safety).
+   */
+  public static String viewSchema(String branch, String bid) {
+    if (branch.matches("[A-Za-z0-9_]{1,55}")) {
+      return "strata_" + branch;
+    }
+    String plain = branch.replaceAll("[^A-Za-z0-9_]", "_");
+    return "strata_" + plain.substring(0, Math.min(plain.length(), 40)) + "_" + bid.substring(0, 6);
+  }
+
+  /**
+   * Creates a branch's overlay, working log and view of one table, in the caller's transaction, and
+   * regenerates the capture on T so it preserves pre-images for the new overlay. Holds off T's writers
+   * meanwhile: no write can fall between the fork point and the capture.
+   *
+   * @param fill fills the overlay so the branch reads as its source (null: empty, the branch reads T)
+   */
+  public static Uni<Void> addBranch(SqlConnection tx, OverlaySql branch, String tableName, String branchName,
+      java.util.function.Function<SqlConnection, Uni<?>> fill) {
+    String viewSchema = viewSchema(branchName, branch.bid());
+    return tx.query(branch.lockAgainstWriters()).execute()
+        .chain(() -> tx.query(branch.createBranchObjects()).execute())
+        .chain(() -> fill == null ? Uni.createFrom().voidItem() : fill.apply(tx).replaceWithVoid())
+        .chain(() -> tx.preparedQuery("select to_regclass($1) is not null")
+            .execute(Tuple.of(Sql.qualified(viewSchema, tableName))))
+        .chain(rows -> {
+          String viewName = rows.iterator().next().getBoolean(0)
+              ? tableName.substring(0, Math.min(tableName.length(), 40)) + "_" + branch.tableId() : tableName;
+          return tx.query(branch.createView(viewSchema, viewName)).execute()
+              .chain(() -> tx.preparedQuery(OverlaySql.REGISTER_OVERLAY)
+                  .execute(Tuple.of(branch.tableId(), branch.bid(), branchName, viewSchema, viewName)));
+        })
+        .chain(() -> regenerateCapture(tx, branch));
+  }
+
+  /** Removes a branch's overlay, working log and view of one table, in the caller's transaction. */
+  public static Uni<Void> removeBranch(SqlConnection tx, OverlaySql branch) {
+    return tx.query(branch.lockAgainstWriters()).execute()
+        .chain(() -> tx.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(branch.tableId())))
+        .chain(rows -> {
+          for (Row r : rows) {
+            if (r.getString(0).equals(branch.bid())) {
+              return tx.query(branch.dropBranchObjects(r.getString(2), r.getString(3))
+                      + OverlaySql.dropSchemaIfEmpty(r.getString(2))).execute()
+                  .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER_OVERLAY)
+                      .execute(Tuple.of(branch.tableId(), branch.bid())))
+                  .chain(() -> regenerateCapture(tx, branch));
+            }
+          }
+          return Uni.createFrom().voidItem();
+        });
+  }
+
+  private static Uni<Void> regenerateCapture(SqlConnection tx, OverlaySql sql) {
+    return tx.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(sql.tableId()))
+        .chain(rows -> {
+          List<String> bids = new java.util.ArrayList<>();
+          rows.forEach(r -> bids.add(r.getString(0)));
+          return tx.query(sql.createCapture(bids)).execute();
+        })
         .replaceWithVoid();
   }
 
@@ -88,14 +173,13 @@ public final class TableObjects {
   public record Captured(String table, String changeSet, long inserted, long updated, long deleted, String sumDelta) {}
 
   /**
-   * Captures the staged working changes of a table into a content-addressed change set and removes
-   * them from the working log, in the caller's transaction (the one that appends the commit).
+   * Captures the staged working changes of a table on a branch into a content-addressed change set
+   * and removes them from the working log, in the caller's transaction (the one that appends the commit).
    *
    * @return empty when nothing staged changes the table
    */
-  public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, String repository, String name,
-      String schema, String table, List<String> key, boolean stageAll) {
-    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
+  public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
+      boolean stageAll) {
     Uni<Void> staged = stageAll
         ? tx.query(sql.stageAll()).execute().replaceWithVoid()
         : Uni.createFrom().voidItem();
@@ -118,26 +202,14 @@ public final class TableObjects {
         });
   }
 
-  /** The number of staged working changes of a table (to refuse what a commit could not capture atomically). */
-  public static Uni<Long> stagedCount(Pool pool, String repository, String name, String schema, String table,
-      List<String> key) {
-    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
-    return pool.query("select count(*) from " + sql.workingLog() + " where __staged").execute()
-        .map(rows -> rows.iterator().next().getLong(0));
-  }
-
-  /** Stages (or unstages) the default branch's working changes in a table; the net changes concerned. */
-  public static Uni<Counts> stage(Pool pool, String repository, String name, String schema, String table,
-      List<String> key, boolean staged) {
-    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
+  /** Stages (or unstages) a branch's working changes in a table; the net changes concerned. */
+  public static Uni<Counts> stage(Pool pool, OverlaySql sql, boolean staged) {
     return pool.withTransaction(tx -> tx.query(sql.stage(staged)).execute().map(TableObjects::counts));
   }
 
-  /** Discards the default branch's working changes in a table: back to the last commit, exactly. */
-  public static Uni<Counts> discard(Pool pool, String repository, String name, String schema, String table,
-      List<String> key, List<String> columns) {
-    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key, columns);
-    return pool.withTransaction(tx -> tx.query(sql.lockAgainstWriters()).execute()
+  /** Discards a branch's working changes in a table: back to its last commit, exactly. */
+  public static Uni<Counts> discard(Pool pool, OverlaySql sql) {
+    return pool.withTransaction(tx -> tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query(sql.pending()).execute().map(TableObjects::counts))
         .call(() -> tx.query(sql.discard()).execute()));
   }
@@ -147,11 +219,9 @@ public final class TableObjects {
     return new Counts(r.getLong("inserted"), r.getLong("updated"), r.getLong("deleted"));
   }
 
-  /** The default branch's working changes in a table. */
-  public static Uni<Status> status(Pool pool, String repository, String name, String schema, String table,
-      List<String> key) {
-    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key);
-    return pool.query(sql.status()).execute().map(rows -> {
+  /** A branch's working changes in a table. */
+  public static Uni<Status> status(SqlClient client, OverlaySql sql) {
+    return client.query(sql.status()).execute().map(rows -> {
       Counts staged = Counts.NONE;
       Counts unstaged = Counts.NONE;
       for (Row r : rows) {

@@ -11,34 +11,39 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Reads a tracked table as it was at a commit of the default branch: the table itself, with every key
- * changed since that commit (by later commits' change sets, oldest first, then by the working log)
- * put back to its earliest before-image. O(rows changed since the commit) on top of the read itself.
+ * Reads a tracked table as a branch sees it, at its working state or at any commit: the branch's
+ * working state (the table, or overlay over table), with every key that differs from the wanted state
+ * put back to its image there (see {@link OverlaySql#changed}). O(rows changed) on top of the read.
  */
 public final class TableReader {
   private final OverlaySql sql;
   private final String table;
   private final List<String> key;
-  private final List<String> columns;
 
-  public TableReader(String repository, String name, String schema, String table, List<String> key,
-      List<String> columns) {
-    this.sql = new OverlaySql(OverlaySql.tableId(repository, name), schema, table, key, columns);
-    this.table = Sql.qualified(schema, table);
-    this.key = List.copyOf(key);
-    this.columns = List.copyOf(columns);
+  /** @param sql the table as the branch whose working state the read starts from sees it */
+  public TableReader(OverlaySql sql) {
+    this.sql = sql;
+    this.table = sql.table();
+    this.key = sql.key();
   }
 
   /** One page of rows in key order, after the row {@code after} (a JSON object of key values, or null). */
   public record Page(List<String> rows, String lastKey) {}
 
+  /** How the wanted state differs from the branch's working state: change sets to undo and redo, oldest first. */
+  public record Path(List<String> undo, List<String> redo, boolean undoWorkingLog) {
+    /** The working state itself. */
+    public static final Path WORKING = new Path(List.of(), List.of(), false);
+
+    public boolean isWorking() {
+      return undo.isEmpty() && redo.isEmpty() && !undoWorkingLog;
+    }
+  }
+
   /**
-   * @param changeSets the change sets to undo, oldest first; null reads the table as it is (the default
-   *     branch's working state)
    * @param filters column = value (the value in the column's type), columns already validated
    */
-  public Uni<Page> page(SqlClient client, List<String> changeSets, Map<String, String> filters, String after,
-      int limit) {
+  public Uni<Page> page(SqlClient client, Path path, Map<String, String> filters, String after, int limit) {
     List<Object> params = new ArrayList<>();
     // Filters, the cursor and ORDER BY ... LIMIT go into each branch of the union, so that the table
     // side is a key-order index scan that stops after one page, whatever the table's size.
@@ -64,27 +69,23 @@ public final class TableReader {
     String limitParam = "$" + params.size();
     String branchTail = conditions + " order by " + keys + " limit " + limitParam;
     String query;
-    if (changeSets == null) {
+    if (path.isWorking()) {
       query = (with.isEmpty() ? "" : "with " + with + " ")
-          + "select to_jsonb(s)::text, " + keyObject() + " from " + table + " s where true" + branchTail;
+          + "select to_jsonb(s)::text, " + keyObject() + " from " + sql.state() + " s where true" + branchTail;
     } else {
-      params.add(changeSets.toArray(String[]::new));
-      String sets = "$" + params.size();
-      String keyArray = "jsonb_build_array(" + key.stream().map(k -> "s." + Sql.quote(k)).collect(Collectors.joining(", ")) + ")";
-      String wKeyArray = "jsonb_build_array(" + key.stream().map(k -> "w." + Sql.quote(k)).collect(Collectors.joining(", ")) + ")";
+      params.add(path.undo().toArray(String[]::new));
+      String undo = "$" + params.size();
+      params.add(path.redo().toArray(String[]::new));
+      String redo = "$" + params.size();
       query = "with " + (with.isEmpty() ? "" : with + ", ")
-          + "changed as (select distinct on (x.k) x.k, x.before from ("
-          + "  select c.key as k, c.before, o.ord from " + sql.changes() + " c"
-          + "  join unnest(" + sets + "::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
-          + "  union all select " + wKeyArray + ", w.__before, 9223372036854775807 from " + sql.workingLog() + " w"
-          + " ) x order by x.k, x.ord),"
+          + sql.changed(undo, redo, path.undoWorkingLog()) + ","
           + " page as ("
           // NOT IN over the (small) changed keys is a hashed filter: the key-order index scan stays
-          + "  (select s.* from " + table + " s where " + keyArray + " not in (select c.k from changed c)"
+          + "  (select s.* from " + sql.state() + " s where " + sql.keyArray("s") + " not in (select c.k from changed c)"
           + branchTail + ")"
           + "  union all"
-          + "  (select s.* from (select (jsonb_populate_record(null::" + table + ", c.before)).* from changed c"
-          + "   where c.before is not null) s where true" + branchTail + "))"
+          + "  (select s.* from (select (jsonb_populate_record(null::" + table + ", c.img)).* from changed c"
+          + "   where c.img is not null) s where true" + branchTail + "))"
           + " select to_jsonb(s)::text, " + keyObject() + " from page s order by " + keys + " limit " + limitParam;
     }
     return client.preparedQuery(query).execute(Tuple.from(params)).map(rows -> {
@@ -101,9 +102,5 @@ public final class TableReader {
   private String keyObject() {
     return "jsonb_build_object(" + key.stream().map(k -> "'" + k + "', s." + Sql.quote(k)).collect(Collectors.joining(", "))
         + ")::text";
-  }
-
-  public List<String> columns() {
-    return columns;
   }
 }

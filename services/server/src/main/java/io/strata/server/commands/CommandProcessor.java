@@ -91,7 +91,8 @@ public class CommandProcessor {
    * staged rows of the tables in the metadata database — so that the capture and the event are one
    * transaction. It runs alone in the repository's queue; a refusal or conflict rolls the capture back.
    */
-  public Uni<CommandResponse> executeExclusive(String repository, Function<SqlConnection, Uni<Command>> prepare,
+  public Uni<CommandResponse> executeExclusive(String repository,
+      java.util.function.BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare,
       CommandContext context, Answer answer) {
     Pending pending = new Pending(null, context, answer);
     pending.prepare = prepare;
@@ -100,15 +101,14 @@ public class CommandProcessor {
 
   /** The stream version this process last saw for {@code repository}, or 0 when unknown. */
   /**
-   * Whether this server's cached state says a commit on {@code branch} cannot capture rows (it is not
-   * the default branch, or no table is tracked), so the caller may skip reading the projections to
+   * Whether this server's cached state says the repository holds no rows (no table is tracked), so the caller may skip reading the projections to
    * find out. False when nothing is cached. A table tracked by another server at that very moment is
    * only seen by the next commit; its rows stay in the working log meanwhile, nothing is lost.
    */
-  public boolean holdsNoRows(String repository, String branch) {
+  public boolean holdsNoRows(String repository) {
     RepositoryQueue q = queues.get(repository);
     RepositoryState s = q == null ? null : q.state;
-    return s != null && s.exists() && (!branch.equals(s.defaultBranch()) || s.tables().isEmpty());
+    return s != null && s.exists() && s.tables().isEmpty();
   }
 
   public long knownVersion(String repository) {
@@ -119,7 +119,7 @@ public class CommandProcessor {
 
   private static final class Pending {
     Command command;
-    Function<SqlConnection, Uni<Command>> prepare;
+    java.util.function.BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare;
     final CommandContext context;
     final Answer answer;
     final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
@@ -293,7 +293,7 @@ public class CommandProcessor {
         Map<Pending, CommandResponse> responses = new HashMap<>();
         Decided[] decided = new Decided[1];
         return log.pool()
-            .withTransaction(tx -> p.prepare.apply(tx).chain(command -> {
+            .withTransaction(tx -> p.prepare.apply(tx, s).chain(command -> {
               p.command = command;
               decided[0] = decide(s, List.of(p), Map.of());
               if (decided[0].accepted.isEmpty()) {

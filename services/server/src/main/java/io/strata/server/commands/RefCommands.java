@@ -41,11 +41,13 @@ public class RefCommands {
   private final StrataConfig config;
   private final io.strata.server.runtime.StoragePools pools;
   private final io.strata.projections.tables.TableQueries tableQueries;
+  private final BranchOverlays overlays;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
       RefQueries refs, CommitGraph graph, StrataConfig config, io.strata.server.runtime.StoragePools pools,
-      io.strata.projections.tables.TableQueries tableQueries) {
+      io.strata.projections.tables.TableQueries tableQueries, BranchOverlays overlays) {
+    this.overlays = overlays;
     this.pools = pools;
     this.tableQueries = tableQueries;
     this.processor = processor;
@@ -87,11 +89,31 @@ public class RefCommands {
             .map(r -> r.isPlainBranch()
                 ? new Commands.CreateBranch(name, from, r.branch(), null, isProtected)
                 : new Commands.CreateBranch(name, from, null, r.commit(), isProtected));
-    return command.chain(c -> processor.execute(repository, c, ctx, (events, position, after, time) -> {
+    Answer answer = (events, position, after, time) -> {
       BranchCreated e = (BranchCreated) events.get(0);
       return new Answer.Reply(201, new BranchDto(e.name(), e.head(), e.from(), e.isProtected(), false, time, time,
           null, position));
-    }));
+    };
+    return command.chain(c -> withTables(repository)
+        ? processor.executeExclusive(repository, (tx, state) -> {
+              if (!state.exists() || state.branch(name) != null) {
+                return Uni.createFrom().item(c); // refused by the decider: nothing to install
+              }
+              // no start: the head of the named branch, or of the default branch
+              RepositoryState.Branch source = c.start() != null ? null
+                  : state.branch(c.fromBranch() == null ? state.defaultBranch() : c.fromBranch());
+              String start = source != null ? source.head() : c.start();
+              if (start == null) {
+                return Uni.createFrom().item(c); // refused by the decider: nothing to install
+              }
+              return overlays.install(tx, state, repository, name, start).replaceWith(c);
+            }, ctx, answer)
+        : processor.execute(repository, c, ctx, answer));
+  }
+
+  /** Whether commands on the repository may concern rows (false only when the cached state knows none are tracked). */
+  private boolean withTables(String repository) {
+    return !processor.holdsNoRows(Names.existingRepository(repository));
   }
 
   public Uni<CommandResponse> protectBranch(String repository, String name, Boolean isProtected, CommandContext ctx) {
@@ -121,7 +143,21 @@ public class RefCommands {
           return graph.isReachableFrom(repository, branch.head(), others)
               .map(merged -> new Commands.DeleteBranch(name, force, branch.head(), merged));
         })
-        .chain(c -> processor.execute(repository, c, ctx, (events, position, after, time) -> new Answer.Reply(204, null)));
+        .chain(c -> {
+          Answer answer = (events, position, after, time) -> new Answer.Reply(204, null);
+          if (!withTables(repository)) {
+            return processor.execute(repository, c, ctx, answer);
+          }
+          List<io.strata.events.TableTracked> tables = new java.util.ArrayList<>();
+          return processor.executeExclusive(repository, (tx, state) -> {
+                tables.addAll(state.tables().values());
+                return state.exists() && state.branch(name) != null && !name.equals(state.defaultBranch())
+                    ? overlays.removeLocal(tx, state, repository, name).replaceWith(c)
+                    : Uni.createFrom().item(c);
+              }, ctx, answer)
+              .call(response -> response.replayed() ? Uni.createFrom().voidItem()
+                  : overlays.removeRemote(tables, repository, name));
+        });
   }
 
   public Uni<CommandResponse> commit(String repository, String branch, String message, Author author,
@@ -139,14 +175,16 @@ public class RefCommands {
           io.strata.events.EventCodec.mapper().valueToTree(c.changes()), position));
     };
     String repo = Names.existingRepository(repository);
-    if (processor.holdsNoRows(repo, branch)) {
+    if (processor.holdsNoRows(repo)) {
       return processor.execute(repo, command, ctx, answer); // the common case: no projection reads
     }
-    return refs.repository(repo).chain(r -> r.isEmpty() || !r.get().defaultBranch().equals(branch)
+    return refs.repository(repo).chain(r -> r.isEmpty()
         ? processor.execute(repo, command, ctx, answer)
         : tableQueries.tables(repo).chain(tracked -> tracked.isEmpty()
             ? processor.execute(repo, command, ctx, answer)
-            : processor.executeExclusive(repo, tx -> capture(tx, repo, tracked, tables, all).map(command::withCaptured),
+            : processor.executeExclusive(repo, (tx, state) -> state.branch(branch) == null
+                    ? Uni.createFrom().item(command) // refused by the decider
+                    : capture(tx, repo, r.get().defaultBranch(), branch, tracked, tables, all).map(command::withCaptured),
                 ctx, answer)));
   }
 
@@ -156,7 +194,8 @@ public class RefCommands {
    * cross-database commit protocol: a commit that would include their changes is refused.
    */
   private Uni<List<Commands.Captured>> capture(io.vertx.mutiny.sqlclient.SqlConnection tx, String repository,
-      List<io.strata.projections.tables.TableRow> tracked, List<String> only, boolean all) {
+      String defaultBranch, String branch, List<io.strata.projections.tables.TableRow> tracked, List<String> only,
+      boolean all) {
     if (only != null) {
       for (String name : only) {
         if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
@@ -169,9 +208,10 @@ public class RefCommands {
         .filter(t -> only == null || only.isEmpty() || only.contains(t.name())).toList();
     return io.smallrye.mutiny.Multi.createFrom().iterable(selected)
         .onItem().transformToUniAndConcatenate(t -> io.strata.server.domain.Storages.LOCAL.equals(t.storage())
-            ? io.strata.projections.overlay.TableObjects.capture(tx, repository, t.name(), t.schema(), t.table(),
-                t.primaryKey(), all)
-            : refuseRemote(repository, t, all))
+            ? io.strata.projections.overlay.TableObjects.capture(tx,
+                io.strata.projections.overlay.OverlaySql.of(repository, t, branch, defaultBranch), t.name(), all)
+            : refuseRemote(repository, io.strata.projections.overlay.OverlaySql.of(repository, t, branch, defaultBranch),
+                t, all))
         .collect().asList()
         .map(list -> list.stream().flatMap(java.util.Optional::stream)
             .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(), c.sumDelta()))
@@ -179,10 +219,9 @@ public class RefCommands {
   }
 
   private Uni<java.util.Optional<io.strata.projections.overlay.TableObjects.Captured>> refuseRemote(String repository,
-      io.strata.projections.tables.TableRow t, boolean all) {
+      io.strata.projections.overlay.OverlaySql sql, io.strata.projections.tables.TableRow t, boolean all) {
     return pools.pool(repository, t.storage())
-        .chain(pool -> io.strata.projections.overlay.TableObjects.status(pool, repository, t.name(), t.schema(),
-            t.table(), t.primaryKey()))
+        .chain(pool -> io.strata.projections.overlay.TableObjects.status(pool, sql))
         .map(status -> {
           boolean pending = !status.staged().isEmpty() || all && !status.unstaged().isEmpty();
           if (pending) {

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.CommitCreated;
 import io.strata.events.TableTracked;
+import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
@@ -70,23 +71,46 @@ public class TableCommands {
               Map.of("table", name));
         }))
         .chain(() -> pools.pool(repository, where.storage()))
-        .chain(pool -> TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
-            .chain(shape -> TableObjects.install(pool, repository, name, where.schema(), where.table(),
-                    shape.primaryKey(), this::isLeftover)
-                .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
-                    shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
-            .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
-                ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
-                : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
-            .onFailure(TableObjects.AlreadyTracked.class).transform(e -> new StrataException(
-                ErrorCode.TableAlreadyExists, where.schema() + "." + where.table() + " is already tracked by repository '"
-                    + ((TableObjects.AlreadyTracked) e).repository + "'", Map.of("location", location)))
-            .chain(tracked -> processor.execute(repository, new Commands.TrackTable(tracked, author), ctx,
-                    (events, position, after, time) -> new Answer.Reply(201,
-                        TableDto.of(tracked, time, ((CommitCreated) events.get(1)).id(), position)))
-                // refused after the capture was installed: take it away again
-                .onFailure().call(() -> TableObjects.remove(pool, repository, name, where.schema(), where.table(),
-                    tracked.primaryKey()).onFailure().recoverWithNull())));
+        .chain(pool -> {
+          TableTracked[] installed = new TableTracked[1];
+          // exclusive in the repository's queue: no branch is created or deleted while the table's
+          // objects (one overlay per live branch) are installed
+          return processor.executeExclusive(repository, (tx, state) -> {
+                if (!state.exists()) {
+                  return Uni.createFrom().item(new Commands.TrackTable(null, author)); // refused by the decider
+                }
+                if (state.tables().containsKey(name)) {
+                  throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
+                      Map.of("table", name));
+                }
+                List<TableObjects.BranchRef> branches = state.branches().keySet().stream()
+                    .filter(b -> !b.equals(state.defaultBranch()))
+                    .map(b -> new TableObjects.BranchRef(b, OverlaySql.branchId(repository, b))).toList();
+                return install(pool, repository, name, location, where, primaryKey, branches)
+                    .invoke(t -> installed[0] = t)
+                    .map(t -> new Commands.TrackTable(t, author));
+              }, ctx, (events, position, after, time) -> new Answer.Reply(201,
+                  TableDto.of(installed[0], time, ((CommitCreated) events.get(1)).id(), position)))
+              // refused after the capture was installed: take it away again
+              .onFailure().call(() -> installed[0] == null ? Uni.createFrom().voidItem()
+                  : TableObjects.remove(pool, OverlaySql.of(repository, installed[0])).onFailure().recoverWithNull());
+        });
+  }
+
+  private Uni<TableTracked> install(io.vertx.mutiny.sqlclient.Pool pool, String repository, String name,
+      String location, Location where, List<String> primaryKey, List<TableObjects.BranchRef> branches) {
+    return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
+        .chain(shape -> TableObjects.install(pool, repository, name, where.schema(), where.table(),
+                shape.primaryKey(), shape.columns().stream().map(io.strata.events.TableColumn::name).toList(),
+                branches, this::isLeftover)
+            .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
+                shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
+        .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
+            ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
+            : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
+        .onFailure(TableObjects.AlreadyTracked.class).transform(e -> new StrataException(
+            ErrorCode.TableAlreadyExists, where.schema() + "." + where.table() + " is already tracked by repository '"
+                + ((TableObjects.AlreadyTracked) e).repository + "'", Map.of("location", location)));
   }
 
   /** A registration left in the table's database by a tracking that never completed (or an untrack that failed). */
@@ -102,8 +126,7 @@ public class TableCommands {
             .call(response -> found.isEmpty() || response.replayed()
                 ? Uni.createFrom().voidItem()
                 : objectsPool(repository, found.get().storage())
-                    .chain(pool -> TableObjects.remove(pool, repository, name, found.get().schema(),
-                        found.get().table(), found.get().primaryKey()))));
+                    .chain(pool -> TableObjects.remove(pool, OverlaySql.of(repository, found.get())))));
   }
 
   private Uni<io.vertx.mutiny.sqlclient.Pool> objectsPool(String repository, String storage) {

@@ -2,8 +2,8 @@ package io.strata.server.commands;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.TableColumn;
 import io.strata.events.TableCounts;
+import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.overlay.TableObjects.Counts;
 import io.strata.projections.refs.RefQueries;
@@ -45,11 +45,11 @@ public class WorkingCommands {
     return refs.branch(repository, branch)
         .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
         .chain(b -> selected(repository, only))
-        .chain(selected -> branch.equals(defaultBranch)
-            ? Multi.createFrom().iterable(selected).onItem().transformToUniAndConcatenate(t -> apply(repository, t, kind))
-                .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
-                .collect().asList()
-            : Uni.createFrom().item(List.<TableCounts>of()))
+        .chain(selected -> Multi.createFrom().iterable(selected)
+            .onItem().transformToUniAndConcatenate(t -> apply(repository, OverlaySql.of(repository, t, branch,
+                defaultBranch), t, kind))
+            .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
+            .collect().asList())
         .chain(counts -> processor.execute(repository, new Commands.RecordChanges(kind, branch, counts), ctx,
             (events, position, after, time) -> kind == ChangeKind.DISCARDED
                 ? new Answer.Reply(204, null)
@@ -75,13 +75,12 @@ public class WorkingCommands {
     });
   }
 
-  private Uni<TableCounts> apply(String repository, TableRow t, ChangeKind kind) {
+  private Uni<TableCounts> apply(String repository, OverlaySql sql, TableRow t, ChangeKind kind) {
     return pools.pool(repository, t.storage())
         .chain(pool -> switch (kind) {
-          case STAGED -> TableObjects.stage(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey(), true);
-          case UNSTAGED -> TableObjects.stage(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey(), false);
-          case DISCARDED -> TableObjects.discard(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey(),
-              t.columns().stream().map(TableColumn::name).toList());
+          case STAGED -> TableObjects.stage(pool, sql, true);
+          case UNSTAGED -> TableObjects.stage(pool, sql, false);
+          case DISCARDED -> TableObjects.discard(pool, sql);
         })
         .map((Counts c) -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
   }

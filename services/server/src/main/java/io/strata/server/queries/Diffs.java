@@ -6,7 +6,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.projections.graph.CommitGraph;
-import io.strata.projections.graph.CommitRow;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableDiff;
 import io.strata.projections.refs.RefQueries;
@@ -58,57 +57,41 @@ public class Diffs {
   public Uni<Diff> diff(RepositoryRow repository, String from, String to, String onlyTable, boolean withRows) {
     String repo = repository.name();
     return Uni.combine().all().unis(resolver.resolve(repo, from), resolver.resolve(repo, to),
-            refs.branch(repo, repository.defaultBranch()), tables.tables(repo)).asTuple()
+            tables.tables(repo)).asTuple()
         .chain(t -> {
-          List<TableRow> selected = t.getItem4().stream()
+          List<TableRow> selected = t.getItem3().stream()
               .filter(x -> onlyTable == null || x.name().equals(onlyTable)).toList();
           if (onlyTable != null && selected.isEmpty()) {
             throw new StrataException(ErrorCode.TableNotFound, "table '" + onlyTable + "' is not tracked",
                 Map.of("table", onlyTable));
           }
-          String head = t.getItem3().orElseThrow().head();
           String a = t.getItem1().commit();
           String b = t.getItem2().commit();
-          return Uni.combine().all().unis(onHistory(repo, a, head), onHistory(repo, b, head)).asTuple()
-              .chain(points -> {
-                CommitRow pa = points.getItem1();
-                CommitRow pb = points.getItem2();
-                boolean reversed = pa.generation() > pb.generation();
-                CommitRow older = reversed ? pb : pa;
-                CommitRow newer = reversed ? pa : pb;
-                return Multi.createFrom().iterable(selected)
-                    .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, older, newer, reversed, withRows))
-                    .collect().asList()
-                    .map(parts -> {
-                      List<TableSummary> summaries = new ArrayList<>();
-                      List<RowDiff> rows = new ArrayList<>();
-                      parts.forEach(p -> {
-                        summaries.add(p.summary());
-                        rows.addAll(p.rows());
-                      });
-                      return new Diff(from, to, a, b, summaries, withRows ? rows : null);
-                    });
-              });
+          return graph.compare(repo, a, b).chain(c -> Multi.createFrom().iterable(selected)
+              .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, c.mergeBase(), a, b, withRows))
+              .collect().asList()
+              .map(parts -> {
+                List<TableSummary> summaries = new ArrayList<>();
+                List<RowDiff> rows = new ArrayList<>();
+                parts.forEach(p -> {
+                  summaries.add(p.summary());
+                  rows.addAll(p.rows());
+                });
+                return new Diff(from, to, a, b, summaries, withRows ? rows : null);
+              }));
         });
   }
 
   private record Part(TableSummary summary, List<RowDiff> rows) {}
 
-  /** Where a commit meets the default branch's history: their merge base. */
-  private Uni<CommitRow> onHistory(String repository, String commit, String head) {
-    return graph.compare(repository, commit, head)
-        .chain(c -> graph.commit(repository, c.mergeBase()))
-        .map(c -> c.orElseThrow(() -> new IllegalStateException("merge base without a commit")));
-  }
-
-  private Uni<Part> tableDiff(String repository, TableRow table, CommitRow older, CommitRow newer, boolean reversed,
+  private Uni<Part> tableDiff(String repository, TableRow table, String base, String from, String to,
       boolean withRows) {
-    OverlaySql sql = new OverlaySql(OverlaySql.tableId(repository, table.name()), table.schema(), table.table(),
-        table.primaryKey());
-    return CommitGraph.changeSetsBetween(metadata, repository, older.id(), newer.id(), table.name())
-        .chain(sets -> pools.pool(repository, table.storage()).chain(pool -> withRows
-            ? TableDiff.rows(pool, sql, sets, reversed).map(rows -> toPart(table.name(), rows))
-            : TableDiff.counts(pool, sql, sets, reversed).map(c ->
+    OverlaySql sql = OverlaySql.of(repository, table);
+    return Uni.combine().all().unis(CommitGraph.changeSetsBetween(metadata, repository, base, from, table.name()),
+            CommitGraph.changeSetsBetween(metadata, repository, base, to, table.name())).asTuple()
+        .chain(paths -> pools.pool(repository, table.storage()).chain(pool -> withRows
+            ? TableDiff.rows(pool, sql, paths.getItem1(), paths.getItem2()).map(rows -> toPart(table.name(), rows))
+            : TableDiff.counts(pool, sql, paths.getItem1(), paths.getItem2()).map(c ->
                 new Part(new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()), List.of()))));
   }
 

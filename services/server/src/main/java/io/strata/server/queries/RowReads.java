@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
-import io.strata.events.TableColumn;
 import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableReader;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.refs.RefRows.RepositoryRow;
@@ -28,9 +28,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Rows of a tracked table at any ref. Only the default branch holds row data so far, so the state at
- * a commit C is the default branch's state at the merge base of C and its head: the table with the
- * changes since then undone. For tables in the server's own database, the commit path and the rows
+ * Rows of a tracked table at any ref: a branch's working state (its overlay over the table), with the
+ * change sets that separate its head from the wanted commit undone and redone. For tables in the server's own database, the commit path and the rows
  * are read in one snapshot; a snapshot in which the commit graph lags the log is retried after it
  * catches up (a commit's rows and event land together, its projection just after).
  */
@@ -42,15 +41,6 @@ public class RowReads {
           + " from strata_meta.streams s where s.stream_id = $1";
   private static final String HEAD =
       "select head from strata_meta.branches where repository = $1 and name = $2";
-  private static final String MERGE_BASE =
-      "with recursive a(id) as (select $2::text collate \"C\" union"
-          + "   select unnest(c.parents) from a join strata_meta.commits c on c.repository = $1 and c.id = a.id),"
-          + " b(id) as (select $3::text collate \"C\" union"
-          + "   select unnest(c.parents) from b join strata_meta.commits c on c.repository = $1 and c.id = b.id)"
-          + " select c.id from (select id from a intersect select id from b) m"
-          + " join strata_meta.commits c on c.repository = $1 and c.id = m.id"
-          + " order by c.generation desc, c.id limit 1";
-
   private final Pool metadata;
   private final StoragePools pools;
   private final RefResolver resolver;
@@ -87,20 +77,24 @@ public class RowReads {
       }
     }
     String cursor = after == null ? null : decodeCursor(after);
-    TableReader reader = new TableReader(repository.name(), table.name(), table.schema(), table.table(),
-        table.primaryKey(), table.columns().stream().map(TableColumn::name).toList());
     String target = ref == null ? repository.defaultBranch() : ref;
     return resolver.resolve(repository.name(), target)
         .chain(resolved -> {
-          boolean liveDefault = working && resolved.isPlainBranch() && resolved.branch().equals(repository.defaultBranch());
+          // the read starts from the working state of the branch the ref names (the default branch for
+          // tags and commits), and undoes / redoes what separates it from the wanted commit
+          String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
+          TableReader reader = new TableReader(OverlaySql.of(repository.name(), table, base,
+              repository.defaultBranch()));
+          boolean live = working && resolved.isPlainBranch();
           if (!Storages.LOCAL.equals(table.storage())) {
             // no commit captures rows of tables in other storages yet: undo the working log only
-            return pools.pool(repository.name(), table.storage())
-                .chain(pool -> reader.page(pool, liveDefault ? null : List.of(), filters, cursor, limit));
+            return pools.pool(repository.name(), table.storage()).chain(pool -> reader.page(pool,
+                live ? TableReader.Path.WORKING : new TableReader.Path(List.of(), List.of(), true),
+                filters, cursor, limit));
           }
-          return liveDefault
-              ? reader.page(metadata, null, filters, cursor, limit)
-              : inSnapshot(repository, table, reader, resolved.commit(), filters, cursor, limit, 3);
+          return live
+              ? reader.page(metadata, TableReader.Path.WORKING, filters, cursor, limit)
+              : inSnapshot(repository, table, reader, base, resolved.commit(), filters, cursor, limit, 3);
         })
         .onFailure(e -> PgErrors.hasState(e, "22P02") || PgErrors.hasState(e, "22007") || PgErrors.hasState(e, "22008"))
         .transform(e -> StrataException.badRequest("a key or cursor value does not fit the column's type"))
@@ -108,8 +102,8 @@ public class RowReads {
             ? encodeCursor(page.lastKey()) : null));
   }
 
-  private Uni<TableReader.Page> inSnapshot(RepositoryRow repository, TableRow table, TableReader reader, String commit,
-      Map<String, String> filters, String cursor, int limit, int attempts) {
+  private Uni<TableReader.Page> inSnapshot(RepositoryRow repository, TableRow table, TableReader reader, String base,
+      String commit, Map<String, String> filters, String cursor, int limit, int attempts) {
     long[] lag = new long[1];
     return metadata.withTransaction(tx -> tx.query("set transaction isolation level repeatable read").execute()
             .chain(() -> tx.preparedQuery(LAG).execute(Tuple.of(repository.name())))
@@ -119,22 +113,20 @@ public class RowReads {
                 lag[0] = r.getLong(0);
                 return Uni.createFrom().item((TableReader.Page) null); // the graph lags this snapshot
               }
-              return read(tx, repository, table, reader, commit, filters, cursor, limit);
+              return read(tx, repository, table, reader, base, commit, filters, cursor, limit);
             }))
         .chain(page -> page != null || attempts <= 1
             ? Uni.createFrom().item(page == null ? new TableReader.Page(List.of(), null) : page)
             : projections.awaitVersion(repository.name(), lag[0], config.consistency().waitTimeout())
-                .chain(() -> inSnapshot(repository, table, reader, commit, filters, cursor, limit, attempts - 1)));
+                .chain(() -> inSnapshot(repository, table, reader, base, commit, filters, cursor, limit, attempts - 1)));
   }
 
   private Uni<TableReader.Page> read(SqlConnection tx, RepositoryRow repository, TableRow table, TableReader reader,
-      String commit, Map<String, String> filters, String cursor, int limit) {
-    return tx.preparedQuery(HEAD).execute(Tuple.of(repository.name(), repository.defaultBranch()))
+      String base, String commit, Map<String, String> filters, String cursor, int limit) {
+    return tx.preparedQuery(HEAD).execute(Tuple.of(repository.name(), base))
         .map(rows -> rows.iterator().next().getString(0))
-        .chain(head -> tx.preparedQuery(MERGE_BASE).execute(Tuple.of(repository.name(), commit, head))
-            .map(rows -> rows.iterator().next().getString(0))
-            .chain(base -> CommitGraph.changeSetsBetween(tx, repository.name(), base, head, table.name())))
-        .chain(changeSets -> reader.page(tx, changeSets, filters, cursor, limit));
+        .chain(head -> CommitGraph.pathsBetween(tx, repository.name(), head, commit, table.name()))
+        .chain(paths -> reader.page(tx, new TableReader.Path(paths.undo(), paths.redo(), true), filters, cursor, limit));
   }
 
   private static List<JsonNode> parse(List<String> rows) {

@@ -2,6 +2,7 @@ package io.strata.server.queries;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.overlay.TableObjects.Counts;
 import io.strata.projections.refs.RefQueries;
@@ -17,7 +18,7 @@ import java.util.List;
 /**
  * A branch's working changes per tracked table: what changed since its last commit, staged or not.
  * On the default branch these are the writes applications made straight to the tables, as the capture
- * triggers recorded them. (Other branches hold no row data yet: branch overlays come next.)
+ * triggers recorded them; on other branches, the writes through their views and the REST API.
  */
 @ApplicationScoped
 public class WorkingChanges {
@@ -41,17 +42,16 @@ public class WorkingChanges {
         .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
         .chain(b -> tables.tables(repository.name())
             .chain(list -> Multi.createFrom().iterable(list)
-                .onItem().transformToUniAndConcatenate(t -> branch.equals(repository.defaultBranch())
-                    ? tableStatus(repository.name(), t)
-                    : Uni.createFrom().item(new TableStatus(t.name(), Counts.NONE, Counts.NONE)))
+                .onItem().transformToUniAndConcatenate(t -> tableStatus(repository, t, branch))
                 .collect().asList())
             .map(statuses -> new BranchStatus(branch, b.head(),
                 statuses.stream().allMatch(s -> s.staged().isEmpty() && s.unstaged().isEmpty()), false, statuses)));
   }
 
-  private Uni<TableStatus> tableStatus(String repository, TableRow t) {
-    return pools.pool(repository, t.storage())
-        .chain(pool -> TableObjects.status(pool, repository, t.name(), t.schema(), t.table(), t.primaryKey()))
+  private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch) {
+    return pools.pool(repository.name(), t.storage())
+        .chain(pool -> TableObjects.status(pool,
+            OverlaySql.of(repository.name(), t, branch, repository.defaultBranch())))
         .map(s -> new TableStatus(t.name(), s.staged(), s.unstaged()));
   }
 

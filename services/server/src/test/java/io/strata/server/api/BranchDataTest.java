@@ -1,0 +1,205 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.events.EventCodec;
+import io.strata.projections.overlay.OverlaySql;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Branches over data: overlays, views and working logs per branch. Every branch reads its own
+ * snapshot whoever writes to the table; SQL through a branch's view, stage, commit, discard, reads at
+ * old commits and branches of branches all see exactly that branch's rows.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchDataTest {
+  @Inject Pool pool;
+
+  private void sql(String statement) {
+    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
+  }
+
+  private long count(String query) {
+    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+  }
+
+  private List<String> rowsOf(String query) {
+    List<String> out = new ArrayList<>();
+    for (Row r : pool.query(query).execute().await().atMost(Duration.ofSeconds(10))) {
+      out.add(r.getString(0));
+    }
+    return out;
+  }
+
+  /** The rows a ref reads through the API, as JSON text in key order. */
+  private List<String> read(String repo, String ref, boolean working) throws Exception {
+    List<String> rows = new ArrayList<>();
+    String after = null;
+    do {
+      var request = given().queryParam("ref", ref).queryParam("working", working).queryParam("limit", 7);
+      if (after != null) {
+        request.queryParam("after", after);
+      }
+      JsonNode page = EventCodec.mapper().readTree(request.get("/api/v1/repositories/{r}/tables/items/rows", repo)
+          .then().log().ifValidationFails().statusCode(200).extract().asString());
+      for (JsonNode row : page.get("items")) {
+        rows.add(EventCodec.mapper().readTree(row.toString()).toString());
+      }
+      after = page.get("next").isNull() ? null : page.get("next").asText();
+    } while (after != null);
+    return rows;
+  }
+
+  /** The same rows as PostgreSQL renders them from a relation, normalised through Jackson. */
+  private List<String> rowsIn(String relation) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (String text : rowsOf("select to_jsonb(x)::text from " + relation + " x order by id")) {
+      out.add(EventCodec.mapper().readTree(text).toString());
+    }
+    return out;
+  }
+
+  private String head(String repo, String branch) {
+    return Api.head(repo, branch);
+  }
+
+  @Test
+  void branchesReadTheirOwnSnapshotsAndWriteThroughTheirViews() throws Exception {
+    String repo = createRepository(uniqueName("branchdata"));
+    String t = uniqueName("items").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, name text not null, qty int, tags text[], doc jsonb)");
+    sql("insert into public." + t + " select g, 'n' || g, g * 2, array['a' || g], jsonb_build_object('g', g)"
+        + " from generate_series(1, 40) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    List<String> tracked = rowsIn("public." + t);
+    String tid = OverlaySql.tableId(repo, "items");
+
+    // a branch of a clean main copies nothing
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String devOverlay = "strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "dev") + "\"";
+    assertThat(count("select count(*) from " + devOverlay)).isZero();
+    assertThat(read(repo, "dev", true)).isEqualTo(tracked);
+
+    // an application writes straight to the table: main's working state changes, dev's does not
+    sql("update public." + t + " set qty = -1 where id <= 3");
+    sql("delete from public." + t + " where id in (10, 11)");
+    sql("insert into public." + t + " values (100, 'app', 1, null, null)");
+    sql("update public." + t + " set id = 200 where id = 20"); // key change
+    assertThat(read(repo, "main", true)).isEqualTo(rowsIn("public." + t));
+    assertThat(read(repo, "main", false)).isEqualTo(tracked);
+    assertThat(read(repo, "dev", true)).isEqualTo(tracked);
+    assertThat(rowsIn("strata_dev.items")).isEqualTo(tracked);
+
+    // SQL through dev's view: multi-row statements, a key change, inserts and deletes
+    sql("update strata_dev.items set qty = qty + 1000 where id between 1 and 5");
+    sql("insert into strata_dev.items values (300, 'dev', 3, array['x', null], '{\"deep\": [1, {\"a\": null}]}'),"
+        + " (301, 'dev2', null, null, null)");
+    sql("delete from strata_dev.items where id in (6, 100)"); // 100 exists on main only: nothing on dev
+    sql("update strata_dev.items set id = 500 where id = 7");
+    List<String> devWorking = rowsIn("strata_dev.items");
+    assertThat(devWorking).hasSize(40 + 2 - 1);
+    assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
+    assertThat(read(repo, "dev", false)).isEqualTo(tracked);
+    assertThat(count("select count(*) from public." + t + " where qty >= 1000 or id in (300, 301, 500)")).isZero();
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("tables[0].unstaged.inserted", equalTo(3)).body("tables[0].unstaged.updated", equalTo(5))
+        .body("tables[0].unstaged.deleted", equalTo(2));
+    // a duplicate key through the view is refused, and changes nothing
+    given().contentType("application/json").get("/api/v1/repositories/{r}", repo).then().statusCode(200);
+    assertThat(pool.query("insert into strata_dev.items values (300, 'again', 0, null, null)").execute()
+        .onFailure().recoverWithNull().await().atMost(Duration.ofSeconds(10))).isNull();
+    assertThat(rowsIn("strata_dev.items")).isEqualTo(devWorking);
+
+    // commit on dev: its head reads its working state; main is untouched
+    String beforeCommit = head(repo, "dev");
+    Api.json().body(Map.of("message", "dev work", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().log().ifValidationFails().statusCode(201)
+        .body("stats.inserted", equalTo(3)).body("stats.updated", equalTo(5)).body("stats.deleted", equalTo(2));
+    assertThat(read(repo, "dev", false)).isEqualTo(devWorking);
+    assertThat(read(repo, beforeCommit, false)).isEqualTo(tracked);
+    assertThat(read(repo, "dev~1", false)).isEqualTo(tracked);
+    assertThat(read(repo, "main", false)).isEqualTo(tracked);
+    given().queryParam("from", "main").queryParam("to", "dev")
+        .get("/api/v1/repositories/{r}/diff", repo).then().statusCode(200)
+        .body("tables[0].inserted", equalTo(3)).body("tables[0].updated", equalTo(5))
+        .body("tables[0].deleted", equalTo(2));
+
+    // a branch of a branch starts at dev's head, with one overlay level
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature/x", "from", "dev")).statusCode(201);
+    assertThat(read(repo, "feature/x", true)).isEqualTo(devWorking);
+    String featureView = "\"" + io.strata.projections.overlay.TableObjects.viewSchema("feature/x",
+        OverlaySql.branchId(repo, "feature/x")) + "\".items";
+    sql("update " + featureView + " set name = 'feature' where id = 300");
+    assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
+    assertThat(read(repo, "feature/x", true)).isNotEqualTo(devWorking);
+
+    // main commits its application writes; dev and feature still read their own
+    Api.json().body(Map.of("message", "app writes", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    List<String> mainNow = rowsIn("public." + t);
+    assertThat(read(repo, "main", false)).isEqualTo(mainNow);
+    assertThat(read(repo, "dev", false)).isEqualTo(devWorking);
+    assertThat(read(repo, "main~1", false)).isEqualTo(tracked);
+
+    // a branch from an old commit holds the rows that changed since, nothing more
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "old", "from", "main~1")).statusCode(201);
+    assertThat(read(repo, "old", true)).isEqualTo(tracked);
+    assertThat(count("select count(*) from strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "old") + "\""))
+        .isLessThanOrEqualTo(8);
+    // ... and a branch from dev's old commit: changes on both paths
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "olddev", "from", beforeCommit)).statusCode(201);
+    assertThat(read(repo, "olddev", true)).isEqualTo(tracked);
+
+    // discard on a branch restores its last commit exactly
+    sql("delete from " + featureView + " where id < 30");
+    sql("insert into " + featureView + " values (999, 'tmp', 0, null, null)");
+    Api.json().urlEncodingEnabled(false).body(Map.of()).delete("/api/v1/repositories/" + repo + "/branches/feature%2Fx/working").then()
+        .statusCode(204);
+    assertThat(read(repo, "feature/x", true)).isEqualTo(devWorking);
+
+    // deleting a branch removes its overlay, working log and view
+    given().urlEncodingEnabled(false).queryParam("force", true).delete("/api/v1/repositories/" + repo + "/branches/feature%2Fx")
+        .then().statusCode(204);
+    assertThat(count("select count(*) from pg_class where relname like '" + tid + "%"
+        + OverlaySql.branchId(repo, "feature/x") + "'")).isZero();
+    assertThat(count("select count(*) from pg_namespace where nspname like 'strata_feature_x%'")).isZero();
+    assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
+  }
+
+  @Test
+  void aTableTrackedAfterBranchingIsVisibleOnEveryBranch() throws Exception {
+    String repo = createRepository(uniqueName("latetrack"));
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "exp", "from", "main")).statusCode(201);
+    String t = uniqueName("items").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, name text)");
+    sql("insert into public." + t + " select g, 'n' || g from generate_series(1, 5) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    sql("update strata_exp.items set name = 'exp' where id = 1");
+    assertThat(rowsOf("select name from public." + t + " where id = 1")).containsExactly("n1");
+    assertThat(read(repo, "exp", true).get(0)).contains("\"exp\"");
+    // untracking removes the branch objects too
+    given().delete("/api/v1/repositories/{r}/tables/items", repo).then().statusCode(204);
+    assertThat(count("select count(*) from pg_class where relname like '" + OverlaySql.tableId(repo, "items") + "%'"))
+        .isZero();
+  }
+}
