@@ -36,16 +36,20 @@ public final class OverlaySql {
   private final List<String> columns;
   /** The branch this instance describes; null for the default branch (the table itself). */
   private final String bid;
+  /** Columns T declares NOT NULL: an overlay holds them to the same rule (tombstones aside). */
+  private final List<String> required;
 
   public OverlaySql(String tid, String schema, String table, List<String> key) {
     this(tid, schema, table, key, key);
   }
 
   public OverlaySql(String tid, String schema, String table, List<String> key, List<String> columns) {
-    this(tid, Sql.qualified(schema, table), key, columns, null);
+    this(tid, Sql.qualified(schema, table), key, columns, null, List.of());
   }
 
-  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<String> columns, String bid) {
+  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<String> columns, String bid,
+      List<String> required) {
+    this.required = List.copyOf(required);
     this.tid = tid;
     this.table = qualifiedTable;
     this.key = List.copyOf(key);
@@ -60,14 +64,15 @@ public final class OverlaySql {
 
   /** A tracked table of a repository, as the default branch sees it. */
   public static OverlaySql of(String repository, io.strata.projections.tables.TableRow t) {
-    return new OverlaySql(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(),
-        t.columns().stream().map(io.strata.events.TableColumn::name).toList());
+    return of(repository, t.toEvent());
   }
 
   /** A tracked table of a repository, as the default branch sees it. */
   public static OverlaySql of(String repository, io.strata.events.TableTracked t) {
-    return new OverlaySql(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(),
-        t.columns().stream().map(io.strata.events.TableColumn::name).toList());
+    return new OverlaySql(tableId(repository, t.name()), Sql.qualified(t.schema(), t.table()), t.primaryKey(),
+        t.columns().stream().map(io.strata.events.TableColumn::name).toList(), null,
+        t.columns().stream().filter(c -> !c.nullable() && !t.primaryKey().contains(c.name()))
+            .map(io.strata.events.TableColumn::name).toList());
   }
 
   /** A tracked table of a repository, as {@code branch} sees it. */
@@ -78,7 +83,7 @@ public final class OverlaySql {
 
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
-    return new OverlaySql(tid, table, key, columns, branchId);
+    return new OverlaySql(tid, table, key, columns, branchId, required);
   }
 
   public boolean isDefaultBranch() {
@@ -305,8 +310,10 @@ public final class OverlaySql {
   public String createBranchObjects() {
     return "create table " + overlay() + " as select * from " + table + " with no data;"
         + " alter table " + overlay() + " add column __deleted boolean not null default false,"
-        + " add primary key (" + keyList(null) + ");"
-        + createWorkingLog();
+        + " add primary key (" + keyList(null) + ")"
+        + (required.isEmpty() ? "" : ", add check (__deleted or (" + required.stream()
+            .map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))")
+        + ";" + createWorkingLog();
   }
 
   /**
@@ -397,6 +404,57 @@ public final class OverlaySql {
             ? "  union all select " + keyArray("w") + ", w.__before, 1, 9223372036854775807 from " + workingLog() + " w"
             : "")
         + " ) x order by x.k, x.phase, x.ord)";
+  }
+
+  // ---- row writes (REST) ----
+
+  private String batchTable() {
+    return Sql.quote("strata_batch_" + tid);
+  }
+
+  /**
+   * The rows of a write batch, $1 a JSON array of {n: ordinal, o: "u" (upsert) | "d" (delete), r: row or
+   * key}: the last operation on each key wins (an upsert replaces the whole row), so the batch nets
+   * to one operation per key, applied set-wise.
+   */
+  public String createBatch() {
+    return "create temporary table " + batchTable() + " on commit drop as"
+        + " select distinct on (" + keyList("r") + ") e.o as __o, r.*"
+        + " from (select (x->>'n')::bigint as n, x->>'o' as o, x->'r' as r from jsonb_array_elements($1::text::jsonb) x) e,"
+        + " lateral jsonb_populate_record(null::" + table + ", e.r) r"
+        + " order by " + keyList("r") + ", e.n desc";
+  }
+
+  /**
+   * Applies the batch to this branch's working state. On the default branch, to T itself (its capture
+   * records the working changes, like any application's write). On another branch, to its overlay,
+   * with each key's first before-image in its working log, in key order like every writer of the log.
+   */
+  public String applyBatch() {
+    String b = batchTable();
+    String nonKey = columns.stream().filter(c -> !key.contains(c))
+        .map(c -> Sql.quote(c) + " = excluded." + Sql.quote(c)).collect(Collectors.joining(", "));
+    if (bid == null) {
+      return "delete from " + table + " t using " + b + " b where " + keyMatch("t", "b") + " and b.__o = 'd';"
+          + "insert into " + table + " (" + list(columns, null) + ") overriding system value select " + list(columns, "b")
+          + " from " + b + " b where b.__o = 'u' order by " + keyList("b")
+          + " on conflict (" + keyList(null) + ") do " + (nonKey.isEmpty() ? "nothing" : "update set " + nonKey) + ";";
+    }
+    return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ","
+        + " case when " + present("s") + " then to_jsonb(s) end from " + b + " b left join " + state() + " s on "
+        + keyMatch("s", "b") + " where b.__o = 'u' or " + present("s") + " order by " + keyList("b") + logUpsert() + ";"
+        + "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "b") + ", false"
+        + " from " + b + " b where b.__o = 'u' order by " + keyList("b") + " on conflict (" + keyList(null)
+        + ") do update set " + (nonKey.isEmpty() ? "" : nonKey + ", ") + "__deleted = false;"
+        + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("b") + ", true"
+        + " from " + b + " b where b.__o = 'd' order by " + keyList("b") + " on conflict (" + keyList(null)
+        + ") do update set __deleted = true;";
+  }
+
+  /** The branch's current row with the key in $1 (a JSON object), or no row; locked on the default branch. */
+  public String currentRow() {
+    return "select to_jsonb(s)::text from " + state() + " s, jsonb_populate_record(null::" + table + ", $1::text::jsonb) k"
+        + " where " + keyMatch("s", "k") + (bid == null ? " for update of s" : "");
   }
 
   // ---- working changes ----

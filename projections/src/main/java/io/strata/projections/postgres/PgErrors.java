@@ -23,6 +23,16 @@ public final class PgErrors {
     return false;
   }
 
+  /** The database's own message of the first PostgreSQL error in the chain (no SQL text, no stack). */
+  public static String message(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg) {
+        return pg.getErrorMessage();
+      }
+    }
+    return String.valueOf(error.getMessage());
+  }
+
   /** Connection-level failures: the database is unreachable rather than the request wrong. */
   public static boolean isUnavailable(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {

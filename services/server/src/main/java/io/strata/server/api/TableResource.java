@@ -26,8 +26,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -141,16 +139,7 @@ public class TableResource {
     boolean live = Params.bool("working", working);
     return repositories.require(repo)
         .chain(r -> requireTable(repo, table).chain(t -> {
-          String[] parts = key.split(",", -1);
-          if (parts.length != t.primaryKey().size()) {
-            throw StrataException.badRequest("table '" + table + "' has a key of " + t.primaryKey().size()
-                + " column(s); give that many values joined by ','");
-          }
-          Map<String, String> filters = new LinkedHashMap<>();
-          for (int i = 0; i < parts.length; i++) {
-            filters.put(t.primaryKey().get(i), URLDecoder.decode(parts[i], StandardCharsets.UTF_8));
-          }
-          return rowReads.rows(r, t, ref, live, filters, null, 1);
+          return rowReads.rows(r, t, ref, live, RowKeys.parse(key, t), null, 1);
         }))
         .map(page -> page.items().stream().findFirst().orElseThrow(() -> new StrataException(ErrorCode.RowNotFound,
             "no row with key '" + key + "' in table '" + table + "' at this ref", Map.of("table", table))));
@@ -169,7 +158,7 @@ public class TableResource {
     return filters;
   }
 
-  private Uni<io.strata.projections.tables.TableRow> requireTable(String repo, String table) {
+  Uni<io.strata.projections.tables.TableRow> requireTable(String repo, String table) {
     return tables.table(repo, table).map(t -> t.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
         "table '" + table + "' is not tracked", Map.of("table", table))));
   }

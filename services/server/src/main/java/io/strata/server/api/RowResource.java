@@ -1,0 +1,74 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.server.commands.RowWrites;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.Encoded;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Row writes into a branch's working state (the REST way; SQL through the branch's view is the other). */
+@Path("/api/v1/repositories/{repo}/branches/{branch}/tables/{table}")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Rows")
+public class RowResource {
+  private static final String NDJSON = "application/x-ndjson";
+
+  @Inject RowWrites writes;
+  @Inject Repositories repositories;
+  @Inject TableResource tables;
+
+  @PUT
+  @Path("/rows/{key}")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Upsert a full row (columns left out are NULL) into the branch's working state")
+  public Uni<JsonNode> put(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body) {
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+        .chain(t -> writes.put(r, branch, t, RowKeys.parse(key, t), body)));
+  }
+
+  @PATCH
+  @Path("/rows/{key}")
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Operation(summary = "Change some columns of an existing row; 404 when the branch has no such row")
+  public Uni<JsonNode> patch(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body) {
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+        .chain(t -> writes.patch(r, branch, t, RowKeys.parse(key, t), body)));
+  }
+
+  @DELETE
+  @Path("/rows/{key}")
+  @Operation(summary = "Delete a row from the branch's working state; 404 when absent")
+  public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table, @Encoded @PathParam("key") String key) {
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+            .chain(t -> writes.delete(r, branch, t, RowKeys.parse(key, t))))
+        .map(done -> Response.noContent().build());
+  }
+
+  @POST
+  @Path("/rows:batch")
+  @Consumes({MediaType.APPLICATION_JSON, NDJSON})
+  @Operation(summary = "Apply upserts and deletes all-or-nothing: a JSON array or NDJSON of"
+      + " {\"op\": \"upsert\", \"row\": {...}} / {\"op\": \"delete\", \"key\": {...}}; the last operation on a key wins")
+  public Uni<RowWrites.Applied> batch(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table, @HeaderParam("Content-Type") String contentType, String body) {
+    boolean ndjson = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith(NDJSON);
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+        .chain(t -> writes.batch(r, branch, t, body == null ? "" : body, ndjson)));
+  }
+}

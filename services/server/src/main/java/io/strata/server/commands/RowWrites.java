@@ -1,0 +1,302 @@
+package io.strata.server.commands;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.strata.events.EventCodec;
+import io.strata.events.TableColumn;
+import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StoragePools;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Row writes through the REST API: upsert, patch, delete and all-or-nothing batches into a branch's
+ * working state, in one transaction of the table's database. They are working-tree writes, like SQL
+ * through a branch's view: recorded in the branch's working log, and entering the event log when they
+ * are staged or committed. Parsing a batch is CPU work and runs on a worker thread.
+ */
+@ApplicationScoped
+public class RowWrites {
+  /** Rows per batch request: enough for bulk loads, bounded so one request cannot exhaust memory. */
+  public static final int MAX_BATCH_ROWS = 1_000_000;
+
+  private final StoragePools pools;
+  private final RefQueries refs;
+  private final CommandProcessor processor;
+
+  @Inject
+  public RowWrites(StoragePools pools, RefQueries refs, CommandProcessor processor) {
+    this.pools = pools;
+    this.refs = refs;
+    this.processor = processor;
+  }
+
+  public record Applied(long applied, long position) {}
+
+  /** Applies a batch: a JSON array, or NDJSON, of {"op": "upsert"|"delete", "row"|"key"}. */
+  public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson) {
+    return requireBranch(repository, branch)
+        .chain(() -> Uni.createFrom().item(() -> encode(table, body, ndjson))
+            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+        .chain(ops -> apply(repository, branch, table, ops.json(), null).replaceWith(ops.count()))
+        .map(count -> new Applied(count, processor.knownPosition(repository.name())));
+  }
+
+  /** Replaces (or inserts) the row with {@code key}; answers the row as stored. */
+  public Uni<JsonNode> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
+      JsonNode row) {
+    ObjectNode full = withKey(table, row, key);
+    validateRow(table, full, 0);
+    return requireBranch(repository, branch)
+        .chain(() -> apply(repository, branch, table, single("u", full), keyObject(table, full)));
+
+  }
+
+  /** Changes some fields of an existing row; 404 when the branch has no row with {@code key}. */
+  public Uni<JsonNode> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
+      JsonNode fields) {
+    ObjectNode changed = withKey(table, fields, key);
+    validateColumns(table, changed, 0);
+    ObjectNode keyObject = keyObject(table, changed);
+    OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
+    return requireBranch(repository, branch)
+        .chain(() -> pools.pool(repository.name(), table.storage()))
+        .chain(pool -> pool.withTransaction(tx -> tx.preparedQuery(sql.currentRow())
+                .execute(Tuple.of(keyObject.toString()))
+                .chain(rows -> {
+                  if (rows.rowCount() == 0) {
+                    throw notFound(table, key);
+                  }
+                  ObjectNode merged = (ObjectNode) parse(rows.iterator().next().getString(0));
+                  merged.setAll(changed);
+                  return write(tx, sql, single("u", merged), keyObject);
+                }))
+            .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate));
+  }
+
+  /** Deletes the row with {@code key}; 404 when the branch has none. */
+  public Uni<Void> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key) {
+    ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);
+    OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
+    return requireBranch(repository, branch)
+        .chain(() -> pools.pool(repository.name(), table.storage()))
+        .chain(pool -> pool.withTransaction(tx -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(keyObject.toString()))
+                .chain(rows -> {
+                  if (rows.rowCount() == 0) {
+                    throw notFound(table, key);
+                  }
+                  return write(tx, sql, single("d", keyObject), null);
+                }))
+            .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate))
+        .replaceWithVoid();
+  }
+
+  private Uni<JsonNode> apply(RepositoryRow repository, String branch, TableRow table, String ops, ObjectNode readBack) {
+    OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
+    return pools.pool(repository.name(), table.storage())
+        .chain(pool -> pool.withTransaction(tx -> write(tx, sql, ops, readBack)))
+        .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate);
+  }
+
+  /** Writes the ops in the caller's transaction; then reads back the row with key {@code readBack}, if given. */
+  private static Uni<JsonNode> write(io.vertx.mutiny.sqlclient.SqlConnection tx, OverlaySql sql, String ops,
+      ObjectNode readBack) {
+    return tx.preparedQuery(sql.createBatch()).execute(Tuple.of(ops))
+        .chain(() -> tx.query(sql.applyBatch()).execute())
+        .chain(() -> readBack == null
+            ? Uni.createFrom().nullItem()
+            : tx.preparedQuery(sql.currentRow()).execute(Tuple.of(readBack.toString()))
+                .map(rows -> rows.rowCount() == 0 ? null : parse(rows.iterator().next().getString(0))));
+  }
+
+  private Uni<Void> requireBranch(RepositoryRow repository, String branch) {
+    return refs.branch(repository.name(), branch).map(b -> {
+      if (b.isEmpty()) {
+        throw StrataException.branchNotFound(branch);
+      }
+      return null;
+    });
+  }
+
+  // ---- input ----
+
+  private record Ops(String json, long count) {}
+
+  /** Validates every operation and encodes the batch as the JSON array the SQL expects. */
+  static Ops encode(TableRow table, String body, boolean ndjson) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    try (JsonParser parser = EventCodec.mapper().createParser(body)) {
+      if (!ndjson && parser.nextToken() != JsonToken.START_ARRAY) {
+        throw StrataException.badRequest("a batch is a JSON array of operations (or NDJSON, one per line)");
+      }
+      long n = 0;
+      while (true) {
+        JsonToken token = parser.nextToken();
+        if (token == null || token == JsonToken.END_ARRAY) {
+          if (!ndjson && token == null) {
+            throw StrataException.badRequest("the JSON array of operations is not closed");
+          }
+          if (!ndjson && parser.nextToken() != null) {
+            throw StrataException.badRequest("unexpected content after the array of operations");
+          }
+          break;
+        }
+        if (token != JsonToken.START_OBJECT) {
+          throw invalidOp(n, "is not an object");
+        }
+        if (++n > MAX_BATCH_ROWS) {
+          throw new StrataException(ErrorCode.PayloadTooLarge, "a batch holds at most " + MAX_BATCH_ROWS + " operations",
+              Map.of("limit", MAX_BATCH_ROWS));
+        }
+        out.add(operation(table, EventCodec.mapper().readTree(parser), n - 1));
+      }
+      if (n == 0) {
+        throw StrataException.invalid("operations", "a batch needs at least one operation");
+      }
+      return new Ops(out.toString(), n);
+    } catch (IOException e) {
+      throw StrataException.badRequest("the batch is not valid JSON" + (ndjson ? " lines" : "") + ": "
+          + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : "unreadable"));
+    }
+  }
+
+  private static JsonNode operation(TableRow table, JsonNode op, long index) {
+    Set<String> fields = new java.util.HashSet<>();
+    op.fieldNames().forEachRemaining(fields::add);
+    String kind = op.path("op").asText("");
+    ObjectNode encoded = JsonNodeFactory.instance.objectNode().put("n", index);
+    switch (kind) {
+      case "upsert" -> {
+        if (!fields.equals(Set.of("op", "row")) || !op.get("row").isObject()) {
+          throw invalidOp(index, "an upsert is {\"op\": \"upsert\", \"row\": {...}}");
+        }
+        validateRow(table, op.get("row"), index);
+        encoded.put("o", "u").set("r", op.get("row"));
+      }
+      case "delete" -> {
+        if (!fields.equals(Set.of("op", "key"))) {
+          throw invalidOp(index, "a delete is {\"op\": \"delete\", \"key\": {...}}");
+        }
+        encoded.put("o", "d").set("r", deleteKey(table, op.get("key"), index));
+      }
+      default -> throw invalidOp(index, "op must be \"upsert\" or \"delete\"");
+    }
+    return encoded;
+  }
+
+  /** A delete's key: an object of exactly the key columns, or a bare value for a one-column key. */
+  private static JsonNode deleteKey(TableRow table, JsonNode key, long index) {
+    List<String> keyColumns = table.primaryKey();
+    if (key.isValueNode() && !key.isNull() && keyColumns.size() == 1) {
+      return JsonNodeFactory.instance.objectNode().set(keyColumns.get(0), key);
+    }
+    if (!key.isObject()) {
+      throw invalidOp(index, "key must be an object of the key columns " + keyColumns);
+    }
+    Set<String> names = new java.util.HashSet<>();
+    key.fieldNames().forEachRemaining(names::add);
+    if (!names.equals(Set.copyOf(keyColumns)) || keyColumns.stream().anyMatch(k -> key.get(k).isNull())) {
+      throw invalidOp(index, "key must give exactly the key columns " + keyColumns + ", none null");
+    }
+    return key;
+  }
+
+  private static void validateRow(TableRow table, JsonNode row, long index) {
+    validateColumns(table, row, index);
+    for (String k : table.primaryKey()) {
+      if (!row.hasNonNull(k)) {
+        throw invalidOp(index, "the row has no value for key column '" + k + "'");
+      }
+    }
+  }
+
+  private static void validateColumns(TableRow table, JsonNode row, long index) {
+    Set<String> columns = table.columns().stream().map(TableColumn::name).collect(Collectors.toSet());
+    for (Iterator<String> it = row.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (!columns.contains(name)) {
+        throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' has no column '"
+            + name + "'", Map.of("column", name.length() > 200 ? name.substring(0, 200) : name, "index", index));
+      }
+    }
+  }
+
+  private static StrataException invalidOp(long index, String message) {
+    return new StrataException(ErrorCode.ValidationError, "operation " + index + ": " + message, Map.of("index", index));
+  }
+
+  /** The row of a PUT or PATCH, with the key from the path (a different key in the body is refused). */
+  private static ObjectNode withKey(TableRow table, JsonNode body, Map<String, String> key) {
+    if (body == null || !body.isObject()) {
+      throw StrataException.badRequest("the body must be a JSON object of columns");
+    }
+    ObjectNode row = ((ObjectNode) body).deepCopy();
+    key.forEach((column, value) -> {
+      JsonNode given = row.get(column);
+      if (given != null && !given.isNull() && !given.asText().equals(value)) {
+        throw new StrataException(ErrorCode.ValidationError, "the body's '" + column + "' differs from the key in the path",
+            Map.of("column", column));
+      }
+      if (given == null || given.isNull()) {
+        row.put(column, value);
+      }
+    });
+    return row;
+  }
+
+  private static ObjectNode keyObject(TableRow table, JsonNode row) {
+    ObjectNode key = JsonNodeFactory.instance.objectNode();
+    table.primaryKey().forEach(k -> key.set(k, row.get(k)));
+    return key;
+  }
+
+  private static String single(String op, JsonNode row) {
+    ArrayNode ops = JsonNodeFactory.instance.arrayNode();
+    ops.addObject().put("n", 0).put("o", op).set("r", row);
+    return ops.toString();
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return EventCodec.mapper().readTree(json);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static StrataException notFound(TableRow table, Map<String, String> key) {
+    return new StrataException(ErrorCode.RowNotFound, "no row with key " + key + " in table '" + table.name()
+        + "' on this branch", Map.of("table", table.name()));
+  }
+
+  /** Database refusals of the data itself (types, constraints) are the client's to fix: 422. */
+  private static Throwable translate(Throwable e) {
+    for (String state : List.of("23505", "22P02", "22003", "22007", "22008", "22001", "22023", "2202E", "23502", "23514",
+        "23503", "22021", "22P05", "428C9", "42804")) {
+      if (PgErrors.hasState(e, state)) {
+        return new StrataException(ErrorCode.ValidationError, "the database refused the rows: " + PgErrors.message(e),
+            Map.of("sqlstate", state));
+      }
+    }
+    return e;
+  }
+}

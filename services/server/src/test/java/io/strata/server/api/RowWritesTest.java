@@ -1,0 +1,134 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** REST row writes land in the branch's working state and working log, all-or-nothing, on any branch. */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class RowWritesTest {
+  @Inject Pool pool;
+
+  private void sql(String statement) {
+    pool.query(statement).execute().await().atMost(Duration.ofSeconds(30));
+  }
+
+  private long count(String query) {
+    return pool.query(query).execute().await().atMost(Duration.ofSeconds(30)).iterator().next().getLong(0);
+  }
+
+  private String setUp(String t) {
+    String repo = createRepository(uniqueName("rows"));
+    sql("create table public." + t + " (id int primary key, name text not null, qty int, at date)");
+    sql("insert into public." + t + " select g, 'n' || g, g, date '2026-01-01' + g from generate_series(1, 10) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    return repo;
+  }
+
+  @Test
+  void putPatchAndDeleteWriteTheBranchOnly() {
+    String t = uniqueName("stock").replace("-", "_");
+    String repo = setUp(t);
+    String rows = "/api/v1/repositories/" + repo + "/branches/{b}/tables/" + t + "/rows/{k}";
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "fresh", "qty", 5)).put(rows, "dev", "100").then().log().ifValidationFails()
+        .statusCode(200).body("id", equalTo(100)).body("name", equalTo("fresh")).body("at", nullValue());
+    Api.json().urlEncodingEnabled(false).body(Map.of("qty", 99)).patch(rows, "dev", "1").then().statusCode(200)
+        .body("name", equalTo("n1")).body("qty", equalTo(99));
+    given().delete(rows, "dev", "2").then().statusCode(204);
+    given().delete(rows, "dev", "2").then().statusCode(404).body("error", equalTo("RowNotFound"));
+    Api.json().urlEncodingEnabled(false).body(Map.of("qty", 1)).patch(rows, "dev", "555").then().statusCode(404);
+    // the table (main) is untouched; dev's view and working log have the changes
+    assertThat(count("select count(*) from public." + t + " where id in (100) or qty = 99")).isZero();
+    assertThat(count("select count(*) from public." + t)).isEqualTo(10);
+    assertThat(count("select count(*) from strata_dev." + t + "")).isEqualTo(10);
+    assertThat(count("select qty from strata_dev." + t + " where id = 1")).isEqualTo(99);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then()
+        .body("tables[0].unstaged.inserted", equalTo(1)).body("tables[0].unstaged.updated", equalTo(1))
+        .body("tables[0].unstaged.deleted", equalTo(1));
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+
+    // on the default branch a REST write is a write to the table, captured like any other
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "main-row")).put(rows, "main", "200").then().statusCode(200);
+    assertThat(count("select count(*) from public." + t + " where id = 200")).isEqualTo(1);
+    assertThat(count("select count(*) from strata_dev." + t + " where id = 200")).isZero();
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then()
+        .body("tables[0].unstaged.inserted", equalTo(1));
+
+    // bad input: clear 4xx, nothing changed
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "x", "nope", 1)).put(rows, "dev", "300").then().statusCode(422);
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "x", "qty", "many")).put(rows, "dev", "300").then().statusCode(422);
+    Api.json().urlEncodingEnabled(false).body(Map.of("qty", 1)).put(rows, "dev", "300").then().statusCode(422); // name is NOT NULL
+    Api.json().urlEncodingEnabled(false).body(Map.of("id", 7, "name", "x")).put(rows, "dev", "300").then().statusCode(422);
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "x")).put(rows, "dev", "abc").then().statusCode(422);
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "x"))
+        .put("/api/v1/repositories/" + repo + "/branches/dev/tables/" + t + "/rows/1,2").then().statusCode(400);
+    Api.json().urlEncodingEnabled(false).body(Map.of("\"; drop table x; --", 1)).put(rows, "dev", "300").then().statusCode(422);
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "x")).put(rows, "nobranch", "300").then().statusCode(404);
+    Api.json().urlEncodingEnabled(false).body(Map.of("name", "x")).put("/api/v1/repositories/" + repo + "/branches/dev/tables/nope/rows/1")
+        .then().statusCode(404);
+    assertThat(count("select count(*) from strata_dev." + t + " where id = 300")).isZero();
+  }
+
+  @Test
+  void batchesAreAllOrNothingAndTheLastOperationOnAKeyWins() {
+    String t = uniqueName("stock").replace("-", "_");
+    String repo = setUp(t);
+    String batch = "/api/v1/repositories/" + repo + "/branches/dev/tables/" + t + "/rows:batch";
+    Api.json().urlEncodingEnabled(false).body(List.of(
+            Map.of("op", "upsert", "row", Map.of("id", 50, "name", "a")),
+            Map.of("op", "delete", "key", Map.of("id", 50)),
+            Map.of("op", "delete", "key", 3),
+            Map.of("op", "upsert", "row", Map.of("id", 4, "name", "four", "qty", 44)),
+            Map.of("op", "upsert", "row", Map.of("id", 4, "name", "four again"))))
+        .post(batch).then().log().ifValidationFails().statusCode(200).body("applied", equalTo(5));
+    assertThat(count("select count(*) from strata_dev." + t + " where id in (3, 50)")).isZero();
+    assertThat(count("select count(*) from strata_dev." + t + " where id = 4 and name = 'four again' and qty is null"))
+        .isEqualTo(1);
+
+    // one bad operation: nothing of the batch applies
+    Api.json().urlEncodingEnabled(false).body(List.of(
+            Map.of("op", "upsert", "row", Map.of("id", 60, "name", "ok")),
+            Map.of("op", "upsert", "row", Map.of("id", 61, "name", "bad", "at", "not a date"))))
+        .post(batch).then().statusCode(422);
+    Api.json().urlEncodingEnabled(false).body(List.of(Map.of("op", "merge", "row", Map.of("id", 62)))).post(batch).then().statusCode(422)
+        .body("details.index", equalTo(0));
+    Api.json().urlEncodingEnabled(false).body("[{\"op\": \"upsert\", \"row\": {\"id\": 63, \"name\": \"x\"}}").post(batch).then().statusCode(400);
+    Api.json().urlEncodingEnabled(false).body("[]").post(batch).then().statusCode(422);
+    assertThat(count("select count(*) from strata_dev." + t + " where id >= 60")).isZero();
+
+    // NDJSON, 100 000 rows in one request
+    StringBuilder ndjson = new StringBuilder();
+    for (int i = 1000; i < 101_000; i++) {
+      ndjson.append("{\"op\":\"upsert\",\"row\":{\"id\":").append(i).append(",\"name\":\"bulk\",\"qty\":").append(i % 7)
+          .append("}}\n");
+    }
+    given().urlEncodingEnabled(false).contentType("application/x-ndjson").body(ndjson.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).post(batch).then().statusCode(200)
+        .body("applied", equalTo(100_000));
+    assertThat(count("select count(*) from strata_dev." + t + " where name = 'bulk'")).isEqualTo(100_000);
+    assertThat(count("select count(*) from public." + t)).isEqualTo(10);
+    Api.json().urlEncodingEnabled(false).body(Map.of("message", "bulk", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201)
+        .body("stats.inserted", equalTo(100_000)).body("stats.updated", equalTo(1)).body("stats.deleted", equalTo(1));
+    given().queryParam("ref", "dev").queryParam("name", "bulk").queryParam("limit", 3)
+        .get("/api/v1/repositories/{r}/tables/" + t + "/rows", repo).then().statusCode(200)
+        .body("items[0].id", equalTo(1000));
+  }
+}
