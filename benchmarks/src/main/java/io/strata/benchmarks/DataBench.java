@@ -66,7 +66,10 @@ public final class DataBench {
     exec(db, "insert into public.plain select g, g, md5(g::text) from generate_series(1, 200000) g");
     exec(db, "create table public.tracked (like public.plain including all)");
     exec(db, "insert into public.tracked select * from public.plain");
+    exec(db, "create table public.tiny (id int primary key, v int not null, pad text)");
+    exec(db, "insert into public.tiny select g, g, md5(g::text) from generate_series(1, 1000) g");
     exec(db, "vacuum analyze");
+    branchCreation(base, large);
     send("POST", base + "/api/v1/repositories", "{\"name\":\"bench\"}", 201);
     String api = base + "/api/v1/repositories/bench";
     for (String t : List.of("big", "small", "tracked")) {
@@ -131,6 +134,148 @@ public final class DataBench {
     System.out.printf(Locale.ROOT, "ratios %,d-row vs 10K-row table: diff %.2f, time-travel page %.2f, point read %.2f"
         + " (target <= 1.3)%n", large, RESULTS.get(0)[0] / RESULTS.get(1)[0], RESULTS.get(0)[1] / RESULTS.get(1)[1],
         RESULTS.get(0)[2] / RESULTS.get(1)[2]);
+
+    viewScans(db, api, large);
+    bulkLoad(api);
+
+    // write amplification with 10 live branches: every first change of a key is preserved in 10 overlays
+    for (int i = 0; i < 10; i++) {
+      send("POST", api + "/branches", "{\"name\":\"b" + i + "\"}", 201);
+    }
+    plain = 0;
+    tracked = 0;
+    for (int round = 0; round < 3; round++) {
+      plain += updates(db, "plain", 2.0);
+      tracked += updates(db, "tracked", 2.0);
+    }
+    System.out.printf(Locale.ROOT, "UPDATE throughput, tracked vs untracked (10 branches): %.0f vs %.0f rows/s, ratio %.2f"
+        + " (target >= 0.5)%n", tracked / 3, plain / 3, tracked / plain);
+  }
+
+  /** Branch creation on a repository with a large table vs one with a 1 000-row table, alternated. */
+  private static void branchCreation(String base, int large) throws Exception {
+    String repos = base + "/api/v1/repositories";
+    send("POST", repos, "{\"name\":\"largerepo\"}", 201);
+    send("POST", repos, "{\"name\":\"smallrepo\"}", 201);
+    send("POST", repos + "/largerepo/tables", "{\"name\":\"t\",\"location\":\"postgresql://local/public.big\"}", 201);
+    send("POST", repos + "/smallrepo/tables", "{\"name\":\"t\",\"location\":\"postgresql://local/public.tiny\"}", 201);
+    List<Double> big = new ArrayList<>();
+    List<Double> tiny = new ArrayList<>();
+    for (int i = 0; i < 15; i++) {
+      for (String repo : List.of("largerepo", "smallrepo")) {
+        long t0 = System.nanoTime();
+        send("POST", repos + "/" + repo + "/branches", "{\"name\":\"x" + i + "\"}", 201);
+        (repo.equals("largerepo") ? big : tiny).add((System.nanoTime() - t0) / 1e6);
+      }
+    }
+    double b = medianOf(big);
+    double t = medianOf(tiny);
+    System.out.printf(Locale.ROOT, "branch creation (overlay, working log, view, capture), %,d-row vs 1 000-row table:"
+        + " %.1f vs %.1f ms, ratio %.2f (target <= 1.2)%n", large, b, t, b / t);
+    send("DELETE", repos + "/largerepo?force=true", null, 204);
+    send("DELETE", repos + "/smallrepo?force=true", null, 204);
+  }
+
+  /** SQL through a branch's view with a 1 000-row and a 100 000-row overlay vs the base table. */
+  private static void viewScans(Connection db, String api, int large) throws Exception {
+    for (int overlay : List.of(1000, 100_000)) {
+      String branch = "scan" + overlay;
+      send("POST", api + "/branches", "{\"name\":\"" + branch + "\"}", 201);
+      exec(db, "update strata_" + branch + ".big set v = v + 1 where id % " + (large / overlay) + " = 0");
+      exec(db, "vacuum analyze");
+      String view = "strata_" + branch + ".big";
+      double scan = ratio(db, "select sum(v), count(*) from " + view, "select sum(v), count(*) from public.big", 7);
+      double group = ratio(db, "select v % 100, count(*), max(pad) from " + view + " group by 1",
+          "select v % 100, count(*), max(pad) from public.big group by 1", 7);
+      double point = pointRatio(db, view, large);
+      System.out.printf(Locale.ROOT, "branch view with a %,d-row overlay vs the base table: full scan %.3f (target %s),"
+          + " GROUP BY %.3f (target <= 1.08), point lookup %.3f (target <= 1.15)%n", overlay, scan,
+          overlay == 1000 ? "<= 1.03" : "<= 1.15", group, point);
+      send("DELETE", api + "/branches/" + branch + "?force=true", null, 204);
+    }
+  }
+
+  /** Median time of {@code query} over median time of {@code base}, run alternately. */
+  private static double ratio(Connection db, String query, String base, int runs) throws Exception {
+    List<Double> q = new ArrayList<>();
+    List<Double> b = new ArrayList<>();
+    timed(db, query);
+    timed(db, base);
+    for (int i = 0; i < runs; i++) {
+      q.add(timed(db, query));
+      b.add(timed(db, base));
+    }
+    return medianOf(q) / medianOf(b);
+  }
+
+  private static double timed(Connection db, String query) throws Exception {
+    long t0 = System.nanoTime();
+    try (Statement st = db.createStatement(); var rs = st.executeQuery(query)) {
+      while (rs.next()) {
+        rs.getObject(1);
+      }
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  /** 5 000 point lookups by key through the view vs the base table, alternated in rounds. */
+  private static double pointRatio(Connection db, String view, int large) throws Exception {
+    List<Double> v = new ArrayList<>();
+    List<Double> b = new ArrayList<>();
+    try (var pv = db.prepareStatement("select * from " + view + " where id = ?");
+        var pb = db.prepareStatement("select * from public.big where id = ?")) {
+      java.util.Random random = new java.util.Random(7);
+      for (int round = 0; round < 7; round++) {
+        int[] keys = random.ints(5000, 1, large + 1).toArray();
+        v.add(lookups(pv, keys));
+        b.add(lookups(pb, keys));
+      }
+    }
+    return medianOf(v) / medianOf(b);
+  }
+
+  private static double lookups(java.sql.PreparedStatement ps, int[] keys) throws Exception {
+    long t0 = System.nanoTime();
+    for (int k : keys) {
+      ps.setInt(1, k);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rs.getObject(1);
+        }
+      }
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  /** 100 000 rows in one NDJSON request through the REST batch endpoint, into a branch and into main. */
+  private static void bulkLoad(String api) throws Exception {
+    send("POST", api + "/branches", "{\"name\":\"load\"}", 201);
+    for (String branch : List.of("load", "main")) {
+      StringBuilder body = new StringBuilder();
+      int from = branch.equals("load") ? 10_000_000 : 20_000_000;
+      for (int i = from; i < from + 100_000; i++) {
+        body.append("{\"op\":\"upsert\",\"row\":{\"id\":").append(i).append(",\"v\":").append(i % 1000)
+            .append(",\"pad\":\"").append(Integer.toHexString(i * 31)).append("\"}}\n");
+      }
+      long t0 = System.nanoTime();
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/branches/" + branch
+              + "/tables/big/rows:batch")).timeout(Duration.ofMinutes(5)).header("Content-Type", "application/x-ndjson")
+          .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+      double secs = (System.nanoTime() - t0) / 1e9;
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("bulk load -> " + r.statusCode() + " " + r.body());
+      }
+      System.out.printf(Locale.ROOT, "REST bulk load of 100 000 rows (one NDJSON batch) into %s: %.2f s, %,.0f rows/s"
+          + " (target >= 100 000)%n", branch.equals("load") ? "a branch" : "the default branch", secs, 100_000 / secs);
+    }
+    send("DELETE", api + "/branches/load?force=true", null, 204);
+    send("DELETE", api + "/branches/main/working", "{\"tables\":[\"big\"]}", 204);
+  }
+
+  private static double medianOf(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
   }
 
   private static final List<double[]> RESULTS = new ArrayList<>();

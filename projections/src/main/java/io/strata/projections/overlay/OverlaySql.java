@@ -413,16 +413,17 @@ public final class OverlaySql {
   }
 
   /**
-   * The rows of a write batch, $1 a JSON array of {n: ordinal, o: "u" (upsert) | "d" (delete), r: row or
-   * key}: the last operation on each key wins (an upsert replaces the whole row), so the batch nets
-   * to one operation per key, applied set-wise.
+   * The rows of a write batch: $1 a JSON array of rows (an upsert's row, a delete's key), $2 one
+   * byte per row, 'u' (upsert) or 'd' (delete) (a bytea: O(1) to index, where text is O(n)). The last operation on each key wins (an upsert replaces
+   * the whole row), so the batch nets to one operation per key, applied set-wise.
    */
   public String createBatch() {
     return "create temporary table " + batchTable() + " on commit drop as"
-        + " select distinct on (" + keyList("r") + ") e.o as __o, r.*"
-        + " from (select (x->>'n')::bigint as n, x->>'o' as o, x->'r' as r from jsonb_array_elements($1::text::jsonb) x) e,"
-        + " lateral jsonb_populate_record(null::" + table + ", e.r) r"
-        + " order by " + keyList("r") + ", e.n desc";
+        + " select distinct on (" + keyList("r") + ") case get_byte($2::bytea, r.__n::int - 1) when 100 then 'd' else 'u' end as __o, "
+        + list(columns, "r")
+        + " from jsonb_populate_recordset(null::" + table + ", $1::text::jsonb) with ordinality as r("
+        + list(columns, null) + ", __n)"
+        + " order by " + keyList("r") + ", r.__n desc";
   }
 
   /**
@@ -440,9 +441,16 @@ public final class OverlaySql {
           + " from " + b + " b where b.__o = 'u' order by " + keyList("b")
           + " on conflict (" + keyList(null) + ") do " + (nonKey.isEmpty() ? "nothing" : "update set " + nonKey) + ";";
     }
-    return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ","
-        + " case when " + present("s") + " then to_jsonb(s) end from " + b + " b left join " + state() + " s on "
-        + keyMatch("s", "b") + " where b.__o = 'u' or " + present("s") + " order by " + keyList("b") + logUpsert() + ";"
+    // the current row of each key: the overlay's (a tombstone: none), else T's — two key joins, so a
+    // batch costs O(its rows), whatever the table's size
+    String inOverlay = "o." + Sql.quote(key.get(0)) + " is not null";
+    String inTable = "x." + Sql.quote(key.get(0)) + " is not null";
+    String before = "case when " + inOverlay + " then case when o.__deleted then null else to_jsonb(o) - '__deleted' end"
+        + " when " + inTable + " then to_jsonb(x) end";
+    return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ", " + before
+        + " from " + b + " b left join " + overlay() + " o on " + keyMatch("o", "b")
+        + " left join " + table + " x on " + keyMatch("x", "b")
+        + " where b.__o = 'u' or (" + before + ") is not null order by " + keyList("b") + logUpsert() + ";"
         + "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "b") + ", false"
         + " from " + b + " b where b.__o = 'u' order by " + keyList("b") + " on conflict (" + keyList(null)
         + ") do update set " + (nonKey.isEmpty() ? "" : nonKey + ", ") + "__deleted = false;"

@@ -73,8 +73,17 @@ public class RefCommands {
   }
 
   public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx) {
-    return processor.execute(Names.existingRepository(repository), new Commands.DeleteRepository(force), ctx,
-            (events, position, after, time) -> new Answer.Reply(204, null))
+    // the tables stay where they are; Strata's objects beside them go with the repository
+    return tableQueries.tables(Names.existingRepository(repository))
+        .chain(tracked -> processor.execute(repository, new Commands.DeleteRepository(force), ctx,
+                (events, position, after, time) -> new Answer.Reply(204, null))
+            .call(response -> response.replayed() ? Uni.createFrom().voidItem()
+                : io.smallrye.mutiny.Multi.createFrom().iterable(tracked)
+                    .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
+                        .chain(pool -> io.strata.projections.overlay.TableObjects.remove(pool,
+                            io.strata.projections.overlay.OverlaySql.of(repository, t)))
+                        .onFailure().recoverWithNull())
+                    .collect().last()))
         .invoke(() -> pools.evictRepository(repository));
   }
 

@@ -57,7 +57,7 @@ public class RowWrites {
     return requireBranch(repository, branch)
         .chain(() -> Uni.createFrom().item(() -> encode(table, body, ndjson))
             .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
-        .chain(ops -> apply(repository, branch, table, ops.json(), null).replaceWith(ops.count()))
+        .chain(ops -> apply(repository, branch, table, ops, null).replaceWith(ops.count()))
         .map(count -> new Applied(count, processor.knownPosition(repository.name())));
   }
 
@@ -110,7 +110,7 @@ public class RowWrites {
         .replaceWithVoid();
   }
 
-  private Uni<JsonNode> apply(RepositoryRow repository, String branch, TableRow table, String ops, ObjectNode readBack) {
+  private Uni<JsonNode> apply(RepositoryRow repository, String branch, TableRow table, Ops ops, ObjectNode readBack) {
     OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
     return pools.pool(repository.name(), table.storage())
         .chain(pool -> pool.withTransaction(tx -> write(tx, sql, ops, readBack)))
@@ -118,9 +118,14 @@ public class RowWrites {
   }
 
   /** Writes the ops in the caller's transaction; then reads back the row with key {@code readBack}, if given. */
-  private static Uni<JsonNode> write(io.vertx.mutiny.sqlclient.SqlConnection tx, OverlaySql sql, String ops,
+  private static Uni<JsonNode> write(io.vertx.mutiny.sqlclient.SqlConnection tx, OverlaySql sql, Ops ops,
       ObjectNode readBack) {
-    return tx.preparedQuery(sql.createBatch()).execute(Tuple.of(ops))
+    // a batch's sorts (by key, for the last-wins rule and the lock order) stay in memory
+    Uni<Void> memory = ops.count() > 1000
+        ? tx.query("set local work_mem = '256MB'").execute().replaceWithVoid()
+        : Uni.createFrom().voidItem();
+    return memory.chain(() -> tx.preparedQuery(sql.createBatch()).execute(Tuple.of(ops.rows(),
+        io.vertx.core.buffer.Buffer.buffer(ops.letters().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))))
         .chain(() -> tx.query(sql.applyBatch()).execute())
         .chain(() -> readBack == null
             ? Uni.createFrom().nullItem()
@@ -139,15 +144,19 @@ public class RowWrites {
 
   // ---- input ----
 
-  private record Ops(String json, long count) {}
+  /** A batch as the SQL takes it: a JSON array of rows (or keys), and one letter per row, u or d. */
+  private record Ops(String rows, String letters, long count) {}
 
-  /** Validates every operation and encodes the batch as the JSON array the SQL expects. */
+  /** Validates every operation and encodes the batch as the SQL takes it. */
   static Ops encode(TableRow table, String body, boolean ndjson) {
-    ArrayNode out = JsonNodeFactory.instance.arrayNode();
-    try (JsonParser parser = EventCodec.mapper().createParser(body)) {
+    java.io.StringWriter rows = new java.io.StringWriter(body.length());
+    StringBuilder letters = new StringBuilder();
+    try (JsonParser parser = EventCodec.mapper().createParser(body);
+        com.fasterxml.jackson.core.JsonGenerator out = EventCodec.mapper().getFactory().createGenerator(rows)) {
       if (!ndjson && parser.nextToken() != JsonToken.START_ARRAY) {
         throw StrataException.badRequest("a batch is a JSON array of operations (or NDJSON, one per line)");
       }
+      out.writeStartArray();
       long n = 0;
       while (true) {
         JsonToken token = parser.nextToken();
@@ -167,40 +176,47 @@ public class RowWrites {
           throw new StrataException(ErrorCode.PayloadTooLarge, "a batch holds at most " + MAX_BATCH_ROWS + " operations",
               Map.of("limit", MAX_BATCH_ROWS));
         }
-        out.add(operation(table, EventCodec.mapper().readTree(parser), n - 1));
+        JsonNode op = EventCodec.mapper().readTree(parser);
+        JsonNode row = operation(table, op, n - 1);
+        letters.append(op.get("op").asText().charAt(0));
+        out.writeTree(row);
       }
       if (n == 0) {
         throw StrataException.invalid("operations", "a batch needs at least one operation");
       }
-      return new Ops(out.toString(), n);
+      out.writeEndArray();
+      out.flush();
+      return new Ops(rows.toString(), letters.toString(), n);
     } catch (IOException e) {
       throw StrataException.badRequest("the batch is not valid JSON" + (ndjson ? " lines" : "") + ": "
           + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : "unreadable"));
     }
   }
 
+  /** Validates one operation; answers the row (an upsert's) or the key (a delete's) it writes. */
   private static JsonNode operation(TableRow table, JsonNode op, long index) {
-    Set<String> fields = new java.util.HashSet<>();
-    op.fieldNames().forEachRemaining(fields::add);
-    String kind = op.path("op").asText("");
-    ObjectNode encoded = JsonNodeFactory.instance.objectNode().put("n", index);
-    switch (kind) {
+    JsonNode kind = op.get("op");
+    if (kind == null || op.size() != 2) {
+      throw invalidOp(index, "an operation is {\"op\": \"upsert\", \"row\": {...}} or {\"op\": \"delete\", \"key\": ...}");
+    }
+    switch (kind.asText("")) {
       case "upsert" -> {
-        if (!fields.equals(Set.of("op", "row")) || !op.get("row").isObject()) {
+        JsonNode row = op.get("row");
+        if (row == null || !row.isObject()) {
           throw invalidOp(index, "an upsert is {\"op\": \"upsert\", \"row\": {...}}");
         }
-        validateRow(table, op.get("row"), index);
-        encoded.put("o", "u").set("r", op.get("row"));
+        validateRow(table, row, index);
+        return row;
       }
       case "delete" -> {
-        if (!fields.equals(Set.of("op", "key"))) {
+        JsonNode key = op.get("key");
+        if (key == null) {
           throw invalidOp(index, "a delete is {\"op\": \"delete\", \"key\": {...}}");
         }
-        encoded.put("o", "d").set("r", deleteKey(table, op.get("key"), index));
+        return deleteKey(table, key, index);
       }
       default -> throw invalidOp(index, "op must be \"upsert\" or \"delete\"");
     }
-    return encoded;
   }
 
   /** A delete's key: an object of exactly the key columns, or a bare value for a one-column key. */
@@ -269,10 +285,8 @@ public class RowWrites {
     return key;
   }
 
-  private static String single(String op, JsonNode row) {
-    ArrayNode ops = JsonNodeFactory.instance.arrayNode();
-    ops.addObject().put("n", 0).put("o", op).set("r", row);
-    return ops.toString();
+  private static Ops single(String op, JsonNode row) {
+    return new Ops("[" + row + "]", op, 1);
   }
 
   private static JsonNode parse(String json) {
