@@ -299,6 +299,7 @@ public final class OverlaySql {
       sql.append("drop trigger if exists ").append(trigger(op)).append(" on ").append(table).append(';');
       sql.append("drop function if exists ").append(function(op)).append("();");
     }
+    sql.append("drop function if exists ").append(stateFunction()).append("(text, text[], text[], boolean);");
     sql.append("drop table if exists ").append(onBranch(null).workingLog()).append(';');
     sql.append("drop table if exists ").append(changes()).append(';');
     return sql.toString();
@@ -463,6 +464,47 @@ public final class OverlaySql {
   public String currentRow() {
     return "select to_jsonb(s)::text from " + state() + " s, jsonb_populate_record(null::" + table + ", $1::text::jsonb) k"
         + " where " + keyMatch("s", "k") + (bid == null ? " for update of s" : "");
+  }
+
+  // ---- read-only SQL over a ref (POST /query) ----
+
+  /** The function that returns this table's rows at any state of any branch, for the query endpoint. */
+  public String stateFunction() {
+    return SCHEMA + "." + Sql.quote(tid + "__at");
+  }
+
+  /**
+   * The rows of the branch's state with the change sets $1 undone and $2 redone, the working log
+   * undone when $3 (see {@link #changed}).
+   */
+  private String stateAt() {
+    return "with " + changed("$1", "$2", true).replace(" from " + workingLog() + " w",
+            " from " + workingLog() + " w where $3")
+        + " select s.* from " + state() + " s where " + keyArray("s") + " not in (select c.k from changed c)"
+        + " union all select (jsonb_populate_record(null::" + table + ", c.img)).* from changed c where c.img is not null";
+  }
+
+  /**
+   * A SECURITY DEFINER function {@code (bid, undo, redo, undo_working_log) returns setof T}: the query
+   * endpoint's restricted role may call it, and so reads this table at a ref, without any privilege on
+   * the table or Strata's objects themselves. The branch id is checked before it names an object.
+   */
+  public String createStateFunction() {
+    String placeholder = "ffffffffff";
+    String branchTemplate = onBranch(placeholder).stateAt().replace("%", "%%")
+        .replace("__v_" + placeholder, "__v_%1$s").replace("__w_" + placeholder, "__w_%1$s");
+    String defaultTemplate = onBranch(null).stateAt();
+    if (branchTemplate.contains("$q$") || defaultTemplate.contains("$q$")) {
+      throw new IllegalStateException("unexpected quote marker in generated SQL");
+    }
+    return "create or replace function " + stateFunction() + "(bid text, undo text[], redo text[], undo_wl boolean)"
+        + " returns setof " + table + " language plpgsql stable security definer set search_path = pg_catalog, pg_temp"
+        + " as $f$ begin"
+        + " if bid is null then return query execute $q$" + defaultTemplate + "$q$ using undo, redo, undo_wl;"
+        + " elsif bid ~ '^[0-9a-f]{10}$' then return query execute format($q$" + branchTemplate + "$q$, bid)"
+        + "  using undo, redo, undo_wl;"
+        + " else raise exception 'not a branch id' using errcode = '22023'; end if;"
+        + " end $f$";
   }
 
   // ---- working changes ----

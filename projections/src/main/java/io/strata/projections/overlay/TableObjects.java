@@ -219,6 +219,24 @@ public final class TableObjects {
     return new Counts(r.getLong("inserted"), r.getLong("updated"), r.getLong("deleted"));
   }
 
+  /**
+   * Where SQL reads and writes this table on the branch: the table itself on the default branch, else
+   * the branch's view ({@code strata_<branch>.<table>}, or a longer name when that one was taken).
+   */
+  public static Uni<String> relation(SqlClient client, OverlaySql sql) {
+    if (sql.isDefaultBranch()) {
+      return Uni.createFrom().item(sql.table());
+    }
+    return client.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(sql.tableId())).map(rows -> {
+      for (Row r : rows) {
+        if (r.getString(0).equals(sql.bid())) {
+          return Sql.qualified(r.getString(2), r.getString(3));
+        }
+      }
+      return null;
+    });
+  }
+
   /** A branch's working changes in a table. */
   public static Uni<Status> status(SqlClient client, OverlaySql sql) {
     return client.query(sql.status()).execute().map(rows -> {

@@ -26,5 +26,7 @@ public final class Requests {
 
   public record TableSelection(List<String> tables) {}
 
+  public record Query(String sql, String ref, Integer limit, Boolean working) {}
+
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
 }

@@ -42,6 +42,7 @@ public class RefCommands {
   private final io.strata.server.runtime.StoragePools pools;
   private final io.strata.projections.tables.TableQueries tableQueries;
   private final BranchOverlays overlays;
+  @Inject io.strata.server.queries.SqlQueries sqlQueries;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
@@ -84,7 +85,10 @@ public class RefCommands {
                             io.strata.projections.overlay.OverlaySql.of(repository, t)))
                         .onFailure().recoverWithNull())
                     .collect().last()))
-        .invoke(() -> pools.evictRepository(repository));
+        .invoke(() -> {
+          pools.evictRepository(repository);
+          sqlQueries.forget(repository);
+        });
   }
 
   public Uni<CommandResponse> createBranch(

@@ -94,7 +94,7 @@ public class RowReads {
           }
           return live
               ? reader.page(metadata, TableReader.Path.WORKING, filters, cursor, limit)
-              : inSnapshot(repository, table, reader, base, resolved.commit(), filters, cursor, limit, 3);
+              : inSnapshot(repository, table, reader, base, resolved.commit(), filters, cursor, limit);
         })
         .onFailure(e -> PgErrors.hasState(e, "22P02") || PgErrors.hasState(e, "22007") || PgErrors.hasState(e, "22008"))
         .transform(e -> StrataException.badRequest("a key or cursor value does not fit the column's type"))
@@ -103,30 +103,46 @@ public class RowReads {
   }
 
   private Uni<TableReader.Page> inSnapshot(RepositoryRow repository, TableRow table, TableReader reader, String base,
-      String commit, Map<String, String> filters, String cursor, int limit, int attempts) {
-    long[] lag = new long[1];
-    return metadata.withTransaction(tx -> tx.query("set transaction isolation level repeatable read").execute()
-            .chain(() -> tx.preparedQuery(LAG).execute(Tuple.of(repository.name())))
-            .chain(rows -> {
-              var r = rows.iterator().next();
-              if (r.getLong(1) < r.getLong(0)) {
-                lag[0] = r.getLong(0);
-                return Uni.createFrom().item((TableReader.Page) null); // the graph lags this snapshot
-              }
-              return read(tx, repository, table, reader, base, commit, filters, cursor, limit);
-            }))
-        .chain(page -> page != null || attempts <= 1
-            ? Uni.createFrom().item(page == null ? new TableReader.Page(List.of(), null) : page)
-            : projections.awaitVersion(repository.name(), lag[0], config.consistency().waitTimeout())
-                .chain(() -> inSnapshot(repository, table, reader, base, commit, filters, cursor, limit, attempts - 1)));
+      String commit, Map<String, String> filters, String cursor, int limit) {
+    return inSnapshot(repository.name(), tx -> pathTo(tx, repository.name(), table, base, commit)
+        .chain(path -> reader.page(tx, path, filters, cursor, limit)));
   }
 
-  private Uni<TableReader.Page> read(SqlConnection tx, RepositoryRow repository, TableRow table, TableReader reader,
-      String base, String commit, Map<String, String> filters, String cursor, int limit) {
-    return tx.preparedQuery(HEAD).execute(Tuple.of(repository.name(), base))
+  /**
+   * Runs {@code work} in a repeatable-read snapshot of the metadata database in which the commit graph
+   * has caught up with the log (a commit's rows and event land together, its projection just after):
+   * a snapshot that lags is retried once the projection caught up.
+   */
+  public <T> Uni<T> inSnapshot(String repository, java.util.function.Function<SqlConnection, Uni<T>> work) {
+    return inSnapshot(repository, work, 3);
+  }
+
+  private <T> Uni<T> inSnapshot(String repository, java.util.function.Function<SqlConnection, Uni<T>> work,
+      int attempts) {
+    long[] lag = new long[1];
+    return metadata.withTransaction(tx -> tx.query("set transaction isolation level repeatable read").execute()
+            .chain(() -> tx.preparedQuery(LAG).execute(Tuple.of(repository)))
+            .chain(rows -> {
+              var r = rows.iterator().next();
+              if (r.getLong(1) < r.getLong(0) && attempts > 1) {
+                lag[0] = r.getLong(0);
+                return Uni.createFrom().<java.util.Optional<T>>item(java.util.Optional.empty()); // lags: retry
+              }
+              return work.apply(tx).map(java.util.Optional::ofNullable);
+            }))
+        .chain(result -> lag[0] == 0
+            ? Uni.createFrom().item(result.orElse(null))
+            : projections.awaitVersion(repository, lag[0], config.consistency().waitTimeout())
+                .chain(() -> inSnapshot(repository, work, attempts - 1)));
+  }
+
+  /** What separates branch {@code base}'s working state from {@code commit}, for one table, read in {@code tx}. */
+  public static Uni<TableReader.Path> pathTo(SqlConnection tx, String repository, TableRow table, String base,
+      String commit) {
+    return tx.preparedQuery(HEAD).execute(Tuple.of(repository, base))
         .map(rows -> rows.iterator().next().getString(0))
-        .chain(head -> CommitGraph.pathsBetween(tx, repository.name(), head, commit, table.name()))
-        .chain(paths -> reader.page(tx, new TableReader.Path(paths.undo(), paths.redo(), true), filters, cursor, limit));
+        .chain(head -> CommitGraph.pathsBetween(tx, repository, head, commit, table.name()))
+        .map(paths -> new TableReader.Path(paths.undo(), paths.redo(), true));
   }
 
   private static List<JsonNode> parse(List<String> rows) {

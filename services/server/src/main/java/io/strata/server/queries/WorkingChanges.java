@@ -33,7 +33,8 @@ public class WorkingChanges {
     this.pools = pools;
   }
 
-  public record TableStatus(String table, Counts staged, Counts unstaged) {}
+  /** @param sql where SQL reads and writes the table on this branch (its view, or the table itself) */
+  public record TableStatus(String table, String sql, Counts staged, Counts unstaged) {}
 
   public record BranchStatus(String branch, String head, boolean clean, boolean mergeInProgress, List<TableStatus> tables) {}
 
@@ -49,10 +50,11 @@ public class WorkingChanges {
   }
 
   private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch) {
+    OverlaySql sql = OverlaySql.of(repository.name(), t, branch, repository.defaultBranch());
     return pools.pool(repository.name(), t.storage())
-        .chain(pool -> TableObjects.status(pool,
-            OverlaySql.of(repository.name(), t, branch, repository.defaultBranch())))
-        .map(s -> new TableStatus(t.name(), s.staged(), s.unstaged()));
+        .chain(pool -> TableObjects.status(pool, sql)
+            .chain(s -> TableObjects.relation(pool, sql).map(relation -> new TableStatus(t.name(), relation,
+                s.staged(), s.unstaged()))));
   }
 
 }

@@ -44,4 +44,11 @@ final class Api {
   static Map<String, String> digest() {
     return given().get("/api/v1/admin/projections/digest").then().statusCode(200).extract().as(Map.class);
   }
+
+  /** Where SQL reads and writes a table on a branch (its view), as the branch's status says. */
+  static String view(String repo, String branch, String table) {
+    return given().urlEncodingEnabled(false)
+        .get("/api/v1/repositories/" + repo + "/branches/" + branch.replace("/", "%2F") + "/status")
+        .then().statusCode(200).extract().path("tables.find { it.table == '" + table + "' }.sql");
+  }
 }

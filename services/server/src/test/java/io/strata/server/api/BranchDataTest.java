@@ -98,6 +98,7 @@ class BranchDataTest {
     String devOverlay = "strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "dev") + "\"";
     assertThat(count("select count(*) from " + devOverlay)).isZero();
     assertThat(read(repo, "dev", true)).isEqualTo(tracked);
+    String devView = Api.view(repo, "dev", "items");
 
     // an application writes straight to the table: main's working state changes, dev's does not
     sql("update public." + t + " set qty = -1 where id <= 3");
@@ -107,15 +108,15 @@ class BranchDataTest {
     assertThat(read(repo, "main", true)).isEqualTo(rowsIn("public." + t));
     assertThat(read(repo, "main", false)).isEqualTo(tracked);
     assertThat(read(repo, "dev", true)).isEqualTo(tracked);
-    assertThat(rowsIn("strata_dev.items")).isEqualTo(tracked);
+    assertThat(rowsIn(devView)).isEqualTo(tracked);
 
     // SQL through dev's view: multi-row statements, a key change, inserts and deletes
-    sql("update strata_dev.items set qty = qty + 1000 where id between 1 and 5");
-    sql("insert into strata_dev.items values (300, 'dev', 3, array['x', null], '{\"deep\": [1, {\"a\": null}]}'),"
+    sql("update " + devView + " set qty = qty + 1000 where id between 1 and 5");
+    sql("insert into " + devView + " values (300, 'dev', 3, array['x', null], '{\"deep\": [1, {\"a\": null}]}'),"
         + " (301, 'dev2', null, null, null)");
-    sql("delete from strata_dev.items where id in (6, 100)"); // 100 exists on main only: nothing on dev
-    sql("update strata_dev.items set id = 500 where id = 7");
-    List<String> devWorking = rowsIn("strata_dev.items");
+    sql("delete from " + devView + " where id in (6, 100)"); // 100 exists on main only: nothing on dev
+    sql("update " + devView + " set id = 500 where id = 7");
+    List<String> devWorking = rowsIn(devView);
     assertThat(devWorking).hasSize(40 + 2 - 1);
     assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
     assertThat(read(repo, "dev", false)).isEqualTo(tracked);
@@ -125,9 +126,9 @@ class BranchDataTest {
         .body("tables[0].unstaged.deleted", equalTo(2));
     // a duplicate key through the view is refused, and changes nothing
     given().contentType("application/json").get("/api/v1/repositories/{r}", repo).then().statusCode(200);
-    assertThat(pool.query("insert into strata_dev.items values (300, 'again', 0, null, null)").execute()
+    assertThat(pool.query("insert into " + devView + " values (300, 'again', 0, null, null)").execute()
         .onFailure().recoverWithNull().await().atMost(Duration.ofSeconds(10))).isNull();
-    assertThat(rowsIn("strata_dev.items")).isEqualTo(devWorking);
+    assertThat(rowsIn(devView)).isEqualTo(devWorking);
 
     // commit on dev: its head reads its working state; main is untouched
     String beforeCommit = head(repo, "dev");
@@ -146,8 +147,7 @@ class BranchDataTest {
     // a branch of a branch starts at dev's head, with one overlay level
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature/x", "from", "dev")).statusCode(201);
     assertThat(read(repo, "feature/x", true)).isEqualTo(devWorking);
-    String featureView = "\"" + io.strata.projections.overlay.TableObjects.viewSchema("feature/x",
-        OverlaySql.branchId(repo, "feature/x")) + "\".items";
+    String featureView = Api.view(repo, "feature/x", "items");
     sql("update " + featureView + " set name = 'feature' where id = 300");
     assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
     assertThat(read(repo, "feature/x", true)).isNotEqualTo(devWorking);
@@ -181,7 +181,9 @@ class BranchDataTest {
         .then().statusCode(204);
     assertThat(count("select count(*) from pg_class where relname like '" + tid + "%"
         + OverlaySql.branchId(repo, "feature/x") + "'")).isZero();
-    assertThat(count("select count(*) from pg_namespace where nspname like 'strata_feature_x%'")).isZero();
+    String featureSchema = featureView.substring(0, featureView.indexOf("\".")).replace("\"", "");
+    assertThat(featureSchema).startsWith("strata_feature_x_");
+    assertThat(count("select count(*) from pg_namespace where nspname = '" + featureSchema + "'")).isZero();
     assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
   }
 
@@ -194,7 +196,7 @@ class BranchDataTest {
     sql("insert into public." + t + " select g, 'n' || g from generate_series(1, 5) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
         .statusCode(201);
-    sql("update strata_exp.items set name = 'exp' where id = 1");
+    sql("update " + Api.view(repo, "exp", "items") + " set name = 'exp' where id = 1");
     assertThat(rowsOf("select name from public." + t + " where id = 1")).containsExactly("n1");
     assertThat(read(repo, "exp", true).get(0)).contains("\"exp\"");
     // untracking removes the branch objects too

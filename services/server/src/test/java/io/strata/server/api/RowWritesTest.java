@@ -58,8 +58,8 @@ class RowWritesTest {
     // the table (main) is untouched; dev's view and working log have the changes
     assertThat(count("select count(*) from public." + t + " where id in (100) or qty = 99")).isZero();
     assertThat(count("select count(*) from public." + t)).isEqualTo(10);
-    assertThat(count("select count(*) from strata_dev." + t + "")).isEqualTo(10);
-    assertThat(count("select qty from strata_dev." + t + " where id = 1")).isEqualTo(99);
+    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + "")).isEqualTo(10);
+    assertThat(count("select qty from " + Api.view(repo, "dev", t) + " where id = 1")).isEqualTo(99);
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then()
         .body("tables[0].unstaged.inserted", equalTo(1)).body("tables[0].unstaged.updated", equalTo(1))
         .body("tables[0].unstaged.deleted", equalTo(1));
@@ -68,7 +68,7 @@ class RowWritesTest {
     // on the default branch a REST write is a write to the table, captured like any other
     Api.json().urlEncodingEnabled(false).body(Map.of("name", "main-row")).put(rows, "main", "200").then().statusCode(200);
     assertThat(count("select count(*) from public." + t + " where id = 200")).isEqualTo(1);
-    assertThat(count("select count(*) from strata_dev." + t + " where id = 200")).isZero();
+    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id = 200")).isZero();
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then()
         .body("tables[0].unstaged.inserted", equalTo(1));
 
@@ -84,7 +84,7 @@ class RowWritesTest {
     Api.json().urlEncodingEnabled(false).body(Map.of("name", "x")).put(rows, "nobranch", "300").then().statusCode(404);
     Api.json().urlEncodingEnabled(false).body(Map.of("name", "x")).put("/api/v1/repositories/" + repo + "/branches/dev/tables/nope/rows/1")
         .then().statusCode(404);
-    assertThat(count("select count(*) from strata_dev." + t + " where id = 300")).isZero();
+    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id = 300")).isZero();
   }
 
   @Test
@@ -99,8 +99,8 @@ class RowWritesTest {
             Map.of("op", "upsert", "row", Map.of("id", 4, "name", "four", "qty", 44)),
             Map.of("op", "upsert", "row", Map.of("id", 4, "name", "four again"))))
         .post(batch).then().log().ifValidationFails().statusCode(200).body("applied", equalTo(5));
-    assertThat(count("select count(*) from strata_dev." + t + " where id in (3, 50)")).isZero();
-    assertThat(count("select count(*) from strata_dev." + t + " where id = 4 and name = 'four again' and qty is null"))
+    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id in (3, 50)")).isZero();
+    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id = 4 and name = 'four again' and qty is null"))
         .isEqualTo(1);
 
     // one bad operation: nothing of the batch applies
@@ -112,7 +112,7 @@ class RowWritesTest {
         .body("details.index", equalTo(0));
     Api.json().urlEncodingEnabled(false).body("[{\"op\": \"upsert\", \"row\": {\"id\": 63, \"name\": \"x\"}}").post(batch).then().statusCode(400);
     Api.json().urlEncodingEnabled(false).body("[]").post(batch).then().statusCode(422);
-    assertThat(count("select count(*) from strata_dev." + t + " where id >= 60")).isZero();
+    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id >= 60")).isZero();
 
     // NDJSON, 100 000 rows in one request
     StringBuilder ndjson = new StringBuilder();
@@ -122,7 +122,7 @@ class RowWritesTest {
     }
     given().urlEncodingEnabled(false).contentType("application/x-ndjson").body(ndjson.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).post(batch).then().statusCode(200)
         .body("applied", equalTo(100_000));
-    assertThat(count("select count(*) from strata_dev." + t + " where name = 'bulk'")).isEqualTo(100_000);
+    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where name = 'bulk'")).isEqualTo(100_000);
     assertThat(count("select count(*) from public." + t)).isEqualTo(10);
     Api.json().urlEncodingEnabled(false).body(Map.of("message", "bulk", "all", true))
         .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201)

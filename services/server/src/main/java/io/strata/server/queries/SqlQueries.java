@@ -1,0 +1,237 @@
+package io.strata.server.queries;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.overlay.QueryAccess;
+import io.strata.projections.overlay.TableReader;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.postgres.Sql;
+import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.Storages;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgBuilder;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.PoolOptions;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Read-only SQL over a ref ({@code POST /query}). The repository's tables resolve, by their names, to
+ * their state at the ref (common table expressions over each table's state function). The statement
+ * runs on its own connection as the repository's restricted login role, in a read-only transaction
+ * that shares the metadata snapshot the ref was resolved in, with a statement timeout and a row limit:
+ * it cannot write, and cannot read any table, Strata object or other repository's data.
+ */
+@ApplicationScoped
+public class SqlQueries {
+  public static final int DEFAULT_LIMIT = 10_000;
+  public static final int MAX_LIMIT = 100_000;
+  public static final int MAX_SQL = 65_536;
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+  private final Pool metadata;
+  private final TableQueries tables;
+  private final RefResolver resolver;
+  private final RowReads reads;
+  private final Map<String, String> passwords = new ConcurrentHashMap<>();
+  private final Map<String, Pool> pools = new ConcurrentHashMap<>();
+  private final Map<String, String> granted = new ConcurrentHashMap<>();
+  private final SecureRandom random = new SecureRandom();
+
+  @Inject
+  public SqlQueries(Vertx vertx, Pool metadata, TableQueries tables, RefResolver resolver, RowReads reads) {
+    this.vertx = vertx;
+    this.metadata = metadata;
+    this.tables = tables;
+    this.resolver = resolver;
+    this.reads = reads;
+  }
+
+  public record Result(List<String> columns, List<JsonNode> rows, boolean truncated) {}
+
+  public Uni<Result> run(RepositoryRow repository, String sql, String ref, boolean working, int limit) {
+    String statement = trimmed(sql);
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw StrataException.invalid("limit", "must be 1 to " + MAX_LIMIT);
+    }
+    String repo = repository.name();
+    return Uni.combine().all().unis(tables.tables(repo), resolver.resolve(repo, ref == null ? repository.defaultBranch() : ref))
+        .asTuple()
+        .chain(t -> {
+          List<TableRow> tracked = t.getItem1();
+          if (tracked.stream().anyMatch(x -> !Storages.LOCAL.equals(x.storage()))) {
+            throw new StrataException(ErrorCode.ValidationError, "the query endpoint reads tables in storage 'local'"
+                + " only, for now; this repository tracks tables in other storages", Map.of());
+          }
+          RefResolver.Resolved resolved = t.getItem2();
+          String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
+          String bid = base.equals(repository.defaultBranch()) ? null : OverlaySql.branchId(repo, base);
+          boolean live = working && resolved.isPlainBranch();
+          return access(repo, tracked).chain(pool -> reads.inSnapshot(repo, tx -> paths(tx, repo, tracked, base,
+                  resolved.commit(), live)
+              .chain(paths -> tx.query("select pg_export_snapshot()").execute()
+                  .map(rows -> rows.iterator().next().getString(0))
+                  .chain(snapshot -> execute(pool, snapshot, wrap(repo, tracked, paths, bid, statement), limit)))));
+        });
+  }
+
+  private static String trimmed(String sql) {
+    if (sql == null || sql.isBlank()) {
+      throw StrataException.invalid("sql", "is required");
+    }
+    if (sql.length() > MAX_SQL) {
+      throw StrataException.invalid("sql", "is longer than " + MAX_SQL + " characters");
+    }
+    String s = sql.strip();
+    while (s.endsWith(";")) {
+      s = s.substring(0, s.length() - 1).strip();
+    }
+    return s;
+  }
+
+  private static Uni<List<TableReader.Path>> paths(SqlConnection tx, String repo, List<TableRow> tracked, String base,
+      String commit, boolean live) {
+    return Multi.createFrom().iterable(tracked)
+        .onItem().transformToUniAndConcatenate(t -> live
+            ? Uni.createFrom().item(TableReader.Path.WORKING)
+            : RowReads.pathTo(tx, repo, t, base, commit))
+        .collect().asList();
+  }
+
+  /** The user's statement under CTEs that name the repository's tables as their state at the ref. */
+  private static String wrap(String repo, List<TableRow> tracked, List<TableReader.Path> paths, String bid,
+      String statement) {
+    List<String> ctes = new ArrayList<>();
+    for (int i = 0; i < tracked.size(); i++) {
+      TableRow t = tracked.get(i);
+      TableReader.Path p = paths.get(i);
+      ctes.add(Sql.quote(t.name()) + " as (select * from " + OverlaySql.of(repo, t).stateFunction() + "("
+          + (bid == null ? "null" : "'" + bid + "'") + ", " + array(p.undo()) + ", " + array(p.redo()) + ", "
+          + p.undoWorkingLog() + "))");
+    }
+    return (ctes.isEmpty() ? "" : "with " + String.join(", ", ctes) + " ") + "select * from (\n" + statement + "\n) q";
+  }
+
+  private static String array(List<String> changeSets) {
+    for (String c : changeSets) {
+      if (!c.matches("[0-9a-f]{64}")) {
+        throw new IllegalStateException("not a change set id: " + c);
+      }
+    }
+    return changeSets.stream().map(c -> "'" + c + "'").collect(Collectors.joining(",", "array[", "]::text[]"));
+  }
+
+  private Uni<Result> execute(Pool pool, String snapshot, String query, int limit) {
+    if (!snapshot.matches("[0-9A-F-]+")) {
+      throw new IllegalStateException("unexpected snapshot id " + snapshot);
+    }
+    return pool.withTransaction(c -> c.query("set transaction isolation level repeatable read, read only").execute()
+            .chain(() -> c.query("set transaction snapshot '" + snapshot + "'").execute())
+            .chain(() -> c.query("set local statement_timeout = " + TIMEOUT.toMillis()).execute())
+            .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
+            .chain(described -> c.preparedQuery("select row_to_json(d)::text from (" + query + ") d limit "
+                    + (limit + 1)).execute()
+                .map(rows -> {
+                  List<JsonNode> out = new ArrayList<>(Math.min(rows.rowCount(), limit));
+                  for (Row r : rows) {
+                    if (out.size() == limit) {
+                      break;
+                    }
+                    out.add(values(r.getString(0)));
+                  }
+                  return new Result(described.columnsNames(), out, rows.rowCount() > limit);
+                })))
+        .onFailure(e -> !(e instanceof StrataException)).transform(SqlQueries::translate);
+  }
+
+  /** The restricted pool of a repository, its role granted the state functions of {@code tracked}. */
+  private Uni<Pool> access(String repo, List<TableRow> tracked) {
+    String password = passwords.computeIfAbsent(repo, r -> {
+      byte[] bytes = new byte[24];
+      random.nextBytes(bytes);
+      return HexFormat.of().formatHex(bytes);
+    });
+    String signature = tracked.stream().map(t -> OverlaySql.tableId(repo, t.name()) + ":" + t.columns().hashCode())
+        .sorted().collect(Collectors.joining(","));
+    Uni<Void> grant = signature.equals(granted.get(repo))
+        ? Uni.createFrom().voidItem()
+        : QueryAccess.grant(metadata, repo, tracked.stream().map(t -> OverlaySql.of(repo, t)).toList(), password)
+            .invoke(() -> granted.put(repo, signature))
+            .onFailure(e -> PgErrors.hasState(e, "42501")).transform(e -> new StrataException(ErrorCode.ValidationError,
+                "the query endpoint needs a database user that may create roles (CREATEROLE)", Map.of()));
+    return grant.map(done -> pools.computeIfAbsent(repo, r -> {
+      PgConnectOptions options = PgConnectOptions.fromUri(ConfigProvider.getConfig()
+              .getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", ""))
+          .setUser(QueryAccess.role(repo)).setPassword(password);
+      return PgBuilder.pool().with(new PoolOptions().setMaxSize(2).setName("query-" + r)).connectingTo(options)
+          .using(vertx).build();
+    }));
+  }
+
+  /** Closes the restricted pool of a deleted repository. */
+  public void forget(String repository) {
+    granted.remove(repository);
+    Pool pool = pools.remove(repository);
+    if (pool != null) {
+      pool.close().subscribe().with(ok -> {}, e -> {});
+    }
+  }
+
+  @PreDestroy
+  void closeAll() {
+    pools.values().forEach(p -> p.close().subscribe().with(ok -> {}, e -> {}));
+  }
+
+  /** A row's values in column order: row_to_json keeps the order and any duplicate column names. */
+  private static JsonNode values(String rowJson) {
+    com.fasterxml.jackson.databind.node.ArrayNode values = EventCodec.mapper().createArrayNode();
+    try (com.fasterxml.jackson.core.JsonParser p = EventCodec.mapper().createParser(rowJson)) {
+      p.nextToken(); // the row object
+      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        p.nextToken();
+        values.add((JsonNode) EventCodec.mapper().readTree(p));
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return values;
+  }
+
+  /** What the database refused in the statement is the client's to fix: 422 with the database's reason. */
+  private static Throwable translate(Throwable e) {
+    if (PgErrors.hasState(e, "57014")) {
+      return new StrataException(ErrorCode.ValidationError, "the query ran longer than " + TIMEOUT.toSeconds()
+          + " s and was cancelled", Map.of("timeout_seconds", TIMEOUT.toSeconds()));
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
+          && List.of("42", "22", "25", "0A", "54", "21", "2B", "3F", "44", "2F", "38", "39", "P0", "55")
+              .contains(pg.getSqlState().substring(0, 2))) {
+        return new StrataException(ErrorCode.ValidationError, "the query was refused: " + pg.getErrorMessage(),
+            Map.of("sqlstate", pg.getSqlState()));
+      }
+    }
+    return e;
+  }
+}
