@@ -1,0 +1,226 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.events.EventCodec;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Model-based test of row versioning: random sequences over several branches (branches of branches,
+ * branches from old commits) mixing REST writes, SQL through branch views, direct writes to the
+ * default branch's table, stage/commit, discard and branch deletion, with reads at every branch
+ * (working and committed), at old commits and through the query endpoint checked against a small
+ * in-memory model: per branch a working and a committed map of key to value, per commit a snapshot.
+ * Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class DataModelTest {
+  private static final int KEYS = 24;
+
+  @Inject Pool pool;
+
+  /** The model of one repository: branch states and commit snapshots. */
+  private static final class Model {
+    final Map<String, TreeMap<Integer, Integer>> working = new TreeMap<>();
+    final Map<String, TreeMap<Integer, Integer>> committed = new TreeMap<>();
+    final Map<String, TreeMap<Integer, Integer>> commits = new HashMap<>();
+    final List<String> commitOrder = new ArrayList<>();
+    int branchSeq;
+  }
+
+  private void sql(String statement) {
+    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void randomSequencesAgreeWithTheModel() throws Exception {
+    int runs = Integer.getInteger("datamodel.runs", 3);
+    int steps = Integer.getInteger("datamodel.steps", 60);
+    long seed = Long.getLong("datamodel.seed", 20261121L);
+    for (int run = 0; run < runs; run++) {
+      Random random = new Random(seed + run);
+      StringBuilder trace = new StringBuilder();
+      try {
+        run(random, steps, trace);
+      } catch (AssertionError | RuntimeException e) {
+        throw new AssertionError("run " + run + " (seed " + (seed + run) + ") failed after:\n" + trace, e);
+      }
+    }
+  }
+
+  private void run(Random random, int steps, StringBuilder trace) throws Exception {
+    String repo = createRepository(uniqueName("datamodel"));
+    String t = uniqueName("m").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, v int not null, note text)");
+    sql("insert into public." + t + " select g, g * 10, null from generate_series(1, 12) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "m", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    Model model = new Model();
+    TreeMap<Integer, Integer> initial = new TreeMap<>();
+    for (int g = 1; g <= 12; g++) {
+      initial.put(g, g * 10);
+    }
+    model.working.put("main", new TreeMap<>(initial));
+    model.committed.put("main", new TreeMap<>(initial));
+    String root = Api.head(repo, "main");
+    model.commits.put(root, new TreeMap<>(initial));
+    model.commitOrder.add(root);
+
+    for (int step = 0; step < steps; step++) {
+      List<String> branches = new ArrayList<>(model.working.keySet());
+      String b = branches.get(random.nextInt(branches.size()));
+      int op = random.nextInt(100);
+      int key = 1 + random.nextInt(KEYS);
+      int value = random.nextInt(1000);
+      String rows = "/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/rows/" + key;
+      TreeMap<Integer, Integer> w = model.working.get(b);
+      if (op < 18) {
+        trace.append(step).append(": PUT ").append(b).append(' ').append(key).append('=').append(value).append('\n');
+        Api.json().urlEncodingEnabled(false).body(Map.of("v", value)).put(rows).then().statusCode(200);
+        w.put(key, value);
+      } else if (op < 26) {
+        trace.append(step).append(": DELETE ").append(b).append(' ').append(key).append('\n');
+        given().urlEncodingEnabled(false).delete(rows).then().statusCode(w.containsKey(key) ? 204 : 404);
+        w.remove(key);
+      } else if (op < 34) {
+        trace.append(step).append(": PATCH ").append(b).append(' ').append(key).append('=').append(value).append('\n');
+        Api.json().urlEncodingEnabled(false).body(Map.of("v", value)).patch(rows).then()
+            .statusCode(w.containsKey(key) ? 200 : 404);
+        w.computeIfPresent(key, (k, old) -> value);
+      } else if (op < 52) {
+        // SQL: through the branch's view, or straight to the table on the default branch
+        String relation = Api.view(repo, b, "m");
+        int from = 1 + random.nextInt(KEYS);
+        int to = from + random.nextInt(6);
+        switch (random.nextInt(3)) {
+          case 0 -> {
+            trace.append(step).append(": SQL update ").append(b).append(' ').append(from).append("..").append(to).append('\n');
+            sql("update " + relation + " set v = v + 1 where id between " + from + " and " + to);
+            w.replaceAll((k, v) -> k >= from && k <= to ? v + 1 : v);
+          }
+          case 1 -> {
+            trace.append(step).append(": SQL delete ").append(b).append(' ').append(from).append("..").append(to).append('\n');
+            sql("delete from " + relation + " where id between " + from + " and " + to);
+            w.keySet().removeIf(k -> k >= from && k <= to);
+          }
+          default -> {
+            if (!w.containsKey(key)) {
+              trace.append(step).append(": SQL insert ").append(b).append(' ').append(key).append('\n');
+              sql("insert into " + relation + " (id, v) values (" + key + ", " + value + ")");
+              w.put(key, value);
+            } else if (!w.containsKey(key + 100)) {
+              trace.append(step).append(": SQL rekey ").append(b).append(' ').append(key).append('\n');
+              sql("update " + relation + " set id = id + 100 where id = " + key);
+              w.put(key + 100, w.remove(key));
+            }
+          }
+        }
+      } else if (op < 66) {
+        trace.append(step).append(": commit ").append(b).append('\n');
+        String id = Api.json().urlEncodingEnabled(false).body(Map.of("message", "s" + step, "all", true, "allow_empty", true))
+            .post("/api/v1/repositories/" + repo + "/branches/" + b + "/commits").then().statusCode(201)
+            .extract().path("id");
+        model.committed.put(b, new TreeMap<>(w));
+        model.commits.put(id, new TreeMap<>(w));
+        model.commitOrder.add(id);
+      } else if (op < 72) {
+        trace.append(step).append(": discard ").append(b).append('\n');
+        Api.json().urlEncodingEnabled(false).body(Map.of())
+            .delete("/api/v1/repositories/" + repo + "/branches/" + b + "/working").then().statusCode(204);
+        model.working.put(b, new TreeMap<>(model.committed.get(b)));
+      } else if (op < 84 && model.working.size() < 5) {
+        String name = "b" + (++model.branchSeq);
+        boolean fromOld = random.nextBoolean();
+        String from = fromOld ? model.commitOrder.get(random.nextInt(model.commitOrder.size())) : b;
+        trace.append(step).append(": branch ").append(name).append(" from ").append(from).append('\n');
+        post("/api/v1/repositories/" + repo + "/branches", Map.of("name", name, "from", from)).statusCode(201);
+        TreeMap<Integer, Integer> start = fromOld ? model.commits.get(from) : model.committed.get(b);
+        model.working.put(name, new TreeMap<>(start));
+        model.committed.put(name, new TreeMap<>(start));
+      } else if (op < 90 && !b.equals("main")) {
+        trace.append(step).append(": delete branch ").append(b).append('\n');
+        given().delete("/api/v1/repositories/{r}/branches/{b}?force=true", repo, b).then().statusCode(204);
+        model.working.remove(b);
+        model.committed.remove(b);
+      } else {
+        // reads at an old commit, through the API and the query endpoint
+        String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
+        trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
+        assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
+        assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
+      }
+      // after every step: one random branch, working and committed, through the API and SQL
+      String check = new ArrayList<>(model.working.keySet()).get(random.nextInt(model.working.size()));
+      assertThat(read(repo, check, true)).as("working state of " + check + " after step " + step)
+          .isEqualTo(model.working.get(check));
+      assertThat(read(repo, check, false)).as("head of " + check + " after step " + step)
+          .isEqualTo(model.committed.get(check));
+    }
+    // at the end: every branch (API, SQL view, query endpoint) and every commit
+    for (String b : model.working.keySet()) {
+      assertThat(read(repo, b, true)).as("working " + b).isEqualTo(model.working.get(b));
+      assertThat(read(repo, b, false)).as("head " + b).isEqualTo(model.committed.get(b));
+      assertThat(viaSql(Api.view(repo, b, "m"))).as("SQL " + b).isEqualTo(model.working.get(b));
+      assertThat(queried(repo, b, true)).as("query working " + b).isEqualTo(model.working.get(b));
+    }
+    for (String c : model.commitOrder) {
+      assertThat(read(repo, c, false)).as("commit " + c).isEqualTo(model.commits.get(c));
+    }
+  }
+
+  private static TreeMap<Integer, Integer> read(String repo, String ref, boolean working) throws Exception {
+    TreeMap<Integer, Integer> rows = new TreeMap<>();
+    String after = null;
+    do {
+      var request = given().queryParam("ref", ref).queryParam("working", working).queryParam("limit", 9);
+      if (after != null) {
+        request.queryParam("after", after);
+      }
+      JsonNode page = EventCodec.mapper().readTree(request.get("/api/v1/repositories/{r}/tables/m/rows", repo)
+          .then().statusCode(200).extract().asString());
+      for (JsonNode row : page.get("items")) {
+        rows.put(row.get("id").asInt(), row.get("v").asInt());
+      }
+      after = page.get("next").isNull() ? null : page.get("next").asText();
+    } while (after != null);
+    return rows;
+  }
+
+  private static TreeMap<Integer, Integer> queried(String repo, String ref, boolean working) throws Exception {
+    JsonNode answer = EventCodec.mapper().readTree(Api.json()
+        .body(Map.of("sql", "select id, v from m order by id", "ref", ref, "working", working))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).extract().asString());
+    TreeMap<Integer, Integer> rows = new TreeMap<>();
+    for (JsonNode row : answer.get("rows")) {
+      rows.put(row.get(0).asInt(), row.get(1).asInt());
+    }
+    return rows;
+  }
+
+  private TreeMap<Integer, Integer> viaSql(String relation) {
+    TreeMap<Integer, Integer> rows = new TreeMap<>();
+    for (var r : pool.query("select id, v from " + relation).execute().await().atMost(Duration.ofSeconds(10))) {
+      rows.put(r.getInteger(0), r.getInteger(1));
+    }
+    return rows;
+  }
+}
