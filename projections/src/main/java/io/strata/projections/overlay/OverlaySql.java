@@ -357,13 +357,22 @@ public final class OverlaySql {
         + ") then raise exception 'duplicate key value violates unique constraint of %', TG_TABLE_NAME"
         + " using errcode = '23505'; end if;";
     String keyChanged = "(" + newKey + ") is distinct from (" + oldKey + ")";
+    // The log upserts lock the key's working-log row: writers of a key take turns. The row is then
+    // read again (a fresh snapshot): if another transaction changed it since this statement read it,
+    // this write would silently undo that one, so it fails as a serialization failure to retry, as
+    // under REPEATABLE READ — a view has no row locks of its own to wait on.
+    String unchanged = "if not exists (select 1 from " + state() + " s where "
+        + key.stream().map(k -> "s." + Sql.quote(k) + " = OLD." + Sql.quote(k)).collect(Collectors.joining(" and "))
+        + " and to_jsonb(s) = to_jsonb(OLD)) then raise exception"
+        + " 'could not serialize access due to concurrent update of a row of %', TG_TABLE_NAME"
+        + " using errcode = '40001'; end if;";
     return "create schema if not exists " + Sql.quote(viewSchema) + ";"
         + "create view " + view + " as select * from " + state() + " s;"
         + "create or replace function " + viewFunction() + "() returns trigger language plpgsql as $f$ begin"
-        + " if TG_OP = 'DELETE' then " + logOld + tombstoneOld + " return OLD; end if;"
-        + " if TG_OP = 'INSERT' then " + duplicate + logNew + upsertRow + " return NEW; end if;"
-        + logOld
-        + " if " + keyChanged + " then " + duplicate + logNew + tombstoneOld + " end if;"
+        + " if TG_OP = 'DELETE' then " + logOld + unchanged + tombstoneOld + " return OLD; end if;"
+        + " if TG_OP = 'INSERT' then " + logNew + duplicate + upsertRow + " return NEW; end if;"
+        + logOld + unchanged
+        + " if " + keyChanged + " then " + logNew + duplicate + tombstoneOld + " end if;"
         + upsertRow + " return NEW; end $f$;"
         + "create trigger strata_write instead of insert or update or delete on " + view
         + " for each row execute function " + viewFunction() + "();";
