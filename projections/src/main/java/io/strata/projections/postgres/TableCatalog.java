@@ -33,6 +33,15 @@ public final class TableCatalog {
 
   private TableCatalog() {}
 
+  /** The table's columns as the catalog says now (empty when the table is gone). */
+  public static Uni<List<TableColumn>> columns(SqlClient client, String schema, String table) {
+    return client.preparedQuery(COLUMNS).execute(Tuple.of(schema, table)).map(rows -> {
+      List<TableColumn> columns = new ArrayList<>();
+      rows.forEach(r -> columns.add(new TableColumn(r.getString(0), r.getString(1), r.getBoolean(2))));
+      return columns;
+    });
+  }
+
   /** A table's shape, or why it cannot be tracked. */
   public record Shape(List<TableColumn> columns, List<String> primaryKey) {}
 

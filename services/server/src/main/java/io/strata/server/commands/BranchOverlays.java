@@ -52,7 +52,8 @@ public class BranchOverlays {
                   OverlaySql onBranch = main.onBranch(bid);
                   String fill = onBranch.fillOverlay(main.changed("$1", "$2", true));
                   Tuple params = Tuple.of(paths.undo().toArray(String[]::new), paths.redo().toArray(String[]::new));
-                  return inTablesDatabase(tx, repository, t, c -> TableObjects.removeBranch(c, onBranch)
+                  return inTablesDatabase(tx, repository, t, c -> TableShapes.requireUnchanged(c, t)
+                      .chain(() -> TableObjects.removeBranch(c, onBranch))
                       .chain(() -> TableObjects.addBranch(c, onBranch, t.name(), branch,
                           conn -> conn.preparedQuery(fill).execute(params))));
                 }))

@@ -221,8 +221,8 @@ public class RefCommands {
         .filter(t -> only == null || only.isEmpty() || only.contains(t.name())).toList();
     return io.smallrye.mutiny.Multi.createFrom().iterable(selected)
         .onItem().transformToUniAndConcatenate(t -> io.strata.server.domain.Storages.LOCAL.equals(t.storage())
-            ? io.strata.projections.overlay.TableObjects.capture(tx,
-                io.strata.projections.overlay.OverlaySql.of(repository, t, branch, defaultBranch), t.name(), all)
+            ? TableShapes.requireUnchanged(tx, t.toEvent()).chain(() -> io.strata.projections.overlay.TableObjects.capture(tx,
+                io.strata.projections.overlay.OverlaySql.of(repository, t, branch, defaultBranch), t.name(), all))
             : refuseRemote(repository, io.strata.projections.overlay.OverlaySql.of(repository, t, branch, defaultBranch),
                 t, all))
         .collect().asList()

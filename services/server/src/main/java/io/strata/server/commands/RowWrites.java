@@ -80,6 +80,7 @@ public class RowWrites {
     OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
     return requireBranch(repository, branch)
         .chain(() -> pools.pool(repository.name(), table.storage()))
+        .call(pool -> TableShapes.requireUnchanged(pool, table.toEvent()))
         .chain(pool -> pool.withTransaction(tx -> tx.preparedQuery(sql.currentRow())
                 .execute(Tuple.of(keyObject.toString()))
                 .chain(rows -> {
@@ -99,6 +100,7 @@ public class RowWrites {
     OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
     return requireBranch(repository, branch)
         .chain(() -> pools.pool(repository.name(), table.storage()))
+        .call(pool -> TableShapes.requireUnchanged(pool, table.toEvent()))
         .chain(pool -> pool.withTransaction(tx -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(keyObject.toString()))
                 .chain(rows -> {
                   if (rows.rowCount() == 0) {
@@ -113,6 +115,7 @@ public class RowWrites {
   private Uni<JsonNode> apply(RepositoryRow repository, String branch, TableRow table, Ops ops, ObjectNode readBack) {
     OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
     return pools.pool(repository.name(), table.storage())
+        .call(pool -> TableShapes.requireUnchanged(pool, table.toEvent()))
         .chain(pool -> pool.withTransaction(tx -> write(tx, sql, ops, readBack)))
         .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate);
   }

@@ -77,6 +77,7 @@ public class WorkingCommands {
 
   private Uni<TableCounts> apply(String repository, OverlaySql sql, TableRow t, ChangeKind kind) {
     return pools.pool(repository, t.storage())
+        .call(pool -> TableShapes.requireUnchanged(pool, t.toEvent()))
         .chain(pool -> switch (kind) {
           case STAGED -> TableObjects.stage(pool, sql, true);
           case UNSTAGED -> TableObjects.stage(pool, sql, false);

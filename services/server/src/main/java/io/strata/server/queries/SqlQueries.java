@@ -88,7 +88,11 @@ public class SqlQueries {
           String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
           String bid = base.equals(repository.defaultBranch()) ? null : OverlaySql.branchId(repo, base);
           boolean live = working && resolved.isPlainBranch();
-          return access(repo, tracked).chain(pool -> reads.inSnapshot(repo, tx -> paths(tx, repo, tracked, base,
+          return Multi.createFrom().iterable(tracked)
+              .onItem().transformToUniAndConcatenate(x -> io.strata.server.commands.TableShapes.requireUnchanged(metadata,
+                  x.toEvent()))
+              .collect().last()
+              .chain(() -> access(repo, tracked)).chain(pool -> reads.inSnapshot(repo, tx -> paths(tx, repo, tracked, base,
                   resolved.commit(), live)
               .chain(paths -> tx.query("select pg_export_snapshot()").execute()
                   .map(rows -> rows.iterator().next().getString(0))

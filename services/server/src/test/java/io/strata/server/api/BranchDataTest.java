@@ -204,4 +204,29 @@ class BranchDataTest {
     assertThat(count("select count(*) from pg_class where relname like '" + OverlaySql.tableId(repo, "items") + "%'"))
         .isZero();
   }
+
+  @Test
+  void ddlOnATrackedTableIsReportedClearly() {
+    String repo = createRepository(uniqueName("ddl"));
+    String t = uniqueName("shape").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, name text)");
+    sql("insert into public." + t + " values (1, 'a')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    sql("alter table public." + t + " add column extra int");
+    sql("update public." + t + " set extra = 1");
+    String head = Api.head(repo, "main");
+    Api.json().body(Map.of("message", "after ddl", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(422)
+        .body("error", equalTo("ValidationError")).body("message", org.hamcrest.Matchers.containsString("changed shape"));
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "after")).statusCode(422);
+    Api.json().body(Map.of("name", "x")).put("/api/v1/repositories/{r}/branches/main/tables/{t}/rows/2", repo, t)
+        .then().statusCode(422);
+    Api.json().body(Map.of("sql", "select 1")).post("/api/v1/repositories/{r}/query", repo).then().statusCode(422);
+    assertThat(Api.head(repo, "main")).isEqualTo(head);
+    // reverting the DDL makes the table usable again
+    sql("alter table public." + t + " drop column extra");
+    Api.json().body(Map.of("message", "after revert", "all", true, "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+  }
 }

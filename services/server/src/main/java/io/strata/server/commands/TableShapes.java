@@ -1,0 +1,40 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.events.TableTracked;
+import io.strata.projections.postgres.TableCatalog;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Detects DDL on tracked tables. Overlays, working logs, views and change sets are laid out after the
+ * columns recorded when the table was tracked; schema changes are not versioned yet, so an operation
+ * on a table whose columns changed is refused with a clear error rather than failing half-way.
+ */
+public final class TableShapes {
+  private TableShapes() {}
+
+  public static Uni<Void> requireUnchanged(SqlClient client, TableTracked table) {
+    return TableCatalog.columns(client, table.schema(), table.table()).map(now -> {
+      if (now.isEmpty()) {
+        throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' ("
+            + table.schema() + "." + table.table() + ") no longer exists; untrack it", Map.of("table", table.name()));
+      }
+      if (!now.equals(table.columns())) {
+        throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' changed shape since"
+            + " it was tracked (columns now " + describe(now) + ", tracked " + describe(table.columns()) + "); schema"
+            + " changes of tracked tables are not versioned yet: revert the DDL, or untrack and track the table again",
+            Map.of("table", table.name()));
+      }
+      return null;
+    });
+  }
+
+  private static String describe(List<TableColumn> columns) {
+    return columns.stream().map(c -> c.name() + " " + c.type() + (c.nullable() ? "" : " not null")).toList().toString();
+  }
+}
