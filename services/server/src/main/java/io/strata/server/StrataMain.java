@@ -29,6 +29,13 @@ public final class StrataMain {
       System.out.println("Strata: no database configured; starting a private PostgreSQL in " + dataDir.resolve("postgres"));
       local = LocalPostgres.start(dataDir.resolve("postgres"), true);
       apply(DatabaseSettings.parse(local.url()).quarkusProperties());
+      // where SQL clients reach it (tracked tables, branch views): printed, and kept in a file for scripts
+      try {
+        java.nio.file.Files.writeString(dataDir.resolve("database.url"), local.url() + "\n");
+      } catch (java.io.IOException e) {
+        System.out.println("Strata: could not write " + dataDir.resolve("database.url") + ": " + e.getMessage());
+      }
+      System.out.println("Strata: PostgreSQL at " + local.url() + " (also in " + dataDir.resolve("database.url") + ")");
     }
     try {
       Quarkus.run(args);

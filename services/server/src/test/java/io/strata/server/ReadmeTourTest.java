@@ -26,21 +26,8 @@ class ReadmeTourTest {
 
   @Test
   void theTourRunsAsWritten() throws IOException, InterruptedException {
-    String readme = Files.readString(Path.of("../../README.md"));
-    Matcher tour = Pattern.compile("<!-- tour:start -->\\s*```bash\\n(.*?)```\\s*<!-- tour:end -->", Pattern.DOTALL)
-        .matcher(readme);
-    assertThat(tour.find()).as("README has a tour block").isTrue();
     given().delete("/api/v1/repositories/demo?force=true"); // a previous run's leftovers, if any
-
-    Path script = Files.createTempFile("tour", ".sh");
-    Files.writeString(script, "set -euo pipefail\n" + tour.group(1));
-    String base = server.toString().replaceAll("/$", "");
-    ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
-    pb.environment().put("STRATA", base);
-    Process run = pb.start();
-    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(run.exitValue()).as(output).isZero();
+    String output = runBlock("tour", java.util.Map.of());
 
     assertThat(output).contains("\"name\":\"demo\"").contains("\"name\":\"feature/cleanup\"")
         .contains("\"message\":\"Start the cleanup\"").contains("\"error\":\"HeadMoved\"")
@@ -53,5 +40,50 @@ class ReadmeTourTest {
     given().get("/api/v1/repositories/demo/branches").then().statusCode(200)
         .body("items.name", org.hamcrest.Matchers.equalTo(java.util.List.of("main")));
     given().delete("/api/v1/repositories/demo?force=true").then().statusCode(204);
+  }
+
+  @Test
+  void theDataTourRunsAsWritten() throws IOException, InterruptedException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("bash", "-c", "command -v psql").start().waitFor() == 0,
+        "the data tour needs psql");
+    var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+    String url = config.getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", "");
+    if (!url.contains("@")) {
+      String user = config.getOptionalValue("quarkus.datasource.username", String.class).orElse("postgres");
+      String password = config.getOptionalValue("quarkus.datasource.password", String.class).orElse("");
+      url = url.replaceFirst("^postgresql://", "postgresql://" + user + (password.isEmpty() ? "" : ":" + password) + "@");
+    }
+    given().delete("/api/v1/repositories/shop?force=true");
+    String output = runBlock("datatour", java.util.Map.of("PSQL", "psql -q " + url));
+
+    assertThat(output).contains("\"name\":\"orders\"").contains("\"customer\":\"c-new\"").contains("\"applied\":2")
+        .contains("\"message\":\"Double the first ten orders\"");
+    // main (the table) kept its rows; dev has its own, at its head and one commit back
+    given().get("/api/v1/repositories/shop/tables/orders/rows/1?ref=dev").then().statusCode(200)
+        .body("amount", org.hamcrest.Matchers.equalTo(3.0f));
+    given().get("/api/v1/repositories/shop/tables/orders/rows/1?ref=main").then().statusCode(200)
+        .body("amount", org.hamcrest.Matchers.equalTo(1.5f));
+    given().get("/api/v1/repositories/shop/diff?from=main&to=dev").then().statusCode(200)
+        .body("tables[0].inserted", org.hamcrest.Matchers.equalTo(2)).body("tables[0].updated", org.hamcrest.Matchers.equalTo(10))
+        .body("tables[0].deleted", org.hamcrest.Matchers.equalTo(2));
+    given().delete("/api/v1/repositories/shop?force=true").then().statusCode(204);
+  }
+
+  /** Runs the README's bash block between {@code <!-- name:start -->} and {@code <!-- name:end -->}. */
+  private String runBlock(String name, java.util.Map<String, String> env) throws IOException, InterruptedException {
+    String readme = Files.readString(Path.of("../../README.md"));
+    Matcher block = Pattern.compile("<!-- " + name + ":start -->\\s*```bash\\n(.*?)```\\s*<!-- " + name + ":end -->",
+        Pattern.DOTALL).matcher(readme);
+    assertThat(block.find()).as("README has a " + name + " block").isTrue();
+    Path script = Files.createTempFile(name, ".sh");
+    Files.writeString(script, "set -euo pipefail\n" + block.group(1));
+    ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
+    pb.environment().put("STRATA", server.toString().replaceAll("/$", ""));
+    pb.environment().putAll(env);
+    Process run = pb.start();
+    String output = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as(output).isZero();
+    return output;
   }
 }
