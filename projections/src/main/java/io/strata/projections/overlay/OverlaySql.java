@@ -453,20 +453,41 @@ public final class OverlaySql {
     }
     // the current row of each key: the overlay's (a tombstone: none), else T's — two key joins, so a
     // batch costs O(its rows), whatever the table's size
-    String inOverlay = "o." + Sql.quote(key.get(0)) + " is not null";
-    String inTable = "x." + Sql.quote(key.get(0)) + " is not null";
-    String before = "case when " + inOverlay + " then case when o.__deleted then null else to_jsonb(o) - '__deleted' end"
-        + " when " + inTable + " then to_jsonb(x) end";
-    return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ", " + before
-        + " from " + b + " b left join " + overlay() + " o on " + keyMatch("o", "b")
-        + " left join " + table + " x on " + keyMatch("x", "b")
-        + " where b.__o = 'u' or (" + before + ") is not null order by " + keyList("b") + logUpsert() + ";"
+    return logBefore(b + " b", "b.__o = 'u' or") + ";"
         + "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "b") + ", false"
         + " from " + b + " b where b.__o = 'u' order by " + keyList("b") + " on conflict (" + keyList(null)
         + ") do update set " + (nonKey.isEmpty() ? "" : nonKey + ", ") + "__deleted = false;"
         + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("b") + ", true"
         + " from " + b + " b where b.__o = 'd' order by " + keyList("b") + " on conflict (" + keyList(null)
         + ") do update set __deleted = true;";
+  }
+
+  /**
+   * Records the first before-image of the keys of {@code rows} (alias b) in the branch's working log,
+   * locking their log rows (in key order): the current row of each key is the overlay's (a tombstone:
+   * none), else T's — two key joins, so the cost is O(rows), whatever the table's size.
+   *
+   * @param condition a condition on b that logs a key even where it has no current row, followed by "or"
+   */
+  private String logBefore(String rows, String condition) {
+    String inOverlay = "o." + Sql.quote(key.get(0)) + " is not null";
+    String inTable = "x." + Sql.quote(key.get(0)) + " is not null";
+    String before = "case when " + inOverlay + " then case when o.__deleted then null else to_jsonb(o) - '__deleted' end"
+        + " when " + inTable + " then to_jsonb(x) end";
+    return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ", " + before
+        + " from " + rows + " left join " + overlay() + " o on " + keyMatch("o", "b")
+        + " left join " + table + " x on " + keyMatch("x", "b")
+        + " where " + condition + " (" + before + ") is not null order by " + keyList("b") + logUpsert();
+  }
+
+  /**
+   * Takes the write lock of the key in $1 (a JSON object) on this branch before a read-modify-write
+   * (PATCH): its working-log row on a branch, the row itself on the default branch ({@link #currentRow}).
+   */
+  public String lockKey() {
+    return bid == null
+        ? "select 1"
+        : logBefore("jsonb_populate_record(null::" + table + ", $1::text::jsonb) b", "true or");
   }
 
   /** The branch's current row with the key in $1 (a JSON object), or no row; locked on the default branch. */

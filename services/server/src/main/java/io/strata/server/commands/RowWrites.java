@@ -81,8 +81,11 @@ public class RowWrites {
     return requireBranch(repository, branch)
         .chain(() -> pools.pool(repository.name(), table.storage()))
         .call(pool -> TableShapes.requireUnchanged(pool, table.toEvent()))
-        .chain(pool -> pool.withTransaction(tx -> tx.preparedQuery(sql.currentRow())
-                .execute(Tuple.of(keyObject.toString()))
+        // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
+        .chain(pool -> pool.withTransaction(tx -> (sql.isDefaultBranch()
+                    ? Uni.createFrom().voidItem()
+                    : tx.preparedQuery(sql.lockKey()).execute(Tuple.of(keyObject.toString())).replaceWithVoid())
+                .chain(() -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(keyObject.toString())))
                 .chain(rows -> {
                   if (rows.rowCount() == 0) {
                     throw notFound(table, key);

@@ -131,4 +131,35 @@ class RowWritesTest {
         .get("/api/v1/repositories/{r}/tables/" + t + "/rows", repo).then().statusCode(200)
         .body("items[0].id", equalTo(1000));
   }
+
+  /** Concurrent PATCHes of different columns of one row on a branch: none undoes another. */
+  @Test
+  void concurrentPatchesOfOneRowAllLand() throws Exception {
+    String repo = createRepository(uniqueName("patches"));
+    String t = uniqueName("wide").replace("-", "_");
+    sql("create table public." + t + " (id int primary key, c0 int, c1 int, c2 int, c3 int, c4 int, c5 int)");
+    sql("insert into public." + t + " values (1, 0, 0, 0, 0, 0, 0)");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    String row = "/api/v1/repositories/" + repo + "/branches/dev/tables/" + t + "/rows/1";
+    var executor = java.util.concurrent.Executors.newFixedThreadPool(6);
+    List<java.util.concurrent.Future<?>> tasks = new java.util.ArrayList<>();
+    for (int c = 0; c < 6; c++) {
+      String column = "c" + c;
+      tasks.add(executor.submit(() -> {
+        for (int v = 1; v <= 15; v++) {
+          Api.json().urlEncodingEnabled(false).body(Map.of(column, v)).patch(row).then().statusCode(200);
+        }
+        return null;
+      }));
+    }
+    for (var task : tasks) {
+      task.get();
+    }
+    executor.shutdown();
+    given().urlEncodingEnabled(false).get("/api/v1/repositories/" + repo + "/tables/" + t + "/rows/1?ref=dev&working=true")
+        .then().statusCode(200).body("c0", equalTo(15)).body("c1", equalTo(15)).body("c2", equalTo(15))
+        .body("c3", equalTo(15)).body("c4", equalTo(15)).body("c5", equalTo(15));
+  }
 }
