@@ -99,6 +99,27 @@ public class CommitResource {
     return repositories.require(repo).chain(r -> diffs.diff(r, from, to, blankToNull(table), withRows));
   }
 
+  /** The changed rows as NDJSON (Accept: application/x-ndjson), one change per line, in table and key order. */
+  @GET
+  @Path("/diff")
+  @Produces(org.jboss.resteasy.reactive.common.util.RestMediaType.APPLICATION_NDJSON)
+  @Operation(summary = "Changed rows between two refs as NDJSON: one {table, key, op, before, after, fields} per line")
+  public io.smallrye.mutiny.Multi<io.vertx.core.buffer.Buffer> diffRows(@PathParam("repo") String repo,
+      @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("table") String table) {
+    if (from == null || to == null) {
+      throw StrataException.badRequest("query parameters 'from' and 'to' are required");
+    }
+    return repositories.require(repo).chain(r -> diffs.diff(r, from, to, blankToNull(table), true))
+        .onItem().transformToMulti(d -> io.smallrye.mutiny.Multi.createFrom().iterable(d.changes()))
+        .map(change -> {
+          try {
+            return io.vertx.core.buffer.Buffer.buffer(io.strata.events.EventCodec.mapper().writeValueAsString(change));
+          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+  }
+
   private static String abbreviate(String s) {
     return s.length() > 80 ? s.substring(0, 80) + "…" : s;
   }

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
@@ -63,6 +64,13 @@ class DiffTest {
         .body("changes[0].before.price", equalTo(2.0f)).body("changes[0].after.name", equalTo("renamed"))
         .body("changes[1].key", equalTo(List.of("s3"))).body("changes[1].op", equalTo("delete"))
         .body("changes[1].after", nullValue());
+    // the same changes as NDJSON, one per line
+    String ndjson = given().accept("application/x-ndjson").queryParam("from", c0).queryParam("to", "main").get(diff)
+        .then().statusCode(200).extract().asString();
+    List<String> lines = List.of(ndjson.strip().split("\n"));
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).contains("\"op\":\"update\"").contains("\"table\":\"prices\"");
+    assertThat(lines.get(1)).contains("\"op\":\"delete\"");
     // the other way round, inserts and deletes swap
     given().queryParam("from", "main").queryParam("to", c0).queryParam("rows", "true").get(diff).then()
         .body("changes[1].op", equalTo("insert")).body("changes[1].after.sku", equalTo("s3"));
