@@ -196,7 +196,10 @@ public class CommandProcessor {
               .chain(decided -> append(decided));
       return attemptOnce
           .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
-              || PgErrors.hasState(e, PgErrors.DEADLOCK_DETECTED) || PgErrors.hasState(e, PgErrors.SERIALIZATION_FAILURE))
+              || PgErrors.hasState(e, PgErrors.DEADLOCK_DETECTED) || PgErrors.hasState(e, PgErrors.SERIALIZATION_FAILURE)
+              // a prepared command racing another server's on the same objects (two servers creating
+              // one branch's overlays): its transaction rolled back; deciding again refuses it cleanly
+              || batch.get(0).prepare != null && (PgErrors.hasState(e, "42P07") || PgErrors.isUniqueViolation(e)))
           .recoverWithUni(conflict -> {
             // another server appended, a key raced, or the database chose this transaction as a
             // deadlock victim: nothing was applied; reload and decide again
