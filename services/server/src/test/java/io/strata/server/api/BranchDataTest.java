@@ -71,7 +71,7 @@ class BranchDataTest {
   /** The same rows as PostgreSQL renders them from a relation, normalised through Jackson. */
   private List<String> rowsIn(String relation) throws Exception {
     List<String> out = new ArrayList<>();
-    for (String text : rowsOf("select to_jsonb(x)::text from " + relation + " x order by id")) {
+    for (String text : rowsOf("select row_to_json(x)::text from " + relation + " x order by id")) {
       out.add(EventCodec.mapper().readTree(text).toString());
     }
     return out;
