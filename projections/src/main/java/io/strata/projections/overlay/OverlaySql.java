@@ -431,7 +431,7 @@ public final class OverlaySql {
     return "create temporary table " + batchTable() + " on commit drop as"
         + " select distinct on (" + keyList("r") + ") case get_byte($2::bytea, r.__n::int - 1) when 100 then 'd' else 'u' end as __o, "
         + list(columns, "r")
-        + " from jsonb_populate_recordset(null::" + table + ", $1::text::jsonb) with ordinality as r("
+        + " from json_populate_recordset(null::" + table + ", $1::text::json) with ordinality as r("
         + list(columns, null) + ", __n)"
         + " order by " + keyList("r") + ", r.__n desc";
   }
