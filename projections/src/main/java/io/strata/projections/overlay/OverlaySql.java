@@ -323,8 +323,9 @@ public final class OverlaySql {
    */
   public String fillOverlay(String changedCte) {
     return "with " + changedCte
-        + ", rows as (insert into " + overlay() + " select (jsonb_populate_record(null::" + table + ", img)).*, false"
-        + "   from changed where img is not null order by k returning 1)"
+        + ", rows as (insert into " + overlay() + " select r.*, false"
+        + "   from changed, lateral jsonb_populate_record(null::" + table + ", img) r where img is not null order by k"
+        + "   returning 1)"
         + " insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("r") + ", true"
         + "  from (select (" + keyRecord("k") + ").* from changed where img is null) r";
   }
@@ -511,7 +512,8 @@ public final class OverlaySql {
     return "with " + changed("$1", "$2", true).replace(" from " + workingLog() + " w",
             " from " + workingLog() + " w where $3")
         + " select s.* from " + state() + " s where " + keyArray("s") + " not in (select c.k from changed c)"
-        + " union all select (jsonb_populate_record(null::" + table + ", c.img)).* from changed c where c.img is not null";
+        + " union all select r.* from changed c, lateral jsonb_populate_record(null::" + table + ", c.img) r"
+        + " where c.img is not null";
   }
 
   /**
@@ -587,10 +589,11 @@ public final class OverlaySql {
    * working changes (branch overlays still keep their pre-images).
    */
   public String discard() {
-    String record = "(jsonb_populate_record(null::" + table + ", w.__before)).*";
+    // a LATERAL call: "(f(x)).*" would call the function once per column
+    String images = " from " + workingLog() + " w, lateral jsonb_populate_record(null::" + table + ", w.__before) b"
+        + " where w.__before is not null";
     if (bid != null) {
-      return "insert into " + overlay() + " select " + record + ", false from " + workingLog() + " w"
-          + " where w.__before is not null order by " + keyList("w") + " on conflict (" + keyList(null) + ") do update set "
+      return "insert into " + overlay() + " select b.*, false" + images + " order by " + keyList("w") + " on conflict (" + keyList(null) + ") do update set "
           + columns.stream().map(c -> Sql.quote(c) + " = excluded." + Sql.quote(c)).collect(Collectors.joining(", "))
           + ", __deleted = false;"
           + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("w") + ", true from "
@@ -602,10 +605,10 @@ public final class OverlaySql {
     return "select set_config('strata.applying', 'on', true);"
         + lockAgainstWriters() + ";"
         + "delete from " + table + " t using " + workingLog() + " w where " + keyMatch("t", "w") + " and w.__before is null;"
-        + "update " + table + " t set " + assignments + " from (select " + record + " from " + workingLog() + " w"
-        + "  where w.__before is not null) r where " + keyMatch("t", "r") + ";"
-        + "insert into " + table + " overriding system value select " + record + " from " + workingLog() + " w"
-        + " where w.__before is not null and not exists (select 1 from " + table + " t where " + keyMatch("t", "w") + ");"
+        + "update " + table + " t set " + assignments + " from (select b.*" + images + ") r where "
+        + keyMatch("t", "r") + ";"
+        + "insert into " + table + " overriding system value select b.*" + images
+        + " and not exists (select 1 from " + table + " t where " + keyMatch("t", "w") + ");"
         + "delete from " + workingLog() + ";"
         + "select set_config('strata.applying', 'off', true);";
   }

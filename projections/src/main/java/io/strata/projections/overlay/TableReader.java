@@ -88,7 +88,7 @@ public final class TableReader {
           + "  (select s.* from " + sql.state() + " s where " + sql.keyArray("s") + " not in (select c.k from changed c)"
           + branchTail + ")"
           + "  union all"
-          + "  (select s.* from (select (jsonb_populate_record(null::" + table + ", c.img)).* from changed c"
+          + "  (select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::" + table + ", c.img) r"
           + "   where c.img is not null) s where true" + branchTail + "))"
           + " select row_to_json(s)::text, " + keyObject() + " from page s order by " + keys + " limit " + limitParam;
     }
