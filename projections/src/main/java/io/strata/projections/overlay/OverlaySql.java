@@ -39,14 +39,6 @@ public final class OverlaySql {
   /** Columns T declares NOT NULL: an overlay holds them to the same rule (tombstones aside). */
   private final List<String> required;
 
-  public OverlaySql(String tid, String schema, String table, List<String> key) {
-    this(tid, schema, table, key, key);
-  }
-
-  public OverlaySql(String tid, String schema, String table, List<String> key, List<String> columns) {
-    this(tid, Sql.qualified(schema, table), key, columns, null, List.of());
-  }
-
   private OverlaySql(String tid, String qualifiedTable, List<String> key, List<String> columns, String bid,
       List<String> required) {
     this.required = List.copyOf(required);
@@ -69,9 +61,15 @@ public final class OverlaySql {
 
   /** A tracked table of a repository, as the default branch sees it. */
   public static OverlaySql of(String repository, io.strata.events.TableTracked t) {
-    return new OverlaySql(tableId(repository, t.name()), Sql.qualified(t.schema(), t.table()), t.primaryKey(),
-        t.columns().stream().map(io.strata.events.TableColumn::name).toList(), null,
-        t.columns().stream().filter(c -> !c.nullable() && !t.primaryKey().contains(c.name()))
+    return of(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(), t.columns());
+  }
+
+  /** A table with the columns the catalog gave (their NOT NULL rules hold in overlays too). */
+  public static OverlaySql of(String tid, String schema, String table, List<String> key,
+      List<io.strata.events.TableColumn> columns) {
+    return new OverlaySql(tid, Sql.qualified(schema, table), key,
+        columns.stream().map(io.strata.events.TableColumn::name).toList(), null,
+        columns.stream().filter(c -> !c.nullable() && !key.contains(c.name()))
             .map(io.strata.events.TableColumn::name).toList());
   }
 

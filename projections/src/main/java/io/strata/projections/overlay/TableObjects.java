@@ -49,10 +49,10 @@ public final class TableObjects {
    * @param isStale whether an existing registration (repository, name) is a leftover that may be replaced
    */
   public static Uni<TableCatalog.Measured> install(Pool pool, String repository, String name, String schema,
-      String table, List<String> key, List<String> columns, List<BranchRef> branches,
+      String table, List<String> key, List<io.strata.events.TableColumn> columns, List<BranchRef> branches,
       java.util.function.BiFunction<String, String, Uni<Boolean>> isStale) {
     String tid = OverlaySql.tableId(repository, name);
-    OverlaySql sql = new OverlaySql(tid, schema, table, key, columns);
+    OverlaySql sql = OverlaySql.of(tid, schema, table, key, columns);
     return pool.withTransaction(tx -> tx.query(OverlaySql.CREATE_SCHEMA).execute()
         .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY).execute())
         .chain(() -> tx.query(sql.lockAgainstWriters()).execute())
@@ -67,7 +67,7 @@ public final class TableObjects {
             if (!stale) {
               throw new AlreadyTracked(existing.getString(1), existing.getString(2));
             }
-            return dropIn(tx, new OverlaySql(oldTid, schema, table, key, columns));
+            return dropIn(tx, OverlaySql.of(oldTid, schema, table, key, columns));
           });
         })
         .chain(() -> tx.query(sql.createWorkingLog()).execute())

@@ -61,7 +61,8 @@ public class RowResource {
   }
 
   @POST
-  @Path("/rows:batch")
+  // "rows:batch", also when a client percent-encodes the colon
+  @Path("/{batch: rows(?::|%3[Aa])batch}")
   @Consumes({MediaType.APPLICATION_JSON, NDJSON})
   @Operation(summary = "Apply upserts and deletes all-or-nothing: a JSON array or NDJSON of"
       + " {\"op\": \"upsert\", \"row\": {...}} / {\"op\": \"delete\", \"key\": {...}}; the last operation on a key wins")

@@ -101,8 +101,7 @@ public class TableCommands {
       String location, Location where, List<String> primaryKey, List<TableObjects.BranchRef> branches) {
     return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
         .chain(shape -> TableObjects.install(pool, repository, name, where.schema(), where.table(),
-                shape.primaryKey(), shape.columns().stream().map(io.strata.events.TableColumn::name).toList(),
-                branches, this::isLeftover)
+                shape.primaryKey(), shape.columns(), branches, this::isLeftover)
             .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
                 shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
         .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()

@@ -144,6 +144,11 @@ class BadInputTest {
       }
     }
 
+    refusedAndNothingChanged(cases);
+  }
+
+  /** Every case gets its status and error JSON (no trace), and the projections stay as they were. */
+  private void refusedAndNothingChanged(List<Case> cases) {
     Map<String, String> before = Api.digest();
     List<String> failures = new ArrayList<>();
     for (Case c : cases) {
@@ -161,6 +166,71 @@ class BadInputTest {
     assertThat(failures).isEmpty();
     assertThat(Api.digest()).as("bad input changed nothing").isEqualTo(before);
     assertThat(Api.head(repo, "main")).isEqualTo(head);
+  }
+
+  @Inject io.vertx.mutiny.sqlclient.Pool pool;
+
+  private String sqlText(String query) {
+    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getString(0);
+  }
+
+  /** Hostile input to the row, batch, diff and query endpoints of a tracked table: refused, nothing written. */
+  @Test
+  void hostileRowAndQueryInputIsRefusedAndChangesNothing() {
+    String t = uniqueName("guarded").replace("-", "_");
+    pool.query("create table public." + t + " (id int primary key, name text not null, n int)").execute()
+        .await().atMost(Duration.ofSeconds(10));
+    pool.query("insert into public." + t + " select g, 'n' || g, g from generate_series(1, 20) g").execute()
+        .await().atMost(Duration.ofSeconds(10));
+    given().contentType("application/json").body(Map.of("name", "guarded", "location", "postgresql://local/public." + t))
+        .post(path("/tables")).then().statusCode(201);
+    head = Api.head(repo, "main");
+    String fingerprint = "select md5(string_agg(row_to_json(x)::text, ',' order by id)) from ";
+    String mainBefore = sqlText(fingerprint + "public." + t + " x");
+    String devView = Api.view(repo, "dev", "guarded");
+    String devBefore = sqlText(fingerprint + devView + " x");
+
+    List<Case> cases = new ArrayList<>();
+    String rows = path("/branches/dev/tables/guarded/rows");
+    for (String bad : List.of("a;drop table x", "x'; delete from strata_meta.events; --", "../guarded", "nope")) {
+      cases.add(new Case("rows of table " + printable(bad), 404, "TableNotFound",
+          r -> r.contentType("application/json").body(Map.of("name", "x")).put(path("/branches/dev/tables/{t}/rows/1"), bad)));
+      cases.add(new Case("filter column " + printable(bad), 422, "ValidationError",
+          r -> r.queryParam(bad, "1").get(path("/tables/guarded/rows"))));
+      cases.add(new Case("row column " + printable(bad), 422, "ValidationError",
+          r -> r.contentType("application/json").body(Map.of("name", "x", bad, 1)).put(rows + "/21")));
+    }
+    cases.add(new Case("key not an int", 422, "ValidationError",
+        r -> r.contentType("application/json").body(Map.of("name", "x")).put(rows + "/1' or '1'='1")));
+    cases.add(new Case("filter value not an int", 400, "BadRequest", r -> r.queryParam("id", "1 or 1=1").get(path("/tables/guarded/rows"))));
+    cases.add(new Case("null in NOT NULL column", 422, "ValidationError",
+        r -> r.contentType("application/json").body("{\"name\": null}").put(rows + "/21")));
+    cases.add(new Case("row not an object", 400, "BadRequest", r -> r.contentType("application/json").body("[1]").put(rows + "/21")));
+    cases.add(new Case("batch with a bad row last", 422, "ValidationError", postRaw(rows + ":batch",
+        "[{\"op\": \"upsert\", \"row\": {\"id\": 30, \"name\": \"ok\"}}, {\"op\": \"upsert\", \"row\": {\"id\": \"x\"}}]")));
+    cases.add(new Case("batch with a constraint violation", 422, "ValidationError", postRaw(rows + ":batch",
+        "[{\"op\": \"upsert\", \"row\": {\"id\": 31, \"name\": \"ok\"}}, {\"op\": \"upsert\", \"row\": {\"id\": 32}}]")));
+    cases.add(new Case("batch op unknown", 422, "ValidationError", postRaw(rows + ":batch", "[{\"op\": \"drop\", \"key\": 1}]")));
+    cases.add(new Case("batch key of wrong columns", 422, "ValidationError",
+        postRaw(rows + ":batch", "[{\"op\": \"delete\", \"key\": {\"name\": \"n1\"}}]")));
+    cases.add(new Case("batch not json", 400, "BadRequest", postRaw(rows + ":batch", "[{\"op\": ")));
+    cases.add(new Case("batch on unknown branch", 404, "BranchNotFound",
+        postRaw(path("/branches/nope/tables/guarded/rows:batch"), "[{\"op\": \"delete\", \"key\": 1}]")));
+    for (String hostile : List.of("delete from guarded", "update guarded set n = 0 returning *",
+        "select * from public." + t, "select * from " + devView, "select 1; delete from public." + t,
+        "select set_config('role', 'postgres', false)", "copy guarded to '/tmp/x'", "select pg_sleep(-1) from guarded x(")) {
+      cases.add(new Case("query " + printable(hostile), 422, "ValidationError",
+          postJson(path("/query"), Map.of("sql", hostile))));
+    }
+    cases.add(new Case("query sql not a string", 400, "BadRequest", postRaw(path("/query"), "{\"sql\": 5}")));
+    cases.add(new Case("query limit too big", 422, "ValidationError", postJson(path("/query"), Map.of("sql", "select 1", "limit", 1_000_000))));
+    cases.add(new Case("diff of unknown ref", 404, "RefNotFound", r -> r.queryParam("from", "main").queryParam("to", "nope").get(path("/diff"))));
+    cases.add(new Case("diff of unknown table", 404, "TableNotFound",
+        r -> r.queryParam("from", "main").queryParam("to", "dev").queryParam("table", "nope").get(path("/diff"))));
+    refusedAndNothingChanged(cases);
+    assertThat(sqlText(fingerprint + "public." + t + " x")).isEqualTo(mainBefore);
+    assertThat(sqlText(fingerprint + devView + " x")).isEqualTo(devBefore);
+    given().get(path("/branches/dev/status")).then().body("clean", org.hamcrest.Matchers.equalTo(true));
   }
 
   @Test
