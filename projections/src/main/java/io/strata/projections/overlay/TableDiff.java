@@ -56,6 +56,26 @@ public final class TableDiff {
     });
   }
 
+  /** How a table's content moves from the "from" commit to the "to" one: rows added, row-hash sum delta. */
+  public record ContentDelta(long rows, String sum) {}
+
+  public static Uni<ContentDelta> contentDelta(SqlClient client, OverlaySql sql, List<String> fromPath,
+      List<String> toPath) {
+    if (fromPath.isEmpty() && toPath.isEmpty()) {
+      return Uni.createFrom().item(new ContentDelta(0, "0"));
+    }
+    String hash = "jsonb_populate_record(null::" + sql.table() + ", %s)::text";
+    String query = net(sql) + " select count(*) filter (where op = 'insert') - count(*) filter (where op = 'delete'),"
+        + " (coalesce(sum(" + io.strata.projections.postgres.TableCatalog.rowHash(hash.formatted("a")) + ")"
+        + "   filter (where a is not null), 0)"
+        + "  - coalesce(sum(" + io.strata.projections.postgres.TableCatalog.rowHash(hash.formatted("b")) + ")"
+        + "   filter (where b is not null), 0))::text from d";
+    return client.preparedQuery(query).execute(paths(fromPath, toPath)).map(rows -> {
+      Row r = rows.iterator().next();
+      return new ContentDelta(r.getLong(0), r.getString(1));
+    });
+  }
+
   public static Uni<List<RowChange>> rows(SqlClient client, OverlaySql sql, List<String> fromPath, List<String> toPath) {
     if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Uni.createFrom().item(List.of());

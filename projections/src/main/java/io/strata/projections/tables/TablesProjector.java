@@ -21,7 +21,9 @@ public final class TablesProjector implements Projector {
           + " values ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11)";
   static final String DELETE = "delete from strata_meta.tables where repository = $1 and name = $2";
   static final String UPDATE_CONTENT =
-      "update strata_meta.tables set row_count = $3, row_sum = $4, content_hash = $5 where repository = $1 and name = $2";
+      "update strata_meta.tables set row_count = $3, row_sum = $4, content_hash = $5 where repository = $1 and name = $2"
+          // the recorded content is the default branch's: other branches' commits carry their own
+          + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $6)";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
 
   @Override
@@ -47,7 +49,8 @@ public final class TablesProjector implements Projector {
     if (event instanceof io.strata.events.CommitCreated e && !e.changes().isEmpty()) {
       return io.smallrye.mutiny.Multi.createFrom().iterable(e.changes())
           .onItem().transformToUniAndConcatenate(c -> tx.preparedQuery(UPDATE_CONTENT)
-              .execute(Tuple.of(repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash())))
+              .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
+                  e.branch()})))
           .collect().last().replaceWithVoid();
     }
     if (event instanceof TableUntracked e) {

@@ -180,7 +180,7 @@ public class RefCommands {
       throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
     }
     Commands.CreateCommit command =
-        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, List.of());
+        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, List.of(), null);
     Answer answer = (events, position, after, time) -> {
       CommitCreated c = (CommitCreated) events.get(0);
       return new Answer.Reply(201, new CommitDto(c.id(), c.id().substring(0, 7), c.parents(), c.message(),
@@ -197,7 +197,9 @@ public class RefCommands {
             ? processor.execute(repo, command, ctx, answer)
             : processor.executeExclusive(repo, (tx, state) -> state.branch(branch) == null
                     ? Uni.createFrom().item(command) // refused by the decider
-                    : capture(tx, repo, r.get().defaultBranch(), branch, tracked, tables, all).map(command::withCaptured),
+                    : capture(tx, repo, r.get().defaultBranch(), branch, tracked, tables, all)
+                        .chain(captured -> branchContent(tx, state, repo, branch, tracked)
+                            .map(base -> command.withCaptured(captured, base))),
                 ctx, answer)));
   }
 
@@ -229,6 +231,40 @@ public class RefCommands {
         .map(list -> list.stream().flatMap(java.util.Optional::stream)
             .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(), c.sumDelta()))
             .toList());
+  }
+
+  /**
+   * On a branch other than the default one: every tracked table's content at the branch's head, from
+   * the recorded (default branch's) content and the change sets between the two heads — O(rows that
+   * differ). Null on the default branch.
+   */
+  private Uni<java.util.Map<String, Commands.TableContent>> branchContent(io.vertx.mutiny.sqlclient.SqlConnection tx,
+      RepositoryState state, String repository, String branch, List<io.strata.projections.tables.TableRow> tracked) {
+    if (branch.equals(state.defaultBranch())) {
+      return Uni.createFrom().nullItem();
+    }
+    String mainHead = state.branch(state.defaultBranch()).head();
+    String head = state.branch(branch).head();
+    java.util.Map<String, Commands.TableContent> content = new java.util.concurrent.ConcurrentHashMap<>();
+    return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
+        .chain(() -> io.smallrye.mutiny.Multi.createFrom().iterable(tracked)
+            .filter(t -> state.tables().containsKey(t.name()))
+            .onItem().transformToUniAndConcatenate(t -> {
+              io.strata.events.TableTracked recorded = state.tables().get(t.name());
+              if (!io.strata.server.domain.Storages.LOCAL.equals(t.storage())) {
+                // no commit records rows of tables in other storages yet: their content is the recorded one
+                content.put(t.name(), new Commands.TableContent(recorded.rowCount(), recorded.rowSum()));
+                return Uni.createFrom().voidItem();
+              }
+              return CommitGraph.pathsBetween(tx, repository, mainHead, head, t.name())
+                  .chain(paths -> io.strata.projections.overlay.TableDiff.contentDelta(tx,
+                      io.strata.projections.overlay.OverlaySql.of(repository, t), paths.undo(), paths.redo()))
+                  .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
+                      new java.math.BigInteger(recorded.rowSum()).add(new java.math.BigInteger(delta.sum())).toString())))
+                  .replaceWithVoid();
+            })
+            .collect().last())
+        .map(done -> content);
   }
 
   private Uni<java.util.Optional<io.strata.projections.overlay.TableObjects.Captured>> refuseRemote(String repository,

@@ -36,20 +36,27 @@ public final class Commands {
   /**
    * @param tables the tables to commit (empty = every table with staged changes)
    * @param captured what the command side captured from the staged rows, in the commit's transaction
+   * @param baseContent on a branch other than the default one, every tracked table's content at the
+   *     branch's head (the recorded content is the default branch's); null otherwise
    */
   public record CreateCommit(
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
-      java.util.List<String> tables, java.util.List<Captured> captured)
+      java.util.List<String> tables, java.util.List<Captured> captured,
+      java.util.Map<String, TableContent> baseContent)
       implements Command {
     public CreateCommit {
       tables = tables == null ? java.util.List.of() : java.util.List.copyOf(tables);
       captured = captured == null ? java.util.List.of() : java.util.List.copyOf(captured);
+      baseContent = baseContent == null ? null : java.util.Map.copyOf(baseContent);
     }
 
-    public CreateCommit withCaptured(java.util.List<Captured> rows) {
-      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows);
+    public CreateCommit withCaptured(java.util.List<Captured> rows, java.util.Map<String, TableContent> base) {
+      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base);
     }
   }
+
+  /** A table's content on a branch: row count and the sum of its rows' hashes. */
+  public record TableContent(long rowCount, String rowSum) {}
 
   /** One table's staged changes as captured for a commit: the change set's hash, counts, row-hash sum delta. */
   public record Captured(String table, String changeSet, long inserted, long updated, long deleted, String sumDelta) {}

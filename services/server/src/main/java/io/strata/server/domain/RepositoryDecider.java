@@ -189,13 +189,19 @@ public final class RepositoryDecider {
             Map.of("table", String.valueOf(table)));
       }
     }
+    // the tables' content at the branch's head: the recorded (default branch's) one, or what the
+    // command side computed for another branch
     java.util.Map<String, io.strata.events.TableTracked> after = new java.util.TreeMap<>(state.tables());
+    if (c.baseContent() != null) {
+      c.baseContent().forEach((name, content) -> after.computeIfPresent(name,
+          (n, t) -> t.withContent(content.rowCount(), content.rowSum())));
+    }
     List<io.strata.events.TableChange> changes = new java.util.ArrayList<>();
     long inserted = 0;
     long updated = 0;
     long deleted = 0;
     for (Commands.Captured cap : c.captured()) {
-      io.strata.events.TableTracked t = state.tables().get(cap.table());
+      io.strata.events.TableTracked t = after.get(cap.table());
       long rows = t.rowCount() + cap.inserted() - cap.deleted();
       String sum = new java.math.BigInteger(t.rowSum()).add(new java.math.BigInteger(cap.sumDelta())).toString();
       io.strata.events.TableTracked next = t.withContent(rows, sum);

@@ -73,8 +73,9 @@ public final class RepositoryState {
       commitCount = 0;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
-      // table content follows the default branch (the only branch holding row data so far)
-      for (io.strata.events.TableChange c : e.changes()) {
+      // the tracked tables' content is the default branch's; other branches' commits carry their own
+      for (io.strata.events.TableChange c : e.branch() != null && e.branch().equals(defaultBranch) ? e.changes()
+          : java.util.List.<io.strata.events.TableChange>of()) {
         TableTracked t = tables.get(c.table());
         if (t != null) {
           tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));

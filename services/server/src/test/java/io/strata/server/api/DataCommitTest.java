@@ -206,8 +206,19 @@ class DataCommitTest {
       f.get();
     }
     executor.shutdown();
-    String last = Api.json().body(Map.of("message", "final", "all", true, "allow_empty", true)).post(base + "/commits")
-        .then().statusCode(201).extract().path("id");
+    // one more change so the final commit records dev's content
+    sql("update " + view + " set n = n where id = 1");
+    pool.query("update " + view + " set n = n + 1 where id = 1").execute().await().atMost(Duration.ofSeconds(10));
+    increments.incrementAndGet();
+    Response finalCommit = Api.json().body(Map.of("message", "final", "all", true)).post(base + "/commits");
+    finalCommit.then().statusCode(201);
+    String last = finalCommit.path("id");
+    // the content hash a branch commit records is the branch's own, and the default branch's stays the table's
+    var m = pool.query("select count(*), coalesce(sum(" + TableCatalog.rowHash("x::text") + "), 0)::text from " + view + " x")
+        .execute().await().atMost(Duration.ofSeconds(10)).iterator().next();
+    assertThat(finalCommit.<String>path("changes[0].content_hash"))
+        .isEqualTo(TableTracked.contentHash(m.getLong(0), m.getString(1)));
+    given().get("/api/v1/repositories/{r}/tables/counters", repo).then().body("content_hash", equalTo(measured(t)));
 
     assertThat(commits).as("commits happened during the writes").isGreaterThan(3);
     assertThat(increments.get()).isGreaterThan(100);

@@ -146,7 +146,7 @@ class RepositoryModelTest {
         String expectedHead = e == 0 ? null : e == 1 && head != null ? head.substring(0, 7 + random.nextInt(10))
             : e == 2 ? someCommit : head;
         return new Commands.CreateCommit(name, "m" + random.nextInt(3), ADA, expectedHead, random.nextInt(8) != 0,
-            java.util.List.of(), java.util.List.of());
+            java.util.List.of(), java.util.List.of(), null);
       }
     }
   }
