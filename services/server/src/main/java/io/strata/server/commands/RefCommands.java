@@ -42,6 +42,7 @@ public class RefCommands {
   private final io.strata.server.runtime.StoragePools pools;
   private final io.strata.projections.tables.TableQueries tableQueries;
   private final BranchOverlays overlays;
+  @Inject DataCommits dataCommits;
   @Inject io.strata.server.queries.SqlQueries sqlQueries;
 
   @Inject
@@ -197,90 +198,8 @@ public class RefCommands {
             ? processor.execute(repo, command, ctx, answer)
             : processor.executeExclusive(repo, (tx, state) -> state.branch(branch) == null
                     ? Uni.createFrom().item(command) // refused by the decider
-                    : capture(tx, repo, r.get().defaultBranch(), branch, tracked, tables, all)
-                        .chain(captured -> branchContent(tx, state, repo, branch, tracked)
-                            .map(base -> command.withCaptured(captured, base))),
+                    : dataCommits.prepare(tx, state, repo, command, tracked, all),
                 ctx, answer)));
-  }
-
-  /**
-   * Captures the staged rows of the default branch's tables into change sets, in the commit's own
-   * transaction (tables in the server's database). Tables in registered storages would need the
-   * cross-database commit protocol: a commit that would include their changes is refused.
-   */
-  private Uni<List<Commands.Captured>> capture(io.vertx.mutiny.sqlclient.SqlConnection tx, String repository,
-      String defaultBranch, String branch, List<io.strata.projections.tables.TableRow> tracked, List<String> only,
-      boolean all) {
-    if (only != null) {
-      for (String name : only) {
-        if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
-          throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
-              Map.of("table", String.valueOf(name)));
-        }
-      }
-    }
-    List<io.strata.projections.tables.TableRow> selected = tracked.stream()
-        .filter(t -> only == null || only.isEmpty() || only.contains(t.name())).toList();
-    return io.smallrye.mutiny.Multi.createFrom().iterable(selected)
-        .onItem().transformToUniAndConcatenate(t -> io.strata.server.domain.Storages.LOCAL.equals(t.storage())
-            ? TableShapes.requireUnchanged(tx, t.toEvent()).chain(() -> io.strata.projections.overlay.TableObjects.capture(tx,
-                io.strata.projections.overlay.OverlaySql.of(repository, t, branch, defaultBranch), t.name(), all))
-            : refuseRemote(repository, io.strata.projections.overlay.OverlaySql.of(repository, t, branch, defaultBranch),
-                t, all))
-        .collect().asList()
-        .map(list -> list.stream().flatMap(java.util.Optional::stream)
-            .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(), c.sumDelta()))
-            .toList());
-  }
-
-  /**
-   * On a branch other than the default one: every tracked table's content at the branch's head, from
-   * the recorded (default branch's) content and the change sets between the two heads — O(rows that
-   * differ). Null on the default branch.
-   */
-  private Uni<java.util.Map<String, Commands.TableContent>> branchContent(io.vertx.mutiny.sqlclient.SqlConnection tx,
-      RepositoryState state, String repository, String branch, List<io.strata.projections.tables.TableRow> tracked) {
-    if (branch.equals(state.defaultBranch())) {
-      return Uni.createFrom().nullItem();
-    }
-    String mainHead = state.branch(state.defaultBranch()).head();
-    String head = state.branch(branch).head();
-    java.util.Map<String, Commands.TableContent> content = new java.util.concurrent.ConcurrentHashMap<>();
-    return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> io.smallrye.mutiny.Multi.createFrom().iterable(tracked)
-            .filter(t -> state.tables().containsKey(t.name()))
-            .onItem().transformToUniAndConcatenate(t -> {
-              io.strata.events.TableTracked recorded = state.tables().get(t.name());
-              if (!io.strata.server.domain.Storages.LOCAL.equals(t.storage())) {
-                // no commit records rows of tables in other storages yet: their content is the recorded one
-                content.put(t.name(), new Commands.TableContent(recorded.rowCount(), recorded.rowSum()));
-                return Uni.createFrom().voidItem();
-              }
-              return CommitGraph.pathsBetween(tx, repository, mainHead, head, t.name())
-                  .chain(paths -> io.strata.projections.overlay.TableDiff.contentDelta(tx,
-                      io.strata.projections.overlay.OverlaySql.of(repository, t), paths.undo(), paths.redo()))
-                  .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
-                      new java.math.BigInteger(recorded.rowSum()).add(new java.math.BigInteger(delta.sum())).toString())))
-                  .replaceWithVoid();
-            })
-            .collect().last())
-        .map(done -> content);
-  }
-
-  private Uni<java.util.Optional<io.strata.projections.overlay.TableObjects.Captured>> refuseRemote(String repository,
-      io.strata.projections.overlay.OverlaySql sql, io.strata.projections.tables.TableRow t, boolean all) {
-    return pools.pool(repository, t.storage())
-        .chain(pool -> io.strata.projections.overlay.TableObjects.status(pool, sql))
-        .map(status -> {
-          boolean pending = !status.staged().isEmpty() || all && !status.unstaged().isEmpty();
-          if (pending) {
-            throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
-                + t.storage() + "': committing its changes atomically with the log needs the cross-database commit"
-                + " protocol, which this version does not have yet; track it in 'local' to commit its rows",
-                Map.of("table", t.name(), "storage", t.storage()));
-          }
-          return java.util.Optional.empty();
-        });
   }
 
   public Uni<CommandResponse> createTag(

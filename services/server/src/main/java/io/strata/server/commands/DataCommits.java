@@ -1,0 +1,126 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableTracked;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.overlay.TableDiff;
+import io.strata.projections.overlay.TableObjects;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.Storages;
+import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The data side of a commit, run inside the commit's own append transaction: capture the branch's
+ * staged rows of every table in the server's database into change sets, and, on a branch other than
+ * the default one, work out the branch's table content the commit starts from. Tables in registered
+ * storages would need the cross-database commit protocol: a commit that would include their changes
+ * is refused.
+ */
+@ApplicationScoped
+public class DataCommits {
+  private final StoragePools pools;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+
+  @Inject
+  public DataCommits(StoragePools pools, ProjectionRuntime projections, StrataConfig config) {
+    this.pools = pools;
+    this.projections = projections;
+    this.config = config;
+  }
+
+  /** The commit command with what it captured and the content it starts from. */
+  public Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repository,
+      Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
+    return capture(tx, repository, state.defaultBranch(), command.branch(), tracked, command.tables(), all)
+        .chain(captured -> branchContent(tx, state, repository, command.branch(), tracked)
+            .map(base -> command.withCaptured(captured, base)));
+  }
+
+  private Uni<List<Commands.Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
+      String branch, List<TableRow> tracked, List<String> only, boolean all) {
+    for (String name : only) {
+      if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
+        throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
+            Map.of("table", String.valueOf(name)));
+      }
+    }
+    List<TableRow> selected = tracked.stream().filter(t -> only.isEmpty() || only.contains(t.name())).toList();
+    return Multi.createFrom().iterable(selected)
+        .onItem().transformToUniAndConcatenate(t -> {
+          OverlaySql sql = OverlaySql.of(repository, t, branch, defaultBranch);
+          return Storages.LOCAL.equals(t.storage())
+              ? TableShapes.requireUnchanged(tx, t.toEvent()).chain(() -> TableObjects.capture(tx, sql, t.name(), all))
+              : refuseRemote(repository, sql, t, all);
+        })
+        .collect().asList()
+        .map(list -> list.stream().flatMap(Optional::stream)
+            .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(), c.sumDelta()))
+            .toList());
+  }
+
+  /**
+   * On a branch other than the default one: every tracked table's content at the branch's head, from
+   * the recorded (default branch's) content and the change sets between the two heads — O(rows that
+   * differ). Null on the default branch.
+   */
+  private Uni<Map<String, Commands.TableContent>> branchContent(SqlConnection tx, RepositoryState state,
+      String repository, String branch, List<TableRow> tracked) {
+    if (branch.equals(state.defaultBranch())) {
+      return Uni.createFrom().nullItem();
+    }
+    String mainHead = state.branch(state.defaultBranch()).head();
+    String head = state.branch(branch).head();
+    Map<String, Commands.TableContent> content = new ConcurrentHashMap<>();
+    // the commit graph read below must include every commit the state has seen
+    return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
+        .chain(() -> Multi.createFrom().iterable(tracked)
+            .filter(t -> state.tables().containsKey(t.name()))
+            .onItem().transformToUniAndConcatenate(t -> {
+              TableTracked recorded = state.tables().get(t.name());
+              if (!Storages.LOCAL.equals(t.storage())) {
+                // no commit records rows of tables in other storages yet: their content is the recorded one
+                content.put(t.name(), new Commands.TableContent(recorded.rowCount(), recorded.rowSum()));
+                return Uni.createFrom().voidItem();
+              }
+              return CommitGraph.pathsBetween(tx, repository, mainHead, head, t.name())
+                  .chain(paths -> TableDiff.contentDelta(tx, OverlaySql.of(repository, t), paths.undo(), paths.redo()))
+                  .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
+                      new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString())))
+                  .replaceWithVoid();
+            })
+            .collect().last())
+        .map(done -> content);
+  }
+
+  private Uni<Optional<TableObjects.Captured>> refuseRemote(String repository, OverlaySql sql, TableRow t, boolean all) {
+    return pools.pool(repository, t.storage())
+        .chain(pool -> TableObjects.status(pool, sql))
+        .map(status -> {
+          boolean pending = !status.staged().isEmpty() || all && !status.unstaged().isEmpty();
+          if (pending) {
+            throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
+                + t.storage() + "': committing its changes atomically with the log needs the cross-database commit"
+                + " protocol, which this version does not have yet; track it in 'local' to commit its rows",
+                Map.of("table", t.name(), "storage", t.storage()));
+          }
+          return Optional.empty();
+        });
+  }
+}
