@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Reads of the commit graph projection: commits, prefixes, ancestry, log, merge base. */
@@ -145,27 +146,29 @@ public final class CommitGraph {
   }
 
   /**
-   * The change sets of {@code table} recorded by the commits after {@code ancestor} up to {@code head}
-   * along first parents, oldest first, read with {@code client} (so a caller can read them in the same
-   * snapshot as the rows they apply to).
+   * The change sets recorded by the commits after {@code ancestor} up to {@code head} along first
+   * parents, per table, oldest first, read with {@code client} (so a caller can read them in the same
+   * snapshot as the rows they apply to). One walk serves every table.
    */
-  public static Uni<List<String>> changeSetsBetween(io.vertx.mutiny.sqlclient.SqlClient client, String repository,
-      String ancestor, String head, String table) {
+  static Uni<Map<String, List<String>>> changeSetsBetween(io.vertx.mutiny.sqlclient.SqlClient client,
+      String repository, String ancestor, String head) {
+    if (ancestor.equals(head)) {
+      return Uni.createFrom().item(Map.of());
+    }
     return client.preparedQuery(GraphSql.FIRST_PARENT_CHANGES).execute(Tuple.of(repository, head, ancestor))
         .map(rows -> {
-          List<String> newestFirst = new ArrayList<>();
+          Map<String, List<String>> newestFirst = new java.util.HashMap<>();
           for (Row r : rows) {
             try {
               for (var change : EventCodec.mapper().readTree(r.getString(0))) {
-                if (table.equals(change.path("table").asText())) {
-                  newestFirst.add(change.path("change_set").asText());
-                }
+                newestFirst.computeIfAbsent(change.path("table").asText(), t -> new ArrayList<>())
+                    .add(change.path("change_set").asText());
               }
             } catch (JsonProcessingException e) {
               throw new IllegalStateException("unreadable commit changes", e);
             }
           }
-          java.util.Collections.reverse(newestFirst);
+          newestFirst.values().forEach(java.util.Collections::reverse);
           return newestFirst;
         });
   }
@@ -181,18 +184,27 @@ public final class CommitGraph {
   }
 
   /**
-   * The change sets of {@code table} that separate {@code from} and {@code to}, as two paths from their
-   * merge base (oldest first): what to undo from {@code from}, and what to redo towards {@code to}.
+   * The change sets that separate {@code from} and {@code to}, per table, as two paths from their merge
+   * base: what to undo from {@code from}, and what to redo towards {@code to}.
    */
   public static Uni<Paths> pathsBetween(io.vertx.mutiny.sqlclient.SqlClient client, String repository, String from,
-      String to, String table) {
+      String to) {
     return mergeBase(client, repository, from, to).chain(base -> base == null
         ? Uni.createFrom().failure(new IllegalStateException("commits " + from + " and " + to + " share no history"))
-        : changeSetsBetween(client, repository, base, from, table)
-            .chain(undo -> changeSetsBetween(client, repository, base, to, table).map(redo -> new Paths(undo, redo))));
+        : changeSetsBetween(client, repository, base, from)
+            .chain(undo -> changeSetsBetween(client, repository, base, to).map(redo -> new Paths(undo, redo))));
   }
 
-  public record Paths(List<String> undo, List<String> redo) {}
+  /** Per table, the change sets to undo and to redo, oldest first. */
+  public record Paths(Map<String, List<String>> undo, Map<String, List<String>> redo) {
+    public List<String> undo(String table) {
+      return undo.getOrDefault(table, List.of());
+    }
+
+    public List<String> redo(String table) {
+      return redo.getOrDefault(table, List.of());
+    }
+  }
 
   /** Whether {@code commit} is one of {@code tips} or an ancestor of one. */
   public Uni<Boolean> isReachableFrom(String repository, String commit, List<String> tips) {

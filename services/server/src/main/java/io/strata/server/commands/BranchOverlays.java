@@ -7,6 +7,8 @@ import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
+import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
 import io.strata.server.runtime.StoragePools;
@@ -30,38 +32,69 @@ public class BranchOverlays {
   private final StoragePools pools;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
+  private final TableQueries tableQueries;
 
   @Inject
-  public BranchOverlays(StoragePools pools, ProjectionRuntime projections, StrataConfig config) {
+  public BranchOverlays(StoragePools pools, ProjectionRuntime projections, StrataConfig config,
+      TableQueries tableQueries) {
+    this.tableQueries = tableQueries;
     this.pools = pools;
     this.projections = projections;
     this.config = config;
   }
 
+  /**
+   * Prepares a branch creation in its own append transaction: installs the new branch's overlays at
+   * its start (the named commit, or the head of the named branch, or of the default branch). A
+   * command the decider will refuse installs nothing.
+   */
+  public Uni<Commands.Command> prepareCreate(SqlConnection tx, RepositoryState state, String repository,
+      Commands.CreateBranch c) {
+    if (!state.exists() || state.branch(c.name()) != null) {
+      return Uni.createFrom().item(c);
+    }
+    RepositoryState.Branch source = c.start() != null ? null
+        : state.branch(c.fromBranch() == null ? state.defaultBranch() : c.fromBranch());
+    String start = source != null ? source.head() : c.start();
+    return start == null ? Uni.createFrom().item(c) : install(tx, state, repository, c.name(), start).replaceWith(c);
+  }
+
+  /**
+   * Prepares a branch deletion in its own append transaction: removes its overlays in the server's
+   * database (those in other storages go once the deletion is recorded: {@link #removeRemote}).
+   */
+  public Uni<Commands.Command> prepareDelete(SqlConnection tx, RepositoryState state, String repository,
+      Commands.DeleteBranch c) {
+    return state.exists() && state.branch(c.name()) != null && !c.name().equals(state.defaultBranch())
+        ? removeLocal(tx, state, repository, c.name()).replaceWith(c)
+        : Uni.createFrom().item(c);
+  }
+
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
-  public Uni<Void> install(SqlConnection tx, RepositoryState state, String repository, String branch, String start) {
+  private Uni<Void> install(SqlConnection tx, RepositoryState state, String repository, String branch, String start) {
     String mainHead = state.branch(state.defaultBranch()).head();
     String bid = OverlaySql.branchId(repository, branch);
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> Multi.createFrom().iterable(tables)
-            .onItem().transformToUniAndConcatenate(t -> CommitGraph.pathsBetween(tx, repository, mainHead, start, t.name())
-                .chain(paths -> {
-                  OverlaySql main = OverlaySql.of(repository, t);
-                  OverlaySql onBranch = main.onBranch(bid);
-                  String fill = onBranch.fillOverlay(main.changed("$1", "$2", true));
-                  Tuple params = Tuple.of(paths.undo().toArray(String[]::new), paths.redo().toArray(String[]::new));
-                  return inTablesDatabase(tx, repository, t, c -> TableShapes.requireUnchanged(c, t)
-                      .chain(() -> TableObjects.removeBranch(c, onBranch))
-                      .chain(() -> TableObjects.addBranch(c, onBranch, t.name(), branch,
-                          conn -> conn.preparedQuery(fill).execute(params))));
-                }))
+        .chain(() -> CommitGraph.pathsBetween(tx, repository, mainHead, start))
+        .chain(paths -> Multi.createFrom().iterable(tables)
+            .onItem().transformToUniAndConcatenate(t -> {
+              OverlaySql main = OverlaySql.of(repository, t);
+              OverlaySql onBranch = main.onBranch(bid);
+              String fill = onBranch.fillOverlay(main.changed("$1", "$2", true));
+              Tuple params = Tuple.of(paths.undo(t.name()).toArray(String[]::new),
+                  paths.redo(t.name()).toArray(String[]::new));
+              return inTablesDatabase(tx, repository, t, c -> TableShapes.requireUnchanged(c, t)
+                  .chain(() -> TableObjects.removeBranch(c, onBranch))
+                  .chain(() -> TableObjects.addBranch(c, onBranch, t.name(), branch,
+                      conn -> conn.preparedQuery(fill).execute(params))));
+            })
             .collect().last().replaceWithVoid());
   }
 
   /** Removes a branch's overlays in the server's database, in the caller's transaction. */
-  public Uni<Void> removeLocal(SqlConnection tx, RepositoryState state, String repository, String branch) {
+  private Uni<Void> removeLocal(SqlConnection tx, RepositoryState state, String repository, String branch) {
     String bid = OverlaySql.branchId(repository, branch);
     return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
         .filter(t -> Storages.LOCAL.equals(t.storage()))
@@ -69,9 +102,10 @@ public class BranchOverlays {
         .collect().last().replaceWithVoid();
   }
 
-  /** Removes a branch's overlays in other storages, once its deletion is recorded. */
-  public Uni<Void> removeRemote(List<TableTracked> tables, String repository, String branch) {
-    return Multi.createFrom().iterable(tables).filter(t -> !Storages.LOCAL.equals(t.storage()))
+  /** Removes a deleted branch's overlays in other storages. */
+  public Uni<Void> removeRemote(String repository, String branch) {
+    return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
+        .filter(t -> !Storages.LOCAL.equals(t.storage()))
         .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
             .chain(pool -> pool.withTransaction(c -> TableObjects.removeBranch(c,
                 OverlaySql.of(repository, t).onBranch(OverlaySql.branchId(repository, branch))))))

@@ -90,7 +90,8 @@ public class DataCommits {
     Map<String, Commands.TableContent> content = new ConcurrentHashMap<>();
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> Multi.createFrom().iterable(tracked)
+        .chain(() -> CommitGraph.pathsBetween(tx, repository, mainHead, head))
+        .chain(paths -> Multi.createFrom().iterable(tracked)
             .filter(t -> state.tables().containsKey(t.name()))
             .onItem().transformToUniAndConcatenate(t -> {
               TableTracked recorded = state.tables().get(t.name());
@@ -99,8 +100,7 @@ public class DataCommits {
                 content.put(t.name(), new Commands.TableContent(recorded.rowCount(), recorded.rowSum()));
                 return Uni.createFrom().voidItem();
               }
-              return CommitGraph.pathsBetween(tx, repository, mainHead, head, t.name())
-                  .chain(paths -> TableDiff.contentDelta(tx, OverlaySql.of(repository, t), paths.undo(), paths.redo()))
+              return TableDiff.contentDelta(tx, OverlaySql.of(repository, t), paths.undo(t.name()), paths.redo(t.name()))
                   .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
                       new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString())))
                   .replaceWithVoid();

@@ -10,26 +10,28 @@ import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.BranchRow;
 import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
 import io.strata.server.api.Dtos.BranchDto;
 import io.strata.server.api.Dtos.CommitDto;
 import io.strata.server.api.Dtos.RepositoryDto;
 import io.strata.server.api.Dtos.TagDto;
 import io.strata.server.domain.Commands;
-import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.RefResolver;
+import io.strata.server.queries.SqlQueries;
+import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The commands on repositories, branches, commits and tags: validate the input, resolve refs against
  * the projections where a command needs a commit, hand the command to the {@link CommandProcessor},
- * and say how its answer looks. No SQL here.
+ * and say how its answer looks. The data side of branch and commit commands (overlays, captures) is
+ * in {@link BranchOverlays} and {@link DataCommits}; no SQL here.
  */
 @ApplicationScoped
 public class RefCommands {
@@ -39,25 +41,29 @@ public class RefCommands {
   private final RefQueries refs;
   private final CommitGraph graph;
   private final StrataConfig config;
-  private final io.strata.server.runtime.StoragePools pools;
-  private final io.strata.projections.tables.TableQueries tableQueries;
+  private final StoragePools pools;
+  private final TableQueries tableQueries;
   private final BranchOverlays overlays;
-  @Inject DataCommits dataCommits;
-  @Inject io.strata.server.queries.SqlQueries sqlQueries;
+  private final DataCommits dataCommits;
+  private final TableCommands tableCommands;
+  private final SqlQueries sqlQueries;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
-      RefQueries refs, CommitGraph graph, StrataConfig config, io.strata.server.runtime.StoragePools pools,
-      io.strata.projections.tables.TableQueries tableQueries, BranchOverlays overlays) {
-    this.overlays = overlays;
-    this.pools = pools;
-    this.tableQueries = tableQueries;
+      RefQueries refs, CommitGraph graph, StrataConfig config, StoragePools pools, TableQueries tableQueries,
+      BranchOverlays overlays, DataCommits dataCommits, TableCommands tableCommands, SqlQueries sqlQueries) {
     this.processor = processor;
     this.projections = projections;
     this.resolver = resolver;
     this.refs = refs;
     this.graph = graph;
     this.config = config;
+    this.pools = pools;
+    this.tableQueries = tableQueries;
+    this.overlays = overlays;
+    this.dataCommits = dataCommits;
+    this.tableCommands = tableCommands;
+    this.sqlQueries = sqlQueries;
   }
 
   public Uni<CommandResponse> createRepository(
@@ -80,12 +86,7 @@ public class RefCommands {
         .chain(tracked -> processor.execute(repository, new Commands.DeleteRepository(force), ctx,
                 (events, position, after, time) -> new Answer.Reply(204, null))
             .call(response -> response.replayed() ? Uni.createFrom().voidItem()
-                : io.smallrye.mutiny.Multi.createFrom().iterable(tracked)
-                    .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
-                        .chain(pool -> io.strata.projections.overlay.TableObjects.remove(pool,
-                            io.strata.projections.overlay.OverlaySql.of(repository, t)))
-                        .onFailure().recoverWithNull())
-                    .collect().last()))
+                : tableCommands.removeObjects(repository, tracked).onFailure().recoverWithNull()))
         .invoke(() -> {
           pools.evictRepository(repository);
           sqlQueries.forget(repository);
@@ -109,19 +110,8 @@ public class RefCommands {
           null, position));
     };
     return command.chain(c -> withTables(repository)
-        ? processor.executeExclusive(repository, (tx, state) -> {
-              if (!state.exists() || state.branch(name) != null) {
-                return Uni.createFrom().item(c); // refused by the decider: nothing to install
-              }
-              // no start: the head of the named branch, or of the default branch
-              RepositoryState.Branch source = c.start() != null ? null
-                  : state.branch(c.fromBranch() == null ? state.defaultBranch() : c.fromBranch());
-              String start = source != null ? source.head() : c.start();
-              if (start == null) {
-                return Uni.createFrom().item(c); // refused by the decider: nothing to install
-              }
-              return overlays.install(tx, state, repository, name, start).replaceWith(c);
-            }, ctx, answer)
+        ? processor.executeExclusive(repository, (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx,
+            answer)
         : processor.execute(repository, c, ctx, answer));
   }
 
@@ -162,15 +152,10 @@ public class RefCommands {
           if (!withTables(repository)) {
             return processor.execute(repository, c, ctx, answer);
           }
-          List<io.strata.events.TableTracked> tables = new java.util.ArrayList<>();
-          return processor.executeExclusive(repository, (tx, state) -> {
-                tables.addAll(state.tables().values());
-                return state.exists() && state.branch(name) != null && !name.equals(state.defaultBranch())
-                    ? overlays.removeLocal(tx, state, repository, name).replaceWith(c)
-                    : Uni.createFrom().item(c);
-              }, ctx, answer)
+          return processor.executeExclusive(repository, (tx, state) -> overlays.prepareDelete(tx, state, repository, c),
+                  ctx, answer)
               .call(response -> response.replayed() ? Uni.createFrom().voidItem()
-                  : overlays.removeRemote(tables, repository, name));
+                  : overlays.removeRemote(repository, name));
         });
   }
 

@@ -3,7 +3,6 @@ package io.strata.server.commands;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
@@ -54,72 +53,68 @@ public class RowWrites {
 
   /** Applies a batch: a JSON array, or NDJSON, of {"op": "upsert"|"delete", "row"|"key"}. */
   public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson) {
-    return requireBranch(repository, branch)
-        .chain(() -> Uni.createFrom().item(() -> encode(table, body, ndjson))
-            .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
-        .chain(ops -> apply(repository, branch, table, ops, null).replaceWith(ops.count()))
-        .map(count -> new Applied(count, processor.knownPosition(repository.name())));
+    return Uni.createFrom().item(() -> encode(table, body, ndjson))
+        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        .chain(ops -> inTransaction(repository, branch, table, (tx, sql) -> write(tx, sql, ops, null))
+            .map(done -> new Applied(ops.count(), processor.knownPosition(repository.name()))));
   }
 
   /** Replaces (or inserts) the row with {@code key}; answers the row as stored. */
   public Uni<JsonNode> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode row) {
     ObjectNode full = withKey(table, row, key);
-    validateRow(table, full, 0);
-    return requireBranch(repository, branch)
-        .chain(() -> apply(repository, branch, table, single("u", full), keyObject(table, full)));
-
+    validateRow(table, columnsOf(table), full, 0);
+    return inTransaction(repository, branch, table,
+        (tx, sql) -> write(tx, sql, single("u", full), keyObject(table, full)));
   }
 
   /** Changes some fields of an existing row; 404 when the branch has no row with {@code key}. */
   public Uni<JsonNode> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode fields) {
     ObjectNode changed = withKey(table, fields, key);
-    validateColumns(table, changed, 0);
+    validateColumns(table, columnsOf(table), changed, 0);
     ObjectNode keyObject = keyObject(table, changed);
-    OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
-    return requireBranch(repository, branch)
-        .chain(() -> pools.pool(repository.name(), table.storage()))
-        .call(pool -> TableShapes.requireUnchanged(pool, table.toEvent()))
-        // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
-        .chain(pool -> pool.withTransaction(tx -> (sql.isDefaultBranch()
-                    ? Uni.createFrom().voidItem()
-                    : tx.preparedQuery(sql.lockKey()).execute(Tuple.of(keyObject.toString())).replaceWithVoid())
-                .chain(() -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(keyObject.toString())))
-                .chain(rows -> {
-                  if (rows.rowCount() == 0) {
-                    throw notFound(table, key);
-                  }
-                  ObjectNode merged = (ObjectNode) parse(rows.iterator().next().getString(0));
-                  merged.setAll(changed);
-                  return write(tx, sql, single("u", merged), keyObject);
-                }))
-            .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate));
+    // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
+    return inTransaction(repository, branch, table, (tx, sql) -> (sql.isDefaultBranch()
+            ? Uni.createFrom().voidItem()
+            : tx.preparedQuery(sql.lockKey()).execute(Tuple.of(keyObject.toString())).replaceWithVoid())
+        .chain(() -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(keyObject.toString())))
+        .chain(rows -> {
+          if (rows.rowCount() == 0) {
+            throw notFound(table, key);
+          }
+          ObjectNode merged = (ObjectNode) parse(rows.iterator().next().getString(0));
+          merged.setAll(changed);
+          return write(tx, sql, single("u", merged), keyObject);
+        }));
   }
 
   /** Deletes the row with {@code key}; 404 when the branch has none. */
   public Uni<Void> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key) {
     ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);
-    OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
-    return requireBranch(repository, branch)
-        .chain(() -> pools.pool(repository.name(), table.storage()))
-        .call(pool -> TableShapes.requireUnchanged(pool, table.toEvent()))
-        .chain(pool -> pool.withTransaction(tx -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(keyObject.toString()))
-                .chain(rows -> {
-                  if (rows.rowCount() == 0) {
-                    throw notFound(table, key);
-                  }
-                  return write(tx, sql, single("d", keyObject), null);
-                }))
-            .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate))
+    return inTransaction(repository, branch, table, (tx, sql) -> tx.preparedQuery(sql.currentRow())
+            .execute(Tuple.of(keyObject.toString()))
+            .chain(rows -> {
+              if (rows.rowCount() == 0) {
+                throw notFound(table, key);
+              }
+              return write(tx, sql, single("d", keyObject), null);
+            }))
         .replaceWithVoid();
   }
 
-  private Uni<JsonNode> apply(RepositoryRow repository, String branch, TableRow table, Ops ops, ObjectNode readBack) {
+  /**
+   * Runs {@code work} in one transaction of the table's database, with the table as the branch sees it,
+   * after checking the branch exists and the table kept its shape; the database's refusals of the data
+   * become 422s.
+   */
+  private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table,
+      java.util.function.BiFunction<io.vertx.mutiny.sqlclient.SqlConnection, OverlaySql, Uni<T>> work) {
     OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
-    return pools.pool(repository.name(), table.storage())
-        .call(pool -> TableShapes.requireUnchanged(pool, table.toEvent()))
-        .chain(pool -> pool.withTransaction(tx -> write(tx, sql, ops, readBack)))
+    return requireBranch(repository, branch)
+        .chain(() -> pools.pool(repository.name(), table.storage()))
+        .chain(pool -> pool.withTransaction(tx -> TableShapes.requireUnchanged(tx, table.toEvent())
+            .chain(() -> work.apply(tx, sql))))
         .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate);
   }
 
@@ -155,6 +150,7 @@ public class RowWrites {
 
   /** Validates every operation and encodes the batch as the SQL takes it. */
   static Ops encode(TableRow table, String body, boolean ndjson) {
+    Set<String> columns = columnsOf(table);
     java.io.StringWriter rows = new java.io.StringWriter(body.length());
     StringBuilder letters = new StringBuilder();
     try (JsonParser parser = EventCodec.mapper().createParser(body);
@@ -183,7 +179,7 @@ public class RowWrites {
               Map.of("limit", MAX_BATCH_ROWS));
         }
         JsonNode op = EventCodec.mapper().readTree(parser);
-        JsonNode row = operation(table, op, n - 1);
+        JsonNode row = operation(table, columns, op, n - 1);
         letters.append(op.get("op").asText().charAt(0));
         out.writeTree(row);
       }
@@ -200,7 +196,7 @@ public class RowWrites {
   }
 
   /** Validates one operation; answers the row (an upsert's) or the key (a delete's) it writes. */
-  private static JsonNode operation(TableRow table, JsonNode op, long index) {
+  private static JsonNode operation(TableRow table, Set<String> columns, JsonNode op, long index) {
     JsonNode kind = op.get("op");
     if (kind == null || op.size() != 2) {
       throw invalidOp(index, "an operation is {\"op\": \"upsert\", \"row\": {...}} or {\"op\": \"delete\", \"key\": ...}");
@@ -211,7 +207,7 @@ public class RowWrites {
         if (row == null || !row.isObject()) {
           throw invalidOp(index, "an upsert is {\"op\": \"upsert\", \"row\": {...}}");
         }
-        validateRow(table, row, index);
+        validateRow(table, columns, row, index);
         return row;
       }
       case "delete" -> {
@@ -242,8 +238,12 @@ public class RowWrites {
     return key;
   }
 
-  private static void validateRow(TableRow table, JsonNode row, long index) {
-    validateColumns(table, row, index);
+  private static Set<String> columnsOf(TableRow table) {
+    return table.columns().stream().map(TableColumn::name).collect(Collectors.toSet());
+  }
+
+  private static void validateRow(TableRow table, Set<String> columns, JsonNode row, long index) {
+    validateColumns(table, columns, row, index);
     for (String k : table.primaryKey()) {
       if (!row.hasNonNull(k)) {
         throw invalidOp(index, "the row has no value for key column '" + k + "'");
@@ -251,8 +251,7 @@ public class RowWrites {
     }
   }
 
-  private static void validateColumns(TableRow table, JsonNode row, long index) {
-    Set<String> columns = table.columns().stream().map(TableColumn::name).collect(Collectors.toSet());
+  private static void validateColumns(TableRow table, Set<String> columns, JsonNode row, long index) {
     for (Iterator<String> it = row.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!columns.contains(name)) {

@@ -12,9 +12,7 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.Names;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.Storages;
 import io.strata.server.runtime.StoragePools;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -122,15 +120,17 @@ public class TableCommands {
     return tables.table(repository, name)
         .chain(found -> processor.execute(repository, new Commands.UntrackTable(name, author), ctx,
                 (events, position, after, time) -> new Answer.Reply(204, null))
-            .call(response -> found.isEmpty() || response.replayed()
+            .call(response -> response.replayed()
                 ? Uni.createFrom().voidItem()
-                : objectsPool(repository, found.get().storage())
-                    .chain(pool -> TableObjects.remove(pool, OverlaySql.of(repository, found.get())))));
+                : removeObjects(repository, found.map(List::of).orElse(List.of()))));
   }
 
-  private Uni<io.vertx.mutiny.sqlclient.Pool> objectsPool(String repository, String storage) {
-    return pools.pool(repository, storage);
+  /** Removes Strata's objects beside tables no longer tracked (untracked, or their repository deleted). */
+  public Uni<Void> removeObjects(String repository, List<io.strata.projections.tables.TableRow> untracked) {
+    return io.smallrye.mutiny.Multi.createFrom().iterable(untracked)
+        .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
+            .chain(pool -> TableObjects.remove(pool, OverlaySql.of(repository, t))))
+        .collect().last().replaceWithVoid();
   }
-
 
 }

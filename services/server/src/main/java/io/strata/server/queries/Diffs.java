@@ -8,7 +8,6 @@ import io.strata.events.EventCodec;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableDiff;
-import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
@@ -23,25 +22,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Differences between two refs, per table and per row. Row data lives on the default branch's
- * history, so each ref stands for the point where it meets that history; the diff is the net effect
- * of the change sets between the two points (immutable, so no snapshot is needed).
+ * Differences between two refs, per table and per row: the net effect of the change sets on the two
+ * paths from their merge base (immutable, so no snapshot is needed). O(rows changed on the paths).
  */
 @ApplicationScoped
 public class Diffs {
   private final RefResolver resolver;
-  private final RefQueries refs;
-  private final CommitGraph graph;
   private final TableQueries tables;
   private final StoragePools pools;
   private final Pool metadata;
 
   @Inject
-  public Diffs(RefResolver resolver, RefQueries refs, CommitGraph graph, TableQueries tables, StoragePools pools,
-      Pool metadata) {
+  public Diffs(RefResolver resolver, TableQueries tables, StoragePools pools, Pool metadata) {
     this.resolver = resolver;
-    this.refs = refs;
-    this.graph = graph;
     this.tables = tables;
     this.pools = pools;
     this.metadata = metadata;
@@ -67,8 +60,8 @@ public class Diffs {
           }
           String a = t.getItem1().commit();
           String b = t.getItem2().commit();
-          return graph.compare(repo, a, b).chain(c -> Multi.createFrom().iterable(selected)
-              .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, c.mergeBase(), a, b, withRows))
+          return CommitGraph.pathsBetween(metadata, repo, a, b).chain(paths -> Multi.createFrom().iterable(selected)
+              .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, paths, withRows))
               .collect().asList()
               .map(parts -> {
                 List<TableSummary> summaries = new ArrayList<>();
@@ -84,15 +77,14 @@ public class Diffs {
 
   private record Part(TableSummary summary, List<RowDiff> rows) {}
 
-  private Uni<Part> tableDiff(String repository, TableRow table, String base, String from, String to,
-      boolean withRows) {
+  private Uni<Part> tableDiff(String repository, TableRow table, CommitGraph.Paths paths, boolean withRows) {
     OverlaySql sql = OverlaySql.of(repository, table);
-    return Uni.combine().all().unis(CommitGraph.changeSetsBetween(metadata, repository, base, from, table.name()),
-            CommitGraph.changeSetsBetween(metadata, repository, base, to, table.name())).asTuple()
-        .chain(paths -> pools.pool(repository, table.storage()).chain(pool -> withRows
-            ? TableDiff.rows(pool, sql, paths.getItem1(), paths.getItem2()).map(rows -> toPart(table.name(), rows))
-            : TableDiff.counts(pool, sql, paths.getItem1(), paths.getItem2()).map(c ->
-                new Part(new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()), List.of()))));
+    List<String> fromPath = paths.undo(table.name());
+    List<String> toPath = paths.redo(table.name());
+    return pools.pool(repository, table.storage()).chain(pool -> withRows
+        ? TableDiff.rows(pool, sql, fromPath, toPath).map(rows -> toPart(table.name(), rows))
+        : TableDiff.counts(pool, sql, fromPath, toPath).map(c ->
+            new Part(new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()), List.of())));
   }
 
   private static Part toPart(String table, List<TableDiff.RowChange> rows) {

@@ -104,8 +104,8 @@ public class RowReads {
 
   private Uni<TableReader.Page> inSnapshot(RepositoryRow repository, TableRow table, TableReader reader, String base,
       String commit, Map<String, String> filters, String cursor, int limit) {
-    return inSnapshot(repository.name(), tx -> pathTo(tx, repository.name(), table, base, commit)
-        .chain(path -> reader.page(tx, path, filters, cursor, limit)));
+    return inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, commit)
+        .chain(paths -> reader.page(tx, committed(paths, table), filters, cursor, limit)));
   }
 
   /**
@@ -136,13 +136,16 @@ public class RowReads {
                 .chain(() -> inSnapshot(repository, work, attempts - 1)));
   }
 
-  /** What separates branch {@code base}'s working state from {@code commit}, for one table, read in {@code tx}. */
-  public static Uni<TableReader.Path> pathTo(SqlConnection tx, String repository, TableRow table, String base,
-      String commit) {
+  /** The change sets that separate branch {@code base}'s head from {@code commit}, read in {@code tx}. */
+  public static Uni<CommitGraph.Paths> pathsTo(SqlConnection tx, String repository, String base, String commit) {
     return tx.preparedQuery(HEAD).execute(Tuple.of(repository, base))
         .map(rows -> rows.iterator().next().getString(0))
-        .chain(head -> CommitGraph.pathsBetween(tx, repository, head, commit, table.name()))
-        .map(paths -> new TableReader.Path(paths.undo(), paths.redo(), true));
+        .chain(head -> CommitGraph.pathsBetween(tx, repository, head, commit));
+  }
+
+  /** From a branch's working state to a commit for one table: its working log, then the change sets. */
+  public static TableReader.Path committed(CommitGraph.Paths paths, TableRow table) {
+    return new TableReader.Path(paths.undo(table.name()), paths.redo(table.name()), true);
   }
 
   private static List<JsonNode> parse(List<String> rows) {

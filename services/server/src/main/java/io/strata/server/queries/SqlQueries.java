@@ -116,11 +116,11 @@ public class SqlQueries {
 
   private static Uni<List<TableReader.Path>> paths(SqlConnection tx, String repo, List<TableRow> tracked, String base,
       String commit, boolean live) {
-    return Multi.createFrom().iterable(tracked)
-        .onItem().transformToUniAndConcatenate(t -> live
-            ? Uni.createFrom().item(TableReader.Path.WORKING)
-            : RowReads.pathTo(tx, repo, t, base, commit))
-        .collect().asList();
+    if (live) {
+      return Uni.createFrom().item(tracked.stream().map(t -> TableReader.Path.WORKING).toList());
+    }
+    return RowReads.pathsTo(tx, repo, base, commit)
+        .map(paths -> tracked.stream().map(t -> RowReads.committed(paths, t)).toList());
   }
 
   /** The user's statement under CTEs that name the repository's tables as their state at the ref. */

@@ -112,39 +112,18 @@ class DataCommitTest {
     track(repo, "counters", t);
     String base = "/api/v1/repositories/" + repo + "/branches/main";
 
-    int writers = 8;
-    AtomicBoolean running = new AtomicBoolean(true);
     AtomicInteger writes = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(writers + 1);
-    List<Future<?>> tasks = new ArrayList<>();
-    for (int w = 0; w < writers; w++) {
-      tasks.add(executor.submit(() -> {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        while (running.get()) {
-          int id = 1 + random.nextInt(260);
-          switch (random.nextInt(6)) {
-            case 0 -> sql("insert into public." + t + " values (" + id + ", 1) on conflict (id) do update set n = "
-                + t + ".n + 1");
-            case 1 -> sql("delete from public." + t + " where id = " + id);
-            default -> sql("update public." + t + " set n = n + 1 where id in (" + id + ", " + (id + 1) + ")");
-          }
-          writes.incrementAndGet();
-        }
-        return null;
-      }));
-    }
-    int commits = 0;
-    long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
-    while (System.nanoTime() < deadline) {
-      Response r = Api.json().body(Map.of("message", "sweep " + commits, "all", true)).post(base + "/commits");
-      assertThat(r.statusCode()).as(r.asString()).isIn(201, 422);
-      commits += r.statusCode() == 201 ? 1 : 0;
-    }
-    running.set(false);
-    for (Future<?> f : tasks) {
-      f.get();
-    }
-    executor.shutdown();
+    int commits = commitWhileWriting(base, 8, Duration.ofSeconds(6), () -> {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      int id = 1 + random.nextInt(260);
+      switch (random.nextInt(6)) {
+        case 0 -> sql("insert into public." + t + " values (" + id + ", 1) on conflict (id) do update set n = "
+            + t + ".n + 1");
+        case 1 -> sql("delete from public." + t + " where id = " + id);
+        default -> sql("update public." + t + " set n = n + 1 where id in (" + id + ", " + (id + 1) + ")");
+      }
+      writes.incrementAndGet();
+    });
     Api.json().body(Map.of("message", "final", "all", true, "allow_empty", true)).post(base + "/commits")
         .then().statusCode(201);
 
@@ -171,41 +150,19 @@ class DataCommitTest {
     String view = Api.view(repo, "dev", "counters");
     String base = "/api/v1/repositories/" + repo + "/branches/dev";
 
-    int writers = 8;
-    AtomicBoolean running = new AtomicBoolean(true);
     java.util.concurrent.atomic.AtomicLong increments = new java.util.concurrent.atomic.AtomicLong();
-    ExecutorService executor = Executors.newFixedThreadPool(writers);
-    List<Future<?>> tasks = new ArrayList<>();
-    for (int w = 0; w < writers; w++) {
-      tasks.add(executor.submit(() -> {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        while (running.get()) {
-          int id = 1 + random.nextInt(199);
-          var result = pool.query("update " + view + " set n = n + 1 where id in (" + id + ", " + (id + 1) + ")")
-              .execute()
-              // a concurrent update of the same row through the view is a serialization failure: retry
-              .onFailure(e -> io.strata.projections.postgres.PgErrors.hasState(e, "40P01")
-                  || io.strata.projections.postgres.PgErrors.hasState(e, "40001")).recoverWithNull()
-              .await().atMost(Duration.ofSeconds(10));
-          if (result != null) {
-            increments.addAndGet(result.rowCount());
-          }
-        }
-        return null;
-      }));
-    }
-    int commits = 0;
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (System.nanoTime() < deadline) {
-      Response r = Api.json().body(Map.of("message", "sweep " + commits, "all", true)).post(base + "/commits");
-      assertThat(r.statusCode()).as(r.asString()).isIn(201, 422);
-      commits += r.statusCode() == 201 ? 1 : 0;
-    }
-    running.set(false);
-    for (Future<?> f : tasks) {
-      f.get();
-    }
-    executor.shutdown();
+    int commits = commitWhileWriting(base, 8, Duration.ofSeconds(5), () -> {
+      int id = 1 + ThreadLocalRandom.current().nextInt(199);
+      var result = pool.query("update " + view + " set n = n + 1 where id in (" + id + ", " + (id + 1) + ")")
+          .execute()
+          // a concurrent update of the same row through the view is a serialization failure: retry
+          .onFailure(e -> io.strata.projections.postgres.PgErrors.hasState(e, "40P01")
+              || io.strata.projections.postgres.PgErrors.hasState(e, "40001")).recoverWithNull()
+          .await().atMost(Duration.ofSeconds(10));
+      if (result != null) {
+        increments.addAndGet(result.rowCount());
+      }
+    });
     // one more change so the final commit records dev's content
     sql("update " + view + " set n = n where id = 1");
     pool.query("update " + view + " set n = n + 1 where id = 1").execute().await().atMost(Duration.ofSeconds(10));
@@ -232,5 +189,41 @@ class DataCommitTest {
     }
     assertThat(rebuilt).as("the final commit rebuilt from change sets").isEqualTo(increments.get());
     assertThat(count("select sum(n) from public." + t)).as("the default branch is untouched").isZero();
+  }
+
+  /**
+   * Runs {@code writers} threads repeating {@code write} while commits with all=true sweep the branch
+   * at {@code base} for {@code period}; every commit must succeed or find nothing to commit.
+   *
+   * @return how many commits were made
+   */
+  private static int commitWhileWriting(String base, int writers, Duration period, Runnable write) throws Exception {
+    AtomicBoolean running = new AtomicBoolean(true);
+    ExecutorService executor = Executors.newFixedThreadPool(writers);
+    List<Future<?>> tasks = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      tasks.add(executor.submit(() -> {
+        while (running.get()) {
+          write.run();
+        }
+        return null;
+      }));
+    }
+    int commits = 0;
+    long deadline = System.nanoTime() + period.toNanos();
+    try {
+      while (System.nanoTime() < deadline) {
+        Response r = Api.json().body(Map.of("message", "sweep " + commits, "all", true)).post(base + "/commits");
+        assertThat(r.statusCode()).as(r.asString()).isIn(201, 422);
+        commits += r.statusCode() == 201 ? 1 : 0;
+      }
+    } finally {
+      running.set(false);
+      for (Future<?> f : tasks) {
+        f.get();
+      }
+      executor.shutdown();
+    }
+    return commits;
   }
 }
