@@ -31,6 +31,7 @@ public final class TableObjects {
   public record Counts(long inserted, long updated, long deleted) {
     public static final Counts NONE = new Counts(0, 0, 0);
 
+    @com.fasterxml.jackson.annotation.JsonIgnore // not a field of the API's counts
     public boolean isEmpty() {
       return inserted == 0 && updated == 0 && deleted == 0;
     }
