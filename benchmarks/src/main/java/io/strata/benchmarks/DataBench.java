@@ -200,13 +200,16 @@ public final class DataBench {
       exec(db, "update strata_" + branch + ".big set v = v + 1 where id % " + (large / overlay) + " = 0");
       exec(db, "vacuum analyze");
       String view = "strata_" + branch + ".big";
-      double scan = ratio(db, "select sum(v), count(*) from " + view, "select sum(v), count(*) from public.big", 7);
+      // a full scan as Horizon Epoch measures it: every row to the client; then an aggregate over the
+      // scan, where the per-row anti-join probe is not hidden by the transfer
+      double scan = ratio(db, "select * from " + view, "select * from public.big", 7);
+      double sum = ratio(db, "select sum(v), count(*) from " + view, "select sum(v), count(*) from public.big", 7);
       double group = ratio(db, "select v % 100, count(*), max(pad) from " + view + " group by 1",
           "select v % 100, count(*), max(pad) from public.big group by 1", 7);
       double point = pointRatio(db, view, large);
-      System.out.printf(Locale.ROOT, "branch view with a %,d-row overlay vs the base table: full scan %.3f (target %s),"
-          + " GROUP BY %.3f (target <= 1.08), point lookup %.3f (target <= 1.15)%n", overlay, scan,
-          overlay == 1000 ? "<= 1.03" : "<= 1.15", group, point);
+      System.out.printf(Locale.ROOT, "branch view with a %,d-row overlay vs the base table: full scan (SELECT *) %.3f"
+          + " (target %s), sum/count over the scan %.3f, GROUP BY %.3f (target <= 1.08), point lookup %.3f"
+          + " (target <= 1.15)%n", overlay, scan, overlay == 1000 ? "<= 1.03" : "<= 1.15", sum, group, point);
       send("DELETE", api + "/branches/" + branch + "?force=true", null, 204);
     }
   }
@@ -227,8 +230,11 @@ public final class DataBench {
   private static double timed(Connection db, String query) throws Exception {
     long t0 = System.nanoTime();
     try (Statement st = db.createStatement(); var rs = st.executeQuery(query)) {
+      int columns = rs.getMetaData().getColumnCount();
       while (rs.next()) {
-        rs.getObject(1);
+        for (int i = 1; i <= columns; i++) {
+          rs.getObject(i);
+        }
       }
     }
     return (System.nanoTime() - t0) / 1e6;

@@ -26,7 +26,8 @@ public enum EventType {
   TABLE_UNTRACKED(TableUntracked.class, "table.untracked", 1),
   CHANGES_STAGED(ChangesStaged.class, "changes.staged", 1),
   CHANGES_UNSTAGED(ChangesUnstaged.class, "changes.unstaged", 1),
-  CHANGES_DISCARDED(ChangesDiscarded.class, "changes.discarded", 1);
+  CHANGES_DISCARDED(ChangesDiscarded.class, "changes.discarded", 1),
+  COMMIT_ROLLED_BACK(CommitRolledBack.class, "commit.rolled_back", 1);
 
   public static final String PREFIX = "io.strata.";
 

@@ -19,7 +19,8 @@ public sealed interface StrataEvent
         TableUntracked,
         ChangesStaged,
         ChangesUnstaged,
-        ChangesDiscarded {
+        ChangesDiscarded,
+        CommitRolledBack {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */
   String subject();

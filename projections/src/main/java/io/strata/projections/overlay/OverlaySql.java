@@ -681,6 +681,40 @@ public final class OverlaySql {
     return "delete from " + workingLog() + " w using " + captureTable() + " c where " + keyMatch("w", "c");
   }
 
+  // ---- recovery sidecars: commits whose capture here is committed before the commit is appended ----
+
+  /**
+   * The working-log rows a cross-storage commit attempt captured (and removed) in this database, kept
+   * until the commit is appended (then dropped) or abandoned (then put back): one row per key.
+   */
+  public static final String CREATE_SIDECARS =
+      "create table if not exists " + SCHEMA + ".commit_sidecars (attempt text not null, tid text not null,"
+          + " key jsonb not null, before jsonb, primary key (attempt, tid, key))";
+
+  /** Keeps the captured working-log rows of attempt $1 (every staged key, changed or not). */
+  public String saveSidecar() {
+    return "insert into " + SCHEMA + ".commit_sidecars (attempt, tid, key, before) select $1, '" + tid + "', __key,"
+        + " __before from " + captureTable();
+  }
+
+  /**
+   * Puts the working-log rows of an abandoned attempt $1 back, staged, as they were before it. A key
+   * written again since keeps its first before-image (the sidecar's) and is unstaged, like any change.
+   */
+  public String restoreSidecar() {
+    return "insert into " + workingLog() + " (" + keyList(null) + ", __before, __staged)"
+        + " select " + keyList("k") + ", s.before, true from " + SCHEMA + ".commit_sidecars s,"
+        + " lateral " + keyRecord("s.key") + " k where s.attempt = $1 and s.tid = '" + tid + "'"
+        + " order by " + keyList("k") + " on conflict (" + keyList(null) + ") do update set __before = excluded.__before,"
+        + " __staged = false, __changed_at = now()";
+  }
+
+  /** The attempts with sidecars in this database, of the tables $1 (tids). */
+  public static final String SIDECAR_ATTEMPTS =
+      "select distinct attempt from " + SCHEMA + ".commit_sidecars where tid = any($1)";
+
+  public static final String DROP_SIDECAR = "delete from " + SCHEMA + ".commit_sidecars where attempt = $1";
+
   /** The short id of a tracked table: stable for a repository and table name. */
   public static String tableId(String repository, String name) {
     return "t" + io.strata.events.CommitIds.sha256Hex(repository + "\u0000" + name).substring(0, 12);

@@ -55,7 +55,7 @@ public final class TableObjects {
     String tid = OverlaySql.tableId(repository, name);
     OverlaySql sql = OverlaySql.of(tid, schema, table, key, columns);
     return pool.withTransaction(tx -> tx.query(OverlaySql.CREATE_SCHEMA).execute()
-        .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY).execute())
+        .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY + ";" + OverlaySql.CREATE_SIDECARS).execute())
         .chain(() -> tx.query(sql.lockAgainstWriters()).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.REGISTRY_ENTRY).execute(Tuple.of(schema, table)))
         .chain(rows -> {
@@ -89,7 +89,7 @@ public final class TableObjects {
 
   private static Uni<Void> dropIn(SqlConnection tx, OverlaySql sql) {
     return tx.query(OverlaySql.CREATE_SCHEMA).execute()
-        .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY).execute())
+        .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY + ";" + OverlaySql.CREATE_SIDECARS).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(sql.tableId())))
         .chain(rows -> {
           List<String> drops = new java.util.ArrayList<>();
@@ -181,6 +181,15 @@ public final class TableObjects {
    */
   public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
       boolean stageAll) {
+    return capture(tx, sql, name, stageAll, null);
+  }
+
+  /**
+   * The same, for a commit attempt whose append happens in another database: the captured working-log
+   * rows are also kept in a recovery sidecar of {@code attempt}, to be put back if it is never appended.
+   */
+  public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
+      boolean stageAll, String attempt) {
     Uni<Void> staged = stageAll
         ? tx.query(sql.stageAll()).execute().replaceWithVoid()
         : Uni.createFrom().voidItem();
@@ -198,7 +207,11 @@ public final class TableObjects {
           Uni<Void> store = ins + upd + del == 0
               ? Uni.createFrom().voidItem()
               : tx.preparedQuery(sql.storeCapture()).execute(Tuple.of(captured.changeSet())).replaceWithVoid();
-          return store.chain(() -> tx.query(sql.clearCaptured()).execute())
+          Uni<Void> sidecar = attempt == null
+              ? Uni.createFrom().voidItem()
+              : tx.query(OverlaySql.CREATE_SIDECARS).execute()
+                  .chain(() -> tx.preparedQuery(sql.saveSidecar()).execute(Tuple.of(attempt))).replaceWithVoid();
+          return store.chain(() -> sidecar).chain(() -> tx.query(sql.clearCaptured()).execute())
               .map(done -> ins + upd + del == 0 ? java.util.Optional.<Captured>empty() : java.util.Optional.of(captured));
         });
   }

@@ -93,8 +93,9 @@ public class ErrorMappers {
           + " writers; retry", Map.of());
     }
     if (PgErrors.isUnavailable(e)) {
-      LOG.warnf("metadata database unavailable: %s", e.toString());
-      return render(ErrorCode.StorageUnavailable, "the metadata database is unavailable; retry later", Map.of());
+      LOG.warnf("database unavailable: %s", e.toString());
+      return render(ErrorCode.StorageUnavailable, "a database this request needs (the metadata database or a"
+          + " registered storage) is unavailable; retry later", Map.of());
     }
     String incident = UUID.randomUUID().toString();
     LOG.errorf(e, "unexpected error, incident %s", incident);

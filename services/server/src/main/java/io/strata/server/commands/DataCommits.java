@@ -29,17 +29,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * The data side of a commit, run inside the commit's own append transaction: capture the branch's
  * staged rows of every table in the server's database into change sets, and, on a branch other than
  * the default one, work out the branch's table content the commit starts from. Tables in registered
- * storages would need the cross-database commit protocol: a commit that would include their changes
- * is refused.
+ * storages are captured under the cross-storage protocol ({@link CrossStorageCommits}).
  */
 @ApplicationScoped
 public class DataCommits {
   private final StoragePools pools;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
+  private final CrossStorageCommits crossStorage;
 
   @Inject
-  public DataCommits(StoragePools pools, ProjectionRuntime projections, StrataConfig config) {
+  public DataCommits(StoragePools pools, ProjectionRuntime projections, StrataConfig config,
+      CrossStorageCommits crossStorage) {
+    this.crossStorage = crossStorage;
     this.pools = pools;
     this.projections = projections;
     this.config = config;
@@ -62,17 +64,18 @@ public class DataCommits {
       }
     }
     List<TableRow> selected = tracked.stream().filter(t -> only.isEmpty() || only.contains(t.name())).toList();
-    return Multi.createFrom().iterable(selected)
-        .onItem().transformToUniAndConcatenate(t -> {
-          OverlaySql sql = OverlaySql.of(repository, t, branch, defaultBranch);
-          return Storages.LOCAL.equals(t.storage())
-              ? TableShapes.requireUnchanged(tx, t.toEvent()).chain(() -> TableObjects.capture(tx, sql, t.name(), all))
-              : refuseRemote(repository, sql, t, all);
-        })
+    List<TableRow> remote = selected.stream().filter(t -> !Storages.LOCAL.equals(t.storage())).toList();
+    // tables in the server's database first, in the append's own transaction; then the others, under
+    // a recovery intent that the append deletes
+    return Multi.createFrom().iterable(selected).filter(t -> Storages.LOCAL.equals(t.storage()))
+        .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
+            .chain(() -> TableObjects.capture(tx, OverlaySql.of(repository, t, branch, defaultBranch), t.name(), all)))
         .collect().asList()
-        .map(list -> list.stream().flatMap(Optional::stream)
-            .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(), c.sumDelta()))
-            .toList());
+        .chain(local -> crossStorage.capture(tx, repository, defaultBranch, branch, remote, all)
+            .map(others -> java.util.stream.Stream.concat(local.stream().flatMap(Optional::stream), others.stream())
+                .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(),
+                    c.sumDelta()))
+                .toList()));
   }
 
   /**
@@ -95,32 +98,17 @@ public class DataCommits {
             .filter(t -> state.tables().containsKey(t.name()))
             .onItem().transformToUniAndConcatenate(t -> {
               TableTracked recorded = state.tables().get(t.name());
-              if (!Storages.LOCAL.equals(t.storage())) {
-                // no commit records rows of tables in other storages yet: their content is the recorded one
-                content.put(t.name(), new Commands.TableContent(recorded.rowCount(), recorded.rowSum()));
-                return Uni.createFrom().voidItem();
-              }
-              return TableDiff.contentDelta(tx, OverlaySql.of(repository, t), paths.undo(t.name()), paths.redo(t.name()))
+              // the change sets live beside the table, in its own database
+              Uni<io.vertx.mutiny.sqlclient.SqlClient> client = Storages.LOCAL.equals(t.storage())
+                  ? Uni.createFrom().item(tx)
+                  : pools.pool(repository, t.storage()).map(p -> p);
+              return client.chain(c -> TableDiff.contentDelta(c, OverlaySql.of(repository, t), paths.undo(t.name()),
+                      paths.redo(t.name())))
                   .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
                       new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString())))
                   .replaceWithVoid();
             })
             .collect().last())
         .map(done -> content);
-  }
-
-  private Uni<Optional<TableObjects.Captured>> refuseRemote(String repository, OverlaySql sql, TableRow t, boolean all) {
-    return pools.pool(repository, t.storage())
-        .chain(pool -> TableObjects.status(pool, sql))
-        .map(status -> {
-          boolean pending = !status.staged().isEmpty() || all && !status.unstaged().isEmpty();
-          if (pending) {
-            throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
-                + t.storage() + "': committing its changes atomically with the log needs the cross-database commit"
-                + " protocol, which this version does not have yet; track it in 'local' to commit its rows",
-                Map.of("table", t.name(), "storage", t.storage()));
-          }
-          return Optional.empty();
-        });
   }
 }

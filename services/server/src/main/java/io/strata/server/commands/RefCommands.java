@@ -9,6 +9,7 @@ import io.strata.events.TagCreated;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.BranchRow;
+import io.strata.projections.tables.TableRow;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.api.Dtos.BranchDto;
@@ -45,13 +46,16 @@ public class RefCommands {
   private final TableQueries tableQueries;
   private final BranchOverlays overlays;
   private final DataCommits dataCommits;
+  private final CrossStorageCommits crossStorage;
   private final TableCommands tableCommands;
   private final SqlQueries sqlQueries;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
       RefQueries refs, CommitGraph graph, StrataConfig config, StoragePools pools, TableQueries tableQueries,
-      BranchOverlays overlays, DataCommits dataCommits, TableCommands tableCommands, SqlQueries sqlQueries) {
+      BranchOverlays overlays, DataCommits dataCommits, TableCommands tableCommands, SqlQueries sqlQueries,
+      CrossStorageCommits crossStorage) {
+    this.crossStorage = crossStorage;
     this.processor = processor;
     this.projections = projections;
     this.resolver = resolver;
@@ -181,10 +185,18 @@ public class RefCommands {
         ? processor.execute(repo, command, ctx, answer)
         : tableQueries.tables(repo).chain(tracked -> tracked.isEmpty()
             ? processor.execute(repo, command, ctx, answer)
-            : processor.executeExclusive(repo, (tx, state) -> state.branch(branch) == null
+            : settledAfter(repo, tracked, processor.executeExclusive(repo, (tx, state) -> state.branch(branch) == null
                     ? Uni.createFrom().item(command) // refused by the decider
                     : dataCommits.prepare(tx, state, repo, command, tracked, all),
-                ctx, answer)));
+                ctx, answer))));
+  }
+
+  /** A commit that may have captured rows in other storages: their recovery sidecars are settled after it. */
+  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> commit) {
+    if (tracked.stream().allMatch(t -> io.strata.server.domain.Storages.LOCAL.equals(t.storage()))) {
+      return commit;
+    }
+    return commit.onTermination().call(() -> crossStorage.settle(repository));
   }
 
   public Uni<CommandResponse> createTag(

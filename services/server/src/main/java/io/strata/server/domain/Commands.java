@@ -8,7 +8,8 @@ public final class Commands {
 
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
-          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges {}
+          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
+          RecordRollback {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -83,4 +84,7 @@ public final class Commands {
   /** Records a staging operation done on the working tree (rows concerned, per table; empty = nothing). */
   public record RecordChanges(ChangeKind kind, String branch, java.util.List<io.strata.events.TableCounts> tables)
       implements Command {}
+
+  /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
+  public record RecordRollback(io.strata.events.CommitRolledBack rollback) implements Command {}
 }

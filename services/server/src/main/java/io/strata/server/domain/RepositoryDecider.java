@@ -87,6 +87,9 @@ public final class RepositoryDecider {
         case DISCARDED -> new io.strata.events.ChangesDiscarded(c.branch(), c.tables());
       });
     }
+    if (command instanceof Commands.RecordRollback c) {
+      return List.of(c.rollback()); // a fact about the working tree: recorded even if the branch is gone since
+    }
     if (command instanceof Commands.TrackTable c) {
       return trackTable(state, c, now);
     }

@@ -87,10 +87,10 @@ public class RowReads {
               repository.defaultBranch()));
           boolean live = working && resolved.isPlainBranch();
           if (!Storages.LOCAL.equals(table.storage())) {
-            // no commit captures rows of tables in other storages yet: undo the working log only
-            return pools.pool(repository.name(), table.storage()).chain(pool -> reader.page(pool,
-                live ? TableReader.Path.WORKING : new TableReader.Path(List.of(), List.of(), true),
-                filters, cursor, limit));
+            return pools.pool(repository.name(), table.storage()).chain(pool -> live
+                ? reader.page(pool, TableReader.Path.WORKING, filters, cursor, limit)
+                : inOtherStorage(repository.name(), base, resolved.commit(), pool, table, reader, filters, cursor, 3,
+                    limit));
           }
           return live
               ? reader.page(metadata, TableReader.Path.WORKING, filters, cursor, limit)
@@ -107,6 +107,38 @@ public class RowReads {
     return inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, commit)
         .chain(paths -> reader.page(tx, committed(paths, table), filters, cursor, limit)));
   }
+
+  /**
+   * A read at a commit of a table in another database, which no metadata snapshot covers: the path is
+   * read first, the rows next; a commit of the branch that started meanwhile (its head moved, or its
+   * intent is there) may have changed the working log under the read, which is then done again.
+   */
+  private Uni<TableReader.Page> inOtherStorage(String repository, String base, String commit, Pool pool,
+      TableRow table, TableReader reader, Map<String, String> filters, String cursor, int attempts, int limit) {
+    String[] head = new String[1];
+    return inSnapshot(repository, tx -> tx.preparedQuery(UNSETTLED).execute(Tuple.of(repository, base))
+            .chain(rows -> {
+              head[0] = rows.iterator().next().getString(0);
+              return pathsTo(tx, repository, base, commit);
+            }))
+        .chain(paths -> reader.page(pool, committed(paths, table), filters, cursor, limit))
+        .chain(page -> metadata.preparedQuery(UNSETTLED).execute(Tuple.of(repository, base)).chain(rows -> {
+          var r = rows.iterator().next();
+          if (head[0].equals(r.getString(0)) && !r.getBoolean(1)) {
+            return Uni.createFrom().item(page);
+          }
+          if (attempts <= 1) {
+            return Uni.createFrom().failure(new StrataException(ErrorCode.StorageUnavailable, "branch '" + base
+                + "' kept committing during the read; retry"));
+          }
+          return inOtherStorage(repository, base, commit, pool, table, reader, filters, cursor, attempts - 1, limit);
+        }));
+  }
+
+  /** A branch's head, and whether a cross-storage commit attempt of the repository is in flight (or left behind). */
+  private static final String UNSETTLED =
+      "select head, exists (select 1 from strata_meta.commit_intents where repository = $1)"
+          + " from strata_meta.branches where repository = $1 and name = $2";
 
   /**
    * Runs {@code work} in a repeatable-read snapshot of the metadata database in which the commit graph

@@ -76,6 +76,15 @@ class ProducedEventsTest {
     given().contentType("application/json").post("/api/v1/repositories/{r}/branches/main/unstage", repo).then().statusCode(200);
     given().contentType("application/json").delete("/api/v1/repositories/{r}/branches/main/working", repo).then()
         .statusCode(204);
+    // a commit that fails after capturing in the storage: its rollback is an event too
+    pool.query("insert into public." + table + " values (2, 'y')").execute().await().atMost(Duration.ofSeconds(5));
+    given().contentType("application/json").post("/api/v1/repositories/{r}/branches/main/stage", repo).then().statusCode(200);
+    io.strata.server.runtime.Failpoints.arm("commit.storage-captured", "error");
+    try {
+      post("/api/v1/repositories/" + repo + "/branches/main/commits", Map.of("message", "fails")).statusCode(503);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("commit.storage-captured");
+    }
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(409);
     given().delete("/api/v1/repositories/{r}/tables/t", repo).then().statusCode(204);
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(204);

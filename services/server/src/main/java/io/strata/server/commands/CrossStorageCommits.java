@@ -1,0 +1,247 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.CommitRolledBack;
+import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.overlay.TableObjects;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.Storages;
+import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.StoragePools;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Commits over tables in other databases (registered storages), all-or-nothing with the event log
+ * (ARCHITECTURE.md §4, point 5). The capture there cannot share the append's transaction, so:
+ *
+ * <ol>
+ *   <li>an intent is committed in the metadata database, its owner holding an advisory lock on it;
+ *   <li>in each storage, one transaction captures the staged rows into change sets, removes them from
+ *       the working logs and keeps them in a recovery sidecar;
+ *   <li>the transaction that appends the commit deletes the intent;
+ *   <li>the sidecars are dropped.
+ * </ol>
+ *
+ * <p>The recovery {@link #sweep} settles every state a failure or a crash can leave: an intent nobody
+ * holds is a commit never appended, whose captured rows go back into the working logs (and a {@code
+ * CommitRolledBack} event says so); a sidecar without an intent belongs to an appended commit and is
+ * dropped. It runs at start-up, before a commit captures in a storage, and after one.
+ */
+@ApplicationScoped
+public class CrossStorageCommits {
+  private static final Logger LOG = Logger.getLogger(CrossStorageCommits.class);
+  private static final String LOCK = "select pg_advisory_xact_lock(hashtextextended($1, 5391))";
+  private static final String TRY_LOCK = "select pg_try_advisory_xact_lock(hashtextextended($1, 5391))";
+  private static final String INSERT_INTENT =
+      "insert into strata_meta.commit_intents (id, repository, branch, storages) values ($1, $2, $3, $4)";
+  private static final String DELETE_INTENT = "delete from strata_meta.commit_intents where id = $1";
+  private static final String INTENT = "select branch, storages from strata_meta.commit_intents where id = $1";
+  private static final String INTENTS = "select id from strata_meta.commit_intents where repository = $1";
+  /** Repositories with an intent left behind, or with tables in other storages (sidecars to drop). */
+  private static final String TO_SWEEP = "select repository from strata_meta.commit_intents"
+      + " union select repository from strata_meta.tables where storage <> 'local'";
+
+  private final Pool metadata;
+  private final StoragePools pools;
+  private final TableQueries tables;
+  private final CommandProcessor processor;
+  private final RefQueries refs;
+
+  @Inject
+  public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
+      RefQueries refs) {
+    this.refs = refs;
+    this.metadata = metadata;
+    this.pools = pools;
+    this.tables = tables;
+    this.processor = processor;
+  }
+
+  /**
+   * Captures the staged rows of {@code remote} tables (none in storage {@code local}) for a commit
+   * appended by {@code tx}: when {@code tx} commits, the capture stands; when it does not, a sweep puts
+   * the rows back.
+   */
+  public Uni<List<TableObjects.Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
+      String branch, List<TableRow> remote, boolean all) {
+    if (remote.isEmpty()) {
+      return Uni.createFrom().item(List.of());
+    }
+    String attempt = UUID.randomUUID().toString();
+    Map<String, List<TableRow>> byStorage = new LinkedHashMap<>();
+    remote.forEach(t -> byStorage.computeIfAbsent(t.storage(), s -> new ArrayList<>()).add(t));
+    List<TableObjects.Captured> captured = new ArrayList<>();
+    return sweep(repository, true)
+        .chain(() -> tx.preparedQuery(LOCK).execute(Tuple.of(attempt)))
+        .chain(() -> metadata.preparedQuery(INSERT_INTENT).execute(Tuple.of(attempt, repository, branch,
+            byStorage.keySet().toArray(String[]::new))))
+        .chain(() -> Multi.createFrom().iterable(byStorage.entrySet())
+            .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage.getKey())
+                .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(storage.getValue())
+                    .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(c, t.toEvent())
+                        .chain(() -> TableObjects.capture(c, OverlaySql.of(repository, t, branch, defaultBranch),
+                            t.name(), all, attempt)))
+                    .collect().asList()))
+                .invoke(list -> list.forEach(o -> o.ifPresent(captured::add)))
+                .call(() -> Failpoints.hit("commit.storage-captured")))
+            .collect().last())
+        .chain(() -> tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)))
+        .map(done -> captured);
+  }
+
+  /** Settles a repository's commit attempts after a commit that captured in other storages, whatever its outcome. */
+  public Uni<Void> settle(String repository) {
+    return Failpoints.hit("commit.appended").chain(() -> sweep(repository, false))
+        .onFailure().invoke(e -> LOG.warnf("recovery sweep of repository %s failed; it runs again at the next"
+            + " commit there and at start-up: %s", repository, e.getMessage()))
+        .onFailure().recoverWithNull();
+  }
+
+  /**
+   * At start-up, once projections have caught up (the default observer priority) and before requests:
+   * every commit attempt a crash interrupted is settled.
+   */
+  void onStart(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(3000) io.quarkus.runtime.StartupEvent e) {
+    try {
+      sweepAll().await().atMost(java.time.Duration.ofSeconds(60));
+    } catch (RuntimeException failure) {
+      LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
+          + " of the repository concerned: %s", failure.getMessage());
+    }
+  }
+
+  /** The sweep of every repository with an intent left behind or tables in other storages. */
+  public Uni<Void> sweepAll() {
+    return metadata.query(TO_SWEEP).execute()
+        .chain(rows -> {
+          List<String> repositories = new ArrayList<>();
+          rows.forEach(r -> repositories.add(r.getString(0)));
+          return Multi.createFrom().iterable(repositories)
+              .onItem().transformToUniAndConcatenate(r -> sweep(r, false))
+              .collect().last();
+        })
+        .replaceWithVoid();
+  }
+
+  /**
+   * Rolls back the repository's attempts nobody holds (waiting for those in flight when {@code wait}),
+   * then drops the sidecars of appended commits in its storages.
+   */
+  Uni<Void> sweep(String repository, boolean wait) {
+    return metadata.preparedQuery(INTENTS).execute(Tuple.of(repository))
+        .chain(rows -> {
+          List<String> attempts = new ArrayList<>();
+          rows.forEach(r -> attempts.add(r.getString(0)));
+          return Multi.createFrom().iterable(attempts)
+              .onItem().transformToUniAndConcatenate(attempt -> rollBack(repository, attempt, wait))
+              .collect().last();
+        })
+        .chain(() -> dropAppendedSidecars(repository));
+  }
+
+  private Uni<Void> rollBack(String repository, String attempt, boolean wait) {
+    return metadata.withTransaction(tx -> tx.preparedQuery(wait ? LOCK : TRY_LOCK).execute(Tuple.of(attempt))
+        .chain(locked -> !wait && !locked.iterator().next().getBoolean(0)
+            ? Uni.createFrom().<Optional<CommitRolledBack>>item(Optional.empty()) // in flight
+            : tx.preparedQuery(INTENT).execute(Tuple.of(attempt)).chain(intent -> {
+              if (intent.size() == 0) {
+                return Uni.createFrom().item(Optional.<CommitRolledBack>empty()); // settled meanwhile
+              }
+              Row i = intent.iterator().next();
+              List<String> storages = List.of(i.getArrayOfStrings(1));
+              return putBack(repository, attempt, i.getString(0), storages)
+                  .call(() -> tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)))
+                  .map(Optional::ofNullable);
+            })))
+        .chain(rolledBack -> rolledBack.isEmpty() ? Uni.createFrom().voidItem() : record(repository, rolledBack.get()));
+  }
+
+  /** Puts the attempt's captured working-log rows back in each storage, and drops its sidecars there. */
+  private Uni<CommitRolledBack> putBack(String repository, String attempt, String branch, List<String> storages) {
+    List<String> restoredTables = new ArrayList<>();
+    long[] rows = {0};
+    return refs.repository(repository).chain(found -> {
+      if (found.isEmpty()) {
+        return Uni.createFrom().nullItem(); // deleted since, with every object beside its tables
+      }
+      String defaultBranch = found.get().defaultBranch();
+      return tables.tables(repository).chain(tracked -> Multi.createFrom().iterable(storages)
+            .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
+                .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(tracked)
+                    .filter(t -> t.storage().equals(storage))
+                    .onItem().transformToUniAndConcatenate(t -> restore(c, repository, defaultBranch, t, branch, attempt)
+                        .invoke(n -> {
+                          if (n > 0) {
+                            restoredTables.add(t.name());
+                            rows[0] += n;
+                          }
+                        }))
+                    .collect().last()
+                    .chain(() -> c.preparedQuery(OverlaySql.DROP_SIDECAR).execute(Tuple.of(attempt))))))
+            .collect().last()
+            .map(done -> {
+          LOG.infof("rolled back commit attempt %s of %s/%s: %d working-log rows of %s put back", attempt,
+              repository, branch, rows[0], restoredTables);
+          return new CommitRolledBack(branch, attempt, storages, restoredTables, rows[0]);
+        }));
+    });
+  }
+
+  /** Puts one table's rows back; none when the branch was deleted since (its working log went with it). */
+  private static Uni<Integer> restore(SqlConnection c, String repository, String defaultBranch, TableRow t,
+      String branch, String attempt) {
+    OverlaySql sql = OverlaySql.of(repository, t, branch, defaultBranch);
+    return c.query(OverlaySql.CREATE_SIDECARS).execute()
+        .chain(() -> c.preparedQuery("select to_regclass($1) is not null").execute(Tuple.of(sql.workingLog())))
+        .chain(exists -> exists.iterator().next().getBoolean(0)
+            ? c.preparedQuery(sql.restoreSidecar()).execute(Tuple.of(attempt)).map(r -> r.rowCount())
+            : Uni.createFrom().item(0));
+  }
+
+  private Uni<Void> record(String repository, CommitRolledBack event) {
+    CommandContext ctx = new CommandContext(new Actor("strata-recovery", null, null), null, null, event.attempt(), true);
+    return processor.execute(repository, new Commands.RecordRollback(event), ctx,
+            (events, position, after, time) -> new Answer.Reply(204, null))
+        .onFailure().invoke(e -> LOG.warnf("could not record the rollback of attempt %s: %s", event.attempt(),
+            e.getMessage()))
+        .onFailure().recoverWithNull()
+        .replaceWithVoid();
+  }
+
+  /** Drops the sidecars, in the repository's storages, of attempts whose intent is gone: appended commits. */
+  private Uni<Void> dropAppendedSidecars(String repository) {
+    return tables.tables(repository)
+        .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage)
+                .filter(s -> !Storages.LOCAL.equals(s)).distinct().toList())
+            .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
+                .chain(pool -> pool.query(OverlaySql.CREATE_SIDECARS).execute()
+                    .chain(() -> pool.preparedQuery(OverlaySql.SIDECAR_ATTEMPTS).execute(Tuple.of((Object) tracked.stream()
+                        .filter(t -> t.storage().equals(storage)).map(t -> OverlaySql.of(repository, t).tableId())
+                        .toArray(String[]::new))))
+                    .chain(rows -> Multi.createFrom().iterable(rows).map(r -> r.getString(0))
+                        .onItem().transformToUniAndConcatenate(attempt -> metadata.preparedQuery(INTENT)
+                            .execute(Tuple.of(attempt))
+                            .chain(intent -> intent.size() > 0
+                                ? Uni.createFrom().voidItem() // in flight, or to roll back
+                                : pool.preparedQuery(OverlaySql.DROP_SIDECAR).execute(Tuple.of(attempt)).replaceWithVoid()))
+                        .collect().last())))
+            .collect().last())
+        .replaceWithVoid();
+  }
+}

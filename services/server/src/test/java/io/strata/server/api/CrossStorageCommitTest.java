@@ -1,0 +1,168 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.head;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.testing.TestDatabase;
+import io.strata.projections.testing.TestPostgres;
+import io.strata.server.TestDatabaseResource;
+import io.strata.server.runtime.Failpoints;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Commits over a table in another database (a registered storage) together with one in the server's
+ * own: captured under a recovery intent, all-or-nothing with the log, and put back when the commit
+ * is never appended.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class CrossStorageCommitTest {
+  private static TestDatabase warehouse;
+  private static Vertx vertx;
+  private static Pool remote;
+
+  @Inject Pool local;
+  @Inject EventLog log;
+
+  @BeforeAll
+  static void startWarehouse() {
+    warehouse = TestPostgres.shared().newDatabaseWithoutMigrations();
+    vertx = Vertx.vertx();
+    remote = warehouse.pool(vertx, 2);
+  }
+
+  @AfterAll
+  static void stopWarehouse() {
+    remote.closeAndAwait();
+    vertx.closeAndAwait();
+  }
+
+  private static long count(Pool pool, String query) {
+    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
+  }
+
+  private static void sql(Pool pool, String statement) {
+    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
+  }
+
+  /** A repository with {@code orders} in the warehouse database and {@code items} in the server's. */
+  private String repositoryOverTwoDatabases(String suffix) throws Exception {
+    String repo = createRepository(uniqueName("xstore"));
+    Map<String, Object> storage = new HashMap<>();
+    storage.put("name", "warehouse");
+    storage.put("host", warehouse.host());
+    storage.put("port", warehouse.port());
+    storage.put("database", warehouse.database());
+    storage.put("username", warehouse.user());
+    Path secret = Files.createTempFile("warehouse", ".pw");
+    Files.writeString(secret, warehouse.password() == null ? "" : warehouse.password());
+    storage.put("password_file", secret.toString());
+    post("/api/v1/repositories/" + repo + "/storage", storage).statusCode(201);
+    sql(remote, "create table public.orders_" + suffix + " (id int primary key, total numeric(10,2) not null, note text)");
+    sql(remote, "insert into public.orders_" + suffix + " select g, g * 1.5, null from generate_series(1, 100) g");
+    sql(local, "create table public.items_" + suffix + " (id int primary key, name text not null)");
+    sql(local, "insert into public.items_" + suffix + " select g, 'item ' || g from generate_series(1, 10) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "orders",
+        "location", "postgresql://warehouse/public.orders_" + suffix)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items",
+        "location", "postgresql://local/public.items_" + suffix)).statusCode(201);
+    return repo;
+  }
+
+  @Test
+  void aCommitSpansBothDatabasesAndEveryRefReadsItsRows() throws Exception {
+    String repo = repositoryOverTwoDatabases("a");
+    String first = head(repo, "main");
+    sql(remote, "update public.orders_a set total = total + 1000 where id <= 3");
+    sql(remote, "delete from public.orders_a where id = 100");
+    sql(local, "insert into public.items_a values (11, 'new item')");
+
+    String second = Api.json().body(Map.of("message", "both", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201)
+        .body("stats.updated", equalTo(3)).body("stats.deleted", equalTo(1)).body("stats.inserted", equalTo(1))
+        .extract().path("id");
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+    assertThat(count(remote, "select count(*) from strata.commit_sidecars")).as("sidecars dropped").isZero();
+
+    // rows at the first commit come back from the change sets stored beside the remote table
+    given().queryParam("ref", first).get("/api/v1/repositories/{r}/tables/orders/rows/1", repo).then()
+        .statusCode(200).body("total", equalTo(1.5f));
+    given().queryParam("ref", first).get("/api/v1/repositories/{r}/tables/orders/rows/100", repo).then()
+        .statusCode(200);
+    given().get("/api/v1/repositories/{r}/tables/orders/rows/100", repo).then().statusCode(404);
+    given().queryParam("from", first).queryParam("to", second).queryParam("table", "orders")
+        .get("/api/v1/repositories/{r}/diff", repo).then().statusCode(200)
+        .body("tables[0].updated", equalTo(3)).body("tables[0].deleted", equalTo(1));
+
+    // a branch writes the remote table through its view and commits; main does not see it
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    String view = Api.view(repo, "dev", "orders");
+    sql(remote, "update " + view + " set note = 'on dev' where id = 5");
+    Api.json().body(Map.of("message", "dev", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/rows/5", repo).then()
+        .statusCode(200).body("note", equalTo("on dev"));
+    given().get("/api/v1/repositories/{r}/tables/orders/rows/5", repo).then().statusCode(200)
+        .body("note", equalTo(null));
+    given().queryParam("ref", "dev~1").get("/api/v1/repositories/{r}/tables/orders/rows/5", repo).then()
+        .statusCode(200).body("note", equalTo(null));
+  }
+
+  @Test
+  void aCommitThatFailsAfterCapturingInTheStorageIsRolledBackAndLosesNothing() throws Exception {
+    String repo = repositoryOverTwoDatabases("b");
+    String before = head(repo, "main");
+    sql(remote, "update public.orders_b set note = 'kept' where id <= 4");
+    sql(local, "update public.items_b set name = 'renamed' where id = 1");
+    post("/api/v1/repositories/" + repo + "/branches/main/stage", Map.of()).statusCode(200);
+    String status = given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .extract().asString();
+
+    Failpoints.arm("commit.storage-captured", "error");
+    try {
+      Api.json().body(Map.of("message", "doomed"))
+          .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(503)
+          .body("error", equalTo("StorageUnavailable"));
+    } finally {
+      Failpoints.disarm("commit.storage-captured");
+    }
+    assertThat(head(repo, "main")).isEqualTo(before);
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body(equalTo(status)); // the staged changes are back, staged, in both databases
+    assertThat(count(remote, "select count(*) from strata.commit_sidecars")).isZero();
+    assertThat(count(local, "select count(*) from strata_meta.commit_intents where repository = '" + repo + "'"))
+        .isZero();
+    String events = log.readStream(repo, 0, 1000).await().atMost(Duration.ofSeconds(5)).toString();
+    assertThat(events).contains("commit.rolled_back").contains("orders");
+
+    // the next commit takes exactly those changes
+    Api.json().body(Map.of("message", "again"))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201)
+        .body("stats.updated", equalTo(5));
+    given().queryParam("ref", before).get("/api/v1/repositories/{r}/tables/orders/rows/2", repo).then()
+        .statusCode(200).body("note", equalTo(null));
+    given().get("/api/v1/repositories/{r}/tables/orders/rows/2", repo).then().statusCode(200)
+        .body("note", equalTo("kept"));
+    assertThat(List.of(count(remote, "select count(*) from public.orders_b where note = 'kept'"))).containsExactly(4L);
+  }
+}
