@@ -132,8 +132,12 @@ public class CrossStorageCommits {
         .chain(rows -> {
           List<String> repositories = new ArrayList<>();
           rows.forEach(r -> repositories.add(r.getString(0)));
+          // one unreachable storage must not keep the others' attempts unsettled
           return Multi.createFrom().iterable(repositories)
-              .onItem().transformToUniAndConcatenate(r -> sweep(r, false))
+              .onItem().transformToUniAndConcatenate(r -> sweep(r, false)
+                  .onFailure().invoke(e -> LOG.warnf("recovery sweep of repository %s incomplete: %s", r,
+                      e.getMessage()))
+                  .onFailure().recoverWithNull())
               .collect().last();
         })
         .replaceWithVoid();
