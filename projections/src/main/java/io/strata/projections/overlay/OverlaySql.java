@@ -713,6 +713,9 @@ public final class OverlaySql {
   public static final String SIDECAR_ATTEMPTS =
       "select distinct attempt from " + SCHEMA + ".commit_sidecars where tid = any($1)";
 
+  /** Whether this database has the sidecar table (a storage no cross-storage commit reached has none). */
+  public static final String HAS_SIDECARS = "select to_regclass('" + SCHEMA + ".commit_sidecars') is not null";
+
   public static final String DROP_SIDECAR = "delete from " + SCHEMA + ".commit_sidecars where attempt = $1";
 
   /** The short id of a tracked table: stable for a repository and table name. */

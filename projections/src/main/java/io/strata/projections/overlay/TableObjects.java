@@ -186,7 +186,8 @@ public final class TableObjects {
 
   /**
    * The same, for a commit attempt whose append happens in another database: the captured working-log
-   * rows are also kept in a recovery sidecar of {@code attempt}, to be put back if it is never appended.
+   * rows are also kept in a recovery sidecar of {@code attempt} ({@link OverlaySql#CREATE_SIDECARS}
+   * must exist), to be put back if it is never appended.
    */
   public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
       boolean stageAll, String attempt) {
@@ -209,8 +210,7 @@ public final class TableObjects {
               : tx.preparedQuery(sql.storeCapture()).execute(Tuple.of(captured.changeSet())).replaceWithVoid();
           Uni<Void> sidecar = attempt == null
               ? Uni.createFrom().voidItem()
-              : tx.query(OverlaySql.CREATE_SIDECARS).execute()
-                  .chain(() -> tx.preparedQuery(sql.saveSidecar()).execute(Tuple.of(attempt))).replaceWithVoid();
+              : tx.preparedQuery(sql.saveSidecar()).execute(Tuple.of(attempt)).replaceWithVoid();
           return store.chain(() -> sidecar).chain(() -> tx.query(sql.clearCaptured()).execute())
               .map(done -> ins + upd + del == 0 ? java.util.Optional.<Captured>empty() : java.util.Optional.of(captured));
         });

@@ -87,17 +87,18 @@ public class CrossStorageCommits {
     Map<String, List<TableRow>> byStorage = new LinkedHashMap<>();
     remote.forEach(t -> byStorage.computeIfAbsent(t.storage(), s -> new ArrayList<>()).add(t));
     List<TableObjects.Captured> captured = new ArrayList<>();
-    return sweep(repository, true)
+    return rollBackAbandoned(repository, true)
         .chain(() -> tx.preparedQuery(LOCK).execute(Tuple.of(attempt)))
         .chain(() -> metadata.preparedQuery(INSERT_INTENT).execute(Tuple.of(attempt, repository, branch,
             byStorage.keySet().toArray(String[]::new))))
         .chain(() -> Multi.createFrom().iterable(byStorage.entrySet())
             .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage.getKey())
-                .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(storage.getValue())
-                    .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(c, t.toEvent())
-                        .chain(() -> TableObjects.capture(c, OverlaySql.of(repository, t, branch, defaultBranch),
-                            t.name(), all, attempt)))
-                    .collect().asList()))
+                .chain(pool -> pool.withTransaction(c -> c.query(OverlaySql.CREATE_SIDECARS).execute()
+                    .chain(() -> Multi.createFrom().iterable(storage.getValue())
+                        .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(c, t.toEvent())
+                            .chain(() -> TableObjects.capture(c, OverlaySql.of(repository, t, branch, defaultBranch),
+                                t.name(), all, attempt)))
+                        .collect().asList())))
                 .invoke(list -> list.forEach(o -> o.ifPresent(captured::add)))
                 .call(() -> Failpoints.hit("commit.storage-captured")))
             .collect().last())
@@ -143,20 +144,22 @@ public class CrossStorageCommits {
         .replaceWithVoid();
   }
 
-  /**
-   * Rolls back the repository's attempts nobody holds (waiting for those in flight when {@code wait}),
-   * then drops the sidecars of appended commits in its storages.
-   */
+  /** Rolls back the repository's abandoned attempts, then drops the sidecars of its appended commits. */
   Uni<Void> sweep(String repository, boolean wait) {
+    return rollBackAbandoned(repository, wait).chain(() -> dropAppendedSidecars(repository));
+  }
+
+  /** Rolls back the repository's attempts nobody holds (waiting for those in flight when {@code wait}). */
+  private Uni<Void> rollBackAbandoned(String repository, boolean wait) {
     return metadata.preparedQuery(INTENTS).execute(Tuple.of(repository))
         .chain(rows -> {
           List<String> attempts = new ArrayList<>();
           rows.forEach(r -> attempts.add(r.getString(0)));
           return Multi.createFrom().iterable(attempts)
               .onItem().transformToUniAndConcatenate(attempt -> rollBack(repository, attempt, wait))
-              .collect().last();
-        })
-        .chain(() -> dropAppendedSidecars(repository));
+              .collect().last()
+              .replaceWithVoid();
+        });
   }
 
   private Uni<Void> rollBack(String repository, String attempt, boolean wait) {
@@ -185,34 +188,42 @@ public class CrossStorageCommits {
         return Uni.createFrom().nullItem(); // deleted since, with every object beside its tables
       }
       String defaultBranch = found.get().defaultBranch();
-      return tables.tables(repository).chain(tracked -> Multi.createFrom().iterable(storages)
-            .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-                .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(tracked)
-                    .filter(t -> t.storage().equals(storage))
-                    .onItem().transformToUniAndConcatenate(t -> restore(c, repository, defaultBranch, t, branch, attempt)
-                        .invoke(n -> {
-                          if (n > 0) {
-                            restoredTables.add(t.name());
-                            rows[0] += n;
-                          }
-                        }))
-                    .collect().last()
-                    .chain(() -> c.preparedQuery(OverlaySql.DROP_SIDECAR).execute(Tuple.of(attempt))))))
-            .collect().last()
-            .map(done -> {
-          LOG.infof("rolled back commit attempt %s of %s/%s: %d working-log rows of %s put back", attempt,
-              repository, branch, rows[0], restoredTables);
-          return new CommitRolledBack(branch, attempt, storages, restoredTables, rows[0]);
-        }));
+      return tables.tables(repository)
+          .chain(tracked -> Multi.createFrom().iterable(storages)
+              .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
+                  .chain(pool -> pool.withTransaction(c -> whereSidecarsExist(c, () -> Multi.createFrom().iterable(tracked)
+                      .filter(t -> t.storage().equals(storage))
+                      .onItem().transformToUniAndConcatenate(t -> restore(c, repository, defaultBranch, t, branch, attempt)
+                          .invoke(n -> {
+                            if (n > 0) {
+                              restoredTables.add(t.name());
+                              rows[0] += n;
+                            }
+                          }))
+                      .collect().last()
+                      .chain(() -> c.preparedQuery(OverlaySql.DROP_SIDECAR).execute(Tuple.of(attempt)))
+                      .replaceWithVoid()))))
+              .collect().last())
+          .map(done -> {
+            LOG.infof("rolled back commit attempt %s of %s/%s: %d working-log rows of %s put back", attempt,
+                repository, branch, rows[0], restoredTables);
+            return new CommitRolledBack(branch, attempt, storages, restoredTables, rows[0]);
+          });
     });
+  }
+
+  /** Runs {@code work} in a storage that has the sidecar table; one without has nothing to settle. */
+  private static Uni<Void> whereSidecarsExist(io.vertx.mutiny.sqlclient.SqlClient client,
+      java.util.function.Supplier<Uni<Void>> work) {
+    return client.query(OverlaySql.HAS_SIDECARS).execute()
+        .chain(rows -> rows.iterator().next().getBoolean(0) ? work.get() : Uni.createFrom().voidItem());
   }
 
   /** Puts one table's rows back; none when the branch was deleted since (its working log went with it). */
   private static Uni<Integer> restore(SqlConnection c, String repository, String defaultBranch, TableRow t,
       String branch, String attempt) {
     OverlaySql sql = OverlaySql.of(repository, t, branch, defaultBranch);
-    return c.query(OverlaySql.CREATE_SIDECARS).execute()
-        .chain(() -> c.preparedQuery("select to_regclass($1) is not null").execute(Tuple.of(sql.workingLog())))
+    return c.preparedQuery("select to_regclass($1) is not null").execute(Tuple.of(sql.workingLog()))
         .chain(exists -> exists.iterator().next().getBoolean(0)
             ? c.preparedQuery(sql.restoreSidecar()).execute(Tuple.of(attempt)).map(r -> r.rowCount())
             : Uni.createFrom().item(0));
@@ -234,17 +245,17 @@ public class CrossStorageCommits {
         .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage)
                 .filter(s -> !Storages.LOCAL.equals(s)).distinct().toList())
             .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-                .chain(pool -> pool.query(OverlaySql.CREATE_SIDECARS).execute()
-                    .chain(() -> pool.preparedQuery(OverlaySql.SIDECAR_ATTEMPTS).execute(Tuple.of((Object) tracked.stream()
-                        .filter(t -> t.storage().equals(storage)).map(t -> OverlaySql.of(repository, t).tableId())
-                        .toArray(String[]::new))))
+                .chain(pool -> whereSidecarsExist(pool, () -> pool.preparedQuery(OverlaySql.SIDECAR_ATTEMPTS)
+                    .execute(Tuple.of((Object) tracked.stream().filter(t -> t.storage().equals(storage))
+                        .map(t -> OverlaySql.of(repository, t).tableId()).toArray(String[]::new)))
                     .chain(rows -> Multi.createFrom().iterable(rows).map(r -> r.getString(0))
                         .onItem().transformToUniAndConcatenate(attempt -> metadata.preparedQuery(INTENT)
                             .execute(Tuple.of(attempt))
                             .chain(intent -> intent.size() > 0
                                 ? Uni.createFrom().voidItem() // in flight, or to roll back
                                 : pool.preparedQuery(OverlaySql.DROP_SIDECAR).execute(Tuple.of(attempt)).replaceWithVoid()))
-                        .collect().last())))
+                        .collect().last()
+                        .replaceWithVoid()))))
             .collect().last())
         .replaceWithVoid();
   }

@@ -12,6 +12,16 @@ import java.util.UUID;
 final class Api {
   private Api() {}
 
+  /** Runs a statement on a database, straight (not through Strata). */
+  static void sql(io.vertx.mutiny.sqlclient.Pool pool, String statement) {
+    pool.query(statement).execute().await().atMost(java.time.Duration.ofSeconds(30));
+  }
+
+  /** The first column of the first row of a query, as a number. */
+  static long count(io.vertx.mutiny.sqlclient.Pool pool, String query) {
+    return pool.query(query).execute().await().atMost(java.time.Duration.ofSeconds(30)).iterator().next().getLong(0);
+  }
+
   static String uniqueName(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
   }

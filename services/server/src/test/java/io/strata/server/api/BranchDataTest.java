@@ -1,8 +1,10 @@
 package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -33,13 +35,6 @@ import org.junit.jupiter.api.Test;
 class BranchDataTest {
   @Inject Pool pool;
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
-
-  private long count(String query) {
-    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
-  }
 
   private List<String> rowsOf(String query) {
     List<String> out = new ArrayList<>();
@@ -85,8 +80,8 @@ class BranchDataTest {
   void branchesReadTheirOwnSnapshotsAndWriteThroughTheirViews() throws Exception {
     String repo = createRepository(uniqueName("branchdata"));
     String t = uniqueName("items").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, name text not null, qty int, tags text[], doc jsonb)");
-    sql("insert into public." + t + " select g, 'n' || g, g * 2, array['a' || g], jsonb_build_object('g', g)"
+    sql(pool, "create table public." + t + " (id int primary key, name text not null, qty int, tags text[], doc jsonb)");
+    sql(pool, "insert into public." + t + " select g, 'n' || g, g * 2, array['a' || g], jsonb_build_object('g', g)"
         + " from generate_series(1, 40) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
         .statusCode(201);
@@ -96,31 +91,31 @@ class BranchDataTest {
     // a branch of a clean main copies nothing
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
     String devOverlay = "strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "dev") + "\"";
-    assertThat(count("select count(*) from " + devOverlay)).isZero();
+    assertThat(count(pool, "select count(*) from " + devOverlay)).isZero();
     assertThat(read(repo, "dev", true)).isEqualTo(tracked);
     String devView = Api.view(repo, "dev", "items");
 
     // an application writes straight to the table: main's working state changes, dev's does not
-    sql("update public." + t + " set qty = -1 where id <= 3");
-    sql("delete from public." + t + " where id in (10, 11)");
-    sql("insert into public." + t + " values (100, 'app', 1, null, null)");
-    sql("update public." + t + " set id = 200 where id = 20"); // key change
+    sql(pool, "update public." + t + " set qty = -1 where id <= 3");
+    sql(pool, "delete from public." + t + " where id in (10, 11)");
+    sql(pool, "insert into public." + t + " values (100, 'app', 1, null, null)");
+    sql(pool, "update public." + t + " set id = 200 where id = 20"); // key change
     assertThat(read(repo, "main", true)).isEqualTo(rowsIn("public." + t));
     assertThat(read(repo, "main", false)).isEqualTo(tracked);
     assertThat(read(repo, "dev", true)).isEqualTo(tracked);
     assertThat(rowsIn(devView)).isEqualTo(tracked);
 
     // SQL through dev's view: multi-row statements, a key change, inserts and deletes
-    sql("update " + devView + " set qty = qty + 1000 where id between 1 and 5");
-    sql("insert into " + devView + " values (300, 'dev', 3, array['x', null], '{\"deep\": [1, {\"a\": null}]}'),"
+    sql(pool, "update " + devView + " set qty = qty + 1000 where id between 1 and 5");
+    sql(pool, "insert into " + devView + " values (300, 'dev', 3, array['x', null], '{\"deep\": [1, {\"a\": null}]}'),"
         + " (301, 'dev2', null, null, null)");
-    sql("delete from " + devView + " where id in (6, 100)"); // 100 exists on main only: nothing on dev
-    sql("update " + devView + " set id = 500 where id = 7");
+    sql(pool, "delete from " + devView + " where id in (6, 100)"); // 100 exists on main only: nothing on dev
+    sql(pool, "update " + devView + " set id = 500 where id = 7");
     List<String> devWorking = rowsIn(devView);
     assertThat(devWorking).hasSize(40 + 2 - 1);
     assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
     assertThat(read(repo, "dev", false)).isEqualTo(tracked);
-    assertThat(count("select count(*) from public." + t + " where qty >= 1000 or id in (300, 301, 500)")).isZero();
+    assertThat(count(pool, "select count(*) from public." + t + " where qty >= 1000 or id in (300, 301, 500)")).isZero();
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
         .body("tables[0].unstaged.inserted", equalTo(3)).body("tables[0].unstaged.updated", equalTo(5))
         .body("tables[0].unstaged.deleted", equalTo(2));
@@ -148,7 +143,7 @@ class BranchDataTest {
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature/x", "from", "dev")).statusCode(201);
     assertThat(read(repo, "feature/x", true)).isEqualTo(devWorking);
     String featureView = Api.view(repo, "feature/x", "items");
-    sql("update " + featureView + " set name = 'feature' where id = 300");
+    sql(pool, "update " + featureView + " set name = 'feature' where id = 300");
     assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
     assertThat(read(repo, "feature/x", true)).isNotEqualTo(devWorking);
 
@@ -163,15 +158,15 @@ class BranchDataTest {
     // a branch from an old commit holds the rows that changed since, nothing more
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "old", "from", "main~1")).statusCode(201);
     assertThat(read(repo, "old", true)).isEqualTo(tracked);
-    assertThat(count("select count(*) from strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "old") + "\""))
+    assertThat(count(pool, "select count(*) from strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "old") + "\""))
         .isLessThanOrEqualTo(8);
     // ... and a branch from dev's old commit: changes on both paths
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "olddev", "from", beforeCommit)).statusCode(201);
     assertThat(read(repo, "olddev", true)).isEqualTo(tracked);
 
     // discard on a branch restores its last commit exactly
-    sql("delete from " + featureView + " where id < 30");
-    sql("insert into " + featureView + " values (999, 'tmp', 0, null, null)");
+    sql(pool, "delete from " + featureView + " where id < 30");
+    sql(pool, "insert into " + featureView + " values (999, 'tmp', 0, null, null)");
     Api.json().urlEncodingEnabled(false).body(Map.of()).delete("/api/v1/repositories/" + repo + "/branches/feature%2Fx/working").then()
         .statusCode(204);
     assertThat(read(repo, "feature/x", true)).isEqualTo(devWorking);
@@ -179,11 +174,11 @@ class BranchDataTest {
     // deleting a branch removes its overlay, working log and view
     given().urlEncodingEnabled(false).queryParam("force", true).delete("/api/v1/repositories/" + repo + "/branches/feature%2Fx")
         .then().statusCode(204);
-    assertThat(count("select count(*) from pg_class where relname like '" + tid + "%"
+    assertThat(count(pool, "select count(*) from pg_class where relname like '" + tid + "%"
         + OverlaySql.branchId(repo, "feature/x") + "'")).isZero();
     String featureSchema = featureView.substring(0, featureView.indexOf("\".")).replace("\"", "");
     assertThat(featureSchema).startsWith("strata_feature_x_");
-    assertThat(count("select count(*) from pg_namespace where nspname = '" + featureSchema + "'")).isZero();
+    assertThat(count(pool, "select count(*) from pg_namespace where nspname = '" + featureSchema + "'")).isZero();
     assertThat(read(repo, "dev", true)).isEqualTo(devWorking);
   }
 
@@ -192,16 +187,16 @@ class BranchDataTest {
     String repo = createRepository(uniqueName("latetrack"));
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "exp", "from", "main")).statusCode(201);
     String t = uniqueName("items").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, name text)");
-    sql("insert into public." + t + " select g, 'n' || g from generate_series(1, 5) g");
+    sql(pool, "create table public." + t + " (id int primary key, name text)");
+    sql(pool, "insert into public." + t + " select g, 'n' || g from generate_series(1, 5) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
         .statusCode(201);
-    sql("update " + Api.view(repo, "exp", "items") + " set name = 'exp' where id = 1");
+    sql(pool, "update " + Api.view(repo, "exp", "items") + " set name = 'exp' where id = 1");
     assertThat(rowsOf("select name from public." + t + " where id = 1")).containsExactly("n1");
     assertThat(read(repo, "exp", true).get(0)).contains("\"exp\"");
     // untracking removes the branch objects too
     given().delete("/api/v1/repositories/{r}/tables/items", repo).then().statusCode(204);
-    assertThat(count("select count(*) from pg_class where relname like '" + OverlaySql.tableId(repo, "items") + "%'"))
+    assertThat(count(pool, "select count(*) from pg_class where relname like '" + OverlaySql.tableId(repo, "items") + "%'"))
         .isZero();
   }
 
@@ -209,12 +204,12 @@ class BranchDataTest {
   void ddlOnATrackedTableIsReportedClearly() {
     String repo = createRepository(uniqueName("ddl"));
     String t = uniqueName("shape").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, name text)");
-    sql("insert into public." + t + " values (1, 'a')");
+    sql(pool, "create table public." + t + " (id int primary key, name text)");
+    sql(pool, "insert into public." + t + " values (1, 'a')");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
         .statusCode(201);
-    sql("alter table public." + t + " add column extra int");
-    sql("update public." + t + " set extra = 1");
+    sql(pool, "alter table public." + t + " add column extra int");
+    sql(pool, "update public." + t + " set extra = 1");
     String head = Api.head(repo, "main");
     Api.json().body(Map.of("message", "after ddl", "all", true))
         .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(422)
@@ -225,7 +220,7 @@ class BranchDataTest {
     Api.json().body(Map.of("sql", "select 1")).post("/api/v1/repositories/{r}/query", repo).then().statusCode(422);
     assertThat(Api.head(repo, "main")).isEqualTo(head);
     // reverting the DDL makes the table usable again
-    sql("alter table public." + t + " drop column extra");
+    sql(pool, "alter table public." + t + " drop column extra");
     Api.json().body(Map.of("message", "after revert", "all", true, "allow_empty", true))
         .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
   }

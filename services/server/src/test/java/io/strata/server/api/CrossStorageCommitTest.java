@@ -1,9 +1,12 @@
 package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.count;
+import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.head;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -57,13 +60,6 @@ class CrossStorageCommitTest {
     vertx.closeAndAwait();
   }
 
-  private static long count(Pool pool, String query) {
-    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
-  }
-
-  private static void sql(Pool pool, String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
 
   /** A repository with {@code orders} in the warehouse database and {@code items} in the server's. */
   private String repositoryOverTwoDatabases(String suffix) throws Exception {

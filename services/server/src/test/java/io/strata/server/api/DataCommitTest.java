@@ -1,8 +1,10 @@
 package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -36,13 +38,6 @@ import org.junit.jupiter.api.Test;
 class DataCommitTest {
   @Inject Pool pool;
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
-
-  private long count(String query) {
-    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
-  }
 
   /** The content hash of the table as it is now, measured from scratch. */
   private String measured(String table) {
@@ -59,9 +54,9 @@ class DataCommitTest {
   void aCommitRecordsTheStagedRowsAndMovesTheContentHash() {
     String repo = createRepository(uniqueName("data"));
     String t = uniqueName("accounts").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, owner text not null, balance numeric(12,2), opened date,"
+    sql(pool, "create table public." + t + " (id int primary key, owner text not null, balance numeric(12,2), opened date,"
         + " flags boolean[], doc jsonb, uid uuid, raw bytea, at timestamptz)");
-    sql("insert into public." + t + " select g, 'o' || g, g * 10.25, date '2026-01-01' + g, array[g % 2 = 0],"
+    sql(pool, "insert into public." + t + " select g, 'o' || g, g * 10.25, date '2026-01-01' + g, array[g % 2 = 0],"
         + " jsonb_build_object('n', g, 'list', jsonb_build_array(g, null)), md5(g::text)::uuid, decode(md5(g::text), 'hex'),"
         + " timestamptz '2026-01-01 00:00:00+00' + g * interval '1 hour' from generate_series(1, 50) g");
     String tracked = track(repo, "accounts", t);
@@ -69,11 +64,11 @@ class DataCommitTest {
     String base = "/api/v1/repositories/" + repo + "/branches/main";
 
     Api.json().body(Map.of("message", "nothing yet")).post(base + "/commits").then().statusCode(422);
-    sql("update public." + t + " set balance = balance + 1, doc = doc || '{\"x\": true}' where id <= 5");
-    sql("insert into public." + t + " (id, owner) values (1000, 'new')");
-    sql("delete from public." + t + " where id in (49, 50)");
+    sql(pool, "update public." + t + " set balance = balance + 1, doc = doc || '{\"x\": true}' where id <= 5");
+    sql(pool, "insert into public." + t + " (id, owner) values (1000, 'new')");
+    sql(pool, "delete from public." + t + " where id in (49, 50)");
     Api.json().body(Map.of()).post(base + "/stage").then().statusCode(200).body("count", equalTo(8));
-    sql("update public." + t + " set owner = 'later' where id = 10"); // unstaged: stays a working change
+    sql(pool, "update public." + t + " set owner = 'later' where id = 10"); // unstaged: stays a working change
 
     Response commit = Api.json().body(Map.of("message", "Monthly interest")).post(base + "/commits");
     commit.then().statusCode(201).body("stats.tables", equalTo(1)).body("stats.inserted", equalTo(1))
@@ -82,18 +77,18 @@ class DataCommitTest {
         .body("changes[0].row_count", equalTo(49));
     String changeSet = commit.path("changes[0].change_set");
     String tid = OverlaySql.tableId(repo, "accounts");
-    assertThat(count("select count(*) from strata.\"" + tid + "__changes\" where change_set = '" + changeSet + "'"))
+    assertThat(count(pool, "select count(*) from strata.\"" + tid + "__changes\" where change_set = '" + changeSet + "'"))
         .isEqualTo(8);
     given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(0))
         .body("tables[0].unstaged.updated", equalTo(1));
     // the content hash the commit recorded is the table's, minus the one unstaged change
-    sql("update public." + t + " set owner = 'o10' where id = 10");
+    sql(pool, "update public." + t + " set owner = 'o10' where id = 10");
     assertThat(commit.<String>path("changes[0].content_hash")).isEqualTo(measured(t));
     given().get("/api/v1/repositories/{r}/tables/accounts", repo).then()
         .body("content_hash", equalTo(commit.<String>path("changes[0].content_hash"))).body("row_count", equalTo(49));
 
     // all=true takes unstaged changes too; the change-back of id 10 is nothing to commit
-    sql("update public." + t + " set owner = 'renamed' where id = 20");
+    sql(pool, "update public." + t + " set owner = 'renamed' where id = 20");
     Api.json().body(Map.of("message", "Rename", "all", true)).post(base + "/commits").then().statusCode(201)
         .body("stats.updated", equalTo(1));
     given().get(base + "/status").then().body("clean", equalTo(true));
@@ -107,8 +102,8 @@ class DataCommitTest {
   void commitsRacingSqlWritersNeverLoseAWrite() throws Exception {
     String repo = createRepository(uniqueName("race"));
     String t = uniqueName("counters").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, n bigint not null)");
-    sql("insert into public." + t + " select g, 0 from generate_series(1, 200) g");
+    sql(pool, "create table public." + t + " (id int primary key, n bigint not null)");
+    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 200) g");
     track(repo, "counters", t);
     String base = "/api/v1/repositories/" + repo + "/branches/main";
 
@@ -117,10 +112,10 @@ class DataCommitTest {
       ThreadLocalRandom random = ThreadLocalRandom.current();
       int id = 1 + random.nextInt(260);
       switch (random.nextInt(6)) {
-        case 0 -> sql("insert into public." + t + " values (" + id + ", 1) on conflict (id) do update set n = "
+        case 0 -> sql(pool, "insert into public." + t + " values (" + id + ", 1) on conflict (id) do update set n = "
             + t + ".n + 1");
-        case 1 -> sql("delete from public." + t + " where id = " + id);
-        default -> sql("update public." + t + " set n = n + 1 where id in (" + id + ", " + (id + 1) + ")");
+        case 1 -> sql(pool, "delete from public." + t + " where id = " + id);
+        default -> sql(pool, "update public." + t + " set n = n + 1 where id in (" + id + ", " + (id + 1) + ")");
       }
       writes.incrementAndGet();
     });
@@ -143,8 +138,8 @@ class DataCommitTest {
   void branchCommitsRacingViewWritersNeverLoseAWrite() throws Exception {
     String repo = createRepository(uniqueName("branchrace"));
     String t = uniqueName("counters").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, n bigint not null)");
-    sql("insert into public." + t + " select g, 0 from generate_series(1, 200) g");
+    sql(pool, "create table public." + t + " (id int primary key, n bigint not null)");
+    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 200) g");
     track(repo, "counters", t);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     String view = Api.view(repo, "dev", "counters");
@@ -164,7 +159,7 @@ class DataCommitTest {
       }
     });
     // one more change so the final commit records dev's content
-    sql("update " + view + " set n = n where id = 1");
+    sql(pool, "update " + view + " set n = n where id = 1");
     pool.query("update " + view + " set n = n + 1 where id = 1").execute().await().atMost(Duration.ofSeconds(10));
     increments.incrementAndGet();
     Response finalCommit = Api.json().body(Map.of("message", "final", "all", true)).post(base + "/commits");
@@ -180,7 +175,7 @@ class DataCommitTest {
     assertThat(commits).as("commits happened during the writes").isGreaterThan(3);
     assertThat(increments.get()).isGreaterThan(100);
     given().get(base + "/status").then().body("clean", equalTo(true));
-    assertThat(count("select sum(n) from " + view)).isEqualTo(increments.get());
+    assertThat(count(pool, "select sum(n) from " + view)).isEqualTo(increments.get());
     long rebuilt = 0;
     for (Object n : given().queryParam("ref", last).queryParam("limit", 1000)
         .get("/api/v1/repositories/{r}/tables/counters/rows", repo).then().statusCode(200)
@@ -188,7 +183,7 @@ class DataCommitTest {
       rebuilt += ((Number) n).longValue();
     }
     assertThat(rebuilt).as("the final commit rebuilt from change sets").isEqualTo(increments.get());
-    assertThat(count("select sum(n) from public." + t)).as("the default branch is untouched").isZero();
+    assertThat(count(pool, "select sum(n) from public." + t)).as("the default branch is untouched").isZero();
   }
 
   /**

@@ -3,6 +3,7 @@ package io.strata.server.api;
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,10 +48,6 @@ class DataModelTest {
     int branchSeq;
   }
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
-
   @Test
   void randomSequencesAgreeWithTheModel() throws Exception {
     int runs = Integer.getInteger("datamodel.runs", 3);
@@ -70,8 +67,8 @@ class DataModelTest {
   private void run(Random random, int steps, StringBuilder trace) throws Exception {
     String repo = createRepository(uniqueName("datamodel"));
     String t = uniqueName("m").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, v int not null, note text)");
-    sql("insert into public." + t + " select g, g * 10, null from generate_series(1, 12) g");
+    sql(pool, "create table public." + t + " (id int primary key, v int not null, note text)");
+    sql(pool, "insert into public." + t + " select g, g * 10, null from generate_series(1, 12) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "m", "location", "postgresql://local/public." + t))
         .statusCode(201);
     Model model = new Model();
@@ -114,22 +111,22 @@ class DataModelTest {
         switch (random.nextInt(3)) {
           case 0 -> {
             trace.append(step).append(": SQL update ").append(b).append(' ').append(from).append("..").append(to).append('\n');
-            sql("update " + relation + " set v = v + 1 where id between " + from + " and " + to);
+            sql(pool, "update " + relation + " set v = v + 1 where id between " + from + " and " + to);
             w.replaceAll((k, v) -> k >= from && k <= to ? v + 1 : v);
           }
           case 1 -> {
             trace.append(step).append(": SQL delete ").append(b).append(' ').append(from).append("..").append(to).append('\n');
-            sql("delete from " + relation + " where id between " + from + " and " + to);
+            sql(pool, "delete from " + relation + " where id between " + from + " and " + to);
             w.keySet().removeIf(k -> k >= from && k <= to);
           }
           default -> {
             if (!w.containsKey(key)) {
               trace.append(step).append(": SQL insert ").append(b).append(' ').append(key).append('\n');
-              sql("insert into " + relation + " (id, v) values (" + key + ", " + value + ")");
+              sql(pool, "insert into " + relation + " (id, v) values (" + key + ", " + value + ")");
               w.put(key, value);
             } else if (!w.containsKey(key + 100)) {
               trace.append(step).append(": SQL rekey ").append(b).append(' ').append(key).append('\n');
-              sql("update " + relation + " set id = id + 100 where id = " + key);
+              sql(pool, "update " + relation + " set id = id + 100 where id = " + key);
               w.put(key + 100, w.remove(key));
             }
           }

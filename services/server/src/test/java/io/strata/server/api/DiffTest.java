@@ -1,10 +1,11 @@
 package io.strata.server.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
@@ -15,7 +16,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,10 +26,6 @@ import org.junit.jupiter.api.Test;
 class DiffTest {
   @Inject Pool pool;
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
-
   private String commit(String repo, String message) {
     return Api.json().body(Map.of("message", message, "all", true))
         .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201).extract().path("id");
@@ -39,17 +35,17 @@ class DiffTest {
   void diffShowsTheNetChangeOfEveryRowBetweenTwoRefs() {
     String repo = createRepository(uniqueName("diff"));
     String t = uniqueName("prices").replace("-", "_");
-    sql("create table public." + t + " (sku text primary key, price numeric(8,2), name text)");
-    sql("insert into public." + t + " select 's' || g, g, 'n' || g from generate_series(1, 10) g");
+    sql(pool, "create table public." + t + " (sku text primary key, price numeric(8,2), name text)");
+    sql(pool, "insert into public." + t + " select 's' || g, g, 'n' || g from generate_series(1, 10) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "prices", "location", "postgresql://local/public." + t))
         .statusCode(201);
     String c0 = Api.head(repo, "main");
-    sql("update public." + t + " set price = 100 where sku in ('s1', 's2')");
-    sql("insert into public." + t + " values ('s99', 9.99, 'tmp')");
+    sql(pool, "update public." + t + " set price = 100 where sku in ('s1', 's2')");
+    sql(pool, "insert into public." + t + " values ('s99', 9.99, 'tmp')");
     String c1 = commit(repo, "one");
-    sql("update public." + t + " set price = 1 where sku = 's1'");        // back to where it was at c0
-    sql("update public." + t + " set name = 'renamed' where sku = 's2'");
-    sql("delete from public." + t + " where sku in ('s3', 's99')");       // s99 was born after c0: nothing
+    sql(pool, "update public." + t + " set price = 1 where sku = 's1'");        // back to where it was at c0
+    sql(pool, "update public." + t + " set name = 'renamed' where sku = 's2'");
+    sql(pool, "delete from public." + t + " where sku in ('s3', 's99')");       // s99 was born after c0: nothing
     String c2 = commit(repo, "two");
 
     String diff = "/api/v1/repositories/" + repo + "/diff";

@@ -1,7 +1,9 @@
 package io.strata.server.api;
 
+import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -15,7 +17,6 @@ import io.strata.projections.overlay.OverlaySql;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +28,6 @@ import org.junit.jupiter.api.Test;
 class QueryTest {
   @Inject Pool pool;
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
-
-  private long count(String query) {
-    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
-  }
 
   private ValidatableResponse query(String repo, String statement, Object... more) {
     Map<String, Object> body = new HashMap<>(Map.of("sql", statement));
@@ -48,22 +42,22 @@ class QueryTest {
     String repo = createRepository(uniqueName("query"));
     String items = uniqueName("items").replace("-", "_");
     String owners = uniqueName("owners").replace("-", "_");
-    sql("create table public." + items + " (id int primary key, owner int not null, qty int)");
-    sql("insert into public." + items + " select g, g % 3, g from generate_series(1, 30) g");
-    sql("create table public." + owners + " (id int primary key, name text)");
-    sql("insert into public." + owners + " values (0, 'zero'), (1, 'one'), (2, 'two')");
+    sql(pool, "create table public." + items + " (id int primary key, owner int not null, qty int)");
+    sql(pool, "insert into public." + items + " select g, g % 3, g from generate_series(1, 30) g");
+    sql(pool, "create table public." + owners + " (id int primary key, name text)");
+    sql(pool, "insert into public." + owners + " values (0, 'zero'), (1, 'one'), (2, 'two')");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + items))
         .statusCode(201);
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "owners", "location", "postgresql://local/public." + owners))
         .statusCode(201);
     String tracked = Api.head(repo, "main");
-    sql("update public." + items + " set qty = 0 where id <= 10");
+    sql(pool, "update public." + items + " set qty = 0 where id <= 10");
     Api.json().body(Map.of("message", "zero ten", "all", true)).post("/api/v1/repositories/{r}/branches/main/commits", repo)
         .then().statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     String devItems = Api.view(repo, "dev", "items");
-    sql("delete from " + devItems + " where id > 20");
-    sql("update public." + items + " set qty = 1000 where id = 30"); // main's working state only
+    sql(pool, "delete from " + devItems + " where id > 20");
+    sql(pool, "update public." + items + " set qty = 1000 where id = 30"); // main's working state only
 
     String total = "select count(*) as n, sum(qty) as total from items";
     query(repo, total).statusCode(200).body("columns", equalTo(List.of("n", "total")))
@@ -111,6 +105,6 @@ class QueryTest {
     query(repo, "").statusCode(422);
     query(repo, "select 1", "limit", 0).statusCode(422);
     query(repo, "select 1", "ref", "nope").statusCode(404);
-    assertThat(count("select count(*) from public." + items)).isEqualTo(30);
+    assertThat(count(pool, "select count(*) from public." + items)).isEqualTo(30);
   }
 }

@@ -1,8 +1,10 @@
 package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -14,7 +16,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,18 +26,11 @@ import org.junit.jupiter.api.Test;
 class RowWritesTest {
   @Inject Pool pool;
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(30));
-  }
-
-  private long count(String query) {
-    return pool.query(query).execute().await().atMost(Duration.ofSeconds(30)).iterator().next().getLong(0);
-  }
 
   private String setUp(String t) {
     String repo = createRepository(uniqueName("rows"));
-    sql("create table public." + t + " (id int primary key, name text not null, qty int, at date)");
-    sql("insert into public." + t + " select g, 'n' || g, g, date '2026-01-01' + g from generate_series(1, 10) g");
+    sql(pool, "create table public." + t + " (id int primary key, name text not null, qty int, at date)");
+    sql(pool, "insert into public." + t + " select g, 'n' || g, g, date '2026-01-01' + g from generate_series(1, 10) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
         .statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
@@ -56,10 +50,10 @@ class RowWritesTest {
     given().delete(rows, "dev", "2").then().statusCode(404).body("error", equalTo("RowNotFound"));
     Api.json().urlEncodingEnabled(false).body(Map.of("qty", 1)).patch(rows, "dev", "555").then().statusCode(404);
     // the table (main) is untouched; dev's view and working log have the changes
-    assertThat(count("select count(*) from public." + t + " where id in (100) or qty = 99")).isZero();
-    assertThat(count("select count(*) from public." + t)).isEqualTo(10);
-    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + "")).isEqualTo(10);
-    assertThat(count("select qty from " + Api.view(repo, "dev", t) + " where id = 1")).isEqualTo(99);
+    assertThat(count(pool, "select count(*) from public." + t + " where id in (100) or qty = 99")).isZero();
+    assertThat(count(pool, "select count(*) from public." + t)).isEqualTo(10);
+    assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + "")).isEqualTo(10);
+    assertThat(count(pool, "select qty from " + Api.view(repo, "dev", t) + " where id = 1")).isEqualTo(99);
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then()
         .body("tables[0].unstaged.inserted", equalTo(1)).body("tables[0].unstaged.updated", equalTo(1))
         .body("tables[0].unstaged.deleted", equalTo(1));
@@ -67,8 +61,8 @@ class RowWritesTest {
 
     // on the default branch a REST write is a write to the table, captured like any other
     Api.json().urlEncodingEnabled(false).body(Map.of("name", "main-row")).put(rows, "main", "200").then().statusCode(200);
-    assertThat(count("select count(*) from public." + t + " where id = 200")).isEqualTo(1);
-    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id = 200")).isZero();
+    assertThat(count(pool, "select count(*) from public." + t + " where id = 200")).isEqualTo(1);
+    assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where id = 200")).isZero();
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then()
         .body("tables[0].unstaged.inserted", equalTo(1));
 
@@ -84,7 +78,7 @@ class RowWritesTest {
     Api.json().urlEncodingEnabled(false).body(Map.of("name", "x")).put(rows, "nobranch", "300").then().statusCode(404);
     Api.json().urlEncodingEnabled(false).body(Map.of("name", "x")).put("/api/v1/repositories/" + repo + "/branches/dev/tables/nope/rows/1")
         .then().statusCode(404);
-    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id = 300")).isZero();
+    assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where id = 300")).isZero();
   }
 
   @Test
@@ -99,8 +93,8 @@ class RowWritesTest {
             Map.of("op", "upsert", "row", Map.of("id", 4, "name", "four", "qty", 44)),
             Map.of("op", "upsert", "row", Map.of("id", 4, "name", "four again"))))
         .post(batch).then().log().ifValidationFails().statusCode(200).body("applied", equalTo(5));
-    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id in (3, 50)")).isZero();
-    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id = 4 and name = 'four again' and qty is null"))
+    assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where id in (3, 50)")).isZero();
+    assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where id = 4 and name = 'four again' and qty is null"))
         .isEqualTo(1);
 
     // one bad operation: nothing of the batch applies
@@ -112,7 +106,7 @@ class RowWritesTest {
         .body("details.index", equalTo(0));
     Api.json().urlEncodingEnabled(false).body("[{\"op\": \"upsert\", \"row\": {\"id\": 63, \"name\": \"x\"}}").post(batch).then().statusCode(400);
     Api.json().urlEncodingEnabled(false).body("[]").post(batch).then().statusCode(422);
-    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where id >= 60")).isZero();
+    assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where id >= 60")).isZero();
 
     // NDJSON, 100 000 rows in one request
     StringBuilder ndjson = new StringBuilder();
@@ -122,8 +116,8 @@ class RowWritesTest {
     }
     given().urlEncodingEnabled(false).contentType("application/x-ndjson").body(ndjson.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).post(batch).then().statusCode(200)
         .body("applied", equalTo(100_000));
-    assertThat(count("select count(*) from " + Api.view(repo, "dev", t) + " where name = 'bulk'")).isEqualTo(100_000);
-    assertThat(count("select count(*) from public." + t)).isEqualTo(10);
+    assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where name = 'bulk'")).isEqualTo(100_000);
+    assertThat(count(pool, "select count(*) from public." + t)).isEqualTo(10);
     Api.json().urlEncodingEnabled(false).body(Map.of("message", "bulk", "all", true))
         .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201)
         .body("stats.inserted", equalTo(100_000)).body("stats.updated", equalTo(1)).body("stats.deleted", equalTo(1));
@@ -137,8 +131,8 @@ class RowWritesTest {
   void concurrentPatchesOfOneRowAllLand() throws Exception {
     String repo = createRepository(uniqueName("patches"));
     String t = uniqueName("wide").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, c0 int, c1 int, c2 int, c3 int, c4 int, c5 int)");
-    sql("insert into public." + t + " values (1, 0, 0, 0, 0, 0, 0)");
+    sql(pool, "create table public." + t + " (id int primary key, c0 int, c1 int, c2 int, c3 int, c4 int, c5 int)");
+    sql(pool, "insert into public." + t + " values (1, 0, 0, 0, 0, 0, 0)");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
         .statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);

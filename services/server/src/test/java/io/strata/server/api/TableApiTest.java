@@ -3,6 +3,7 @@ package io.strata.server.api;
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -26,10 +27,6 @@ import org.junit.jupiter.api.Test;
 class TableApiTest {
   @Inject Pool pool;
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
-
   private static String table(String prefix) {
     return uniqueName(prefix).replace("-", "_");
   }
@@ -38,9 +35,9 @@ class TableApiTest {
   void trackingRecordsShapeKeyCountAndHashAndCommits() {
     String repo = createRepository(uniqueName("track"));
     String t = table("users");
-    sql("create table public." + t + " (tenant int not null, id bigint not null, name varchar(200), tags text[],"
+    sql(pool, "create table public." + t + " (tenant int not null, id bigint not null, name varchar(200), tags text[],"
         + " primary key (tenant, id))");
-    sql("insert into public." + t + " values (1, 1, 'ada', '{a}'), (1, 2, 'grace', null), (2, 1, null, '{}')");
+    sql(pool, "insert into public." + t + " values (1, 1, 'ada', '{a}'), (1, 2, 'grace', null), (2, 1, null, '{}')");
     String root = Api.head(repo, "main");
 
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "users", "location", "postgresql://local/public." + t))
@@ -87,11 +84,11 @@ class TableApiTest {
     String b = table("hb");
     String c = table("hc");
     for (String t : List.of(a, b, c)) {
-      sql("create table public." + t + " (id int primary key, v text)");
+      sql(pool, "create table public." + t + " (id int primary key, v text)");
     }
-    sql("insert into public." + a + " values (1, 'x'), (2, 'y'), (3, null)");
-    sql("insert into public." + b + " values (3, null), (2, 'y'), (1, 'x')");
-    sql("insert into public." + c + " values (1, 'x'), (2, 'Y'), (3, null)");
+    sql(pool, "insert into public." + a + " values (1, 'x'), (2, 'y'), (3, null)");
+    sql(pool, "insert into public." + b + " values (3, null), (2, 'y'), (1, 'x')");
+    sql(pool, "insert into public." + c + " values (1, 'x'), (2, 'Y'), (3, null)");
     String hashA = trackIn(createRepository(uniqueName("ha")), a);
     String hashB = trackIn(createRepository(uniqueName("hb")), b);
     String hashC = trackIn(createRepository(uniqueName("hc")), c);
@@ -107,8 +104,8 @@ class TableApiTest {
   void keysAreTheCatalogsOrOnesThatAreReallyUnique() {
     String repo = createRepository(uniqueName("keys"));
     String nokey = table("nokey");
-    sql("create table public." + nokey + " (code text not null, region text not null, note text, other text not null)");
-    sql("create unique index on public." + nokey + " (region, code)");
+    sql(pool, "create table public." + nokey + " (code text not null, region text not null, note text, other text not null)");
+    sql(pool, "create unique index on public." + nokey + " (region, code)");
     String base = "/api/v1/repositories/" + repo + "/tables";
     post(base, Map.of("name", "a", "location", "postgresql://local/public." + nokey)).statusCode(422)
         .body("message", org.hamcrest.Matchers.containsString("no primary key"));
@@ -126,7 +123,7 @@ class TableApiTest {
   void badTrackingRequestsChangeNothing() {
     String repo = createRepository(uniqueName("badtrack"));
     String t = table("ok");
-    sql("create table public." + t + " (id int primary key)");
+    sql(pool, "create table public." + t + " (id int primary key)");
     String base = "/api/v1/repositories/" + repo + "/tables";
     Map<String, String> before = Api.digest();
     post(base, Map.of("name", "x", "location", "postgresql://local/public.no_such_table_" + t)).statusCode(404)
@@ -151,7 +148,7 @@ class TableApiTest {
   void aStorageHoldingATrackedTableCannotBeRemoved() throws Exception {
     String repo = createRepository(uniqueName("inuse"));
     String t = table("held");
-    sql("create table public." + t + " (id int primary key)");
+    sql(pool, "create table public." + t + " (id int primary key)");
     java.net.URI db = java.net.URI.create(org.eclipse.microprofile.config.ConfigProvider.getConfig()
         .getValue("quarkus.datasource.reactive.url", String.class));
     var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();

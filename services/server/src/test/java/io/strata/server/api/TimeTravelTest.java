@@ -3,6 +3,7 @@ package io.strata.server.api;
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -28,10 +29,6 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class TimeTravelTest {
   @Inject Pool pool;
-
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
 
   /** The table's rows now, as the API renders them (to_jsonb), in key order. */
   private List<JsonNode> snapshot(String t) throws Exception {
@@ -64,10 +61,10 @@ class TimeTravelTest {
   void readsAtAnyRefReturnThatPointInHistory() throws Exception {
     String repo = createRepository(uniqueName("travel"));
     String t = uniqueName("events").replace("-", "_");
-    sql("create table public." + t + " (region varchar(8) not null, id bigint not null, n integer, amount numeric(14,4),"
+    sql(pool, "create table public." + t + " (region varchar(8) not null, id bigint not null, n integer, amount numeric(14,4),"
         + " label text, ok boolean, day date, at timestamp, atz timestamptz, uid uuid, doc jsonb, raw bytea,"
         + " tags text[], nums int[], primary key (region, id))");
-    sql("insert into public." + t + " select case when g % 3 = 0 then 'eu' else 'us' end, g, g, g * 1.0625,"
+    sql(pool, "insert into public." + t + " select case when g % 3 = 0 then 'eu' else 'us' end, g, g, g * 1.0625,"
         + " case when g % 5 = 0 then null else 'l' || g end, g % 2 = 0, date '2026-01-01' + g,"
         + " timestamp '2026-01-01 10:00:00.123456' + g * interval '1 minute', timestamptz '2026-01-01 00:00:00+02' + g * interval '1 day',"
         + " md5(g::text)::uuid, jsonb_build_object('g', g, 'nested', jsonb_build_object('a', array[g, g + 1])),"
@@ -77,10 +74,10 @@ class TimeTravelTest {
     String c0 = Api.head(repo, "main");
     List<JsonNode> atTrack = snapshot(t);
 
-    sql("update public." + t + " set amount = amount * 2, doc = doc || '{\"v\": 2}', tags = null where id <= 6");
-    sql("delete from public." + t + " where id between 30 and 33");
-    sql("insert into public." + t + " (region, id, label) values ('ap', 1, 'new'), ('ap', 2, null)");
-    sql("update public." + t + " set id = 400 where region = 'us' and id = 7");
+    sql(pool, "update public." + t + " set amount = amount * 2, doc = doc || '{\"v\": 2}', tags = null where id <= 6");
+    sql(pool, "delete from public." + t + " where id between 30 and 33");
+    sql(pool, "insert into public." + t + " (region, id, label) values ('ap', 1, 'new'), ('ap', 2, null)");
+    sql(pool, "update public." + t + " set id = 400 where region = 'us' and id = 7");
     String c1 = Api.json().body(Map.of("message", "one", "all", true)).post("/api/v1/repositories/{r}/branches/main/commits", repo)
         .then().statusCode(201).extract().path("id");
     List<JsonNode> atOne = snapshot(t);
@@ -91,13 +88,13 @@ class TimeTravelTest {
     Instant between = Instant.now();
     Thread.sleep(20);
 
-    sql("update public." + t + " set label = 'two' where region = 'eu'");
-    sql("delete from public." + t + " where region = 'ap' and id = 2");
+    sql(pool, "update public." + t + " set label = 'two' where region = 'eu'");
+    sql(pool, "delete from public." + t + " where region = 'ap' and id = 2");
     Api.json().body(Map.of("message", "two", "all", true)).post("/api/v1/repositories/{r}/branches/main/commits", repo)
         .then().statusCode(201);
     List<JsonNode> atTwo = snapshot(t);
-    sql("update public." + t + " set n = -1 where id < 20");   // uncommitted
-    sql("insert into public." + t + " (region, id) values ('zz', 9)");
+    sql(pool, "update public." + t + " set n = -1 where id < 20");   // uncommitted
+    sql(pool, "insert into public." + t + " (region, id) values ('zz', 9)");
     List<JsonNode> live = snapshot(t);
 
     assertThat(read(repo, Map.of("ref", c0), 7)).isEqualTo(atTrack);
@@ -118,7 +115,7 @@ class TimeTravelTest {
       viaView.add(EventCodec.mapper().readTree(r.getString(0)));
     }
     assertThat(viaView).isEqualTo(atOne);
-    sql("update " + view + " set label = coalesce(label, '') || '!', tags = array_append(tags, 'x') where id < 10");
+    sql(pool, "update " + view + " set label = coalesce(label, '') || '!', tags = array_append(tags, 'x') where id < 10");
     var copy = (com.fasterxml.jackson.databind.node.ObjectNode) atOne.get(3).deepCopy();
     copy.put("region", "rt");
     Api.json().urlEncodingEnabled(false).body(copy.toString())

@@ -1,8 +1,10 @@
 package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,35 +29,28 @@ class WorkingChangesTest {
   @Inject Pool pool;
   @Inject io.strata.projections.log.EventLog log;
 
-  private void sql(String statement) {
-    pool.query(statement).execute().await().atMost(Duration.ofSeconds(10));
-  }
-
-  private long count(String query) {
-    return pool.query(query).execute().await().atMost(Duration.ofSeconds(10)).iterator().next().getLong(0);
-  }
 
   @Test
   void directWritesShowAsUnstagedChangesOfTheDefaultBranch() {
     String repo = createRepository(uniqueName("working"));
     String t = uniqueName("orders").replace("-", "_");
-    sql("create table public." + t + " (region text not null, id int not null, qty int, primary key (region, id))");
-    sql("insert into public." + t + " select 'eu', g, g from generate_series(1, 10) g");
+    sql(pool, "create table public." + t + " (region text not null, id int not null, qty int, primary key (region, id))");
+    sql(pool, "insert into public." + t + " select 'eu', g, g from generate_series(1, 10) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "orders", "location", "postgresql://local/public." + t))
         .statusCode(201).body("row_count", equalTo(10));
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
         .body("clean", equalTo(true)).body("tables[0].table", equalTo("orders"));
 
-    sql("insert into public." + t + " values ('us', 1, 5), ('us', 2, 6)");           // +2 inserted
-    sql("update public." + t + " set qty = qty + 100 where id in (1, 2)");            // 2 updated
-    sql("delete from public." + t + " where id = 3");                                 // 1 deleted
-    sql("update public." + t + " set id = 40 where region = 'eu' and id = 4");        // key change: 1 deleted + 1 inserted
-    sql("insert into public." + t + " values ('tmp', 1, 1)");                         // inserted then deleted: nothing
-    sql("delete from public." + t + " where region = 'tmp'");
-    sql("update public." + t + " set qty = 999 where id = 5");                        // changed and changed back: nothing
-    sql("update public." + t + " set qty = 5 where id = 5");
-    sql("update public." + t + " set qty = qty where id = 6");                        // a no-op update: nothing
+    sql(pool, "insert into public." + t + " values ('us', 1, 5), ('us', 2, 6)");           // +2 inserted
+    sql(pool, "update public." + t + " set qty = qty + 100 where id in (1, 2)");            // 2 updated
+    sql(pool, "delete from public." + t + " where id = 3");                                 // 1 deleted
+    sql(pool, "update public." + t + " set id = 40 where region = 'eu' and id = 4");        // key change: 1 deleted + 1 inserted
+    sql(pool, "insert into public." + t + " values ('tmp', 1, 1)");                         // inserted then deleted: nothing
+    sql(pool, "delete from public." + t + " where region = 'tmp'");
+    sql(pool, "update public." + t + " set qty = 999 where id = 5");                        // changed and changed back: nothing
+    sql(pool, "update public." + t + " set qty = 5 where id = 5");
+    sql(pool, "update public." + t + " set qty = qty where id = 6");                        // a no-op update: nothing
 
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
         .body("branch", equalTo("main")).body("clean", equalTo(false)).body("merge_in_progress", equalTo(false))
@@ -67,26 +62,26 @@ class WorkingChangesTest {
     given().get("/api/v1/repositories/{r}/branches/nope/status", repo).then().statusCode(404);
 
     // TRUNCATE would bypass the capture: refused with a clear error, rows intact
-    assertThatThrownBy(() -> sql("truncate public." + t)).isInstanceOf(PgException.class)
+    assertThatThrownBy(() -> sql(pool, "truncate public." + t)).isInstanceOf(PgException.class)
         .hasMessageContaining("use DELETE");
-    assertThat(count("select count(*) from public." + t)).isEqualTo(11);
+    assertThat(count(pool, "select count(*) from public." + t)).isEqualTo(11);
 
     // untracking removes every Strata object and keeps the data; writes are no longer captured
     given().delete("/api/v1/repositories/{r}/tables/orders", repo).then().statusCode(204);
-    assertThat(count("select count(*) from pg_trigger where tgrelid = 'public." + t + "'::regclass and not tgisinternal"))
+    assertThat(count(pool, "select count(*) from pg_trigger where tgrelid = 'public." + t + "'::regclass and not tgisinternal"))
         .isZero();
-    assertThat(count("select count(*) from strata.tracked_tables where table_name = '" + t + "'")).isZero();
-    assertThat(count("select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+    assertThat(count(pool, "select count(*) from strata.tracked_tables where table_name = '" + t + "'")).isZero();
+    assertThat(count(pool, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
         + " where n.nspname = 'strata' and c.relname like 't%__w_0' and c.relname not in"
         + " (select tid || '__w_0' from strata.tracked_tables)")).isZero();
-    sql("truncate public." + t);
-    assertThat(count("select count(*) from public." + t)).isZero();
+    sql(pool, "truncate public." + t);
+    assertThat(count(pool, "select count(*) from public." + t)).isZero();
   }
 
   @Test
   void aTableIsTrackedByOneRepositoryAtATime() {
     String t = uniqueName("shared").replace("-", "_");
-    sql("create table public." + t + " (id int primary key)");
+    sql(pool, "create table public." + t + " (id int primary key)");
     String first = createRepository(uniqueName("first"));
     String second = createRepository(uniqueName("second"));
     Map<String, Object> body = Map.of("name", "shared", "location", "postgresql://local/public." + t);
@@ -100,7 +95,7 @@ class WorkingChangesTest {
     post("/api/v1/repositories/" + second + "/tables", body).statusCode(201);
     given().delete("/api/v1/repositories/{r}/tables/shared", second).then().statusCode(204);
     post("/api/v1/repositories/" + second + "/tables", body).statusCode(201);
-    sql("insert into public." + t + " values (1)");
+    sql(pool, "insert into public." + t + " values (1)");
     given().get("/api/v1/repositories/{r}/branches/main/status", second).then()
         .body("tables[0].unstaged.inserted", equalTo(1));
     assertThat(List.of(first, second)).hasSize(2);
@@ -115,18 +110,18 @@ class WorkingChangesTest {
   void stageUnstageAndDiscardWorkOnTheWorkingTree() {
     String repo = createRepository(uniqueName("stage"));
     String t = uniqueName("items").replace("-", "_");
-    sql("create table public." + t + " (id int primary key, name text not null, price numeric(10,2),"
+    sql(pool, "create table public." + t + " (id int primary key, name text not null, price numeric(10,2),"
         + " tags text[], meta jsonb, created timestamptz default now())");
-    sql("insert into public." + t + " (id, name, price, tags, meta) select g, 'n' || g, g * 1.5, array['a', 'b'],"
+    sql(pool, "insert into public." + t + " (id, name, price, tags, meta) select g, 'n' || g, g * 1.5, array['a', 'b'],"
         + " jsonb_build_object('g', g) from generate_series(1, 20) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
         .statusCode(201);
     String committed = rowsHash(t);
 
-    sql("insert into public." + t + " (id, name) values (100, 'new'), (101, 'newer')");
-    sql("update public." + t + " set price = null, meta = '{\"x\": [1, 2]}' where id <= 3");
-    sql("delete from public." + t + " where id between 10 and 11");
-    sql("update public." + t + " set id = 200 where id = 12");
+    sql(pool, "insert into public." + t + " (id, name) values (100, 'new'), (101, 'newer')");
+    sql(pool, "update public." + t + " set price = null, meta = '{\"x\": [1, 2]}' where id <= 3");
+    sql(pool, "delete from public." + t + " where id between 10 and 11");
+    sql(pool, "update public." + t + " set id = 200 where id = 12");
     String base = "/api/v1/repositories/" + repo + "/branches/main";
 
     // stage everything: 3 inserted (100, 101, 200), 3 updated, 3 deleted (10, 11, 12)
@@ -135,7 +130,7 @@ class WorkingChangesTest {
     given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(3))
         .body("tables[0].unstaged.inserted", equalTo(0));
     // a later write to a staged row un-stages it
-    sql("update public." + t + " set name = 'again' where id = 1");
+    sql(pool, "update public." + t + " set name = 'again' where id = 1");
     given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(2))
         .body("tables[0].unstaged.updated", equalTo(1));
     Api.json().body(Map.of("tables", List.of("items"))).post(base + "/unstage").then().statusCode(200)
