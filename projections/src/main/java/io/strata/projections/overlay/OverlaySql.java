@@ -18,10 +18,15 @@ import java.util.stream.Collectors;
  *       ({@code strata.applying = on});
  *   <li>a guard that refuses {@code TRUNCATE}, which would bypass the capture;
  *   <li>per live non-default branch ({@code bid}, a short branch id): the overlay {@code <tid>__v_<bid>}
- *       (the rows where the branch differs from {@code T}, with a tombstone flag), its working log
+ *       (the rows the branch itself made differ from {@code T}, with a tombstone flag), its working log
  *       {@code <tid>__w_<bid>}, and an updatable view in schema {@code strata_<branch>} whose INSTEAD OF
- *       trigger writes both. The capture on {@code T} preserves every pre-image a branch overlay lacks, so
- *       no write to {@code T} leaks into a branch.
+ *       trigger writes both;
+ *   <li>one pre-image log {@code <tid>__p} shared by all branches: while branches live, the capture on
+ *       {@code T} keeps the first pre-image of each key written in each <em>fork epoch</em> (every branch
+ *       creation starts a new one), or a tombstone for a key that did not exist. A branch forked at epoch
+ *       {@code e} reads a key from the entry with the smallest epoch {@code >= e}, else from {@code T}:
+ *       one write per changed row whatever the number of branches, and no write to {@code T} leaks into
+ *       a branch.
  * </ul>
  *
  * <p>An instance describes one table as seen from one branch ({@link #onBranch}): the working log, the
@@ -127,17 +132,48 @@ public final class OverlaySql {
 
   /**
    * The relation holding this branch's working state: the table itself for the default branch, else
-   * one overlay level over it, at any depth: the overlay's live rows plus the table's rows whose key
-   * the overlay does not hold. Its columns are exactly the table's, so {@code to_jsonb} of a row is
-   * the same image either way.
+   * one overlay level over it, at any depth: the overlay's live rows, then the pre-images of keys
+   * written to the table since the fork that the overlay does not hold, then the table's other rows
+   * (one anti-join probe, against the overlay's and the pre-images' keys together). Its columns are
+   * exactly the table's, so {@code to_jsonb} of a row is the same image either way.
    */
   public String state() {
     if (bid == null) {
       return table;
     }
     return "(select " + list(columns, "o") + " from " + overlay() + " o where not o.__deleted"
-        + " union all select " + list(columns, "x") + " from " + table + " x where not exists (select 1 from "
-        + overlay() + " o where " + keyMatch("o", "x") + "))";
+        + " union all select " + list(columns, "p") + " from " + preimagesAtFork() + " p where not p.__deleted"
+        + " and not exists (select 1 from " + overlay() + " o where " + keyMatch("o", "p") + ")"
+        + " union all select " + list(columns, "x") + " from " + table + " x where not exists (select 1 from"
+        + " (select " + keyList(null) + " from " + overlay() + " union all select " + keyList(null) + " from "
+        + preimages() + " where __epoch >= " + forkEpoch() + ") s where " + keyMatch("s", "x") + "))";
+  }
+
+  /**
+   * The table as this branch forked from it: each key written since the fork from its first pre-image
+   * after the fork (none for a tombstone), the others from the table itself.
+   */
+  private String forked() {
+    return "(select " + list(columns, "x") + " from " + table + " x where not exists (select 1 from " + preimages()
+        + " p where " + keyMatch("p", "x") + " and p.__epoch >= " + forkEpoch() + ")"
+        + " union all select " + list(columns, "p") + " from " + preimagesAtFork() + " p where not p.__deleted)";
+  }
+
+  /** The shared pre-image log of this table. */
+  public String preimages() {
+    return SCHEMA + "." + Sql.quote(tid + "__p");
+  }
+
+  /** The epoch this branch forked at (a scalar subquery: the planner evaluates it once). */
+  private String forkEpoch() {
+    return "(select b.fork_epoch from " + SCHEMA + ".branch_overlays b where b.tid = '" + tid + "' and b.bid = '"
+        + bid + "')";
+  }
+
+  /** Per key written since this branch's fork, the first pre-image after it (columns, __epoch, __deleted). */
+  private String preimagesAtFork() {
+    return "(select distinct on (" + keyList(null) + ") * from " + preimages() + " where __epoch >= " + forkEpoch()
+        + " order by " + keyList(null) + ", __epoch)";
   }
 
   /** Whether the row {@code alias} of a left join on {@link #state()} is there (key columns are not null). */
@@ -188,9 +224,11 @@ public final class OverlaySql {
           + " tid text primary key, repository text not null, name text not null,"
           + " schema_name text not null, table_name text not null, tracked_at timestamptz not null default now(),"
           + " unique (schema_name, table_name));"
+          + "alter table " + SCHEMA + ".tracked_tables add column if not exists last_epoch bigint not null default 0;"
           + "create table if not exists " + SCHEMA + ".branch_overlays ("
           + " tid text not null, bid text not null, branch text not null, view_schema text not null,"
-          + " view_name text not null, created_at timestamptz not null default now(), primary key (tid, bid))";
+          + " view_name text not null, created_at timestamptz not null default now(), primary key (tid, bid));"
+          + "alter table " + SCHEMA + ".branch_overlays add column if not exists fork_epoch bigint not null default 0";
 
   public static final String REGISTRY_ENTRY =
       "select tid, repository, name from " + SCHEMA + ".tracked_tables where schema_name = $1 and table_name = $2";
@@ -206,7 +244,15 @@ public final class OverlaySql {
       "select bid, branch, view_schema, view_name from " + SCHEMA + ".branch_overlays where tid = $1 order by bid";
 
   public static final String REGISTER_OVERLAY =
-      "insert into " + SCHEMA + ".branch_overlays (tid, bid, branch, view_schema, view_name) values ($1, $2, $3, $4, $5)";
+      "insert into " + SCHEMA + ".branch_overlays (tid, bid, branch, view_schema, view_name, fork_epoch)"
+          + " values ($1, $2, $3, $4, $5, $6)";
+
+  /** Starts a new fork epoch of a table ($1 = tid): a branch created now forks at it. */
+  public static final String NEXT_EPOCH =
+      "update " + SCHEMA + ".tracked_tables set last_epoch = last_epoch + 1 where tid = $1 returning last_epoch";
+
+  /** The current fork epoch of a table ($1 = tid): the one the capture files pre-images under. */
+  public static final String LAST_EPOCH = "select last_epoch from " + SCHEMA + ".tracked_tables where tid = $1";
 
   public static final String UNREGISTER_OVERLAY = "delete from " + SCHEMA + ".branch_overlays where tid = $1 and bid = $2";
 
@@ -231,15 +277,17 @@ public final class OverlaySql {
   }
 
   /**
-   * Capture functions and triggers on T. For every live branch overlay, the pre-images of changed keys
-   * the overlay lacks are preserved (tombstones for keys that did not exist): always, because a
-   * branch must never see a write to T. The default branch's working log records the change unless a
-   * projector applies an event ({@code strata.applying}). Rows go in key order: the order in which a
-   * commit locks the working log, so they cannot deadlock.
+   * Capture functions and triggers on T. While branches live, the first pre-image of each changed key
+   * in the current fork epoch goes to the shared pre-image log (a tombstone for a key that did not
+   * exist): always, because a branch must never see a write to T — and once, whatever the number of
+   * branches. The default branch's working log records the change unless a projector applies an event
+   * ({@code strata.applying}). Rows go in key order: the order in which a commit locks the working
+   * log, so they cannot deadlock.
    *
-   * @param branchIds the table's live branch overlays
+   * @param branches whether the table has live branch overlays
+   * @param epoch the current fork epoch ({@link #LAST_EPOCH})
    */
-  public String createCapture(List<String> branchIds) {
+  public String createCapture(boolean branches, long epoch) {
     OverlaySql main = onBranch(null);
     String upsert = main.logUpsert();
     String fromOld = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
@@ -250,27 +298,43 @@ public final class OverlaySql {
         + " order by " + keyList("n") + upsert + ";";
     String fromNew = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("n") + ", null from strata_new n order by " + keyList("n") + upsert + ";";
-    StringBuilder keepOld = new StringBuilder();
-    StringBuilder tombstoneNewOnly = new StringBuilder();
-    StringBuilder tombstoneNew = new StringBuilder();
-    for (String b : branchIds) {
-      String v = overlayOf(b);
-      keepOld.append("insert into ").append(v).append(" (").append(list(columns, null)).append(", __deleted) select ")
-          .append(list(columns, "o")).append(", false from strata_old o order by ").append(keyList("o"))
-          .append(" on conflict do nothing;");
-      String tomb = "insert into " + v + " (" + keyList(null) + ", __deleted) select " + keyList("n") + ", true"
-          + " from strata_new n";
-      tombstoneNewOnly.append(tomb).append(" where not exists (select 1 from strata_old o where ")
-          .append(keyMatch("o", "n")).append(") order by ").append(keyList("n")).append(" on conflict do nothing;");
-      tombstoneNew.append(tomb).append(" order by ").append(keyList("n")).append(" on conflict do nothing;");
+    String keepOld = "";
+    String tombstoneNewOnly = "";
+    String tombstoneNew = "";
+    if (branches) {
+      keepOld = "insert into " + preimages() + " (" + list(columns, null) + ", __epoch) select " + list(columns, "o")
+          + ", " + epoch + " from strata_old o order by " + keyList("o") + " on conflict do nothing;";
+      String tomb = "insert into " + preimages() + " (" + keyList(null) + ", __epoch, __deleted) select "
+          + keyList("n") + ", " + epoch + ", true from strata_new n";
+      tombstoneNewOnly = tomb + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
+          + " order by " + keyList("n") + " on conflict do nothing;";
+      tombstoneNew = tomb + " order by " + keyList("n") + " on conflict do nothing;";
     }
     String logged = "if current_setting('strata.applying', true) is distinct from 'on' then ";
     return fn("ins", tombstoneNew + logged + fromNew + " end if;")
-        + fn("upd", keepOld.toString() + tombstoneNewOnly + logged + fromOld + fromNewOnly + " end if;")
+        + fn("upd", keepOld + tombstoneNewOnly + logged + fromOld + fromNewOnly + " end if;")
         + fn("del", keepOld + logged + fromOld + " end if;")
         + "create or replace function " + function("truncate") + "() returns trigger language plpgsql as $f$ begin"
         + " raise exception 'Strata tracks %: TRUNCATE would bypass its change capture; use DELETE', TG_TABLE_NAME"
         + " using errcode = '0A000'; end $f$;";
+  }
+
+  /**
+   * The shared pre-image log, if the table has none yet: T's columns (without their NOT NULL rules:
+   * a tombstone has only its key), the fork epoch and a tombstone flag.
+   */
+  public String createPreimages() {
+    return "do $d$ begin if to_regclass(" + literal(preimages()) + ") is null then"
+        + " create table " + preimages() + " as select * from " + table + " with no data;"
+        + " alter table " + preimages() + " add column __epoch bigint not null,"
+        + " add column __deleted boolean not null default false, add primary key (" + keyList(null) + ", __epoch);"
+        + " end if; end $d$";
+  }
+
+  /** Drops the pre-images no live branch reads: those filed before the oldest live fork (all, with none). */
+  public String collectPreimages() {
+    return "delete from " + preimages() + " where __epoch < coalesce((select min(b.fork_epoch) from " + SCHEMA
+        + ".branch_overlays b where b.tid = '" + tid + "'), 9223372036854775807)";
   }
 
   public String createTriggers() {
@@ -300,6 +364,7 @@ public final class OverlaySql {
     sql.append("drop function if exists ").append(stateFunction()).append("(text, text[], text[], boolean);");
     sql.append("drop table if exists ").append(onBranch(null).workingLog()).append(';');
     sql.append("drop table if exists ").append(changes()).append(';');
+    sql.append("drop table if exists ").append(preimages()).append(';');
     return sql.toString();
   }
 
@@ -307,7 +372,7 @@ public final class OverlaySql {
 
   /** The overlay and working log of this branch, empty: the branch reads as T until they fill. */
   public String createBranchObjects() {
-    return "create table " + overlay() + " as select * from " + table + " with no data;"
+    return createPreimages() + ";create table " + overlay() + " as select * from " + table + " with no data;"
         + " alter table " + overlay() + " add column __deleted boolean not null default false,"
         + " add primary key (" + keyList(null) + ")"
         + (required.isEmpty() ? "" : ", add check (__deleted or (" + required.stream()
@@ -450,8 +515,8 @@ public final class OverlaySql {
           + " from " + b + " b where b.__o = 'u' order by " + keyList("b")
           + " on conflict (" + keyList(null) + ") do " + (nonKey.isEmpty() ? "nothing" : "update set " + nonKey) + ";";
     }
-    // the current row of each key: the overlay's (a tombstone: none), else T's — two key joins, so a
-    // batch costs O(its rows), whatever the table's size
+    // the current row of each key: the overlay's (a tombstone: none), else the table's as the branch
+    // forked from it — key joins, so a batch costs O(its rows), whatever the table's size
     return logBefore(b + " b", "b.__o = 'u' or") + ";"
         + "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "b") + ", false"
         + " from " + b + " b where b.__o = 'u' order by " + keyList("b") + " on conflict (" + keyList(null)
@@ -464,7 +529,8 @@ public final class OverlaySql {
   /**
    * Records the first before-image of the keys of {@code rows} (alias b) in the branch's working log,
    * locking their log rows (in key order): the current row of each key is the overlay's (a tombstone:
-   * none), else T's — two key joins, so the cost is O(rows), whatever the table's size.
+   * none), else the table's as the branch forked from it — key joins, so the cost is O(rows), whatever
+   * the table's size.
    *
    * @param condition a condition on b that logs a key even where it has no current row, followed by "or"
    */
@@ -475,7 +541,7 @@ public final class OverlaySql {
         + " when " + inTable + " then to_jsonb(x) end";
     return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ", " + before
         + " from " + rows + " left join " + overlay() + " o on " + keyMatch("o", "b")
-        + " left join " + table + " x on " + keyMatch("x", "b")
+        + " left join " + forked() + " x on " + keyMatch("x", "b")
         + " where " + condition + " (" + before + ") is not null order by " + keyList("b") + logUpsert();
   }
 
@@ -521,8 +587,7 @@ public final class OverlaySql {
    */
   public String createStateFunction() {
     String placeholder = "ffffffffff";
-    String branchTemplate = onBranch(placeholder).stateAt().replace("%", "%%")
-        .replace("__v_" + placeholder, "__v_%1$s").replace("__w_" + placeholder, "__w_%1$s");
+    String branchTemplate = onBranch(placeholder).stateAt().replace("%", "%%").replace(placeholder, "%1$s");
     String defaultTemplate = onBranch(null).stateAt();
     if (branchTemplate.contains("$q$") || defaultTemplate.contains("$q$")) {
       throw new IllegalStateException("unexpected quote marker in generated SQL");

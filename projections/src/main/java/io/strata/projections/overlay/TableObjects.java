@@ -73,7 +73,7 @@ public final class TableObjects {
         })
         .chain(() -> tx.query(sql.createWorkingLog()).execute())
         .chain(() -> tx.query(sql.createChanges()).execute())
-        .chain(() -> tx.query(sql.createCapture(List.of())).execute())
+        .chain(() -> tx.query(sql.createCapture(false, 0)).execute())
         .chain(() -> tx.query(sql.createTriggers()).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.REGISTER).execute(Tuple.of(tid, repository, name, schema, table)))
         .chain(() -> Multi.createFrom().iterable(branches)
@@ -118,9 +118,10 @@ public final class TableObjects {
   }
 
   /**
-   * Creates a branch's overlay, working log and view of one table, in the caller's transaction, and
-   * regenerates the capture on T so it preserves pre-images for the new overlay. Holds off T's writers
-   * meanwhile: no write can fall between the fork point and the capture.
+   * Creates a branch's overlay, working log and view of one table, in the caller's transaction; starts
+   * a new fork epoch of the table, at which the branch forks, and regenerates the capture on T so it
+   * files pre-images under it. Holds off T's writers meanwhile: no write can fall between the fork
+   * point and the capture.
    *
    * @param fill fills the overlay so the branch reads as its source (null: empty, the branch reads T)
    */
@@ -136,8 +137,9 @@ public final class TableObjects {
           String viewName = rows.iterator().next().getBoolean(0)
               ? tableName.substring(0, Math.min(tableName.length(), 40)) + "_" + branch.tableId() : tableName;
           return tx.query(branch.createView(viewSchema, viewName)).execute()
-              .chain(() -> tx.preparedQuery(OverlaySql.REGISTER_OVERLAY)
-                  .execute(Tuple.of(branch.tableId(), branch.bid(), branchName, viewSchema, viewName)));
+              .chain(() -> tx.preparedQuery(OverlaySql.NEXT_EPOCH).execute(Tuple.of(branch.tableId())))
+              .chain(epoch -> tx.preparedQuery(OverlaySql.REGISTER_OVERLAY).execute(Tuple.of(branch.tableId(),
+                  branch.bid(), branchName, viewSchema, viewName, epoch.iterator().next().getLong(0))));
         })
         .chain(() -> regenerateCapture(tx, branch));
   }
@@ -153,6 +155,7 @@ public final class TableObjects {
                       + OverlaySql.dropSchemaIfEmpty(r.getString(2))).execute()
                   .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER_OVERLAY)
                       .execute(Tuple.of(branch.tableId(), branch.bid())))
+                  .chain(() -> tx.query(branch.collectPreimages()).execute())
                   .chain(() -> regenerateCapture(tx, branch));
             }
           }
@@ -162,11 +165,9 @@ public final class TableObjects {
 
   private static Uni<Void> regenerateCapture(SqlConnection tx, OverlaySql sql) {
     return tx.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(sql.tableId()))
-        .chain(rows -> {
-          List<String> bids = new java.util.ArrayList<>();
-          rows.forEach(r -> bids.add(r.getString(0)));
-          return tx.query(sql.createCapture(bids)).execute();
-        })
+        .chain(overlays -> tx.preparedQuery(OverlaySql.LAST_EPOCH).execute(Tuple.of(sql.tableId()))
+            .chain(epoch -> tx.query(sql.createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
+                .execute()))
         .replaceWithVoid();
   }
 
