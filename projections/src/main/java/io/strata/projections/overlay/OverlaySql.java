@@ -123,12 +123,9 @@ public final class OverlaySql {
   }
 
   public String overlay() {
-    return overlayOf(bid);
+    return SCHEMA + "." + Sql.quote(tid + "__v_" + bid);
   }
 
-  private String overlayOf(String branchId) {
-    return SCHEMA + "." + Sql.quote(tid + "__v_" + branchId);
-  }
 
   /**
    * The relation holding this branch's working state: the table itself for the default branch, else
