@@ -281,6 +281,13 @@ public final class OverlaySql {
    * ({@code strata.applying}). Rows go in key order: the order in which a commit locks the working
    * log, so they cannot deadlock.
    *
+   * <p>Most writes touch keys already logged: an UPDATE or DELETE of a key whose working-log row is
+   * there and unstaged has nothing to record. The upsert's conflict path would still lock and rewrite
+   * that row, at half the cost of the write itself; the lock is what makes a commit wait for the
+   * writer. So a writer that gets the table's commit lock shared without waiting ({@link
+   * #lockForCommit}) skips such keys with one index probe instead: holding that lock to its end, it
+   * is waited for by any commit as a whole. While a commit holds it, writers take the locking path.
+   *
    * @param branches whether the table has live branch overlays
    * @param epoch the current fork epoch ({@link #LAST_EPOCH})
    */
@@ -289,6 +296,12 @@ public final class OverlaySql {
     String upsert = main.logUpsert();
     String fromOld = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("o") + ", to_jsonb(o) from strata_old o order by " + keyList("o") + upsert + ";";
+    String fromOldUnlogged = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
+        + " select " + keyList("o") + ", to_jsonb(o) from strata_old o where not coalesce((select not w.__staged from "
+        + main.workingLog() + " w where " + keyMatch("w", "o") + "), false)"
+        + " order by " + keyList("o") + upsert + ";";
+    String fromOldSkipping = "if pg_try_advisory_xact_lock_shared(" + commitLock() + ") then " + fromOldUnlogged
+        + " else " + fromOld + " end if;";
     String fromNewOnly = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("n") + ", null from strata_new n"
         + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
@@ -299,8 +312,11 @@ public final class OverlaySql {
     String tombstoneNewOnly = "";
     String tombstoneNew = "";
     if (branches) {
+      // a key already filed in this epoch is skipped by a probe: cheaper than the conflict path
       keepOld = "insert into " + preimages() + " (" + list(columns, null) + ", __epoch) select " + list(columns, "o")
-          + ", " + epoch + " from strata_old o order by " + keyList("o") + " on conflict do nothing;";
+          + ", " + epoch + " from strata_old o where (select true from " + preimages() + " p where "
+          + keyMatch("p", "o") + " and p.__epoch = " + epoch + ") is null order by " + keyList("o")
+          + " on conflict do nothing;";
       String tomb = "insert into " + preimages() + " (" + keyList(null) + ", __epoch, __deleted) select "
           + keyList("n") + ", " + epoch + ", true from strata_new n";
       tombstoneNewOnly = tomb + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
@@ -309,8 +325,8 @@ public final class OverlaySql {
     }
     String logged = "if current_setting('strata.applying', true) is distinct from 'on' then ";
     return fn("ins", tombstoneNew + logged + fromNew + " end if;")
-        + fn("upd", keepOld + tombstoneNewOnly + logged + fromOld + fromNewOnly + " end if;")
-        + fn("del", keepOld + logged + fromOld + " end if;")
+        + fn("upd", keepOld + tombstoneNewOnly + logged + fromOldSkipping + fromNewOnly + " end if;")
+        + fn("del", keepOld + logged + fromOldSkipping + " end if;")
         + "create or replace function " + function("truncate") + "() returns trigger language plpgsql as $f$ begin"
         + " raise exception 'Strata tracks %: TRUNCATE would bypass its change capture; use DELETE', TG_TABLE_NAME"
         + " using errcode = '0A000'; end $f$;";
@@ -346,9 +362,15 @@ public final class OverlaySql {
         + " for each statement execute function " + function("truncate") + "();";
   }
 
+  /**
+   * A capture function. Its statements are planned once per session and the plans kept, whatever the
+   * working log and pre-image log grow to since: their probes into those logs are correlated scalar
+   * subqueries (never turned into joins), and with sequential scans off they stay index lookups, where
+   * a plan made while a log was small would scan it whole for every row.
+   */
   private String fn(String op, String body) {
-    return "create or replace function " + function(op) + "() returns trigger language plpgsql as $f$ begin "
-        + body + " return null; end $f$;";
+    return "create or replace function " + function(op) + "() returns trigger language plpgsql"
+        + " set enable_seqscan = off as $f$ begin " + body + " return null; end $f$;";
   }
 
   /** Removes every Strata object of this table (the table and its data stay); branch objects go first. */
@@ -687,6 +709,22 @@ public final class OverlaySql {
     return "with l as (select " + keyList(null) + " from " + workingLog() + " where not __staged"
         + " order by " + keyList(null) + " for update)"
         + " update " + workingLog() + " w set __staged = true from l where " + keyMatch("w", "l");
+  }
+
+  /**
+   * The advisory lock of the default branch's commits of this table. Writers of T take it shared, if
+   * they can without waiting, for their capture to skip keys already logged (see {@link
+   * #createCapture}); a commit takes it exclusively before it locks any working-log row of the table,
+   * so it waits for those writers and makes later ones take the capture's locking path.
+   */
+  private String commitLock() {
+    return "hashtextextended(" + literal(tid) + ", 7297)";
+  }
+
+  /** Taken by a commit of the default branch first (see {@link #commitLock}); none on a branch. */
+  public java.util.Optional<String> lockForCommit() {
+    return bid != null ? java.util.Optional.empty()
+        : java.util.Optional.of("select pg_advisory_xact_lock(" + commitLock() + ")");
   }
 
   /**

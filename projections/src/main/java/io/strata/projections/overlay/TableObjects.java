@@ -192,10 +192,13 @@ public final class TableObjects {
    */
   public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
       boolean stageAll, String attempt) {
+    Uni<Void> writersAwaited = sql.lockForCommit()
+        .map(lock -> tx.query(lock).execute().replaceWithVoid())
+        .orElse(Uni.createFrom().voidItem());
     Uni<Void> staged = stageAll
         ? tx.query(sql.stageAll()).execute().replaceWithVoid()
         : Uni.createFrom().voidItem();
-    return staged
+    return writersAwaited.chain(() -> staged)
         .chain(() -> tx.query(sql.createChanges()).execute())
         .chain(() -> tx.query(sql.lockStaged()).execute())
         .chain(() -> tx.query(sql.capture()).execute())
