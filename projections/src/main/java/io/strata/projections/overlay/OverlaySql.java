@@ -146,16 +146,6 @@ public final class OverlaySql {
         + preimages() + " where __epoch >= " + forkEpoch() + ") s where " + keyMatch("s", "x") + "))";
   }
 
-  /**
-   * The table as this branch forked from it: each key written since the fork from its first pre-image
-   * after the fork (none for a tombstone), the others from the table itself.
-   */
-  private String forked() {
-    return "(select " + list(columns, "x") + " from " + table + " x where not exists (select 1 from " + preimages()
-        + " p where " + keyMatch("p", "x") + " and p.__epoch >= " + forkEpoch() + ")"
-        + " union all select " + list(columns, "p") + " from " + preimagesAtFork() + " p where not p.__deleted)";
-  }
-
   /** The shared pre-image log of this table. */
   public String preimages() {
     return SCHEMA + "." + Sql.quote(tid + "__p");
@@ -547,20 +537,24 @@ public final class OverlaySql {
 
   /**
    * Records the first before-image of the keys of {@code rows} (alias b) in the branch's working log,
-   * locking their log rows (in key order): the current row of each key is the overlay's (a tombstone:
-   * none), else the table's as the branch forked from it — key joins, so the cost is O(rows), whatever
-   * the table's size.
+   * locking their log rows (in key order). The current row of each key is the overlay's (a tombstone:
+   * none), else the table's as the branch forked from it: the key's first pre-image since the fork
+   * (a tombstone: none), else the table's row. Each is one index probe per key (a LATERAL with a
+   * LIMIT, which the planner keeps as such), so the cost is O(rows) whatever the size of the table or
+   * the overlay; left to itself, the planner would hash the whole table for a batch of any size.
    *
    * @param condition a condition on b that logs a key even where it has no current row, followed by "or"
    */
   private String logBefore(String rows, String condition) {
-    String inOverlay = "o." + Sql.quote(key.get(0)) + " is not null";
-    String inTable = "x." + Sql.quote(key.get(0)) + " is not null";
-    String before = "case when " + inOverlay + " then case when o.__deleted then null else to_jsonb(o) - '__deleted' end"
-        + " when " + inTable + " then to_jsonb(x) end";
+    String before = "case when " + present("o") + " then case when o.__deleted then null else to_jsonb(o) - '__deleted' end"
+        + " when " + present("p") + " then case when p.__deleted then null else to_jsonb(p) - '__epoch' - '__deleted' end"
+        + " when " + present("x") + " then to_jsonb(x) end";
     return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ", " + before
-        + " from " + rows + " left join " + overlay() + " o on " + keyMatch("o", "b")
-        + " left join " + forked() + " x on " + keyMatch("x", "b")
+        + " from " + rows + " left join lateral (select * from " + overlay() + " o where " + keyMatch("o", "b")
+        + " limit 1) o on true"
+        + " left join lateral (select * from " + preimages() + " p where " + keyMatch("p", "b") + " and p.__epoch >= "
+        + forkEpoch() + " order by p.__epoch limit 1) p on true"
+        + " left join lateral (select * from " + table + " x where " + keyMatch("x", "b") + " limit 1) x on true"
         + " where " + condition + " (" + before + ") is not null order by " + keyList("b") + logUpsert();
   }
 
