@@ -314,12 +314,28 @@ public final class OverlaySql {
       tombstoneNew = tomb + " order by " + keyList("n") + " on conflict do nothing;";
     }
     String logged = "if current_setting('strata.applying', true) is distinct from 'on' then ";
+    // the keys an UPDATE gives rows anew (anti-joins of the transition tables) only once one did
+    String moved = "if current_setting(" + literal(keyMovedSetting()) + ", true) = 'on' then " + tombstoneNewOnly
+        + logged + fromNewOnly + " end if; end if;";
     return fn("ins", tombstoneNew + logged + fromNew + " end if;")
-        + fn("upd", keepOld + tombstoneNewOnly + logged + fromOldSkipping + fromNewOnly + " end if;")
+        + fn("upd", keepOld + logged + fromOldSkipping + " end if;" + moved)
         + fn("del", keepOld + logged + fromOldSkipping + " end if;")
+        + "create or replace function " + function("moved") + "() returns trigger language plpgsql as $f$ begin"
+        + " perform set_config(" + literal(keyMovedSetting()) + ", 'on', true); return NEW; end $f$;"
+        + "create or replace trigger " + trigger("moved") + " before update on " + table + " for each row when (("
+        + keyList("OLD") + ") is distinct from (" + keyList("NEW") + ")) execute function " + function("moved") + "();"
         + "create or replace function " + function("truncate") + "() returns trigger language plpgsql as $f$ begin"
         + " raise exception 'Strata tracks %: TRUNCATE would bypass its change capture; use DELETE', TG_TABLE_NAME"
         + " using errcode = '0A000'; end $f$;";
+  }
+
+  /**
+   * Set (to the end of the transaction) by a row trigger that fires only for an UPDATE changing a
+   * row's key: until then, an UPDATE's new keys are its old ones, and the statement capture skips
+   * looking for others. It is installed with the capture functions that rely on it.
+   */
+  private String keyMovedSetting() {
+    return "strata.moved_" + tid;
   }
 
   /**
@@ -366,7 +382,7 @@ public final class OverlaySql {
   /** Removes every Strata object of this table (the table and its data stay); branch objects go first. */
   public String dropAll() {
     StringBuilder sql = new StringBuilder();
-    for (String op : List.of("ins", "upd", "del", "truncate")) {
+    for (String op : List.of("ins", "upd", "del", "truncate", "moved")) {
       sql.append("drop trigger if exists ").append(trigger(op)).append(" on ").append(table).append(';');
       sql.append("drop function if exists ").append(function(op)).append("();");
     }
