@@ -27,6 +27,8 @@ public enum ErrorCode {
   BranchNotMerged(409),
   RepositoryNotEmpty(409),
   WorkingChangesPresent(409),
+  /** A write lost a race with a concurrent one on the same rows (deadlock, serialization failure): retry it. */
+  ConcurrentWrite(409),
   PayloadTooLarge(413),
   UnsupportedMediaType(415),
   ValidationError(422),
