@@ -63,9 +63,15 @@ public class CrossStorageCommits {
   private final CommandProcessor processor;
   private final RefQueries refs;
 
+  private final io.vertx.core.Vertx vertx;
+  private final io.strata.server.runtime.StrataConfig config;
+  private final java.util.concurrent.atomic.AtomicBoolean sweeping = new java.util.concurrent.atomic.AtomicBoolean();
+
   @Inject
   public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
-      RefQueries refs) {
+      RefQueries refs, io.vertx.core.Vertx vertx, io.strata.server.runtime.StrataConfig config) {
+    this.vertx = vertx;
+    this.config = config;
     this.refs = refs;
     this.metadata = metadata;
     this.pools = pools;
@@ -123,8 +129,20 @@ public class CrossStorageCommits {
       sweepAll().await().atMost(java.time.Duration.ofSeconds(60));
     } catch (RuntimeException failure) {
       LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
-          + " of the repository concerned: %s", failure.getMessage());
+          + " of the repository concerned and every %s: %s", config.recovery().sweepInterval(), failure.getMessage());
     }
+    vertx.setPeriodic(config.recovery().sweepInterval().toMillis(), timer -> sweepPeriodically());
+  }
+
+  /** The periodic sweep (non-blocking, on the event loop); one at a time: a slow one is not overtaken. */
+  private void sweepPeriodically() {
+    if (!sweeping.compareAndSet(false, true)) {
+      return;
+    }
+    sweepAll().subscribe().with(done -> sweeping.set(false), failure -> {
+      sweeping.set(false);
+      LOG.warnf("periodic recovery sweep failed: %s", failure.getMessage());
+    });
   }
 
   /** The sweep of every repository with an intent left behind or tables in other storages. */

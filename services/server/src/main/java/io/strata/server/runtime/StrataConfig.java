@@ -14,6 +14,8 @@ public interface StrataConfig {
 
   Projections projections();
 
+  Recovery recovery();
+
   interface DefaultAuthor {
     @WithDefault("Strata")
     String name();
@@ -35,5 +37,14 @@ public interface StrataConfig {
     /** How often stream heads are polled for events appended by other servers. */
     @WithDefault("500ms")
     Duration pollInterval();
+  }
+
+  interface Recovery {
+    /**
+     * How often the recovery sweep of commits across databases runs besides start-up and commits:
+     * it settles what another server's crash, or a storage out of reach at the time, left behind.
+     */
+    @WithDefault("60s")
+    Duration sweepInterval();
   }
 }

@@ -161,4 +161,29 @@ class CrossStorageCommitTest {
         .body("note", equalTo("kept"));
     assertThat(List.of(count(remote, "select count(*) from public.orders_b where note = 'kept'"))).containsExactly(4L);
   }
+
+  /**
+   * What the sweep after a commit could not settle (here a failpoint stops it, as a storage out of
+   * reach would) the periodic sweep settles, with no restart and no further commit.
+   */
+  @Test
+  void thePeriodicSweepSettlesWhatACommitLeftBehind() throws Exception {
+    String repo = repositoryOverTwoDatabases("c");
+    sql(remote, "update public.orders_c set note = 'swept' where id <= 3");
+    Failpoints.arm("commit.appended", "error");
+    try {
+      Api.json().body(Map.of("message", "appended, not settled", "all", true))
+          .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201)
+          .body("stats.updated", equalTo(3));
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (count(remote, "select count(*) from strata.commit_sidecars") > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertThat(count(remote, "select count(*) from strata.commit_sidecars")).as("sidecars dropped").isZero();
+    } finally {
+      Failpoints.disarm("commit.appended");
+    }
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+  }
 }
