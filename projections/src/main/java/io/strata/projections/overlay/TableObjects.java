@@ -136,10 +136,11 @@ public final class TableObjects {
         .chain(rows -> {
           String viewName = rows.iterator().next().getBoolean(0)
               ? tableName.substring(0, Math.min(tableName.length(), 40)) + "_" + branch.tableId() : tableName;
-          return tx.query(branch.createView(viewSchema, viewName)).execute()
-              .chain(() -> tx.preparedQuery(OverlaySql.NEXT_EPOCH).execute(Tuple.of(branch.tableId())))
+          return tx.preparedQuery(OverlaySql.NEXT_EPOCH).execute(Tuple.of(branch.tableId()))
+              .map(epoch -> epoch.iterator().next().getLong(0))
+              .call(epoch -> tx.query(branch.forkedAt(epoch).createView(viewSchema, viewName)).execute())
               .chain(epoch -> tx.preparedQuery(OverlaySql.REGISTER_OVERLAY).execute(Tuple.of(branch.tableId(),
-                  branch.bid(), branchName, viewSchema, viewName, epoch.iterator().next().getLong(0))));
+                  branch.bid(), branchName, viewSchema, viewName, epoch)));
         })
         .chain(() -> regenerateCapture(tx, branch));
   }
