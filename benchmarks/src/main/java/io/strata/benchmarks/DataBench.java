@@ -237,7 +237,13 @@ public final class DataBench {
     return medianOf(q) / medianOf(b);
   }
 
+  /**
+   * One run of {@code query}, every row fetched by the client, as psql would (no cursor: a cursor's
+   * fetches would also rule out a parallel plan); garbage of the previous run is collected first, so
+   * a collection during one run does not fall on the other's account.
+   */
   private static double timed(Connection db, String query) throws Exception {
+    System.gc();
     long t0 = System.nanoTime();
     try (Statement st = db.createStatement(); var rs = st.executeQuery(query)) {
       int columns = rs.getMetaData().getColumnCount();
