@@ -154,4 +154,47 @@ class WorkingChangesTest {
     assertThat(events.stream().filter(e -> e.startsWith("io.strata.changes.")).count()).as("dev's no-op made no event")
         .isEqualTo(3);
   }
+
+  /**
+   * A session keeps the plans of the capture's statements; planned while the working log was empty
+   * (and known to be, after a VACUUM), they must still probe it by key once it holds thousands of
+   * rows, never scan it whole: with a scan per statement (or per row), every write would cost
+   * O(working changes).
+   */
+  @Test
+  void theCaptureProbesTheWorkingLogByKeyWhateverItsSizeWhenPlanned() {
+    String repo = createRepository(uniqueName("plans"));
+    String t = uniqueName("counters").replace("-", "_");
+    sql(pool, "create table public." + t + " (id int primary key, n int not null)");
+    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 3000) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "counters", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    String log = "strata.\"" + io.strata.projections.overlay.OverlaySql.tableId(repo, "counters") + "__w_0\"";
+    sql(pool, "vacuum analyze " + log);
+    String scans = "select seq_scan from pg_stat_user_tables where relid = '" + log + "'::regclass";
+    io.vertx.mutiny.sqlclient.SqlConnection session = pool.getConnection().await().atMost(Duration.ofSeconds(10));
+    try {
+      // planned now, on an empty log
+      run(session, "update public." + t + " set n = n + 1 where id between 1 and 10");
+      sql(pool, "update public." + t + " set n = n + 1"); // 3 000 rows logged
+      run(session, "select pg_stat_force_next_flush()");
+      run(session, "select 1");
+      long before = count(pool, scans);
+      for (int i = 0; i < 5; i++) {
+        run(session, "update public." + t + " set n = n + 1 where id between " + (i * 500 + 1) + " and " + (i * 500 + 500));
+        run(session, "delete from public." + t + " where id = " + (2900 + i));
+      }
+      run(session, "select pg_stat_force_next_flush()");
+      run(session, "select 1");
+      assertThat(count(pool, scans)).as("sequential scans of the working log").isEqualTo(before);
+    } finally {
+      session.close().await().atMost(Duration.ofSeconds(10));
+    }
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body("tables[0].unstaged.updated", equalTo(2995)).body("tables[0].unstaged.deleted", equalTo(5));
+  }
+
+  private static void run(io.vertx.mutiny.sqlclient.SqlConnection session, String statement) {
+    session.query(statement).execute().await().atMost(Duration.ofSeconds(30));
+  }
 }
