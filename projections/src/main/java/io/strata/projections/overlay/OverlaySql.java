@@ -295,7 +295,8 @@ public final class OverlaySql {
    * that row, at half the cost of the write itself; the lock is what makes a commit wait for the
    * writer. So a writer that gets the table's commit lock shared without waiting ({@link
    * #lockForCommit}) skips such keys with one index probe instead: holding that lock to its end, it
-   * is waited for by any commit as a whole. While a commit holds it, writers take the locking path.
+   * is waited for by any commit as a whole. While a commit holds it, writers take the locking path;
+   * so do writers in REPEATABLE READ or SERIALIZABLE transactions, whose probe would read an old log.
    *
    * @param branches whether the table has live branch overlays
    * @param epoch the current fork epoch ({@link #LAST_EPOCH})
@@ -309,7 +310,10 @@ public final class OverlaySql {
         + " select " + keyList("o") + ", to_jsonb(o) from strata_old o where not coalesce((select not w.__staged from "
         + main.workingLog() + " w where " + keyMatch("w", "o") + "), false)"
         + " order by " + keyList("o") + upsert + ";";
-    String fromOldSkipping = "if pg_try_advisory_xact_lock_shared(" + commitLock() + ") then " + fromOldUnlogged
+    // only under READ COMMITTED: a REPEATABLE READ writer's probe would see the log as its transaction
+    // began, and take a key a commit cleared since for one still logged
+    String fromOldSkipping = "if current_setting('transaction_isolation') = 'read committed'"
+        + " and pg_try_advisory_xact_lock_shared(" + commitLock() + ") then " + fromOldUnlogged
         + " else " + fromOld + " end if;";
     String fromNewOnly = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
         + " select " + keyList("n") + ", null from strata_new n"
