@@ -199,6 +199,11 @@ public final class OverlaySql {
     return list(key, alias);
   }
 
+  /** {@code "c" = alias."c", …} for each of {@code names}: an UPDATE's SET list from another row. */
+  private static String assign(List<String> names, String alias) {
+    return names.stream().map(c -> Sql.quote(c) + " = " + alias + "." + Sql.quote(c)).collect(Collectors.joining(", "));
+  }
+
   private static String list(List<String> names, String alias) {
     return names.stream().map(k -> (alias == null ? "" : alias + ".") + Sql.quote(k)).collect(Collectors.joining(", "));
   }
@@ -304,12 +309,12 @@ public final class OverlaySql {
   public String createCapture(boolean branches, long epoch) {
     OverlaySql main = onBranch(null);
     String upsert = main.logUpsert();
-    String fromOld = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
-        + " select " + keyList("o") + ", to_jsonb(o) from strata_old o order by " + keyList("o") + upsert + ";";
-    String fromOldUnlogged = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
-        + " select " + keyList("o") + ", to_jsonb(o) from strata_old o where not coalesce((select not w.__staged from "
-        + main.workingLog() + " w where " + keyMatch("w", "o") + "), false)"
+    java.util.function.Function<String, String> logOld = where -> "insert into " + main.workingLog() + " ("
+        + keyList(null) + ", __before) select " + keyList("o") + ", to_jsonb(o) from strata_old o" + where
         + " order by " + keyList("o") + upsert + ";";
+    String fromOld = logOld.apply("");
+    String fromOldUnlogged = logOld.apply(" where not coalesce((select not w.__staged from " + main.workingLog()
+        + " w where " + keyMatch("w", "o") + "), false)");
     // only under READ COMMITTED: a REPEATABLE READ writer's probe would see the log as its transaction
     // began, and take a key a commit cleared since for one still logged
     String fromOldSkipping = "if current_setting('transaction_isolation') = 'read committed'"
@@ -456,7 +461,7 @@ public final class OverlaySql {
     String newKey = keyList("NEW");
     String upsertRow = "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) values ("
         + list(columns, "NEW") + ", false) on conflict (" + keyList(null) + ") do update set "
-        + columns.stream().map(c -> Sql.quote(c) + " = excluded." + Sql.quote(c)).collect(Collectors.joining(", "))
+        + assign(columns, "excluded")
         + ", __deleted = false;";
     String tombstoneOld = "insert into " + overlay() + " (" + keyList(null) + ", __deleted) values (" + oldKey
         + ", true) on conflict (" + keyList(null) + ") do update set __deleted = true;";
@@ -555,8 +560,8 @@ public final class OverlaySql {
    */
   public String applyBatch() {
     String b = batchTable();
-    String nonKey = columns.stream().filter(c -> !key.contains(c))
-        .map(c -> Sql.quote(c) + " = excluded." + Sql.quote(c)).collect(Collectors.joining(", "));
+    List<String> nonKeyColumns = columns.stream().filter(c -> !key.contains(c)).toList();
+    String nonKey = assign(nonKeyColumns, "excluded");
     if (bid == null) {
       return "delete from " + table + " t using " + b + " b where " + keyMatch("t", "b") + " and b.__o = 'd';"
           + "insert into " + table + " (" + list(columns, null) + ") overriding system value select " + list(columns, "b")
@@ -568,8 +573,7 @@ public final class OverlaySql {
     // writer of the overlay holds the key's working-log row first, and logBefore took those of all
     // upserted keys: the overlay rows found missing stay missing, and take a plain INSERT (half the
     // cost of the speculative one of ON CONFLICT); the rest an UPDATE
-    String set = columns.stream().filter(c -> !key.contains(c))
-        .map(c -> Sql.quote(c) + " = b." + Sql.quote(c)).collect(Collectors.joining(", "));
+    String set = assign(nonKeyColumns, "b");
     return logBefore(b + " b", "b.__o = 'u' or") + ";"
         + "update " + overlay() + " o set " + (set.isEmpty() ? "" : set + ", ") + "__deleted = false from " + b + " b"
         + " where " + keyMatch("o", "b") + " and b.__o = 'u';"
@@ -716,7 +720,7 @@ public final class OverlaySql {
         + " where w.__before is not null";
     if (bid != null) {
       return "insert into " + overlay() + " select b.*, false" + images + " order by " + keyList("w") + " on conflict (" + keyList(null) + ") do update set "
-          + columns.stream().map(c -> Sql.quote(c) + " = excluded." + Sql.quote(c)).collect(Collectors.joining(", "))
+          + assign(columns, "excluded")
           + ", __deleted = false;"
           + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("w") + ", true from "
           + workingLog() + " w where w.__before is null order by " + keyList("w") + " on conflict (" + keyList(null)

@@ -66,6 +66,7 @@ public class CrossStorageCommits {
   private final io.vertx.core.Vertx vertx;
   private final io.strata.server.runtime.StrataConfig config;
   private final java.util.concurrent.atomic.AtomicBoolean sweeping = new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile long sweepTimer = -1;
 
   @Inject
   public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
@@ -131,7 +132,14 @@ public class CrossStorageCommits {
       LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
           + " of the repository concerned and every %s: %s", config.recovery().sweepInterval(), failure.getMessage());
     }
-    vertx.setPeriodic(config.recovery().sweepInterval().toMillis(), timer -> sweepPeriodically());
+    sweepTimer = vertx.setPeriodic(config.recovery().sweepInterval().toMillis(), timer -> sweepPeriodically());
+  }
+
+  /** No sweep starts while the pools it needs are closing. */
+  void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent e) {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+    }
   }
 
   /** The periodic sweep (non-blocking, on the event loop); one at a time: a slow one is not overtaken. */

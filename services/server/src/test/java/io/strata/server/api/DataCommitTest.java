@@ -45,6 +45,15 @@ class DataCommitTest {
     return TableTracked.contentHash(m.rowCount(), m.rowSum());
   }
 
+  /** A table of {@code rows} zeroed counters, tracked as "counters" in {@code repo}; its name. */
+  private String counters(String repo, int rows) {
+    String t = uniqueName("counters").replace("-", "_");
+    sql(pool, "create table public." + t + " (id int primary key, n bigint not null)");
+    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, " + rows + ") g");
+    track(repo, "counters", t);
+    return t;
+  }
+
   private String track(String repo, String name, String table) {
     return post("/api/v1/repositories/" + repo + "/tables", Map.of("name", name, "location", "postgresql://local/public." + table))
         .statusCode(201).extract().path("content_hash");
@@ -101,10 +110,7 @@ class DataCommitTest {
   @Test
   void commitsRacingSqlWritersNeverLoseAWrite() throws Exception {
     String repo = createRepository(uniqueName("race"));
-    String t = uniqueName("counters").replace("-", "_");
-    sql(pool, "create table public." + t + " (id int primary key, n bigint not null)");
-    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 200) g");
-    track(repo, "counters", t);
+    String t = counters(repo, 200);
     String base = "/api/v1/repositories/" + repo + "/branches/main";
 
     AtomicInteger writes = new AtomicInteger();
@@ -140,10 +146,7 @@ class DataCommitTest {
   @Test
   void aRepeatableReadWriterAfterACommitStillRecordsItsChange() {
     String repo = createRepository(uniqueName("rr"));
-    String t = uniqueName("counters").replace("-", "_");
-    sql(pool, "create table public." + t + " (id int primary key, n bigint not null)");
-    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 10) g");
-    track(repo, "counters", t);
+    String t = counters(repo, 10);
     String base = "/api/v1/repositories/" + repo + "/branches/main";
     sql(pool, "update public." + t + " set n = 1 where id = 1");
     io.vertx.mutiny.sqlclient.SqlConnection session = pool.getConnection().await().atMost(Duration.ofSeconds(10));
@@ -169,10 +172,7 @@ class DataCommitTest {
   @Test
   void branchCommitsRacingViewWritersNeverLoseAWrite() throws Exception {
     String repo = createRepository(uniqueName("branchrace"));
-    String t = uniqueName("counters").replace("-", "_");
-    sql(pool, "create table public." + t + " (id int primary key, n bigint not null)");
-    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 200) g");
-    track(repo, "counters", t);
+    String t = counters(repo, 200);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     String view = Api.view(repo, "dev", "counters");
     String base = "/api/v1/repositories/" + repo + "/branches/dev";
