@@ -313,8 +313,7 @@ public final class OverlaySql {
         + keyList(null) + ", __before) select " + keyList("o") + ", to_jsonb(o) from strata_old o" + where
         + " order by " + keyList("o") + upsert + ";";
     String fromOld = logOld.apply("");
-    String fromOldUnlogged = logOld.apply(" where not coalesce((select not w.__staged from " + main.workingLog()
-        + " w where " + keyMatch("w", "o") + "), false)");
+    String fromOldUnlogged = logOld.apply(" where " + notAmong(main.workingLog(), "not x.__staged"));
     // only under READ COMMITTED: a REPEATABLE READ writer's probe would see the log as its transaction
     // began, and take a key a commit cleared since for one still logged
     String fromOldSkipping = "if current_setting('transaction_isolation') = 'read committed'"
@@ -332,8 +331,8 @@ public final class OverlaySql {
     if (branches) {
       // a key already filed in this epoch is skipped by a probe: cheaper than the conflict path
       keepOld = "insert into " + preimages() + " (" + list(columns, null) + ", __epoch) select " + list(columns, "o")
-          + ", " + epoch + " from strata_old o where (select true from " + preimages() + " p where "
-          + keyMatch("p", "o") + " and p.__epoch = " + epoch + ") is null order by " + keyList("o")
+          + ", " + epoch + " from strata_old o where " + notAmong(preimages(), "x.__epoch = " + epoch)
+          + " order by " + keyList("o")
           + " on conflict do nothing;";
       String tomb = "insert into " + preimages() + " (" + keyList(null) + ", __epoch, __deleted) select "
           + keyList("n") + ", " + epoch + ", true from strata_new n";
@@ -355,6 +354,23 @@ public final class OverlaySql {
         + "create or replace function " + function("truncate") + "() returns trigger language plpgsql as $f$ begin"
         + " raise exception 'Strata tracks %: TRUNCATE would bypass its change capture; use DELETE', TG_TABLE_NAME"
         + " using errcode = '0A000'; end $f$;";
+  }
+
+  /**
+   * A filter on the rows {@code o} of {@code strata_old}: true unless {@code relation} (alias {@code x})
+   * holds a row of the same key meeting {@code condition}. With a one-column key, one index scan takes
+   * the statement's keys together ({@code = any}, which walks the index in key order, each leaf page
+   * once) and the rows are checked against a hash of what it found: half the cost of a probe per row.
+   * The hash holds at most the statement's keys. A composite key (no index scan for {@code = any} of
+   * row values) takes one probe per row.
+   */
+  private String notAmong(String relation, String condition) {
+    if (key.size() > 1) {
+      return "(select true from " + relation + " x where " + keyMatch("x", "o") + " and " + condition + ") is null";
+    }
+    String k = Sql.quote(key.get(0));
+    return "o." + k + " not in (select x." + k + " from " + relation + " x where x." + k
+        + " = any(array(select s." + k + " from strata_old s)) and " + condition + ")";
   }
 
   /**
@@ -398,9 +414,9 @@ public final class OverlaySql {
 
   /**
    * A capture function. Its statements are planned once per session and the plans kept, whatever the
-   * working log and pre-image log grow to since: their probes into those logs are correlated scalar
-   * subqueries (never turned into joins), and with sequential scans off they stay index lookups, where
-   * a plan made while a log was small would scan it whole for every row.
+   * working log and pre-image log grow to since: their probes into those logs are index scans by the
+   * statement's keys or correlated scalar subqueries (never turned into joins), and with sequential
+   * scans off they stay index lookups, where a plan made while a log was small would scan it whole.
    */
   private String fn(String op, String body) {
     return "create or replace function " + function(op) + "() returns trigger language plpgsql"
