@@ -308,43 +308,52 @@ public final class OverlaySql {
    */
   public String createCapture(boolean branches, long epoch) {
     OverlaySql main = onBranch(null);
+    String w = main.workingLog();
     String upsert = main.logUpsert();
-    java.util.function.Function<String, String> logOld = where -> "insert into " + main.workingLog() + " ("
+    // Under READ COMMITTED each statement of a capture function reads the logs afresh, and writers of
+    // a key take turns on T's own locks (row locks, or its unique index for a new key): a key a
+    // statement finds absent from a log stays absent until it inserts it, so a plain INSERT does, at
+    // half the cost of ON CONFLICT's speculative one. A REPEATABLE READ writer reads the logs as its
+    // transaction began and takes the conflict path. The working log is also cleared by commits, so
+    // there a writer also needs the commit lock shared (see lockForCommit).
+    String readCommitted = "current_setting('transaction_isolation') = 'read committed'";
+    String skipping = "if " + readCommitted + " and pg_try_advisory_xact_lock_shared(" + commitLock() + ") then ";
+    java.util.function.Function<String, String> logOld = where -> "insert into " + w + " ("
         + keyList(null) + ", __before) select " + keyList("o") + ", to_jsonb(o) from strata_old o" + where
         + " order by " + keyList("o") + upsert + ";";
-    String fromOld = logOld.apply("");
-    String fromOldUnlogged = logOld.apply(" where " + notAmong(main.workingLog(), "not x.__staged"));
-    // only under READ COMMITTED: a REPEATABLE READ writer's probe would see the log as its transaction
-    // began, and take a key a commit cleared since for one still logged
-    String fromOldSkipping = "if current_setting('transaction_isolation') = 'read committed'"
-        + " and pg_try_advisory_xact_lock_shared(" + commitLock() + ") then " + fromOldUnlogged
-        + " else " + fromOld + " end if;";
-    String fromNewOnly = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
-        + " select " + keyList("n") + ", null from strata_new n"
-        + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
+    String fromOldSkipping = skipping + logOld.apply(" where " + notAmong("o", "strata_old", w, "not x.__staged"))
+        + " else " + logOld.apply("") + " end if;";
+    String newKeys = "insert into " + w + " (" + keyList(null) + ", __before) select " + keyList("n")
+        + ", null from strata_new n";
+    String fromNewOnly = newKeys + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
         + " order by " + keyList("n") + upsert + ";";
-    String fromNew = "insert into " + main.workingLog() + " (" + keyList(null) + ", __before)"
-        + " select " + keyList("n") + ", null from strata_new n order by " + keyList("n") + upsert + ";";
+    String fromNew = newKeys + " order by " + keyList("n") + upsert + ";";
+    // an inserted key already logged keeps its first before-image; a staged one is un-staged (by one
+    // index scan of the statement's keys: with a composite key, the upsert stays cheaper)
+    String fromNewSkipping = key.size() > 1 ? fromNew : skipping + "update " + w + " w set __staged = false,"
+        + " __changed_at = now() where " + among("w", "n", "strata_new") + " and w.__staged;" + newKeys + " where "
+        + notAmong("n", "strata_new", w, "true") + " order by " + keyList("n") + "; else " + fromNew + " end if;";
     String keepOld = "";
     String tombstoneNewOnly = "";
     String tombstoneNew = "";
     if (branches) {
-      // a key already filed in this epoch is skipped by a probe: cheaper than the conflict path
-      keepOld = "insert into " + preimages() + " (" + list(columns, null) + ", __epoch) select " + list(columns, "o")
-          + ", " + epoch + " from strata_old o where " + notAmong(preimages(), "x.__epoch = " + epoch)
-          + " order by " + keyList("o")
-          + " on conflict do nothing;";
+      // a key already filed in this epoch is skipped: its first pre-image is the one a branch reads
+      String filed = "x.__epoch = " + epoch;
+      keepOld = firstInEpoch(readCommitted, "insert into " + preimages() + " (" + list(columns, null) + ", __epoch)"
+          + " select " + list(columns, "o") + ", " + epoch + " from strata_old o where "
+          + notAmong("o", "strata_old", preimages(), filed) + " order by " + keyList("o"));
       String tomb = "insert into " + preimages() + " (" + keyList(null) + ", __epoch, __deleted) select "
           + keyList("n") + ", " + epoch + ", true from strata_new n";
       tombstoneNewOnly = tomb + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
           + " order by " + keyList("n") + " on conflict do nothing;";
-      tombstoneNew = tomb + " order by " + keyList("n") + " on conflict do nothing;";
+      tombstoneNew = firstInEpoch(readCommitted, tomb + " where " + notAmong("n", "strata_new", preimages(), filed)
+          + " order by " + keyList("n"));
     }
     String logged = "if current_setting('strata.applying', true) is distinct from 'on' then ";
     // the keys an UPDATE gives rows anew (anti-joins of the transition tables) only once one did
     String moved = "if current_setting(" + literal(keyMovedSetting()) + ", true) = 'on' then " + tombstoneNewOnly
         + logged + fromNewOnly + " end if; end if;";
-    return fn("ins", tombstoneNew + logged + fromNew + " end if;")
+    return fn("ins", tombstoneNew + logged + fromNewSkipping + " end if;")
         + fn("upd", keepOld + logged + fromOldSkipping + " end if;" + moved)
         + fn("del", keepOld + logged + fromOldSkipping + " end if;")
         + "create or replace function " + function("moved") + "() returns trigger language plpgsql as $f$ begin"
@@ -356,21 +365,32 @@ public final class OverlaySql {
         + " using errcode = '0A000'; end $f$;";
   }
 
+  /** A filing of pre-images: a plain INSERT under READ COMMITTED, else one that skips keys filed since. */
+  private static String firstInEpoch(String readCommitted, String insert) {
+    return "if " + readCommitted + " then " + insert + "; else " + insert + " on conflict do nothing; end if;";
+  }
+
   /**
-   * A filter on the rows {@code o} of {@code strata_old}: true unless {@code relation} (alias {@code x})
-   * holds a row of the same key meeting {@code condition}. With a one-column key, one index scan takes
-   * the statement's keys together ({@code = any}, which walks the index in key order, each leaf page
-   * once) and the rows are checked against a hash of what it found: half the cost of a probe per row.
-   * The hash holds at most the statement's keys. A composite key (no index scan for {@code = any} of
-   * row values) takes one probe per row.
+   * A filter on the rows {@code alias} of transition table {@code transition}: true unless {@code
+   * relation} (alias {@code x}) holds a row of the same key meeting {@code condition}. With a
+   * one-column key, one index scan takes the statement's keys together ({@code = any}, which walks the
+   * index in key order, each leaf page once) and the rows are checked against a hash of what it found:
+   * half the cost of a probe per row. The hash holds at most the statement's keys. A composite key (no
+   * index scan for {@code = any} of row values) takes one probe per row.
    */
-  private String notAmong(String relation, String condition) {
+  private String notAmong(String alias, String transition, String relation, String condition) {
     if (key.size() > 1) {
-      return "(select true from " + relation + " x where " + keyMatch("x", "o") + " and " + condition + ") is null";
+      return "(select true from " + relation + " x where " + keyMatch("x", alias) + " and " + condition + ") is null";
     }
     String k = Sql.quote(key.get(0));
-    return "o." + k + " not in (select x." + k + " from " + relation + " x where x." + k
-        + " = any(array(select s." + k + " from strata_old s)) and " + condition + ")";
+    return alias + "." + k + " not in (select x." + k + " from " + relation + " x where "
+        + among("x", "s", transition) + " and " + condition + ")";
+  }
+
+  /** Whether the row {@code alias} has the key of a row of {@code transition}: one-column keys only. */
+  private String among(String alias, String inner, String transition) {
+    String k = Sql.quote(key.get(0));
+    return alias + "." + k + " = any(array(select " + inner + "." + k + " from " + transition + " " + inner + "))";
   }
 
   /**
