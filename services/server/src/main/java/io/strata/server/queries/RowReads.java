@@ -89,8 +89,8 @@ public class RowReads {
           if (!Storages.LOCAL.equals(table.storage())) {
             return pools.pool(repository.name(), table.storage()).chain(pool -> live
                 ? reader.page(pool, TableReader.Path.WORKING, filters, cursor, limit)
-                : inOtherStorage(repository.name(), base, resolved.commit(), pool, table, reader, filters, cursor, 3,
-                    limit));
+                : inOtherStorage(repository.name(), base, tx -> pathsTo(tx, repository.name(), base, resolved.commit()),
+                    paths -> reader.page(pool, committed(paths, table), filters, cursor, limit)));
           }
           return live
               ? reader.page(metadata, TableReader.Path.WORKING, filters, cursor, limit)
@@ -109,29 +109,36 @@ public class RowReads {
   }
 
   /**
-   * A read at a commit of a table in another database, which no metadata snapshot covers: the path is
-   * read first, the rows next; a commit of the branch that started meanwhile (its head moved, or its
-   * intent is there) may have changed the working log under the read, which is then done again.
+   * A read at a commit of tables in another database, which no metadata snapshot covers: {@code plan}
+   * resolves what to read in a metadata snapshot, {@code read} reads it; a commit of branch {@code
+   * base} that started meanwhile (its head moved, or its intent is there) may have changed the working
+   * log under the read, which is then done again.
    */
-  private Uni<TableReader.Page> inOtherStorage(String repository, String base, String commit, Pool pool,
-      TableRow table, TableReader reader, Map<String, String> filters, String cursor, int attempts, int limit) {
+  public <P, T> Uni<T> inOtherStorage(String repository, String base,
+      java.util.function.Function<SqlConnection, Uni<P>> plan, java.util.function.Function<P, Uni<T>> read) {
+    return inOtherStorage(repository, base, plan, read, 3);
+  }
+
+  private <P, T> Uni<T> inOtherStorage(String repository, String base,
+      java.util.function.Function<SqlConnection, Uni<P>> plan, java.util.function.Function<P, Uni<T>> read,
+      int attempts) {
     String[] head = new String[1];
     return inSnapshot(repository, tx -> tx.preparedQuery(UNSETTLED).execute(Tuple.of(repository, base))
             .chain(rows -> {
               head[0] = rows.iterator().next().getString(0);
-              return pathsTo(tx, repository, base, commit);
+              return plan.apply(tx);
             }))
-        .chain(paths -> reader.page(pool, committed(paths, table), filters, cursor, limit))
-        .chain(page -> metadata.preparedQuery(UNSETTLED).execute(Tuple.of(repository, base)).chain(rows -> {
+        .chain(planned -> read.apply(planned))
+        .chain(result -> metadata.preparedQuery(UNSETTLED).execute(Tuple.of(repository, base)).chain(rows -> {
           var r = rows.iterator().next();
           if (head[0].equals(r.getString(0)) && !r.getBoolean(1)) {
-            return Uni.createFrom().item(page);
+            return Uni.createFrom().item(result);
           }
           if (attempts <= 1) {
             return Uni.createFrom().failure(new StrataException(ErrorCode.StorageUnavailable, "branch '" + base
                 + "' kept committing during the read; retry"));
           }
-          return inOtherStorage(repository, base, commit, pool, table, reader, filters, cursor, attempts - 1, limit);
+          return inOtherStorage(repository, base, plan, read, attempts - 1);
         }));
   }
 

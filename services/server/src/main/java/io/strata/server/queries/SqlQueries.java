@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
+import io.strata.events.StorageAdded;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.QueryAccess;
 import io.strata.projections.overlay.TableReader;
@@ -15,6 +16,7 @@ import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.Storages;
+import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgBuilder;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -38,9 +40,11 @@ import org.eclipse.microprofile.config.ConfigProvider;
 /**
  * Read-only SQL over a ref ({@code POST /query}). The repository's tables resolve, by their names, to
  * their state at the ref (common table expressions over each table's state function). The statement
- * runs on its own connection as the repository's restricted login role, in a read-only transaction
- * that shares the metadata snapshot the ref was resolved in, with a statement timeout and a row limit:
- * it cannot write, and cannot read any table, Strata object or other repository's data.
+ * runs in the database holding the tables, on its own connection as the repository's restricted login
+ * role, in a read-only transaction, with a statement timeout and a row limit: it cannot write, and
+ * cannot read any table, Strata object or other repository's data. In the server's own database it
+ * shares the metadata snapshot the ref was resolved in; in another, it is checked afterwards that no
+ * commit of the branch ran meanwhile, as row reads there are.
  */
 @ApplicationScoped
 public class SqlQueries {
@@ -50,19 +54,20 @@ public class SqlQueries {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final Vertx vertx;
-  private final Pool metadata;
   private final TableQueries tables;
   private final RefResolver resolver;
   private final RowReads reads;
+  private final StoragePools storagePools;
   private final Map<String, String> passwords = new ConcurrentHashMap<>();
   private final Map<String, Pool> pools = new ConcurrentHashMap<>();
   private final Map<String, String> granted = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
 
   @Inject
-  public SqlQueries(Vertx vertx, Pool metadata, TableQueries tables, RefResolver resolver, RowReads reads) {
+  public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
+      StoragePools storagePools) {
+    this.storagePools = storagePools;
     this.vertx = vertx;
-    this.metadata = metadata;
     this.tables = tables;
     this.resolver = resolver;
     this.reads = reads;
@@ -79,25 +84,59 @@ public class SqlQueries {
     return Uni.combine().all().unis(tables.tables(repo), resolver.resolve(repo, ref == null ? repository.defaultBranch() : ref))
         .asTuple()
         .chain(t -> {
-          List<TableRow> tracked = t.getItem1();
-          if (tracked.stream().anyMatch(x -> !Storages.LOCAL.equals(x.storage()))) {
-            throw new StrataException(ErrorCode.ValidationError, "the query endpoint reads tables in storage 'local'"
-                + " only, for now; this repository tracks tables in other storages", Map.of());
-          }
+          String storage = storageFor(t.getItem1(), statement);
+          List<TableRow> tracked = t.getItem1().stream().filter(x -> x.storage().equals(storage)).toList();
           RefResolver.Resolved resolved = t.getItem2();
           String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
           String bid = base.equals(repository.defaultBranch()) ? null : OverlaySql.branchId(repo, base);
           boolean live = working && resolved.isPlainBranch();
-          return Multi.createFrom().iterable(tracked)
-              .onItem().transformToUniAndConcatenate(x -> io.strata.server.commands.TableShapes.requireUnchanged(metadata,
-                  x.toEvent()))
-              .collect().last()
-              .chain(() -> access(repo, tracked)).chain(pool -> reads.inSnapshot(repo, tx -> paths(tx, repo, tracked, base,
-                  resolved.commit(), live)
-              .chain(paths -> tx.query("select pg_export_snapshot()").execute()
-                  .map(rows -> rows.iterator().next().getString(0))
-                  .chain(snapshot -> execute(pool, snapshot, wrap(repo, tracked, paths, bid, statement), limit)))));
+          java.util.function.Function<SqlConnection, Uni<List<TableReader.Path>>> plan =
+              tx -> paths(tx, repo, tracked, base, resolved.commit(), live);
+          return storagePools.registration(repo, storage).chain(registration -> storagePools.pool(repo, registration)
+              .chain(data -> Multi.createFrom().iterable(tracked)
+                  .onItem().transformToUniAndConcatenate(x -> io.strata.server.commands.TableShapes.requireUnchanged(data,
+                      x.toEvent()))
+                  .collect().last()
+                  .chain(() -> access(repo, registration, data, tracked))
+                  .chain(pool -> {
+                    if (registration == null) {
+                      // the server's own database: the query shares the snapshot the ref was resolved in
+                      return reads.inSnapshot(repo, tx -> plan.apply(tx)
+                          .chain(paths -> tx.query("select pg_export_snapshot()").execute()
+                              .map(rows -> rows.iterator().next().getString(0))
+                              .chain(snapshot -> execute(pool, snapshot, wrap(repo, tracked, paths, bid, statement), limit))));
+                    }
+                    return reads.inOtherStorage(repo, base, plan,
+                        paths -> execute(pool, null, wrap(repo, tracked, paths, bid, statement), limit));
+                  })));
         });
+  }
+
+  /**
+   * The storage whose database a query runs in: the one holding the repository's tables, or, when
+   * they span several, the one holding the tables the statement names (a join across databases cannot
+   * run in either); a statement naming none runs where the server's own tables are.
+   */
+  static String storageFor(List<TableRow> tracked, String statement) {
+    java.util.Set<String> storages = tracked.stream().map(TableRow::storage)
+        .collect(Collectors.toCollection(java.util.TreeSet::new));
+    if (storages.size() <= 1) {
+      return storages.isEmpty() ? Storages.LOCAL : storages.iterator().next();
+    }
+    Map<String, String> named = new java.util.TreeMap<>();
+    for (TableRow t : tracked) {
+      if (java.util.regex.Pattern.compile("(?<![\\w$])" + java.util.regex.Pattern.quote(t.name()) + "(?![\\w$])",
+          java.util.regex.Pattern.CASE_INSENSITIVE).matcher(statement).find()) {
+        named.put(t.name(), t.storage());
+      }
+    }
+    java.util.Set<String> used = new java.util.TreeSet<>(named.values());
+    if (used.size() > 1) {
+      throw new StrataException(ErrorCode.ValidationError, "a query reads the tables of one storage, and this one names"
+          + " tables in " + used + ": query each storage's tables on their own", Map.of("storages", named));
+    }
+    return used.isEmpty() ? (storages.contains(Storages.LOCAL) ? Storages.LOCAL : storages.iterator().next())
+        : used.iterator().next();
   }
 
   private static String trimmed(String sql) {
@@ -146,12 +185,14 @@ public class SqlQueries {
     return changeSets.stream().map(c -> "'" + c + "'").collect(Collectors.joining(",", "array[", "]::text[]"));
   }
 
+  /** Runs the query read-only, in {@code snapshot} (an exported one of the same database) if given. */
   private Uni<Result> execute(Pool pool, String snapshot, String query, int limit) {
-    if (!snapshot.matches("[0-9A-F-]+")) {
+    if (snapshot != null && !snapshot.matches("[0-9A-F-]+")) {
       throw new IllegalStateException("unexpected snapshot id " + snapshot);
     }
     return pool.withTransaction(c -> c.query("set transaction isolation level repeatable read, read only").execute()
-            .chain(() -> c.query("set transaction snapshot '" + snapshot + "'").execute())
+            .chain(() -> snapshot == null ? Uni.createFrom().voidItem()
+                : c.query("set transaction snapshot '" + snapshot + "'").execute().replaceWithVoid())
             .chain(() -> c.query("set local statement_timeout = " + TIMEOUT.toMillis()).execute())
             .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
             .chain(described -> c.preparedQuery("select row_to_json(d)::text from (" + query + ") d limit "
@@ -169,37 +210,50 @@ public class SqlQueries {
         .onFailure(e -> !(e instanceof StrataException)).transform(SqlQueries::translate);
   }
 
-  /** The restricted pool of a repository, its role granted the state functions of {@code tracked}. */
-  private Uni<Pool> access(String repo, List<TableRow> tracked) {
+  /**
+   * The restricted pool of a repository in the database of {@code storage} (null: the server's own),
+   * its role granted there the state functions of {@code tracked}.
+   */
+  private Uni<Pool> access(String repo, StorageAdded storage, Pool data, List<TableRow> tracked) {
     String password = passwords.computeIfAbsent(repo, r -> {
       byte[] bytes = new byte[24];
       random.nextBytes(bytes);
       return HexFormat.of().formatHex(bytes);
     });
+    String place = repo + "\u0000" + (storage == null ? Storages.LOCAL : storage.name());
     String signature = tracked.stream().map(t -> OverlaySql.tableId(repo, t.name()) + ":" + t.columns().hashCode())
         .sorted().collect(Collectors.joining(","));
-    Uni<Void> grant = signature.equals(granted.get(repo))
+    Uni<Void> grant = signature.equals(granted.get(place))
         ? Uni.createFrom().voidItem()
-        : QueryAccess.grant(metadata, repo, tracked.stream().map(t -> OverlaySql.of(repo, t)).toList(), password)
-            .invoke(() -> granted.put(repo, signature))
+        : QueryAccess.grant(data, repo, tracked.stream().map(t -> OverlaySql.of(repo, t)).toList(), password)
+            .invoke(() -> granted.put(place, signature))
             .onFailure(e -> PgErrors.hasState(e, "42501")).transform(e -> new StrataException(ErrorCode.ValidationError,
-                "the query endpoint needs a database user that may create roles (CREATEROLE)", Map.of()));
-    return grant.map(done -> pools.computeIfAbsent(repo, r -> {
-      PgConnectOptions options = PgConnectOptions.fromUri(ConfigProvider.getConfig()
-              .getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", ""))
-          .setUser(QueryAccess.role(repo)).setPassword(password);
-      return PgBuilder.pool().with(new PoolOptions().setMaxSize(2).setName("query-" + r)).connectingTo(options)
-          .using(vertx).build();
-    }));
+                "the query endpoint needs a database user that may create roles (CREATEROLE) in storage '"
+                    + (storage == null ? Storages.LOCAL : storage.name()) + "'", Map.of()));
+    Pool existing = pools.get(place);
+    if (existing != null) {
+      return grant.replaceWith(existing);
+    }
+    Uni<PgConnectOptions> options = storage == null
+        ? Uni.createFrom().item(() -> PgConnectOptions.fromUri(ConfigProvider.getConfig()
+            .getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", "")))
+        : storagePools.connectOptions(storage);
+    return grant.chain(() -> options).map(o -> pools.computeIfAbsent(place, k -> PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(2).setName("query-" + k.replace('\u0000', '-')))
+        .connectingTo(new PgConnectOptions(o).setUser(QueryAccess.role(repo)).setPassword(password))
+        .using(vertx).build()));
   }
 
-  /** Closes the restricted pool of a deleted repository. */
+  /** Closes the restricted pools of a deleted repository. */
   public void forget(String repository) {
-    granted.remove(repository);
-    Pool pool = pools.remove(repository);
-    if (pool != null) {
-      pool.close().subscribe().with(ok -> {}, e -> {});
-    }
+    String prefix = repository + "\u0000";
+    granted.keySet().removeIf(k -> k.startsWith(prefix));
+    pools.keySet().stream().filter(k -> k.startsWith(prefix)).toList().forEach(k -> {
+      Pool pool = pools.remove(k);
+      if (pool != null) {
+        pool.close().subscribe().with(ok -> {}, e -> {});
+      }
+    });
   }
 
   @PreDestroy

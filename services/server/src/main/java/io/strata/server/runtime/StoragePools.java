@@ -108,7 +108,8 @@ public class StoragePools {
     pools.clear();
   }
 
-  private Uni<PgConnectOptions> connectOptions(StorageAdded s) {
+  /** How to reach {@code s} as its registered user; the password read as when pooling. */
+  public Uni<PgConnectOptions> connectOptions(StorageAdded s) {
     return password(s).map(password -> {
       PgConnectOptions options = new PgConnectOptions()
           .setHost(s.host()).setPort(s.port()).setDatabase(s.database()).setUser(s.username())

@@ -2,13 +2,13 @@ package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.count;
-import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.head;
 import static io.strata.server.api.Api.post;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.TestResourceScope;
@@ -185,5 +185,42 @@ class CrossStorageCommitTest {
     }
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
         .body("clean", equalTo(true));
+  }
+
+  /**
+   * Read-only SQL runs in the database holding the tables it names: the warehouse's at any ref and in
+   * a branch's working state, the server's own alike; a join across the two databases is refused.
+   */
+  @Test
+  void queriesRunInTheDatabaseOfTheirTables() throws Exception {
+    String repo = repositoryOverTwoDatabases("d");
+    String first = head(repo, "main");
+    sql(remote, "update public.orders_d set total = 0 where id <= 10");
+    Api.json().body(Map.of("message", "zeroed", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    sql(remote, "update public.orders_d set total = 0 where id = 50"); // a working change only
+    String positive = "select count(*) from orders where total > 0";
+    query(repo, positive).statusCode(200).body("rows[0][0]", equalTo(90));
+    query(repo, positive, "ref", first).statusCode(200).body("rows[0][0]", equalTo(100));
+    query(repo, positive, "ref", "main", "working", true).statusCode(200).body("rows[0][0]", equalTo(89));
+
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    sql(remote, "delete from " + Api.view(repo, "dev", "orders") + " where id > 90");
+    query(repo, positive, "ref", "dev", "working", true).statusCode(200).body("rows[0][0]", equalTo(80));
+    query(repo, positive, "ref", "dev").statusCode(200).body("rows[0][0]", equalTo(90));
+
+    query(repo, "select count(*) from items").statusCode(200).body("rows[0][0]", equalTo(10));
+    query(repo, "select count(*) from orders o join items i using (id)").statusCode(422)
+        .body("error", equalTo("ValidationError")).body("message", containsString("one storage"));
+    // the restricted role cannot reach the table itself in the warehouse
+    query(repo, "select count(*) from public.orders_d").statusCode(422);
+  }
+
+  private io.restassured.response.ValidatableResponse query(String repo, String statement, Object... more) {
+    Map<String, Object> body = new HashMap<>(Map.of("sql", statement));
+    for (int i = 0; i < more.length; i += 2) {
+      body.put((String) more[i], more[i + 1]);
+    }
+    return Api.json().body(body).post("/api/v1/repositories/{r}/query", repo).then().log().ifValidationFails();
   }
 }
