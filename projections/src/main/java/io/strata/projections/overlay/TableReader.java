@@ -1,9 +1,11 @@
 package io.strata.projections.overlay;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.postgres.Sql;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +50,35 @@ public final class TableReader {
    * @param filters column = value (the value in the column's type), columns already validated
    */
   public Uni<Page> page(SqlClient client, Path path, Map<String, String> filters, String after, int limit) {
+    Query q = query(path, filters, after, limit);
+    return client.preparedQuery(q.sql()).execute(Tuple.from(q.params())).map(rows -> {
+      List<String> out = new ArrayList<>(rows.rowCount());
+      String last = null;
+      for (Row r : rows) {
+        out.add(r.getString(0));
+        last = r.getString(1);
+      }
+      return new Page(out, last);
+    });
+  }
+
+  /**
+   * Every row after {@code after} (null: all), in key order: one query, so one snapshot however long
+   * the read, through a cursor of {@code tx} (which must be in a transaction) that fetches {@code
+   * fetch} rows at a time as the subscriber asks for them. The ref's state is derived once, where a
+   * read by pages derives it again for every page.
+   */
+  public Multi<String> stream(SqlConnection tx, Path path, Map<String, String> filters, String after, int fetch) {
+    Query q = query(path, filters, after, null);
+    return tx.prepare(q.sql()).onItem().transformToMulti(statement -> statement.createStream(fetch,
+            Tuple.from(q.params())).toMulti().onTermination().call(statement::close))
+        .map(row -> row.getString(0));
+  }
+
+  private record Query(String sql, List<Object> params) {}
+
+  /** The rows after {@code after}, in key order, {@code limit} of them (null: all). */
+  private Query query(Path path, Map<String, String> filters, String after, Integer limit) {
     List<Object> params = new ArrayList<>();
     // Filters, the cursor and ORDER BY ... LIMIT go into each branch of the union, so that the table
     // side is a key-order index scan that stops after one page, whatever the table's size.
@@ -69,38 +100,37 @@ public final class TableReader {
           + " from jsonb_populate_record(null::" + table + ", $" + params.size() + "::text::jsonb) c)";
       conditions.append(" and (").append(keys).append(") > ").append(cursor);
     }
-    params.add(limit);
-    String limitParam = "$" + params.size();
-    String branchTail = conditions + " order by " + keys + " limit " + limitParam;
+    String limited = "";
+    if (limit != null) {
+      params.add(limit);
+      limited = " limit $" + params.size();
+    }
+    // all rows: one ORDER BY over the union, which the planner merges from key-order scans
+    String branchTail = conditions + (limit == null ? "" : " order by " + keys + limited);
     String query;
     if (path.isWorking()) {
       query = (with.isEmpty() ? "" : "with " + with + " ")
-          + "select row_to_json(s)::text, " + keyObject() + " from " + sql.state() + " s where true" + branchTail;
+          + "select row_to_json(s)::text, " + keyObject() + " from " + sql.state() + " s where true" + conditions
+          + " order by " + keys + limited;
     } else {
       params.add(path.undo().toArray(String[]::new));
       String undo = "$" + params.size();
       params.add(path.redo().toArray(String[]::new));
       String redo = "$" + params.size();
+      String open = limit == null ? "" : "(";
+      String close = limit == null ? "" : ")";
       query = "with " + (with.isEmpty() ? "" : with + ", ")
           + sql.changed(undo, redo, path.undoWorkingLog()) + ","
           + " page as ("
           // NOT IN over the (small) changed keys is a hashed filter: the key-order index scan stays
-          + "  (select s.* from " + sql.state() + " s where " + sql.keyArray("s") + " not in (select c.k from changed c)"
-          + branchTail + ")"
+          + "  " + open + "select s.* from " + sql.state() + " s where " + sql.keyArray("s")
+          + " not in (select c.k from changed c)" + branchTail + close
           + "  union all"
-          + "  (select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::" + table + ", c.img) r"
-          + "   where c.img is not null) s where true" + branchTail + "))"
-          + " select row_to_json(s)::text, " + keyObject() + " from page s order by " + keys + " limit " + limitParam;
+          + "  " + open + "select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::" + table
+          + ", c.img) r where c.img is not null) s where true" + branchTail + close + ")"
+          + " select row_to_json(s)::text, " + keyObject() + " from page s order by " + keys + limited;
     }
-    return client.preparedQuery(query).execute(Tuple.from(params)).map(rows -> {
-      List<String> out = new ArrayList<>(rows.rowCount());
-      String last = null;
-      for (Row r : rows) {
-        out.add(r.getString(0));
-        last = r.getString(1);
-      }
-      return new Page(out, last);
-    });
+    return new Query(query, params);
   }
 
   private String keyObject() {

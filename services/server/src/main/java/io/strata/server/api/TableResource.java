@@ -111,25 +111,15 @@ public class TableResource {
     boolean live = Params.bool("working", working);
     return repositories.require(repo)
         .chain(r -> requireTable(repo, table).map(t -> Map.entry(r, t)))
-        .onItem().transformToMulti(found -> {
-          java.util.concurrent.atomic.AtomicReference<String> cursor = new java.util.concurrent.atomic.AtomicReference<>(after);
-          java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-          return Multi.createBy().repeating()
-              .uni(() -> rowReads.raw(found.getKey(), found.getValue(), ref, live, filters, cursor.get(), STREAM_PAGE)
-                  .invoke(page -> {
-                    cursor.set(page.next());
-                    done.set(page.next() == null);
-                  }))
-              .whilst(page -> !done.get())
-              // each row is already JSON text from PostgreSQL: one chunk per page, a row per line (the
-              // NDJSON writer ends every chunk with the last newline itself)
-              .filter(page -> !page.rows().isEmpty())
-              .map(page -> Buffer.buffer(String.join("\n", page.rows())));
-        });
+        .onItem().transformToMulti(found -> rowReads.stream(found.getKey(), found.getValue(), ref, live, filters, after))
+        // each row is already JSON text from PostgreSQL: a chunk per group of rows, a row per line (the
+        // NDJSON writer ends every chunk with the last newline itself)
+        .group().intoLists().of(STREAM_CHUNK)
+        .map(rows -> Buffer.buffer(String.join("\n", rows)));
   }
 
-  /** Rows per query of a stream: large, since each page re-derives the ref's state (O(changes)). */
-  private static final int STREAM_PAGE = 10_000;
+  /** Rows per chunk written to the response. */
+  private static final int STREAM_CHUNK = 1_000;
 
   @GET
   @Path("/{table}/rows/{key}")

@@ -2,6 +2,7 @@ package io.strata.server.queries;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.projections.graph.CommitGraph;
@@ -70,12 +71,7 @@ public class RowReads {
 
   public Uni<RawPage> raw(RepositoryRow repository, TableRow table, String ref, boolean working,
       Map<String, String> filters, String after, int limit) {
-    for (String column : filters.keySet()) {
-      if (table.columns().stream().noneMatch(c -> c.name().equals(column))) {
-        throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' has no column '" + column + "'",
-            Map.of("column", column));
-      }
-    }
+    requireColumns(table, filters);
     String cursor = after == null ? null : decodeCursor(after);
     String target = ref == null ? repository.defaultBranch() : ref;
     return resolver.resolve(repository.name(), target)
@@ -96,8 +92,7 @@ public class RowReads {
               ? reader.page(metadata, TableReader.Path.WORKING, filters, cursor, limit)
               : inSnapshot(repository, table, reader, base, resolved.commit(), filters, cursor, limit);
         })
-        .onFailure(e -> PgErrors.hasState(e, "22P02") || PgErrors.hasState(e, "22007") || PgErrors.hasState(e, "22008"))
-        .transform(e -> StrataException.badRequest("a key or cursor value does not fit the column's type"))
+        .onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .map(page -> new RawPage(page.rows(), page.rows().size() == limit && page.lastKey() != null
             ? encodeCursor(page.lastKey()) : null));
   }
@@ -106,6 +101,109 @@ public class RowReads {
       String commit, Map<String, String> filters, String cursor, int limit) {
     return inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, commit)
         .chain(paths -> reader.page(tx, committed(paths, table), filters, cursor, limit)));
+  }
+
+  private static void requireColumns(TableRow table, Map<String, String> filters) {
+    for (String column : filters.keySet()) {
+      if (table.columns().stream().noneMatch(c -> c.name().equals(column))) {
+        throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' has no column '" + column + "'",
+            Map.of("column", column));
+      }
+    }
+  }
+
+  /** Rows a cursor of a stream fetches at a time. */
+  private static final int FETCH = 5_000;
+
+  /**
+   * A table's rows at a ref, after the row {@code after} (a cursor of a page, or null), streamed in
+   * key order as PostgreSQL's JSON text: one query in one snapshot of the table's database, matching
+   * the metadata snapshot the ref was resolved in (see {@link TableReader#stream}).
+   */
+  public Multi<String> stream(RepositoryRow repository, TableRow table, String ref, boolean working,
+      Map<String, String> filters, String after) {
+    requireColumns(table, filters);
+    String cursor = after == null ? null : decodeCursor(after);
+    String target = ref == null ? repository.defaultBranch() : ref;
+    return resolver.resolve(repository.name(), target).onItem().transformToMulti(resolved -> {
+      String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
+      TableReader reader = new TableReader(OverlaySql.of(repository.name(), table, base, repository.defaultBranch()));
+      boolean live = working && resolved.isPlainBranch();
+      Uni<Reading> reading = pools.pool(repository.name(), table.storage()).chain(pool -> {
+        if (live) {
+          return Reading.open(pool, null, TableReader.Path.WORKING);
+        }
+        if (Storages.LOCAL.equals(table.storage())) {
+          // the table's database is the metadata's: the read imports the snapshot the path was read in
+          return inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, resolved.commit())
+              .chain(paths -> tx.query("select pg_export_snapshot()").execute()
+                  .chain(rows -> Reading.open(pool, rows.iterator().next().getString(0), committed(paths, table)))));
+        }
+        return openInOtherStorage(repository.name(), base, table, pool, resolved.commit(), 3);
+      });
+      return Multi.createFrom().resourceFromUni(() -> reading,
+              r -> reader.stream(r.connection(), r.path(), filters, cursor, FETCH))
+          .withFinalizer(Reading::close);
+    }).onFailure(RowReads::misfit).transform(RowReads::misfitError);
+  }
+
+  /** A filter's, key's or cursor's value the column's type does not take: the client's to fix. */
+  private static boolean misfit(Throwable e) {
+    return PgErrors.hasState(e, "22P02") || PgErrors.hasState(e, "22007") || PgErrors.hasState(e, "22008");
+  }
+
+  private static Throwable misfitError(Throwable e) {
+    return StrataException.badRequest("a key or cursor value does not fit the column's type");
+  }
+
+  /**
+   * A stream at a commit of a table in another database: its snapshot there is taken between two
+   * looks at the branch; when neither sees a commit of it under way and its head did not move, the
+   * path read at the second matches that snapshot.
+   */
+  private Uni<Reading> openInOtherStorage(String repository, String base, TableRow table, Pool pool, String commit,
+      int attempts) {
+    return metadata.preparedQuery(UNSETTLED).execute(Tuple.of(repository, base)).chain(before -> {
+      var b = before.iterator().next();
+      return Reading.open(pool, null, null).chain(open -> inSnapshot(repository, tx -> tx.preparedQuery(UNSETTLED)
+              .execute(Tuple.of(repository, base))
+              .chain(after -> {
+                var a = after.iterator().next();
+                boolean settled = !b.getBoolean(1) && !a.getBoolean(1) && b.getString(0).equals(a.getString(0));
+                return settled ? pathsTo(tx, repository, base, commit).map(paths -> committed(paths, table))
+                    : Uni.createFrom().<TableReader.Path>nullItem();
+              }))
+          .onFailure().call(open::close)
+          .chain(path -> {
+            if (path != null) {
+              return Uni.createFrom().item(new Reading(open.connection(), open.transaction(), path));
+            }
+            return open.close().chain(() -> attempts > 1 ? openInOtherStorage(repository, base, table, pool, commit,
+                attempts - 1) : Uni.createFrom().failure(new StrataException(ErrorCode.StorageUnavailable, "branch '"
+                + base + "' kept committing as the read began; retry")));
+          }));
+    });
+  }
+
+  /** A connection in a read-only repeatable-read transaction, and the path to read there. */
+  private record Reading(SqlConnection connection, io.vertx.mutiny.sqlclient.Transaction transaction,
+      TableReader.Path path) {
+    /** Opens one; in the exported snapshot {@code snapshot} if given, else in a snapshot taken now. */
+    static Uni<Reading> open(Pool pool, String snapshot, TableReader.Path path) {
+      if (snapshot != null && !snapshot.matches("[0-9A-F-]+")) {
+        throw new IllegalStateException("unexpected snapshot id " + snapshot);
+      }
+      return pool.getConnection().chain(conn -> conn.begin()
+          .chain(tx -> conn.query("set transaction isolation level repeatable read, read only").execute()
+              .chain(() -> conn.query(snapshot == null ? "select 1" : "set transaction snapshot '" + snapshot + "'")
+                  .execute())
+              .map(done -> new Reading(conn, tx, path)))
+          .onFailure().call(conn::close));
+    }
+
+    Uni<Void> close() {
+      return transaction.rollback().onFailure().recoverWithNull().chain(connection::close);
+    }
   }
 
   /**

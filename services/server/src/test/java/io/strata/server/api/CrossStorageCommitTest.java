@@ -209,11 +209,26 @@ class CrossStorageCommitTest {
     query(repo, positive, "ref", "dev", "working", true).statusCode(200).body("rows[0][0]", equalTo(80));
     query(repo, positive, "ref", "dev").statusCode(200).body("rows[0][0]", equalTo(90));
 
+    // NDJSON streams read the warehouse the same way, in one snapshot there
+    assertThat(ndjsonLines(repo, "orders", "ref", first)).hasSize(100);
+    assertThat(ndjsonLines(repo, "orders", "ref", "dev", "working", "true")).hasSize(90);
+    assertThat(ndjsonLines(repo, "orders", "ref", "main", "working", "true", "total", "0")).hasSize(11);
+
     query(repo, "select count(*) from items").statusCode(200).body("rows[0][0]", equalTo(10));
     query(repo, "select count(*) from orders o join items i using (id)").statusCode(422)
         .body("error", equalTo("ValidationError")).body("message", containsString("one storage"));
     // the restricted role cannot reach the table itself in the warehouse
     query(repo, "select count(*) from public.orders_d").statusCode(422);
+  }
+
+  private static List<String> ndjsonLines(String repo, String table, String... params) {
+    var request = given().accept("application/x-ndjson");
+    for (int i = 0; i < params.length; i += 2) {
+      request.queryParam(params[i], params[i + 1]);
+    }
+    String body = request.get("/api/v1/repositories/{r}/tables/{t}/rows", repo, table).then().statusCode(200)
+        .extract().asString();
+    return body.isEmpty() ? List.of() : List.of(body.strip().split("\n"));
   }
 
   private io.restassured.response.ValidatableResponse query(String repo, String statement, Object... more) {

@@ -171,6 +171,9 @@ class TimeTravelTest {
     }
     given().accept("application/x-ndjson").get("/api/v1/repositories/{r}/tables/nope/rows", repo).then()
         .statusCode(404).body(org.hamcrest.Matchers.containsString("TableNotFound"));
+    given().accept("application/x-ndjson").queryParam("id", "abc")
+        .get("/api/v1/repositories/{r}/tables/events/rows", repo).then().statusCode(400)
+        .body(org.hamcrest.Matchers.containsString("BadRequest"));
 
     String rows = "/api/v1/repositories/" + repo + "/tables/events/rows";
     given().get(rows + "?nope=1").then().statusCode(422).body("error", equalTo("ValidationError"));
