@@ -185,4 +185,48 @@ class TimeTravelTest {
     given().get("/api/v1/repositories/{r}/tables/nope/rows", repo).then().statusCode(404).body("error", equalTo("TableNotFound"));
     given().get(rows + "?label=x'; drop table " + t + "; --").then().statusCode(200).body("items.size()", equalTo(0));
   }
+
+  @io.quarkus.test.common.http.TestHTTPResource("/")
+  java.net.URL server;
+
+  /**
+   * An NDJSON stream is one read in one snapshot: a commit landing while a slow client is still
+   * reading does not change the rows it has yet to receive. Here the rows last in key order differ
+   * between main's head before and after the commit; the stream, begun before, gives every one of them
+   * as it was.
+   */
+  @Test
+  void anNdjsonStreamReadsOneStateWhateverCommitsMeanwhile() throws Exception {
+    String repo = createRepository(uniqueName("stream"));
+    String t = uniqueName("wide").replace("-", "_");
+    sql(pool, "create table public." + t + " (id int primary key, v int not null, pad text)");
+    sql(pool, "insert into public." + t + " select g, 0, repeat('x', 200) from generate_series(1, 100000) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "wide", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    sql(pool, "update public." + t + " set v = 1 where id > 99000"); // a working change: not at main's head yet
+
+    var client = java.net.http.HttpClient.newHttpClient();
+    var response = client.send(java.net.http.HttpRequest.newBuilder(server.toURI().resolve(
+            "api/v1/repositories/" + repo + "/tables/wide/rows")).header("Accept", "application/x-ndjson").build(),
+        java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body(),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      assertThat(EventCodec.mapper().readTree(lines.readLine()).get("id").asInt()).isEqualTo(1);
+      Api.json().body(Map.of("message", "v = 1 at the end", "all", true))
+          .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+      long read = 1;
+      long changed = 0;
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        read++;
+        changed += EventCodec.mapper().readTree(line).get("v").asInt();
+      }
+      assertThat(read).isEqualTo(100000);
+      assertThat(changed).as("rows read as the commit made them").isZero();
+    }
+    // a stream begun now reads the new head
+    String after = given().accept("application/x-ndjson").queryParam("id", "100000")
+        .get("/api/v1/repositories/{r}/tables/wide/rows", repo).then().statusCode(200).extract().asString();
+    assertThat(EventCodec.mapper().readTree(after.strip()).get("v").asInt()).isEqualTo(1);
+  }
 }
