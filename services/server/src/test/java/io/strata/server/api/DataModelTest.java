@@ -90,7 +90,27 @@ class DataModelTest {
       int value = random.nextInt(1000);
       String rows = "/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/rows/" + key;
       TreeMap<Integer, Integer> w = model.working.get(b);
-      if (op < 18) {
+      if (op < 6) {
+        // a REST batch: upserts and deletes of a few keys, repeats among them (the last one wins)
+        List<Map<String, Object>> ops = new ArrayList<>();
+        trace.append(step).append(": batch ").append(b);
+        for (int i = 0, n = 1 + random.nextInt(6); i < n; i++) {
+          int k = 1 + random.nextInt(KEYS);
+          int v = random.nextInt(1000);
+          if (random.nextInt(3) == 0) {
+            ops.add(Map.of("op", "delete", "key", Map.of("id", k)));
+            trace.append(" -").append(k);
+            w.remove(k);
+          } else {
+            ops.add(Map.of("op", "upsert", "row", Map.of("id", k, "v", v)));
+            trace.append(' ').append(k).append('=').append(v);
+            w.put(k, v);
+          }
+        }
+        trace.append('\n');
+        Api.json().body(ops).post("/api/v1/repositories/{r}/branches/{b}/tables/m/rows:batch", repo, b).then()
+            .statusCode(200).body("applied", org.hamcrest.Matchers.equalTo(ops.size()));
+      } else if (op < 18) {
         trace.append(step).append(": PUT ").append(b).append(' ').append(key).append('=').append(value).append('\n');
         Api.json().urlEncodingEnabled(false).body(Map.of("v", value)).put(rows).then().statusCode(200);
         w.put(key, value);
