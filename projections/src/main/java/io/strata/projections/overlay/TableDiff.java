@@ -1,8 +1,10 @@
 package io.strata.projections.overlay;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,21 +78,43 @@ public final class TableDiff {
     });
   }
 
+  private static String rowsQuery(OverlaySql sql) {
+    return net(sql) + " select key::text, op, b::text, a::text,"
+        + " array(select k from (select jsonb_object_keys(coalesce(a, '{}')) k union"
+        + "   select jsonb_object_keys(coalesce(b, '{}'))) ks where (a -> k) is distinct from (b -> k) order by k)"
+        + " from d order by d.key"; // the jsonb key (numbers in numeric order), not the text column of that name
+  }
+
+  private static RowChange change(Row r) {
+    return new RowChange(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
+        Arrays.asList(r.getArrayOfStrings(4)));
+  }
+
   public static Uni<List<RowChange>> rows(SqlClient client, OverlaySql sql, List<String> fromPath, List<String> toPath) {
     if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Uni.createFrom().item(List.of());
     }
-    String query = net(sql) + " select key::text, op, b::text, a::text,"
-        + " array(select k from (select jsonb_object_keys(coalesce(a, '{}')) k union"
-        + "   select jsonb_object_keys(coalesce(b, '{}'))) ks where (a -> k) is distinct from (b -> k) order by k)"
-        + " from d order by key";
-    return client.preparedQuery(query).execute(paths(fromPath, toPath)).map(rows -> {
+    return client.preparedQuery(rowsQuery(sql)).execute(paths(fromPath, toPath)).map(rows -> {
       List<RowChange> changes = new ArrayList<>(rows.rowCount());
       for (Row r : rows) {
-        changes.add(new RowChange(r.getString(0), r.getString(1), r.getString(2), r.getString(3),
-            Arrays.asList(r.getArrayOfStrings(4))));
+        changes.add(change(r));
       }
       return changes;
     });
+  }
+
+  /**
+   * The same changes, in key order, through a cursor of {@code tx} (which must be in a transaction)
+   * that fetches {@code fetch} of them at a time as the subscriber asks: however many rows changed,
+   * the server holds a few thousand at once.
+   */
+  public static Multi<RowChange> stream(SqlConnection tx, OverlaySql sql, List<String> fromPath, List<String> toPath,
+      int fetch) {
+    if (fromPath.isEmpty() && toPath.isEmpty()) {
+      return Multi.createFrom().empty();
+    }
+    return tx.prepare(rowsQuery(sql)).onItem().transformToMulti(statement -> statement.createStream(fetch,
+            paths(fromPath, toPath)).toMulti().onTermination().call(statement::close))
+        .map(TableDiff::change);
   }
 }

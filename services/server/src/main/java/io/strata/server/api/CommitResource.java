@@ -109,15 +109,17 @@ public class CommitResource {
     if (from == null || to == null) {
       throw StrataException.badRequest("query parameters 'from' and 'to' are required");
     }
-    return repositories.require(repo).chain(r -> diffs.diff(r, from, to, blankToNull(table), true))
-        .onItem().transformToMulti(d -> io.smallrye.mutiny.Multi.createFrom().iterable(d.changes()))
+    return repositories.require(repo).onItem().transformToMulti(r -> diffs.stream(r, from, to, blankToNull(table)))
         .map(change -> {
           try {
-            return io.vertx.core.buffer.Buffer.buffer(io.strata.events.EventCodec.mapper().writeValueAsString(change));
+            return io.strata.events.EventCodec.mapper().writeValueAsString(change);
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
           }
-        });
+        })
+        // a chunk per group of changes, one per line (the NDJSON writer ends each chunk with a newline)
+        .group().intoLists().of(500)
+        .map(lines -> io.vertx.core.buffer.Buffer.buffer(String.join("\n", lines)));
   }
 
   private static String abbreviate(String s) {

@@ -49,6 +49,46 @@ public class Diffs {
 
   public Uni<Diff> diff(RepositoryRow repository, String from, String to, String onlyTable, boolean withRows) {
     String repo = repository.name();
+    return plan(repo, from, to, onlyTable).chain(plan -> Multi.createFrom().iterable(plan.tables())
+        .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, plan.paths(), withRows))
+        .collect().asList()
+        .map(parts -> {
+          List<TableSummary> summaries = new ArrayList<>();
+          List<RowDiff> rows = new ArrayList<>();
+          parts.forEach(p -> {
+            summaries.add(p.summary());
+            rows.addAll(p.rows());
+          });
+          return new Diff(from, to, plan.fromCommit(), plan.toCommit(), summaries, withRows ? rows : null);
+        }));
+  }
+
+  /** Rows of each table a stream's cursor fetches at a time. */
+  private static final int FETCH = 2_000;
+
+  /**
+   * Every changed row, table after table in key order, streamed: each table's changes come through a
+   * cursor in a transaction of their own database, so the server holds a few thousand at a time.
+   */
+  public Multi<RowDiff> stream(RepositoryRow repository, String from, String to, String onlyTable) {
+    String repo = repository.name();
+    return plan(repo, from, to, onlyTable).onItem().transformToMulti(plan -> Multi.createFrom().iterable(plan.tables())
+        .onItem().transformToMultiAndConcatenate(table -> {
+          OverlaySql sql = OverlaySql.of(repo, table);
+          List<String> fromPath = plan.paths().undo(table.name());
+          List<String> toPath = plan.paths().redo(table.name());
+          return Multi.createFrom().resourceFromUni(() -> pools.pool(repo, table.storage())
+                  .chain(pool -> ReadTransaction.open(pool, null)),
+                  tx -> TableDiff.stream(tx.connection(), sql, fromPath, toPath, FETCH))
+              .withFinalizer(ReadTransaction::close)
+              .map(change -> rowDiff(table.name(), change));
+        }));
+  }
+
+  /** The two commits, the tables to compare and the change sets that lead to each side from their merge base. */
+  private record Plan(String fromCommit, String toCommit, List<TableRow> tables, CommitGraph.Paths paths) {}
+
+  private Uni<Plan> plan(String repo, String from, String to, String onlyTable) {
     return Uni.combine().all().unis(resolver.resolve(repo, from), resolver.resolve(repo, to),
             tables.tables(repo)).asTuple()
         .chain(t -> {
@@ -60,18 +100,7 @@ public class Diffs {
           }
           String a = t.getItem1().commit();
           String b = t.getItem2().commit();
-          return CommitGraph.pathsBetween(metadata, repo, a, b).chain(paths -> Multi.createFrom().iterable(selected)
-              .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, paths, withRows))
-              .collect().asList()
-              .map(parts -> {
-                List<TableSummary> summaries = new ArrayList<>();
-                List<RowDiff> rows = new ArrayList<>();
-                parts.forEach(p -> {
-                  summaries.add(p.summary());
-                  rows.addAll(p.rows());
-                });
-                return new Diff(from, to, a, b, summaries, withRows ? rows : null);
-              }));
+          return CommitGraph.pathsBetween(metadata, repo, a, b).map(paths -> new Plan(a, b, selected, paths));
         });
   }
 
@@ -96,9 +125,13 @@ public class Diffs {
       ins += r.op().equals("insert") ? 1 : 0;
       upd += r.op().equals("update") ? 1 : 0;
       del += r.op().equals("delete") ? 1 : 0;
-      out.add(new RowDiff(table, json(r.key()), r.op(), json(r.before()), json(r.after()), r.fields()));
+      out.add(rowDiff(table, r));
     }
     return new Part(new TableSummary(table, ins, upd, del), out);
+  }
+
+  private static RowDiff rowDiff(String table, TableDiff.RowChange r) {
+    return new RowDiff(table, json(r.key()), r.op(), json(r.before()), json(r.after()), r.fields());
   }
 
   private static JsonNode json(String text) {

@@ -142,7 +142,7 @@ public class RowReads {
         return openInOtherStorage(repository.name(), base, table, pool, resolved.commit(), 3);
       });
       return Multi.createFrom().resourceFromUni(() -> reading,
-              r -> reader.stream(r.connection(), r.path(), filters, cursor, FETCH))
+              r -> reader.stream(r.tx().connection(), r.path(), filters, cursor, FETCH))
           .withFinalizer(Reading::close);
     }).onFailure(RowReads::misfit).transform(RowReads::misfitError);
   }
@@ -176,7 +176,7 @@ public class RowReads {
           .onFailure().call(open::close)
           .chain(path -> {
             if (path != null) {
-              return Uni.createFrom().item(new Reading(open.connection(), open.transaction(), path));
+              return Uni.createFrom().item(new Reading(open.tx(), path));
             }
             return open.close().chain(() -> attempts > 1 ? openInOtherStorage(repository, base, table, pool, commit,
                 attempts - 1) : Uni.createFrom().failure(new StrataException(ErrorCode.StorageUnavailable, "branch '"
@@ -185,24 +185,14 @@ public class RowReads {
     });
   }
 
-  /** A connection in a read-only repeatable-read transaction, and the path to read there. */
-  private record Reading(SqlConnection connection, io.vertx.mutiny.sqlclient.Transaction transaction,
-      TableReader.Path path) {
-    /** Opens one; in the exported snapshot {@code snapshot} if given, else in a snapshot taken now. */
+  /** A transaction to stream in, and the path to read there. */
+  private record Reading(ReadTransaction tx, TableReader.Path path) {
     static Uni<Reading> open(Pool pool, String snapshot, TableReader.Path path) {
-      if (snapshot != null && !snapshot.matches("[0-9A-F-]+")) {
-        throw new IllegalStateException("unexpected snapshot id " + snapshot);
-      }
-      return pool.getConnection().chain(conn -> conn.begin()
-          .chain(tx -> conn.query("set transaction isolation level repeatable read, read only").execute()
-              .chain(() -> conn.query(snapshot == null ? "select 1" : "set transaction snapshot '" + snapshot + "'")
-                  .execute())
-              .map(done -> new Reading(conn, tx, path)))
-          .onFailure().call(conn::close));
+      return ReadTransaction.open(pool, snapshot).map(tx -> new Reading(tx, path));
     }
 
     Uni<Void> close() {
-      return transaction.rollback().onFailure().recoverWithNull().chain(connection::close);
+      return tx.close();
     }
   }
 
