@@ -35,6 +35,10 @@ public final class LocalPostgres implements AutoCloseable {
    * @param durable fsync on (embedded mode keeps real data); tests pass false for speed
    */
   public static LocalPostgres start(Path dataDirectory, boolean durable) {
+    return start(dataDirectory, durable, true);
+  }
+
+  private static LocalPostgres start(Path dataDirectory, boolean durable, boolean stopAtExit) {
     try {
       Files.createDirectories(dataDirectory);
       stopOrphan(dataDirectory);
@@ -42,7 +46,7 @@ public final class LocalPostgres implements AutoCloseable {
           EmbeddedPostgres.builder()
               .setDataDirectory(dataDirectory)
               .setCleanDataDirectory(false)
-              .setRegisterShutdownHook(true)
+              .setRegisterShutdownHook(stopAtExit)
               .setPGStartupWait(Duration.ofSeconds(60))
               .setServerConfig("listen_addresses", "localhost")
               .setServerConfig("max_connections", "200")
@@ -56,12 +60,29 @@ public final class LocalPostgres implements AutoCloseable {
     }
   }
 
-  /** A throw-away server in a fresh temporary directory (tests). */
+  /**
+   * A throw-away server in a fresh temporary directory (tests), stopped and its directory deleted when
+   * the JVM exits: test runs must not fill the disk with data directories.
+   */
   public static LocalPostgres startTemporary() {
     try {
-      return start(Files.createTempDirectory("strata-pg-"), false);
+      Path directory = Files.createTempDirectory("strata-pg-");
+      LocalPostgres server = start(directory, false, false);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        server.close();
+        deleteTree(directory);
+      }, "strata-pg-cleanup"));
+      return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteTree(Path directory) {
+    try (var paths = Files.walk(directory)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warnf(e, "could not delete %s", directory);
     }
   }
 

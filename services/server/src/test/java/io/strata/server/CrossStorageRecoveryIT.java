@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import io.strata.projections.postgres.LocalPostgres;
 import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,8 +28,8 @@ class CrossStorageRecoveryIT {
 
   @ParameterizedTest
   @ValueSource(strings = {"commit.storage-captured", "commit.appended"})
-  void aCrashInTheMiddleOfACrossStorageCommitLeavesAWholeCommit(String failpoint) throws Exception {
-    Path dataDir = Files.createTempDirectory("strata-xstore-");
+  void aCrashInTheMiddleOfACrossStorageCommitLeavesAWholeCommit(String failpoint, @TempDir Path dataDir)
+      throws Exception {
     Map<String, String> env = Map.of("STRATA_DATA_DIR", dataDir.toString());
     String before;
     JsonNode staged;

@@ -8,13 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The packaged server on a database named by STRATA_DATABASE_URL: no private PostgreSQL, data kept. */
 class ExternalDatabaseIT {
   @Test
-  void runsOnTheDatabaseItIsGiven() throws Exception {
+  void runsOnTheDatabaseItIsGiven(@TempDir Path workDir) throws Exception {
     TestDatabase db = TestPostgres.shared().newDatabaseWithoutMigrations();
-    Path workDir = Files.createTempDirectory("strata-external-");
     try (PackagedServer server = new PackagedServer(workDir, Map.of("STRATA_DATABASE_URL", db.url()))) {
       server.start();
       assertThat(server.log()).doesNotContain("private PostgreSQL");

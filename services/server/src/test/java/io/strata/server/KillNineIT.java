@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fault injection on the packaged server in its embedded mode (its own PostgreSQL, fsync on): kill -9
@@ -29,8 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class KillNineIT {
   @Test
-  void acknowledgedCommitsSurviveKillNine() throws Exception {
-    Path dataDir = Files.createTempDirectory("strata-kill9-");
+  void acknowledgedCommitsSurviveKillNine(@TempDir Path dataDir) throws Exception {
     try (PackagedServer server = new PackagedServer(dataDir, Map.of("STRATA_DATA_DIR", dataDir.toString()))) {
       server.start();
       server.send("POST", "/api/v1/repositories", "{\"name\":\"crash\"}", 201);
@@ -109,8 +109,7 @@ class KillNineIT {
    * afresh, and dev's head rebuilt from change sets alone equals what its view holds.
    */
   @Test
-  void rowDataAndItsHistoryAgreeAfterKillNine() throws Exception {
-    Path dataDir = Files.createTempDirectory("strata-kill9-rows-");
+  void rowDataAndItsHistoryAgreeAfterKillNine(@TempDir Path dataDir) throws Exception {
     try (PackagedServer server = new PackagedServer(dataDir, Map.of("STRATA_DATA_DIR", dataDir.toString()))) {
       server.start();
       java.net.URI pg = java.net.URI.create(Files.readString(dataDir.resolve("database.url")).strip());

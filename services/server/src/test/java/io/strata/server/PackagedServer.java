@@ -46,7 +46,7 @@ final class PackagedServer implements AutoCloseable {
   void start() throws Exception {
     String jar = Path.of(System.getProperty("strata.server.jar", "target/quarkus-app/quarkus-run.jar"))
         .toAbsolutePath().toString();
-    logFile = Files.createTempFile("strata-server", ".log");
+    logFile = Files.createTempFile(workDir, "server-", ".log"); // goes with the work directory
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar)
         .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(logFile.toFile());

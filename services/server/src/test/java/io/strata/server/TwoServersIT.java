@@ -8,7 +8,7 @@ import io.strata.projections.testing.TestPostgres;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two servers on one database: commands decided on stale state in one server are caught by the
@@ -28,11 +29,11 @@ import org.junit.jupiter.api.Test;
  */
 class TwoServersIT {
   @Test
-  void twoServersShareOneConsistentHistory() throws Exception {
+  void twoServersShareOneConsistentHistory(@TempDir Path first, @TempDir Path second) throws Exception {
     TestDatabase db = TestPostgres.shared().newDatabaseWithoutMigrations();
     Map<String, String> env = Map.of("STRATA_DATABASE_URL", db.url());
-    try (PackagedServer a = new PackagedServer(Files.createTempDirectory("strata-a-"), env);
-        PackagedServer b = new PackagedServer(Files.createTempDirectory("strata-b-"), env)) {
+    try (PackagedServer a = new PackagedServer(first, env);
+        PackagedServer b = new PackagedServer(second, env)) {
       a.start();
       b.start();
       a.send("POST", "/api/v1/repositories", "{\"name\":\"shared\"}", 201);
