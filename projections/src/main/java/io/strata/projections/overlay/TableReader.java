@@ -105,12 +105,14 @@ public final class TableReader {
       params.add(limit);
       limited = " limit $" + params.size();
     }
+    // a page names its last key for the next one's cursor; a stream has no use for it
+    String cursorKey = limit == null ? "" : ", " + keyObject();
     // all rows: one ORDER BY over the union, which the planner merges from key-order scans
     String branchTail = conditions + (limit == null ? "" : " order by " + keys + limited);
     String query;
     if (path.isWorking()) {
       query = (with.isEmpty() ? "" : "with " + with + " ")
-          + "select row_to_json(s)::text, " + keyObject() + " from " + sql.state() + " s where true" + conditions
+          + "select row_to_json(s)::text" + cursorKey + " from " + sql.state() + " s where true" + conditions
           + " order by " + keys + limited;
     } else {
       params.add(path.undo().toArray(String[]::new));
@@ -128,7 +130,7 @@ public final class TableReader {
           + "  union all"
           + "  " + open + "select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::" + table
           + ", c.img) r where c.img is not null) s where true" + branchTail + close + ")"
-          + " select row_to_json(s)::text, " + keyObject() + " from page s order by " + keys + limited;
+          + " select row_to_json(s)::text" + cursorKey + " from page s order by " + keys + limited;
     }
     return new Query(query, params);
   }
