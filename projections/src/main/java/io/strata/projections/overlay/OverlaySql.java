@@ -447,6 +447,7 @@ public final class OverlaySql {
   /** Removes every Strata object of this table (the table and its data stay); branch objects go first. */
   public String dropAll() {
     StringBuilder sql = new StringBuilder();
+    sql.append("drop view if exists ").append(headView()).append(", ").append(workView()).append(';');
     for (String op : List.of("ins", "upd", "del", "truncate", "moved")) {
       sql.append("drop trigger if exists ").append(trigger(op)).append(" on ").append(table).append(';');
       sql.append("drop function if exists ").append(function(op)).append("();");
@@ -675,6 +676,33 @@ public final class OverlaySql {
   }
 
   // ---- read-only SQL over a ref (POST /query) ----
+
+  /** The default branch's committed head, as the query endpoint's role reads it (see {@link #createQueryViews}). */
+  public String headView() {
+    return SCHEMA + "." + Sql.quote(tid + "__q_head");
+  }
+
+  /** The default branch's working state (the table), as the query endpoint's role reads it. */
+  public String workView() {
+    return SCHEMA + "." + Sql.quote(tid + "__q_work");
+  }
+
+  /**
+   * Views of the default branch's working state and committed head (the table with its working
+   * changes undone: each logged key's row replaced by its first before-image), through which the
+   * query endpoint's role reads them without any privilege on the table. Unlike the state function,
+   * which returns a whole state, a view lets the planner take the query's conditions to the table's
+   * indexes: a query costs O(working changes + rows it reads), not O(table). Security barriers: a
+   * condition the view did not write is applied only after the view's own.
+   */
+  public String createQueryViews() {
+    OverlaySql main = onBranch(null);
+    return "create or replace view " + workView() + " with (security_barrier) as select * from " + table + ";"
+        + "create or replace view " + headView() + " with (security_barrier) as select x.* from " + table + " x"
+        + " where not exists (select 1 from " + main.workingLog() + " w where " + keyMatch("w", "x") + ")"
+        + " union all select r.* from " + main.workingLog() + " w, lateral jsonb_populate_record(null::" + table
+        + ", w.__before) r where w.__before is not null";
+  }
 
   /** The function that returns this table's rows at any state of any branch, for the query endpoint. */
   public String stateFunction() {

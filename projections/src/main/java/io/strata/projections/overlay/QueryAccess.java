@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The restricted login role a repository's read-only SQL runs as: it may call the state functions of
  * the repository's own tables (SECURITY DEFINER, see {@link OverlaySql#createStateFunction()}) and
- * nothing else — no privilege on any table, view or Strata object, and, being the session user, no
+ * read their default branch's views ({@link OverlaySql#createQueryViews()}), and nothing else — no privilege on any table, view or Strata object, and, being the session user, no
  * way to switch to another role.
  */
 public final class QueryAccess {
@@ -41,7 +41,11 @@ public final class QueryAccess {
       String signature = table.stateFunction() + "(text, text[], text[], boolean)";
       sql.append(table.createStateFunction()).append(";")
           .append("revoke all on function ").append(signature).append(" from public;")
-          .append("grant execute on function ").append(signature).append(" to ").append(role).append(";");
+          .append("grant execute on function ").append(signature).append(" to ").append(role).append(";")
+          .append(table.createQueryViews())
+          .append(";revoke all on ").append(table.headView()).append(", ").append(table.workView()).append(" from public;")
+          .append("grant select on ").append(table.headView()).append(", ").append(table.workView()).append(" to ")
+          .append(role).append(";");
     }
     return pool.withTransaction(tx -> tx.query(sql.toString()).execute()).replaceWithVoid();
   }

@@ -169,9 +169,17 @@ public class SqlQueries {
     for (int i = 0; i < tracked.size(); i++) {
       TableRow t = tracked.get(i);
       TableReader.Path p = paths.get(i);
-      ctes.add(Sql.quote(t.name()) + " as (select * from " + OverlaySql.of(repo, t).stateFunction() + "("
-          + (bid == null ? "null" : "'" + bid + "'") + ", " + array(p.undo()) + ", " + array(p.redo()) + ", "
-          + p.undoWorkingLog() + "))");
+      OverlaySql table = OverlaySql.of(repo, t);
+      String state;
+      if (bid == null && p.isWorking()) {
+        state = table.workView();
+      } else if (bid == null && p.undo().isEmpty() && p.redo().isEmpty()) {
+        state = table.headView(); // the default branch's head: views the planner sees into
+      } else {
+        state = table.stateFunction() + "(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(p.undo()) + ", "
+            + array(p.redo()) + ", " + p.undoWorkingLog() + ")";
+      }
+      ctes.add(Sql.quote(t.name()) + " as (select * from " + state + ")");
     }
     return (ctes.isEmpty() ? "" : "with " + String.join(", ", ctes) + " ") + "select * from (\n" + statement + "\n) q";
   }

@@ -102,6 +102,8 @@ class QueryTest {
     String other = createRepository(uniqueName("other"));
     query(other, "select * from strata.\"" + tid + "__at\"(null, array[]::text[], array[]::text[], false)")
         .statusCode(422);
+    query(other, "select * from strata.\"" + tid + "__q_head\"").statusCode(422);
+    query(other, "select * from strata.\"" + tid + "__q_work\"").statusCode(422);
     query(repo, "").statusCode(422);
     query(repo, "select 1", "limit", 0).statusCode(422);
     query(repo, "select 1", "ref", "nope").statusCode(404);
