@@ -55,6 +55,19 @@ final class Api {
     return given().get("/api/v1/admin/projections/digest").then().statusCode(200).extract().as(Map.class);
   }
 
+  /**
+   * Creates a table {@code (columns)} in the server's database, fills it with {@code rows} (a query)
+   * and tracks it in {@code repo} as {@code name}; answers the table's own (unique) name.
+   */
+  static String trackNew(io.vertx.mutiny.sqlclient.Pool pool, String repo, String name, String columns, String rows) {
+    String table = uniqueName(name).replace("-", "_");
+    sql(pool, "create table public." + table + " (" + columns + ")");
+    sql(pool, "insert into public." + table + " " + rows);
+    post("/api/v1/repositories/" + repo + "/tables", java.util.Map.of("name", name, "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    return table;
+  }
+
   /** Where SQL reads and writes a table on a branch (its view), as the branch's status says. */
   static String view(String repo, String branch, String table) {
     return given().urlEncodingEnabled(false)

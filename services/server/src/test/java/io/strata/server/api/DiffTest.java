@@ -87,11 +87,8 @@ class DiffTest {
   void aLargeDiffStreamsEveryChangeTableAfterTableInKeyOrder() throws Exception {
     String repo = createRepository(uniqueName("bigdiff"));
     for (String name : List.of("alpha", "beta")) {
-      String t = uniqueName(name).replace("-", "_");
-      sql(pool, "create table public." + t + " (id int primary key, v int not null)");
-      sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 12000) g");
-      post("/api/v1/repositories/" + repo + "/tables", Map.of("name", name, "location", "postgresql://local/public." + t))
-          .statusCode(201);
+      String t = Api.trackNew(pool, repo, name, "id int primary key, v int not null",
+          "select g, 0 from generate_series(1, 12000) g");
       sql(pool, "update public." + t + " set v = 1 where id % 2 = 0");
       sql(pool, "delete from public." + t + " where id % 5 = 1");
     }

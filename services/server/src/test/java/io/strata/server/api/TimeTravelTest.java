@@ -198,11 +198,8 @@ class TimeTravelTest {
   @Test
   void anNdjsonStreamReadsOneStateWhateverCommitsMeanwhile() throws Exception {
     String repo = createRepository(uniqueName("stream"));
-    String t = uniqueName("wide").replace("-", "_");
-    sql(pool, "create table public." + t + " (id int primary key, v int not null, pad text)");
-    sql(pool, "insert into public." + t + " select g, 0, repeat('x', 200) from generate_series(1, 100000) g");
-    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "wide", "location", "postgresql://local/public." + t))
-        .statusCode(201);
+    String t = Api.trackNew(pool, repo, "wide", "id int primary key, v int not null, pad text",
+        "select g, 0, repeat('x', 200) from generate_series(1, 100000) g");
     sql(pool, "update public." + t + " set v = 1 where id > 99000"); // a working change: not at main's head yet
 
     var client = java.net.http.HttpClient.newHttpClient();
