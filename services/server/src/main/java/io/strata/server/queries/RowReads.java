@@ -134,10 +134,7 @@ public class RowReads {
           return Reading.open(pool, null, TableReader.Path.WORKING);
         }
         if (Storages.LOCAL.equals(table.storage())) {
-          // the table's database is the metadata's: the read imports the snapshot the path was read in
-          return inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, resolved.commit())
-              .chain(paths -> tx.query("select pg_export_snapshot()").execute()
-                  .chain(rows -> Reading.open(pool, rows.iterator().next().getString(0), committed(paths, table)))));
+          return openLocal(repository.name(), base, table, pool, resolved.commit(), 3);
         }
         return openInOtherStorage(repository.name(), base, table, pool, resolved.commit(), 3);
       });
@@ -154,6 +151,30 @@ public class RowReads {
 
   private static Throwable misfitError(Throwable e) {
     return StrataException.badRequest("a key or cursor value does not fit the column's type");
+  }
+
+  /**
+   * A stream at a commit of a table in the metadata database: the path is read in the stream's own
+   * transaction, so in its snapshot, once the commit graph there has caught up with the log (else the
+   * transaction is given back until it has). One connection per stream, whatever their number.
+   */
+  private Uni<Reading> openLocal(String repository, String base, TableRow table, Pool pool, String commit,
+      int attempts) {
+    return Reading.open(pool, null, null).chain(open -> open.tx().connection().preparedQuery(LAG)
+        .execute(Tuple.of(repository))
+        .onFailure().call(open::close)
+        .chain(rows -> {
+          var r = rows.iterator().next();
+          if (r.getLong(1) < r.getLong(0) && attempts > 1) {
+            long version = r.getLong(0);
+            return open.close()
+                .chain(() -> projections.awaitVersion(repository, version, config.consistency().waitTimeout()))
+                .chain(() -> openLocal(repository, base, table, pool, commit, attempts - 1));
+          }
+          return pathsTo(open.tx().connection(), repository, base, commit)
+              .map(paths -> new Reading(open.tx(), committed(paths, table)))
+              .onFailure().call(open::close);
+        }));
   }
 
   /**
