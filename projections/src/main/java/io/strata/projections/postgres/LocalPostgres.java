@@ -78,7 +78,8 @@ public final class LocalPostgres implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path directory) {
+  /** Deletes a stopped server's directory and everything in it (best effort: what fails is logged). */
+  public static void deleteTree(Path directory) {
     try (var paths = Files.walk(directory)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {

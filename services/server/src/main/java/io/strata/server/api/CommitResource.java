@@ -109,17 +109,15 @@ public class CommitResource {
     if (from == null || to == null) {
       throw StrataException.badRequest("query parameters 'from' and 'to' are required");
     }
-    return repositories.require(repo).onItem().transformToMulti(r -> diffs.stream(r, from, to, blankToNull(table)))
+    return NdjsonChunks.of(repositories.require(repo)
+        .onItem().transformToMulti(r -> diffs.stream(r, from, to, blankToNull(table)))
         .map(change -> {
           try {
             return io.strata.events.EventCodec.mapper().writeValueAsString(change);
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
           }
-        })
-        // a chunk per group of changes, one per line (the NDJSON writer ends each chunk with a newline)
-        .group().intoLists().of(500)
-        .map(lines -> io.vertx.core.buffer.Buffer.buffer(String.join("\n", lines)));
+        }));
   }
 
   private static String abbreviate(String s) {

@@ -109,17 +109,11 @@ public class TableResource {
       @Context UriInfo uri) {
     Map<String, String> filters = filters(uri);
     boolean live = Params.bool("working", working);
-    return repositories.require(repo)
+    // each row is already JSON text from PostgreSQL
+    return NdjsonChunks.of(repositories.require(repo)
         .chain(r -> requireTable(repo, table).map(t -> Map.entry(r, t)))
-        .onItem().transformToMulti(found -> rowReads.stream(found.getKey(), found.getValue(), ref, live, filters, after))
-        // each row is already JSON text from PostgreSQL: a chunk per group of rows, a row per line (the
-        // NDJSON writer ends every chunk with the last newline itself)
-        .group().intoLists().of(STREAM_CHUNK)
-        .map(rows -> Buffer.buffer(String.join("\n", rows)));
+        .onItem().transformToMulti(found -> rowReads.stream(found.getKey(), found.getValue(), ref, live, filters, after)));
   }
-
-  /** Rows per chunk written to the response. */
-  private static final int STREAM_CHUNK = 1_000;
 
   @GET
   @Path("/{table}/rows/{key}")

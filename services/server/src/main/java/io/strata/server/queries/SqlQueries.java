@@ -195,26 +195,24 @@ public class SqlQueries {
 
   /** Runs the query read-only, in {@code snapshot} (an exported one of the same database) if given. */
   private Uni<Result> execute(Pool pool, String snapshot, String query, int limit) {
-    if (snapshot != null && !snapshot.matches("[0-9A-F-]+")) {
-      throw new IllegalStateException("unexpected snapshot id " + snapshot);
-    }
-    return pool.withTransaction(c -> c.query("set transaction isolation level repeatable read, read only").execute()
-            .chain(() -> snapshot == null ? Uni.createFrom().voidItem()
-                : c.query("set transaction snapshot '" + snapshot + "'").execute().replaceWithVoid())
-            .chain(() -> c.query("set local statement_timeout = " + TIMEOUT.toMillis()).execute())
-            .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
-            .chain(described -> c.preparedQuery("select row_to_json(d)::text from (" + query + ") d limit "
-                    + (limit + 1)).execute()
-                .map(rows -> {
-                  List<JsonNode> out = new ArrayList<>(Math.min(rows.rowCount(), limit));
-                  for (Row r : rows) {
-                    if (out.size() == limit) {
-                      break;
+    return ReadTransaction.open(pool, snapshot).chain(read -> {
+          SqlConnection c = read.connection();
+          return c.query("set local statement_timeout = " + TIMEOUT.toMillis()).execute()
+              .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
+              .chain(described -> c.preparedQuery("select row_to_json(d)::text from (" + query + ") d limit "
+                      + (limit + 1)).execute()
+                  .map(rows -> {
+                    List<JsonNode> out = new ArrayList<>(Math.min(rows.rowCount(), limit));
+                    for (Row r : rows) {
+                      if (out.size() == limit) {
+                        break;
+                      }
+                      out.add(values(r.getString(0)));
                     }
-                    out.add(values(r.getString(0)));
-                  }
-                  return new Result(described.columnsNames(), out, rows.rowCount() > limit);
-                })))
+                    return new Result(described.columnsNames(), out, rows.rowCount() > limit);
+                  }))
+              .eventually(read::close);
+        })
         .onFailure(e -> !(e instanceof StrataException)).transform(SqlQueries::translate);
   }
 

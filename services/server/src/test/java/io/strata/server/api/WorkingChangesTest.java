@@ -164,11 +164,8 @@ class WorkingChangesTest {
   @Test
   void theCaptureProbesTheWorkingLogByKeyWhateverItsSizeWhenPlanned() {
     String repo = createRepository(uniqueName("plans"));
-    String t = uniqueName("counters").replace("-", "_");
-    sql(pool, "create table public." + t + " (id int primary key, n int not null)");
-    sql(pool, "insert into public." + t + " select g, 0 from generate_series(1, 3000) g");
-    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "counters", "location", "postgresql://local/public." + t))
-        .statusCode(201);
+    String t = Api.trackNew(pool, repo, "counters", "id int primary key, n int not null",
+        "select g, 0 from generate_series(1, 3000) g");
     String log = "strata.\"" + io.strata.projections.overlay.OverlaySql.tableId(repo, "counters") + "__w_0\"";
     sql(pool, "vacuum analyze " + log);
     String scans = "select seq_scan from pg_stat_user_tables where relid = '" + log + "'::regclass";
