@@ -252,7 +252,8 @@ public final class OverlaySql {
 
   /** The live branch overlays of a table ($1 = tid): bid, branch, view schema and name. */
   public static final String OVERLAYS =
-      "select bid, branch, view_schema, view_name from " + SCHEMA + ".branch_overlays where tid = $1 order by bid";
+      "select bid, branch, view_schema, view_name, fork_epoch from " + SCHEMA + ".branch_overlays where tid = $1"
+          + " order by bid";
 
   public static final String REGISTER_OVERLAY =
       "insert into " + SCHEMA + ".branch_overlays (tid, bid, branch, view_schema, view_name, fork_epoch)"
@@ -447,7 +448,7 @@ public final class OverlaySql {
   /** Removes every Strata object of this table (the table and its data stay); branch objects go first. */
   public String dropAll() {
     StringBuilder sql = new StringBuilder();
-    sql.append("drop view if exists ").append(headView()).append(", ").append(workView()).append(';');
+    sql.append(dropQueryViews());
     for (String op : List.of("ins", "upd", "del", "truncate", "moved")) {
       sql.append("drop trigger if exists ").append(trigger(op)).append(" on ").append(table).append(';');
       sql.append("drop function if exists ").append(function(op)).append("();");
@@ -535,7 +536,8 @@ public final class OverlaySql {
 
   /** Removes this branch's view, overlay and working log. */
   public String dropBranchObjects(String viewSchema, String viewName) {
-    return "drop view if exists " + Sql.quote(viewSchema) + "." + Sql.quote(viewName) + ";"
+    return QueryAccess.LOCK + ";" + dropQueryViews()
+        + "drop view if exists " + Sql.quote(viewSchema) + "." + Sql.quote(viewName) + ";"
         + "drop function if exists " + viewFunction() + "();"
         + "drop table if exists " + overlay() + ";"
         + "drop table if exists " + workingLog() + ";";
@@ -677,31 +679,36 @@ public final class OverlaySql {
 
   // ---- read-only SQL over a ref (POST /query) ----
 
-  /** The default branch's committed head, as the query endpoint's role reads it (see {@link #createQueryViews}). */
+  /** This branch's committed head, as the query endpoint's role reads it (see {@link #createQueryViews}). */
   public String headView() {
-    return SCHEMA + "." + Sql.quote(tid + "__q_head");
+    return SCHEMA + "." + Sql.quote(tid + "__q_head" + (bid == null ? "" : "_" + bid));
   }
 
-  /** The default branch's working state (the table), as the query endpoint's role reads it. */
+  /** This branch's working state, as the query endpoint's role reads it. */
   public String workView() {
-    return SCHEMA + "." + Sql.quote(tid + "__q_work");
+    return SCHEMA + "." + Sql.quote(tid + "__q_work" + (bid == null ? "" : "_" + bid));
   }
 
   /**
-   * Views of the default branch's working state and committed head (the table with its working
-   * changes undone: each logged key's row replaced by its first before-image), through which the
-   * query endpoint's role reads them without any privilege on the table. Unlike the state function,
-   * which returns a whole state, a view lets the planner take the query's conditions to the table's
-   * indexes: a query costs O(working changes + rows it reads), not O(table). Security barriers: a
-   * condition the view did not write is applied only after the view's own.
+   * Views of this branch's working state and committed head (the working state with its working
+   * changes undone: each logged key's row replaced by its first before-image), through which the query
+   * endpoint's role reads them without any privilege on the table or Strata's objects. Unlike the
+   * state function, which returns a whole state, a view lets the planner take the query's conditions to
+   * the indexes of the table and the overlay: a query costs O(changes + rows it reads), not O(table).
+   * Security barriers: a condition the view did not write is applied only after the view's own. A
+   * branch's views name its fork epoch (see {@link #forkedAt}).
    */
   public String createQueryViews() {
-    OverlaySql main = onBranch(null);
-    return "create or replace view " + workView() + " with (security_barrier) as select * from " + table + ";"
-        + "create or replace view " + headView() + " with (security_barrier) as select x.* from " + table + " x"
-        + " where not exists (select 1 from " + main.workingLog() + " w where " + keyMatch("w", "x") + ")"
-        + " union all select r.* from " + main.workingLog() + " w, lateral jsonb_populate_record(null::" + table
-        + ", w.__before) r where w.__before is not null";
+    String working = bid == null ? table : state();
+    return "create or replace view " + workView() + " with (security_barrier) as select x.* from " + working + " x;"
+        + "create or replace view " + headView() + " with (security_barrier) as select x.* from " + working + " x"
+        + " where not exists (select 1 from " + workingLog() + " w where " + keyMatch("w", "x") + ")"
+        + " union all select r.* from " + workingLog() + " w, lateral jsonb_populate_record(null::" + table
+        + ", w.__before) r where w.__before is not null;";
+  }
+
+  private String dropQueryViews() {
+    return "drop view if exists " + headView() + ", " + workView() + ";";
   }
 
   /** The function that returns this table's rows at any state of any branch, for the query endpoint. */

@@ -139,6 +139,7 @@ public final class TableObjects {
           return tx.preparedQuery(OverlaySql.NEXT_EPOCH).execute(Tuple.of(branch.tableId()))
               .map(epoch -> epoch.iterator().next().getLong(0))
               .call(epoch -> tx.query(branch.forkedAt(epoch).createView(viewSchema, viewName)).execute())
+              .call(epoch -> QueryAccess.addViews(tx, branch.forkedAt(epoch)))
               .chain(epoch -> tx.preparedQuery(OverlaySql.REGISTER_OVERLAY).execute(Tuple.of(branch.tableId(),
                   branch.bid(), branchName, viewSchema, viewName, epoch)));
         })

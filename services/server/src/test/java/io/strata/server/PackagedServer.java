@@ -48,7 +48,8 @@ final class PackagedServer implements AutoCloseable {
         .toAbsolutePath().toString();
     logFile = Files.createTempFile(workDir, "server-", ".log"); // goes with the work directory
     ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar)
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+        "-Djava.io.tmpdir=" + workDir, "-jar", jar)
         .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(logFile.toFile());
     pb.environment().remove("STRATA_DATABASE_URL");
     pb.environment().put("STRATA_PORT", String.valueOf(port));

@@ -75,9 +75,7 @@ class ReadmeTourTest {
     Matcher block = Pattern.compile("<!-- " + name + ":start -->\\s*```bash\\n(.*?)```\\s*<!-- " + name + ":end -->",
         Pattern.DOTALL).matcher(readme);
     assertThat(block.find()).as("README has a " + name + " block").isTrue();
-    Path script = Files.createTempFile(name, ".sh");
-    Files.writeString(script, "set -euo pipefail\n" + block.group(1));
-    ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", "set -euo pipefail\n" + block.group(1)).redirectErrorStream(true);
     pb.environment().put("STRATA", server.toString().replaceAll("/$", ""));
     pb.environment().putAll(env);
     Process run = pb.start();

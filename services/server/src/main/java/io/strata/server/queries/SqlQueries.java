@@ -169,12 +169,12 @@ public class SqlQueries {
     for (int i = 0; i < tracked.size(); i++) {
       TableRow t = tracked.get(i);
       TableReader.Path p = paths.get(i);
-      OverlaySql table = OverlaySql.of(repo, t);
+      OverlaySql table = OverlaySql.of(repo, t).onBranch(bid);
       String state;
-      if (bid == null && p.isWorking()) {
-        state = table.workView();
-      } else if (bid == null && p.undo().isEmpty() && p.redo().isEmpty()) {
-        state = table.headView(); // the default branch's head: views the planner sees into
+      if (p.isWorking()) {
+        state = table.workView(); // a branch's working state or head: views the planner sees into
+      } else if (p.undo().isEmpty() && p.redo().isEmpty()) {
+        state = table.headView();
       } else {
         state = table.stateFunction() + "(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(p.undo()) + ", "
             + array(p.redo()) + ", " + p.undoWorkingLog() + ")";

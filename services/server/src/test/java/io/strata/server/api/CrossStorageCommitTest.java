@@ -71,6 +71,7 @@ class CrossStorageCommitTest {
     storage.put("database", warehouse.database());
     storage.put("username", warehouse.user());
     Path secret = Files.createTempFile("warehouse", ".pw");
+    secret.toFile().deleteOnExit(); // read by the server while the storage is registered
     Files.writeString(secret, warehouse.password() == null ? "" : warehouse.password());
     storage.put("password_file", secret.toString());
     post("/api/v1/repositories/" + repo + "/storage", storage).statusCode(201);

@@ -104,6 +104,20 @@ class QueryTest {
         .statusCode(422);
     query(other, "select * from strata.\"" + tid + "__q_head\"").statusCode(422);
     query(other, "select * from strata.\"" + tid + "__q_work\"").statusCode(422);
+    String devId = OverlaySql.branchId(repo, "dev");
+    query(other, "select * from strata.\"" + tid + "__q_head_" + devId + "\"").statusCode(422);
+    query(other, "select * from strata.\"" + tid + "__q_work_" + devId + "\"").statusCode(422);
+
+    // a branch made after the repository's first query reads at its head and working state too
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "later", "from", "dev")).statusCode(201);
+    sql(pool, "update " + Api.view(repo, "later", "items") + " set qty = qty + 1 where id <= 5");
+    query(repo, total, "ref", "later").statusCode(200).body("rows[0][0]", equalTo(30)).body("rows[0][1]", equalTo(410));
+    query(repo, total, "ref", "later", "working", true).statusCode(200).body("rows[0][1]", equalTo(415));
+    query(repo, "select qty from items where id = 3", "ref", "later", "working", true).statusCode(200)
+        .body("rows", equalTo(List.of(List.of(1))));
+    String laterId = OverlaySql.branchId(repo, "later");
+    Api.json().delete("/api/v1/repositories/{r}/branches/later?force=true", repo).then().statusCode(204);
+    assertThat(count(pool, "select count(*) from pg_class where relname like '%\\_" + laterId + "'")).isZero();
     query(repo, "").statusCode(422);
     query(repo, "select 1", "limit", 0).statusCode(422);
     query(repo, "select 1", "ref", "nope").statusCode(404);

@@ -50,6 +50,7 @@ class StorageApiTest {
   void registerListUseAndRemoveAStorage() throws Exception {
     String repo = createRepository(uniqueName("storage"));
     Path secret = Files.createTempFile("password", ".txt");
+    secret.toFile().deleteOnExit(); // read by the server while the storage is registered
     // trust auth (embedded) ignores it; with a container the real password is needed, and is secret too
     String real = ConfigProvider.getConfig().getOptionalValue("quarkus.datasource.password", String.class).orElse("");
     Files.writeString(secret, (real.isEmpty() ? SECRET : real) + "\n");

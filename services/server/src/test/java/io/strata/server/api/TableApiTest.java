@@ -153,6 +153,7 @@ class TableApiTest {
         .getValue("quarkus.datasource.reactive.url", String.class));
     var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
     java.nio.file.Path password = java.nio.file.Files.createTempFile("pw", ".txt");
+    password.toFile().deleteOnExit(); // read by the server while the storage is registered
     java.nio.file.Files.writeString(password, config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
     post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "main-db", "host", db.getHost(), "port", db.getPort(),
         "database", db.getPath().substring(1), "username", config.getValue("quarkus.datasource.username", String.class),
