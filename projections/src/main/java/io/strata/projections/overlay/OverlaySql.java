@@ -704,7 +704,7 @@ public final class OverlaySql {
         + "create or replace view " + headView() + " with (security_barrier) as select x.* from " + working + " x"
         + " where not exists (select 1 from " + workingLog() + " w where " + keyMatch("w", "x") + ")"
         + " union all select r.* from " + workingLog() + " w, lateral jsonb_populate_record(null::" + table
-        + ", w.__before) r where w.__before is not null;";
+        + ", w.__before) r where w.__before is not null and " + keyMatch("r", "w") + ";"; // a key condition reaches the log's index
   }
 
   private String dropQueryViews() {
