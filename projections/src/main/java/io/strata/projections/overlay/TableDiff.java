@@ -90,21 +90,8 @@ public final class TableDiff {
         Arrays.asList(r.getArrayOfStrings(4)));
   }
 
-  public static Uni<List<RowChange>> rows(SqlClient client, OverlaySql sql, List<String> fromPath, List<String> toPath) {
-    if (fromPath.isEmpty() && toPath.isEmpty()) {
-      return Uni.createFrom().item(List.of());
-    }
-    return client.preparedQuery(rowsQuery(sql)).execute(paths(fromPath, toPath)).map(rows -> {
-      List<RowChange> changes = new ArrayList<>(rows.rowCount());
-      for (Row r : rows) {
-        changes.add(change(r));
-      }
-      return changes;
-    });
-  }
-
   /**
-   * The same changes, in key order, through a cursor of {@code tx} (which must be in a transaction)
+   * The changed rows, in key order, through a cursor of {@code tx} (which must be in a transaction)
    * that fetches {@code fetch} of them at a time as the subscriber asks: however many rows changed,
    * the server holds a few thousand at once.
    */

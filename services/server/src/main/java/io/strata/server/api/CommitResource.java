@@ -1,6 +1,7 @@
 package io.strata.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.server.api.Dtos.CommitDto;
@@ -11,6 +12,7 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.RefResolver;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -30,6 +32,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestMulti;
 
 @Path("/api/v1/repositories/{repo}")
 @Produces(MediaType.APPLICATION_JSON)
@@ -42,6 +45,7 @@ public class CommitResource {
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
   @Inject io.strata.server.queries.Diffs diffs;
+  @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
   @POST
   @Path("/branches/{branch}/commits")
@@ -90,13 +94,33 @@ public class CommitResource {
   @Path("/diff")
   @Operation(summary = "Differences between two refs: per table, and with rows=true every changed row"
       + " (key, op, before, after, fields)")
-  public Uni<io.strata.server.queries.Diffs.Diff> diff(@PathParam("repo") String repo, @QueryParam("from") String from,
+  @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", content = @Content(
+      mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.strata.server.queries.Diffs.Diff.class)))
+  public RestMulti<Buffer> diff(@PathParam("repo") String repo, @QueryParam("from") String from,
       @QueryParam("to") String to, @QueryParam("table") String table, @QueryParam("rows") String rows) {
     if (from == null || to == null) {
       throw StrataException.badRequest("query parameters 'from' and 'to' are required");
     }
     boolean withRows = Params.bool("rows", rows);
-    return repositories.require(repo).chain(r -> diffs.diff(r, from, to, blankToNull(table), withRows));
+    // with rows, the summary goes first and the changes stream after it: a diff of any size in bounded memory
+    Multi<Buffer> body = repositories.require(repo).onItem().transformToMulti(r -> withRows
+        ? diffs.diffWithRows(r, from, to, blankToNull(table)).onItem().transformToMulti(d -> {
+          com.fasterxml.jackson.databind.node.ObjectNode summary = json.valueToTree(d.summary());
+          summary.remove("changes");
+          String text = summary.toString();
+          return ResponseChunks.jsonWithArray(text.substring(0, text.length() - 1) + ",\"changes\":[",
+              d.changes().map(this::write));
+        })
+        : diffs.diff(r, from, to, blankToNull(table)).map(d -> Buffer.buffer(write(d))).toMulti());
+    return RestMulti.fromMultiData(body).encodeAsJsonArray(false).build();
+  }
+
+  private String write(Object value) {
+    try {
+      return json.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The changed rows as NDJSON (Accept: application/x-ndjson), one change per line, in table and key order. */
@@ -104,20 +128,14 @@ public class CommitResource {
   @Path("/diff")
   @Produces(org.jboss.resteasy.reactive.common.util.RestMediaType.APPLICATION_NDJSON)
   @Operation(summary = "Changed rows between two refs as NDJSON: one {table, key, op, before, after, fields} per line")
-  public io.smallrye.mutiny.Multi<io.vertx.core.buffer.Buffer> diffRows(@PathParam("repo") String repo,
+  public Multi<Buffer> diffRows(@PathParam("repo") String repo,
       @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("table") String table) {
     if (from == null || to == null) {
       throw StrataException.badRequest("query parameters 'from' and 'to' are required");
     }
-    return NdjsonChunks.of(repositories.require(repo)
+    return ResponseChunks.ndjson(repositories.require(repo)
         .onItem().transformToMulti(r -> diffs.stream(r, from, to, blankToNull(table)))
-        .map(change -> {
-          try {
-            return io.strata.events.EventCodec.mapper().writeValueAsString(change);
-          } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-          }
-        }));
+        .map(this::write));
   }
 
   private static String abbreviate(String s) {

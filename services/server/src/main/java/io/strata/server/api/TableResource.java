@@ -110,7 +110,7 @@ public class TableResource {
     Map<String, String> filters = filters(uri);
     boolean live = Params.bool("working", working);
     // each row is already JSON text from PostgreSQL
-    return NdjsonChunks.of(repositories.require(repo)
+    return ResponseChunks.ndjson(repositories.require(repo)
         .chain(r -> requireTable(repo, table).map(t -> Map.entry(r, t)))
         .onItem().transformToMulti(found -> rowReads.stream(found.getKey(), found.getValue(), ref, live, filters, after)));
   }

@@ -17,7 +17,6 @@ import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -40,6 +39,9 @@ public class Diffs {
     this.metadata = metadata;
   }
 
+  /** Rows per fetch of a table's change cursor. */
+  private static final int FETCH = 2_000;
+
   public record TableSummary(String table, long inserted, long updated, long deleted) {}
 
   public record RowDiff(String table, JsonNode key, String op, JsonNode before, JsonNode after, List<String> fields) {}
@@ -47,32 +49,41 @@ public class Diffs {
   public record Diff(String from, String to, String fromCommit, String toCommit, List<TableSummary> tables,
       List<RowDiff> changes) {}
 
-  public Uni<Diff> diff(RepositoryRow repository, String from, String to, String onlyTable, boolean withRows) {
-    String repo = repository.name();
-    return plan(repo, from, to, onlyTable).chain(plan -> Multi.createFrom().iterable(plan.tables())
-        .onItem().transformToUniAndConcatenate(table -> tableDiff(repo, table, plan.paths(), withRows))
-        .collect().asList()
-        .map(parts -> {
-          List<TableSummary> summaries = new ArrayList<>();
-          List<RowDiff> rows = new ArrayList<>();
-          parts.forEach(p -> {
-            summaries.add(p.summary());
-            rows.addAll(p.rows());
-          });
-          return new Diff(from, to, plan.fromCommit(), plan.toCommit(), summaries, withRows ? rows : null);
-        }));
+  /** The per-table summary of the differences (no rows). */
+  public Uni<Diff> diff(RepositoryRow repository, String from, String to, String onlyTable) {
+    return plan(repository.name(), from, to, onlyTable).chain(plan -> summary(repository.name(), from, to, plan));
   }
 
-  /** Rows of each table a stream's cursor fetches at a time. */
-  private static final int FETCH = 2_000;
-
   /**
-   * Every changed row, table after table in key order, streamed: each table's changes come through a
-   * cursor in a transaction of their own database, so the server holds a few thousand at a time.
+   * The summary, and every changed row after it as a stream read when subscribed: in table and key
+   * order, one cursor per table, so a diff of any size passes through in bounded memory.
    */
+  public Uni<Streamed> diffWithRows(RepositoryRow repository, String from, String to, String onlyTable) {
+    String repo = repository.name();
+    return plan(repo, from, to, onlyTable)
+        .chain(plan -> summary(repo, from, to, plan).map(diff -> new Streamed(diff, changes(repo, plan))));
+  }
+
+  public record Streamed(Diff summary, Multi<RowDiff> changes) {}
+
+  /** Every changed row, streamed (see {@link #diffWithRows}). */
   public Multi<RowDiff> stream(RepositoryRow repository, String from, String to, String onlyTable) {
     String repo = repository.name();
-    return plan(repo, from, to, onlyTable).onItem().transformToMulti(plan -> Multi.createFrom().iterable(plan.tables())
+    return plan(repo, from, to, onlyTable).onItem().transformToMulti(plan -> changes(repo, plan));
+  }
+
+  private Uni<Diff> summary(String repo, String from, String to, Plan plan) {
+    return Multi.createFrom().iterable(plan.tables())
+        .onItem().transformToUniAndConcatenate(table -> pools.pool(repo, table.storage())
+            .chain(pool -> TableDiff.counts(pool, OverlaySql.of(repo, table), plan.paths().undo(table.name()),
+                plan.paths().redo(table.name())))
+            .map(c -> new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted())))
+        .collect().asList()
+        .map(summaries -> new Diff(from, to, plan.fromCommit(), plan.toCommit(), summaries, null));
+  }
+
+  private Multi<RowDiff> changes(String repo, Plan plan) {
+    return Multi.createFrom().iterable(plan.tables())
         .onItem().transformToMultiAndConcatenate(table -> {
           OverlaySql sql = OverlaySql.of(repo, table);
           List<String> fromPath = plan.paths().undo(table.name());
@@ -82,7 +93,7 @@ public class Diffs {
                   tx -> TableDiff.stream(tx.connection(), sql, fromPath, toPath, FETCH))
               .withFinalizer(ReadTransaction::close)
               .map(change -> rowDiff(table.name(), change));
-        }));
+        });
   }
 
   /** The two commits, the tables to compare and the change sets that lead to each side from their merge base. */
@@ -102,32 +113,6 @@ public class Diffs {
           String b = t.getItem2().commit();
           return CommitGraph.pathsBetween(metadata, repo, a, b).map(paths -> new Plan(a, b, selected, paths));
         });
-  }
-
-  private record Part(TableSummary summary, List<RowDiff> rows) {}
-
-  private Uni<Part> tableDiff(String repository, TableRow table, CommitGraph.Paths paths, boolean withRows) {
-    OverlaySql sql = OverlaySql.of(repository, table);
-    List<String> fromPath = paths.undo(table.name());
-    List<String> toPath = paths.redo(table.name());
-    return pools.pool(repository, table.storage()).chain(pool -> withRows
-        ? TableDiff.rows(pool, sql, fromPath, toPath).map(rows -> toPart(table.name(), rows))
-        : TableDiff.counts(pool, sql, fromPath, toPath).map(c ->
-            new Part(new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()), List.of())));
-  }
-
-  private static Part toPart(String table, List<TableDiff.RowChange> rows) {
-    List<RowDiff> out = new ArrayList<>(rows.size());
-    long ins = 0;
-    long upd = 0;
-    long del = 0;
-    for (TableDiff.RowChange r : rows) {
-      ins += r.op().equals("insert") ? 1 : 0;
-      upd += r.op().equals("update") ? 1 : 0;
-      del += r.op().equals("delete") ? 1 : 0;
-      out.add(rowDiff(table, r));
-    }
-    return new Part(new TableSummary(table, ins, upd, del), out);
   }
 
   private static RowDiff rowDiff(String table, TableDiff.RowChange r) {

@@ -111,5 +111,15 @@ class DiffTest {
     assertThat(updates).isEqualTo(2 * 4800);
     given().queryParam("from", before).queryParam("to", after).get("/api/v1/repositories/{r}/diff", repo).then()
         .body("tables[0].updated", equalTo(4800)).body("tables[1].deleted", equalTo(2400));
+    // as JSON, streamed too: the summary, then the same changes in the same order
+    var json = io.strata.events.EventCodec.mapper().readTree(given().queryParam("from", before).queryParam("to", after)
+        .queryParam("rows", "true").get("/api/v1/repositories/{r}/diff", repo).then().statusCode(200)
+        .contentType(io.restassured.http.ContentType.JSON).extract().asString());
+    assertThat(json.get("from_commit").asText()).isEqualTo(before);
+    assertThat(json.get("tables").get(1).get("updated").asInt()).isEqualTo(4800);
+    assertThat(json.get("changes")).hasSize(lines.size());
+    for (int i = 0; i < lines.size(); i += 997) {
+      assertThat(json.get("changes").get(i)).isEqualTo(io.strata.events.EventCodec.mapper().readTree(lines.get(i)));
+    }
   }
 }
