@@ -191,6 +191,17 @@ class DataModelTest {
           .isEqualTo(model.working.get(check));
       assertThat(read(repo, check, false)).as("head of " + check + " after step " + step)
           .isEqualTo(model.committed.get(check));
+      // and one key through the query endpoint, at the head or working state (the query views)
+      boolean live = random.nextBoolean();
+      int probe = 1 + random.nextInt(KEYS);
+      TreeMap<Integer, Integer> expected = new TreeMap<>();
+      Integer stored = (live ? model.working : model.committed).get(check).get(probe);
+      if (stored != null) {
+        expected.put(probe, stored);
+      }
+      assertThat(queried(repo, check, live, "select id, v from m where id = " + probe))
+          .as("query of key " + probe + " on " + check + (live ? " (working)" : "") + " after step " + step)
+          .isEqualTo(expected);
     }
     // at the end: every branch (API, SQL view, query endpoint) and every commit
     for (String b : model.working.keySet()) {
@@ -198,6 +209,7 @@ class DataModelTest {
       assertThat(read(repo, b, false)).as("head " + b).isEqualTo(model.committed.get(b));
       assertThat(viaSql(Api.view(repo, b, "m"))).as("SQL " + b).isEqualTo(model.working.get(b));
       assertThat(queried(repo, b, true)).as("query working " + b).isEqualTo(model.working.get(b));
+      assertThat(queried(repo, b, false)).as("query head " + b).isEqualTo(model.committed.get(b));
     }
     for (String c : model.commitOrder) {
       assertThat(read(repo, c, false)).as("commit " + c).isEqualTo(model.commits.get(c));
@@ -223,8 +235,13 @@ class DataModelTest {
   }
 
   private static TreeMap<Integer, Integer> queried(String repo, String ref, boolean working) throws Exception {
+    return queried(repo, ref, working, "select id, v from m order by id");
+  }
+
+  private static TreeMap<Integer, Integer> queried(String repo, String ref, boolean working, String sql)
+      throws Exception {
     JsonNode answer = EventCodec.mapper().readTree(Api.json()
-        .body(Map.of("sql", "select id, v from m order by id", "ref", ref, "working", working))
+        .body(Map.of("sql", sql, "ref", ref, "working", working))
         .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).extract().asString());
     TreeMap<Integer, Integer> rows = new TreeMap<>();
     for (JsonNode row : answer.get("rows")) {
