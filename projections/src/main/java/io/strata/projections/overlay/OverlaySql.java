@@ -273,13 +273,31 @@ public final class OverlaySql {
     return "lock table " + table + " in share row exclusive mode";
   }
 
-  /** The working log: T's key columns (same types), the first before-image, staged or not. */
+  /**
+   * The working log: per changed key, its first before-image since the last commit in T's own columns
+   * and types (none where the key had no row: {@code __present} false), staged or not. Typed, so a
+   * first write of a key copies its old row as it is, where a JSON image would cost more than the write.
+   */
   public String createWorkingLog() {
-    return "create table " + workingLog() + " as select " + keyList(null) + " from " + table + " with no data;"
-        + " alter table " + workingLog() + " add column __before jsonb,"
+    return "create table " + workingLog() + " as select * from " + table + " with no data;"
+        + " alter table " + workingLog() + " add column __present boolean not null,"
         + " add column __staged boolean not null default false,"
         + " add column __changed_at timestamptz not null default now(),"
         + " add primary key (" + keyList(null) + ")";
+  }
+
+  /** The before-image a working-log row {@code w} holds, as a row of T (meaningful where {@code w.__present}). */
+  private String loggedRow(String w) {
+    return "row(" + list(columns, w) + ")::" + table;
+  }
+
+  /**
+   * Working-log rows of {@code source} (alias {@code w}) with their before-images as JSON in {@code
+   * __before} (null where the key had no row): how change sets, counts and sidecars compare and keep them.
+   */
+  private String withImages(String source) {
+    return "(select w.*, case when w.__present then to_jsonb(" + loggedRow("w") + ") end as __before from " + source
+        + " w)";
   }
 
   /** A key already in the log keeps its first before-image; the row is locked, and un-staged if it was staged. */
@@ -320,12 +338,12 @@ public final class OverlaySql {
     String readCommitted = "current_setting('transaction_isolation') = 'read committed'";
     String skipping = "if " + readCommitted + " and pg_try_advisory_xact_lock_shared(" + commitLock() + ") then ";
     java.util.function.Function<String, String> logOld = where -> "insert into " + w + " ("
-        + keyList(null) + ", __before) select " + keyList("o") + ", to_jsonb(o) from strata_old o" + where
+        + list(columns, null) + ", __present) select " + list(columns, "o") + ", true from strata_old o" + where
         + " order by " + keyList("o") + upsert + ";";
     String fromOldSkipping = skipping + logOld.apply(" where " + notAmong("o", "strata_old", w, "not x.__staged"))
         + " else " + logOld.apply("") + " end if;";
-    String newKeys = "insert into " + w + " (" + keyList(null) + ", __before) select " + keyList("n")
-        + ", null from strata_new n";
+    String newKeys = "insert into " + w + " (" + keyList(null) + ", __present) select " + keyList("n")
+        + ", false from strata_new n";
     String fromNewOnly = newKeys + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
         + " order by " + keyList("n") + upsert + ";";
     String fromNew = newKeys + " order by " + keyList("n") + upsert + ";";
@@ -504,10 +522,10 @@ public final class OverlaySql {
         + ", __deleted = false;";
     String tombstoneOld = "insert into " + overlay() + " (" + keyList(null) + ", __deleted) values (" + oldKey
         + ", true) on conflict (" + keyList(null) + ") do update set __deleted = true;";
-    String logOld = "insert into " + workingLog() + " (" + keyList(null) + ", __before) values (" + oldKey
-        + ", to_jsonb(OLD))" + logUpsert() + ";";
-    String logNew = "insert into " + workingLog() + " (" + keyList(null) + ", __before) values (" + newKey
-        + ", null)" + logUpsert() + ";";
+    String logOld = "insert into " + workingLog() + " (" + list(columns, null) + ", __present) values ("
+        + list(columns, "OLD") + ", true)" + logUpsert() + ";";
+    String logNew = "insert into " + workingLog() + " (" + keyList(null) + ", __present) values (" + newKey
+        + ", false)" + logUpsert() + ";";
     String duplicate = "if exists (select 1 from " + state() + " s where "
         + key.stream().map(k -> "s." + Sql.quote(k) + " = NEW." + Sql.quote(k)).collect(Collectors.joining(" and "))
         + ") then raise exception 'duplicate key value violates unique constraint of %', TG_TABLE_NAME"
@@ -568,7 +586,8 @@ public final class OverlaySql {
         + "  union all select c.key, c.before, 1, o.ord from " + changes() + " c"
         + "  join unnest(" + undoParam + "::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
         + (undoWorkingLog
-            ? "  union all select " + keyArray("w") + ", w.__before, 1, 9223372036854775807 from " + workingLog() + " w"
+            ? "  union all select " + keyArray("w") + ", w.__before, 1, 9223372036854775807 from "
+                + withImages(workingLog()) + " w"
             : "")
         + " ) x order by x.k, x.phase, x.ord)";
   }
@@ -638,9 +657,13 @@ public final class OverlaySql {
    * @param condition a condition on b that logs a key even where it has no current row, followed by "or"
    */
   private String logBefore(String rows, String batch, String condition) {
-    String before = "case when " + present("o") + " then case when o.__deleted then null else to_jsonb(o) - '__deleted' end"
-        + " when " + present("p") + " then case when p.__deleted then null else to_jsonb(p) - '__epoch' - '__deleted' end"
-        + " when " + present("x") + " then to_jsonb(x) end";
+    // the first relation holding the key decides: its row (a tombstone: no row), in T's columns
+    String found = "case when " + present("o") + " then not o.__deleted when " + present("p") + " then not p.__deleted"
+        + " else " + present("x") + " end";
+    String image = columns.stream().map(c -> key.contains(c) ? "b." + Sql.quote(c) : "case when " + present("o")
+            + " then o." + Sql.quote(c) + " when " + present("p") + " then p." + Sql.quote(c) + " else x." + Sql.quote(c)
+            + " end")
+        .collect(Collectors.joining(", "));
     String sinceFork = " and p.__epoch >= " + forkEpoch();
     String lookups;
     if (batch != null && key.size() == 1) {
@@ -656,9 +679,9 @@ public final class OverlaySql {
           + " order by p.__epoch limit 1) p on true"
           + " left join lateral (select * from " + table + " x where " + keyMatch("x", "b") + " limit 1) x on true";
     }
-    return "insert into " + workingLog() + " (" + keyList(null) + ", __before) select " + keyList("b") + ", " + before
+    return "insert into " + workingLog() + " (" + list(columns, null) + ", __present) select " + image + ", " + found
         + " from " + rows + lookups
-        + " where " + condition + " (" + before + ") is not null order by " + keyList("b") + logUpsert();
+        + " where " + condition + " (" + found + ") order by " + keyList("b") + logUpsert();
   }
 
   /**
@@ -703,8 +726,7 @@ public final class OverlaySql {
     return "create or replace view " + workView() + " with (security_barrier) as select x.* from " + working + " x;"
         + "create or replace view " + headView() + " with (security_barrier) as select x.* from " + working + " x"
         + " where not exists (select 1 from " + workingLog() + " w where " + keyMatch("w", "x") + ")"
-        + " union all select r.* from " + workingLog() + " w, lateral jsonb_populate_record(null::" + table
-        + ", w.__before) r where w.__before is not null and " + keyMatch("r", "w") + ";"; // a key condition reaches the log's index
+        + " union all select " + list(columns, "w") + " from " + workingLog() + " w where w.__present;";
   }
 
   private String dropQueryViews() {
@@ -762,16 +784,16 @@ public final class OverlaySql {
         + " count(*) filter (where w.__before is null and " + present("t") + ") as inserted,"
         + " count(*) filter (where w.__before is not null and " + present("t") + " and to_jsonb(t) <> w.__before) as updated,"
         + " count(*) filter (where w.__before is not null and not (" + present("t") + ")) as deleted"
-        + " from " + workingLog() + " w left join " + state() + " t on " + keyMatch("t", "w")
+        + " from " + withImages(workingLog()) + " w left join " + state() + " t on " + keyMatch("t", "w")
         + " group by w.__staged";
   }
 
-  /** Counts of the net changes among working-log rows {@code s} (with key columns and __before). */
+  /** Counts of the net changes among working-log rows {@code rows} (a relation or CTE with the log's columns). */
   private String countsOf(String rows) {
     return "select count(*) filter (where s.__before is null and " + present("t") + ") as inserted,"
         + " count(*) filter (where s.__before is not null and " + present("t") + " and to_jsonb(t) <> s.__before) as updated,"
         + " count(*) filter (where s.__before is not null and not (" + present("t") + ")) as deleted"
-        + " from " + rows + " s left join " + state() + " t on " + keyMatch("t", "s");
+        + " from " + withImages(rows) + " s left join " + state() + " t on " + keyMatch("t", "s");
   }
 
   /** Marks the working changes staged (or unstaged) and counts the net changes concerned. */
@@ -780,7 +802,7 @@ public final class OverlaySql {
     return "with l as (select " + keyList(null) + " from " + workingLog() + " where __staged = " + !staged
         + " order by " + keyList(null) + " for update),"
         + " s as (update " + workingLog() + " w set __staged = " + staged + " from l where " + keyMatch("w", "l")
-        + " returning " + keyList("w") + ", w.__before) " + countsOf("s");
+        + " returning w.*) " + countsOf("s");
   }
 
   /** Counts of every working change, staged or not. */
@@ -800,25 +822,25 @@ public final class OverlaySql {
    * working changes (branch overlays still keep their pre-images).
    */
   public String discard() {
-    // a LATERAL call: "(f(x)).*" would call the function once per column
-    String images = " from " + workingLog() + " w, lateral jsonb_populate_record(null::" + table + ", w.__before) b"
-        + " where w.__before is not null";
+    String images = " from " + workingLog() + " w where w.__present";
     if (bid != null) {
-      return "insert into " + overlay() + " select b.*, false" + images + " order by " + keyList("w") + " on conflict (" + keyList(null) + ") do update set "
+      return "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "w")
+          + ", false" + images + " order by " + keyList("w") + " on conflict (" + keyList(null) + ") do update set "
           + assign(columns, "excluded")
           + ", __deleted = false;"
           + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("w") + ", true from "
-          + workingLog() + " w where w.__before is null order by " + keyList("w") + " on conflict (" + keyList(null)
+          + workingLog() + " w where not w.__present order by " + keyList("w") + " on conflict (" + keyList(null)
           + ") do update set __deleted = true;"
           + "delete from " + workingLog() + ";";
     }
     String assignments = columns.stream().map(c -> Sql.quote(c) + " = r." + Sql.quote(c)).collect(Collectors.joining(", "));
     return "select set_config('strata.applying', 'on', true);"
         + lockAgainstWriters() + ";"
-        + "delete from " + table + " t using " + workingLog() + " w where " + keyMatch("t", "w") + " and w.__before is null;"
-        + "update " + table + " t set " + assignments + " from (select b.*" + images + ") r where "
+        + "delete from " + table + " t using " + workingLog() + " w where " + keyMatch("t", "w") + " and not w.__present;"
+        + "update " + table + " t set " + assignments + " from (select " + list(columns, "w") + images + ") r where "
         + keyMatch("t", "r") + ";"
-        + "insert into " + table + " overriding system value select b.*" + images
+        + "insert into " + table + " (" + list(columns, null) + ") overriding system value select " + list(columns, "w")
+        + images
         + " and not exists (select 1 from " + table + " t where " + keyMatch("t", "w") + ");"
         + "delete from " + workingLog() + ";"
         + "select set_config('strata.applying', 'off', true);";
@@ -874,7 +896,7 @@ public final class OverlaySql {
    * came back to where it was), before- and after-images, and the row hashes that move the content hash.
    */
   public String capture() {
-    String before = "jsonb_populate_record(null::" + table + ", w.__before)::text";
+    String before = loggedRow("w") + "::text";
     String present = present("t");
     return "create temporary table " + captureTable() + " on commit drop as select " + keyList("w") + ","
         + " " + keyArray("w") + " as __key,"
@@ -885,7 +907,8 @@ public final class OverlaySql {
         + " end as __after_hash,"
         + " case when w.__before is null then null else " + io.strata.projections.postgres.TableCatalog.rowHash(before)
         + " end as __before_hash"
-        + " from " + workingLog() + " w left join " + state() + " t on " + keyMatch("t", "w") + " where w.__staged";
+        + " from " + withImages(workingLog()) + " w left join " + state() + " t on " + keyMatch("t", "w")
+        + " where w.__staged";
   }
 
   /** Counts, the change set's SHA-256 (canonical: one line per row, sorted by key) and the row-hash sum delta. */
@@ -931,11 +954,15 @@ public final class OverlaySql {
    * written again since keeps its first before-image (the sidecar's) and is unstaged, like any change.
    */
   public String restoreSidecar() {
-    return "insert into " + workingLog() + " (" + keyList(null) + ", __before, __staged)"
-        + " select " + keyList("k") + ", s.before, true from " + SCHEMA + ".commit_sidecars s,"
-        + " lateral " + keyRecord("s.key") + " k where s.attempt = $1 and s.tid = '" + tid + "'"
-        + " order by " + keyList("k") + " on conflict (" + keyList(null) + ") do update set __before = excluded.__before,"
-        + " __staged = false, __changed_at = now()";
+    String values = columns.stream().map(c -> (key.contains(c) ? "k." : "r.") + Sql.quote(c))
+        .collect(Collectors.joining(", "));
+    return "insert into " + workingLog() + " (" + list(columns, null) + ", __present, __staged)"
+        + " select " + values + ", s.before is not null, true from " + SCHEMA + ".commit_sidecars s,"
+        + " lateral " + keyRecord("s.key") + " k, lateral jsonb_populate_record(null::" + table + ", s.before) r"
+        + " where s.attempt = $1 and s.tid = '" + tid + "'"
+        + " order by " + keyList("k") + " on conflict (" + keyList(null) + ") do update set "
+        + assign(columns.stream().filter(c -> !key.contains(c)).toList(), "excluded")
+        + (columns.size() > key.size() ? ", " : "") + "__present = excluded.__present, __staged = false, __changed_at = now()";
   }
 
   /** The attempts with sidecars in this database, of the tables $1 (tids). */

@@ -73,6 +73,13 @@ public final class TableCatalog {
           if (columns.isEmpty()) {
             throw new Untrackable("no table " + schema + "." + table + " in this storage", true);
           }
+          // Strata's tables beside T carry T's columns and bookkeeping columns named so
+          for (TableColumn c : columns) {
+            if (c.name().startsWith("__")) {
+              throw new Untrackable("column " + c.name() + ": names starting with two underscores are reserved for"
+                  + " Strata's bookkeeping", false);
+            }
+          }
           return client.preparedQuery(UNIQUE_KEYS).execute(Tuple.of(schema, table))
               .map(keys -> new Shape(columns, chooseKey(schema + "." + table, columns, keys, requestedKey)));
         });

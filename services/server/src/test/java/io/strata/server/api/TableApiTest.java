@@ -117,6 +117,10 @@ class TableApiTest {
         .statusCode(422);
     post(base, Map.of("name", "a", "location", "postgresql://local/public." + nokey, "primary_key", List.of("code", "region")))
         .statusCode(201).body("primary_key", equalTo(List.of("code", "region")));
+    String reserved = table("reserved");
+    sql(pool, "create table public." + reserved + " (id int primary key, __present boolean)");
+    post(base, Map.of("name", "r", "location", "postgresql://local/public." + reserved)).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("reserved"));
   }
 
   @Test
