@@ -250,6 +250,38 @@ public final class OverlaySql {
 
   public static final String UNREGISTER = "delete from " + SCHEMA + ".tracked_tables where tid = $1";
 
+  private static final String COLUMNS = "{columns}";
+  private static final String VALUES = "{values}";
+  private static final String SETS = "{sets}";
+  private static final String ON_CONFLICT = "{on_conflict}";
+
+  /**
+   * A write of Strata's own to T, run (a DO block) with T's writable columns as the catalog has them
+   * when it runs: {@code COLUMNS} becomes the columns an INSERT names (all but stored generated ones,
+   * which T computes), {@code VALUES} the same of alias {@code s}, {@code SETS} the assignments {@code c =
+   * s.c} of the non-key columns an UPDATE may set (nor identity columns GENERATED ALWAYS, which keep
+   * their values), {@code ON_CONFLICT} "do update set" of those from {@code excluded}, or "do nothing".
+   * A statement that needs {@code SETS} is skipped when there are none.
+   */
+  private String writingTable(String statement) {
+    String keys = key.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::name[]"));
+    String template = literal(statement.replace("%", "%%").replace(COLUMNS, "%1$s").replace(VALUES, "%2$s")
+        .replace(SETS, "%3$s").replace(ON_CONFLICT, "%4$s"));
+    String updatable = " filter (where a.attidentity <> 'a' and a.attname <> all(" + keys + "))";
+    return "do $strata_w$ declare cols text; vals text; sets text; conflict text; begin"
+        + " select string_agg(quote_ident(a.attname), ', ' order by a.attnum),"
+        + " string_agg('s.' || quote_ident(a.attname), ', ' order by a.attnum),"
+        + " string_agg(quote_ident(a.attname) || ' = s.' || quote_ident(a.attname), ', ' order by a.attnum)" + updatable + ","
+        + " coalesce('do update set ' || string_agg(quote_ident(a.attname) || ' = excluded.' || quote_ident(a.attname),"
+        + " ', ' order by a.attnum)" + updatable + ", 'do nothing')"
+        + " into cols, vals, sets, conflict from pg_attribute a where a.attrelid = " + literal(table) + "::regclass"
+        + " and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';"
+        + (statement.contains(SETS) ? " if sets is not null then" : "")
+        + " execute format(" + template + ", cols, vals, sets, conflict);"
+        + (statement.contains(SETS) ? " end if;" : "")
+        + " end $strata_w$";
+  }
+
   /** The live branch overlays of a table ($1 = tid): bid, branch, view schema and name. */
   public static final String OVERLAYS =
       "select bid, branch, view_schema, view_name, fork_epoch from " + SCHEMA + ".branch_overlays where tid = $1"
@@ -542,14 +574,54 @@ public final class OverlaySql {
         + " using errcode = '40001'; end if;";
     return "create schema if not exists " + Sql.quote(viewSchema) + ";"
         + "create view " + view + " as select * from " + state() + " s;"
-        + "create or replace function " + viewFunction() + "() returns trigger language plpgsql as $f$ begin"
-        + " if TG_OP = 'DELETE' then " + logOld + unchanged + tombstoneOld + " return OLD; end if;"
-        + " if TG_OP = 'INSERT' then " + logNew + duplicate + upsertRow + " return NEW; end if;"
-        + logOld + unchanged
-        + " if " + keyChanged + " then " + logNew + duplicate + tombstoneOld + " end if;"
-        + upsertRow + " return NEW; end $f$;"
+        + viewDefaults(view)
+        + viewFunction(generated -> "create or replace function " + viewFunction() + "() returns trigger language plpgsql"
+            + " as $f$ declare g record; v text; begin"
+            + (generated ? " if TG_OP <> 'DELETE' then " + computeGenerated() + " end if;" : "")
+            + " if TG_OP = 'DELETE' then " + logOld + unchanged + tombstoneOld + " return OLD; end if;"
+            + " if TG_OP = 'INSERT' then " + logNew + duplicate + upsertRow + " return NEW; end if;"
+            + logOld + unchanged
+            + " if " + keyChanged + " then " + logNew + duplicate + tombstoneOld + " end if;"
+            + upsertRow + " return NEW; end $f$")
         + "create trigger strata_write instead of insert or update or delete on " + view
         + " for each row execute function " + viewFunction() + "();";
+  }
+
+  /**
+   * Creates the view's trigger function, {@code function(true)} when T has stored generated columns:
+   * a branch's overlay holds their values as plain columns, so the trigger computes them.
+   */
+  private String viewFunction(java.util.function.Function<Boolean, String> function) {
+    return "do $strata_v$ begin if exists (select 1 from pg_attribute a where a.attrelid = " + literal(table)
+        + "::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated <> '') then execute "
+        + literal(function.apply(true)) + "; else execute " + literal(function.apply(false)) + "; end if;"
+        + " end $strata_v$;";
+  }
+
+  /**
+   * Sets NEW's stored generated columns as T would compute them: each expression, from the catalog,
+   * evaluated over NEW's columns (as text, then into NEW by its column's type).
+   */
+  private String computeGenerated() {
+    return "for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr from pg_attribute a join pg_attrdef d"
+        + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass"
+        + " and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's' order by a.attnum loop"
+        + " execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;"
+        + " NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v)); end loop;";
+  }
+
+  /**
+   * Gives the view T's column defaults, identity columns drawing from T's own sequence: an INSERT
+   * through a branch's view that leaves such a column out gets the value an INSERT into T would.
+   */
+  private String viewDefaults(String view) {
+    return "do $strata_d$ declare r record; begin for r in select a.attname, a.attidentity <> '' as identity,"
+        + " pg_get_expr(d.adbin, d.adrelid) as expr from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid"
+        + " and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass and a.attnum > 0"
+        + " and not a.attisdropped and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null) loop"
+        + " execute format('alter view %s alter column %I set default %s', " + literal(view) + ", r.attname,"
+        + " case when r.identity then format('nextval(%L::regclass)', pg_get_serial_sequence(" + literal(table)
+        + ", r.attname)) else r.expr end); end loop; end $strata_d$;";
   }
 
   /** Removes this branch's view, overlay and working log. */
@@ -620,12 +692,11 @@ public final class OverlaySql {
   public String applyBatch() {
     String b = batchTable();
     List<String> nonKeyColumns = columns.stream().filter(c -> !key.contains(c)).toList();
-    String nonKey = assign(nonKeyColumns, "excluded");
     if (bid == null) {
       return "delete from " + table + " t using " + b + " b where " + keyMatch("t", "b") + " and b.__o = 'd';"
-          + "insert into " + table + " (" + list(columns, null) + ") overriding system value select " + list(columns, "b")
-          + " from " + b + " b where b.__o = 'u' order by " + keyList("b")
-          + " on conflict (" + keyList(null) + ") do " + (nonKey.isEmpty() ? "nothing" : "update set " + nonKey) + ";";
+          + writingTable("insert into " + table + " (" + COLUMNS + ") overriding system value select " + VALUES
+          + " from " + b + " s where s.__o = 'u' order by " + keyList("s") + " on conflict (" + keyList(null) + ") "
+          + ON_CONFLICT) + ";";
     }
     // the current row of each key: the overlay's (a tombstone: none), else the table's as the branch
     // forked from it — key probes, so a batch costs O(its rows), whatever the table's size. Every
@@ -833,15 +904,14 @@ public final class OverlaySql {
           + ") do update set __deleted = true;"
           + "delete from " + workingLog() + ";";
     }
-    String assignments = columns.stream().map(c -> Sql.quote(c) + " = r." + Sql.quote(c)).collect(Collectors.joining(", "));
     return "select set_config('strata.applying', 'on', true);"
         + lockAgainstWriters() + ";"
         + "delete from " + table + " t using " + workingLog() + " w where " + keyMatch("t", "w") + " and not w.__present;"
-        + "update " + table + " t set " + assignments + " from (select " + list(columns, "w") + images + ") r where "
-        + keyMatch("t", "r") + ";"
-        + "insert into " + table + " (" + list(columns, null) + ") overriding system value select " + list(columns, "w")
-        + images
-        + " and not exists (select 1 from " + table + " t where " + keyMatch("t", "w") + ");"
+        + writingTable("update " + table + " t set " + SETS + " from (select " + list(columns, "w") + images + ") s"
+            + " where " + keyMatch("t", "s")) + ";"
+        + writingTable("insert into " + table + " (" + COLUMNS + ") overriding system value select " + VALUES
+            + " from (select " + list(columns, "w") + images + ") s"
+            + " where not exists (select 1 from " + table + " t where " + keyMatch("t", "s") + ")") + ";"
         + "delete from " + workingLog() + ";"
         + "select set_config('strata.applying', 'off', true);";
   }

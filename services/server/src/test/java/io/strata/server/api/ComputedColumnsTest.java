@@ -1,0 +1,79 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Columns the table computes itself — an identity key GENERATED ALWAYS, a stored generated column, a
+ * default — stay the table's to compute: Strata's own writes to the table (discard, REST rows) leave
+ * them to it, and an INSERT through a branch's view gets them as an INSERT into the table would.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class ComputedColumnsTest {
+  @Inject Pool pool;
+
+  private List<String> rows(String query) {
+    List<String> out = new ArrayList<>();
+    for (Row r : pool.query(query).execute().await().atMost(Duration.ofSeconds(10))) {
+      out.add(r.getString(0));
+    }
+    return out;
+  }
+
+  @Test
+  void tablesKeepComputingTheirOwnColumns() {
+    String repo = createRepository(uniqueName("computed"));
+    String t = Api.trackNew(pool, repo, "items",
+        "id int generated always as identity primary key, a int not null, twice int generated always as (a * 2) stored,"
+            + " note text not null default 'none'",
+        "(a) select a from generate_series(1, 6) a");
+    String all = "select t::text from public." + t + " t order by id";
+    List<String> committed = rows(all);
+    assertThat(committed).first().isEqualTo("(1,1,2,none)");
+
+    // discarding application writes restores the rows exactly; the table recomputes what it computes
+    sql(pool, "update public." + t + " set a = a + 10, note = 'x' where id <= 3");
+    sql(pool, "delete from public." + t + " where id = 6");
+    sql(pool, "insert into public." + t + " (a) values (50)");
+    Api.json().body(Map.of()).delete("/api/v1/repositories/{r}/branches/main/working", repo).then().statusCode(204);
+    assertThat(rows(all)).isEqualTo(committed);
+
+    // REST rows on the default branch: the generated column is the table's to compute
+    Api.json().body(Map.of("a", 21, "note", "put")).put("/api/v1/repositories/{r}/branches/main/tables/items/rows/2", repo)
+        .then().statusCode(200).body("twice", equalTo(42));
+    Api.json().body("[{\"op\":\"upsert\",\"row\":{\"id\":40,\"a\":4,\"note\":\"new\"}}]")
+        .post("/api/v1/repositories/{r}/branches/main/tables/items/rows:batch", repo).then().statusCode(200);
+    assertThat(rows("select t::text from public." + t + " t where id in (2, 40) order by id"))
+        .containsExactly("(2,21,42,put)", "(40,4,8,new)");
+
+    // an INSERT through a branch's view: identity from the table's sequence, the default, the generated value
+    Api.post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    String dev = Api.view(repo, "dev", "items");
+    sql(pool, "insert into " + dev + " (a) values (7)");
+    List<String> added = rows("select t::text from " + dev + " t where a = 7");
+    assertThat(added).hasSize(1);
+    assertThat(added.get(0)).matches("\\(\\d+,7,14,none\\)").isNotEqualTo("(7,7,14,none)");
+    sql(pool, "update " + dev + " set a = 8 where a = 7");
+    assertThat(rows("select twice::text from " + dev + " t where a = 8")).containsExactly("16");
+    given().get("/api/v1/repositories/{r}/tables/items/rows?ref=dev&working=true&a=8", repo).then().statusCode(200)
+        .body("items[0].twice", equalTo(16)).body("items[0].note", equalTo("none"));
+  }
+}
