@@ -577,7 +577,7 @@ public final class OverlaySql {
         + viewDefaults(view)
         + viewFunction(generated -> "create or replace function " + viewFunction() + "() returns trigger language plpgsql"
             + " as $f$ declare g record; v text; begin"
-            + (generated ? " if TG_OP <> 'DELETE' then " + computeGenerated() + " end if;" : "")
+            + (generated ? " if TG_OP <> 'DELETE' then " + computeGeneratedInNew() + " end if;" : "")
             + " if TG_OP = 'DELETE' then " + logOld + unchanged + tombstoneOld + " return OLD; end if;"
             + " if TG_OP = 'INSERT' then " + logNew + duplicate + upsertRow + " return NEW; end if;"
             + logOld + unchanged
@@ -602,12 +602,26 @@ public final class OverlaySql {
    * Sets NEW's stored generated columns as T would compute them: each expression, from the catalog,
    * evaluated over NEW's columns (as text, then into NEW by its column's type).
    */
-  private String computeGenerated() {
-    return "for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr from pg_attribute a join pg_attrdef d"
-        + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass"
-        + " and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's' order by a.attnum loop"
+  private String computeGeneratedInNew() {
+    return generatedColumns()
         + " execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;"
         + " NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v)); end loop;";
+  }
+
+  /**
+   * Sets the stored generated columns of the rows in {@code relation} (T's columns) as T would compute
+   * them: for a branch's overlay, which holds them as plain columns. One UPDATE per such column.
+   */
+  private String computeGenerated(String relation) {
+    return "do $strata_g$ declare g record; begin " + generatedColumns()
+        + " execute format('update " + relation.replace("'", "''").replace("%", "%%") + " set %I = (%s)', g.attname,"
+        + " g.expr); end loop; end $strata_g$;";
+  }
+
+  private String generatedColumns() {
+    return "for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr from pg_attribute a join pg_attrdef d"
+        + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass"
+        + " and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's' order by a.attnum loop";
   }
 
   /**
@@ -704,7 +718,7 @@ public final class OverlaySql {
     // upserted keys: the overlay rows found missing stay missing, and take a plain INSERT (half the
     // cost of the speculative one of ON CONFLICT); the rest an UPDATE
     String set = assign(nonKeyColumns, "b");
-    return logBefore(b + " b", b, "b.__o = 'u' or") + ";"
+    return computeGenerated(b) + logBefore(b + " b", b, "b.__o = 'u' or") + ";"
         + "update " + overlay() + " o set " + (set.isEmpty() ? "" : set + ", ") + "__deleted = false from " + b + " b"
         + " where " + keyMatch("o", "b") + (key.size() == 1 ? " and " + among("o", "s", b) : "") + " and b.__o = 'u';"
         + "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "b") + ", false"

@@ -75,5 +75,8 @@ class ComputedColumnsTest {
     assertThat(rows("select twice::text from " + dev + " t where a = 8")).containsExactly("16");
     given().get("/api/v1/repositories/{r}/tables/items/rows?ref=dev&working=true&a=8", repo).then().statusCode(200)
         .body("items[0].twice", equalTo(16)).body("items[0].note", equalTo("none"));
+    // and a REST row on the branch
+    Api.json().body(Map.of("a", 9, "note", "rest")).put("/api/v1/repositories/{r}/branches/dev/tables/items/rows/41", repo)
+        .then().statusCode(200).body("twice", equalTo(18));
   }
 }
