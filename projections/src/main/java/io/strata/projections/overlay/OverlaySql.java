@@ -569,7 +569,7 @@ public final class OverlaySql {
     // under REPEATABLE READ — a view has no row locks of its own to wait on.
     String unchanged = "if not exists (select 1 from " + state() + " s where "
         + key.stream().map(k -> "s." + Sql.quote(k) + " = OLD." + Sql.quote(k)).collect(Collectors.joining(" and "))
-        + " and to_jsonb(s) = to_jsonb(OLD)) then raise exception"
+        + " and to_jsonb(s.*) = to_jsonb(OLD)) then raise exception"
         + " 'could not serialize access due to concurrent update of a row of %', TG_TABLE_NAME"
         + " using errcode = '40001'; end if;";
     return "create schema if not exists " + Sql.quote(viewSchema) + ";"
@@ -781,7 +781,7 @@ public final class OverlaySql {
 
   /** The branch's current row with the key in $1 (a JSON object), or no row; locked on the default branch. */
   public String currentRow() {
-    return "select to_jsonb(s)::text from " + state() + " s, jsonb_populate_record(null::" + table + ", $1::text::jsonb) k"
+    return "select to_jsonb(s.*)::text from " + state() + " s, jsonb_populate_record(null::" + table + ", $1::text::jsonb) k"
         + " where " + keyMatch("s", "k") + (bid == null ? " for update of s" : "");
   }
 
@@ -867,7 +867,7 @@ public final class OverlaySql {
   public String status() {
     return "select w.__staged,"
         + " count(*) filter (where w.__before is null and " + present("t") + ") as inserted,"
-        + " count(*) filter (where w.__before is not null and " + present("t") + " and to_jsonb(t) <> w.__before) as updated,"
+        + " count(*) filter (where w.__before is not null and " + present("t") + " and to_jsonb(t.*) <> w.__before) as updated,"
         + " count(*) filter (where w.__before is not null and not (" + present("t") + ")) as deleted"
         + " from " + withImages(workingLog()) + " w left join " + state() + " t on " + keyMatch("t", "w")
         + " group by w.__staged";
@@ -876,7 +876,7 @@ public final class OverlaySql {
   /** Counts of the net changes among working-log rows {@code rows} (a relation or CTE with the log's columns). */
   private String countsOf(String rows) {
     return "select count(*) filter (where s.__before is null and " + present("t") + ") as inserted,"
-        + " count(*) filter (where s.__before is not null and " + present("t") + " and to_jsonb(t) <> s.__before) as updated,"
+        + " count(*) filter (where s.__before is not null and " + present("t") + " and to_jsonb(t.*) <> s.__before) as updated,"
         + " count(*) filter (where s.__before is not null and not (" + present("t") + ")) as deleted"
         + " from " + withImages(rows) + " s left join " + state() + " t on " + keyMatch("t", "s");
   }
@@ -985,9 +985,9 @@ public final class OverlaySql {
     return "create temporary table " + captureTable() + " on commit drop as select " + keyList("w") + ","
         + " " + keyArray("w") + " as __key,"
         + " case when w.__before is null and not (" + present + ") then 'N' when w.__before is null then 'I'"
-        + "  when not (" + present + ") then 'D' when to_jsonb(t) = w.__before then 'N' else 'U' end as __op,"
-        + " w.__before, case when " + present + " then to_jsonb(t) end as __after,"
-        + " case when " + present + " then " + io.strata.projections.postgres.TableCatalog.rowHash("t::text")
+        + "  when not (" + present + ") then 'D' when to_jsonb(t.*) = w.__before then 'N' else 'U' end as __op,"
+        + " w.__before, case when " + present + " then to_jsonb(t.*) end as __after,"
+        + " case when " + present + " then " + io.strata.projections.postgres.TableCatalog.rowHash("(t.*)::text")
         + " end as __after_hash,"
         + " case when w.__before is null then null else " + io.strata.projections.postgres.TableCatalog.rowHash(before)
         + " end as __before_hash"

@@ -112,7 +112,7 @@ public final class TableReader {
     String query;
     if (path.isWorking()) {
       query = (with.isEmpty() ? "" : "with " + with + " ")
-          + "select row_to_json(s)::text" + cursorKey + " from " + sql.state() + " s where true" + conditions
+          + "select row_to_json(s.*)::text" + cursorKey + " from " + sql.state() + " s where true" + conditions
           + " order by " + keys + limited;
     } else {
       params.add(path.undo().toArray(String[]::new));
@@ -130,7 +130,7 @@ public final class TableReader {
           + "  union all"
           + "  " + open + "select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::" + table
           + ", c.img) r where c.img is not null) s where true" + branchTail + close + ")"
-          + " select row_to_json(s)::text" + cursorKey + " from page s order by " + keys + limited;
+          + " select row_to_json(s.*)::text" + cursorKey + " from page s order by " + keys + limited;
     }
     return new Query(query, params);
   }

@@ -75,6 +75,10 @@ public final class TableCatalog {
           }
           // Strata's tables beside T carry T's columns and bookkeeping columns named so
           for (TableColumn c : columns) {
+            if (!Sql.isIdentifier(c.name())) {
+              throw new Untrackable("column \"" + c.name().replace("\"", "\"\"") + "\": Strata tracks columns named with"
+                  + " letters, digits, _ and $ (not starting with a digit, at most 63 characters); rename it", false);
+            }
             if (c.name().startsWith("__")) {
               throw new Untrackable("column " + c.name() + ": names starting with two underscores are reserved for"
                   + " Strata's bookkeeping", false);
@@ -122,7 +126,7 @@ public final class TableCatalog {
 
   /** Row count and content hash: a sum of per-row hashes, so row order does not matter. O(table). */
   public static Uni<Measured> measured(SqlClient client, String schema, String table) {
-    String sql = "select count(*), coalesce(sum(" + rowHash("t::text") + "), 0)::text"
+    String sql = "select count(*), coalesce(sum(" + rowHash("(t.*)::text") + "), 0)::text"
         + " from " + Sql.qualified(schema, table) + " t";
     return client.query(sql).execute().map(rows -> {
       Row r = rows.iterator().next();

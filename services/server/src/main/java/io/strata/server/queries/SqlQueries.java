@@ -199,7 +199,7 @@ public class SqlQueries {
           SqlConnection c = read.connection();
           return c.query("set local statement_timeout = " + TIMEOUT.toMillis()).execute()
               .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
-              .chain(described -> c.preparedQuery("select row_to_json(d)::text from (" + query + ") d limit "
+              .chain(described -> c.preparedQuery("select row_to_json(d.*)::text from (" + query + ") d limit "
                       + (limit + 1)).execute()
                   .map(rows -> {
                     List<JsonNode> out = new ArrayList<>(Math.min(rows.rowCount(), limit));

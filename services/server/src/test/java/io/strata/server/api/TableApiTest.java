@@ -121,6 +121,10 @@ class TableApiTest {
     sql(pool, "create table public." + reserved + " (id int primary key, __present boolean)");
     post(base, Map.of("name", "r", "location", "postgresql://local/public." + reserved)).statusCode(422)
         .body("message", org.hamcrest.Matchers.containsString("reserved"));
+    String odd = table("odd");
+    sql(pool, "create table public." + odd + " (id int primary key, \"we\"\"ird col\" text)");
+    post(base, Map.of("name", "o", "location", "postgresql://local/public." + odd)).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("rename it"));
   }
 
   @Test
