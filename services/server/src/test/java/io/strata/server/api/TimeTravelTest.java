@@ -63,16 +63,24 @@ class TimeTravelTest {
     String t = uniqueName("events").replace("-", "_");
     sql(pool, "create table public." + t + " (region varchar(8) not null, id bigint not null, n integer, amount numeric(14,4),"
         + " label text, ok boolean, day date, at timestamp, atz timestamptz, uid uuid, doc jsonb, raw bytea,"
-        + " tags text[], nums int[], primary key (region, id))");
+        + " tags text[], nums int[], exact numeric, primary key (region, id))");
     sql(pool, "insert into public." + t + " select case when g % 3 = 0 then 'eu' else 'us' end, g, g, g * 1.0625,"
         + " case when g % 5 = 0 then null else 'l' || g end, g % 2 = 0, date '2026-01-01' + g,"
         + " timestamp '2026-01-01 10:00:00.123456' + g * interval '1 minute', timestamptz '2026-01-01 00:00:00+02' + g * interval '1 day',"
         + " md5(g::text)::uuid, jsonb_build_object('g', g, 'nested', jsonb_build_object('a', array[g, g + 1])),"
-        + " decode(md5(g::text), 'hex'), array['x', null, 'z'], array[g, null] from generate_series(1, 40) g");
+        + " decode(md5(g::text), 'hex'), array['x', null, 'z'], array[g, null],"
+        + " 12345678901234567890.123456789 + g * 1.10 from generate_series(1, 40) g");
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "events", "location", "postgresql://local/public." + t))
         .statusCode(201);
     String c0 = Api.head(repo, "main");
     List<JsonNode> atTrack = snapshot(t);
+    // numerics keep every digit and their scale on the wire, whatever a client parses them into
+    assertThat(given().urlEncodingEnabled(false).get("/api/v1/repositories/" + repo + "/tables/events/rows/us,1")
+        .then().statusCode(200)
+        .extract().asString()).contains("\"exact\":12345678901234567891.223456789");
+    assertThat(Api.json().body(Map.of("sql", "select exact, amount from events where id = 2"))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).extract().asString())
+        .contains("[12345678901234567892.323456789,2.1250]");
 
     sql(pool, "update public." + t + " set amount = amount * 2, doc = doc || '{\"v\": 2}', tags = null where id <= 6");
     sql(pool, "delete from public." + t + " where id between 30 and 33");
