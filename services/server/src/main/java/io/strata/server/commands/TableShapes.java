@@ -34,6 +34,21 @@ public final class TableShapes {
     });
   }
 
+  /**
+   * Explains a failure that a tracked table changed or dropped by DDL would cause (an undefined table,
+   * column, type or function, or a mismatched type): with the clear error of {@link #requireUnchanged}
+   * if its shape did change, else the failure as it was. Reads check the shape only when they fail.
+   */
+  public static <T> Uni<T> explain(Throwable failure, Uni<? extends SqlClient> client, TableTracked table) {
+    boolean shapeLike = java.util.stream.Stream.of("42P01", "42703", "42704", "42883", "42804")
+        .anyMatch(state -> io.strata.projections.postgres.PgErrors.hasState(failure, state));
+    if (!shapeLike) {
+      return Uni.createFrom().failure(failure);
+    }
+    return client.chain(c -> requireUnchanged(c, table)).onFailure(e -> !(e instanceof StrataException))
+        .recoverWithNull().chain(() -> Uni.createFrom().failure(failure));
+  }
+
   private static String describe(List<TableColumn> columns) {
     return columns.stream().map(c -> c.name() + " " + c.type() + (c.nullable() ? "" : " not null")).toList().toString();
   }

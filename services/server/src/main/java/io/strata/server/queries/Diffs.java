@@ -11,6 +11,7 @@ import io.strata.projections.overlay.TableDiff;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.commands.TableShapes;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StoragePools;
@@ -77,7 +78,8 @@ public class Diffs {
         .onItem().transformToUniAndConcatenate(table -> pools.pool(repo, table.storage())
             .chain(pool -> TableDiff.counts(pool, OverlaySql.of(repo, table), plan.paths().undo(table.name()),
                 plan.paths().redo(table.name())))
-            .map(c -> new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted())))
+            .map(c -> new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()))
+            .onFailure().recoverWithUni(e -> TableShapes.explain(e, pools.pool(repo, table.storage()), table.toEvent())))
         .collect().asList()
         .map(summaries -> new Diff(from, to, plan.fromCommit(), plan.toCommit(), summaries, null));
   }
@@ -92,7 +94,9 @@ public class Diffs {
                   .chain(pool -> ReadTransaction.open(pool, null)),
                   tx -> TableDiff.stream(tx.connection(), sql, fromPath, toPath, FETCH))
               .withFinalizer(ReadTransaction::close)
-              .map(change -> rowDiff(table.name(), change));
+              .map(change -> rowDiff(table.name(), change))
+              .onFailure().recoverWithMulti(e -> TableShapes.<RowDiff>explain(e, pools.pool(repo, table.storage()),
+                  table.toEvent()).toMulti());
         });
   }
 

@@ -12,6 +12,7 @@ import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.commands.TableShapes;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.Storages;
@@ -93,6 +94,8 @@ public class RowReads {
               : inSnapshot(repository, table, reader, base, resolved.commit(), filters, cursor, limit);
         })
         .onFailure(RowReads::misfit).transform(RowReads::misfitError)
+        .onFailure().recoverWithUni(e -> TableShapes.explain(e, pools.pool(repository.name(), table.storage()),
+            table.toEvent()))
         .map(page -> new RawPage(page.rows(), page.rows().size() == limit && page.lastKey() != null
             ? encodeCursor(page.lastKey()) : null));
   }
@@ -141,7 +144,9 @@ public class RowReads {
       return Multi.createFrom().resourceFromUni(() -> reading,
               r -> reader.stream(r.tx().connection(), r.path(), filters, cursor, FETCH))
           .withFinalizer(Reading::close);
-    }).onFailure(RowReads::misfit).transform(RowReads::misfitError);
+    }).onFailure(RowReads::misfit).transform(RowReads::misfitError)
+        .onFailure().recoverWithMulti(e -> TableShapes.<String>explain(e, pools.pool(repository.name(), table.storage()),
+            table.toEvent()).toMulti());
   }
 
   /** A filter's, key's or cursor's value the column's type does not take: the client's to fix. */

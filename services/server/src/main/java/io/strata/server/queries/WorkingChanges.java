@@ -54,7 +54,9 @@ public class WorkingChanges {
     return pools.pool(repository.name(), t.storage())
         .chain(pool -> TableObjects.status(pool, sql)
             .chain(s -> TableObjects.relation(pool, sql).map(relation -> new TableStatus(t.name(), relation,
-                s.staged(), s.unstaged()))));
+                s.staged(), s.unstaged()))))
+        .onFailure().recoverWithUni(e -> io.strata.server.commands.TableShapes.explain(e,
+            pools.pool(repository.name(), t.storage()), t.toEvent()));
   }
 
 }

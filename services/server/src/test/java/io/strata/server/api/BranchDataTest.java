@@ -223,5 +223,15 @@ class BranchDataTest {
     sql(pool, "alter table public." + t + " drop column extra");
     Api.json().body(Map.of("message", "after revert", "all", true, "allow_empty", true))
         .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+
+    // a tracked table dropped by its owner: reads and status say so (and untracking still works)
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "kept")).statusCode(201);
+    sql(pool, "drop table public." + t + " cascade");
+    for (String path : List.of("/branches/main/status", "/branches/kept/status", "/tables/" + t + "/rows",
+        "/tables/" + t + "/rows?ref=kept&working=true", "/tables/" + t + "/rows/1?ref=" + head)) {
+      given().get("/api/v1/repositories/" + repo + path).then().statusCode(422).body("error", equalTo("ValidationError"))
+          .body("message", org.hamcrest.Matchers.containsString("no longer exists"));
+    }
+    given().delete("/api/v1/repositories/{r}/tables/{t}", repo, t).then().statusCode(204);
   }
 }
