@@ -523,6 +523,18 @@ public final class OverlaySql {
   }
 
   /**
+   * Gives the overlay T's CHECK constraints, as they are now, so a branch refuses the rows T would
+   * (a tombstone passes: its columns are empty). NOT VALID: rows already in the overlay came from
+   * states that passed them, or predate a check added since.
+   */
+  public String copyChecks() {
+    return "do $strata_c$ declare c record; begin for c in select pg_get_expr(k.conbin, k.conrelid) as expr"
+        + " from pg_constraint k where k.conrelid = " + literal(table) + "::regclass and k.contype = 'c' order by k.oid"
+        + " loop execute format('alter table " + overlay().replace("'", "''").replace("%", "%%")
+        + " add check (__deleted or (%s)) not valid', c.expr); end loop; end $strata_c$";
+  }
+
+  /**
    * Fills a fresh overlay so the branch reads as another state: every key in {@code changed} (key,
    * img) gets its image, or a tombstone when the image is null.
    */

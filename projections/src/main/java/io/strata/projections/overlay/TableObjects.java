@@ -131,6 +131,7 @@ public final class TableObjects {
     return tx.query(branch.lockAgainstWriters()).execute()
         .chain(() -> tx.query(branch.createBranchObjects()).execute())
         .chain(() -> fill == null ? Uni.createFrom().voidItem() : fill.apply(tx).replaceWithVoid())
+        .chain(() -> tx.query(branch.copyChecks()).execute())
         .chain(() -> tx.preparedQuery("select to_regclass($1) is not null")
             .execute(Tuple.of(Sql.qualified(viewSchema, tableName))))
         .chain(rows -> {

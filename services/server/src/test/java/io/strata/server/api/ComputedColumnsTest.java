@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Columns the table computes itself — an identity key GENERATED ALWAYS, a stored generated column, a
  * default — stay the table's to compute: Strata's own writes to the table (discard, REST rows) leave
- * them to it, and an INSERT through a branch's view gets them as an INSERT into the table would.
+ * them to it, and an INSERT through a branch's view gets them as an INSERT into the table would. The
+ * table's CHECK constraints hold on branches too.
  */
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
@@ -42,7 +43,8 @@ class ComputedColumnsTest {
   void tablesKeepComputingTheirOwnColumns() {
     String repo = createRepository(uniqueName("computed"));
     String t = Api.trackNew(pool, repo, "items",
-        "id int generated always as identity primary key, a int not null, twice int generated always as (a * 2) stored,"
+        "id int generated always as identity primary key, a int not null check (a > 0),"
+            + " twice int generated always as (a * 2) stored,"
             + " note text not null default 'none'",
         "(a) select a from generate_series(1, 6) a");
     String all = "select t::text from public." + t + " t order by id";
@@ -78,5 +80,13 @@ class ComputedColumnsTest {
     // and a REST row on the branch
     Api.json().body(Map.of("a", 9, "note", "rest")).put("/api/v1/repositories/{r}/branches/dev/tables/items/rows/41", repo)
         .then().statusCode(200).body("twice", equalTo(18));
+
+    // the table's CHECK constraints hold on the branch too, through SQL and REST; deleting stays possible
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "update " + dev + " set a = -1 where a = 8"))
+        .hasMessageContaining("check constraint");
+    Api.json().body(Map.of("a", -9, "note", "rest")).put("/api/v1/repositories/{r}/branches/dev/tables/items/rows/42", repo)
+        .then().statusCode(422);
+    sql(pool, "delete from " + dev + " where a = 8");
+    assertThat(rows("select count(*)::text from " + dev + " t where a <= 0 or a = 8")).containsExactly("0");
   }
 }
