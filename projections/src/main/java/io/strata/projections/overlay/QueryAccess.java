@@ -81,6 +81,22 @@ public final class QueryAccess {
         .replaceWithVoid();
   }
 
+  /**
+   * Removes the repository's query role from one database it was granted in (its repository is gone,
+   * and with it every view and function it could read): its remaining privilege, then the role itself
+   * unless another database of the same cluster still grants it something (that one drops it, in turn).
+   */
+  public static Uni<Void> revoke(Pool pool, String repository) {
+    String name = role(repository);
+    return pool.withTransaction(tx -> tx.query(LOCK + ";do $d$ begin"
+            + " if exists (select 1 from pg_roles where rolname = '" + name + "') then"
+            + "  if exists (select 1 from pg_namespace where nspname = '" + OverlaySql.SCHEMA + "') then"
+            + "   revoke all on schema " + OverlaySql.SCHEMA + " from " + Sql.quote(name) + "; end if;"
+            + "  begin drop role " + Sql.quote(name) + "; exception when dependent_objects_still_exist then null; end;"
+            + " end if; end $d$").execute())
+        .replaceWithVoid();
+  }
+
   private static String views(OverlaySql table, String role) {
     return table.createQueryViews() + unreadable(table)
         + "grant select on " + table.headView() + ", " + table.workView() + " to " + role + ";";

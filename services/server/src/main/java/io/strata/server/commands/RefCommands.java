@@ -90,7 +90,8 @@ public class RefCommands {
         .chain(tracked -> processor.execute(repository, new Commands.DeleteRepository(force), ctx,
                 (events, position, after, time) -> new Answer.Reply(204, null))
             .call(response -> response.replayed() ? Uni.createFrom().voidItem()
-                : tableCommands.removeObjects(repository, tracked).onFailure().recoverWithNull()))
+                : tableCommands.removeObjects(repository, tracked).onFailure().recoverWithNull()
+                    .chain(() -> tableCommands.removeQueryRole(repository, tracked).onFailure().recoverWithNull())))
         .invoke(() -> {
           pools.evictRepository(repository);
           sqlQueries.forget(repository);

@@ -126,6 +126,18 @@ public class TableCommands {
   }
 
   /** Removes Strata's objects beside tables no longer tracked (untracked, or their repository deleted). */
+  /** Drops a deleted repository's query role in the databases it may have been granted in. */
+  public Uni<Void> removeQueryRole(String repository, List<io.strata.projections.tables.TableRow> tracked) {
+    java.util.Set<String> storages = new java.util.TreeSet<>(tracked.stream()
+        .map(io.strata.projections.tables.TableRow::storage).toList());
+    storages.add(io.strata.server.domain.Storages.LOCAL); // where a query with no table ran
+    return io.smallrye.mutiny.Multi.createFrom().iterable(storages)
+        .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
+            .chain(pool -> io.strata.projections.overlay.QueryAccess.revoke(pool, repository))
+            .onFailure().recoverWithNull())
+        .collect().last().replaceWithVoid();
+  }
+
   public Uni<Void> removeObjects(String repository, List<io.strata.projections.tables.TableRow> untracked) {
     return io.smallrye.mutiny.Multi.createFrom().iterable(untracked)
         .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())

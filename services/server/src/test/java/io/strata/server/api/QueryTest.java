@@ -122,5 +122,12 @@ class QueryTest {
     query(repo, "select 1", "limit", 0).statusCode(422);
     query(repo, "select 1", "ref", "nope").statusCode(404);
     assertThat(count(pool, "select count(*) from public." + items)).isEqualTo(30);
+
+    // a deleted repository's query role goes with it
+    String role = io.strata.projections.overlay.QueryAccess.role(repo);
+    assertThat(count(pool, "select count(*) from pg_roles where rolname = '" + role + "'")).isOne();
+    Api.json().delete("/api/v1/repositories/{r}?force=true", repo).then().statusCode(204);
+    assertThat(count(pool, "select count(*) from pg_roles where rolname = '" + role + "'")).isZero();
+    assertThat(count(pool, "select count(*) from public." + items)).isEqualTo(30);
   }
 }
