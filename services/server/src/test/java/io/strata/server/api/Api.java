@@ -18,6 +18,15 @@ final class Api {
   }
 
   /** The first column of the first row of a query, as a number. */
+  /** The first column of every row {@code query} returns, as text. */
+  static java.util.List<String> rows(io.vertx.mutiny.sqlclient.Pool pool, String query) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (io.vertx.mutiny.sqlclient.Row r : pool.query(query).execute().await().atMost(java.time.Duration.ofSeconds(10))) {
+      out.add(r.getString(0));
+    }
+    return out;
+  }
+
   static long count(io.vertx.mutiny.sqlclient.Pool pool, String query) {
     return pool.query(query).execute().await().atMost(java.time.Duration.ofSeconds(30)).iterator().next().getLong(0);
   }

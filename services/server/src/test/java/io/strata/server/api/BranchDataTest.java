@@ -3,6 +3,7 @@ package io.strata.server.api;
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.rows;
 import static io.strata.server.api.Api.post;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
@@ -17,7 +18,6 @@ import io.strata.events.EventCodec;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,13 +36,6 @@ class BranchDataTest {
   @Inject Pool pool;
 
 
-  private List<String> rowsOf(String query) {
-    List<String> out = new ArrayList<>();
-    for (Row r : pool.query(query).execute().await().atMost(Duration.ofSeconds(10))) {
-      out.add(r.getString(0));
-    }
-    return out;
-  }
 
   /** The rows a ref reads through the API, as JSON text in key order. */
   private List<String> read(String repo, String ref, boolean working) throws Exception {
@@ -66,7 +59,7 @@ class BranchDataTest {
   /** The same rows as PostgreSQL renders them from a relation, normalised through Jackson. */
   private List<String> rowsIn(String relation) throws Exception {
     List<String> out = new ArrayList<>();
-    for (String text : rowsOf("select row_to_json(x)::text from " + relation + " x order by id")) {
+    for (String text : rows(pool, "select row_to_json(x)::text from " + relation + " x order by id")) {
       out.add(EventCodec.mapper().readTree(text).toString());
     }
     return out;
@@ -192,7 +185,7 @@ class BranchDataTest {
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
         .statusCode(201);
     sql(pool, "update " + Api.view(repo, "exp", "items") + " set name = 'exp' where id = 1");
-    assertThat(rowsOf("select name from public." + t + " where id = 1")).containsExactly("n1");
+    assertThat(rows(pool, "select name from public." + t + " where id = 1")).containsExactly("n1");
     assertThat(read(repo, "exp", true).get(0)).contains("\"exp\"");
     // untracking removes the branch objects too
     given().delete("/api/v1/repositories/{r}/tables/items", repo).then().statusCode(204);

@@ -2,6 +2,7 @@ package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.rows;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,10 +13,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,13 +29,6 @@ import org.junit.jupiter.api.Test;
 class ComputedColumnsTest {
   @Inject Pool pool;
 
-  private List<String> rows(String query) {
-    List<String> out = new ArrayList<>();
-    for (Row r : pool.query(query).execute().await().atMost(Duration.ofSeconds(10))) {
-      out.add(r.getString(0));
-    }
-    return out;
-  }
 
   @Test
   void tablesKeepComputingTheirOwnColumns() {
@@ -48,7 +39,7 @@ class ComputedColumnsTest {
             + " note text not null default 'none'",
         "(a) select a from generate_series(1, 6) a");
     String all = "select t::text from public." + t + " t order by id";
-    List<String> committed = rows(all);
+    List<String> committed = rows(pool, all);
     assertThat(committed).first().isEqualTo("(1,1,2,none)");
 
     // discarding application writes restores the rows exactly; the table recomputes what it computes
@@ -56,25 +47,25 @@ class ComputedColumnsTest {
     sql(pool, "delete from public." + t + " where id = 6");
     sql(pool, "insert into public." + t + " (a) values (50)");
     Api.json().body(Map.of()).delete("/api/v1/repositories/{r}/branches/main/working", repo).then().statusCode(204);
-    assertThat(rows(all)).isEqualTo(committed);
+    assertThat(rows(pool, all)).isEqualTo(committed);
 
     // REST rows on the default branch: the generated column is the table's to compute
     Api.json().body(Map.of("a", 21, "note", "put")).put("/api/v1/repositories/{r}/branches/main/tables/items/rows/2", repo)
         .then().statusCode(200).body("twice", equalTo(42));
     Api.json().body("[{\"op\":\"upsert\",\"row\":{\"id\":40,\"a\":4,\"note\":\"new\"}}]")
         .post("/api/v1/repositories/{r}/branches/main/tables/items/rows:batch", repo).then().statusCode(200);
-    assertThat(rows("select t::text from public." + t + " t where id in (2, 40) order by id"))
+    assertThat(rows(pool, "select t::text from public." + t + " t where id in (2, 40) order by id"))
         .containsExactly("(2,21,42,put)", "(40,4,8,new)");
 
     // an INSERT through a branch's view: identity from the table's sequence, the default, the generated value
     Api.post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     String dev = Api.view(repo, "dev", "items");
     sql(pool, "insert into " + dev + " (a) values (7)");
-    List<String> added = rows("select t::text from " + dev + " t where a = 7");
+    List<String> added = rows(pool, "select t::text from " + dev + " t where a = 7");
     assertThat(added).hasSize(1);
     assertThat(added.get(0)).matches("\\(\\d+,7,14,none\\)").isNotEqualTo("(7,7,14,none)");
     sql(pool, "update " + dev + " set a = 8 where a = 7");
-    assertThat(rows("select twice::text from " + dev + " t where a = 8")).containsExactly("16");
+    assertThat(rows(pool, "select twice::text from " + dev + " t where a = 8")).containsExactly("16");
     given().get("/api/v1/repositories/{r}/tables/items/rows?ref=dev&working=true&a=8", repo).then().statusCode(200)
         .body("items[0].twice", equalTo(16)).body("items[0].note", equalTo("none"));
     // and a REST row on the branch
@@ -87,6 +78,6 @@ class ComputedColumnsTest {
     Api.json().body(Map.of("a", -9, "note", "rest")).put("/api/v1/repositories/{r}/branches/dev/tables/items/rows/42", repo)
         .then().statusCode(422);
     sql(pool, "delete from " + dev + " where a = 8");
-    assertThat(rows("select count(*)::text from " + dev + " t where a <= 0 or a = 8")).containsExactly("0");
+    assertThat(rows(pool, "select count(*)::text from " + dev + " t where a <= 0 or a = 8")).containsExactly("0");
   }
 }

@@ -2,6 +2,7 @@ package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.rows;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,10 +13,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,13 +28,6 @@ import org.junit.jupiter.api.Test;
 class UnusualColumnsTest {
   @Inject Pool pool;
 
-  private List<String> rows(String query) {
-    List<String> out = new ArrayList<>();
-    for (Row r : pool.query(query).execute().await().atMost(Duration.ofSeconds(10))) {
-      out.add(r.getString(0));
-    }
-    return out;
-  }
 
   @Test
   void columnsNamedLikeAliasesAndTypesWithoutEqualityWork() {
@@ -46,7 +37,7 @@ class UnusualColumnsTest {
         "select g, 't' || g, 's' || g, g, g, point(g, g), ('<a>' || g || '</a>')::xml, json_build_object('g', g)"
             + " from generate_series(1, 5) g");
     String all = "select (o.*)::text from public." + t + " o order by \"Id\"";
-    List<String> tracked = rows(all);
+    List<String> tracked = rows(pool, all);
     String start = Api.head(repo, "main");
 
     Api.post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
@@ -61,7 +52,7 @@ class UnusualColumnsTest {
 
     // discard restores main exactly
     Api.json().body(Map.of()).delete("/api/v1/repositories/{r}/branches/main/working", repo).then().statusCode(204);
-    assertThat(rows(all)).isEqualTo(tracked);
+    assertThat(rows(pool, all)).isEqualTo(tracked);
 
     // commit on dev, then diff, time travel and a query see rows as rows
     Api.json().body(Map.of("message", "dev", "all", true)).post("/api/v1/repositories/{r}/branches/dev/commits", repo)
