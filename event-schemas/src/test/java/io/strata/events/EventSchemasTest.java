@@ -48,6 +48,15 @@ class EventSchemasTest {
   }
 
   @Test
+  void aChangesStagedEventWrittenBeforeRowWritesWereStagedReadsAsTheStageCommand() throws IOException {
+    JsonNode old = EventCodec.mapper().readTree(
+        "{\"branch\":\"main\",\"tables\":[{\"table\":\"t\",\"inserted\":1,\"updated\":0,\"deleted\":0}]}");
+    assertThat(schema(EventType.CHANGES_STAGED.schemaResource()).validate(old)).isEmpty();
+    assertThat(codec.decode(EventType.CHANGES_STAGED.type(), old))
+        .isEqualTo(new ChangesStaged("main", java.util.List.of(new TableCounts("t", 1, 0, 0)), false));
+  }
+
+  @Test
   void samplesCoverEveryEventType() {
     Set<EventType> produced =
         SampleEvents.all().stream().map(EventType::of).collect(Collectors.toSet());

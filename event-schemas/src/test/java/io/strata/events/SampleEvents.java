@@ -40,7 +40,8 @@ final class SampleEvents {
                 new TableColumn("name", "character varying(200)", true)),
             3, "1152921504606846975", TableTracked.contentHash(3, "1152921504606846975")),
         new TableUntracked("users"),
-        new ChangesStaged("main", List.of(new TableCounts("users", 2, 1, 0))),
+        new ChangesStaged("main", List.of(new TableCounts("users", 2, 1, 0)), false),
+        new ChangesStaged("dev", List.of(new TableCounts("users", 1, 0, 0)), true),
         new ChangesUnstaged("main", List.of(new TableCounts("users", 0, 1, 0), new TableCounts("orders", 1, 0, 0))),
         new ChangesDiscarded("main", List.of(new TableCounts("users", 2, 0, 0))),
         new CommitRolledBack("main", "0b7e2f64-3c1d-4e58-9a7f-2d6c1e0b9a31", List.of("warehouse"), List.of("orders"), 3));

@@ -332,10 +332,29 @@ public final class OverlaySql {
         + " w)";
   }
 
-  /** A key already in the log keeps its first before-image; the row is locked, and un-staged if it was staged. */
-  private String logUpsert() {
-    return " on conflict (" + keyList(null) + ") do update set __staged = false, __changed_at = now()"
-        + " where " + workingLog() + ".__staged";
+  /**
+   * A key already in the log keeps its first before-image; the row is locked, and takes the write's
+   * staging: a working-tree write (SQL, an application's) un-stages a staged key, a REST write stages it.
+   *
+   * @param staged a SQL boolean: false, true, or the capture's {@link #STAGING} variable
+   */
+  private String logUpsert(String staged) {
+    return " on conflict (" + keyList(null) + ") do update set __staged = " + staged + ", __changed_at = now()"
+        + " where " + workingLog() + ".__staged <> " + staged;
+  }
+
+  /**
+   * Set for the rest of a transaction by a REST write on the default branch ({@link #stagingWrites}):
+   * the capture records its keys staged, as a REST write is a staging command, not a working-tree edit.
+   */
+  private static final String STAGING_SETTING = "strata.staging";
+
+  /** The capture functions' variable holding {@link #STAGING_SETTING}; two underscores: no column's name. */
+  private static final String STAGING = "__staging";
+
+  /** Makes the capture on T record the transaction's next writes as staged ({@code true}) or not. */
+  public static String stagingWrites(boolean on) {
+    return "select set_config('" + STAGING_SETTING + "', '" + (on ? "on" : "off") + "', true)";
   }
 
   /**
@@ -360,7 +379,7 @@ public final class OverlaySql {
   public String createCapture(boolean branches, long epoch) {
     OverlaySql main = onBranch(null);
     String w = main.workingLog();
-    String upsert = main.logUpsert();
+    String upsert = main.logUpsert(STAGING);
     // Under READ COMMITTED each statement of a capture function reads the logs afresh, and writers of
     // a key take turns on T's own locks (row locks, or its unique index for a new key): a key a
     // statement finds absent from a log stays absent until it inserts it, so a plain INSERT does, at
@@ -370,19 +389,20 @@ public final class OverlaySql {
     String readCommitted = "current_setting('transaction_isolation') = 'read committed'";
     String skipping = "if " + readCommitted + " and pg_try_advisory_xact_lock_shared(" + commitLock() + ") then ";
     java.util.function.Function<String, String> logOld = where -> "insert into " + w + " ("
-        + list(columns, null) + ", __present) select " + list(columns, "o") + ", true from strata_old o" + where
-        + " order by " + keyList("o") + upsert + ";";
-    String fromOldSkipping = skipping + logOld.apply(" where " + notAmong("o", "strata_old", w, "not x.__staged"))
-        + " else " + logOld.apply("") + " end if;";
-    String newKeys = "insert into " + w + " (" + keyList(null) + ", __present) select " + keyList("n")
-        + ", false from strata_new n";
+        + list(columns, null) + ", __present, __staged) select " + list(columns, "o") + ", true, " + STAGING
+        + " from strata_old o" + where + " order by " + keyList("o") + upsert + ";";
+    String fromOldSkipping = skipping + logOld.apply(" where " + notAmong("o", "strata_old", w,
+        "x.__staged = " + STAGING)) + " else " + logOld.apply("") + " end if;";
+    String newKeys = "insert into " + w + " (" + keyList(null) + ", __present, __staged) select " + keyList("n")
+        + ", false, " + STAGING + " from strata_new n";
     String fromNewOnly = newKeys + " where not exists (select 1 from strata_old o where " + keyMatch("o", "n") + ")"
         + " order by " + keyList("n") + upsert + ";";
     String fromNew = newKeys + " order by " + keyList("n") + upsert + ";";
     // an inserted key already logged keeps its first before-image; a staged one is un-staged (by one
     // index scan of the statement's keys: with a composite key, the upsert stays cheaper)
-    String fromNewSkipping = key.size() > 1 ? fromNew : skipping + "update " + w + " w set __staged = false,"
-        + " __changed_at = now() where " + among("w", "n", "strata_new") + " and w.__staged;" + newKeys + " where "
+    String fromNewSkipping = key.size() > 1 ? fromNew : skipping + "update " + w + " w set __staged = " + STAGING
+        + ", __changed_at = now() where " + among("w", "n", "strata_new") + " and w.__staged <> " + STAGING + ";"
+        + newKeys + " where "
         + notAmong("n", "strata_new", w, "true") + " order by " + keyList("n") + "; else " + fromNew + " end if;";
     String keepOld = "";
     String tombstoneNewOnly = "";
@@ -492,7 +512,8 @@ public final class OverlaySql {
    */
   private String fn(String op, String body) {
     return "create or replace function " + function(op) + "() returns trigger language plpgsql"
-        + " set enable_seqscan = off as $f$ begin " + body + " return null; end $f$;";
+        + " set enable_seqscan = off as $f$ declare " + STAGING + " boolean := coalesce(current_setting("
+        + literal(STAGING_SETTING) + ", true) = 'on', false); begin " + body + " return null; end $f$;";
   }
 
   /** Removes every Strata object of this table (the table and its data stay); branch objects go first. */
@@ -567,9 +588,9 @@ public final class OverlaySql {
     String tombstoneOld = "insert into " + overlay() + " (" + keyList(null) + ", __deleted) values (" + oldKey
         + ", true) on conflict (" + keyList(null) + ") do update set __deleted = true;";
     String logOld = "insert into " + workingLog() + " (" + list(columns, null) + ", __present) values ("
-        + list(columns, "OLD") + ", true)" + logUpsert() + ";";
+        + list(columns, "OLD") + ", true)" + logUpsert("false") + ";";
     String logNew = "insert into " + workingLog() + " (" + keyList(null) + ", __present) values (" + newKey
-        + ", false)" + logUpsert() + ";";
+        + ", false)" + logUpsert("false") + ";";
     String duplicate = "if exists (select 1 from " + state() + " s where "
         + key.stream().map(k -> "s." + Sql.quote(k) + " = NEW." + Sql.quote(k)).collect(Collectors.joining(" and "))
         + ") then raise exception 'duplicate key value violates unique constraint of %', TG_TABLE_NAME"
@@ -711,26 +732,26 @@ public final class OverlaySql {
   }
 
   /**
-   * Applies the batch to this branch's working state. On the default branch, to T itself (its capture
-   * records the working changes, like any application's write). On another branch, to its overlay,
-   * with each key's first before-image in its working log, in key order like every writer of the log.
+   * Applies the batch to this branch's working state, after {@link #logBatch}. On the default branch,
+   * to T itself: its capture records the changes, staged. On another branch, to its overlay.
    */
   public String applyBatch() {
     String b = batchTable();
     List<String> nonKeyColumns = columns.stream().filter(c -> !key.contains(c)).toList();
     if (bid == null) {
-      return "delete from " + table + " t using " + b + " b where " + keyMatch("t", "b") + " and b.__o = 'd';"
+      return stagingWrites(true) + ";"
+          + "delete from " + table + " t using " + b + " b where " + keyMatch("t", "b") + " and b.__o = 'd';"
           + writingTable("insert into " + table + " (" + COLUMNS + ") overriding system value select " + VALUES
           + " from " + b + " s where s.__o = 'u' order by " + keyList("s") + " on conflict (" + keyList(null) + ") "
-          + ON_CONFLICT) + ";";
+          + ON_CONFLICT) + ";" + stagingWrites(false) + ";";
     }
     // the current row of each key: the overlay's (a tombstone: none), else the table's as the branch
     // forked from it — key probes, so a batch costs O(its rows), whatever the table's size. Every
-    // writer of the overlay holds the key's working-log row first, and logBefore took those of all
+    // writer of the overlay holds the key's working-log row first, and logBatch took those of all
     // upserted keys: the overlay rows found missing stay missing, and take a plain INSERT (half the
     // cost of the speculative one of ON CONFLICT); the rest an UPDATE
     String set = assign(nonKeyColumns, "b");
-    return computeGenerated(b) + logBefore(b + " b", b, "b.__o = 'u' or") + ";"
+    return computeGenerated(b) + ";"
         + "update " + overlay() + " o set " + (set.isEmpty() ? "" : set + ", ") + "__deleted = false from " + b + " b"
         + " where " + keyMatch("o", "b") + (key.size() == 1 ? " and " + among("o", "s", b) : "") + " and b.__o = 'u';"
         + "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "b") + ", false"
@@ -742,43 +763,85 @@ public final class OverlaySql {
 
   /**
    * Records the first before-image of the keys of {@code rows} (alias b) in the branch's working log,
-   * locking their log rows (in key order). The current row of each key is the overlay's (a tombstone:
-   * none), else the table's as the branch forked from it: the key's first pre-image since the fork
-   * (a tombstone: none), else the table's row. The cost is O(rows) whatever the size of the table or
-   * the overlay, where the planner left to itself would hash the whole table for a batch of any size:
-   * with a one-column key and a batch table ({@code batch}), each relation is read by one index scan
-   * for the batch's keys together ({@code = any}) and hash-joined; else by one index probe per key (a
-   * LATERAL with a LIMIT, which the planner keeps as such), three times slower for a large batch.
+   * staged (a REST write is a staging command), locking their log rows in key order.
    *
    * @param batch the table the keys of {@code rows} come from, or null (no table: probes)
-   * @param condition a condition on b that logs a key even where it has no current row, followed by "or"
+   * @param condition a condition on the current row c that logs a key even where it has none, followed by "or"
    */
   private String logBefore(String rows, String batch, String condition) {
+    return logCurrent("(" + currentRows(rows, batch, "") + ") c", condition);
+  }
+
+  private String logCurrent(String current, String condition) {
+    return "insert into " + workingLog() + " (" + list(columns, null) + ", __present, __staged) select "
+        + list(columns, "c") + ", c.__found, true from " + current + " where " + condition + " c.__found"
+        + " order by " + keyList("c") + logUpsert("true");
+  }
+
+  /**
+   * The current row of each key of {@code rows} (alias b) on this branch, in T's columns (the key's
+   * own where it has no row), and whether it has one ({@code __found}), with {@code extra} columns of
+   * b. It is the overlay's (a tombstone: none), else the table's as the branch forked from it: the
+   * key's first pre-image since the fork (a tombstone: none), else the table's row. The cost is O(rows)
+   * whatever the size of the table or the overlay (see {@link #keyLookup}).
+   */
+  private String currentRows(String rows, String batch, String extra) {
     // the first relation holding the key decides: its row (a tombstone: no row), in T's columns
     String found = "case when " + present("o") + " then not o.__deleted when " + present("p") + " then not p.__deleted"
         + " else " + present("x") + " end";
-    String image = columns.stream().map(c -> key.contains(c) ? "b." + Sql.quote(c) : "case when " + present("o")
+    String image = columns.stream().map(c -> (key.contains(c) ? "b." + Sql.quote(c) : "case when " + present("o")
             + " then o." + Sql.quote(c) + " when " + present("p") + " then p." + Sql.quote(c) + " else x." + Sql.quote(c)
-            + " end")
+            + " end") + " as " + Sql.quote(c))
         .collect(Collectors.joining(", "));
     String sinceFork = " and p.__epoch >= " + forkEpoch();
-    String lookups;
+    String preimage = batch != null && key.size() == 1
+        ? " left join (select distinct on (" + Sql.quote(key.get(0)) + ") * from " + preimages() + " p where p."
+            + Sql.quote(key.get(0)) + anyKeyOf(batch) + sinceFork + " order by " + Sql.quote(key.get(0)) + ", __epoch) p on "
+            + keyMatch("p", "b")
+        : " left join lateral (select * from " + preimages() + " p where " + keyMatch("p", "b") + sinceFork
+            + " order by p.__epoch limit 1) p on true";
+    return "select " + image + ", " + found + " as __found" + extra + " from " + rows + keyLookup(overlay(), "o", batch)
+        + preimage + keyLookup(table, "x", batch);
+  }
+
+  /**
+   * A left join of {@code relation} (as {@code alias}) to the rows b by key, O(rows of b) whatever the
+   * relation's size, where the planner left to itself would hash the whole relation for a batch of any
+   * size: with a one-column key and a batch table ({@code batch}), one index scan for the batch's keys
+   * together ({@code = any}), hash-joined; else one index probe per key (a LATERAL with a LIMIT, which
+   * the planner keeps as such), three times slower for a large batch.
+   */
+  private String keyLookup(String relation, String alias, String batch) {
     if (batch != null && key.size() == 1) {
-      String k = Sql.quote(key.get(0));
-      String keys = " = any(array(select " + k + " from " + batch + "))";
-      lookups = " left join (select * from " + overlay() + " o where o." + k + keys + ") o on " + keyMatch("o", "b")
-          + " left join (select distinct on (" + k + ") * from " + preimages() + " p where p." + k + keys + sinceFork
-          + " order by " + k + ", __epoch) p on " + keyMatch("p", "b")
-          + " left join (select * from " + table + " x where x." + k + keys + ") x on " + keyMatch("x", "b");
-    } else {
-      lookups = " left join lateral (select * from " + overlay() + " o where " + keyMatch("o", "b") + " limit 1) o on true"
-          + " left join lateral (select * from " + preimages() + " p where " + keyMatch("p", "b") + sinceFork
-          + " order by p.__epoch limit 1) p on true"
-          + " left join lateral (select * from " + table + " x where " + keyMatch("x", "b") + " limit 1) x on true";
+      return " left join (select * from " + relation + " " + alias + " where " + alias + "." + Sql.quote(key.get(0))
+          + anyKeyOf(batch) + ") " + alias + " on " + keyMatch(alias, "b");
     }
-    return "insert into " + workingLog() + " (" + list(columns, null) + ", __present) select " + image + ", " + found
-        + " from " + rows + lookups
-        + " where " + condition + " (" + found + ") order by " + keyList("b") + logUpsert();
+    return " left join lateral (select * from " + relation + " " + alias + " where " + keyMatch(alias, "b")
+        + " limit 1) " + alias + " on true";
+  }
+
+  private String anyKeyOf(String batch) {
+    String k = Sql.quote(key.get(0));
+    return " = any(array(select " + k + " from " + batch + "))";
+  }
+
+  /**
+   * Before a batch is applied ({@link #applyBatch}): what it does to the branch's working state, one
+   * row of counts — keys it gives a row they had not (inserted), rows it replaces (updated) and rows
+   * it deletes. On a branch, it also records the first before-image of every key it writes in the
+   * working log, staged; on the default branch the capture on T does that as the batch is applied.
+   */
+  public String logBatch() {
+    String b = batchTable();
+    String counts = "select count(*) filter (where c.__o = 'u' and not c.__found) as inserted,"
+        + " count(*) filter (where c.__o = 'u' and c.__found) as updated,"
+        + " count(*) filter (where c.__o = 'd' and c.__found) as deleted from ";
+    if (bid == null) {
+      return counts + "(select b.__o, " + present("x") + " as __found from " + b + " b" + keyLookup(table, "x", b)
+          + ") c";
+    }
+    return "with c as (" + currentRows(b + " b", b, ", b.__o") + "), l as (" + logCurrent("c", "c.__o = 'u' or")
+        + ") " + counts + "c";
   }
 
   /**

@@ -57,6 +57,16 @@ public class CommandContexts {
     return new CommandContext(actor, key, fingerprint(request, body), correlation, async);
   }
 
+  /**
+   * The context of a REST row write: who sent it and the correlation id. An Idempotency-Key is not
+   * kept: the rows are written before the write's event is recorded, and a repeated upsert or delete
+   * writes the same rows again.
+   */
+  public CommandContext ofRowWrite(HttpServerRequest request) {
+    CommandContext c = of(request, null);
+    return new CommandContext(c.actor(), null, c.fingerprint(), c.correlationId(), false);
+  }
+
   /** Commit author: the body's {@code author}, else the X-User-* headers, else the server default. */
   public Author author(Requests.AuthorInput given, CommandContext context) {
     if (given != null) {

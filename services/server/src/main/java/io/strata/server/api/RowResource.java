@@ -2,7 +2,9 @@ package io.strata.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
+import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.RowWrites;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -14,6 +16,7 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -29,47 +32,61 @@ public class RowResource {
   @Inject RowWrites writes;
   @Inject Repositories repositories;
   @Inject TableResource tables;
+  @Inject CommandContexts contexts;
 
   @PUT
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
-  @Operation(summary = "Upsert a full row (columns left out are NULL) into the branch's working state")
-  public Uni<JsonNode> put(@PathParam("repo") String repo, @PathParam("branch") String branch,
-      @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body) {
+  @Operation(summary = "Upsert a full row (columns left out are NULL) into the branch's working state, staged")
+  public Uni<Response> put(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.ofRowWrite(request);
     return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
-        .chain(t -> writes.put(r, branch, t, RowKeys.parse(key, t), body)));
+        .chain(t -> writes.put(r, branch, t, RowKeys.parse(key, t), body, ctx))).map(RowResource::answer);
   }
 
   @PATCH
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
-  @Operation(summary = "Change some columns of an existing row; 404 when the branch has no such row")
-  public Uni<JsonNode> patch(@PathParam("repo") String repo, @PathParam("branch") String branch,
-      @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body) {
+  @Operation(summary = "Change some columns of an existing row, staged; 404 when the branch has no such row")
+  public Uni<Response> patch(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.ofRowWrite(request);
     return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
-        .chain(t -> writes.patch(r, branch, t, RowKeys.parse(key, t), body)));
+        .chain(t -> writes.patch(r, branch, t, RowKeys.parse(key, t), body, ctx))).map(RowResource::answer);
   }
 
   @DELETE
   @Path("/rows/{key}")
-  @Operation(summary = "Delete a row from the branch's working state; 404 when absent")
+  @Operation(summary = "Delete a row from the branch's working state, staged; 404 when absent")
   public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("branch") String branch,
-      @PathParam("table") String table, @Encoded @PathParam("key") String key) {
+      @PathParam("table") String table, @Encoded @PathParam("key") String key, @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.ofRowWrite(request);
     return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
-            .chain(t -> writes.delete(r, branch, t, RowKeys.parse(key, t))))
-        .map(done -> Response.noContent().build());
+            .chain(t -> writes.delete(r, branch, t, RowKeys.parse(key, t), ctx)))
+        .map(RowResource::answer);
+  }
+
+  /** The row as stored (204 without one), and the log position of the write's event. */
+  private static Response answer(RowWrites.Written written) {
+    return (written.row() == null ? Response.noContent() : Response.ok(written.row(), MediaType.APPLICATION_JSON_TYPE))
+        .header(CommandContexts.POSITION_HEADER, written.position()).build();
   }
 
   @POST
   // "rows:batch", also when a client percent-encodes the colon
   @Path("/{batch: rows(?::|%3[Aa])batch}")
   @Consumes({MediaType.APPLICATION_JSON, NDJSON})
-  @Operation(summary = "Apply upserts and deletes all-or-nothing: a JSON array or NDJSON of"
+  @Operation(summary = "Apply upserts and deletes all-or-nothing, staged: a JSON array or NDJSON of"
       + " {\"op\": \"upsert\", \"row\": {...}} / {\"op\": \"delete\", \"key\": {...}}; the last operation on a key wins")
   public Uni<RowWrites.Applied> batch(@PathParam("repo") String repo, @PathParam("branch") String branch,
-      @PathParam("table") String table, @HeaderParam("Content-Type") String contentType, String body) {
+      @PathParam("table") String table, @HeaderParam("Content-Type") String contentType, String body,
+      @Context HttpServerRequest request) {
     boolean ndjson = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith(NDJSON);
+    CommandContext ctx = contexts.ofRowWrite(request);
     return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
-        .chain(t -> writes.batch(r, branch, t, body == null ? "" : body, ndjson)));
+        .chain(t -> writes.batch(r, branch, t, body == null ? "" : body, ndjson, ctx)));
   }
 }

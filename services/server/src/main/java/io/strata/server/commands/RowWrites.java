@@ -9,11 +9,14 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
+import io.strata.events.TableCounts;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.Commands.ChangeKind;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StoragePools;
@@ -29,9 +32,11 @@ import java.util.stream.Collectors;
 
 /**
  * Row writes through the REST API: upsert, patch, delete and all-or-nothing batches into a branch's
- * working state, in one transaction of the table's database. They are working-tree writes, like SQL
- * through a branch's view: recorded in the branch's working log, and entering the event log when they
- * are staged or committed. Parsing a batch is CPU work and runs on a worker thread.
+ * working state, in one transaction of the table's database. A REST write is a staging command (where
+ * SQL through a branch's view, or an application's write to the table, edits the working tree): its
+ * rows land in the working state and the working log already staged, and a {@code ChangesStaged}
+ * event ({@code write: true}) records what it did, so the next commit takes them and subscribers see
+ * every REST write. Parsing a batch is CPU work and runs on a worker thread.
  */
 @ApplicationScoped
 public class RowWrites {
@@ -49,28 +54,35 @@ public class RowWrites {
     this.processor = processor;
   }
 
+  /** A batch's answer: operations applied, and the log position of the event recording them. */
   public record Applied(long applied, long position) {}
 
+  /** A single-row write's answer: the row as stored (none for a delete), and its event's log position. */
+  public record Written(JsonNode row, long position) {}
+
   /** Applies a batch: a JSON array, or NDJSON, of {"op": "upsert"|"delete", "row"|"key"}. */
-  public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson) {
+  public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson,
+      CommandContext ctx) {
     return Uni.createFrom().item(() -> encode(table, body, ndjson))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
         .chain(ops -> inTransaction(repository, branch, table, (tx, sql) -> write(tx, sql, ops, null))
-            .map(done -> new Applied(ops.count(), processor.knownPosition(repository.name()))));
+            .chain(done -> record(repository, branch, table, done, ctx))
+            .map(written -> new Applied(ops.count(), written.position())));
   }
 
   /** Replaces (or inserts) the row with {@code key}; answers the row as stored. */
-  public Uni<JsonNode> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
-      JsonNode row) {
+  public Uni<Written> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
+      JsonNode row, CommandContext ctx) {
     ObjectNode full = withKey(table, row, key);
     validateRow(table, columnsOf(table), full, 0);
     return inTransaction(repository, branch, table,
-        (tx, sql) -> write(tx, sql, single("u", full), keyObject(table, full)));
+        (tx, sql) -> write(tx, sql, single("u", full), keyObject(table, full)))
+        .chain(done -> record(repository, branch, table, done, ctx));
   }
 
   /** Changes some fields of an existing row; 404 when the branch has no row with {@code key}. */
-  public Uni<JsonNode> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
-      JsonNode fields) {
+  public Uni<Written> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
+      JsonNode fields, CommandContext ctx) {
     ObjectNode changed = withKey(table, fields, key);
     validateColumns(table, columnsOf(table), changed, 0);
     ObjectNode keyObject = keyObject(table, changed);
@@ -86,11 +98,13 @@ public class RowWrites {
           ObjectNode merged = (ObjectNode) parse(rows.iterator().next().getString(0));
           merged.setAll(changed);
           return write(tx, sql, single("u", merged), keyObject);
-        }));
+        }))
+        .chain(done -> record(repository, branch, table, done, ctx));
   }
 
   /** Deletes the row with {@code key}; 404 when the branch has none. */
-  public Uni<Void> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key) {
+  public Uni<Written> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
+      CommandContext ctx) {
     ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);
     return inTransaction(repository, branch, table, (tx, sql) -> tx.preparedQuery(sql.currentRow())
             .execute(Tuple.of(keyObject.toString()))
@@ -100,7 +114,7 @@ public class RowWrites {
               }
               return write(tx, sql, single("d", keyObject), null);
             }))
-        .replaceWithVoid();
+        .chain(done -> record(repository, branch, table, done, ctx));
   }
 
   /**
@@ -118,8 +132,14 @@ public class RowWrites {
         .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate);
   }
 
-  /** Writes the ops in the caller's transaction; then reads back the row with key {@code readBack}, if given. */
-  private static Uni<JsonNode> write(io.vertx.mutiny.sqlclient.SqlConnection tx, OverlaySql sql, Ops ops,
+  /** What a write did to the branch's working state, and the row it read back (if asked). */
+  private record Done(long inserted, long updated, long deleted, JsonNode row) {}
+
+  /**
+   * Writes the ops in the caller's transaction, staged; then reads back the row with key {@code
+   * readBack}, if given.
+   */
+  private static Uni<Done> write(io.vertx.mutiny.sqlclient.SqlConnection tx, OverlaySql sql, Ops ops,
       ObjectNode readBack) {
     // a batch's sorts (by key, for the last-wins rule and the lock order) stay in memory
     Uni<Void> memory = ops.count() > 1000
@@ -127,11 +147,27 @@ public class RowWrites {
         : Uni.createFrom().voidItem();
     return memory.chain(() -> tx.preparedQuery(sql.createBatch()).execute(Tuple.of(ops.rows(),
         io.vertx.core.buffer.Buffer.buffer(ops.letters().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))))
-        .chain(() -> tx.query(sql.applyBatch()).execute())
-        .chain(() -> readBack == null
-            ? Uni.createFrom().nullItem()
+        .chain(() -> tx.query(sql.logBatch()).execute())
+        .map(rows -> rows.iterator().next())
+        .call(() -> tx.query(sql.applyBatch()).execute())
+        .chain(counts -> (readBack == null
+            ? Uni.createFrom().<JsonNode>nullItem()
             : tx.preparedQuery(sql.currentRow()).execute(Tuple.of(readBack.toString()))
-                .map(rows -> rows.rowCount() == 0 ? null : parse(rows.iterator().next().getString(0))));
+                .map(rows -> rows.rowCount() == 0 ? null : parse(rows.iterator().next().getString(0))))
+            .map(row -> new Done(counts.getLong("inserted"), counts.getLong("updated"), counts.getLong("deleted"), row)));
+  }
+
+  /**
+   * Appends the {@code ChangesStaged} event of a write whose transaction committed. Should the append
+   * fail, the rows stay staged working changes, which the next commit records.
+   */
+  private Uni<Written> record(RepositoryRow repository, String branch, TableRow table, Done done,
+      CommandContext ctx) {
+    List<TableCounts> tables = done.inserted() + done.updated() + done.deleted() == 0 ? List.of()
+        : List.of(new TableCounts(table.name(), done.inserted(), done.updated(), done.deleted()));
+    return processor.execute(repository.name(), new Commands.RecordChanges(ChangeKind.STAGED, branch, tables, true),
+            ctx, (events, position, after, time) -> new Answer.Reply(200, null))
+        .map(response -> new Written(done.row(), response.position()));
   }
 
   private Uni<Void> requireBranch(RepositoryRow repository, String branch) {

@@ -50,7 +50,7 @@ public class WorkingCommands {
                 defaultBranch), t, kind))
             .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
             .collect().asList())
-        .chain(counts -> processor.execute(repository, new Commands.RecordChanges(kind, branch, counts), ctx,
+        .chain(counts -> processor.execute(repository, new Commands.RecordChanges(kind, branch, counts, false), ctx,
             (events, position, after, time) -> kind == ChangeKind.DISCARDED
                 ? new Answer.Reply(204, null)
                 : new Answer.Reply(200, new Result(counts.stream()

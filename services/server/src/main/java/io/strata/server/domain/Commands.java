@@ -81,9 +81,12 @@ public final class Commands {
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }
 
-  /** Records a staging operation done on the working tree (rows concerned, per table; empty = nothing). */
-  public record RecordChanges(ChangeKind kind, String branch, java.util.List<io.strata.events.TableCounts> tables)
-      implements Command {}
+  /**
+   * Records a staging operation done on the working tree (rows concerned, per table; empty = nothing);
+   * {@code write}: a REST row write that staged its own rows.
+   */
+  public record RecordChanges(ChangeKind kind, String branch, java.util.List<io.strata.events.TableCounts> tables,
+      boolean write) implements Command {}
 
   /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
   public record RecordRollback(io.strata.events.CommitRolledBack rollback) implements Command {}

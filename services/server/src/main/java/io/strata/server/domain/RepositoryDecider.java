@@ -82,7 +82,7 @@ public final class RepositoryDecider {
         return List.of();
       }
       return List.of(switch (c.kind()) {
-        case STAGED -> new io.strata.events.ChangesStaged(c.branch(), c.tables());
+        case STAGED -> new io.strata.events.ChangesStaged(c.branch(), c.tables(), c.write());
         case UNSTAGED -> new io.strata.events.ChangesUnstaged(c.branch(), c.tables());
         case DISCARDED -> new io.strata.events.ChangesDiscarded(c.branch(), c.tables());
       });

@@ -21,7 +21,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,7 +47,53 @@ class DataModelTest {
     final Map<String, TreeMap<Integer, Integer>> committed = new TreeMap<>();
     final Map<String, TreeMap<Integer, Integer>> commits = new HashMap<>();
     final List<String> commitOrder = new ArrayList<>();
+    /** Per branch, the keys whose working change is staged: REST writes stage, SQL writes un-stage. */
+    final Map<String, Set<Integer>> staged = new HashMap<>();
     int branchSeq;
+
+    void start(String branch, TreeMap<Integer, Integer> state) {
+      working.put(branch, new TreeMap<>(state));
+      committed.put(branch, new TreeMap<>(state));
+      staged.put(branch, new TreeSet<>());
+    }
+
+    /** What a commit of the staged changes (or of all of them) leaves as the branch's head. */
+    TreeMap<Integer, Integer> commit(String branch, boolean all) {
+      TreeMap<Integer, Integer> head = committed.get(branch);
+      TreeMap<Integer, Integer> w = working.get(branch);
+      if (all) {
+        head = new TreeMap<>(w);
+      } else {
+        for (int k : staged.get(branch)) {
+          if (w.containsKey(k)) {
+            head.put(k, w.get(k));
+          } else {
+            head.remove(k);
+          }
+        }
+      }
+      committed.put(branch, head);
+      staged.get(branch).clear();
+      return new TreeMap<>(head);
+    }
+
+    /** Expected status counts: {inserted, updated, deleted} of the staged and the unstaged changes. */
+    long[][] status(String branch) {
+      long[][] counts = new long[2][3];
+      TreeMap<Integer, Integer> w = working.get(branch);
+      TreeMap<Integer, Integer> c = committed.get(branch);
+      Set<Integer> keys = new TreeSet<>(w.keySet());
+      keys.addAll(c.keySet());
+      for (int k : keys) {
+        Integer before = c.get(k);
+        Integer after = w.get(k);
+        int kind = before == null ? 0 : after == null ? 2 : before.equals(after) ? -1 : 1;
+        if (kind >= 0) {
+          counts[staged.get(branch).contains(k) ? 0 : 1][kind]++;
+        }
+      }
+      return counts;
+    }
   }
 
   @Test
@@ -76,8 +124,7 @@ class DataModelTest {
     for (int g = 1; g <= 12; g++) {
       initial.put(g, g * 10);
     }
-    model.working.put("main", new TreeMap<>(initial));
-    model.committed.put("main", new TreeMap<>(initial));
+    model.start("main", initial);
     String root = Api.head(repo, "main");
     model.commits.put(root, new TreeMap<>(initial));
     model.commitOrder.add(root);
@@ -90,9 +137,11 @@ class DataModelTest {
       int value = random.nextInt(1000);
       String rows = "/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/rows/" + key;
       TreeMap<Integer, Integer> w = model.working.get(b);
+      Set<Integer> staged = model.staged.get(b);
       if (op < 6) {
         // a REST batch: upserts and deletes of a few keys, repeats among them (the last one wins)
         List<Map<String, Object>> ops = new ArrayList<>();
+        Map<Integer, Integer> net = new HashMap<>();
         trace.append(step).append(": batch ").append(b);
         for (int i = 0, n = 1 + random.nextInt(6); i < n; i++) {
           int k = 1 + random.nextInt(KEYS);
@@ -100,29 +149,43 @@ class DataModelTest {
           if (random.nextInt(3) == 0) {
             ops.add(Map.of("op", "delete", "key", Map.of("id", k)));
             trace.append(" -").append(k);
-            w.remove(k);
+            net.put(k, null);
           } else {
             ops.add(Map.of("op", "upsert", "row", Map.of("id", k, "v", v)));
             trace.append(' ').append(k).append('=').append(v);
-            w.put(k, v);
+            net.put(k, v);
           }
         }
         trace.append('\n');
+        // the batch nets to one operation per key; a delete of a key without a row changes nothing
+        net.forEach((k, v) -> {
+          if (v != null) {
+            w.put(k, v);
+            staged.add(k);
+          } else if (w.remove(k) != null) {
+            staged.add(k);
+          }
+        });
         Api.json().body(ops).post("/api/v1/repositories/{r}/branches/{b}/tables/m/rows:batch", repo, b).then()
             .statusCode(200).body("applied", org.hamcrest.Matchers.equalTo(ops.size()));
       } else if (op < 18) {
         trace.append(step).append(": PUT ").append(b).append(' ').append(key).append('=').append(value).append('\n');
         Api.json().urlEncodingEnabled(false).body(Map.of("v", value)).put(rows).then().statusCode(200);
         w.put(key, value);
+        staged.add(key);
       } else if (op < 26) {
         trace.append(step).append(": DELETE ").append(b).append(' ').append(key).append('\n');
         given().urlEncodingEnabled(false).delete(rows).then().statusCode(w.containsKey(key) ? 204 : 404);
-        w.remove(key);
+        if (w.remove(key) != null) {
+          staged.add(key);
+        }
       } else if (op < 34) {
         trace.append(step).append(": PATCH ").append(b).append(' ').append(key).append('=').append(value).append('\n');
         Api.json().urlEncodingEnabled(false).body(Map.of("v", value)).patch(rows).then()
             .statusCode(w.containsKey(key) ? 200 : 404);
-        w.computeIfPresent(key, (k, old) -> value);
+        if (w.computeIfPresent(key, (k, old) -> value) != null) {
+          staged.add(key);
+        }
       } else if (op < 52) {
         // SQL: through the branch's view, or straight to the table on the default branch
         String relation = Api.view(repo, b, "m");
@@ -133,10 +196,12 @@ class DataModelTest {
             trace.append(step).append(": SQL update ").append(b).append(' ').append(from).append("..").append(to).append('\n');
             sql(pool, "update " + relation + " set v = v + 1 where id between " + from + " and " + to);
             w.replaceAll((k, v) -> k >= from && k <= to ? v + 1 : v);
+            staged.removeIf(k -> k >= from && k <= to && w.containsKey(k));
           }
           case 1 -> {
             trace.append(step).append(": SQL delete ").append(b).append(' ').append(from).append("..").append(to).append('\n');
             sql(pool, "delete from " + relation + " where id between " + from + " and " + to);
+            staged.removeIf(k -> k >= from && k <= to && w.containsKey(k));
             w.keySet().removeIf(k -> k >= from && k <= to);
           }
           default -> {
@@ -144,26 +209,42 @@ class DataModelTest {
               trace.append(step).append(": SQL insert ").append(b).append(' ').append(key).append('\n');
               sql(pool, "insert into " + relation + " (id, v) values (" + key + ", " + value + ")");
               w.put(key, value);
+              staged.remove(key);
             } else if (!w.containsKey(key + 100)) {
               trace.append(step).append(": SQL rekey ").append(b).append(' ').append(key).append('\n');
               sql(pool, "update " + relation + " set id = id + 100 where id = " + key);
               w.put(key + 100, w.remove(key));
+              staged.remove(key);
+              staged.remove(key + 100);
             }
           }
         }
-      } else if (op < 66) {
-        trace.append(step).append(": commit ").append(b).append('\n');
-        String id = Api.json().urlEncodingEnabled(false).body(Map.of("message", "s" + step, "all", true, "allow_empty", true))
+      } else if (op < 60) {
+        // a commit of the staged changes, or of all of them
+        boolean all = random.nextBoolean();
+        trace.append(step).append(": commit ").append(all ? "all " : "staged ").append(b).append('\n');
+        String id = Api.json().urlEncodingEnabled(false).body(Map.of("message", "s" + step, "all", all, "allow_empty", true))
             .post("/api/v1/repositories/" + repo + "/branches/" + b + "/commits").then().statusCode(201)
             .extract().path("id");
-        model.committed.put(b, new TreeMap<>(w));
-        model.commits.put(id, new TreeMap<>(w));
+        model.commits.put(id, model.commit(b, all));
         model.commitOrder.add(id);
+      } else if (op < 66) {
+        boolean stage = random.nextBoolean();
+        trace.append(step).append(stage ? ": stage " : ": unstage ").append(b).append('\n');
+        Api.json().urlEncodingEnabled(false).body(Map.of())
+            .post("/api/v1/repositories/" + repo + "/branches/" + b + (stage ? "/stage" : "/unstage")).then()
+            .statusCode(200);
+        staged.clear();
+        if (stage) {
+          staged.addAll(w.keySet());
+          staged.addAll(model.committed.get(b).keySet());
+        }
       } else if (op < 72) {
         trace.append(step).append(": discard ").append(b).append('\n');
         Api.json().urlEncodingEnabled(false).body(Map.of())
             .delete("/api/v1/repositories/" + repo + "/branches/" + b + "/working").then().statusCode(204);
         model.working.put(b, new TreeMap<>(model.committed.get(b)));
+        staged.clear();
       } else if (op < 84 && model.working.size() < 5) {
         String name = "b" + (++model.branchSeq);
         boolean fromOld = random.nextBoolean();
@@ -171,13 +252,13 @@ class DataModelTest {
         trace.append(step).append(": branch ").append(name).append(" from ").append(from).append('\n');
         post("/api/v1/repositories/" + repo + "/branches", Map.of("name", name, "from", from)).statusCode(201);
         TreeMap<Integer, Integer> start = fromOld ? model.commits.get(from) : model.committed.get(b);
-        model.working.put(name, new TreeMap<>(start));
-        model.committed.put(name, new TreeMap<>(start));
+        model.start(name, start);
       } else if (op < 90 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');
         given().delete("/api/v1/repositories/{r}/branches/{b}?force=true", repo, b).then().statusCode(204);
         model.working.remove(b);
         model.committed.remove(b);
+        model.staged.remove(b);
       } else {
         // reads at an old commit, through the API and the query endpoint
         String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
@@ -191,6 +272,8 @@ class DataModelTest {
           .isEqualTo(model.working.get(check));
       assertThat(read(repo, check, false)).as("head of " + check + " after step " + step)
           .isEqualTo(model.committed.get(check));
+      assertThat(status(repo, check)).as("status of " + check + " (staged, unstaged) after step " + step)
+          .isEqualTo(model.status(check));
       // and one key through the query endpoint, at the head or working state (the query views)
       boolean live = random.nextBoolean();
       int probe = 1 + random.nextInt(KEYS);
@@ -214,6 +297,26 @@ class DataModelTest {
     for (String c : model.commitOrder) {
       assertThat(read(repo, c, false)).as("commit " + c).isEqualTo(model.commits.get(c));
     }
+  }
+
+  /** {inserted, updated, deleted} of the staged and the unstaged changes of table m. */
+  private static long[][] status(String repo, String branch) throws Exception {
+    JsonNode answer = EventCodec.mapper().readTree(given().urlEncodingEnabled(false)
+        .get("/api/v1/repositories/" + repo + "/branches/" + branch + "/status").then().statusCode(200).extract().asString());
+    long[][] counts = new long[2][3];
+    for (JsonNode table : answer.get("tables")) {
+      if (table.get("table").asText().equals("m")) {
+        int i = 0;
+        for (String part : List.of("staged", "unstaged")) {
+          int j = 0;
+          for (String kind : List.of("inserted", "updated", "deleted")) {
+            counts[i][j++] = table.path(part).path(kind).asLong();
+          }
+          i++;
+        }
+      }
+    }
+    return counts;
   }
 
   private static TreeMap<Integer, Integer> read(String repo, String ref, boolean working) throws Exception {

@@ -75,6 +75,9 @@ class ProducedEventsTest {
     pool.query("insert into public." + table + " values (1, 'x')").execute().await().atMost(Duration.ofSeconds(5));
     given().contentType("application/json").post("/api/v1/repositories/{r}/branches/main/stage", repo).then().statusCode(200);
     given().contentType("application/json").post("/api/v1/repositories/{r}/branches/main/unstage", repo).then().statusCode(200);
+    // a REST row write stages its row: a ChangesStaged event with write: true
+    given().contentType("application/json").body(Map.of("v", "z"))
+        .put("/api/v1/repositories/{r}/branches/main/tables/t/rows/3", repo).then().statusCode(200);
     given().contentType("application/json").delete("/api/v1/repositories/{r}/branches/main/working", repo).then()
         .statusCode(204);
     // a commit that fails after capturing in the storage: its rollback is an event too

@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.nullValue;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.strata.projections.log.EventLog;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class RowWritesTest {
   @Inject Pool pool;
+  @Inject EventLog log;
 
 
   private String setUp(String t) {
@@ -54,17 +56,27 @@ class RowWritesTest {
     assertThat(count(pool, "select count(*) from public." + t)).isEqualTo(10);
     assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + "")).isEqualTo(10);
     assertThat(count(pool, "select qty from " + Api.view(repo, "dev", t) + " where id = 1")).isEqualTo(99);
+    // a REST write stages its rows, and an event records each one
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then()
-        .body("tables[0].unstaged.inserted", equalTo(1)).body("tables[0].unstaged.updated", equalTo(1))
-        .body("tables[0].unstaged.deleted", equalTo(1));
+        .body("tables[0].staged.inserted", equalTo(1)).body("tables[0].staged.updated", equalTo(1))
+        .body("tables[0].staged.deleted", equalTo(1)).body("tables[0].unstaged.inserted", equalTo(0));
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+    assertThat(rowWriteEvents(repo)).containsExactly(
+        "dev " + t + " 1/0/0", "dev " + t + " 0/1/0", "dev " + t + " 0/0/1");
 
-    // on the default branch a REST write is a write to the table, captured like any other
-    Api.json().urlEncodingEnabled(false).body(Map.of("name", "main-row")).put(rows, "main", "200").then().statusCode(200);
+    // on the default branch a REST write is a write to the table, captured like any other, staged
+    long position = Long.parseLong(Api.json().urlEncodingEnabled(false).body(Map.of("name", "main-row"))
+        .put(rows, "main", "200").then().statusCode(200).extract().header(CommandContexts.POSITION_HEADER));
+    assertThat(position).isPositive();
     assertThat(count(pool, "select count(*) from public." + t + " where id = 200")).isEqualTo(1);
     assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where id = 200")).isZero();
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then()
-        .body("tables[0].unstaged.inserted", equalTo(1));
+        .body("tables[0].staged.inserted", equalTo(1)).body("tables[0].unstaged.inserted", equalTo(0));
+    // a later SQL write to the same row is a working-tree edit: the row is no longer staged
+    pool.query("update public." + t + " set qty = 7 where id = 200").execute().await().atMost(java.time.Duration.ofSeconds(5));
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then()
+        .body("tables[0].staged.inserted", equalTo(0)).body("tables[0].unstaged.inserted", equalTo(1));
+    assertThat(rowWriteEvents(repo)).last().isEqualTo("main " + t + " 1/0/0");
 
     // bad input: clear 4xx, nothing changed
     Api.json().urlEncodingEnabled(false).body(Map.of("name", "x", "nope", 1)).put(rows, "dev", "300").then().statusCode(422);
@@ -212,7 +224,22 @@ class RowWritesTest {
     assertThat(count(pool, "select count(*) from " + view + " where id between 100 and 649 and name ~ '^w[0-3]$'"))
         .isEqualTo(550);
     assertThat(count(pool, "select count(*) from public." + t)).isEqualTo(10);
-    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
-        .body("tables[0].unstaged.inserted", equalTo(550));
+    // the batches staged their rows; the view's later updates of some of them un-staged those
+    var status = given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200).extract();
+    int staged = status.path("tables[0].staged.inserted");
+    int unstaged = status.path("tables[0].unstaged.inserted");
+    assertThat(staged + unstaged).isEqualTo(550);
+  }
+
+  /** The repository's ChangesStaged events of REST writes, as "branch table inserted/updated/deleted". */
+  private List<String> rowWriteEvents(String repo) {
+    return log.readStream(repo, 0, 1000).await().atMost(java.time.Duration.ofSeconds(10)).stream()
+        .filter(e -> e.type().equals(io.strata.events.EventType.CHANGES_STAGED.type()))
+        .map(e -> e.data())
+        .filter(d -> d.path("write").asBoolean())
+        .map(d -> d.get("branch").asText() + " " + d.get("tables").get(0).get("table").asText() + " "
+            + d.get("tables").get(0).get("inserted").asLong() + "/" + d.get("tables").get(0).get("updated").asLong() + "/"
+            + d.get("tables").get(0).get("deleted").asLong())
+        .toList();
   }
 }
