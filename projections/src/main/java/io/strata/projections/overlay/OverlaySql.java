@@ -970,6 +970,21 @@ public final class OverlaySql {
     return countsOf(workingLog());
   }
 
+  /**
+   * Analyzes the working log when it holds more than twice the rows its statistics say (and over a
+   * thousand). Staging, commits and discards join the log with itself and with the branch's state;
+   * planned from statistics taken when the log was nearly empty (as it is after every commit), a
+   * bulk write's million rows look like one, and a nested loop over them would run for hours. The
+   * check reads at most twice the rows the statistics count.
+   */
+  public String analyzeIfStale() {
+    return "do $strata_a$ declare expected bigint; n bigint; begin"
+        + " select greatest(reltuples, 0)::bigint * 2 + 1000 into expected from pg_class where oid = "
+        + literal(workingLog()) + "::regclass;"
+        + " select count(*) into n from (select from " + workingLog() + " limit expected) x;"
+        + " if n >= expected then analyze " + workingLog() + "; end if; end $strata_a$";
+  }
+
   /** Holds off writers of this branch's working state while it is put back. */
   public String lockWorkingState() {
     return bid == null ? lockAgainstWriters() : "lock table " + overlay() + ", " + workingLog() + " in exclusive mode";

@@ -201,7 +201,8 @@ public final class TableObjects {
     Uni<Void> staged = stageAll
         ? tx.query(sql.stageAll()).execute().replaceWithVoid()
         : Uni.createFrom().voidItem();
-    return writersAwaited.chain(() -> staged)
+    return writersAwaited.chain(() -> tx.query(sql.analyzeIfStale()).execute())
+        .chain(() -> staged)
         .chain(() -> tx.query(sql.createChanges()).execute())
         .chain(() -> tx.query(sql.lockStaged()).execute())
         .chain(() -> tx.query(sql.capture()).execute())
@@ -225,12 +226,14 @@ public final class TableObjects {
 
   /** Stages (or unstages) a branch's working changes in a table; the net changes concerned. */
   public static Uni<Counts> stage(Pool pool, OverlaySql sql, boolean staged) {
-    return pool.withTransaction(tx -> tx.query(sql.stage(staged)).execute().map(TableObjects::counts));
+    return pool.withTransaction(tx -> tx.query(sql.analyzeIfStale()).execute()
+        .chain(() -> tx.query(sql.stage(staged)).execute()).map(TableObjects::counts));
   }
 
   /** Discards a branch's working changes in a table: back to its last commit, exactly. */
   public static Uni<Counts> discard(Pool pool, OverlaySql sql) {
     return pool.withTransaction(tx -> tx.query(sql.lockWorkingState()).execute()
+        .chain(() -> tx.query(sql.analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.pending()).execute().map(TableObjects::counts))
         .call(() -> tx.query(sql.discard()).execute()));
   }

@@ -166,6 +166,30 @@ class DataCommitTest {
    * transaction began: a commit that took a key since must not make its write of that key look
    * already recorded, or the write would be neither committed nor a working change.
    */
+  /**
+   * After a commit the working log is empty, and statistics taken then (here forced, as autovacuum
+   * takes them) count no rows. A bulk write then fills it; staging and the commit analyze it first,
+   * rather than plan their joins over a million rows as over one.
+   */
+  @Test
+  void stagingAndCommittingABulkWriteAnalyzeAWorkingLogWhoseStatisticsSayEmpty() {
+    String repo = createRepository(uniqueName("stale"));
+    String t = counters(repo, 5000);
+    String base = "/api/v1/repositories/" + repo + "/branches/main";
+    String log = "strata.\"" + OverlaySql.tableId(repo, "counters") + "__w_0\"";
+    String statistics = "select reltuples::bigint from pg_class where oid = '" + log + "'::regclass";
+    for (String step : List.of("stage", "commits")) {
+      sql(pool, "update public." + t + " set n = n + 1");
+      sql(pool, "delete from " + log);
+      sql(pool, "vacuum (analyze, truncate false) " + log);
+      sql(pool, "update public." + t + " set n = n + 1");
+      assertThat(count(pool, statistics)).as("statistics before " + step).isZero();
+      Api.json().body(Map.of("message", "bulk", "all", true)).post(base + "/" + step).then()
+          .statusCode(step.equals("stage") ? 200 : 201);
+      assertThat(count(pool, statistics)).as("statistics after " + step).isEqualTo(5000);
+    }
+  }
+
   @Test
   void aRepeatableReadWriterAfterACommitStillRecordsItsChange() {
     String repo = createRepository(uniqueName("rr"));
