@@ -198,13 +198,9 @@ public final class TableObjects {
     Uni<Void> writersAwaited = sql.lockForCommit()
         .map(lock -> tx.query(lock).execute().replaceWithVoid())
         .orElse(Uni.createFrom().voidItem());
-    Uni<Void> staged = stageAll
-        ? tx.query(sql.stageAll()).execute().replaceWithVoid()
-        : Uni.createFrom().voidItem();
     return writersAwaited.chain(() -> tx.query(sql.analyzeIfStale()).execute())
-        .chain(() -> staged)
         .chain(() -> tx.query(sql.createChanges()).execute())
-        .chain(() -> tx.query(sql.lockStaged()).execute())
+        .chain(() -> tx.query(sql.lockStaged(stageAll)).execute())
         .chain(() -> tx.query(sql.capture()).execute())
         .chain(() -> tx.query(sql.summarizeCapture()).execute())
         .chain(rows -> {
