@@ -524,7 +524,8 @@ public final class OverlaySql {
       sql.append("drop trigger if exists ").append(trigger(op)).append(" on ").append(table).append(';');
       sql.append("drop function if exists ").append(function(op)).append("();");
     }
-    sql.append("drop function if exists ").append(stateFunction()).append("(text, text[], text[], boolean);");
+    sql.append("drop function if exists ").append(stateFunction()).append(STATE_ARGUMENTS).append(';');
+    sql.append("drop function if exists ").append(changedKeysFunction()).append(STATE_ARGUMENTS).append(';');
     sql.append("drop table if exists ").append(onBranch(null).workingLog()).append(';');
     sql.append("drop table if exists ").append(changes()).append(';');
     sql.append("drop table if exists ").append(preimages()).append(';');
@@ -875,9 +876,9 @@ public final class OverlaySql {
   /**
    * Views of this branch's working state and committed head (the working state with its working
    * changes undone: each logged key's row replaced by its first before-image), through which the query
-   * endpoint's role reads them without any privilege on the table or Strata's objects. Unlike the
-   * state function, which returns a whole state, a view lets the planner take the query's conditions to
-   * the indexes of the table and the overlay: a query costs O(changes + rows it reads), not O(table).
+   * endpoint's role reads them without any privilege on the table or Strata's objects. A view lets the
+   * planner take the query's conditions to the indexes of the table and the overlay: a query costs
+   * O(changes + rows it reads), not O(table).
    * Security barriers: a condition the view did not write is applied only after the view's own. A
    * branch's views name its fork epoch (see {@link #forkedAt}).
    */
@@ -893,37 +894,64 @@ public final class OverlaySql {
     return "drop view if exists " + headView() + ", " + workView() + ";";
   }
 
-  /** The function that returns this table's rows at any state of any branch, for the query endpoint. */
+  /**
+   * The function that returns the rows a state at a ref has in place of the branch's working state
+   * (see {@link #stateAtRef}).
+   */
   public String stateFunction() {
     return SCHEMA + "." + Sql.quote(tid + "__at");
   }
 
+  /** The function that returns the keys whose rows a state at a ref has otherwise than the branch's working state. */
+  public String changedKeysFunction() {
+    return SCHEMA + "." + Sql.quote(tid + "__at_keys");
+  }
+
+  /** The argument types of both state functions: (bid, undo, redo, undo_working_log). */
+  public static final String STATE_ARGUMENTS = "(text, text[], text[], boolean)";
+
   /**
-   * The rows of the branch's state with the change sets $1 undone and $2 redone, the working log
-   * undone when $3 (see {@link #changed}).
+   * This table's rows at a ref, as the query endpoint's role reads them: the branch's working-state
+   * view without the keys the ref's state has otherwise, and those keys' rows there. The planner takes
+   * the query's conditions to the view's indexes: O(changes + rows read), not O(table).
+   *
+   * @param arguments the state functions' arguments as SQL literals, in parentheses
    */
-  private String stateAt() {
-    return "with " + changed("$1", "$2", true).replace(" from " + workingLog() + " w",
-            " from " + workingLog() + " w where $3")
-        + " select s.* from " + state() + " s where " + keyArray("s") + " not in (select c.k from changed c)"
-        + " union all select r.* from changed c, lateral jsonb_populate_record(null::" + table + ", c.img) r"
-        + " where c.img is not null";
+  public String stateAtRef(String arguments) {
+    return "select x.* from " + workView() + " x where " + keyArray("x") + " not in (select k from "
+        + changedKeysFunction() + arguments + " k) union all select r.* from " + stateFunction() + arguments + " r";
   }
 
   /**
-   * A SECURITY DEFINER function {@code (bid, undo, redo, undo_working_log) returns setof T}: the query
-   * endpoint's restricted role may call it, and so reads this table at a ref, without any privilege on
-   * the table or Strata's objects themselves. The branch id is checked before it names an object.
+   * The changes between the branch's working state and its state with the change sets $1 undone and
+   * $2 redone, the working log undone when $3 (see {@link #changed}), followed by {@code select}.
+   */
+  private String changedAt(String select) {
+    return "with " + changed("$1", "$2", true).replace(" from " + workingLog() + " w",
+            " from " + workingLog() + " w where $3") + " " + select;
+  }
+
+  /**
+   * The two SECURITY DEFINER state functions {@code (bid, undo, redo, undo_working_log)}: the rows
+   * that differ (setof T) and their keys (setof jsonb). The query endpoint's restricted role may call
+   * them, and so reads this table at a ref, without any privilege on the table or Strata's objects
+   * themselves. The branch id is checked before it names an object.
    */
   public String createStateFunction() {
+    return definer(stateFunction(), "setof " + table, sql -> sql.changedAt("select r.* from changed c,"
+            + " lateral jsonb_populate_record(null::" + table + ", c.img) r where c.img is not null")) + ";"
+        + definer(changedKeysFunction(), "setof jsonb", sql -> sql.changedAt("select c.k from changed c"));
+  }
+
+  private String definer(String name, String returns, java.util.function.Function<OverlaySql, String> body) {
     String placeholder = "ffffffffff";
-    String branchTemplate = onBranch(placeholder).stateAt().replace("%", "%%").replace(placeholder, "%1$s");
-    String defaultTemplate = onBranch(null).stateAt();
+    String branchTemplate = body.apply(onBranch(placeholder)).replace("%", "%%").replace(placeholder, "%1$s");
+    String defaultTemplate = body.apply(onBranch(null));
     if (branchTemplate.contains("$q$") || defaultTemplate.contains("$q$")) {
       throw new IllegalStateException("unexpected quote marker in generated SQL");
     }
-    return "create or replace function " + stateFunction() + "(bid text, undo text[], redo text[], undo_wl boolean)"
-        + " returns setof " + table + " language plpgsql stable security definer set search_path = pg_catalog, pg_temp"
+    return "create or replace function " + name + "(bid text, undo text[], redo text[], undo_wl boolean)"
+        + " returns " + returns + " language plpgsql stable security definer set search_path = pg_catalog, pg_temp"
         + " as $f$ begin"
         + " if bid is null then return query execute $q$" + defaultTemplate + "$q$ using undo, redo, undo_wl;"
         + " elsif bid ~ '^[0-9a-f]{10}$' then return query execute format($q$" + branchTemplate + "$q$, bid)"

@@ -52,11 +52,14 @@ public final class QueryAccess {
                 .onItem().transformToUniAndConcatenate(table -> tx.preparedQuery(OverlaySql.OVERLAYS)
                     .execute(Tuple.of(table.tableId()))
                     .chain(overlays -> {
-                      String signature = table.stateFunction() + "(text, text[], text[], boolean)";
-                      StringBuilder sql = new StringBuilder(table.createStateFunction()).append(";")
-                          .append("revoke all on function ").append(signature).append(" from public;")
-                          .append("grant execute on function ").append(signature).append(" to ").append(role)
-                          .append(";").append(views(table, role));
+                      StringBuilder sql = new StringBuilder(table.createStateFunction()).append(";");
+                      for (String function : List.of(table.stateFunction(), table.changedKeysFunction())) {
+                        String signature = function + OverlaySql.STATE_ARGUMENTS;
+                        sql.append("revoke all on function ").append(signature).append(" from public;")
+                            .append("grant execute on function ").append(signature).append(" to ").append(role)
+                            .append(';');
+                      }
+                      sql.append(views(table, role));
                       for (Row overlay : overlays) {
                         sql.append(views(table.onBranch(overlay.getString(0)).forkedAt(overlay.getLong(4)), role));
                       }

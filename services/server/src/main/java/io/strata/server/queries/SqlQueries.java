@@ -39,7 +39,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Read-only SQL over a ref ({@code POST /query}). The repository's tables resolve, by their names, to
- * their state at the ref (common table expressions over each table's state function). The statement
+ * their state at the ref (common table expressions over views of the branch's states, and at older
+ * refs the state functions' rows that differ). The statement
  * runs in the database holding the tables, on its own connection as the repository's restricted login
  * role, in a read-only transaction, with a statement timeout and a row limit: it cannot write, and
  * cannot read any table, Strata object or other repository's data. In the server's own database it
@@ -176,10 +177,10 @@ public class SqlQueries {
       } else if (p.undo().isEmpty() && p.redo().isEmpty()) {
         state = table.headView();
       } else {
-        state = table.stateFunction() + "(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(p.undo()) + ", "
-            + array(p.redo()) + ", " + p.undoWorkingLog() + ")";
+        state = "(" + table.stateAtRef("(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(p.undo()) + ", "
+            + array(p.redo()) + ", " + p.undoWorkingLog() + ")") + ")";
       }
-      ctes.add(Sql.quote(t.name()) + " as (select * from " + state + ")");
+      ctes.add(Sql.quote(t.name()) + " as (select * from " + state + " s)");
     }
     return (ctes.isEmpty() ? "" : "with " + String.join(", ", ctes) + " ") + "select * from (\n" + statement + "\n) q";
   }

@@ -187,9 +187,16 @@ class BranchDataTest {
     sql(pool, "update " + Api.view(repo, "exp", "items") + " set name = 'exp' where id = 1");
     assertThat(rows(pool, "select name from public." + t + " where id = 1")).containsExactly("n1");
     assertThat(read(repo, "exp", true).get(0)).contains("\"exp\"");
-    // untracking removes the branch objects too
+    // a query at the branch's previous commit reads the row as it was (the query role's state functions)
+    Api.json().body(Map.of("message", "exp", "all", true)).post("/api/v1/repositories/{r}/branches/exp/commits", repo)
+        .then().statusCode(201);
+    Api.json().body(Map.of("sql", "select name from items where id = 1", "ref", "exp~1")).post("/api/v1/repositories/{r}/query", repo)
+        .then().statusCode(200).body("rows[0][0]", org.hamcrest.Matchers.equalTo("n1"));
+    // untracking removes the branch objects too, and the query role's functions
     given().delete("/api/v1/repositories/{r}/tables/items", repo).then().statusCode(204);
     assertThat(count(pool, "select count(*) from pg_class where relname like '" + OverlaySql.tableId(repo, "items") + "%'"))
+        .isZero();
+    assertThat(count(pool, "select count(*) from pg_proc where proname like '" + OverlaySql.tableId(repo, "items") + "%'"))
         .isZero();
   }
 
