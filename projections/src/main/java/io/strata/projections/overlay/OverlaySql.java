@@ -719,17 +719,41 @@ public final class OverlaySql {
   }
 
   /**
-   * The rows of a write batch: $1 a JSON array of rows (an upsert's row, a delete's key), $2 one
-   * byte per row, 'u' (upsert) or 'd' (delete) (a bytea: O(1) to index, where text is O(n)). The last operation on each key wins (an upsert replaces
-   * the whole row), so the batch nets to one operation per key, applied set-wise.
+   * The rows of a write batch: $1 a JSON array of rows (an upsert's row, a delete's key); $2 per row,
+   * its marks: 'u' (upsert) or 'd' (delete), then '1' or '0' per column of T, whether the row gives it
+   * (a bytea: O(1) to index, where text is O(n)). The last operation on each key wins (an upsert
+   * replaces the whole row), so the batch nets to one operation per key, applied set-wise. An
+   * upsert's row takes, for each column it leaves out, the column's default as {@code defaults} gives
+   * it ({@link #columnDefaults}; an INSERT into T would), else NULL.
    */
-  public String createBatch() {
-    return "create temporary table " + batchTable() + " on commit drop as"
-        + " select distinct on (" + keyList("r") + ") case get_byte($2::bytea, r.__n::int - 1) when 100 then 'd' else 'u' end as __o, "
-        + list(columns, "r")
+  public String createBatch(java.util.Map<String, String> defaults) {
+    int stride = columns.size() + 1;
+    String row = "(r.__n::int - 1) * " + stride;
+    String values = java.util.stream.IntStream.range(0, columns.size()).mapToObj(i -> {
+          String c = columns.get(i);
+          return defaults.containsKey(c) && !key.contains(c)
+              ? "case get_byte($2::bytea, " + row + " + " + (i + 1) + ") when 48 then " + defaults.get(c) + " else r."
+                  + Sql.quote(c) + " end as " + Sql.quote(c)
+              : "r." + Sql.quote(c);
+        })
+        .collect(Collectors.joining(", "));
+    return "create temporary table " + batchTable() + " on commit drop as select distinct on (" + keyList("r") + ")"
+        + " case get_byte($2::bytea, " + row + ") when 100 then 'd' else 'u' end as __o, " + values
         + " from json_populate_recordset(null::" + table + ", $1::text::json) with ordinality as r("
-        + list(columns, null) + ", __n)"
-        + " order by " + keyList("r") + ", r.__n desc";
+        + list(columns, null) + ", __n) order by " + keyList("r") + ", r.__n desc";
+  }
+
+  /**
+   * The defaults of T's columns that have one, read from the catalog as (column, SQL expression of the
+   * column's type): identity and serial columns draw from T's own sequence; stored generated columns
+   * have none (they are computed).
+   */
+  public String columnDefaults() {
+    return "select a.attname::text, format('(%s)::%s', case when a.attidentity <> '' then format('nextval(%L::regclass)',"
+        + " pg_get_serial_sequence(" + literal(table) + ", a.attname)) else pg_get_expr(d.adbin, d.adrelid) end,"
+        + " format_type(a.atttypid, a.atttypmod)) from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid"
+        + " and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass and a.attnum > 0"
+        + " and not a.attisdropped and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null)";
   }
 
   /**

@@ -37,7 +37,7 @@ public class RowResource {
   @PUT
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
-  @Operation(summary = "Upsert a full row (columns left out are NULL) into the branch's working state, staged")
+  @Operation(summary = "Upsert a full row (columns left out take their defaults, else NULL) into the branch's working state, staged")
   public Uni<Response> put(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body,
       @Context HttpServerRequest request) {

@@ -76,7 +76,7 @@ public class RowWrites {
     ObjectNode full = withKey(table, row, key);
     validateRow(table, columnsOf(table), full, 0);
     return inTransaction(repository, branch, table,
-        (tx, sql) -> write(tx, sql, single("u", full), keyObject(table, full)))
+        (tx, sql) -> write(tx, sql, single(table, "u", full), keyObject(table, full)))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
 
@@ -97,7 +97,7 @@ public class RowWrites {
           }
           ObjectNode merged = (ObjectNode) parse(rows.iterator().next().getString(0));
           merged.setAll(changed);
-          return write(tx, sql, single("u", merged), keyObject);
+          return write(tx, sql, single(table, "u", merged), keyObject);
         }))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
@@ -112,7 +112,7 @@ public class RowWrites {
               if (rows.rowCount() == 0) {
                 throw notFound(table, key);
               }
-              return write(tx, sql, single("d", keyObject), null);
+              return write(tx, sql, single(table, "d", keyObject), null);
             }))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
@@ -145,8 +145,14 @@ public class RowWrites {
     Uni<Void> memory = ops.count() > 1000
         ? tx.query("set local work_mem = '256MB'").execute().replaceWithVoid()
         : Uni.createFrom().voidItem();
-    return memory.chain(() -> tx.preparedQuery(sql.createBatch()).execute(Tuple.of(ops.rows(),
-        io.vertx.core.buffer.Buffer.buffer(ops.letters().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))))
+    return memory.chain(() -> tx.query(sql.columnDefaults()).execute())
+        .map(rows -> {
+          Map<String, String> defaults = new java.util.HashMap<>();
+          rows.forEach(r -> defaults.put(r.getString(0), r.getString(1)));
+          return defaults;
+        })
+        .chain(defaults -> tx.preparedQuery(sql.createBatch(defaults)).execute(Tuple.of(ops.rows(),
+            io.vertx.core.buffer.Buffer.buffer(ops.marks().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))))
         .chain(() -> tx.query(sql.logBatch()).execute())
         .map(rows -> rows.iterator().next())
         .call(() -> tx.query(sql.applyBatch()).execute())
@@ -182,13 +188,17 @@ public class RowWrites {
   // ---- input ----
 
   /** A batch as the SQL takes it: a JSON array of rows (or keys), and one letter per row, u or d. */
-  private record Ops(String rows, String letters, long count) {}
+  /**
+   * A batch as the SQL takes it: a JSON array of rows (or keys), and per row its marks ({@link
+   * OverlaySql#createBatch}): u or d, then 1 or 0 per column of the table, whether the row gives it.
+   */
+  private record Ops(String rows, String marks, long count) {}
 
   /** Validates every operation and encodes the batch as the SQL takes it. */
   static Ops encode(TableRow table, String body, boolean ndjson) {
     Set<String> columns = columnsOf(table);
     java.io.StringWriter rows = new java.io.StringWriter(body.length());
-    StringBuilder letters = new StringBuilder();
+    StringBuilder marks = new StringBuilder();
     try (JsonParser parser = EventCodec.mapper().createParser(body);
         com.fasterxml.jackson.core.JsonGenerator out = EventCodec.mapper().getFactory().createGenerator(rows)) {
       if (!ndjson && parser.nextToken() != JsonToken.START_ARRAY) {
@@ -216,7 +226,7 @@ public class RowWrites {
         }
         JsonNode op = EventCodec.mapper().readTree(parser);
         JsonNode row = operation(table, columns, op, n - 1);
-        letters.append(op.get("op").asText().charAt(0));
+        mark(marks, table, op.get("op").asText().charAt(0), row);
         out.writeTree(row);
       }
       if (n == 0) {
@@ -224,7 +234,7 @@ public class RowWrites {
       }
       out.writeEndArray();
       out.flush();
-      return new Ops(rows.toString(), letters.toString(), n);
+      return new Ops(rows.toString(), marks.toString(), n);
     } catch (IOException e) {
       throw StrataException.badRequest("the batch is not valid JSON" + (ndjson ? " lines" : "") + ": "
           + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : "unreadable"));
@@ -326,8 +336,18 @@ public class RowWrites {
     return key;
   }
 
-  private static Ops single(String op, JsonNode row) {
-    return new Ops("[" + row + "]", op, 1);
+  private static Ops single(TableRow table, String op, JsonNode row) {
+    StringBuilder marks = new StringBuilder();
+    mark(marks, table, op.charAt(0), row);
+    return new Ops("[" + row + "]", marks.toString(), 1);
+  }
+
+  /** A row's marks: its operation, then which of the table's columns it gives (a delete: all of them). */
+  private static void mark(StringBuilder marks, TableRow table, char op, JsonNode row) {
+    marks.append(op);
+    for (TableColumn c : table.columns()) {
+      marks.append(op == 'd' || row.has(c.name()) ? '1' : '0');
+    }
   }
 
   private static JsonNode parse(String json) {
