@@ -353,7 +353,7 @@ public final class OverlaySql {
   private static final String STAGING = "__staging";
 
   /** Makes the capture on T record the transaction's next writes as staged ({@code true}) or not. */
-  public static String stagingWrites(boolean on) {
+  private static String stagingWrites(boolean on) {
     return "select set_config('" + STAGING_SETTING + "', '" + (on ? "on" : "off") + "', true)";
   }
 
@@ -787,16 +787,12 @@ public final class OverlaySql {
   }
 
   /**
-   * Records the first before-image of the keys of {@code rows} (alias b) in the branch's working log,
-   * staged (a REST write is a staging command), locking their log rows in key order.
+   * Records the first before-image of each key of {@code current} (alias c, from {@link #currentRows})
+   * in the branch's working log, staged (a REST write is a staging command), locking their log rows in
+   * key order.
    *
-   * @param batch the table the keys of {@code rows} come from, or null (no table: probes)
-   * @param condition a condition on the current row c that logs a key even where it has none, followed by "or"
+   * @param condition a condition on c that logs a key even where it has no row, followed by "or"
    */
-  private String logBefore(String rows, String batch, String condition) {
-    return logCurrent("(" + currentRows(rows, batch, "") + ") c", condition);
-  }
-
   private String logCurrent(String current, String condition) {
     return "insert into " + workingLog() + " (" + list(columns, null) + ", __present, __staged) select "
         + list(columns, "c") + ", c.__found, true from " + current + " where " + condition + " c.__found"
@@ -876,7 +872,8 @@ public final class OverlaySql {
   public String lockKey() {
     return bid == null
         ? "select 1"
-        : logBefore("jsonb_populate_record(null::" + table + ", $1::text::jsonb) b", null, "true or");
+        : logCurrent("(" + currentRows("jsonb_populate_record(null::" + table + ", $1::text::jsonb) b", null, "")
+            + ") c", "true or");
   }
 
   /** The branch's current row with the key in $1 (a JSON object), or no row; locked on the default branch. */

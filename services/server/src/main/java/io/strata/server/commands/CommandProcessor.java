@@ -111,13 +111,6 @@ public class CommandProcessor {
     return s != null && s.exists() && s.tables().isEmpty();
   }
 
-  /** The log position of the newest event this process saw for {@code repository}, or 0 when unknown. */
-  public long knownPosition(String repository) {
-    RepositoryQueue q = queues.get(repository);
-    RepositoryState s = q == null ? null : q.state;
-    return s == null ? 0 : s.lastPosition();
-  }
-
   public long knownVersion(String repository) {
     RepositoryQueue q = queues.get(repository);
     RepositoryState s = q == null ? null : q.state;

@@ -145,13 +145,16 @@ public class RowWrites {
     Uni<Void> memory = ops.count() > 1000
         ? tx.query("set local work_mem = '256MB'").execute().replaceWithVoid()
         : Uni.createFrom().voidItem();
-    return memory.chain(() -> tx.query(sql.columnDefaults()).execute())
-        .map(rows -> {
-          Map<String, String> defaults = new java.util.HashMap<>();
-          rows.forEach(r -> defaults.put(r.getString(0), r.getString(1)));
-          return defaults;
-        })
-        .chain(defaults -> tx.preparedQuery(sql.createBatch(defaults)).execute(Tuple.of(ops.rows(),
+    // the catalog's defaults only when some row leaves a column out (a PATCH's merged row never does)
+    Uni<Map<String, String>> defaults = ops.marks().indexOf('0') < 0
+        ? Uni.createFrom().item(Map.of())
+        : tx.query(sql.columnDefaults()).execute().map(rows -> {
+          Map<String, String> byColumn = new java.util.HashMap<>();
+          rows.forEach(r -> byColumn.put(r.getString(0), r.getString(1)));
+          return byColumn;
+        });
+    return memory.chain(() -> defaults)
+        .chain(given -> tx.preparedQuery(sql.createBatch(given)).execute(Tuple.of(ops.rows(),
             io.vertx.core.buffer.Buffer.buffer(ops.marks().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))))
         .chain(() -> tx.query(sql.logBatch()).execute())
         .map(rows -> rows.iterator().next())

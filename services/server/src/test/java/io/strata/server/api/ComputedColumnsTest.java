@@ -29,7 +29,6 @@ import org.junit.jupiter.api.Test;
 class ComputedColumnsTest {
   @Inject Pool pool;
 
-
   @Test
   void tablesKeepComputingTheirOwnColumns() {
     String repo = createRepository(uniqueName("computed"));

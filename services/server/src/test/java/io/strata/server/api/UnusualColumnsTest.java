@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Test;
 class UnusualColumnsTest {
   @Inject Pool pool;
 
-
   @Test
   void columnsNamedLikeAliasesAndTypesWithoutEqualityWork() {
     String repo = createRepository(uniqueName("unusual"));
