@@ -95,8 +95,10 @@ class QueryIsolationTest {
     CompletableFuture<Integer> holding = CompletableFuture.supplyAsync(() -> query(attacker,
         "select pg_advisory_xact_lock(" + commitLockId(tid) + ") is null, pg_sleep(8) is null").extract().statusCode());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    // that very lock id, held by a query session (a bigint key shows as classid: high half, objid: low half)
     while (count(pool, "select count(*) from pg_locks l join pg_stat_activity a using (pid)"
-        + " where l.locktype = 'advisory' and a.usename like 'strata_query_%'") == 0) {
+        + " where l.locktype = 'advisory' and l.objsubid = 1 and l.granted and a.usename like 'strata_query_%'"
+        + " and ((l.classid::bigint << 32) | l.objid::bigint) = " + commitLockId(tid)) == 0) {
       assertThat(System.nanoTime()).as("the query took its lock").isLessThan(deadline);
       Thread.sleep(50);
     }
