@@ -25,6 +25,8 @@ public class QueryConnections {
   private final Vertx vertx;
   private final int max;
   private final AtomicInteger open = new AtomicInteger();
+  /** The open connections: each is counted off once, whether its query ended or its request went away. */
+  private final java.util.Set<SqlConnection> opened = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @Inject
   public QueryConnections(Vertx vertx, StrataConfig config) {
@@ -40,7 +42,7 @@ public class QueryConnections {
         return Uni.createFrom().failure(new StrataException(ErrorCode.TooManyQueries, "all " + max
             + " query connections are in use; retry shortly", Map.of("max_connections", max)));
       }
-      return PgConnection.connect(vertx, options).map(c -> (SqlConnection) c)
+      return PgConnection.connect(vertx, options).map(c -> (SqlConnection) c).invoke(opened::add)
           .onFailure().invoke(e -> open.decrementAndGet())
           // the database refusing the login (too many connections, ...) is a PgException, answered by the caller;
           // one out of reach is the storage's state, not the client's fault
@@ -52,12 +54,32 @@ public class QueryConnections {
   /**
    * Ends the session: DISCARD ALL first (it releases session advisory locks and drops everything else the
    * session made, and its answer says the backend did so before the request answers), then the connection
-   * closes. Never fails.
+   * closes. Never fails; a second call (after {@link #abandon}) does nothing.
    */
   public Uni<Void> close(SqlConnection connection) {
+    if (!opened.contains(connection)) {
+      return Uni.createFrom().voidItem();
+    }
     return connection.query("discard all").execute().replaceWithVoid().onFailure().recoverWithNull()
         .eventually(() -> connection.close().onFailure().recoverWithNull())
-        .eventually(open::decrementAndGet);
+        .onTermination().invoke(() -> release(connection));
+  }
+
+  /**
+   * Closes the connection of a query whose request went away (its answer was cancelled) without waiting
+   * for the statement: the backend ends with the session, at the latest at the statement timeout.
+   */
+  public Uni<Void> abandon(SqlConnection connection) {
+    if (!opened.contains(connection)) {
+      return Uni.createFrom().voidItem();
+    }
+    return connection.close().onFailure().recoverWithNull().onTermination().invoke(() -> release(connection));
+  }
+
+  private void release(SqlConnection connection) {
+    if (opened.remove(connection)) {
+      open.decrementAndGet();
+    }
   }
 
   /** How many are open now. */

@@ -222,7 +222,8 @@ public class SqlQueries {
                 .chain(described -> c.prepare(sized)
                     .chain(prepared -> read(prepared.cursor(), FIRST_FETCH, limit, maxBytes, new ArrayList<>(), 0, 1)
                         .map(page -> new Result(described.columnsNames(), page.rows(), page.truncated())))))
-            .eventually(() -> connections.close(c)))
+            .eventually(() -> connections.close(c))
+            .onCancellation().call(() -> connections.abandon(c)))
         .onFailure(e -> !(e instanceof StrataException)).transform(this::translate);
   }
 
