@@ -311,7 +311,8 @@ public final class OverlaySql {
    * first write of a key copies its old row as it is, where a JSON image would cost more than the write.
    */
   public String createWorkingLog() {
-    return "create table " + workingLog() + " as select * from " + table + " with no data;"
+    return (bid == null ? createCommitGate() + ";" : "")
+        + "create table " + workingLog() + " as select * from " + table + " with no data;"
         + " alter table " + workingLog() + " add column __present boolean not null,"
         + " add column __staged boolean not null default false,"
         + " add column __changed_at timestamptz not null default now(),"
@@ -387,7 +388,11 @@ public final class OverlaySql {
     // transaction began and takes the conflict path. The working log is also cleared by commits, so
     // there a writer also needs the commit lock shared (see lockForCommit).
     String readCommitted = "current_setting('transaction_isolation') = 'read committed'";
-    String skipping = "if " + readCommitted + " and pg_try_advisory_xact_lock_shared(" + commitLock() + ") then ";
+    // the gate is tried in a block of its own: LOCK ... NOWAIT is the only way to try a table lock, and a
+    // writer without privilege on it (an application role granted only T and the logs) takes the locking path
+    String skipping = "strata_gated := false; if " + readCommitted + " then begin lock table " + commitGate()
+        + " in row exclusive mode nowait; strata_gated := true; exception when lock_not_available"
+        + " or insufficient_privilege then null; end; end if; if strata_gated then ";
     java.util.function.Function<String, String> logOld = where -> "insert into " + w + " ("
         + list(columns, null) + ", __present, __staged) select " + list(columns, "o") + ", true, " + STAGING
         + " from strata_old o" + where + " order by " + keyList("o") + upsert + ";";
@@ -513,7 +518,8 @@ public final class OverlaySql {
   private String fn(String op, String body) {
     return "create or replace function " + function(op) + "() returns trigger language plpgsql"
         + " set enable_seqscan = off as $f$ declare " + STAGING + " boolean := coalesce(current_setting("
-        + literal(STAGING_SETTING) + ", true) = 'on', false); begin " + body + " return null; end $f$;";
+        + literal(STAGING_SETTING) + ", true) = 'on', false); strata_gated boolean; begin " + body
+        + " return null; end $f$;";
   }
 
   /** Removes every Strata object of this table (the table and its data stay); branch objects go first. */
@@ -527,6 +533,7 @@ public final class OverlaySql {
     sql.append("drop function if exists ").append(stateFunction()).append(STATE_ARGUMENTS).append(';');
     sql.append("drop function if exists ").append(changedKeysFunction()).append(STATE_ARGUMENTS).append(';');
     sql.append("drop table if exists ").append(onBranch(null).workingLog()).append(';');
+    sql.append("drop table if exists ").append(onBranch(null).commitGate()).append(';');
     sql.append("drop table if exists ").append(changes()).append(';');
     sql.append("drop table if exists ").append(preimages()).append(';');
     return sql.toString();
@@ -1080,19 +1087,32 @@ public final class OverlaySql {
   }
 
   /**
-   * The advisory lock of the default branch's commits of this table. Writers of T take it shared, if
-   * they can without waiting, for their capture to skip keys already logged (see {@link
-   * #createCapture}); a commit takes it exclusively before it locks any working-log row of the table,
-   * so it waits for those writers and makes later ones take the capture's locking path.
+   * The commit gate of this table: an empty table of Strata's, locked by the default branch's commits of
+   * this table. Writers of T lock it ROW EXCLUSIVE, if they can without waiting, for their capture to skip
+   * keys already logged (see {@link #createCapture}); a commit locks it EXCLUSIVE before it locks any
+   * working-log row of the table, so it waits for those writers and makes later ones (queued behind it)
+   * take the capture's locking path. A table lock rather than an advisory lock: advisory locks share one
+   * space with every session of the database, the query endpoint's included, and a query could take the
+   * commit's lock id and stall the commits; the query roles have no privilege on the gate, so they cannot
+   * lock it (and the ACCESS SHARE lock a refused SELECT takes conflicts only with ACCESS EXCLUSIVE).
    */
-  private String commitLock() {
-    return "hashtextextended(" + literal(tid) + ", 7297)";
+  public String commitGate() {
+    return SCHEMA + "." + Sql.quote(tid + "__gate");
   }
 
-  /** Taken by a commit of the default branch first (see {@link #commitLock}); none on a branch. */
+  public String createCommitGate() {
+    return "create table if not exists " + onBranch(null).commitGate() + " ()";
+  }
+
+  /** Whether the commit gate exists (tables tracked before it did have none, and a capture of their own). */
+  public String commitGateExists() {
+    return "select to_regclass(" + literal(onBranch(null).commitGate()) + ") is not null";
+  }
+
+  /** Taken by a commit of the default branch first (see {@link #commitGate}); none on a branch. */
   public java.util.Optional<String> lockForCommit() {
     return bid != null ? java.util.Optional.empty()
-        : java.util.Optional.of("select pg_advisory_xact_lock(" + commitLock() + ")");
+        : java.util.Optional.of("lock table " + commitGate() + " in exclusive mode");
   }
 
   /**

@@ -22,9 +22,12 @@ public final class QueryAccess {
 
   /**
    * Taken by whatever creates or drops query views, in its transaction: granting reads the live
-   * branches and makes their views, which must not race a branch's removal.
+   * branches and makes their views, which must not race a branch's removal. A lock on a table of
+   * Strata's that the query roles may not lock, not an advisory lock: a query could take that one and
+   * stall every branch creation and tracking of the database.
    */
-  public static final String LOCK = "select pg_advisory_xact_lock(hashtext('strata-query-access'))";
+  public static final String LOCK = "create table if not exists " + OverlaySql.SCHEMA + ".query_access_lock ();"
+      + "lock table " + OverlaySql.SCHEMA + ".query_access_lock in exclusive mode";
 
   public static String role(String repository) {
     return "strata_query_" + CommitIds.sha256Hex("query\u0000" + repository).substring(0, 16);
@@ -36,12 +39,38 @@ public final class QueryAccess {
    * made afresh, in one transaction.
    */
   public static Uni<Void> grant(Pool pool, String repository, List<OverlaySql> tables, String password) {
+    return grant(pool, repository, tables, password, null).replaceWithVoid();
+  }
+
+  /**
+   * What a query session may use of the database, set on the role (ALTER ROLE ... SET) so that every
+   * session of it starts with them: {@code work_mem} per sort or hash, {@code temp_file_limit} of
+   * temporary file space (PostgreSQL lets only a superuser, or a role granted SET on it, set that one).
+   */
+  public record Limits(String workMem, String tempFileLimit) {
+    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("-1|[0-9]{1,12}\\s*(kB|MB|GB|TB)?");
+
+    public Limits {
+      for (String v : List.of(workMem, tempFileLimit)) {
+        if (!SIZE.matcher(v).matches()) {
+          throw new IllegalArgumentException("not a PostgreSQL size: " + v);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@link #grant(Pool, String, List, String)}, also setting {@code limits} on the role (none if null);
+   * answers whether temp_file_limit could be set (true without limits).
+   */
+  public static Uni<Boolean> grant(Pool pool, String repository, List<OverlaySql> tables, String password,
+      Limits limits) {
     if (!password.matches("[0-9a-f]{32,128}")) {
       throw new IllegalArgumentException("password must be generated hex");
     }
     String role = Sql.quote(role(repository));
     String name = role(repository);
-    String setUp = LOCK + ";"
+    String setUp = OverlaySql.CREATE_SCHEMA + ";" + LOCK + ";"
         + "do $d$ begin if not exists (select 1 from pg_roles where rolname = '" + name + "') then create role "
         + role + " login; end if; end $d$;"
         + "alter role " + role + " with login nosuperuser nocreatedb nocreaterole noinherit password '" + password + "';"
@@ -65,8 +94,19 @@ public final class QueryAccess {
                       }
                       return tx.query(sql.toString()).execute();
                     }))
-                .collect().last()))
-        .replaceWithVoid();
+                .collect().last())
+            .chain(() -> limits == null ? Uni.createFrom().item(true) : limit(tx, role, limits)));
+  }
+
+  /** Sets {@code limits} on {@code role}; a temp_file_limit PostgreSQL refuses to this user is left unset (false). */
+  private static Uni<Boolean> limit(SqlConnection tx, String role, Limits limits) {
+    return tx.query("alter role " + role + " set work_mem = '" + limits.workMem() + "';"
+            + "do $d$ begin alter role " + role + " set temp_file_limit = '" + limits.tempFileLimit() + "';"
+            + " perform set_config('strata.temp_file_limit_set', 'on', true);"
+            + " exception when insufficient_privilege then"
+            + " perform set_config('strata.temp_file_limit_set', 'off', true); end $d$").execute()
+        .chain(() -> tx.query("select current_setting('strata.temp_file_limit_set')").execute())
+        .map(rows -> "on".equals(rows.iterator().next().getString(0)));
   }
 
   /**

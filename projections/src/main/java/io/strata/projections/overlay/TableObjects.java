@@ -195,8 +195,12 @@ public final class TableObjects {
    */
   public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
       boolean stageAll, String attempt) {
+    // a table tracked before commit gates existed gets its gate, and a capture that takes it, first
     Uni<Void> writersAwaited = sql.lockForCommit()
-        .map(lock -> tx.query(lock).execute().replaceWithVoid())
+        .map(lock -> tx.query(sql.commitGateExists()).execute()
+            .chain(rows -> rows.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+                : tx.query(sql.createCommitGate()).execute().chain(() -> regenerateCapture(tx, sql)))
+            .chain(() -> tx.query(lock).execute()).replaceWithVoid())
         .orElse(Uni.createFrom().voidItem());
     return writersAwaited.chain(() -> tx.query(sql.analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.createChanges()).execute())

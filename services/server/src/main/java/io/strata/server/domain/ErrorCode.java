@@ -31,6 +31,8 @@ public enum ErrorCode {
   ConcurrentWrite(409),
   PayloadTooLarge(413),
   UnsupportedMediaType(415),
+  /** Every query connection is in use (strata.query.max-connections): retry shortly. */
+  TooManyQueries(429),
   ValidationError(422),
   IdempotencyKeyReused(422),
   InternalError(500),

@@ -16,12 +16,19 @@ public record ReadTransaction(SqlConnection connection, Transaction transaction)
     if (snapshot != null && !snapshot.matches("[0-9A-F-]+")) {
       throw new IllegalStateException("unexpected snapshot id " + snapshot);
     }
-    return pool.getConnection().chain(conn -> conn.begin()
+    return pool.getConnection().chain(conn -> begin(conn, snapshot).onFailure().call(conn::close));
+  }
+
+  /** Begins one on {@code conn} (the caller's to close); in {@code snapshot} as {@link #open}. */
+  public static Uni<ReadTransaction> begin(SqlConnection conn, String snapshot) {
+    if (snapshot != null && !snapshot.matches("[0-9A-F-]+")) {
+      throw new IllegalStateException("unexpected snapshot id " + snapshot);
+    }
+    return conn.begin()
         .chain(tx -> conn.query("set transaction isolation level repeatable read, read only").execute()
             .chain(() -> conn.query(snapshot == null ? "select 1" : "set transaction snapshot '" + snapshot + "'")
                 .execute())
-            .map(done -> new ReadTransaction(conn, tx)))
-        .onFailure().call(conn::close));
+            .map(done -> new ReadTransaction(conn, tx)));
   }
 
   /** Ends the transaction (nothing was written) and gives the connection back, whatever happened. */

@@ -17,18 +17,15 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.Storages;
 import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgBuilder;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -50,9 +47,11 @@ import org.eclipse.microprofile.config.ConfigProvider;
 @ApplicationScoped
 public class SqlQueries {
   public static final int DEFAULT_LIMIT = 10_000;
-  public static final int MAX_LIMIT = 100_000;
   public static final int MAX_SQL = 65_536;
-  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SqlQueries.class);
+  /** Rows fetched from the cursor at first, and at most: after the first, as many as fit the bytes left. */
+  private static final int FIRST_FETCH = 16;
+  private static final int MAX_FETCH = 256;
 
   private final Vertx vertx;
   private final TableQueries tables;
@@ -60,13 +59,18 @@ public class SqlQueries {
   private final RowReads reads;
   private final StoragePools storagePools;
   private final Map<String, String> passwords = new ConcurrentHashMap<>();
-  private final Map<String, Pool> pools = new ConcurrentHashMap<>();
   private final Map<String, String> granted = new ConcurrentHashMap<>();
+  private final QueryConnections connections;
+  private final StrataConfig.Query limits;
+  private final QueryAccess.Limits roleLimits;
   private final SecureRandom random = new SecureRandom();
 
   @Inject
   public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
-      StoragePools storagePools) {
+      StoragePools storagePools, QueryConnections connections, StrataConfig config) {
+    this.connections = connections;
+    this.limits = config.query();
+    this.roleLimits = new QueryAccess.Limits(limits.workMem(), limits.tempFileLimit());
     this.storagePools = storagePools;
     this.vertx = vertx;
     this.tables = tables;
@@ -78,8 +82,8 @@ public class SqlQueries {
 
   public Uni<Result> run(RepositoryRow repository, String sql, String ref, boolean working, int limit) {
     String statement = trimmed(sql);
-    if (limit < 1 || limit > MAX_LIMIT) {
-      throw StrataException.invalid("limit", "must be 1 to " + MAX_LIMIT);
+    if (limit < 1 || limit > limits.maxRows()) {
+      throw StrataException.invalid("limit", "must be 1 to " + limits.maxRows());
     }
     String repo = repository.name();
     return Uni.combine().all().unis(tables.tables(repo), resolver.resolve(repo, ref == null ? repository.defaultBranch() : ref))
@@ -99,16 +103,16 @@ public class SqlQueries {
                       x.toEvent()))
                   .collect().last()
                   .chain(() -> access(repo, registration, data, tracked))
-                  .chain(pool -> {
+                  .chain(options -> {
                     if (registration == null) {
                       // the server's own database: the query shares the snapshot the ref was resolved in
                       return reads.inSnapshot(repo, tx -> plan.apply(tx)
                           .chain(paths -> tx.query("select pg_export_snapshot()").execute()
                               .map(rows -> rows.iterator().next().getString(0))
-                              .chain(snapshot -> execute(pool, snapshot, wrap(repo, tracked, paths, bid, statement), limit))));
+                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, bid, statement), limit))));
                     }
                     return reads.inOtherStorage(repo, base, plan,
-                        paths -> execute(pool, null, wrap(repo, tracked, paths, bid, statement), limit));
+                        paths -> execute(options, null, wrap(repo, tracked, paths, bid, statement), limit));
                   })));
         });
   }
@@ -194,78 +198,103 @@ public class SqlQueries {
     return changeSets.stream().map(c -> "'" + c + "'").collect(Collectors.joining(",", "array[", "]::text[]"));
   }
 
-  /** Runs the query read-only, in {@code snapshot} (an exported one of the same database) if given. */
-  private Uni<Result> execute(Pool pool, String snapshot, String query, int limit) {
-    return ReadTransaction.open(pool, snapshot).chain(read -> {
-          SqlConnection c = read.connection();
-          return c.query("set local statement_timeout = " + TIMEOUT.toMillis()).execute()
-              .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
-              .chain(described -> c.preparedQuery("select row_to_json(d.*)::text from (" + query + ") d limit "
-                      + (limit + 1)).execute()
-                  .map(rows -> {
-                    List<JsonNode> out = new ArrayList<>(Math.min(rows.rowCount(), limit));
-                    for (Row r : rows) {
-                      if (out.size() == limit) {
-                        break;
-                      }
-                      out.add(values(r.getString(0)));
-                    }
-                    return new Result(described.columnsNames(), out, rows.rowCount() > limit);
-                  }))
-              .eventually(read::close);
-        })
-        .onFailure(e -> !(e instanceof StrataException)).transform(SqlQueries::translate);
+  /**
+   * Runs the query read-only on a connection of its own, in {@code snapshot} (an exported one of the same
+   * database) if given, reading through a cursor: at most {@code limit} rows, and rows only while their
+   * JSON stays within the answer's byte limit: the database sends a row's JSON only while the running
+   * total is within it, so a huge row or answer never reaches the server's heap. The running total is
+   * kept row by row in a transaction-local setting (a window function would hold every row read so far
+   * in the database) whose name is random, so that the statement cannot reset it; the server counts the
+   * bytes it receives as well, and fetches only as many rows as the bytes left allow.
+   */
+  private Uni<Result> execute(PgConnectOptions options, String snapshot, String query, int limit) {
+    long maxBytes = limits.maxAnswerBytes();
+    byte[] nonce = new byte[8];
+    random.nextBytes(nonce);
+    String counter = "'strata.answer_" + HexFormat.of().formatHex(nonce) + "'";
+    String sized = "select case when w.total <= " + maxBytes + " then w.j end, w.total from (select j, set_config("
+        + counter + ", (coalesce(nullif(current_setting(" + counter + ", true), ''), '0')::bigint"
+        + " + octet_length(j))::text, true)::bigint as total"
+        + " from (select row_to_json(d.*)::text as j from (" + query + ") d limit " + (limit + 1) + ") r) w";
+    return connections.open(options).chain(c -> ReadTransaction.begin(c, snapshot)
+            .chain(read -> c.query("set local statement_timeout = " + limits.timeout().toMillis()).execute()
+                .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
+                .chain(described -> c.prepare(sized)
+                    .chain(prepared -> read(prepared.cursor(), FIRST_FETCH, limit, maxBytes, new ArrayList<>(), 0, 1)
+                        .map(page -> new Result(described.columnsNames(), page.rows(), page.truncated())))))
+            .eventually(() -> connections.close(c))
+            .onCancellation().call(() -> connections.abandon(c)))
+        .onFailure(e -> !(e instanceof StrataException)).transform(this::translate);
+  }
+
+  private record Page(List<JsonNode> rows, boolean truncated) {}
+
+  /**
+   * Reads {@code cursor} ({@code fetch} rows next) into {@code out} until its end, {@code limit} rows, or
+   * {@code maxBytes} of JSON; {@code used} bytes read so far, the largest row {@code largest}.
+   */
+  private static Uni<Page> read(io.vertx.mutiny.sqlclient.Cursor cursor, int fetch, int limit, long maxBytes,
+      List<JsonNode> out, long used, long largest) {
+    return cursor.read(fetch).chain(rows -> {
+      long total = used;
+      long biggest = largest;
+      for (Row r : rows) {
+        String json = r.getString(0);
+        if (out.size() == limit || json == null || r.getLong(1) > maxBytes || (total += json.length()) > maxBytes) {
+          return cursor.close().map(x -> new Page(out, true));
+        }
+        biggest = Math.max(biggest, json.length());
+        out.add(values(json));
+      }
+      if (!cursor.hasMore()) {
+        return cursor.close().map(x -> new Page(out, false));
+      }
+      int next = (int) Math.max(1, Math.min(MAX_FETCH, (maxBytes - total) / biggest));
+      return read(cursor, next, limit, maxBytes, out, total, biggest);
+    });
   }
 
   /**
-   * The restricted pool of a repository in the database of {@code storage} (null: the server's own),
-   * its role granted there the state functions of {@code tracked}.
+   * Connection options for the repository's restricted role in the database of {@code storage} (null:
+   * the server's own), the role granted there the state functions of {@code tracked}.
    */
-  private Uni<Pool> access(String repo, StorageAdded storage, Pool data, List<TableRow> tracked) {
+  private Uni<PgConnectOptions> access(String repo, StorageAdded storage, Pool data, List<TableRow> tracked) {
     String password = passwords.computeIfAbsent(repo, r -> {
       byte[] bytes = new byte[24];
       random.nextBytes(bytes);
       return HexFormat.of().formatHex(bytes);
     });
-    String place = repo + "\u0000" + (storage == null ? Storages.LOCAL : storage.name());
+    String storageName = storage == null ? Storages.LOCAL : storage.name();
+    String place = repo + "\u0000" + storageName;
     String signature = tracked.stream().map(t -> OverlaySql.tableId(repo, t.name()) + ":" + t.columns().hashCode())
         .sorted().collect(Collectors.joining(","));
     Uni<Void> grant = signature.equals(granted.get(place))
         ? Uni.createFrom().voidItem()
-        : QueryAccess.grant(data, repo, tracked.stream().map(t -> OverlaySql.of(repo, t)).toList(), password)
-            .invoke(() -> granted.put(place, signature))
+        : QueryAccess.grant(data, repo, tracked.stream().map(t -> OverlaySql.of(repo, t)).toList(), password,
+                roleLimits)
+            .invoke(limited -> {
+              if (!limited) {
+                LOG.warnf("storage '%s': its user may not set temp_file_limit (a superuser's setting), so queries of"
+                    + " repository '%s' there may write temporary files without limit", storageName, repo);
+              }
+              granted.put(place, signature);
+            })
+            .replaceWithVoid()
             .onFailure(e -> PgErrors.hasState(e, "42501")).transform(e -> new StrataException(ErrorCode.ValidationError,
                 "the query endpoint needs a database user that may create roles (CREATEROLE) in storage '"
-                    + (storage == null ? Storages.LOCAL : storage.name()) + "'", Map.of()));
-    Pool existing = pools.get(place);
-    if (existing != null) {
-      return grant.replaceWith(existing);
-    }
+                    + storageName + "'", Map.of()));
     Uni<PgConnectOptions> options = storage == null
         ? Uni.createFrom().item(() -> PgConnectOptions.fromUri(ConfigProvider.getConfig()
             .getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", "")))
         : storagePools.connectOptions(storage);
-    return grant.chain(() -> options).map(o -> pools.computeIfAbsent(place, k -> PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(2).setName("query-" + k.replace('\u0000', '-')))
-        .connectingTo(new PgConnectOptions(o).setUser(QueryAccess.role(repo)).setPassword(password))
-        .using(vertx).build()));
+    return grant.chain(() -> options).map(o -> new PgConnectOptions(o).setUser(QueryAccess.role(repo))
+        .setPassword(password).setCachePreparedStatements(false));
   }
 
-  /** Closes the restricted pools of a deleted repository. */
+  /** Forgets what was granted for a deleted repository (its role is revoked with it). */
   public void forget(String repository) {
     String prefix = repository + "\u0000";
     granted.keySet().removeIf(k -> k.startsWith(prefix));
-    pools.keySet().stream().filter(k -> k.startsWith(prefix)).toList().forEach(k -> {
-      Pool pool = pools.remove(k);
-      if (pool != null) {
-        pool.close().subscribe().with(ok -> {}, e -> {});
-      }
-    });
-  }
-
-  @PreDestroy
-  void closeAll() {
-    pools.values().forEach(p -> p.close().subscribe().with(ok -> {}, e -> {}));
   }
 
   /** A row's values in column order: row_to_json keeps the order and any duplicate column names. */
@@ -283,18 +312,27 @@ public class SqlQueries {
     return values;
   }
 
-  /** What the database refused in the statement is the client's to fix: 422 with the database's reason. */
-  private static Throwable translate(Throwable e) {
+  /**
+   * What the database refused in the statement is the client's to fix: 422 with the database's reason,
+   * whatever the reason (a syntax or permission error, a resource limit: temp_file_limit 53400, out of
+   * memory 53200, a program limit 54000, an internal error of the statement XX000), the timeout named as
+   * such; only a database that is unreachable, shutting down or out of connections is a 503.
+   */
+  private Throwable translate(Throwable e) {
     if (PgErrors.hasState(e, "57014")) {
-      return new StrataException(ErrorCode.ValidationError, "the query ran longer than " + TIMEOUT.toSeconds()
-          + " s and was cancelled", Map.of("timeout_seconds", TIMEOUT.toSeconds()));
+      return new StrataException(ErrorCode.ValidationError, "the query ran longer than " + limits.timeout().toSeconds()
+          + " s and was cancelled", Map.of("timeout_seconds", limits.timeout().toSeconds()));
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
-          && List.of("42", "22", "25", "0A", "54", "21", "2B", "3F", "44", "2F", "38", "39", "P0", "55")
-              .contains(pg.getSqlState().substring(0, 2))) {
-        return new StrataException(ErrorCode.ValidationError, "the query was refused: " + pg.getErrorMessage(),
-            Map.of("sqlstate", pg.getSqlState()));
+      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null) {
+        String state = pg.getSqlState();
+        if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
+          return new StrataException(ErrorCode.StorageUnavailable, "the database cannot run the query now: "
+              + pg.getErrorMessage(), Map.of("sqlstate", state));
+        }
+        String what = state.startsWith("53") || state.startsWith("54")
+            ? "the query exceeded a resource limit of the database: " : "the query was refused: ";
+        return new StrataException(ErrorCode.ValidationError, what + pg.getErrorMessage(), Map.of("sqlstate", state));
       }
     }
     return e;

@@ -16,6 +16,8 @@ public interface StrataConfig {
 
   Recovery recovery();
 
+  Query query();
+
   interface DefaultAuthor {
     @WithDefault("Strata")
     String name();
@@ -46,5 +48,38 @@ public interface StrataConfig {
      */
     @WithDefault("60s")
     Duration sweepInterval();
+  }
+
+  /** Bounds of {@code POST /query}: what one client's statements may take from the server and the database. */
+  interface Query {
+    /**
+     * Query connections open at once across all repositories (each query has its own, closed after
+     * it): one more is refused with 429 TooManyQueries.
+     */
+    @WithDefault("16")
+    int maxConnections();
+
+    /** The most rows a query may ask for ({@code limit}); more is refused with 422. */
+    @WithDefault("100000")
+    int maxRows();
+
+    /** The most bytes of rows (as JSON) an answer carries; the rest is cut off with {@code truncated: true}. */
+    @WithDefault("8388608")
+    long maxAnswerBytes();
+
+    /** How long a statement may run before it is cancelled (422). */
+    @WithDefault("30s")
+    Duration timeout();
+
+    /** {@code work_mem} of the query roles (ALTER ROLE ... SET): memory per sort or hash before spilling. */
+    @WithDefault("16MB")
+    String workMem();
+
+    /**
+     * {@code temp_file_limit} of the query roles: temporary file space per session (a query over it
+     * answers 422). Setting it needs a superuser storage user; with another one it is logged and left unset.
+     */
+    @WithDefault("1GB")
+    String tempFileLimit();
   }
 }
