@@ -182,7 +182,16 @@ public class OpenApiContract implements OASFilter {
     responses(endpoint, path, op, api, write);
   }
 
+  /** Bodies that may be left out: a working-state command without one applies to every table. */
+  private static final Set<String> OPTIONAL_BODIES = Set.of(
+      "POST " + REPO + "/branches/{branch}/stage", "POST " + REPO + "/branches/{branch}/unstage",
+      "DELETE " + REPO + "/branches/{branch}/working");
+
   private static void bodies(String endpoint, Operation op) {
+    if (OPTIONAL_BODIES.contains(endpoint) && op.getRequestBody() != null) {
+      op.getRequestBody().required(false).description("Optional: {\"tables\": [...]} names the tables; without a"
+          + " body (or without tables), every table");
+    }
     if (endpoint.startsWith("PUT " + ROWS) || endpoint.startsWith("PATCH " + ROWS)) {
       op.setRequestBody(OASFactory.createRequestBody().required(true).description("The row's columns")
           .content(OASFactory.createContent().addMediaType("application/json",
