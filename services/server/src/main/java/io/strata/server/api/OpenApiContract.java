@@ -66,7 +66,6 @@ public class OpenApiContract implements OASFilter {
       Map.entry(200, "OK"), Map.entry(201, "Created"),
       Map.entry(202, "Accepted (?async=true): recorded; its projection may not be visible yet"),
       Map.entry(204, "Done; no body"),
-      Map.entry(-503, "Not ready: the metadata database does not answer"),
       Map.entry(400, "Malformed request: body not JSON or of the wrong shape, unknown field, bad parameter or"
           + " header, NUL in the path or query"),
       Map.entry(404, "The repository or another named thing does not exist"),
@@ -75,6 +74,8 @@ public class OpenApiContract implements OASFilter {
       Map.entry(415, "Content-Type not supported"),
       Map.entry(422, "Well-formed but invalid: a name, value or limit the server does not take"),
       Map.entry(503, "A database is unavailable, or X-Strata-Min-Position was not reached in time"));
+
+  private static final String NOT_READY = "Not ready: the metadata database does not answer";
 
   private static final Map<String, String> PARAMETERS = Map.ofEntries(
       Map.entry("repo", "Repository name"),
@@ -164,7 +165,8 @@ public class OpenApiContract implements OASFilter {
       op.getParameters().forEach(OpenApiContract::describe);
     }
     if (command) {
-      op.addParameter(query("async", "boolean"));
+      op.addParameter(OASFactory.createParameter().name("async").in(Parameter.In.QUERY)
+          .description(PARAMETERS.get("async")).schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.BOOLEAN))));
       op.addParameter(header(CommandContexts.IDEMPOTENCY_KEY, "Makes the command idempotent: a repeat with the"
           + " same key and body answers the first answer again (1-255 visible ASCII characters)"));
     }
@@ -217,7 +219,7 @@ public class OpenApiContract implements OASFilter {
     }
     for (int status : success) {
       APIResponse r = OASFactory.createAPIResponse()
-          .description(status == 503 ? STATUS_TEXT.get(-503) : STATUS_TEXT.get(status));
+          .description(status == 503 ? NOT_READY : STATUS_TEXT.get(status));
       if (status != 204 && okContent != null && !okContent.getMediaTypes().isEmpty()) {
         r.setContent(okContent);
       }
@@ -273,11 +275,6 @@ public class OpenApiContract implements OASFilter {
     } else if (INTEGER_PARAMETERS.contains(p.getName()) && p.getIn() == Parameter.In.QUERY) {
       p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)));
     }
-  }
-
-  private static Parameter query(String name, String type) {
-    return OASFactory.createParameter().name(name).in(Parameter.In.QUERY).description(PARAMETERS.get(name))
-        .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.valueOf(type.toUpperCase(java.util.Locale.ROOT)))));
   }
 
   private static Parameter header(String name, String description) {

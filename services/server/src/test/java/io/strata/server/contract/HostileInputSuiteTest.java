@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every operation of /openapi.json, fed hostile values one input at a time (each path and query
  * parameter, each body field, unknown fields): NUL, out-of-range numbers, control and bidi
- * characters, 10 000 characters, wrong JSON types. Zero 5xx, every refusal the error JSON, no write
- * accepted, and the state unchanged: the projection digest and the tracked table's rows on main and
+ * characters, 10 000 characters, wrong JSON types. Zero 5xx, every refusal the error JSON with a
+ * status the document lists, no write accepted, and the state unchanged: the projection digest and the tracked table's rows on main and
  * on a branch.
  */
 @QuarkusTest
@@ -32,9 +32,8 @@ class HostileInputSuiteTest {
   private static final String LONG = "x".repeat(10_000);
   /** As text: path segments, query values, string fields. */
   private static final List<String> TEXT = List.of(
-      "a\u0000b", "\u0000", "99999999999999999999", "-99999999999999999999", "1e999", "\u0007\u001b[2J", "\r\nX-Injected: 1",
-      "\u202Eevil", "zero\u200Bwidth", "\uFEFF", LONG, "../../etc/passwd", "'; delete from strata_meta.events; --",
-      "%00", "");
+      "a\u0000b", "99999999999999999999", "1e999", "\u0007\u001b[2J", "\r\nX-Injected: 1",
+      "\u202Eevil\u200B", LONG, "../../etc/passwd", "'; delete from strata_meta.events; --", "%00", "");
   /** As JSON values of a body field: the text ones plus the wrong types. */
   private static final List<Object> VALUES = values();
 
@@ -47,7 +46,6 @@ class HostileInputSuiteTest {
   private static List<Object> values() {
     List<Object> v = new ArrayList<>(TEXT);
     v.removeAll(List.of("1e999", "%00"));
-    v.add(new BigInteger("99999999999999999999"));
     v.add(new BigInteger("-99999999999999999999"));
     v.add(1.5e308);
     v.add(true);
@@ -64,9 +62,13 @@ class HostileInputSuiteTest {
     String contents = f.contents();
     List<String> failures = new ArrayList<>();
     int requests = 0;
+    long started = System.nanoTime();
     for (OpenApiDocument.Op op : doc.operations()) {
       for (JsonNode p : op.parameters("path")) {
         for (String bad : TEXT) {
+          if (bad.isEmpty()) {
+            continue; // an empty segment addresses another endpoint (…/repositories//tags is no tag list: 405)
+          }
           Map<String, String> values = new LinkedHashMap<>(f.pathValues());
           values.put(p.path("name").asText(), bad);
           requests++;
@@ -94,6 +96,7 @@ class HostileInputSuiteTest {
       }
     }
     assertThat(requests).isGreaterThan(1000);
+    System.out.printf("hostile input suite: %d requests in %d ms%n", requests, (System.nanoTime() - started) / 1_000_000);
     assertThat(failures).isEmpty();
     assertThat(digest()).as("no event recorded, no projection changed").isEqualTo(digest);
     assertThat(f.contents()).as("no row changed").isEqualTo(contents);
@@ -184,6 +187,8 @@ class HostileInputSuiteTest {
       failures.add("not the error JSON: " + what);
     } else if (status >= 400 && (body.contains("Exception") || body.contains("\tat "))) {
       failures.add("internals shown: " + what);
+    } else if (!op.documents(status)) {
+      failures.add("status not in /openapi.json: " + what);
     }
   }
 
