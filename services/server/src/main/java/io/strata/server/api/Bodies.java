@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.strata.server.domain.ErrorCode;
@@ -55,8 +55,10 @@ public final class Bodies {
     String path = fieldPath(e);
     String field = e.getPropertyName();
     String hint = FieldHints.closest(field, e.getKnownPropertyIds().stream().map(String::valueOf).toList());
+    String named = path.isEmpty() ? field : path;
     Map<String, Object> details = new java.util.LinkedHashMap<>();
-    details.put("field", path.isEmpty() ? field : path);
+    // a hostile client's 10 000-character field name is not echoed whole
+    details.put("field", named.length() > 200 ? named.substring(0, 200) + "…" : named);
     if (hint != null) {
       details.put("did_you_mean", hint);
     }

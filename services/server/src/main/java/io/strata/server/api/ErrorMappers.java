@@ -99,6 +99,7 @@ public class ErrorMappers {
     // that its column or parameter does not take; such errors are translated here once, whatever the
     // endpoint, rather than each endpoint listing the states it happens to have met.
     if (PgErrors.hasStateClass(e, PgErrors.DATA_EXCEPTION_CLASS)) {
+      LOG.debugf("refused a value the database does not take: %s", PgErrors.message(e));
       return render(ErrorCode.ValidationError, "a value in this request does not fit: " + PgErrors.message(e),
           Map.of("sqlstate", PgErrors.sqlState(e)));
     }
