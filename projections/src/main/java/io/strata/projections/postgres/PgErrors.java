@@ -7,6 +7,9 @@ public final class PgErrors {
   public static final String UNIQUE_VIOLATION = "23505";
   public static final String SERIALIZATION_FAILURE = "40001";
   public static final String DEADLOCK_DETECTED = "40P01";
+  /** Class 22, data exception: a value out of range, of the wrong form, or with a NUL. */
+  public static final String DATA_EXCEPTION_CLASS = "22";
+  public static final String INSUFFICIENT_PRIVILEGE = "42501";
 
   private PgErrors() {}
 
@@ -21,6 +24,25 @@ public final class PgErrors {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the first PostgreSQL error in the chain is of SQLSTATE class {@code stateClass} (its first
+   * two characters), e.g. "22" for data exceptions: a value that does not fit its type.
+   */
+  public static boolean hasStateClass(Throwable error, String stateClass) {
+    String state = sqlState(error);
+    return state != null && state.startsWith(stateClass);
+  }
+
+  /** The SQLSTATE of the first PostgreSQL error in the chain, or null. */
+  public static String sqlState(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg) {
+        return pg.getSqlState();
+      }
+    }
+    return null;
   }
 
   /** The database's own message of the first PostgreSQL error in the chain (no SQL text, no stack). */

@@ -45,6 +45,9 @@ public class ErrorMappers {
 
   @ServerExceptionMapper
   public Response json(JsonProcessingException e) {
+    if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+      return strata(Bodies.unknownField(unknown));
+    }
     if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
       String field = Bodies.fieldPath(mapping);
       return render(ErrorCode.BadRequest, "request body field '" + field + "' has the wrong type or shape",
@@ -91,6 +94,20 @@ public class ErrorMappers {
     if (PgErrors.hasState(e, PgErrors.DEADLOCK_DETECTED) || PgErrors.hasState(e, PgErrors.SERIALIZATION_FAILURE)) {
       return render(ErrorCode.StorageUnavailable, "the database kept aborting this request for concurrent"
           + " writers; retry", Map.of());
+    }
+    // A data exception (class 22: out of range, invalid text form, NUL, ...) is a value the client sent
+    // that its column or parameter does not take; such errors are translated here once, whatever the
+    // endpoint, rather than each endpoint listing the states it happens to have met.
+    if (PgErrors.hasStateClass(e, PgErrors.DATA_EXCEPTION_CLASS)) {
+      LOG.debugf("refused a value the database does not take: %s", PgErrors.message(e));
+      return render(ErrorCode.ValidationError, "a value in this request does not fit: " + PgErrors.message(e),
+          Map.of("sqlstate", PgErrors.sqlState(e)));
+    }
+    // The database refusing an object to Strata's own role (a system catalog, say) is a refusal of what
+    // the request named, not a server failure.
+    if (PgErrors.hasState(e, PgErrors.INSUFFICIENT_PRIVILEGE)) {
+      return render(ErrorCode.ValidationError, "the database refused this: " + PgErrors.message(e),
+          Map.of("sqlstate", PgErrors.INSUFFICIENT_PRIVILEGE));
     }
     if (PgErrors.isUnavailable(e)) {
       LOG.warnf("database unavailable: %s", e.toString());

@@ -3,7 +3,7 @@ package io.strata.server.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
-/** What the API accepts. Unknown fields are ignored; wrong types are a 400. */
+/** What the API accepts (bound by {@link Bodies}): unknown fields and wrong types are a 400 naming the field. */
 public final class Requests {
   private Requests() {}
 

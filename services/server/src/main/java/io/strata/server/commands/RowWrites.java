@@ -244,8 +244,19 @@ public class RowWrites {
     }
   }
 
+  private static final Set<String> OPERATION_FIELDS = Set.of("op", "row", "key");
+
   /** Validates one operation; answers the row (an upsert's) or the key (a delete's) it writes. */
   private static JsonNode operation(TableRow table, Set<String> columns, JsonNode op, long index) {
+    for (Iterator<String> it = op.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!OPERATION_FIELDS.contains(field)) {
+        // refused, not ignored: a misspelt "row" or "key" must not turn into a different operation
+        String shown = field.length() > 200 ? field.substring(0, 200) : field;
+        throw new StrataException(ErrorCode.BadRequest, "operation " + index + ": unknown field '" + shown
+            + "'; an operation has only op, row and key", Map.of("field", shown, "index", index));
+      }
+    }
     JsonNode kind = op.get("op");
     if (kind == null || op.size() != 2) {
       throw invalidOp(index, "an operation is {\"op\": \"upsert\", \"row\": {...}} or {\"op\": \"delete\", \"key\": ...}");

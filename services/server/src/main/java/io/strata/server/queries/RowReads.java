@@ -151,7 +151,8 @@ public class RowReads {
 
   /** A filter's, key's or cursor's value the column's type does not take: the client's to fix. */
   private static boolean misfit(Throwable e) {
-    return PgErrors.hasState(e, "22P02") || PgErrors.hasState(e, "22007") || PgErrors.hasState(e, "22008");
+    // every data exception here comes from a client's value: 22P02 form, 22003 range, 22007/22008 times...
+    return PgErrors.hasStateClass(e, PgErrors.DATA_EXCEPTION_CLASS);
   }
 
   private static Throwable misfitError(Throwable e) {

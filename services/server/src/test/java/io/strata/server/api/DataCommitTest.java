@@ -192,7 +192,8 @@ class DataCommitTest {
       sql(pool, "vacuum (analyze, truncate false) " + log);
       sql(pool, "update public." + t + " set n = n + 1");
       assertThat(count(pool, statistics)).as("statistics before " + step).isZero();
-      Api.json().body(Map.of("message", "bulk", "all", true)).post(base + "/" + step).then()
+      // stage takes only "tables" (it used to ignore the commit's fields this sent it; now they are refused)
+      Api.json().body(step.equals("stage") ? Map.of() : Map.of("message", "bulk", "all", true)).post(base + "/" + step).then()
           .statusCode(step.equals("stage") ? 200 : 201);
       assertThat(count(pool, statistics)).as("statistics after " + step).isEqualTo(5000);
     }

@@ -1,0 +1,284 @@
+package io.strata.server.api;
+
+import io.strata.server.domain.ErrorCode;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.microprofile.openapi.OASFactory;
+import org.eclipse.microprofile.openapi.OASFilter;
+import org.eclipse.microprofile.openapi.models.OpenAPI;
+import org.eclipse.microprofile.openapi.models.Operation;
+import org.eclipse.microprofile.openapi.models.PathItem;
+import org.eclipse.microprofile.openapi.models.headers.Header;
+import org.eclipse.microprofile.openapi.models.media.Content;
+import org.eclipse.microprofile.openapi.models.media.Schema;
+import org.eclipse.microprofile.openapi.models.parameters.Parameter;
+import org.eclipse.microprofile.openapi.models.responses.APIResponse;
+import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
+
+/**
+ * Makes /openapi.json say what the server does, which the annotations alone cannot: the status codes
+ * commands answer (201, 202 with {@code ?async=true}, 204), one Error schema for every error answer,
+ * the headers every request or command reads and the position header writes answer, the row bodies
+ * (taken as JSON trees), the {@code rows:batch} path as served, and a description for every operation
+ * and parameter. Kept in one table here, not spread over the resources, so that the contract test can
+ * hold it to the server (ContractTest) and a new endpoint fails that test until it is described.
+ */
+public class OpenApiContract implements OASFilter {
+  static final String ERROR_SCHEMA = "Error";
+  static final String BEARER = "bearer";
+
+  private static final String REPO = "/api/v1/repositories/{repo}";
+  private static final String ROWS = REPO + "/branches/{branch}/tables/{table}";
+  private static final String SERVED_BATCH = ROWS + "/rows:batch";
+
+  /** Success answers of every operation that does not answer plain 200. */
+  private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
+      Map.entry("POST /api/v1/repositories", List.of(201, 202)),
+      Map.entry("DELETE " + REPO, List.of(204, 202)),
+      Map.entry("POST " + REPO + "/branches", List.of(201, 202)),
+      Map.entry("PATCH " + REPO + "/branches/{branch}", List.of(200, 202)),
+      Map.entry("DELETE " + REPO + "/branches/{branch}", List.of(204, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/commits", List.of(201, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/stage", List.of(200, 204, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/unstage", List.of(200, 204, 202)),
+      Map.entry("DELETE " + REPO + "/branches/{branch}/working", List.of(200, 204, 202)),
+      Map.entry("PUT " + ROWS + "/rows/{key}", List.of(200)),
+      Map.entry("PATCH " + ROWS + "/rows/{key}", List.of(200)),
+      Map.entry("DELETE " + ROWS + "/rows/{key}", List.of(204)),
+      Map.entry("POST " + REPO + "/storage", List.of(201, 202)),
+      Map.entry("DELETE " + REPO + "/storage/{name}", List.of(204, 202)),
+      Map.entry("POST " + REPO + "/tables", List.of(201, 202)),
+      Map.entry("DELETE " + REPO + "/tables/{table}", List.of(204, 202)),
+      Map.entry("POST " + REPO + "/tags", List.of(201, 202)),
+      Map.entry("DELETE " + REPO + "/tags/{tag}", List.of(204, 202)),
+      // readiness answers its own body, also when not ready
+      Map.entry("GET /ready", List.of(200, 503)));
+
+  /** Row writes: not commands (no Idempotency-Key kept, never async), but they answer a position. */
+  private static final Set<String> ROW_WRITES = Set.of(
+      "PUT " + ROWS + "/rows/{key}", "PATCH " + ROWS + "/rows/{key}", "DELETE " + ROWS + "/rows/{key}",
+      "POST " + SERVED_BATCH);
+
+  private static final Map<Integer, String> STATUS_TEXT = Map.ofEntries(
+      Map.entry(200, "OK"), Map.entry(201, "Created"),
+      Map.entry(202, "Accepted (?async=true): recorded; its projection may not be visible yet"),
+      Map.entry(204, "Done; no body"),
+      Map.entry(400, "Malformed request: body not JSON or of the wrong shape, unknown field, bad parameter or"
+          + " header, NUL in the path or query"),
+      Map.entry(404, "The repository or another named thing does not exist"),
+      Map.entry(409, "Conflict with the current state (exists already, head moved, protected, concurrent write)"),
+      Map.entry(413, "Request body too large"),
+      Map.entry(415, "Content-Type not supported"),
+      Map.entry(422, "Well-formed but invalid: a name, value or limit the server does not take"),
+      Map.entry(503, "A database is unavailable, or X-Strata-Min-Position was not reached in time"));
+
+  private static final String NOT_READY = "Not ready: the metadata database does not answer";
+
+  private static final Map<String, String> PARAMETERS = Map.ofEntries(
+      Map.entry("repo", "Repository name"),
+      Map.entry("branch", "Branch name (percent-encode '/' as %2F)"),
+      Map.entry("table", "Tracked table's name in the repository"),
+      Map.entry("key", "Row key: the key columns' values joined by ',', each percent-encoded"),
+      Map.entry("tag", "Tag name"),
+      Map.entry("id", "Commit id, full or a unique prefix of at least 7 hex digits"),
+      Map.entry("name", "Storage connection name ('local' is the server's own database)"),
+      Map.entry("ref", "A ref: branch, tag, commit id or prefix, with ~n / ^n ancestry or @{time}"),
+      Map.entry("limit", "Page size, 1 to " + Params.MAX_LIMIT + " (default " + Params.DEFAULT_LIMIT + ")"),
+      Map.entry("offset", "Items to skip (default 0)"),
+      Map.entry("force", "true to delete even when history or unmerged commits would be lost"),
+      Map.entry("working", "true to read the branch's live working state instead of its last commit"),
+      Map.entry("after", "Cursor: the previous page's 'next'"),
+      Map.entry("first_parent", "true to follow only first parents"),
+      Map.entry("author", "Only commits whose author name or email is this"),
+      Map.entry("since", "Only commits at or after this time (ISO-8601)"),
+      Map.entry("until", "Only commits at or before this time (ISO-8601)"),
+      Map.entry("base", "The ref compared against"),
+      Map.entry("head", "The ref compared"),
+      Map.entry("from", "The ref the diff starts at"),
+      Map.entry("to", "The ref the diff ends at"),
+      Map.entry("rows", "true to include every changed row"),
+      Map.entry("async", "true to answer 202 as soon as the command is recorded, before it is projected"));
+
+  private static final Set<String> BOOLEAN_PARAMETERS = Set.of("force", "working", "first_parent", "rows", "async");
+  private static final Set<String> INTEGER_PARAMETERS = Set.of("limit", "offset");
+
+  @Override
+  public void filterOpenAPI(OpenAPI api) {
+    Map<String, PathItem> paths = new LinkedHashMap<>(api.getPaths().getPathItems());
+    // JAX-RS needs a template to match "rows:batch" with its colon encoded or not; clients see the path
+    PathItem batch = paths.remove(ROWS + "/{batch}");
+    if (batch != null) {
+      paths.put(SERVED_BATCH, batch);
+      api.getPaths().removePathItem(ROWS + "/{batch}");
+      api.getPaths().addPathItem(SERVED_BATCH, batch);
+    }
+    components(api);
+    paths.forEach((path, item) -> item.getOperations().forEach((method, op) ->
+        describe(method.name() + " " + path, path, op)));
+    // Authorization: Bearer <token> where the server requires it; the empty requirement is for STRATA_AUTH=none
+    api.setSecurity(null);
+    api.addSecurityRequirement(OASFactory.createSecurityRequirement().addScheme(BEARER));
+    api.addSecurityRequirement(OASFactory.createSecurityRequirement());
+  }
+
+  private static void components(OpenAPI api) {
+    Schema error = OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
+        .description("Every error answer")
+        .addRequired("error").addRequired("message").addRequired("details")
+        .addProperty("error", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
+            .description("The error's type").enumeration(Arrays.stream(ErrorCode.values()).map(c -> (Object) c.name()).toList()))
+        .addProperty("message", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
+            .description("What went wrong, for people"))
+        .addProperty("details", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
+            .description("Machine-readable particulars (field, sqlstate, ...)").additionalPropertiesBoolean(true));
+    api.getComponents().addSchema(ERROR_SCHEMA, error);
+    api.getComponents().addSchema("Row", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
+        .description("A row: column name to value; a column left out takes its default on PUT, stays on PATCH")
+        .additionalPropertiesBoolean(true));
+    api.getComponents().addSchema("RowOperation", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
+        .description("{\"op\": \"upsert\", \"row\": {...}} or {\"op\": \"delete\", \"key\": {...} or a value}")
+        .addRequired("op")
+        .additionalPropertiesBoolean(false)
+        .addProperty("op", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
+            .enumeration(List.of("upsert", "delete")))
+        .addProperty("row", OASFactory.createSchema().ref("Row"))
+        .addProperty("key", OASFactory.createSchema().description("The key columns by name, or the value of a"
+            + " one-column key")));
+    api.getComponents().removeSchema("JsonNode");
+    api.getComponents().removeSchema("JsonNodeType");
+    api.getComponents().addSecurityScheme(BEARER, OASFactory.createSecurityScheme().type(SecurityScheme.Type.HTTP)
+        .scheme("bearer").description("Authorization: Bearer <token>, required when the server runs with"
+            + " STRATA_AUTH=token"));
+  }
+
+  private static void describe(String endpoint, String path, Operation op) {
+    if (op.getDescription() == null || op.getDescription().isBlank()) {
+      op.setDescription(op.getSummary());
+    }
+    boolean api = path.startsWith("/api/");
+    boolean command = SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint);
+    boolean write = command || ROW_WRITES.contains(endpoint);
+    if (op.getParameters() != null) {
+      op.getParameters().forEach(OpenApiContract::describe);
+    }
+    if (command) {
+      op.addParameter(OASFactory.createParameter().name("async").in(Parameter.In.QUERY)
+          .description(PARAMETERS.get("async")).schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.BOOLEAN))));
+      op.addParameter(header(CommandContexts.IDEMPOTENCY_KEY, "Makes the command idempotent: a repeat with the"
+          + " same key and body answers the first answer again (1-255 visible ASCII characters)"));
+    }
+    if (write) {
+      op.addParameter(header("X-User-Id", "Who acts (recorded on the event; with STRATA_AUTH=none)"));
+      op.addParameter(header("X-User-Name", "The acting person's name (with STRATA_AUTH=none)"));
+      op.addParameter(header("X-User-Email", "The acting person's email (with STRATA_AUTH=none)"));
+      op.addParameter(header("X-Correlation-Id", "Recorded on the events the request causes (else a random id)"));
+    }
+    if (api) {
+      op.addParameter(header(ConsistencyFilter.MIN_POSITION, "Wait until the event at this log position is"
+          + " projected (read your writes), else 503 ProjectionLagging"));
+    }
+    bodies(endpoint, op);
+    responses(endpoint, path, op, api, write);
+  }
+
+  /** Bodies that may be left out: a working-state command without one applies to every table. */
+  private static final Set<String> OPTIONAL_BODIES = Set.of(
+      "POST " + REPO + "/branches/{branch}/stage", "POST " + REPO + "/branches/{branch}/unstage",
+      "DELETE " + REPO + "/branches/{branch}/working");
+
+  private static void bodies(String endpoint, Operation op) {
+    if (OPTIONAL_BODIES.contains(endpoint) && op.getRequestBody() != null) {
+      op.getRequestBody().required(false).description("Optional: {\"tables\": [...]} names the tables; without a"
+          + " body (or without tables), every table");
+    }
+    if (endpoint.startsWith("PUT " + ROWS) || endpoint.startsWith("PATCH " + ROWS)) {
+      op.setRequestBody(OASFactory.createRequestBody().required(true).description("The row's columns")
+          .content(OASFactory.createContent().addMediaType("application/json",
+              OASFactory.createMediaType().schema(OASFactory.createSchema().ref("Row")))));
+    } else if (endpoint.equals("POST " + SERVED_BATCH)) {
+      Schema ops = OASFactory.createSchema().type(List.of(Schema.SchemaType.ARRAY))
+          .items(OASFactory.createSchema().ref("RowOperation"));
+      op.setRequestBody(OASFactory.createRequestBody().required(true)
+          .description("A JSON array of operations, or NDJSON: one operation per line")
+          .content(OASFactory.createContent()
+              .addMediaType("application/json", OASFactory.createMediaType().schema(ops))
+              .addMediaType("application/x-ndjson", OASFactory.createMediaType()
+                  .schema(OASFactory.createSchema().ref("RowOperation")))));
+    }
+  }
+
+  private static void responses(String endpoint, String path, Operation op, boolean api, boolean write) {
+    APIResponse ok = op.getResponses().getAPIResponse("200");
+    Content okContent = ok == null ? null : ok.getContent();
+    List<Integer> success = SUCCESS.getOrDefault(endpoint, List.of(200));
+    if (!success.contains(200)) {
+      op.getResponses().removeAPIResponse("200");
+    }
+    for (int status : success) {
+      APIResponse r = OASFactory.createAPIResponse()
+          .description(status == 503 ? NOT_READY : STATUS_TEXT.get(status));
+      if (status != 204 && okContent != null && !okContent.getMediaTypes().isEmpty()) {
+        r.setContent(okContent);
+      }
+      if (write) {
+        r.addHeader(CommandContexts.POSITION_HEADER, positionHeader());
+      }
+      op.getResponses().addAPIResponse(String.valueOf(status), r);
+    }
+    boolean hasBody = op.getRequestBody() != null;
+    addError(op, 400);
+    if (!api) {
+      return;
+    }
+    if (path.contains("{")) {
+      addError(op, 404);
+    }
+    if (write) {
+      addError(op, 409);
+    }
+    if (hasBody) {
+      addError(op, 413);
+      addError(op, 415);
+    }
+    if (path.startsWith("/api/v1/repositories")) {
+      addError(op, 422);
+    }
+    addError(op, 503);
+  }
+
+  private static void addError(Operation op, int status) {
+    op.getResponses().addAPIResponse(String.valueOf(status), OASFactory.createAPIResponse()
+        .description(STATUS_TEXT.get(status))
+        .content(OASFactory.createContent().addMediaType("application/json",
+            OASFactory.createMediaType().schema(OASFactory.createSchema().ref(ERROR_SCHEMA)))));
+  }
+
+  private static Header positionHeader() {
+    return OASFactory.createHeader().description("Log position of the write's last event: send it as "
+        + ConsistencyFilter.MIN_POSITION + " to read this write")
+        .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)).format("int64"));
+  }
+
+  private static void describe(Parameter p) {
+    if (p.getIn() != Parameter.In.HEADER && (p.getDescription() == null || p.getDescription().isBlank())) {
+      String d = PARAMETERS.get(p.getName());
+      if (d == null) {
+        throw new IllegalStateException("parameter '" + p.getName() + "' has no description in OpenApiContract");
+      }
+      p.setDescription(d);
+    }
+    if (BOOLEAN_PARAMETERS.contains(p.getName()) && p.getIn() == Parameter.In.QUERY) {
+      p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.BOOLEAN)));
+    } else if (INTEGER_PARAMETERS.contains(p.getName()) && p.getIn() == Parameter.In.QUERY) {
+      p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)));
+    }
+  }
+
+  private static Parameter header(String name, String description) {
+    return OASFactory.createParameter().name(name).in(Parameter.In.HEADER).description(description)
+        .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)));
+  }
+}
