@@ -47,29 +47,39 @@ public class AuthFilter {
     if (secret == null) {
       return Uni.createFrom().item(unauthorized(request, "anonymous", "send Authorization: Bearer <token>"));
     }
-    return authenticator.authenticate(secret).map(who -> {
-      if (who == null) {
-        return unauthorized(request, "unknown token", "the token is unknown, expired or revoked");
-      }
-      request.setProperty(RequestIdentity.PROPERTY, who);
-      String repository = request.getUriInfo().getPathParameters().getFirst("repo");
-      switch (AccessRules.decide(rule, who, repository)) {
-        case ALLOW:
-          return null;
-        case HIDDEN:
-          denied(request, who.toString(), "repository not granted");
-          return ErrorMappers.render(ErrorCode.RepositoryNotFound, "repository '" + repository + "' does not exist",
-              Map.of("repository", repository));
-        default:
-          if (rule == null) {
-            LOG.errorf("%s %s has no @Requires rule: refused for every token until it gets one",
-                resource.getResourceClass().getSimpleName(), resource.getResourceMethod().getName());
-          }
-          denied(request, who.toString(), rule == null ? "endpoint has no permission rule" : "needs " + rule);
-          return ErrorMappers.render(ErrorCode.Forbidden, who + " (role " + who.role().wire()
-              + ") may not do this" + (rule == null ? "" : ": it needs " + describe(rule)), Map.of());
-      }
-    });
+    Authenticator.Checked checked = authenticator.check(secret);
+    if (checked instanceof Authenticator.Known known) { // the hot path: no I/O
+      return Uni.createFrom().item(decide(request, resource, rule, known.identity()));
+    }
+    if (checked instanceof Authenticator.Unknown unknown) {
+      return authenticator.lookUp(unknown.hash()).map(who -> decide(request, resource, rule, who));
+    }
+    return Uni.createFrom().item(decide(request, resource, rule, null));
+  }
+
+  /** null: go on; else the refusal. */
+  private static Response decide(ContainerRequestContext request, ResourceInfo resource, Permission rule, Identity who) {
+    if (who == null) {
+      return unauthorized(request, "unknown token", "the token is unknown, expired or revoked");
+    }
+    request.setProperty(RequestIdentity.PROPERTY, who);
+    String repository = request.getUriInfo().getPathParameters().getFirst("repo");
+    switch (AccessRules.decide(rule, who, repository)) {
+      case ALLOW:
+        return null;
+      case HIDDEN:
+        denied(request, who.toString(), "repository not granted");
+        return ErrorMappers.render(ErrorCode.RepositoryNotFound, "repository '" + repository + "' does not exist",
+            Map.of("repository", repository));
+      default:
+        if (rule == null) {
+          LOG.errorf("%s %s has no @Requires rule: refused for every token until it gets one",
+              resource.getResourceClass().getSimpleName(), resource.getResourceMethod().getName());
+        }
+        denied(request, who.toString(), rule == null ? "endpoint has no permission rule" : "needs " + rule);
+        return ErrorMappers.render(ErrorCode.Forbidden, who + " (role " + who.role().wire()
+            + ") may not do this" + (rule == null ? "" : ": it needs " + describe(rule)), Map.of());
+    }
   }
 
   private Permission ruleOf(ResourceInfo resource) {

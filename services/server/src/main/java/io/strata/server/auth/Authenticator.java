@@ -55,18 +55,60 @@ public class Authenticator {
     }
   }
 
+  /** What {@link #check} knows without asking the database. */
+  public sealed interface Checked permits Known, Refused, Unknown {}
+
+  public record Known(Identity identity) implements Checked {}
+
+  public record Refused() implements Checked {}
+
+  /** Not in the cache: {@link #lookUp} it. */
+  public record Unknown(byte[] hash) implements Checked {}
+
+  private static final Refused REFUSED = new Refused();
+  private static final Identity BOOTSTRAP = new Identity(null, BOOTSTRAP_NAME, Role.ADMIN, List.of(Identity.ALL), null);
+
+  /**
+   * The cheap part, without I/O (the hot path of every authenticated request): the bootstrap token,
+   * or a token cached less than the TTL ago.
+   */
+  public Checked check(String secret) {
+    byte[] hash = TokenSecrets.hash(secret);
+    if (TokenSecrets.same(hash, bootstrapHash)) {
+      return new Known(BOOTSTRAP);
+    }
+    Cached cached = cache.get(HexFormat.of().formatHex(hash));
+    if (cached != null && System.nanoTime() - cached.loadedAt < ttlNanos()) {
+      return cached.identity.expired(Instant.now()) ? REFUSED : new Known(cached.identity);
+    }
+    return new Unknown(hash);
+  }
+
+  private long ttlNanos() {
+    long ttl = ttlNanos;
+    if (ttl < 0) {
+      ttl = ttlNanos = config.tokenCacheTtl().toNanos();
+    }
+    return ttl;
+  }
+
+  private volatile long ttlNanos = -1;
+
   /** The identity of {@code secret}, or a null item when it is unknown, expired or revoked. */
   public Uni<Identity> authenticate(String secret) {
-    byte[] hash = TokenSecrets.hash(secret);
-    Instant now = Instant.now();
-    if (TokenSecrets.same(hash, bootstrapHash)) {
-      return Uni.createFrom().item(new Identity(null, BOOTSTRAP_NAME, Role.ADMIN, List.of(Identity.ALL), null));
+    Checked checked = check(secret);
+    if (checked instanceof Known k) {
+      return Uni.createFrom().item(k.identity());
     }
+    if (checked instanceof Unknown u) {
+      return lookUp(u.hash());
+    }
+    return Uni.createFrom().nullItem();
+  }
+
+  /** Looks a token up in the database (and caches it): a null item when it is unknown, expired or revoked. */
+  public Uni<Identity> lookUp(byte[] hash) {
     String key = HexFormat.of().formatHex(hash);
-    Cached cached = cache.get(key);
-    if (cached != null && System.nanoTime() - cached.loadedAt < config.tokenCacheTtl().toNanos()) {
-      return Uni.createFrom().item(cached.identity.expired(now) ? null : cached.identity);
-    }
     return store.findUnrevoked(hash).map(found -> {
       if (found.isEmpty() || !TokenSecrets.same(hash, found.get().storedHash())) {
         cache.remove(key);
