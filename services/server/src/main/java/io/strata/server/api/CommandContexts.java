@@ -66,7 +66,10 @@ public class CommandContexts {
     return new CommandContext(c.actor(), null, c.fingerprint(), c.correlationId(), false);
   }
 
-  /** Commit author: the body's {@code author}, else the X-User-* headers, else the server default. */
+  /**
+   * Commit author: the body's {@code author}, else the actor (the token's name with STRATA_AUTH=token,
+   * the X-User-* headers with none), else the server default.
+   */
   public Author author(Requests.AuthorInput given, CommandContext context) {
     if (given != null) {
       return new Author(Names.person("author.name", given.name(), 256),
