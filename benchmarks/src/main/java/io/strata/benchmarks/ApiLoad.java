@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -20,7 +21,10 @@ import java.util.regex.Pattern;
  * the next. Prints throughput and latency percentiles for branch creation and commits at 1, 8 and 32
  * clients, and the time to read a log of 10 000 commits.
  *
- * <p>Usage: {@code ApiLoad <base-url> [seconds-per-step]}
+ * <p>Usage: {@code ApiLoad <base-url> [seconds-per-step]}; {@code STRATA_TOKEN} in the environment is
+ * sent as {@code Authorization: Bearer} (a server with STRATA_AUTH=token). {@code ApiLoad --auth
+ * <url-auth-none> <url-auth-token> <admin-token> [seconds]} compares the same requests on two servers,
+ * one without and one with authentication, side by side (see {@link #compareAuth}).
  */
 public final class ApiLoad {
   private static final HttpClient HTTP = HttpClient.newBuilder()
@@ -28,9 +32,17 @@ public final class ApiLoad {
   private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f]{64})\"");
   private static final Pattern TOTAL = Pattern.compile("\"total\":(\\d+)");
 
+  /** The bearer token requests carry (null: none); set per server by {@link #compareAuth}. */
+  private static volatile String token = System.getenv("STRATA_TOKEN");
+
   private ApiLoad() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--auth")) {
+      compareAuth(args[1].replaceAll("/$", ""), args[2].replaceAll("/$", ""), args[3],
+          args.length > 4 ? Double.parseDouble(args[4]) : 3);
+      return;
+    }
     String base = args[0].replaceAll("/$", "");
     double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 5;
     String repo = "bench-" + Long.toString(System.nanoTime(), 36);
@@ -64,6 +76,76 @@ public final class ApiLoad {
     same.print("commit (one branch)", 32);
 
     logRead(base, repo + "-log", 10_000);
+  }
+
+  /**
+   * A cheap authenticated read (GET a branch) and commits on the clients' own branches, 8 clients,
+   * on a server with STRATA_AUTH=none and one with token (through a writer token created for the
+   * repository, so the lookup and its cache are measured, not the in-memory bootstrap token). Five
+   * rounds alternate which server goes first; rates are medians of the rounds, the ratio the median
+   * of the rounds' ratios.
+   */
+  private static void compareAuth(String noneBase, String tokenBase, String adminToken, double seconds)
+      throws Exception {
+    int clients = 8;
+    String repo = "bench-auth-" + Long.toString(System.nanoTime(), 36);
+    String[] apis = new String[2];
+    String[] tokens = new String[2];
+    for (int s = 0; s < 2; s++) {
+      String base = s == 0 ? noneBase : tokenBase;
+      token = s == 0 ? null : adminToken;
+      expect(send("POST", base + "/api/v1/repositories", "{\"name\":\"" + repo + "\"}"), 201);
+      if (s == 1) {
+        String created = expect(send("POST", base + "/api/v1/tokens", "{\"name\":\"" + repo
+            + "-writer\",\"role\":\"writer\",\"repositories\":[\"" + repo + "\"]}"), 201);
+        Matcher m = Pattern.compile("\"token\":\"([^\"]+)\"").matcher(created);
+        tokens[s] = m.find() ? m.group(1) : null;
+      }
+      token = tokens[s];
+      apis[s] = base + "/api/v1/repositories/" + repo;
+      for (int c = 0; c < clients; c++) {
+        expect(send("POST", apis[s] + "/branches", "{\"name\":\"a" + c + "\"}"), 201);
+      }
+      String api = apis[s];
+      run(clients, 2, (client, i) -> expect(send("GET", api + "/branches/main", null), 200));
+      run(clients, 2, (client, i) -> expect(send("POST", api + "/branches/a" + client + "/commits",
+          "{\"message\":\"warm\",\"allow_empty\":true}"), 201));
+    }
+    // Rounds alternate which server goes first; the ratio is the median of the rounds' ratios (a
+    // shared machine's load drifts between rounds more than within one).
+    int rounds = 5;
+    List<List<Double>> reads = List.of(new ArrayList<>(), new ArrayList<>());
+    List<List<Double>> commits = List.of(new ArrayList<>(), new ArrayList<>());
+    for (int round = 0; round < rounds; round++) {
+      for (int k = 0; k < 2; k++) {
+        int s = (round + k) % 2;
+        token = tokens[s];
+        String api = apis[s];
+        reads.get(s).add(run(clients, seconds, (client, i) -> expect(send("GET", api + "/branches/main", null), 200)).rate());
+      }
+      for (int k = 0; k < 2; k++) {
+        int s = (round + k) % 2;
+        token = tokens[s];
+        String api = apis[s];
+        commits.get(s).add(run(clients, seconds, (client, i) -> expect(send("POST", api + "/branches/a" + client
+            + "/commits", "{\"message\":\"c " + i + "\",\"allow_empty\":true}"), 201)).rate());
+      }
+    }
+    System.out.printf(Locale.ROOT, "%-26s %8s %14s %15s %7s%n", "operation", "clients", "auth none/s", "auth token/s", "ratio");
+    for (var row : List.of(Map.entry("GET branch (cheap read)", reads), Map.entry("commit (own branch)", commits))) {
+      List<Double> ratios = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) {
+        ratios.add(row.getValue().get(1).get(r) / row.getValue().get(0).get(r));
+      }
+      System.out.printf(Locale.ROOT, "%-26s %8d %14.0f %15.0f %7.2f%n", row.getKey(), clients,
+          median(row.getValue().get(0)), median(row.getValue().get(1)), median(ratios));
+    }
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    return sorted.get(sorted.size() / 2);
   }
 
   private static void warmUp(String api, int clients) throws Exception {
@@ -143,6 +225,10 @@ public final class ApiLoad {
   }
 
   private record Result(List<Long> latencies, double seconds) {
+    double rate() {
+      return latencies.size() / seconds;
+    }
+
     double percentile(double p) {
       int index = (int) Math.min(latencies.size() - 1, Math.ceil(p * latencies.size()) - 1);
       return latencies.get(Math.max(0, index)) / 1e6;
@@ -157,6 +243,10 @@ public final class ApiLoad {
   private static HttpResponse<String> send(String method, String url, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json");
+    String bearer = token;
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
+    }
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }

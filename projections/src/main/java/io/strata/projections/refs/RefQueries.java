@@ -37,6 +37,15 @@ public final class RefQueries {
         .with((rows, count) -> new Page<>(all(rows, RefQueries::toRepository), count(count)));
   }
 
+  /** A page of the repositories among {@code names} (those a token may see). */
+  public Uni<Page<RepositoryRow>> repositoriesAmong(java.util.Collection<String> names, int limit, int offset) {
+    String[] among = names.toArray(String[]::new);
+    return Uni.combine().all()
+        .unis(pool.preparedQuery(RefSql.REPOSITORIES_AMONG).execute(Tuple.of(limit, offset, among)),
+            pool.preparedQuery(RefSql.REPOSITORY_COUNT_AMONG).execute(Tuple.of((Object) among)))
+        .with((rows, count) -> new Page<>(all(rows, RefQueries::toRepository), count(count)));
+  }
+
   public Uni<Optional<BranchRow>> branch(String repository, String name) {
     return pool.preparedQuery(RefSql.BRANCH).execute(Tuple.of(repository, name))
         .map(rows -> first(rows, RefQueries::toBranch));

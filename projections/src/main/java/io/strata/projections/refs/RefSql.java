@@ -42,6 +42,13 @@ final class RefSql {
           + " left join strata_meta.branches b on b.repository = r.name and b.name = r.default_branch"
           + " order by r.name limit $1 offset $2";
   static final String REPOSITORY_COUNT = "select count(*) from strata_meta.repositories";
+  /** The same, only of the repositories named in $3 (what a token is granted). */
+  static final String REPOSITORIES_AMONG =
+      "select r.name, r.description, r.default_branch, r.created_at, b.head, count(*) over () as total"
+          + " from strata_meta.repositories r"
+          + " left join strata_meta.branches b on b.repository = r.name and b.name = r.default_branch"
+          + " where r.name = any($3) order by r.name limit $1 offset $2";
+  static final String REPOSITORY_COUNT_AMONG = "select count(*) from strata_meta.repositories where name = any($1)";
 
   static final String BRANCH_COLUMNS = "name, head, protected, created_from, created_at, updated_at";
   static final String BRANCH =

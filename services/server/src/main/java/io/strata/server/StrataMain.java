@@ -4,6 +4,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.strata.projections.postgres.LocalPostgres;
 import io.strata.server.runtime.DatabaseSettings;
+import io.strata.server.runtime.ListenerPolicy;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -19,6 +20,13 @@ public final class StrataMain {
   private StrataMain() {}
 
   public static void main(String... args) {
+    ListenerPolicy.Verdict listener = ListenerPolicy.check(setting("STRATA_AUTH", "strata.auth"), host());
+    if (listener.message() != null) {
+      System.out.println("Strata: " + listener.message());
+    }
+    if (!listener.start()) {
+      System.exit(1);
+    }
     LocalPostgres local = null;
     String url = setting("STRATA_DATABASE_URL", "strata.database.url");
     if (url != null) {
@@ -49,6 +57,12 @@ public final class StrataMain {
   private static String setting(String env, String property) {
     String value = System.getProperty(property, System.getenv(env));
     return value == null || value.isBlank() ? null : value;
+  }
+
+  /** The listener address the operator chose: quarkus.http.host directly, else STRATA_HOST; null: the default. */
+  private static String host() {
+    String direct = setting("QUARKUS_HTTP_HOST", "quarkus.http.host");
+    return direct != null ? direct : setting("STRATA_HOST", "strata.host");
   }
 
   private static boolean quarkusDatasourceConfigured() {

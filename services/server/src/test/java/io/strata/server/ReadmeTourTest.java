@@ -71,6 +71,10 @@ class ReadmeTourTest {
 
   /** Runs the README's bash block between {@code <!-- name:start -->} and {@code <!-- name:end -->}. */
   private String runBlock(String name, java.util.Map<String, String> env) throws IOException, InterruptedException {
+    return runBlock(server, name, env);
+  }
+
+  static String runBlock(URL server, String name, java.util.Map<String, String> env) throws IOException, InterruptedException {
     String readme = Files.readString(Path.of("../../README.md"));
     Matcher block = Pattern.compile("<!-- " + name + ":start -->\\s*```bash\\n(.*?)```\\s*<!-- " + name + ":end -->",
         Pattern.DOTALL).matcher(readme);

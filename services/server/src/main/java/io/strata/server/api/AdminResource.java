@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.runtime.ProjectionRuntime;
 import jakarta.inject.Inject;
@@ -14,6 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Operating the projections: digest them, rebuild them from the log. */
 @Path("/api/v1/admin/projections")
+@Requires(Permission.SERVER_ADMIN)
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Admin")
 public class AdminResource {

@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
@@ -47,6 +49,7 @@ public class BranchResource {
   @Inject io.strata.server.queries.WorkingChanges workingChanges;
   @Inject io.strata.server.commands.WorkingCommands workingCommands;
 
+  @Requires(Permission.WRITE)
   @POST
   @Path("/branches")
   @Operation(summary = "Create a branch (from the default branch unless 'from' names a ref)")
@@ -58,6 +61,7 @@ public class BranchResource {
         .map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/branches")
   @Operation(summary = "List branches")
@@ -69,6 +73,7 @@ public class BranchResource {
             p.total(), page.offset())));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/branches/{branch}")
   @Operation(summary = "Get a branch with its head commit")
@@ -79,6 +84,7 @@ public class BranchResource {
             .map(c -> BranchDto.of(b, r.defaultBranch(), c.map(CommitSummary::of).orElse(null)))));
   }
 
+  @Requires(Permission.REPOSITORY_ADMIN)
   @PATCH
   @Path("/branches/{branch}")
   @Operation(summary = "Protect or unprotect a branch")
@@ -89,6 +95,7 @@ public class BranchResource {
     return commands.protectBranch(repo, branch, b.isProtected(), ctx).map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.WRITE)
   @DELETE
   @Path("/branches/{branch}")
   @Operation(summary = "Delete a branch (force=true when its commits are merged nowhere)")
@@ -98,6 +105,7 @@ public class BranchResource {
     return commands.deleteBranch(repo, branch, Params.bool("force", force), ctx).map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/branches/{branch}/status")
   @Operation(summary = "Working changes per table since the branch's last commit, staged and unstaged")
@@ -106,6 +114,7 @@ public class BranchResource {
     return repositories.require(repo).chain(r -> workingChanges.status(r, branch));
   }
 
+  @Requires(Permission.WRITE)
   @POST
   @Path("/branches/{branch}/stage")
   @Operation(summary = "Stage the branch's working changes (all tables, or those named)")
@@ -115,6 +124,7 @@ public class BranchResource {
     return working(repo, branch, Commands.ChangeKind.STAGED, body, request);
   }
 
+  @Requires(Permission.WRITE)
   @POST
   @Path("/branches/{branch}/unstage")
   @Operation(summary = "Unstage the branch's staged changes (all tables, or those named)")
@@ -124,6 +134,7 @@ public class BranchResource {
     return working(repo, branch, Commands.ChangeKind.UNSTAGED, body, request);
   }
 
+  @Requires(Permission.WRITE)
   @DELETE
   @Path("/branches/{branch}/working")
   @Operation(summary = "Discard the branch's working changes: its tables go back to its last commit")
@@ -143,6 +154,7 @@ public class BranchResource {
         .map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/compare")
   @Operation(summary = "Compare two refs: merge base, commits ahead and behind")

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.strata.events.Author;
 import io.strata.events.CommitIds;
+import io.strata.server.auth.Identity;
+import io.strata.server.auth.RequestIdentity;
 import io.strata.server.commands.Actor;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.CommandResponse;
@@ -45,10 +47,7 @@ public class CommandContexts {
       throw new StrataException(ErrorCode.BadRequest,
           "Idempotency-Key must be 1-" + MAX_KEY + " visible ASCII characters", Map.of("header", IDEMPOTENCY_KEY));
     }
-    Actor actor = new Actor(
-        person("X-User-Id", header(request, "X-User-Id")),
-        person("X-User-Name", header(request, "X-User-Name")),
-        person("X-User-Email", header(request, "X-User-Email")));
+    Actor actor = actor(request);
     String correlation = header(request, "X-Correlation-Id");
     if (correlation == null || correlation.length() > 200 || !correlation.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       correlation = UUID.randomUUID().toString();
@@ -67,7 +66,10 @@ public class CommandContexts {
     return new CommandContext(c.actor(), null, c.fingerprint(), c.correlationId(), false);
   }
 
-  /** Commit author: the body's {@code author}, else the X-User-* headers, else the server default. */
+  /**
+   * Commit author: the body's {@code author}, else the actor (the token's name with STRATA_AUTH=token,
+   * the X-User-* headers with none), else the server default.
+   */
   public Author author(Requests.AuthorInput given, CommandContext context) {
     if (given != null) {
       return new Author(Names.person("author.name", given.name(), 256),
@@ -77,6 +79,20 @@ public class CommandContexts {
     String name = a.name() != null ? a.name() : a.id() != null ? a.id() : config.defaultAuthor().name();
     String email = a.email() != null ? a.email() : config.defaultAuthor().email();
     return new Author(name, email);
+  }
+
+  /**
+   * Who sends the request: with STRATA_AUTH=token the authenticated token ({@code token:<name>}), and
+   * the X-User-* headers, which anyone can send, are ignored; with none, the X-User-* headers.
+   */
+  private Actor actor(HttpServerRequest request) {
+    if (config.auth() == StrataConfig.AuthMode.TOKEN) {
+      return RequestIdentity.current().map(Identity::actor).orElse(new Actor(null, null, null));
+    }
+    return new Actor(
+        person("X-User-Id", header(request, "X-User-Id")),
+        person("X-User-Name", header(request, "X-User-Name")),
+        person("X-User-Email", header(request, "X-User-Email")));
   }
 
   public Response respond(CommandResponse r, CommandContext context) {

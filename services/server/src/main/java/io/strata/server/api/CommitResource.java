@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -47,6 +49,7 @@ public class CommitResource {
   @Inject io.strata.server.queries.Diffs diffs;
   @Inject com.fasterxml.jackson.databind.ObjectMapper json;
 
+  @Requires(Permission.WRITE)
   @POST
   @Path("/branches/{branch}/commits")
   @Operation(summary = "Commit on a branch (expected_head guards against concurrent moves)")
@@ -59,6 +62,7 @@ public class CommitResource {
         .map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/commits")
   @Operation(summary = "The log of a ref, newest first")
@@ -77,6 +81,7 @@ public class CommitResource {
         .map(p -> PageDto.of(p.commits().stream().map(CommitDto::of).toList(), p.total(), page.offset()));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/commits/{id}")
   @Operation(summary = "A commit by full id or unique prefix of at least 7 hex digits")
@@ -90,6 +95,7 @@ public class CommitResource {
             Map.of("commit", abbreviate(id)))));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/diff")
   @Operation(summary = "Differences between two refs: per table, and with rows=true every changed row"
@@ -124,6 +130,7 @@ public class CommitResource {
   }
 
   /** The changed rows as NDJSON (Accept: application/x-ndjson), one change per line, in table and key order. */
+  @Requires(Permission.READ)
   @GET
   @Path("/diff")
   @Produces(org.jboss.resteasy.reactive.common.util.RestMediaType.APPLICATION_NDJSON)

@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.queries.SqlQueries;
@@ -24,6 +26,7 @@ public class QueryResource {
   @Inject SqlQueries queries;
   @Inject Repositories repositories;
 
+  @Requires(Permission.READ)
   @POST
   @Operation(summary = "Run a read-only SQL SELECT in which the repository's tables are their state at a ref"
       + " (default: the default branch's head; working=true: a branch's working state); time-limited, row-limited")

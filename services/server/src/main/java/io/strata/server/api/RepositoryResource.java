@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefQueries;
@@ -36,6 +38,7 @@ public class RepositoryResource {
   @Inject CommandContexts contexts;
   @Inject RefQueries refs;
 
+  @Requires(Permission.SERVER_ADMIN)
   @POST
   @Operation(summary = "Create a repository with its default branch and an initial empty commit")
   public Uni<Response> create(@RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateRepository.class))) JsonNode body, @Context HttpServerRequest request) {
@@ -45,14 +48,18 @@ public class RepositoryResource {
         .map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.ANY_TOKEN)
   @GET
   @Operation(summary = "List repositories")
   public Uni<PageDto<RepositoryDto>> list(@QueryParam("limit") String limit, @QueryParam("offset") String offset) {
     Params.Page page = Params.page(limit, offset);
-    return refs.repositories(page.limit(), page.offset())
+    var token = io.strata.server.auth.RequestIdentity.current().filter(t -> !t.allRepositories());
+    return (token.isPresent() ? refs.repositoriesAmong(token.get().repositories(), page.limit(), page.offset())
+            : refs.repositories(page.limit(), page.offset()))
         .map(p -> PageDto.of(p.items().stream().map(RepositoryDto::of).toList(), p.total(), page.offset()));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/{repo}")
   @Operation(summary = "Get a repository")
@@ -61,6 +68,7 @@ public class RepositoryResource {
         .map(r -> r.map(RepositoryDto::of).orElseThrow(() -> StrataException.repositoryNotFound(repo)));
   }
 
+  @Requires(Permission.REPOSITORY_ADMIN)
   @DELETE
   @Path("/{repo}")
   @Operation(summary = "Delete a repository (force=true when it has history)")

@@ -29,4 +29,6 @@ public final class Requests {
   public record Query(String sql, String ref, Integer limit, Boolean working) {}
 
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
+
+  public record CreateToken(String name, String role, List<String> repositories, String expiresAt) {}
 }

@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.commands.CommandContext;
@@ -34,6 +36,7 @@ public class RowResource {
   @Inject TableResource tables;
   @Inject CommandContexts contexts;
 
+  @Requires(Permission.WRITE)
   @PUT
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -46,6 +49,7 @@ public class RowResource {
         .chain(t -> writes.put(r, branch, t, RowKeys.parse(key, t), body, ctx))).map(RowResource::answer);
   }
 
+  @Requires(Permission.WRITE)
   @PATCH
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -58,6 +62,7 @@ public class RowResource {
         .chain(t -> writes.patch(r, branch, t, RowKeys.parse(key, t), body, ctx))).map(RowResource::answer);
   }
 
+  @Requires(Permission.WRITE)
   @DELETE
   @Path("/rows/{key}")
   @Operation(summary = "Delete a row from the branch's working state, staged; 404 when absent")
@@ -75,6 +80,7 @@ public class RowResource {
         .header(CommandContexts.POSITION_HEADER, written.position()).build();
   }
 
+  @Requires(Permission.WRITE)
   @POST
   // "rows:batch", also when a client percent-encodes the colon
   @Path("/{batch: rows(?::|%3[Aa])batch}")

@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.server.api.Dtos.HealthDto;
@@ -28,6 +30,7 @@ public class ServiceResource {
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
 
+  @Requires(Permission.OPEN)
   @GET
   @Path("health")
   @Operation(summary = "Liveness, with whether the metadata database answers")
@@ -35,6 +38,7 @@ public class ServiceResource {
     return ping().map(ok -> new HealthDto("healthy", version, ok));
   }
 
+  @Requires(Permission.OPEN)
   @GET
   @Path("ready")
   @Operation(summary = "Readiness: 503 until the metadata database answers")

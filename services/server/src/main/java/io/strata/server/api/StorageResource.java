@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.storage.StorageQueries;
@@ -38,6 +40,7 @@ public class StorageResource {
   @Inject StorageQueries storages;
   @Inject Repositories repositories;
 
+  @Requires(Permission.REPOSITORY_ADMIN)
   @POST
   @Operation(summary = "Register a PostgreSQL connection (the password is named by password_env or password_file)")
   public Uni<Response> add(@PathParam("repo") String repo,
@@ -52,6 +55,7 @@ public class StorageResource {
         .map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Operation(summary = "List storage connections, 'local' (the server's own database) first")
   public Uni<PageDto<StorageDto>> list(@PathParam("repo") String repo) {
@@ -63,6 +67,7 @@ public class StorageResource {
     });
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/{name}")
   @Operation(summary = "Get a storage connection")
@@ -74,6 +79,7 @@ public class StorageResource {
         .map(s -> s.map(StorageDto::of).orElseThrow(() -> Storages.notFound(name)));
   }
 
+  @Requires(Permission.REPOSITORY_ADMIN)
   @DELETE
   @Path("/{name}")
   @Operation(summary = "Remove a storage connection (409 while a tracked table uses it)")

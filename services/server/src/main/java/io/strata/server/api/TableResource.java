@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.buffer.Buffer;
 import io.smallrye.mutiny.Multi;
@@ -46,6 +48,7 @@ public class TableResource {
   @Inject Repositories repositories;
   @Inject io.strata.server.queries.RowReads rowReads;
 
+  @Requires(Permission.REPOSITORY_ADMIN)
   @POST
   @Operation(summary = "Track a table in place: postgresql://<storage>/<schema>.<table>; commits on the default branch")
   public Uni<Response> track(@PathParam("repo") String repo,
@@ -58,6 +61,7 @@ public class TableResource {
         .map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Operation(summary = "List tracked tables")
   public Uni<PageDto<TableDto>> list(@PathParam("repo") String repo) {
@@ -65,6 +69,7 @@ public class TableResource {
         .map(rows -> new PageDto<>(rows.stream().map(TableDto::of).toList(), rows.size(), false));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/{table}")
   @Operation(summary = "A tracked table")
@@ -74,6 +79,7 @@ public class TableResource {
             "table '" + table + "' is not tracked", Map.of("table", table))));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/{table}/rows")
   @Operation(summary = "Rows at a ref (default: the default branch's last commit; working=true for its live state),"
@@ -100,6 +106,7 @@ public class TableResource {
   }
 
   /** The same rows as NDJSON, streamed page by page with back-pressure: for whole large tables. */
+  @Requires(Permission.READ)
   @GET
   @Path("/{table}/rows")
   @Produces(RestMediaType.APPLICATION_NDJSON)
@@ -115,6 +122,7 @@ public class TableResource {
         .onItem().transformToMulti(found -> rowReads.stream(found.getKey(), found.getValue(), ref, live, filters, after)));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/{table}/rows/{key}")
   @Operation(summary = "One row by key at a ref (composite keys: values joined by ',', each percent-encoded)")
@@ -147,6 +155,7 @@ public class TableResource {
         "table '" + table + "' is not tracked", Map.of("table", table))));
   }
 
+  @Requires(Permission.REPOSITORY_ADMIN)
   @DELETE
   @Path("/{table}")
   @Operation(summary = "Untrack a table: Strata's objects for it go, the table and its data stay")

@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefQueries;
@@ -39,6 +41,7 @@ public class TagResource {
   @Inject RefQueries refs;
   @Inject Repositories repositories;
 
+  @Requires(Permission.WRITE)
   @POST
   @Operation(summary = "Tag a ref")
   public Uni<Response> create(@PathParam("repo") String repo, @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateTag.class))) JsonNode body,
@@ -49,6 +52,7 @@ public class TagResource {
         .map(r -> contexts.respond(r, ctx));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Operation(summary = "List tags")
   public Uni<PageDto<TagDto>> list(@PathParam("repo") String repo, @QueryParam("limit") String limit,
@@ -58,6 +62,7 @@ public class TagResource {
         .map(p -> PageDto.of(p.items().stream().map(TagDto::of).toList(), p.total(), page.offset()));
   }
 
+  @Requires(Permission.READ)
   @GET
   @Path("/{tag}")
   @Operation(summary = "Get a tag")
@@ -67,6 +72,7 @@ public class TagResource {
             "tag '" + tag + "' does not exist", Map.of("tag", tag))));
   }
 
+  @Requires(Permission.WRITE)
   @DELETE
   @Path("/{tag}")
   @Operation(summary = "Delete a tag")

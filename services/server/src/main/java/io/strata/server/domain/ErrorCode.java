@@ -3,6 +3,10 @@ package io.strata.server.domain;
 /** Every error a client can see, with its HTTP status (API.md "Errors"). */
 public enum ErrorCode {
   BadRequest(400),
+  /** No token, or one that is unknown, expired or revoked (STRATA_AUTH=token). */
+  Unauthorized(401),
+  /** A valid token whose role or grants do not cover the request. */
+  Forbidden(403),
   NotFound(404),
   RepositoryNotFound(404),
   BranchNotFound(404),
@@ -12,6 +16,7 @@ public enum ErrorCode {
   TagNotFound(404),
   StorageNotFound(404),
   RowNotFound(404),
+  TokenNotFound(404),
   MethodNotAllowed(405),
   NotAcceptable(406),
   RepositoryAlreadyExists(409),
@@ -20,6 +25,7 @@ public enum ErrorCode {
   StorageAlreadyExists(409),
   StorageInUse(409),
   TableAlreadyExists(409),
+  TokenAlreadyExists(409),
   HeadMoved(409),
   MergeConflict(409),
   MergeInProgress(409),

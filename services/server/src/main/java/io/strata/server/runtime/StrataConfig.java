@@ -2,7 +2,9 @@ package io.strata.server.runtime;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Strata's own settings ({@code strata.*}, or {@code STRATA_*} environment variables). */
 @ConfigMapping(prefix = "strata")
@@ -17,6 +19,38 @@ public interface StrataConfig {
   Recovery recovery();
 
   Query query();
+
+  /**
+   * {@code STRATA_AUTH}: {@code none} (anyone reaching the listener may do anything; the listener then
+   * binds 127.0.0.1 unless {@code STRATA_HOST} is set too, see ListenerPolicy) or {@code token}
+   * (every API request needs {@code Authorization: Bearer <token>}).
+   */
+  @WithName("auth")
+  @WithDefault("none")
+  AuthMode auth();
+
+  /**
+   * {@code STRATA_ADMIN_TOKEN}: the bootstrap admin token in token mode. Unset: one is generated at the
+   * first start into {@code <data dir>/admin-token} (mode 600) and read from there afterwards.
+   */
+  Optional<String> adminToken();
+
+  /** {@code STRATA_DATA_DIR}: where the embedded PostgreSQL and the generated admin token live. */
+  @WithDefault(".strata")
+  String dataDir();
+
+  /**
+   * {@code STRATA_TOKEN_CACHE_TTL}: how long a server trusts a token it looked up without asking the
+   * database again. A revocation is seen at once by the server that made it and within this time by
+   * the others sharing the database.
+   */
+  @WithDefault("5s")
+  Duration tokenCacheTtl();
+
+  enum AuthMode {
+    NONE,
+    TOKEN
+  }
 
   interface DefaultAuthor {
     @WithDefault("Strata")
