@@ -33,6 +33,7 @@ public class OpenApiContract implements OASFilter {
   private static final String REPO = "/api/v1/repositories/{repo}";
   private static final String ROWS = REPO + "/branches/{branch}/tables/{table}";
   private static final String SERVED_BATCH = ROWS + "/rows:batch";
+  private static final String TOKENS = "/api/v1/tokens";
 
   /** Success answers of every operation that does not answer plain 200. */
   private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
@@ -54,6 +55,8 @@ public class OpenApiContract implements OASFilter {
       Map.entry("DELETE " + REPO + "/tables/{table}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/tags", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tags/{tag}", List.of(204, 202)),
+      Map.entry("POST " + TOKENS, List.of(201)),
+      Map.entry("DELETE " + TOKENS + "/{id}", List.of(204)),
       // readiness answers its own body, also when not ready
       Map.entry("GET /ready", List.of(200, 503)));
 
@@ -68,11 +71,15 @@ public class OpenApiContract implements OASFilter {
       Map.entry(204, "Done; no body"),
       Map.entry(400, "Malformed request: body not JSON or of the wrong shape, unknown field, bad parameter or"
           + " header, NUL in the path or query"),
-      Map.entry(404, "The repository or another named thing does not exist"),
+      Map.entry(401, "Unauthorized: no token, or one that is unknown, revoked or expired (STRATA_AUTH=token);"
+          + " the answer carries WWW-Authenticate: Bearer"),
+      Map.entry(403, "Forbidden: the token's role or repositories do not grant this operation"),
+      Map.entry(404, "The repository or another named thing does not exist (or the token may not see it)"),
       Map.entry(409, "Conflict with the current state (exists already, head moved, protected, concurrent write)"),
       Map.entry(413, "Request body too large"),
       Map.entry(415, "Content-Type not supported"),
       Map.entry(422, "Well-formed but invalid: a name, value or limit the server does not take"),
+      Map.entry(429, "TooManyQueries: every query connection is in use; try again shortly"),
       Map.entry(503, "A database is unavailable, or X-Strata-Min-Position was not reached in time"));
 
   private static final String NOT_READY = "Not ready: the metadata database does not answer";
@@ -159,7 +166,8 @@ public class OpenApiContract implements OASFilter {
       op.setDescription(op.getSummary());
     }
     boolean api = path.startsWith("/api/");
-    boolean command = SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint);
+    // tokens are not commands of the event log: no Idempotency-Key, no position, no X-User-*
+    boolean command = SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint) && !path.startsWith(TOKENS);
     boolean write = command || ROW_WRITES.contains(endpoint);
     if (op.getParameters() != null) {
       op.getParameters().forEach(OpenApiContract::describe);
@@ -233,18 +241,23 @@ public class OpenApiContract implements OASFilter {
     if (!api) {
       return;
     }
+    addError(op, 401);
+    addError(op, 403);
     if (path.contains("{")) {
       addError(op, 404);
     }
-    if (write) {
+    if (write || endpoint.equals("POST " + TOKENS)) {
       addError(op, 409);
     }
     if (hasBody) {
       addError(op, 413);
       addError(op, 415);
     }
-    if (path.startsWith("/api/v1/repositories")) {
+    if (path.startsWith("/api/v1/repositories") || path.startsWith(TOKENS)) {
       addError(op, 422);
+    }
+    if (path.endsWith("/query")) {
+      addError(op, 429);
     }
     addError(op, 503);
   }

@@ -51,10 +51,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Tokens")
 @Requires(Permission.SERVER_ADMIN)
-@APIResponse(responseCode = "401", description = "No token, or an unknown, expired or revoked one",
-    content = @Content(schema = @Schema(implementation = ErrorBody.class)))
-@APIResponse(responseCode = "403", description = "Not an admin token granted all repositories",
-    content = @Content(schema = @Schema(implementation = ErrorBody.class)))
 public class TokenResource {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final int MAX_GRANTS = 1000;
@@ -83,12 +79,6 @@ public class TokenResource {
           + " [\"*\"] for all, present and future. expires_at: optional RFC 3339 time in the future.")
   @APIResponse(responseCode = "201", description = "Created; the body holds the secret, shown only now",
       content = @Content(schema = @Schema(implementation = CreatedTokenDto.class)))
-  @APIResponse(responseCode = "400", description = "Malformed body",
-      content = @Content(schema = @Schema(implementation = ErrorBody.class)))
-  @APIResponse(responseCode = "409", description = "TokenAlreadyExists: the name is or was in use",
-      content = @Content(schema = @Schema(implementation = ErrorBody.class)))
-  @APIResponse(responseCode = "422", description = "ValidationError: bad name, role, repositories or expires_at",
-      content = @Content(schema = @Schema(implementation = ErrorBody.class)))
   public Uni<Response> create(
       @RequestBody(description = "{name, role, repositories, expires_at?}",
           content = @Content(schema = @Schema(implementation = Requests.CreateToken.class))) JsonNode body) {
@@ -109,8 +99,6 @@ public class TokenResource {
   @Operation(summary = "List tokens", description = "Every token, revoked ones included (revoked_at set),"
       + " oldest first; never their secrets. The bootstrap admin token is not listed.")
   @APIResponse(responseCode = "200", description = "A page of tokens")
-  @APIResponse(responseCode = "422", description = "ValidationError: limit or offset out of range",
-      content = @Content(schema = @Schema(implementation = ErrorBody.class)))
   public Uni<PageDto<TokenDto>> list(
       @Parameter(description = "Page size, 1-1000 (default 100)") @QueryParam("limit") String limit,
       @Parameter(description = "How many tokens to skip (default 0)") @QueryParam("offset") String offset) {
@@ -124,8 +112,6 @@ public class TokenResource {
   @Operation(summary = "Get a token", description = "Never its secret")
   @APIResponse(responseCode = "200", description = "The token",
       content = @Content(schema = @Schema(implementation = TokenDto.class)))
-  @APIResponse(responseCode = "404", description = "TokenNotFound",
-      content = @Content(schema = @Schema(implementation = ErrorBody.class)))
   public Uni<TokenDto> get(@Parameter(description = "The token's id (tok_...)") @PathParam("id") String id) {
     return store.get(tokenId(id)).map(t -> t.map(TokenDto::of).orElseThrow(() -> notFound()));
   }
@@ -135,8 +121,6 @@ public class TokenResource {
   @Operation(summary = "Revoke a token", description = "Refused from now on (by this server at once, by"
       + " others sharing the database within STRATA_TOKEN_CACHE_TTL); revoking again changes nothing")
   @APIResponse(responseCode = "204", description = "Revoked")
-  @APIResponse(responseCode = "404", description = "TokenNotFound",
-      content = @Content(schema = @Schema(implementation = ErrorBody.class)))
   public Uni<Response> revoke(@Parameter(description = "The token's id (tok_...)") @PathParam("id") String id) {
     String by = RequestIdentity.current().map(Identity::toString).orElse("anonymous");
     String tokenId = tokenId(id);

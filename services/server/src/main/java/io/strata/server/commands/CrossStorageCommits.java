@@ -9,7 +9,9 @@ import io.strata.projections.refs.RefQueries;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -31,7 +33,9 @@ import org.jboss.logging.Logger;
  * (ARCHITECTURE.md §4, point 5). The capture there cannot share the append's transaction, so:
  *
  * <ol>
- *   <li>an intent is committed in the metadata database, its owner holding an advisory lock on it;
+ *   <li>an intent is committed in the metadata database, and the append's transaction locks its row
+ *       (a row lock, not an advisory lock: a query through the API may take advisory locks, never
+ *       this row's);
  *   <li>in each storage, one transaction captures the staged rows into change sets, removes them from
  *       the working logs and keeps them in a recovery sidecar;
  *   <li>the transaction that appends the commit deletes the intent;
@@ -46,12 +50,14 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class CrossStorageCommits {
   private static final Logger LOG = Logger.getLogger(CrossStorageCommits.class);
-  private static final String LOCK = "select pg_advisory_xact_lock(hashtextextended($1, 5391))";
-  private static final String TRY_LOCK = "select pg_try_advisory_xact_lock(hashtextextended($1, 5391))";
+  private static final String LOCK =
+      "select branch, storages from strata_meta.commit_intents where id = $1 for update";
+  /** Nothing when the intent's owner still holds it, or when it is gone. */
+  private static final String TRY_LOCK = LOCK + " skip locked";
   private static final String INSERT_INTENT =
       "insert into strata_meta.commit_intents (id, repository, branch, storages) values ($1, $2, $3, $4)";
   private static final String DELETE_INTENT = "delete from strata_meta.commit_intents where id = $1";
-  private static final String INTENT = "select branch, storages from strata_meta.commit_intents where id = $1";
+  private static final String INTENT_EXISTS = "select 1 from strata_meta.commit_intents where id = $1";
   private static final String INTENTS = "select id from strata_meta.commit_intents where repository = $1";
   /** Repositories with an intent left behind, or with tables in other storages (sidecars to drop). */
   private static final String TO_SWEEP = "select repository from strata_meta.commit_intents"
@@ -95,9 +101,15 @@ public class CrossStorageCommits {
     remote.forEach(t -> byStorage.computeIfAbsent(t.storage(), s -> new ArrayList<>()).add(t));
     List<TableObjects.Captured> captured = new ArrayList<>();
     return rollBackAbandoned(repository, true)
-        .chain(() -> tx.preparedQuery(LOCK).execute(Tuple.of(attempt)))
         .chain(() -> metadata.preparedQuery(INSERT_INTENT).execute(Tuple.of(attempt, repository, branch,
             byStorage.keySet().toArray(String[]::new))))
+        .chain(() -> tx.preparedQuery(LOCK).execute(Tuple.of(attempt)))
+        .invoke(held -> {
+          if (held.size() == 0) { // a sweep found it unheld in the instant between its insert and this lock
+            throw new StrataException(ErrorCode.ConcurrentWrite, "the commit's attempt was rolled back by"
+                + " recovery before it started; nothing was captured: try again");
+          }
+        })
         .chain(() -> Multi.createFrom().iterable(byStorage.entrySet())
             .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage.getKey())
                 .chain(pool -> pool.withTransaction(c -> c.query(OverlaySql.CREATE_SIDECARS).execute()
@@ -190,18 +202,16 @@ public class CrossStorageCommits {
 
   private Uni<Void> rollBack(String repository, String attempt, boolean wait) {
     return metadata.withTransaction(tx -> tx.preparedQuery(wait ? LOCK : TRY_LOCK).execute(Tuple.of(attempt))
-        .chain(locked -> !wait && !locked.iterator().next().getBoolean(0)
-            ? Uni.createFrom().<Optional<CommitRolledBack>>item(Optional.empty()) // in flight
-            : tx.preparedQuery(INTENT).execute(Tuple.of(attempt)).chain(intent -> {
-              if (intent.size() == 0) {
-                return Uni.createFrom().item(Optional.<CommitRolledBack>empty()); // settled meanwhile
-              }
-              Row i = intent.iterator().next();
-              List<String> storages = List.of(i.getArrayOfStrings(1));
-              return putBack(repository, attempt, i.getString(0), storages)
-                  .call(() -> tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)))
-                  .map(Optional::ofNullable);
-            })))
+        .chain(intent -> {
+          if (intent.size() == 0) { // still in flight (skip locked), or settled meanwhile
+            return Uni.createFrom().item(Optional.<CommitRolledBack>empty());
+          }
+          Row i = intent.iterator().next();
+          List<String> storages = List.of(i.getArrayOfStrings(1));
+          return putBack(repository, attempt, i.getString(0), storages)
+              .call(() -> tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)))
+              .map(Optional::ofNullable);
+        }))
         .chain(rolledBack -> rolledBack.isEmpty() ? Uni.createFrom().voidItem() : record(repository, rolledBack.get()));
   }
 
@@ -275,7 +285,7 @@ public class CrossStorageCommits {
                     .execute(Tuple.of((Object) tracked.stream().filter(t -> t.storage().equals(storage))
                         .map(t -> OverlaySql.of(repository, t).tableId()).toArray(String[]::new)))
                     .chain(rows -> Multi.createFrom().iterable(rows).map(r -> r.getString(0))
-                        .onItem().transformToUniAndConcatenate(attempt -> metadata.preparedQuery(INTENT)
+                        .onItem().transformToUniAndConcatenate(attempt -> metadata.preparedQuery(INTENT_EXISTS)
                             .execute(Tuple.of(attempt))
                             .chain(intent -> intent.size() > 0
                                 ? Uni.createFrom().voidItem() // in flight, or to roll back

@@ -18,9 +18,11 @@ import io.strata.projections.log.EventLog;
 import io.strata.projections.testing.TestDatabase;
 import io.strata.projections.testing.TestPostgres;
 import io.strata.server.TestDatabaseResource;
+import io.strata.server.commands.CrossStorageCommits;
 import io.strata.server.runtime.Failpoints;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +48,7 @@ class CrossStorageCommitTest {
 
   @Inject Pool local;
   @Inject EventLog log;
+  @Inject CrossStorageCommits commits;
 
   @BeforeAll
   static void startWarehouse() {
@@ -186,6 +189,44 @@ class CrossStorageCommitTest {
     }
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
         .body("clean", equalTo(true));
+  }
+
+  /**
+   * An intent is held by its owner's row lock, not by an advisory lock: the sweep leaves an attempt
+   * whose owner holds its row, and settles one nobody holds even while another session (as a query
+   * could) holds the advisory lock the intent's key once hashed to.
+   */
+  @Test
+  void theSweepSkipsAHeldIntentAndSettlesOneOnlyAnAdvisoryLockCovers() throws Exception {
+    String repo = repositoryOverTwoDatabases("e");
+    String held = "held-" + repo;
+    String abandoned = "abandoned-" + repo;
+    for (String attempt : List.of(held, abandoned)) {
+      sql(local, "insert into strata_meta.commit_intents (id, repository, branch, storages) values ('" + attempt
+          + "', '" + repo + "', 'main', array['warehouse'])");
+    }
+    SqlConnection owner = local.getConnectionAndAwait();
+    SqlConnection squatter = local.getConnectionAndAwait();
+    try {
+      owner.query("begin").executeAndAwait();
+      owner.query("select 1 from strata_meta.commit_intents where id = '" + held + "' for update").executeAndAwait();
+      squatter.query("select pg_advisory_lock(hashtextextended('" + abandoned + "', 5391))").executeAndAwait();
+
+      commits.sweepAll().await().atMost(Duration.ofSeconds(30));
+
+      assertThat(count(local, "select count(*) from strata_meta.commit_intents where id = '" + held + "'"))
+          .as("in flight: kept").isOne();
+      assertThat(count(local, "select count(*) from strata_meta.commit_intents where id = '" + abandoned + "'"))
+          .as("nobody's: settled, whatever advisory lock is held").isZero();
+    } finally {
+      owner.query("rollback").executeAndAwait();
+      owner.closeAndAwait();
+      squatter.query("select pg_advisory_unlock_all()").executeAndAwait();
+      squatter.closeAndAwait();
+    }
+    commits.sweepAll().await().atMost(Duration.ofSeconds(30));
+    assertThat(count(local, "select count(*) from strata_meta.commit_intents where repository = '" + repo + "'"))
+        .as("released: settled").isZero();
   }
 
   /**

@@ -44,6 +44,10 @@ class ContractTest {
           failures.add(op.name() + ": parameter " + p.path("name").asText() + " has no description");
         }
       });
+      if (op.path().startsWith("/api/") && !(op.node().path("responses").has("401")
+          && op.node().path("responses").has("403"))) {
+        failures.add(op.name() + ": 401 and 403 (STRATA_AUTH=token) not documented");
+      }
       op.node().path("responses").fields().forEachRemaining(r -> {
         int status = Integer.parseInt(r.getKey());
         boolean readiness = op.path().equals("/ready") && status == 503; // answers its own body
