@@ -34,11 +34,13 @@ public class CommandContexts {
 
   private final ObjectMapper canonical;
   private final StrataConfig config;
+  private final RequestIdentity identity;
 
   @Inject
-  public CommandContexts(ObjectMapper json, StrataConfig config) {
+  public CommandContexts(ObjectMapper json, StrataConfig config, RequestIdentity identity) {
     this.canonical = json.copy().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     this.config = config;
+    this.identity = identity;
   }
 
   public CommandContext of(HttpServerRequest request, Object body) {
@@ -87,7 +89,7 @@ public class CommandContexts {
    */
   private Actor actor(HttpServerRequest request) {
     if (config.auth() == StrataConfig.AuthMode.TOKEN) {
-      return RequestIdentity.current().map(Identity::actor).orElse(new Actor(null, null, null));
+      return identity.current().map(Identity::actor).orElse(new Actor(null, null, null));
     }
     return new Actor(
         person("X-User-Id", header(request, "X-User-Id")),

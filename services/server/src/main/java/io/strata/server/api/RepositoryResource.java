@@ -1,6 +1,7 @@
 package io.strata.server.api;
 
 import io.strata.server.auth.Permission;
+import io.strata.server.auth.RequestIdentity;
 import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
@@ -37,6 +38,7 @@ public class RepositoryResource {
   @Inject RefCommands commands;
   @Inject CommandContexts contexts;
   @Inject RefQueries refs;
+  @Inject RequestIdentity identity;
 
   @Requires(Permission.SERVER_ADMIN)
   @POST
@@ -53,7 +55,7 @@ public class RepositoryResource {
   @Operation(summary = "List repositories")
   public Uni<PageDto<RepositoryDto>> list(@QueryParam("limit") String limit, @QueryParam("offset") String offset) {
     Params.Page page = Params.page(limit, offset);
-    var token = io.strata.server.auth.RequestIdentity.current().filter(t -> !t.allRepositories());
+    var token = identity.current().filter(t -> !t.allRepositories());
     return (token.isPresent() ? refs.repositoriesAmong(token.get().repositories(), page.limit(), page.offset())
             : refs.repositories(page.limit(), page.offset()))
         .map(p -> PageDto.of(p.items().stream().map(RepositoryDto::of).toList(), p.total(), page.offset()));

@@ -57,6 +57,7 @@ public class TokenResource {
 
   @Inject TokenStore store;
   @Inject Authenticator authenticator;
+  @Inject RequestIdentity identity;
 
   /** A token as listed: never its secret nor its hash. */
   public record TokenDto(String id, String name, String role, List<String> repositories, Instant expiresAt,
@@ -89,7 +90,7 @@ public class TokenResource {
     List<String> repositories = repositories(b.repositories());
     Instant expiresAt = expiresAt(b.expiresAt());
     String secret = TokenSecrets.newSecret();
-    String by = RequestIdentity.current().map(Identity::toString).orElse("anonymous");
+    String by = identity.current().map(Identity::toString).orElse("anonymous");
     return store.create(TokenSecrets.newId(), name, role, repositories, expiresAt, TokenSecrets.hash(secret), by)
         .map(t -> Response.status(201).entity(new CreatedTokenDto(t.id(), t.name(), t.role().wire(),
             t.repositories(), t.expiresAt(), t.createdAt(), secret)).build());
@@ -122,7 +123,7 @@ public class TokenResource {
       + " others sharing the database within STRATA_TOKEN_CACHE_TTL); revoking again changes nothing")
   @APIResponse(responseCode = "204", description = "Revoked")
   public Uni<Response> revoke(@Parameter(description = "The token's id (tok_...)") @PathParam("id") String id) {
-    String by = RequestIdentity.current().map(Identity::toString).orElse("anonymous");
+    String by = identity.current().map(Identity::toString).orElse("anonymous");
     String tokenId = tokenId(id);
     return store.revoke(tokenId, by).map(found -> {
       if (!found) {

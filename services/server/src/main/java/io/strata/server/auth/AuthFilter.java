@@ -31,6 +31,7 @@ public class AuthFilter {
 
   @Inject StrataConfig config;
   @Inject Authenticator authenticator;
+  @Inject RequestIdentity identity;
 
   private final Map<Method, Optional<Permission>> rules = new ConcurrentHashMap<>();
 
@@ -58,11 +59,11 @@ public class AuthFilter {
   }
 
   /** null: go on; else the refusal. */
-  private static Response decide(ContainerRequestContext request, ResourceInfo resource, Permission rule, Identity who) {
+  private Response decide(ContainerRequestContext request, ResourceInfo resource, Permission rule, Identity who) {
     if (who == null) {
       return unauthorized(request, "unknown token", "the token is unknown, expired or revoked");
     }
-    request.setProperty(RequestIdentity.PROPERTY, who);
+    identity.set(who);
     String repository = request.getUriInfo().getPathParameters().getFirst("repo");
     switch (AccessRules.decide(rule, who, repository)) {
       case ALLOW:

@@ -1,21 +1,22 @@
 package io.strata.server.auth;
 
+import jakarta.enterprise.context.RequestScoped;
 import java.util.Optional;
-import org.jboss.resteasy.reactive.server.core.CurrentRequestManager;
-import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
 
-/** The identity {@link AuthFilter} established for the request being handled (token mode only). */
-public final class RequestIdentity {
-  static final String PROPERTY = "strata.identity";
+/**
+ * The identity {@link AuthFilter} established for the request being handled (token mode only): a
+ * request-scoped bean, so that every part of the request reads the same identity through CDI alone.
+ */
+@RequestScoped
+public class RequestIdentity {
+  private Identity identity;
 
-  private RequestIdentity() {}
+  void set(Identity who) {
+    this.identity = who;
+  }
 
-  /** Empty with STRATA_AUTH=none, or outside a request. Call it from the resource method, not later stages. */
-  public static Optional<Identity> current() {
-    ResteasyReactiveRequestContext request = CurrentRequestManager.get();
-    if (request == null) {
-      return Optional.empty();
-    }
-    return Optional.ofNullable((Identity) request.getContainerRequestContext().getProperty(PROPERTY));
+  /** Empty with STRATA_AUTH=none, or before the filter ran. Read it from the resource method, not later stages. */
+  public Optional<Identity> current() {
+    return Optional.ofNullable(identity);
   }
 }
