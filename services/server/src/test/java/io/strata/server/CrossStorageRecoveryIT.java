@@ -30,7 +30,8 @@ class CrossStorageRecoveryIT {
   @ValueSource(strings = {"commit.storage-captured", "commit.appended"})
   void aCrashInTheMiddleOfACrossStorageCommitLeavesAWholeCommit(String failpoint, @TempDir Path dataDir)
       throws Exception {
-    Map<String, String> env = Map.of("STRATA_DATA_DIR", dataDir.toString());
+    // the storage's password file lives in the data directory, which the server is told to allow
+    Map<String, String> env = Map.of("STRATA_DATA_DIR", dataDir.toString(), "STRATA_SECRETS_DIRS", dataDir.toString());
     String before;
     JsonNode staged;
     String jdbc;

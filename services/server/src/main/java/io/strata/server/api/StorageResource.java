@@ -10,6 +10,7 @@ import io.strata.server.api.Dtos.StorageDto;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.StorageCommands;
 import io.strata.server.domain.Storages;
+import io.strata.server.runtime.PasswordSources;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -39,6 +40,7 @@ public class StorageResource {
   @Inject CommandContexts contexts;
   @Inject StorageQueries storages;
   @Inject Repositories repositories;
+  @Inject PasswordSources passwords;
 
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
@@ -50,6 +52,7 @@ public class StorageResource {
     CommandContext ctx = contexts.of(request, b);
     var storage = Storages.validate(b.name(), b.type(), b.url(), b.host(), b.port(), b.database(), b.username(),
         b.passwordEnv(), b.passwordFile());
+    passwords.check(storage.passwordEnv(), storage.passwordFile());
     return repositories.require(repo)
         .chain(() -> commands.add(repo, storage, ctx))
         .map(r -> contexts.respond(r, ctx));

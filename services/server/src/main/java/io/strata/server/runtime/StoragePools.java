@@ -1,7 +1,6 @@
 package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.strata.events.StorageAdded;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
@@ -15,9 +14,6 @@ import io.vertx.sqlclient.PoolOptions;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,11 +31,14 @@ public class StoragePools {
   private final Vertx vertx;
   private final Pool metadata;
   private final io.strata.projections.storage.StorageQueries storages;
+  private final PasswordSources passwords;
   private final Map<String, Pool> pools = new ConcurrentHashMap<>();
 
   @Inject
-  public StoragePools(Vertx vertx, Pool metadata, io.strata.projections.storage.StorageQueries storages) {
+  public StoragePools(Vertx vertx, Pool metadata, io.strata.projections.storage.StorageQueries storages,
+      PasswordSources passwords) {
     this.vertx = vertx;
+    this.passwords = passwords;
     this.metadata = metadata;
     this.storages = storages;
   }
@@ -110,36 +109,13 @@ public class StoragePools {
 
   /** How to reach {@code s} as its registered user; the password read as when pooling. */
   public Uni<PgConnectOptions> connectOptions(StorageAdded s) {
-    return password(s).map(password -> {
+    return passwords.read(s).map(password -> {
       PgConnectOptions options = new PgConnectOptions()
           .setHost(s.host()).setPort(s.port()).setDatabase(s.database()).setUser(s.username())
           .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
           .setCachePreparedStatements(true);
       return password == null ? options : options.setPassword(password); // none: trust or peer auth
     });
-  }
-
-  /** Reads the password where the registration says it lives; the file read runs on a worker. */
-  private static Uni<String> password(StorageAdded s) {
-    if (s.passwordEnv() != null) {
-      String value = System.getenv(s.passwordEnv());
-      if (value == null) {
-        return Uni.createFrom().failure(StrataException.invalid("password_env",
-            "environment variable " + s.passwordEnv() + " is not set on the server"));
-      }
-      return Uni.createFrom().item(value);
-    }
-    if (s.passwordFile() != null) {
-      return Uni.createFrom().item(() -> {
-            try {
-              return Files.readString(Path.of(s.passwordFile())).strip();
-            } catch (IOException e) {
-              throw StrataException.invalid("password_file", "cannot read " + s.passwordFile() + " on the server");
-            }
-          })
-          .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
-    }
-    return Uni.createFrom().item((String) null);
   }
 
   private static String reason(Throwable e) {

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Strata's own settings ({@code strata.*}, or {@code STRATA_*} environment variables). */
@@ -19,6 +20,9 @@ public interface StrataConfig {
   Recovery recovery();
 
   Query query();
+
+  /** Where a storage registration may name its password ({@code STRATA_SECRETS_*}). */
+  Secrets secrets();
 
   /**
    * {@code STRATA_AUTH}: {@code none} (anyone reaching the listener may do anything; the listener then
@@ -82,6 +86,23 @@ public interface StrataConfig {
      */
     @WithDefault("60s")
     Duration sweepInterval();
+  }
+
+  /**
+   * The only places a storage's {@code password_env} / {@code password_file} may name: a client must
+   * not make the server read its own secrets (STRATA_DATABASE_URL, /etc/shadow, the admin token) and
+   * send them to a host it chooses.
+   */
+  interface Secrets {
+    /** {@code STRATA_SECRETS_ENV_PREFIX}: {@code password_env} must name a variable starting with this. */
+    @WithDefault("STRATA_STORAGE_")
+    String envPrefix();
+
+    /**
+     * {@code STRATA_SECRETS_DIRS}: comma-separated directories {@code password_file} may name a file
+     * under (e.g. {@code /run/secrets} in a container); none by default, so no file is read.
+     */
+    Optional<List<String>> dirs();
   }
 
   /** Bounds of {@code POST /query}: what one client's statements may take from the server and the database. */

@@ -5,6 +5,7 @@ import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -21,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +116,58 @@ class StorageApiTest {
     post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "s7", "type", "mysql", "host", "h", "database", "d"))
         .statusCode(422);
     post("/api/v1/repositories/nope-" + repo + "/storage", selfStorage("s8")).statusCode(404);
+    assertThat(Api.digest()).isEqualTo(before);
+  }
+
+  /**
+   * The attack: name a server secret as the password and a host that accepts anything (here the test
+   * database, whose trust auth ignores it). Only variables with the operator's prefix and files under
+   * the operator's directories (the temporary directory in tests) are read; everything else is refused
+   * before anything is read, with one message whether the variable or file exists or not.
+   */
+  @Test
+  void passwordsByReferenceComeOnlyFromPlacesTheOperatorAllows() throws Exception {
+    String repo = createRepository(uniqueName("secrets"));
+    Map<String, String> before = Api.digest();
+    Set<String> envAnswers = new HashSet<>();
+    for (String variable : new String[] {"PATH", "HOME", "STRATA_DATABASE_URL", "STRATA_ADMIN_TOKEN",
+        "NO_SUCH_VARIABLE_HERE", "STRATA_STORAGE_"}) {
+      Map<String, Object> body = selfStorage("env");
+      body.put("password_env", variable);
+      envAnswers.add(post("/api/v1/repositories/" + repo + "/storage", body).statusCode(422)
+          .body("details.field", equalTo("password_env")).extract().asString());
+    }
+    assertThat(envAnswers).as("one answer, whatever the variable").hasSize(1);
+
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+    Set<String> fileAnswers = new HashSet<>();
+    for (String file : new String[] {"/etc/passwd", "/etc/no-such-file-" + repo, tmp + "/../etc/passwd",
+        tmp + "/./x", tmp.toString(), "pw.txt", "/proc/self/environ"}) {
+      Map<String, Object> body = selfStorage("file");
+      body.put("password_file", file);
+      fileAnswers.add(post("/api/v1/repositories/" + repo + "/storage", body).statusCode(422)
+          .body("details.field", equalTo("password_file")).extract().asString());
+    }
+    // a relative path is refused by the shape check first; every absolute one gets the same answer
+    assertThat(fileAnswers).hasSizeLessThanOrEqualTo(2);
+
+    // a link in an allowed directory that leads out of it is refused when read, not followed
+    Path link = tmp.resolve("strata-link-" + repo);
+    Files.createSymbolicLink(link, Path.of("/etc/passwd"));
+    try {
+      Map<String, Object> body = selfStorage("linked");
+      body.put("password_file", link.toString());
+      post("/api/v1/repositories/" + repo + "/storage", body).statusCode(422)
+          .body("details.field", equalTo("password_file"));
+    } finally {
+      Files.delete(link);
+    }
+
+    // a variable with the prefix passes the rule (and is then looked up: unset here)
+    Map<String, Object> prefixed = selfStorage("prefixed");
+    prefixed.put("password_env", "STRATA_STORAGE_SURELY_UNSET_" + repo.replace("-", "_").toUpperCase());
+    post("/api/v1/repositories/" + repo + "/storage", prefixed).statusCode(422)
+        .body("message", containsString("is not set"));
     assertThat(Api.digest()).isEqualTo(before);
   }
 }
