@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,10 +34,23 @@ import java.util.Optional;
  * repository.
  */
 public final class EventLog {
+  /** How long a command's answer stays under its Idempotency-Key unless told otherwise. */
+  public static final Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
+
   private final Pool pool;
   private final EventCodec codec;
+  private final Duration idempotencyTtl;
 
   public EventLog(Pool pool, EventCodec codec) {
+    this(pool, codec, DEFAULT_IDEMPOTENCY_TTL);
+  }
+
+  /** @param idempotencyTtl how long an answer replays under its key; older ones are gone (and purged) */
+  public EventLog(Pool pool, EventCodec codec, Duration idempotencyTtl) {
+    if (idempotencyTtl.isNegative() || idempotencyTtl.isZero()) {
+      throw new IllegalArgumentException("the idempotency lifetime must be positive");
+    }
+    this.idempotencyTtl = idempotencyTtl;
     this.pool = pool;
     this.codec = codec;
   }
@@ -128,7 +142,8 @@ public final class EventLog {
     }
     List<Tuple> rows = new ArrayList<>();
     for (IdempotencyRecord k : keys) {
-      rows.add(Tuple.of(k.key(), k.fingerprint(), streamId, k.status(), k.response(), k.position()));
+      rows.add(Tuple.tuple().addValue(k.key()).addValue(k.fingerprint()).addValue(streamId).addValue(k.status())
+          .addValue(k.response()).addValue(k.position()).addValue(idempotencyTtl.toMillis()));
     }
     return tx.preparedQuery(EventLogSql.INSERT_IDEMPOTENCY)
         .executeBatch(rows)
@@ -143,9 +158,10 @@ public final class EventLog {
         });
   }
 
+  /** The answer stored under {@code key}, unless it expired. */
   public Uni<Optional<IdempotencyRecord>> findIdempotencyRecord(String key) {
     return pool.preparedQuery(EventLogSql.FIND_IDEMPOTENCY)
-        .execute(Tuple.of(key))
+        .execute(Tuple.of(key, idempotencyTtl.toMillis()))
         .onItem().transform(rows -> {
           var it = rows.iterator();
           if (!it.hasNext()) {
@@ -155,6 +171,18 @@ public final class EventLog {
           return Optional.of(new IdempotencyRecord(
               key, r.getString(0), r.getInteger(1), r.getString(2), r.getLong(3)));
         });
+  }
+
+  /** Deletes every answer stored for {@code streamId}, in the transaction that deletes its repository. */
+  public Uni<Void> forgetIdempotencyRecords(SqlConnection tx, String streamId) {
+    return tx.preparedQuery(EventLogSql.FORGET_IDEMPOTENCY).execute(Tuple.of(streamId)).replaceWithVoid();
+  }
+
+  /** Deletes every expired answer, in batches; answers how many. */
+  public Uni<Long> purgeExpiredIdempotencyRecords() {
+    return pool.preparedQuery(EventLogSql.PURGE_IDEMPOTENCY).execute(Tuple.of(idempotencyTtl.toMillis()))
+        .chain(rows -> rows.rowCount() == 0 ? Uni.createFrom().item(0L)
+            : purgeExpiredIdempotencyRecords().map(more -> more + rows.rowCount()));
   }
 
   /** Events of a stream with {@code afterVersion < version <= upToVersion}, at most {@code limit}. */

@@ -17,12 +17,26 @@ final class EventLogSql {
           + " actor, correlation_id, causation_id, data)"
           + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb) returning position";
 
+  /** Stores an answer; a key stored before and expired ($7: the lifetime in ms) is taken over, a live one is not. */
   static final String INSERT_IDEMPOTENCY =
       "insert into strata_meta.idempotency_keys (key, fingerprint, stream_id, status, response, position)"
-          + " values ($1, $2, $3, $4, $5, $6) on conflict (key) do nothing returning key";
+          + " values ($1, $2, $3, $4, $5, $6) on conflict (key) do update set fingerprint = excluded.fingerprint,"
+          + " stream_id = excluded.stream_id, status = excluded.status, response = excluded.response,"
+          + " position = excluded.position, created_at = now()"
+          + " where idempotency_keys.created_at <= now() - $7::bigint * interval '1 millisecond' returning key";
 
+  /** A stored answer younger than $2 ms. */
   static final String FIND_IDEMPOTENCY =
-      "select fingerprint, status, response, position from strata_meta.idempotency_keys where key = $1";
+      "select fingerprint, status, response, position from strata_meta.idempotency_keys where key = $1"
+          + " and created_at > now() - $2::bigint * interval '1 millisecond'";
+
+  /** Deletes a stream's answers: a deleted repository's keys do not replay into one created later. */
+  static final String FORGET_IDEMPOTENCY = "delete from strata_meta.idempotency_keys where stream_id = $1";
+
+  /** Deletes up to 10 000 answers older than $1 ms (created_at is indexed); run until it deletes none. */
+  static final String PURGE_IDEMPOTENCY =
+      "delete from strata_meta.idempotency_keys where key in (select key from strata_meta.idempotency_keys"
+          + " where created_at <= now() - $1::bigint * interval '1 millisecond' limit 10000)";
 
   static final String EVENT_COLUMNS =
       "position, stream_id, stream_version, event_id, type, subject, time, actor, correlation_id,"

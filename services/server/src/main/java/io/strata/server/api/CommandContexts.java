@@ -55,7 +55,8 @@ public class CommandContexts {
       correlation = UUID.randomUUID().toString();
     }
     boolean async = Params.bool("async", request.getParam("async"));
-    return new CommandContext(actor, key, fingerprint(request, body), correlation, async);
+    return new CommandContext(actor, key, request.method().name() + " " + request.path(), fingerprint(request, body),
+        correlation, async);
   }
 
   /**
@@ -65,7 +66,7 @@ public class CommandContexts {
    */
   public CommandContext ofRowWrite(HttpServerRequest request) {
     CommandContext c = of(request, null);
-    return new CommandContext(c.actor(), null, c.fingerprint(), c.correlationId(), false);
+    return new CommandContext(c.actor(), null, null, c.fingerprint(), c.correlationId(), false);
   }
 
   /**

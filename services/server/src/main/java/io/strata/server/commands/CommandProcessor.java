@@ -3,6 +3,8 @@ package io.strata.server.commands;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.CommitIds;
+import io.strata.events.RepositoryDeleted;
 import io.strata.events.StrataEvent;
 import io.strata.projections.log.AppendResult;
 import io.strata.projections.log.EventLog;
@@ -73,7 +75,7 @@ public class CommandProcessor {
 
   /** Runs {@code command} on {@code repository}'s stream and builds its answer with {@code answer}. */
   public Uni<CommandResponse> execute(String repository, Command command, CommandContext context, Answer answer) {
-    return submit(repository, new Pending(command, context, answer), context);
+    return submit(repository, new Pending(repository, command, context, answer), context);
   }
 
   private Uni<CommandResponse> submit(String repository, Pending pending, CommandContext context) {
@@ -94,7 +96,7 @@ public class CommandProcessor {
   public Uni<CommandResponse> executeExclusive(String repository,
       java.util.function.BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare,
       CommandContext context, Answer answer) {
-    Pending pending = new Pending(null, context, answer);
+    Pending pending = new Pending(repository, null, context, answer);
     pending.prepare = prepare;
     return submit(repository, pending, context);
   }
@@ -124,15 +126,20 @@ public class CommandProcessor {
     final Answer answer;
     final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
     List<StrataEvent> events = List.of();
+    private final String storedKey;
 
-    Pending(Command command, CommandContext context, Answer answer) {
+    Pending(String repository, Command command, CommandContext context, Answer answer) {
       this.command = command;
       this.context = context;
       this.answer = answer;
+      // scoped to the repository and the operation: the same key elsewhere is another key
+      this.storedKey = context.idempotencyKey() == null ? null : CommitIds.sha256Hex(repository + "\u0000"
+          + context.idempotencyScope() + "\u0000" + context.idempotencyKey());
     }
 
+    /** The key as stored: the client's, scoped; {@code null} without an Idempotency-Key. */
     String key() {
-      return context.idempotencyKey();
+      return storedKey;
     }
   }
 
@@ -250,7 +257,7 @@ public class CommandProcessor {
             // the same key twice in one batch: the second gets the first's answer
             first.result.whenComplete((r, e) -> {
               if (!p.context.fingerprint().equals(first.context.fingerprint())) {
-                p.result.completeExceptionally(keyReused(p.key()));
+                p.result.completeExceptionally(keyReused(p.context.idempotencyKey()));
               } else if (e != null) {
                 p.result.completeExceptionally(e);
               } else {
@@ -279,7 +286,7 @@ public class CommandProcessor {
 
     private void replay(Pending p, IdempotencyRecord record) {
       if (!record.fingerprint().equals(p.context.fingerprint())) {
-        p.result.completeExceptionally(keyReused(p.key()));
+        p.result.completeExceptionally(keyReused(p.context.idempotencyKey()));
       } else {
         p.result.complete(new CommandResponse(record.status(), record.response(), record.position(), 0, true, false));
       }
@@ -339,7 +346,11 @@ public class CommandProcessor {
         d.accepted.forEach(p -> responses.put(p, respond(p, d.state.lastPosition(), 0, d)));
         return Uni.createFrom().nullItem();
       }
+      boolean deletesRepository = d.accepted.stream().flatMap(p -> p.events.stream())
+          .anyMatch(e -> e instanceof RepositoryDeleted);
       return log.append(tx, repository, d.startVersion, events, List.of())
+          // a repository created again under this name starts with no answers of the deleted one's keys
+          .call(result -> deletesRepository ? log.forgetIdempotencyRecords(tx, repository) : Uni.createFrom().voidItem())
           .chain(result -> {
             List<IdempotencyRecord> keys = answer(d, result, responses);
             return keys.isEmpty()

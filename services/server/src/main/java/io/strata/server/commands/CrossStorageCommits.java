@@ -266,7 +266,7 @@ public class CrossStorageCommits {
   }
 
   private Uni<Void> record(String repository, CommitRolledBack event) {
-    CommandContext ctx = new CommandContext(new Actor("strata-recovery", null, null), null, null, event.attempt(), true);
+    CommandContext ctx = new CommandContext(new Actor("strata-recovery", null, null), null, null, null, event.attempt(), true);
     return processor.execute(repository, new Commands.RecordRollback(event), ctx,
             (events, position, after, time) -> new Answer.Reply(204, null))
         .onFailure().invoke(e -> LOG.warnf("could not record the rollback of attempt %s: %s", event.attempt(),

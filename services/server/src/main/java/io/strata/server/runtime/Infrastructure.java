@@ -31,8 +31,8 @@ public class Infrastructure {
 
   @Produces
   @Singleton
-  EventLog eventLog(Pool pool, EventCodec codec) {
-    return new EventLog(pool, codec);
+  EventLog eventLog(Pool pool, EventCodec codec, StrataConfig config) {
+    return new EventLog(pool, codec, config.idempotency().ttl());
   }
 
   @Produces

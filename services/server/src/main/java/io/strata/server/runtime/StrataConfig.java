@@ -21,6 +21,8 @@ public interface StrataConfig {
 
   Query query();
 
+  Idempotency idempotency();
+
   /** Where a storage registration may name its password ({@code STRATA_SECRETS_*}). */
   Secrets secrets();
 
@@ -86,6 +88,17 @@ public interface StrataConfig {
      */
     @WithDefault("60s")
     Duration sweepInterval();
+  }
+
+  /** How long commands' answers replay under their Idempotency-Key ({@code STRATA_IDEMPOTENCY_*}). */
+  interface Idempotency {
+    /** {@code STRATA_IDEMPOTENCY_TTL}: after this, a key is free again and its answer is purged. */
+    @WithDefault("24h")
+    Duration ttl();
+
+    /** {@code STRATA_IDEMPOTENCY_PURGE_INTERVAL}: how often expired answers are deleted. */
+    @WithDefault("1h")
+    Duration purgeInterval();
   }
 
   /**
