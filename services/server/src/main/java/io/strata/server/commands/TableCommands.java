@@ -13,7 +13,9 @@ import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TrackableSchemas;
 import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -34,9 +36,11 @@ public class TableCommands {
   private final CommandProcessor processor;
   private final StoragePools pools;
   private final TableQueries tables;
+  private final StrataConfig config;
 
   @Inject
-  public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables) {
+  public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables, StrataConfig config) {
+    this.config = config;
     this.processor = processor;
     this.pools = pools;
     this.tables = tables;
@@ -60,6 +64,7 @@ public class TableCommands {
       throw StrataException.invalid("name", "table names are 1-63 characters of a-z 0-9 _, not starting with a digit");
     }
     Location where = parseLocation(location);
+    TrackableSchemas.require(where.storage(), where.schema(), config.localSchemas());
     if (primaryKey != null && primaryKey.stream().anyMatch(c -> !Sql.isIdentifier(c))) {
       throw StrataException.invalid("primary_key", "must list column names");
     }

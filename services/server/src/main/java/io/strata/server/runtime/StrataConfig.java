@@ -23,6 +23,12 @@ public interface StrataConfig {
 
   Idempotency idempotency();
 
+  /**
+   * {@code STRATA_LOCAL_SCHEMAS}: comma-separated schemas of the server's own database ({@code local})
+   * whose tables repositories may track; unset = every schema but PostgreSQL's and Strata's own.
+   */
+  Optional<List<String>> localSchemas();
+
   /** Where a storage registration may name its password ({@code STRATA_SECRETS_*}). */
   Secrets secrets();
 

@@ -1,6 +1,7 @@
 package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
 import static io.strata.server.api.Api.sql;
@@ -172,5 +173,45 @@ class TableApiTest {
         .body("error", equalTo("StorageInUse")).body("details.table", equalTo("held"));
     given().delete("/api/v1/repositories/{r}/tables/held", repo).then().statusCode(204);
     given().delete("/api/v1/repositories/{r}/storage/main-db", repo).then().statusCode(204);
+  }
+
+  /**
+   * The attack: track Strata's own tables (or PostgreSQL's) and rewrite them through REST row writes,
+   * in the server's database or through a storage registered to reach it. Every one is refused (422)
+   * and nothing is recorded; a plain public table is still tracked.
+   */
+  @Test
+  void strataAndPostgresqlSchemasCannotBeTracked() throws Exception {
+    String repo = createRepository(uniqueName("own"));
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    String t = table("mine");
+    sql(pool, "create table public." + t + " (id int primary key)");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "mine", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    String devView = Api.view(repo, "dev", "mine"); // strata_<branch>.<table>
+    java.net.URI db = java.net.URI.create(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+        .getValue("quarkus.datasource.reactive.url", String.class));
+    var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+    java.nio.file.Path password = java.nio.file.Files.createTempFile("pw", ".txt");
+    password.toFile().deleteOnExit();
+    java.nio.file.Files.writeString(password, config.getOptionalValue("quarkus.datasource.password", String.class).orElse(""));
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "same-db", "host", db.getHost(), "port", db.getPort(),
+        "database", db.getPath().substring(1), "username", config.getValue("quarkus.datasource.username", String.class),
+        "password_file", password.toString())).statusCode(201);
+    Map<String, String> before = Api.digest();
+    long events = count(pool, "select count(*) from strata_meta.events");
+    for (String storage : new String[] {"local", "same-db"}) {
+      for (String target : new String[] {"strata_meta.events", "strata_meta.idempotency_keys",
+          "strata_meta.flyway_schema_history", "strata_meta.api_tokens", "strata.tables", devView.replace("\"", ""),
+          "pg_catalog.pg_class", "pg_catalog.pg_authid", "information_schema.tables", "pg_toast.pg_toast_1262",
+          "STRATA_META.events", "Pg_Catalog.pg_class"}) {
+        post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "stolen",
+            "location", "postgresql://" + storage + "/" + target))
+            .statusCode(422).body("error", equalTo("ValidationError")).body("details.field", equalTo("location"));
+      }
+    }
+    assertThat(Api.digest()).isEqualTo(before);
+    assertThat(count(pool, "select count(*) from strata_meta.events")).isEqualTo(events);
+    given().get("/api/v1/repositories/{r}/tables/stolen", repo).then().statusCode(404);
   }
 }
