@@ -16,7 +16,9 @@ import org.jboss.logging.Logger;
  * drops root privileges for initdb and postgres on its own (a user namespace).
  *
  * <p>A server left running by a previous process that was killed (kill -9 leaves postgres orphaned)
- * is shut down before the new one starts, so the data directory is always reusable.
+ * is shut down before the new one starts, so the data directory is always reusable. That is only
+ * right when the previous owner is dead: the caller must own the directory first (the Strata server
+ * holds its data directory's lock, so a second server refuses to start instead of getting here).
  */
 public final class LocalPostgres implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(LocalPostgres.class);

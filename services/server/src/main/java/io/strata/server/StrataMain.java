@@ -3,8 +3,11 @@ package io.strata.server;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.strata.projections.postgres.LocalPostgres;
+import io.strata.server.runtime.DataDirectoryLock;
 import io.strata.server.runtime.DatabaseSettings;
 import io.strata.server.runtime.ListenerPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -28,19 +31,30 @@ public final class StrataMain {
       System.exit(1);
     }
     LocalPostgres local = null;
+    DataDirectoryLock dataDirLock = null;
     String url = setting("STRATA_DATABASE_URL", "strata.database.url");
     if (url != null) {
       apply(DatabaseSettings.parse(url).quarkusProperties());
     } else if (!quarkusDatasourceConfigured()) {
       String dir = setting("STRATA_DATA_DIR", "strata.data-dir");
       Path dataDir = Path.of(dir == null ? ".strata" : dir).toAbsolutePath().normalize();
+      // before PostgreSQL: a second server must not take (or stop) the first one's database
+      try {
+        dataDirLock = DataDirectoryLock.acquire(dataDir);
+      } catch (DataDirectoryLock.InUse inUse) {
+        System.out.println("Strata: " + inUse.getMessage());
+        System.exit(1);
+      } catch (IOException e) {
+        System.out.println("Strata: cannot lock the data directory " + dataDir + ": " + e.getMessage());
+        System.exit(1);
+      }
       System.out.println("Strata: no database configured; starting a private PostgreSQL in " + dataDir.resolve("postgres"));
       local = LocalPostgres.start(dataDir.resolve("postgres"), true);
       apply(DatabaseSettings.parse(local.url()).quarkusProperties());
       // where SQL clients reach it (tracked tables, branch views): printed, and kept in a file for scripts
       try {
-        java.nio.file.Files.writeString(dataDir.resolve("database.url"), local.url() + "\n");
-      } catch (java.io.IOException e) {
+        Files.writeString(dataDir.resolve("database.url"), local.url() + "\n");
+      } catch (IOException e) {
         System.out.println("Strata: could not write " + dataDir.resolve("database.url") + ": " + e.getMessage());
       }
       System.out.println("Strata: PostgreSQL at " + local.url() + " (also in " + dataDir.resolve("database.url") + ")");
@@ -50,6 +64,9 @@ public final class StrataMain {
     } finally {
       if (local != null) {
         local.close();
+      }
+      if (dataDirLock != null) {
+        dataDirLock.release(); // only once its PostgreSQL is stopped
       }
     }
   }

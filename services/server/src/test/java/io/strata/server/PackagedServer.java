@@ -44,18 +44,7 @@ final class PackagedServer implements AutoCloseable {
 
   /** Starts the server and waits until /ready answers 200. */
   void start() throws Exception {
-    String jar = Path.of(System.getProperty("strata.server.jar", "target/quarkus-app/quarkus-run.jar"))
-        .toAbsolutePath().toString();
-    logFile = Files.createTempFile(workDir, "server-", ".log"); // goes with the work directory
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-Djava.io.tmpdir=" + workDir, "-jar", jar)
-        .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(logFile.toFile());
-    pb.environment().remove("STRATA_DATABASE_URL");
-    pb.environment().put("STRATA_PORT", String.valueOf(port));
-    pb.environment().put("STRATA_HOST", "127.0.0.1");
-    pb.environment().putAll(env);
-    process = pb.start();
+    launch();
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (System.nanoTime() < deadline) {
       assertThat(process.isAlive()).as("server died: %s", Files.readString(logFile)).isTrue();
@@ -71,6 +60,23 @@ final class PackagedServer implements AutoCloseable {
       Thread.sleep(100);
     }
     throw new AssertionError("server not ready in time: " + Files.readString(logFile));
+  }
+
+  /** Starts the server's process without waiting for it (its output goes to {@link #log()}). */
+  Process launch() throws IOException {
+    String jar = Path.of(System.getProperty("strata.server.jar", "target/quarkus-app/quarkus-run.jar"))
+        .toAbsolutePath().toString();
+    logFile = Files.createTempFile(workDir, "server-", ".log"); // goes with the work directory
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+        "-Djava.io.tmpdir=" + workDir, "-jar", jar)
+        .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(logFile.toFile());
+    pb.environment().remove("STRATA_DATABASE_URL");
+    pb.environment().put("STRATA_PORT", String.valueOf(port));
+    pb.environment().put("STRATA_HOST", "127.0.0.1");
+    pb.environment().putAll(env);
+    process = pb.start();
+    return process;
   }
 
   String log() throws IOException {
