@@ -68,8 +68,8 @@ public final class OverlaySql {
   }
 
   /** A tracked table of a repository, as the default branch sees it. */
-  public static OverlaySql of(String repository, io.strata.projections.tables.TableRow t) {
-    return of(repository, t.toEvent());
+  public static OverlaySql of(String repository, TableLayout t) {
+    return of(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(), t.columns());
   }
 
   /** A tracked table of a repository, as the default branch sees it. */
@@ -87,8 +87,7 @@ public final class OverlaySql {
   }
 
   /** A tracked table of a repository, as {@code branch} sees it. */
-  public static OverlaySql of(String repository, io.strata.projections.tables.TableRow t, String branch,
-      String defaultBranch) {
+  public static OverlaySql of(String repository, TableLayout t, String branch, String defaultBranch) {
     return of(repository, t).onBranch(branch.equals(defaultBranch) ? null : branchId(repository, branch));
   }
 

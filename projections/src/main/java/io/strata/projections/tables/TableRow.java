@@ -1,6 +1,7 @@
 package io.strata.projections.tables;
 
 import io.strata.events.TableColumn;
+import io.strata.projections.overlay.TableLayout;
 import java.time.Instant;
 import java.util.List;
 
@@ -15,7 +16,7 @@ public record TableRow(
     long rowCount,
     String rowSum,
     String contentHash,
-    Instant trackedAt) {
+    Instant trackedAt) implements TableLayout {
 
   /** The table's facts as the event that recorded them (content as of the last commit). */
   public io.strata.events.TableTracked toEvent() {

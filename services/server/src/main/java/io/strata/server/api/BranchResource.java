@@ -14,7 +14,7 @@ import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.RefCommands;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.StrataException;
-import io.strata.server.queries.RefResolver;
+import io.strata.server.domain.RefResolver;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -57,7 +57,8 @@ public class BranchResource {
       @Context HttpServerRequest request) {
     Requests.CreateBranch b = Bodies.read(body, Requests.CreateBranch.class);
     CommandContext ctx = contexts.of(request, b);
-    return commands.createBranch(repo, b.name(), b.from(), Boolean.TRUE.equals(b.isProtected()), ctx)
+    return commands.createBranch(repo, b.name(), b.from(), Boolean.TRUE.equals(b.isProtected()), ctx,
+        Answers.branchCreated())
         .map(r -> contexts.respond(r, ctx));
   }
 
@@ -92,7 +93,7 @@ public class BranchResource {
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.PatchBranch.class))) JsonNode body, @Context HttpServerRequest request) {
     Requests.PatchBranch b = Bodies.read(body, Requests.PatchBranch.class);
     CommandContext ctx = contexts.of(request, b);
-    return commands.protectBranch(repo, branch, b.isProtected(), ctx).map(r -> contexts.respond(r, ctx));
+    return commands.protectBranch(repo, branch, b.isProtected(), ctx, Answers.branchProtection(branch)).map(r -> contexts.respond(r, ctx));
   }
 
   @Requires(Permission.WRITE)

@@ -13,7 +13,7 @@ import io.strata.server.commands.RefCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.StrataException;
-import io.strata.server.queries.RefResolver;
+import io.strata.server.domain.RefResolver;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -58,7 +58,7 @@ public class CommitResource {
     Requests.CreateCommit b = Bodies.read(body, Requests.CreateCommit.class);
     CommandContext ctx = contexts.of(request, b);
     return commands.commit(repo, branch, b.message(), contexts.author(b.author(), ctx), b.expectedHead(), b.tables(),
-            Boolean.TRUE.equals(b.all()), Boolean.TRUE.equals(b.allowEmpty()), ctx)
+            Boolean.TRUE.equals(b.all()), Boolean.TRUE.equals(b.allowEmpty()), ctx, Answers.commitCreated())
         .map(r -> contexts.respond(r, ctx));
   }
 

@@ -46,7 +46,8 @@ public class RepositoryResource {
   public Uni<Response> create(@RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateRepository.class))) JsonNode body, @Context HttpServerRequest request) {
     Requests.CreateRepository b = Bodies.read(body, Requests.CreateRepository.class);
     CommandContext ctx = contexts.of(request, b);
-    return commands.createRepository(b.name(), b.description(), b.defaultBranch(), contexts.author(null, ctx), ctx)
+    return commands.createRepository(b.name(), b.description(), b.defaultBranch(), contexts.author(null, ctx), ctx,
+        Answers.repositoryCreated())
         .map(r -> contexts.respond(r, ctx));
   }
 

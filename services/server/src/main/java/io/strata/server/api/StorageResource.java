@@ -54,7 +54,7 @@ public class StorageResource {
         b.passwordEnv(), b.passwordFile());
     passwords.check(storage.passwordEnv(), storage.passwordFile());
     return repositories.require(repo)
-        .chain(() -> commands.add(repo, storage, ctx))
+        .chain(() -> commands.add(repo, storage, ctx, Answers.storageAdded()))
         .map(r -> contexts.respond(r, ctx));
   }
 

@@ -57,7 +57,8 @@ public class TableResource {
     Requests.TrackTable b = Bodies.read(body, Requests.TrackTable.class);
     CommandContext ctx = contexts.of(request, b);
     return repositories.require(repo)
-        .chain(() -> commands.track(repo, b.name(), b.location(), b.primaryKey(), contexts.author(b.author(), ctx), ctx))
+        .chain(() -> commands.track(repo, b.name(), b.location(), b.primaryKey(), contexts.author(b.author(), ctx), ctx,
+            Answers.tableTracked()))
         .map(r -> contexts.respond(r, ctx));
   }
 

@@ -48,7 +48,8 @@ public class TagResource {
       @Context HttpServerRequest request) {
     Requests.CreateTag b = Bodies.read(body, Requests.CreateTag.class);
     CommandContext ctx = contexts.of(request, b);
-    return commands.createTag(repo, b.name(), b.ref(), b.message(), contexts.author(b.author(), ctx), ctx)
+    return commands.createTag(repo, b.name(), b.ref(), b.message(), contexts.author(b.author(), ctx), ctx,
+        Answers.tagCreated())
         .map(r -> contexts.respond(r, ctx));
   }
 

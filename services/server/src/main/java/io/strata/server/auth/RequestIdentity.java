@@ -4,14 +4,15 @@ import jakarta.enterprise.context.RequestScoped;
 import java.util.Optional;
 
 /**
- * The identity {@link AuthFilter} established for the request being handled (token mode only): a
+ * The identity the API's {@code AuthFilter} established for the request being handled (token mode only): a
  * request-scoped bean, so that every part of the request reads the same identity through CDI alone.
  */
 @RequestScoped
 public class RequestIdentity {
   private Identity identity;
 
-  void set(Identity who) {
+  /** Called once per request by the API's authentication filter. */
+  public void set(Identity who) {
     this.identity = who;
   }
 

@@ -6,7 +6,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * The permission a resource method needs, checked by {@link AuthFilter} before it runs. On a class it
+ * The permission a resource method needs, checked by the API's {@code AuthFilter} before it runs. On a class it
  * covers every method of the class that names none itself.
  */
 @Retention(RetentionPolicy.RUNTIME)

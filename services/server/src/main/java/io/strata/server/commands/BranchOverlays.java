@@ -11,6 +11,7 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
+import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;

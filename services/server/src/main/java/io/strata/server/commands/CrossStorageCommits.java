@@ -12,6 +12,7 @@ import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Pool;

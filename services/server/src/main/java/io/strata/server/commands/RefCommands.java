@@ -2,26 +2,17 @@ package io.strata.server.commands;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
-import io.strata.events.BranchCreated;
-import io.strata.events.CommitCreated;
-import io.strata.events.RepositoryCreated;
-import io.strata.events.TagCreated;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.BranchRow;
 import io.strata.projections.tables.TableRow;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
-import io.strata.server.api.Dtos.BranchDto;
-import io.strata.server.api.Dtos.CommitDto;
-import io.strata.server.api.Dtos.RepositoryDto;
-import io.strata.server.api.Dtos.TagDto;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
-import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
-import io.strata.server.queries.RefResolver;
-import io.strata.server.queries.SqlQueries;
+import io.strata.server.domain.RefResolver;
+import io.strata.server.runtime.QueryRoleGrants;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -48,12 +39,12 @@ public class RefCommands {
   private final DataCommits dataCommits;
   private final CrossStorageCommits crossStorage;
   private final TableCommands tableCommands;
-  private final SqlQueries sqlQueries;
+  private final QueryRoleGrants queryRoleGrants;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
       RefQueries refs, CommitGraph graph, StrataConfig config, StoragePools pools, TableQueries tableQueries,
-      BranchOverlays overlays, DataCommits dataCommits, TableCommands tableCommands, SqlQueries sqlQueries,
+      BranchOverlays overlays, DataCommits dataCommits, TableCommands tableCommands, QueryRoleGrants queryRoleGrants,
       CrossStorageCommits crossStorage) {
     this.crossStorage = crossStorage;
     this.processor = processor;
@@ -67,21 +58,15 @@ public class RefCommands {
     this.overlays = overlays;
     this.dataCommits = dataCommits;
     this.tableCommands = tableCommands;
-    this.sqlQueries = sqlQueries;
+    this.queryRoleGrants = queryRoleGrants;
   }
 
   public Uni<CommandResponse> createRepository(
-      String name, String description, String defaultBranch, Author author, CommandContext ctx) {
+      String name, String description, String defaultBranch, Author author, CommandContext ctx, Answer answer) {
     Names.repository(name);
     Names.text("description", description, 4096, false);
     String branch = defaultBranch == null ? "main" : Names.branch(defaultBranch);
-    return processor.execute(name, new Commands.CreateRepository(name, description, branch, author), ctx,
-        (events, position, after, time) -> {
-          RepositoryCreated created = (RepositoryCreated) events.get(0);
-          CommitCreated root = (CommitCreated) events.get(1);
-          return new Answer.Reply(201, new RepositoryDto(created.name(), created.description(),
-              created.defaultBranch(), time, root.id(), position));
-        });
+    return processor.execute(name, new Commands.CreateRepository(name, description, branch, author), ctx, answer);
   }
 
   public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx) {
@@ -94,12 +79,12 @@ public class RefCommands {
                     .chain(() -> tableCommands.removeQueryRole(repository, tracked).onFailure().recoverWithNull())))
         .invoke(() -> {
           pools.evictRepository(repository);
-          sqlQueries.forget(repository);
+          queryRoleGrants.forget(repository);
         });
   }
 
   public Uni<CommandResponse> createBranch(
-      String repository, String name, String from, boolean isProtected, CommandContext ctx) {
+      String repository, String name, String from, boolean isProtected, CommandContext ctx, Answer answer) {
     Names.branch(name);
     Uni<Commands.CreateBranch> command = from == null
         ? Uni.createFrom().item(new Commands.CreateBranch(name, null, null, null, isProtected))
@@ -109,11 +94,6 @@ public class RefCommands {
             .map(r -> r.isPlainBranch()
                 ? new Commands.CreateBranch(name, from, r.branch(), null, isProtected)
                 : new Commands.CreateBranch(name, from, null, r.commit(), isProtected));
-    Answer answer = (events, position, after, time) -> {
-      BranchCreated e = (BranchCreated) events.get(0);
-      return new Answer.Reply(201, new BranchDto(e.name(), e.head(), e.from(), e.isProtected(), false, time, time,
-          null, position));
-    };
     return command.chain(c -> withTables(repository)
         ? processor.executeExclusive(repository, (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx,
             answer)
@@ -125,16 +105,13 @@ public class RefCommands {
     return !processor.holdsNoRows(Names.existingRepository(repository));
   }
 
-  public Uni<CommandResponse> protectBranch(String repository, String name, Boolean isProtected, CommandContext ctx) {
+  public Uni<CommandResponse> protectBranch(String repository, String name, Boolean isProtected, CommandContext ctx,
+      Answer answer) {
     if (isProtected == null) {
       throw StrataException.invalid("protected", "is required (true or false)");
     }
     return processor.execute(Names.existingRepository(repository), new Commands.SetBranchProtection(name, isProtected), ctx,
-        (events, position, after, time) -> {
-          RepositoryState.Branch b = after.branch(name);
-          return new Answer.Reply(200, new BranchDto(name, b.head(), null, b.isProtected(),
-              name.equals(after.defaultBranch()), null, time, null, position));
-        });
+        answer);
   }
 
   /**
@@ -165,19 +142,13 @@ public class RefCommands {
   }
 
   public Uni<CommandResponse> commit(String repository, String branch, String message, Author author,
-      String expectedHead, List<String> tables, boolean all, boolean allowEmpty, CommandContext ctx) {
+      String expectedHead, List<String> tables, boolean all, boolean allowEmpty, CommandContext ctx, Answer answer) {
     Names.text("message", message, 65536, true);
     if (expectedHead != null && (expectedHead.length() < 7 || expectedHead.length() > 64 || !Names.isHex(expectedHead))) {
       throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
     }
     Commands.CreateCommit command =
         new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, List.of(), null);
-    Answer answer = (events, position, after, time) -> {
-      CommitCreated c = (CommitCreated) events.get(0);
-      return new Answer.Reply(201, new CommitDto(c.id(), c.id().substring(0, 7), c.parents(), c.message(),
-          c.author(), c.createdAt(), c.branch(), io.strata.events.EventCodec.mapper().valueToTree(c.stats()),
-          io.strata.events.EventCodec.mapper().valueToTree(c.changes()), position));
-    };
     String repo = Names.existingRepository(repository);
     if (processor.holdsNoRows(repo)) {
       return processor.execute(repo, command, ctx, answer); // the common case: no projection reads
@@ -201,7 +172,7 @@ public class RefCommands {
   }
 
   public Uni<CommandResponse> createTag(
-      String repository, String name, String ref, String message, Author tagger, CommandContext ctx) {
+      String repository, String name, String ref, String message, Author tagger, CommandContext ctx, Answer answer) {
     Names.tag(name);
     if (ref == null || ref.isBlank()) {
       throw StrataException.invalid("ref", "is required");
@@ -213,10 +184,7 @@ public class RefCommands {
         .map(r -> r.isPlainBranch()
             ? new Commands.CreateTag(name, r.branch(), null, message, tagger)
             : new Commands.CreateTag(name, null, r.commit(), message, tagger))
-        .chain(c -> processor.execute(repository, c, ctx, (events, position, after, time) -> {
-          TagCreated t = (TagCreated) events.get(0);
-          return new Answer.Reply(201, new TagDto(t.name(), t.commit(), t.message(), t.tagger(), time, position));
-        }));
+        .chain(c -> processor.execute(repository, c, ctx, answer));
   }
 
   public Uni<CommandResponse> deleteTag(String repository, String name, CommandContext ctx) {

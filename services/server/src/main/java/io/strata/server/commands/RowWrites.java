@@ -19,6 +19,7 @@ import io.strata.server.domain.Commands;
 import io.strata.server.domain.Commands.ChangeKind;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,10 +2,8 @@ package io.strata.server.commands;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.StorageAdded;
-import io.strata.server.api.Dtos.StorageDto;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
-import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StoragePools;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,10 +21,9 @@ public class StorageCommands {
   }
 
   /** Registers {@code storage} after checking that it accepts a connection with its credentials. */
-  public Uni<CommandResponse> add(String repository, StorageAdded storage, CommandContext ctx) {
+  public Uni<CommandResponse> add(String repository, StorageAdded storage, CommandContext ctx, Answer answer) {
     return pools.verify(storage)
-        .chain(() -> processor.execute(Names.existingRepository(repository), new Commands.AddStorage(storage), ctx,
-            (events, position, after, time) -> new Answer.Reply(201, StorageDto.of(storage, time, position))));
+        .chain(() -> processor.execute(Names.existingRepository(repository), new Commands.AddStorage(storage), ctx, answer));
   }
 
   public Uni<CommandResponse> remove(String repository, String name, CommandContext ctx) {

@@ -2,14 +2,12 @@ package io.strata.server.commands;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
-import io.strata.events.CommitCreated;
 import io.strata.events.TableTracked;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.tables.TableQueries;
-import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
@@ -59,7 +57,7 @@ public class TableCommands {
   }
 
   public Uni<CommandResponse> track(String repository, String name, String location, List<String> primaryKey,
-      Author author, CommandContext ctx) {
+      Author author, CommandContext ctx, Answer answer) {
     if (name == null || !TABLE_NAME.matcher(name).matches()) {
       throw StrataException.invalid("name", "table names are 1-63 characters of a-z 0-9 _, not starting with a digit");
     }
@@ -92,8 +90,7 @@ public class TableCommands {
                 return install(pool, repository, name, location, where, primaryKey, branches)
                     .invoke(t -> installed[0] = t)
                     .map(t -> new Commands.TrackTable(t, author));
-              }, ctx, (events, position, after, time) -> new Answer.Reply(201,
-                  TableDto.of(installed[0], time, ((CommitCreated) events.get(1)).id(), position)))
+              }, ctx, answer)
               // refused after the capture was installed: take it away again
               .onFailure().call(() -> installed[0] == null ? Uni.createFrom().voidItem()
                   : TableObjects.remove(pool, OverlaySql.of(repository, installed[0])).onFailure().recoverWithNull());

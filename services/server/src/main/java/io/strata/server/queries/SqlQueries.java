@@ -14,8 +14,11 @@ import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.Storages;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.QueryRoleGrants;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.core.Vertx;
@@ -59,7 +62,7 @@ public class SqlQueries {
   private final RowReads reads;
   private final StoragePools storagePools;
   private final Map<String, String> passwords = new ConcurrentHashMap<>();
-  private final Map<String, String> granted = new ConcurrentHashMap<>();
+  private final QueryRoleGrants grants;
   private final QueryConnections connections;
   private final StrataConfig.Query limits;
   private final QueryAccess.Limits roleLimits;
@@ -67,8 +70,9 @@ public class SqlQueries {
 
   @Inject
   public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
-      StoragePools storagePools, QueryConnections connections, StrataConfig config) {
+      StoragePools storagePools, QueryConnections connections, QueryRoleGrants grants, StrataConfig config) {
     this.connections = connections;
+    this.grants = grants;
     this.limits = config.query();
     this.roleLimits = new QueryAccess.Limits(limits.workMem(), limits.tempFileLimit());
     this.storagePools = storagePools;
@@ -99,7 +103,7 @@ public class SqlQueries {
               tx -> paths(tx, repo, tracked, base, resolved.commit(), live);
           return storagePools.registration(repo, storage).chain(registration -> storagePools.pool(repo, registration)
               .chain(data -> Multi.createFrom().iterable(tracked)
-                  .onItem().transformToUniAndConcatenate(x -> io.strata.server.commands.TableShapes.requireUnchanged(data,
+                  .onItem().transformToUniAndConcatenate(x -> TableShapes.requireUnchanged(data,
                       x.toEvent()))
                   .collect().last()
                   .chain(() -> access(repo, registration, data, tracked))
@@ -265,10 +269,9 @@ public class SqlQueries {
       return HexFormat.of().formatHex(bytes);
     });
     String storageName = storage == null ? Storages.LOCAL : storage.name();
-    String place = repo + "\u0000" + storageName;
     String signature = tracked.stream().map(t -> OverlaySql.tableId(repo, t.name()) + ":" + t.columns().hashCode())
         .sorted().collect(Collectors.joining(","));
-    Uni<Void> grant = signature.equals(granted.get(place))
+    Uni<Void> grant = grants.isCurrent(repo, storageName, signature)
         ? Uni.createFrom().voidItem()
         : QueryAccess.grant(data, repo, tracked.stream().map(t -> OverlaySql.of(repo, t)).toList(), password,
                 roleLimits)
@@ -277,7 +280,7 @@ public class SqlQueries {
                 LOG.warnf("storage '%s': its user may not set temp_file_limit (a superuser's setting), so queries of"
                     + " repository '%s' there may write temporary files without limit", storageName, repo);
               }
-              granted.put(place, signature);
+              grants.granted(repo, storageName, signature);
             })
             .replaceWithVoid()
             .onFailure(e -> PgErrors.hasState(e, "42501")).transform(e -> new StrataException(ErrorCode.ValidationError,
@@ -289,12 +292,6 @@ public class SqlQueries {
         : storagePools.connectOptions(storage);
     return grant.chain(() -> options).map(o -> new PgConnectOptions(o).setUser(QueryAccess.role(repo))
         .setPassword(password).setCachePreparedStatements(false));
-  }
-
-  /** Forgets what was granted for a deleted repository (its role is revoked with it). */
-  public void forget(String repository) {
-    String prefix = repository + "\u0000";
-    granted.keySet().removeIf(k -> k.startsWith(prefix));
   }
 
   /** A row's values in column order: row_to_json keeps the order and any duplicate column names. */

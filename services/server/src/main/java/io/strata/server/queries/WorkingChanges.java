@@ -10,6 +10,7 @@ import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -55,7 +56,7 @@ public class WorkingChanges {
         .chain(pool -> TableObjects.status(pool, sql)
             .chain(s -> TableObjects.relation(pool, sql).map(relation -> new TableStatus(t.name(), relation,
                 s.staged(), s.unstaged()))))
-        .onFailure().recoverWithUni(e -> io.strata.server.commands.TableShapes.explain(e,
+        .onFailure().recoverWithUni(e -> TableShapes.explain(e,
             pools.pool(repository.name(), t.storage()), t.toEvent()));
   }
 

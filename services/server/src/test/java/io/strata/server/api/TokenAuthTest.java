@@ -222,7 +222,7 @@ class TokenAuthTest {
       @Override public void flush() {}
       @Override public void close() {}
     };
-    java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.strata.server.auth.AuthFilter");
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.strata.server.api.AuthFilter");
     logger.addHandler(capture);
     try {
       as(secret).delete("/api/v1/repositories/" + repo + "?force=true").then().statusCode(403)

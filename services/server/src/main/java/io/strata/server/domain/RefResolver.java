@@ -1,11 +1,8 @@
-package io.strata.server.queries;
+package io.strata.server.domain;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.refs.RefQueries;
-import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.Names;
-import io.strata.server.domain.StrataException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;

@@ -1,7 +1,12 @@
-package io.strata.server.auth;
+package io.strata.server.api;
 
 import io.smallrye.mutiny.Uni;
-import io.strata.server.api.ErrorMappers;
+import io.strata.server.auth.AccessRules;
+import io.strata.server.auth.Authenticator;
+import io.strata.server.auth.Identity;
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.RequestIdentity;
+import io.strata.server.auth.Requires;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.runtime.StrataConfig;
 import jakarta.inject.Inject;

@@ -1,11 +1,9 @@
-package io.strata.server.commands;
+package io.strata.server.domain;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
 import io.strata.events.TableTracked;
 import io.strata.projections.postgres.TableCatalog;
-import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.StrataException;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import java.util.List;
 import java.util.Map;

@@ -1,0 +1,20 @@
+package io.strata.projections.overlay;
+
+import io.strata.events.TableColumn;
+import java.util.List;
+
+/**
+ * What the data plane needs of a tracked table: its name in the repository, where it lives and its
+ * key and columns. The read model's row implements it, so the data plane depends on no read-model type.
+ */
+public interface TableLayout {
+  String name();
+
+  String schema();
+
+  String table();
+
+  List<String> primaryKey();
+
+  List<TableColumn> columns();
+}

@@ -1,0 +1,73 @@
+package io.strata.server.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The layering the code must keep, checked on the compiled classes of every module: a dependency
+ * against these rules fails the build, it is not left to review.
+ */
+class LayeringTest {
+  private static final JavaClasses MAIN = new ClassFileImporter()
+      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+      .importPackages("io.strata");
+  /** Modules: the server on projections on event schemas, never the other way. */
+  private static final ArchRule eventSchemasDependOnNoOtherModule = noClasses()
+      .that().resideInAPackage("io.strata.events..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.strata.projections..", "io.strata.server..");
+
+  private static final ArchRule projectionsDoNotDependOnTheServer = noClasses()
+      .that().resideInAPackage("io.strata.projections..")
+      .should().dependOnClassesThat().resideInAPackage("io.strata.server..");
+
+  /**
+   * The server: the web layer (resources and the auth filter) on commands and queries, those on the
+   * domain and the runtime (configuration, pools) and projections; commands and queries independent
+   * of each other and of the web layer.
+   */
+  private static final ArchRule serverLayers = layeredArchitecture().consideringOnlyDependenciesInAnyPackage("io.strata.server..")
+      .layer("Web").definedBy("io.strata.server.api..", "io.strata.server.auth..")
+      .layer("Commands").definedBy("io.strata.server.commands..")
+      .layer("Queries").definedBy("io.strata.server.queries..")
+      .layer("Runtime").definedBy("io.strata.server.runtime..")
+      .layer("Domain").definedBy("io.strata.server.domain..")
+      .layer("Main").definedBy("io.strata.server")
+      .whereLayer("Web").mayOnlyBeAccessedByLayers("Main")
+      .whereLayer("Commands").mayOnlyBeAccessedByLayers("Web")
+      .whereLayer("Queries").mayOnlyBeAccessedByLayers("Web")
+      .whereLayer("Runtime").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Main")
+      .whereLayer("Domain").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Runtime", "Main");
+
+  private static final ArchRule serverPackagesAreFreeOfCycles = slices().matching("io.strata.server.(*)..")
+      .should().beFreeOfCycles();
+
+  /** The data plane (overlays, capture, branch views) does not lean on read-model rows. */
+  private static final ArchRule dataPlaneUsesNoReadModelRows = noClasses()
+      .that().resideInAPackage("io.strata.projections.overlay..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.strata.projections.tables..",
+          "io.strata.projections.refs..", "io.strata.projections.graph..", "io.strata.projections.storage..");
+
+  @Test
+  void theModulesDependDownwardsOnly() {
+    eventSchemasDependOnNoOtherModule.check(MAIN);
+    projectionsDoNotDependOnTheServer.check(MAIN);
+  }
+
+  @Test
+  void theServerKeepsItsLayers() {
+    serverLayers.check(MAIN);
+    serverPackagesAreFreeOfCycles.check(MAIN);
+  }
+
+  @Test
+  void theDataPlaneUsesNoReadModelRows() {
+    dataPlaneUsesNoReadModelRows.check(MAIN);
+  }
+}
