@@ -31,7 +31,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Commits over tables in other databases (registered storages), all-or-nothing with the event log
- * (ARCHITECTURE.md §4, point 5). The capture there cannot share the append's transaction, so:
+ * (docs/architecture.md, "Commits across databases"). The capture there cannot share the append's transaction, so:
  *
  * <ol>
  *   <li>an intent is committed in the metadata database, and the append's transaction locks its row

@@ -1,6 +1,6 @@
 package io.strata.server.domain;
 
-/** Every error a client can see, with its HTTP status (API.md "Errors"). */
+/** Every error a client can see, with its HTTP status (docs/api.md; /openapi.json lists them per operation). */
 public enum ErrorCode {
   BadRequest(400),
   /** No token, or one that is unknown, expired or revoked (STRATA_AUTH=token). */
