@@ -2,7 +2,10 @@ package io.strata.server.api;
 
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
@@ -47,7 +50,7 @@ public class CommitResource {
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
   @Inject io.strata.server.queries.Diffs diffs;
-  @Inject com.fasterxml.jackson.databind.ObjectMapper json;
+  @Inject ObjectMapper json;
 
   @Requires(Permission.WRITE)
   @POST
@@ -111,11 +114,9 @@ public class CommitResource {
     // with rows, the summary goes first and the changes stream after it: a diff of any size in bounded memory
     Multi<Buffer> body = repositories.require(repo).onItem().transformToMulti(r -> withRows
         ? diffs.diffWithRows(r, from, to, blankToNull(table)).onItem().transformToMulti(d -> {
-          com.fasterxml.jackson.databind.node.ObjectNode summary = json.valueToTree(d.summary());
+          ObjectNode summary = json.valueToTree(d.summary());
           summary.remove("changes");
-          String text = summary.toString();
-          return ResponseChunks.jsonWithArray(text.substring(0, text.length() - 1) + ",\"changes\":[",
-              d.changes().map(this::write));
+          return ResponseChunks.objectWithArray(json, summary, "changes", d.changes());
         })
         : diffs.diff(r, from, to, blankToNull(table)).map(d -> Buffer.buffer(write(d))).toMulti());
     return RestMulti.fromMultiData(body).encodeAsJsonArray(false).build();
@@ -124,7 +125,7 @@ public class CommitResource {
   private String write(Object value) {
     try {
       return json.writeValueAsString(value);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
   }
