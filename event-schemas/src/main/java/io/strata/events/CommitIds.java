@@ -5,6 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -53,10 +55,10 @@ public final class CommitIds {
    * The tree of a commit: one line {@code table <name> <schema hash> <content hash>} per tracked table,
    * sorted by name. No table gives {@link #EMPTY_TREE}.
    */
-  public static String treeOf(java.util.Collection<TableTracked> tables) {
+  public static String treeOf(Collection<TableTracked> tables) {
     StringBuilder text = new StringBuilder();
     tables.stream()
-        .sorted(java.util.Comparator.comparing(TableTracked::name))
+        .sorted(Comparator.comparing(TableTracked::name))
         .forEach(t -> text.append("table ").append(t.name()).append(' ').append(t.schemaHash()).append(' ')
             .append(t.contentHash()).append('\n'));
     return sha256Hex(text.toString());

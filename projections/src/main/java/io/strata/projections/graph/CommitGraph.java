@@ -6,13 +6,17 @@ import io.strata.events.Author;
 import io.strata.events.EventCodec;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Reads of the commit graph projection: commits, prefixes, ancestry, log, merge base. */
@@ -70,9 +74,9 @@ public final class CommitGraph {
     }
     return pool.preparedQuery(GraphSql.COMMITS_BY_ID).execute(Tuple.of(repository, ids.toArray(String[]::new)))
         .map(rows -> {
-          java.util.Map<String, CommitRow> byId = new java.util.HashMap<>();
+          Map<String, CommitRow> byId = new HashMap<>();
           rows.forEach(r -> byId.put(r.getString("id"), toCommit(r)));
-          return ids.stream().map(byId::get).filter(java.util.Objects::nonNull).toList();
+          return ids.stream().map(byId::get).filter(Objects::nonNull).toList();
         });
   }
 
@@ -150,14 +154,14 @@ public final class CommitGraph {
    * parents, per table, oldest first, read with {@code client} (so a caller can read them in the same
    * snapshot as the rows they apply to). One walk serves every table.
    */
-  static Uni<Map<String, List<String>>> changeSetsBetween(io.vertx.mutiny.sqlclient.SqlClient client,
+  static Uni<Map<String, List<String>>> changeSetsBetween(SqlClient client,
       String repository, String ancestor, String head) {
     if (ancestor.equals(head)) {
       return Uni.createFrom().item(Map.of());
     }
     return client.preparedQuery(GraphSql.FIRST_PARENT_CHANGES).execute(Tuple.of(repository, head, ancestor))
         .map(rows -> {
-          Map<String, List<String>> newestFirst = new java.util.HashMap<>();
+          Map<String, List<String>> newestFirst = new HashMap<>();
           for (Row r : rows) {
             try {
               for (var change : EventCodec.mapper().readTree(r.getString(0))) {
@@ -168,13 +172,13 @@ public final class CommitGraph {
               throw new IllegalStateException("unreadable commit changes", e);
             }
           }
-          newestFirst.values().forEach(java.util.Collections::reverse);
+          newestFirst.values().forEach(Collections::reverse);
           return newestFirst;
         });
   }
 
   /** The merge base of two commits (their newest common ancestor), read with {@code client}. */
-  public static Uni<String> mergeBase(io.vertx.mutiny.sqlclient.SqlClient client, String repository, String a,
+  public static Uni<String> mergeBase(SqlClient client, String repository, String a,
       String b) {
     if (a.equals(b)) {
       return Uni.createFrom().item(a);
@@ -187,7 +191,7 @@ public final class CommitGraph {
    * The change sets that separate {@code from} and {@code to}, per table, as two paths from their merge
    * base: what to undo from {@code from}, and what to redo towards {@code to}.
    */
-  public static Uni<Paths> pathsBetween(io.vertx.mutiny.sqlclient.SqlClient client, String repository, String from,
+  public static Uni<Paths> pathsBetween(SqlClient client, String repository, String from,
       String to) {
     return mergeBase(client, repository, from, to).chain(base -> base == null
         ? Uni.createFrom().failure(new IllegalStateException("commits " + from + " and " + to + " share no history"))

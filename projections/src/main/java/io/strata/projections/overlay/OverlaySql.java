@@ -1,8 +1,16 @@
 package io.strata.projections.overlay;
 
+import io.strata.events.CommitIds;
+import io.strata.events.TableColumn;
+import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
+import io.strata.projections.postgres.TableCatalog;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The DDL and statements of the objects Strata keeps beside a tracked table {@code T}, in schema
@@ -73,17 +81,17 @@ public final class OverlaySql {
   }
 
   /** A tracked table of a repository, as the default branch sees it. */
-  public static OverlaySql of(String repository, io.strata.events.TableTracked t) {
+  public static OverlaySql of(String repository, TableTracked t) {
     return of(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(), t.columns());
   }
 
   /** A table with the columns the catalog gave (their NOT NULL rules hold in overlays too). */
   public static OverlaySql of(String tid, String schema, String table, List<String> key,
-      List<io.strata.events.TableColumn> columns) {
+      List<TableColumn> columns) {
     return new OverlaySql(tid, Sql.qualified(schema, table), key,
-        columns.stream().map(io.strata.events.TableColumn::name).toList(), null,
+        columns.stream().map(TableColumn::name).toList(), null,
         columns.stream().filter(c -> !c.nullable() && !key.contains(c.name()))
-            .map(io.strata.events.TableColumn::name).toList());
+            .map(TableColumn::name).toList());
   }
 
   /** A tracked table of a repository, as {@code branch} sees it. */
@@ -130,7 +138,7 @@ public final class OverlaySql {
 
   /** The short id of a branch: stable for a repository and branch name. */
   public static String branchId(String repository, String branch) {
-    return io.strata.events.CommitIds.sha256Hex(repository + "\u0000branch\u0000" + branch).substring(0, 10);
+    return CommitIds.sha256Hex(repository + "\u0000branch\u0000" + branch).substring(0, 10);
   }
 
   public String workingLog() {
@@ -392,7 +400,7 @@ public final class OverlaySql {
     String skipping = "strata_gated := false; if " + readCommitted + " then begin lock table " + commitGate()
         + " in row exclusive mode nowait; strata_gated := true; exception when lock_not_available"
         + " or insufficient_privilege then null; end; end if; if strata_gated then ";
-    java.util.function.Function<String, String> logOld = where -> "insert into " + w + " ("
+    Function<String, String> logOld = where -> "insert into " + w + " ("
         + list(columns, null) + ", __present, __staged) select " + list(columns, "o") + ", true, " + STAGING
         + " from strata_old o" + where + " order by " + keyList("o") + upsert + ";";
     String fromOldSkipping = skipping + logOld.apply(" where " + notAmong("o", "strata_old", w,
@@ -631,7 +639,7 @@ public final class OverlaySql {
    * Creates the view's trigger function, {@code function(true)} when T has stored generated columns:
    * a branch's overlay holds their values as plain columns, so the trigger computes them.
    */
-  private String viewFunction(java.util.function.Function<Boolean, String> function) {
+  private String viewFunction(Function<Boolean, String> function) {
     return "do $strata_v$ begin if exists (select 1 from pg_attribute a where a.attrelid = " + literal(table)
         + "::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated <> '') then execute "
         + literal(function.apply(true)) + "; else execute " + literal(function.apply(false)) + "; end if;"
@@ -732,10 +740,10 @@ public final class OverlaySql {
    * upsert's row takes, for each column it leaves out, the column's default as {@code defaults} gives
    * it ({@link #columnDefaults}; an INSERT into T would), else NULL.
    */
-  public String createBatch(java.util.Map<String, String> defaults) {
+  public String createBatch(Map<String, String> defaults) {
     int stride = columns.size() + 1;
     String row = "(r.__n::int - 1) * " + stride;
-    String values = java.util.stream.IntStream.range(0, columns.size()).mapToObj(i -> {
+    String values = IntStream.range(0, columns.size()).mapToObj(i -> {
           String c = columns.get(i);
           return defaults.containsKey(c) && !key.contains(c)
               ? "case get_byte($2::bytea, " + row + " + " + (i + 1) + ") when 48 then " + defaults.get(c) + " else r."
@@ -970,7 +978,7 @@ public final class OverlaySql {
         + definer(changedKeysFunction(), "setof jsonb", sql -> sql.changedAt("select c.k from changed c"));
   }
 
-  private String definer(String name, String returns, java.util.function.Function<OverlaySql, String> body) {
+  private String definer(String name, String returns, Function<OverlaySql, String> body) {
     String placeholder = "ffffffffff";
     String branchTemplate = body.apply(onBranch(placeholder)).replace("%", "%%").replace(placeholder, "%1$s");
     String defaultTemplate = body.apply(onBranch(null));
@@ -1109,9 +1117,9 @@ public final class OverlaySql {
   }
 
   /** Taken by a commit of the default branch first (see {@link #commitGate}); none on a branch. */
-  public java.util.Optional<String> lockForCommit() {
-    return bid != null ? java.util.Optional.empty()
-        : java.util.Optional.of("lock table " + commitGate() + " in exclusive mode");
+  public Optional<String> lockForCommit() {
+    return bid != null ? Optional.empty()
+        : Optional.of("lock table " + commitGate() + " in exclusive mode");
   }
 
   /**
@@ -1150,9 +1158,9 @@ public final class OverlaySql {
         + " case when x.__before is null and not (" + after + ") then 'N' when x.__before is null then 'I'"
         + "  when not (" + after + ") then 'D' when x.__after = x.__before then 'N' else 'U' end as __op,"
         + " x.__before, x.__after,"
-        + " case when " + after + " then " + io.strata.projections.postgres.TableCatalog.rowHash("x.__after_text")
+        + " case when " + after + " then " + TableCatalog.rowHash("x.__after_text")
         + " end as __after_hash,"
-        + " case when x.__before is null then null else " + io.strata.projections.postgres.TableCatalog.rowHash("x.__before_text")
+        + " case when x.__before is null then null else " + TableCatalog.rowHash("x.__before_text")
         + " end as __before_hash"
         + " from (select " + keyList("w") + ","
         + " case when w.__present then to_jsonb(" + loggedRow("w") + ") end as __before,"
@@ -1233,6 +1241,6 @@ public final class OverlaySql {
 
   /** The short id of a tracked table: stable for a repository and table name. */
   public static String tableId(String repository, String name) {
-    return "t" + io.strata.events.CommitIds.sha256Hex(repository + "\u0000" + name).substring(0, 12);
+    return "t" + CommitIds.sha256Hex(repository + "\u0000" + name).substring(0, 12);
   }
 }

@@ -9,6 +9,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The restricted login role a repository's read-only SQL runs as: it may call the state functions of
@@ -48,7 +49,7 @@ public final class QueryAccess {
    * temporary file space (PostgreSQL lets only a superuser, or a role granted SET on it, set that one).
    */
   public record Limits(String workMem, String tempFileLimit) {
-    private static final java.util.regex.Pattern SIZE = java.util.regex.Pattern.compile("-1|[0-9]{1,12}\\s*(kB|MB|GB|TB)?");
+    private static final Pattern SIZE = Pattern.compile("-1|[0-9]{1,12}\\s*(kB|MB|GB|TB)?");
 
     public Limits {
       for (String v : List.of(workMem, tempFileLimit)) {

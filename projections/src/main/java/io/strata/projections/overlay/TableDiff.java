@@ -2,6 +2,7 @@ package io.strata.projections.overlay;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.TableCatalog;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -22,7 +23,6 @@ public final class TableDiff {
   /** One changed row: key (JSON array), op, before and after (JSON objects or null), changed columns. */
   public record RowChange(String key, String op, String before, String after, List<String> fields) {}
 
-  public record Counts(long inserted, long updated, long deleted) {}
 
   private static String net(OverlaySql sql) {
     String side = "(select key, (array_agg(before order by ord))[1] as fb, (array_agg(after order by ord desc))[1] as la"
@@ -46,15 +46,15 @@ public final class TableDiff {
    * @param fromPath change sets from the merge base to the "from" commit, oldest first
    * @param toPath change sets from the merge base to the "to" commit, oldest first
    */
-  public static Uni<Counts> counts(SqlClient client, OverlaySql sql, List<String> fromPath, List<String> toPath) {
+  public static Uni<TableObjects.Counts> counts(SqlClient client, OverlaySql sql, List<String> fromPath, List<String> toPath) {
     if (fromPath.isEmpty() && toPath.isEmpty()) {
-      return Uni.createFrom().item(new Counts(0, 0, 0));
+      return Uni.createFrom().item(new TableObjects.Counts(0, 0, 0));
     }
     String query = net(sql) + " select count(*) filter (where op = 'insert'), count(*) filter (where op = 'update'),"
         + " count(*) filter (where op = 'delete') from d";
     return client.preparedQuery(query).execute(paths(fromPath, toPath)).map(rows -> {
       Row r = rows.iterator().next();
-      return new Counts(r.getLong(0), r.getLong(1), r.getLong(2));
+      return new TableObjects.Counts(r.getLong(0), r.getLong(1), r.getLong(2));
     });
   }
 
@@ -68,9 +68,9 @@ public final class TableDiff {
     }
     String hash = "jsonb_populate_record(null::" + sql.table() + ", %s)::text";
     String query = net(sql) + " select count(*) filter (where op = 'insert') - count(*) filter (where op = 'delete'),"
-        + " (coalesce(sum(" + io.strata.projections.postgres.TableCatalog.rowHash(hash.formatted("a")) + ")"
+        + " (coalesce(sum(" + TableCatalog.rowHash(hash.formatted("a")) + ")"
         + "   filter (where a is not null), 0)"
-        + "  - coalesce(sum(" + io.strata.projections.postgres.TableCatalog.rowHash(hash.formatted("b")) + ")"
+        + "  - coalesce(sum(" + TableCatalog.rowHash(hash.formatted("b")) + ")"
         + "   filter (where b is not null), 0))::text from d";
     return client.preparedQuery(query).execute(paths(fromPath, toPath)).map(rows -> {
       Row r = rows.iterator().next();

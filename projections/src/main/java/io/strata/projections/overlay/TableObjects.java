@@ -1,15 +1,22 @@
 package io.strata.projections.overlay;
 
-import io.smallrye.mutiny.Uni;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** Installs, removes and reads Strata's objects beside a tracked table, in the table's database. */
 public final class TableObjects {
@@ -31,7 +38,7 @@ public final class TableObjects {
   public record Counts(long inserted, long updated, long deleted) {
     public static final Counts NONE = new Counts(0, 0, 0);
 
-    @com.fasterxml.jackson.annotation.JsonIgnore // not a field of the API's counts
+    @JsonIgnore // not a field of the API's counts
     public boolean isEmpty() {
       return inserted == 0 && updated == 0 && deleted == 0;
     }
@@ -50,8 +57,8 @@ public final class TableObjects {
    * @param isStale whether an existing registration (repository, name) is a leftover that may be replaced
    */
   public static Uni<TableCatalog.Measured> install(Pool pool, String repository, String name, String schema,
-      String table, List<String> key, List<io.strata.events.TableColumn> columns, List<BranchRef> branches,
-      java.util.function.BiFunction<String, String, Uni<Boolean>> isStale) {
+      String table, List<String> key, List<TableColumn> columns, List<BranchRef> branches,
+      BiFunction<String, String, Uni<Boolean>> isStale) {
     String tid = OverlaySql.tableId(repository, name);
     OverlaySql sql = OverlaySql.of(tid, schema, table, key, columns);
     return pool.withTransaction(tx -> tx.query(OverlaySql.CREATE_SCHEMA).execute()
@@ -92,7 +99,7 @@ public final class TableObjects {
         .chain(() -> tx.query(OverlaySql.CREATE_REGISTRY + ";" + OverlaySql.CREATE_SIDECARS).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(sql.tableId())))
         .chain(rows -> {
-          List<String> drops = new java.util.ArrayList<>();
+          List<String> drops = new ArrayList<>();
           for (Row r : rows) {
             drops.add(sql.onBranch(r.getString(0)).dropBranchObjects(r.getString(2), r.getString(3))
                 + OverlaySql.dropSchemaIfEmpty(r.getString(2)) + ";");
@@ -126,7 +133,7 @@ public final class TableObjects {
    * @param fill fills the overlay so the branch reads as its source (null: empty, the branch reads T)
    */
   public static Uni<Void> addBranch(SqlConnection tx, OverlaySql branch, String tableName, String branchName,
-      java.util.function.Function<SqlConnection, Uni<?>> fill) {
+      Function<SqlConnection, Uni<?>> fill) {
     String viewSchema = viewSchema(branchName, branch.bid());
     return tx.query(branch.lockAgainstWriters()).execute()
         .chain(() -> tx.query(branch.createBranchObjects()).execute())
@@ -183,7 +190,7 @@ public final class TableObjects {
    *
    * @return empty when nothing staged changes the table
    */
-  public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
+  public static Uni<Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
       boolean stageAll) {
     return capture(tx, sql, name, stageAll, null);
   }
@@ -193,7 +200,7 @@ public final class TableObjects {
    * rows are also kept in a recovery sidecar of {@code attempt} ({@link OverlaySql#CREATE_SIDECARS}
    * must exist), to be put back if it is never appended.
    */
-  public static Uni<java.util.Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
+  public static Uni<Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
       boolean stageAll, String attempt) {
     // a table tracked before commit gates existed gets its gate, and a capture that takes it, first
     Uni<Void> writersAwaited = sql.lockForCommit()
@@ -220,7 +227,7 @@ public final class TableObjects {
               ? Uni.createFrom().voidItem()
               : tx.preparedQuery(sql.saveSidecar()).execute(Tuple.of(attempt)).replaceWithVoid();
           return store.chain(() -> sidecar).chain(() -> tx.query(sql.clearCaptured()).execute())
-              .map(done -> ins + upd + del == 0 ? java.util.Optional.<Captured>empty() : java.util.Optional.of(captured));
+              .map(done -> ins + upd + del == 0 ? Optional.<Captured>empty() : Optional.of(captured));
         });
   }
 
@@ -238,7 +245,7 @@ public final class TableObjects {
         .call(() -> tx.query(sql.discard()).execute()));
   }
 
-  private static Counts counts(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+  private static Counts counts(RowSet<Row> rows) {
     Row r = rows.iterator().next();
     return new Counts(r.getLong("inserted"), r.getLong("updated"), r.getLong("deleted"));
   }

@@ -2,6 +2,7 @@ package io.strata.projections.overlay;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
 import io.strata.projections.postgres.Sql;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -86,7 +87,7 @@ public final class TableReader {
     String with = "";
     if (!filters.isEmpty()) {
       // the values take the columns' own types (a value that does not fit is an error, not a miss)
-      params.add(io.strata.events.EventCodec.mapper().valueToTree(filters).toString());
+      params.add(EventCodec.mapper().valueToTree(filters).toString());
       with = "f as (select * from jsonb_populate_record(null::" + table + ", $" + params.size() + "::text::jsonb))";
       for (String column : filters.keySet()) {
         conditions.append(" and s.").append(Sql.quote(column)).append(" = (select f.").append(Sql.quote(column))

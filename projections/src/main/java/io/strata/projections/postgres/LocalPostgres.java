@@ -6,8 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -83,7 +85,7 @@ public final class LocalPostgres implements AutoCloseable {
   /** Deletes a stopped server's directory and everything in it (best effort: what fails is logged). */
   public static void deleteTree(Path directory) {
     try (var paths = Files.walk(directory)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       LOG.warnf(e, "could not delete %s", directory);
     }
@@ -135,7 +137,7 @@ public final class LocalPostgres implements AutoCloseable {
         process.pid(), dataDirectory);
     process.destroy(); // SIGTERM: smart shutdown; the killed owner's sessions are gone
     try {
-      process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      process.onExit().get(30, TimeUnit.SECONDS);
     } catch (Exception timeout) {
       process.destroyForcibly();
       process.onExit().join();

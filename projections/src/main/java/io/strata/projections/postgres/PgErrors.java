@@ -1,6 +1,9 @@
 package io.strata.projections.postgres;
 
+import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import java.net.ConnectException;
 
 /** Recognises PostgreSQL errors by SQLSTATE. */
 public final class PgErrors {
@@ -58,9 +61,9 @@ public final class PgErrors {
   /** Connection-level failures: the database is unreachable rather than the request wrong. */
   public static boolean isUnavailable(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException
-          || t instanceof io.vertx.core.VertxException && String.valueOf(t.getMessage()).contains("closed")
-          || t instanceof io.vertx.sqlclient.ClosedConnectionException) {
+      if (t instanceof ConnectException
+          || t instanceof VertxException && String.valueOf(t.getMessage()).contains("closed")
+          || t instanceof ClosedConnectionException) {
         return true;
       }
       if (t instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("08")) {

@@ -13,6 +13,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -38,7 +39,7 @@ public final class RefQueries {
   }
 
   /** A page of the repositories among {@code names} (those a token may see). */
-  public Uni<Page<RepositoryRow>> repositoriesAmong(java.util.Collection<String> names, int limit, int offset) {
+  public Uni<Page<RepositoryRow>> repositoriesAmong(Collection<String> names, int limit, int offset) {
     String[] among = names.toArray(String[]::new);
     return Uni.combine().all()
         .unis(pool.preparedQuery(RefSql.REPOSITORIES_AMONG).execute(Tuple.of(limit, offset, among)),

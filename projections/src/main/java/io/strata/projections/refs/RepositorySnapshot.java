@@ -1,6 +1,10 @@
 package io.strata.projections.refs;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.projections.storage.StorageQueries;
+import io.strata.projections.storage.StorageRow;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -21,8 +25,8 @@ public record RepositorySnapshot(
     long commitCount,
     List<BranchHead> branches,
     List<Tag> tags,
-    List<io.strata.projections.storage.StorageRow> storages,
-    List<io.strata.projections.tables.TableRow> tables) {
+    List<StorageRow> storages,
+    List<TableRow> tables) {
 
   public record RepositoryHeader(String name, String description, String defaultBranch) {}
 
@@ -44,10 +48,10 @@ public record RepositorySnapshot(
           + " where b.repository = $1";
   private static final String TAGS = "select name, commit_id from strata_meta.tags where repository = $1";
   private static final String STORAGES =
-      "select " + io.strata.projections.storage.StorageQueries.COLUMNS
+      "select " + StorageQueries.COLUMNS
           + " from strata_meta.storages where repository = $1";
   private static final String TABLES =
-      "select " + io.strata.projections.tables.TableQueries.COLUMNS + " from strata_meta.tables where repository = $1";
+      "select " + TableQueries.COLUMNS + " from strata_meta.tables where repository = $1";
   private static final String COMMIT_COUNT = "select count(*) from strata_meta.commits where repository = $1";
 
   /** Reads the snapshot in one repeatable-read transaction, so rows and version agree. */
@@ -90,10 +94,10 @@ public record RepositorySnapshot(
           List<Tag> tags = new ArrayList<>();
           tagRows.forEach(r -> tags.add(new Tag(r.getString(0), r.getString(1))));
           long last = position.rowCount() == 0 ? 0 : position.iterator().next().getLong(0);
-          List<io.strata.projections.storage.StorageRow> storages = new ArrayList<>();
-          storageRows.forEach(r -> storages.add(io.strata.projections.storage.StorageQueries.toRow(r)));
-          List<io.strata.projections.tables.TableRow> tables = new ArrayList<>();
-          tableRows.forEach(r -> tables.add(io.strata.projections.tables.TableQueries.toRow(r)));
+          List<StorageRow> storages = new ArrayList<>();
+          storageRows.forEach(r -> storages.add(StorageQueries.toRow(r)));
+          List<TableRow> tables = new ArrayList<>();
+          tableRows.forEach(r -> tables.add(TableQueries.toRow(r)));
           return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags,
               storages, tables);
         });

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -165,7 +166,7 @@ public final class ProjectionRuntime {
               return Map.entry(table, r.getLong(0) + ":" + r.getString(1));
             }))
         .collect().asMap(Map.Entry::getKey, Map.Entry::getValue)
-        .map(map -> (Map<String, String>) new java.util.TreeMap<>(map)));
+        .map(map -> (Map<String, String>) new TreeMap<>(map)));
   }
 
   private Uni<Void> deleteAll(SqlConnection tx) {

@@ -1,5 +1,6 @@
 package io.strata.projections.storage;
 
+import io.strata.events.StorageAdded;
 import java.time.Instant;
 
 /** A registered storage connection, as projected (never a password). */
@@ -15,7 +16,7 @@ public record StorageRow(
     Instant createdAt) {
 
   /** The registration as the event that recorded it. */
-  public io.strata.events.StorageAdded toEvent() {
-    return new io.strata.events.StorageAdded(name, type, host, port, database, username, passwordEnv, passwordFile);
+  public StorageAdded toEvent() {
+    return new StorageAdded(name, type, host, port, database, username, passwordEnv, passwordFile);
   }
 }

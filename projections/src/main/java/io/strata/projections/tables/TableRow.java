@@ -1,6 +1,7 @@
 package io.strata.projections.tables;
 
 import io.strata.events.TableColumn;
+import io.strata.events.TableTracked;
 import io.strata.projections.overlay.TableLayout;
 import java.time.Instant;
 import java.util.List;
@@ -19,8 +20,8 @@ public record TableRow(
     Instant trackedAt) implements TableLayout {
 
   /** The table's facts as the event that recorded them (content as of the last commit). */
-  public io.strata.events.TableTracked toEvent() {
-    return new io.strata.events.TableTracked(name, storage, schema, table, primaryKey, columns, rowCount, rowSum,
+  public TableTracked toEvent() {
+    return new TableTracked(name, storage, schema, table, primaryKey, columns, rowCount, rowSum,
         contentHash);
   }
 

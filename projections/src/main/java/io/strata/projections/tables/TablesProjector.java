@@ -1,6 +1,8 @@
 package io.strata.projections.tables;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.CommitCreated;
 import io.strata.events.EventCodec;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StrataEvent;
@@ -46,8 +48,8 @@ public final class TablesProjector implements Projector {
               e.rowCount(), e.rowSum(), e.contentHash(), stored.time().atOffset(ZoneOffset.UTC)}))
           .replaceWithVoid();
     }
-    if (event instanceof io.strata.events.CommitCreated e && !e.changes().isEmpty()) {
-      return io.smallrye.mutiny.Multi.createFrom().iterable(e.changes())
+    if (event instanceof CommitCreated e && !e.changes().isEmpty()) {
+      return Multi.createFrom().iterable(e.changes())
           .onItem().transformToUniAndConcatenate(c -> tx.preparedQuery(UPDATE_CONTENT)
               .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
                   e.branch()})))

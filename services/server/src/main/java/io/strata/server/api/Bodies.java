@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -56,7 +57,7 @@ public final class Bodies {
     String field = e.getPropertyName();
     String hint = FieldHints.closest(field, e.getKnownPropertyIds().stream().map(String::valueOf).toList());
     String named = path.isEmpty() ? field : path;
-    Map<String, Object> details = new java.util.LinkedHashMap<>();
+    Map<String, Object> details = new LinkedHashMap<>();
     // a hostile client's 10 000-character field name is not echoed whole
     details.put("field", named.length() > 200 ? named.substring(0, 200) + "…" : named);
     if (hint != null) {

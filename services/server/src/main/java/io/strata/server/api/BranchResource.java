@@ -1,7 +1,5 @@
 package io.strata.server.api;
 
-import io.strata.server.auth.Permission;
-import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
@@ -10,11 +8,15 @@ import io.strata.server.api.Dtos.BranchDto;
 import io.strata.server.api.Dtos.CommitSummary;
 import io.strata.server.api.Dtos.CompareDto;
 import io.strata.server.api.Dtos.PageDto;
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.RefCommands;
+import io.strata.server.commands.WorkingCommands;
 import io.strata.server.domain.Commands;
-import io.strata.server.domain.StrataException;
 import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.StrataException;
+import io.strata.server.queries.WorkingChanges;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -46,8 +48,8 @@ public class BranchResource {
   @Inject CommitGraph graph;
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
-  @Inject io.strata.server.queries.WorkingChanges workingChanges;
-  @Inject io.strata.server.commands.WorkingCommands workingCommands;
+  @Inject WorkingChanges workingChanges;
+  @Inject WorkingCommands workingCommands;
 
   @Requires(Permission.WRITE)
   @POST
@@ -110,7 +112,7 @@ public class BranchResource {
   @GET
   @Path("/branches/{branch}/status")
   @Operation(summary = "Working changes per table since the branch's last commit, staged and unstaged")
-  public Uni<io.strata.server.queries.WorkingChanges.BranchStatus> status(@PathParam("repo") String repo,
+  public Uni<WorkingChanges.BranchStatus> status(@PathParam("repo") String repo,
       @PathParam("branch") String branch) {
     return repositories.require(repo).chain(r -> workingChanges.status(r, branch));
   }

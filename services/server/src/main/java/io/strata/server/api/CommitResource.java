@@ -1,7 +1,5 @@
 package io.strata.server.api;
 
-import io.strata.server.auth.Permission;
-import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,12 +9,15 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.server.api.Dtos.CommitDto;
 import io.strata.server.api.Dtos.PageDto;
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.RefCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
-import io.strata.server.domain.StrataException;
 import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.StrataException;
+import io.strata.server.queries.Diffs;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -31,13 +32,17 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestMulti;
+import org.jboss.resteasy.reactive.common.util.RestMediaType;
 
 @Path("/api/v1/repositories/{repo}")
 @Produces(MediaType.APPLICATION_JSON)
@@ -49,7 +54,7 @@ public class CommitResource {
   @Inject CommitGraph graph;
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
-  @Inject io.strata.server.queries.Diffs diffs;
+  @Inject Diffs diffs;
   @Inject ObjectMapper json;
 
   @Requires(Permission.WRITE)
@@ -91,9 +96,9 @@ public class CommitResource {
   public Uni<CommitDto> get(@PathParam("repo") String repo, @PathParam("id") String id) {
     return repositories.require(repo)
         .chain(r -> resolver.commitByPrefix(repo, id))
-        .chain(found -> found.map(c -> graph.commit(repo, c)).orElse(Uni.createFrom().item(java.util.Optional.empty())))
+        .chain(found -> found.map(c -> graph.commit(repo, c)).orElse(Uni.createFrom().item(Optional.empty())))
         .map(c -> c.map(CommitDto::of).orElseThrow(() -> new StrataException(ErrorCode.CommitNotFound,
-            "commit '" + abbreviate(id) + "' does not exist" + (Names.isHex(id.toLowerCase(java.util.Locale.ROOT))
+            "commit '" + abbreviate(id) + "' does not exist" + (Names.isHex(id.toLowerCase(Locale.ROOT))
                 && id.length() < 7 ? " (give at least 7 hex digits)" : ""),
             Map.of("commit", abbreviate(id)))));
   }
@@ -103,8 +108,8 @@ public class CommitResource {
   @Path("/diff")
   @Operation(summary = "Differences between two refs: per table, and with rows=true every changed row"
       + " (key, op, before, after, fields)")
-  @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", content = @Content(
-      mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.strata.server.queries.Diffs.Diff.class)))
+  @APIResponse(responseCode = "200", content = @Content(
+      mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Diffs.Diff.class)))
   public RestMulti<Buffer> diff(@PathParam("repo") String repo, @QueryParam("from") String from,
       @QueryParam("to") String to, @QueryParam("table") String table, @QueryParam("rows") String rows) {
     if (from == null || to == null) {
@@ -134,7 +139,7 @@ public class CommitResource {
   @Requires(Permission.READ)
   @GET
   @Path("/diff")
-  @Produces(org.jboss.resteasy.reactive.common.util.RestMediaType.APPLICATION_NDJSON)
+  @Produces(RestMediaType.APPLICATION_NDJSON)
   @Operation(summary = "Changed rows between two refs as NDJSON: one {table, key, op, before, after, fields} per line")
   public Multi<Buffer> diffRows(@PathParam("repo") String repo,
       @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("table") String table) {

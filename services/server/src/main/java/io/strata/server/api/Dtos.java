@@ -5,10 +5,15 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.events.Author;
 import io.strata.events.CommitIds;
+import io.strata.events.StorageAdded;
+import io.strata.events.TableColumn;
+import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitRow;
 import io.strata.projections.refs.RefRows.BranchRow;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.refs.RefRows.TagRow;
+import io.strata.projections.storage.StorageRow;
+import io.strata.projections.tables.TableRow;
 import java.time.Instant;
 import java.util.List;
 
@@ -93,12 +98,12 @@ public final class Dtos {
       boolean builtin,
       Instant createdAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
-    public static StorageDto of(io.strata.events.StorageAdded s, Instant createdAt, Long position) {
+    public static StorageDto of(StorageAdded s, Instant createdAt, Long position) {
       return new StorageDto(s.name(), s.type(), s.host(), s.port(), s.database(), s.username(), s.passwordEnv(),
           s.passwordFile(), false, createdAt, position);
     }
 
-    public static StorageDto of(io.strata.projections.storage.StorageRow s) {
+    public static StorageDto of(StorageRow s) {
       return new StorageDto(s.name(), s.type(), s.host(), s.port(), s.database(), s.username(), s.passwordEnv(),
           s.passwordFile(), false, s.createdAt(), null);
     }
@@ -116,18 +121,18 @@ public final class Dtos {
       String schema,
       String table,
       List<String> primaryKey,
-      List<io.strata.events.TableColumn> columns,
+      List<TableColumn> columns,
       long rowCount,
       String contentHash,
       Instant trackedAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) String commit,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
-    public static TableDto of(io.strata.events.TableTracked t, Instant at, String commit, Long position) {
+    public static TableDto of(TableTracked t, Instant at, String commit, Long position) {
       return new TableDto(t.name(), "postgresql://" + t.storage() + "/" + t.schema() + "." + t.table(), t.storage(),
           t.schema(), t.table(), t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), at, commit, position);
     }
 
-    public static TableDto of(io.strata.projections.tables.TableRow t) {
+    public static TableDto of(TableRow t) {
       return new TableDto(t.name(), t.location(), t.storage(), t.schema(), t.table(), t.primaryKey(), t.columns(),
           t.rowCount(), t.contentHash(), t.trackedAt(), null, null);
     }

@@ -2,6 +2,8 @@ package io.strata.server.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.runtime.ProjectionLagging;
 import io.strata.server.domain.ErrorCode;
@@ -45,7 +47,7 @@ public class ErrorMappers {
 
   @ServerExceptionMapper
   public Response json(JsonProcessingException e) {
-    if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+    if (e instanceof UnrecognizedPropertyException unknown) {
       return strata(Bodies.unknownField(unknown));
     }
     if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
@@ -58,7 +60,7 @@ public class ErrorMappers {
 
   /** More specific than Quarkus' own mapper for this type, which answers an empty 400. */
   @ServerExceptionMapper
-  public Response mismatched(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+  public Response mismatched(MismatchedInputException e) {
     return json(e);
   }
 

@@ -2,6 +2,7 @@ package io.strata.server.api;
 
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -45,7 +46,7 @@ public final class Params {
     if (value == null) {
       return false;
     }
-    switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+    switch (value.trim().toLowerCase(Locale.ROOT)) {
       case "", "true", "1", "yes":
         return true;
       case "false", "0", "no":

@@ -1,9 +1,9 @@
 package io.strata.server.api;
 
-import io.strata.server.auth.Permission;
-import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.RowWrites;
 import io.vertx.core.http.HttpServerRequest;
@@ -21,6 +21,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -90,7 +91,7 @@ public class RowResource {
   public Uni<RowWrites.Applied> batch(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table, @HeaderParam("Content-Type") String contentType, String body,
       @Context HttpServerRequest request) {
-    boolean ndjson = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith(NDJSON);
+    boolean ndjson = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(NDJSON);
     CommandContext ctx = contexts.ofRowWrite(request);
     return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
         .chain(t -> writes.batch(r, branch, t, body == null ? "" : body, ndjson, ctx)));

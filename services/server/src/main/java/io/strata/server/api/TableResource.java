@@ -1,41 +1,44 @@
 package io.strata.server.api;
 
-import io.strata.server.auth.Permission;
-import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vertx.core.buffer.Buffer;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.api.Dtos.TableDto;
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.TableCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
+import io.strata.server.queries.RowReads;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.Encoded;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.Encoded;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.jboss.resteasy.reactive.common.util.RestMediaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.common.util.RestMediaType;
 
 @Path("/api/v1/repositories/{repo}/tables")
 @Produces(MediaType.APPLICATION_JSON)
@@ -46,7 +49,7 @@ public class TableResource {
   @Inject CommandContexts contexts;
   @Inject TableQueries tables;
   @Inject Repositories repositories;
-  @Inject io.strata.server.queries.RowReads rowReads;
+  @Inject RowReads rowReads;
 
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
@@ -138,7 +141,7 @@ public class TableResource {
             "no row with key '" + key + "' in table '" + table + "' at this ref", Map.of("table", table))));
   }
 
-  private static final java.util.Set<String> RESERVED = java.util.Set.of("ref", "working", "limit", "after");
+  private static final Set<String> RESERVED = Set.of("ref", "working", "limit", "after");
 
   /** Every query parameter that is not one of the endpoint's own is a column filter. */
   private static Map<String, String> filters(UriInfo uri) {
@@ -151,7 +154,7 @@ public class TableResource {
     return filters;
   }
 
-  Uni<io.strata.projections.tables.TableRow> requireTable(String repo, String table) {
+  Uni<TableRow> requireTable(String repo, String table) {
     return tables.table(repo, table).map(t -> t.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
         "table '" + table + "' is not tracked", Map.of("table", table))));
   }

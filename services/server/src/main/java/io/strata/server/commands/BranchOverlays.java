@@ -20,6 +20,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The data side of creating and deleting branches: one overlay, working log and view per tracked
@@ -114,7 +115,7 @@ public class BranchOverlays {
   }
 
   private Uni<Void> inTablesDatabase(SqlConnection tx, String repository, TableTracked t,
-      java.util.function.Function<SqlConnection, Uni<Void>> work) {
+      Function<SqlConnection, Uni<Void>> work) {
     if (Storages.LOCAL.equals(t.storage())) {
       return work.apply(tx);
     }

@@ -2,6 +2,7 @@ package io.strata.server.commands;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.CommitIds;
 import io.strata.events.RepositoryDeleted;
@@ -12,20 +13,21 @@ import io.strata.projections.log.ExpectedVersionConflict;
 import io.strata.projections.log.IdempotencyKeyTaken;
 import io.strata.projections.log.IdempotencyRecord;
 import io.strata.projections.log.NewEvent;
-import io.strata.projections.runtime.ProjectionLagging;
 import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.runtime.ProjectionLagging;
 import io.strata.projections.runtime.ProjectionRuntime;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.domain.Commands.Command;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +37,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -94,7 +97,7 @@ public class CommandProcessor {
    * transaction. It runs alone in the repository's queue; a refusal or conflict rolls the capture back.
    */
   public Uni<CommandResponse> executeExclusive(String repository,
-      java.util.function.BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare,
+      BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare,
       CommandContext context, Answer answer) {
     Pending pending = new Pending(repository, null, context, answer);
     pending.prepare = prepare;
@@ -121,7 +124,7 @@ public class CommandProcessor {
 
   private static final class Pending {
     Command command;
-    java.util.function.BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare;
+    BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare;
     final CommandContext context;
     final Answer answer;
     final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
@@ -229,7 +232,7 @@ public class CommandProcessor {
       if (keys.isEmpty()) {
         return Uni.createFrom().item(Map.of());
       }
-      return io.smallrye.mutiny.Multi.createFrom().iterable(keys)
+      return Multi.createFrom().iterable(keys)
           .onItem().transformToUniAndConcatenate(log::findIdempotencyRecord)
           .collect().asList()
           .map(found -> {
@@ -242,7 +245,7 @@ public class CommandProcessor {
     /** Decides every command in order against the evolving state; refusals complete at once. */
     private Decided decide(RepositoryState s, List<Pending> batch, Map<String, IdempotencyRecord> stored) {
       long startVersion = s.version();
-      Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+      Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
       List<Pending> accepted = new ArrayList<>();
       Map<String, Pending> keysInBatch = new HashMap<>();
       for (Pending p : batch) {

@@ -1,5 +1,7 @@
 package io.strata.server.commands;
 
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.CommitRolledBack;
@@ -15,18 +17,26 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -70,14 +80,14 @@ public class CrossStorageCommits {
   private final CommandProcessor processor;
   private final RefQueries refs;
 
-  private final io.vertx.core.Vertx vertx;
-  private final io.strata.server.runtime.StrataConfig config;
-  private final java.util.concurrent.atomic.AtomicBoolean sweeping = new java.util.concurrent.atomic.AtomicBoolean();
+  private final Vertx vertx;
+  private final StrataConfig config;
+  private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile long sweepTimer = -1;
 
   @Inject
   public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
-      RefQueries refs, io.vertx.core.Vertx vertx, io.strata.server.runtime.StrataConfig config) {
+      RefQueries refs, Vertx vertx, StrataConfig config) {
     this.vertx = vertx;
     this.config = config;
     this.refs = refs;
@@ -138,9 +148,9 @@ public class CrossStorageCommits {
    * At start-up, once projections have caught up (the default observer priority) and before requests:
    * every commit attempt a crash interrupted is settled.
    */
-  void onStart(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(3000) io.quarkus.runtime.StartupEvent e) {
+  void onStart(@Observes @Priority(3000) StartupEvent e) {
     try {
-      sweepAll().await().atMost(java.time.Duration.ofSeconds(60));
+      sweepAll().await().atMost(Duration.ofSeconds(60));
     } catch (RuntimeException failure) {
       LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
           + " of the repository concerned and every %s: %s", config.recovery().sweepInterval(), failure.getMessage());
@@ -149,7 +159,7 @@ public class CrossStorageCommits {
   }
 
   /** No sweep starts while the pools it needs are closing. */
-  void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent e) {
+  void onStop(@Observes ShutdownEvent e) {
     if (sweepTimer >= 0) {
       vertx.cancelTimer(sweepTimer);
     }
@@ -250,8 +260,8 @@ public class CrossStorageCommits {
   }
 
   /** Runs {@code work} in a storage that has the sidecar table; one without has nothing to settle. */
-  private static Uni<Void> whereSidecarsExist(io.vertx.mutiny.sqlclient.SqlClient client,
-      java.util.function.Supplier<Uni<Void>> work) {
+  private static Uni<Void> whereSidecarsExist(SqlClient client,
+      Supplier<Uni<Void>> work) {
     return client.query(OverlaySql.HAS_SIDECARS).execute()
         .chain(rows -> rows.iterator().next().getBoolean(0) ? work.get() : Uni.createFrom().voidItem());
   }

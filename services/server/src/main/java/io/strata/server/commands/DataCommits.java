@@ -12,11 +12,12 @@ import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.StrataException;
 import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The data side of a commit, run inside the commit's own append transaction: capture the branch's
@@ -56,7 +58,7 @@ public class DataCommits {
             .map(base -> command.withCaptured(captured, base)));
   }
 
-  private Uni<List<Commands.Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
+  private Uni<List<TableObjects.Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
       String branch, List<TableRow> tracked, List<String> only, boolean all) {
     for (String name : only) {
       if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
@@ -73,10 +75,7 @@ public class DataCommits {
             .chain(() -> TableObjects.capture(tx, OverlaySql.of(repository, t, branch, defaultBranch), t.name(), all)))
         .collect().asList()
         .chain(local -> crossStorage.capture(tx, repository, defaultBranch, branch, remote, all)
-            .map(others -> java.util.stream.Stream.concat(local.stream().flatMap(Optional::stream), others.stream())
-                .map(c -> new Commands.Captured(c.table(), c.changeSet(), c.inserted(), c.updated(), c.deleted(),
-                    c.sumDelta()))
-                .toList()));
+            .map(others -> Stream.concat(local.stream().flatMap(Optional::stream), others.stream()).toList()));
   }
 
   /**
@@ -100,7 +99,7 @@ public class DataCommits {
             .onItem().transformToUniAndConcatenate(t -> {
               TableTracked recorded = state.tables().get(t.name());
               // the change sets live beside the table, in its own database
-              Uni<io.vertx.mutiny.sqlclient.SqlClient> client = Storages.LOCAL.equals(t.storage())
+              Uni<SqlClient> client = Storages.LOCAL.equals(t.storage())
                   ? Uni.createFrom().item(tx)
                   : pools.pool(repository, t.storage()).map(p -> p);
               return client.chain(c -> TableDiff.contentDelta(c, OverlaySql.of(repository, t), paths.undo(t.name()),

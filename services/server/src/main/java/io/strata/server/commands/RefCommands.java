@@ -5,13 +5,14 @@ import io.strata.events.Author;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.BranchRow;
-import io.strata.projections.tables.TableRow;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
-import io.strata.server.domain.StrataException;
 import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.QueryRoleGrants;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
@@ -165,7 +166,7 @@ public class RefCommands {
 
   /** A commit that may have captured rows in other storages: their recovery sidecars are settled after it. */
   private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> commit) {
-    if (tracked.stream().allMatch(t -> io.strata.server.domain.Storages.LOCAL.equals(t.storage()))) {
+    if (tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage()))) {
       return commit;
     }
     return commit.onTermination().call(() -> crossStorage.settle(repository));

@@ -2,12 +2,14 @@ package io.strata.server.commands;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
+import io.strata.events.StorageAdded;
+import io.strata.events.TableTracked;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.StoredEvent;
 import io.strata.projections.refs.RepositorySnapshot;
 import io.strata.projections.runtime.Projector;
-import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.RepositoryState.Branch;
+import io.strata.server.domain.RepositoryState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.HashMap;
@@ -51,9 +53,9 @@ public class RepositoryStateLoader {
       s.branches().forEach(b -> branches.put(b.name(), new Branch(b.head(), b.headTime(), b.isProtected())));
       Map<String, String> tags = new HashMap<>();
       s.tags().forEach(t -> tags.put(t.name(), t.commit()));
-      Map<String, io.strata.events.StorageAdded> storages = new HashMap<>();
+      Map<String, StorageAdded> storages = new HashMap<>();
       s.storages().forEach(r -> storages.put(r.name(), r.toEvent()));
-      Map<String, io.strata.events.TableTracked> tables = new HashMap<>();
+      Map<String, TableTracked> tables = new HashMap<>();
       s.tables().forEach(t -> tables.put(t.name(), t.toEvent()));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
           s.commitCount(), branches, tags, storages, tables, s.lastPosition());

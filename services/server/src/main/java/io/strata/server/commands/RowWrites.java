@@ -1,6 +1,8 @@
 package io.strata.server.commands;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,20 +17,27 @@ import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableRow;
-import io.strata.server.domain.Commands;
 import io.strata.server.domain.Commands.ChangeKind;
+import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -124,7 +133,7 @@ public class RowWrites {
    * become 422s.
    */
   private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table,
-      java.util.function.BiFunction<io.vertx.mutiny.sqlclient.SqlConnection, OverlaySql, Uni<T>> work) {
+      BiFunction<SqlConnection, OverlaySql, Uni<T>> work) {
     OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
     return requireBranch(repository, branch)
         .chain(() -> pools.pool(repository.name(), table.storage()))
@@ -140,7 +149,7 @@ public class RowWrites {
    * Writes the ops in the caller's transaction, staged; then reads back the row with key {@code
    * readBack}, if given.
    */
-  private static Uni<Done> write(io.vertx.mutiny.sqlclient.SqlConnection tx, OverlaySql sql, Ops ops,
+  private static Uni<Done> write(SqlConnection tx, OverlaySql sql, Ops ops,
       ObjectNode readBack) {
     // a batch's sorts (by key, for the last-wins rule and the lock order) stay in memory
     Uni<Void> memory = ops.count() > 1000
@@ -150,13 +159,13 @@ public class RowWrites {
     Uni<Map<String, String>> defaults = ops.marks().indexOf('0') < 0
         ? Uni.createFrom().item(Map.of())
         : tx.query(sql.columnDefaults()).execute().map(rows -> {
-          Map<String, String> byColumn = new java.util.HashMap<>();
+          Map<String, String> byColumn = new HashMap<>();
           rows.forEach(r -> byColumn.put(r.getString(0), r.getString(1)));
           return byColumn;
         });
     return memory.chain(() -> defaults)
         .chain(given -> tx.preparedQuery(sql.createBatch(given)).execute(Tuple.of(ops.rows(),
-            io.vertx.core.buffer.Buffer.buffer(ops.marks().getBytes(java.nio.charset.StandardCharsets.US_ASCII)))))
+            Buffer.buffer(ops.marks().getBytes(StandardCharsets.US_ASCII)))))
         .chain(() -> tx.query(sql.logBatch()).execute())
         .map(rows -> rows.iterator().next())
         .call(() -> tx.query(sql.applyBatch()).execute())
@@ -201,10 +210,10 @@ public class RowWrites {
   /** Validates every operation and encodes the batch as the SQL takes it. */
   static Ops encode(TableRow table, String body, boolean ndjson) {
     Set<String> columns = columnsOf(table);
-    java.io.StringWriter rows = new java.io.StringWriter(body.length());
+    StringWriter rows = new StringWriter(body.length());
     StringBuilder marks = new StringBuilder();
     try (JsonParser parser = EventCodec.mapper().createParser(body);
-        com.fasterxml.jackson.core.JsonGenerator out = EventCodec.mapper().getFactory().createGenerator(rows)) {
+        JsonGenerator out = EventCodec.mapper().getFactory().createGenerator(rows)) {
       if (!ndjson && parser.nextToken() != JsonToken.START_ARRAY) {
         throw StrataException.badRequest("a batch is a JSON array of operations (or NDJSON, one per line)");
       }
@@ -241,7 +250,7 @@ public class RowWrites {
       return new Ops(rows.toString(), marks.toString(), n);
     } catch (IOException e) {
       throw StrataException.badRequest("the batch is not valid JSON" + (ndjson ? " lines" : "") + ": "
-          + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : "unreadable"));
+          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : "unreadable"));
     }
   }
 
@@ -291,7 +300,7 @@ public class RowWrites {
     if (!key.isObject()) {
       throw invalidOp(index, "key must be an object of the key columns " + keyColumns);
     }
-    Set<String> names = new java.util.HashSet<>();
+    Set<String> names = new HashSet<>();
     key.fieldNames().forEachRemaining(names::add);
     if (!names.equals(Set.copyOf(keyColumns)) || keyColumns.stream().anyMatch(k -> key.get(k).isNull())) {
       throw invalidOp(index, "key must give exactly the key columns " + keyColumns + ", none null");

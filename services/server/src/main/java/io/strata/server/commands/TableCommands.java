@@ -1,23 +1,31 @@
 package io.strata.server.commands;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.TableTracked;
 import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.overlay.QueryAccess;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TrackableSchemas;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -97,7 +105,7 @@ public class TableCommands {
         });
   }
 
-  private Uni<TableTracked> install(io.vertx.mutiny.sqlclient.Pool pool, String repository, String name,
+  private Uni<TableTracked> install(Pool pool, String repository, String name,
       String location, Location where, List<String> primaryKey, List<TableObjects.BranchRef> branches) {
     return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
         .chain(shape -> TableObjects.install(pool, repository, name, where.schema(), where.table(),
@@ -114,7 +122,7 @@ public class TableCommands {
 
   /** A registration left in the table's database by a tracking that never completed (or an untrack that failed). */
   private Uni<Boolean> isLeftover(String repository, String name) {
-    return tables.table(repository, name).map(java.util.Optional::isEmpty);
+    return tables.table(repository, name).map(Optional::isEmpty);
   }
 
   /** Untracks: the event first, then Strata's objects beside the table go (the data stays). */
@@ -129,19 +137,19 @@ public class TableCommands {
 
   /** Removes Strata's objects beside tables no longer tracked (untracked, or their repository deleted). */
   /** Drops a deleted repository's query role in the databases it may have been granted in. */
-  public Uni<Void> removeQueryRole(String repository, List<io.strata.projections.tables.TableRow> tracked) {
-    java.util.Set<String> storages = new java.util.TreeSet<>(tracked.stream()
-        .map(io.strata.projections.tables.TableRow::storage).toList());
-    storages.add(io.strata.server.domain.Storages.LOCAL); // where a query with no table ran
-    return io.smallrye.mutiny.Multi.createFrom().iterable(storages)
+  public Uni<Void> removeQueryRole(String repository, List<TableRow> tracked) {
+    Set<String> storages = new TreeSet<>(tracked.stream()
+        .map(TableRow::storage).toList());
+    storages.add(Storages.LOCAL); // where a query with no table ran
+    return Multi.createFrom().iterable(storages)
         .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-            .chain(pool -> io.strata.projections.overlay.QueryAccess.revoke(pool, repository))
+            .chain(pool -> QueryAccess.revoke(pool, repository))
             .onFailure().recoverWithNull())
         .collect().last().replaceWithVoid();
   }
 
-  public Uni<Void> removeObjects(String repository, List<io.strata.projections.tables.TableRow> untracked) {
-    return io.smallrye.mutiny.Multi.createFrom().iterable(untracked)
+  public Uni<Void> removeObjects(String repository, List<TableRow> untracked) {
+    return Multi.createFrom().iterable(untracked)
         .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
             .chain(pool -> TableObjects.remove(pool, OverlaySql.of(repository, t))))
         .collect().last().replaceWithVoid();

@@ -1,6 +1,13 @@
 package io.strata.server.domain;
 
 import io.strata.events.Author;
+import io.strata.events.CommitRolledBack;
+import io.strata.events.StorageAdded;
+import io.strata.events.TableCounts;
+import io.strata.events.TableTracked;
+import io.strata.projections.overlay.TableObjects.Captured;
+import java.util.List;
+import java.util.Map;
 
 /** What clients ask of a repository. Imperative names; refs are already resolved where they can be. */
 public final class Commands {
@@ -42,16 +49,16 @@ public final class Commands {
    */
   public record CreateCommit(
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
-      java.util.List<String> tables, java.util.List<Captured> captured,
-      java.util.Map<String, TableContent> baseContent)
+      List<String> tables, List<Captured> captured,
+      Map<String, TableContent> baseContent)
       implements Command {
     public CreateCommit {
-      tables = tables == null ? java.util.List.of() : java.util.List.copyOf(tables);
-      captured = captured == null ? java.util.List.of() : java.util.List.copyOf(captured);
-      baseContent = baseContent == null ? null : java.util.Map.copyOf(baseContent);
+      tables = tables == null ? List.of() : List.copyOf(tables);
+      captured = captured == null ? List.of() : List.copyOf(captured);
+      baseContent = baseContent == null ? null : Map.copyOf(baseContent);
     }
 
-    public CreateCommit withCaptured(java.util.List<Captured> rows, java.util.Map<String, TableContent> base) {
+    public CreateCommit withCaptured(List<Captured> rows, Map<String, TableContent> base) {
       return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base);
     }
   }
@@ -60,7 +67,6 @@ public final class Commands {
   public record TableContent(long rowCount, String rowSum) {}
 
   /** One table's staged changes as captured for a commit: the change set's hash, counts, row-hash sum delta. */
-  public record Captured(String table, String changeSet, long inserted, long updated, long deleted, String sumDelta) {}
 
   /** @param targetBranch tag that branch's head when decided; otherwise {@code commit} */
   public record CreateTag(String name, String targetBranch, String commit, String message, Author tagger)
@@ -69,12 +75,12 @@ public final class Commands {
   public record DeleteTag(String name) implements Command {}
 
   /** Registers a storage connection (already validated and checked to connect). */
-  public record AddStorage(io.strata.events.StorageAdded storage) implements Command {}
+  public record AddStorage(StorageAdded storage) implements Command {}
 
   public record RemoveStorage(String name) implements Command {}
 
   /** Tracks a table whose catalog facts the command side has read; recorded by a commit on the default branch. */
-  public record TrackTable(io.strata.events.TableTracked table, Author author) implements Command {}
+  public record TrackTable(TableTracked table, Author author) implements Command {}
 
   public record UntrackTable(String name, Author author) implements Command {}
 
@@ -85,9 +91,9 @@ public final class Commands {
    * Records a staging operation done on the working tree (rows concerned, per table; empty = nothing);
    * {@code write}: a REST row write that staged its own rows.
    */
-  public record RecordChanges(ChangeKind kind, String branch, java.util.List<io.strata.events.TableCounts> tables,
+  public record RecordChanges(ChangeKind kind, String branch, List<TableCounts> tables,
       boolean write) implements Command {}
 
   /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
-  public record RecordRollback(io.strata.events.CommitRolledBack rollback) implements Command {}
+  public record RecordRollback(CommitRolledBack rollback) implements Command {}
 }

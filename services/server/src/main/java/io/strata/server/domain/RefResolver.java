@@ -12,6 +12,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -141,7 +142,7 @@ public class RefResolver {
 
   /** A full id or a unique prefix of at least 7 hex digits; ambiguity is an error. */
   public Uni<Optional<String>> commitByPrefix(String repository, String text) {
-    String prefix = text.toLowerCase(java.util.Locale.ROOT);
+    String prefix = text.toLowerCase(Locale.ROOT);
     if (prefix.length() < 7 || prefix.length() > 64 || !Names.isHex(prefix)) {
       return Uni.createFrom().item(Optional.empty());
     }

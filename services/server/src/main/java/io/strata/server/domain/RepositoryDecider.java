@@ -1,16 +1,25 @@
 package io.strata.server.domain;
 
+import io.strata.events.Author;
 import io.strata.events.BranchCreated;
 import io.strata.events.BranchDeleted;
 import io.strata.events.BranchProtectionChanged;
+import io.strata.events.ChangesDiscarded;
+import io.strata.events.ChangesStaged;
+import io.strata.events.ChangesUnstaged;
 import io.strata.events.CommitCreated;
 import io.strata.events.CommitIds;
 import io.strata.events.CommitStats;
 import io.strata.events.RepositoryCreated;
 import io.strata.events.RepositoryDeleted;
+import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableChange;
+import io.strata.events.TableTracked;
+import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
+import io.strata.projections.overlay.TableObjects.Captured;
 import io.strata.server.domain.Commands.Command;
 import io.strata.server.domain.Commands.CreateBranch;
 import io.strata.server.domain.Commands.CreateCommit;
@@ -23,8 +32,10 @@ import io.strata.server.domain.Commands.SetBranchProtection;
 import io.strata.server.domain.RepositoryState.Branch;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Decides which events a command produces against the authoritative state, or refuses it. Pure and
@@ -82,9 +93,9 @@ public final class RepositoryDecider {
         return List.of();
       }
       return List.of(switch (c.kind()) {
-        case STAGED -> new io.strata.events.ChangesStaged(c.branch(), c.tables(), c.write());
-        case UNSTAGED -> new io.strata.events.ChangesUnstaged(c.branch(), c.tables());
-        case DISCARDED -> new io.strata.events.ChangesDiscarded(c.branch(), c.tables());
+        case STAGED -> new ChangesStaged(c.branch(), c.tables(), c.write());
+        case UNSTAGED -> new ChangesUnstaged(c.branch(), c.tables());
+        case DISCARDED -> new ChangesDiscarded(c.branch(), c.tables());
       });
     }
     if (command instanceof Commands.RecordRollback c) {
@@ -106,7 +117,7 @@ public final class RepositoryDecider {
             "storage '" + c.name() + "' holds tracked table '" + t.name() + "'; untrack it first",
             Map.of("storage", c.name(), "table", t.name()));
       });
-      return List.of(new io.strata.events.StorageRemoved(c.name()));
+      return List.of(new StorageRemoved(c.name()));
     }
     throw new IllegalArgumentException("unknown command " + command);
   }
@@ -194,22 +205,22 @@ public final class RepositoryDecider {
     }
     // the tables' content at the branch's head: the recorded (default branch's) one, or what the
     // command side computed for another branch
-    java.util.Map<String, io.strata.events.TableTracked> after = new java.util.TreeMap<>(state.tables());
+    Map<String, TableTracked> after = new TreeMap<>(state.tables());
     if (c.baseContent() != null) {
       c.baseContent().forEach((name, content) -> after.computeIfPresent(name,
           (n, t) -> t.withContent(content.rowCount(), content.rowSum())));
     }
-    List<io.strata.events.TableChange> changes = new java.util.ArrayList<>();
+    List<TableChange> changes = new ArrayList<>();
     long inserted = 0;
     long updated = 0;
     long deleted = 0;
-    for (Commands.Captured cap : c.captured()) {
-      io.strata.events.TableTracked t = after.get(cap.table());
+    for (Captured cap : c.captured()) {
+      TableTracked t = after.get(cap.table());
       long rows = t.rowCount() + cap.inserted() - cap.deleted();
       String sum = new java.math.BigInteger(t.rowSum()).add(new java.math.BigInteger(cap.sumDelta())).toString();
-      io.strata.events.TableTracked next = t.withContent(rows, sum);
+      TableTracked next = t.withContent(rows, sum);
       after.put(t.name(), next);
-      changes.add(new io.strata.events.TableChange(t.name(), cap.changeSet(), cap.inserted(), cap.updated(),
+      changes.add(new TableChange(t.name(), cap.changeSet(), cap.inserted(), cap.updated(),
           cap.deleted(), rows, sum, next.contentHash()));
       inserted += cap.inserted();
       updated += cap.updated();
@@ -226,13 +237,13 @@ public final class RepositoryDecider {
 
   /** A commit on top of {@code branch}'s head; commit times never go backwards along a branch. */
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
-      io.strata.events.Author author, Instant now, CommitStats stats, String tree) {
+      Author author, Instant now, CommitStats stats, String tree) {
     return nextCommit(state, branchName, message, author, now, stats, tree, List.of());
   }
 
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
-      io.strata.events.Author author, Instant now, CommitStats stats, String tree,
-      List<io.strata.events.TableChange> changes) {
+      Author author, Instant now, CommitStats stats, String tree,
+      List<TableChange> changes) {
     Branch branch = requireBranch(state, branchName);
     Instant time = now.truncatedTo(ChronoUnit.MICROS);
     if (branch.headTime() != null && !time.isAfter(branch.headTime())) {
@@ -244,7 +255,7 @@ public final class RepositoryDecider {
   }
 
   private static List<StrataEvent> trackTable(RepositoryState state, Commands.TrackTable c, Instant now) {
-    io.strata.events.TableTracked t = c.table();
+    TableTracked t = c.table();
     if (state.tables().containsKey(t.name())) {
       throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + t.name() + "' is already tracked",
           Map.of("table", t.name()));
@@ -259,7 +270,7 @@ public final class RepositoryDecider {
     if (!t.storage().equals(Storages.LOCAL) && !state.storages().containsKey(t.storage())) {
       throw Storages.notFound(t.storage());
     }
-    java.util.List<io.strata.events.TableTracked> after = new java.util.ArrayList<>(state.tables().values());
+    List<TableTracked> after = new ArrayList<>(state.tables().values());
     after.add(t);
     return List.of(t, nextCommit(state, state.defaultBranch(), "Track table " + t.name(), c.author(), now,
         new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
@@ -270,9 +281,9 @@ public final class RepositoryDecider {
       throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not tracked",
           Map.of("table", c.name()));
     }
-    java.util.List<io.strata.events.TableTracked> after = state.tables().values().stream()
+    List<TableTracked> after = state.tables().values().stream()
         .filter(t -> !t.name().equals(c.name())).toList();
-    return List.of(new io.strata.events.TableUntracked(c.name()),
+    return List.of(new TableUntracked(c.name()),
         nextCommit(state, state.defaultBranch(), "Untrack table " + c.name(), c.author(), now,
             new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
   }

@@ -9,12 +9,14 @@ import io.strata.events.RepositoryDeleted;
 import io.strata.events.StorageAdded;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableChange;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -74,8 +76,8 @@ public final class RepositoryState {
     } else if (event instanceof CommitCreated e) {
       commitCount++;
       // the tracked tables' content is the default branch's; other branches' commits carry their own
-      for (io.strata.events.TableChange c : e.branch() != null && e.branch().equals(defaultBranch) ? e.changes()
-          : java.util.List.<io.strata.events.TableChange>of()) {
+      for (TableChange c : e.branch() != null && e.branch().equals(defaultBranch) ? e.changes()
+          : List.<TableChange>of()) {
         TableTracked t = tables.get(c.table());
         if (t != null) {
           tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));

@@ -3,10 +3,12 @@ package io.strata.server.domain;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
 import io.strata.events.TableTracked;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.TableCatalog;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Detects DDL on tracked tables. Overlays, working logs, views and change sets are laid out after the
@@ -38,8 +40,8 @@ public final class TableShapes {
    * if its shape did change, else the failure as it was. Reads check the shape only when they fail.
    */
   public static <T> Uni<T> explain(Throwable failure, Uni<? extends SqlClient> client, TableTracked table) {
-    boolean shapeLike = java.util.stream.Stream.of("42P01", "42703", "42704", "42883", "42804")
-        .anyMatch(state -> io.strata.projections.postgres.PgErrors.hasState(failure, state));
+    boolean shapeLike = Stream.of("42P01", "42703", "42704", "42883", "42804")
+        .anyMatch(state -> PgErrors.hasState(failure, state));
     if (!shapeLike) {
       return Uni.createFrom().failure(failure);
     }

@@ -8,9 +8,12 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -26,7 +29,7 @@ public class QueryConnections {
   private final int max;
   private final AtomicInteger open = new AtomicInteger();
   /** The open connections: each is counted off once, whether its query ended or its request went away. */
-  private final java.util.Set<SqlConnection> opened = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<SqlConnection> opened = ConcurrentHashMap.newKeySet();
 
   @Inject
   public QueryConnections(Vertx vertx, StrataConfig config) {
@@ -46,7 +49,7 @@ public class QueryConnections {
           .onFailure().invoke(e -> open.decrementAndGet())
           // the database refusing the login (too many connections, ...) is a PgException, answered by the caller;
           // one out of reach is the storage's state, not the client's fault
-          .onFailure(e -> !(e instanceof io.vertx.pgclient.PgException)).transform(e -> new StrataException(
+          .onFailure(e -> !(e instanceof PgException)).transform(e -> new StrataException(
               ErrorCode.StorageUnavailable, "the database of the query cannot be reached: " + e.getMessage(), Map.of()));
     });
   }

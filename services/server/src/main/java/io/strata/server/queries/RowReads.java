@@ -12,11 +12,11 @@ import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableRow;
-import io.strata.server.domain.RefResolver;
-import io.strata.server.domain.TableShapes;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.StrataException;
+import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Rows of a tracked table at any ref: a branch's working state (its overlay over the table), with the
@@ -231,12 +233,12 @@ public class RowReads {
    * log under the read, which is then done again.
    */
   public <P, T> Uni<T> inOtherStorage(String repository, String base,
-      java.util.function.Function<SqlConnection, Uni<P>> plan, java.util.function.Function<P, Uni<T>> read) {
+      Function<SqlConnection, Uni<P>> plan, Function<P, Uni<T>> read) {
     return inOtherStorage(repository, base, plan, read, 3);
   }
 
   private <P, T> Uni<T> inOtherStorage(String repository, String base,
-      java.util.function.Function<SqlConnection, Uni<P>> plan, java.util.function.Function<P, Uni<T>> read,
+      Function<SqlConnection, Uni<P>> plan, Function<P, Uni<T>> read,
       int attempts) {
     String[] head = new String[1];
     return inSnapshot(repository, tx -> tx.preparedQuery(UNSETTLED).execute(Tuple.of(repository, base))
@@ -268,11 +270,11 @@ public class RowReads {
    * has caught up with the log (a commit's rows and event land together, its projection just after):
    * a snapshot that lags is retried once the projection caught up.
    */
-  public <T> Uni<T> inSnapshot(String repository, java.util.function.Function<SqlConnection, Uni<T>> work) {
+  public <T> Uni<T> inSnapshot(String repository, Function<SqlConnection, Uni<T>> work) {
     return inSnapshot(repository, work, 3);
   }
 
-  private <T> Uni<T> inSnapshot(String repository, java.util.function.Function<SqlConnection, Uni<T>> work,
+  private <T> Uni<T> inSnapshot(String repository, Function<SqlConnection, Uni<T>> work,
       int attempts) {
     long[] lag = new long[1];
     return metadata.withTransaction(tx -> tx.query("set transaction isolation level repeatable read").execute()
@@ -281,9 +283,9 @@ public class RowReads {
               var r = rows.iterator().next();
               if (r.getLong(1) < r.getLong(0) && attempts > 1) {
                 lag[0] = r.getLong(0);
-                return Uni.createFrom().<java.util.Optional<T>>item(java.util.Optional.empty()); // lags: retry
+                return Uni.createFrom().<Optional<T>>item(Optional.empty()); // lags: retry
               }
-              return work.apply(tx).map(java.util.Optional::ofNullable);
+              return work.apply(tx).map(Optional::ofNullable);
             }))
         .chain(result -> lag[0] == 0
             ? Uni.createFrom().item(result.orElse(null))

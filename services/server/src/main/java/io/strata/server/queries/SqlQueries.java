@@ -1,6 +1,9 @@
 package io.strata.server.queries;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
@@ -15,27 +18,36 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
-import io.strata.server.domain.StrataException;
 import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.QueryRoleGrants;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Cursor;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /**
  * Read-only SQL over a ref ({@code POST /query}). The repository's tables resolve, by their names, to
@@ -51,7 +63,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 public class SqlQueries {
   public static final int DEFAULT_LIMIT = 10_000;
   public static final int MAX_SQL = 65_536;
-  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SqlQueries.class);
+  private static final Logger LOG = Logger.getLogger(SqlQueries.class);
   /** Rows fetched from the cursor at first, and at most: after the first, as many as fit the bytes left. */
   private static final int FIRST_FETCH = 16;
   private static final int MAX_FETCH = 256;
@@ -99,7 +111,7 @@ public class SqlQueries {
           String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
           String bid = base.equals(repository.defaultBranch()) ? null : OverlaySql.branchId(repo, base);
           boolean live = working && resolved.isPlainBranch();
-          java.util.function.Function<SqlConnection, Uni<List<TableReader.Path>>> plan =
+          Function<SqlConnection, Uni<List<TableReader.Path>>> plan =
               tx -> paths(tx, repo, tracked, base, resolved.commit(), live);
           return storagePools.registration(repo, storage).chain(registration -> storagePools.pool(repo, registration)
               .chain(data -> Multi.createFrom().iterable(tracked)
@@ -127,19 +139,19 @@ public class SqlQueries {
    * run in either); a statement naming none runs where the server's own tables are.
    */
   static String storageFor(List<TableRow> tracked, String statement) {
-    java.util.Set<String> storages = tracked.stream().map(TableRow::storage)
-        .collect(Collectors.toCollection(java.util.TreeSet::new));
+    Set<String> storages = tracked.stream().map(TableRow::storage)
+        .collect(Collectors.toCollection(TreeSet::new));
     if (storages.size() <= 1) {
       return storages.isEmpty() ? Storages.LOCAL : storages.iterator().next();
     }
-    Map<String, String> named = new java.util.TreeMap<>();
+    Map<String, String> named = new TreeMap<>();
     for (TableRow t : tracked) {
-      if (java.util.regex.Pattern.compile("(?<![\\w$])" + java.util.regex.Pattern.quote(t.name()) + "(?![\\w$])",
-          java.util.regex.Pattern.CASE_INSENSITIVE).matcher(statement).find()) {
+      if (Pattern.compile("(?<![\\w$])" + Pattern.quote(t.name()) + "(?![\\w$])",
+          Pattern.CASE_INSENSITIVE).matcher(statement).find()) {
         named.put(t.name(), t.storage());
       }
     }
-    java.util.Set<String> used = new java.util.TreeSet<>(named.values());
+    Set<String> used = new TreeSet<>(named.values());
     if (used.size() > 1) {
       throw new StrataException(ErrorCode.ValidationError, "a query reads the tables of one storage, and this one names"
           + " tables in " + used + ": query each storage's tables on their own", Map.of("storages", named));
@@ -237,7 +249,7 @@ public class SqlQueries {
    * Reads {@code cursor} ({@code fetch} rows next) into {@code out} until its end, {@code limit} rows, or
    * {@code maxBytes} of JSON; {@code used} bytes read so far, the largest row {@code largest}.
    */
-  private static Uni<Page> read(io.vertx.mutiny.sqlclient.Cursor cursor, int fetch, int limit, long maxBytes,
+  private static Uni<Page> read(Cursor cursor, int fetch, int limit, long maxBytes,
       List<JsonNode> out, long used, long largest) {
     return cursor.read(fetch).chain(rows -> {
       long total = used;
@@ -296,14 +308,14 @@ public class SqlQueries {
 
   /** A row's values in column order: row_to_json keeps the order and any duplicate column names. */
   private static JsonNode values(String rowJson) {
-    com.fasterxml.jackson.databind.node.ArrayNode values = EventCodec.mapper().createArrayNode();
-    try (com.fasterxml.jackson.core.JsonParser p = EventCodec.mapper().createParser(rowJson)) {
+    ArrayNode values = EventCodec.mapper().createArrayNode();
+    try (JsonParser p = EventCodec.mapper().createParser(rowJson)) {
       p.nextToken(); // the row object
-      while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
         p.nextToken();
         values.add((JsonNode) EventCodec.mapper().readTree(p));
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalStateException(e);
     }
     return values;
@@ -321,7 +333,7 @@ public class SqlQueries {
           + " s and was cancelled", Map.of("timeout_seconds", limits.timeout().toSeconds()));
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null) {
+      if (t instanceof PgException pg && pg.getSqlState() != null) {
         String state = pg.getSqlState();
         if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
           return new StrataException(ErrorCode.StorageUnavailable, "the database cannot run the query now: "

@@ -9,6 +9,8 @@ import io.strata.projections.log.EventLog;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.runtime.Projector;
+import io.strata.projections.storage.StorageQueries;
+import io.strata.projections.tables.TableQueries;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -62,14 +64,14 @@ public class Infrastructure {
 
   @Produces
   @Singleton
-  io.strata.projections.storage.StorageQueries storageQueries(Pool pool) {
-    return new io.strata.projections.storage.StorageQueries(pool);
+  StorageQueries storageQueries(Pool pool) {
+    return new StorageQueries(pool);
   }
 
   @Produces
   @Singleton
-  io.strata.projections.tables.TableQueries tableQueries(Pool pool) {
-    return new io.strata.projections.tables.TableQueries(pool);
+  TableQueries tableQueries(Pool pool) {
+    return new TableQueries(pool);
   }
 
   @Produces

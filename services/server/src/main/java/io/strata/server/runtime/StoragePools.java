@@ -2,9 +2,11 @@ package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.StorageAdded;
+import io.strata.projections.storage.StorageQueries;
+import io.strata.projections.storage.StorageRow;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.StrataException;
 import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgBuilder;
 import io.vertx.mutiny.pgclient.PgConnection;
@@ -30,12 +32,12 @@ public class StoragePools {
 
   private final Vertx vertx;
   private final Pool metadata;
-  private final io.strata.projections.storage.StorageQueries storages;
+  private final StorageQueries storages;
   private final PasswordSources passwords;
   private final Map<String, Pool> pools = new ConcurrentHashMap<>();
 
   @Inject
-  public StoragePools(Vertx vertx, Pool metadata, io.strata.projections.storage.StorageQueries storages,
+  public StoragePools(Vertx vertx, Pool metadata, StorageQueries storages,
       PasswordSources passwords) {
     this.vertx = vertx;
     this.passwords = passwords;
@@ -49,7 +51,7 @@ public class StoragePools {
       return Uni.createFrom().nullItem();
     }
     return storages.storage(repository, name)
-        .map(s -> s.map(io.strata.projections.storage.StorageRow::toEvent).orElseThrow(() -> Storages.notFound(name)));
+        .map(s -> s.map(StorageRow::toEvent).orElseThrow(() -> Storages.notFound(name)));
   }
 
   /** The pool of the storage named {@code name} in {@code repository}. */
