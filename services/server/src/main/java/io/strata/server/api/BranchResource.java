@@ -14,6 +14,7 @@ import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.RefCommands;
 import io.strata.server.commands.WorkingCommands;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.Existing;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.WorkingChanges;
@@ -48,6 +49,7 @@ public class BranchResource {
   @Inject CommitGraph graph;
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
+  @Inject Existing existing;
   @Inject WorkingChanges workingChanges;
   @Inject WorkingCommands workingCommands;
 
@@ -81,8 +83,7 @@ public class BranchResource {
   @Path("/branches/{branch}")
   @Operation(summary = "Get a branch with its head commit")
   public Uni<BranchDto> get(@PathParam("repo") String repo, @PathParam("branch") String branch) {
-    return repositories.require(repo).chain(r -> refs.branch(repo, branch)
-        .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
+    return repositories.require(repo).chain(r -> existing.branch(repo, branch)
         .chain(b -> graph.commit(repo, b.head())
             .map(c -> BranchDto.of(b, r.defaultBranch(), c.map(CommitSummary::of).orElse(null)))));
   }

@@ -9,6 +9,7 @@ import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.Existing;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.Storages;
@@ -41,12 +42,14 @@ public class RefCommands {
   private final CrossStorageCommits crossStorage;
   private final TableCommands tableCommands;
   private final QueryRoleGrants queryRoleGrants;
+  private final Existing existing;
 
   @Inject
   public RefCommands(CommandProcessor processor, ProjectionRuntime projections, RefResolver resolver,
       RefQueries refs, CommitGraph graph, StrataConfig config, StoragePools pools, TableQueries tableQueries,
       BranchOverlays overlays, DataCommits dataCommits, TableCommands tableCommands, QueryRoleGrants queryRoleGrants,
-      CrossStorageCommits crossStorage) {
+      CrossStorageCommits crossStorage, Existing existing) {
+    this.existing = existing;
     this.crossStorage = crossStorage;
     this.processor = processor;
     this.projections = projections;
@@ -89,7 +92,7 @@ public class RefCommands {
     Names.branch(name);
     Uni<Commands.CreateBranch> command = from == null
         ? Uni.createFrom().item(new Commands.CreateBranch(name, null, null, null, isProtected))
-        : requireRepository(repository)
+        : existing.repository(Names.existingRepository(repository))
             .chain(() -> caughtUp(repository))
             .chain(() -> resolver.resolve(repository, from))
             .map(r -> r.isPlainBranch()
@@ -120,7 +123,7 @@ public class RefCommands {
    * processor then refuses if the head moved since (so the check cannot go stale unnoticed).
    */
   public Uni<CommandResponse> deleteBranch(String repository, String name, boolean force, CommandContext ctx) {
-    return requireRepository(repository)
+    return existing.repository(Names.existingRepository(repository))
         .chain(() -> caughtUp(repository))
         .chain(() -> refs.allBranches(repository))
         .chain(branches -> {
@@ -179,7 +182,7 @@ public class RefCommands {
       throw StrataException.invalid("ref", "is required");
     }
     Names.text("message", message, 65536, false);
-    return requireRepository(repository)
+    return existing.repository(Names.existingRepository(repository))
         .chain(() -> caughtUp(repository))
         .chain(() -> resolver.resolve(repository, ref))
         .map(r -> r.isPlainBranch()
@@ -191,16 +194,6 @@ public class RefCommands {
   public Uni<CommandResponse> deleteTag(String repository, String name, CommandContext ctx) {
     return processor.execute(Names.existingRepository(repository), new Commands.DeleteTag(name), ctx,
         (events, position, after, time) -> new Answer.Reply(204, null));
-  }
-
-  private Uni<Void> requireRepository(String repository) {
-    Names.existingRepository(repository);
-    return refs.repository(repository).map(r -> {
-      if (r.isEmpty()) {
-        throw StrataException.repositoryNotFound(repository);
-      }
-      return null;
-    });
   }
 
   /** Waits until projections include everything this process has appended to the repository. */

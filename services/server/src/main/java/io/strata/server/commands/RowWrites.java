@@ -14,12 +14,12 @@ import io.strata.events.TableColumn;
 import io.strata.events.TableCounts;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.postgres.PgErrors;
-import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands.ChangeKind;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Existing;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
@@ -54,13 +54,13 @@ public class RowWrites {
   public static final int MAX_BATCH_ROWS = 1_000_000;
 
   private final StoragePools pools;
-  private final RefQueries refs;
+  private final Existing existing;
   private final CommandProcessor processor;
 
   @Inject
-  public RowWrites(StoragePools pools, RefQueries refs, CommandProcessor processor) {
+  public RowWrites(StoragePools pools, Existing existing, CommandProcessor processor) {
     this.pools = pools;
-    this.refs = refs;
+    this.existing = existing;
     this.processor = processor;
   }
 
@@ -135,7 +135,7 @@ public class RowWrites {
   private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table,
       BiFunction<SqlConnection, OverlaySql, Uni<T>> work) {
     OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
-    return requireBranch(repository, branch)
+    return existing.branch(repository.name(), branch)
         .chain(() -> pools.pool(repository.name(), table.storage()))
         .chain(pool -> pool.withTransaction(tx -> TableShapes.requireUnchanged(tx, table.toEvent())
             .chain(() -> work.apply(tx, sql))))
@@ -187,15 +187,6 @@ public class RowWrites {
     return processor.execute(repository.name(), new Commands.RecordChanges(ChangeKind.STAGED, branch, tables, true),
             ctx, (events, position, after, time) -> new Answer.Reply(200, null))
         .map(response -> new Written(done.row(), response.position()));
-  }
-
-  private Uni<Void> requireBranch(RepositoryRow repository, String branch) {
-    return refs.branch(repository.name(), branch).map(b -> {
-      if (b.isEmpty()) {
-        throw StrataException.branchNotFound(branch);
-      }
-      return null;
-    });
   }
 
   // ---- input ----

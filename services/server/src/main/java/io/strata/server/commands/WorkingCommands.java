@@ -6,12 +6,12 @@ import io.strata.events.TableCounts;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.overlay.TableObjects.Counts;
-import io.strata.projections.refs.RefQueries;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Commands.ChangeKind;
 import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Existing;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
@@ -29,22 +29,21 @@ import java.util.Map;
 @ApplicationScoped
 public class WorkingCommands {
   private final CommandProcessor processor;
-  private final RefQueries refs;
+  private final Existing existing;
   private final TableQueries tables;
   private final StoragePools pools;
 
   @Inject
-  public WorkingCommands(CommandProcessor processor, RefQueries refs, TableQueries tables, StoragePools pools) {
+  public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StoragePools pools) {
     this.processor = processor;
-    this.refs = refs;
+    this.existing = existing;
     this.tables = tables;
     this.pools = pools;
   }
 
   public Uni<CommandResponse> run(String repository, String defaultBranch, String branch, ChangeKind kind,
       List<String> only, CommandContext ctx) {
-    return refs.branch(repository, branch)
-        .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
+    return existing.branch(repository, branch)
         .chain(b -> selected(repository, only))
         .chain(selected -> Multi.createFrom().iterable(selected)
             .onItem().transformToUniAndConcatenate(t -> apply(repository, OverlaySql.of(repository, t, branch,

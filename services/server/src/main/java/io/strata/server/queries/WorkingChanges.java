@@ -5,11 +5,10 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.overlay.TableObjects.Counts;
-import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
-import io.strata.server.domain.StrataException;
+import io.strata.server.domain.Existing;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,13 +22,13 @@ import java.util.List;
  */
 @ApplicationScoped
 public class WorkingChanges {
-  private final RefQueries refs;
+  private final Existing existing;
   private final TableQueries tables;
   private final StoragePools pools;
 
   @Inject
-  public WorkingChanges(RefQueries refs, TableQueries tables, StoragePools pools) {
-    this.refs = refs;
+  public WorkingChanges(Existing existing, TableQueries tables, StoragePools pools) {
+    this.existing = existing;
     this.tables = tables;
     this.pools = pools;
   }
@@ -40,8 +39,7 @@ public class WorkingChanges {
   public record BranchStatus(String branch, String head, boolean clean, boolean mergeInProgress, List<TableStatus> tables) {}
 
   public Uni<BranchStatus> status(RepositoryRow repository, String branch) {
-    return refs.branch(repository.name(), branch)
-        .map(b -> b.orElseThrow(() -> StrataException.branchNotFound(branch)))
+    return existing.branch(repository.name(), branch)
         .chain(b -> tables.tables(repository.name())
             .chain(list -> Multi.createFrom().iterable(list)
                 .onItem().transformToUniAndConcatenate(t -> tableStatus(repository, t, branch))
