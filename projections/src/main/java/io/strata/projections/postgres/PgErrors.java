@@ -5,8 +5,58 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
 
-/** Recognises PostgreSQL errors by SQLSTATE. */
+/**
+ * The one place that reads PostgreSQL's SQLSTATEs: it sorts a failure into a {@link Kind} that the
+ * layers above turn into domain errors (and those into HTTP answers), so no other class names a code.
+ */
 public final class PgErrors {
+  /** What a database failure means to Strata. */
+  public enum Kind {
+    /** A concurrent transaction won (serialization failure, deadlock): nothing applied; retry. */
+    CONCURRENCY,
+    /** A unique key or an object of that name exists already. */
+    DUPLICATE,
+    /** A value or row the table does not take: data exceptions (class 22) and integrity violations (23). */
+    REJECTED_DATA,
+    /** An expression of the wrong type for its column (a table whose shape changed, or the client's value). */
+    TYPE_MISMATCH,
+    /** A table, column, type or function that does not exist (a tracked table's shape changed, say). */
+    UNDEFINED_OBJECT,
+    /** The role may not do this. */
+    PRIVILEGE,
+    /** The statement ran into its timeout and was cancelled. */
+    CANCELED,
+    /** Out of a resource the database bounds: temporary files, memory, a program limit. */
+    RESOURCE_LIMIT,
+    /** The database cannot be reached, is shutting down or has no connection left. */
+    UNAVAILABLE,
+    /** Anything else the database refused (syntax, ...). */
+    OTHER,
+    /** Not a database error at all. */
+    NONE
+  }
+
+  /** What {@code error} (or the first database error in its causes) means; NONE when it is none. */
+  public static Kind kind(Throwable error) {
+    String state = sqlState(error);
+    if (state == null) {
+      return isConnectionFailure(error) ? Kind.UNAVAILABLE : Kind.NONE;
+    }
+    return switch (state) {
+      case SERIALIZATION_FAILURE, DEADLOCK_DETECTED -> Kind.CONCURRENCY;
+      case UNIQUE_VIOLATION, "42P07", "42710" -> Kind.DUPLICATE;
+      case "42804" -> Kind.TYPE_MISMATCH;
+      case "42P01", "42703", "42704", "42883" -> Kind.UNDEFINED_OBJECT;
+      case INSUFFICIENT_PRIVILEGE -> Kind.PRIVILEGE;
+      case "57014" -> Kind.CANCELED;
+      case "53300" -> Kind.UNAVAILABLE; // too many connections
+      default -> state.startsWith(DATA_EXCEPTION_CLASS) || state.startsWith("23") || state.equals("428C9")
+          ? Kind.REJECTED_DATA
+          : state.startsWith("08") || state.startsWith("57P") ? Kind.UNAVAILABLE
+          : state.startsWith("53") || state.startsWith("54") ? Kind.RESOURCE_LIMIT
+          : Kind.OTHER;
+    };
+  }
   public static final String UNIQUE_VIOLATION = "23505";
   public static final String SERIALIZATION_FAILURE = "40001";
   public static final String DEADLOCK_DETECTED = "40P01";
@@ -58,15 +108,16 @@ public final class PgErrors {
     return String.valueOf(error.getMessage());
   }
 
-  /** Connection-level failures: the database is unreachable rather than the request wrong. */
+  /** The database is unreachable, shutting down or out of connections, rather than the request wrong. */
   public static boolean isUnavailable(Throwable error) {
+    return kind(error) == Kind.UNAVAILABLE || isConnectionFailure(error);
+  }
+
+  private static boolean isConnectionFailure(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof ConnectException
           || t instanceof VertxException && String.valueOf(t.getMessage()).contains("closed")
           || t instanceof ClosedConnectionException) {
-        return true;
-      }
-      if (t instanceof PgException pg && pg.getSqlState() != null && pg.getSqlState().startsWith("08")) {
         return true;
       }
     }

@@ -93,28 +93,27 @@ public class ErrorMappers {
 
   @ServerExceptionMapper
   public Response unexpected(Throwable e) {
-    if (PgErrors.hasState(e, PgErrors.DEADLOCK_DETECTED) || PgErrors.hasState(e, PgErrors.SERIALIZATION_FAILURE)) {
-      return render(ErrorCode.StorageUnavailable, "the database kept aborting this request for concurrent"
-          + " writers; retry", Map.of());
-    }
-    // A data exception (class 22: out of range, invalid text form, NUL, ...) is a value the client sent
-    // that its column or parameter does not take; such errors are translated here once, whatever the
-    // endpoint, rather than each endpoint listing the states it happens to have met.
-    if (PgErrors.hasStateClass(e, PgErrors.DATA_EXCEPTION_CLASS)) {
-      LOG.debugf("refused a value the database does not take: %s", PgErrors.message(e));
-      return render(ErrorCode.ValidationError, "a value in this request does not fit: " + PgErrors.message(e),
-          Map.of("sqlstate", PgErrors.sqlState(e)));
-    }
-    // The database refusing an object to Strata's own role (a system catalog, say) is a refusal of what
-    // the request named, not a server failure.
-    if (PgErrors.hasState(e, PgErrors.INSUFFICIENT_PRIVILEGE)) {
-      return render(ErrorCode.ValidationError, "the database refused this: " + PgErrors.message(e),
-          Map.of("sqlstate", PgErrors.INSUFFICIENT_PRIVILEGE));
-    }
-    if (PgErrors.isUnavailable(e)) {
-      LOG.warnf("database unavailable: %s", e.toString());
-      return render(ErrorCode.StorageUnavailable, "a database this request needs (the metadata database or a"
-          + " registered storage) is unavailable; retry later", Map.of());
+    switch (PgErrors.kind(e)) {
+      case CONCURRENCY:
+        return render(ErrorCode.StorageUnavailable, "the database kept aborting this request for concurrent"
+            + " writers; retry", Map.of());
+      case REJECTED_DATA:
+        // a value the client sent that its column or parameter does not take (out of range, invalid
+        // form, NUL, a constraint): translated here once, whatever the endpoint
+        LOG.debugf("refused a value the database does not take: %s", PgErrors.message(e));
+        return render(ErrorCode.ValidationError, "a value in this request does not fit: " + PgErrors.message(e),
+            Map.of("sqlstate", PgErrors.sqlState(e)));
+      case PRIVILEGE:
+        // the database refusing an object to Strata's own role (a system catalog, say) refuses what the
+        // request named; it is not a server failure
+        return render(ErrorCode.ValidationError, "the database refused this: " + PgErrors.message(e),
+            Map.of("sqlstate", PgErrors.sqlState(e)));
+      case UNAVAILABLE:
+        LOG.warnf("database unavailable: %s", e.toString());
+        return render(ErrorCode.StorageUnavailable, "a database this request needs (the metadata database or a"
+            + " registered storage) is unavailable; retry later", Map.of());
+      default:
+        break;
     }
     String incident = UUID.randomUUID().toString();
     LOG.errorf(e, "unexpected error, incident %s", incident);

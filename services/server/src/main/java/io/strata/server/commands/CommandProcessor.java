@@ -38,7 +38,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -199,10 +198,10 @@ public class CommandProcessor {
               .chain(decided -> append(decided));
       return attemptOnce
           .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
-              || PgErrors.hasState(e, PgErrors.DEADLOCK_DETECTED) || PgErrors.hasState(e, PgErrors.SERIALIZATION_FAILURE)
+              || PgErrors.kind(e) == PgErrors.Kind.CONCURRENCY
               // a prepared command racing another server's on the same objects (two servers creating
               // one branch's overlays): its transaction rolled back; deciding again refuses it cleanly
-              || batch.get(0).prepare != null && (PgErrors.hasState(e, "42P07") || PgErrors.isUniqueViolation(e)))
+              || batch.get(0).prepare != null && PgErrors.kind(e) == PgErrors.Kind.DUPLICATE)
           .recoverWithUni(conflict -> {
             // another server appended, a key raced, or the database chose this transaction as a
             // deadlock victim: nothing was applied; reload and decide again

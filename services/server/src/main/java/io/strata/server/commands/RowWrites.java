@@ -380,19 +380,12 @@ public class RowWrites {
 
   /** Database refusals of the data itself (types, constraints) are the client's to fix: 422. */
   private static Throwable translate(Throwable e) {
-    for (String state : List.of(PgErrors.SERIALIZATION_FAILURE, PgErrors.DEADLOCK_DETECTED)) {
-      if (PgErrors.hasState(e, state)) {
-        return new StrataException(ErrorCode.ConcurrentWrite, "a concurrent write to the same rows won: "
-            + PgErrors.message(e) + "; nothing was written, retry", Map.of("sqlstate", state));
-      }
-    }
-    for (String state : List.of("23505", "22P02", "22003", "22007", "22008", "22001", "22023", "2202E", "23502", "23514",
-        "23503", "22021", "22P05", "428C9", "42804")) {
-      if (PgErrors.hasState(e, state)) {
-        return new StrataException(ErrorCode.ValidationError, "the database refused the rows: " + PgErrors.message(e),
-            Map.of("sqlstate", state));
-      }
-    }
-    return e;
+    return switch (PgErrors.kind(e)) {
+      case CONCURRENCY -> new StrataException(ErrorCode.ConcurrentWrite, "a concurrent write to the same rows won: "
+          + PgErrors.message(e) + "; nothing was written, retry", Map.of("sqlstate", PgErrors.sqlState(e)));
+      case REJECTED_DATA, DUPLICATE, TYPE_MISMATCH -> new StrataException(ErrorCode.ValidationError,
+          "the database refused the rows: " + PgErrors.message(e), Map.of("sqlstate", PgErrors.sqlState(e)));
+      default -> e;
+    };
   }
 }

@@ -115,9 +115,11 @@ public class TableCommands {
         .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
             ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
             : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
+        // another repository's name is not this client's to learn (a token may not be granted it)
         .onFailure(TableObjects.AlreadyTracked.class).transform(e -> new StrataException(
-            ErrorCode.TableAlreadyExists, where.schema() + "." + where.table() + " is already tracked by repository '"
-                + ((TableObjects.AlreadyTracked) e).repository + "'", Map.of("location", location)));
+            ErrorCode.TableAlreadyExists, where.schema() + "." + where.table() + " is already tracked "
+                + (((TableObjects.AlreadyTracked) e).repository.equals(repository) ? "in this repository"
+                    : "by another repository"), Map.of("location", location)));
   }
 
   /** A registration left in the table's database by a tracking that never completed (or an untrack that failed). */

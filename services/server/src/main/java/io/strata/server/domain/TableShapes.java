@@ -8,7 +8,6 @@ import io.strata.projections.postgres.TableCatalog;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Detects DDL on tracked tables. Overlays, working logs, views and change sets are laid out after the
@@ -40,8 +39,8 @@ public final class TableShapes {
    * if its shape did change, else the failure as it was. Reads check the shape only when they fail.
    */
   public static <T> Uni<T> explain(Throwable failure, Uni<? extends SqlClient> client, TableTracked table) {
-    boolean shapeLike = Stream.of("42P01", "42703", "42704", "42883", "42804")
-        .anyMatch(state -> PgErrors.hasState(failure, state));
+    PgErrors.Kind kind = PgErrors.kind(failure);
+    boolean shapeLike = kind == PgErrors.Kind.UNDEFINED_OBJECT || kind == PgErrors.Kind.TYPE_MISMATCH;
     if (!shapeLike) {
       return Uni.createFrom().failure(failure);
     }

@@ -69,14 +69,29 @@ public class QueryConnections {
   }
 
   /**
-   * Closes the connection of a query whose request went away (its answer was cancelled) without waiting
-   * for the statement: the backend ends with the session, at the latest at the statement timeout.
+   * Closes the connection of a query whose request went away (its answer was cancelled): the running
+   * statement is cancelled first (a closed socket alone leaves the backend running until the statement
+   * ends, holding its locks), then the session ends.
    */
   public Uni<Void> abandon(SqlConnection connection) {
     if (!opened.contains(connection)) {
       return Uni.createFrom().voidItem();
     }
-    return connection.close().onFailure().recoverWithNull().onTermination().invoke(() -> release(connection));
+    return cancel(connection)
+        .chain(() -> connection.close().onFailure().recoverWithNull())
+        .onTermination().invoke(() -> release(connection));
+  }
+
+  /**
+   * Cancels the statement running on {@code connection} through the server's cancel protocol (a
+   * separate connection with the session's cancel key): it works whatever the statement did to its own
+   * settings (a statement may set statement_timeout to 0 for itself). Never fails.
+   */
+  public Uni<Void> cancel(SqlConnection connection) {
+    if (!(connection instanceof PgConnection pg)) {
+      return Uni.createFrom().voidItem();
+    }
+    return pg.cancelRequest().onFailure().recoverWithNull();
   }
 
   private void release(SqlConnection connection) {

@@ -155,7 +155,7 @@ public class RowReads {
   /** A filter's, key's or cursor's value the column's type does not take: the client's to fix. */
   private static boolean misfit(Throwable e) {
     // every data exception here comes from a client's value: 22P02 form, 22003 range, 22007/22008 times...
-    return PgErrors.hasStateClass(e, PgErrors.DATA_EXCEPTION_CLASS);
+    return PgErrors.kind(e) == PgErrors.Kind.REJECTED_DATA;
   }
 
   private static Throwable misfitError(Throwable e) {

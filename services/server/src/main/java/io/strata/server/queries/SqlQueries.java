@@ -30,11 +30,11 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -74,6 +74,9 @@ public class SqlQueries {
   private final RowReads reads;
   private final StoragePools storagePools;
   private final Map<String, String> passwords = new ConcurrentHashMap<>();
+  /** How long past its statement timeout the server waits before cancelling a statement itself. */
+  private static final Duration TIMEOUT_GRACE = Duration.ofSeconds(1);
+
   private final QueryRoleGrants grants;
   private final QueryConnections connections;
   private final StrataConfig.Query limits;
@@ -238,9 +241,18 @@ public class SqlQueries {
                 .chain(described -> c.prepare(sized)
                     .chain(prepared -> read(prepared.cursor(), FIRST_FETCH, limit, maxBytes, new ArrayList<>(), 0, 1)
                         .map(page -> new Result(described.columnsNames(), page.rows(), page.truncated())))))
+            // the statement may lift its own statement_timeout (set_config is a function it can call): the
+            // server holds the limit too, cancelling the statement before the session is discarded
+            .ifNoItem().after(limits.timeout().plus(TIMEOUT_GRACE))
+            .recoverWithUni(() -> connections.cancel(c).chain(() -> Uni.createFrom().failure(timedOut())))
             .eventually(() -> connections.close(c))
             .onCancellation().call(() -> connections.abandon(c)))
         .onFailure(e -> !(e instanceof StrataException)).transform(this::translate);
+  }
+
+  private StrataException timedOut() {
+    return new StrataException(ErrorCode.ValidationError, "the query ran longer than " + limits.timeout().toSeconds()
+        + " s and was cancelled", Map.of("timeout_seconds", limits.timeout().toSeconds()));
   }
 
   private record Page(List<JsonNode> rows, boolean truncated) {}
@@ -295,7 +307,7 @@ public class SqlQueries {
               grants.granted(repo, storageName, signature);
             })
             .replaceWithVoid()
-            .onFailure(e -> PgErrors.hasState(e, "42501")).transform(e -> new StrataException(ErrorCode.ValidationError,
+            .onFailure(e -> PgErrors.kind(e) == PgErrors.Kind.PRIVILEGE).transform(e -> new StrataException(ErrorCode.ValidationError,
                 "the query endpoint needs a database user that may create roles (CREATEROLE) in storage '"
                     + storageName + "'", Map.of()));
     Uni<PgConnectOptions> options = storage == null
@@ -328,22 +340,19 @@ public class SqlQueries {
    * such; only a database that is unreachable, shutting down or out of connections is a 503.
    */
   private Throwable translate(Throwable e) {
-    if (PgErrors.hasState(e, "57014")) {
-      return new StrataException(ErrorCode.ValidationError, "the query ran longer than " + limits.timeout().toSeconds()
-          + " s and was cancelled", Map.of("timeout_seconds", limits.timeout().toSeconds()));
+    PgErrors.Kind kind = PgErrors.kind(e);
+    String state = PgErrors.sqlState(e);
+    if (kind == PgErrors.Kind.NONE || state == null) {
+      return e; // not the database's answer to the statement (a connection that failed is mapped as such)
     }
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof PgException pg && pg.getSqlState() != null) {
-        String state = pg.getSqlState();
-        if (state.startsWith("08") || state.startsWith("57P") || state.equals("53300")) {
-          return new StrataException(ErrorCode.StorageUnavailable, "the database cannot run the query now: "
-              + pg.getErrorMessage(), Map.of("sqlstate", state));
-        }
-        String what = state.startsWith("53") || state.startsWith("54")
-            ? "the query exceeded a resource limit of the database: " : "the query was refused: ";
-        return new StrataException(ErrorCode.ValidationError, what + pg.getErrorMessage(), Map.of("sqlstate", state));
-      }
-    }
-    return e;
+    return switch (kind) {
+      case CANCELED -> timedOut();
+      case UNAVAILABLE -> new StrataException(ErrorCode.StorageUnavailable, "the database cannot run the query now: "
+          + PgErrors.message(e), Map.of("sqlstate", state));
+      case RESOURCE_LIMIT -> new StrataException(ErrorCode.ValidationError,
+          "the query exceeded a resource limit of the database: " + PgErrors.message(e), Map.of("sqlstate", state));
+      default -> new StrataException(ErrorCode.ValidationError, "the query was refused: " + PgErrors.message(e),
+          Map.of("sqlstate", state));
+    };
   }
 }

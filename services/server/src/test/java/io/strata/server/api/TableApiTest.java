@@ -214,4 +214,19 @@ class TableApiTest {
     assertThat(count(pool, "select count(*) from strata_meta.events")).isEqualTo(events);
     given().get("/api/v1/repositories/{r}/tables/stolen", repo).then().statusCode(404);
   }
+
+  /** A table another repository tracks is refused without naming that repository (a token may not see it). */
+  @Test
+  void aTableTrackedElsewhereIsRefusedWithoutNamingTheOtherRepository() {
+    String owner = createRepository(uniqueName("owner"));
+    String other = createRepository(uniqueName("other"));
+    String t = table("owned");
+    sql(pool, "create table public." + t + " (id int primary key)");
+    post("/api/v1/repositories/" + owner + "/tables", Map.of("name", "owned", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    String answer = post("/api/v1/repositories/" + other + "/tables", Map.of("name", "owned",
+        "location", "postgresql://local/public." + t)).statusCode(409).body("error", equalTo("TableAlreadyExists"))
+        .extract().asString();
+    assertThat(answer).contains("another repository").doesNotContain(owner);
+  }
 }
