@@ -31,7 +31,7 @@ public final class ListenerPolicy {
         + " reaches this address can read, change and delete every repository");
   }
 
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     String h = host.trim().toLowerCase(Locale.ROOT);
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
