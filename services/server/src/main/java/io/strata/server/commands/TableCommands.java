@@ -80,6 +80,13 @@ public class TableCommands {
               Map.of("table", name));
         }))
         .chain(() -> pools.pool(repository, where.storage()))
+        // a storage that reaches the server's own database is held to the rules of 'local'
+        .call(pool -> Storages.LOCAL.equals(where.storage()) ? Uni.createFrom().voidItem()
+            : pools.isServerDatabase(pool).invoke(own -> {
+              if (own) {
+                TrackableSchemas.require(Storages.LOCAL, where.schema(), config.localSchemas());
+              }
+            }))
         .chain(pool -> {
           TableTracked[] installed = new TableTracked[1];
           // exclusive in the repository's queue: no branch is created or deleted while the table's

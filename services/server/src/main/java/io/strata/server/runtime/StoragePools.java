@@ -59,6 +59,25 @@ public class StoragePools {
     return registration(repository, name).chain(s -> pool(repository, s));
   }
 
+  private static final String IDENTITY = "select id from strata_meta.server_identity";
+  private volatile String identity;
+
+  /**
+   * Whether {@code pool} reaches the server's own database (under another name than {@code local}): it
+   * reads the same identity there. A connection that cannot read it reaches another database, or one as a
+   * user who cannot read Strata's tables.
+   */
+  public Uni<Boolean> isServerDatabase(Pool pool) {
+    if (pool == metadata) {
+      return Uni.createFrom().item(true);
+    }
+    Uni<String> ours = identity != null ? Uni.createFrom().item(identity)
+        : metadata.query(IDENTITY).execute().map(rows -> rows.iterator().next().getString(0)).invoke(id -> identity = id);
+    return ours.chain(id -> pool.query(IDENTITY).execute()
+        .map(rows -> rows.iterator().hasNext() && id.equals(rows.iterator().next().getString(0)))
+        .onFailure().recoverWithItem(false));
+  }
+
   /** Succeeds when the storage accepts a connection with its credentials; else a 422 saying why. */
   public Uni<Void> verify(StorageAdded storage) {
     return connectOptions(storage)
