@@ -11,7 +11,7 @@ import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.RefCommands;
+import io.strata.server.commands.BranchCommands;
 import io.strata.server.commands.WorkingCommands;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Existing;
@@ -43,7 +43,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Branches")
 public class BranchResource {
-  @Inject RefCommands commands;
+  @Inject BranchCommands commands;
   @Inject CommandContexts contexts;
   @Inject RefQueries refs;
   @Inject CommitGraph graph;

@@ -12,7 +12,7 @@ import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.RefCommands;
+import io.strata.server.commands.CommitCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
@@ -49,7 +49,7 @@ import org.jboss.resteasy.reactive.common.util.RestMediaType;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Commits")
 public class CommitResource {
-  @Inject RefCommands commands;
+  @Inject CommitCommands commands;
   @Inject CommandContexts contexts;
   @Inject CommitGraph graph;
   @Inject RefResolver resolver;

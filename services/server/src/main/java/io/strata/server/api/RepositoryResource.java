@@ -9,7 +9,7 @@ import io.strata.projections.refs.RefQueries;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.api.Dtos.RepositoryDto;
 import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.RefCommands;
+import io.strata.server.commands.RepositoryCommands;
 import io.strata.server.domain.StrataException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -35,7 +35,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Repositories")
 public class RepositoryResource {
-  @Inject RefCommands commands;
+  @Inject RepositoryCommands commands;
   @Inject CommandContexts contexts;
   @Inject RefQueries refs;
   @Inject RequestIdentity identity;

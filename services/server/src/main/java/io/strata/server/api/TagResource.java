@@ -8,7 +8,7 @@ import io.strata.projections.refs.RefQueries;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.api.Dtos.TagDto;
 import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.RefCommands;
+import io.strata.server.commands.TagCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.vertx.core.http.HttpServerRequest;
@@ -36,7 +36,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Tags")
 public class TagResource {
-  @Inject RefCommands commands;
+  @Inject TagCommands commands;
   @Inject CommandContexts contexts;
   @Inject RefQueries refs;
   @Inject Repositories repositories;

@@ -37,7 +37,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -91,19 +90,16 @@ public class CommandProcessor {
   }
 
   /**
-   * Runs a command that is prepared inside its own append transaction — for a commit, capturing the
-   * staged rows of the tables in the metadata database — so that the capture and the event are one
-   * transaction. It runs alone in the repository's queue; a refusal or conflict rolls the capture back.
+   * Runs a command that {@code prepare} makes inside its own append transaction, alone in the
+   * repository's queue; a refusal or conflict rolls the preparation back.
    */
-  public Uni<CommandResponse> executeExclusive(String repository,
-      BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare,
-      CommandContext context, Answer answer) {
+  public Uni<CommandResponse> execute(String repository, InAppendTransaction prepare, CommandContext context,
+      Answer answer) {
     Pending pending = new Pending(repository, null, context, answer);
     pending.prepare = prepare;
     return submit(repository, pending, context);
   }
 
-  /** The stream version this process last saw for {@code repository}, or 0 when unknown. */
   /**
    * Whether this server's cached state says the repository holds no rows (no table is tracked), so the caller may skip reading the projections to
    * find out. False when nothing is cached. A table tracked by another server at that very moment is
@@ -115,15 +111,20 @@ public class CommandProcessor {
     return s != null && s.exists() && s.tables().isEmpty();
   }
 
-  public long knownVersion(String repository) {
+  /**
+   * Waits until the projections include everything this process has appended to {@code repository}:
+   * a command that reads them first (a ref to resolve, a branch's commits) sees its own writes.
+   */
+  public Uni<Void> caughtUp(String repository) {
     RepositoryQueue q = queues.get(repository);
     RepositoryState s = q == null ? null : q.state;
-    return s == null ? 0 : s.version();
+    long known = s == null ? 0 : s.version();
+    return projections.awaitVersion(repository, known, config.consistency().waitTimeout());
   }
 
   private static final class Pending {
     Command command;
-    BiFunction<SqlConnection, RepositoryState, Uni<Command>> prepare;
+    InAppendTransaction prepare;
     final CommandContext context;
     final Answer answer;
     final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
@@ -305,7 +306,7 @@ public class CommandProcessor {
         Map<Pending, CommandResponse> responses = new HashMap<>();
         Decided[] decided = new Decided[1];
         return log.pool()
-            .withTransaction(tx -> p.prepare.apply(tx, s).chain(command -> {
+            .withTransaction(tx -> p.prepare.prepare(tx, s).chain(command -> {
               p.command = command;
               decided[0] = decide(s, List.of(p), Map.of());
               if (decided[0].accepted.isEmpty()) {

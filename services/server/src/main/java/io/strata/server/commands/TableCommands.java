@@ -91,7 +91,7 @@ public class TableCommands {
           TableTracked[] installed = new TableTracked[1];
           // exclusive in the repository's queue: no branch is created or deleted while the table's
           // objects (one overlay per live branch) are installed
-          return processor.executeExclusive(repository, (tx, state) -> {
+          return processor.execute(repository, (tx, state) -> {
                 if (!state.exists()) {
                   return Uni.createFrom().item(new Commands.TrackTable(null, author)); // refused by the decider
                 }

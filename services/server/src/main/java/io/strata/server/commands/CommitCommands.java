@@ -1,0 +1,77 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+
+/**
+ * Commits. Every commit takes one path: the tables whose staged rows it captures are found, and the
+ * command runs with their capture in its append transaction ({@link DataCommits}); with none to
+ * capture, the command is batched with its repository's other commands (group commit).
+ */
+@ApplicationScoped
+public class CommitCommands {
+  private final CommandProcessor processor;
+  private final RefQueries refs;
+  private final TableQueries tableQueries;
+  private final DataCommits dataCommits;
+  private final CrossStorageCommits crossStorage;
+
+  @Inject
+  public CommitCommands(CommandProcessor processor, RefQueries refs, TableQueries tableQueries,
+      DataCommits dataCommits, CrossStorageCommits crossStorage) {
+    this.processor = processor;
+    this.refs = refs;
+    this.tableQueries = tableQueries;
+    this.dataCommits = dataCommits;
+    this.crossStorage = crossStorage;
+  }
+
+  public Uni<CommandResponse> commit(String repository, String branch, String message, Author author,
+      String expectedHead, List<String> tables, boolean all, boolean allowEmpty, CommandContext ctx, Answer answer) {
+    Names.text("message", message, 65536, true);
+    if (expectedHead != null && (expectedHead.length() < 7 || expectedHead.length() > 64 || !Names.isHex(expectedHead))) {
+      throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
+    }
+    Commands.CreateCommit command =
+        new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, List.of(), null);
+    String repo = Names.existingRepository(repository);
+    return trackedTables(repo).chain(tracked -> tracked.isEmpty()
+        ? processor.execute(repo, command, ctx, answer)
+        : settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> state.branch(branch) == null
+                ? Uni.createFrom().item(command) // refused by the decider
+                : dataCommits.prepare(tx, state, repo, command, tracked, all),
+            ctx, answer)));
+  }
+
+  /**
+   * The tables a commit of {@code repository} may capture rows of: none when this server's state knows
+   * none are tracked (the common case needs no projection read) or the repository is unknown (the
+   * decider refuses the commit).
+   */
+  private Uni<List<TableRow>> trackedTables(String repository) {
+    if (processor.holdsNoRows(repository)) {
+      return Uni.createFrom().item(List.of());
+    }
+    return refs.repository(repository).chain(r -> r.isEmpty()
+        ? Uni.createFrom().item(List.<TableRow>of())
+        : tableQueries.tables(repository));
+  }
+
+  /** A commit that may have captured rows in other storages: their recovery sidecars are settled after it. */
+  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> commit) {
+    if (tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage()))) {
+      return commit;
+    }
+    return commit.onTermination().call(() -> crossStorage.settle(repository));
+  }
+}
