@@ -1111,11 +1111,6 @@ public final class OverlaySql {
     return "create table if not exists " + onBranch(null).commitGate() + " ()";
   }
 
-  /** Whether the commit gate exists (tables tracked before it did have none, and a capture of their own). */
-  public String commitGateExists() {
-    return "select to_regclass(" + literal(onBranch(null).commitGate()) + ") is not null";
-  }
-
   /** Taken by a commit of the default branch first (see {@link #commitGate}); none on a branch. */
   public Optional<String> lockForCommit() {
     return bid != null ? Optional.empty()

@@ -173,7 +173,7 @@ public final class TableObjects {
         });
   }
 
-  private static Uni<Void> regenerateCapture(SqlConnection tx, OverlaySql sql) {
+  static Uni<Void> regenerateCapture(SqlConnection tx, OverlaySql sql) {
     return tx.preparedQuery(OverlaySql.OVERLAYS).execute(Tuple.of(sql.tableId()))
         .chain(overlays -> tx.preparedQuery(OverlaySql.LAST_EPOCH).execute(Tuple.of(sql.tableId()))
             .chain(epoch -> tx.query(sql.createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
@@ -202,12 +202,9 @@ public final class TableObjects {
    */
   public static Uni<Optional<Captured>> capture(SqlConnection tx, OverlaySql sql, String name,
       boolean stageAll, String attempt) {
-    // a table tracked before commit gates existed gets its gate, and a capture that takes it, first
+    // (a table tracked before commit gates existed got its gate in StrataLayout's upgrade to 2)
     Uni<Void> writersAwaited = sql.lockForCommit()
-        .map(lock -> tx.query(sql.commitGateExists()).execute()
-            .chain(rows -> rows.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
-                : tx.query(sql.createCommitGate()).execute().chain(() -> regenerateCapture(tx, sql)))
-            .chain(() -> tx.query(lock).execute()).replaceWithVoid())
+        .map(lock -> tx.query(lock).execute().replaceWithVoid())
         .orElse(Uni.createFrom().voidItem());
     return writersAwaited.chain(() -> tx.query(sql.analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.createChanges()).execute())

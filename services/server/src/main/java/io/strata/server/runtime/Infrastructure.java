@@ -6,6 +6,7 @@ import io.strata.events.EventCodec;
 import io.strata.projections.MetadataProjectors;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.log.EventLog;
+import io.strata.projections.overlay.StrataLayout;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.runtime.Projector;
@@ -80,8 +81,13 @@ public class Infrastructure {
     return Clock.systemUTC();
   }
 
-  /** Projections catch up with the log before the server takes requests (Flyway has run by now). */
-  void start(@Observes StartupEvent event, ProjectionRuntime runtime) {
+  /**
+   * Strata's objects in the server's own database are brought to this build's layout, and projections
+   * catch up with the log, before the server takes requests (Flyway has run by now). Other storages
+   * are upgraded when first used ({@link StoragePools}).
+   */
+  void start(@Observes StartupEvent event, ProjectionRuntime runtime, Pool pool) {
+    StrataLayout.upgrade(pool).await().atMost(Duration.ofSeconds(60));
     runtime.start().await().atMost(Duration.ofSeconds(60));
   }
 

@@ -2,6 +2,7 @@ package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.StorageAdded;
+import io.strata.projections.overlay.StrataLayout;
 import io.strata.projections.storage.StorageQueries;
 import io.strata.projections.storage.StorageRow;
 import io.strata.server.domain.ErrorCode;
@@ -18,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -35,6 +37,8 @@ public class StoragePools {
   private final StorageQueries storages;
   private final PasswordSources passwords;
   private final Map<String, Pool> pools = new ConcurrentHashMap<>();
+  /** Pools whose database has been brought to this build's layout (see {@link StrataLayout}). */
+  private final Set<Pool> upgraded = ConcurrentHashMap.newKeySet();
 
   @Inject
   public StoragePools(Vertx vertx, Pool metadata, StorageQueries storages,
@@ -99,18 +103,29 @@ public class StoragePools {
     }
     String key = repository + "\u0000" + storage.name();
     Pool existing = pools.get(key);
-    if (existing != null) {
+    if (existing != null && upgraded.contains(existing)) {
       return Uni.createFrom().item(existing);
     }
     return connectOptions(storage).map(options -> pools.computeIfAbsent(key, k -> PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(POOL_SIZE).setName("storage-" + storage.name()))
-        .connectingTo(options).using(vertx).build()));
+            .with(new PoolOptions().setMaxSize(POOL_SIZE).setName("storage-" + storage.name()))
+            .connectingTo(options).using(vertx).build()))
+        .call(pool -> upgraded.contains(pool) ? Uni.createFrom().voidItem() : upgrade(storage, pool));
+  }
+
+  /** Brings Strata's objects in the storage's database to this build's layout, before its first use. */
+  private Uni<Void> upgrade(StorageAdded storage, Pool pool) {
+    return StrataLayout.upgrade(pool)
+        .invoke(() -> upgraded.add(pool))
+        .onFailure(IllegalStateException.class).transform(e -> new StrataException(ErrorCode.StorageUnavailable,
+            "storage '" + storage.name() + "': " + e.getMessage(), Map.of("storage", storage.name())))
+        .replaceWithVoid();
   }
 
   /** Closes the pool of a storage that was removed (or whose repository was deleted). */
   public void evict(String repository, String name) {
     Pool pool = pools.remove(repository + "\u0000" + name);
     if (pool != null) {
+      upgraded.remove(pool);
       pool.close().subscribe().with(ok -> {}, e -> {});
     }
   }

@@ -43,6 +43,25 @@ final class Api {
     return json().body(body).post(path).then();
   }
 
+  /**
+   * Registers {@code db} as storage {@code name} of {@code repo}, its password in a file under the
+   * temporary directory (the tests' STRATA_SECRETS_DIRS), read by the server while the storage is registered.
+   */
+  static void registerStorage(String repo, String name, io.strata.projections.testing.TestDatabase db)
+      throws java.io.IOException {
+    java.nio.file.Path secret = java.nio.file.Files.createTempFile(name, ".pw");
+    secret.toFile().deleteOnExit();
+    java.nio.file.Files.writeString(secret, db.password() == null ? "" : db.password());
+    Map<String, Object> storage = new java.util.HashMap<>();
+    storage.put("name", name);
+    storage.put("host", db.host());
+    storage.put("port", db.port());
+    storage.put("database", db.database());
+    storage.put("username", db.user());
+    storage.put("password_file", secret.toString());
+    post("/api/v1/repositories/" + repo + "/storage", storage).statusCode(201);
+  }
+
   static String createRepository(String name) {
     post("/api/v1/repositories", Map.of("name", name)).statusCode(201);
     return name;

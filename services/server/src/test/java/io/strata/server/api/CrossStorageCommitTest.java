@@ -5,6 +5,7 @@ import static io.strata.server.api.Api.count;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.head;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.registerStorage;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,8 +25,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -67,17 +66,7 @@ class CrossStorageCommitTest {
   /** A repository with {@code orders} in the warehouse database and {@code items} in the server's. */
   private String repositoryOverTwoDatabases(String suffix) throws Exception {
     String repo = createRepository(uniqueName("xstore"));
-    Map<String, Object> storage = new HashMap<>();
-    storage.put("name", "warehouse");
-    storage.put("host", warehouse.host());
-    storage.put("port", warehouse.port());
-    storage.put("database", warehouse.database());
-    storage.put("username", warehouse.user());
-    Path secret = Files.createTempFile("warehouse", ".pw");
-    secret.toFile().deleteOnExit(); // read by the server while the storage is registered
-    Files.writeString(secret, warehouse.password() == null ? "" : warehouse.password());
-    storage.put("password_file", secret.toString());
-    post("/api/v1/repositories/" + repo + "/storage", storage).statusCode(201);
+    registerStorage(repo, "warehouse", warehouse);
     sql(remote, "create table public.orders_" + suffix + " (id int primary key, total numeric(10,2) not null, note text)");
     sql(remote, "insert into public.orders_" + suffix + " select g, g * 1.5, null from generate_series(1, 100) g");
     sql(local, "create table public.items_" + suffix + " (id int primary key, name text not null)");

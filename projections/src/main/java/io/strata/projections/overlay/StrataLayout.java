@@ -1,0 +1,115 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.projections.postgres.PgErrors;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * The layout version of Strata's objects in a database it writes into (schema {@code strata}: the
+ * registry, the sidecars, and per tracked table its working log, change sets, capture and branch
+ * objects), recorded in {@code strata.layout} and upgraded in place, in one transaction, the first
+ * time this build uses the database. A table tracked by an older build is brought to this build's
+ * objects with its data, working changes and history intact: no untrack and track again.
+ *
+ * <p>Each version's step says what changed. A step that regenerates a table's objects reads the
+ * table's layout from what Strata keeps beside it (its working log's columns and key), so an upgrade
+ * needs nothing from the metadata database and runs the same in every storage.
+ */
+public final class StrataLayout {
+  private static final Logger LOG = Logger.getLogger(StrataLayout.class);
+
+  /** The version this build writes. */
+  public static final int CURRENT = 2;
+
+  private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
+
+  private static final List<Step> STEPS = List.of(
+      // 1 is the layout of builds before versions were recorded: registry, overlays and sidecars
+      new Step(2, "a commit gate per table, and captures that take it instead of an advisory lock",
+          tx -> eachTrackedTable(tx, sql -> tx.query(sql.lockAgainstWriters()).execute()
+              .chain(() -> tx.query(sql.createCommitGate()).execute())
+              .chain(() -> TableObjects.regenerateCapture(tx, sql)))));
+
+  private StrataLayout() {}
+
+  /**
+   * Brings the database of {@code pool} to {@link #CURRENT}: creates the layout of an empty one, runs
+   * the steps after an older one's version. Answers the version found.
+   *
+   * @throws IllegalStateException (as the Uni's failure) when a newer build wrote the database: this
+   *     build would not know its objects
+   */
+  public static Uni<Integer> upgrade(Pool pool) {
+    return pool.withTransaction(tx -> tx.query(LayoutSql.PREPARE).execute()
+            .chain(() -> tx.query(LayoutSql.VERSION).execute())
+            .map(rows -> rows.iterator().next().getInteger(0))
+            .call(found -> upgradeFrom(tx, found)))
+        // two servers creating the schema or table at once: the loser's transaction rolled back; again
+        .onFailure(e -> PgErrors.kind(e) == PgErrors.Kind.DUPLICATE).retry().atMost(2);
+  }
+
+  private static Uni<Void> upgradeFrom(SqlConnection tx, int found) {
+    if (found > CURRENT) {
+      return Uni.createFrom().failure(new IllegalStateException("Strata's objects in this database are of layout "
+          + found + ", newer than this build's " + CURRENT + ": run a newer build"));
+    }
+    if (found == CURRENT) {
+      return Uni.createFrom().voidItem();
+    }
+    Uni<Void> base = tx.query(OverlaySql.CREATE_REGISTRY + ";" + OverlaySql.CREATE_SIDECARS).execute().replaceWithVoid();
+    if (found == 0) {
+      return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
+    }
+    List<Step> due = STEPS.stream().filter(s -> s.version() > found).toList();
+    return base.chain(() -> Multi.createFrom().iterable(due)
+            .onItem().transformToUniAndConcatenate(step -> step.apply().apply(tx)
+                .invoke(() -> LOG.infof("Strata layout %d: %s", step.version(), step.what())))
+            .collect().last())
+        .chain(() -> record(tx, CURRENT));
+  }
+
+  private static Uni<Void> record(SqlConnection tx, int version) {
+    return tx.preparedQuery(LayoutSql.RECORD).execute(Tuple.of(version)).replaceWithVoid();
+  }
+
+  /** Runs {@code work} for every table tracked in this database, as its default branch sees it. */
+  private static Uni<Void> eachTrackedTable(SqlConnection tx, Function<OverlaySql, Uni<Void>> work) {
+    return tx.query(LayoutSql.TRACKED).execute()
+        .chain(rows -> {
+          List<Uni<OverlaySql>> tables = new ArrayList<>();
+          for (Row r : rows) {
+            tables.add(trackedTable(tx, r.getString(0), r.getString(1), r.getString(2)));
+          }
+          return Multi.createFrom().iterable(tables)
+              .onItem().transformToUniAndConcatenate(table -> table.chain(t -> work.apply(t)))
+              .collect().last();
+        })
+        .replaceWithVoid();
+  }
+
+  private static Uni<OverlaySql> trackedTable(SqlConnection tx, String tid, String schema, String table) {
+    OverlaySql named = OverlaySql.of(tid, schema, table, List.of(), List.of());
+    return tx.preparedQuery(LayoutSql.TRACKED_LAYOUT).execute(Tuple.of(named.workingLog(), named.table()))
+        .map(rows -> {
+          List<TableColumn> columns = new ArrayList<>();
+          TreeMap<Integer, String> key = new TreeMap<>();
+          for (Row r : rows) {
+            columns.add(new TableColumn(r.getString(0), r.getString(1), r.getBoolean(2)));
+            if (r.getInteger(3) != null) {
+              key.put(r.getInteger(3), r.getString(0));
+            }
+          }
+          return OverlaySql.of(tid, schema, table, List.copyOf(key.values()), columns);
+        });
+  }
+}
