@@ -24,6 +24,26 @@ final class LayoutSql {
         (select max(version) from strata.layout),
         case when to_regclass('strata.tracked_tables') is null then 0 else 1 end)""";
 
+  /**
+   * The tables every database Strata writes into has, as layout 1 left them (and builds before it
+   * patched them): the registry of tracked tables (one repository per table), each live branch's
+   * objects per table, and the recovery sidecars — the working-log rows a cross-storage commit attempt
+   * captured here, kept until the commit is appended (then dropped) or abandoned (then put back).
+   */
+  static final String BASE = """
+      create table if not exists strata.tracked_tables (
+        tid text primary key, repository text not null, name text not null,
+        schema_name text not null, table_name text not null, tracked_at timestamptz not null default now(),
+        unique (schema_name, table_name));
+      alter table strata.tracked_tables add column if not exists last_epoch bigint not null default 0;
+      create table if not exists strata.branch_overlays (
+        tid text not null, bid text not null, branch text not null, view_schema text not null,
+        view_name text not null, created_at timestamptz not null default now(), primary key (tid, bid));
+      alter table strata.branch_overlays add column if not exists fork_epoch bigint not null default 0;
+      create table if not exists strata.commit_sidecars (
+        attempt text not null, tid text not null, key jsonb not null, before jsonb,
+        primary key (attempt, tid, key))""";
+
   static final String RECORD = "insert into strata.layout (version) values ($1)";
 
   /** The tables tracked in this database: tid, schema and table. */

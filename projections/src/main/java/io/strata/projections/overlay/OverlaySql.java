@@ -1,10 +1,11 @@
 package io.strata.projections.overlay;
 
-import io.strata.events.CommitIds;
 import io.strata.events.TableColumn;
 import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
+import io.strata.projections.rowdata.TableLayout;
+import io.strata.projections.rowdata.TrackedTable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +76,11 @@ public final class OverlaySql {
     }
   }
 
+  /** A tracked table, as the default branch sees it. */
+  public static OverlaySql of(TrackedTable t) {
+    return of(t.id(), t.schema(), t.table(), t.key(), t.columns());
+  }
+
   /** A tracked table of a repository, as the default branch sees it. */
   public static OverlaySql of(String repository, TableLayout t) {
     return of(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(), t.columns());
@@ -136,9 +142,14 @@ public final class OverlaySql {
     return columns;
   }
 
+  /** T's columns, besides the key, that it declares NOT NULL. */
+  List<String> required() {
+    return required;
+  }
+
   /** The short id of a branch: stable for a repository and branch name. */
   public static String branchId(String repository, String branch) {
-    return CommitIds.sha256Hex(repository + "\u0000branch\u0000" + branch).substring(0, 10);
+    return TrackedTable.branchIdOf(repository, branch);
   }
 
   public String workingLog() {
@@ -175,7 +186,7 @@ public final class OverlaySql {
   }
 
   /** The epoch this branch forked at (a scalar subquery: the planner evaluates it once). */
-  private String forkEpoch() {
+  String forkEpoch() {
     if (knownForkEpoch != null) {
       return "(" + knownForkEpoch + "::bigint)";
     }
@@ -190,7 +201,7 @@ public final class OverlaySql {
   }
 
   /** Whether the row {@code alias} of a left join on {@link #state()} is there (key columns are not null). */
-  private String present(String alias) {
+  String present(String alias) {
     return alias + "." + Sql.quote(key.get(0)) + " is not null";
   }
 
@@ -202,20 +213,20 @@ public final class OverlaySql {
     return Sql.quote("strata_" + tid + "_" + op);
   }
 
-  private String keyList(String alias) {
+  String keyList(String alias) {
     return list(key, alias);
   }
 
   /** {@code "c" = alias."c", …} for each of {@code names}: an UPDATE's SET list from another row. */
-  private static String assign(List<String> names, String alias) {
+  static String assign(List<String> names, String alias) {
     return names.stream().map(c -> Sql.quote(c) + " = " + alias + "." + Sql.quote(c)).collect(Collectors.joining(", "));
   }
 
-  private static String list(List<String> names, String alias) {
+  static String list(List<String> names, String alias) {
     return names.stream().map(k -> (alias == null ? "" : alias + ".") + Sql.quote(k)).collect(Collectors.joining(", "));
   }
 
-  private String keyMatch(String a, String b) {
+  String keyMatch(String a, String b) {
     return key.stream().map(k -> a + "." + Sql.quote(k) + " = " + b + "." + Sql.quote(k))
         .collect(Collectors.joining(" and "));
   }
@@ -226,27 +237,18 @@ public final class OverlaySql {
   }
 
   /** A record of the table's type with the key columns of a key array {@code expr} set. */
-  private String keyRecord(String expr) {
+  String keyRecord(String expr) {
+    return "jsonb_populate_record(null::" + table + ", " + keyObject(expr) + ")";
+  }
+
+  /** The JSON object of the key columns of a key array {@code expr}. */
+  String keyObject(String expr) {
     StringBuilder object = new StringBuilder("jsonb_build_object(");
     for (int i = 0; i < key.size(); i++) {
       object.append(i == 0 ? "" : ", ").append("'").append(key.get(i)).append("', ").append(expr).append("->").append(i);
     }
-    return "jsonb_populate_record(null::" + table + ", " + object + "))";
+    return object.append(")").toString();
   }
-
-  public static final String CREATE_SCHEMA = "create schema if not exists " + SCHEMA;
-
-  /** The registry of tracked tables in this database: one repository per table. */
-  public static final String CREATE_REGISTRY =
-      "create table if not exists " + SCHEMA + ".tracked_tables ("
-          + " tid text primary key, repository text not null, name text not null,"
-          + " schema_name text not null, table_name text not null, tracked_at timestamptz not null default now(),"
-          + " unique (schema_name, table_name));"
-          + "alter table " + SCHEMA + ".tracked_tables add column if not exists last_epoch bigint not null default 0;"
-          + "create table if not exists " + SCHEMA + ".branch_overlays ("
-          + " tid text not null, bid text not null, branch text not null, view_schema text not null,"
-          + " view_name text not null, created_at timestamptz not null default now(), primary key (tid, bid));"
-          + "alter table " + SCHEMA + ".branch_overlays add column if not exists fork_epoch bigint not null default 0";
 
   public static final String REGISTRY_ENTRY =
       "select tid, repository, name from " + SCHEMA + ".tracked_tables where schema_name = $1 and table_name = $2";
@@ -257,10 +259,10 @@ public final class OverlaySql {
 
   public static final String UNREGISTER = "delete from " + SCHEMA + ".tracked_tables where tid = $1";
 
-  private static final String COLUMNS = "{columns}";
-  private static final String VALUES = "{values}";
+  static final String COLUMNS = "{columns}";
+  static final String VALUES = "{values}";
   private static final String SETS = "{sets}";
-  private static final String ON_CONFLICT = "{on_conflict}";
+  static final String ON_CONFLICT = "{on_conflict}";
 
   /**
    * A write of Strata's own to T, run (a DO block) with T's writable columns as the catalog has them
@@ -270,7 +272,7 @@ public final class OverlaySql {
    * their values), {@code ON_CONFLICT} "do update set" of those from {@code excluded}, or "do nothing".
    * A statement that needs {@code SETS} is skipped when there are none.
    */
-  private String writingTable(String statement) {
+  String writingTable(String statement) {
     String keys = key.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::name[]"));
     String template = literal(statement.replace("%", "%%").replace(COLUMNS, "%1$s").replace(VALUES, "%2$s")
         .replace(SETS, "%3$s").replace(ON_CONFLICT, "%4$s"));
@@ -289,23 +291,8 @@ public final class OverlaySql {
         + " end $strata_w$";
   }
 
-  /** The live branch overlays of a table ($1 = tid): bid, branch, view schema and name. */
-  public static final String OVERLAYS =
-      "select bid, branch, view_schema, view_name, fork_epoch from " + SCHEMA + ".branch_overlays where tid = $1"
-          + " order by bid";
-
-  public static final String REGISTER_OVERLAY =
-      "insert into " + SCHEMA + ".branch_overlays (tid, bid, branch, view_schema, view_name, fork_epoch)"
-          + " values ($1, $2, $3, $4, $5, $6)";
-
-  /** Starts a new fork epoch of a table ($1 = tid): a branch created now forks at it. */
-  public static final String NEXT_EPOCH =
-      "update " + SCHEMA + ".tracked_tables set last_epoch = last_epoch + 1 where tid = $1 returning last_epoch";
-
   /** The current fork epoch of a table ($1 = tid): the one the capture files pre-images under. */
   public static final String LAST_EPOCH = "select last_epoch from " + SCHEMA + ".tracked_tables where tid = $1";
-
-  public static final String UNREGISTER_OVERLAY = "delete from " + SCHEMA + ".branch_overlays where tid = $1 and bid = $2";
 
   /** Blocks writers (not readers) of T while the capture is installed and the rows measured. */
   public String lockAgainstWriters() {
@@ -335,7 +322,7 @@ public final class OverlaySql {
    * Working-log rows of {@code source} (alias {@code w}) with their before-images as JSON in {@code
    * __before} (null where the key had no row): how change sets, counts and sidecars compare and keep them.
    */
-  private String withImages(String source) {
+  String withImages(String source) {
     return "(select w.*, case when w.__present then to_jsonb(" + loggedRow("w") + ") end as __before from " + source
         + " w)";
   }
@@ -346,24 +333,19 @@ public final class OverlaySql {
    *
    * @param staged a SQL boolean: false, true, or the capture's {@link #STAGING} variable
    */
-  private String logUpsert(String staged) {
+  String logUpsert(String staged) {
     return " on conflict (" + keyList(null) + ") do update set __staged = " + staged + ", __changed_at = now()"
         + " where " + workingLog() + ".__staged <> " + staged;
   }
 
   /**
-   * Set for the rest of a transaction by a REST write on the default branch ({@link #stagingWrites}):
+   * Set for the rest of a transaction by a REST write on the default branch ({@link WorkingStateSql#applyImages}):
    * the capture records its keys staged, as a REST write is a staging command, not a working-tree edit.
    */
-  private static final String STAGING_SETTING = "strata.staging";
+  static final String STAGING_SETTING = "strata.staging";
 
   /** The capture functions' variable holding {@link #STAGING_SETTING}; two underscores: no column's name. */
   private static final String STAGING = "__staging";
-
-  /** Makes the capture on T record the transaction's next writes as staged ({@code true}) or not. */
-  private static String stagingWrites(boolean on) {
-    return "select set_config('" + STAGING_SETTING + "', '" + (on ? "on" : "off") + "', true)";
-  }
 
   /**
    * Capture functions and triggers on T. While branches live, the first pre-image of each changed key
@@ -462,7 +444,7 @@ public final class OverlaySql {
    * half the cost of a probe per row. The hash holds at most the statement's keys. A composite key (no
    * index scan for {@code = any} of row values) takes one probe per row.
    */
-  private String notAmong(String alias, String transition, String relation, String condition) {
+  String notAmong(String alias, String transition, String relation, String condition) {
     if (key.size() > 1) {
       return "(select true from " + relation + " x where " + keyMatch("x", alias) + " and " + condition + ") is null";
     }
@@ -472,7 +454,7 @@ public final class OverlaySql {
   }
 
   /** Whether the row {@code alias} has the key of a row of {@code transition}: one-column keys only. */
-  private String among(String alias, String inner, String transition) {
+  String among(String alias, String inner, String transition) {
     String k = Sql.quote(key.get(0));
     return alias + "." + k + " = any(array(select " + inner + "." + k + " from " + transition + " " + inner + "))";
   }
@@ -548,161 +530,23 @@ public final class OverlaySql {
 
   // ---- branch objects ----
 
-  /** The overlay and working log of this branch, empty: the branch reads as T until they fill. */
-  public String createBranchObjects() {
-    return createPreimages() + ";create table " + overlay() + " as select * from " + table + " with no data;"
-        + " alter table " + overlay() + " add column __deleted boolean not null default false,"
-        + " add primary key (" + keyList(null) + ")"
-        + (required.isEmpty() ? "" : ", add check (__deleted or (" + required.stream()
-            .map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))")
-        + ";" + createWorkingLog();
-  }
-
-  /**
-   * Gives the overlay T's CHECK constraints, as they are now, so a branch refuses the rows T would
-   * (a tombstone passes: its columns are empty). NOT VALID: rows already in the overlay came from
-   * states that passed them, or predate a check added since.
-   */
-  public String copyChecks() {
-    return "do $strata_c$ declare c record; begin for c in select pg_get_expr(k.conbin, k.conrelid) as expr"
-        + " from pg_constraint k where k.conrelid = " + literal(table) + "::regclass and k.contype = 'c' order by k.oid"
-        + " loop execute format('alter table " + overlay().replace("'", "''").replace("%", "%%")
-        + " add check (__deleted or (%s)) not valid', c.expr); end loop; end $strata_c$";
-  }
-
-  /**
-   * Fills a fresh overlay so the branch reads as another state: every key in {@code changed} (key,
-   * img) gets its image, or a tombstone when the image is null.
-   */
-  public String fillOverlay(String changedCte) {
-    return "with " + changedCte
-        + ", rows as (insert into " + overlay() + " select r.*, false"
-        + "   from changed, lateral jsonb_populate_record(null::" + table + ", img) r where img is not null order by k"
-        + "   returning 1)"
-        + " insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("r") + ", true"
-        + "  from (select (" + keyRecord("k") + ").* from changed where img is null) r";
-  }
-
-  private String viewFunction() {
-    return SCHEMA + "." + Sql.quote(tid + "__view_" + bid);
-  }
-
-  /**
-   * The branch's updatable view: its working state, with an INSTEAD OF trigger that records each
-   * changed key's first before-image in the branch's working log and writes the overlay (a tombstone
-   * for a delete, or for the old key when an UPDATE changes the key).
-   */
-  public String createView(String viewSchema, String viewName) {
-    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
-    String oldKey = keyList("OLD");
-    String newKey = keyList("NEW");
-    String upsertRow = "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) values ("
-        + list(columns, "NEW") + ", false) on conflict (" + keyList(null) + ") do update set "
-        + assign(columns, "excluded")
-        + ", __deleted = false;";
-    String tombstoneOld = "insert into " + overlay() + " (" + keyList(null) + ", __deleted) values (" + oldKey
-        + ", true) on conflict (" + keyList(null) + ") do update set __deleted = true;";
-    String logOld = "insert into " + workingLog() + " (" + list(columns, null) + ", __present) values ("
-        + list(columns, "OLD") + ", true)" + logUpsert("false") + ";";
-    String logNew = "insert into " + workingLog() + " (" + keyList(null) + ", __present) values (" + newKey
-        + ", false)" + logUpsert("false") + ";";
-    String duplicate = "if exists (select 1 from " + state() + " s where "
-        + key.stream().map(k -> "s." + Sql.quote(k) + " = NEW." + Sql.quote(k)).collect(Collectors.joining(" and "))
-        + ") then raise exception 'duplicate key value violates unique constraint of %', TG_TABLE_NAME"
-        + " using errcode = '23505'; end if;";
-    String keyChanged = "(" + newKey + ") is distinct from (" + oldKey + ")";
-    // The log upserts lock the key's working-log row: writers of a key take turns. The row is then
-    // read again (a fresh snapshot): if another transaction changed it since this statement read it,
-    // this write would silently undo that one, so it fails as a serialization failure to retry, as
-    // under REPEATABLE READ — a view has no row locks of its own to wait on.
-    String unchanged = "if not exists (select 1 from " + state() + " s where "
-        + key.stream().map(k -> "s." + Sql.quote(k) + " = OLD." + Sql.quote(k)).collect(Collectors.joining(" and "))
-        + " and to_jsonb(s.*) = to_jsonb(OLD)) then raise exception"
-        + " 'could not serialize access due to concurrent update of a row of %', TG_TABLE_NAME"
-        + " using errcode = '40001'; end if;";
-    return "create schema if not exists " + Sql.quote(viewSchema) + ";"
-        + "create view " + view + " as select * from " + state() + " s;"
-        + viewDefaults(view)
-        + viewFunction(generated -> "create or replace function " + viewFunction() + "() returns trigger language plpgsql"
-            + " as $f$ declare g record; v text; begin"
-            + (generated ? " if TG_OP <> 'DELETE' then " + computeGeneratedInNew() + " end if;" : "")
-            + " if TG_OP = 'DELETE' then " + logOld + unchanged + tombstoneOld + " return OLD; end if;"
-            + " if TG_OP = 'INSERT' then " + logNew + duplicate + upsertRow + " return NEW; end if;"
-            + logOld + unchanged
-            + " if " + keyChanged + " then " + logNew + duplicate + tombstoneOld + " end if;"
-            + upsertRow + " return NEW; end $f$")
-        + "create trigger strata_write instead of insert or update or delete on " + view
-        + " for each row execute function " + viewFunction() + "();";
-  }
-
-  /**
-   * Creates the view's trigger function, {@code function(true)} when T has stored generated columns:
-   * a branch's overlay holds their values as plain columns, so the trigger computes them.
-   */
-  private String viewFunction(Function<Boolean, String> function) {
-    return "do $strata_v$ begin if exists (select 1 from pg_attribute a where a.attrelid = " + literal(table)
-        + "::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated <> '') then execute "
-        + literal(function.apply(true)) + "; else execute " + literal(function.apply(false)) + "; end if;"
-        + " end $strata_v$;";
-  }
-
-  /**
-   * Sets NEW's stored generated columns as T would compute them: each expression, from the catalog,
-   * evaluated over NEW's columns (as text, then into NEW by its column's type).
-   */
-  private String computeGeneratedInNew() {
-    return generatedColumns()
-        + " execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;"
-        + " NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v)); end loop;";
-  }
-
   /**
    * Sets the stored generated columns of the rows in {@code relation} (T's columns) as T would compute
    * them: for a branch's overlay, which holds them as plain columns. One UPDATE per such column.
    */
-  private String computeGenerated(String relation) {
+  String computeGenerated(String relation) {
     return "do $strata_g$ declare g record; begin " + generatedColumns()
         + " execute format('update " + relation.replace("'", "''").replace("%", "%%") + " set %I = (%s)', g.attname,"
         + " g.expr); end loop; end $strata_g$;";
   }
 
-  private String generatedColumns() {
+  String generatedColumns() {
     return "for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr from pg_attribute a join pg_attrdef d"
         + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass"
         + " and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's' order by a.attnum loop";
   }
 
-  /**
-   * Gives the view T's column defaults, identity columns drawing from T's own sequence: an INSERT
-   * through a branch's view that leaves such a column out gets the value an INSERT into T would.
-   */
-  private String viewDefaults(String view) {
-    return "do $strata_d$ declare r record; begin for r in select a.attname, a.attidentity <> '' as identity,"
-        + " pg_get_expr(d.adbin, d.adrelid) as expr from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid"
-        + " and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass and a.attnum > 0"
-        + " and not a.attisdropped and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null) loop"
-        + " execute format('alter view %s alter column %I set default %s', " + literal(view) + ", r.attname,"
-        + " case when r.identity then format('nextval(%L::regclass)', pg_get_serial_sequence(" + literal(table)
-        + ", r.attname)) else r.expr end); end loop; end $strata_d$;";
-  }
-
-  /** Removes this branch's view, overlay and working log. */
-  public String dropBranchObjects(String viewSchema, String viewName) {
-    return QueryAccess.LOCK + ";" + dropQueryViews()
-        + "drop view if exists " + Sql.quote(viewSchema) + "." + Sql.quote(viewName) + ";"
-        + "drop function if exists " + viewFunction() + "();"
-        + "drop table if exists " + overlay() + ";"
-        + "drop table if exists " + workingLog() + ";";
-  }
-
-  /** Drops the view schema when this was its last view. */
-  public static String dropSchemaIfEmpty(String viewSchema) {
-    return "do $d$ begin if not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-        + " where n.nspname = " + literal(viewSchema) + ") then execute 'drop schema if exists "
-        + Sql.quote(viewSchema).replace("'", "''") + "'; end if; end $d$";
-  }
-
-  private static String literal(String text) {
+  static String literal(String text) {
     return "'" + text.replace("'", "''") + "'";
   }
 
@@ -724,176 +568,6 @@ public final class OverlaySql {
                 + withImages(workingLog()) + " w"
             : "")
         + " ) x order by x.k, x.phase, x.ord)";
-  }
-
-  // ---- row writes (REST) ----
-
-  private String batchTable() {
-    return Sql.quote("strata_batch_" + tid);
-  }
-
-  /**
-   * The rows of a write batch: $1 a JSON array of rows (an upsert's row, a delete's key); $2 per row,
-   * its marks: 'u' (upsert) or 'd' (delete), then '1' or '0' per column of T, whether the row gives it
-   * (a bytea: O(1) to index, where text is O(n)). The last operation on each key wins (an upsert
-   * replaces the whole row), so the batch nets to one operation per key, applied set-wise. An
-   * upsert's row takes, for each column it leaves out, the column's default as {@code defaults} gives
-   * it ({@link #columnDefaults}; an INSERT into T would), else NULL.
-   */
-  public String createBatch(Map<String, String> defaults) {
-    int stride = columns.size() + 1;
-    String row = "(r.__n::int - 1) * " + stride;
-    String values = IntStream.range(0, columns.size()).mapToObj(i -> {
-          String c = columns.get(i);
-          return defaults.containsKey(c) && !key.contains(c)
-              ? "case get_byte($2::bytea, " + row + " + " + (i + 1) + ") when 48 then " + defaults.get(c) + " else r."
-                  + Sql.quote(c) + " end as " + Sql.quote(c)
-              : "r." + Sql.quote(c);
-        })
-        .collect(Collectors.joining(", "));
-    return "create temporary table " + batchTable() + " on commit drop as select distinct on (" + keyList("r") + ")"
-        + " case get_byte($2::bytea, " + row + ") when 100 then 'd' else 'u' end as __o, " + values
-        + " from json_populate_recordset(null::" + table + ", $1::text::json) with ordinality as r("
-        + list(columns, null) + ", __n) order by " + keyList("r") + ", r.__n desc";
-  }
-
-  /**
-   * The defaults of T's columns that have one, read from the catalog as (column, SQL expression of the
-   * column's type): identity and serial columns draw from T's own sequence; stored generated columns
-   * have none (they are computed).
-   */
-  public String columnDefaults() {
-    return "select a.attname::text, format('(%s)::%s', case when a.attidentity <> '' then format('nextval(%L::regclass)',"
-        + " pg_get_serial_sequence(" + literal(table) + ", a.attname)) else pg_get_expr(d.adbin, d.adrelid) end,"
-        + " format_type(a.atttypid, a.atttypmod)) from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid"
-        + " and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass and a.attnum > 0"
-        + " and not a.attisdropped and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null)";
-  }
-
-  /**
-   * Applies the batch to this branch's working state, after {@link #logBatch}. On the default branch,
-   * to T itself: its capture records the changes, staged. On another branch, to its overlay.
-   */
-  public String applyBatch() {
-    String b = batchTable();
-    List<String> nonKeyColumns = columns.stream().filter(c -> !key.contains(c)).toList();
-    if (bid == null) {
-      return stagingWrites(true) + ";"
-          + "delete from " + table + " t using " + b + " b where " + keyMatch("t", "b") + " and b.__o = 'd';"
-          + writingTable("insert into " + table + " (" + COLUMNS + ") overriding system value select " + VALUES
-          + " from " + b + " s where s.__o = 'u' order by " + keyList("s") + " on conflict (" + keyList(null) + ") "
-          + ON_CONFLICT) + ";" + stagingWrites(false) + ";";
-    }
-    // the current row of each key: the overlay's (a tombstone: none), else the table's as the branch
-    // forked from it — key probes, so a batch costs O(its rows), whatever the table's size. Every
-    // writer of the overlay holds the key's working-log row first, and logBatch took those of all
-    // upserted keys: the overlay rows found missing stay missing, and take a plain INSERT (half the
-    // cost of the speculative one of ON CONFLICT); the rest an UPDATE
-    String set = assign(nonKeyColumns, "b");
-    return computeGenerated(b) + ";"
-        + "update " + overlay() + " o set " + (set.isEmpty() ? "" : set + ", ") + "__deleted = false from " + b + " b"
-        + " where " + keyMatch("o", "b") + (key.size() == 1 ? " and " + among("o", "s", b) : "") + " and b.__o = 'u';"
-        + "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "b") + ", false"
-        + " from " + b + " b where b.__o = 'u' and " + notAmong("b", b, overlay(), "true") + " order by " + keyList("b") + ";"
-        + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("b") + ", true"
-        + " from " + b + " b where b.__o = 'd' order by " + keyList("b") + " on conflict (" + keyList(null)
-        + ") do update set __deleted = true;";
-  }
-
-  /**
-   * Records the first before-image of each key of {@code current} (alias c, from {@link #currentRows})
-   * in the branch's working log, staged (a REST write is a staging command), locking their log rows in
-   * key order.
-   *
-   * @param condition a condition on c that logs a key even where it has no row, followed by "or"
-   */
-  private String logCurrent(String current, String condition) {
-    return "insert into " + workingLog() + " (" + list(columns, null) + ", __present, __staged) select "
-        + list(columns, "c") + ", c.__found, true from " + current + " where " + condition + " c.__found"
-        + " order by " + keyList("c") + logUpsert("true");
-  }
-
-  /**
-   * The current row of each key of {@code rows} (alias b) on this branch, in T's columns (the key's
-   * own where it has no row), and whether it has one ({@code __found}), with {@code extra} columns of
-   * b. It is the overlay's (a tombstone: none), else the table's as the branch forked from it: the
-   * key's first pre-image since the fork (a tombstone: none), else the table's row. The cost is O(rows)
-   * whatever the size of the table or the overlay (see {@link #keyLookup}).
-   */
-  private String currentRows(String rows, String batch, String extra) {
-    // the first relation holding the key decides: its row (a tombstone: no row), in T's columns
-    String found = "case when " + present("o") + " then not o.__deleted when " + present("p") + " then not p.__deleted"
-        + " else " + present("x") + " end";
-    String image = columns.stream().map(c -> (key.contains(c) ? "b." + Sql.quote(c) : "case when " + present("o")
-            + " then o." + Sql.quote(c) + " when " + present("p") + " then p." + Sql.quote(c) + " else x." + Sql.quote(c)
-            + " end") + " as " + Sql.quote(c))
-        .collect(Collectors.joining(", "));
-    String sinceFork = " and p.__epoch >= " + forkEpoch();
-    String preimage = batch != null && key.size() == 1
-        ? " left join (select distinct on (" + Sql.quote(key.get(0)) + ") * from " + preimages() + " p where p."
-            + Sql.quote(key.get(0)) + anyKeyOf(batch) + sinceFork + " order by " + Sql.quote(key.get(0)) + ", __epoch) p on "
-            + keyMatch("p", "b")
-        : " left join lateral (select * from " + preimages() + " p where " + keyMatch("p", "b") + sinceFork
-            + " order by p.__epoch limit 1) p on true";
-    return "select " + image + ", " + found + " as __found" + extra + " from " + rows + keyLookup(overlay(), "o", batch)
-        + preimage + keyLookup(table, "x", batch);
-  }
-
-  /**
-   * A left join of {@code relation} (as {@code alias}) to the rows b by key, O(rows of b) whatever the
-   * relation's size, where the planner left to itself would hash the whole relation for a batch of any
-   * size: with a one-column key and a batch table ({@code batch}), one index scan for the batch's keys
-   * together ({@code = any}), hash-joined; else one index probe per key (a LATERAL with a LIMIT, which
-   * the planner keeps as such), three times slower for a large batch.
-   */
-  private String keyLookup(String relation, String alias, String batch) {
-    if (batch != null && key.size() == 1) {
-      return " left join (select * from " + relation + " " + alias + " where " + alias + "." + Sql.quote(key.get(0))
-          + anyKeyOf(batch) + ") " + alias + " on " + keyMatch(alias, "b");
-    }
-    return " left join lateral (select * from " + relation + " " + alias + " where " + keyMatch(alias, "b")
-        + " limit 1) " + alias + " on true";
-  }
-
-  private String anyKeyOf(String batch) {
-    String k = Sql.quote(key.get(0));
-    return " = any(array(select " + k + " from " + batch + "))";
-  }
-
-  /**
-   * Before a batch is applied ({@link #applyBatch}): what it does to the branch's working state, one
-   * row of counts — keys it gives a row they had not (inserted), rows it replaces (updated) and rows
-   * it deletes. On a branch, it also records the first before-image of every key it writes in the
-   * working log, staged; on the default branch the capture on T does that as the batch is applied.
-   */
-  public String logBatch() {
-    String b = batchTable();
-    String counts = "select count(*) filter (where c.__o = 'u' and not c.__found) as inserted,"
-        + " count(*) filter (where c.__o = 'u' and c.__found) as updated,"
-        + " count(*) filter (where c.__o = 'd' and c.__found) as deleted from ";
-    if (bid == null) {
-      return counts + "(select b.__o, " + present("x") + " as __found from " + b + " b" + keyLookup(table, "x", b)
-          + ") c";
-    }
-    return "with c as (" + currentRows(b + " b", b, ", b.__o") + "), l as (" + logCurrent("c", "c.__o = 'u' or")
-        + ") " + counts + "c";
-  }
-
-  /**
-   * Takes the write lock of the key in $1 (a JSON object) on this branch before a read-modify-write
-   * (PATCH): its working-log row on a branch, the row itself on the default branch ({@link #currentRow}).
-   */
-  public String lockKey() {
-    return bid == null
-        ? "select 1"
-        : logCurrent("(" + currentRows("jsonb_populate_record(null::" + table + ", $1::text::jsonb) b", null, "")
-            + ") c", "true or");
-  }
-
-  /** The branch's current row with the key in $1 (a JSON object), or no row; locked on the default branch. */
-  public String currentRow() {
-    return "select to_jsonb(s.*)::text from " + state() + " s, jsonb_populate_record(null::" + table + ", $1::text::jsonb) k"
-        + " where " + keyMatch("s", "k") + (bid == null ? " for update of s" : "");
   }
 
   // ---- read-only SQL over a ref (POST /query) ----
@@ -925,7 +599,7 @@ public final class OverlaySql {
         + " union all select " + list(columns, "w") + " from " + workingLog() + " w where w.__present;";
   }
 
-  private String dropQueryViews() {
+  String dropQueryViews() {
     return "drop view if exists " + headView() + ", " + workView() + ";";
   }
 
@@ -998,42 +672,6 @@ public final class OverlaySql {
   // ---- working changes ----
 
   /**
-   * Working changes of this branch: rows inserted, updated and deleted since the last commit, staged
-   * and not, comparing each key's before-image with the current row. A key changed and changed back
-   * counts as nothing.
-   */
-  public String status() {
-    return "select w.__staged,"
-        + " count(*) filter (where w.__before is null and " + present("t") + ") as inserted,"
-        + " count(*) filter (where w.__before is not null and " + present("t") + " and to_jsonb(t.*) <> w.__before) as updated,"
-        + " count(*) filter (where w.__before is not null and not (" + present("t") + ")) as deleted"
-        + " from " + withImages(workingLog()) + " w left join " + state() + " t on " + keyMatch("t", "w")
-        + " group by w.__staged";
-  }
-
-  /** Counts of the net changes among working-log rows {@code rows} (a relation or CTE with the log's columns). */
-  private String countsOf(String rows) {
-    return "select count(*) filter (where s.__before is null and " + present("t") + ") as inserted,"
-        + " count(*) filter (where s.__before is not null and " + present("t") + " and to_jsonb(t.*) <> s.__before) as updated,"
-        + " count(*) filter (where s.__before is not null and not (" + present("t") + ")) as deleted"
-        + " from " + withImages(rows) + " s left join " + state() + " t on " + keyMatch("t", "s");
-  }
-
-  /** Marks the working changes staged (or unstaged) and counts the net changes concerned. */
-  public String stage(boolean staged) {
-    // rows are locked in key order, like every other writer of the working log, so none can deadlock
-    return "with l as (select " + keyList(null) + " from " + workingLog() + " where __staged = " + !staged
-        + " order by " + keyList(null) + " for update),"
-        + " s as (update " + workingLog() + " w set __staged = " + staged + " from l where " + keyMatch("w", "l")
-        + " returning w.*) " + countsOf("s");
-  }
-
-  /** Counts of every working change, staged or not. */
-  public String pending() {
-    return countsOf(workingLog());
-  }
-
-  /**
    * Analyzes the working log when it holds more than twice the rows its statistics say (and over a
    * thousand). Staging, commits and discards join the log with itself and with the branch's state;
    * planned from statistics taken when the log was nearly empty (as it is after every commit), a
@@ -1046,41 +684,6 @@ public final class OverlaySql {
         + literal(workingLog()) + "::regclass;"
         + " select count(*) into n from (select from " + workingLog() + " limit expected) x;"
         + " if n >= expected then analyze " + workingLog() + "; end if; end $strata_a$";
-  }
-
-  /** Holds off writers of this branch's working state while it is put back. */
-  public String lockWorkingState() {
-    return bid == null ? lockAgainstWriters() : "lock table " + overlay() + ", " + workingLog() + " in exclusive mode";
-  }
-
-  /**
-   * Puts the branch back at its last commit: keys inserted since are deleted, updated and deleted ones
-   * restored from their before-images; then the working log is emptied. On the default branch the
-   * writes are the projector's own ({@code strata.applying}), so the capture does not record them as
-   * working changes (branch overlays still keep their pre-images).
-   */
-  public String discard() {
-    String images = " from " + workingLog() + " w where w.__present";
-    if (bid != null) {
-      return "insert into " + overlay() + " (" + list(columns, null) + ", __deleted) select " + list(columns, "w")
-          + ", false" + images + " order by " + keyList("w") + " on conflict (" + keyList(null) + ") do update set "
-          + assign(columns, "excluded")
-          + ", __deleted = false;"
-          + "insert into " + overlay() + " (" + keyList(null) + ", __deleted) select " + keyList("w") + ", true from "
-          + workingLog() + " w where not w.__present order by " + keyList("w") + " on conflict (" + keyList(null)
-          + ") do update set __deleted = true;"
-          + "delete from " + workingLog() + ";";
-    }
-    return "select set_config('strata.applying', 'on', true);"
-        + lockAgainstWriters() + ";"
-        + "delete from " + table + " t using " + workingLog() + " w where " + keyMatch("t", "w") + " and not w.__present;"
-        + writingTable("update " + table + " t set " + SETS + " from (select " + list(columns, "w") + images + ") s"
-            + " where " + keyMatch("t", "s")) + ";"
-        + writingTable("insert into " + table + " (" + COLUMNS + ") overriding system value select " + VALUES
-            + " from (select " + list(columns, "w") + images + ") s"
-            + " where not exists (select 1 from " + table + " t where " + keyMatch("t", "s") + ")") + ";"
-        + "delete from " + workingLog() + ";"
-        + "select set_config('strata.applying', 'off', true);";
   }
 
   /** Content-addressed change sets of this table: every committed row change, stored once. */
@@ -1195,14 +798,6 @@ public final class OverlaySql {
 
   // ---- recovery sidecars: commits whose capture here is committed before the commit is appended ----
 
-  /**
-   * The working-log rows a cross-storage commit attempt captured (and removed) in this database, kept
-   * until the commit is appended (then dropped) or abandoned (then put back): one row per key.
-   */
-  public static final String CREATE_SIDECARS =
-      "create table if not exists " + SCHEMA + ".commit_sidecars (attempt text not null, tid text not null,"
-          + " key jsonb not null, before jsonb, primary key (attempt, tid, key))";
-
   /** Keeps the captured working-log rows of attempt $1 (every staged key, changed or not). */
   public String saveSidecar() {
     return "insert into " + SCHEMA + ".commit_sidecars (attempt, tid, key, before) select $1, '" + tid + "', __key,"
@@ -1229,13 +824,10 @@ public final class OverlaySql {
   public static final String SIDECAR_ATTEMPTS =
       "select distinct attempt from " + SCHEMA + ".commit_sidecars where tid = any($1)";
 
-  /** Whether this database has the sidecar table (a storage no cross-storage commit reached has none). */
-  public static final String HAS_SIDECARS = "select to_regclass('" + SCHEMA + ".commit_sidecars') is not null";
-
   public static final String DROP_SIDECAR = "delete from " + SCHEMA + ".commit_sidecars where attempt = $1";
 
   /** The short id of a tracked table: stable for a repository and table name. */
   public static String tableId(String repository, String name) {
-    return "t" + CommitIds.sha256Hex(repository + "\u0000" + name).substring(0, 12);
+    return TrackedTable.idOf(repository, name);
   }
 }

@@ -38,7 +38,7 @@ public final class StrataLayout {
       new Step(2, "a commit gate per table, and captures that take it instead of an advisory lock",
           tx -> eachTrackedTable(tx, sql -> tx.query(sql.lockAgainstWriters()).execute()
               .chain(() -> tx.query(sql.createCommitGate()).execute())
-              .chain(() -> TableObjects.regenerateCapture(tx, sql)))));
+              .chain(() -> PgTracking.regenerateCapture(tx, sql)))));
 
   private StrataLayout() {}
 
@@ -66,7 +66,7 @@ public final class StrataLayout {
     if (found == CURRENT) {
       return Uni.createFrom().voidItem();
     }
-    Uni<Void> base = tx.query(OverlaySql.CREATE_REGISTRY + ";" + OverlaySql.CREATE_SIDECARS).execute().replaceWithVoid();
+    Uni<Void> base = tx.query(LayoutSql.BASE).execute().replaceWithVoid();
     if (found == 0) {
       return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
     }

@@ -2,7 +2,7 @@ package io.strata.projections.tables;
 
 import io.strata.events.TableColumn;
 import io.strata.events.TableTracked;
-import io.strata.projections.overlay.TableLayout;
+import io.strata.projections.rowdata.TableLayout;
 import java.time.Instant;
 import java.util.List;
 

@@ -4,8 +4,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.TableObjects;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.Commands;
@@ -15,7 +16,6 @@ import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -35,11 +35,13 @@ public class BranchOverlays {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final TableQueries tableQueries;
+  private final BranchObjects<SqlConnection> branchObjects;
 
   @Inject
   public BranchOverlays(StoragePools pools, ProjectionRuntime projections, StrataConfig config,
-      TableQueries tableQueries) {
+      TableQueries tableQueries, BranchObjects<SqlConnection> branchObjects) {
     this.tableQueries = tableQueries;
+    this.branchObjects = branchObjects;
     this.pools = pools;
     this.projections = projections;
     this.config = config;
@@ -75,32 +77,25 @@ public class BranchOverlays {
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
   private Uni<Void> install(SqlConnection tx, RepositoryState state, String repository, String branch, String start) {
     String mainHead = state.branch(state.defaultBranch()).head();
-    String bid = OverlaySql.branchId(repository, branch);
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
         .chain(() -> CommitGraph.pathsBetween(tx, repository, mainHead, start))
         .chain(paths -> Multi.createFrom().iterable(tables)
             .onItem().transformToUniAndConcatenate(t -> {
-              OverlaySql main = OverlaySql.of(repository, t);
-              OverlaySql onBranch = main.onBranch(bid);
-              String fill = onBranch.fillOverlay(main.changed("$1", "$2", true));
-              Tuple params = Tuple.of(paths.undo(t.name()).toArray(String[]::new),
-                  paths.redo(t.name()).toArray(String[]::new));
+              // the start commit's state, from the default branch's: its working changes undone too
+              StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
               return inTablesDatabase(tx, repository, t, c -> TableShapes.requireUnchanged(c, t)
-                  .chain(() -> TableObjects.removeBranch(c, onBranch))
-                  .chain(() -> TableObjects.addBranch(c, onBranch, t.name(), branch,
-                      conn -> conn.preparedQuery(fill).execute(params))));
+                  .chain(() -> branchObjects.create(c, TrackedTable.of(repository, t), branch, fromMain)));
             })
             .collect().last().replaceWithVoid());
   }
 
   /** Removes a branch's overlays in the server's database, in the caller's transaction. */
   private Uni<Void> removeLocal(SqlConnection tx, RepositoryState state, String repository, String branch) {
-    String bid = OverlaySql.branchId(repository, branch);
     return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
         .filter(t -> Storages.LOCAL.equals(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> TableObjects.removeBranch(tx, OverlaySql.of(repository, t).onBranch(bid)))
+        .onItem().transformToUniAndConcatenate(t -> branchObjects.remove(tx, TrackedTable.of(repository, t), branch))
         .collect().last().replaceWithVoid();
   }
 
@@ -109,8 +104,7 @@ public class BranchOverlays {
     return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
         .filter(t -> !Storages.LOCAL.equals(t.storage()))
         .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
-            .chain(pool -> pool.withTransaction(c -> TableObjects.removeBranch(c,
-                OverlaySql.of(repository, t).onBranch(OverlaySql.branchId(repository, branch))))))
+            .chain(pool -> pool.withTransaction(c -> branchObjects.remove(c, TrackedTable.of(repository, t), branch))))
         .collect().last().replaceWithVoid();
   }
 

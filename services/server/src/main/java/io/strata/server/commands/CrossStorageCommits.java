@@ -5,9 +5,11 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.CommitRolledBack;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.refs.RefQueries;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.ChangeSets.Captured;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
@@ -21,7 +23,6 @@ import io.strata.server.runtime.StrataConfig;
 import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.Priority;
@@ -36,7 +37,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -82,12 +82,14 @@ public class CrossStorageCommits {
 
   private final Vertx vertx;
   private final StrataConfig config;
+  private final ChangeSets<SqlConnection> changeSets;
   private final AtomicBoolean sweeping = new AtomicBoolean();
   private volatile long sweepTimer = -1;
 
   @Inject
   public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
-      RefQueries refs, Vertx vertx, StrataConfig config) {
+      RefQueries refs, Vertx vertx, StrataConfig config, ChangeSets<SqlConnection> changeSets) {
+    this.changeSets = changeSets;
     this.vertx = vertx;
     this.config = config;
     this.refs = refs;
@@ -102,7 +104,7 @@ public class CrossStorageCommits {
    * appended by {@code tx}: when {@code tx} commits, the capture stands; when it does not, a sweep puts
    * the rows back.
    */
-  public Uni<List<TableObjects.Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
+  public Uni<List<Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
       String branch, List<TableRow> remote, boolean all) {
     if (remote.isEmpty()) {
       return Uni.createFrom().item(List.of());
@@ -110,7 +112,7 @@ public class CrossStorageCommits {
     String attempt = UUID.randomUUID().toString();
     Map<String, List<TableRow>> byStorage = new LinkedHashMap<>();
     remote.forEach(t -> byStorage.computeIfAbsent(t.storage(), s -> new ArrayList<>()).add(t));
-    List<TableObjects.Captured> captured = new ArrayList<>();
+    List<Captured> captured = new ArrayList<>();
     return rollBackAbandoned(repository, true)
         .chain(() -> metadata.preparedQuery(INSERT_INTENT).execute(Tuple.of(attempt, repository, branch,
             byStorage.keySet().toArray(String[]::new))))
@@ -123,12 +125,11 @@ public class CrossStorageCommits {
         })
         .chain(() -> Multi.createFrom().iterable(byStorage.entrySet())
             .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage.getKey())
-                .chain(pool -> pool.withTransaction(c -> c.query(OverlaySql.CREATE_SIDECARS).execute()
-                    .chain(() -> Multi.createFrom().iterable(storage.getValue())
+                .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(storage.getValue())
                         .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(c, t.toEvent())
-                            .chain(() -> TableObjects.capture(c, OverlaySql.of(repository, t, branch, defaultBranch),
-                                t.name(), all, attempt)))
-                        .collect().asList())))
+                            .chain(() -> changeSets.capture(c, TrackedTable.of(repository, t),
+                                BranchRef.of(branch, defaultBranch), all, attempt)))
+                        .collect().asList()))
                 .invoke(list -> list.forEach(o -> o.ifPresent(captured::add)))
                 .call(() -> Failpoints.hit("commit.storage-captured")))
             .collect().last())
@@ -238,9 +239,10 @@ public class CrossStorageCommits {
       return tables.tables(repository)
           .chain(tracked -> Multi.createFrom().iterable(storages)
               .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-                  .chain(pool -> pool.withTransaction(c -> whereSidecarsExist(c, () -> Multi.createFrom().iterable(tracked)
+                  .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(tracked)
                       .filter(t -> t.storage().equals(storage))
-                      .onItem().transformToUniAndConcatenate(t -> restore(c, repository, defaultBranch, t, branch, attempt)
+                      .onItem().transformToUniAndConcatenate(t -> changeSets.restore(c, TrackedTable.of(repository, t),
+                              BranchRef.of(branch, defaultBranch), attempt)
                           .invoke(n -> {
                             if (n > 0) {
                               restoredTables.add(t.name());
@@ -248,8 +250,7 @@ public class CrossStorageCommits {
                             }
                           }))
                       .collect().last()
-                      .chain(() -> c.preparedQuery(OverlaySql.DROP_SIDECAR).execute(Tuple.of(attempt)))
-                      .replaceWithVoid()))))
+                      .chain(() -> changeSets.forgetAttempt(c, attempt)))))
               .collect().last())
           .map(done -> {
             LOG.infof("rolled back commit attempt %s of %s/%s: %d working-log rows of %s put back", attempt,
@@ -257,23 +258,6 @@ public class CrossStorageCommits {
             return new CommitRolledBack(branch, attempt, storages, restoredTables, rows[0]);
           });
     });
-  }
-
-  /** Runs {@code work} in a storage that has the sidecar table; one without has nothing to settle. */
-  private static Uni<Void> whereSidecarsExist(SqlClient client,
-      Supplier<Uni<Void>> work) {
-    return client.query(OverlaySql.HAS_SIDECARS).execute()
-        .chain(rows -> rows.iterator().next().getBoolean(0) ? work.get() : Uni.createFrom().voidItem());
-  }
-
-  /** Puts one table's rows back; none when the branch was deleted since (its working log went with it). */
-  private static Uni<Integer> restore(SqlConnection c, String repository, String defaultBranch, TableRow t,
-      String branch, String attempt) {
-    OverlaySql sql = OverlaySql.of(repository, t, branch, defaultBranch);
-    return c.preparedQuery("select to_regclass($1) is not null").execute(Tuple.of(sql.workingLog()))
-        .chain(exists -> exists.iterator().next().getBoolean(0)
-            ? c.preparedQuery(sql.restoreSidecar()).execute(Tuple.of(attempt)).map(r -> r.rowCount())
-            : Uni.createFrom().item(0));
   }
 
   private Uni<Void> record(String repository, CommitRolledBack event) {
@@ -292,15 +276,14 @@ public class CrossStorageCommits {
         .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage)
                 .filter(s -> !Storages.LOCAL.equals(s)).distinct().toList())
             .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-                .chain(pool -> whereSidecarsExist(pool, () -> pool.preparedQuery(OverlaySql.SIDECAR_ATTEMPTS)
-                    .execute(Tuple.of((Object) tracked.stream().filter(t -> t.storage().equals(storage))
-                        .map(t -> OverlaySql.of(repository, t).tableId()).toArray(String[]::new)))
-                    .chain(rows -> Multi.createFrom().iterable(rows).map(r -> r.getString(0))
+                .chain(pool -> pool.withConnection(c -> changeSets.keptAttempts(c, tracked.stream()
+                        .filter(t -> t.storage().equals(storage)).map(t -> TrackedTable.of(repository, t)).toList())
+                    .chain(attempts -> Multi.createFrom().iterable(attempts)
                         .onItem().transformToUniAndConcatenate(attempt -> metadata.preparedQuery(INTENT_EXISTS)
                             .execute(Tuple.of(attempt))
                             .chain(intent -> intent.size() > 0
                                 ? Uni.createFrom().voidItem() // in flight, or to roll back
-                                : pool.preparedQuery(OverlaySql.DROP_SIDECAR).execute(Tuple.of(attempt)).replaceWithVoid()))
+                                : changeSets.forgetAttempt(c, attempt)))
                         .collect().last()
                         .replaceWithVoid()))))
             .collect().last())

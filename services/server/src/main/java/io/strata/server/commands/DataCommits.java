@@ -4,9 +4,10 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.TableDiff;
-import io.strata.projections.overlay.TableObjects;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.ChangeSets.Captured;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
@@ -17,7 +18,6 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -40,10 +41,12 @@ public class DataCommits {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final CrossStorageCommits crossStorage;
+  private final ChangeSets<SqlConnection> changeSets;
 
   @Inject
   public DataCommits(StoragePools pools, ProjectionRuntime projections, StrataConfig config,
-      CrossStorageCommits crossStorage) {
+      CrossStorageCommits crossStorage, ChangeSets<SqlConnection> changeSets) {
+    this.changeSets = changeSets;
     this.crossStorage = crossStorage;
     this.pools = pools;
     this.projections = projections;
@@ -58,7 +61,7 @@ public class DataCommits {
             .map(base -> command.withCaptured(captured, base)));
   }
 
-  private Uni<List<TableObjects.Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
+  private Uni<List<Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
       String branch, List<TableRow> tracked, List<String> only, boolean all) {
     for (String name : only) {
       if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
@@ -72,7 +75,8 @@ public class DataCommits {
     // a recovery intent that the append deletes
     return Multi.createFrom().iterable(selected).filter(t -> Storages.LOCAL.equals(t.storage()))
         .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
-            .chain(() -> TableObjects.capture(tx, OverlaySql.of(repository, t, branch, defaultBranch), t.name(), all)))
+            .chain(() -> changeSets.capture(tx, TrackedTable.of(repository, t), BranchRef.of(branch, defaultBranch),
+                all, null)))
         .collect().asList()
         .chain(local -> crossStorage.capture(tx, repository, defaultBranch, branch, remote, all)
             .map(others -> Stream.concat(local.stream().flatMap(Optional::stream), others.stream()).toList()));
@@ -99,11 +103,10 @@ public class DataCommits {
             .onItem().transformToUniAndConcatenate(t -> {
               TableTracked recorded = state.tables().get(t.name());
               // the change sets live beside the table, in its own database
-              Uni<SqlClient> client = Storages.LOCAL.equals(t.storage())
-                  ? Uni.createFrom().item(tx)
-                  : pools.pool(repository, t.storage()).map(p -> p);
-              return client.chain(c -> TableDiff.contentDelta(c, OverlaySql.of(repository, t), paths.undo(t.name()),
-                      paths.redo(t.name())))
+              Function<SqlConnection, Uni<ChangeSets.ContentDelta>> deltaIn = c -> changeSets.contentDelta(c,
+                  TrackedTable.of(repository, t), paths.undo(t.name()), paths.redo(t.name()));
+              return (Storages.LOCAL.equals(t.storage()) ? deltaIn.apply(tx)
+                  : pools.pool(repository, t.storage()).chain(pool -> pool.withConnection(deltaIn::apply)))
                   .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
                       new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString())))
                   .replaceWithVoid();

@@ -12,9 +12,12 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
 import io.strata.events.TableCounts;
-import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.RowBatch;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands.ChangeKind;
 import io.strata.server.domain.Commands;
@@ -23,15 +26,11 @@ import io.strata.server.domain.Existing;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -56,9 +55,12 @@ public class RowWrites {
   private final StoragePools pools;
   private final Existing existing;
   private final CommandProcessor processor;
+  private final WorkingState<SqlConnection> working;
 
   @Inject
-  public RowWrites(StoragePools pools, Existing existing, CommandProcessor processor) {
+  public RowWrites(StoragePools pools, Existing existing, CommandProcessor processor,
+      WorkingState<SqlConnection> working) {
+    this.working = working;
     this.pools = pools;
     this.existing = existing;
     this.processor = processor;
@@ -75,7 +77,7 @@ public class RowWrites {
       CommandContext ctx) {
     return Uni.createFrom().item(() -> encode(table, body, ndjson))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-        .chain(ops -> inTransaction(repository, branch, table, (tx, sql) -> write(tx, sql, ops, null))
+        .chain(ops -> inTransaction(repository, branch, table, (tx, on) -> write(tx, on, ops, null))
             .chain(done -> record(repository, branch, table, done, ctx))
             .map(written -> new Applied(ops.count(), written.position())));
   }
@@ -86,7 +88,7 @@ public class RowWrites {
     ObjectNode full = withKey(table, row, key);
     validateRow(table, columnsOf(table), full, 0);
     return inTransaction(repository, branch, table,
-        (tx, sql) -> write(tx, sql, single(table, "u", full), keyObject(table, full)))
+        (tx, on) -> write(tx, on, single(table, "u", full), keyObject(table, full)))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
 
@@ -97,17 +99,12 @@ public class RowWrites {
     validateColumns(table, columnsOf(table), changed, 0);
     ObjectNode keyObject = keyObject(table, changed);
     // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
-    return inTransaction(repository, branch, table, (tx, sql) -> (sql.isDefaultBranch()
-            ? Uni.createFrom().voidItem()
-            : tx.preparedQuery(sql.lockKey()).execute(Tuple.of(keyObject.toString())).replaceWithVoid())
-        .chain(() -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(keyObject.toString())))
-        .chain(rows -> {
-          if (rows.rowCount() == 0) {
-            throw notFound(table, key);
-          }
-          ObjectNode merged = (ObjectNode) parse(rows.iterator().next().getString(0));
+    return inTransaction(repository, branch, table, (tx, on) -> working.row(tx, on.table(), on.branch(),
+            keyObject.toString(), true)
+        .chain(row -> {
+          ObjectNode merged = (ObjectNode) parse(row.orElseThrow(() -> notFound(table, key)));
           merged.setAll(changed);
-          return write(tx, sql, single(table, "u", merged), keyObject);
+          return write(tx, on, single(table, "u", merged), keyObject);
         }))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
@@ -116,14 +113,14 @@ public class RowWrites {
   public Uni<Written> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       CommandContext ctx) {
     ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);
-    return inTransaction(repository, branch, table, (tx, sql) -> tx.preparedQuery(sql.currentRow())
-            .execute(Tuple.of(keyObject.toString()))
-            .chain(rows -> {
-              if (rows.rowCount() == 0) {
-                throw notFound(table, key);
-              }
-              return write(tx, sql, single(table, "d", keyObject), null);
-            }))
+    return inTransaction(repository, branch, table, (tx, on) -> working.row(tx, on.table(), on.branch(),
+            keyObject.toString(), false)
+        .chain(row -> {
+          if (row.isEmpty()) {
+            throw notFound(table, key);
+          }
+          return write(tx, on, single(table, "d", keyObject), null);
+        }))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
 
@@ -133,47 +130,32 @@ public class RowWrites {
    * become 422s.
    */
   private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table,
-      BiFunction<SqlConnection, OverlaySql, Uni<T>> work) {
-    OverlaySql sql = OverlaySql.of(repository.name(), table, branch, repository.defaultBranch());
+      BiFunction<SqlConnection, Target, Uni<T>> work) {
+    Target on = new Target(TrackedTable.of(repository.name(), table), BranchRef.of(branch, repository.defaultBranch()));
     return existing.branch(repository.name(), branch)
         .chain(() -> pools.pool(repository.name(), table.storage()))
         .chain(pool -> pool.withTransaction(tx -> TableShapes.requireUnchanged(tx, table.toEvent())
-            .chain(() -> work.apply(tx, sql))))
+            .chain(() -> work.apply(tx, on))))
         .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate);
   }
 
   /** What a write did to the branch's working state, and the row it read back (if asked). */
   private record Done(long inserted, long updated, long deleted, JsonNode row) {}
 
+  /** The table a write goes to, as the branch it writes sees it. */
+  private record Target(TrackedTable table, BranchRef branch) {}
+
   /**
-   * Writes the ops in the caller's transaction, staged; then reads back the row with key {@code
+   * Writes the batch in the caller's transaction, staged; then reads back the row with key {@code
    * readBack}, if given.
    */
-  private static Uni<Done> write(SqlConnection tx, OverlaySql sql, Ops ops,
-      ObjectNode readBack) {
-    // a batch's sorts (by key, for the last-wins rule and the lock order) stay in memory
-    Uni<Void> memory = ops.count() > 1000
-        ? tx.query("set local work_mem = '256MB'").execute().replaceWithVoid()
-        : Uni.createFrom().voidItem();
-    // the catalog's defaults only when some row leaves a column out (a PATCH's merged row never does)
-    Uni<Map<String, String>> defaults = ops.marks().indexOf('0') < 0
-        ? Uni.createFrom().item(Map.of())
-        : tx.query(sql.columnDefaults()).execute().map(rows -> {
-          Map<String, String> byColumn = new HashMap<>();
-          rows.forEach(r -> byColumn.put(r.getString(0), r.getString(1)));
-          return byColumn;
-        });
-    return memory.chain(() -> defaults)
-        .chain(given -> tx.preparedQuery(sql.createBatch(given)).execute(Tuple.of(ops.rows(),
-            Buffer.buffer(ops.marks().getBytes(StandardCharsets.US_ASCII)))))
-        .chain(() -> tx.query(sql.logBatch()).execute())
-        .map(rows -> rows.iterator().next())
-        .call(() -> tx.query(sql.applyBatch()).execute())
+  private Uni<Done> write(SqlConnection tx, Target on, RowBatch batch, ObjectNode readBack) {
+    return working.apply(tx, on.table(), on.branch(), batch)
         .chain(counts -> (readBack == null
             ? Uni.createFrom().<JsonNode>nullItem()
-            : tx.preparedQuery(sql.currentRow()).execute(Tuple.of(readBack.toString()))
-                .map(rows -> rows.rowCount() == 0 ? null : parse(rows.iterator().next().getString(0))))
-            .map(row -> new Done(counts.getLong("inserted"), counts.getLong("updated"), counts.getLong("deleted"), row)));
+            : working.row(tx, on.table(), on.branch(), readBack.toString(), false)
+                .map(row -> row.map(RowWrites::parse).orElse(null)))
+            .map(row -> new Done(counts.inserted(), counts.updated(), counts.deleted(), row)));
   }
 
   /**
@@ -191,15 +173,8 @@ public class RowWrites {
 
   // ---- input ----
 
-  /** A batch as the SQL takes it: a JSON array of rows (or keys), and one letter per row, u or d. */
-  /**
-   * A batch as the SQL takes it: a JSON array of rows (or keys), and per row its marks ({@link
-   * OverlaySql#createBatch}): u or d, then 1 or 0 per column of the table, whether the row gives it.
-   */
-  private record Ops(String rows, String marks, long count) {}
-
   /** Validates every operation and encodes the batch as the SQL takes it. */
-  static Ops encode(TableRow table, String body, boolean ndjson) {
+  static RowBatch encode(TableRow table, String body, boolean ndjson) {
     Set<String> columns = columnsOf(table);
     StringWriter rows = new StringWriter(body.length());
     StringBuilder marks = new StringBuilder();
@@ -238,7 +213,7 @@ public class RowWrites {
       }
       out.writeEndArray();
       out.flush();
-      return new Ops(rows.toString(), marks.toString(), n);
+      return new RowBatch(rows.toString(), marks.toString(), n);
     } catch (IOException e) {
       throw StrataException.badRequest("the batch is not valid JSON" + (ndjson ? " lines" : "") + ": "
           + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : "unreadable"));
@@ -351,10 +326,10 @@ public class RowWrites {
     return key;
   }
 
-  private static Ops single(TableRow table, String op, JsonNode row) {
+  private static RowBatch single(TableRow table, String op, JsonNode row) {
     StringBuilder marks = new StringBuilder();
     mark(marks, table, op.charAt(0), row);
-    return new Ops("[" + row + "]", marks.toString(), 1);
+    return new RowBatch("[" + row + "]", marks.toString(), 1);
   }
 
   /** A row's marks: its operation, then which of the table's columns it gives (a delete: all of them). */

@@ -4,11 +4,11 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.TableTracked;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.QueryAccess;
-import io.strata.projections.overlay.TableObjects;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
+import io.strata.projections.rowdata.QueryAccess;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
@@ -19,6 +19,7 @@ import io.strata.server.domain.TrackableSchemas;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -43,9 +44,14 @@ public class TableCommands {
   private final StoragePools pools;
   private final TableQueries tables;
   private final StrataConfig config;
+  private final Tracking<SqlConnection> tracking;
+  private final QueryAccess<SqlConnection> queryAccess;
 
   @Inject
-  public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables, StrataConfig config) {
+  public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables, StrataConfig config,
+      Tracking<SqlConnection> tracking, QueryAccess<SqlConnection> queryAccess) {
+    this.tracking = tracking;
+    this.queryAccess = queryAccess;
     this.config = config;
     this.processor = processor;
     this.pools = pools;
@@ -99,33 +105,34 @@ public class TableCommands {
                   throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
                       Map.of("table", name));
                 }
-                List<TableObjects.BranchRef> branches = state.branches().keySet().stream()
-                    .filter(b -> !b.equals(state.defaultBranch()))
-                    .map(b -> new TableObjects.BranchRef(b, OverlaySql.branchId(repository, b))).toList();
+                List<String> branches = state.branches().keySet().stream()
+                    .filter(b -> !b.equals(state.defaultBranch())).toList();
                 return install(pool, repository, name, location, where, primaryKey, branches)
                     .invoke(t -> installed[0] = t)
                     .map(t -> new Commands.TrackTable(t, author));
               }, ctx, answer)
               // refused after the capture was installed: take it away again
               .onFailure().call(() -> installed[0] == null ? Uni.createFrom().voidItem()
-                  : TableObjects.remove(pool, OverlaySql.of(repository, installed[0])).onFailure().recoverWithNull());
+                  : pool.withTransaction(tx -> tracking.untrack(tx, TrackedTable.of(repository, installed[0])))
+                      .onFailure().recoverWithNull());
         });
   }
 
   private Uni<TableTracked> install(Pool pool, String repository, String name,
-      String location, Location where, List<String> primaryKey, List<TableObjects.BranchRef> branches) {
+      String location, Location where, List<String> primaryKey, List<String> branches) {
     return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
-        .chain(shape -> TableObjects.install(pool, repository, name, where.schema(), where.table(),
-                shape.primaryKey(), shape.columns(), branches, this::isLeftover)
+        .chain(shape -> pool.withTransaction(tx -> tracking.track(tx, new TrackedTable(repository, name,
+                TrackedTable.idOf(repository, name), where.schema(), where.table(), shape.primaryKey(), shape.columns()),
+                branches, this::isLeftover))
             .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
                 shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
         .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
             ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
             : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
         // another repository's name is not this client's to learn (a token may not be granted it)
-        .onFailure(TableObjects.AlreadyTracked.class).transform(e -> new StrataException(
+        .onFailure(Tracking.AlreadyTracked.class).transform(e -> new StrataException(
             ErrorCode.TableAlreadyExists, where.schema() + "." + where.table() + " is already tracked "
-                + (((TableObjects.AlreadyTracked) e).repository.equals(repository) ? "in this repository"
+                + (((Tracking.AlreadyTracked) e).repository().equals(repository) ? "in this repository"
                     : "by another repository"), Map.of("location", location)));
   }
 
@@ -144,7 +151,6 @@ public class TableCommands {
                 : removeObjects(repository, found.map(List::of).orElse(List.of()))));
   }
 
-  /** Removes Strata's objects beside tables no longer tracked (untracked, or their repository deleted). */
   /** Drops a deleted repository's query role in the databases it may have been granted in. */
   public Uni<Void> removeQueryRole(String repository, List<TableRow> tracked) {
     Set<String> storages = new TreeSet<>(tracked.stream()
@@ -152,15 +158,16 @@ public class TableCommands {
     storages.add(Storages.LOCAL); // where a query with no table ran
     return Multi.createFrom().iterable(storages)
         .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-            .chain(pool -> QueryAccess.revoke(pool, repository))
+            .chain(pool -> pool.withTransaction(tx -> queryAccess.revoke(tx, repository)))
             .onFailure().recoverWithNull())
         .collect().last().replaceWithVoid();
   }
 
+  /** Removes Strata's objects beside tables no longer tracked (untracked, or their repository deleted). */
   public Uni<Void> removeObjects(String repository, List<TableRow> untracked) {
     return Multi.createFrom().iterable(untracked)
         .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
-            .chain(pool -> TableObjects.remove(pool, OverlaySql.of(repository, t))))
+            .chain(pool -> pool.withTransaction(tx -> tracking.untrack(tx, TrackedTable.of(repository, t)))))
         .collect().last().replaceWithVoid();
   }
 

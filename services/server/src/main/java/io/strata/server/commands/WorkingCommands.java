@@ -3,9 +3,10 @@ package io.strata.server.commands;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableCounts;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.TableObjects;
-import io.strata.projections.overlay.TableObjects.Counts;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
@@ -15,6 +16,7 @@ import io.strata.server.domain.Existing;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -32,9 +34,12 @@ public class WorkingCommands {
   private final Existing existing;
   private final TableQueries tables;
   private final StoragePools pools;
+  private final WorkingState<SqlConnection> working;
 
   @Inject
-  public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StoragePools pools) {
+  public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StoragePools pools,
+      WorkingState<SqlConnection> working) {
+    this.working = working;
     this.processor = processor;
     this.existing = existing;
     this.tables = tables;
@@ -46,8 +51,7 @@ public class WorkingCommands {
     return existing.branch(repository, branch)
         .chain(b -> selected(repository, only))
         .chain(selected -> Multi.createFrom().iterable(selected)
-            .onItem().transformToUniAndConcatenate(t -> apply(repository, OverlaySql.of(repository, t, branch,
-                defaultBranch), t, kind))
+            .onItem().transformToUniAndConcatenate(t -> apply(repository, BranchRef.of(branch, defaultBranch), t, kind))
             .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
             .collect().asList())
         .chain(counts -> processor.execute(repository, new Commands.RecordChanges(kind, branch, counts, false), ctx,
@@ -75,14 +79,15 @@ public class WorkingCommands {
     });
   }
 
-  private Uni<TableCounts> apply(String repository, OverlaySql sql, TableRow t, ChangeKind kind) {
+  private Uni<TableCounts> apply(String repository, BranchRef branch, TableRow t, ChangeKind kind) {
+    TrackedTable table = TrackedTable.of(repository, t);
     return pools.pool(repository, t.storage())
         .call(pool -> TableShapes.requireUnchanged(pool, t.toEvent()))
-        .chain(pool -> switch (kind) {
-          case STAGED -> TableObjects.stage(pool, sql, true);
-          case UNSTAGED -> TableObjects.stage(pool, sql, false);
-          case DISCARDED -> TableObjects.discard(pool, sql);
-        })
-        .map((Counts c) -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
+        .chain(pool -> pool.withTransaction(tx -> switch (kind) {
+          case STAGED -> working.stage(tx, table, branch, true);
+          case UNSTAGED -> working.stage(tx, table, branch, false);
+          case DISCARDED -> working.discard(tx, table, branch);
+        }))
+        .map((ChangeCounts c) -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
   }
 }

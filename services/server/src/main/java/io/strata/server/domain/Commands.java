@@ -5,7 +5,7 @@ import io.strata.events.CommitRolledBack;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
 import io.strata.events.TableTracked;
-import io.strata.projections.overlay.TableObjects.Captured;
+import io.strata.projections.rowdata.ChangeSets.Captured;
 import java.util.List;
 import java.util.Map;
 

@@ -19,7 +19,7 @@ import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
-import io.strata.projections.overlay.TableObjects.Captured;
+import io.strata.projections.rowdata.ChangeSets.Captured;
 import io.strata.server.domain.Commands.Command;
 import io.strata.server.domain.Commands.CreateBranch;
 import io.strata.server.domain.Commands.CreateCommit;

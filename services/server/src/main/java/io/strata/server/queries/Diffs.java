@@ -6,9 +6,9 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.projections.graph.CommitGraph;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.TableDiff;
 import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.RefResolver;
@@ -17,6 +17,7 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -32,9 +33,12 @@ public class Diffs {
   private final TableQueries tables;
   private final StoragePools pools;
   private final Pool metadata;
+  private final ChangeSets<SqlConnection> changeSets;
 
   @Inject
-  public Diffs(RefResolver resolver, TableQueries tables, StoragePools pools, Pool metadata) {
+  public Diffs(RefResolver resolver, TableQueries tables, StoragePools pools, Pool metadata,
+      ChangeSets<SqlConnection> changeSets) {
+    this.changeSets = changeSets;
     this.resolver = resolver;
     this.tables = tables;
     this.pools = pools;
@@ -77,8 +81,8 @@ public class Diffs {
   private Uni<Diff> summary(String repo, String from, String to, Plan plan) {
     return Multi.createFrom().iterable(plan.tables())
         .onItem().transformToUniAndConcatenate(table -> pools.pool(repo, table.storage())
-            .chain(pool -> TableDiff.counts(pool, OverlaySql.of(repo, table), plan.paths().undo(table.name()),
-                plan.paths().redo(table.name())))
+            .chain(pool -> pool.withConnection(c -> changeSets.diffCounts(c, TrackedTable.of(repo, table),
+                plan.paths().undo(table.name()), plan.paths().redo(table.name()))))
             .map(c -> new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()))
             .onFailure().recoverWithUni(e -> TableShapes.explain(e, pools.pool(repo, table.storage()), table.toEvent())))
         .collect().asList()
@@ -88,12 +92,12 @@ public class Diffs {
   private Multi<RowDiff> changes(String repo, Plan plan) {
     return Multi.createFrom().iterable(plan.tables())
         .onItem().transformToMultiAndConcatenate(table -> {
-          OverlaySql sql = OverlaySql.of(repo, table);
+          TrackedTable tracked = TrackedTable.of(repo, table);
           List<String> fromPath = plan.paths().undo(table.name());
           List<String> toPath = plan.paths().redo(table.name());
           return Multi.createFrom().resourceFromUni(() -> pools.pool(repo, table.storage())
                   .chain(pool -> ReadTransaction.open(pool, null)),
-                  tx -> TableDiff.stream(tx.connection(), sql, fromPath, toPath, FETCH))
+                  tx -> changeSets.diff(tx.connection(), tracked, fromPath, toPath, FETCH))
               .withFinalizer(ReadTransaction::close)
               .map(change -> rowDiff(table.name(), change))
               .onFailure().recoverWithMulti(e -> TableShapes.<RowDiff>explain(e, pools.pool(repo, table.storage()),
@@ -120,7 +124,7 @@ public class Diffs {
         });
   }
 
-  private static RowDiff rowDiff(String table, TableDiff.RowChange r) {
+  private static RowDiff rowDiff(String table, ChangeSets.RowChange r) {
     return new RowDiff(table, json(r.key()), r.op(), json(r.before()), json(r.after()), r.fields());
   }
 

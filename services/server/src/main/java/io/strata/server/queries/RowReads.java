@@ -6,10 +6,12 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.projections.graph.CommitGraph;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.TableReader;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.StateReads;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
@@ -51,10 +53,13 @@ public class RowReads {
   private final RefResolver resolver;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
+  private final StateReads<SqlConnection> reads;
 
   @Inject
   public RowReads(Pool metadata, StoragePools pools, RefResolver resolver, ProjectionRuntime projections,
-      StrataConfig config) {
+      StrataConfig config,
+      StateReads<SqlConnection> reads) {
+    this.reads = reads;
     this.metadata = metadata;
     this.pools = pools;
     this.resolver = resolver;
@@ -83,18 +88,19 @@ public class RowReads {
           // the read starts from the working state of the branch the ref names (the default branch for
           // tags and commits), and undoes / redoes what separates it from the wanted commit
           String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
-          TableReader reader = new TableReader(OverlaySql.of(repository.name(), table, base,
-              repository.defaultBranch()));
+          Reader reader = new Reader(TrackedTable.of(repository.name(), table),
+              BranchRef.of(base, repository.defaultBranch()), filters, cursor);
           boolean live = working && resolved.isPlainBranch();
           if (!Storages.LOCAL.equals(table.storage())) {
             return pools.pool(repository.name(), table.storage()).chain(pool -> live
-                ? reader.page(pool, TableReader.Path.WORKING, filters, cursor, limit)
+                ? pool.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
                 : inOtherStorage(repository.name(), base, tx -> pathsTo(tx, repository.name(), base, resolved.commit()),
-                    paths -> reader.page(pool, committed(paths, table), filters, cursor, limit)));
+                    paths -> pool.withConnection(c -> reader.page(c, committed(paths, table), limit))));
           }
           return live
-              ? reader.page(metadata, TableReader.Path.WORKING, filters, cursor, limit)
-              : inSnapshot(repository, table, reader, base, resolved.commit(), filters, cursor, limit);
+              ? metadata.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
+              : inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, resolved.commit())
+                  .chain(paths -> reader.page(tx, committed(paths, table), limit)));
         })
         .onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .onFailure().recoverWithUni(e -> TableShapes.explain(e, pools.pool(repository.name(), table.storage()),
@@ -103,10 +109,27 @@ public class RowReads {
             ? encodeCursor(page.lastKey()) : null));
   }
 
-  private Uni<TableReader.Page> inSnapshot(RepositoryRow repository, TableRow table, TableReader reader, String base,
-      String commit, Map<String, String> filters, String cursor, int limit) {
-    return inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, commit)
-        .chain(paths -> reader.page(tx, committed(paths, table), filters, cursor, limit)));
+  /** A read of one table on one branch, with its filters and cursor. */
+  private final class Reader {
+    private final TrackedTable table;
+    private final BranchRef branch;
+    private final Map<String, String> filters;
+    private final String cursor;
+
+    Reader(TrackedTable table, BranchRef branch, Map<String, String> filters, String cursor) {
+      this.table = table;
+      this.branch = branch;
+      this.filters = filters;
+      this.cursor = cursor;
+    }
+
+    Uni<StateReads.Page> page(SqlConnection c, StatePath path, int limit) {
+      return reads.page(c, table, branch, path, filters, cursor, limit);
+    }
+
+    Multi<String> stream(SqlConnection c, StatePath path) {
+      return reads.stream(c, table, branch, path, filters, cursor, FETCH);
+    }
   }
 
   private static void requireColumns(TableRow table, Map<String, String> filters) {
@@ -124,7 +147,7 @@ public class RowReads {
   /**
    * A table's rows at a ref, after the row {@code after} (a cursor of a page, or null), streamed in
    * key order as PostgreSQL's JSON text: one query in one snapshot of the table's database, matching
-   * the metadata snapshot the ref was resolved in (see {@link TableReader#stream}).
+   * the metadata snapshot the ref was resolved in (see {@link StateReads#stream}).
    */
   public Multi<String> stream(RepositoryRow repository, TableRow table, String ref, boolean working,
       Map<String, String> filters, String after) {
@@ -133,11 +156,12 @@ public class RowReads {
     String target = ref == null ? repository.defaultBranch() : ref;
     return resolver.resolve(repository.name(), target).onItem().transformToMulti(resolved -> {
       String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
-      TableReader reader = new TableReader(OverlaySql.of(repository.name(), table, base, repository.defaultBranch()));
+      Reader reader = new Reader(TrackedTable.of(repository.name(), table),
+          BranchRef.of(base, repository.defaultBranch()), filters, cursor);
       boolean live = working && resolved.isPlainBranch();
       Uni<Reading> reading = pools.pool(repository.name(), table.storage()).chain(pool -> {
         if (live) {
-          return Reading.open(pool, null, TableReader.Path.WORKING);
+          return Reading.open(pool, null, StatePath.WORKING);
         }
         if (Storages.LOCAL.equals(table.storage())) {
           return openLocal(repository.name(), base, table, pool, resolved.commit(), 3);
@@ -145,7 +169,7 @@ public class RowReads {
         return openInOtherStorage(repository.name(), base, table, pool, resolved.commit(), 3);
       });
       return Multi.createFrom().resourceFromUni(() -> reading,
-              r -> reader.stream(r.tx().connection(), r.path(), filters, cursor, FETCH))
+              r -> reader.stream(r.tx().connection(), r.path()))
           .withFinalizer(Reading::close);
     }).onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .onFailure().recoverWithMulti(e -> TableShapes.<String>explain(e, pools.pool(repository.name(), table.storage()),
@@ -201,7 +225,7 @@ public class RowReads {
                 var a = after.iterator().next();
                 boolean settled = !b.getBoolean(1) && !a.getBoolean(1) && b.getString(0).equals(a.getString(0));
                 return settled ? pathsTo(tx, repository, base, commit).map(paths -> committed(paths, table))
-                    : Uni.createFrom().<TableReader.Path>nullItem();
+                    : Uni.createFrom().<StatePath>nullItem();
               }))
           .onFailure().call(open::close)
           .chain(path -> {
@@ -216,8 +240,8 @@ public class RowReads {
   }
 
   /** A transaction to stream in, and the path to read there. */
-  private record Reading(ReadTransaction tx, TableReader.Path path) {
-    static Uni<Reading> open(Pool pool, String snapshot, TableReader.Path path) {
+  private record Reading(ReadTransaction tx, StatePath path) {
+    static Uni<Reading> open(Pool pool, String snapshot, StatePath path) {
       return ReadTransaction.open(pool, snapshot).map(tx -> new Reading(tx, path));
     }
 
@@ -301,8 +325,8 @@ public class RowReads {
   }
 
   /** From a branch's working state to a commit for one table: its working log, then the change sets. */
-  public static TableReader.Path committed(CommitGraph.Paths paths, TableRow table) {
-    return new TableReader.Path(paths.undo(table.name()), paths.redo(table.name()), true);
+  public static StatePath committed(CommitGraph.Paths paths, TableRow table) {
+    return new StatePath(paths.undo(table.name()), paths.redo(table.name()), true);
   }
 
   private static List<JsonNode> parse(List<String> rows) {

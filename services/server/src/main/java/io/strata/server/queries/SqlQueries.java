@@ -8,12 +8,13 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.StorageAdded;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.QueryAccess;
-import io.strata.projections.overlay.TableReader;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.QueryAccess;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
@@ -81,11 +82,14 @@ public class SqlQueries {
   private final QueryConnections connections;
   private final StrataConfig.Query limits;
   private final QueryAccess.Limits roleLimits;
+  private final QueryAccess<SqlConnection> access;
   private final SecureRandom random = new SecureRandom();
 
   @Inject
   public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
-      StoragePools storagePools, QueryConnections connections, QueryRoleGrants grants, StrataConfig config) {
+      StoragePools storagePools, QueryConnections connections, QueryRoleGrants grants, StrataConfig config,
+      QueryAccess<SqlConnection> access) {
+    this.access = access;
     this.connections = connections;
     this.grants = grants;
     this.limits = config.query();
@@ -112,9 +116,9 @@ public class SqlQueries {
           List<TableRow> tracked = t.getItem1().stream().filter(x -> x.storage().equals(storage)).toList();
           RefResolver.Resolved resolved = t.getItem2();
           String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
-          String bid = base.equals(repository.defaultBranch()) ? null : OverlaySql.branchId(repo, base);
+          BranchRef on = BranchRef.of(base, repository.defaultBranch());
           boolean live = working && resolved.isPlainBranch();
-          Function<SqlConnection, Uni<List<TableReader.Path>>> plan =
+          Function<SqlConnection, Uni<List<StatePath>>> plan =
               tx -> paths(tx, repo, tracked, base, resolved.commit(), live);
           return storagePools.registration(repo, storage).chain(registration -> storagePools.pool(repo, registration)
               .chain(data -> Multi.createFrom().iterable(tracked)
@@ -128,10 +132,10 @@ public class SqlQueries {
                       return reads.inSnapshot(repo, tx -> plan.apply(tx)
                           .chain(paths -> tx.query("select pg_export_snapshot()").execute()
                               .map(rows -> rows.iterator().next().getString(0))
-                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, bid, statement), limit))));
+                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, on, statement), limit))));
                     }
                     return reads.inOtherStorage(repo, base, plan,
-                        paths -> execute(options, null, wrap(repo, tracked, paths, bid, statement), limit));
+                        paths -> execute(options, null, wrap(repo, tracked, paths, on, statement), limit));
                   })));
         });
   }
@@ -177,44 +181,24 @@ public class SqlQueries {
     return s;
   }
 
-  private static Uni<List<TableReader.Path>> paths(SqlConnection tx, String repo, List<TableRow> tracked, String base,
+  private static Uni<List<StatePath>> paths(SqlConnection tx, String repo, List<TableRow> tracked, String base,
       String commit, boolean live) {
     if (live) {
-      return Uni.createFrom().item(tracked.stream().map(t -> TableReader.Path.WORKING).toList());
+      return Uni.createFrom().item(tracked.stream().map(t -> StatePath.WORKING).toList());
     }
     return RowReads.pathsTo(tx, repo, base, commit)
         .map(paths -> tracked.stream().map(t -> RowReads.committed(paths, t)).toList());
   }
 
   /** The user's statement under CTEs that name the repository's tables as their state at the ref. */
-  private static String wrap(String repo, List<TableRow> tracked, List<TableReader.Path> paths, String bid,
-      String statement) {
+  private String wrap(String repo, List<TableRow> tracked, List<StatePath> paths, BranchRef on, String statement) {
     List<String> ctes = new ArrayList<>();
     for (int i = 0; i < tracked.size(); i++) {
       TableRow t = tracked.get(i);
-      TableReader.Path p = paths.get(i);
-      OverlaySql table = OverlaySql.of(repo, t).onBranch(bid);
-      String state;
-      if (p.isWorking()) {
-        state = table.workView(); // a branch's working state or head: views the planner sees into
-      } else if (p.undo().isEmpty() && p.redo().isEmpty()) {
-        state = table.headView();
-      } else {
-        state = "(" + table.stateAtRef("(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(p.undo()) + ", "
-            + array(p.redo()) + ", " + p.undoWorkingLog() + ")") + ")";
-      }
+      String state = access.relationAt(TrackedTable.of(repo, t), on, paths.get(i));
       ctes.add(Sql.quote(t.name()) + " as (select * from " + state + " s)");
     }
     return (ctes.isEmpty() ? "" : "with " + String.join(", ", ctes) + " ") + "select * from (\n" + statement + "\n) q";
-  }
-
-  private static String array(List<String> changeSets) {
-    for (String c : changeSets) {
-      if (!c.matches("[0-9a-f]{64}")) {
-        throw new IllegalStateException("not a change set id: " + c);
-      }
-    }
-    return changeSets.stream().map(c -> "'" + c + "'").collect(Collectors.joining(",", "array[", "]::text[]"));
   }
 
   /**
@@ -293,12 +277,12 @@ public class SqlQueries {
       return HexFormat.of().formatHex(bytes);
     });
     String storageName = storage == null ? Storages.LOCAL : storage.name();
-    String signature = tracked.stream().map(t -> OverlaySql.tableId(repo, t.name()) + ":" + t.columns().hashCode())
+    String signature = tracked.stream().map(t -> TrackedTable.idOf(repo, t.name()) + ":" + t.columns().hashCode())
         .sorted().collect(Collectors.joining(","));
     Uni<Void> grant = grants.isCurrent(repo, storageName, signature)
         ? Uni.createFrom().voidItem()
-        : QueryAccess.grant(data, repo, tracked.stream().map(t -> OverlaySql.of(repo, t)).toList(), password,
-                roleLimits)
+        : data.withTransaction(tx -> access.grant(tx, repo, tracked.stream().map(t -> TrackedTable.of(repo, t)).toList(),
+                password, roleLimits))
             .invoke(limited -> {
               if (!limited) {
                 LOG.warnf("storage '%s': its user may not set temp_file_limit (a superuser's setting), so queries of"
@@ -314,7 +298,7 @@ public class SqlQueries {
         ? Uni.createFrom().item(() -> PgConnectOptions.fromUri(ConfigProvider.getConfig()
             .getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", "")))
         : storagePools.connectOptions(storage);
-    return grant.chain(() -> options).map(o -> new PgConnectOptions(o).setUser(QueryAccess.role(repo))
+    return grant.chain(() -> options).map(o -> new PgConnectOptions(o).setUser(access.role(repo))
         .setPassword(password).setCachePreparedStatements(false));
   }
 

@@ -2,15 +2,18 @@ package io.strata.server.queries;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.projections.overlay.OverlaySql;
-import io.strata.projections.overlay.TableObjects;
-import io.strata.projections.overlay.TableObjects.Counts;
 import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Existing;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -25,16 +28,21 @@ public class WorkingChanges {
   private final Existing existing;
   private final TableQueries tables;
   private final StoragePools pools;
+  private final BranchObjects<SqlConnection> branchObjects;
+  private final WorkingState<SqlConnection> working;
 
   @Inject
-  public WorkingChanges(Existing existing, TableQueries tables, StoragePools pools) {
+  public WorkingChanges(Existing existing, TableQueries tables, StoragePools pools,
+      BranchObjects<SqlConnection> branchObjects, WorkingState<SqlConnection> working) {
+    this.branchObjects = branchObjects;
+    this.working = working;
     this.existing = existing;
     this.tables = tables;
     this.pools = pools;
   }
 
   /** @param sql where SQL reads and writes the table on this branch (its view, or the table itself) */
-  public record TableStatus(String table, String sql, Counts staged, Counts unstaged) {}
+  public record TableStatus(String table, String sql, ChangeCounts staged, ChangeCounts unstaged) {}
 
   public record BranchStatus(String branch, String head, boolean clean, boolean mergeInProgress, List<TableStatus> tables) {}
 
@@ -49,11 +57,12 @@ public class WorkingChanges {
   }
 
   private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch) {
-    OverlaySql sql = OverlaySql.of(repository.name(), t, branch, repository.defaultBranch());
+    TrackedTable table = TrackedTable.of(repository.name(), t);
+    BranchRef on = BranchRef.of(branch, repository.defaultBranch());
     return pools.pool(repository.name(), t.storage())
-        .chain(pool -> TableObjects.status(pool, sql)
-            .chain(s -> TableObjects.relation(pool, sql).map(relation -> new TableStatus(t.name(), relation,
-                s.staged(), s.unstaged()))))
+        .chain(pool -> pool.withConnection(c -> working.status(c, table, on)
+            .chain(s -> branchObjects.location(c, table, on)
+                .map(location -> new TableStatus(t.name(), location.orElse(null), s.staged(), s.unstaged())))))
         .onFailure().recoverWithUni(e -> TableShapes.explain(e,
             pools.pool(repository.name(), t.storage()), t.toEvent()));
   }

@@ -14,6 +14,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
 import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.overlay.PgQueryAccess;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -124,7 +125,7 @@ class QueryTest {
     assertThat(count(pool, "select count(*) from public." + items)).isEqualTo(30);
 
     // a deleted repository's query role goes with it
-    String role = io.strata.projections.overlay.QueryAccess.role(repo);
+    String role = new PgQueryAccess().role(repo);
     assertThat(count(pool, "select count(*) from pg_roles where rolname = '" + role + "'")).isOne();
     Api.json().delete("/api/v1/repositories/{r}?force=true", repo).then().statusCode(204);
     assertThat(count(pool, "select count(*) from pg_roles where rolname = '" + role + "'")).isZero();

@@ -54,6 +54,24 @@ class LayeringTest {
       .should().dependOnClassesThat().resideInAnyPackage("io.strata.projections.tables..",
           "io.strata.projections.refs..", "io.strata.projections.graph..", "io.strata.projections.storage..");
 
+  /**
+   * The row-data roles say what a backend does, not how: no PostgreSQL (nor any other backend) in
+   * their types, so a Delta Lake backend can implement them.
+   */
+  private static final ArchRule rowDataRolesNameNoBackend = noClasses()
+      .that().resideInAPackage("io.strata.projections.rowdata..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.strata.projections.overlay..",
+          "io.strata.projections.postgres..", "io.strata.projections.tables..", "io.vertx..");
+
+  /**
+   * The server talks to the row-data roles only: the runtime, which wires the server together (pools,
+   * layout upgrades, the producers of the roles' PostgreSQL implementations), is the one place that
+   * names the PostgreSQL backend.
+   */
+  private static final ArchRule serverTalksToRowDataRoles = noClasses()
+      .that().resideInAPackage("io.strata.server..").and().resideOutsideOfPackage("io.strata.server.runtime..")
+      .should().dependOnClassesThat().resideInAPackage("io.strata.projections.overlay..");
+
   @Test
   void theModulesDependDownwardsOnly() {
     eventSchemasDependOnNoOtherModule.check(MAIN);
@@ -69,5 +87,11 @@ class LayeringTest {
   @Test
   void theDataPlaneUsesNoReadModelRows() {
     dataPlaneUsesNoReadModelRows.check(MAIN);
+  }
+
+  @Test
+  void theServerTalksToTheRowDataRolesOnly() {
+    rowDataRolesNameNoBackend.check(MAIN);
+    serverTalksToRowDataRoles.check(MAIN);
   }
 }

@@ -1,4 +1,4 @@
-package io.strata.projections.overlay;
+package io.strata.projections.rowdata;
 
 import io.strata.events.TableColumn;
 import java.util.List;

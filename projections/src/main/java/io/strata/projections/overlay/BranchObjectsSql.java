@@ -1,0 +1,250 @@
+package io.strata.projections.overlay;
+
+import static io.strata.projections.overlay.SqlTemplate.fill;
+
+import io.strata.projections.postgres.Sql;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The statements of a branch's objects of one table (see {@link PgBranchObjects}): its overlay and
+ * working log, and the updatable view clients read and write the table through on the branch.
+ */
+final class BranchObjectsSql {
+  /** The live branch overlays of a table ($1 = tid): bid, branch, view schema and name, fork epoch. */
+  static final String OVERLAYS = """
+      select bid, branch, view_schema, view_name, fork_epoch from strata.branch_overlays
+      where tid = $1 order by bid""";
+
+  static final String REGISTER_OVERLAY = """
+      insert into strata.branch_overlays (tid, bid, branch, view_schema, view_name, fork_epoch)
+      values ($1, $2, $3, $4, $5, $6)""";
+
+  static final String UNREGISTER_OVERLAY = "delete from strata.branch_overlays where tid = $1 and bid = $2";
+
+  /** Starts a new fork epoch of a table ($1 = tid): a branch created now forks at it. */
+  static final String NEXT_EPOCH = """
+      update strata.tracked_tables set last_epoch = last_epoch + 1 where tid = $1 returning last_epoch""";
+
+  /** Whether relation $1 (a qualified name) exists. */
+  static final String EXISTS = "select to_regclass($1) is not null";
+
+  private final OverlaySql b;
+
+  /** @param branch the table as the branch sees it */
+  BranchObjectsSql(OverlaySql branch) {
+    if (branch.isDefaultBranch()) {
+      throw new IllegalArgumentException("the default branch has no branch objects");
+    }
+    this.b = branch;
+  }
+
+  /**
+   * The shared pre-image log if the table has none yet, the branch's overlay (T's columns, a tombstone
+   * flag, T's key; T's NOT NULL rules for live rows) and its working log.
+   */
+  String create() {
+    String required = b.required().isEmpty() ? "" : ", add check (__deleted or ("
+        + b.required().stream().map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))";
+    return b.createPreimages() + ";" + fill("""
+        create table {overlay} as select * from {table} with no data;
+        alter table {overlay} add column __deleted boolean not null default false,
+          add primary key ({key}){required};
+        """, "overlay", b.overlay(), "table", b.table(), "key", b.keyList(null), "required", required)
+        + b.createWorkingLog();
+  }
+
+  /**
+   * Gives the overlay T's CHECK constraints, as they are now, so a branch refuses the rows T would (a
+   * tombstone passes: its columns are empty). NOT VALID: rows already in the overlay came from states
+   * that passed them, or predate a check added since.
+   */
+  String copyChecks() {
+    return fill("""
+        do $strata_c$ declare c record; begin
+          for c in select pg_get_expr(k.conbin, k.conrelid) as expr from pg_constraint k
+                   where k.conrelid = {table_literal}::regclass and k.contype = 'c' order by k.oid loop
+            execute format('alter table {overlay_in_format} add check (__deleted or (%s)) not valid', c.expr);
+          end loop;
+        end $strata_c$""",
+        "table_literal", OverlaySql.literal(b.table()),
+        "overlay_in_format", b.overlay().replace("'", "''").replace("%", "%%"));
+  }
+
+  /**
+   * Fills the fresh overlay so the branch reads as another state: every key in {@code changed} (a CTE
+   * of (k, img), see {@link OverlaySql#changed}) gets its image, or a tombstone where the image is null.
+   */
+  String fillOverlay(String changedCte) {
+    return fill("""
+        with {changed},
+        rows as (
+          insert into {overlay}
+          select r.*, false from changed, lateral jsonb_populate_record(null::{table}, img) r
+          where img is not null order by k
+          returning 1)
+        insert into {overlay} ({key}, __deleted)
+        select {key_r}, true from (select ({key_record}).* from changed where img is null) r""",
+        "changed", changedCte, "overlay", b.overlay(), "table", b.table(), "key", b.keyList(null),
+        "key_r", b.keyList("r"), "key_record", b.keyRecord("k"));
+  }
+
+  private String viewFunction() {
+    return OverlaySql.SCHEMA + "." + Sql.quote(b.tableId() + "__view_" + b.bid());
+  }
+
+  /**
+   * The branch's updatable view {@code viewSchema.viewName}: its working state, with an INSTEAD OF
+   * trigger that records each changed key's first before-image in the branch's working log and writes
+   * the overlay (a tombstone for a delete, or for the old key when an UPDATE changes the key).
+   */
+  String createView(String viewSchema, String viewName) {
+    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    String[] holes = {
+        "overlay", b.overlay(), "working_log", b.workingLog(), "state", b.state(),
+        "columns", OverlaySql.list(b.columns(), null), "new_columns", OverlaySql.list(b.columns(), "NEW"),
+        "old_columns", OverlaySql.list(b.columns(), "OLD"), "key", b.keyList(null),
+        "old_key", b.keyList("OLD"), "new_key", b.keyList("NEW"),
+        "set_all", OverlaySql.assign(b.columns(), "excluded"),
+        "log_upsert", b.logUpsert("false"),
+        "new_matches", keyMatch("s", "NEW"), "old_matches", keyMatch("s", "OLD")};
+    String upsertRow = fill("""
+        insert into {overlay} ({columns}, __deleted) values ({new_columns}, false)
+          on conflict ({key}) do update set {set_all}, __deleted = false;
+        """, holes);
+    String tombstoneOld = fill("""
+        insert into {overlay} ({key}, __deleted) values ({old_key}, true)
+          on conflict ({key}) do update set __deleted = true;
+        """, holes);
+    String logOld = fill("""
+        insert into {working_log} ({columns}, __present) values ({old_columns}, true){log_upsert};
+        """, holes);
+    String logNew = fill("""
+        insert into {working_log} ({key}, __present) values ({new_key}, false){log_upsert};
+        """, holes);
+    String duplicate = fill("""
+        if exists (select 1 from {state} s where {new_matches}) then
+          raise exception 'duplicate key value violates unique constraint of %', TG_TABLE_NAME
+            using errcode = '23505';
+        end if;
+        """, holes);
+    // The log upserts lock the key's working-log row: writers of a key take turns. The row is then
+    // read again (a fresh snapshot): if another transaction changed it since this statement read it,
+    // this write would silently undo that one, so it fails as a serialization failure to retry, as
+    // under REPEATABLE READ — a view has no row locks of its own to wait on.
+    String unchanged = fill("""
+        if not exists (select 1 from {state} s where {old_matches} and to_jsonb(s.*) = to_jsonb(OLD)) then
+          raise exception 'could not serialize access due to concurrent update of a row of %', TG_TABLE_NAME
+            using errcode = '40001';
+        end if;
+        """, holes);
+    String keyChanged = "(" + b.keyList("NEW") + ") is distinct from (" + b.keyList("OLD") + ")";
+    Function<Boolean, String> function = generated -> fill("""
+        create or replace function {function}() returns trigger language plpgsql as $f$
+        declare g record; v text;
+        begin
+          {generated}
+          if TG_OP = 'DELETE' then {log_old}{unchanged}{tombstone_old} return OLD; end if;
+          if TG_OP = 'INSERT' then {log_new}{duplicate}{upsert_row} return NEW; end if;
+          {log_old}{unchanged}
+          if {key_changed} then {log_new}{duplicate}{tombstone_old} end if;
+          {upsert_row} return NEW;
+        end $f$""",
+        "function", viewFunction(),
+        "generated", generated ? "if TG_OP <> 'DELETE' then " + computeGeneratedInNew() + " end if;" : "",
+        "log_old", logOld, "log_new", logNew, "unchanged", unchanged, "tombstone_old", tombstoneOld,
+        "duplicate", duplicate, "upsert_row", upsertRow, "key_changed", keyChanged);
+    return fill("""
+        create schema if not exists {view_schema};
+        create view {view} as select * from {state} s;
+        {defaults}
+        {function}
+        create trigger strata_write instead of insert or update or delete on {view}
+          for each row execute function {function_name}();
+        """,
+        "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "defaults", viewDefaults(view),
+        "function", withGeneratedColumns(function), "function_name", viewFunction());
+  }
+
+  private String keyMatch(String alias, String row) {
+    return b.key().stream().map(k -> alias + "." + Sql.quote(k) + " = " + row + "." + Sql.quote(k))
+        .collect(Collectors.joining(" and "));
+  }
+
+  /**
+   * Creates the view's trigger function, {@code function(true)} when T has stored generated columns:
+   * a branch's overlay holds their values as plain columns, so the trigger computes them.
+   */
+  private String withGeneratedColumns(Function<Boolean, String> function) {
+    return fill("""
+        do $strata_v$ begin
+          if exists (select 1 from pg_attribute a where a.attrelid = {table_literal}::regclass and a.attnum > 0
+                     and not a.attisdropped and a.attgenerated <> '') then
+            execute {with_generated};
+          else
+            execute {without_generated};
+          end if;
+        end $strata_v$;""",
+        "table_literal", OverlaySql.literal(b.table()),
+        "with_generated", OverlaySql.literal(function.apply(true)),
+        "without_generated", OverlaySql.literal(function.apply(false)));
+  }
+
+  /**
+   * Sets NEW's stored generated columns as T would compute them: each expression, from the catalog,
+   * evaluated over NEW's columns (as text, then into NEW by its column's type).
+   */
+  private String computeGeneratedInNew() {
+    return b.generatedColumns() + """
+         execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;
+          NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v));
+        end loop;""";
+  }
+
+  /**
+   * Gives the view T's column defaults, identity columns drawing from T's own sequence: an INSERT
+   * through a branch's view that leaves such a column out gets the value an INSERT into T would.
+   */
+  private String viewDefaults(String view) {
+    return fill("""
+        do $strata_d$ declare r record; begin
+          for r in select a.attname, a.attidentity <> '' as identity, pg_get_expr(d.adbin, d.adrelid) as expr
+                   from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                   where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped
+                     and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null) loop
+            execute format('alter view %s alter column %I set default %s', {view_literal}, r.attname,
+              case when r.identity then format('nextval(%L::regclass)', pg_get_serial_sequence({table_literal}, r.attname))
+                   else r.expr end);
+          end loop;
+        end $strata_d$;""",
+        "table_literal", OverlaySql.literal(b.table()), "view_literal", OverlaySql.literal(view));
+  }
+
+  /** Removes the branch's view, its trigger function, overlay and working log, and its query views. */
+  String drop(String viewSchema, String viewName) {
+    return fill("""
+        {query_access_lock};
+        {drop_query_views}
+        drop view if exists {view_schema}.{view_name};
+        drop function if exists {function}();
+        drop table if exists {overlay};
+        drop table if exists {working_log};
+        """,
+        "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", b.dropQueryViews(),
+        "view_schema", Sql.quote(viewSchema), "view_name", Sql.quote(viewName), "function", viewFunction(),
+        "overlay", b.overlay(), "working_log", b.workingLog());
+  }
+
+  /** Drops the view schema when this was its last view. */
+  static String dropSchemaIfEmpty(String viewSchema) {
+    return fill("""
+        do $d$ begin
+          if not exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                         where n.nspname = {schema_literal}) then
+            execute {drop};
+          end if;
+        end $d$""",
+        "schema_literal", OverlaySql.literal(viewSchema),
+        "drop", OverlaySql.literal("drop schema if exists " + Sql.quote(viewSchema)));
+  }
+}

@@ -1,0 +1,111 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.Sql;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.Optional;
+
+/**
+ * A branch's objects of a table in PostgreSQL: an overlay (the rows the branch made differ from the
+ * table, with tombstones), a working log, and an updatable view in schema {@code strata_<branch>} whose
+ * INSTEAD OF trigger writes both, over the table's shared pre-image log (see {@link OverlaySql}). Each
+ * branch creation starts a new fork epoch of the table, and the capture on the table is regenerated to
+ * file pre-images under it (or to stop filing them when the last branch goes).
+ */
+public final class PgBranchObjects implements BranchObjects<SqlConnection> {
+
+  @Override
+  public Uni<Void> create(SqlConnection tx, TrackedTable table, String branch, StatePath start) {
+    OverlaySql main = OverlaySql.of(table);
+    OverlaySql onBranch = main.onBranch(table.branchId(branch));
+    return remove(tx, table, branch).chain(() -> add(tx, main, onBranch, table.name(), branch, start));
+  }
+
+  @Override
+  public Uni<Void> remove(SqlConnection tx, TrackedTable table, String branch) {
+    OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
+    return tx.query(onBranch.lockAgainstWriters()).execute()
+        .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
+        .chain(rows -> {
+          for (Row r : rows) {
+            if (r.getString(0).equals(onBranch.bid())) {
+              return tx.query(new BranchObjectsSql(onBranch).drop(r.getString(2), r.getString(3))
+                      + BranchObjectsSql.dropSchemaIfEmpty(r.getString(2))).execute()
+                  .chain(() -> tx.preparedQuery(BranchObjectsSql.UNREGISTER_OVERLAY)
+                      .execute(Tuple.of(table.id(), onBranch.bid())))
+                  .chain(() -> tx.query(onBranch.collectPreimages()).execute())
+                  .chain(() -> PgTracking.regenerateCapture(tx, onBranch));
+            }
+          }
+          return Uni.createFrom().voidItem();
+        });
+  }
+
+  @Override
+  public Uni<Optional<String>> location(SqlConnection tx, TrackedTable table, BranchRef branch) {
+    if (branch.isDefault()) {
+      return Uni.createFrom().item(Optional.of(Sql.qualified(table.schema(), table.table())));
+    }
+    String bid = table.branchId(branch.name());
+    return tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())).map(rows -> {
+      for (Row r : rows) {
+        if (r.getString(0).equals(bid)) {
+          return Optional.of(Sql.qualified(r.getString(2), r.getString(3)));
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  /**
+   * Creates the branch's overlay, working log and view, fills the overlay from {@code start}, starts a
+   * new fork epoch at which the branch forks and regenerates the capture on T to file pre-images under
+   * it. Holds off T's writers meanwhile: no write can fall between the fork point and the capture.
+   */
+  private static Uni<Void> add(SqlConnection tx, OverlaySql main, OverlaySql onBranch, String tableName,
+      String branch, StatePath start) {
+    BranchObjectsSql sql = new BranchObjectsSql(onBranch);
+    String viewSchema = viewSchema(branch, onBranch.bid());
+    Uni<Void> fill = start.isWorking()
+        ? Uni.createFrom().voidItem()
+        : tx.preparedQuery(sql.fillOverlay(main.changed("$1", "$2", start.undoWorkingChanges())))
+            .execute(Tuple.of(start.undo().toArray(String[]::new), start.redo().toArray(String[]::new)))
+            .replaceWithVoid();
+    return tx.query(onBranch.lockAgainstWriters()).execute()
+        .chain(() -> tx.query(sql.create()).execute())
+        .chain(() -> fill)
+        .chain(() -> tx.query(sql.copyChecks()).execute())
+        .chain(() -> tx.preparedQuery(BranchObjectsSql.EXISTS).execute(Tuple.of(Sql.qualified(viewSchema, tableName))))
+        .chain(rows -> {
+          // a view of that name is there already (a table of that name in another schema): a longer one
+          String viewName = rows.iterator().next().getBoolean(0)
+              ? tableName.substring(0, Math.min(tableName.length(), 40)) + "_" + onBranch.tableId() : tableName;
+          return tx.preparedQuery(BranchObjectsSql.NEXT_EPOCH).execute(Tuple.of(onBranch.tableId()))
+              .map(epoch -> epoch.iterator().next().getLong(0))
+              .call(epoch -> tx.query(new BranchObjectsSql(onBranch.forkedAt(epoch)).createView(viewSchema, viewName))
+                  .execute())
+              .call(epoch -> PgQueryAccess.addViews(tx, onBranch.forkedAt(epoch)))
+              .chain(epoch -> tx.preparedQuery(BranchObjectsSql.REGISTER_OVERLAY).execute(Tuple.of(onBranch.tableId(),
+                  onBranch.bid(), branch, viewSchema, viewName, epoch)));
+        })
+        .chain(() -> PgTracking.regenerateCapture(tx, onBranch));
+  }
+
+  /**
+   * The schema of a branch's views: {@code strata_<branch>} when the name is a plain identifier that
+   * fits, else a sanitised name with part of the branch id (identifier length and safety).
+   */
+  static String viewSchema(String branch, String bid) {
+    if (branch.matches("[A-Za-z0-9_]{1,55}")) {
+      return "strata_" + branch;
+    }
+    String plain = branch.replaceAll("[^A-Za-z0-9_]", "_");
+    return "strata_" + plain.substring(0, Math.min(plain.length(), 40)) + "_" + bid.substring(0, 6);
+  }
+}

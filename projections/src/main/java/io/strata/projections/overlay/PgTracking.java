@@ -1,0 +1,93 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.TableCatalog;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * Tracking a table in PostgreSQL: Strata's objects beside it, in schema {@code strata} of its own
+ * database (see {@link OverlaySql}) — its registration, working log, change-set table, commit gate,
+ * capture triggers, and each live branch's objects.
+ */
+public final class PgTracking implements Tracking<SqlConnection> {
+  private static final PgBranchObjects BRANCHES = new PgBranchObjects();
+
+  /**
+   * Holding off writers of the table: installs the working log and the capture triggers, then measures
+   * the rows. Every live branch gets an empty overlay and its view: the table reads the same on every
+   * branch.
+   */
+  @Override
+  public Uni<Measured> track(SqlConnection tx, TrackedTable tracked, List<String> branches,
+      BiFunction<String, String, Uni<Boolean>> isStale) {
+    String tid = tracked.id();
+    String schema = tracked.schema();
+    String table = tracked.table();
+    OverlaySql sql = OverlaySql.of(tracked);
+    return tx.query(sql.lockAgainstWriters()).execute()
+        .chain(() -> tx.preparedQuery(OverlaySql.REGISTRY_ENTRY).execute(Tuple.of(schema, table)))
+        .chain(rows -> {
+          if (rows.rowCount() == 0) {
+            return Uni.createFrom().voidItem();
+          }
+          Row existing = rows.iterator().next();
+          String oldTid = existing.getString(0);
+          return isStale.apply(existing.getString(1), existing.getString(2)).chain(stale -> {
+            if (!stale) {
+              throw new AlreadyTracked(existing.getString(1));
+            }
+            return dropIn(tx, OverlaySql.of(oldTid, schema, table, tracked.key(), tracked.columns()));
+          });
+        })
+        .chain(() -> tx.query(sql.createWorkingLog()).execute())
+        .chain(() -> tx.query(sql.createChanges()).execute())
+        .chain(() -> tx.query(sql.createCapture(false, 0)).execute())
+        .chain(() -> tx.query(sql.createTriggers()).execute())
+        .chain(() -> tx.preparedQuery(OverlaySql.REGISTER).execute(Tuple.of(tid, tracked.repository(),
+            tracked.name(), schema, table)))
+        .chain(() -> Multi.createFrom().iterable(branches)
+            .onItem().transformToUniAndConcatenate(b -> BRANCHES.create(tx, tracked, b, StatePath.WORKING))
+            .collect().last())
+        .chain(() -> TableCatalog.measured(tx, schema, table))
+        .map(m -> new Measured(m.rowCount(), m.rowSum()));
+  }
+
+  /** Removes the objects of a tracked table, its branches' included (idempotent). */
+  @Override
+  public Uni<Void> untrack(SqlConnection tx, TrackedTable table) {
+    return dropIn(tx, OverlaySql.of(table));
+  }
+
+  private static Uni<Void> dropIn(SqlConnection tx, OverlaySql sql) {
+    return tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(sql.tableId()))
+        .chain(rows -> {
+          List<String> drops = new ArrayList<>();
+          for (Row r : rows) {
+            drops.add(new BranchObjectsSql(sql.onBranch(r.getString(0))).drop(r.getString(2), r.getString(3))
+                + BranchObjectsSql.dropSchemaIfEmpty(r.getString(2)) + ";");
+          }
+          return tx.query(String.join("", drops) + sql.dropAll()).execute();
+        })
+        .chain(() -> tx.preparedQuery("delete from " + OverlaySql.SCHEMA + ".branch_overlays where tid = $1")
+            .execute(Tuple.of(sql.tableId())))
+        .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER).execute(Tuple.of(sql.tableId())))
+        .replaceWithVoid();
+  }
+
+  static Uni<Void> regenerateCapture(SqlConnection tx, OverlaySql sql) {
+    return tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(sql.tableId()))
+        .chain(overlays -> tx.preparedQuery(OverlaySql.LAST_EPOCH).execute(Tuple.of(sql.tableId()))
+            .chain(epoch -> tx.query(sql.createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
+                .execute()))
+        .replaceWithVoid();
+  }
+}

@@ -1,0 +1,128 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.RowBatch;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.rowdata.WorkingStatus;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A branch's working state in PostgreSQL: the table itself on the default branch (its capture
+ * triggers keep the working log), the branch's overlay over it elsewhere (its view's trigger, or
+ * {@link WorkingStateSql#logBatch}, keeps the log). See {@link OverlaySql}.
+ */
+public final class PgWorkingState implements WorkingState<SqlConnection> {
+  /** A batch larger than this sorts (by key, for the last-wins rule and the lock order) in more memory. */
+  private static final long LARGE_BATCH = 1000;
+
+  private static WorkingStateSql sql(TrackedTable table, BranchRef branch) {
+    return new WorkingStateSql(onBranch(table, branch));
+  }
+
+  private static OverlaySql onBranch(TrackedTable table, BranchRef branch) {
+    OverlaySql main = OverlaySql.of(table);
+    return branch.isDefault() ? main : main.onBranch(table.branchId(branch.name()));
+  }
+
+  @Override
+  public Uni<WorkingStatus> status(SqlConnection tx, TrackedTable table, BranchRef branch) {
+    return tx.query(sql(table, branch).status()).execute().map(rows -> {
+      ChangeCounts staged = ChangeCounts.NONE;
+      ChangeCounts unstaged = ChangeCounts.NONE;
+      for (Row r : rows) {
+        ChangeCounts c = counts(r);
+        if (r.getBoolean(0)) {
+          staged = c;
+        } else {
+          unstaged = c;
+        }
+      }
+      return new WorkingStatus(staged, unstaged);
+    });
+  }
+
+  @Override
+  public Uni<ChangeCounts> stage(SqlConnection tx, TrackedTable table, BranchRef branch, boolean staged) {
+    return tx.query(onBranch(table, branch).analyzeIfStale()).execute()
+        .chain(() -> tx.query(sql(table, branch).stage(staged)).execute())
+        .map(PgWorkingState::first);
+  }
+
+  @Override
+  public Uni<ChangeCounts> discard(SqlConnection tx, TrackedTable table, BranchRef branch) {
+    WorkingStateSql sql = sql(table, branch);
+    return tx.query(sql.lockWorkingState()).execute()
+        .chain(() -> tx.query(onBranch(table, branch).analyzeIfStale()).execute())
+        .chain(() -> tx.query(sql.pending()).execute().map(PgWorkingState::first))
+        .call(() -> tx.query(sql.discard()).execute());
+  }
+
+  @Override
+  public Uni<ChangeCounts> apply(SqlConnection tx, TrackedTable table, BranchRef branch, RowBatch batch) {
+    WorkingStateSql sql = sql(table, branch);
+    Uni<Void> memory = batch.count() > LARGE_BATCH
+        ? tx.query("set local work_mem = '256MB'").execute().replaceWithVoid()
+        : Uni.createFrom().voidItem();
+    // the catalog's defaults only when some row leaves a column out (a PATCH's merged row never does)
+    Uni<Map<String, String>> defaults = !batch.leavesColumnsOut()
+        ? Uni.createFrom().item(Map.of())
+        : tx.query(sql.columnDefaults()).execute().map(rows -> {
+          Map<String, String> byColumn = new HashMap<>();
+          rows.forEach(r -> byColumn.put(r.getString(0), r.getString(1)));
+          return byColumn;
+        });
+    return memory.chain(() -> defaults)
+        .chain(given -> tx.preparedQuery(sql.createBatch(given)).execute(Tuple.of(batch.rows(),
+            Buffer.buffer(batch.marks().getBytes(StandardCharsets.US_ASCII)))))
+        .chain(() -> tx.query(sql.logBatch()).execute())
+        .map(PgWorkingState::first)
+        .call(() -> tx.query(sql.applyBatch()).execute());
+  }
+
+  @Override
+  public Uni<ChangeCounts> applyChangeSets(SqlConnection tx, TrackedTable table, BranchRef branch,
+      List<String> changeSets, boolean forward) {
+    if (changeSets.isEmpty()) {
+      return Uni.createFrom().item(ChangeCounts.NONE);
+    }
+    WorkingStateSql sql = sql(table, branch);
+    String rows = sql.changeSetRows();
+    return tx.query("drop table if exists " + rows).execute() // a second application in one transaction
+        .chain(() -> tx.preparedQuery(sql.createChangeSetRows(forward))
+            .execute(Tuple.of(changeSets.toArray(String[]::new))))
+        .chain(() -> tx.query(sql.logRows(rows)).execute())
+        .map(PgWorkingState::first)
+        .call(() -> tx.query(sql.applyRows(rows)).execute());
+  }
+
+  @Override
+  public Uni<Optional<String>> row(SqlConnection tx, TrackedTable table, BranchRef branch, String key,
+      boolean forWrite) {
+    WorkingStateSql sql = sql(table, branch);
+    Uni<Void> locked = forWrite && !branch.isDefault()
+        ? tx.preparedQuery(sql.lockKey()).execute(Tuple.of(key)).replaceWithVoid()
+        : Uni.createFrom().voidItem(); // on the default branch the read locks the row itself
+    return locked.chain(() -> tx.preparedQuery(sql.currentRow()).execute(Tuple.of(key)))
+        .map(rows -> rows.rowCount() == 0 ? Optional.<String>empty() : Optional.of(rows.iterator().next().getString(0)));
+  }
+
+  private static ChangeCounts first(RowSet<Row> rows) {
+    return counts(rows.iterator().next());
+  }
+
+  private static ChangeCounts counts(Row r) {
+    return new ChangeCounts(r.getLong("inserted"), r.getLong("updated"), r.getLong("deleted"));
+  }
+}

@@ -1,0 +1,51 @@
+package io.strata.projections.rowdata;
+
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A branch's working state of one table and its working changes: every key changed since the
+ * branch's last commit, with its first before-image, staged or not. Writes and discards go through
+ * one primitive that applies row images to the working state and records (or not) what they
+ * overwrote; merge, revert, reset and cherry-pick apply change sets through it too.
+ *
+ * @param <X> the backend's unit of work: every call runs in the caller's
+ */
+public interface WorkingState<X> {
+
+  /** The branch's working changes of the table, net: a key changed and changed back counts as nothing. */
+  Uni<WorkingStatus> status(X tx, TrackedTable table, BranchRef branch);
+
+  /** Marks the branch's working changes staged (or unstaged); the net changes concerned. */
+  Uni<ChangeCounts> stage(X tx, TrackedTable table, BranchRef branch, boolean staged);
+
+  /**
+   * Puts the branch's working state back at its last commit, exactly, and forgets its working
+   * changes; the net changes discarded. Writers of the branch's state wait meanwhile.
+   */
+  Uni<ChangeCounts> discard(X tx, TrackedTable table, BranchRef branch);
+
+  /**
+   * Applies {@code batch} to the branch's working state, recording the first before-image of every key
+   * it writes as a staged working change (a REST write is a staging command); what it did, from the
+   * rows it found: rows given to keys without one (inserted), replaced (updated) and deleted.
+   */
+  Uni<ChangeCounts> apply(X tx, TrackedTable table, BranchRef branch, RowBatch batch);
+
+  /**
+   * Applies committed change sets (oldest first) to the branch's working state: forward, each key they
+   * changed gets its row after the newest of them that changed it; backward, its row before the oldest
+   * (undoing them). What it overwrites is recorded as staged working changes, as {@link #apply} does;
+   * what it did. Revert, reset and cherry-pick are this, and merge once its conflicts are settled.
+   */
+  Uni<ChangeCounts> applyChangeSets(X tx, TrackedTable table, BranchRef branch, List<String> changeSets,
+      boolean forward);
+
+  /**
+   * The branch's current row with {@code key} (a JSON object of the key's columns), as a JSON object;
+   * with {@code forWrite}, the key's write lock is taken first, so no writer slips in before a write
+   * based on the row.
+   */
+  Uni<Optional<String>> row(X tx, TrackedTable table, BranchRef branch, String key, boolean forWrite);
+}

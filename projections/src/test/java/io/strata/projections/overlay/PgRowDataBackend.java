@@ -1,0 +1,154 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.TableCatalog;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.StateReads;
+import io.strata.projections.rowdata.RowDataBackend;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.testing.TestPostgres;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The PostgreSQL backend of the row-data contract suites: one database of the test server with
+ * Strata's layout, tables in {@code public}, clients' reads and writes as SQL on the table (default
+ * branch) or the branch's view ({@code MERGE}, as the README tells clients to upsert there).
+ */
+final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static PgRowDataBackend shared;
+
+  private final Pool pool;
+  private final PgBranchObjects branchObjects = new PgBranchObjects();
+  private final PgWorkingState workingState = new PgWorkingState();
+  private final PgTracking tracking = new PgTracking();
+  private final PgChangeSets changeSets = new PgChangeSets();
+  private final PgStateReads stateReads = new PgStateReads();
+
+  private PgRowDataBackend(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** One database for every suite of the JVM: each test makes tables and repositories of its own. */
+  static synchronized PgRowDataBackend shared() {
+    if (shared == null) {
+      Pool pool = TestPostgres.shared().newDatabase().pool(Vertx.vertx(), 8);
+      StrataLayout.upgrade(pool).await().atMost(WAIT);
+      shared = new PgRowDataBackend(pool);
+    }
+    return shared;
+  }
+
+  @Override
+  public BranchObjects<SqlConnection> branchObjects() {
+    return branchObjects;
+  }
+
+  @Override
+  public WorkingState<SqlConnection> workingState() {
+    return workingState;
+  }
+
+  @Override
+  public Tracking<SqlConnection> tracking() {
+    return tracking;
+  }
+
+  @Override
+  public ChangeSets<SqlConnection> changeSets() {
+    return changeSets;
+  }
+
+  @Override
+  public StateReads<SqlConnection> stateReads() {
+    return stateReads;
+  }
+
+  @Override
+  public TrackedTable newUntrackedTable(String repository, String name, Map<Integer, String> rows) {
+    String table = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    StringBuilder setUp = new StringBuilder("create table public." + table + " (id int primary key, v text);");
+    rows.forEach((id, v) -> setUp.append("insert into public.").append(table).append(" values (").append(id)
+        .append(", ").append(OverlaySql.literal(v)).append(");"));
+    return pool.query(setUp.toString()).execute()
+        .chain(() -> TableCatalog.inspect(pool, "public", table, List.of("id")))
+        .map(shape -> new TrackedTable(repository, name, TrackedTable.idOf(repository, name), "public", table,
+            shape.primaryKey(), shape.columns()))
+        .await().atMost(WAIT);
+  }
+
+  @Override
+  public <T> T inUnitOfWork(TrackedTable table, Function<SqlConnection, Uni<T>> work) {
+    return pool.withTransaction(work::apply).await().atMost(WAIT);
+  }
+
+  private String relation(TrackedTable table, String branch) {
+    return location(table, branch).orElseThrow(() -> new IllegalStateException("no " + branch + " of " + table));
+  }
+
+  @Override
+  public void upsert(TrackedTable table, String branch, int id, String v) {
+    pool.preparedQuery("merge into " + relation(table, branch) + " r using (select $1::int as id, $2::text as v) s"
+            + " on r.id = s.id when matched then update set v = s.v when not matched then insert (id, v) values (s.id, s.v)")
+        .execute(Tuple.of(id, v)).await().atMost(WAIT);
+  }
+
+  @Override
+  public void delete(TrackedTable table, String branch, int id) {
+    pool.preparedQuery("delete from " + relation(table, branch) + " where id = $1").execute(Tuple.of(id))
+        .await().atMost(WAIT);
+  }
+
+  @Override
+  public Map<Integer, String> read(TrackedTable table, String branch) {
+    Map<Integer, String> rows = new TreeMap<>();
+    for (Row r : pool.query("select id, v from " + relation(table, branch)).execute().await().atMost(WAIT)) {
+      rows.put(r.getInteger(0), r.getString(1));
+    }
+    return rows;
+  }
+
+  @Override
+  public List<String> objectsOf(TrackedTable table) {
+    List<String> found = new ArrayList<>();
+    for (Row r : pool.preparedQuery("""
+            select 'relation ' || relname from pg_class where relname like $1 || '%'
+            union all select 'function ' || proname from pg_proc where proname like $1 || '%'
+            union all select 'trigger ' || tgname from pg_trigger where tgname like 'strata_' || $1 || '%'
+            union all select 'registration ' || tid from strata.tracked_tables where tid = $1
+            union all select 'branch ' || bid from strata.branch_overlays where tid = $1""")
+        .execute(Tuple.of(table.id())).await().atMost(WAIT)) {
+      found.add(r.getString(0));
+    }
+    return found;
+  }
+
+  @Override
+  public List<String> objectsOf(TrackedTable table, String branch) {
+    String bid = table.branchId(branch);
+    List<String> found = new ArrayList<>();
+    for (Row r : pool.preparedQuery("""
+            select 'relation ' || relname from pg_class where relname like '%' || $1 || '%'
+            union all select 'function ' || proname from pg_proc where proname like '%' || $1 || '%'
+            union all select 'schema ' || nspname from pg_namespace where nspname = 'strata_' || $2
+            union all select 'registration ' || branch from strata.branch_overlays where tid = $3 and bid = $1""")
+        .execute(Tuple.of(bid, branch, table.id())).await().atMost(WAIT)) {
+      found.add(r.getString(0));
+    }
+    return found;
+  }
+}

@@ -1,0 +1,81 @@
+package io.strata.projections.rowdata;
+
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * What a backend gives the row-data contract suites: tracked tables to work on, a unit of work, and
+ * the backend's own way for clients to read and write a table on a branch (for PostgreSQL, SQL on
+ * the branch's view or the table). Every table has columns {@code id int} (the key) and {@code v text}.
+ *
+ * @param <X> the backend's unit of work
+ */
+public interface RowDataBackend<X> {
+  String DEFAULT_BRANCH = "main";
+
+  BranchObjects<X> branchObjects();
+
+  WorkingState<X> workingState();
+
+  Tracking<X> tracking();
+
+  ChangeSets<X> changeSets();
+
+  StateReads<X> stateReads();
+
+  /**
+   * A new table holding {@code rows} (id → v), to be tracked in {@code repository} as {@code name}
+   * (the backend gives the table a place of its own); not tracked yet.
+   */
+  TrackedTable newUntrackedTable(String repository, String name, Map<Integer, String> rows);
+
+  /** The same, tracked with no branches. */
+  default TrackedTable newTable(String repository, String name, Map<Integer, String> rows) {
+    TrackedTable t = newUntrackedTable(repository, name, rows);
+    inUnitOfWork(t, x -> tracking().track(x, t, List.of(), (r, n) -> Uni.createFrom().item(false)));
+    return t;
+  }
+
+  /** Runs {@code work} in one unit of work, committed when it succeeds, and awaits it. */
+  <T> T inUnitOfWork(TrackedTable table, Function<X, Uni<T>> work);
+
+  /** A table as a test works on it: from the default branch, or from another. */
+  record Subject(TrackedTable table, BranchRef branch) {}
+
+  /**
+   * A new table holding {@code rows}, tracked in a repository of its own, seen from the default branch
+   * or from a new branch ({@code dev}) of it.
+   */
+  default Subject subject(boolean onBranch, Map<Integer, String> rows) {
+    TrackedTable t = newTable("repo_" + UUID.randomUUID().toString().substring(0, 8), "items", rows);
+    if (!onBranch) {
+      return new Subject(t, new BranchRef(DEFAULT_BRANCH, true));
+    }
+    inUnitOfWork(t, x -> branchObjects().create(x, t, "dev", StatePath.WORKING));
+    return new Subject(t, new BranchRef("dev", false));
+  }
+
+  /** Where clients reach the table on the branch ({@link BranchObjects#location}). */
+  default Optional<String> location(TrackedTable table, String branch) {
+    return inUnitOfWork(table, x -> branchObjects().location(x, table, BranchRef.of(branch, DEFAULT_BRANCH)));
+  }
+
+  /** Inserts or replaces row {@code id} as a client on the branch would. */
+  void upsert(TrackedTable table, String branch, int id, String v);
+
+  /** Deletes row {@code id} as a client on the branch would. */
+  void delete(TrackedTable table, String branch, int id);
+
+  /** The rows a client reads on the branch. */
+  Map<Integer, String> read(TrackedTable table, String branch);
+
+  /** The names of whatever the backend still keeps for {@code branch} of {@code table}. */
+  List<String> objectsOf(TrackedTable table, String branch);
+
+  /** The names of whatever the backend still keeps for {@code table}, for any branch. */
+  List<String> objectsOf(TrackedTable table);
+}

@@ -1,0 +1,74 @@
+package io.strata.projections.rowdata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link Tracking}, for every backend (a subclass names it): tracking measures the
+ * table and gives live branches their objects, a table belongs to one repository, and untracking
+ * removes everything but the rows.
+ */
+public abstract class TrackingContract<X> {
+  private static final Map<Integer, String> ROWS = Map.of(1, "a", 2, "b", 3, "c");
+
+  protected abstract RowDataBackend<X> backend();
+
+  private static String repository() {
+    return "repo_" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private Tracking.Measured track(TrackedTable t, List<String> branches, boolean stale) {
+    return backend().inUnitOfWork(t, x -> backend().tracking().track(x, t, branches,
+        (repository, name) -> Uni.createFrom().item(stale)));
+  }
+
+  @Test
+  void trackingMeasuresTheRowsAndGivesLiveBranchesTheirObjects() {
+    TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
+    Tracking.Measured measured = track(t, List.of("dev", "feature/x"), false);
+    assertThat(measured.rowCount()).isEqualTo(3);
+    assertThat(measured.rowSum()).isNotBlank();
+    assertThat(backend().read(t, "dev")).isEqualTo(ROWS);
+    backend().upsert(t, "feature/x", 1, "x");
+    assertThat(backend().read(t, "feature/x")).containsEntry(1, "x");
+    assertThat(backend().read(t, RowDataBackend.DEFAULT_BRANCH)).isEqualTo(ROWS);
+    WorkingStatus status = backend().inUnitOfWork(t, x -> backend().workingState().status(x, t,
+        new BranchRef(RowDataBackend.DEFAULT_BRANCH, true)));
+    assertThat(status).isEqualTo(new WorkingStatus(ChangeCounts.NONE, ChangeCounts.NONE));
+  }
+
+  @Test
+  void aTableBelongsToOneRepositoryUnlessItsRegistrationIsALeftover() {
+    TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
+    track(t, List.of(), false);
+    TrackedTable again = new TrackedTable(repository(), "other", TrackedTable.idOf("x", UUID.randomUUID().toString()),
+        t.schema(), t.table(), t.key(), t.columns());
+    assertThatThrownBy(() -> track(again, List.of(), false)).isInstanceOf(Tracking.AlreadyTracked.class);
+    assertThat(track(again, List.of(), true).rowCount()).isEqualTo(3);
+    backend().upsert(again, RowDataBackend.DEFAULT_BRANCH, 9, "z");
+    WorkingStatus status = backend().inUnitOfWork(again, x -> backend().workingState().status(x, again,
+        new BranchRef(RowDataBackend.DEFAULT_BRANCH, true)));
+    assertThat(status.unstaged()).isEqualTo(new ChangeCounts(1, 0, 0));
+  }
+
+  @Test
+  void untrackingRemovesEverythingButTheRowsAndMayBeRepeated() {
+    TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
+    track(t, List.of("dev"), false);
+    backend().upsert(t, RowDataBackend.DEFAULT_BRANCH, 1, "A");
+    assertThat(backend().objectsOf(t)).isNotEmpty();
+    backend().inUnitOfWork(t, x -> backend().tracking().untrack(x, t));
+    assertThat(backend().objectsOf(t)).isEmpty();
+    assertThat(backend().read(t, RowDataBackend.DEFAULT_BRANCH)).isEqualTo(Map.of(1, "A", 2, "b", 3, "c"));
+    backend().upsert(t, RowDataBackend.DEFAULT_BRANCH, 2, "B"); // no capture is left to fail it
+    backend().inUnitOfWork(t, x -> backend().tracking().untrack(x, t));
+    track(t, List.of(), false);
+    assertThat(backend().read(t, RowDataBackend.DEFAULT_BRANCH)).containsEntry(2, "B");
+  }
+}
