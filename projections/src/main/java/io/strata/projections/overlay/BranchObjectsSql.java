@@ -46,12 +46,12 @@ final class BranchObjectsSql {
   String create() {
     String required = b.required().isEmpty() ? "" : ", add check (__deleted or ("
         + b.required().stream().map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))";
-    return b.createPreimages() + ";" + fill("""
+    return new CaptureSql(b).createPreimages() + ";" + fill("""
         create table {overlay} as select * from {table} with no data;
         alter table {overlay} add column __deleted boolean not null default false,
           add primary key ({key}){required};
         """, "overlay", b.overlay(), "table", b.table(), "key", b.keyList(null), "required", required)
-        + b.createWorkingLog();
+        + new CaptureSql(b).createWorkingLog();
   }
 
   /**
@@ -230,7 +230,7 @@ final class BranchObjectsSql {
         drop table if exists {overlay};
         drop table if exists {working_log};
         """,
-        "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", b.dropQueryViews(),
+        "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(b).dropViews(),
         "view_schema", Sql.quote(viewSchema), "view_name", Sql.quote(viewName), "function", viewFunction(),
         "overlay", b.overlay(), "working_log", b.workingLog());
   }

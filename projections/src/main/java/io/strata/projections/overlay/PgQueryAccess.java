@@ -16,8 +16,8 @@ import java.util.stream.Collectors;
 
 /**
  * The restricted login role a repository's read-only SQL runs as: it may call the state functions of
- * the repository's own tables (SECURITY DEFINER, see {@link OverlaySql#createStateFunction()}) and
- * read the views of their branches' heads and working states ({@link OverlaySql#createQueryViews()}),
+ * the repository's own tables (SECURITY DEFINER, see {@link QueryAccessSql#createStateFunctions()}) and
+ * read the views of their branches' heads and working states ({@link QueryAccessSql#createViews()}),
  * and nothing else — no privilege on any table or other Strata object, and, being the session user,
  * no way to switch to another role.
  */
@@ -66,7 +66,7 @@ public final class PgQueryAccess implements QueryAccess<SqlConnection> {
                 .onItem().transformToUniAndConcatenate(table -> tx.preparedQuery(BranchObjectsSql.OVERLAYS)
                     .execute(Tuple.of(table.tableId()))
                     .chain(overlays -> {
-                      StringBuilder sql = new StringBuilder(table.createStateFunction()).append(";");
+                      StringBuilder sql = new StringBuilder(new QueryAccessSql(table).createStateFunctions()).append(";");
                       for (String function : List.of(table.stateFunction(), table.changedKeysFunction())) {
                         String signature = function + OverlaySql.STATE_ARGUMENTS;
                         sql.append("revoke all on function ").append(signature).append(" from public;")
@@ -105,7 +105,7 @@ public final class PgQueryAccess implements QueryAccess<SqlConnection> {
         .map(rows -> roleOf(rows.iterator().next().getString(0)))
         .chain(name -> tx.preparedQuery("select 1 from pg_roles where rolname = $1").execute(Tuple.of(name))
             .chain(role -> tx.query(role.rowCount() > 0 ? views(branch, Sql.quote(name))
-                : branch.createQueryViews() + unreadable(branch)).execute()))
+                : new QueryAccessSql(branch).createViews() + unreadable(branch)).execute()))
         .replaceWithVoid();
   }
 
@@ -140,7 +140,7 @@ public final class PgQueryAccess implements QueryAccess<SqlConnection> {
     if (path.undo().isEmpty() && path.redo().isEmpty()) {
       return table.headView();
     }
-    return "(" + table.stateAtRef("(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(path.undo()) + ", "
+    return "(" + new QueryAccessSql(table).stateAtRef("(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(path.undo()) + ", "
         + array(path.redo()) + ", " + path.undoWorkingChanges() + ")") + ")";
   }
 
@@ -154,7 +154,7 @@ public final class PgQueryAccess implements QueryAccess<SqlConnection> {
   }
 
   private static String views(OverlaySql table, String role) {
-    return table.createQueryViews() + unreadable(table)
+    return new QueryAccessSql(table).createViews() + unreadable(table)
         + "grant select on " + table.headView() + ", " + table.workView() + " to " + role + ";";
   }
 

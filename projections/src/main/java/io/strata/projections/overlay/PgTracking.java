@@ -48,10 +48,10 @@ public final class PgTracking implements Tracking<SqlConnection> {
             return dropIn(tx, OverlaySql.of(oldTid, schema, table, tracked.key(), tracked.columns()));
           });
         })
-        .chain(() -> tx.query(sql.createWorkingLog()).execute())
-        .chain(() -> tx.query(sql.createChanges()).execute())
-        .chain(() -> tx.query(sql.createCapture(false, 0)).execute())
-        .chain(() -> tx.query(sql.createTriggers()).execute())
+        .chain(() -> tx.query(new CaptureSql(sql).createWorkingLog()).execute())
+        .chain(() -> tx.query(new CaptureSql(sql).createChanges()).execute())
+        .chain(() -> tx.query(new CaptureSql(sql).createCapture(false, 0)).execute())
+        .chain(() -> tx.query(new CaptureSql(sql).createTriggers()).execute())
         .chain(() -> tx.preparedQuery(OverlaySql.REGISTER).execute(Tuple.of(tid, tracked.repository(),
             tracked.name(), schema, table)))
         .chain(() -> Multi.createFrom().iterable(branches)
@@ -75,7 +75,7 @@ public final class PgTracking implements Tracking<SqlConnection> {
             drops.add(new BranchObjectsSql(sql.onBranch(r.getString(0))).drop(r.getString(2), r.getString(3))
                 + BranchObjectsSql.dropSchemaIfEmpty(r.getString(2)) + ";");
           }
-          return tx.query(String.join("", drops) + sql.dropAll()).execute();
+          return tx.query(String.join("", drops) + new CaptureSql(sql).dropAll()).execute();
         })
         .chain(() -> tx.preparedQuery("delete from " + OverlaySql.SCHEMA + ".branch_overlays where tid = $1")
             .execute(Tuple.of(sql.tableId())))
@@ -86,7 +86,7 @@ public final class PgTracking implements Tracking<SqlConnection> {
   static Uni<Void> regenerateCapture(SqlConnection tx, OverlaySql sql) {
     return tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(sql.tableId()))
         .chain(overlays -> tx.preparedQuery(OverlaySql.LAST_EPOCH).execute(Tuple.of(sql.tableId()))
-            .chain(epoch -> tx.query(sql.createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
+            .chain(epoch -> tx.query(new CaptureSql(sql).createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
                 .execute()))
         .replaceWithVoid();
   }

@@ -1,0 +1,101 @@
+package io.strata.projections.overlay;
+
+import static io.strata.projections.overlay.SqlTemplate.fill;
+
+import java.util.function.Function;
+
+/**
+ * The statements of the query endpoint's access to one table as one branch sees it (see {@link
+ * PgQueryAccess}): views of the branch's working state and head, and the SECURITY DEFINER state
+ * functions that give the rows at any other state.
+ */
+final class QueryAccessSql {
+  private final OverlaySql s;
+
+  /** @param table the table as the branch sees it */
+  QueryAccessSql(OverlaySql table) {
+    this.s = table;
+  }
+
+  /**
+   * Views of the branch's working state and committed head (the working state with its working
+   * changes undone: each logged key's row replaced by its first before-image), through which the query
+   * endpoint's role reads them without any privilege on the table or Strata's objects. A view lets the
+   * planner take the query's conditions to the indexes of the table and the overlay: a query costs
+   * O(changes + rows it reads), not O(table). Security barriers: a condition the view did not write is
+   * applied only after the view's own. A branch's views name its fork epoch (see {@link OverlaySql#forkedAt}).
+   */
+  String createViews() {
+    return fill("""
+        create or replace view {work_view} with (security_barrier) as select x.* from {working} x;
+        create or replace view {head_view} with (security_barrier) as
+          select x.* from {working} x where not exists (select 1 from {working_log} w where {match})
+          union all select {columns_w} from {working_log} w where w.__present;
+        """,
+        "work_view", s.workView(), "head_view", s.headView(), "working", s.isDefaultBranch() ? s.table() : s.state(),
+        "working_log", s.workingLog(), "match", s.keyMatch("w", "x"), "columns_w", OverlaySql.list(s.columns(), "w"));
+  }
+
+  String dropViews() {
+    return fill("drop view if exists {head_view}, {work_view};", "head_view", s.headView(), "work_view", s.workView());
+  }
+
+  /**
+   * The table's rows at a ref, as the query endpoint's role reads them: the branch's working-state view
+   * without the keys the ref's state has otherwise, and those keys' rows there. The planner takes the
+   * query's conditions to the view's indexes: O(changes + rows read), not O(table).
+   *
+   * @param arguments the state functions' arguments as SQL literals, in parentheses
+   */
+  String stateAtRef(String arguments) {
+    return fill("""
+        select x.* from {work_view} x where {key_array} not in (select k from {changed_keys}{arguments} k)
+        union all select r.* from {state_function}{arguments} r""",
+        "work_view", s.workView(), "key_array", s.keyArray("x"), "changed_keys", s.changedKeysFunction(),
+        "state_function", s.stateFunction(), "arguments", arguments);
+  }
+
+  /**
+   * The two SECURITY DEFINER state functions {@code (bid, undo, redo, undo_working_log)}: the rows that
+   * differ (setof T) and their keys (setof jsonb). The query endpoint's restricted role may call them,
+   * and so reads the table at a ref, without any privilege on the table or Strata's objects themselves.
+   * The branch id is checked before it names an object.
+   */
+  String createStateFunctions() {
+    return definer(s.stateFunction(), "setof " + s.table(), t -> changedAt(t, fill("""
+            select r.* from changed c, lateral jsonb_populate_record(null::{table}, c.img) r
+            where c.img is not null""", "table", s.table())))
+        + ";" + definer(s.changedKeysFunction(), "setof jsonb", t -> changedAt(t, "select c.k from changed c"));
+  }
+
+  /**
+   * The changes between the branch's working state and its state with the change sets $1 undone and
+   * $2 redone, the working log undone when $3 (see {@link OverlaySql#changed}), followed by {@code select}.
+   */
+  private static String changedAt(OverlaySql table, String select) {
+    return "with " + table.changed("$1", "$2", true).replace(" from " + table.workingLog() + " w",
+        " from " + table.workingLog() + " w where $3") + " " + select;
+  }
+
+  private String definer(String name, String returns, Function<OverlaySql, String> body) {
+    String placeholder = "ffffffffff";
+    String branchTemplate = body.apply(s.onBranch(placeholder)).replace("%", "%%").replace(placeholder, "%1$s");
+    String defaultTemplate = body.apply(s.onBranch(null));
+    if (branchTemplate.contains("$q$") || defaultTemplate.contains("$q$")) {
+      throw new IllegalStateException("unexpected quote marker in generated SQL");
+    }
+    return fill("""
+        create or replace function {name}(bid text, undo text[], redo text[], undo_wl boolean)
+        returns {returns} language plpgsql stable security definer set search_path = pg_catalog, pg_temp
+        as $f$ begin
+          if bid is null then
+            return query execute $q${default_body}$q$ using undo, redo, undo_wl;
+          elsif bid ~ '^[0-9a-f]{10}$' then
+            return query execute format($q${branch_body}$q$, bid) using undo, redo, undo_wl;
+          else
+            raise exception 'not a branch id' using errcode = '22023';
+          end if;
+        end $f$""",
+        "name", name, "returns", returns, "default_body", defaultTemplate, "branch_body", branchTemplate);
+  }
+}
