@@ -1,9 +1,7 @@
 package io.strata.projections.overlay;
 
 import io.strata.events.TableColumn;
-import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
-import io.strata.projections.rowdata.TableLayout;
 import io.strata.projections.rowdata.TrackedTable;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +36,7 @@ import java.util.stream.IntStream;
  * <p>An instance describes one table as seen from one branch ({@link #onBranch}): the working log, the
  * relation holding the branch's working state ({@link #state()}), and the statements over them.
  */
-public final class OverlaySql {
+final class OverlaySql {
   public static final String SCHEMA = "strata";
 
   private final String tid;
@@ -78,16 +76,6 @@ public final class OverlaySql {
     return of(t.id(), t.schema(), t.table(), t.key(), t.columns());
   }
 
-  /** A tracked table of a repository, as the default branch sees it. */
-  public static OverlaySql of(String repository, TableLayout t) {
-    return of(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(), t.columns());
-  }
-
-  /** A tracked table of a repository, as the default branch sees it. */
-  public static OverlaySql of(String repository, TableTracked t) {
-    return of(tableId(repository, t.name()), t.schema(), t.table(), t.primaryKey(), t.columns());
-  }
-
   /** A table with the columns the catalog gave (their NOT NULL rules hold in overlays too). */
   public static OverlaySql of(String tid, String schema, String table, List<String> key,
       List<TableColumn> columns) {
@@ -95,11 +83,6 @@ public final class OverlaySql {
         columns.stream().map(TableColumn::name).toList(), null,
         columns.stream().filter(c -> !c.nullable() && !key.contains(c.name()))
             .map(TableColumn::name).toList());
-  }
-
-  /** A tracked table of a repository, as {@code branch} sees it. */
-  public static OverlaySql of(String repository, TableLayout t, String branch, String defaultBranch) {
-    return of(repository, t).onBranch(branch.equals(defaultBranch) ? null : branchId(repository, branch));
   }
 
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
@@ -142,11 +125,6 @@ public final class OverlaySql {
   /** T's columns, besides the key, that it declares NOT NULL. */
   List<String> required() {
     return required;
-  }
-
-  /** The short id of a branch: stable for a repository and branch name. */
-  public static String branchId(String repository, String branch) {
-    return TrackedTable.branchIdOf(repository, branch);
   }
 
   public String workingLog() {
@@ -448,10 +426,5 @@ public final class OverlaySql {
    */
   public String commitGate() {
     return SCHEMA + "." + Sql.quote(tid + "__gate");
-  }
-
-  /** The short id of a tracked table: stable for a repository and table name. */
-  public static String tableId(String repository, String name) {
-    return TrackedTable.idOf(repository, name);
   }
 }

@@ -1,6 +1,7 @@
 package io.strata.projections.storage;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.StorageAdded;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -35,8 +36,8 @@ public final class StorageQueries {
   }
 
   public static StorageRow toRow(Row r) {
-    return new StorageRow(r.getString("name"), r.getString("type"), r.getString("host"), r.getInteger("port"),
-        r.getString("database"), r.getString("username"), r.getString("password_env"), r.getString("password_file"),
-        r.getOffsetDateTime("created_at").toInstant());
+    return new StorageRow(new StorageAdded(r.getString("name"), r.getString("type"), r.getString("host"),
+        r.getInteger("port"), r.getString("database"), r.getString("username"), r.getString("password_env"),
+        r.getString("password_file")), r.getOffsetDateTime("created_at").toInstant());
   }
 }

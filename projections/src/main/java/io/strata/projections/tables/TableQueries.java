@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
+import io.strata.events.TableTracked;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -42,10 +43,10 @@ public final class TableQueries {
 
   public static TableRow toRow(Row r) {
     try {
-      return new TableRow(r.getString("name"), r.getString("storage"), r.getString("schema_name"),
+      return new TableRow(new TableTracked(r.getString("name"), r.getString("storage"), r.getString("schema_name"),
           r.getString("table_name"), Arrays.asList(r.getArrayOfStrings("primary_key")),
           EventCodec.mapper().readValue(r.getString("columns"), COLUMN_LIST), r.getLong("row_count"),
-          r.getString("row_sum"), r.getString("content_hash"), r.getOffsetDateTime("tracked_at").toInstant());
+          r.getString("row_sum"), r.getString("content_hash")), r.getOffsetDateTime("tracked_at").toInstant());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable table row", e);
     }

@@ -6,26 +6,59 @@ import io.strata.projections.rowdata.TableLayout;
 import java.time.Instant;
 import java.util.List;
 
-/** A tracked table, as projected. */
-public record TableRow(
-    String name,
-    String storage,
-    String schema,
-    String table,
-    List<String> primaryKey,
-    List<TableColumn> columns,
-    long rowCount,
-    String rowSum,
-    String contentHash,
-    Instant trackedAt) implements TableLayout {
+/**
+ * A tracked table, as projected: the facts its events recorded (content as of the last commit), and
+ * when it was tracked.
+ */
+public record TableRow(TableTracked facts, Instant trackedAt) implements TableLayout {
 
   /** The table's facts as the event that recorded them (content as of the last commit). */
   public TableTracked toEvent() {
-    return new TableTracked(name, storage, schema, table, primaryKey, columns, rowCount, rowSum,
-        contentHash);
+    return facts;
+  }
+
+  @Override
+  public String name() {
+    return facts.name();
+  }
+
+  public String storage() {
+    return facts.storage();
+  }
+
+  @Override
+  public String schema() {
+    return facts.schema();
+  }
+
+  @Override
+  public String table() {
+    return facts.table();
+  }
+
+  @Override
+  public List<String> primaryKey() {
+    return facts.primaryKey();
+  }
+
+  @Override
+  public List<TableColumn> columns() {
+    return facts.columns();
+  }
+
+  public long rowCount() {
+    return facts.rowCount();
+  }
+
+  public String rowSum() {
+    return facts.rowSum();
+  }
+
+  public String contentHash() {
+    return facts.contentHash();
   }
 
   public String location() {
-    return "postgresql://" + storage + "/" + schema + "." + table;
+    return "postgresql://" + storage() + "/" + schema() + "." + table();
   }
 }

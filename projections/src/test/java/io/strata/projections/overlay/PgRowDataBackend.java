@@ -4,17 +4,21 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.QueryAccess;
 import io.strata.projections.rowdata.StateReads;
 import io.strata.projections.rowdata.RowDataBackend;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.testing.TestDatabase;
 import io.strata.projections.testing.TestPostgres;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,23 +36,27 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static PgRowDataBackend shared;
 
+  private final Vertx vertx;
+  private final TestDatabase database;
   private final Pool pool;
   private final PgBranchObjects branchObjects = new PgBranchObjects();
   private final PgWorkingState workingState = new PgWorkingState();
   private final PgTracking tracking = new PgTracking();
   private final PgChangeSets changeSets = new PgChangeSets();
   private final PgStateReads stateReads = new PgStateReads();
+  private final PgQueryAccess queryAccess = new PgQueryAccess();
 
-  private PgRowDataBackend(Pool pool) {
-    this.pool = pool;
+  private PgRowDataBackend(Vertx vertx, TestDatabase database) {
+    this.vertx = vertx;
+    this.database = database;
+    this.pool = database.pool(vertx, 8);
   }
 
   /** One database for every suite of the JVM: each test makes tables and repositories of its own. */
   static synchronized PgRowDataBackend shared() {
     if (shared == null) {
-      Pool pool = TestPostgres.shared().newDatabase().pool(Vertx.vertx(), 8);
-      StrataLayout.upgrade(pool).await().atMost(WAIT);
-      shared = new PgRowDataBackend(pool);
+      shared = new PgRowDataBackend(Vertx.vertx(), TestPostgres.shared().newDatabase());
+      StrataLayout.upgrade(shared.pool).await().atMost(WAIT);
     }
     return shared;
   }
@@ -76,6 +84,27 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   @Override
   public StateReads<SqlConnection> stateReads() {
     return stateReads;
+  }
+
+  @Override
+  public QueryAccess<SqlConnection> queryAccess() {
+    return queryAccess;
+  }
+
+  /** One connection of {@code role}, as the query endpoint opens them. */
+  @Override
+  public Map<Integer, String> readAs(String role, String password, String relation) {
+    PgConnectOptions options = new PgConnectOptions().setHost(database.host()).setPort(database.port())
+        .setDatabase(database.database()).setUser(role).setPassword(password);
+    return PgConnection.connect(vertx, options)
+        .chain(c -> c.query("select id, v from " + relation + " s").execute()
+            .eventually(c::close))
+        .map(rows -> {
+          Map<Integer, String> found = new TreeMap<>();
+          rows.forEach(r -> found.put(r.getInteger(0), r.getString(1)));
+          return found;
+        })
+        .await().atMost(WAIT);
   }
 
   @Override

@@ -27,6 +27,11 @@ public interface RowDataBackend<X> {
 
   StateReads<X> stateReads();
 
+  QueryAccess<X> queryAccess();
+
+  /** The rows (id → v) of {@code relation} as a query session of {@code role} reads them. */
+  Map<Integer, String> readAs(String role, String password, String relation);
+
   /**
    * A new table holding {@code rows} (id → v), to be tracked in {@code repository} as {@code name}
    * (the backend gives the table a place of its own); not tracked yet.

@@ -15,7 +15,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.strata.events.EventCodec;
-import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -79,11 +79,11 @@ class BranchDataTest {
     post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "items", "location", "postgresql://local/public." + t))
         .statusCode(201);
     List<String> tracked = rowsIn("public." + t);
-    String tid = OverlaySql.tableId(repo, "items");
+    String tid = TrackedTable.idOf(repo, "items");
 
     // a branch of a clean main copies nothing
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
-    String devOverlay = "strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "dev") + "\"";
+    String devOverlay = "strata.\"" + tid + "__v_" + TrackedTable.branchIdOf(repo, "dev") + "\"";
     assertThat(count(pool, "select count(*) from " + devOverlay)).isZero();
     assertThat(read(repo, "dev", true)).isEqualTo(tracked);
     String devView = Api.view(repo, "dev", "items");
@@ -151,7 +151,7 @@ class BranchDataTest {
     // a branch from an old commit holds the rows that changed since, nothing more
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "old", "from", "main~1")).statusCode(201);
     assertThat(read(repo, "old", true)).isEqualTo(tracked);
-    assertThat(count(pool, "select count(*) from strata.\"" + tid + "__v_" + OverlaySql.branchId(repo, "old") + "\""))
+    assertThat(count(pool, "select count(*) from strata.\"" + tid + "__v_" + TrackedTable.branchIdOf(repo, "old") + "\""))
         .isLessThanOrEqualTo(8);
     // ... and a branch from dev's old commit: changes on both paths
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "olddev", "from", beforeCommit)).statusCode(201);
@@ -168,7 +168,7 @@ class BranchDataTest {
     given().urlEncodingEnabled(false).queryParam("force", true).delete("/api/v1/repositories/" + repo + "/branches/feature%2Fx")
         .then().statusCode(204);
     assertThat(count(pool, "select count(*) from pg_class where relname like '" + tid + "%"
-        + OverlaySql.branchId(repo, "feature/x") + "'")).isZero();
+        + TrackedTable.branchIdOf(repo, "feature/x") + "'")).isZero();
     String featureSchema = featureView.substring(0, featureView.indexOf("\".")).replace("\"", "");
     assertThat(featureSchema).startsWith("strata_feature_x_");
     assertThat(count(pool, "select count(*) from pg_namespace where nspname = '" + featureSchema + "'")).isZero();
@@ -194,9 +194,9 @@ class BranchDataTest {
         .then().statusCode(200).body("rows[0][0]", org.hamcrest.Matchers.equalTo("n1"));
     // untracking removes the branch objects too, and the query role's functions
     given().delete("/api/v1/repositories/{r}/tables/items", repo).then().statusCode(204);
-    assertThat(count(pool, "select count(*) from pg_class where relname like '" + OverlaySql.tableId(repo, "items") + "%'"))
+    assertThat(count(pool, "select count(*) from pg_class where relname like '" + TrackedTable.idOf(repo, "items") + "%'"))
         .isZero();
-    assertThat(count(pool, "select count(*) from pg_proc where proname like '" + OverlaySql.tableId(repo, "items") + "%'"))
+    assertThat(count(pool, "select count(*) from pg_proc where proname like '" + TrackedTable.idOf(repo, "items") + "%'"))
         .isZero();
   }
 

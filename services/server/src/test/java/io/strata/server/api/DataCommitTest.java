@@ -16,8 +16,8 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.strata.events.TableTracked;
-import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.postgres.TableCatalog;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -86,7 +86,7 @@ class DataCommitTest {
         .body("changes", hasSize(1)).body("changes[0].table", equalTo("accounts"))
         .body("changes[0].row_count", equalTo(49));
     String changeSet = commit.path("changes[0].change_set");
-    String tid = OverlaySql.tableId(repo, "accounts");
+    String tid = TrackedTable.idOf(repo, "accounts");
     assertThat(count(pool, "select count(*) from strata.\"" + tid + "__changes\" where change_set = '" + changeSet + "'"))
         .isEqualTo(8);
     given().get(base + "/status").then().body("tables[0].staged.updated", equalTo(0))
@@ -184,7 +184,7 @@ class DataCommitTest {
     String repo = createRepository(uniqueName("stale"));
     String t = counters(repo, 5000);
     String base = "/api/v1/repositories/" + repo + "/branches/main";
-    String log = "strata.\"" + OverlaySql.tableId(repo, "counters") + "__w_0\"";
+    String log = "strata.\"" + TrackedTable.idOf(repo, "counters") + "__w_0\"";
     String statistics = "select reltuples::bigint from pg_class where oid = '" + log + "'::regclass";
     for (String step : List.of("stage", "commits")) {
       sql(pool, "update public." + t + " set n = n + 1");

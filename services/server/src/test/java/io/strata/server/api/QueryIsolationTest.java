@@ -13,7 +13,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
-import io.strata.projections.overlay.OverlaySql;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.server.TestDatabaseResource;
 import io.strata.server.queries.QueryConnections;
 import io.strata.server.runtime.StrataConfig;
@@ -51,7 +51,7 @@ class QueryIsolationTest {
   private String victim(String repo) {
     createRepository(repo);
     trackNew(pool, repo, "items", "id int primary key, qty int", "select g, g from generate_series(1, 10) g");
-    return OverlaySql.tableId(repo, "items");
+    return TrackedTable.idOf(repo, "items");
   }
 
   private static String commitLockId(String tid) {

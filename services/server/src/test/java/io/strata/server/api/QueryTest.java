@@ -13,8 +13,8 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.ValidatableResponse;
-import io.strata.projections.overlay.OverlaySql;
 import io.strata.projections.overlay.PgQueryAccess;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -80,7 +80,7 @@ class QueryTest {
         .body("columns", equalTo(List.of("current_user", "nothing", "a", "a"))).body("rows[0][3]", equalTo(2));
 
     // no way to write, nor to read past the repository's tables at the ref
-    String tid = OverlaySql.tableId(repo, "items");
+    String tid = TrackedTable.idOf(repo, "items");
     for (String hostile : List.of(
         "delete from items returning *",
         "with d as (delete from items returning *) select * from d",
@@ -105,7 +105,7 @@ class QueryTest {
         .statusCode(422);
     query(other, "select * from strata.\"" + tid + "__q_head\"").statusCode(422);
     query(other, "select * from strata.\"" + tid + "__q_work\"").statusCode(422);
-    String devId = OverlaySql.branchId(repo, "dev");
+    String devId = TrackedTable.branchIdOf(repo, "dev");
     query(other, "select * from strata.\"" + tid + "__q_head_" + devId + "\"").statusCode(422);
     query(other, "select * from strata.\"" + tid + "__q_work_" + devId + "\"").statusCode(422);
 
@@ -116,7 +116,7 @@ class QueryTest {
     query(repo, total, "ref", "later", "working", true).statusCode(200).body("rows[0][1]", equalTo(415));
     query(repo, "select qty from items where id = 3", "ref", "later", "working", true).statusCode(200)
         .body("rows", equalTo(List.of(List.of(1))));
-    String laterId = OverlaySql.branchId(repo, "later");
+    String laterId = TrackedTable.branchIdOf(repo, "later");
     Api.json().delete("/api/v1/repositories/{r}/branches/later?force=true", repo).then().statusCode(204);
     assertThat(count(pool, "select count(*) from pg_class where relname like '%\\_" + laterId + "'")).isZero();
     query(repo, "").statusCode(422);

@@ -13,6 +13,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.strata.projections.rowdata.TrackedTable;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.pgclient.PgException;
@@ -168,7 +169,7 @@ class WorkingChangesTest {
     String repo = createRepository(uniqueName("plans"));
     String t = Api.trackNew(pool, repo, "counters", "id int primary key, n int not null",
         "select g, 0 from generate_series(1, 3000) g");
-    String log = "strata.\"" + io.strata.projections.overlay.OverlaySql.tableId(repo, "counters") + "__w_0\"";
+    String log = "strata.\"" + TrackedTable.idOf(repo, "counters") + "__w_0\"";
     sql(pool, "vacuum analyze " + log);
     String scans = "select seq_scan from pg_stat_user_tables where relid = '" + log + "'::regclass";
     io.vertx.mutiny.sqlclient.SqlConnection session = pool.getConnection().await().atMost(Duration.ofSeconds(10));
