@@ -46,12 +46,12 @@ final class BranchObjectsSql {
   String create() {
     String required = b.required().isEmpty() ? "" : ", add check (__deleted or ("
         + b.required().stream().map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))";
-    return new CaptureSql(b).createPreimages() + ";" + fill("""
+    return new TrackingSql(b).createPreimages() + ";" + fill("""
         create table {overlay} as select * from {table} with no data;
         alter table {overlay} add column __deleted boolean not null default false,
           add primary key ({key}){required};
         """, "overlay", b.overlay(), "table", b.table(), "key", b.keyList(null), "required", required)
-        + new CaptureSql(b).createWorkingLog();
+        + new TrackingSql(b).createWorkingLog();
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.strata.projections.overlay;
 
+import static io.strata.projections.overlay.SqlTemplate.fill;
+
 import io.strata.events.TableColumn;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.TrackedTable;
@@ -147,12 +149,20 @@ final class OverlaySql {
     if (bid == null) {
       return table;
     }
-    return "(select " + list(columns, "o") + " from " + overlay() + " o where not o.__deleted"
-        + " union all select " + list(columns, "p") + " from " + preimagesAtFork() + " p where not p.__deleted"
-        + " and not exists (select 1 from " + overlay() + " o where " + keyMatch("o", "p") + ")"
-        + " union all select " + list(columns, "x") + " from " + table + " x where not exists (select 1 from"
-        + " (select " + keyList(null) + " from " + overlay() + " union all select " + keyList(null) + " from "
-        + preimages() + " where __epoch >= " + forkEpoch() + ") s where " + keyMatch("s", "x") + "))";
+    return fill("""
+        (select {columns_o} from {overlay} o where not o.__deleted
+         union all
+         select {columns_p} from {preimages_at_fork} p
+         where not p.__deleted and not exists (select 1 from {overlay} o where {match_op})
+         union all
+         select {columns_x} from {table} x
+         where not exists (select 1 from (select {key} from {overlay}
+                                          union all select {key} from {preimages} where __epoch >= {fork_epoch}) s
+                           where {match_sx}))""",
+        "columns_o", list(columns, "o"), "overlay", overlay(), "columns_p", list(columns, "p"),
+        "preimages_at_fork", preimagesAtFork(), "match_op", keyMatch("o", "p"), "columns_x", list(columns, "x"),
+        "table", table, "key", keyList(null), "preimages", preimages(), "fork_epoch", forkEpoch(),
+        "match_sx", keyMatch("s", "x"));
   }
 
   /** The shared pre-image log of this table. */
@@ -165,14 +175,14 @@ final class OverlaySql {
     if (knownForkEpoch != null) {
       return "(" + knownForkEpoch + "::bigint)";
     }
-    return "(select b.fork_epoch from " + SCHEMA + ".branch_overlays b where b.tid = '" + tid + "' and b.bid = '"
-        + bid + "')";
+    return fill("(select b.fork_epoch from strata.branch_overlays b where b.tid = {tid} and b.bid = {bid})",
+        "tid", literal(tid), "bid", literal(bid));
   }
 
   /** Per key written since this branch's fork, the first pre-image after it (columns, __epoch, __deleted). */
   private String preimagesAtFork() {
-    return "(select distinct on (" + keyList(null) + ") * from " + preimages() + " where __epoch >= " + forkEpoch()
-        + " order by " + keyList(null) + ", __epoch)";
+    return fill("(select distinct on ({key}) * from {preimages} where __epoch >= {fork_epoch} order by {key}, __epoch)",
+        "key", keyList(null), "preimages", preimages(), "fork_epoch", forkEpoch());
   }
 
   /** Whether the row {@code alias} of a left join on {@link #state()} is there (key columns are not null). */
@@ -217,15 +227,6 @@ final class OverlaySql {
     return object.append(")").toString();
   }
 
-  public static final String REGISTRY_ENTRY =
-      "select tid, repository, name from " + SCHEMA + ".tracked_tables where schema_name = $1 and table_name = $2";
-
-  public static final String REGISTER =
-      "insert into " + SCHEMA + ".tracked_tables (tid, repository, name, schema_name, table_name)"
-          + " values ($1, $2, $3, $4, $5)";
-
-  public static final String UNREGISTER = "delete from " + SCHEMA + ".tracked_tables where tid = $1";
-
   static final String COLUMNS = "{columns}";
   static final String VALUES = "{values}";
   private static final String SETS = "{sets}";
@@ -243,23 +244,23 @@ final class OverlaySql {
     String keys = key.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::name[]"));
     String template = literal(statement.replace("%", "%%").replace(COLUMNS, "%1$s").replace(VALUES, "%2$s")
         .replace(SETS, "%3$s").replace(ON_CONFLICT, "%4$s"));
-    String updatable = " filter (where a.attidentity <> 'a' and a.attname <> all(" + keys + "))";
-    return "do $strata_w$ declare cols text; vals text; sets text; conflict text; begin"
-        + " select string_agg(quote_ident(a.attname), ', ' order by a.attnum),"
-        + " string_agg('s.' || quote_ident(a.attname), ', ' order by a.attnum),"
-        + " string_agg(quote_ident(a.attname) || ' = s.' || quote_ident(a.attname), ', ' order by a.attnum)" + updatable + ","
-        + " coalesce('do update set ' || string_agg(quote_ident(a.attname) || ' = excluded.' || quote_ident(a.attname),"
-        + " ', ' order by a.attnum)" + updatable + ", 'do nothing')"
-        + " into cols, vals, sets, conflict from pg_attribute a where a.attrelid = " + literal(table) + "::regclass"
-        + " and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';"
-        + (statement.contains(SETS) ? " if sets is not null then" : "")
-        + " execute format(" + template + ", cols, vals, sets, conflict);"
-        + (statement.contains(SETS) ? " end if;" : "")
-        + " end $strata_w$";
+    boolean needsSets = statement.contains(SETS);
+    return fill("""
+        do $strata_w$ declare cols text; vals text; sets text; conflict text; begin
+          select string_agg(quote_ident(a.attname), ', ' order by a.attnum),
+                 string_agg('s.' || quote_ident(a.attname), ', ' order by a.attnum),
+                 string_agg(quote_ident(a.attname) || ' = s.' || quote_ident(a.attname), ', ' order by a.attnum)
+                   filter (where a.attidentity <> 'a' and a.attname <> all({keys})),
+                 coalesce('do update set ' || string_agg(quote_ident(a.attname) || ' = excluded.' || quote_ident(a.attname),
+                   ', ' order by a.attnum) filter (where a.attidentity <> 'a' and a.attname <> all({keys})), 'do nothing')
+          into cols, vals, sets, conflict
+          from pg_attribute a
+          where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
+          {if_sets} execute format({template}, cols, vals, sets, conflict); {end_if}
+        end $strata_w$""",
+        "keys", keys, "table_literal", literal(table), "template", template,
+        "if_sets", needsSets ? "if sets is not null then" : "", "end_if", needsSets ? "end if;" : "");
   }
-
-  /** The current fork epoch of a table ($1 = tid): the one the capture files pre-images under. */
-  public static final String LAST_EPOCH = "select last_epoch from " + SCHEMA + ".tracked_tables where tid = $1";
 
   /** Blocks writers (not readers) of T while the capture is installed and the rows measured. */
   public String lockAgainstWriters() {
@@ -276,8 +277,8 @@ final class OverlaySql {
    * __before} (null where the key had no row): how change sets, counts and sidecars compare and keep them.
    */
   String withImages(String source) {
-    return "(select w.*, case when w.__present then to_jsonb(" + loggedRow("w") + ") end as __before from " + source
-        + " w)";
+    return fill("(select w.*, case when w.__present then to_jsonb({logged}) end as __before from {source} w)",
+        "logged", loggedRow("w"), "source", source);
   }
 
   /**
@@ -287,8 +288,9 @@ final class OverlaySql {
    * @param staged a SQL boolean: false, true, or the capture functions' staging variable
    */
   String logUpsert(String staged) {
-    return " on conflict (" + keyList(null) + ") do update set __staged = " + staged + ", __changed_at = now()"
-        + " where " + workingLog() + ".__staged <> " + staged;
+    return fill(" on conflict ({key}) do update set __staged = {staged}, __changed_at = now()"
+        + " where {working_log}.__staged <> {staged}", "key", keyList(null), "staged", staged,
+        "working_log", workingLog());
   }
 
   /**
@@ -329,15 +331,22 @@ final class OverlaySql {
    * them: for a branch's overlay, which holds them as plain columns. One UPDATE per such column.
    */
   String computeGenerated(String relation) {
-    return "do $strata_g$ declare g record; begin " + generatedColumns()
-        + " execute format('update " + relation.replace("'", "''").replace("%", "%%") + " set %I = (%s)', g.attname,"
-        + " g.expr); end loop; end $strata_g$;";
+    return fill("""
+        do $strata_g$ declare g record; begin
+          {generated_columns}
+            execute format('update {relation_in_format} set %I = (%s)', g.attname, g.expr);
+          end loop;
+        end $strata_g$;""",
+        "generated_columns", generatedColumns(),
+        "relation_in_format", relation.replace("'", "''").replace("%", "%%"));
   }
 
   String generatedColumns() {
-    return "for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr from pg_attribute a join pg_attrdef d"
-        + " on d.adrelid = a.attrelid and d.adnum = a.attnum where a.attrelid = " + literal(table) + "::regclass"
-        + " and a.attnum > 0 and not a.attisdropped and a.attgenerated = 's' order by a.attnum loop";
+    return fill("""
+        for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr
+                 from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                 where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped
+                   and a.attgenerated = 's' order by a.attnum loop""", "table_literal", literal(table));
   }
 
   static String literal(String text) {
@@ -352,16 +361,17 @@ final class OverlaySql {
    * oldest first.
    */
   public String changed(String undoParam, String redoParam, boolean undoWorkingLog) {
-    return "changed as (select distinct on (x.k) x.k, x.img from ("
-        + "  select c.key as k, c.after as img, 0 as phase, -o.ord as ord from " + changes() + " c"
-        + "  join unnest(" + redoParam + "::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
-        + "  union all select c.key, c.before, 1, o.ord from " + changes() + " c"
-        + "  join unnest(" + undoParam + "::text[]) with ordinality o(cs, ord) on c.change_set = o.cs"
-        + (undoWorkingLog
-            ? "  union all select " + keyArray("w") + ", w.__before, 1, 9223372036854775807 from "
-                + withImages(workingLog()) + " w"
-            : "")
-        + " ) x order by x.k, x.phase, x.ord)";
+    String workingChanges = !undoWorkingLog ? "" : fill(
+        " union all select {key_array}, w.__before, 1, 9223372036854775807 from {logged} w",
+        "key_array", keyArray("w"), "logged", withImages(workingLog()));
+    return fill("""
+        changed as (select distinct on (x.k) x.k, x.img from (
+          select c.key as k, c.after as img, 0 as phase, -o.ord as ord from {changes} c
+          join unnest({redo}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs
+          union all select c.key, c.before, 1, o.ord from {changes} c
+          join unnest({undo}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs{working_changes}
+        ) x order by x.k, x.phase, x.ord)""",
+        "changes", changes(), "redo", redoParam, "undo", undoParam, "working_changes", workingChanges);
   }
 
   // ---- read-only SQL over a ref (POST /query) ----
@@ -402,11 +412,12 @@ final class OverlaySql {
    * check reads at most twice the rows the statistics count.
    */
   public String analyzeIfStale() {
-    return "do $strata_a$ declare expected bigint; n bigint; begin"
-        + " select greatest(reltuples, 0)::bigint * 2 + 1000 into expected from pg_class where oid = "
-        + literal(workingLog()) + "::regclass;"
-        + " select count(*) into n from (select from " + workingLog() + " limit expected) x;"
-        + " if n >= expected then analyze " + workingLog() + "; end if; end $strata_a$";
+    return fill("""
+        do $strata_a$ declare expected bigint; n bigint; begin
+          select greatest(reltuples, 0)::bigint * 2 + 1000 into expected from pg_class where oid = {log_literal}::regclass;
+          select count(*) into n from (select from {working_log} limit expected) x;
+          if n >= expected then analyze {working_log}; end if;
+        end $strata_a$""", "log_literal", literal(workingLog()), "working_log", workingLog());
   }
 
   /** Content-addressed change sets of this table: every committed row change, stored once. */
@@ -417,7 +428,7 @@ final class OverlaySql {
   /**
    * The commit gate of this table: an empty table of Strata's, locked by the default branch's commits of
    * this table. Writers of T lock it ROW EXCLUSIVE, if they can without waiting, for their capture to skip
-   * keys already logged (see {@link CaptureSql#createCapture}); a commit locks it EXCLUSIVE before it locks any
+   * keys already logged (see {@link TrackingSql#createCapture}); a commit locks it EXCLUSIVE before it locks any
    * working-log row of the table, so it waits for those writers and makes later ones (queued behind it)
    * take the capture's locking path. A table lock rather than an advisory lock: advisory locks share one
    * space with every session of the database, the query endpoint's included, and a query could take the

@@ -39,7 +39,7 @@ public final class PgBranchObjects implements BranchObjects<SqlConnection> {
                       + BranchObjectsSql.dropSchemaIfEmpty(r.getString(2))).execute()
                   .chain(() -> tx.preparedQuery(BranchObjectsSql.UNREGISTER_OVERLAY)
                       .execute(Tuple.of(table.id(), onBranch.bid())))
-                  .chain(() -> tx.query(new CaptureSql(onBranch).collectPreimages()).execute())
+                  .chain(() -> tx.query(new TrackingSql(onBranch).collectPreimages()).execute())
                   .chain(() -> PgTracking.regenerateCapture(tx, onBranch));
             }
           }

@@ -34,7 +34,7 @@ public final class PgTracking implements Tracking<SqlConnection> {
     String table = tracked.table();
     OverlaySql sql = OverlaySql.of(tracked);
     return tx.query(sql.lockAgainstWriters()).execute()
-        .chain(() -> tx.preparedQuery(OverlaySql.REGISTRY_ENTRY).execute(Tuple.of(schema, table)))
+        .chain(() -> tx.preparedQuery(TrackingSql.REGISTRY_ENTRY).execute(Tuple.of(schema, table)))
         .chain(rows -> {
           if (rows.rowCount() == 0) {
             return Uni.createFrom().voidItem();
@@ -48,11 +48,11 @@ public final class PgTracking implements Tracking<SqlConnection> {
             return dropIn(tx, OverlaySql.of(oldTid, schema, table, tracked.key(), tracked.columns()));
           });
         })
-        .chain(() -> tx.query(new CaptureSql(sql).createWorkingLog()).execute())
-        .chain(() -> tx.query(new CaptureSql(sql).createChanges()).execute())
-        .chain(() -> tx.query(new CaptureSql(sql).createCapture(false, 0)).execute())
-        .chain(() -> tx.query(new CaptureSql(sql).createTriggers()).execute())
-        .chain(() -> tx.preparedQuery(OverlaySql.REGISTER).execute(Tuple.of(tid, tracked.repository(),
+        .chain(() -> tx.query(new TrackingSql(sql).createWorkingLog()).execute())
+        .chain(() -> tx.query(new TrackingSql(sql).createChanges()).execute())
+        .chain(() -> tx.query(new TrackingSql(sql).createCapture(false, 0)).execute())
+        .chain(() -> tx.query(new TrackingSql(sql).createTriggers()).execute())
+        .chain(() -> tx.preparedQuery(TrackingSql.REGISTER).execute(Tuple.of(tid, tracked.repository(),
             tracked.name(), schema, table)))
         .chain(() -> Multi.createFrom().iterable(branches)
             .onItem().transformToUniAndConcatenate(b -> BRANCHES.create(tx, tracked, b, StatePath.WORKING))
@@ -75,18 +75,18 @@ public final class PgTracking implements Tracking<SqlConnection> {
             drops.add(new BranchObjectsSql(sql.onBranch(r.getString(0))).drop(r.getString(2), r.getString(3))
                 + BranchObjectsSql.dropSchemaIfEmpty(r.getString(2)) + ";");
           }
-          return tx.query(String.join("", drops) + new CaptureSql(sql).dropAll()).execute();
+          return tx.query(String.join("", drops) + new TrackingSql(sql).dropAll()).execute();
         })
-        .chain(() -> tx.preparedQuery("delete from " + OverlaySql.SCHEMA + ".branch_overlays where tid = $1")
+        .chain(() -> tx.preparedQuery(TrackingSql.UNREGISTER_OVERLAYS)
             .execute(Tuple.of(sql.tableId())))
-        .chain(() -> tx.preparedQuery(OverlaySql.UNREGISTER).execute(Tuple.of(sql.tableId())))
+        .chain(() -> tx.preparedQuery(TrackingSql.UNREGISTER).execute(Tuple.of(sql.tableId())))
         .replaceWithVoid();
   }
 
   static Uni<Void> regenerateCapture(SqlConnection tx, OverlaySql sql) {
     return tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(sql.tableId()))
-        .chain(overlays -> tx.preparedQuery(OverlaySql.LAST_EPOCH).execute(Tuple.of(sql.tableId()))
-            .chain(epoch -> tx.query(new CaptureSql(sql).createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
+        .chain(overlays -> tx.preparedQuery(TrackingSql.LAST_EPOCH).execute(Tuple.of(sql.tableId()))
+            .chain(epoch -> tx.query(new TrackingSql(sql).createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
                 .execute()))
         .replaceWithVoid();
   }

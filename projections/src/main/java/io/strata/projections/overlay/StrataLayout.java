@@ -37,9 +37,9 @@ public final class StrataLayout {
       // 1 is the layout of builds before versions were recorded: registry, overlays and sidecars
       new Step(2, "a commit gate per table, and captures that take it instead of an advisory lock",
           tx -> eachTrackedTable(tx, sql -> tx.query(sql.lockAgainstWriters()).execute()
-              .chain(() -> tx.query(new CaptureSql(sql).createCommitGate()).execute())
+              .chain(() -> tx.query(new TrackingSql(sql).createCommitGate()).execute())
               // commits made the change-set table where it was missing; they no longer look
-              .chain(() -> tx.query(new CaptureSql(sql).createChanges()).execute())
+              .chain(() -> tx.query(new TrackingSql(sql).createChanges()).execute())
               .chain(() -> PgTracking.regenerateCapture(tx, sql)))));
 
   private StrataLayout() {}

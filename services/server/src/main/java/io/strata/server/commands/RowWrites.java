@@ -180,6 +180,7 @@ public class RowWrites {
     StringBuilder marks = new StringBuilder();
     try (JsonParser parser = EventCodec.mapper().createParser(body);
         JsonGenerator out = EventCodec.mapper().getFactory().createGenerator(rows)) {
+      parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a column given twice: ambiguous, refused
       if (!ndjson && parser.nextToken() != JsonToken.START_ARRAY) {
         throw StrataException.badRequest("a batch is a JSON array of operations (or NDJSON, one per line)");
       }

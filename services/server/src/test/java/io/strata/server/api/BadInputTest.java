@@ -76,6 +76,7 @@ class BadInputTest {
     // malformed JSON and wrong types
     cases.add(new Case("truncated json", 400, "BadRequest", postRaw(repos, "{\"name\":")));
     cases.add(new Case("trailing garbage", 400, "BadRequest", postRaw(repos, "{\"name\":\"zz1\"} x")));
+    cases.add(new Case("duplicate key", 400, "BadRequest", postRaw(repos, "{\"name\":\"zz4\",\"name\":\"zz5\"}")));
     cases.add(new Case("array body", 400, "BadRequest", postRaw(repos, "[1,2]")));
     cases.add(new Case("string body", 400, "BadRequest", postRaw(repos, "\"zz2\"")));
     cases.add(new Case("empty body", 400, "BadRequest", postRaw(repos, "")));

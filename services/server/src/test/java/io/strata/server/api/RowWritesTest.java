@@ -7,6 +7,7 @@ import static io.strata.server.api.Api.post;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -118,6 +119,9 @@ class RowWritesTest {
         .body("details.index", equalTo(0));
     Api.json().urlEncodingEnabled(false).body("[{\"op\": \"upsert\", \"row\": {\"id\": 63, \"name\": \"x\"}}").post(batch).then().statusCode(400);
     Api.json().urlEncodingEnabled(false).body("[]").post(batch).then().statusCode(422);
+    // a column given twice is ambiguous (which one would a reviewer of the request have read?)
+    Api.json().urlEncodingEnabled(false).body("[{\"op\": \"upsert\", \"row\": {\"id\": 64, \"name\": \"x\", \"name\": \"y\"}}]")
+        .post(batch).then().statusCode(400).body("message", containsString("Duplicate field 'name'"));
     assertThat(count(pool, "select count(*) from " + Api.view(repo, "dev", t) + " where id >= 60")).isZero();
 
     // NDJSON, 100 000 rows in one request

@@ -12,7 +12,22 @@ import java.util.function.Function;
  * change-set table, commit gate and pre-image log, and the capture functions and triggers on T that
  * record every write to it.
  */
-final class CaptureSql {
+final class TrackingSql {
+  /** The registration of table $1.$2 (schema, table) in this database: tid, repository, name. */
+  static final String REGISTRY_ENTRY = """
+      select tid, repository, name from strata.tracked_tables where schema_name = $1 and table_name = $2""";
+
+  static final String REGISTER = """
+      insert into strata.tracked_tables (tid, repository, name, schema_name, table_name) values ($1, $2, $3, $4, $5)""";
+
+  static final String UNREGISTER = "delete from strata.tracked_tables where tid = $1";
+
+  /** Forgets the branch objects of table $1 (tid), once dropped. */
+  static final String UNREGISTER_OVERLAYS = "delete from strata.branch_overlays where tid = $1";
+
+  /** The current fork epoch of a table ($1 = tid): the one the capture files pre-images under. */
+  static final String LAST_EPOCH = "select last_epoch from strata.tracked_tables where tid = $1";
+
   /** The capture functions' variable holding {@link OverlaySql#STAGING_SETTING}; two underscores: no column's name. */
   private static final String STAGING = "__staging";
 
@@ -22,7 +37,7 @@ final class CaptureSql {
   private final OverlaySql s;
 
   /** @param table the table as the branch whose objects are made sees it (the default branch's, for the capture) */
-  CaptureSql(OverlaySql table) {
+  TrackingSql(OverlaySql table) {
     this.s = table;
   }
 
@@ -122,7 +137,7 @@ final class CaptureSql {
    * needs the commit gate shared.
    *
    * @param branches whether the table has live branch overlays
-   * @param epoch the current fork epoch ({@link OverlaySql#LAST_EPOCH})
+   * @param epoch the current fork epoch ({@link #LAST_EPOCH})
    */
   String createCapture(boolean branches, long epoch) {
     OverlaySql main = s.onBranch(null);
