@@ -15,6 +15,8 @@ import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -31,8 +33,35 @@ public class ErrorMappers {
   public static Response render(ErrorCode code, String message, Map<String, Object> details) {
     return Response.status(code.status())
         .type(MediaType.APPLICATION_JSON_TYPE)
-        .entity(new ErrorBody(code.name(), message, details))
+        .entity(new ErrorBody(code.name(), (String) bounded(message, MAX_MESSAGE), bounded(details)))
         .build();
+  }
+
+  /** The longest message an error answer carries: what a client sent is echoed, but not without end. */
+  static final int MAX_MESSAGE = 1024;
+
+  /** The longest text in an error's details. */
+  static final int MAX_DETAIL = 256;
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> bounded(Map<String, Object> details) {
+    return details == null ? null : (Map<String, Object>) bounded(details, MAX_DETAIL);
+  }
+
+  /** {@code value} with every text in it cut to {@code max} characters (saying how long it was). */
+  private static Object bounded(Object value, int max) {
+    if (value instanceof String text) {
+      return text.length() <= max ? text : text.substring(0, max) + "… (" + text.length() + " characters)";
+    }
+    if (value instanceof Map<?, ?> map) {
+      Map<Object, Object> out = new LinkedHashMap<>();
+      map.forEach((k, v) -> out.put(k, bounded(v, MAX_DETAIL)));
+      return out;
+    }
+    if (value instanceof List<?> list) {
+      return list.stream().map(v -> bounded(v, MAX_DETAIL)).toList();
+    }
+    return value;
   }
 
   @ServerExceptionMapper

@@ -151,8 +151,9 @@ public class TokenResource {
       throw StrataException.invalid("name", "token names are 1-100 characters of A-Z a-z 0-9 . _ -,"
           + " starting with a letter or digit");
     }
-    if (name.equals(Authenticator.BOOTSTRAP_NAME)) {
-      throw StrataException.invalid("name", "'" + name + "' is the bootstrap admin token's name");
+    // in any case: events and logs name the actor by its token's name, and "Admin" reads as the bootstrap's
+    if (name.equalsIgnoreCase(Authenticator.BOOTSTRAP_NAME)) {
+      throw StrataException.invalid("name", "'" + name + "' is the bootstrap admin token's name (in any case)");
     }
     return name;
   }

@@ -30,6 +30,7 @@ import io.strata.server.domain.Commands.DeleteRepository;
 import io.strata.server.domain.Commands.DeleteTag;
 import io.strata.server.domain.Commands.SetBranchProtection;
 import io.strata.server.domain.RepositoryState.Branch;
+import java.math.BigInteger;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -217,7 +218,7 @@ public final class RepositoryDecider {
     for (Captured cap : c.captured()) {
       TableTracked t = after.get(cap.table());
       long rows = t.rowCount() + cap.inserted() - cap.deleted();
-      String sum = new java.math.BigInteger(t.rowSum()).add(new java.math.BigInteger(cap.sumDelta())).toString();
+      String sum = new BigInteger(t.rowSum()).add(new BigInteger(cap.sumDelta())).toString();
       TableTracked next = t.withContent(rows, sum);
       after.put(t.name(), next);
       changes.add(new TableChange(t.name(), cap.changeSet(), cap.inserted(), cap.updated(),

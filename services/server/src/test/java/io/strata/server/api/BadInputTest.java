@@ -5,6 +5,7 @@ import static io.strata.server.api.Api.commit;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -231,7 +232,17 @@ class BadInputTest {
     refusedAndNothingChanged(cases);
     assertThat(sqlText(fingerprint + "public." + t + " x")).isEqualTo(mainBefore);
     assertThat(sqlText(fingerprint + devView + " x")).isEqualTo(devBefore);
-    given().get(path("/branches/dev/status")).then().body("clean", org.hamcrest.Matchers.equalTo(true));
+    given().get(path("/branches/dev/status")).then().body("clean", equalTo(true));
+  }
+
+  @Test
+  void aLongNameIsNotEchoedInFull() {
+    // a hostile client's 3 000-character table name used to come back twice (message and details)
+    String name = "x".repeat(3000);
+    String body = given().get(path("/tables/{t}/rows"), name)
+        .then().statusCode(404).body("error", equalTo("TableNotFound")).extract().asString();
+    assertThat(body.length()).isLessThan(2048);
+    assertThat(body).contains("(3000 characters)");
   }
 
   @Test
@@ -252,11 +263,11 @@ class BadInputTest {
     projections.awaitVersion(r, after, Duration.ofSeconds(5)).await().atMost(Duration.ofSeconds(10));
 
     given().get("/api/v1/repositories/{r}/commits/{c}", r, "abcdef1").then().statusCode(400)
-        .body("error", org.hamcrest.Matchers.equalTo("BadRequest"))
+        .body("error", equalTo("BadRequest"))
         .body("details.candidates", org.hamcrest.Matchers.hasSize(2));
     given().queryParam("ref", "abcdef123").get("/api/v1/repositories/{r}/commits", r).then().statusCode(400);
     given().get("/api/v1/repositories/{r}/commits/{c}", r, "abcdef1230").then().statusCode(200)
-        .body("id", org.hamcrest.Matchers.equalTo(a));
+        .body("id", equalTo(a));
     // fewer than 7 digits never resolves, even when unique
     given().get("/api/v1/repositories/{r}/commits/{c}", r, "abcdef").then().statusCode(404);
   }

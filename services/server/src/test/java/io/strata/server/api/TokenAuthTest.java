@@ -158,6 +158,8 @@ class TokenAuthTest {
         Map.of("name", "x", "role", "reader", "repositories", List.of("bad\u0000name")),
         Map.of("name", "bad name\u202e", "role", "reader", "repositories", List.of("*")),
         Map.of("name", "admin", "role", "reader", "repositories", List.of("*")),
+        Map.of("name", "Admin", "role", "reader", "repositories", List.of("*")), // reads as the bootstrap's in a log
+        Map.of("name", "ADMIN", "role", "reader", "repositories", List.of("*")),
         Map.of("name", "x", "role", "reader", "repositories", List.of("*"), "expires_at", "tomorrow"),
         Map.of("name", "x".repeat(10_000), "role", "reader", "repositories", List.of("*")));
     for (Map<String, Object> body : bodies) {
