@@ -1,5 +1,6 @@
 package io.strata.projections.overlay;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -35,5 +36,13 @@ final class SqlTemplate {
     }
     m.appendTail(out);
     return out.toString();
+  }
+
+  /** {@code holes} with one more named hole. */
+  static String[] with(String[] holes, String name, String value) {
+    String[] more = Arrays.copyOf(holes, holes.length + 2);
+    more[holes.length] = name;
+    more[holes.length + 1] = value;
+    return more;
   }
 }

@@ -3,7 +3,6 @@ package io.strata.projections.overlay;
 import static io.strata.projections.overlay.SqlTemplate.fill;
 
 import io.strata.projections.postgres.Sql;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -159,7 +158,7 @@ final class TrackingSql {
     Function<String, String> logOld = where -> fill("""
         insert into {working_log} ({columns}, __present, __staged)
         select {columns_o}, true, {staging} from strata_old o{where} order by {key_o}{upsert};
-        """, append(holes, "where", where));
+        """, SqlTemplate.with(holes, "where", where));
     String fromOld = gated + "if strata_gated then "
         + logOld.apply(" where " + s.notAmong("o", "strata_old", w, "x.__staged = " + STAGING))
         + " else " + logOld.apply("") + " end if;";
@@ -176,7 +175,7 @@ final class TrackingSql {
         + fill("""
             update {working_log} w set __staged = {staging}, __changed_at = now()
             where {among} and w.__staged <> {staging};
-            """, append(holes, "among", s.among("w", "n", "strata_new")))
+            """, SqlTemplate.with(holes, "among", s.among("w", "n", "strata_new")))
         + newKeys + " where " + s.notAmong("n", "strata_new", w, "true") + fill(" order by {key_n};", holes)
         + " else " + fromNew + " end if;";
     String keepOld = "";
@@ -188,7 +187,7 @@ final class TrackingSql {
       keepOld = firstInEpoch(fill("""
           insert into {preimages} ({columns}, __epoch) select {columns_o}, {epoch} from strata_old o
           where {not_filed} order by {key_o}""",
-          append(holes, "not_filed", s.notAmong("o", "strata_old", s.preimages(), filed))));
+          SqlTemplate.with(holes, "not_filed", s.notAmong("o", "strata_old", s.preimages(), filed))));
       String tomb = fill("""
           insert into {preimages} ({key}, __epoch, __deleted) select {key_n}, {epoch}, true from strata_new n""",
           holes);
@@ -221,12 +220,6 @@ final class TrackingSql {
             "key_new", s.keyList("NEW"), "truncate_fn", function("truncate"));
   }
 
-  private static String[] append(String[] holes, String name, String value) {
-    String[] more = Arrays.copyOf(holes, holes.length + 2);
-    more[holes.length] = name;
-    more[holes.length + 1] = value;
-    return more;
-  }
 
   /** A filing of pre-images: a plain INSERT under READ COMMITTED, else one that skips keys filed since. */
   private static String firstInEpoch(String insert) {
