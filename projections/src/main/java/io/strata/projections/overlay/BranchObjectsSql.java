@@ -26,9 +26,6 @@ final class BranchObjectsSql {
   static final String NEXT_EPOCH = """
       update strata.tracked_tables set last_epoch = last_epoch + 1 where tid = $1 returning last_epoch""";
 
-  /** Whether relation $1 (a qualified name) exists. */
-  static final String EXISTS = "select to_regclass($1) is not null";
-
   private final OverlaySql b;
 
   /** @param branch the table as the branch sees it */

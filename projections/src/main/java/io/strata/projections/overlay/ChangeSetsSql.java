@@ -18,9 +18,6 @@ final class ChangeSetsSql {
 
   static final String DROP_SIDECAR = "delete from strata.commit_sidecars where attempt = $1";
 
-  /** Whether relation $1 (a qualified name) exists. */
-  static final String EXISTS = "select to_regclass($1) is not null";
-
   private final OverlaySql s;
 
   /** @param table the table as the branch whose changes are captured sees it */

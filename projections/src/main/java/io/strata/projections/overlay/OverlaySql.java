@@ -4,6 +4,7 @@ import static io.strata.projections.overlay.SqlTemplate.fill;
 
 import io.strata.events.TableColumn;
 import io.strata.projections.postgres.Sql;
+import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.TrackedTable;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,14 @@ final class OverlaySql {
   public static OverlaySql of(TrackedTable t) {
     return of(t.id(), t.schema(), t.table(), t.key(), t.columns());
   }
+
+  /** A tracked table, as {@code branch} sees it. */
+  static OverlaySql of(TrackedTable t, BranchRef branch) {
+    return of(t).onBranch(branch.isDefault() ? null : t.branchId(branch.name()));
+  }
+
+  /** Whether relation $1 (a qualified name) exists. */
+  static final String EXISTS = "select to_regclass($1) is not null";
 
   /** A table with the columns the catalog gave (their NOT NULL rules hold in overlays too). */
   public static OverlaySql of(String tid, String schema, String table, List<String> key,

@@ -81,7 +81,7 @@ public final class PgBranchObjects implements BranchObjects<SqlConnection> {
         .chain(() -> tx.query(sql.create()).execute())
         .chain(() -> fill)
         .chain(() -> tx.query(sql.copyChecks()).execute())
-        .chain(() -> tx.preparedQuery(BranchObjectsSql.EXISTS).execute(Tuple.of(Sql.qualified(viewSchema, tableName))))
+        .chain(() -> tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(Sql.qualified(viewSchema, tableName))))
         .chain(rows -> {
           // a view of that name is there already (a table of that name in another schema): a longer one
           String viewName = rows.iterator().next().getBoolean(0)

@@ -22,13 +22,8 @@ import java.util.Optional;
  */
 public final class PgChangeSets implements ChangeSets<SqlConnection> {
 
-  private static OverlaySql onBranch(TrackedTable table, BranchRef branch) {
-    OverlaySql main = OverlaySql.of(table);
-    return branch.isDefault() ? main : main.onBranch(table.branchId(branch.name()));
-  }
-
   private static ChangeSetsSql sql(TrackedTable table, BranchRef branch) {
-    return new ChangeSetsSql(onBranch(table, branch));
+    return new ChangeSetsSql(OverlaySql.of(table, branch));
   }
 
   private static ChangeSetsSql sql(TrackedTable table) {
@@ -47,7 +42,7 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
   @Override
   public Uni<Optional<Captured>> capture(SqlConnection tx, TrackedTable table, BranchRef branch, boolean stageAll,
       String attempt) {
-    OverlaySql on = onBranch(table, branch);
+    OverlaySql on = OverlaySql.of(table, branch);
     ChangeSetsSql sql = new ChangeSetsSql(on);
     // (a table tracked before commit gates existed got its gate in StrataLayout's upgrade to 2)
     Uni<Void> writersAwaited = sql.lockForCommit()
@@ -80,7 +75,7 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
    */
   @Override
   public Uni<Long> restore(SqlConnection tx, TrackedTable table, BranchRef branch, String attempt) {
-    return tx.preparedQuery(ChangeSetsSql.EXISTS).execute(Tuple.of(onBranch(table, branch).workingLog()))
+    return tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(OverlaySql.of(table, branch).workingLog()))
         .chain(exists -> exists.iterator().next().getBoolean(0)
             ? tx.preparedQuery(sql(table, branch).restoreSidecar()).execute(Tuple.of(attempt))
                 .map(r -> (long) r.rowCount())

@@ -132,8 +132,8 @@ public final class PgQueryAccess implements QueryAccess<SqlConnection> {
    */
   @Override
   public String relationAt(TrackedTable tracked, BranchRef branch, StatePath path) {
-    String bid = branch.isDefault() ? null : tracked.branchId(branch.name());
-    OverlaySql table = OverlaySql.of(tracked).onBranch(bid);
+    OverlaySql table = OverlaySql.of(tracked, branch);
+    String bid = table.bid();
     if (path.isWorking()) {
       return table.workView();
     }

@@ -36,8 +36,7 @@ public final class PgStateReads implements StateReads<SqlConnection> {
     private final StateReadsSql sql;
 
     Reader(TrackedTable tracked, BranchRef branch) {
-      OverlaySql main = OverlaySql.of(tracked);
-      this.sql = new StateReadsSql(branch.isDefault() ? main : main.onBranch(tracked.branchId(branch.name())));
+      this.sql = new StateReadsSql(OverlaySql.of(tracked, branch));
     }
 
     /** @param filters column = value (the value in the column's type), columns already validated */

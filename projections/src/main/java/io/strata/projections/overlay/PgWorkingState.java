@@ -28,12 +28,7 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   private static final long LARGE_BATCH = 1000;
 
   private static WorkingStateSql sql(TrackedTable table, BranchRef branch) {
-    return new WorkingStateSql(onBranch(table, branch));
-  }
-
-  private static OverlaySql onBranch(TrackedTable table, BranchRef branch) {
-    OverlaySql main = OverlaySql.of(table);
-    return branch.isDefault() ? main : main.onBranch(table.branchId(branch.name()));
+    return new WorkingStateSql(OverlaySql.of(table, branch));
   }
 
   @Override
@@ -55,7 +50,7 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
 
   @Override
   public Uni<ChangeCounts> stage(SqlConnection tx, TrackedTable table, BranchRef branch, boolean staged) {
-    return tx.query(onBranch(table, branch).analyzeIfStale()).execute()
+    return tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute()
         .chain(() -> tx.query(sql(table, branch).stage(staged)).execute())
         .map(PgWorkingState::first);
   }
@@ -64,7 +59,7 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   public Uni<ChangeCounts> discard(SqlConnection tx, TrackedTable table, BranchRef branch) {
     WorkingStateSql sql = sql(table, branch);
     return tx.query(sql.lockWorkingState()).execute()
-        .chain(() -> tx.query(onBranch(table, branch).analyzeIfStale()).execute())
+        .chain(() -> tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.pending()).execute().map(PgWorkingState::first))
         .call(() -> tx.query(sql.discard()).execute());
   }

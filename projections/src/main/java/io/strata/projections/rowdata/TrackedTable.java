@@ -7,13 +7,10 @@ import java.util.List;
 
 /**
  * A tracked table as the data plane knows it: the repository and name it is tracked under, where it
- * lives, its key and its columns, and the short id that names everything Strata keeps beside it.
- *
- * @param id stable for a repository and table name: objects are named after it, never after user
- *     names, so their names stay short and safe
+ * lives, its key and its columns.
  */
-public record TrackedTable(String repository, String name, String id, String schema, String table,
-    List<String> key, List<TableColumn> columns) {
+public record TrackedTable(String repository, String name, String schema, String table, List<String> key,
+    List<TableColumn> columns) {
 
   public TrackedTable {
     key = List.copyOf(key);
@@ -21,13 +18,19 @@ public record TrackedTable(String repository, String name, String id, String sch
   }
 
   public static TrackedTable of(String repository, TableLayout t) {
-    return new TrackedTable(repository, t.name(), idOf(repository, t.name()), t.schema(), t.table(),
-        t.primaryKey(), t.columns());
+    return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns());
   }
 
   public static TrackedTable of(String repository, TableTracked t) {
-    return new TrackedTable(repository, t.name(), idOf(repository, t.name()), t.schema(), t.table(),
-        t.primaryKey(), t.columns());
+    return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns());
+  }
+
+  /**
+   * The short id that names everything Strata keeps beside the table: stable for a repository and
+   * table name, never a user name, so object names stay short and safe.
+   */
+  public String id() {
+    return idOf(repository, name);
   }
 
   /** The short id of a tracked table: stable for a repository and table name. */

@@ -115,7 +115,7 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
         .append(", ").append(OverlaySql.literal(v)).append(");"));
     return pool.query(setUp.toString()).execute()
         .chain(() -> TableCatalog.inspect(pool, "public", table, List.of("id")))
-        .map(shape -> new TrackedTable(repository, name, TrackedTable.idOf(repository, name), "public", table,
+        .map(shape -> new TrackedTable(repository, name, "public", table,
             shape.primaryKey(), shape.columns()))
         .await().atMost(WAIT);
   }

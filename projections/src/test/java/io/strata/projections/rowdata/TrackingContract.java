@@ -47,8 +47,8 @@ public abstract class TrackingContract<X> {
   void aTableBelongsToOneRepositoryUnlessItsRegistrationIsALeftover() {
     TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
     track(t, List.of(), false);
-    TrackedTable again = new TrackedTable(repository(), "other", TrackedTable.idOf("x", UUID.randomUUID().toString()),
-        t.schema(), t.table(), t.key(), t.columns());
+    TrackedTable again = new TrackedTable(repository(), "other", t.schema(), t.table(), t.key(),
+        t.columns());
     assertThatThrownBy(() -> track(again, List.of(), false)).isInstanceOf(Tracking.AlreadyTracked.class);
     assertThat(track(again, List.of(), true).rowCount()).isEqualTo(3);
     backend().upsert(again, RowDataBackend.DEFAULT_BRANCH, 9, "z");

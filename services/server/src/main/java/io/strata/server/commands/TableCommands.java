@@ -122,7 +122,7 @@ public class TableCommands {
       String location, Location where, List<String> primaryKey, List<String> branches) {
     return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
         .chain(shape -> pool.withTransaction(tx -> tracking.track(tx, new TrackedTable(repository, name,
-                TrackedTable.idOf(repository, name), where.schema(), where.table(), shape.primaryKey(), shape.columns()),
+                where.schema(), where.table(), shape.primaryKey(), shape.columns()),
                 branches, this::isLeftover))
             .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
                 shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
