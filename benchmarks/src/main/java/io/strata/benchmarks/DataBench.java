@@ -35,6 +35,7 @@ public final class DataBench {
   public static void main(String[] args) throws Exception {
     String jar = args[0];
     int large = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+    boolean mergesOnly = args.length > 2 && args[2].equals("merges");
     Path dir = Files.createTempDirectory("strata-databench-");
     try (LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), true)) {
       int port;
@@ -50,7 +51,10 @@ public final class DataBench {
       String base = "http://127.0.0.1:" + port;
       try (Connection db = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "")) {
         waitReady(base);
-        run(db, base, large);
+        if (!mergesOnly) {
+          run(db, base, large);
+        }
+        merges(db, base, large);
       } finally {
         server.destroy();
         server.waitFor();
@@ -164,6 +168,85 @@ public final class DataBench {
       send("POST", api + "/branches", "{\"name\":\"b" + i + "\"}", 201);
     }
     writeAmplification(db, "10 branches", 0.5);
+  }
+
+  /**
+   * Merges (issue 14): 1 000 changed rows on each side, no conflicts, into the large vs a 10K-row table
+   * (alternating rounds, medians); 100 000 changed rows from a branch into the default branch, merge
+   * and dry run; and the listing of 10 000 conflicts as an NDJSON stream.
+   */
+  private static void merges(Connection db, String base, int large) throws Exception {
+    String repos = base + "/api/v1/repositories";
+    Map<String, Integer> sizes = Map.of("m_big", large, "m_small", 10_000);
+    for (String t : List.of("m_big", "m_small")) {
+      exec(db, "create table public." + t + " (id int primary key, v int not null, pad text)");
+      exec(db, "insert into public." + t + " select g, g, md5(g::text) from generate_series(1, " + sizes.get(t) + ") g");
+      exec(db, "vacuum analyze public." + t);
+      send("POST", repos, "{\"name\":\"" + t + "\"}", 201);
+      send("POST", repos + "/" + t + "/tables", "{\"name\":\"t\",\"location\":\"postgresql://local/public." + t
+          + "\"}", 201);
+    }
+    Map<String, List<Double>> times = new java.util.HashMap<>();
+    for (int round = 0; round < 7; round++) {
+      for (String t : List.of("m_big", "m_small")) {
+        String api = repos + "/" + t;
+        int step = sizes.get(t) / 1000;
+        String branch = "f" + round;
+        send("POST", api + "/branches", "{\"name\":\"" + branch + "\"}", 201);
+        exec(db, "update strata_" + branch + "." + t + " set v = v + 1 where id % " + step + " = " + (2 * round % step));
+        send("POST", api + "/branches/" + branch + "/commits", "{\"message\":\"theirs\",\"all\":true}", 201);
+        exec(db, "update public." + t + " set v = v + 1 where id % " + step + " = " + ((2 * round + 1) % step));
+        send("POST", api + "/branches/main/commits", "{\"message\":\"ours\",\"all\":true}", 201);
+        double ms = timed(() -> send("POST", api + "/branches/main/merge", "{\"source\":\"" + branch + "\"}", 200));
+        if (round > 1) {
+          times.computeIfAbsent(t, k -> new ArrayList<>()).add(ms);
+        }
+      }
+    }
+    double big = medianOf(times.get("m_big"));
+    double small = medianOf(times.get("m_small"));
+    System.out.printf(Locale.ROOT, "merge of 1 000 changed rows on each side, no conflicts, %,d-row vs 10K-row table:"
+        + " %.1f vs %.1f ms, ratio %.2f (target <= 1.3)%n", large, big, small, big / small);
+
+    // 100 000 changed rows from a branch into the default branch (not a fast-forward: main moved too)
+    String api = repos + "/m_big";
+    send("POST", api + "/branches", "{\"name\":\"bulk\"}", 201);
+    int every = Math.max(1, large / 100_000);
+    exec(db, "update strata_bulk.m_big set v = -v where id % " + every + " = 0");
+    send("POST", api + "/branches/bulk/commits", "{\"message\":\"100k\",\"all\":true}", 201);
+    exec(db, "update public.m_big set pad = 'main' where id = 1");
+    send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
+    int rows = large / every;
+    double dry = timed(() -> send("POST", api + "/branches/main/merge", "{\"source\":\"bulk\",\"dry_run\":true}", 200));
+    double merge = timed(() -> send("POST", api + "/branches/main/merge", "{\"source\":\"bulk\"}", 200));
+    System.out.printf(Locale.ROOT, "merge of %,d changed rows from a branch into the default branch: %.0f ms, %,.0f"
+        + " rows/s (target >= 50 000); as a dry run: %.0f ms, %,.0f rows/s (target: no slower than the merge)%n",
+        rows, merge, rows / (merge / 1000), dry, rows / (dry / 1000));
+
+    // 10 000 conflicts, listed as a stream
+    String small10k = repos + "/m_small";
+    send("POST", small10k + "/branches", "{\"name\":\"clash\"}", 201);
+    exec(db, "update strata_clash.m_small set v = v + 1000000");
+    send("POST", small10k + "/branches/clash/commits", "{\"message\":\"theirs\",\"all\":true}", 201);
+    exec(db, "update public.m_small set v = v + 2000000");
+    send("POST", small10k + "/branches/main/commits", "{\"message\":\"ours\",\"all\":true}", 201);
+    double stop = timed(() -> send("POST", small10k + "/branches/main/merge", "{\"source\":\"clash\"}", 409));
+    long[] lines = {0};
+    double list = timed(() -> {
+      HttpResponse<java.io.InputStream> stream = HTTP.send(HttpRequest.newBuilder(URI.create(small10k
+          + "/branches/main/merge")).header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofInputStream());
+      try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(),
+          java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
+        while (reader.readLine() != null) {
+          lines[0]++;
+        }
+      }
+    });
+    if (lines[0] != 10_000) {
+      throw new IllegalStateException("listed " + lines[0] + " conflicts of 10 000");
+    }
+    System.out.printf(Locale.ROOT, "10 000 conflicts: the merge that finds them %.0f ms; listing them as NDJSON %.0f ms"
+        + " (streamed through a cursor, 500 at a time)%n", stop, list);
   }
 
   /**

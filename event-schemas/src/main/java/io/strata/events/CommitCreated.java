@@ -6,6 +6,8 @@ import java.util.List;
 /**
  * A commit was created and, when {@code branch} is set, that branch's head moved to it. The {@code id}
  * is {@link CommitIds#of} of the other content fields, so the same content always gives the same id.
+ * A merge commit has two parents (the branch's head, then the source) and its {@code merge}; any other
+ * has none (v1 of this event had no {@code merge}: read as null).
  */
 public record CommitCreated(
     String id,
@@ -16,12 +18,19 @@ public record CommitCreated(
     Author author,
     Instant createdAt,
     CommitStats stats,
-    List<TableChange> changes)
+    List<TableChange> changes,
+    MergeInfo merge)
     implements StrataEvent {
 
   public CommitCreated {
     parents = List.copyOf(parents);
     changes = changes == null ? List.of() : List.copyOf(changes);
+  }
+
+  /** A commit that merges nothing. */
+  public CommitCreated(String id, String branch, List<String> parents, String tree, String message, Author author,
+      Instant createdAt, CommitStats stats, List<TableChange> changes) {
+    this(id, branch, parents, tree, message, author, createdAt, stats, changes, null);
   }
 
   @Override

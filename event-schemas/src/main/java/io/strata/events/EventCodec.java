@@ -34,8 +34,11 @@ public final class EventCodec {
 
   private final Map<String, Upcaster> upcasters;
 
+  /** The upcasters of every type whose schema has changed since it was published. */
+  public static final List<Upcaster> UPCASTERS = List.of(new CommitCreatedV1());
+
   public EventCodec() {
-    this(List.of());
+    this(UPCASTERS);
   }
 
   public EventCodec(List<Upcaster> upcasters) {

@@ -20,7 +20,11 @@ public sealed interface StrataEvent
         ChangesStaged,
         ChangesUnstaged,
         ChangesDiscarded,
-        CommitRolledBack {
+        CommitRolledBack,
+        MergeStarted,
+        MergeConflictsResolved,
+        MergeAborted,
+        BranchHeadMoved {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */
   String subject();

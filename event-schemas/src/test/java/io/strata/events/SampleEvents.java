@@ -44,6 +44,23 @@ final class SampleEvents {
         new ChangesStaged("dev", List.of(new TableCounts("users", 1, 0, 0)), true),
         new ChangesUnstaged("main", List.of(new TableCounts("users", 0, 1, 0), new TableCounts("orders", 1, 0, 0))),
         new ChangesDiscarded("main", List.of(new TableCounts("users", 2, 0, 0))),
-        new CommitRolledBack("main", "0b7e2f64-3c1d-4e58-9a7f-2d6c1e0b9a31", List.of("warehouse"), List.of("orders"), 3));
+        new CommitRolledBack("main", "0b7e2f64-3c1d-4e58-9a7f-2d6c1e0b9a31", List.of("warehouse"), List.of("orders"), 3),
+        new CommitCreated(
+            CommitIds.of(List.of(second, root), CommitIds.EMPTY_TREE, ADA, T0.plusSeconds(2), "Merge dev into main"),
+            "main", List.of(second, root), CommitIds.EMPTY_TREE, "Merge dev into main", ADA, T0.plusSeconds(2),
+            new CommitStats(1, 1, 0, 0),
+            List.of(new TableChange("users", CommitIds.sha256Hex("merged"), 1, 0, 0, 13, "884022",
+                TableTracked.contentHash(13, "884022"))),
+            new MergeInfo("dev~1", root, root, "three_way",
+                List.of(new MergeInfo.ChangeSetRef("users", CommitIds.sha256Hex("from dev"))))),
+        new MergeStarted("main", "dev", second, root, root, "three_way", null, ADA, 2,
+            List.of(new MergeStarted.TableConflicts("users", 2, CommitIds.sha256Hex("conflicts")),
+                new MergeStarted.TableConflicts("orders", 0, null))),
+        new MergeConflictsResolved("main", "users", "[7]", "name", "theirs", 1, 1),
+        new MergeConflictsResolved("main", null, null, null, "ours", 1, 0),
+        new MergeAborted("main", second, List.of("users")),
+        new BranchHeadMoved("main", root, second, "fast_forward",
+            List.of(new BranchHeadMoved.TableContent("users", 12, "884021", TableTracked.contentHash(12, "884021")))),
+        new BranchHeadMoved("dev", root, second, "fast_forward", List.of()));
   }
 }

@@ -10,14 +10,17 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /** Reads of the commit graph projection: commits, prefixes, ancestry, log, merge base. */
 public final class CommitGraph {
@@ -150,31 +153,95 @@ public final class CommitGraph {
   }
 
   /**
-   * The change sets recorded by the commits after {@code ancestor} up to {@code head} along first
-   * parents, per table, oldest first, read with {@code client} (so a caller can read them in the same
-   * snapshot as the rows they apply to). One walk serves every table.
+   * The change sets that lead from {@code ancestor} to {@code head}, per table, oldest first, read with
+   * {@code client} (so a caller can read them in the same snapshot as the rows they apply to). The path
+   * follows first parents where it can; through a merge commit's second parent it takes the merge's
+   * change set from its source. One walk serves every table.
    */
-  static Uni<Map<String, List<String>>> changeSetsBetween(SqlClient client,
+  public static Uni<Map<String, List<String>>> changeSetsBetween(SqlClient client,
       String repository, String ancestor, String head) {
     if (ancestor.equals(head)) {
       return Uni.createFrom().item(Map.of());
     }
-    return client.preparedQuery(GraphSql.FIRST_PARENT_CHANGES).execute(Tuple.of(repository, head, ancestor))
+    return client.preparedQuery(GraphSql.PATH_CANDIDATES).execute(Tuple.of(repository, head, ancestor))
         .map(rows -> {
-          Map<String, List<String>> newestFirst = new HashMap<>();
+          Map<String, Step> commits = new HashMap<>();
           for (Row r : rows) {
-            try {
-              for (var change : EventCodec.mapper().readTree(r.getString(0))) {
-                newestFirst.computeIfAbsent(change.path("table").asText(), t -> new ArrayList<>())
-                    .add(change.path("change_set").asText());
-              }
-            } catch (JsonProcessingException e) {
-              throw new IllegalStateException("unreadable commit changes", e);
-            }
+            commits.put(r.getString(0), new Step(Arrays.asList(r.getArrayOfStrings(1)), r.getString(2),
+                r.getString(3)));
+          }
+          Map<String, List<String>> newestFirst = new HashMap<>();
+          for (Edge edge : path(commits, head, ancestor)) {
+            edge.changeSets().forEach((table, changeSet) ->
+                newestFirst.computeIfAbsent(table, t -> new ArrayList<>()).add(changeSet));
           }
           newestFirst.values().forEach(Collections::reverse);
           return newestFirst;
         });
+  }
+
+  /** A commit of a path: its parents, change sets from its first parent, and its merge (JSON, or null). */
+  private record Step(List<String> parents, String changes, String merge) {}
+
+  /** A step from a commit to one of its parents, and the change sets that lead back from it. */
+  private record Edge(String commit, int parent, Map<String, String> changeSets) {}
+
+  /**
+   * The edges from {@code head} back to {@code ancestor}, newest first: a depth-first search that tries
+   * first parents first, so a linear history is walked as it is.
+   */
+  private static List<Edge> path(Map<String, Step> commits, String head, String ancestor) {
+    Map<String, Edge> reachedBy = new HashMap<>();
+    ArrayDeque<String> stack = new ArrayDeque<>();
+    Set<String> seen = new HashSet<>();
+    stack.push(head);
+    seen.add(head);
+    while (!stack.isEmpty()) {
+      String id = stack.pop();
+      if (id.equals(ancestor)) {
+        List<Edge> edges = new ArrayList<>();
+        for (String at = ancestor; !at.equals(head); ) {
+          Edge e = reachedBy.get(at);
+          edges.add(e);
+          at = e.commit();
+        }
+        Collections.reverse(edges);
+        return edges;
+      }
+      Step step = commits.get(id);
+      if (step == null) {
+        continue; // below the ancestor's generation
+      }
+      for (int i = step.parents().size() - 1; i >= 0; i--) { // pushed last, popped first: the first parent
+        String parent = step.parents().get(i);
+        if (seen.add(parent)) {
+          reachedBy.put(parent, new Edge(id, i, changeSets(step, i)));
+          stack.push(parent);
+        }
+      }
+    }
+    throw new IllegalStateException("commit " + ancestor + " is not an ancestor of " + head);
+  }
+
+  /** Per table, the change set that leads from a commit's parent {@code parent} to the commit. */
+  private static Map<String, String> changeSets(Step step, int parent) {
+    try {
+      Map<String, String> byTable = new HashMap<>();
+      if (parent == 0) {
+        for (var change : EventCodec.mapper().readTree(step.changes())) {
+          byTable.put(change.path("table").asText(), change.path("change_set").asText());
+        }
+      } else if (parent == 1 && step.merge() != null) {
+        for (var change : EventCodec.mapper().readTree(step.merge()).path("from_source")) {
+          byTable.put(change.path("table").asText(), change.path("change_set").asText());
+        }
+      } else {
+        throw new IllegalStateException("a commit's parent " + (parent + 1) + " has no recorded change sets");
+      }
+      return byTable;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable commit changes", e);
+    }
   }
 
   /** The merge base of two commits (their newest common ancestor), read with {@code client}. */

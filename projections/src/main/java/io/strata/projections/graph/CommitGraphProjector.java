@@ -31,7 +31,8 @@ public final class CommitGraphProjector implements Projector {
           .execute(Tuple.from(new Object[] {
               stored.repository(), e.id(), e.parents().toArray(String[]::new), e.tree(), e.message(),
               e.author().name(), e.author().email(), e.createdAt().atOffset(ZoneOffset.UTC),
-              e.branch(), json(e.stats()), json(e.changes()), stored.position()}))
+              e.branch(), json(e.stats()), json(e.changes()), stored.position(),
+              e.merge() == null ? null : json(e.merge())}))
           .replaceWithVoid();
     }
     if (event instanceof RepositoryDeleted) {

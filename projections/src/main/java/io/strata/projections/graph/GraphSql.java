@@ -6,11 +6,11 @@ final class GraphSql {
 
   static final String INSERT_COMMIT =
       "insert into strata_meta.commits (repository, id, parents, tree, message, author_name, author_email,"
-          + " created_at, generation, branch, stats, changes, position)"
+          + " created_at, generation, branch, stats, changes, position, merge)"
           + " select $1, $2, $3, $4, $5, $6, $7, $8,"
           + " coalesce((select max(generation) from strata_meta.commits"
           + "   where repository = $1 and id = any($3::text[])), 0) + 1,"
-          + " $9, $10::text::jsonb, $11::text::jsonb, $12"
+          + " $9, $10::text::jsonb, $11::text::jsonb, $12, $13::text::jsonb"
           // Ids are content addresses: the same id is the same commit (e.g. two branches at the same
           // head committing the same message at the same instant), recorded once.
           + " on conflict (repository, id) do nothing";
@@ -74,17 +74,26 @@ final class GraphSql {
   static final String COMMITS_BY_ID =
       "select " + COMMIT_COLUMNS + " from strata_meta.commits c where c.repository = $1 and c.id = any($2::text[])";
 
-  /** The commits after $3 (exclusive) up to $2 along first parents, newest first, with their changes. */
-  static final String FIRST_PARENT_CHANGES =
-      "with recursive walk(id, depth) as ("
-          + "  select $2::text collate \"C\", 0"
-          + "  union all"
-          + "  select c.parents[1], w.depth + 1 from walk w"
-          + "  join strata_meta.commits c on c.repository = $1 and c.id = w.id"
-          + "  where w.id <> $3 and cardinality(c.parents) > 0)"
-          + " select c.changes::text from walk join strata_meta.commits c on c.repository = $1 and c.id = walk.id"
-          + " where walk.id <> $3 order by walk.depth";
+  /**
+   * The commits a path from $2 back to its ancestor $3 can pass through: those reachable from $2 whose
+   * generation is above $3's (and their parents), with their parents, change sets and merges.
+   */
+  static final String PATH_CANDIDATES =
+      "with recursive target as ("
+          + "  select generation from strata_meta.commits where repository = $1 and id = $3),"
+          + " walk(id) as ("
+          + "  select $2::text collate \"C\""
+          + "  union"
+          + "  select unnest(c.parents) from walk join strata_meta.commits c on c.repository = $1 and c.id = walk.id"
+          + "  where c.generation > (select generation from target))"
+          + " select c.id, c.parents, c.changes::text, c.merge::text from walk"
+          + " join strata_meta.commits c on c.repository = $1 and c.id = walk.id";
 
+  /**
+   * The merge base of $2 and $3: of their common ancestors, the one of the highest generation (never an
+   * ancestor of another common ancestor), then the newest, then the smallest id. With several lowest
+   * common ancestors (criss-cross merges) the choice is deterministic.
+   */
   static final String MERGE_BASE =
       "with recursive a(id) as (select $2::text collate \"C\" union"
           + "   select unnest(c.parents) from a join strata_meta.commits c on c.repository = $1 and c.id = a.id),"

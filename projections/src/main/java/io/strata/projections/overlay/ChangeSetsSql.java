@@ -90,13 +90,20 @@ final class ChangeSetsSql {
     return fill("""
         select count(*) filter (where __op = 'I'), count(*) filter (where __op = 'U'),
                count(*) filter (where __op = 'D'),
-               encode(sha256(convert_to(coalesce(string_agg(__key::text || ' ' || __op || ' '
-                 || coalesce(__before::text, '-') || ' ' || coalesce(__after::text, '-'), E'\\n'
-                 order by __key::text collate "C"), ''), 'UTF8')), 'hex'),
+               {hash},
                (coalesce(sum(__after_hash) filter (where __op in ('I', 'U')), 0)
                  - coalesce(sum(__before_hash) filter (where __op in ('U', 'D')), 0))::text
-        from {capture} where __op <> 'N'""", "capture", captureTable());
+        from {capture} where __op <> 'N'""", "capture", captureTable(), "hash", CHANGE_SET_HASH);
   }
+
+  /**
+   * The SHA-256 of a change set's canonical form, an aggregate over its rows ({@code __key}, {@code __op},
+   * {@code __before}, {@code __after}): one line per row, sorted by key. Its content address.
+   */
+  static final String CHANGE_SET_HASH = """
+      encode(sha256(convert_to(coalesce(string_agg(__key::text || ' ' || __op || ' '
+        || coalesce(__before::text, '-') || ' ' || coalesce(__after::text, '-'), E'\\n'
+        order by __key::text collate "C"), ''), 'UTF8')), 'hex')""";
 
   /**
    * Stores the captured changes as change set $1, unless a commit stored the same content before. A
@@ -154,11 +161,6 @@ final class ChangeSetsSql {
    * {@code select}.
    */
   String netChanges(String select) {
-    String side = """
-        (select key, (array_agg(before order by ord))[1] as fb, (array_agg(after order by ord desc))[1] as la
-         from (select c.key, c.before, c.after, o.ord from {changes} c
-               join unnest({param}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) r
-         group by key)""";
     return fill("""
         with a as {side_a},
         b as {side_b},
@@ -170,8 +172,7 @@ final class ChangeSetsSql {
                      case when before is null then 'insert' when after is null then 'delete' else 'update' end as op
               from n where before is distinct from after)
         {select}""",
-        "side_a", fill(side, "changes", s.changes(), "param", "$1"),
-        "side_b", fill(side, "changes", s.changes(), "param", "$2"), "select", select);
+        "side_a", s.side("$1"), "side_b", s.side("$2"), "select", select);
   }
 
   /** Counts of the net changes (see {@link #netChanges}): inserted, updated, deleted. */

@@ -44,6 +44,66 @@ final class LayoutSql {
         attempt text not null, tid text not null, key jsonb not null, before jsonb,
         primary key (attempt, tid, key))""";
 
+  /**
+   * The three-way merge of one row (layout 3), as JSON images of the table's row (null: no row) at the
+   * merge base, on the target (ours) and on the source (theirs), for a key both sides changed. Field by
+   * field: a field changed on one side takes that side; changed alike on both, that value; changed
+   * differently, a conflict on the field, which keeps ours. In the columns named in {@code json_columns},
+   * objects on all three sides merge key by key (a key changed differently is a conflict on the column).
+   * Row level: deleted on one side and changed on the other is {@code modify_delete} (ours deleted) or
+   * {@code delete_modify} (theirs deleted); inserted on both with different rows is {@code add_add}; each
+   * keeps ours and lists the columns that differ. NULL is a value like any other. Answers the merged
+   * image, the conflict's kind (null: none) and the conflicting columns.
+   */
+  static final String MERGE_FUNCTION = """
+      create or replace function strata.merge_object(b jsonb, o jsonb, t jsonb, out merged jsonb, out clash boolean)
+      language plpgsql immutable as $strata_mo$
+      declare k text; bk jsonb; ok jsonb; tk jsonb;
+      begin
+        merged := '{}'::jsonb; clash := false;
+        for k in select jsonb_object_keys(b) union select jsonb_object_keys(o) union select jsonb_object_keys(t) loop
+          bk := b -> k; ok := o -> k; tk := t -> k;
+          if ok is not distinct from tk or tk is not distinct from bk then
+            if ok is not null then merged := merged || jsonb_build_object(k, ok); end if;
+          elsif ok is not distinct from bk then
+            if tk is not null then merged := merged || jsonb_build_object(k, tk); end if;
+          else
+            clash := true; return;
+          end if;
+        end loop;
+      end $strata_mo$;
+      create or replace function strata.merge_images(base jsonb, ours jsonb, theirs jsonb, json_columns text[],
+        out merged jsonb, out kind text, out fields text[])
+      language plpgsql immutable as $strata_mi$
+      declare c text; b jsonb; o jsonb; t jsonb; sub record;
+      begin
+        fields := '{}';
+        if ours is not distinct from theirs or theirs is not distinct from base then merged := ours; return; end if;
+        if ours is not distinct from base then merged := theirs; return; end if;
+        merged := ours;
+        if ours is null or theirs is null or base is null then
+          kind := case when ours is null then 'modify_delete' when theirs is null then 'delete_modify' else 'add_add' end;
+          fields := array(select k from (select jsonb_object_keys(coalesce(ours, theirs, base)) k) ks
+                          where (ours -> k) is distinct from (theirs -> k) order by k);
+          return;
+        end if;
+        for c in select jsonb_object_keys(ours) loop
+          b := base -> c; o := ours -> c; t := theirs -> c;
+          if o is not distinct from t or t is not distinct from b then
+            continue;
+          elsif o is not distinct from b then
+            merged := jsonb_set(merged, array[c], t);
+          elsif c = any(json_columns) and jsonb_typeof(b) = 'object' and jsonb_typeof(o) = 'object'
+              and jsonb_typeof(t) = 'object' then
+            sub := strata.merge_object(b, o, t);
+            if sub.clash then fields := fields || c; else merged := jsonb_set(merged, array[c], sub.merged); end if;
+          else
+            fields := fields || c;
+          end if;
+        end loop;
+        if cardinality(fields) > 0 then kind := 'modify_modify'; end if;
+      end $strata_mi$""";
+
   static final String RECORD = "insert into strata.layout (version) values ($1)";
 
   /** The tables tracked in this database: tid, schema and table. */

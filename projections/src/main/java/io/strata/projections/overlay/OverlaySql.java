@@ -383,6 +383,19 @@ final class OverlaySql {
         "changes", changes(), "redo", redoParam, "undo", undoParam, "working_changes", workingChanges);
   }
 
+  /**
+   * One side of a comparison from a common base: per key the change sets {@code param} (a text array,
+   * oldest first) touched, its first before-image ({@code fb}: the base's row) and its last after-image
+   * ({@code la}: the side's row); null images are no row.
+   */
+  String side(String param) {
+    return fill("""
+        (select key, (array_agg(before order by ord))[1] as fb, (array_agg(after order by ord desc))[1] as la
+         from (select c.key, c.before, c.after, o.ord from {changes} c
+               join unnest({param}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) r
+         group by key)""", "changes", changes(), "param", param);
+  }
+
   // ---- read-only SQL over a ref (POST /query) ----
 
   /** This branch's committed head, as the query endpoint's role reads it (see {@link QueryAccessSql#createViews}). */

@@ -103,6 +103,24 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   }
 
   @Override
+  public Uni<Void> advance(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> changeSets) {
+    if (changeSets.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    WorkingStateSql sql = sql(table, branch);
+    String rows = sql.changeSetRows();
+    return tx.query("drop table if exists " + rows).execute()
+        .chain(() -> tx.preparedQuery(sql.createChangeSetRows(true)).execute(Tuple.of(changeSets.toArray(String[]::new))))
+        .chain(() -> tx.query(sql.advanceRows(rows)).execute())
+        .replaceWithVoid();
+  }
+
+  @Override
+  public Uni<Void> holdWriters(SqlConnection tx, TrackedTable table, BranchRef branch) {
+    return tx.query(sql(table, branch).lockWorkingState()).execute().replaceWithVoid();
+  }
+
+  @Override
   public Uni<Optional<String>> row(SqlConnection tx, TrackedTable table, BranchRef branch, String key,
       boolean forWrite) {
     WorkingStateSql sql = sql(table, branch);

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 2;
+  public static final int CURRENT = 3;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -40,7 +40,9 @@ public final class StrataLayout {
               .chain(() -> tx.query(new TrackingSql(sql).createCommitGate()).execute())
               // commits made the change-set table where it was missing; they no longer look
               .chain(() -> tx.query(new TrackingSql(sql).createChanges()).execute())
-              .chain(() -> PgTracking.regenerateCapture(tx, sql)))));
+              .chain(() -> PgTracking.regenerateCapture(tx, sql)))),
+      // the merge functions come with the base objects of every layout from 3 on
+      new Step(3, "the three-way merge functions", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 
@@ -68,7 +70,8 @@ public final class StrataLayout {
     if (found == CURRENT) {
       return Uni.createFrom().voidItem();
     }
-    Uni<Void> base = tx.query(LayoutSql.BASE).execute().replaceWithVoid();
+    Uni<Void> base = tx.query(LayoutSql.BASE).execute()
+        .chain(() -> tx.query(LayoutSql.MERGE_FUNCTION).execute()).replaceWithVoid();
     if (found == 0) {
       return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
     }

@@ -212,6 +212,12 @@ final class WorkingStateSql {
         + applyImages(source, "__o = 'u'", Recording.STAGED);
   }
 
+  /** Applies rows of the batch's shape in {@code source}, recording nothing: the state of a new head. */
+  String advanceRows(String source) {
+    return (s.isDefaultBranch() ? "" : s.computeGenerated(source) + ";")
+        + applyImages(source, "__o = 'u'", Recording.NONE);
+  }
+
   /** The temporary table of {@link #createChangeSetRows}. */
   String changeSetRows() {
     return Sql.quote("strata_images_" + s.tableId());

@@ -3,6 +3,7 @@ package io.strata.projections.refs;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.BranchCreated;
 import io.strata.events.BranchDeleted;
+import io.strata.events.BranchHeadMoved;
 import io.strata.events.BranchProtectionChanged;
 import io.strata.events.CommitCreated;
 import io.strata.events.RepositoryDeleted;
@@ -41,6 +42,11 @@ public final class BranchHeadsProjector implements Projector {
       return tx.preparedQuery(RefSql.MOVE_BRANCH)
           .execute(Tuple.of(repo, e.branch(), e.id(), time))
           .chain(() -> refLog(tx, stored, e.branch(), e.id(), "commit: " + firstLine(e.message())));
+    }
+    if (event instanceof BranchHeadMoved e) {
+      return tx.preparedQuery(RefSql.MOVE_BRANCH)
+          .execute(Tuple.of(repo, e.branch(), e.to(), time))
+          .chain(() -> refLog(tx, stored, e.branch(), e.to(), e.reason().replace('_', '-')));
     }
     if (event instanceof BranchDeleted e) {
       return tx.preparedQuery(RefSql.DELETE_BRANCH).execute(Tuple.of(repo, e.name()))

@@ -52,6 +52,13 @@ public final class RefQueries {
         .map(rows -> first(rows, RefQueries::toBranch));
   }
 
+  /** The merge in progress on {@code branch}: the event that began it (JSON) and the conflicts left. */
+  public Uni<Optional<RepositorySnapshot.MergeInProgress>> merge(String repository, String branch) {
+    return pool.preparedQuery("select started::text, remaining from strata_meta.merges where repository = $1"
+            + " and branch = $2").execute(Tuple.of(repository, branch))
+        .map(rows -> first(rows, r -> new RepositorySnapshot.MergeInProgress(r.getString(0), r.getLong(1))));
+  }
+
   public Uni<Page<BranchRow>> branches(String repository, int limit, int offset) {
     return Uni.combine().all()
         .unis(pool.preparedQuery(RefSql.BRANCHES).execute(Tuple.of(repository, limit, offset)),

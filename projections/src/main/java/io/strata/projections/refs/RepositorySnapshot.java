@@ -26,7 +26,11 @@ public record RepositorySnapshot(
     List<BranchHead> branches,
     List<Tag> tags,
     List<StorageRow> storages,
-    List<TableRow> tables) {
+    List<TableRow> tables,
+    List<MergeInProgress> merges) {
+
+  /** A merge in progress: the event that began it (JSON) and the conflicts left. */
+  public record MergeInProgress(String started, long remaining) {}
 
   public record RepositoryHeader(String name, String description, String defaultBranch) {}
 
@@ -52,6 +56,8 @@ public record RepositorySnapshot(
           + " from strata_meta.storages where repository = $1";
   private static final String TABLES =
       "select " + TableQueries.COLUMNS + " from strata_meta.tables where repository = $1";
+  private static final String MERGES =
+      "select started::text, remaining from strata_meta.merges where repository = $1";
   private static final String COMMIT_COUNT = "select count(*) from strata_meta.commits where repository = $1";
 
   /** Reads the snapshot in one repeatable-read transaction, so rows and version agree. */
@@ -67,7 +73,7 @@ public record RepositorySnapshot(
   }
 
   private static RepositorySnapshot empty() {
-    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of());
+    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of(), List.of());
   }
 
   private static Uni<RepositorySnapshot> readAt(SqlConnection tx, String repository, long version) {
@@ -79,8 +85,9 @@ public record RepositorySnapshot(
             tx.preparedQuery(BRANCHES).execute(repo),
             tx.preparedQuery(TAGS).execute(repo),
             tx.preparedQuery(STORAGES).execute(repo),
-            tx.preparedQuery(TABLES).execute(repo))
-        .with((position, header, count, branchRows, tagRows, storageRows, tableRows) -> {
+            tx.preparedQuery(TABLES).execute(repo),
+            tx.preparedQuery(MERGES).execute(repo))
+        .with((position, header, count, branchRows, tagRows, storageRows, tableRows, mergeRows) -> {
           RepositoryHeader h = null;
           for (Row r : header) {
             h = new RepositoryHeader(r.getString(0), r.getString(1), r.getString(2));
@@ -98,8 +105,10 @@ public record RepositorySnapshot(
           storageRows.forEach(r -> storages.add(StorageQueries.toRow(r)));
           List<TableRow> tables = new ArrayList<>();
           tableRows.forEach(r -> tables.add(TableQueries.toRow(r)));
+          List<MergeInProgress> merges = new ArrayList<>();
+          mergeRows.forEach(r -> merges.add(new MergeInProgress(r.getString(0), r.getLong(1))));
           return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags,
-              storages, tables);
+              storages, tables, merges);
         });
   }
 }

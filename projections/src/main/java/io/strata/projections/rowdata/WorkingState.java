@@ -43,6 +43,19 @@ public interface WorkingState<X> {
       boolean forward);
 
   /**
+   * Moves the branch's working state of the table along committed change sets (oldest first), each key
+   * they changed getting its row after the newest of them, and records nothing: for a branch without
+   * working changes in the table whose head moves to the commit they lead to (a fast-forward).
+   */
+  Uni<Void> advance(X tx, TrackedTable table, BranchRef branch, List<String> changeSets);
+
+  /**
+   * Holds off every writer of the branch's working state of the table (SQL through its view, an
+   * application writing the table itself for the default branch) until {@code tx} ends; readers go on.
+   */
+  Uni<Void> holdWriters(X tx, TrackedTable table, BranchRef branch);
+
+  /**
    * The branch's current row with {@code key} (a JSON object of the key's columns), as a JSON object;
    * with {@code forWrite}, the key's write lock is taken first, so no writer slips in before a write
    * based on the row.

@@ -2,6 +2,7 @@ package io.strata.projections.tables;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.BranchHeadMoved;
 import io.strata.events.CommitCreated;
 import io.strata.events.EventCodec;
 import io.strata.events.RepositoryDeleted;
@@ -50,6 +51,13 @@ public final class TablesProjector implements Projector {
     }
     if (event instanceof CommitCreated e && !e.changes().isEmpty()) {
       return Multi.createFrom().iterable(e.changes())
+          .onItem().transformToUniAndConcatenate(c -> tx.preparedQuery(UPDATE_CONTENT)
+              .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
+                  e.branch()})))
+          .collect().last().replaceWithVoid();
+    }
+    if (event instanceof BranchHeadMoved e && !e.tables().isEmpty()) {
+      return Multi.createFrom().iterable(e.tables())
           .onItem().transformToUniAndConcatenate(c -> tx.preparedQuery(UPDATE_CONTENT)
               .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
                   e.branch()})))

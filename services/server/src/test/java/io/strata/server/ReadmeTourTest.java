@@ -46,15 +46,8 @@ class ReadmeTourTest {
   void theDataTourRunsAsWritten() throws IOException, InterruptedException {
     org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("bash", "-c", "command -v psql").start().waitFor() == 0,
         "the data tour needs psql");
-    var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-    String url = config.getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", "");
-    if (!url.contains("@")) {
-      String user = config.getOptionalValue("quarkus.datasource.username", String.class).orElse("postgres");
-      String password = config.getOptionalValue("quarkus.datasource.password", String.class).orElse("");
-      url = url.replaceFirst("^postgresql://", "postgresql://" + user + (password.isEmpty() ? "" : ":" + password) + "@");
-    }
     given().delete("/api/v1/repositories/shop?force=true");
-    String output = runBlock("datatour", java.util.Map.of("PSQL", "psql -q " + url));
+    String output = runBlock("datatour", java.util.Map.of("PSQL", "psql -q " + databaseUrl()));
 
     assertThat(output).contains("\"name\":\"orders\"").contains("\"customer\":\"c-new\"").contains("\"applied\":2")
         .contains("\"message\":\"Double the first ten orders\"");
@@ -67,6 +60,37 @@ class ReadmeTourTest {
         .body("tables[0].inserted", org.hamcrest.Matchers.equalTo(2)).body("tables[0].updated", org.hamcrest.Matchers.equalTo(10))
         .body("tables[0].deleted", org.hamcrest.Matchers.equalTo(2));
     given().delete("/api/v1/repositories/shop?force=true").then().statusCode(204);
+  }
+
+  @Test
+  void theMergeTourRunsAsWritten() throws IOException, InterruptedException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("bash", "-c", "command -v psql").start().waitFor() == 0,
+        "the merge tour needs psql");
+    given().delete("/api/v1/repositories/crm?force=true");
+    String output = runBlock("mergetour", java.util.Map.of("PSQL", "psql -q " + databaseUrl()));
+
+    assertThat(output).contains("\"dry_run\":true").contains("\"error\":\"MergeConflict\"")
+        .contains("\"type\":\"modify_modify\"").contains("\"remaining\":0")
+        .contains("\"message\":\"Merge the e-mail cleanup\"");
+    var rows = given().get("/api/v1/repositories/crm/tables/customers/rows?ref=main").then().statusCode(200)
+        .extract().jsonPath();
+    assertThat(rows.getList("items.email")).containsExactly("ada@new.example", "grace@new.example", "alan@new.example");
+    assertThat(rows.getList("items.tier")).containsExactly("gold", "gold", "silver");
+    given().get("/api/v1/repositories/crm/commits?ref=main&limit=1").then().statusCode(200)
+        .body("items[0].parents.size()", org.hamcrest.Matchers.equalTo(2));
+    given().delete("/api/v1/repositories/crm?force=true").then().statusCode(204);
+  }
+
+  /** The server's database as psql takes it. */
+  private static String databaseUrl() {
+    var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+    String url = config.getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", "");
+    if (!url.contains("@")) {
+      String user = config.getOptionalValue("quarkus.datasource.username", String.class).orElse("postgres");
+      String password = config.getOptionalValue("quarkus.datasource.password", String.class).orElse("");
+      url = url.replaceFirst("^postgresql://", "postgresql://" + user + (password.isEmpty() ? "" : ":" + password) + "@");
+    }
+    return url;
   }
 
   /** Runs the README's bash block between {@code <!-- name:start -->} and {@code <!-- name:end -->}. */

@@ -2,6 +2,7 @@ package io.strata.server.api;
 
 import io.strata.events.BranchCreated;
 import io.strata.events.CommitCreated;
+import io.strata.events.MergeConflictsResolved;
 import io.strata.events.EventCodec;
 import io.strata.events.RepositoryCreated;
 import io.strata.events.StorageAdded;
@@ -13,7 +14,16 @@ import io.strata.server.api.Dtos.RepositoryDto;
 import io.strata.server.api.Dtos.StorageDto;
 import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.api.Dtos.TagDto;
+import io.strata.server.api.Dtos.MergeDto;
+import io.strata.server.api.Dtos.MergeStatsDto;
+import io.strata.server.api.Dtos.MergeTableDto;
+import io.strata.server.api.Dtos.ResolutionDto;
 import io.strata.server.commands.Answer;
+import io.strata.server.commands.MergeCommands;
+import io.strata.server.domain.StrataException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import io.strata.server.domain.RepositoryState;
 
 /**
@@ -74,5 +84,45 @@ final class Answers {
   static Answer tableTracked() {
     return (events, position, after, time) -> new Answer.Reply(201,
         TableDto.of((TableTracked) events.get(0), time, ((CommitCreated) events.get(1)).id(), position));
+  }
+
+  /**
+   * A merge's answer: 200 with what it did (a dry run's too), or 409 MergeConflict when conflicts stop
+   * it (strategy three_way), with their count, the first of them and the merge in {@code details}.
+   */
+  static Answer merged(MergeCommands.Outcome o) {
+    return (events, position, after, time) -> {
+      String commit = events.stream().filter(e -> e instanceof CommitCreated).map(e -> ((CommitCreated) e).id())
+          .findFirst().orElse(null);
+      String result = commit != null ? commit : o.fastForward ? o.sourceCommit : o.upToDate ? o.head : null;
+      List<MergeTableDto> tables = o.tables.stream().map(t -> new MergeTableDto(t.table(), t.changes().inserted(),
+          t.changes().updated(), t.changes().deleted(), t.conflicts())).toList();
+      MergeStatsDto stats = new MergeStatsDto(tables.size(), tables.stream().mapToLong(MergeTableDto::inserted).sum(),
+          tables.stream().mapToLong(MergeTableDto::updated).sum(), tables.stream().mapToLong(MergeTableDto::deleted).sum(),
+          tables);
+      List<Map<String, Object>> listed = o.dryRun || o.conflicts > 0
+          ? o.listedConflicts.stream().map(MergeCommands::conflictDetail).toList() : null;
+      MergeDto merge = new MergeDto(o.source, o.sourceCommit, o.target, o.strategy, o.fastForward, o.fastForward,
+          o.upToDate, o.base, commit, result, o.conflicts, o.conflicts > 0, o.conflicts, o.inProgress, o.dryRun,
+          stats, listed, o.dryRun ? null : position);
+      if (o.inProgress && o.conflicts > 0 && !o.dryRun && o.strategy.equals("three_way")) {
+        StrataException refusal = MergeCommands.conflicts(o.target, o);
+        Map<String, Object> details = new LinkedHashMap<>(refusal.details());
+        details.put("merge", merge);
+        return new Answer.Reply(409, new ErrorBody(refusal.code().name(), refusal.getMessage(), details));
+      }
+      return new Answer.Reply(200, merge);
+    };
+  }
+
+  /** What a resolution settled, and the conflicts left on {@code branch}. */
+  static Answer resolved(String branch) {
+    return (events, position, after, time) -> {
+      MergeConflictsResolved done = events.stream().filter(e -> e instanceof MergeConflictsResolved)
+          .map(e -> (MergeConflictsResolved) e).findFirst().orElse(null);
+      RepositoryState.Merge merge = after.merge(branch);
+      long remaining = done != null ? done.remaining() : merge == null ? 0 : merge.remaining();
+      return new Answer.Reply(200, new ResolutionDto(done == null ? 0 : done.resolved(), remaining, position));
+    };
   }
 }

@@ -16,6 +16,7 @@ import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** What the API answers. Field names are snake_case on the wire (quarkus.jackson naming). */
 public final class Dtos {
@@ -141,4 +142,27 @@ public final class Dtos {
   public record HealthDto(String status, String version, boolean connected) {}
 
   public record ReadyDto(boolean ready, boolean metadataConnected, boolean projectionsHealthy) {}
+
+  /** One table of a merge: what it did to the target, and its conflicts. */
+  public record MergeTableDto(String table, long inserted, long updated, long deleted, long conflicts) {}
+
+  public record MergeStatsDto(int tables, long inserted, long updated, long deleted, List<MergeTableDto> perTable) {}
+
+  /**
+   * A merge's answer: Horizon Epoch's fields ({@code is_fast_forward}, {@code has_conflicts}, {@code
+   * conflict_count}, {@code result_commit_id}) beside the contract's.
+   */
+  public record MergeDto(
+      String source, String sourceCommit, String target, String strategy, boolean fastForward,
+      boolean isFastForward, boolean upToDate, String mergeBase, String commit, String resultCommitId,
+      long conflicts, boolean hasConflicts, long conflictCount, boolean mergeInProgress, boolean dryRun,
+      MergeStatsDto stats,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Map<String, Object>> conflictDetails,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
+
+  /** A merge in progress, as status and {@code GET …/merge} show it. */
+  public record MergeInProgressDto(String branch, String source, String sourceCommit, String base, String head,
+      String strategy, long conflicts, List<String> tables) {}
+
+  public record ResolutionDto(long resolved, long remaining, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 }

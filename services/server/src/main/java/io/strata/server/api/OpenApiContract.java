@@ -55,6 +55,10 @@ public class OpenApiContract implements OASFilter {
       Map.entry("DELETE " + REPO + "/tables/{table}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/tags", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tags/{tag}", List.of(204, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge", List.of(200, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge/resolutions", List.of(200, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge/continue", List.of(201, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge/abort", List.of(204, 202)),
       Map.entry("POST " + TOKENS, List.of(201)),
       Map.entry("DELETE " + TOKENS + "/{id}", List.of(204)),
       // readiness answers its own body, also when not ready
@@ -195,9 +199,14 @@ public class OpenApiContract implements OASFilter {
   /** Bodies that may be left out: a working-state command without one applies to every table. */
   private static final Set<String> OPTIONAL_BODIES = Set.of(
       "POST " + REPO + "/branches/{branch}/stage", "POST " + REPO + "/branches/{branch}/unstage",
-      "DELETE " + REPO + "/branches/{branch}/working");
+      "DELETE " + REPO + "/branches/{branch}/working", "POST " + REPO + "/branches/{branch}/merge/continue");
 
   private static void bodies(String endpoint, Operation op) {
+    if (endpoint.endsWith("/merge/continue") && op.getRequestBody() != null) {
+      op.getRequestBody().required(false).description("Optional: {\"message\", \"author\"} of the merge commit;"
+          + " without them, the merge's message and the caller");
+      return;
+    }
     if (OPTIONAL_BODIES.contains(endpoint) && op.getRequestBody() != null) {
       op.getRequestBody().required(false).description("Optional: {\"tables\": [...]} names the tables; without a"
           + " body (or without tables), every table");
@@ -246,8 +255,8 @@ public class OpenApiContract implements OASFilter {
     if (path.contains("{")) {
       addError(op, 404);
     }
-    if (write || endpoint.equals("POST " + TOKENS)) {
-      addError(op, 409);
+    if (write || endpoint.equals("POST " + TOKENS) || endpoint.equals("GET " + REPO + "/branches/{branch}/merge")) {
+      addError(op, 409); // a read of the merge in progress: 409 NoMergeInProgress
     }
     if (hasBody) {
       addError(op, 413);

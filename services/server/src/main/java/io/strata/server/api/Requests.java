@@ -1,6 +1,7 @@
 package io.strata.server.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /** What the API accepts (bound by {@link Bodies}): unknown fields and wrong types are a 400 naming the field. */
@@ -29,6 +30,14 @@ public final class Requests {
   public record Query(String sql, String ref, Integer limit, Boolean working) {}
 
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
+
+  public record Merge(String source, String strategy, String fastForward, String message, Boolean noCommit,
+      Boolean dryRun, String expectedHead, AuthorInput author) {}
+
+  /** A conflict resolution: {@code key} as the conflict listing shows it (a JSON array, or one value). */
+  public record Resolution(String table, JsonNode key, String field, String take, JsonNode value) {}
+
+  public record ContinueMerge(String message, AuthorInput author) {}
 
   public record CreateToken(String name, String role, List<String> repositories, String expiresAt) {}
 }

@@ -7,6 +7,7 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
+import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,10 +26,12 @@ public class CommitCommands {
   private final TableQueries tableQueries;
   private final DataCommits dataCommits;
   private final CrossStorageCommits crossStorage;
+  private final MergeCommits mergeCommits;
 
   @Inject
   public CommitCommands(CommandProcessor processor, RefQueries refs, TableQueries tableQueries,
-      DataCommits dataCommits, CrossStorageCommits crossStorage) {
+      DataCommits dataCommits, CrossStorageCommits crossStorage, MergeCommits mergeCommits) {
+    this.mergeCommits = mergeCommits;
     this.processor = processor;
     this.refs = refs;
     this.tableQueries = tableQueries;
@@ -47,9 +50,17 @@ public class CommitCommands {
     String repo = Names.existingRepository(repository);
     return trackedTables(repo).chain(tracked -> tracked.isEmpty()
         ? processor.execute(repo, command, ctx, answer)
-        : settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> state.branch(branch) == null
-                ? Uni.createFrom().item(command) // refused by the decider
-                : dataCommits.prepare(tx, state, repo, command, tracked, all),
+        : settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
+              if (state.branch(branch) == null) {
+                return Uni.createFrom().item(command); // refused by the decider
+              }
+              RepositoryState.Merge merge = state.merge(branch);
+              if (merge != null && merge.remaining() == 0) { // this commit concludes the merge
+                return mergeCommits.conclude(tx, state, repo, command, merge.started(), tracked,
+                    tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList(), all);
+              }
+              return dataCommits.prepare(tx, state, repo, command, tracked, all);
+            },
             ctx, answer)));
   }
 

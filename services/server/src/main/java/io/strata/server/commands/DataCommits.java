@@ -56,7 +56,16 @@ public class DataCommits {
   /** The commit command with what it captured and the content it starts from. */
   public Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
-    return capture(tx, repository, state.defaultBranch(), command.branch(), tracked, command.tables(), all)
+    return prepare(tx, state, repository, command, tracked, tracked, all).map(c -> c);
+  }
+
+  /**
+   * The same, capturing only tables among {@code capturable} (of {@code tracked}): what a merge commit
+   * takes, the tables the merge wrote.
+   */
+  public Uni<Commands.CreateCommit> prepare(SqlConnection tx, RepositoryState state, String repository,
+      Commands.CreateCommit command, List<TableRow> tracked, List<TableRow> capturable, boolean all) {
+    return capture(tx, repository, state.defaultBranch(), command.branch(), capturable, command.tables(), all)
         .chain(captured -> branchContent(tx, state, repository, command.branch(), tracked)
             .map(base -> command.withCaptured(captured, base)));
   }

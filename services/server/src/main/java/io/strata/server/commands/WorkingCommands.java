@@ -3,6 +3,7 @@ package io.strata.server.commands;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableCounts;
+import io.strata.projections.refs.RefQueries;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.TrackedTable;
@@ -35,10 +36,12 @@ public class WorkingCommands {
   private final TableQueries tables;
   private final StoragePools pools;
   private final WorkingState<SqlConnection> working;
+  private final RefQueries refs;
 
   @Inject
   public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StoragePools pools,
-      WorkingState<SqlConnection> working) {
+      WorkingState<SqlConnection> working, RefQueries refs) {
+    this.refs = refs;
     this.working = working;
     this.processor = processor;
     this.existing = existing;
@@ -49,6 +52,12 @@ public class WorkingCommands {
   public Uni<CommandResponse> run(String repository, String defaultBranch, String branch, ChangeKind kind,
       List<String> only, CommandContext ctx) {
     return existing.branch(repository, branch)
+        .call(b -> kind != ChangeKind.DISCARDED ? Uni.createFrom().voidItem() : refs.merge(repository, branch)
+            .invoke(merge -> merge.ifPresent(m -> {
+              // the merge's rows are working changes: abort the merge to put them back
+              throw new StrataException(ErrorCode.MergeInProgress, "a merge into '" + branch + "' is in progress:"
+                  + " abort it (POST …/merge/abort) to discard what it wrote", Map.of("branch", branch));
+            })))
         .chain(b -> selected(repository, only))
         .chain(selected -> Multi.createFrom().iterable(selected)
             .onItem().transformToUniAndConcatenate(t -> apply(repository, BranchRef.of(branch, defaultBranch), t, kind))

@@ -1,6 +1,11 @@
 package io.strata.server.domain;
 
 import io.strata.events.Author;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.MergeAborted;
+import io.strata.events.MergeConflictsResolved;
+import io.strata.events.MergeInfo;
+import io.strata.events.MergeStarted;
 import io.strata.events.CommitRolledBack;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
@@ -16,7 +21,7 @@ public final class Commands {
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
           CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
-          RecordRollback {}
+          RecordRollback, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -50,7 +55,7 @@ public final class Commands {
   public record CreateCommit(
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
       List<String> tables, List<Captured> captured,
-      Map<String, TableContent> baseContent)
+      Map<String, TableContent> baseContent, MergeInfo merge)
       implements Command {
     public CreateCommit {
       tables = tables == null ? List.of() : List.copyOf(tables);
@@ -58,8 +63,18 @@ public final class Commands {
       baseContent = baseContent == null ? null : Map.copyOf(baseContent);
     }
 
+    public CreateCommit(String branch, String message, Author author, String expectedHead, boolean allowEmpty,
+        List<String> tables, List<Captured> captured, Map<String, TableContent> baseContent) {
+      this(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, null);
+    }
+
     public CreateCommit withCaptured(List<Captured> rows, Map<String, TableContent> base) {
-      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base);
+      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base, merge);
+    }
+
+    /** The same commit as the merge {@code info} concludes: its second parent is the merge's source. */
+    public CreateCommit merging(MergeInfo info) {
+      return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, info);
     }
   }
 
@@ -93,6 +108,21 @@ public final class Commands {
    */
   public record RecordChanges(ChangeKind kind, String branch, List<TableCounts> tables,
       boolean write) implements Command {}
+
+  /** Begins a merge into {@code started.branch()} that stops before its commit (its rows are staged). */
+  public record StartMerge(MergeStarted started) implements Command {}
+
+  /** Moves a branch's head forward to a descendant commit (its rows already moved). */
+  public record FastForward(BranchHeadMoved moved) implements Command {}
+
+  /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
+  public record MergeUpToDate(String branch) implements Command {}
+
+  /** Records resolutions of the conflicts of a merge in progress (the rows are written). */
+  public record ResolveConflicts(MergeConflictsResolved resolved) implements Command {}
+
+  /** Ends a merge in progress without its commit (its tables are back at the branch's head). */
+  public record AbortMerge(MergeAborted aborted) implements Command {}
 
   /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
   public record RecordRollback(CommitRolledBack rollback) implements Command {}

@@ -29,6 +29,10 @@ public enum ErrorCode {
   HeadMoved(409),
   MergeConflict(409),
   MergeInProgress(409),
+  /** fast_forward "only", and the target's head is not an ancestor of the source. */
+  NotFastForward(409),
+  /** merge/continue, merge/abort or a resolution on a branch without a merge in progress. */
+  NoMergeInProgress(409),
   BranchProtected(409),
   BranchNotMerged(409),
   RepositoryNotEmpty(409),

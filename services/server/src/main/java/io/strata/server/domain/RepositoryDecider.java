@@ -10,6 +10,8 @@ import io.strata.events.ChangesUnstaged;
 import io.strata.events.CommitCreated;
 import io.strata.events.CommitIds;
 import io.strata.events.CommitStats;
+import io.strata.events.MergeInfo;
+import io.strata.events.MergeStarted;
 import io.strata.events.RepositoryCreated;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StorageRemoved;
@@ -99,6 +101,29 @@ public final class RepositoryDecider {
         case DISCARDED -> new ChangesDiscarded(c.branch(), c.tables());
       });
     }
+    if (command instanceof Commands.StartMerge c) {
+      requireNoMerge(state, c.started().branch());
+      requireHead(state, c.started().branch(), c.started().head());
+      return List.of(c.started());
+    }
+    if (command instanceof Commands.FastForward c) {
+      requireNoMerge(state, c.moved().branch());
+      requireHead(state, c.moved().branch(), c.moved().from());
+      return List.of(c.moved());
+    }
+    if (command instanceof Commands.MergeUpToDate c) {
+      requireBranch(state, c.branch());
+      requireNoMerge(state, c.branch());
+      return List.of();
+    }
+    if (command instanceof Commands.ResolveConflicts c) {
+      requireMerge(state, c.resolved().branch());
+      return c.resolved().resolved() == 0 ? List.of() : List.of(c.resolved());
+    }
+    if (command instanceof Commands.AbortMerge c) {
+      requireMerge(state, c.aborted().branch());
+      return List.of(c.aborted());
+    }
     if (command instanceof Commands.RecordRollback c) {
       return List.of(c.rollback()); // a fact about the working tree: recorded even if the branch is gone since
     }
@@ -166,6 +191,7 @@ public final class RepositoryDecider {
 
   private static List<StrataEvent> deleteBranch(RepositoryState state, DeleteBranch c) {
     Branch branch = requireBranch(state, c.name());
+    requireNoMerge(state, c.name());
     if (c.name().equals(state.defaultBranch())) {
       throw new StrataException(ErrorCode.BranchProtected,
           "'" + c.name() + "' is the default branch of the repository and cannot be deleted",
@@ -193,6 +219,20 @@ public final class RepositoryDecider {
 
   private static List<StrataEvent> createCommit(RepositoryState state, CreateCommit c, Instant now) {
     Branch branch = requireBranch(state, c.branch());
+    RepositoryState.Merge merge = state.merge(c.branch());
+    MergeInfo mergeInfo = c.merge();
+    if (merge != null) {
+      if (merge.remaining() > 0) {
+        throw mergeInProgress(c.branch(), merge);
+      }
+      if (mergeInfo == null && !state.tables().isEmpty()) {
+        throw new IllegalStateException("a commit concluding a merge over tables must carry its merge");
+      }
+      if (mergeInfo == null) { // no table: nothing leads from the source but the commits themselves
+        MergeStarted m = merge.started();
+        mergeInfo = new MergeInfo(m.source(), m.sourceCommit(), m.base(), m.strategy(), List.of());
+      }
+    }
     if (c.expectedHead() != null && !branch.head().startsWith(c.expectedHead())) {
       throw new StrataException(ErrorCode.HeadMoved,
           "branch '" + c.branch() + "' is at " + branch.head() + ", not " + c.expectedHead(),
@@ -227,36 +267,38 @@ public final class RepositoryDecider {
       updated += cap.updated();
       deleted += cap.deleted();
     }
-    if (changes.isEmpty() && !c.allowEmpty()) {
+    if (changes.isEmpty() && !c.allowEmpty() && mergeInfo == null) {
       throw StrataException.invalid("allow_empty",
           "nothing to commit on branch '" + c.branch() + "' (no staged changes); stage changes, pass all=true,"
               + " or pass allow_empty=true to record an empty commit");
     }
     return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now,
-        new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes));
+        new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
+        mergeInfo));
   }
 
   /** A commit on top of {@code branch}'s head; commit times never go backwards along a branch. */
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       Author author, Instant now, CommitStats stats, String tree) {
-    return nextCommit(state, branchName, message, author, now, stats, tree, List.of());
+    return nextCommit(state, branchName, message, author, now, stats, tree, List.of(), null);
   }
 
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       Author author, Instant now, CommitStats stats, String tree,
-      List<TableChange> changes) {
+      List<TableChange> changes, MergeInfo merge) {
     Branch branch = requireBranch(state, branchName);
     Instant time = now.truncatedTo(ChronoUnit.MICROS);
     if (branch.headTime() != null && !time.isAfter(branch.headTime())) {
       time = branch.headTime().plus(1, ChronoUnit.MICROS);
     }
-    List<String> parents = List.of(branch.head());
+    List<String> parents = merge == null ? List.of(branch.head()) : List.of(branch.head(), merge.sourceCommit());
     String id = CommitIds.of(parents, tree, author, time, message);
-    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, changes);
+    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, changes, merge);
   }
 
   private static List<StrataEvent> trackTable(RepositoryState state, Commands.TrackTable c, Instant now) {
     TableTracked t = c.table();
+    requireNoMerge(state, state.defaultBranch());
     if (state.tables().containsKey(t.name())) {
       throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + t.name() + "' is already tracked",
           Map.of("table", t.name()));
@@ -278,6 +320,7 @@ public final class RepositoryDecider {
   }
 
   private static List<StrataEvent> untrackTable(RepositoryState state, Commands.UntrackTable c, Instant now) {
+    state.branches().keySet().forEach(b -> requireNoMerge(state, b)); // a merge in progress may hold its rows
     if (!state.tables().containsKey(c.name())) {
       throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not tracked",
           Map.of("table", c.name()));
@@ -296,6 +339,43 @@ public final class RepositoryDecider {
     }
     String commit = c.commit() != null ? c.commit() : requireBranch(state, c.targetBranch()).head();
     return List.of(new TagCreated(c.name(), commit, c.message(), c.tagger()));
+  }
+
+  private static void requireHead(RepositoryState state, String name, String head) {
+    Branch b = requireBranch(state, name);
+    if (!b.head().equals(head)) {
+      throw new StrataException(ErrorCode.HeadMoved, "branch '" + name + "' moved to " + b.head() + " meanwhile; retry",
+          Map.of("branch", name, "expected_head", head, "actual_head", b.head()));
+    }
+  }
+
+  private static void requireNoMerge(RepositoryState state, String branch) {
+    RepositoryState.Merge merge = state.merge(branch);
+    if (merge != null) {
+      throw mergeInProgress(branch, merge);
+    }
+  }
+
+  private static RepositoryState.Merge requireMerge(RepositoryState state, String branch) {
+    requireBranch(state, branch);
+    RepositoryState.Merge merge = state.merge(branch);
+    if (merge == null) {
+      throw noMerge(branch);
+    }
+    return merge;
+  }
+
+  /** The refusal of a command that needs a merge in progress on {@code branch}, where there is none. */
+  public static StrataException noMerge(String branch) {
+    return new StrataException(ErrorCode.NoMergeInProgress, "no merge is in progress on branch '" + branch + "'",
+        Map.of("branch", branch));
+  }
+
+  /** The refusal of a command that would move {@code branch} while a merge into it is in progress. */
+  public static StrataException mergeInProgress(String branch, RepositoryState.Merge merge) {
+    return new StrataException(ErrorCode.MergeInProgress, "a merge of " + merge.started().source() + " into '" + branch
+        + "' is in progress (" + merge.remaining() + " conflicts left): resolve and continue, or abort it",
+        Map.of("branch", branch, "source", merge.started().source(), "conflicts", merge.remaining()));
   }
 
   private static Branch requireBranch(RepositoryState state, String name) {

@@ -2,6 +2,10 @@ package io.strata.server.domain;
 
 import io.strata.events.BranchCreated;
 import io.strata.events.BranchDeleted;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.MergeAborted;
+import io.strata.events.MergeConflictsResolved;
+import io.strata.events.MergeStarted;
 import io.strata.events.BranchProtectionChanged;
 import io.strata.events.CommitCreated;
 import io.strata.events.RepositoryCreated;
@@ -37,9 +41,13 @@ public final class RepositoryState {
   private final Map<String, String> tags = new HashMap<>();
   private final Map<String, StorageAdded> storages = new HashMap<>();
   private final Map<String, TableTracked> tables = new HashMap<>();
+  private final Map<String, Merge> merges = new HashMap<>();
   // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
   private Instant lastCommitTime;
   private String lastCommitId;
+
+  /** A merge in progress on a branch: the event that began it, and how many conflicts are left. */
+  public record Merge(MergeStarted started, long remaining) {}
 
   /** A branch: its head, the head commit's time (commit times never go backwards), protection. */
   public record Branch(String head, Instant headTime, boolean isProtected) {}
@@ -72,6 +80,7 @@ public final class RepositoryState {
       tags.clear();
       storages.clear();
       tables.clear();
+      merges.clear();
       commitCount = 0;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
@@ -82,6 +91,9 @@ public final class RepositoryState {
         if (t != null) {
           tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
         }
+      }
+      if (e.branch() != null && e.merge() != null) {
+        merges.remove(e.branch());
       }
       if (e.branch() != null) {
         Branch b = branches.get(e.branch());
@@ -94,6 +106,26 @@ public final class RepositoryState {
       branches.put(e.name(), new Branch(e.head(), time, e.isProtected()));
     } else if (event instanceof BranchDeleted e) {
       branches.remove(e.name());
+      merges.remove(e.name());
+    } else if (event instanceof BranchHeadMoved e) {
+      Branch b = branches.get(e.branch());
+      branches.put(e.branch(), new Branch(e.to(), null, b != null && b.isProtected()));
+      for (BranchHeadMoved.TableContent c : e.branch().equals(defaultBranch) ? e.tables()
+          : List.<BranchHeadMoved.TableContent>of()) {
+        TableTracked t = tables.get(c.table());
+        if (t != null) {
+          tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
+        }
+      }
+    } else if (event instanceof MergeStarted e) {
+      merges.put(e.branch(), new Merge(e, e.conflicts()));
+    } else if (event instanceof MergeConflictsResolved e) {
+      Merge m = merges.get(e.branch());
+      if (m != null) {
+        merges.put(e.branch(), new Merge(m.started(), e.remaining()));
+      }
+    } else if (event instanceof MergeAborted e) {
+      merges.remove(e.branch());
     } else if (event instanceof BranchProtectionChanged e) {
       Branch b = branches.get(e.name());
       branches.put(e.name(), new Branch(b.head(), b.headTime(), e.isProtected()));
@@ -115,7 +147,8 @@ public final class RepositoryState {
   /** Restores a state from the projections at {@code version}. */
   public void restore(String name, String description, String defaultBranch, long commitCount,
       Map<String, Branch> branches, Map<String, String> tags, Map<String, StorageAdded> storages,
-      Map<String, TableTracked> tables, long lastPosition) {
+      Map<String, TableTracked> tables, Map<String, Merge> merges, long lastPosition) {
+    this.merges.putAll(merges);
     this.storages.putAll(storages);
     this.tables.putAll(tables);
     this.exists = true;
@@ -174,5 +207,10 @@ public final class RepositoryState {
 
   public Map<String, TableTracked> tables() {
     return tables;
+  }
+
+  /** The merge in progress on {@code branch}, or null. */
+  public Merge merge(String branch) {
+    return merges.get(branch);
   }
 }

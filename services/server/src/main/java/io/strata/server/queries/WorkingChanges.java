@@ -1,5 +1,6 @@
 package io.strata.server.queries;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefRows.RepositoryRow;
@@ -30,10 +31,12 @@ public class WorkingChanges {
   private final StoragePools pools;
   private final BranchObjects<SqlConnection> branchObjects;
   private final WorkingState<SqlConnection> working;
+  private final MergeConflicts merges;
 
   @Inject
   public WorkingChanges(Existing existing, TableQueries tables, StoragePools pools,
-      BranchObjects<SqlConnection> branchObjects, WorkingState<SqlConnection> working) {
+      BranchObjects<SqlConnection> branchObjects, WorkingState<SqlConnection> working, MergeConflicts merges) {
+    this.merges = merges;
     this.branchObjects = branchObjects;
     this.working = working;
     this.existing = existing;
@@ -44,7 +47,11 @@ public class WorkingChanges {
   /** @param sql where SQL reads and writes the table on this branch (its view, or the table itself) */
   public record TableStatus(String table, String sql, ChangeCounts staged, ChangeCounts unstaged) {}
 
-  public record BranchStatus(String branch, String head, boolean clean, boolean mergeInProgress, List<TableStatus> tables) {}
+  /** A merge in progress on the branch: what is merged, from which base, and the conflicts left. */
+  public record MergeSummary(String source, String sourceCommit, String base, String strategy, long conflicts) {}
+
+  public record BranchStatus(String branch, String head, boolean clean, boolean mergeInProgress, List<TableStatus> tables,
+      @JsonInclude(JsonInclude.Include.NON_NULL) MergeSummary merge) {}
 
   public Uni<BranchStatus> status(RepositoryRow repository, String branch) {
     return existing.branch(repository.name(), branch)
@@ -52,8 +59,11 @@ public class WorkingChanges {
             .chain(list -> Multi.createFrom().iterable(list)
                 .onItem().transformToUniAndConcatenate(t -> tableStatus(repository, t, branch))
                 .collect().asList())
-            .map(statuses -> new BranchStatus(branch, b.head(),
-                statuses.stream().allMatch(s -> s.staged().isEmpty() && s.unstaged().isEmpty()), false, statuses)));
+            .chain(statuses -> merges.inProgress(repository.name(), branch).map(merge -> new BranchStatus(branch,
+                b.head(), statuses.stream().allMatch(s -> s.staged().isEmpty() && s.unstaged().isEmpty()),
+                merge.isPresent(), statuses, merge.map(m -> new MergeSummary(m.started().source(),
+                    m.started().sourceCommit(), m.started().base(), m.started().strategy(), m.remaining()))
+                    .orElse(null)))));
   }
 
   private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch) {

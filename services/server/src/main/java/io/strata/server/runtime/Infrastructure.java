@@ -10,6 +10,7 @@ import io.strata.projections.overlay.PgBranchObjects;
 import io.strata.projections.overlay.PgChangeSets;
 import io.strata.projections.overlay.PgQueryAccess;
 import io.strata.projections.overlay.PgStateReads;
+import io.strata.projections.overlay.PgMerges;
 import io.strata.projections.overlay.PgTracking;
 import io.strata.projections.overlay.PgWorkingState;
 import io.strata.projections.overlay.StrataLayout;
@@ -18,6 +19,7 @@ import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.QueryAccess;
 import io.strata.projections.rowdata.StateReads;
+import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.runtime.ProjectionRuntime;
@@ -99,6 +101,12 @@ public class Infrastructure {
   @Singleton
   WorkingState<SqlConnection> workingState() {
     return new PgWorkingState();
+  }
+
+  @Produces
+  @Singleton
+  Merges<SqlConnection> merges() {
+    return new PgMerges();
   }
 
   @Produces

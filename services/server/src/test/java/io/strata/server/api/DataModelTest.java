@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -32,7 +33,11 @@ import org.junit.jupiter.api.Test;
  * default branch's table, stage/commit, discard and branch deletion, with reads at every branch
  * (working and committed), at old commits and through the query endpoint checked against a small
  * in-memory model: per branch a working and a committed map of key to value, per commit a snapshot.
- * Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
+ * Merges of random refs into random branches (fast-forwards, three-way with strategies three_way,
+ * ours and theirs, conflicts resolved and continued or aborted) are checked against a reference
+ * three-way merge of the model's snapshots at the merge base the server chose, which must be one of
+ * the model's lowest common ancestors. At the end, a rebuild of the projections from the log must
+ * equal them. Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
  */
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
@@ -49,7 +54,40 @@ class DataModelTest {
     final List<String> commitOrder = new ArrayList<>();
     /** Per branch, the keys whose working change is staged: REST writes stage, SQL writes un-stage. */
     final Map<String, Set<Integer>> staged = new HashMap<>();
+    /** The commit graph: each commit's parents, and each branch's head. */
+    final Map<String, List<String>> parents = new HashMap<>();
+    final Map<String, String> heads = new HashMap<>();
     int branchSeq;
+
+    void recordCommit(String branch, String id, List<String> of) {
+      parents.put(id, of);
+      heads.put(branch, id);
+    }
+
+    Set<String> ancestors(String commit) {
+      Set<String> seen = new TreeSet<>();
+      List<String> stack = new ArrayList<>(List.of(commit));
+      while (!stack.isEmpty()) {
+        String c = stack.remove(stack.size() - 1);
+        if (seen.add(c)) {
+          stack.addAll(parents.getOrDefault(c, List.of()));
+        }
+      }
+      return seen;
+    }
+
+    /** The lowest common ancestors of two commits: common ancestors that are no other's ancestor. */
+    Set<String> lowestCommonAncestors(String a, String b) {
+      Set<String> common = ancestors(a);
+      common.retainAll(ancestors(b));
+      Set<String> lowest = new TreeSet<>(common);
+      for (String c : common) {
+        for (String p : parents.getOrDefault(c, List.of())) {
+          lowest.removeAll(ancestors(p));
+        }
+      }
+      return lowest;
+    }
 
     void start(String branch, TreeMap<Integer, Integer> state) {
       working.put(branch, new TreeMap<>(state));
@@ -96,6 +134,9 @@ class DataModelTest {
     }
   }
 
+  /** Merges the runs concluded with a merge commit: the model must have exercised them. */
+  private int mergeCommits;
+
   @Test
   void randomSequencesAgreeWithTheModel() throws Exception {
     int runs = Integer.getInteger("datamodel.runs", 3);
@@ -110,6 +151,7 @@ class DataModelTest {
         throw new AssertionError("run " + run + " (seed " + (seed + run) + ") failed after:\n" + trace, e);
       }
     }
+    assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
   }
 
   private void run(Random random, int steps, StringBuilder trace) throws Exception {
@@ -128,6 +170,7 @@ class DataModelTest {
     String root = Api.head(repo, "main");
     model.commits.put(root, new TreeMap<>(initial));
     model.commitOrder.add(root);
+    model.recordCommit("main", root, List.of());
 
     for (int step = 0; step < steps; step++) {
       List<String> branches = new ArrayList<>(model.working.keySet());
@@ -226,6 +269,7 @@ class DataModelTest {
         String id = Api.json().urlEncodingEnabled(false).body(Map.of("message", "s" + step, "all", all, "allow_empty", true))
             .post("/api/v1/repositories/" + repo + "/branches/" + b + "/commits").then().statusCode(201)
             .extract().path("id");
+        model.recordCommit(b, id, List.of(model.heads.get(b)));
         model.commits.put(id, model.commit(b, all));
         model.commitOrder.add(id);
       } else if (op < 66) {
@@ -253,12 +297,16 @@ class DataModelTest {
         post("/api/v1/repositories/" + repo + "/branches", Map.of("name", name, "from", from)).statusCode(201);
         TreeMap<Integer, Integer> start = fromOld ? model.commits.get(from) : model.committed.get(b);
         model.start(name, start);
+        model.heads.put(name, fromOld ? from : model.heads.get(b));
       } else if (op < 90 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');
         given().delete("/api/v1/repositories/{r}/branches/{b}?force=true", repo, b).then().statusCode(204);
         model.working.remove(b);
         model.committed.remove(b);
         model.staged.remove(b);
+        model.heads.remove(b);
+      } else if (op < 96) {
+        merge(repo, model, b, random, step, trace);
       } else {
         // reads at an old commit, through the API and the query endpoint
         String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
@@ -297,6 +345,138 @@ class DataModelTest {
     for (String c : model.commitOrder) {
       assertThat(read(repo, c, false)).as("commit " + c).isEqualTo(model.commits.get(c));
     }
+    // replay: the projections rebuilt from the log equal the live ones (merges in progress included)
+    Map<String, String> live = Api.digest();
+    given().post("/api/v1/admin/projections/rebuild").then().statusCode(200);
+    assertThat(Api.digest()).as("projections rebuilt from the log").isEqualTo(live);
+  }
+
+  /**
+   * Merges a random ref (another branch, or an old commit) into {@code target} with a random strategy
+   * and fast-forward mode, and checks the result against the reference three-way merge.
+   */
+  private void merge(String repo, Model model, String target, Random random, int step, StringBuilder trace)
+      throws Exception {
+    List<String> others = new ArrayList<>(model.heads.keySet());
+    String source = random.nextInt(4) == 0 || others.size() < 2
+        ? model.commitOrder.get(random.nextInt(model.commitOrder.size()))
+        : others.get(random.nextInt(others.size()));
+    String theirsCommit = model.heads.getOrDefault(source, source);
+    String strategy = List.of("three_way", "three_way", "ours", "theirs").get(random.nextInt(4));
+    String fastForward = List.of("auto", "auto", "never").get(random.nextInt(3));
+    trace.append(step).append(": merge ").append(source.length() == 64 ? source.substring(0, 8) : source)
+        .append(" into ").append(target).append(' ').append(strategy).append(' ').append(fastForward).append('\n');
+    String path = "/api/v1/repositories/" + repo + "/branches/" + target + "/merge";
+    var response = Api.json().urlEncodingEnabled(false)
+        .body(Map.of("source", source, "strategy", strategy, "fast_forward", fastForward)).post(path).then()
+        .extract();
+    if (source.equals(target)) {
+      assertThat(response.statusCode()).isEqualTo(422);
+      return;
+    }
+    TreeMap<Integer, Integer> w = model.working.get(target);
+    TreeMap<Integer, Integer> head = model.committed.get(target);
+    String ours = model.heads.get(target);
+    Set<String> bases = model.lowestCommonAncestors(ours, theirsCommit);
+    boolean upToDate = bases.contains(theirsCommit);
+    boolean ff = !upToDate && bases.contains(ours) && !fastForward.equals("never");
+    TreeMap<Integer, Integer> theirs = model.commits.get(theirsCommit);
+    boolean clean = w.equals(head);
+    if (response.statusCode() == 409 && "WorkingChangesPresent".equals(response.path("error"))) {
+      // working changes of the table refuse a merge that writes it
+      assertThat(clean).as("refused for working changes").isFalse();
+      return;
+    }
+    if (upToDate) {
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat((Boolean) response.path("up_to_date")).isTrue();
+      return;
+    }
+    String base = response.statusCode() == 409 ? response.path("details.merge.merge_base") : response.path("merge_base");
+    assertThat(bases).as("the server's merge base is a lowest common ancestor").contains(base);
+    if (!clean) { // went ahead over working changes: the source changed nothing in the table since the base
+      assertThat(theirs).as("a merge over working changes writes nothing").isEqualTo(model.commits.get(base));
+    }
+    if (ff) {
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat((Boolean) response.path("fast_forward")).isTrue();
+      model.heads.put(target, theirsCommit);
+      model.committed.put(target, new TreeMap<>(theirs));
+      if (clean) {
+        model.working.put(target, new TreeMap<>(theirs));
+      }
+      return;
+    }
+    // the reference three-way merge; conflicts keep ours unless a strategy settles them
+    TreeMap<Integer, Integer> b = model.commits.get(base);
+    TreeMap<Integer, Integer> merged = new TreeMap<>(head);
+    TreeMap<Integer, Integer> takingTheirs = new TreeMap<>(head);
+    int conflicts = 0;
+    Set<Integer> keys = new TreeSet<>(b.keySet());
+    keys.addAll(head.keySet());
+    keys.addAll(theirs.keySet());
+    for (int k : keys) {
+      Integer o = head.get(k);
+      Integer t = theirs.get(k);
+      Integer a = b.get(k);
+      Integer result;
+      boolean conflict = false;
+      if (Objects.equals(o, t) || Objects.equals(t, a)) {
+        result = o;
+      } else if (Objects.equals(o, a)) {
+        result = t;
+      } else {
+        conflict = true;
+        result = o;
+        conflicts++;
+      }
+      put(merged, k, strategy.equals("theirs") && conflict ? t : result);
+      put(takingTheirs, k, conflict ? t : result);
+    }
+    if (strategy.equals("three_way") && conflicts > 0) {
+      assertThat(response.statusCode()).as("conflicts stop a three_way merge").isEqualTo(409);
+      assertThat((Integer) response.path("details.conflicts")).isEqualTo(conflicts);
+      assertThat(read(repo, target, true)).as("the merged rows, ours in conflicts").isEqualTo(merged);
+      String m = "/api/v1/repositories/" + repo + "/branches/" + target + "/merge";
+      if (random.nextInt(3) == 0) {
+        trace.append(step).append(":   abort\n");
+        Api.json().urlEncodingEnabled(false).post(m + "/abort").then().statusCode(204);
+        assertThat(read(repo, target, true)).as("abort restores").isEqualTo(head);
+        return;
+      }
+      boolean takeTheirs = random.nextBoolean();
+      trace.append(step).append(":   resolve ").append(takeTheirs ? "theirs" : "ours").append(", continue\n");
+      Api.json().urlEncodingEnabled(false).body(Map.of("take", takeTheirs ? "theirs" : "ours"))
+          .post(m + "/resolutions").then().statusCode(200);
+      String id = Api.json().urlEncodingEnabled(false).body(Map.of()).post(m + "/continue").then().statusCode(201)
+          .extract().path("id");
+      concludeMerge(model, target, id, theirsCommit, takeTheirs ? takingTheirs : merged, true);
+      return;
+    }
+    assertThat(response.statusCode()).as("a merge that commits").isEqualTo(200);
+    assertThat((Integer) response.path("conflicts")).isEqualTo(conflicts);
+    concludeMerge(model, target, response.path("commit"), theirsCommit, merged, clean);
+  }
+
+  private static void put(Map<Integer, Integer> state, int key, Integer value) {
+    if (value == null) {
+      state.remove(key);
+    } else {
+      state.put(key, value);
+    }
+  }
+
+  private void concludeMerge(Model model, String target, String id, String theirs,
+      TreeMap<Integer, Integer> merged, boolean clean) {
+    mergeCommits++;
+    model.recordCommit(target, id, List.of(model.heads.get(target), theirs));
+    model.committed.put(target, new TreeMap<>(merged));
+    if (clean) { // else the merge wrote nothing, and the working changes stay as they were
+      model.working.put(target, new TreeMap<>(merged));
+      model.staged.get(target).clear();
+    }
+    model.commits.put(id, new TreeMap<>(merged));
+    model.commitOrder.add(id);
   }
 
   /** {inserted, updated, deleted} of the staged and the unstaged changes of table m. */

@@ -69,6 +69,11 @@ class PermissionMatrixTest {
     RULES.put("POST " + R + "/branches/{branch}/unstage", Rule.WRITE);
     RULES.put("DELETE " + R + "/branches/{branch}/working", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/commits", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/merge", Rule.WRITE);
+    RULES.put("GET " + R + "/branches/{branch}/merge", Rule.READ);
+    RULES.put("POST " + R + "/branches/{branch}/merge/resolutions", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/merge/continue", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/merge/abort", Rule.WRITE);
     RULES.put("GET " + R + "/compare", Rule.READ);
     RULES.put("GET " + R + "/commits", Rule.READ);
     RULES.put("GET " + R + "/commits/{id}", Rule.READ);

@@ -58,6 +58,27 @@ class ProducedEventsTest {
     commit(repo, "dev", "work");
     post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "dev", "message", "m")).statusCode(201);
     given().delete("/api/v1/repositories/{r}/tags/v1", repo).then().statusCode(204);
+    // merges: a fast-forward, a merge stopped by a conflict, resolved, aborted, merged again and continued
+    String local = "produced_l_" + repo.replace("-", "_");
+    pool.query("create table public." + local + " (id int primary key, v text); insert into public." + local
+        + " values (1, 'a')").execute().await().atMost(Duration.ofSeconds(5));
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "l", "location", "postgresql://local/public." + local))
+        .statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "behind")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "side")).statusCode(201);
+    given().contentType("application/json").body(Map.of("v", "b"))
+        .put("/api/v1/repositories/{r}/branches/side/tables/l/rows/1", repo).then().statusCode(200);
+    commit(repo, "side", "side");
+    pool.query("update public." + local + " set v = 'c'").execute().await().atMost(Duration.ofSeconds(5));
+    post("/api/v1/repositories/" + repo + "/branches/main/commits", Map.of("message", "main", "all", true))
+        .statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/behind/merge", Map.of("source", "main")).statusCode(200);
+    post("/api/v1/repositories/" + repo + "/branches/main/merge", Map.of("source", "side")).statusCode(409);
+    post("/api/v1/repositories/" + repo + "/branches/main/merge/resolutions", Map.of("take", "theirs")).statusCode(200);
+    post("/api/v1/repositories/" + repo + "/branches/main/merge/abort", Map.of()).statusCode(204);
+    post("/api/v1/repositories/" + repo + "/branches/main/merge", Map.of("source", "side")).statusCode(409);
+    post("/api/v1/repositories/" + repo + "/branches/main/merge/resolutions", Map.of("take", "ours")).statusCode(200);
+    post("/api/v1/repositories/" + repo + "/branches/main/merge/continue", Map.of()).statusCode(201);
     java.net.URI db = java.net.URI.create(org.eclipse.microprofile.config.ConfigProvider.getConfig()
         .getValue("quarkus.datasource.reactive.url", String.class));
     var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();

@@ -1,0 +1,29 @@
+package io.strata.events;
+
+import java.util.List;
+
+/**
+ * A merge into {@code branch} stopped before its commit: with conflicts to resolve (strategy
+ * {@code three_way}), or because the client asked for no commit. The merged rows are the branch's
+ * staged working changes; the conflicts are kept beside each table, named here by the claim-check
+ * hash of their canonical form and counted. The branch's next commit concludes the merge with two
+ * parents ({@code merge/continue}), or {@code merge/abort} puts the branch back.
+ *
+ * @param head the branch's head when the merge began (the merge commit's first parent)
+ * @param tables per table the merge wrote: its conflicts and their hash
+ */
+public record MergeStarted(String branch, String source, String sourceCommit, String base, String head,
+    String strategy, String message, Author author, long conflicts, List<TableConflicts> tables)
+    implements StrataEvent {
+  public MergeStarted {
+    tables = List.copyOf(tables);
+  }
+
+  /** One table of a merge: how many rows conflict, and the SHA-256 of their canonical form (null: none). */
+  public record TableConflicts(String table, long conflicts, String conflictsHash) {}
+
+  @Override
+  public String subject() {
+    return "branches/" + branch;
+  }
+}

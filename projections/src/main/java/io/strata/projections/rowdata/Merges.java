@@ -1,0 +1,89 @@
+package io.strata.projections.rowdata;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Three-way merges of a table's rows into a branch, at O(rows changed on the two sides since the merge
+ * base), never O(table): each side is the change sets that lead to it from the base (ours: the target
+ * branch's head; theirs: the source). A merge is planned ({@link #plan}: nothing written, what a dry
+ * run answers), then applied to the target's working state as staged working changes ({@link #apply}),
+ * its conflicts kept beside the table until they are resolved ({@link #resolve}) and the merge ends
+ * ({@link #end}).
+ *
+ * @param <X> the backend's unit of work: every call runs in the caller's
+ */
+public interface Merges<X> {
+
+  /** How conflicts are settled: kept for the client ({@code THREE_WAY}), or resolved to one side. */
+  enum Strategy {
+    THREE_WAY, OURS, THEIRS, FAIL_ON_CONFLICT;
+
+    /** The strategy's name on the wire. */
+    public String wire() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * What merging a table does to the target: rows inserted, updated and deleted (conflicting rows keep
+   * ours and count as nothing), conflicts found, and the SHA-256 of their canonical form (null: none).
+   */
+  record TableMerge(String table, ChangeCounts changes, long conflicts, String conflictsHash) {}
+
+  /**
+   * A conflicting row: its key (a JSON array), kind, per conflicting column the three values, and for
+   * a {@code constraint} conflict what refused the merged row (the constraint and the database's words).
+   */
+  record Conflict(String table, String key, String type, List<FieldConflict> fields, String refusedBy) {}
+
+  /** One column of a conflict: its value at the base, on ours and on theirs (JSON, or null for no row). */
+  record FieldConflict(String name, String base, String ours, String theirs) {}
+
+  /**
+   * Works out the merge of the table into {@code target} from the two sides' change sets (oldest
+   * first), keeping the result in {@code tx} for {@link #apply}; conflicts are settled as {@code strategy}
+   * says ({@code THREE_WAY} and {@code FAIL_ON_CONFLICT} leave them, keeping ours).
+   */
+  Uni<TableMerge> plan(X tx, TrackedTable table, BranchRef target, List<String> ours, List<String> theirs,
+      Strategy strategy);
+
+  /** The first {@code limit} conflicts of the plan, in key order. */
+  Uni<List<Conflict>> plannedConflicts(X tx, TrackedTable table, int limit);
+
+  /**
+   * Writes the planned merge into the target's working state as staged working changes (what each
+   * merged row overwrote is recorded as {@link WorkingState#apply} records it), and keeps the plan's
+   * conflicts beside the table with {@code keepConflicts}. A merged row the table refuses (a NOT NULL,
+   * CHECK, UNIQUE or foreign-key constraint) is not written: it becomes a conflict of kind {@code
+   * constraint}, keeping ours. Answers the merge as applied. The target's writers wait meanwhile.
+   */
+  Uni<TableMerge> apply(X tx, TrackedTable table, BranchRef target, boolean keepConflicts);
+
+  /** Every kept conflict of the table on {@code target}, in key order, fetched {@code fetch} at a time. */
+  Multi<Conflict> conflicts(X tx, TrackedTable table, BranchRef target, int fetch);
+
+  /** How many kept conflicts of the table on {@code target} are left. */
+  Uni<Long> remaining(X tx, TrackedTable table, BranchRef target);
+
+  /**
+   * Resolves kept conflicts of the table: one row's ({@code key}, a JSON array; null: every row), one
+   * column's ({@code field}; null: every conflicting column), taking {@code take} ({@code ours},
+   * {@code theirs}, {@code base}, or {@code value}: the JSON {@code value} given). The resolved rows are
+   * written to the target's working state, staged. Answers how many rows' conflicts were resolved.
+   */
+  Uni<Long> resolve(X tx, TrackedTable table, BranchRef target, String key, String field, String take,
+      String value);
+
+  /** Forgets the kept conflicts of the table on {@code target} (the merge ended); none is not an error. */
+  Uni<Void> end(X tx, TrackedTable table, BranchRef target);
+
+  /**
+   * The change set that leads from the source (theirs) to the merge commit, stored beside the table, so
+   * history can be walked through the merge's second parent: from the sides' change sets and the merge
+   * commit's own change set from ours ({@code merged}, null: none). Null when the two states are equal.
+   */
+  Uni<String> fromSource(X tx, TrackedTable table, List<String> ours, List<String> theirs, String merged);
+}

@@ -1,0 +1,471 @@
+package io.strata.server.commands;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.MergeAborted;
+import io.strata.events.MergeConflictsResolved;
+import io.strata.events.MergeStarted;
+import io.strata.events.TableTracked;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.projections.rowdata.Merges.TableMerge;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.rowdata.WorkingStatus;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Existing;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Merges into a branch (docs/architecture.md, "Merges"): fast-forward when the target's head is an
+ * ancestor of the source, else a three-way merge of every table the source changed since the merge
+ * base, row by row and field by field, written to the target's working state in the transaction that
+ * appends the merge's event, so the target is at its old head or at the merge, never between. Conflicts
+ * stop the merge ({@code three_way}), are settled to one side ({@code ours}, {@code theirs}), or refuse it
+ * ({@code fail_on_conflict}); a stopped merge is resolved, continued ({@link MergeCommits}) or aborted.
+ */
+@ApplicationScoped
+public class MergeCommands {
+  /** How many conflicts an answer lists (the rest are read from {@code GET …/merge}). */
+  public static final int LISTED_CONFLICTS = 100;
+  /** How many a dry run lists: it keeps nothing to read afterwards. */
+  public static final int DRY_RUN_CONFLICTS = 10_000;
+
+  private final CommandProcessor processor;
+  private final Existing existing;
+  private final RefResolver resolver;
+  private final TableQueries tableQueries;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+  private final Pool metadata;
+  private final WorkingState<SqlConnection> working;
+  private final Merges<SqlConnection> merges;
+  private final ChangeSets<SqlConnection> changeSets;
+  private final MergeCommits mergeCommits;
+  private final RepositoryStateLoader loader;
+  private final ObjectMapper json;
+
+  @Inject
+  public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
+      ProjectionRuntime projections, StrataConfig config, Pool metadata, WorkingState<SqlConnection> working,
+      Merges<SqlConnection> merges, ChangeSets<SqlConnection> changeSets, MergeCommits mergeCommits,
+      RepositoryStateLoader loader, ObjectMapper json) {
+    this.loader = loader;
+    this.json = json;
+    this.processor = processor;
+    this.existing = existing;
+    this.resolver = resolver;
+    this.tableQueries = tableQueries;
+    this.projections = projections;
+    this.config = config;
+    this.metadata = metadata;
+    this.working = working;
+    this.merges = merges;
+    this.changeSets = changeSets;
+    this.mergeCommits = mergeCommits;
+  }
+
+  /** When the target may simply move to the source. */
+  public enum FastForward { AUTO, ONLY, NEVER }
+
+  /** A merge as the client asked for it, validated. */
+  public record Request(String source, Strategy strategy, FastForward fastForward, String message,
+      boolean noCommit, boolean dryRun, String expectedHead, Author author) {}
+
+  /** What a merge did (or, in a dry run, would do): for its answer. */
+  public static final class Outcome {
+    public String source;
+    public String target;
+    public String sourceCommit;
+    public String base;
+    public String head;
+    public String strategy;
+    public boolean upToDate;
+    public boolean fastForward;
+    public boolean dryRun;
+    public boolean inProgress;
+    public final List<TableMerge> tables = new ArrayList<>();
+    public long conflicts;
+    public List<Merges.Conflict> listedConflicts = List.of();
+  }
+
+  public Uni<CommandResponse> merge(String repository, String target, Request r, CommandContext ctx,
+      Function<Outcome, Answer> answer) {
+    String repo = Names.existingRepository(repository);
+    Names.text("message", r.message(), 65536, false);
+    Outcome outcome = new Outcome();
+    outcome.source = r.source();
+    outcome.target = target;
+    outcome.strategy = r.strategy().wire();
+    outcome.dryRun = r.dryRun();
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, target))
+        .chain(() -> processor.caughtUp(repo))
+        .chain(() -> resolver.resolve(repo, r.source()))
+        .chain(source -> {
+          if (target.equals(source.branch()) && source.isPlainBranch()) {
+            throw StrataException.invalid("source", "a branch cannot be merged into itself");
+          }
+          outcome.sourceCommit = source.commit();
+          return tableQueries.tables(repo);
+        })
+        .chain(tracked -> r.dryRun()
+            ? dryRun(repo, target, r, tracked, outcome, answer)
+            : processor.execute(repo, (tx, state) -> prepare(tx, state, repo, target, r, tracked, outcome),
+                ctx, answer.apply(outcome)));
+  }
+
+  /** The merge worked out in a transaction that is rolled back: its answer, nothing changed, no event. */
+  private Uni<CommandResponse> dryRun(String repo, String target, Request r, List<TableRow> tracked, Outcome outcome,
+      Function<Outcome, Answer> answer) {
+    return loader.load(repo).chain(state -> metadata.withConnection(c -> c.begin().chain(tx ->
+            prepare(c, state, repo, target, r, tracked, outcome)
+                .onTermination().call(() -> tx.rollback().onFailure().recoverWithNull())))
+        .map(command -> {
+          Answer.Reply reply = answer.apply(outcome).reply(List.of(), state.lastPosition(), state, null);
+          try {
+            return new CommandResponse(reply.status(), json.writeValueAsString(reply.body()), state.lastPosition(), 0,
+                false, false);
+          } catch (JsonProcessingException e) {
+            throw new IllegalStateException("answer cannot be serialised", e);
+          }
+        }));
+  }
+
+  /** Works the merge out against the authoritative state, inside the transaction that appends its event. */
+  private Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repo, String target,
+      Request r, List<TableRow> tracked, Outcome outcome) {
+    RepositoryState.Branch branch = state.branch(target);
+    if (branch == null) {
+      throw StrataException.branchNotFound(target);
+    }
+    RepositoryState.Merge inProgress = state.merge(target);
+    if (inProgress != null) {
+      throw RepositoryDecider.mergeInProgress(target, inProgress);
+    }
+    String ours = branch.head();
+    if (r.expectedHead() != null && !ours.startsWith(r.expectedHead())) {
+      throw new StrataException(ErrorCode.HeadMoved, "branch '" + target + "' is at " + ours + ", not "
+          + r.expectedHead(), Map.of("branch", target, "expected_head", r.expectedHead(), "actual_head", ours));
+    }
+    String theirs = outcome.sourceCommit;
+    outcome.head = ours;
+    BranchRef into = BranchRef.of(target, state.defaultBranch());
+    // the commit graph read below must include every commit the state has seen
+    return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> CommitGraph.mergeBase(tx, repo, ours, theirs))
+        .chain(base -> {
+          outcome.base = base;
+          if (base == null) {
+            throw StrataException.invalid("source", "'" + r.source() + "' shares no history with '" + target + "'");
+          }
+          if (base.equals(theirs)) {
+            outcome.upToDate = true;
+            return Uni.createFrom().item(new Commands.MergeUpToDate(target));
+          }
+          if (base.equals(ours) && r.fastForward() != FastForward.NEVER) {
+            outcome.fastForward = true;
+            return fastForward(tx, state, repo, into, ours, theirs, tracked, r.dryRun());
+          }
+          if (r.fastForward() == FastForward.ONLY) {
+            throw new StrataException(ErrorCode.NotFastForward, "'" + target + "' cannot be fast-forwarded to '"
+                + r.source() + "': its head is not an ancestor of the source; merge with fast_forward auto or never",
+                Map.of("branch", target, "source", r.source(), "merge_base", base));
+          }
+          return threeWay(tx, state, repo, into, r, tracked, outcome);
+        });
+  }
+
+  /** Moves the target's working state along the source's change sets and its head to the source. */
+  private Uni<Commands.Command> fastForward(SqlConnection tx, RepositoryState state, String repo, BranchRef into,
+      String ours, String theirs, List<TableRow> tracked, boolean dryRun) {
+    return CommitGraph.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
+      List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
+      return Multi.createFrom().iterable(local(tracked, paths, Map.of()))
+          .onItem().transformToUniAndConcatenate(t -> {
+            TrackedTable table = TrackedTable.of(repo, t);
+            List<String> path = paths.get(t.name());
+            return requireClean(tx, table, into)
+                .chain(() -> dryRun ? Uni.createFrom().voidItem() : working.advance(tx, table, into, path))
+                .chain(() -> !into.isDefault() || !state.tables().containsKey(t.name())
+                    ? Uni.createFrom().voidItem()
+                    : changeSets.contentDelta(tx, table, List.of(), path).invoke(delta -> {
+                      TableTracked recorded = state.tables().get(t.name());
+                      TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
+                          new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
+                      contents.add(new BranchHeadMoved.TableContent(t.name(), next.rowCount(), next.rowSum(),
+                          next.contentHash()));
+                    }).replaceWithVoid());
+          })
+          .collect().last()
+          .chain(() -> Failpoints.hit("merge.applied"))
+          .map(done -> new Commands.FastForward(new BranchHeadMoved(into.name(), ours, theirs, "fast_forward",
+              contents)));
+    });
+  }
+
+  private Uni<Commands.Command> threeWay(SqlConnection tx, RepositoryState state, String repo, BranchRef into,
+      Request r, List<TableRow> tracked, Outcome outcome) {
+    String ours = outcome.head;
+    String theirs = outcome.sourceCommit;
+    String base = outcome.base;
+    return CommitGraph.changeSetsBetween(tx, repo, base, ours)
+        .chain(oursPaths -> CommitGraph.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
+          List<TableRow> touched = local(tracked, theirsPaths, oursPaths);
+          Map<String, TableMerge> planned = new LinkedHashMap<>();
+          List<Merges.Conflict> listed = new ArrayList<>();
+          int listing = r.dryRun() ? DRY_RUN_CONFLICTS : LISTED_CONFLICTS;
+          // a table's plan is applied before the next one's replaces it
+          return Multi.createFrom().iterable(touched)
+              .onItem().transformToUniAndConcatenate(t -> {
+                TrackedTable table = TrackedTable.of(repo, t);
+                return TableShapes.requireUnchanged(tx, t.toEvent())
+                    .chain(() -> requireClean(tx, table, into))
+                    .chain(() -> merges.plan(tx, table, into, oursPaths.getOrDefault(t.name(), List.of()),
+                        theirsPaths.get(t.name()), r.strategy()))
+                    // applied even in a dry run (rolled back): only writing finds the rows the table refuses
+                    .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
+                        ? Uni.createFrom().item(m)
+                        : merges.apply(tx, table, into, !r.dryRun() && r.strategy() == Strategy.THREE_WAY))
+                    .invoke(m -> planned.put(t.name(), m))
+                    .chain(m -> m.conflicts() == 0 || listed.size() >= listing
+                        ? Uni.createFrom().voidItem()
+                        : merges.plannedConflicts(tx, table, listing - listed.size())
+                            .invoke(listed::addAll).replaceWithVoid());
+              })
+              .collect().last()
+              .chain(() -> {
+                outcome.tables.addAll(planned.values());
+                outcome.conflicts = planned.values().stream().mapToLong(TableMerge::conflicts).sum();
+                outcome.listedConflicts = listed;
+                if (r.strategy() == Strategy.FAIL_ON_CONFLICT && outcome.conflicts > 0 && !r.dryRun()) {
+                  throw conflicts(into.name(), outcome);
+                }
+                boolean stops = r.strategy() == Strategy.THREE_WAY && outcome.conflicts > 0 || r.noCommit();
+                outcome.inProgress = stops;
+                String message = r.message() != null ? r.message()
+                    : "Merge " + r.source() + " into " + into.name();
+                if (r.dryRun()) {
+                  return Uni.createFrom().item(new Commands.MergeUpToDate(into.name()));
+                }
+                if (stops) {
+                  // conflicts are kept (and left to resolve) by three_way only; ours and theirs settled them
+                  boolean kept = r.strategy() == Strategy.THREE_WAY;
+                  List<MergeStarted.TableConflicts> tables = planned.values().stream()
+                      .map(m -> kept ? new MergeStarted.TableConflicts(m.table(), m.conflicts(), m.conflictsHash())
+                          : new MergeStarted.TableConflicts(m.table(), 0, null)).toList();
+                  return Failpoints.hit("merge.applied").replaceWith(new Commands.StartMerge(new MergeStarted(
+                      into.name(), r.source(), theirs, base, ours, r.strategy().wire(), message, r.author(),
+                      kept ? outcome.conflicts : 0, tables)));
+                }
+                MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
+                    message, r.author(), 0, List.of());
+                Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours, true,
+                    touched.stream().map(TableRow::name).toList(), List.of(), null);
+                return Failpoints.hit("merge.applied")
+                    .chain(() -> mergeCommits.conclude(tx, state, repo, commit, merge, tracked, touched, true));
+              });
+        }));
+  }
+
+  /**
+   * The tables of {@code tracked} that {@code paths} change; a merge is refused when {@code paths} or
+   * {@code alsoChanged} (the other side's) change a table in another storage.
+   */
+  private static List<TableRow> local(List<TableRow> tracked, Map<String, List<String>> paths,
+      Map<String, List<String>> alsoChanged) {
+    List<TableRow> touched = tracked.stream().filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()).toList();
+    tracked.stream().filter(t -> !Storages.LOCAL.equals(t.storage()))
+        .filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()
+            || !alsoChanged.getOrDefault(t.name(), List.of()).isEmpty())
+        .findFirst().ifPresent(t -> {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '" + t.storage()
+          + "': merges over tables in other databases are not supported yet", Map.of("table", t.name()));
+    });
+    return touched;
+  }
+
+  /** A merge must not overwrite the target's uncommitted work: its working changes in a table it writes refuse it. */
+  private Uni<Void> requireClean(SqlConnection tx, TrackedTable table, BranchRef into) {
+    return working.holdWriters(tx, table, into)
+        .chain(() -> working.status(tx, table, into))
+        .invoke((WorkingStatus s) -> {
+          if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
+            ChangeCounts both = new ChangeCounts(s.staged().inserted() + s.unstaged().inserted(),
+                s.staged().updated() + s.unstaged().updated(), s.staged().deleted() + s.unstaged().deleted());
+            throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + into.name()
+                + "' has uncommitted changes in table '" + table.name() + "', which the merge would write: commit or"
+                + " discard them first", Map.of("branch", into.name(), "table", table.name(), "inserted",
+                both.inserted(), "updated", both.updated(), "deleted", both.deleted()));
+          }
+        })
+        .replaceWithVoid();
+  }
+
+  /** The 409 of a merge stopped (or refused) by conflicts: their count and the first of them. */
+  public static StrataException conflicts(String target, Outcome outcome) {
+    List<Map<String, Object>> first = outcome.listedConflicts.stream().map(MergeCommands::conflictDetail).toList();
+    return new StrataException(ErrorCode.MergeConflict, outcome.conflicts + " conflict(s) merging " + outcome.source
+        + " into '" + target + "'" + (outcome.inProgress ? ": resolve them, then continue (or abort)" : ""),
+        Map.of("conflicts", outcome.conflicts, "first_conflicts", first, "merge_in_progress", outcome.inProgress));
+  }
+
+  /** A conflict as answers show it. */
+  public static Map<String, Object> conflictDetail(Merges.Conflict c) {
+    Map<String, Object> detail = new LinkedHashMap<>();
+    detail.put("table", c.table());
+    detail.put("key", c.key());
+    detail.put("type", c.type());
+    if (c.refusedBy() != null) {
+      detail.put("constraint", c.refusedBy());
+    }
+    detail.put("fields", c.fields().stream().map(f -> {
+      Map<String, Object> field = new LinkedHashMap<>();
+      field.put("name", f.name());
+      field.put("base", f.base());
+      field.put("ours", f.ours());
+      field.put("theirs", f.theirs());
+      return field;
+    }).toList());
+    return detail;
+  }
+
+  // ---- a merge in progress ----
+
+  /** A resolution as the client asked for it, validated ({@code key}: a JSON array). */
+  public record Resolution(String table, String key, String field, String take, String value) {}
+
+  public Uni<CommandResponse> resolve(String repository, String target, Resolution r, CommandContext ctx,
+      Answer answer) {
+    String repo = Names.existingRepository(repository);
+    return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
+        processor.execute(repo, (tx, state) -> {
+          RepositoryState.Merge merge = state.merge(target);
+          if (merge == null) {
+            throw RepositoryDecider.noMerge(target);
+          }
+          BranchRef into = BranchRef.of(target, state.defaultBranch());
+          List<TableRow> tables = mergeTables(merge, tracked);
+          if (r.table() != null && tables.stream().noneMatch(t -> t.name().equals(r.table()))) {
+            throw StrataException.invalid("table", "the merge in progress on '" + target + "' has no conflicts in table '"
+                + r.table() + "'");
+          }
+          long[] resolved = {0};
+          long[] remaining = {0};
+          return Multi.createFrom().iterable(tables)
+              .onItem().transformToUniAndConcatenate(t -> {
+                TrackedTable table = TrackedTable.of(repo, t);
+                Uni<Long> done = r.table() == null || r.table().equals(t.name())
+                    ? merges.resolve(tx, table, into, r.key(), r.field(), r.take(), r.value())
+                        .onFailure(IllegalArgumentException.class)
+                        .transform(e -> StrataException.invalid("field", e.getMessage()))
+                    : Uni.createFrom().item(0L);
+                return done.invoke(n -> resolved[0] += n)
+                    .chain(() -> merges.remaining(tx, table, into)).invoke(n -> remaining[0] += n);
+              })
+              .collect().last()
+              .map(done -> {
+                if (resolved[0] == 0 && (r.key() != null || r.field() != null)) {
+                  throw StrataException.invalid(r.key() != null ? "key" : "field", "no conflict of the merge in progress on '"
+                      + target + "' matches" + (r.key() != null ? " key " + r.key() : "")
+                      + (r.field() != null ? " field '" + r.field() + "'" : ""));
+                }
+                return new Commands.ResolveConflicts(new MergeConflictsResolved(target, r.table(), r.key(), r.field(),
+                    r.take(), resolved[0], remaining[0]));
+              });
+        }, ctx, answer));
+  }
+
+  public Uni<CommandResponse> abort(String repository, String target, CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
+        processor.execute(repo, (tx, state) -> {
+          RepositoryState.Merge merge = state.merge(target);
+          if (merge == null) {
+            throw RepositoryDecider.noMerge(target);
+          }
+          BranchRef into = BranchRef.of(target, state.defaultBranch());
+          List<TableRow> tables = mergeTables(merge, tracked);
+          // the tables were clean when the merge began: their working state goes back to the head, exactly
+          return Multi.createFrom().iterable(tables)
+              .onItem().transformToUniAndConcatenate(t -> working.discard(tx, TrackedTable.of(repo, t), into)
+                  .chain(() -> merges.end(tx, TrackedTable.of(repo, t), into)))
+              .collect().last()
+              .map(done -> new Commands.AbortMerge(new MergeAborted(target, merge.started().sourceCommit(),
+                  tables.stream().map(TableRow::name).toList())));
+        }, ctx, answer));
+  }
+
+  /**
+   * Concludes the merge in progress with its commit (two parents), taking every working change of the
+   * tables it wrote, staged or not (a resolution made in SQL included); refused while conflicts remain.
+   */
+  public Uni<CommandResponse> continueMerge(String repository, String target, String message, Author author,
+      CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    Names.text("message", message, 65536, false);
+    return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
+        processor.execute(repo, (tx, state) -> {
+          RepositoryState.Merge merge = state.merge(target);
+          if (merge == null) {
+            throw RepositoryDecider.noMerge(target);
+          }
+          BranchRef into = BranchRef.of(target, state.defaultBranch());
+          List<TableRow> tables = mergeTables(merge, tracked);
+          return Multi.createFrom().iterable(tables)
+              .onItem().transformToMultiAndConcatenate(t -> merges.conflicts(tx, TrackedTable.of(repo, t), into, 200))
+              .select().first(LISTED_CONFLICTS)
+              .collect().asList()
+              .chain(conflicts -> {
+                if (!conflicts.isEmpty()) {
+                  Outcome outcome = new Outcome();
+                  outcome.source = merge.started().source();
+                  outcome.conflicts = merge.remaining();
+                  outcome.inProgress = true;
+                  outcome.listedConflicts = conflicts;
+                  throw conflicts(target, outcome);
+                }
+                MergeStarted m = merge.started();
+                Commands.CreateCommit commit = new Commands.CreateCommit(target, message != null ? message
+                    : m.message(), author, null, true, tables.stream().map(TableRow::name).toList(), List.of(), null);
+                return mergeCommits.conclude(tx, state, repo, commit, m, tracked, tables, true);
+              });
+        }, ctx, answer));
+  }
+
+  /** The tracked tables a merge in progress wrote. */
+  static List<TableRow> mergeTables(RepositoryState.Merge merge, List<TableRow> tracked) {
+    List<String> names = merge.started().tables().stream().map(MergeStarted.TableConflicts::table).toList();
+    return tracked.stream().filter(t -> names.contains(t.name())).toList();
+  }
+}

@@ -1,0 +1,80 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.MergeInfo;
+import io.strata.events.MergeStarted;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets.Captured;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The commit that concludes a merge, in its append transaction: it captures the merged rows like any
+ * commit (its change sets lead from its first parent, the target's head), and records per table the
+ * change set that leads from its second parent, the source, so that diffs, time travel and later merges
+ * walk history through either parent at O(rows changed). The merge's kept conflicts are dropped.
+ */
+@ApplicationScoped
+public class MergeCommits {
+  private final DataCommits dataCommits;
+  private final Merges<SqlConnection> merges;
+
+  @Inject
+  public MergeCommits(DataCommits dataCommits, Merges<SqlConnection> merges) {
+    this.dataCommits = dataCommits;
+    this.merges = merges;
+  }
+
+  /**
+   * {@code commit} (on the merge's target) concluding {@code merge}: it captures the staged rows of
+   * {@code capturable} tables (those it names, or all of them when it names none; with {@code all},
+   * unstaged rows too).
+   */
+  public Uni<Commands.Command> conclude(SqlConnection tx, RepositoryState state, String repo,
+      Commands.CreateCommit commit, MergeStarted merge, List<TableRow> tracked, List<TableRow> capturable,
+      boolean all) {
+    List<TableRow> local = tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList();
+    BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
+    return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all)
+        .chain(captured -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.head())
+            .chain(ours -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.sourceCommit())
+                .chain(theirs -> {
+                  List<MergeInfo.ChangeSetRef> fromSource = new ArrayList<>();
+                  return Multi.createFrom().iterable(local)
+                      .onItem().transformToUniAndConcatenate(t -> {
+                        TrackedTable table = TrackedTable.of(repo, t);
+                        List<String> o = ours.getOrDefault(t.name(), List.of());
+                        List<String> th = theirs.getOrDefault(t.name(), List.of());
+                        String merged = changeSetOf(captured.captured(), t.name());
+                        Uni<Void> recorded = o.isEmpty() && th.isEmpty() && merged == null
+                            ? Uni.createFrom().voidItem()
+                            : merges.fromSource(tx, table, o, th, merged)
+                                .invoke(hash -> {
+                                  if (hash != null) {
+                                    fromSource.add(new MergeInfo.ChangeSetRef(t.name(), hash));
+                                  }
+                                })
+                                .replaceWithVoid();
+                        return recorded.chain(() -> merges.end(tx, table, into));
+                      })
+                      .collect().last()
+                      .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
+                          merge.strategy(), fromSource)));
+                })));
+  }
+
+  private static String changeSetOf(List<Captured> captured, String table) {
+    return captured.stream().filter(c -> c.table().equals(table)).map(Captured::changeSet).findFirst().orElse(null);
+  }
+}
