@@ -183,8 +183,9 @@ public final class DataBench {
       exec(db, "insert into public." + t + " select g, g, md5(g::text) from generate_series(1, " + sizes.get(t) + ") g");
       exec(db, "vacuum analyze public." + t);
       send("POST", repos, "{\"name\":\"" + t + "\"}", 201);
-      send("POST", repos + "/" + t + "/tables", "{\"name\":\"t\",\"location\":\"postgresql://local/public." + t
-          + "\"}", 201);
+      // tracked under the table's own name: its views on branches are strata_<branch>.<table>
+      send("POST", repos + "/" + t + "/tables", "{\"name\":\"" + t + "\",\"location\":\"postgresql://local/public."
+          + t + "\"}", 201);
     }
     Map<String, List<Double>> times = new java.util.HashMap<>();
     for (int round = 0; round < 7; round++) {

@@ -217,7 +217,10 @@ final class BranchObjectsSql {
         "table_literal", OverlaySql.literal(b.table()), "view_literal", OverlaySql.literal(view));
   }
 
-  /** Removes the branch's view, its trigger function, overlay and working log, and its query views. */
+  /**
+   * Removes the branch's view, its trigger function, overlay and working log, its query views, and what
+   * merges into it kept (their conflicts, with their view).
+   */
   String drop(String viewSchema, String viewName) {
     return fill("""
         {query_access_lock};
@@ -226,7 +229,10 @@ final class BranchObjectsSql {
         drop function if exists {function}();
         drop table if exists {overlay};
         drop table if exists {working_log};
+        drop table if exists {merge_conflicts} cascade;
+        drop table if exists {merge_written};
         """,
+        "merge_conflicts", new MergeSql(b).conflicts(), "merge_written", new MergeSql(b).written(),
         "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(b).dropViews(),
         "view_schema", Sql.quote(viewSchema), "view_name", Sql.quote(viewName), "function", viewFunction(),
         "overlay", b.overlay(), "working_log", b.workingLog());

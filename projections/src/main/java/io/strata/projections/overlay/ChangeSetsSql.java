@@ -34,7 +34,8 @@ final class ChangeSetsSql {
     return Sql.quote("strata_locked_" + s.tableId());
   }
 
-  private String captureTable() {
+  /** The captured rows of a commit, with the columns {@link #summarizeCapture} and {@link #storeCapture} read. */
+  String captureTable() {
     return Sql.quote("strata_capture_" + s.tableId());
   }
 
@@ -172,7 +173,7 @@ final class ChangeSetsSql {
                      case when before is null then 'insert' when after is null then 'delete' else 'update' end as op
               from n where before is distinct from after)
         {select}""",
-        "side_a", s.side("$1"), "side_b", s.side("$2"), "select", select);
+        "side_a", s.side("$1", false), "side_b", s.side("$2", false), "select", select);
   }
 
   /** Counts of the net changes (see {@link #netChanges}): inserted, updated, deleted. */

@@ -386,9 +386,14 @@ final class OverlaySql {
   /**
    * One side of a comparison from a common base: per key the change sets {@code param} (a text array,
    * oldest first) touched, its first before-image ({@code fb}: the base's row) and its last after-image
-   * ({@code la}: the side's row); null images are no row.
+   * ({@code la}: the side's row); null images are no row. With {@code single}, the array holds one
+   * change set at most: its rows are the side as they are, with no aggregation.
    */
-  String side(String param) {
+  String side(String param, boolean single) {
+    if (single) {
+      return fill("(select c.key, c.before as fb, c.after as la from {changes} c where c.change_set = ({param}::text[])[1])",
+          "changes", changes(), "param", param);
+    }
     return fill("""
         (select key, (array_agg(before order by ord))[1] as fb, (array_agg(after order by ord desc))[1] as la
          from (select c.key, c.before, c.after, o.ord from {changes} c

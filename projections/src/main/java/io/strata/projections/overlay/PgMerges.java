@@ -6,8 +6,10 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
+import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
@@ -15,12 +17,14 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Three-way merges in PostgreSQL: the plan is a temporary table of the merge's transaction; the merged
  * rows go through the working state's primitive ({@link WorkingStateSql#logRows}, {@link
- * WorkingStateSql#applyRows}), staged; the conflicts of a merge in progress are kept in {@code
- * strata.<tid>__x_<bid>} beside the table, with a read-only view {@code strata_<branch>.<table>__conflicts}.
+ * WorkingStateSql#applyRows}), staged; a merge in progress keeps its conflicts in {@code
+ * strata.<tid>__x_<bid>} beside the table (with a read-only view {@code strata_<branch>.<table>__conflicts})
+ * and what it wrote in {@code strata.<tid>__xk_<bid>}.
  */
 public final class PgMerges implements Merges<SqlConnection> {
 
@@ -28,17 +32,31 @@ public final class PgMerges implements Merges<SqlConnection> {
     return new MergeSql(OverlaySql.of(table, branch));
   }
 
+  /** The statements that work on the table alone, whatever the branch (the plan, change sets). */
+  private static MergeSql sql(TrackedTable table) {
+    return new MergeSql(OverlaySql.of(table));
+  }
+
+  private static WorkingStateSql working(TrackedTable table, BranchRef branch) {
+    return new WorkingStateSql(OverlaySql.of(table, branch));
+  }
+
   @Override
   public Uni<TableMerge> plan(SqlConnection tx, TrackedTable table, BranchRef target, List<String> ours,
       List<String> theirs, Strategy strategy) {
     MergeSql sql = sql(table, target);
     List<String> json = table.columns().stream().filter(c -> c.type().equals("jsonb")).map(TableColumn::name).toList();
-    return tx.query("drop table if exists " + sql.plan()).execute()
-        .chain(() -> tx.preparedQuery(sql.createPlan(json))
+    String settle = switch (strategy) {
+      case OURS -> sql.takeOurs();
+      case THEIRS -> sql.takeTheirs();
+      default -> null;
+    };
+    // hashes of the two sides' keys, of a merge's own transaction: in memory, not in batches on disk
+    return tx.query("set local work_mem = '128MB'").execute()
+        .chain(() -> tx.query("drop table if exists " + sql.plan()).execute())
+        .chain(() -> tx.preparedQuery(sql.createPlan(json, ours.size() <= 1, theirs.size() <= 1))
             .execute(Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new))))
-        .chain(() -> tx.query(sql.analyzePlan()).execute())
-        .chain(() -> strategy == Strategy.THEIRS ? tx.query(sql.takeTheirs()).execute().replaceWithVoid()
-            : Uni.createFrom().voidItem())
+        .chain(() -> settle == null ? Uni.createFrom().voidItem() : tx.query(settle).execute().replaceWithVoid())
         .chain(() -> summary(tx, table, sql));
   }
 
@@ -47,13 +65,13 @@ public final class PgMerges implements Merges<SqlConnection> {
       Row r = rows.iterator().next();
       long conflicts = r.getLong(3);
       return new TableMerge(table.name(), new ChangeCounts(r.getLong(0), r.getLong(1), r.getLong(2)), conflicts,
-          conflicts == 0 ? null : r.getString(4));
+          r.getLong(4), conflicts == 0 ? null : r.getString(5));
     });
   }
 
   @Override
   public Uni<List<Conflict>> plannedConflicts(SqlConnection tx, TrackedTable table, int limit) {
-    MergeSql sql = sql(table, new BranchRef("", true));
+    MergeSql sql = sql(table);
     return tx.preparedQuery(sql.conflictRows(sql.plan()) + " limit $1").execute(Tuple.of(limit))
         .map(rows -> {
           List<Conflict> conflicts = new ArrayList<>();
@@ -62,23 +80,79 @@ public final class PgMerges implements Merges<SqlConnection> {
         });
   }
 
+  /**
+   * Writes the merged rows recording nothing: a merge that commits at once captures them from the plan
+   * ({@link #captureApplied}), one that stops records them then ({@link #keep}).
+   */
   @Override
-  public Uni<TableMerge> apply(SqlConnection tx, TrackedTable table, BranchRef target, boolean keepConflicts) {
+  public Uni<TableMerge> apply(SqlConnection tx, TrackedTable table, BranchRef target) {
     MergeSql sql = sql(table, target);
-    WorkingStateSql working = new WorkingStateSql(OverlaySql.of(table, target));
-    return tx.query(sql.applyGuarded(working.logRows(sql.images()) + ";" + working.applyRows(sql.images()))).execute()
-        .chain(() -> summary(tx, table, sql))
-        .call(m -> !keepConflicts || m.conflicts() == 0 ? Uni.createFrom().voidItem()
-            : tx.query(sql.keepConflicts()).execute()
-                .chain(() -> tx.query(sql.createConflictsView(viewSchema(table, target), conflictsView(table))).execute()));
+    return tx.query(sql.applyGuarded(working(table, target).advanceRows(sql.images()))).execute()
+        .chain(() -> summary(tx, table, sql));
   }
 
-  /** Writes the rows {@code create} makes (the batch's shape) to the working state, staged. */
-  private static Uni<Void> writeImages(SqlConnection tx, MergeSql sql, WorkingStateSql working, String create,
-      Tuple params) {
-    return tx.query("drop table if exists " + sql.images()).execute()
-        .chain(() -> tx.preparedQuery(create).execute(params))
-        .chain(() -> tx.query(working.logRows(sql.images())).execute())
+  @Override
+  public Uni<Optional<ChangeSets.Captured>> captureApplied(SqlConnection tx, TrackedTable table, BranchRef target) {
+    MergeSql sql = sql(table, target);
+    ChangeSetsSql changeSets = new ChangeSetsSql(OverlaySql.of(table, target));
+    String capture = changeSets.captureTable();
+    return tx.query("drop table if exists " + capture).execute()
+        .chain(() -> tx.query(sql.captureWritten(capture)).execute())
+        .chain(() -> tx.query(changeSets.summarizeCapture()).execute())
+        .chain(rows -> {
+          Row r = rows.iterator().next();
+          long changed = r.getLong(0) + r.getLong(1) + r.getLong(2);
+          ChangeSets.Captured captured = new ChangeSets.Captured(table.name(), r.getString(3), r.getLong(0),
+              r.getLong(1), r.getLong(2), r.getString(4));
+          Uni<Void> stored = changed == 0 ? Uni.createFrom().voidItem()
+              : tx.preparedQuery(changeSets.storeCapture()).execute(Tuple.of(captured.changeSet())).replaceWithVoid();
+          return stored.chain(() -> tx.query(sql.forgetWrittenLog()).execute())
+              .map(done -> changed == 0 ? Optional.<ChangeSets.Captured>empty() : Optional.of(captured));
+        });
+  }
+
+  @Override
+  public Uni<Void> keep(SqlConnection tx, TrackedTable table, BranchRef target) {
+    MergeSql sql = sql(table, target);
+    String schema = viewSchema(table, target);
+    return tx.query(sql.recordWritten()).execute()
+        .chain(() -> tx.query(sql.keep()).execute())
+        .chain(() -> conflictsView(tx, sql, table, schema))
+        .chain(view -> view.exists()
+            ? Uni.createFrom().voidItem()
+            : tx.query(sql.createConflictsView(schema, view.name())).execute().replaceWithVoid());
+  }
+
+  /** The conflicts view's name, and whether it is there already (made by an earlier merge). */
+  private record View(String name, boolean exists) {}
+
+  /**
+   * {@code <table>__conflicts} in the branch's schema, unless a relation of that name is something else
+   * (a user's, another table's view): then a name with the table's id.
+   */
+  private static Uni<View> conflictsView(SqlConnection tx, MergeSql sql, TrackedTable table, String schema) {
+    String plain = table.table() + "__conflicts";
+    String named = plain.length() <= 63 ? plain : table.table().substring(0, 40) + "__conflicts";
+    String other = table.table().substring(0, Math.min(table.table().length(), 36)) + "_" + table.id() + "__conflicts";
+    return isOurs(tx, sql, Sql.qualified(schema, named)).chain(ours -> {
+      if (ours) {
+        return Uni.createFrom().item(new View(named, true));
+      }
+      return tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(Sql.qualified(schema, named)))
+          .chain(rows -> !rows.iterator().next().getBoolean(0)
+              ? Uni.createFrom().item(new View(named, false))
+              : isOurs(tx, sql, Sql.qualified(schema, other)).map(found -> new View(other, found)));
+    });
+  }
+
+  private static Uni<Boolean> isOurs(SqlConnection tx, MergeSql sql, String view) {
+    return tx.preparedQuery(sql.isConflictsView()).execute(Tuple.of(view))
+        .map(rows -> rows.iterator().next().getBoolean(0));
+  }
+
+  /** Writes the rows in {@link MergeSql#images()} to the working state, staged. */
+  private static Uni<Void> writeImages(SqlConnection tx, MergeSql sql, WorkingStateSql working) {
+    return tx.query(working.logRows(sql.images())).execute()
         .chain(() -> tx.query(working.applyRows(sql.images())).execute())
         .replaceWithVoid();
   }
@@ -86,7 +160,7 @@ public final class PgMerges implements Merges<SqlConnection> {
   @Override
   public Multi<Conflict> conflicts(SqlConnection tx, TrackedTable table, BranchRef target, int fetch) {
     MergeSql sql = sql(table, target);
-    return exists(tx, sql).onItem().transformToMulti(exists -> !exists ? Multi.createFrom().<Conflict>empty()
+    return exists(tx, sql.conflicts()).onItem().transformToMulti(exists -> !exists ? Multi.createFrom().<Conflict>empty()
         : tx.prepare(sql.conflictRows(sql.conflicts())).onItem().transformToMulti(statement -> statement
                 .createStream(fetch).toMulti().onTermination().call(statement::close))
             .map(r -> conflict(table.name(), r)));
@@ -95,7 +169,7 @@ public final class PgMerges implements Merges<SqlConnection> {
   @Override
   public Uni<Long> remaining(SqlConnection tx, TrackedTable table, BranchRef target) {
     MergeSql sql = sql(table, target);
-    return exists(tx, sql).chain(exists -> !exists ? Uni.createFrom().item(0L)
+    return exists(tx, sql.conflicts()).chain(exists -> !exists ? Uni.createFrom().item(0L)
         : tx.query(sql.remaining()).execute().map(rows -> rows.iterator().next().getLong(0)));
   }
 
@@ -103,8 +177,8 @@ public final class PgMerges implements Merges<SqlConnection> {
   public Uni<Long> resolve(SqlConnection tx, TrackedTable table, BranchRef target, String key, String field,
       String take, String value) {
     MergeSql sql = sql(table, target);
-    WorkingStateSql working = new WorkingStateSql(OverlaySql.of(table, target));
-    return exists(tx, sql).chain(exists -> {
+    WorkingStateSql working = working(table, target);
+    return exists(tx, sql.conflicts()).chain(exists -> {
       if (!exists) {
         return Uni.createFrom().item(0L);
       }
@@ -112,35 +186,58 @@ public final class PgMerges implements Merges<SqlConnection> {
           .chain(() -> tx.query("drop table if exists " + sql.resolution()).execute())
           .chain(() -> tx.preparedQuery(sql.createResolution()).execute(Tuple.of(key, field, take, value)))
           .chain(() -> tx.query("select count(*) from " + sql.resolution()).execute())
-          .chain(created -> {
-            long rows = created.iterator().next().getLong(0);
-            return tx.preparedQuery(sql.partialRowLevel()).execute(Tuple.of(field))
-                .chain(partial -> {
-                  if (partial.iterator().next().getLong(0) > 0) {
-                    throw new IllegalArgumentException(
-                        "a row deleted on one side and changed on the other is resolved whole: leave out field");
-                  }
-                  return writeImages(tx, sql, working, sql.createResolvedImages(), Tuple.tuple());
-                })
-                .chain(() -> tx.query(sql.settleResolution()).execute())
-                .map(done -> rows);
-          });
+          .map(rows -> rows.iterator().next().getLong(0))
+          .call(rows -> tx.preparedQuery(sql.partialRowLevel()).execute(Tuple.of(field)).invoke(partial -> {
+            if (partial.iterator().next().getLong(0) > 0) {
+              throw new IllegalArgumentException(
+                  "a row deleted on one side and changed on the other, or refused by the table, is resolved whole:"
+                      + " leave out field");
+            }
+          }))
+          .call(rows -> tx.query(sql.createResolvedImages()).execute()
+              .chain(() -> writeImages(tx, sql, working))
+              .chain(() -> tx.query(sql.settleResolution()).execute()));
     });
   }
 
   @Override
-  public Uni<Void> end(SqlConnection tx, TrackedTable table, BranchRef target) {
+  public Uni<Long> abort(SqlConnection tx, TrackedTable table, BranchRef target) {
     MergeSql sql = sql(table, target);
-    return tx.query(sql.dropConflicts(viewSchema(table, target), conflictsView(table))).execute().replaceWithVoid();
+    WorkingStateSql working = working(table, target);
+    return tx.query(working.lockWorkingState()).execute()
+        .chain(() -> exists(tx, sql.written()))
+        .chain(exists -> !exists ? Uni.createFrom().item(0L)
+            : tx.query(sql.createAbortImages()).execute()
+                .chain(() -> tx.query(sql.changedSinceMerge()).execute())
+                .map(rows -> rows.iterator().next().getLong(0))
+                .call(() -> tx.query(working.advanceRows(sql.images())).execute())
+                .call(() -> tx.query(sql.forgetAbortedChanges()).execute()))
+        .call(() -> end(tx, table, target));
+  }
+
+  @Override
+  public Uni<Void> end(SqlConnection tx, TrackedTable table, BranchRef target) {
+    return tx.query(sql(table, target).forget()).execute().replaceWithVoid();
   }
 
   @Override
   public Uni<String> fromSource(SqlConnection tx, TrackedTable table, List<String> ours, List<String> theirs,
       String merged) {
-    MergeSql sql = sql(table, new BranchRef("", true));
+    MergeSql sql = sql(table);
+    return storeFromSource(tx, sql, sql.createFromSource(),
+        Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new), merged));
+  }
+
+  @Override
+  public Uni<String> fromSourceOfPlan(SqlConnection tx, TrackedTable table, List<String> ours) {
+    MergeSql sql = sql(table);
+    return storeFromSource(tx, sql, sql.createFromSourceOfPlan(ours.size() <= 1),
+        Tuple.of((Object) ours.toArray(String[]::new)));
+  }
+
+  private static Uni<String> storeFromSource(SqlConnection tx, MergeSql sql, String create, Tuple params) {
     return tx.query("drop table if exists " + sql.fromSourceTable()).execute()
-        .chain(() -> tx.preparedQuery(sql.createFromSource())
-            .execute(Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new), merged)))
+        .chain(() -> tx.preparedQuery(create).execute(params))
         .chain(() -> tx.query(sql.fromSourceHash()).execute())
         .chain(rows -> {
           String hash = rows.iterator().next().getString(0);
@@ -149,19 +246,14 @@ public final class PgMerges implements Merges<SqlConnection> {
         });
   }
 
-  private static Uni<Boolean> exists(SqlConnection tx, MergeSql sql) {
-    return tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(sql.conflicts()))
+  private static Uni<Boolean> exists(SqlConnection tx, String relation) {
+    return tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(relation))
         .map(rows -> rows.iterator().next().getBoolean(0));
   }
 
   /** The schema of the conflicts view: the branch's view schema (the default branch's named the same way). */
   private static String viewSchema(TrackedTable table, BranchRef target) {
     return PgBranchObjects.viewSchema(target.name(), table.branchId(target.name()));
-  }
-
-  private static String conflictsView(TrackedTable table) {
-    String name = table.table() + "__conflicts";
-    return name.length() <= 63 ? name : table.table().substring(0, 40) + "_" + table.id() + "__conflicts";
   }
 
   private static Conflict conflict(String table, Row r) {

@@ -274,7 +274,16 @@ final class TrackingSql {
         drop table if exists {gate};
         drop table if exists {changes};
         drop table if exists {preimages};
+        do $strata_m$ declare r record; begin
+          for r in select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                   where n.nspname = 'strata' and c.relkind = 'r'
+                     and (c.relname like {merge_tables} or c.relname like {written_tables}) loop
+            execute format('drop table if exists strata.%I cascade', r.relname); -- with the conflicts views
+          end loop;
+        end $strata_m$;
         """,
+        "merge_tables", OverlaySql.literal(s.tableId() + "\\_\\_x\\_%"),
+        "written_tables", OverlaySql.literal(s.tableId() + "\\_\\_xk\\_%"),
         "state_function", s.stateFunction(), "changed_keys", s.changedKeysFunction(),
         "arguments", OverlaySql.STATE_ARGUMENTS, "working_log", s.onBranch(null).workingLog(),
         "gate", s.onBranch(null).commitGate(), "changes", s.changes(), "preimages", s.preimages())).toString();

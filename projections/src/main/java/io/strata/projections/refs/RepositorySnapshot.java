@@ -1,6 +1,10 @@
 package io.strata.projections.refs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.EventType;
+import io.strata.events.MergeStarted;
 import io.strata.projections.storage.StorageQueries;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableQueries;
@@ -30,7 +34,18 @@ public record RepositorySnapshot(
     List<MergeInProgress> merges) {
 
   /** A merge in progress: the event that began it (JSON) and the conflicts left. */
-  public record MergeInProgress(String started, long remaining) {}
+  public record MergeInProgress(String started, long remaining) {
+    private static final EventCodec CODEC = new EventCodec();
+
+    /** The event that began the merge. */
+    public MergeStarted event() {
+      try {
+        return (MergeStarted) CODEC.decode(EventType.MERGE_STARTED.type(), EventCodec.mapper().readTree(started));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("unreadable merge projection", e);
+      }
+    }
+  }
 
   public record RepositoryHeader(String name, String description, String defaultBranch) {}
 

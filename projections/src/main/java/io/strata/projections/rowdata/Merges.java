@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Three-way merges of a table's rows into a branch, at O(rows changed on the two sides since the merge
@@ -29,9 +30,10 @@ public interface Merges<X> {
 
   /**
    * What merging a table does to the target: rows inserted, updated and deleted (conflicting rows keep
-   * ours and count as nothing), conflicts found, and the SHA-256 of their canonical form (null: none).
+   * ours and count as nothing), conflicts found, those a strategy did not settle (left to the client),
+   * and the SHA-256 of the conflicts' canonical form (null: none).
    */
-  record TableMerge(String table, ChangeCounts changes, long conflicts, String conflictsHash) {}
+  record TableMerge(String table, ChangeCounts changes, long conflicts, long unsettled, String conflictsHash) {}
 
   /**
    * A conflicting row: its key (a JSON array), kind, per conflicting column the three values, and for
@@ -44,8 +46,8 @@ public interface Merges<X> {
 
   /**
    * Works out the merge of the table into {@code target} from the two sides' change sets (oldest
-   * first), keeping the result in {@code tx} for {@link #apply}; conflicts are settled as {@code strategy}
-   * says ({@code THREE_WAY} and {@code FAIL_ON_CONFLICT} leave them, keeping ours).
+   * first), keeping the result in {@code tx} for {@link #apply}; conflicts are settled to one side by
+   * {@code OURS} and {@code THEIRS}, left (keeping ours) by {@code THREE_WAY} and {@code FAIL_ON_CONFLICT}.
    */
   Uni<TableMerge> plan(X tx, TrackedTable table, BranchRef target, List<String> ours, List<String> theirs,
       Strategy strategy);
@@ -54,13 +56,34 @@ public interface Merges<X> {
   Uni<List<Conflict>> plannedConflicts(X tx, TrackedTable table, int limit);
 
   /**
-   * Writes the planned merge into the target's working state as staged working changes (what each
-   * merged row overwrote is recorded as {@link WorkingState#apply} records it), and keeps the plan's
-   * conflicts beside the table with {@code keepConflicts}. A merged row the table refuses (a NOT NULL,
-   * CHECK, UNIQUE or foreign-key constraint) is not written: it becomes a conflict of kind {@code
-   * constraint}, keeping ours. Answers the merge as applied. The target's writers wait meanwhile.
+   * Writes the planned merge into the target's working state. A merged row the table refuses (a NOT
+   * NULL, CHECK, UNIQUE or foreign-key constraint) is not written: it becomes an unsettled conflict of
+   * kind {@code constraint}, keeping ours, whatever the strategy. Answers the merge as applied. Then
+   * either {@link #captureApplied} (the merge commits at once) or {@link #keep} (it stops). The caller
+   * holds the target's writers off ({@link WorkingState#holdWriters}) and the branch has no working
+   * changes in the table.
    */
-  Uni<TableMerge> apply(X tx, TrackedTable table, BranchRef target, boolean keepConflicts);
+  Uni<TableMerge> apply(X tx, TrackedTable table, BranchRef target);
+
+  /**
+   * The change set of a merge commit that takes exactly what {@link #apply} wrote: ours against the rows
+   * as the table now holds them, stored like a commit's capture; empty when nothing changed.
+   */
+  Uni<Optional<ChangeSets.Captured>> captureApplied(X tx, TrackedTable table, BranchRef target);
+
+  /**
+   * Keeps the applied merge as a merge in progress: what it wrote becomes the branch's staged working
+   * changes (a later commit takes them), its unsettled conflicts are kept beside the table (with a
+   * read-only view of them where SQL reads the branch), and what it wrote is kept for {@link #abort}.
+   */
+  Uni<Void> keep(X tx, TrackedTable table, BranchRef target);
+
+  /**
+   * Abandons the merge in progress on the table: every row the merge or a resolution wrote that is still
+   * as written goes back to ours, recording nothing; a row changed since by anyone else stays as it is
+   * (a working change). Answers how many rows stayed. The merge's kept conflicts are forgotten.
+   */
+  Uni<Long> abort(X tx, TrackedTable table, BranchRef target);
 
   /** Every kept conflict of the table on {@code target}, in key order, fetched {@code fetch} at a time. */
   Multi<Conflict> conflicts(X tx, TrackedTable table, BranchRef target, int fetch);
@@ -71,8 +94,10 @@ public interface Merges<X> {
   /**
    * Resolves kept conflicts of the table: one row's ({@code key}, a JSON array; null: every row), one
    * column's ({@code field}; null: every conflicting column), taking {@code take} ({@code ours},
-   * {@code theirs}, {@code base}, or {@code value}: the JSON {@code value} given). The resolved rows are
-   * written to the target's working state, staged. Answers how many rows' conflicts were resolved.
+   * {@code theirs}, {@code base}, or {@code value}: the JSON {@code value} given). A row-level conflict
+   * takes the chosen side's whole row; otherwise the branch's current row takes the chosen values in the
+   * resolved columns. The rows are written to the target's working state, staged. Answers how many rows'
+   * conflicts were resolved.
    */
   Uni<Long> resolve(X tx, TrackedTable table, BranchRef target, String key, String field, String take,
       String value);
@@ -86,4 +111,10 @@ public interface Merges<X> {
    * commit's own change set from ours ({@code merged}, null: none). Null when the two states are equal.
    */
   Uni<String> fromSource(X tx, TrackedTable table, List<String> ours, List<String> theirs, String merged);
+
+  /**
+   * The same for a merge commit that takes exactly what this unit of work's {@link #apply} wrote to the
+   * table (nothing else changed it since): from the plan, without reading the source's change sets again.
+   */
+  Uni<String> fromSourceOfPlan(X tx, TrackedTable table, List<String> ours);
 }

@@ -100,12 +100,14 @@ final class Answers {
       MergeStatsDto stats = new MergeStatsDto(tables.size(), tables.stream().mapToLong(MergeTableDto::inserted).sum(),
           tables.stream().mapToLong(MergeTableDto::updated).sum(), tables.stream().mapToLong(MergeTableDto::deleted).sum(),
           tables);
-      List<Map<String, Object>> listed = o.dryRun || o.conflicts > 0
+      boolean stopped = o.inProgress && o.unsettled > 0 && !o.dryRun;
+      // a stopped merge lists its first conflicts once, in the error's details
+      List<Map<String, Object>> listed = !stopped && (o.dryRun || o.conflicts > 0)
           ? o.listedConflicts.stream().map(MergeCommands::conflictDetail).toList() : null;
       MergeDto merge = new MergeDto(o.source, o.sourceCommit, o.target, o.strategy, o.fastForward, o.fastForward,
           o.upToDate, o.base, commit, result, o.conflicts, o.conflicts > 0, o.conflicts, o.inProgress, o.dryRun,
           stats, listed, o.dryRun ? null : position);
-      if (o.inProgress && o.conflicts > 0 && !o.dryRun && o.strategy.equals("three_way")) {
+      if (stopped) {
         StrataException refusal = MergeCommands.conflicts(o.target, o);
         Map<String, Object> details = new LinkedHashMap<>(refusal.details());
         details.put("merge", merge);

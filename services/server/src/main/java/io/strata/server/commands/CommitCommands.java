@@ -13,6 +13,7 @@ import io.strata.server.domain.StrataException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Commits. Every commit takes one path: the tables whose staged rows it captures are found, and the
@@ -56,8 +57,13 @@ public class CommitCommands {
               }
               RepositoryState.Merge merge = state.merge(branch);
               if (merge != null && merge.remaining() == 0) { // this commit concludes the merge
+                List<String> mergeTables = merge.started().tables().stream().map(t -> t.table()).toList();
+                if (!command.tables().isEmpty() && !command.tables().containsAll(mergeTables)) {
+                  throw StrataException.invalid("tables", "this commit concludes the merge in progress on '" + branch
+                      + "', which wrote " + mergeTables + ": commit them all (or leave out tables)");
+                }
                 return mergeCommits.conclude(tx, state, repo, command, merge.started(), tracked,
-                    tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList(), all);
+                    tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList(), all, Set.of(), List.of());
               }
               return dataCommits.prepare(tx, state, repo, command, tracked, all);
             },

@@ -11,6 +11,7 @@ import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeStarted;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.ChangeSets;
@@ -39,11 +40,14 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -56,10 +60,11 @@ import java.util.function.Function;
  */
 @ApplicationScoped
 public class MergeCommands {
+  private static final Logger LOG = Logger.getLogger(MergeCommands.class);
   /** How many conflicts an answer lists (the rest are read from {@code GET …/merge}). */
   public static final int LISTED_CONFLICTS = 100;
-  /** How many a dry run lists: it keeps nothing to read afterwards. */
-  public static final int DRY_RUN_CONFLICTS = 10_000;
+  /** How many a dry run lists: it keeps nothing to read afterwards (a real merge's are read in full). */
+  public static final int DRY_RUN_CONFLICTS = 1_000;
 
   private final CommandProcessor processor;
   private final Existing existing;
@@ -116,6 +121,8 @@ public class MergeCommands {
     public boolean inProgress;
     public final List<TableMerge> tables = new ArrayList<>();
     public long conflicts;
+    /** Conflicts left to the client: three_way's, and rows the table refused (under any strategy). */
+    public long unsettled;
     public List<Merges.Conflict> listedConflicts = List.of();
   }
 
@@ -245,18 +252,19 @@ public class MergeCommands {
           Map<String, TableMerge> planned = new LinkedHashMap<>();
           List<Merges.Conflict> listed = new ArrayList<>();
           int listing = r.dryRun() ? DRY_RUN_CONFLICTS : LISTED_CONFLICTS;
-          // a table's plan is applied before the next one's replaces it
+          // a table's plan is applied before the next one's replaces it; a dry run applies too (its
+          // transaction is rolled back): only writing finds the rows the table refuses
           return Multi.createFrom().iterable(touched)
               .onItem().transformToUniAndConcatenate(t -> {
                 TrackedTable table = TrackedTable.of(repo, t);
-                return TableShapes.requireUnchanged(tx, t.toEvent())
-                    .chain(() -> requireClean(tx, table, into))
+                return requireClean(tx, table, into)
+                    .chain(() -> TableShapes.requireUnchanged(tx, t.toEvent()))
                     .chain(() -> merges.plan(tx, table, into, oursPaths.getOrDefault(t.name(), List.of()),
                         theirsPaths.get(t.name()), r.strategy()))
-                    // applied even in a dry run (rolled back): only writing finds the rows the table refuses
                     .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
                         ? Uni.createFrom().item(m)
-                        : merges.apply(tx, table, into, !r.dryRun() && r.strategy() == Strategy.THREE_WAY))
+                        : merges.apply(tx, table, into).onFailure(MergeCommands::refusedByTable)
+                            .transform(e -> refused(t.name(), e)))
                     .invoke(m -> planned.put(t.name(), m))
                     .chain(m -> m.conflicts() == 0 || listed.size() >= listing
                         ? Uni.createFrom().voidItem()
@@ -267,11 +275,13 @@ public class MergeCommands {
               .chain(() -> {
                 outcome.tables.addAll(planned.values());
                 outcome.conflicts = planned.values().stream().mapToLong(TableMerge::conflicts).sum();
+                outcome.unsettled = planned.values().stream().mapToLong(TableMerge::unsettled).sum();
                 outcome.listedConflicts = listed;
                 if (r.strategy() == Strategy.FAIL_ON_CONFLICT && outcome.conflicts > 0 && !r.dryRun()) {
                   throw conflicts(into.name(), outcome);
                 }
-                boolean stops = r.strategy() == Strategy.THREE_WAY && outcome.conflicts > 0 || r.noCommit();
+                // conflicts a strategy did not settle (three_way's; rows the table refused, under any) stop it
+                boolean stops = outcome.unsettled > 0 || r.noCommit();
                 outcome.inProgress = stops;
                 String message = r.message() != null ? r.message()
                     : "Merge " + r.source() + " into " + into.name();
@@ -279,23 +289,42 @@ public class MergeCommands {
                   return Uni.createFrom().item(new Commands.MergeUpToDate(into.name()));
                 }
                 if (stops) {
-                  // conflicts are kept (and left to resolve) by three_way only; ours and theirs settled them
-                  boolean kept = r.strategy() == Strategy.THREE_WAY;
                   List<MergeStarted.TableConflicts> tables = planned.values().stream()
-                      .map(m -> kept ? new MergeStarted.TableConflicts(m.table(), m.conflicts(), m.conflictsHash())
-                          : new MergeStarted.TableConflicts(m.table(), 0, null)).toList();
-                  return Failpoints.hit("merge.applied").replaceWith(new Commands.StartMerge(new MergeStarted(
-                      into.name(), r.source(), theirs, base, ours, r.strategy().wire(), message, r.author(),
-                      kept ? outcome.conflicts : 0, tables)));
+                      .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),
+                          m.unsettled() == 0 ? null : m.conflictsHash())).toList();
+                  return Multi.createFrom().iterable(touched)
+                      .onItem().transformToUniAndConcatenate(t -> merges.keep(tx, TrackedTable.of(repo, t), into))
+                      .collect().last()
+                      .chain(() -> Failpoints.hit("merge.applied"))
+                      .replaceWith(new Commands.StartMerge(new MergeStarted(into.name(), r.source(), theirs, base, ours,
+                          r.strategy().wire(), message, r.author(), outcome.unsettled, tables)));
                 }
                 MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
                     message, r.author(), 0, List.of());
+                // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
                 Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours, true,
-                    touched.stream().map(TableRow::name).toList(), List.of(), null);
-                return Failpoints.hit("merge.applied")
-                    .chain(() -> mergeCommits.conclude(tx, state, repo, commit, merge, tracked, touched, true));
+                    List.of(), List.of(), null);
+                return Multi.createFrom().iterable(touched)
+                    .onItem().transformToUniAndConcatenate(t -> merges.captureApplied(tx, TrackedTable.of(repo, t), into))
+                    .collect().asList()
+                    .call(() -> Failpoints.hit("merge.applied"))
+                    .chain(captured -> mergeCommits.conclude(tx, state, repo, commit, merge, tracked, List.of(), true,
+                        planned.keySet(), captured.stream().flatMap(Optional::stream).toList()));
               });
         }));
+  }
+
+  /** A failure of the table (a user's trigger raising, a value it does not take) rather than of Strata. */
+  private static boolean refusedByTable(Throwable e) {
+    PgErrors.Kind kind = PgErrors.kind(e);
+    return kind == PgErrors.Kind.REJECTED_DATA || kind == PgErrors.Kind.OTHER || kind == PgErrors.Kind.DUPLICATE
+        || kind == PgErrors.Kind.TYPE_MISMATCH;
+  }
+
+  /** The 422 of a write the table refused, in the database's words. */
+  private static StrataException refused(String table, Throwable e) {
+    return new StrataException(ErrorCode.ValidationError, "table '" + table + "' refused the merged rows: "
+        + PgErrors.message(e), Map.of("table", table));
   }
 
   /**
@@ -335,9 +364,10 @@ public class MergeCommands {
   /** The 409 of a merge stopped (or refused) by conflicts: their count and the first of them. */
   public static StrataException conflicts(String target, Outcome outcome) {
     List<Map<String, Object>> first = outcome.listedConflicts.stream().map(MergeCommands::conflictDetail).toList();
-    return new StrataException(ErrorCode.MergeConflict, outcome.conflicts + " conflict(s) merging " + outcome.source
+    long count = outcome.inProgress ? outcome.unsettled : outcome.conflicts;
+    return new StrataException(ErrorCode.MergeConflict, count + " conflict(s) merging " + outcome.source
         + " into '" + target + "'" + (outcome.inProgress ? ": resolve them, then continue (or abort)" : ""),
-        Map.of("conflicts", outcome.conflicts, "first_conflicts", first, "merge_in_progress", outcome.inProgress));
+        Map.of("conflicts", count, "first_conflicts", first, "merge_in_progress", outcome.inProgress));
   }
 
   /** A conflict as answers show it. */
@@ -368,62 +398,58 @@ public class MergeCommands {
   public Uni<CommandResponse> resolve(String repository, String target, Resolution r, CommandContext ctx,
       Answer answer) {
     String repo = Names.existingRepository(repository);
-    return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
-        processor.execute(repo, (tx, state) -> {
-          RepositoryState.Merge merge = state.merge(target);
-          if (merge == null) {
-            throw RepositoryDecider.noMerge(target);
-          }
-          BranchRef into = BranchRef.of(target, state.defaultBranch());
-          List<TableRow> tables = mergeTables(merge, tracked);
-          if (r.table() != null && tables.stream().noneMatch(t -> t.name().equals(r.table()))) {
-            throw StrataException.invalid("table", "the merge in progress on '" + target + "' has no conflicts in table '"
-                + r.table() + "'");
-          }
-          long[] resolved = {0};
-          long[] remaining = {0};
-          return Multi.createFrom().iterable(tables)
-              .onItem().transformToUniAndConcatenate(t -> {
-                TrackedTable table = TrackedTable.of(repo, t);
-                Uni<Long> done = r.table() == null || r.table().equals(t.name())
-                    ? merges.resolve(tx, table, into, r.key(), r.field(), r.take(), r.value())
-                        .onFailure(IllegalArgumentException.class)
-                        .transform(e -> StrataException.invalid("field", e.getMessage()))
-                    : Uni.createFrom().item(0L);
-                return done.invoke(n -> resolved[0] += n)
-                    .chain(() -> merges.remaining(tx, table, into)).invoke(n -> remaining[0] += n);
-              })
-              .collect().last()
-              .map(done -> {
-                if (resolved[0] == 0 && (r.key() != null || r.field() != null)) {
-                  throw StrataException.invalid(r.key() != null ? "key" : "field", "no conflict of the merge in progress on '"
-                      + target + "' matches" + (r.key() != null ? " key " + r.key() : "")
-                      + (r.field() != null ? " field '" + r.field() + "'" : ""));
-                }
-                return new Commands.ResolveConflicts(new MergeConflictsResolved(target, r.table(), r.key(), r.field(),
-                    r.take(), resolved[0], remaining[0]));
-              });
-        }, ctx, answer));
+    if (r.table() == null && (r.key() != null || r.field() != null)) {
+      throw StrataException.invalid("table", "is required with key or field: they name a table's row and column");
+    }
+    return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
+      if (r.table() != null && tables.stream().noneMatch(t -> t.name().equals(r.table()))) {
+        throw StrataException.invalid("table", "the merge in progress on '" + target + "' has no conflicts in table '"
+            + r.table() + "'");
+      }
+      long[] resolved = {0};
+      long[] remaining = {0};
+      return Multi.createFrom().iterable(tables)
+          .onItem().transformToUniAndConcatenate(t -> {
+            TrackedTable table = TrackedTable.of(repo, t);
+            Uni<Long> done = r.table() == null || r.table().equals(t.name())
+                ? TableShapes.requireUnchanged(tx, t.toEvent())
+                    .chain(() -> merges.resolve(tx, table, into, r.key(), r.field(), r.take(), r.value()))
+                    .onFailure(IllegalArgumentException.class)
+                    .transform(e -> StrataException.invalid("field", e.getMessage()))
+                    .onFailure(MergeCommands::refusedByTable).transform(e -> refused(t.name(), e))
+                : Uni.createFrom().item(0L);
+            return done.invoke(n -> resolved[0] += n)
+                .chain(() -> merges.remaining(tx, table, into)).invoke(n -> remaining[0] += n);
+          })
+          .collect().last()
+          .map(done -> {
+            if (resolved[0] == 0 && (r.key() != null || r.field() != null)) {
+              throw StrataException.invalid(r.key() != null ? "key" : "field", "no conflict of the merge in progress on '"
+                  + target + "' matches" + (r.key() != null ? " key " + r.key() : "")
+                  + (r.field() != null ? " field '" + r.field() + "'" : ""));
+            }
+            return new Commands.ResolveConflicts(new MergeConflictsResolved(target, r.table(), r.key(), r.field(),
+                r.take(), resolved[0], remaining[0]));
+          });
+    });
   }
 
   public Uni<CommandResponse> abort(String repository, String target, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
-    return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
-        processor.execute(repo, (tx, state) -> {
-          RepositoryState.Merge merge = state.merge(target);
-          if (merge == null) {
-            throw RepositoryDecider.noMerge(target);
-          }
-          BranchRef into = BranchRef.of(target, state.defaultBranch());
-          List<TableRow> tables = mergeTables(merge, tracked);
-          // the tables were clean when the merge began: their working state goes back to the head, exactly
-          return Multi.createFrom().iterable(tables)
-              .onItem().transformToUniAndConcatenate(t -> working.discard(tx, TrackedTable.of(repo, t), into)
-                  .chain(() -> merges.end(tx, TrackedTable.of(repo, t), into)))
-              .collect().last()
-              .map(done -> new Commands.AbortMerge(new MergeAborted(target, merge.started().sourceCommit(),
-                  tables.stream().map(TableRow::name).toList())));
-        }, ctx, answer));
+    return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) ->
+        // the rows the merge wrote go back, unless someone changed them since: that is their work
+        Multi.createFrom().iterable(tables)
+            .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
+                .chain(() -> merges.abort(tx, TrackedTable.of(repo, t), into))
+                .invoke(kept -> {
+                  if (kept > 0) {
+                    LOG.infof("merge into %s/%s aborted: %d row(s) of %s changed since the merge stay as working"
+                        + " changes", repo, target, kept, t.name());
+                  }
+                }))
+            .collect().last()
+            .map(done -> new Commands.AbortMerge(new MergeAborted(target, merge.started().sourceCommit(),
+                tables.stream().map(TableRow::name).toList()))));
   }
 
   /**
@@ -434,32 +460,47 @@ public class MergeCommands {
       CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
     Names.text("message", message, 65536, false);
+    return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) ->
+        Multi.createFrom().iterable(tables)
+            .onItem().transformToMultiAndConcatenate(t -> merges.conflicts(tx, TrackedTable.of(repo, t), into, 200))
+            .select().first(LISTED_CONFLICTS)
+            .collect().asList()
+            .chain(conflicts -> {
+              if (!conflicts.isEmpty()) {
+                Outcome outcome = new Outcome();
+                outcome.source = merge.started().source();
+                outcome.conflicts = merge.remaining();
+                outcome.unsettled = merge.remaining();
+                outcome.inProgress = true;
+                outcome.listedConflicts = conflicts;
+                throw conflicts(target, outcome);
+              }
+              MergeStarted m = merge.started();
+              Commands.CreateCommit commit = new Commands.CreateCommit(target, message != null ? message
+                  : m.message(), author, null, true, tables.stream().map(TableRow::name).toList(), List.of(), null);
+              return mergeCommits.conclude(tx, state, repo, commit, m, tracked, tables, true, Set.of(), List.of());
+            }));
+  }
+
+  /** Work on the merge in progress on a branch, in the transaction that appends its event. */
+  @FunctionalInterface
+  private interface OnMerge {
+    Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, RepositoryState.Merge merge, BranchRef into,
+        List<TableRow> mergeTables, List<TableRow> tracked);
+  }
+
+  /** Runs {@code work} on the merge in progress on {@code target}; 409 NoMergeInProgress without one. */
+  private Uni<CommandResponse> onMerge(String repository, String target, CommandContext ctx, Answer answer,
+      OnMerge work) {
+    String repo = Names.existingRepository(repository);
     return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
         processor.execute(repo, (tx, state) -> {
           RepositoryState.Merge merge = state.merge(target);
           if (merge == null) {
             throw RepositoryDecider.noMerge(target);
           }
-          BranchRef into = BranchRef.of(target, state.defaultBranch());
-          List<TableRow> tables = mergeTables(merge, tracked);
-          return Multi.createFrom().iterable(tables)
-              .onItem().transformToMultiAndConcatenate(t -> merges.conflicts(tx, TrackedTable.of(repo, t), into, 200))
-              .select().first(LISTED_CONFLICTS)
-              .collect().asList()
-              .chain(conflicts -> {
-                if (!conflicts.isEmpty()) {
-                  Outcome outcome = new Outcome();
-                  outcome.source = merge.started().source();
-                  outcome.conflicts = merge.remaining();
-                  outcome.inProgress = true;
-                  outcome.listedConflicts = conflicts;
-                  throw conflicts(target, outcome);
-                }
-                MergeStarted m = merge.started();
-                Commands.CreateCommit commit = new Commands.CreateCommit(target, message != null ? message
-                    : m.message(), author, null, true, tables.stream().map(TableRow::name).toList(), List.of(), null);
-                return mergeCommits.conclude(tx, state, repo, commit, m, tracked, tables, true);
-              });
+          return work.prepare(tx, state, merge, BranchRef.of(target, state.defaultBranch()),
+              mergeTables(merge, tracked), tracked);
         }, ctx, answer));
   }
 

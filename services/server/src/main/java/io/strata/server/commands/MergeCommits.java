@@ -18,6 +18,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The commit that concludes a merge, in its append transaction: it captures the merged rows like any
@@ -39,14 +41,18 @@ public class MergeCommits {
   /**
    * {@code commit} (on the merge's target) concluding {@code merge}: it captures the staged rows of
    * {@code capturable} tables (those it names, or all of them when it names none; with {@code all},
-   * unstaged rows too).
+   * unstaged rows too). {@code planned}: the tables whose merge this transaction planned and applied,
+   * and that nothing else changed since (the merge commits at once): their change sets from the source
+   * come from the plan; {@code applied}: their change sets, captured from the plan.
    */
   public Uni<Commands.Command> conclude(SqlConnection tx, RepositoryState state, String repo,
       Commands.CreateCommit commit, MergeStarted merge, List<TableRow> tracked, List<TableRow> capturable,
-      boolean all) {
+      boolean all, Set<String> planned, List<Captured> applied) {
     List<TableRow> local = tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList();
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
     return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all)
+        .map(captured -> applied.isEmpty() ? captured : captured.withCaptured(
+            Stream.concat(captured.captured().stream(), applied.stream()).toList(), captured.baseContent()))
         .chain(captured -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.head())
             .chain(ours -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.sourceCommit())
                 .chain(theirs -> {
@@ -59,7 +65,8 @@ public class MergeCommits {
                         String merged = changeSetOf(captured.captured(), t.name());
                         Uni<Void> recorded = o.isEmpty() && th.isEmpty() && merged == null
                             ? Uni.createFrom().voidItem()
-                            : merges.fromSource(tx, table, o, th, merged)
+                            : (planned.contains(t.name()) ? merges.fromSourceOfPlan(tx, table, o)
+                                : merges.fromSource(tx, table, o, th, merged))
                                 .invoke(hash -> {
                                   if (hash != null) {
                                     fromSource.add(new MergeInfo.ChangeSetRef(t.name(), hash));

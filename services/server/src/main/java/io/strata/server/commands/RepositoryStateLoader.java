@@ -1,11 +1,7 @@
 package io.strata.server.commands;
 
 import io.smallrye.mutiny.Uni;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.events.EventCodec;
-import io.strata.events.EventType;
-import io.strata.events.MergeStarted;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableTracked;
 import io.strata.projections.log.EventLog;
@@ -62,24 +58,11 @@ public class RepositoryStateLoader {
       Map<String, TableTracked> tables = new HashMap<>();
       s.tables().forEach(t -> tables.put(t.name(), t.toEvent()));
       Map<String, RepositoryState.Merge> merges = new HashMap<>();
-      s.merges().forEach(m -> {
-        MergeStarted started = (MergeStarted) CODEC.decode(EventType.MERGE_STARTED.type(), json(m.started()));
-        merges.put(started.branch(), new RepositoryState.Merge(started, m.remaining()));
-      });
+      s.merges().forEach(m -> merges.put(m.event().branch(), new RepositoryState.Merge(m.event(), m.remaining())));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
           s.commitCount(), branches, tags, storages, tables, merges, s.lastPosition());
     }
     return state;
-  }
-
-  private static final EventCodec CODEC = new EventCodec();
-
-  private static JsonNode json(String text) {
-    try {
-      return EventCodec.mapper().readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("unreadable merge projection", e);
-    }
   }
 
   private Uni<RepositoryState> foldTail(String repository, RepositoryState state) {

@@ -3,7 +3,6 @@ package io.strata.server.commands;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableCounts;
-import io.strata.projections.refs.RefQueries;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.TrackedTable;
@@ -14,6 +13,9 @@ import io.strata.server.domain.Commands;
 import io.strata.server.domain.Commands.ChangeKind;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
@@ -36,12 +38,10 @@ public class WorkingCommands {
   private final TableQueries tables;
   private final StoragePools pools;
   private final WorkingState<SqlConnection> working;
-  private final RefQueries refs;
 
   @Inject
   public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StoragePools pools,
-      WorkingState<SqlConnection> working, RefQueries refs) {
-    this.refs = refs;
+      WorkingState<SqlConnection> working) {
     this.working = working;
     this.processor = processor;
     this.existing = existing;
@@ -51,23 +51,37 @@ public class WorkingCommands {
 
   public Uni<CommandResponse> run(String repository, String defaultBranch, String branch, ChangeKind kind,
       List<String> only, CommandContext ctx) {
+    BranchRef on = BranchRef.of(branch, defaultBranch);
+    if (kind == ChangeKind.DISCARDED) {
+      // in the repository's queue, in the transaction that records it: never between a merge's start and
+      // its rows (a merge's rows are working changes; abort puts them back)
+      return existing.branch(repository, branch)
+          .chain(b -> selected(repository, only))
+          .chain(selected -> processor.execute(repository, (tx, state) -> {
+            RepositoryState.Merge merge = state.merge(branch);
+            if (merge != null) {
+              throw RepositoryDecider.mergeInProgress(branch, merge);
+            }
+            return Multi.createFrom().iterable(selected)
+                .onItem().transformToUniAndConcatenate(t -> Storages.LOCAL.equals(t.storage())
+                    ? TableShapes.requireUnchanged(tx, t.toEvent())
+                        .chain(() -> working.discard(tx, TrackedTable.of(repository, t), on))
+                        .map(c -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()))
+                    : apply(repository, on, t, kind))
+                .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
+                .collect().asList()
+                .map(counts -> new Commands.RecordChanges(kind, branch, counts, false));
+          }, ctx, (events, position, after, time) -> new Answer.Reply(204, null)));
+    }
     return existing.branch(repository, branch)
-        .call(b -> kind != ChangeKind.DISCARDED ? Uni.createFrom().voidItem() : refs.merge(repository, branch)
-            .invoke(merge -> merge.ifPresent(m -> {
-              // the merge's rows are working changes: abort the merge to put them back
-              throw new StrataException(ErrorCode.MergeInProgress, "a merge into '" + branch + "' is in progress:"
-                  + " abort it (POST …/merge/abort) to discard what it wrote", Map.of("branch", branch));
-            })))
         .chain(b -> selected(repository, only))
         .chain(selected -> Multi.createFrom().iterable(selected)
-            .onItem().transformToUniAndConcatenate(t -> apply(repository, BranchRef.of(branch, defaultBranch), t, kind))
+            .onItem().transformToUniAndConcatenate(t -> apply(repository, on, t, kind))
             .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
             .collect().asList())
         .chain(counts -> processor.execute(repository, new Commands.RecordChanges(kind, branch, counts, false), ctx,
-            (events, position, after, time) -> kind == ChangeKind.DISCARDED
-                ? new Answer.Reply(204, null)
-                : new Answer.Reply(200, new Result(counts.stream()
-                    .mapToLong(c -> c.inserted() + c.updated() + c.deleted()).sum(), counts, position))));
+            (events, position, after, time) -> new Answer.Reply(200, new Result(counts.stream()
+                .mapToLong(c -> c.inserted() + c.updated() + c.deleted()).sum(), counts, position))));
   }
 
   /** The answer of stage and unstage: how many changed rows they concerned, per table and in all. */

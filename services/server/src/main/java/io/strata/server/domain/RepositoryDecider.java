@@ -92,6 +92,9 @@ public final class RepositoryDecider {
     }
     if (command instanceof Commands.RecordChanges c) {
       requireBranch(state, c.branch());
+      if (c.kind() == Commands.ChangeKind.DISCARDED) {
+        requireNoMerge(state, c.branch()); // its rows are working changes: abort puts them back
+      }
       if (c.tables().isEmpty()) {
         return List.of();
       }
@@ -226,7 +229,9 @@ public final class RepositoryDecider {
         throw mergeInProgress(c.branch(), merge);
       }
       if (mergeInfo == null && !state.tables().isEmpty()) {
-        throw new IllegalStateException("a commit concluding a merge over tables must carry its merge");
+        // decided without the merge's data work (this server did not know of tracked tables): again
+        throw new StrataException(ErrorCode.ConcurrentWrite, "the commit raced the tracking of a table; retry",
+            Map.of("branch", c.branch()));
       }
       if (mergeInfo == null) { // no table: nothing leads from the source but the commits themselves
         MergeStarted m = merge.started();

@@ -1,10 +1,7 @@
 package io.strata.server.queries;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.EventCodec;
-import io.strata.events.EventType;
 import io.strata.events.MergeStarted;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.refs.RefRows.RepositoryRow;
@@ -29,7 +26,6 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class MergeConflicts {
-  private static final EventCodec CODEC = new EventCodec();
   /** Conflicts per fetch of a table's cursor. */
   private static final int FETCH = 500;
 
@@ -54,14 +50,7 @@ public class MergeConflicts {
 
   /** The merge in progress on {@code branch}, if any. */
   public Uni<Optional<InProgress>> inProgress(String repository, String branch) {
-    return refs.merge(repository, branch).map(found -> found.map(m -> {
-      try {
-        return new InProgress((MergeStarted) CODEC.decode(EventType.MERGE_STARTED.type(),
-            EventCodec.mapper().readTree(m.started())), m.remaining());
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException("unreadable merge projection", e);
-      }
-    }));
+    return refs.merge(repository, branch).map(found -> found.map(m -> new InProgress(m.event(), m.remaining())));
   }
 
   /** The merge in progress on {@code branch}, or the 409 of a branch with none. */
