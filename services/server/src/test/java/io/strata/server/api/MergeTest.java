@@ -288,6 +288,43 @@ class MergeTest {
     assertThat(atCommit.getList("items")).hasSize(31);
   }
 
+  /**
+   * After criss-cross merges two branches have two lowest common ancestors: the merge base is the one
+   * of the highest generation, then the newest, then the smallest id — the same answer every time, and
+   * the one compare gives.
+   */
+  @Test
+  void crissCrossMergesChooseTheirMergeBaseDeterministically() {
+    String repo = createRepository(uniqueName("crisscross"));
+    trackNew(pool, repo, "kv", "id int primary key, v int", "select g, g from generate_series(1, 10) g");
+    for (String b : List.of("a", "b")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b)).statusCode(201);
+    }
+    sql(pool, "update " + view(repo, "a", "kv") + " set v = 100 where id = 1");
+    commitAll(repo, "a", "a1");
+    String a1 = head(repo, "a");
+    sql(pool, "update " + view(repo, "b", "kv") + " set v = 200 where id = 2");
+    commitAll(repo, "b", "b1");
+    String b1 = head(repo, "b");
+    // each merges the other's first commit: a1 and b1 are both lowest common ancestors of a and b
+    merge(repo, "a", Map.of("source", b1), 200);
+    merge(repo, "b", Map.of("source", a1), 200);
+    String newest = given().get("/api/v1/repositories/" + repo + "/commits/" + a1).then().extract().path("created_at")
+        .toString().compareTo(given().get("/api/v1/repositories/" + repo + "/commits/" + b1).then().extract()
+            .path("created_at").toString()) > 0 ? a1 : b1;
+    JsonPath dry = merge(repo, "a", Map.of("source", "b", "dry_run", true), 200);
+    assertThat(dry.getString("merge_base")).isIn(a1, b1).isEqualTo(newest);
+    for (int i = 0; i < 3; i++) {
+      assertThat(merge(repo, "a", Map.of("source", "b", "dry_run", true), 200).getString("merge_base")).isEqualTo(newest);
+    }
+    given().get("/api/v1/repositories/" + repo + "/compare?base=a&head=b").then().statusCode(200)
+        .body("merge_base", equalTo(newest));
+    // the merge itself takes both sides' rows
+    merge(repo, "a", Map.of("source", "b"), 200);
+    assertThat(rows(pool, "select id || ':' || v from " + view(repo, "a", "kv") + " where id <= 2 order by id"))
+        .containsExactly("1:100", "2:200");
+  }
+
   @Test
   void fastForwardUpToDateAndTheFastForwardModes() {
     String repo = createRepository(uniqueName("ff"));
