@@ -48,7 +48,9 @@ final class LayoutSql {
    * The three-way merge of one row (layout 3), as JSON images of the table's row (null: no row) at the
    * merge base, on the target (ours) and on the source (theirs), for a key both sides changed. Field by
    * field: a field changed on one side takes that side; changed alike on both, that value; changed
-   * differently, a conflict on the field, which keeps ours. In the columns named in {@code json_columns},
+   * differently, a conflict on the field, which keeps ours. Columns in {@code derived_columns} (stored
+   * generated ones) are not compared: the write computes them from the merged fields. In the columns
+   * named in {@code json_columns},
    * objects on all three sides merge key by key (a key changed differently is a conflict on the column).
    * Row level: deleted on one side and changed on the other is {@code modify_delete} (ours deleted) or
    * {@code delete_modify} (theirs deleted); inserted on both with different rows is {@code add_add}; each
@@ -73,7 +75,7 @@ final class LayoutSql {
         end loop;
       end $strata_mo$;
       create or replace function strata.merge_images(base jsonb, ours jsonb, theirs jsonb, json_columns text[],
-        out merged jsonb, out kind text, out fields text[])
+        derived_columns text[], out merged jsonb, out kind text, out fields text[])
       language plpgsql immutable as $strata_mi$
       declare c text; b jsonb; o jsonb; t jsonb; sub record;
       begin
@@ -84,12 +86,14 @@ final class LayoutSql {
         if ours is null or theirs is null or base is null then
           kind := case when ours is null then 'modify_delete' when theirs is null then 'delete_modify' else 'add_add' end;
           fields := array(select k from (select jsonb_object_keys(coalesce(ours, theirs, base)) k) ks
-                          where (ours -> k) is distinct from (theirs -> k) order by k);
+                          where (ours -> k) is distinct from (theirs -> k) and k <> all(derived_columns) order by k);
           return;
         end if;
         for c in select jsonb_object_keys(ours) loop
           b := base -> c; o := ours -> c; t := theirs -> c;
-          if o is not distinct from t or t is not distinct from b then
+          if c = any(derived_columns) then
+            continue; -- computed from the others when the row is written
+          elsif o is not distinct from t or t is not distinct from b then
             continue;
           elsif o is not distinct from b then
             merged := jsonb_set(merged, array[c], t);

@@ -72,10 +72,13 @@ final class MergeSql {
    * field, conflicts keeping ours. {@code settled} marks conflicts a strategy resolved to one side.
    *
    * @param jsonColumns the table's jsonb columns, merged key by key
+   * @param derivedColumns the table's stored generated columns, not compared (computed when written)
    * @param oursSingle whether ours is one change set at most (likewise {@code theirsSingle})
    */
-  String createPlan(List<String> jsonColumns, boolean oursSingle, boolean theirsSingle) {
+  String createPlan(List<String> jsonColumns, List<String> derivedColumns, boolean oursSingle, boolean theirsSingle) {
     String json = jsonColumns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
+    String derived = derivedColumns.stream().map(OverlaySql::literal)
+        .collect(Collectors.joining(", ", "array[", "]::text[]"));
     return fill("""
         create temporary table {plan} on commit drop as
         select j.key, j.base, j.ours, j.theirs,
@@ -85,9 +88,18 @@ final class MergeSql {
                      case when o.key is not null then o.la else t.fb end as ours, t.la as theirs,
                      o.key is not null as both_sides
               from {theirs_side} t left join {ours_side} o on o.key = t.key) j
-        left join lateral (select * from strata.merge_images(j.base, j.ours, j.theirs, {json})
+        left join lateral (select * from strata.merge_images(j.base, j.ours, j.theirs, {json}, {derived})
                            where j.both_sides) m on true""",
-        "plan", plan(), "theirs_side", s.side("$2", theirsSingle), "ours_side", s.side("$1", oursSingle), "json", json);
+        "plan", plan(), "theirs_side", s.side("$2", theirsSingle), "ours_side", s.side("$1", oursSingle), "json", json,
+        "derived", derived);
+  }
+
+  /** The table's stored generated columns. */
+  String generatedColumnNames() {
+    return fill("""
+        select coalesce(array_agg(attname::text order by attnum), array[]::text[]) from pg_attribute
+        where attrelid = {table_literal}::regclass and attgenerated = 's' and not attisdropped""",
+        "table_literal", OverlaySql.literal(s.table()));
   }
 
   /** Settles every conflict of the plan to theirs: the conflicting columns, or the whole row. */
@@ -222,7 +234,7 @@ final class MergeSql {
    * capture table's shape ({@link ChangeSetsSql#captureTable}): per written key, ours as the before-image
    * and the branch's current row as the after-image, with their row hashes.
    */
-  String captureWritten(String capture) {
+  String captureWritten(String capture, boolean fromImages) {
     return fill("""
         create temporary table {capture} on commit drop as
         select x.__key,
@@ -232,19 +244,44 @@ final class MergeSql {
                case when x.__after is not null then {after_hash} end as __after_hash,
                case when x.__before is not null then {before_hash} end as __before_hash
         from (select p.key as __key, p.ours as __before,
-                     case when {present} then to_jsonb(t.*) end as __after,
-                     case when {present} then (t.*)::text end as __after_text,
+                     case when {present} then {after_image} end as __after,
+                     case when {present} then {after_text} end as __after_text,
                      case when p.ours is not null then jsonb_populate_record(null::{table}, p.ours)::text end
                        as __before_text
               from {plan} p
-              cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
               {current_row}
               where p.merged is distinct from p.ours
               offset 0) x""",
         "capture", capture, "after_hash", TableCatalog.rowHash("x.__after_text"),
         "before_hash", TableCatalog.rowHash("x.__before_text"),
-        "present", s.present("t"), "table", s.table(), "plan", plan(), "key_object", s.keyObject("p.key"),
-        "current_row", currentRowOfKey("k"));
+        "present", fromImages ? "p.merged is not null" : s.present("t"),
+        "after_image", fromImages ? "p.merged" : "to_jsonb(t.*)",
+        "after_text", fromImages ? "jsonb_populate_record(null::" + s.table() + ", p.merged)::text" : "(t.*)::text",
+        "table", s.table(), "plan", plan(),
+        "current_row", fromImages ? "" : "cross join lateral jsonb_populate_record(null::" + s.table() + ", "
+            + s.keyObject("p.key") + ") k " + currentRowOfKey("k"));
+  }
+
+  /**
+   * Whether the rows the merge wrote are exactly its plan's merged rows, so {@link #captureWritten} may
+   * take them from the plan rather than read them from the table: every row went
+   * in one set-wise write (no constraint conflict), and on the default branch the table changes no row
+   * it is given (no row trigger of its own before writes, no stored generated column). A branch's
+   * overlay is written the images as they are (its generated columns computed in them).
+   */
+  String imagesAreTheRows() {
+    String plan = fill("not exists (select from {plan} where kind = 'constraint')", "plan", plan());
+    if (!s.isDefaultBranch()) {
+      return "select " + plan;
+    }
+    return fill("""
+        select {plan_clean}
+          and not exists (select from pg_trigger where tgrelid = {table_literal}::regclass and not tgisinternal
+                          and tgtype & 3 = 3 and tgname <> {moved_trigger})
+          and not exists (select from pg_attribute where attrelid = {table_literal}::regclass and attgenerated = 's'
+                          and not attisdropped)""",
+        "plan_clean", plan, "table_literal", OverlaySql.literal(s.table()),
+        "moved_trigger", OverlaySql.literal("strata_" + s.tableId() + "_moved"));
   }
 
   /**
@@ -263,6 +300,31 @@ final class MergeSql {
                      select (jsonb_populate_record(null::{table}, {key_object})).{key} from {plan} p2
                      where p2.merged is distinct from p2.ours))) t on t.{key} = {k}.{key}""",
         "table", s.table(), "key", key, "key_object", s.keyObject("p2.key"), "plan", plan(), "k", k);
+  }
+
+  /**
+   * Makes the plan's merged rows the rows as written (captured in {@code capture}): where the table
+   * computed something of its own (a generated column, a trigger), the change set from the source must
+   * lead to the row as stored.
+   */
+  String mergedAsCaptured(String capture) {
+    return fill("""
+        update {plan} p set merged = c.__after from {capture} c
+        where c.__key = p.key and c.__after is distinct from p.merged""", "plan", plan(), "capture", capture);
+  }
+
+  /** The same from the branch's current rows, for a merge that stops ({@link #keep}). */
+  String mergedAsStored() {
+    return fill("""
+        update {plan} p set merged = x.stored from (
+          select p.key, case when {present} then to_jsonb({after_row}) end as stored
+          from {plan} p
+          cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
+          {current_row}
+          where p.merged is distinct from p.ours) x
+        where x.key = p.key and x.stored is distinct from p.merged""",
+        "plan", plan(), "present", s.present("t"), "after_row", "t.*", "table", s.table(),
+        "key_object", s.keyObject("p.key"), "current_row", currentRowOfKey("k"));
   }
 
   /**

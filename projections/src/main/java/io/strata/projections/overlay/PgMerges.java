@@ -54,7 +54,9 @@ public final class PgMerges implements Merges<SqlConnection> {
     // hashes of the two sides' keys, of a merge's own transaction: in memory, not in batches on disk
     return tx.query("set local work_mem = '128MB'").execute()
         .chain(() -> tx.query("drop table if exists " + sql.plan()).execute())
-        .chain(() -> tx.preparedQuery(sql.createPlan(json, ours.size() <= 1, theirs.size() <= 1))
+        .chain(() -> tx.query(sql.generatedColumnNames()).execute())
+        .chain(generated -> tx.preparedQuery(sql.createPlan(json,
+                List.of(generated.iterator().next().getArrayOfStrings(0)), ours.size() <= 1, theirs.size() <= 1))
             .execute(Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new))))
         .chain(() -> settle == null ? Uni.createFrom().voidItem() : tx.query(settle).execute().replaceWithVoid())
         .chain(() -> summary(tx, table, sql));
@@ -97,7 +99,12 @@ public final class PgMerges implements Merges<SqlConnection> {
     ChangeSetsSql changeSets = new ChangeSetsSql(OverlaySql.of(table, target));
     String capture = changeSets.captureTable();
     return tx.query("drop table if exists " + capture).execute()
-        .chain(() -> tx.query(sql.captureWritten(capture)).execute())
+        .chain(() -> tx.query(sql.imagesAreTheRows()).execute())
+        .map(rows -> rows.iterator().next().getBoolean(0))
+        .call(asPlanned -> tx.query(sql.captureWritten(capture, asPlanned)).execute())
+        // where the table computed something of its own, the plan's merged rows become the rows as stored
+        .call(asPlanned -> asPlanned ? Uni.createFrom().voidItem()
+            : tx.query(sql.mergedAsCaptured(capture)).execute().replaceWithVoid())
         .chain(() -> tx.query(changeSets.summarizeCapture()).execute())
         .chain(rows -> {
           Row r = rows.iterator().next();
@@ -116,6 +123,7 @@ public final class PgMerges implements Merges<SqlConnection> {
     MergeSql sql = sql(table, target);
     String schema = viewSchema(table, target);
     return tx.query(sql.recordWritten()).execute()
+        .chain(() -> tx.query(sql.mergedAsStored()).execute())
         .chain(() -> tx.query(sql.keep()).execute())
         .chain(() -> conflictsView(tx, sql, table, schema))
         .chain(view -> view.exists()

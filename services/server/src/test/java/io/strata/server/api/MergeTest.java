@@ -325,6 +325,40 @@ class MergeTest {
         .containsExactly("1:100", "2:200");
   }
 
+  /**
+   * A stored generated column computed from fields each side changed: the table computes it anew on the
+   * default branch, the merge does on a branch's overlay, and the merge commit records the rows as they
+   * are stored (read back at the commit).
+   */
+  @Test
+  void generatedColumnsOfMergedRowsAreComputedAndRecordedAsStored() {
+    String repo = createRepository(uniqueName("generated"));
+    String t = trackNew(pool, repo, "lines", "id int primary key, qty int, price int,"
+        + " total int generated always as (qty * price) stored", "select g, 1, 10 from generate_series(1, 4) g");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "f")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "g")).statusCode(201);
+    sql(pool, "update " + view(repo, "f", "lines") + " set qty = 3 where id <= 2");
+    commitAll(repo, "f", "f");
+    sql(pool, "update public." + t + " set price = 7 where id in (1, 3)");
+    commitAll(repo, "main", "main");
+    String intoMain = merge(repo, "main", Map.of("source", "f"), 200).getString("commit");
+    assertThat(rows(pool, "select id || ':' || total from public." + t + " order by id"))
+        .containsExactly("1:21", "2:30", "3:7", "4:10");
+    JsonPath atCommit = given().get("/api/v1/repositories/" + repo + "/tables/lines/rows?ref=" + intoMain).then()
+        .statusCode(200).extract().jsonPath();
+    assertThat(atCommit.getList("items.total")).containsExactly(21, 30, 7, 10);
+    // read from main back through the merge's second parent, the source's rows are as the source had them
+    String source = head(repo, "f");
+    assertThat(given().get("/api/v1/repositories/" + repo + "/tables/lines/rows?ref=" + source).then().statusCode(200)
+        .extract().jsonPath().getList("items.total")).containsExactly(30, 30, 10, 10);
+    // into a branch: its overlay gets the generated values the table would compute
+    sql(pool, "update " + view(repo, "g", "lines") + " set qty = 5 where id = 3");
+    commitAll(repo, "g", "g");
+    merge(repo, "g", Map.of("source", "main"), 200);
+    assertThat(rows(pool, "select id || ':' || total from " + view(repo, "g", "lines") + " order by id"))
+        .containsExactly("1:21", "2:30", "3:35", "4:10");
+  }
+
   @Test
   void fastForwardUpToDateAndTheFastForwardModes() {
     String repo = createRepository(uniqueName("ff"));
