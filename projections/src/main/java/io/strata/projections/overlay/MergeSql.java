@@ -94,6 +94,22 @@ final class MergeSql {
         "derived", derived);
   }
 
+  /**
+   * Whether writing the table may change rows other than those written (a user's trigger of any kind, a
+   * foreign key referencing it with an action such as ON DELETE CASCADE): then a merge writes with the
+   * capture on, so that whatever else changes is recorded as working changes.
+   */
+  String writesMayReachOtherRows() {
+    return fill("""
+        select exists (select from pg_trigger where tgrelid = {table_literal}::regclass and not tgisinternal
+                       and left(tgname, {prefix_length}) <> {prefix})
+            or exists (select from pg_constraint where confrelid = {table_literal}::regclass and contype = 'f'
+                       and (confdeltype not in ('a', 'r') or confupdtype not in ('a', 'r')))""",
+        "table_literal", OverlaySql.literal(s.table()),
+        "prefix", OverlaySql.literal("strata_" + s.tableId() + "_"),
+        "prefix_length", String.valueOf(("strata_" + s.tableId() + "_").length()));
+  }
+
   /** The table's stored generated columns. */
   String generatedColumnNames() {
     return fill("""
@@ -271,8 +287,11 @@ final class MergeSql {
    */
   String imagesAreTheRows() {
     String plan = fill("not exists (select from {plan} where kind = 'constraint')", "plan", plan());
-    if (!s.isDefaultBranch()) {
-      return "select " + plan;
+    if (!s.isDefaultBranch()) { // the overlay holds generated columns computed in the images, not the plan
+      return fill("""
+          select {plan_clean} and not exists (select from pg_attribute where attrelid = {table_literal}::regclass
+                                              and attgenerated = 's' and not attisdropped)""",
+          "plan_clean", plan, "table_literal", OverlaySql.literal(s.table()));
     }
     return fill("""
         select {plan_clean}

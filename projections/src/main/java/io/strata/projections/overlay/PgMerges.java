@@ -83,13 +83,22 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   /**
-   * Writes the merged rows recording nothing: a merge that commits at once captures them from the plan
-   * ({@link #captureApplied}), one that stops records them then ({@link #keep}).
+   * Writes the merged rows, recording nothing unless the write may change other rows: a merge that
+   * commits at once captures them from the plan or the table ({@link #captureApplied}), one that stops
+   * records them then ({@link #keep}).
    */
   @Override
   public Uni<TableMerge> apply(SqlConnection tx, TrackedTable table, BranchRef target) {
     MergeSql sql = sql(table, target);
-    return tx.query(sql.applyGuarded(working(table, target).advanceRows(sql.images()))).execute()
+    WorkingStateSql working = working(table, target);
+    Uni<Boolean> recorded = target.isDefault()
+        ? tx.query(sql.writesMayReachOtherRows()).execute().map(rows -> rows.iterator().next().getBoolean(0))
+        : Uni.createFrom().item(false);
+    // recorded where a write may change other rows (a cascade, a trigger): those changes are working
+    // changes then, never lost; else nothing is recorded and the plan is the record
+    return recorded.chain(record -> tx.query(sql.applyGuarded(record
+            ? working.logRows(sql.images()) + ";" + working.applyRows(sql.images())
+            : working.advanceRows(sql.images()))).execute())
         .chain(() -> summary(tx, table, sql));
   }
 

@@ -359,6 +359,27 @@ class MergeTest {
         .containsExactly("1:21", "2:30", "3:35", "4:10");
   }
 
+  /** A merge's delete that cascades to another tracked table: the cascaded delete is a working change, not lost. */
+  @Test
+  void rowsAMergeChangesThroughACascadeAreRecorded() {
+    String repo = createRepository(uniqueName("cascade"));
+    String parent = trackNew(pool, repo, "customers", "id int primary key, name text",
+        "select g, 'c' || g from generate_series(1, 3) g");
+    String child = trackNew(pool, repo, "orders", "id int primary key, customer int references public."
+        + parent.replace("\"", "") + "(id) on delete cascade", "select g, g from generate_series(1, 3) g");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "f")).statusCode(201);
+    sql(pool, "delete from " + view(repo, "f", "customers") + " where id = 3");
+    commitAll(repo, "f", "f");
+    sql(pool, "update public." + parent + " set name = 'x' where id = 1");
+    commitAll(repo, "main", "main");
+    merge(repo, "main", Map.of("source", "f"), 200);
+    assertThat(rows(pool, "select count(*)::text from public." + child)).containsExactly("2");
+    JsonPath status = given().get(base(repo, "main") + "/status").then().statusCode(200).extract().jsonPath();
+    int staged = status.getInt("tables.find { it.table == 'orders' }.staged.deleted");
+    int unstaged = status.getInt("tables.find { it.table == 'orders' }.unstaged.deleted");
+    assertThat(staged + unstaged).as("the cascaded delete, a working change of orders").isEqualTo(1);
+  }
+
   @Test
   void fastForwardUpToDateAndTheFastForwardModes() {
     String repo = createRepository(uniqueName("ff"));
