@@ -14,6 +14,7 @@ import io.strata.server.commands.Answer;
 import io.strata.server.commands.CommandContext;
 import io.strata.server.commands.MergeCommands;
 import io.strata.server.commands.MergeCommands.FastForward;
+import io.strata.server.domain.Names;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.MergeConflicts;
 import io.vertx.core.buffer.Buffer;
@@ -60,9 +61,7 @@ public class MergeResource {
     if (b.source() == null || b.source().isBlank()) {
       throw StrataException.invalid("source", "is required: the branch, tag or commit to merge");
     }
-    if (b.expectedHead() != null && !b.expectedHead().matches("[0-9a-f]{7,64}")) {
-      throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
-    }
+    Names.expectedHead(b.expectedHead());
     CommandContext ctx = contexts.of(request, b);
     MergeCommands.Request r = new MergeCommands.Request(b.source(),
         choice("strategy", b.strategy(), Strategy.class, Strategy.THREE_WAY),

@@ -43,9 +43,7 @@ public class CommitCommands {
   public Uni<CommandResponse> commit(String repository, String branch, String message, Author author,
       String expectedHead, List<String> tables, boolean all, boolean allowEmpty, CommandContext ctx, Answer answer) {
     Names.text("message", message, 65536, true);
-    if (expectedHead != null && (expectedHead.length() < 7 || expectedHead.length() > 64 || !Names.isHex(expectedHead))) {
-      throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
-    }
+    Names.expectedHead(expectedHead);
     Commands.CreateCommit command =
         new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, List.of(), null);
     String repo = Names.existingRepository(repository);

@@ -19,6 +19,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -50,6 +51,7 @@ public class MergeCommits {
       boolean all, Set<String> planned, List<Captured> applied) {
     List<TableRow> local = tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList();
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
+    Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
     return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all)
         .map(captured -> applied.isEmpty() ? captured : captured.withCaptured(
             Stream.concat(captured.captured().stream(), applied.stream()).toList(), captured.baseContent()))
@@ -73,7 +75,8 @@ public class MergeCommits {
                                   }
                                 })
                                 .replaceWithVoid();
-                        return recorded.chain(() -> merges.end(tx, table, into));
+                        // only the tables the merge in progress kept something of have anything to forget
+                        return kept.contains(t.name()) ? recorded.chain(() -> merges.end(tx, table, into)) : recorded;
                       })
                       .collect().last()
                       .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),

@@ -138,6 +138,14 @@ public final class Names {
     return value.strip();
   }
 
+  /** An {@code expected_head}: null, or a commit id or prefix (7 to 64 lower-case hex digits); else a 422. */
+  public static String expectedHead(String value) {
+    if (value != null && (value.length() < 7 || value.length() > 64 || !isHex(value))) {
+      throw StrataException.invalid("expected_head", "must be a commit id (7 to 64 lower-case hex digits)");
+    }
+    return value;
+  }
+
   public static boolean isHex(String s) {
     return HEX.matcher(s).matches();
   }
