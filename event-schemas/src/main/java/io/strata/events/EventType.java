@@ -31,7 +31,8 @@ public enum EventType {
   MERGE_STARTED(MergeStarted.class, "merge.started", 1),
   MERGE_CONFLICTS_RESOLVED(MergeConflictsResolved.class, "merge.conflicts_resolved", 1),
   MERGE_ABORTED(MergeAborted.class, "merge.aborted", 1),
-  BRANCH_HEAD_MOVED(BranchHeadMoved.class, "branch.head_moved", 1);
+  BRANCH_HEAD_MOVED(BranchHeadMoved.class, "branch.head_moved", 1),
+  MERGE_ROLLED_BACK(MergeRolledBack.class, "merge.rolled_back", 1);
 
   public static final String PREFIX = "io.strata.";
 

@@ -24,6 +24,7 @@ public sealed interface StrataEvent
         MergeStarted,
         MergeConflictsResolved,
         MergeAborted,
+        MergeRolledBack,
         BranchHeadMoved {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */

@@ -59,6 +59,7 @@ final class SampleEvents {
         new MergeConflictsResolved("main", "users", "[7]", "name", "theirs", 1, 1),
         new MergeConflictsResolved("main", null, null, null, "ours", 1, 0),
         new MergeAborted("main", second, List.of("users")),
+        new MergeRolledBack("dev", "5d0c5a1e-8f6b-4c1e-9b1a-3f2e7d6c4b21", List.of("warehouse"), List.of("orders"), 7),
         new BranchHeadMoved("main", root, second, "fast_forward",
             List.of(new BranchHeadMoved.TableContent("users", 12, "884021", TableTracked.contentHash(12, "884021")))),
         new BranchHeadMoved("dev", root, second, "fast_forward", List.of()));

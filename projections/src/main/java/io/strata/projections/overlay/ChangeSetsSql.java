@@ -14,9 +14,12 @@ import java.util.stream.Collectors;
  */
 final class ChangeSetsSql {
   /** The attempts with sidecars in this database, of the tables $1 (tids). */
-  static final String SIDECAR_ATTEMPTS = "select distinct attempt from strata.commit_sidecars where tid = any($1)";
+  static final String SIDECAR_ATTEMPTS = "select attempt from strata.commit_sidecars where tid = any($1)"
+      + " union select attempt from strata.merge_sidecars where tid = any($1)";
 
-  static final String DROP_SIDECAR = "delete from strata.commit_sidecars where attempt = $1";
+  /** Drops attempt $1's sidecars, a commit's and a merge's. */
+  static final String DROP_SIDECAR = "with c as (delete from strata.commit_sidecars where attempt = $1)"
+      + " delete from strata.merge_sidecars where attempt = $1";
 
   private final OverlaySql s;
 

@@ -28,7 +28,9 @@ final class LayoutSql {
    * The tables every database Strata writes into has, as layout 1 left them (and builds before it
    * patched them): the registry of tracked tables (one repository per table), each live branch's
    * objects per table, and the recovery sidecars — the working-log rows a cross-storage commit attempt
-   * captured here, kept until the commit is appended (then dropped) or abandoned (then put back).
+   * captured here, kept until the commit is appended (then dropped) or abandoned (then put back); and
+   * (layout 4) a merge attempt's: what it wrote here (undone if its event is never appended), or what a
+   * merge in progress had written, set aside by the commit that concludes it.
    */
   static final String BASE = """
       create table if not exists strata.tracked_tables (
@@ -42,7 +44,10 @@ final class LayoutSql {
       alter table strata.branch_overlays add column if not exists fork_epoch bigint not null default 0;
       create table if not exists strata.commit_sidecars (
         attempt text not null, tid text not null, key jsonb not null, before jsonb,
-        primary key (attempt, tid, key))""";
+        primary key (attempt, tid, key));
+      create table if not exists strata.merge_sidecars (
+        attempt text not null, tid text not null, role text not null, key jsonb not null, ours jsonb, merged jsonb,
+        primary key (attempt, tid, role, key))""";
 
   /**
    * The three-way merge of one row (layout 3), as JSON images of the table's row (null: no row) at the

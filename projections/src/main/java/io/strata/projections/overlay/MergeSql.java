@@ -498,13 +498,89 @@ final class MergeSql {
    * the branch's view) is someone's later work: it stays.
    */
   String createAbortImages() {
+    return createPutBackImages(written());
+  }
+
+  /** {@link #createAbortImages} for the rows in {@code written} (key, ours, merged). */
+  private String createPutBackImages(String written) {
     return "drop table if exists " + images() + ";" + createImages(fill("""
         select w.key, w.ours as image from {written} w
         cross join lateral jsonb_populate_record(null::{table}, {key_object}) kr
         left join lateral (select to_jsonb(x.*) as row from {state} x where {key_match} limit 1) cur on true
         where cur.row is not distinct from w.merged""",
-        "written", written(), "table", s.table(), "key_object", s.keyObject("w.key"), "state", s.state(),
+        "written", written, "table", s.table(), "key_object", s.keyObject("w.key"), "state", s.state(),
         "key_match", s.keyMatch("x", "kr")));
+  }
+
+  // ---- recovery sidecars of merges over tables in other databases ----
+
+  /** The sidecar rows of {@code attempt} (a literal) for this table in {@code role}, as (key, ours, merged). */
+  private String sidecar(String attempt, String role) {
+    return fill("(select key, ours, merged from strata.merge_sidecars where attempt = {attempt} and tid = {tid}"
+        + " and role = {role})", "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()),
+        "role", OverlaySql.literal(role));
+  }
+
+  /**
+   * Keeps, for a merge attempt whose event is not appended yet, what it wrote to the branch: per key
+   * it changed, ours and the row as now stored ({@code undo}), so that recovery puts ours back if the
+   * event never is.
+   */
+  String saveUndo(String attempt) {
+    return fill("""
+        insert into strata.merge_sidecars (attempt, tid, role, key, ours, merged)
+        select {attempt}, {tid}, 'undo', p.key, p.ours, case when {present} then to_jsonb(t.*) end
+        from {plan} p
+        cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
+        {current_row}
+        where p.merged is distinct from p.ours
+        order by p.key
+        on conflict do nothing""",
+        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()), "present", s.present("t"),
+        "plan", plan(), "table", s.table(), "key_object", s.keyObject("p.key"), "current_row", currentRowOfKey("k"));
+  }
+
+  /** The rows to put back for an abandoned attempt: ours, where the row is still as the attempt wrote it. */
+  String createUndoImages(String attempt) {
+    return createPutBackImages(sidecar(attempt, "undo"));
+  }
+
+  /**
+   * After {@link #createUndoImages}: a key the attempt wrote that someone changed since stays as it is,
+   * a working change whose first before-image is ours (the branch's head), not the row the attempt wrote.
+   */
+  String rebaseChangedSince(String attempt) {
+    String sets = OverlaySql.assign(s.columns().stream().filter(c -> !s.key().contains(c)).toList(), "excluded");
+    return fill("""
+        insert into {working_log} ({columns}, __present, __staged)
+        select {columns_r}, w.ours is not null, false
+        from {undo} w, lateral jsonb_populate_record(null::{table}, coalesce(w.ours, {key_object})) r
+        where not exists (select from {images} i where {key_match})
+        order by {key_r}
+        on conflict ({key}) do update set {sets}__present = excluded.__present, __changed_at = now()""",
+        "working_log", s.workingLog(), "columns", OverlaySql.list(s.columns(), null),
+        "columns_r", OverlaySql.list(s.columns(), "r"), "undo", sidecar(attempt, "undo"), "table", s.table(),
+        "key_object", s.keyObject("w.key"), "images", images(), "key_match", s.keyMatch("i", "r"),
+        "key_r", s.keyList("r"), "key", s.keyList(null), "sets", sets.isEmpty() ? "" : sets + ", ");
+  }
+
+  /**
+   * Sets aside what a merge in progress wrote (for {@link #abort}) while a commit attempt that concludes
+   * it is not appended yet; the merge's kept state is then forgotten.
+   */
+  String setAside(String attempt) {
+    return fill("""
+        insert into strata.merge_sidecars (attempt, tid, role, key, ours, merged)
+        select {attempt}, {tid}, 'kept', key, ours, merged from {written} order by key on conflict do nothing""",
+        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()), "written", written());
+  }
+
+  /** Puts back what {@link #setAside} kept: the merge is in progress again. */
+  String restoreSetAside(String attempt) {
+    return fill("""
+        create table if not exists {written} (key jsonb primary key, ours jsonb, merged jsonb);
+        insert into {written} select key, ours, merged from {kept} k order by key on conflict (key) do nothing""",
+        "written", written(), "kept", sidecar(attempt, "kept"));
   }
 
   /** How many rows the merge wrote changed since (they stay as working changes), after {@link #createAbortImages}. */

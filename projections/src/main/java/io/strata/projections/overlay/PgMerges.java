@@ -238,6 +238,45 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
+  public Uni<Void> saveUndo(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+    return tx.query(sql(table, target).saveUndo(attempt)).execute().replaceWithVoid();
+  }
+
+  @Override
+  public Uni<Long> undo(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+    MergeSql sql = sql(table, target);
+    WorkingStateSql working = working(table, target);
+    return tx.query(working.lockWorkingState()).execute()
+        .chain(() -> tx.query(sql.createUndoImages(attempt)).execute())
+        .chain(() -> tx.query("select count(*) from " + sql.images()).execute())
+        .map(rows -> rows.iterator().next().getLong(0))
+        .call(() -> tx.query(working.advanceRows(sql.images())).execute())
+        .call(() -> tx.query(sql.forgetAbortedChanges()).execute())
+        .call(() -> tx.query(sql.rebaseChangedSince(attempt)).execute())
+        .call(() -> end(tx, table, target));
+  }
+
+  @Override
+  public Uni<Void> setAside(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+    MergeSql sql = sql(table, target);
+    return exists(tx, sql.written())
+        .chain(exists -> exists ? tx.query(sql.setAside(attempt)).execute().replaceWithVoid() : Uni.createFrom().voidItem())
+        .chain(() -> end(tx, table, target));
+  }
+
+  @Override
+  public Uni<Void> restoreSetAside(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+    MergeSql sql = sql(table, target);
+    return tx.preparedQuery(SET_ASIDE).execute(Tuple.of(attempt, table.id()))
+        .chain(rows -> rows.iterator().next().getBoolean(0)
+            ? tx.query(sql.restoreSetAside(attempt)).execute().replaceWithVoid()
+            : Uni.createFrom().voidItem());
+  }
+
+  private static final String SET_ASIDE =
+      "select exists (select from strata.merge_sidecars where attempt = $1 and tid = $2 and role = 'kept')";
+
+  @Override
   public Uni<String> fromSource(SqlConnection tx, TrackedTable table, List<String> ours, List<String> theirs,
       String merged) {
     MergeSql sql = sql(table);

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 3;
+  public static final int CURRENT = 4;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -42,7 +42,9 @@ public final class StrataLayout {
               .chain(() -> tx.query(new TrackingSql(sql).createChanges()).execute())
               .chain(() -> PgTracking.regenerateCapture(tx, sql)))),
       // the merge functions come with the base objects of every layout from 3 on
-      new Step(3, "the three-way merge functions", tx -> Uni.createFrom().voidItem()));
+      new Step(3, "the three-way merge functions", tx -> Uni.createFrom().voidItem()),
+      // the merges' recovery sidecars come with the base objects of every layout from 4 on
+      new Step(4, "recovery sidecars of merges", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

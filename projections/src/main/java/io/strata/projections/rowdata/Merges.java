@@ -105,6 +105,33 @@ public interface Merges<X> {
   /** Forgets the kept conflicts of the table on {@code target} (the merge ended); none is not an error. */
   Uni<Void> end(X tx, TrackedTable table, BranchRef target);
 
+  // ---- recovery of merges over tables in another database than the event log's ----
+
+  /**
+   * Keeps what this unit of work's merge wrote to the table on {@code target} (after {@link #apply} and
+   * {@link #keep} or {@link #captureApplied}; for a fast-forward, after {@link #plan} and {@link
+   * WorkingState#advance}) as the recovery sidecar of {@code attempt}, beside the table: per key, ours
+   * and the row as stored. The caller commits this unit of work before the merge's event is appended.
+   */
+  Uni<Void> saveUndo(X tx, TrackedTable table, BranchRef target, String attempt);
+
+  /**
+   * Undoes {@code attempt}, a merge whose event was never appended: each row it wrote that is still
+   * as written goes back to ours, recording nothing; a row changed since stays, a working change from
+   * ours. What it kept of a merge in progress is forgotten. Answers the rows put back.
+   */
+  Uni<Long> undo(X tx, TrackedTable table, BranchRef target, String attempt);
+
+  /**
+   * Sets aside what the merge in progress on {@code target} wrote (what {@link #abort} puts back) as
+   * the sidecar of {@code attempt}, a commit that concludes the merge and is not appended yet, and ends
+   * the merge on the table.
+   */
+  Uni<Void> setAside(X tx, TrackedTable table, BranchRef target, String attempt);
+
+  /** Puts back what {@link #setAside} set aside for {@code attempt}, never appended: the merge is in progress again. */
+  Uni<Void> restoreSetAside(X tx, TrackedTable table, BranchRef target, String attempt);
+
   /**
    * The change set that leads from the source (theirs) to the merge commit, stored beside the table, so
    * history can be walked through the merge's second parent: from the sides' change sets and the merge

@@ -9,6 +9,7 @@ import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
+import io.strata.server.runtime.StoragePools;
 import io.strata.server.domain.StrataException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -28,10 +29,12 @@ public class CommitCommands {
   private final DataCommits dataCommits;
   private final CrossStorageCommits crossStorage;
   private final MergeCommits mergeCommits;
+  private final StoragePools pools;
 
   @Inject
   public CommitCommands(CommandProcessor processor, RefQueries refs, TableQueries tableQueries,
-      DataCommits dataCommits, CrossStorageCommits crossStorage, MergeCommits mergeCommits) {
+      DataCommits dataCommits, CrossStorageCommits crossStorage, MergeCommits mergeCommits, StoragePools pools) {
+    this.pools = pools;
     this.mergeCommits = mergeCommits;
     this.processor = processor;
     this.refs = refs;
@@ -60,8 +63,8 @@ public class CommitCommands {
                   throw StrataException.invalid("tables", "this commit concludes the merge in progress on '" + branch
                       + "', which wrote " + mergeTables + ": commit them all (or leave out tables)");
                 }
-                return mergeCommits.conclude(tx, state, repo, command, merge.started(), tracked,
-                    tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList(), all, Set.of(), List.of());
+                return mergeCommits.conclude(new TableTransactions(pools, repo, tx), tx, state, repo, command,
+                    merge.started(), tracked, tracked, all, Set.of(), List.of());
               }
               return dataCommits.prepare(tx, state, repo, command, tracked, all);
             },
@@ -87,6 +90,6 @@ public class CommitCommands {
     if (tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage()))) {
       return commit;
     }
-    return commit.onTermination().call(() -> crossStorage.settle(repository));
+    return commit.onTermination().call(() -> crossStorage.settle(repository, "commit.appended"));
   }
 }

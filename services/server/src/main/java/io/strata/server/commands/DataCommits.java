@@ -25,6 +25,7 @@ import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -56,22 +57,24 @@ public class DataCommits {
   /** The commit command with what it captured and the content it starts from. */
   public Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
-    return prepare(tx, state, repository, command, tracked, tracked, all).map(c -> c);
+    return prepare(tx, state, repository, command, tracked, tracked, all, Set.of()).map(c -> c);
   }
 
   /**
    * The same, capturing only tables among {@code capturable} (of {@code tracked}): what a merge commit
-   * takes, the tables the merge wrote.
+   * takes, the tables the merge wrote; those of {@code concluding} end the merge in progress there.
    */
   public Uni<Commands.CreateCommit> prepare(SqlConnection tx, RepositoryState state, String repository,
-      Commands.CreateCommit command, List<TableRow> tracked, List<TableRow> capturable, boolean all) {
-    return capture(tx, repository, state.defaultBranch(), command.branch(), capturable, command.tables(), all)
+      Commands.CreateCommit command, List<TableRow> tracked, List<TableRow> capturable, boolean all,
+      Set<String> concluding) {
+    return capture(tx, repository, state.defaultBranch(), command.branch(), capturable, command.tables(), all,
+        concluding)
         .chain(captured -> branchContent(tx, state, repository, command.branch(), tracked)
             .map(base -> command.withCaptured(captured, base)));
   }
 
   private Uni<List<Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
-      String branch, List<TableRow> tracked, List<String> only, boolean all) {
+      String branch, List<TableRow> tracked, List<String> only, boolean all, Set<String> concluding) {
     for (String name : only) {
       if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
         throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
@@ -87,7 +90,7 @@ public class DataCommits {
             .chain(() -> changeSets.capture(tx, TrackedTable.of(repository, t), BranchRef.of(branch, defaultBranch),
                 all, null)))
         .collect().asList()
-        .chain(local -> crossStorage.capture(tx, repository, defaultBranch, branch, remote, all)
+        .chain(local -> crossStorage.capture(tx, repository, defaultBranch, branch, remote, all, concluding)
             .map(others -> Stream.concat(local.stream().flatMap(Optional::stream), others.stream()).toList()));
   }
 

@@ -35,6 +35,7 @@ import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -44,11 +45,13 @@ import org.jboss.logging.Logger;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Merges into a branch (docs/architecture.md, "Merges"): fast-forward when the target's head is an
@@ -79,12 +82,16 @@ public class MergeCommands {
   private final MergeCommits mergeCommits;
   private final RepositoryStateLoader loader;
   private final ObjectMapper json;
+  private final StoragePools pools;
+  private final CrossStorageCommits crossStorage;
 
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, Pool metadata, WorkingState<SqlConnection> working,
       Merges<SqlConnection> merges, ChangeSets<SqlConnection> changeSets, MergeCommits mergeCommits,
-      RepositoryStateLoader loader, ObjectMapper json) {
+      RepositoryStateLoader loader, ObjectMapper json, StoragePools pools, CrossStorageCommits crossStorage) {
+    this.pools = pools;
+    this.crossStorage = crossStorage;
     this.loader = loader;
     this.json = json;
     this.processor = processor;
@@ -148,8 +155,22 @@ public class MergeCommands {
         })
         .chain(tracked -> r.dryRun()
             ? dryRun(repo, target, r, tracked, outcome, answer)
-            : processor.execute(repo, (tx, state) -> prepare(tx, state, repo, target, r, tracked, outcome),
-                ctx, answer.apply(outcome)));
+            : settledAfter(repo, tracked, processor.execute(repo,
+                (tx, state) -> prepare(tx, state, repo, target, r, tracked, outcome), ctx, answer.apply(outcome))));
+  }
+
+  /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
+  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command) {
+    return settledAfter(repository, tracked, command, "merge.appended");
+  }
+
+  /** The same, with the failpoint {@code settledAt} between the command and the sweep. */
+  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command,
+      String settledAt) {
+    if (tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage()))) {
+      return command;
+    }
+    return command.onTermination().call(() -> crossStorage.settle(repository, settledAt));
   }
 
   /** The merge worked out in a transaction that is rolled back: its answer, nothing changed, no event. */
@@ -188,6 +209,7 @@ public class MergeCommands {
     String theirs = outcome.sourceCommit;
     outcome.head = ours;
     BranchRef into = BranchRef.of(target, state.defaultBranch());
+    TableTransactions tables = new TableTransactions(pools, repo, tx);
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
         .chain(() -> CommitGraph.mergeBase(tx, repo, ours, theirs))
@@ -202,116 +224,182 @@ public class MergeCommands {
           }
           if (base.equals(ours) && r.fastForward() != FastForward.NEVER) {
             outcome.fastForward = true;
-            return fastForward(tx, state, repo, into, ours, theirs, tracked, r.dryRun());
+            return fastForward(tables, tx, state, repo, into, ours, theirs, tracked, r.dryRun());
           }
           if (r.fastForward() == FastForward.ONLY) {
             throw new StrataException(ErrorCode.NotFastForward, "'" + target + "' cannot be fast-forwarded to '"
                 + r.source() + "': its head is not an ancestor of the source; merge with fast_forward auto or never",
                 Map.of("branch", target, "source", r.source(), "merge_base", base));
           }
-          return threeWay(tx, state, repo, into, r, tracked, outcome);
-        });
+          return threeWay(tables, tx, state, repo, into, r, tracked, outcome);
+        })
+        // what is still held in other storages (a dry run's, a refused merge's) is rolled back
+        .onTermination().call(tables::rollback);
+  }
+
+  /**
+   * The merge's attempt when it writes tables in other storages (not in a dry run): their writes are
+   * committed before the append, under a recovery intent that undoes them if the event never is.
+   */
+  private Uni<String> attempt(SqlConnection tx, String repo, String branch, List<TableRow> touched, boolean dryRun) {
+    Set<String> storages = touched.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
+        .collect(Collectors.toCollection(LinkedHashSet::new));
+    return dryRun || storages.isEmpty() ? Uni.createFrom().nullItem()
+        : crossStorage.begin(tx, repo, branch, storages, CrossStorageCommits.Kind.MERGE);
+  }
+
+  /** Whether what the merge writes to {@code table} is kept for recovery: the table is in another storage. */
+  private static boolean undoable(String attempt, TableRow table) {
+    return attempt != null && !Storages.LOCAL.equals(table.storage());
+  }
+
+  /** Just before the append: the merge's writes in other storages are committed, and its intent goes with the append. */
+  private Uni<Commands.Command> committedElsewhere(SqlConnection tx, TableTransactions tables, String attempt,
+      Commands.Command command) {
+    if (attempt == null) {
+      return Uni.createFrom().item(command);
+    }
+    return tables.commit()
+        .chain(() -> Failpoints.hit("merge.storage-applied"))
+        .chain(() -> crossStorage.end(tx, attempt))
+        .replaceWith(command);
   }
 
   /** Moves the target's working state along the source's change sets and its head to the source. */
-  private Uni<Commands.Command> fastForward(SqlConnection tx, RepositoryState state, String repo, BranchRef into,
-      String ours, String theirs, List<TableRow> tracked, boolean dryRun) {
+  private Uni<Commands.Command> fastForward(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun) {
     return CommitGraph.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
+      List<TableRow> touched = touched(tracked, paths);
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
-      return Multi.createFrom().iterable(local(tracked, paths, Map.of()))
-          .onItem().transformToUniAndConcatenate(t -> {
+      return attempt(tx, repo, into.name(), touched, dryRun).chain(attempt -> Multi.createFrom().iterable(touched)
+          .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
             TrackedTable table = TrackedTable.of(repo, t);
             List<String> path = paths.get(t.name());
-            return requireClean(tx, table, into)
-                .chain(() -> dryRun ? Uni.createFrom().voidItem() : working.advance(tx, table, into, path))
+            boolean undoable = undoable(attempt, t);
+            return requireClean(c, table, into)
+                // in another storage, the rows the move writes are planned so that recovery can undo them
+                .chain(() -> undoable ? merges.plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
+                    : Uni.createFrom().voidItem())
+                .chain(() -> dryRun ? Uni.createFrom().voidItem() : working.advance(c, table, into, path))
+                .chain(() -> undoable ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem())
                 .chain(() -> !into.isDefault() || !state.tables().containsKey(t.name())
                     ? Uni.createFrom().voidItem()
-                    : changeSets.contentDelta(tx, table, List.of(), path).invoke(delta -> {
+                    : changeSets.contentDelta(c, table, List.of(), path).invoke(delta -> {
                       TableTracked recorded = state.tables().get(t.name());
                       TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
                           new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
                       contents.add(new BranchHeadMoved.TableContent(t.name(), next.rowCount(), next.rowSum(),
                           next.contentHash()));
                     }).replaceWithVoid());
-          })
+          }))
           .collect().last()
           .chain(() -> Failpoints.hit("merge.applied"))
-          .map(done -> new Commands.FastForward(new BranchHeadMoved(into.name(), ours, theirs, "fast_forward",
-              contents)));
+          .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
+              new BranchHeadMoved(into.name(), ours, theirs, "fast_forward", contents)))));
     });
   }
 
-  private Uni<Commands.Command> threeWay(SqlConnection tx, RepositoryState state, String repo, BranchRef into,
-      Request r, List<TableRow> tracked, Outcome outcome) {
+  private Uni<Commands.Command> threeWay(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, BranchRef into, Request r, List<TableRow> tracked, Outcome outcome) {
     String ours = outcome.head;
     String theirs = outcome.sourceCommit;
     String base = outcome.base;
     return CommitGraph.changeSetsBetween(tx, repo, base, ours)
         .chain(oursPaths -> CommitGraph.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
-          List<TableRow> touched = local(tracked, theirsPaths, oursPaths);
-          Map<String, TableMerge> planned = new LinkedHashMap<>();
-          List<Merges.Conflict> listed = new ArrayList<>();
-          int listing = r.dryRun() ? DRY_RUN_CONFLICTS : LISTED_CONFLICTS;
-          // a table's plan is applied before the next one's replaces it; a dry run applies too (its
-          // transaction is rolled back): only writing finds the rows the table refuses
-          return Multi.createFrom().iterable(touched)
-              .onItem().transformToUniAndConcatenate(t -> {
-                TrackedTable table = TrackedTable.of(repo, t);
-                return requireClean(tx, table, into)
-                    .chain(() -> TableShapes.requireUnchanged(tx, t.toEvent()))
-                    .chain(() -> merges.plan(tx, table, into, oursPaths.getOrDefault(t.name(), List.of()),
-                        theirsPaths.get(t.name()), r.strategy()))
-                    .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
-                        ? Uni.createFrom().item(m)
-                        : merges.apply(tx, table, into).onFailure(MergeCommands::refusedByTable)
-                            .transform(e -> refused(t.name(), e)))
-                    .invoke(m -> planned.put(t.name(), m))
-                    .chain(m -> m.conflicts() == 0 || listed.size() >= listing
-                        ? Uni.createFrom().voidItem()
-                        : merges.plannedConflicts(tx, table, listing - listed.size())
-                            .invoke(listed::addAll).replaceWithVoid());
-              })
-              .collect().last()
-              .chain(() -> {
-                outcome.tables.addAll(planned.values());
-                outcome.conflicts = planned.values().stream().mapToLong(TableMerge::conflicts).sum();
-                outcome.unsettled = planned.values().stream().mapToLong(TableMerge::unsettled).sum();
-                outcome.listedConflicts = listed;
-                if (r.strategy() == Strategy.FAIL_ON_CONFLICT && outcome.conflicts > 0 && !r.dryRun()) {
-                  throw conflicts(into.name(), outcome);
-                }
-                // conflicts a strategy did not settle (three_way's; rows the table refused, under any) stop it
-                boolean stops = outcome.unsettled > 0 || r.noCommit();
-                outcome.inProgress = stops;
-                String message = r.message() != null ? r.message()
-                    : "Merge " + r.source() + " into " + into.name();
-                if (r.dryRun()) {
-                  return Uni.createFrom().item(new Commands.MergeUpToDate(into.name()));
-                }
-                if (stops) {
-                  List<MergeStarted.TableConflicts> tables = planned.values().stream()
-                      .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),
-                          m.unsettled() == 0 ? null : m.conflictsHash())).toList();
-                  return Multi.createFrom().iterable(touched)
-                      .onItem().transformToUniAndConcatenate(t -> merges.keep(tx, TrackedTable.of(repo, t), into))
-                      .collect().last()
-                      .chain(() -> Failpoints.hit("merge.applied"))
-                      .replaceWith(new Commands.StartMerge(new MergeStarted(into.name(), r.source(), theirs, base, ours,
-                          r.strategy().wire(), message, r.author(), outcome.unsettled, tables)));
-                }
-                MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
-                    message, r.author(), 0, List.of());
-                // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
-                Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours, true,
-                    List.of(), List.of(), null);
-                return Multi.createFrom().iterable(touched)
-                    .onItem().transformToUniAndConcatenate(t -> merges.captureApplied(tx, TrackedTable.of(repo, t), into))
-                    .collect().asList()
-                    .call(() -> Failpoints.hit("merge.applied"))
-                    .chain(captured -> mergeCommits.conclude(tx, state, repo, commit, merge, tracked, List.of(), true,
-                        planned.keySet(), captured.stream().flatMap(Optional::stream).toList()));
-              });
+          List<TableRow> touched = touched(tracked, theirsPaths);
+          return attempt(tx, repo, into.name(), touched, r.dryRun()).chain(attempt -> threeWay(tables, tx, state,
+              repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt)));
         }));
+  }
+
+  /**
+   * A three-way merge's two sides: per table the change sets from the base to ours and to theirs; the
+   * tables theirs changed; and the attempt its writes in other storages are under (null: none).
+   */
+  private record Sides(Map<String, List<String>> ours, Map<String, List<String>> theirs, List<TableRow> touched,
+      String attempt) {}
+
+  private Uni<Commands.Command> threeWay(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, BranchRef into, Request r, List<TableRow> tracked, Outcome outcome, Sides sides) {
+    Map<String, List<String>> oursPaths = sides.ours();
+    Map<String, List<String>> theirsPaths = sides.theirs();
+    List<TableRow> touched = sides.touched();
+    String attempt = sides.attempt();
+    String ours = outcome.head;
+    String theirs = outcome.sourceCommit;
+    String base = outcome.base;
+    Map<String, TableMerge> planned = new LinkedHashMap<>();
+    List<Merges.Conflict> listed = new ArrayList<>();
+    int listing = r.dryRun() ? DRY_RUN_CONFLICTS : LISTED_CONFLICTS;
+    // a table's plan is applied before the next one's replaces it; a dry run applies too (its
+    // transaction is rolled back): only writing finds the rows the table refuses
+    return Multi.createFrom().iterable(touched)
+        .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+          TrackedTable table = TrackedTable.of(repo, t);
+          return requireClean(c, table, into)
+              .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
+              .chain(() -> merges.plan(c, table, into, oursPaths.getOrDefault(t.name(), List.of()),
+                  theirsPaths.get(t.name()), r.strategy()))
+              .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
+                  ? Uni.createFrom().item(m)
+                  : merges.apply(c, table, into).onFailure(MergeCommands::refusedByTable)
+                      .transform(e -> refused(t.name(), e)))
+              .invoke(m -> planned.put(t.name(), m))
+              .chain(m -> m.conflicts() == 0 || listed.size() >= listing
+                  ? Uni.createFrom().voidItem()
+                  : merges.plannedConflicts(c, table, listing - listed.size())
+                      .invoke(listed::addAll).replaceWithVoid());
+        }))
+        .collect().last()
+        .chain(() -> {
+          outcome.tables.addAll(planned.values());
+          outcome.conflicts = planned.values().stream().mapToLong(TableMerge::conflicts).sum();
+          outcome.unsettled = planned.values().stream().mapToLong(TableMerge::unsettled).sum();
+          outcome.listedConflicts = listed;
+          if (r.strategy() == Strategy.FAIL_ON_CONFLICT && outcome.conflicts > 0 && !r.dryRun()) {
+            throw conflicts(into.name(), outcome);
+          }
+          // conflicts a strategy did not settle (three_way's; rows the table refused, under any) stop it
+          boolean stops = outcome.unsettled > 0 || r.noCommit();
+          outcome.inProgress = stops;
+          String message = r.message() != null ? r.message()
+              : "Merge " + r.source() + " into " + into.name();
+          if (r.dryRun()) {
+            return Uni.createFrom().item(new Commands.MergeUpToDate(into.name()));
+          }
+          if (stops) {
+            List<MergeStarted.TableConflicts> conflicts = planned.values().stream()
+                .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),
+                    m.unsettled() == 0 ? null : m.conflictsHash())).toList();
+            Commands.Command start = new Commands.StartMerge(new MergeStarted(into.name(), r.source(), theirs,
+                base, ours, r.strategy().wire(), message, r.author(), outcome.unsettled, conflicts));
+            return Multi.createFrom().iterable(touched)
+                .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+                  TrackedTable table = TrackedTable.of(repo, t);
+                  return merges.keep(c, table, into).chain(() -> undoable(attempt, t)
+                      ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
+                }))
+                .collect().last()
+                .chain(() -> Failpoints.hit("merge.applied"))
+                .chain(() -> committedElsewhere(tx, tables, attempt, start));
+          }
+          MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
+              message, r.author(), 0, List.of());
+          // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
+          Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours, true,
+              List.of(), List.of(), null);
+          return Multi.createFrom().iterable(touched)
+              .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+                TrackedTable table = TrackedTable.of(repo, t);
+                return merges.captureApplied(c, table, into).call(() -> undoable(attempt, t)
+                    ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
+              }))
+              .collect().asList()
+              .chain(captured -> mergeCommits.conclude(tables, tx, state, repo, commit, merge, tracked, List.of(),
+                  true, planned.keySet(), captured.stream().flatMap(Optional::stream).toList()))
+              .call(() -> Failpoints.hit("merge.applied"))
+              .chain(command -> committedElsewhere(tx, tables, attempt, command));
+        });
   }
 
   /** A failure of the table (a user's trigger raising, a value it does not take) rather than of Strata. */
@@ -327,21 +415,9 @@ public class MergeCommands {
         + PgErrors.message(e), Map.of("table", table));
   }
 
-  /**
-   * The tables of {@code tracked} that {@code paths} change; a merge is refused when {@code paths} or
-   * {@code alsoChanged} (the other side's) change a table in another storage.
-   */
-  private static List<TableRow> local(List<TableRow> tracked, Map<String, List<String>> paths,
-      Map<String, List<String>> alsoChanged) {
-    List<TableRow> touched = tracked.stream().filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()).toList();
-    tracked.stream().filter(t -> !Storages.LOCAL.equals(t.storage()))
-        .filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()
-            || !alsoChanged.getOrDefault(t.name(), List.of()).isEmpty())
-        .findFirst().ifPresent(t -> {
-      throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '" + t.storage()
-          + "': merges over tables in other databases are not supported yet", Map.of("table", t.name()));
-    });
-    return touched;
+  /** The tables of {@code tracked} that {@code paths} change. */
+  private static List<TableRow> touched(List<TableRow> tracked, Map<String, List<String>> paths) {
+    return tracked.stream().filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()).toList();
   }
 
   /** A merge must not overwrite the target's uncommitted work: its working changes in a table it writes refuse it. */
@@ -402,6 +478,7 @@ public class MergeCommands {
       throw StrataException.invalid("table", "is required with key or field: they name a table's row and column");
     }
     return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
+      TableTransactions held = new TableTransactions(pools, repo, tx);
       if (r.table() != null && tables.stream().noneMatch(t -> t.name().equals(r.table()))) {
         throw StrataException.invalid("table", "the merge in progress on '" + target + "' has no conflicts in table '"
             + r.table() + "'");
@@ -409,19 +486,23 @@ public class MergeCommands {
       long[] resolved = {0};
       long[] remaining = {0};
       return Multi.createFrom().iterable(tables)
-          .onItem().transformToUniAndConcatenate(t -> {
+          .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
             TrackedTable table = TrackedTable.of(repo, t);
             Uni<Long> done = r.table() == null || r.table().equals(t.name())
-                ? TableShapes.requireUnchanged(tx, t.toEvent())
-                    .chain(() -> merges.resolve(tx, table, into, r.key(), r.field(), r.take(), r.value()))
+                ? TableShapes.requireUnchanged(c, t.toEvent())
+                    .chain(() -> merges.resolve(c, table, into, r.key(), r.field(), r.take(), r.value()))
                     .onFailure(IllegalArgumentException.class)
                     .transform(e -> StrataException.invalid("field", e.getMessage()))
                     .onFailure(MergeCommands::refusedByTable).transform(e -> refused(t.name(), e))
                 : Uni.createFrom().item(0L);
             return done.invoke(n -> resolved[0] += n)
-                .chain(() -> merges.remaining(tx, table, into)).invoke(n -> remaining[0] += n);
-          })
+                .chain(() -> merges.remaining(c, table, into)).invoke(n -> remaining[0] += n);
+          }))
           .collect().last()
+          // resolutions in other storages stand once made, as one made there in SQL does: the
+          // conflicts left are what continue reads, whether or not the event is appended
+          .call(() -> held.commit())
+          .onTermination().call(held::rollback)
           .map(done -> {
             if (resolved[0] == 0 && (r.key() != null || r.field() != null)) {
               throw StrataException.invalid(r.key() != null ? "key" : "field", "no conflict of the merge in progress on '"
@@ -434,22 +515,32 @@ public class MergeCommands {
     });
   }
 
+  /**
+   * Aborts the merge in progress: in the server's database with its event; in other storages right
+   * after it (the recovery sweep that follows every command writing there), under an intent its append
+   * writes, so that recovery completes an abort the server stopped in the middle of.
+   */
   public Uni<CommandResponse> abort(String repository, String target, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
-    return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) ->
-        // the rows the merge wrote go back, unless someone changed them since: that is their work
-        Multi.createFrom().iterable(tables)
-            .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
-                .chain(() -> merges.abort(tx, TrackedTable.of(repo, t), into))
-                .invoke(kept -> {
-                  if (kept > 0) {
-                    LOG.infof("merge into %s/%s aborted: %d row(s) of %s changed since the merge stay as working"
-                        + " changes", repo, target, kept, t.name());
-                  }
-                }))
-            .collect().last()
-            .map(done -> new Commands.AbortMerge(new MergeAborted(target, merge.started().sourceCommit(),
-                tables.stream().map(TableRow::name).toList()))));
+    return onMerge(repo, target, ctx, answer, "merge.abort-appended", (tx, state, merge, into, tables, tracked) -> {
+      Set<String> elsewhere = tables.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
+          .collect(Collectors.toCollection(LinkedHashSet::new));
+      // the rows the merge wrote go back, unless someone changed them since: that is their work
+      return Multi.createFrom().iterable(tables).filter(t -> Storages.LOCAL.equals(t.storage()))
+          .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
+              .chain(() -> merges.abort(tx, TrackedTable.of(repo, t), into))
+              .invoke(kept -> {
+                if (kept > 0) {
+                  LOG.infof("merge into %s/%s aborted: %d row(s) of %s changed since the merge stay as working"
+                      + " changes", repo, target, kept, t.name());
+                }
+              }))
+          .collect().last()
+          .chain(() -> elsewhere.isEmpty() ? Uni.createFrom().voidItem()
+              : crossStorage.intendAbort(tx, repo, target, elsewhere))
+          .map(done -> new Commands.AbortMerge(new MergeAborted(target, merge.started().sourceCommit(),
+              tables.stream().map(TableRow::name).toList())));
+    });
   }
 
   /**
@@ -460,9 +551,12 @@ public class MergeCommands {
       CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
     Names.text("message", message, 65536, false);
-    return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) ->
-        Multi.createFrom().iterable(tables)
-            .onItem().transformToMultiAndConcatenate(t -> merges.conflicts(tx, TrackedTable.of(repo, t), into, 200))
+    return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
+      TableTransactions held = new TableTransactions(pools, repo, tx);
+      return Multi.createFrom().iterable(tables)
+            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> merges.conflicts(c, TrackedTable.of(repo, t),
+                into, 200).select().first(LISTED_CONFLICTS).collect().asList()))
+            .onItem().transformToIterable(list -> list)
             .select().first(LISTED_CONFLICTS)
             .collect().asList()
             .chain(conflicts -> {
@@ -478,8 +572,10 @@ public class MergeCommands {
               MergeStarted m = merge.started();
               Commands.CreateCommit commit = new Commands.CreateCommit(target, message != null ? message
                   : m.message(), author, null, true, tables.stream().map(TableRow::name).toList(), List.of(), null);
-              return mergeCommits.conclude(tx, state, repo, commit, m, tracked, tables, true, Set.of(), List.of());
-            }));
+              return mergeCommits.conclude(held, tx, state, repo, commit, m, tracked, tables, true, Set.of(),
+                  List.of());
+            });
+    });
   }
 
   /** Work on the merge in progress on a branch, in the transaction that appends its event. */
@@ -492,16 +588,21 @@ public class MergeCommands {
   /** Runs {@code work} on the merge in progress on {@code target}; 409 NoMergeInProgress without one. */
   private Uni<CommandResponse> onMerge(String repository, String target, CommandContext ctx, Answer answer,
       OnMerge work) {
+    return onMerge(repository, target, ctx, answer, "merge.appended", work);
+  }
+
+  private Uni<CommandResponse> onMerge(String repository, String target, CommandContext ctx, Answer answer,
+      String settledAt, OnMerge work) {
     String repo = Names.existingRepository(repository);
     return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
-        processor.execute(repo, (tx, state) -> {
+        settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
           RepositoryState.Merge merge = state.merge(target);
           if (merge == null) {
             throw RepositoryDecider.noMerge(target);
           }
           return work.prepare(tx, state, merge, BranchRef.of(target, state.defaultBranch()),
               mergeTables(merge, tracked), tracked);
-        }, ctx, answer));
+        }, ctx, answer), settledAt));
   }
 
   /** The tracked tables a merge in progress wrote. */

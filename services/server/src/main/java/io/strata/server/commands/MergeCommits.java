@@ -46,37 +46,39 @@ public class MergeCommits {
    * and that nothing else changed since (the merge commits at once): their change sets from the source
    * come from the plan; {@code applied}: their change sets, captured from the plan.
    */
-  public Uni<Commands.Command> conclude(SqlConnection tx, RepositoryState state, String repo,
-      Commands.CreateCommit commit, MergeStarted merge, List<TableRow> tracked, List<TableRow> capturable,
-      boolean all, Set<String> planned, List<Captured> applied) {
-    List<TableRow> local = tracked.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList();
+  public Uni<Commands.Command> conclude(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, Commands.CreateCommit commit, MergeStarted merge, List<TableRow> tracked,
+      List<TableRow> capturable, boolean all, Set<String> planned, List<Captured> applied) {
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
     Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
-    return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all)
+    return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept)
         .map(captured -> applied.isEmpty() ? captured : captured.withCaptured(
             Stream.concat(captured.captured().stream(), applied.stream()).toList(), captured.baseContent()))
         .chain(captured -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.head())
             .chain(ours -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.sourceCommit())
                 .chain(theirs -> {
                   List<MergeInfo.ChangeSetRef> fromSource = new ArrayList<>();
-                  return Multi.createFrom().iterable(local)
+                  return Multi.createFrom().iterable(tracked)
                       .onItem().transformToUniAndConcatenate(t -> {
                         TrackedTable table = TrackedTable.of(repo, t);
                         List<String> o = ours.getOrDefault(t.name(), List.of());
                         List<String> th = theirs.getOrDefault(t.name(), List.of());
                         String merged = changeSetOf(captured.captured(), t.name());
+                        // the change set from the source lives beside the table, in its own database
                         Uni<Void> recorded = o.isEmpty() && th.isEmpty() && merged == null
                             ? Uni.createFrom().voidItem()
-                            : (planned.contains(t.name()) ? merges.fromSourceOfPlan(tx, table, o)
-                                : merges.fromSource(tx, table, o, th, merged))
+                            : tables.in(t, c -> planned.contains(t.name()) ? merges.fromSourceOfPlan(c, table, o)
+                                    : merges.fromSource(c, table, o, th, merged))
                                 .invoke(hash -> {
                                   if (hash != null) {
                                     fromSource.add(new MergeInfo.ChangeSetRef(t.name(), hash));
                                   }
                                 })
                                 .replaceWithVoid();
-                        // only the tables the merge in progress kept something of have anything to forget
-                        return kept.contains(t.name()) ? recorded.chain(() -> merges.end(tx, table, into)) : recorded;
+                        // only the tables the merge in progress kept something of have anything to forget;
+                        // in another database the commit's capture ended it (and puts it back if never appended)
+                        return kept.contains(t.name()) && Storages.LOCAL.equals(t.storage())
+                            ? recorded.chain(() -> merges.end(tx, table, into)) : recorded;
                       })
                       .collect().last()
                       .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),

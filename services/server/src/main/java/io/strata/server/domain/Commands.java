@@ -7,6 +7,7 @@ import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
 import io.strata.events.CommitRolledBack;
+import io.strata.events.MergeRolledBack;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
 import io.strata.events.TableTracked;
@@ -21,7 +22,7 @@ public final class Commands {
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
           CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
-          RecordRollback, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
+          RecordRollback, RecordMergeRollback, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -126,4 +127,7 @@ public final class Commands {
 
   /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
   public record RecordRollback(CommitRolledBack rollback) implements Command {}
+
+  /** Records that recovery undid a merge never appended (what it wrote in other storages). */
+  public record RecordMergeRollback(MergeRolledBack rollback) implements Command {}
 }

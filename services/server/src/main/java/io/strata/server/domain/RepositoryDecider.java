@@ -130,6 +130,9 @@ public final class RepositoryDecider {
     if (command instanceof Commands.RecordRollback c) {
       return List.of(c.rollback()); // a fact about the working tree: recorded even if the branch is gone since
     }
+    if (command instanceof Commands.RecordMergeRollback c) {
+      return List.of(c.rollback()); // likewise
+    }
     if (command instanceof Commands.TrackTable c) {
       return trackTable(state, c, now);
     }

@@ -110,6 +110,18 @@ class ProducedEventsTest {
     } finally {
       io.strata.server.runtime.Failpoints.disarm("commit.storage-captured");
     }
+    // a merge that fails after writing in the storage: undone, and said so
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "tb")).statusCode(201);
+    given().contentType("application/json").body(Map.of("v", "t"))
+        .put("/api/v1/repositories/{r}/branches/tb/tables/t/rows/5", repo).then().statusCode(200);
+    commit(repo, "tb", "tb");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "tc")).statusCode(201);
+    io.strata.server.runtime.Failpoints.arm("merge.storage-applied", "error");
+    try {
+      post("/api/v1/repositories/" + repo + "/branches/tc/merge", Map.of("source", "tb")).statusCode(503);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("merge.storage-applied");
+    }
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(409);
     given().delete("/api/v1/repositories/{r}/tables/t", repo).then().statusCode(204);
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(204);
