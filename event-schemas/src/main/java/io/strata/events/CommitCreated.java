@@ -7,7 +7,8 @@ import java.util.List;
  * A commit was created and, when {@code branch} is set, that branch's head moved to it. The {@code id}
  * is {@link CommitIds#of} of the other content fields, so the same content always gives the same id.
  * A merge commit has two parents (the branch's head, then the source) and its {@code merge}; any other
- * has none (v1 of this event had no {@code merge}: read as null).
+ * has none (v1 of this event had no {@code merge}: read as null). A commit that reverts or cherry-picks
+ * another names it in {@code applied} (v2 had none: read as null).
  */
 public record CommitCreated(
     String id,
@@ -19,7 +20,8 @@ public record CommitCreated(
     Instant createdAt,
     CommitStats stats,
     List<TableChange> changes,
-    MergeInfo merge)
+    MergeInfo merge,
+    AppliedCommit applied)
     implements StrataEvent {
 
   public CommitCreated {
@@ -30,7 +32,18 @@ public record CommitCreated(
   /** A commit that merges nothing. */
   public CommitCreated(String id, String branch, List<String> parents, String tree, String message, Author author,
       Instant createdAt, CommitStats stats, List<TableChange> changes) {
-    this(id, branch, parents, tree, message, author, createdAt, stats, changes, null);
+    this(id, branch, parents, tree, message, author, createdAt, stats, changes, null, null);
+  }
+
+  /** A commit that applies no other. */
+  public CommitCreated(String id, String branch, List<String> parents, String tree, String message, Author author,
+      Instant createdAt, CommitStats stats, List<TableChange> changes, MergeInfo merge) {
+    this(id, branch, parents, tree, message, author, createdAt, stats, changes, merge, null);
+  }
+
+  /** Whether this commit concludes a merge, revert or cherry-pick in progress on its branch (if one is). */
+  public boolean concludesOperation() {
+    return merge != null || applied != null;
   }
 
   @Override

@@ -12,7 +12,7 @@ final class CommitCreatedV1 implements Upcaster {
 
   @Override
   public String toType() {
-    return EventType.COMMIT_CREATED.type();
+    return EventType.PREFIX + "commit.created.v2";
   }
 
   @Override

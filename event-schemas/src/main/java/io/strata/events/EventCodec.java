@@ -35,7 +35,8 @@ public final class EventCodec {
   private final Map<String, Upcaster> upcasters;
 
   /** The upcasters of every type whose schema has changed since it was published. */
-  public static final List<Upcaster> UPCASTERS = List.of(new CommitCreatedV1());
+  public static final List<Upcaster> UPCASTERS = List.of(new CommitCreatedV1(), new CommitCreatedV2(),
+      new BranchHeadMovedV1(), new MergeStartedV1());
 
   public EventCodec() {
     this(UPCASTERS);

@@ -17,7 +17,7 @@ public enum EventType {
   BRANCH_CREATED(BranchCreated.class, "branch.created", 1),
   BRANCH_DELETED(BranchDeleted.class, "branch.deleted", 1),
   BRANCH_PROTECTION_CHANGED(BranchProtectionChanged.class, "branch.protection_changed", 1),
-  COMMIT_CREATED(CommitCreated.class, "commit.created", 2),
+  COMMIT_CREATED(CommitCreated.class, "commit.created", 3),
   TAG_CREATED(TagCreated.class, "tag.created", 1),
   TAG_DELETED(TagDeleted.class, "tag.deleted", 1),
   STORAGE_ADDED(StorageAdded.class, "storage.added", 1),
@@ -28,10 +28,10 @@ public enum EventType {
   CHANGES_UNSTAGED(ChangesUnstaged.class, "changes.unstaged", 1),
   CHANGES_DISCARDED(ChangesDiscarded.class, "changes.discarded", 1),
   COMMIT_ROLLED_BACK(CommitRolledBack.class, "commit.rolled_back", 1),
-  MERGE_STARTED(MergeStarted.class, "merge.started", 1),
+  MERGE_STARTED(MergeStarted.class, "merge.started", 2),
   MERGE_CONFLICTS_RESOLVED(MergeConflictsResolved.class, "merge.conflicts_resolved", 1),
   MERGE_ABORTED(MergeAborted.class, "merge.aborted", 1),
-  BRANCH_HEAD_MOVED(BranchHeadMoved.class, "branch.head_moved", 1),
+  BRANCH_HEAD_MOVED(BranchHeadMoved.class, "branch.head_moved", 2),
   MERGE_ROLLED_BACK(MergeRolledBack.class, "merge.rolled_back", 1);
 
   public static final String PREFIX = "io.strata.";

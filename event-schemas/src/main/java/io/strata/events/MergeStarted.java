@@ -11,12 +11,30 @@ import java.util.List;
  *
  * @param head the branch's head when the merge began (the merge commit's first parent)
  * @param tables per table the merge wrote: its conflicts and their hash
+ * @param operation {@code merge}, or {@code revert} / {@code cherry_pick} of {@code sourceCommit}: the
+ *     same machinery, whose commit has one parent and names the commit it applied (v1: merges only)
+ * @param mainline for a revert or cherry-pick of a merge commit, the parent taken as its base
  */
 public record MergeStarted(String branch, String source, String sourceCommit, String base, String head,
-    String strategy, String message, Author author, long conflicts, List<TableConflicts> tables)
+    String strategy, String message, Author author, long conflicts, List<TableConflicts> tables, String operation,
+    Integer mainline)
     implements StrataEvent {
+  public static final String MERGE = "merge";
+
   public MergeStarted {
     tables = List.copyOf(tables);
+    operation = operation == null ? MERGE : operation;
+  }
+
+  /** A merge's. */
+  public MergeStarted(String branch, String source, String sourceCommit, String base, String head, String strategy,
+      String message, Author author, long conflicts, List<TableConflicts> tables) {
+    this(branch, source, sourceCommit, base, head, strategy, message, author, conflicts, tables, MERGE, null);
+  }
+
+  /** Whether this is a merge (its commit has two parents), not a revert or cherry-pick (one). */
+  public boolean mergesSource() {
+    return MERGE.equals(operation);
   }
 
   /** One table of a merge: how many rows conflict, and the SHA-256 of their canonical form (null: none). */

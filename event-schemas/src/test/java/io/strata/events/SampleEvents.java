@@ -56,12 +56,25 @@ final class SampleEvents {
         new MergeStarted("main", "dev", second, root, root, "three_way", null, ADA, 2,
             List.of(new MergeStarted.TableConflicts("users", 2, CommitIds.sha256Hex("conflicts")),
                 new MergeStarted.TableConflicts("orders", 0, null))),
+        new MergeStarted("main", "main~1", second, second, root, "three_way", "Revert \"work\"", ADA, 1,
+            List.of(new MergeStarted.TableConflicts("users", 1, CommitIds.sha256Hex("conflict"))),
+            AppliedCommit.REVERT, null),
+        new CommitCreated(
+            CommitIds.of(List.of(second), CommitIds.EMPTY_TREE, ADA, T0.plusSeconds(3), "Revert \"work\""),
+            "main", List.of(second), CommitIds.EMPTY_TREE, "Revert \"work\"", ADA, T0.plusSeconds(3),
+            new CommitStats(1, 0, 1, 0),
+            List.of(new TableChange("users", CommitIds.sha256Hex("reverted"), 0, 1, 0, 13, "884022",
+                TableTracked.contentHash(13, "884022"))),
+            null, new AppliedCommit(AppliedCommit.REVERT, second, null)),
         new MergeConflictsResolved("main", "users", "[7]", "name", "theirs", 1, 1),
         new MergeConflictsResolved("main", null, null, null, "ours", 1, 0),
         new MergeAborted("main", second, List.of("users")),
         new MergeRolledBack("dev", "5d0c5a1e-8f6b-4c1e-9b1a-3f2e7d6c4b21", List.of("warehouse"), List.of("orders"), 7),
         new BranchHeadMoved("main", root, second, "fast_forward",
             List.of(new BranchHeadMoved.TableContent("users", 12, "884021", TableTracked.contentHash(12, "884021")))),
-        new BranchHeadMoved("dev", root, second, "fast_forward", List.of()));
+        new BranchHeadMoved("dev", root, second, "fast_forward", List.of()),
+        new BranchHeadMoved("main", second, root, "reset_hard",
+            List.of(new BranchHeadMoved.TableContent("users", 3, "1152921504606846975",
+                TableTracked.contentHash(3, "1152921504606846975")))));
   }
 }

@@ -76,6 +76,19 @@ final class MergeSql {
    * @param oursSingle whether ours is one change set at most (likewise {@code theirsSingle})
    */
   String createPlan(List<String> jsonColumns, List<String> derivedColumns, boolean oursSingle, boolean theirsSingle) {
+    return createPlan(jsonColumns, derivedColumns, s.side("$1", oursSingle), s.side("$2", theirsSingle));
+  }
+
+  /**
+   * The same where the base is not an ancestor of each side (a revert's, a cherry-pick's): each side
+   * from the base through the merge base of the two ({@link OverlaySql#sideBetween}): $1 ours' change
+   * sets to redo, $2 theirs', $3 ours' to undo, $4 theirs'.
+   */
+  String createPlanBetween(List<String> jsonColumns, List<String> derivedColumns) {
+    return createPlan(jsonColumns, derivedColumns, s.sideBetween("$3", "$1"), s.sideBetween("$4", "$2"));
+  }
+
+  private String createPlan(List<String> jsonColumns, List<String> derivedColumns, String oursSide, String theirsSide) {
     String json = jsonColumns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
     String derived = derivedColumns.stream().map(OverlaySql::literal)
         .collect(Collectors.joining(", ", "array[", "]::text[]"));
@@ -90,7 +103,7 @@ final class MergeSql {
               from {theirs_side} t left join {ours_side} o on o.key = t.key) j
         left join lateral (select * from strata.merge_images(j.base, j.ours, j.theirs, {json}, {derived})
                            where j.both_sides) m on true""",
-        "plan", plan(), "theirs_side", s.side("$2", theirsSingle), "ours_side", s.side("$1", oursSingle), "json", json,
+        "plan", plan(), "theirs_side", theirsSide, "ours_side", oursSide, "json", json,
         "derived", derived);
   }
 

@@ -389,6 +389,23 @@ final class OverlaySql {
    * ({@code la}: the side's row); null images are no row. With {@code single}, the array holds one
    * change set at most: its rows are the side as they are, with no aggregation.
    */
+  /**
+   * A side of a three-way operation whose base is not an ancestor of the side: from the base to the
+   * side's commit through their merge base, the change sets {@code undo} (merge base to the base) and
+   * {@code redo} (merge base to the side), text-array parameters, oldest first. Per key either changed:
+   * {@code fb}, its row at the base (redo's first before-image unless undo changed it: undo's last
+   * after-image), and {@code la}, its row at the side (redo's last after-image, else undo's first
+   * before-image).
+   */
+  String sideBetween(String undo, String redo) {
+    return fill("""
+        (select coalesce(u.key, r.key) as key,
+                case when u.key is not null then u.la else r.fb end as fb,
+                case when r.key is not null then r.la else u.fb end as la
+         from {undo_side} u full join {redo_side} r on r.key = u.key)""",
+        "undo_side", side(undo, false), "redo_side", side(redo, false));
+  }
+
   String side(String param, boolean single) {
     if (single) {
       return fill("(select c.key, c.before as fb, c.after as la from {changes} c where c.change_set = ({param}::text[])[1])",

@@ -44,7 +44,14 @@ public final class PgMerges implements Merges<SqlConnection> {
   @Override
   public Uni<TableMerge> plan(SqlConnection tx, TrackedTable table, BranchRef target, List<String> ours,
       List<String> theirs, Strategy strategy) {
+    return plan(tx, table, target, List.of(), ours, List.of(), theirs, strategy);
+  }
+
+  @Override
+  public Uni<TableMerge> plan(SqlConnection tx, TrackedTable table, BranchRef target, List<String> oursUndo,
+      List<String> ours, List<String> theirsUndo, List<String> theirs, Strategy strategy) {
     MergeSql sql = sql(table, target);
+    boolean between = !oursUndo.isEmpty() || !theirsUndo.isEmpty();
     List<String> json = table.columns().stream().filter(c -> c.type().equals("jsonb")).map(TableColumn::name).toList();
     String settle = switch (strategy) {
       case OURS -> sql.takeOurs();
@@ -55,9 +62,14 @@ public final class PgMerges implements Merges<SqlConnection> {
     return tx.query("set local work_mem = '128MB'").execute()
         .chain(() -> tx.query("drop table if exists " + sql.plan()).execute())
         .chain(() -> tx.query(sql.generatedColumnNames()).execute())
-        .chain(generated -> tx.preparedQuery(sql.createPlan(json,
-                List.of(generated.iterator().next().getArrayOfStrings(0)), ours.size() <= 1, theirs.size() <= 1))
-            .execute(Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new))))
+        .chain(generated -> {
+          List<String> derived = List.of(generated.iterator().next().getArrayOfStrings(0));
+          return between
+              ? tx.preparedQuery(sql.createPlanBetween(json, derived)).execute(Tuple.of(ours.toArray(String[]::new),
+                  theirs.toArray(String[]::new), oursUndo.toArray(String[]::new), theirsUndo.toArray(String[]::new)))
+              : tx.preparedQuery(sql.createPlan(json, derived, ours.size() <= 1, theirs.size() <= 1))
+                  .execute(Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new)));
+        })
         .chain(() -> settle == null ? Uni.createFrom().voidItem() : tx.query(settle).execute().replaceWithVoid())
         .chain(() -> summary(tx, table, sql));
   }

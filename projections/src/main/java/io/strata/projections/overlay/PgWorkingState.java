@@ -116,6 +116,33 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   }
 
   @Override
+  public Uni<Void> move(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo) {
+    return rowsAlong(tx, table, branch, undo, redo, (sql, rows) -> sql.advanceRows(rows));
+  }
+
+  @Override
+  public Uni<Void> stageAgainst(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
+      List<String> redo) {
+    return rowsAlong(tx, table, branch, undo, redo, WorkingStateSql::stageAgainst);
+  }
+
+  /** {@code write} of the rows the other commit has where it differs from the branch's head. */
+  private static Uni<Void> rowsAlong(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
+      List<String> redo, java.util.function.BiFunction<WorkingStateSql, String, String> write) {
+    if (undo.isEmpty() && redo.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    WorkingStateSql sql = sql(table, branch);
+    String rows = sql.changeSetRows();
+    return tx.query(sql.lockWorkingState()).execute()
+        .chain(() -> tx.query("drop table if exists " + rows).execute())
+        .chain(() -> tx.preparedQuery(sql.createRowsAlong())
+            .execute(Tuple.of(undo.toArray(String[]::new), redo.toArray(String[]::new))))
+        .chain(() -> tx.query(write.apply(sql, rows)).execute())
+        .replaceWithVoid();
+  }
+
+  @Override
   public Uni<Void> holdWriters(SqlConnection tx, TrackedTable table, BranchRef branch) {
     return tx.query(sql(table, branch).lockWorkingState()).execute().replaceWithVoid();
   }

@@ -241,6 +241,45 @@ final class WorkingStateSql {
   }
 
   /**
+   * The rows another commit has for the keys that differ between it and the branch's head, in the
+   * batch's shape, from the change sets between the two ($1: those from their merge base to the head,
+   * undone; $2: those from the merge base to the other commit, redone; text arrays, oldest first): a key
+   * redone takes its after-image in the newest change set, a key only undone its before-image in the
+   * oldest.
+   */
+  String createRowsAlong() {
+    return fill("""
+        create temporary table {rows} on commit drop as
+        select case when c.img is null then 'd' else 'u' end as __o, r.*
+        from (select distinct on (x.key) x.key, x.img
+              from (select c.key, c.after as img, 0 as pass, -o.ord as ord
+                    from {changes} c join unnest($2::text[]) with ordinality o(cs, ord) on c.change_set = o.cs
+                    union all
+                    select c.key, c.before, 1, o.ord
+                    from {changes} c join unnest($1::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) x
+              order by x.key, x.pass, x.ord) c,
+             lateral jsonb_populate_record(null::{table}, coalesce(c.img, {key_object})) r""",
+        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "key_object", s.keyObject("c.key"));
+  }
+
+  /**
+   * Makes the rows of {@code source} (the batch's shape) the first before-images of their keys in the
+   * working log, staged: the branch's head moved to where those rows are, and its working state did not,
+   * so the difference is its staged working changes.
+   */
+  String stageAgainst(String source) {
+    String sets = OverlaySql.assign(s.columns().stream().filter(c -> !s.key().contains(c)).toList(), "excluded");
+    return fill("""
+        insert into {working_log} ({columns}, __present, __staged)
+        select {columns_r}, r.__o = 'u', true from {source} r order by {key_r}
+        on conflict ({key}) do update set {sets}__present = excluded.__present, __staged = true,
+          __changed_at = now()""",
+        "working_log", s.workingLog(), "columns", OverlaySql.list(s.columns(), null),
+        "columns_r", OverlaySql.list(s.columns(), "r"), "source", source, "key_r", s.keyList("r"),
+        "key", s.keyList(null), "sets", sets.isEmpty() ? "" : sets + ", ");
+  }
+
+  /**
    * Records the first before-image of each key of {@code current} (alias c, from {@link #currentRows})
    * in the branch's working log, staged (a REST write is a staging command), locking their log rows in
    * key order.

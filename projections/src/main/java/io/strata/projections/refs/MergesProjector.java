@@ -53,7 +53,7 @@ public final class MergesProjector implements Projector {
     if (event instanceof MergeAborted e) {
       return end(tx, repo, e.branch());
     }
-    if (event instanceof CommitCreated e && e.branch() != null && e.merge() != null) {
+    if (event instanceof CommitCreated e && e.branch() != null && e.concludesOperation()) {
       return end(tx, repo, e.branch());
     }
     if (event instanceof BranchDeleted e) {

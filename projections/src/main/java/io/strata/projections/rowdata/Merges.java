@@ -52,6 +52,15 @@ public interface Merges<X> {
   Uni<TableMerge> plan(X tx, TrackedTable table, BranchRef target, List<String> ours, List<String> theirs,
       Strategy strategy);
 
+  /**
+   * The same where the base is not an ancestor of both sides (reverting a commit: the base is that
+   * commit, theirs its parent; cherry-picking one: the base is its parent, theirs the commit): each side
+   * goes from the base through the merge base of the two, undoing {@code oursUndo} / {@code theirsUndo}
+   * (from that merge base to the base) and redoing {@code ours} / {@code theirs}.
+   */
+  Uni<TableMerge> plan(X tx, TrackedTable table, BranchRef target, List<String> oursUndo, List<String> ours,
+      List<String> theirsUndo, List<String> theirs, Strategy strategy);
+
   /** The first {@code limit} conflicts of the plan, in key order. */
   Uni<List<Conflict>> plannedConflicts(X tx, TrackedTable table, int limit);
 

@@ -50,6 +50,22 @@ public interface WorkingState<X> {
   Uni<Void> advance(X tx, TrackedTable table, BranchRef branch, List<String> changeSets);
 
   /**
+   * Moves the branch's working state of the table to another commit's, recording nothing, along the
+   * change sets between them ({@code undo}: from their merge base to the branch's head; {@code redo}:
+   * from the merge base to the other commit; oldest first), at O(rows they changed): for a branch whose
+   * head moves there (a hard reset) and whose working changes were discarded.
+   */
+  Uni<Void> move(X tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo);
+
+  /**
+   * Keeps the branch's working state of the table as it is while its head moves to another commit (a
+   * soft reset): every key that differs between the two ({@code undo} and {@code redo} as in {@link
+   * #move}) becomes a staged working change from the other commit's row, so that a commit there
+   * recreates the working state.
+   */
+  Uni<Void> stageAgainst(X tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo);
+
+  /**
    * Holds off every writer of the branch's working state of the table (SQL through its view, an
    * application writing the table itself for the default branch) until {@code tx} ends; readers go on.
    */

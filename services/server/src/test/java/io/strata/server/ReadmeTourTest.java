@@ -81,6 +81,41 @@ class ReadmeTourTest {
     given().delete("/api/v1/repositories/crm?force=true").then().statusCode(204);
   }
 
+  @Test
+  void thePromotionTourRunsAsWritten() throws IOException, InterruptedException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("bash", "-c", "command -v psql").start().waitFor() == 0,
+        "the promotion tour needs psql");
+    given().delete("/api/v1/repositories/sales?force=true");
+    String output = runBlock("promotiontour", java.util.Map.of("PSQL", "psql -q " + databaseUrl()));
+
+    // the rows at every step, in order
+    // (curl's answers end without a newline: each echo follows one on its line)
+    Matcher step = Pattern.compile("(development|production|staging)[a-z0-9. ]*: 1=\\d+ 2=\\d+ 3=\\d+").matcher(output);
+    java.util.List<String> steps = new java.util.ArrayList<>();
+    while (step.find()) {
+      steps.add(step.group());
+    }
+    assertThat(steps).containsExactly(
+        "development: 1=150 2=200 3=300",
+        "production: 1=150 2=200 3=300",
+        "production after the reset: 1=100 2=200 3=300",
+        "production at v1.2.0 again: 1=150 2=200 3=300",
+        "production after the revert: 1=100 2=200 3=300",
+        "production: 1=100 2=200 3=310",
+        "staging: 1=100 2=250 3=310",
+        "development: 1=100 2=250 3=310");
+    assertThat(output).contains("\"is_fast_forward\":true").contains("\"message\":\"Revert \\\"Raise the north target\\\"\"");
+    // the hotfix came back into staging and development by three-way merges (two parents each)
+    for (String branch : java.util.List.of("staging", "development")) {
+      given().get("/api/v1/repositories/sales/commits?ref=" + branch + "&limit=1").then().statusCode(200)
+          .body("items[0].parents.size()", org.hamcrest.Matchers.equalTo(2));
+    }
+    given().get("/api/v1/repositories/sales/tags/v1.2.0").then().statusCode(200);
+    given().get("/api/v1/repositories/sales/tables/regions/rows/1?ref=v1.2.0").then().statusCode(200)
+        .body("target", org.hamcrest.Matchers.equalTo(150));
+    given().delete("/api/v1/repositories/sales?force=true").then().statusCode(204);
+  }
+
   /** The server's database as psql takes it. */
   private static String databaseUrl() {
     var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();

@@ -51,7 +51,8 @@ final class Answers {
     };
   }
 
-  static Answer branchProtection(String name) {
+  /** The branch as the command left it. */
+  static Answer branchAfter(String name) {
     return (events, position, after, time) -> {
       RepositoryState.Branch b = after.branch(name);
       return new Answer.Reply(200, new BranchDto(name, b.head(), null, b.isProtected(),
@@ -115,6 +116,17 @@ final class Answers {
       }
       return new Answer.Reply(200, merge);
     };
+  }
+
+  /**
+   * A revert's or cherry-pick's answer: 201 with its commit when it committed; otherwise as a merge's
+   * (409 MergeConflict when conflicts stop it, 200 when it stopped before its commit as asked).
+   */
+  static Answer applied(MergeCommands.Outcome o) {
+    Answer merge = merged(o);
+    Answer commit = commitCreated();
+    return (events, position, after, time) -> events.stream().anyMatch(e -> e instanceof CommitCreated)
+        ? commit.reply(events, position, after, time) : merge.reply(events, position, after, time);
   }
 
   /** What a resolution settled, and the conflicts left on {@code branch}. */

@@ -96,7 +96,7 @@ public class BranchResource {
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.PatchBranch.class))) JsonNode body, @Context HttpServerRequest request) {
     Requests.PatchBranch b = Bodies.read(body, Requests.PatchBranch.class);
     CommandContext ctx = contexts.of(request, b);
-    return commands.protectBranch(repo, branch, b.isProtected(), ctx, Answers.branchProtection(branch)).map(r -> contexts.respond(r, ctx));
+    return commands.protectBranch(repo, branch, b.isProtected(), ctx, Answers.branchAfter(branch)).map(r -> contexts.respond(r, ctx));
   }
 
   @Requires(Permission.WRITE)

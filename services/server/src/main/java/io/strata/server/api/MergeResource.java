@@ -167,7 +167,7 @@ public class MergeResource {
         m.remaining(), s.tables().stream().map(t -> t.table()).toList());
   }
 
-  private static <E extends Enum<E>> E choice(String field, String given, Class<E> type, E otherwise) {
+  static <E extends Enum<E>> E choice(String field, String given, Class<E> type, E otherwise) {
     if (given == null) {
       return otherwise;
     }

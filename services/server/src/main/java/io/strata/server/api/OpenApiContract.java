@@ -59,6 +59,9 @@ public class OpenApiContract implements OASFilter {
       Map.entry("POST " + REPO + "/branches/{branch}/merge/resolutions", List.of(200, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/merge/continue", List.of(201, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/merge/abort", List.of(204, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/reset", List.of(200, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/revert", List.of(200, 201, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/cherry-pick", List.of(200, 201, 202)),
       Map.entry("POST " + TOKENS, List.of(201)),
       Map.entry("DELETE " + TOKENS + "/{id}", List.of(204)),
       // readiness answers its own body, also when not ready

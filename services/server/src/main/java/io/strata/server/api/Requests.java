@@ -39,5 +39,11 @@ public final class Requests {
 
   public record ContinueMerge(String message, AuthorInput author) {}
 
+  public record Reset(String to, String mode, String expectedHead, Boolean force) {}
+
+  /** A revert or cherry-pick of {@code commit} (any ref to it). */
+  public record ApplyCommit(String commit, Integer mainline, Boolean noCommit, String message, String strategy,
+      String expectedHead, AuthorInput author) {}
+
   public record CreateToken(String name, String role, List<String> repositories, String expiresAt) {}
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeAborted;
@@ -84,12 +85,15 @@ public class MergeCommands {
   private final ObjectMapper json;
   private final StoragePools pools;
   private final CrossStorageCommits crossStorage;
+  private final CommitGraph graph;
 
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, Pool metadata, WorkingState<SqlConnection> working,
       Merges<SqlConnection> merges, ChangeSets<SqlConnection> changeSets, MergeCommits mergeCommits,
-      RepositoryStateLoader loader, ObjectMapper json, StoragePools pools, CrossStorageCommits crossStorage) {
+      RepositoryStateLoader loader, ObjectMapper json, StoragePools pools, CrossStorageCommits crossStorage,
+      CommitGraph graph) {
+    this.graph = graph;
     this.pools = pools;
     this.crossStorage = crossStorage;
     this.loader = loader;
@@ -110,9 +114,18 @@ public class MergeCommands {
   /** When the target may simply move to the source. */
   public enum FastForward { AUTO, ONLY, NEVER }
 
-  /** A merge as the client asked for it, validated. */
+  /**
+   * A merge as the client asked for it, validated. {@code operation}: {@code merge}, or {@code revert} /
+   * {@code cherry_pick} of {@code source} (a commit; with {@code mainline}, the parent of a merge commit
+   * taken as its base).
+   */
   public record Request(String source, Strategy strategy, FastForward fastForward, String message,
-      boolean noCommit, boolean dryRun, String expectedHead, Author author) {}
+      boolean noCommit, boolean dryRun, String expectedHead, Author author, String operation, Integer mainline) {
+    public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
+        boolean dryRun, String expectedHead, Author author) {
+      this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, MergeStarted.MERGE, null);
+    }
+  }
 
   /** What a merge did (or, in a dry run, would do): for its answer. */
   public static final class Outcome {
@@ -193,19 +206,7 @@ public class MergeCommands {
   /** Works the merge out against the authoritative state, inside the transaction that appends its event. */
   private Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repo, String target,
       Request r, List<TableRow> tracked, Outcome outcome) {
-    RepositoryState.Branch branch = state.branch(target);
-    if (branch == null) {
-      throw StrataException.branchNotFound(target);
-    }
-    RepositoryState.Merge inProgress = state.merge(target);
-    if (inProgress != null) {
-      throw RepositoryDecider.mergeInProgress(target, inProgress);
-    }
-    String ours = branch.head();
-    if (r.expectedHead() != null && !ours.startsWith(r.expectedHead())) {
-      throw new StrataException(ErrorCode.HeadMoved, "branch '" + target + "' is at " + ours + ", not "
-          + r.expectedHead(), Map.of("branch", target, "expected_head", r.expectedHead(), "actual_head", ours));
-    }
+    String ours = targetHead(state, target, r.expectedHead());
     String theirs = outcome.sourceCommit;
     outcome.head = ours;
     BranchRef into = BranchRef.of(target, state.defaultBranch());
@@ -265,6 +266,103 @@ public class MergeCommands {
         .replaceWith(command);
   }
 
+  /** The target's head: the branch exists, has no merge in progress, and is where the client expects. */
+  private static String targetHead(RepositoryState state, String target, String expectedHead) {
+    RepositoryState.Branch branch = state.branch(target);
+    if (branch == null) {
+      throw StrataException.branchNotFound(target);
+    }
+    RepositoryState.Merge inProgress = state.merge(target);
+    if (inProgress != null) {
+      throw RepositoryDecider.mergeInProgress(target, inProgress);
+    }
+    String ours = branch.head();
+    if (expectedHead != null && !ours.startsWith(expectedHead)) {
+      throw new StrataException(ErrorCode.HeadMoved, "branch '" + target + "' is at " + ours + ", not "
+          + expectedHead, Map.of("branch", target, "expected_head", expectedHead, "actual_head", ours));
+    }
+    return ours;
+  }
+
+  // ---- revert and cherry-pick: a commit's change applied three-way, with the merge's conflict handling ----
+
+  /**
+   * Reverts ({@code revert}: base the commit, theirs its parent) or cherry-picks ({@code cherry_pick}:
+   * base the parent, theirs the commit) {@code r.source()} on {@code target}, three-way against the
+   * branch's head: rows changed since by someone else conflict as in a merge (listed, resolved,
+   * continued, aborted through {@code …/merge}). Its commit has one parent and names the commit applied.
+   */
+  public Uni<CommandResponse> applyCommit(String repository, String target, Request r, CommandContext ctx,
+      Function<Outcome, Answer> answer) {
+    String repo = Names.existingRepository(repository);
+    Names.text("message", r.message(), 65536, false);
+    if (r.mainline() != null && r.mainline() != 1 && r.mainline() != 2) {
+      throw StrataException.invalid("mainline", "is 1 or 2: the parent of a merge commit taken as its base");
+    }
+    boolean revert = AppliedCommit.REVERT.equals(r.operation());
+    Outcome outcome = new Outcome();
+    outcome.source = r.source();
+    outcome.target = target;
+    outcome.strategy = r.strategy().wire();
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, target))
+        .chain(() -> processor.caughtUp(repo))
+        .chain(() -> resolver.resolve(repo, r.source()))
+        .chain(resolved -> graph.commit(repo, resolved.commit()).map(found -> found.orElseThrow(
+            () -> StrataException.invalid("commit", "no commit " + resolved.commit()))))
+        .chain(commit -> {
+          List<String> parents = commit.parents();
+          if (parents.isEmpty()) {
+            throw StrataException.invalid("commit", "the repository's first commit has no parent to "
+                + (revert ? "revert to" : "take its changes against"));
+          }
+          if (parents.size() > 1 && r.mainline() == null) {
+            throw StrataException.invalid("mainline", "commit " + commit.id() + " is a merge: say which parent"
+                + " (mainline 1 or 2) its changes are taken against");
+          }
+          if (parents.size() == 1 && r.mainline() != null) {
+            throw StrataException.invalid("mainline", "commit " + commit.id() + " is not a merge: leave out mainline");
+          }
+          String parent = parents.get(r.mainline() == null ? 0 : r.mainline() - 1);
+          outcome.sourceCommit = commit.id();
+          String message = r.message() != null ? r.message()
+              : revert ? "Revert \"" + commit.message().lines().findFirst().orElse("") + "\"" : commit.message();
+          Request applying = new Request(r.source(), r.strategy(), FastForward.NEVER, message, r.noCommit(),
+              false, r.expectedHead(), r.author(), r.operation(), r.mainline());
+          return tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo,
+              (tx, state) -> prepareApplying(tx, state, repo, target, applying, tracked, outcome,
+                  revert ? commit.id() : parent, revert ? parent : commit.id(), revert),
+              ctx, answer.apply(outcome))));
+        });
+  }
+
+  private Uni<Commands.Command> prepareApplying(SqlConnection tx, RepositoryState state, String repo, String target,
+      Request r, List<TableRow> tracked, Outcome outcome, String base, String theirs, boolean revert) {
+    String ours = targetHead(state, target, r.expectedHead());
+    outcome.head = ours;
+    outcome.base = base;
+    BranchRef into = BranchRef.of(target, state.defaultBranch());
+    TableTransactions tables = new TableTransactions(pools, repo, tx);
+    return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> revert ? CommitGraph.mergeBase(tx, repo, outcome.sourceCommit, ours)
+            : Uni.createFrom().item(outcome.sourceCommit))
+        .invoke(found -> {
+          if (!outcome.sourceCommit.equals(found)) {
+            throw StrataException.invalid("commit", "commit " + outcome.sourceCommit + " is not on branch '"
+                + target + "': only a commit in its history can be reverted there");
+          }
+        })
+        .chain(() -> CommitGraph.pathsBetween(tx, repo, base, ours))
+        .chain(oursPaths -> CommitGraph.pathsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
+          List<TableRow> touched = tracked.stream().filter(t -> !theirsPaths.undo(t.name()).isEmpty()
+              || !theirsPaths.redo(t.name()).isEmpty()).toList();
+          return attempt(tx, repo, target, touched, false).chain(attempt -> threeWay(tables, tx, state, repo, into, r,
+              tracked, outcome, new Sides(oursPaths.redo(), theirsPaths.redo(), touched, attempt, oursPaths.undo(),
+                  theirsPaths.undo())));
+        }))
+        .onTermination().call(tables::rollback);
+  }
+
   /** Moves the target's working state along the source's change sets and its head to the source. */
   private Uni<Commands.Command> fastForward(TableTransactions tables, SqlConnection tx, RepositoryState state,
       String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun) {
@@ -308,16 +406,19 @@ public class MergeCommands {
         .chain(oursPaths -> CommitGraph.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
           List<TableRow> touched = touched(tracked, theirsPaths);
           return attempt(tx, repo, into.name(), touched, r.dryRun()).chain(attempt -> threeWay(tables, tx, state,
-              repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt)));
+              repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt, Map.of(),
+              Map.of())));
         }));
   }
 
   /**
-   * A three-way merge's two sides: per table the change sets from the base to ours and to theirs; the
-   * tables theirs changed; and the attempt its writes in other storages are under (null: none).
+   * A three-way merge's two sides: per table the change sets from the base to ours and to theirs
+   * (through their merge base when the base is not an ancestor of a side, as in a revert: {@code
+   * oursUndo}, {@code theirsUndo} lead from that merge base to the base); the tables theirs changed; and
+   * the attempt its writes in other storages are under (null: none).
    */
   private record Sides(Map<String, List<String>> ours, Map<String, List<String>> theirs, List<TableRow> touched,
-      String attempt) {}
+      String attempt, Map<String, List<String>> oursUndo, Map<String, List<String>> theirsUndo) {}
 
   private Uni<Commands.Command> threeWay(TableTransactions tables, SqlConnection tx, RepositoryState state,
       String repo, BranchRef into, Request r, List<TableRow> tracked, Outcome outcome, Sides sides) {
@@ -338,8 +439,9 @@ public class MergeCommands {
           TrackedTable table = TrackedTable.of(repo, t);
           return requireClean(c, table, into)
               .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
-              .chain(() -> merges.plan(c, table, into, oursPaths.getOrDefault(t.name(), List.of()),
-                  theirsPaths.get(t.name()), r.strategy()))
+              .chain(() -> merges.plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
+                  oursPaths.getOrDefault(t.name(), List.of()), sides.theirsUndo().getOrDefault(t.name(), List.of()),
+                  theirsPaths.getOrDefault(t.name(), List.of()), r.strategy()))
               .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
                   ? Uni.createFrom().item(m)
                   : merges.apply(c, table, into).onFailure(MergeCommands::refusedByTable)
@@ -372,7 +474,8 @@ public class MergeCommands {
                 .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),
                     m.unsettled() == 0 ? null : m.conflictsHash())).toList();
             Commands.Command start = new Commands.StartMerge(new MergeStarted(into.name(), r.source(), theirs,
-                base, ours, r.strategy().wire(), message, r.author(), outcome.unsettled, conflicts));
+                base, ours, r.strategy().wire(), message, r.author(), outcome.unsettled, conflicts, r.operation(),
+                r.mainline()));
             return Multi.createFrom().iterable(touched)
                 .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.of(repo, t);
@@ -384,7 +487,7 @@ public class MergeCommands {
                 .chain(() -> committedElsewhere(tx, tables, attempt, start));
           }
           MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
-              message, r.author(), 0, List.of());
+              message, r.author(), 0, List.of(), r.operation(), r.mainline());
           // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
           Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours, true,
               List.of(), List.of(), null);

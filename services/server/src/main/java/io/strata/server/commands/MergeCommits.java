@@ -2,6 +2,7 @@ package io.strata.server.commands;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
 import io.strata.projections.graph.CommitGraph;
@@ -54,7 +55,10 @@ public class MergeCommits {
     return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept)
         .map(captured -> applied.isEmpty() ? captured : captured.withCaptured(
             Stream.concat(captured.captured().stream(), applied.stream()).toList(), captured.baseContent()))
-        .chain(captured -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.head())
+        .chain(captured -> !merge.mergesSource()
+            ? endKept(tx, repo, into, tracked, kept).map(done -> captured.applying(
+                new AppliedCommit(merge.operation(), merge.sourceCommit(), merge.mainline())))
+            : CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.head())
             .chain(ours -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.sourceCommit())
                 .chain(theirs -> {
                   List<MergeInfo.ChangeSetRef> fromSource = new ArrayList<>();
@@ -84,6 +88,18 @@ public class MergeCommits {
                       .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
                           merge.strategy(), fromSource)));
                 })));
+  }
+
+  /**
+   * A revert or cherry-pick walks no second parent: only what it kept in the server's database is
+   * forgotten (in another database the commit's capture ended it).
+   */
+  private Uni<Void> endKept(SqlConnection tx, String repo, BranchRef into, List<TableRow> tracked, Set<String> kept) {
+    return Multi.createFrom().iterable(tracked)
+        .filter(t -> kept.contains(t.name()) && Storages.LOCAL.equals(t.storage()))
+        .onItem().transformToUniAndConcatenate(t -> merges.end(tx, TrackedTable.of(repo, t), into))
+        .collect().last()
+        .replaceWithVoid();
   }
 
   private static String changeSetOf(List<Captured> captured, String table) {

@@ -4,6 +4,7 @@ import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
+import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
 import io.strata.events.CommitRolledBack;
@@ -22,7 +23,7 @@ public final class Commands {
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
           CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
-          RecordRollback, RecordMergeRollback, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
+          RecordRollback, RecordMergeRollback, ResetBranch, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -56,7 +57,7 @@ public final class Commands {
   public record CreateCommit(
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
       List<String> tables, List<Captured> captured,
-      Map<String, TableContent> baseContent, MergeInfo merge)
+      Map<String, TableContent> baseContent, MergeInfo merge, AppliedCommit applied)
       implements Command {
     public CreateCommit {
       tables = tables == null ? List.of() : List.copyOf(tables);
@@ -66,16 +67,23 @@ public final class Commands {
 
     public CreateCommit(String branch, String message, Author author, String expectedHead, boolean allowEmpty,
         List<String> tables, List<Captured> captured, Map<String, TableContent> baseContent) {
-      this(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, null);
+      this(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, null, null);
     }
 
     public CreateCommit withCaptured(List<Captured> rows, Map<String, TableContent> base) {
-      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base, merge);
+      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base, merge, applied);
     }
 
     /** The same commit as the merge {@code info} concludes: its second parent is the merge's source. */
     public CreateCommit merging(MergeInfo info) {
-      return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, info);
+      return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, info,
+          applied);
+    }
+
+    /** The same commit as the revert or cherry-pick {@code info} concludes. */
+    public CreateCommit applying(AppliedCommit info) {
+      return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, merge,
+          info);
     }
   }
 
@@ -115,6 +123,9 @@ public final class Commands {
 
   /** Moves a branch's head forward to a descendant commit (its rows already moved). */
   public record FastForward(BranchHeadMoved moved) implements Command {}
+
+  /** Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with {@code force}. */
+  public record ResetBranch(BranchHeadMoved moved, boolean force) implements Command {}
 
   /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
   public record MergeUpToDate(String branch) implements Command {}

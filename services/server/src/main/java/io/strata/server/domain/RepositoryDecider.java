@@ -10,6 +10,7 @@ import io.strata.events.ChangesUnstaged;
 import io.strata.events.CommitCreated;
 import io.strata.events.CommitIds;
 import io.strata.events.CommitStats;
+import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
 import io.strata.events.RepositoryCreated;
@@ -110,6 +111,17 @@ public final class RepositoryDecider {
       return List.of(c.started());
     }
     if (command instanceof Commands.FastForward c) {
+      requireNoMerge(state, c.moved().branch());
+      requireHead(state, c.moved().branch(), c.moved().from());
+      return List.of(c.moved());
+    }
+    if (command instanceof Commands.ResetBranch c) {
+      Branch b = requireBranch(state, c.moved().branch());
+      if (b.isProtected() && !c.force()) {
+        throw new StrataException(ErrorCode.BranchProtected, "branch '" + c.moved().branch() + "' is protected:"
+            + " resetting it rewrites its history; pass force: true to reset it anyway",
+            Map.of("branch", c.moved().branch(), "reason", "protected"));
+      }
       requireNoMerge(state, c.moved().branch());
       requireHead(state, c.moved().branch(), c.moved().from());
       return List.of(c.moved());
@@ -227,17 +239,19 @@ public final class RepositoryDecider {
     Branch branch = requireBranch(state, c.branch());
     RepositoryState.Merge merge = state.merge(c.branch());
     MergeInfo mergeInfo = c.merge();
+    AppliedCommit applied = c.applied();
     if (merge != null) {
       if (merge.remaining() > 0) {
         throw mergeInProgress(c.branch(), merge);
       }
-      if (mergeInfo == null && !state.tables().isEmpty()) {
+      MergeStarted m = merge.started();
+      if (!m.mergesSource()) { // a revert or cherry-pick in progress: one parent, naming the commit it applies
+        applied = new AppliedCommit(m.operation(), m.sourceCommit(), m.mainline());
+      } else if (mergeInfo == null && !state.tables().isEmpty()) {
         // decided without the merge's data work (this server did not know of tracked tables): again
         throw new StrataException(ErrorCode.ConcurrentWrite, "the commit raced the tracking of a table; retry",
             Map.of("branch", c.branch()));
-      }
-      if (mergeInfo == null) { // no table: nothing leads from the source but the commits themselves
-        MergeStarted m = merge.started();
+      } else if (mergeInfo == null) { // no table: nothing leads from the source but the commits themselves
         mergeInfo = new MergeInfo(m.source(), m.sourceCommit(), m.base(), m.strategy(), List.of());
       }
     }
@@ -275,25 +289,25 @@ public final class RepositoryDecider {
       updated += cap.updated();
       deleted += cap.deleted();
     }
-    if (changes.isEmpty() && !c.allowEmpty() && mergeInfo == null) {
+    if (changes.isEmpty() && !c.allowEmpty() && mergeInfo == null && applied == null) {
       throw StrataException.invalid("allow_empty",
           "nothing to commit on branch '" + c.branch() + "' (no staged changes); stage changes, pass all=true,"
               + " or pass allow_empty=true to record an empty commit");
     }
     return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
-        mergeInfo));
+        mergeInfo, applied));
   }
 
   /** A commit on top of {@code branch}'s head; commit times never go backwards along a branch. */
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       Author author, Instant now, CommitStats stats, String tree) {
-    return nextCommit(state, branchName, message, author, now, stats, tree, List.of(), null);
+    return nextCommit(state, branchName, message, author, now, stats, tree, List.of(), null, null);
   }
 
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       Author author, Instant now, CommitStats stats, String tree,
-      List<TableChange> changes, MergeInfo merge) {
+      List<TableChange> changes, MergeInfo merge, AppliedCommit applied) {
     Branch branch = requireBranch(state, branchName);
     Instant time = now.truncatedTo(ChronoUnit.MICROS);
     if (branch.headTime() != null && !time.isAfter(branch.headTime())) {
@@ -301,7 +315,7 @@ public final class RepositoryDecider {
     }
     List<String> parents = merge == null ? List.of(branch.head()) : List.of(branch.head(), merge.sourceCommit());
     String id = CommitIds.of(parents, tree, author, time, message);
-    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, changes, merge);
+    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, changes, merge, applied);
   }
 
   private static List<StrataEvent> trackTable(RepositoryState state, Commands.TrackTable c, Instant now) {

@@ -92,7 +92,7 @@ public final class RepositoryState {
           tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
         }
       }
-      if (e.branch() != null && e.merge() != null) {
+      if (e.branch() != null && e.concludesOperation()) {
         merges.remove(e.branch());
       }
       if (e.branch() != null) {

@@ -74,6 +74,9 @@ class PermissionMatrixTest {
     RULES.put("POST " + R + "/branches/{branch}/merge/resolutions", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/merge/continue", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/merge/abort", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/reset", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/revert", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/cherry-pick", Rule.WRITE);
     RULES.put("GET " + R + "/compare", Rule.READ);
     RULES.put("GET " + R + "/commits", Rule.READ);
     RULES.put("GET " + R + "/commits/{id}", Rule.READ);

@@ -1,0 +1,100 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
+import io.strata.server.commands.CommandContext;
+import io.strata.events.AppliedCommit;
+import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.server.commands.MergeCommands;
+import io.strata.server.commands.MergeCommands.FastForward;
+import io.strata.server.commands.ResetCommands;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.StrataException;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Rewriting a branch's history: reset, revert, cherry-pick. */
+@Path("/api/v1/repositories/{repo}/branches/{branch}")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "History")
+public class HistoryResource {
+  @Inject ResetCommands resets;
+  @Inject MergeCommands merges;
+  @Inject CommandContexts contexts;
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Path("/revert")
+  @Operation(summary = "Undo a commit of the branch's history with a new commit, three-way against the branch"
+      + " (conflicts as in a merge)")
+  public Uni<Response> revert(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    return applyCommit(repo, branch, body, request, AppliedCommit.REVERT);
+  }
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Path("/cherry-pick")
+  @Operation(summary = "Apply a commit's changes (against its parent) to the branch with a new commit, three-way"
+      + " (conflicts as in a merge)")
+  public Uni<Response> cherryPick(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    return applyCommit(repo, branch, body, request, AppliedCommit.CHERRY_PICK);
+  }
+
+  private Uni<Response> applyCommit(String repo, String branch, JsonNode body, HttpServerRequest request,
+      String operation) {
+    Requests.ApplyCommit b = Bodies.read(body, Requests.ApplyCommit.class);
+    if (b.commit() == null || b.commit().isBlank()) {
+      throw StrataException.invalid("commit", "is required: the commit (or a ref to it) to apply");
+    }
+    Names.expectedHead(b.expectedHead());
+    CommandContext ctx = contexts.of(request, b);
+    MergeCommands.Request r = new MergeCommands.Request(b.commit(),
+        MergeResource.choice("strategy", b.strategy(), Strategy.class, Strategy.THREE_WAY), FastForward.NEVER,
+        b.message(), Boolean.TRUE.equals(b.noCommit()), false, b.expectedHead(), contexts.author(b.author(), ctx),
+        operation, b.mainline());
+    return merges.applyCommit(repo, branch, r, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
+  }
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Path("/reset")
+  @Operation(summary = "Move the branch's head to a commit: hard (its working state too, working changes dropped)"
+      + " or soft (the difference staged)")
+  public Uni<Response> reset(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Reset.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    Requests.Reset b = Bodies.read(body, Requests.Reset.class);
+    if (b.to() == null || b.to().isBlank()) {
+      throw StrataException.invalid("to", "is required: the branch, tag or commit to reset to");
+    }
+    if (b.mode() == null) {
+      throw StrataException.invalid("mode", "is required: hard or soft");
+    }
+    Names.expectedHead(b.expectedHead());
+    CommandContext ctx = contexts.of(request, b);
+    ResetCommands.Request r = new ResetCommands.Request(b.to(),
+        MergeResource.choice("mode", b.mode(), ResetCommands.Mode.class, null), b.expectedHead(),
+        Boolean.TRUE.equals(b.force()));
+    return resets.reset(repo, branch, r, ctx, Answers.branchAfter(branch)).map(resp -> contexts.respond(resp, ctx));
+  }
+}

@@ -1,0 +1,169 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.head;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.rows;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Resets through the API: hard (head, working state and working changes) and soft (head only, the
+ * difference staged), on the default branch (the table itself) and on a branch (its overlay), with
+ * protection, a merge in progress and bad input refused; commits left behind stay readable.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class ResetTest {
+  @Inject Pool pool;
+
+  static {
+    RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+  }
+
+  private static void commitAll(String repo, String branch, String message) {
+    Api.json().body(Map.of("message", message, "all", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201);
+  }
+
+  private static io.restassured.response.ValidatableResponse reset(String repo, String branch,
+      Map<String, Object> body) {
+    return Api.json().body(body).post("/api/v1/repositories/{r}/branches/{b}/reset", repo, branch).then();
+  }
+
+  /** A repository over {@code t} with three commits on main: c1 (rows 1–5), c2 (2 changed, 6 added), c3 (3 deleted). */
+  private String repository(String table) throws Exception {
+    String repo = createRepository(uniqueName("reset"));
+    sql(pool, "create table public." + table + " (id int primary key, v text not null)");
+    sql(pool, "insert into public." + table + " select g, 'v' || g from generate_series(1, 5) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://local/public."
+        + table)).statusCode(201);
+    sql(pool, "update public." + table + " set v = 'two' where id = 2; insert into public." + table + " values (6, 'v6')");
+    commitAll(repo, "main", "c2");
+    sql(pool, "delete from public." + table + " where id = 3");
+    commitAll(repo, "main", "c3");
+    return repo;
+  }
+
+  private List<String> table(String table) {
+    return rows(pool, "select id || ':' || v from public." + table + " order by id");
+  }
+
+  /** The rows of t at a ref, committed (the branch's head for a branch), as "id:v". */
+  private static List<String> at(String repo, String ref) {
+    List<List<Object>> rows = Api.json().body(Map.of("sql", "select id || ':' || v from t order by id", "ref", ref))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).extract().jsonPath().getList("rows");
+    return rows.stream().map(r -> String.valueOf(r.get(0))).toList();
+  }
+
+  @Test
+  void aHardResetOfTheDefaultBranchRewritesTheTableAndLeavesBranchesAndHistoryAlone() throws Exception {
+    String repo = repository("reset_a");
+    String c3 = head(repo, "main");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v3", "ref", "main")).statusCode(201);
+    sql(pool, "update public.reset_a set v = 'uncommitted' where id = 1");
+
+    reset(repo, "main", Map.of("to", "main~2", "mode", "hard")).statusCode(200)
+        .body("name", equalTo("main"));
+    assertThat(table("reset_a")).containsExactly("1:v1", "2:v2", "3:v3", "4:v4", "5:v5");
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+    // dev keeps its snapshot; the commits left behind stay readable by id and tag
+    assertThat(at(repo, "dev")).containsExactly("1:v1", "2:two", "4:v4", "5:v5", "6:v6");
+    assertThat(at(repo, c3)).containsExactly("1:v1", "2:two", "4:v4", "5:v5", "6:v6");
+    given().get("/api/v1/repositories/{r}/commits/{c}", repo, c3).then().statusCode(200);
+    given().get("/api/v1/repositories/{r}/tags/v3", repo).then().statusCode(200).body("commit", equalTo(c3));
+
+    // forward again, to the tag: the table follows
+    reset(repo, "main", Map.of("to", "v3", "mode", "hard")).statusCode(200).body("head", equalTo(c3));
+    assertThat(table("reset_a")).containsExactly("1:v1", "2:two", "4:v4", "5:v5", "6:v6");
+    // a commit after a reset records exactly its changes
+    sql(pool, "update public.reset_a set v = 'after' where id = 4");
+    commitAll(repo, "main", "c4");
+    given().queryParam("from", c3).queryParam("to", "main").get("/api/v1/repositories/{r}/diff", repo).then()
+        .body("tables[0].updated", equalTo(1)).body("tables[0].inserted", equalTo(0));
+  }
+
+  @Test
+  void aSoftResetKeepsTheWorkingStateAndStagesTheDifference() throws Exception {
+    String repo = repository("reset_b");
+    String c3 = head(repo, "main");
+    reset(repo, "main", Map.of("to", "main~2", "mode", "soft")).statusCode(200);
+    assertThat(table("reset_b")).containsExactly("1:v1", "2:two", "4:v4", "5:v5", "6:v6");
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body("clean", equalTo(false))
+        .body("tables[0].staged.inserted", equalTo(1)).body("tables[0].staged.updated", equalTo(1))
+        .body("tables[0].staged.deleted", equalTo(1));
+    commitAll(repo, "main", "squashed");
+    assertThat(at(repo, "main")).isEqualTo(at(repo, c3));
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+  }
+
+  @Test
+  void aBranchIsResetInItsOverlay() throws Exception {
+    String repo = repository("reset_c");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    String view = Api.view(repo, "dev", "t");
+    sql(pool, "update " + view + " set v = 'dev' where id = 1");
+    commitAll(repo, "dev", "dev 1");
+    sql(pool, "delete from " + view + " where id = 5");
+    commitAll(repo, "dev", "dev 2");
+    sql(pool, "insert into " + view + " values (9, 'working')");
+
+    reset(repo, "dev", Map.of("to", "dev~1", "mode", "soft")).statusCode(200);
+    assertThat(at(repo, "dev")).containsExactly("1:dev", "2:two", "4:v4", "5:v5", "6:v6");
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then()
+        .body("tables[0].staged.deleted", equalTo(1));
+    reset(repo, "dev", Map.of("to", "main", "mode", "hard")).statusCode(200);
+    assertThat(rows(pool, "select id || ':' || v from " + view + " order by id"))
+        .containsExactly("1:v1", "2:two", "4:v4", "5:v5", "6:v6");
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
+    assertThat(table("reset_c")).as("main untouched").containsExactly("1:v1", "2:two", "4:v4", "5:v5", "6:v6");
+  }
+
+  @Test
+  void protectionAMergeInProgressAndBadInputAreRefusedAndChangeNothing() throws Exception {
+    String repo = repository("reset_d");
+    String c3 = head(repo, "main");
+    given().contentType("application/json").body(Map.of("protected", true))
+        .patch("/api/v1/repositories/{r}/branches/main", repo).then().statusCode(200);
+    reset(repo, "main", Map.of("to", "main~1", "mode", "hard")).statusCode(409).body("error", equalTo("BranchProtected"));
+    reset(repo, "main", Map.of("to", "main~1", "mode", "sideways")).statusCode(422).body("error", equalTo("ValidationError"));
+    reset(repo, "main", Map.of("to", "main~1")).statusCode(422);
+    reset(repo, "main", Map.of("mode", "hard")).statusCode(422);
+    reset(repo, "main", Map.of("to", "nope", "mode", "hard")).statusCode(404);
+    reset(repo, "main", Map.of("to", "main~1", "mode", "hard", "force", true, "expected_head", "0000000"))
+        .statusCode(409).body("error", equalTo("HeadMoved"));
+    reset(repo, "nobranch", Map.of("to", "main~1", "mode", "hard")).statusCode(404);
+    assertThat(head(repo, "main")).isEqualTo(c3);
+    assertThat(table("reset_d")).containsExactly("1:v1", "2:two", "4:v4", "5:v5", "6:v6");
+    reset(repo, "main", Map.of("to", "main~1", "mode", "hard", "force", true, "expected_head", c3))
+        .statusCode(200);
+    assertThat(table("reset_d")).containsExactly("1:v1", "2:two", "3:v3", "4:v4", "5:v5", "6:v6");
+
+    // a merge in progress refuses the reset
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 'dev' where id = 1");
+    commitAll(repo, "dev", "dev");
+    sql(pool, "update public.reset_d set v = 'main' where id = 1");
+    commitAll(repo, "main", "main");
+    Api.json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(409);
+    reset(repo, "main", Map.of("to", "main~1", "mode", "hard", "force", true)).statusCode(409)
+        .body("error", equalTo("MergeInProgress"));
+  }
+}
