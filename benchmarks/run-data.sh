@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Row-data figures (capture overhead, commit of 10k changes, diff/time travel 1M vs 10K rows), side by
 # side in one run, on a private PostgreSQL with fsync on; then merges (1K changes each side into 1M vs
-# 10K rows, 100K changed rows into the default branch, listing 10K conflicts).
-# Usage: benchmarks/run-data.sh [rows-of-large-table] [merges: the merge figures only]
+# 10K rows, 100K changed rows into the default branch, listing 10K conflicts); then revert and reset of
+# a 1K-row commit on 1M vs 10K rows.
+# Usage: benchmarks/run-data.sh [rows-of-large-table] [merges | history: those figures only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -B -DskipTests package

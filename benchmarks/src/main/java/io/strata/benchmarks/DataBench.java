@@ -35,7 +35,7 @@ public final class DataBench {
   public static void main(String[] args) throws Exception {
     String jar = args[0];
     int large = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
-    boolean mergesOnly = args.length > 2 && args[2].equals("merges");
+    String only = args.length > 2 ? args[2] : "";
     Path dir = Files.createTempDirectory("strata-databench-");
     try (LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), true)) {
       int port;
@@ -51,10 +51,15 @@ public final class DataBench {
       String base = "http://127.0.0.1:" + port;
       try (Connection db = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "")) {
         waitReady(base);
-        if (!mergesOnly) {
+        if (only.isEmpty()) {
           run(db, base, large);
         }
-        merges(db, base, large);
+        if (only.isEmpty() || only.equals("merges")) {
+          merges(db, base, large);
+        }
+        if (only.isEmpty() || only.equals("history")) {
+          history(db, base, large);
+        }
       } finally {
         server.destroy();
         server.waitFor();
@@ -248,6 +253,47 @@ public final class DataBench {
     }
     System.out.printf(Locale.ROOT, "10 000 conflicts: the merge that finds them %.0f ms; listing them as NDJSON %.0f ms"
         + " (streamed through a cursor, 500 at a time)%n", stop, list);
+  }
+
+  /**
+   * History rewriting (issue 15): the revert of a 1 000-row commit, and the hard reset that drops that
+   * revert again (1 000 rows back), on the default branch of the large vs a 10K-row table (alternating
+   * rounds, medians).
+   */
+  private static void history(Connection db, String base, int large) throws Exception {
+    String repos = base + "/api/v1/repositories";
+    Map<String, Integer> sizes = Map.of("h_big", large, "h_small", 10_000);
+    for (String t : List.of("h_big", "h_small")) {
+      exec(db, "create table public." + t + " (id int primary key, v int not null, pad text)");
+      exec(db, "insert into public." + t + " select g, g, md5(g::text) from generate_series(1, " + sizes.get(t) + ") g");
+      exec(db, "vacuum analyze public." + t);
+      send("POST", repos, "{\"name\":\"" + t + "\"}", 201);
+      send("POST", repos + "/" + t + "/tables", "{\"name\":\"" + t + "\",\"location\":\"postgresql://local/public."
+          + t + "\"}", 201);
+    }
+    Map<String, List<Double>> reverts = new java.util.HashMap<>();
+    Map<String, List<Double>> resets = new java.util.HashMap<>();
+    for (int round = 0; round < 7; round++) {
+      for (String t : List.of("h_big", "h_small")) {
+        String api = repos + "/" + t;
+        int step = sizes.get(t) / 1000;
+        exec(db, "update public." + t + " set v = v + 1 where id % " + step + " = " + (round % step));
+        send("POST", api + "/branches/main/commits", "{\"message\":\"1000 rows\",\"all\":true}", 201);
+        double revert = timed(() -> send("POST", api + "/branches/main/revert", "{\"commit\":\"main\"}", 201));
+        double reset = timed(() -> send("POST", api + "/branches/main/reset", "{\"to\":\"main~1\",\"mode\":\"hard\"}",
+            200));
+        if (round > 1) {
+          reverts.computeIfAbsent(t, k -> new ArrayList<>()).add(revert);
+          resets.computeIfAbsent(t, k -> new ArrayList<>()).add(reset);
+        }
+      }
+    }
+    for (var figure : List.of(Map.entry("revert", reverts), Map.entry("hard reset", resets))) {
+      double big = medianOf(figure.getValue().get("h_big"));
+      double small = medianOf(figure.getValue().get("h_small"));
+      System.out.printf(Locale.ROOT, "%s of a 1 000-row commit on the default branch, %,d-row vs 10K-row table:"
+          + " %.1f vs %.1f ms, ratio %.2f (target <= 1.3)%n", figure.getKey(), large, big, small, big / small);
+    }
   }
 
   /**

@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
  * Merges of random refs into random branches (fast-forwards, three-way with strategies three_way,
  * ours and theirs, conflicts resolved and continued or aborted) are checked against a reference
  * three-way merge of the model's snapshots at the merge base the server chose, which must be one of
- * the model's lowest common ancestors. At the end, a rebuild of the projections from the log must
+ * the model's lowest common ancestors. Resets (hard and soft) to random commits, reverts of random
+ * commits of a branch's history and cherry-picks of random commits (merge commits with a random
+ * mainline) are checked against the same reference three-way merge. At the end, a rebuild of the projections from the log must
  * equal them. Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
  */
 @QuarkusTest
@@ -136,6 +138,9 @@ class DataModelTest {
 
   /** Merges the runs concluded with a merge commit: the model must have exercised them. */
   private int mergeCommits;
+  /** Resets, and reverts or cherry-picks committed, likewise. */
+  private int resets;
+  private int appliedCommits;
 
   @Test
   void randomSequencesAgreeWithTheModel() throws Exception {
@@ -152,6 +157,8 @@ class DataModelTest {
       }
     }
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
+    assertThat(resets).as("resets made by the runs").isPositive();
+    assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
   }
 
   private void run(Random random, int steps, StringBuilder trace) throws Exception {
@@ -305,8 +312,12 @@ class DataModelTest {
         model.committed.remove(b);
         model.staged.remove(b);
         model.heads.remove(b);
-      } else if (op < 96) {
+      } else if (op < 92) {
         merge(repo, model, b, random, step, trace);
+      } else if (op < 95) {
+        reset(repo, model, b, random, step, trace);
+      } else if (op < 98) {
+        applyCommit(repo, model, b, random, step, trace);
       } else {
         // reads at an old commit, through the API and the query endpoint
         String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
@@ -407,32 +418,10 @@ class DataModelTest {
       }
       return;
     }
-    // the reference three-way merge; conflicts keep ours unless a strategy settles them
-    TreeMap<Integer, Integer> b = model.commits.get(base);
-    TreeMap<Integer, Integer> merged = new TreeMap<>(head);
-    TreeMap<Integer, Integer> takingTheirs = new TreeMap<>(head);
-    int conflicts = 0;
-    Set<Integer> keys = new TreeSet<>(b.keySet());
-    keys.addAll(head.keySet());
-    keys.addAll(theirs.keySet());
-    for (int k : keys) {
-      Integer o = head.get(k);
-      Integer t = theirs.get(k);
-      Integer a = b.get(k);
-      Integer result;
-      boolean conflict = false;
-      if (Objects.equals(o, t) || Objects.equals(t, a)) {
-        result = o;
-      } else if (Objects.equals(o, a)) {
-        result = t;
-      } else {
-        conflict = true;
-        result = o;
-        conflicts++;
-      }
-      put(merged, k, strategy.equals("theirs") && conflict ? t : result);
-      put(takingTheirs, k, conflict ? t : result);
-    }
+    Reference reference = Reference.of(model.commits.get(base), head, theirs, strategy);
+    TreeMap<Integer, Integer> merged = reference.merged();
+    TreeMap<Integer, Integer> takingTheirs = reference.takingTheirs();
+    int conflicts = reference.conflicts();
     if (strategy.equals("three_way") && conflicts > 0) {
       assertThat(response.statusCode()).as("conflicts stop a three_way merge").isEqualTo(409);
       assertThat((Integer) response.path("details.conflicts")).isEqualTo(conflicts);
@@ -456,6 +445,147 @@ class DataModelTest {
     assertThat(response.statusCode()).as("a merge that commits").isEqualTo(200);
     assertThat((Integer) response.path("conflicts")).isEqualTo(conflicts);
     concludeMerge(model, target, response.path("commit"), theirsCommit, merged, clean);
+  }
+
+  /**
+   * The reference three-way merge of the model's states: conflicts keep ours unless the strategy
+   * settles them ({@code merged}); {@code takingTheirs}: every conflict resolved to theirs.
+   */
+  private record Reference(TreeMap<Integer, Integer> merged, TreeMap<Integer, Integer> takingTheirs, int conflicts) {
+    static Reference of(TreeMap<Integer, Integer> base, TreeMap<Integer, Integer> ours,
+        TreeMap<Integer, Integer> theirs, String strategy) {
+      TreeMap<Integer, Integer> merged = new TreeMap<>(ours);
+      TreeMap<Integer, Integer> takingTheirs = new TreeMap<>(ours);
+      int conflicts = 0;
+      Set<Integer> keys = new TreeSet<>(base.keySet());
+      keys.addAll(ours.keySet());
+      keys.addAll(theirs.keySet());
+      for (int k : keys) {
+        Integer o = ours.get(k);
+        Integer t = theirs.get(k);
+        Integer a = base.get(k);
+        Integer result;
+        boolean conflict = false;
+        if (Objects.equals(o, t) || Objects.equals(t, a)) {
+          result = o;
+        } else if (Objects.equals(o, a)) {
+          result = t;
+        } else {
+          conflict = true;
+          result = o;
+          conflicts++;
+        }
+        put(merged, k, strategy.equals("theirs") && conflict ? t : result);
+        put(takingTheirs, k, conflict ? t : result);
+      }
+      return new Reference(merged, takingTheirs, conflicts);
+    }
+  }
+
+  /**
+   * Resets {@code target} to a random commit, hard (head, working state, working changes) or soft (the
+   * head only; the difference staged), and checks the branch against the model.
+   */
+  private void reset(String repo, Model model, String target, Random random, int step, StringBuilder trace) {
+    String to = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
+    boolean hard = random.nextBoolean();
+    trace.append(step).append(": reset ").append(hard ? "hard " : "soft ").append(target).append(" to ")
+        .append(to, 0, 8).append('\n');
+    Api.json().urlEncodingEnabled(false).body(Map.of("to", to, "mode", hard ? "hard" : "soft"))
+        .post("/api/v1/repositories/" + repo + "/branches/" + target + "/reset").then().statusCode(200);
+    resets++;
+    TreeMap<Integer, Integer> oldHead = model.committed.get(target);
+    TreeMap<Integer, Integer> next = model.commits.get(to);
+    model.heads.put(target, to);
+    model.committed.put(target, new TreeMap<>(next));
+    if (hard) {
+      model.working.put(target, new TreeMap<>(next));
+      model.staged.get(target).clear();
+    } else { // every key that differs between the two heads is staged
+      Set<Integer> keys = new TreeSet<>(oldHead.keySet());
+      keys.addAll(next.keySet());
+      keys.stream().filter(k -> !Objects.equals(oldHead.get(k), next.get(k))).forEach(model.staged.get(target)::add);
+    }
+  }
+
+  /**
+   * Reverts a random commit of {@code target}'s history, or cherry-picks a random commit, with a random
+   * strategy (a merge commit with a random mainline), and checks the result against the reference
+   * three-way application: base the commit (a cherry-pick: its parent), theirs its parent (the commit).
+   */
+  private void applyCommit(String repo, Model model, String target, Random random, int step, StringBuilder trace)
+      throws Exception {
+    boolean revert = random.nextBoolean();
+    List<String> candidates = revert ? new ArrayList<>(model.ancestors(model.heads.get(target)))
+        : new ArrayList<>(model.commitOrder);
+    // the model's first commit (the table's tracking) has a parent the model does not hold: left out
+    candidates.remove(model.commitOrder.get(0));
+    if (candidates.isEmpty()) {
+      return;
+    }
+    String commit = candidates.get(random.nextInt(candidates.size()));
+    List<String> parents = model.parents.getOrDefault(commit, List.of());
+    Integer mainline = parents.size() > 1 ? 1 + random.nextInt(2) : null;
+    String strategy = List.of("three_way", "three_way", "ours", "theirs").get(random.nextInt(4));
+    trace.append(step).append(revert ? ": revert " : ": cherry-pick ").append(commit, 0, 8).append(" on ")
+        .append(target).append(' ').append(strategy).append(mainline == null ? "" : " mainline " + mainline).append('\n');
+    Map<String, Object> body = new HashMap<>(Map.of("commit", commit, "strategy", strategy));
+    if (mainline != null) {
+      body.put("mainline", mainline);
+    }
+    String path = "/api/v1/repositories/" + repo + "/branches/" + target;
+    var response = Api.json().urlEncodingEnabled(false).body(body).post(path + (revert ? "/revert" : "/cherry-pick"))
+        .then().extract();
+    TreeMap<Integer, Integer> w = model.working.get(target);
+    TreeMap<Integer, Integer> head = model.committed.get(target);
+    boolean clean = w.equals(head);
+    if (response.statusCode() == 409 && "WorkingChangesPresent".equals(response.path("error"))) {
+      assertThat(clean).as("refused for working changes").isFalse();
+      return;
+    }
+    TreeMap<Integer, Integer> atCommit = model.commits.get(commit);
+    TreeMap<Integer, Integer> atParent = model.commits.get(parents.get(mainline == null ? 0 : mainline - 1));
+    TreeMap<Integer, Integer> base = revert ? atCommit : atParent;
+    TreeMap<Integer, Integer> theirs = revert ? atParent : atCommit;
+    if (!clean) { // went ahead over working changes: the commit changed nothing in the table
+      assertThat(theirs).as("an application over working changes writes nothing").isEqualTo(base);
+    }
+    Reference reference = Reference.of(base, head, theirs, strategy);
+    String id;
+    TreeMap<Integer, Integer> result = reference.merged();
+    if (strategy.equals("three_way") && reference.conflicts() > 0) {
+      assertThat(response.statusCode()).as("conflicts stop it").isEqualTo(409);
+      assertThat((Integer) response.path("details.conflicts")).isEqualTo(reference.conflicts());
+      assertThat(read(repo, target, true)).as("the applied rows, ours in conflicts").isEqualTo(result);
+      if (random.nextInt(3) == 0) {
+        trace.append(step).append(":   abort\n");
+        Api.json().urlEncodingEnabled(false).post(path + "/merge/abort").then().statusCode(204);
+        assertThat(read(repo, target, true)).as("abort restores").isEqualTo(head);
+        return;
+      }
+      boolean takeTheirs = random.nextBoolean();
+      trace.append(step).append(":   resolve ").append(takeTheirs ? "theirs" : "ours").append(", continue\n");
+      Api.json().urlEncodingEnabled(false).body(Map.of("take", takeTheirs ? "theirs" : "ours"))
+          .post(path + "/merge/resolutions").then().statusCode(200);
+      id = Api.json().urlEncodingEnabled(false).body(Map.of()).post(path + "/merge/continue").then().statusCode(201)
+          .extract().path("id");
+      result = takeTheirs ? reference.takingTheirs() : reference.merged();
+    } else {
+      assertThat(response.statusCode()).as(revert ? "a revert that commits" : "a cherry-pick that commits")
+          .isEqualTo(201);
+      id = response.path("id");
+    }
+    assertThat((List<String>) given().get(path.replaceFirst("/branches/.*", "") + "/commits/" + id).then()
+        .statusCode(200).extract().path("parents")).as("one parent").containsExactly(model.heads.get(target));
+    appliedCommits++;
+    model.recordCommit(target, id, List.of(model.heads.get(target)));
+    model.committed.put(target, new TreeMap<>(result));
+    if (clean) {
+      model.working.put(target, new TreeMap<>(result));
+      model.staged.get(target).clear();
+    }
+    model.commits.put(id, new TreeMap<>(result));
+    model.commitOrder.add(id);
   }
 
   private static void put(Map<Integer, Integer> state, int key, Integer value) {
