@@ -25,6 +25,9 @@ public sealed interface StrataEvent
         MergeConflictsResolved,
         MergeAborted,
         MergeRolledBack,
+        StashCreated,
+        StashApplied,
+        StashDropped,
         BranchHeadMoved {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */

@@ -247,14 +247,20 @@ final class MergeSql {
    * before-image (ours), as a REST write is recorded: for a merge that stops before its commit.
    */
   String recordWritten() {
+    return recordWritten(true);
+  }
+
+  /** {@link #recordWritten()}, the changes staged or not. */
+  String recordWritten(boolean staged) {
     return fill("""
         insert into {working_log} ({columns}, __present, __staged)
-        select {columns_r}, p.ours is not null, true
+        select {columns_r}, p.ours is not null, {staged}
         from {plan} p, lateral jsonb_populate_record(null::{table}, coalesce(p.ours, {key_object})) r
         where p.merged is distinct from p.ours order by {key_r}{log_upsert}""",
         "working_log", s.workingLog(), "columns", OverlaySql.list(s.columns(), null),
         "columns_r", OverlaySql.list(s.columns(), "r"), "plan", plan(), "table", s.table(),
-        "key_object", s.keyObject("p.key"), "key_r", s.keyList("r"), "log_upsert", s.logUpsert("true"));
+        "key_object", s.keyObject("p.key"), "key_r", s.keyList("r"), "staged", String.valueOf(staged),
+        "log_upsert", s.logUpsert(String.valueOf(staged)));
   }
 
   /**

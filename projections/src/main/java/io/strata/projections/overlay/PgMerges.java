@@ -140,6 +140,11 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
+  public Uni<Void> recordApplied(SqlConnection tx, TrackedTable table, BranchRef target, boolean staged) {
+    return tx.query(sql(table, target).recordWritten(staged)).execute().replaceWithVoid();
+  }
+
+  @Override
   public Uni<Void> keep(SqlConnection tx, TrackedTable table, BranchRef target) {
     MergeSql sql = sql(table, target);
     String schema = viewSchema(table, target);

@@ -53,6 +53,22 @@ public final class RefQueries {
   }
 
   /** The merge in progress on {@code branch}: the event that began it (JSON) and the conflicts left. */
+  /** A branch's stashes, newest first, with when each was saved. */
+  public Uni<List<StashRow>> stashes(String repository, String branch) {
+    return pool.preparedQuery("select created::text, created_at from strata_meta.stashes where repository = $1"
+            + " and branch = $2 order by seq desc")
+        .execute(Tuple.of(repository, branch))
+        .map(rows -> {
+          List<StashRow> stashes = new java.util.ArrayList<>();
+          rows.forEach(r -> stashes.add(new StashRow(RepositorySnapshot.stash(r.getString(0)),
+              r.getOffsetDateTime(1).toInstant())));
+          return stashes;
+        });
+  }
+
+  /** A stash: the event that saved it, and when. */
+  public record StashRow(io.strata.events.StashCreated created, java.time.Instant createdAt) {}
+
   public Uni<Optional<RepositorySnapshot.MergeInProgress>> merge(String repository, String branch) {
     return pool.preparedQuery("select started::text, remaining from strata_meta.merges where repository = $1"
             + " and branch = $2").execute(Tuple.of(repository, branch))

@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.EventType;
 import io.strata.events.MergeStarted;
+import io.strata.events.StashCreated;
 import io.strata.projections.storage.StorageQueries;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableQueries;
@@ -31,9 +32,18 @@ public record RepositorySnapshot(
     List<Tag> tags,
     List<StorageRow> storages,
     List<TableRow> tables,
-    List<MergeInProgress> merges) {
+    List<MergeInProgress> merges, List<StashCreated> stashes) {
 
   /** A merge in progress: the event that began it (JSON) and the conflicts left. */
+  /** A stash as its projection keeps it: the event that saved it. */
+  public static StashCreated stash(String created) {
+    try {
+      return (StashCreated) new EventCodec().decode(EventType.STASH_CREATED.type(), EventCodec.mapper().readTree(created));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable stash", e);
+    }
+  }
+
   public record MergeInProgress(String started, long remaining) {
     private static final EventCodec CODEC = new EventCodec();
 
@@ -73,6 +83,9 @@ public record RepositorySnapshot(
       "select " + TableQueries.COLUMNS + " from strata_meta.tables where repository = $1";
   private static final String MERGES =
       "select started::text, remaining from strata_meta.merges where repository = $1";
+  /** Oldest first: the stack's bottom first. */
+  private static final String STASHES =
+      "select created::text from strata_meta.stashes where repository = $1 order by seq";
   private static final String COMMIT_COUNT = "select count(*) from strata_meta.commits where repository = $1";
 
   /** Reads the snapshot in one repeatable-read transaction, so rows and version agree. */
@@ -88,7 +101,7 @@ public record RepositorySnapshot(
   }
 
   private static RepositorySnapshot empty() {
-    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of(), List.of());
+    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
   }
 
   private static Uni<RepositorySnapshot> readAt(SqlConnection tx, String repository, long version) {
@@ -101,8 +114,9 @@ public record RepositorySnapshot(
             tx.preparedQuery(TAGS).execute(repo),
             tx.preparedQuery(STORAGES).execute(repo),
             tx.preparedQuery(TABLES).execute(repo),
-            tx.preparedQuery(MERGES).execute(repo))
-        .with((position, header, count, branchRows, tagRows, storageRows, tableRows, mergeRows) -> {
+            tx.preparedQuery(MERGES).execute(repo),
+            tx.preparedQuery(STASHES).execute(repo))
+        .with((position, header, count, branchRows, tagRows, storageRows, tableRows, mergeRows, stashRows) -> {
           RepositoryHeader h = null;
           for (Row r : header) {
             h = new RepositoryHeader(r.getString(0), r.getString(1), r.getString(2));
@@ -122,8 +136,10 @@ public record RepositorySnapshot(
           tableRows.forEach(r -> tables.add(TableQueries.toRow(r)));
           List<MergeInProgress> merges = new ArrayList<>();
           mergeRows.forEach(r -> merges.add(new MergeInProgress(r.getString(0), r.getLong(1))));
+          List<StashCreated> stashes = new ArrayList<>();
+          stashRows.forEach(r -> stashes.add(stash(r.getString(0))));
           return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags,
-              storages, tables, merges);
+              storages, tables, merges, stashes);
         });
   }
 }

@@ -81,6 +81,13 @@ public interface Merges<X> {
   Uni<Optional<ChangeSets.Captured>> captureApplied(X tx, TrackedTable table, BranchRef target);
 
   /**
+   * Records what {@link #apply} wrote as the branch's working changes, staged or not, each with its
+   * first before-image (ours): for an application that ends there, with no merge in progress (a stash
+   * applied). Every conflict was settled or refused beforehand.
+   */
+  Uni<Void> recordApplied(X tx, TrackedTable table, BranchRef target, boolean staged);
+
+  /**
    * Keeps the applied merge as a merge in progress: what it wrote becomes the branch's staged working
    * changes (a later commit takes them), its unsettled conflicts are kept beside the table (with a
    * read-only view of them where SQL reads the branch), and what it wrote is kept for {@link #abort}.

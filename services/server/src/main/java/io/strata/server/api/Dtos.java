@@ -165,4 +165,15 @@ public final class Dtos {
       String strategy, long conflicts, List<String> tables) {}
 
   public record ResolutionDto(long resolved, long remaining, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
+
+  /** A stash: its index on the branch's stack (0: the newest), and what it saved. */
+  public record StashDto(int index, String id, String branch, String message, String head,
+      io.strata.events.Author author, List<io.strata.events.StashCreated.StashedTable> tables, Instant createdAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
+
+  public record StashListDto(List<StashDto> items) {}
+
+  /** A stash applied: what it wrote per table (unstaged working changes), and whether it was dropped. */
+  public record StashAppliedDto(String id, boolean popped, List<io.strata.events.TableCounts> tables,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 }

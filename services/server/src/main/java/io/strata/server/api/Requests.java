@@ -41,6 +41,10 @@ public final class Requests {
 
   public record Reset(String to, String mode, String expectedHead, Boolean force) {}
 
+  public record Stash(String message, List<String> tables, AuthorInput author) {}
+
+  public record ApplyStash(String strategy) {}
+
   /** A revert or cherry-pick of {@code commit} (any ref to it). */
   public record ApplyCommit(String commit, Integer mainline, Boolean noCommit, String message, String strategy,
       String expectedHead, AuthorInput author) {}

@@ -60,7 +60,7 @@ public class RepositoryStateLoader {
       Map<String, RepositoryState.Merge> merges = new HashMap<>();
       s.merges().forEach(m -> merges.put(m.event().branch(), new RepositoryState.Merge(m.event(), m.remaining())));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
-          s.commitCount(), branches, tags, storages, tables, merges, s.lastPosition());
+          s.commitCount(), branches, tags, storages, tables, merges, s.stashes(), s.lastPosition());
     }
     return state;
   }

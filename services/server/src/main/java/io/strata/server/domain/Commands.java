@@ -6,6 +6,9 @@ import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
+import io.strata.events.StashApplied;
+import io.strata.events.StashCreated;
+import io.strata.events.StashDropped;
 import io.strata.events.MergeStarted;
 import io.strata.events.CommitRolledBack;
 import io.strata.events.MergeRolledBack;
@@ -23,7 +26,7 @@ public final class Commands {
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
           CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
-          RecordRollback, RecordMergeRollback, ResetBranch, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
+          RecordRollback, RecordMergeRollback, ResetBranch, CreateStash, ApplyStash, DropStash, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -123,6 +126,14 @@ public final class Commands {
 
   /** Moves a branch's head forward to a descendant commit (its rows already moved). */
   public record FastForward(BranchHeadMoved moved) implements Command {}
+
+  /** Saves a branch's working changes as a stash (the data work done, the branch back at its head). */
+  public record CreateStash(StashCreated created) implements Command {}
+
+  /** Applies a branch's stash to its working state (the data work done); popped: drops it too. */
+  public record ApplyStash(StashApplied applied) implements Command {}
+
+  public record DropStash(StashDropped dropped) implements Command {}
 
   /** Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with {@code force}. */
   public record ResetBranch(BranchHeadMoved moved, boolean force) implements Command {}

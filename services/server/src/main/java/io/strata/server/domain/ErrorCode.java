@@ -17,6 +17,7 @@ public enum ErrorCode {
   StorageNotFound(404),
   RowNotFound(404),
   TokenNotFound(404),
+  StashNotFound(404),
   MethodNotAllowed(405),
   NotAcceptable(406),
   RepositoryAlreadyExists(409),

@@ -115,6 +115,20 @@ public final class RepositoryDecider {
       requireHead(state, c.moved().branch(), c.moved().from());
       return List.of(c.moved());
     }
+    if (command instanceof Commands.CreateStash c) {
+      requireNoMerge(state, c.created().branch());
+      requireHead(state, c.created().branch(), c.created().head());
+      return List.of(c.created());
+    }
+    if (command instanceof Commands.ApplyStash c) {
+      requireNoMerge(state, c.applied().branch());
+      requireStash(state, c.applied().branch(), c.applied().id());
+      return List.of(c.applied());
+    }
+    if (command instanceof Commands.DropStash c) {
+      requireStash(state, c.dropped().branch(), c.dropped().id());
+      return List.of(c.dropped());
+    }
     if (command instanceof Commands.ResetBranch c) {
       Branch b = requireBranch(state, c.moved().branch());
       if (b.isProtected() && !c.force()) {
@@ -369,6 +383,25 @@ public final class RepositoryDecider {
       throw new StrataException(ErrorCode.HeadMoved, "branch '" + name + "' moved to " + b.head() + " meanwhile; retry",
           Map.of("branch", name, "expected_head", head, "actual_head", b.head()));
     }
+  }
+
+  private static void requireStash(RepositoryState state, String branch, String id) {
+    requireBranch(state, branch);
+    if (state.stashes(branch).stream().noneMatch(s -> s.id().equals(id))) {
+      throw new StrataException(ErrorCode.StashNotFound, "branch '" + branch + "' has no such stash (applied or"
+          + " dropped meanwhile?)", Map.of("branch", branch));
+    }
+  }
+
+  /** The {@code n}-th stash of {@code branch} (0: the newest), or the 404 of one out of range. */
+  public static io.strata.events.StashCreated stash(RepositoryState state, String branch, int n) {
+    requireBranch(state, branch);
+    List<io.strata.events.StashCreated> stashes = state.stashes(branch);
+    if (n < 0 || n >= stashes.size()) {
+      throw new StrataException(ErrorCode.StashNotFound, "branch '" + branch + "' has " + stashes.size()
+          + " stash(es): no stash " + n, Map.of("branch", branch, "stash", n, "stashes", stashes.size()));
+    }
+    return stashes.get(n);
   }
 
   private static void requireNoMerge(RepositoryState state, String branch) {

@@ -6,6 +6,9 @@ import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeStarted;
+import io.strata.events.StashApplied;
+import io.strata.events.StashCreated;
+import io.strata.events.StashDropped;
 import io.strata.events.BranchProtectionChanged;
 import io.strata.events.CommitCreated;
 import io.strata.events.RepositoryCreated;
@@ -19,6 +22,7 @@ import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +46,8 @@ public final class RepositoryState {
   private final Map<String, StorageAdded> storages = new HashMap<>();
   private final Map<String, TableTracked> tables = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
+  /** Per branch its stashes, the newest first. */
+  private final Map<String, List<StashCreated>> stashes = new HashMap<>();
   // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
   private Instant lastCommitTime;
   private String lastCommitId;
@@ -107,6 +113,7 @@ public final class RepositoryState {
     } else if (event instanceof BranchDeleted e) {
       branches.remove(e.name());
       merges.remove(e.name());
+      stashes.remove(e.name());
     } else if (event instanceof BranchHeadMoved e) {
       Branch b = branches.get(e.branch());
       branches.put(e.branch(), new Branch(e.to(), null, b != null && b.isProtected()));
@@ -117,6 +124,12 @@ public final class RepositoryState {
           tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
         }
       }
+    } else if (event instanceof StashCreated e) {
+      stashes.computeIfAbsent(e.branch(), b -> new ArrayList<>()).add(0, e);
+    } else if (event instanceof StashApplied e && e.popped()) {
+      dropStash(e.branch(), e.id());
+    } else if (event instanceof StashDropped e) {
+      dropStash(e.branch(), e.id());
     } else if (event instanceof MergeStarted e) {
       merges.put(e.branch(), new Merge(e, e.conflicts()));
     } else if (event instanceof MergeConflictsResolved e) {
@@ -144,11 +157,19 @@ public final class RepositoryState {
     }
   }
 
-  /** Restores a state from the projections at {@code version}. */
+  private void dropStash(String branch, String id) {
+    List<StashCreated> list = stashes.get(branch);
+    if (list != null) {
+      list.removeIf(s -> s.id().equals(id));
+    }
+  }
+
+  /** Restores a state from the projections at {@code version} ({@code stashes}: oldest first). */
   public void restore(String name, String description, String defaultBranch, long commitCount,
       Map<String, Branch> branches, Map<String, String> tags, Map<String, StorageAdded> storages,
-      Map<String, TableTracked> tables, Map<String, Merge> merges, long lastPosition) {
+      Map<String, TableTracked> tables, Map<String, Merge> merges, List<StashCreated> stashes, long lastPosition) {
     this.merges.putAll(merges);
+    stashes.forEach(s -> this.stashes.computeIfAbsent(s.branch(), b -> new ArrayList<>()).add(0, s));
     this.storages.putAll(storages);
     this.tables.putAll(tables);
     this.exists = true;
@@ -207,6 +228,11 @@ public final class RepositoryState {
 
   public Map<String, TableTracked> tables() {
     return tables;
+  }
+
+  /** The stashes of {@code branch}, the newest first (index 0). */
+  public List<StashCreated> stashes(String branch) {
+    return stashes.getOrDefault(branch, List.of());
   }
 
   /** The merge in progress on {@code branch}, or null. */

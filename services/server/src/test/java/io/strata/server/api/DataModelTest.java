@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * three-way merge of the model's snapshots at the merge base the server chose, which must be one of
  * the model's lowest common ancestors. Resets (hard and soft) to random commits, reverts of random
  * commits of a branch's history and cherry-picks of random commits (merge commits with a random
- * mainline) are checked against the same reference three-way merge. At the end, a rebuild of the projections from the log must
+ * mainline) are checked against the same reference three-way merge, and so are stashes applied or
+ * popped after the branch moved on. At the end, a rebuild of the projections from the log must
  * equal them. Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
  */
 @QuarkusTest
@@ -59,6 +60,8 @@ class DataModelTest {
     /** The commit graph: each commit's parents, and each branch's head. */
     final Map<String, List<String>> parents = new HashMap<>();
     final Map<String, String> heads = new HashMap<>();
+    /** Per branch its stashes, the newest first: the head's state when saved, and the working state saved. */
+    final Map<String, List<TreeMap<Integer, Integer>[]>> stashes = new HashMap<>();
     int branchSeq;
 
     void recordCommit(String branch, String id, List<String> of) {
@@ -141,11 +144,12 @@ class DataModelTest {
   /** Resets, and reverts or cherry-picks committed, likewise. */
   private int resets;
   private int appliedCommits;
+  private int stashesApplied;
 
   @Test
   void randomSequencesAgreeWithTheModel() throws Exception {
     int runs = Integer.getInteger("datamodel.runs", 3);
-    int steps = Integer.getInteger("datamodel.steps", 60);
+    int steps = Integer.getInteger("datamodel.steps", 80);
     long seed = Long.getLong("datamodel.seed", 20261121L);
     for (int run = 0; run < runs; run++) {
       Random random = new Random(seed + run);
@@ -159,6 +163,7 @@ class DataModelTest {
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
     assertThat(resets).as("resets made by the runs").isPositive();
     assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
+    assertThat(stashesApplied).as("stashes applied by the runs").isPositive();
   }
 
   private void run(Random random, int steps, StringBuilder trace) throws Exception {
@@ -296,7 +301,7 @@ class DataModelTest {
             .delete("/api/v1/repositories/" + repo + "/branches/" + b + "/working").then().statusCode(204);
         model.working.put(b, new TreeMap<>(model.committed.get(b)));
         staged.clear();
-      } else if (op < 84 && model.working.size() < 5) {
+      } else if (op < 80 && model.working.size() < 5) {
         String name = "b" + (++model.branchSeq);
         boolean fromOld = random.nextBoolean();
         String from = fromOld ? model.commitOrder.get(random.nextInt(model.commitOrder.size())) : b;
@@ -305,6 +310,12 @@ class DataModelTest {
         TreeMap<Integer, Integer> start = fromOld ? model.commits.get(from) : model.committed.get(b);
         model.start(name, start);
         model.heads.put(name, fromOld ? from : model.heads.get(b));
+      } else if (op < 84) {
+        // reads at an old commit, through the API and the query endpoint
+        String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
+        trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
+        assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
+        assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
       } else if (op < 90 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');
         given().delete("/api/v1/repositories/{r}/branches/{b}?force=true", repo, b).then().statusCode(204);
@@ -312,18 +323,15 @@ class DataModelTest {
         model.committed.remove(b);
         model.staged.remove(b);
         model.heads.remove(b);
-      } else if (op < 92) {
+        model.stashes.remove(b);
+      } else if (op < 91) {
         merge(repo, model, b, random, step, trace);
-      } else if (op < 95) {
+      } else if (op < 93) {
         reset(repo, model, b, random, step, trace);
-      } else if (op < 98) {
+      } else if (op < 95) {
         applyCommit(repo, model, b, random, step, trace);
       } else {
-        // reads at an old commit, through the API and the query endpoint
-        String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
-        trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
-        assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
-        assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
+        stash(repo, model, b, random, step, trace);
       }
       // after every step: one random branch, working and committed, through the API and SQL
       String check = new ArrayList<>(model.working.keySet()).get(random.nextInt(model.working.size()));
@@ -586,6 +594,83 @@ class DataModelTest {
     }
     model.commits.put(id, new TreeMap<>(result));
     model.commitOrder.add(id);
+  }
+
+  /**
+   * Stashes {@code target}'s working changes, or applies, pops or drops one of its stashes (three-way:
+   * base the head it was saved at, theirs the working state saved, ours the head now), against the model.
+   */
+  @SuppressWarnings("unchecked")
+  private void stash(String repo, Model model, String target, Random random, int step, StringBuilder trace)
+      throws Exception {
+    List<TreeMap<Integer, Integer>[]> stack = model.stashes.computeIfAbsent(target, b -> new ArrayList<>());
+    String path = "/api/v1/repositories/" + repo + "/branches/" + target + "/stash";
+    TreeMap<Integer, Integer> w = model.working.get(target);
+    TreeMap<Integer, Integer> head = model.committed.get(target);
+    if (stack.isEmpty() || random.nextInt(3) == 0) {
+      trace.append(step).append(": stash ").append(target).append('\n');
+      var response = Api.json().urlEncodingEnabled(false).body(Map.of()).post(path).then().extract();
+      if (w.equals(head)) {
+        // changed and changed back is nothing to stash, unless a key's log entry stayed: either answer
+        assertThat(response.statusCode()).isIn(201, 422);
+        if (response.statusCode() == 422) {
+          return;
+        }
+      } else {
+        assertThat(response.statusCode()).as("stash").isEqualTo(201);
+      }
+      stack.add(0, new TreeMap[] {new TreeMap<>(head), new TreeMap<>(w)});
+      model.working.put(target, new TreeMap<>(head));
+      model.staged.get(target).clear();
+      return;
+    }
+    int n = random.nextInt(stack.size());
+    int how = random.nextInt(3);
+    if (how < 2 && !w.equals(head) && random.nextInt(3) > 0) { // clear the way first, most of the time
+      trace.append(step).append(": discard ").append(target).append('\n');
+      Api.json().urlEncodingEnabled(false).body(Map.of())
+          .delete("/api/v1/repositories/" + repo + "/branches/" + target + "/working").then().statusCode(204);
+      model.working.put(target, new TreeMap<>(head));
+      model.staged.get(target).clear();
+      w = model.working.get(target);
+    }
+    String strategy = List.of("three_way", "three_way", "theirs", "ours").get(random.nextInt(4));
+    trace.append(step).append(": stash ").append(List.of("apply", "pop", "drop").get(how)).append(' ').append(n)
+        .append(" on ").append(target).append(' ').append(strategy).append('\n');
+    if (how == 2) {
+      given().urlEncodingEnabled(false).delete(path + "/" + n).then().statusCode(204);
+      stack.remove(n);
+      return;
+    }
+    var response = Api.json().urlEncodingEnabled(false).body(Map.of("strategy", strategy))
+        .post(path + "/" + n + (how == 1 ? "/pop" : "/apply")).then().extract();
+    TreeMap<Integer, Integer>[] saved = stack.get(n);
+    if (saved[0].equals(saved[1])) { // nothing net stashed: nothing is written
+      assertThat(response.statusCode()).isIn(200, 409);
+      if (response.statusCode() == 200 && how == 1) {
+        stack.remove(n);
+      }
+      return;
+    }
+    if (!w.equals(head)) {
+      assertThat(response.statusCode()).as("refused for working changes: " + response.body().asString())
+          .isEqualTo(409);
+      assertThat((String) response.path("error")).isEqualTo("WorkingChangesPresent");
+      return;
+    }
+    Reference reference = Reference.of(saved[0], head, saved[1], strategy);
+    if (strategy.equals("three_way") && reference.conflicts() > 0) {
+      assertThat(response.statusCode()).as("conflicts refuse it").isEqualTo(409);
+      assertThat((String) response.path("error")).isEqualTo("MergeConflict");
+      assertThat(read(repo, target, true)).as("nothing changed").isEqualTo(w);
+      return;
+    }
+    assertThat(response.statusCode()).as("stash applied").isEqualTo(200);
+    model.working.put(target, new TreeMap<>(reference.merged()));
+    if (how == 1) {
+      stack.remove(n);
+    }
+    stashesApplied++;
   }
 
   private static void put(Map<Integer, Integer> state, int key, Integer value) {

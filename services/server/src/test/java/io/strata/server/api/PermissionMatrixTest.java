@@ -75,6 +75,11 @@ class PermissionMatrixTest {
     RULES.put("POST " + R + "/branches/{branch}/merge/continue", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/merge/abort", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/reset", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/stash", Rule.WRITE);
+    RULES.put("GET " + R + "/branches/{branch}/stash", Rule.READ);
+    RULES.put("POST " + R + "/branches/{branch}/stash/{n}/apply", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/stash/{n}/pop", Rule.WRITE);
+    RULES.put("DELETE " + R + "/branches/{branch}/stash/{n}", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/revert", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/cherry-pick", Rule.WRITE);
     RULES.put("GET " + R + "/compare", Rule.READ);
@@ -158,6 +163,7 @@ class PermissionMatrixTest {
     values.put("{table}", "t");
     values.put("{key}", "1");
     values.put("{tag}", "v1");
+    values.put("{n}", "0");
     values.put("{name}", "no-such-storage");
     Map<Caller, String> tokens = new LinkedHashMap<>();
     tokens.put(Caller.NO_TOKEN, null);

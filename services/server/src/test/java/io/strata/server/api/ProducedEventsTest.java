@@ -79,6 +79,13 @@ class ProducedEventsTest {
     post("/api/v1/repositories/" + repo + "/branches/main/merge", Map.of("source", "side")).statusCode(409);
     post("/api/v1/repositories/" + repo + "/branches/main/merge/resolutions", Map.of("take", "ours")).statusCode(200);
     post("/api/v1/repositories/" + repo + "/branches/main/merge/continue", Map.of()).statusCode(201);
+    // a stash: saved, applied, dropped
+    given().contentType("application/json").body(Map.of("v", "s"))
+        .put("/api/v1/repositories/{r}/branches/main/tables/l/rows/5", repo).then().statusCode(200);
+    post("/api/v1/repositories/" + repo + "/branches/main/stash", Map.of("message", "later")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/main/stash/0/apply", Map.of()).statusCode(200);
+    given().delete("/api/v1/repositories/{r}/branches/main/stash/0", repo).then().statusCode(204);
+    given().delete("/api/v1/repositories/{r}/branches/main/working", repo).then().statusCode(204);
     java.net.URI db = java.net.URI.create(org.eclipse.microprofile.config.ConfigProvider.getConfig()
         .getValue("quarkus.datasource.reactive.url", String.class));
     var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();

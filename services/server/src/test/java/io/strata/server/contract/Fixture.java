@@ -44,6 +44,7 @@ final class Fixture {
     values.put("table", "inv");
     values.put("key", "1");
     values.put("tag", "t1");
+    values.put("n", "0");
     values.put("id", head);
     values.put("name", "local");
     return values;

@@ -1,0 +1,223 @@
+package io.strata.server.commands;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.events.StashApplied;
+import io.strata.events.StashCreated;
+import io.strata.events.StashDropped;
+import io.strata.events.TableCounts;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.rowdata.WorkingStatus;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Existing;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Stashes (docs/architecture.md, "History rewriting"): a branch's working changes, staged and not,
+ * saved as one change set per table (stored beside the table, as a commit's are) and the branch put
+ * back at its head; applied later three-way against the branch's head with the merge's machinery, at
+ * O(rows stashed and rows changed since), the stashed rows becoming unstaged working changes again.
+ */
+@ApplicationScoped
+public class StashCommands {
+  private final CommandProcessor processor;
+  private final Existing existing;
+  private final TableQueries tableQueries;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+  private final WorkingState<SqlConnection> working;
+  private final ChangeSets<SqlConnection> changeSets;
+  private final Merges<SqlConnection> merges;
+
+  @Inject
+  public StashCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
+      ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
+      ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges) {
+    this.processor = processor;
+    this.existing = existing;
+    this.tableQueries = tableQueries;
+    this.projections = projections;
+    this.config = config;
+    this.working = working;
+    this.changeSets = changeSets;
+    this.merges = merges;
+  }
+
+  /** Saves the working changes of {@code tables} (empty: every table) of the branch, and puts it back at its head. */
+  public Uni<CommandResponse> stash(String repository, String branch, String message, List<String> tables,
+      Author author, CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    Names.text("message", message, 65536, false);
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> tableQueries.tables(repo))
+        .chain(tracked -> {
+          for (String name : tables) {
+            if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
+              throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
+                  Map.of("table", String.valueOf(name)));
+            }
+          }
+          List<TableRow> selected = local(tracked.stream()
+              .filter(t -> tables.isEmpty() || tables.contains(t.name())).toList());
+          return processor.execute(repo, (tx, state) -> {
+            RepositoryState.Branch b = state.branch(branch);
+            if (b == null) {
+              throw StrataException.branchNotFound(branch);
+            }
+            if (state.merge(branch) != null) {
+              throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
+            }
+            BranchRef ref = BranchRef.of(branch, state.defaultBranch());
+            List<StashCreated.StashedTable> stashed = new ArrayList<>();
+            return Multi.createFrom().iterable(selected)
+                .onItem().transformToUniAndConcatenate(t -> {
+                  TrackedTable table = TrackedTable.of(repo, t);
+                  // the working changes become a change set (out of the working log), and the branch's
+                  // working state goes back to its head along it
+                  return TableShapes.requireUnchanged(tx, t.toEvent())
+                      .chain(() -> changeSets.capture(tx, table, ref, true, null))
+                      .call(captured -> captured.isEmpty() ? Uni.createFrom().voidItem()
+                          : working.move(tx, table, ref, List.of(captured.get().changeSet()), List.of()))
+                      .invoke(captured -> captured.ifPresent(c -> stashed.add(new StashCreated.StashedTable(
+                          t.name(), c.changeSet(), c.inserted(), c.updated(), c.deleted()))));
+                })
+                .collect().last()
+                .map(done -> {
+                  if (stashed.isEmpty()) {
+                    throw StrataException.invalid("tables", "branch '" + branch + "' has no working changes"
+                        + (tables.isEmpty() ? "" : " in " + tables) + " to stash");
+                  }
+                  return new Commands.CreateStash(new StashCreated(branch, UUID.randomUUID().toString(), message,
+                      b.head(), author, stashed));
+                });
+          }, ctx, answer);
+        });
+  }
+
+  /**
+   * Applies stash {@code n} (0: the newest) of the branch to its working state, three-way: base the
+   * head it was saved at, theirs that head with the stash, ours the branch's head now. The tables it
+   * touches must have no working changes. Conflicts a strategy does not settle refuse it (409
+   * {@code MergeConflict}, listing them) and change nothing; {@code pop} drops it once applied.
+   */
+  public Uni<CommandResponse> apply(String repository, String branch, int n, boolean pop, Strategy strategy,
+      CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    if (strategy == Strategy.FAIL_ON_CONFLICT) {
+      strategy = Strategy.THREE_WAY; // a stash's conflicts refuse it either way
+    }
+    Strategy settle = strategy;
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> tableQueries.tables(repo))
+        .chain(tracked -> processor.execute(repo, (tx, state) -> {
+          StashCreated stash = RepositoryDecider.stash(state, branch, n);
+          if (state.merge(branch) != null) {
+            throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
+          }
+          String head = state.branch(branch).head();
+          BranchRef ref = BranchRef.of(branch, state.defaultBranch());
+          List<TableCounts> applied = new ArrayList<>();
+          List<Merges.Conflict> conflicts = new ArrayList<>();
+          long[] unsettled = {0};
+          return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+              .chain(() -> CommitGraph.pathsBetween(tx, repo, stash.head(), head))
+              .chain(paths -> Multi.createFrom().iterable(stash.tables())
+                  .onItem().transformToUniAndConcatenate(s -> {
+                    TableRow t = local(tracked.stream().filter(r -> r.name().equals(s.table())).toList()).stream()
+                        .findFirst().orElseThrow(() -> StrataException.invalid("stash", "table '" + s.table()
+                            + "' of the stash is no longer tracked"));
+                    TrackedTable table = TrackedTable.of(repo, t);
+                    return requireClean(tx, table, ref)
+                        .chain(() -> TableShapes.requireUnchanged(tx, t.toEvent()))
+                        .chain(() -> merges.plan(tx, table, ref, paths.undo(t.name()), paths.redo(t.name()),
+                            List.of(), List.of(s.changeSet()), settle))
+                        .chain(planned -> planned.unsettled() > 0 ? Uni.createFrom().item(planned)
+                            : merges.apply(tx, table, ref))
+                        .chain(m -> {
+                          if (m.unsettled() > 0) {
+                            unsettled[0] += m.unsettled();
+                            return merges.plannedConflicts(tx, table, MergeCommands.LISTED_CONFLICTS)
+                                .invoke(conflicts::addAll).replaceWithVoid();
+                          }
+                          ChangeCounts c = m.changes();
+                          applied.add(new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
+                          return merges.recordApplied(tx, table, ref, false);
+                        });
+                  })
+                  .collect().last())
+              .map(done -> {
+                if (unsettled[0] > 0) {
+                  MergeCommands.Outcome outcome = new MergeCommands.Outcome();
+                  outcome.source = "stash " + n;
+                  outcome.conflicts = unsettled[0];
+                  outcome.unsettled = unsettled[0];
+                  outcome.listedConflicts = conflicts.subList(0, Math.min(conflicts.size(),
+                      MergeCommands.LISTED_CONFLICTS));
+                  throw MergeCommands.conflicts(branch, outcome);
+                }
+                return new Commands.ApplyStash(new StashApplied(branch, stash.id(), pop, applied));
+              });
+        }, ctx, answer));
+  }
+
+  /** Drops stash {@code n} of the branch without applying it. */
+  public Uni<CommandResponse> drop(String repository, String branch, int n, CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> processor.execute(repo, (tx, state) -> Uni.createFrom().item(
+            new Commands.DropStash(new StashDropped(branch, RepositoryDecider.stash(state, branch, n).id()))),
+            ctx, answer));
+  }
+
+  /** Tables in the server's database; stashes over tables in other databases are refused (not yet supported). */
+  private static List<TableRow> local(List<TableRow> tables) {
+    tables.stream().filter(t -> !Storages.LOCAL.equals(t.storage())).findFirst().ifPresent(t -> {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
+          + t.storage() + "': stashes over tables in other databases are not supported yet; name the tables to stash",
+          Map.of("table", t.name()));
+    });
+    return tables;
+  }
+
+  /** A stash is applied onto a clean table: working changes in a table it writes refuse it. */
+  private Uni<Void> requireClean(SqlConnection tx, TrackedTable table, BranchRef ref) {
+    return working.holdWriters(tx, table, ref)
+        .chain(() -> working.status(tx, table, ref))
+        .invoke((WorkingStatus s) -> {
+          if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
+            throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + ref.name()
+                + "' has uncommitted changes in table '" + table.name() + "', which the stash would write: commit,"
+                + " stash or discard them first", Map.of("branch", ref.name(), "table", table.name()));
+          }
+        })
+        .replaceWithVoid();
+  }
+}
