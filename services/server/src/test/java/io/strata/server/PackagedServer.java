@@ -20,7 +20,7 @@ final class PackagedServer implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  final int port;
+  private int port;
   final Path workDir;
   private final Map<String, String> env;
   private Process process;
@@ -42,11 +42,24 @@ final class PackagedServer implements AutoCloseable {
     return process;
   }
 
-  /** Starts the server and waits until /ready answers 200. */
+  /**
+   * Starts the server and waits until /ready answers 200. The HTTP port was free when chosen; if
+   * something took it meanwhile (the server's own private PostgreSQL picks a free port too), another
+   * one is chosen and the server started again.
+   */
   void start() throws Exception {
     launch();
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    int relaunches = 0;
     while (System.nanoTime() < deadline) {
+      if (!process.isAlive() && relaunches < 3 && Files.readString(logFile).contains("seems to be in use")) {
+        relaunches++;
+        try (ServerSocket s = new ServerSocket(0)) {
+          this.port = s.getLocalPort();
+        }
+        launch();
+        continue;
+      }
       assertThat(process.isAlive()).as("server died: %s", Files.readString(logFile)).isTrue();
       try {
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/ready"))
