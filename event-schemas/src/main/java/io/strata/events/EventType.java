@@ -35,7 +35,11 @@ public enum EventType {
   MERGE_ROLLED_BACK(MergeRolledBack.class, "merge.rolled_back", 1),
   STASH_CREATED(StashCreated.class, "stash.created", 1),
   STASH_APPLIED(StashApplied.class, "stash.applied", 1),
-  STASH_DROPPED(StashDropped.class, "stash.dropped", 1);
+  STASH_DROPPED(StashDropped.class, "stash.dropped", 1),
+  REBASE_STARTED(RebaseStarted.class, "rebase.started", 1),
+  REBASE_STEP_SKIPPED(RebaseStepSkipped.class, "rebase.step_skipped", 1),
+  REBASE_FINISHED(RebaseFinished.class, "rebase.finished", 1),
+  REBASE_ABORTED(RebaseAborted.class, "rebase.aborted", 1);
 
   public static final String PREFIX = "io.strata.";
 

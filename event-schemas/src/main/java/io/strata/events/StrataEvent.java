@@ -28,6 +28,10 @@ public sealed interface StrataEvent
         StashCreated,
         StashApplied,
         StashDropped,
+        RebaseStarted,
+        RebaseStepSkipped,
+        RebaseFinished,
+        RebaseAborted,
         BranchHeadMoved {
 
   /** The CloudEvents {@code subject}: what inside the repository the event is about. */

@@ -3,6 +3,7 @@ package io.strata.projections;
 import io.strata.projections.graph.CommitGraphProjector;
 import io.strata.projections.refs.BranchHeadsProjector;
 import io.strata.projections.refs.MergesProjector;
+import io.strata.projections.refs.RebasesProjector;
 import io.strata.projections.refs.StashesProjector;
 import io.strata.projections.refs.RepositoriesProjector;
 import io.strata.projections.refs.TagsProjector;
@@ -18,6 +19,7 @@ public final class MetadataProjectors {
   public static List<Projector> all() {
     return List.of(
         new RepositoriesProjector(), new BranchHeadsProjector(), new CommitGraphProjector(), new TagsProjector(),
-        new StoragesProjector(), new TablesProjector(), new MergesProjector(), new StashesProjector());
+        new StoragesProjector(), new TablesProjector(), new MergesProjector(), new StashesProjector(),
+        new RebasesProjector());
   }
 }

@@ -94,6 +94,12 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
   }
 
   @Override
+  public Uni<Boolean> exists(SqlConnection tx, TrackedTable table, String changeSet) {
+    return tx.preparedQuery("select exists (select from " + OverlaySql.of(table).changes() + " where change_set = $1)")
+        .execute(Tuple.of(changeSet)).map(rows -> rows.iterator().next().getBoolean(0));
+  }
+
+  @Override
   public Uni<Void> forgetAttempt(SqlConnection tx, String attempt) {
     return tx.preparedQuery(ChangeSetsSql.DROP_SIDECAR).execute(Tuple.of(attempt)).replaceWithVoid();
   }

@@ -61,7 +61,8 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
     return tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.pending()).execute().map(PgWorkingState::first))
-        .call(() -> tx.query(sql.discard()).execute());
+        .call(() -> writesMayReachOtherRows(tx, table, branch)
+            .chain(reach -> tx.query(sql.discard(reach)).execute()));
   }
 
   @Override
@@ -115,9 +116,23 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
         .replaceWithVoid();
   }
 
+  /**
+   * Where a write to the default branch's table may change other rows (a user's trigger, a foreign key
+   * with an action), the rows are written with the capture on, so that what else changes is a working
+   * change, and then the table's own log forgets them (they are the new head's); else unrecorded.
+   */
   @Override
   public Uni<Void> move(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo) {
-    return rowsAlong(tx, table, branch, undo, redo, (sql, rows) -> sql.advanceRows(rows));
+    return writesMayReachOtherRows(tx, table, branch).chain(reach -> rowsAlong(tx, table, branch, undo, redo,
+        (sql, rows) -> reach ? sql.logRows(rows) + ";" + sql.applyRows(rows) + ";" + sql.forgetLogged(rows)
+            : sql.advanceRows(rows)));
+  }
+
+  @Override
+  public Uni<Boolean> writesMayReachOtherRows(SqlConnection tx, TrackedTable table, BranchRef branch) {
+    return !branch.isDefault() ? Uni.createFrom().item(false)
+        : tx.query(new MergeSql(OverlaySql.of(table, branch)).writesMayReachOtherRows()).execute()
+            .map(rows -> rows.iterator().next().getBoolean(0));
   }
 
   @Override

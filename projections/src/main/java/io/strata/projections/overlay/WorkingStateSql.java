@@ -93,7 +93,15 @@ final class WorkingStateSql {
    * had none is deleted), unrecorded, then the working log is emptied. Run under {@link #lockWorkingState}.
    */
   String discard() {
-    return applyImages(s.workingLog(), "__present", Recording.NONE)
+    return discard(false);
+  }
+
+  /**
+   * {@link #discard()}; {@code recorded}: with the capture on, where the writes may change other rows
+   * (a trigger, a cascading foreign key): those changes are working changes of their tables then.
+   */
+  String discard(boolean recorded) {
+    return applyImages(s.workingLog(), "__present", recorded ? Recording.STAGED : Recording.NONE)
         + fill("delete from {working_log};", "working_log", s.workingLog());
   }
 
@@ -260,6 +268,12 @@ final class WorkingStateSql {
               order by x.key, x.pass, x.ord) c,
              lateral jsonb_populate_record(null::{table}, coalesce(c.img, {key_object})) r""",
         "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "key_object", s.keyObject("c.key"));
+  }
+
+  /** Forgets the working-log rows of the keys in {@code source}: they are as the branch's head has them. */
+  String forgetLogged(String source) {
+    return fill("delete from {working_log} w using {source} r where {key_match}", "working_log", s.workingLog(),
+        "source", source, "key_match", s.keyMatch("w", "r"));
   }
 
   /**

@@ -53,6 +53,13 @@ public final class RefQueries {
   }
 
   /** The merge in progress on {@code branch}: the event that began it (JSON) and the conflicts left. */
+  /** The rebase in progress on a branch, if any. */
+  public Uni<Optional<RepositorySnapshot.RebaseInProgress>> rebase(String repository, String branch) {
+    return pool.preparedQuery("select started::text, done from strata_meta.rebases where repository = $1 and branch = $2")
+        .execute(Tuple.of(repository, branch))
+        .map(rows -> first(rows, r -> new RepositorySnapshot.RebaseInProgress(r.getString(0), r.getInteger(1))));
+  }
+
   /** A branch's stashes, newest first, with when each was saved. */
   public Uni<List<StashRow>> stashes(String repository, String branch) {
     return pool.preparedQuery("select created::text, created_at from strata_meta.stashes where repository = $1"

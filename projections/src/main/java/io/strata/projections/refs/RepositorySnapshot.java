@@ -6,6 +6,7 @@ import io.strata.events.EventCodec;
 import io.strata.events.EventType;
 import io.strata.events.MergeStarted;
 import io.strata.events.StashCreated;
+import io.strata.events.RebaseStarted;
 import io.strata.projections.storage.StorageQueries;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableQueries;
@@ -32,7 +33,7 @@ public record RepositorySnapshot(
     List<Tag> tags,
     List<StorageRow> storages,
     List<TableRow> tables,
-    List<MergeInProgress> merges, List<StashCreated> stashes) {
+    List<MergeInProgress> merges, List<StashCreated> stashes, List<RebaseInProgress> rebases) {
 
   /** A merge in progress: the event that began it (JSON) and the conflicts left. */
   /** A stash as its projection keeps it: the event that saved it. */
@@ -41,6 +42,18 @@ public record RepositorySnapshot(
       return (StashCreated) new EventCodec().decode(EventType.STASH_CREATED.type(), EventCodec.mapper().readTree(created));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("unreadable stash", e);
+    }
+  }
+
+  /** A rebase in progress: the event that began it (JSON), and how many of its commits are done. */
+  public record RebaseInProgress(String started, int done) {
+    public RebaseStarted event() {
+      try {
+        return (RebaseStarted) new EventCodec().decode(EventType.REBASE_STARTED.type(),
+            EventCodec.mapper().readTree(started));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("unreadable rebase", e);
+      }
     }
   }
 
@@ -83,6 +96,7 @@ public record RepositorySnapshot(
       "select " + TableQueries.COLUMNS + " from strata_meta.tables where repository = $1";
   private static final String MERGES =
       "select started::text, remaining from strata_meta.merges where repository = $1";
+  private static final String REBASES = "select started::text, done from strata_meta.rebases where repository = $1";
   /** Oldest first: the stack's bottom first. */
   private static final String STASHES =
       "select created::text from strata_meta.stashes where repository = $1 order by seq";
@@ -101,7 +115,8 @@ public record RepositorySnapshot(
   }
 
   private static RepositorySnapshot empty() {
-    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+    return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
+        List.of());
   }
 
   private static Uni<RepositorySnapshot> readAt(SqlConnection tx, String repository, long version) {
@@ -115,8 +130,19 @@ public record RepositorySnapshot(
             tx.preparedQuery(STORAGES).execute(repo),
             tx.preparedQuery(TABLES).execute(repo),
             tx.preparedQuery(MERGES).execute(repo),
-            tx.preparedQuery(STASHES).execute(repo))
-        .with((position, header, count, branchRows, tagRows, storageRows, tableRows, mergeRows, stashRows) -> {
+            tx.preparedQuery(STASHES).execute(repo),
+            tx.preparedQuery(REBASES).execute(repo))
+        .with(rows -> {
+          var position = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(0);
+          var header = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(1);
+          var count = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(2);
+          var branchRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(3);
+          var tagRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(4);
+          var storageRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(5);
+          var tableRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(6);
+          var mergeRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(7);
+          var stashRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(8);
+          var rebaseRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(9);
           RepositoryHeader h = null;
           for (Row r : header) {
             h = new RepositoryHeader(r.getString(0), r.getString(1), r.getString(2));
@@ -138,8 +164,10 @@ public record RepositorySnapshot(
           mergeRows.forEach(r -> merges.add(new MergeInProgress(r.getString(0), r.getLong(1))));
           List<StashCreated> stashes = new ArrayList<>();
           stashRows.forEach(r -> stashes.add(stash(r.getString(0))));
+          List<RebaseInProgress> rebases = new ArrayList<>();
+          rebaseRows.forEach(r -> rebases.add(new RebaseInProgress(r.getString(0), r.getInteger(1))));
           return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags,
-              storages, tables, merges, stashes);
+              storages, tables, merges, stashes, rebases);
         });
   }
 }

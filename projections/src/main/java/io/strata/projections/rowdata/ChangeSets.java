@@ -41,6 +41,9 @@ public interface ChangeSets<X> {
   Uni<List<String>> keptAttempts(X tx, List<TrackedTable> tables);
 
   /** Forgets what commit {@code attempt} kept aside: it was appended, or put back. */
+  /** Whether the change set is stored beside the table (gone: the table was untracked since). */
+  Uni<Boolean> exists(X tx, TrackedTable table, String changeSet);
+
   Uni<Void> forgetAttempt(X tx, String attempt);
 
   /**

@@ -53,9 +53,16 @@ public interface WorkingState<X> {
    * Moves the branch's working state of the table to another commit's, recording nothing, along the
    * change sets between them ({@code undo}: from their merge base to the branch's head; {@code redo}:
    * from the merge base to the other commit; oldest first), at O(rows they changed): for a branch whose
-   * head moves there (a hard reset) and whose working changes were discarded.
+   * head moves there (a hard reset) and whose working changes were discarded. Where the write may
+   * change other rows ({@link #writesMayReachOtherRows}), those changes are recorded as working changes.
    */
   Uni<Void> move(X tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo);
+
+  /**
+   * Whether writing the branch's working state of the table may change other rows (on the default
+   * branch: a user's trigger, a foreign key referencing it with an action); never on another branch.
+   */
+  Uni<Boolean> writesMayReachOtherRows(X tx, TrackedTable table, BranchRef branch);
 
   /**
    * Keeps the branch's working state of the table as it is while its head moves to another commit (a

@@ -173,6 +173,10 @@ public final class Dtos {
 
   public record StashListDto(List<StashDto> items) {}
 
+  /** A branch's rebase in progress: onto what, from which head, the commits it replays and how many are done. */
+  public record RebaseDto(String branch, boolean rebaseInProgress, String onto, String ontoCommit, String originalHead,
+      List<String> commits, int done) {}
+
   /** A stash applied: what it wrote per table (unstaged working changes), and whether it was dropped. */
   public record StashAppliedDto(String id, boolean popped, List<io.strata.events.TableCounts> tables,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}

@@ -3,13 +3,20 @@ package io.strata.server.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.auth.Permission;
+import io.strata.server.auth.RequestIdentity;
 import io.strata.server.auth.Requires;
+import io.strata.server.auth.Role;
 import io.strata.server.commands.CommandContext;
 import io.strata.events.AppliedCommit;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.server.commands.MergeCommands;
 import io.strata.server.commands.MergeCommands.FastForward;
+import io.strata.server.commands.RebaseCommands;
 import io.strata.server.commands.ResetCommands;
+import io.strata.projections.refs.RefQueries;
+import io.strata.server.domain.Existing;
+import jakarta.ws.rs.GET;
+import java.util.List;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.StrataException;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,8 +42,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "History")
 public class HistoryResource {
   @Inject ResetCommands resets;
+  @Inject RebaseCommands rebases;
+  @Inject RefQueries refs;
+  @Inject Existing existing;
   @Inject MergeCommands merges;
   @Inject CommandContexts contexts;
+  @Inject RequestIdentity identity;
 
   @Requires(Permission.WRITE)
   @POST
@@ -77,6 +88,72 @@ public class HistoryResource {
 
   @Requires(Permission.WRITE)
   @POST
+  @Path("/rebase")
+  @Operation(summary = "Replay the branch's commits since its merge base with a ref on top of that ref (stops at the"
+      + " first conflict with a rebase in progress)")
+  public Uni<Response> rebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Rebase.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    Requests.Rebase b = Bodies.read(body, Requests.Rebase.class);
+    if (b.onto() == null || b.onto().isBlank()) {
+      throw StrataException.invalid("onto", "is required: the branch, tag or commit to rebase onto");
+    }
+    CommandContext ctx = contexts.of(request, b);
+    return rebases.rebase(repo, branch, b.onto(), contexts.author(b.author(), ctx), ctx, Answers::applied)
+        .map(resp -> contexts.respond(resp, ctx));
+  }
+
+  @Requires(Permission.READ)
+  @GET
+  @Path("/rebase")
+  @Operation(summary = "The rebase in progress on the branch, if any: what it replays, and how far it got")
+  public Uni<Dtos.RebaseDto> rebaseInProgress(@PathParam("repo") String repo, @PathParam("branch") String branch) {
+    return existing.repository(repo).chain(() -> existing.branch(repo, branch))
+        .chain(() -> refs.rebase(repo, branch))
+        .map(found -> found.map(r -> {
+          var started = r.event();
+          return new Dtos.RebaseDto(branch, true, started.onto(), started.ontoCommit(), started.head(),
+              started.commits(), r.done());
+        }).orElse(new Dtos.RebaseDto(branch, false, null, null, null, List.of(), 0)));
+  }
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Path("/rebase/continue")
+  @Consumes(MediaType.WILDCARD)
+  @Operation(summary = "Continue the rebase in progress: commit the stopped step (its conflicts resolved), replay the"
+      + " rest")
+  public Uni<Response> continueRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.of(request, null);
+    return rebases.continueRebase(repo, branch, ctx, Answers::applied, Answers.commitCreated())
+        .map(resp -> contexts.respond(resp, ctx));
+  }
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Path("/rebase/skip")
+  @Consumes(MediaType.WILDCARD)
+  @Operation(summary = "Skip the commit the rebase in progress stopped at, and replay the rest")
+  public Uni<Response> skipRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.of(request, null);
+    return rebases.skip(repo, branch, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
+  }
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Path("/rebase/abort")
+  @Consumes(MediaType.WILDCARD)
+  @Operation(summary = "Abandon the rebase in progress: the branch goes back where it was, exactly")
+  public Uni<Response> abortRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.of(request, null);
+    return rebases.abort(repo, branch, ctx).map(resp -> contexts.respond(resp, ctx));
+  }
+
+  @Requires(Permission.WRITE)
+  @POST
   @Path("/reset")
   @Operation(summary = "Move the branch's head to a commit: hard (its working state too, working changes dropped)"
       + " or soft (the difference staged)")
@@ -92,9 +169,11 @@ public class HistoryResource {
     }
     Names.expectedHead(b.expectedHead());
     CommandContext ctx = contexts.of(request, b);
+    // without tokens (STRATA_AUTH=none) every caller administers every repository
+    boolean mayForce = identity.current().map(i -> i.role().includes(Role.ADMIN)).orElse(true);
     ResetCommands.Request r = new ResetCommands.Request(b.to(),
         MergeResource.choice("mode", b.mode(), ResetCommands.Mode.class, null), b.expectedHead(),
-        Boolean.TRUE.equals(b.force()));
+        Boolean.TRUE.equals(b.force()), mayForce);
     return resets.reset(repo, branch, r, ctx, Answers.branchAfter(branch)).map(resp -> contexts.respond(resp, ctx));
   }
 }

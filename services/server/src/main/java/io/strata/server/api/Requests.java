@@ -43,6 +43,8 @@ public final class Requests {
 
   public record Stash(String message, List<String> tables, AuthorInput author) {}
 
+  public record Rebase(String onto, AuthorInput author) {}
+
   public record ApplyStash(String strategy) {}
 
   /** A revert or cherry-pick of {@code commit} (any ref to it). */

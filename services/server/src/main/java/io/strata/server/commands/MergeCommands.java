@@ -506,14 +506,14 @@ public class MergeCommands {
   }
 
   /** A failure of the table (a user's trigger raising, a value it does not take) rather than of Strata. */
-  private static boolean refusedByTable(Throwable e) {
+  static boolean refusedByTable(Throwable e) {
     PgErrors.Kind kind = PgErrors.kind(e);
     return kind == PgErrors.Kind.REJECTED_DATA || kind == PgErrors.Kind.OTHER || kind == PgErrors.Kind.DUPLICATE
         || kind == PgErrors.Kind.TYPE_MISMATCH;
   }
 
   /** The 422 of a write the table refused, in the database's words. */
-  private static StrataException refused(String table, Throwable e) {
+  static StrataException refused(String table, Throwable e) {
     return new StrataException(ErrorCode.ValidationError, "table '" + table + "' refused the merged rows: "
         + PgErrors.message(e), Map.of("table", table));
   }

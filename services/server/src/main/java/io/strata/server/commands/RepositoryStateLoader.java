@@ -59,8 +59,10 @@ public class RepositoryStateLoader {
       s.tables().forEach(t -> tables.put(t.name(), t.toEvent()));
       Map<String, RepositoryState.Merge> merges = new HashMap<>();
       s.merges().forEach(m -> merges.put(m.event().branch(), new RepositoryState.Merge(m.event(), m.remaining())));
+      Map<String, RepositoryState.Rebase> rebases = new HashMap<>();
+      s.rebases().forEach(r -> rebases.put(r.event().branch(), new RepositoryState.Rebase(r.event(), r.done())));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
-          s.commitCount(), branches, tags, storages, tables, merges, s.stashes(), s.lastPosition());
+          s.commitCount(), branches, tags, storages, tables, merges, s.stashes(), rebases, s.lastPosition());
     }
     return state;
   }

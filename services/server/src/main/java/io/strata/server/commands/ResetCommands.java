@@ -67,7 +67,8 @@ public class ResetCommands {
   /** How a reset treats the branch's working state. */
   public enum Mode { HARD, SOFT }
 
-  public record Request(String to, Mode mode, String expectedHead, boolean force) {}
+  /** {@code mayForce}: the caller may administer the repository (force a protected branch's reset). */
+  public record Request(String to, Mode mode, String expectedHead, boolean force, boolean mayForce) {}
 
   public Uni<CommandResponse> reset(String repository, String branch, Request r, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
@@ -116,7 +117,9 @@ public class ResetCommands {
                 Uni<Void> done = TableShapes.requireUnchanged(tx, t.toEvent())
                     .chain(() -> r.mode() == Mode.HARD
                         ? working.discard(tx, table, ref).chain(() -> working.move(tx, table, ref, undo, redo))
-                        : working.stageAgainst(tx, table, ref, undo, redo));
+                        : working.stageAgainst(tx, table, ref, undo, redo))
+                    // the table may refuse the rows (a unique value moving between rows, a trigger raising)
+                    .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));
                 if (!ref.isDefault() || !state.tables().containsKey(t.name()) || undo.isEmpty() && redo.isEmpty()) {
                   return done;
                 }
@@ -132,6 +135,7 @@ public class ResetCommands {
               .collect().last();
         })
         .chain(() -> Failpoints.hit("reset.applied"))
-        .map(done -> new Commands.ResetBranch(new BranchHeadMoved(branch, from, to, reason, contents), r.force()));
+        .map(done -> new Commands.ResetBranch(new BranchHeadMoved(branch, from, to, reason, contents), r.force(),
+            r.mayForce()));
   }
 }

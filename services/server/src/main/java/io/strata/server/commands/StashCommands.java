@@ -101,9 +101,19 @@ public class StashCommands {
                   // the working changes become a change set (out of the working log), and the branch's
                   // working state goes back to its head along it
                   return TableShapes.requireUnchanged(tx, t.toEvent())
+                      .chain(() -> working.writesMayReachOtherRows(tx, table, ref))
+                      .invoke(reach -> {
+                        if (reach) { // putting it back could change other tables' rows, which the stash would not hold
+                          throw StrataException.invalid("tables", "table '" + t.name() + "' has a trigger, or a"
+                              + " foreign key with an action, that may change other rows when it is written: its"
+                              + " working changes cannot be stashed; commit or discard them");
+                        }
+                      })
                       .chain(() -> changeSets.capture(tx, table, ref, true, null))
                       .call(captured -> captured.isEmpty() ? Uni.createFrom().voidItem()
-                          : working.move(tx, table, ref, List.of(captured.get().changeSet()), List.of()))
+                          : working.move(tx, table, ref, List.of(captured.get().changeSet()), List.of())
+                              .onFailure(MergeCommands::refusedByTable)
+                              .transform(e -> MergeCommands.refused(t.name(), e)))
                       .invoke(captured -> captured.ifPresent(c -> stashed.add(new StashCreated.StashedTable(
                           t.name(), c.changeSet(), c.inserted(), c.updated(), c.deleted()))));
                 })
@@ -156,10 +166,19 @@ public class StashCommands {
                     TrackedTable table = TrackedTable.of(repo, t);
                     return requireClean(tx, table, ref)
                         .chain(() -> TableShapes.requireUnchanged(tx, t.toEvent()))
+                        .chain(() -> changeSets.exists(tx, table, s.changeSet()))
+                        .invoke(exists -> {
+                          if (!exists) { // untracked since, and tracked again: its history went with it
+                            throw new StrataException(ErrorCode.StashGone, "the stashed changes of table '"
+                                + s.table() + "' are gone: the table was untracked since; drop the stash",
+                                Map.of("table", s.table(), "stash", n));
+                          }
+                        })
                         .chain(() -> merges.plan(tx, table, ref, paths.undo(t.name()), paths.redo(t.name()),
                             List.of(), List.of(s.changeSet()), settle))
                         .chain(planned -> planned.unsettled() > 0 ? Uni.createFrom().item(planned)
-                            : merges.apply(tx, table, ref))
+                            : merges.apply(tx, table, ref).onFailure(MergeCommands::refusedByTable)
+                                .transform(e -> MergeCommands.refused(t.name(), e)))
                         .chain(m -> {
                           if (m.unsettled() > 0) {
                             unsettled[0] += m.unsettled();

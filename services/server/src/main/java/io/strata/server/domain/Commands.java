@@ -6,6 +6,10 @@ import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
+import io.strata.events.RebaseAborted;
+import io.strata.events.RebaseFinished;
+import io.strata.events.RebaseStarted;
+import io.strata.events.RebaseStepSkipped;
 import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
 import io.strata.events.StashDropped;
@@ -26,7 +30,7 @@ public final class Commands {
   public sealed interface Command
       permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
           CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
-          RecordRollback, RecordMergeRollback, ResetBranch, CreateStash, ApplyStash, DropStash, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
+          RecordRollback, RecordMergeRollback, ResetBranch, StartRebase, SkipRebaseStep, FinishRebase, AbortRebase, CreateStash, ApplyStash, DropStash, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -127,6 +131,16 @@ public final class Commands {
   /** Moves a branch's head forward to a descendant commit (its rows already moved). */
   public record FastForward(BranchHeadMoved moved) implements Command {}
 
+  /** Begins a rebase: the branch moved to the commit it is rebased onto (the data work done). */
+  public record StartRebase(RebaseStarted started, BranchHeadMoved moved) implements Command {}
+
+  public record SkipRebaseStep(RebaseStepSkipped skipped) implements Command {}
+
+  public record FinishRebase(RebaseFinished finished) implements Command {}
+
+  /** Abandons a rebase: the branch back at its head before it ({@code moved}; null when it is there). */
+  public record AbortRebase(RebaseAborted aborted, BranchHeadMoved moved) implements Command {}
+
   /** Saves a branch's working changes as a stash (the data work done, the branch back at its head). */
   public record CreateStash(StashCreated created) implements Command {}
 
@@ -135,8 +149,11 @@ public final class Commands {
 
   public record DropStash(StashDropped dropped) implements Command {}
 
-  /** Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with {@code force}. */
-  public record ResetBranch(BranchHeadMoved moved, boolean force) implements Command {}
+  /**
+   * Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with
+   * {@code force}, from a caller allowed to administer the repository ({@code mayForce}).
+   */
+  public record ResetBranch(BranchHeadMoved moved, boolean force, boolean mayForce) implements Command {}
 
   /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
   public record MergeUpToDate(String branch) implements Command {}

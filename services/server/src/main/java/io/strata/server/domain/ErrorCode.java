@@ -36,6 +36,10 @@ public enum ErrorCode {
   NoMergeInProgress(409),
   BranchProtected(409),
   BranchNotMerged(409),
+  BranchHasStashes(409),
+  RebaseInProgress(409),
+  NoRebaseInProgress(409),
+  StashGone(409),
   RepositoryNotEmpty(409),
   WorkingChangesPresent(409),
   /** A write lost a race with a concurrent one on the same rows (deadlock, serialization failure): retry it. */

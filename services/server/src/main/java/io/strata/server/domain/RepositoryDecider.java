@@ -106,21 +106,57 @@ public final class RepositoryDecider {
       });
     }
     if (command instanceof Commands.StartMerge c) {
+      if (!AppliedCommit.REBASE.equals(c.started().operation())) {
+        requireNoRebase(state, c.started().branch());
+      }
       requireNoMerge(state, c.started().branch());
       requireHead(state, c.started().branch(), c.started().head());
       return List.of(c.started());
     }
     if (command instanceof Commands.FastForward c) {
+      requireNoRebase(state, c.moved().branch());
       requireNoMerge(state, c.moved().branch());
       requireHead(state, c.moved().branch(), c.moved().from());
       return List.of(c.moved());
     }
+    if (command instanceof Commands.StartRebase c) {
+      requireNoMerge(state, c.started().branch());
+      requireNoRebase(state, c.started().branch());
+      requireHead(state, c.started().branch(), c.started().head());
+      return List.of(c.started(), c.moved());
+    }
+    if (command instanceof Commands.SkipRebaseStep c) {
+      requireNoMerge(state, c.skipped().branch());
+      RepositoryState.Rebase r = requireRebase(state, c.skipped().branch());
+      if (!c.skipped().commit().equals(r.next())) {
+        throw new StrataException(ErrorCode.ConcurrentWrite, "the rebase on '" + c.skipped().branch()
+            + "' moved on meanwhile; retry", Map.of("branch", c.skipped().branch()));
+      }
+      return List.of(c.skipped());
+    }
+    if (command instanceof Commands.FinishRebase c) {
+      RepositoryState.Rebase r = requireRebase(state, c.finished().branch());
+      requireNoMerge(state, c.finished().branch());
+      if (r.next() != null) {
+        throw new StrataException(ErrorCode.ConcurrentWrite, "the rebase on '" + c.finished().branch()
+            + "' has commits left to replay", Map.of("branch", c.finished().branch()));
+      }
+      requireHead(state, c.finished().branch(), c.finished().head());
+      return List.of(c.finished());
+    }
+    if (command instanceof Commands.AbortRebase c) {
+      requireRebase(state, c.aborted().branch());
+      requireNoMerge(state, c.aborted().branch());
+      return c.moved() == null ? List.of(c.aborted()) : List.of(c.moved(), c.aborted());
+    }
     if (command instanceof Commands.CreateStash c) {
+      requireNoRebase(state, c.created().branch());
       requireNoMerge(state, c.created().branch());
       requireHead(state, c.created().branch(), c.created().head());
       return List.of(c.created());
     }
     if (command instanceof Commands.ApplyStash c) {
+      requireNoRebase(state, c.applied().branch());
       requireNoMerge(state, c.applied().branch());
       requireStash(state, c.applied().branch(), c.applied().id());
       return List.of(c.applied());
@@ -136,7 +172,12 @@ public final class RepositoryDecider {
             + " resetting it rewrites its history; pass force: true to reset it anyway",
             Map.of("branch", c.moved().branch(), "reason", "protected"));
       }
+      if (b.isProtected() && !c.mayForce()) {
+        throw new StrataException(ErrorCode.Forbidden, "forcing a reset of protected branch '" + c.moved().branch()
+            + "' takes a token that administers the repository", Map.of("branch", c.moved().branch()));
+      }
       requireNoMerge(state, c.moved().branch());
+      requireNoRebase(state, c.moved().branch());
       requireHead(state, c.moved().branch(), c.moved().from());
       return List.of(c.moved());
     }
@@ -233,6 +274,14 @@ public final class RepositoryDecider {
       throw new StrataException(ErrorCode.BranchProtected,
           "branch '" + c.name() + "' is protected; unprotect it first (PATCH protected=false)",
           Map.of("branch", c.name(), "reason", "protected"));
+    }
+    if (state.rebase(c.name()) != null && !c.force()) {
+      throw rebaseInProgress(c.name(), state.rebase(c.name()));
+    }
+    if (!state.stashes(c.name()).isEmpty() && !c.force()) {
+      throw new StrataException(ErrorCode.BranchHasStashes, "branch '" + c.name() + "' has "
+          + state.stashes(c.name()).size() + " stash(es), which go with it: drop or apply them, or delete with"
+          + " force=true", Map.of("branch", c.name(), "stashes", state.stashes(c.name()).size()));
     }
     boolean merged = c.merged() && c.checkedHead().equals(branch.head());
     if (!c.checkedHead().equals(branch.head())) {
@@ -383,6 +432,31 @@ public final class RepositoryDecider {
       throw new StrataException(ErrorCode.HeadMoved, "branch '" + name + "' moved to " + b.head() + " meanwhile; retry",
           Map.of("branch", name, "expected_head", head, "actual_head", b.head()));
     }
+  }
+
+  private static void requireNoRebase(RepositoryState state, String branch) {
+    RepositoryState.Rebase r = state.rebase(branch);
+    if (r != null) {
+      throw rebaseInProgress(branch, r);
+    }
+  }
+
+  /** The 409 of a branch with a rebase in progress. */
+  public static StrataException rebaseInProgress(String branch, RepositoryState.Rebase r) {
+    return new StrataException(ErrorCode.RebaseInProgress, "a rebase of '" + branch + "' onto "
+        + r.started().onto() + " is in progress (" + r.done() + " of " + r.started().commits().size()
+        + " commits done): continue, skip or abort it", Map.of("branch", branch, "onto", r.started().onto(),
+        "done", r.done(), "commits", r.started().commits().size()));
+  }
+
+  private static RepositoryState.Rebase requireRebase(RepositoryState state, String branch) {
+    requireBranch(state, branch);
+    RepositoryState.Rebase r = state.rebase(branch);
+    if (r == null) {
+      throw new StrataException(ErrorCode.NoRebaseInProgress, "branch '" + branch + "' has no rebase in progress",
+          Map.of("branch", branch));
+    }
+    return r;
   }
 
   private static void requireStash(RepositoryState state, String branch, String id) {

@@ -6,6 +6,11 @@ import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeStarted;
+import io.strata.events.AppliedCommit;
+import io.strata.events.RebaseAborted;
+import io.strata.events.RebaseFinished;
+import io.strata.events.RebaseStarted;
+import io.strata.events.RebaseStepSkipped;
 import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
 import io.strata.events.StashDropped;
@@ -46,6 +51,8 @@ public final class RepositoryState {
   private final Map<String, StorageAdded> storages = new HashMap<>();
   private final Map<String, TableTracked> tables = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
+  /** Per branch the rebase in progress. */
+  private final Map<String, Rebase> rebases = new HashMap<>();
   /** Per branch its stashes, the newest first. */
   private final Map<String, List<StashCreated>> stashes = new HashMap<>();
   // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
@@ -54,6 +61,14 @@ public final class RepositoryState {
 
   /** A merge in progress on a branch: the event that began it, and how many conflicts are left. */
   public record Merge(MergeStarted started, long remaining) {}
+
+  /** A rebase in progress: the event that began it, and how many of its commits were replayed or skipped. */
+  public record Rebase(RebaseStarted started, int done) {
+    /** The next commit to replay, or null when every one is done. */
+    public String next() {
+      return done < started.commits().size() ? started.commits().get(done) : null;
+    }
+  }
 
   /** A branch: its head, the head commit's time (commit times never go backwards), protection. */
   public record Branch(String head, Instant headTime, boolean isProtected) {}
@@ -87,6 +102,8 @@ public final class RepositoryState {
       storages.clear();
       tables.clear();
       merges.clear();
+      rebases.clear();
+      stashes.clear();
       commitCount = 0;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
@@ -101,6 +118,9 @@ public final class RepositoryState {
       if (e.branch() != null && e.concludesOperation()) {
         merges.remove(e.branch());
       }
+      if (e.branch() != null && e.applied() != null && AppliedCommit.REBASE.equals(e.applied().operation())) {
+        rebases.computeIfPresent(e.branch(), (b, r) -> new Rebase(r.started(), r.done() + 1));
+      }
       if (e.branch() != null) {
         Branch b = branches.get(e.branch());
         branches.put(e.branch(), new Branch(e.id(), e.createdAt(), b != null && b.isProtected()));
@@ -114,6 +134,7 @@ public final class RepositoryState {
       branches.remove(e.name());
       merges.remove(e.name());
       stashes.remove(e.name());
+      rebases.remove(e.name());
     } else if (event instanceof BranchHeadMoved e) {
       Branch b = branches.get(e.branch());
       branches.put(e.branch(), new Branch(e.to(), null, b != null && b.isProtected()));
@@ -124,6 +145,14 @@ public final class RepositoryState {
           tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
         }
       }
+    } else if (event instanceof RebaseStarted e) {
+      rebases.put(e.branch(), new Rebase(e, 0));
+    } else if (event instanceof RebaseStepSkipped e) {
+      rebases.computeIfPresent(e.branch(), (b, r) -> new Rebase(r.started(), r.done() + 1));
+    } else if (event instanceof RebaseFinished e) {
+      rebases.remove(e.branch());
+    } else if (event instanceof RebaseAborted e) {
+      rebases.remove(e.branch());
     } else if (event instanceof StashCreated e) {
       stashes.computeIfAbsent(e.branch(), b -> new ArrayList<>()).add(0, e);
     } else if (event instanceof StashApplied e && e.popped()) {
@@ -167,8 +196,10 @@ public final class RepositoryState {
   /** Restores a state from the projections at {@code version} ({@code stashes}: oldest first). */
   public void restore(String name, String description, String defaultBranch, long commitCount,
       Map<String, Branch> branches, Map<String, String> tags, Map<String, StorageAdded> storages,
-      Map<String, TableTracked> tables, Map<String, Merge> merges, List<StashCreated> stashes, long lastPosition) {
+      Map<String, TableTracked> tables, Map<String, Merge> merges, List<StashCreated> stashes,
+      Map<String, Rebase> rebases, long lastPosition) {
     this.merges.putAll(merges);
+    this.rebases.putAll(rebases);
     stashes.forEach(s -> this.stashes.computeIfAbsent(s.branch(), b -> new ArrayList<>()).add(0, s));
     this.storages.putAll(storages);
     this.tables.putAll(tables);
@@ -228,6 +259,11 @@ public final class RepositoryState {
 
   public Map<String, TableTracked> tables() {
     return tables;
+  }
+
+  /** The rebase in progress on {@code branch}, or null. */
+  public Rebase rebase(String branch) {
+    return rebases.get(branch);
   }
 
   /** The stashes of {@code branch}, the newest first (index 0). */

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  * the model's lowest common ancestors. Resets (hard and soft) to random commits, reverts of random
  * commits of a branch's history and cherry-picks of random commits (merge commits with a random
  * mainline) are checked against the same reference three-way merge, and so are stashes applied or
- * popped after the branch moved on. At the end, a rebuild of the projections from the log must
+ * popped after the branch moved on, and rebases onto random refs (replayed commit by commit; a conflict
+ * aborted, restoring the branch exactly). At the end, a rebuild of the projections from the log must
  * equal them. Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
  */
 @QuarkusTest
@@ -145,6 +146,7 @@ class DataModelTest {
   private int resets;
   private int appliedCommits;
   private int stashesApplied;
+  private int rebases;
 
   @Test
   void randomSequencesAgreeWithTheModel() throws Exception {
@@ -164,6 +166,7 @@ class DataModelTest {
     assertThat(resets).as("resets made by the runs").isPositive();
     assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
     assertThat(stashesApplied).as("stashes applied by the runs").isPositive();
+    assertThat(rebases).as("rebases started by the runs (replayed, or stopped and aborted)").isPositive();
   }
 
   private void run(Random random, int steps, StringBuilder trace) throws Exception {
@@ -316,7 +319,7 @@ class DataModelTest {
         trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
         assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
         assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
-      } else if (op < 90 && !b.equals("main")) {
+      } else if (op < 87 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');
         given().delete("/api/v1/repositories/{r}/branches/{b}?force=true", repo, b).then().statusCode(204);
         model.working.remove(b);
@@ -326,10 +329,12 @@ class DataModelTest {
         model.stashes.remove(b);
       } else if (op < 91) {
         merge(repo, model, b, random, step, trace);
-      } else if (op < 93) {
+      } else if (op < 92) {
         reset(repo, model, b, random, step, trace);
-      } else if (op < 95) {
+      } else if (op < 94) {
         applyCommit(repo, model, b, random, step, trace);
+      } else if (op < 96) {
+        rebase(repo, model, b, random, step, trace);
       } else {
         stash(repo, model, b, random, step, trace);
       }
@@ -603,6 +608,12 @@ class DataModelTest {
   @SuppressWarnings("unchecked")
   private void stash(String repo, Model model, String target, Random random, int step, StringBuilder trace)
       throws Exception {
+    // half the time, a branch that has stashes to apply
+    List<String> stashed = model.stashes.entrySet().stream().filter(e -> !e.getValue().isEmpty()
+        && model.working.containsKey(e.getKey())).map(Map.Entry::getKey).sorted().toList();
+    if (!stashed.isEmpty() && random.nextBoolean()) {
+      target = stashed.get(random.nextInt(stashed.size()));
+    }
     List<TreeMap<Integer, Integer>[]> stack = model.stashes.computeIfAbsent(target, b -> new ArrayList<>());
     String path = "/api/v1/repositories/" + repo + "/branches/" + target + "/stash";
     TreeMap<Integer, Integer> w = model.working.get(target);
@@ -667,10 +678,99 @@ class DataModelTest {
     }
     assertThat(response.statusCode()).as("stash applied").isEqualTo(200);
     model.working.put(target, new TreeMap<>(reference.merged()));
+    // what the stash wrote comes back unstaged
+    Set<Integer> written = new TreeSet<>(reference.merged().keySet());
+    written.addAll(head.keySet());
+    written.removeIf(k -> Objects.equals(head.get(k), reference.merged().get(k)));
+    model.staged.get(target).removeAll(written);
     if (how == 1) {
       stack.remove(n);
     }
     stashesApplied++;
+  }
+
+  /**
+   * Rebases {@code target} onto a random ref, checked against the model's replay of its first-parent
+   * commits since the merge base, one reference three-way application each; a conflict stops it, and
+   * the abort must put the branch back exactly.
+   */
+  private void rebase(String repo, Model model, String target, Random random, int step, StringBuilder trace)
+      throws Exception {
+    List<String> others = new ArrayList<>(model.heads.keySet());
+    String onto = random.nextInt(3) == 0 || others.size() < 2
+        ? model.commitOrder.get(random.nextInt(model.commitOrder.size()))
+        : others.get(random.nextInt(others.size()));
+    if (!model.working.get(target).equals(model.committed.get(target)) && random.nextInt(3) > 0) {
+      trace.append(step).append(": discard ").append(target).append('\n'); // clear the way first, most of the time
+      Api.json().urlEncodingEnabled(false).body(Map.of())
+          .delete("/api/v1/repositories/" + repo + "/branches/" + target + "/working").then().statusCode(204);
+      model.working.put(target, new TreeMap<>(model.committed.get(target)));
+      model.staged.get(target).clear();
+    }
+    trace.append(step).append(": rebase ").append(target).append(" onto ")
+        .append(onto.length() == 64 ? onto.substring(0, 8) : onto).append('\n');
+    String path = "/api/v1/repositories/" + repo + "/branches/" + target + "/rebase";
+    var response = Api.json().urlEncodingEnabled(false).body(Map.of("onto", onto)).post(path).then().extract();
+    if (onto.equals(target)) {
+      assertThat(response.statusCode()).isEqualTo(422);
+      return;
+    }
+    String ontoCommit = model.heads.getOrDefault(onto, onto);
+    String head = model.heads.get(target);
+    Set<String> ontoHistory = model.ancestors(ontoCommit);
+    if (model.ancestors(head).contains(ontoCommit)) {
+      assertThat(response.statusCode()).as("up to date").isEqualTo(200);
+      return;
+    }
+    TreeMap<Integer, Integer> w = model.working.get(target);
+    if (!w.equals(model.committed.get(target))) {
+      assertThat(response.statusCode()).as("refused for working changes").isEqualTo(409);
+      assertThat((String) response.path("error")).isEqualTo("WorkingChangesPresent");
+      return;
+    }
+    List<String> replayed = new ArrayList<>();
+    for (String c = head; !ontoHistory.contains(c); c = model.parents.get(c).get(0)) {
+      replayed.add(0, c);
+    }
+    TreeMap<Integer, Integer> current = new TreeMap<>(model.commits.get(ontoCommit));
+    List<TreeMap<Integer, Integer>> states = new ArrayList<>();
+    boolean conflict = false;
+    for (String c : replayed) {
+      Reference r = Reference.of(model.commits.get(model.parents.get(c).get(0)), current, model.commits.get(c),
+          "three_way");
+      if (r.conflicts() > 0) {
+        conflict = true;
+        break;
+      }
+      current = r.merged();
+      states.add(current);
+    }
+    if (conflict) {
+      assertThat(response.statusCode()).as("a conflict stops the rebase").isEqualTo(409);
+      trace.append(step).append(":   abort\n");
+      Api.json().urlEncodingEnabled(false).body(Map.of()).post(path + "/abort").then().statusCode(204);
+      assertThat(Api.head(repo, target)).as("abort puts the head back").isEqualTo(head);
+      assertThat(read(repo, target, true)).as("abort puts the rows back").isEqualTo(w);
+      rebases++;
+      return;
+    }
+    assertThat(response.statusCode()).as("a rebase that replays: " + response.body().asString()).isEqualTo(200);
+    List<Map<String, Object>> log = given().queryParam("ref", target).queryParam("first_parent", true)
+        .queryParam("limit", Math.max(1, replayed.size())).urlEncodingEnabled(false)
+        .get("/api/v1/repositories/" + repo + "/commits").then().statusCode(200).extract().jsonPath().getList("items");
+    String previous = ontoCommit;
+    for (int i = 0; i < replayed.size(); i++) {
+      String id = (String) log.get(replayed.size() - 1 - i).get("id");
+      model.recordCommit(target, id, List.of(previous));
+      model.commits.put(id, new TreeMap<>(states.get(i)));
+      model.commitOrder.add(id);
+      previous = id;
+    }
+    model.heads.put(target, previous);
+    model.committed.put(target, new TreeMap<>(current));
+    model.working.put(target, new TreeMap<>(current));
+    model.staged.get(target).clear();
+    rebases++;
   }
 
   private static void put(Map<Integer, Integer> state, int key, Integer value) {

@@ -76,6 +76,11 @@ class PermissionMatrixTest {
     RULES.put("POST " + R + "/branches/{branch}/merge/abort", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/reset", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/stash", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/rebase", Rule.WRITE);
+    RULES.put("GET " + R + "/branches/{branch}/rebase", Rule.READ);
+    RULES.put("POST " + R + "/branches/{branch}/rebase/continue", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/rebase/skip", Rule.WRITE);
+    RULES.put("POST " + R + "/branches/{branch}/rebase/abort", Rule.WRITE);
     RULES.put("GET " + R + "/branches/{branch}/stash", Rule.READ);
     RULES.put("POST " + R + "/branches/{branch}/stash/{n}/apply", Rule.WRITE);
     RULES.put("POST " + R + "/branches/{branch}/stash/{n}/pop", Rule.WRITE);

@@ -79,6 +79,18 @@ class ProducedEventsTest {
     post("/api/v1/repositories/" + repo + "/branches/main/merge", Map.of("source", "side")).statusCode(409);
     post("/api/v1/repositories/" + repo + "/branches/main/merge/resolutions", Map.of("take", "ours")).statusCode(200);
     post("/api/v1/repositories/" + repo + "/branches/main/merge/continue", Map.of()).statusCode(201);
+    // a rebase stopped by a conflict, aborted; again, the step skipped, finished
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "rb")).statusCode(201);
+    given().contentType("application/json").body(Map.of("v", "rb"))
+        .put("/api/v1/repositories/{r}/branches/rb/tables/l/rows/1", repo).then().statusCode(200);
+    commit(repo, "rb", "rb");
+    given().contentType("application/json").body(Map.of("v", "main again"))
+        .put("/api/v1/repositories/{r}/branches/main/tables/l/rows/1", repo).then().statusCode(200);
+    commit(repo, "main", "main again");
+    post("/api/v1/repositories/" + repo + "/branches/rb/rebase", Map.of("onto", "main")).statusCode(409);
+    post("/api/v1/repositories/" + repo + "/branches/rb/rebase/abort", Map.of()).statusCode(204);
+    post("/api/v1/repositories/" + repo + "/branches/rb/rebase", Map.of("onto", "main")).statusCode(409);
+    post("/api/v1/repositories/" + repo + "/branches/rb/rebase/skip", Map.of()).statusCode(200);
     // a stash: saved, applied, dropped
     given().contentType("application/json").body(Map.of("v", "s"))
         .put("/api/v1/repositories/{r}/branches/main/tables/l/rows/5", repo).then().statusCode(200);

@@ -166,4 +166,55 @@ class ResetTest {
     reset(repo, "main", Map.of("to", "main~1", "mode", "hard", "force", true)).statusCode(409)
         .body("error", equalTo("MergeInProgress"));
   }
+
+  /** A unique value moving between two rows: the table refuses the rows of a hard reset: 422 naming it, not a retry loop. */
+  @Test
+  void aResetTheTableRefusesIsA422AndChangesNothing() throws Exception {
+    String repo = createRepository(uniqueName("reset"));
+    sql(pool, "create table public.reset_u (id int primary key, email text not null unique)");
+    sql(pool, "insert into public.reset_u values (1, 'a'), (2, 'b')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "u", "location", "postgresql://local/public.reset_u"))
+        .statusCode(201);
+    sql(pool, "update public.reset_u set email = 'tmp' where id = 1; update public.reset_u set email = 'a' where id = 2;"
+        + " update public.reset_u set email = 'b' where id = 1");
+    commitAll(repo, "main", "swap");
+    String head = head(repo, "main");
+    reset(repo, "main", Map.of("to", "main~1", "mode", "hard")).statusCode(422).body("error", equalTo("ValidationError"))
+        .body("details.table", equalTo("u"));
+    assertThat(head(repo, "main")).isEqualTo(head);
+    assertThat(rows(pool, "select id || ':' || email from public.reset_u order by id")).containsExactly("1:b", "2:a");
+  }
+
+  /**
+   * A trigger on the table writes another tracked table: what a reset's writes cause there is that
+   * table's working change, recorded, and the other table's history stays as it was.
+   */
+  @Test
+  void whatAResetCausesInAnotherTrackedTableIsAWorkingChangeThere() throws Exception {
+    String repo = createRepository(uniqueName("reset"));
+    sql(pool, "create table public.reset_p (id int primary key, v text not null)");
+    sql(pool, "create table public.reset_audit (id bigserial primary key, what text not null)");
+    sql(pool, "insert into public.reset_p values (1, 'one')");
+    sql(pool, "create function public.reset_log() returns trigger language plpgsql as $$ begin "
+        + "insert into public.reset_audit (what) values (tg_op); return null; end $$");
+    sql(pool, "create trigger reset_log after insert or update or delete on public.reset_p for each row "
+        + "execute function public.reset_log()");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "p", "location", "postgresql://local/public.reset_p"))
+        .statusCode(201);
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "audit", "location",
+        "postgresql://local/public.reset_audit")).statusCode(201);
+    String c1 = head(repo, "main");
+    sql(pool, "insert into public.reset_p values (2, 'two')");
+    commitAll(repo, "main", "c2");
+    reset(repo, "main", Map.of("to", c1, "mode", "hard")).statusCode(200);
+    assertThat(rows(pool, "select id || ':' || v from public.reset_p order by id")).containsExactly("1:one");
+    List<List<Object>> atC1 = Api.json().body(Map.of("sql", "select what from audit", "ref", c1))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).extract().jsonPath().getList("rows");
+    assertThat(atC1).as("the audit table at c1, empty then").isEmpty();
+    Map<String, Object> audit = given().get("/api/v1/repositories/{r}/branches/main/status", repo).then()
+        .extract().jsonPath().getMap("tables.find { it.table == 'audit' }");
+    assertThat(audit).as("the trigger's row is audit's working change").isNotNull();
+    assertThat(((Map<?, ?>) audit.get("staged")).get("inserted") + "/" + ((Map<?, ?>) audit.get("unstaged"))
+        .get("inserted")).isIn("1/0", "0/1");
+  }
 }

@@ -146,4 +146,64 @@ class StashTest {
     sql(pool, "update public.stash_d set v = 'x' where id = 1");
     apply(repo, "main", "0", "apply", Map.of("strategy", "sideways")).statusCode(422);
   }
+
+  /** A table whose writes may reach other rows (a cascading foreign key) is not stashed: putting it back could lose them. */
+  @Test
+  void aTableWhoseWritesCascadeIsNotStashed() throws Exception {
+    String repo = createRepository(uniqueName("stash"));
+    sql(pool, "create table public.stash_par (id int primary key, v text not null)");
+    sql(pool, "create table public.stash_chi (id int primary key, par int not null references public.stash_par"
+        + " on delete cascade)");
+    sql(pool, "insert into public.stash_par values (1, 'one')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "par", "location",
+        "postgresql://local/public.stash_par")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "chi", "location",
+        "postgresql://local/public.stash_chi")).statusCode(201);
+    sql(pool, "insert into public.stash_par values (2, 'two'); insert into public.stash_chi values (20, 2)");
+    stash(repo, "main", Map.of("tables", List.of("par"))).statusCode(422).body("details.field", equalTo("tables"));
+    assertThat(rows(pool, "select id || ':' || par from public.stash_chi")).containsExactly("20:2");
+    assertThat(rowsOf("public.stash_par")).containsExactly("1:one", "2:two");
+  }
+
+  /** A stash whose table was untracked (and tracked again) since has lost its changes: 409, kept until dropped. */
+  @Test
+  void aStashWhoseTableWasUntrackedSinceIsRefused() throws Exception {
+    String repo = repository("stash_e");
+    sql(pool, "update public.stash_e set v = 'stashed' where id = 1");
+    stash(repo, "main", Map.of()).statusCode(201);
+    given().delete("/api/v1/repositories/{r}/tables/t", repo).then().statusCode(204);
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://local/public.stash_e"))
+        .statusCode(201);
+    apply(repo, "main", "0", "pop", Map.of()).statusCode(409).body("error", equalTo("StashGone"));
+    given().get("/api/v1/repositories/{r}/branches/main/stash", repo).then().body("items.size()", equalTo(1));
+    given().delete("/api/v1/repositories/{r}/branches/main/stash/0", repo).then().statusCode(204);
+  }
+
+  /** A branch with stashes is deleted only with force: they go with it. */
+  @Test
+  void aBranchWithStashesIsDeletedOnlyWithForce() throws Exception {
+    String repo = repository("stash_f");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 'dev' where id = 1");
+    stash(repo, "dev", Map.of()).statusCode(201);
+    given().delete("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(409)
+        .body("error", equalTo("BranchHasStashes"));
+    given().delete("/api/v1/repositories/{r}/branches/dev?force=true", repo).then().statusCode(204);
+  }
+
+  /** A trigger that raises refuses the stashed rows: a 422 in the database's words, nothing changed. */
+  @Test
+  void aTableThatRefusesTheStashedRowsAnswers422() throws Exception {
+    String repo = repository("stash_g");
+    sql(pool, "update public.stash_g set v = 'frozen' where id = 2");
+    stash(repo, "main", Map.of()).statusCode(201);
+    sql(pool, "create function public.stash_g_guard() returns trigger language plpgsql as $$ begin "
+        + "if new.v = 'frozen' then raise exception 'frozen by policy'; end if; return new; end $$");
+    sql(pool, "create trigger stash_g_guard before insert or update on public.stash_g for each row "
+        + "execute function public.stash_g_guard()");
+    apply(repo, "main", "0", "pop", Map.of()).statusCode(422).body("error", equalTo("ValidationError"))
+        .body("details.table", equalTo("t"));
+    assertThat(rowsOf("public.stash_g")).containsExactly("1:v1", "2:v2", "3:v3", "4:v4", "5:v5");
+    given().get("/api/v1/repositories/{r}/branches/main/stash", repo).then().body("items.size()", equalTo(1));
+  }
 }

@@ -237,4 +237,23 @@ class TokenAuthTest {
     assertThat(all).contains("DELETE /api/v1/repositories/" + repo).contains("GET /api/v1/repositories/" + repo)
         .doesNotContain(secret).doesNotContain("strata_wrong-secret-xyz");
   }
+
+  /** Forcing a reset of a protected branch rewrites its history: a writer may not, an admin of the repository may. */
+  @Test
+  void onlyAnAdminForcesTheResetOfAProtectedBranch() {
+    String repo = repository("authreset");
+    String writer = (String) createToken(Api.uniqueName("resetter"), "writer", List.of(repo), null).get("token");
+    String admin = (String) createToken(Api.uniqueName("resetadmin"), "admin", List.of(repo), null).get("token");
+    as(writer).body(Map.of("message", "second", "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    as(admin).body(Map.of("protected", true)).patch("/api/v1/repositories/{r}/branches/main", repo).then()
+        .statusCode(200);
+    as(writer).body(Map.of("to", "main~1", "mode", "hard")).post("/api/v1/repositories/{r}/branches/main/reset", repo)
+        .then().statusCode(409).body("error", equalTo("BranchProtected"));
+    as(writer).body(Map.of("to", "main~1", "mode", "hard", "force", true))
+        .post("/api/v1/repositories/{r}/branches/main/reset", repo).then().statusCode(403)
+        .body("error", equalTo("Forbidden"));
+    as(admin).body(Map.of("to", "main~1", "mode", "hard", "force", true))
+        .post("/api/v1/repositories/{r}/branches/main/reset", repo).then().statusCode(200);
+  }
 }

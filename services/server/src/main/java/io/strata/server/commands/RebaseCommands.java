@@ -1,0 +1,368 @@
+package io.strata.server.commands;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.AppliedCommit;
+import io.strata.events.Author;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.RebaseAborted;
+import io.strata.events.RebaseFinished;
+import io.strata.events.RebaseStarted;
+import io.strata.events.RebaseStepSkipped;
+import io.strata.events.TableTracked;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.graph.CommitRow;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.rowdata.WorkingStatus;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Existing;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Rebases (docs/architecture.md, "History rewriting"): a branch's commits since its merge base with
+ * another commit are replayed on top of it, as OAT-DB has it. The start moves the branch to that commit
+ * ({@code rebase.started} and a {@code branch.head_moved} with reason {@code rebase}, one append); each
+ * commit is then replayed by a cherry-pick of it (the revert and cherry-pick machinery, operation
+ * {@code rebase}: same message and author, new id), one append each, so the branch is at a whole commit
+ * at every point. The first conflict stops the rebase with the step's merge in progress (resolved
+ * through {@code …/merge}); {@code continue} commits it and goes on, {@code skip} drops that commit,
+ * {@code abort} puts the branch back where it was, exactly (it had no working changes).
+ */
+@ApplicationScoped
+public class RebaseCommands {
+  private final CommandProcessor processor;
+  private final Existing existing;
+  private final RefResolver resolver;
+  private final TableQueries tableQueries;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+  private final WorkingState<SqlConnection> working;
+  private final ChangeSets<SqlConnection> changeSets;
+  private final CommitGraph graph;
+  private final MergeCommands merges;
+  private final RepositoryStateLoader loader;
+  private final ObjectMapper json;
+
+  @Inject
+  public RebaseCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
+      ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
+      ChangeSets<SqlConnection> changeSets, CommitGraph graph, MergeCommands merges, RepositoryStateLoader loader,
+      ObjectMapper json) {
+    this.processor = processor;
+    this.existing = existing;
+    this.resolver = resolver;
+    this.tableQueries = tableQueries;
+    this.projections = projections;
+    this.config = config;
+    this.working = working;
+    this.changeSets = changeSets;
+    this.graph = graph;
+    this.merges = merges;
+    this.loader = loader;
+    this.json = json;
+  }
+
+  /**
+   * Rebases {@code branch} onto {@code onto}: refused with working changes present; up to date when
+   * {@code onto} is in its history; a fast-forward when its head is in {@code onto}'s. Answers as the
+   * replay ends ({@link #replay}). {@code stopped}: the answer of a step stopped by conflicts.
+   */
+  public Uni<CommandResponse> rebase(String repository, String branch, String onto, Author author, CommandContext ctx,
+      Function<MergeCommands.Outcome, Answer> stopped) {
+    String repo = Names.existingRepository(repository);
+    CommandContext inner = inner(ctx);
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> processor.caughtUp(repo))
+        .chain(() -> resolver.resolve(repo, onto))
+        .chain(target -> {
+          if (branch.equals(target.branch()) && target.isPlainBranch()) {
+            throw StrataException.invalid("onto", "a branch cannot be rebased onto itself");
+          }
+          return tableQueries.tables(repo).chain(tracked -> processor.execute(repo,
+              (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, local(tracked)), inner,
+              (events, position, after, time) -> new Answer.Reply(200, null)));
+        })
+        .chain(started -> replay(repo, branch, inner, stopped));
+  }
+
+  private Uni<Commands.Command> start(SqlConnection tx, RepositoryState state, String repo, String branch,
+      String onto, String ontoCommit, Author author, List<TableRow> tracked) {
+    RepositoryState.Branch b = state.branch(branch);
+    if (b == null) {
+      throw StrataException.branchNotFound(branch);
+    }
+    if (state.rebase(branch) != null) {
+      throw RepositoryDecider.rebaseInProgress(branch, state.rebase(branch));
+    }
+    if (state.merge(branch) != null) {
+      throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
+    }
+    String head = b.head();
+    BranchRef ref = BranchRef.of(branch, state.defaultBranch());
+    return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> CommitGraph.mergeBase(tx, repo, head, ontoCommit))
+        .chain(base -> {
+          if (base == null) {
+            throw StrataException.invalid("onto", "'" + onto + "' shares no history with '" + branch + "'");
+          }
+          if (base.equals(ontoCommit)) { // onto is in the branch's history already: nothing to replay
+            return Uni.createFrom().item((Commands.Command) new Commands.MergeUpToDate(branch));
+          }
+          return replayed(repo, head, ontoCommit)
+              .chain(commits -> requireClean(tx, repo, tracked, ref)
+                  .chain(() -> CommitGraph.pathsBetween(tx, repo, head, ontoCommit))
+                  .chain(paths -> moveTo(tx, state, repo, tracked, ref, paths))
+                  .chain(contents -> Failpoints.hit("rebase.started").map(done -> {
+                    BranchHeadMoved moved = new BranchHeadMoved(branch, head, ontoCommit, "rebase", contents);
+                    return commits.isEmpty() ? new Commands.FastForward(moved)
+                        : new Commands.StartRebase(new RebaseStarted(branch, onto, ontoCommit, head, commits, author),
+                            moved);
+                  })));
+        });
+  }
+
+  /** The commits to replay: the head's first-parent history down to the first commit in {@code onto}'s, oldest first. */
+  private Uni<List<String>> replayed(String repo, String head, String onto) {
+    List<String> commits = new ArrayList<>();
+    return walk(repo, head, onto, commits).map(done -> {
+      Collections.reverse(commits);
+      return commits;
+    });
+  }
+
+  private Uni<Void> walk(String repo, String commit, String onto, List<String> commits) {
+    return graph.isReachableFrom(repo, commit, List.of(onto)).chain(reached -> {
+      if (reached) {
+        return Uni.createFrom().voidItem();
+      }
+      return graph.commit(repo, commit).chain(row -> {
+        CommitRow c = row.orElseThrow(() -> new IllegalStateException("commit " + commit + " not projected"));
+        commits.add(c.id());
+        return c.parents().isEmpty() ? Uni.createFrom().voidItem() : walk(repo, c.parents().get(0), onto, commits);
+      });
+    });
+  }
+
+  /** Moves the branch's working state of every table along {@code paths}; the default branch's content at the end. */
+  private Uni<List<BranchHeadMoved.TableContent>> moveTo(SqlConnection tx, RepositoryState state, String repo,
+      List<TableRow> tracked, BranchRef ref, CommitGraph.Paths paths) {
+    List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
+    return Multi.createFrom().iterable(tracked)
+        .onItem().transformToUniAndConcatenate(t -> {
+          TrackedTable table = TrackedTable.of(repo, t);
+          List<String> undo = paths.undo(t.name());
+          List<String> redo = paths.redo(t.name());
+          if (undo.isEmpty() && redo.isEmpty()) {
+            return Uni.createFrom().voidItem();
+          }
+          Uni<Void> moved = TableShapes.requireUnchanged(tx, t.toEvent())
+              .chain(() -> working.move(tx, table, ref, undo, redo))
+              .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));
+          if (!ref.isDefault() || !state.tables().containsKey(t.name())) {
+            return moved;
+          }
+          return moved.chain(() -> changeSets.contentDelta(tx, table, undo, redo)).invoke(delta -> {
+            TableTracked recorded = state.tables().get(t.name());
+            TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
+                new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
+            contents.add(new BranchHeadMoved.TableContent(t.name(), next.rowCount(), next.rowSum(), next.contentHash()));
+          }).replaceWithVoid();
+        })
+        .collect().last()
+        .map(done -> contents);
+  }
+
+  /**
+   * Replays the rebase's remaining commits one append at a time, then finishes it; a step that stops
+   * with conflicts answers as {@code stopped} does, the rebase still in progress.
+   */
+  private Uni<CommandResponse> replay(String repo, String branch, CommandContext inner,
+      Function<MergeCommands.Outcome, Answer> stopped) {
+    return loader.load(repo).chain(state -> {
+      RepositoryState.Rebase rebase = state.rebase(branch);
+      if (rebase == null) { // up to date, or a fast-forward: nothing was started
+        return answer(state, branch, null);
+      }
+      String next = rebase.next();
+      if (next == null) {
+        String head = state.branch(branch).head();
+        return processor.execute(repo, new Commands.FinishRebase(new RebaseFinished(branch, head)), inner,
+                (events, position, after, time) -> new Answer.Reply(200, null))
+            .chain(done -> loader.load(repo))
+            .chain(after -> answer(after, branch, rebase));
+      }
+      return graph.commit(repo, next).chain(row -> {
+        CommitRow c = row.orElseThrow(() -> new IllegalStateException("commit " + next + " not projected"));
+        MergeCommands.Request step = new MergeCommands.Request(next, Strategy.THREE_WAY, MergeCommands.FastForward.NEVER,
+            null, false, false, null, c.author(), AppliedCommit.REBASE, c.parents().size() > 1 ? 1 : null);
+        return merges.applyCommit(repo, branch, step, inner, stopped)
+            .chain(response -> response.status() >= 300 ? Uni.createFrom().item(response)
+                : Failpoints.hit("rebase.step").chain(() -> replay(repo, branch, inner, stopped)));
+      });
+    });
+  }
+
+  /** Continues the rebase in progress: commits the stopped step's resolved merge, if any, then replays the rest. */
+  public Uni<CommandResponse> continueRebase(String repository, String branch, CommandContext ctx,
+      Function<MergeCommands.Outcome, Answer> stopped, Answer concluded) {
+    String repo = Names.existingRepository(repository);
+    CommandContext inner = inner(ctx);
+    return requireRebase(repo, branch).chain(state -> {
+      RepositoryState.Merge step = state.merge(branch);
+      if (step == null) {
+        return replay(repo, branch, inner, stopped);
+      }
+      return graph.commit(repo, step.started().sourceCommit()).chain(row -> merges.continueMerge(repo, branch, null,
+              row.map(CommitRow::author).orElse(null), inner, concluded))
+          .chain(response -> response.status() >= 300 ? Uni.createFrom().item(response)
+              : replay(repo, branch, inner, stopped));
+    });
+  }
+
+  /** Skips the commit the rebase in progress stopped at (its merge, if any, aborted), then replays the rest. */
+  public Uni<CommandResponse> skip(String repository, String branch, CommandContext ctx,
+      Function<MergeCommands.Outcome, Answer> stopped) {
+    String repo = Names.existingRepository(repository);
+    CommandContext inner = inner(ctx);
+    return requireRebase(repo, branch)
+        .chain(state -> state.merge(branch) == null ? Uni.createFrom().item(state)
+            : merges.abort(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
+                .chain(() -> loader.load(repo)))
+        .chain(state -> {
+          String next = state.rebase(branch).next();
+          if (next == null) {
+            return replay(repo, branch, inner, stopped);
+          }
+          return processor.execute(repo, new Commands.SkipRebaseStep(new RebaseStepSkipped(branch, next)), inner,
+                  (events, position, after, time) -> new Answer.Reply(200, null))
+              .chain(() -> replay(repo, branch, inner, stopped));
+        });
+  }
+
+  /** Abandons the rebase in progress: the branch back at its head before it, working state included, exactly. */
+  public Uni<CommandResponse> abort(String repository, String branch, CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    CommandContext inner = inner(ctx);
+    return requireRebase(repo, branch)
+        .chain(state -> state.merge(branch) == null ? Uni.createFrom().voidItem()
+            : merges.abort(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
+                .replaceWithVoid())
+        .chain(() -> tableQueries.tables(repo))
+        .chain(tracked -> processor.execute(repo, (tx, state) -> {
+          RepositoryState.Rebase rebase = state.rebase(branch);
+          if (rebase == null) {
+            throw noRebase(branch);
+          }
+          String current = state.branch(branch).head();
+          String original = rebase.started().head();
+          RebaseAborted aborted = new RebaseAborted(branch, original);
+          if (current.equals(original)) {
+            return Uni.createFrom().item(new Commands.AbortRebase(aborted, null));
+          }
+          BranchRef ref = BranchRef.of(branch, state.defaultBranch());
+          List<TableRow> tables = local(tracked);
+          return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+              .chain(() -> Multi.createFrom().iterable(tables)
+                  .onItem().transformToUniAndConcatenate(t -> working.discard(tx, TrackedTable.of(repo, t), ref))
+                  .collect().last())
+              .chain(() -> CommitGraph.pathsBetween(tx, repo, current, original))
+              .chain(paths -> moveTo(tx, state, repo, tables, ref, paths))
+              .map(contents -> new Commands.AbortRebase(aborted,
+                  new BranchHeadMoved(branch, current, original, "reset_hard", contents)));
+        }, ctx, (events, position, after, time) -> new Answer.Reply(204, null)));
+  }
+
+  /** The rebase in progress on the branch, per the authoritative state; 409 NoRebaseInProgress without one. */
+  private Uni<RepositoryState> requireRebase(String repo, String branch) {
+    return existing.branch(repo, branch).chain(() -> loader.load(repo)).invoke(state -> {
+      if (state.rebase(branch) == null) {
+        throw noRebase(branch);
+      }
+    });
+  }
+
+  private static StrataException noRebase(String branch) {
+    return new StrataException(ErrorCode.NoRebaseInProgress, "branch '" + branch + "' has no rebase in progress",
+        Map.of("branch", branch));
+  }
+
+  /** What a rebase that ended (or had nothing to do) answers: the branch's head and what was replayed. */
+  private Uni<CommandResponse> answer(RepositoryState state, String branch, RepositoryState.Rebase rebase) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("branch", branch);
+    body.put("head", state.branch(branch).head());
+    body.put("rebase_in_progress", state.rebase(branch) != null);
+    if (rebase != null) {
+      body.put("onto", rebase.started().onto());
+      body.put("onto_commit", rebase.started().ontoCommit());
+      body.put("replayed", rebase.started().commits().size());
+    }
+    try {
+      return Uni.createFrom().item(new CommandResponse(200, json.writeValueAsString(body), state.lastPosition(),
+          state.version(), false, false));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("answer cannot be serialised", e);
+    }
+  }
+
+  /** The commands a rebase runs take no Idempotency-Key: there are several, and each its own append. */
+  private static CommandContext inner(CommandContext ctx) {
+    return new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
+  }
+
+  /** Tables in the server's database; rebases over tables in other databases are refused (not yet supported). */
+  private static List<TableRow> local(List<TableRow> tables) {
+    tables.stream().filter(t -> !Storages.LOCAL.equals(t.storage())).findFirst().ifPresent(t -> {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
+          + t.storage() + "': rebases over tables in other databases are not supported yet", Map.of("table", t.name()));
+    });
+    return tables;
+  }
+
+  /** A rebase starts from a clean branch: working changes in any table refuse it. */
+  private Uni<Void> requireClean(SqlConnection tx, String repo, List<TableRow> tracked, BranchRef ref) {
+    return Multi.createFrom().iterable(tracked)
+        .onItem().transformToUniAndConcatenate(t -> {
+          TrackedTable table = TrackedTable.of(repo, t);
+          return working.holdWriters(tx, table, ref).chain(() -> working.status(tx, table, ref))
+              .invoke((WorkingStatus s) -> {
+                if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
+                  throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + ref.name()
+                      + "' has uncommitted changes in table '" + t.name() + "': commit, stash or discard them"
+                      + " before a rebase", Map.of("branch", ref.name(), "table", t.name()));
+                }
+              });
+        })
+        .collect().last()
+        .replaceWithVoid();
+  }
+}
