@@ -294,6 +294,20 @@ public final class DataBench {
       System.out.printf(Locale.ROOT, "%s of a 1 000-row commit on the default branch, %,d-row vs 10K-row table:"
           + " %.1f vs %.1f ms, ratio %.2f (target <= 1.3)%n", figure.getKey(), large, big, small, big / small);
     }
+
+    // a rebase of 10 commits of 1 000 rows each onto a default branch that moved on
+    String api = repos + "/h_big";
+    send("POST", api + "/branches", "{\"name\":\"topic\"}", 201);
+    int step = large / 1000;
+    for (int c = 0; c < 10; c++) {
+      exec(db, "update strata_topic.h_big set pad = 'topic " + c + "' where id % " + step + " = " + (100 + c));
+      send("POST", api + "/branches/topic/commits", "{\"message\":\"topic " + c + "\",\"all\":true}", 201);
+    }
+    exec(db, "update public.h_big set v = v + 1 where id % " + step + " = 500");
+    send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
+    double rebase = timed(() -> send("POST", api + "/branches/topic/rebase", "{\"onto\":\"main\"}", 200));
+    System.out.printf(Locale.ROOT, "rebase of 10 commits of 1 000 rows each on a %,d-row table: %.0f ms (%.0f ms a"
+        + " commit)%n", large, rebase, rebase / 10);
   }
 
   /**

@@ -58,6 +58,14 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   @Override
   public Uni<ChangeCounts> discard(SqlConnection tx, TrackedTable table, BranchRef branch) {
     WorkingStateSql sql = sql(table, branch);
+    // an empty working log has nothing to put back (a hard reset of a clean branch): no lock, no write
+    return tx.query("select exists (select from " + OverlaySql.of(table, branch).workingLog() + ")").execute()
+        .chain(rows -> rows.iterator().next().getBoolean(0) ? discardLogged(tx, table, branch, sql)
+            : Uni.createFrom().item(ChangeCounts.NONE));
+  }
+
+  private Uni<ChangeCounts> discardLogged(SqlConnection tx, TrackedTable table, BranchRef branch,
+      WorkingStateSql sql) {
     return tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.pending()).execute().map(PgWorkingState::first))
