@@ -3,9 +3,9 @@ package io.strata.events;
 import java.util.List;
 
 /**
- * A merge that wrote tables in other storages was never appended (the server stopped, or a step
- * failed): the recovery sweep put back the rows it had written there, so the branch is at its old
- * head, with the working state it had.
+ * A merge (or a reset) that wrote tables in other storages was never appended (the server stopped, or
+ * a step failed): the recovery sweep put back the rows it had written there, so the branch is at its
+ * old head, with the working state it had.
  *
  * @param attempt the attempt's id (its recovery sidecar)
  * @param storages the storages the merge had written in

@@ -559,6 +559,42 @@ final class MergeSql {
         "plan", plan(), "table", s.table(), "key_object", s.keyObject("p.key"), "current_row", currentRowOfKey("k"));
   }
 
+  /** The branch's current row of key record {@code k}, as {@code t} (a left join: no row, all nulls). */
+  private String currentRow(String k) {
+    return fill("left join lateral (select * from {state} x where {key_match} limit 1) t on true",
+        "state", s.state(), "key_match", s.keyMatch("x", k));
+  }
+
+  /**
+   * Keeps, for an attempt that moves the branch's working state along change sets (a reset, a rebase's
+   * start), the branch's current row of every key of {@code rows} (T's columns) as ours, before the move
+   * writes them; {@link #saveUndoAfter} then notes the rows written.
+   */
+  String saveUndoBefore(String attempt, String rows) {
+    return fill("""
+        insert into strata.merge_sidecars (attempt, tid, role, key, ours, merged)
+        select {attempt}, {tid}, 'undo', {key_array}, case when {present} then to_jsonb(t.*) end, null
+        from {rows} r {current_row}
+        order by 4
+        on conflict do nothing""",
+        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()), "key_array", s.keyArray("r"),
+        "present", s.present("t"), "rows", rows, "current_row", currentRow("r"));
+  }
+
+  /** After the move {@link #saveUndoBefore} prepared: each key's row as now stored, the row written. */
+  String saveUndoAfter(String attempt) {
+    return fill("""
+        update strata.merge_sidecars m set merged = x.stored
+        from (select w.key, case when {present} then to_jsonb(t.*) end as stored
+              from strata.merge_sidecars w
+              cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
+              {current_row}
+              where w.attempt = {attempt} and w.tid = {tid} and w.role = 'undo') x
+        where m.attempt = {attempt} and m.tid = {tid} and m.role = 'undo' and m.key = x.key""",
+        "present", s.present("t"), "table", s.table(), "key_object", s.keyObject("w.key"), "current_row", currentRow("k"),
+        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()));
+  }
+
   /** The rows to put back for an abandoned attempt: ours, where the row is still as the attempt wrote it. */
   String createUndoImages(String attempt) {
     return createPutBackImages(sidecar(attempt, "undo"));

@@ -131,7 +131,13 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
    */
   @Override
   public Uni<Void> move(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo) {
-    return writesMayReachOtherRows(tx, table, branch).chain(reach -> rowsAlong(tx, table, branch, undo, redo,
+    return move(tx, table, branch, undo, redo, null);
+  }
+
+  @Override
+  public Uni<Void> move(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
+      String attempt) {
+    return writesMayReachOtherRows(tx, table, branch).chain(reach -> rowsAlong(tx, table, branch, undo, redo, attempt,
         (sql, rows) -> reach ? sql.logRows(rows) + ";" + sql.applyRows(rows) + ";" + sql.forgetLogged(rows)
             : sql.advanceRows(rows)));
   }
@@ -146,23 +152,37 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   @Override
   public Uni<Void> stageAgainst(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
       List<String> redo) {
-    return rowsAlong(tx, table, branch, undo, redo, WorkingStateSql::stageAgainst);
+    return stageAgainst(tx, table, branch, undo, redo, null);
+  }
+
+  @Override
+  public Uni<Void> stageAgainst(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
+      List<String> redo, String attempt) {
+    return rowsAlong(tx, table, branch, undo, redo, attempt, WorkingStateSql::stageAgainst);
   }
 
   /** {@code write} of the rows the other commit has where it differs from the branch's head. */
+  /**
+   * {@code write} of the rows the other commit has where it differs from the branch's head; with an
+   * {@code attempt}, what it writes is kept as that attempt's recovery sidecar (see {@code Merges#undo}).
+   */
   private static Uni<Void> rowsAlong(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
-      List<String> redo, java.util.function.BiFunction<WorkingStateSql, String, String> write) {
+      List<String> redo, String attempt, java.util.function.BiFunction<WorkingStateSql, String, String> write) {
     if (undo.isEmpty() && redo.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
     WorkingStateSql sql = sql(table, branch);
+    MergeSql sidecar = new MergeSql(OverlaySql.of(table, branch));
     String rows = sql.changeSetRows();
     return tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query("drop table if exists " + rows).execute())
         .chain(() -> tx.preparedQuery(sql.createRowsAlong())
             .execute(Tuple.of(undo.toArray(String[]::new), redo.toArray(String[]::new))))
+        .chain(() -> attempt == null ? Uni.createFrom().voidItem()
+            : tx.query(sidecar.saveUndoBefore(attempt, rows)).execute().replaceWithVoid())
         .chain(() -> tx.query(write.apply(sql, rows)).execute())
-        .replaceWithVoid();
+        .chain(() -> attempt == null ? Uni.createFrom().voidItem()
+            : tx.query(sidecar.saveUndoAfter(attempt)).execute().replaceWithVoid());
   }
 
   @Override

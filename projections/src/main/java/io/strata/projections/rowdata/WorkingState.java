@@ -59,6 +59,17 @@ public interface WorkingState<X> {
   Uni<Void> move(X tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo);
 
   /**
+   * {@link #move}, keeping what it writes as the recovery sidecar of {@code attempt} (a table in another
+   * database than the event log's, written before the event is appended): per key, the row before and
+   * the row written, so that {@link Merges#undo} puts the branch back if the event never is.
+   */
+  Uni<Void> move(X tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo, String attempt);
+
+  /** {@link #stageAgainst}, keeping its keys' rows as the recovery sidecar of {@code attempt}, as {@link #move} does. */
+  Uni<Void> stageAgainst(X tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
+      String attempt);
+
+  /**
    * Whether writing the branch's working state of the table may change other rows (on the default
    * branch: a user's trigger, a foreign key referencing it with an action); never on another branch.
    */

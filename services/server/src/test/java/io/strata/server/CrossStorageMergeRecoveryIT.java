@@ -116,6 +116,51 @@ class CrossStorageMergeRecoveryIT {
     }
   }
 
+  /**
+   * A hard reset of main over both databases (back from the merge of dev), halted before the storage
+   * commits ({@code reset.applied}), after it ({@code reset.storage-applied}), or after the append
+   * ({@code reset.appended}): main is at the merge with its rows, or at the reset with its rows.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"reset.applied", "reset.storage-applied", "reset.appended"})
+  void aCrashInTheMiddleOfAResetOverTwoDatabasesLeavesMainWhole(String failpoint, @TempDir Path dataDir)
+      throws Exception {
+    Map<String, String> env = Map.of("STRATA_DATA_DIR", dataDir.toString(), "STRATA_SECRETS_DIRS", dataDir.toString());
+    try (LocalPostgres other = LocalPostgres.start(dataDir.resolve("warehouse"), true)) {
+      String mergedHead;
+      String resetTo;
+      List<String> beforeMerge;
+      try (PackagedServer server = new PackagedServer(dataDir, withFailpoint(env, failpoint))) {
+        server.start();
+        setUp(server, dataDir, other);
+        beforeMerge = rows(dataDir, other);
+        resetTo = head(server);
+        server.send("POST", "/api/v1/repositories/shop/branches/main/merge", "{\"source\":\"dev\"}", 200);
+        mergedHead = head(server);
+        halt(server, "/api/v1/repositories/shop/branches/main/reset", "{\"to\":\"" + resetTo + "\",\"mode\":\"hard\"}");
+      }
+      try (PackagedServer server = new PackagedServer(dataDir, env)) {
+        server.start();
+        JsonNode status = server.send("GET", "/api/v1/repositories/shop/branches/main/status", null, 200);
+        assertThat(status.get("clean").asBoolean()).isTrue();
+        assertThat(count(other.jdbcUrl(), "select count(*) from strata.merge_sidecars")).isZero();
+        if (failpoint.equals("reset.appended")) {
+          assertThat(head(server)).isEqualTo(resetTo);
+          assertThat(rows(dataDir, other)).isEqualTo(beforeMerge);
+        } else {
+          assertThat(head(server)).isEqualTo(mergedHead);
+          assertThat(rows(dataDir, other)).containsExactlyElementsOf(merged());
+          server.send("POST", "/api/v1/repositories/shop/branches/main/reset",
+              "{\"to\":\"" + resetTo + "\",\"mode\":\"hard\"}", 200);
+          assertThat(rows(dataDir, other)).isEqualTo(beforeMerge);
+        }
+        JsonNode live = server.send("GET", "/api/v1/admin/projections/digest", null, 200);
+        server.send("POST", "/api/v1/admin/projections/rebuild", "", 200);
+        assertThat(server.send("GET", "/api/v1/admin/projections/digest", null, 200)).isEqualTo(live);
+      }
+    }
+  }
+
   /** orders (200 rows) in the warehouse, items (20) here; dev changes both, main changes orders elsewhere. */
   private static void setUp(PackagedServer server, Path dataDir, LocalPostgres other) throws Exception {
     try (Connection db = database(dataDir)) {

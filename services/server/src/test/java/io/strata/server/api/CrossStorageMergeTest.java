@@ -282,4 +282,49 @@ class CrossStorageMergeTest {
     assertThat(count(local, "select count(*) from strata_meta.commit_intents where repository = '" + repo + "'"))
         .isZero();
   }
+
+  /** Resets over both databases: hard and soft, undone when the event is never appended, refused over working changes there. */
+  @Test
+  void aResetOverBothDatabasesIsWholeOrUndone() throws Exception {
+    String repo = repositoryWithDev("g");
+    merge(repo, "main", Map.of("source", "dev", "fast_forward", "never"), 200);
+    String merged = head(repo, "main");
+    List<String> mergedRows = orders("g");
+    List<String> before = List.of("1:1.50:-", "2:3.00:-", "3:4.50:-", "99:148.50:-", "100:150.00:-");
+
+    // the reset's rows in the warehouse commit before its event; a failure there undoes them
+    Failpoints.arm("reset.storage-applied", "error");
+    try {
+      Api.json().body(Map.of("to", "main~1", "mode", "hard")).post("/api/v1/repositories/{r}/branches/main/reset", repo)
+          .then().statusCode(503);
+    } finally {
+      Failpoints.disarm("reset.storage-applied");
+    }
+    assertThat(head(repo, "main")).isEqualTo(merged);
+    assertThat(orders("g")).as("undone in the warehouse").isEqualTo(mergedRows);
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+    assertThat(sidecars()).isZero();
+
+    Api.json().body(Map.of("to", "main~1", "mode", "hard")).post("/api/v1/repositories/{r}/branches/main/reset", repo)
+        .then().statusCode(200);
+    assertThat(orders("g")).isEqualTo(before);
+    assertThat(rows(local, "select name from public.mitems_g where id = 1")).containsExactly("item 1");
+    assertThat(sidecars()).isZero();
+
+    // soft, forward again: the rows stay, the difference is staged in both databases; a commit recreates it
+    Api.json().body(Map.of("to", merged, "mode", "soft")).post("/api/v1/repositories/{r}/branches/main/reset", repo)
+        .then().statusCode(200);
+    assertThat(orders("g")).isEqualTo(before);
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then()
+        .body("tables.find { it.table == 'orders' }.staged.updated", equalTo(3));
+    // a table in the warehouse with working changes is not reset: commit or discard them first
+    Api.json().body(Map.of("to", "main", "mode", "hard")).post("/api/v1/repositories/{r}/branches/main/reset", repo)
+        .then().statusCode(409).body("error", equalTo("WorkingChangesPresent"));
+    commitAll(repo, "main", "recreated");
+    assertThat(orders("g")).isEqualTo(before);
+    given().queryParam("from", merged).queryParam("to", "main").queryParam("table", "orders")
+        .get("/api/v1/repositories/{r}/diff", repo).then().statusCode(200)
+        .body("tables[0].updated", equalTo(3)).body("tables[0].inserted", equalTo(1)).body("tables[0].deleted", equalTo(1));
+    assertThat(events(repo)).contains("merge.rolled_back");
+  }
 }
