@@ -11,11 +11,9 @@ import io.strata.events.RebaseAborted;
 import io.strata.events.RebaseFinished;
 import io.strata.events.RebaseStarted;
 import io.strata.events.RebaseStepSkipped;
-import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.graph.CommitRow;
 import io.strata.projections.rowdata.BranchRef;
-import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.WorkingState;
@@ -32,13 +30,11 @@ import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -65,17 +61,20 @@ public class RebaseCommands {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final WorkingState<SqlConnection> working;
-  private final ChangeSets<SqlConnection> changeSets;
   private final CommitGraph graph;
   private final MergeCommands merges;
   private final RepositoryStateLoader loader;
   private final ObjectMapper json;
+  private final BranchMoves moves;
+  private final CrossStorageCommits crossStorage;
 
   @Inject
   public RebaseCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
-      ChangeSets<SqlConnection> changeSets, CommitGraph graph, MergeCommands merges, RepositoryStateLoader loader,
-      ObjectMapper json) {
+      CommitGraph graph, MergeCommands merges, RepositoryStateLoader loader,
+      ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage) {
+    this.moves = moves;
+    this.crossStorage = crossStorage;
     this.processor = processor;
     this.existing = existing;
     this.resolver = resolver;
@@ -83,7 +82,6 @@ public class RebaseCommands {
     this.projections = projections;
     this.config = config;
     this.working = working;
-    this.changeSets = changeSets;
     this.graph = graph;
     this.merges = merges;
     this.loader = loader;
@@ -107,9 +105,9 @@ public class RebaseCommands {
           if (branch.equals(target.branch()) && target.isPlainBranch()) {
             throw StrataException.invalid("onto", "a branch cannot be rebased onto itself");
           }
-          return tableQueries.tables(repo).chain(tracked -> processor.execute(repo,
-              (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, local(tracked)), inner,
-              (events, position, after, time) -> new Answer.Reply(200, null)));
+          return tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo,
+              (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, tracked), inner,
+              (events, position, after, time) -> new Answer.Reply(200, null))));
         })
         .chain(started -> replay(repo, branch, inner, stopped));
   }
@@ -138,9 +136,10 @@ public class RebaseCommands {
             return Uni.createFrom().item((Commands.Command) new Commands.MergeUpToDate(branch));
           }
           return replayed(repo, head, ontoCommit)
-              .chain(commits -> requireClean(tx, repo, tracked, ref)
+              .chain(commits -> requireClean(tx, repo, local(tracked), ref)
                   .chain(() -> CommitGraph.pathsBetween(tx, repo, head, ontoCommit))
-                  .chain(paths -> moveTo(tx, state, repo, tracked, ref, paths))
+                  // every table, so that one with working changes in another database refuses it too
+                  .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase"))
                   .chain(contents -> Failpoints.hit("rebase.started").map(done -> {
                     BranchHeadMoved moved = new BranchHeadMoved(branch, head, ontoCommit, "rebase", contents);
                     return commits.isEmpty() ? new Commands.FastForward(moved)
@@ -170,35 +169,6 @@ public class RebaseCommands {
         return c.parents().isEmpty() ? Uni.createFrom().voidItem() : walk(repo, c.parents().get(0), onto, commits);
       });
     });
-  }
-
-  /** Moves the branch's working state of every table along {@code paths}; the default branch's content at the end. */
-  private Uni<List<BranchHeadMoved.TableContent>> moveTo(SqlConnection tx, RepositoryState state, String repo,
-      List<TableRow> tracked, BranchRef ref, CommitGraph.Paths paths) {
-    List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
-    return Multi.createFrom().iterable(tracked)
-        .onItem().transformToUniAndConcatenate(t -> {
-          TrackedTable table = TrackedTable.of(repo, t);
-          List<String> undo = paths.undo(t.name());
-          List<String> redo = paths.redo(t.name());
-          if (undo.isEmpty() && redo.isEmpty()) {
-            return Uni.createFrom().voidItem();
-          }
-          Uni<Void> moved = TableShapes.requireUnchanged(tx, t.toEvent())
-              .chain(() -> working.move(tx, table, ref, undo, redo))
-              .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));
-          if (!ref.isDefault() || !state.tables().containsKey(t.name())) {
-            return moved;
-          }
-          return moved.chain(() -> changeSets.contentDelta(tx, table, undo, redo)).invoke(delta -> {
-            TableTracked recorded = state.tables().get(t.name());
-            TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
-                new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
-            contents.add(new BranchHeadMoved.TableContent(t.name(), next.rowCount(), next.rowSum(), next.contentHash()));
-          }).replaceWithVoid();
-        })
-        .collect().last()
-        .map(done -> contents);
   }
 
   /**
@@ -277,7 +247,7 @@ public class RebaseCommands {
             : merges.abort(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
                 .replaceWithVoid())
         .chain(() -> tableQueries.tables(repo))
-        .chain(tracked -> processor.execute(repo, (tx, state) -> {
+        .chain(tracked -> settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
           RepositoryState.Rebase rebase = state.rebase(branch);
           if (rebase == null) {
             throw noRebase(branch);
@@ -289,16 +259,18 @@ public class RebaseCommands {
             return Uni.createFrom().item(new Commands.AbortRebase(aborted, null));
           }
           BranchRef ref = BranchRef.of(branch, state.defaultBranch());
-          List<TableRow> tables = local(tracked);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-              .chain(() -> Multi.createFrom().iterable(tables)
-                  .onItem().transformToUniAndConcatenate(t -> working.discard(tx, TrackedTable.of(repo, t), ref))
-                  .collect().last())
               .chain(() -> CommitGraph.pathsBetween(tx, repo, current, original))
-              .chain(paths -> moveTo(tx, state, repo, tables, ref, paths))
+              .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase.abort"))
               .map(contents -> new Commands.AbortRebase(aborted,
                   new BranchHeadMoved(branch, current, original, "reset_hard", contents)));
-        }, ctx, (events, position, after, time) -> new Answer.Reply(204, null)));
+        }, ctx, (events, position, after, time) -> new Answer.Reply(204, null))));
+  }
+
+  /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
+  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command) {
+    return tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage())) ? command
+        : command.onTermination().call(() -> crossStorage.settle(repository, "rebase.appended"));
   }
 
   /** The rebase in progress on the branch, per the authoritative state; 409 NoRebaseInProgress without one. */
@@ -339,13 +311,9 @@ public class RebaseCommands {
     return new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
   }
 
-  /** Tables in the server's database; rebases over tables in other databases are refused (not yet supported). */
+  /** The tables in the server's database (those in other databases are checked as they move). */
   private static List<TableRow> local(List<TableRow> tables) {
-    tables.stream().filter(t -> !Storages.LOCAL.equals(t.storage())).findFirst().ifPresent(t -> {
-      throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
-          + t.storage() + "': rebases over tables in other databases are not supported yet", Map.of("table", t.name()));
-    });
-    return tables;
+    return tables.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList();
   }
 
   /** A rebase starts from a clean branch: working changes in any table refuse it. */

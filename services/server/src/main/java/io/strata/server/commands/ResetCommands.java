@@ -1,14 +1,9 @@
 package io.strata.server.commands;
 
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.BranchHeadMoved;
-import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.rowdata.BranchRef;
-import io.strata.projections.rowdata.ChangeSets;
-import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
@@ -21,18 +16,10 @@ import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
-import io.strata.server.runtime.Failpoints;
-import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.math.BigInteger;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Map;
 
@@ -54,16 +41,13 @@ public class ResetCommands {
   private final TableQueries tableQueries;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
-  private final WorkingState<SqlConnection> working;
-  private final ChangeSets<SqlConnection> changeSets;
-  private final StoragePools pools;
   private final CrossStorageCommits crossStorage;
+  private final BranchMoves moves;
 
   @Inject
   public ResetCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
-      ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
-      ChangeSets<SqlConnection> changeSets, StoragePools pools, CrossStorageCommits crossStorage) {
-    this.pools = pools;
+      ProjectionRuntime projections, StrataConfig config, CrossStorageCommits crossStorage, BranchMoves moves) {
+    this.moves = moves;
     this.crossStorage = crossStorage;
     this.processor = processor;
     this.existing = existing;
@@ -71,8 +55,6 @@ public class ResetCommands {
     this.tableQueries = tableQueries;
     this.projections = projections;
     this.config = config;
-    this.working = working;
-    this.changeSets = changeSets;
   }
 
   /** How a reset treats the branch's working state. */
@@ -113,71 +95,15 @@ public class ResetCommands {
     }
     BranchRef ref = BranchRef.of(branch, state.defaultBranch());
     String reason = r.mode() == Mode.HARD ? "reset_hard" : "reset_soft";
-    List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
-    TableTransactions tables = new TableTransactions(pools, repo, tx);
-    String[] attempt = {null};
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
         .chain(() -> CommitGraph.pathsBetween(tx, repo, from, to))
-        .chain(paths -> {
-          // a hard reset drops the working changes of every table; otherwise only tables that differ move
-          List<TableRow> moved = tracked.stream().filter(t -> r.mode() == Mode.HARD
-              || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty()).toList();
-          // in other storages the rows are written before the event, under a recovery intent that undoes them
-          Set<String> elsewhere = moved.stream().filter(t -> !paths.undo(t.name()).isEmpty()
-                  || !paths.redo(t.name()).isEmpty()).map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
-              .collect(Collectors.toCollection(LinkedHashSet::new));
-          return (elsewhere.isEmpty() ? Uni.createFrom().<String>nullItem()
-                  : crossStorage.begin(tx, repo, branch, elsewhere, CrossStorageCommits.Kind.MERGE))
-              .invoke(a -> attempt[0] = a)
-              .chain(a -> Multi.createFrom().iterable(moved)
-              .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
-                TrackedTable table = TrackedTable.of(repo, t);
-                List<String> undo = paths.undo(t.name());
-                List<String> redo = paths.redo(t.name());
-                boolean remote = !Storages.LOCAL.equals(t.storage());
-                String undoAttempt = remote ? a : null;
-                Uni<Void> done = (remote ? requireClean(c, table, ref) : Uni.createFrom().voidItem())
-                    .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
-                    .chain(() -> r.mode() == Mode.HARD
-                        ? working.discard(c, table, ref).chain(() -> working.move(c, table, ref, undo, redo, undoAttempt))
-                        : working.stageAgainst(c, table, ref, undo, redo, undoAttempt))
-                    // the table may refuse the rows (a unique value moving between rows, a trigger raising)
-                    .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));
-                if (!ref.isDefault() || !state.tables().containsKey(t.name()) || undo.isEmpty() && redo.isEmpty()) {
-                  return done;
-                }
-                // the default branch's recorded content follows its head
-                return done.chain(() -> changeSets.contentDelta(c, table, undo, redo)).invoke(delta -> {
-                  TableTracked recorded = state.tables().get(t.name());
-                  TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
-                      new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
-                  contents.add(new BranchHeadMoved.TableContent(t.name(), next.rowCount(), next.rowSum(),
-                      next.contentHash()));
-                }).replaceWithVoid();
-              }))
-              .collect().last());
-        })
-        .chain(() -> Failpoints.hit("reset.applied"))
-        .chain(() -> attempt[0] == null ? Uni.createFrom().voidItem() : tables.commit()
-            .chain(() -> Failpoints.hit("reset.storage-applied"))
-            .chain(() -> crossStorage.end(tx, attempt[0])))
-        .map(done -> (Commands.Command) new Commands.ResetBranch(new BranchHeadMoved(branch, from, to, reason,
-            contents), r.force(), r.mayForce()))
-        .onTermination().call(tables::rollback);
+        .chain(paths -> moves.move(tx, state, repo, ref, tracked.stream()
+            // a hard reset drops the working changes of every table; otherwise only tables that differ move
+            .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())
+            .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
+        .map(contents -> new Commands.ResetBranch(new BranchHeadMoved(branch, from, to, reason, contents), r.force(),
+            r.mayForce()));
   }
 
-  /**
-   * A table in another database is reset only without working changes there: what recovery would put
-   * back if the event is never appended is the rows, not a working log.
-   */
-  private Uni<Void> requireClean(SqlConnection c, TrackedTable table, BranchRef ref) {
-    return working.holdWriters(c, table, ref).chain(() -> working.status(c, table, ref)).invoke(s -> {
-      if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
-        throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + ref.name() + "' has uncommitted"
-            + " changes in table '" + table.name() + "', in another database: commit or discard them before a reset",
-            Map.of("branch", ref.name(), "table", table.name()));
-      }
-    }).replaceWithVoid();
-  }
 }

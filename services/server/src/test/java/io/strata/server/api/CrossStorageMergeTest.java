@@ -327,4 +327,35 @@ class CrossStorageMergeTest {
         .body("tables[0].updated", equalTo(3)).body("tables[0].inserted", equalTo(1)).body("tables[0].deleted", equalTo(1));
     assertThat(events(repo)).contains("merge.rolled_back");
   }
+
+  /** A rebase over both databases: its start undone when never appended, then replayed; an abort puts dev back. */
+  @Test
+  void aRebaseOverBothDatabasesIsReplayedOrUndone() throws Exception {
+    String repo = repositoryWithDev("h");
+    sql(remote, "update public.morders_h set total = 99 where id = 50");
+    commitAll(repo, "main", "main change");
+    String devHead = head(repo, "dev");
+    String devOrders = Api.view(repo, "dev", "orders");
+    List<String> devRows = rows(remote, "select id || ':' || total from " + devOrders + " where id in (1, 50, 101) order by id");
+
+    Failpoints.arm("rebase.storage-applied", "error");
+    try {
+      Api.json().body(Map.of("onto", "main")).post("/api/v1/repositories/{r}/branches/dev/rebase", repo).then()
+          .statusCode(503);
+    } finally {
+      Failpoints.disarm("rebase.storage-applied");
+    }
+    assertThat(head(repo, "dev")).isEqualTo(devHead);
+    assertThat(rows(remote, "select id || ':' || total from " + devOrders + " where id in (1, 50, 101) order by id"))
+        .as("the start undone in the warehouse").isEqualTo(devRows);
+    given().get("/api/v1/repositories/{r}/branches/dev/rebase", repo).then().body("rebase_in_progress", equalTo(false));
+    assertThat(sidecars()).isZero();
+
+    Api.json().body(Map.of("onto", "main")).post("/api/v1/repositories/{r}/branches/dev/rebase", repo).then()
+        .statusCode(200).body("replayed", equalTo(1));
+    assertThat(rows(remote, "select id || ':' || total || ':' || coalesce(note, '-') from " + devOrders
+        + " where id in (1, 50, 100, 101) order by id")).containsExactly("1:1.50:dev", "50:99.00:-", "101:7.25:new on dev");
+    assertThat(sidecars()).isZero();
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
+  }
 }
