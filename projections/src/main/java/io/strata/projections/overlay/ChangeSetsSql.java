@@ -73,8 +73,9 @@ final class ChangeSetsSql {
                     when x.__after is null then 'D' when x.__after = x.__before then 'N' else 'U' end as __op,
                x.__before, x.__after,
                case when x.__after is not null then {after_hash} end as __after_hash,
-               case when x.__before is not null then {before_hash} end as __before_hash
-        from (select {key_w},
+               case when x.__before is not null then {before_hash} end as __before_hash,
+               x.__staged
+        from (select {key_w}, w.__staged,
                      case when w.__present then to_jsonb({logged_row}) end as __before,
                      case when w.__present then {logged_row}::text end as __before_text,
                      case when {present} then to_jsonb(t.*) end as __after,
@@ -127,16 +128,16 @@ final class ChangeSetsSql {
         "working_log", s.workingLog(), "capture", captureTable(), "match", s.keyMatch("w", "c"));
   }
 
-  /** Keeps the captured working-log rows of attempt $1 (every staged key, changed or not). */
+  /** Keeps the captured working-log rows of attempt $1 (every key captured, changed or not, and whether staged). */
   String saveSidecar() {
     return fill("""
-        insert into strata.commit_sidecars (attempt, tid, key, before)
-        select $1, {tid}, __key, __before from {capture}""",
+        insert into strata.commit_sidecars (attempt, tid, key, before, staged)
+        select $1, {tid}, __key, __before, __staged from {capture}""",
         "tid", OverlaySql.literal(s.tableId()), "capture", captureTable());
   }
 
   /**
-   * Puts the working-log rows of an abandoned attempt $1 back, staged, as they were before it. A key
+   * Puts the working-log rows of an abandoned attempt $1 back, staged or not as they were before it. A key
    * written again since keeps its first before-image (the sidecar's) and is unstaged, like any change.
    */
   String restoreSidecar() {
@@ -145,7 +146,7 @@ final class ChangeSetsSql {
     String sets = OverlaySql.assign(s.columns().stream().filter(c -> !s.key().contains(c)).toList(), "excluded");
     return fill("""
         insert into {working_log} ({columns}, __present, __staged)
-        select {values}, s.before is not null, true
+        select {values}, s.before is not null, coalesce(s.staged, true)
         from strata.commit_sidecars s, lateral {key_record} k,
              lateral jsonb_populate_record(null::{table}, s.before) r
         where s.attempt = $1 and s.tid = {tid}

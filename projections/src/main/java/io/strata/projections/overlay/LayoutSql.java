@@ -45,6 +45,7 @@ final class LayoutSql {
       create table if not exists strata.commit_sidecars (
         attempt text not null, tid text not null, key jsonb not null, before jsonb,
         primary key (attempt, tid, key));
+      alter table strata.commit_sidecars add column if not exists staged boolean;
       create table if not exists strata.merge_sidecars (
         attempt text not null, tid text not null, role text not null, key jsonb not null, ours jsonb, merged jsonb,
         primary key (attempt, tid, role, key))""";

@@ -87,8 +87,10 @@ public class CrossStorageCommits {
   public enum Kind {
     /** A commit's capture: put back if never appended. */
     COMMIT,
-    /** A merge's rows: undone if never appended. */
+    /** A merge's rows (or a reset's, a rebase's, a stash applied): undone if never appended. */
     MERGE,
+    /** A stash's: its rows undone and its captured working-log rows put back if never appended. */
+    STASH,
     /** A merge abort's rows put back: done after the append, completed by recovery. */
     ABORT;
 
@@ -327,6 +329,9 @@ public class CrossStorageCommits {
                           case COMMIT -> changeSets.restore(c, table, into, attempt)
                               .call(() -> merges.restoreSetAside(c, table, into, attempt));
                           case MERGE -> merges.undo(c, table, into, attempt);
+                          // the rows first (which forgets their log rows), then the log as captured
+                          case STASH -> merges.undo(c, table, into, attempt)
+                              .call(() -> changeSets.restore(c, table, into, attempt));
                           case ABORT -> merges.abort(c, table, into).replaceWith(0L);
                         };
                         return done.invoke(n -> {
@@ -345,7 +350,7 @@ public class CrossStorageCommits {
             return switch (kind) {
               case COMMIT -> new Commands.RecordRollback(new CommitRolledBack(branch, attempt, storages,
                   settledTables, rows[0]));
-              case MERGE -> new Commands.RecordMergeRollback(new MergeRolledBack(branch, attempt, storages,
+              case MERGE, STASH -> new Commands.RecordMergeRollback(new MergeRolledBack(branch, attempt, storages,
                   settledTables, rows[0]));
               case ABORT -> null; // the abort is recorded: its event came first
             };

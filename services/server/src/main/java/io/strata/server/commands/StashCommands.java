@@ -28,11 +28,16 @@ import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -53,11 +58,16 @@ public class StashCommands {
   private final WorkingState<SqlConnection> working;
   private final ChangeSets<SqlConnection> changeSets;
   private final Merges<SqlConnection> merges;
+  private final StoragePools pools;
+  private final CrossStorageCommits crossStorage;
 
   @Inject
   public StashCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
-      ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges) {
+      ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges, StoragePools pools,
+      CrossStorageCommits crossStorage) {
+    this.pools = pools;
+    this.crossStorage = crossStorage;
     this.processor = processor;
     this.existing = existing;
     this.tableQueries = tableQueries;
@@ -83,9 +93,8 @@ public class StashCommands {
                   Map.of("table", String.valueOf(name)));
             }
           }
-          List<TableRow> selected = local(tracked.stream()
-              .filter(t -> tables.isEmpty() || tables.contains(t.name())).toList());
-          return processor.execute(repo, (tx, state) -> {
+          List<TableRow> selected = tracked.stream().filter(t -> tables.isEmpty() || tables.contains(t.name())).toList();
+          return settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
             RepositoryState.Branch b = state.branch(branch);
             if (b == null) {
               throw StrataException.branchNotFound(branch);
@@ -95,13 +104,18 @@ public class StashCommands {
             }
             BranchRef ref = BranchRef.of(branch, state.defaultBranch());
             List<StashCreated.StashedTable> stashed = new ArrayList<>();
-            return Multi.createFrom().iterable(selected)
-                .onItem().transformToUniAndConcatenate(t -> {
+            TableTransactions held = new TableTransactions(pools, repo, tx);
+            return attempt(tx, repo, branch, selected, CrossStorageCommits.Kind.STASH).chain(attempt ->
+                Multi.createFrom().iterable(selected)
+                .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.of(repo, t);
+                  // in another database, the captured working-log rows and the rows moved back are kept
+                  // for recovery until the event is appended
+                  String undo = Storages.LOCAL.equals(t.storage()) ? null : attempt;
                   // the working changes become a change set (out of the working log), and the branch's
                   // working state goes back to its head along it
-                  return TableShapes.requireUnchanged(tx, t.toEvent())
-                      .chain(() -> working.writesMayReachOtherRows(tx, table, ref))
+                  return TableShapes.requireUnchanged(c, t.toEvent())
+                      .chain(() -> working.writesMayReachOtherRows(c, table, ref))
                       .invoke(reach -> {
                         if (reach) { // putting it back could change other tables' rows, which the stash would not hold
                           throw StrataException.invalid("tables", "table '" + t.name() + "' has a trigger, or a"
@@ -109,25 +123,50 @@ public class StashCommands {
                               + " working changes cannot be stashed; commit or discard them");
                         }
                       })
-                      .chain(() -> changeSets.capture(tx, table, ref, true, null))
+                      .chain(() -> changeSets.capture(c, table, ref, true, undo))
                       .call(captured -> captured.isEmpty() ? Uni.createFrom().voidItem()
-                          : working.move(tx, table, ref, List.of(captured.get().changeSet()), List.of())
+                          : working.move(c, table, ref, List.of(captured.get().changeSet()), List.of(), undo)
                               .onFailure(MergeCommands::refusedByTable)
                               .transform(e -> MergeCommands.refused(t.name(), e)))
-                      .invoke(captured -> captured.ifPresent(c -> stashed.add(new StashCreated.StashedTable(
-                          t.name(), c.changeSet(), c.inserted(), c.updated(), c.deleted()))));
-                })
+                      .invoke(captured -> captured.ifPresent(cs -> stashed.add(new StashCreated.StashedTable(
+                          t.name(), cs.changeSet(), cs.inserted(), cs.updated(), cs.deleted()))));
+                }))
                 .collect().last()
                 .map(done -> {
                   if (stashed.isEmpty()) {
                     throw StrataException.invalid("tables", "branch '" + branch + "' has no working changes"
                         + (tables.isEmpty() ? "" : " in " + tables) + " to stash");
                   }
-                  return new Commands.CreateStash(new StashCreated(branch, UUID.randomUUID().toString(), message,
-                      b.head(), author, stashed));
-                });
-          }, ctx, answer);
+                  return (Commands.Command) new Commands.CreateStash(new StashCreated(branch,
+                      UUID.randomUUID().toString(), message, b.head(), author, stashed));
+                })
+                .call(() -> committedElsewhere(tx, held, attempt, "stash")))
+                .onTermination().call(held::rollback);
+          }, ctx, answer));
         });
+  }
+
+  /**
+   * The attempt of a command writing tables in other storages among {@code tables}: their writes commit
+   * before the append, under a recovery intent of {@code kind} (null: none in other storages).
+   */
+  private Uni<String> attempt(SqlConnection tx, String repo, String branch, List<TableRow> tables,
+      CrossStorageCommits.Kind kind) {
+    Set<String> storages = tables.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
+        .collect(Collectors.toCollection(LinkedHashSet::new));
+    return storages.isEmpty() ? Uni.createFrom().nullItem() : crossStorage.begin(tx, repo, branch, storages, kind);
+  }
+
+  /** Just before the append: the writes in other storages committed, and the intent going with the append. */
+  private Uni<Void> committedElsewhere(SqlConnection tx, TableTransactions held, String attempt, String name) {
+    return Failpoints.hit(name + ".applied").chain(() -> attempt == null ? Uni.createFrom().voidItem()
+        : held.commit().chain(() -> Failpoints.hit(name + ".storage-applied")).chain(() -> crossStorage.end(tx, attempt)));
+  }
+
+  /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
+  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command) {
+    return tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage())) ? command
+        : command.onTermination().call(() -> crossStorage.settle(repository, "stash.appended"));
   }
 
   /**
@@ -146,7 +185,7 @@ public class StashCommands {
     return existing.repository(repo)
         .chain(() -> existing.branch(repo, branch))
         .chain(() -> tableQueries.tables(repo))
-        .chain(tracked -> processor.execute(repo, (tx, state) -> {
+        .chain(tracked -> settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
           StashCreated stash = RepositoryDecider.stash(state, branch, n);
           if (state.merge(branch) != null) {
             throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
@@ -156,17 +195,20 @@ public class StashCommands {
           List<TableCounts> applied = new ArrayList<>();
           List<Merges.Conflict> conflicts = new ArrayList<>();
           long[] unsettled = {0};
+          List<TableRow> stashedTables = stash.tables().stream().map(s -> tracked.stream()
+              .filter(r -> r.name().equals(s.table())).findFirst().orElseThrow(() -> StrataException.invalid("stash",
+                  "table '" + s.table() + "' of the stash is no longer tracked"))).toList();
+          TableTransactions held = new TableTransactions(pools, repo, tx);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
               .chain(() -> CommitGraph.pathsBetween(tx, repo, stash.head(), head))
-              .chain(paths -> Multi.createFrom().iterable(stash.tables())
+              .chain(paths -> attempt(tx, repo, branch, stashedTables, CrossStorageCommits.Kind.MERGE)
+                  .chain(attempt -> Multi.createFrom().iterable(stash.tables())
                   .onItem().transformToUniAndConcatenate(s -> {
-                    TableRow t = local(tracked.stream().filter(r -> r.name().equals(s.table())).toList()).stream()
-                        .findFirst().orElseThrow(() -> StrataException.invalid("stash", "table '" + s.table()
-                            + "' of the stash is no longer tracked"));
+                    TableRow t = stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst().orElseThrow();
                     TrackedTable table = TrackedTable.of(repo, t);
-                    return requireClean(tx, table, ref)
-                        .chain(() -> TableShapes.requireUnchanged(tx, t.toEvent()))
-                        .chain(() -> changeSets.exists(tx, table, s.changeSet()))
+                    return held.of(t).chain(tc -> requireClean(tc, table, ref)
+                        .chain(() -> TableShapes.requireUnchanged(tc, t.toEvent()))
+                        .chain(() -> changeSets.exists(tc, table, s.changeSet()))
                         .invoke(exists -> {
                           if (!exists) { // untracked since, and tracked again: its history went with it
                             throw new StrataException(ErrorCode.StashGone, "the stashed changes of table '"
@@ -174,36 +216,40 @@ public class StashCommands {
                                 Map.of("table", s.table(), "stash", n));
                           }
                         })
-                        .chain(() -> merges.plan(tx, table, ref, paths.undo(t.name()), paths.redo(t.name()),
+                        .chain(() -> merges.plan(tc, table, ref, paths.undo(t.name()), paths.redo(t.name()),
                             List.of(), List.of(s.changeSet()), settle))
                         .chain(planned -> planned.unsettled() > 0 ? Uni.createFrom().item(planned)
-                            : merges.apply(tx, table, ref).onFailure(MergeCommands::refusedByTable)
+                            : merges.apply(tc, table, ref).onFailure(MergeCommands::refusedByTable)
                                 .transform(e -> MergeCommands.refused(t.name(), e)))
                         .chain(m -> {
                           if (m.unsettled() > 0) {
                             unsettled[0] += m.unsettled();
-                            return merges.plannedConflicts(tx, table, MergeCommands.LISTED_CONFLICTS)
+                            return merges.plannedConflicts(tc, table, MergeCommands.LISTED_CONFLICTS)
                                 .invoke(conflicts::addAll).replaceWithVoid();
                           }
                           ChangeCounts c = m.changes();
                           applied.add(new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
-                          return merges.recordApplied(tx, table, ref, false);
-                        });
+                          return merges.recordApplied(tc, table, ref, false)
+                              .chain(() -> Storages.LOCAL.equals(t.storage()) ? Uni.createFrom().voidItem()
+                                  : merges.saveUndo(tc, table, ref, attempt));
+                        }));
                   })
-                  .collect().last())
-              .map(done -> {
-                if (unsettled[0] > 0) {
-                  MergeCommands.Outcome outcome = new MergeCommands.Outcome();
-                  outcome.source = "stash " + n;
-                  outcome.conflicts = unsettled[0];
-                  outcome.unsettled = unsettled[0];
-                  outcome.listedConflicts = conflicts.subList(0, Math.min(conflicts.size(),
-                      MergeCommands.LISTED_CONFLICTS));
-                  throw MergeCommands.conflicts(branch, outcome);
-                }
-                return new Commands.ApplyStash(new StashApplied(branch, stash.id(), pop, applied));
-              });
-        }, ctx, answer));
+                  .collect().last()
+                  .invoke(done -> {
+                    if (unsettled[0] > 0) {
+                      MergeCommands.Outcome outcome = new MergeCommands.Outcome();
+                      outcome.source = "stash " + n;
+                      outcome.conflicts = unsettled[0];
+                      outcome.unsettled = unsettled[0];
+                      outcome.listedConflicts = conflicts.subList(0, Math.min(conflicts.size(),
+                          MergeCommands.LISTED_CONFLICTS));
+                      throw MergeCommands.conflicts(branch, outcome);
+                    }
+                  })
+                  .call(() -> committedElsewhere(tx, held, attempt, "stash.apply"))))
+              .onTermination().call(held::rollback)
+              .map(done -> new Commands.ApplyStash(new StashApplied(branch, stash.id(), pop, applied)));
+        }, ctx, answer)));
   }
 
   /** Drops stash {@code n} of the branch without applying it. */
@@ -214,16 +260,6 @@ public class StashCommands {
         .chain(() -> processor.execute(repo, (tx, state) -> Uni.createFrom().item(
             new Commands.DropStash(new StashDropped(branch, RepositoryDecider.stash(state, branch, n).id()))),
             ctx, answer));
-  }
-
-  /** Tables in the server's database; stashes over tables in other databases are refused (not yet supported). */
-  private static List<TableRow> local(List<TableRow> tables) {
-    tables.stream().filter(t -> !Storages.LOCAL.equals(t.storage())).findFirst().ifPresent(t -> {
-      throw new StrataException(ErrorCode.ValidationError, "table '" + t.name() + "' lives in storage '"
-          + t.storage() + "': stashes over tables in other databases are not supported yet; name the tables to stash",
-          Map.of("table", t.name()));
-    });
-    return tables;
   }
 
   /** A stash is applied onto a clean table: working changes in a table it writes refuse it. */

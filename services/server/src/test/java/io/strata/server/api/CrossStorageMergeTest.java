@@ -358,4 +358,45 @@ class CrossStorageMergeTest {
     assertThat(sidecars()).isZero();
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
   }
+
+  /** A stash over both databases: saved and applied whole, undone (rows and working changes) when never appended. */
+  @Test
+  void aStashOverBothDatabasesIsWholeOrUndone() throws Exception {
+    String repo = repositoryWithDev("i");
+    sql(remote, "update public.morders_i set note = 'working' where id <= 2; delete from public.morders_i where id = 99");
+    sql(local, "update public.mitems_i set name = 'working' where id = 3");
+    List<String> working = orders("i");
+    String status = given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().extract().asString();
+
+    for (String failpoint : List.of("stash.applied", "stash.storage-applied")) {
+      Failpoints.arm(failpoint, "error");
+      try {
+        Api.json().body(Map.of()).post("/api/v1/repositories/{r}/branches/main/stash", repo).then().statusCode(503);
+      } finally {
+        Failpoints.disarm(failpoint);
+      }
+      assertThat(orders("i")).as("undone in the warehouse after " + failpoint).isEqualTo(working);
+      given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body(equalTo(status));
+      assertThat(sidecars()).isZero();
+    }
+
+    Api.json().body(Map.of()).post("/api/v1/repositories/{r}/branches/main/stash", repo).then().statusCode(201);
+    assertThat(orders("i")).contains("1:1.50:-", "99:148.50:-");
+    assertThat(rows(local, "select name from public.mitems_i where id = 3")).containsExactly("item 3");
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+
+    Failpoints.arm("stash.apply.storage-applied", "error");
+    try {
+      Api.json().body(Map.of()).post("/api/v1/repositories/{r}/branches/main/stash/0/pop", repo).then().statusCode(503);
+    } finally {
+      Failpoints.disarm("stash.apply.storage-applied");
+    }
+    assertThat(orders("i")).as("the application undone").contains("1:1.50:-", "99:148.50:-");
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+
+    Api.json().body(Map.of()).post("/api/v1/repositories/{r}/branches/main/stash/0/pop", repo).then().statusCode(200);
+    assertThat(orders("i")).isEqualTo(working);
+    assertThat(rows(local, "select name from public.mitems_i where id = 3")).containsExactly("working");
+    assertThat(sidecars()).isZero();
+  }
 }
