@@ -52,7 +52,7 @@ public class CommitCommands {
     String repo = Names.existingRepository(repository);
     return trackedTables(repo).chain(tracked -> tracked.isEmpty()
         ? processor.execute(repo, command, ctx, answer)
-        : settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
+        : crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, (tx, state) -> {
               if (state.branch(branch) == null) {
                 return Uni.createFrom().item(command); // refused by the decider
               }
@@ -83,13 +83,5 @@ public class CommitCommands {
     return refs.repository(repository).chain(r -> r.isEmpty()
         ? Uni.createFrom().item(List.<TableRow>of())
         : tableQueries.tables(repository));
-  }
-
-  /** A commit that may have captured rows in other storages: their recovery sidecars are settled after it. */
-  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> commit) {
-    if (tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage()))) {
-      return commit;
-    }
-    return commit.onTermination().call(() -> crossStorage.settle(repository, "commit.appended"));
   }
 }

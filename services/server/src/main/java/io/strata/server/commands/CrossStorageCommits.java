@@ -147,6 +147,26 @@ public class CrossStorageCommits {
         });
   }
 
+  /**
+   * {@link #begin} for a command that writes {@code tables}: an attempt over the storages of those in
+   * other databases, or none (null) when they are all in the server's.
+   */
+  public Uni<String> beginFor(SqlConnection tx, String repository, String branch, List<TableRow> tables, Kind kind) {
+    Set<String> storages = tables.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
+        .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
+    return storages.isEmpty() ? Uni.createFrom().nullItem() : begin(tx, repository, branch, storages, kind);
+  }
+
+  /**
+   * {@code command}, then, when the repository tracks tables in other databases, the sweep that settles
+   * what it wrote there ({@code failpoint}: between the two).
+   */
+  public Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, String failpoint,
+      Uni<CommandResponse> command) {
+    return tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage())) ? command
+        : command.onTermination().call(() -> settle(repository, failpoint));
+  }
+
   /** In the append's transaction: the attempt's writes stand with the event. */
   public Uni<Void> end(SqlConnection tx, String attempt) {
     return tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)).replaceWithVoid();

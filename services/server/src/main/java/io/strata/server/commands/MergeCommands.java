@@ -174,16 +174,7 @@ public class MergeCommands {
 
   /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
   private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command) {
-    return settledAfter(repository, tracked, command, "merge.appended");
-  }
-
-  /** The same, with the failpoint {@code settledAt} between the command and the sweep. */
-  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command,
-      String settledAt) {
-    if (tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage()))) {
-      return command;
-    }
-    return command.onTermination().call(() -> crossStorage.settle(repository, settledAt));
+    return crossStorage.settledAfter(repository, tracked, "merge.appended", command);
   }
 
   /** The merge worked out in a transaction that is rolled back: its answer, nothing changed, no event. */
@@ -243,10 +234,8 @@ public class MergeCommands {
    * committed before the append, under a recovery intent that undoes them if the event never is.
    */
   private Uni<String> attempt(SqlConnection tx, String repo, String branch, List<TableRow> touched, boolean dryRun) {
-    Set<String> storages = touched.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
-        .collect(Collectors.toCollection(LinkedHashSet::new));
-    return dryRun || storages.isEmpty() ? Uni.createFrom().nullItem()
-        : crossStorage.begin(tx, repo, branch, storages, CrossStorageCommits.Kind.MERGE);
+    return dryRun ? Uni.createFrom().nullItem()
+        : crossStorage.beginFor(tx, repo, branch, touched, CrossStorageCommits.Kind.MERGE);
   }
 
   /** Whether what the merge writes to {@code table} is kept for recovery: the table is in another storage. */
@@ -698,14 +687,14 @@ public class MergeCommands {
       String settledAt, OnMerge work) {
     String repo = Names.existingRepository(repository);
     return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
-        settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
+        crossStorage.settledAfter(repo, tracked, settledAt, processor.execute(repo, (tx, state) -> {
           RepositoryState.Merge merge = state.merge(target);
           if (merge == null) {
             throw RepositoryDecider.noMerge(target);
           }
           return work.prepare(tx, state, merge, BranchRef.of(target, state.defaultBranch()),
               mergeTables(merge, tracked), tracked);
-        }, ctx, answer), settledAt));
+        }, ctx, answer)));
   }
 
   /** The tracked tables a merge in progress wrote. */

@@ -105,7 +105,8 @@ public class RebaseCommands {
           if (branch.equals(target.branch()) && target.isPlainBranch()) {
             throw StrataException.invalid("onto", "a branch cannot be rebased onto itself");
           }
-          return tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo,
+          return tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
+              "rebase.appended", processor.execute(repo,
               (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, tracked), inner,
               (events, position, after, time) -> new Answer.Reply(200, null))));
         })
@@ -247,7 +248,8 @@ public class RebaseCommands {
             : merges.abort(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
                 .replaceWithVoid())
         .chain(() -> tableQueries.tables(repo))
-        .chain(tracked -> settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
+        .chain(tracked -> crossStorage.settledAfter(repo, tracked, "rebase.appended",
+            processor.execute(repo, (tx, state) -> {
           RepositoryState.Rebase rebase = state.rebase(branch);
           if (rebase == null) {
             throw noRebase(branch);
@@ -267,11 +269,7 @@ public class RebaseCommands {
         }, ctx, (events, position, after, time) -> new Answer.Reply(204, null))));
   }
 
-  /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
-  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command) {
-    return tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage())) ? command
-        : command.onTermination().call(() -> crossStorage.settle(repository, "rebase.appended"));
-  }
+
 
   /** The rebase in progress on the branch, per the authoritative state; 409 NoRebaseInProgress without one. */
   private Uni<RepositoryState> requireRebase(String repo, String branch) {

@@ -69,15 +69,12 @@ public class ResetCommands {
         .chain(() -> existing.branch(repo, branch))
         .chain(() -> processor.caughtUp(repo))
         .chain(() -> resolver.resolve(repo, r.to()))
-        .chain(to -> tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo,
+        .chain(to -> tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
+            "reset.appended", processor.execute(repo,
             (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, tracked), ctx, answer))));
   }
 
-  /** A reset that may have written tables in other storages: their recovery sidecars are settled after it. */
-  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command) {
-    return tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage())) ? command
-        : command.onTermination().call(() -> crossStorage.settle(repository, "reset.appended"));
-  }
+
 
   private Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repo, String branch,
       String to, Request r, List<TableRow> tracked) {

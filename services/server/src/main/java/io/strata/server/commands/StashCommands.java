@@ -94,7 +94,8 @@ public class StashCommands {
             }
           }
           List<TableRow> selected = tracked.stream().filter(t -> tables.isEmpty() || tables.contains(t.name())).toList();
-          return settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
+          return crossStorage.settledAfter(repo, tracked, "stash.appended",
+              processor.execute(repo, (tx, state) -> {
             RepositoryState.Branch b = state.branch(branch);
             if (b == null) {
               throw StrataException.branchNotFound(branch);
@@ -105,7 +106,7 @@ public class StashCommands {
             BranchRef ref = BranchRef.of(branch, state.defaultBranch());
             List<StashCreated.StashedTable> stashed = new ArrayList<>();
             TableTransactions held = new TableTransactions(pools, repo, tx);
-            return attempt(tx, repo, branch, selected, CrossStorageCommits.Kind.STASH).chain(attempt ->
+            return crossStorage.beginFor(tx, repo, branch, selected, CrossStorageCommits.Kind.STASH).chain(attempt ->
                 Multi.createFrom().iterable(selected)
                 .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.of(repo, t);
@@ -146,16 +147,7 @@ public class StashCommands {
         });
   }
 
-  /**
-   * The attempt of a command writing tables in other storages among {@code tables}: their writes commit
-   * before the append, under a recovery intent of {@code kind} (null: none in other storages).
-   */
-  private Uni<String> attempt(SqlConnection tx, String repo, String branch, List<TableRow> tables,
-      CrossStorageCommits.Kind kind) {
-    Set<String> storages = tables.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
-        .collect(Collectors.toCollection(LinkedHashSet::new));
-    return storages.isEmpty() ? Uni.createFrom().nullItem() : crossStorage.begin(tx, repo, branch, storages, kind);
-  }
+
 
   /** Just before the append: the writes in other storages committed, and the intent going with the append. */
   private Uni<Void> committedElsewhere(SqlConnection tx, TableTransactions held, String attempt, String name) {
@@ -163,11 +155,7 @@ public class StashCommands {
         : held.commit().chain(() -> Failpoints.hit(name + ".storage-applied")).chain(() -> crossStorage.end(tx, attempt)));
   }
 
-  /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
-  private Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, Uni<CommandResponse> command) {
-    return tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage())) ? command
-        : command.onTermination().call(() -> crossStorage.settle(repository, "stash.appended"));
-  }
+
 
   /**
    * Applies stash {@code n} (0: the newest) of the branch to its working state, three-way: base the
@@ -185,7 +173,8 @@ public class StashCommands {
     return existing.repository(repo)
         .chain(() -> existing.branch(repo, branch))
         .chain(() -> tableQueries.tables(repo))
-        .chain(tracked -> settledAfter(repo, tracked, processor.execute(repo, (tx, state) -> {
+        .chain(tracked -> crossStorage.settledAfter(repo, tracked, "stash.appended",
+            processor.execute(repo, (tx, state) -> {
           StashCreated stash = RepositoryDecider.stash(state, branch, n);
           if (state.merge(branch) != null) {
             throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
@@ -201,7 +190,7 @@ public class StashCommands {
           TableTransactions held = new TableTransactions(pools, repo, tx);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
               .chain(() -> CommitGraph.pathsBetween(tx, repo, stash.head(), head))
-              .chain(paths -> attempt(tx, repo, branch, stashedTables, CrossStorageCommits.Kind.MERGE)
+              .chain(paths -> crossStorage.beginFor(tx, repo, branch, stashedTables, CrossStorageCommits.Kind.MERGE)
                   .chain(attempt -> Multi.createFrom().iterable(stash.tables())
                   .onItem().transformToUniAndConcatenate(s -> {
                     TableRow t = stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst().orElseThrow();
