@@ -105,7 +105,7 @@ public class OpenApiContract implements OASFilter {
       Map.entry("table", "Tracked table's name in the repository"),
       Map.entry("key", "Row key: the key columns' values joined by ',', each percent-encoded"),
       Map.entry("tag", "Tag name"),
-      Map.entry("n", "A stash's index on its branch: 0 is the newest"),
+      Map.entry("n", "A stash's index on its branch (0 is the newest), or its id"),
       Map.entry("id", "Commit id, full or a unique prefix of at least 7 hex digits"),
       Map.entry("name", "Storage connection name ('local' is the server's own database)"),
       Map.entry("ref", "A ref: branch, tag, commit id or prefix, with ~n / ^n ancestry or @{time}"),

@@ -127,16 +127,12 @@ public class StashResource {
         .map(resp -> contexts.respond(resp, ctx));
   }
 
-  /** A stash's index: 0 (the newest) or more. */
-  private static int index(String n) {
-    try {
-      int i = Integer.parseInt(n);
-      if (i >= 0) {
-        return i;
-      }
-    } catch (NumberFormatException e) {
-      // below
+  /** A stash's index, 0 (the newest) or more, or its id (stable while other stashes come and go). */
+  private static String index(String n) {
+    if (n.matches("[0-9]{1,9}") || n.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")) {
+      return n;
     }
-    throw StrataException.invalid("n", "a stash's index is 0 (the newest) or more, not '" + n + "'");
+    throw StrataException.invalid("n", "a stash is named by its index, 0 (the newest) or more, or its id; not '" + n
+        + "'");
   }
 }

@@ -158,12 +158,12 @@ public class StashCommands {
 
 
   /**
-   * Applies stash {@code n} (0: the newest) of the branch to its working state, three-way: base the
+   * Applies stash {@code n} (an index, 0: the newest; or the stash's id) of the branch to its working state, three-way: base the
    * head it was saved at, theirs that head with the stash, ours the branch's head now. The tables it
    * touches must have no working changes. Conflicts a strategy does not settle refuse it (409
    * {@code MergeConflict}, listing them) and change nothing; {@code pop} drops it once applied.
    */
-  public Uni<CommandResponse> apply(String repository, String branch, int n, boolean pop, Strategy strategy,
+  public Uni<CommandResponse> apply(String repository, String branch, String n, boolean pop, Strategy strategy,
       CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
     if (strategy == Strategy.FAIL_ON_CONFLICT) {
@@ -242,7 +242,7 @@ public class StashCommands {
   }
 
   /** Drops stash {@code n} of the branch without applying it. */
-  public Uni<CommandResponse> drop(String repository, String branch, int n, CommandContext ctx, Answer answer) {
+  public Uni<CommandResponse> drop(String repository, String branch, String n, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
     return existing.repository(repo)
         .chain(() -> existing.branch(repo, branch))

@@ -467,15 +467,27 @@ public final class RepositoryDecider {
     }
   }
 
-  /** The {@code n}-th stash of {@code branch} (0: the newest), or the 404 of one out of range. */
-  public static io.strata.events.StashCreated stash(RepositoryState state, String branch, int n) {
+  /**
+   * The stash {@code ref} names on {@code branch}: an index (0: the newest), or a stash's id (which
+   * stays the same while others are pushed or dropped); the 404 of none.
+   */
+  public static io.strata.events.StashCreated stash(RepositoryState state, String branch, String ref) {
     requireBranch(state, branch);
     List<io.strata.events.StashCreated> stashes = state.stashes(branch);
-    if (n < 0 || n >= stashes.size()) {
-      throw new StrataException(ErrorCode.StashNotFound, "branch '" + branch + "' has " + stashes.size()
-          + " stash(es): no stash " + n, Map.of("branch", branch, "stash", n, "stashes", stashes.size()));
+    if (ref.chars().allMatch(Character::isDigit) && ref.length() <= 9) {
+      int n = Integer.parseInt(ref);
+      if (n < stashes.size()) {
+        return stashes.get(n);
+      }
+    } else {
+      for (io.strata.events.StashCreated s : stashes) {
+        if (s.id().equals(ref)) {
+          return s;
+        }
+      }
     }
-    return stashes.get(n);
+    throw new StrataException(ErrorCode.StashNotFound, "branch '" + branch + "' has " + stashes.size()
+        + " stash(es): no stash " + ref, Map.of("branch", branch, "stash", ref, "stashes", stashes.size()));
   }
 
   private static void requireNoMerge(RepositoryState state, String branch) {

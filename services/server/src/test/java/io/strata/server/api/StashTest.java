@@ -108,7 +108,9 @@ class StashTest {
     given().get("/api/v1/repositories/{r}/branches/dev/stash", repo).then()
         .body("items.message", equalTo(java.util.Arrays.asList("second", null)));
 
-    apply(repo, "dev", "1", "pop", Map.of()).statusCode(200).body("popped", equalTo(true));
+    // by id: the same stash whatever was pushed meanwhile
+    String first = given().get("/api/v1/repositories/{r}/branches/dev/stash", repo).then().extract().path("items[1].id");
+    apply(repo, "dev", first, "pop", Map.of()).statusCode(200).body("popped", equalTo(true)).body("id", equalTo(first));
     assertThat(rowsOf(view)).containsExactly("1:stashed", "2:v2", "3:committed", "4:v4", "5:v5");
     assertThat(rowsOf("public.stash_b")).as("main untouched").containsExactly("1:v1", "2:v2", "3:v3", "4:v4", "5:v5");
     given().get("/api/v1/repositories/{r}/branches/dev/stash", repo).then()
@@ -141,6 +143,8 @@ class StashTest {
     apply(repo, "main", "0", "apply", Map.of()).statusCode(404).body("error", equalTo("StashNotFound"));
     apply(repo, "main", "x", "apply", Map.of()).statusCode(422);
     apply(repo, "main", "-1", "pop", Map.of()).statusCode(422);
+    apply(repo, "main", "6a1f0c2e-9d4b-4e7a-8c3f-1b2d3e4f5a6b", "pop", Map.of()).statusCode(404)
+        .body("error", equalTo("StashNotFound"));
     given().delete("/api/v1/repositories/{r}/branches/main/stash/3", repo).then().statusCode(404);
     stash(repo, "nobranch", Map.of()).statusCode(404);
     sql(pool, "update public.stash_d set v = 'x' where id = 1");
