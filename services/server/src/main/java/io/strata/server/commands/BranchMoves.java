@@ -10,7 +10,6 @@ import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableRow;
-import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
@@ -24,7 +23,6 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -77,9 +75,7 @@ public class BranchMoves {
                 mode, !Storages.LOCAL.equals(t.storage()), a, contents)))
             .collect().last())
         .chain(() -> Failpoints.hit(name + ".applied"))
-        .chain(() -> attempt[0] == null ? Uni.createFrom().voidItem() : held.commit()
-            .chain(() -> Failpoints.hit(name + ".storage-applied"))
-            .chain(() -> crossStorage.end(tx, attempt[0])))
+        .chain(() -> crossStorage.commitBeforeAppend(tx, held, attempt[0], name))
         .map(done -> contents)
         .onTermination().call(held::rollback);
   }
@@ -96,7 +92,8 @@ public class BranchMoves {
     List<String> undo = paths.undo(t.name());
     List<String> redo = paths.redo(t.name());
     String undoAttempt = remote ? attempt : null;
-    Uni<Void> done = (remote ? requireClean(c, table, ref) : Uni.createFrom().voidItem())
+    Uni<Void> done = (remote ? CleanTables.require(working, c, table, ref, "the move, in another database,")
+        : Uni.createFrom().voidItem())
         .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
         .chain(() -> mode == Mode.HARD
             ? (remote ? Uni.createFrom().voidItem() : working.discard(c, table, ref).replaceWithVoid())
@@ -116,17 +113,5 @@ public class BranchMoves {
     }).replaceWithVoid();
   }
 
-  /**
-   * A table in another database moves only without working changes there: what recovery would put back
-   * if the event is never appended is the rows, not a working log.
-   */
-  private Uni<Void> requireClean(SqlConnection c, TrackedTable table, BranchRef ref) {
-    return working.holdWriters(c, table, ref).chain(() -> working.status(c, table, ref)).invoke(s -> {
-      if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
-        throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + ref.name() + "' has uncommitted"
-            + " changes in table '" + table.name() + "', in another database: commit or discard them first",
-            Map.of("branch", ref.name(), "table", table.name()));
-      }
-    }).replaceWithVoid();
-  }
+
 }

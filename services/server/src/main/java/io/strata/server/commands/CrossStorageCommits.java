@@ -167,6 +167,17 @@ public class CrossStorageCommits {
         : command.onTermination().call(() -> settle(repository, failpoint));
   }
 
+  /**
+   * Just before the append of an attempt's command (null: none): what it wrote in other storages is
+   * committed ({@code held}), then, in the append's transaction, its intent goes with the event. The
+   * failpoint {@code <name>.storage-applied} lies between the two.
+   */
+  Uni<Void> commitBeforeAppend(SqlConnection tx, TableTransactions held, String attempt, String name) {
+    return attempt == null ? Uni.createFrom().voidItem() : held.commit()
+        .chain(() -> Failpoints.hit(name + ".storage-applied"))
+        .chain(() -> end(tx, attempt));
+  }
+
   /** In the append's transaction: the attempt's writes stand with the event. */
   public Uni<Void> end(SqlConnection tx, String attempt) {
     return tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)).replaceWithVoid();

@@ -14,14 +14,12 @@ import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.BranchRef;
-import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.Merges.TableMerge;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.WorkingState;
-import io.strata.projections.rowdata.WorkingStatus;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
@@ -246,13 +244,7 @@ public class MergeCommands {
   /** Just before the append: the merge's writes in other storages are committed, and its intent goes with the append. */
   private Uni<Commands.Command> committedElsewhere(SqlConnection tx, TableTransactions tables, String attempt,
       Commands.Command command) {
-    if (attempt == null) {
-      return Uni.createFrom().item(command);
-    }
-    return tables.commit()
-        .chain(() -> Failpoints.hit("merge.storage-applied"))
-        .chain(() -> crossStorage.end(tx, attempt))
-        .replaceWith(command);
+    return crossStorage.commitBeforeAppend(tx, tables, attempt, "merge").replaceWith(command);
   }
 
   /** The target's head: the branch exists, has no merge in progress, and is where the client expects. */
@@ -363,7 +355,7 @@ public class MergeCommands {
             TrackedTable table = TrackedTable.of(repo, t);
             List<String> path = paths.get(t.name());
             boolean undoable = undoable(attempt, t);
-            return requireClean(c, table, into)
+            return CleanTables.require(working, c, table, into, "the merge")
                 // in another storage, the rows the move writes are planned so that recovery can undo them
                 .chain(() -> undoable ? merges.plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
                     : Uni.createFrom().voidItem())
@@ -426,7 +418,7 @@ public class MergeCommands {
     return Multi.createFrom().iterable(touched)
         .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
           TrackedTable table = TrackedTable.of(repo, t);
-          return requireClean(c, table, into)
+          return CleanTables.require(working, c, table, into, "the merge")
               .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
               .chain(() -> merges.plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
                   oursPaths.getOrDefault(t.name(), List.of()), sides.theirsUndo().getOrDefault(t.name(), List.of()),
@@ -512,22 +504,7 @@ public class MergeCommands {
     return tracked.stream().filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()).toList();
   }
 
-  /** A merge must not overwrite the target's uncommitted work: its working changes in a table it writes refuse it. */
-  private Uni<Void> requireClean(SqlConnection tx, TrackedTable table, BranchRef into) {
-    return working.holdWriters(tx, table, into)
-        .chain(() -> working.status(tx, table, into))
-        .invoke((WorkingStatus s) -> {
-          if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
-            ChangeCounts both = new ChangeCounts(s.staged().inserted() + s.unstaged().inserted(),
-                s.staged().updated() + s.unstaged().updated(), s.staged().deleted() + s.unstaged().deleted());
-            throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + into.name()
-                + "' has uncommitted changes in table '" + table.name() + "', which the merge would write: commit or"
-                + " discard them first", Map.of("branch", into.name(), "table", table.name(), "inserted",
-                both.inserted(), "updated", both.updated(), "deleted", both.deleted()));
-          }
-        })
-        .replaceWithVoid();
-  }
+
 
   /** The 409 of a merge stopped (or refused) by conflicts: their count and the first of them. */
   public static StrataException conflicts(String target, Outcome outcome) {

@@ -17,7 +17,6 @@ import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.WorkingState;
-import io.strata.projections.rowdata.WorkingStatus;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
@@ -317,18 +316,10 @@ public class RebaseCommands {
   /** A rebase starts from a clean branch: working changes in any table refuse it. */
   private Uni<Void> requireClean(SqlConnection tx, String repo, List<TableRow> tracked, BranchRef ref) {
     return Multi.createFrom().iterable(tracked)
-        .onItem().transformToUniAndConcatenate(t -> {
-          TrackedTable table = TrackedTable.of(repo, t);
-          return working.holdWriters(tx, table, ref).chain(() -> working.status(tx, table, ref))
-              .invoke((WorkingStatus s) -> {
-                if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
-                  throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + ref.name()
-                      + "' has uncommitted changes in table '" + t.name() + "': commit, stash or discard them"
-                      + " before a rebase", Map.of("branch", ref.name(), "table", t.name()));
-                }
-              });
-        })
+        .onItem().transformToUniAndConcatenate(t -> CleanTables.require(working, tx, TrackedTable.of(repo, t), ref,
+            "a rebase"))
         .collect().last()
         .replaceWithVoid();
   }
+
 }

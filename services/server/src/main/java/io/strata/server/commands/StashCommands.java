@@ -15,7 +15,6 @@ import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.WorkingState;
-import io.strata.projections.rowdata.WorkingStatus;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
@@ -147,13 +146,11 @@ public class StashCommands {
         });
   }
 
-
-
   /** Just before the append: the writes in other storages committed, and the intent going with the append. */
   private Uni<Void> committedElsewhere(SqlConnection tx, TableTransactions held, String attempt, String name) {
-    return Failpoints.hit(name + ".applied").chain(() -> attempt == null ? Uni.createFrom().voidItem()
-        : held.commit().chain(() -> Failpoints.hit(name + ".storage-applied")).chain(() -> crossStorage.end(tx, attempt)));
+    return Failpoints.hit(name + ".applied").chain(() -> crossStorage.commitBeforeAppend(tx, held, attempt, name));
   }
+
 
 
 
@@ -195,7 +192,7 @@ public class StashCommands {
                   .onItem().transformToUniAndConcatenate(s -> {
                     TableRow t = stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst().orElseThrow();
                     TrackedTable table = TrackedTable.of(repo, t);
-                    return held.of(t).chain(tc -> requireClean(tc, table, ref)
+                    return held.of(t).chain(tc -> CleanTables.require(working, tc, table, ref, "the stash")
                         .chain(() -> TableShapes.requireUnchanged(tc, t.toEvent()))
                         .chain(() -> changeSets.exists(tc, table, s.changeSet()))
                         .invoke(exists -> {
@@ -251,17 +248,5 @@ public class StashCommands {
             ctx, answer));
   }
 
-  /** A stash is applied onto a clean table: working changes in a table it writes refuse it. */
-  private Uni<Void> requireClean(SqlConnection tx, TrackedTable table, BranchRef ref) {
-    return working.holdWriters(tx, table, ref)
-        .chain(() -> working.status(tx, table, ref))
-        .invoke((WorkingStatus s) -> {
-          if (!s.staged().isEmpty() || !s.unstaged().isEmpty()) {
-            throw new StrataException(ErrorCode.WorkingChangesPresent, "branch '" + ref.name()
-                + "' has uncommitted changes in table '" + table.name() + "', which the stash would write: commit,"
-                + " stash or discard them first", Map.of("branch", ref.name(), "table", table.name()));
-          }
-        })
-        .replaceWithVoid();
-  }
+
 }
