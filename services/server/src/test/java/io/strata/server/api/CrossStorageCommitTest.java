@@ -190,16 +190,22 @@ class CrossStorageCommitTest {
     String repo = repositoryOverTwoDatabases("e");
     String held = "held-" + repo;
     String abandoned = "abandoned-" + repo;
-    for (String attempt : List.of(held, abandoned)) {
-      sql(local, "insert into strata_meta.commit_intents (id, repository, branch, storages) values ('" + attempt
-          + "', '" + repo + "', 'main', array['warehouse'])");
-    }
+    String insert = "insert into strata_meta.commit_intents (id, repository, branch, storages) values ('%s', '"
+        + repo + "', 'main', array['warehouse']) on conflict do nothing";
     SqlConnection owner = local.getConnectionAndAwait();
     SqlConnection squatter = local.getConnectionAndAwait();
     try {
-      owner.query("begin").executeAndAwait();
-      owner.query("select 1 from strata_meta.commit_intents where id = '" + held + "' for update").executeAndAwait();
+      // the advisory lock before the intent, the row lock as soon as it exists: the periodic sweep
+      // (every second here) may run in between; an intent it settled first is written again
       squatter.query("select pg_advisory_lock(hashtextextended('" + abandoned + "', 5391))").executeAndAwait();
+      sql(local, String.format(insert, abandoned));
+      owner.query("begin").executeAndAwait();
+      int locked = 0;
+      while (locked == 0) {
+        sql(local, String.format(insert, held));
+        locked = owner.query("select 1 from strata_meta.commit_intents where id = '" + held + "' for update")
+            .executeAndAwait().size();
+      }
 
       commits.sweepAll().await().atMost(Duration.ofSeconds(30));
 
