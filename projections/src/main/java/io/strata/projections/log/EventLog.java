@@ -257,6 +257,48 @@ public final class EventLog {
     }
   }
 
+  /**
+   * The feed after {@code after}, in commit order (V13__event_feed_order.sql): only events whose
+   * transaction ended before any still running began, so none can later appear behind the cursor.
+   *
+   * @param streams the streams to read (null: all)
+   * @param types the event types to read (null: all)
+   */
+  public Uni<List<FeedEvent>> readFeed(FeedCursor after, List<String> streams, List<String> types, int limit) {
+    String[] typeArray = types == null ? null : types.toArray(String[]::new);
+    Tuple args = streams == null
+        ? Tuple.of(after.txid(), after.position(), typeArray, limit)
+        : Tuple.of(after.txid(), after.position(), typeArray, limit, streams.toArray(String[]::new));
+    return pool.preparedQuery(streams == null ? EventLogSql.READ_FEED : EventLogSql.READ_FEED_OF_STREAMS)
+        .execute(args)
+        .onItem().transform(rows -> {
+          List<FeedEvent> events = new ArrayList<>(rows.rowCount());
+          for (Row r : rows) {
+            events.add(new FeedEvent(toEvent(r), new FeedCursor(r.getLong("txid"), r.getLong("position"))));
+          }
+          return events;
+        });
+  }
+
+  /** The feed cursor just after the event at {@code position} (empty: no event there, or not committed). */
+  public Uni<Optional<FeedCursor>> feedCursorAt(long position) {
+    if (position == 0) {
+      return Uni.createFrom().item(Optional.of(FeedCursor.START));
+    }
+    return pool.preparedQuery(EventLogSql.FEED_CURSOR).execute(Tuple.of(position))
+        .onItem().transform(rows -> rows.rowCount() == 0
+            ? Optional.empty()
+            : Optional.of(new FeedCursor(rows.iterator().next().getLong(0), position)));
+  }
+
+  /** A place in the feed: the transaction and position of the last event read. */
+  public record FeedCursor(long txid, long position) {
+    public static final FeedCursor START = new FeedCursor(0, 0);
+  }
+
+  /** An event of the feed, with its place there. */
+  public record FeedEvent(StoredEvent event, FeedCursor cursor) {}
+
   /** A place in one stream. */
   public record StreamPoint(String streamId, long version) {}
 }

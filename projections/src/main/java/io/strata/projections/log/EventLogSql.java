@@ -5,12 +5,15 @@ final class EventLogSql {
   private EventLogSql() {}
 
   static final String CREATE_STREAM =
-      "insert into strata_meta.streams (stream_id, version) values ($1, $2)"
+      "insert into strata_meta.streams (stream_id, version, last_txid)"
+          + " values ($1, $2, pg_current_xact_id()::text::bigint)"
           + " on conflict (stream_id) do nothing returning version";
 
   static final String ADVANCE_STREAM =
-      "update strata_meta.streams set version = $3, updated_at = now()"
-          + " where stream_id = $1 and version = $2 returning version";
+      "update strata_meta.streams set version = $3, updated_at = now(),"
+          + " last_txid = pg_current_xact_id()::text::bigint"
+          + " where stream_id = $1 and version = $2 and last_txid < pg_current_xact_id()::text::bigint"
+          + " returning version";
 
   static final String INSERT_EVENT =
       "insert into strata_meta.events (stream_id, stream_version, event_id, type, subject, time,"
@@ -46,6 +49,25 @@ final class EventLogSql {
       "select " + EVENT_COLUMNS + " from strata_meta.events"
           + " where stream_id = $1 and stream_version > $2 and stream_version <= $3"
           + " order by stream_version limit $4";
+
+  /**
+   * The feed (V13): events of transactions that ended before any still running began, after the
+   * cursor ($1 txid, $2 position) in (txid, position) order; $3 streams and $4 types (null: all).
+   */
+  static final String READ_FEED = feed("");
+
+  /** The feed of the streams $5 only. */
+  static final String READ_FEED_OF_STREAMS = feed(" and stream_id = any($5)");
+
+  private static String feed(String streams) {
+    return "select " + EVENT_COLUMNS + ", txid from strata_meta.events"
+        + " where txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        + " and (txid, position) > ($1, $2)" + streams
+        + " and ($3::text[] is null or type = any($3))"
+        + " order by txid, position limit $4";
+  }
+
+  static final String FEED_CURSOR = "select txid from strata_meta.events where position = $1";
 
   static final String STREAM_VERSION =
       "select version from strata_meta.streams where stream_id = $1";

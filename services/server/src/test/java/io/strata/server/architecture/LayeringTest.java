@@ -30,20 +30,23 @@ class LayeringTest {
   /**
    * The server: the web layer (resources and the auth filter) on commands and queries, those on the
    * domain and the runtime (configuration, pools) and projections; commands and queries independent
-   * of each other and of the web layer.
+   * of each other and of the web layer. Reactors (the Kafka relay, webhooks) act on the event feed
+   * outside the database, beside commands and queries.
    */
   private static final ArchRule serverLayers = layeredArchitecture().consideringOnlyDependenciesInAnyPackage("io.strata.server..")
       .layer("Web").definedBy("io.strata.server.api..", "io.strata.server.auth..")
       .layer("Commands").definedBy("io.strata.server.commands..")
       .layer("Queries").definedBy("io.strata.server.queries..")
+      .layer("Reactors").definedBy("io.strata.server.reactors..")
       .layer("Runtime").definedBy("io.strata.server.runtime..")
       .layer("Domain").definedBy("io.strata.server.domain..")
       .layer("Main").definedBy("io.strata.server")
       .whereLayer("Web").mayOnlyBeAccessedByLayers("Main")
       .whereLayer("Commands").mayOnlyBeAccessedByLayers("Web")
       .whereLayer("Queries").mayOnlyBeAccessedByLayers("Web")
-      .whereLayer("Runtime").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Main")
-      .whereLayer("Domain").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Runtime", "Main");
+      .whereLayer("Reactors").mayOnlyBeAccessedByLayers("Web", "Main")
+      .whereLayer("Runtime").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Reactors", "Main")
+      .whereLayer("Domain").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Reactors", "Runtime", "Main");
 
   private static final ArchRule serverPackagesAreFreeOfCycles = slices().matching("io.strata.server.(*)..")
       .should().beFreeOfCycles();

@@ -1,0 +1,168 @@
+package io.strata.projections.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.strata.events.BranchProtectionChanged;
+import io.strata.events.EventCodec;
+import io.strata.projections.log.EventLog.FeedCursor;
+import io.strata.projections.log.EventLog.FeedEvent;
+import io.strata.projections.testing.TestDatabase;
+import io.strata.projections.testing.TestPostgres;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The feed (V13__event_feed_order.sql) under appenders whose transactions commit late: each holds
+ * its transaction open a random while after inserting its events, and some write before appending
+ * (their transaction id older than the stream's last appender's). A reader following the feed by its
+ * cursor, as the SSE endpoint and the relays do, must read every acknowledged event exactly once, each
+ * stream's in version order; with a cursor of positions alone it would skip late commits.
+ */
+class EventFeedConcurrencyTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static Vertx vertx;
+  private static Pool pool;
+  private static EventLog log;
+
+  @BeforeAll
+  static void start() {
+    TestDatabase db = TestPostgres.shared().newDatabase();
+    vertx = Vertx.vertx();
+    pool = db.pool(vertx, 24);
+    log = new EventLog(pool, new EventCodec());
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.closeAndAwait();
+    vertx.closeAndAwait();
+  }
+
+  @Test
+  void aFeedReaderSeesEveryLateCommitOnceAndEachStreamInOrder() throws Exception {
+    String prefix = "f" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    List<String> streams = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      streams.add(prefix + i);
+    }
+    int appenders = 12;
+    int appendsEach = 25;
+    Map<UUID, String> acknowledged = new ConcurrentHashMap<>();
+    AtomicBoolean appending = new AtomicBoolean(true);
+    List<FeedEvent> read = new ArrayList<>();
+    int[] overtaken = {0};
+    ExecutorService threads = Executors.newFixedThreadPool(appenders + 1);
+    Future<?> reader = threads.submit(() -> {
+      FeedCursor cursor = FeedCursor.START;
+      long highestPosition = 0;
+      boolean last = false;
+      while (true) {
+        boolean finalPass = !appending.get();
+        List<FeedEvent> page = log.readFeed(cursor, streams, null, 50).await().atMost(WAIT);
+        for (FeedEvent e : page) {
+          if (e.event().position() < highestPosition) {
+            overtaken[0]++; // committed late, behind a higher position already read: not skipped
+          }
+          highestPosition = Math.max(highestPosition, e.event().position());
+          read.add(e);
+          cursor = e.cursor();
+        }
+        if (page.isEmpty()) {
+          if (last) {
+            return null;
+          }
+          last = finalPass;
+          Thread.sleep(2);
+        }
+      }
+    });
+
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> workers = new ArrayList<>();
+    for (int a = 0; a < appenders; a++) {
+      workers.add(threads.submit(() -> {
+        go.await();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int i = 0; i < appendsEach; i++) {
+          String stream = streams.get(random.nextInt(streams.size()));
+          boolean writeFirst = random.nextInt(3) == 0;
+          double holdSeconds = random.nextInt(20) / 1000.0;
+          while (true) {
+            long version = log.streamVersion(stream).await().atMost(WAIT);
+            NewEvent event = NewEvent.of(new BranchProtectionChanged("b" + i, true), Instant.now(), "t", null);
+            try {
+              pool.withTransaction(tx -> (writeFirst
+                      // a write before the append: this transaction's id is taken now
+                      ? tx.query("select pg_current_xact_id()").execute().replaceWithVoid()
+                          .call(() -> tx.query("select pg_sleep(" + holdSeconds + ")").execute())
+                      : io.smallrye.mutiny.Uni.createFrom().voidItem())
+                  .chain(() -> log.append(tx, stream, version, List.of(event), List.of()))
+                  // commit late: the event's position is taken, its transaction still open
+                  .call(() -> tx.query("select pg_sleep(" + holdSeconds + ")").execute()))
+                  .await().atMost(WAIT);
+              acknowledged.put(event.id(), stream);
+              break;
+            } catch (ExpectedVersionConflict conflict) {
+              // lost the race (or an older transaction id than the stream's last append): again
+            }
+          }
+        }
+        return null;
+      }));
+    }
+    go.countDown();
+    for (Future<?> w : workers) {
+      w.get();
+    }
+    appending.set(false);
+    reader.get();
+    threads.shutdown();
+
+    Map<UUID, Integer> counts = new HashMap<>();
+    read.forEach(e -> counts.merge(e.event().eventId(), 1, Integer::sum));
+    assertThat(counts.keySet()).as("every acknowledged event read")
+        .containsExactlyInAnyOrderElementsOf(acknowledged.keySet());
+    assertThat(counts.values()).as("exactly once").allMatch(n -> n == 1);
+    Map<String, Long> versions = new HashMap<>();
+    for (FeedEvent e : read) {
+      long previous = versions.getOrDefault(e.event().streamId(), 0L);
+      assertThat(e.event().streamVersion()).as("stream order").isEqualTo(previous + 1);
+      versions.put(e.event().streamId(), e.event().streamVersion());
+    }
+    assertThat(overtaken[0]).as("late commits happened (and were read, not skipped)").isPositive();
+  }
+
+  @Test
+  void aCursorAtAPositionResumesJustAfterItsEvent() {
+    String stream = "c" + UUID.randomUUID();
+    List<NewEvent> events = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      events.add(NewEvent.of(new BranchProtectionChanged("b" + i, true), Instant.now(), "t", null));
+    }
+    AppendResult appended = log.append(stream, 0, events, List.of()).await().atMost(WAIT);
+    long third = appended.positions().get(2);
+    FeedCursor cursor = log.feedCursorAt(third).await().atMost(WAIT).orElseThrow();
+    List<FeedEvent> rest = log.readFeed(cursor, List.of(stream), null, 10).await().atMost(WAIT);
+    assertThat(rest).extracting(e -> e.event().position()).containsExactlyElementsOf(appended.positions().subList(3, 5));
+    assertThat(log.feedCursorAt(Long.MAX_VALUE).await().atMost(WAIT)).isEmpty();
+    assertThat(log.readFeed(FeedCursor.START, List.of(stream), List.of("io.strata.nothing.v1"), 10)
+        .await().atMost(WAIT)).isEmpty();
+  }
+}
