@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The event log on PostgreSQL: one stream per repository, gapless versions per stream, a global
@@ -27,11 +28,11 @@ import java.util.Optional;
  * inserts the events in one transaction, and appends to one stream are serialised by that row's
  * compare-and-set, so when a reader sees version {@code v} every version up to {@code v} is already
  * visible. The global position is an identity column and may commit out of order under concurrency;
- * it names an event (for {@code X-Strata-Min-Position} and feeds) but nothing polls by it. We chose
- * this over Emmett's {@code xid8}/{@code pg_snapshot_xmin} rule because that rule holds every reader
- * back behind <em>any</em> long write transaction in the cluster — including users' own ETL on
- * tracked tables in the same PostgreSQL — while per-stream versions only wait for appends to the same
- * repository.
+ * it names an event (for {@code X-Strata-Min-Position} and feeds) but nothing polls by it. The
+ * global feed ({@link #readFeed}) orders by transaction id instead, and waits only for transactions
+ * that append (they hold the appender lock), not for every long transaction in the cluster as
+ * Emmett's {@code pg_snapshot_xmin} rule would — users' own ETL on tracked tables runs in the same
+ * PostgreSQL.
  */
 public final class EventLog {
   /** How long a command's answer stays under its Idempotency-Key unless told otherwise. */
@@ -71,7 +72,15 @@ public final class EventLog {
     if (events.isEmpty()) {
       throw new IllegalArgumentException("nothing to append");
     }
-    return pool.withTransaction(tx -> append(tx, streamId, expectedVersion, events, keys));
+    return inAppendTransaction(tx -> append(tx, streamId, expectedVersion, events, keys));
+  }
+
+  /**
+   * {@code work} in a transaction that may append: it first takes the appender lock the feed's
+   * horizon waits on ({@link EventLogSql#FEED_HORIZON}). Every append must run in one of these.
+   */
+  public <T> Uni<T> inAppendTransaction(Function<SqlConnection, Uni<T>> work) {
+    return pool.withTransaction(tx -> tx.query(EventLogSql.APPENDER_LOCK).execute().chain(() -> work.apply(tx)));
   }
 
   public Uni<AppendResult> append(
@@ -258,19 +267,26 @@ public final class EventLog {
   }
 
   /**
-   * The feed after {@code after}, in commit order (V13__event_feed_order.sql): only events whose
-   * transaction ended before any still running began, so none can later appear behind the cursor.
+   * The feed after {@code after}, in commit order (V13__event_feed_order.sql): only events below the
+   * horizon, where every appending transaction has ended, so none can later appear behind the cursor.
+   * The horizon is read by a statement of its own, before the events (its reason is in
+   * {@link EventLogSql#FEED_HORIZON}).
    *
    * @param streams the streams to read (null: all)
    * @param types the event types to read (null: all)
    */
   public Uni<List<FeedEvent>> readFeed(FeedCursor after, List<String> streams, List<String> types, int limit) {
     String[] typeArray = types == null ? null : types.toArray(String[]::new);
-    Tuple args = streams == null
-        ? Tuple.of(after.txid(), after.position(), typeArray, limit)
-        : Tuple.of(after.txid(), after.position(), typeArray, limit, streams.toArray(String[]::new));
-    return pool.preparedQuery(streams == null ? EventLogSql.READ_FEED : EventLogSql.READ_FEED_OF_STREAMS)
-        .execute(args)
+    return pool.query(EventLogSql.FEED_HORIZON).execute()
+        .map(rows -> rows.iterator().next().getLong(0))
+        .chain(horizon -> {
+          Tuple args = Tuple.of(horizon, after.txid(), after.position(), typeArray, limit);
+          if (streams != null) {
+            args.addValue(streams.toArray(String[]::new));
+          }
+          return pool.preparedQuery(streams == null ? EventLogSql.READ_FEED : EventLogSql.READ_FEED_OF_STREAMS)
+              .execute(args);
+        })
         .onItem().transform(rows -> {
           List<FeedEvent> events = new ArrayList<>(rows.rowCount());
           for (Row r : rows) {

@@ -51,20 +51,44 @@ final class EventLogSql {
           + " order by stream_version limit $4";
 
   /**
-   * The feed (V13): events of transactions that ended before any still running began, after the
-   * cursor ($1 txid, $2 position) in (txid, position) order; $3 streams and $4 types (null: all).
+   * Taken (shared) as the first statement of every transaction that may append, before it has a
+   * transaction id: the feed's horizon waits only for the transactions holding it (see
+   * {@link #FEED_HORIZON}). Key (classid 1398035553 = 'Strt', objid 1), distinct from every other
+   * advisory lock Strata takes (those use the one-bigint form).
+   */
+  static final String APPENDER_LOCK = "select pg_advisory_xact_lock_shared(1398035553, 1)";
+
+  /**
+   * The feed's horizon: below it, every appending transaction has ended. It is the smallest transaction
+   * id among the transactions holding {@link #APPENDER_LOCK} with an id assigned, else the first
+   * unassigned id of this statement's snapshot. An appender takes the lock before its id, so one with
+   * an id below the horizon had ended when this statement ran, and a later statement sees its events.
+   * Locks hold 32-bit ids; they are widened against the snapshot's 64-bit next id (they are behind it
+   * by less than 2^32). A user's long transaction that appends nothing (an ETL job on a tracked table)
+   * does not hold the feed back, as {@code pg_snapshot_xmin} would.
+   */
+  static final String FEED_HORIZON =
+      "select least(s.next, coalesce((select min(s.next - (((s.next % 4294967296)"
+          + " - l.transactionid::text::bigint) + 4294967296) % 4294967296)"
+          + " from pg_locks a join pg_locks l on l.virtualtransaction = a.virtualtransaction"
+          + " where a.locktype = 'advisory' and a.classid = 1398035553 and a.objid = 1 and a.objsubid = 2"
+          + " and a.granted and l.locktype = 'transactionid' and l.mode = 'ExclusiveLock'), s.next))"
+          + " from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next) s";
+
+  /**
+   * The feed: events below the horizon $1 ({@link #FEED_HORIZON}, read by an earlier statement),
+   * after the cursor ($2 txid, $3 position) in (txid, position) order; $4 types (null: all), $5 limit.
    */
   static final String READ_FEED = feed("");
 
-  /** The feed of the streams $5 only. */
-  static final String READ_FEED_OF_STREAMS = feed(" and stream_id = any($5)");
+  /** The feed of the streams $6 only. */
+  static final String READ_FEED_OF_STREAMS = feed(" and stream_id = any($6)");
 
   private static String feed(String streams) {
     return "select " + EVENT_COLUMNS + ", txid from strata_meta.events"
-        + " where txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-        + " and (txid, position) > ($1, $2)" + streams
-        + " and ($3::text[] is null or type = any($3))"
-        + " order by txid, position limit $4";
+        + " where txid < $1 and (txid, position) > ($2, $3)" + streams
+        + " and ($4::text[] is null or type = any($4))"
+        + " order by txid, position limit $5";
   }
 
   static final String FEED_CURSOR = "select txid from strata_meta.events where position = $1";

@@ -108,7 +108,7 @@ class EventFeedConcurrencyTest {
             long version = log.streamVersion(stream).await().atMost(WAIT);
             NewEvent event = NewEvent.of(new BranchProtectionChanged("b" + i, true), Instant.now(), "t", null);
             try {
-              pool.withTransaction(tx -> (writeFirst
+              log.inAppendTransaction(tx -> (writeFirst
                       // a write before the append: this transaction's id is taken now
                       ? tx.query("select pg_current_xact_id()").execute().replaceWithVoid()
                           .call(() -> tx.query("select pg_sleep(" + holdSeconds + ")").execute())
@@ -127,12 +127,19 @@ class EventFeedConcurrencyTest {
         return null;
       }));
     }
+    // a user's long transaction in the same cluster (an ETL job): it has a transaction id older than
+    // every append's and appends nothing; the feed must not wait for it (pg_snapshot_xmin would)
+    var etl = pool.getConnectionAndAwait();
+    var etlTx = etl.beginAndAwait();
+    etl.query("select pg_current_xact_id()").executeAndAwait();
     go.countDown();
     for (Future<?> w : workers) {
       w.get();
     }
     appending.set(false);
-    reader.get();
+    reader.get(); // read everything while the ETL transaction is still open
+    etlTx.rollbackAndAwait();
+    etl.closeAndAwait();
     threads.shutdown();
 
     Map<UUID, Integer> counts = new HashMap<>();
@@ -147,6 +154,29 @@ class EventFeedConcurrencyTest {
       versions.put(e.event().streamId(), e.event().streamVersion());
     }
     assertThat(overtaken[0]).as("late commits happened (and were read, not skipped)").isPositive();
+  }
+
+  @Test
+  void anOpenAppendHoldsTheFeedBackUntilItCommitsAndThenComesFirst() {
+    String early = "h" + UUID.randomUUID();
+    String late = "h" + UUID.randomUUID();
+    FeedCursor start = FeedCursor.START;
+    var conn = pool.getConnectionAndAwait();
+    try {
+      var tx = conn.beginAndAwait();
+      conn.query(EventLogSql.APPENDER_LOCK).executeAndAwait();
+      log.append(conn, early, 0, List.of(NewEvent.of(new BranchProtectionChanged("x", true), Instant.now(), "t", null)),
+          List.of()).await().atMost(WAIT);
+      log.append(late, 0, List.of(NewEvent.of(new BranchProtectionChanged("y", true), Instant.now(), "t", null)),
+          List.of()).await().atMost(WAIT);
+      assertThat(log.readFeed(start, List.of(early, late), null, 10).await().atMost(WAIT))
+          .as("the later commit waits behind the open append's older transaction id").isEmpty();
+      tx.commitAndAwait();
+    } finally {
+      conn.closeAndAwait();
+    }
+    assertThat(log.readFeed(start, List.of(early, late), null, 10).await().atMost(WAIT))
+        .extracting(e -> e.event().streamId()).containsExactly(early, late);
   }
 
   @Test

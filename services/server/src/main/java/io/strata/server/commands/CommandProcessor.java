@@ -305,8 +305,8 @@ public class CommandProcessor {
         }
         Map<Pending, CommandResponse> responses = new HashMap<>();
         Decided[] decided = new Decided[1];
-        return log.pool()
-            .withTransaction(tx -> p.prepare.prepare(tx, s).chain(command -> {
+        return log
+            .inAppendTransaction(tx -> p.prepare.prepare(tx, s).chain(command -> {
               p.command = command;
               decided[0] = decide(s, List.of(p), Map.of());
               if (decided[0].accepted.isEmpty()) {
@@ -331,7 +331,7 @@ public class CommandProcessor {
         return Uni.createFrom().voidItem();
       }
       Map<Pending, CommandResponse> responses = new HashMap<>();
-      return log.pool().withTransaction(tx -> appendIn(tx, d, responses))
+      return log.inAppendTransaction(tx -> appendIn(tx, d, responses))
           .invoke(result -> complete(d, result, responses))
           .replaceWithVoid();
     }

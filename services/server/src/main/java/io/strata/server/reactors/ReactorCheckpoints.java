@@ -32,9 +32,17 @@ public class ReactorCheckpoints {
       + " limit 1000000) behind) as lag from strata_meta.reactors r where r.name = $1";
 
   /** This process, as a lease owner. */
-  private final String owner = "server-" + UUID.randomUUID();
+  private String owner = "server-" + UUID.randomUUID();
 
   @Inject Pool pool;
+
+  /** The same checkpoints as another owner would claim them: a second server, in tests. */
+  public ReactorCheckpoints asOwner(String other) {
+    ReactorCheckpoints copy = new ReactorCheckpoints();
+    copy.pool = pool;
+    copy.owner = other;
+    return copy;
+  }
 
   public String owner() {
     return owner;

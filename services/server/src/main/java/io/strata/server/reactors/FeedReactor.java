@@ -1,0 +1,200 @@
+package io.strata.server.reactors;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.EventLog.FeedCursor;
+import io.strata.projections.log.EventLog.FeedEvent;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jboss.logging.Logger;
+
+/**
+ * One reactor following the event feed at least once: it claims (and renews) its lease, reads the
+ * events after its checkpoint in commit order, hands each batch to its {@link Handler}, and moves the
+ * checkpoint only when the handler succeeded. A failed batch is retried from the checkpoint after an
+ * exponential backoff with jitter, so an outage makes the reactor wait, never skip. Only the lease
+ * holder reads; the others check every half lease and take over when it lapses (a crash) or is
+ * released (a clean stop). A handler slower than {@link Settings#handlerTimeout()} fails its batch,
+ * which keeps a stuck handler from outliving its lease.
+ *
+ * <p>Rounds run on a Vert.x timer and chain non-blocking calls; a handler with blocking work must
+ * move it to a worker itself.
+ */
+public final class FeedReactor {
+  private static final Logger LOG = Logger.getLogger(FeedReactor.class);
+
+  /** Acts on a batch of events (in feed order); its success moves the checkpoint past them. */
+  @FunctionalInterface
+  public interface Handler {
+    Uni<Void> handle(List<FeedEvent> batch);
+  }
+
+  /**
+   * @param lease how long a claim holds without renewal; a crashed owner is replaced after this
+   * @param poll how long an idle reactor waits before reading the feed again
+   * @param batchSize the most events handed over at once
+   * @param handlerTimeout how long a batch may take before it counts as failed (below the lease)
+   * @param maxBackoff the longest wait between retries of a failing batch
+   */
+  public record Settings(Duration lease, Duration poll, int batchSize, Duration handlerTimeout, Duration maxBackoff) {
+    public Settings {
+      if (handlerTimeout.compareTo(lease) >= 0) {
+        throw new IllegalArgumentException("a batch must time out before the lease lapses");
+      }
+    }
+  }
+
+  private enum Outcome { NOT_OWNER, IDLE, HANDLED, LOST }
+
+  private final String name;
+  private final Vertx vertx;
+  private final EventLog log;
+  private final ReactorCheckpoints checkpoints;
+  private final Settings settings;
+  private final Handler handler;
+
+  private volatile boolean stopped = true;
+  private volatile boolean owner;
+  private volatile long timer = -1;
+  private volatile CompletableFuture<Void> round = CompletableFuture.completedFuture(null);
+  private volatile int failures;
+  private volatile String lastError;
+  private volatile Instant lastErrorAt;
+
+  public FeedReactor(String name, Vertx vertx, EventLog log, ReactorCheckpoints checkpoints, Settings settings,
+      Handler handler) {
+    this.name = name;
+    this.vertx = vertx;
+    this.log = log;
+    this.checkpoints = checkpoints;
+    this.settings = settings;
+    this.handler = handler;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public synchronized void start() {
+    if (!stopped) {
+      return;
+    }
+    stopped = false;
+    schedule(Duration.ZERO);
+  }
+
+  /** Stops after the batch in hand (if any) and releases the lease, so another server takes over at once. */
+  public Uni<Void> stop() {
+    synchronized (this) {
+      stopped = true;
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+        timer = -1;
+      }
+    }
+    return Uni.createFrom().completionStage(round)
+        .onFailure().recoverWithNull()
+        .chain(() -> owner ? checkpoints.release(name) : Uni.createFrom().voidItem())
+        .invoke(() -> owner = false);
+  }
+
+  /** Reads the feed now rather than after the idle wait (an event was just appended here). */
+  public synchronized void wake() {
+    if (!stopped && owner && failures == 0 && timer >= 0 && vertx.cancelTimer(timer)) {
+      timer = -1;
+      schedule(Duration.ZERO);
+    }
+  }
+
+  /** Whether this server holds the lease now, the batches failed in a row, and the last failure. */
+  public State state() {
+    return new State(name, owner, failures, lastError, lastErrorAt);
+  }
+
+  private synchronized void schedule(Duration delay) {
+    if (stopped) {
+      return;
+    }
+    timer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
+      synchronized (this) {
+        timer = -1;
+        if (stopped) {
+          return;
+        }
+        round = new CompletableFuture<>();
+      }
+      runRound();
+    });
+  }
+
+  private void runRound() {
+    CompletableFuture<Void> done = round;
+    oneRound().subscribe().with(
+        outcome -> {
+          failures = 0;
+          done.complete(null);
+          schedule(switch (outcome) {
+            case HANDLED -> Duration.ZERO;
+            case IDLE, LOST -> settings.poll();
+            case NOT_OWNER -> settings.lease().dividedBy(2);
+          });
+        },
+        failure -> {
+          failures++;
+          lastError = String.valueOf(failure.getMessage());
+          lastErrorAt = Instant.now();
+          if (failures == 1 || failures % 20 == 0) {
+            LOG.warnf("reactor %s: a batch failed (%d in a row), retried from its checkpoint: %s", name, failures,
+                lastError);
+          }
+          done.complete(null);
+          schedule(backoff());
+        });
+  }
+
+  private Uni<Outcome> oneRound() {
+    return checkpoints.claim(name, settings.lease()).chain(claimed -> {
+      owner = claimed.isPresent();
+      if (claimed.isEmpty()) {
+        return Uni.createFrom().item(Outcome.NOT_OWNER);
+      }
+      return log.readFeed(claimed.get(), null, null, settings.batchSize()).chain(batch -> batch.isEmpty()
+          ? Uni.createFrom().item(Outcome.IDLE)
+          : handler.handle(batch)
+              .ifNoItem().after(settings.handlerTimeout()).failWith(() ->
+                  new IllegalStateException("the batch took longer than " + settings.handlerTimeout()))
+              .chain(() -> checkpoints.advance(name, last(batch)))
+              .map(moved -> {
+                if (!moved) {
+                  owner = false;
+                  LOG.infof("reactor %s: lost its lease to another server; that one goes on from the checkpoint",
+                      name);
+                }
+                return moved ? Outcome.HANDLED : Outcome.LOST;
+              }));
+    });
+  }
+
+  private static FeedCursor last(List<FeedEvent> batch) {
+    return batch.get(batch.size() - 1).cursor();
+  }
+
+  /** poll × 2^failures, at most maxBackoff, with up to a quarter of jitter (servers do not retry in step). */
+  private Duration backoff() {
+    long base = settings.poll().toMillis() << Math.min(failures, 20);
+    long capped = Math.min(Math.max(base, 1), settings.maxBackoff().toMillis());
+    return Duration.ofMillis(capped - ThreadLocalRandom.current().nextLong(capped / 4 + 1));
+  }
+
+  /** A reactor as seen from this server. */
+  public record State(String name, boolean owner, int failuresInARow, String lastError, Instant lastErrorAt) {
+    public Optional<String> error() {
+      return Optional.ofNullable(lastError);
+    }
+  }
+}
