@@ -63,6 +63,21 @@ public final class EventCodec {
     }
   }
 
+  /**
+   * Stored data of {@code type} in its type's current version: what subscribers are served, so a
+   * reader of the feed, Kafka or a webhook sees one shape per event whatever version it was stored in.
+   */
+  public Current current(String type, JsonNode data) {
+    if (!upcasters.containsKey(type)) {
+      return new Current(type, data);
+    }
+    StrataEvent event = decode(type, data);
+    return new Current(EventType.of(event).type(), encode(event));
+  }
+
+  /** An event's type and data in the current version. */
+  public record Current(String type, JsonNode data) {}
+
   /** Decodes stored data of {@code type}, upcasting old versions to the current record. */
   public StrataEvent decode(String type, JsonNode data) {
     String current = type;

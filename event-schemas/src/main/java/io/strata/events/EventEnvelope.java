@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cloudevents.CloudEvent;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.cloudevents.jackson.JsonCloudEventData;
+import io.cloudevents.jackson.JsonFormat;
 import java.net.URI;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -34,6 +35,13 @@ public record EventEnvelope(
   /** The CloudEvents {@code source} of every event about one repository. */
   public static String sourceOf(String repository) {
     return "/strata/repositories/" + repository;
+  }
+
+  private static final JsonFormat JSON_FORMAT = new JsonFormat();
+
+  /** The event in the CloudEvents JSON format (structured mode): the body of SSE events and webhooks. */
+  public byte[] toCloudEventJson() {
+    return JSON_FORMAT.serialize(toCloudEvent());
   }
 
   public CloudEvent toCloudEvent() {

@@ -1,10 +1,12 @@
 package io.strata.events;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The registry of event types: each record class, its CloudEvents {@code type} ({@code
@@ -69,6 +71,11 @@ public enum EventType {
   /** The CloudEvents {@code type}, e.g. {@code io.strata.branch.created.v1}. */
   public String type() {
     return PREFIX + name + ".v" + version;
+  }
+
+  /** This type under every version it was ever stored as (v1 up to the current one), for filters on stored events. */
+  public List<String> storedTypes() {
+    return IntStream.rangeClosed(1, version).mapToObj(v -> PREFIX + name + ".v" + v).toList();
   }
 
   /** Classpath resource of the JSON Schema for this type's {@code data}. */

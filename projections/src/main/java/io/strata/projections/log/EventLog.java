@@ -277,8 +277,7 @@ public final class EventLog {
    */
   public Uni<List<FeedEvent>> readFeed(FeedCursor after, List<String> streams, List<String> types, int limit) {
     String[] typeArray = types == null ? null : types.toArray(String[]::new);
-    return pool.query(EventLogSql.FEED_HORIZON).execute()
-        .map(rows -> rows.iterator().next().getLong(0))
+    return horizon()
         .chain(horizon -> {
           Tuple args = Tuple.of(horizon, after.txid(), after.position(), typeArray, limit);
           if (streams != null) {
@@ -290,10 +289,25 @@ public final class EventLog {
         .onItem().transform(rows -> {
           List<FeedEvent> events = new ArrayList<>(rows.rowCount());
           for (Row r : rows) {
-            events.add(new FeedEvent(toEvent(r), new FeedCursor(r.getLong("txid"), r.getLong("position"))));
+            events.add(new FeedEvent(toEvent(r), cursor(r)));
           }
           return events;
         });
+  }
+
+  /** The cursor after the last event of the feed now: a reader starting there reads only what comes next. */
+  public Uni<FeedCursor> feedEnd() {
+    return horizon()
+        .chain(horizon -> pool.preparedQuery(EventLogSql.FEED_END).execute(Tuple.of(horizon)))
+        .map(rows -> rows.rowCount() == 0 ? FeedCursor.START : cursor(rows.iterator().next()));
+  }
+
+  private Uni<Long> horizon() {
+    return pool.query(EventLogSql.FEED_HORIZON).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  private static FeedCursor cursor(Row r) {
+    return new FeedCursor(r.getLong("txid"), r.getLong("position"));
   }
 
   /** The feed cursor just after the event at {@code position} (empty: no event there, or not committed). */
@@ -308,8 +322,15 @@ public final class EventLog {
   }
 
   /** A place in the feed: the transaction and position of the last event read. */
-  public record FeedCursor(long txid, long position) {
+  public record FeedCursor(long txid, long position) implements Comparable<FeedCursor> {
     public static final FeedCursor START = new FeedCursor(0, 0);
+
+    /** Feed order: by transaction id, then position. */
+    @Override
+    public int compareTo(FeedCursor other) {
+      int byTxid = Long.compare(txid, other.txid);
+      return byTxid != 0 ? byTxid : Long.compare(position, other.position);
+    }
   }
 
   /** An event of the feed, with its place there. */

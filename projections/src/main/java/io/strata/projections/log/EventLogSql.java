@@ -91,6 +91,10 @@ final class EventLogSql {
         + " order by txid, position limit $5";
   }
 
+  /** The last event below the horizon $1: where a reader that wants only new events starts. */
+  static final String FEED_END =
+      "select txid, position from strata_meta.events where txid < $1 order by txid desc, position desc limit 1";
+
   static final String FEED_CURSOR = "select txid from strata_meta.events where position = $1";
 
   static final String STREAM_VERSION =

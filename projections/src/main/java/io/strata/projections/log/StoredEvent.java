@@ -1,6 +1,7 @@
 package io.strata.projections.log;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.events.EventCodec;
 import io.strata.events.EventEnvelope;
 import java.time.Instant;
 import java.util.UUID;
@@ -24,9 +25,13 @@ public record StoredEvent(
     return streamId;
   }
 
+  /** The event as published: CloudEvents attributes around its data in the type's current version. */
   public EventEnvelope toEnvelope() {
+    EventCodec.Current current = CODEC.current(type, data);
     return new EventEnvelope(
-        eventId, EventEnvelope.sourceOf(streamId), type, subject, time, streamId, streamVersion,
-        position, actor, correlationId, causationId, data);
+        eventId, EventEnvelope.sourceOf(streamId), current.type(), subject, time, streamId, streamVersion,
+        position, actor, correlationId, causationId, current.data());
   }
+
+  private static final EventCodec CODEC = new EventCodec();
 }

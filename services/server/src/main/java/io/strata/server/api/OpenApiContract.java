@@ -34,6 +34,7 @@ public class OpenApiContract implements OASFilter {
   private static final String ROWS = REPO + "/branches/{branch}/tables/{table}";
   private static final String SERVED_BATCH = ROWS + "/rows:batch";
   private static final String TOKENS = "/api/v1/tokens";
+  private static final String EVENTS = "/api/v1/events";
 
   /** Success answers of every operation that does not answer plain 200. */
   private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
@@ -113,7 +114,9 @@ public class OpenApiContract implements OASFilter {
       Map.entry("offset", "Items to skip (default 0)"),
       Map.entry("force", "true to delete even when history or unmerged commits would be lost"),
       Map.entry("working", "true to read the branch's live working state instead of its last commit"),
-      Map.entry("after", "Cursor: the previous page's 'next'"),
+      Map.entry("after", "Cursor: the previous page's 'next' (for events: an event position; 0 = from the first)"),
+      Map.entry("repository", "Only the events of these repositories (comma-separated names)"),
+      Map.entry("types", "Only events of these CloudEvents types (comma-separated, e.g. io.strata.commit.created.v3)"),
       Map.entry("first_parent", "true to follow only first parents"),
       Map.entry("author", "Only commits whose author name or email is this"),
       Map.entry("since", "Only commits at or after this time (ISO-8601)"),
@@ -274,7 +277,7 @@ public class OpenApiContract implements OASFilter {
       addError(op, 413);
       addError(op, 415);
     }
-    if (path.startsWith("/api/v1/repositories") || path.startsWith(TOKENS)) {
+    if (path.startsWith("/api/v1/repositories") || path.startsWith(TOKENS) || path.startsWith(EVENTS)) {
       addError(op, 422);
     }
     if (path.endsWith("/query")) {

@@ -23,6 +23,9 @@ public interface StrataConfig {
 
   Idempotency idempotency();
 
+  /** The event feed over HTTP and SSE ({@code STRATA_EVENTS_*}). */
+  Events events();
+
   /**
    * {@code STRATA_LOCAL_SCHEMAS}: comma-separated schemas of the server's own database ({@code local})
    * whose tables repositories may track; unset = every schema but PostgreSQL's and Strata's own.
@@ -94,6 +97,24 @@ public interface StrataConfig {
      */
     @WithDefault("60s")
     Duration sweepInterval();
+  }
+
+  /** The event feed's subscribers (GET /api/v1/events as SSE). */
+  interface Events {
+    /** {@code STRATA_EVENTS_POLL_INTERVAL}: how often the feed is read for new events while anyone subscribes. */
+    @WithDefault("100ms")
+    Duration pollInterval();
+
+    /** {@code STRATA_EVENTS_HEARTBEAT}: an SSE comment after this much silence, so proxies keep the stream open. */
+    @WithDefault("15s")
+    Duration heartbeat();
+
+    /**
+     * {@code STRATA_EVENTS_BUFFER}: how many of the newest events are kept in memory for subscribers
+     * (one copy for all of them); a subscriber further behind reads from the database.
+     */
+    @WithDefault("10000")
+    int buffer();
   }
 
   /** How long commands' answers replay under their Idempotency-Key ({@code STRATA_IDEMPOTENCY_*}). */

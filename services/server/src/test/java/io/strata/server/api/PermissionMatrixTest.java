@@ -56,6 +56,8 @@ class PermissionMatrixTest {
     RULES.put("GET /api/v1/tokens/{id}", Rule.SERVER_ADMIN);
     RULES.put("DELETE /api/v1/tokens/{id}", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/repositories", Rule.ANY_TOKEN);
+    RULES.put("GET /api/v1/events", Rule.ANY_TOKEN);
+    RULES.put("GET " + R + "/events", Rule.READ);
     RULES.put("POST /api/v1/repositories", Rule.SERVER_ADMIN);
     RULES.put("GET " + R, Rule.READ);
     RULES.put("DELETE " + R, Rule.REPOSITORY_ADMIN);

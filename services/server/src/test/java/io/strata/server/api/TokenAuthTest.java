@@ -57,6 +57,24 @@ class TokenAuthTest {
   }
 
   @Test
+  void aTokenReadsTheEventsOfItsRepositoriesOnly() {
+    String mine = repository("evmine");
+    String theirs = repository("evtheirs");
+    String reader = (String) createToken(Api.uniqueName("evreader"), "reader", List.of(mine), null).get("token");
+    List<String> repositories = as(reader).queryParam("limit", 1000).get("/api/v1/events").then().statusCode(200)
+        .extract().path("items.repository");
+    assertThat(repositories).isNotEmpty().containsOnly(mine);
+    as(reader).queryParam("repository", theirs).get("/api/v1/events").then().statusCode(404)
+        .body("error", org.hamcrest.Matchers.is("RepositoryNotFound"));
+    as(reader).get("/api/v1/repositories/{r}/events", theirs).then().statusCode(404);
+    as(reader).header("Accept", "text/event-stream").get("/api/v1/repositories/{r}/events", theirs).then()
+        .statusCode(404);
+    List<String> all = as(ADMIN).queryParam("repository", mine + "," + theirs).get("/api/v1/events").then()
+        .statusCode(200).extract().path("items.repository");
+    assertThat(all).contains(mine, theirs);
+  }
+
+  @Test
   void noTokenOrABadOneIs401WithWwwAuthenticateAndTheErrorBody() {
     String repo = repository("auth401");
     for (String header : new String[] {null, "Bearer strata_not-a-real-token", "Basic YWRtaW46YWRtaW4=", "Bearer "}) {

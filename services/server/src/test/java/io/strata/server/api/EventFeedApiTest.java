@@ -1,0 +1,240 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.events.BranchProtectionChanged;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.NewEvent;
+import io.strata.server.TestDatabaseResource;
+import io.strata.server.queries.EventFeed;
+import jakarta.inject.Inject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The event feed over HTTP: JSON pages, and server-sent events resumed with Last-Event-ID while
+ * commits go on (every event exactly once, in order), a client that stops reading held to what the
+ * socket takes, and bad parameters answered 4xx.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class EventFeedApiTest {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TestHTTPResource("/") URL base;
+  @Inject EventLog log;
+  @Inject EventFeed feed;
+
+  /** One server-sent event as the client parsed it. */
+  record Sse(long id, String type, Map<String, Object> data) {}
+
+  @Test
+  void pagesListARepositorysEventsInOrderAsCloudEventsAndNextResumes() {
+    String repo = Api.createRepository(Api.uniqueName("feed"));
+    String first = Api.commit(repo, "main", "one");
+    Api.post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "main")).statusCode(201);
+    Api.commit(repo, "main", "two");
+
+    List<Map<String, Object>> all = given().get("/api/v1/repositories/{r}/events", repo).then().statusCode(200)
+        .extract().path("items");
+    assertThat(all).extracting(e -> e.get("type")).containsExactly("io.strata.repository.created.v1",
+        "io.strata.commit.created.v3", "io.strata.branch.created.v1", "io.strata.commit.created.v3",
+        "io.strata.tag.created.v1", "io.strata.commit.created.v3");
+    Map<String, Object> commit = all.get(3);
+    assertThat(commit).containsEntry("specversion", "1.0").containsEntry("repository", repo)
+        .containsEntry("source", "/strata/repositories/" + repo).containsKeys("id", "time", "position", "data");
+    assertThat(((Map<?, ?>) commit.get("data")).get("id")).isEqualTo(first);
+
+    var page = given().queryParam("repository", repo).queryParam("limit", 2).get("/api/v1/events")
+        .then().statusCode(200).extract().jsonPath();
+    List<Object> positions = page.getList("items.position");
+    assertThat(positions).hasSize(2);
+    long next = page.getLong("next");
+    assertThat(next).isEqualTo(Long.parseLong(positions.get(1).toString()));
+    List<Object> rest = given().queryParam("repository", repo).queryParam("after", next).get("/api/v1/events")
+        .then().statusCode(200).extract().path("items.position");
+    assertThat(rest).hasSize(4);
+    long last = Long.parseLong(rest.get(3).toString());
+    given().queryParam("repository", repo).queryParam("after", last).get("/api/v1/events").then().statusCode(200)
+        .extract().jsonPath().getLong("next");
+    assertThat(given().queryParam("repository", repo).queryParam("after", last).get("/api/v1/events")
+        .then().extract().jsonPath().getLong("next")).as("an empty page's next is where it started").isEqualTo(last);
+
+    List<Object> tags = given().queryParam("types", "io.strata.tag.created.v1").get("/api/v1/repositories/{r}/events",
+        repo).then().statusCode(200).extract().path("items.type");
+    assertThat(tags).containsExactly("io.strata.tag.created.v1");
+  }
+
+  @Test
+  void theContractOffersBothJsonPagesAndTheStream() {
+    for (String path : List.of("/api/v1/events", "/api/v1/repositories/{repo}/events")) {
+      Map<String, Object> content = given().get("/openapi.json").then().statusCode(200).extract().jsonPath()
+          .getMap("paths.'" + path + "'.get.responses.'200'.content");
+      assertThat(content).as(path).containsKeys("application/json", "text/event-stream");
+    }
+  }
+
+  @Test
+  void badParametersAre4xxAndNameTheParameter() {
+    String repo = Api.createRepository(Api.uniqueName("feedbad"));
+    given().queryParam("after", "-1").get("/api/v1/events").then().statusCode(400).body("details.field", org.hamcrest.Matchers.is("after"));
+    given().queryParam("after", "x").get("/api/v1/events").then().statusCode(400);
+    given().queryParam("after", Long.MAX_VALUE).get("/api/v1/events").then().statusCode(422)
+        .body("details.field", org.hamcrest.Matchers.is("after"));
+    given().queryParam("types", "io.strata.nothing.v1\u0007").get("/api/v1/events").then().statusCode(422)
+        .body("details.field", org.hamcrest.Matchers.is("types"))
+        .body("message", org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("\u0007")));
+    given().queryParam("types", "io.strata.commit.created.v1").get("/api/v1/events").then().statusCode(422);
+    given().queryParam("repository", "no/such name").get("/api/v1/events").then().statusCode(422);
+    given().queryParam("limit", 0).get("/api/v1/repositories/{r}/events", repo).then().statusCode(422);
+    given().header("Accept", "text/event-stream").header("Last-Event-ID", "nope").get("/api/v1/events")
+        .then().statusCode(400).contentType("application/json").body("details.field",
+            org.hamcrest.Matchers.is("Last-Event-ID"));
+  }
+
+  @Test
+  void aStreamResumedWithLastEventIdDeliversEveryEventOnceInOrderWhileCommitsGoOn() throws Exception {
+    String repo = Api.createRepository(Api.uniqueName("sse"));
+    ExecutorService committer = Executors.newSingleThreadExecutor();
+    Future<?> commits = committer.submit(() -> {
+      for (int i = 0; i < 40; i++) {
+        Api.commit(repo, "main", "c" + i);
+      }
+      return null;
+    });
+    List<Sse> received = new ArrayList<>();
+    String resumeFrom = null;
+    int connections = 0;
+    while (!(commits.isDone() && received.size() == expectedPositions(repo).size())) {
+      connections++;
+      // each connection takes a few events and hangs up, as a flaky network would
+      received.addAll(read(repo, resumeFrom, 7, Duration.ofSeconds(5)));
+      if (!received.isEmpty()) {
+        resumeFrom = Long.toString(received.get(received.size() - 1).id());
+      }
+      assertThat(connections).as("the stream makes progress").isLessThan(200);
+    }
+    commits.get();
+    committer.shutdown();
+    assertThat(received).extracting(Sse::id).as("every event exactly once, in the log's order")
+        .containsExactlyElementsOf(expectedPositions(repo));
+    assertThat(received).allSatisfy(e -> assertThat(e.data()).containsEntry("type", e.type())
+        .containsEntry("position", Long.toString(e.id())));
+    assertThat(connections).isGreaterThan(5);
+  }
+
+  @Test
+  void aClientThatStopsReadingIsHeldToWhatItsSocketTakes() throws Exception {
+    String stream = "stall-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    int total = 8_000;
+    try (Socket socket = new Socket()) {
+      socket.setReceiveBufferSize(4096);
+      socket.connect(new java.net.InetSocketAddress(base.getHost(), base.getPort()));
+      OutputStream out = socket.getOutputStream();
+      out.write(("GET /api/v1/events?repository=" + stream + " HTTP/1.1\r\nHost: localhost\r\n"
+          + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !feed.subscriptions().isEmpty());
+      String big = "b".repeat(3000);
+      for (int appended = 0; appended < total; appended += 1000) {
+        List<NewEvent> events = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+          events.add(NewEvent.of(new BranchProtectionChanged(big + i, true), Instant.now(), "t", null));
+        }
+        log.append(stream, appended, events, List.of()).await().atMost(Duration.ofSeconds(30));
+      }
+      // the client reads nothing: what the server took from the feed for it stops growing
+      long[] last = {-1};
+      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+        long served = feed.subscriptions().stream().mapToLong(EventFeed.SubscriptionState::served).sum();
+        boolean still = served == last[0];
+        last[0] = served;
+        return still;
+      });
+      assertThat(last[0]).as("served no more than the socket buffers take (each event is over 3 kB)")
+          .isLessThan(total / 2);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().isEmpty());
+  }
+
+  private static List<Long> expectedPositions(String repo) {
+    List<Object> items = given().queryParam("limit", 1000).get("/api/v1/repositories/{r}/events", repo)
+        .then().statusCode(200).extract().path("items.position");
+    return items.stream().map(p -> Long.parseLong(p.toString())).toList();
+  }
+
+  /** Opens the repository's stream (from its start, or after lastEventId), reads up to max events, hangs up. */
+  private List<Sse> read(String repo, String lastEventId, int max, Duration wait) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "api/v1/repositories/" + repo + "/events"
+            + (lastEventId == null ? "?after=0" : ""))).header("Accept", "text/event-stream")
+        .timeout(Duration.ofSeconds(30));
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", lastEventId);
+    }
+    HttpResponse<Stream<String>> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    List<Sse> events = new ArrayList<>();
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try (Stream<String> lines = response.body()) {
+      Future<?> reading = reader.submit(() -> {
+        String id = null;
+        String type = null;
+        StringBuilder data = new StringBuilder();
+        var it = lines.iterator();
+        while (events.size() < max && it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("id:")) {
+            id = line.substring(3).trim();
+          } else if (line.startsWith("event:")) {
+            type = line.substring(6).trim();
+          } else if (line.startsWith("data:")) {
+            data.append(line.substring(5).trim());
+          } else if (line.isEmpty() && id != null) {
+            synchronized (events) {
+              events.add(new Sse(Long.parseLong(id), type,
+                  io.strata.events.EventCodec.mapper().readValue(data.toString(), Map.class)));
+            }
+            id = null;
+            type = null;
+            data.setLength(0);
+          }
+        }
+        return null;
+      });
+      try {
+        reading.get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.TimeoutException enough) {
+        // fewer than max came in time: hang up with what we have
+      }
+    } finally {
+      reader.shutdownNow();
+    }
+    synchronized (events) {
+      return new ArrayList<>(events);
+    }
+  }
+}
