@@ -48,6 +48,7 @@ class EventFeedApiTest {
   @TestHTTPResource("/") URL base;
   @Inject EventLog log;
   @Inject EventFeed feed;
+  @Inject io.vertx.mutiny.sqlclient.Pool pool;
 
   /** One server-sent event as the client parsed it. */
   record Sse(long id, String type, Map<String, Object> data) {}
@@ -87,6 +88,34 @@ class EventFeedApiTest {
     List<Object> tags = given().queryParam("types", "io.strata.tag.created.v1").get("/api/v1/repositories/{r}/events",
         repo).then().statusCode(200).extract().path("items.type");
     assertThat(tags).containsExactly("io.strata.tag.created.v1");
+  }
+
+  @Test
+  void aCommitEventCarriesWhatASubscriberActsOnWithoutASecondCall() {
+    String repo = Api.createRepository(Api.uniqueName("payload"));
+    Api.trackNew(pool, repo, "orders", "id int primary key, amount int", "select g, g * 10 from generate_series(1, 3) g");
+    Api.post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "etl")).statusCode(201);
+    Api.json().body(Map.of("id", 4, "amount", 40))
+        .put("/api/v1/repositories/{r}/branches/etl/tables/orders/rows/4", repo).then().statusCode(200);
+    Api.json().body(Map.of("amount", 11))
+        .patch("/api/v1/repositories/{r}/branches/etl/tables/orders/rows/1", repo).then().statusCode(200);
+    String parent = Api.head(repo, "etl");
+    String id = Api.json().header("X-User-Name", "Ada").header("X-User-Email", "ada@example.com")
+        .body(Map.of("message", "Load orders"))
+        .post("/api/v1/repositories/{r}/branches/etl/commits", repo).then().statusCode(201).extract().path("id");
+
+    List<Map<String, Object>> commits = given().queryParam("types", "io.strata.commit.created.v3")
+        .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().path("items");
+    Map<String, Object> event = commits.get(commits.size() - 1);
+    assertThat(event).containsEntry("repository", repo).containsEntry("subject", "commits/" + id);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> data = (Map<String, Object>) event.get("data");
+    assertThat(data).containsEntry("id", id).containsEntry("branch", "etl").containsEntry("message", "Load orders")
+        .containsEntry("parents", List.of(parent))
+        .containsEntry("author", Map.of("name", "Ada", "email", "ada@example.com"));
+    assertThat((List<Map<String, Object>>) data.get("changes")).singleElement().satisfies(change -> assertThat(change)
+        .containsEntry("table", "orders").containsEntry("inserted", 1).containsEntry("updated", 1)
+        .containsEntry("deleted", 0).containsKey("change_set"));
   }
 
   @Test
