@@ -95,7 +95,8 @@ public class OpenApiContract implements OASFilter {
       Map.entry(413, "Request body too large"),
       Map.entry(415, "Content-Type not supported"),
       Map.entry(422, "Well-formed but invalid: a name, value or limit the server does not take"),
-      Map.entry(429, "TooManyQueries: every query connection is in use; try again shortly"),
+      Map.entry(429, "TooManyQueries (every query connection is in use) or TooManySubscribers (every event stream"
+          + " is taken): try again shortly"),
       Map.entry(503, "A database is unavailable, or X-Strata-Min-Position was not reached in time"));
 
   private static final String NOT_READY = "Not ready: the metadata database does not answer";
@@ -280,7 +281,7 @@ public class OpenApiContract implements OASFilter {
     if (path.startsWith("/api/v1/repositories") || path.startsWith(TOKENS) || path.startsWith(EVENTS)) {
       addError(op, 422);
     }
-    if (path.endsWith("/query")) {
+    if (path.endsWith("/query") || path.endsWith("/events")) {
       addError(op, 429);
     }
     addError(op, 503);

@@ -48,6 +48,8 @@ public enum ErrorCode {
   UnsupportedMediaType(415),
   /** Every query connection is in use (strata.query.max-connections): retry shortly. */
   TooManyQueries(429),
+  /** As many event streams are open on this server as strata.events.max-subscribers allows: retry later. */
+  TooManySubscribers(429),
   ValidationError(422),
   IdempotencyKeyReused(422),
   InternalError(500),

@@ -115,6 +115,13 @@ public interface StrataConfig {
      */
     @WithDefault("10000")
     int buffer();
+
+    /**
+     * {@code STRATA_EVENTS_MAX_SUBSCRIBERS}: event streams open at once on this server; one more is
+     * refused with 429 TooManySubscribers, so clients cannot hold every connection and buffer.
+     */
+    @WithDefault("1000")
+    int maxSubscribers();
   }
 
   /** How long commands' answers replay under their Idempotency-Key ({@code STRATA_IDEMPOTENCY_*}). */

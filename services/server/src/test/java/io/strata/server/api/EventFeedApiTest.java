@@ -140,6 +140,8 @@ class EventFeedApiTest {
     given().queryParam("types", "io.strata.commit.created.v1").get("/api/v1/events").then().statusCode(422);
     given().queryParam("repository", "no/such name").get("/api/v1/events").then().statusCode(422);
     given().queryParam("limit", 0).get("/api/v1/repositories/{r}/events", repo).then().statusCode(422);
+    given().header("Accept", "text/event-stream").header("Last-Event-ID", Long.MAX_VALUE).get("/api/v1/events")
+        .then().statusCode(422).contentType("application/json");
     given().header("Accept", "text/event-stream").header("Last-Event-ID", "nope").get("/api/v1/events")
         .then().statusCode(400).contentType("application/json").body("details.field",
             org.hamcrest.Matchers.is("Last-Event-ID"));
@@ -208,6 +210,31 @@ class EventFeedApiTest {
           .isLessThan(total / 2);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().isEmpty());
+  }
+
+  @Test
+  void streamsBeyondTheCapAre429AndFreedWhenClientsGo() throws Exception {
+    List<Socket> open = new ArrayList<>();
+    int room = 20 - feed.subscriptions().size();
+    try {
+      while (open.size() < room) {
+        Socket s = new Socket(base.getHost(), base.getPort());
+        s.getOutputStream().write(("GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream"
+            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        open.add(s);
+        int expected = 20 - room + open.size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().size() >= expected);
+      }
+      given().header("Accept", "text/event-stream").get("/api/v1/events").then().statusCode(429)
+          .contentType("application/json").body("error", org.hamcrest.Matchers.is("TooManySubscribers"));
+    } finally {
+      for (Socket s : open) {
+        s.close();
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().isEmpty());
+    assertThat(read(Api.createRepository(Api.uniqueName("freed")), null, 1, Duration.ofSeconds(5)))
+        .as("a stream opens again").hasSize(1);
   }
 
   private static List<Long> expectedPositions(String repo) {
