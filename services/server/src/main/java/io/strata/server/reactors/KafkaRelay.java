@@ -225,6 +225,10 @@ public class KafkaRelay {
     try {
       p = producer();
       checkTopic();
+      if (batch.isEmpty()) {
+        acknowledged.complete(null);
+        return;
+      }
       AtomicInteger outstanding = new AtomicInteger(batch.size());
       for (FeedEvent e : batch) {
         if (acknowledged.isDone()) {
