@@ -9,6 +9,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -27,9 +29,11 @@ public class ReactorCheckpoints {
       + " where name = $1 and owner = $2";
   private static final String RELEASE = "update strata_meta.reactors set owner = null, lease_until = null"
       + " where name = $1 and owner = $2";
-  private static final String STATUS = "select r.txid, r.position, r.owner, r.lease_until, r.updated_at,"
-      + " (select count(*) from (select 1 from strata_meta.events e where (e.txid, e.position) > (r.txid, r.position)"
-      + " limit 1000000) behind) as lag from strata_meta.reactors r where r.name = $1";
+  private static final String STATUS_COLUMNS = "select r.name, r.txid, r.position, r.owner, r.lease_until,"
+      + " r.updated_at, (select count(*) from (select 1 from strata_meta.events e"
+      + " where (e.txid, e.position) > (r.txid, r.position) limit 1000000) behind) as lag from strata_meta.reactors r";
+  private static final String STATUS = STATUS_COLUMNS + " where r.name = $1";
+  private static final String LIST = STATUS_COLUMNS + " order by r.name";
 
   /** This process, as a lease owner. */
   private String owner = "server-" + UUID.randomUUID();
@@ -70,15 +74,23 @@ public class ReactorCheckpoints {
 
   /** Where {@code reactor} stands, and how many events it has yet to act on (counted up to a million). */
   public Uni<Optional<Status>> status(String reactor) {
-    return pool.preparedQuery(STATUS).execute(Tuple.of(reactor)).map(rows -> {
-      if (rows.rowCount() == 0) {
-        return Optional.empty();
-      }
-      Row r = rows.iterator().next();
-      var lease = r.getOffsetDateTime("lease_until");
-      return Optional.of(new Status(reactor, cursor(r), r.getString("owner"),
-          lease == null ? null : lease.toInstant(), r.getOffsetDateTime("updated_at").toInstant(), r.getLong("lag")));
+    return pool.preparedQuery(STATUS).execute(Tuple.of(reactor))
+        .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(status(rows.iterator().next())));
+  }
+
+  /** Every reactor that ever claimed its lease, by name: where it stands and how far behind it is. */
+  public Uni<List<Status>> list() {
+    return pool.query(LIST).execute().map(rows -> {
+      List<Status> all = new ArrayList<>();
+      rows.forEach(r -> all.add(status(r)));
+      return all;
     });
+  }
+
+  private static Status status(Row r) {
+    var lease = r.getOffsetDateTime("lease_until");
+    return new Status(r.getString("name"), cursor(r), r.getString("owner"), lease == null ? null : lease.toInstant(),
+        r.getOffsetDateTime("updated_at").toInstant(), r.getLong("lag"));
   }
 
   private static FeedCursor cursor(Row r) {

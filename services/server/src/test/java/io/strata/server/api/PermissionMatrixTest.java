@@ -51,6 +51,7 @@ class PermissionMatrixTest {
     RULES.put("GET /ready", Rule.OPEN);
     RULES.put("GET /api/v1/admin/projections/digest", Rule.SERVER_ADMIN);
     RULES.put("POST /api/v1/admin/projections/rebuild", Rule.SERVER_ADMIN);
+    RULES.put("GET /api/v1/admin/reactors", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/tokens", Rule.SERVER_ADMIN);
     RULES.put("POST /api/v1/tokens", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/tokens/{id}", Rule.SERVER_ADMIN);
