@@ -243,6 +243,7 @@ public class WebhookResource {
 
   @POST
   @Path("/{id}/deliveries/{delivery}/redeliver")
+  @Consumes(MediaType.WILDCARD)
   @Operation(summary = "Redeliver one delivery", description = "Queued again with a fresh retry schedule, in"
       + " its place in the endpoint's order (so before the newer pending ones)")
   @APIResponse(responseCode = "200", description = "Queued again")

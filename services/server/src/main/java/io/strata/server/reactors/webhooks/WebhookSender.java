@@ -112,11 +112,24 @@ public final class WebhookSender {
       }
     }
     long deadline = System.nanoTime() + settings.timeout().plusSeconds(1).toNanos();
-    return Uni.createFrom().voidItem()
-        .repeat().withDelay(Duration.ofMillis(50)).until(v -> inFlight.get() == 0 || System.nanoTime() > deadline)
-        .collect().last()
+    return idle(deadline)
         .chain(() -> store.releaseAll(owner))
         .onFailure().recoverWithNull().replaceWithVoid();
+  }
+
+  /** Completes once no attempt is in flight here, or at the deadline (an attempt may take the timeout). */
+  private Uni<Void> idle(long deadline) {
+    java.util.concurrent.CompletableFuture<Void> idle = new java.util.concurrent.CompletableFuture<>();
+    if (inFlight.get() == 0) {
+      return Uni.createFrom().voidItem();
+    }
+    vertx.setPeriodic(50, id -> {
+      if (inFlight.get() == 0 || System.nanoTime() > deadline) {
+        vertx.cancelTimer(id);
+        idle.complete(null);
+      }
+    });
+    return Uni.createFrom().completionStage(idle);
   }
 
   /** Endpoints being sent to by this server now. */

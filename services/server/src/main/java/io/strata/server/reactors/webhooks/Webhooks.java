@@ -52,6 +52,7 @@ public class Webhooks {
   private final FeedReactor reactor;
   private final WebhookSender sender;
   private final boolean enabled;
+  private final Duration pollInterval;
 
   @Inject
   public Webhooks(WebhookStore store, Vertx vertx, EventLog log, EventCodec codec, ReactorCheckpoints checkpoints,
@@ -61,6 +62,7 @@ public class Webhooks {
     this.vertx = vertx;
     this.codec = codec;
     this.enabled = c.enabled();
+    this.pollInterval = c.pollInterval();
     this.guard = new AddressGuard(c.allowedHosts().orElse(List.of()));
     this.sender = new WebhookSender(vertx, store, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
         c.disableAfter(), c.pollInterval(), c.lease(), c.concurrency()), checkpoints.owner());
@@ -70,6 +72,7 @@ public class Webhooks {
 
   void onStart(@Observes StartupEvent e) {
     if (enabled) {
+      LOG.infof("webhooks: following the event feed and sending deliveries (every %s)", pollInterval);
       reactor.start();
       sender.start();
     }
