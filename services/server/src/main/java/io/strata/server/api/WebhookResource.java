@@ -183,8 +183,9 @@ public class WebhookResource {
   public Uni<WebhookDto> patch(@Parameter(description = "The endpoint's id (wh_...)") @PathParam("id") String id,
       @RequestBody(description = "{url?, description?, filter?, enabled?, rotate_secret?, overlap?}",
           content = @Content(schema = @Schema(implementation = PatchWebhook.class))) JsonNode body) {
-    String endpoint = endpointId(id);
+    // the body first: a misspelt field is a 400 whatever the id (ContractTest)
     PatchWebhook b = Bodies.read(body, PatchWebhook.class);
+    String endpoint = endpointId(id);
     URI url = b.url() == null ? null : url(b.url());
     String description = b.description() == null || b.description().isEmpty() ? null : description(b.description());
     WebhookFilter filter = b.filter() == null ? null : filter(b.filter());
@@ -278,8 +279,8 @@ public class WebhookResource {
       @Parameter(description = "The endpoint's id (wh_...)") @PathParam("id") String id,
       @RequestBody(description = "{since_position}",
           content = @Content(schema = @Schema(implementation = RedeliverSince.class))) JsonNode body) {
-    String endpoint = endpointId(id);
     RedeliverSince b = Bodies.read(body, RedeliverSince.class);
+    String endpoint = endpointId(id);
     if (b.sincePosition() == null || b.sincePosition() < 0) {
       throw StrataException.invalid("since_position", "is required: a log position, 0 or more");
     }
