@@ -207,5 +207,12 @@ public interface StrataConfig {
     /** {@code STRATA_WEBHOOKS_CONCURRENCY}: endpoints one server sends to at once. */
     @WithDefault("16")
     int concurrency();
+
+    /**
+     * {@code STRATA_WEBHOOKS_RETENTION}: delivered and failed deliveries (with their attempts) older
+     * than this are deleted, hourly; pending ones are kept whatever their age.
+     */
+    @WithDefault("30d")
+    Duration retention();
   }
 }

@@ -174,6 +174,19 @@ public class WebhookStore {
         .execute(Tuple.of(endpointId, position)).map(RowSet::rowCount);
   }
 
+  /**
+   * Deletes delivered and failed deliveries (their attempts go with them) last changed before
+   * {@code retention} ago, a batch at a time; answers how many.
+   */
+  public Uni<Long> purge(Duration retention) {
+    return pool.preparedQuery("delete from strata_meta.webhook_deliveries where id in (select id from"
+            + " strata_meta.webhook_deliveries where state <> 'pending'"
+            + " and updated_at < now() - $1::bigint * interval '1 millisecond' limit 5000)")
+        .execute(Tuple.of(retention.toMillis()))
+        .chain(rows -> rows.rowCount() == 0 ? Uni.createFrom().item(0L)
+            : purge(retention).map(more -> more + rows.rowCount()));
+  }
+
   // --- the reactor: enqueueing ---------------------------------------------------------------------
 
   /** The enabled endpoints, with their filters and where their events start. */

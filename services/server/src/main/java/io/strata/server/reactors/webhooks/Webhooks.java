@@ -53,6 +53,8 @@ public class Webhooks {
   private final WebhookSender sender;
   private final boolean enabled;
   private final Duration pollInterval;
+  private final Duration retention;
+  private volatile long purgeTimer = -1;
 
   @Inject
   public Webhooks(WebhookStore store, Vertx vertx, EventLog log, EventCodec codec, ReactorCheckpoints checkpoints,
@@ -63,6 +65,7 @@ public class Webhooks {
     this.codec = codec;
     this.enabled = c.enabled();
     this.pollInterval = c.pollInterval();
+    this.retention = c.retention();
     this.guard = new AddressGuard(c.allowedHosts().orElse(List.of()));
     this.sender = new WebhookSender(vertx, store, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
         c.disableAfter(), c.pollInterval(), c.lease(), c.concurrency()), checkpoints.owner());
@@ -75,10 +78,27 @@ public class Webhooks {
       LOG.infof("webhooks: following the event feed and sending deliveries (every %s)", pollInterval);
       reactor.start();
       sender.start();
+      purgeTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), Duration.ofHours(1).toMillis(),
+          id -> purge());
     }
   }
 
+  /** Deletes deliveries done for longer than STRATA_WEBHOOKS_RETENTION; a failure waits for the next hour. */
+  private void purge() {
+    store.purge(retention).subscribe().with(
+        deleted -> {
+          if (deleted > 0) {
+            LOG.infof("webhooks: deleted %d deliveries done for longer than %s", deleted, retention);
+          }
+        },
+        failure -> LOG.warnf("webhooks: deleting old deliveries failed; tried again in an hour: %s",
+            failure.getMessage()));
+  }
+
   void onStop(@Observes ShutdownEvent e) {
+    if (purgeTimer >= 0) {
+      vertx.cancelTimer(purgeTimer);
+    }
     Uni.combine().all().unis(reactor.stop(), sender.stop()).discardItems()
         .await().atMost(Duration.ofSeconds(15));
   }

@@ -21,10 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WebhookReceiver implements AutoCloseable {
   public static final int HANG = -1;
   public static final int DOWN = -2;
+  /** 200 with an answer of 64 MB, sent slowly enough that a reader without a cap would keep reading. */
+  public static final int ENDLESS = -3;
 
   /** A request as it arrived. */
-  public record Received(Instant at, String path, String id, String timestamp, String signature, String contentType,
-      String body, int answered) {}
+  public record Received(Instant at, String path, String host, String id, String timestamp, String signature,
+      String contentType, String body, int answered) {}
 
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger status = new AtomicInteger(200);
@@ -75,8 +77,10 @@ public final class WebhookReceiver implements AutoCloseable {
     }
     int code = status.get();
     var h = exchange.getRequestHeaders();
-    received.add(new Received(Instant.now(), exchange.getRequestURI().toString(), h.getFirst("webhook-id"),
-        h.getFirst("webhook-timestamp"), h.getFirst("webhook-signature"), h.getFirst("content-type"), body, code));
+    received.add(new Received(Instant.now(), exchange.getRequestURI().toString(), h.getFirst("host"),
+        h.getFirst("webhook-id"),
+        h.getFirst("webhook-timestamp"), h.getFirst("webhook-signature"), h.getFirst("content-type"), body,
+        code == ENDLESS ? 200 : code));
     if (code == HANG) {
       try {
         Thread.sleep(30_000);
@@ -85,6 +89,23 @@ public final class WebhookReceiver implements AutoCloseable {
       }
       exchange.close();
       return;
+    }
+    if (code == ENDLESS) {
+      exchange.sendResponseHeaders(200, 0);
+      byte[] chunk = new byte[64 * 1024];
+      try {
+        for (int i = 0; i < 1024; i++) {
+          exchange.getResponseBody().write(chunk);
+          Thread.sleep(5);
+        }
+      } catch (IOException | InterruptedException e) {
+        // the sender hung up: it read enough
+      }
+      exchange.close();
+      return;
+    }
+    if (code >= 300 && code < 400) {
+      exchange.getResponseHeaders().add("Location", "http://127.0.0.1:" + port + "/elsewhere");
     }
     byte[] answer = ("{\"answered\":" + code + "}").getBytes(StandardCharsets.UTF_8);
     exchange.sendResponseHeaders(code, answer.length);

@@ -227,6 +227,57 @@ class WebhooksTest {
   }
 
   @Test
+  void timeoutsRedirectsAndEndlessAnswersAreHandledAndTheHostIsNamed() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.answer(WebhookReceiver.HANG);
+      String repo = name("slow");
+      // by name: resolved and checked by the guard, connected to by address, named in Host
+      String url = receiver.url("/slow").replace("127.0.0.1", "localhost");
+      String id = create(Map.of("url", url, "filter", Map.of("repositories", List.of(repo),
+          "types", List.of("io.strata.repository.created.v1")))).get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 1);
+      JsonNode timedOut = deliveries(id).get("items").get(0).get("attempts").get(0);
+      assertThat(timedOut.get("error").asText()).contains("timeout");
+      assertThat(timedOut.get("latency_ms").asInt()).isBetween(1900, 5000); // STRATA_WEBHOOKS_TIMEOUT is 2s here
+      assertThat(receiver.received().get(0).host()).startsWith("localhost:");
+
+      receiver.answer(302);
+      await().atMost(WAIT).until(() -> receiver.received().stream().anyMatch(r -> r.answered() == 302));
+      await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 2);
+      assertThat(receiver.received()).as("the redirect was not followed")
+          .noneMatch(r -> r.path().equals("/elsewhere"));
+
+      receiver.answer(WebhookReceiver.ENDLESS);
+      long started = System.nanoTime();
+      await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("64 MB were not read")
+          .isLessThan(Duration.ofSeconds(5));
+      JsonNode attempts = deliveries(id).get("items").get(0).get("attempts");
+      assertThat(attempts.get(1).get("status_code").asInt()).isEqualTo(302);
+      assertThat(attempts.get(1).get("error").asText()).startsWith("HTTP 302");
+      assertThat(attempts.get(attempts.size() - 1).get("status_code").asInt()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void deliveriesDoneForLongerThanTheRetentionAreDeleted() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("old");
+      String id = create(Map.of("url", receiver.url("/old"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> !receiver.accepted().isEmpty());
+      await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
+      long queued = deliveries(id).get("items").size();
+      Api.sql(pool, "update strata_meta.webhook_deliveries set updated_at = now() - interval '40 days'"
+          + " where id = " + deliveries(id).get("items").get(0).get("id").asLong());
+      assertThat(webhooks.store().purge(Duration.ofDays(30)).await().atMost(WAIT)).isGreaterThanOrEqualTo(1L);
+      assertThat(deliveries(id).get("items")).hasSize((int) queued - 1);
+    }
+  }
+
+  @Test
   void aRotatedSecretSignsBesideTheOldOneDuringTheOverlap() throws Exception {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       String repo = name("rotate");
