@@ -30,6 +30,9 @@ public final class WebhookReceiver implements AutoCloseable {
 
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger status = new AtomicInteger(200);
+  private final AtomicInteger inProgress = new AtomicInteger();
+  private final AtomicInteger mostAtOnce = new AtomicInteger();
+  private volatile long delayMillis;
   private final int port;
   private HttpServer server;
 
@@ -61,6 +64,16 @@ public final class WebhookReceiver implements AutoCloseable {
     }
   }
 
+  /** Each answer waits this long first (a slow receiver). */
+  public void delay(long millis) {
+    delayMillis = millis;
+  }
+
+  /** The most requests this receiver was handling at one time. */
+  public int mostAtOnce() {
+    return mostAtOnce.get();
+  }
+
   public List<Received> received() {
     return List.copyOf(received);
   }
@@ -71,9 +84,25 @@ public final class WebhookReceiver implements AutoCloseable {
   }
 
   private void handle(HttpExchange exchange) throws IOException {
+    mostAtOnce.accumulateAndGet(inProgress.incrementAndGet(), Math::max);
+    try {
+      answer(exchange);
+    } finally {
+      inProgress.decrementAndGet();
+    }
+  }
+
+  private void answer(HttpExchange exchange) throws IOException {
     String body;
     try (InputStream in = exchange.getRequestBody()) {
       body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    if (delayMillis > 0) {
+      try {
+        Thread.sleep(delayMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     int code = status.get();
     var h = exchange.getRequestHeaders();

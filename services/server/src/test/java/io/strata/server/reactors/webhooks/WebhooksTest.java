@@ -42,6 +42,7 @@ class WebhooksTest {
 
   @Inject Pool pool;
   @Inject Webhooks webhooks;
+  @Inject io.vertx.core.Vertx vertx;
 
   @Test
   void deliveriesAreSignedCloudEventsInOrderThatAnIndependentVerifierAccepts() throws Exception {
@@ -274,6 +275,34 @@ class WebhooksTest {
           + " where id = " + deliveries(id).get("items").get(0).get("id").asLong());
       assertThat(webhooks.store().purge(Duration.ofDays(30)).await().atMost(WAIT)).isGreaterThanOrEqualTo(1L);
       assertThat(deliveries(id).get("items")).hasSize((int) queued - 1);
+    }
+  }
+
+  @Test
+  void twoServersNeverSendToOneEndpointAtOnce() throws Exception {
+    // a second sender on the same queue, as another server sharing the database would run it
+    WebhookSender other = new WebhookSender(vertx, webhooks.store(), new AddressGuard(List.of("127.0.0.0/8")),
+        new WebhookSender.Settings(Duration.ofSeconds(2), List.of(Duration.ofMillis(200)), Duration.ofDays(5),
+            Duration.ofMillis(20), Duration.ofSeconds(10), 4), "server-" + UUID.randomUUID());
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.delay(50);
+      String repo = name("two");
+      create(Map.of("url", receiver.url("/two"), "filter", Map.of("repositories", List.of(repo))));
+      other.start();
+      repository(repo);
+      for (int i = 0; i < 8; i++) {
+        branch(repo, "b" + i);
+      }
+      List<Long> positions = positions(repo);
+      await().atMost(WAIT).until(() -> receiver.accepted().size() >= positions.size());
+      List<Long> got = new ArrayList<>();
+      for (Received r : receiver.accepted()) {
+        got.add(JSON.readTree(r.body()).get("position").asLong());
+      }
+      assertThat(got).as("in order, once each").isEqualTo(positions);
+      assertThat(receiver.mostAtOnce()).as("one request at a time").isEqualTo(1);
+    } finally {
+      other.stop().await().atMost(WAIT);
     }
   }
 
