@@ -140,7 +140,7 @@ public class WebhookResource {
           content = @Content(schema = @Schema(implementation = CreateWebhook.class))) JsonNode body) {
     CreateWebhook b = Bodies.read(body, CreateWebhook.class);
     URI url = url(b.url());
-    String description = description(b.description());
+    String description = b.description() == null || b.description().isEmpty() ? null : description(b.description());
     WebhookFilter filter = filter(b.filter());
     String secret = WebhookSigner.newSecret();
     return webhooks.checkReachable(url)

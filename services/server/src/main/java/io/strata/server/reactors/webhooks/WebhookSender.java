@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.server.reactors.webhooks.WebhookStore.Head;
 import io.strata.server.reactors.webhooks.WebhookStore.Outcome;
 import io.strata.server.reactors.webhooks.WebhookStore.Target;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -79,7 +82,7 @@ public final class WebhookSender {
     this.http = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(ms)
         .setIdleTimeout(ms)
-        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setVerifyHost(true)
         .setForceSni(true)
         .setMaxPoolSize(settings.concurrency())
@@ -119,7 +122,7 @@ public final class WebhookSender {
 
   /** Completes once no attempt is in flight here, or at the deadline (an attempt may take the timeout). */
   private Uni<Void> idle(long deadline) {
-    java.util.concurrent.CompletableFuture<Void> idle = new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Void> idle = new CompletableFuture<>();
     if (inFlight.get() == 0) {
       return Uni.createFrom().voidItem();
     }
@@ -209,7 +212,7 @@ public final class WebhookSender {
    * POSTs to the checked address, naming the host only in Host and SNI; redirects are not followed,
    * the answer is read up to {@link #MAX_ANSWER_BYTES}, and the whole exchange is cut at the timeout.
    */
-  private io.vertx.core.Future<Answer> post(URI uri, String host, InetAddress address, Target target, Head head) {
+  private Future<Answer> post(URI uri, String host, InetAddress address, Target target, Head head) {
     boolean tls = "https".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
     String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
