@@ -277,8 +277,7 @@ public final class WebhookSender {
     boolean success = status != null && status >= 200 && status < 300;
     String error = null;
     if (failure != null) {
-      error = failure instanceof AddressGuard.Refused ? "refused: " + failure.getMessage()
-          : failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+      error = failure instanceof AddressGuard.Refused ? "refused: " + failure.getMessage() : describe(failure);
     } else if (!success) {
       error = "HTTP " + status + (answer.body().isBlank() ? "" : ": " + answer.body());
     }
@@ -287,6 +286,17 @@ public final class WebhookSender {
     Duration wait = success || last ? Duration.ZERO : jitter(settings.retrySchedule().get(retry));
     return new Outcome(at, status, latency, error == null ? null : clip(error), success,
         status != null && status == 410, wait, last);
+  }
+
+  /** A failure and its root cause ("Failed to create SSL connection: PKIX path building failed ..."). */
+  static String describe(Throwable failure) {
+    String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String cause = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return root == failure || message.contains(cause) ? message : message + ": " + cause;
   }
 
   /** The wait, give or take a fifth, so receivers coming back are not met by every sender at once. */

@@ -262,6 +262,52 @@ class WebhooksTest {
   }
 
   @Test
+  void httpsVerifiesTheReceiversCertificateAgainstTheHostName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    // a receiver with a self-signed certificate for "localhost": no CA the JDK trusts signed it
+    java.nio.file.Path store = dir.resolve("receiver.p12");
+    Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool")
+        .toString(), "-genkeypair", "-alias", "r", "-keyalg", "EC", "-dname", "CN=localhost", "-ext",
+        "san=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass",
+        "secret1", "-keypass", "secret1").redirectErrorStream(true).start();
+    assertThat(keytool.waitFor()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = java.nio.file.Files.newInputStream(store)) {
+      ks.load(in, "secret1".toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+    kmf.init(ks, "secret1".toCharArray());
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), null, null);
+    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 10);
+    https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    https.createContext("/", exchange -> {
+      requests.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    https.start();
+    try {
+      String repo = name("tls");
+      String id = create(Map.of("url", "https://localhost:" + https.getAddress().getPort() + "/tls", "filter",
+          Map.of("repositories", List.of(repo), "types", List.of("io.strata.repository.created.v1"))))
+          .get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 1);
+      JsonNode attempt = deliveries(id).get("items").get(0).get("attempts").get(0);
+      assertThat(attempt.path("status_code").isMissingNode() || attempt.get("status_code").isNull()).isTrue();
+      assertThat(attempt.get("error").asText()).as("an untrusted certificate is refused")
+          .containsPattern("(?i)certif|pkix");
+      assertThat(requests.get()).as("no request got through").isZero();
+      given().delete(HOOKS + "/" + id).then().statusCode(204);
+    } finally {
+      https.stop(0);
+    }
+  }
+
+  @Test
   void deliveriesDoneForLongerThanTheRetentionAreDeleted() throws Exception {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       String repo = name("old");
