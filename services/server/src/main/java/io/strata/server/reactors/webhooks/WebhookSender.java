@@ -198,8 +198,24 @@ public final class WebhookSender {
     long started = System.nanoTime();
     URI uri = URI.create(target.url());
     String host = unbracket(uri.getHost());
-    var answered = vertx.<InetAddress>executeBlocking(() -> guard.resolve(host), false)
-        .compose(address -> post(uri, host, address, target, head));
+    // one deadline for the whole attempt, the DNS lookup included: an attempt never outlives the
+    // timeout (nor, then, the endpoint's lease, at least twice as long), and a lookup answering late
+    // sends nothing
+    Promise<Answer> done = Promise.promise();
+    HttpClientRequest[] inHand = new HttpClientRequest[1];
+    long deadline = vertx.setTimer(settings.timeout().toMillis(), t -> {
+      if (done.tryFail("no answer within " + settings.timeout().toSeconds() + " s (timeout)") && inHand[0] != null) {
+        inHand[0].reset();
+      }
+    });
+    vertx.<InetAddress>executeBlocking(() -> guard.resolve(host), false)
+        .onSuccess(address -> {
+          if (!done.future().isComplete()) {
+            post(uri, host, address, target, head, done, inHand);
+          }
+        })
+        .onFailure(done::tryFail);
+    Future<Answer> answered = done.future().onComplete(r -> vertx.cancelTimer(deadline));
     return Uni.createFrom().completionStage(answered.toCompletionStage())
         .map(answer -> judge(at, started, answer, head, null))
         .onFailure().recoverWithItem(e -> judge(at, started, null, head, e));
@@ -210,9 +226,11 @@ public final class WebhookSender {
 
   /**
    * POSTs to the checked address, naming the host only in Host and SNI; redirects are not followed,
-   * the answer is read up to {@link #MAX_ANSWER_BYTES}, and the whole exchange is cut at the timeout.
+   * and the answer is read up to {@link #MAX_ANSWER_BYTES}. Completes {@code done}; the request in
+   * flight is kept in {@code inHand} for the deadline to cut.
    */
-  private Future<Answer> post(URI uri, String host, InetAddress address, Target target, Head head) {
+  private void post(URI uri, String host, InetAddress address, Target target, Head head, Promise<Answer> done,
+      HttpClientRequest[] inHand) {
     boolean tls = "https".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
     String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
@@ -235,16 +253,13 @@ public final class WebhookSender {
         .putHeader("webhook-id", id)
         .putHeader("webhook-timestamp", String.valueOf(timestamp))
         .putHeader("webhook-signature", signature);
-    Promise<Answer> done = Promise.promise();
-    HttpClientRequest[] inHand = new HttpClientRequest[1];
-    long deadline = vertx.setTimer(settings.timeout().toMillis(), t -> {
-      if (done.tryFail("no answer within " + settings.timeout().toSeconds() + " s (timeout)") && inHand[0] != null) {
-        inHand[0].reset();
-      }
-    });
     http.request(options)
         .compose(request -> {
           inHand[0] = request;
+          if (done.future().isComplete()) { // the deadline passed while connecting
+            request.reset();
+            return Future.failedFuture("timed out while connecting");
+          }
           return request.send(Buffer.buffer(head.payload().getBytes(StandardCharsets.UTF_8)));
         })
         .onSuccess(response -> {
@@ -263,7 +278,6 @@ public final class WebhookSender {
               got.toString(StandardCharsets.UTF_8)))); // the status came: the answer is what counts
         })
         .onFailure(done::tryFail);
-    return done.future().onComplete(r -> vertx.cancelTimer(deadline));
   }
 
   /**
