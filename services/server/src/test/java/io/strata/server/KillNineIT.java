@@ -69,7 +69,13 @@ class KillNineIT {
           return null;
         }));
       }
+      // mid-burst: after at least 2.5 s and 21 acknowledged commits (a loaded machine commits slower)
       Thread.sleep(2500);
+      long waitUntil = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (onMain.size() + acknowledged.values().stream().mapToInt(List::size).sum() <= 20
+          && System.nanoTime() < waitUntil) {
+        Thread.sleep(50);
+      }
       server.kill(); // SIGKILL: no shutdown hook, PostgreSQL is left orphaned
       running.set(false);
       for (Future<?> f : burst) {
