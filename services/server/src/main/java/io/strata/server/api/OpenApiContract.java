@@ -35,6 +35,8 @@ public class OpenApiContract implements OASFilter {
   private static final String SERVED_BATCH = ROWS + "/rows:batch";
   private static final String TOKENS = "/api/v1/tokens";
   private static final String EVENTS = "/api/v1/events";
+  /** Webhook endpoints: server configuration, not commands of the event log. */
+  private static final String WEBHOOKS = "/api/v1/webhooks";
 
   /** Success answers of every operation that does not answer plain 200. */
   private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
@@ -73,6 +75,9 @@ public class OpenApiContract implements OASFilter {
       Map.entry("POST " + REPO + "/branches/{branch}/cherry-pick", List.of(200, 201, 202)),
       Map.entry("POST " + TOKENS, List.of(201)),
       Map.entry("DELETE " + TOKENS + "/{id}", List.of(204)),
+      // webhooks
+      Map.entry("POST " + WEBHOOKS, List.of(201)),
+      Map.entry("DELETE " + WEBHOOKS + "/{id}", List.of(204)),
       // readiness answers its own body, also when not ready
       Map.entry("GET /ready", List.of(200, 503)));
 
@@ -127,7 +132,9 @@ public class OpenApiContract implements OASFilter {
       Map.entry("from", "The ref the diff starts at"),
       Map.entry("to", "The ref the diff ends at"),
       Map.entry("rows", "true to include every changed row"),
-      Map.entry("async", "true to answer 202 as soon as the command is recorded, before it is projected"));
+      Map.entry("async", "true to answer 202 as soon as the command is recorded, before it is projected"),
+      // webhooks
+      Map.entry("delivery", "A delivery's id, as its endpoint's delivery list shows it"));
 
   private static final Set<String> BOOLEAN_PARAMETERS = Set.of("force", "working", "first_parent", "rows", "async");
   private static final Set<String> INTEGER_PARAMETERS = Set.of("limit", "offset");
@@ -186,8 +193,9 @@ public class OpenApiContract implements OASFilter {
       op.setDescription(op.getSummary());
     }
     boolean api = path.startsWith("/api/");
-    // tokens are not commands of the event log: no Idempotency-Key, no position, no X-User-*
-    boolean command = SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint) && !path.startsWith(TOKENS);
+    // tokens and webhooks are not commands of the event log: no Idempotency-Key, no position, no X-User-*
+    boolean command = SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint) && !path.startsWith(TOKENS)
+        && !path.startsWith(WEBHOOKS);
     boolean write = command || ROW_WRITES.contains(endpoint);
     if (op.getParameters() != null) {
       op.getParameters().forEach(OpenApiContract::describe);
@@ -278,7 +286,8 @@ public class OpenApiContract implements OASFilter {
       addError(op, 413);
       addError(op, 415);
     }
-    if (path.startsWith("/api/v1/repositories") || path.startsWith(TOKENS) || path.startsWith(EVENTS)) {
+    if (path.startsWith("/api/v1/repositories") || path.startsWith(TOKENS) || path.startsWith(EVENTS)
+        || path.startsWith(WEBHOOKS)) {
       addError(op, 422);
     }
     if (path.endsWith("/query") || path.endsWith("/events")) {

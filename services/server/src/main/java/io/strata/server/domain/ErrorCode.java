@@ -17,6 +17,8 @@ public enum ErrorCode {
   StorageNotFound(404),
   RowNotFound(404),
   TokenNotFound(404),
+  WebhookNotFound(404),
+  WebhookDeliveryNotFound(404),
   StashNotFound(404),
   MethodNotAllowed(405),
   NotAcceptable(406),

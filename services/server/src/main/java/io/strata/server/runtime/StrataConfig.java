@@ -66,6 +66,9 @@ public interface StrataConfig {
   @WithDefault("5s")
   Duration tokenCacheTtl();
 
+  /** Webhook deliveries ({@code STRATA_WEBHOOKS_*}). */
+  Webhooks webhooks();
+
   enum AuthMode {
     NONE,
     TOKEN
@@ -243,5 +246,61 @@ public interface StrataConfig {
      */
     @WithDefault("1GB")
     String tempFileLimit();
+  }
+
+  /** Webhooks: who may be called, how long an attempt may take, and how failures are retried. */
+  interface Webhooks {
+    /**
+     * {@code STRATA_WEBHOOKS_ENABLED}: whether this server reads the feed for webhooks and sends
+     * deliveries. Endpoints can be managed either way; another server sharing the database may send.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * {@code STRATA_WEBHOOKS_ALLOWED_HOSTS}: comma-separated host names and CIDRs (e.g.
+     * {@code hooks.internal,10.1.0.0/16,127.0.0.1/32}) that webhooks may reach although they are
+     * loopback, private, link-local, CGNAT or metadata addresses, which are refused otherwise.
+     */
+    Optional<List<String>> allowedHosts();
+
+    /** {@code STRATA_WEBHOOKS_TIMEOUT}: how long an attempt may take, connecting to the end of the answer. */
+    @WithDefault("10s")
+    Duration timeout();
+
+    /**
+     * {@code STRATA_WEBHOOKS_RETRY_SCHEDULE}: the waits before the retries of a failed delivery (each
+     * with up to a fifth of jitter either way); after the last retry fails, the delivery has failed.
+     * The default, Standard Webhooks' and Svix's, spans about 27 hours.
+     */
+    @WithDefault("5s,5m,30m,2h,5h,10h,10h")
+    List<Duration> retrySchedule();
+
+    /** {@code STRATA_WEBHOOKS_DISABLE_AFTER}: an endpoint failing every attempt for this long is disabled. */
+    @WithDefault("5d")
+    Duration disableAfter();
+
+    /** {@code STRATA_WEBHOOKS_POLL_INTERVAL}: how often due deliveries and new events are looked for. */
+    @WithDefault("1s")
+    Duration pollInterval();
+
+    /**
+     * {@code STRATA_WEBHOOKS_LEASE}: how long a server holds an endpoint (sending to it) without
+     * renewing; after a crash, another server goes on with the endpoint once it lapses. At least twice
+     * the timeout.
+     */
+    @WithDefault("60s")
+    Duration lease();
+
+    /** {@code STRATA_WEBHOOKS_CONCURRENCY}: endpoints one server sends to at once. */
+    @WithDefault("16")
+    int concurrency();
+
+    /**
+     * {@code STRATA_WEBHOOKS_RETENTION}: delivered and failed deliveries (with their attempts) older
+     * than this are deleted, hourly; pending ones are kept whatever their age.
+     */
+    @WithDefault("30d")
+    Duration retention();
   }
 }

@@ -56,6 +56,14 @@ class PermissionMatrixTest {
     RULES.put("POST /api/v1/tokens", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/tokens/{id}", Rule.SERVER_ADMIN);
     RULES.put("DELETE /api/v1/tokens/{id}", Rule.SERVER_ADMIN);
+    RULES.put("GET /api/v1/webhooks", Rule.SERVER_ADMIN);
+    RULES.put("POST /api/v1/webhooks", Rule.SERVER_ADMIN);
+    RULES.put("GET /api/v1/webhooks/{id}", Rule.SERVER_ADMIN);
+    RULES.put("PATCH /api/v1/webhooks/{id}", Rule.SERVER_ADMIN);
+    RULES.put("DELETE /api/v1/webhooks/{id}", Rule.SERVER_ADMIN);
+    RULES.put("GET /api/v1/webhooks/{id}/deliveries", Rule.SERVER_ADMIN);
+    RULES.put("POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", Rule.SERVER_ADMIN);
+    RULES.put("POST /api/v1/webhooks/{id}/redeliver", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/repositories", Rule.ANY_TOKEN);
     RULES.put("GET /api/v1/events", Rule.ANY_TOKEN);
     RULES.put("GET " + R + "/events", Rule.READ);
@@ -173,6 +181,7 @@ class PermissionMatrixTest {
     values.put("{tag}", "v1");
     values.put("{n}", "0");
     values.put("{name}", "no-such-storage");
+    values.put("{delivery}", "1");
     Map<Caller, String> tokens = new LinkedHashMap<>();
     tokens.put(Caller.NO_TOKEN, null);
     for (Caller c : List.of(Caller.READER, Caller.WRITER, Caller.ADMIN)) {

@@ -47,6 +47,7 @@ final class Fixture {
     values.put("n", "0");
     values.put("id", head);
     values.put("name", "local");
+    values.put("delivery", "1");
     return values;
   }
 

@@ -1,0 +1,18 @@
+package io.strata.server.reactors.webhooks;
+
+import java.util.List;
+
+/**
+ * Which events an endpoint receives: each dimension is null (any) or a list the event must be in.
+ * An event's branch is its data's {@code branch} field, or {@code name} for the {@code io.strata.branch.*}
+ * events; an event without one (a tag, a table tracked) passes only an endpoint without a branch filter.
+ */
+public record WebhookFilter(List<String> repositories, List<String> types, List<String> branches) {
+  public static final WebhookFilter ALL = new WebhookFilter(null, null, null);
+
+  public boolean matches(String repository, String type, String branch) {
+    return (repositories == null || repositories.contains(repository))
+        && (types == null || types.contains(type))
+        && (branches == null || (branch != null && branches.contains(branch)));
+  }
+}

@@ -1,0 +1,54 @@
+package io.strata.server.reactors.webhooks;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Standard Webhooks signing: the secret is {@code whsec_} and the base64 of 32 random bytes, whose
+ * decoded bytes are the HMAC-SHA256 key; a delivery's {@code webhook-signature} is {@code v1,} and the
+ * base64 HMAC of {@code <webhook-id>.<webhook-timestamp>.<body>}. Several signatures (a rotated
+ * secret's overlap) are separated by spaces.
+ */
+public final class WebhookSigner {
+  public static final String SECRET_PREFIX = "whsec_";
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Pattern ENDPOINT_ID = Pattern.compile("wh_[0-9a-f]{24}");
+
+  private WebhookSigner() {}
+
+  public static String newSecret() {
+    byte[] key = new byte[32];
+    RANDOM.nextBytes(key);
+    return SECRET_PREFIX + Base64.getEncoder().encodeToString(key);
+  }
+
+  /** An endpoint's id: {@code wh_} and 24 hex digits. */
+  public static String newEndpointId() {
+    byte[] id = new byte[12];
+    RANDOM.nextBytes(id);
+    return "wh_" + HexFormat.of().formatHex(id);
+  }
+
+  public static boolean isEndpointId(String id) {
+    return id != null && ENDPOINT_ID.matcher(id).matches();
+  }
+
+  /** {@code v1,<base64 HMAC-SHA256 of id.timestamp.body>} under {@code secret} (whsec_...). */
+  public static String sign(String secret, String id, long timestampSeconds, String body) {
+    byte[] key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      byte[] digest = mac.doFinal((id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8));
+      return "v1," + Base64.getEncoder().encodeToString(digest);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+package io.strata.server.reactors.webhooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cloudevents.jackson.JsonFormat;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.EventEnvelope;
+import io.strata.events.EventType;
+import io.strata.events.StrataEvent;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.EventLog.FeedEvent;
+import io.strata.projections.log.StoredEvent;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.reactors.FeedReactor;
+import io.strata.server.reactors.ReactorCheckpoints;
+import io.strata.server.reactors.webhooks.WebhookStore.Endpoint;
+import io.strata.server.reactors.webhooks.WebhookStore.NewDelivery;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * Webhooks on this server: the "webhooks" reactor, which follows the event feed (at least once, from
+ * its checkpoint) and queues a delivery for every enabled endpoint whose filter the event matches,
+ * and the sender, which works the queue. Both start with the server unless STRATA_WEBHOOKS_ENABLED is
+ * false; any server sharing the database may do either, one at a time (the reactor's lease, the
+ * endpoints' leases).
+ */
+@ApplicationScoped
+public class Webhooks {
+  public static final String REACTOR = "webhooks";
+  private static final Logger LOG = Logger.getLogger(Webhooks.class);
+  private static final JsonFormat CLOUD_EVENTS = new JsonFormat();
+
+  private final WebhookStore store;
+  private final AddressGuard guard;
+  private final Vertx vertx;
+  private final EventCodec codec;
+  private final FeedReactor reactor;
+  private final WebhookSender sender;
+  private final boolean enabled;
+  private final Duration pollInterval;
+  private final Duration retention;
+  private volatile long purgeTimer = -1;
+
+  @Inject
+  public Webhooks(WebhookStore store, Vertx vertx, EventLog log, EventCodec codec, ReactorCheckpoints checkpoints,
+      StrataConfig config) {
+    StrataConfig.Webhooks c = config.webhooks();
+    this.store = store;
+    this.vertx = vertx;
+    this.codec = codec;
+    this.enabled = c.enabled();
+    this.pollInterval = c.pollInterval();
+    this.retention = c.retention();
+    this.guard = new AddressGuard(c.allowedHosts().orElse(List.of()));
+    this.sender = new WebhookSender(vertx, store, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
+        c.disableAfter(), c.pollInterval(), c.lease(), c.concurrency()), checkpoints.owner());
+    this.reactor = new FeedReactor(REACTOR, vertx, log, checkpoints, new FeedReactor.Settings(Duration.ofSeconds(30),
+        c.pollInterval(), 200, Duration.ofSeconds(20), Duration.ofSeconds(60)), this::enqueue);
+  }
+
+  void onStart(@Observes StartupEvent e) {
+    if (enabled) {
+      LOG.infof("webhooks: following the event feed and sending deliveries (every %s)", pollInterval);
+      reactor.start();
+      sender.start();
+      purgeTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), Duration.ofHours(1).toMillis(),
+          id -> purge());
+    }
+  }
+
+  /** Deletes deliveries done for longer than STRATA_WEBHOOKS_RETENTION; a failure waits for the next hour. */
+  private void purge() {
+    store.purge(retention).subscribe().with(
+        deleted -> {
+          if (deleted > 0) {
+            LOG.infof("webhooks: deleted %d deliveries done for longer than %s", deleted, retention);
+          }
+        },
+        failure -> LOG.warnf("webhooks: deleting old deliveries failed; tried again in an hour: %s",
+            failure.getMessage()));
+  }
+
+  void onStop(@Observes ShutdownEvent e) {
+    if (purgeTimer >= 0) {
+      vertx.cancelTimer(purgeTimer);
+    }
+    Uni.combine().all().unis(reactor.stop(), sender.stop()).discardItems()
+        .await().atMost(Duration.ofSeconds(15));
+  }
+
+  /** Stops and starts this server's reactor and sender (tests: a server going away and coming back). */
+  public Uni<Void> pause() {
+    return Uni.combine().all().unis(reactor.stop(), sender.stop()).discardItems();
+  }
+
+  public void resume() {
+    reactor.start();
+    sender.start();
+  }
+
+  public WebhookStore store() {
+    return store;
+  }
+
+  public FeedReactor.State reactorState() {
+    return reactor.state();
+  }
+
+  /**
+   * Refuses a URL whose host resolves to an address webhooks may not reach (the same check runs at
+   * every delivery: DNS may change). The lookup runs on a worker thread.
+   */
+  public Uni<Void> checkReachable(URI url) {
+    String host = WebhookSender.unbracket(url.getHost());
+    return Uni.createFrom().completionStage(vertx.<InetAddress>executeBlocking(() -> guard.resolve(host), false)
+            .toCompletionStage())
+        .onFailure(AddressGuard.Refused.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+            "url: " + e.getMessage(), Map.of("field", "url")))
+        .replaceWithVoid();
+  }
+
+  /** The reactor's handler: a delivery per matching endpoint and event, queued once whatever the retries. */
+  Uni<Void> enqueue(List<FeedEvent> batch) {
+    return store.enabledEndpoints().chain(endpoints -> {
+      List<NewDelivery> deliveries = new ArrayList<>();
+      for (FeedEvent fe : batch) {
+        StoredEvent event = fe.event();
+        Published published = null;
+        for (Endpoint endpoint : endpoints) {
+          if (event.position() <= endpoint.startPosition()) {
+            continue; // appended before the endpoint was created
+          }
+          if (published == null) {
+            published = publish(event);
+          }
+          if (endpoint.filter().matches(event.repository(), published.type(), published.branch())) {
+            deliveries.add(new NewDelivery(endpoint.id(), fe.cursor().txid(), event.position(), event.eventId(),
+                published.type(), event.repository(), published.json()));
+          }
+        }
+      }
+      return store.enqueue(deliveries).invoke(queued -> {
+        if (queued > 0) {
+          sender.wake();
+        }
+      }).replaceWithVoid();
+    });
+  }
+
+  /** An event as receivers get it: its current type, and its branch for filters. */
+  record Published(String type, String branch, String json) {}
+
+  /**
+   * The CloudEvent JSON of a stored event. An event stored under an older version of its type is
+   * upcast first, so receivers (and filters) only ever see the current types.
+   */
+  Published publish(StoredEvent e) {
+    String type = e.type();
+    JsonNode data = e.data();
+    if (EventType.ofType(type).isEmpty()) {
+      try {
+        StrataEvent current = codec.decode(type, data);
+        type = EventType.of(current).type();
+        data = codec.encode(current);
+      } catch (IllegalArgumentException unreadable) {
+        LOG.warnf("webhooks: event %s at position %d (%s) is sent as stored: %s", e.eventId(), e.position(), type,
+            unreadable.getMessage());
+      }
+    }
+    EventEnvelope envelope = new EventEnvelope(e.eventId(), EventEnvelope.sourceOf(e.streamId()), type, e.subject(),
+        e.time(), e.streamId(), e.streamVersion(), e.position(), e.actor(), e.correlationId(), e.causationId(), data);
+    String json = new String(CLOUD_EVENTS.serialize(envelope.toCloudEvent()), StandardCharsets.UTF_8);
+    return new Published(type, branchOf(type, data), json);
+  }
+
+  /** The branch an event is about: its {@code branch} field, or {@code name} for branch events; else null. */
+  static String branchOf(String type, JsonNode data) {
+    if (data == null) {
+      return null;
+    }
+    JsonNode branch = data.get("branch");
+    if (branch != null && branch.isTextual()) {
+      return branch.textValue();
+    }
+    JsonNode name = data.get("name");
+    return type.startsWith(EventType.PREFIX + "branch.") && name != null && name.isTextual() ? name.textValue() : null;
+  }
+}

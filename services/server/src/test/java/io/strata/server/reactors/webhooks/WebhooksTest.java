@@ -1,0 +1,546 @@
+package io.strata.server.reactors.webhooks;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import io.strata.server.TestDatabaseResource;
+import io.strata.server.reactors.webhooks.WebhookReceiver.Received;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Webhooks against a receiver in the test (loopback, allowed in the tests' configuration, with a
+ * retry schedule of 200ms, 400ms, 800ms, 1.6s): signatures checked by an independent implementation of
+ * Standard Webhooks, a receiver down for a while, a sender stopped mid-retry and started again, secret
+ * rotation, 410 Gone, an endpoint failing for days, the SSRF guard, and bad input.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class WebhooksTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String HOOKS = "/api/v1/webhooks";
+
+  @Inject Pool pool;
+  @Inject Webhooks webhooks;
+  @Inject io.vertx.core.Vertx vertx;
+
+  @Test
+  void deliveriesAreSignedCloudEventsInOrderThatAnIndependentVerifierAccepts() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("signed");
+      JsonNode created = create(Map.of("url", receiver.url("/hook?x=1"), "description", "signed deliveries",
+          "filter", Map.of("repositories", List.of(repo))));
+      String secret = created.get("secret").asText();
+      assertThat(secret).startsWith("whsec_");
+      String id = created.get("id").asText();
+      // never shown again
+      given().get(HOOKS + "/" + id).then().statusCode(200).body("secret", org.hamcrest.Matchers.nullValue())
+          .body("url", equalTo(receiver.url("/hook?x=1"))).body("filter.repositories[0]", equalTo(repo));
+      assertThat(given().get(HOOKS).asString()).doesNotContain(secret);
+
+      repository(repo);
+      branch(repo, "dev");
+      branch(repo, "qa");
+      List<Long> positions = positions(repo);
+      await().atMost(WAIT).until(() -> receiver.accepted().size() >= positions.size());
+
+      List<Received> got = receiver.accepted();
+      assertThat(got).hasSize(positions.size());
+      List<Long> receivedPositions = new ArrayList<>();
+      for (Received r : got) {
+        assertThat(StandardWebhooksVerifier.verify(secret, r.id(), r.timestamp(), r.body(), r.signature()))
+            .as("signature of %s", r.id()).isTrue();
+        assertThat(StandardWebhooksVerifier.verify(secret, r.id(), r.timestamp(), r.body() + " ", r.signature()))
+            .as("a changed body fails").isFalse();
+        assertThat(r.path()).isEqualTo("/hook?x=1");
+        assertThat(r.contentType()).startsWith("application/cloudevents+json");
+        JsonNode event = JSON.readTree(r.body());
+        assertThat(event.get("specversion").asText()).isEqualTo("1.0");
+        assertThat(event.get("id").asText()).isEqualTo(r.id());
+        assertThat(event.get("repository").asText()).isEqualTo(repo);
+        assertThat(event.get("type").asText()).startsWith("io.strata.");
+        assertThat(event.has("data")).isTrue();
+        receivedPositions.add(event.get("position").asLong());
+      }
+      assertThat(receivedPositions).as("every event, in log order").isEqualTo(positions);
+      JsonNode log = deliveries(id);
+      assertThat(log.get("items")).hasSize(positions.size());
+      for (JsonNode d : log.get("items")) {
+        assertThat(d.get("state").asText()).isEqualTo("delivered");
+        assertThat(d.get("attempts")).hasSize(1);
+        assertThat(d.get("attempts").get(0).get("status_code").asInt()).isEqualTo(200);
+        assertThat(d.get("attempts").get(0).has("latency_ms")).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void filtersOnTypesAndBranchesPickTheirEvents() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("filter");
+      create(Map.of("url", receiver.url("/types"), "filter", Map.of("repositories", List.of(repo),
+          "types", List.of("io.strata.branch.created.v1"), "branches", List.of("wanted"))));
+      repository(repo);
+      branch(repo, "other");
+      branch(repo, "wanted");
+      await().atMost(WAIT).until(() -> receiver.accepted().size() == 1);
+      Thread.sleep(500); // nothing else comes
+      assertThat(receiver.received()).hasSize(1);
+      JsonNode event = JSON.readTree(receiver.received().get(0).body());
+      assertThat(event.get("type").asText()).isEqualTo("io.strata.branch.created.v1");
+      assertThat(event.get("data").get("name").asText()).isEqualTo("wanted");
+    }
+  }
+
+  @Test
+  void aReceiverDownForAWhileGetsEverythingInOrderAndTheLogShowsTheBackoff() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.answer(503);
+      String repo = name("down");
+      String id = create(Map.of("url", receiver.url("/down"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      branch(repo, "b1");
+      branch(repo, "b2");
+      List<Long> positions = positions(repo);
+      // three failed attempts of the head (after 200 ms and 400 ms), then the receiver is down altogether
+      await().atMost(WAIT).until(() -> receiver.received().size() >= 3);
+      receiver.answer(WebhookReceiver.DOWN);
+      await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 4);
+      // one at a time: nothing behind the head was tried while it failed
+      JsonNode during = deliveries(id).get("items");
+      for (int i = 1; i < during.size(); i++) {
+        assertThat(during.get(i).get("attempts")).as("deliveries behind the failing head wait").isEmpty();
+      }
+      receiver.answer(200);
+      await().atMost(WAIT).until(() -> receiver.accepted().size() == positions.size());
+
+      List<Long> got = new ArrayList<>();
+      for (Received r : receiver.accepted()) {
+        got.add(JSON.readTree(r.body()).get("position").asLong());
+      }
+      assertThat(got).as("all delivered, in order, none twice").isEqualTo(positions);
+      JsonNode first = deliveries(id).get("items").get(0);
+      assertThat(first.get("state").asText()).isEqualTo("delivered");
+      JsonNode attempts = first.get("attempts");
+      assertThat(attempts.size()).isGreaterThanOrEqualTo(5);
+      assertThat(attempts.get(0).get("status_code").asInt()).isEqualTo(503);
+      assertThat(attempts.get(0).get("error").asText()).startsWith("HTTP 503");
+      assertThat(attempts.get(3).path("status_code").isMissingNode() || attempts.get(3).get("status_code").isNull())
+          .as("connection refused: no status").isTrue();
+      assertThat(attempts.get(3).get("error").asText()).isNotBlank();
+      assertThat(attempts.get(attempts.size() - 1).get("status_code").asInt()).isEqualTo(200);
+      // the backoff, visible in the log: each wait longer than the one before (200, 400, 800 ms ± 20 %)
+      List<Long> gaps = new ArrayList<>();
+      for (int i = 1; i < 4; i++) {
+        gaps.add(Duration.between(Instant.parse(attempts.get(i - 1).get("at").asText()),
+            Instant.parse(attempts.get(i).get("at").asText())).toMillis());
+      }
+      assertThat(gaps.get(0)).as("gaps %s", gaps).isGreaterThanOrEqualTo(150);
+      assertThat(gaps.get(1)).as("gaps %s", gaps).isGreaterThanOrEqualTo(300);
+      assertThat(gaps.get(2)).as("gaps %s", gaps).isGreaterThan(gaps.get(1)).isGreaterThan(gaps.get(0));
+    }
+  }
+
+  @Test
+  void aDeliveryWhoseRetriesAreSpentFailsAndIsRedeliveredOnRequest() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.answer(500);
+      String repo = name("spent");
+      String id = create(Map.of("url", receiver.url("/spent"), "filter", Map.of("repositories", List.of(repo),
+          "types", List.of("io.strata.repository.created.v1")))).get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> "failed".equals(deliveries(id).get("items").get(0).get("state").asText()));
+      JsonNode failed = deliveries(id).get("items").get(0);
+      assertThat(failed.get("attempts")).as("the first attempt and four retries").hasSize(5);
+      assertThat(failed.has("next_attempt_at") && !failed.get("next_attempt_at").isNull()).isFalse();
+
+      receiver.answer(200);
+      given().post(HOOKS + "/" + id + "/deliveries/" + failed.get("id").asLong() + "/redeliver").then()
+          .statusCode(200).body("redelivered", equalTo(1));
+      await().atMost(WAIT).until(() -> receiver.accepted().size() == 1);
+      await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
+      assertThat(deliveries(id).get("items").get(0).get("attempts")).hasSize(6);
+
+      // everything since a position, again
+      given().contentType("application/json").body(Map.of("since_position", 0)).post(HOOKS + "/" + id + "/redeliver")
+          .then().statusCode(200).body("redelivered", equalTo(1));
+      await().atMost(WAIT).until(() -> receiver.accepted().size() == 2);
+      assertThat(receiver.accepted().get(1).id()).as("the same webhook-id: receivers may deduplicate")
+          .isEqualTo(receiver.accepted().get(0).id());
+      given().post(HOOKS + "/" + id + "/deliveries/999999999/redeliver").then().statusCode(404)
+          .body("error", equalTo("WebhookDeliveryNotFound"));
+    }
+  }
+
+  @Test
+  void nothingIsLostWhenTheSenderStopsMidRetryAndStartsAgain() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.answer(500);
+      String repo = name("restart");
+      String id = create(Map.of("url", receiver.url("/restart"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      branch(repo, "x");
+      List<Long> positions = positions(repo);
+      await().atMost(WAIT).until(() -> receiver.received().size() >= 2);
+      // this server's reactor and sender stop, as at a shutdown: the queue stays in PostgreSQL
+      try {
+        webhooks.pause().await().atMost(WAIT);
+        branch(repo, "while-stopped"); // appended while nobody reads the feed
+        int before = receiver.received().size();
+        Thread.sleep(1000);
+        assertThat(receiver.received()).as("no sender").hasSize(before);
+        assertThat(count("select count(*) from strata_meta.webhook_deliveries where endpoint_id = '" + id
+            + "' and state = 'pending'")).as("the queue, in PostgreSQL").isGreaterThanOrEqualTo(1);
+        receiver.answer(200);
+      } finally {
+        webhooks.resume();
+      }
+      List<Long> all = positions(repo);
+      await().atMost(WAIT).until(() -> receiver.accepted().size() == all.size());
+      List<Long> got = new ArrayList<>();
+      for (Received r : receiver.accepted()) {
+        got.add(JSON.readTree(r.body()).get("position").asLong());
+      }
+      assertThat(got).isEqualTo(all);
+    }
+  }
+
+  @Test
+  void timeoutsRedirectsAndEndlessAnswersAreHandledAndTheHostIsNamed() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.answer(WebhookReceiver.HANG);
+      String repo = name("slow");
+      // by name: resolved and checked by the guard, connected to by address, named in Host
+      String url = receiver.url("/slow").replace("127.0.0.1", "localhost");
+      String id = create(Map.of("url", url, "filter", Map.of("repositories", List.of(repo),
+          "types", List.of("io.strata.repository.created.v1")))).get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 1);
+      JsonNode timedOut = deliveries(id).get("items").get(0).get("attempts").get(0);
+      assertThat(timedOut.get("error").asText()).contains("timeout");
+      assertThat(timedOut.get("latency_ms").asInt()).isBetween(1900, 5000); // STRATA_WEBHOOKS_TIMEOUT is 2s here
+      assertThat(receiver.received().get(0).host()).startsWith("localhost:");
+
+      receiver.answer(302);
+      await().atMost(WAIT).until(() -> receiver.received().stream().anyMatch(r -> r.answered() == 302));
+      await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 2);
+      assertThat(receiver.received()).as("the redirect was not followed")
+          .noneMatch(r -> r.path().equals("/elsewhere"));
+
+      receiver.answer(WebhookReceiver.ENDLESS);
+      long started = System.nanoTime();
+      await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).as("64 MB were not read")
+          .isLessThan(Duration.ofSeconds(5));
+      JsonNode attempts = deliveries(id).get("items").get(0).get("attempts");
+      assertThat(attempts.get(1).get("status_code").asInt()).isEqualTo(302);
+      assertThat(attempts.get(1).get("error").asText()).startsWith("HTTP 302");
+      assertThat(attempts.get(attempts.size() - 1).get("status_code").asInt()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void deliveriesDoneForLongerThanTheRetentionAreDeleted() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("old");
+      String id = create(Map.of("url", receiver.url("/old"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> !receiver.accepted().isEmpty());
+      await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
+      long queued = deliveries(id).get("items").size();
+      Api.sql(pool, "update strata_meta.webhook_deliveries set updated_at = now() - interval '40 days'"
+          + " where id = " + deliveries(id).get("items").get(0).get("id").asLong());
+      assertThat(webhooks.store().purge(Duration.ofDays(30)).await().atMost(WAIT)).isGreaterThanOrEqualTo(1L);
+      assertThat(deliveries(id).get("items")).hasSize((int) queued - 1);
+    }
+  }
+
+  @Test
+  void twoServersNeverSendToOneEndpointAtOnce() throws Exception {
+    // a second sender on the same queue, as another server sharing the database would run it
+    WebhookSender other = new WebhookSender(vertx, webhooks.store(), new AddressGuard(List.of("127.0.0.0/8")),
+        new WebhookSender.Settings(Duration.ofSeconds(2), List.of(Duration.ofMillis(200)), Duration.ofDays(5),
+            Duration.ofMillis(20), Duration.ofSeconds(10), 4), "server-" + UUID.randomUUID());
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.delay(50);
+      String repo = name("two");
+      create(Map.of("url", receiver.url("/two"), "filter", Map.of("repositories", List.of(repo))));
+      other.start();
+      repository(repo);
+      for (int i = 0; i < 8; i++) {
+        branch(repo, "b" + i);
+      }
+      List<Long> positions = positions(repo);
+      await().atMost(WAIT).until(() -> receiver.accepted().size() >= positions.size());
+      List<Long> got = new ArrayList<>();
+      for (Received r : receiver.accepted()) {
+        got.add(JSON.readTree(r.body()).get("position").asLong());
+      }
+      assertThat(got).as("in order, once each").isEqualTo(positions);
+      assertThat(receiver.mostAtOnce()).as("one request at a time").isEqualTo(1);
+    } finally {
+      other.stop().await().atMost(WAIT);
+    }
+  }
+
+  @Test
+  void aRotatedSecretSignsBesideTheOldOneDuringTheOverlap() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("rotate");
+      JsonNode created = create(Map.of("url", receiver.url("/rotate"), "filter", Map.of("repositories",
+          List.of(repo))));
+      String id = created.get("id").asText();
+      String oldSecret = created.get("secret").asText();
+      JsonNode rotated = patch(id, Map.of("rotate_secret", true, "overlap", "1h"));
+      String newSecret = rotated.get("secret").asText();
+      assertThat(newSecret).startsWith("whsec_").isNotEqualTo(oldSecret);
+      assertThat(rotated.get("previous_secret_until").asText()).isNotBlank();
+      assertThat(given().get(HOOKS + "/" + id).asString()).doesNotContain(newSecret).doesNotContain(oldSecret);
+
+      repository(repo);
+      await().atMost(WAIT).until(() -> !receiver.accepted().isEmpty());
+      Received during = receiver.accepted().get(0);
+      assertThat(during.signature().split(" ")).hasSize(2);
+      assertThat(StandardWebhooksVerifier.verify(newSecret, during.id(), during.timestamp(), during.body(),
+          during.signature())).isTrue();
+      assertThat(StandardWebhooksVerifier.verify(oldSecret, during.id(), during.timestamp(), during.body(),
+          during.signature())).isTrue();
+
+      // rotated again without overlap: only the newest secret signs
+      String newest = patch(id, Map.of("rotate_secret", true, "overlap", "0s")).get("secret").asText();
+      int before = receiver.accepted().size();
+      branch(repo, "after-rotation");
+      await().atMost(WAIT).until(() -> receiver.accepted().size() > before);
+      Received after = receiver.accepted().get(receiver.accepted().size() - 1);
+      assertThat(after.signature().split(" ")).hasSize(1);
+      assertThat(StandardWebhooksVerifier.verify(newest, after.id(), after.timestamp(), after.body(),
+          after.signature())).isTrue();
+      assertThat(StandardWebhooksVerifier.verify(newSecret, after.id(), after.timestamp(), after.body(),
+          after.signature())).isFalse();
+    }
+  }
+
+  @Test
+  void goneDisablesTheEndpointAndEnablingResumesIt() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.answer(410);
+      String repo = name("gone");
+      String id = create(Map.of("url", receiver.url("/gone"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> !given().get(HOOKS + "/" + id).jsonPath().getBoolean("enabled"));
+      given().get(HOOKS + "/" + id).then().body("disabled_reason", containsString("410"))
+          .body("disabled_at", org.hamcrest.Matchers.notNullValue());
+      Thread.sleep(1000);
+      assertThat(receiver.received()).as("no attempt after the 410").hasSize(1);
+
+      receiver.answer(200);
+      patch(id, Map.of("enabled", true));
+      given().get(HOOKS + "/" + id).then().body("enabled", equalTo(true))
+          .body("disabled_reason", org.hamcrest.Matchers.nullValue());
+      await().atMost(WAIT).until(() -> {
+        JsonNode items = deliveries(id).get("items");
+        boolean allDelivered = true;
+        for (JsonNode d : items) {
+          allDelivered &= d.get("state").asText().equals("delivered");
+        }
+        return allDelivered && receiver.accepted().size() == items.size();
+      });
+      assertThat(receiver.accepted()).isNotEmpty();
+    }
+  }
+
+  @Test
+  void anEndpointFailingForDaysIsDisabled() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      receiver.answer(500);
+      String repo = name("days");
+      String id = create(Map.of("url", receiver.url("/days"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> !receiver.received().isEmpty());
+      given().get(HOOKS + "/" + id).then().body("failing_since", org.hamcrest.Matchers.notNullValue());
+      // its failures began six days ago (STRATA_WEBHOOKS_DISABLE_AFTER is 5 days): the next one disables it
+      Api.sql(pool, "update strata_meta.webhook_endpoints set failing_since = now() - interval '6 days'"
+          + " where id = '" + id + "'");
+      branch(repo, "one-more"); // a delivery to fail, should the first ones have spent their retries
+      await().atMost(WAIT).until(() -> !given().get(HOOKS + "/" + id).jsonPath().getBoolean("enabled"));
+      given().get(HOOKS + "/" + id).then().body("disabled_reason", containsString("every attempt failed since"));
+    }
+  }
+
+  @Test
+  void urlsReachingPrivateLinkLocalOrMetadataAddressesAreRefused() {
+    long before = endpoints();
+    for (String url : List.of("http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://172.16.5.4/",
+        "http://192.168.1.1:8080/hook", "http://100.64.0.1/", "http://[fe80::1]/", "http://[fd00::1]/",
+        "http://[::ffff:169.254.169.254]/", "http://[::ffff:10.0.0.1]/", "http://0.0.0.0/", "http://224.0.0.1/",
+        "https://[64:ff9b::a9fe:a9fe]/")) {
+      Response r = post(Map.of("url", url));
+      assertThat(r.statusCode()).as(url + ": " + r.asString()).isEqualTo(422);
+      assertThat(r.jsonPath().getString("error")).isEqualTo("ValidationError");
+      assertThat(r.jsonPath().getString("details.field")).isEqualTo("url");
+      assertThat(r.jsonPath().getString("message")).contains("address");
+    }
+    assertThat(endpoints()).as("nothing stored").isEqualTo(before);
+  }
+
+  @Test
+  void badInputIsA4xxAndStoresNothing() throws Exception {
+    long before = endpoints();
+    String ok = "http://127.0.0.1:9/hook";
+    Map<String, Object> bad = new LinkedHashMap<>();
+    bad.put("no scheme", Map.of("url", "127.0.0.1/hook"));
+    bad.put("relative", Map.of("url", "/hook"));
+    bad.put("ftp", Map.of("url", "ftp://127.0.0.1/hook"));
+    bad.put("javascript", Map.of("url", "javascript:alert(1)"));
+    bad.put("file", Map.of("url", "file:///etc/passwd"));
+    bad.put("no host", Map.of("url", "http:///hook"));
+    bad.put("user info", Map.of("url", "http://user:pass@127.0.0.1/hook"));
+    bad.put("space", Map.of("url", "http://127.0.0.1/a hook"));
+    bad.put("control", Map.of("url", "http://127.0.0.1/\r\nX-Injected: 1"));
+    bad.put("fragment", Map.of("url", "http://127.0.0.1/hook#f"));
+    bad.put("port", Map.of("url", "http://127.0.0.1:99999/hook"));
+    bad.put("long", Map.of("url", "http://127.0.0.1/" + "a".repeat(3000)));
+    bad.put("unparsable", Map.of("url", "http://[::1/hook"));
+    bad.put("number", Map.of("url", 42));
+    bad.put("unknown type", Map.of("url", ok, "filter", Map.of("types", List.of("io.strata.commit.created.v9"))));
+    bad.put("empty types", Map.of("url", ok, "filter", Map.of("types", List.of())));
+    bad.put("bad repository", Map.of("url", ok, "filter", Map.of("repositories", List.of("../etc"))));
+    bad.put("bad branch", Map.of("url", ok, "filter", Map.of("branches", List.of("a..b"))));
+    bad.put("bidi description", Map.of("url", ok, "description", "\u202Eevil\u200B"));
+    bad.put("control description", Map.of("url", ok, "description", "\u0007\u001b[2J"));
+    bad.put("newline description", Map.of("url", ok, "description", "a\r\nb"));
+    bad.put("long description", Map.of("url", ok, "description", "x".repeat(10_000)));
+    bad.put("NUL description", Map.of("url", ok, "description", "a\u0000b"));
+    bad.put("unknown field", Map.of("url", ok, "secret", "whsec_mine"));
+    bad.put("filter as string", Map.of("url", ok, "filter", "all"));
+    for (Map.Entry<String, Object> b : bad.entrySet()) {
+      Response r = post(b.getValue());
+      assertThat(r.statusCode()).as(b.getKey() + ": " + r.asString()).isBetween(400, 499);
+      assertThat(r.asString()).as(b.getKey()).startsWith("{\"error\":");
+    }
+    Response unknownType = post(Map.of("url", ok, "filter", Map.of("types", List.of("io.strata.commit.created.v9"))));
+    assertThat(unknownType.jsonPath().getString("message")).contains("io.strata.commit.created.v9");
+    assertThat(unknownType.jsonPath().getString("details.field")).isEqualTo("filter.types");
+    assertThat(endpoints()).as("nothing stored").isEqualTo(before);
+
+    // the same on a PATCH: the endpoint is unchanged
+    String id = create(Map.of("url", ok, "description", "kept")).get("id").asText();
+    for (Map<String, Object> b : List.<Map<String, Object>>of(Map.of("url", "ftp://x/"),
+        Map.of("description", "\u202E"), Map.of("filter", Map.of("types", List.of("nope"))),
+        Map.of("overlap", "1h"), Map.of("rotate_secret", true, "overlap", "30d"), Map.of("enabled", "yes"))) {
+      Response r = given().contentType("application/json").body(b).patch(HOOKS + "/" + id);
+      assertThat(r.statusCode()).as(b + ": " + r.asString()).isBetween(400, 499);
+    }
+    given().get(HOOKS + "/" + id).then().body("description", equalTo("kept")).body("url", equalTo(ok))
+        .body("previous_secret_until", org.hamcrest.Matchers.nullValue());
+    // ids that are no endpoint's: 404 without echoing them
+    for (String wrong : List.of("wh_000000000000000000000000", "x", "%00", "wh_" + "a".repeat(500))) {
+      given().urlEncodingEnabled(false).get(HOOKS + "/" + wrong).then().statusCode(org.hamcrest.Matchers
+          .anyOf(equalTo(404), equalTo(400))).body("error", org.hamcrest.Matchers.anyOf(equalTo("WebhookNotFound"),
+          equalTo("BadRequest")));
+    }
+    given().get(HOOKS + "/" + id + "/deliveries?after=abc").then().statusCode(400);
+    given().get(HOOKS + "/" + id + "/deliveries?limit=0").then().statusCode(422);
+    given().delete(HOOKS + "/" + id).then().statusCode(204);
+    given().delete(HOOKS + "/" + id).then().statusCode(404).body("error", equalTo("WebhookNotFound"));
+  }
+
+  // --- helpers -----------------------------------------------------------------------------------
+
+  private static String name(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static RequestSpecification json() {
+    return given().contentType("application/json").accept("application/json");
+  }
+
+  private static Response post(Object body) {
+    return json().body(body).post(HOOKS);
+  }
+
+  private static JsonNode create(Map<String, Object> body) throws Exception {
+    Response r = post(body);
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(201);
+    return JSON.readTree(r.asString());
+  }
+
+  private static JsonNode patch(String id, Map<String, Object> body) throws Exception {
+    Response r = json().body(body).patch(HOOKS + "/" + id);
+    assertThat(r.statusCode()).as(r.asString()).isEqualTo(200);
+    return JSON.readTree(r.asString());
+  }
+
+  private static JsonNode deliveries(String id) throws Exception {
+    return JSON.readTree(given().get(HOOKS + "/" + id + "/deliveries").then().statusCode(200).extract().asString());
+  }
+
+  private static int attemptsOfFirst(String id) throws Exception {
+    JsonNode items = deliveries(id).get("items");
+    return items.isEmpty() ? 0 : items.get(0).get("attempts").size();
+  }
+
+  private static void repository(String repo) {
+    json().body(Map.of("name", repo)).post("/api/v1/repositories").then().statusCode(201);
+  }
+
+  private static void branch(String repo, String branch) {
+    json().body(Map.of("name", branch)).post("/api/v1/repositories/{r}/branches", repo).then().statusCode(201);
+  }
+
+  /** The positions of the repository's events, in order. */
+  private List<Long> positions(String repo) {
+    return Api.rows(pool, "select position from strata_meta.events where stream_id = '" + repo
+        + "' order by position").stream().map(Long::parseLong).toList();
+  }
+
+  private long count(String query) {
+    return Api.count(pool, query);
+  }
+
+  private long endpoints() {
+    return count("select count(*) from strata_meta.webhook_endpoints");
+  }
+
+  /** SQL helpers of the API tests, reached from this package. */
+  static final class Api {
+    static void sql(Pool pool, String statement) {
+      pool.query(statement).execute().await().atMost(WAIT);
+    }
+
+    static List<String> rows(Pool pool, String query) {
+      List<String> out = new ArrayList<>();
+      pool.query(query).execute().await().atMost(WAIT).forEach(r -> out.add(String.valueOf(r.getValue(0))));
+      return out;
+    }
+
+    static long count(Pool pool, String query) {
+      return pool.query(query).execute().await().atMost(WAIT).iterator().next().getLong(0);
+    }
+  }
+}
