@@ -3,7 +3,7 @@
 # Expects to run from the repository's root after `mvn package`.
 dirs=()
 servers=()
-trap 'for s in "${servers[@]}"; do kill $s 2>/dev/null; wait $s 2>/dev/null; done; rm -rf "${dirs[@]}"' EXIT
+trap 'for s in "${servers[@]}"; do kill $s 2>/dev/null; wait $s 2>/dev/null || true; done; rm -rf "${dirs[@]}"' EXIT
 
 # free_port: prints a free TCP port on loopback
 free_port() {
