@@ -174,7 +174,7 @@ public final class EventsOut {
       String api = apis.get(i % apis.size());
       HttpRequest request = HttpRequest.newBuilder(URI.create(api + "/branches/h" + (i / apis.size()) % 4 + "/commits"))
           .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"paced " + i + "\",\"allow_empty\":true}")).build();
+          .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"paced " + i + " " + t0 + "\",\"allow_empty\":true}")).build();
       sent.add(ASYNC.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenAccept(r -> {
         acked[n] = System.nanoTime();
         Matcher m = ID.matcher(expect(r, 201));
@@ -328,6 +328,9 @@ public final class EventsOut {
       throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    // a commit's id hashes its content: messages unique to the branch and the run, or two branches' commits
+    // made in the same second on the same parent would be one commit
+    long run = System.nanoTime();
     List<String> ids = Collections.synchronizedList(new ArrayList<>());
     List<Future<?>> clients = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
@@ -335,7 +338,7 @@ public final class EventsOut {
       clients.add(pool.submit(() -> {
         for (int i = 0; System.nanoTime() < deadline; i++) {
           String body = expect(send("POST", api + "/branches/" + prefix + client + "/commits",
-              "{\"message\":\"c" + i + "\",\"allow_empty\":true}"), 201);
+              "{\"message\":\"" + prefix + client + " " + i + " " + run + "\",\"allow_empty\":true}"), 201);
           long at = System.nanoTime();
           Matcher m = ID.matcher(body);
           if (!m.find()) {
