@@ -12,27 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-5}
 mode=${2:-}
 mvn -q -B -DskipTests package
-dirs=()
-servers=()
-trap 'for s in "${servers[@]}"; do kill $s 2>/dev/null; wait $s 2>/dev/null; done; rm -rf "${dirs[@]}"' EXIT
-
-# start <auth> [env...]: starts a server with a fresh data directory; sets $url
-start() {
-  local auth=$1; shift
-  local data port log
-  data=$(mktemp -d); dirs+=("$data")
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo $((18000 + ${#servers[@]})))
-  log="$data/server.log"
-  env STRATA_DATA_DIR="$data" STRATA_PORT="$port" STRATA_HOST=127.0.0.1 STRATA_AUTH="$auth" "$@" \
-    java -jar services/server/target/quarkus-app/quarkus-run.jar >"$log" 2>&1 &
-  servers+=($!)
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break
-    kill -0 ${servers[-1]} 2>/dev/null || { cat "$log"; exit 1; }
-    sleep 0.1
-  done
-  url="http://127.0.0.1:$port"
-}
+source benchmarks/server.sh
 
 echo "Strata $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(nproc) cores, embedded PostgreSQL (fsync on), ${seconds}s per step"
 if [ "$mode" = auth ]; then

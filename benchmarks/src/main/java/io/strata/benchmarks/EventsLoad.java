@@ -107,7 +107,7 @@ public final class EventsLoad {
         + "  max %.1f%n", pct(lags, 0.50), pct(lags, 0.99), lags.get(lags.size() - 1) / 1e6);
   }
 
-  private static double pct(List<Long> sorted, double p) {
+  static double pct(List<Long> sorted, double p) {
     int index = (int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1);
     return sorted.get(Math.max(0, index)) / 1e6;
   }
@@ -216,7 +216,7 @@ public final class EventsLoad {
     }
   }
 
-  private static HttpResponse<String> send(String method, String url, String body) throws Exception {
+  static HttpResponse<String> send(String method, String url, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/json");
     String token = System.getenv("STRATA_TOKEN");
@@ -227,7 +227,7 @@ public final class EventsLoad {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static String expect(HttpResponse<String> r, int status) {
+  static String expect(HttpResponse<String> r, int status) {
     if (r.statusCode() != status) {
       throw new IllegalStateException(r.request().method() + " " + r.request().uri() + " -> " + r.statusCode()
           + " " + r.body());

@@ -146,7 +146,7 @@ public final class FeedReactor {
         },
         failure -> {
           failures++;
-          lastError = String.valueOf(failure.getMessage());
+          lastError = failure.getMessage() != null ? failure.getMessage() : failure.toString();
           lastErrorAt = Instant.now();
           if (failures == 1 || failures % 20 == 0) {
             LOG.warnf("reactor %s: a batch failed (%d in a row), retried from its checkpoint: %s", name, failures,

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Events out: the Kafka relay and webhooks. Builds Strata, starts two servers on fresh embedded
+# PostgreSQLs (fsync on): one relaying to a Kafka broker that the driver starts later (a child JVM,
+# KRaft, from the benchmarks module's classpath) and allowing webhooks to loopback, one with neither.
+# Then EventsOut prints: the events/s the relay sends to drain a backlog; the lag from a commit's 201 to
+# its record read from the topic under 8 committing clients; commit -> webhook delivery latency at 100
+# paced commits/s to 10 endpoints (each commit must reach each endpoint); and commits/s (8 clients)
+# with the relay and the 10 webhooks on vs neither, median of 5 alternating rounds, and their ratio.
+# Usage: benchmarks/run-events.sh [seconds-per-step]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-5}
+mvn -B -ntp -q -DskipTests package
+source benchmarks/server.sh
+
+kafka_port=$(free_port)
+controller_port=$(free_port)
+echo "Strata $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(nproc) cores, embedded PostgreSQL (fsync on), ${seconds}s per step; relay and webhook settings at their defaults"
+start none STRATA_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" STRATA_WEBHOOKS_ALLOWED_HOSTS=127.0.0.0/8; on_url=$url
+start none; off_url=$url
+java -Dslf4j.internal.verbosity=ERROR -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.strata.benchmarks.EventsOut \
+  "$on_url" "$off_url" "$kafka_port" "$controller_port" "$seconds"
