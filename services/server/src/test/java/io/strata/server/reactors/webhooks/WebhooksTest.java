@@ -83,6 +83,15 @@ class WebhooksTest {
         receivedPositions.add(event.get("position").asLong());
       }
       assertThat(receivedPositions).as("every event, in log order").isEqualTo(positions);
+      // the receiver has the last one before the server recorded its answer: wait for the record
+      await().atMost(WAIT).until(() -> {
+        for (JsonNode d : deliveries(id).get("items")) {
+          if (!d.get("state").asText().equals("delivered")) {
+            return false;
+          }
+        }
+        return true;
+      });
       JsonNode log = deliveries(id);
       assertThat(log.get("items")).hasSize(positions.size());
       for (JsonNode d : log.get("items")) {
