@@ -126,7 +126,7 @@ public final class EventsLoad {
       clients.add(pool.submit(() -> {
         for (int i = 0; System.nanoTime() < deadline; i++) {
           String body = expect(send("POST", api + "/branches/b" + client + "/commits",
-              "{\"message\":\"c" + i + "\",\"allow_empty\":true}"), 201);
+              "{\"message\":\"b" + client + " c" + i + "\",\"allow_empty\":true}"), 201);
           Matcher m = ID.matcher(body);
           if (!m.find()) {
             throw new IllegalStateException("no id in " + body);
