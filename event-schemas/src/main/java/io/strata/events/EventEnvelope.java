@@ -13,7 +13,8 @@ import java.util.UUID;
 /**
  * An event as stored and published: the CloudEvents attributes ({@code id, source, type, subject,
  * time, datacontenttype}) and Strata's extensions ({@code repository, streamversion, position, actor,
- * correlationid, causationid}) around the event's JSON {@code data}.
+ * correlationid, causationid}) around the event's JSON {@code data}. A server event (on {@link
+ * #SERVER_STREAM}) has the source {@link #SERVER_SOURCE} and no {@code repository}.
  */
 public record EventEnvelope(
     UUID id,
@@ -32,9 +33,23 @@ public record EventEnvelope(
   public static final String DATA_CONTENT_TYPE = "application/json";
   public static final String SPEC_VERSION = "1.0";
 
-  /** The CloudEvents {@code source} of every event about one repository. */
-  public static String sourceOf(String repository) {
-    return "/strata/repositories/" + repository;
+  /**
+   * The stream of server events (e.g. a webhook endpoint disabled). No repository can be named so:
+   * repository names start with a letter or digit.
+   */
+  public static final String SERVER_STREAM = "$server";
+
+  /** The CloudEvents {@code source} of every server event. */
+  public static final String SERVER_SOURCE = "/strata/server";
+
+  /** The CloudEvents {@code source} of every event of a stream: its repository's, or the server's. */
+  public static String sourceOf(String stream) {
+    return SERVER_STREAM.equals(stream) ? SERVER_SOURCE : "/strata/repositories/" + stream;
+  }
+
+  /** The {@code repository} of the events of a stream: its name, or null for the server's stream. */
+  public static String repositoryOf(String stream) {
+    return SERVER_STREAM.equals(stream) ? null : stream;
   }
 
   private static final JsonFormat JSON_FORMAT = new JsonFormat();
@@ -52,8 +67,11 @@ public record EventEnvelope(
             .withType(type)
             .withSubject(subject)
             .withTime(time.atOffset(ZoneOffset.UTC))
-            .withDataContentType(DATA_CONTENT_TYPE)
-            .withExtension("repository", repository)
+            .withDataContentType(DATA_CONTENT_TYPE);
+    if (repository != null) { // extensions added in the same order as always: repository events stay byte-identical
+      builder.withExtension("repository", repository);
+    }
+    builder
             .withExtension("streamversion", streamVersion)
             .withExtension("position", position)
             .withExtension("actor", actor)

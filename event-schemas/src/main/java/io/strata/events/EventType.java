@@ -41,7 +41,9 @@ public enum EventType {
   REBASE_STARTED(RebaseStarted.class, "rebase.started", 1),
   REBASE_STEP_SKIPPED(RebaseStepSkipped.class, "rebase.step_skipped", 1),
   REBASE_FINISHED(RebaseFinished.class, "rebase.finished", 1),
-  REBASE_ABORTED(RebaseAborted.class, "rebase.aborted", 1);
+  REBASE_ABORTED(RebaseAborted.class, "rebase.aborted", 1),
+  /** A server event: appended to {@link EventEnvelope#SERVER_STREAM}, never to a repository's stream. */
+  WEBHOOK_DISABLED(WebhookDisabled.class, "webhook.disabled", 1);
 
   public static final String PREFIX = "io.strata.";
 
@@ -66,6 +68,11 @@ public enum EventType {
 
   public int version() {
     return version;
+  }
+
+  /** Whether events of this type are about the server, not a repository: they go to {@link EventEnvelope#SERVER_STREAM}. */
+  public boolean serverEvent() {
+    return this == WEBHOOK_DISABLED;
   }
 
   /** The CloudEvents {@code type}, e.g. {@code io.strata.branch.created.v1}. */

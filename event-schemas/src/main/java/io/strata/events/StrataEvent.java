@@ -1,7 +1,8 @@
 package io.strata.events;
 
 /**
- * Every event Strata appends to a repository's stream. Events are facts, named in the past tense; each
+ * Every event Strata appends: to a repository's stream, or (the few server events, see {@link
+ * EventType#serverEvent()}) to the server's stream {@link EventEnvelope#SERVER_STREAM}. Events are facts, named in the past tense; each
  * type has a JSON Schema under {@code schemas/} named after its CloudEvents {@code type}.
  */
 public sealed interface StrataEvent
@@ -32,8 +33,9 @@ public sealed interface StrataEvent
         RebaseStepSkipped,
         RebaseFinished,
         RebaseAborted,
-        BranchHeadMoved {
+        BranchHeadMoved,
+        WebhookDisabled {
 
-  /** The CloudEvents {@code subject}: what inside the repository the event is about. */
+  /** The CloudEvents {@code subject}: what inside the repository (or the server) the event is about. */
   String subject();
 }

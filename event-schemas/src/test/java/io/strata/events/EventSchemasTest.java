@@ -134,6 +134,32 @@ class EventSchemasTest {
   }
 
   @Test
+  void aServerEventHasTheServerSourceAndNoRepository() throws IOException {
+    JsonSchema envelopeSchema = schema("schemas/envelope.v1.json");
+    EventFormat format = new JsonFormat();
+    WebhookDisabled event = new WebhookDisabled("wh_1", "https://hooks.example.com/x", "the receiver answered 410 Gone");
+    EventEnvelope envelope = new EventEnvelope(UUID.randomUUID(), EventEnvelope.sourceOf(EventEnvelope.SERVER_STREAM),
+        EventType.WEBHOOK_DISABLED.type(), event.subject(), SampleEvents.T0,
+        EventEnvelope.repositoryOf(EventEnvelope.SERVER_STREAM), 1, 1, "strata", "corr-1", null, codec.encode(event));
+    JsonNode node = EventCodec.mapper().readTree(format.serialize(envelope.toCloudEvent()));
+    assertThat(envelopeSchema.validate(node)).as("%s", node).isEmpty();
+    assertThat(node.get("source").asText()).isEqualTo("/strata/server");
+    assertThat(node.has("repository")).isFalse();
+    assertThat(node.get("subject").asText()).isEqualTo("webhooks/wh_1");
+    assertThat(EventType.WEBHOOK_DISABLED.serverEvent()).isTrue();
+
+    // a repository event must name its repository, and a server event must not
+    ObjectNode noRepository = (ObjectNode) node.deepCopy();
+    noRepository.put("source", "/strata/repositories/warehouse");
+    assertThat(envelopeSchema.validate(noRepository)).isNotEmpty();
+    ObjectNode withRepository = (ObjectNode) node.deepCopy();
+    withRepository.put("repository", "warehouse");
+    assertThat(envelopeSchema.validate(withRepository)).isNotEmpty();
+    // no repository can be named as the server's stream
+    assertThat(EventEnvelope.SERVER_STREAM).doesNotMatch("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
+  }
+
+  @Test
   void theTreeOfNoTableIsTheEmptyTreeAndDependsOnEveryTable() {
     assertThat(CommitIds.treeOf(java.util.List.of())).isEqualTo(CommitIds.EMPTY_TREE);
     TableTracked users = (TableTracked) SampleEvents.all().stream().filter(e -> e instanceof TableTracked)

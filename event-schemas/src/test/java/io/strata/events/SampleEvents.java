@@ -83,6 +83,7 @@ final class SampleEvents {
         new BranchHeadMoved("dev", root, second, "fast_forward", List.of()),
         new BranchHeadMoved("main", second, root, "reset_hard",
             List.of(new BranchHeadMoved.TableContent("users", 3, "1152921504606846975",
-                TableTracked.contentHash(3, "1152921504606846975")))));
+                TableTracked.contentHash(3, "1152921504606846975")))),
+        new WebhookDisabled("wh_0123456789abcdef", "https://hooks.example.com/strata", "the receiver answered 410 Gone"));
   }
 }

@@ -20,7 +20,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The event log on PostgreSQL: one stream per repository, gapless versions per stream, a global
+ * The event log on PostgreSQL: one stream per repository (and the server's own, {@link
+ * io.strata.events.EventEnvelope#SERVER_STREAM}), gapless versions per stream, a global
  * position per event.
  *
  * <p><b>Why feed readers never skip a late commit.</b> Readers (projectors, relays) follow each
@@ -207,7 +208,12 @@ public final class EventLog {
   }
 
   public Uni<Long> streamVersion(String streamId) {
-    return pool.preparedQuery(EventLogSql.STREAM_VERSION)
+    return streamVersion(pool, streamId);
+  }
+
+  /** The head version of {@code streamId} (0: no such stream) as {@code client} sees it, e.g. in a transaction. */
+  public Uni<Long> streamVersion(SqlClient client, String streamId) {
+    return client.preparedQuery(EventLogSql.STREAM_VERSION)
         .execute(Tuple.of(streamId))
         .onItem().transform(rows -> rows.rowCount() == 0 ? 0L : rows.iterator().next().getLong(0));
   }

@@ -20,16 +20,28 @@ public record StoredEvent(
     String causationId,
     JsonNode data) {
 
-  /** Streams are named after their repository. */
+  /**
+   * Streams are named after their repository; the server's own stream ({@link
+   * EventEnvelope#SERVER_STREAM}, which no repository can be named) answers its stream id.
+   */
   public String repository() {
     return streamId;
   }
 
-  /** The event as published: CloudEvents attributes around its data in the type's current version. */
+  /** Whether this is a server event, not one of a repository. */
+  public boolean serverEvent() {
+    return EventEnvelope.SERVER_STREAM.equals(streamId);
+  }
+
+  /**
+   * The event as published: CloudEvents attributes around its data in the type's current version (a
+   * server event with the source {@code /strata/server} and no {@code repository}).
+   */
   public EventEnvelope toEnvelope() {
     EventCodec.Current current = CODEC.current(type, data);
     return new EventEnvelope(
-        eventId, EventEnvelope.sourceOf(streamId), current.type(), subject, time, streamId, streamVersion,
+        eventId, EventEnvelope.sourceOf(streamId), current.type(), subject, time,
+        EventEnvelope.repositoryOf(streamId), streamVersion,
         position, actor, correlationId, causationId, current.data());
   }
 

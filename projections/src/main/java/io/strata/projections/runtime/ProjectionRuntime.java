@@ -31,6 +31,9 @@ import org.jboss.logging.Logger;
  *       skipped, so redelivery is harmless.
  *   <li>Woken by {@link #signal} right after an append in this process, and by a poll of the stream
  *       heads for appends made elsewhere (other servers, or before a restart).
+ *   <li>The server's own stream ({@link io.strata.events.EventEnvelope#SERVER_STREAM}) is followed
+ *       like any other: no projector acts on its events (each matches the repository events it
+ *       projects), but its checkpoints advance, so {@link #awaitPosition} of a server event completes.
  * </ul>
  */
 public final class ProjectionRuntime {

@@ -146,12 +146,33 @@ class ProducedEventsTest {
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(204);
     given().header("X-User-Id", "bot-7").delete("/api/v1/repositories/{r}/branches/dev?force=true", repo)
         .then().statusCode(204);
+    // a webhook endpoint whose receiver answers 410 Gone: disabled, with a server event
+    String hook;
+    try (io.strata.server.reactors.webhooks.WebhookReceiver receiver =
+        new io.strata.server.reactors.webhooks.WebhookReceiver()) {
+      receiver.answer(410);
+      hook = given().contentType("application/json").body(Map.of("url", receiver.url("/produced"),
+              "filter", Map.of("repositories", List.of(repo))))
+          .post("/api/v1/webhooks").then().statusCode(201).extract().path("id");
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "hooked")).statusCode(201);
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+          .until(() -> !given().get("/api/v1/webhooks/{id}", hook).jsonPath().getBoolean("enabled"));
+    }
     given().delete("/api/v1/repositories/{r}?force=true", repo).then().statusCode(204);
 
     List<StoredEvent> events = log.readStream(repo, 0, 100).await().atMost(Duration.ofSeconds(10));
     Set<EventType> types = events.stream().map(e -> EventType.ofType(e.type()).orElseThrow())
         .collect(Collectors.toSet());
-    assertThat(types).containsExactlyInAnyOrderElementsOf(EnumSet.allOf(EventType.class));
+    Set<EventType> repositoryTypes = EnumSet.allOf(EventType.class);
+    repositoryTypes.removeIf(EventType::serverEvent);
+    assertThat(types).containsExactlyInAnyOrderElementsOf(repositoryTypes);
+    List<StoredEvent> serverEvents = log.readStream(io.strata.events.EventEnvelope.SERVER_STREAM, 0, 10_000)
+        .await().atMost(Duration.ofSeconds(10));
+    Set<EventType> serverTypes = serverEvents.stream().map(e -> EventType.ofType(e.type()).orElseThrow())
+        .collect(Collectors.toSet());
+    assertThat(serverTypes).containsExactlyInAnyOrderElementsOf(
+        EnumSet.allOf(EventType.class).stream().filter(EventType::serverEvent).toList());
+    assertThat(serverEvents).anyMatch(e -> e.subject().equals("webhooks/" + hook));
 
     JsonSchema envelope = schema("schemas/envelope.v1.json");
     JsonFormat format = new JsonFormat();
@@ -161,6 +182,16 @@ class ProducedEventsTest {
       EventType type = EventType.ofType(e.type()).orElseThrow();
       assertThat(schema(type.schemaResource()).validate(e.data())).as("%s", e.data()).isEmpty();
       assertThat(cloudEvent.get("repository").asText()).isEqualTo(repo);
+      assertThat(cloudEvent.get("correlationid")).isNotNull();
+    }
+    for (StoredEvent e : serverEvents) {
+      JsonNode cloudEvent = EventCodec.mapper().readTree(format.serialize(e.toEnvelope().toCloudEvent()));
+      assertThat(envelope.validate(cloudEvent)).as("%s", cloudEvent).isEmpty();
+      EventType type = EventType.ofType(e.type()).orElseThrow();
+      assertThat(type.serverEvent()).isTrue();
+      assertThat(schema(type.schemaResource()).validate(e.data())).as("%s", e.data()).isEmpty();
+      assertThat(cloudEvent.get("source").asText()).isEqualTo("/strata/server");
+      assertThat(cloudEvent.has("repository")).isFalse();
       assertThat(cloudEvent.get("correlationid")).isNotNull();
     }
     StoredEvent branchDeleted = events.stream().filter(e -> e.type().equals(EventType.BRANCH_DELETED.type()))

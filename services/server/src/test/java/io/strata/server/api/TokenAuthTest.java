@@ -35,6 +35,7 @@ class TokenAuthTest {
   static final String ADMIN = TokenAuthProfile.ADMIN_TOKEN;
 
   @Inject Pool pool;
+  @Inject io.strata.projections.log.EventLog log;
 
   static RequestSpecification as(String token) {
     RequestSpecification r = given().contentType(ContentType.JSON).accept(ContentType.JSON);
@@ -72,6 +73,31 @@ class TokenAuthTest {
     List<String> all = as(ADMIN).queryParam("repository", mine + "," + theirs).get("/api/v1/events").then()
         .statusCode(200).extract().path("items.repository");
     assertThat(all).contains(mine, theirs);
+  }
+
+  @Test
+  void serverEventsAreShownOnlyToTokensThatSeeEveryRepository() {
+    String mine = repository("evsrv");
+    String id = "wh_" + java.util.UUID.randomUUID().toString().replace("-", "");
+    io.strata.events.WebhookDisabled disabled = new io.strata.events.WebhookDisabled(id, "https://example.com/h", "test");
+    log.inAppendTransaction(tx -> log.streamVersion(tx, io.strata.events.EventEnvelope.SERVER_STREAM)
+            .chain(v -> log.append(tx, io.strata.events.EventEnvelope.SERVER_STREAM, v,
+                List.of(io.strata.projections.log.NewEvent.of(disabled, java.time.Instant.now(), "strata", "c-" + id)),
+                List.of())))
+        .await().atMost(java.time.Duration.ofSeconds(10));
+    String type = io.strata.events.EventType.WEBHOOK_DISABLED.type();
+    List<String> seen = as(ADMIN).queryParam("types", type).queryParam("limit", 1000).get("/api/v1/events").then()
+        .statusCode(200).extract().path("items.subject");
+    assertThat(seen).contains("webhooks/" + id);
+    String reader = (String) createToken(Api.uniqueName("evsrvreader"), "reader", List.of(mine), null).get("token");
+    as(reader).queryParam("types", type).get("/api/v1/events").then().statusCode(200)
+        .body("items", org.hamcrest.Matchers.empty());
+    List<String> sources = as(reader).queryParam("limit", 1000).get("/api/v1/events").then().statusCode(200)
+        .extract().path("items.source");
+    assertThat(sources).isNotEmpty().doesNotContain("/strata/server");
+    // nor can it be asked for by name: it is no repository
+    as(ADMIN).queryParam("repository", "$server").get("/api/v1/events").then().statusCode(422);
+    as(reader).queryParam("repository", "$server").get("/api/v1/events").then().statusCode(422);
   }
 
   @Test

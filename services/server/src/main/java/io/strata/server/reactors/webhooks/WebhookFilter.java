@@ -6,6 +6,9 @@ import java.util.List;
  * Which events an endpoint receives: each dimension is null (any) or a list the event must be in.
  * An event's branch is its data's {@code branch} field, or {@code name} for the {@code io.strata.branch.*}
  * events; an event without one (a tag, a table tracked) passes only an endpoint without a branch filter.
+ * A server event (e.g. {@code io.strata.webhook.disabled.v1}, on the stream {@code $server}) is in no
+ * repository: it passes only an endpoint without a repository filter (and without a branch filter),
+ * and an endpoint filtering on types receives it when it lists its type.
  */
 public record WebhookFilter(List<String> repositories, List<String> types, List<String> branches) {
   public static final WebhookFilter ALL = new WebhookFilter(null, null, null);

@@ -184,7 +184,8 @@ public final class WebhookSender {
       return attempt(target, h)
           .chain(outcome -> store.record(target.id(), h.id(), outcome, settings.disableAfter())
               .invoke(disabled -> disabled.ifPresent(reason -> LOG.warnf(
-                  "webhooks: endpoint %s (%s) disabled: %s", target.id(), target.url(), reason))))
+                  "webhooks: endpoint %s (%s) disabled (event io.strata.webhook.disabled.v1): %s", target.id(),
+                  target.url(), reason))))
           .chain(() -> store.renew(target.id(), owner, settings.lease()))
           .chain(renewed -> renewed.isPresent()
               ? drain(renewed.get(), sent + 1)

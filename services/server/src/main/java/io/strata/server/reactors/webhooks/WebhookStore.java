@@ -1,6 +1,11 @@
 package io.strata.server.reactors.webhooks;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.EventEnvelope;
+import io.strata.events.WebhookDisabled;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.ExpectedVersionConflict;
+import io.strata.projections.log.NewEvent;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -31,7 +36,13 @@ public class WebhookStore {
   private static final String DELIVERY_COLUMNS = "id, endpoint_id, position, event_id, event_type, repository,"
       + " state, attempts, next_attempt_at, created_at, updated_at";
 
+  /** The actor of the events the server appends of its own accord. */
+  static final String SERVER_ACTOR = "strata";
+  /** How often an attempt is recorded again when its server event lost a race on the server's stream. */
+  private static final int APPEND_ATTEMPTS = 5;
+
   @Inject Pool pool;
+  @Inject EventLog log;
 
   /** An endpoint as shown: never its secret. */
   public record Endpoint(String id, String url, String description, WebhookFilter filter, boolean enabled,
@@ -301,10 +312,13 @@ public class WebhookStore {
    * Records an attempt and its consequences in one transaction: the delivery delivered, retried later
    * or failed; the endpoint's failure clock cleared or started; and the endpoint disabled when the
    * receiver said 410 Gone or has failed for longer than {@code disableAfter}. Answers the reason the
-   * endpoint was disabled, if it was.
+   * endpoint was disabled, if it was. Disabling appends {@link WebhookDisabled} to the server's stream
+   * in that same transaction, so the row and the event commit together; the transaction takes the
+   * appender lock first ({@link EventLog#inAppendTransaction}) and runs again, whole, when another
+   * append to the server's stream won the race.
    */
   public Uni<Optional<String>> record(String endpointId, long deliveryId, Outcome o, Duration disableAfter) {
-    return pool.withTransaction(tx -> tx.preparedQuery("insert into strata_meta.webhook_attempts"
+    return log.inAppendTransaction(tx -> tx.preparedQuery("insert into strata_meta.webhook_attempts"
             + " (delivery_id, at, status_code, latency_ms, error) values ($1, $2, $3, $4, $5)")
         .execute(Tuple.from(Arrays.asList(deliveryId, o.at().atOffset(java.time.ZoneOffset.UTC), o.statusCode(),
             o.latencyMs(), o.error())))
@@ -318,7 +332,8 @@ public class WebhookStore {
         .chain(() -> o.success()
             ? tx.preparedQuery("update strata_meta.webhook_endpoints set failing_since = null where id = $1")
                 .execute(Tuple.of(endpointId)).map(rows -> Optional.<String>empty())
-            : failing(tx, endpointId, o, disableAfter)));
+            : failing(tx, endpointId, o, disableAfter)))
+        .onFailure(ExpectedVersionConflict.class).retry().atMost(APPEND_ATTEMPTS - 1);
   }
 
   private Uni<Optional<String>> failing(SqlConnection tx, String endpointId, Outcome o, Duration disableAfter) {
@@ -339,10 +354,21 @@ public class WebhookStore {
             return Uni.createFrom().item(Optional.<String>empty());
           }
           return tx.preparedQuery("update strata_meta.webhook_endpoints set enabled = false, disabled_reason = $2,"
-                  + " disabled_at = now(), updated_at = now() where id = $1 and enabled")
+                  + " disabled_at = now(), updated_at = now() where id = $1 and enabled returning url")
               .execute(Tuple.of(endpointId, reason))
-              .map(done -> done.rowCount() > 0 ? Optional.of(reason) : Optional.<String>empty());
+              .chain(done -> done.rowCount() == 0 ? Uni.createFrom().item(Optional.<String>empty())
+                  : appendDisabled(tx, endpointId, done.iterator().next().getString("url"), reason)
+                      .replaceWith(Optional.of(reason)));
         });
+  }
+
+  /** Appends {@link WebhookDisabled} to the server's stream, in the transaction that disabled the endpoint. */
+  private Uni<Void> appendDisabled(SqlConnection tx, String endpointId, String url, String reason) {
+    NewEvent event = NewEvent.of(new WebhookDisabled(endpointId, url, reason), Instant.now(), SERVER_ACTOR,
+        UUID.randomUUID().toString());
+    return log.streamVersion(tx, EventEnvelope.SERVER_STREAM)
+        .chain(version -> log.append(tx, EventEnvelope.SERVER_STREAM, version, List.of(event), List.of()))
+        .replaceWithVoid();
   }
 
   // --- rows ----------------------------------------------------------------------------------------

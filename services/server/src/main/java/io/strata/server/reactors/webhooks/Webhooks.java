@@ -183,7 +183,7 @@ public class Webhooks {
       }
     }
     EventEnvelope envelope = new EventEnvelope(e.eventId(), EventEnvelope.sourceOf(e.streamId()), type, e.subject(),
-        e.time(), e.streamId(), e.streamVersion(), e.position(), e.actor(), e.correlationId(), e.causationId(), data);
+        e.time(), EventEnvelope.repositoryOf(e.streamId()), e.streamVersion(), e.position(), e.actor(), e.correlationId(), e.causationId(), data);
     String json = new String(CLOUD_EVENTS.serialize(envelope.toCloudEvent()), StandardCharsets.UTF_8);
     return new Published(type, branchOf(type, data), json);
   }

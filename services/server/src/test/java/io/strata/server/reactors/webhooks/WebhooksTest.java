@@ -409,6 +409,18 @@ class WebhooksTest {
       await().atMost(WAIT).until(() -> !given().get(HOOKS + "/" + id).jsonPath().getBoolean("enabled"));
       given().get(HOOKS + "/" + id).then().body("disabled_reason", containsString("410"))
           .body("disabled_at", org.hamcrest.Matchers.notNullValue());
+      JsonNode event = disabledEvent(id);
+      assertThat(event.get("data").get("reason").asText()).contains("410")
+          .isEqualTo(given().get(HOOKS + "/" + id).jsonPath().getString("disabled_reason"));
+      assertThat(event.get("data").get("url").asText()).isEqualTo(receiver.url("/gone"));
+      assertThat(event.get("subject").asText()).isEqualTo("webhooks/" + id);
+      assertThat(event.get("source").asText()).isEqualTo("/strata/server");
+      assertThat(event.has("repository")).as("a server event is in no repository").isFalse();
+      assertThat(event.get("actor").asText()).isEqualTo("strata");
+      // the projections follow the server's stream too (its events change no read model): a read waiting
+      // for the event's position is answered, not left to time out
+      given().header("X-Strata-Min-Position", event.get("position").asText()).get("/api/v1/repositories").then()
+          .statusCode(200);
       Thread.sleep(1000);
       assertThat(receiver.received()).as("no attempt after the 410").hasSize(1);
 
@@ -444,6 +456,13 @@ class WebhooksTest {
       branch(repo, "one-more"); // a delivery to fail, should the first ones have spent their retries
       await().atMost(WAIT).until(() -> !given().get(HOOKS + "/" + id).jsonPath().getBoolean("enabled"));
       given().get(HOOKS + "/" + id).then().body("disabled_reason", containsString("every attempt failed since"));
+      JsonNode event = disabledEvent(id);
+      assertThat(event.get("data").get("reason").asText()).contains("every attempt failed since")
+          .isEqualTo(given().get(HOOKS + "/" + id).jsonPath().getString("disabled_reason"));
+      assertThat(event.get("source").asText()).isEqualTo("/strata/server");
+      // the server's stream is no repository, and cannot be reached as one
+      given().get("/api/v1/repositories/{r}", "$server").then().statusCode(404);
+      json().body(Map.of("name", "x")).post("/api/v1/repositories/{r}/branches", "$server").then().statusCode(404);
     }
   }
 
@@ -558,6 +577,20 @@ class WebhooksTest {
   private static int attemptsOfFirst(String id) throws Exception {
     JsonNode items = deliveries(id).get("items");
     return items.isEmpty() ? 0 : items.get(0).get("attempts").size();
+  }
+
+  /** The one io.strata.webhook.disabled.v1 event about the endpoint, as GET /api/v1/events shows it. */
+  private static JsonNode disabledEvent(String id) throws Exception {
+    JsonNode items = JSON.readTree(given().queryParam("types", "io.strata.webhook.disabled.v1")
+        .queryParam("limit", 1000).get("/api/v1/events").then().statusCode(200).extract().asString()).get("items");
+    List<JsonNode> about = new ArrayList<>();
+    items.forEach(e -> {
+      if (e.get("data").get("id").asText().equals(id)) {
+        about.add(e);
+      }
+    });
+    assertThat(about).as("io.strata.webhook.disabled.v1 events of %s in %s", id, items).hasSize(1);
+    return about.get(0);
   }
 
   private static void repository(String repo) {
