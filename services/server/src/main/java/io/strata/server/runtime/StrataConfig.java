@@ -280,8 +280,11 @@ public interface StrataConfig {
     @WithDefault("5d")
     Duration disableAfter();
 
-    /** {@code STRATA_WEBHOOKS_POLL_INTERVAL}: how often due deliveries and new events are looked for. */
-    @WithDefault("1s")
+    /**
+     * {@code STRATA_WEBHOOKS_POLL_INTERVAL}: how often due deliveries and new events are looked for
+     * when idle (new events are queued and sent at once while the feed is busy).
+     */
+    @WithDefault("200ms")
     Duration pollInterval();
 
     /**
