@@ -62,7 +62,7 @@ public class EventAnswers {
   Multi<OutboundSseEvent> stream(Selection selection, String after, String lastEventId, Sse sse) {
     String field = lastEventId != null ? "Last-Event-ID" : "after";
     long from = position(field, lastEventId != null ? lastEventId : after, -1);
-    if (feed.subscriptions().size() >= config.events().maxSubscribers()) {
+    if (feed.subscriberCount() >= config.events().maxSubscribers()) {
       throw new StrataException(ErrorCode.TooManySubscribers, "this server has " + config.events().maxSubscribers()
           + " event streams open already (STRATA_EVENTS_MAX_SUBSCRIBERS); retry later or read JSON pages",
           Map.of("limit", config.events().maxSubscribers()));

@@ -112,6 +112,11 @@ public class EventFeed {
     return s;
   }
 
+  /** How many subscriptions are open on this server. */
+  public int subscriberCount() {
+    return subscriptions.size();
+  }
+
   /** The subscriptions open on this server, with how far each has been served. */
   public List<SubscriptionState> subscriptions() {
     return subscriptions.values().stream()

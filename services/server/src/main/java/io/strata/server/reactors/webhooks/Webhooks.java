@@ -1,14 +1,11 @@
 package io.strata.server.reactors.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cloudevents.jackson.JsonFormat;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.EventCodec;
 import io.strata.events.EventEnvelope;
 import io.strata.events.EventType;
-import io.strata.events.StrataEvent;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.EventLog.FeedEvent;
 import io.strata.projections.log.StoredEvent;
@@ -43,12 +40,10 @@ import org.jboss.logging.Logger;
 public class Webhooks {
   public static final String REACTOR = "webhooks";
   private static final Logger LOG = Logger.getLogger(Webhooks.class);
-  private static final JsonFormat CLOUD_EVENTS = new JsonFormat();
 
   private final WebhookStore store;
   private final AddressGuard guard;
   private final Vertx vertx;
-  private final EventCodec codec;
   private final FeedReactor reactor;
   private final WebhookSender sender;
   private final boolean enabled;
@@ -57,12 +52,11 @@ public class Webhooks {
   private volatile long purgeTimer = -1;
 
   @Inject
-  public Webhooks(WebhookStore store, Vertx vertx, EventLog log, EventCodec codec, ReactorCheckpoints checkpoints,
+  public Webhooks(WebhookStore store, Vertx vertx, EventLog log, ReactorCheckpoints checkpoints,
       StrataConfig config) {
     StrataConfig.Webhooks c = config.webhooks();
     this.store = store;
     this.vertx = vertx;
-    this.codec = codec;
     this.enabled = c.enabled();
     this.pollInterval = c.pollInterval();
     this.retention = c.retention();
@@ -166,26 +160,14 @@ public class Webhooks {
   record Published(String type, String branch, String json) {}
 
   /**
-   * The CloudEvent JSON of a stored event. An event stored under an older version of its type is
-   * upcast first, so receivers (and filters) only ever see the current types.
+   * The CloudEvent JSON of a stored event, as the feed and the Kafka relay publish it
+   * ({@link StoredEvent#toEnvelope}: upcast to its type's current version, so receivers and filters
+   * only ever see current types).
    */
   Published publish(StoredEvent e) {
-    String type = e.type();
-    JsonNode data = e.data();
-    if (EventType.ofType(type).isEmpty()) {
-      try {
-        StrataEvent current = codec.decode(type, data);
-        type = EventType.of(current).type();
-        data = codec.encode(current);
-      } catch (IllegalArgumentException unreadable) {
-        LOG.warnf("webhooks: event %s at position %d (%s) is sent as stored: %s", e.eventId(), e.position(), type,
-            unreadable.getMessage());
-      }
-    }
-    EventEnvelope envelope = new EventEnvelope(e.eventId(), EventEnvelope.sourceOf(e.streamId()), type, e.subject(),
-        e.time(), EventEnvelope.repositoryOf(e.streamId()), e.streamVersion(), e.position(), e.actor(), e.correlationId(), e.causationId(), data);
-    String json = new String(CLOUD_EVENTS.serialize(envelope.toCloudEvent()), StandardCharsets.UTF_8);
-    return new Published(type, branchOf(type, data), json);
+    EventEnvelope envelope = e.toEnvelope();
+    return new Published(envelope.type(), branchOf(envelope.type(), envelope.data()),
+        new String(envelope.toCloudEventJson(), StandardCharsets.UTF_8));
   }
 
   /** The branch an event is about: its {@code branch} field, or {@code name} for branch events; else null. */
