@@ -1,6 +1,7 @@
 package io.strata.server.reactors.webhooks;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.server.reactors.webhooks.WebhookStore.Delivered;
 import io.strata.server.reactors.webhooks.WebhookStore.Head;
 import io.strata.server.reactors.webhooks.WebhookStore.Outcome;
 import io.strata.server.reactors.webhooks.WebhookStore.Target;
@@ -19,12 +20,17 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -35,6 +41,10 @@ import org.jboss.logging.Logger;
  * of head-of-line blocking: an endpoint that is down holds its queue). A server sends to an endpoint
  * only while it holds the endpoint's lease, so several servers never send to one endpoint at once.
  *
+ * <p>Deliveries go in runs: up to {@link #RUN} pending deliveries are read at once, sent one after
+ * the other while the receiver takes them, and recorded together, so a busy endpoint costs the
+ * database two statements per run rather than several per delivery.
+ *
  * <p>Everything runs on the event loop without blocking: the database through the reactive pool,
  * HTTP through the Vert.x client, and only the DNS lookup (of the SSRF guard) on a worker thread.
  */
@@ -44,8 +54,12 @@ public final class WebhookSender {
   static final int MAX_ANSWER_BYTES = 4096;
   /** The most characters of an error (or of the receiver's answer to a failure) kept per attempt. */
   static final int MAX_ERROR_CHARS = 500;
-  /** Deliveries sent to one endpoint under one claim, so that one busy endpoint does not hog a slot. */
-  private static final int PER_CLAIM = 100;
+  /** Attempts made on one endpoint under one claim, so that one busy endpoint does not hog a slot. */
+  private static final int PER_CLAIM = 500;
+  /** The most deliveries read, sent one after the other and then recorded together. */
+  static final int RUN = 50;
+  /** How long a host's resolved and checked address is used before it is looked up (and checked) again. */
+  static final Duration ADDRESS_TTL = Duration.ofSeconds(5);
 
   /** How the sender behaves; the defaults come from STRATA_WEBHOOKS_*. */
   public record Settings(Duration timeout, List<Duration> retrySchedule, Duration disableAfter, Duration poll,
@@ -68,6 +82,12 @@ public final class WebhookSender {
   private final HttpClient http;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean claiming = new AtomicBoolean();
+  /** Set by a wake: a claim under way may have missed what was queued, so another follows it. */
+  private final AtomicBoolean claimAgain = new AtomicBoolean();
+  /** Counts wakes, so a drain that found its queue empty can tell whether more came since it looked. */
+  private final AtomicLong wakes = new AtomicLong();
+  /** A host's checked address, kept for {@link #ADDRESS_TTL}. */
+  private final Map<String, Checked> addresses = new ConcurrentHashMap<>();
   private volatile boolean stopped = true;
   private volatile long timer = -1;
   private volatile int failuresInARow;
@@ -100,7 +120,14 @@ public final class WebhookSender {
 
   /** Looks for due deliveries now (the reactor just queued some). */
   public void wake() {
+    wakes.incrementAndGet();
+    tickSoon();
+  }
+
+  /** Claims again as soon as the claim under way (if any) is done. */
+  private void tickSoon() {
     if (!stopped) {
+      claimAgain.set(true);
       vertx.runOnContext(v -> tick());
     }
   }
@@ -142,25 +169,34 @@ public final class WebhookSender {
 
   private void tick() {
     if (stopped || !claiming.compareAndSet(false, true)) {
-      return;
+      return; // a claim under way: claimAgain, if a wake set it, runs another once it is done
     }
     int room = settings.concurrency() - inFlight.get();
     if (room <= 0) {
       claiming.set(false);
-      return;
+      return; // a drain ending ticks again if a wake came meanwhile
     }
+    claimAgain.set(false);
     store.claim(owner, settings.lease(), room).subscribe().with(targets -> {
       failuresInARow = 0;
       claiming.set(false);
       for (Target t : targets) {
         inFlight.incrementAndGet();
         drain(t, 0).subscribe().with(
-            v -> inFlight.decrementAndGet(),
+            again -> {
+              inFlight.decrementAndGet();
+              if (again || claimAgain.get()) {
+                tickSoon(); // a slot is free for an endpoint a wake found busy or full
+              }
+            },
             e -> {
               inFlight.decrementAndGet();
               LOG.warnf("webhooks: sending to endpoint %s failed; it is retried once its lease lapses: %s", t.id(),
                   e.getMessage());
             });
+      }
+      if (claimAgain.get()) {
+        tickSoon(); // a wake came while claiming: the claim may have missed what it announced
       }
     }, e -> {
       claiming.set(false);
@@ -171,26 +207,83 @@ public final class WebhookSender {
     });
   }
 
-  /** Sends the endpoint's due heads one after the other, then gives its lease back. */
-  private Uni<Void> drain(Target target, int sent) {
+  /**
+   * Sends the endpoint's due deliveries, a run at a time, then gives its lease back. Answers whether
+   * to look for due endpoints again at once: the claim is used up, or deliveries were queued after
+   * the queue was last read (their wake found this endpoint leased here, so no claim took them).
+   */
+  private Uni<Boolean> drain(Target target, int sent) {
     if (stopped || sent >= PER_CLAIM) {
-      return store.release(target.id(), owner);
+      return store.release(target.id(), owner).replaceWith(!stopped);
     }
-    return store.head(target.id()).chain(head -> {
-      if (head.isEmpty() || !head.get().due()) {
-        return store.release(target.id(), owner);
+    long seen = wakes.get();
+    return store.heads(target.id(), RUN).chain(heads -> {
+      if (heads.isEmpty() || !heads.get(0).due()) {
+        return store.release(target.id(), owner).replaceWith(() -> !stopped && wakes.get() != seen);
       }
-      Head h = head.get();
-      return attempt(target, h)
-          .chain(outcome -> store.record(target.id(), h.id(), outcome, settings.disableAfter())
-              .invoke(disabled -> disabled.ifPresent(reason -> LOG.warnf(
-                  "webhooks: endpoint %s (%s) disabled (event io.strata.webhook.disabled.v1): %s", target.id(),
-                  target.url(), reason))))
-          .chain(() -> store.renew(target.id(), owner, settings.lease()))
-          .chain(renewed -> renewed.isPresent()
-              ? drain(renewed.get(), sent + 1)
-              : store.release(target.id(), owner)); // disabled, or the lease lost to another server
+      return run(target, heads, 0, new Run(System.nanoTime()))
+          .chain(run -> record(target, run).chain(held -> held.isPresent()
+              ? drain(held.get(), sent + run.attempts())
+              : store.release(target.id(), owner).replaceWith(false))); // disabled, deleted or lease lost
     });
+  }
+
+  /**
+   * A run of attempts on one endpoint: the deliveries the receiver took, in order, and the attempt
+   * that failed, which ends the run (the deliveries behind it wait for its retry).
+   */
+  private static final class Run {
+    final long started;
+    final List<Delivered> delivered = new ArrayList<>();
+    Head failed;
+    Outcome failure;
+
+    Run(long started) {
+      this.started = started;
+    }
+
+    int attempts() {
+      return delivered.size() + (failed == null ? 0 : 1);
+    }
+  }
+
+  /**
+   * Sends {@code heads} from {@code i} on, one after the other, until one fails, one is not due, or
+   * the run has taken the timeout: a run then lasts at most twice the timeout, within the lease.
+   */
+  private Uni<Run> run(Target target, List<Head> heads, int i, Run run) {
+    if (i >= heads.size() || stopped || !heads.get(i).due()
+        || System.nanoTime() - run.started > settings.timeout().toNanos()) {
+      return Uni.createFrom().item(run);
+    }
+    Head head = heads.get(i);
+    return attempt(target, head).chain(outcome -> {
+      if (outcome.success()) {
+        run.delivered.add(new Delivered(head.id(), outcome));
+        return run(target, heads, i + 1, run);
+      }
+      run.failed = head;
+      run.failure = outcome;
+      return Uni.createFrom().item(run);
+    });
+  }
+
+  /**
+   * Records a run: its deliveries in one statement, then its failed attempt, if any, on its own (it
+   * may disable the endpoint). Until the run is recorded its deliveries stay pending, so a crash
+   * sends them again: at least once. Answers the endpoint's target if this server still holds it.
+   */
+  private Uni<Optional<Target>> record(Target target, Run run) {
+    Uni<Optional<Target>> delivered = run.delivered.isEmpty() ? Uni.createFrom().item(Optional.of(target))
+        : store.delivered(target.id(), run.delivered, owner, settings.lease());
+    if (run.failed == null) {
+      return delivered;
+    }
+    return delivered.chain(() -> store.record(target.id(), run.failed.id(), run.failure, settings.disableAfter()))
+        .invoke(disabled -> disabled.ifPresent(reason -> LOG.warnf(
+            "webhooks: endpoint %s (%s) disabled (event io.strata.webhook.disabled.v1): %s", target.id(),
+            target.url(), reason)))
+        .chain(() -> store.renew(target.id(), owner, settings.lease()));
   }
 
   /** One attempt: resolve and check the address, POST the body, and judge the answer. */
@@ -209,7 +302,7 @@ public final class WebhookSender {
         inHand[0].reset();
       }
     });
-    vertx.<InetAddress>executeBlocking(() -> guard.resolve(host), false)
+    address(host)
         .onSuccess(address -> {
           if (!done.future().isComplete()) {
             post(uri, host, address, target, head, done, inHand);
@@ -220,6 +313,27 @@ public final class WebhookSender {
     return Uni.createFrom().completionStage(answered.toCompletionStage())
         .map(answer -> judge(at, started, answer, head, null))
         .onFailure().recoverWithItem(e -> judge(at, started, null, head, e));
+  }
+
+  /** A host's checked address, and until when (System.nanoTime) it is used without a new lookup. */
+  private record Checked(InetAddress address, long until) {}
+
+  /**
+   * The host's address, resolved and checked by the guard on a worker thread; kept for
+   * {@link #ADDRESS_TTL}, so a busy endpoint is not looked up at every delivery. It is the address
+   * connected to, so what was checked is what is reached; a refusal is not kept.
+   */
+  private Future<InetAddress> address(String host) {
+    Checked known = addresses.get(host);
+    if (known != null && System.nanoTime() - known.until() < 0) {
+      return Future.succeededFuture(known.address());
+    }
+    return vertx.<InetAddress>executeBlocking(() -> guard.resolve(host), false).onSuccess(a -> {
+      if (addresses.size() >= 10_000) {
+        addresses.clear(); // many hosts: forget them all rather than grow
+      }
+      addresses.put(host, new Checked(a, System.nanoTime() + ADDRESS_TTL.toNanos()));
+    });
   }
 
   /** The receiver's status and the start of its answer. */

@@ -250,8 +250,7 @@ public class WebhookStore {
         .map(rows -> {
           List<Target> out = new ArrayList<>();
           for (Row r : rows) {
-            out.add(new Target(r.getString("id"), r.getString("url"), r.getString("secret"),
-                r.getString("previous_secret"), instant(r.getOffsetDateTime("previous_secret_until"))));
+            out.add(target(r));
           }
           return out;
         });
@@ -272,8 +271,7 @@ public class WebhookStore {
             return Optional.empty();
           }
           Row r = rows.iterator().next();
-          return Optional.of(new Target(r.getString("id"), r.getString("url"), r.getString("secret"),
-              r.getString("previous_secret"), instant(r.getOffsetDateTime("previous_secret_until"))));
+          return Optional.of(target(r));
         });
   }
 
@@ -288,19 +286,22 @@ public class WebhookStore {
             + " where lease_owner = $1").execute(Tuple.of(owner)).replaceWithVoid();
   }
 
-  /** The endpoint's oldest pending delivery, due or not: later ones wait behind it. */
-  public Uni<Optional<Head>> head(String endpointId) {
+  /**
+   * The endpoint's oldest pending deliveries, up to {@code max}, in the order they are sent: the head
+   * (due or not: the others wait behind it) and those queued behind it.
+   */
+  public Uni<List<Head>> heads(String endpointId, int max) {
     return pool.preparedQuery("select id, position, event_id, payload, attempts, next_attempt_at <= now() as due"
             + " from strata_meta.webhook_deliveries where endpoint_id = $1 and state = 'pending'"
-            + " order by feed_txid, position limit 1")
-        .execute(Tuple.of(endpointId))
+            + " order by feed_txid, position limit $2")
+        .execute(Tuple.of(endpointId, max))
         .map(rows -> {
-          if (rows.rowCount() == 0) {
-            return Optional.empty();
+          List<Head> out = new ArrayList<>();
+          for (Row r : rows) {
+            out.add(new Head(r.getLong("id"), r.getLong("position"), r.getUUID("event_id"), r.getString("payload"),
+                r.getInteger("attempts"), r.getBoolean("due")));
           }
-          Row r = rows.iterator().next();
-          return Optional.of(new Head(r.getLong("id"), r.getLong("position"), r.getUUID("event_id"),
-              r.getString("payload"), r.getInteger("attempts"), r.getBoolean("due")));
+          return out;
         });
   }
 
@@ -334,6 +335,51 @@ public class WebhookStore {
                 .execute(Tuple.of(endpointId)).map(rows -> Optional.<String>empty())
             : failing(tx, endpointId, o, disableAfter)))
         .onFailure(ExpectedVersionConflict.class).retry().atMost(APPEND_ATTEMPTS - 1);
+  }
+
+  /** A delivery the receiver took, and how the attempt went. */
+  public record Delivered(long deliveryId, Outcome outcome) {}
+
+  /**
+   * Records deliveries the receiver took, in one statement (one round trip and one commit for a run of
+   * them): their attempts, the deliveries delivered, and the endpoint's failure clock cleared; and
+   * renews the lease if {@code owner} holds it. Answers the endpoint's current target (its url or
+   * secret may have been changed meanwhile), or empty if the lease was lost or the endpoint disabled
+   * or deleted. A success neither disables an endpoint nor appends an event, so unlike
+   * {@link #record} this takes no appender lock.
+   */
+  public Uni<Optional<Target>> delivered(String endpointId, List<Delivered> done, String owner, Duration lease) {
+    int n = done.size();
+    Long[] ids = new Long[n];
+    OffsetDateTime[] at = new OffsetDateTime[n];
+    Integer[] status = new Integer[n];
+    Integer[] latency = new Integer[n];
+    String[] error = new String[n];
+    for (int i = 0; i < n; i++) {
+      Outcome o = done.get(i).outcome();
+      ids[i] = done.get(i).deliveryId();
+      at[i] = o.at().atOffset(java.time.ZoneOffset.UTC);
+      status[i] = o.statusCode();
+      latency[i] = o.latencyMs();
+      error[i] = o.error();
+    }
+    return pool.preparedQuery("with attempt as (insert into strata_meta.webhook_attempts"
+            + "   (delivery_id, at, status_code, latency_ms, error)"
+            + "   select * from unnest($2::bigint[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])),"
+            + " delivery as (update strata_meta.webhook_deliveries set state = 'delivered', attempts = attempts + 1,"
+            + "   updated_at = now() where id = any($2::bigint[]) and state = 'pending')"
+            + " update strata_meta.webhook_endpoints set failing_since = null,"
+            + "   lease_until = case when lease_owner = $7 and enabled"
+            + "     then now() + $8::bigint * interval '1 millisecond' else lease_until end"
+            + " where id = $1 returning id, url, secret, previous_secret, previous_secret_until,"
+            + "   lease_owner is not distinct from $7 and enabled as held")
+        .execute(Tuple.from(Arrays.asList(endpointId, ids, at, status, latency, error, owner, lease.toMillis())))
+        .map(rows -> {
+          if (rows.rowCount() == 0 || !rows.iterator().next().getBoolean("held")) {
+            return Optional.empty();
+          }
+          return Optional.of(target(rows.iterator().next()));
+        });
   }
 
   private Uni<Optional<String>> failing(SqlConnection tx, String endpointId, Outcome o, Duration disableAfter) {
@@ -395,6 +441,11 @@ public class WebhookStore {
         instant(r.getOffsetDateTime("failing_since")), instant(r.getOffsetDateTime("previous_secret_until")),
         r.getLong("start_position"), instant(r.getOffsetDateTime("created_at")),
         instant(r.getOffsetDateTime("updated_at")));
+  }
+
+  private static Target target(Row r) {
+    return new Target(r.getString("id"), r.getString("url"), r.getString("secret"), r.getString("previous_secret"),
+        instant(r.getOffsetDateTime("previous_secret_until")));
   }
 
   private static Delivery delivery(Row r, List<Attempt> attempts) {
