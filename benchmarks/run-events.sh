@@ -5,7 +5,9 @@
 # Then EventsOut prints: the events/s the relay sends to drain a backlog; the lag from a commit's 201 to
 # its record read from the topic under 8 committing clients; commit -> webhook delivery latency at 100
 # paced commits/s to 10 endpoints (each commit must reach each endpoint); and commits/s (8 clients)
-# with the relay and the 10 webhooks on vs neither, median of 5 alternating rounds, and their ratio.
+# with the relay and the 10 webhooks on vs neither, median of 5 alternating rounds, and their ratio, with
+# the CPU time per commit each process spent in those rounds (the servers, their PostgreSQLs, the driver
+# with its receiver, the broker: all share this machine's cores).
 # Usage: benchmarks/run-events.sh [seconds-per-step]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,8 @@ source benchmarks/server.sh
 kafka_port=$(free_port)
 controller_port=$(free_port)
 echo "Strata $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(nproc) cores, embedded PostgreSQL (fsync on), ${seconds}s per step; relay and webhook settings at their defaults"
-start none STRATA_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" STRATA_WEBHOOKS_ALLOWED_HOSTS=127.0.0.0/8; on_url=$url
-start none; off_url=$url
+start none STRATA_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kafka_port" STRATA_WEBHOOKS_ALLOWED_HOSTS=127.0.0.0/8
+on_url=$url; on_pid=${servers[-1]}; on_dir=${dirs[-1]}
+start none; off_url=$url; off_pid=${servers[-1]}; off_dir=${dirs[-1]}
 java -Dslf4j.internal.verbosity=ERROR -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.strata.benchmarks.EventsOut \
-  "$on_url" "$off_url" "$kafka_port" "$controller_port" "$seconds"
+  "$on_url" "$off_url" "$kafka_port" "$controller_port" "$seconds" "$on_pid" "$on_dir" "$off_pid" "$off_dir"

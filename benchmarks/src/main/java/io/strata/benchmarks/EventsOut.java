@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -73,6 +74,9 @@ public final class EventsOut {
   private static final HttpClient ASYNC = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** CPU time by process (the runner passes the servers' process ids and data directories). */
+  private static final CpuUse cpu = new CpuUse();
+
   private EventsOut() {}
 
   public static void main(String[] args) throws Exception {
@@ -85,6 +89,12 @@ public final class EventsOut {
     int kafkaPort = Integer.parseInt(args[2]);
     int controllerPort = Integer.parseInt(args[3]);
     double seconds = Double.parseDouble(args[4]);
+    cpu.self("driver and receiver");
+    if (args.length >= 9) {
+      cpu.process("Strata (events on)", Long.parseLong(args[5])).commandLine("its PostgreSQL", args[6] + "/postgres")
+          .process("Strata (events off)", Long.parseLong(args[7]))
+          .commandLine("its PostgreSQL ", args[8] + "/postgres");
+    }
     System.exit(run(on, off, kafkaPort, controllerPort, seconds) ? 0 : 1);
   }
 
@@ -99,6 +109,7 @@ public final class EventsOut {
     long backlog = lag(on, "kafka");
     long brokerStart = System.nanoTime();
     KafkaBroker broker = KafkaBroker.start(kafkaPort, controllerPort);
+    cpu.process("Kafka broker", broker.pid());
     long brokerReady = System.nanoTime();
     TopicReader topic = new TopicReader(broker.bootstrap);
     topic.start();
@@ -241,6 +252,8 @@ public final class EventsOut {
     int rounds = 5;
     List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>());
     List<String> behind = new ArrayList<>();
+    List<Map<String, Long>> cpuSpent = List.of(new LinkedHashMap<>(), new LinkedHashMap<>());
+    long[] commits = new long[2];
     for (int round = 0; round < rounds; round++) {
       for (int k = 0; k < 2; k++) {
         int s = (round + k) % 2;
@@ -251,8 +264,11 @@ public final class EventsOut {
           return false;
         }
         long t0 = System.nanoTime();
+        Map<String, Long> cpuBefore = cpu.sample();
         List<String> ids = closedLoop(apis[s], "a", seconds, null);
         double elapsed = (System.nanoTime() - t0) / 1e9;
+        CpuUse.spent(cpuBefore, cpu.sample()).forEach((group, ms) -> cpuSpent.get(s).merge(group, ms, Long::sum));
+        commits[s] += ids.size();
         rates.get(s).add(ids.size() / elapsed);
         if (s == 0) {
           long delivered = receiver.received(ids);
@@ -278,6 +294,13 @@ public final class EventsOut {
     System.out.printf(Locale.ROOT, "rounds' ratios: %s; owed at the end of each events-on round:%n",
         ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList());
     behind.forEach(b -> System.out.println("  " + b));
+    System.out.println("CPU time per commit in those rounds (ms; 2 cores give 2000 ms per second to share):");
+    System.out.printf(Locale.ROOT, "  %-22s %12s %22s%n", "", "events off", "relay + 10 webhooks");
+    for (String group : cpuSpent.get(0).keySet()) {
+      System.out.printf(Locale.ROOT, "  %-22s %12.2f %22.2f%n", group,
+          cpuSpent.get(1).getOrDefault(group, 0L) / (double) Math.max(1, commits[1]),
+          cpuSpent.get(0).getOrDefault(group, 0L) / (double) Math.max(1, commits[0]));
+    }
     long duplicates = receiver.duplicates(owed);
     System.out.printf(Locale.ROOT, "every commit of those rounds delivered to all %d endpoints, %d duplicate"
         + " deliveries of their commits (%d of any event, by webhook-id, in the whole run); %d commits' Kafka records"

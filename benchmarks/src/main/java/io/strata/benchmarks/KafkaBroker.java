@@ -113,6 +113,11 @@ final class KafkaBroker implements AutoCloseable {
     }
   }
 
+  /** The broker's process id (its CPU time is accounted for by the runners). */
+  public long pid() {
+    return process.pid();
+  }
+
   @Override
   public void close() {
     kill();

@@ -231,6 +231,13 @@ public final class EventLog {
         });
   }
 
+  /** The events at {@code positions} (those that are visible), in no particular order. */
+  public Uni<List<StoredEvent>> readAt(List<Long> positions) {
+    return pool.preparedQuery(EventLogSql.READ_AT)
+        .execute(Tuple.of(positions.toArray(Long[]::new)))
+        .onItem().transform(EventLog::toEvents);
+  }
+
   /** The stream and version of the event at {@code position}, if it is visible yet. */
   public Uni<Optional<StreamPoint>> locate(long position) {
     return pool.preparedQuery(EventLogSql.FIND_POSITION)

@@ -103,6 +103,9 @@ final class EventLogSql {
   static final String STREAMS =
       "select stream_id, version from strata_meta.streams";
 
+  static final String READ_AT =
+      "select " + EVENT_COLUMNS + " from strata_meta.events where position = any($1::bigint[])";
+
   static final String FIND_POSITION =
       "select stream_id, stream_version from strata_meta.events where position = $1";
 }

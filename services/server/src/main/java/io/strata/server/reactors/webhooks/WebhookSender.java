@@ -76,6 +76,7 @@ public final class WebhookSender {
 
   private final Vertx vertx;
   private final WebhookStore store;
+  private final Payloads payloads;
   private final AddressGuard guard;
   private final Settings settings;
   private final String owner;
@@ -92,9 +93,11 @@ public final class WebhookSender {
   private volatile long timer = -1;
   private volatile int failuresInARow;
 
-  public WebhookSender(Vertx vertx, WebhookStore store, AddressGuard guard, Settings settings, String owner) {
+  WebhookSender(Vertx vertx, WebhookStore store, Payloads payloads, AddressGuard guard, Settings settings,
+      String owner) {
     this.vertx = vertx;
     this.store = store;
+    this.payloads = payloads;
     this.guard = guard;
     this.settings = settings;
     this.owner = owner;
@@ -221,10 +224,31 @@ public final class WebhookSender {
       if (heads.isEmpty() || !heads.get(0).due()) {
         return store.release(target.id(), owner).replaceWith(() -> !stopped && wakes.get() != seen);
       }
-      return run(target, heads, 0, new Run(System.nanoTime()))
-          .chain(run -> record(target, run).chain(held -> held.isPresent()
-              ? drain(held.get(), sent + run.attempts())
-              : store.release(target.id(), owner).replaceWith(false))); // disabled, deleted or lease lost
+      return withPayloads(heads).chain(sendable -> run(target, sendable, 0, new Run(System.nanoTime())))
+          .chain(run -> run.attempts() == 0 ? store.release(target.id(), owner).replaceWith(false) // stopped
+              : record(target, run).chain(held -> held.isPresent()
+                  ? drain(held.get(), sent + run.attempts())
+                  : store.release(target.id(), owner).replaceWith(false))); // disabled, deleted or lease lost
+    });
+  }
+
+  /**
+   * The heads with their bodies. An event the log does not answer (it cannot vanish: the log is never
+   * trimmed) ends the run before it, so nothing is sent out of order.
+   */
+  private Uni<List<Head>> withPayloads(List<Head> heads) {
+    return payloads.at(heads.stream().map(Head::position).toList()).map(bodies -> {
+      List<Head> out = new ArrayList<>(heads.size());
+      for (Head h : heads) {
+        String body = bodies.get(h.position());
+        if (body == null) {
+          LOG.errorf("webhooks: no event at position %d for delivery %d; its endpoint's queue waits", h.position(),
+              h.id());
+          break;
+        }
+        out.add(h.withPayload(body));
+      }
+      return out;
     });
   }
 

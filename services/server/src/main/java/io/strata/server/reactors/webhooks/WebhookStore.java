@@ -58,8 +58,12 @@ public class WebhookStore {
     }
   }
 
-  /** An endpoint's oldest pending delivery. */
-  public record Head(long id, long position, UUID eventId, String payload, int attempts, boolean due) {}
+  /** A pending delivery as the sender takes it: its body ({@link Payloads}) is null until it is looked up. */
+  public record Head(long id, long position, UUID eventId, String payload, int attempts, boolean due) {
+    Head withPayload(String body) {
+      return new Head(id, position, eventId, body, attempts, due);
+    }
+  }
 
   public record Attempt(Instant at, Integer statusCode, int latencyMs, String error) {}
 
@@ -69,7 +73,7 @@ public class WebhookStore {
 
   /** A delivery to enqueue: an event matching an endpoint. */
   public record NewDelivery(String endpointId, long feedTxid, long position, UUID eventId, String eventType,
-      String repository, String payload) {}
+      String repository) {}
 
   /** The changes a PATCH makes (null: unchanged). */
   public record Change(String url, String description, boolean clearDescription, WebhookFilter filter,
@@ -214,20 +218,33 @@ public class WebhookStore {
     if (deliveries.isEmpty()) {
       return Uni.createFrom().item(0);
     }
-    List<Tuple> rows = deliveries.stream().map(d -> Tuple.from(Arrays.asList(d.endpointId(), d.feedTxid(),
-        d.position(), d.eventId(), d.eventType(), d.repository(), d.payload()))).toList();
+    int n = deliveries.size();
+    String[] endpoints = new String[n];
+    Long[] txids = new Long[n];
+    Long[] positions = new Long[n];
+    UUID[] eventIds = new UUID[n];
+    String[] types = new String[n];
+    String[] repositories = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewDelivery d = deliveries.get(i);
+      endpoints[i] = d.endpointId();
+      txids[i] = d.feedTxid();
+      positions[i] = d.position();
+      eventIds[i] = d.eventId();
+      types[i] = d.eventType();
+      repositories[i] = d.repository();
+    }
+    // one statement for the whole batch: a statement per delivery cost the database most of its work
     return pool.preparedQuery("insert into strata_meta.webhook_deliveries (endpoint_id, feed_txid, position,"
-            + " event_id, event_type, repository, payload) select $1, $2, $3, $4, $5, $6, $7"
-            + " where exists (select 1 from strata_meta.webhook_endpoints where id = $1)"
+            + " event_id, event_type, repository)"
+            + " select d.endpoint_id, d.feed_txid, d.position, d.event_id, d.event_type, d.repository"
+            + " from unnest($1::text[], $2::bigint[], $3::bigint[], $4::uuid[], $5::text[], $6::text[])"
+            + "   with ordinality as d(endpoint_id, feed_txid, position, event_id, event_type, repository, n)"
+            + " where exists (select 1 from strata_meta.webhook_endpoints e where e.id = d.endpoint_id)"
+            + " order by d.n" // ids in feed order, as the deliveries are listed (the semi-join may reorder)
             + " on conflict (endpoint_id, position) do nothing")
-        .executeBatch(rows)
-        .map(batch -> {
-          int inserted = 0;
-          for (RowSet<Row> rs = batch; rs != null; rs = rs.next()) {
-            inserted += rs.rowCount();
-          }
-          return inserted;
-        });
+        .execute(Tuple.of(endpoints, txids, positions, eventIds, types, repositories))
+        .map(RowSet::rowCount);
   }
 
   // --- the sender: leases, heads, attempts ---------------------------------------------------------
@@ -291,14 +308,14 @@ public class WebhookStore {
    * (due or not: the others wait behind it) and those queued behind it.
    */
   public Uni<List<Head>> heads(String endpointId, int max) {
-    return pool.preparedQuery("select id, position, event_id, payload, attempts, next_attempt_at <= now() as due"
+    return pool.preparedQuery("select id, position, event_id, attempts, next_attempt_at <= now() as due"
             + " from strata_meta.webhook_deliveries where endpoint_id = $1 and state = 'pending'"
             + " order by feed_txid, position limit $2")
         .execute(Tuple.of(endpointId, max))
         .map(rows -> {
           List<Head> out = new ArrayList<>();
           for (Row r : rows) {
-            out.add(new Head(r.getLong("id"), r.getLong("position"), r.getUUID("event_id"), r.getString("payload"),
+            out.add(new Head(r.getLong("id"), r.getLong("position"), r.getUUID("event_id"), null,
                 r.getInteger("attempts"), r.getBoolean("due")));
           }
           return out;

@@ -22,7 +22,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +45,7 @@ public class Webhooks {
   private final Vertx vertx;
   private final FeedReactor reactor;
   private final WebhookSender sender;
+  private final Payloads payloads;
   private final boolean enabled;
   private final Duration pollInterval;
   private final Duration retention;
@@ -61,7 +61,8 @@ public class Webhooks {
     this.pollInterval = c.pollInterval();
     this.retention = c.retention();
     this.guard = new AddressGuard(c.allowedHosts().orElse(List.of()));
-    this.sender = new WebhookSender(vertx, store, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
+    this.payloads = new Payloads(log);
+    this.sender = new WebhookSender(vertx, store, payloads, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
         c.disableAfter(), c.pollInterval(), c.lease(), c.concurrency()), checkpoints.owner());
     this.reactor = new FeedReactor(REACTOR, vertx, log, checkpoints, new FeedReactor.Settings(Duration.ofSeconds(30),
         c.pollInterval(), 200, Duration.ofSeconds(20), Duration.ofSeconds(60)), this::enqueue);
@@ -141,10 +142,11 @@ public class Webhooks {
           }
           if (published == null) {
             published = publish(event);
+            payloads.keep(event.position(), published.json());
           }
           if (endpoint.filter().matches(event.repository(), published.type(), published.branch())) {
             deliveries.add(new NewDelivery(endpoint.id(), fe.cursor().txid(), event.position(), event.eventId(),
-                published.type(), event.repository(), published.json()));
+                published.type(), event.repository()));
           }
         }
       }
@@ -166,8 +168,7 @@ public class Webhooks {
    */
   Published publish(StoredEvent e) {
     EventEnvelope envelope = e.toEnvelope();
-    return new Published(envelope.type(), branchOf(envelope.type(), envelope.data()),
-        new String(envelope.toCloudEventJson(), StandardCharsets.UTF_8));
+    return new Published(envelope.type(), branchOf(envelope.type(), envelope.data()), Payloads.of(envelope));
   }
 
   /** The branch an event is about: its {@code branch} field, or {@code name} for branch events; else null. */

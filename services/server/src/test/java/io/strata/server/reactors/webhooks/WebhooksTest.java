@@ -42,6 +42,7 @@ class WebhooksTest {
 
   @Inject Pool pool;
   @Inject Webhooks webhooks;
+  @Inject io.strata.projections.log.EventLog log;
   @Inject io.vertx.core.Vertx vertx;
 
   @Test
@@ -336,7 +337,8 @@ class WebhooksTest {
   @Test
   void twoServersNeverSendToOneEndpointAtOnce() throws Exception {
     // a second sender on the same queue, as another server sharing the database would run it
-    WebhookSender other = new WebhookSender(vertx, webhooks.store(), new AddressGuard(List.of("127.0.0.0/8")),
+    // (with a cache of its own, so it reads the bodies of what it sends from the event log)
+    WebhookSender other = new WebhookSender(vertx, webhooks.store(), new Payloads(log), new AddressGuard(List.of("127.0.0.0/8")),
         new WebhookSender.Settings(Duration.ofSeconds(2), List.of(Duration.ofMillis(200)), Duration.ofDays(5),
             Duration.ofMillis(20), Duration.ofSeconds(10), 4), "server-" + UUID.randomUUID());
     try (WebhookReceiver receiver = new WebhookReceiver()) {

@@ -1,0 +1,73 @@
+package io.strata.server.reactors.webhooks;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventEnvelope;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.StoredEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bodies deliveries send: an event's CloudEvent JSON, in its type's current version, as the feed
+ * and the Kafka relay publish it ({@link StoredEvent#toEnvelope}). Deliveries keep only the event's
+ * position; the body is serialised from the event log once and kept for the newest events, so the
+ * endpoints an event goes to share one copy (the reactor puts it here as it queues the deliveries).
+ */
+final class Payloads {
+  /** Events kept: enough for every endpoint's run of a busy feed; older ones are read again. */
+  static final int KEPT = 4096;
+
+  private final EventLog log;
+  private final Map<Long, String> newest = new LinkedHashMap<>(KEPT * 2, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+      return size() > KEPT;
+    }
+  };
+
+  Payloads(EventLog log) {
+    this.log = log;
+  }
+
+  /** The body of an event. */
+  static String of(EventEnvelope event) {
+    return new String(event.toCloudEventJson(), StandardCharsets.UTF_8);
+  }
+
+  void keep(long position, String payload) {
+    synchronized (newest) {
+      newest.put(position, payload);
+    }
+  }
+
+  /** The bodies of the events at {@code positions}; those not kept are read from the log. */
+  Uni<Map<Long, String>> at(List<Long> positions) {
+    Map<Long, String> found = new HashMap<>();
+    List<Long> missing = new ArrayList<>();
+    synchronized (newest) {
+      for (Long p : positions) {
+        String payload = newest.get(p);
+        if (payload == null) {
+          missing.add(p);
+        } else {
+          found.put(p, payload);
+        }
+      }
+    }
+    if (missing.isEmpty()) {
+      return Uni.createFrom().item(found);
+    }
+    return log.readAt(missing).map(events -> {
+      for (StoredEvent e : events) {
+        String payload = of(e.toEnvelope());
+        keep(e.position(), payload);
+        found.put(e.position(), payload);
+      }
+      return found;
+    });
+  }
+}
