@@ -91,9 +91,9 @@ public final class EventsOut {
     double seconds = Double.parseDouble(args[4]);
     cpu.self("driver and receiver");
     if (args.length >= 9) {
-      cpu.process("Strata (events on)", Long.parseLong(args[5])).commandLine("its PostgreSQL", args[6] + "/postgres")
+      cpu.process("Strata (events on)", Long.parseLong(args[5])).commandLine("PostgreSQL (events on)", args[6] + "/postgres")
           .process("Strata (events off)", Long.parseLong(args[7]))
-          .commandLine("its PostgreSQL ", args[8] + "/postgres");
+          .commandLine("PostgreSQL (events off)", args[8] + "/postgres");
     }
     System.exit(run(on, off, kafkaPort, controllerPort, seconds) ? 0 : 1);
   }
@@ -295,11 +295,18 @@ public final class EventsOut {
         ratios.stream().map(x -> String.format(Locale.ROOT, "%.2f", x)).toList());
     behind.forEach(b -> System.out.println("  " + b));
     System.out.println("CPU time per commit in those rounds (ms; 2 cores give 2000 ms per second to share):");
-    System.out.printf(Locale.ROOT, "  %-22s %12s %22s%n", "", "events off", "relay + 10 webhooks");
+    System.out.printf(Locale.ROOT, "  %-24s %12s %22s%n", "", "events off", "relay + 10 webhooks");
     for (String group : cpuSpent.get(0).keySet()) {
-      System.out.printf(Locale.ROOT, "  %-22s %12.2f %22.2f%n", group,
+      System.out.printf(Locale.ROOT, "  %-24s %12.2f %22.2f%n", group,
           cpuSpent.get(1).getOrDefault(group, 0L) / (double) Math.max(1, commits[1]),
           cpuSpent.get(0).getOrDefault(group, 0L) / (double) Math.max(1, commits[0]));
+    }
+    double offOwn = own(cpuSpent.get(1), "off") / (double) Math.max(1, commits[1]);
+    double onOwn = own(cpuSpent.get(0), "on") / (double) Math.max(1, commits[0]);
+    if (offOwn > 0 && onOwn > 0) {
+      System.out.printf(Locale.ROOT, "  Strata and its PostgreSQL alone: %.2f ms per commit off, %.2f on: %.2f (derived"
+          + " from CPU time, not measured: what the ratio would be if nothing else shared the cores)%n", offOwn, onOwn,
+          offOwn / onOwn);
     }
     long duplicates = receiver.duplicates(owed);
     System.out.printf(Locale.ROOT, "every commit of those rounds delivered to all %d endpoints, %d duplicate"
@@ -317,6 +324,12 @@ public final class EventsOut {
       }
     }
     return "not listed";
+  }
+
+  /** The CPU time of the server with events "on" or "off", and of its PostgreSQL. */
+  private static long own(Map<String, Long> spent, String which) {
+    return spent.getOrDefault("Strata (events " + which + ")", 0L)
+        + spent.getOrDefault("PostgreSQL (events " + which + ")", 0L);
   }
 
   private static double median(List<Double> values) {
