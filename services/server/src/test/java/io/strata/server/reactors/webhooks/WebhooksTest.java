@@ -123,6 +123,41 @@ class WebhooksTest {
   }
 
   @Test
+  void aBurstLongerThanARunArrivesInOrderAndEveryDeliveryShowsItsOneAttempt() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("burst");
+      String id = create(Map.of("url", receiver.url("/burst"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      for (int i = 0; i < WebhookSender.RUN + 25; i++) { // more than one run of deliveries
+        branch(repo, "b" + i);
+      }
+      List<Long> positions = positions(repo);
+      await().atMost(WAIT).until(() -> receiver.accepted().size() >= positions.size());
+      List<Long> got = new ArrayList<>();
+      for (Received r : receiver.accepted()) {
+        got.add(JSON.readTree(r.body()).get("position").asLong());
+      }
+      assertThat(got).as("every event once, in order").isEqualTo(positions);
+      // a run is recorded after it is sent: wait for the record of the last one
+      await().atMost(WAIT).until(() -> {
+        JsonNode items = JSON.readTree(given().queryParam("limit", 1000).get(HOOKS + "/" + id + "/deliveries")
+            .then().statusCode(200).extract().asString()).get("items");
+        return items.size() == positions.size() && "delivered".equals(items.get(items.size() - 1).get("state").asText());
+      });
+      JsonNode items = JSON.readTree(given().queryParam("limit", 1000).get(HOOKS + "/" + id + "/deliveries")
+          .then().statusCode(200).extract().asString()).get("items");
+      for (int i = 0; i < items.size(); i++) {
+        JsonNode d = items.get(i);
+        assertThat(d.get("position").asLong()).isEqualTo(positions.get(i));
+        assertThat(d.get("state").asText()).isEqualTo("delivered");
+        assertThat(d.get("attempts")).hasSize(1);
+        assertThat(d.get("attempts").get(0).get("status_code").asInt()).isBetween(200, 299);
+      }
+    }
+  }
+
+  @Test
   void aReceiverDownForAWhileGetsEverythingInOrderAndTheLogShowsTheBackoff() throws Exception {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       receiver.answer(503);
@@ -150,8 +185,9 @@ class WebhooksTest {
         got.add(JSON.readTree(r.body()).get("position").asLong());
       }
       assertThat(got).as("all delivered, in order, none twice").isEqualTo(positions);
+      // the run is recorded once it is sent
+      await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
       JsonNode first = deliveries(id).get("items").get(0);
-      assertThat(first.get("state").asText()).isEqualTo("delivered");
       JsonNode attempts = first.get("attempts");
       assertThat(attempts.size()).isGreaterThanOrEqualTo(5);
       assertThat(attempts.get(0).get("status_code").asInt()).isEqualTo(503);
