@@ -20,6 +20,15 @@ public final class WebhookSigner {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern ENDPOINT_ID = Pattern.compile("wh_[0-9a-f]{24}");
 
+  /** One per thread: looking the algorithm up cost more than signing a delivery. */
+  private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
+    try {
+      return Mac.getInstance("HmacSHA256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+    }
+  });
+
   private WebhookSigner() {}
 
   public static String newSecret() {
@@ -43,8 +52,8 @@ public final class WebhookSigner {
   public static String sign(String secret, String id, long timestampSeconds, String body) {
     byte[] key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      Mac mac = MACS.get();
+      mac.init(new SecretKeySpec(key, "HmacSHA256")); // resets it: nothing of the previous signature stays
       byte[] digest = mac.doFinal((id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8));
       return "v1," + Base64.getEncoder().encodeToString(digest);
     } catch (GeneralSecurityException e) {
