@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,6 +32,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger status = new AtomicInteger(200);
   private final AtomicInteger inProgress = new AtomicInteger();
+  private static final String ANSWERING = "strata.answering";
   private final AtomicInteger mostAtOnce = new AtomicInteger();
   private volatile long delayMillis;
   private final int port;
@@ -83,11 +85,24 @@ public final class WebhookReceiver implements AutoCloseable {
     return received.stream().filter(r -> r.answered() >= 200 && r.answered() < 300).toList();
   }
 
+  /**
+   * A request is in progress from its arrival until its answer starts: once the answer is on its way
+   * the sender may send the next one, before this thread has left the handler.
+   */
   private void handle(HttpExchange exchange) throws IOException {
     mostAtOnce.accumulateAndGet(inProgress.incrementAndGet(), Math::max);
+    AtomicBoolean answering = new AtomicBoolean();
+    exchange.setAttribute(ANSWERING, answering);
     try {
       answer(exchange);
     } finally {
+      answering(exchange);
+    }
+  }
+
+  /** Counts the request out of those in progress (once). */
+  private void answering(HttpExchange exchange) {
+    if (((AtomicBoolean) exchange.getAttribute(ANSWERING)).compareAndSet(false, true)) {
       inProgress.decrementAndGet();
     }
   }
@@ -137,6 +152,7 @@ public final class WebhookReceiver implements AutoCloseable {
       exchange.getResponseHeaders().add("Location", "http://127.0.0.1:" + port + "/elsewhere");
     }
     byte[] answer = ("{\"answered\":" + code + "}").getBytes(StandardCharsets.UTF_8);
+    answering(exchange);
     exchange.sendResponseHeaders(code, answer.length);
     exchange.getResponseBody().write(answer);
     exchange.close();
