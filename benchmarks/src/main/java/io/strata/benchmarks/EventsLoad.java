@@ -107,6 +107,46 @@ public final class EventsLoad {
         + "  max %.1f%n", pct(lags, 0.50), pct(lags, 0.99), lags.get(lags.size() - 1) / 1e6);
   }
 
+  /**
+   * {@code clients} closed-loop clients commit on their own branches ({@code prefix}0, 1, ...) for
+   * {@code seconds}; answers the commit ids in the order they were acknowledged, and with {@code acked}
+   * records when each one's 201 came.
+   */
+  static List<String> closedLoop(String api, String prefix, int clients, double seconds, Map<String, Long> acked)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    long deadline = System.nanoTime() + (long) (seconds * 1e9);
+    // a commit's id hashes its content: messages unique to the branch and the run, or two branches' commits
+    // made in the same second on the same parent would be one commit
+    long run = System.nanoTime();
+    List<String> ids = Collections.synchronizedList(new ArrayList<>());
+    List<Future<?>> running = new ArrayList<>();
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      running.add(pool.submit(() -> {
+        for (int i = 0; System.nanoTime() < deadline; i++) {
+          String body = expect(send("POST", api + "/branches/" + prefix + client + "/commits",
+              "{\"message\":\"" + prefix + client + " " + i + " " + run + "\",\"allow_empty\":true}"), 201);
+          long at = System.nanoTime();
+          Matcher m = ID.matcher(body);
+          if (!m.find()) {
+            throw new IllegalStateException("no id in " + body);
+          }
+          if (acked != null) {
+            acked.put(m.group(1), at);
+          }
+          ids.add(m.group(1));
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : running) {
+      f.get();
+    }
+    pool.shutdown();
+    return new ArrayList<>(ids);
+  }
+
   static double pct(List<Long> sorted, double p) {
     int index = (int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1);
     return sorted.get(Math.max(0, index)) / 1e6;
@@ -117,33 +157,7 @@ public final class EventsLoad {
    * the commits in the feed's order, else in the order they were acknowledged.
    */
   private static List<String> commit(String api, double seconds, Map<String, Long> acked) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(COMMITTERS);
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-    List<String> order = Collections.synchronizedList(new ArrayList<>());
-    List<Future<?>> clients = new ArrayList<>();
-    for (int c = 0; c < COMMITTERS; c++) {
-      int client = c;
-      clients.add(pool.submit(() -> {
-        for (int i = 0; System.nanoTime() < deadline; i++) {
-          String body = expect(send("POST", api + "/branches/b" + client + "/commits",
-              "{\"message\":\"b" + client + " c" + i + "\",\"allow_empty\":true}"), 201);
-          Matcher m = ID.matcher(body);
-          if (!m.find()) {
-            throw new IllegalStateException("no id in " + body);
-          }
-          long at = System.nanoTime();
-          if (acked != null) {
-            acked.put(m.group(1), at);
-          }
-          order.add(m.group(1));
-        }
-        return null;
-      }));
-    }
-    for (Future<?> f : clients) {
-      f.get();
-    }
-    pool.shutdown();
+    List<String> order = closedLoop(api, "b", COMMITTERS, seconds, acked);
     // the log's order of these commits: each branch's commits in its client's order; across branches
     // the feed's commit order, which the subscribers see (read it back from a JSON page)
     return acked == null ? order : feedOrder(api, order.size());

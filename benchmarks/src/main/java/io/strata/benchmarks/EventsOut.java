@@ -24,9 +24,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -356,43 +353,10 @@ public final class EventsOut {
     return api;
   }
 
-  /**
-   * 8 closed-loop clients commit on their own branches for {@code seconds}; answers the commit ids, and
-   * with {@code acked} records when each one's 201 came.
-   */
+  /** {@link #CLIENTS} closed-loop clients commit on {@code prefix}0.. for {@code seconds}: their ids. */
   private static List<String> closedLoop(String api, String prefix, double seconds, Map<String, Long> acked)
       throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-    // a commit's id hashes its content: messages unique to the branch and the run, or two branches' commits
-    // made in the same second on the same parent would be one commit
-    long run = System.nanoTime();
-    List<String> ids = Collections.synchronizedList(new ArrayList<>());
-    List<Future<?>> clients = new ArrayList<>();
-    for (int c = 0; c < CLIENTS; c++) {
-      int client = c;
-      clients.add(pool.submit(() -> {
-        for (int i = 0; System.nanoTime() < deadline; i++) {
-          String body = expect(send("POST", api + "/branches/" + prefix + client + "/commits",
-              "{\"message\":\"" + prefix + client + " " + i + " " + run + "\",\"allow_empty\":true}"), 201);
-          long at = System.nanoTime();
-          Matcher m = ID.matcher(body);
-          if (!m.find()) {
-            throw new IllegalStateException("no id in " + body);
-          }
-          if (acked != null) {
-            acked.put(m.group(1), at);
-          }
-          ids.add(m.group(1));
-        }
-        return null;
-      }));
-    }
-    for (Future<?> f : clients) {
-      f.get();
-    }
-    pool.shutdown();
-    return new ArrayList<>(ids);
+    return EventsLoad.closedLoop(api, prefix, CLIENTS, seconds, acked);
   }
 
   /** The reactor's lag (events after its checkpoint) from GET /api/v1/admin/reactors. */

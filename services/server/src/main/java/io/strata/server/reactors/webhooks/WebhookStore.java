@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -23,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Webhook endpoints, their delivery queue and its attempts, in PostgreSQL (V15__webhooks.sql): the
@@ -218,22 +221,6 @@ public class WebhookStore {
     if (deliveries.isEmpty()) {
       return Uni.createFrom().item(0);
     }
-    int n = deliveries.size();
-    String[] endpoints = new String[n];
-    Long[] txids = new Long[n];
-    Long[] positions = new Long[n];
-    UUID[] eventIds = new UUID[n];
-    String[] types = new String[n];
-    String[] repositories = new String[n];
-    for (int i = 0; i < n; i++) {
-      NewDelivery d = deliveries.get(i);
-      endpoints[i] = d.endpointId();
-      txids[i] = d.feedTxid();
-      positions[i] = d.position();
-      eventIds[i] = d.eventId();
-      types[i] = d.eventType();
-      repositories[i] = d.repository();
-    }
     // one statement for the whole batch: a statement per delivery cost the database most of its work
     return pool.preparedQuery("insert into strata_meta.webhook_deliveries (endpoint_id, feed_txid, position,"
             + " event_id, event_type, repository)"
@@ -243,7 +230,10 @@ public class WebhookStore {
             + " where exists (select 1 from strata_meta.webhook_endpoints e where e.id = d.endpoint_id)"
             + " order by d.n" // ids in feed order, as the deliveries are listed (the semi-join may reorder)
             + " on conflict (endpoint_id, position) do nothing")
-        .execute(Tuple.of(endpoints, txids, positions, eventIds, types, repositories))
+        .execute(Tuple.of(column(deliveries, NewDelivery::endpointId, String[]::new),
+            column(deliveries, NewDelivery::feedTxid, Long[]::new), column(deliveries, NewDelivery::position, Long[]::new),
+            column(deliveries, NewDelivery::eventId, UUID[]::new), column(deliveries, NewDelivery::eventType, String[]::new),
+            column(deliveries, NewDelivery::repository, String[]::new)))
         .map(RowSet::rowCount);
   }
 
@@ -338,7 +328,7 @@ public class WebhookStore {
   public Uni<Optional<String>> record(String endpointId, long deliveryId, Outcome o, Duration disableAfter) {
     return log.inAppendTransaction(tx -> tx.preparedQuery("insert into strata_meta.webhook_attempts"
             + " (delivery_id, at, status_code, latency_ms, error) values ($1, $2, $3, $4, $5)")
-        .execute(Tuple.from(Arrays.asList(deliveryId, o.at().atOffset(java.time.ZoneOffset.UTC), o.statusCode(),
+        .execute(Tuple.from(Arrays.asList(deliveryId, o.at().atOffset(ZoneOffset.UTC), o.statusCode(),
             o.latencyMs(), o.error())))
         .chain(() -> o.success()
             ? tx.preparedQuery("update strata_meta.webhook_deliveries set state = 'delivered',"
@@ -366,20 +356,6 @@ public class WebhookStore {
    * {@link #record} this takes no appender lock.
    */
   public Uni<Optional<Target>> delivered(String endpointId, List<Delivered> done, String owner, Duration lease) {
-    int n = done.size();
-    Long[] ids = new Long[n];
-    OffsetDateTime[] at = new OffsetDateTime[n];
-    Integer[] status = new Integer[n];
-    Integer[] latency = new Integer[n];
-    String[] error = new String[n];
-    for (int i = 0; i < n; i++) {
-      Outcome o = done.get(i).outcome();
-      ids[i] = done.get(i).deliveryId();
-      at[i] = o.at().atOffset(java.time.ZoneOffset.UTC);
-      status[i] = o.statusCode();
-      latency[i] = o.latencyMs();
-      error[i] = o.error();
-    }
     return pool.preparedQuery("with attempt as (insert into strata_meta.webhook_attempts"
             + "   (delivery_id, at, status_code, latency_ms, error)"
             + "   select * from unnest($2::bigint[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])),"
@@ -390,7 +366,11 @@ public class WebhookStore {
             + "     then now() + $8::bigint * interval '1 millisecond' else lease_until end"
             + " where id = $1 returning id, url, secret, previous_secret, previous_secret_until,"
             + "   lease_owner is not distinct from $7 and enabled as held")
-        .execute(Tuple.from(Arrays.asList(endpointId, ids, at, status, latency, error, owner, lease.toMillis())))
+        .execute(Tuple.from(Arrays.asList(endpointId, column(done, Delivered::deliveryId, Long[]::new),
+            column(done, d -> d.outcome().at().atOffset(ZoneOffset.UTC), OffsetDateTime[]::new),
+            column(done, d -> d.outcome().statusCode(), Integer[]::new),
+            column(done, d -> d.outcome().latencyMs(), Integer[]::new),
+            column(done, d -> d.outcome().error(), String[]::new), owner, lease.toMillis())))
         .map(rows -> {
           if (rows.rowCount() == 0 || !rows.iterator().next().getBoolean("held")) {
             return Optional.empty();
@@ -435,6 +415,11 @@ public class WebhookStore {
   }
 
   // --- rows ----------------------------------------------------------------------------------------
+
+  /** One field of every row, as an array parameter (for {@code unnest} or {@code any}). */
+  private static <R, T> T[] column(List<R> rows, Function<R, T> field, IntFunction<T[]> array) {
+    return rows.stream().map(field).toArray(array);
+  }
 
   private static String[] array(List<String> values) {
     return values == null ? null : values.toArray(String[]::new);

@@ -134,19 +134,14 @@ class WebhooksTest {
       }
       List<Long> positions = positions(repo);
       await().atMost(WAIT).until(() -> receiver.accepted().size() >= positions.size());
-      List<Long> got = new ArrayList<>();
-      for (Received r : receiver.accepted()) {
-        got.add(JSON.readTree(r.body()).get("position").asLong());
-      }
+      List<Long> got = acceptedPositions(receiver);
       assertThat(got).as("every event once, in order").isEqualTo(positions);
       // a run is recorded after it is sent: wait for the record of the last one
       await().atMost(WAIT).until(() -> {
-        JsonNode items = JSON.readTree(given().queryParam("limit", 1000).get(HOOKS + "/" + id + "/deliveries")
-            .then().statusCode(200).extract().asString()).get("items");
+        JsonNode items = deliveries(id, 1000).get("items");
         return items.size() == positions.size() && "delivered".equals(items.get(items.size() - 1).get("state").asText());
       });
-      JsonNode items = JSON.readTree(given().queryParam("limit", 1000).get(HOOKS + "/" + id + "/deliveries")
-          .then().statusCode(200).extract().asString()).get("items");
+      JsonNode items = deliveries(id, 1000).get("items");
       for (int i = 0; i < items.size(); i++) {
         JsonNode d = items.get(i);
         assertThat(d.get("position").asLong()).isEqualTo(positions.get(i));
@@ -180,10 +175,7 @@ class WebhooksTest {
       receiver.answer(200);
       await().atMost(WAIT).until(() -> receiver.accepted().size() == positions.size());
 
-      List<Long> got = new ArrayList<>();
-      for (Received r : receiver.accepted()) {
-        got.add(JSON.readTree(r.body()).get("position").asLong());
-      }
+      List<Long> got = acceptedPositions(receiver);
       assertThat(got).as("all delivered, in order, none twice").isEqualTo(positions);
       // the run is recorded once it is sent
       await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
@@ -265,10 +257,7 @@ class WebhooksTest {
       }
       List<Long> all = positions(repo);
       await().atMost(WAIT).until(() -> receiver.accepted().size() == all.size());
-      List<Long> got = new ArrayList<>();
-      for (Received r : receiver.accepted()) {
-        got.add(JSON.readTree(r.body()).get("position").asLong());
-      }
+      List<Long> got = acceptedPositions(receiver);
       assertThat(got).isEqualTo(all);
     }
   }
@@ -388,10 +377,7 @@ class WebhooksTest {
       }
       List<Long> positions = positions(repo);
       await().atMost(WAIT).until(() -> receiver.accepted().size() >= positions.size());
-      List<Long> got = new ArrayList<>();
-      for (Received r : receiver.accepted()) {
-        got.add(JSON.readTree(r.body()).get("position").asLong());
-      }
+      List<Long> got = acceptedPositions(receiver);
       assertThat(got).as("in order, once each").isEqualTo(positions);
       assertThat(receiver.mostAtOnce()).as("one request at a time").isEqualTo(1);
     } finally {
@@ -610,6 +596,20 @@ class WebhooksTest {
 
   private static JsonNode deliveries(String id) throws Exception {
     return JSON.readTree(given().get(HOOKS + "/" + id + "/deliveries").then().statusCode(200).extract().asString());
+  }
+
+  private static JsonNode deliveries(String id, int limit) throws Exception {
+    return JSON.readTree(given().queryParam("limit", limit).get(HOOKS + "/" + id + "/deliveries").then()
+        .statusCode(200).extract().asString());
+  }
+
+  /** The log positions of the events the receiver accepted, in arrival order. */
+  private static List<Long> acceptedPositions(WebhookReceiver receiver) throws Exception {
+    List<Long> got = new ArrayList<>();
+    for (Received r : receiver.accepted()) {
+      got.add(JSON.readTree(r.body()).get("position").asLong());
+    }
+    return got;
   }
 
   private static int attemptsOfFirst(String id) throws Exception {
