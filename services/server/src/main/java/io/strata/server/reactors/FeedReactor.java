@@ -14,9 +14,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jboss.logging.Logger;
 
 /**
- * One reactor following the event feed at least once: it claims (and renews) its lease, reads the
- * events after its checkpoint in commit order, hands each batch to its {@link Handler}, and moves the
- * checkpoint only when the handler succeeded. A failed batch is retried from the checkpoint after an
+ * One reactor following the event feed at least once: it claims its lease, reads the events after
+ * its checkpoint in commit order, hands each batch to its {@link Handler}, and moves the checkpoint
+ * (renewing the lease) only when the handler succeeded. While the lease surely covers the next
+ * batch, the reactor goes on from the checkpoint it wrote without claiming again, so a busy feed
+ * costs a read and a write per batch; after a batch that was not full it lingers {@link #LINGER}
+ * before reading again, so that under load batches grow instead of the rounds multiplying. A failed batch is retried from the checkpoint after an
  * exponential backoff with jitter, so an outage makes the reactor wait, never skip. Only the lease
  * holder reads; the others check every half lease and take over when it lapses (a crash) or is
  * released (a clean stop). A handler slower than {@link Settings#handlerTimeout()} fails its batch,
@@ -49,7 +52,13 @@ public final class FeedReactor {
     }
   }
 
-  private enum Outcome { NOT_OWNER, IDLE, HANDLED, LOST }
+  /**
+   * The wait after a batch that was not full: adds at most this to an event's way out, and lets a
+   * feed taking hundreds of commits a second be read in batches rather than an event or two at a time.
+   */
+  static final Duration LINGER = Duration.ofMillis(10);
+
+  private enum Outcome { NOT_OWNER, IDLE, HANDLED, FULL, LOST }
 
   private final String name;
   private final Vertx vertx;
@@ -61,6 +70,10 @@ public final class FeedReactor {
   private volatile boolean stopped = true;
   private volatile boolean owner;
   private volatile long timer = -1;
+  /** The checkpoint this server last claimed or wrote, while it owns the reactor. */
+  private volatile FeedCursor checkpoint;
+  /** When (System.nanoTime) the lease was last claimed or renewed: the statement's start, so early. */
+  private volatile long renewedAt;
   private volatile CompletableFuture<Void> round = CompletableFuture.completedFuture(null);
   private volatile int failures;
   private volatile String lastError;
@@ -100,7 +113,10 @@ public final class FeedReactor {
     return Uni.createFrom().completionStage(round)
         .onFailure().recoverWithNull()
         .chain(() -> owner ? checkpoints.release(name) : Uni.createFrom().voidItem())
-        .invoke(() -> owner = false);
+        .invoke(() -> {
+          owner = false;
+          checkpoint = null;
+        });
   }
 
   /** Reads the feed now rather than after the idle wait (an event was just appended here). */
@@ -139,7 +155,8 @@ public final class FeedReactor {
           failures = 0;
           done.complete(null);
           schedule(switch (outcome) {
-            case HANDLED -> Duration.ZERO;
+            case FULL -> Duration.ZERO;
+            case HANDLED -> LINGER.compareTo(settings.poll()) < 0 ? LINGER : settings.poll();
             case IDLE, LOST -> settings.poll();
             case NOT_OWNER -> settings.lease().dividedBy(2);
           });
@@ -158,25 +175,52 @@ public final class FeedReactor {
   }
 
   private Uni<Outcome> oneRound() {
-    return checkpoints.claim(name, settings.lease()).chain(claimed -> {
+    return checkpoint().chain(claimed -> {
       owner = claimed.isPresent();
       if (claimed.isEmpty()) {
+        checkpoint = null;
         return Uni.createFrom().item(Outcome.NOT_OWNER);
       }
-      return log.readFeed(claimed.get(), null, null, settings.batchSize()).chain(batch -> batch.isEmpty()
-          ? Uni.createFrom().item(Outcome.IDLE)
-          : handler.handle(batch)
-              .ifNoItem().after(settings.handlerTimeout()).failWith(() ->
-                  new IllegalStateException("the batch took longer than " + settings.handlerTimeout()))
-              .chain(() -> checkpoints.advance(name, last(batch)))
-              .map(moved -> {
-                if (!moved) {
-                  owner = false;
-                  LOG.infof("reactor %s: lost its lease to another server; that one goes on from the checkpoint",
-                      name);
-                }
-                return moved ? Outcome.HANDLED : Outcome.LOST;
-              }));
+      return log.readFeed(claimed.get(), null, null, settings.batchSize()).chain(batch -> {
+        if (batch.isEmpty()) {
+          return Uni.createFrom().item(Outcome.IDLE);
+        }
+        long advancing = System.nanoTime();
+        return handler.handle(batch)
+            .ifNoItem().after(settings.handlerTimeout()).failWith(() ->
+                new IllegalStateException("the batch took longer than " + settings.handlerTimeout()))
+            .chain(() -> checkpoints.advance(name, last(batch), settings.lease()))
+            .map(moved -> {
+              if (!moved) {
+                owner = false;
+                checkpoint = null;
+                LOG.infof("reactor %s: lost its lease to another server; that one goes on from the checkpoint",
+                    name);
+                return Outcome.LOST;
+              }
+              checkpoint = last(batch);
+              renewedAt = advancing; // the lease was renewed no earlier than the batch's start
+              return batch.size() < settings.batchSize() ? Outcome.HANDLED : Outcome.FULL;
+            });
+      });
+    });
+  }
+
+  /**
+   * Where to read from: the checkpoint this server wrote, while the lease it renewed then surely
+   * outlasts another batch (reading and handling it, up to the handler's timeout); otherwise the
+   * lease is claimed (or renewed) and the checkpoint read back. Empty when another server holds it.
+   */
+  private Uni<Optional<FeedCursor>> checkpoint() {
+    FeedCursor known = checkpoint;
+    long margin = settings.lease().minus(settings.handlerTimeout()).toNanos() / 2;
+    if (owner && known != null && System.nanoTime() - renewedAt < margin) {
+      return Uni.createFrom().item(Optional.of(known));
+    }
+    long claiming = System.nanoTime();
+    return checkpoints.claim(name, settings.lease()).invoke(claimed -> {
+      checkpoint = claimed.orElse(null);
+      renewedAt = claiming;
     });
   }
 

@@ -16,8 +16,8 @@ import java.util.UUID;
 
 /**
  * The checkpoint and lease of each reactor (V14__reactors.sql): at least once, one owner at a time.
- * A reactor claims its lease before each batch (renewing it), acts, then advances its checkpoint with
- * a compare-and-set on the owner; a server that lost the lease to another cannot move it.
+ * A reactor claims its lease, acts, then advances its checkpoint with a compare-and-set on the owner,
+ * which renews the lease too; a server that lost the lease to another cannot move it.
  */
 @ApplicationScoped
 public class ReactorCheckpoints {
@@ -25,8 +25,8 @@ public class ReactorCheckpoints {
   private static final String CLAIM = "update strata_meta.reactors set owner = $2,"
       + " lease_until = now() + $3::bigint * interval '1 millisecond'"
       + " where name = $1 and (owner is null or owner = $2 or lease_until < now()) returning txid, position";
-  private static final String ADVANCE = "update strata_meta.reactors set txid = $3, position = $4, updated_at = now()"
-      + " where name = $1 and owner = $2";
+  private static final String ADVANCE = "update strata_meta.reactors set txid = $3, position = $4, updated_at = now(),"
+      + " lease_until = now() + $5::bigint * interval '1 millisecond' where name = $1 and owner = $2";
   private static final String RELEASE = "update strata_meta.reactors set owner = null, lease_until = null"
       + " where name = $1 and owner = $2";
   private static final String STATUS_COLUMNS = "select r.name, r.txid, r.position, r.owner, r.lease_until,"
@@ -61,9 +61,12 @@ public class ReactorCheckpoints {
             : Optional.of(cursor(rows.iterator().next())));
   }
 
-  /** Moves the checkpoint to {@code to}, if this server still owns the reactor; false if it lost it. */
-  public Uni<Boolean> advance(String reactor, FeedCursor to) {
-    return pool.preparedQuery(ADVANCE).execute(Tuple.of(reactor, owner, to.txid(), to.position()))
+  /**
+   * Moves the checkpoint to {@code to} and renews the lease for {@code lease}, if this server still
+   * owns the reactor; false if it lost it.
+   */
+  public Uni<Boolean> advance(String reactor, FeedCursor to, Duration lease) {
+    return pool.preparedQuery(ADVANCE).execute(Tuple.of(reactor, owner, to.txid(), to.position(), lease.toMillis()))
         .map(rows -> rows.rowCount() == 1);
   }
 

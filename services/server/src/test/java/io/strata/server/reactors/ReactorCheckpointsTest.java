@@ -11,6 +11,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -32,14 +33,16 @@ class ReactorCheckpointsTest {
   void oneOwnerAtATimeAndTheCheckpointMovesOnlyForIt() {
     String reactor = "test-" + UUID.randomUUID();
     assertThat(checkpoints.claim(reactor, Duration.ofMinutes(1)).await().atMost(WAIT)).contains(FeedCursor.START);
-    assertThat(checkpoints.advance(reactor, new FeedCursor(7, 42)).await().atMost(WAIT)).isTrue();
+    assertThat(checkpoints.advance(reactor, new FeedCursor(7, 42), Duration.ofHours(1)).await().atMost(WAIT)).isTrue();
+    assertThat(checkpoints.status(reactor).await().atMost(WAIT).orElseThrow().leaseUntil())
+        .as("advancing renews the lease").isAfter(Instant.now().plus(Duration.ofMinutes(50)));
     assertThat(checkpoints.claim(reactor, Duration.ofMinutes(1)).await().atMost(WAIT))
         .as("renewed, from its checkpoint").contains(new FeedCursor(7, 42));
 
     // another server holds a live lease: this one neither claims nor advances
     pool.preparedQuery(OTHER).execute(Tuple.of(reactor, "server-elsewhere")).await().atMost(WAIT);
     assertThat(checkpoints.claim(reactor, Duration.ofMinutes(1)).await().atMost(WAIT)).isEmpty();
-    assertThat(checkpoints.advance(reactor, new FeedCursor(8, 50)).await().atMost(WAIT)).isFalse();
+    assertThat(checkpoints.advance(reactor, new FeedCursor(8, 50), Duration.ofMinutes(1)).await().atMost(WAIT)).isFalse();
     assertThat(checkpoints.status(reactor).await().atMost(WAIT).orElseThrow().checkpoint())
         .isEqualTo(new FeedCursor(7, 42));
 

@@ -3,6 +3,7 @@ package io.strata.server.reactors.webhooks;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.reactors.webhooks.WebhookStore.Delivered;
 import io.strata.server.reactors.webhooks.WebhookStore.Head;
+import io.strata.server.reactors.webhooks.WebhookStore.Queue;
 import io.strata.server.reactors.webhooks.WebhookStore.Outcome;
 import io.strata.server.reactors.webhooks.WebhookStore.Target;
 import io.vertx.core.Future;
@@ -21,16 +22,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -39,11 +42,15 @@ import org.jboss.logging.Logger;
  * oldest pending delivery) is sent when due; the deliveries behind it wait until it is delivered or
  * has failed, so a receiver sees each repository's events in order even across retries (at the price
  * of head-of-line blocking: an endpoint that is down holds its queue). A server sends to an endpoint
- * only while it holds the endpoint's lease, so several servers never send to one endpoint at once.
+ * only while it holds the endpoint's lease, so several servers never send to one at once.
  *
- * <p>Deliveries go in runs: up to {@link #RUN} pending deliveries are read at once, sent one after
- * the other while the receiver takes them, and recorded together, so a busy endpoint costs the
- * database two statements per run rather than several per delivery.
+ * <p>A server keeps the leases it took (renewing them every quarter lease, all in one statement)
+ * while it has room for them, up to {@link Settings#concurrency()} endpoints; it lets one go when
+ * that room is wanted, when the endpoint is disabled or deleted, and when it stops. Deliveries go in
+ * runs: up to {@link #RUN} pending deliveries are read at once, sent one after the other while the
+ * receiver takes them, and recorded together. The reads and the records of endpoints busy at once
+ * are each made in one statement ({@link Coalescer}), so a busy feed costs the database two
+ * statements per round of runs, whatever the number of endpoints.
  *
  * <p>Everything runs on the event loop without blocking: the database through the reactive pool,
  * HTTP through the Vert.x client, and only the DNS lookup (of the SSRF guard) on a worker thread.
@@ -54,7 +61,10 @@ public final class WebhookSender {
   static final int MAX_ANSWER_BYTES = 4096;
   /** The most characters of an error (or of the receiver's answer to a failure) kept per attempt. */
   static final int MAX_ERROR_CHARS = 500;
-  /** Attempts made on one endpoint under one claim, so that one busy endpoint does not hog a slot. */
+  /**
+   * Attempts made on one endpoint before its lease is given back when every slot is taken, so that
+   * a busy endpoint does not keep others waiting for a slot.
+   */
   private static final int PER_CLAIM = 500;
   /** The most deliveries read, sent one after the other and then recorded together. */
   static final int RUN = 50;
@@ -74,6 +84,24 @@ public final class WebhookSender {
     }
   }
 
+  /** An endpoint whose lease this server holds. Its flags change under its own lock. */
+  private static final class Slot {
+    final String id;
+    /** Until when (System.nanoTime) the lease surely holds: its last renewal's start plus the lease. */
+    volatile long leasedUntil;
+    /** A drain is under way; a second one never runs beside it. */
+    boolean draining;
+    /** Deliveries may have been queued since the queue was last read: the drain reads it again. */
+    boolean dirty;
+    /** Attempts since the lease was taken. */
+    int attempts;
+
+    Slot(String id, long leasedUntil) {
+      this.id = id;
+      this.leasedUntil = leasedUntil;
+    }
+  }
+
   private final Vertx vertx;
   private final WebhookStore store;
   private final Payloads payloads;
@@ -81,16 +109,20 @@ public final class WebhookSender {
   private final Settings settings;
   private final String owner;
   private final HttpClient http;
+  /** The queues of held endpoints, read together when several are wanted at once. */
+  private final Coalescer<String, Queue> queues;
+  /** The runs of held endpoints, recorded together when several end at once. */
+  private final Coalescer<WebhookStore.Run, Void> records;
+  private final Map<String, Slot> held = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean claiming = new AtomicBoolean();
-  /** Set by a wake: a claim under way may have missed what was queued, so another follows it. */
+  /** Set by a wake for an endpoint not held here: a claim under way may have missed it, so another follows. */
   private final AtomicBoolean claimAgain = new AtomicBoolean();
-  /** Counts wakes, so a drain that found its queue empty can tell whether more came since it looked. */
-  private final AtomicLong wakes = new AtomicLong();
   /** A host's checked address, kept for {@link #ADDRESS_TTL}. */
   private final Map<String, Checked> addresses = new ConcurrentHashMap<>();
   private volatile boolean stopped = true;
   private volatile long timer = -1;
+  private volatile long renewedAt;
   private volatile int failuresInARow;
 
   WebhookSender(Vertx vertx, WebhookStore store, Payloads payloads, AddressGuard guard, Settings settings,
@@ -101,6 +133,8 @@ public final class WebhookSender {
     this.guard = guard;
     this.settings = settings;
     this.owner = owner;
+    this.queues = new Coalescer<>(ids -> store.queues(ids, owner, RUN));
+    this.records = new Coalescer<>(runs -> store.delivered(runs).map(v -> Collections.nCopies(runs.size(), null)));
     int ms = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
     this.http = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(ms)
@@ -117,14 +151,28 @@ public final class WebhookSender {
       return;
     }
     stopped = false;
+    renewedAt = System.nanoTime();
     timer = vertx.setPeriodic(settings.poll().toMillis(), id -> tick());
     vertx.runOnContext(v -> tick());
   }
 
-  /** Looks for due deliveries now (the reactor just queued some). */
-  public void wake() {
-    wakes.incrementAndGet();
-    tickSoon();
+  /**
+   * Deliveries were just queued for {@code endpoints}: those held here are read again at once, and
+   * the others are claimed.
+   */
+  public void wake(Collection<String> endpoints) {
+    boolean unheld = false;
+    for (String id : endpoints) {
+      Slot slot = held.get(id);
+      if (slot == null) {
+        unheld = true;
+      } else {
+        kick(slot);
+      }
+    }
+    if (unheld) {
+      tickSoon();
+    }
   }
 
   /** Claims again as soon as the claim under way (if any) is done. */
@@ -147,7 +195,9 @@ public final class WebhookSender {
     long deadline = System.nanoTime() + settings.timeout().plusSeconds(1).toNanos();
     return idle(deadline)
         .chain(() -> store.releaseAll(owner))
-        .onFailure().recoverWithNull().replaceWithVoid();
+        .onFailure().recoverWithNull()
+        .invoke(held::clear)
+        .replaceWithVoid();
   }
 
   /** Completes once no attempt is in flight here, or at the deadline (an attempt may take the timeout). */
@@ -170,34 +220,20 @@ public final class WebhookSender {
     return inFlight.get();
   }
 
+  /**
+   * Every poll: renews the leases held (every quarter lease), claims endpoints with due deliveries
+   * while there is room, and reads every held endpoint's queue (retries come due, other servers queue
+   * deliveries, operators ask for redeliveries).
+   */
   private void tick() {
     if (stopped || !claiming.compareAndSet(false, true)) {
       return; // a claim under way: claimAgain, if a wake set it, runs another once it is done
     }
-    int room = settings.concurrency() - inFlight.get();
-    if (room <= 0) {
-      claiming.set(false);
-      return; // a drain ending ticks again if a wake came meanwhile
-    }
     claimAgain.set(false);
-    store.claim(owner, settings.lease(), room).subscribe().with(targets -> {
+    renewIfDue().chain(this::claim).subscribe().with(v -> {
       failuresInARow = 0;
       claiming.set(false);
-      for (Target t : targets) {
-        inFlight.incrementAndGet();
-        drain(t, 0).subscribe().with(
-            again -> {
-              inFlight.decrementAndGet();
-              if (again || claimAgain.get()) {
-                tickSoon(); // a slot is free for an endpoint a wake found busy or full
-              }
-            },
-            e -> {
-              inFlight.decrementAndGet();
-              LOG.warnf("webhooks: sending to endpoint %s failed; it is retried once its lease lapses: %s", t.id(),
-                  e.getMessage());
-            });
-      }
+      held.values().forEach(this::kick);
       if (claimAgain.get()) {
         tickSoon(); // a wake came while claiming: the claim may have missed what it announced
       }
@@ -210,26 +246,127 @@ public final class WebhookSender {
     });
   }
 
-  /**
-   * Sends the endpoint's due deliveries, a run at a time, then gives its lease back. Answers whether
-   * to look for due endpoints again at once: the claim is used up, or deliveries were queued after
-   * the queue was last read (their wake found this endpoint leased here, so no claim took them).
-   */
-  private Uni<Boolean> drain(Target target, int sent) {
-    if (stopped || sent >= PER_CLAIM) {
-      return store.release(target.id(), owner).replaceWith(!stopped);
+  private Uni<Void> renewIfDue() {
+    long started = System.nanoTime();
+    if (held.isEmpty() || started - renewedAt < settings.lease().toNanos() / 4) {
+      return Uni.createFrom().voidItem();
     }
-    long seen = wakes.get();
-    return store.heads(target.id(), RUN).chain(heads -> {
-      if (heads.isEmpty() || !heads.get(0).due()) {
-        return store.release(target.id(), owner).replaceWith(() -> !stopped && wakes.get() != seen);
+    return store.renew(owner, List.copyOf(held.keySet()), settings.lease()).invoke(renewed -> {
+      renewedAt = started;
+      Set<String> still = Set.copyOf(renewed);
+      for (Slot slot : held.values()) {
+        if (still.contains(slot.id)) {
+          slot.leasedUntil = started + settings.lease().toNanos();
+        }
+        // one not renewed (disabled, deleted, lapsed) is let go by its next read of the queue
       }
-      return withPayloads(heads).chain(sendable -> run(target, sendable, 0, new Run(System.nanoTime())))
-          .chain(run -> run.attempts() == 0 ? store.release(target.id(), owner).replaceWith(false) // stopped
-              : record(target, run).chain(held -> held.isPresent()
-                  ? drain(held.get(), sent + run.attempts())
-                  : store.release(target.id(), owner).replaceWith(false))); // disabled, deleted or lease lost
+    }).replaceWithVoid();
+  }
+
+  private Uni<Void> claim() {
+    int room = settings.concurrency() - held.size();
+    if (room <= 0) {
+      return Uni.createFrom().voidItem();
+    }
+    long started = System.nanoTime();
+    return store.claim(owner, settings.lease(), room).invoke(targets -> {
+      for (Target t : targets) {
+        held.put(t.id(), new Slot(t.id(), started + settings.lease().toNanos()));
+      }
+    }).replaceWithVoid();
+  }
+
+  /** Has the endpoint's queue read (again), by a drain starting now or by the one under way. */
+  private void kick(Slot slot) {
+    synchronized (slot) {
+      slot.dirty = true;
+      if (slot.draining || stopped) {
+        return;
+      }
+      slot.draining = true;
+    }
+    inFlight.incrementAndGet();
+    drain(slot);
+  }
+
+  /**
+   * Sends the endpoint's due deliveries, a pass at a time, for as long as deliveries may be waiting
+   * (a run used up what was read, or a wake came since the read). Each pass is a subscription of its
+   * own, so a drain that goes on for hours holds no chain of the passes before.
+   */
+  private void drain(Slot slot) {
+    pass(slot).subscribe().with(
+        again -> {
+          if (again) {
+            drain(slot);
+          } else {
+            inFlight.decrementAndGet();
+          }
+        },
+        e -> {
+          synchronized (slot) {
+            slot.draining = false;
+          }
+          inFlight.decrementAndGet();
+          LOG.warnf("webhooks: sending to endpoint %s failed; it is tried again at the next poll: %s", slot.id,
+              e.getMessage());
+        });
+  }
+
+  /**
+   * One pass: reads the endpoint's queue and sends a run of its due deliveries. Answers whether
+   * another pass follows; when none does, the drain has ended (the slot says so under its lock, so a
+   * wake either sees the drain under way, which reads again, or starts one).
+   */
+  private Uni<Boolean> pass(Slot slot) {
+    synchronized (slot) {
+      if (stopped || !slot.dirty || !covers(slot)) {
+        slot.draining = false; // a lease too short to send on is renewed by the next poll, which kicks again
+        return Uni.createFrom().item(false);
+      }
+      slot.dirty = false;
+    }
+    return queues.submit(slot.id).chain(queue -> {
+      if (queue.target() == null) {
+        return letGo(slot); // disabled, deleted or the lease lapsed to another server
+      }
+      List<Head> heads = queue.heads();
+      if (heads.isEmpty() || !heads.get(0).due()) {
+        return heads.isEmpty() && held.size() >= settings.concurrency() ? letGo(slot) // room for another
+            : Uni.createFrom().item(true); // ends unless a wake came since the read
+      }
+      return withPayloads(heads).chain(sendable -> run(slot, queue.target(), sendable, 0, new Run(System.nanoTime())))
+          .chain(run -> record(queue.target(), run).chain(disabled -> {
+            slot.attempts += run.attempts();
+            if (disabled || stopped) {
+              return letGo(slot);
+            }
+            if (slot.attempts >= PER_CLAIM && held.size() >= settings.concurrency()) {
+              return letGo(slot).invoke(this::tickSoon); // room for an endpoint waiting for a slot
+            }
+            if (run.failed == null) {
+              synchronized (slot) {
+                // a run cut short, or one that took a full read: more may wait behind it
+                slot.dirty |= run.attempts() < heads.size() || heads.size() == RUN;
+              }
+            }
+            return Uni.createFrom().item(true);
+          }));
     });
+  }
+
+  /** Whether the lease outlasts an attempt begun now: attempts are only begun under a lease. */
+  private boolean covers(Slot slot) {
+    return slot.leasedUntil - System.nanoTime() > settings.timeout().toNanos();
+  }
+
+  /** Gives the endpoint's lease back; its drain ends. */
+  private Uni<Boolean> letGo(Slot slot) {
+    held.remove(slot.id, slot);
+    synchronized (slot) {
+      slot.draining = false;
+    }
+    return store.release(slot.id, owner).replaceWith(false);
   }
 
   /**
@@ -272,11 +409,11 @@ public final class WebhookSender {
   }
 
   /**
-   * Sends {@code heads} from {@code i} on, one after the other, until one fails, one is not due, or
-   * the run has taken the timeout: a run then lasts at most twice the timeout, within the lease.
+   * Sends {@code heads} from {@code i} on, one after the other, until one fails, one is not due, the
+   * run has taken the timeout, or the lease would not outlast another attempt.
    */
-  private Uni<Run> run(Target target, List<Head> heads, int i, Run run) {
-    if (i >= heads.size() || stopped || !heads.get(i).due()
+  private Uni<Run> run(Slot slot, Target target, List<Head> heads, int i, Run run) {
+    if (i >= heads.size() || stopped || !heads.get(i).due() || !covers(slot)
         || System.nanoTime() - run.started > settings.timeout().toNanos()) {
       return Uni.createFrom().item(run);
     }
@@ -284,7 +421,7 @@ public final class WebhookSender {
     return attempt(target, head).chain(outcome -> {
       if (outcome.success()) {
         run.delivered.add(new Delivered(head.id(), outcome));
-        return run(target, heads, i + 1, run);
+        return run(slot, target, heads, i + 1, run);
       }
       run.failed = head;
       run.failure = outcome;
@@ -293,21 +430,22 @@ public final class WebhookSender {
   }
 
   /**
-   * Records a run: its deliveries in one statement, then its failed attempt, if any, on its own (it
-   * may disable the endpoint). Until the run is recorded its deliveries stay pending, so a crash
-   * sends them again: at least once. Answers the endpoint's target if this server still holds it.
+   * Records a run: its deliveries together with other endpoints' runs ending meanwhile, then its
+   * failed attempt, if any, on its own (it may disable the endpoint). Until the run is recorded its
+   * deliveries stay pending, so a crash sends them again: at least once. Answers whether the
+   * endpoint was disabled.
    */
-  private Uni<Optional<Target>> record(Target target, Run run) {
-    Uni<Optional<Target>> delivered = run.delivered.isEmpty() ? Uni.createFrom().item(Optional.of(target))
-        : store.delivered(target.id(), run.delivered, owner, settings.lease());
+  private Uni<Boolean> record(Target target, Run run) {
+    Uni<Void> delivered = run.delivered.isEmpty() ? Uni.createFrom().voidItem()
+        : records.submit(new WebhookStore.Run(target.id(), run.delivered));
     if (run.failed == null) {
-      return delivered;
+      return delivered.replaceWith(false);
     }
     return delivered.chain(() -> store.record(target.id(), run.failed.id(), run.failure, settings.disableAfter()))
         .invoke(disabled -> disabled.ifPresent(reason -> LOG.warnf(
             "webhooks: endpoint %s (%s) disabled (event io.strata.webhook.disabled.v1): %s", target.id(),
             target.url(), reason)))
-        .chain(() -> store.renew(target.id(), owner, settings.lease()));
+        .map(Optional::isPresent);
   }
 
   /** One attempt: resolve and check the address, POST the body, and judge the answer. */

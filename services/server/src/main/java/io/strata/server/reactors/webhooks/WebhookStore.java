@@ -264,21 +264,18 @@ public class WebhookStore {
   }
 
   /**
-   * Renews the lease on an endpoint this server holds, answering its current target (the url or
-   * secret may have been changed meanwhile), or empty if the lease was lost or the endpoint disabled.
+   * Renews the leases this server holds on {@code ids}, answering those it still holds (enabled, not
+   * lapsed to another server): one statement for every endpoint, every quarter lease.
    */
-  public Uni<Optional<Target>> renew(String id, String owner, Duration lease) {
+  public Uni<List<String>> renew(String owner, List<String> ids, Duration lease) {
     return pool.preparedQuery("update strata_meta.webhook_endpoints"
             + " set lease_until = now() + $3::bigint * interval '1 millisecond'"
-            + " where id = $1 and lease_owner = $2 and enabled"
-            + " returning id, url, secret, previous_secret, previous_secret_until")
-        .execute(Tuple.of(id, owner, lease.toMillis()))
+            + " where id = any($2) and lease_owner = $1 and enabled returning id")
+        .execute(Tuple.of(owner, ids.toArray(String[]::new), lease.toMillis()))
         .map(rows -> {
-          if (rows.rowCount() == 0) {
-            return Optional.empty();
-          }
-          Row r = rows.iterator().next();
-          return Optional.of(target(r));
+          List<String> renewed = new ArrayList<>();
+          rows.forEach(r -> renewed.add(r.getString("id")));
+          return renewed;
         });
   }
 
@@ -294,21 +291,38 @@ public class WebhookStore {
   }
 
   /**
-   * The endpoint's oldest pending deliveries, up to {@code max}, in the order they are sent: the head
-   * (due or not: the others wait behind it) and those queued behind it.
+   * An endpoint's queue as its sender reads it: the endpoint's target, null when this server no
+   * longer holds it (disabled, deleted, or its lease lapsed to another), and its oldest pending
+   * deliveries in the order they are sent: the head (due or not: the others wait behind it) and those
+   * queued behind it.
    */
-  public Uni<List<Head>> heads(String endpointId, int max) {
-    return pool.preparedQuery("select id, position, event_id, attempts, next_attempt_at <= now() as due"
-            + " from strata_meta.webhook_deliveries where endpoint_id = $1 and state = 'pending'"
-            + " order by feed_txid, position limit $2")
-        .execute(Tuple.of(endpointId, max))
+  public record Queue(Target target, List<Head> heads) {}
+
+  /**
+   * The queues of the endpoints {@code ids}, up to {@code max} deliveries each, in one statement
+   * (endpoints busy at once share it); answers them in the order of {@code ids}. The target is read
+   * with the queue, so a changed url or a rotated secret applies from the next run on.
+   */
+  public Uni<List<Queue>> queues(List<String> ids, String owner, int max) {
+    return pool.preparedQuery("select w.id, w.url, w.secret, w.previous_secret,"
+            + " w.previous_secret_until, coalesce(w.enabled and w.lease_owner = $2, false) as held,"
+            + " d.id as delivery_id, d.position, d.event_id, d.attempts, d.next_attempt_at <= now() as due"
+            + " from strata_meta.webhook_endpoints w left join lateral (select id, feed_txid, position, event_id,"
+            + "   attempts, next_attempt_at from strata_meta.webhook_deliveries"
+            + "   where endpoint_id = w.id and state = 'pending' order by feed_txid, position limit $3) d on true"
+            + " where w.id = any($1) order by w.id, d.feed_txid, d.position")
+        .execute(Tuple.of(ids.toArray(String[]::new), owner, max))
         .map(rows -> {
-          List<Head> out = new ArrayList<>();
+          Map<String, Queue> byId = new LinkedHashMap<>();
           for (Row r : rows) {
-            out.add(new Head(r.getLong("id"), r.getLong("position"), r.getUUID("event_id"), null,
-                r.getInteger("attempts"), r.getBoolean("due")));
+            Queue q = byId.computeIfAbsent(r.getString("id"),
+                id -> new Queue(r.getBoolean("held") ? target(r) : null, new ArrayList<>()));
+            if (r.getValue("delivery_id") != null) {
+              q.heads().add(new Head(r.getLong("delivery_id"), r.getLong("position"), r.getUUID("event_id"), null,
+                  r.getInteger("attempts"), r.getBoolean("due")));
+            }
           }
-          return out;
+          return ids.stream().map(id -> byId.getOrDefault(id, new Queue(null, List.of()))).toList();
         });
   }
 
@@ -347,36 +361,32 @@ public class WebhookStore {
   /** A delivery the receiver took, and how the attempt went. */
   public record Delivered(long deliveryId, Outcome outcome) {}
 
+  /** The deliveries one run took to an endpoint. */
+  public record Run(String endpointId, List<Delivered> delivered) {}
+
   /**
-   * Records deliveries the receiver took, in one statement (one round trip and one commit for a run of
-   * them): their attempts, the deliveries delivered, and the endpoint's failure clock cleared; and
-   * renews the lease if {@code owner} holds it. Answers the endpoint's current target (its url or
-   * secret may have been changed meanwhile), or empty if the lease was lost or the endpoint disabled
-   * or deleted. A success neither disables an endpoint nor appends an event, so unlike
-   * {@link #record} this takes no appender lock.
+   * Records runs, of one or several endpoints, in one statement (one round trip and one commit for
+   * all of them): their attempts, the deliveries delivered, and the endpoints' failure clocks cleared
+   * (written only where one runs, so a healthy endpoint's row is not rewritten at every run). A
+   * success neither disables an endpoint nor appends an event, so unlike {@link #record} this takes
+   * no appender lock.
    */
-  public Uni<Optional<Target>> delivered(String endpointId, List<Delivered> done, String owner, Duration lease) {
+  public Uni<Void> delivered(List<Run> runs) {
+    List<Delivered> done = runs.stream().flatMap(r -> r.delivered().stream()).toList();
     return pool.preparedQuery("with attempt as (insert into strata_meta.webhook_attempts"
             + "   (delivery_id, at, status_code, latency_ms, error)"
-            + "   select * from unnest($2::bigint[], $3::timestamptz[], $4::int[], $5::int[], $6::text[])),"
+            + "   select * from unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::int[], $5::text[])),"
             + " delivery as (update strata_meta.webhook_deliveries set state = 'delivered', attempts = attempts + 1,"
-            + "   updated_at = now() where id = any($2::bigint[]) and state = 'pending')"
-            + " update strata_meta.webhook_endpoints set failing_since = null,"
-            + "   lease_until = case when lease_owner = $7 and enabled"
-            + "     then now() + $8::bigint * interval '1 millisecond' else lease_until end"
-            + " where id = $1 returning id, url, secret, previous_secret, previous_secret_until,"
-            + "   lease_owner is not distinct from $7 and enabled as held")
-        .execute(Tuple.from(Arrays.asList(endpointId, column(done, Delivered::deliveryId, Long[]::new),
+            + "   updated_at = now() where id = any($1::bigint[]) and state = 'pending')"
+            + " update strata_meta.webhook_endpoints set failing_since = null"
+            + " where id = any($6) and failing_since is not null")
+        .execute(Tuple.from(Arrays.asList(column(done, Delivered::deliveryId, Long[]::new),
             column(done, d -> d.outcome().at().atOffset(ZoneOffset.UTC), OffsetDateTime[]::new),
             column(done, d -> d.outcome().statusCode(), Integer[]::new),
             column(done, d -> d.outcome().latencyMs(), Integer[]::new),
-            column(done, d -> d.outcome().error(), String[]::new), owner, lease.toMillis())))
-        .map(rows -> {
-          if (rows.rowCount() == 0 || !rows.iterator().next().getBoolean("held")) {
-            return Optional.empty();
-          }
-          return Optional.of(target(rows.iterator().next()));
-        });
+            column(done, d -> d.outcome().error(), String[]::new),
+            column(runs, Run::endpointId, String[]::new))))
+        .replaceWithVoid();
   }
 
   private Uni<Optional<String>> failing(SqlConnection tx, String endpointId, Outcome o, Duration disableAfter) {

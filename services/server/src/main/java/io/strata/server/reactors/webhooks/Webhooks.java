@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -152,7 +153,7 @@ public class Webhooks {
       }
       return store.enqueue(deliveries).invoke(queued -> {
         if (queued > 0) {
-          sender.wake();
+          sender.wake(deliveries.stream().map(NewDelivery::endpointId).collect(Collectors.toSet()));
         }
       }).replaceWithVoid();
     });

@@ -1,0 +1,73 @@
+package io.strata.server.reactors.webhooks;
+
+import io.smallrye.mutiny.Uni;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Runs one batch operation at a time on the requests made meanwhile: a request made while a batch
+ * is under way joins the next one, which starts as soon as that batch ends (a group commit). A
+ * request never waits for company when nothing is under way, and many endpoints busy at once share
+ * one round trip to the database instead of making one each.
+ *
+ * @param <T> a request
+ * @param <R> its answer
+ */
+final class Coalescer<T, R> {
+  private record Waiting<T, R>(T request, CompletableFuture<R> answer) {}
+
+  /** The operation: answers every request of a batch, in the requests' order. */
+  private final Function<List<T>, Uni<List<R>>> operation;
+  private List<Waiting<T, R>> waiting = new ArrayList<>();
+  private boolean running;
+
+  Coalescer(Function<List<T>, Uni<List<R>>> operation) {
+    this.operation = operation;
+  }
+
+  Uni<R> submit(T request) {
+    CompletableFuture<R> answer = new CompletableFuture<>();
+    boolean start;
+    synchronized (this) {
+      waiting.add(new Waiting<>(request, answer));
+      start = !running;
+      running = true;
+    }
+    if (start) {
+      next();
+    }
+    return Uni.createFrom().completionStage(answer);
+  }
+
+  /** Runs the batch of everything waiting, then the next, until nothing waits. */
+  private void next() {
+    List<Waiting<T, R>> batch;
+    synchronized (this) {
+      if (waiting.isEmpty()) {
+        running = false;
+        return;
+      }
+      batch = waiting;
+      waiting = new ArrayList<>();
+    }
+    Uni<List<R>> answers;
+    try {
+      answers = operation.apply(batch.stream().map(Waiting::request).toList());
+    } catch (RuntimeException e) {
+      answers = Uni.createFrom().failure(e);
+    }
+    answers.subscribe().with(
+        results -> {
+          for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).answer().complete(results.get(i));
+          }
+          next();
+        },
+        failure -> {
+          batch.forEach(w -> w.answer().completeExceptionally(failure));
+          next();
+        });
+  }
+}
