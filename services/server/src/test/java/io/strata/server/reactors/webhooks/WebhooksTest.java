@@ -44,6 +44,7 @@ class WebhooksTest {
   @Inject Webhooks webhooks;
   @Inject io.strata.projections.log.EventLog log;
   @Inject io.vertx.core.Vertx vertx;
+  @Inject io.strata.server.reactors.ReactorCheckpoints checkpoints;
 
   @Test
   void deliveriesAreSignedCloudEventsInOrderThatAnIndependentVerifierAccepts() throws Exception {
@@ -382,6 +383,40 @@ class WebhooksTest {
       assertThat(receiver.mostAtOnce()).as("one request at a time").isEqualTo(1);
     } finally {
       other.stop().await().atMost(WAIT);
+    }
+  }
+
+  @Test
+  void aServerKeepsTheEndpointsItSendsToRenewingTheirLeasesAndGivesThemBackWhenItStops() throws Exception {
+    String owner = checkpoints.owner();
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("held");
+      String id = create(Map.of("url", receiver.url("/held"), "filter", Map.of("repositories", List.of(repo))))
+          .get("id").asText();
+      repository(repo);
+      await().atMost(WAIT).until(() -> acceptedPositions(receiver).equals(positions(repo)));
+      // longer than the tests' lease (10 s), busy at times and idle at others: the lease never lapses
+      String lease = "select coalesce(lease_owner, 'none')"
+          + " || coalesce(' ' || (lease_until > now() + interval '1 second'), '')"
+          + " from strata_meta.webhook_endpoints where id = '" + id + "'";
+      long until = System.nanoTime() + Duration.ofSeconds(13).toNanos();
+      for (int i = 0; System.nanoTime() < until; i++) {
+        assertThat(Api.rows(pool, lease)).as("held and renewed, sample %d", i).containsExactly(owner + " true");
+        if (i % 10 == 0) {
+          branch(repo, "b" + i);
+        }
+        Thread.sleep(250);
+      }
+      await().atMost(WAIT).until(() -> acceptedPositions(receiver).equals(positions(repo)));
+      try {
+        webhooks.pause().await().atMost(WAIT);
+        assertThat(Api.rows(pool, lease)).as("given back at a stop").containsExactly("none");
+      } finally {
+        webhooks.resume();
+      }
+      branch(repo, "after");
+      await().atMost(WAIT).until(() -> acceptedPositions(receiver).equals(positions(repo)));
+      assertThat(Api.rows(pool, lease)).as("taken again").containsExactly(owner + " true");
     }
   }
 
