@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
@@ -42,6 +43,8 @@ public final class EventLog {
   private final Pool pool;
   private final EventCodec codec;
   private final Duration idempotencyTtl;
+  /** Told after every transaction that may have appended here commits (see {@link #onAppended}). */
+  private final List<Runnable> appendListeners = new CopyOnWriteArrayList<>();
 
   public EventLog(Pool pool, EventCodec codec) {
     this(pool, codec, DEFAULT_IDEMPOTENCY_TTL);
@@ -81,7 +84,21 @@ public final class EventLog {
    * horizon waits on ({@link EventLogSql#FEED_HORIZON}). Every append must run in one of these.
    */
   public <T> Uni<T> inAppendTransaction(Function<SqlConnection, Uni<T>> work) {
-    return pool.withTransaction(tx -> tx.query(EventLogSql.APPENDER_LOCK).execute().chain(() -> work.apply(tx)));
+    return pool.withTransaction(tx -> tx.query(EventLogSql.APPENDER_LOCK).execute().chain(() -> work.apply(tx)))
+        .invoke(() -> appendListeners.forEach(Runnable::run));
+  }
+
+  /**
+   * Runs {@code listener} after each transaction that may have appended through this log commits,
+   * on the thread that saw the commit: it must be quick and never block (a reader polling the feed
+   * uses it to look at once rather than at its next poll). Appends by other servers are not told.
+   */
+  public void onAppended(Runnable listener) {
+    appendListeners.add(listener);
+  }
+
+  public void removeAppendListener(Runnable listener) {
+    appendListeners.remove(listener);
   }
 
   public Uni<AppendResult> append(

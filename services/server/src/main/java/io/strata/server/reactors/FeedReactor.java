@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
  * (renewing the lease) only when the handler succeeded. While the lease surely covers the next
  * batch, the reactor goes on from the checkpoint it wrote without claiming again, so a busy feed
  * costs a read and a write per batch; after a batch that was not full it lingers {@link #LINGER}
- * before reading again, so that under load batches grow instead of the rounds multiplying. A failed batch is retried from the checkpoint after an
+ * before reading again, so that under load batches grow instead of the rounds multiplying. An idle
+ * reactor reads again at its poll, or {@link #LINGER} after an append on this server. A failed batch is retried from the checkpoint after an
  * exponential backoff with jitter, so an outage makes the reactor wait, never skip. Only the lease
  * holder reads; the others check every half lease and take over when it lapses (a crash) or is
  * released (a clean stop). A handler slower than {@link Settings#handlerTimeout()} fails its batch,
@@ -70,6 +71,9 @@ public final class FeedReactor {
   private volatile boolean stopped = true;
   private volatile boolean owner;
   private volatile long timer = -1;
+  /** The timer set is an idle wait (the feed was found empty), which a wake may cut short. */
+  private boolean idleWait;
+  private final Runnable waker = this::wake;
   /** The checkpoint this server last claimed or wrote, while it owns the reactor. */
   private volatile FeedCursor checkpoint;
   /** When (System.nanoTime) the lease was last claimed or renewed: the statement's start, so early. */
@@ -98,6 +102,7 @@ public final class FeedReactor {
       return;
     }
     stopped = false;
+    log.onAppended(waker);
     schedule(Duration.ZERO);
   }
 
@@ -105,6 +110,7 @@ public final class FeedReactor {
   public Uni<Void> stop() {
     synchronized (this) {
       stopped = true;
+      log.removeAppendListener(waker);
       if (timer >= 0) {
         vertx.cancelTimer(timer);
         timer = -1;
@@ -119,11 +125,15 @@ public final class FeedReactor {
         });
   }
 
-  /** Reads the feed now rather than after the idle wait (an event was just appended here). */
+  /**
+   * Reads the feed after {@link #LINGER} rather than at the end of the idle wait: an event was just
+   * appended here (the log tells every reactor of this server). Only an idle wait is cut short, so
+   * a busy feed is still read in batches; appends on other servers are found by the poll.
+   */
   public synchronized void wake() {
-    if (!stopped && owner && failures == 0 && timer >= 0 && vertx.cancelTimer(timer)) {
+    if (!stopped && owner && failures == 0 && idleWait && timer >= 0 && vertx.cancelTimer(timer)) {
       timer = -1;
-      schedule(Duration.ZERO);
+      schedule(LINGER, false);
     }
   }
 
@@ -132,10 +142,16 @@ public final class FeedReactor {
     return new State(name, owner, failures, lastError, lastErrorAt);
   }
 
-  private synchronized void schedule(Duration delay) {
+  private void schedule(Duration delay) {
+    schedule(delay, false);
+  }
+
+  /** Runs a round after {@code delay}; {@code idle}: an idle wait, which {@link #wake} may cut short. */
+  private synchronized void schedule(Duration delay, boolean idle) {
     if (stopped) {
       return;
     }
+    idleWait = idle;
     timer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
       synchronized (this) {
         timer = -1;
@@ -154,12 +170,12 @@ public final class FeedReactor {
         outcome -> {
           failures = 0;
           done.complete(null);
-          schedule(switch (outcome) {
-            case FULL -> Duration.ZERO;
-            case HANDLED -> LINGER.compareTo(settings.poll()) < 0 ? LINGER : settings.poll();
-            case IDLE, LOST -> settings.poll();
-            case NOT_OWNER -> settings.lease().dividedBy(2);
-          });
+          switch (outcome) {
+            case FULL -> schedule(Duration.ZERO);
+            case HANDLED -> schedule(LINGER.compareTo(settings.poll()) < 0 ? LINGER : settings.poll());
+            case IDLE, LOST -> schedule(settings.poll(), true);
+            case NOT_OWNER -> schedule(settings.lease().dividedBy(2));
+          }
         },
         failure -> {
           failures++;

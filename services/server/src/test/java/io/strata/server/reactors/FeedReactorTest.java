@@ -104,6 +104,44 @@ class FeedReactorTest {
     }
   }
 
+  @Test
+  void anIdleReactorReadsAtOnceWhatThisServerAppendsAndABusyFeedIsReadInBatches() throws Exception {
+    String stream = "fr-" + UUID.randomUUID();
+    List<Long> handled = Collections.synchronizedList(new ArrayList<>());
+    List<Integer> batches = Collections.synchronizedList(new ArrayList<>());
+    // an idle wait far longer than the test: only the append's wake can make the reactor read
+    FeedReactor.Settings slowPoll = new FeedReactor.Settings(Duration.ofSeconds(60), Duration.ofSeconds(45), 100,
+        Duration.ofSeconds(10), Duration.ofSeconds(1));
+    FeedReactor reactor = new FeedReactor("test-" + UUID.randomUUID(), vertx, log, checkpoints, slowPoll, batch -> {
+      List<Long> mine = ours(batch, stream);
+      if (!mine.isEmpty()) {
+        batches.add(mine.size());
+      }
+      handled.addAll(mine);
+      return Uni.createFrom().voidItem();
+    });
+    reactor.start();
+    try {
+      await().atMost(WAIT).until(() -> reactor.state().owner());
+      Thread.sleep(200); // the first round found the feed read to its end: now in its idle wait
+      long appended = System.nanoTime();
+      append(stream, 0, 1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> handled.size() == 1);
+      assertThat(Duration.ofNanos(System.nanoTime() - appended)).as("woken, not polled").isLessThan(Duration.ofSeconds(5));
+
+      // appends one after the other, faster than a round: rounds take what came meanwhile together
+      for (int i = 0; i < 60; i++) {
+        append(stream, 1 + i, 1);
+      }
+      await().atMost(WAIT).until(() -> handled.size() == 61);
+      assertThat(handled).isSorted().doesNotHaveDuplicates();
+      // read at once after each batch, they came one or two at a time (49 batches here); lingering, ~18
+      assertThat(batches.size()).as("batches of %s", batches).isLessThan(45);
+    } finally {
+      reactor.stop().await().atMost(WAIT);
+    }
+  }
+
   private static List<Long> ours(List<FeedEvent> batch, String stream) {
     return batch.stream().filter(e -> e.event().streamId().equals(stream)).map(e -> e.event().streamVersion()).toList();
   }
