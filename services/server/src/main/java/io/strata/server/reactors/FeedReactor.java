@@ -57,7 +57,7 @@ public final class FeedReactor {
    * The wait after a batch that was not full: adds at most this to an event's way out, and lets a
    * feed taking hundreds of commits a second be read in batches rather than an event or two at a time.
    */
-  static final Duration LINGER = Duration.ofMillis(10);
+  static final Duration LINGER = Duration.ofMillis(50);
 
   private enum Outcome { NOT_OWNER, IDLE, HANDLED, FULL, LOST }
 

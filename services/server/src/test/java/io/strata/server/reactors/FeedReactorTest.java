@@ -135,7 +135,7 @@ class FeedReactorTest {
       }
       await().atMost(WAIT).until(() -> handled.size() == 61);
       assertThat(handled).isSorted().doesNotHaveDuplicates();
-      // read at once after each batch, they came one or two at a time (49 batches here); lingering, ~18
+      // read at once after each batch, they came one or two at a time (49 batches here); lingering, fewer
       assertThat(batches.size()).as("batches of %s", batches).isLessThan(45);
     } finally {
       reactor.stop().await().atMost(WAIT);
