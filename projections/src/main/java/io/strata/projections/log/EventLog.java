@@ -85,7 +85,13 @@ public final class EventLog {
    */
   public <T> Uni<T> inAppendTransaction(Function<SqlConnection, Uni<T>> work) {
     return pool.withTransaction(tx -> tx.query(EventLogSql.APPENDER_LOCK).execute().chain(() -> work.apply(tx)))
-        .invoke(() -> appendListeners.forEach(Runnable::run));
+        .invoke(() -> appendListeners.forEach(listener -> {
+          try {
+            listener.run();
+          } catch (RuntimeException e) {
+            // the transaction committed: a listener failing must not make it look failed
+          }
+        }));
   }
 
   /**

@@ -73,6 +73,8 @@ public final class FeedReactor {
   private volatile long timer = -1;
   /** The timer set is an idle wait (the feed was found empty), which a wake may cut short. */
   private boolean idleWait;
+  /** A wake came while a round was under way. */
+  private boolean woken;
   private final Runnable waker = this::wake;
   /** The checkpoint this server last claimed or wrote, while it owns the reactor. */
   private volatile FeedCursor checkpoint;
@@ -131,7 +133,12 @@ public final class FeedReactor {
    * a busy feed is still read in batches; appends on other servers are found by the poll.
    */
   public synchronized void wake() {
-    if (!stopped && owner && failures == 0 && idleWait && timer >= 0 && vertx.cancelTimer(timer)) {
+    if (stopped || failures > 0) {
+      return; // a failing reactor keeps its backoff
+    }
+    if (timer < 0) {
+      woken = true; // a round is under way: its read may have missed the event, so it does not idle
+    } else if (idleWait && vertx.cancelTimer(timer)) {
       timer = -1;
       schedule(LINGER, false);
     }
@@ -155,6 +162,7 @@ public final class FeedReactor {
     timer = vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
       synchronized (this) {
         timer = -1;
+        woken = false; // the round reads what was appended before it began
         if (stopped) {
           return;
         }
@@ -162,6 +170,15 @@ public final class FeedReactor {
       }
       runRound();
     });
+  }
+
+  /** After a round that found nothing: waits for the poll, unless a wake came during the round. */
+  private synchronized void idle() {
+    if (woken) {
+      schedule(LINGER, false);
+    } else {
+      schedule(settings.poll(), true);
+    }
   }
 
   private void runRound() {
@@ -173,7 +190,8 @@ public final class FeedReactor {
           switch (outcome) {
             case FULL -> schedule(Duration.ZERO);
             case HANDLED -> schedule(LINGER.compareTo(settings.poll()) < 0 ? LINGER : settings.poll());
-            case IDLE, LOST -> schedule(settings.poll(), true);
+            case IDLE -> idle();
+            case LOST -> schedule(settings.poll(), true);
             case NOT_OWNER -> schedule(settings.lease().dividedBy(2));
           }
         },
@@ -197,7 +215,16 @@ public final class FeedReactor {
         checkpoint = null;
         return Uni.createFrom().item(Outcome.NOT_OWNER);
       }
-      return log.readFeed(claimed.get(), null, null, settings.batchSize()).chain(batch -> {
+      // the read is bounded too: read and handler together end before the lease renewed at renewedAt
+      // lapses, so no other server can have taken over while the batch is handled
+      long readFor = renewedAt + settings.lease().minus(settings.handlerTimeout()).toNanos() - System.nanoTime();
+      if (readFor <= 0) {
+        return Uni.createFrom().failure(new IllegalStateException("claiming the lease took too long to go on"));
+      }
+      return log.readFeed(claimed.get(), null, null, settings.batchSize())
+          .ifNoItem().after(Duration.ofNanos(readFor)).failWith(() -> new IllegalStateException(
+              "reading the feed took too long to handle it within the lease"))
+          .chain(batch -> {
         if (batch.isEmpty()) {
           return Uni.createFrom().item(Outcome.IDLE);
         }
@@ -229,6 +256,7 @@ public final class FeedReactor {
    */
   private Uni<Optional<FeedCursor>> checkpoint() {
     FeedCursor known = checkpoint;
+    // half of what the lease leaves beyond the handler's timeout: the other half is the read's
     long margin = settings.lease().minus(settings.handlerTimeout()).toNanos() / 2;
     if (owner && known != null && System.nanoTime() - renewedAt < margin) {
       return Uni.createFrom().item(Optional.of(known));

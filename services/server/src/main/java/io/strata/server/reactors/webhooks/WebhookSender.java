@@ -1,5 +1,6 @@
 package io.strata.server.reactors.webhooks;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.reactors.webhooks.WebhookStore.Delivered;
 import io.strata.server.reactors.webhooks.WebhookStore.Head;
@@ -95,6 +96,8 @@ public final class WebhookSender {
     boolean dirty;
     /** Attempts since the lease was taken. */
     int attempts;
+    /** Let go (or being let go): no drain starts on it any more; a new claim makes a new slot. */
+    boolean gone;
 
     Slot(String id, long leasedUntil) {
       this.id = id;
@@ -112,7 +115,7 @@ public final class WebhookSender {
   /** The queues of held endpoints, read together when several are wanted at once. */
   private final Coalescer<String, Queue> queues;
   /** The runs of held endpoints, recorded together when several end at once. */
-  private final Coalescer<WebhookStore.Run, Void> records;
+  private final Coalescer<WebhookStore.Run, Boolean> records;
   private final Map<String, Slot> held = new ConcurrentHashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicBoolean claiming = new AtomicBoolean();
@@ -134,7 +137,7 @@ public final class WebhookSender {
     this.settings = settings;
     this.owner = owner;
     this.queues = new Coalescer<>(ids -> store.queues(ids, owner, RUN));
-    this.records = new Coalescer<>(runs -> store.delivered(runs).map(v -> Collections.nCopies(runs.size(), null)));
+    this.records = new Coalescer<>(this::recordTogether);
     int ms = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
     this.http = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout(ms)
@@ -194,20 +197,28 @@ public final class WebhookSender {
     }
     long deadline = System.nanoTime() + settings.timeout().plusSeconds(1).toNanos();
     return idle(deadline)
+        .invoke(() -> held.values().forEach(slot -> {
+          synchronized (slot) {
+            slot.gone = true;
+          }
+        }))
         .chain(() -> store.releaseAll(owner))
         .onFailure().recoverWithNull()
         .invoke(held::clear)
         .replaceWithVoid();
   }
 
-  /** Completes once no attempt is in flight here, or at the deadline (an attempt may take the timeout). */
+  /**
+   * Completes once no attempt and no claim is in flight here, or at the deadline (an attempt may take
+   * the timeout): a claim ending after the leases were released would keep the ones it took.
+   */
   private Uni<Void> idle(long deadline) {
     CompletableFuture<Void> idle = new CompletableFuture<>();
-    if (inFlight.get() == 0) {
+    if (inFlight.get() == 0 && !claiming.get()) {
       return Uni.createFrom().voidItem();
     }
     vertx.setPeriodic(50, id -> {
-      if (inFlight.get() == 0 || System.nanoTime() > deadline) {
+      if ((inFlight.get() == 0 && !claiming.get()) || System.nanoTime() > deadline) {
         vertx.cancelTimer(id);
         idle.complete(null);
       }
@@ -228,6 +239,10 @@ public final class WebhookSender {
   private void tick() {
     if (stopped || !claiming.compareAndSet(false, true)) {
       return; // a claim under way: claimAgain, if a wake set it, runs another once it is done
+    }
+    if (stopped) { // stopped meanwhile: stop() saw no claim under way and releases without waiting
+      claiming.set(false);
+      return;
     }
     claimAgain.set(false);
     renewIfDue().chain(this::claim).subscribe().with(v -> {
@@ -251,14 +266,18 @@ public final class WebhookSender {
     if (held.isEmpty() || started - renewedAt < settings.lease().toNanos() / 4) {
       return Uni.createFrom().voidItem();
     }
-    return store.renew(owner, List.copyOf(held.keySet()), settings.lease()).invoke(renewed -> {
+    List<Slot> slots = List.copyOf(held.values());
+    return store.renew(owner, slots.stream().map(slot -> slot.id).toList(), settings.lease()).invoke(renewed -> {
       renewedAt = started;
       Set<String> still = Set.copyOf(renewed);
-      for (Slot slot : held.values()) {
+      for (Slot slot : slots) {
         if (still.contains(slot.id)) {
           slot.leasedUntil = started + settings.lease().toNanos();
+        } else {
+          // disabled, deleted, or lapsed (to another server, perhaps): its drain, if one is under way,
+          // cannot begin an attempt on the lease it had, and none starts again
+          letGo(slot).subscribe().with(x -> { }, e -> { });
         }
-        // one not renewed (disabled, deleted, lapsed) is let go by its next read of the queue
       }
     }).replaceWithVoid();
   }
@@ -270,8 +289,22 @@ public final class WebhookSender {
     }
     long started = System.nanoTime();
     return store.claim(owner, settings.lease(), room).invoke(targets -> {
+      long until = started + settings.lease().toNanos();
       for (Target t : targets) {
-        held.put(t.id(), new Slot(t.id(), started + settings.lease().toNanos()));
+        // an endpoint still held here whose lease lapsed (the database was away) keeps its slot, so its
+        // drain stays the only one; one being let go keeps its place until its release is done (that
+        // release then undoes this claim, and the endpoint is claimed afresh)
+        held.compute(t.id(), (id, slot) -> {
+          if (slot == null) {
+            return new Slot(id, until);
+          }
+          synchronized (slot) {
+            if (!slot.gone) {
+              slot.leasedUntil = until;
+            }
+          }
+          return slot;
+        });
       }
     }).replaceWithVoid();
   }
@@ -280,7 +313,7 @@ public final class WebhookSender {
   private void kick(Slot slot) {
     synchronized (slot) {
       slot.dirty = true;
-      if (slot.draining || stopped) {
+      if (slot.draining || slot.gone || stopped) {
         return;
       }
       slot.draining = true;
@@ -320,7 +353,7 @@ public final class WebhookSender {
    */
   private Uni<Boolean> pass(Slot slot) {
     synchronized (slot) {
-      if (stopped || !slot.dirty || !covers(slot)) {
+      if (stopped || slot.gone || !slot.dirty || !covers(slot)) {
         slot.draining = false; // a lease too short to send on is renewed by the next poll, which kicks again
         return Uni.createFrom().item(false);
       }
@@ -332,7 +365,9 @@ public final class WebhookSender {
       }
       List<Head> heads = queue.heads();
       if (heads.isEmpty() || !heads.get(0).due()) {
-        return heads.isEmpty() && held.size() >= settings.concurrency() ? letGo(slot) // room for another
+        // nothing to send now: with every slot taken, room for an endpoint that has something (one
+        // whose receiver is down keeps no slot while it waits for its retry)
+        return held.size() >= settings.concurrency() ? letGo(slot)
             : Uni.createFrom().item(true); // ends unless a wake came since the read
       }
       return withPayloads(heads).chain(sendable -> run(slot, queue.target(), sendable, 0, new Run(System.nanoTime())))
@@ -342,9 +377,9 @@ public final class WebhookSender {
               return letGo(slot);
             }
             if (slot.attempts >= PER_CLAIM && held.size() >= settings.concurrency()) {
-              return letGo(slot).invoke(this::tickSoon); // room for an endpoint waiting for a slot
+              return letGo(slot); // room for an endpoint waiting for a slot
             }
-            if (run.failed == null) {
+            if (run.failed == null && run.attempts() > 0) {
               synchronized (slot) {
                 // a run cut short, or one that took a full read: more may wait behind it
                 slot.dirty |= run.attempts() < heads.size() || heads.size() == RUN;
@@ -360,13 +395,23 @@ public final class WebhookSender {
     return slot.leasedUntil - System.nanoTime() > settings.timeout().toNanos();
   }
 
-  /** Gives the endpoint's lease back; its drain ends. */
+  /**
+   * Gives the endpoint's lease back; its drain ends and no other starts on this slot. The slot leaves
+   * {@link #held} once the release is done, so a claim meanwhile cannot make a second slot whose
+   * lease this release would clear; then a claim follows, for what was queued meanwhile (its wake
+   * found the slot going).
+   */
   private Uni<Boolean> letGo(Slot slot) {
-    held.remove(slot.id, slot);
     synchronized (slot) {
+      slot.gone = true;
       slot.draining = false;
     }
-    return store.release(slot.id, owner).replaceWith(false);
+    return store.release(slot.id, owner).onFailure().recoverWithNull() // else the lease lapses
+        .invoke(() -> {
+          held.remove(slot.id, slot);
+          tickSoon();
+        })
+        .replaceWith(false);
   }
 
   /**
@@ -430,6 +475,22 @@ public final class WebhookSender {
   }
 
   /**
+   * Records runs of several endpoints in one statement; if that fails, each on its own, so that one
+   * endpoint's trouble (deleted at that very moment, say) costs the others nothing. Answers, per run,
+   * whether it was recorded.
+   */
+  private Uni<List<Boolean>> recordTogether(List<WebhookStore.Run> runs) {
+    Uni<List<Boolean>> together = store.delivered(runs).map(v -> Collections.nCopies(runs.size(), true));
+    if (runs.size() == 1) {
+      return together.onFailure().recoverWithItem(List.of(false));
+    }
+    return together.onFailure().recoverWithUni(() -> Multi.createFrom().iterable(runs)
+        .onItem().transformToUniAndConcatenate(run -> store.delivered(List.of(run)).replaceWith(true)
+            .onFailure().recoverWithItem(false))
+        .collect().asList());
+  }
+
+  /**
    * Records a run: its deliveries together with other endpoints' runs ending meanwhile, then its
    * failed attempt, if any, on its own (it may disable the endpoint). Until the run is recorded its
    * deliveries stay pending, so a crash sends them again: at least once. Answers whether the
@@ -437,7 +498,10 @@ public final class WebhookSender {
    */
   private Uni<Boolean> record(Target target, Run run) {
     Uni<Void> delivered = run.delivered.isEmpty() ? Uni.createFrom().voidItem()
-        : records.submit(new WebhookStore.Run(target.id(), run.delivered));
+        : records.submit(new WebhookStore.Run(target.id(), run.delivered)).chain(recorded -> recorded
+            ? Uni.createFrom().voidItem()
+            // its deliveries stay pending and are sent again (at least once); the drain ends here
+            : Uni.createFrom().failure(new IllegalStateException("recording the run failed")));
     if (run.failed == null) {
       return delivered.replaceWith(false);
     }

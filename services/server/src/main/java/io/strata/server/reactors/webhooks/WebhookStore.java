@@ -375,7 +375,11 @@ public class WebhookStore {
     List<Delivered> done = runs.stream().flatMap(r -> r.delivered().stream()).toList();
     return pool.preparedQuery("with attempt as (insert into strata_meta.webhook_attempts"
             + "   (delivery_id, at, status_code, latency_ms, error)"
-            + "   select * from unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::int[], $5::text[])),"
+            + "   select u.* from unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::int[], $5::text[])"
+            + "     as u(delivery_id, at, status_code, latency_ms, error)"
+            // a delivery deleted meanwhile (with its endpoint) has no attempt to record, and must not
+            // fail the record of the other endpoints' runs
+            + "   where exists (select 1 from strata_meta.webhook_deliveries d where d.id = u.delivery_id)),"
             + " delivery as (update strata_meta.webhook_deliveries set state = 'delivered', attempts = attempts + 1,"
             + "   updated_at = now() where id = any($1::bigint[]) and state = 'pending')"
             + " update strata_meta.webhook_endpoints set failing_since = null"

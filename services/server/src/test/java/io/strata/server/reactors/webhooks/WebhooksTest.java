@@ -421,6 +421,52 @@ class WebhooksTest {
   }
 
   @Test
+  void anEndpointWaitingForItsRetryGivesItsSlotToOneWithDeliveriesWhenEverySlotIsTaken() throws Exception {
+    // a sender of one slot and a retry an hour away, as another server would run it; this server's
+    // reactor and sender stop meanwhile, and the deliveries are queued as the reactor would queue them
+    WebhookSender one = new WebhookSender(vertx, webhooks.store(), new Payloads(log),
+        new AddressGuard(List.of("127.0.0.0/8")), new WebhookSender.Settings(Duration.ofSeconds(2),
+            List.of(Duration.ofHours(1)), Duration.ofDays(5), Duration.ofMillis(50), Duration.ofSeconds(10), 1),
+        "server-" + UUID.randomUUID());
+    try (WebhookReceiver down = new WebhookReceiver(); WebhookReceiver up = new WebhookReceiver()) {
+      down.answer(503);
+      String repo = name("slots");
+      String downId = create(Map.of("url", down.url("/down"), "filter", Map.of("repositories", List.of("none"))))
+          .get("id").asText();
+      String upId = create(Map.of("url", up.url("/up"), "filter", Map.of("repositories", List.of("none"))))
+          .get("id").asText();
+      webhooks.pause().await().atMost(WAIT);
+      try {
+        repository(repo);
+        List<Long> positions = positions(repo);
+        List<WebhookStore.NewDelivery> queued = new ArrayList<>();
+        for (String endpoint : List.of(downId, upId)) {
+          for (String row : Api.rows(pool, "select txid::text || ' ' || position || ' ' || event_id || ' ' || type"
+              + " from strata_meta.events where stream_id = '" + repo + "' order by position")) {
+            String[] f = row.split(" ");
+            queued.add(new WebhookStore.NewDelivery(endpoint, Long.parseLong(f[0]), Long.parseLong(f[1]),
+                UUID.fromString(f[2]), f[3], repo));
+          }
+        }
+        webhooks.store().enqueue(queued).await().atMost(WAIT);
+        // the failing endpoint first: it takes the only slot
+        Api.sql(pool, "update strata_meta.webhook_deliveries set next_attempt_at = now() + interval '1 second'"
+            + " where endpoint_id = '" + upId + "'");
+        one.start();
+        await().atMost(WAIT).until(() -> down.received().size() == 1);
+        await().atMost(WAIT).until(() -> up.accepted().size() == positions.size());
+        assertThat(acceptedPositions(up)).isEqualTo(positions);
+        assertThat(down.received()).as("its retry is an hour away").hasSize(1);
+      } finally {
+        one.stop().await().atMost(WAIT);
+        given().delete(HOOKS + "/" + downId).then().statusCode(204);
+        given().delete(HOOKS + "/" + upId).then().statusCode(204);
+        webhooks.resume();
+      }
+    }
+  }
+
+  @Test
   void aRotatedSecretSignsBesideTheOldOneDuringTheOverlap() throws Exception {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       String repo = name("rotate");
