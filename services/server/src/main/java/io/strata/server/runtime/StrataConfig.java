@@ -264,6 +264,13 @@ public interface StrataConfig {
      */
     Optional<List<String>> allowedHosts();
 
+    /**
+     * {@code STRATA_WEBHOOKS_TRUSTED_CERTIFICATES}: comma-separated PEM files of certificate
+     * authorities a receiver's certificate may chain to besides the JDK's (an internal CA); a file
+     * that cannot be read or holds no certificate stops the server from starting.
+     */
+    Optional<List<java.nio.file.Path>> trustedCertificates();
+
     /** {@code STRATA_WEBHOOKS_TIMEOUT}: how long an attempt may take, connecting to the end of the answer. */
     @WithDefault("10s")
     Duration timeout();

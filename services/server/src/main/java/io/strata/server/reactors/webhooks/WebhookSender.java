@@ -17,8 +17,10 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +76,7 @@ public final class WebhookSender {
 
   /** How the sender behaves; the defaults come from STRATA_WEBHOOKS_*. */
   public record Settings(Duration timeout, List<Duration> retrySchedule, Duration disableAfter, Duration poll,
-      Duration lease, int concurrency) {
+      Duration lease, int concurrency, List<Path> trustedCertificates) {
     public Settings {
       if (lease.compareTo(timeout.multipliedBy(2)) < 0) {
         throw new IllegalArgumentException("STRATA_WEBHOOKS_LEASE must be at least twice STRATA_WEBHOOKS_TIMEOUT");
@@ -139,14 +141,18 @@ public final class WebhookSender {
     this.queues = new Coalescer<>(ids -> store.queues(ids, owner, RUN));
     this.records = new Coalescer<>(this::recordTogether);
     int ms = (int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis());
-    this.http = vertx.createHttpClient(new HttpClientOptions()
+    HttpClientOptions options = new HttpClientOptions()
         .setConnectTimeout(ms)
         .setIdleTimeout(ms)
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setVerifyHost(true)
         .setForceSni(true)
         .setMaxPoolSize(settings.concurrency())
-        .setMaxRedirects(0));
+        .setMaxRedirects(0);
+    if (!settings.trustedCertificates().isEmpty()) {
+      options.setTrustOptions(TrustOptions.wrap(ReceiverTrust.of(settings.trustedCertificates())));
+    }
+    this.http = vertx.createHttpClient(options);
   }
 
   public synchronized void start() {

@@ -64,7 +64,8 @@ public class Webhooks {
     this.guard = new AddressGuard(c.allowedHosts().orElse(List.of()));
     this.payloads = new Payloads(log);
     this.sender = new WebhookSender(vertx, store, payloads, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
-        c.disableAfter(), c.pollInterval(), c.lease(), c.concurrency()), checkpoints.owner());
+        c.disableAfter(), c.pollInterval(), c.lease(), c.concurrency(), c.trustedCertificates().orElse(List.of())),
+        checkpoints.owner());
     this.reactor = new FeedReactor(REACTOR, vertx, log, checkpoints, new FeedReactor.Settings(Duration.ofSeconds(30),
         c.pollInterval(), 200, Duration.ofSeconds(20), Duration.ofSeconds(60)), this::enqueue);
   }

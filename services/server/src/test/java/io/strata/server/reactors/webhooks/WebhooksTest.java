@@ -301,30 +301,8 @@ class WebhooksTest {
   void httpsVerifiesTheReceiversCertificateAgainstTheHostName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
     // a receiver with a self-signed certificate for "localhost": no CA the JDK trusts signed it
-    java.nio.file.Path store = dir.resolve("receiver.p12");
-    Process keytool = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool")
-        .toString(), "-genkeypair", "-alias", "r", "-keyalg", "EC", "-dname", "CN=localhost", "-ext",
-        "san=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass",
-        "secret1", "-keypass", "secret1").redirectErrorStream(true).start();
-    assertThat(keytool.waitFor()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
-    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-    try (var in = java.nio.file.Files.newInputStream(store)) {
-      ks.load(in, "secret1".toCharArray());
-    }
-    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
-    kmf.init(ks, "secret1".toCharArray());
-    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
-    tls.init(kmf.getKeyManagers(), null, null);
-    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
-        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 10);
-    https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
     java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
-    https.createContext("/", exchange -> {
-      requests.incrementAndGet();
-      exchange.sendResponseHeaders(200, -1);
-      exchange.close();
-    });
-    https.start();
+    com.sun.net.httpserver.HttpsServer https = httpsReceiver(localhostCertificate(dir), requests);
     try {
       String repo = name("tls");
       String id = create(Map.of("url", "https://localhost:" + https.getAddress().getPort() + "/tls", "filter",
@@ -341,6 +319,61 @@ class WebhooksTest {
     } finally {
       https.stop(0);
     }
+  }
+
+  @Test
+  void httpsReachesAReceiverSignedByAnAuthorityTheOperatorTrustsAndStillChecksItsName(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    LocalhostCertificate certificate = localhostCertificate(dir);
+    java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpsServer https = httpsReceiver(certificate, requests);
+    // a sender trusting that certificate (STRATA_WEBHOOKS_TRUSTED_CERTIFICATES), as another server
+    // would run it; this server's reactor and sender stop meanwhile, and the deliveries are queued
+    WebhookSender trusting = new WebhookSender(vertx, webhooks.store(), new Payloads(log),
+        new AddressGuard(List.of("127.0.0.0/8")), new WebhookSender.Settings(Duration.ofSeconds(2),
+            List.of(Duration.ofHours(1)), Duration.ofDays(5), Duration.ofMillis(50), Duration.ofSeconds(10), 4,
+            List.of(certificate.pem())), "server-" + UUID.randomUUID());
+    int port = https.getAddress().getPort();
+    String named = create(Map.of("url", "https://localhost:" + port + "/tls", "filter",
+        Map.of("repositories", List.of("none")))).get("id").asText();
+    String byAddress = create(Map.of("url", "https://127.0.0.1:" + port + "/tls", "filter",
+        Map.of("repositories", List.of("none")))).get("id").asText();
+    webhooks.pause().await().atMost(WAIT);
+    try {
+      String repo = name("trusted");
+      repository(repo);
+      List<Long> positions = positions(repo);
+      enqueueEventsOf(repo, named, byAddress);
+      trusting.start();
+      await().atMost(WAIT).until(() -> deliveries(named).get("items").findValuesAsText("state").stream()
+          .filter("delivered"::equals).count() == positions.size());
+      await().atMost(WAIT).until(() -> attemptsOfFirst(byAddress) >= 1);
+      JsonNode refused = deliveries(byAddress).get("items").get(0).get("attempts").get(0);
+      assertThat(refused.get("error").asText()).as("trusted, but not issued to 127.0.0.1")
+          .containsPattern("(?i)no subject alternative names? matching IP address 127\\.0\\.0\\.1");
+      assertThat(requests.get()).as("only the deliveries by name got through").isEqualTo(positions.size());
+    } finally {
+      trusting.stop().await().atMost(WAIT);
+      https.stop(0);
+      given().delete(HOOKS + "/" + named).then().statusCode(204);
+      given().delete(HOOKS + "/" + byAddress).then().statusCode(204);
+      webhooks.resume();
+    }
+  }
+
+  @Test
+  void aServerRefusesToStartWithTrustedCertificatesItCannotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("empty.pem"), "no certificate here\n");
+    for (java.nio.file.Path path : List.of(empty, dir.resolve("missing.pem"))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ReceiverTrust.of(List.of(path)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("STRATA_WEBHOOKS_TRUSTED_CERTIFICATES")
+          .hasMessageContaining(path.toString());
+    }
+    assertThat(ReceiverTrust.of(List.of(localhostCertificate(dir).pem())).getAcceptedIssuers())
+        .as("the JDK's authorities and the operator's").anyMatch(c -> c.getSubjectX500Principal().getName()
+            .equals("CN=localhost"))
+        .hasSizeGreaterThan(1);
   }
 
   @Test
@@ -366,7 +399,7 @@ class WebhooksTest {
     // (with a cache of its own, so it reads the bodies of what it sends from the event log)
     WebhookSender other = new WebhookSender(vertx, webhooks.store(), new Payloads(log), new AddressGuard(List.of("127.0.0.0/8")),
         new WebhookSender.Settings(Duration.ofSeconds(2), List.of(Duration.ofMillis(200)), Duration.ofDays(5),
-            Duration.ofMillis(20), Duration.ofSeconds(10), 4), "server-" + UUID.randomUUID());
+            Duration.ofMillis(20), Duration.ofSeconds(10), 4, List.of()), "server-" + UUID.randomUUID());
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       receiver.delay(50);
       String repo = name("two");
@@ -426,7 +459,7 @@ class WebhooksTest {
     // reactor and sender stop meanwhile, and the deliveries are queued as the reactor would queue them
     WebhookSender one = new WebhookSender(vertx, webhooks.store(), new Payloads(log),
         new AddressGuard(List.of("127.0.0.0/8")), new WebhookSender.Settings(Duration.ofSeconds(2),
-            List.of(Duration.ofHours(1)), Duration.ofDays(5), Duration.ofMillis(50), Duration.ofSeconds(10), 1),
+            List.of(Duration.ofHours(1)), Duration.ofDays(5), Duration.ofMillis(50), Duration.ofSeconds(10), 1, List.of()),
         "server-" + UUID.randomUUID());
     try (WebhookReceiver down = new WebhookReceiver(); WebhookReceiver up = new WebhookReceiver()) {
       down.answer(503);
@@ -439,16 +472,7 @@ class WebhooksTest {
       try {
         repository(repo);
         List<Long> positions = positions(repo);
-        List<WebhookStore.NewDelivery> queued = new ArrayList<>();
-        for (String endpoint : List.of(downId, upId)) {
-          for (String row : Api.rows(pool, "select txid::text || ' ' || position || ' ' || event_id || ' ' || type"
-              + " from strata_meta.events where stream_id = '" + repo + "' order by position")) {
-            String[] f = row.split(" ");
-            queued.add(new WebhookStore.NewDelivery(endpoint, Long.parseLong(f[0]), Long.parseLong(f[1]),
-                UUID.fromString(f[2]), f[3], repo));
-          }
-        }
-        webhooks.store().enqueue(queued).await().atMost(WAIT);
+        enqueueEventsOf(repo, downId, upId);
         // the failing endpoint first: it takes the only slot
         Api.sql(pool, "update strata_meta.webhook_deliveries set next_attempt_at = now() + interval '1 second'"
             + " where endpoint_id = '" + upId + "'");
@@ -732,6 +756,62 @@ class WebhooksTest {
 
   private long endpoints() {
     return count("select count(*) from strata_meta.webhook_endpoints");
+  }
+
+  /** A self-signed certificate for "localhost" (and no other name) in a PKCS12 store, also exported as PEM. */
+  private record LocalhostCertificate(java.nio.file.Path store, java.nio.file.Path pem) {}
+
+  private static LocalhostCertificate localhostCertificate(java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path store = dir.resolve("receiver.p12");
+    java.nio.file.Path pem = dir.resolve("receiver.pem");
+    String keytool = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    for (List<String> command : List.of(
+        List.of(keytool, "-genkeypair", "-alias", "r", "-keyalg", "EC", "-dname", "CN=localhost", "-ext",
+            "san=dns:localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+            "-storepass", "secret1", "-keypass", "secret1"),
+        List.of(keytool, "-exportcert", "-rfc", "-alias", "r", "-keystore", store.toString(), "-storepass",
+            "secret1", "-file", pem.toString()))) {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes())).isZero();
+    }
+    return new LocalhostCertificate(store, pem);
+  }
+
+  /** An HTTPS receiver on loopback with that certificate, answering 200 and counting requests. */
+  private static com.sun.net.httpserver.HttpsServer httpsReceiver(LocalhostCertificate certificate,
+      java.util.concurrent.atomic.AtomicInteger requests) throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = java.nio.file.Files.newInputStream(certificate.store())) {
+      ks.load(in, "secret1".toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+    kmf.init(ks, "secret1".toCharArray());
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), null, null);
+    com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 10);
+    https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+    https.createContext("/", exchange -> {
+      requests.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    https.start();
+    return https;
+  }
+
+  /** Queues a delivery of every event of {@code repo} to each endpoint, as the reactor would. */
+  private void enqueueEventsOf(String repo, String... endpoints) {
+    List<WebhookStore.NewDelivery> queued = new ArrayList<>();
+    for (String endpoint : endpoints) {
+      for (String row : Api.rows(pool, "select txid::text || ' ' || position || ' ' || event_id || ' ' || type"
+          + " from strata_meta.events where stream_id = '" + repo + "' order by position")) {
+        String[] f = row.split(" ");
+        queued.add(new WebhookStore.NewDelivery(endpoint, Long.parseLong(f[0]), Long.parseLong(f[1]),
+            UUID.fromString(f[2]), f[3], repo));
+      }
+    }
+    webhooks.store().enqueue(queued).await().atMost(WAIT);
   }
 
   /** SQL helpers of the API tests, reached from this package. */
