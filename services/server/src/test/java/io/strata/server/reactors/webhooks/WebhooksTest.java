@@ -362,7 +362,7 @@ class WebhooksTest {
   }
 
   @Test
-  void aServerRefusesToStartWithTrustedCertificatesItCannotRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+  void trustedCertificateFilesThatCannotBeReadAreRefusedByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
       throws Exception {
     java.nio.file.Path empty = java.nio.file.Files.writeString(dir.resolve("empty.pem"), "no certificate here\n");
     for (java.nio.file.Path path : List.of(empty, dir.resolve("missing.pem"))) {
