@@ -59,6 +59,11 @@ public record EventEnvelope(
     return JSON_FORMAT.serialize(toCloudEvent());
   }
 
+  /** {@link #toCloudEventJson()} as text, as the feed and webhooks keep it. */
+  public String toCloudEventJsonText() {
+    return new String(toCloudEventJson(), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   public CloudEvent toCloudEvent() {
     CloudEventBuilder builder =
         CloudEventBuilder.v1()

@@ -11,7 +11,6 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +54,7 @@ public class EventFeed {
   public record Entry(FeedEvent event, String type, String json) {
     static Entry of(FeedEvent e) {
       EventEnvelope published = e.event().toEnvelope();
-      return new Entry(e, published.type(), new String(published.toCloudEventJson(), StandardCharsets.UTF_8));
+      return new Entry(e, published.type(), published.toCloudEventJsonText());
     }
 
     public long position() {

@@ -1,10 +1,8 @@
 package io.strata.server.reactors.webhooks;
 
 import io.smallrye.mutiny.Uni;
-import io.strata.events.EventEnvelope;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.StoredEvent;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -33,11 +31,6 @@ final class Payloads {
     this.log = log;
   }
 
-  /** The body of an event. */
-  static String of(EventEnvelope event) {
-    return new String(event.toCloudEventJson(), StandardCharsets.UTF_8);
-  }
-
   void keep(long position, String payload) {
     synchronized (newest) {
       newest.put(position, payload);
@@ -63,7 +56,7 @@ final class Payloads {
     }
     return log.readAt(missing).map(events -> {
       for (StoredEvent e : events) {
-        String payload = of(e.toEnvelope());
+        String payload = e.toEnvelope().toCloudEventJsonText();
         keep(e.position(), payload);
         found.put(e.position(), payload);
       }

@@ -294,13 +294,13 @@ public final class WebhookSender {
       return Uni.createFrom().voidItem();
     }
     long started = System.nanoTime();
-    return store.claim(owner, settings.lease(), room).invoke(targets -> {
+    return store.claim(owner, settings.lease(), room).invoke(ids -> {
       long until = started + settings.lease().toNanos();
-      for (Target t : targets) {
+      for (String claimed : ids) {
         // an endpoint still held here whose lease lapsed (the database was away) keeps its slot, so its
         // drain stays the only one; one being let go keeps its place until its release is done (that
         // release then undoes this claim, and the endpoint is claimed afresh)
-        held.compute(t.id(), (id, slot) -> {
+        held.compute(claimed, (id, slot) -> {
           if (slot == null) {
             return new Slot(id, until);
           }
@@ -511,7 +511,7 @@ public final class WebhookSender {
     if (run.failed == null) {
       return delivered.replaceWith(false);
     }
-    return delivered.chain(() -> store.record(target.id(), run.failed.id(), run.failure, settings.disableAfter()))
+    return delivered.chain(() -> store.recordFailure(target.id(), run.failed.id(), run.failure, settings.disableAfter()))
         .invoke(disabled -> disabled.ifPresent(reason -> LOG.warnf(
             "webhooks: endpoint %s (%s) disabled (event io.strata.webhook.disabled.v1): %s", target.id(),
             target.url(), reason)))

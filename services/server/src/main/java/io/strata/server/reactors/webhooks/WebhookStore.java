@@ -241,9 +241,10 @@ public class WebhookStore {
 
   /**
    * Takes the lease of up to {@code max} enabled endpoints whose head is due and that no server holds
-   * ({@code skip locked}: servers claiming at once take different endpoints).
+   * ({@code skip locked}: servers claiming at once take different endpoints); answers their ids (the
+   * sender reads each endpoint's url and secrets with its queue).
    */
-  public Uni<List<Target>> claim(String owner, Duration lease, int max) {
+  public Uni<List<String>> claim(String owner, Duration lease, int max) {
     return pool.preparedQuery("update strata_meta.webhook_endpoints e set lease_owner = $1,"
             + " lease_until = now() + $2::bigint * interval '1 millisecond'"
             + " where e.id in (select c.id from strata_meta.webhook_endpoints c"
@@ -252,13 +253,11 @@ public class WebhookStore {
             + "        where d.endpoint_id = c.id and d.state = 'pending'"
             + "        order by d.feed_txid, d.position limit 1) <= now()"
             + "   limit $3 for update of c skip locked)"
-            + " returning e.id, e.url, e.secret, e.previous_secret, e.previous_secret_until")
+            + " returning e.id")
         .execute(Tuple.of(owner, lease.toMillis(), max))
         .map(rows -> {
-          List<Target> out = new ArrayList<>();
-          for (Row r : rows) {
-            out.add(target(r));
-          }
+          List<String> out = new ArrayList<>();
+          rows.forEach(r -> out.add(r.getString("id")));
           return out;
         });
   }
@@ -331,30 +330,25 @@ public class WebhookStore {
       boolean gone, Duration retryIn, boolean lastAttempt) {}
 
   /**
-   * Records an attempt and its consequences in one transaction: the delivery delivered, retried later
-   * or failed; the endpoint's failure clock cleared or started; and the endpoint disabled when the
-   * receiver said 410 Gone or has failed for longer than {@code disableAfter}. Answers the reason the
-   * endpoint was disabled, if it was. Disabling appends {@link WebhookDisabled} to the server's stream
-   * in that same transaction, so the row and the event commit together; the transaction takes the
-   * appender lock first ({@link EventLog#inAppendTransaction}) and runs again, whole, when another
-   * append to the server's stream won the race.
+   * Records a failed attempt and its consequences in one transaction: the delivery retried later or
+   * failed, the endpoint's failure clock started, and the endpoint disabled when the receiver said
+   * 410 Gone or has failed for longer than {@code disableAfter}. Answers the reason the endpoint was
+   * disabled, if it was. (Deliveries the receiver took are recorded by {@link #delivered}.) Disabling
+   * appends {@link WebhookDisabled} to the server's stream in that same transaction, so the row and
+   * the event commit together; the transaction takes the appender lock first
+   * ({@link EventLog#inAppendTransaction}) and runs again, whole, when another append to the server's
+   * stream won the race.
    */
-  public Uni<Optional<String>> record(String endpointId, long deliveryId, Outcome o, Duration disableAfter) {
+  public Uni<Optional<String>> recordFailure(String endpointId, long deliveryId, Outcome o, Duration disableAfter) {
     return log.inAppendTransaction(tx -> tx.preparedQuery("insert into strata_meta.webhook_attempts"
             + " (delivery_id, at, status_code, latency_ms, error) values ($1, $2, $3, $4, $5)")
         .execute(Tuple.from(Arrays.asList(deliveryId, o.at().atOffset(ZoneOffset.UTC), o.statusCode(),
             o.latencyMs(), o.error())))
-        .chain(() -> o.success()
-            ? tx.preparedQuery("update strata_meta.webhook_deliveries set state = 'delivered',"
-                + " attempts = attempts + 1, updated_at = now() where id = $1").execute(Tuple.of(deliveryId))
-            : tx.preparedQuery("update strata_meta.webhook_deliveries set attempts = attempts + 1,"
+        .chain(() -> tx.preparedQuery("update strata_meta.webhook_deliveries set attempts = attempts + 1,"
                 + " state = case when $2 then 'failed' else 'pending' end,"
                 + " next_attempt_at = now() + $3::bigint * interval '1 millisecond', updated_at = now()"
                 + " where id = $1").execute(Tuple.of(deliveryId, o.lastAttempt(), o.retryIn().toMillis())))
-        .chain(() -> o.success()
-            ? tx.preparedQuery("update strata_meta.webhook_endpoints set failing_since = null where id = $1")
-                .execute(Tuple.of(endpointId)).map(rows -> Optional.<String>empty())
-            : failing(tx, endpointId, o, disableAfter)))
+        .chain(() -> failing(tx, endpointId, o, disableAfter)))
         .onFailure(ExpectedVersionConflict.class).retry().atMost(APPEND_ATTEMPTS - 1);
   }
 
@@ -368,7 +362,7 @@ public class WebhookStore {
    * Records runs, of one or several endpoints, in one statement (one round trip and one commit for
    * all of them): their attempts, the deliveries delivered, and the endpoints' failure clocks cleared
    * (written only where one runs, so a healthy endpoint's row is not rewritten at every run). A
-   * success neither disables an endpoint nor appends an event, so unlike {@link #record} this takes
+   * success neither disables an endpoint nor appends an event, so unlike {@link #recordFailure} this takes
    * no appender lock.
    */
   public Uni<Void> delivered(List<Run> runs) {

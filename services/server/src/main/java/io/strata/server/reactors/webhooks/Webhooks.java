@@ -170,7 +170,7 @@ public class Webhooks {
    */
   Published publish(StoredEvent e) {
     EventEnvelope envelope = e.toEnvelope();
-    return new Published(envelope.type(), branchOf(envelope.type(), envelope.data()), Payloads.of(envelope));
+    return new Published(envelope.type(), branchOf(envelope.type(), envelope.data()), envelope.toCloudEventJsonText());
   }
 
   /** The branch an event is about: its {@code branch} field, or {@code name} for branch events; else null. */

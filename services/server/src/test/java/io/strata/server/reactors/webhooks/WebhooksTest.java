@@ -127,8 +127,7 @@ class WebhooksTest {
   void aBurstLongerThanARunArrivesInOrderAndEveryDeliveryShowsItsOneAttempt() throws Exception {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       String repo = name("burst");
-      String id = create(Map.of("url", receiver.url("/burst"), "filter", Map.of("repositories", List.of(repo))))
-          .get("id").asText();
+      String id = endpoint(receiver.url("/burst"), repo);
       repository(repo);
       for (int i = 0; i < WebhookSender.RUN + 25; i++) { // more than one run of deliveries
         branch(repo, "b" + i);
@@ -158,8 +157,7 @@ class WebhooksTest {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       receiver.answer(503);
       String repo = name("down");
-      String id = create(Map.of("url", receiver.url("/down"), "filter", Map.of("repositories", List.of(repo))))
-          .get("id").asText();
+      String id = endpoint(receiver.url("/down"), repo);
       repository(repo);
       branch(repo, "b1");
       branch(repo, "b2");
@@ -237,8 +235,7 @@ class WebhooksTest {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       receiver.answer(500);
       String repo = name("restart");
-      String id = create(Map.of("url", receiver.url("/restart"), "filter", Map.of("repositories", List.of(repo))))
-          .get("id").asText();
+      String id = endpoint(receiver.url("/restart"), repo);
       repository(repo);
       branch(repo, "x");
       List<Long> positions = positions(repo);
@@ -334,10 +331,8 @@ class WebhooksTest {
             List.of(Duration.ofHours(1)), Duration.ofDays(5), Duration.ofMillis(50), Duration.ofSeconds(10), 4,
             List.of(certificate.pem())), "server-" + UUID.randomUUID());
     int port = https.getAddress().getPort();
-    String named = create(Map.of("url", "https://localhost:" + port + "/tls", "filter",
-        Map.of("repositories", List.of("none")))).get("id").asText();
-    String byAddress = create(Map.of("url", "https://127.0.0.1:" + port + "/tls", "filter",
-        Map.of("repositories", List.of("none")))).get("id").asText();
+    String named = endpoint("https://localhost:" + port + "/tls", "none");
+    String byAddress = endpoint("https://127.0.0.1:" + port + "/tls", "none");
     webhooks.pause().await().atMost(WAIT);
     try {
       String repo = name("trusted");
@@ -380,8 +375,7 @@ class WebhooksTest {
   void deliveriesDoneForLongerThanTheRetentionAreDeleted() throws Exception {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       String repo = name("old");
-      String id = create(Map.of("url", receiver.url("/old"), "filter", Map.of("repositories", List.of(repo))))
-          .get("id").asText();
+      String id = endpoint(receiver.url("/old"), repo);
       repository(repo);
       await().atMost(WAIT).until(() -> !receiver.accepted().isEmpty());
       await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
@@ -424,8 +418,7 @@ class WebhooksTest {
     String owner = checkpoints.owner();
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       String repo = name("held");
-      String id = create(Map.of("url", receiver.url("/held"), "filter", Map.of("repositories", List.of(repo))))
-          .get("id").asText();
+      String id = endpoint(receiver.url("/held"), repo);
       repository(repo);
       await().atMost(WAIT).until(() -> acceptedPositions(receiver).equals(positions(repo)));
       // longer than the tests' lease (10 s), busy at times and idle at others: the lease never lapses
@@ -464,10 +457,8 @@ class WebhooksTest {
     try (WebhookReceiver down = new WebhookReceiver(); WebhookReceiver up = new WebhookReceiver()) {
       down.answer(503);
       String repo = name("slots");
-      String downId = create(Map.of("url", down.url("/down"), "filter", Map.of("repositories", List.of("none"))))
-          .get("id").asText();
-      String upId = create(Map.of("url", up.url("/up"), "filter", Map.of("repositories", List.of("none"))))
-          .get("id").asText();
+      String downId = endpoint(down.url("/down"), "none");
+      String upId = endpoint(up.url("/up"), "none");
       webhooks.pause().await().atMost(WAIT);
       try {
         repository(repo);
@@ -532,8 +523,7 @@ class WebhooksTest {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       receiver.answer(410);
       String repo = name("gone");
-      String id = create(Map.of("url", receiver.url("/gone"), "filter", Map.of("repositories", List.of(repo))))
-          .get("id").asText();
+      String id = endpoint(receiver.url("/gone"), repo);
       repository(repo);
       await().atMost(WAIT).until(() -> !given().get(HOOKS + "/" + id).jsonPath().getBoolean("enabled"));
       given().get(HOOKS + "/" + id).then().body("disabled_reason", containsString("410"))
@@ -574,8 +564,7 @@ class WebhooksTest {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       receiver.answer(500);
       String repo = name("days");
-      String id = create(Map.of("url", receiver.url("/days"), "filter", Map.of("repositories", List.of(repo))))
-          .get("id").asText();
+      String id = endpoint(receiver.url("/days"), repo);
       repository(repo);
       await().atMost(WAIT).until(() -> !receiver.received().isEmpty());
       given().get(HOOKS + "/" + id).then().body("failing_since", org.hamcrest.Matchers.notNullValue());
@@ -691,6 +680,11 @@ class WebhooksTest {
     Response r = post(body);
     assertThat(r.statusCode()).as(r.asString()).isEqualTo(201);
     return JSON.readTree(r.asString());
+  }
+
+  /** An endpoint for the events of one repository: its id. */
+  private static String endpoint(String url, String repository) throws Exception {
+    return create(Map.of("url", url, "filter", Map.of("repositories", List.of(repository)))).get("id").asText();
   }
 
   private static JsonNode patch(String id, Map<String, Object> body) throws Exception {
