@@ -159,7 +159,7 @@ public final class EventLog {
   private static List<IdempotencyRecord> withPositions(List<IdempotencyRecord> keys, List<Long> positions) {
     long last = positions.get(positions.size() - 1);
     return keys.stream()
-        .map(k -> k.position() > 0 ? k : new IdempotencyRecord(k.key(), k.fingerprint(), k.status(), k.response(), last))
+        .map(k -> k.position() > 0 ? k : k.at(last))
         .toList();
   }
 
@@ -176,7 +176,8 @@ public final class EventLog {
     List<Tuple> rows = new ArrayList<>();
     for (IdempotencyRecord k : keys) {
       rows.add(Tuple.tuple().addValue(k.key()).addValue(k.fingerprint()).addValue(streamId).addValue(k.status())
-          .addValue(k.response()).addValue(k.position()).addValue(idempotencyTtl.toMillis()));
+          .addValue(k.response()).addValue(k.position()).addValue(idempotencyTtl.toMillis())
+          .addValue(k.branchIncarnation()));
     }
     return tx.preparedQuery(EventLogSql.INSERT_IDEMPOTENCY)
         .executeBatch(rows)
@@ -202,7 +203,7 @@ public final class EventLog {
           }
           Row r = it.next();
           return Optional.of(new IdempotencyRecord(
-              key, r.getString(0), r.getInteger(1), r.getString(2), r.getLong(3)));
+              key, r.getString(0), r.getInteger(1), r.getString(2), r.getLong(3), r.getString(4)));
         });
   }
 

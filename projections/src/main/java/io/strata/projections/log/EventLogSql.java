@@ -20,17 +20,23 @@ final class EventLogSql {
           + " actor, correlation_id, causation_id, data)"
           + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb) returning position";
 
-  /** Stores an answer; a key stored before and expired ($7: the lifetime in ms) is taken over, a live one is not. */
+  /**
+   * Stores an answer; a key stored before and expired ($7: the lifetime in ms), or stored for another
+   * incarnation of its branch ($8: one deleted since and created again), is taken over, a live one is not.
+   */
   static final String INSERT_IDEMPOTENCY =
-      "insert into strata_meta.idempotency_keys (key, fingerprint, stream_id, status, response, position)"
-          + " values ($1, $2, $3, $4, $5, $6) on conflict (key) do update set fingerprint = excluded.fingerprint,"
+      "insert into strata_meta.idempotency_keys (key, fingerprint, stream_id, status, response, position,"
+          + " branch_incarnation) values ($1, $2, $3, $4, $5, $6, $8)"
+          + " on conflict (key) do update set fingerprint = excluded.fingerprint,"
           + " stream_id = excluded.stream_id, status = excluded.status, response = excluded.response,"
-          + " position = excluded.position, created_at = now()"
-          + " where idempotency_keys.created_at <= now() - $7::bigint * interval '1 millisecond' returning key";
+          + " position = excluded.position, branch_incarnation = excluded.branch_incarnation, created_at = now()"
+          + " where idempotency_keys.created_at <= now() - $7::bigint * interval '1 millisecond'"
+          + " or idempotency_keys.branch_incarnation is distinct from excluded.branch_incarnation returning key";
 
   /** A stored answer younger than $2 ms. */
   static final String FIND_IDEMPOTENCY =
-      "select fingerprint, status, response, position from strata_meta.idempotency_keys where key = $1"
+      "select fingerprint, status, response, position, branch_incarnation from strata_meta.idempotency_keys"
+          + " where key = $1"
           + " and created_at > now() - $2::bigint * interval '1 millisecond'";
 
   /** Deletes a stream's answers: a deleted repository's keys do not replay into one created later. */

@@ -72,7 +72,9 @@ public record RepositorySnapshot(
 
   public record RepositoryHeader(String name, String description, String defaultBranch) {}
 
-  public record BranchHead(String name, String head, Instant headTime, boolean isProtected) {}
+  /** A branch: its head and the head commit's time, protection, and where and when it was created. */
+  public record BranchHead(String name, String head, Instant headTime, boolean isProtected, String createdFrom,
+      Instant createdAt) {}
 
   public record Tag(String name, String commit) {}
 
@@ -85,7 +87,7 @@ public record RepositorySnapshot(
   private static final String REPOSITORY =
       "select name, description, default_branch from strata_meta.repositories where name = $1";
   private static final String BRANCHES =
-      "select b.name, b.head, b.protected, c.created_at from strata_meta.branches b"
+      "select b.name, b.head, b.protected, c.created_at, b.created_from, b.created_at from strata_meta.branches b"
           + " left join strata_meta.commits c on c.repository = b.repository and c.id = b.head"
           + " where b.repository = $1";
   private static final String TAGS = "select name, commit_id from strata_meta.tags where repository = $1";
@@ -150,8 +152,9 @@ public record RepositorySnapshot(
           List<BranchHead> branches = new ArrayList<>();
           for (Row r : branchRows) {
             var time = r.getOffsetDateTime(3);
+            var created = r.getOffsetDateTime(5);
             branches.add(new BranchHead(r.getString(0), r.getString(1), time == null ? null : time.toInstant(),
-                r.getBoolean(2)));
+                r.getBoolean(2), r.getString(4), created == null ? null : created.toInstant()));
           }
           List<Tag> tags = new ArrayList<>();
           tagRows.forEach(r -> tags.add(new Tag(r.getString(0), r.getString(1))));

@@ -104,7 +104,7 @@ class ReadmeTourTest {
         "production: 1=100 2=200 3=310",
         "staging: 1=100 2=250 3=310",
         "development: 1=100 2=250 3=310");
-    assertThat(output).contains("\"is_fast_forward\":true").contains("\"message\":\"Revert \\\"Raise the north target\\\"\"");
+    assertThat(output).contains("\"fast_forward\":true").contains("\"message\":\"Revert \\\"Raise the north target\\\"\"");
     // the hotfix came back into staging and development by three-way merges (two parents each)
     for (String branch : java.util.List.of("staging", "development")) {
       given().get("/api/v1/repositories/sales/commits?ref=" + branch + "&limit=1").then().statusCode(200)

@@ -15,6 +15,8 @@ import io.strata.server.api.Dtos.StorageDto;
 import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.api.Dtos.TagDto;
 import io.strata.server.api.Dtos.MergeDto;
+import io.strata.server.api.Dtos.MergeStrategy;
+import io.strata.server.commands.ConflictDetail;
 import io.strata.server.api.Dtos.MergeStatsDto;
 import io.strata.server.api.Dtos.MergeTableDto;
 import io.strata.server.api.Dtos.ResolutionDto;
@@ -51,12 +53,12 @@ final class Answers {
     };
   }
 
-  /** The branch as the command left it. */
+  /** The branch as the command left it, complete: where and when it was created too. */
   static Answer branchAfter(String name) {
     return (events, position, after, time) -> {
       RepositoryState.Branch b = after.branch(name);
-      return new Answer.Reply(200, new BranchDto(name, b.head(), null, b.isProtected(),
-          name.equals(after.defaultBranch()), null, time, null, position));
+      return new Answer.Reply(200, new BranchDto(name, b.head(), b.from(), b.isProtected(),
+          name.equals(after.defaultBranch()), b.createdAt(), time, null, position));
     };
   }
 
@@ -95,7 +97,8 @@ final class Answers {
     return (events, position, after, time) -> {
       String commit = events.stream().filter(e -> e instanceof CommitCreated).map(e -> ((CommitCreated) e).id())
           .findFirst().orElse(null);
-      String result = commit != null ? commit : o.fastForward ? o.sourceCommit : o.upToDate ? o.head : null;
+      String result = commit != null ? commit : o.dryRun ? null : o.fastForward ? o.sourceCommit
+          : o.upToDate ? o.head : null;
       List<MergeTableDto> tables = o.tables.stream().map(t -> new MergeTableDto(t.table(), t.changes().inserted(),
           t.changes().updated(), t.changes().deleted(), t.conflicts())).toList();
       MergeStatsDto stats = new MergeStatsDto(tables.size(), tables.stream().mapToLong(MergeTableDto::inserted).sum(),
@@ -103,11 +106,11 @@ final class Answers {
           tables);
       boolean stopped = o.inProgress && o.unsettled > 0 && !o.dryRun;
       // a stopped merge lists its first conflicts once, in the error's details
-      List<Map<String, Object>> listed = !stopped && (o.dryRun || o.conflicts > 0)
-          ? o.listedConflicts.stream().map(MergeCommands::conflictDetail).toList() : null;
-      MergeDto merge = new MergeDto(o.source, o.sourceCommit, o.target, o.strategy, o.fastForward, o.fastForward,
-          o.upToDate, o.base, commit, result, o.conflicts, o.conflicts > 0, o.conflicts, o.inProgress, o.dryRun,
-          stats, listed, o.dryRun ? null : position);
+      List<ConflictDetail> listed = !stopped && (o.dryRun || o.conflicts > 0)
+          ? o.listedConflicts.stream().map(ConflictDetail::of).toList() : null;
+      MergeStrategy strategy = o.fastForward ? MergeStrategy.FAST_FORWARD : MergeStrategy.of(o.strategy);
+      MergeDto merge = new MergeDto(o.source, o.sourceCommit, o.target, strategy, o.fastForward, o.upToDate, o.base,
+          result, o.conflicts, o.inProgress, o.dryRun, stats, listed, o.dryRun ? null : position);
       if (stopped) {
         StrataException refusal = MergeCommands.conflicts(o.target, o);
         Map<String, Object> details = new LinkedHashMap<>(refusal.details());

@@ -19,7 +19,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.UUID;
 
 /**
@@ -55,8 +59,31 @@ public class CommandContexts {
       correlation = UUID.randomUUID().toString();
     }
     boolean async = Params.bool("async", request.getParam("async"));
-    return new CommandContext(actor, key, request.method().name() + " " + request.path(), fingerprint(request, body),
-        correlation, async);
+    // the key is the caller's: another token (or user) sending the same key is another request
+    String scope = request.method().name() + " " + request.path() + "\u0000" + caller(actor);
+    return new CommandContext(actor, key, scope, fingerprint(request, body), correlation, async,
+        branchInPath(request.path()));
+  }
+
+  /** Who the key belongs to: the token (by id, which is never reused) or, without tokens, the X-User-Id sent. */
+  private String caller(Actor actor) {
+    return identity.current().map(i -> "token " + i.tokenId())
+        .orElse(actor.id() == null ? "anonymous" : "user " + actor.id());
+  }
+
+  /** {@code /api/v1/repositories/{repo}/branches/{branch}…}: the branch a command's path names, decoded. */
+  private static final Pattern BRANCH_PATH = Pattern.compile("^/api/v1/repositories/[^/]+/branches/([^/]+)(/.*)?$");
+
+  static String branchInPath(String path) {
+    Matcher m = BRANCH_PATH.matcher(path);
+    if (!m.matches()) {
+      return null;
+    }
+    try {
+      return URLDecoder.decode(m.group(1).replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException malformed) {
+      return null; // the resource refuses the name
+    }
   }
 
   /**

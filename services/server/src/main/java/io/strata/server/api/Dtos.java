@@ -14,6 +14,7 @@ import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.refs.RefRows.TagRow;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.commands.ConflictDetail;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -148,21 +149,59 @@ public final class Dtos {
 
   public record MergeStatsDto(int tables, long inserted, long updated, long deleted, List<MergeTableDto> perTable) {}
 
+  /** How a merge was made: the strategy asked for, or {@code fast_forward} when the branch simply moved to the source. */
+  public enum MergeStrategy {
+    @JsonProperty("three_way") THREE_WAY,
+    @JsonProperty("ours") OURS,
+    @JsonProperty("theirs") THEIRS,
+    @JsonProperty("fail_on_conflict") FAIL_ON_CONFLICT,
+    @JsonProperty("fast_forward") FAST_FORWARD;
+
+    /** The strategy named {@code wire} (as requests and events name it). */
+    public static MergeStrategy of(String wire) {
+      return valueOf(wire.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
   /**
-   * A merge's answer: Horizon Epoch's fields ({@code is_fast_forward}, {@code has_conflicts}, {@code
-   * conflict_count}, {@code result_commit_id}) beside the contract's.
+   * A merge's answer (a revert's, cherry-pick's or rebase step's when it stops), each fact under one name.
+   *
+   * @param commit the commit the branch is at after the merge: its merge commit, the source's commit after a
+   *     fast-forward, its unchanged head when up to date; null when no commit was made (a dry run, a merge
+   *     stopped by conflicts or by {@code no_commit})
+   * @param conflicts the conflicts found (settled by the strategy or not)
+   * @param mergeInProgress whether the merge stays in progress on the branch (conflicts to resolve, or
+   *     {@code no_commit}); never for a dry run, which keeps nothing
+   * @param conflictDetails a dry run's conflicts, or those a strategy settled (a stopped merge lists its
+   *     first ones in the error's details instead)
    */
   public record MergeDto(
-      String source, String sourceCommit, String target, String strategy, boolean fastForward,
-      boolean isFastForward, boolean upToDate, String mergeBase, String commit, String resultCommitId,
-      long conflicts, boolean hasConflicts, long conflictCount, boolean mergeInProgress, boolean dryRun,
+      String source, String sourceCommit, String target, MergeStrategy strategy, boolean fastForward,
+      boolean upToDate, String mergeBase, String commit, long conflicts, boolean mergeInProgress, boolean dryRun,
       MergeStatsDto stats,
-      @JsonInclude(JsonInclude.Include.NON_NULL) List<Map<String, Object>> conflictDetails,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<ConflictDetail> conflictDetails,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 
-  /** A merge in progress, as status and {@code GET …/merge} show it. */
-  public record MergeInProgressDto(String branch, String source, String sourceCommit, String base, String head,
-      String strategy, long conflicts, List<String> tables) {}
+  /**
+   * {@code GET …/merge}: the branch's merge in progress and a page of its conflicts ({@code total}: the
+   * conflicts left). With none open, {@code merge_in_progress} is false, the merge's fields are null and
+   * there are no items: the same 200 as {@code GET …/rebase} answers with no rebase in progress.
+   *
+   * @param head the branch's head when the merge began (ours)
+   */
+  public record MergeStateDto(String branch, boolean mergeInProgress, String source, String sourceCommit, String base,
+      String head, MergeStrategy strategy, List<String> tables, List<ConflictDetail> items, long total,
+      boolean hasMore) {
+    public static MergeStateDto none(String branch) {
+      return new MergeStateDto(branch, false, null, null, null, null, null, List.of(), List.of(), 0, false);
+    }
+
+    public static MergeStateDto of(String branch, io.strata.events.MergeStarted s, List<ConflictDetail> page,
+        long remaining, boolean hasMore) {
+      return new MergeStateDto(branch, true, s.source(), s.sourceCommit(), s.base(), s.head(),
+          MergeStrategy.of(s.strategy()), s.tables().stream().map(t -> t.table()).toList(), page, remaining, hasMore);
+    }
+  }
 
   public record ResolutionDto(long resolved, long remaining, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 

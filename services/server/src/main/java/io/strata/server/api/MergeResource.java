@@ -3,11 +3,12 @@ package io.strata.server.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.Merges.Strategy;
-import io.strata.server.api.Dtos.MergeInProgressDto;
+import io.strata.server.api.Dtos.MergeStateDto;
+import io.strata.projections.rowdata.Merges;
+import io.strata.server.commands.ConflictDetail;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import io.strata.server.commands.Answer;
@@ -73,33 +74,32 @@ public class MergeResource {
 
   @Requires(Permission.READ)
   @GET
-  @Operation(summary = "The merge in progress on the branch, with a page of its conflicts")
-  public Uni<JsonNode> inProgress(@PathParam("repo") String repo, @PathParam("branch") String branch,
+  @Operation(summary = "The merge in progress on the branch, if any, with a page of its conflicts")
+  public Uni<MergeStateDto> inProgress(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @QueryParam("limit") String limit, @QueryParam("offset") String offset) {
     Params.Page page = Params.page(limit, offset);
-    return repositories.require(repo).chain(r -> conflicts.require(r, branch).chain(m -> conflicts
-        .conflicts(r, branch, m).skip().first(page.offset()).select().first(page.limit() + 1)
-        .map(MergeCommands::conflictDetail).collect().asList()
-        .map(list -> {
-          ObjectNode answer = json.valueToTree(dto(branch, m));
-          answer.set("items", json.valueToTree(list.subList(0, Math.min(list.size(), page.limit()))));
-          answer.put("total", m.remaining());
-          answer.put("has_more", list.size() > page.limit());
-          return (JsonNode) answer;
-        })));
+    // nothing open is an answer, not an error: 200 with merge_in_progress false, as GET …/rebase answers
+    return repositories.require(repo).chain(r -> conflicts.find(r, branch).chain(found -> found.isEmpty()
+        ? Uni.createFrom().item(MergeStateDto.none(branch))
+        : conflicts.conflicts(r, branch, found.get()).skip().first(page.offset()).select().first(page.limit() + 1)
+            .map(ConflictDetail::of).collect().asList()
+            .map(list -> MergeStateDto.of(branch, found.get().started(), list.subList(0,
+                Math.min(list.size(), page.limit())), found.get().remaining(), list.size() > page.limit()))));
   }
 
   @Requires(Permission.READ)
   @GET
   @Produces(RestMediaType.APPLICATION_NDJSON)
-  @Operation(summary = "Every conflict of the merge in progress as an NDJSON stream (Accept: application/x-ndjson)")
+  @Operation(summary = "Every conflict of the merge in progress as an NDJSON stream (Accept: application/x-ndjson);"
+      + " empty when none is open")
   public Multi<Buffer> streamConflicts(@PathParam("repo") String repo, @PathParam("branch") String branch) {
     return ResponseChunks.ndjson(repositories.require(repo)
-        .chain(r -> conflicts.require(r, branch).map(m -> conflicts.conflicts(r, branch, m)))
+        .chain(r -> conflicts.find(r, branch).map(found -> found.isEmpty() ? Multi.createFrom().<Merges.Conflict>empty()
+            : conflicts.conflicts(r, branch, found.get())))
         .onItem().transformToMulti(m -> m)
         .map(c -> {
           try {
-            return json.writeValueAsString(MergeCommands.conflictDetail(c));
+            return json.writeValueAsString(ConflictDetail.of(c));
           } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
           }
@@ -159,12 +159,6 @@ public class MergeResource {
     CommandContext ctx = contexts.of(request, null);
     return commands.abort(repo, branch, ctx, (events, position, after, time) -> new Answer.Reply(204, null))
         .map(resp -> contexts.respond(resp, ctx));
-  }
-
-  private static MergeInProgressDto dto(String branch, MergeConflicts.InProgress m) {
-    var s = m.started();
-    return new MergeInProgressDto(branch, s.source(), s.sourceCommit(), s.base(), s.head(), s.strategy(),
-        m.remaining(), s.tables().stream().map(t -> t.table()).toList());
   }
 
   static <E extends Enum<E>> E choice(String field, String given, Class<E> type, E otherwise) {

@@ -129,6 +129,8 @@ public class CommandProcessor {
     final Answer answer;
     final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
     List<StrataEvent> events = List.of();
+    /** The incarnation of the branch the request names, as it was when the command was decided. */
+    String branchIncarnation;
     private final String storedKey;
 
     Pending(String repository, Command command, CommandContext context, Answer answer) {
@@ -250,8 +252,9 @@ public class CommandProcessor {
       Map<String, Pending> keysInBatch = new HashMap<>();
       for (Pending p : batch) {
         if (p.key() != null) {
+          p.branchIncarnation = incarnation(s, p);
           IdempotencyRecord record = stored.get(p.key());
-          if (record != null) {
+          if (record != null && !superseded(record, p)) {
             replay(p, record);
             continue;
           }
@@ -274,7 +277,7 @@ public class CommandProcessor {
           p.events = RepositoryDecider.decide(s, p.command, now);
           long v = s.version();
           for (StrataEvent e : p.events) {
-            s.evolve(e, ++v, 0);
+            s.evolve(e, ++v, 0, now);
           }
           accepted.add(p);
         } catch (StrataException refused) {
@@ -299,7 +302,8 @@ public class CommandProcessor {
     private Uni<Void> runPrepared(Pending p) {
       return currentState().chain(s -> storedAnswers(List.of(p)).chain(stored -> {
         IdempotencyRecord record = p.key() == null ? null : stored.get(p.key());
-        if (record != null) {
+        p.branchIncarnation = incarnation(s, p);
+        if (record != null && !superseded(record, p)) {
           replay(p, record);
           return Uni.createFrom().voidItem();
         }
@@ -386,7 +390,8 @@ public class CommandProcessor {
         CommandResponse response = respond(p, position, p.events.isEmpty() ? 0 : version, d);
         responses.put(p, response);
         if (p.key() != null && !p.events.isEmpty()) {
-          keys.add(new IdempotencyRecord(p.key(), p.context.fingerprint(), response.status(), response.body(), position));
+          keys.add(new IdempotencyRecord(p.key(), p.context.fingerprint(), response.status(), response.body(), position,
+              p.branchIncarnation));
         }
       }
       return keys;
@@ -401,6 +406,22 @@ public class CommandProcessor {
         throw new IllegalStateException("answer cannot be serialised", e);
       }
     }
+  }
+
+  /** The incarnation of the branch {@code p} names (its creation time), or null: it names none, or none exists. */
+  private static String incarnation(RepositoryState s, Pending p) {
+    RepositoryState.Branch b = p.context.branch() == null ? null : s.branch(p.context.branch());
+    return b == null || b.createdAt() == null ? null : b.createdAt().toString();
+  }
+
+  /**
+   * Whether {@code record} answered for an incarnation of the branch that is gone: the branch was deleted
+   * and created again since, so the key is a new one there. (A branch deleted and not re-created still
+   * replays: a retried delete answers as the delete did.)
+   */
+  private static boolean superseded(IdempotencyRecord record, Pending p) {
+    return record.branchIncarnation() != null && p.branchIncarnation != null
+        && !record.branchIncarnation().equals(p.branchIncarnation);
   }
 
   private static StrataException keyReused(String key) {

@@ -444,7 +444,7 @@ public class MergeCommands {
           }
           // conflicts a strategy did not settle (three_way's; rows the table refused, under any) stop it
           boolean stops = outcome.unsettled > 0 || r.noCommit();
-          outcome.inProgress = stops;
+          outcome.inProgress = stops && !r.dryRun(); // a dry run keeps nothing: no merge is in progress after it
           String message = r.message() != null ? r.message()
               : "Merge " + r.source() + " into " + into.name();
           if (r.dryRun()) {
@@ -508,31 +508,11 @@ public class MergeCommands {
 
   /** The 409 of a merge stopped (or refused) by conflicts: their count and the first of them. */
   public static StrataException conflicts(String target, Outcome outcome) {
-    List<Map<String, Object>> first = outcome.listedConflicts.stream().map(MergeCommands::conflictDetail).toList();
+    List<ConflictDetail> first = outcome.listedConflicts.stream().map(ConflictDetail::of).toList();
     long count = outcome.inProgress ? outcome.unsettled : outcome.conflicts;
     return new StrataException(ErrorCode.MergeConflict, count + " conflict(s) merging " + outcome.source
         + " into '" + target + "'" + (outcome.inProgress ? ": resolve them, then continue (or abort)" : ""),
         Map.of("conflicts", count, "first_conflicts", first, "merge_in_progress", outcome.inProgress));
-  }
-
-  /** A conflict as answers show it. */
-  public static Map<String, Object> conflictDetail(Merges.Conflict c) {
-    Map<String, Object> detail = new LinkedHashMap<>();
-    detail.put("table", c.table());
-    detail.put("key", c.key());
-    detail.put("type", c.type());
-    if (c.refusedBy() != null) {
-      detail.put("constraint", c.refusedBy());
-    }
-    detail.put("fields", c.fields().stream().map(f -> {
-      Map<String, Object> field = new LinkedHashMap<>();
-      field.put("name", f.name());
-      field.put("base", f.base());
-      field.put("ours", f.ours());
-      field.put("theirs", f.theirs());
-      return field;
-    }).toList());
-    return detail;
   }
 
   // ---- a merge in progress ----
@@ -587,11 +567,24 @@ public class MergeCommands {
   /**
    * Aborts the merge in progress: in the server's database with its event; in other storages right
    * after it (the recovery sweep that follows every command writing there), under an intent its append
-   * writes, so that recovery completes an abort the server stopped in the middle of.
+   * writes, so that recovery completes an abort the server stopped in the middle of. A branch with a
+   * rebase in progress refuses it (409 RebaseInProgress): aborting the step's merge alone would leave the
+   * rebase stopped, half done; the rebase's own abort and skip end it.
    */
   public Uni<CommandResponse> abort(String repository, String target, CommandContext ctx, Answer answer) {
+    return abort(repository, target, ctx, answer, false);
+  }
+
+  /** Aborts the merge of the step a rebase stopped at: for the rebase's skip and abort. */
+  Uni<CommandResponse> abortRebaseStep(String repository, String target, CommandContext ctx, Answer answer) {
+    return abort(repository, target, ctx, answer, true);
+  }
+
+  private Uni<CommandResponse> abort(String repository, String target, CommandContext ctx, Answer answer,
+      boolean rebaseStep) {
     String repo = Names.existingRepository(repository);
-    return onMerge(repo, target, ctx, answer, "merge.abort-appended", (tx, state, merge, into, tables, tracked) -> {
+    return onMerge(repo, target, ctx, answer, "merge.abort-appended", !rebaseStep, (tx, state, merge, into, tables,
+        tracked) -> {
       Set<String> elsewhere = tables.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
           .collect(Collectors.toCollection(LinkedHashSet::new));
       // the rows the merge wrote go back, unless someone changed them since: that is their work
@@ -657,14 +650,19 @@ public class MergeCommands {
   /** Runs {@code work} on the merge in progress on {@code target}; 409 NoMergeInProgress without one. */
   private Uni<CommandResponse> onMerge(String repository, String target, CommandContext ctx, Answer answer,
       OnMerge work) {
-    return onMerge(repository, target, ctx, answer, "merge.appended", work);
+    return onMerge(repository, target, ctx, answer, "merge.appended", false, work);
   }
 
+  /** @param notInRebase whether a rebase in progress on {@code target} refuses the work (409 naming the rebase) */
   private Uni<CommandResponse> onMerge(String repository, String target, CommandContext ctx, Answer answer,
-      String settledAt, OnMerge work) {
+      String settledAt, boolean notInRebase, OnMerge work) {
     String repo = Names.existingRepository(repository);
     return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
         crossStorage.settledAfter(repo, tracked, settledAt, processor.execute(repo, (tx, state) -> {
+          RepositoryState.Rebase rebase = state.rebase(target);
+          if (notInRebase && rebase != null) {
+            throw rebaseNotMerge(target, rebase);
+          }
           RepositoryState.Merge merge = state.merge(target);
           if (merge == null) {
             throw RepositoryDecider.noMerge(target);
@@ -672,6 +670,15 @@ public class MergeCommands {
           return work.prepare(tx, state, merge, BranchRef.of(target, state.defaultBranch()),
               mergeTables(merge, tracked), tracked);
         }, ctx, answer)));
+  }
+
+  /** The 409 of merge/abort on a branch whose rebase is in progress: it names the rebase and how to end it. */
+  private static StrataException rebaseNotMerge(String branch, RepositoryState.Rebase rebase) {
+    StrataException inProgress = RepositoryDecider.rebaseInProgress(branch, rebase);
+    return new StrataException(ErrorCode.RebaseInProgress, "branch '" + branch + "' has a rebase onto "
+        + rebase.started().onto() + " in progress, not a merge (" + rebase.done() + " of "
+        + rebase.started().commits().size() + " commits done): end it with rebase/abort (the branch goes back"
+        + " where it was), rebase/skip or rebase/continue", inProgress.details());
   }
 
   /** The tracked tables a merge in progress wrote. */

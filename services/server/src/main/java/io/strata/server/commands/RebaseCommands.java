@@ -225,7 +225,7 @@ public class RebaseCommands {
     CommandContext inner = inner(ctx);
     return requireRebase(repo, branch)
         .chain(state -> state.merge(branch) == null ? Uni.createFrom().item(state)
-            : merges.abort(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
+            : merges.abortRebaseStep(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
                 .chain(() -> loader.load(repo)))
         .chain(state -> {
           String next = state.rebase(branch).next();
@@ -244,7 +244,7 @@ public class RebaseCommands {
     CommandContext inner = inner(ctx);
     return requireRebase(repo, branch)
         .chain(state -> state.merge(branch) == null ? Uni.createFrom().voidItem()
-            : merges.abort(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
+            : merges.abortRebaseStep(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
                 .replaceWithVoid())
         .chain(() -> tableQueries.tables(repo))
         .chain(tracked -> crossStorage.settledAfter(repo, tracked, "rebase.appended",

@@ -50,7 +50,8 @@ public class RepositoryStateLoader {
     RepositoryState state = new RepositoryState(repository, s.version());
     if (s.repository() != null) {
       Map<String, Branch> branches = new HashMap<>();
-      s.branches().forEach(b -> branches.put(b.name(), new Branch(b.head(), b.headTime(), b.isProtected())));
+      s.branches().forEach(b -> branches.put(b.name(),
+          new Branch(b.head(), b.headTime(), b.isProtected(), b.createdFrom(), b.createdAt())));
       Map<String, String> tags = new HashMap<>();
       s.tags().forEach(t -> tags.put(t.name(), t.commit()));
       Map<String, StorageAdded> storages = new HashMap<>();
@@ -70,7 +71,7 @@ public class RepositoryStateLoader {
   private Uni<RepositoryState> foldTail(String repository, RepositoryState state) {
     return log.readStream(repository, state.version(), PAGE).chain(events -> {
       for (StoredEvent e : events) {
-        state.evolve(codec.decode(e.type(), e.data()), e.streamVersion(), e.position());
+        state.evolve(codec.decode(e.type(), e.data()), e.streamVersion(), e.position(), e.time());
       }
       return events.size() < PAGE ? Uni.createFrom().item(state) : foldTail(repository, state);
     });

@@ -70,8 +70,17 @@ public final class RepositoryState {
     }
   }
 
-  /** A branch: its head, the head commit's time (commit times never go backwards), protection. */
-  public record Branch(String head, Instant headTime, boolean isProtected) {}
+  /**
+   * A branch: its head, the head commit's time (commit times never go backwards), protection, the ref it
+   * was created from (null for the default branch) and when it was created (its event's time; null in
+   * states folded without times). A branch deleted and created again under its name has another
+   * {@code createdAt}: it tells the incarnations apart.
+   */
+  public record Branch(String head, Instant headTime, boolean isProtected, String from, Instant createdAt) {
+    Branch moved(String to, Instant time) {
+      return new Branch(to, time, isProtected, from, createdAt);
+    }
+  }
 
   private final String streamId;
 
@@ -86,8 +95,13 @@ public final class RepositoryState {
     lastPosition = Math.max(lastPosition, position);
   }
 
-  /** Folds one event into the state. */
+  /** Folds one event into the state, without its time. */
   public void evolve(StrataEvent event, long streamVersion, long position) {
+    evolve(event, streamVersion, position, null);
+  }
+
+  /** Folds one event, recorded at {@code time}, into the state. */
+  public void evolve(StrataEvent event, long streamVersion, long position, Instant time) {
     version = streamVersion;
     lastPosition = Math.max(lastPosition, position);
     if (event instanceof RepositoryCreated e) {
@@ -123,13 +137,14 @@ public final class RepositoryState {
       }
       if (e.branch() != null) {
         Branch b = branches.get(e.branch());
-        branches.put(e.branch(), new Branch(e.id(), e.createdAt(), b != null && b.isProtected()));
+        branches.put(e.branch(), b != null ? b.moved(e.id(), e.createdAt())
+            : new Branch(e.id(), e.createdAt(), false, null, null));
       }
       lastCommitTime = e.createdAt();
       lastCommitId = e.id();
     } else if (event instanceof BranchCreated e) {
-      Instant time = e.head().equals(lastCommitId) ? lastCommitTime : null;
-      branches.put(e.name(), new Branch(e.head(), time, e.isProtected()));
+      Instant headTime = e.head().equals(lastCommitId) ? lastCommitTime : null;
+      branches.put(e.name(), new Branch(e.head(), headTime, e.isProtected(), e.from(), time));
     } else if (event instanceof BranchDeleted e) {
       branches.remove(e.name());
       merges.remove(e.name());
@@ -137,7 +152,7 @@ public final class RepositoryState {
       rebases.remove(e.name());
     } else if (event instanceof BranchHeadMoved e) {
       Branch b = branches.get(e.branch());
-      branches.put(e.branch(), new Branch(e.to(), null, b != null && b.isProtected()));
+      branches.put(e.branch(), b != null ? b.moved(e.to(), null) : new Branch(e.to(), null, false, null, null));
       for (BranchHeadMoved.TableContent c : e.branch().equals(defaultBranch) ? e.tables()
           : List.<BranchHeadMoved.TableContent>of()) {
         TableTracked t = tables.get(c.table());
@@ -170,7 +185,7 @@ public final class RepositoryState {
       merges.remove(e.branch());
     } else if (event instanceof BranchProtectionChanged e) {
       Branch b = branches.get(e.name());
-      branches.put(e.name(), new Branch(b.head(), b.headTime(), e.isProtected()));
+      branches.put(e.name(), new Branch(b.head(), b.headTime(), e.isProtected(), b.from(), b.createdAt()));
     } else if (event instanceof TagCreated e) {
       tags.put(e.name(), e.commit());
     } else if (event instanceof TagDeleted e) {

@@ -11,7 +11,6 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Existing;
-import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,11 +52,9 @@ public class MergeConflicts {
     return refs.merge(repository, branch).map(found -> found.map(m -> new InProgress(m.event(), m.remaining())));
   }
 
-  /** The merge in progress on {@code branch}, or the 409 of a branch with none. */
-  public Uni<InProgress> require(RepositoryRow repository, String branch) {
-    return existing.branch(repository.name(), branch)
-        .chain(() -> inProgress(repository.name(), branch))
-        .map(found -> found.orElseThrow(() -> RepositoryDecider.noMerge(branch)));
+  /** The merge in progress on {@code branch} of a repository, if any; 404 when the branch does not exist. */
+  public Uni<Optional<InProgress>> find(RepositoryRow repository, String branch) {
+    return existing.branch(repository.name(), branch).chain(() -> inProgress(repository.name(), branch));
   }
 
   /** Every conflict left, table by table in name order, each in key order. */

@@ -119,8 +119,8 @@ class CrossStorageMergeTest {
     String mainHead = head(repo, "main");
 
     JsonPath merged = merge(repo, "main", Map.of("source", "dev", "fast_forward", "never"), 200);
-    assertThat(merged.getBoolean("is_fast_forward")).isFalse();
-    String commit = merged.getString("result_commit_id");
+    assertThat(merged.getBoolean("fast_forward")).isFalse();
+    String commit = merged.getString("commit");
     assertThat(orders("a")).containsExactly("1:1.50:dev", "2:3.00:dev", "3:4.50:dev", "99:148.50:-",
         "101:7.25:new on dev");
     assertThat(rows(local, "select name from public.mitems_a where id = 1")).containsExactly("renamed on dev");
@@ -273,7 +273,7 @@ class CrossStorageMergeTest {
     List<String> before = orders("f");
     String mainHead = head(repo, "main");
     JsonPath dry = merge(repo, "main", Map.of("source", "dev", "dry_run", true), 200);
-    assertThat(dry.getInt("conflict_count")).isEqualTo(1);
+    assertThat(dry.getInt("conflicts")).isEqualTo(1);
     assertThat(orders("f")).isEqualTo(before);
     assertThat(head(repo, "main")).isEqualTo(mainHead);
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true))

@@ -75,6 +75,53 @@ class IdempotencyKeyLifetimeTest {
     assertThat(commits(b)).isEqualTo(2);
   }
 
+  /** The case: a key must not tell the client a commit landed on a branch that was re-created since. */
+  @Test
+  void aBranchDeletedAndCreatedAgainIsANewScopeAndARetriedDeleteStillReplays() {
+    String repo = createRepository(uniqueName("idem-incarnation"));
+    String key = uniqueName("dev-commit");
+    post(REPOS + "/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    String first = commit(repo, "dev", key).then().statusCode(201).extract().path("id");
+    commit(repo, "dev", key).then().statusCode(201).header("Idempotent-Replayed", "true").body("id", equalTo(first));
+    String deleteKey = uniqueName("dev-delete");
+    json().header("Idempotency-Key", deleteKey).delete(REPOS + "/{r}/branches/dev?force=true", repo).then()
+        .statusCode(204);
+    // a retried delete answers as the delete did, though the branch is gone
+    json().header("Idempotency-Key", deleteKey).delete(REPOS + "/{r}/branches/dev?force=true", repo).then()
+        .statusCode(204).header("Idempotent-Replayed", "true");
+    post(REPOS + "/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    String second = commit(repo, "dev", key).then().statusCode(201).header("Idempotent-Replayed", (String) null)
+        .extract().path("id");
+    assertThat(second).isNotEqualTo(first);
+    assertThat(given().get(REPOS + "/{r}/branches/dev", repo).then().statusCode(200).extract().<String>path("head"))
+        .isEqualTo(second);
+    // within the new incarnation the key replays again, and the same key for another body is refused
+    commit(repo, "dev", key).then().statusCode(201).header("Idempotent-Replayed", "true").body("id", equalTo(second));
+    json().header("Idempotency-Key", key).body(Map.of("message", "another", "allow_empty", true))
+        .post(REPOS + "/{r}/branches/dev/commits", repo).then().statusCode(422)
+        .body("error", equalTo("IdempotencyKeyReused"));
+    assertThat(given().queryParam("ref", "dev").get(REPOS + "/{r}/commits", repo).then().statusCode(200)
+        .extract().<Integer>path("total")).as("main's initial commit and the second dev commit").isEqualTo(2);
+  }
+
+  /** A key is the caller's: another user (X-User-Id without tokens; TokenAuthTest: another token) is not answered. */
+  @Test
+  void anotherCallersSameKeyIsAnotherRequest() {
+    String repo = createRepository(uniqueName("idem-caller"));
+    String key = uniqueName("shared");
+    String ada = json().header("X-User-Id", "ada").header("Idempotency-Key", key)
+        .body(Map.of("message", "step", "allow_empty", true)).post(REPOS + "/{r}/branches/main/commits", repo)
+        .then().statusCode(201).extract().path("id");
+    String bob = json().header("X-User-Id", "bob").header("Idempotency-Key", key)
+        .body(Map.of("message", "step", "allow_empty", true)).post(REPOS + "/{r}/branches/main/commits", repo)
+        .then().statusCode(201).header("Idempotent-Replayed", (String) null).extract().path("id");
+    assertThat(bob).isNotEqualTo(ada);
+    json().header("X-User-Id", "ada").header("Idempotency-Key", key)
+        .body(Map.of("message", "step", "allow_empty", true)).post(REPOS + "/{r}/branches/main/commits", repo)
+        .then().statusCode(201).header("Idempotent-Replayed", "true").body("id", equalTo(ada));
+    assertThat(commits(repo)).isEqualTo(3);
+  }
+
   @Test
   void anExpiredKeyMakesANewCommandAndIsPurged() {
     String repo = createRepository(uniqueName("idem-old"));

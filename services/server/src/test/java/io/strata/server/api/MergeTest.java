@@ -109,7 +109,10 @@ class MergeTest {
     JsonPath refused = merge(repo, "main", Map.of("source", "feature"), 409);
     assertThat(refused.getString("error")).isEqualTo("MergeConflict");
     assertThat(refused.getInt("details.conflicts")).isEqualTo(3);
-    assertThat(refused.getList("details.first_conflicts.key")).containsExactly("[5]", "[8]", "[11]");
+    // a conflict's key is the key's values as JSON (an array), not a string holding JSON
+    assertThat(refused.getList("details.first_conflicts.key")).containsExactly(List.of(5), List.of(8), List.of(11));
+    assertThat(refused.getBoolean("details.merge.merge_in_progress")).isTrue();
+    assertThat(refused.getString("details.merge.strategy")).isEqualTo("three_way");
     assertThat(refused.getString("details.merge.merge_base")).isNotNull();
     // during the merge, the table shows the merged rows, ours in the conflicting fields
     List<String> expected = new ArrayList<>();
@@ -125,9 +128,15 @@ class MergeTest {
     assertThat(listed.getInt("total")).isEqualTo(3);
     assertThat(listed.getList("items.type")).containsOnly("modify_modify");
     assertThat(listed.getList("items[0].fields.name")).containsExactly("v");
-    assertThat(listed.getString("items[0].fields[0].base")).isEqualTo("\"a\"");
-    assertThat(listed.getString("items[0].fields[0].ours")).isEqualTo("\"t\"");
-    assertThat(listed.getString("items[0].fields[0].theirs")).isEqualTo("\"s\"");
+    assertThat(listed.getBoolean("merge_in_progress")).isTrue();
+    assertThat(listed.getString("strategy")).isEqualTo("three_way");
+    assertThat(listed.getList("items.key")).containsExactly(List.of(5), List.of(8), List.of(11));
+    // field values are JSON values, not JSON text in strings
+    assertThat(listed.getString("items[0].fields[0].base")).isEqualTo("a");
+    assertThat(listed.getString("items[0].fields[0].ours")).isEqualTo("t");
+    assertThat(listed.getString("items[0].fields[0].theirs")).isEqualTo("s");
+    assertThat(listed.getString("items[1].fields[0].base")).as("SQL NULL at the base").isNull();
+    assertThat(listed.getMap("$")).doesNotContainKey("conflicts").containsKey("total");
     // the conflicts, to any SQL tool
     assertThat(rows(pool, "select id || ':' || coalesce(base_v, '∅') || ':' || coalesce(ours_v, '∅') || ':'"
         + " || coalesce(theirs_v, '∅') from strata_main." + t + "__conflicts order by id"))
@@ -214,13 +223,23 @@ class MergeTest {
     JsonPath dry = merge(repo, "main", Map.of("source", "dev", "dry_run", true), 200);
     assertThat(dry.getBoolean("dry_run")).isTrue();
     assertThat(dry.getInt("conflicts")).isEqualTo(5);
+    assertThat(dry.getBoolean("merge_in_progress")).as("a dry run keeps nothing in progress").isFalse();
+    assertThat(dry.getString("commit")).isNull();
+    assertThat(dry.getMap("$")).doesNotContainKeys("conflict_count", "has_conflicts", "result_commit_id",
+        "is_fast_forward");
     Map<String, String> kinds = new HashMap<>();
     for (Map<String, Object> c : dry.<Map<String, Object>>getList("conflict_details")) {
-      kinds.put((String) c.get("key"), (String) c.get("type"));
+      assertThat(c.get("key")).isInstanceOf(List.class);
+      kinds.put(String.valueOf(c.get("key")), (String) c.get("type"));
     }
     assertThat(kinds).containsExactlyInAnyOrderEntriesOf(Map.of("[1]", "delete_modify", "[2]", "modify_delete",
         "[21]", "add_add", "[6]", "modify_modify", "[7]", "modify_modify"));
-    given().get(base(repo, "main") + "/merge").then().statusCode(409).body("error", equalTo("NoMergeInProgress"));
+    // nothing open: 200 with merge_in_progress false, as GET …/rebase answers with no rebase
+    given().get(base(repo, "main") + "/merge").then().statusCode(200).body("merge_in_progress", equalTo(false))
+        .body("source", nullValue()).body("items", hasSize(0)).body("total", equalTo(0));
+    given().get(base(repo, "main") + "/rebase").then().statusCode(200).body("rebase_in_progress", equalTo(false));
+    given().accept("application/x-ndjson").get(base(repo, "main") + "/merge").then().statusCode(200)
+        .body(equalTo(""));
 
     JsonPath theirs = merge(repo, "main", Map.of("source", "dev", "strategy", "theirs"), 200);
     assertThat(theirs.getInt("conflicts")).isEqualTo(5);
@@ -394,7 +413,9 @@ class MergeTest {
     assertThat(merge(repo, "f", Map.of("source", "main"), 200).getBoolean("up_to_date")).isTrue();
     JsonPath ff = merge(repo, "main", Map.of("source", "f", "fast_forward", "only"), 200);
     assertThat(ff.getBoolean("fast_forward")).isTrue();
-    assertThat(ff.getString("result_commit_id")).isEqualTo(f);
+    assertThat(ff.getString("strategy")).as("a fast-forward says so").isEqualTo("fast_forward");
+    assertThat(ff.getString("commit")).isEqualTo(f);
+    assertThat(ff.getBoolean("merge_in_progress")).isFalse();
     assertThat(head(repo, "main")).isEqualTo(f);
     assertThat(rows(pool, "select v::text from public." + t + " where id = 5")).containsExactly("50");
     given().get(base(repo, "main") + "/status").then().body("clean", equalTo(true));

@@ -8,6 +8,7 @@ import static io.strata.server.api.Api.rows;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.TestResourceScope;
@@ -94,7 +95,7 @@ class RebaseTest {
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
     // dev now merges into main as a fast-forward
     Api.json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
-        .statusCode(200).body("is_fast_forward", equalTo(true));
+        .statusCode(200).body("fast_forward", equalTo(true)).body("strategy", equalTo("fast_forward"));
   }
 
   @Test
@@ -111,6 +112,15 @@ class RebaseTest {
         .body("rebase_in_progress", equalTo(true)).body("done", equalTo(0)).body("commits.size()", equalTo(2));
     Api.json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
         .statusCode(409);
+    // merge/abort does not end half a rebase: 409 naming the rebase, and nothing changes
+    String events = "select count(*) from strata_meta.events where stream_id = '" + repo + "'";
+    long before = Api.count(pool, events);
+    Api.json().post("/api/v1/repositories/{r}/branches/dev/merge/abort", repo).then().statusCode(409)
+        .body("error", equalTo("RebaseInProgress")).body("message", containsString("rebase/abort"))
+        .body("details.onto", equalTo("main"));
+    assertThat(Api.count(pool, events)).isEqualTo(before);
+    given().get("/api/v1/repositories/{r}/branches/dev/merge", repo).then().statusCode(200)
+        .body("merge_in_progress", equalTo(true));
     step(repo, "dev", "abort").statusCode(204);
     assertThat(head(repo, "dev")).isEqualTo(devHead);
     assertThat(dev(repo)).isEqualTo(devRows);

@@ -240,6 +240,23 @@ class TokenAuthTest {
         .body("items[0].author.name", equalTo("Ada"));
   }
 
+  /** The hostile pass: an Idempotency-Key replayed another token's answer. A key is its token's. */
+  @Test
+  void anIdempotencyKeyReplaysOnlyForTheTokenThatSentIt() {
+    String repo = repository("authidem");
+    String first = (String) createToken(Api.uniqueName("one"), "writer", List.of(repo), null).get("token");
+    String second = (String) createToken(Api.uniqueName("two"), "writer", List.of(repo), null).get("token");
+    Map<String, Object> body = Map.of("message", "step", "allow_empty", true);
+    String path = "/api/v1/repositories/" + repo + "/branches/main/commits";
+    String mine = as(first).header("Idempotency-Key", "k-1").body(body).post(path).then().statusCode(201)
+        .extract().path("id");
+    String theirs = as(second).header("Idempotency-Key", "k-1").body(body).post(path).then().statusCode(201)
+        .header("Idempotent-Replayed", (String) null).extract().path("id");
+    assertThat(theirs).isNotEqualTo(mine);
+    as(first).header("Idempotency-Key", "k-1").body(body).post(path).then().statusCode(201)
+        .header("Idempotent-Replayed", "true").body("id", equalTo(mine));
+  }
+
   @Test
   void theRepositoryListShowsOnlyWhatTheTokenMaySee() {
     String mine = repository("authmine");
