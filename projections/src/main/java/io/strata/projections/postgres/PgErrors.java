@@ -45,7 +45,7 @@ public final class PgErrors {
     return switch (state) {
       case SERIALIZATION_FAILURE, DEADLOCK_DETECTED -> Kind.CONCURRENCY;
       case UNIQUE_VIOLATION, "42P07", "42710" -> Kind.DUPLICATE;
-      case "42804" -> Kind.TYPE_MISMATCH;
+      case "42804", "42846" -> Kind.TYPE_MISMATCH; // datatype mismatch; cannot coerce (a row type that changed)
       case "42P01", "42703", "42704", "42883" -> Kind.UNDEFINED_OBJECT;
       case INSUFFICIENT_PRIVILEGE -> Kind.PRIVILEGE;
       case "57014" -> Kind.CANCELED;

@@ -82,7 +82,7 @@ public class HistoryResource {
     MergeCommands.Request r = new MergeCommands.Request(b.commit(),
         MergeResource.choice("strategy", b.strategy(), Strategy.class, Strategy.THREE_WAY), FastForward.NEVER,
         b.message(), Boolean.TRUE.equals(b.noCommit()), false, b.expectedHead(), contexts.author(b.author(), ctx),
-        operation, b.mainline());
+        operation, b.mainline(), Boolean.TRUE.equals(b.allowEmpty()));
     return merges.applyCommit(repo, branch, r, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
   }
 

@@ -49,7 +49,7 @@ public final class Requests {
 
   /** A revert or cherry-pick of {@code commit} (any ref to it). */
   public record ApplyCommit(String commit, Integer mainline, Boolean noCommit, String message, String strategy,
-      String expectedHead, AuthorInput author) {}
+      String expectedHead, AuthorInput author, Boolean allowEmpty) {}
 
   public record CreateToken(String name, String role, List<String> repositories, String expiresAt) {}
 }

@@ -324,6 +324,11 @@ public class WebhookResource {
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       throw StrataException.invalid("url", "must name a host (a registry-based authority is not one)");
     }
+    if (numericButNotDottedQuad(uri.getHost())) {
+      throw StrataException.invalid("url", "host '" + uri.getHost() + "' is a numeric address in a form URL parsers"
+          + " read differently (leading zeros, hex, fewer than four parts or one number): write the IPv4 address as"
+          + " four decimal numbers without leading zeros (127.0.0.1), or use a host name");
+    }
     if (uri.getRawFragment() != null) {
       throw StrataException.invalid("url", "must not have a fragment (#...)");
     }
@@ -331,6 +336,25 @@ public class WebhookResource {
       throw StrataException.invalid("url", "has an invalid port");
     }
     return uri;
+  }
+
+  private static final Pattern NUMERIC_LABEL = Pattern.compile("(?i)[0-9]+|0x[0-9a-f]*");
+  private static final String OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+  private static final Pattern DOTTED_QUAD = Pattern.compile("(?:" + OCTET + "\\.){3}" + OCTET);
+
+  /**
+   * Whether a host is an IPv4 address in a form other than four decimal numbers without leading zeros:
+   * {@code 0177.0.0.1}, {@code 0x7f.1}, {@code 127.1}, {@code 2130706433}. WHATWG URL parsers (browsers,
+   * curl, Node) read a host whose last label is a number as an IPv4 address, octal and hex included; Java
+   * reads {@code 0177} as 177. A stored URL must mean the same address to every tool that reads it.
+   */
+  static boolean numericButNotDottedQuad(String host) {
+    if (host.startsWith("[")) {
+      return false; // IPv6: one reading
+    }
+    String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    String last = name.substring(name.lastIndexOf('.') + 1);
+    return NUMERIC_LABEL.matcher(last).matches() && !(DOTTED_QUAD.matcher(host).matches());
   }
 
   /** Optional free text of one line: bounded, without control or invisible formatting characters. */

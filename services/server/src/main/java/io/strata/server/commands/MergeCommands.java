@@ -118,10 +118,12 @@ public class MergeCommands {
    * taken as its base).
    */
   public record Request(String source, Strategy strategy, FastForward fastForward, String message,
-      boolean noCommit, boolean dryRun, String expectedHead, Author author, String operation, Integer mainline) {
+      boolean noCommit, boolean dryRun, String expectedHead, Author author, String operation, Integer mainline,
+      boolean allowEmpty) {
     public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
         boolean dryRun, String expectedHead, Author author) {
-      this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, MergeStarted.MERGE, null);
+      this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, MergeStarted.MERGE, null,
+          true);
     }
   }
 
@@ -309,7 +311,7 @@ public class MergeCommands {
           String message = r.message() != null ? r.message()
               : revert ? "Revert \"" + commit.message().lines().findFirst().orElse("") + "\"" : commit.message();
           Request applying = new Request(r.source(), r.strategy(), FastForward.NEVER, message, r.noCommit(),
-              false, r.expectedHead(), r.author(), r.operation(), r.mainline());
+              false, r.expectedHead(), r.author(), r.operation(), r.mainline(), r.allowEmpty());
           return tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo,
               (tx, state) -> prepareApplying(tx, state, repo, target, applying, tracked, outcome,
                   revert ? commit.id() : parent, revert ? parent : commit.id(), revert),
@@ -470,8 +472,9 @@ public class MergeCommands {
           MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
               message, r.author(), 0, List.of(), r.operation(), r.mainline());
           // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
-          Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours, true,
-              List.of(), List.of(), null);
+          // a revert or cherry-pick that changes nothing is refused unless asked for (a merge's never is)
+          Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours,
+              r.allowEmpty(), List.of(), List.of(), null);
           return Multi.createFrom().iterable(touched)
               .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                 TrackedTable table = TrackedTable.of(repo, t);

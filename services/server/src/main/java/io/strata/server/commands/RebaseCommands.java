@@ -193,7 +193,7 @@ public class RebaseCommands {
       return graph.commit(repo, next).chain(row -> {
         CommitRow c = row.orElseThrow(() -> new IllegalStateException("commit " + next + " not projected"));
         MergeCommands.Request step = new MergeCommands.Request(next, Strategy.THREE_WAY, MergeCommands.FastForward.NEVER,
-            null, false, false, null, c.author(), AppliedCommit.REBASE, c.parents().size() > 1 ? 1 : null);
+            null, false, false, null, c.author(), AppliedCommit.REBASE, c.parents().size() > 1 ? 1 : null, true);
         return merges.applyCommit(repo, branch, step, inner, stopped)
             .chain(response -> response.status() >= 300 ? Uni.createFrom().item(response)
                 : Failpoints.hit("rebase.step").chain(() -> replay(repo, branch, inner, stopped)));

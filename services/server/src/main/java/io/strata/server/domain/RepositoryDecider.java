@@ -352,10 +352,16 @@ public final class RepositoryDecider {
       updated += cap.updated();
       deleted += cap.deleted();
     }
-    if (changes.isEmpty() && !c.allowEmpty() && mergeInfo == null && applied == null) {
-      throw StrataException.invalid("allow_empty",
-          "nothing to commit on branch '" + c.branch() + "' (no staged changes); stage changes, pass all=true,"
-              + " or pass allow_empty=true to record an empty commit");
+    // a rebase replays every commit, empty or not; a revert or cherry-pick whose changes are on the branch
+    // already would be an empty commit like any other
+    boolean replayed = applied != null && AppliedCommit.REBASE.equals(applied.operation());
+    if (changes.isEmpty() && !c.allowEmpty() && mergeInfo == null && !replayed) {
+      throw StrataException.invalid("allow_empty", applied == null
+          ? "nothing to commit on branch '" + c.branch() + "' (no staged changes); stage changes, pass all=true,"
+              + " or pass allow_empty=true to record an empty commit"
+          : "nothing to commit on branch '" + c.branch() + "': applying commit " + applied.commit() + " ("
+              + applied.operation() + ") changes nothing there (its changes are there already); pass"
+              + " allow_empty=true to record an empty commit");
     }
     return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,

@@ -234,4 +234,38 @@ class BranchDataTest {
     }
     given().delete("/api/v1/repositories/{r}/tables/{t}", repo, t).then().statusCode(204);
   }
+
+  /**
+   * DDL made with psql (a column added, dropped or retyped): every row read (at main, at an older commit,
+   * on a branch forked before, one row, NDJSON) and every status answers the 422 commits give, never a
+   * 500 "cannot cast type record to …" (SQLSTATE 42846).
+   */
+  @Test
+  void readsAndStatusAfterDdlAnswerTheDocumented422() {
+    for (String ddl : List.of("add column extra int", "drop column name", "alter column name type varchar(10)")) {
+      String repo = createRepository(uniqueName("ddl-read"));
+      String t = uniqueName("reshaped").replace("-", "_");
+      sql(pool, "create table public." + t + " (id int primary key, name text)");
+      sql(pool, "insert into public." + t + " values (1, 'a'), (2, 'b')");
+      post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
+          .statusCode(201);
+      String older = Api.head(repo, "main");
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "before")).statusCode(201);
+      sql(pool, "update " + Api.view(repo, "before", t) + " set name = 'x' where id = 2");
+      sql(pool, "update public." + t + " set name = 'c' where id = 1");
+      Api.json().body(Map.of("message", "one more", "all", true))
+          .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+      sql(pool, "alter table public." + t + " " + ddl);
+      for (String path : List.of("/tables/" + t + "/rows", "/tables/" + t + "/rows?ref=" + older,
+          "/tables/" + t + "/rows?ref=before", "/tables/" + t + "/rows?ref=before&working=true",
+          "/tables/" + t + "/rows?working=true", "/tables/" + t + "/rows/1", "/tables/" + t + "/rows/2?ref=before",
+          "/branches/main/status", "/branches/before/status")) {
+        given().get("/api/v1/repositories/" + repo + path).then().log().ifValidationFails()
+            .statusCode(422).body("error", equalTo("ValidationError"))
+            .body("message", org.hamcrest.Matchers.containsString("changed shape"));
+      }
+      given().accept("application/x-ndjson").get("/api/v1/repositories/{r}/tables/{t}/rows?ref=" + older, repo, t)
+          .then().statusCode(org.hamcrest.Matchers.lessThan(500));
+    }
+  }
 }

@@ -161,7 +161,7 @@ class CrossStorageMergeTest {
     assertThat(rows(remote, "select id || ':' || ours_note || ':' || theirs_note from " + conflicts))
         .containsExactly("2:main:dev");
     given().get("/api/v1/repositories/{r}/branches/main/merge", repo).then().statusCode(200)
-        .body("items[0].table", equalTo("orders")).body("items[0].key", equalTo("[2]"));
+        .body("items[0].table", equalTo("orders")).body("items[0].key", equalTo(List.of(2)));
 
     Api.json().body(Map.of("table", "orders", "key", List.of(2), "take", "theirs"))
         .post("/api/v1/repositories/{r}/branches/main/merge/resolutions", repo).then().statusCode(200)

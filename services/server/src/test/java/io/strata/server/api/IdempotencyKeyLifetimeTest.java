@@ -77,18 +77,13 @@ class IdempotencyKeyLifetimeTest {
 
   /** The case: a key must not tell the client a commit landed on a branch that was re-created since. */
   @Test
-  void aBranchDeletedAndCreatedAgainIsANewScopeAndARetriedDeleteStillReplays() {
+  void aBranchDeletedAndCreatedAgainIsANewScope() {
     String repo = createRepository(uniqueName("idem-incarnation"));
     String key = uniqueName("dev-commit");
     post(REPOS + "/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     String first = commit(repo, "dev", key).then().statusCode(201).extract().path("id");
     commit(repo, "dev", key).then().statusCode(201).header("Idempotent-Replayed", "true").body("id", equalTo(first));
-    String deleteKey = uniqueName("dev-delete");
-    json().header("Idempotency-Key", deleteKey).delete(REPOS + "/{r}/branches/dev?force=true", repo).then()
-        .statusCode(204);
-    // a retried delete answers as the delete did, though the branch is gone
-    json().header("Idempotency-Key", deleteKey).delete(REPOS + "/{r}/branches/dev?force=true", repo).then()
-        .statusCode(204).header("Idempotent-Replayed", "true");
+    given().delete(REPOS + "/{r}/branches/dev?force=true", repo).then().statusCode(204);
     post(REPOS + "/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     String second = commit(repo, "dev", key).then().statusCode(201).header("Idempotent-Replayed", (String) null)
         .extract().path("id");

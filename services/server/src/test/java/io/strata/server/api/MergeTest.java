@@ -518,7 +518,7 @@ class MergeTest {
     assertThat(dry.getInt("conflicts")).isEqualTo(3);
     JsonPath stopped = merge(repo, "main", Map.of("source", "f"), 409);
     assertThat(stopped.getList("details.first_conflicts.type")).containsOnly("constraint");
-    assertThat(stopped.getList("details.first_conflicts.key")).containsExactly("[1]", "[2]", "[3]");
+    assertThat(stopped.getList("details.first_conflicts.key")).containsExactly(List.of(1), List.of(2), List.of(3));
     assertThat(stopped.getString("details.first_conflicts[0].constraint")).contains("check");
     assertThat(stopped.getList("details.first_conflicts[0].fields.name")).containsExactly("credit", "debit");
     assertThat(stopped.getList("details.first_conflicts[2].fields.name")).containsExactly("parent");

@@ -127,7 +127,7 @@ class StashTest {
     sql(pool, "update public.stash_c set v = 'committed' where id = 1");
     commitAll(repo, "main", "clash");
     apply(repo, "main", "0", "pop", Map.of()).statusCode(409).body("error", equalTo("MergeConflict"))
-        .body("details.conflicts", equalTo(1)).body("details.first_conflicts[0].key", equalTo("[1]"));
+        .body("details.conflicts", equalTo(1)).body("details.first_conflicts[0].key", equalTo(List.of(1)));
     assertThat(rowsOf("public.stash_c")).containsExactly("1:committed", "2:v2", "3:v3", "4:v4", "5:v5");
     given().get("/api/v1/repositories/{r}/branches/main/stash", repo).then().body("items.size()", equalTo(1));
     apply(repo, "main", "0", "pop", Map.of("strategy", "theirs")).statusCode(200);

@@ -600,6 +600,25 @@ class WebhooksTest {
     assertThat(endpoints()).as("nothing stored").isEqualTo(before);
   }
 
+  /** The hostile pass: numeric hosts that Java and WHATWG parsers (curl, browsers) read as different addresses. */
+  @Test
+  void numericHostsInFormsParsersDisagreeOnAreRefused() {
+    long before = endpoints();
+    for (String url : List.of("http://0177.0.0.1/", "http://0x7f.1/", "http://0x7f.0.0.1/", "http://2130706433/",
+        "http://127.1/", "http://017700000001/", "http://127.0.0.01/", "http://1.2.3.4./", "http://8.8.8.010/",
+        "http://example.0x1/")) {
+      Response r = post(Map.of("url", url));
+      assertThat(r.statusCode()).as(url + ": " + r.asString()).isEqualTo(422);
+      assertThat(r.jsonPath().getString("details.field")).isEqualTo("url");
+      assertThat(r.jsonPath().getString("message")).contains("numeric address");
+    }
+    assertThat(endpoints()).as("nothing stored").isEqualTo(before);
+    String id = post(Map.of("url", "http://127.0.0.1:9/ok")).then().statusCode(201).extract().path("id");
+    json().body(Map.of("url", "http://0177.0.0.1:9/ok")).patch(HOOKS + "/" + id).then().statusCode(422);
+    given().get(HOOKS + "/" + id).then().body("url", equalTo("http://127.0.0.1:9/ok"));
+    given().delete(HOOKS + "/" + id).then().statusCode(204);
+  }
+
   @Test
   void badInputIsA4xxAndStoresNothing() throws Exception {
     long before = endpoints();
