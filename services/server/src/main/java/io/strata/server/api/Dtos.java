@@ -142,6 +142,12 @@ public final class Dtos {
 
   public record HealthDto(String status, String version, boolean connected) {}
 
+  /** {@code GET /}: the server's name and version, and where to go from here. */
+  public record IndexDto(String name, String version, Links links) {
+    /** @param api the REST API's base path; @param docs the Swagger UI; @param health the health checks */
+    public record Links(String api, String openapi, String docs, String health) {}
+  }
+
   public record ReadyDto(boolean ready, boolean metadataConnected, boolean projectionsHealthy) {}
 
   /** One table of a merge: what it did to the target, and its conflicts. */

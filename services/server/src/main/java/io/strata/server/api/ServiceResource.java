@@ -5,6 +5,7 @@ import io.strata.server.auth.Requires;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.server.api.Dtos.HealthDto;
+import io.strata.server.api.Dtos.IndexDto;
 import io.strata.server.api.Dtos.ReadyDto;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -29,6 +30,13 @@ public class ServiceResource {
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
   String version;
+
+  @Requires(Permission.OPEN)
+  @GET
+  @Operation(summary = "What this server is, and where its API, OpenAPI document, Swagger UI and health are")
+  public IndexDto index() {
+    return new IndexDto("strata", version, new IndexDto.Links("/api/v1", "/openapi.json", "/docs", "/q/health"));
+  }
 
   @Requires(Permission.OPEN)
   @GET

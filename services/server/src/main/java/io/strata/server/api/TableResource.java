@@ -141,12 +141,23 @@ public class TableResource {
             "no row with key '" + key + "' in table '" + table + "' at this ref", Map.of("table", table))));
   }
 
+  /** The endpoint's own parameters: never column filters. */
   private static final Set<String> RESERVED = Set.of("ref", "working", "limit", "after");
+  /**
+   * Paging parameters of other lists that row reads do not take: a 400, never a filter on a column of that
+   * name (which would answer an empty page to a client paging with {@code offset}).
+   */
+  private static final Set<String> OTHER_PAGING = Set.of("offset");
 
   /** Every query parameter that is not one of the endpoint's own is a column filter. */
   private static Map<String, String> filters(UriInfo uri) {
     Map<String, String> filters = new LinkedHashMap<>();
     uri.getQueryParameters().forEach((name, values) -> {
+      if (OTHER_PAGING.contains(name)) {
+        throw new StrataException(ErrorCode.BadRequest, "row reads page with the cursor 'after' (the previous"
+            + " page's 'next') and 'limit', not '" + name + "'; '" + name + "' is reserved, not a column filter",
+            Map.of("parameter", name));
+      }
       if (!RESERVED.contains(name)) {
         filters.put(name, values.get(values.size() - 1));
       }

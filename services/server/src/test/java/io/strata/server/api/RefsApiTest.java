@@ -173,6 +173,33 @@ class RefsApiTest {
     given().delete(REPOS + "/{r}/tags/v1", repo).then().statusCode(404);
   }
 
+  /** PATCH and reset used to answer created_at and from as null: every branch answer is complete. */
+  @Test
+  void branchAnswersAreCompleteAfterEveryOperation() {
+    String repo = createRepository(uniqueName("complete"));
+    commit(repo, "main", "second");
+    Map<String, Object> created = post(REPOS + "/" + repo + "/branches", Map.of("name", "dev", "from", "main~1"))
+        .statusCode(201).extract().as(Map.class);
+    Map<String, Object> read = given().get(REPOS + "/{r}/branches/dev", repo).then().statusCode(200).extract().as(Map.class);
+    assertThat(read.get("created_at")).isNotNull();
+    assertThat(read.get("from")).isNotNull().isEqualTo(created.get("from"));
+    Map<String, Object> patched = json().body(Map.of("protected", true)).patch(REPOS + "/{r}/branches/dev", repo)
+        .then().statusCode(200).body("protected", equalTo(true)).extract().as(Map.class);
+    Map<String, Object> reset = json().body(Map.of("to", "main", "mode", "hard", "force", true))
+        .post(REPOS + "/{r}/branches/dev/reset", repo).then().statusCode(200).extract().as(Map.class);
+    for (Map<String, Object> answer : List.of(patched, reset)) {
+      assertThat(answer.get("created_at")).as("created_at of %s", answer).isEqualTo(read.get("created_at"));
+      assertThat(answer.get("from")).as("from of %s", answer).isEqualTo(read.get("from"));
+      assertThat(answer.get("is_default")).isEqualTo(false);
+    }
+    assertThat(reset.get("head")).isEqualTo(head(repo, "main"));
+    Map<String, Object> main = json().body(Map.of("protected", false)).patch(REPOS + "/{r}/branches/main", repo)
+        .then().statusCode(200).extract().as(Map.class);
+    assertThat(main.get("created_at")).isEqualTo(given().get(REPOS + "/{r}/branches/main", repo).then()
+        .extract().path("created_at"));
+    assertThat(main.get("is_default")).isEqualTo(true);
+  }
+
   @Test
   void branchDeletionProtectsHistory() {
     String repo = createRepository(uniqueName("delete"));
