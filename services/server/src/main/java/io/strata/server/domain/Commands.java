@@ -88,8 +88,9 @@ public final class Commands {
     }
 
     /** The same commit as the revert or cherry-pick {@code info} concludes. */
+    /** The same commit as applying a revert, cherry-pick or rebase step: empty only if it allows that. */
     public CreateCommit applying(AppliedCommit info) {
-      return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, merge,
+      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, merge,
           info);
     }
   }
