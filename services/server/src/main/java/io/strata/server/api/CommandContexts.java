@@ -35,6 +35,8 @@ public class CommandContexts {
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   public static final String POSITION_HEADER = "X-Strata-Position";
   private static final int MAX_KEY = 255;
+  /** {@code /api/v1/repositories/{repo}/branches/{branch}…}: a path that names a branch. */
+  private static final Pattern BRANCH_PATH = Pattern.compile("^/api/v1/repositories/[^/]+/branches/([^/]+)(/.*)?$");
 
   private final ObjectMapper canonical;
   private final StrataConfig config;
@@ -71,9 +73,7 @@ public class CommandContexts {
         .orElse(actor.id() == null ? "anonymous" : "user " + actor.id());
   }
 
-  /** {@code /api/v1/repositories/{repo}/branches/{branch}…}: the branch a command's path names, decoded. */
-  private static final Pattern BRANCH_PATH = Pattern.compile("^/api/v1/repositories/[^/]+/branches/([^/]+)(/.*)?$");
-
+  /** The branch a command's path names, decoded (null: it names none). */
   static String branchInPath(String path) {
     Matcher m = BRANCH_PATH.matcher(path);
     if (!m.matches()) {

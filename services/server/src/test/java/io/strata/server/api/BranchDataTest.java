@@ -237,13 +237,14 @@ class BranchDataTest {
   }
 
   /**
-   * DDL made with psql (a column added, dropped or retyped): every row read (at main, at an older commit,
+   * DDL made with psql (a column added or dropped): every row read (at main, at an older commit,
    * on a branch forked before, one row, NDJSON) and every status answers the 422 commits give, never a
    * 500 "cannot cast type record to …" (SQLSTATE 42846).
    */
   @Test
   void readsAndStatusAfterDdlAnswerTheDocumented422() {
-    for (String ddl : List.of("add column extra int", "drop column name", "alter column name type varchar(10)")) {
+    // (a column of the branches' views is dropped or retyped only with cascade, which drops the views too)
+    for (String ddl : List.of("add column extra int", "drop column name cascade")) {
       String repo = createRepository(uniqueName("ddl-read"));
       String t = uniqueName("reshaped").replace("-", "_");
       sql(pool, "create table public." + t + " (id int primary key, name text)");

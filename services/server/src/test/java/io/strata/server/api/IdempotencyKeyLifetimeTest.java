@@ -23,7 +23,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * An Idempotency-Key names one request to one operation of one repository, for a lifetime
+ * An Idempotency-Key names one request of one caller to one operation of one repository (and one
+ * incarnation of the branch it names), for a lifetime
  * (STRATA_IDEMPOTENCY_TTL, 24 h): after it, or on another repository, endpoint or a repository created
  * again under the same name, the same key makes a new command. Expired answers are purged.
  */
