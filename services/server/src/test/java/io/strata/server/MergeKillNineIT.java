@@ -95,9 +95,7 @@ class MergeKillNineIT {
   }
 
   private static Connection database(Path dataDir) throws Exception {
-    URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
-    return DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(),
-        "postgres", "");
+    return PackagedServer.database(dataDir);
   }
 
   /** The target's rows as "id:name:n", through the table (main) or the branch's view. */

@@ -92,6 +92,19 @@ final class PackagedServer implements AutoCloseable {
     return process;
   }
 
+  /** The embedded database of a server run on {@code dataDir}, as its superuser (database.url has the password). */
+  static java.sql.Connection database(Path dataDir) throws Exception {
+    URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
+    return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(),
+        "postgres", password(pg));
+  }
+
+  /** The password in a database.url. */
+  static String password(URI databaseUrl) {
+    String userInfo = databaseUrl.getUserInfo();
+    return userInfo == null || !userInfo.contains(":") ? "" : userInfo.substring(userInfo.indexOf(':') + 1);
+  }
+
   String log() throws IOException {
     return Files.readString(logFile);
   }

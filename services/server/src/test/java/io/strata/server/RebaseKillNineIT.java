@@ -106,9 +106,7 @@ class RebaseKillNineIT {
   }
 
   private static Connection database(Path dataDir) throws Exception {
-    URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
-    return DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(),
-        "postgres", "");
+    return PackagedServer.database(dataDir);
   }
 
   /** dev's rows, through its view. */
