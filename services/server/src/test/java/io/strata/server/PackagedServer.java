@@ -129,8 +129,16 @@ final class PackagedServer implements AutoCloseable {
   }
 
   JsonNode send(String method, String path, String body, int expected) throws Exception {
+    return send(method, path, body, expected, null);
+  }
+
+  /** A request with {@code Authorization: Bearer <token>} (none when null). */
+  JsonNode send(String method, String path, String body, int expected, String token) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(expected);
