@@ -107,6 +107,18 @@ class DataDirectoryIT {
         assertThat(db.isValid(5)).isTrue();
       }
     }
+    // a lost password: its file deleted while Strata is stopped, a new one is generated and set
+    String old = PackagedServer.password(URI.create(Files.readString(data.resolve("database.url")).strip()));
+    Files.delete(data.resolve("database.pgpass"));
+    try (PackagedServer renewed = new PackagedServer(dir.resolve("work"), env)) {
+      renewed.start();
+      String jdbc = "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+      assertThatThrownBy(() -> DriverManager.getConnection(jdbc, "postgres", old).close())
+          .isInstanceOf(SQLException.class).hasMessageContaining("password authentication failed");
+      try (Connection db = PackagedServer.database(data)) {
+        assertThat(db.isValid(5)).isTrue();
+      }
+    }
   }
 
   @Test
