@@ -65,6 +65,13 @@ public final class LocalPostgres implements AutoCloseable {
     this.password = password;
   }
 
+  /** A protected server's superuser does not have the password it was started with. */
+  public static final class PasswordRefused extends IllegalStateException {
+    PasswordRefused(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /**
    * Starts (or restarts) a server in {@code dataDirectory} that asks for a password: the superuser's
    * is {@code password}, connections come over TCP to 127.0.0.1:{@code port} only (no Unix socket, so
@@ -76,7 +83,7 @@ public final class LocalPostgres implements AutoCloseable {
    * no moment when a trusted connection could get in. Then its pg_hba.conf is replaced by the closed one.
    *
    * @param password at least 16 characters of {@code [A-Za-z0-9_-]}
-   * @throws IllegalStateException when the server does not take the password (it was changed in SQL)
+   * @throws PasswordRefused when the server does not take the password (it was changed in SQL)
    */
   public static LocalPostgres startProtected(Path dataDirectory, int port, String password, boolean setPassword) {
     if (!SAFE_PASSWORD.matcher(password).matches()) {
@@ -114,7 +121,7 @@ public final class LocalPostgres implements AutoCloseable {
         return new LocalPostgres(builder.start(), "127.0.0.1", password);
       } catch (IOException e) {
         if (String.valueOf(rootCause(e).getMessage()).contains("password authentication failed")) {
-          throw new IllegalStateException("the PostgreSQL in " + dataDirectory + " refuses the password it was"
+          throw new PasswordRefused("the PostgreSQL in " + dataDirectory + " refuses the password it was"
               + " given (was it changed in SQL, or its file replaced?)", e);
         }
         throw e;

@@ -51,7 +51,7 @@ public final class StrataMain {
       System.out.println("Strata: no database configured; starting a private PostgreSQL in " + dataDir.resolve("postgres"));
       try {
         embedded = EmbeddedDatabase.start(dataDir, setting(EmbeddedDatabase.PORT_SETTING, "strata.embedded-database-port"));
-      } catch (EmbeddedDatabase.PortUnavailable e) {
+      } catch (EmbeddedDatabase.PortUnavailable | LocalPostgres.PasswordRefused e) {
         System.out.println("Strata: " + e.getMessage());
         System.exit(1);
       }

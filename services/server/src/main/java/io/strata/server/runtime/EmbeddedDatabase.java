@@ -90,14 +90,14 @@ public final class EmbeddedDatabase {
           writeOwnerOnly(dataDir.resolve(PORT_FILE), port + "\n");
           writeOwnerOnly(dataDir.resolve(URL_FILE), server.url() + "\n");
           return database;
+        } catch (LocalPostgres.PasswordRefused e) {
+          throw e;
         } catch (RuntimeException e) {
-          // another program took the port between the check and PostgreSQL's bind
-          if (!free(port) && !promised && attempt < 3) {
+          // another program took a first start's port between the check and PostgreSQL's bind (a
+          // promised port was checked above; after a failed start, our own server may still hold it)
+          if (!promised && attempt < 3 && !free(port)) {
             port = randomFreePort();
             continue;
-          }
-          if (!free(port)) {
-            throw new PortUnavailable(taken(port, chosen != null, dataDir));
           }
           throw e;
         }
