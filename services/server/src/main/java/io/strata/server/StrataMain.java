@@ -5,9 +5,9 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 import io.strata.projections.postgres.LocalPostgres;
 import io.strata.server.runtime.DataDirectoryLock;
 import io.strata.server.runtime.DatabaseSettings;
+import io.strata.server.runtime.EmbeddedDatabase;
 import io.strata.server.runtime.ListenerPolicy;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 /**
  * Starts Strata. With {@code STRATA_DATABASE_URL} it uses that database; with the Quarkus datasource
  * properties set it uses those; with neither it starts a private PostgreSQL in the data directory
- * ({@code STRATA_DATA_DIR}, default {@code ./.strata}), which keeps its data across restarts and is
- * stopped when Strata stops.
+ * ({@code STRATA_DATA_DIR}, default {@code ./.strata}), which keeps its data, port and password across
+ * restarts and is stopped when Strata stops (see {@link EmbeddedDatabase}).
  */
 @QuarkusMain
 public final class StrataMain {
@@ -30,7 +30,7 @@ public final class StrataMain {
     if (!listener.start()) {
       System.exit(1);
     }
-    LocalPostgres local = null;
+    EmbeddedDatabase embedded = null;
     DataDirectoryLock dataDirLock = null;
     String url = setting("STRATA_DATABASE_URL", "strata.database.url");
     if (url != null) {
@@ -49,21 +49,24 @@ public final class StrataMain {
         System.exit(1);
       }
       System.out.println("Strata: no database configured; starting a private PostgreSQL in " + dataDir.resolve("postgres"));
-      local = LocalPostgres.start(dataDir.resolve("postgres"), true);
-      apply(DatabaseSettings.parse(local.url()).quarkusProperties());
-      // where SQL clients reach it (tracked tables, branch views): printed, and kept in a file for scripts
       try {
-        Files.writeString(dataDir.resolve("database.url"), local.url() + "\n");
-      } catch (IOException e) {
-        System.out.println("Strata: could not write " + dataDir.resolve("database.url") + ": " + e.getMessage());
+        embedded = EmbeddedDatabase.start(dataDir, setting(EmbeddedDatabase.PORT_SETTING, "strata.embedded-database-port"));
+      } catch (EmbeddedDatabase.PortUnavailable | LocalPostgres.PasswordRefused e) {
+        System.out.println("Strata: " + e.getMessage());
+        System.exit(1);
       }
-      System.out.println("Strata: PostgreSQL at " + local.url() + " (also in " + dataDir.resolve("database.url") + ")");
+      apply(DatabaseSettings.parse(embedded.url()).quarkusProperties());
+      System.setProperty("strata.database.passfile", embedded.passfile().toString());
+      // where SQL clients reach it (tracked tables, branch views); the password stays in the passfile
+      System.out.println("Strata: PostgreSQL at 127.0.0.1:" + embedded.server().port() + ", user "
+          + LocalPostgres.USER + ", its password in " + embedded.passfile() + " (readable by this user only)."
+          + " With psql: psql \"" + embedded.clientUrl() + "\"");
     }
     try {
       Quarkus.run(args);
     } finally {
-      if (local != null) {
-        local.close();
+      if (embedded != null) {
+        embedded.close();
       }
       if (dataDirLock != null) {
         dataDirLock.release(); // only once its PostgreSQL is stopped

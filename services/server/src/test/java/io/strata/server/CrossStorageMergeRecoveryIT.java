@@ -255,8 +255,6 @@ class CrossStorageMergeRecoveryIT {
   }
 
   private static Connection database(Path dataDir) throws Exception {
-    URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
-    return DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(),
-        "postgres", "");
+    return PackagedServer.database(dataDir);
   }
 }

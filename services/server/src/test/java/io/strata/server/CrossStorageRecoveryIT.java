@@ -42,7 +42,7 @@ class CrossStorageRecoveryIT {
         server.start();
         URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
         jdbc = "jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort();
-        try (Connection db = DriverManager.getConnection(jdbc + pg.getPath(), "postgres", "")) {
+        try (Connection db = DriverManager.getConnection(jdbc + pg.getPath(), "postgres", PackagedServer.password(pg))) {
           db.createStatement().execute("create table public.items (id int primary key, name text not null)");
           db.createStatement().execute("insert into public.items select g, 'i' || g from generate_series(1, 20) g");
         }
@@ -63,7 +63,7 @@ class CrossStorageRecoveryIT {
           wh.createStatement().execute("update public.orders set total = total * 2 where id <= 50");
           wh.createStatement().execute("delete from public.orders where id > 190");
         }
-        try (Connection db = DriverManager.getConnection(jdbc + pg.getPath(), "postgres", "")) {
+        try (Connection db = DriverManager.getConnection(jdbc + pg.getPath(), "postgres", PackagedServer.password(pg))) {
           db.createStatement().execute("update public.items set name = 'renamed' where id <= 5");
         }
         server.send("POST", "/api/v1/repositories/shop/branches/main/stage", "{}", 200);
@@ -98,7 +98,7 @@ class CrossStorageRecoveryIT {
           assertThat(status.get("tables")).isEqualTo(staged);
           URI restarted = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
           try (Connection db = DriverManager.getConnection("jdbc:postgresql://" + restarted.getHost() + ":"
-                  + restarted.getPort() + restarted.getPath(), "postgres", "");
+                  + restarted.getPort() + restarted.getPath(), "postgres", PackagedServer.password(restarted));
               ResultSet events = db.createStatement().executeQuery(
                   "select count(*) from strata_meta.events where type = 'io.strata.commit.rolled_back.v1'")) {
             events.next();

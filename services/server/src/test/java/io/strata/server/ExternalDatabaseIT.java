@@ -18,6 +18,12 @@ class ExternalDatabaseIT {
     try (PackagedServer server = new PackagedServer(workDir, Map.of("STRATA_DATABASE_URL", db.url()))) {
       server.start();
       assertThat(server.log()).doesNotContain("private PostgreSQL");
+      // where SQL clients find it: its URL, never its password
+      com.fasterxml.jackson.databind.JsonNode address = server.send("GET", "/api/v1/admin/database", null, 200);
+      assertThat(address.get("embedded").asBoolean()).isFalse();
+      java.net.URI given = java.net.URI.create(db.url());
+      assertThat(address.get("url").asText()).isEqualTo("postgresql://" + given.getUserInfo().split(":")[0] + "@"
+          + given.getHost() + ":" + given.getPort() + given.getPath());
       server.send("POST", "/api/v1/repositories", "{\"name\":\"external\"}", 201);
       server.stop();
       server.start();

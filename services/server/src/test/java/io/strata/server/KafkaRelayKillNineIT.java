@@ -146,7 +146,7 @@ class KafkaRelayKillNineIT {
       Set<String> ids = new HashSet<>();
       URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
       try (Connection db = DriverManager.getConnection(
-          "jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(), "postgres", "")) {
+          "jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(), "postgres", PackagedServer.password(pg))) {
         ResultSet heads = db.createStatement().executeQuery(
             "select stream_id, max(stream_version) from strata_meta.events group by stream_id");
         while (heads.next()) {

@@ -120,7 +120,7 @@ class KillNineIT {
       server.start();
       java.net.URI pg = java.net.URI.create(Files.readString(dataDir.resolve("database.url")).strip());
       String jdbc = "jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath();
-      try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbc, "postgres", "")) {
+      try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbc, "postgres", PackagedServer.password(pg))) {
         db.createStatement().execute("create table public.counters (id int primary key, n bigint not null, note text)");
         db.createStatement().execute("insert into public.counters select g, 0, null from generate_series(1, 500) g");
       }
@@ -135,7 +135,7 @@ class KillNineIT {
       for (int w = 0; w < 2; w++) {
         int seed = w;
         work.add(pool.submit(() -> {
-          try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbc, "postgres", "")) {
+          try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbc, "postgres", PackagedServer.password(pg))) {
             java.util.Random random = new java.util.Random(seed);
             while (running.get()) {
               int id = 1 + random.nextInt(520);
@@ -199,7 +199,7 @@ class KillNineIT {
         server.send("POST", "/api/v1/repositories/rows/branches/" + branch + "/commits",
             "{\"message\":\"after the crash\",\"all\":true,\"allow_empty\":true}", 201);
       }
-      try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbcAfter, "postgres", "")) {
+      try (java.sql.Connection db = java.sql.DriverManager.getConnection(jdbcAfter, "postgres", PackagedServer.password(restarted))) {
         var measured = db.createStatement().executeQuery("select count(*), coalesce(sum(('x' || left(md5(t::text), 15))"
             + "::bit(60)::bigint), 0)::text from public.counters t");
         measured.next();

@@ -6,10 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,9 +93,7 @@ class MergeKillNineIT {
   }
 
   private static Connection database(Path dataDir) throws Exception {
-    URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
-    return DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(),
-        "postgres", "");
+    return PackagedServer.database(dataDir);
   }
 
   /** The target's rows as "id:name:n", through the table (main) or the branch's view. */

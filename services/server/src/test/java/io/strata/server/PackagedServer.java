@@ -92,6 +92,19 @@ final class PackagedServer implements AutoCloseable {
     return process;
   }
 
+  /** The embedded database of a server run on {@code dataDir}, as its superuser (database.url has the password). */
+  static java.sql.Connection database(Path dataDir) throws Exception {
+    URI pg = URI.create(Files.readString(dataDir.resolve("database.url")).strip());
+    return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + pg.getPath(),
+        "postgres", password(pg));
+  }
+
+  /** The password in a database.url. */
+  static String password(URI databaseUrl) {
+    String userInfo = databaseUrl.getUserInfo();
+    return userInfo == null || !userInfo.contains(":") ? "" : userInfo.substring(userInfo.indexOf(':') + 1);
+  }
+
   String log() throws IOException {
     return Files.readString(logFile);
   }
@@ -116,8 +129,16 @@ final class PackagedServer implements AutoCloseable {
   }
 
   JsonNode send(String method, String path, String body, int expected) throws Exception {
+    return send(method, path, body, expected, null);
+  }
+
+  /** A request with {@code Authorization: Bearer <token>} (none when null). */
+  JsonNode send(String method, String path, String body, int expected, String token) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(60))
         .header("Content-Type", "application/json");
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(expected);

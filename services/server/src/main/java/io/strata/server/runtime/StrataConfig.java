@@ -54,6 +54,9 @@ public interface StrataConfig {
    */
   Optional<String> adminToken();
 
+  /** The metadata database as StrataMain set it up (read before Quarkus starts; see StrataMain). */
+  Database database();
+
   /** {@code STRATA_DATA_DIR}: where the embedded PostgreSQL and the generated admin token live. */
   @WithDefault(".strata")
   String dataDir();
@@ -72,6 +75,17 @@ public interface StrataConfig {
   enum AuthMode {
     NONE,
     TOKEN
+  }
+
+  interface Database {
+    /** {@code STRATA_DATABASE_URL}: {@code postgresql://user:password@host:port/db}; unset = embedded. */
+    Optional<String> url();
+
+    /**
+     * Set by StrataMain when it runs the embedded PostgreSQL, not by operators: the passfile holding its
+     * password, which SQL clients are pointed at instead of the password.
+     */
+    Optional<String> passfile();
   }
 
   interface DefaultAuthor {

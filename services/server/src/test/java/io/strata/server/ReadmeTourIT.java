@@ -1,0 +1,127 @@
+package io.strata.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's tours run as written, as a user would run them: the packaged server started as the
+ * README says (embedded PostgreSQL in the directory it runs in), each tour a script in a temporary
+ * directory elsewhere, which finds the database through the API.
+ */
+class ReadmeTourIT {
+  @TempDir static Path dir;
+  private static PackagedServer server;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    Files.createDirectories(dir.resolve("server"));
+    server = new PackagedServer(dir.resolve("server"), Map.of());
+    server.start();
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    server.close();
+  }
+
+  @Test
+  void theTourRunsAsWritten() throws Exception {
+    String output = ReadmeTours.run("tour", server, Map.of());
+
+    assertThat(output).contains("\"name\":\"demo\"").contains("\"name\":\"feature/cleanup\"")
+        .contains("\"message\":\"Start the cleanup\"").contains("\"error\":\"HeadMoved\"")
+        .contains("\"error\":\"BranchNotMerged\"").contains("\"name\":\"v0.1\"");
+    // the tag points at the first commit on the branch; the idempotent retry made no extra commit
+    assertThat(server.send("GET", "/api/v1/repositories/demo/commits?ref=v0.1", null, 200).get("total").asInt())
+        .isEqualTo(2);
+    assertThat(server.send("GET", "/api/v1/repositories/demo/commits?ref=main", null, 200).get("total").asInt())
+        .isEqualTo(1);
+    assertThat(names(server.send("GET", "/api/v1/repositories/demo/branches", null, 200).get("items")))
+        .containsExactly("main");
+  }
+
+  @Test
+  void theDataTourRunsAsWritten() throws Exception {
+    String output = ReadmeTours.run("datatour", server, Map.of());
+
+    assertThat(output).contains("\"name\":\"orders\"").contains("\"customer\":\"c-new\"").contains("\"applied\":2")
+        .contains("\"message\":\"Double the first ten orders\"");
+    // main (the table) kept its rows; dev has its own, at its head and one commit back
+    assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/1?ref=dev", null, 200)
+        .get("amount").asDouble()).isEqualTo(3.0);
+    assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/1?ref=main", null, 200)
+        .get("amount").asDouble()).isEqualTo(1.5);
+    JsonNode diff = server.send("GET", "/api/v1/repositories/shop/diff?from=main&to=dev", null, 200).get("tables").get(0);
+    assertThat(diff.get("inserted").asInt()).isEqualTo(2);
+    assertThat(diff.get("updated").asInt()).isEqualTo(10);
+    assertThat(diff.get("deleted").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void theMergeTourRunsAsWritten() throws Exception {
+    String output = ReadmeTours.run("mergetour", server, Map.of());
+
+    assertThat(output).contains("\"dry_run\":true").contains("\"error\":\"MergeConflict\"")
+        .contains("\"type\":\"modify_modify\"").contains("\"remaining\":0")
+        .contains("\"message\":\"Merge the e-mail cleanup\"");
+    JsonNode rows = server.send("GET", "/api/v1/repositories/crm/tables/customers/rows?ref=main", null, 200).get("items");
+    List<String> emails = new ArrayList<>();
+    List<String> tiers = new ArrayList<>();
+    rows.forEach(r -> {
+      emails.add(r.get("email").asText());
+      tiers.add(r.get("tier").asText());
+    });
+    assertThat(emails).containsExactly("ada@new.example", "grace@new.example", "alan@new.example");
+    assertThat(tiers).containsExactly("gold", "gold", "silver");
+    assertThat(server.send("GET", "/api/v1/repositories/crm/commits?ref=main&limit=1", null, 200)
+        .get("items").get(0).get("parents").size()).isEqualTo(2);
+  }
+
+  @Test
+  void thePromotionTourRunsAsWritten() throws Exception {
+    String output = ReadmeTours.run("promotiontour", server, Map.of());
+
+    // the rows at every step, in order
+    Matcher step = Pattern.compile("(development|production|staging)[a-z0-9. ]*: 1=\\d+ 2=\\d+ 3=\\d+").matcher(output);
+    List<String> steps = new ArrayList<>();
+    while (step.find()) {
+      steps.add(step.group());
+    }
+    assertThat(steps).containsExactly(
+        "development: 1=150 2=200 3=300",
+        "production: 1=150 2=200 3=300",
+        "production after the reset: 1=100 2=200 3=300",
+        "production at v1.2.0 again: 1=150 2=200 3=300",
+        "production after the revert: 1=100 2=200 3=300",
+        "production: 1=100 2=200 3=310",
+        "staging: 1=100 2=250 3=310",
+        "development: 1=100 2=250 3=310");
+    assertThat(output).contains("\"is_fast_forward\":true").contains("\"message\":\"Revert \\\"Raise the north target\\\"\"");
+    // the hotfix came back into staging and development by three-way merges (two parents each)
+    for (String branch : List.of("staging", "development")) {
+      assertThat(server.send("GET", "/api/v1/repositories/sales/commits?ref=" + branch + "&limit=1", null, 200)
+          .get("items").get(0).get("parents").size()).isEqualTo(2);
+    }
+    server.send("GET", "/api/v1/repositories/sales/tags/v1.2.0", null, 200);
+    assertThat(server.send("GET", "/api/v1/repositories/sales/tables/regions/rows/1?ref=v1.2.0", null, 200)
+        .get("target").asInt()).isEqualTo(150);
+  }
+
+  private static List<String> names(JsonNode items) {
+    List<String> names = new ArrayList<>();
+    items.forEach(i -> names.add(i.get("name").asText()));
+    return names;
+  }
+}
