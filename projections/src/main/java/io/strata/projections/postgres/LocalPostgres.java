@@ -42,7 +42,11 @@ public final class LocalPostgres implements AutoCloseable {
     return start(dataDirectory, durable, true);
   }
 
-  private static LocalPostgres start(Path dataDirectory, boolean durable, boolean stopAtExit) {
+  /**
+   * As {@link #start(Path, boolean)}; with {@code stopAtExit} false the caller stops the server itself
+   * (the Strata server does, after its own stop, so that it still reaches its database while stopping).
+   */
+  public static LocalPostgres start(Path dataDirectory, boolean durable, boolean stopAtExit) {
     try {
       Files.createDirectories(dataDirectory);
       stopOrphan(dataDirectory);
