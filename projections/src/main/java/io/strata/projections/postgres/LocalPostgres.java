@@ -94,7 +94,9 @@ public final class LocalPostgres implements AutoCloseable {
       Files.createDirectories(dataDirectory);
       stopOrphan(dataDirectory);
       EmbeddedPostgres.Builder builder = builder(dataDirectory, true)
-          .setRegisterShutdownHook(true)
+          // stopped by its owner after the application's own stop (StopAfterApplication), never by a hook
+          // of its own that the JVM would run at once with Quarkus's stop
+          .setRegisterShutdownHook(false)
           .setPort(port)
           .setServerConfig("listen_addresses", "127.0.0.1")
           .setServerConfig("unix_socket_directories", "")
@@ -145,7 +147,11 @@ public final class LocalPostgres implements AutoCloseable {
     return start(dataDirectory, durable, true);
   }
 
-  private static LocalPostgres start(Path dataDirectory, boolean durable, boolean stopAtExit) {
+  /**
+   * As {@link #start(Path, boolean)}; with {@code stopAtExit} false the caller stops the server itself
+   * (the Strata server does, after its own stop, so that it still reaches its database while stopping).
+   */
+  public static LocalPostgres start(Path dataDirectory, boolean durable, boolean stopAtExit) {
     try {
       Files.createDirectories(dataDirectory);
       stopOrphan(dataDirectory);

@@ -51,6 +51,8 @@ public final class ProjectionRuntime {
   private final AtomicBoolean rebuilding = new AtomicBoolean();
   private volatile long timerId = -1;
   private volatile Throwable lastFailure;
+  /** Set by {@link #stop}: no batch starts after it (the pool is about to close). */
+  private volatile boolean stopped;
 
   public ProjectionRuntime(
       Vertx vertx, EventLog log, EventCodec codec, List<Projector> projectors, Duration pollInterval) {
@@ -69,15 +71,32 @@ public final class ProjectionRuntime {
         .chain(this::catchUpAll);
   }
 
-  public void stop() {
+  /**
+   * Stops at once: no batch starts after this call. The answer completes when the batches under way
+   * have ended (committed or rolled back), so that the pool can close after it without cutting one;
+   * what they leave is projected at the next start, as after any restart.
+   */
+  public Uni<Void> stop() {
+    stopped = true;
     if (timerId >= 0) {
       vertx.cancelTimer(timerId);
       timerId = -1;
     }
+    return idle();
+  }
+
+  private Uni<Void> idle() {
+    if (workers.values().stream().noneMatch(w -> w.running.get())) {
+      return Uni.createFrom().voidItem();
+    }
+    return Uni.createFrom().voidItem().onItem().delayIt().by(Duration.ofMillis(20)).chain(this::idle);
   }
 
   /** A stream has new events: project them soon. */
   public void signal(String streamId) {
+    if (stopped) {
+      return;
+    }
     Worker w = workers.computeIfAbsent(streamId, Worker::new);
     w.dirty.set(true);
     if (!rebuilding.get() && w.running.compareAndSet(false, true)) {
@@ -284,10 +303,18 @@ public final class ProjectionRuntime {
     }
 
     void runOnce() {
+      if (stopped) {
+        running.set(false);
+        return;
+      }
       dirty.set(false);
       processBatch(streamId).subscribe().with(more -> {
         failures = 0;
         lastFailure = null;
+        if (stopped) {
+          running.set(false);
+          return;
+        }
         if (more || dirty.get()) {
           runOnce();
           return;
@@ -297,6 +324,11 @@ public final class ProjectionRuntime {
           runOnce(); // a signal raced with the end of the batch
         }
       }, failure -> {
+        if (stopped) { // cut by the stop (the pool closing): the next start projects what is left
+          LOG.debugf("projecting stream %s ended by the stop: %s", streamId, failure.getMessage());
+          running.set(false);
+          return;
+        }
         failures++;
         lastFailure = failure;
         long delay = Math.min(5_000, 50L << Math.min(failures, 7));

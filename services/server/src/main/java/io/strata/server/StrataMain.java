@@ -7,6 +7,7 @@ import io.strata.server.runtime.DataDirectoryLock;
 import io.strata.server.runtime.DatabaseSettings;
 import io.strata.server.runtime.EmbeddedDatabase;
 import io.strata.server.runtime.ListenerPolicy;
+import io.strata.server.runtime.StopAfterApplication;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,8 +31,6 @@ public final class StrataMain {
     if (!listener.start()) {
       System.exit(1);
     }
-    EmbeddedDatabase embedded = null;
-    DataDirectoryLock dataDirLock = null;
     String url = setting("STRATA_DATABASE_URL", "strata.database.url");
     if (url != null) {
       apply(DatabaseSettings.parse(url).quarkusProperties());
@@ -39,16 +38,9 @@ public final class StrataMain {
       String dir = setting("STRATA_DATA_DIR", "strata.data-dir");
       Path dataDir = Path.of(dir == null ? ".strata" : dir).toAbsolutePath().normalize();
       // before PostgreSQL: a second server must not take (or stop) the first one's database
-      try {
-        dataDirLock = DataDirectoryLock.acquire(dataDir);
-      } catch (DataDirectoryLock.InUse inUse) {
-        System.out.println("Strata: " + inUse.getMessage());
-        System.exit(1);
-      } catch (IOException e) {
-        System.out.println("Strata: cannot lock the data directory " + dataDir + ": " + e.getMessage());
-        System.exit(1);
-      }
+      DataDirectoryLock dataDirLock = lockOrExit(dataDir);
       System.out.println("Strata: no database configured; starting a private PostgreSQL in " + dataDir.resolve("postgres"));
+      EmbeddedDatabase embedded = null;
       try {
         embedded = EmbeddedDatabase.start(dataDir, setting(EmbeddedDatabase.PORT_SETTING, "strata.embedded-database-port"));
       } catch (EmbeddedDatabase.PortUnavailable | LocalPostgres.PasswordRefused e) {
@@ -61,17 +53,22 @@ public final class StrataMain {
       System.out.println("Strata: PostgreSQL at 127.0.0.1:" + embedded.server().port() + ", user "
           + LocalPostgres.USER + ", its password in " + embedded.passfile() + " (readable by this user only)."
           + " With psql: psql \"" + embedded.clientUrl() + "\"");
+      // PostgreSQL stops after the application (leases released, checkpoints written), the lock after it
+      StopAfterApplication.register(embedded::close, dataDirLock::release);
     }
+    Quarkus.run(args);
+  }
+
+  private static DataDirectoryLock lockOrExit(Path dataDir) {
     try {
-      Quarkus.run(args);
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
-      if (dataDirLock != null) {
-        dataDirLock.release(); // only once its PostgreSQL is stopped
-      }
+      return DataDirectoryLock.acquire(dataDir);
+    } catch (DataDirectoryLock.InUse inUse) {
+      System.out.println("Strata: " + inUse.getMessage());
+    } catch (IOException e) {
+      System.out.println("Strata: cannot lock the data directory " + dataDir + ": " + e.getMessage());
     }
+    System.exit(1);
+    throw new IllegalStateException("unreachable: the process has exited");
   }
 
   private static String setting(String env, String property) {

@@ -108,7 +108,7 @@ class ReadmeTourIT {
         "production: 1=100 2=200 3=310",
         "staging: 1=100 2=250 3=310",
         "development: 1=100 2=250 3=310");
-    assertThat(output).contains("\"is_fast_forward\":true").contains("\"message\":\"Revert \\\"Raise the north target\\\"\"");
+    assertThat(output).contains("\"fast_forward\":true").contains("\"message\":\"Revert \\\"Raise the north target\\\"\"");
     // the hotfix came back into staging and development by three-way merges (two parents each)
     for (String branch : List.of("staging", "development")) {
       assertThat(server.send("GET", "/api/v1/repositories/sales/commits?ref=" + branch + "&limit=1", null, 200)

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventType;
@@ -15,6 +16,7 @@ import io.strata.server.queries.EventFeed.Selection;
 import io.strata.server.queries.EventFeed.Subscription;
 import io.strata.server.runtime.StrataConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What the event endpoints answer (EventResource, RepositoryEventResource): pages of CloudEvents as
@@ -43,6 +46,22 @@ public class EventAnswers {
   @Inject EventFeed feed;
   @Inject RequestIdentity identity;
   @Inject StrataConfig config;
+  /** Vert.x closes a connection that neither reads nor writes for this long: the heartbeats must come sooner. */
+  @ConfigProperty(name = "quarkus.http.idle-timeout", defaultValue = "30M") Duration idleTimeout;
+
+  /**
+   * A stream lives as long as its subscriber: each heartbeat is a write, and a connection that
+   * writes is not idle, so a heartbeat shorter than the idle timeout keeps a silent stream open. A
+   * longer one would cut every stream at the first lull, so it stops the start instead.
+   */
+  void checkHeartbeat(@Observes StartupEvent start) {
+    Duration heartbeat = config.events().heartbeat();
+    if (heartbeat.isZero() || heartbeat.isNegative() || heartbeat.compareTo(idleTimeout) >= 0) {
+      throw new IllegalArgumentException("STRATA_EVENTS_HEARTBEAT (" + heartbeat + ") must be above zero and"
+          + " below quarkus.http.idle-timeout (" + idleTimeout + "), which closes a connection silent for"
+          + " that long");
+    }
+  }
 
   /** A page of the feed: the events, and the position to ask {@code after} next. */
   public record EventPageDto(List<Map<String, Object>> items, long next) {}
@@ -72,7 +91,10 @@ public class EventAnswers {
     Uni<FeedCursor> start = from < 0 ? feed.end() : cursor(field, from);
     return start.onItem().transformToMulti(cursor -> {
       Subscription subscription = feed.subscribe(selection, cursor);
-      return Multi.createBy().repeating().uni(() -> subscription, s -> s.next(STREAM_BATCH, heartbeat)).indefinitely()
+      // as long as the subscriber stays, whatever the silence (heartbeats fill it); the server's stop
+      // closes the subscription and ends the stream, and the client resumes elsewhere with Last-Event-ID
+      return Multi.createBy().repeating().uni(() -> subscription, s -> s.next(STREAM_BATCH, heartbeat))
+          .until(batch -> batch.isEmpty() && !subscription.open())
           .onItem().transformToIterable(batch -> batch.isEmpty()
               ? List.of(beat)
               : batch.stream().map(e -> event(sse, e)).toList())

@@ -2,6 +2,7 @@ package io.strata.server.queries;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
 import io.strata.events.EventEnvelope;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.EventLog.FeedCursor;
@@ -13,11 +14,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -71,7 +72,13 @@ public class EventFeed {
   /** The buffer holds every event after base up to head; null: not following the feed now. */
   private FeedCursor base;
   private FeedCursor head;
-  private CompletableFuture<Void> advanced = new CompletableFuture<>();
+  /** How many times the buffer advanced (or was dropped): a waiting subscriber wakes once it moved on. */
+  private long advances;
+  /**
+   * The subscribers waiting for the buffer to advance; each wait is its own, so that one ending (a
+   * heartbeat is due, the client went away) touches no other and leaves nothing behind.
+   */
+  private final Set<UniEmitter<? super Boolean>> waiting = new HashSet<>();
   private final Map<Long, Subscription> subscriptions = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private long timer = -1;
@@ -136,7 +143,7 @@ public class EventFeed {
     Uni<FeedCursor> start = from != null ? Uni.createFrom().item(from) : log.feedEnd();
     start.chain(cursor -> log.readFeed(cursor, null, null, POLL_BATCH).map(events -> {
       List<Entry> entries = events.stream().map(Entry::of).toList();
-      CompletableFuture<Void> wake;
+      List<UniEmitter<? super Boolean>> wake = List.of();
       synchronized (lock) {
         if (base == null) {
           base = cursor;
@@ -149,14 +156,11 @@ public class EventFeed {
         while (buffer.size() > config.events().buffer()) {
           base = buffer.pollFirstEntry().getKey();
         }
-        wake = advanced;
         if (!entries.isEmpty()) {
-          advanced = new CompletableFuture<>();
+          wake = advance();
         }
       }
-      if (!entries.isEmpty()) {
-        wake.complete(null);
-      }
+      wake.forEach(w -> w.complete(true));
       return entries.size();
     })).subscribe().with(
         read -> {
@@ -175,10 +179,51 @@ public class EventFeed {
         });
   }
 
+  /** The waiters to wake now that the buffer moved on (under the lock; wake them outside it). */
+  private List<UniEmitter<? super Boolean>> advance() {
+    advances++;
+    List<UniEmitter<? super Boolean>> woken = List.copyOf(waiting);
+    waiting.clear();
+    return woken;
+  }
+
+  /**
+   * Completes once the buffer has advanced after {@code seen} (at once if it already has). Cancelling
+   * it (a heartbeat's timeout, a client gone) forgets the wait: the buffer may not move for hours.
+   */
+  private Uni<Boolean> advancedAfter(long seen) {
+    return Uni.createFrom().emitter(waiter -> {
+      boolean already;
+      synchronized (lock) {
+        already = advances != seen;
+        if (!already) {
+          waiting.add(waiter);
+        }
+      }
+      if (already) {
+        waiter.complete(true);
+      } else {
+        waiter.onTermination(() -> {
+          synchronized (lock) {
+            waiting.remove(waiter);
+          }
+        });
+      }
+    });
+  }
+
+  /** How many subscribers wait for new events now (each at most once). */
+  public int waitingCount() {
+    synchronized (lock) {
+      return waiting.size();
+    }
+  }
+
   private void unsubscribe(Subscription s) {
     if (subscriptions.remove(s.id) == null) {
       return;
     }
+    List<UniEmitter<? super Boolean>> wake = List.of();
     synchronized (lock) {
       if (subscriptions.isEmpty() && timer >= 0) {
         // nobody follows the feed: stop reading it and drop the buffer (it would stop being unbroken)
@@ -187,10 +232,10 @@ public class EventFeed {
         buffer.clear();
         base = null;
         head = null;
-        advanced.complete(null);
-        advanced = new CompletableFuture<>();
+        wake = advance();
       }
     }
+    wake.forEach(w -> w.complete(true));
   }
 
   void onStop(@Observes ShutdownEvent e) {
@@ -210,17 +255,27 @@ public class EventFeed {
       this.cursor = after;
     }
 
+    /** Whether the subscription is still open: closed by its subscriber, or by the server's stop. */
+    public boolean open() {
+      return subscriptions.containsKey(id);
+    }
+
     /**
      * Up to {@code limit} next events, waiting up to {@code wait} for some to come; an empty list when
-     * none came (time for a heartbeat).
+     * none came (time for a heartbeat), and at once once the subscription is closed.
      */
     public Uni<List<Entry>> next(int limit, Duration wait) {
-      CompletableFuture<Void> signal;
+      if (!open()) {
+        return Uni.createFrom().item(List.of());
+      }
+      boolean behind;
+      long seen;
       List<Entry> found = new ArrayList<>();
       synchronized (lock) {
-        if (base == null || cursor.compareTo(base) < 0) {
-          signal = null; // behind the buffer (or no buffer yet): from the database
-        } else {
+        seen = advances;
+        // behind the buffer (or no buffer yet): from the database
+        behind = base == null || cursor.compareTo(base) < 0;
+        if (!behind) {
           FeedCursor scanned = cursor;
           for (var e : buffer.tailMap(cursor, false).entrySet()) {
             scanned = e.getKey();
@@ -232,17 +287,17 @@ public class EventFeed {
             }
           }
           cursor = scanned; // past what the selection skips, too
-          signal = found.isEmpty() ? advanced : null;
         }
       }
       if (!found.isEmpty()) {
         served.addAndGet(found.size());
         return Uni.createFrom().item(found);
       }
-      if (signal == null) {
+      if (behind) {
         return fromDatabase(limit, wait);
       }
-      return Uni.createFrom().completionStage(signal).replaceWith(true)
+      // a wait that ends without events is a heartbeat's turn; it must not end the wait of anyone else
+      return advancedAfter(seen)
           .ifNoItem().after(wait).recoverWithItem(false)
           .chain(woken -> woken && subscriptions.containsKey(id)
               ? next(limit, wait)

@@ -121,6 +121,11 @@ public final class FeedReactor {
     return Uni.createFrom().completionStage(round)
         .onFailure().recoverWithNull()
         .chain(() -> owner ? checkpoints.release(name) : Uni.createFrom().voidItem())
+        .onFailure().recoverWithUni(failure -> {
+          LOG.warnf("reactor %s: releasing its lease failed; it lapses by itself within %s: %s", name,
+              settings.lease(), failure.getMessage());
+          return Uni.createFrom().voidItem();
+        })
         .invoke(() -> {
           owner = false;
           checkpoint = null;

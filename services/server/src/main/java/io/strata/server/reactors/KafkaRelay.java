@@ -105,6 +105,7 @@ public class KafkaRelay {
       t.setDaemon(true);
       return t;
     });
+    sender.execute(this::connect);
     FeedReactor r = new FeedReactor(NAME, vertx, log, checkpoints, settings, this::relay);
     reactor = r;
     reactors.register(r);
@@ -217,6 +218,24 @@ public class KafkaRelay {
         .emitOn(step -> round.runOnContext(ignored -> step.run()))
         // acknowledged, checkpoint not moved yet: a crash here repeats the batch (KafkaRelayKillNineIT)
         .call(() -> Failpoints.hit("kafka.acknowledged"));
+  }
+
+  /**
+   * On the sender thread, before the first batch: the producer connected, the topic checked and its
+   * partitions known, so that a restarted relay sends its first batch at once instead of meeting the
+   * broker then. A failure here is only a slower first batch, which fails or succeeds on its own.
+   */
+  private void connect() {
+    KafkaProducer<String, byte[]> p = null;
+    try {
+      p = producer();
+      checkTopic();
+      p.partitionsFor(config.topic());
+    } catch (RuntimeException | ExecutionException | java.util.concurrent.TimeoutException failure) {
+      abandon(p, failure);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** On the sender thread. */

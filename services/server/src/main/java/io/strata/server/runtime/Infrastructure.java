@@ -36,10 +36,12 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.jboss.logging.Logger;
 
 /** Wires the event log, the projections and their queries onto the metadata database's pool. */
 @ApplicationScoped
 public class Infrastructure {
+  private static final Logger LOG = Logger.getLogger(Infrastructure.class);
 
   @Produces
   @Singleton
@@ -149,7 +151,13 @@ public class Infrastructure {
     runtime.start().await().atMost(Duration.ofSeconds(60));
   }
 
+  /** Before the pool closes: the batches under way end, and none starts after (the next start goes on). */
   void stop(@Observes ShutdownEvent event, ProjectionRuntime runtime) {
-    runtime.stop();
+    try {
+      runtime.stop().await().atMost(Duration.ofSeconds(10));
+    } catch (RuntimeException slow) {
+      LOG.warnf("projections did not stop in time; the next start goes on from their checkpoints: %s",
+          slow.getMessage());
+    }
   }
 }

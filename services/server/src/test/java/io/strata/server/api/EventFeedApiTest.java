@@ -8,6 +8,7 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.strata.events.BranchProtectionChanged;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.NewEvent;
@@ -29,9 +30,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -235,6 +240,59 @@ class EventFeedApiTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().isEmpty());
     assertThat(read(Api.createRepository(Api.uniqueName("freed")), null, 1, Duration.ofSeconds(5)))
         .as("a stream opens again").hasSize(1);
+  }
+
+  @Test
+  void waitsThatEndInAHeartbeatLeaveEveryOtherWaitAndTheNextEventIntact() throws Exception {
+    String stream = "quiet-" + UUID.randomUUID().toString().substring(0, 8);
+    EventFeed.Selection only = new EventFeed.Selection(Set.of(stream), null);
+    EventLog.FeedCursor start = feed.end().await().atMost(Duration.ofSeconds(10));
+    try (EventFeed.Subscription a = feed.subscribe(only, start); EventFeed.Subscription b = feed.subscribe(only, start)) {
+      // a long wait of b's, and short ones of a's that end in heartbeats one after the other
+      CompletableFuture<List<EventFeed.Entry>> waiting =
+          b.next(10, Duration.ofSeconds(30)).subscribeAsCompletionStage();
+      for (int beat = 0; beat < 5; beat++) {
+        assertThat(a.next(10, Duration.ofMillis(100)).await().atMost(Duration.ofSeconds(10)))
+            .as("silence: a heartbeat's turn").isEmpty();
+      }
+      assertThat(waiting).as("b still waits").isNotDone();
+      // the waits that ended left nothing behind: only b's is held
+      await().atMost(Duration.ofSeconds(5)).until(() -> feed.waitingCount() == 1);
+      CompletableFuture<List<EventFeed.Entry>> next =
+          a.next(10, Duration.ofSeconds(30)).subscribeAsCompletionStage();
+      log.append(stream, 0, List.of(NewEvent.of(new BranchProtectionChanged("main", true), Instant.now(), "t", null)),
+          List.of()).await().atMost(Duration.ofSeconds(10));
+      assertThat(next.get(10, TimeUnit.SECONDS)).as("a, after its heartbeats").hasSize(1);
+      assertThat(waiting.get(10, TimeUnit.SECONDS)).as("b, woken by the same event").hasSize(1);
+      assertThat(feed.waitingCount()).isZero();
+
+      // a wait given up (a client gone) is forgotten at once
+      Cancellable gone = a.next(10, Duration.ofSeconds(30)).subscribe()
+          .with(events -> { });
+      await().atMost(Duration.ofSeconds(5)).until(() -> feed.waitingCount() == 1);
+      gone.cancel();
+      assertThat(feed.waitingCount()).isZero();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().isEmpty());
+  }
+
+  @Test
+  void aClientThatHangsUpOnAQuietStreamLeavesNothingBehind() throws Exception {
+    List<Socket> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        Socket s = new Socket(base.getHost(), base.getPort());
+        s.getOutputStream().write(("GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream"
+            + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        open.add(s);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().size() == 3 && feed.waitingCount() == 3);
+    } finally {
+      for (Socket s : open) {
+        s.close();
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> feed.subscriptions().isEmpty() && feed.waitingCount() == 0);
   }
 
   private static List<Long> expectedPositions(String repo) {

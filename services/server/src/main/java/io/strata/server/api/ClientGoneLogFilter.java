@@ -1,0 +1,36 @@
+package io.strata.server.api;
+
+import io.quarkus.logging.LoggingFilter;
+import io.vertx.core.http.HttpClosedException;
+import java.io.IOException;
+import java.util.logging.Filter;
+import java.util.logging.LogRecord;
+
+/**
+ * Keeps a client's hang-up out of the error log. RESTEasy logs an ERROR with a stack trace ("Exception
+ * in SSE server handling, impossible to send it to client") whenever a streamed answer (server-sent
+ * events, NDJSON) cannot be written because its connection is gone: a browser tab closed, a consumer
+ * restarted, a connection cut while the server stops. That is how streams end; the stream is
+ * cancelled and its subscription closed either way (EventFeed), so the record says nothing an
+ * operator can act on. Only those records are dropped: one about anything else (the stream's own
+ * failure) is logged as ever.
+ */
+@LoggingFilter(name = "strata-client-gone")
+public final class ClientGoneLogFilter implements Filter {
+  private static final String STREAM_WRITER = "org.jboss.resteasy.reactive.server.handlers.PublisherResponseHandler";
+
+  @Override
+  public boolean isLoggable(LogRecord record) {
+    return !(STREAM_WRITER.equals(record.getLoggerName()) && connectionGone(record.getThrown()));
+  }
+
+  /** Whether {@code failure} is a write to a connection that is closed or reset (broken pipe and the like). */
+  static boolean connectionGone(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IOException || t instanceof HttpClosedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
