@@ -33,6 +33,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.Arrays;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -54,6 +55,7 @@ public class MergeResource {
   @Requires(Permission.WRITE)
   @POST
   @Operation(summary = "Merge a ref into the branch: fast-forward, or three-way at field level (ours = this branch)")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
   public Uni<Response> merge(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Merge.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -74,6 +76,8 @@ public class MergeResource {
   @Requires(Permission.READ)
   @GET
   @Operation(summary = "The merge in progress on the branch, with a page of its conflicts")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+      schema = @Schema(implementation = AnswerShapes.MergeInProgressPage.class)))
   public Uni<JsonNode> inProgress(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @QueryParam("limit") String limit, @QueryParam("offset") String offset) {
     Params.Page page = Params.page(limit, offset);
@@ -93,6 +97,8 @@ public class MergeResource {
   @GET
   @Produces(RestMediaType.APPLICATION_NDJSON)
   @Operation(summary = "Every conflict of the merge in progress as an NDJSON stream (Accept: application/x-ndjson)")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = RestMediaType.APPLICATION_NDJSON,
+      schema = @Schema(implementation = AnswerShapes.MergeConflict.class)))
   public Multi<Buffer> streamConflicts(@PathParam("repo") String repo, @PathParam("branch") String branch) {
     return ResponseChunks.ndjson(repositories.require(repo)
         .chain(r -> conflicts.require(r, branch).map(m -> conflicts.conflicts(r, branch, m)))
@@ -110,6 +116,7 @@ public class MergeResource {
   @POST
   @Path("/resolutions")
   @Operation(summary = "Resolve conflicts of the merge in progress: all, a table's, a row's or one field's")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.ResolutionDto.class)))
   public Uni<Response> resolve(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Resolution.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -139,6 +146,7 @@ public class MergeResource {
   @POST
   @Path("/continue")
   @Operation(summary = "Commit the merge in progress with two parents (refused while conflicts remain)")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
   public Uni<Response> continueMerge(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ContinueMerge.class))) JsonNode body,
       @Context HttpServerRequest request) {

@@ -28,6 +28,7 @@ import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
  */
 public class OpenApiContract implements OASFilter {
   static final String ERROR_SCHEMA = "Error";
+  static final String ROW_SCHEMA = "#/components/schemas/Row";
   static final String BEARER = "bearer";
 
   private static final String REPO = "/api/v1/repositories/{repo}";
@@ -37,6 +38,106 @@ public class OpenApiContract implements OASFilter {
   private static final String EVENTS = "/api/v1/events";
   /** Webhook endpoints: server configuration, not commands of the event log. */
   private static final String WEBHOOKS = "/api/v1/webhooks";
+
+  /**
+   * The operationId of every operation: the method names of every generated client (createBranch,
+   * mergeBranch, listCommits). An operation missing here stops the build, so a new endpoint is named
+   * by a person, once.
+   */
+  static final Map<String, String> OPERATION_IDS = Map.ofEntries(
+      Map.entry("GET /", "getIndex"),
+      Map.entry("GET /health", "getHealth"),
+      Map.entry("GET /ready", "getReadiness"),
+      Map.entry("GET /api/v1/admin/projections/digest", "getProjectionDigest"),
+      Map.entry("POST /api/v1/admin/projections/rebuild", "rebuildProjections"),
+      Map.entry("GET /api/v1/admin/reactors", "listReactors"),
+      Map.entry("GET " + EVENTS, "listEvents"),
+      Map.entry("GET /api/v1/repositories", "listRepositories"),
+      Map.entry("POST /api/v1/repositories", "createRepository"),
+      Map.entry("GET " + REPO, "getRepository"),
+      Map.entry("DELETE " + REPO, "deleteRepository"),
+      Map.entry("GET " + REPO + "/events", "listRepositoryEvents"),
+      Map.entry("POST " + REPO + "/query", "queryRepository"),
+      Map.entry("GET " + REPO + "/compare", "compareRefs"),
+      Map.entry("GET " + REPO + "/diff", "diffRefs"),
+      Map.entry("GET " + REPO + "/branches", "listBranches"),
+      Map.entry("POST " + REPO + "/branches", "createBranch"),
+      Map.entry("GET " + REPO + "/branches/{branch}", "getBranch"),
+      Map.entry("PATCH " + REPO + "/branches/{branch}", "updateBranch"),
+      Map.entry("DELETE " + REPO + "/branches/{branch}", "deleteBranch"),
+      Map.entry("GET " + REPO + "/branches/{branch}/status", "getBranchStatus"),
+      Map.entry("POST " + REPO + "/branches/{branch}/stage", "stageChanges"),
+      Map.entry("POST " + REPO + "/branches/{branch}/unstage", "unstageChanges"),
+      Map.entry("DELETE " + REPO + "/branches/{branch}/working", "discardChanges"),
+      Map.entry("POST " + REPO + "/branches/{branch}/commits", "createCommit"),
+      Map.entry("GET " + REPO + "/commits", "listCommits"),
+      Map.entry("GET " + REPO + "/commits/{id}", "getCommit"),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge", "mergeBranch"),
+      Map.entry("GET " + REPO + "/branches/{branch}/merge", "getMerge"),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge/resolutions", "resolveConflicts"),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge/continue", "continueMerge"),
+      Map.entry("POST " + REPO + "/branches/{branch}/merge/abort", "abortMerge"),
+      Map.entry("POST " + REPO + "/branches/{branch}/reset", "resetBranch"),
+      Map.entry("POST " + REPO + "/branches/{branch}/revert", "revertCommit"),
+      Map.entry("POST " + REPO + "/branches/{branch}/cherry-pick", "cherryPickCommit"),
+      Map.entry("POST " + REPO + "/branches/{branch}/rebase", "rebaseBranch"),
+      Map.entry("GET " + REPO + "/branches/{branch}/rebase", "getRebase"),
+      Map.entry("POST " + REPO + "/branches/{branch}/rebase/continue", "continueRebase"),
+      Map.entry("POST " + REPO + "/branches/{branch}/rebase/skip", "skipRebaseStep"),
+      Map.entry("POST " + REPO + "/branches/{branch}/rebase/abort", "abortRebase"),
+      Map.entry("POST " + REPO + "/branches/{branch}/stash", "createStash"),
+      Map.entry("GET " + REPO + "/branches/{branch}/stash", "listStashes"),
+      Map.entry("POST " + REPO + "/branches/{branch}/stash/{n}/apply", "applyStash"),
+      Map.entry("POST " + REPO + "/branches/{branch}/stash/{n}/pop", "popStash"),
+      Map.entry("DELETE " + REPO + "/branches/{branch}/stash/{n}", "dropStash"),
+      Map.entry("PUT " + ROWS + "/rows/{key}", "putRow"),
+      Map.entry("PATCH " + ROWS + "/rows/{key}", "patchRow"),
+      Map.entry("DELETE " + ROWS + "/rows/{key}", "deleteRow"),
+      Map.entry("POST " + SERVED_BATCH, "batchRows"),
+      Map.entry("GET " + REPO + "/tables", "listTables"),
+      Map.entry("POST " + REPO + "/tables", "trackTable"),
+      Map.entry("GET " + REPO + "/tables/{table}", "getTable"),
+      Map.entry("DELETE " + REPO + "/tables/{table}", "untrackTable"),
+      Map.entry("GET " + REPO + "/tables/{table}/rows", "listRows"),
+      Map.entry("GET " + REPO + "/tables/{table}/rows/{key}", "getRow"),
+      Map.entry("GET " + REPO + "/tags", "listTags"),
+      Map.entry("POST " + REPO + "/tags", "createTag"),
+      Map.entry("GET " + REPO + "/tags/{tag}", "getTag"),
+      Map.entry("DELETE " + REPO + "/tags/{tag}", "deleteTag"),
+      Map.entry("GET " + REPO + "/storage", "listStorages"),
+      Map.entry("POST " + REPO + "/storage", "addStorage"),
+      Map.entry("GET " + REPO + "/storage/{name}", "getStorage"),
+      Map.entry("DELETE " + REPO + "/storage/{name}", "removeStorage"),
+      Map.entry("GET " + TOKENS, "listTokens"),
+      Map.entry("POST " + TOKENS, "createToken"),
+      Map.entry("GET " + TOKENS + "/{id}", "getToken"),
+      Map.entry("DELETE " + TOKENS + "/{id}", "revokeToken"),
+      Map.entry("GET " + WEBHOOKS, "listWebhooks"),
+      Map.entry("POST " + WEBHOOKS, "createWebhook"),
+      Map.entry("GET " + WEBHOOKS + "/{id}", "getWebhook"),
+      Map.entry("PATCH " + WEBHOOKS + "/{id}", "updateWebhook"),
+      Map.entry("DELETE " + WEBHOOKS + "/{id}", "deleteWebhook"),
+      Map.entry("GET " + WEBHOOKS + "/{id}/deliveries", "listDeliveries"),
+      Map.entry("POST " + WEBHOOKS + "/{id}/deliveries/{delivery}/redeliver", "redeliverDelivery"),
+      Map.entry("POST " + WEBHOOKS + "/{id}/redeliver", "redeliverSince"));
+
+  /** What each tag (one API class of a generated client) groups. */
+  private static final Map<String, String> TAGS = Map.ofEntries(
+      Map.entry("Admin", "Projections and reactors: digest, rebuild, checkpoints (admin of everything)"),
+      Map.entry("Branches", "Branches, their working changes (status, stage, unstage, discard) and comparisons"),
+      Map.entry("Commits", "Commits, the log, and differences between refs"),
+      Map.entry("Events", "The event log as CloudEvents: pages, and server-sent event streams"),
+      Map.entry("History", "Rewriting a branch's history: reset, revert, cherry-pick, rebase, stash"),
+      Map.entry("Merges", "Merges into a branch, and a merge in progress: conflicts, resolutions, continue, abort"),
+      Map.entry("Query", "Read-only SQL over a ref's tables"),
+      Map.entry("Repositories", "Repositories"),
+      Map.entry("Rows", "Row writes into a branch's working state"),
+      Map.entry("Service", "Liveness and readiness"),
+      Map.entry("Storage", "Storage connections a repository's tables may live in"),
+      Map.entry("Tables", "Tracked tables and their rows at a ref"),
+      Map.entry("Tags", "Tags: names for commits"),
+      Map.entry("Tokens", "API tokens (STRATA_AUTH=token)"),
+      Map.entry("Webhooks", "Webhook endpoints, their deliveries and redeliveries"));
 
   /** Success answers of every operation that does not answer plain 200. */
   private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
@@ -150,6 +251,12 @@ public class OpenApiContract implements OASFilter {
       api.getPaths().addPathItem(SERVED_BATCH, batch);
     }
     components(api);
+    if (api.getTags() != null) {
+      api.getTags().forEach(t -> t.setDescription(TAGS.get(t.getName())));
+    }
+    // a generated client's default base URL: the server as it starts without settings (STRATA_HOST, STRATA_PORT)
+    api.setServers(List.of(OASFactory.createServer().url("http://127.0.0.1:8000")
+        .description("A server started without STRATA_HOST or STRATA_PORT")));
     paths.forEach((path, item) -> item.getOperations().forEach((method, op) ->
         describe(method.name() + " " + path, path, op)));
     // Authorization: Bearer <token> where the server requires it; the empty requirement is for STRATA_AUTH=none
@@ -189,6 +296,11 @@ public class OpenApiContract implements OASFilter {
   }
 
   private static void describe(String endpoint, String path, Operation op) {
+    String id = OPERATION_IDS.get(endpoint);
+    if (id == null) {
+      throw new IllegalStateException(endpoint + " has no operationId in OpenApiContract.OPERATION_IDS");
+    }
+    op.setOperationId(id);
     if (op.getDescription() == null || op.getDescription().isBlank()) {
       op.setDescription(op.getSummary());
     }
@@ -198,7 +310,7 @@ public class OpenApiContract implements OASFilter {
         && !path.startsWith(WEBHOOKS);
     boolean write = command || ROW_WRITES.contains(endpoint);
     if (op.getParameters() != null) {
-      op.getParameters().forEach(OpenApiContract::describe);
+      op.getParameters().forEach(p -> describe(path, p));
     }
     if (command) {
       op.addParameter(OASFactory.createParameter().name("async").in(Parameter.In.QUERY)
@@ -214,7 +326,7 @@ public class OpenApiContract implements OASFilter {
     }
     if (api) {
       op.addParameter(header(ConsistencyFilter.MIN_POSITION, "Wait until the event at this log position is"
-          + " projected (read your writes), else 503 ProjectionLagging"));
+          + " projected (read your writes), else 503 ProjectionLagging").schema(position()));
     }
     bodies(endpoint, op);
     responses(endpoint, path, op, api, write);
@@ -252,17 +364,28 @@ public class OpenApiContract implements OASFilter {
   }
 
   private static void responses(String endpoint, String path, Operation op, boolean api, boolean write) {
-    APIResponse ok = op.getResponses().getAPIResponse("200");
-    Content okContent = ok == null ? null : ok.getContent();
-    List<Integer> success = SUCCESS.getOrDefault(endpoint, List.of(200));
-    if (!success.contains(200)) {
-      op.getResponses().removeAPIResponse("200");
+    // the bodies the resource declares (annotations) or returns (its Java type), by status
+    Map<Integer, Content> declared = new LinkedHashMap<>();
+    if (op.getResponses().getAPIResponses() != null) {
+      op.getResponses().getAPIResponses().forEach((code, r) -> {
+        if (code.startsWith("2") && r.getContent() != null && r.getContent().getMediaTypes() != null
+            && !r.getContent().getMediaTypes().isEmpty()) {
+          declared.put(Integer.parseInt(code), r.getContent());
+        }
+      });
+      List.copyOf(op.getResponses().getAPIResponses().keySet()).stream().filter(code -> code.startsWith("2"))
+          .forEach(op.getResponses()::removeAPIResponse);
     }
+    List<Integer> success = SUCCESS.getOrDefault(endpoint, List.of(200));
     for (int status : success) {
       APIResponse r = OASFactory.createAPIResponse()
           .description(status == 503 ? NOT_READY : STATUS_TEXT.get(status));
-      if (status != 204 && okContent != null && !okContent.getMediaTypes().isEmpty()) {
-        r.setContent(okContent);
+      Content content = status == 204 ? null : status == 202 ? accepted(declared) : declared.get(status);
+      if (status != 204 && status != 202 && content == null && declared.size() == 1) {
+        content = declared.values().iterator().next();
+      }
+      if (content != null) {
+        r.setContent(jsonFirst(content));
       }
       if (write) {
         r.addHeader(CommandContexts.POSITION_HEADER, positionHeader());
@@ -296,6 +419,45 @@ public class OpenApiContract implements OASFilter {
     addError(op, 503);
   }
 
+  /**
+   * The body of a 202 (?async=true): what the command answers once done, given as soon as it is
+   * recorded; one of several when the command answers different bodies by outcome.
+   */
+  private static Content accepted(Map<Integer, Content> declared) {
+    List<Schema> schemas = declared.values().stream()
+        .map(c -> c.getMediaType("application/json")).filter(m -> m != null && m.getSchema() != null)
+        .map(org.eclipse.microprofile.openapi.models.media.MediaType::getSchema)
+        .filter(distinctRefs()).toList();
+    if (schemas.isEmpty()) {
+      return null;
+    }
+    Schema schema = schemas.size() == 1 ? schemas.get(0) : OASFactory.createSchema().oneOf(schemas);
+    return OASFactory.createContent().addMediaType("application/json", OASFactory.createMediaType().schema(schema));
+  }
+
+  /**
+   * JSON first: a generated client types an operation by its first media type, and the server answers
+   * JSON when a request accepts JSON and a stream alike (the stream is for who asks for it alone).
+   */
+  private static Content jsonFirst(Content content) {
+    Content ordered = OASFactory.createContent();
+    var types = content.getMediaTypes();
+    if (types.containsKey("application/json")) {
+      ordered.addMediaType("application/json", types.get("application/json"));
+    }
+    types.forEach((name, type) -> {
+      if (!name.equals("application/json")) {
+        ordered.addMediaType(name, type);
+      }
+    });
+    return ordered;
+  }
+
+  private static java.util.function.Predicate<Schema> distinctRefs() {
+    Set<String> seen = new java.util.HashSet<>();
+    return schema -> seen.add(String.valueOf(schema.getRef()));
+  }
+
   private static void addError(Operation op, int status) {
     op.getResponses().addAPIResponse(String.valueOf(status), OASFactory.createAPIResponse()
         .description(STATUS_TEXT.get(status))
@@ -309,7 +471,7 @@ public class OpenApiContract implements OASFilter {
         .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)).format("int64"));
   }
 
-  private static void describe(Parameter p) {
+  private static void describe(String path, Parameter p) {
     if (p.getIn() != Parameter.In.HEADER && (p.getDescription() == null || p.getDescription().isBlank())) {
       String d = PARAMETERS.get(p.getName());
       if (d == null) {
@@ -317,11 +479,22 @@ public class OpenApiContract implements OASFilter {
       }
       p.setDescription(d);
     }
-    if (BOOLEAN_PARAMETERS.contains(p.getName()) && p.getIn() == Parameter.In.QUERY) {
+    boolean query = p.getIn() == Parameter.In.QUERY;
+    if (BOOLEAN_PARAMETERS.contains(p.getName()) && query) {
       p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.BOOLEAN)));
-    } else if (INTEGER_PARAMETERS.contains(p.getName()) && p.getIn() == Parameter.In.QUERY) {
-      p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)));
+    } else if (INTEGER_PARAMETERS.contains(p.getName()) && query) {
+      p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)).format("int32"));
+    } else if (query && p.getName().equals("after") && path.endsWith("/events")) {
+      p.setSchema(position()); // an event position; a row page's or a delivery page's cursor stays opaque
+    } else if (p.getIn() == Parameter.In.HEADER && p.getName().equals("Last-Event-ID")) {
+      p.setSchema(position());
     }
+  }
+
+  /** An event's log position, as the server reads it (a non-negative 64-bit integer). */
+  private static Schema position() {
+    return OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)).format("int64")
+        .minimum(java.math.BigDecimal.ZERO);
   }
 
   private static Parameter header(String name, String description) {

@@ -1,5 +1,6 @@
 package io.strata.server.commands;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Multi;
@@ -36,7 +37,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -285,16 +285,19 @@ public class RebaseCommands {
   }
 
   /** What a rebase that ended (or had nothing to do) answers: the branch's head and what was replayed. */
+  /**
+   * A rebase's answer when it finished or changed nothing: the branch and its head, and (when it
+   * replayed commits) onto what and how many.
+   */
+  public record Rebased(String branch, String head, boolean rebaseInProgress,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String onto,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String ontoCommit,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer replayed) {}
+
   private Uni<CommandResponse> answer(RepositoryState state, String branch, RepositoryState.Rebase rebase) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("branch", branch);
-    body.put("head", state.branch(branch).head());
-    body.put("rebase_in_progress", state.rebase(branch) != null);
-    if (rebase != null) {
-      body.put("onto", rebase.started().onto());
-      body.put("onto_commit", rebase.started().ontoCommit());
-      body.put("replayed", rebase.started().commits().size());
-    }
+    Rebased body = new Rebased(branch, state.branch(branch).head(), state.rebase(branch) != null,
+        rebase == null ? null : rebase.started().onto(), rebase == null ? null : rebase.started().ontoCommit(),
+        rebase == null ? null : rebase.started().commits().size());
     try {
       return Uni.createFrom().item(new CommandResponse(200, json.writeValueAsString(body), state.lastPosition(),
           state.version(), false, false));
