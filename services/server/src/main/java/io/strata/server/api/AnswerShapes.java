@@ -50,7 +50,11 @@ final class AnswerShapes {
   record CloudEvent(
       String specversion, String id, String source, String type,
       @JsonInclude(JsonInclude.Include.NON_NULL) String subject, String time, String datacontenttype,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String repository, long streamversion, long position, String actor,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String repository,
+      @Schema(description = "The event's version in its stream (CloudEvents extensions are strings)")
+      String streamversion,
+      @Schema(description = "The event's log position, as a string: send it as after or Last-Event-ID")
+      String position, String actor,
       @JsonInclude(JsonInclude.Include.NON_NULL) String correlationid,
       @JsonInclude(JsonInclude.Include.NON_NULL) String causationid,
       @Schema(description = "The event's payload: its fields depend on type") JsonNode data) {}

@@ -46,6 +46,9 @@ import org.jboss.resteasy.reactive.common.util.RestMediaType;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Merges")
 public class MergeResource {
+  /** What a resolution may take: a side's value, the base's, or the value it gives. */
+  static final java.util.List<String> TAKES = java.util.List.of("ours", "theirs", "base", "value");
+
   @Inject MergeCommands commands;
   @Inject MergeConflicts conflicts;
   @Inject CommandContexts contexts;
@@ -122,7 +125,7 @@ public class MergeResource {
       @Context HttpServerRequest request) {
     Requests.Resolution b = Bodies.read(body, Requests.Resolution.class);
     String take = b.take() == null ? null : b.take().toLowerCase(Locale.ROOT);
-    if (take == null || !Arrays.asList("ours", "theirs", "base", "value").contains(take)) {
+    if (take == null || !TAKES.contains(take)) {
       throw StrataException.invalid("take", "must be one of ours, theirs, base, value");
     }
     if ("value".equals(take) == (b.value() == null)) {

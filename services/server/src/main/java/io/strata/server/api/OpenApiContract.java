@@ -121,6 +121,44 @@ public class OpenApiContract implements OASFilter {
       Map.entry("POST " + WEBHOOKS + "/{id}/deliveries/{delivery}/redeliver", "redeliverDelivery"),
       Map.entry("POST " + WEBHOOKS + "/{id}/redeliver", "redeliverSince"));
 
+  /** The classes whose records (and the records those use) the server answers with. */
+  private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, AnswerShapes.class, TokenResource.class,
+      WebhookResource.class, ReactorResource.class, AdminResource.class, EventAnswers.class,
+      io.strata.server.commands.WorkingCommands.class, io.strata.server.commands.RebaseCommands.class,
+      io.strata.server.commands.RowWrites.class, io.strata.server.queries.Diffs.class,
+      io.strata.server.queries.WorkingChanges.class, io.strata.server.queries.SqlQueries.class);
+
+  /**
+   * The values a string field takes, from the Java enums the server reads them with (lower-cased, as
+   * MergeResource.choice and Role.wire spell them). A field missing from its schema stops the build.
+   */
+  private static final Map<String, List<String>> ENUMS = Map.ofEntries(
+      Map.entry("Merge.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
+      Map.entry("Merge.fast_forward", wire(io.strata.server.commands.MergeCommands.FastForward.values())),
+      Map.entry("ApplyCommit.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
+      Map.entry("ApplyStash.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
+      Map.entry("Reset.mode", wire(io.strata.server.commands.ResetCommands.Mode.values())),
+      Map.entry("Resolution.take", MergeResource.TAKES),
+      Map.entry("CreateToken.role", wire(io.strata.server.auth.Role.values())),
+      Map.entry("TokenDto.role", wire(io.strata.server.auth.Role.values())),
+      Map.entry("CreatedTokenDto.role", wire(io.strata.server.auth.Role.values())));
+
+  private static List<String> wire(Enum<?>[] values) {
+    return Arrays.stream(values).map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).toList();
+  }
+
+  private static void enums(OpenAPI api) {
+    ENUMS.forEach((field, values) -> {
+      String[] at = field.split("\\.");
+      Schema schema = api.getComponents().getSchemas().get(at[0]);
+      Schema property = schema == null || schema.getProperties() == null ? null : schema.getProperties().get(at[1]);
+      if (property == null) {
+        throw new IllegalStateException("OpenApiContract.ENUMS names " + field + ", which no schema has");
+      }
+      property.setEnumeration(new java.util.ArrayList<Object>(values));
+    });
+  }
+
   /** What each tag (one API class of a generated client) groups. */
   private static final Map<String, String> TAGS = Map.ofEntries(
       Map.entry("Admin", "Projections and reactors: digest, rebuild, checkpoints (admin of everything)"),
@@ -259,6 +297,9 @@ public class OpenApiContract implements OASFilter {
         .description("A server started without STRATA_HOST or STRATA_PORT")));
     paths.forEach((path, item) -> item.getOperations().forEach((method, op) ->
         describe(method.name() + " " + path, path, op)));
+    enums(api);
+    AnswerRequirements.apply(api, answerSchemas(api), Set.of(ERROR_SCHEMA, "Row", "RowOperation", "JsonValue"),
+        ANSWER_RECORDS);
     // Authorization: Bearer <token> where the server requires it; the empty requirement is for STRATA_AUTH=none
     api.setSecurity(null);
     api.addSecurityRequirement(OASFactory.createSecurityRequirement().addScheme(BEARER));
@@ -306,8 +347,7 @@ public class OpenApiContract implements OASFilter {
     }
     boolean api = path.startsWith("/api/");
     // tokens and webhooks are not commands of the event log: no Idempotency-Key, no position, no X-User-*
-    boolean command = SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint) && !path.startsWith(TOKENS)
-        && !path.startsWith(WEBHOOKS);
+    boolean command = command(endpoint, path);
     boolean write = command || ROW_WRITES.contains(endpoint);
     if (op.getParameters() != null) {
       op.getParameters().forEach(p -> describe(path, p));
@@ -316,7 +356,9 @@ public class OpenApiContract implements OASFilter {
       op.addParameter(OASFactory.createParameter().name("async").in(Parameter.In.QUERY)
           .description(PARAMETERS.get("async")).schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.BOOLEAN))));
       op.addParameter(header(CommandContexts.IDEMPOTENCY_KEY, "Makes the command idempotent: a repeat with the"
-          + " same key and body answers the first answer again (1-255 visible ASCII characters)"));
+          + " same key and body answers the first answer again (1-255 visible ASCII characters)")
+          .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)).minLength(1)
+              .maxLength(255).pattern("^[\\x21-\\x7E]+$")));
     }
     if (write) {
       op.addParameter(header("X-User-Id", "Who acts (recorded on the event; with STRATA_AUTH=none)"));
@@ -330,6 +372,12 @@ public class OpenApiContract implements OASFilter {
     }
     bodies(endpoint, op);
     responses(endpoint, path, op, api, write);
+  }
+
+  /** A command of the event log: tokens and webhooks are not (no Idempotency-Key, no position, no X-User-*). */
+  private static boolean command(String endpoint, String path) {
+    return path.startsWith("/api/") && SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint)
+        && !path.startsWith(TOKENS) && !path.startsWith(WEBHOOKS);
   }
 
   /** Bodies that may be left out: a working-state command without one applies to every table. */
@@ -387,9 +435,7 @@ public class OpenApiContract implements OASFilter {
       if (content != null) {
         r.setContent(jsonFirst(content));
       }
-      if (write) {
-        r.addHeader(CommandContexts.POSITION_HEADER, positionHeader());
-      }
+      answerHeaders(r, write, command(endpoint, path));
       op.getResponses().addAPIResponse(String.valueOf(status), r);
     }
     boolean hasBody = op.getRequestBody() != null;
@@ -404,6 +450,8 @@ public class OpenApiContract implements OASFilter {
     }
     if (write || endpoint.equals("POST " + TOKENS) || endpoint.equals("GET " + REPO + "/branches/{branch}/merge")) {
       addError(op, 409); // a read of the merge in progress: 409 NoMergeInProgress
+      // a command stopped part-way (a merge by its conflicts) answers where its events got to
+      answerHeaders(op.getResponses().getAPIResponse("409"), write, command(endpoint, path));
     }
     if (hasBody) {
       addError(op, 413);
@@ -417,6 +465,47 @@ public class OpenApiContract implements OASFilter {
       addError(op, 429);
     }
     addError(op, 503);
+  }
+
+  /** The component schemas an answer body refers to, directly or through other schemas. */
+  private static Set<String> answerSchemas(OpenAPI api) {
+    Set<String> found = new java.util.LinkedHashSet<>();
+    java.util.Deque<Schema> todo = new java.util.ArrayDeque<>();
+    api.getPaths().getPathItems().values().forEach(item -> item.getOperations().values().forEach(op ->
+        op.getResponses().getAPIResponses().values().forEach(r -> {
+          if (r.getContent() != null) {
+            r.getContent().getMediaTypes().values().forEach(m -> {
+              if (m.getSchema() != null) {
+                todo.add(m.getSchema());
+              }
+            });
+          }
+        })));
+    Map<String, Schema> components = api.getComponents().getSchemas();
+    while (!todo.isEmpty()) {
+      Schema s = todo.pop();
+      if (s.getRef() != null) {
+        String name = s.getRef().substring(s.getRef().lastIndexOf('/') + 1);
+        if (found.add(name) && components.containsKey(name)) {
+          todo.add(components.get(name));
+        }
+      }
+      if (s.getProperties() != null) {
+        todo.addAll(s.getProperties().values());
+      }
+      if (s.getItems() != null) {
+        todo.add(s.getItems());
+      }
+      for (List<Schema> group : java.util.Arrays.asList(s.getAllOf(), s.getOneOf(), s.getAnyOf())) {
+        if (group != null) {
+          todo.addAll(group);
+        }
+      }
+      if (s.getAdditionalPropertiesSchema() != null) {
+        todo.add(s.getAdditionalPropertiesSchema());
+      }
+    }
+    return found;
   }
 
   /**
@@ -463,6 +552,21 @@ public class OpenApiContract implements OASFilter {
         .description(STATUS_TEXT.get(status))
         .content(OASFactory.createContent().addMediaType("application/json",
             OASFactory.createMediaType().schema(OASFactory.createSchema().ref(ERROR_SCHEMA)))));
+  }
+
+  /** The headers a write's answer carries: its position; a command's also says replayed or lagging. */
+  private static void answerHeaders(APIResponse r, boolean write, boolean command) {
+    if (write) {
+      r.addHeader(CommandContexts.POSITION_HEADER, positionHeader());
+    }
+    if (command) {
+      r.addHeader("Idempotent-Replayed", OASFactory.createHeader().description("true when this answer replays"
+          + " the first answer to the same Idempotency-Key and request").schema(OASFactory.createSchema()
+          .type(List.of(Schema.SchemaType.STRING)).enumeration(List.of("true"))));
+      r.addHeader("X-Strata-Projection-Lagging", OASFactory.createHeader().description("true when the command"
+          + " was recorded but its projection did not catch up in time: reads may not show it yet")
+          .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)).enumeration(List.of("true"))));
+    }
   }
 
   private static Header positionHeader() {
