@@ -19,7 +19,8 @@ final class AnswerShapes {
   record ConflictField(
       String name,
       @Schema(nullable = true, description = "The value at the merge base (JSON text; null: absent)") String base,
-      @Schema(nullable = true, description = "The value on the branch merged into (JSON text; null: absent)") String ours,
+      @Schema(nullable = true,
+      description = "The value on the branch merged into (JSON text; null: absent)") String ours,
       @Schema(nullable = true, description = "The value on the source (JSON text; null: absent)") String theirs) {}
 
   /** A conflict of a merge in progress, as its listing shows it and a resolution names it. */

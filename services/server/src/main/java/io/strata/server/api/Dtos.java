@@ -49,7 +49,8 @@ public final class Dtos {
       @Schema(nullable = true) String from,
       @JsonProperty("protected") boolean isProtected,
       @JsonProperty("is_default") boolean isDefault,
-      Instant createdAt,
+      // null in the answers to PATCH and reset until branch answers are complete (issue 27, item 3)
+      @Schema(nullable = true) Instant createdAt,
       Instant updatedAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) CommitSummary headCommit,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
@@ -92,7 +93,7 @@ public final class Dtos {
       String name,
       String type,
       @Schema(nullable = true) String host,
-      @Schema(nullable = true) Integer port,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer port,
       @Schema(nullable = true) String database,
       @Schema(nullable = true) String username,
       @Schema(nullable = true) String passwordEnv,
@@ -155,7 +156,8 @@ public final class Dtos {
    */
   public record MergeDto(
       String source, String sourceCommit, String target, String strategy, boolean fastForward,
-      boolean isFastForward, boolean upToDate, @Schema(nullable = true) String mergeBase, @Schema(nullable = true) String commit, @Schema(nullable = true) String resultCommitId,
+      boolean isFastForward, boolean upToDate, @Schema(nullable = true) String mergeBase,
+      @Schema(nullable = true) String commit, @Schema(nullable = true) String resultCommitId,
       long conflicts, boolean hasConflicts, long conflictCount, boolean mergeInProgress, boolean dryRun,
       MergeStatsDto stats,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<Map<String, Object>> conflictDetails,
@@ -175,7 +177,8 @@ public final class Dtos {
   public record StashListDto(List<StashDto> items) {}
 
   /** A branch's rebase in progress: onto what, from which head, the commits it replays and how many are done. */
-  public record RebaseDto(String branch, boolean rebaseInProgress, @Schema(nullable = true) String onto, @Schema(nullable = true) String ontoCommit, @Schema(nullable = true) String originalHead,
+  public record RebaseDto(String branch, boolean rebaseInProgress, @Schema(nullable = true) String onto,
+      @Schema(nullable = true) String ontoCommit, @Schema(nullable = true) String originalHead,
       List<String> commits, int done) {}
 
   /** A stash applied: what it wrote per table (unstaged working changes), and whether it was dropped. */

@@ -19,12 +19,15 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
 
 /**
- * Makes /openapi.json say what the server does, which the annotations alone cannot: the status codes
- * commands answer (201, 202 with {@code ?async=true}, 204), one Error schema for every error answer,
- * the headers every request or command reads and the position header writes answer, the row bodies
- * (taken as JSON trees), the {@code rows:batch} path as served, and a description for every operation
- * and parameter. Kept in one table here, not spread over the resources, so that the contract test can
- * hold it to the server (ContractTest) and a new endpoint fails that test until it is described.
+ * Makes /openapi.json say what the server does, which the Java types alone cannot: the operationIds
+ * (the generated clients' method names), the status codes commands answer (201, 202 with {@code
+ * ?async=true}, 204) with the bodies the resources declare for them, one Error schema for every error
+ * answer, the headers every request or command reads and the headers writes answer, the values of
+ * enum-like string fields, the row bodies (taken as JSON trees), the {@code rows:batch} path as served,
+ * and a description for every operation, parameter and tag. Each is one table here, not spread over the
+ * resources; schemas themselves come from the records (AnswerRequirements adds what is always answered).
+ * ContractTest and ContractValidation hold the result to the server, and an endpoint without an
+ * operationId or a parameter without a description stops the build.
  */
 public class OpenApiContract implements OASFilter {
   static final String ERROR_SCHEMA = "Error";
@@ -38,88 +41,6 @@ public class OpenApiContract implements OASFilter {
   private static final String EVENTS = "/api/v1/events";
   /** Webhook endpoints: server configuration, not commands of the event log. */
   private static final String WEBHOOKS = "/api/v1/webhooks";
-
-  /**
-   * The operationId of every operation: the method names of every generated client (createBranch,
-   * mergeBranch, listCommits). An operation missing here stops the build, so a new endpoint is named
-   * by a person, once.
-   */
-  static final Map<String, String> OPERATION_IDS = Map.ofEntries(
-      Map.entry("GET /", "getIndex"),
-      Map.entry("GET /health", "getHealth"),
-      Map.entry("GET /ready", "getReadiness"),
-      Map.entry("GET /api/v1/admin/projections/digest", "getProjectionDigest"),
-      Map.entry("POST /api/v1/admin/projections/rebuild", "rebuildProjections"),
-      Map.entry("GET /api/v1/admin/reactors", "listReactors"),
-      Map.entry("GET " + EVENTS, "listEvents"),
-      Map.entry("GET /api/v1/repositories", "listRepositories"),
-      Map.entry("POST /api/v1/repositories", "createRepository"),
-      Map.entry("GET " + REPO, "getRepository"),
-      Map.entry("DELETE " + REPO, "deleteRepository"),
-      Map.entry("GET " + REPO + "/events", "listRepositoryEvents"),
-      Map.entry("POST " + REPO + "/query", "queryRepository"),
-      Map.entry("GET " + REPO + "/compare", "compareRefs"),
-      Map.entry("GET " + REPO + "/diff", "diffRefs"),
-      Map.entry("GET " + REPO + "/branches", "listBranches"),
-      Map.entry("POST " + REPO + "/branches", "createBranch"),
-      Map.entry("GET " + REPO + "/branches/{branch}", "getBranch"),
-      Map.entry("PATCH " + REPO + "/branches/{branch}", "updateBranch"),
-      Map.entry("DELETE " + REPO + "/branches/{branch}", "deleteBranch"),
-      Map.entry("GET " + REPO + "/branches/{branch}/status", "getBranchStatus"),
-      Map.entry("POST " + REPO + "/branches/{branch}/stage", "stageChanges"),
-      Map.entry("POST " + REPO + "/branches/{branch}/unstage", "unstageChanges"),
-      Map.entry("DELETE " + REPO + "/branches/{branch}/working", "discardChanges"),
-      Map.entry("POST " + REPO + "/branches/{branch}/commits", "createCommit"),
-      Map.entry("GET " + REPO + "/commits", "listCommits"),
-      Map.entry("GET " + REPO + "/commits/{id}", "getCommit"),
-      Map.entry("POST " + REPO + "/branches/{branch}/merge", "mergeBranch"),
-      Map.entry("GET " + REPO + "/branches/{branch}/merge", "getMerge"),
-      Map.entry("POST " + REPO + "/branches/{branch}/merge/resolutions", "resolveConflicts"),
-      Map.entry("POST " + REPO + "/branches/{branch}/merge/continue", "continueMerge"),
-      Map.entry("POST " + REPO + "/branches/{branch}/merge/abort", "abortMerge"),
-      Map.entry("POST " + REPO + "/branches/{branch}/reset", "resetBranch"),
-      Map.entry("POST " + REPO + "/branches/{branch}/revert", "revertCommit"),
-      Map.entry("POST " + REPO + "/branches/{branch}/cherry-pick", "cherryPickCommit"),
-      Map.entry("POST " + REPO + "/branches/{branch}/rebase", "rebaseBranch"),
-      Map.entry("GET " + REPO + "/branches/{branch}/rebase", "getRebase"),
-      Map.entry("POST " + REPO + "/branches/{branch}/rebase/continue", "continueRebase"),
-      Map.entry("POST " + REPO + "/branches/{branch}/rebase/skip", "skipRebaseStep"),
-      Map.entry("POST " + REPO + "/branches/{branch}/rebase/abort", "abortRebase"),
-      Map.entry("POST " + REPO + "/branches/{branch}/stash", "createStash"),
-      Map.entry("GET " + REPO + "/branches/{branch}/stash", "listStashes"),
-      Map.entry("POST " + REPO + "/branches/{branch}/stash/{n}/apply", "applyStash"),
-      Map.entry("POST " + REPO + "/branches/{branch}/stash/{n}/pop", "popStash"),
-      Map.entry("DELETE " + REPO + "/branches/{branch}/stash/{n}", "dropStash"),
-      Map.entry("PUT " + ROWS + "/rows/{key}", "putRow"),
-      Map.entry("PATCH " + ROWS + "/rows/{key}", "patchRow"),
-      Map.entry("DELETE " + ROWS + "/rows/{key}", "deleteRow"),
-      Map.entry("POST " + SERVED_BATCH, "batchRows"),
-      Map.entry("GET " + REPO + "/tables", "listTables"),
-      Map.entry("POST " + REPO + "/tables", "trackTable"),
-      Map.entry("GET " + REPO + "/tables/{table}", "getTable"),
-      Map.entry("DELETE " + REPO + "/tables/{table}", "untrackTable"),
-      Map.entry("GET " + REPO + "/tables/{table}/rows", "listRows"),
-      Map.entry("GET " + REPO + "/tables/{table}/rows/{key}", "getRow"),
-      Map.entry("GET " + REPO + "/tags", "listTags"),
-      Map.entry("POST " + REPO + "/tags", "createTag"),
-      Map.entry("GET " + REPO + "/tags/{tag}", "getTag"),
-      Map.entry("DELETE " + REPO + "/tags/{tag}", "deleteTag"),
-      Map.entry("GET " + REPO + "/storage", "listStorages"),
-      Map.entry("POST " + REPO + "/storage", "addStorage"),
-      Map.entry("GET " + REPO + "/storage/{name}", "getStorage"),
-      Map.entry("DELETE " + REPO + "/storage/{name}", "removeStorage"),
-      Map.entry("GET " + TOKENS, "listTokens"),
-      Map.entry("POST " + TOKENS, "createToken"),
-      Map.entry("GET " + TOKENS + "/{id}", "getToken"),
-      Map.entry("DELETE " + TOKENS + "/{id}", "revokeToken"),
-      Map.entry("GET " + WEBHOOKS, "listWebhooks"),
-      Map.entry("POST " + WEBHOOKS, "createWebhook"),
-      Map.entry("GET " + WEBHOOKS + "/{id}", "getWebhook"),
-      Map.entry("PATCH " + WEBHOOKS + "/{id}", "updateWebhook"),
-      Map.entry("DELETE " + WEBHOOKS + "/{id}", "deleteWebhook"),
-      Map.entry("GET " + WEBHOOKS + "/{id}/deliveries", "listDeliveries"),
-      Map.entry("POST " + WEBHOOKS + "/{id}/deliveries/{delivery}/redeliver", "redeliverDelivery"),
-      Map.entry("POST " + WEBHOOKS + "/{id}/redeliver", "redeliverSince"));
 
   /** The classes whose records (and the records those use) the server answers with. */
   private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, AnswerShapes.class, TokenResource.class,
@@ -158,24 +79,6 @@ public class OpenApiContract implements OASFilter {
       property.setEnumeration(new java.util.ArrayList<Object>(values));
     });
   }
-
-  /** What each tag (one API class of a generated client) groups. */
-  private static final Map<String, String> TAGS = Map.ofEntries(
-      Map.entry("Admin", "Projections and reactors: digest, rebuild, checkpoints (admin of everything)"),
-      Map.entry("Branches", "Branches, their working changes (status, stage, unstage, discard) and comparisons"),
-      Map.entry("Commits", "Commits, the log, and differences between refs"),
-      Map.entry("Events", "The event log as CloudEvents: pages, and server-sent event streams"),
-      Map.entry("History", "Rewriting a branch's history: reset, revert, cherry-pick, rebase, stash"),
-      Map.entry("Merges", "Merges into a branch, and a merge in progress: conflicts, resolutions, continue, abort"),
-      Map.entry("Query", "Read-only SQL over a ref's tables"),
-      Map.entry("Repositories", "Repositories"),
-      Map.entry("Rows", "Row writes into a branch's working state"),
-      Map.entry("Service", "Liveness and readiness"),
-      Map.entry("Storage", "Storage connections a repository's tables may live in"),
-      Map.entry("Tables", "Tracked tables and their rows at a ref"),
-      Map.entry("Tags", "Tags: names for commits"),
-      Map.entry("Tokens", "API tokens (STRATA_AUTH=token)"),
-      Map.entry("Webhooks", "Webhook endpoints, their deliveries and redeliveries"));
 
   /** Success answers of every operation that does not answer plain 200. */
   private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
@@ -290,7 +193,7 @@ public class OpenApiContract implements OASFilter {
     }
     components(api);
     if (api.getTags() != null) {
-      api.getTags().forEach(t -> t.setDescription(TAGS.get(t.getName())));
+      api.getTags().forEach(t -> t.setDescription(OpenApiNames.TAGS.get(t.getName())));
     }
     // a generated client's default base URL: the server as it starts without settings (STRATA_HOST, STRATA_PORT)
     api.setServers(List.of(OASFactory.createServer().url("http://127.0.0.1:8000")
@@ -298,6 +201,7 @@ public class OpenApiContract implements OASFilter {
     paths.forEach((path, item) -> item.getOperations().forEach((method, op) ->
         describe(method.name() + " " + path, path, op)));
     enums(api);
+    inlineScalars(api);
     AnswerRequirements.apply(api, answerSchemas(api), Set.of(ERROR_SCHEMA, "Row", "RowOperation", "JsonValue"),
         ANSWER_RECORDS);
     // Authorization: Bearer <token> where the server requires it; the empty requirement is for STRATA_AUTH=none
@@ -337,9 +241,9 @@ public class OpenApiContract implements OASFilter {
   }
 
   private static void describe(String endpoint, String path, Operation op) {
-    String id = OPERATION_IDS.get(endpoint);
+    String id = OpenApiNames.OPERATION_IDS.get(endpoint);
     if (id == null) {
-      throw new IllegalStateException(endpoint + " has no operationId in OpenApiContract.OPERATION_IDS");
+      throw new IllegalStateException(endpoint + " has no operationId in OpenApiNames.OPERATION_IDS");
     }
     op.setOperationId(id);
     if (op.getDescription() == null || op.getDescription().isBlank()) {
@@ -445,7 +349,7 @@ public class OpenApiContract implements OASFilter {
     }
     addError(op, 401);
     addError(op, 403);
-    if (path.contains("{")) {
+    if (path.contains("{") || path.equals(EVENTS)) { // the feed: ?repository= naming one that does not exist
       addError(op, 404);
     }
     if (write || endpoint.equals("POST " + TOKENS) || endpoint.equals("GET " + REPO + "/branches/{branch}/merge")) {
@@ -465,6 +369,59 @@ public class OpenApiContract implements OASFilter {
       addError(op, 429);
     }
     addError(op, 503);
+  }
+
+  /**
+   * Java's scalar types (Instant, UUID) are strings on the wire: written in place, not as components
+   * named after Java classes, so that {@code nullable} on a field applies to them (a {@code $ref} in
+   * {@code allOf} would not take null).
+   */
+  private static void inlineScalars(OpenAPI api) {
+    Map<String, Schema> components = api.getComponents().getSchemas();
+    Map<String, Schema> scalars = new LinkedHashMap<>();
+    components.forEach((name, schema) -> {
+      if (schema.getProperties() == null && schema.getType() != null
+          && schema.getType().equals(List.of(Schema.SchemaType.STRING))) {
+        scalars.put("#/components/schemas/" + name, schema);
+      }
+    });
+    java.util.Deque<Schema> todo = new java.util.ArrayDeque<>(components.values());
+    api.getPaths().getPathItems().values().forEach(item -> item.getOperations().values().forEach(op -> {
+      if (op.getParameters() != null) {
+        op.getParameters().forEach(p -> todo.add(p.getSchema()));
+      }
+    }));
+    while (!todo.isEmpty()) {
+      Schema s = todo.pop();
+      if (s == null) {
+        continue;
+      }
+      Schema scalar = scalars.get(s.getRef());
+      boolean nullable = false;
+      if (s.getAnyOf() != null) { // the model's nullable reference: anyOf [{$ref}, {type: null}]
+        Schema referred = s.getAnyOf().stream().filter(a -> scalars.containsKey(a.getRef())).findFirst().orElse(null);
+        nullable = referred != null && s.getAnyOf().size() == 2;
+        scalar = nullable ? scalars.get(referred.getRef()) : scalar;
+      }
+      if (scalar != null) {
+        s.setRef(null);
+        s.setAnyOf(null);
+        List<Schema.SchemaType> type = new java.util.ArrayList<>(scalar.getType());
+        if (nullable) {
+          type.add(Schema.SchemaType.NULL);
+        }
+        s.setType(type);
+        s.setFormat(scalar.getFormat());
+        s.setPattern(scalar.getPattern());
+      }
+      if (s.getProperties() != null) {
+        todo.addAll(s.getProperties().values());
+      }
+      if (s.getItems() != null) {
+        todo.add(s.getItems());
+      }
+    }
+    scalars.keySet().forEach(ref -> api.getComponents().removeSchema(ref.substring(ref.lastIndexOf('/') + 1)));
   }
 
   /** The component schemas an answer body refers to, directly or through other schemas. */

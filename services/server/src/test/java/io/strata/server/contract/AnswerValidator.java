@@ -2,6 +2,8 @@ package io.strata.server.contract;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.AnnotationKeyword;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
@@ -42,14 +44,43 @@ final class AnswerValidator {
 
   AnswerValidator(String documentText) throws IOException {
     this.document = JSON.readTree(documentText);
+    nullableReferences(document);
+    String forValidation = JSON.writeValueAsString(document);
+    // the document's own keywords (paths, responses, description, ...) are not JSON Schema: no warnings for them
+    JsonMetaSchema openApi30 = JsonMetaSchema.builder(OpenApi30.getInstance())
+        .unknownKeywordFactory((keyword, context) -> new AnnotationKeyword(keyword)).build();
     this.schemas = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4, b -> b
-        .metaSchema(OpenApi30.getInstance()).defaultMetaSchemaIri(OpenApi30.getInstance().getIri())
-        .schemaLoaders(l -> l.schemas(Map.of(DOCUMENT, documentText))));
+        .metaSchema(openApi30).defaultMetaSchemaIri(openApi30.getIri())
+        .schemaLoaders(l -> l.schemas(Map.of(DOCUMENT, forValidation))));
     List<Template> list = new ArrayList<>();
     document.path("paths").fieldNames().forEachRemaining(p -> list.add(template(p)));
     // the most literal template wins (…/merge/abort over …/merge/{x}, were there one)
     list.sort(Comparator.comparingInt(Template::literals).reversed());
     this.templates = List.copyOf(list);
+  }
+
+  /**
+   * OpenAPI 3.0 writes a nullable reference as {@code {allOf: [{$ref}], nullable: true}}, which
+   * generators read as "this type or null" but a JSON Schema validator applies to null as it stands
+   * (the referenced schema refuses it): for validation it becomes {@code anyOf: [that, {type: null}]}.
+   */
+  private static void nullableReferences(JsonNode node) {
+    if (node.isArray()) {
+      node.forEach(AnswerValidator::nullableReferences);
+      return;
+    }
+    if (!node.isObject()) {
+      return;
+    }
+    node.forEach(AnswerValidator::nullableReferences);
+    com.fasterxml.jackson.databind.node.ObjectNode object = (com.fasterxml.jackson.databind.node.ObjectNode) node;
+    if (object.path("nullable").asBoolean(false) && object.has("allOf")) {
+      com.fasterxml.jackson.databind.node.ObjectNode value = object.deepCopy();
+      value.remove("nullable");
+      value.remove("description");
+      object.removeAll();
+      object.putArray("anyOf").add(value).addObject().put("type", "null");
+    }
   }
 
   private static Template template(String path) {
