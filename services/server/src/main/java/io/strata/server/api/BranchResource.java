@@ -33,6 +33,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -57,6 +58,7 @@ public class BranchResource {
   @POST
   @Path("/branches")
   @Operation(summary = "Create a branch (from the default branch unless 'from' names a ref)")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.BranchDto.class)))
   public Uni<Response> create(@PathParam("repo") String repo, @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateBranch.class))) JsonNode body,
       @Context HttpServerRequest request) {
     Requests.CreateBranch b = Bodies.read(body, Requests.CreateBranch.class);
@@ -92,6 +94,7 @@ public class BranchResource {
   @PATCH
   @Path("/branches/{branch}")
   @Operation(summary = "Protect or unprotect a branch")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.BranchDto.class)))
   public Uni<Response> patch(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.PatchBranch.class))) JsonNode body, @Context HttpServerRequest request) {
     Requests.PatchBranch b = Bodies.read(body, Requests.PatchBranch.class);
@@ -122,6 +125,7 @@ public class BranchResource {
   @POST
   @Path("/branches/{branch}/stage")
   @Operation(summary = "Stage the branch's working changes (all tables, or those named)")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = WorkingCommands.Result.class)))
   public Uni<Response> stage(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -132,6 +136,7 @@ public class BranchResource {
   @POST
   @Path("/branches/{branch}/unstage")
   @Operation(summary = "Unstage the branch's staged changes (all tables, or those named)")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = WorkingCommands.Result.class)))
   public Uni<Response> unstage(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -142,6 +147,7 @@ public class BranchResource {
   @DELETE
   @Path("/branches/{branch}/working")
   @Operation(summary = "Discard the branch's working changes: its tables go back to its last commit")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = WorkingCommands.Result.class)))
   public Uni<Response> discard(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
       @Context HttpServerRequest request) {

@@ -61,6 +61,7 @@ public class CommitResource {
   @POST
   @Path("/branches/{branch}/commits")
   @Operation(summary = "Commit on a branch (expected_head guards against concurrent moves)")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
   public Uni<Response> commit(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateCommit.class))) JsonNode body, @Context HttpServerRequest request) {
     Requests.CreateCommit b = Bodies.read(body, Requests.CreateCommit.class);
@@ -141,6 +142,8 @@ public class CommitResource {
   @Path("/diff")
   @Produces(RestMediaType.APPLICATION_NDJSON)
   @Operation(summary = "Changed rows between two refs as NDJSON: one {table, key, op, before, after, fields} per line")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = RestMediaType.APPLICATION_NDJSON,
+      schema = @Schema(implementation = Diffs.RowDiff.class)))
   public Multi<Buffer> diffRows(@PathParam("repo") String repo,
       @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("table") String table) {
     if (from == null || to == null) {

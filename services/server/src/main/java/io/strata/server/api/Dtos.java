@@ -1,6 +1,7 @@
 package io.strata.server.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.strata.events.Author;
@@ -30,7 +31,7 @@ public final class Dtos {
   }
 
   public record RepositoryDto(
-      String name, String description, String defaultBranch, Instant createdAt, String head,
+      String name, @Schema(nullable = true) String description, String defaultBranch, Instant createdAt, String head,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
     public static RepositoryDto of(RepositoryRow r) {
       return new RepositoryDto(r.name(), r.description(), r.defaultBranch(), r.createdAt(), r.head(), null);
@@ -46,10 +47,11 @@ public final class Dtos {
   public record BranchDto(
       String name,
       String head,
-      String from,
+      @Schema(nullable = true) String from,
       @JsonProperty("protected") boolean isProtected,
       @JsonProperty("is_default") boolean isDefault,
-      Instant createdAt,
+      // null in the answers to PATCH and reset until branch answers are complete (issue 27, item 3)
+      @Schema(nullable = true) Instant createdAt,
       Instant updatedAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) CommitSummary headCommit,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
@@ -66,7 +68,7 @@ public final class Dtos {
       String message,
       Author author,
       Instant createdAt,
-      String branch,
+      @Schema(nullable = true) String branch,
       JsonNode stats,
       JsonNode changes,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
@@ -77,7 +79,7 @@ public final class Dtos {
   }
 
   public record TagDto(
-      String name, String commit, String message, Author tagger, Instant createdAt,
+      String name, String commit, @Schema(nullable = true) String message, Author tagger, Instant createdAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
     public static TagDto of(TagRow t) {
       return new TagDto(t.name(), t.commit(), t.message(), t.tagger(), t.createdAt(), null);
@@ -91,14 +93,14 @@ public final class Dtos {
   public record StorageDto(
       String name,
       String type,
-      String host,
-      Integer port,
-      String database,
-      String username,
-      String passwordEnv,
-      String passwordFile,
+      @Schema(nullable = true) String host,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer port,
+      @Schema(nullable = true) String database,
+      @Schema(nullable = true) String username,
+      @Schema(nullable = true) String passwordEnv,
+      @Schema(nullable = true) String passwordFile,
       boolean builtin,
-      Instant createdAt,
+      @Schema(nullable = true) Instant createdAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
     public static StorageDto of(StorageAdded s, Instant createdAt, Long position) {
       return new StorageDto(s.name(), s.type(), s.host(), s.port(), s.database(), s.username(), s.passwordEnv(),
@@ -183,7 +185,8 @@ public final class Dtos {
    */
   public record MergeDto(
       String source, String sourceCommit, String target, MergeStrategy strategy, boolean fastForward,
-      boolean upToDate, String mergeBase, String commit, long conflicts, boolean mergeInProgress, boolean dryRun,
+      boolean upToDate, @Schema(nullable = true) String mergeBase, @Schema(nullable = true) String commit,
+      long conflicts, boolean mergeInProgress, boolean dryRun,
       MergeStatsDto stats,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<ConflictDetail> conflictDetails,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
@@ -195,9 +198,10 @@ public final class Dtos {
    *
    * @param head the branch's head when the merge began (ours)
    */
-  public record MergeStateDto(String branch, boolean mergeInProgress, String source, String sourceCommit, String base,
-      String head, MergeStrategy strategy, List<String> tables, List<ConflictDetail> items, long total,
-      boolean hasMore) {
+  public record MergeStateDto(String branch, boolean mergeInProgress, @Schema(nullable = true) String source,
+      @Schema(nullable = true) String sourceCommit, @Schema(nullable = true) String base,
+      @Schema(nullable = true) String head, @Schema(nullable = true) MergeStrategy strategy, List<String> tables,
+      List<ConflictDetail> items, long total, boolean hasMore) {
     public static MergeStateDto none(String branch) {
       return new MergeStateDto(branch, false, null, null, null, null, null, List.of(), List.of(), 0, false);
     }
@@ -212,14 +216,15 @@ public final class Dtos {
   public record ResolutionDto(long resolved, long remaining, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 
   /** A stash: its index on the branch's stack (0: the newest), and what it saved. */
-  public record StashDto(int index, String id, String branch, String message, String head,
+  public record StashDto(int index, String id, String branch, @Schema(nullable = true) String message, String head,
       io.strata.events.Author author, List<io.strata.events.StashCreated.StashedTable> tables, Instant createdAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 
   public record StashListDto(List<StashDto> items) {}
 
   /** A branch's rebase in progress: onto what, from which head, the commits it replays and how many are done. */
-  public record RebaseDto(String branch, boolean rebaseInProgress, String onto, String ontoCommit, String originalHead,
+  public record RebaseDto(String branch, boolean rebaseInProgress, @Schema(nullable = true) String onto,
+      @Schema(nullable = true) String ontoCommit, @Schema(nullable = true) String originalHead,
       List<String> commits, int done) {}
 
   /** A stash applied: what it wrote per table (unstaged working changes), and whether it was dropped. */

@@ -30,6 +30,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -54,6 +55,8 @@ public class HistoryResource {
   @Path("/revert")
   @Operation(summary = "Undo a commit of the branch's history with a new commit, three-way against the branch"
       + " (conflicts as in a merge)")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
   public Uni<Response> revert(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -65,6 +68,8 @@ public class HistoryResource {
   @Path("/cherry-pick")
   @Operation(summary = "Apply a commit's changes (against its parent) to the branch with a new commit, three-way"
       + " (conflicts as in a merge)")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
   public Uni<Response> cherryPick(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -91,6 +96,7 @@ public class HistoryResource {
   @Path("/rebase")
   @Operation(summary = "Replay the branch's commits since its merge base with a ref on top of that ref (stops at the"
       + " first conflict with a rebase in progress)")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = RebaseCommands.Rebased.class)))
   public Uni<Response> rebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Rebase.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -123,6 +129,8 @@ public class HistoryResource {
   @Consumes(MediaType.WILDCARD)
   @Operation(summary = "Continue the rebase in progress: commit the stopped step (its conflicts resolved), replay the"
       + " rest")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = RebaseCommands.Rebased.class)))
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
   public Uni<Response> continueRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
@@ -135,6 +143,7 @@ public class HistoryResource {
   @Path("/rebase/skip")
   @Consumes(MediaType.WILDCARD)
   @Operation(summary = "Skip the commit the rebase in progress stopped at, and replay the rest")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = RebaseCommands.Rebased.class)))
   public Uni<Response> skipRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
@@ -157,6 +166,7 @@ public class HistoryResource {
   @Path("/reset")
   @Operation(summary = "Move the branch's head to a commit: hard (its working state too, working changes dropped)"
       + " or soft (the difference staged)")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.BranchDto.class)))
   public Uni<Response> reset(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Reset.class))) JsonNode body,
       @Context HttpServerRequest request) {

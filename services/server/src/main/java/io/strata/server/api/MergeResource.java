@@ -34,6 +34,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.Arrays;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -46,6 +47,9 @@ import org.jboss.resteasy.reactive.common.util.RestMediaType;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Merges")
 public class MergeResource {
+  /** What a resolution may take: a side's value, the base's, or the value it gives. */
+  static final java.util.List<String> TAKES = java.util.List.of("ours", "theirs", "base", "value");
+
   @Inject MergeCommands commands;
   @Inject MergeConflicts conflicts;
   @Inject CommandContexts contexts;
@@ -55,6 +59,7 @@ public class MergeResource {
   @Requires(Permission.WRITE)
   @POST
   @Operation(summary = "Merge a ref into the branch: fast-forward, or three-way at field level (ours = this branch)")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
   public Uni<Response> merge(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Merge.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -75,6 +80,8 @@ public class MergeResource {
   @Requires(Permission.READ)
   @GET
   @Operation(summary = "The merge in progress on the branch, if any, with a page of its conflicts")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+      schema = @Schema(implementation = MergeStateDto.class)))
   public Uni<MergeStateDto> inProgress(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @QueryParam("limit") String limit, @QueryParam("offset") String offset) {
     Params.Page page = Params.page(limit, offset);
@@ -92,6 +99,8 @@ public class MergeResource {
   @Produces(RestMediaType.APPLICATION_NDJSON)
   @Operation(summary = "Every conflict of the merge in progress as an NDJSON stream (Accept: application/x-ndjson);"
       + " empty when none is open")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = RestMediaType.APPLICATION_NDJSON,
+      schema = @Schema(implementation = ConflictDetail.class)))
   public Multi<Buffer> streamConflicts(@PathParam("repo") String repo, @PathParam("branch") String branch) {
     return ResponseChunks.ndjson(repositories.require(repo)
         .chain(r -> conflicts.find(r, branch).map(found -> found.isEmpty() ? Multi.createFrom().<Merges.Conflict>empty()
@@ -110,12 +119,13 @@ public class MergeResource {
   @POST
   @Path("/resolutions")
   @Operation(summary = "Resolve conflicts of the merge in progress: all, a table's, a row's or one field's")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.ResolutionDto.class)))
   public Uni<Response> resolve(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Resolution.class))) JsonNode body,
       @Context HttpServerRequest request) {
     Requests.Resolution b = Bodies.read(body, Requests.Resolution.class);
     String take = b.take() == null ? null : b.take().toLowerCase(Locale.ROOT);
-    if (take == null || !Arrays.asList("ours", "theirs", "base", "value").contains(take)) {
+    if (take == null || !TAKES.contains(take)) {
       throw StrataException.invalid("take", "must be one of ours, theirs, base, value");
     }
     if ("value".equals(take) == (b.value() == null)) {
@@ -139,6 +149,7 @@ public class MergeResource {
   @POST
   @Path("/continue")
   @Operation(summary = "Commit the merge in progress with two parents (refused while conflicts remain)")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
   public Uni<Response> continueMerge(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ContinueMerge.class))) JsonNode body,
       @Context HttpServerRequest request) {

@@ -19,15 +19,19 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
 
 /**
- * Makes /openapi.json say what the server does, which the annotations alone cannot: the status codes
- * commands answer (201, 202 with {@code ?async=true}, 204), one Error schema for every error answer,
- * the headers every request or command reads and the position header writes answer, the row bodies
- * (taken as JSON trees), the {@code rows:batch} path as served, and a description for every operation
- * and parameter. Kept in one table here, not spread over the resources, so that the contract test can
- * hold it to the server (ContractTest) and a new endpoint fails that test until it is described.
+ * Makes /openapi.json say what the server does, which the Java types alone cannot: the operationIds
+ * (the generated clients' method names), the status codes commands answer (201, 202 with {@code
+ * ?async=true}, 204) with the bodies the resources declare for them, one Error schema for every error
+ * answer, the headers every request or command reads and the headers writes answer, the values of
+ * enum-like string fields, the row bodies (taken as JSON trees), the {@code rows:batch} path as served,
+ * and a description for every operation, parameter and tag. Each is one table here, not spread over the
+ * resources; schemas themselves come from the records (AnswerRequirements adds what is always answered).
+ * ContractTest and ContractValidation hold the result to the server, and an endpoint without an
+ * operationId or a parameter without a description stops the build.
  */
 public class OpenApiContract implements OASFilter {
   static final String ERROR_SCHEMA = "Error";
+  static final String ROW_SCHEMA = "#/components/schemas/Row";
   static final String BEARER = "bearer";
 
   private static final String REPO = "/api/v1/repositories/{repo}";
@@ -37,6 +41,46 @@ public class OpenApiContract implements OASFilter {
   private static final String EVENTS = "/api/v1/events";
   /** Webhook endpoints: server configuration, not commands of the event log. */
   private static final String WEBHOOKS = "/api/v1/webhooks";
+
+  /** The classes whose records (and the records those use) the server answers with. */
+  private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, AnswerShapes.class, TokenResource.class,
+      WebhookResource.class, ReactorResource.class, AdminResource.class, DatabaseResource.class, EventAnswers.class,
+      io.strata.server.commands.WorkingCommands.class, io.strata.server.commands.RebaseCommands.class,
+      io.strata.server.commands.RowWrites.class, io.strata.server.queries.Diffs.class,
+      io.strata.server.queries.WorkingChanges.class, io.strata.server.queries.SqlQueries.class);
+
+  /**
+   * The values a string field takes, from the Java enums the server reads them with (lower-cased, as
+   * MergeResource.choice and Role.wire spell them). A field missing from its schema stops the build.
+   */
+  private static final Map<String, List<String>> ENUMS = Map.ofEntries(
+      Map.entry("Merge.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
+      Map.entry("Merge.fast_forward", wire(io.strata.server.commands.MergeCommands.FastForward.values())),
+      Map.entry("ApplyCommit.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
+      Map.entry("ApplyStash.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
+      Map.entry("Reset.mode", wire(io.strata.server.commands.ResetCommands.Mode.values())),
+      Map.entry("Resolution.take", MergeResource.TAKES),
+      // the kinds the merge SQL writes into a conflict table (LayoutSql, MergeSql)
+      Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint")),
+      Map.entry("CreateToken.role", wire(io.strata.server.auth.Role.values())),
+      Map.entry("TokenDto.role", wire(io.strata.server.auth.Role.values())),
+      Map.entry("CreatedTokenDto.role", wire(io.strata.server.auth.Role.values())));
+
+  private static List<String> wire(Enum<?>[] values) {
+    return Arrays.stream(values).map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).toList();
+  }
+
+  private static void enums(OpenAPI api) {
+    ENUMS.forEach((field, values) -> {
+      String[] at = field.split("\\.");
+      Schema schema = api.getComponents().getSchemas().get(at[0]);
+      Schema property = schema == null || schema.getProperties() == null ? null : schema.getProperties().get(at[1]);
+      if (property == null) {
+        throw new IllegalStateException("OpenApiContract.ENUMS names " + field + ", which no schema has");
+      }
+      property.setEnumeration(new java.util.ArrayList<Object>(values));
+    });
+  }
 
   /** Success answers of every operation that does not answer plain 200. */
   private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
@@ -150,8 +194,18 @@ public class OpenApiContract implements OASFilter {
       api.getPaths().addPathItem(SERVED_BATCH, batch);
     }
     components(api);
+    if (api.getTags() != null) {
+      api.getTags().forEach(t -> t.setDescription(OpenApiNames.TAGS.get(t.getName())));
+    }
+    // a generated client's default base URL: the server as it starts without settings (STRATA_HOST, STRATA_PORT)
+    api.setServers(List.of(OASFactory.createServer().url("http://127.0.0.1:8000")
+        .description("A server started without STRATA_HOST or STRATA_PORT")));
     paths.forEach((path, item) -> item.getOperations().forEach((method, op) ->
         describe(method.name() + " " + path, path, op)));
+    enums(api);
+    inlineScalars(api);
+    AnswerRequirements.apply(api, answerSchemas(api), Set.of(ERROR_SCHEMA, "Row", "RowOperation", "JsonValue"),
+        ANSWER_RECORDS);
     // Authorization: Bearer <token> where the server requires it; the empty requirement is for STRATA_AUTH=none
     api.setSecurity(null);
     api.addSecurityRequirement(OASFactory.createSecurityRequirement().addScheme(BEARER));
@@ -189,22 +243,28 @@ public class OpenApiContract implements OASFilter {
   }
 
   private static void describe(String endpoint, String path, Operation op) {
+    String id = OpenApiNames.OPERATION_IDS.get(endpoint);
+    if (id == null) {
+      throw new IllegalStateException(endpoint + " has no operationId in OpenApiNames.OPERATION_IDS");
+    }
+    op.setOperationId(id);
     if (op.getDescription() == null || op.getDescription().isBlank()) {
       op.setDescription(op.getSummary());
     }
     boolean api = path.startsWith("/api/");
     // tokens and webhooks are not commands of the event log: no Idempotency-Key, no position, no X-User-*
-    boolean command = SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint) && !path.startsWith(TOKENS)
-        && !path.startsWith(WEBHOOKS);
+    boolean command = command(endpoint, path);
     boolean write = command || ROW_WRITES.contains(endpoint);
     if (op.getParameters() != null) {
-      op.getParameters().forEach(OpenApiContract::describe);
+      op.getParameters().forEach(p -> describe(path, p));
     }
     if (command) {
       op.addParameter(OASFactory.createParameter().name("async").in(Parameter.In.QUERY)
           .description(PARAMETERS.get("async")).schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.BOOLEAN))));
       op.addParameter(header(CommandContexts.IDEMPOTENCY_KEY, "Makes the command idempotent: a repeat with the"
-          + " same key and body answers the first answer again (1-255 visible ASCII characters)"));
+          + " same key and body answers the first answer again (1-255 visible ASCII characters)")
+          .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)).minLength(1)
+              .maxLength(255).pattern("^[\\x21-\\x7E]+$")));
     }
     if (write) {
       op.addParameter(header("X-User-Id", "Who acts (recorded on the event; with STRATA_AUTH=none)"));
@@ -214,10 +274,16 @@ public class OpenApiContract implements OASFilter {
     }
     if (api) {
       op.addParameter(header(ConsistencyFilter.MIN_POSITION, "Wait until the event at this log position is"
-          + " projected (read your writes), else 503 ProjectionLagging"));
+          + " projected (read your writes), else 503 ProjectionLagging").schema(position()));
     }
     bodies(endpoint, op);
     responses(endpoint, path, op, api, write);
+  }
+
+  /** A command of the event log: tokens and webhooks are not (no Idempotency-Key, no position, no X-User-*). */
+  private static boolean command(String endpoint, String path) {
+    return path.startsWith("/api/") && SUCCESS.containsKey(endpoint) && !ROW_WRITES.contains(endpoint)
+        && !path.startsWith(TOKENS) && !path.startsWith(WEBHOOKS);
   }
 
   /** Bodies that may be left out: a working-state command without one applies to every table. */
@@ -252,21 +318,30 @@ public class OpenApiContract implements OASFilter {
   }
 
   private static void responses(String endpoint, String path, Operation op, boolean api, boolean write) {
-    APIResponse ok = op.getResponses().getAPIResponse("200");
-    Content okContent = ok == null ? null : ok.getContent();
-    List<Integer> success = SUCCESS.getOrDefault(endpoint, List.of(200));
-    if (!success.contains(200)) {
-      op.getResponses().removeAPIResponse("200");
+    // the bodies the resource declares (annotations) or returns (its Java type), by status
+    Map<Integer, Content> declared = new LinkedHashMap<>();
+    if (op.getResponses().getAPIResponses() != null) {
+      op.getResponses().getAPIResponses().forEach((code, r) -> {
+        if (code.startsWith("2") && r.getContent() != null && r.getContent().getMediaTypes() != null
+            && !r.getContent().getMediaTypes().isEmpty()) {
+          declared.put(Integer.parseInt(code), r.getContent());
+        }
+      });
+      List.copyOf(op.getResponses().getAPIResponses().keySet()).stream().filter(code -> code.startsWith("2"))
+          .forEach(op.getResponses()::removeAPIResponse);
     }
+    List<Integer> success = SUCCESS.getOrDefault(endpoint, List.of(200));
     for (int status : success) {
       APIResponse r = OASFactory.createAPIResponse()
           .description(status == 503 ? NOT_READY : STATUS_TEXT.get(status));
-      if (status != 204 && okContent != null && !okContent.getMediaTypes().isEmpty()) {
-        r.setContent(okContent);
+      Content content = status == 204 ? null : status == 202 ? accepted(declared) : declared.get(status);
+      if (status != 204 && status != 202 && content == null && declared.size() == 1) {
+        content = declared.values().iterator().next();
       }
-      if (write) {
-        r.addHeader(CommandContexts.POSITION_HEADER, positionHeader());
+      if (content != null) {
+        r.setContent(jsonFirst(content));
       }
+      answerHeaders(r, write, command(endpoint, path));
       op.getResponses().addAPIResponse(String.valueOf(status), r);
     }
     boolean hasBody = op.getRequestBody() != null;
@@ -276,11 +351,13 @@ public class OpenApiContract implements OASFilter {
     }
     addError(op, 401);
     addError(op, 403);
-    if (path.contains("{")) {
+    if (path.contains("{") || path.equals(EVENTS)) { // the feed: ?repository= naming one that does not exist
       addError(op, 404);
     }
     if (write || endpoint.equals("POST " + TOKENS) || endpoint.equals("GET " + REPO + "/branches/{branch}/merge")) {
       addError(op, 409); // a read of the merge in progress: 409 NoMergeInProgress
+      // a command stopped part-way (a merge by its conflicts) answers where its events got to
+      answerHeaders(op.getResponses().getAPIResponse("409"), write, command(endpoint, path));
     }
     if (hasBody) {
       addError(op, 413);
@@ -296,11 +373,159 @@ public class OpenApiContract implements OASFilter {
     addError(op, 503);
   }
 
+  /**
+   * Java's scalar types (Instant, UUID) are strings on the wire: written in place, not as components
+   * named after Java classes, so that {@code nullable} on a field applies to them (a {@code $ref} in
+   * {@code allOf} would not take null).
+   */
+  private static void inlineScalars(OpenAPI api) {
+    Map<String, Schema> components = api.getComponents().getSchemas();
+    Map<String, Schema> scalars = new LinkedHashMap<>();
+    components.forEach((name, schema) -> {
+      if (schema.getProperties() == null && schema.getType() != null
+          && schema.getType().equals(List.of(Schema.SchemaType.STRING))) {
+        scalars.put("#/components/schemas/" + name, schema);
+      }
+    });
+    java.util.Deque<Schema> todo = new java.util.ArrayDeque<>(components.values());
+    api.getPaths().getPathItems().values().forEach(item -> item.getOperations().values().forEach(op -> {
+      if (op.getParameters() != null) {
+        op.getParameters().forEach(p -> todo.add(p.getSchema()));
+      }
+    }));
+    while (!todo.isEmpty()) {
+      Schema s = todo.pop();
+      if (s == null) {
+        continue;
+      }
+      Schema scalar = scalars.get(s.getRef());
+      boolean nullable = false;
+      if (s.getAnyOf() != null) { // the model's nullable reference: anyOf [{$ref}, {type: null}]
+        Schema referred = s.getAnyOf().stream().filter(a -> scalars.containsKey(a.getRef())).findFirst().orElse(null);
+        nullable = referred != null && s.getAnyOf().size() == 2;
+        scalar = nullable ? scalars.get(referred.getRef()) : scalar;
+      }
+      if (scalar != null) {
+        s.setRef(null);
+        s.setAnyOf(null);
+        List<Schema.SchemaType> type = new java.util.ArrayList<>(scalar.getType());
+        if (nullable) {
+          type.add(Schema.SchemaType.NULL);
+        }
+        s.setType(type);
+        s.setFormat(scalar.getFormat());
+        s.setPattern(scalar.getPattern());
+      }
+      if (s.getProperties() != null) {
+        todo.addAll(s.getProperties().values());
+      }
+      if (s.getItems() != null) {
+        todo.add(s.getItems());
+      }
+    }
+    scalars.keySet().forEach(ref -> api.getComponents().removeSchema(ref.substring(ref.lastIndexOf('/') + 1)));
+  }
+
+  /** The component schemas an answer body refers to, directly or through other schemas. */
+  private static Set<String> answerSchemas(OpenAPI api) {
+    Set<String> found = new java.util.LinkedHashSet<>();
+    java.util.Deque<Schema> todo = new java.util.ArrayDeque<>();
+    api.getPaths().getPathItems().values().forEach(item -> item.getOperations().values().forEach(op ->
+        op.getResponses().getAPIResponses().values().forEach(r -> {
+          if (r.getContent() != null) {
+            r.getContent().getMediaTypes().values().forEach(m -> {
+              if (m.getSchema() != null) {
+                todo.add(m.getSchema());
+              }
+            });
+          }
+        })));
+    Map<String, Schema> components = api.getComponents().getSchemas();
+    while (!todo.isEmpty()) {
+      Schema s = todo.pop();
+      if (s.getRef() != null) {
+        String name = s.getRef().substring(s.getRef().lastIndexOf('/') + 1);
+        if (found.add(name) && components.containsKey(name)) {
+          todo.add(components.get(name));
+        }
+      }
+      if (s.getProperties() != null) {
+        todo.addAll(s.getProperties().values());
+      }
+      if (s.getItems() != null) {
+        todo.add(s.getItems());
+      }
+      for (List<Schema> group : java.util.Arrays.asList(s.getAllOf(), s.getOneOf(), s.getAnyOf())) {
+        if (group != null) {
+          todo.addAll(group);
+        }
+      }
+      if (s.getAdditionalPropertiesSchema() != null) {
+        todo.add(s.getAdditionalPropertiesSchema());
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The body of a 202 (?async=true): what the command answers once done, given as soon as it is
+   * recorded; one of several when the command answers different bodies by outcome.
+   */
+  private static Content accepted(Map<Integer, Content> declared) {
+    List<Schema> schemas = declared.values().stream()
+        .map(c -> c.getMediaType("application/json")).filter(m -> m != null && m.getSchema() != null)
+        .map(org.eclipse.microprofile.openapi.models.media.MediaType::getSchema)
+        .filter(distinctRefs()).toList();
+    if (schemas.isEmpty()) {
+      return null;
+    }
+    Schema schema = schemas.size() == 1 ? schemas.get(0) : OASFactory.createSchema().oneOf(schemas);
+    return OASFactory.createContent().addMediaType("application/json", OASFactory.createMediaType().schema(schema));
+  }
+
+  /**
+   * JSON first: a generated client types an operation by its first media type, and the server answers
+   * JSON when a request accepts JSON and a stream alike (the stream is for who asks for it alone).
+   */
+  private static Content jsonFirst(Content content) {
+    Content ordered = OASFactory.createContent();
+    var types = content.getMediaTypes();
+    if (types.containsKey("application/json")) {
+      ordered.addMediaType("application/json", types.get("application/json"));
+    }
+    types.forEach((name, type) -> {
+      if (!name.equals("application/json")) {
+        ordered.addMediaType(name, type);
+      }
+    });
+    return ordered;
+  }
+
+  private static java.util.function.Predicate<Schema> distinctRefs() {
+    Set<String> seen = new java.util.HashSet<>();
+    return schema -> seen.add(String.valueOf(schema.getRef()));
+  }
+
   private static void addError(Operation op, int status) {
     op.getResponses().addAPIResponse(String.valueOf(status), OASFactory.createAPIResponse()
         .description(STATUS_TEXT.get(status))
         .content(OASFactory.createContent().addMediaType("application/json",
             OASFactory.createMediaType().schema(OASFactory.createSchema().ref(ERROR_SCHEMA)))));
+  }
+
+  /** The headers a write's answer carries: its position; a command's also says replayed or lagging. */
+  private static void answerHeaders(APIResponse r, boolean write, boolean command) {
+    if (write) {
+      r.addHeader(CommandContexts.POSITION_HEADER, positionHeader());
+    }
+    if (command) {
+      r.addHeader("Idempotent-Replayed", OASFactory.createHeader().description("true when this answer replays"
+          + " the first answer to the same Idempotency-Key and request").schema(OASFactory.createSchema()
+          .type(List.of(Schema.SchemaType.STRING)).enumeration(List.of("true"))));
+      r.addHeader("X-Strata-Projection-Lagging", OASFactory.createHeader().description("true when the command"
+          + " was recorded but its projection did not catch up in time: reads may not show it yet")
+          .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)).enumeration(List.of("true"))));
+    }
   }
 
   private static Header positionHeader() {
@@ -309,7 +534,7 @@ public class OpenApiContract implements OASFilter {
         .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)).format("int64"));
   }
 
-  private static void describe(Parameter p) {
+  private static void describe(String path, Parameter p) {
     if (p.getIn() != Parameter.In.HEADER && (p.getDescription() == null || p.getDescription().isBlank())) {
       String d = PARAMETERS.get(p.getName());
       if (d == null) {
@@ -317,11 +542,22 @@ public class OpenApiContract implements OASFilter {
       }
       p.setDescription(d);
     }
-    if (BOOLEAN_PARAMETERS.contains(p.getName()) && p.getIn() == Parameter.In.QUERY) {
+    boolean query = p.getIn() == Parameter.In.QUERY;
+    if (BOOLEAN_PARAMETERS.contains(p.getName()) && query) {
       p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.BOOLEAN)));
-    } else if (INTEGER_PARAMETERS.contains(p.getName()) && p.getIn() == Parameter.In.QUERY) {
-      p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)));
+    } else if (INTEGER_PARAMETERS.contains(p.getName()) && query) {
+      p.setSchema(OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)).format("int32"));
+    } else if (query && p.getName().equals("after") && path.endsWith("/events")) {
+      p.setSchema(position()); // an event position; a row page's or a delivery page's cursor stays opaque
+    } else if (p.getIn() == Parameter.In.HEADER && p.getName().equals("Last-Event-ID")) {
+      p.setSchema(position());
     }
+  }
+
+  /** An event's log position, as the server reads it (a non-negative 64-bit integer). */
+  private static Schema position() {
+    return OASFactory.createSchema().type(List.of(Schema.SchemaType.INTEGER)).format("int64")
+        .minimum(java.math.BigDecimal.ZERO);
   }
 
   private static Parameter header(String name, String description) {

@@ -28,23 +28,23 @@ public class ReactorResource {
   @Schema(description = "A reactor: its checkpoint in the event feed, its lease, its lag, and its state on this server")
   public record ReactorDto(
       @Schema(description = "The reactor's name, e.g. kafka") String name,
-      @Schema(description = "Log position of the last event it finished with (0: none yet); null if it never"
+      @Schema(nullable = true, description = "Log position of the last event it finished with (0: none yet); null if it never"
           + " claimed its lease") Long checkpointPosition,
-      @Schema(description = "Transaction id of that event (the feed's order is transaction id, then position)")
+      @Schema(nullable = true, description = "Transaction id of that event (the feed's order is transaction id, then position)")
       Long checkpointTxid,
-      @Schema(description = "The server holding its lease, or null") String owner,
-      @Schema(description = "When that lease lapses unless renewed") Instant leaseUntil,
-      @Schema(description = "When the checkpoint last moved") Instant updatedAt,
-      @Schema(description = "Events committed after the checkpoint: still to act on (counted up to 1000000)")
+      @Schema(nullable = true, description = "The server holding its lease, or null") String owner,
+      @Schema(nullable = true, description = "When that lease lapses unless renewed") Instant leaseUntil,
+      @Schema(nullable = true, description = "When the checkpoint last moved") Instant updatedAt,
+      @Schema(nullable = true, description = "Events committed after the checkpoint: still to act on (counted up to 1000000)")
       Long lag,
-      @Schema(description = "The reactor as this server runs it; null when it does not run here") HereDto here) {}
+      @Schema(nullable = true, description = "The reactor as this server runs it; null when it does not run here") HereDto here) {}
 
   @Schema(description = "A reactor running in the server that answers")
   public record HereDto(
       @Schema(description = "Whether this server holds the lease (the others stand by)") boolean holdsLease,
       @Schema(description = "Batches failed in a row; 0 when the last one succeeded") int consecutiveFailures,
-      @Schema(description = "The last failure's message (kept after recovery)") String lastError,
-      @Schema(description = "When the last failure happened") Instant lastErrorAt) {}
+      @Schema(nullable = true, description = "The last failure's message (kept after recovery)") String lastError,
+      @Schema(nullable = true, description = "When the last failure happened") Instant lastErrorAt) {}
 
   public record ReactorListDto(List<ReactorDto> items) {}
 

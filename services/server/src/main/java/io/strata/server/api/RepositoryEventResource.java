@@ -21,6 +21,10 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -34,6 +38,8 @@ public class RepositoryEventResource {
   @GET
   @Produces(MediaType.APPLICATION_JSON)
   @Operation(summary = "Events of one repository, in order, as CloudEvents (a page)")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+      schema = @Schema(implementation = AnswerShapes.EventPage.class)))
   public Uni<EventPageDto> page(@PathParam("repo") String repo, @QueryParam("after") String after,
       @QueryParam("types") String types, @QueryParam("limit") String limit) {
     return answers.page(EventAnswers.selection(Set.of(Names.existingRepository(repo)), types), after, limit);
@@ -42,6 +48,9 @@ public class RepositoryEventResource {
   @GET
   @Produces(MediaType.SERVER_SENT_EVENTS)
   @Operation(summary = "Events of one repository, as a stream of server-sent events")
+  @APIResponse(responseCode = "200", description = "Server-sent events: each event's id is its position, its data"
+      + " the CloudEvent (JSON); a heartbeat comment keeps an idle stream open",
+      content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
   public Multi<OutboundSseEvent> stream(@PathParam("repo") String repo, @QueryParam("after") String after,
       @QueryParam("types") String types, @Parameter(description = LAST_EVENT_ID) @HeaderParam("Last-Event-ID") String lastEventId, @Context Sse sse) {
     return answers.stream(EventAnswers.selection(Set.of(Names.existingRepository(repo)), types), after, lastEventId,

@@ -25,6 +25,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -43,6 +44,7 @@ public class RepositoryResource {
   @Requires(Permission.SERVER_ADMIN)
   @POST
   @Operation(summary = "Create a repository with its default branch and an initial empty commit")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.RepositoryDto.class)))
   public Uni<Response> create(@RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateRepository.class))) JsonNode body, @Context HttpServerRequest request) {
     Requests.CreateRepository b = Bodies.read(body, Requests.CreateRepository.class);
     CommandContext ctx = contexts.of(request, b);

@@ -23,6 +23,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Locale;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Row writes into a branch's working state (the REST way; SQL through the branch's view is the other). */
@@ -42,6 +45,8 @@ public class RowResource {
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Upsert a full row (columns left out take their defaults, else NULL) into the branch's working state, staged")
+  @APIResponse(responseCode = "200", description = "The row as stored", content = @Content(
+      mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = OpenApiContract.ROW_SCHEMA)))
   public Uni<Response> put(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body,
       @Context HttpServerRequest request) {
@@ -55,6 +60,8 @@ public class RowResource {
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
   @Operation(summary = "Change some columns of an existing row, staged; 404 when the branch has no such row")
+  @APIResponse(responseCode = "200", description = "The row as stored", content = @Content(
+      mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = OpenApiContract.ROW_SCHEMA)))
   public Uni<Response> patch(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body,
       @Context HttpServerRequest request) {

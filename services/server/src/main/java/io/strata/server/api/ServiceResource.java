@@ -17,6 +17,9 @@ import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/")
@@ -50,6 +53,10 @@ public class ServiceResource {
   @GET
   @Path("ready")
   @Operation(summary = "Readiness: 503 until the metadata database answers")
+  @APIResponse(responseCode = "200", description = "Ready",
+      content = @Content(schema = @Schema(implementation = Dtos.ReadyDto.class)))
+  @APIResponse(responseCode = "503", description = "Not ready: the metadata database does not answer",
+      content = @Content(schema = @Schema(implementation = Dtos.ReadyDto.class)))
   public Uni<Response> ready() {
     return ping().map(ok -> {
       boolean projecting = projections.lastFailure() == null;

@@ -31,6 +31,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -51,6 +52,7 @@ public class StashResource {
   @POST
   @Operation(summary = "Save the branch's working changes (staged and not) as a stash, and put the branch back at"
       + " its head")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.StashDto.class)))
   public Uni<Response> stash(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Stash.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -84,6 +86,7 @@ public class StashResource {
   @Path("/{n}/apply")
   @Operation(summary = "Apply a stash to the branch's working state, three-way against its head (conflicts as in a"
       + " merge refuse it)")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.StashAppliedDto.class)))
   public Uni<Response> apply(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("n") String n,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyStash.class))) JsonNode body,
@@ -95,6 +98,7 @@ public class StashResource {
   @POST
   @Path("/{n}/pop")
   @Operation(summary = "Apply a stash as apply does, and drop it")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.StashAppliedDto.class)))
   public Uni<Response> pop(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("n") String n,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyStash.class))) JsonNode body,

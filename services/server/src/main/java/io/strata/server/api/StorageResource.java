@@ -26,6 +26,7 @@ import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -45,6 +46,7 @@ public class StorageResource {
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
   @Operation(summary = "Register a PostgreSQL connection (the password is named by password_env or password_file)")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.StorageDto.class)))
   public Uni<Response> add(@PathParam("repo") String repo,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.AddStorage.class))) JsonNode body,
       @Context HttpServerRequest request) {

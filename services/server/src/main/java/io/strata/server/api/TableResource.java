@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -54,6 +55,7 @@ public class TableResource {
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
   @Operation(summary = "Track a table in place: postgresql://<storage>/<schema>.<table>; commits on the default branch")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TableDto.class)))
   public Uni<Response> track(@PathParam("repo") String repo,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TrackTable.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -88,6 +90,8 @@ public class TableResource {
   @Path("/{table}/rows")
   @Operation(summary = "Rows at a ref (default: the default branch's last commit; working=true for its live state),"
       + " in key order with keyset pagination (after = the previous page's next) and column=value filters")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+      schema = @Schema(implementation = AnswerShapes.RowPage.class)))
   public Uni<Map<String, Object>> rows(@PathParam("repo") String repo, @PathParam("table") String table,
       @QueryParam("ref") String ref, @QueryParam("working") String working, @QueryParam("limit") String limit,
       @QueryParam("after") String after, @Context UriInfo uri) {
@@ -115,6 +119,8 @@ public class TableResource {
   @Path("/{table}/rows")
   @Produces(RestMediaType.APPLICATION_NDJSON)
   @Operation(summary = "Rows at a ref as an NDJSON stream (Accept: application/x-ndjson)")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = RestMediaType.APPLICATION_NDJSON,
+      schema = @Schema(ref = OpenApiContract.ROW_SCHEMA)))
   public Multi<Buffer> streamRows(@PathParam("repo") String repo, @PathParam("table") String table,
       @QueryParam("ref") String ref, @QueryParam("working") String working, @QueryParam("after") String after,
       @Context UriInfo uri) {
@@ -130,6 +136,8 @@ public class TableResource {
   @GET
   @Path("/{table}/rows/{key}")
   @Operation(summary = "One row by key at a ref (composite keys: values joined by ',', each percent-encoded)")
+  @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+      schema = @Schema(ref = OpenApiContract.ROW_SCHEMA)))
   public Uni<JsonNode> row(@PathParam("repo") String repo, @PathParam("table") String table,
       @Encoded @PathParam("key") String key, @QueryParam("ref") String ref, @QueryParam("working") String working) {
     boolean live = Params.bool("working", working);

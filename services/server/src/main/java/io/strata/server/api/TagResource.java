@@ -26,6 +26,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -44,6 +45,7 @@ public class TagResource {
   @Requires(Permission.WRITE)
   @POST
   @Operation(summary = "Tag a ref")
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TagDto.class)))
   public Uni<Response> create(@PathParam("repo") String repo, @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateTag.class))) JsonNode body,
       @Context HttpServerRequest request) {
     Requests.CreateTag b = Bodies.read(body, Requests.CreateTag.class);

@@ -60,8 +60,9 @@ public class TokenResource {
   @Inject RequestIdentity identity;
 
   /** A token as listed: never its secret nor its hash. */
-  public record TokenDto(String id, String name, String role, List<String> repositories, Instant expiresAt,
-      Instant createdAt, String createdBy, Instant revokedAt) {
+  public record TokenDto(String id, String name, String role, List<String> repositories,
+      @Schema(nullable = true) Instant expiresAt,
+      Instant createdAt, @Schema(nullable = true) String createdBy, @Schema(nullable = true) Instant revokedAt) {
     static TokenDto of(TokenRow t) {
       return new TokenDto(t.id(), t.name(), t.role().wire(), t.repositories(), t.expiresAt(), t.createdAt(),
           t.createdBy(), t.revokedAt());
@@ -69,7 +70,8 @@ public class TokenResource {
   }
 
   /** The answer to a creation: the only time the secret is shown. */
-  public record CreatedTokenDto(String id, String name, String role, List<String> repositories, Instant expiresAt,
+  public record CreatedTokenDto(String id, String name, String role, List<String> repositories,
+      @Schema(nullable = true) Instant expiresAt,
       Instant createdAt, String token) {}
 
   @POST

@@ -89,15 +89,18 @@ public class WebhookResource {
 
   // --- what it answers ----------------------------------------------------------------------------
 
-  public record FilterDto(List<String> repositories, List<String> types, List<String> branches) {
+  public record FilterDto(@Schema(nullable = true) List<String> repositories,
+      @Schema(nullable = true) List<String> types,
+      @Schema(nullable = true) List<String> branches) {
     static FilterDto of(WebhookFilter f) {
       return new FilterDto(f.repositories(), f.types(), f.branches());
     }
   }
 
   /** An endpoint; its secret only in the answers to its creation and to a rotation. */
-  public record WebhookDto(String id, String url, String description, FilterDto filter, boolean enabled,
-      String disabledReason, Instant disabledAt, Instant failingSince, Instant previousSecretUntil,
+  public record WebhookDto(String id, String url, @Schema(nullable = true) String description, FilterDto filter,
+      boolean enabled, @Schema(nullable = true) String disabledReason, @Schema(nullable = true) Instant disabledAt,
+      @Schema(nullable = true) Instant failingSince, @Schema(nullable = true) Instant previousSecretUntil,
       Instant createdAt, Instant updatedAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) String secret) {
     static WebhookDto of(Endpoint e, String secret) {
@@ -107,10 +110,12 @@ public class WebhookResource {
     }
   }
 
-  public record AttemptDto(Instant at, Integer statusCode, int latencyMs, String error) {}
+  public record AttemptDto(Instant at, @JsonInclude(JsonInclude.Include.NON_NULL) Integer statusCode, int latencyMs,
+      @Schema(nullable = true) String error) {}
 
-  public record DeliveryDto(long id, long position, UUID eventId, String eventType, String repository, String state,
-      Instant nextAttemptAt, Instant createdAt, Instant updatedAt, List<AttemptDto> attempts) {
+  public record DeliveryDto(long id, long position, UUID eventId, String eventType,
+      @Schema(nullable = true) String repository, String state,
+      @Schema(nullable = true) Instant nextAttemptAt, Instant createdAt, Instant updatedAt, List<AttemptDto> attempts) {
     static DeliveryDto of(Delivery d) {
       return new DeliveryDto(d.id(), d.position(), d.eventId(), d.eventType(), d.repository(), d.state(),
           d.state().equals("pending") ? d.nextAttemptAt() : null, d.createdAt(), d.updatedAt(),
@@ -119,7 +124,7 @@ public class WebhookResource {
   }
 
   /** A page of deliveries; {@code next} is the {@code after} of the next page (null: this is the last). */
-  public record DeliveryPageDto(List<DeliveryDto> items, String next) {}
+  public record DeliveryPageDto(List<DeliveryDto> items, @Schema(nullable = true) String next) {}
 
   public record RedeliveredDto(int redelivered) {}
 

@@ -85,6 +85,7 @@ public class WorkingCommands {
   }
 
   /** The answer of stage and unstage: how many changed rows they concerned, per table and in all. */
+  @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "StageResult")
   public record Result(long count, List<TableCounts> tables, long position) {}
 
   private Uni<List<TableRow>> selected(String repository, List<String> only) {

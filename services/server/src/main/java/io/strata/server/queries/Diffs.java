@@ -53,7 +53,7 @@ public class Diffs {
   public record RowDiff(String table, JsonNode key, String op, JsonNode before, JsonNode after, List<String> fields) {}
 
   public record Diff(String from, String to, String fromCommit, String toCommit, List<TableSummary> tables,
-      List<RowDiff> changes) {}
+      @org.eclipse.microprofile.openapi.annotations.media.Schema(nullable = true) List<RowDiff> changes) {}
 
   /** The per-table summary of the differences (no rows). */
   public Uni<Diff> diff(RepositoryRow repository, String from, String to, String onlyTable) {

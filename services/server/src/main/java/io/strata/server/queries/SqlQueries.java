@@ -101,6 +101,7 @@ public class SqlQueries {
     this.reads = reads;
   }
 
+  @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "QueryResult")
   public record Result(List<String> columns, List<JsonNode> rows, boolean truncated) {}
 
   public Uni<Result> run(RepositoryRow repository, String sql, String ref, boolean working, int limit) {

@@ -49,6 +49,8 @@ class PermissionMatrixTest {
   static {
     RULES.put("GET /health", Rule.OPEN);
     RULES.put("GET /ready", Rule.OPEN);
+    RULES.put("GET /", Rule.OPEN);
+    RULES.put("GET /api/v1/admin/database", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/admin/projections/digest", Rule.SERVER_ADMIN);
     RULES.put("POST /api/v1/admin/projections/rebuild", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/admin/reactors", Rule.SERVER_ADMIN);

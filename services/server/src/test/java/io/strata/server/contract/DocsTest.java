@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class DocsTest {
   private static final Path ROOT = Path.of("../..");
   private static final Pattern OPERATION = Pattern.compile("`(GET|POST|PUT|PATCH|DELETE) (/[^`]*)`");
+  private static final Pattern OPERATION_ID = Pattern.compile("\\| `(\\w+)` \\| `((?:GET|POST|PUT|PATCH|DELETE) /[^`]*)` \\|");
   private static final Pattern LINK = Pattern.compile("\\]\\(([^)]+)\\)");
 
   @Test
@@ -38,6 +39,20 @@ class DocsTest {
       indexed.add(m.group(1) + " " + m.group(2));
     }
     assertThat(indexed.stream().sorted().toList()).isEqualTo(documented);
+  }
+
+  /** The guide's table of operationIds is the document's: the names of the generated clients' methods. */
+  @Test
+  void theApiGuideNamesEveryOperationIdAsTheDocumentDoes() throws IOException {
+    String guide = Files.readString(ROOT.resolve("docs/api.md"));
+    Matcher row = OPERATION_ID.matcher(guide.substring(0, guide.indexOf("## Operations")));
+    List<String> named = new ArrayList<>();
+    while (row.find()) {
+      named.add(row.group(2) + " " + row.group(1));
+    }
+    List<String> documented = OpenApiDocument.fetch().operations().stream()
+        .map(op -> op.name() + " " + op.node().path("operationId").asText()).sorted().toList();
+    assertThat(named.stream().sorted().toList()).isEqualTo(documented);
   }
 
   @Test
