@@ -14,14 +14,28 @@ import java.util.logging.LogRecord;
  * cancelled and its subscription closed either way (EventFeed), so the record says nothing an
  * operator can act on. Only those records are dropped: one about anything else (the stream's own
  * failure) is logged as ever.
+ *
+ * <p>Likewise a connection accepted in the instant the server stops: Netty's acceptor still takes it,
+ * finds Vert.x's event loops already gone ({@code VertxEventLoopGroup.next} throws
+ * IllegalStateException) and logs a WARN with a stack trace before closing it. The client sees its
+ * connection refused, as it would a moment later; the record is dropped only in that shape.
  */
 @LoggingFilter(name = "strata-client-gone")
 public final class ClientGoneLogFilter implements Filter {
   private static final String STREAM_WRITER = "org.jboss.resteasy.reactive.server.handlers.PublisherResponseHandler";
+  private static final String ACCEPTOR = "io.netty.bootstrap.ServerBootstrap";
+  private static final String STOPPED_LOOPS = "io.vertx.core.net.impl.VertxEventLoopGroup";
 
   @Override
   public boolean isLoggable(LogRecord record) {
-    return !(STREAM_WRITER.equals(record.getLoggerName()) && connectionGone(record.getThrown()));
+    return !(STREAM_WRITER.equals(record.getLoggerName()) && connectionGone(record.getThrown()))
+        && !(ACCEPTOR.equals(record.getLoggerName()) && acceptedWhileStopping(record.getThrown()));
+  }
+
+  /** Whether {@code failure} is Vert.x refusing a new connection because its event loops are stopped. */
+  static boolean acceptedWhileStopping(Throwable failure) {
+    return failure instanceof IllegalStateException && failure.getStackTrace().length > 0
+        && STOPPED_LOOPS.equals(failure.getStackTrace()[0].getClassName());
   }
 
   /** Whether {@code failure} is a write to a connection that is closed or reset (broken pipe and the like). */

@@ -30,6 +30,18 @@ class ClientGoneLogFilterTest {
         .isTrue();
   }
 
+  @Test
+  void aConnectionAcceptedWhileTheServerStopsIsNotLoggedButOtherAcceptorFailuresAre() {
+    String acceptor = "io.netty.bootstrap.ServerBootstrap";
+    IllegalStateException loopsGone = new IllegalStateException();
+    loopsGone.setStackTrace(new StackTraceElement[] {
+        new StackTraceElement("io.vertx.core.net.impl.VertxEventLoopGroup", "next", "VertxEventLoopGroup.java", 37)});
+    assertThat(filter.isLoggable(record(acceptor, loopsGone))).isFalse();
+    assertThat(filter.isLoggable(record(acceptor, new IllegalStateException("something else")))).isTrue();
+    assertThat(filter.isLoggable(record(acceptor, new IOException("Too many open files")))).isTrue();
+    assertThat(filter.isLoggable(record("io.vertx.core.net.impl.TCPServerBase", loopsGone))).isTrue();
+  }
+
   private static LogRecord record(String logger, Throwable thrown) {
     LogRecord r = new LogRecord(Level.SEVERE, "Exception in SSE server handling, impossible to send it to client");
     r.setLoggerName(logger);
