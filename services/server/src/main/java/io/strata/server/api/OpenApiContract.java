@@ -354,8 +354,8 @@ public class OpenApiContract implements OASFilter {
     if (path.contains("{") || path.equals(EVENTS)) { // the feed: ?repository= naming one that does not exist
       addError(op, 404);
     }
-    if (write || endpoint.equals("POST " + TOKENS) || endpoint.equals("GET " + REPO + "/branches/{branch}/merge")) {
-      addError(op, 409); // a read of the merge in progress: 409 NoMergeInProgress
+    if (write || endpoint.equals("POST " + TOKENS)) {
+      addError(op, 409);
       // a command stopped part-way (a merge by its conflicts) answers where its events got to
       answerHeaders(op.getResponses().getAPIResponse("409"), write, command(endpoint, path));
     }
