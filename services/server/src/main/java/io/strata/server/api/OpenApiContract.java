@@ -34,13 +34,13 @@ public class OpenApiContract implements OASFilter {
   static final String ROW_SCHEMA = "#/components/schemas/Row";
   static final String BEARER = "bearer";
 
-  private static final String REPO = "/api/v1/repositories/{repo}";
-  private static final String ROWS = REPO + "/branches/{branch}/tables/{table}";
-  private static final String SERVED_BATCH = ROWS + "/rows:batch";
-  private static final String TOKENS = "/api/v1/tokens";
-  private static final String EVENTS = "/api/v1/events";
+  static final String REPO = "/api/v1/repositories/{repo}";
+  static final String ROWS = REPO + "/branches/{branch}/tables/{table}";
+  static final String SERVED_BATCH = ROWS + "/rows:batch";
+  static final String TOKENS = "/api/v1/tokens";
+  static final String EVENTS = "/api/v1/events";
   /** Webhook endpoints: server configuration, not commands of the event log. */
-  private static final String WEBHOOKS = "/api/v1/webhooks";
+  static final String WEBHOOKS = "/api/v1/webhooks";
 
   /** The classes whose records (and the records those use) the server answers with. */
   private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, AnswerShapes.class, TokenResource.class,

@@ -4,12 +4,13 @@ import java.util.Map;
 
 /** The names people see in /openapi.json and in every client generated from it (OpenApiContract applies them). */
 final class OpenApiNames {
-  private static final String REPO = "/api/v1/repositories/{repo}";
-  private static final String ROWS = REPO + "/branches/{branch}/tables/{table}";
-  private static final String SERVED_BATCH = ROWS + "/rows:batch";
-  private static final String TOKENS = "/api/v1/tokens";
-  private static final String EVENTS = "/api/v1/events";
-  private static final String WEBHOOKS = "/api/v1/webhooks";
+  // the paths as OpenApiContract spells them, so that both tables name an operation alike
+  private static final String REPO = OpenApiContract.REPO;
+  private static final String ROWS = OpenApiContract.ROWS;
+  private static final String SERVED_BATCH = OpenApiContract.SERVED_BATCH;
+  private static final String TOKENS = OpenApiContract.TOKENS;
+  private static final String EVENTS = OpenApiContract.EVENTS;
+  private static final String WEBHOOKS = OpenApiContract.WEBHOOKS;
 
   private OpenApiNames() {}
 
