@@ -1,6 +1,7 @@
 package io.strata.projections.overlay;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.ChangeSets;
@@ -175,6 +176,12 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   public void delete(TrackedTable table, String branch, int id) {
     pool.preparedQuery("delete from " + relation(table, branch) + " where id = $1").execute(Tuple.of(id))
         .await().atMost(WAIT);
+  }
+
+  @Override
+  public void makeWritesReachOtherRows(TrackedTable table) {
+    pool.query("create table public." + table.table() + "_refs (id int references " + Sql.qualified(table.schema(),
+        table.table()) + " (id) on delete cascade)").execute().await().atMost(WAIT);
   }
 
   @Override

@@ -92,6 +92,12 @@ public interface RowDataBackend<X> {
   /** Deletes row {@code id} as a client on the branch would. */
   void delete(TrackedTable table, String branch, int id);
 
+  /**
+   * Makes writes to the table (on its default branch) reach rows of another: for PostgreSQL, a table
+   * referencing it with ON DELETE CASCADE.
+   */
+  void makeWritesReachOtherRows(TrackedTable table);
+
   /** The rows a client reads on the branch. */
   Map<Integer, String> read(TrackedTable table, String branch);
 
