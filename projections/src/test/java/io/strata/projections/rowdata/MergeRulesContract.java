@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.Merges.Conflict;
 import io.strata.projections.rowdata.Merges.FieldConflict;
 import io.strata.projections.rowdata.Merges.Strategy;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.statistics.Statistics;
@@ -33,8 +35,9 @@ import net.jqwik.api.statistics.StatisticsReport;
  * The backend's merges decide as the merge rules ({@code rowdata.merge}, the definition) do, over
  * random three-way inputs ({@link ThreeWayCase}: a composite key, nullable columns, a jsonb column
  * merged key by key, a derived column, inserts, updates and deletes on either side in one or two
- * commits): for each strategy, merged into the default branch and into another, the plan's counts,
- * its conflicts (key, kind, fields and their three values) and the rows the merge writes.
+ * commits): for each strategy, merged into the default branch and into another, and a revert of a
+ * side's first commit (a plan whose base is no ancestor of its sides), the plan's counts, its conflicts
+ * (key, kind, fields and their three values) and the rows the merge writes.
  */
 public abstract class MergeRulesContract<X> {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,7 +50,7 @@ public abstract class MergeRulesContract<X> {
   private record Done(TableMerge plan, List<Conflict> conflicts, TableMerge applied, List<String> rows) {}
 
   @Property(tries = 25)
-  @StatisticsReport(onFailureOnly = false)
+  @StatisticsReport(onFailureOnly = true)
   void theBackendMergesAsTheRulesDecide(@ForAll Random random) {
     ThreeWayCase c = ThreeWayCase.random(random);
     Statistics.label("cases").coverage(coverage -> {
@@ -63,8 +66,21 @@ public abstract class MergeRulesContract<X> {
     MergeColumns columns = MergeColumns.of(t.columns(), b.derivedColumns());
     collect(c, columns);
     for (Strategy strategy : Strategy.values()) {
-      check(t, MAIN, ours, theirs, c, columns, strategy);
-      check(t, DEV, theirs, ours, c.swapped(), columns, strategy);
+      check(t, MAIN, x -> b.merges().plan(x, t, MAIN, ours, theirs, strategy), c.keys(), columns, strategy,
+          "merging dev into main");
+      check(t, DEV, x -> b.merges().plan(x, t, DEV, theirs, ours, strategy), c.swapped().keys(), columns, strategy,
+          "merging main into dev");
+      // a revert of a side's first commit on its second: the base is the first's rows, theirs the fork's
+      if (ours.size() == 2) {
+        List<String> first = ours.subList(0, 1);
+        check(t, MAIN, x -> b.merges().plan(x, t, MAIN, first, ours, first, List.of(), strategy),
+            c.revertingFirst(c.oursCommits(), ThreeWayCase.Images::ours), columns, strategy, "reverting main's first");
+      }
+      if (theirs.size() == 2) {
+        List<String> first = theirs.subList(0, 1);
+        check(t, DEV, x -> b.merges().plan(x, t, DEV, first, theirs, first, List.of(), strategy),
+            c.revertingFirst(c.theirsCommits(), ThreeWayCase.Images::theirs), columns, strategy, "reverting dev's first");
+      }
     }
   }
 
@@ -86,17 +102,21 @@ public abstract class MergeRulesContract<X> {
     });
   }
 
-  private void check(TrackedTable t, BranchRef target, List<String> ours, List<String> theirs, ThreeWayCase c,
-      MergeColumns columns, Strategy strategy) {
+  /**
+   * Runs {@code plan} into {@code target} and applies it, rolled back, and checks what the backend did
+   * against what the rules decide for {@code keys}.
+   */
+  private void check(TrackedTable t, BranchRef target, Function<X, Uni<TableMerge>> plan,
+      Map<List<Object>, ThreeWayCase.Images> keys, MergeColumns columns, Strategy strategy, String what) {
     RowDataBackend<X> b = backend();
-    Done done = b.inRolledBackUnitOfWork(t, x -> b.merges().plan(x, t, target, ours, theirs, strategy)
-        .chain(plan -> b.merges().plannedConflicts(x, t, 1000)
+    Done done = b.inRolledBackUnitOfWork(t, x -> plan.apply(x)
+        .chain(planned -> b.merges().plannedConflicts(x, t, 1000)
             .chain(conflicts -> b.merges().apply(x, t, target)
                 .chain(applied -> b.stateReads().page(x, t, target, StatePath.WORKING, Map.of(), null, 1000)
-                    .map(page -> new Done(plan, conflicts, applied, page.rows()))))));
+                    .map(page -> new Done(planned, conflicts, applied, page.rows()))))));
     Map<List<Object>, KeyMerge> decided = new LinkedHashMap<>();
-    c.keys().forEach((k, i) -> decided.put(k, Settlement.decide(i.base(), i.ours(), i.theirs(), columns, strategy)));
-    String where = "merging into " + target.name() + " with " + strategy.wire() + ":\n" + c;
+    keys.forEach((k, i) -> decided.put(k, Settlement.decide(i.base(), i.ours(), i.theirs(), columns, strategy)));
+    String where = what + " with " + strategy.wire() + ":\n" + ThreeWayCase.describe(keys);
 
     MergeTally tally = MergeTally.of(decided.values());
     TableMerge expected = new TableMerge(t.name(), tally.changes(), tally.conflicts(), tally.unsettled(), null);
@@ -107,7 +127,7 @@ public abstract class MergeRulesContract<X> {
     List<String> conflicts = new ArrayList<>();
     decided.forEach((k, m) -> {
       if (m.outcome().conflicts()) {
-        ThreeWayCase.Images i = c.keys().get(k);
+        ThreeWayCase.Images i = keys.get(k);
         conflicts.add(describe(JSON.valueToTree(k).toString(), m.outcome().kind().wire(),
             m.outcome().fields().stream().map(f -> new FieldConflict(f, text(i.base(), f), text(i.ours(), f),
                 text(i.theirs(), f))).toList()));

@@ -59,6 +59,19 @@ record ThreeWayCase(Map<List<Object>, Images> keys, List<Map<List<Object>, Objec
     return new ThreeWayCase(keys, commits(random, keys, Images::ours), commits(random, keys, Images::theirs));
   }
 
+  /**
+   * The images of a revert of a side's first commit (of two) on its second: the base is the first
+   * commit's rows, ours the side's, theirs the fork's.
+   */
+  Map<List<Object>, Images> revertingFirst(List<Map<List<Object>, ObjectNode>> commits,
+      java.util.function.Function<Images, ObjectNode> side) {
+    Map<List<Object>, ObjectNode> first = commits.get(0);
+    Map<List<Object>, Images> revert = new LinkedHashMap<>();
+    keys.forEach((k, i) -> revert.put(k, new Images(first.containsKey(k) ? first.get(k) : i.base(), side.apply(i),
+        i.base())));
+    return revert;
+  }
+
   /** The base's rows, as JSON objects. */
   List<String> baseRows() {
     return keys.values().stream().filter(i -> i.base() != null).map(i -> i.base().toString()).toList();
@@ -163,6 +176,10 @@ record ThreeWayCase(Map<List<Object>, Images> keys, List<Map<List<Object>, Objec
 
   @Override
   public String toString() {
+    return describe(keys);
+  }
+
+  static String describe(Map<List<Object>, Images> keys) {
     StringBuilder s = new StringBuilder();
     keys.forEach((k, i) -> s.append(k).append(": base ").append(i.base()).append(", ours ").append(i.ours())
         .append(", theirs ").append(i.theirs()).append('\n'));
