@@ -14,7 +14,7 @@ public final class Settlement {
   private Settlement() {}
 
   /** One key's part in a merge: what it writes, and whether its conflict (if any) was settled. */
-  public record KeyMerge(ObjectNode ours, ObjectNode theirs, RowMerge.Outcome outcome, boolean settled) {
+  public record KeyMerge(ObjectNode ours, RowMerge.Outcome outcome, boolean settled) {
     public ObjectNode merged() {
       return outcome.merged();
     }
@@ -32,10 +32,10 @@ public final class Settlement {
   /** The key's merge under {@code strategy}, from its outcome ({@link RowMerge#merge}). */
   public static KeyMerge settle(ObjectNode ours, ObjectNode theirs, RowMerge.Outcome outcome, Strategy strategy) {
     if (!outcome.conflicts() || !settles(strategy)) {
-      return new KeyMerge(ours, theirs, outcome, false);
+      return new KeyMerge(ours, outcome, false);
     }
     if (strategy == Strategy.OURS) {
-      return new KeyMerge(ours, theirs, outcome, true);
+      return new KeyMerge(ours, outcome, true);
     }
     ObjectNode merged;
     if (outcome.kind() == ConflictKind.MODIFY_MODIFY) {
@@ -46,7 +46,7 @@ public final class Settlement {
     } else {
       merged = theirs;
     }
-    return new KeyMerge(ours, theirs, new RowMerge.Outcome(merged, outcome.kind(), outcome.fields()), true);
+    return new KeyMerge(ours, new RowMerge.Outcome(merged, outcome.kind(), outcome.fields()), true);
   }
 
   /** {@link RowMerge#merge} then {@link #settle}: one key's whole decision. */
