@@ -185,6 +185,12 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   }
 
   @Override
+  public void refuse(TrackedTable table, String value, String refusal) {
+    pool.query("alter table " + Sql.qualified(table.schema(), table.table()) + " add constraint " + Sql.quote(refusal)
+        + " check (v <> " + OverlaySql.literal(value) + ")").execute().await().atMost(WAIT);
+  }
+
+  @Override
   public Map<Integer, String> read(TrackedTable table, String branch) {
     Map<Integer, String> rows = new TreeMap<>();
     for (Row r : pool.query("select id, v from " + relation(table, branch)).execute().await().atMost(WAIT)) {

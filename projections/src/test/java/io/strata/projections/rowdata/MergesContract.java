@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The contract of {@link Merges}, for every backend (a subclass names it), merging into the default
  * branch and into another: a plan that writes nothing, a merge applied and committed at once, recorded
  * as working changes, or kept in progress with its conflicts until they are resolved, aborted or set
- * aside; recovery of attempts never appended; the change set from the source; and a revert's plan,
+ * aside; rows the table refuses; recovery of attempts never appended; the change set from the source; and a revert's plan,
  * whose base is no ancestor of the sides. What the merge rules decide per key is the merge-rules
  * contract's ({@link MergeRulesContract}).
  */
@@ -182,6 +183,25 @@ public abstract class MergesContract<X> {
     work(m, x -> plan(x, m, Strategy.THREE_WAY)
         .chain(() -> merges().apply(x, m.table(), m.target()))
         .chain(() -> merges().keep(x, m.table(), m.target())));
+  }
+
+  @Test
+  void aRowTheTableRefusesIsAnUnsettledConflictKeepingOursWhateverTheStrategy() {
+    Sides m = sides(false);
+    backend().refuse(m.table(), "d", "no_d");
+    TableMerge applied = work(m, x -> plan(x, m, Strategy.THEIRS)
+        .chain(() -> merges().apply(x, m.table(), m.target()))
+        .call(() -> merges().keep(x, m.table(), m.target())));
+    assertThat(applied.changes()).isEqualTo(new ChangeCounts(0, 1, 1)); // 4 refused
+    assertThat(applied.conflicts()).isEqualTo(2);
+    assertThat(applied.unsettled()).isEqualTo(1);
+    assertThat(read(m)).isEqualTo(Map.of(1, "A", 2, "theirs"));
+    List<Conflict> kept = kept(m, 10);
+    assertThat(kept).hasSize(1);
+    assertThat(kept.get(0).key()).isEqualTo("[4]");
+    assertThat(kept.get(0).type()).isEqualTo("constraint");
+    assertThat(kept.get(0).refusedBy()).startsWith("no_d: ");
+    assertThat(kept.get(0).fields()).extracting(FieldConflict::name).containsExactly("v");
   }
 
   @ParameterizedTest(name = "into a branch: {0}")

@@ -98,6 +98,12 @@ public interface RowDataBackend<X> {
    */
   void makeWritesReachOtherRows(TrackedTable table);
 
+  /**
+   * Makes the table (its default branch) refuse rows whose {@code v} is {@code value}, naming what
+   * refuses them {@code refusal}: for PostgreSQL, a CHECK constraint of that name.
+   */
+  void refuse(TrackedTable table, String value, String refusal);
+
   /** The rows a client reads on the branch. */
   Map<Integer, String> read(TrackedTable table, String branch);
 
