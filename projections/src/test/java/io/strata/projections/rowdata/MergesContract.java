@@ -2,6 +2,7 @@ package io.strata.projections.rowdata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.Merges.Conflict;
@@ -214,7 +215,7 @@ public abstract class MergesContract<X> {
     assertThat(remaining(m)).isEqualTo(1);
     List<Conflict> kept = kept(m, 1);
     assertThat(kept).extracting(Conflict::key, Conflict::type).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("[2]", "modify_modify"));
+        tuple("[2]", "modify_modify"));
     assertThat(kept.get(0).fields()).containsExactly(ON_V);
 
     // a key that is no conflict resolves nothing; a value is written as given
@@ -237,6 +238,9 @@ public abstract class MergesContract<X> {
         m.theirs());
     keep(changed);
     assertThat(remaining(changed)).isEqualTo(2);
+    // fetched one at a time, in key order
+    assertThat(kept(changed, 1)).extracting(Conflict::key, Conflict::type).containsExactly(
+        tuple("[2]", "modify_modify"), tuple("[3]", "delete_modify"));
     assertThatThrownBy(() -> resolve(changed, "[3]", "v",
         "theirs", null)).isInstanceOf(IllegalArgumentException.class);
     assertThat(resolve(changed, "[3]", null, "theirs", null))
