@@ -28,8 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A branch view ({@code strata_<branch>.<table>}) against its floor, side by side in one run, at every
@@ -123,18 +121,19 @@ public final class ViewBench {
     }
     int runs = rows >= 10_000_000 ? 3 : rows >= 1_000_000 ? 7 : 11;
     Map<String, String> queries = new LinkedHashMap<>();
-    queries.put("SELECT *", "select * from %s s");
-    queries.put("sum/count", "select sum(v), count(*) from %s s");
-    queries.put("GROUP BY", "select v % 100, count(*), max(pad) from %s s group by 1");
+    queries.put("SELECT *", "select * from {r} s");
+    queries.put("sum/count", "select sum(v), count(*) from {r} s");
+    queries.put("GROUP BY", "select v % 100, count(*), max(pad) from {r} s group by 1");
     for (Map.Entry<String, String> q : queries.entrySet()) {
-      String v = String.format(q.getValue(), view);
-      Map<String, List<Double>> times = alternate(db, runs, v, String.format(q.getValue(), floor),
-          String.format(q.getValue(), floorIn), String.format(q.getValue(), table));
+      String v = q.getValue().replace("{r}", view);
+      String f = q.getValue().replace("{r}", floor);
+      String fIn = q.getValue().replace("{r}", floorIn);
+      String b = q.getValue().replace("{r}", table);
+      Map<String, List<Double>> times = alternate(db, runs, v, f, fIn, b);
       String plan = explain(db, v);
       plans.append(String.format(Locale.ROOT, "== %,d rows, %,d-row overlay: %s%n%s%n", rows, overlay, v, plan));
-      print(rows, overlay, q.getKey(), times.get(v), Math.min(median(times.get(String.format(q.getValue(), floor))),
-          median(times.get(String.format(q.getValue(), floorIn)))), median(times.get(String.format(q.getValue(), table))),
-          shape(plan, name));
+      print(rows, overlay, q.getKey(), times.get(v), Math.min(median(times.get(f)), median(times.get(fIn))),
+          median(times.get(b)), shape(plan, name));
     }
     String pointView = "select * from " + view + " where id = ?";
     String pointFloor = "select id, v, pad from " + overlayTable + " where id = ? and not __deleted union all"
@@ -239,8 +238,6 @@ public final class ViewBench {
     return plan.toString();
   }
 
-  private static final Pattern NODE = Pattern.compile("^(\\s*)(?:->\\s+)?([A-Za-z ]+?)(?: using (\\S+))?(?: on (\\S+))?(?:\\s.*)?$");
-
   /**
    * The plan's shape in one line: the relations read below each Hash node (the inputs of hash tables),
    * and the nodes that read the base table {@code table}.
@@ -250,27 +247,34 @@ public final class ViewBench {
     List<String> baseReads = new ArrayList<>();
     int hashIndent = -1;
     for (String line : plan.split("\n")) {
-      Matcher m = NODE.matcher(line);
-      if (!line.contains("->") && !line.matches("^\\S.*") || !m.matches()) {
-        continue;
+      String trimmed = line.strip();
+      if (!trimmed.startsWith("->") && Character.isWhitespace(line.isEmpty() ? ' ' : line.charAt(0))) {
+        continue; // a node's detail (Hash Cond, Filter...), not a node
       }
-      int indent = m.group(1).length();
-      String node = m.group(2).trim();
-      String relation = m.group(4);
+      int indent = line.indexOf(trimmed);
+      String node = trimmed.replaceFirst("^->\\s+", "");
+      String relation = word(node, " on ");
+      String index = word(node, " using ");
+      String type = node.split(" (on|using) |  \\(")[0].strip();
       if (hashIndent >= 0 && indent <= hashIndent) {
         hashIndent = -1;
       }
-      if (node.equals("Hash") || node.equals("Parallel Hash")) {
+      if (type.equals("Hash") || type.equals("Parallel Hash")) {
         hashIndent = indent;
       } else if (hashIndent >= 0 && relation != null) {
         hashed.add(relation.equals(table) ? "THE BASE TABLE" : relation.replaceAll("^t[0-9a-f]+__", "__"));
       }
       if (table.equals(relation)) {
-        baseReads.add(node + (m.group(3) != null ? " (" + m.group(3).replaceAll("^b_\\d+_\\d+_", "") + ")" : ""));
+        baseReads.add(type + (index != null ? " (" + index.replace(table + "_", "") + ")" : ""));
       }
     }
     return "hashed " + (hashed.isEmpty() ? "nothing" : String.join(", ", hashed)) + "; table by "
         + String.join(", ", baseReads);
+  }
+
+  private static String word(String node, String after) {
+    int at = node.indexOf(after);
+    return at < 0 ? null : node.substring(at + after.length()).split(" ")[0];
   }
 
   private static double median(List<Double> values) {
