@@ -7,9 +7,7 @@ import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.TrackedTable;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * The DDL and statements of the objects Strata keeps beside a tracked table {@code T}, in schema
