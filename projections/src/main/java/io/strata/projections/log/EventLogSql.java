@@ -8,7 +8,8 @@ final class EventLogSql {
    * The append's feed key: the next transaction id of this statement's snapshot. It runs after
    * {@link #PUBLISH_FEED_BOUND} took effect, so it is at least the bound the transaction published,
    * and at least the next id of any reader that looked for bounds before it was published (see
-   * {@link #FEED_HORIZON}). Keys of concurrent appends may be equal; the position orders them.
+   * {@link #FEED_HORIZON}). Keys of concurrent appends may be equal; the position orders them. It needs
+   * a statement snapshot, so appends run READ COMMITTED (the server's pool sets it for every connection).
    */
   private static final String FEED_KEY = "pg_snapshot_xmax(pg_current_snapshot())::text::bigint";
 
