@@ -18,7 +18,7 @@ import java.time.Duration;
  * server, the database and removes the data directory.
  */
 final class BenchServer implements AutoCloseable {
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private final Path dir;
   private final LocalPostgres postgres;
@@ -55,11 +55,21 @@ final class BenchServer implements AutoCloseable {
     return started;
   }
 
+  /** A JDBC connection to the server's database, open until the server is closed. */
+  Connection db() {
+    return db;
+  }
+
   /** Runs {@code sql} on the server's database. */
   void exec(String sql) throws Exception {
     try (Statement st = db.createStatement()) {
       st.execute(sql);
     }
+  }
+
+  /** The URI of {@code path} (from the server's base URL). */
+  URI uri(String path) {
+    return URI.create(base + path);
   }
 
   /** Sends a JSON request to the server; fails unless it answers {@code expected}. */
