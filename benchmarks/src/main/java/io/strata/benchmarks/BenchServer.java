@@ -67,6 +67,35 @@ final class BenchServer implements AutoCloseable {
     }
   }
 
+  /**
+   * A table {@code (id int primary key, v int not null, pad text)} of {@code rows} rows, analyzed, tracked
+   * under its own name (its views on branches are strata_<branch>.<table>) in a new repository.
+   */
+  void trackedTable(String repository, String table, int rows) throws Exception {
+    exec("create table public." + table + " (id int primary key, v int not null, pad text)");
+    exec("insert into public." + table + " select g, g, md5(g::text) from generate_series(1, " + rows + ") g");
+    exec("vacuum analyze public." + table);
+    send("POST", "/api/v1/repositories", "{\"name\":\"" + repository + "\"}", 201);
+    send("POST", "/api/v1/repositories/" + repository + "/tables", "{\"name\":\"" + table
+        + "\",\"location\":\"postgresql://local/public." + table + "\"}", 201);
+  }
+
+  /**
+   * A branch {@code bulk} of the repository that changed 100 000 rows of {@code table} (every row of a
+   * smaller one), committed, and main moved on too, so that merging it is a real merge, not a
+   * fast-forward. Answers the number of rows the branch changed.
+   */
+  int bulkBranch(String repository, String table, int rows) throws Exception {
+    String api = "/api/v1/repositories/" + repository;
+    send("POST", api + "/branches", "{\"name\":\"bulk\"}", 201);
+    int every = Math.max(1, rows / 100_000);
+    exec("update strata_bulk." + table + " set v = -v where id % " + every + " = 0");
+    send("POST", api + "/branches/bulk/commits", "{\"message\":\"100k\",\"all\":true}", 201);
+    exec("update public." + table + " set pad = 'main' where id = 1");
+    send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
+    return rows / every;
+  }
+
   /** The URI of {@code path} (from the server's base URL). */
   URI uri(String path) {
     return URI.create(base + path);

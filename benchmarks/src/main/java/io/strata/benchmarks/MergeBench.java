@@ -32,13 +32,7 @@ final class MergeBench {
     String repos = "/api/v1/repositories";
     Map<String, Integer> sizes = Map.of("m_big", large, "m_small", 10_000);
     for (String t : List.of("m_big", "m_small")) {
-      server.exec("create table public." + t + " (id int primary key, v int not null, pad text)");
-      server.exec("insert into public." + t + " select g, g, md5(g::text) from generate_series(1, " + sizes.get(t) + ") g");
-      server.exec("vacuum analyze public." + t);
-      server.send("POST", repos, "{\"name\":\"" + t + "\"}", 201);
-      // tracked under the table's own name: its views on branches are strata_<branch>.<table>
-      server.send("POST", repos + "/" + t + "/tables", "{\"name\":\"" + t + "\",\"location\":\"postgresql://local/public."
-          + t + "\"}", 201);
+      server.trackedTable(t, t, sizes.get(t));
     }
     Map<String, List<Double>> times = new java.util.HashMap<>();
     for (int round = 0; round < 7; round++) {
@@ -64,13 +58,7 @@ final class MergeBench {
 
     // 100 000 changed rows from a branch into the default branch (not a fast-forward: main moved too)
     String api = repos + "/m_big";
-    server.send("POST", api + "/branches", "{\"name\":\"bulk\"}", 201);
-    int every = Math.max(1, large / 100_000);
-    server.exec("update strata_bulk.m_big set v = -v where id % " + every + " = 0");
-    server.send("POST", api + "/branches/bulk/commits", "{\"message\":\"100k\",\"all\":true}", 201);
-    server.exec("update public.m_big set pad = 'main' where id = 1");
-    server.send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
-    int rows = large / every;
+    int rows = server.bulkBranch("m_big", "m_big", large);
     double dry = timed(() -> server.send("POST", api + "/branches/main/merge", "{\"source\":\"bulk\",\"dry_run\":true}", 200));
     double merge = timed(() -> server.send("POST", api + "/branches/main/merge", "{\"source\":\"bulk\"}", 200));
     System.out.printf(Locale.ROOT, "merge of %,d changed rows from a branch into the default branch: %.0f ms, %,.0f"
@@ -112,12 +100,7 @@ final class MergeBench {
     String repos = "/api/v1/repositories";
     Map<String, Integer> sizes = Map.of("h_big", large, "h_small", 10_000);
     for (String t : List.of("h_big", "h_small")) {
-      server.exec("create table public." + t + " (id int primary key, v int not null, pad text)");
-      server.exec("insert into public." + t + " select g, g, md5(g::text) from generate_series(1, " + sizes.get(t) + ") g");
-      server.exec("vacuum analyze public." + t);
-      server.send("POST", repos, "{\"name\":\"" + t + "\"}", 201);
-      server.send("POST", repos + "/" + t + "/tables", "{\"name\":\"" + t + "\",\"location\":\"postgresql://local/public."
-          + t + "\"}", 201);
+      server.trackedTable(t, t, sizes.get(t));
     }
     Map<String, List<Double>> reverts = new java.util.HashMap<>();
     Map<String, List<Double>> resets = new java.util.HashMap<>();
