@@ -122,14 +122,22 @@ final class Answers {
   }
 
   /**
-   * A revert's or cherry-pick's answer: 201 with its commit when it committed; otherwise as a merge's
-   * (409 MergeConflict when conflicts stop it, 200 when it stopped before its commit as asked).
+   * A revert's or cherry-pick's answer, one shape ({@link Dtos.AppliedDto}): 201 with its commit and the
+   * application when it committed, 200 with the application in progress when it stopped before its commit
+   * as asked; 409 MergeConflict (as a merge's) when conflicts stop it.
    */
   static Answer applied(MergeCommands.Outcome o) {
     Answer merge = merged(o);
     Answer commit = commitCreated();
-    return (events, position, after, time) -> events.stream().anyMatch(e -> e instanceof CommitCreated)
-        ? commit.reply(events, position, after, time) : merge.reply(events, position, after, time);
+    return (events, position, after, time) -> {
+      Answer.Reply application = merge.reply(events, position, after, time);
+      if (application.status() != 200) {
+        return application;
+      }
+      boolean committed = events.stream().anyMatch(e -> e instanceof CommitCreated);
+      CommitDto made = committed ? (CommitDto) commit.reply(events, position, after, time).body() : null;
+      return new Answer.Reply(committed ? 201 : 200, new Dtos.AppliedDto(made, (MergeDto) application.body()));
+    };
   }
 
   /** What a resolution settled, and the conflicts left on {@code branch}. */

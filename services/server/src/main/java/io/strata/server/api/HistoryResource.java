@@ -55,8 +55,8 @@ public class HistoryResource {
   @Path("/revert")
   @Operation(summary = "Undo a commit of the branch's history with a new commit, three-way against the branch"
       + " (conflicts as in a merge)")
-  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
   public Uni<Response> revert(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -68,8 +68,8 @@ public class HistoryResource {
   @Path("/cherry-pick")
   @Operation(summary = "Apply a commit's changes (against its parent) to the branch with a new commit, three-way"
       + " (conflicts as in a merge)")
-  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
   public Uni<Response> cherryPick(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -130,7 +130,6 @@ public class HistoryResource {
   @Operation(summary = "Continue the rebase in progress: commit the stopped step (its conflicts resolved), replay the"
       + " rest")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = RebaseCommands.Rebased.class)))
-  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
   public Uni<Response> continueRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);

@@ -109,7 +109,7 @@ public class OpenApiContract implements OASFilter {
       Map.entry("POST " + REPO + "/branches/{branch}/reset", List.of(200, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/stash", List.of(201, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/rebase", List.of(200, 202)),
-      Map.entry("POST " + REPO + "/branches/{branch}/rebase/continue", List.of(200, 201, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/rebase/continue", List.of(200, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/rebase/skip", List.of(200, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/rebase/abort", List.of(204, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/stash/{n}/apply", List.of(200, 202)),
