@@ -15,7 +15,7 @@ import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.refs.RefRows.TagRow;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
-import io.strata.server.commands.ConflictDetail;
+import io.strata.server.application.ConflictDetail;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

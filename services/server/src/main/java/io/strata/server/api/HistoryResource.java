@@ -3,16 +3,14 @@ package io.strata.server.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.auth.Permission;
-import io.strata.server.auth.RequestIdentity;
 import io.strata.server.auth.Requires;
-import io.strata.server.auth.Role;
-import io.strata.server.commands.CommandContext;
+import io.strata.server.application.CommandContext;
 import io.strata.events.AppliedCommit;
 import io.strata.projections.rowdata.Merges.Strategy;
-import io.strata.server.commands.MergeCommands;
-import io.strata.server.commands.MergeCommands.FastForward;
-import io.strata.server.commands.RebaseCommands;
-import io.strata.server.commands.ResetCommands;
+import io.strata.server.application.MergeCommands;
+import io.strata.server.application.MergeCommands.FastForward;
+import io.strata.server.application.RebaseCommands;
+import io.strata.server.application.ResetCommands;
 import io.strata.projections.refs.RefQueries;
 import io.strata.server.domain.Existing;
 import jakarta.ws.rs.GET;
@@ -48,7 +46,6 @@ public class HistoryResource {
   @Inject Existing existing;
   @Inject MergeCommands merges;
   @Inject CommandContexts contexts;
-  @Inject RequestIdentity identity;
 
   @Requires(Permission.WRITE)
   @POST
@@ -178,11 +175,10 @@ public class HistoryResource {
     }
     Names.expectedHead(b.expectedHead());
     CommandContext ctx = contexts.of(request, b);
-    // without tokens (STRATA_AUTH=none) every caller administers every repository
-    boolean mayForce = identity.current().map(i -> i.role().includes(Role.ADMIN)).orElse(true);
+    // whether the caller may force a protected branch is the application's to say (from the actor's grants)
     ResetCommands.Request r = new ResetCommands.Request(b.to(),
         MergeResource.choice("mode", b.mode(), ResetCommands.Mode.class, null), b.expectedHead(),
-        Boolean.TRUE.equals(b.force()), mayForce);
+        Boolean.TRUE.equals(b.force()));
     return resets.reset(repo, branch, r, ctx, Answers.branchAfter(branch)).map(resp -> contexts.respond(resp, ctx));
   }
 }

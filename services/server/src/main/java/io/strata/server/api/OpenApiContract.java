@@ -45,8 +45,8 @@ public class OpenApiContract implements OASFilter {
   /** The classes whose records (and the records those use) the server answers with. */
   private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, AnswerShapes.class, TokenResource.class,
       WebhookResource.class, ReactorResource.class, AdminResource.class, DatabaseResource.class, EventAnswers.class,
-      io.strata.server.commands.WorkingCommands.class, io.strata.server.commands.RebaseCommands.class,
-      io.strata.server.commands.RowWrites.class, io.strata.server.queries.Diffs.class,
+      io.strata.server.application.WorkingCommands.class, io.strata.server.application.RebaseCommands.class,
+      io.strata.server.application.RowWrites.class, io.strata.server.queries.Diffs.class,
       io.strata.server.queries.WorkingChanges.class, io.strata.server.queries.SqlQueries.class);
 
   /**
@@ -55,10 +55,10 @@ public class OpenApiContract implements OASFilter {
    */
   private static final Map<String, List<String>> ENUMS = Map.ofEntries(
       Map.entry("Merge.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
-      Map.entry("Merge.fast_forward", wire(io.strata.server.commands.MergeCommands.FastForward.values())),
+      Map.entry("Merge.fast_forward", wire(io.strata.server.application.MergeCommands.FastForward.values())),
       Map.entry("ApplyCommit.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
       Map.entry("ApplyStash.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
-      Map.entry("Reset.mode", wire(io.strata.server.commands.ResetCommands.Mode.values())),
+      Map.entry("Reset.mode", wire(io.strata.server.application.ResetCommands.Mode.values())),
       Map.entry("Resolution.take", MergeResource.TAKES),
       // the kinds the merge SQL writes into a conflict table (LayoutSql, MergeSql)
       Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint")),

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 /**
  * The request around a command: who sent it, its Idempotency-Key, the operation and caller the key is

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -27,6 +27,7 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -73,6 +74,7 @@ public class RowWrites {
   public record Written(JsonNode row, long position) {}
 
   /** Applies a batch: a JSON array, or NDJSON, of {"op": "upsert"|"delete", "row"|"key"}. */
+  @Permits(Permission.WRITE)
   public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson,
       CommandContext ctx) {
     return Uni.createFrom().item(() -> encode(table, body, ndjson))
@@ -83,6 +85,7 @@ public class RowWrites {
   }
 
   /** Replaces (or inserts) the row with {@code key}; answers the row as stored. */
+  @Permits(Permission.WRITE)
   public Uni<Written> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode row, CommandContext ctx) {
     ObjectNode full = withKey(table, row, key);
@@ -93,6 +96,7 @@ public class RowWrites {
   }
 
   /** Changes some fields of an existing row; 404 when the branch has no row with {@code key}. */
+  @Permits(Permission.WRITE)
   public Uni<Written> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode fields, CommandContext ctx) {
     ObjectNode changed = withKey(table, fields, key);
@@ -110,6 +114,7 @@ public class RowWrites {
   }
 
   /** Deletes the row with {@code key}; 404 when the branch has none. */
+  @Permits(Permission.WRITE)
   public Uni<Written> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       CommandContext ctx) {
     ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);

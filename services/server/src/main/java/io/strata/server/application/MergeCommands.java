@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +38,7 @@ import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -146,6 +147,7 @@ public class MergeCommands {
     public List<Merges.Conflict> listedConflicts = List.of();
   }
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> merge(String repository, String target, Request r, CommandContext ctx,
       Function<Outcome, Answer> answer) {
     String repo = Names.existingRepository(repository);
@@ -275,6 +277,7 @@ public class MergeCommands {
    * branch's head: rows changed since by someone else conflict as in a merge (listed, resolved,
    * continued, aborted through {@code …/merge}). Its commit has one parent and names the commit applied.
    */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> applyCommit(String repository, String target, Request r, CommandContext ctx,
       Function<Outcome, Answer> answer) {
     String repo = Names.existingRepository(repository);
@@ -523,6 +526,7 @@ public class MergeCommands {
   /** A resolution as the client asked for it, validated ({@code key}: a JSON array). */
   public record Resolution(String table, String key, String field, String take, String value) {}
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> resolve(String repository, String target, Resolution r, CommandContext ctx,
       Answer answer) {
     String repo = Names.existingRepository(repository);
@@ -574,6 +578,7 @@ public class MergeCommands {
    * rebase in progress refuses it (409 RebaseInProgress): aborting the step's merge alone would leave the
    * rebase stopped, half done; the rebase's own abort and skip end it.
    */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> abort(String repository, String target, CommandContext ctx, Answer answer) {
     return abort(repository, target, ctx, answer, false);
   }
@@ -612,6 +617,7 @@ public class MergeCommands {
    * Concludes the merge in progress with its commit (two parents), taking every working change of the
    * tables it wrote, staged or not (a resolution made in SQL included); refused while conflicts remain.
    */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> continueMerge(String repository, String target, String message, Author author,
       CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -20,6 +20,7 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -49,6 +50,7 @@ public class WorkingCommands {
     this.pools = pools;
   }
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> run(String repository, String defaultBranch, String branch, ChangeKind kind,
       List<String> only, CommandContext ctx) {
     BranchRef on = BranchRef.of(branch, defaultBranch);

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
@@ -7,6 +7,7 @@ import io.strata.server.domain.Existing;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.StrataException;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -24,6 +25,7 @@ public class TagCommands {
     this.resolver = resolver;
   }
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> createTag(
       String repository, String name, String ref, String message, Author tagger, CommandContext ctx, Answer answer) {
     Names.tag(name);
@@ -40,6 +42,7 @@ public class TagCommands {
         .chain(c -> processor.execute(repository, c, ctx, answer));
   }
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> deleteTag(String repository, String name, CommandContext ctx) {
     return processor.execute(Names.existingRepository(repository), new Commands.DeleteTag(name), ctx,
         (events, position, after, time) -> new Answer.Reply(204, null));

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
@@ -9,6 +9,7 @@ import io.strata.server.domain.Existing;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.StrataException;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -37,6 +38,7 @@ public class BranchCommands {
     this.overlays = overlays;
   }
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> createBranch(
       String repository, String name, String from, boolean isProtected, CommandContext ctx, Answer answer) {
     Names.branch(name);
@@ -53,6 +55,7 @@ public class BranchCommands {
         : processor.execute(repository, c, ctx, answer));
   }
 
+  @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> protectBranch(String repository, String name, Boolean isProtected, CommandContext ctx,
       Answer answer) {
     if (isProtected == null) {
@@ -66,6 +69,7 @@ public class BranchCommands {
    * Deletes a branch. Whether its commits survive elsewhere is checked on the commit graph first; the
    * processor then refuses if the head moved since (so the check cannot go stale unnoticed).
    */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> deleteBranch(String repository, String name, boolean force, CommandContext ctx) {
     return existing.repository(Names.existingRepository(repository))
         .chain(() -> processor.caughtUp(repository))

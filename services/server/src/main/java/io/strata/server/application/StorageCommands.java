@@ -1,10 +1,11 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.StorageAdded;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
 import io.strata.server.runtime.StoragePools;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -21,11 +22,13 @@ public class StorageCommands {
   }
 
   /** Registers {@code storage} after checking that it accepts a connection with its credentials. */
+  @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> add(String repository, StorageAdded storage, CommandContext ctx, Answer answer) {
     return pools.verify(storage)
         .chain(() -> processor.execute(Names.existingRepository(repository), new Commands.AddStorage(storage), ctx, answer));
   }
 
+  @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> remove(String repository, String name, CommandContext ctx) {
     return processor.execute(Names.existingRepository(repository), new Commands.RemoveStorage(name), ctx,
             (events, position, after, time) -> new Answer.Reply(204, null))

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.RepositoryState;

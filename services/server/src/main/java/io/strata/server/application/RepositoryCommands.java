@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
@@ -7,6 +7,7 @@ import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
 import io.strata.server.runtime.QueryRoleGrants;
 import io.strata.server.runtime.StoragePools;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -29,6 +30,7 @@ public class RepositoryCommands {
     this.queryRoleGrants = queryRoleGrants;
   }
 
+  @Permits(Permission.SERVER_ADMIN)
   public Uni<CommandResponse> createRepository(
       String name, String description, String defaultBranch, Author author, CommandContext ctx, Answer answer) {
     Names.repository(name);
@@ -37,6 +39,7 @@ public class RepositoryCommands {
     return processor.execute(name, new Commands.CreateRepository(name, description, branch, author), ctx, answer);
   }
 
+  @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx) {
     // the tables stay where they are; Strata's objects beside them go with the repository
     return tableQueries.tables(Names.existingRepository(repository))

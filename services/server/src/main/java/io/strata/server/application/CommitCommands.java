@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
@@ -11,6 +11,7 @@ import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.Storages;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.domain.StrataException;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -43,6 +44,7 @@ public class CommitCommands {
     this.crossStorage = crossStorage;
   }
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> commit(String repository, String branch, String message, Author author,
       String expectedHead, List<String> tables, boolean all, boolean allowEmpty, CommandContext ctx, Answer answer) {
     Names.text("message", message, 65536, true);

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -31,6 +31,7 @@ import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -78,6 +79,7 @@ public class StashCommands {
   }
 
   /** Saves the working changes of {@code tables} (empty: every table) of the branch, and puts it back at its head. */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> stash(String repository, String branch, String message, List<String> tables,
       Author author, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
@@ -160,6 +162,7 @@ public class StashCommands {
    * touches must have no working changes. Conflicts a strategy does not settle refuse it (409
    * {@code MergeConflict}, listing them) and change nothing; {@code pop} drops it once applied.
    */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> apply(String repository, String branch, String n, boolean pop, Strategy strategy,
       CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
@@ -239,6 +242,7 @@ public class StashCommands {
   }
 
   /** Drops stash {@code n} of the branch without applying it. */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> drop(String repository, String branch, String n, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
     return existing.repository(repo)

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -33,6 +33,7 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -92,6 +93,7 @@ public class RebaseCommands {
    * {@code onto} is in its history; a fast-forward when its head is in {@code onto}'s. Answers as the
    * replay ends ({@link #replay}). {@code stopped}: the answer of a step stopped by conflicts.
    */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> rebase(String repository, String branch, String onto, Author author, CommandContext ctx,
       Function<MergeCommands.Outcome, Answer> stopped) {
     String repo = Names.existingRepository(repository);
@@ -202,6 +204,7 @@ public class RebaseCommands {
   }
 
   /** Continues the rebase in progress: commits the stopped step's resolved merge, if any, then replays the rest. */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> continueRebase(String repository, String branch, CommandContext ctx,
       Function<MergeCommands.Outcome, Answer> stopped, Answer concluded) {
     String repo = Names.existingRepository(repository);
@@ -219,6 +222,7 @@ public class RebaseCommands {
   }
 
   /** Skips the commit the rebase in progress stopped at (its merge, if any, aborted), then replays the rest. */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> skip(String repository, String branch, CommandContext ctx,
       Function<MergeCommands.Outcome, Answer> stopped) {
     String repo = Names.existingRepository(repository);
@@ -239,6 +243,7 @@ public class RebaseCommands {
   }
 
   /** Abandons the rebase in progress: the branch back at its head before it, working state included, exactly. */
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> abort(String repository, String branch, CommandContext ctx) {
     String repo = Names.existingRepository(repository);
     CommandContext inner = inner(ctx);

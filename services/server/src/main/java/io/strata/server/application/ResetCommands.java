@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.BranchHeadMoved;
@@ -18,6 +18,8 @@ import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.AccessRules;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -60,9 +62,9 @@ public class ResetCommands {
   /** How a reset treats the branch's working state. */
   public enum Mode { HARD, SOFT }
 
-  /** {@code mayForce}: the caller may administer the repository (force a protected branch's reset). */
-  public record Request(String to, Mode mode, String expectedHead, boolean force, boolean mayForce) {}
+  public record Request(String to, Mode mode, String expectedHead, boolean force) {}
 
+  @Permits(Permission.WRITE)
   public Uni<CommandResponse> reset(String repository, String branch, Request r, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
     return existing.repository(repo)
@@ -71,13 +73,19 @@ public class ResetCommands {
         .chain(() -> resolver.resolve(repo, r.to()))
         .chain(to -> tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
             "reset.appended", processor.execute(repo,
-            (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, tracked), ctx, answer))));
+            (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, mayForce(ctx, repo), tracked), ctx,
+            answer))));
   }
 
 
 
+  /** Whether the caller may force a protected branch's reset: it administers the repository. */
+  private static boolean mayForce(CommandContext ctx, String repo) {
+    return AccessRules.decide(Permission.REPOSITORY_ADMIN, ctx.actor().grants(), repo) == AccessRules.Decision.ALLOW;
+  }
+
   private Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repo, String branch,
-      String to, Request r, List<TableRow> tracked) {
+      String to, Request r, boolean mayForce, List<TableRow> tracked) {
     RepositoryState.Branch b = state.branch(branch);
     if (b == null) {
       throw StrataException.branchNotFound(branch);
@@ -100,7 +108,7 @@ public class ResetCommands {
             .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())
             .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
         .map(contents -> new Commands.ResetBranch(new BranchHeadMoved(branch, from, to, reason, contents), r.force(),
-            r.mayForce()));
+            mayForce));
   }
 
 }

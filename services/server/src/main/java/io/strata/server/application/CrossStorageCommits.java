@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -14,6 +14,7 @@ import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.auth.Grants;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Storages;
@@ -390,7 +391,7 @@ public class CrossStorageCommits {
   }
 
   private Uni<Void> record(String repository, String attempt, Commands.Command command) {
-    CommandContext ctx = new CommandContext(new Actor("strata-recovery", null, null), null, null, null, attempt, true);
+    CommandContext ctx = new CommandContext(Actor.system("strata-recovery", Grants.UNRESTRICTED), null, null, null, attempt, true);
     return processor.execute(repository, command, ctx, (events, position, after, time) -> new Answer.Reply(204, null))
         .onFailure().invoke(e -> LOG.warnf("could not record the rollback of attempt %s: %s", attempt, e.getMessage()))
         .onFailure().recoverWithNull()

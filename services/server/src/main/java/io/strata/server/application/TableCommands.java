@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -20,6 +20,7 @@ import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -70,6 +71,7 @@ public class TableCommands {
     return new Location(m.group(1), m.group(2) == null ? "public" : m.group(2), m.group(3));
   }
 
+  @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> track(String repository, String name, String location, List<String> primaryKey,
       Author author, CommandContext ctx, Answer answer) {
     if (name == null || !TABLE_NAME.matcher(name).matches()) {
@@ -142,6 +144,7 @@ public class TableCommands {
   }
 
   /** Untracks: the event first, then Strata's objects beside the table go (the data stays). */
+  @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> untrack(String repository, String name, Author author, CommandContext ctx) {
     return tables.table(repository, name)
         .chain(found -> processor.execute(repository, new Commands.UntrackTable(name, author), ctx,

@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 /**
  * The HTTP answer of a command, already serialised: what idempotent retries replay byte for byte.

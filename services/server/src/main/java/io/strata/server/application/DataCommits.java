@@ -1,4 +1,4 @@
-package io.strata.server.commands;
+package io.strata.server.application;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
