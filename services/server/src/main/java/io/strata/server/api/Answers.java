@@ -104,7 +104,7 @@ final class Answers {
       MergeStatsDto stats = new MergeStatsDto(tables.size(), tables.stream().mapToLong(MergeTableDto::inserted).sum(),
           tables.stream().mapToLong(MergeTableDto::updated).sum(), tables.stream().mapToLong(MergeTableDto::deleted).sum(),
           tables);
-      boolean stopped = o.inProgress && o.unsettled > 0 && !o.dryRun;
+      boolean stopped = o.stopped();
       // a stopped merge lists its first conflicts once, in the error's details
       List<ConflictDetail> listed = !stopped && (o.dryRun || o.conflicts > 0)
           ? o.listedConflicts.stream().map(ConflictDetail::of).toList() : null;

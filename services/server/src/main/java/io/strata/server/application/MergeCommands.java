@@ -145,6 +145,11 @@ public class MergeCommands {
     /** Conflicts left to the client: three_way's, and rows the table refused (under any strategy). */
     public long unsettled;
     public List<Merges.Conflict> listedConflicts = List.of();
+
+    /** Whether conflicts stopped it: it stays in progress with conflicts left to resolve (never a dry run). */
+    public boolean stopped() {
+      return inProgress && unsettled > 0 && !dryRun;
+    }
   }
 
   @Permits(Permission.WRITE)

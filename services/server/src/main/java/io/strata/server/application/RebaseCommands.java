@@ -196,8 +196,13 @@ public class RebaseCommands {
         CommitRow c = row.orElseThrow(() -> new IllegalStateException("commit " + next + " not projected"));
         MergeCommands.Request step = new MergeCommands.Request(next, Strategy.THREE_WAY, MergeCommands.FastForward.NEVER,
             null, false, false, null, c.author(), AppliedCommit.REBASE, c.parents().size() > 1 ? 1 : null, true);
-        return merges.applyCommit(repo, branch, step, inner, stopped)
-            .chain(response -> response.status() >= 300 ? Uni.createFrom().item(response)
+        MergeCommands.Outcome[] applied = new MergeCommands.Outcome[1];
+        return merges.applyCommit(repo, branch, step, inner, o -> {
+              applied[0] = o;
+              return stopped.apply(o);
+            })
+            // conflicts stop the rebase with the step in progress: its answer is the rebase's
+            .chain(response -> applied[0].stopped() ? Uni.createFrom().item(response)
                 : Failpoints.hit("rebase.step").chain(() -> replay(repo, branch, inner, stopped)));
       });
     });
@@ -214,10 +219,10 @@ public class RebaseCommands {
       if (step == null) {
         return replay(repo, branch, inner, stopped);
       }
+      // the step's commit concludes it (conflicts left refuse it), then the rest is replayed
       return graph.commit(repo, step.started().sourceCommit()).chain(row -> merges.continueMerge(repo, branch, null,
               row.map(CommitRow::author).orElse(null), inner, concluded))
-          .chain(response -> response.status() >= 300 ? Uni.createFrom().item(response)
-              : replay(repo, branch, inner, stopped));
+          .chain(committed -> replay(repo, branch, inner, stopped));
     });
   }
 
