@@ -27,10 +27,34 @@ import java.util.Map;
 public final class Commands {
   private Commands() {}
 
+  /** A command, of one family (each decided by its own decider in this package). */
   public sealed interface Command
-      permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
-          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
-          RecordRollback, RecordMergeRollback, ResetBranch, StartRebase, SkipRebaseStep, FinishRebase, AbortRebase, CreateStash, ApplyStash, DropStash, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
+      permits CreateRepository, DeleteRepository, BranchCommand, TagCommand, CommitCommand, TableCommand,
+          MergeCommand, RebaseCommand, StashCommand {}
+
+  /** Branches: {@link BranchDecider}. */
+  public sealed interface BranchCommand extends Command
+      permits CreateBranch, DeleteBranch, SetBranchProtection, ResetBranch {}
+
+  /** Tags: {@link TagDecider}. */
+  public sealed interface TagCommand extends Command permits CreateTag, DeleteTag {}
+
+  /** Commits and the working state: {@link CommitDecider}. */
+  public sealed interface CommitCommand extends Command permits CreateCommit, RecordChanges, RecordRollback {}
+
+  /** Storages and tracked tables: {@link TableDecider}. */
+  public sealed interface TableCommand extends Command permits AddStorage, RemoveStorage, TrackTable, UntrackTable {}
+
+  /** Merges, and merges in progress (reverts and cherry-picks are merges too): {@link MergeDecider}. */
+  public sealed interface MergeCommand extends Command
+      permits StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge, RecordMergeRollback {}
+
+  /** Rebases: {@link RebaseDecider}. */
+  public sealed interface RebaseCommand extends Command
+      permits StartRebase, SkipRebaseStep, FinishRebase, AbortRebase {}
+
+  /** Stashes: {@link StashDecider}. */
+  public sealed interface StashCommand extends Command permits CreateStash, ApplyStash, DropStash {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -44,16 +68,16 @@ public final class Commands {
    * @param start the commit to start from, when the ref was not a plain branch name
    */
   public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected)
-      implements Command {}
+      implements BranchCommand {}
 
   /**
    * @param checkedHead the head the command side examined
    * @param merged whether that head was reachable from another branch
    */
   public record DeleteBranch(String name, boolean force, String checkedHead, boolean merged)
-      implements Command {}
+      implements BranchCommand {}
 
-  public record SetBranchProtection(String name, boolean isProtected) implements Command {}
+  public record SetBranchProtection(String name, boolean isProtected) implements BranchCommand {}
 
   /**
    * @param tables the tables to commit (empty = every table with staged changes)
@@ -65,7 +89,7 @@ public final class Commands {
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
       List<String> tables, List<Captured> captured,
       Map<String, TableContent> baseContent, MergeInfo merge, AppliedCommit applied)
-      implements Command {
+      implements CommitCommand {
     public CreateCommit {
       tables = tables == null ? List.of() : List.copyOf(tables);
       captured = captured == null ? List.of() : List.copyOf(captured);
@@ -102,19 +126,19 @@ public final class Commands {
 
   /** @param targetBranch tag that branch's head when decided; otherwise {@code commit} */
   public record CreateTag(String name, String targetBranch, String commit, String message, Author tagger)
-      implements Command {}
+      implements TagCommand {}
 
-  public record DeleteTag(String name) implements Command {}
+  public record DeleteTag(String name) implements TagCommand {}
 
   /** Registers a storage connection (already validated and checked to connect). */
-  public record AddStorage(StorageAdded storage) implements Command {}
+  public record AddStorage(StorageAdded storage) implements TableCommand {}
 
-  public record RemoveStorage(String name) implements Command {}
+  public record RemoveStorage(String name) implements TableCommand {}
 
   /** Tracks a table whose catalog facts the command side has read; recorded by a commit on the default branch. */
-  public record TrackTable(TableTracked table, Author author) implements Command {}
+  public record TrackTable(TableTracked table, Author author) implements TableCommand {}
 
-  public record UntrackTable(String name, Author author) implements Command {}
+  public record UntrackTable(String name, Author author) implements TableCommand {}
 
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }
@@ -124,50 +148,50 @@ public final class Commands {
    * {@code write}: a REST row write that staged its own rows.
    */
   public record RecordChanges(ChangeKind kind, String branch, List<TableCounts> tables,
-      boolean write) implements Command {}
+      boolean write) implements CommitCommand {}
 
   /** Begins a merge into {@code started.branch()} that stops before its commit (its rows are staged). */
-  public record StartMerge(MergeStarted started) implements Command {}
+  public record StartMerge(MergeStarted started) implements MergeCommand {}
 
   /** Moves a branch's head forward to a descendant commit (its rows already moved). */
-  public record FastForward(BranchHeadMoved moved) implements Command {}
+  public record FastForward(BranchHeadMoved moved) implements MergeCommand {}
 
   /** Begins a rebase: the branch moved to the commit it is rebased onto (the data work done). */
-  public record StartRebase(RebaseStarted started, BranchHeadMoved moved) implements Command {}
+  public record StartRebase(RebaseStarted started, BranchHeadMoved moved) implements RebaseCommand {}
 
-  public record SkipRebaseStep(RebaseStepSkipped skipped) implements Command {}
+  public record SkipRebaseStep(RebaseStepSkipped skipped) implements RebaseCommand {}
 
-  public record FinishRebase(RebaseFinished finished) implements Command {}
+  public record FinishRebase(RebaseFinished finished) implements RebaseCommand {}
 
   /** Abandons a rebase: the branch back at its head before it ({@code moved}; null when it is there). */
-  public record AbortRebase(RebaseAborted aborted, BranchHeadMoved moved) implements Command {}
+  public record AbortRebase(RebaseAborted aborted, BranchHeadMoved moved) implements RebaseCommand {}
 
   /** Saves a branch's working changes as a stash (the data work done, the branch back at its head). */
-  public record CreateStash(StashCreated created) implements Command {}
+  public record CreateStash(StashCreated created) implements StashCommand {}
 
   /** Applies a branch's stash to its working state (the data work done); popped: drops it too. */
-  public record ApplyStash(StashApplied applied) implements Command {}
+  public record ApplyStash(StashApplied applied) implements StashCommand {}
 
-  public record DropStash(StashDropped dropped) implements Command {}
+  public record DropStash(StashDropped dropped) implements StashCommand {}
 
   /**
    * Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with
    * {@code force}, from a caller allowed to administer the repository ({@code mayForce}).
    */
-  public record ResetBranch(BranchHeadMoved moved, boolean force, boolean mayForce) implements Command {}
+  public record ResetBranch(BranchHeadMoved moved, boolean force, boolean mayForce) implements BranchCommand {}
 
   /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
-  public record MergeUpToDate(String branch) implements Command {}
+  public record MergeUpToDate(String branch) implements MergeCommand {}
 
   /** Records resolutions of the conflicts of a merge in progress (the rows are written). */
-  public record ResolveConflicts(MergeConflictsResolved resolved) implements Command {}
+  public record ResolveConflicts(MergeConflictsResolved resolved) implements MergeCommand {}
 
   /** Ends a merge in progress without its commit (its tables are back at the branch's head). */
-  public record AbortMerge(MergeAborted aborted) implements Command {}
+  public record AbortMerge(MergeAborted aborted) implements MergeCommand {}
 
   /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
-  public record RecordRollback(CommitRolledBack rollback) implements Command {}
+  public record RecordRollback(CommitRolledBack rollback) implements CommitCommand {}
 
   /** Records that recovery undid a merge never appended (what it wrote in other storages). */
-  public record RecordMergeRollback(MergeRolledBack rollback) implements Command {}
+  public record RecordMergeRollback(MergeRolledBack rollback) implements MergeCommand {}
 }

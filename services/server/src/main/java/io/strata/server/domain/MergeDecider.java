@@ -1,0 +1,59 @@
+package io.strata.server.domain;
+
+import static io.strata.server.domain.Guards.requireBranch;
+import static io.strata.server.domain.Guards.requireHead;
+import static io.strata.server.domain.Guards.requireMerge;
+import static io.strata.server.domain.Guards.requireNoMerge;
+import static io.strata.server.domain.Guards.requireNoRebase;
+
+import io.strata.events.AppliedCommit;
+import io.strata.events.StrataEvent;
+import io.strata.server.domain.Commands.AbortMerge;
+import io.strata.server.domain.Commands.FastForward;
+import io.strata.server.domain.Commands.MergeCommand;
+import io.strata.server.domain.Commands.MergeUpToDate;
+import io.strata.server.domain.Commands.RecordMergeRollback;
+import io.strata.server.domain.Commands.ResolveConflicts;
+import io.strata.server.domain.Commands.StartMerge;
+import java.util.List;
+
+/**
+ * Merges (reverts and cherry-picks too): one starts on a branch at the head the command saw, with no
+ * merge in progress and, unless it is a rebase's step, no rebase; a fast-forward likewise; resolutions
+ * and aborts need the merge in progress; up to date changes nothing but needs the branch. Pure.
+ */
+public final class MergeDecider {
+  private MergeDecider() {}
+
+  public static List<StrataEvent> decide(RepositoryState state, MergeCommand command) {
+    if (command instanceof StartMerge c) {
+      if (!AppliedCommit.REBASE.equals(c.started().operation())) {
+        requireNoRebase(state, c.started().branch());
+      }
+      requireNoMerge(state, c.started().branch());
+      requireHead(state, c.started().branch(), c.started().head());
+      return List.of(c.started());
+    }
+    if (command instanceof FastForward c) {
+      requireNoRebase(state, c.moved().branch());
+      requireNoMerge(state, c.moved().branch());
+      requireHead(state, c.moved().branch(), c.moved().from());
+      return List.of(c.moved());
+    }
+    if (command instanceof MergeUpToDate c) {
+      requireBranch(state, c.branch());
+      requireNoMerge(state, c.branch());
+      return List.of();
+    }
+    if (command instanceof ResolveConflicts c) {
+      requireMerge(state, c.resolved().branch());
+      return c.resolved().resolved() == 0 ? List.of() : List.of(c.resolved());
+    }
+    if (command instanceof AbortMerge c) {
+      requireMerge(state, c.aborted().branch());
+      return List.of(c.aborted());
+    }
+    // recovery undid a merge never appended: a fact about the tables, recorded even if the branch is gone
+    return List.of(((RecordMergeRollback) command).rollback());
+  }
+}

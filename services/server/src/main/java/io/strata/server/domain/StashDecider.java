@@ -1,0 +1,72 @@
+package io.strata.server.domain;
+
+import static io.strata.server.domain.Guards.requireBranch;
+import static io.strata.server.domain.Guards.requireHead;
+import static io.strata.server.domain.Guards.requireNoMerge;
+import static io.strata.server.domain.Guards.requireNoRebase;
+
+import io.strata.events.StashCreated;
+import io.strata.events.StrataEvent;
+import io.strata.server.domain.Commands.ApplyStash;
+import io.strata.server.domain.Commands.CreateStash;
+import io.strata.server.domain.Commands.DropStash;
+import io.strata.server.domain.Commands.StashCommand;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stashes: saved from a branch at its head (no merge or rebase in progress), applied while the branch has
+ * none either, dropped while it still exists. Pure.
+ */
+public final class StashDecider {
+  private StashDecider() {}
+
+  public static List<StrataEvent> decide(RepositoryState state, StashCommand command) {
+    if (command instanceof CreateStash c) {
+      requireNoRebase(state, c.created().branch());
+      requireNoMerge(state, c.created().branch());
+      requireHead(state, c.created().branch(), c.created().head());
+      return List.of(c.created());
+    }
+    if (command instanceof ApplyStash c) {
+      requireNoRebase(state, c.applied().branch());
+      requireNoMerge(state, c.applied().branch());
+      requireStash(state, c.applied().branch(), c.applied().id());
+      return List.of(c.applied());
+    }
+    DropStash c = (DropStash) command;
+    requireStash(state, c.dropped().branch(), c.dropped().id());
+    return List.of(c.dropped());
+  }
+
+  private static void requireStash(RepositoryState state, String branch, String id) {
+    requireBranch(state, branch);
+    if (state.stashes(branch).stream().noneMatch(s -> s.id().equals(id))) {
+      throw new StrataException(ErrorCode.StashNotFound, "branch '" + branch + "' has no such stash (applied or"
+          + " dropped meanwhile?)", Map.of("branch", branch));
+    }
+  }
+
+  /**
+   * The stash {@code ref} names on {@code branch}: an index (0: the newest), or a stash's id (which
+   * stays the same while others are pushed or dropped); the 404 of none.
+   */
+  public static StashCreated stash(RepositoryState state, String branch, String ref) {
+    requireBranch(state, branch);
+    List<StashCreated> stashes = state.stashes(branch);
+    if (ref.chars().allMatch(Character::isDigit) && ref.length() <= 9) {
+      int n = Integer.parseInt(ref);
+      if (n < stashes.size()) {
+        return stashes.get(n);
+      }
+    } else {
+      for (StashCreated s : stashes) {
+        if (s.id().equals(ref)) {
+          return s;
+        }
+      }
+    }
+    throw new StrataException(ErrorCode.StashNotFound, "branch '" + branch + "' has " + stashes.size()
+        + " stash(es): no stash " + ref, Map.of("branch", branch, "stash", ref, "stashes", stashes.size()));
+  }
+}
