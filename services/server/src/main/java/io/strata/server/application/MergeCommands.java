@@ -7,7 +7,6 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
-import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeStarted;
 import io.strata.events.TableTracked;
@@ -613,8 +612,7 @@ public class MergeCommands {
           .collect().last()
           .chain(() -> elsewhere.isEmpty() ? Uni.createFrom().voidItem()
               : crossStorage.intendAbort(tx, repo, target, elsewhere))
-          .map(done -> new Commands.AbortMerge(new MergeAborted(target, merge.started().sourceCommit(),
-              tables.stream().map(TableRow::name).toList())));
+          .map(done -> new Commands.AbortMerge(target, tables.stream().map(TableRow::name).toList()));
     });
   }
 

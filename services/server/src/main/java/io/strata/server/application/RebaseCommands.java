@@ -8,10 +8,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
-import io.strata.events.RebaseAborted;
-import io.strata.events.RebaseFinished;
 import io.strata.events.RebaseStarted;
-import io.strata.events.RebaseStepSkipped;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.graph.CommitRow;
 import io.strata.projections.rowdata.BranchRef;
@@ -187,7 +184,7 @@ public class RebaseCommands {
       String next = rebase.next();
       if (next == null) {
         String head = state.branch(branch).head();
-        return processor.execute(repo, new Commands.FinishRebase(new RebaseFinished(branch, head)), inner,
+        return processor.execute(repo, new Commands.FinishRebase(branch, head), inner,
                 (events, position, after, time) -> new Answer.Reply(200, null))
             .chain(done -> loader.load(repo))
             .chain(after -> answer(after, branch, rebase));
@@ -241,7 +238,7 @@ public class RebaseCommands {
           if (next == null) {
             return replay(repo, branch, inner, stopped);
           }
-          return processor.execute(repo, new Commands.SkipRebaseStep(new RebaseStepSkipped(branch, next)), inner,
+          return processor.execute(repo, new Commands.SkipRebaseStep(branch, next), inner,
                   (events, position, after, time) -> new Answer.Reply(200, null))
               .chain(() -> replay(repo, branch, inner, stopped));
         });
@@ -265,16 +262,14 @@ public class RebaseCommands {
           }
           String current = state.branch(branch).head();
           String original = rebase.started().head();
-          RebaseAborted aborted = new RebaseAborted(branch, original);
           if (current.equals(original)) {
-            return Uni.createFrom().item(new Commands.AbortRebase(aborted, null));
+            return Uni.createFrom().item(new Commands.AbortRebase(branch, null));
           }
           BranchRef ref = BranchRef.of(branch, state.defaultBranch());
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
               .chain(() -> CommitGraph.pathsBetween(tx, repo, current, original))
               .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase.abort"))
-              .map(contents -> new Commands.AbortRebase(aborted,
-                  new BranchHeadMoved(branch, current, original, "reset_hard", contents)));
+              .map(contents -> new Commands.AbortRebase(branch, contents));
         }, ctx, (events, position, after, time) -> new Answer.Reply(204, null))));
   }
 

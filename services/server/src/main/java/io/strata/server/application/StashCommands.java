@@ -5,7 +5,6 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
-import io.strata.events.StashDropped;
 import io.strata.events.TableCounts;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.rowdata.BranchRef;
@@ -247,9 +246,7 @@ public class StashCommands {
     String repo = Names.existingRepository(repository);
     return existing.repository(repo)
         .chain(() -> existing.branch(repo, branch))
-        .chain(() -> processor.execute(repo, (tx, state) -> Uni.createFrom().item(
-            new Commands.DropStash(new StashDropped(branch, RepositoryDecider.stash(state, branch, n).id()))),
-            ctx, answer));
+        .chain(() -> processor.execute(repo, new Commands.DropStash(branch, n), ctx, answer));
   }
 
 

@@ -2,17 +2,12 @@ package io.strata.server.domain;
 
 import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
-import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
-import io.strata.events.RebaseAborted;
-import io.strata.events.RebaseFinished;
 import io.strata.events.RebaseStarted;
-import io.strata.events.RebaseStepSkipped;
 import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
-import io.strata.events.StashDropped;
 import io.strata.events.MergeStarted;
 import io.strata.events.CommitRolledBack;
 import io.strata.events.MergeRolledBack;
@@ -159,12 +154,17 @@ public final class Commands {
   /** Begins a rebase: the branch moved to the commit it is rebased onto (the data work done). */
   public record StartRebase(RebaseStarted started, BranchHeadMoved moved) implements RebaseCommand {}
 
-  public record SkipRebaseStep(RebaseStepSkipped skipped) implements RebaseCommand {}
+  /** Skips {@code commit}, the next step of the rebase in progress on {@code branch}. */
+  public record SkipRebaseStep(String branch, String commit) implements RebaseCommand {}
 
-  public record FinishRebase(RebaseFinished finished) implements RebaseCommand {}
+  /** Ends the rebase in progress on {@code branch}, every step replayed, the branch at {@code head}. */
+  public record FinishRebase(String branch, String head) implements RebaseCommand {}
 
-  /** Abandons a rebase: the branch back at its head before it ({@code moved}; null when it is there). */
-  public record AbortRebase(RebaseAborted aborted, BranchHeadMoved moved) implements RebaseCommand {}
+  /**
+   * Abandons the rebase in progress on {@code branch}: the branch goes back to its head before it, its
+   * tables' content there {@code contents} (the data work done; null when the branch is there already).
+   */
+  public record AbortRebase(String branch, List<BranchHeadMoved.TableContent> contents) implements RebaseCommand {}
 
   /** Saves a branch's working changes as a stash (the data work done, the branch back at its head). */
   public record CreateStash(StashCreated created) implements StashCommand {}
@@ -172,7 +172,8 @@ public final class Commands {
   /** Applies a branch's stash to its working state (the data work done); popped: drops it too. */
   public record ApplyStash(StashApplied applied) implements StashCommand {}
 
-  public record DropStash(StashDropped dropped) implements StashCommand {}
+  /** Drops the stash {@code stash} names on {@code branch}: its index (0: the newest) or its id. */
+  public record DropStash(String branch, String stash) implements StashCommand {}
 
   /**
    * Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with
@@ -186,8 +187,12 @@ public final class Commands {
   /** Records resolutions of the conflicts of a merge in progress (the rows are written). */
   public record ResolveConflicts(MergeConflictsResolved resolved) implements MergeCommand {}
 
-  /** Ends a merge in progress without its commit (its tables are back at the branch's head). */
-  public record AbortMerge(MergeAborted aborted) implements MergeCommand {}
+  /** Ends the merge in progress on {@code branch} without its commit ({@code tables} are back at the branch's head). */
+  public record AbortMerge(String branch, List<String> tables) implements MergeCommand {
+    public AbortMerge {
+      tables = List.copyOf(tables);
+    }
+  }
 
   /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
   public record RecordRollback(CommitRolledBack rollback) implements CommitCommand {}

@@ -7,6 +7,7 @@ import static io.strata.server.domain.Guards.requireNoMerge;
 import static io.strata.server.domain.Guards.requireNoRebase;
 
 import io.strata.events.AppliedCommit;
+import io.strata.events.MergeAborted;
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.Commands.AbortMerge;
 import io.strata.server.domain.Commands.FastForward;
@@ -50,8 +51,8 @@ public final class MergeDecider {
       return c.resolved().resolved() == 0 ? List.of() : List.of(c.resolved());
     }
     if (command instanceof AbortMerge c) {
-      requireMerge(state, c.aborted().branch());
-      return List.of(c.aborted());
+      RepositoryState.Merge merge = requireMerge(state, c.branch());
+      return List.of(new MergeAborted(c.branch(), merge.started().sourceCommit(), c.tables()));
     }
     // recovery undid a merge never appended: a fact about the tables, recorded even if the branch is gone
     return List.of(((RecordMergeRollback) command).rollback());

@@ -5,6 +5,10 @@ import static io.strata.server.domain.Guards.requireNoMerge;
 import static io.strata.server.domain.Guards.requireNoRebase;
 import static io.strata.server.domain.Guards.requireRebase;
 
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.RebaseAborted;
+import io.strata.events.RebaseFinished;
+import io.strata.events.RebaseStepSkipped;
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.Commands.AbortRebase;
 import io.strata.server.domain.Commands.FinishRebase;
@@ -30,27 +34,32 @@ public final class RebaseDecider {
       return List.of(c.started(), c.moved());
     }
     if (command instanceof SkipRebaseStep c) {
-      requireNoMerge(state, c.skipped().branch());
-      RepositoryState.Rebase r = requireRebase(state, c.skipped().branch());
-      if (!c.skipped().commit().equals(r.next())) {
-        throw new StrataException(ErrorCode.ConcurrentWrite, "the rebase on '" + c.skipped().branch()
-            + "' moved on meanwhile; retry", Map.of("branch", c.skipped().branch()));
+      requireNoMerge(state, c.branch());
+      RepositoryState.Rebase r = requireRebase(state, c.branch());
+      if (!c.commit().equals(r.next())) {
+        throw new StrataException(ErrorCode.ConcurrentWrite, "the rebase on '" + c.branch()
+            + "' moved on meanwhile; retry", Map.of("branch", c.branch()));
       }
-      return List.of(c.skipped());
+      return List.of(new RebaseStepSkipped(c.branch(), c.commit()));
     }
     if (command instanceof FinishRebase c) {
-      RepositoryState.Rebase r = requireRebase(state, c.finished().branch());
-      requireNoMerge(state, c.finished().branch());
+      RepositoryState.Rebase r = requireRebase(state, c.branch());
+      requireNoMerge(state, c.branch());
       if (r.next() != null) {
-        throw new StrataException(ErrorCode.ConcurrentWrite, "the rebase on '" + c.finished().branch()
-            + "' has commits left to replay", Map.of("branch", c.finished().branch()));
+        throw new StrataException(ErrorCode.ConcurrentWrite, "the rebase on '" + c.branch()
+            + "' has commits left to replay", Map.of("branch", c.branch()));
       }
-      requireHead(state, c.finished().branch(), c.finished().head());
-      return List.of(c.finished());
+      requireHead(state, c.branch(), c.head());
+      return List.of(new RebaseFinished(c.branch(), c.head()));
     }
+    // back to the head before the rebase (moved there first when the rebase had moved it)
     AbortRebase c = (AbortRebase) command;
-    requireRebase(state, c.aborted().branch());
-    requireNoMerge(state, c.aborted().branch());
-    return c.moved() == null ? List.of(c.aborted()) : List.of(c.moved(), c.aborted());
+    RepositoryState.Rebase r = requireRebase(state, c.branch());
+    requireNoMerge(state, c.branch());
+    String current = state.branch(c.branch()).head();
+    String original = r.started().head();
+    RebaseAborted aborted = new RebaseAborted(c.branch(), original);
+    return current.equals(original) ? List.of(aborted)
+        : List.of(new BranchHeadMoved(c.branch(), current, original, "reset_hard", c.contents()), aborted);
   }
 }

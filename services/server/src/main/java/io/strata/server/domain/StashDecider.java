@@ -6,6 +6,7 @@ import static io.strata.server.domain.Guards.requireNoMerge;
 import static io.strata.server.domain.Guards.requireNoRebase;
 
 import io.strata.events.StashCreated;
+import io.strata.events.StashDropped;
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.Commands.ApplyStash;
 import io.strata.server.domain.Commands.CreateStash;
@@ -35,8 +36,7 @@ public final class StashDecider {
       return List.of(c.applied());
     }
     DropStash c = (DropStash) command;
-    requireStash(state, c.dropped().branch(), c.dropped().id());
-    return List.of(c.dropped());
+    return List.of(new StashDropped(c.branch(), stash(state, c.branch(), c.stash()).id()));
   }
 
   private static void requireStash(RepositoryState state, String branch, String id) {

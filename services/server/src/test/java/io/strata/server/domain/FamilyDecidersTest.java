@@ -73,13 +73,13 @@ class FamilyDecidersTest {
     assertThat(decide(new Commands.ResolveConflicts(one))).containsExactly(one);
     assertThat(state.merge("main").remaining()).isEqualTo(1);
 
-    MergeAborted aborted = new MergeAborted("main", dev, List.of());
-    assertThat(decide(new Commands.AbortMerge(aborted))).containsExactly(aborted);
+    // the abort names the merge's source commit, from the state
+    assertThat(decide(new Commands.AbortMerge("main", List.of("t"))))
+        .containsExactly(new MergeAborted("main", dev, List.of("t")));
     assertThat(state.merge("main")).isNull();
-    assertThat(refused(new Commands.AbortMerge(aborted))).isEqualTo(ErrorCode.NoMergeInProgress);
+    assertThat(refused(new Commands.AbortMerge("main", List.of()))).isEqualTo(ErrorCode.NoMergeInProgress);
     assertThat(refused(new Commands.ResolveConflicts(one))).isEqualTo(ErrorCode.NoMergeInProgress);
-    assertThat(refused(new Commands.AbortMerge(new MergeAborted("nope", dev, List.of()))))
-        .isEqualTo(ErrorCode.BranchNotFound);
+    assertThat(refused(new Commands.AbortMerge("nope", List.of()))).isEqualTo(ErrorCode.BranchNotFound);
     assertThat(decide(new Commands.MergeUpToDate("main"))).isEmpty();
     assertThat(refused(new Commands.MergeUpToDate("nope"))).isEqualTo(ErrorCode.BranchNotFound);
 
@@ -108,19 +108,16 @@ class FamilyDecidersTest {
     assertThat(refused(new Commands.ApplyStash(new StashApplied("dev", "s", false, List.of()))))
         .isEqualTo(ErrorCode.RebaseInProgress);
 
-    assertThat(refused(new Commands.SkipRebaseStep(new RebaseStepSkipped("dev", "c2"))))
+    assertThat(refused(new Commands.SkipRebaseStep("dev", "c2")))
         .as("only the next step is skipped").isEqualTo(ErrorCode.ConcurrentWrite);
-    assertThat(refused(new Commands.FinishRebase(new RebaseFinished("dev", main))))
-        .as("commits left").isEqualTo(ErrorCode.ConcurrentWrite);
-    decide(new Commands.SkipRebaseStep(new RebaseStepSkipped("dev", "c1")));
+    assertThat(refused(new Commands.FinishRebase("dev", main))).as("commits left").isEqualTo(ErrorCode.ConcurrentWrite);
+    assertThat(decide(new Commands.SkipRebaseStep("dev", "c1"))).containsExactly(new RebaseStepSkipped("dev", "c1"));
     assertThat(state.rebase("dev").next()).isEqualTo("c2");
-    decide(new Commands.SkipRebaseStep(new RebaseStepSkipped("dev", "c2")));
-    assertThat(refused(new Commands.FinishRebase(new RebaseFinished("dev", dev)))).isEqualTo(ErrorCode.HeadMoved);
-    RebaseFinished finished = new RebaseFinished("dev", main);
-    assertThat(decide(new Commands.FinishRebase(finished))).containsExactly(finished);
+    decide(new Commands.SkipRebaseStep("dev", "c2"));
+    assertThat(refused(new Commands.FinishRebase("dev", dev))).isEqualTo(ErrorCode.HeadMoved);
+    assertThat(decide(new Commands.FinishRebase("dev", main))).containsExactly(new RebaseFinished("dev", main));
     assertThat(state.rebase("dev")).isNull();
-    assertThat(refused(new Commands.AbortRebase(new RebaseAborted("dev", dev), null)))
-        .isEqualTo(ErrorCode.NoRebaseInProgress);
+    assertThat(refused(new Commands.AbortRebase("dev", null))).isEqualTo(ErrorCode.NoRebaseInProgress);
   }
 
   @Test
@@ -129,11 +126,15 @@ class FamilyDecidersTest {
     String dev = head("dev");
     decide(new Commands.StartRebase(new RebaseStarted("dev", "main", main, dev, List.of("c1"), ADA),
         moved("dev", dev, main, "rebase")));
-    RebaseAborted aborted = new RebaseAborted("dev", dev);
-    BranchHeadMoved back = moved("dev", main, dev, "reset_hard");
-    assertThat(decide(new Commands.AbortRebase(aborted, back))).containsExactly(back, aborted);
+    // the way back, from the state: from the head now to the head before the rebase
+    assertThat(decide(new Commands.AbortRebase("dev", List.of())))
+        .containsExactly(moved("dev", main, dev, "reset_hard"), new RebaseAborted("dev", dev));
     assertThat(head("dev")).isEqualTo(dev);
     assertThat(state.rebase("dev")).isNull();
+    // a rebase aborted where it started moves nothing
+    decide(new Commands.StartRebase(new RebaseStarted("dev", "main", main, dev, List.of("c1"), ADA),
+        moved("dev", dev, dev, "rebase")));
+    assertThat(decide(new Commands.AbortRebase("dev", null))).containsExactly(new RebaseAborted("dev", dev));
     // the step of a rebase may merge; nothing else may while it runs (see above)
     assertThat(decide(new Commands.StartMerge(started("dev", main, dev, AppliedCommit.REBASE)))).hasSize(1);
   }
@@ -157,11 +158,14 @@ class FamilyDecidersTest {
     assertThat(state.stashes("dev")).as("applied, kept").hasSize(2);
     decide(new Commands.ApplyStash(new StashApplied("dev", "s1", true, List.of())));
     assertThat(state.stashes("dev")).as("popped").extracting(StashCreated::id).containsExactly("s2");
-    assertThat(refused(new Commands.DropStash(new StashDropped("dev", "s1")))).isEqualTo(ErrorCode.StashNotFound);
+    assertThat(refused(new Commands.DropStash("dev", "s1"))).isEqualTo(ErrorCode.StashNotFound);
+    assertThat(refused(new Commands.DropStash("dev", "1"))).as("one stash left: index 1 is none")
+        .isEqualTo(ErrorCode.StashNotFound);
 
     // a branch with stashes is deleted only with force
     assertThat(refused(new Commands.DeleteBranch("dev", false, dev, true))).isEqualTo(ErrorCode.BranchHasStashes);
-    decide(new Commands.DropStash(new StashDropped("dev", "s2")));
+    // dropped by index: the event names its id
+    assertThat(decide(new Commands.DropStash("dev", "0"))).containsExactly(new StashDropped("dev", "s2"));
     assertThat(state.stashes("dev")).isEmpty();
     decide(new Commands.DeleteBranch("dev", false, dev, true));
     assertThat(state.branch("dev")).isNull();
