@@ -2,9 +2,7 @@ package io.strata.server.application;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.CommitIds;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StrataEvent;
 import io.strata.projections.log.AppendResult;
@@ -33,9 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -76,10 +72,10 @@ public class CommandProcessor {
 
   /** Runs {@code command} on {@code repository}'s stream and builds its answer with {@code answer}. */
   public Uni<CommandResponse> execute(String repository, Command command, CommandContext context, Answer answer) {
-    return submit(repository, new Pending(repository, command, context, answer), context);
+    return submit(repository, new PendingCommand(repository, command, context, answer), context);
   }
 
-  private Uni<CommandResponse> submit(String repository, Pending pending, CommandContext context) {
+  private Uni<CommandResponse> submit(String repository, PendingCommand pending, CommandContext context) {
     queues.computeIfAbsent(repository, RepositoryQueue::new).submit(pending);
     return Uni.createFrom().completionStage(pending.result)
         .chain(response -> context.async() || response.version() == 0 || response.replayed()
@@ -95,7 +91,7 @@ public class CommandProcessor {
    */
   public Uni<CommandResponse> execute(String repository, InAppendTransaction prepare, CommandContext context,
       Answer answer) {
-    Pending pending = new Pending(repository, null, context, answer);
+    PendingCommand pending = new PendingCommand(repository, null, context, answer);
     pending.prepare = prepare;
     return submit(repository, pending, context);
   }
@@ -122,36 +118,10 @@ public class CommandProcessor {
     return projections.awaitVersion(repository, known, config.consistency().waitTimeout());
   }
 
-  private static final class Pending {
-    Command command;
-    InAppendTransaction prepare;
-    final CommandContext context;
-    final Answer answer;
-    final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
-    List<StrataEvent> events = List.of();
-    /** The incarnation of the branch the request names, as it was when the command was decided. */
-    String branchIncarnation;
-    private final String storedKey;
-
-    Pending(String repository, Command command, CommandContext context, Answer answer) {
-      this.command = command;
-      this.context = context;
-      this.answer = answer;
-      // scoped to the repository and the operation: the same key elsewhere is another key
-      this.storedKey = context.idempotencyKey() == null ? null : CommitIds.sha256Hex(repository + "\u0000"
-          + context.idempotencyScope() + "\u0000" + context.idempotencyKey());
-    }
-
-    /** The key as stored: the client's, scoped; {@code null} without an Idempotency-Key. */
-    String key() {
-      return storedKey;
-    }
-  }
-
   /** The commands of one repository, run one batch at a time. */
   private final class RepositoryQueue {
     final String repository;
-    final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    final ArrayDeque<PendingCommand> waiting = new ArrayDeque<>();
     boolean running;
     volatile RepositoryState state;
 
@@ -159,7 +129,7 @@ public class CommandProcessor {
       this.repository = repository;
     }
 
-    void submit(Pending p) {
+    void submit(PendingCommand p) {
       synchronized (this) {
         waiting.add(p);
         if (running) {
@@ -171,7 +141,7 @@ public class CommandProcessor {
     }
 
     private void runNext() {
-      List<Pending> batch = new ArrayList<>();
+      List<PendingCommand> batch = new ArrayList<>();
       synchronized (this) {
         if (!waiting.isEmpty() && waiting.peek().prepare != null) {
           batch.add(waiting.poll()); // a prepared command runs alone
@@ -193,11 +163,11 @@ public class CommandProcessor {
       });
     }
 
-    private Uni<Void> run(List<Pending> batch, int attempt) {
+    private Uni<Void> run(List<PendingCommand> batch, int attempt) {
       Uni<Void> attemptOnce = batch.get(0).prepare != null
           ? runPrepared(batch.get(0))
           : currentState()
-              .chain(s -> storedAnswers(batch).map(stored -> decide(s, batch, stored)))
+              .chain(s -> IdempotencyKeys.stored(log, batch).map(stored -> decide(s, batch, stored)))
               .chain(decided -> append(decided));
       return attemptOnce
           .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
@@ -209,7 +179,7 @@ public class CommandProcessor {
             // another server appended, a key raced, or the database chose this transaction as a
             // deadlock victim: nothing was applied; reload and decide again
             state = null;
-            List<Pending> open = batch.stream().filter(p -> !p.result.isDone()).toList();
+            List<PendingCommand> open = batch.stream().filter(p -> !p.result.isDone()).toList();
             if (attempt >= MAX_ATTEMPTS) {
               StrataException busy = new StrataException(ErrorCode.StorageUnavailable,
                   "repository '" + repository + "' is too busy: concurrent writers kept conflicting; retry");
@@ -229,41 +199,26 @@ public class CommandProcessor {
       return loader.load(repository).invoke(loaded -> state = loaded);
     }
 
-    private Uni<Map<String, IdempotencyRecord>> storedAnswers(List<Pending> batch) {
-      List<String> keys = batch.stream().map(Pending::key).filter(k -> k != null).distinct().toList();
-      if (keys.isEmpty()) {
-        return Uni.createFrom().item(Map.of());
-      }
-      return Multi.createFrom().iterable(keys)
-          .onItem().transformToUniAndConcatenate(log::findIdempotencyRecord)
-          .collect().asList()
-          .map(found -> {
-            Map<String, IdempotencyRecord> byKey = new HashMap<>();
-            found.stream().flatMap(Optional::stream).forEach(r -> byKey.put(r.key(), r));
-            return byKey;
-          });
-    }
-
     /** Decides every command in order against the evolving state; refusals complete at once. */
-    private Decided decide(RepositoryState s, List<Pending> batch, Map<String, IdempotencyRecord> stored) {
+    private Decided decide(RepositoryState s, List<PendingCommand> batch, Map<String, IdempotencyRecord> stored) {
       long startVersion = s.version();
       Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-      List<Pending> accepted = new ArrayList<>();
-      Map<String, Pending> keysInBatch = new HashMap<>();
-      for (Pending p : batch) {
+      List<PendingCommand> accepted = new ArrayList<>();
+      Map<String, PendingCommand> keysInBatch = new HashMap<>();
+      for (PendingCommand p : batch) {
         if (p.key() != null) {
-          p.branchIncarnation = incarnation(s, p);
+          p.branchIncarnation = IdempotencyKeys.incarnation(s, p);
           IdempotencyRecord record = stored.get(p.key());
-          if (record != null && !superseded(record, p)) {
-            replay(p, record);
+          if (record != null && !IdempotencyKeys.superseded(record, p)) {
+            IdempotencyKeys.replay(p, record);
             continue;
           }
-          Pending first = keysInBatch.putIfAbsent(p.key(), p);
+          PendingCommand first = keysInBatch.putIfAbsent(p.key(), p);
           if (first != null) {
             // the same key twice in one batch: the second gets the first's answer
             first.result.whenComplete((r, e) -> {
               if (!p.context.fingerprint().equals(first.context.fingerprint())) {
-                p.result.completeExceptionally(keyReused(p.context.idempotencyKey()));
+                p.result.completeExceptionally(IdempotencyKeys.keyReused(p.context.idempotencyKey()));
               } else if (e != null) {
                 p.result.completeExceptionally(e);
               } else {
@@ -290,24 +245,16 @@ public class CommandProcessor {
       return new Decided(s, startVersion, accepted, now);
     }
 
-    private void replay(Pending p, IdempotencyRecord record) {
-      if (!record.fingerprint().equals(p.context.fingerprint())) {
-        p.result.completeExceptionally(keyReused(p.context.idempotencyKey()));
-      } else {
-        p.result.complete(new CommandResponse(record.status(), record.response(), record.position(), 0, true, false));
-      }
-    }
-
     /** Prepare, decide and append in one transaction; a refusal rolls the preparation back. */
-    private Uni<Void> runPrepared(Pending p) {
-      return currentState().chain(s -> storedAnswers(List.of(p)).chain(stored -> {
+    private Uni<Void> runPrepared(PendingCommand p) {
+      return currentState().chain(s -> IdempotencyKeys.stored(log, List.of(p)).chain(stored -> {
         IdempotencyRecord record = p.key() == null ? null : stored.get(p.key());
-        p.branchIncarnation = incarnation(s, p);
-        if (record != null && !superseded(record, p)) {
-          replay(p, record);
+        p.branchIncarnation = IdempotencyKeys.incarnation(s, p);
+        if (record != null && !IdempotencyKeys.superseded(record, p)) {
+          IdempotencyKeys.replay(p, record);
           return Uni.createFrom().voidItem();
         }
-        Map<Pending, CommandResponse> responses = new HashMap<>();
+        Map<PendingCommand, CommandResponse> responses = new HashMap<>();
         Decided[] decided = new Decided[1];
         return log
             .inAppendTransaction(tx -> p.prepare.prepare(tx, s).chain(command -> {
@@ -334,16 +281,16 @@ public class CommandProcessor {
         d.accepted.forEach(p -> p.result.complete(respond(p, d.state.lastPosition(), 0, d)));
         return Uni.createFrom().voidItem();
       }
-      Map<Pending, CommandResponse> responses = new HashMap<>();
+      Map<PendingCommand, CommandResponse> responses = new HashMap<>();
       return log.inAppendTransaction(tx -> appendIn(tx, d, responses))
           .invoke(result -> complete(d, result, responses))
           .replaceWithVoid();
     }
 
     /** Appends the decided events and stores the answers of commands with an Idempotency-Key. */
-    private Uni<AppendResult> appendIn(SqlConnection tx, Decided d, Map<Pending, CommandResponse> responses) {
+    private Uni<AppendResult> appendIn(SqlConnection tx, Decided d, Map<PendingCommand, CommandResponse> responses) {
       List<NewEvent> events = new ArrayList<>();
-      for (Pending p : d.accepted) {
+      for (PendingCommand p : d.accepted) {
         String actor = p.context.actor().label("anonymous");
         for (StrataEvent e : p.events) {
           events.add(new NewEvent(UUID.randomUUID(), e, d.time, actor, p.context.correlationId(), null));
@@ -367,7 +314,7 @@ public class CommandProcessor {
     }
 
     /** After the transaction committed: answer every command of the batch. */
-    private void complete(Decided d, AppendResult result, Map<Pending, CommandResponse> responses) {
+    private void complete(Decided d, AppendResult result, Map<PendingCommand, CommandResponse> responses) {
       if (result != null) {
         d.state.observed(result.lastPosition());
         projections.signal(repository);
@@ -376,11 +323,11 @@ public class CommandProcessor {
     }
 
     /** Builds every accepted command's answer, and the idempotency records of those with a key. */
-    private List<IdempotencyRecord> answer(Decided d, AppendResult result, Map<Pending, CommandResponse> responses) {
+    private List<IdempotencyRecord> answer(Decided d, AppendResult result, Map<PendingCommand, CommandResponse> responses) {
       List<IdempotencyRecord> keys = new ArrayList<>();
       int index = 0;
       long version = d.startVersion;
-      for (Pending p : d.accepted) {
+      for (PendingCommand p : d.accepted) {
         long position = d.state.lastPosition();
         if (!p.events.isEmpty()) {
           index += p.events.size();
@@ -397,7 +344,7 @@ public class CommandProcessor {
       return keys;
     }
 
-    private CommandResponse respond(Pending p, long position, long version, Decided d) {
+    private CommandResponse respond(PendingCommand p, long position, long version, Decided d) {
       Answer.Reply reply = p.answer.reply(p.events, position, d.state, d.time);
       try {
         String body = reply.body() == null ? null : json.writeValueAsString(reply.body());
@@ -408,27 +355,6 @@ public class CommandProcessor {
     }
   }
 
-  /** The incarnation of the branch {@code p} names (its creation time), or null: it names none, or none exists. */
-  private static String incarnation(RepositoryState s, Pending p) {
-    RepositoryState.Branch b = p.context.branch() == null ? null : s.branch(p.context.branch());
-    return b == null || b.createdAt() == null ? null : b.createdAt().toString();
-  }
-
-  /**
-   * Whether {@code record} answered for an incarnation of the branch that is gone: the branch was deleted
-   * and created again since, so the key is a new one there. (A branch deleted and not re-created still
-   * replays: a retried delete answers as the delete did.)
-   */
-  private static boolean superseded(IdempotencyRecord record, Pending p) {
-    return record.branchIncarnation() != null && p.branchIncarnation != null
-        && !record.branchIncarnation().equals(p.branchIncarnation);
-  }
-
-  private static StrataException keyReused(String key) {
-    return new StrataException(ErrorCode.IdempotencyKeyReused,
-        "Idempotency-Key '" + key + "' was already used for a different request", Map.of("key", key));
-  }
-
   /** A prepared command was refused: its transaction is rolled back, its client already answered. */
   private static final class Refused extends RuntimeException {
     Refused() {
@@ -436,5 +362,5 @@ public class CommandProcessor {
     }
   }
 
-  private record Decided(RepositoryState state, long startVersion, List<Pending> accepted, Instant time) {}
+  private record Decided(RepositoryState state, long startVersion, List<PendingCommand> accepted, Instant time) {}
 }
