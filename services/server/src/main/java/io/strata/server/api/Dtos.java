@@ -223,6 +223,10 @@ public final class Dtos {
     }
   }
 
+  /** The answer of stage and unstage: how many changed rows they concerned, per table and in all. */
+  @Schema(name = "StageResult")
+  public record StageResult(long count, List<io.strata.events.TableCounts> tables, long position) {}
+
   public record ResolutionDto(long resolved, long remaining, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 
   /** A stash: its index on the branch's stack (0: the newest), and what it saved. */

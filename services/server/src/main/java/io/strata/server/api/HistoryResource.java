@@ -102,7 +102,7 @@ public class HistoryResource {
       throw StrataException.invalid("onto", "is required: the branch, tag or commit to rebase onto");
     }
     CommandContext ctx = contexts.of(request, b);
-    return rebases.rebase(repo, branch, b.onto(), contexts.author(b.author(), ctx), ctx, Answers::applied)
+    return rebases.rebase(repo, branch, b.onto(), contexts.author(b.author(), ctx), ctx, Answers.REBASE)
         .map(resp -> contexts.respond(resp, ctx));
   }
 
@@ -130,7 +130,7 @@ public class HistoryResource {
   public Uni<Response> continueRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return rebases.continueRebase(repo, branch, ctx, Answers::applied, Answers.commitCreated())
+    return rebases.continueRebase(repo, branch, ctx, Answers.REBASE, Answers.commitCreated())
         .map(resp -> contexts.respond(resp, ctx));
   }
 
@@ -143,7 +143,7 @@ public class HistoryResource {
   public Uni<Response> skipRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return rebases.skip(repo, branch, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
+    return rebases.skip(repo, branch, ctx, Answers.REBASE).map(resp -> contexts.respond(resp, ctx));
   }
 
   @Requires(Permission.WRITE)
@@ -154,7 +154,7 @@ public class HistoryResource {
   public Uni<Response> abortRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return rebases.abort(repo, branch, ctx).map(resp -> contexts.respond(resp, ctx));
+    return rebases.abort(repo, branch, ctx, Answers.noContent()).map(resp -> contexts.respond(resp, ctx));
   }
 
   @Requires(Permission.WRITE)

@@ -80,6 +80,7 @@ public class RepositoryResource {
   public Uni<Response> delete(@PathParam("repo") String repo, @QueryParam("force") String force,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.deleteRepository(repo, Params.bool("force", force), ctx).map(r -> contexts.respond(r, ctx));
+    return commands.deleteRepository(repo, Params.bool("force", force), ctx, Answers.noContent())
+        .map(r -> contexts.respond(r, ctx));
   }
 }

@@ -91,6 +91,6 @@ public class StorageResource {
   public Uni<Response> remove(@PathParam("repo") String repo, @PathParam("name") String name,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.remove(repo, name, ctx).map(r -> contexts.respond(r, ctx));
+    return commands.remove(repo, name, ctx, Answers.noContent()).map(r -> contexts.respond(r, ctx));
   }
 }

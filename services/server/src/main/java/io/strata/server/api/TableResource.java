@@ -186,7 +186,7 @@ public class TableResource {
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
     return repositories.require(repo)
-        .chain(() -> commands.untrack(repo, table, contexts.author(null, ctx), ctx))
+        .chain(() -> commands.untrack(repo, table, contexts.author(null, ctx), ctx, Answers.noContent()))
         .map(r -> contexts.respond(r, ctx));
   }
 }

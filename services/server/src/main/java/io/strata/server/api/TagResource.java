@@ -82,6 +82,6 @@ public class TagResource {
   public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("tag") String tag,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.deleteTag(repo, tag, ctx).map(r -> contexts.respond(r, ctx));
+    return commands.deleteTag(repo, tag, ctx, Answers.noContent()).map(r -> contexts.respond(r, ctx));
   }
 }

@@ -5,9 +5,17 @@ import io.strata.server.domain.RepositoryState;
 import java.time.Instant;
 import java.util.List;
 
-/** Builds a command's HTTP answer from what it appended (pure: it runs inside the append). */
+/**
+ * The caller's rendering of what a command appended (pure: it runs inside the append). The API's renders
+ * its HTTP answer; the application keeps the reply opaque (it never chooses nor reads a status) and
+ * stores it under an Idempotency-Key, so that a retry replays it exactly. In-process callers render
+ * what they need.
+ */
 @FunctionalInterface
 public interface Answer {
+  /** For the steps a command runs for itself (a rebase's own appends, recovery records): nobody reads it. */
+  Answer NONE = (events, position, after, time) -> Reply.NONE;
+
   /**
    * @param events what the command appended (empty when it changed nothing)
    * @param position the global position of its last event (or the stream's latest when none)
@@ -16,6 +24,8 @@ public interface Answer {
    */
   Reply reply(List<StrataEvent> events, long position, RepositoryState after, Instant time);
 
-  /** Status and body object (serialised as JSON; null for an empty body). */
-  record Reply(int status, Object body) {}
+  /** Status and body object (serialised as JSON; null for an empty body): the caller's, opaque here. */
+  record Reply(int status, Object body) {
+    static final Reply NONE = new Reply(0, null);
+  }
 }

@@ -70,7 +70,8 @@ public class BranchCommands {
    * processor then refuses if the head moved since (so the check cannot go stale unnoticed).
    */
   @Permits(Permission.WRITE)
-  public Uni<CommandResponse> deleteBranch(String repository, String name, boolean force, CommandContext ctx) {
+  public Uni<CommandResponse> deleteBranch(String repository, String name, boolean force, CommandContext ctx,
+      Answer answer) {
     return existing.repository(Names.existingRepository(repository))
         .chain(() -> processor.caughtUp(repository))
         .chain(() -> refs.allBranches(repository))
@@ -82,7 +83,6 @@ public class BranchCommands {
               .map(merged -> new Commands.DeleteBranch(name, force, branch.head(), merged));
         })
         .chain(c -> {
-          Answer answer = (events, position, after, time) -> new Answer.Reply(204, null);
           if (!withTables(repository)) {
             return processor.execute(repository, c, ctx, answer);
           }

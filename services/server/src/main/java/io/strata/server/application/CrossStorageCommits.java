@@ -392,7 +392,7 @@ public class CrossStorageCommits {
 
   private Uni<Void> record(String repository, String attempt, Commands.Command command) {
     CommandContext ctx = new CommandContext(Actor.system("strata-recovery", Grants.UNRESTRICTED), null, null, null, attempt, true);
-    return processor.execute(repository, command, ctx, (events, position, after, time) -> new Answer.Reply(204, null))
+    return processor.execute(repository, command, ctx, Answer.NONE)
         .onFailure().invoke(e -> LOG.warnf("could not record the rollback of attempt %s: %s", attempt, e.getMessage()))
         .onFailure().recoverWithNull()
         .replaceWithVoid();

@@ -88,11 +88,11 @@ public class RebaseCommands {
   /**
    * Rebases {@code branch} onto {@code onto}: refused with working changes present; up to date when
    * {@code onto} is in its history; a fast-forward when its head is in {@code onto}'s. Answers as the
-   * replay ends ({@link #replay}). {@code stopped}: the answer of a step stopped by conflicts.
+   * replay ends ({@link #replay}), as the caller renders it ({@link Rendering}).
    */
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> rebase(String repository, String branch, String onto, Author author, CommandContext ctx,
-      Function<MergeCommands.Outcome, Answer> stopped) {
+      Rendering rendering) {
     String repo = Names.existingRepository(repository);
     CommandContext inner = inner(ctx);
     return existing.repository(repo)
@@ -106,9 +106,9 @@ public class RebaseCommands {
           return tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
               "rebase.appended", processor.execute(repo,
               (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, tracked), inner,
-              (events, position, after, time) -> new Answer.Reply(200, null))));
+              Answer.NONE)));
         })
-        .chain(started -> replay(repo, branch, inner, stopped));
+        .chain(started -> replay(repo, branch, inner, rendering));
   }
 
   private Uni<Commands.Command> start(SqlConnection tx, RepositoryState state, String repo, String branch,
@@ -172,22 +172,21 @@ public class RebaseCommands {
 
   /**
    * Replays the rebase's remaining commits one append at a time, then finishes it; a step that stops
-   * with conflicts answers as {@code stopped} does, the rebase still in progress.
+   * with conflicts answers as the rendering's {@code stopped} does, the rebase still in progress.
    */
-  private Uni<CommandResponse> replay(String repo, String branch, CommandContext inner,
-      Function<MergeCommands.Outcome, Answer> stopped) {
+  private Uni<CommandResponse> replay(String repo, String branch, CommandContext inner, Rendering rendering) {
     return loader.load(repo).chain(state -> {
       RepositoryState.Rebase rebase = state.rebase(branch);
       if (rebase == null) { // up to date, or a fast-forward: nothing was started
-        return answer(state, branch, null);
+        return answer(state, branch, null, rendering);
       }
       String next = rebase.next();
       if (next == null) {
         String head = state.branch(branch).head();
         return processor.execute(repo, new Commands.FinishRebase(branch, head), inner,
-                (events, position, after, time) -> new Answer.Reply(200, null))
+                Answer.NONE)
             .chain(done -> loader.load(repo))
-            .chain(after -> answer(after, branch, rebase));
+            .chain(after -> answer(after, branch, rebase, rendering));
       }
       return graph.commit(repo, next).chain(row -> {
         CommitRow c = row.orElseThrow(() -> new IllegalStateException("commit " + next + " not projected"));
@@ -196,11 +195,11 @@ public class RebaseCommands {
         MergeCommands.Outcome[] applied = new MergeCommands.Outcome[1];
         return merges.applyCommit(repo, branch, step, inner, o -> {
               applied[0] = o;
-              return stopped.apply(o);
+              return rendering.stopped().apply(o);
             })
             // conflicts stop the rebase with the step in progress: its answer is the rebase's
             .chain(response -> applied[0].stopped() ? Uni.createFrom().item(response)
-                : Failpoints.hit("rebase.step").chain(() -> replay(repo, branch, inner, stopped)));
+                : Failpoints.hit("rebase.step").chain(() -> replay(repo, branch, inner, rendering)));
       });
     });
   }
@@ -208,50 +207,49 @@ public class RebaseCommands {
   /** Continues the rebase in progress: commits the stopped step's resolved merge, if any, then replays the rest. */
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> continueRebase(String repository, String branch, CommandContext ctx,
-      Function<MergeCommands.Outcome, Answer> stopped, Answer concluded) {
+      Rendering rendering, Answer concluded) {
     String repo = Names.existingRepository(repository);
     CommandContext inner = inner(ctx);
     return requireRebase(repo, branch).chain(state -> {
       RepositoryState.Merge step = state.merge(branch);
       if (step == null) {
-        return replay(repo, branch, inner, stopped);
+        return replay(repo, branch, inner, rendering);
       }
       // the step's commit concludes it (conflicts left refuse it), then the rest is replayed
       return graph.commit(repo, step.started().sourceCommit()).chain(row -> merges.continueMerge(repo, branch, null,
               row.map(CommitRow::author).orElse(null), inner, concluded))
-          .chain(committed -> replay(repo, branch, inner, stopped));
+          .chain(committed -> replay(repo, branch, inner, rendering));
     });
   }
 
   /** Skips the commit the rebase in progress stopped at (its merge, if any, aborted), then replays the rest. */
   @Permits(Permission.WRITE)
-  public Uni<CommandResponse> skip(String repository, String branch, CommandContext ctx,
-      Function<MergeCommands.Outcome, Answer> stopped) {
+  public Uni<CommandResponse> skip(String repository, String branch, CommandContext ctx, Rendering rendering) {
     String repo = Names.existingRepository(repository);
     CommandContext inner = inner(ctx);
     return requireRebase(repo, branch)
         .chain(state -> state.merge(branch) == null ? Uni.createFrom().item(state)
-            : merges.abortRebaseStep(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
+            : merges.abortRebaseStep(repo, branch, inner, Answer.NONE)
                 .chain(() -> loader.load(repo)))
         .chain(state -> {
           String next = state.rebase(branch).next();
           if (next == null) {
-            return replay(repo, branch, inner, stopped);
+            return replay(repo, branch, inner, rendering);
           }
           return processor.execute(repo, new Commands.SkipRebaseStep(branch, next), inner,
-                  (events, position, after, time) -> new Answer.Reply(200, null))
-              .chain(() -> replay(repo, branch, inner, stopped));
+                  Answer.NONE)
+              .chain(() -> replay(repo, branch, inner, rendering));
         });
   }
 
   /** Abandons the rebase in progress: the branch back at its head before it, working state included, exactly. */
   @Permits(Permission.WRITE)
-  public Uni<CommandResponse> abort(String repository, String branch, CommandContext ctx) {
+  public Uni<CommandResponse> abort(String repository, String branch, CommandContext ctx, Answer answer) {
     String repo = Names.existingRepository(repository);
     CommandContext inner = inner(ctx);
     return requireRebase(repo, branch)
         .chain(state -> state.merge(branch) == null ? Uni.createFrom().voidItem()
-            : merges.abortRebaseStep(repo, branch, inner, (events, position, after, time) -> new Answer.Reply(204, null))
+            : merges.abortRebaseStep(repo, branch, inner, Answer.NONE)
                 .replaceWithVoid())
         .chain(() -> tableQueries.tables(repo))
         .chain(tracked -> crossStorage.settledAfter(repo, tracked, "rebase.appended",
@@ -270,7 +268,7 @@ public class RebaseCommands {
               .chain(() -> CommitGraph.pathsBetween(tx, repo, current, original))
               .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase.abort"))
               .map(contents -> new Commands.AbortRebase(branch, contents));
-        }, ctx, (events, position, after, time) -> new Answer.Reply(204, null))));
+        }, ctx, answer)));
   }
 
 
@@ -298,13 +296,21 @@ public class RebaseCommands {
       @JsonInclude(JsonInclude.Include.NON_NULL) String ontoCommit,
       @JsonInclude(JsonInclude.Include.NON_NULL) Integer replayed) {}
 
-  private Uni<CommandResponse> answer(RepositoryState state, String branch, RepositoryState.Rebase rebase) {
-    Rebased body = new Rebased(branch, state.branch(branch).head(), state.rebase(branch) != null,
+  /**
+   * How the caller renders a rebase's answers (opaque here, as {@link Answer}'s): a step stopped by
+   * conflicts ({@code stopped}), and the rebase ended or with nothing to do ({@code ended}).
+   */
+  public record Rendering(Function<MergeCommands.Outcome, Answer> stopped, Function<Rebased, Answer.Reply> ended) {}
+
+  private Uni<CommandResponse> answer(RepositoryState state, String branch, RepositoryState.Rebase rebase,
+      Rendering rendering) {
+    Rebased result = new Rebased(branch, state.branch(branch).head(), state.rebase(branch) != null,
         rebase == null ? null : rebase.started().onto(), rebase == null ? null : rebase.started().ontoCommit(),
         rebase == null ? null : rebase.started().commits().size());
     try {
-      return Uni.createFrom().item(new CommandResponse(200, json.writeValueAsString(body), state.lastPosition(),
-          state.version(), false, false));
+      Answer.Reply reply = rendering.ended().apply(result);
+      return Uni.createFrom().item(new CommandResponse(reply.status(), json.writeValueAsString(reply.body()),
+          state.lastPosition(), state.version(), false, false));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("answer cannot be serialised", e);
     }

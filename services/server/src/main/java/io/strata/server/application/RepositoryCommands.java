@@ -40,11 +40,10 @@ public class RepositoryCommands {
   }
 
   @Permits(Permission.REPOSITORY_ADMIN)
-  public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx) {
+  public Uni<CommandResponse> deleteRepository(String repository, boolean force, CommandContext ctx, Answer answer) {
     // the tables stay where they are; Strata's objects beside them go with the repository
     return tableQueries.tables(Names.existingRepository(repository))
-        .chain(tracked -> processor.execute(repository, new Commands.DeleteRepository(force), ctx,
-                (events, position, after, time) -> new Answer.Reply(204, null))
+        .chain(tracked -> processor.execute(repository, new Commands.DeleteRepository(force), ctx, answer)
             .call(response -> response.replayed() ? Uni.createFrom().voidItem()
                 : tableCommands.removeObjects(repository, tracked).onFailure().recoverWithNull()
                     .chain(() -> tableCommands.removeQueryRole(repository, tracked).onFailure().recoverWithNull())))

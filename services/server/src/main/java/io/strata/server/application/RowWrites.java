@@ -172,7 +172,7 @@ public class RowWrites {
     List<TableCounts> tables = done.inserted() + done.updated() + done.deleted() == 0 ? List.of()
         : List.of(new TableCounts(table.name(), done.inserted(), done.updated(), done.deleted()));
     return processor.execute(repository.name(), new Commands.RecordChanges(ChangeKind.STAGED, branch, tables, true),
-            ctx, (events, position, after, time) -> new Answer.Reply(200, null))
+            ctx, Answer.NONE)
         .map(response -> new Written(done.row(), response.position()));
   }
 

@@ -29,9 +29,8 @@ public class StorageCommands {
   }
 
   @Permits(Permission.REPOSITORY_ADMIN)
-  public Uni<CommandResponse> remove(String repository, String name, CommandContext ctx) {
-    return processor.execute(Names.existingRepository(repository), new Commands.RemoveStorage(name), ctx,
-            (events, position, after, time) -> new Answer.Reply(204, null))
+  public Uni<CommandResponse> remove(String repository, String name, CommandContext ctx, Answer answer) {
+    return processor.execute(Names.existingRepository(repository), new Commands.RemoveStorage(name), ctx, answer)
         .invoke(() -> pools.evict(repository, name));
   }
 }

@@ -145,10 +145,10 @@ public class TableCommands {
 
   /** Untracks: the event first, then Strata's objects beside the table go (the data stays). */
   @Permits(Permission.REPOSITORY_ADMIN)
-  public Uni<CommandResponse> untrack(String repository, String name, Author author, CommandContext ctx) {
+  public Uni<CommandResponse> untrack(String repository, String name, Author author, CommandContext ctx,
+      Answer answer) {
     return tables.table(repository, name)
-        .chain(found -> processor.execute(repository, new Commands.UntrackTable(name, author), ctx,
-                (events, position, after, time) -> new Answer.Reply(204, null))
+        .chain(found -> processor.execute(repository, new Commands.UntrackTable(name, author), ctx, answer)
             .call(response -> response.replayed()
                 ? Uni.createFrom().voidItem()
                 : removeObjects(repository, found.map(List::of).orElse(List.of()))));

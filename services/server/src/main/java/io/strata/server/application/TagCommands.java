@@ -43,8 +43,7 @@ public class TagCommands {
   }
 
   @Permits(Permission.WRITE)
-  public Uni<CommandResponse> deleteTag(String repository, String name, CommandContext ctx) {
-    return processor.execute(Names.existingRepository(repository), new Commands.DeleteTag(name), ctx,
-        (events, position, after, time) -> new Answer.Reply(204, null));
+  public Uni<CommandResponse> deleteTag(String repository, String name, CommandContext ctx, Answer answer) {
+    return processor.execute(Names.existingRepository(repository), new Commands.DeleteTag(name), ctx, answer);
   }
 }

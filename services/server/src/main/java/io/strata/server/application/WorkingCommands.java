@@ -52,7 +52,7 @@ public class WorkingCommands {
 
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> run(String repository, String defaultBranch, String branch, ChangeKind kind,
-      List<String> only, CommandContext ctx) {
+      List<String> only, CommandContext ctx, Answer answer) {
     BranchRef on = BranchRef.of(branch, defaultBranch);
     if (kind == ChangeKind.DISCARDED) {
       // in the repository's queue, in the transaction that records it: never between a merge's start and
@@ -73,7 +73,7 @@ public class WorkingCommands {
                 .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
                 .collect().asList()
                 .map(counts -> new Commands.RecordChanges(kind, branch, counts, false));
-          }, ctx, (events, position, after, time) -> new Answer.Reply(204, null)));
+          }, ctx, answer));
     }
     return existing.branch(repository, branch)
         .chain(b -> selected(repository, only))
@@ -82,13 +82,8 @@ public class WorkingCommands {
             .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
             .collect().asList())
         .chain(counts -> processor.execute(repository, new Commands.RecordChanges(kind, branch, counts, false), ctx,
-            (events, position, after, time) -> new Answer.Reply(200, new Result(counts.stream()
-                .mapToLong(c -> c.inserted() + c.updated() + c.deleted()).sum(), counts, position))));
+            answer));
   }
-
-  /** The answer of stage and unstage: how many changed rows they concerned, per table and in all. */
-  @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "StageResult")
-  public record Result(long count, List<TableCounts> tables, long position) {}
 
   private Uni<List<TableRow>> selected(String repository, List<String> only) {
     return tables.tables(repository).map(all -> {
