@@ -383,7 +383,7 @@ public class MergeCommands {
           .collect().last()
           .chain(() -> Failpoints.hit("merge.applied"))
           .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
-              new BranchHeadMoved(into.name(), ours, theirs, "fast_forward", contents)))));
+              into.name(), ours, theirs, contents, false))));
     });
   }
 

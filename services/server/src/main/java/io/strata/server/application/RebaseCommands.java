@@ -140,10 +140,9 @@ public class RebaseCommands {
                   // every table, so that one with working changes in another database refuses it too
                   .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase"))
                   .chain(contents -> Failpoints.hit("rebase.started").map(done -> {
-                    BranchHeadMoved moved = new BranchHeadMoved(branch, head, ontoCommit, "rebase", contents);
-                    return commits.isEmpty() ? new Commands.FastForward(moved)
+                    return commits.isEmpty() ? new Commands.FastForward(branch, head, ontoCommit, contents, true)
                         : new Commands.StartRebase(new RebaseStarted(branch, onto, ontoCommit, head, commits, author),
-                            moved);
+                            new BranchHeadMoved(branch, head, ontoCommit, "rebase", contents));
                   })));
         });
   }

@@ -1,7 +1,6 @@
 package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
-import io.strata.events.BranchHeadMoved;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.runtime.ProjectionRuntime;
@@ -99,7 +98,6 @@ public class ResetCommands {
           + r.expectedHead(), Map.of("branch", branch, "expected_head", r.expectedHead(), "actual_head", from));
     }
     BranchRef ref = BranchRef.of(branch, state.defaultBranch());
-    String reason = r.mode() == Mode.HARD ? "reset_hard" : "reset_soft";
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
         .chain(() -> CommitGraph.pathsBetween(tx, repo, from, to))
@@ -107,7 +105,7 @@ public class ResetCommands {
             // a hard reset drops the working changes of every table; otherwise only tables that differ move
             .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())
             .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
-        .map(contents -> new Commands.ResetBranch(new BranchHeadMoved(branch, from, to, reason, contents), r.force(),
+        .map(contents -> new Commands.ResetBranch(branch, from, to, r.mode() == Mode.HARD, contents, r.force(),
             mayForce));
   }
 

@@ -8,6 +8,7 @@ import static io.strata.server.domain.Guards.requireNoRebase;
 
 import io.strata.events.BranchCreated;
 import io.strata.events.BranchDeleted;
+import io.strata.events.BranchHeadMoved;
 import io.strata.events.BranchProtectionChanged;
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.Commands.BranchCommand;
@@ -95,19 +96,20 @@ public final class BranchDecider {
   }
 
   private static List<StrataEvent> reset(RepositoryState state, ResetBranch c) {
-    Branch b = requireBranch(state, c.moved().branch());
+    Branch b = requireBranch(state, c.branch());
     if (b.isProtected() && !c.force()) {
-      throw new StrataException(ErrorCode.BranchProtected, "branch '" + c.moved().branch() + "' is protected:"
+      throw new StrataException(ErrorCode.BranchProtected, "branch '" + c.branch() + "' is protected:"
           + " resetting it rewrites its history; pass force: true to reset it anyway",
-          Map.of("branch", c.moved().branch(), "reason", "protected"));
+          Map.of("branch", c.branch(), "reason", "protected"));
     }
     if (b.isProtected() && !c.mayForce()) {
-      throw new StrataException(ErrorCode.Forbidden, "forcing a reset of protected branch '" + c.moved().branch()
-          + "' takes a token that administers the repository", Map.of("branch", c.moved().branch()));
+      throw new StrataException(ErrorCode.Forbidden, "forcing a reset of protected branch '" + c.branch()
+          + "' takes a token that administers the repository", Map.of("branch", c.branch()));
     }
-    requireNoMerge(state, c.moved().branch());
-    requireNoRebase(state, c.moved().branch());
-    requireHead(state, c.moved().branch(), c.moved().from());
-    return List.of(c.moved());
+    requireNoMerge(state, c.branch());
+    requireNoRebase(state, c.branch());
+    requireHead(state, c.branch(), c.from());
+    return List.of(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.hard() ? "reset_hard" : "reset_soft",
+        c.contents()));
   }
 }

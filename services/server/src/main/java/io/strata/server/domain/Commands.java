@@ -148,8 +148,13 @@ public final class Commands {
   /** Begins a merge into {@code started.branch()} that stops before its commit (its rows are staged). */
   public record StartMerge(MergeStarted started) implements MergeCommand {}
 
-  /** Moves a branch's head forward to a descendant commit (its rows already moved). */
-  public record FastForward(BranchHeadMoved moved) implements MergeCommand {}
+  /**
+   * Moves {@code branch}'s head forward from {@code from} (the head the command side saw) to its
+   * descendant {@code to}, the rows already moved (its tables' content there {@code contents});
+   * {@code rebase}: a rebase with nothing to replay, not a merge.
+   */
+  public record FastForward(String branch, String from, String to, List<BranchHeadMoved.TableContent> contents,
+      boolean rebase) implements MergeCommand {}
 
   /** Begins a rebase: the branch moved to the commit it is rebased onto (the data work done). */
   public record StartRebase(RebaseStarted started, BranchHeadMoved moved) implements RebaseCommand {}
@@ -179,7 +184,8 @@ public final class Commands {
    * Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with
    * {@code force}, from a caller allowed to administer the repository ({@code mayForce}).
    */
-  public record ResetBranch(BranchHeadMoved moved, boolean force, boolean mayForce) implements BranchCommand {}
+  public record ResetBranch(String branch, String from, String to, boolean hard,
+      List<BranchHeadMoved.TableContent> contents, boolean force, boolean mayForce) implements BranchCommand {}
 
   /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
   public record MergeUpToDate(String branch) implements MergeCommand {}

@@ -7,6 +7,7 @@ import static io.strata.server.domain.Guards.requireNoMerge;
 import static io.strata.server.domain.Guards.requireNoRebase;
 
 import io.strata.events.AppliedCommit;
+import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeAborted;
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.Commands.AbortMerge;
@@ -36,10 +37,11 @@ public final class MergeDecider {
       return List.of(c.started());
     }
     if (command instanceof FastForward c) {
-      requireNoRebase(state, c.moved().branch());
-      requireNoMerge(state, c.moved().branch());
-      requireHead(state, c.moved().branch(), c.moved().from());
-      return List.of(c.moved());
+      requireNoRebase(state, c.branch());
+      requireNoMerge(state, c.branch());
+      requireHead(state, c.branch(), c.from());
+      return List.of(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.rebase() ? "rebase" : "fast_forward",
+          c.contents()));
     }
     if (command instanceof MergeUpToDate c) {
       requireBranch(state, c.branch());

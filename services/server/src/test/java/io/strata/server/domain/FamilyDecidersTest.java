@@ -58,8 +58,8 @@ class FamilyDecidersTest {
     assertThat(state.merge("main").remaining()).isEqualTo(2);
 
     assertThat(refused(new Commands.StartMerge(started))).isEqualTo(ErrorCode.MergeInProgress);
-    assertThat(refused(new Commands.FastForward(moved("main", main, dev, "merge")))).isEqualTo(ErrorCode.MergeInProgress);
-    assertThat(refused(new Commands.ResetBranch(moved("main", main, dev, "reset_hard"), false, true)))
+    assertThat(refused(new Commands.FastForward("main", main, dev, List.of(), false))).isEqualTo(ErrorCode.MergeInProgress);
+    assertThat(refused(reset("main", main, dev, false, true)))
         .isEqualTo(ErrorCode.MergeInProgress);
     assertThat(refused(new Commands.CreateStash(new StashCreated("main", "s", null, main, ADA, List.of()))))
         .isEqualTo(ErrorCode.MergeInProgress);
@@ -84,8 +84,9 @@ class FamilyDecidersTest {
     assertThat(refused(new Commands.MergeUpToDate("nope"))).isEqualTo(ErrorCode.BranchNotFound);
 
     // a fast-forward moves the branch from the head it saw
-    assertThat(refused(new Commands.FastForward(moved("main", dev, dev, "merge")))).isEqualTo(ErrorCode.HeadMoved);
-    decide(new Commands.FastForward(moved("main", main, dev, "merge")));
+    assertThat(refused(new Commands.FastForward("main", dev, dev, List.of(), false))).isEqualTo(ErrorCode.HeadMoved);
+    assertThat(decide(new Commands.FastForward("main", main, dev, List.of(), false)))
+        .containsExactly(moved("main", main, dev, "fast_forward"));
     assertThat(head("main")).isEqualTo(dev);
   }
 
@@ -103,7 +104,7 @@ class FamilyDecidersTest {
         .isEqualTo(ErrorCode.RebaseInProgress);
     assertThat(refused(new Commands.StartMerge(started("dev", "x", main, MergeStarted.MERGE))))
         .as("a merge waits for the rebase").isEqualTo(ErrorCode.RebaseInProgress);
-    assertThat(refused(new Commands.ResetBranch(moved("dev", main, dev, "reset_hard"), false, true)))
+    assertThat(refused(reset("dev", main, dev, false, true)))
         .isEqualTo(ErrorCode.RebaseInProgress);
     assertThat(refused(new Commands.ApplyStash(new StashApplied("dev", "s", false, List.of()))))
         .isEqualTo(ErrorCode.RebaseInProgress);
@@ -177,13 +178,14 @@ class FamilyDecidersTest {
     String dev = head("dev");
     decide(new Commands.SetBranchProtection("dev", true));
     assertThat(decide(new Commands.SetBranchProtection("dev", true))).as("already so").isEmpty();
-    BranchHeadMoved back = moved("dev", dev, main, "reset_hard");
-    assertThat(refused(new Commands.ResetBranch(back, false, true))).isEqualTo(ErrorCode.BranchProtected);
-    assertThat(refused(new Commands.ResetBranch(back, true, false))).isEqualTo(ErrorCode.Forbidden);
-    assertThat(refused(new Commands.ResetBranch(moved("dev", main, main, "reset_hard"), true, true)))
-        .isEqualTo(ErrorCode.HeadMoved);
-    assertThat(decide(new Commands.ResetBranch(back, true, true))).containsExactly(back);
+    assertThat(refused(reset("dev", dev, main, false, true))).isEqualTo(ErrorCode.BranchProtected);
+    assertThat(refused(reset("dev", dev, main, true, false))).isEqualTo(ErrorCode.Forbidden);
+    assertThat(refused(reset("dev", main, main, true, true))).isEqualTo(ErrorCode.HeadMoved);
+    assertThat(decide(reset("dev", dev, main, true, true))).containsExactly(moved("dev", dev, main, "reset_hard"));
     assertThat(head("dev")).isEqualTo(main);
+    assertThat(decide(new Commands.ResetBranch("dev", main, dev, false, List.of(), true, true)))
+        .as("a soft reset").containsExactly(moved("dev", main, dev, "reset_soft"));
+    assertThat(decide(reset("dev", dev, main, true, true))).containsExactly(moved("dev", dev, main, "reset_hard"));
     assertThat(refused(new Commands.DeleteBranch("dev", true, main, true))).isEqualTo(ErrorCode.BranchProtected);
   }
 
@@ -244,6 +246,11 @@ class FamilyDecidersTest {
 
   private static MergeConflictsResolved resolved(String branch, long resolved, long remaining) {
     return new MergeConflictsResolved(branch, "t", null, null, "ours", resolved, remaining);
+  }
+
+  /** A hard reset of {@code branch} from {@code from} to {@code to}. */
+  private static Commands.ResetBranch reset(String branch, String from, String to, boolean force, boolean mayForce) {
+    return new Commands.ResetBranch(branch, from, to, true, List.of(), force, mayForce);
   }
 
   private static BranchHeadMoved moved(String branch, String from, String to, String reason) {
