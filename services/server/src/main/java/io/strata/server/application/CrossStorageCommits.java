@@ -4,8 +4,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.CommitRolledBack;
-import io.strata.events.MergeRolledBack;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeSets;
@@ -380,10 +378,8 @@ public class CrossStorageCommits {
             LOG.infof("settled %s attempt %s of %s/%s: %d row(s) of %s put back", kind.wire(), attempt, repository,
                 branch, rows[0], settledTables);
             return switch (kind) {
-              case COMMIT -> new Commands.RecordRollback(new CommitRolledBack(branch, attempt, storages,
-                  settledTables, rows[0]));
-              case MERGE, STASH -> new Commands.RecordMergeRollback(new MergeRolledBack(branch, attempt, storages,
-                  settledTables, rows[0]));
+              case COMMIT -> new Commands.RecordRollback(branch, attempt, storages, settledTables, rows[0]);
+              case MERGE, STASH -> new Commands.RecordMergeRollback(branch, attempt, storages, settledTables, rows[0]);
               case ABORT -> null; // the abort is recorded: its event came first
             };
           });

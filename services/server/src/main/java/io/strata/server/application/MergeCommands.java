@@ -7,7 +7,6 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
-import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeStarted;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
@@ -569,8 +568,8 @@ public class MergeCommands {
                   + target + "' matches" + (r.key() != null ? " key " + r.key() : "")
                   + (r.field() != null ? " field '" + r.field() + "'" : ""));
             }
-            return new Commands.ResolveConflicts(new MergeConflictsResolved(target, r.table(), r.key(), r.field(),
-                r.take(), resolved[0], remaining[0]));
+            return new Commands.ResolveConflicts(target, r.table(), r.key(), r.field(), r.take(), resolved[0],
+                remaining[0]);
           });
     });
   }

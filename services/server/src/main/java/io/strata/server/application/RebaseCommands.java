@@ -7,8 +7,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
-import io.strata.events.BranchHeadMoved;
-import io.strata.events.RebaseStarted;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.graph.CommitRow;
 import io.strata.projections.rowdata.BranchRef;
@@ -141,8 +139,7 @@ public class RebaseCommands {
                   .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase"))
                   .chain(contents -> Failpoints.hit("rebase.started").map(done -> {
                     return commits.isEmpty() ? new Commands.FastForward(branch, head, ontoCommit, contents, true)
-                        : new Commands.StartRebase(new RebaseStarted(branch, onto, ontoCommit, head, commits, author),
-                            new BranchHeadMoved(branch, head, ontoCommit, "rebase", contents));
+                        : new Commands.StartRebase(branch, onto, ontoCommit, head, commits, author, contents);
                   })));
         });
   }

@@ -2,15 +2,11 @@ package io.strata.server.domain;
 
 import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
-import io.strata.events.MergeConflictsResolved;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
-import io.strata.events.RebaseStarted;
 import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
 import io.strata.events.MergeStarted;
-import io.strata.events.CommitRolledBack;
-import io.strata.events.MergeRolledBack;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
 import io.strata.events.TableTracked;
@@ -156,8 +152,13 @@ public final class Commands {
   public record FastForward(String branch, String from, String to, List<BranchHeadMoved.TableContent> contents,
       boolean rebase) implements MergeCommand {}
 
-  /** Begins a rebase: the branch moved to the commit it is rebased onto (the data work done). */
-  public record StartRebase(RebaseStarted started, BranchHeadMoved moved) implements RebaseCommand {}
+  /**
+   * Begins a rebase of {@code branch}, at {@code head} as the command side saw it, onto {@code ontoCommit}
+   * ({@code onto} as the client named it), replaying {@code commits} (oldest first): the branch moved to
+   * {@code ontoCommit} (the data work done, its tables' content there {@code contents}).
+   */
+  public record StartRebase(String branch, String onto, String ontoCommit, String head, List<String> commits,
+      Author author, List<BranchHeadMoved.TableContent> contents) implements RebaseCommand {}
 
   /** Skips {@code commit}, the next step of the rebase in progress on {@code branch}. */
   public record SkipRebaseStep(String branch, String commit) implements RebaseCommand {}
@@ -190,8 +191,13 @@ public final class Commands {
   /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
   public record MergeUpToDate(String branch) implements MergeCommand {}
 
-  /** Records resolutions of the conflicts of a merge in progress (the rows are written). */
-  public record ResolveConflicts(MergeConflictsResolved resolved) implements MergeCommand {}
+  /**
+   * Records resolutions of the conflicts of the merge in progress on {@code branch} (the rows are written):
+   * which were chosen ({@code table}, {@code key}, {@code field}: null for all), the side taken, how many
+   * were settled and how many are left.
+   */
+  public record ResolveConflicts(String branch, String table, String key, String field, String take, long resolved,
+      long remaining) implements MergeCommand {}
 
   /** Ends the merge in progress on {@code branch} without its commit ({@code tables} are back at the branch's head). */
   public record AbortMerge(String branch, List<String> tables) implements MergeCommand {
@@ -200,9 +206,14 @@ public final class Commands {
     }
   }
 
-  /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
-  public record RecordRollback(CommitRolledBack rollback) implements CommitCommand {}
+  /**
+   * Records that the recovery sweep put an abandoned commit attempt's captured changes back: in
+   * {@code storages}, {@code rows} rows of {@code tables}.
+   */
+  public record RecordRollback(String branch, String attempt, List<String> storages, List<String> tables, long rows)
+      implements CommitCommand {}
 
-  /** Records that recovery undid a merge never appended (what it wrote in other storages). */
-  public record RecordMergeRollback(MergeRolledBack rollback) implements MergeCommand {}
+  /** Records that recovery undid a merge (or stash) never appended: in {@code storages}, {@code rows} rows of {@code tables}. */
+  public record RecordMergeRollback(String branch, String attempt, List<String> storages, List<String> tables,
+      long rows) implements MergeCommand {}
 }

@@ -11,6 +11,7 @@ import io.strata.events.ChangesStaged;
 import io.strata.events.ChangesUnstaged;
 import io.strata.events.CommitCreated;
 import io.strata.events.CommitIds;
+import io.strata.events.CommitRolledBack;
 import io.strata.events.CommitStats;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
@@ -58,7 +59,8 @@ public final class CommitDecider {
       });
     }
     // a fact about the working tree: recorded even if the branch is gone since
-    return List.of(((RecordRollback) command).rollback());
+    RecordRollback c = (RecordRollback) command;
+    return List.of(new CommitRolledBack(c.branch(), c.attempt(), c.storages(), c.tables(), c.rows()));
   }
 
   private static List<StrataEvent> createCommit(RepositoryState state, CreateCommit c, Instant now) {

@@ -9,6 +9,8 @@ import static io.strata.server.domain.Guards.requireNoRebase;
 import io.strata.events.AppliedCommit;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeAborted;
+import io.strata.events.MergeConflictsResolved;
+import io.strata.events.MergeRolledBack;
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.Commands.AbortMerge;
 import io.strata.server.domain.Commands.FastForward;
@@ -49,14 +51,16 @@ public final class MergeDecider {
       return List.of();
     }
     if (command instanceof ResolveConflicts c) {
-      requireMerge(state, c.resolved().branch());
-      return c.resolved().resolved() == 0 ? List.of() : List.of(c.resolved());
+      requireMerge(state, c.branch());
+      return c.resolved() == 0 ? List.of() : List.of(new MergeConflictsResolved(c.branch(), c.table(), c.key(),
+          c.field(), c.take(), c.resolved(), c.remaining()));
     }
     if (command instanceof AbortMerge c) {
       RepositoryState.Merge merge = requireMerge(state, c.branch());
       return List.of(new MergeAborted(c.branch(), merge.started().sourceCommit(), c.tables()));
     }
     // recovery undid a merge never appended: a fact about the tables, recorded even if the branch is gone
-    return List.of(((RecordMergeRollback) command).rollback());
+    RecordMergeRollback c = (RecordMergeRollback) command;
+    return List.of(new MergeRolledBack(c.branch(), c.attempt(), c.storages(), c.tables(), c.rows()));
   }
 }

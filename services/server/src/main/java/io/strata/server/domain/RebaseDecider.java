@@ -8,6 +8,7 @@ import static io.strata.server.domain.Guards.requireRebase;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.RebaseAborted;
 import io.strata.events.RebaseFinished;
+import io.strata.events.RebaseStarted;
 import io.strata.events.RebaseStepSkipped;
 import io.strata.events.StrataEvent;
 import io.strata.server.domain.Commands.AbortRebase;
@@ -28,10 +29,11 @@ public final class RebaseDecider {
 
   public static List<StrataEvent> decide(RepositoryState state, RebaseCommand command) {
     if (command instanceof StartRebase c) {
-      requireNoMerge(state, c.started().branch());
-      requireNoRebase(state, c.started().branch());
-      requireHead(state, c.started().branch(), c.started().head());
-      return List.of(c.started(), c.moved());
+      requireNoMerge(state, c.branch());
+      requireNoRebase(state, c.branch());
+      requireHead(state, c.branch(), c.head());
+      return List.of(new RebaseStarted(c.branch(), c.onto(), c.ontoCommit(), c.head(), c.commits(), c.author()),
+          new BranchHeadMoved(c.branch(), c.head(), c.ontoCommit(), "rebase", c.contents()));
     }
     if (command instanceof SkipRebaseStep c) {
       requireNoMerge(state, c.branch());
