@@ -3,7 +3,6 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
-import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
 import io.strata.events.TableCounts;
 import io.strata.projections.graph.CommitGraph;
@@ -138,8 +137,8 @@ public class StashCommands {
                     throw StrataException.invalid("tables", "branch '" + branch + "' has no working changes"
                         + (tables.isEmpty() ? "" : " in " + tables) + " to stash");
                   }
-                  return (Commands.Command) new Commands.CreateStash(new StashCreated(branch,
-                      UUID.randomUUID().toString(), message, b.head(), author, stashed));
+                  return (Commands.Command) new Commands.CreateStash(branch,
+                      UUID.randomUUID().toString(), message, b.head(), author, stashed);
                 })
                 .call(() -> committedElsewhere(tx, held, attempt, "stash")))
                 .onTermination().call(held::rollback);
@@ -236,7 +235,7 @@ public class StashCommands {
                   })
                   .call(() -> committedElsewhere(tx, held, attempt, "stash.apply"))))
               .onTermination().call(held::rollback)
-              .map(done -> new Commands.ApplyStash(new StashApplied(branch, stash.id(), pop, applied)));
+              .map(done -> new Commands.ApplyStash(branch, stash.id(), pop, applied));
         }, ctx, answer)));
   }
 

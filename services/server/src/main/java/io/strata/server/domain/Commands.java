@@ -4,7 +4,6 @@ import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
-import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
 import io.strata.events.MergeStarted;
 import io.strata.events.StorageAdded;
@@ -173,10 +172,11 @@ public final class Commands {
   public record AbortRebase(String branch, List<BranchHeadMoved.TableContent> contents) implements RebaseCommand {}
 
   /** Saves a branch's working changes as a stash (the data work done, the branch back at its head). */
-  public record CreateStash(StashCreated created) implements StashCommand {}
+  public record CreateStash(String branch, String id, String message, String head, Author author,
+      List<StashCreated.StashedTable> tables) implements StashCommand {}
 
   /** Applies a branch's stash to its working state (the data work done); popped: drops it too. */
-  public record ApplyStash(StashApplied applied) implements StashCommand {}
+  public record ApplyStash(String branch, String id, boolean popped, List<TableCounts> tables) implements StashCommand {}
 
   /** Drops the stash {@code stash} names on {@code branch}: its index (0: the newest) or its id. */
   public record DropStash(String branch, String stash) implements StashCommand {}

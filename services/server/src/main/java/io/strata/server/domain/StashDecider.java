@@ -5,6 +5,7 @@ import static io.strata.server.domain.Guards.requireHead;
 import static io.strata.server.domain.Guards.requireNoMerge;
 import static io.strata.server.domain.Guards.requireNoRebase;
 
+import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
 import io.strata.events.StashDropped;
 import io.strata.events.StrataEvent;
@@ -24,16 +25,16 @@ public final class StashDecider {
 
   public static List<StrataEvent> decide(RepositoryState state, StashCommand command) {
     if (command instanceof CreateStash c) {
-      requireNoRebase(state, c.created().branch());
-      requireNoMerge(state, c.created().branch());
-      requireHead(state, c.created().branch(), c.created().head());
-      return List.of(c.created());
+      requireNoRebase(state, c.branch());
+      requireNoMerge(state, c.branch());
+      requireHead(state, c.branch(), c.head());
+      return List.of(new StashCreated(c.branch(), c.id(), c.message(), c.head(), c.author(), c.tables()));
     }
     if (command instanceof ApplyStash c) {
-      requireNoRebase(state, c.applied().branch());
-      requireNoMerge(state, c.applied().branch());
-      requireStash(state, c.applied().branch(), c.applied().id());
-      return List.of(c.applied());
+      requireNoRebase(state, c.branch());
+      requireNoMerge(state, c.branch());
+      requireStash(state, c.branch(), c.id());
+      return List.of(new StashApplied(c.branch(), c.id(), c.popped(), c.tables()));
     }
     DropStash c = (DropStash) command;
     return List.of(new StashDropped(c.branch(), stash(state, c.branch(), c.stash()).id()));

@@ -21,6 +21,7 @@ import io.strata.events.StashDropped;
 import io.strata.events.StorageAdded;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableCounts;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
 import io.strata.server.domain.Commands.Command;
@@ -63,7 +64,7 @@ class FamilyDecidersTest {
     assertThat(refused(new Commands.FastForward("main", main, dev, List.of(), false))).isEqualTo(ErrorCode.MergeInProgress);
     assertThat(refused(reset("main", main, dev, false, true)))
         .isEqualTo(ErrorCode.MergeInProgress);
-    assertThat(refused(new Commands.CreateStash(new StashCreated("main", "s", null, main, ADA, List.of()))))
+    assertThat(refused(stash(new StashCreated("main", "s", null, main, ADA, List.of()))))
         .isEqualTo(ErrorCode.MergeInProgress);
     assertThat(refused(new Commands.MergeUpToDate("main"))).isEqualTo(ErrorCode.MergeInProgress);
     assertThat(refused(new Commands.CreateCommit("main", "too early", ADA, null, true, List.of(), List.of(), null)))
@@ -108,7 +109,7 @@ class FamilyDecidersTest {
         .as("a merge waits for the rebase").isEqualTo(ErrorCode.RebaseInProgress);
     assertThat(refused(reset("dev", main, dev, false, true)))
         .isEqualTo(ErrorCode.RebaseInProgress);
-    assertThat(refused(new Commands.ApplyStash(new StashApplied("dev", "s", false, List.of()))))
+    assertThat(refused(apply(new StashApplied("dev", "s", false, List.of()))))
         .isEqualTo(ErrorCode.RebaseInProgress);
 
     assertThat(refused(new Commands.SkipRebaseStep("dev", "c2")))
@@ -143,21 +144,22 @@ class FamilyDecidersTest {
   @Test
   void stashesAreSavedAtTheHeadAppliedAndDroppedByIdAndKeepTheirBranch() {
     String dev = head("dev");
-    assertThat(refused(new Commands.CreateStash(new StashCreated("dev", "s1", null, head("main"), ADA, List.of()))))
+    assertThat(refused(stash(new StashCreated("dev", "s1", null, head("main"), ADA, List.of()))))
         .isEqualTo(ErrorCode.HeadMoved);
     StashCreated s1 = new StashCreated("dev", "s1", "wip", dev, ADA, List.of());
-    assertThat(decide(new Commands.CreateStash(s1))).containsExactly(s1);
-    decide(new Commands.CreateStash(new StashCreated("dev", "s2", null, dev, ADA, List.of())));
+    assertThat(decide(stash(s1))).containsExactly(s1);
+    decide(stash(new StashCreated("dev", "s2", null, dev, ADA, List.of())));
     assertThat(RepositoryDecider.stash(state, "dev", "0").id()).as("0 is the newest").isEqualTo("s2");
     assertThat(RepositoryDecider.stash(state, "dev", "s1").id()).isEqualTo("s1");
     assertThatThrownBy(() -> RepositoryDecider.stash(state, "dev", "2")).isInstanceOfSatisfying(StrataException.class,
         e -> assertThat(e.code()).isEqualTo(ErrorCode.StashNotFound));
 
-    assertThat(refused(new Commands.ApplyStash(new StashApplied("dev", "s9", false, List.of()))))
+    assertThat(refused(apply(new StashApplied("dev", "s9", false, List.of()))))
         .isEqualTo(ErrorCode.StashNotFound);
-    decide(new Commands.ApplyStash(new StashApplied("dev", "s1", false, List.of())));
+    StashApplied applied = new StashApplied("dev", "s1", false, List.of(new TableCounts("t", 1, 0, 0)));
+    assertThat(decide(apply(applied))).containsExactly(applied);
     assertThat(state.stashes("dev")).as("applied, kept").hasSize(2);
-    decide(new Commands.ApplyStash(new StashApplied("dev", "s1", true, List.of())));
+    decide(apply(new StashApplied("dev", "s1", true, List.of())));
     assertThat(state.stashes("dev")).as("popped").extracting(StashCreated::id).containsExactly("s2");
     assertThat(refused(new Commands.DropStash("dev", "s1"))).isEqualTo(ErrorCode.StashNotFound);
     assertThat(refused(new Commands.DropStash("dev", "1"))).as("one stash left: index 1 is none")
@@ -263,6 +265,14 @@ class FamilyDecidersTest {
 
   private static Commands.StartRebase startRebase(RebaseStarted s) {
     return new Commands.StartRebase(s.branch(), s.onto(), s.ontoCommit(), s.head(), s.commits(), s.author(), List.of());
+  }
+
+  private static Commands.CreateStash stash(StashCreated e) {
+    return new Commands.CreateStash(e.branch(), e.id(), e.message(), e.head(), e.author(), e.tables());
+  }
+
+  private static Commands.ApplyStash apply(StashApplied e) {
+    return new Commands.ApplyStash(e.branch(), e.id(), e.popped(), e.tables());
   }
 
   /** A hard reset of {@code branch} from {@code from} to {@code to}. */
