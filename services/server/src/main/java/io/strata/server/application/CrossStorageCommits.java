@@ -1,7 +1,5 @@
 package io.strata.server.application;
 
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefQueries;
@@ -20,17 +18,12 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StoragePools;
-import io.strata.server.runtime.StrataConfig;
-import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -39,7 +32,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,7 +54,7 @@ import org.jboss.logging.Logger;
  * holds is an attempt never appended, whose captured rows go back into the working logs (a {@code
  * CommitRolledBack} event says so) or whose merged rows are undone ({@code MergeRolledBack}); a sidecar
  * without an intent belongs to an appended event and is dropped. It runs at start-up, before an attempt
- * writes in a storage, and after one. The abort of a merge goes the other way: its intent is written by
+ * writes in a storage, and after one ({@link RecoverySchedule}: at start-up and periodically). The abort of a merge goes the other way: its intent is written by
  * the append's own transaction, and the rows it puts back in other storages are put back after it
  * by the sweep that follows every command writing there, or by recovery if the server stops first.
  */
@@ -104,21 +96,14 @@ public class CrossStorageCommits {
   private final CommandProcessor processor;
   private final RefQueries refs;
 
-  private final Vertx vertx;
-  private final StrataConfig config;
   private final ChangeSets<SqlConnection> changeSets;
   private final Merges<SqlConnection> merges;
-  private final AtomicBoolean sweeping = new AtomicBoolean();
-  private volatile long sweepTimer = -1;
 
   @Inject
   public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
-      RefQueries refs, Vertx vertx, StrataConfig config, ChangeSets<SqlConnection> changeSets,
-      Merges<SqlConnection> merges) {
+      RefQueries refs, ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges) {
     this.changeSets = changeSets;
     this.merges = merges;
-    this.vertx = vertx;
-    this.config = config;
     this.refs = refs;
     this.metadata = metadata;
     this.pools = pools;
@@ -235,38 +220,6 @@ public class CrossStorageCommits {
         .onFailure().invoke(e -> LOG.warnf("recovery sweep of repository %s failed; it runs again at the next"
             + " commit there and at start-up: %s", repository, e.getMessage()))
         .onFailure().recoverWithNull();
-  }
-
-  /**
-   * At start-up, once projections have caught up (the default observer priority) and before requests:
-   * every commit attempt a crash interrupted is settled.
-   */
-  void onStart(@Observes @Priority(3000) StartupEvent e) {
-    try {
-      sweepAll().await().atMost(Duration.ofSeconds(60));
-    } catch (RuntimeException failure) {
-      LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
-          + " of the repository concerned and every %s: %s", config.recovery().sweepInterval(), failure.getMessage());
-    }
-    sweepTimer = vertx.setPeriodic(config.recovery().sweepInterval().toMillis(), timer -> sweepPeriodically());
-  }
-
-  /** No sweep starts while the pools it needs are closing. */
-  void onStop(@Observes ShutdownEvent e) {
-    if (sweepTimer >= 0) {
-      vertx.cancelTimer(sweepTimer);
-    }
-  }
-
-  /** The periodic sweep (non-blocking, on the event loop); one at a time: a slow one is not overtaken. */
-  private void sweepPeriodically() {
-    if (!sweeping.compareAndSet(false, true)) {
-      return;
-    }
-    sweepAll().subscribe().with(done -> sweeping.set(false), failure -> {
-      sweeping.set(false);
-      LOG.warnf("periodic recovery sweep failed: %s", failure.getMessage());
-    });
   }
 
   /** The sweep of every repository with an intent left behind or tables in other storages. */
