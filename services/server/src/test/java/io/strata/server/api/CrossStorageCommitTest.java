@@ -19,7 +19,7 @@ import io.strata.projections.log.EventLog;
 import io.strata.projections.testing.TestDatabase;
 import io.strata.projections.testing.TestPostgres;
 import io.strata.server.TestDatabaseResource;
-import io.strata.server.commands.CrossStorageCommits;
+import io.strata.server.application.CrossStorageCommits;
 import io.strata.server.runtime.Failpoints;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
