@@ -98,6 +98,12 @@ public class CrossStorageCommits {
 
   private final ChangeSets<SqlConnection> changeSets;
   private final Merges<SqlConnection> merges;
+  /**
+   * This server's attempts between their intent's insert and their transaction's lock on it: unheld for
+   * that instant, they are not a sweep's to settle (another server's sweep may still find one there; its
+   * command then answers 409 and nothing was written).
+   */
+  private final Set<String> starting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @Inject
   public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
@@ -119,11 +125,14 @@ public class CrossStorageCommits {
   public Uni<String> begin(SqlConnection tx, String repository, String branch, Collection<String> storages, Kind kind) {
     String attempt = UUID.randomUUID().toString();
     return rollBackAbandoned(repository, true, true)
+        .invoke(() -> starting.add(attempt))
         .chain(() -> metadata.preparedQuery(INSERT_INTENT).execute(Tuple.of(attempt, repository, branch,
             storages.toArray(String[]::new), kind.wire())))
+        .chain(() -> Failpoints.hit("attempt.intent-inserted"))
         .chain(() -> tx.preparedQuery(LOCK).execute(Tuple.of(attempt)))
+        .eventually(() -> starting.remove(attempt))
         .map(held -> {
-          if (held.size() == 0) { // a sweep found it unheld in the instant between its insert and this lock
+          if (held.size() == 0) { // another server's sweep found it unheld between its insert and this lock
             throw new StrataException(ErrorCode.ConcurrentWrite, "the attempt was rolled back by recovery before"
                 + " it started; nothing was written: try again");
           }
@@ -262,6 +271,9 @@ public class CrossStorageCommits {
   }
 
   private Uni<Void> rollBack(String repository, String attempt, boolean wait, boolean inCommand) {
+    if (starting.contains(attempt)) { // checked before the lock: once off this set, its owner holds it
+      return Uni.createFrom().voidItem();
+    }
     return metadata.withTransaction(tx -> tx.preparedQuery(wait ? LOCK : TRY_LOCK).execute(Tuple.of(attempt))
         .chain(intent -> {
           if (intent.size() == 0) { // still in flight (skip locked), or settled meanwhile

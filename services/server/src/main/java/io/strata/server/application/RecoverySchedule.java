@@ -2,6 +2,7 @@ package io.strata.server.application;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.core.Vertx;
 import jakarta.annotation.Priority;
@@ -54,14 +55,25 @@ public class RecoverySchedule {
     }
   }
 
-  /** The periodic sweep (non-blocking, on the event loop); one at a time: a slow one is not overtaken. */
+  /** Whether a periodic sweep is under way. */
+  public boolean sweeping() {
+    return sweeping.get();
+  }
+
+  /**
+   * The periodic sweep (non-blocking, on the event loop); one at a time: a slow one is not overtaken.
+   * Failpoint {@code recovery.periodic} skips it (a test holding recovery off while it looks at what
+   * a failure left).
+   */
   private void sweepPeriodically() {
     if (!sweeping.compareAndSet(false, true)) {
       return;
     }
-    recovery.sweepAll().subscribe().with(done -> sweeping.set(false), failure -> {
-      sweeping.set(false);
-      LOG.warnf("periodic recovery sweep failed: %s", failure.getMessage());
-    });
+    Failpoints.hit("recovery.periodic").chain(recovery::sweepAll).subscribe().with(
+        done -> sweeping.set(false),
+        failure -> {
+          sweeping.set(false);
+          LOG.warnf("periodic recovery sweep failed: %s", failure.getMessage());
+        });
   }
 }
