@@ -14,6 +14,7 @@ import io.strata.server.auth.Requires;
 import io.strata.server.application.Answer;
 import io.strata.server.application.CommandContext;
 import io.strata.server.application.MergeCommands;
+import io.strata.server.application.MergeInProgressCommands;
 import io.strata.server.application.MergeCommands.FastForward;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.StrataException;
@@ -51,6 +52,7 @@ public class MergeResource {
   static final java.util.List<String> TAKES = java.util.List.of("ours", "theirs", "base", "value");
 
   @Inject MergeCommands commands;
+  @Inject MergeInProgressCommands inProgress;
   @Inject MergeConflicts conflicts;
   @Inject CommandContexts contexts;
   @Inject Repositories repositories;
@@ -140,7 +142,7 @@ public class MergeResource {
     }
     String key = b.key() == null ? null : (b.key().isArray() ? b.key() : json.createArrayNode().add(b.key())).toString();
     CommandContext ctx = contexts.of(request, b);
-    return commands.resolve(repo, branch, new MergeCommands.Resolution(b.table(), key, b.field(), take,
+    return inProgress.resolve(repo, branch, new MergeInProgressCommands.Resolution(b.table(), key, b.field(), take,
             b.value() == null ? null : b.value().toString()), ctx, Answers.resolved(branch))
         .map(resp -> contexts.respond(resp, ctx));
   }
@@ -156,7 +158,7 @@ public class MergeResource {
     Requests.ContinueMerge b = body == null || body.isNull() || body.isMissingNode()
         ? new Requests.ContinueMerge(null, null) : Bodies.read(body, Requests.ContinueMerge.class);
     CommandContext ctx = contexts.of(request, b);
-    return commands.continueMerge(repo, branch, b.message(), contexts.author(b.author(), ctx), ctx,
+    return inProgress.continueMerge(repo, branch, b.message(), contexts.author(b.author(), ctx), ctx,
         Answers.commitCreated()).map(resp -> contexts.respond(resp, ctx));
   }
 
@@ -168,7 +170,7 @@ public class MergeResource {
   public Uni<Response> abort(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.abort(repo, branch, ctx, (events, position, after, time) -> new Answer.Reply(204, null))
+    return inProgress.abort(repo, branch, ctx, (events, position, after, time) -> new Answer.Reply(204, null))
         .map(resp -> contexts.respond(resp, ctx));
   }
 

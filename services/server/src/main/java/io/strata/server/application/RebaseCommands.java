@@ -58,6 +58,7 @@ public class RebaseCommands {
   private final WorkingState<SqlConnection> working;
   private final CommitGraph graph;
   private final MergeCommands merges;
+  private final MergeInProgressCommands mergeInProgress;
   private final RepositoryStateLoader loader;
   private final ObjectMapper json;
   private final BranchMoves moves;
@@ -66,8 +67,9 @@ public class RebaseCommands {
   @Inject
   public RebaseCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
-      CommitGraph graph, MergeCommands merges, RepositoryStateLoader loader,
+      CommitGraph graph, MergeCommands merges, MergeInProgressCommands mergeInProgress, RepositoryStateLoader loader,
       ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage) {
+    this.mergeInProgress = mergeInProgress;
     this.moves = moves;
     this.crossStorage = crossStorage;
     this.processor = processor;
@@ -212,7 +214,7 @@ public class RebaseCommands {
         return replay(repo, branch, inner, rendering);
       }
       // the step's commit concludes it (conflicts left refuse it), then the rest is replayed
-      return graph.commit(repo, step.started().sourceCommit()).chain(row -> merges.continueMerge(repo, branch, null,
+      return graph.commit(repo, step.started().sourceCommit()).chain(row -> mergeInProgress.continueMerge(repo, branch, null,
               row.map(CommitRow::author).orElse(null), inner, concluded))
           .chain(committed -> replay(repo, branch, inner, rendering));
     });
@@ -225,7 +227,7 @@ public class RebaseCommands {
     CommandContext inner = inner(ctx);
     return requireRebase(repo, branch)
         .chain(state -> state.merge(branch) == null ? Uni.createFrom().item(state)
-            : merges.abortRebaseStep(repo, branch, inner, Answer.NONE)
+            : mergeInProgress.abortRebaseStep(repo, branch, inner, Answer.NONE)
                 .chain(() -> loader.load(repo)))
         .chain(state -> {
           String next = state.rebase(branch).next();
@@ -245,7 +247,7 @@ public class RebaseCommands {
     CommandContext inner = inner(ctx);
     return requireRebase(repo, branch)
         .chain(state -> state.merge(branch) == null ? Uni.createFrom().voidItem()
-            : merges.abortRebaseStep(repo, branch, inner, Answer.NONE)
+            : mergeInProgress.abortRebaseStep(repo, branch, inner, Answer.NONE)
                 .replaceWithVoid())
         .chain(() -> tableQueries.tables(repo))
         .chain(tracked -> crossStorage.settledAfter(repo, tracked, "rebase.appended",

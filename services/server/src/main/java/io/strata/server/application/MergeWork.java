@@ -1,0 +1,223 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.MergeStarted;
+import io.strata.events.TableTracked;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.projections.rowdata.Merges.TableMerge;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.Failpoints;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A merge's data work ({@link MergeCommands}), in the transaction that appends its event: the target's
+ * working state moved along the source's change sets (fast-forward), or each table the source changed
+ * planned and applied three ways, its conflicts kept for a merge that stops, its rows captured into the
+ * commit of one that does not. Writes in other storages are kept for recovery under the merge's attempt.
+ */
+@ApplicationScoped
+class MergeWork {
+  private final WorkingState<SqlConnection> working;
+  private final Merges<SqlConnection> merges;
+  private final ChangeSets<SqlConnection> changeSets;
+  private final MergeCommits mergeCommits;
+  private final CrossStorageCommits crossStorage;
+
+  @Inject
+  MergeWork(WorkingState<SqlConnection> working, Merges<SqlConnection> merges, ChangeSets<SqlConnection> changeSets,
+      MergeCommits mergeCommits, CrossStorageCommits crossStorage) {
+    this.working = working;
+    this.merges = merges;
+    this.changeSets = changeSets;
+    this.mergeCommits = mergeCommits;
+    this.crossStorage = crossStorage;
+  }
+
+  /**
+   * The merge's attempt when it writes tables in other storages (not in a dry run): their writes are
+   * committed before the append, under a recovery intent that undoes them if the event never is.
+   */
+  Uni<String> attempt(SqlConnection tx, String repo, String branch, List<TableRow> touched, boolean dryRun) {
+    return dryRun ? Uni.createFrom().nullItem()
+        : crossStorage.beginFor(tx, repo, branch, touched, CrossStorageCommits.Kind.MERGE);
+  }
+
+  /** Whether what the merge writes to {@code table} is kept for recovery: the table is in another storage. */
+  private static boolean undoable(String attempt, TableRow table) {
+    return attempt != null && !Storages.LOCAL.equals(table.storage());
+  }
+
+  /** Just before the append: the merge's writes in other storages are committed, and its intent goes with the append. */
+  private Uni<Commands.Command> committedElsewhere(SqlConnection tx, TableTransactions tables, String attempt,
+      Commands.Command command) {
+    return crossStorage.commitBeforeAppend(tx, tables, attempt, "merge").replaceWith(command);
+  }
+
+  /** Moves the target's working state along the source's change sets and its head to the source. */
+  Uni<Commands.Command> fastForward(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun) {
+    return CommitGraph.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
+      List<TableRow> touched = touched(tracked, paths);
+      List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
+      return attempt(tx, repo, into.name(), touched, dryRun).chain(attempt -> Multi.createFrom().iterable(touched)
+          .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+            TrackedTable table = TrackedTable.of(repo, t);
+            List<String> path = paths.get(t.name());
+            boolean undoable = undoable(attempt, t);
+            return CleanTables.require(working, c, table, into, "the merge")
+                // in another storage, the rows the move writes are planned so that recovery can undo them
+                .chain(() -> undoable ? merges.plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
+                    : Uni.createFrom().voidItem())
+                .chain(() -> dryRun ? Uni.createFrom().voidItem() : working.advance(c, table, into, path))
+                .chain(() -> undoable ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem())
+                .chain(() -> !into.isDefault() || !state.tables().containsKey(t.name())
+                    ? Uni.createFrom().voidItem()
+                    : changeSets.contentDelta(c, table, List.of(), path).invoke(delta -> {
+                      TableTracked recorded = state.tables().get(t.name());
+                      TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
+                          new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
+                      contents.add(new BranchHeadMoved.TableContent(t.name(), next.rowCount(), next.rowSum(),
+                          next.contentHash()));
+                    }).replaceWithVoid());
+          }))
+          .collect().last()
+          .chain(() -> Failpoints.hit("merge.applied"))
+          .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
+              into.name(), ours, theirs, contents, false))));
+    });
+  }
+
+  Uni<Commands.Command> threeWay(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome) {
+    String ours = outcome.head;
+    String theirs = outcome.sourceCommit;
+    String base = outcome.base;
+    return CommitGraph.changeSetsBetween(tx, repo, base, ours)
+        .chain(oursPaths -> CommitGraph.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
+          List<TableRow> touched = touched(tracked, theirsPaths);
+          return attempt(tx, repo, into.name(), touched, r.dryRun()).chain(attempt -> threeWay(tables, tx, state,
+              repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt, Map.of(),
+              Map.of())));
+        }));
+  }
+
+  /**
+   * A three-way merge's two sides: per table the change sets from the base to ours and to theirs
+   * (through their merge base when the base is not an ancestor of a side, as in a revert: {@code
+   * oursUndo}, {@code theirsUndo} lead from that merge base to the base); the tables theirs changed; and
+   * the attempt its writes in other storages are under (null: none).
+   */
+  record Sides(Map<String, List<String>> ours, Map<String, List<String>> theirs, List<TableRow> touched,
+      String attempt, Map<String, List<String>> oursUndo, Map<String, List<String>> theirsUndo) {}
+
+  Uni<Commands.Command> threeWay(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome, Sides sides) {
+    Map<String, List<String>> oursPaths = sides.ours();
+    Map<String, List<String>> theirsPaths = sides.theirs();
+    List<TableRow> touched = sides.touched();
+    String attempt = sides.attempt();
+    String ours = outcome.head;
+    String theirs = outcome.sourceCommit;
+    String base = outcome.base;
+    Map<String, TableMerge> planned = new LinkedHashMap<>();
+    List<Merges.Conflict> listed = new ArrayList<>();
+    int listing = r.dryRun() ? MergeCommands.DRY_RUN_CONFLICTS : MergeCommands.LISTED_CONFLICTS;
+    // a table's plan is applied before the next one's replaces it; a dry run applies too (its
+    // transaction is rolled back): only writing finds the rows the table refuses
+    return Multi.createFrom().iterable(touched)
+        .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+          TrackedTable table = TrackedTable.of(repo, t);
+          return CleanTables.require(working, c, table, into, "the merge")
+              .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
+              .chain(() -> merges.plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
+                  oursPaths.getOrDefault(t.name(), List.of()), sides.theirsUndo().getOrDefault(t.name(), List.of()),
+                  theirsPaths.getOrDefault(t.name(), List.of()), r.strategy()))
+              .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
+                  ? Uni.createFrom().item(m)
+                  : merges.apply(c, table, into).onFailure(MergeCommands::refusedByTable)
+                      .transform(e -> MergeCommands.refused(t.name(), e)))
+              .invoke(m -> planned.put(t.name(), m))
+              .chain(m -> m.conflicts() == 0 || listed.size() >= listing
+                  ? Uni.createFrom().voidItem()
+                  : merges.plannedConflicts(c, table, listing - listed.size())
+                      .invoke(listed::addAll).replaceWithVoid());
+        }))
+        .collect().last()
+        .chain(() -> {
+          outcome.tables.addAll(planned.values());
+          outcome.conflicts = planned.values().stream().mapToLong(TableMerge::conflicts).sum();
+          outcome.unsettled = planned.values().stream().mapToLong(TableMerge::unsettled).sum();
+          outcome.listedConflicts = listed;
+          if (r.strategy() == Strategy.FAIL_ON_CONFLICT && outcome.conflicts > 0 && !r.dryRun()) {
+            throw MergeCommands.conflicts(into.name(), outcome);
+          }
+          // conflicts a strategy did not settle (three_way's; rows the table refused, under any) stop it
+          boolean stops = outcome.unsettled > 0 || r.noCommit();
+          outcome.inProgress = stops && !r.dryRun(); // a dry run keeps nothing: no merge is in progress after it
+          String message = r.message() != null ? r.message()
+              : "Merge " + r.source() + " into " + into.name();
+          if (r.dryRun()) {
+            return Uni.createFrom().item(new Commands.MergeUpToDate(into.name()));
+          }
+          if (stops) {
+            List<MergeStarted.TableConflicts> conflicts = planned.values().stream()
+                .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),
+                    m.unsettled() == 0 ? null : m.conflictsHash())).toList();
+            Commands.Command start = new Commands.StartMerge(new MergeStarted(into.name(), r.source(), theirs,
+                base, ours, r.strategy().wire(), message, r.author(), outcome.unsettled, conflicts, r.operation(),
+                r.mainline()));
+            return Multi.createFrom().iterable(touched)
+                .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+                  TrackedTable table = TrackedTable.of(repo, t);
+                  return merges.keep(c, table, into).chain(() -> undoable(attempt, t)
+                      ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
+                }))
+                .collect().last()
+                .chain(() -> Failpoints.hit("merge.applied"))
+                .chain(() -> committedElsewhere(tx, tables, attempt, start));
+          }
+          MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
+              message, r.author(), 0, List.of(), r.operation(), r.mainline());
+          // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
+          // a revert or cherry-pick that changes nothing is refused unless asked for (a merge's never is)
+          Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours,
+              r.allowEmpty(), List.of(), List.of(), null);
+          return Multi.createFrom().iterable(touched)
+              .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+                TrackedTable table = TrackedTable.of(repo, t);
+                return merges.captureApplied(c, table, into).call(() -> undoable(attempt, t)
+                    ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
+              }))
+              .collect().asList()
+              .chain(captured -> mergeCommits.conclude(tables, tx, state, repo, commit, merge, tracked, List.of(),
+                  true, planned.keySet(), captured.stream().flatMap(Optional::stream).toList()))
+              .call(() -> Failpoints.hit("merge.applied"))
+              .chain(command -> committedElsewhere(tx, tables, attempt, command));
+        });
+  }
+
+  /** The tables of {@code tracked} that {@code paths} change. */
+  private static List<TableRow> touched(List<TableRow> tracked, Map<String, List<String>> paths) {
+    return tracked.stream().filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()).toList();
+  }
+}
