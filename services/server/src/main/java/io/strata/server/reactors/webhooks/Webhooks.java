@@ -128,7 +128,7 @@ public class Webhooks {
    * every delivery: DNS may change). The lookup runs on a worker thread.
    */
   public Uni<Void> checkReachable(URI url) {
-    String host = WebhookSender.unbracket(url.getHost());
+    String host = Attempts.unbracket(url.getHost());
     return Uni.createFrom().completionStage(vertx.<InetAddress>executeBlocking(() -> guard.resolve(host), false)
             .toCompletionStage())
         .onFailure(AddressGuard.Refused.class).transform(e -> new StrataException(ErrorCode.ValidationError,
