@@ -23,7 +23,10 @@ import java.util.regex.Pattern;
  * endpoint gets no deliveries). A round's window runs from its first commit until its commits are all
  * delivered (on) or the webhooks reactor has read them (off), so the tail of the deliveries is in it.
  * Per delivery: (CPU per commit on - CPU per commit off) / endpoints, from the totals of all rounds;
- * the rounds' own figures (on and off taken pairwise) are printed to show the noise. With several
+ * the rounds' own figures (on and off taken pairwise) are printed to show the noise. The server's JIT
+ * compiler threads are counted apart: code compiled late (on a loaded machine, minutes after the
+ * start) would otherwise be charged to whichever rounds it fell in; the warm-up goes on while they
+ * are busy. With several
  * servers (another build of Strata, say) the rounds alternate between them, so each figure saw the
  * same machine.
  *
@@ -42,12 +45,16 @@ final class DeliveryCost {
     final CpuUse cpu = new CpuUse();
     final List<String> endpoints = new ArrayList<>();
     List<String> apis;
-    /** Per kind (0 on, 1 off): CPU (ms) of the server, of its PostgreSQL, and commits, per round. */
+    /**
+     * Per kind (0 on, 1 off), per round: CPU (ms) of the server, of its PostgreSQL, of the server's JIT
+     * compiler threads (part of the server's), and commits.
+     */
     final List<List<long[]>> rounds = List.of(new ArrayList<>(), new ArrayList<>());
 
     Measured(Server server) {
       this.server = server;
-      cpu.process("strata", server.pid()).commandLine("postgres", server.dataDir() + "/postgres");
+      cpu.process("strata", server.pid()).commandLine("postgres", server.dataDir() + "/postgres")
+          .compilerThreads("jit", server.pid());
     }
   }
 
@@ -74,7 +81,7 @@ final class DeliveryCost {
     System.exit(0);
   }
 
-  /** Sets up, warms up (two rounds of each kind per server, not reported), measures and prints. */
+  /** Sets up, warms up (rounds of each kind per server, not reported), measures and prints. */
   void run(double seconds, int rounds) throws Exception {
     for (Measured m : servers) {
       for (int e = 0; e < Receiver.ENDPOINTS; e++) {
@@ -89,10 +96,19 @@ final class DeliveryCost {
       String stamp = Long.toHexString(System.nanoTime());
       m.apis = List.of(repository(m.server.url(), "cost-a-" + stamp, "h"), repository(m.server.url(), "cost-b-" + stamp, "h"));
     }
-    for (int w = 0; w < 2; w++) { // the sender's and the commits' code compiled before any round counts
+    // the sender's and the commits' code compiled before any round counts: at least 2 warm-up pairs,
+    // and more (up to 10) while the JIT compilers still spent over a tenth of a server's CPU time
+    for (int w = 0; w < 10; w++) {
+      boolean compiling = false;
       for (Measured m : servers) {
         round(m, true, seconds);
         round(m, false, seconds);
+        long[] last = m.rounds.get(0).get(m.rounds.get(0).size() - 1);
+        compiling |= last[2] * 10 > last[0];
+      }
+      if (w >= 1 && !compiling) {
+        System.out.printf(Locale.ROOT, "warmed up in %d pairs of rounds%n", w + 1);
+        break;
       }
     }
     for (Measured m : servers) {
@@ -132,15 +148,15 @@ final class DeliveryCost {
       throw new IllegalStateException(m.server.name() + ": " + (on ? "deliveries missing" : "reactor behind")
           + " after the round");
     }
-    m.rounds.get(on ? 0 : 1).add(new long[] {spent.get("strata"), spent.get("postgres"), ids.size()});
+    m.rounds.get(on ? 0 : 1).add(new long[] {spent.get("strata"), spent.get("postgres"), spent.get("jit"), ids.size()});
   }
 
   private void print(double seconds, int rounds) {
     System.out.printf(Locale.ROOT, "CPU per webhook delivery (server + its PostgreSQL; %d endpoints, commits paced at"
-        + " %.0f/s, %d rounds of %.0f s with the endpoints enabled vs disabled; microseconds):%n", Receiver.ENDPOINTS,
-        PACE, rounds, seconds);
-    System.out.printf(Locale.ROOT, "  %-22s %10s %10s %10s %12s  %s%n", "server", "Strata", "PostgreSQL", "both",
-        "off ms/commit", "rounds (both)");
+        + " %.0f/s, %d rounds of %.0f s with the endpoints enabled vs disabled; microseconds; 'no JIT' leaves out the"
+        + " server's JIT compiler threads, a one-time cost):%n", Receiver.ENDPOINTS, PACE, rounds, seconds);
+    System.out.printf(Locale.ROOT, "  %-10s %8s %8s %8s %10s %8s %8s %13s  %s%n", "server", "Strata", "its JIT",
+        "no JIT", "PostgreSQL", "both", "no JIT", "off ms/commit", "rounds (both, no JIT)");
     for (Measured m : servers) {
       double[] on = perCommit(m.rounds.get(0));
       double[] off = perCommit(m.rounds.get(1));
@@ -148,25 +164,30 @@ final class DeliveryCost {
       for (int r = 0; r < m.rounds.get(0).size(); r++) {
         double[] a = perCommit(List.of(m.rounds.get(0).get(r)));
         double[] b = perCommit(List.of(m.rounds.get(1).get(r)));
-        pairs.add(perDelivery(a[0] + a[1], b[0] + b[1]));
+        pairs.add(perDelivery(a[0] - a[2] + a[1], b[0] - b[2] + b[1]));
       }
-      System.out.printf(Locale.ROOT, "  %-22s %10.0f %10.0f %10.0f %12.2f  %s (median %.0f)%n", m.server.name(),
-          perDelivery(on[0], off[0]), perDelivery(on[1], off[1]), perDelivery(on[0] + on[1], off[0] + off[1]),
+      System.out.printf(Locale.ROOT, "  %-10s %8.0f %8.0f %8.0f %10.0f %8.0f %8.0f %13.2f  %s (median %.0f)%n",
+          m.server.name(), perDelivery(on[0], off[0]), perDelivery(on[2], off[2]),
+          perDelivery(on[0] - on[2], off[0] - off[2]), perDelivery(on[1], off[1]),
+          perDelivery(on[0] + on[1], off[0] + off[1]), perDelivery(on[0] - on[2] + on[1], off[0] - off[2] + off[1]),
           off[0] + off[1], pairs.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList(), median(pairs));
     }
   }
 
-  /** CPU ms per commit of the server and of its PostgreSQL, over these rounds. */
+  /** CPU ms per commit of the server, of its PostgreSQL and of the server's JIT, over these rounds. */
   private static double[] perCommit(List<long[]> rounds) {
-    long strata = 0;
-    long postgres = 0;
+    double[] sums = new double[3];
     long commits = 0;
     for (long[] r : rounds) {
-      strata += r[0];
-      postgres += r[1];
-      commits += r[2];
+      for (int i = 0; i < 3; i++) {
+        sums[i] += r[i];
+      }
+      commits += r[3];
     }
-    return new double[] {strata / (double) Math.max(1, commits), postgres / (double) Math.max(1, commits)};
+    for (int i = 0; i < 3; i++) {
+      sums[i] /= Math.max(1, commits);
+    }
+    return sums;
   }
 
   /** Microseconds per delivery from ms per commit with the endpoints on and off. */

@@ -1,9 +1,10 @@
 package io.strata.server.reactors.webhooks;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -16,7 +17,7 @@ import java.util.function.Function;
  * @param <R> its answer
  */
 final class Coalescer<T, R> {
-  private record Waiting<T, R>(T request, CompletableFuture<R> answer) {}
+  private record Waiting<T, R>(T request, Promise<R> answer) {}
 
   /** The operation: answers every request of a batch, in the requests' order. */
   private final Function<List<T>, Uni<List<R>>> operation;
@@ -28,7 +29,12 @@ final class Coalescer<T, R> {
   }
 
   Uni<R> submit(T request) {
-    CompletableFuture<R> answer = new CompletableFuture<>();
+    return Uni.createFrom().completionStage(ask(request).toCompletionStage());
+  }
+
+  /** {@link #submit}, as a Vert.x future (completed on the thread that ends the batch). */
+  Future<R> ask(T request) {
+    Promise<R> answer = Promise.promise();
     boolean start;
     synchronized (this) {
       waiting.add(new Waiting<>(request, answer));
@@ -38,7 +44,7 @@ final class Coalescer<T, R> {
     if (start) {
       next();
     }
-    return Uni.createFrom().completionStage(answer);
+    return answer.future();
   }
 
   /** Runs the batch of everything waiting, then the next, until nothing waits. */
@@ -66,7 +72,7 @@ final class Coalescer<T, R> {
           next();
         },
         failure -> {
-          batch.forEach(w -> w.answer().completeExceptionally(failure));
+          batch.forEach(w -> w.answer().fail(failure));
           next();
         });
   }

@@ -1,6 +1,6 @@
 package io.strata.server.reactors.webhooks;
 
-import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.StoredEvent;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +44,7 @@ final class Payloads {
   }
 
   /** The bodies of the events at {@code positions}; those not kept are read from the log. */
-  Uni<Map<Long, byte[]>> at(List<Long> positions) {
+  Future<Map<Long, byte[]>> at(List<Long> positions) {
     Map<Long, byte[]> found = new HashMap<>();
     List<Long> missing = new ArrayList<>();
     synchronized (newest) {
@@ -58,15 +58,15 @@ final class Payloads {
       }
     }
     if (missing.isEmpty()) {
-      return Uni.createFrom().item(found);
+      return Future.succeededFuture(found);
     }
-    return log.readAt(missing).map(events -> {
+    return Future.fromCompletionStage(log.readAt(missing).map(events -> {
       for (StoredEvent e : events) {
         byte[] payload = e.toEnvelope().toCloudEventJsonText().getBytes(StandardCharsets.UTF_8);
         keep(e.position(), payload);
         found.put(e.position(), payload);
       }
       return found;
-    });
+    }).subscribeAsCompletionStage());
   }
 }

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
@@ -85,20 +84,23 @@ final class Runs {
    * deliveries stay pending, so a crash sends them again: at least once. Answers whether the
    * endpoint was disabled.
    */
-  Uni<Boolean> record(Destination target, Run run) {
-    Uni<Void> delivered = run.delivered.isEmpty() ? Uni.createFrom().voidItem()
-        : records.submit(new SenderStore.Run(target.id(), run.delivered)).chain(recorded -> recorded
-            ? Uni.createFrom().voidItem()
+  Future<Boolean> record(Destination target, Run run) {
+    Future<Void> delivered = run.delivered.isEmpty() ? Future.succeededFuture()
+        : records.ask(new SenderStore.Run(target.id(), run.delivered)).compose(recorded -> recorded
+            ? Future.succeededFuture()
             // its deliveries stay pending and are sent again (at least once); the drain ends here
-            : Uni.createFrom().failure(new IllegalStateException("recording the run failed")));
+            : Future.failedFuture(new IllegalStateException("recording the run failed")));
     if (run.failed == null) {
-      return delivered.replaceWith(false);
+      return delivered.map(false);
     }
-    return delivered.chain(() -> store.recordFailure(target.id(), run.failed.id(), run.failure, disableAfter))
-        .invoke(disabled -> disabled.ifPresent(reason -> LOG.warnf(
-            "webhooks: endpoint %s (%s) disabled (event io.strata.webhook.disabled.v1): %s", target.id(),
-            target.url(), reason)))
-        .map(Optional::isPresent);
+    return delivered.compose(v -> Future.fromCompletionStage(
+            store.recordFailure(target.id(), run.failed.id(), run.failure, disableAfter).subscribeAsCompletionStage()))
+        .map(disabled -> {
+          disabled.ifPresent(reason -> LOG.warnf(
+              "webhooks: endpoint %s (%s) disabled (event io.strata.webhook.disabled.v1): %s", target.id(),
+              target.url(), reason));
+          return disabled.isPresent();
+        });
   }
 
   /**

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.server.reactors.webhooks.Attempts.Destination;
 import io.strata.server.reactors.webhooks.SenderStore.Head;
 import io.strata.server.reactors.webhooks.SenderStore.Queue;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -216,7 +217,7 @@ public final class WebhookSender {
         } else {
           // disabled, deleted, or lapsed (to another server, perhaps): its drain, if one is under way,
           // cannot begin an attempt on the lease it had, and none starts again
-          letGo(slot).subscribe().with(x -> { }, e -> { });
+          letGo(slot);
         }
       }
     }).replaceWithVoid();
@@ -268,22 +269,26 @@ public final class WebhookSender {
    * own, so a drain that goes on for hours holds no chain of the passes before.
    */
   private void drain(Slot slot) {
-    pass(slot).subscribe().with(
-        again -> {
-          if (again) {
-            drain(slot);
-          } else {
-            inFlight.decrementAndGet();
-          }
-        },
-        e -> {
-          synchronized (slot) {
-            slot.draining = false;
-          }
-          inFlight.decrementAndGet();
-          LOG.warnf("webhooks: sending to endpoint %s failed; it is tried again at the next poll: %s", slot.id,
-              e.getMessage());
-        });
+    Future<Boolean> pass;
+    try {
+      pass = pass(slot);
+    } catch (RuntimeException e) {
+      pass = Future.failedFuture(e);
+    }
+    pass.onComplete(again -> {
+      if (again.succeeded() && again.result()) {
+        drain(slot);
+        return;
+      }
+      if (again.failed()) {
+        synchronized (slot) {
+          slot.draining = false;
+        }
+        LOG.warnf("webhooks: sending to endpoint %s failed; it is tried again at the next poll: %s", slot.id,
+            again.cause().getMessage());
+      }
+      inFlight.decrementAndGet();
+    });
   }
 
   /**
@@ -291,15 +296,15 @@ public final class WebhookSender {
    * another pass follows; when none does, the drain has ended (the slot says so under its lock, so a
    * wake either sees the drain under way, which reads again, or starts one).
    */
-  private Uni<Boolean> pass(Slot slot) {
+  private Future<Boolean> pass(Slot slot) {
     synchronized (slot) {
       if (stopped || slot.gone || !slot.dirty || !covers(slot)) {
         slot.draining = false; // a lease too short to send on is renewed by the next poll, which kicks again
-        return Uni.createFrom().item(false);
+        return Future.succeededFuture(false);
       }
       slot.dirty = false;
     }
-    return queues.submit(slot.id).chain(queue -> {
+    return queues.ask(slot.id).compose(queue -> {
       if (queue.target() == null) {
         return letGo(slot); // disabled, deleted or the lease lapsed to another server
       }
@@ -308,13 +313,12 @@ public final class WebhookSender {
         // nothing to send now: with every slot taken, room for an endpoint that has something (one
         // whose receiver is down keeps no slot while it waits for its retry)
         return held.size() >= settings.concurrency() ? letGo(slot)
-            : Uni.createFrom().item(true); // ends unless a wake came since the read
+            : Future.succeededFuture(true); // ends unless a wake came since the read
       }
       Destination target = Destination.of(queue.target());
       return withPayloads(heads)
-          .chain(sendable -> Uni.createFrom().completionStage(
-              runs.send(target, sendable, () -> !stopped && covers(slot)).toCompletionStage()))
-          .chain(run -> runs.record(target, run).chain(disabled -> {
+          .compose(sendable -> runs.send(target, sendable, () -> !stopped && covers(slot)))
+          .compose(run -> runs.record(target, run).compose(disabled -> {
             slot.attempts += run.attempts();
             if (disabled || stopped) {
               return letGo(slot);
@@ -328,7 +332,7 @@ public final class WebhookSender {
                 slot.dirty |= run.attempts() < heads.size() || heads.size() == RUN;
               }
             }
-            return Uni.createFrom().item(true);
+            return Future.succeededFuture(true);
           }));
     });
   }
@@ -344,24 +348,24 @@ public final class WebhookSender {
    * lease this release would clear; then a claim follows, for what was queued meanwhile (its wake
    * found the slot going).
    */
-  private Uni<Boolean> letGo(Slot slot) {
+  private Future<Boolean> letGo(Slot slot) {
     synchronized (slot) {
       slot.gone = true;
       slot.draining = false;
     }
-    return store.release(slot.id, owner).onFailure().recoverWithNull() // else the lease lapses
+    return Future.fromCompletionStage(store.release(slot.id, owner).onFailure().recoverWithNull() // else the lease lapses
         .invoke(() -> {
           held.remove(slot.id, slot);
           tickSoon();
         })
-        .replaceWith(false);
+        .replaceWith(false).subscribeAsCompletionStage());
   }
 
   /**
    * The heads with their bodies. An event the log does not answer (it cannot vanish: the log is never
    * trimmed) ends the run before it, so nothing is sent out of order.
    */
-  private Uni<List<Head>> withPayloads(List<Head> heads) {
+  private Future<List<Head>> withPayloads(List<Head> heads) {
     return payloads.at(heads.stream().map(Head::position).toList()).map(bodies -> {
       List<Head> out = new ArrayList<>(heads.size());
       for (Head h : heads) {
