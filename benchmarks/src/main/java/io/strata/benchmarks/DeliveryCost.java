@@ -7,6 +7,14 @@ import static io.strata.benchmarks.EventsOut.lagOrMinus;
 import static io.strata.benchmarks.EventsOut.median;
 import static io.strata.benchmarks.EventsOut.repository;
 
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +34,9 @@ import java.util.regex.Pattern;
  * the rounds' own figures (on and off taken pairwise) are printed to show the noise. The server's JIT
  * compiler threads are counted apart: code compiled late (on a loaded machine, minutes after the
  * start) would otherwise be charged to whichever rounds it fell in; the warm-up goes on while they
- * are busy. With several
+ * are busy. The transactions the server's PostgreSQL committed per delivery are counted the same way
+ * (pg_stat_database, read 1.1 s after the window's ends: a backend reports its counts within a
+ * second), a figure that does not depend on the machine's load. With several
  * servers (another build of Strata, say) the rounds alternate between them, so each figure saw the
  * same machine.
  *
@@ -47,14 +57,32 @@ final class DeliveryCost {
     List<String> apis;
     /**
      * Per kind (0 on, 1 off), per round: CPU (ms) of the server, of its PostgreSQL, of the server's JIT
-     * compiler threads (part of the server's), and commits.
+     * compiler threads (part of the server's), commits, and transactions of its PostgreSQL.
      */
     final List<List<long[]>> rounds = List.of(new ArrayList<>(), new ArrayList<>());
+    private Connection stats;
 
     Measured(Server server) {
       this.server = server;
       cpu.process("strata", server.pid()).commandLine("postgres", server.dataDir() + "/postgres")
           .compilerThreads("jit", server.pid());
+    }
+
+    /** Transactions committed or rolled back in the server's database so far (data dir's database.url). */
+    long transactions() throws Exception {
+      if (stats == null) {
+        URI url = URI.create(Files.readString(Path.of(server.dataDir(), "database.url")).strip());
+        String[] user = url.getUserInfo().split(":", 2);
+        stats = DriverManager.getConnection("jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + url.getPath(),
+            user[0], user.length > 1 ? user[1] : "");
+      }
+      try (Statement st = stats.createStatement(); ResultSet rs = st.executeQuery("select xact_commit + xact_rollback"
+          + " from pg_stat_database where datname = current_database()")) {
+        rs.next();
+        return rs.getLong(1);
+      } catch (SQLException e) {
+        throw new IllegalStateException(server.name() + ": reading pg_stat_database failed", e);
+      }
     }
   }
 
@@ -138,25 +166,30 @@ final class DeliveryCost {
     if (!await(() -> lagOrMinus(m.server.url(), "webhooks") == 0, 120)) {
       throw new IllegalStateException(m.server.name() + ": the webhooks reactor did not catch up in 120 s");
     }
+    Thread.sleep(1100); // what the backends did before the window is reported
+    long xactsBefore = m.transactions();
     Map<String, Long> before = m.cpu.sample();
     Paced p = Paced.commit(m.apis, PACE, seconds);
     List<String> ids = List.of(p.ids);
     boolean done = on ? await(() -> receiver.received(ids) == (long) ids.size() * Receiver.ENDPOINTS, 300)
         : await(() -> lagOrMinus(m.server.url(), "webhooks") == 0, 120);
     Map<String, Long> spent = CpuUse.spent(before, m.cpu.sample());
+    Thread.sleep(1100); // what they did in it is reported
+    long xacts = m.transactions() - xactsBefore;
     if (!done) {
       throw new IllegalStateException(m.server.name() + ": " + (on ? "deliveries missing" : "reactor behind")
           + " after the round");
     }
-    m.rounds.get(on ? 0 : 1).add(new long[] {spent.get("strata"), spent.get("postgres"), spent.get("jit"), ids.size()});
+    m.rounds.get(on ? 0 : 1).add(new long[] {spent.get("strata"), spent.get("postgres"), spent.get("jit"), ids.size(), xacts});
   }
 
   private void print(double seconds, int rounds) {
     System.out.printf(Locale.ROOT, "CPU per webhook delivery (server + its PostgreSQL; %d endpoints, commits paced at"
         + " %.0f/s, %d rounds of %.0f s with the endpoints enabled vs disabled; microseconds; 'no JIT' leaves out the"
-        + " server's JIT compiler threads, a one-time cost):%n", Receiver.ENDPOINTS, PACE, rounds, seconds);
-    System.out.printf(Locale.ROOT, "  %-10s %8s %8s %8s %10s %8s %8s %13s  %s%n", "server", "Strata", "its JIT",
-        "no JIT", "PostgreSQL", "both", "no JIT", "off ms/commit", "rounds (both, no JIT)");
+        + " server's JIT compiler threads, a one-time cost; xacts: its PostgreSQL's transactions per delivery):%n",
+        Receiver.ENDPOINTS, PACE, rounds, seconds);
+    System.out.printf(Locale.ROOT, "  %-10s %8s %8s %8s %10s %8s %8s %13s %7s  %s%n", "server", "Strata", "its JIT",
+        "no JIT", "PostgreSQL", "both", "no JIT", "off ms/commit", "xacts", "rounds (both, no JIT)");
     for (Measured m : servers) {
       double[] on = perCommit(m.rounds.get(0));
       double[] off = perCommit(m.rounds.get(1));
@@ -166,25 +199,29 @@ final class DeliveryCost {
         double[] b = perCommit(List.of(m.rounds.get(1).get(r)));
         pairs.add(perDelivery(a[0] - a[2] + a[1], b[0] - b[2] + b[1]));
       }
-      System.out.printf(Locale.ROOT, "  %-10s %8.0f %8.0f %8.0f %10.0f %8.0f %8.0f %13.2f  %s (median %.0f)%n",
+      System.out.printf(Locale.ROOT, "  %-10s %8.0f %8.0f %8.0f %10.0f %8.0f %8.0f %13.2f %7.3f  %s (median %.0f)%n",
           m.server.name(), perDelivery(on[0], off[0]), perDelivery(on[2], off[2]),
           perDelivery(on[0] - on[2], off[0] - off[2]), perDelivery(on[1], off[1]),
           perDelivery(on[0] + on[1], off[0] + off[1]), perDelivery(on[0] - on[2] + on[1], off[0] - off[2] + off[1]),
-          off[0] + off[1], pairs.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList(), median(pairs));
+          off[0] + off[1], (on[3] - off[3]) / Receiver.ENDPOINTS, pairs.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList(), median(pairs));
     }
   }
 
-  /** CPU ms per commit of the server, of its PostgreSQL and of the server's JIT, over these rounds. */
+  /**
+   * CPU ms per commit of the server, of its PostgreSQL and of the server's JIT, and its PostgreSQL's
+   * transactions per commit, over these rounds.
+   */
   private static double[] perCommit(List<long[]> rounds) {
-    double[] sums = new double[3];
+    double[] sums = new double[4];
     long commits = 0;
     for (long[] r : rounds) {
       for (int i = 0; i < 3; i++) {
         sums[i] += r[i];
       }
+      sums[3] += r[4];
       commits += r[3];
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
       sums[i] /= Math.max(1, commits);
     }
     return sums;

@@ -189,10 +189,22 @@ public class WebhookStore {
 
   // --- the reactor: enqueueing ---------------------------------------------------------------------
 
-  /** The enabled endpoints, with their filters and where their events start. */
-  public Uni<List<Endpoint>> enabledEndpoints() {
-    return pool.query("select " + ENDPOINT_COLUMNS + " from strata_meta.webhook_endpoints where enabled")
-        .execute().map(WebhookStore::endpoints);
+  /** An enabled endpoint as the reactor matches events to it: its filter and where its events start. */
+  public record Subscriber(String id, WebhookFilter filter, long startPosition) {}
+
+  /**
+   * The enabled endpoints, as the reactor needs them at every batch: a prepared statement (planned
+   * once) reading only the filters and start positions.
+   */
+  public Uni<List<Subscriber>> enabledEndpoints() {
+    return pool.preparedQuery("select id, filter_repositories, filter_types, filter_branches, start_position"
+            + " from strata_meta.webhook_endpoints where enabled")
+        .execute()
+        .map(rows -> {
+          List<Subscriber> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new Subscriber(r.getString("id"), filter(r), r.getLong("start_position"))));
+          return out;
+        });
   }
 
   /**
@@ -247,12 +259,15 @@ public class WebhookStore {
 
   private static Endpoint endpoint(Row r) {
     return new Endpoint(r.getString("id"), r.getString("url"), r.getString("description"),
-        new WebhookFilter(list(r.getArrayOfStrings("filter_repositories")), list(r.getArrayOfStrings("filter_types")),
-            list(r.getArrayOfStrings("filter_branches"))),
-        r.getBoolean("enabled"), r.getString("disabled_reason"), instant(r.getOffsetDateTime("disabled_at")),
+        filter(r), r.getBoolean("enabled"), r.getString("disabled_reason"), instant(r.getOffsetDateTime("disabled_at")),
         instant(r.getOffsetDateTime("failing_since")), instant(r.getOffsetDateTime("previous_secret_until")),
         r.getLong("start_position"), instant(r.getOffsetDateTime("created_at")),
         instant(r.getOffsetDateTime("updated_at")));
+  }
+
+  private static WebhookFilter filter(Row r) {
+    return new WebhookFilter(list(r.getArrayOfStrings("filter_repositories")), list(r.getArrayOfStrings("filter_types")),
+        list(r.getArrayOfStrings("filter_branches")));
   }
 
   private static Delivery delivery(Row r, List<Attempt> attempts) {

@@ -13,8 +13,8 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.reactors.FeedReactor;
 import io.strata.server.reactors.ReactorCheckpoints;
-import io.strata.server.reactors.webhooks.WebhookStore.Endpoint;
 import io.strata.server.reactors.webhooks.WebhookStore.NewDelivery;
+import io.strata.server.reactors.webhooks.WebhookStore.Subscriber;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -143,7 +143,7 @@ public class Webhooks {
       for (FeedEvent fe : batch) {
         StoredEvent event = fe.event();
         Published published = null;
-        for (Endpoint endpoint : endpoints) {
+        for (Subscriber endpoint : endpoints) {
           if (event.position() <= endpoint.startPosition()) {
             continue; // appended before the endpoint was created
           }
