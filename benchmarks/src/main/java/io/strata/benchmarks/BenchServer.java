@@ -18,7 +18,7 @@ import java.time.Duration;
  * server, the database and removes the data directory.
  */
 final class BenchServer implements AutoCloseable {
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private final Path dir;
   private final LocalPostgres postgres;
@@ -55,11 +55,50 @@ final class BenchServer implements AutoCloseable {
     return started;
   }
 
+  /** A JDBC connection to the server's database, open until the server is closed. */
+  Connection db() {
+    return db;
+  }
+
   /** Runs {@code sql} on the server's database. */
   void exec(String sql) throws Exception {
     try (Statement st = db.createStatement()) {
       st.execute(sql);
     }
+  }
+
+  /**
+   * A table {@code (id int primary key, v int not null, pad text)} of {@code rows} rows, analyzed, tracked
+   * under its own name (its views on branches are strata_<branch>.<table>) in a new repository.
+   */
+  void trackedTable(String repository, String table, int rows) throws Exception {
+    exec("create table public." + table + " (id int primary key, v int not null, pad text)");
+    exec("insert into public." + table + " select g, g, md5(g::text) from generate_series(1, " + rows + ") g");
+    exec("vacuum analyze public." + table);
+    send("POST", "/api/v1/repositories", "{\"name\":\"" + repository + "\"}", 201);
+    send("POST", "/api/v1/repositories/" + repository + "/tables", "{\"name\":\"" + table
+        + "\",\"location\":\"postgresql://local/public." + table + "\"}", 201);
+  }
+
+  /**
+   * A branch {@code bulk} of the repository that changed 100 000 rows of {@code table} (every row of a
+   * smaller one), committed, and main moved on too, so that merging it is a real merge, not a
+   * fast-forward. Answers the number of rows the branch changed.
+   */
+  int bulkBranch(String repository, String table, int rows) throws Exception {
+    String api = "/api/v1/repositories/" + repository;
+    send("POST", api + "/branches", "{\"name\":\"bulk\"}", 201);
+    int every = Math.max(1, rows / 100_000);
+    exec("update strata_bulk." + table + " set v = -v where id % " + every + " = 0");
+    send("POST", api + "/branches/bulk/commits", "{\"message\":\"100k\",\"all\":true}", 201);
+    exec("update public." + table + " set pad = 'main' where id = 1");
+    send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
+    return rows / every;
+  }
+
+  /** The URI of {@code path} (from the server's base URL). */
+  URI uri(String path) {
+    return URI.create(base + path);
   }
 
   /** Sends a JSON request to the server; fails unless it answers {@code expected}. */

@@ -1,18 +1,16 @@
 package io.strata.benchmarks;
 
-import io.strata.projections.postgres.LocalPostgres;
-import java.net.URI;
-import java.net.http.HttpClient;
+import static io.strata.benchmarks.QueryTiming.median;
+import static io.strata.benchmarks.QueryTiming.pointRatio;
+import static io.strata.benchmarks.QueryTiming.ratio;
+import static io.strata.benchmarks.QueryTiming.timed;
+
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +26,8 @@ import java.util.regex.Pattern;
  * on) and the server on it, fills the tables over JDBC, drives the server over HTTP.
  */
 public final class DataBench {
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  /** The server measured (one per run); {@code base} arguments are paths from its base URL. */
+  private static BenchServer server;
 
   private DataBench() {}
 
@@ -36,36 +35,18 @@ public final class DataBench {
     String jar = args[0];
     int large = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
     String only = args.length > 2 ? args[2] : "";
-    Path dir = Files.createTempDirectory("strata-databench-");
-    try (LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), true)) {
-      int port;
-      try (var s = new java.net.ServerSocket(0)) {
-        port = s.getLocalPort();
+    try (BenchServer started = BenchServer.start(jar, "databench")) {
+      server = started;
+      Connection db = started.db();
+      if (only.isEmpty()) {
+        run(db, "", large);
       }
-      ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-jar", jar).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
-      pb.environment().put("STRATA_DATABASE_URL", pg.url());
-      pb.environment().put("STRATA_PORT", String.valueOf(port));
-      pb.environment().put("STRATA_HOST", "127.0.0.1");
-      Process server = pb.start();
-      String base = "http://127.0.0.1:" + port;
-      try (Connection db = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "")) {
-        waitReady(base);
-        if (only.isEmpty()) {
-          run(db, base, large);
-        }
-        if (only.isEmpty() || only.equals("merges")) {
-          merges(db, base, large);
-        }
-        if (only.isEmpty() || only.equals("history")) {
-          history(db, base, large);
-        }
-      } finally {
-        server.destroy();
-        server.waitFor();
+      if (only.isEmpty() || only.equals("merges")) {
+        new MergeBench(started, large).merges();
       }
-    } finally {
-      LocalPostgres.deleteTree(dir); // 1.5 GB of data per run: the next run starts afresh anyway
+      if (only.isEmpty() || only.equals("history")) {
+        new MergeBench(started, large).history();
+      }
     }
   }
 
@@ -123,7 +104,7 @@ public final class DataBench {
           reads.add(timed(() -> send("GET", api + "/tables/" + t + "/rows/" + (t.equals("big") ? large / 2 : 5000)
               + "?ref=" + before, null, 200)));
         }
-        sample[2] = medianOf(reads);
+        sample[2] = median(reads);
         if (round > 1) {
           samples.computeIfAbsent(t, k -> new ArrayList<>()).add(sample);
         }
@@ -133,7 +114,7 @@ public final class DataBench {
       double[] m = new double[3];
       for (int i = 0; i < 3; i++) {
         int index = i;
-        m[i] = medianOf(samples.get(t).stream().map(x -> x[index]).toList());
+        m[i] = median(samples.get(t).stream().map(x -> x[index]).toList());
       }
       System.out.printf(Locale.ROOT, "%-5s (%,9d rows): diff of 1 000 changed rows %.1f ms; time-travel page of 1 000 rows"
           + " %.1f ms; time-travel point read %.1f ms%n", t, t.equals("big") ? large : 10000, m[0], m[1], m[2]);
@@ -144,7 +125,7 @@ public final class DataBench {
     for (int i = 0; i < 3; i++) {
       long lines = 0;
       long start = System.nanoTime();
-      HttpResponse<java.io.InputStream> stream = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/tables/big/rows"))
+      HttpResponse<java.io.InputStream> stream = BenchServer.HTTP.send(HttpRequest.newBuilder(server.uri(api + "/tables/big/rows"))
           .header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofInputStream());
       try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(),
           java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
@@ -159,7 +140,7 @@ public final class DataBench {
       rates.add(lines / secs);
     }
     System.out.printf(Locale.ROOT, "NDJSON read of the %,d-row table through the REST API: %,.0f rows/s (median of %s;"
-        + " target >= 300 000)%n", large, medianOf(rates), rates.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r))
+        + " target >= 300 000)%n", large, median(rates), rates.stream().map(r -> String.format(Locale.ROOT, "%,.0f", r))
         .toList());
     System.out.printf(Locale.ROOT, "ratios %,d-row vs 10K-row table: diff %.2f, time-travel page %.2f, point read %.2f"
         + " (target <= 1.3)%n", large, RESULTS.get(0)[0] / RESULTS.get(1)[0], RESULTS.get(0)[1] / RESULTS.get(1)[1],
@@ -173,141 +154,6 @@ public final class DataBench {
       send("POST", api + "/branches", "{\"name\":\"b" + i + "\"}", 201);
     }
     writeAmplification(db, "10 branches", 0.5);
-  }
-
-  /**
-   * Merges (issue 14): 1 000 changed rows on each side, no conflicts, into the large vs a 10K-row table
-   * (alternating rounds, medians); 100 000 changed rows from a branch into the default branch, merge
-   * and dry run; and the listing of 10 000 conflicts as an NDJSON stream.
-   */
-  private static void merges(Connection db, String base, int large) throws Exception {
-    String repos = base + "/api/v1/repositories";
-    Map<String, Integer> sizes = Map.of("m_big", large, "m_small", 10_000);
-    for (String t : List.of("m_big", "m_small")) {
-      exec(db, "create table public." + t + " (id int primary key, v int not null, pad text)");
-      exec(db, "insert into public." + t + " select g, g, md5(g::text) from generate_series(1, " + sizes.get(t) + ") g");
-      exec(db, "vacuum analyze public." + t);
-      send("POST", repos, "{\"name\":\"" + t + "\"}", 201);
-      // tracked under the table's own name: its views on branches are strata_<branch>.<table>
-      send("POST", repos + "/" + t + "/tables", "{\"name\":\"" + t + "\",\"location\":\"postgresql://local/public."
-          + t + "\"}", 201);
-    }
-    Map<String, List<Double>> times = new java.util.HashMap<>();
-    for (int round = 0; round < 7; round++) {
-      for (String t : List.of("m_big", "m_small")) {
-        String api = repos + "/" + t;
-        int step = sizes.get(t) / 1000;
-        String branch = "f" + round;
-        send("POST", api + "/branches", "{\"name\":\"" + branch + "\"}", 201);
-        exec(db, "update strata_" + branch + "." + t + " set v = v + 1 where id % " + step + " = " + (2 * round % step));
-        send("POST", api + "/branches/" + branch + "/commits", "{\"message\":\"theirs\",\"all\":true}", 201);
-        exec(db, "update public." + t + " set v = v + 1 where id % " + step + " = " + ((2 * round + 1) % step));
-        send("POST", api + "/branches/main/commits", "{\"message\":\"ours\",\"all\":true}", 201);
-        double ms = timed(() -> send("POST", api + "/branches/main/merge", "{\"source\":\"" + branch + "\"}", 200));
-        if (round > 1) {
-          times.computeIfAbsent(t, k -> new ArrayList<>()).add(ms);
-        }
-      }
-    }
-    double big = medianOf(times.get("m_big"));
-    double small = medianOf(times.get("m_small"));
-    System.out.printf(Locale.ROOT, "merge of 1 000 changed rows on each side, no conflicts, %,d-row vs 10K-row table:"
-        + " %.1f vs %.1f ms, ratio %.2f (target <= 1.3)%n", large, big, small, big / small);
-
-    // 100 000 changed rows from a branch into the default branch (not a fast-forward: main moved too)
-    String api = repos + "/m_big";
-    send("POST", api + "/branches", "{\"name\":\"bulk\"}", 201);
-    int every = Math.max(1, large / 100_000);
-    exec(db, "update strata_bulk.m_big set v = -v where id % " + every + " = 0");
-    send("POST", api + "/branches/bulk/commits", "{\"message\":\"100k\",\"all\":true}", 201);
-    exec(db, "update public.m_big set pad = 'main' where id = 1");
-    send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
-    int rows = large / every;
-    double dry = timed(() -> send("POST", api + "/branches/main/merge", "{\"source\":\"bulk\",\"dry_run\":true}", 200));
-    double merge = timed(() -> send("POST", api + "/branches/main/merge", "{\"source\":\"bulk\"}", 200));
-    System.out.printf(Locale.ROOT, "merge of %,d changed rows from a branch into the default branch: %.0f ms, %,.0f"
-        + " rows/s (target >= 50 000); as a dry run: %.0f ms, %,.0f rows/s (target: no slower than the merge)%n",
-        rows, merge, rows / (merge / 1000), dry, rows / (dry / 1000));
-
-    // 10 000 conflicts, listed as a stream
-    String small10k = repos + "/m_small";
-    send("POST", small10k + "/branches", "{\"name\":\"clash\"}", 201);
-    exec(db, "update strata_clash.m_small set v = v + 1000000");
-    send("POST", small10k + "/branches/clash/commits", "{\"message\":\"theirs\",\"all\":true}", 201);
-    exec(db, "update public.m_small set v = v + 2000000");
-    send("POST", small10k + "/branches/main/commits", "{\"message\":\"ours\",\"all\":true}", 201);
-    double stop = timed(() -> send("POST", small10k + "/branches/main/merge", "{\"source\":\"clash\"}", 409));
-    long[] lines = {0};
-    double list = timed(() -> {
-      HttpResponse<java.io.InputStream> stream = HTTP.send(HttpRequest.newBuilder(URI.create(small10k
-          + "/branches/main/merge")).header("Accept", "application/x-ndjson").build(), HttpResponse.BodyHandlers.ofInputStream());
-      try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(stream.body(),
-          java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
-        while (reader.readLine() != null) {
-          lines[0]++;
-        }
-      }
-    });
-    if (lines[0] != 10_000) {
-      throw new IllegalStateException("listed " + lines[0] + " conflicts of 10 000");
-    }
-    System.out.printf(Locale.ROOT, "10 000 conflicts: the merge that finds them %.0f ms; listing them as NDJSON %.0f ms"
-        + " (streamed through a cursor, 500 at a time)%n", stop, list);
-  }
-
-  /**
-   * History rewriting (issue 15): the revert of a 1 000-row commit, and the hard reset that drops that
-   * revert again (1 000 rows back), on the default branch of the large vs a 10K-row table (alternating
-   * rounds, medians).
-   */
-  private static void history(Connection db, String base, int large) throws Exception {
-    String repos = base + "/api/v1/repositories";
-    Map<String, Integer> sizes = Map.of("h_big", large, "h_small", 10_000);
-    for (String t : List.of("h_big", "h_small")) {
-      exec(db, "create table public." + t + " (id int primary key, v int not null, pad text)");
-      exec(db, "insert into public." + t + " select g, g, md5(g::text) from generate_series(1, " + sizes.get(t) + ") g");
-      exec(db, "vacuum analyze public." + t);
-      send("POST", repos, "{\"name\":\"" + t + "\"}", 201);
-      send("POST", repos + "/" + t + "/tables", "{\"name\":\"" + t + "\",\"location\":\"postgresql://local/public."
-          + t + "\"}", 201);
-    }
-    Map<String, List<Double>> reverts = new java.util.HashMap<>();
-    Map<String, List<Double>> resets = new java.util.HashMap<>();
-    for (int round = 0; round < 7; round++) {
-      for (String t : List.of("h_big", "h_small")) {
-        String api = repos + "/" + t;
-        int step = sizes.get(t) / 1000;
-        exec(db, "update public." + t + " set v = v + 1 where id % " + step + " = " + (round % step));
-        send("POST", api + "/branches/main/commits", "{\"message\":\"1000 rows\",\"all\":true}", 201);
-        double revert = timed(() -> send("POST", api + "/branches/main/revert", "{\"commit\":\"main\"}", 201));
-        double reset = timed(() -> send("POST", api + "/branches/main/reset", "{\"to\":\"main~1\",\"mode\":\"hard\"}",
-            200));
-        if (round > 1) {
-          reverts.computeIfAbsent(t, k -> new ArrayList<>()).add(revert);
-          resets.computeIfAbsent(t, k -> new ArrayList<>()).add(reset);
-        }
-      }
-    }
-    for (var figure : List.of(Map.entry("revert", reverts), Map.entry("hard reset", resets))) {
-      double big = medianOf(figure.getValue().get("h_big"));
-      double small = medianOf(figure.getValue().get("h_small"));
-      System.out.printf(Locale.ROOT, "%s of a 1 000-row commit on the default branch, %,d-row vs 10K-row table:"
-          + " %.1f vs %.1f ms, ratio %.2f (target <= 1.3)%n", figure.getKey(), large, big, small, big / small);
-    }
-
-    // a rebase of 10 commits of 1 000 rows each onto a default branch that moved on
-    String api = repos + "/h_big";
-    send("POST", api + "/branches", "{\"name\":\"topic\"}", 201);
-    int step = large / 1000;
-    for (int c = 0; c < 10; c++) {
-      exec(db, "update strata_topic.h_big set pad = 'topic " + c + "' where id % " + step + " = " + (100 + c));
-      send("POST", api + "/branches/topic/commits", "{\"message\":\"topic " + c + "\",\"all\":true}", 201);
-    }
-    exec(db, "update public.h_big set v = v + 1 where id % " + step + " = 500");
-    send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
-    double rebase = timed(() -> send("POST", api + "/branches/topic/rebase", "{\"onto\":\"main\"}", 200));
-    System.out.printf(Locale.ROOT, "rebase of 10 commits of 1 000 rows each on a %,d-row table: %.0f ms (%.0f ms a"
-        + " commit)%n", large, rebase, rebase / 10);
   }
 
   /**
@@ -325,8 +171,8 @@ public final class DataBench {
       ratios.add(tracked.get(round) / plain.get(round));
     }
     System.out.printf(Locale.ROOT, "UPDATE throughput, tracked vs untracked (%s): %.0f vs %.0f rows/s (medians),"
-        + " ratio %.2f (median of 5 rounds %s; target >= %.1f)%n", label, medianOf(tracked), medianOf(plain),
-        medianOf(ratios), ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList(), target);
+        + " ratio %.2f (median of 5 rounds %s; target >= %.1f)%n", label, median(tracked), median(plain),
+        median(ratios), ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList(), target);
   }
 
   /** Branch creation on a repository with a large table vs one with a 1 000-row table, alternated. */
@@ -345,8 +191,8 @@ public final class DataBench {
         (repo.equals("largerepo") ? big : tiny).add((System.nanoTime() - t0) / 1e6);
       }
     }
-    double b = medianOf(big);
-    double t = medianOf(tiny);
+    double b = median(big);
+    double t = median(tiny);
     System.out.printf(Locale.ROOT, "branch creation (overlay, working log, view, capture), %,d-row vs 1 000-row table:"
         + " %.1f vs %.1f ms, ratio %.2f (target <= 1.2)%n", large, b, t, b / t);
     send("DELETE", repos + "/largerepo?force=true", null, 204);
@@ -355,7 +201,7 @@ public final class DataBench {
 
   /** SQL through a branch's view with a 1 000-row and a 100 000-row overlay vs the base table. */
   private static void viewScans(Connection db, String api, int large) throws Exception {
-    for (int overlay : List.of(1000, 100_000)) {
+    for (int overlay : List.of(1000, Math.min(100_000, large))) { // a table smaller than 100K: every row
       String branch = "scan" + overlay;
       send("POST", api + "/branches", "{\"name\":\"" + branch + "\"}", 201);
       exec(db, "update strata_" + branch + ".big set v = v + 1 where id % " + (large / overlay) + " = 0");
@@ -367,73 +213,12 @@ public final class DataBench {
       double sum = ratio(db, "select sum(v), count(*) from " + view, "select sum(v), count(*) from public.big", 15);
       double group = ratio(db, "select v % 100, count(*), max(pad) from " + view + " group by 1",
           "select v % 100, count(*), max(pad) from public.big group by 1", 15);
-      double point = pointRatio(db, view, large);
+      double point = pointRatio(db, view, "public.big", large);
       System.out.printf(Locale.ROOT, "branch view with a %,d-row overlay vs the base table: full scan (SELECT *) %.3f"
           + " (target %s), sum/count over the scan %.3f, GROUP BY %.3f (target <= 1.08), point lookup %.3f"
           + " (target <= 1.15)%n", overlay, scan, overlay == 1000 ? "<= 1.03" : "<= 1.15", sum, group, point);
       send("DELETE", api + "/branches/" + branch + "?force=true", null, 204);
     }
-  }
-
-  /** Median time of {@code query} over median time of {@code base}, run alternately. */
-  private static double ratio(Connection db, String query, String base, int runs) throws Exception {
-    List<Double> q = new ArrayList<>();
-    List<Double> b = new ArrayList<>();
-    timed(db, query);
-    timed(db, base);
-    for (int i = 0; i < runs; i++) {
-      q.add(timed(db, query));
-      b.add(timed(db, base));
-    }
-    return medianOf(q) / medianOf(b);
-  }
-
-  /**
-   * One run of {@code query}, every row fetched by the client, as psql would (no cursor: a cursor's
-   * fetches would also rule out a parallel plan); garbage of the previous run is collected first, so
-   * a collection during one run does not fall on the other's account.
-   */
-  private static double timed(Connection db, String query) throws Exception {
-    System.gc();
-    long t0 = System.nanoTime();
-    try (Statement st = db.createStatement(); var rs = st.executeQuery(query)) {
-      int columns = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        for (int i = 1; i <= columns; i++) {
-          rs.getObject(i);
-        }
-      }
-    }
-    return (System.nanoTime() - t0) / 1e6;
-  }
-
-  /** 5 000 point lookups by key through the view vs the base table, alternated in rounds. */
-  private static double pointRatio(Connection db, String view, int large) throws Exception {
-    List<Double> v = new ArrayList<>();
-    List<Double> b = new ArrayList<>();
-    try (var pv = db.prepareStatement("select * from " + view + " where id = ?");
-        var pb = db.prepareStatement("select * from public.big where id = ?")) {
-      java.util.Random random = new java.util.Random(7);
-      for (int round = 0; round < 7; round++) {
-        int[] keys = random.ints(5000, 1, large + 1).toArray();
-        v.add(lookups(pv, keys));
-        b.add(lookups(pb, keys));
-      }
-    }
-    return medianOf(v) / medianOf(b);
-  }
-
-  private static double lookups(java.sql.PreparedStatement ps, int[] keys) throws Exception {
-    long t0 = System.nanoTime();
-    for (int k : keys) {
-      ps.setInt(1, k);
-      try (var rs = ps.executeQuery()) {
-        while (rs.next()) {
-          rs.getObject(1);
-        }
-      }
-    }
-    return (System.nanoTime() - t0) / 1e6;
   }
 
   /**
@@ -454,7 +239,7 @@ public final class DataBench {
               .append(",\"pad\":\"").append(Integer.toHexString(i * 31)).append("\"}}\n");
         }
         long t0 = System.nanoTime();
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(api + "/branches/" + branch
+        HttpResponse<String> r = BenchServer.HTTP.send(HttpRequest.newBuilder(server.uri(api + "/branches/" + branch
                 + "/tables/big/rows:batch")).timeout(Duration.ofMinutes(5)).header("Content-Type", "application/x-ndjson")
             .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -468,16 +253,11 @@ public final class DataBench {
     }
     rates.forEach((branch, values) -> System.out.printf(Locale.ROOT, "REST bulk load of 100 000 rows (one NDJSON batch)"
         + " into %s: %,.0f rows/s (median of %s; target >= 100 000)%n", branch.equals("load") ? "a branch"
-        : "the default branch", medianOf(values), values.stream().map(v -> String.format(Locale.ROOT, "%,.0f", v)).toList()));
+        : "the default branch", median(values), values.stream().map(v -> String.format(Locale.ROOT, "%,.0f", v)).toList()));
     send("DELETE", api + "/branches/load?force=true", null, 204);
     send("DELETE", api + "/branches/main/working", "{\"tables\":[\"big\"]}", 204);
   }
 
-  private static double medianOf(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(sorted.size() / 2);
-  }
 
   private static final List<double[]> RESULTS = new ArrayList<>();
 
@@ -497,16 +277,6 @@ public final class DataBench {
     return rows / ((System.nanoTime() - start) / 1e9);
   }
 
-  interface Call {
-    void run() throws Exception;
-  }
-
-  private static double timed(Call call) throws Exception {
-    long t0 = System.nanoTime();
-    call.run();
-    return (System.nanoTime() - t0) / 1e6;
-  }
-
   private static String head(String api) throws Exception {
     Matcher m = Pattern.compile("\"head\":\"([0-9a-f]{64})\"").matcher(send("GET", api + "/branches/main", null, 200));
     if (!m.find()) {
@@ -521,30 +291,9 @@ public final class DataBench {
     }
   }
 
-  private static void waitReady(String base) throws Exception {
-    for (int i = 0; i < 600; i++) {
-      try {
-        if (HTTP.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return;
-        }
-      } catch (java.io.IOException e) {
-        // not yet
-      }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("server not ready");
-  }
-
-  private static String send(String method, String url, String body, int expected) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(5))
-        .header("Content-Type", "application/json");
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != expected) {
-      throw new IllegalStateException(method + " " + url + " -> " + r.statusCode() + " " + r.body());
-    }
-    return r.body();
+  /** A request to the server ({@code path} from its base); fails unless it answers {@code expected}. */
+  private static String send(String method, String path, String body, int expected) throws Exception {
+    return server.send(method, path, body, expected);
   }
 
 }

@@ -1,5 +1,8 @@
 package io.strata.benchmarks;
 
+import static io.strata.benchmarks.QueryTiming.median;
+import static io.strata.benchmarks.QueryTiming.timed;
+
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.overlay.PgBranchObjects;
 import io.strata.projections.overlay.PgTracking;
@@ -22,7 +25,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -171,24 +173,6 @@ public final class ViewBench {
     return times;
   }
 
-  /**
-   * One run of {@code query}, every row fetched (no cursor, which would rule out a parallel plan), as
-   * DataBench measures; garbage of the previous run is collected first.
-   */
-  private static double timed(Connection db, String query) throws Exception {
-    System.gc();
-    long t0 = System.nanoTime();
-    try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(query)) {
-      int columns = rs.getMetaData().getColumnCount();
-      while (rs.next()) {
-        for (int i = 1; i <= columns; i++) {
-          rs.getObject(i);
-        }
-      }
-    }
-    return (System.nanoTime() - t0) / 1e6;
-  }
-
   /** {@link #LOOKUPS} point lookups of random keys per statement and round, statements in turn. */
   private static Map<String, List<Double>> lookups(Connection db, int keys, int runs, String... queries)
       throws Exception {
@@ -277,11 +261,6 @@ public final class ViewBench {
     return at < 0 ? null : node.substring(at + after.length()).split(" ")[0];
   }
 
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    return sorted.get(sorted.size() / 2);
-  }
 
   private static long count(Connection db, String query) throws Exception {
     try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(query)) {

@@ -16,6 +16,7 @@ import io.strata.client.api.RowsApi;
 import io.strata.client.api.TablesApi;
 import io.strata.client.api.TokensApi;
 import io.strata.client.api.WebhooksApi;
+import io.strata.client.model.AppliedDto;
 import io.strata.client.model.ApplyCommit;
 import io.strata.client.model.BranchStatus;
 import io.strata.client.model.CloudEvent;
@@ -189,10 +190,13 @@ class ReadmeTourClientTest {
         new ContinueMerge().message("Merge dev"));
     assertThat(merged.getParents()).hasSize(2);
 
-    // revert: the merge's changes undone by a new commit on main (201 with the commit)
-    ApiResponse<MergeDto> reverted = new HistoryApi(writer).revertCommitWithHttpInfo("shop", "main",
+    // revert: the merge's changes undone by a new commit on main (201 with the commit, typed as every answer of
+    // the operation is)
+    ApiResponse<AppliedDto> reverted = new HistoryApi(writer).revertCommitWithHttpInfo("shop", "main",
         new ApplyCommit().commit(commit.getId()), null, null, null, null, null, null, null);
     assertThat(reverted.getStatusCode()).isEqualTo(201);
+    assertThat(reverted.getData().getCommit().getMessage()).startsWith("Revert");
+    assertThat(reverted.getData().getMerge().getMergeInProgress()).isFalse();
     assertThat(new CommitsApi(writer).listCommits("shop", "main", 1, null, null, null, null, null, null, null)
         .getItems()).singleElement().satisfies(c -> assertThat(c.getMessage()).startsWith("Revert"));
 

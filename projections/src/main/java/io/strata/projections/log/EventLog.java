@@ -31,10 +31,11 @@ import java.util.function.Function;
  * compare-and-set, so when a reader sees version {@code v} every version up to {@code v} is already
  * visible. The global position is an identity column and may commit out of order under concurrency;
  * it names an event (for {@code X-Strata-Min-Position} and feeds) but nothing polls by it. The
- * global feed ({@link #readFeed}) orders by transaction id instead, and waits only for transactions
- * that append (they hold the appender lock), not for every long transaction in the cluster as
- * Emmett's {@code pg_snapshot_xmin} rule would — users' own ETL on tracked tables runs in the same
- * PostgreSQL.
+ * global feed ({@link #readFeed}) orders by a feed key taken when an append runs instead, and waits
+ * only for transactions while they append (from the moment they publish a bound of their key to their
+ * commit), neither for every long transaction in the cluster as Emmett's {@code pg_snapshot_xmin} rule
+ * would (users' own ETL on tracked tables runs in the same PostgreSQL) nor for the data work a command
+ * does before it appends (a merge of 100K rows).
  */
 public final class EventLog {
   /** How long a command's answer stays under its Idempotency-Key unless told otherwise. */
@@ -80,11 +81,12 @@ public final class EventLog {
   }
 
   /**
-   * {@code work} in a transaction that may append: it first takes the appender lock the feed's
-   * horizon waits on ({@link EventLogSql#FEED_HORIZON}). Every append must run in one of these.
+   * {@code work} in a transaction that may append, and whose appends the listeners ({@link #onAppended})
+   * are told of once it commits. The feed waits for it only from its first append on
+   * ({@link EventLogSql#PUBLISH_FEED_BOUND}), so its work before that holds no reader back.
    */
   public <T> Uni<T> inAppendTransaction(Function<SqlConnection, Uni<T>> work) {
-    return pool.withTransaction(tx -> tx.query(EventLogSql.APPENDER_LOCK).execute().chain(() -> work.apply(tx)))
+    return pool.withTransaction(work)
         .invoke(() -> appendListeners.forEach(listener -> {
           try {
             listener.run();
@@ -111,24 +113,25 @@ public final class EventLog {
       SqlConnection tx, String streamId, long expectedVersion, List<NewEvent> events,
       List<IdempotencyRecord> keys) {
     long newVersion = expectedVersion + events.size();
-    Uni<RowSet<Row>> claim =
+    // the bound first, in a statement of its own: the claim's snapshot, which gives the feed key, is later
+    Uni<RowSet<Row>> claim = tx.query(EventLogSql.PUBLISH_FEED_BOUND).execute().chain(() ->
         expectedVersion == 0
             ? tx.preparedQuery(EventLogSql.CREATE_STREAM).execute(Tuple.of(streamId, newVersion))
             : tx.preparedQuery(EventLogSql.ADVANCE_STREAM)
-                .execute(Tuple.of(streamId, expectedVersion, newVersion));
+                .execute(Tuple.of(streamId, expectedVersion, newVersion)));
     return claim
         .onItem().transformToUni(rows -> {
           if (rows.rowCount() == 0) {
             return Uni.createFrom().failure(new ExpectedVersionConflict(streamId, expectedVersion));
           }
-          return insertEvents(tx, streamId, expectedVersion, events);
+          return insertEvents(tx, streamId, expectedVersion, rows.iterator().next().getLong(0), events);
         })
         .call(positions -> storeIdempotencyRecords(tx, streamId, withPositions(keys, positions)))
         .onItem().transform(positions -> new AppendResult(streamId, newVersion, positions));
   }
 
   private Uni<List<Long>> insertEvents(
-      SqlConnection tx, String streamId, long expectedVersion, List<NewEvent> events) {
+      SqlConnection tx, String streamId, long expectedVersion, long feedKey, List<NewEvent> events) {
     List<Tuple> rows = new ArrayList<>(events.size());
     long version = expectedVersion;
     for (NewEvent e : events) {
@@ -138,7 +141,7 @@ public final class EventLog {
               new Object[] {
                 streamId, version, e.id(), EventType.of(e.event()).type(), e.event().subject(),
                 e.time().atOffset(ZoneOffset.UTC), e.actor(), e.correlationId(), e.causationId(),
-                codec.encodeToString(e.event())
+                codec.encodeToString(e.event()), feedKey
               }));
     }
     return tx.preparedQuery(EventLogSql.INSERT_EVENT)
@@ -358,11 +361,11 @@ public final class EventLog {
             : Optional.of(new FeedCursor(rows.iterator().next().getLong(0), position)));
   }
 
-  /** A place in the feed: the transaction and position of the last event read. */
+  /** A place in the feed: the feed key (named txid: once it was the transaction id) and position of the last event read. */
   public record FeedCursor(long txid, long position) implements Comparable<FeedCursor> {
     public static final FeedCursor START = new FeedCursor(0, 0);
 
-    /** Feed order: by transaction id, then position. */
+    /** Feed order: by feed key (the events' txid column: the next transaction id when the append ran), then position. */
     @Override
     public int compareTo(FeedCursor other) {
       int byTxid = Long.compare(txid, other.txid);

@@ -4,21 +4,35 @@ package io.strata.projections.log;
 final class EventLogSql {
   private EventLogSql() {}
 
+  /**
+   * The append's feed key: the next transaction id of this statement's snapshot. It runs after
+   * {@link #PUBLISH_FEED_BOUND} took effect, so it is at least the bound the transaction published,
+   * and at least the next id of any reader that looked for bounds before it was published (see
+   * {@link #FEED_HORIZON}). Keys of concurrent appends may be equal; the position orders them. It needs
+   * a statement snapshot, so appends run READ COMMITTED (the server's pool sets it for every connection).
+   */
+  private static final String FEED_KEY = "pg_snapshot_xmax(pg_current_snapshot())::text::bigint";
+
+  /** Creates a stream at version $2; answers the append's feed key ({@link #FEED_KEY}). */
   static final String CREATE_STREAM =
       "insert into strata_meta.streams (stream_id, version, last_txid)"
-          + " values ($1, $2, pg_current_xact_id()::text::bigint)"
-          + " on conflict (stream_id) do nothing returning version";
+          + " values ($1, $2, " + FEED_KEY + ")"
+          + " on conflict (stream_id) do nothing returning last_txid";
 
+  /**
+   * Advances a stream from version $2 to $3; answers the append's feed key. An append whose key is
+   * below the stream's last one conflicts (and runs again with a new key), so each stream's events
+   * come in the feed in version order (equal keys are ordered by position, which grows).
+   */
   static final String ADVANCE_STREAM =
-      "update strata_meta.streams set version = $3, updated_at = now(),"
-          + " last_txid = pg_current_xact_id()::text::bigint"
-          + " where stream_id = $1 and version = $2 and last_txid < pg_current_xact_id()::text::bigint"
-          + " returning version";
+      "update strata_meta.streams set version = $3, updated_at = now(), last_txid = " + FEED_KEY
+          + " where stream_id = $1 and version = $2 and last_txid <= " + FEED_KEY
+          + " returning last_txid";
 
   static final String INSERT_EVENT =
       "insert into strata_meta.events (stream_id, stream_version, event_id, type, subject, time,"
-          + " actor, correlation_id, causation_id, data)"
-          + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb) returning position";
+          + " actor, correlation_id, causation_id, data, txid)"
+          + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb, $11) returning position";
 
   /**
    * Stores an answer; a key stored before and expired ($7: the lifetime in ms), or stored for another
@@ -57,28 +71,32 @@ final class EventLogSql {
           + " order by stream_version limit $4";
 
   /**
-   * Taken (shared) as the first statement of every transaction that may append, before it has a
-   * transaction id: the feed's horizon waits only for the transactions holding it (see
-   * {@link #FEED_HORIZON}). Key (classid 1398035553 = 'Strt', objid 1), distinct from every other
-   * advisory lock Strata takes (those use the one-bigint form).
+   * Published by every append before it takes its feed key ({@link #FEED_KEY}): a shared advisory
+   * lock, held to the end of the transaction, whose second key is a lower bound of that feed key (the
+   * next transaction id of this statement's snapshot, its low 32 bits). Class 1398035554 ('Stru') is
+   * distinct from every other advisory lock Strata takes (those use the one-bigint form). A
+   * transaction takes it only when it appends, so the work before (a merge of 100K rows) holds no
+   * reader of the feed back.
    */
-  static final String APPENDER_LOCK = "select pg_advisory_xact_lock_shared(1398035553, 1)";
+  static final String PUBLISH_FEED_BOUND = "select pg_advisory_xact_lock_shared(1398035554, (" + FEED_KEY
+      + ")::bit(32)::int)";
 
   /**
-   * The feed's horizon: below it, every appending transaction has ended. It is the smallest transaction
-   * id among the transactions holding {@link #APPENDER_LOCK} with an id assigned, else the first
-   * unassigned id of this statement's snapshot. An appender takes the lock before its id, so one with
-   * an id below the horizon had ended when this statement ran, and a later statement sees its events.
-   * Locks hold 32-bit ids; they are widened against the snapshot's 64-bit next id (they are behind it
-   * by less than 2^32). A user's long transaction that appends nothing (an ETL job on a tracked table)
-   * does not hold the feed back, as {@code pg_snapshot_xmin} would.
+   * The feed's horizon: no event will ever commit with a feed key below it. It is the smallest bound
+   * published by an open append ({@link #PUBLISH_FEED_BOUND}), else this statement's snapshot's next
+   * transaction id. An append that had not published when this statement looked publishes later and
+   * then takes its key from a later snapshot, whose next id is at least this one's; an append whose
+   * key is below the horizon had ended (its lock released after its commit became visible), so a
+   * later statement sees its events. Bounds hold 32 bits; they are widened against the snapshot's
+   * next id, from which they differ by less than 2^31. A user's long transaction that appends nothing
+   * (an ETL job on a tracked table) publishes nothing and does not hold the feed back, as
+   * {@code pg_snapshot_xmin} would.
    */
   static final String FEED_HORIZON =
-      "select least(s.next, coalesce((select min(s.next - (((s.next % 4294967296)"
-          + " - l.transactionid::text::bigint) + 4294967296) % 4294967296)"
-          + " from pg_locks a join pg_locks l on l.virtualtransaction = a.virtualtransaction"
-          + " where a.locktype = 'advisory' and a.classid = 1398035553 and a.objid = 1 and a.objsubid = 2"
-          + " and a.granted and l.locktype = 'transactionid' and l.mode = 'ExclusiveLock'), s.next))"
+      "select least(s.next, coalesce((select min(s.next + ((l.objid::text::bigint - s.next % 4294967296"
+          + " + 6442450944) % 4294967296) - 2147483648)"
+          + " from pg_locks l where l.locktype = 'advisory' and l.classid = 1398035554 and l.objsubid = 2"
+          + " and l.granted), s.next))"
           + " from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next) s";
 
   /**

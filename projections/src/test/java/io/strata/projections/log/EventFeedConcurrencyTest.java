@@ -8,6 +8,7 @@ import io.strata.projections.log.EventLog.FeedCursor;
 import io.strata.projections.log.EventLog.FeedEvent;
 import io.strata.projections.testing.TestDatabase;
 import io.strata.projections.testing.TestPostgres;
+import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import java.time.Duration;
@@ -17,12 +18,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * its transaction open a random while after inserting its events, and some write before appending
  * (their transaction id older than the stream's last appender's). A reader following the feed by its
  * cursor, as the SSE endpoint and the relays do, must read every acknowledged event exactly once, each
- * stream's in version order; with a cursor of positions alone it would skip late commits.
+ * stream's in version order; with a cursor of positions alone it would skip late commits. A
+ * transaction's work before its append (a merge's data work) holds no reader back.
  */
 class EventFeedConcurrencyTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -164,19 +168,66 @@ class EventFeedConcurrencyTest {
     var conn = pool.getConnectionAndAwait();
     try {
       var tx = conn.beginAndAwait();
-      conn.query(EventLogSql.APPENDER_LOCK).executeAndAwait();
       log.append(conn, early, 0, List.of(NewEvent.of(new BranchProtectionChanged("x", true), Instant.now(), "t", null)),
           List.of()).await().atMost(WAIT);
       log.append(late, 0, List.of(NewEvent.of(new BranchProtectionChanged("y", true), Instant.now(), "t", null)),
           List.of()).await().atMost(WAIT);
       assertThat(log.readFeed(start, List.of(early, late), null, 10).await().atMost(WAIT))
-          .as("the later commit waits behind the open append's older transaction id").isEmpty();
+          .as("the later commit waits behind the open append's bound").isEmpty();
       tx.commitAndAwait();
     } finally {
       conn.closeAndAwait();
     }
     assertThat(log.readFeed(start, List.of(early, late), null, 10).await().atMost(WAIT))
         .extracting(e -> e.event().streamId()).containsExactly(early, late);
+  }
+
+  @Test
+  void workBeforeAnAppendHoldsNoReaderBackButTheAppendDoesUntilItCommits() throws Exception {
+    String slow = "w" + UUID.randomUUID();
+    String quick = "w" + UUID.randomUUID();
+    String later = "w" + UUID.randomUUID();
+    List<String> streams = List.of(slow, quick, later);
+    FeedCursor start = log.feedEnd().await().atMost(WAIT);
+    CompletableFuture<Void> worked = new CompletableFuture<>();
+    CompletableFuture<Void> mayAppend = new CompletableFuture<>();
+    CompletableFuture<Void> appended = new CompletableFuture<>();
+    CompletableFuture<Void> mayCommit = new CompletableFuture<>();
+    // a command's transaction: data work first (a merge writing rows, which takes its transaction id,
+    // older than quick's), then its append, then the commit, each step when the test says so
+    CompletableFuture<Void> committed = log.inAppendTransaction(tx -> tx
+            .query("create temporary table merged_rows on commit drop as select g from generate_series(1, 1000) g")
+            .execute()
+            .invoke(() -> worked.complete(null))
+            .chain(() -> Uni.createFrom().completionStage(mayAppend))
+            .chain(() -> log.append(tx, slow, 0, List.of(event("s")), List.of()))
+            .invoke(() -> appended.complete(null))
+            .chain(() -> Uni.createFrom().completionStage(mayCommit)))
+        .replaceWithVoid().subscribeAsCompletionStage();
+    try {
+      worked.get(60, TimeUnit.SECONDS);
+      log.append(quick, 0, List.of(event("q")), List.of()).await().atMost(WAIT);
+      assertThat(log.readFeed(start, streams, null, 10).await().atMost(WAIT))
+          .as("an append committed during another transaction's data work is read at once")
+          .extracting(e -> e.event().streamId()).containsExactly(quick);
+
+      mayAppend.complete(null);
+      appended.get(60, TimeUnit.SECONDS);
+      log.append(later, 0, List.of(event("l")), List.of()).await().atMost(WAIT);
+      assertThat(log.readFeed(start, streams, null, 10).await().atMost(WAIT))
+          .as("once it appended, a commit after it waits behind it").extracting(e -> e.event().streamId())
+          .containsExactly(quick);
+    } finally {
+      mayAppend.complete(null); // a failed assertion leaves no transaction open behind the next test
+      mayCommit.complete(null);
+    }
+    committed.get(60, TimeUnit.SECONDS);
+    assertThat(log.readFeed(start, streams, null, 10).await().atMost(WAIT))
+        .extracting(e -> e.event().streamId()).containsExactly(quick, slow, later);
+  }
+
+  private static NewEvent event(String branch) {
+    return NewEvent.of(new BranchProtectionChanged(branch, true), Instant.now(), "t", null);
   }
 
   @Test

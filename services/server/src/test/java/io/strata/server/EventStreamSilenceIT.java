@@ -16,11 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A stream lives as long as its subscriber. The packaged server, its HTTP idle timeout cut to 20 s (so
  * that only the heartbeats, every 15 s, keep a silent connection open), and a merge held 30 s inside
- * its transaction by a failpoint, as a large table would hold it: the feed's horizon stands still for
- * that long, so every subscriber sees nothing but heartbeats, while commits to another repository go
- * on behind it. One subscriber to {@code /api/v1/events}, connected once, is held through 60 s of
- * silence and then the merge, and receives every event after its start, in the feed's order, without
- * a reconnection; heartbeats never stop.
+ * its transaction by a failpoint after its data work, as a large table would hold it, while commits to
+ * another repository go on: the merge's work holds no reader back, so they reach the subscriber while
+ * it runs (the feed waits for a transaction only from its append to its commit). One subscriber to
+ * {@code /api/v1/events}, connected once, is held through 60 s of silence and then the merge, and
+ * receives every event after its start, in the feed's order, without a reconnection; heartbeats never
+ * stop.
  */
 class EventStreamSilenceIT {
   private static final Duration SILENCE = Duration.ofSeconds(60);
@@ -58,16 +59,23 @@ class EventStreamSilenceIT {
             throw new IllegalStateException(e);
           }
         });
-        // commits go on while the merge holds the feed: their events wait behind it, in order
+        // commits go on while the merge does its work, and reach the subscriber while it runs
         List<Long> duringMerge = new ArrayList<>();
+        List<Long> seenWhileMerging = List.of();
         for (int i = 0; !merge.isDone(); i++) {
           duringMerge.add(commit(server, "busy", "main", "during the merge " + i));
           Thread.sleep(2_000);
+          List<Long> seen = subscriber.events().stream().map(SseSubscriber.Event::id).toList();
+          if (!merge.isDone()) {
+            seenWhileMerging = seen;
+          }
         }
         merge.get();
         Duration merging = Duration.ofNanos(System.nanoTime() - mergeStarted);
         assertThat(merging).as("the merge held its transaction").isGreaterThanOrEqualTo(Duration.ofSeconds(30));
         assertThat(duringMerge).as("commits during the merge").hasSizeGreaterThan(5);
+        assertThat(seenWhileMerging).as("commits during the merge reached the subscriber while it ran")
+            .containsAll(duringMerge.subList(0, 5));
         for (int i = 0; i < 5; i++) {
           commit(server, "busy", "main", "after the merge " + i);
         }

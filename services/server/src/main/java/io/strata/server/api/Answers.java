@@ -1,32 +1,37 @@
 package io.strata.server.api;
 
 import io.strata.events.BranchCreated;
+import io.strata.events.ChangesStaged;
+import io.strata.events.ChangesUnstaged;
 import io.strata.events.CommitCreated;
-import io.strata.events.MergeConflictsResolved;
 import io.strata.events.EventCodec;
+import io.strata.events.MergeConflictsResolved;
 import io.strata.events.RepositoryCreated;
 import io.strata.events.StorageAdded;
+import io.strata.events.TableCounts;
 import io.strata.events.TableTracked;
 import io.strata.events.TagCreated;
 import io.strata.server.api.Dtos.BranchDto;
 import io.strata.server.api.Dtos.CommitDto;
+import io.strata.server.api.Dtos.MergeDto;
+import io.strata.server.api.Dtos.MergeStatsDto;
+import io.strata.server.api.Dtos.MergeStrategy;
+import io.strata.server.api.Dtos.MergeTableDto;
 import io.strata.server.api.Dtos.RepositoryDto;
+import io.strata.server.api.Dtos.ResolutionDto;
 import io.strata.server.api.Dtos.StorageDto;
 import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.api.Dtos.TagDto;
-import io.strata.server.api.Dtos.MergeDto;
-import io.strata.server.api.Dtos.MergeStrategy;
-import io.strata.server.commands.ConflictDetail;
-import io.strata.server.api.Dtos.MergeStatsDto;
-import io.strata.server.api.Dtos.MergeTableDto;
-import io.strata.server.api.Dtos.ResolutionDto;
-import io.strata.server.commands.Answer;
-import io.strata.server.commands.MergeCommands;
+import io.strata.server.application.Answer;
+import io.strata.server.application.ConflictDetail;
+import io.strata.server.application.MergeCommands;
+import io.strata.server.application.RebaseCommands;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import io.strata.server.domain.RepositoryState;
 
 /**
  * The HTTP answers of commands, built from the events they appended: the API hands them to the
@@ -42,6 +47,28 @@ final class Answers {
       CommitCreated root = (CommitCreated) events.get(1);
       return new Answer.Reply(201, new RepositoryDto(created.name(), created.description(), created.defaultBranch(),
           time, root.id(), position));
+    };
+  }
+
+  /** An answer without a body (204): deletes, aborts, discards. */
+  static Answer noContent() {
+    return (events, position, after, time) -> new Answer.Reply(204, null);
+  }
+
+  /**
+   * Stage and unstage: how many changed rows they concerned, per table and in all (what the event recorded;
+   * none when nothing changed); discard: no body.
+   */
+  static Answer working(Commands.ChangeKind kind) {
+    if (kind == Commands.ChangeKind.DISCARDED) {
+      return noContent();
+    }
+    return (events, position, after, time) -> {
+      List<TableCounts> tables = events.isEmpty() ? List.of()
+          : events.get(0) instanceof ChangesStaged staged ? staged.tables()
+          : ((ChangesUnstaged) events.get(0)).tables();
+      long count = tables.stream().mapToLong(c -> c.inserted() + c.updated() + c.deleted()).sum();
+      return new Answer.Reply(200, new Dtos.StageResult(count, tables, position));
     };
   }
 
@@ -104,7 +131,7 @@ final class Answers {
       MergeStatsDto stats = new MergeStatsDto(tables.size(), tables.stream().mapToLong(MergeTableDto::inserted).sum(),
           tables.stream().mapToLong(MergeTableDto::updated).sum(), tables.stream().mapToLong(MergeTableDto::deleted).sum(),
           tables);
-      boolean stopped = o.inProgress && o.unsettled > 0 && !o.dryRun;
+      boolean stopped = o.stopped();
       // a stopped merge lists its first conflicts once, in the error's details
       List<ConflictDetail> listed = !stopped && (o.dryRun || o.conflicts > 0)
           ? o.listedConflicts.stream().map(ConflictDetail::of).toList() : null;
@@ -122,15 +149,30 @@ final class Answers {
   }
 
   /**
-   * A revert's or cherry-pick's answer: 201 with its commit when it committed; otherwise as a merge's
-   * (409 MergeConflict when conflicts stop it, 200 when it stopped before its commit as asked).
+   * A revert's or cherry-pick's answer, one shape ({@link Dtos.AppliedDto}): 201 with its commit and the
+   * application when it committed, 200 with the application in progress when it stopped before its commit
+   * as asked; 409 MergeConflict (as a merge's) when conflicts stop it.
    */
   static Answer applied(MergeCommands.Outcome o) {
     Answer merge = merged(o);
     Answer commit = commitCreated();
-    return (events, position, after, time) -> events.stream().anyMatch(e -> e instanceof CommitCreated)
-        ? commit.reply(events, position, after, time) : merge.reply(events, position, after, time);
+    return (events, position, after, time) -> {
+      Answer.Reply application = merge.reply(events, position, after, time);
+      if (application.status() != 200) {
+        return application;
+      }
+      boolean committed = events.stream().anyMatch(e -> e instanceof CommitCreated);
+      CommitDto made = committed ? (CommitDto) commit.reply(events, position, after, time).body() : null;
+      return new Answer.Reply(committed ? 201 : 200, new Dtos.AppliedDto(made, (MergeDto) application.body()));
+    };
   }
+
+  /**
+   * A rebase's answers: a step stopped by conflicts as a cherry-pick's ({@link #applied}); the rebase
+   * ended, or with nothing to do, 200 with the branch's head and what it replayed.
+   */
+  static final RebaseCommands.Rendering REBASE =
+      new RebaseCommands.Rendering(Answers::applied, ended -> new Answer.Reply(200, ended));
 
   /** What a resolution settled, and the conflicts left on {@code branch}. */
   static Answer resolved(String branch) {

@@ -25,7 +25,7 @@ public class BodyLimits {
           size = Long.MAX_VALUE;
         }
         if (size > MAX_COMMAND_BODY) {
-          ctx.response().setStatusCode(ErrorCode.PayloadTooLarge.status())
+          ctx.response().setStatusCode(ErrorStatuses.of(ErrorCode.PayloadTooLarge))
               .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
               .putHeader(HttpHeaders.CONNECTION, "close")
               .end("{\"error\":\"PayloadTooLarge\",\"message\":\"request body exceeds " + MAX_COMMAND_BODY

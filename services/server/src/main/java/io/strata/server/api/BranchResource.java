@@ -10,9 +10,9 @@ import io.strata.server.api.Dtos.CompareDto;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
-import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.BranchCommands;
-import io.strata.server.commands.WorkingCommands;
+import io.strata.server.application.CommandContext;
+import io.strata.server.application.BranchCommands;
+import io.strata.server.application.WorkingCommands;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Existing;
 import io.strata.server.domain.RefResolver;
@@ -109,7 +109,8 @@ public class BranchResource {
   public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @QueryParam("force") String force, @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.deleteBranch(repo, branch, Params.bool("force", force), ctx).map(r -> contexts.respond(r, ctx));
+    return commands.deleteBranch(repo, branch, Params.bool("force", force), ctx, Answers.noContent())
+        .map(r -> contexts.respond(r, ctx));
   }
 
   @Requires(Permission.READ)
@@ -125,7 +126,7 @@ public class BranchResource {
   @POST
   @Path("/branches/{branch}/stage")
   @Operation(summary = "Stage the branch's working changes (all tables, or those named)")
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = WorkingCommands.Result.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.StageResult.class)))
   public Uni<Response> stage(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -136,7 +137,7 @@ public class BranchResource {
   @POST
   @Path("/branches/{branch}/unstage")
   @Operation(summary = "Unstage the branch's staged changes (all tables, or those named)")
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = WorkingCommands.Result.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.StageResult.class)))
   public Uni<Response> unstage(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -147,7 +148,7 @@ public class BranchResource {
   @DELETE
   @Path("/branches/{branch}/working")
   @Operation(summary = "Discard the branch's working changes: its tables go back to its last commit")
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = WorkingCommands.Result.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.StageResult.class)))
   public Uni<Response> discard(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TableSelection.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -160,7 +161,8 @@ public class BranchResource {
         ? new Requests.TableSelection(null) : Bodies.read(body, Requests.TableSelection.class);
     CommandContext ctx = contexts.of(request, b);
     return repositories.require(repo)
-        .chain(r -> workingCommands.run(repo, r.defaultBranch(), branch, kind, b.tables(), ctx))
+        .chain(r -> workingCommands.run(repo, r.defaultBranch(), branch, kind, b.tables(), ctx,
+            Answers.working(kind)))
         .map(r -> contexts.respond(r, ctx));
   }
 

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.strata.events.Author;
 import io.strata.events.CommitIds;
-import io.strata.server.auth.Identity;
+import io.strata.server.auth.Grants;
 import io.strata.server.auth.RequestIdentity;
-import io.strata.server.commands.Actor;
-import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.CommandResponse;
+import io.strata.server.application.Actor;
+import io.strata.server.application.CommandContext;
+import io.strata.server.application.CommandResponse;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.StrataException;
@@ -117,12 +117,14 @@ public class CommandContexts {
    */
   private Actor actor(HttpServerRequest request) {
     if (config.auth() == StrataConfig.AuthMode.TOKEN) {
-      return identity.current().map(Identity::actor).orElse(new Actor(null, null, null));
+      return identity.current().map(i -> new Actor(i.actorId(), i.name(), null, i.grants()))
+          .orElse(new Actor(null, null, null, Grants.NONE));
     }
+    // without tokens every caller may do everything
     return new Actor(
         person("X-User-Id", header(request, "X-User-Id")),
         person("X-User-Name", header(request, "X-User-Name")),
-        person("X-User-Email", header(request, "X-User-Email")));
+        person("X-User-Email", header(request, "X-User-Email")), Grants.UNRESTRICTED);
   }
 
   public Response respond(CommandResponse r, CommandContext context) {

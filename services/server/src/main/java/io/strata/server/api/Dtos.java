@@ -15,7 +15,7 @@ import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.refs.RefRows.TagRow;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
-import io.strata.server.commands.ConflictDetail;
+import io.strata.server.application.ConflictDetail;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -192,6 +192,16 @@ public final class Dtos {
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 
   /**
+   * A revert's or cherry-pick's answer: one shape whether it committed (201) or stopped before its commit
+   * as {@code no_commit} asked (200).
+   *
+   * @param commit the commit it made; null when it stopped before its commit
+   * @param merge the three-way application that made it: strategy, stats, the conflicts a strategy settled,
+   *     and {@code merge_in_progress} when it stopped before its commit
+   */
+  public record AppliedDto(@Schema(nullable = true) CommitDto commit, MergeDto merge) {}
+
+  /**
    * {@code GET …/merge}: the branch's merge in progress and a page of its conflicts ({@code total}: the
    * conflicts left). With none open, {@code merge_in_progress} is false, the merge's fields are null and
    * there are no items: the same 200 as {@code GET …/rebase} answers with no rebase in progress.
@@ -212,6 +222,10 @@ public final class Dtos {
           MergeStrategy.of(s.strategy()), s.tables().stream().map(t -> t.table()).toList(), page, remaining, hasMore);
     }
   }
+
+  /** The answer of stage and unstage: how many changed rows they concerned, per table and in all. */
+  @Schema(name = "StageResult")
+  public record StageResult(long count, List<io.strata.events.TableCounts> tables, long position) {}
 
   public record ResolutionDto(long resolved, long remaining, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 

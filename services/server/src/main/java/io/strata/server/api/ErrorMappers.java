@@ -31,7 +31,7 @@ public class ErrorMappers {
   private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
   public static Response render(ErrorCode code, String message, Map<String, Object> details) {
-    return Response.status(code.status())
+    return Response.status(ErrorStatuses.of(code))
         .type(MediaType.APPLICATION_JSON_TYPE)
         .entity(new ErrorBody(code.name(), (String) bounded(message, MAX_MESSAGE), bounded(details)))
         .build();

@@ -3,16 +3,14 @@ package io.strata.server.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.auth.Permission;
-import io.strata.server.auth.RequestIdentity;
 import io.strata.server.auth.Requires;
-import io.strata.server.auth.Role;
-import io.strata.server.commands.CommandContext;
+import io.strata.server.application.CommandContext;
 import io.strata.events.AppliedCommit;
 import io.strata.projections.rowdata.Merges.Strategy;
-import io.strata.server.commands.MergeCommands;
-import io.strata.server.commands.MergeCommands.FastForward;
-import io.strata.server.commands.RebaseCommands;
-import io.strata.server.commands.ResetCommands;
+import io.strata.server.application.MergeCommands;
+import io.strata.server.application.MergeCommands.FastForward;
+import io.strata.server.application.RebaseCommands;
+import io.strata.server.application.ResetCommands;
 import io.strata.projections.refs.RefQueries;
 import io.strata.server.domain.Existing;
 import jakarta.ws.rs.GET;
@@ -48,15 +46,14 @@ public class HistoryResource {
   @Inject Existing existing;
   @Inject MergeCommands merges;
   @Inject CommandContexts contexts;
-  @Inject RequestIdentity identity;
 
   @Requires(Permission.WRITE)
   @POST
   @Path("/revert")
   @Operation(summary = "Undo a commit of the branch's history with a new commit, three-way against the branch"
       + " (conflicts as in a merge)")
-  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
   public Uni<Response> revert(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -68,8 +65,8 @@ public class HistoryResource {
   @Path("/cherry-pick")
   @Operation(summary = "Apply a commit's changes (against its parent) to the branch with a new commit, three-way"
       + " (conflicts as in a merge)")
-  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
+  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.AppliedDto.class)))
   public Uni<Response> cherryPick(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ApplyCommit.class))) JsonNode body,
       @Context HttpServerRequest request) {
@@ -105,7 +102,7 @@ public class HistoryResource {
       throw StrataException.invalid("onto", "is required: the branch, tag or commit to rebase onto");
     }
     CommandContext ctx = contexts.of(request, b);
-    return rebases.rebase(repo, branch, b.onto(), contexts.author(b.author(), ctx), ctx, Answers::applied)
+    return rebases.rebase(repo, branch, b.onto(), contexts.author(b.author(), ctx), ctx, Answers.REBASE)
         .map(resp -> contexts.respond(resp, ctx));
   }
 
@@ -130,11 +127,10 @@ public class HistoryResource {
   @Operation(summary = "Continue the rebase in progress: commit the stopped step (its conflicts resolved), replay the"
       + " rest")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = RebaseCommands.Rebased.class)))
-  @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.CommitDto.class)))
   public Uni<Response> continueRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return rebases.continueRebase(repo, branch, ctx, Answers::applied, Answers.commitCreated())
+    return rebases.continueRebase(repo, branch, ctx, Answers.REBASE, Answers.commitCreated())
         .map(resp -> contexts.respond(resp, ctx));
   }
 
@@ -147,7 +143,7 @@ public class HistoryResource {
   public Uni<Response> skipRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return rebases.skip(repo, branch, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
+    return rebases.skip(repo, branch, ctx, Answers.REBASE).map(resp -> contexts.respond(resp, ctx));
   }
 
   @Requires(Permission.WRITE)
@@ -158,7 +154,7 @@ public class HistoryResource {
   public Uni<Response> abortRebase(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return rebases.abort(repo, branch, ctx).map(resp -> contexts.respond(resp, ctx));
+    return rebases.abort(repo, branch, ctx, Answers.noContent()).map(resp -> contexts.respond(resp, ctx));
   }
 
   @Requires(Permission.WRITE)
@@ -179,11 +175,10 @@ public class HistoryResource {
     }
     Names.expectedHead(b.expectedHead());
     CommandContext ctx = contexts.of(request, b);
-    // without tokens (STRATA_AUTH=none) every caller administers every repository
-    boolean mayForce = identity.current().map(i -> i.role().includes(Role.ADMIN)).orElse(true);
+    // whether the caller may force a protected branch is the application's to say (from the actor's grants)
     ResetCommands.Request r = new ResetCommands.Request(b.to(),
         MergeResource.choice("mode", b.mode(), ResetCommands.Mode.class, null), b.expectedHead(),
-        Boolean.TRUE.equals(b.force()), mayForce);
+        Boolean.TRUE.equals(b.force()));
     return resets.reset(repo, branch, r, ctx, Answers.branchAfter(branch)).map(resp -> contexts.respond(resp, ctx));
   }
 }

@@ -34,7 +34,7 @@ public class LoopbackHostGuard {
     router.route().order(-98).handler(ctx -> {
       String host = ctx.request().getHeader(HttpHeaders.HOST);
       if (host != null && !ListenerPolicy.isLoopback(hostName(host))) {
-        ctx.response().setStatusCode(ErrorCode.Forbidden.status())
+        ctx.response().setStatusCode(ErrorStatuses.of(ErrorCode.Forbidden))
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .end(BODY);
         return;

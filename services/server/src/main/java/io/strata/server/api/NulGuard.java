@@ -20,7 +20,7 @@ public class NulGuard {
   void install(@Observes Router router) {
     router.route().order(-99).handler(ctx -> {
       if (holdsNul(ctx.request().uri())) {
-        ctx.response().setStatusCode(ErrorCode.BadRequest.status())
+        ctx.response().setStatusCode(ErrorStatuses.of(ErrorCode.BadRequest))
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .end(BODY);
         return;

@@ -1,7 +1,5 @@
 package io.strata.server.api;
 
-import io.strata.server.domain.ErrorCode;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +14,6 @@ import org.eclipse.microprofile.openapi.models.media.Content;
 import org.eclipse.microprofile.openapi.models.media.Schema;
 import org.eclipse.microprofile.openapi.models.parameters.Parameter;
 import org.eclipse.microprofile.openapi.models.responses.APIResponse;
-import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
 
 /**
  * Makes /openapi.json say what the server does, which the Java types alone cannot: the operationIds
@@ -24,8 +21,9 @@ import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
  * ?async=true}, 204) with the bodies the resources declare for them, one Error schema for every error
  * answer, the headers every request or command reads and the headers writes answer, the values of
  * enum-like string fields, the row bodies (taken as JSON trees), the {@code rows:batch} path as served,
- * and a description for every operation, parameter and tag. Each is one table here, not spread over the
- * resources; schemas themselves come from the records (AnswerRequirements adds what is always answered).
+ * and a description for every operation, parameter and tag. Each is one table here or in {@link
+ * OpenApiSchemas} (the schemas' part), not spread over the resources; schemas themselves come from the
+ * records (AnswerRequirements adds what is always answered).
  * ContractTest and ContractValidation hold the result to the server, and an endpoint without an
  * operationId or a parameter without a description stops the build.
  */
@@ -41,46 +39,6 @@ public class OpenApiContract implements OASFilter {
   static final String EVENTS = "/api/v1/events";
   /** Webhook endpoints: server configuration, not commands of the event log. */
   static final String WEBHOOKS = "/api/v1/webhooks";
-
-  /** The classes whose records (and the records those use) the server answers with. */
-  private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, AnswerShapes.class, TokenResource.class,
-      WebhookResource.class, ReactorResource.class, AdminResource.class, DatabaseResource.class, EventAnswers.class,
-      io.strata.server.commands.WorkingCommands.class, io.strata.server.commands.RebaseCommands.class,
-      io.strata.server.commands.RowWrites.class, io.strata.server.queries.Diffs.class,
-      io.strata.server.queries.WorkingChanges.class, io.strata.server.queries.SqlQueries.class);
-
-  /**
-   * The values a string field takes, from the Java enums the server reads them with (lower-cased, as
-   * MergeResource.choice and Role.wire spell them). A field missing from its schema stops the build.
-   */
-  private static final Map<String, List<String>> ENUMS = Map.ofEntries(
-      Map.entry("Merge.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
-      Map.entry("Merge.fast_forward", wire(io.strata.server.commands.MergeCommands.FastForward.values())),
-      Map.entry("ApplyCommit.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
-      Map.entry("ApplyStash.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
-      Map.entry("Reset.mode", wire(io.strata.server.commands.ResetCommands.Mode.values())),
-      Map.entry("Resolution.take", MergeResource.TAKES),
-      // the kinds the merge SQL writes into a conflict table (LayoutSql, MergeSql)
-      Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint")),
-      Map.entry("CreateToken.role", wire(io.strata.server.auth.Role.values())),
-      Map.entry("TokenDto.role", wire(io.strata.server.auth.Role.values())),
-      Map.entry("CreatedTokenDto.role", wire(io.strata.server.auth.Role.values())));
-
-  private static List<String> wire(Enum<?>[] values) {
-    return Arrays.stream(values).map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).toList();
-  }
-
-  private static void enums(OpenAPI api) {
-    ENUMS.forEach((field, values) -> {
-      String[] at = field.split("\\.");
-      Schema schema = api.getComponents().getSchemas().get(at[0]);
-      Schema property = schema == null || schema.getProperties() == null ? null : schema.getProperties().get(at[1]);
-      if (property == null) {
-        throw new IllegalStateException("OpenApiContract.ENUMS names " + field + ", which no schema has");
-      }
-      property.setEnumeration(new java.util.ArrayList<Object>(values));
-    });
-  }
 
   /** Success answers of every operation that does not answer plain 200. */
   private static final Map<String, List<Integer>> SUCCESS = Map.ofEntries(
@@ -109,7 +67,7 @@ public class OpenApiContract implements OASFilter {
       Map.entry("POST " + REPO + "/branches/{branch}/reset", List.of(200, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/stash", List.of(201, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/rebase", List.of(200, 202)),
-      Map.entry("POST " + REPO + "/branches/{branch}/rebase/continue", List.of(200, 201, 202)),
+      Map.entry("POST " + REPO + "/branches/{branch}/rebase/continue", List.of(200, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/rebase/skip", List.of(200, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/rebase/abort", List.of(204, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/stash/{n}/apply", List.of(200, 202)),
@@ -193,7 +151,7 @@ public class OpenApiContract implements OASFilter {
       api.getPaths().removePathItem(ROWS + "/{batch}");
       api.getPaths().addPathItem(SERVED_BATCH, batch);
     }
-    components(api);
+    OpenApiSchemas.components(api);
     if (api.getTags() != null) {
       api.getTags().forEach(t -> t.setDescription(OpenApiNames.TAGS.get(t.getName())));
     }
@@ -202,44 +160,11 @@ public class OpenApiContract implements OASFilter {
         .description("A server started without STRATA_HOST or STRATA_PORT")));
     paths.forEach((path, item) -> item.getOperations().forEach((method, op) ->
         describe(method.name() + " " + path, path, op)));
-    enums(api);
-    inlineScalars(api);
-    AnswerRequirements.apply(api, answerSchemas(api), Set.of(ERROR_SCHEMA, "Row", "RowOperation", "JsonValue"),
-        ANSWER_RECORDS);
+    OpenApiSchemas.complete(api);
     // Authorization: Bearer <token> where the server requires it; the empty requirement is for STRATA_AUTH=none
     api.setSecurity(null);
     api.addSecurityRequirement(OASFactory.createSecurityRequirement().addScheme(BEARER));
     api.addSecurityRequirement(OASFactory.createSecurityRequirement());
-  }
-
-  private static void components(OpenAPI api) {
-    Schema error = OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
-        .description("Every error answer")
-        .addRequired("error").addRequired("message").addRequired("details")
-        .addProperty("error", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
-            .description("The error's type").enumeration(Arrays.stream(ErrorCode.values()).map(c -> (Object) c.name()).toList()))
-        .addProperty("message", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
-            .description("What went wrong, for people"))
-        .addProperty("details", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
-            .description("Machine-readable particulars (field, sqlstate, ...)").additionalPropertiesBoolean(true));
-    api.getComponents().addSchema(ERROR_SCHEMA, error);
-    api.getComponents().addSchema("Row", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
-        .description("A row: column name to value; a column left out takes its default on PUT, stays on PATCH")
-        .additionalPropertiesBoolean(true));
-    api.getComponents().addSchema("RowOperation", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
-        .description("{\"op\": \"upsert\", \"row\": {...}} or {\"op\": \"delete\", \"key\": {...} or a value}")
-        .addRequired("op")
-        .additionalPropertiesBoolean(false)
-        .addProperty("op", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
-            .enumeration(List.of("upsert", "delete")))
-        .addProperty("row", OASFactory.createSchema().ref("Row"))
-        .addProperty("key", OASFactory.createSchema().description("The key columns by name, or the value of a"
-            + " one-column key")));
-    api.getComponents().removeSchema("JsonNode");
-    api.getComponents().removeSchema("JsonNodeType");
-    api.getComponents().addSecurityScheme(BEARER, OASFactory.createSecurityScheme().type(SecurityScheme.Type.HTTP)
-        .scheme("bearer").description("Authorization: Bearer <token>, required when the server runs with"
-            + " STRATA_AUTH=token"));
   }
 
   private static void describe(String endpoint, String path, Operation op) {
@@ -371,100 +296,6 @@ public class OpenApiContract implements OASFilter {
       addError(op, 429);
     }
     addError(op, 503);
-  }
-
-  /**
-   * Java's scalar types (Instant, UUID) are strings on the wire: written in place, not as components
-   * named after Java classes, so that {@code nullable} on a field applies to them (a {@code $ref} in
-   * {@code allOf} would not take null).
-   */
-  private static void inlineScalars(OpenAPI api) {
-    Map<String, Schema> components = api.getComponents().getSchemas();
-    Map<String, Schema> scalars = new LinkedHashMap<>();
-    components.forEach((name, schema) -> {
-      if (schema.getProperties() == null && schema.getType() != null
-          && schema.getType().equals(List.of(Schema.SchemaType.STRING))) {
-        scalars.put("#/components/schemas/" + name, schema);
-      }
-    });
-    java.util.Deque<Schema> todo = new java.util.ArrayDeque<>(components.values());
-    api.getPaths().getPathItems().values().forEach(item -> item.getOperations().values().forEach(op -> {
-      if (op.getParameters() != null) {
-        op.getParameters().forEach(p -> todo.add(p.getSchema()));
-      }
-    }));
-    while (!todo.isEmpty()) {
-      Schema s = todo.pop();
-      if (s == null) {
-        continue;
-      }
-      Schema scalar = scalars.get(s.getRef());
-      boolean nullable = false;
-      if (s.getAnyOf() != null) { // the model's nullable reference: anyOf [{$ref}, {type: null}]
-        Schema referred = s.getAnyOf().stream().filter(a -> scalars.containsKey(a.getRef())).findFirst().orElse(null);
-        nullable = referred != null && s.getAnyOf().size() == 2;
-        scalar = nullable ? scalars.get(referred.getRef()) : scalar;
-      }
-      if (scalar != null) {
-        s.setRef(null);
-        s.setAnyOf(null);
-        List<Schema.SchemaType> type = new java.util.ArrayList<>(scalar.getType());
-        if (nullable) {
-          type.add(Schema.SchemaType.NULL);
-        }
-        s.setType(type);
-        s.setFormat(scalar.getFormat());
-        s.setPattern(scalar.getPattern());
-      }
-      if (s.getProperties() != null) {
-        todo.addAll(s.getProperties().values());
-      }
-      if (s.getItems() != null) {
-        todo.add(s.getItems());
-      }
-    }
-    scalars.keySet().forEach(ref -> api.getComponents().removeSchema(ref.substring(ref.lastIndexOf('/') + 1)));
-  }
-
-  /** The component schemas an answer body refers to, directly or through other schemas. */
-  private static Set<String> answerSchemas(OpenAPI api) {
-    Set<String> found = new java.util.LinkedHashSet<>();
-    java.util.Deque<Schema> todo = new java.util.ArrayDeque<>();
-    api.getPaths().getPathItems().values().forEach(item -> item.getOperations().values().forEach(op ->
-        op.getResponses().getAPIResponses().values().forEach(r -> {
-          if (r.getContent() != null) {
-            r.getContent().getMediaTypes().values().forEach(m -> {
-              if (m.getSchema() != null) {
-                todo.add(m.getSchema());
-              }
-            });
-          }
-        })));
-    Map<String, Schema> components = api.getComponents().getSchemas();
-    while (!todo.isEmpty()) {
-      Schema s = todo.pop();
-      if (s.getRef() != null) {
-        String name = s.getRef().substring(s.getRef().lastIndexOf('/') + 1);
-        if (found.add(name) && components.containsKey(name)) {
-          todo.add(components.get(name));
-        }
-      }
-      if (s.getProperties() != null) {
-        todo.addAll(s.getProperties().values());
-      }
-      if (s.getItems() != null) {
-        todo.add(s.getItems());
-      }
-      for (List<Schema> group : java.util.Arrays.asList(s.getAllOf(), s.getOneOf(), s.getAnyOf())) {
-        if (group != null) {
-          todo.addAll(group);
-        }
-      }
-      if (s.getAdditionalPropertiesSchema() != null) {
-        todo.add(s.getAdditionalPropertiesSchema());
-      }
-    }
-    return found;
   }
 
   /**

@@ -8,8 +8,8 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefQueries;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.api.Dtos.RepositoryDto;
-import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.RepositoryCommands;
+import io.strata.server.application.CommandContext;
+import io.strata.server.application.RepositoryCommands;
 import io.strata.server.domain.StrataException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -80,6 +80,7 @@ public class RepositoryResource {
   public Uni<Response> delete(@PathParam("repo") String repo, @QueryParam("force") String force,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.deleteRepository(repo, Params.bool("force", force), ctx).map(r -> contexts.respond(r, ctx));
+    return commands.deleteRepository(repo, Params.bool("force", force), ctx, Answers.noContent())
+        .map(r -> contexts.respond(r, ctx));
   }
 }

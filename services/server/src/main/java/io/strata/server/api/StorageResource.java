@@ -7,8 +7,8 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.storage.StorageQueries;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.api.Dtos.StorageDto;
-import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.StorageCommands;
+import io.strata.server.application.CommandContext;
+import io.strata.server.application.StorageCommands;
 import io.strata.server.domain.Storages;
 import io.strata.server.runtime.PasswordSources;
 import io.vertx.core.http.HttpServerRequest;
@@ -91,6 +91,6 @@ public class StorageResource {
   public Uni<Response> remove(@PathParam("repo") String repo, @PathParam("name") String name,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.remove(repo, name, ctx).map(r -> contexts.respond(r, ctx));
+    return commands.remove(repo, name, ctx, Answers.noContent()).map(r -> contexts.respond(r, ctx));
   }
 }

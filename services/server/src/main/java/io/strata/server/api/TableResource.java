@@ -9,8 +9,8 @@ import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
-import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.TableCommands;
+import io.strata.server.application.CommandContext;
+import io.strata.server.application.TableCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.RowReads;
@@ -186,7 +186,7 @@ public class TableResource {
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
     return repositories.require(repo)
-        .chain(() -> commands.untrack(repo, table, contexts.author(null, ctx), ctx))
+        .chain(() -> commands.untrack(repo, table, contexts.author(null, ctx), ctx, Answers.noContent()))
         .map(r -> contexts.respond(r, ctx));
   }
 }

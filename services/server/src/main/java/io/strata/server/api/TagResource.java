@@ -7,8 +7,8 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefQueries;
 import io.strata.server.api.Dtos.PageDto;
 import io.strata.server.api.Dtos.TagDto;
-import io.strata.server.commands.CommandContext;
-import io.strata.server.commands.TagCommands;
+import io.strata.server.application.CommandContext;
+import io.strata.server.application.TagCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.vertx.core.http.HttpServerRequest;
@@ -82,6 +82,6 @@ public class TagResource {
   public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("tag") String tag,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
-    return commands.deleteTag(repo, tag, ctx).map(r -> contexts.respond(r, ctx));
+    return commands.deleteTag(repo, tag, ctx, Answers.noContent()).map(r -> contexts.respond(r, ctx));
   }
 }

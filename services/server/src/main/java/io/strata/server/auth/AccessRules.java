@@ -18,6 +18,11 @@ public final class AccessRules {
    * @param repository the {@code {repo}} path parameter, or null when the path has none
    */
   public static Decision decide(Permission permission, Identity who, String repository) {
+    return decide(permission, who.grants(), repository);
+  }
+
+  /** As {@link #decide(Permission, Identity, String)}, for any caller's grants (a token's, or an in-process caller's). */
+  public static Decision decide(Permission permission, Grants who, String repository) {
     if (permission == null) {
       return Decision.FORBIDDEN;
     }
@@ -30,7 +35,7 @@ public final class AccessRules {
     };
   }
 
-  private static Decision inRepository(Identity who, String repository, Role needed) {
+  private static Decision inRepository(Grants who, String repository, Role needed) {
     if (repository == null) {
       return Decision.FORBIDDEN; // a repository rule on a path without one: a mistake, closed
     }

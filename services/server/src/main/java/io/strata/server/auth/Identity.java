@@ -1,6 +1,5 @@
 package io.strata.server.auth;
 
-import io.strata.server.commands.Actor;
 import java.time.Instant;
 import java.util.List;
 
@@ -9,15 +8,20 @@ import java.util.List;
  * ({@code ["*"]}: all of them, present and future).
  */
 public record Identity(String tokenId, String name, Role role, List<String> repositories, Instant expiresAt) {
-  public static final String ALL = "*";
+  public static final String ALL = Grants.ALL;
+
+  /** What the token may do. */
+  public Grants grants() {
+    return new Grants(role, repositories);
+  }
 
   public boolean allRepositories() {
-    return repositories.contains(ALL);
+    return grants().allRepositories();
   }
 
   /** Whether the token may know that {@code repository} exists. */
   public boolean sees(String repository) {
-    return allRepositories() || repositories.contains(repository);
+    return grants().sees(repository);
   }
 
   public boolean expired(Instant now) {
@@ -25,8 +29,8 @@ public record Identity(String tokenId, String name, Role role, List<String> repo
   }
 
   /** The actor recorded on the events this identity causes: {@code token:<name>} (names are never reused). */
-  public Actor actor() {
-    return new Actor("token:" + name, name, null);
+  public String actorId() {
+    return "token:" + name;
   }
 
   /** For logs: the identity, never the secret. */

@@ -2,20 +2,10 @@ package io.strata.server.domain;
 
 import io.strata.events.Author;
 import io.strata.events.BranchHeadMoved;
-import io.strata.events.MergeAborted;
-import io.strata.events.MergeConflictsResolved;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
-import io.strata.events.RebaseAborted;
-import io.strata.events.RebaseFinished;
-import io.strata.events.RebaseStarted;
-import io.strata.events.RebaseStepSkipped;
-import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
-import io.strata.events.StashDropped;
 import io.strata.events.MergeStarted;
-import io.strata.events.CommitRolledBack;
-import io.strata.events.MergeRolledBack;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
 import io.strata.events.TableTracked;
@@ -27,10 +17,34 @@ import java.util.Map;
 public final class Commands {
   private Commands() {}
 
+  /** A command, of one family (each decided by its own decider in this package). */
   public sealed interface Command
-      permits CreateRepository, DeleteRepository, CreateBranch, DeleteBranch, SetBranchProtection,
-          CreateCommit, CreateTag, DeleteTag, AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordChanges,
-          RecordRollback, RecordMergeRollback, ResetBranch, StartRebase, SkipRebaseStep, FinishRebase, AbortRebase, CreateStash, ApplyStash, DropStash, StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge {}
+      permits CreateRepository, DeleteRepository, BranchCommand, TagCommand, CommitCommand, TableCommand,
+          MergeCommand, RebaseCommand, StashCommand {}
+
+  /** Branches: {@link BranchDecider}. */
+  public sealed interface BranchCommand extends Command
+      permits CreateBranch, DeleteBranch, SetBranchProtection, ResetBranch {}
+
+  /** Tags: {@link TagDecider}. */
+  public sealed interface TagCommand extends Command permits CreateTag, DeleteTag {}
+
+  /** Commits and the working state: {@link CommitDecider}. */
+  public sealed interface CommitCommand extends Command permits CreateCommit, RecordChanges, RecordRollback {}
+
+  /** Storages and tracked tables: {@link TableDecider}. */
+  public sealed interface TableCommand extends Command permits AddStorage, RemoveStorage, TrackTable, UntrackTable {}
+
+  /** Merges, and merges in progress (reverts and cherry-picks are merges too): {@link MergeDecider}. */
+  public sealed interface MergeCommand extends Command
+      permits StartMerge, FastForward, MergeUpToDate, ResolveConflicts, AbortMerge, RecordMergeRollback {}
+
+  /** Rebases: {@link RebaseDecider}. */
+  public sealed interface RebaseCommand extends Command
+      permits StartRebase, SkipRebaseStep, FinishRebase, AbortRebase {}
+
+  /** Stashes: {@link StashDecider}. */
+  public sealed interface StashCommand extends Command permits CreateStash, ApplyStash, DropStash {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}
@@ -44,16 +58,16 @@ public final class Commands {
    * @param start the commit to start from, when the ref was not a plain branch name
    */
   public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected)
-      implements Command {}
+      implements BranchCommand {}
 
   /**
    * @param checkedHead the head the command side examined
    * @param merged whether that head was reachable from another branch
    */
   public record DeleteBranch(String name, boolean force, String checkedHead, boolean merged)
-      implements Command {}
+      implements BranchCommand {}
 
-  public record SetBranchProtection(String name, boolean isProtected) implements Command {}
+  public record SetBranchProtection(String name, boolean isProtected) implements BranchCommand {}
 
   /**
    * @param tables the tables to commit (empty = every table with staged changes)
@@ -65,7 +79,7 @@ public final class Commands {
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
       List<String> tables, List<Captured> captured,
       Map<String, TableContent> baseContent, MergeInfo merge, AppliedCommit applied)
-      implements Command {
+      implements CommitCommand {
     public CreateCommit {
       tables = tables == null ? List.of() : List.copyOf(tables);
       captured = captured == null ? List.of() : List.copyOf(captured);
@@ -102,19 +116,19 @@ public final class Commands {
 
   /** @param targetBranch tag that branch's head when decided; otherwise {@code commit} */
   public record CreateTag(String name, String targetBranch, String commit, String message, Author tagger)
-      implements Command {}
+      implements TagCommand {}
 
-  public record DeleteTag(String name) implements Command {}
+  public record DeleteTag(String name) implements TagCommand {}
 
   /** Registers a storage connection (already validated and checked to connect). */
-  public record AddStorage(StorageAdded storage) implements Command {}
+  public record AddStorage(StorageAdded storage) implements TableCommand {}
 
-  public record RemoveStorage(String name) implements Command {}
+  public record RemoveStorage(String name) implements TableCommand {}
 
   /** Tracks a table whose catalog facts the command side has read; recorded by a commit on the default branch. */
-  public record TrackTable(TableTracked table, Author author) implements Command {}
+  public record TrackTable(TableTracked table, Author author) implements TableCommand {}
 
-  public record UntrackTable(String name, Author author) implements Command {}
+  public record UntrackTable(String name, Author author) implements TableCommand {}
 
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }
@@ -124,50 +138,82 @@ public final class Commands {
    * {@code write}: a REST row write that staged its own rows.
    */
   public record RecordChanges(ChangeKind kind, String branch, List<TableCounts> tables,
-      boolean write) implements Command {}
+      boolean write) implements CommitCommand {}
 
   /** Begins a merge into {@code started.branch()} that stops before its commit (its rows are staged). */
-  public record StartMerge(MergeStarted started) implements Command {}
+  public record StartMerge(MergeStarted started) implements MergeCommand {}
 
-  /** Moves a branch's head forward to a descendant commit (its rows already moved). */
-  public record FastForward(BranchHeadMoved moved) implements Command {}
+  /**
+   * Moves {@code branch}'s head forward from {@code from} (the head the command side saw) to its
+   * descendant {@code to}, the rows already moved (its tables' content there {@code contents});
+   * {@code rebase}: a rebase with nothing to replay, not a merge.
+   */
+  public record FastForward(String branch, String from, String to, List<BranchHeadMoved.TableContent> contents,
+      boolean rebase) implements MergeCommand {}
 
-  /** Begins a rebase: the branch moved to the commit it is rebased onto (the data work done). */
-  public record StartRebase(RebaseStarted started, BranchHeadMoved moved) implements Command {}
+  /**
+   * Begins a rebase of {@code branch}, at {@code head} as the command side saw it, onto {@code ontoCommit}
+   * ({@code onto} as the client named it), replaying {@code commits} (oldest first): the branch moved to
+   * {@code ontoCommit} (the data work done, its tables' content there {@code contents}).
+   */
+  public record StartRebase(String branch, String onto, String ontoCommit, String head, List<String> commits,
+      Author author, List<BranchHeadMoved.TableContent> contents) implements RebaseCommand {}
 
-  public record SkipRebaseStep(RebaseStepSkipped skipped) implements Command {}
+  /** Skips {@code commit}, the next step of the rebase in progress on {@code branch}. */
+  public record SkipRebaseStep(String branch, String commit) implements RebaseCommand {}
 
-  public record FinishRebase(RebaseFinished finished) implements Command {}
+  /** Ends the rebase in progress on {@code branch}, every step replayed, the branch at {@code head}. */
+  public record FinishRebase(String branch, String head) implements RebaseCommand {}
 
-  /** Abandons a rebase: the branch back at its head before it ({@code moved}; null when it is there). */
-  public record AbortRebase(RebaseAborted aborted, BranchHeadMoved moved) implements Command {}
+  /**
+   * Abandons the rebase in progress on {@code branch}: the branch goes back to its head before it, its
+   * tables' content there {@code contents} (the data work done; null when the branch is there already).
+   */
+  public record AbortRebase(String branch, List<BranchHeadMoved.TableContent> contents) implements RebaseCommand {}
 
   /** Saves a branch's working changes as a stash (the data work done, the branch back at its head). */
-  public record CreateStash(StashCreated created) implements Command {}
+  public record CreateStash(String branch, String id, String message, String head, Author author,
+      List<StashCreated.StashedTable> tables) implements StashCommand {}
 
   /** Applies a branch's stash to its working state (the data work done); popped: drops it too. */
-  public record ApplyStash(StashApplied applied) implements Command {}
+  public record ApplyStash(String branch, String id, boolean popped, List<TableCounts> tables) implements StashCommand {}
 
-  public record DropStash(StashDropped dropped) implements Command {}
+  /** Drops the stash {@code stash} names on {@code branch}: its index (0: the newest) or its id. */
+  public record DropStash(String branch, String stash) implements StashCommand {}
 
   /**
    * Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with
    * {@code force}, from a caller allowed to administer the repository ({@code mayForce}).
    */
-  public record ResetBranch(BranchHeadMoved moved, boolean force, boolean mayForce) implements Command {}
+  public record ResetBranch(String branch, String from, String to, boolean hard,
+      List<BranchHeadMoved.TableContent> contents, boolean force, boolean mayForce) implements BranchCommand {}
 
   /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
-  public record MergeUpToDate(String branch) implements Command {}
+  public record MergeUpToDate(String branch) implements MergeCommand {}
 
-  /** Records resolutions of the conflicts of a merge in progress (the rows are written). */
-  public record ResolveConflicts(MergeConflictsResolved resolved) implements Command {}
+  /**
+   * Records resolutions of the conflicts of the merge in progress on {@code branch} (the rows are written):
+   * which were chosen ({@code table}, {@code key}, {@code field}: null for all), the side taken, how many
+   * were settled and how many are left.
+   */
+  public record ResolveConflicts(String branch, String table, String key, String field, String take, long resolved,
+      long remaining) implements MergeCommand {}
 
-  /** Ends a merge in progress without its commit (its tables are back at the branch's head). */
-  public record AbortMerge(MergeAborted aborted) implements Command {}
+  /** Ends the merge in progress on {@code branch} without its commit ({@code tables} are back at the branch's head). */
+  public record AbortMerge(String branch, List<String> tables) implements MergeCommand {
+    public AbortMerge {
+      tables = List.copyOf(tables);
+    }
+  }
 
-  /** Records that the recovery sweep put an abandoned commit attempt's captured changes back. */
-  public record RecordRollback(CommitRolledBack rollback) implements Command {}
+  /**
+   * Records that the recovery sweep put an abandoned commit attempt's captured changes back: in
+   * {@code storages}, {@code rows} rows of {@code tables}.
+   */
+  public record RecordRollback(String branch, String attempt, List<String> storages, List<String> tables, long rows)
+      implements CommitCommand {}
 
-  /** Records that recovery undid a merge never appended (what it wrote in other storages). */
-  public record RecordMergeRollback(MergeRolledBack rollback) implements Command {}
+  /** Records that recovery undid a merge (or stash) never appended: in {@code storages}, {@code rows} rows of {@code tables}. */
+  public record RecordMergeRollback(String branch, String attempt, List<String> storages, List<String> tables,
+      long rows) implements MergeCommand {}
 }

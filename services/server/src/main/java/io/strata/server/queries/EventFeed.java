@@ -27,8 +27,8 @@ import org.jboss.logging.Logger;
  * The event feed as subscribers read it (GET /api/v1/events, JSON pages and SSE), in the log's commit
  * order ({@link EventLog#readFeed}): never a late commit skipped, each repository's events in order.
  *
- * <p>While anyone subscribes, this server reads the feed's new events once per poll interval into a
- * buffer of the newest {@code strata.events.buffer} events, serialised once, which every subscriber
+ * <p>While anyone subscribes, this server reads the feed's new events once per poll interval, and at
+ * once after each of its own appends commits (others' appends wait for the poll), into a buffer of the newest {@code strata.events.buffer} events, serialised once, which every subscriber
  * then reads; a subscriber further behind (resuming from an old position) reads pages from the
  * database until it reaches the buffer. The buffer is always one unbroken stretch of the feed, from
  * {@code base} (exclusive) to {@code head}: the feed never inserts an event behind its horizon, so a
@@ -83,6 +83,10 @@ public class EventFeed {
   private final AtomicLong ids = new AtomicLong();
   private long timer = -1;
   private boolean polling;
+  /** An append committed while a read was under way: read again when it ends, or its events wait a poll. */
+  private boolean pollAgain;
+  /** Reads at once after this server's appends, while anyone subscribes. */
+  private final Runnable appended = this::poll;
 
   /** One page of the feed after {@code after}, from the database. */
   public Uni<List<Entry>> page(Selection selection, FeedCursor after, int limit) {
@@ -112,6 +116,7 @@ public class EventFeed {
     synchronized (lock) {
       if (timer < 0) {
         timer = vertx.setPeriodic(config.events().pollInterval().toMillis(), id -> poll());
+        log.onAppended(appended);
         poll();
       }
     }
@@ -134,10 +139,15 @@ public class EventFeed {
   private void poll() {
     FeedCursor from;
     synchronized (lock) {
+      if (timer < 0) {
+        return; // nobody subscribes (an append listener called late)
+      }
       if (polling) {
+        pollAgain = true;
         return;
       }
       polling = true;
+      pollAgain = false;
       from = head;
     }
     Uni<FeedCursor> start = from != null ? Uni.createFrom().item(from) : log.feedEnd();
@@ -164,11 +174,13 @@ public class EventFeed {
       return entries.size();
     })).subscribe().with(
         read -> {
+          boolean again;
           synchronized (lock) {
             polling = false;
+            again = pollAgain || read == POLL_BATCH; // more waiting: no reason to sleep
           }
-          if (read == POLL_BATCH) {
-            poll(); // more waiting: no reason to sleep
+          if (again) {
+            poll();
           }
         },
         failure -> {
@@ -229,6 +241,7 @@ public class EventFeed {
         // nobody follows the feed: stop reading it and drop the buffer (it would stop being unbroken)
         vertx.cancelTimer(timer);
         timer = -1;
+        log.removeAppendListener(appended);
         buffer.clear();
         base = null;
         head = null;

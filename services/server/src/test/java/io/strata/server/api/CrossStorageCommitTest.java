@@ -19,7 +19,7 @@ import io.strata.projections.log.EventLog;
 import io.strata.projections.testing.TestDatabase;
 import io.strata.projections.testing.TestPostgres;
 import io.strata.server.TestDatabaseResource;
-import io.strata.server.commands.CrossStorageCommits;
+import io.strata.server.application.CrossStorageCommits;
 import io.strata.server.runtime.Failpoints;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -29,6 +29,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -185,6 +187,32 @@ class CrossStorageCommitTest {
    * whose owner holds its row, and settles one nobody holds even while another session (as a query
    * could) holds the advisory lock the intent's key once hashed to.
    */
+  @Test
+  void aSweepLeavesAnAttemptOfThisServerAloneBetweenItsIntentAndItsLock() throws Exception {
+    String repo = repositoryOverTwoDatabases("f");
+    sql(remote, "update public.orders_f set note = 'in the window' where id <= 2");
+    // the commit stops 2 s between its intent's insert and its transaction's lock on it, unheld, while
+    // a sweep runs: it is not the sweep's to roll back (it was, and the commit answered 409)
+    Failpoints.arm("attempt.intent-inserted", "delay:2s");
+    try {
+      CompletableFuture<Integer> commit = CompletableFuture.supplyAsync(() -> Api.json()
+          .body(Map.of("message", "in the window", "all", true))
+          .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().extract().statusCode());
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (count(local, "select count(*) from strata_meta.commit_intents where repository = '" + repo + "'") == 0
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(count(local, "select count(*) from strata_meta.commit_intents where repository = '" + repo + "'"))
+          .as("the intent is there, not yet held").isEqualTo(1);
+      commits.sweepAll().await().atMost(Duration.ofSeconds(30));
+      assertThat(commit.get(60, TimeUnit.SECONDS)).isEqualTo(201);
+    } finally {
+      Failpoints.disarm("attempt.intent-inserted");
+    }
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
+  }
+
   @Test
   void theSweepSkipsAHeldIntentAndSettlesOneOnlyAnAdvisoryLockCovers() throws Exception {
     String repo = repositoryOverTwoDatabases("e");

@@ -10,6 +10,7 @@ import static io.strata.server.api.Api.rows;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.TestResourceScope;
@@ -20,7 +21,8 @@ import io.strata.projections.log.EventLog;
 import io.strata.projections.testing.TestDatabase;
 import io.strata.projections.testing.TestPostgres;
 import io.strata.server.TestDatabaseResource;
-import io.strata.server.commands.CrossStorageCommits;
+import io.strata.server.application.CrossStorageCommits;
+import io.strata.server.application.RecoverySchedule;
 import io.strata.server.runtime.Failpoints;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -48,6 +50,7 @@ class CrossStorageMergeTest {
   @Inject Pool local;
   @Inject EventLog log;
   @Inject CrossStorageCommits recovery;
+  @Inject RecoverySchedule schedule;
 
   @BeforeAll
   static void startWarehouse() {
@@ -204,6 +207,9 @@ class CrossStorageMergeTest {
     merge(repo, "main", Map.of("source", "dev"), 409);
 
     List<String> merged = orders("d");
+    // the periodic sweep (every second here) held off, so that what the interrupted abort left is seen
+    Failpoints.arm("recovery.periodic", "error");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !schedule.sweeping());
     Failpoints.arm("merge.abort-appended", "error");
     try {
       Api.json().body(Map.of()).post("/api/v1/repositories/{r}/branches/main/merge/abort", repo).then()
@@ -213,6 +219,7 @@ class CrossStorageMergeTest {
       assertThat(orders("d")).as("not put back yet").isEqualTo(merged);
     } finally {
       Failpoints.disarm("merge.abort-appended");
+      Failpoints.disarm("recovery.periodic");
     }
     recovery.sweepAll().await().atMost(Duration.ofSeconds(30));
     assertThat(orders("d")).isEqualTo(before);

@@ -597,7 +597,7 @@ class DataModelTest {
     } else {
       assertThat(response.statusCode()).as(revert ? "a revert that commits" : "a cherry-pick that commits")
           .isEqualTo(201);
-      id = response.path("id");
+      id = response.path("commit.id");
     }
     assertThat((List<String>) given().get(path.replaceFirst("/branches/.*", "") + "/commits/" + id).then()
         .statusCode(200).extract().path("parents")).as("one parent").containsExactly(model.heads.get(target));

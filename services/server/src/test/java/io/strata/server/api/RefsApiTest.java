@@ -20,7 +20,7 @@ import io.restassured.response.Response;
 import io.strata.events.Author;
 import io.strata.events.CommitIds;
 import io.strata.server.TestDatabaseResource;
-import io.strata.server.commands.RepositoryStateLoader;
+import io.strata.server.application.RepositoryStateLoader;
 import io.strata.server.domain.RepositoryState;
 import jakarta.inject.Inject;
 import java.time.Duration;

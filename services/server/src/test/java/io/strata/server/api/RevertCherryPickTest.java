@@ -89,8 +89,11 @@ class RevertCherryPickTest {
     String c2 = head(repo, "main~1");
     String c3 = head(repo, "main");
     String id = apply(repo, "main", "revert", Map.of("commit", "main~1")).statusCode(201)
-        .body("message", equalTo("Revert \"c2\"")).body("parents", equalTo(List.of(c3)))
-        .body("stats.updated", equalTo(1)).body("stats.deleted", equalTo(1)).extract().path("id");
+        .body("commit.message", equalTo("Revert \"c2\"")).body("commit.parents", equalTo(List.of(c3)))
+        .body("commit.stats.updated", equalTo(1)).body("commit.stats.deleted", equalTo(1))
+        // one shape: the application that made the commit beside it
+        .body("merge.commit", equalTo(head(repo, "main"))).body("merge.merge_in_progress", equalTo(false))
+        .body("merge.strategy", equalTo("three_way")).extract().path("commit.id");
     assertThat(table("revert_a")).containsExactly("1:v1", "2:v2", "4:four", "5:v5");
     assertThat(commit(repo, id).applied()).isEqualTo(new AppliedCommit("revert", c2, null));
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true));
@@ -152,7 +155,8 @@ class RevertCherryPickTest {
     assertThat(table("revert_c")).containsExactly("1:v1", "2:two", "4:four", "5:v5", "6:v6");
 
     String picked = apply(repo, "main", "cherry-pick", Map.of("commit", fix)).statusCode(201)
-        .body("message", equalTo("fix 5")).body("stats.updated", equalTo(1)).extract().path("id");
+        .body("commit.message", equalTo("fix 5")).body("commit.stats.updated", equalTo(1))
+        .body("merge.source_commit", equalTo(fix)).extract().path("commit.id");
     assertThat(table("revert_c")).containsExactly("1:v1", "2:two", "4:four", "5:hotfix", "6:v6");
     assertThat(commit(repo, picked).applied()).isEqualTo(new AppliedCommit("cherry_pick", fix, null));
 
@@ -182,14 +186,15 @@ class RevertCherryPickTest {
     assertThat(Api.digest()).as("nothing changed").isEqualTo(digest);
     assertThat(head(repo, "dev")).isEqualTo(c3);
     // reverting c3 twice: the second finds nothing left to undo
-    String reverted = apply(repo, "main", "revert", Map.of("commit", c3)).statusCode(201).extract().path("id");
+    String reverted = apply(repo, "main", "revert", Map.of("commit", c3)).statusCode(201).extract()
+        .path("commit.id");
     apply(repo, "main", "revert", Map.of("commit", c3)).statusCode(422).body("details.field", equalTo("allow_empty"));
     assertThat(head(repo, "main")).isEqualTo(reverted);
     given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().body("clean", equalTo(true))
         .body("merge_in_progress", equalTo(false));
     // allow_empty records the empty commit, as a commit's does
     apply(repo, "dev", "cherry-pick", Map.of("commit", c3, "allow_empty", true)).statusCode(201)
-        .body("stats.tables", equalTo(0)).body("parents", equalTo(List.of(c3)));
+        .body("commit.stats.tables", equalTo(0)).body("commit.parents", equalTo(List.of(c3)));
   }
 
   @Test
@@ -198,7 +203,7 @@ class RevertCherryPickTest {
     String c3 = head(repo, "main");
     String c3Id = c3;
     apply(repo, "main", "revert", Map.of("commit", "main", "no_commit", true)).statusCode(200)
-        .body("merge_in_progress", equalTo(true));
+        .body("merge.merge_in_progress", equalTo(true)).body("commit", org.hamcrest.Matchers.nullValue());
     assertThat(table("revert_d")).containsExactly("1:v1", "2:two", "3:v3", "4:v4", "5:v5", "6:v6");
     assertThat(head(repo, "main")).isEqualTo(c3);
     String id = Api.json().body(Map.of("message", "undo c3"))

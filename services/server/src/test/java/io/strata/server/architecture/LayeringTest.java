@@ -1,13 +1,20 @@
 package io.strata.server.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethod;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import io.strata.server.application.CommandContext;
+import io.strata.server.application.CommandProcessor;
+import io.strata.server.application.Permits;
+import jakarta.enterprise.context.ApplicationScoped;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,28 +35,71 @@ class LayeringTest {
       .should().dependOnClassesThat().resideInAPackage("io.strata.server..");
 
   /**
-   * The server: the web layer (resources and the auth filter) on commands and queries, those on the
-   * domain and the runtime (configuration, pools) and projections; commands and queries independent
-   * of each other and of the web layer. Reactors (the Kafka relay, webhooks) act on the event feed
-   * outside the database, beside commands and queries.
+   * The server: the API (resources, filters, wire DTOs) turns HTTP into calls of the application services
+   * and their results into HTTP; the application services (one per command family) load state, decide
+   * through the domain, do the data work and append, for every caller: the API and, in process, the
+   * reactors (and the promotion work to come). Queries serve the API's reads. Access (tokens, grants,
+   * the permission rules) is below both, so that the application checks permissions in one place for
+   * every caller. Reactors (the Kafka relay, webhooks) act on the event feed.
    */
   private static final ArchRule serverLayers = layeredArchitecture().consideringOnlyDependenciesInAnyPackage("io.strata.server..")
-      .layer("Web").definedBy("io.strata.server.api..", "io.strata.server.auth..")
-      .layer("Commands").definedBy("io.strata.server.commands..")
+      .layer("Api").definedBy("io.strata.server.api..")
+      .layer("Application").definedBy("io.strata.server.application..")
       .layer("Queries").definedBy("io.strata.server.queries..")
       .layer("Reactors").definedBy("io.strata.server.reactors..")
+      .layer("Access").definedBy("io.strata.server.auth..")
       .layer("Runtime").definedBy("io.strata.server.runtime..")
       .layer("Domain").definedBy("io.strata.server.domain..")
       .layer("Main").definedBy("io.strata.server")
-      .whereLayer("Web").mayOnlyBeAccessedByLayers("Main")
-      .whereLayer("Commands").mayOnlyBeAccessedByLayers("Web")
-      .whereLayer("Queries").mayOnlyBeAccessedByLayers("Web")
-      .whereLayer("Reactors").mayOnlyBeAccessedByLayers("Web", "Main")
-      .whereLayer("Runtime").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Reactors", "Main")
-      .whereLayer("Domain").mayOnlyBeAccessedByLayers("Web", "Commands", "Queries", "Reactors", "Runtime", "Main");
+      .whereLayer("Api").mayOnlyBeAccessedByLayers("Main")
+      .whereLayer("Application").mayOnlyBeAccessedByLayers("Api", "Reactors")
+      .whereLayer("Queries").mayOnlyBeAccessedByLayers("Api")
+      .whereLayer("Reactors").mayOnlyBeAccessedByLayers("Api", "Main")
+      .whereLayer("Access").mayOnlyBeAccessedByLayers("Api", "Application", "Reactors")
+      .whereLayer("Runtime").mayOnlyBeAccessedByLayers("Api", "Application", "Queries", "Reactors", "Access", "Main")
+      .whereLayer("Domain").mayOnlyBeAccessedByLayers("Api", "Application", "Queries", "Reactors", "Access", "Runtime",
+          "Main");
+
+  /**
+   * HTTP exists only in the API: nothing else in the server knows JAX-RS, RESTEasy or the HTTP server's
+   * requests and answers (statuses, headers and bodies are the API's). Webhooks send HTTP as a client
+   * (io.vertx.core.http.HttpClient), which is their job, not serving it.
+   */
+  private static final ArchRule httpOnlyInTheApi = noClasses()
+      .that().resideInAPackage("io.strata.server..").and().resideOutsideOfPackage("io.strata.server.api..")
+      .should().dependOnClassesThat().resideInAnyPackage("jakarta.ws.rs..", "org.jboss.resteasy..")
+      .orShould().dependOnClassesThat().haveNameMatching("io\\.vertx\\.(mutiny\\.)?core\\.http\\.HttpServer.*");
+
+  /** Below the API and the reactors, no HTTP at all: not even a client. */
+  private static final ArchRule noHttpBelowTheApi = noClasses()
+      .that().resideInAnyPackage("io.strata.server.application..", "io.strata.server.domain..",
+          "io.strata.server.queries..", "io.strata.server.auth..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.vertx.core.http..", "io.vertx.mutiny.core.http..",
+          "jakarta.ws.rs..", "org.jboss.resteasy..");
 
   private static final ArchRule serverPackagesAreFreeOfCycles = slices().matching("io.strata.server.(*)..")
       .should().beFreeOfCycles();
+
+  /**
+   * Every operation of an application service (a public method taking a {@code CommandContext}) names the
+   * permission it needs ({@code @Permits}), checked for every caller: one left without is a build failure,
+   * not an open door. The processor under them is the application's own: no caller reaches it directly.
+   */
+  private static final ArchRule everyOperationNamesItsPermission = methods()
+      .that().arePublic().and().areDeclaredInClassesThat().resideInAPackage("io.strata.server.application..")
+      .and().areDeclaredInClassesThat().areAnnotatedWith(ApplicationScoped.class)
+      .and().areDeclaredInClassesThat().doNotHaveSimpleName("CommandProcessor")
+      .and(new DescribedPredicate<JavaMethod>("take a CommandContext") {
+        @Override
+        public boolean test(JavaMethod m) {
+          return m.getRawParameterTypes().stream().anyMatch(t -> t.isEquivalentTo(CommandContext.class));
+        }
+      })
+      .should().beAnnotatedWith(Permits.class);
+
+  private static final ArchRule theProcessorIsTheApplicationsOwn = noClasses()
+      .that().resideOutsideOfPackage("io.strata.server.application..")
+      .should().dependOnClassesThat().haveFullyQualifiedName(CommandProcessor.class.getName());
 
   /** The data plane (overlays, capture, branch views) does not lean on read-model rows. */
   private static final ArchRule dataPlaneUsesNoReadModelRows = noClasses()
@@ -85,6 +135,18 @@ class LayeringTest {
   void theServerKeepsItsLayers() {
     serverLayers.check(MAIN);
     serverPackagesAreFreeOfCycles.check(MAIN);
+  }
+
+  @Test
+  void everyApplicationOperationChecksItsCallersPermission() {
+    everyOperationNamesItsPermission.check(MAIN);
+    theProcessorIsTheApplicationsOwn.check(MAIN);
+  }
+
+  @Test
+  void onlyTheApiKnowsHttp() {
+    httpOnlyInTheApi.check(MAIN);
+    noHttpBelowTheApi.check(MAIN);
   }
 
   @Test

@@ -154,9 +154,8 @@ public class SenderStore {
    * 410 Gone or has failed for longer than {@code disableAfter}. Answers the reason the endpoint was
    * disabled, if it was. (Deliveries the receiver took are recorded by {@link #delivered}.) Disabling
    * appends {@link WebhookDisabled} to the server's stream in that same transaction, so the row and
-   * the event commit together; the transaction takes the appender lock first
-   * ({@link EventLog#inAppendTransaction}) and runs again, whole, when another append to the server's
-   * stream won the race.
+   * the event commit together; the transaction ({@link EventLog#inAppendTransaction}) runs again,
+   * whole, when another append to the server's stream won the race.
    */
   public Uni<Optional<String>> recordFailure(String endpointId, long deliveryId, Outcome o, Duration disableAfter) {
     return log.inAppendTransaction(tx -> tx.preparedQuery("insert into strata_meta.webhook_attempts"
@@ -181,8 +180,8 @@ public class SenderStore {
    * Records runs, of one or several endpoints, in one statement (one round trip and one commit for
    * all of them): their attempts, the deliveries delivered, and the endpoints' failure clocks cleared
    * (written only where one runs, so a healthy endpoint's row is not rewritten at every run). A
-   * success neither disables an endpoint nor appends an event, so unlike {@link #recordFailure} this takes
-   * no appender lock.
+   * success neither disables an endpoint nor appends an event, so unlike {@link #recordFailure} this is
+   * no append transaction.
    */
   public Uni<Void> delivered(List<Run> runs) {
     List<Delivered> done = runs.stream().flatMap(r -> r.delivered().stream()).toList();

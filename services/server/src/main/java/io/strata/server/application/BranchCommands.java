@@ -1,0 +1,100 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.refs.RefQueries;
+import io.strata.projections.refs.RefRows.BranchRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.Existing;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.StrataException;
+import io.strata.server.auth.Permission;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+
+/**
+ * Creating, protecting and deleting branches. Where the repository tracks tables, a branch's overlays
+ * are made or dropped in the transaction that appends the event ({@link BranchOverlays}).
+ */
+@ApplicationScoped
+public class BranchCommands {
+  private final CommandProcessor processor;
+  private final Existing existing;
+  private final RefResolver resolver;
+  private final RefQueries refs;
+  private final CommitGraph graph;
+  private final BranchOverlays overlays;
+
+  @Inject
+  public BranchCommands(CommandProcessor processor, Existing existing, RefResolver resolver, RefQueries refs,
+      CommitGraph graph, BranchOverlays overlays) {
+    this.processor = processor;
+    this.existing = existing;
+    this.resolver = resolver;
+    this.refs = refs;
+    this.graph = graph;
+    this.overlays = overlays;
+  }
+
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> createBranch(
+      String repository, String name, String from, boolean isProtected, CommandContext ctx, Answer answer) {
+    Names.branch(name);
+    Uni<Commands.CreateBranch> command = from == null
+        ? Uni.createFrom().item(new Commands.CreateBranch(name, null, null, null, isProtected))
+        : existing.repository(Names.existingRepository(repository))
+            .chain(() -> processor.caughtUp(repository))
+            .chain(() -> resolver.resolve(repository, from))
+            .map(r -> r.isPlainBranch()
+                ? new Commands.CreateBranch(name, from, r.branch(), null, isProtected)
+                : new Commands.CreateBranch(name, from, null, r.commit(), isProtected));
+    return command.chain(c -> withTables(repository)
+        ? processor.execute(repository, (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx, answer)
+        : processor.execute(repository, c, ctx, answer));
+  }
+
+  @Permits(Permission.REPOSITORY_ADMIN)
+  public Uni<CommandResponse> protectBranch(String repository, String name, Boolean isProtected, CommandContext ctx,
+      Answer answer) {
+    if (isProtected == null) {
+      throw StrataException.invalid("protected", "is required (true or false)");
+    }
+    return processor.execute(Names.existingRepository(repository), new Commands.SetBranchProtection(name, isProtected), ctx,
+        answer);
+  }
+
+  /**
+   * Deletes a branch. Whether its commits survive elsewhere is checked on the commit graph first; the
+   * processor then refuses if the head moved since (so the check cannot go stale unnoticed).
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> deleteBranch(String repository, String name, boolean force, CommandContext ctx,
+      Answer answer) {
+    return existing.repository(Names.existingRepository(repository))
+        .chain(() -> processor.caughtUp(repository))
+        .chain(() -> refs.allBranches(repository))
+        .chain(branches -> {
+          BranchRow branch = branches.stream().filter(b -> b.name().equals(name)).findFirst()
+              .orElseThrow(() -> StrataException.branchNotFound(name));
+          List<String> others = branches.stream().filter(b -> !b.name().equals(name)).map(BranchRow::head).toList();
+          return graph.isReachableFrom(repository, branch.head(), others)
+              .map(merged -> new Commands.DeleteBranch(name, force, branch.head(), merged));
+        })
+        .chain(c -> {
+          if (!withTables(repository)) {
+            return processor.execute(repository, c, ctx, answer);
+          }
+          return processor.execute(repository, (tx, state) -> overlays.prepareDelete(tx, state, repository, c), ctx,
+                  answer)
+              .call(response -> response.replayed() ? Uni.createFrom().voidItem()
+                  : overlays.removeRemote(repository, name));
+        });
+  }
+
+  /** Whether commands on the repository may concern rows (false only when the cached state knows none are tracked). */
+  private boolean withTables(String repository) {
+    return !processor.holdsNoRows(Names.existingRepository(repository));
+  }
+}

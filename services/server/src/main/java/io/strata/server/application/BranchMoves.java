@@ -1,0 +1,117 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.TableTracked;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.StoragePools;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Moves a branch's working state to another commit along the change sets between the two, table by
+ * table, at O(rows that differ), in the transaction that appends the head's move (a reset, a rebase's
+ * start or abort). A table in another database (a registered storage), which must be clean there, is
+ * written in a transaction of its own held until just before the append, under a recovery intent that
+ * keeps per key the row before and the row written, so that recovery undoes it if the append never
+ * happens (as it undoes a merge: {@link CrossStorageCommits}).
+ */
+@ApplicationScoped
+public class BranchMoves {
+  private final StoragePools pools;
+  private final CrossStorageCommits crossStorage;
+  private final WorkingState<SqlConnection> working;
+  private final ChangeSets<SqlConnection> changeSets;
+
+  @Inject
+  public BranchMoves(StoragePools pools, CrossStorageCommits crossStorage, WorkingState<SqlConnection> working,
+      ChangeSets<SqlConnection> changeSets) {
+    this.pools = pools;
+    this.crossStorage = crossStorage;
+    this.working = working;
+    this.changeSets = changeSets;
+  }
+
+  /** How the working state goes along: with the head, working changes dropped ({@code HARD}), or staged ({@code SOFT}). */
+  public enum Mode { HARD, SOFT }
+
+  /**
+   * Moves the working state of {@code tables} of {@code ref} along {@code paths} (from the branch's head
+   * to the commit it moves to); answers, on the default branch, each moved table's content at that
+   * commit. Failpoints {@code <name>.applied} before the storages commit and {@code
+   * <name>.storage-applied} after.
+   */
+  public Uni<List<BranchHeadMoved.TableContent>> move(SqlConnection tx, RepositoryState state, String repo,
+      BranchRef ref, List<TableRow> tables, CommitGraph.Paths paths, Mode mode, String name) {
+    List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
+    TableTransactions held = new TableTransactions(pools, repo, tx);
+    String[] attempt = {null};
+    // in other storages the rows are written before the event, under a recovery intent that undoes them
+    Set<String> elsewhere = tables.stream().filter(t -> changes(paths, t)).map(TableRow::storage)
+        .filter(s -> !Storages.LOCAL.equals(s)).collect(Collectors.toCollection(LinkedHashSet::new));
+    return (elsewhere.isEmpty() ? Uni.createFrom().<String>nullItem()
+            : crossStorage.begin(tx, repo, ref.name(), elsewhere, CrossStorageCommits.Kind.MERGE))
+        .invoke(a -> attempt[0] = a)
+        .chain(a -> Multi.createFrom().iterable(tables)
+            .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> moveTable(c, state, repo, ref, t, paths,
+                mode, !Storages.LOCAL.equals(t.storage()), a, contents)))
+            .collect().last())
+        .chain(() -> Failpoints.hit(name + ".applied"))
+        .chain(() -> crossStorage.commitBeforeAppend(tx, held, attempt[0], name))
+        .map(done -> contents)
+        .onTermination().call(held::rollback);
+  }
+
+  private static boolean changes(CommitGraph.Paths paths, TableRow t) {
+    return !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty();
+  }
+
+  /** {@code remote}: in another database, clean there (then nothing to discard), written under {@code attempt}. */
+  private Uni<Void> moveTable(SqlConnection c, RepositoryState state, String repo, BranchRef ref, TableRow t,
+      CommitGraph.Paths paths, Mode mode, boolean remote, String attempt,
+      List<BranchHeadMoved.TableContent> contents) {
+    TrackedTable table = TrackedTable.of(repo, t);
+    List<String> undo = paths.undo(t.name());
+    List<String> redo = paths.redo(t.name());
+    String undoAttempt = remote ? attempt : null;
+    Uni<Void> done = (remote ? CleanTables.require(working, c, table, ref, "the move, in another database,")
+        : Uni.createFrom().voidItem())
+        .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
+        .chain(() -> mode == Mode.HARD
+            ? (remote ? Uni.createFrom().voidItem() : working.discard(c, table, ref).replaceWithVoid())
+                .chain(() -> working.move(c, table, ref, undo, redo, undoAttempt))
+            : working.stageAgainst(c, table, ref, undo, redo, undoAttempt))
+        // the table may refuse the rows (a unique value moving between rows, a trigger raising)
+        .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));
+    if (!ref.isDefault() || !state.tables().containsKey(t.name()) || undo.isEmpty() && redo.isEmpty()) {
+      return done;
+    }
+    // the default branch's recorded content follows its head
+    return done.chain(() -> changeSets.contentDelta(c, table, undo, redo)).invoke(delta -> {
+      TableTracked recorded = state.tables().get(t.name());
+      TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
+          new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
+      contents.add(new BranchHeadMoved.TableContent(t.name(), next.rowCount(), next.rowSum(), next.contentHash()));
+    }).replaceWithVoid();
+  }
+
+
+}

@@ -1,0 +1,118 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableTracked;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The data side of creating and deleting branches: one overlay, working log and view per tracked
+ * table. A new branch's overlay holds exactly the keys where its start commit differs from the
+ * default branch's working state (the table): O(rows that differ), never O(table), and zero rows for
+ * a branch of a clean default branch's head. Runs inside the branch command's own transaction for
+ * tables in the server's database, so the overlay and the event are one transaction.
+ */
+@ApplicationScoped
+public class BranchOverlays {
+  private final StoragePools pools;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+  private final TableQueries tableQueries;
+  private final BranchObjects<SqlConnection> branchObjects;
+
+  @Inject
+  public BranchOverlays(StoragePools pools, ProjectionRuntime projections, StrataConfig config,
+      TableQueries tableQueries, BranchObjects<SqlConnection> branchObjects) {
+    this.tableQueries = tableQueries;
+    this.branchObjects = branchObjects;
+    this.pools = pools;
+    this.projections = projections;
+    this.config = config;
+  }
+
+  /**
+   * Prepares a branch creation in its own append transaction: installs the new branch's overlays at
+   * its start (the named commit, or the head of the named branch, or of the default branch). A
+   * command the decider will refuse installs nothing.
+   */
+  public Uni<Commands.Command> prepareCreate(SqlConnection tx, RepositoryState state, String repository,
+      Commands.CreateBranch c) {
+    if (!state.exists() || state.branch(c.name()) != null) {
+      return Uni.createFrom().item(c);
+    }
+    RepositoryState.Branch source = c.start() != null ? null
+        : state.branch(c.fromBranch() == null ? state.defaultBranch() : c.fromBranch());
+    String start = source != null ? source.head() : c.start();
+    return start == null ? Uni.createFrom().item(c) : install(tx, state, repository, c.name(), start).replaceWith(c);
+  }
+
+  /**
+   * Prepares a branch deletion in its own append transaction: removes its overlays in the server's
+   * database (those in other storages go once the deletion is recorded: {@link #removeRemote}).
+   */
+  public Uni<Commands.Command> prepareDelete(SqlConnection tx, RepositoryState state, String repository,
+      Commands.DeleteBranch c) {
+    return state.exists() && state.branch(c.name()) != null && !c.name().equals(state.defaultBranch())
+        ? removeLocal(tx, state, repository, c.name()).replaceWith(c)
+        : Uni.createFrom().item(c);
+  }
+
+  /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
+  private Uni<Void> install(SqlConnection tx, RepositoryState state, String repository, String branch, String start) {
+    String mainHead = state.branch(state.defaultBranch()).head();
+    List<TableTracked> tables = new ArrayList<>(state.tables().values());
+    // the commit graph read below must include every commit the state has seen
+    return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
+        .chain(() -> CommitGraph.pathsBetween(tx, repository, mainHead, start))
+        .chain(paths -> Multi.createFrom().iterable(tables)
+            .onItem().transformToUniAndConcatenate(t -> {
+              // the start commit's state, from the default branch's: its working changes undone too
+              StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
+              return inTablesDatabase(tx, repository, t, c -> TableShapes.requireUnchanged(c, t)
+                  .chain(() -> branchObjects.create(c, TrackedTable.of(repository, t), branch, fromMain)));
+            })
+            .collect().last().replaceWithVoid());
+  }
+
+  /** Removes a branch's overlays in the server's database, in the caller's transaction. */
+  private Uni<Void> removeLocal(SqlConnection tx, RepositoryState state, String repository, String branch) {
+    return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
+        .filter(t -> Storages.LOCAL.equals(t.storage()))
+        .onItem().transformToUniAndConcatenate(t -> branchObjects.remove(tx, TrackedTable.of(repository, t), branch))
+        .collect().last().replaceWithVoid();
+  }
+
+  /** Removes a deleted branch's overlays in other storages. */
+  public Uni<Void> removeRemote(String repository, String branch) {
+    return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
+        .filter(t -> !Storages.LOCAL.equals(t.storage()))
+        .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
+            .chain(pool -> pool.withTransaction(c -> branchObjects.remove(c, TrackedTable.of(repository, t), branch))))
+        .collect().last().replaceWithVoid();
+  }
+
+  private Uni<Void> inTablesDatabase(SqlConnection tx, String repository, TableTracked t,
+      Function<SqlConnection, Uni<Void>> work) {
+    if (Storages.LOCAL.equals(t.storage())) {
+      return work.apply(tx);
+    }
+    return pools.pool(repository, t.storage()).chain(pool -> pool.withTransaction(work::apply));
+  }
+}

@@ -1,0 +1,19 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.server.domain.Commands.Command;
+import io.strata.server.domain.RepositoryState;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+
+/**
+ * Work that turns a request into its command inside the transaction that appends the command's events:
+ * a commit captures the staged rows of the tables in the metadata database, a new branch gets its
+ * overlays, a tracked table its capture. The work and the events commit together, so a refusal or a
+ * conflict rolls the work back. Such a command runs alone in its repository's queue (see
+ * {@link CommandProcessor#execute(String, InAppendTransaction, CommandContext, Answer)}).
+ */
+@FunctionalInterface
+public interface InAppendTransaction {
+  /** Does the work in {@code tx} against the repository's authoritative {@code state}; answers the command to decide. */
+  Uni<Command> prepare(SqlConnection tx, RepositoryState state);
+}

@@ -1,0 +1,108 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.AppliedCommit;
+import io.strata.events.MergeInfo;
+import io.strata.events.MergeStarted;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets.Captured;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The commit that concludes a merge, in its append transaction: it captures the merged rows like any
+ * commit (its change sets lead from its first parent, the target's head), and records per table the
+ * change set that leads from its second parent, the source, so that diffs, time travel and later merges
+ * walk history through either parent at O(rows changed). The merge's kept conflicts are dropped.
+ */
+@ApplicationScoped
+public class MergeCommits {
+  private final DataCommits dataCommits;
+  private final Merges<SqlConnection> merges;
+
+  @Inject
+  public MergeCommits(DataCommits dataCommits, Merges<SqlConnection> merges) {
+    this.dataCommits = dataCommits;
+    this.merges = merges;
+  }
+
+  /**
+   * {@code commit} (on the merge's target) concluding {@code merge}: it captures the staged rows of
+   * {@code capturable} tables (those it names, or all of them when it names none; with {@code all},
+   * unstaged rows too). {@code planned}: the tables whose merge this transaction planned and applied,
+   * and that nothing else changed since (the merge commits at once): their change sets from the source
+   * come from the plan; {@code applied}: their change sets, captured from the plan.
+   */
+  public Uni<Commands.Command> conclude(TableTransactions tables, SqlConnection tx, RepositoryState state,
+      String repo, Commands.CreateCommit commit, MergeStarted merge, List<TableRow> tracked,
+      List<TableRow> capturable, boolean all, Set<String> planned, List<Captured> applied) {
+    BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
+    Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
+    return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept)
+        .map(captured -> applied.isEmpty() ? captured : captured.withCaptured(
+            Stream.concat(captured.captured().stream(), applied.stream()).toList(), captured.baseContent()))
+        .chain(captured -> !merge.mergesSource()
+            ? endKept(tx, repo, into, tracked, kept).map(done -> captured.applying(
+                new AppliedCommit(merge.operation(), merge.sourceCommit(), merge.mainline())))
+            : CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.head())
+            .chain(ours -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.sourceCommit())
+                .chain(theirs -> {
+                  List<MergeInfo.ChangeSetRef> fromSource = new ArrayList<>();
+                  return Multi.createFrom().iterable(tracked)
+                      .onItem().transformToUniAndConcatenate(t -> {
+                        TrackedTable table = TrackedTable.of(repo, t);
+                        List<String> o = ours.getOrDefault(t.name(), List.of());
+                        List<String> th = theirs.getOrDefault(t.name(), List.of());
+                        String merged = changeSetOf(captured.captured(), t.name());
+                        // the change set from the source lives beside the table, in its own database
+                        Uni<Void> recorded = o.isEmpty() && th.isEmpty() && merged == null
+                            ? Uni.createFrom().voidItem()
+                            : tables.in(t, c -> planned.contains(t.name()) ? merges.fromSourceOfPlan(c, table, o)
+                                    : merges.fromSource(c, table, o, th, merged))
+                                .invoke(hash -> {
+                                  if (hash != null) {
+                                    fromSource.add(new MergeInfo.ChangeSetRef(t.name(), hash));
+                                  }
+                                })
+                                .replaceWithVoid();
+                        // only the tables the merge in progress kept something of have anything to forget;
+                        // in another database the commit's capture ended it (and puts it back if never appended)
+                        return kept.contains(t.name()) && Storages.LOCAL.equals(t.storage())
+                            ? recorded.chain(() -> merges.end(tx, table, into)) : recorded;
+                      })
+                      .collect().last()
+                      .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
+                          merge.strategy(), fromSource)));
+                })));
+  }
+
+  /**
+   * A revert or cherry-pick walks no second parent: only what it kept in the server's database is
+   * forgotten (in another database the commit's capture ended it).
+   */
+  private Uni<Void> endKept(SqlConnection tx, String repo, BranchRef into, List<TableRow> tracked, Set<String> kept) {
+    return Multi.createFrom().iterable(tracked)
+        .filter(t -> kept.contains(t.name()) && Storages.LOCAL.equals(t.storage()))
+        .onItem().transformToUniAndConcatenate(t -> merges.end(tx, TrackedTable.of(repo, t), into))
+        .collect().last()
+        .replaceWithVoid();
+  }
+
+  private static String changeSetOf(List<Captured> captured, String table) {
+    return captured.stream().filter(c -> c.table().equals(table)).map(Captured::changeSet).findFirst().orElse(null);
+  }
+}

@@ -1,0 +1,34 @@
+package io.strata.server.application;
+
+import io.strata.events.CommitIds;
+import io.strata.events.StrataEvent;
+import io.strata.server.domain.Commands.Command;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/** A command waiting in its repository's queue of the {@link CommandProcessor}, with what it became. */
+final class PendingCommand {
+  Command command;
+  InAppendTransaction prepare;
+  final CommandContext context;
+  final Answer answer;
+  final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
+  List<StrataEvent> events = List.of();
+  /** The incarnation of the branch the request names, as it was when the command was decided. */
+  String branchIncarnation;
+  private final String storedKey;
+
+  PendingCommand(String repository, Command command, CommandContext context, Answer answer) {
+    this.command = command;
+    this.context = context;
+    this.answer = answer;
+    // scoped to the repository and the operation: the same key elsewhere is another key
+    this.storedKey = context.idempotencyKey() == null ? null : CommitIds.sha256Hex(repository + "\u0000"
+        + context.idempotencyScope() + "\u0000" + context.idempotencyKey());
+  }
+
+  /** The key as stored: the client's, scoped; {@code null} without an Idempotency-Key. */
+  String key() {
+    return storedKey;
+  }
+}

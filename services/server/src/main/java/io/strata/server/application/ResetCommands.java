@@ -1,0 +1,112 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Existing;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.AccessRules;
+import io.strata.server.auth.Permission;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resets a branch to a commit (docs/architecture.md, "History rewriting"): its head moves there with a
+ * {@code branch.head_moved} event; {@code hard} moves its working state along (its working changes are
+ * dropped), {@code soft} keeps it and stages the difference. Each table is moved along the change sets
+ * between the two commits, at O(rows that differ), in the transaction that appends the event: the
+ * branch is at its old head or at the new one, never between. In another database (a registered
+ * storage) the table must be clean; its rows are written just before the append under a recovery
+ * intent, with an undo sidecar that recovery uses if the event is never appended. Commits left behind
+ * stay readable by id.
+ */
+@ApplicationScoped
+public class ResetCommands {
+  private final CommandProcessor processor;
+  private final Existing existing;
+  private final RefResolver resolver;
+  private final TableQueries tableQueries;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+  private final CrossStorageCommits crossStorage;
+  private final BranchMoves moves;
+
+  @Inject
+  public ResetCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
+      ProjectionRuntime projections, StrataConfig config, CrossStorageCommits crossStorage, BranchMoves moves) {
+    this.moves = moves;
+    this.crossStorage = crossStorage;
+    this.processor = processor;
+    this.existing = existing;
+    this.resolver = resolver;
+    this.tableQueries = tableQueries;
+    this.projections = projections;
+    this.config = config;
+  }
+
+  /** How a reset treats the branch's working state. */
+  public enum Mode { HARD, SOFT }
+
+  public record Request(String to, Mode mode, String expectedHead, boolean force) {}
+
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> reset(String repository, String branch, Request r, CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> processor.caughtUp(repo))
+        .chain(() -> resolver.resolve(repo, r.to()))
+        .chain(to -> tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
+            "reset.appended", processor.execute(repo,
+            (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, mayForce(ctx, repo), tracked), ctx,
+            answer))));
+  }
+
+
+
+  /** Whether the caller may force a protected branch's reset: it administers the repository. */
+  private static boolean mayForce(CommandContext ctx, String repo) {
+    return AccessRules.decide(Permission.REPOSITORY_ADMIN, ctx.actor().grants(), repo) == AccessRules.Decision.ALLOW;
+  }
+
+  private Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repo, String branch,
+      String to, Request r, boolean mayForce, List<TableRow> tracked) {
+    RepositoryState.Branch b = state.branch(branch);
+    if (b == null) {
+      throw StrataException.branchNotFound(branch);
+    }
+    if (state.merge(branch) != null) {
+      throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
+    }
+    String from = b.head();
+    if (r.expectedHead() != null && !from.startsWith(r.expectedHead())) {
+      throw new StrataException(ErrorCode.HeadMoved, "branch '" + branch + "' is at " + from + ", not "
+          + r.expectedHead(), Map.of("branch", branch, "expected_head", r.expectedHead(), "actual_head", from));
+    }
+    BranchRef ref = BranchRef.of(branch, state.defaultBranch());
+    // the commit graph read below must include every commit the state has seen
+    return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> CommitGraph.pathsBetween(tx, repo, from, to))
+        .chain(paths -> moves.move(tx, state, repo, ref, tracked.stream()
+            // a hard reset drops the working changes of every table; otherwise only tables that differ move
+            .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())
+            .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
+        .map(contents -> new Commands.ResetBranch(branch, from, to, r.mode() == Mode.HARD, contents, r.force(),
+            mayForce));
+  }
+
+}

@@ -1,0 +1,252 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.events.StashCreated;
+import io.strata.events.TableCounts;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Existing;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Stashes (docs/architecture.md, "History rewriting"): a branch's working changes, staged and not,
+ * saved as one change set per table (stored beside the table, as a commit's are) and the branch put
+ * back at its head; applied later three-way against the branch's head with the merge's machinery, at
+ * O(rows stashed and rows changed since), the stashed rows becoming unstaged working changes again.
+ */
+@ApplicationScoped
+public class StashCommands {
+  private final CommandProcessor processor;
+  private final Existing existing;
+  private final TableQueries tableQueries;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
+  private final WorkingState<SqlConnection> working;
+  private final ChangeSets<SqlConnection> changeSets;
+  private final Merges<SqlConnection> merges;
+  private final StoragePools pools;
+  private final CrossStorageCommits crossStorage;
+
+  @Inject
+  public StashCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
+      ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
+      ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges, StoragePools pools,
+      CrossStorageCommits crossStorage) {
+    this.pools = pools;
+    this.crossStorage = crossStorage;
+    this.processor = processor;
+    this.existing = existing;
+    this.tableQueries = tableQueries;
+    this.projections = projections;
+    this.config = config;
+    this.working = working;
+    this.changeSets = changeSets;
+    this.merges = merges;
+  }
+
+  /** Saves the working changes of {@code tables} (empty: every table) of the branch, and puts it back at its head. */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> stash(String repository, String branch, String message, List<String> tables,
+      Author author, CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    Names.text("message", message, 65536, false);
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> tableQueries.tables(repo))
+        .chain(tracked -> {
+          for (String name : tables) {
+            if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
+              throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
+                  Map.of("table", String.valueOf(name)));
+            }
+          }
+          List<TableRow> selected = tracked.stream().filter(t -> tables.isEmpty() || tables.contains(t.name())).toList();
+          return crossStorage.settledAfter(repo, tracked, "stash.appended",
+              processor.execute(repo, (tx, state) -> {
+            RepositoryState.Branch b = state.branch(branch);
+            if (b == null) {
+              throw StrataException.branchNotFound(branch);
+            }
+            if (state.merge(branch) != null) {
+              throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
+            }
+            BranchRef ref = BranchRef.of(branch, state.defaultBranch());
+            List<StashCreated.StashedTable> stashed = new ArrayList<>();
+            TableTransactions held = new TableTransactions(pools, repo, tx);
+            return crossStorage.beginFor(tx, repo, branch, selected, CrossStorageCommits.Kind.STASH).chain(attempt ->
+                Multi.createFrom().iterable(selected)
+                .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
+                  TrackedTable table = TrackedTable.of(repo, t);
+                  // in another database, the captured working-log rows and the rows moved back are kept
+                  // for recovery until the event is appended
+                  String undo = Storages.LOCAL.equals(t.storage()) ? null : attempt;
+                  // the working changes become a change set (out of the working log), and the branch's
+                  // working state goes back to its head along it
+                  return TableShapes.requireUnchanged(c, t.toEvent())
+                      .chain(() -> working.writesMayReachOtherRows(c, table, ref))
+                      .invoke(reach -> {
+                        if (reach) { // putting it back could change other tables' rows, which the stash would not hold
+                          throw StrataException.invalid("tables", "table '" + t.name() + "' has a trigger, or a"
+                              + " foreign key with an action, that may change other rows when it is written: its"
+                              + " working changes cannot be stashed; commit or discard them");
+                        }
+                      })
+                      .chain(() -> changeSets.capture(c, table, ref, true, undo))
+                      .call(captured -> captured.isEmpty() ? Uni.createFrom().voidItem()
+                          : working.move(c, table, ref, List.of(captured.get().changeSet()), List.of(), undo)
+                              .onFailure(MergeCommands::refusedByTable)
+                              .transform(e -> MergeCommands.refused(t.name(), e)))
+                      .invoke(captured -> captured.ifPresent(cs -> stashed.add(new StashCreated.StashedTable(
+                          t.name(), cs.changeSet(), cs.inserted(), cs.updated(), cs.deleted()))));
+                }))
+                .collect().last()
+                .map(done -> {
+                  if (stashed.isEmpty()) {
+                    throw StrataException.invalid("tables", "branch '" + branch + "' has no working changes"
+                        + (tables.isEmpty() ? "" : " in " + tables) + " to stash");
+                  }
+                  return (Commands.Command) new Commands.CreateStash(branch,
+                      UUID.randomUUID().toString(), message, b.head(), author, stashed);
+                })
+                .call(() -> committedElsewhere(tx, held, attempt, "stash")))
+                .onTermination().call(held::rollback);
+          }, ctx, answer));
+        });
+  }
+
+  /** Just before the append: the writes in other storages committed, and the intent going with the append. */
+  private Uni<Void> committedElsewhere(SqlConnection tx, TableTransactions held, String attempt, String name) {
+    return Failpoints.hit(name + ".applied").chain(() -> crossStorage.commitBeforeAppend(tx, held, attempt, name));
+  }
+
+
+
+
+  /**
+   * Applies stash {@code n} (an index, 0: the newest; or the stash's id) of the branch to its working state, three-way: base the
+   * head it was saved at, theirs that head with the stash, ours the branch's head now. The tables it
+   * touches must have no working changes. Conflicts a strategy does not settle refuse it (409
+   * {@code MergeConflict}, listing them) and change nothing; {@code pop} drops it once applied.
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> apply(String repository, String branch, String n, boolean pop, Strategy strategy,
+      CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    if (strategy == Strategy.FAIL_ON_CONFLICT) {
+      strategy = Strategy.THREE_WAY; // a stash's conflicts refuse it either way
+    }
+    Strategy settle = strategy;
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> tableQueries.tables(repo))
+        .chain(tracked -> crossStorage.settledAfter(repo, tracked, "stash.appended",
+            processor.execute(repo, (tx, state) -> {
+          StashCreated stash = RepositoryDecider.stash(state, branch, n);
+          if (state.merge(branch) != null) {
+            throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));
+          }
+          String head = state.branch(branch).head();
+          BranchRef ref = BranchRef.of(branch, state.defaultBranch());
+          List<TableCounts> applied = new ArrayList<>();
+          List<Merges.Conflict> conflicts = new ArrayList<>();
+          long[] unsettled = {0};
+          List<TableRow> stashedTables = stash.tables().stream().map(s -> tracked.stream()
+              .filter(r -> r.name().equals(s.table())).findFirst().orElseThrow(() -> StrataException.invalid("stash",
+                  "table '" + s.table() + "' of the stash is no longer tracked"))).toList();
+          TableTransactions held = new TableTransactions(pools, repo, tx);
+          return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+              .chain(() -> CommitGraph.pathsBetween(tx, repo, stash.head(), head))
+              .chain(paths -> crossStorage.beginFor(tx, repo, branch, stashedTables, CrossStorageCommits.Kind.MERGE)
+                  .chain(attempt -> Multi.createFrom().iterable(stash.tables())
+                  .onItem().transformToUniAndConcatenate(s -> {
+                    TableRow t = stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst().orElseThrow();
+                    TrackedTable table = TrackedTable.of(repo, t);
+                    return held.of(t).chain(tc -> CleanTables.require(working, tc, table, ref, "the stash")
+                        .chain(() -> TableShapes.requireUnchanged(tc, t.toEvent()))
+                        .chain(() -> changeSets.exists(tc, table, s.changeSet()))
+                        .invoke(exists -> {
+                          if (!exists) { // untracked since, and tracked again: its history went with it
+                            throw new StrataException(ErrorCode.StashGone, "the stashed changes of table '"
+                                + s.table() + "' are gone: the table was untracked since; drop the stash",
+                                Map.of("table", s.table(), "stash", n));
+                          }
+                        })
+                        .chain(() -> merges.plan(tc, table, ref, paths.undo(t.name()), paths.redo(t.name()),
+                            List.of(), List.of(s.changeSet()), settle))
+                        .chain(planned -> planned.unsettled() > 0 ? Uni.createFrom().item(planned)
+                            : merges.apply(tc, table, ref).onFailure(MergeCommands::refusedByTable)
+                                .transform(e -> MergeCommands.refused(t.name(), e)))
+                        .chain(m -> {
+                          if (m.unsettled() > 0) {
+                            unsettled[0] += m.unsettled();
+                            return merges.plannedConflicts(tc, table, MergeCommands.LISTED_CONFLICTS)
+                                .invoke(conflicts::addAll).replaceWithVoid();
+                          }
+                          ChangeCounts c = m.changes();
+                          applied.add(new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
+                          return merges.recordApplied(tc, table, ref, false)
+                              .chain(() -> Storages.LOCAL.equals(t.storage()) ? Uni.createFrom().voidItem()
+                                  : merges.saveUndo(tc, table, ref, attempt));
+                        }));
+                  })
+                  .collect().last()
+                  .invoke(done -> {
+                    if (unsettled[0] > 0) {
+                      MergeCommands.Outcome outcome = new MergeCommands.Outcome();
+                      outcome.source = "stash " + n;
+                      outcome.conflicts = unsettled[0];
+                      outcome.unsettled = unsettled[0];
+                      outcome.listedConflicts = conflicts.subList(0, Math.min(conflicts.size(),
+                          MergeCommands.LISTED_CONFLICTS));
+                      throw MergeCommands.conflicts(branch, outcome);
+                    }
+                  })
+                  .call(() -> committedElsewhere(tx, held, attempt, "stash.apply"))))
+              .onTermination().call(held::rollback)
+              .map(done -> new Commands.ApplyStash(branch, stash.id(), pop, applied));
+        }, ctx, answer)));
+  }
+
+  /** Drops stash {@code n} of the branch without applying it. */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> drop(String repository, String branch, String n, CommandContext ctx, Answer answer) {
+    String repo = Names.existingRepository(repository);
+    return existing.repository(repo)
+        .chain(() -> existing.branch(repo, branch))
+        .chain(() -> processor.execute(repo, new Commands.DropStash(branch, n), ctx, answer));
+  }
+
+
+}

@@ -1,0 +1,177 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.events.TableTracked;
+import io.strata.projections.postgres.Sql;
+import io.strata.projections.postgres.TableCatalog;
+import io.strata.projections.rowdata.QueryAccess;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Storages;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TrackableSchemas;
+import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.auth.Permission;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Tracking and untracking tables: read the table's catalog and measure its rows in its storage, then
+ * record {@code TableTracked} and a commit on the default branch.
+ */
+@ApplicationScoped
+public class TableCommands {
+  private static final Pattern LOCATION = Pattern.compile(
+      "postgresql://([a-z][a-z0-9_-]{0,62})/(?:([A-Za-z_][A-Za-z0-9_$]{0,62})\\.)?([A-Za-z_][A-Za-z0-9_$]{0,62})");
+  private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+  private final CommandProcessor processor;
+  private final StoragePools pools;
+  private final TableQueries tables;
+  private final StrataConfig config;
+  private final Tracking<SqlConnection> tracking;
+  private final QueryAccess<SqlConnection> queryAccess;
+
+  @Inject
+  public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables, StrataConfig config,
+      Tracking<SqlConnection> tracking, QueryAccess<SqlConnection> queryAccess) {
+    this.tracking = tracking;
+    this.queryAccess = queryAccess;
+    this.config = config;
+    this.processor = processor;
+    this.pools = pools;
+    this.tables = tables;
+  }
+
+  /** Where a table lives: {@code postgresql://<storage>/<schema>.<table>} (schema defaults to public). */
+  public record Location(String storage, String schema, String table) {}
+
+  public static Location parseLocation(String location) {
+    Matcher m = location == null ? null : LOCATION.matcher(location);
+    if (m == null || !m.matches()) {
+      throw StrataException.invalid("location",
+          "must be postgresql://<storage>/<schema>.<table> with plain identifiers");
+    }
+    return new Location(m.group(1), m.group(2) == null ? "public" : m.group(2), m.group(3));
+  }
+
+  @Permits(Permission.REPOSITORY_ADMIN)
+  public Uni<CommandResponse> track(String repository, String name, String location, List<String> primaryKey,
+      Author author, CommandContext ctx, Answer answer) {
+    if (name == null || !TABLE_NAME.matcher(name).matches()) {
+      throw StrataException.invalid("name", "table names are 1-63 characters of a-z 0-9 _, not starting with a digit");
+    }
+    Location where = parseLocation(location);
+    TrackableSchemas.require(where.storage(), where.schema(), config.localSchemas());
+    if (primaryKey != null && primaryKey.stream().anyMatch(c -> !Sql.isIdentifier(c))) {
+      throw StrataException.invalid("primary_key", "must list column names");
+    }
+    return tables.table(repository, name)
+        .invoke(existing -> existing.ifPresent(t -> {
+          throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
+              Map.of("table", name));
+        }))
+        .chain(() -> pools.pool(repository, where.storage()))
+        // a storage that reaches the server's own database is held to the rules of 'local'
+        .call(pool -> Storages.LOCAL.equals(where.storage()) ? Uni.createFrom().voidItem()
+            : pools.isServerDatabase(pool).invoke(own -> {
+              if (own) {
+                TrackableSchemas.require(Storages.LOCAL, where.schema(), config.localSchemas());
+              }
+            }))
+        .chain(pool -> {
+          TableTracked[] installed = new TableTracked[1];
+          // exclusive in the repository's queue: no branch is created or deleted while the table's
+          // objects (one overlay per live branch) are installed
+          return processor.execute(repository, (tx, state) -> {
+                if (!state.exists()) {
+                  return Uni.createFrom().item(new Commands.TrackTable(null, author)); // refused by the decider
+                }
+                if (state.tables().containsKey(name)) {
+                  throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
+                      Map.of("table", name));
+                }
+                List<String> branches = state.branches().keySet().stream()
+                    .filter(b -> !b.equals(state.defaultBranch())).toList();
+                return install(pool, repository, name, location, where, primaryKey, branches)
+                    .invoke(t -> installed[0] = t)
+                    .map(t -> new Commands.TrackTable(t, author));
+              }, ctx, answer)
+              // refused after the capture was installed: take it away again
+              .onFailure().call(() -> installed[0] == null ? Uni.createFrom().voidItem()
+                  : pool.withTransaction(tx -> tracking.untrack(tx, TrackedTable.of(repository, installed[0])))
+                      .onFailure().recoverWithNull());
+        });
+  }
+
+  private Uni<TableTracked> install(Pool pool, String repository, String name,
+      String location, Location where, List<String> primaryKey, List<String> branches) {
+    return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
+        .chain(shape -> pool.withTransaction(tx -> tracking.track(tx, new TrackedTable(repository, name,
+                where.schema(), where.table(), shape.primaryKey(), shape.columns()),
+                branches, this::isLeftover))
+            .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
+                shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
+        .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
+            ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
+            : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
+        // another repository's name is not this client's to learn (a token may not be granted it)
+        .onFailure(Tracking.AlreadyTracked.class).transform(e -> new StrataException(
+            ErrorCode.TableAlreadyExists, where.schema() + "." + where.table() + " is already tracked "
+                + (((Tracking.AlreadyTracked) e).repository().equals(repository) ? "in this repository"
+                    : "by another repository"), Map.of("location", location)));
+  }
+
+  /** A registration left in the table's database by a tracking that never completed (or an untrack that failed). */
+  private Uni<Boolean> isLeftover(String repository, String name) {
+    return tables.table(repository, name).map(Optional::isEmpty);
+  }
+
+  /** Untracks: the event first, then Strata's objects beside the table go (the data stays). */
+  @Permits(Permission.REPOSITORY_ADMIN)
+  public Uni<CommandResponse> untrack(String repository, String name, Author author, CommandContext ctx,
+      Answer answer) {
+    return tables.table(repository, name)
+        .chain(found -> processor.execute(repository, new Commands.UntrackTable(name, author), ctx, answer)
+            .call(response -> response.replayed()
+                ? Uni.createFrom().voidItem()
+                : removeObjects(repository, found.map(List::of).orElse(List.of()))));
+  }
+
+  /** Drops a deleted repository's query role in the databases it may have been granted in. */
+  public Uni<Void> removeQueryRole(String repository, List<TableRow> tracked) {
+    Set<String> storages = new TreeSet<>(tracked.stream()
+        .map(TableRow::storage).toList());
+    storages.add(Storages.LOCAL); // where a query with no table ran
+    return Multi.createFrom().iterable(storages)
+        .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
+            .chain(pool -> pool.withTransaction(tx -> queryAccess.revoke(tx, repository)))
+            .onFailure().recoverWithNull())
+        .collect().last().replaceWithVoid();
+  }
+
+  /** Removes Strata's objects beside tables no longer tracked (untracked, or their repository deleted). */
+  public Uni<Void> removeObjects(String repository, List<TableRow> untracked) {
+    return Multi.createFrom().iterable(untracked)
+        .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
+            .chain(pool -> pool.withTransaction(tx -> tracking.untrack(tx, TrackedTable.of(repository, t)))))
+        .collect().last().replaceWithVoid();
+  }
+
+}

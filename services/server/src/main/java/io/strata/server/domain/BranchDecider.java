@@ -1,0 +1,115 @@
+package io.strata.server.domain;
+
+import static io.strata.server.domain.Guards.rebaseInProgress;
+import static io.strata.server.domain.Guards.requireBranch;
+import static io.strata.server.domain.Guards.requireHead;
+import static io.strata.server.domain.Guards.requireNoMerge;
+import static io.strata.server.domain.Guards.requireNoRebase;
+
+import io.strata.events.BranchCreated;
+import io.strata.events.BranchDeleted;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.BranchProtectionChanged;
+import io.strata.events.StrataEvent;
+import io.strata.server.domain.Commands.BranchCommand;
+import io.strata.server.domain.Commands.CreateBranch;
+import io.strata.server.domain.Commands.DeleteBranch;
+import io.strata.server.domain.Commands.ResetBranch;
+import io.strata.server.domain.Commands.SetBranchProtection;
+import io.strata.server.domain.RepositoryState.Branch;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Branches: created once, from a branch's head or a commit; deleted unless default, protected, with a
+ * merge or (without force) a rebase or stashes in progress, moved meanwhile or (without force) not merged;
+ * protection set; reset (a protected one only with force, from a caller allowed to administer it). Pure.
+ */
+public final class BranchDecider {
+  private BranchDecider() {}
+
+  public static List<StrataEvent> decide(RepositoryState state, BranchCommand command) {
+    if (command instanceof CreateBranch c) {
+      return create(state, c);
+    }
+    if (command instanceof DeleteBranch c) {
+      return delete(state, c);
+    }
+    if (command instanceof SetBranchProtection c) {
+      Branch b = requireBranch(state, c.name());
+      return b.isProtected() == c.isProtected()
+          ? List.of()
+          : List.of(new BranchProtectionChanged(c.name(), c.isProtected()));
+    }
+    return reset(state, (ResetBranch) command);
+  }
+
+  private static List<StrataEvent> create(RepositoryState state, CreateBranch c) {
+    if (state.branch(c.name()) != null) {
+      throw new StrataException(ErrorCode.BranchAlreadyExists, "branch '" + c.name() + "' already exists",
+          Map.of("branch", c.name()));
+    }
+    String start = c.start();
+    String from = c.from();
+    if (start == null) {
+      String fromBranch = c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
+      start = requireBranch(state, fromBranch).head();
+      from = from != null ? from : fromBranch;
+    }
+    return List.of(new BranchCreated(c.name(), start, from, c.isProtected()));
+  }
+
+  private static List<StrataEvent> delete(RepositoryState state, DeleteBranch c) {
+    Branch branch = requireBranch(state, c.name());
+    requireNoMerge(state, c.name());
+    if (c.name().equals(state.defaultBranch())) {
+      throw new StrataException(ErrorCode.BranchProtected,
+          "'" + c.name() + "' is the default branch of the repository and cannot be deleted",
+          Map.of("branch", c.name(), "reason", "default_branch"));
+    }
+    if (branch.isProtected()) {
+      throw new StrataException(ErrorCode.BranchProtected,
+          "branch '" + c.name() + "' is protected; unprotect it first (PATCH protected=false)",
+          Map.of("branch", c.name(), "reason", "protected"));
+    }
+    if (state.rebase(c.name()) != null && !c.force()) {
+      throw rebaseInProgress(c.name(), state.rebase(c.name()));
+    }
+    if (!state.stashes(c.name()).isEmpty() && !c.force()) {
+      throw new StrataException(ErrorCode.BranchHasStashes, "branch '" + c.name() + "' has "
+          + state.stashes(c.name()).size() + " stash(es), which go with it: drop or apply them, or delete with"
+          + " force=true", Map.of("branch", c.name(), "stashes", state.stashes(c.name()).size()));
+    }
+    boolean merged = c.merged() && c.checkedHead().equals(branch.head());
+    if (!c.checkedHead().equals(branch.head())) {
+      throw new StrataException(ErrorCode.HeadMoved,
+          "branch '" + c.name() + "' moved while it was being deleted; retry",
+          Map.of("branch", c.name(), "actual_head", branch.head()));
+    }
+    if (!merged && !c.force()) {
+      throw new StrataException(ErrorCode.BranchNotMerged,
+          "Cannot delete branch '" + c.name() + "': not fully merged (its commits are reachable from no other"
+              + " branch); delete with force=true",
+          Map.of("branch", c.name(), "head", branch.head()));
+    }
+    return List.of(new BranchDeleted(c.name(), branch.head(), !merged));
+  }
+
+  private static List<StrataEvent> reset(RepositoryState state, ResetBranch c) {
+    Branch b = requireBranch(state, c.branch());
+    if (b.isProtected() && !c.force()) {
+      throw new StrataException(ErrorCode.BranchProtected, "branch '" + c.branch() + "' is protected:"
+          + " resetting it rewrites its history; pass force: true to reset it anyway",
+          Map.of("branch", c.branch(), "reason", "protected"));
+    }
+    if (b.isProtected() && !c.mayForce()) {
+      throw new StrataException(ErrorCode.Forbidden, "forcing a reset of protected branch '" + c.branch()
+          + "' takes a token that administers the repository", Map.of("branch", c.branch()));
+    }
+    requireNoMerge(state, c.branch());
+    requireNoRebase(state, c.branch());
+    requireHead(state, c.branch(), c.from());
+    return List.of(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.hard() ? "reset_hard" : "reset_soft",
+        c.contents()));
+  }
+}

@@ -1,0 +1,93 @@
+package io.strata.server.domain;
+
+import static io.strata.server.domain.CommitDecider.nextCommit;
+import static io.strata.server.domain.Guards.requireNoMerge;
+
+import io.strata.events.CommitIds;
+import io.strata.events.CommitStats;
+import io.strata.events.StorageRemoved;
+import io.strata.events.StrataEvent;
+import io.strata.events.TableTracked;
+import io.strata.events.TableUntracked;
+import io.strata.server.domain.Commands.AddStorage;
+import io.strata.server.domain.Commands.RemoveStorage;
+import io.strata.server.domain.Commands.TableCommand;
+import io.strata.server.domain.Commands.TrackTable;
+import io.strata.server.domain.Commands.UntrackTable;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Storages and tracked tables: a storage registered once and removed while no tracked table is in it; a
+ * table tracked once (by name and by place), in a registered storage, and untracked while no merge holds
+ * rows, each recorded by a commit on the default branch. Pure.
+ */
+public final class TableDecider {
+  private TableDecider() {}
+
+  public static List<StrataEvent> decide(RepositoryState state, TableCommand command, Instant now) {
+    if (command instanceof AddStorage c) {
+      String name = c.storage().name();
+      if (state.storages().containsKey(name) || name.equals(Storages.LOCAL)) {
+        throw new StrataException(ErrorCode.StorageAlreadyExists, "storage '" + name + "' already exists",
+            Map.of("storage", name));
+      }
+      return List.of(c.storage());
+    }
+    if (command instanceof RemoveStorage c) {
+      if (!state.storages().containsKey(c.name())) {
+        throw new StrataException(ErrorCode.StorageNotFound, "storage '" + c.name() + "' does not exist",
+            Map.of("storage", c.name()));
+      }
+      state.tables().values().stream().filter(t -> t.storage().equals(c.name())).findFirst().ifPresent(t -> {
+        throw new StrataException(ErrorCode.StorageInUse,
+            "storage '" + c.name() + "' holds tracked table '" + t.name() + "'; untrack it first",
+            Map.of("storage", c.name(), "table", t.name()));
+      });
+      return List.of(new StorageRemoved(c.name()));
+    }
+    if (command instanceof TrackTable c) {
+      return trackTable(state, c, now);
+    }
+    return untrackTable(state, (UntrackTable) command, now);
+  }
+
+  private static List<StrataEvent> trackTable(RepositoryState state, TrackTable c, Instant now) {
+    TableTracked t = c.table();
+    requireNoMerge(state, state.defaultBranch());
+    if (state.tables().containsKey(t.name())) {
+      throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + t.name() + "' is already tracked",
+          Map.of("table", t.name()));
+    }
+    state.tables().values().stream()
+        .filter(o -> o.storage().equals(t.storage()) && o.schema().equals(t.schema()) && o.table().equals(t.table()))
+        .findFirst()
+        .ifPresent(o -> {
+          throw new StrataException(ErrorCode.TableAlreadyExists,
+              t.schema() + "." + t.table() + " is already tracked as '" + o.name() + "'", Map.of("table", o.name()));
+        });
+    if (!t.storage().equals(Storages.LOCAL) && !state.storages().containsKey(t.storage())) {
+      throw Storages.notFound(t.storage());
+    }
+    List<TableTracked> after = new ArrayList<>(state.tables().values());
+    after.add(t);
+    return List.of(t, nextCommit(state, state.defaultBranch(), "Track table " + t.name(), c.author(), now,
+        new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
+  }
+
+  private static List<StrataEvent> untrackTable(RepositoryState state, UntrackTable c, Instant now) {
+    state.branches().keySet().forEach(b -> requireNoMerge(state, b)); // a merge in progress may hold its rows
+    if (!state.tables().containsKey(c.name())) {
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not tracked",
+          Map.of("table", c.name()));
+    }
+    List<TableTracked> after = state.tables().values().stream()
+        .filter(t -> !t.name().equals(c.name())).toList();
+    return List.of(new TableUntracked(c.name()),
+        nextCommit(state, state.defaultBranch(), "Untrack table " + c.name(), c.author(), now,
+            new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
+  }
+
+}

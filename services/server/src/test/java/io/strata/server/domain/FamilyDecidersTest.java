@@ -1,0 +1,290 @@
+package io.strata.server.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.events.AppliedCommit;
+import io.strata.events.Author;
+import io.strata.events.BranchHeadMoved;
+import io.strata.events.CommitRolledBack;
+import io.strata.events.MergeAborted;
+import io.strata.events.MergeConflictsResolved;
+import io.strata.events.MergeRolledBack;
+import io.strata.events.MergeStarted;
+import io.strata.events.RebaseAborted;
+import io.strata.events.RebaseFinished;
+import io.strata.events.RebaseStarted;
+import io.strata.events.RebaseStepSkipped;
+import io.strata.events.StashApplied;
+import io.strata.events.StashCreated;
+import io.strata.events.StashDropped;
+import io.strata.events.StorageAdded;
+import io.strata.events.StorageRemoved;
+import io.strata.events.StrataEvent;
+import io.strata.events.TableCounts;
+import io.strata.events.TagCreated;
+import io.strata.events.TagDeleted;
+import io.strata.server.domain.Commands.Command;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The families' deciders, without a database: merges, rebases, stashes, resets, storages and tags decided
+ * against a repository state evolved from the events they produce, each refusal with its error.
+ * ({@link RepositoryModelTest} checks repositories, branches, commits and tags against a reference model.)
+ */
+class FamilyDecidersTest {
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Author ADA = new Author("Ada", "ada@example.com");
+
+  private RepositoryState state;
+  private long version;
+
+  @BeforeEach
+  void aRepositoryWithABranch() {
+    state = new RepositoryState("repo", 0);
+    decide(new Commands.CreateRepository("repo", null, "main", ADA));
+    decide(new Commands.CreateBranch("dev", "main", null, null, false));
+    decide(new Commands.CreateCommit("dev", "on dev", ADA, null, true, List.of(), List.of(), null));
+  }
+
+  @Test
+  void aMergeInProgressHoldsItsBranchUntilResolvedAndAbortedOrConcluded() {
+    String main = head("main");
+    String dev = head("dev");
+    assertThat(refused(new Commands.StartMerge(started("main", dev, "0000000", MergeStarted.MERGE))))
+        .as("started from a head that moved").isEqualTo(ErrorCode.HeadMoved);
+    MergeStarted started = started("main", dev, main, MergeStarted.MERGE);
+    assertThat(decide(new Commands.StartMerge(started))).containsExactly(started);
+    assertThat(state.merge("main").remaining()).isEqualTo(2);
+
+    assertThat(refused(new Commands.StartMerge(started))).isEqualTo(ErrorCode.MergeInProgress);
+    assertThat(refused(new Commands.FastForward("main", main, dev, List.of(), false))).isEqualTo(ErrorCode.MergeInProgress);
+    assertThat(refused(reset("main", main, dev, false, true)))
+        .isEqualTo(ErrorCode.MergeInProgress);
+    assertThat(refused(stash(new StashCreated("main", "s", null, main, ADA, List.of()))))
+        .isEqualTo(ErrorCode.MergeInProgress);
+    assertThat(refused(new Commands.MergeUpToDate("main"))).isEqualTo(ErrorCode.MergeInProgress);
+    assertThat(refused(new Commands.CreateCommit("main", "too early", ADA, null, true, List.of(), List.of(), null)))
+        .as("conflicts left").isEqualTo(ErrorCode.MergeInProgress);
+
+    // a resolution that settled nothing records nothing
+    assertThat(decide(resolve(resolved("main", 0, 2)))).isEmpty();
+    MergeConflictsResolved one = resolved("main", 1, 1);
+    assertThat(decide(resolve(one))).containsExactly(one);
+    assertThat(state.merge("main").remaining()).isEqualTo(1);
+
+    // the abort names the merge's source commit, from the state
+    assertThat(decide(new Commands.AbortMerge("main", List.of("t"))))
+        .containsExactly(new MergeAborted("main", dev, List.of("t")));
+    assertThat(state.merge("main")).isNull();
+    assertThat(refused(new Commands.AbortMerge("main", List.of()))).isEqualTo(ErrorCode.NoMergeInProgress);
+    assertThat(refused(resolve(one))).isEqualTo(ErrorCode.NoMergeInProgress);
+    assertThat(refused(new Commands.AbortMerge("nope", List.of()))).isEqualTo(ErrorCode.BranchNotFound);
+    assertThat(decide(new Commands.MergeUpToDate("main"))).isEmpty();
+    assertThat(refused(new Commands.MergeUpToDate("nope"))).isEqualTo(ErrorCode.BranchNotFound);
+
+    // a fast-forward moves the branch from the head it saw
+    assertThat(refused(new Commands.FastForward("main", dev, dev, List.of(), false))).isEqualTo(ErrorCode.HeadMoved);
+    assertThat(decide(new Commands.FastForward("main", main, dev, List.of(), false)))
+        .containsExactly(moved("main", main, dev, "fast_forward"));
+    assertThat(head("main")).isEqualTo(dev);
+  }
+
+  @Test
+  void aRebaseReplaysItsCommitsInOrderAndHoldsItsBranch() {
+    String main = head("main");
+    String dev = head("dev");
+    RebaseStarted started = new RebaseStarted("dev", "main", main, dev, List.of("c1", "c2"), ADA);
+    assertThat(refused(startRebase(new RebaseStarted("dev", "main", main, main, List.of("c1"), ADA))))
+        .isEqualTo(ErrorCode.HeadMoved);
+    assertThat(decide(startRebase(started))).containsExactly(started, moved("dev", dev, main, "rebase"));
+    assertThat(head("dev")).isEqualTo(main);
+
+    assertThat(refused(startRebase(new RebaseStarted("dev", "main", main, main, List.of("c1", "c2"), ADA))))
+        .isEqualTo(ErrorCode.RebaseInProgress);
+    assertThat(refused(new Commands.StartMerge(started("dev", "x", main, MergeStarted.MERGE))))
+        .as("a merge waits for the rebase").isEqualTo(ErrorCode.RebaseInProgress);
+    assertThat(refused(reset("dev", main, dev, false, true)))
+        .isEqualTo(ErrorCode.RebaseInProgress);
+    assertThat(refused(apply(new StashApplied("dev", "s", false, List.of()))))
+        .isEqualTo(ErrorCode.RebaseInProgress);
+
+    assertThat(refused(new Commands.SkipRebaseStep("dev", "c2")))
+        .as("only the next step is skipped").isEqualTo(ErrorCode.ConcurrentWrite);
+    assertThat(refused(new Commands.FinishRebase("dev", main))).as("commits left").isEqualTo(ErrorCode.ConcurrentWrite);
+    assertThat(decide(new Commands.SkipRebaseStep("dev", "c1"))).containsExactly(new RebaseStepSkipped("dev", "c1"));
+    assertThat(state.rebase("dev").next()).isEqualTo("c2");
+    decide(new Commands.SkipRebaseStep("dev", "c2"));
+    assertThat(refused(new Commands.FinishRebase("dev", dev))).isEqualTo(ErrorCode.HeadMoved);
+    assertThat(decide(new Commands.FinishRebase("dev", main))).containsExactly(new RebaseFinished("dev", main));
+    assertThat(state.rebase("dev")).isNull();
+    assertThat(refused(new Commands.AbortRebase("dev", null))).isEqualTo(ErrorCode.NoRebaseInProgress);
+  }
+
+  @Test
+  void anAbortedRebaseMovesTheBranchBackFirst() {
+    String main = head("main");
+    String dev = head("dev");
+    decide(startRebase(new RebaseStarted("dev", "main", main, dev, List.of("c1"), ADA)));
+    // the way back, from the state: from the head now to the head before the rebase
+    assertThat(decide(new Commands.AbortRebase("dev", List.of())))
+        .containsExactly(moved("dev", main, dev, "reset_hard"), new RebaseAborted("dev", dev));
+    assertThat(head("dev")).isEqualTo(dev);
+    assertThat(state.rebase("dev")).isNull();
+    // a rebase aborted where it started moves nothing
+    decide(startRebase(new RebaseStarted("dev", "main", dev, dev, List.of("c1"), ADA)));
+    assertThat(decide(new Commands.AbortRebase("dev", null))).containsExactly(new RebaseAborted("dev", dev));
+    // the step of a rebase may merge; nothing else may while it runs (see above)
+    assertThat(decide(new Commands.StartMerge(started("dev", main, dev, AppliedCommit.REBASE)))).hasSize(1);
+  }
+
+  @Test
+  void stashesAreSavedAtTheHeadAppliedAndDroppedByIdAndKeepTheirBranch() {
+    String dev = head("dev");
+    assertThat(refused(stash(new StashCreated("dev", "s1", null, head("main"), ADA, List.of()))))
+        .isEqualTo(ErrorCode.HeadMoved);
+    StashCreated s1 = new StashCreated("dev", "s1", "wip", dev, ADA, List.of());
+    assertThat(decide(stash(s1))).containsExactly(s1);
+    decide(stash(new StashCreated("dev", "s2", null, dev, ADA, List.of())));
+    assertThat(RepositoryDecider.stash(state, "dev", "0").id()).as("0 is the newest").isEqualTo("s2");
+    assertThat(RepositoryDecider.stash(state, "dev", "s1").id()).isEqualTo("s1");
+    assertThatThrownBy(() -> RepositoryDecider.stash(state, "dev", "2")).isInstanceOfSatisfying(StrataException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.StashNotFound));
+
+    assertThat(refused(apply(new StashApplied("dev", "s9", false, List.of()))))
+        .isEqualTo(ErrorCode.StashNotFound);
+    StashApplied applied = new StashApplied("dev", "s1", false, List.of(new TableCounts("t", 1, 0, 0)));
+    assertThat(decide(apply(applied))).containsExactly(applied);
+    assertThat(state.stashes("dev")).as("applied, kept").hasSize(2);
+    decide(apply(new StashApplied("dev", "s1", true, List.of())));
+    assertThat(state.stashes("dev")).as("popped").extracting(StashCreated::id).containsExactly("s2");
+    assertThat(refused(new Commands.DropStash("dev", "s1"))).isEqualTo(ErrorCode.StashNotFound);
+    assertThat(refused(new Commands.DropStash("dev", "1"))).as("one stash left: index 1 is none")
+        .isEqualTo(ErrorCode.StashNotFound);
+
+    // a branch with stashes is deleted only with force
+    assertThat(refused(new Commands.DeleteBranch("dev", false, dev, true))).isEqualTo(ErrorCode.BranchHasStashes);
+    // dropped by index: the event names its id
+    assertThat(decide(new Commands.DropStash("dev", "0"))).containsExactly(new StashDropped("dev", "s2"));
+    assertThat(state.stashes("dev")).isEmpty();
+    decide(new Commands.DeleteBranch("dev", false, dev, true));
+    assertThat(state.branch("dev")).isNull();
+  }
+
+  @Test
+  void aProtectedBranchIsResetOnlyWithForceByOneWhoMayForceIt() {
+    String main = head("main");
+    String dev = head("dev");
+    decide(new Commands.SetBranchProtection("dev", true));
+    assertThat(decide(new Commands.SetBranchProtection("dev", true))).as("already so").isEmpty();
+    assertThat(refused(reset("dev", dev, main, false, true))).isEqualTo(ErrorCode.BranchProtected);
+    assertThat(refused(reset("dev", dev, main, true, false))).isEqualTo(ErrorCode.Forbidden);
+    assertThat(refused(reset("dev", main, main, true, true))).isEqualTo(ErrorCode.HeadMoved);
+    assertThat(decide(reset("dev", dev, main, true, true))).containsExactly(moved("dev", dev, main, "reset_hard"));
+    assertThat(head("dev")).isEqualTo(main);
+    assertThat(decide(new Commands.ResetBranch("dev", main, dev, false, List.of(), true, true)))
+        .as("a soft reset").containsExactly(moved("dev", main, dev, "reset_soft"));
+    assertThat(decide(reset("dev", dev, main, true, true))).containsExactly(moved("dev", dev, main, "reset_hard"));
+    assertThat(refused(new Commands.DeleteBranch("dev", true, main, true))).isEqualTo(ErrorCode.BranchProtected);
+  }
+
+  @Test
+  void storagesAreRegisteredOnceAndTagsNameOneCommit() {
+    assertThat(refused(new Commands.AddStorage(storage(Storages.LOCAL)))).isEqualTo(ErrorCode.StorageAlreadyExists);
+    assertThat(decide(new Commands.AddStorage(storage("warehouse")))).containsExactly(storage("warehouse"));
+    assertThat(refused(new Commands.AddStorage(storage("warehouse")))).isEqualTo(ErrorCode.StorageAlreadyExists);
+    assertThat(refused(new Commands.RemoveStorage("nope"))).isEqualTo(ErrorCode.StorageNotFound);
+    assertThat(decide(new Commands.RemoveStorage("warehouse"))).containsExactly(new StorageRemoved("warehouse"));
+
+    String dev = head("dev");
+    assertThat(refused(new Commands.DeleteTag("v1"))).isEqualTo(ErrorCode.TagNotFound);
+    assertThat(decide(new Commands.CreateTag("v1", "dev", null, "first", ADA)))
+        .containsExactly(new TagCreated("v1", dev, "first", ADA));
+    assertThat(refused(new Commands.CreateTag("v1", null, head("main"), null, ADA))).isEqualTo(ErrorCode.TagAlreadyExists);
+    assertThat(refused(new Commands.CreateTag("v2", "nope", null, null, ADA))).isEqualTo(ErrorCode.BranchNotFound);
+    assertThat(decide(new Commands.DeleteTag("v1"))).containsExactly(new TagDeleted("v1", dev));
+  }
+
+  @Test
+  void recoveryRecordsWhatItPutBackEvenOnABranchGoneSince() {
+    assertThat(decide(new Commands.RecordRollback("gone", "a1", List.of("warehouse"), List.of("orders"), 3)))
+        .containsExactly(new CommitRolledBack("gone", "a1", List.of("warehouse"), List.of("orders"), 3));
+    assertThat(decide(new Commands.RecordMergeRollback("gone", "a2", List.of("warehouse"), List.of("orders"), 5)))
+        .containsExactly(new MergeRolledBack("gone", "a2", List.of("warehouse"), List.of("orders"), 5));
+  }
+
+  @Test
+  void aDeletedRepositoryDecidesNothing() {
+    assertThat(refused(new Commands.DeleteRepository(false))).as("it has history").isEqualTo(ErrorCode.RepositoryNotEmpty);
+    decide(new Commands.DeleteRepository(true));
+    assertThat(refused(new Commands.CreateTag("v1", "main", null, null, ADA))).isEqualTo(ErrorCode.RepositoryNotFound);
+    assertThat(refused(new Commands.MergeUpToDate("main"))).isEqualTo(ErrorCode.RepositoryNotFound);
+  }
+
+  private List<StrataEvent> decide(Command c) {
+    List<StrataEvent> events = RepositoryDecider.decide(state, c, NOW);
+    for (StrataEvent e : events) {
+      version++;
+      state.evolve(e, version, version, NOW);
+    }
+    return events;
+  }
+
+  /** The error {@code c} is refused with; the state unchanged. */
+  private ErrorCode refused(Command c) {
+    long before = state.version();
+    try {
+      RepositoryDecider.decide(state, c, NOW);
+    } catch (StrataException e) {
+      assertThat(state.version()).isEqualTo(before);
+      return e.code();
+    }
+    throw new AssertionError("not refused: " + c);
+  }
+
+  private String head(String branch) {
+    return state.branch(branch).head();
+  }
+
+  private static MergeStarted started(String branch, String sourceCommit, String head, String operation) {
+    return new MergeStarted(branch, "dev", sourceCommit, head, head, "three_way", null, ADA, 2,
+        List.of(new MergeStarted.TableConflicts("t", 2, "h")), operation, null);
+  }
+
+  private static MergeConflictsResolved resolved(String branch, long resolved, long remaining) {
+    return new MergeConflictsResolved(branch, "t", null, null, "ours", resolved, remaining);
+  }
+
+  private static Commands.ResolveConflicts resolve(MergeConflictsResolved e) {
+    return new Commands.ResolveConflicts(e.branch(), e.table(), e.key(), e.field(), e.take(), e.resolved(),
+        e.remaining());
+  }
+
+  private static Commands.StartRebase startRebase(RebaseStarted s) {
+    return new Commands.StartRebase(s.branch(), s.onto(), s.ontoCommit(), s.head(), s.commits(), s.author(), List.of());
+  }
+
+  private static Commands.CreateStash stash(StashCreated e) {
+    return new Commands.CreateStash(e.branch(), e.id(), e.message(), e.head(), e.author(), e.tables());
+  }
+
+  private static Commands.ApplyStash apply(StashApplied e) {
+    return new Commands.ApplyStash(e.branch(), e.id(), e.popped(), e.tables());
+  }
+
+  /** A hard reset of {@code branch} from {@code from} to {@code to}. */
+  private static Commands.ResetBranch reset(String branch, String from, String to, boolean force, boolean mayForce) {
+    return new Commands.ResetBranch(branch, from, to, true, List.of(), force, mayForce);
+  }
+
+  private static BranchHeadMoved moved(String branch, String from, String to, String reason) {
+    return new BranchHeadMoved(branch, from, to, reason, List.of());
+  }
+
+  private static StorageAdded storage(String name) {
+    return new StorageAdded(name, "postgres", "localhost", 5432, "db", "u", null, null);
+  }
+}
