@@ -11,7 +11,8 @@ free_port() {
     || echo $((18000 + RANDOM % 2000))
 }
 
-# start <auth> [env...]: starts a server with a fresh data directory; sets $url
+# start <auth> [env...]: starts a server with a fresh data directory; sets $url. The variable app may name
+# another build's quarkus-app directory (default: this tree's); STRATA_JAVA_OPTS is passed to java.
 start() {
   local auth=$1; shift
   local data port log
@@ -19,7 +20,7 @@ start() {
   port=$(free_port)
   log="$data/server.log"
   env STRATA_DATA_DIR="$data" STRATA_PORT="$port" STRATA_HOST=127.0.0.1 STRATA_AUTH="$auth" "$@" \
-    java -jar services/server/target/quarkus-app/quarkus-run.jar >"$log" 2>&1 &
+    java ${STRATA_JAVA_OPTS:-} -jar "${app:-services/server/target/quarkus-app}/quarkus-run.jar" >"$log" 2>&1 &
   servers+=($!)
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$port/ready" >/dev/null 2>&1 && break

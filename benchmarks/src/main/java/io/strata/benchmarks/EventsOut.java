@@ -6,37 +6,15 @@ import static io.strata.benchmarks.EventsLoad.send;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Events out of Strata (benchmarks/run-events.sh): {@code EventsOut <url-events-on> <url-events-off>
@@ -52,6 +30,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *       (open loop) over 2 repositories of 4 branches: the latency from each commit's 201 (and from its
  *       scheduled send) to each endpoint's receipt, p50/p99/max; every commit must reach every endpoint
  *       (duplicates counted);</li>
+ *   <li>the CPU time per webhook delivery of the first server and its PostgreSQL ({@link DeliveryCost}:
+ *       the same paced commits with 10 other endpoints enabled vs disabled, 3 rounds each);</li>
  *   <li>commits/s with 8 closed-loop clients on the first server (relay and the 10 webhooks on) vs the
  *       second, 5 rounds alternating which goes first, rates the medians, the ratio the median of the
  *       rounds' ratios. Before every round the first server has sent everything it owed (relay and
@@ -60,19 +40,16 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * </ol>
  */
 public final class EventsOut {
-  private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f]{64})\"");
-  private static final Pattern SUBJECT = Pattern.compile("\"subject\"\\s*:\\s*\"commits/([0-9a-f]{64})\"");
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String TOPIC = "strata.events";
-  private static final String COMMIT_CREATED = "io.strata.commit.created";
   private static final int CLIENTS = 8;
-  private static final int ENDPOINTS = 10;
+  private static final int ENDPOINTS = Receiver.ENDPOINTS;
   private static final double PACE = 100; // commits/s for the webhook latency
-  private static final HttpClient ASYNC = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   /** CPU time by process (the runner passes the servers' process ids and data directories). */
   private static final CpuUse cpu = new CpuUse();
+  /** The events-on server's process id and data directory (0 and null: not given). */
+  private static long onPid;
+  private static String onDir;
 
   private EventsOut() {}
 
@@ -91,6 +68,10 @@ public final class EventsOut {
       cpu.process("Strata (events on)", Long.parseLong(args[5])).commandLine("PostgreSQL (events on)", args[6] + "/postgres")
           .process("Strata (events off)", Long.parseLong(args[7]))
           .commandLine("PostgreSQL (events off)", args[8] + "/postgres");
+    }
+    if (args.length >= 9) {
+      onPid = Long.parseLong(args[5]);
+      onDir = args[6];
     }
     System.exit(run(on, off, kafkaPort, controllerPort, seconds) ? 0 : 1);
   }
@@ -157,6 +138,11 @@ public final class EventsOut {
     ok &= paced(hookApis, Math.min(seconds, 3), receiver, false);
     ok &= paced(hookApis, seconds, receiver, true);
 
+    // 2b. CPU per delivery: the same paced commits with 10 other endpoints enabled vs disabled
+    if (onPid > 0) {
+      new DeliveryCost(receiver, List.of(new DeliveryCost.Server("events on", on, onPid, onDir))).run(seconds, 3);
+    }
+
     // 3. the commit benchmark with relay + webhooks vs neither
     ok &= compare(on, off, seconds, receiver, topic);
     topic.close();
@@ -171,36 +157,13 @@ public final class EventsOut {
    */
   private static boolean paced(List<String> apis, double seconds, Receiver receiver, boolean report)
       throws Exception {
-    int total = (int) Math.round(PACE * seconds);
-    long period = (long) (1e9 / PACE);
-    long[] scheduled = new long[total];
-    long[] acked = new long[total];
-    String[] ids = new String[total];
-    List<CompletableFuture<Void>> sent = new ArrayList<>();
-    long t0 = System.nanoTime() + 50_000_000L;
-    for (int i = 0; i < total; i++) {
-      long at = t0 + i * period;
-      long wait;
-      while ((wait = at - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      scheduled[i] = at;
-      int n = i;
-      String api = apis.get(i % apis.size());
-      HttpRequest request = HttpRequest.newBuilder(URI.create(api + "/branches/h" + (i / apis.size()) % 4 + "/commits"))
-          .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"message\":\"paced " + i + " " + t0 + "\",\"allow_empty\":true}")).build();
-      sent.add(ASYNC.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenAccept(r -> {
-        acked[n] = System.nanoTime();
-        Matcher m = ID.matcher(expect(r, 201));
-        if (!m.find()) {
-          throw new IllegalStateException("no id in " + r.body());
-        }
-        ids[n] = m.group(1);
-      }));
-    }
-    long lastSend = System.nanoTime();
-    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+    Paced p = Paced.commit(apis, PACE, seconds);
+    int total = p.total();
+    long[] scheduled = p.scheduled;
+    long[] acked = p.acked;
+    String[] ids = p.ids;
+    long t0 = p.t0;
+    long lastSend = p.lastSend;
     List<Long> commitLatency = new ArrayList<>();
     for (int i = 0; i < total; i++) {
       commitLatency.add(acked[i] - scheduled[i]);
@@ -339,7 +302,7 @@ public final class EventsOut {
         + spent.getOrDefault("PostgreSQL (events " + which + ")", 0L);
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     Collections.sort(sorted);
     return sorted.get(sorted.size() / 2);
@@ -354,7 +317,7 @@ public final class EventsOut {
   }
 
   /** Creates the repository with branches prefix0..prefix7 (the clients'); answers its API URL. */
-  private static String repository(String base, String name, String prefix) throws Exception {
+  static String repository(String base, String name, String prefix) throws Exception {
     expect(send("POST", base + "/api/v1/repositories", "{\"name\":\"" + name + "\"}"), 201);
     String api = base + "/api/v1/repositories/" + name;
     for (int c = 0; c < CLIENTS; c++) {
@@ -379,7 +342,7 @@ public final class EventsOut {
     return lag;
   }
 
-  private static long lagOrMinus(String base, String reactor) {
+  static long lagOrMinus(String base, String reactor) {
     try {
       for (JsonNode item : JSON.readTree(expect(send("GET", base + "/api/v1/admin/reactors", null), 200)).path("items")) {
         if (item.path("name").asText().equals(reactor)) {
@@ -392,7 +355,7 @@ public final class EventsOut {
     }
   }
 
-  private static boolean await(BooleanSupplier done, int seconds) throws InterruptedException {
+  static boolean await(BooleanSupplier done, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!done.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -401,195 +364,5 @@ public final class EventsOut {
       Thread.sleep(20);
     }
     return true;
-  }
-
-  /** Reads the relay's topic from its start on a thread of its own: records, their append times, commits. */
-  private static final class TopicReader extends Thread implements AutoCloseable {
-    private final KafkaConsumer<String, byte[]> consumer;
-    final AtomicLong count = new AtomicLong();
-    final AtomicLong firstTimestamp = new AtomicLong(Long.MAX_VALUE);
-    final AtomicLong lastTimestamp = new AtomicLong(Long.MIN_VALUE);
-    final AtomicLong lastReadAt = new AtomicLong();
-    final AtomicLong duplicates = new AtomicLong();
-    /** Commit id to when its commit.created record was read (nanoTime). */
-    final Map<String, Long> commits = new ConcurrentHashMap<>();
-    private final List<Long> timestamps = Collections.synchronizedList(new ArrayList<>());
-    private volatile boolean stop;
-
-    TopicReader(String bootstrap) {
-      super("topic-reader");
-      setDaemon(true);
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-      p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-      p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10"); // read a record as soon as it is there
-      consumer = new KafkaConsumer<>(p);
-    }
-
-    long appendedBetween(long fromMs, long toMs) {
-      synchronized (timestamps) {
-        return timestamps.stream().filter(t -> t >= fromMs && t <= toMs).count();
-      }
-    }
-
-    @Override
-    public void run() {
-      List<TopicPartition> partitions = new ArrayList<>();
-      while (partitions.isEmpty() && !stop) {
-        consumer.listTopics(Duration.ofSeconds(5)).getOrDefault(TOPIC, List.of())
-            .forEach(info -> partitions.add(new TopicPartition(TOPIC, info.partition())));
-        if (partitions.isEmpty()) {
-          LockSupport.parkNanos(50_000_000L);
-        }
-      }
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      while (!stop) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          long now = System.nanoTime();
-          String type = header(r, "ce_type");
-          String subject = header(r, "ce_subject");
-          if (type != null && type.startsWith(COMMIT_CREATED) && subject != null && subject.startsWith("commits/")) {
-            if (commits.putIfAbsent(subject.substring("commits/".length()), now) != null) {
-              duplicates.incrementAndGet();
-            }
-          }
-          firstTimestamp.accumulateAndGet(r.timestamp(), Math::min);
-          lastTimestamp.accumulateAndGet(r.timestamp(), Math::max);
-          timestamps.add(r.timestamp());
-          lastReadAt.set(now);
-          count.incrementAndGet();
-        }
-      }
-      consumer.close();
-    }
-
-    private static String header(ConsumerRecord<String, byte[]> r, String name) {
-      Header h = r.headers().lastHeader(name);
-      return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      stop = true;
-      join(5000);
-    }
-  }
-
-  /** Webhook endpoints /hook/0../hook/9 on loopback answering 204; records each commit's first arrival. */
-  private static final class Receiver implements AutoCloseable {
-    private final HttpServer server;
-    /** Commit id to, per endpoint, the first arrival (nanoTime, 0: none) and the number of arrivals. */
-    private final Map<String, long[][]> arrivals = new ConcurrentHashMap<>();
-    private final AtomicLong unsigned = new AtomicLong();
-    /** Event id (webhook-id) to its arrivals per endpoint, and the arrivals of an event already received. */
-    private final Map<String, int[]> events = new ConcurrentHashMap<>();
-    final AtomicLong redelivered = new AtomicLong();
-
-    Receiver() throws Exception {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
-      server.createContext("/hook/", exchange -> {
-        long now = System.nanoTime();
-        int endpoint = Integer.parseInt(exchange.getRequestURI().getPath().substring("/hook/".length()));
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-          body = in.readAllBytes();
-        }
-        if (exchange.getRequestHeaders().getFirst("webhook-signature") == null) {
-          unsigned.incrementAndGet();
-        }
-        String eventId = exchange.getRequestHeaders().getFirst("webhook-id");
-        int[] seen = events.computeIfAbsent(eventId == null ? "none" : eventId, k -> new int[ENDPOINTS]);
-        synchronized (seen) {
-          if (seen[endpoint]++ > 0) {
-            redelivered.incrementAndGet();
-          }
-        }
-        String text = new String(body, StandardCharsets.UTF_8);
-        Matcher m = SUBJECT.matcher(text);
-        if (text.contains(COMMIT_CREATED) && m.find()) {
-          long[][] a = arrivals.computeIfAbsent(m.group(1), k -> new long[2][ENDPOINTS]);
-          synchronized (a) {
-            if (a[0][endpoint] == 0) {
-              a[0][endpoint] = now;
-            }
-            a[1][endpoint]++;
-          }
-        }
-        exchange.sendResponseHeaders(204, -1);
-        exchange.close();
-      });
-      // handled on the server's own thread: the handler is short, and a hand-off to a pool per request
-      // cost this JVM (which shares the cores with the servers) more than the handling
-      server.setExecutor(null);
-      server.start();
-    }
-
-    int port() {
-      return server.getAddress().getPort();
-    }
-
-    long[] firsts(String commit) {
-      long[][] a = arrivals.get(commit);
-      if (a == null) {
-        return null;
-      }
-      synchronized (a) {
-        return a[0].clone();
-      }
-    }
-
-    /** (endpoint, commit) pairs of these commits that arrived at least once. */
-    long received(List<String> commits) {
-      long n = 0;
-      for (String c : commits) {
-        long[] f = firsts(c);
-        if (f != null) {
-          for (long t : f) {
-            n += t == 0 ? 0 : 1;
-          }
-        }
-      }
-      return n;
-    }
-
-    /** Arrivals of these commits beyond the first per endpoint. */
-    long duplicates(List<String> commits) {
-      long n = 0;
-      for (String c : commits) {
-        long[][] a = arrivals.get(c);
-        if (a != null) {
-          synchronized (a) {
-            for (long k : a[1]) {
-              n += Math.max(0, k - 1);
-            }
-          }
-        }
-      }
-      return n;
-    }
-
-    long lastArrival(List<String> commits) {
-      long last = 0;
-      for (String c : commits) {
-        long[] f = firsts(c);
-        if (f != null) {
-          for (long t : f) {
-            last = Math.max(last, t);
-          }
-        }
-      }
-      return last;
-    }
-
-    @Override
-    public void close() {
-      if (unsigned.get() > 0) {
-        System.out.println("WARNING: " + unsigned.get() + " deliveries without a webhook-signature header");
-      }
-      server.stop(0);
-    }
   }
 }

@@ -1,22 +1,27 @@
 package io.strata.server.reactors.webhooks;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
  * Runs one batch operation at a time on the requests made meanwhile: a request made while a batch
- * is under way joins the next one, which starts as soon as that batch ends (a group commit). A
- * request never waits for company when nothing is under way, and many endpoints busy at once share
- * one round trip to the database instead of making one each.
+ * is under way joins the next one, which starts as soon as that batch ends (a group commit). Many
+ * endpoints busy at once share one round trip to the database instead of making one each. A request
+ * never waits for company when nothing is under way, beyond the task it is made in: asked on a Vert.x
+ * context, the batch starts once that task is done (a wake of ten endpoints, or answers of several
+ * receivers read in one turn of the event loop, make one batch, not one alone and one of the rest).
  *
  * @param <T> a request
  * @param <R> its answer
  */
 final class Coalescer<T, R> {
-  private record Waiting<T, R>(T request, CompletableFuture<R> answer) {}
+  private record Waiting<T, R>(T request, Promise<R> answer) {}
 
   /** The operation: answers every request of a batch, in the requests' order. */
   private final Function<List<T>, Uni<List<R>>> operation;
@@ -28,7 +33,12 @@ final class Coalescer<T, R> {
   }
 
   Uni<R> submit(T request) {
-    CompletableFuture<R> answer = new CompletableFuture<>();
+    return Uni.createFrom().completionStage(ask(request).toCompletionStage());
+  }
+
+  /** {@link #submit}, as a Vert.x future (completed on the thread that ends the batch). */
+  Future<R> ask(T request) {
+    Promise<R> answer = Promise.promise();
     boolean start;
     synchronized (this) {
       waiting.add(new Waiting<>(request, answer));
@@ -36,9 +46,14 @@ final class Coalescer<T, R> {
       running = true;
     }
     if (start) {
-      next();
+      Context context = Vertx.currentContext();
+      if (context == null) {
+        next();
+      } else {
+        context.runOnContext(v -> next());
+      }
     }
-    return Uni.createFrom().completionStage(answer);
+    return answer.future();
   }
 
   /** Runs the batch of everything waiting, then the next, until nothing waits. */
@@ -66,7 +81,7 @@ final class Coalescer<T, R> {
           next();
         },
         failure -> {
-          batch.forEach(w -> w.answer().completeExceptionally(failure));
+          batch.forEach(w -> w.answer().fail(failure));
           next();
         });
   }

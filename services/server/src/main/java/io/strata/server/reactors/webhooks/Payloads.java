@@ -1,8 +1,9 @@
 package io.strata.server.reactors.webhooks;
 
-import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.StoredEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -13,16 +14,17 @@ import java.util.Map;
  * The bodies deliveries send: an event's CloudEvent JSON, in its type's current version, as the feed
  * and the Kafka relay publish it ({@link StoredEvent#toEnvelope}). Deliveries keep only the event's
  * position; the body is serialised from the event log once and kept for the newest events, so the
- * endpoints an event goes to share one copy (the reactor puts it here as it queues the deliveries).
+ * endpoints an event goes to share one copy (the reactor puts it here as it queues the deliveries),
+ * kept as the UTF-8 bytes that are signed and sent.
  */
 final class Payloads {
   /** Events kept: enough for every endpoint's run of a busy feed; older ones are read again. */
   static final int KEPT = 4096;
 
   private final EventLog log;
-  private final Map<Long, String> newest = new LinkedHashMap<>(KEPT * 2, 0.75f, true) {
+  private final Map<Long, byte[]> newest = new LinkedHashMap<>(KEPT * 2, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
       return size() > KEPT;
     }
   };
@@ -32,18 +34,22 @@ final class Payloads {
   }
 
   void keep(long position, String payload) {
+    keep(position, payload.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void keep(long position, byte[] payload) {
     synchronized (newest) {
       newest.put(position, payload);
     }
   }
 
   /** The bodies of the events at {@code positions}; those not kept are read from the log. */
-  Uni<Map<Long, String>> at(List<Long> positions) {
-    Map<Long, String> found = new HashMap<>();
+  Future<Map<Long, byte[]>> at(List<Long> positions) {
+    Map<Long, byte[]> found = new HashMap<>();
     List<Long> missing = new ArrayList<>();
     synchronized (newest) {
       for (Long p : positions) {
-        String payload = newest.get(p);
+        byte[] payload = newest.get(p);
         if (payload == null) {
           missing.add(p);
         } else {
@@ -52,15 +58,15 @@ final class Payloads {
       }
     }
     if (missing.isEmpty()) {
-      return Uni.createFrom().item(found);
+      return Future.succeededFuture(found);
     }
-    return log.readAt(missing).map(events -> {
+    return Future.fromCompletionStage(log.readAt(missing).map(events -> {
       for (StoredEvent e : events) {
-        String payload = e.toEnvelope().toCloudEventJsonText();
+        byte[] payload = e.toEnvelope().toCloudEventJsonText().getBytes(StandardCharsets.UTF_8);
         keep(e.position(), payload);
         found.put(e.position(), payload);
       }
       return found;
-    });
+    }).subscribeAsCompletionStage());
   }
 }

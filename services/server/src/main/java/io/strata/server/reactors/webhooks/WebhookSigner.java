@@ -50,12 +50,21 @@ public final class WebhookSigner {
 
   /** {@code v1,<base64 HMAC-SHA256 of id.timestamp.body>} under {@code secret} (whsec_...). */
   public static String sign(String secret, String id, long timestampSeconds, String body) {
-    byte[] key = Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length()));
+    return sign(key(secret), id, timestampSeconds, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The HMAC key of a secret (whsec_...): decoded once, for every delivery signed with it. */
+  static SecretKeySpec key(String secret) {
+    return new SecretKeySpec(Base64.getDecoder().decode(secret.substring(SECRET_PREFIX.length())), "HmacSHA256");
+  }
+
+  /** {@code v1,<base64 HMAC-SHA256 of id.timestamp.body>} under {@code key}; the body as it is sent. */
+  static String sign(SecretKeySpec key, String id, long timestampSeconds, byte[] body) {
     try {
       Mac mac = MACS.get();
-      mac.init(new SecretKeySpec(key, "HmacSHA256")); // resets it: nothing of the previous signature stays
-      byte[] digest = mac.doFinal((id + "." + timestampSeconds + "." + body).getBytes(StandardCharsets.UTF_8));
-      return "v1," + Base64.getEncoder().encodeToString(digest);
+      mac.init(key); // resets it: nothing of the previous signature stays
+      mac.update((id + "." + timestampSeconds + ".").getBytes(StandardCharsets.UTF_8));
+      return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(body));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }

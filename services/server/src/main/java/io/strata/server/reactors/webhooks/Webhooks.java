@@ -13,8 +13,8 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.reactors.FeedReactor;
 import io.strata.server.reactors.ReactorCheckpoints;
-import io.strata.server.reactors.webhooks.WebhookStore.Endpoint;
 import io.strata.server.reactors.webhooks.WebhookStore.NewDelivery;
+import io.strata.server.reactors.webhooks.WebhookStore.Subscriber;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -128,7 +128,7 @@ public class Webhooks {
    * every delivery: DNS may change). The lookup runs on a worker thread.
    */
   public Uni<Void> checkReachable(URI url) {
-    String host = WebhookSender.unbracket(url.getHost());
+    String host = Attempts.unbracket(url.getHost());
     return Uni.createFrom().completionStage(vertx.<InetAddress>executeBlocking(() -> guard.resolve(host), false)
             .toCompletionStage())
         .onFailure(AddressGuard.Refused.class).transform(e -> new StrataException(ErrorCode.ValidationError,
@@ -143,7 +143,7 @@ public class Webhooks {
       for (FeedEvent fe : batch) {
         StoredEvent event = fe.event();
         Published published = null;
-        for (Endpoint endpoint : endpoints) {
+        for (Subscriber endpoint : endpoints) {
           if (event.position() <= endpoint.startPosition()) {
             continue; // appended before the endpoint was created
           }

@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** One batch at a time; what is asked meanwhile goes together in the next; each request gets its answer. */
@@ -73,5 +75,34 @@ class CoalescerTest {
     });
     assertThat(throwing.submit(1).onFailure().recoverWithItem(Throwable::getMessage).await().atMost(WAIT))
         .isEqualTo("refused at once");
+  }
+
+  @Test
+  void onAVertxContextRequestsMadeInOneTaskGoTogetherInOneBatch() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Held op = new Held();
+      Coalescer<Integer, String> coalescer = new Coalescer<>(op::apply);
+      CompletableFuture<List<CompletableFuture<String>>> asked = new CompletableFuture<>();
+      vertx.runOnContext(v -> {
+        List<CompletableFuture<String>> got = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          got.add(coalescer.ask(i).toCompletionStage().toCompletableFuture());
+        }
+        assertThat(op.batches).as("the batch waits for the task that asked to end").isEmpty();
+        asked.complete(got);
+      });
+      List<CompletableFuture<String>> got = asked.get(5, TimeUnit.SECONDS);
+      for (int i = 0; i < 100 && op.batches.isEmpty(); i++) {
+        Thread.sleep(20);
+      }
+      assertThat(op.batches).as("a wake of several endpoints: one batch").containsExactly(List.of(0, 1, 2));
+      op.answer(0);
+      for (int i = 0; i < 3; i++) {
+        assertThat(got.get(i).get(5, TimeUnit.SECONDS)).isEqualTo("answer " + i);
+      }
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
   }
 }

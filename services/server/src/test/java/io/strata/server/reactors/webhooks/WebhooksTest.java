@@ -270,13 +270,17 @@ class WebhooksTest {
       String id = create(Map.of("url", url, "filter", Map.of("repositories", List.of(repo),
           "types", List.of("io.strata.repository.created.v1")))).get("id").asText();
       repository(repo);
+      // the first request hangs (the receiver reads its answer when a request comes); the next is
+      // answered 302: switched as soon as the first came, so that a retry 200 ms after the timeout
+      // cannot hang too while this thread reads the first attempt (it did once, under load)
+      await().atMost(WAIT).until(() -> !receiver.received().isEmpty());
+      receiver.answer(302);
       await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 1);
       JsonNode timedOut = deliveries(id).get("items").get(0).get("attempts").get(0);
       assertThat(timedOut.get("error").asText()).contains("timeout");
       assertThat(timedOut.get("latency_ms").asInt()).isBetween(1900, 5000); // STRATA_WEBHOOKS_TIMEOUT is 2s here
       assertThat(receiver.received().get(0).host()).startsWith("localhost:");
 
-      receiver.answer(302);
       await().atMost(WAIT).until(() -> receiver.received().stream().anyMatch(r -> r.answered() == 302));
       await().atMost(WAIT).until(() -> attemptsOfFirst(id) >= 2);
       assertThat(receiver.received()).as("the redirect was not followed")
