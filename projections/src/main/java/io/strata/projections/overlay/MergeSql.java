@@ -88,6 +88,12 @@ final class MergeSql {
     return createPlan(jsonColumns, derivedColumns, s.sideBetween("$3", "$1"), s.sideBetween("$4", "$2"));
   }
 
+  /**
+   * The plan's statement. {@code offset 0} keeps {@code j.both_sides} a one-time filter of the lateral
+   * subquery, so {@code strata.merge_images} runs only for keys both sides changed; pulled up, the
+   * condition became a join filter tested after calling the function for every key theirs changed
+   * (half the plan's time on a merge of 100K rows only theirs changed).
+   */
   private String createPlan(List<String> jsonColumns, List<String> derivedColumns, String oursSide, String theirsSide) {
     String json = jsonColumns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
     String derived = derivedColumns.stream().map(OverlaySql::literal)
@@ -102,7 +108,7 @@ final class MergeSql {
                      o.key is not null as both_sides
               from {theirs_side} t left join {ours_side} o on o.key = t.key) j
         left join lateral (select * from strata.merge_images(j.base, j.ours, j.theirs, {json}, {derived})
-                           where j.both_sides) m on true""",
+                           where j.both_sides offset 0) m on true""",
         "plan", plan(), "theirs_side", theirsSide, "ours_side", oursSide, "json", json,
         "derived", derived);
   }
@@ -176,12 +182,18 @@ final class MergeSql {
         from {relation} p where p.kind is not null order by p.key""", "relation", relation);
   }
 
-  /** Rows of the batch's shape from {@code source} (key, image: a JSON row or null for none). */
+  /**
+   * Rows of the batch's shape from {@code source} (key, image: a JSON row or null for none), analyzed:
+   * a temporary table has no statistics otherwise, and the writes that join it with the overlay were
+   * planned for a handful of rows (a nested loop comparing every row with every other: 220 ms for the
+   * 1 000 rows of a rebased commit, against 3 ms with the statistics).
+   */
   private String createImages(String source) {
     return fill("""
         create temporary table {images} on commit drop as
         select case when x.image is null then 'd' else 'u' end as __o, r.*
-        from ({source}) x, lateral jsonb_populate_record(null::{table}, coalesce(x.image, {key_object})) r""",
+        from ({source}) x, lateral jsonb_populate_record(null::{table}, coalesce(x.image, {key_object})) r;
+        analyze {images}""",
         "images", images(), "source", source, "table", s.table(), "key_object", s.keyObject("x.key"));
   }
 

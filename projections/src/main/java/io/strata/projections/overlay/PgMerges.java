@@ -58,8 +58,11 @@ public final class PgMerges implements Merges<SqlConnection> {
       case THEIRS -> sql.takeTheirs();
       default -> null;
     };
-    // hashes of the two sides' keys, of a merge's own transaction: in memory, not in batches on disk
-    return tx.query("set local work_mem = '128MB'").execute()
+    // hashes of the two sides' keys, of a merge's own transaction: in memory, not in batches on disk;
+    // the sides joined by hash or merge, never a nested loop: planned from statistics taken before
+    // the change sets were written, each side looks like one row, and a nested loop that reads one side
+    // whole for every key of the other took 1.1 s for 1 000 keys a side (35 s for 100K against 1K)
+    return tx.query("set local work_mem = '128MB'; set local enable_nestloop = off").execute()
         .chain(() -> tx.query("drop table if exists " + sql.plan()).execute())
         .chain(() -> tx.query(sql.generatedColumnNames()).execute())
         .chain(generated -> {
@@ -70,6 +73,7 @@ public final class PgMerges implements Merges<SqlConnection> {
               : tx.preparedQuery(sql.createPlan(json, derived, ours.size() <= 1, theirs.size() <= 1))
                   .execute(Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new)));
         })
+        .chain(() -> tx.query("set local enable_nestloop = on").execute())
         .chain(() -> settle == null ? Uni.createFrom().voidItem() : tx.query(settle).execute().replaceWithVoid())
         .chain(() -> summary(tx, table, sql));
   }
