@@ -172,7 +172,7 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
       return Uni.createFrom().voidItem();
     }
     WorkingStateSql sql = sql(table, branch);
-    MergeSql sidecar = new MergeSql(OverlaySql.of(table, branch));
+    MergeSidecarSql sidecar = new MergeSidecarSql(new MergeSql(OverlaySql.of(table, branch)));
     String rows = sql.changeSetRows();
     return tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query("drop table if exists " + rows).execute())
