@@ -50,7 +50,7 @@ public final class EventsLoad {
   }
 
   /** Set once the subscribers' receipts are counted. */
-  private static volatile boolean measured;
+  static volatile boolean measured;
 
   private static void fanOut(String base, double seconds, int subscribers) throws Exception {
     String repo = "events-" + Long.toHexString(System.nanoTime());
@@ -190,10 +190,10 @@ public final class EventsLoad {
     return all.subList(all.size() - count, all.size());
   }
 
-  private record Receipt(String commit, long at) {}
+  record Receipt(String commit, long at) {}
 
   /** One SSE stream of the repository's events (from now on), recording when each commit's event came. */
-  private static final class Subscriber implements Runnable {
+  static final class Subscriber implements Runnable {
     private final String url;
     private final CountDownLatch open;
     final List<Receipt> received = Collections.synchronizedList(new ArrayList<>());

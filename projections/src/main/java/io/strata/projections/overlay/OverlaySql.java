@@ -7,9 +7,7 @@ import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.TrackedTable;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 
 /**
  * The DDL and statements of the objects Strata keeps beside a tracked table {@code T}, in schema
@@ -149,29 +147,11 @@ final class OverlaySql {
 
   /**
    * The relation holding this branch's working state: the table itself for the default branch, else
-   * one overlay level over it, at any depth: the overlay's live rows, then the pre-images of keys
-   * written to the table since the fork that the overlay does not hold, then the table's other rows
-   * (one anti-join probe, against the overlay's and the pre-images' keys together). Its columns are
-   * exactly the table's, so {@code to_jsonb} of a row is the same image either way.
+   * one overlay level over it, at any depth ({@link BranchStateSql}). Its columns are exactly the
+   * table's, so {@code to_jsonb} of a row is the same image either way.
    */
   public String state() {
-    if (bid == null) {
-      return table;
-    }
-    return fill("""
-        (select {columns_o} from {overlay} o where not o.__deleted
-         union all
-         select {columns_p} from {preimages_at_fork} p
-         where not p.__deleted and not exists (select 1 from {overlay} o where {match_op})
-         union all
-         select {columns_x} from {table} x
-         where not exists (select 1 from (select {key} from {overlay}
-                                          union all select {key} from {preimages} where __epoch >= {fork_epoch}) s
-                           where {match_sx}))""",
-        "columns_o", list(columns, "o"), "overlay", overlay(), "columns_p", list(columns, "p"),
-        "preimages_at_fork", preimagesAtFork(), "match_op", keyMatch("o", "p"), "columns_x", list(columns, "x"),
-        "table", table, "key", keyList(null), "preimages", preimages(), "fork_epoch", forkEpoch(),
-        "match_sx", keyMatch("s", "x"));
+    return bid == null ? table : BranchStateSql.state(this);
   }
 
   /** The shared pre-image log of this table. */
@@ -186,12 +166,6 @@ final class OverlaySql {
     }
     return fill("(select b.fork_epoch from strata.branch_overlays b where b.tid = {tid} and b.bid = {bid})",
         "tid", literal(tid), "bid", literal(bid));
-  }
-
-  /** Per key written since this branch's fork, the first pre-image after it (columns, __epoch, __deleted). */
-  private String preimagesAtFork() {
-    return fill("(select distinct on ({key}) * from {preimages} where __epoch >= {fork_epoch} order by {key}, __epoch)",
-        "key", keyList(null), "preimages", preimages(), "fork_epoch", forkEpoch());
   }
 
   /** Whether the row {@code alias} of a left join on {@link #state()} is there (key columns are not null). */
@@ -238,37 +212,12 @@ final class OverlaySql {
 
   static final String COLUMNS = "{columns}";
   static final String VALUES = "{values}";
-  private static final String SETS = "{sets}";
+  static final String SETS = "{sets}";
   static final String ON_CONFLICT = "{on_conflict}";
 
-  /**
-   * A write of Strata's own to T, run (a DO block) with T's writable columns as the catalog has them
-   * when it runs: {@code COLUMNS} becomes the columns an INSERT names (all but stored generated ones,
-   * which T computes), {@code VALUES} the same of alias {@code s}, {@code SETS} the assignments {@code c =
-   * s.c} of the non-key columns an UPDATE may set (nor identity columns GENERATED ALWAYS, which keep
-   * their values), {@code ON_CONFLICT} "do update set" of those from {@code excluded}, or "do nothing".
-   * A statement that needs {@code SETS} is skipped when there are none.
-   */
+  /** A write of Strata's own to T with T's writable columns as the catalog has them: see {@link TableWritesSql#writingTable}. */
   String writingTable(String statement) {
-    String keys = key.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::name[]"));
-    String template = literal(statement.replace("%", "%%").replace(COLUMNS, "%1$s").replace(VALUES, "%2$s")
-        .replace(SETS, "%3$s").replace(ON_CONFLICT, "%4$s"));
-    boolean needsSets = statement.contains(SETS);
-    return fill("""
-        do $strata_w$ declare cols text; vals text; sets text; conflict text; begin
-          select string_agg(quote_ident(a.attname), ', ' order by a.attnum),
-                 string_agg('s.' || quote_ident(a.attname), ', ' order by a.attnum),
-                 string_agg(quote_ident(a.attname) || ' = s.' || quote_ident(a.attname), ', ' order by a.attnum)
-                   filter (where a.attidentity <> 'a' and a.attname <> all({keys})),
-                 coalesce('do update set ' || string_agg(quote_ident(a.attname) || ' = excluded.' || quote_ident(a.attname),
-                   ', ' order by a.attnum) filter (where a.attidentity <> 'a' and a.attname <> all({keys})), 'do nothing')
-          into cols, vals, sets, conflict
-          from pg_attribute a
-          where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped and a.attgenerated = '';
-          {if_sets} execute format({template}, cols, vals, sets, conflict); {end_if}
-        end $strata_w$""",
-        "keys", keys, "table_literal", literal(table), "template", template,
-        "if_sets", needsSets ? "if sets is not null then" : "", "end_if", needsSets ? "end if;" : "");
+    return TableWritesSql.writingTable(this, statement);
   }
 
   /** Blocks writers (not readers) of T while the capture is installed and the rows measured. */
@@ -335,87 +284,33 @@ final class OverlaySql {
 
   // ---- branch objects ----
 
-  /**
-   * Sets the stored generated columns of the rows in {@code relation} (T's columns) as T would compute
-   * them: for a branch's overlay, which holds them as plain columns. One UPDATE per such column.
-   */
+  /** Computes the stored generated columns of {@code relation}'s rows: see {@link TableWritesSql#computeGenerated}. */
   String computeGenerated(String relation) {
-    return fill("""
-        do $strata_g$ declare g record; begin
-          {generated_columns}
-            execute format('update {relation_in_format} set %I = (%s)', g.attname, g.expr);
-          end loop;
-        end $strata_g$;""",
-        "generated_columns", generatedColumns(),
-        "relation_in_format", relation.replace("'", "''").replace("%", "%%"));
+    return TableWritesSql.computeGenerated(this, relation);
   }
 
+  /** A loop over T's stored generated columns: see {@link TableWritesSql#generatedColumns}. */
   String generatedColumns() {
-    return fill("""
-        for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr
-                 from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-                 where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped
-                   and a.attgenerated = 's' order by a.attnum loop""", "table_literal", literal(table));
+    return TableWritesSql.generatedColumns(this);
   }
 
   static String literal(String text) {
     return "'" + text.replace("'", "''") + "'";
   }
 
-  /**
-   * The images of the keys that differ between this branch's working state and another state: per
-   * key, the after-image of the newest change set in {@code redo} that touches it, else the
-   * before-image of the oldest change in {@code undo} (change sets, then the working log when
-   * {@code undoWorkingLog}). A CTE named {@code changed (k, img)}; $-parameters are text arrays,
-   * oldest first.
-   */
+  /** See {@link ChangeImagesSql#changed}. */
   public String changed(String undoParam, String redoParam, boolean undoWorkingLog) {
-    String workingChanges = !undoWorkingLog ? "" : fill(
-        " union all select {key_array}, w.__before, 1, 9223372036854775807 from {logged} w",
-        "key_array", keyArray("w"), "logged", withImages(workingLog()));
-    return fill("""
-        changed as (select distinct on (x.k) x.k, x.img from (
-          select c.key as k, c.after as img, 0 as phase, -o.ord as ord from {changes} c
-          join unnest({redo}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs
-          union all select c.key, c.before, 1, o.ord from {changes} c
-          join unnest({undo}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs{working_changes}
-        ) x order by x.k, x.phase, x.ord)""",
-        "changes", changes(), "redo", redoParam, "undo", undoParam, "working_changes", workingChanges);
+    return ChangeImagesSql.changed(this, undoParam, redoParam, undoWorkingLog);
   }
 
-  /**
-   * One side of a comparison from a common base: per key the change sets {@code param} (a text array,
-   * oldest first) touched, its first before-image ({@code fb}: the base's row) and its last after-image
-   * ({@code la}: the side's row); null images are no row. With {@code single}, the array holds one
-   * change set at most: its rows are the side as they are, with no aggregation.
-   */
-  /**
-   * A side of a three-way operation whose base is not an ancestor of the side: from the base to the
-   * side's commit through their merge base, the change sets {@code undo} (merge base to the base) and
-   * {@code redo} (merge base to the side), text-array parameters, oldest first. Per key either changed:
-   * {@code fb}, its row at the base (redo's first before-image unless undo changed it: undo's last
-   * after-image), and {@code la}, its row at the side (redo's last after-image, else undo's first
-   * before-image).
-   */
+  /** See {@link ChangeImagesSql#sideBetween}. */
   String sideBetween(String undo, String redo) {
-    return fill("""
-        (select coalesce(u.key, r.key) as key,
-                case when u.key is not null then u.la else r.fb end as fb,
-                case when r.key is not null then r.la else u.fb end as la
-         from {undo_side} u full join {redo_side} r on r.key = u.key)""",
-        "undo_side", side(undo, false), "redo_side", side(redo, false));
+    return ChangeImagesSql.sideBetween(this, undo, redo);
   }
 
+  /** See {@link ChangeImagesSql#side}. */
   String side(String param, boolean single) {
-    if (single) {
-      return fill("(select c.key, c.before as fb, c.after as la from {changes} c where c.change_set = ({param}::text[])[1])",
-          "changes", changes(), "param", param);
-    }
-    return fill("""
-        (select key, (array_agg(before order by ord))[1] as fb, (array_agg(after order by ord desc))[1] as la
-         from (select c.key, c.before, c.after, o.ord from {changes} c
-               join unnest({param}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) r
-         group by key)""", "changes", changes(), "param", param);
+    return ChangeImagesSql.side(this, param, single);
   }
 
   // ---- read-only SQL over a ref (POST /query) ----

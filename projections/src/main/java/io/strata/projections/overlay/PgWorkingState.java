@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A branch's working state in PostgreSQL: the table itself on the default branch (its capture
@@ -29,6 +30,10 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
 
   private static WorkingStateSql sql(TrackedTable table, BranchRef branch) {
     return new WorkingStateSql(OverlaySql.of(table, branch));
+  }
+
+  private static MovesSql moves(TrackedTable table, BranchRef branch) {
+    return new MovesSql(OverlaySql.of(table, branch));
   }
 
   @Override
@@ -96,31 +101,15 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   }
 
   @Override
-  public Uni<ChangeCounts> applyChangeSets(SqlConnection tx, TrackedTable table, BranchRef branch,
-      List<String> changeSets, boolean forward) {
-    if (changeSets.isEmpty()) {
-      return Uni.createFrom().item(ChangeCounts.NONE);
-    }
-    WorkingStateSql sql = sql(table, branch);
-    String rows = sql.changeSetRows();
-    return tx.query("drop table if exists " + rows).execute() // a second application in one transaction
-        .chain(() -> tx.preparedQuery(sql.createChangeSetRows(forward))
-            .execute(Tuple.of(changeSets.toArray(String[]::new))))
-        .chain(() -> tx.query(sql.logRows(rows)).execute())
-        .map(PgWorkingState::first)
-        .call(() -> tx.query(sql.applyRows(rows)).execute());
-  }
-
-  @Override
   public Uni<Void> advance(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> changeSets) {
     if (changeSets.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    WorkingStateSql sql = sql(table, branch);
-    String rows = sql.changeSetRows();
+    MovesSql moves = moves(table, branch);
+    String rows = moves.changeSetRows();
     return tx.query("drop table if exists " + rows).execute()
-        .chain(() -> tx.preparedQuery(sql.createChangeSetRows(true)).execute(Tuple.of(changeSets.toArray(String[]::new))))
-        .chain(() -> tx.query(sql.advanceRows(rows)).execute())
+        .chain(() -> tx.preparedQuery(moves.createChangeSetRows()).execute(Tuple.of(changeSets.toArray(String[]::new))))
+        .chain(() -> tx.query(sql(table, branch).advanceRows(rows)).execute())
         .replaceWithVoid();
   }
 
@@ -137,8 +126,10 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   @Override
   public Uni<Void> move(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
       String attempt) {
+    WorkingStateSql sql = sql(table, branch);
+    MovesSql moves = moves(table, branch);
     return writesMayReachOtherRows(tx, table, branch).chain(reach -> rowsAlong(tx, table, branch, undo, redo, attempt,
-        (sql, rows) -> reach ? sql.logRows(rows) + ";" + sql.applyRows(rows) + ";" + sql.forgetLogged(rows)
+        rows -> reach ? sql.logRows(rows) + ";" + sql.applyRows(rows) + ";" + moves.forgetLogged(rows)
             : sql.advanceRows(rows)));
   }
 
@@ -158,29 +149,29 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   @Override
   public Uni<Void> stageAgainst(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
       List<String> redo, String attempt) {
-    return rowsAlong(tx, table, branch, undo, redo, attempt, WorkingStateSql::stageAgainst);
+    return rowsAlong(tx, table, branch, undo, redo, attempt, moves(table, branch)::stageAgainst);
   }
 
-  /** {@code write} of the rows the other commit has where it differs from the branch's head. */
   /**
    * {@code write} of the rows the other commit has where it differs from the branch's head; with an
    * {@code attempt}, what it writes is kept as that attempt's recovery sidecar (see {@code Merges#undo}).
    */
   private static Uni<Void> rowsAlong(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
-      List<String> redo, String attempt, java.util.function.BiFunction<WorkingStateSql, String, String> write) {
+      List<String> redo, String attempt, Function<String, String> write) {
     if (undo.isEmpty() && redo.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
     WorkingStateSql sql = sql(table, branch);
+    MovesSql moves = moves(table, branch);
     MergeSidecarSql sidecar = new MergeSidecarSql(new MergeSql(OverlaySql.of(table, branch)));
-    String rows = sql.changeSetRows();
+    String rows = moves.changeSetRows();
     return tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query("drop table if exists " + rows).execute())
-        .chain(() -> tx.preparedQuery(sql.createRowsAlong())
+        .chain(() -> tx.preparedQuery(moves.createRowsAlong())
             .execute(Tuple.of(undo.toArray(String[]::new), redo.toArray(String[]::new))))
         .chain(() -> attempt == null ? Uni.createFrom().voidItem()
             : tx.query(sidecar.saveUndoBefore(attempt, rows)).execute().replaceWithVoid())
-        .chain(() -> tx.query(write.apply(sql, rows)).execute())
+        .chain(() -> tx.query(write.apply(rows)).execute())
         .chain(() -> attempt == null ? Uni.createFrom().voidItem()
             : tx.query(sidecar.saveUndoAfter(attempt)).execute().replaceWithVoid());
   }

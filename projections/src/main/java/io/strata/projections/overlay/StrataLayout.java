@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 4;
+  public static final int CURRENT = 5;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -44,7 +44,17 @@ public final class StrataLayout {
       // the merge functions come with the base objects of every layout from 3 on
       new Step(3, "the three-way merge functions", tx -> Uni.createFrom().voidItem()),
       // the merges' recovery sidecars come with the base objects of every layout from 4 on
-      new Step(4, "recovery sidecars of merges", tx -> Uni.createFrom().voidItem()));
+      new Step(4, "recovery sidecars of merges", tx -> Uni.createFrom().voidItem()),
+      new Step(5, "branch views whose anti joins hash the overlay, not the table (BranchStateSql)",
+          tx -> eachTrackedTable(tx, sql -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(sql.tableId()))
+              .chain(overlays -> {
+                StringBuilder views = new StringBuilder();
+                for (Row r : overlays) {
+                  views.append(BranchStateSql.replaceViews(sql.onBranch(r.getString(0)).forkedAt(r.getLong(4)),
+                      r.getString(2), r.getString(3)));
+                }
+                return views.isEmpty() ? Uni.createFrom().voidItem() : tx.query(views.toString()).execute().replaceWithVoid();
+              }))));
 
   private StrataLayout() {}
 

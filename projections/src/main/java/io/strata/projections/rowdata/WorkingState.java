@@ -34,15 +34,6 @@ public interface WorkingState<X> {
   Uni<ChangeCounts> apply(X tx, TrackedTable table, BranchRef branch, RowBatch batch);
 
   /**
-   * Applies committed change sets (oldest first) to the branch's working state: forward, each key they
-   * changed gets its row after the newest of them that changed it; backward, its row before the oldest
-   * (undoing them). What it overwrites is recorded as staged working changes, as {@link #apply} does;
-   * what it did. Revert, reset and cherry-pick are this, and merge once its conflicts are settled.
-   */
-  Uni<ChangeCounts> applyChangeSets(X tx, TrackedTable table, BranchRef branch, List<String> changeSets,
-      boolean forward);
-
-  /**
    * Moves the branch's working state of the table along committed change sets (oldest first), each key
    * they changed getting its row after the newest of them, and records nothing: for a branch without
    * working changes in the table whose head moves to the commit they lead to (a fast-forward).

@@ -1,9 +1,11 @@
 package io.strata.projections.overlay;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.QueryAccess;
 import io.strata.projections.rowdata.StateReads;
 import io.strata.projections.rowdata.RowDataBackend;
@@ -23,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
@@ -45,6 +48,7 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   private final PgChangeSets changeSets = new PgChangeSets();
   private final PgStateReads stateReads = new PgStateReads();
   private final PgQueryAccess queryAccess = new PgQueryAccess();
+  private final PgMerges merges = new PgMerges();
 
   private PgRowDataBackend(Vertx vertx, TestDatabase database) {
     this.vertx = vertx;
@@ -91,6 +95,11 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
     return queryAccess;
   }
 
+  @Override
+  public Merges<SqlConnection> merges() {
+    return merges;
+  }
+
   /** One connection of {@code role}, as the query endpoint opens them. */
   @Override
   public Map<Integer, String> readAs(String role, String password, String relation) {
@@ -125,6 +134,33 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
     return pool.withTransaction(work::apply).await().atMost(WAIT);
   }
 
+  @Override
+  public <T> T inRolledBackUnitOfWork(TrackedTable table, Function<SqlConnection, Uni<T>> work) {
+    return pool.withConnection(c -> c.begin().chain(tx -> work.apply(c).eventually(tx::rollback)))
+        .await().atMost(WAIT);
+  }
+
+  @Override
+  public TrackedTable newMergeTable(String repository, List<String> rows) {
+    String table = "m_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String create = "create table public." + table + " (k1 int, k2 text, a int, b text, doc jsonb,"
+        + " n int generated always as (coalesce(a, 0) + 1) stored, primary key (k1, k2))";
+    TrackedTable t = pool.query(create).execute()
+        .chain(() -> pool.preparedQuery("insert into public." + table + " (k1, k2, a, b, doc)"
+                + " select k1, k2, a, b, doc from jsonb_populate_recordset(null::public." + table + ", $1::text::jsonb)")
+            .execute(Tuple.of("[" + String.join(", ", rows) + "]")))
+        .chain(() -> TableCatalog.inspect(pool, "public", table, List.of("k1", "k2")))
+        .map(shape -> new TrackedTable(repository, "items", "public", table, shape.primaryKey(), shape.columns()))
+        .await().atMost(WAIT);
+    inUnitOfWork(t, x -> tracking.track(x, t, List.of(), (r, n) -> Uni.createFrom().item(false)));
+    return t;
+  }
+
+  @Override
+  public Set<String> derivedColumns() {
+    return Set.of("n");
+  }
+
   private String relation(TrackedTable table, String branch) {
     return location(table, branch).orElseThrow(() -> new IllegalStateException("no " + branch + " of " + table));
   }
@@ -140,6 +176,18 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   public void delete(TrackedTable table, String branch, int id) {
     pool.preparedQuery("delete from " + relation(table, branch) + " where id = $1").execute(Tuple.of(id))
         .await().atMost(WAIT);
+  }
+
+  @Override
+  public void makeWritesReachOtherRows(TrackedTable table) {
+    pool.query("create table public." + table.table() + "_refs (id int references " + Sql.qualified(table.schema(),
+        table.table()) + " (id) on delete cascade)").execute().await().atMost(WAIT);
+  }
+
+  @Override
+  public void refuse(TrackedTable table, String value, String refusal) {
+    pool.query("alter table " + Sql.qualified(table.schema(), table.table()) + " add constraint " + Sql.quote(refusal)
+        + " check (v <> " + OverlaySql.literal(value) + ")").execute().await().atMost(WAIT);
   }
 
   @Override

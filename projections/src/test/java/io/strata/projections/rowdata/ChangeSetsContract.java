@@ -2,6 +2,7 @@ package io.strata.projections.rowdata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import io.strata.projections.rowdata.ChangeSets.RowChange;
 import io.strata.projections.rowdata.RowDataBackend.Subject;
@@ -74,6 +75,26 @@ public abstract class ChangeSetsContract<X> {
     // the same changes of the same rows: the same change set, in two tables
     assertThat(capture(first, false, null).orElseThrow().changeSet())
         .isEqualTo(capture(second, false, null).orElseThrow().changeSet());
+  }
+
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void aChangeSetExistsBesideItsTableUntilTheTableIsUntrackedAndTrackedAgain(boolean onBranch) {
+    Subject s = subject(onBranch);
+    stagedChanges(s);
+    String c1 = capture(s, false, null).orElseThrow().changeSet();
+    TrackedTable t = s.table();
+    assertThat(exists(t, c1)).isTrue();
+    assertThat(exists(t, "0".repeat(c1.length()))).isFalse();
+    // the same change set is another table's only once captured there
+    assertThat(exists(subject(false).table(), c1)).isFalse();
+    backend().inUnitOfWork(t, x -> backend().tracking().untrack(x, t)
+        .chain(() -> backend().tracking().track(x, t, List.of(), (r, n) -> Uni.createFrom().item(false))));
+    assertThat(exists(t, c1)).isFalse(); // its history went with the first tracking
+  }
+
+  private boolean exists(TrackedTable t, String changeSet) {
+    return backend().inUnitOfWork(t, x -> changeSets().exists(x, t, changeSet));
   }
 
   @ParameterizedTest(name = "on a branch: {0}")

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -29,6 +30,8 @@ public interface RowDataBackend<X> {
 
   QueryAccess<X> queryAccess();
 
+  Merges<X> merges();
+
   /** The rows (id → v) of {@code relation} as a query session of {@code role} reads them. */
   Map<Integer, String> readAs(String role, String password, String relation);
 
@@ -47,6 +50,20 @@ public interface RowDataBackend<X> {
 
   /** Runs {@code work} in one unit of work, committed when it succeeds, and awaits it. */
   <T> T inUnitOfWork(TrackedTable table, Function<X, Uni<T>> work);
+
+  /** Runs {@code work} in one unit of work that is rolled back at its end, and awaits it. */
+  <T> T inRolledBackUnitOfWork(TrackedTable table, Function<X, Uni<T>> work);
+
+  /**
+   * A new table for merges, holding {@code rows} (JSON objects), tracked in {@code repository} with no
+   * branches: key {@code k1 int, k2 text}; {@code a int}, {@code b text}, {@code doc jsonb}; and {@code n
+   * int}, derived as {@code coalesce(a, 0) + 1} (where the backend has computed columns, one of them:
+   * {@link #derivedColumns}).
+   */
+  TrackedTable newMergeTable(String repository, List<String> rows);
+
+  /** The columns of a merge table ({@link #newMergeTable}) the backend computes (none, or {@code n}). */
+  Set<String> derivedColumns();
 
   /** A table as a test works on it: from the default branch, or from another. */
   record Subject(TrackedTable table, BranchRef branch) {}
@@ -74,6 +91,18 @@ public interface RowDataBackend<X> {
 
   /** Deletes row {@code id} as a client on the branch would. */
   void delete(TrackedTable table, String branch, int id);
+
+  /**
+   * Makes writes to the table (on its default branch) reach rows of another: for PostgreSQL, a table
+   * referencing it with ON DELETE CASCADE.
+   */
+  void makeWritesReachOtherRows(TrackedTable table);
+
+  /**
+   * Makes the table (its default branch) refuse rows whose {@code v} is {@code value}, naming what
+   * refuses them {@code refusal}: for PostgreSQL, a CHECK constraint of that name.
+   */
+  void refuse(TrackedTable table, String value, String refusal);
 
   /** The rows a client reads on the branch. */
   Map<Integer, String> read(TrackedTable table, String branch);

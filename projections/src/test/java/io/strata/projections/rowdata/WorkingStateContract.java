@@ -2,18 +2,24 @@ package io.strata.projections.rowdata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.RowDataBackend.Subject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The contract of {@link WorkingState}, for every backend (a subclass names it), on the default
  * branch and on another: net working changes, staging, an exact discard, and batches applied as
- * staged changes that a discard takes back.
+ * staged changes that a discard takes back; moves along committed change sets (a fast-forward, a hard
+ * and a soft reset, and their undoing); writers held off.
  */
 public abstract class WorkingStateContract<X> {
   private static final Map<Integer, String> ROWS = Map.of(1, "a", 2, "b", 3, "c");
@@ -123,10 +129,13 @@ public abstract class WorkingStateContract<X> {
     assertThat(none).isEmpty();
   }
 
-  @ParameterizedTest(name = "on a branch: {0}")
-  @ValueSource(booleans = {false, true})
-  void changeSetsApplyForwardAndBackwardRecordingWhatTheyOverwrote(boolean onBranch) {
-    Subject s = subject(onBranch);
+  /** Two commits on the subject's branch: 1 updated, 2 deleted, 4 inserted; then 4 updated, 5 inserted. */
+  private record Commits(String c1, String c2) {}
+
+  private static final Map<Integer, String> AFTER_C1 = Map.of(1, "A", 3, "c", 4, "d");
+  private static final Map<Integer, String> AFTER_C2 = Map.of(1, "A", 3, "c", 4, "D", 5, "e");
+
+  private Commits commits(Subject s) {
     apply(s, """
         [{"id": 1, "v": "A"}, {"id": 2}, {"id": 4, "v": "d"}]""", "u11" + "d11" + "u11", 3);
     String c1 = backend().inUnitOfWork(s.table(), x -> backend().changeSets()
@@ -135,27 +144,135 @@ public abstract class WorkingStateContract<X> {
     backend().upsert(s.table(), s.branch().name(), 5, "e");
     String c2 = backend().inUnitOfWork(s.table(), x -> backend().changeSets()
         .capture(x, s.table(), s.branch(), true, null)).orElseThrow().changeSet();
-    Map<Integer, String> after = Map.of(1, "A", 3, "c", 4, "D", 5, "e");
-    assertThat(read(s)).isEqualTo(after);
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+    return new Commits(c1, c2);
+  }
 
-    // undo both (a revert of the two commits): the rows before the oldest
-    ChangeCounts undone = backend().inUnitOfWork(s.table(), x -> backend().workingState()
-        .applyChangeSets(x, s.table(), s.branch(), List.of(c1, c2), false));
-    assertThat(undone).isEqualTo(new ChangeCounts(1, 1, 2)); // 2 back; 1 restored; 4 and 5 gone
+  private void move(Subject s, List<String> undo, List<String> redo, String attempt) {
+    backend().inUnitOfWork(s.table(), x -> attempt == null
+        ? backend().workingState().move(x, s.table(), s.branch(), undo, redo)
+        : backend().workingState().move(x, s.table(), s.branch(), undo, redo, attempt));
+  }
+
+  private static final WorkingStatus CLEAN = new WorkingStatus(ChangeCounts.NONE, ChangeCounts.NONE);
+
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void aMoveTakesAnotherCommitsRowsAlongTheChangeSetsRecordingNothing(boolean onBranch) {
+    Subject s = subject(onBranch);
+    Commits c = commits(s);
+    // back to the fork (a hard reset to it): the rows before the oldest
+    move(s, List.of(c.c1(), c.c2()), List.of(), null);
     assertThat(read(s)).isEqualTo(ROWS);
-    assertThat(status(s)).isEqualTo(new WorkingStatus(new ChangeCounts(1, 1, 2), ChangeCounts.NONE));
+    assertThat(status(s)).isEqualTo(CLEAN);
+    // and forward again: the rows after the newest
+    move(s, List.of(), List.of(c.c1(), c.c2()), null);
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+    assertThat(status(s)).isEqualTo(CLEAN);
+    // only the newer one undone
+    move(s, List.of(c.c2()), List.of(), null);
+    assertThat(read(s)).isEqualTo(AFTER_C1);
+    assertThat(status(s)).isEqualTo(CLEAN);
+    // along both sides of a merge base: c1 undone, c1 and c2 redone
+    move(s, List.of(c.c1()), List.of(c.c1(), c.c2()), null);
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+    move(s, List.of(), List.of(), null);
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+  }
 
-    // redo them (a cherry-pick of both): the rows after the newest
-    backend().inUnitOfWork(s.table(), x -> backend().workingState()
-        .applyChangeSets(x, s.table(), s.branch(), List.of(c1, c2), true));
-    assertThat(read(s)).isEqualTo(after);
-    assertThat(status(s)).isEqualTo(new WorkingStatus(ChangeCounts.NONE, ChangeCounts.NONE));
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void aMoveNeverAppendedIsUndoneKeepingLaterWrites(boolean onBranch) {
+    Subject s = subject(onBranch);
+    Commits c = commits(s);
+    String attempt = UUID.randomUUID().toString();
+    move(s, List.of(c.c1(), c.c2()), List.of(), attempt);
+    assertThat(read(s)).isEqualTo(ROWS);
+    backend().upsert(s.table(), s.branch().name(), 2, "later"); // changed since: stays, a working change
+    long putBack = backend().inUnitOfWork(s.table(),
+        x -> backend().merges().undo(x, s.table(), s.branch(), attempt));
+    assertThat(putBack).isEqualTo(3); // 1, 4 and 5; not 2
+    Map<Integer, String> expected = new TreeMap<>(AFTER_C2);
+    expected.put(2, "later");
+    assertThat(read(s)).isEqualTo(expected);
+    assertThat(status(s)).isEqualTo(new WorkingStatus(ChangeCounts.NONE, new ChangeCounts(1, 0, 0)));
+  }
 
-    // only the newer one undone; then a discard takes that back: what it overwrote was recorded
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void anAdvanceMovesACleanBranchAlongChangeSetsRecordingNothing(boolean onBranch) {
+    Subject s = subject(onBranch);
+    Commits c = commits(s);
+    move(s, List.of(c.c1(), c.c2()), List.of(), null);
+    backend().inUnitOfWork(s.table(), x -> backend().workingState().advance(x, s.table(), s.branch(), List.of(c.c1())));
+    assertThat(read(s)).isEqualTo(AFTER_C1);
+    backend().inUnitOfWork(s.table(), x -> backend().workingState().advance(x, s.table(), s.branch(), List.of(c.c2())));
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+    backend().inUnitOfWork(s.table(), x -> backend().workingState().advance(x, s.table(), s.branch(), List.of()));
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+    assertThat(status(s)).isEqualTo(CLEAN);
+  }
+
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void stagingAgainstAnotherCommitKeepsTheRowsAsStagedChangesFromIt(boolean onBranch) {
+    Subject s = subject(onBranch);
+    Commits c = commits(s);
+    // a soft reset to the fork: the rows stay, the difference is staged
     backend().inUnitOfWork(s.table(), x -> backend().workingState()
-        .applyChangeSets(x, s.table(), s.branch(), List.of(c2), false));
-    assertThat(read(s)).isEqualTo(Map.of(1, "A", 3, "c", 4, "d"));
-    discard(s);
-    assertThat(read(s)).isEqualTo(after);
+        .stageAgainst(x, s.table(), s.branch(), List.of(c.c1(), c.c2()), List.of()));
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+    assertThat(status(s)).isEqualTo(new WorkingStatus(new ChangeCounts(2, 1, 1), ChangeCounts.NONE));
+    assertThat(discard(s)).isEqualTo(new ChangeCounts(2, 1, 1));
+    assertThat(read(s)).isEqualTo(ROWS);
+  }
+
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void stagingAgainstNeverAppendedIsUndone(boolean onBranch) {
+    Subject s = subject(onBranch);
+    Commits c = commits(s);
+    String attempt = UUID.randomUUID().toString();
+    backend().inUnitOfWork(s.table(), x -> backend().workingState()
+        .stageAgainst(x, s.table(), s.branch(), List.of(c.c2()), List.of(), attempt));
+    assertThat(status(s)).isEqualTo(new WorkingStatus(new ChangeCounts(1, 1, 0), ChangeCounts.NONE));
+    backend().inUnitOfWork(s.table(), x -> backend().merges().undo(x, s.table(), s.branch(), attempt));
+    assertThat(read(s)).isEqualTo(AFTER_C2);
+    assertThat(status(s)).isEqualTo(CLEAN);
+  }
+
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void writesReachOtherRowsOnlyOnTheDefaultBranchOfATableOthersDependOn(boolean onBranch) {
+    Subject s = subject(onBranch);
+    assertThat(reachesOtherRows(s)).isFalse();
+    backend().makeWritesReachOtherRows(s.table());
+    assertThat(reachesOtherRows(s)).isEqualTo(!onBranch);
+  }
+
+  private boolean reachesOtherRows(Subject s) {
+    return backend().inUnitOfWork(s.table(),
+        x -> backend().workingState().writesMayReachOtherRows(x, s.table(), s.branch()));
+  }
+
+  @ParameterizedTest(name = "on a branch: {0}")
+  @ValueSource(booleans = {false, true})
+  void writersAreHeldOffUntilTheUnitOfWorkEndsAndReadersGoOn(boolean onBranch) throws Exception {
+    Subject s = subject(onBranch);
+    String b = s.branch().name();
+    CompletableFuture<Void> write = new CompletableFuture<>();
+    Map<Integer, String> readMeanwhile = backend().inUnitOfWork(s.table(), x -> backend().workingState()
+        .holdWriters(x, s.table(), s.branch())
+        .chain(() -> Uni.createFrom().item(() -> {
+          CompletableFuture.runAsync(() -> backend().upsert(s.table(), b, 1, "waited"))
+              .whenComplete((done, failed) -> write.complete(null));
+          return CompletableFuture.supplyAsync(() -> read(s));
+        }))
+        .chain(reading -> Uni.createFrom().completionStage(reading))
+        .onItem().delayIt().by(Duration.ofMillis(500))
+        .invoke(() -> assertThat(write).as("a write while writers are held off").isNotDone()));
+    assertThat(readMeanwhile).isEqualTo(ROWS);
+    write.get(30, TimeUnit.SECONDS);
+    assertThat(read(s)).containsEntry(1, "waited");
   }
 }

@@ -65,6 +65,10 @@ class LayoutUpgradeTest {
       String capture = rows(pool, "select prosrc from pg_proc where proname = '" + tid + "__capture_upd'").get(0);
       assertThat(capture).contains(tid + "__gate").doesNotContain("advisory");
     }
+    // layout 5: dev's views (the client's and the query endpoint's) read the working state in four arms
+    List<String> definitions = rows(pool, "select pg_get_viewdef(c.oid) from pg_class c join pg_namespace n"
+        + " on n.oid = c.relnamespace where n.nspname = 'strata_dev' or c.relname like '%\\_\\_q\\_work\\_%'");
+    assertThat(definitions).hasSizeGreaterThanOrEqualTo(2).allSatisfy(d -> assertThat(d.split("UNION ALL", -1)).as(d).hasSize(4));
   }
 
   @Test

@@ -1,0 +1,146 @@
+package io.strata.projections.overlay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.TableCatalog;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.testing.TestDatabase;
+import io.strata.projections.testing.TestPostgres;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The plans PostgreSQL makes for a branch's view ({@link BranchStateSql}) at a small and a large size:
+ * a scan, an aggregate or a GROUP BY never hashes the base table (the planner hashes the overlay's and
+ * pre-images' keys, the small side), and a point lookup reads the base table by its key index. The
+ * shape before layout 5 (one anti join against the UNION ALL of the overlay's and pre-image log's keys)
+ * failed this at every size below: the planner built its hash table over the whole base table.
+ */
+class BranchViewPlanTest {
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final List<String> SCANS = List.of(
+      "select sum(v), count(*) from %s",
+      "select v %% 100, count(*), max(pad) from %s group by 1",
+      "select * from %s");
+
+  private static Vertx vertx;
+  private static TestDatabase db;
+  private static Pool pool;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    db = TestPostgres.shared().newDatabase();
+    pool = db.pool(vertx, 2);
+    StrataLayout.upgrade(pool).await().atMost(WAIT);
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.close().await().atMost(WAIT);
+    vertx.close().await().atMost(WAIT);
+  }
+
+  @ParameterizedTest(name = "{0} rows, {1}-row overlay")
+  @CsvSource({"10000, 1000", "200000, 1000", "200000, 20000"})
+  void theBaseTableIsNeverHashedAndAPointLookupUsesItsKeyIndex(int rows, int overlay) throws Exception {
+    String name = "plan_" + rows + "_" + overlay;
+    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+        Statement s = c.createStatement()) {
+      s.execute("create table public." + name + " (id int primary key, v int not null, pad text);"
+          + "insert into public." + name + " select g, g, md5(g::text) from generate_series(1, " + rows + ") g");
+      s.execute("vacuum analyze public." + name);
+      String view = branchOf(name);
+      s.execute("update " + view + " set v = v + 1 where id % " + (rows / overlay) + " = 0");
+      s.execute("vacuum analyze");
+      assertThat(count(s, "select count(*) from " + view)).isEqualTo(rows);
+      assertPlans(s, view, name, rows);
+
+      // the table changes after the fork: its pre-images are filed, and the view excludes their keys too
+      s.execute("update public." + name + " set pad = 'main' where id % " + (rows / 1000) + " = 1");
+      s.execute("vacuum analyze");
+      assertThat(count(s, "select count(*) from " + view + " where pad = 'main'")).isZero();
+      assertPlans(s, view, name, rows);
+    }
+  }
+
+  private static void assertPlans(Statement s, String view, String table, int rows) throws Exception {
+    for (String query : SCANS) {
+      JsonObject plan = plan(s, String.format(query, view));
+      assertThat(hashed(plan, false)).as("relations hashed for %s:%n%s", query, plan.encodePrettily())
+          .doesNotContain(table);
+    }
+    JsonObject point = plan(s, "select * from " + view + " where id = " + rows / 2);
+    List<JsonObject> reads = new ArrayList<>();
+    scansOf(point, table, reads);
+    assertThat(reads).as("reads of %s in a point lookup:%n%s", table, point.encodePrettily()).isNotEmpty()
+        .allSatisfy(n -> {
+          assertThat(n.getString("Node Type")).isIn("Index Scan", "Index Only Scan");
+          assertThat(n.getString("Index Name")).isEqualTo(table + "_pkey");
+        });
+  }
+
+  /** Creates branch {@code dev} of a new tracked table over {@code table}; answers its view. */
+  private static String branchOf(String table) {
+    TrackedTable t = TableCatalog.inspect(pool, "public", table, List.of("id"))
+        .map(shape -> new TrackedTable("repo_" + table, table, "public", table, shape.primaryKey(), shape.columns()))
+        .await().atMost(WAIT);
+    pool.withTransaction(tx -> new PgTracking().track(tx, t, List.of(), (r, n) -> Uni.createFrom().item(false)))
+        .await().atMost(WAIT);
+    pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "dev", StatePath.WORKING)).await().atMost(WAIT);
+    return "strata_dev." + table;
+  }
+
+  private static JsonObject plan(Statement s, String query) throws Exception {
+    try (ResultSet r = s.executeQuery("explain (format json) " + query)) {
+      r.next();
+      return new JsonArray(r.getString(1)).getJsonObject(0).getJsonObject("Plan");
+    }
+  }
+
+  /** The relations read below a Hash node of {@code node}'s plan (the inputs of hash tables). */
+  private static List<String> hashed(JsonObject node, boolean underHash) {
+    List<String> found = new ArrayList<>();
+    boolean hashing = underHash || "Hash".equals(node.getString("Node Type"));
+    if (hashing && node.getString("Relation Name") != null) {
+      found.add(node.getString("Relation Name"));
+    }
+    JsonArray children = node.getJsonArray("Plans");
+    for (int i = 0; children != null && i < children.size(); i++) {
+      found.addAll(hashed(children.getJsonObject(i), hashing));
+    }
+    return found;
+  }
+
+  private static void scansOf(JsonObject node, String table, List<JsonObject> found) {
+    if (table.equals(node.getString("Relation Name"))) {
+      found.add(node);
+    }
+    JsonArray children = node.getJsonArray("Plans");
+    for (int i = 0; children != null && i < children.size(); i++) {
+      scansOf(children.getJsonObject(i), table, found);
+    }
+  }
+
+  private static long count(Statement s, String query) throws Exception {
+    try (ResultSet r = s.executeQuery(query)) {
+      r.next();
+      return r.getLong(1);
+    }
+  }
+}
