@@ -73,8 +73,7 @@ final class MergeSql {
    * @param oursSingle whether ours is one change set at most (likewise {@code theirsSingle})
    */
   String createPlan(List<String> jsonColumns, List<String> derivedColumns, boolean oursSingle, boolean theirsSingle) {
-    return createPlan(jsonColumns, derivedColumns, ChangeImagesSql.side(s, "$1", oursSingle, THEIRS),
-        s.side("$2", theirsSingle));
+    return createPlan(jsonColumns, derivedColumns, s.side("$1", oursSingle), s.side("$2", theirsSingle), false);
   }
 
   /**
@@ -84,7 +83,7 @@ final class MergeSql {
    */
   String createPlanBetween(List<String> jsonColumns, List<String> derivedColumns) {
     return createPlan(jsonColumns, derivedColumns, ChangeImagesSql.sideBetween(s, "$3", "$1", THEIRS),
-        s.sideBetween("$4", "$2"));
+        s.sideBetween("$4", "$2"), true);
   }
 
   /** The plan statement's name for theirs, materialized: ours is read for its keys alone. */
@@ -94,28 +93,31 @@ final class MergeSql {
    * The plan's statement. {@code offset 0} keeps {@code j.both_sides} a one-time filter of the lateral
    * subquery, so {@code strata.merge_images} runs only for keys both sides changed; pulled up, the
    * condition became a join filter tested after calling the function for every key theirs changed
-   * (half the plan's time on a merge of 100K rows only theirs changed). Ours is read for the keys
-   * theirs changed alone (the plan has a row for those only): a rebased commit's ours holds every
-   * commit replayed before it, and aggregating all of them took most of each step's plan (~45 ms of
-   * ~50 at the fifth of ten 1K-row commits).
+   * (half the plan's time on a merge of 100K rows only theirs changed). With {@code theirsFirst}
+   * (sides between: a revert's, a cherry-pick's, a rebased commit's), theirs is materialized as
+   * {@link #THEIRS} and {@code oursSide} reads ours for its keys alone (the plan has a row for those
+   * only): a rebased commit's ours holds every commit replayed before it, and aggregating all of them
+   * took most of each step's plan (~45 ms of ~50 at the fifth of ten 1K-row commits). A merge reads
+   * each side once as it is: materializing a theirs of 100K rows costs more than it saves.
    */
-  private String createPlan(List<String> jsonColumns, List<String> derivedColumns, String oursSide, String theirsSide) {
+  private String createPlan(List<String> jsonColumns, List<String> derivedColumns, String oursSide, String theirsSide,
+      boolean theirsFirst) {
     String json = jsonColumns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
     String derived = derivedColumns.stream().map(OverlaySql::literal)
         .collect(Collectors.joining(", ", "array[", "]::text[]"));
     return fill("""
         create temporary table {plan} on commit drop as
-        with {theirs} as materialized {theirs_side}
-        select j.key, j.base, j.ours, j.theirs,
+        {with}select j.key, j.base, j.ours, j.theirs,
                case when j.both_sides then m.merged else j.theirs end as merged,
                m.kind, coalesce(m.fields, array[]::text[]) as fields, null::text as refused_by, false as settled
         from (select t.key, coalesce(o.fb, t.fb) as base,
                      case when o.key is not null then o.la else t.fb end as ours, t.la as theirs,
                      o.key is not null as both_sides
-              from {theirs} t left join {ours_side} o on o.key = t.key) j
+              from {theirs_side} t left join {ours_side} o on o.key = t.key) j
         left join lateral (select * from strata.merge_images(j.base, j.ours, j.theirs, {json}, {derived})
                            where j.both_sides offset 0) m on true""",
-        "plan", plan(), "theirs", THEIRS, "theirs_side", theirsSide, "ours_side", oursSide, "json", json,
+        "plan", plan(), "with", theirsFirst ? "with " + THEIRS + " as materialized " + theirsSide + "\n" : "",
+        "theirs_side", theirsFirst ? THEIRS : theirsSide, "ours_side", oursSide, "json", json,
         "derived", derived);
   }
 
