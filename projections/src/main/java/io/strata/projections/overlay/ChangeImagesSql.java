@@ -40,12 +40,20 @@ final class ChangeImagesSql {
    * before-image).
    */
   static String sideBetween(OverlaySql s, String undo, String redo) {
+    return sideBetween(s, undo, redo, null);
+  }
+
+  /**
+   * {@link #sideBetween(OverlaySql, String, String)} of the keys in {@code among} alone (a relation
+   * with a {@code key} column; null: every key).
+   */
+  static String sideBetween(OverlaySql s, String undo, String redo, String among) {
     return fill("""
         (select coalesce(u.key, r.key) as key,
                 case when u.key is not null then u.la else r.fb end as fb,
                 case when r.key is not null then r.la else u.fb end as la
          from {undo_side} u full join {redo_side} r on r.key = u.key)""",
-        "undo_side", side(s, undo, false), "redo_side", side(s, redo, false));
+        "undo_side", side(s, undo, false, among), "redo_side", side(s, redo, false, among));
   }
 
   /**
@@ -55,14 +63,25 @@ final class ChangeImagesSql {
    * change set at most: its rows are the side as they are, with no aggregation.
    */
   static String side(OverlaySql s, String param, boolean single) {
+    return side(s, param, single, null);
+  }
+
+  /**
+   * {@link #side(OverlaySql, String, boolean)} of the keys in {@code among} alone (a relation with a
+   * {@code key} column; null: every key): each key's images come from its own rows only, so leaving
+   * out the rows of other keys changes none of the images of these. A merge reads ours for the keys
+   * theirs changed: O(those keys), where all of ours grows with every commit a rebase replays.
+   */
+  static String side(OverlaySql s, String param, boolean single, String among) {
+    String only = among == null ? "" : " and c.key in (select key from " + among + ")";
     if (single) {
-      return fill("(select c.key, c.before as fb, c.after as la from {changes} c where c.change_set = ({param}::text[])[1])",
-          "changes", s.changes(), "param", param);
+      return fill("(select c.key, c.before as fb, c.after as la from {changes} c where c.change_set = ({param}::text[])[1]{only})",
+          "changes", s.changes(), "param", param, "only", only);
     }
     return fill("""
         (select key, (array_agg(before order by ord))[1] as fb, (array_agg(after order by ord desc))[1] as la
          from (select c.key, c.before, c.after, o.ord from {changes} c
-               join unnest({param}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) r
-         group by key)""", "changes", s.changes(), "param", param);
+               join unnest({param}::text[]) with ordinality o(cs, ord) on c.change_set = o.cs{only}) r
+         group by key)""", "changes", s.changes(), "param", param, "only", only);
   }
 }

@@ -15,10 +15,10 @@ import java.util.stream.Collectors;
  * {@code strata.merge_images} (the field-level truth table, {@link LayoutSql#MERGE_FUNCTION}).
  *
  * <p>Temporary tables are named in {@code pg_temp}, so that dropping one never reaches a user's table.
+ * A merge in progress is {@link MergeStateSql}'s, recovery sidecars {@link MergeSidecarSql}'s, the
+ * change set from the source {@link MergeFromSourceSql}'s.
  */
 final class MergeSql {
-  /** Kinds of conflict resolved by taking one side's whole row. */
-  private static final String ROW_LEVEL = "c.kind in ('delete_modify', 'modify_delete', 'constraint')";
 
   private final OverlaySql s;
 
@@ -27,7 +27,12 @@ final class MergeSql {
     this.s = table;
   }
 
-  private String temporary(String name) {
+  /** The table as the target branch sees it. */
+  OverlaySql table() {
+    return s;
+  }
+
+  String temporary(String name) {
     return "pg_temp." + Sql.quote(name + "_" + s.tableId());
   }
 
@@ -39,14 +44,6 @@ final class MergeSql {
   /** The rows a merge, a resolution or an abort writes, in the shape of a batch ({@code __o}, then T's columns). */
   String images() {
     return temporary("strata_merged");
-  }
-
-  String resolution() {
-    return temporary("strata_resolution");
-  }
-
-  String fromSourceTable() {
-    return temporary("strata_from_source");
   }
 
   private String suffix() {
@@ -76,7 +73,7 @@ final class MergeSql {
    * @param oursSingle whether ours is one change set at most (likewise {@code theirsSingle})
    */
   String createPlan(List<String> jsonColumns, List<String> derivedColumns, boolean oursSingle, boolean theirsSingle) {
-    return createPlan(jsonColumns, derivedColumns, s.side("$1", oursSingle), s.side("$2", theirsSingle));
+    return createPlan(jsonColumns, derivedColumns, s.side("$1", oursSingle), s.side("$2", theirsSingle), false);
   }
 
   /**
@@ -85,16 +82,32 @@ final class MergeSql {
    * sets to redo, $2 theirs', $3 ours' to undo, $4 theirs'.
    */
   String createPlanBetween(List<String> jsonColumns, List<String> derivedColumns) {
-    return createPlan(jsonColumns, derivedColumns, s.sideBetween("$3", "$1"), s.sideBetween("$4", "$2"));
+    return createPlan(jsonColumns, derivedColumns, ChangeImagesSql.sideBetween(s, "$3", "$1", THEIRS),
+        s.sideBetween("$4", "$2"), true);
   }
 
-  private String createPlan(List<String> jsonColumns, List<String> derivedColumns, String oursSide, String theirsSide) {
+  /** The plan statement's name for theirs, materialized: ours is read for its keys alone. */
+  private static final String THEIRS = "strata_theirs";
+
+  /**
+   * The plan's statement. {@code offset 0} keeps {@code j.both_sides} a one-time filter of the lateral
+   * subquery, so {@code strata.merge_images} runs only for keys both sides changed; pulled up, the
+   * condition became a join filter tested after calling the function for every key theirs changed
+   * (half the plan's time on a merge of 100K rows only theirs changed). With {@code theirsFirst}
+   * (sides between: a revert's, a cherry-pick's, a rebased commit's), theirs is materialized as
+   * {@link #THEIRS} and {@code oursSide} reads ours for its keys alone (the plan has a row for those
+   * only): a rebased commit's ours holds every commit replayed before it, and aggregating all of them
+   * took most of each step's plan (~45 ms of ~50 at the fifth of ten 1K-row commits). A merge reads
+   * each side once as it is: materializing a theirs of 100K rows costs more than it saves.
+   */
+  private String createPlan(List<String> jsonColumns, List<String> derivedColumns, String oursSide, String theirsSide,
+      boolean theirsFirst) {
     String json = jsonColumns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
     String derived = derivedColumns.stream().map(OverlaySql::literal)
         .collect(Collectors.joining(", ", "array[", "]::text[]"));
     return fill("""
         create temporary table {plan} on commit drop as
-        select j.key, j.base, j.ours, j.theirs,
+        {with}select j.key, j.base, j.ours, j.theirs,
                case when j.both_sides then m.merged else j.theirs end as merged,
                m.kind, coalesce(m.fields, array[]::text[]) as fields, null::text as refused_by, false as settled
         from (select t.key, coalesce(o.fb, t.fb) as base,
@@ -102,8 +115,9 @@ final class MergeSql {
                      o.key is not null as both_sides
               from {theirs_side} t left join {ours_side} o on o.key = t.key) j
         left join lateral (select * from strata.merge_images(j.base, j.ours, j.theirs, {json}, {derived})
-                           where j.both_sides) m on true""",
-        "plan", plan(), "theirs_side", theirsSide, "ours_side", oursSide, "json", json,
+                           where j.both_sides offset 0) m on true""",
+        "plan", plan(), "with", theirsFirst ? "with " + THEIRS + " as materialized " + theirsSide + "\n" : "",
+        "theirs_side", theirsFirst ? THEIRS : theirsSide, "ours_side", oursSide, "json", json,
         "derived", derived);
   }
 
@@ -176,13 +190,20 @@ final class MergeSql {
         from {relation} p where p.kind is not null order by p.key""", "relation", relation);
   }
 
-  /** Rows of the batch's shape from {@code source} (key, image: a JSON row or null for none). */
-  private String createImages(String source) {
+  /**
+   * Rows of the batch's shape from {@code source} (key, image: a JSON row or null for none); for a
+   * branch, analyzed: a temporary table has no statistics otherwise, and the writes that join it with
+   * the branch's overlay were planned for a handful of rows (a nested loop comparing every row with
+   * every other: 220 ms for the 1 000 rows of a rebased commit). The default branch's writes probe the
+   * table's key index row by row whatever the estimate.
+   */
+  String createImages(String source) {
     return fill("""
         create temporary table {images} on commit drop as
         select case when x.image is null then 'd' else 'u' end as __o, r.*
         from ({source}) x, lateral jsonb_populate_record(null::{table}, coalesce(x.image, {key_object})) r""",
-        "images", images(), "source", source, "table", s.table(), "key_object", s.keyObject("x.key"));
+        "images", images(), "source", source, "table", s.table(), "key_object", s.keyObject("x.key"))
+        + (s.isDefaultBranch() ? "" : ";analyze " + images());
   }
 
   /** Fills the images table {@link #createImages} made with the rows of {@code source}. */
@@ -327,7 +348,7 @@ final class MergeSql {
    * {@code t}. On the default branch with a one-column key, one index scan takes the written keys
    * together ({@code = any}) and a hash join matches them: a third of the cost of a probe per key.
    */
-  private String currentRowOfKey(String k) {
+  String currentRowOfKey(String k) {
     if (!s.isDefaultBranch() || s.key().size() > 1) {
       return fill("left join lateral (select * from {state} x where {key_match} limit 1) t on true",
           "state", s.state(), "key_match", s.keyMatch("x", k));
@@ -351,20 +372,6 @@ final class MergeSql {
         where c.__key = p.key and c.__after is distinct from p.merged""", "plan", plan(), "capture", capture);
   }
 
-  /** The same from the branch's current rows, for a merge that stops ({@link #keep}). */
-  String mergedAsStored() {
-    return fill("""
-        update {plan} p set merged = x.stored from (
-          select p.key, case when {present} then to_jsonb({after_row}) end as stored
-          from {plan} p
-          cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
-          {current_row}
-          where p.merged is distinct from p.ours) x
-        where x.key = p.key and x.stored is distinct from p.merged""",
-        "plan", plan(), "present", s.present("t"), "after_row", "t.*", "table", s.table(),
-        "key_object", s.keyObject("p.key"), "current_row", currentRowOfKey("k"));
-  }
-
   /**
    * Forgets the working-log rows of the keys the merge wrote: they held changes that came back to where
    * they were (the branch was clean), and the merge commit takes the keys as they are now.
@@ -379,149 +386,8 @@ final class MergeSql {
         "key_match", s.keyMatch("w", "k"));
   }
 
-  /**
-   * Keeps, for the merge in progress, the plan's unsettled conflicts (with the merged row each one
-   * wrote) and what the merge wrote. The tables stay once made (emptied when a merge ends), so ending a
-   * merge takes no lock that a reader of its conflicts would hold up.
-   */
-  String keep() {
-    return fill("""
-        create table if not exists {conflicts} (key jsonb primary key, kind text not null, base jsonb, ours jsonb,
-          theirs jsonb, merged jsonb, fields text[] not null, refused_by text);
-        create table if not exists {written} (key jsonb primary key, ours jsonb, merged jsonb);
-        delete from {conflicts};
-        delete from {written};
-        insert into {conflicts} select key, kind, base, ours, theirs, merged, fields, refused_by from {plan}
-          where kind is not null and not settled order by key;
-        insert into {written} select key, ours, merged from {plan} where merged is distinct from ours order by key""",
-        "conflicts", conflicts(), "written", written(), "plan", plan());
-  }
-
-  /**
-   * The read-only view {@code viewSchema.viewName} of the kept conflicts, as SQL tools read Dolt's
-   * {@code dolt_conflicts_<table>}: the key's columns, the conflict's kind, the conflicting columns,
-   * and per column of the table its base_, ours_ and theirs_ value.
-   */
-  String createConflictsView(String viewSchema, String viewName) {
-    String sides = s.columns().stream()
-        .flatMap(c -> List.of("base", "ours", "theirs").stream()
-            .map(side -> side.charAt(0) + "." + Sql.quote(c) + " as " + Sql.quote(side + "_" + c)))
-        .collect(Collectors.joining(", "));
-    return fill("""
-        create schema if not exists {schema};
-        create view {view} as
-        select {key_k}, c.kind as conflict_type, c.fields as conflicting_columns, c.refused_by, {sides}
-        from {conflicts} c
-        cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
-        cross join lateral jsonb_populate_record(null::{table}, c.base) b
-        cross join lateral jsonb_populate_record(null::{table}, c.ours) o
-        cross join lateral jsonb_populate_record(null::{table}, c.theirs) t""",
-        "schema", Sql.quote(viewSchema), "view", Sql.qualified(viewSchema, viewName), "key_k", s.keyList("k"),
-        "sides", sides, "conflicts", conflicts(), "table", s.table(), "key_object", s.keyObject("c.key"));
-  }
-
-  /**
-   * Whether relation $1 (qualified) is this table's conflicts view: a view reading {@link #conflicts()}
-   * (false also when there is no such relation).
-   */
-  String isConflictsView() {
-    return fill("""
-        select exists (select 1 from pg_depend d join pg_rewrite r on r.oid = d.objid
-                       where r.ev_class = to_regclass($1) and d.refobjid = to_regclass({conflicts_literal}))""",
-        "conflicts_literal", OverlaySql.literal(conflicts()));
-  }
-
-  /** Empties what a merge in progress kept: it ended. */
-  String forget() {
-    return fill("""
-        do $strata_f$ begin
-          if to_regclass({conflicts_literal}) is not null then delete from {conflicts}; end if;
-          if to_regclass({written_literal}) is not null then delete from {written}; end if;
-        end $strata_f$""",
-        "conflicts_literal", OverlaySql.literal(conflicts()), "conflicts", conflicts(),
-        "written_literal", OverlaySql.literal(written()), "written", written());
-  }
-
-  /** How many kept conflicts are left. */
-  String remaining() {
-    return "select count(*) from " + conflicts();
-  }
-
-  /**
-   * Resolves the kept conflicts of key $1 (a JSON array; null: all) on column $2 (null: every
-   * conflicting one), taking $3 ('ours', 'theirs', 'base' or 'value': $4, JSON): per row the image to
-   * write and the columns left in conflict. A row-level conflict (a delete against a change, a row the
-   * table refused, or an add_add resolved whole) takes the chosen side's row (a value: a JSON object of
-   * the row's columns, null for none). Otherwise the branch's current row takes the chosen side's value
-   * in each resolved column (a value without a column: a JSON object gives columns their values, anything
-   * else is every conflicting column's value), so edits made during the merge stay. An image always keeps
-   * the conflict's key.
-   */
-  String createResolution() {
-    String side = "(case $3 when 'ours' then c.ours when 'theirs' then c.theirs when 'base' then c.base end)";
-    return fill("""
-        create temporary table {resolution} on commit drop as
-        select x.key, case when x.image is null then null else x.image || {key_object} end as image, x.fields
-        from (
-          select c.key,
-                 case when {row_level} or c.kind = 'add_add' and $2::text is null
-                        then case when $3 = 'value' then nullif($4::text::jsonb, 'null'::jsonb) else {side} end
-                      when $3 = 'value' and $2::text is null and jsonb_typeof($4::text::jsonb) = 'object'
-                        then cur.row || $4::text::jsonb
-                      when $3 = 'value' and $2::text is null
-                        then cur.row || (select jsonb_object_agg(f, $4::text::jsonb) from unnest(c.fields) f)
-                      when $3 = 'value' then jsonb_set(cur.row, array[$2::text], $4::text::jsonb)
-                      else cur.row || coalesce((select jsonb_object_agg(f, {side} -> f) from unnest(c.fields) f
-                                                where $2::text is null or f = $2), '{}'::jsonb)
-                 end as image,
-                 case when $2::text is null or {row_level} then array[]::text[] else array_remove(c.fields, $2) end as fields
-          from {conflicts} c
-          cross join lateral jsonb_populate_record(null::{table}, {key_object_c}) kr
-          left join lateral (select to_jsonb(x.*) as row from {state} x where {key_match} limit 1) cur on true
-          where ($1::text::jsonb is null or c.key = $1::text::jsonb) and ($2::text is null or $2 = any(c.fields))
-        ) x order by x.key""",
-        "resolution", resolution(), "key_object", s.keyObject("x.key"), "row_level", ROW_LEVEL, "side", side,
-        "conflicts", conflicts(), "table", s.table(), "key_object_c", s.keyObject("c.key"), "state", s.state(),
-        "key_match", s.keyMatch("x", "kr"));
-  }
-
-  /** How many rows of the resolution are row-level conflicts resolved on one column only (refused). */
-  String partialRowLevel() {
-    return fill("select count(*) from {resolution} r join {conflicts} c on c.key = r.key where $1::text is not null and "
-        + ROW_LEVEL, "resolution", resolution(), "conflicts", conflicts());
-  }
-
-  /** The resolution's rows to write. */
-  String createResolvedImages() {
-    return "drop table if exists " + images() + ";" + createImages("select key, image from " + resolution());
-  }
-
-  /**
-   * Records what the resolution wrote (an abort puts those rows back too), forgets resolved conflicts,
-   * and keeps the rest with their columns left.
-   */
-  String settleResolution() {
-    return fill("""
-        insert into {written} (key, ours, merged) select r.key, c.ours, r.image from {resolution} r
-          join {conflicts} c on c.key = r.key
-          on conflict (key) do update set merged = excluded.merged;
-        delete from {conflicts} c using {resolution} r where c.key = r.key and cardinality(r.fields) = 0;
-        update {conflicts} c set merged = r.image, fields = r.fields from {resolution} r
-          where c.key = r.key and cardinality(r.fields) > 0""",
-        "written", written(), "conflicts", conflicts(), "resolution", resolution());
-  }
-
-  /**
-   * The rows an abort writes: ours, for every key the merge (or a resolution) wrote whose current row
-   * is still the one written. A row changed since (an application's write to the table, an edit through
-   * the branch's view) is someone's later work: it stays.
-   */
-  String createAbortImages() {
-    return createPutBackImages(written());
-  }
-
-  /** {@link #createAbortImages} for the rows in {@code written} (key, ours, merged). */
-  private String createPutBackImages(String written) {
+  /** {@link MergeStateSql#createAbortImages} for the rows in {@code written} (key, ours, merged). */
+  String createPutBackImages(String written) {
     return "drop table if exists " + images() + ";" + createImages(fill("""
         select w.key, w.ours as image from {written} w
         cross join lateral jsonb_populate_record(null::{table}, {key_object}) kr
@@ -529,179 +395,5 @@ final class MergeSql {
         where cur.row is not distinct from w.merged""",
         "written", written, "table", s.table(), "key_object", s.keyObject("w.key"), "state", s.state(),
         "key_match", s.keyMatch("x", "kr")));
-  }
-
-  // ---- recovery sidecars of merges over tables in other databases ----
-
-  /** The sidecar rows of {@code attempt} (a literal) for this table in {@code role}, as (key, ours, merged). */
-  private String sidecar(String attempt, String role) {
-    return fill("(select key, ours, merged from strata.merge_sidecars where attempt = {attempt} and tid = {tid}"
-        + " and role = {role})", "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()),
-        "role", OverlaySql.literal(role));
-  }
-
-  /**
-   * Keeps, for a merge attempt whose event is not appended yet, what it wrote to the branch: per key
-   * it changed, ours and the row as now stored ({@code undo}), so that recovery puts ours back if the
-   * event never is.
-   */
-  String saveUndo(String attempt) {
-    return fill("""
-        insert into strata.merge_sidecars (attempt, tid, role, key, ours, merged)
-        select {attempt}, {tid}, 'undo', p.key, p.ours, case when {present} then to_jsonb(t.*) end
-        from {plan} p
-        cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
-        {current_row}
-        where p.merged is distinct from p.ours
-        order by p.key
-        on conflict do nothing""",
-        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()), "present", s.present("t"),
-        "plan", plan(), "table", s.table(), "key_object", s.keyObject("p.key"), "current_row", currentRowOfKey("k"));
-  }
-
-  /** The branch's current row of key record {@code k}, as {@code t} (a left join: no row, all nulls). */
-  private String currentRow(String k) {
-    return fill("left join lateral (select * from {state} x where {key_match} limit 1) t on true",
-        "state", s.state(), "key_match", s.keyMatch("x", k));
-  }
-
-  /**
-   * Keeps, for an attempt that moves the branch's working state along change sets (a reset, a rebase's
-   * start), the branch's current row of every key of {@code rows} (T's columns) as ours, before the move
-   * writes them; {@link #saveUndoAfter} then notes the rows written.
-   */
-  String saveUndoBefore(String attempt, String rows) {
-    return fill("""
-        insert into strata.merge_sidecars (attempt, tid, role, key, ours, merged)
-        select {attempt}, {tid}, 'undo', {key_array}, case when {present} then to_jsonb(t.*) end, null
-        from {rows} r {current_row}
-        order by 4
-        on conflict do nothing""",
-        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()), "key_array", s.keyArray("r"),
-        "present", s.present("t"), "rows", rows, "current_row", currentRow("r"));
-  }
-
-  /** After the move {@link #saveUndoBefore} prepared: each key's row as now stored, the row written. */
-  String saveUndoAfter(String attempt) {
-    return fill("""
-        update strata.merge_sidecars m set merged = x.stored
-        from (select w.key, case when {present} then to_jsonb(t.*) end as stored
-              from strata.merge_sidecars w
-              cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
-              {current_row}
-              where w.attempt = {attempt} and w.tid = {tid} and w.role = 'undo') x
-        where m.attempt = {attempt} and m.tid = {tid} and m.role = 'undo' and m.key = x.key""",
-        "present", s.present("t"), "table", s.table(), "key_object", s.keyObject("w.key"), "current_row", currentRow("k"),
-        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()));
-  }
-
-  /** The rows to put back for an abandoned attempt: ours, where the row is still as the attempt wrote it. */
-  String createUndoImages(String attempt) {
-    return createPutBackImages(sidecar(attempt, "undo"));
-  }
-
-  /**
-   * After {@link #createUndoImages}: a key the attempt wrote that someone changed since stays as it is,
-   * a working change whose first before-image is ours (the branch's head), not the row the attempt wrote.
-   */
-  String rebaseChangedSince(String attempt) {
-    String sets = OverlaySql.assign(s.columns().stream().filter(c -> !s.key().contains(c)).toList(), "excluded");
-    return fill("""
-        insert into {working_log} ({columns}, __present, __staged)
-        select {columns_r}, w.ours is not null, false
-        from {undo} w, lateral jsonb_populate_record(null::{table}, coalesce(w.ours, {key_object})) r
-        where not exists (select from {images} i where {key_match})
-        order by {key_r}
-        on conflict ({key}) do update set {sets}__present = excluded.__present, __changed_at = now()""",
-        "working_log", s.workingLog(), "columns", OverlaySql.list(s.columns(), null),
-        "columns_r", OverlaySql.list(s.columns(), "r"), "undo", sidecar(attempt, "undo"), "table", s.table(),
-        "key_object", s.keyObject("w.key"), "images", images(), "key_match", s.keyMatch("i", "r"),
-        "key_r", s.keyList("r"), "key", s.keyList(null), "sets", sets.isEmpty() ? "" : sets + ", ");
-  }
-
-  /**
-   * Sets aside what a merge in progress wrote (for {@link #abort}) while a commit attempt that concludes
-   * it is not appended yet; the merge's kept state is then forgotten.
-   */
-  String setAside(String attempt) {
-    return fill("""
-        insert into strata.merge_sidecars (attempt, tid, role, key, ours, merged)
-        select {attempt}, {tid}, 'kept', key, ours, merged from {written} order by key on conflict do nothing""",
-        "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()), "written", written());
-  }
-
-  /** Puts back what {@link #setAside} kept: the merge is in progress again. */
-  String restoreSetAside(String attempt) {
-    return fill("""
-        create table if not exists {written} (key jsonb primary key, ours jsonb, merged jsonb);
-        insert into {written} select key, ours, merged from {kept} k order by key on conflict (key) do nothing""",
-        "written", written(), "kept", sidecar(attempt, "kept"));
-  }
-
-  /** How many rows the merge wrote changed since (they stay as working changes), after {@link #createAbortImages}. */
-  String changedSinceMerge() {
-    return fill("select (select count(*) from {written}) - (select count(*) from {images})",
-        "written", written(), "images", images());
-  }
-
-  /** Forgets the working changes of the keys an abort put back: they are at the branch's head again. */
-  String forgetAbortedChanges() {
-    return fill("delete from {working_log} l using {images} i where {key_match}",
-        "working_log", s.workingLog(), "images", images(), "key_match", s.keyMatch("l", "i"));
-  }
-
-  /**
-   * The change set from the source (theirs) to the merge commit, as rows ({@code __key}, {@code __op},
-   * {@code __before}, {@code __after}), from the sides' change sets ($1 ours, $2 theirs) and the merge
-   * commit's change set from ours ($3; null: none): per key either side or the commit changed, the row
-   * on theirs against the merged row, where they differ.
-   */
-  String createFromSource() {
-    return fill("""
-        create temporary table {from_source} on commit drop as
-        with o as {ours_side}, t as {theirs_side},
-        m as (select key, before, after from {changes} where change_set = $3),
-        x as (select k.key,
-                     case when t.key is not null then t.la when o.key is not null then o.fb else m.before end as theirs,
-                     case when m.key is not null then m.after when o.key is not null then o.la else t.fb end as merged
-              from (select key from o union select key from t union select key from m) k
-              left join o on o.key = k.key left join t on t.key = k.key left join m on m.key = k.key)
-        select key as __key, case when theirs is null then 'I' when merged is null then 'D' else 'U' end as __op,
-               theirs as __before, merged as __after
-        from x where theirs is distinct from merged""",
-        "from_source", fromSourceTable(), "ours_side", s.side("$1", false), "theirs_side", s.side("$2", false),
-        "changes", s.changes());
-  }
-
-  /**
-   * The same from the plan of this transaction, for a merge commit that takes exactly what the merge
-   * applied ($1: ours's change sets): per key theirs changed, theirs's row against the merged one; per
-   * key only ours changed, the base's row (theirs's) against ours's.
-   */
-  String createFromSourceOfPlan(boolean oursSingle) {
-    return fill("""
-        create temporary table {from_source} on commit drop as
-        select key as __key, case when theirs is null then 'I' when merged is null then 'D' else 'U' end as __op,
-               theirs as __before, merged as __after
-        from {plan} where merged is distinct from theirs
-        union all
-        select o.key, case when o.fb is null then 'I' when o.la is null then 'D' else 'U' end, o.fb, o.la
-        from {ours_side} o
-        where o.fb is distinct from o.la and not exists (select from {plan} p where p.key = o.key)""",
-        "from_source", fromSourceTable(), "plan", plan(), "ours_side", s.side("$1", oursSingle));
-  }
-
-  /** The change set's content address (null when it is empty). */
-  String fromSourceHash() {
-    return "select case when count(*) > 0 then " + ChangeSetsSql.CHANGE_SET_HASH + " end from " + fromSourceTable();
-  }
-
-  /** Stores the change set from the source as $1, unless stored before. */
-  String storeFromSource() {
-    return fill("""
-        insert into {changes} (change_set, key, op, before, after)
-        select $1, __key, __op, __before, __after from {from_source}
-        where not exists (select from {changes} where change_set = $1)""",
-        "changes", s.changes(), "from_source", fromSourceTable());
   }
 }

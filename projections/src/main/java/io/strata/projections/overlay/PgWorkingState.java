@@ -163,7 +163,7 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
     }
     WorkingStateSql sql = sql(table, branch);
     MovesSql moves = moves(table, branch);
-    MergeSql sidecar = new MergeSql(OverlaySql.of(table, branch));
+    MergeSidecarSql sidecar = new MergeSidecarSql(new MergeSql(OverlaySql.of(table, branch)));
     String rows = moves.changeSetRows();
     return tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query("drop table if exists " + rows).execute())
