@@ -1,6 +1,7 @@
 package io.strata.server.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -199,7 +200,11 @@ public final class Dtos {
    * @param merge the three-way application that made it: strategy, stats, the conflicts a strategy settled,
    *     and {@code merge_in_progress} when it stopped before its commit
    */
-  public record AppliedDto(@Schema(nullable = true) CommitDto commit, MergeDto merge) {}
+  public record AppliedDto(
+      // the type beside nullable: a nullable reference without it is not valid OpenAPI 3.0 (Redocly's lint)
+      @Schema(nullable = true, type = SchemaType.OBJECT, description = "The commit it made; null when it stopped"
+          + " before its commit") CommitDto commit,
+      MergeDto merge) {}
 
   /**
    * {@code GET …/merge}: the branch's merge in progress and a page of its conflicts ({@code total}: the
