@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The feed (V13__event_feed_order.sql) under appenders whose transactions commit late: each holds
  * its transaction open a random while after inserting its events, and some write before appending
- * (their transaction id older than the stream's last appender's). A reader following the feed by its
+ * (their transaction id older than the stream's last appender's, which once ordered the feed). A reader following the feed by its
  * cursor, as the SSE endpoint and the relays do, must read every acknowledged event exactly once, each
  * stream's in version order; with a cursor of positions alone it would skip late commits. A
  * transaction's work before its append (a merge's data work) holds no reader back.
@@ -122,7 +122,7 @@ class EventFeedConcurrencyTest {
               acknowledgedInOrder.add(event.id());
               break;
             } catch (ExpectedVersionConflict conflict) {
-              // lost the race (or an older transaction id than the stream's last append): again
+              // lost the race (or a feed key below the stream's last append's): again
             }
           }
         }

@@ -30,7 +30,7 @@ public class ReactorResource {
       @Schema(description = "The reactor's name, e.g. kafka") String name,
       @Schema(nullable = true, description = "Log position of the last event it finished with (0: none yet); null if it never"
           + " claimed its lease") Long checkpointPosition,
-      @Schema(nullable = true, description = "Transaction id of that event (the feed's order is transaction id, then position)")
+      @Schema(nullable = true, description = "Feed key of that event (the feed's order is that key, then position)")
       Long checkpointTxid,
       @Schema(nullable = true, description = "The server holding its lease, or null") String owner,
       @Schema(nullable = true, description = "When that lease lapses unless renewed") Instant leaseUntil,
