@@ -1,11 +1,9 @@
 package io.strata.projections.graph;
 
+import io.strata.projections.runtime.LruMap;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A commit's ancestors in log order (newest first), as an immutable linked list whose tail is shared
@@ -59,15 +57,10 @@ final class Ancestry {
 
   /** A bounded, least-recently-used map from (repository, head, first-parent) to ancestries. */
   static final class Cache {
-    private final Map<String, Ancestry> entries;
+    private final LruMap<String, Ancestry> entries;
 
     Cache(int capacity) {
-      this.entries = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Ancestry> eldest) {
-          return size() > capacity;
-        }
-      });
+      this.entries = new LruMap<>(capacity);
     }
 
     static String key(String repository, String head, boolean firstParent) {

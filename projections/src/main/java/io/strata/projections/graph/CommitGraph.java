@@ -38,6 +38,12 @@ public final class CommitGraph {
         .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(toCommit(rows.iterator().next())));
   }
 
+  /** The tree of commit {@code id}, read through {@code client} (a transaction's connection); null if none. */
+  public static Uni<String> tree(SqlClient client, String repository, String id) {
+    return client.preparedQuery(GraphSql.TREE).execute(Tuple.of(repository, id))
+        .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
   /** Up to {@code limit} ids that start with the lower-case hex {@code prefix}. */
   public Uni<List<String>> idsWithPrefix(String repository, String prefix, int limit) {
     return pool.preparedQuery(GraphSql.BY_PREFIX)

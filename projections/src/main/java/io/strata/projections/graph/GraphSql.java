@@ -21,6 +21,8 @@ final class GraphSql {
       "c.id, c.parents, c.tree, c.message, c.author_name, c.author_email, c.created_at, c.generation,"
           + " c.branch, c.stats::text as stats, c.changes::text as changes";
 
+  static final String TREE = "select tree from strata_meta.commits where repository = $1 and id = $2";
+
   static final String COMMIT =
       "select " + COMMIT_COLUMNS + " from strata_meta.commits c where c.repository = $1 and c.id = $2";
 

@@ -2,14 +2,17 @@ package io.strata.server.application;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.CommitIds;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.runtime.LruMap;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.CommitDecider;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
@@ -22,6 +25,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +42,15 @@ import java.util.stream.Stream;
  */
 @ApplicationScoped
 public class DataCommits {
+  /** Trees whose content is kept (a map of a few numbers per table each). */
+  static final int CONTENTS_KEPT = 4096;
+
+  /**
+   * The tables' content a tree stands for. A tree is a hash of every table's content, so what it
+   * stands for never changes: a commit on a branch starts from its head's tree, kept when the commit
+   * before it was prepared here, instead of adding up the change sets since the default branch's head.
+   */
+  private final LruMap<String, Map<String, Commands.TableContent>> contents = new LruMap<>(CONTENTS_KEPT);
   private final StoragePools pools;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
@@ -57,19 +70,23 @@ public class DataCommits {
   /** The commit command with what it captured and the content it starts from. */
   public Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
-    return prepare(tx, state, repository, command, tracked, tracked, all, Set.of()).map(c -> c);
+    return prepare(tx, state, repository, command, tracked, tracked, all, Set.of(), List.of()).map(c -> c);
   }
 
   /**
    * The same, capturing only tables among {@code capturable} (of {@code tracked}): what a merge commit
    * takes, the tables the merge wrote; those of {@code concluding} end the merge in progress there.
+   * {@code applied}: change sets the command wrote itself (a merge's, captured from its plan), after the
+   * captured ones.
    */
   public Uni<Commands.CreateCommit> prepare(SqlConnection tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, List<TableRow> capturable, boolean all,
-      Set<String> concluding) {
+      Set<String> concluding, List<Captured> applied) {
     return capture(tx, repository, state.defaultBranch(), command.branch(), capturable, command.tables(), all,
         concluding)
+        .map(captured -> Stream.concat(captured.stream(), applied.stream()).toList())
         .chain(captured -> branchContent(tx, state, repository, command.branch(), tracked)
+            .invoke(base -> keep(CommitDecider.contentAfter(state.tables(), base, captured)))
             .map(base -> command.withCaptured(captured, base)));
   }
 
@@ -94,10 +111,17 @@ public class DataCommits {
             .map(others -> Stream.concat(local.stream().flatMap(Optional::stream), others.stream()).toList()));
   }
 
+  /** Keeps what the tree of {@code tables} stands for. */
+  private void keep(Map<String, TableTracked> tables) {
+    Map<String, Commands.TableContent> content = new HashMap<>();
+    tables.forEach((name, t) -> content.put(name, new Commands.TableContent(t.rowCount(), t.rowSum())));
+    contents.put(CommitIds.treeOf(tables.values()), Map.copyOf(content));
+  }
+
   /**
-   * On a branch other than the default one: every tracked table's content at the branch's head, from
-   * the recorded (default branch's) content and the change sets between the two heads — O(rows that
-   * differ). Null on the default branch.
+   * On a branch other than the default one: every tracked table's content at the branch's head. Kept
+   * for the head's tree if a commit here prepared it; else from the recorded (default branch's) content
+   * and the change sets between the two heads — O(rows that differ). Null on the default branch.
    */
   private Uni<Map<String, Commands.TableContent>> branchContent(SqlConnection tx, RepositoryState state,
       String repository, String branch, List<TableRow> tracked) {
@@ -106,12 +130,31 @@ public class DataCommits {
     }
     String mainHead = state.branch(state.defaultBranch()).head();
     String head = state.branch(branch).head();
-    Map<String, Commands.TableContent> content = new ConcurrentHashMap<>();
+    List<TableRow> tables = tracked.stream().filter(t -> state.tables().containsKey(t.name())).toList();
+    if (head.equals(mainHead)) {
+      Map<String, Commands.TableContent> recorded = new HashMap<>();
+      tables.forEach(t -> recorded.put(t.name(), new Commands.TableContent(state.tables().get(t.name()).rowCount(),
+          state.tables().get(t.name()).rowSum())));
+      return Uni.createFrom().item(recorded);
+    }
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> CommitGraph.pathsBetween(tx, repository, mainHead, head))
-        .chain(paths -> Multi.createFrom().iterable(tracked)
-            .filter(t -> state.tables().containsKey(t.name()))
+        .chain(() -> CommitGraph.tree(tx, repository, head))
+        .chain(tree -> {
+          Map<String, Commands.TableContent> kept = tree == null ? null : contents.get(tree);
+          if (kept != null && tables.stream().allMatch(t -> kept.containsKey(t.name()))) {
+            return Uni.createFrom().item(kept);
+          }
+          return summedContent(tx, state, repository, mainHead, head, tables);
+        });
+  }
+
+  /** The tables' content at {@code head}: the recorded one plus the change sets from the default branch's head. */
+  private Uni<Map<String, Commands.TableContent>> summedContent(SqlConnection tx, RepositoryState state,
+      String repository, String mainHead, String head, List<TableRow> tables) {
+    Map<String, Commands.TableContent> content = new ConcurrentHashMap<>();
+    return CommitGraph.pathsBetween(tx, repository, mainHead, head)
+        .chain(paths -> Multi.createFrom().iterable(tables)
             .onItem().transformToUniAndConcatenate(t -> {
               TableTracked recorded = state.tables().get(t.name());
               // the change sets live beside the table, in its own database

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The commit that concludes a merge, in its append transaction: it captures the merged rows like any
@@ -52,9 +51,7 @@ public class MergeCommits {
       List<TableRow> capturable, boolean all, Set<String> planned, List<Captured> applied) {
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
     Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
-    return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept)
-        .map(captured -> applied.isEmpty() ? captured : captured.withCaptured(
-            Stream.concat(captured.captured().stream(), applied.stream()).toList(), captured.baseContent()))
+    return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept, applied)
         .chain(captured -> !merge.mergesSource()
             ? endKept(tx, repo, into, tracked, kept).map(done -> captured.applying(
                 new AppliedCommit(merge.operation(), merge.sourceCommit(), merge.mainline())))

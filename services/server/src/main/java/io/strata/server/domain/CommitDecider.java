@@ -23,6 +23,7 @@ import io.strata.server.domain.Commands.CommitCommand;
 import io.strata.server.domain.Commands.CreateCommit;
 import io.strata.server.domain.Commands.RecordChanges;
 import io.strata.server.domain.Commands.RecordRollback;
+import io.strata.server.domain.Commands.TableContent;
 import io.strata.server.domain.RepositoryState.Branch;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -95,24 +96,17 @@ public final class CommitDecider {
       }
     }
     // the tables' content at the branch's head: the recorded (default branch's) one, or what the
-    // command side computed for another branch
-    Map<String, TableTracked> after = new TreeMap<>(state.tables());
-    if (c.baseContent() != null) {
-      c.baseContent().forEach((name, content) -> after.computeIfPresent(name,
-          (n, t) -> t.withContent(content.rowCount(), content.rowSum())));
-    }
+    // command side computed for another branch; then each change set's, in order
+    Map<String, TableTracked> after = contentAfter(state.tables(), c.baseContent(), List.of());
     List<TableChange> changes = new ArrayList<>();
     long inserted = 0;
     long updated = 0;
     long deleted = 0;
     for (Captured cap : c.captured()) {
-      TableTracked t = after.get(cap.table());
-      long rows = t.rowCount() + cap.inserted() - cap.deleted();
-      String sum = new BigInteger(t.rowSum()).add(new BigInteger(cap.sumDelta())).toString();
-      TableTracked next = t.withContent(rows, sum);
-      after.put(t.name(), next);
-      changes.add(new TableChange(t.name(), cap.changeSet(), cap.inserted(), cap.updated(),
-          cap.deleted(), rows, sum, next.contentHash()));
+      TableTracked next = plus(after.get(cap.table()), cap);
+      after.put(next.name(), next);
+      changes.add(new TableChange(next.name(), cap.changeSet(), cap.inserted(), cap.updated(),
+          cap.deleted(), next.rowCount(), next.rowSum(), next.contentHash()));
       inserted += cap.inserted();
       updated += cap.updated();
       deleted += cap.deleted();
@@ -131,6 +125,30 @@ public final class CommitDecider {
     return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
         mergeInfo, applied));
+  }
+
+  /**
+   * Every tracked table (of {@code tables}, their default branch's content) after a commit of
+   * {@code captured}: starting from {@code baseContent} (the branch's content, null on the default
+   * branch) and adding each change set's counts. The commit's tree is {@link CommitIds#treeOf} of it.
+   */
+  public static Map<String, TableTracked> contentAfter(Map<String, TableTracked> tables,
+      Map<String, TableContent> baseContent, List<Captured> captured) {
+    Map<String, TableTracked> after = new TreeMap<>(tables);
+    if (baseContent != null) {
+      baseContent.forEach((name, content) -> after.computeIfPresent(name,
+          (n, t) -> t.withContent(content.rowCount(), content.rowSum())));
+    }
+    for (Captured cap : captured) {
+      after.put(cap.table(), plus(after.get(cap.table()), cap));
+    }
+    return after;
+  }
+
+  /** The table's content with a change set's rows added. */
+  private static TableTracked plus(TableTracked t, Captured cap) {
+    return t.withContent(t.rowCount() + cap.inserted() - cap.deleted(),
+        new BigInteger(t.rowSum()).add(new BigInteger(cap.sumDelta())).toString());
   }
 
   /** A commit on top of {@code branch}'s head; commit times never go backwards along a branch. */

@@ -16,9 +16,12 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.response.ValidatableResponse;
+import io.strata.events.TableTracked;
+import io.strata.projections.postgres.TableCatalog;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -73,6 +76,19 @@ class RebaseTest {
     return repo;
   }
 
+  /** The content hash commit {@code id} recorded for table t. */
+  private static String contentHashOf(String repo, String id) {
+    return given().get("/api/v1/repositories/{r}/commits/{c}", repo, id).then().statusCode(200)
+        .extract().path("changes.find { it.table == 't' }.content_hash");
+  }
+
+  /** The content hash of dev's t as it is now, measured from its rows. */
+  private String measuredDev(String repo) {
+    var m = pool.query("select count(*), coalesce(sum(" + TableCatalog.rowHash("x::text") + "), 0)::text from "
+        + Api.view(repo, "dev", "t") + " x").execute().await().atMost(Duration.ofSeconds(10)).iterator().next();
+    return TableTracked.contentHash(m.getLong(0), m.getString(1));
+  }
+
   private List<String> dev(String repo) {
     return rows(pool, "select id || ':' || v from " + Api.view(repo, "dev", "t") + " order by id");
   }
@@ -93,6 +109,12 @@ class RebaseTest {
         .containsExactly("Grace", "Grace", "Grace");
     given().get("/api/v1/repositories/{r}/commits/{c}", repo, oldD2).then().statusCode(200);
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
+    // the replayed commits record the branch's content (the second starts from the first's, kept by the
+    // server), and so does a commit after them
+    assertThat(contentHashOf(repo, head(repo, "dev"))).isEqualTo(measuredDev(repo));
+    sql(pool, "insert into " + Api.view(repo, "dev", "t") + " values (6, 'd3')");
+    commitAll(repo, "dev", "d3");
+    assertThat(contentHashOf(repo, head(repo, "dev"))).isEqualTo(measuredDev(repo));
     // dev now merges into main as a fast-forward
     Api.json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
         .statusCode(200).body("fast_forward", equalTo(true)).body("strategy", equalTo("fast_forward"));

@@ -3,10 +3,10 @@ package io.strata.server.reactors.webhooks;
 import io.vertx.core.Future;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.StoredEvent;
+import io.strata.projections.runtime.LruMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,12 +22,7 @@ final class Payloads {
   static final int KEPT = 4096;
 
   private final EventLog log;
-  private final Map<Long, byte[]> newest = new LinkedHashMap<>(KEPT * 2, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, byte[]> eldest) {
-      return size() > KEPT;
-    }
-  };
+  private final LruMap<Long, byte[]> newest = new LruMap<>(KEPT);
 
   Payloads(EventLog log) {
     this.log = log;
@@ -38,23 +33,19 @@ final class Payloads {
   }
 
   private void keep(long position, byte[] payload) {
-    synchronized (newest) {
-      newest.put(position, payload);
-    }
+    newest.put(position, payload);
   }
 
   /** The bodies of the events at {@code positions}; those not kept are read from the log. */
   Future<Map<Long, byte[]>> at(List<Long> positions) {
     Map<Long, byte[]> found = new HashMap<>();
     List<Long> missing = new ArrayList<>();
-    synchronized (newest) {
-      for (Long p : positions) {
-        byte[] payload = newest.get(p);
-        if (payload == null) {
-          missing.add(p);
-        } else {
-          found.put(p, payload);
-        }
+    for (Long p : positions) {
+      byte[] payload = newest.get(p);
+      if (payload == null) {
+        missing.add(p);
+      } else {
+        found.put(p, payload);
       }
     }
     if (missing.isEmpty()) {
