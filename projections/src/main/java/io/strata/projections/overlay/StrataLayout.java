@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 5;
+  public static final int CURRENT = 6;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -54,7 +54,11 @@ public final class StrataLayout {
                       r.getString(2), r.getString(3)));
                 }
                 return views.isEmpty() ? Uni.createFrom().voidItem() : tx.query(views.toString()).execute().replaceWithVoid();
-              }))));
+              }))),
+      new Step(6, "pre-image logs indexed by epoch: a branch's statement finds whether anything was filed since"
+          + " its fork with one probe, not a scan of what older branches keep",
+          tx -> eachTrackedTable(tx, sql -> tx.query(new TrackingSql(sql).indexPreimagesByEpoch()).execute()
+              .replaceWithVoid())));
 
   private StrataLayout() {}
 

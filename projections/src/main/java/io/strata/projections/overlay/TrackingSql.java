@@ -71,7 +71,8 @@ final class TrackingSql {
 
   /**
    * The shared pre-image log, if the table has none yet: T's columns (without their NOT NULL rules:
-   * a tombstone has only its key), the fork epoch and a tombstone flag.
+   * a tombstone has only its key), the fork epoch and a tombstone flag; keyed by key and epoch, and
+   * indexed by epoch ({@link #indexPreimagesByEpoch}).
    */
   String createPreimages() {
     return fill("""
@@ -83,7 +84,24 @@ final class TrackingSql {
           end if;
         end $d$""",
         "preimages_literal", OverlaySql.literal(s.preimages()), "preimages", s.preimages(), "table", s.table(),
-        "key", s.keyList(null));
+        "key", s.keyList(null)) + ";" + indexPreimagesByEpoch();
+  }
+
+  /**
+   * An index of the pre-image log by epoch, where the log exists: every statement on a branch asks
+   * whether anything was filed since its fork ({@link BranchStateSql}), and without it that question
+   * reads every pre-image older branches still keep — a sequential scan per statement, point lookups
+   * included.
+   */
+  String indexPreimagesByEpoch() {
+    return fill("""
+        do $d$ begin
+          if to_regclass({preimages_literal}) is not null then
+            create index if not exists {index} on {preimages} (__epoch);
+          end if;
+        end $d$""",
+        "preimages_literal", OverlaySql.literal(s.preimages()), "preimages", s.preimages(),
+        "index", Sql.quote(s.tableId() + "__p_epoch"));
   }
 
   /** Drops the pre-images no live branch reads: those filed before the oldest live fork (all, with none). */

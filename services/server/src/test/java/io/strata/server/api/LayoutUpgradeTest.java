@@ -69,6 +69,11 @@ class LayoutUpgradeTest {
     List<String> definitions = rows(pool, "select pg_get_viewdef(c.oid) from pg_class c join pg_namespace n"
         + " on n.oid = c.relnamespace where n.nspname = 'strata_dev' or c.relname like '%\\_\\_q\\_work\\_%'");
     assertThat(definitions).hasSizeGreaterThanOrEqualTo(2).allSatisfy(d -> assertThat(d.split("UNION ALL", -1)).as(d).hasSize(4));
+    // layout 6: every pre-image log is indexed by epoch
+    long logs = count(pool, "select count(*) from pg_class where relname like 't%\\_\\_p' and relnamespace = 'strata'::regnamespace");
+    assertThat(logs).isPositive();
+    assertThat(count(pool, "select count(*) from pg_class where relname like 't%\\_\\_p\\_epoch'"
+        + " and relnamespace = 'strata'::regnamespace")).isEqualTo(logs);
   }
 
   @Test
