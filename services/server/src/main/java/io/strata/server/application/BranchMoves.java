@@ -11,11 +11,10 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.Failpoints;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -36,15 +35,15 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class BranchMoves {
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
   private final WorkingState<SqlConnection> working;
   private final ChangeSets<SqlConnection> changeSets;
 
   @Inject
-  public BranchMoves(StoragePools pools, CrossStorageCommits crossStorage, WorkingState<SqlConnection> working,
+  public BranchMoves(StorageBackends backends, CrossStorageCommits crossStorage, WorkingState<SqlConnection> working,
       ChangeSets<SqlConnection> changeSets) {
-    this.pools = pools;
+    this.backends = backends;
     this.crossStorage = crossStorage;
     this.working = working;
     this.changeSets = changeSets;
@@ -62,17 +61,17 @@ public class BranchMoves {
   public Uni<List<BranchHeadMoved.TableContent>> move(SqlConnection tx, RepositoryState state, String repo,
       BranchRef ref, List<TableRow> tables, CommitGraph.Paths paths, Mode mode, String name) {
     List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
-    TableTransactions held = new TableTransactions(pools, repo, tx);
+    TableTransactions held = new TableTransactions(backends, repo, tx);
     String[] attempt = {null};
     // in other storages the rows are written before the event, under a recovery intent that undoes them
     Set<String> elsewhere = tables.stream().filter(t -> changes(paths, t)).map(TableRow::storage)
-        .filter(s -> !Storages.LOCAL.equals(s)).collect(Collectors.toCollection(LinkedHashSet::new));
+        .filter(s -> !backends.sharesAppendTransaction(s)).collect(Collectors.toCollection(LinkedHashSet::new));
     return (elsewhere.isEmpty() ? Uni.createFrom().<String>nullItem()
             : crossStorage.begin(tx, repo, ref.name(), elsewhere, CrossStorageCommits.Kind.MERGE))
         .invoke(a -> attempt[0] = a)
         .chain(a -> Multi.createFrom().iterable(tables)
             .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> moveTable(c, state, repo, ref, t, paths,
-                mode, !Storages.LOCAL.equals(t.storage()), a, contents)))
+                mode, !backends.sharesAppendTransaction(t.storage()), a, contents)))
             .collect().last())
         .chain(() -> Failpoints.hit(name + ".applied"))
         .chain(() -> crossStorage.commitBeforeAppend(tx, held, attempt[0], name))

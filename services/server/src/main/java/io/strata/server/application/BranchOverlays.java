@@ -11,9 +11,8 @@ import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.TableShapes;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,18 +30,18 @@ import java.util.function.Function;
  */
 @ApplicationScoped
 public class BranchOverlays {
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final TableQueries tableQueries;
   private final BranchObjects<SqlConnection> branchObjects;
 
   @Inject
-  public BranchOverlays(StoragePools pools, ProjectionRuntime projections, StrataConfig config,
+  public BranchOverlays(StorageBackends backends, ProjectionRuntime projections, StrataConfig config,
       TableQueries tableQueries, BranchObjects<SqlConnection> branchObjects) {
     this.tableQueries = tableQueries;
     this.branchObjects = branchObjects;
-    this.pools = pools;
+    this.backends = backends;
     this.projections = projections;
     this.config = config;
   }
@@ -94,7 +93,7 @@ public class BranchOverlays {
   /** Removes a branch's overlays in the server's database, in the caller's transaction. */
   private Uni<Void> removeLocal(SqlConnection tx, RepositoryState state, String repository, String branch) {
     return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
-        .filter(t -> Storages.LOCAL.equals(t.storage()))
+        .filter(t -> backends.sharesAppendTransaction(t.storage()))
         .onItem().transformToUniAndConcatenate(t -> branchObjects.remove(tx, TrackedTable.of(repository, t), branch))
         .collect().last().replaceWithVoid();
   }
@@ -102,17 +101,14 @@ public class BranchOverlays {
   /** Removes a deleted branch's overlays in other storages. */
   public Uni<Void> removeRemote(String repository, String branch) {
     return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
-        .filter(t -> !Storages.LOCAL.equals(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
-            .chain(pool -> pool.withTransaction(c -> branchObjects.remove(c, TrackedTable.of(repository, t), branch))))
+        .filter(t -> !backends.sharesAppendTransaction(t.storage()))
+        .onItem().transformToUniAndConcatenate(t -> backends.inOwnTransaction(repository, t.storage(),
+            c -> branchObjects.remove(c, TrackedTable.of(repository, t), branch)))
         .collect().last().replaceWithVoid();
   }
 
   private Uni<Void> inTablesDatabase(SqlConnection tx, String repository, TableTracked t,
       Function<SqlConnection, Uni<Void>> work) {
-    if (Storages.LOCAL.equals(t.storage())) {
-      return work.apply(tx);
-    }
-    return pools.pool(repository, t.storage()).chain(pool -> pool.withTransaction(work::apply));
+    return backends.inCommand(tx, repository, t.storage(), work);
   }
 }

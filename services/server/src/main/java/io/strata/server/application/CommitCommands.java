@@ -8,8 +8,7 @@ import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.domain.StrataException;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,12 +29,12 @@ public class CommitCommands {
   private final DataCommits dataCommits;
   private final CrossStorageCommits crossStorage;
   private final MergeCommits mergeCommits;
-  private final StoragePools pools;
+  private final StorageBackends backends;
 
   @Inject
   public CommitCommands(CommandProcessor processor, RefQueries refs, TableQueries tableQueries,
-      DataCommits dataCommits, CrossStorageCommits crossStorage, MergeCommits mergeCommits, StoragePools pools) {
-    this.pools = pools;
+      DataCommits dataCommits, CrossStorageCommits crossStorage, MergeCommits mergeCommits, StorageBackends backends) {
+    this.backends = backends;
     this.mergeCommits = mergeCommits;
     this.processor = processor;
     this.refs = refs;
@@ -65,7 +64,7 @@ public class CommitCommands {
                   throw StrataException.invalid("tables", "this commit concludes the merge in progress on '" + branch
                       + "', which wrote " + mergeTables + ": commit them all (or leave out tables)");
                 }
-                return mergeCommits.conclude(new TableTransactions(pools, repo, tx), tx, state, repo, command,
+                return mergeCommits.conclude(new TableTransactions(backends, repo, tx), tx, state, repo, command,
                     merge.started(), tracked, tracked, all, Set.of(), List.of());
               }
               return dataCommits.prepare(tx, state, repo, command, tracked, all);

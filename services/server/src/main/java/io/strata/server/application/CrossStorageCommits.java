@@ -13,9 +13,9 @@ import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Grants;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -92,6 +92,7 @@ public class CrossStorageCommits {
 
   private final Pool metadata;
   private final StoragePools pools;
+  private final StorageBackends backends;
   private final TableQueries tables;
   private final CommandProcessor processor;
   private final RefQueries refs;
@@ -107,7 +108,8 @@ public class CrossStorageCommits {
 
   @Inject
   public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
-      RefQueries refs, ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges) {
+      RefQueries refs, ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges, StorageBackends backends) {
+    this.backends = backends;
     this.changeSets = changeSets;
     this.merges = merges;
     this.refs = refs;
@@ -145,7 +147,7 @@ public class CrossStorageCommits {
    * other databases, or none (null) when they are all in the server's.
    */
   public Uni<String> beginFor(SqlConnection tx, String repository, String branch, List<TableRow> tables, Kind kind) {
-    Set<String> storages = tables.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
+    Set<String> storages = tables.stream().map(TableRow::storage).filter(s -> !backends.sharesAppendTransaction(s))
         .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
     return storages.isEmpty() ? Uni.createFrom().nullItem() : begin(tx, repository, branch, storages, kind);
   }
@@ -156,7 +158,7 @@ public class CrossStorageCommits {
    */
   public Uni<CommandResponse> settledAfter(String repository, List<TableRow> tracked, String failpoint,
       Uni<CommandResponse> command) {
-    return tracked.stream().allMatch(t -> Storages.LOCAL.equals(t.storage())) ? command
+    return tracked.stream().allMatch(t -> backends.sharesAppendTransaction(t.storage())) ? command
         : command.onTermination().call(() -> settle(repository, failpoint));
   }
 
@@ -363,7 +365,7 @@ public class CrossStorageCommits {
   private Uni<Void> dropAppendedSidecars(String repository) {
     return tables.tables(repository)
         .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage)
-                .filter(s -> !Storages.LOCAL.equals(s)).distinct().toList())
+                .filter(s -> !backends.sharesAppendTransaction(s)).distinct().toList())
             .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
                 .chain(pool -> pool.withConnection(c -> changeSets.keptAttempts(c, tracked.stream()
                         .filter(t -> t.storage().equals(storage)).map(t -> TrackedTable.of(repository, t)).toList())

@@ -16,10 +16,9 @@ import io.strata.server.domain.CommitDecider;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -51,18 +50,18 @@ public class DataCommits {
    * before it was prepared here, instead of adding up the change sets since the default branch's head.
    */
   private final LruMap<String, Map<String, Commands.TableContent>> contents = new LruMap<>(CONTENTS_KEPT);
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final CrossStorageCommits crossStorage;
   private final ChangeSets<SqlConnection> changeSets;
 
   @Inject
-  public DataCommits(StoragePools pools, ProjectionRuntime projections, StrataConfig config,
+  public DataCommits(StorageBackends backends, ProjectionRuntime projections, StrataConfig config,
       CrossStorageCommits crossStorage, ChangeSets<SqlConnection> changeSets) {
     this.changeSets = changeSets;
     this.crossStorage = crossStorage;
-    this.pools = pools;
+    this.backends = backends;
     this.projections = projections;
     this.config = config;
   }
@@ -99,10 +98,10 @@ public class DataCommits {
       }
     }
     List<TableRow> selected = tracked.stream().filter(t -> only.isEmpty() || only.contains(t.name())).toList();
-    List<TableRow> remote = selected.stream().filter(t -> !Storages.LOCAL.equals(t.storage())).toList();
+    List<TableRow> remote = selected.stream().filter(t -> !backends.sharesAppendTransaction(t.storage())).toList();
     // tables in the server's database first, in the append's own transaction; then the others, under
     // a recovery intent that the append deletes
-    return Multi.createFrom().iterable(selected).filter(t -> Storages.LOCAL.equals(t.storage()))
+    return Multi.createFrom().iterable(selected).filter(t -> backends.sharesAppendTransaction(t.storage()))
         .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
             .chain(() -> changeSets.capture(tx, TrackedTable.of(repository, t), BranchRef.of(branch, defaultBranch),
                 all, null)))
@@ -160,8 +159,7 @@ public class DataCommits {
               // the change sets live beside the table, in its own database
               Function<SqlConnection, Uni<ChangeSets.ContentDelta>> deltaIn = c -> changeSets.contentDelta(c,
                   TrackedTable.of(repository, t), paths.undo(t.name()), paths.redo(t.name()));
-              return (Storages.LOCAL.equals(t.storage()) ? deltaIn.apply(tx)
-                  : pools.pool(repository, t.storage()).chain(pool -> pool.withConnection(deltaIn::apply)))
+              return backends.inCommand(tx, repository, t.storage(), deltaIn)
                   .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
                       new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString())))
                   .replaceWithVoid();

@@ -23,7 +23,7 @@ import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -60,7 +60,7 @@ public class MergeCommands {
   private final Pool metadata;
   private final RepositoryStateLoader loader;
   private final ObjectMapper json;
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
   private final CommitGraph graph;
   private final MergeWork work;
@@ -68,7 +68,7 @@ public class MergeCommands {
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, Pool metadata, RepositoryStateLoader loader, ObjectMapper json,
-      StoragePools pools, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work) {
+      StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work) {
     this.processor = processor;
     this.existing = existing;
     this.resolver = resolver;
@@ -78,7 +78,7 @@ public class MergeCommands {
     this.metadata = metadata;
     this.loader = loader;
     this.json = json;
-    this.pools = pools;
+    this.backends = backends;
     this.crossStorage = crossStorage;
     this.graph = graph;
     this.work = work;
@@ -182,7 +182,7 @@ public class MergeCommands {
     String theirs = outcome.sourceCommit;
     outcome.head = ours;
     BranchRef into = BranchRef.of(target, state.defaultBranch());
-    TableTransactions tables = new TableTransactions(pools, repo, tx);
+    TableTransactions tables = new TableTransactions(backends, repo, tx);
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
         .chain(() -> CommitGraph.mergeBase(tx, repo, ours, theirs))
@@ -287,7 +287,7 @@ public class MergeCommands {
     outcome.head = ours;
     outcome.base = base;
     BranchRef into = BranchRef.of(target, state.defaultBranch());
-    TableTransactions tables = new TableTransactions(pools, repo, tx);
+    TableTransactions tables = new TableTransactions(backends, repo, tx);
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
         .chain(() -> revert ? CommitGraph.mergeBase(tx, repo, outcome.sourceCommit, ours)
             : Uni.createFrom().item(outcome.sourceCommit))

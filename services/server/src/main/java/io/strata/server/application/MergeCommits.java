@@ -13,7 +13,7 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
+import io.strata.server.runtime.StorageBackends;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -32,9 +32,11 @@ import java.util.stream.Collectors;
 public class MergeCommits {
   private final DataCommits dataCommits;
   private final Merges<SqlConnection> merges;
+  private final StorageBackends backends;
 
   @Inject
-  public MergeCommits(DataCommits dataCommits, Merges<SqlConnection> merges) {
+  public MergeCommits(DataCommits dataCommits, Merges<SqlConnection> merges, StorageBackends backends) {
+    this.backends = backends;
     this.dataCommits = dataCommits;
     this.merges = merges;
   }
@@ -78,7 +80,7 @@ public class MergeCommits {
                                 .replaceWithVoid();
                         // only the tables the merge in progress kept something of have anything to forget;
                         // in another database the commit's capture ended it (and puts it back if never appended)
-                        return kept.contains(t.name()) && Storages.LOCAL.equals(t.storage())
+                        return kept.contains(t.name()) && backends.sharesAppendTransaction(t.storage())
                             ? recorded.chain(() -> merges.end(tx, table, into)) : recorded;
                       })
                       .collect().last()
@@ -93,7 +95,7 @@ public class MergeCommits {
    */
   private Uni<Void> endKept(SqlConnection tx, String repo, BranchRef into, List<TableRow> tracked, Set<String> kept) {
     return Multi.createFrom().iterable(tracked)
-        .filter(t -> kept.contains(t.name()) && Storages.LOCAL.equals(t.storage()))
+        .filter(t -> kept.contains(t.name()) && backends.sharesAppendTransaction(t.storage()))
         .onItem().transformToUniAndConcatenate(t -> merges.end(tx, TrackedTable.of(repo, t), into))
         .collect().last()
         .replaceWithVoid();

@@ -16,10 +16,9 @@ import io.strata.server.domain.Existing;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -42,18 +41,18 @@ public class MergeInProgressCommands {
   private final TableQueries tableQueries;
   private final Merges<SqlConnection> merges;
   private final MergeCommits mergeCommits;
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
 
   @Inject
   public MergeInProgressCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
-      Merges<SqlConnection> merges, MergeCommits mergeCommits, StoragePools pools, CrossStorageCommits crossStorage) {
+      Merges<SqlConnection> merges, MergeCommits mergeCommits, StorageBackends backends, CrossStorageCommits crossStorage) {
     this.processor = processor;
     this.existing = existing;
     this.tableQueries = tableQueries;
     this.merges = merges;
     this.mergeCommits = mergeCommits;
-    this.pools = pools;
+    this.backends = backends;
     this.crossStorage = crossStorage;
   }
 
@@ -68,7 +67,7 @@ public class MergeInProgressCommands {
       throw StrataException.invalid("table", "is required with key or field: they name a table's row and column");
     }
     return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
-      TableTransactions held = new TableTransactions(pools, repo, tx);
+      TableTransactions held = new TableTransactions(backends, repo, tx);
       if (r.table() != null && tables.stream().noneMatch(t -> t.name().equals(r.table()))) {
         throw StrataException.invalid("table", "the merge in progress on '" + target + "' has no conflicts in table '"
             + r.table() + "'");
@@ -127,10 +126,10 @@ public class MergeInProgressCommands {
     String repo = Names.existingRepository(repository);
     return onMerge(repo, target, ctx, answer, "merge.abort-appended", !rebaseStep, (tx, state, merge, into, tables,
         tracked) -> {
-      Set<String> elsewhere = tables.stream().map(TableRow::storage).filter(s -> !Storages.LOCAL.equals(s))
+      Set<String> elsewhere = tables.stream().map(TableRow::storage).filter(s -> !backends.sharesAppendTransaction(s))
           .collect(Collectors.toCollection(LinkedHashSet::new));
       // the rows the merge wrote go back, unless someone changed them since: that is their work
-      return Multi.createFrom().iterable(tables).filter(t -> Storages.LOCAL.equals(t.storage()))
+      return Multi.createFrom().iterable(tables).filter(t -> backends.sharesAppendTransaction(t.storage()))
           .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
               .chain(() -> merges.abort(tx, TrackedTable.of(repo, t), into))
               .invoke(kept -> {
@@ -156,7 +155,7 @@ public class MergeInProgressCommands {
     String repo = Names.existingRepository(repository);
     Names.text("message", message, 65536, false);
     return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
-      TableTransactions held = new TableTransactions(pools, repo, tx);
+      TableTransactions held = new TableTransactions(backends, repo, tx);
       return Multi.createFrom().iterable(tables)
             .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> merges.conflicts(c, TrackedTable.of(repo, t),
                 into, 200).select().first(MergeCommands.LISTED_CONFLICTS).collect().asList()))

@@ -16,8 +16,8 @@ import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.Failpoints;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,10 +42,12 @@ class MergeWork {
   private final ChangeSets<SqlConnection> changeSets;
   private final MergeCommits mergeCommits;
   private final CrossStorageCommits crossStorage;
+  private final StorageBackends backends;
 
   @Inject
   MergeWork(WorkingState<SqlConnection> working, Merges<SqlConnection> merges, ChangeSets<SqlConnection> changeSets,
-      MergeCommits mergeCommits, CrossStorageCommits crossStorage) {
+      MergeCommits mergeCommits, CrossStorageCommits crossStorage, StorageBackends backends) {
+    this.backends = backends;
     this.working = working;
     this.merges = merges;
     this.changeSets = changeSets;
@@ -63,8 +65,8 @@ class MergeWork {
   }
 
   /** Whether what the merge writes to {@code table} is kept for recovery: the table is in another storage. */
-  private static boolean undoable(String attempt, TableRow table) {
-    return attempt != null && !Storages.LOCAL.equals(table.storage());
+  private boolean undoable(String attempt, TableRow table) {
+    return attempt != null && !backends.sharesAppendTransaction(table.storage());
   }
 
   /** Just before the append: the merge's writes in other storages are committed, and its intent goes with the append. */

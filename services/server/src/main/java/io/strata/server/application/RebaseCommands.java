@@ -23,8 +23,8 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -63,12 +63,14 @@ public class RebaseCommands {
   private final ObjectMapper json;
   private final BranchMoves moves;
   private final CrossStorageCommits crossStorage;
+  private final StorageBackends backends;
 
   @Inject
   public RebaseCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
       CommitGraph graph, MergeCommands merges, MergeInProgressCommands mergeInProgress, RepositoryStateLoader loader,
-      ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage) {
+      ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage, StorageBackends backends) {
+    this.backends = backends;
     this.mergeInProgress = mergeInProgress;
     this.moves = moves;
     this.crossStorage = crossStorage;
@@ -320,8 +322,8 @@ public class RebaseCommands {
   }
 
   /** The tables in the server's database (those in other databases are checked as they move). */
-  private static List<TableRow> local(List<TableRow> tables) {
-    return tables.stream().filter(t -> Storages.LOCAL.equals(t.storage())).toList();
+  private List<TableRow> local(List<TableRow> tables) {
+    return tables.stream().filter(t -> backends.sharesAppendTransaction(t.storage())).toList();
   }
 
   /** A rebase starts from a clean branch: working changes in any table refuse it. */

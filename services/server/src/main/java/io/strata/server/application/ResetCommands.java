@@ -13,7 +13,6 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;

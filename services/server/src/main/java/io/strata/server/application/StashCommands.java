@@ -22,11 +22,10 @@ import io.strata.server.domain.Existing;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
 import io.strata.server.runtime.Failpoints;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.Permission;
@@ -56,15 +55,15 @@ public class StashCommands {
   private final WorkingState<SqlConnection> working;
   private final ChangeSets<SqlConnection> changeSets;
   private final Merges<SqlConnection> merges;
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
 
   @Inject
   public StashCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
-      ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges, StoragePools pools,
+      ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges, StorageBackends backends,
       CrossStorageCommits crossStorage) {
-    this.pools = pools;
+    this.backends = backends;
     this.crossStorage = crossStorage;
     this.processor = processor;
     this.existing = existing;
@@ -104,14 +103,14 @@ public class StashCommands {
             }
             BranchRef ref = BranchRef.of(branch, state.defaultBranch());
             List<StashCreated.StashedTable> stashed = new ArrayList<>();
-            TableTransactions held = new TableTransactions(pools, repo, tx);
+            TableTransactions held = new TableTransactions(backends, repo, tx);
             return crossStorage.beginFor(tx, repo, branch, selected, CrossStorageCommits.Kind.STASH).chain(attempt ->
                 Multi.createFrom().iterable(selected)
                 .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.of(repo, t);
                   // in another database, the captured working-log rows and the rows moved back are kept
                   // for recovery until the event is appended
-                  String undo = Storages.LOCAL.equals(t.storage()) ? null : attempt;
+                  String undo = backends.sharesAppendTransaction(t.storage()) ? null : attempt;
                   // the working changes become a change set (out of the working log), and the branch's
                   // working state goes back to its head along it
                   return TableShapes.requireUnchanged(c, t.toEvent())
@@ -185,7 +184,7 @@ public class StashCommands {
           List<TableRow> stashedTables = stash.tables().stream().map(s -> tracked.stream()
               .filter(r -> r.name().equals(s.table())).findFirst().orElseThrow(() -> StrataException.invalid("stash",
                   "table '" + s.table() + "' of the stash is no longer tracked"))).toList();
-          TableTransactions held = new TableTransactions(pools, repo, tx);
+          TableTransactions held = new TableTransactions(backends, repo, tx);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
               .chain(() -> CommitGraph.pathsBetween(tx, repo, stash.head(), head))
               .chain(paths -> crossStorage.beginFor(tx, repo, branch, stashedTables, CrossStorageCommits.Kind.MERGE)
@@ -217,7 +216,7 @@ public class StashCommands {
                           ChangeCounts c = m.changes();
                           applied.add(new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
                           return merges.recordApplied(tc, table, ref, false)
-                              .chain(() -> Storages.LOCAL.equals(t.storage()) ? Uni.createFrom().voidItem()
+                              .chain(() -> backends.sharesAppendTransaction(t.storage()) ? Uni.createFrom().voidItem()
                                   : merges.saveUndo(tc, table, ref, attempt));
                         }));
                   })

@@ -13,9 +13,9 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TrackableSchemas;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -43,6 +43,7 @@ public class TableCommands {
 
   private final CommandProcessor processor;
   private final StoragePools pools;
+  private final StorageBackends backends;
   private final TableQueries tables;
   private final StrataConfig config;
   private final Tracking<SqlConnection> tracking;
@@ -50,7 +51,8 @@ public class TableCommands {
 
   @Inject
   public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables, StrataConfig config,
-      Tracking<SqlConnection> tracking, QueryAccess<SqlConnection> queryAccess) {
+      Tracking<SqlConnection> tracking, QueryAccess<SqlConnection> queryAccess, StorageBackends backends) {
+    this.backends = backends;
     this.tracking = tracking;
     this.queryAccess = queryAccess;
     this.config = config;
@@ -78,7 +80,7 @@ public class TableCommands {
       throw StrataException.invalid("name", "table names are 1-63 characters of a-z 0-9 _, not starting with a digit");
     }
     Location where = parseLocation(location);
-    TrackableSchemas.require(where.storage(), where.schema(), config.localSchemas());
+    TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
     if (primaryKey != null && primaryKey.stream().anyMatch(c -> !Sql.isIdentifier(c))) {
       throw StrataException.invalid("primary_key", "must list column names");
     }
@@ -89,10 +91,10 @@ public class TableCommands {
         }))
         .chain(() -> pools.pool(repository, where.storage()))
         // a storage that reaches the server's own database is held to the rules of 'local'
-        .call(pool -> Storages.LOCAL.equals(where.storage()) ? Uni.createFrom().voidItem()
+        .call(pool -> backends.isServerOwn(where.storage()) ? Uni.createFrom().voidItem()
             : pools.isServerDatabase(pool).invoke(own -> {
               if (own) {
-                TrackableSchemas.require(Storages.LOCAL, where.schema(), config.localSchemas());
+                TrackableSchemas.require(true, where.schema(), config.localSchemas());
               }
             }))
         .chain(pool -> {
@@ -158,7 +160,7 @@ public class TableCommands {
   public Uni<Void> removeQueryRole(String repository, List<TableRow> tracked) {
     Set<String> storages = new TreeSet<>(tracked.stream()
         .map(TableRow::storage).toList());
-    storages.add(Storages.LOCAL); // where a query with no table ran
+    storages.add(backends.serverOwn()); // where a query with no table ran
     return Multi.createFrom().iterable(storages)
         .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
             .chain(pool -> pool.withTransaction(tx -> queryAccess.revoke(tx, repository)))

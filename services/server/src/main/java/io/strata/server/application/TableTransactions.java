@@ -3,8 +3,7 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.tables.TableRow;
-import io.strata.server.domain.Storages;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Transaction;
 import java.util.ArrayList;
@@ -22,29 +21,28 @@ import java.util.function.Function;
 final class TableTransactions {
   private record Open(SqlConnection connection, Transaction transaction) {}
 
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final String repository;
   private final SqlConnection local;
   private final Map<String, Open> open = new LinkedHashMap<>();
 
   /** @param local the append's transaction */
-  TableTransactions(StoragePools pools, String repository, SqlConnection local) {
-    this.pools = pools;
+  TableTransactions(StorageBackends backends, String repository, SqlConnection local) {
+    this.backends = backends;
     this.repository = repository;
     this.local = local;
   }
 
   /** The connection whose transaction writes {@code table}: begun, in another storage, at its first table. */
   Uni<SqlConnection> of(TableRow table) {
-    if (Storages.LOCAL.equals(table.storage())) {
+    if (backends.sharesAppendTransaction(table.storage())) {
       return Uni.createFrom().item(local);
     }
     Open held = open.get(table.storage());
     if (held != null) {
       return Uni.createFrom().item(held.connection());
     }
-    return pools.pool(repository, table.storage())
-        .chain(pool -> pool.getConnection())
+    return backends.connection(repository, table.storage())
         .chain(c -> c.begin()
             .map(tx -> {
               open.put(table.storage(), new Open(c, tx));
@@ -58,12 +56,9 @@ final class TableTransactions {
    * {@link #of} began), else in a transaction of its own, committed when {@code work} succeeds.
    */
   <T> Uni<T> in(TableRow table, Function<SqlConnection, Uni<T>> work) {
-    if (Storages.LOCAL.equals(table.storage())) {
-      return work.apply(local);
-    }
     Open held = open.get(table.storage());
     return held != null ? work.apply(held.connection())
-        : pools.pool(repository, table.storage()).chain(pool -> pool.withTransaction(work));
+        : backends.inCommand(local, repository, table.storage(), work);
   }
 
   /** The storages this command holds a transaction in. */

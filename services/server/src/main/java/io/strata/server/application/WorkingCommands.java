@@ -15,9 +15,9 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.Permission;
@@ -38,11 +38,13 @@ public class WorkingCommands {
   private final Existing existing;
   private final TableQueries tables;
   private final StoragePools pools;
+  private final StorageBackends backends;
   private final WorkingState<SqlConnection> working;
 
   @Inject
   public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StoragePools pools,
-      WorkingState<SqlConnection> working) {
+      WorkingState<SqlConnection> working, StorageBackends backends) {
+    this.backends = backends;
     this.working = working;
     this.processor = processor;
     this.existing = existing;
@@ -65,7 +67,7 @@ public class WorkingCommands {
               throw RepositoryDecider.mergeInProgress(branch, merge);
             }
             return Multi.createFrom().iterable(selected)
-                .onItem().transformToUniAndConcatenate(t -> Storages.LOCAL.equals(t.storage())
+                .onItem().transformToUniAndConcatenate(t -> backends.sharesAppendTransaction(t.storage())
                     ? TableShapes.requireUnchanged(tx, t.toEvent())
                         .chain(() -> working.discard(tx, TrackedTable.of(repository, t), on))
                         .map(c -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()))

@@ -15,8 +15,11 @@ import java.util.Optional;
 public final class TrackableSchemas {
   private TrackableSchemas() {}
 
-  /** Refuses (422, nothing recorded) a schema that may not be tracked in {@code storage}. */
-  public static void require(String storage, String schema, Optional<List<String>> localSchemas) {
+  /**
+   * Refuses (422, nothing recorded) a schema that may not be tracked; in the server's own database
+   * ({@code serverDatabase}: {@code local}, or a storage that reaches it) only {@code localSchemas} may.
+   */
+  public static void require(boolean serverDatabase, String schema, Optional<List<String>> localSchemas) {
     String folded = schema.toLowerCase(Locale.ROOT);
     if (folded.startsWith("pg_") || folded.equals("information_schema")) {
       throw refused("schema " + schema + " belongs to PostgreSQL: its tables cannot be tracked");
@@ -25,7 +28,7 @@ public final class TrackableSchemas {
       throw refused("schema " + schema + " belongs to Strata (the schemas strata and strata_* hold the"
           + " event log, change sets and branch views): its tables cannot be tracked");
     }
-    if (Storages.LOCAL.equals(storage) && localSchemas.isPresent() && !localSchemas.get().contains(schema)) {
+    if (serverDatabase && localSchemas.isPresent() && !localSchemas.get().contains(schema)) {
       throw refused("schema " + schema + " of the server's own database is not open to tracking;"
           + " the operator allows " + String.join(", ", localSchemas.get()) + " (STRATA_LOCAL_SCHEMAS)");
     }

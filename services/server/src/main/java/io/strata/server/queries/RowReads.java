@@ -19,6 +19,7 @@ import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -50,6 +51,7 @@ public class RowReads {
       "select head from strata_meta.branches where repository = $1 and name = $2";
   private final Pool metadata;
   private final StoragePools pools;
+  private final StorageBackends backends;
   private final RefResolver resolver;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
@@ -57,8 +59,8 @@ public class RowReads {
 
   @Inject
   public RowReads(Pool metadata, StoragePools pools, RefResolver resolver, ProjectionRuntime projections,
-      StrataConfig config,
-      StateReads<SqlConnection> reads) {
+      StrataConfig config, StateReads<SqlConnection> reads, StorageBackends backends) {
+    this.backends = backends;
     this.reads = reads;
     this.metadata = metadata;
     this.pools = pools;
@@ -91,7 +93,8 @@ public class RowReads {
           Reader reader = new Reader(TrackedTable.of(repository.name(), table),
               BranchRef.of(base, repository.defaultBranch()), filters, cursor);
           boolean live = working && resolved.isPlainBranch();
-          if (!Storages.LOCAL.equals(table.storage())) {
+          // in the server's own database the commit graph is read in the same snapshot as the rows
+          if (!backends.isServerOwn(table.storage())) {
             return pools.pool(repository.name(), table.storage()).chain(pool -> live
                 ? pool.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
                 : inOtherStorage(repository.name(), base, tx -> pathsTo(tx, repository.name(), base, resolved.commit()),
@@ -163,7 +166,7 @@ public class RowReads {
         if (live) {
           return Reading.open(pool, null, StatePath.WORKING);
         }
-        if (Storages.LOCAL.equals(table.storage())) {
+        if (backends.isServerOwn(table.storage())) {
           return openLocal(repository.name(), base, table, pool, resolved.commit(), 3);
         }
         return openInOtherStorage(repository.name(), base, table, pool, resolved.commit(), 3);

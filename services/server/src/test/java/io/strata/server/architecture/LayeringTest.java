@@ -4,6 +4,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -15,6 +16,12 @@ import io.strata.server.application.CommandContext;
 import io.strata.server.application.CommandProcessor;
 import io.strata.server.application.Permits;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -158,5 +165,30 @@ class LayeringTest {
   void theServerTalksToTheRowDataRolesOnly() {
     rowDataRolesNameNoBackend.check(MAIN);
     serverTalksToRowDataRoles.check(MAIN);
+  }
+
+  /**
+   * Where a storage's data work runs (the append's transaction, or the storage's own under the
+   * cross-storage protocol) is the registry's answer ({@code runtime.StorageBackends}); the commands
+   * never test a storage's name themselves. Read from the sources: a constant such as
+   * {@code Storages.LOCAL} is inlined by the compiler, so the classes do not show it.
+   */
+  @Test
+  void commandsAskTheStorageRegistryWhereDataWorkRuns() throws IOException {
+    Path application = Path.of("src/main/java/io/strata/server/application");
+    try (Stream<Path> files = Files.walk(application)) {
+      List<String> testing = files.filter(f -> f.toString().endsWith(".java"))
+          .filter(f -> read(f).contains("Storages.LOCAL"))
+          .map(f -> f.getFileName().toString()).toList();
+      assertThat(testing).as("application classes naming Storages.LOCAL").isEmpty();
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }
