@@ -96,6 +96,26 @@ final class BenchServer implements AutoCloseable {
     return rows / every;
   }
 
+  /**
+   * Registers the server's own database as storage {@code storage} of {@code repository}: its tables are
+   * in the same PostgreSQL, but a command's data work on them runs under the cross-storage protocol
+   * (an intent, the storage's own transaction, recovery sidecars), as in any other database.
+   */
+  void sameDatabaseAsStorage(String repository, String storage) throws Exception {
+    send("POST", "/api/v1/repositories/" + repository + "/storage", "{\"name\":\"" + storage
+        + "\",\"host\":\"" + postgres.host() + "\",\"port\":" + postgres.port() + ",\"database\":\""
+        + LocalPostgres.DATABASE + "\",\"username\":\"" + LocalPostgres.USER + "\"}", 201);
+  }
+
+  /** A table like {@link #trackedTable}'s, in an existing repository, tracked in {@code storage}. */
+  void trackedTableIn(String repository, String storage, String table, int rows) throws Exception {
+    exec("create table public." + table + " (id int primary key, v int not null, pad text)");
+    exec("insert into public." + table + " select g, g, md5(g::text) from generate_series(1, " + rows + ") g");
+    exec("vacuum analyze public." + table);
+    send("POST", "/api/v1/repositories/" + repository + "/tables", "{\"name\":\"" + table
+        + "\",\"location\":\"postgresql://" + storage + "/public." + table + "\"}", 201);
+  }
+
   /** The URI of {@code path} (from the server's base URL). */
   URI uri(String path) {
     return URI.create(base + path);
