@@ -185,9 +185,8 @@ class MergeWork {
             List<MergeStarted.TableConflicts> conflicts = planned.values().stream()
                 .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),
                     m.unsettled() == 0 ? null : m.conflictsHash())).toList();
-            Commands.Command start = new Commands.StartMerge(new MergeStarted(into.name(), r.source(), theirs,
-                base, ours, r.strategy().wire(), message, r.author(), outcome.unsettled, conflicts, r.operation(),
-                r.mainline()));
+            Commands.Command start = new Commands.StartMerge(into.name(), r.source(), theirs, base, ours,
+                r.strategy().wire(), message, r.author(), conflicts, r.operation(), r.mainline());
             return Multi.createFrom().iterable(touched)
                 .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.of(repo, t);

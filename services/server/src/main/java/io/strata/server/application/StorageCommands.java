@@ -25,7 +25,9 @@ public class StorageCommands {
   @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> add(String repository, StorageAdded storage, CommandContext ctx, Answer answer) {
     return pools.verify(storage)
-        .chain(() -> processor.execute(Names.existingRepository(repository), new Commands.AddStorage(storage), ctx, answer));
+        .chain(() -> processor.execute(Names.existingRepository(repository), new Commands.AddStorage(storage.name(),
+            storage.type(), storage.host(), storage.port(), storage.database(), storage.username(), storage.passwordEnv(),
+            storage.passwordFile()), ctx, answer));
   }
 
   @Permits(Permission.REPOSITORY_ADMIN)

@@ -3,7 +3,6 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
-import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.QueryAccess;
@@ -98,12 +97,14 @@ public class TableCommands {
               }
             }))
         .chain(pool -> {
-          TableTracked[] installed = new TableTracked[1];
+          Commands.TrackTable[] installed = new Commands.TrackTable[1];
           // exclusive in the repository's queue: no branch is created or deleted while the table's
           // objects (one overlay per live branch) are installed
           return processor.execute(repository, (tx, state) -> {
                 if (!state.exists()) {
-                  return Uni.createFrom().item(new Commands.TrackTable(null, author)); // refused by the decider
+                  // refused by the decider
+                  return Uni.createFrom().item(new Commands.TrackTable(name, where.storage(), where.schema(),
+                      where.table(), List.of(), List.of(), 0, "0", author));
                 }
                 if (state.tables().containsKey(name)) {
                   throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
@@ -111,25 +112,26 @@ public class TableCommands {
                 }
                 List<String> branches = state.branches().keySet().stream()
                     .filter(b -> !b.equals(state.defaultBranch())).toList();
-                return install(pool, repository, name, location, where, primaryKey, branches)
-                    .invoke(t -> installed[0] = t)
-                    .map(t -> new Commands.TrackTable(t, author));
+                return install(pool, repository, name, location, where, primaryKey, branches, author)
+                    .invoke(t -> installed[0] = t).map(t -> (Commands.Command) t);
               }, ctx, answer)
               // refused after the capture was installed: take it away again
               .onFailure().call(() -> installed[0] == null ? Uni.createFrom().voidItem()
-                  : pool.withTransaction(tx -> tracking.untrack(tx, TrackedTable.of(repository, installed[0])))
+                  : pool.withTransaction(tx -> tracking.untrack(tx, new TrackedTable(repository, installed[0].name(),
+                      installed[0].schema(), installed[0].table(), installed[0].primaryKey(), installed[0].columns())))
                       .onFailure().recoverWithNull());
         });
   }
 
-  private Uni<TableTracked> install(Pool pool, String repository, String name,
-      String location, Location where, List<String> primaryKey, List<String> branches) {
+  /** Installs the table's capture and its branches' overlays; answers the command recording what was found. */
+  private Uni<Commands.TrackTable> install(Pool pool, String repository, String name,
+      String location, Location where, List<String> primaryKey, List<String> branches, Author author) {
     return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
         .chain(shape -> pool.withTransaction(tx -> tracking.track(tx, new TrackedTable(repository, name,
                 where.schema(), where.table(), shape.primaryKey(), shape.columns()),
                 branches, this::isLeftover))
-            .map(m -> new TableTracked(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
-                shape.columns(), m.rowCount(), m.rowSum(), TableTracked.contentHash(m.rowCount(), m.rowSum()))))
+            .map(m -> new Commands.TrackTable(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
+                shape.columns(), m.rowCount(), m.rowSum(), author)))
         .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
             ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
             : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))

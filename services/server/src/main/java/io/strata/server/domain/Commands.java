@@ -6,9 +6,8 @@ import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
 import io.strata.events.StashCreated;
 import io.strata.events.MergeStarted;
-import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
-import io.strata.events.TableTracked;
+import io.strata.events.TableColumn;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import java.util.List;
 import java.util.Map;
@@ -120,13 +119,26 @@ public final class Commands {
 
   public record DeleteTag(String name) implements TagCommand {}
 
-  /** Registers a storage connection (already validated and checked to connect). */
-  public record AddStorage(StorageAdded storage) implements TableCommand {}
+  /**
+   * Registers a storage connection (already validated and checked to connect): where it is, and where
+   * its password is read at connect time (never the password).
+   */
+  public record AddStorage(String name, String type, String host, int port, String database, String username,
+      String passwordEnv, String passwordFile) implements TableCommand {}
 
   public record RemoveStorage(String name) implements TableCommand {}
 
-  /** Tracks a table whose catalog facts the command side has read; recorded by a commit on the default branch. */
-  public record TrackTable(TableTracked table, Author author) implements TableCommand {}
+  /**
+   * Tracks a table whose catalog facts the command side has read (its place, key and columns) and whose
+   * rows it measured (count, row-hash sum); recorded by a commit on the default branch.
+   */
+  public record TrackTable(String name, String storage, String schema, String table, List<String> primaryKey,
+      List<TableColumn> columns, long rowCount, String rowSum, Author author) implements TableCommand {
+    public TrackTable {
+      primaryKey = List.copyOf(primaryKey);
+      columns = List.copyOf(columns);
+    }
+  }
 
   public record UntrackTable(String name, Author author) implements TableCommand {}
 
@@ -140,8 +152,18 @@ public final class Commands {
   public record RecordChanges(ChangeKind kind, String branch, List<TableCounts> tables,
       boolean write) implements CommitCommand {}
 
-  /** Begins a merge into {@code started.branch()} that stops before its commit (its rows are staged). */
-  public record StartMerge(MergeStarted started) implements MergeCommand {}
+  /**
+   * Begins a merge into {@code branch} that stops before its commit (its rows are staged): what the merge's
+   * data work found, per table the conflicts no strategy settled ({@code MergeStarted}'s fields but the
+   * total, which the decision counts).
+   */
+  public record StartMerge(String branch, String source, String sourceCommit, String base, String head,
+      String strategy, String message, Author author, List<MergeStarted.TableConflicts> tables, String operation,
+      Integer mainline) implements MergeCommand {
+    public StartMerge {
+      tables = List.copyOf(tables);
+    }
+  }
 
   /**
    * Moves {@code branch}'s head forward from {@code from} (the head the command side saw) to its

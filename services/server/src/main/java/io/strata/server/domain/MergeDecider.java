@@ -7,6 +7,7 @@ import static io.strata.server.domain.Guards.requireNoMerge;
 import static io.strata.server.domain.Guards.requireNoRebase;
 
 import io.strata.events.AppliedCommit;
+import io.strata.events.MergeStarted;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
@@ -31,12 +32,14 @@ public final class MergeDecider {
 
   public static List<StrataEvent> decide(RepositoryState state, MergeCommand command) {
     if (command instanceof StartMerge c) {
-      if (!AppliedCommit.REBASE.equals(c.started().operation())) {
-        requireNoRebase(state, c.started().branch());
+      if (!AppliedCommit.REBASE.equals(c.operation())) {
+        requireNoRebase(state, c.branch());
       }
-      requireNoMerge(state, c.started().branch());
-      requireHead(state, c.started().branch(), c.started().head());
-      return List.of(c.started());
+      requireNoMerge(state, c.branch());
+      requireHead(state, c.branch(), c.head());
+      long conflicts = c.tables().stream().mapToLong(MergeStarted.TableConflicts::conflicts).sum();
+      return List.of(new MergeStarted(c.branch(), c.source(), c.sourceCommit(), c.base(), c.head(), c.strategy(),
+          c.message(), c.author(), conflicts, c.tables(), c.operation(), c.mainline()));
     }
     if (command instanceof FastForward c) {
       requireNoRebase(state, c.branch());

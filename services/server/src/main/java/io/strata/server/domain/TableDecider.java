@@ -7,6 +7,7 @@ import io.strata.events.CommitIds;
 import io.strata.events.CommitStats;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
+import io.strata.events.StorageAdded;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.server.domain.Commands.AddStorage;
@@ -29,12 +30,13 @@ public final class TableDecider {
 
   public static List<StrataEvent> decide(RepositoryState state, TableCommand command, Instant now) {
     if (command instanceof AddStorage c) {
-      String name = c.storage().name();
+      String name = c.name();
       if (state.storages().containsKey(name) || name.equals(Storages.LOCAL)) {
         throw new StrataException(ErrorCode.StorageAlreadyExists, "storage '" + name + "' already exists",
             Map.of("storage", name));
       }
-      return List.of(c.storage());
+      return List.of(new StorageAdded(name, c.type(), c.host(), c.port(), c.database(), c.username(),
+          c.passwordEnv(), c.passwordFile()));
     }
     if (command instanceof RemoveStorage c) {
       if (!state.storages().containsKey(c.name())) {
@@ -55,7 +57,8 @@ public final class TableDecider {
   }
 
   private static List<StrataEvent> trackTable(RepositoryState state, TrackTable c, Instant now) {
-    TableTracked t = c.table();
+    TableTracked t = new TableTracked(c.name(), c.storage(), c.schema(), c.table(), c.primaryKey(), c.columns(),
+        c.rowCount(), c.rowSum(), TableTracked.contentHash(c.rowCount(), c.rowSum()));
     requireNoMerge(state, state.defaultBranch());
     if (state.tables().containsKey(t.name())) {
       throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + t.name() + "' is already tracked",

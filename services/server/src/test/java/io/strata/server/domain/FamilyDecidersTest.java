@@ -11,6 +11,9 @@ import io.strata.events.MergeAborted;
 import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeRolledBack;
 import io.strata.events.MergeStarted;
+import io.strata.events.CommitCreated;
+import io.strata.events.TableTracked;
+import io.strata.events.TableColumn;
 import io.strata.events.RebaseAborted;
 import io.strata.events.RebaseFinished;
 import io.strata.events.RebaseStarted;
@@ -54,13 +57,13 @@ class FamilyDecidersTest {
   void aMergeInProgressHoldsItsBranchUntilResolvedAndAbortedOrConcluded() {
     String main = head("main");
     String dev = head("dev");
-    assertThat(refused(new Commands.StartMerge(started("main", dev, "0000000", MergeStarted.MERGE))))
+    assertThat(refused(startMerge(started("main", dev, "0000000", MergeStarted.MERGE))))
         .as("started from a head that moved").isEqualTo(ErrorCode.HeadMoved);
     MergeStarted started = started("main", dev, main, MergeStarted.MERGE);
-    assertThat(decide(new Commands.StartMerge(started))).containsExactly(started);
+    assertThat(decide(startMerge(started))).containsExactly(started);
     assertThat(state.merge("main").remaining()).isEqualTo(2);
 
-    assertThat(refused(new Commands.StartMerge(started))).isEqualTo(ErrorCode.MergeInProgress);
+    assertThat(refused(startMerge(started))).isEqualTo(ErrorCode.MergeInProgress);
     assertThat(refused(new Commands.FastForward("main", main, dev, List.of(), false))).isEqualTo(ErrorCode.MergeInProgress);
     assertThat(refused(reset("main", main, dev, false, true)))
         .isEqualTo(ErrorCode.MergeInProgress);
@@ -105,7 +108,7 @@ class FamilyDecidersTest {
 
     assertThat(refused(startRebase(new RebaseStarted("dev", "main", main, main, List.of("c1", "c2"), ADA))))
         .isEqualTo(ErrorCode.RebaseInProgress);
-    assertThat(refused(new Commands.StartMerge(started("dev", "x", main, MergeStarted.MERGE))))
+    assertThat(refused(startMerge(started("dev", "x", main, MergeStarted.MERGE))))
         .as("a merge waits for the rebase").isEqualTo(ErrorCode.RebaseInProgress);
     assertThat(refused(reset("dev", main, dev, false, true)))
         .isEqualTo(ErrorCode.RebaseInProgress);
@@ -138,7 +141,7 @@ class FamilyDecidersTest {
     decide(startRebase(new RebaseStarted("dev", "main", dev, dev, List.of("c1"), ADA)));
     assertThat(decide(new Commands.AbortRebase("dev", null))).containsExactly(new RebaseAborted("dev", dev));
     // the step of a rebase may merge; nothing else may while it runs (see above)
-    assertThat(decide(new Commands.StartMerge(started("dev", main, dev, AppliedCommit.REBASE)))).hasSize(1);
+    assertThat(decide(startMerge(started("dev", main, dev, AppliedCommit.REBASE)))).hasSize(1);
   }
 
   @Test
@@ -192,10 +195,24 @@ class FamilyDecidersTest {
   }
 
   @Test
+  void aTrackedTableIsRecordedWithItsContentHashByACommitOnTheDefaultBranch() {
+    Commands.TrackTable track = new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"),
+        List.of(new TableColumn("id", "integer", false)), 3, "42", ADA);
+    List<StrataEvent> events = decide(track);
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0)).isEqualTo(new TableTracked("t", Storages.LOCAL, "public", "t", List.of("id"),
+        List.of(new TableColumn("id", "integer", false)), 3, "42", TableTracked.contentHash(3, "42")));
+    assertThat(events.get(1)).isInstanceOfSatisfying(CommitCreated.class, c -> assertThat(c.branch()).isEqualTo("main"));
+    assertThat(refused(track)).isEqualTo(ErrorCode.TableAlreadyExists);
+    assertThat(refused(new Commands.TrackTable("t2", "nowhere", "public", "t2", List.of("id"), List.of(), 0, "0", ADA)))
+        .isEqualTo(ErrorCode.StorageNotFound);
+  }
+
+  @Test
   void storagesAreRegisteredOnceAndTagsNameOneCommit() {
-    assertThat(refused(new Commands.AddStorage(storage(Storages.LOCAL)))).isEqualTo(ErrorCode.StorageAlreadyExists);
-    assertThat(decide(new Commands.AddStorage(storage("warehouse")))).containsExactly(storage("warehouse"));
-    assertThat(refused(new Commands.AddStorage(storage("warehouse")))).isEqualTo(ErrorCode.StorageAlreadyExists);
+    assertThat(refused(addStorage(storage(Storages.LOCAL)))).isEqualTo(ErrorCode.StorageAlreadyExists);
+    assertThat(decide(addStorage(storage("warehouse")))).containsExactly(storage("warehouse"));
+    assertThat(refused(addStorage(storage("warehouse")))).isEqualTo(ErrorCode.StorageAlreadyExists);
     assertThat(refused(new Commands.RemoveStorage("nope"))).isEqualTo(ErrorCode.StorageNotFound);
     assertThat(decide(new Commands.RemoveStorage("warehouse"))).containsExactly(new StorageRemoved("warehouse"));
 
@@ -265,6 +282,17 @@ class FamilyDecidersTest {
 
   private static Commands.StartRebase startRebase(RebaseStarted s) {
     return new Commands.StartRebase(s.branch(), s.onto(), s.ontoCommit(), s.head(), s.commits(), s.author(), List.of());
+  }
+
+  /** The command whose decision is {@code e}. */
+  private static Commands.StartMerge startMerge(MergeStarted e) {
+    return new Commands.StartMerge(e.branch(), e.source(), e.sourceCommit(), e.base(), e.head(), e.strategy(),
+        e.message(), e.author(), e.tables(), e.operation(), e.mainline());
+  }
+
+  private static Commands.AddStorage addStorage(StorageAdded e) {
+    return new Commands.AddStorage(e.name(), e.type(), e.host(), e.port(), e.database(), e.username(),
+        e.passwordEnv(), e.passwordFile());
   }
 
   private static Commands.CreateStash stash(StashCreated e) {
