@@ -19,7 +19,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The data side of creating and deleting branches: one overlay, working log and view per tracked
@@ -84,7 +83,7 @@ public class BranchOverlays {
             .onItem().transformToUniAndConcatenate(t -> {
               // the start commit's state, from the default branch's: its working changes undone too
               StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
-              return inTablesDatabase(tx, repository, t, c -> TableShapes.requireUnchanged(c, t)
+              return backends.inCommand(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, t)
                   .chain(() -> branchObjects.create(c, TrackedTable.of(repository, t), branch, fromMain)));
             })
             .collect().last().replaceWithVoid());
@@ -105,10 +104,5 @@ public class BranchOverlays {
         .onItem().transformToUniAndConcatenate(t -> backends.inOwnTransaction(repository, t.storage(),
             c -> branchObjects.remove(c, TrackedTable.of(repository, t), branch)))
         .collect().last().replaceWithVoid();
-  }
-
-  private Uni<Void> inTablesDatabase(SqlConnection tx, String repository, TableTracked t,
-      Function<SqlConnection, Uni<Void>> work) {
-    return backends.inCommand(tx, repository, t.storage(), work);
   }
 }

@@ -3,6 +3,7 @@ package io.strata.server.application;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.PeriodicJob;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.core.Vertx;
 import jakarta.annotation.Priority;
@@ -10,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -22,16 +22,19 @@ public class RecoverySchedule {
   private static final Logger LOG = Logger.getLogger(RecoverySchedule.class);
 
   private final CrossStorageCommits recovery;
-  private final Vertx vertx;
   private final StrataConfig config;
-  private final AtomicBoolean sweeping = new AtomicBoolean();
-  private volatile long sweepTimer = -1;
+  /**
+   * The periodic sweep. Failpoint {@code recovery.periodic} holds it (a test looking at what a failure
+   * left before recovery runs).
+   */
+  private final PeriodicJob periodic;
 
   @Inject
   public RecoverySchedule(CrossStorageCommits recovery, Vertx vertx, StrataConfig config) {
     this.recovery = recovery;
-    this.vertx = vertx;
     this.config = config;
+    this.periodic = new PeriodicJob(vertx, "periodic recovery sweep",
+        () -> Failpoints.hit("recovery.periodic").chain(recovery::sweepAll));
   }
 
   /**
@@ -45,35 +48,16 @@ public class RecoverySchedule {
       LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
           + " of the repository concerned and every %s: %s", config.recovery().sweepInterval(), failure.getMessage());
     }
-    sweepTimer = vertx.setPeriodic(config.recovery().sweepInterval().toMillis(), timer -> sweepPeriodically());
+    periodic.start(config.recovery().sweepInterval(), config.recovery().sweepInterval());
   }
 
   /** No sweep starts while the pools it needs are closing. */
   void onStop(@Observes ShutdownEvent e) {
-    if (sweepTimer >= 0) {
-      vertx.cancelTimer(sweepTimer);
-    }
+    periodic.stop();
   }
 
   /** Whether a periodic sweep is under way. */
   public boolean sweeping() {
-    return sweeping.get();
-  }
-
-  /**
-   * The periodic sweep (non-blocking, on the event loop); one at a time: a slow one is not overtaken.
-   * Failpoint {@code recovery.periodic} skips it (a test holding recovery off while it looks at what
-   * a failure left).
-   */
-  private void sweepPeriodically() {
-    if (!sweeping.compareAndSet(false, true)) {
-      return;
-    }
-    Failpoints.hit("recovery.periodic").chain(recovery::sweepAll).subscribe().with(
-        done -> sweeping.set(false),
-        failure -> {
-          sweeping.set(false);
-          LOG.warnf("periodic recovery sweep failed: %s", failure.getMessage());
-        });
+    return periodic.running();
   }
 }

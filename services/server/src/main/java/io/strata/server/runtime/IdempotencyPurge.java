@@ -7,7 +7,7 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.Duration;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,46 +19,32 @@ import org.jboss.logging.Logger;
 public class IdempotencyPurge {
   private static final Logger LOG = Logger.getLogger(IdempotencyPurge.class);
 
-  private final EventLog log;
-  private final Vertx vertx;
+  private final PeriodicJob job;
   private final StrataConfig config;
-  private final AtomicBoolean running = new AtomicBoolean();
-  private volatile long timer = -1;
 
   @Inject
   public IdempotencyPurge(EventLog log, Vertx vertx, StrataConfig config) {
-    this.log = log;
-    this.vertx = vertx;
     this.config = config;
+    this.job = new PeriodicJob(vertx, "purging expired Idempotency-Key answers",
+        () -> log.purgeExpiredIdempotencyRecords().invoke(deleted -> {
+          if (deleted > 0) {
+            LOG.infof("purged %d expired Idempotency-Key answers", deleted);
+          }
+        }));
   }
 
   void onStart(@Observes StartupEvent e) {
-    purge();
-    timer = vertx.setPeriodic(config.idempotency().purgeInterval().toMillis(), id -> purge());
+    job.runNow();
+    Duration every = config.idempotency().purgeInterval();
+    job.start(every, every);
   }
 
   void onStop(@Observes ShutdownEvent e) {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
+    job.stop();
   }
 
   /** One purge, unless one is still running; failures are logged and retried at the next interval. */
   void purge() {
-    if (!running.compareAndSet(false, true)) {
-      return;
-    }
-    log.purgeExpiredIdempotencyRecords().subscribe().with(
-        deleted -> {
-          running.set(false);
-          if (deleted > 0) {
-            LOG.infof("purged %d expired Idempotency-Key answers", deleted);
-          }
-        },
-        failure -> {
-          running.set(false);
-          LOG.warnf("purging expired Idempotency-Key answers failed; it runs again in %s: %s",
-              config.idempotency().purgeInterval(), failure.getMessage());
-        });
+    job.runNow();
   }
 }

@@ -15,6 +15,7 @@ import io.strata.server.reactors.FeedReactor;
 import io.strata.server.reactors.ReactorCheckpoints;
 import io.strata.server.reactors.webhooks.WebhookStore.NewDelivery;
 import io.strata.server.reactors.webhooks.WebhookStore.Subscriber;
+import io.strata.server.runtime.PeriodicJob;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,8 +50,8 @@ public class Webhooks {
   private final Payloads payloads;
   private final boolean enabled;
   private final Duration pollInterval;
-  private final Duration retention;
-  private volatile long purgeTimer = -1;
+  /** Deletes deliveries done for longer than STRATA_WEBHOOKS_RETENTION, hourly. */
+  private final PeriodicJob purge;
 
   @Inject
   public Webhooks(WebhookStore store, Vertx vertx, EventLog log, ReactorCheckpoints checkpoints,
@@ -60,7 +61,13 @@ public class Webhooks {
     this.vertx = vertx;
     this.enabled = c.enabled();
     this.pollInterval = c.pollInterval();
-    this.retention = c.retention();
+    Duration retention = c.retention();
+    this.purge = new PeriodicJob(vertx, "webhooks: deleting old deliveries", () -> store.purge(retention)
+        .invoke(deleted -> {
+          if (deleted > 0) {
+            LOG.infof("webhooks: deleted %d deliveries done for longer than %s", deleted, retention);
+          }
+        }));
     this.guard = new AddressGuard(c.allowedHosts().orElse(List.of()));
     this.payloads = new Payloads(log);
     this.sender = new WebhookSender(vertx, store, payloads, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
@@ -75,27 +82,13 @@ public class Webhooks {
       LOG.infof("webhooks: following the event feed and sending deliveries (every %s)", pollInterval);
       reactor.start();
       sender.start();
-      purgeTimer = vertx.setPeriodic(Duration.ofMinutes(1).toMillis(), Duration.ofHours(1).toMillis(),
-          id -> purge());
+      purge.start(Duration.ofMinutes(1), Duration.ofHours(1));
     }
   }
 
-  /** Deletes deliveries done for longer than STRATA_WEBHOOKS_RETENTION; a failure waits for the next hour. */
-  private void purge() {
-    store.purge(retention).subscribe().with(
-        deleted -> {
-          if (deleted > 0) {
-            LOG.infof("webhooks: deleted %d deliveries done for longer than %s", deleted, retention);
-          }
-        },
-        failure -> LOG.warnf("webhooks: deleting old deliveries failed; tried again in an hour: %s",
-            failure.getMessage()));
-  }
 
   void onStop(@Observes ShutdownEvent e) {
-    if (purgeTimer >= 0) {
-      vertx.cancelTimer(purgeTimer);
-    }
+    purge.stop();
     try {
       // the sender's attempts in hand end within STRATA_WEBHOOKS_TIMEOUT; then both give their leases back
       Uni.combine().all().unis(reactor.stop(), sender.stop()).discardItems()
