@@ -51,7 +51,7 @@ public class BranchCommands {
                 ? new Commands.CreateBranch(name, from, r.branch(), null, isProtected)
                 : new Commands.CreateBranch(name, from, null, r.commit(), isProtected));
     return command.chain(c -> withTables(repository)
-        ? processor.execute(repository, (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx, answer)
+        ? processor.execute(repository, Footprint.of(c), (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx, answer)
         : processor.execute(repository, c, ctx, answer));
   }
 
@@ -86,7 +86,7 @@ public class BranchCommands {
           if (!withTables(repository)) {
             return processor.execute(repository, c, ctx, answer);
           }
-          return processor.execute(repository, (tx, state) -> overlays.prepareDelete(tx, state, repository, c), ctx,
+          return processor.execute(repository, Footprint.of(c), (tx, state) -> overlays.prepareDelete(tx, state, repository, c), ctx,
                   answer)
               .call(response -> response.replayed() ? Uni.createFrom().voidItem()
                   : overlays.removeRemote(repository, name));

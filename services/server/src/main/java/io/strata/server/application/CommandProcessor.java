@@ -1,37 +1,28 @@
 package io.strata.server.application;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.RepositoryDeleted;
-import io.strata.events.StrataEvent;
-import io.strata.projections.log.AppendResult;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.ExpectedVersionConflict;
 import io.strata.projections.log.IdempotencyKeyTaken;
 import io.strata.projections.log.IdempotencyRecord;
-import io.strata.projections.log.NewEvent;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.runtime.ProjectionLagging;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.server.domain.Commands.Command;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
@@ -39,24 +30,30 @@ import org.jboss.logging.Logger;
  * Runs commands against repositories: decide against the authoritative state, append with optimistic
  * concurrency, answer after the projections have caught up.
  *
- * <p>Each repository has one queue in this process. Commands queued while an append is in flight are
- * decided together against the cached state and appended in a single transaction (group commit: one
- * fsync for the whole batch), each keeping its own answer and errors. Another server appending to the
- * same stream shows up as an expected-version conflict: the state is reloaded from the log and the
- * batch decided again.
+ * <p>Each repository has one queue in this process. A command starts once no earlier one whose
+ * {@link Footprint} overlaps its own is still waiting or running, so commands on one branch keep their
+ * order while commands on other branches go on. Commands without data work queued while an append is in
+ * flight are decided together against the cached state and appended in a single transaction (group
+ * commit: one fsync for the whole batch), each keeping its own answer and errors. A command with data
+ * work (a commit capturing rows, a merge writing them) does it in its own transaction from a copy of the
+ * state, holding nothing of the repository but its footprint; then it takes its turn to decide again on
+ * the live state and append in that transaction, and commits: its data and its events together, or
+ * neither. Another server appending to the same stream shows up as an expected-version conflict: the
+ * state is reloaded from the log and the command decided (and its work done) again.
  */
 @ApplicationScoped
 public class CommandProcessor {
   private static final Logger LOG = Logger.getLogger(CommandProcessor.class);
   private static final int MAX_BATCH = 256;
+  /** Commands of one repository doing data work at once: each holds a connection of the pool. */
+  private static final int MAX_AT_WORK = 4;
   private static final int MAX_ATTEMPTS = 8;
 
   private final EventLog log;
   private final ProjectionRuntime projections;
   private final RepositoryStateLoader loader;
-  private final ObjectMapper json;
-  private final Clock clock;
   private final StrataConfig config;
+  private final CommandAppends appends;
   private final Map<String, RepositoryQueue> queues = new ConcurrentHashMap<>();
 
   @Inject
@@ -65,14 +62,13 @@ public class CommandProcessor {
     this.log = log;
     this.projections = projections;
     this.loader = loader;
-    this.json = json;
-    this.clock = clock;
     this.config = config;
+    this.appends = new CommandAppends(log, projections, json, clock);
   }
 
   /** Runs {@code command} on {@code repository}'s stream and builds its answer with {@code answer}. */
   public Uni<CommandResponse> execute(String repository, Command command, CommandContext context, Answer answer) {
-    return submit(repository, new PendingCommand(repository, command, context, answer), context);
+    return submit(repository, new PendingCommand(repository, command, Footprint.of(command), context, answer), context);
   }
 
   private Uni<CommandResponse> submit(String repository, PendingCommand pending, CommandContext context) {
@@ -86,12 +82,13 @@ public class CommandProcessor {
   }
 
   /**
-   * Runs a command that {@code prepare} makes inside its own append transaction, alone in the
-   * repository's queue; a refusal or conflict rolls the preparation back.
+   * Runs a command that {@code prepare} makes with its data work, in the transaction that appends the
+   * command's events, while the repository's commands outside {@code footprint} go on; a refusal or
+   * conflict rolls the work back.
    */
-  public Uni<CommandResponse> execute(String repository, InAppendTransaction prepare, CommandContext context,
-      Answer answer) {
-    PendingCommand pending = new PendingCommand(repository, null, context, answer);
+  public Uni<CommandResponse> execute(String repository, Footprint footprint, InAppendTransaction prepare,
+      CommandContext context, Answer answer) {
+    PendingCommand pending = new PendingCommand(repository, null, footprint, context, answer);
     pending.prepare = prepare;
     return submit(repository, pending, context);
   }
@@ -118,11 +115,16 @@ public class CommandProcessor {
     return projections.awaitVersion(repository, known, config.consistency().waitTimeout());
   }
 
-  /** The commands of one repository, run one batch at a time. */
+  /** The commands of one repository: batches appended one at a time, data work beside them. */
   private final class RepositoryQueue {
     final String repository;
     final ArrayDeque<PendingCommand> waiting = new ArrayDeque<>();
-    boolean running;
+    /** Commands started and not finished: the batch being appended, those at their data work. */
+    final List<PendingCommand> active = new ArrayList<>();
+    /** Whose turn it is to read and evolve {@link #state} and append. */
+    final AppendSlot slot = new AppendSlot();
+    boolean batchRunning;
+    int atWork;
     volatile RepositoryState state;
 
     RepositoryQueue(String repository) {
@@ -132,63 +134,122 @@ public class CommandProcessor {
     void submit(PendingCommand p) {
       synchronized (this) {
         waiting.add(p);
-        if (running) {
-          return;
-        }
-        running = true;
       }
-      runNext();
+      pump();
     }
 
-    private void runNext() {
+    /**
+     * Starts, in order, every waiting command whose footprint overlaps none of the running ones' nor an
+     * earlier waiting one's: the commands without data work as one batch (when none is being
+     * appended), each command with data work on its own.
+     */
+    private void pump() {
       List<PendingCommand> batch = new ArrayList<>();
+      List<PendingCommand> toWork = new ArrayList<>();
       synchronized (this) {
-        if (!waiting.isEmpty() && waiting.peek().prepare != null) {
-          batch.add(waiting.poll()); // a prepared command runs alone
-        } else {
-          while (!waiting.isEmpty() && batch.size() < MAX_BATCH && waiting.peek().prepare == null) {
-            batch.add(waiting.poll());
+        RepositoryState known = state;
+        String defaultName = known == null ? null : known.defaultBranch();
+        List<Footprint> held = new ArrayList<>();
+        active.forEach(p -> held.add(p.footprint));
+        List<Footprint> batched = new ArrayList<>();
+        for (Iterator<PendingCommand> it = waiting.iterator(); it.hasNext(); ) {
+          PendingCommand p = it.next();
+          boolean free = held.stream().noneMatch(f -> f.overlaps(p.footprint, defaultName));
+          if (free && p.prepare == null && !batchRunning && batch.size() < MAX_BATCH) {
+            it.remove();
+            batch.add(p); // commands of one batch may overlap: they are decided in order
+            batched.add(p.footprint);
+            continue;
           }
+          if (free && p.prepare != null && atWork + toWork.size() < MAX_AT_WORK
+              && batched.stream().noneMatch(f -> f.overlaps(p.footprint, defaultName))) {
+            it.remove();
+            toWork.add(p);
+          }
+          held.add(p.footprint); // started or waiting: later overlapping commands come after it
         }
-        if (batch.isEmpty()) {
-          running = false;
-          return;
+        if (!batch.isEmpty()) {
+          batchRunning = true;
+          active.addAll(batch);
         }
+        atWork += toWork.size();
+        active.addAll(toWork);
       }
-      run(batch, 1).subscribe().with(done -> runNext(), failure -> {
-        LOG.errorf(failure, "command batch on %s failed", repository);
-        batch.forEach(p -> p.result.completeExceptionally(failure));
-        state = null;
-        runNext();
-      });
+      if (!batch.isEmpty()) {
+        slot.acquire().chain(() -> run(batch, 1)).eventually(slot::release)
+            .subscribe().with(done -> finished(batch, true), failure -> {
+              LOG.errorf(failure, "command batch on %s failed", repository);
+              batch.forEach(p -> p.result.completeExceptionally(failure));
+              finished(batch, true);
+            });
+      }
+      toWork.forEach(p -> work(p, 1)
+          .subscribe().with(done -> finished(List.of(p), false), failure -> {
+            LOG.errorf(failure, "command on %s failed", repository);
+            p.result.completeExceptionally(failure);
+            finished(List.of(p), false);
+          }));
     }
 
+    private void finished(List<PendingCommand> done, boolean wasBatch) {
+      synchronized (this) {
+        active.removeAll(done);
+        if (wasBatch) {
+          batchRunning = false;
+        } else {
+          atWork -= done.size();
+        }
+      }
+      pump();
+    }
+
+    /** Holding the slot: a batch decided and appended, again on a conflict. */
     private Uni<Void> run(List<PendingCommand> batch, int attempt) {
-      Uni<Void> attemptOnce = batch.get(0).prepare != null
-          ? runPrepared(batch.get(0))
-          : currentState()
-              .chain(s -> IdempotencyKeys.stored(log, batch).map(stored -> decide(s, batch, stored)))
-              .chain(decided -> append(decided));
-      return attemptOnce
+      return currentState()
+          .chain(s -> IdempotencyKeys.stored(log, batch).map(stored -> appends.decide(repository, s, batch, stored)))
+          .chain(decided -> appends.append(repository, decided))
           .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
-              || PgErrors.kind(e) == PgErrors.Kind.CONCURRENCY
-              // a prepared command racing another server's on the same objects (two servers creating
-              // one branch's overlays): its transaction rolled back; deciding again refuses it cleanly
-              || batch.get(0).prepare != null && PgErrors.kind(e) == PgErrors.Kind.DUPLICATE)
+              || PgErrors.kind(e) == PgErrors.Kind.CONCURRENCY)
           .recoverWithUni(conflict -> {
             // another server appended, a key raced, or the database chose this transaction as a
             // deadlock victim: nothing was applied; reload and decide again
             state = null;
             List<PendingCommand> open = batch.stream().filter(p -> !p.result.isDone()).toList();
             if (attempt >= MAX_ATTEMPTS) {
-              StrataException busy = new StrataException(ErrorCode.StorageUnavailable,
-                  "repository '" + repository + "' is too busy: concurrent writers kept conflicting; retry");
-              open.forEach(p -> p.result.completeExceptionally(busy));
+              open.forEach(p -> p.result.completeExceptionally(tooBusy()));
               return Uni.createFrom().voidItem();
             }
             return open.isEmpty() ? Uni.createFrom().voidItem() : run(open, attempt + 1);
           })
           .onFailure().invoke(e -> state = null);
+    }
+
+    /** A command with data work: done again from a fresh state on a conflict. */
+    private Uni<Void> work(PendingCommand p, int attempt) {
+      return snapshot()
+          .chain(s -> IdempotencyKeys.stored(log, List.of(p)).chain(stored -> workOnce(p, s, stored)))
+          .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
+              || PgErrors.kind(e) == PgErrors.Kind.CONCURRENCY
+              // racing another server's on the same objects (two servers creating one branch's
+              // overlays): its transaction rolled back; deciding again refuses it cleanly
+              || PgErrors.kind(e) == PgErrors.Kind.DUPLICATE)
+          .recoverWithUni(conflict -> {
+            if (attempt >= MAX_ATTEMPTS) {
+              p.result.completeExceptionally(tooBusy());
+              return Uni.createFrom().voidItem();
+            }
+            return work(p, attempt + 1);
+          });
+    }
+
+    /** A copy of the live state, which the holders of the slot alone evolve. */
+    private Uni<RepositoryState> snapshot() {
+      return slot.acquire().chain(() -> currentState()).map(RepositoryState::copy).eventually(slot::release);
+    }
+
+    private StrataException tooBusy() {
+      return new StrataException(ErrorCode.StorageUnavailable,
+          "repository '" + repository + "' is too busy: concurrent writers kept conflicting; retry");
     }
 
     private Uni<RepositoryState> currentState() {
@@ -199,159 +260,46 @@ public class CommandProcessor {
       return loader.load(repository).invoke(loaded -> state = loaded);
     }
 
-    /** Decides every command in order against the evolving state; refusals complete at once. */
-    private Decided decide(RepositoryState s, List<PendingCommand> batch, Map<String, IdempotencyRecord> stored) {
-      long startVersion = s.version();
-      Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-      List<PendingCommand> accepted = new ArrayList<>();
-      Map<String, PendingCommand> keysInBatch = new HashMap<>();
-      for (PendingCommand p : batch) {
-        if (p.key() != null) {
-          p.branchIncarnation = IdempotencyKeys.incarnation(s, p);
-          IdempotencyRecord record = stored.get(p.key());
-          if (record != null && !IdempotencyKeys.superseded(record, p)) {
-            IdempotencyKeys.replay(p, record);
-            continue;
-          }
-          PendingCommand first = keysInBatch.putIfAbsent(p.key(), p);
-          if (first != null) {
-            // the same key twice in one batch: the second gets the first's answer
-            first.result.whenComplete((r, e) -> {
-              if (!p.context.fingerprint().equals(first.context.fingerprint())) {
-                p.result.completeExceptionally(IdempotencyKeys.keyReused(p.context.idempotencyKey()));
-              } else if (e != null) {
-                p.result.completeExceptionally(e);
-              } else {
-                p.result.complete(new CommandResponse(r.status(), r.body(), r.position(), r.version(), true, false));
-              }
-            });
-            continue;
-          }
-        }
-        try {
-          p.events = RepositoryDecider.decide(s, p.command, now);
-          long v = s.version();
-          for (StrataEvent e : p.events) {
-            s.evolve(e, ++v, 0, now);
-          }
-          accepted.add(p);
-        } catch (StrataException refused) {
-          p.result.completeExceptionally(refused);
-        } catch (RuntimeException bug) {
-          LOG.errorf(bug, "deciding %s on %s failed", p.command, repository);
-          p.result.completeExceptionally(bug);
-        }
-      }
-      return new Decided(s, startVersion, accepted, now);
-    }
-
-    /** Prepare, decide and append in one transaction; a refusal rolls the preparation back. */
-    private Uni<Void> runPrepared(PendingCommand p) {
-      return currentState().chain(s -> IdempotencyKeys.stored(log, List.of(p)).chain(stored -> {
-        IdempotencyRecord record = p.key() == null ? null : stored.get(p.key());
-        p.branchIncarnation = IdempotencyKeys.incarnation(s, p);
-        if (record != null && !IdempotencyKeys.superseded(record, p)) {
-          IdempotencyKeys.replay(p, record);
-          return Uni.createFrom().voidItem();
-        }
-        Map<PendingCommand, CommandResponse> responses = new HashMap<>();
-        Decided[] decided = new Decided[1];
-        return log
-            .inAppendTransaction(tx -> p.prepare.prepare(tx, s).chain(command -> {
-              p.command = command;
-              decided[0] = decide(s, List.of(p), Map.of());
-              if (decided[0].accepted.isEmpty()) {
-                return Uni.createFrom().failure(new Refused()); // p is answered; undo the preparation
-              }
-              return appendIn(tx, decided[0], responses);
-            }))
-            .invoke(result -> complete(decided[0], result, responses))
-            .onFailure(Refused.class).recoverWithNull()
-            .onFailure(StrataException.class).invoke(e -> {
-              state = null; // the preparation may have evolved nothing, but be safe
-              p.result.completeExceptionally(e);
-            })
-            .onFailure(StrataException.class).recoverWithNull()
-            .replaceWithVoid();
-      }));
-    }
-
-    private Uni<Void> append(Decided d) {
-      if (d.accepted.stream().allMatch(p -> p.events.isEmpty())) {
-        d.accepted.forEach(p -> p.result.complete(respond(p, d.state.lastPosition(), 0, d)));
+    /**
+     * The data work in a transaction of its own from {@code snapshot}; then, holding the slot, the
+     * decision on the live state and the append in that transaction. A refusal rolls the work back.
+     */
+    private Uni<Void> workOnce(PendingCommand p, RepositoryState snapshot, Map<String, IdempotencyRecord> stored) {
+      IdempotencyRecord record = p.key() == null ? null : stored.get(p.key());
+      p.branchIncarnation = IdempotencyKeys.incarnation(snapshot, p);
+      if (record != null && !IdempotencyKeys.superseded(record, p)) {
+        IdempotencyKeys.replay(p, record);
         return Uni.createFrom().voidItem();
       }
       Map<PendingCommand, CommandResponse> responses = new HashMap<>();
-      return log.inAppendTransaction(tx -> appendIn(tx, d, responses))
-          .invoke(result -> complete(d, result, responses))
+      CommandAppends.Decided[] decided = new CommandAppends.Decided[1];
+      boolean[] holding = {false};
+      return log
+          .inAppendTransaction(tx -> p.prepare.prepare(tx, snapshot)
+              .chain(command -> {
+                p.command = command;
+                return slot.acquire().invoke(() -> holding[0] = true);
+              })
+              .chain(() -> currentState())
+              .chain(s -> {
+                decided[0] = appends.decide(repository, s, List.of(p), Map.of());
+                if (decided[0].accepted().isEmpty()) {
+                  return Uni.createFrom().failure(new Refused()); // p is answered; undo the work
+                }
+                return appends.appendIn(tx, repository, decided[0], responses);
+              }))
+          .invoke(result -> appends.complete(repository, decided[0], result, responses))
+          .onFailure(e -> holding[0] && !(e instanceof Refused)).invoke(e -> state = null)
+          .eventually(() -> {
+            if (holding[0]) {
+              holding[0] = false;
+              slot.release();
+            }
+          })
+          .onFailure(Refused.class).recoverWithNull()
+          .onFailure(StrataException.class).invoke(e -> p.result.completeExceptionally(e))
+          .onFailure(StrataException.class).recoverWithNull()
           .replaceWithVoid();
-    }
-
-    /** Appends the decided events and stores the answers of commands with an Idempotency-Key. */
-    private Uni<AppendResult> appendIn(SqlConnection tx, Decided d, Map<PendingCommand, CommandResponse> responses) {
-      List<NewEvent> events = new ArrayList<>();
-      for (PendingCommand p : d.accepted) {
-        String actor = p.context.actor().label("anonymous");
-        for (StrataEvent e : p.events) {
-          events.add(new NewEvent(UUID.randomUUID(), e, d.time, actor, p.context.correlationId(), null));
-        }
-      }
-      if (events.isEmpty()) {
-        d.accepted.forEach(p -> responses.put(p, respond(p, d.state.lastPosition(), 0, d)));
-        return Uni.createFrom().nullItem();
-      }
-      boolean deletesRepository = d.accepted.stream().flatMap(p -> p.events.stream())
-          .anyMatch(e -> e instanceof RepositoryDeleted);
-      return log.append(tx, repository, d.startVersion, events, List.of())
-          // a repository created again under this name starts with no answers of the deleted one's keys
-          .call(result -> deletesRepository ? log.forgetIdempotencyRecords(tx, repository) : Uni.createFrom().voidItem())
-          .chain(result -> {
-            List<IdempotencyRecord> keys = answer(d, result, responses);
-            return keys.isEmpty()
-                ? Uni.createFrom().item(result)
-                : log.storeIdempotencyRecords(tx, repository, keys).replaceWith(result);
-          });
-    }
-
-    /** After the transaction committed: answer every command of the batch. */
-    private void complete(Decided d, AppendResult result, Map<PendingCommand, CommandResponse> responses) {
-      if (result != null) {
-        d.state.observed(result.lastPosition());
-        projections.signal(repository);
-      }
-      d.accepted.forEach(p -> p.result.complete(responses.get(p)));
-    }
-
-    /** Builds every accepted command's answer, and the idempotency records of those with a key. */
-    private List<IdempotencyRecord> answer(Decided d, AppendResult result, Map<PendingCommand, CommandResponse> responses) {
-      List<IdempotencyRecord> keys = new ArrayList<>();
-      int index = 0;
-      long version = d.startVersion;
-      for (PendingCommand p : d.accepted) {
-        long position = d.state.lastPosition();
-        if (!p.events.isEmpty()) {
-          index += p.events.size();
-          version += p.events.size();
-          position = result.positions().get(index - 1);
-        }
-        CommandResponse response = respond(p, position, p.events.isEmpty() ? 0 : version, d);
-        responses.put(p, response);
-        if (p.key() != null && !p.events.isEmpty()) {
-          keys.add(new IdempotencyRecord(p.key(), p.context.fingerprint(), response.status(), response.body(), position,
-              p.branchIncarnation));
-        }
-      }
-      return keys;
-    }
-
-    private CommandResponse respond(PendingCommand p, long position, long version, Decided d) {
-      Answer.Reply reply = p.answer.reply(p.events, position, d.state, d.time);
-      try {
-        String body = reply.body() == null ? null : json.writeValueAsString(reply.body());
-        return new CommandResponse(reply.status(), body, position, version, false, false);
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException("answer cannot be serialised", e);
-      }
     }
   }
 
@@ -361,6 +309,4 @@ public class CommandProcessor {
       super(null, null, false, false);
     }
   }
-
-  private record Decided(RepositoryState state, long startVersion, List<PendingCommand> accepted, Instant time) {}
 }

@@ -53,7 +53,7 @@ public class CommitCommands {
     String repo = Names.existingRepository(repository);
     return trackedTables(repo).chain(tracked -> tracked.isEmpty()
         ? processor.execute(repo, command, ctx, answer)
-        : crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, (tx, state) -> {
+        : crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, Footprint.of(command), (tx, state) -> {
               if (state.branch(branch) == null) {
                 return Uni.createFrom().item(command); // refused by the decider
               }

@@ -9,8 +9,9 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
  * Work that turns a request into its command inside the transaction that appends the command's events:
  * a commit captures the staged rows of the tables in the metadata database, a new branch gets its
  * overlays, a tracked table its capture. The work and the events commit together, so a refusal or a
- * conflict rolls the work back. Such a command runs alone in its repository's queue (see
- * {@link CommandProcessor#execute(String, InAppendTransaction, CommandContext, Answer)}).
+ * conflict rolls the work back. The work runs from a copy of the repository's state while commands
+ * outside its footprint go on; the command is then decided again on the live state (see
+ * {@link CommandProcessor#execute(String, Footprint, InAppendTransaction, CommandContext, Answer)}).
  */
 @FunctionalInterface
 public interface InAppendTransaction {

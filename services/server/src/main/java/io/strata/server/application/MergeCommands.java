@@ -149,7 +149,7 @@ public class MergeCommands {
         })
         .chain(tracked -> r.dryRun()
             ? dryRun(repo, target, r, tracked, outcome, answer)
-            : settledAfter(repo, tracked, processor.execute(repo,
+            : settledAfter(repo, tracked, processor.execute(repo, Footprint.branches(target, r.source()),
                 (tx, state) -> prepare(tx, state, repo, target, r, tracked, outcome), ctx, answer.apply(outcome))));
   }
 
@@ -274,7 +274,7 @@ public class MergeCommands {
               : revert ? "Revert \"" + commit.message().lines().findFirst().orElse("") + "\"" : commit.message();
           Request applying = new Request(r.source(), r.strategy(), FastForward.NEVER, message, r.noCommit(),
               false, r.expectedHead(), r.author(), r.operation(), r.mainline(), r.allowEmpty());
-          return tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo,
+          return tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo, Footprint.branches(target),
               (tx, state) -> prepareApplying(tx, state, repo, target, applying, tracked, outcome,
                   revert ? commit.id() : parent, revert ? parent : commit.id(), revert),
               ctx, answer.apply(outcome))));

@@ -199,7 +199,7 @@ public class MergeInProgressCommands {
       String settledAt, boolean notInRebase, OnMerge work) {
     String repo = Names.existingRepository(repository);
     return existing.branch(repo, target).chain(() -> tableQueries.tables(repo)).chain(tracked ->
-        crossStorage.settledAfter(repo, tracked, settledAt, processor.execute(repo, (tx, state) -> {
+        crossStorage.settledAfter(repo, tracked, settledAt, processor.execute(repo, Footprint.branches(target), (tx, state) -> {
           RepositoryState.Rebase rebase = state.rebase(target);
           if (notInRebase && rebase != null) {
             throw rebaseNotMerge(target, rebase);

@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 final class PendingCommand {
   Command command;
   InAppendTransaction prepare;
+  /** What of the repository it works on: commands overlapping it wait for it, in order. */
+  final Footprint footprint;
   final CommandContext context;
   final Answer answer;
   final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
@@ -18,8 +20,9 @@ final class PendingCommand {
   String branchIncarnation;
   private final String storedKey;
 
-  PendingCommand(String repository, Command command, CommandContext context, Answer answer) {
+  PendingCommand(String repository, Command command, Footprint footprint, CommandContext context, Answer answer) {
     this.command = command;
+    this.footprint = footprint;
     this.context = context;
     this.answer = answer;
     // scoped to the repository and the operation: the same key elsewhere is another key

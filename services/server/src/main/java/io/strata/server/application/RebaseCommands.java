@@ -106,7 +106,7 @@ public class RebaseCommands {
             throw StrataException.invalid("onto", "a branch cannot be rebased onto itself");
           }
           return tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
-              "rebase.appended", processor.execute(repo,
+              "rebase.appended", processor.execute(repo, Footprint.branches(branch, onto),
               (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, tracked), inner,
               Answer.NONE)));
         })
@@ -253,7 +253,7 @@ public class RebaseCommands {
                 .replaceWithVoid())
         .chain(() -> tableQueries.tables(repo))
         .chain(tracked -> crossStorage.settledAfter(repo, tracked, "rebase.appended",
-            processor.execute(repo, (tx, state) -> {
+            processor.execute(repo, Footprint.branches(branch), (tx, state) -> {
           RepositoryState.Rebase rebase = state.rebase(branch);
           if (rebase == null) {
             throw noRebase(branch);

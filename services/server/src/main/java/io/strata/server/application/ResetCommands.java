@@ -70,7 +70,7 @@ public class ResetCommands {
         .chain(() -> processor.caughtUp(repo))
         .chain(() -> resolver.resolve(repo, r.to()))
         .chain(to -> tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
-            "reset.appended", processor.execute(repo,
+            "reset.appended", processor.execute(repo, Footprint.branches(branch),
             (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, mayForce(ctx, repo), tracked), ctx,
             answer))));
   }

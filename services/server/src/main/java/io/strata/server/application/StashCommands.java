@@ -93,7 +93,7 @@ public class StashCommands {
           }
           List<TableRow> selected = tracked.stream().filter(t -> tables.isEmpty() || tables.contains(t.name())).toList();
           return crossStorage.settledAfter(repo, tracked, "stash.appended",
-              processor.execute(repo, (tx, state) -> {
+              processor.execute(repo, Footprint.branches(branch), (tx, state) -> {
             RepositoryState.Branch b = state.branch(branch);
             if (b == null) {
               throw StrataException.branchNotFound(branch);
@@ -171,7 +171,7 @@ public class StashCommands {
         .chain(() -> existing.branch(repo, branch))
         .chain(() -> tableQueries.tables(repo))
         .chain(tracked -> crossStorage.settledAfter(repo, tracked, "stash.appended",
-            processor.execute(repo, (tx, state) -> {
+            processor.execute(repo, Footprint.branches(branch), (tx, state) -> {
           StashCreated stash = RepositoryDecider.stash(state, branch, n);
           if (state.merge(branch) != null) {
             throw RepositoryDecider.mergeInProgress(branch, state.merge(branch));

@@ -100,7 +100,7 @@ public class TableCommands {
           Commands.TrackTable[] installed = new Commands.TrackTable[1];
           // exclusive in the repository's queue: no branch is created or deleted while the table's
           // objects (one overlay per live branch) are installed
-          return processor.execute(repository, (tx, state) -> {
+          return processor.execute(repository, Footprint.everything(), (tx, state) -> {
                 if (!state.exists()) {
                   // refused by the decider
                   return Uni.createFrom().item(new Commands.TrackTable(name, where.storage(), where.schema(),

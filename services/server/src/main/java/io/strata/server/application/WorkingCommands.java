@@ -61,7 +61,7 @@ public class WorkingCommands {
       // its rows (a merge's rows are working changes; abort puts them back)
       return existing.branch(repository, branch)
           .chain(b -> selected(repository, only))
-          .chain(selected -> processor.execute(repository, (tx, state) -> {
+          .chain(selected -> processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
             RepositoryState.Merge merge = state.merge(branch);
             if (merge != null) {
               throw RepositoryDecider.mergeInProgress(branch, merge);

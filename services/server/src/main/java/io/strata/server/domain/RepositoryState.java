@@ -90,6 +90,31 @@ public final class RepositoryState {
     this.version = version;
   }
 
+  /**
+   * A copy that later evolutions of this state leave alone: what a command doing long data work reads
+   * while its repository's other commands go on (its decision is taken again, on the live state, when
+   * it appends).
+   */
+  public RepositoryState copy() {
+    RepositoryState c = new RepositoryState(streamId, version);
+    c.lastPosition = lastPosition;
+    c.exists = exists;
+    c.name = name;
+    c.description = description;
+    c.defaultBranch = defaultBranch;
+    c.commitCount = commitCount;
+    c.branches.putAll(branches);
+    c.tags.putAll(tags);
+    c.storages.putAll(storages);
+    c.tables.putAll(tables);
+    c.merges.putAll(merges);
+    c.rebases.putAll(rebases);
+    stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
+    c.lastCommitTime = lastCommitTime;
+    c.lastCommitId = lastCommitId;
+    return c;
+  }
+
   /** Records the global position of the latest event appended to the stream. */
   public void observed(long position) {
     lastPosition = Math.max(lastPosition, position);

@@ -1,0 +1,174 @@
+package io.strata.server.application;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.RepositoryDeleted;
+import io.strata.events.StrataEvent;
+import io.strata.projections.log.AppendResult;
+import io.strata.projections.log.EventLog;
+import io.strata.projections.log.IdempotencyRecord;
+import io.strata.projections.log.NewEvent;
+import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.server.domain.RepositoryDecider;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.StrataException;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * The decision and the append of a repository's commands, for the {@link CommandProcessor}'s queue that
+ * holds the repository's turn: each command decided in order against the evolving state, the accepted
+ * ones' events appended in one transaction with the answers of those with an Idempotency-Key, every
+ * command answered once the transaction committed.
+ */
+final class CommandAppends {
+  private static final Logger LOG = Logger.getLogger(CommandAppends.class);
+
+  /** The commands of a batch that were accepted, with the state they evolved and the time of their events. */
+  record Decided(RepositoryState state, long startVersion, List<PendingCommand> accepted, Instant time) {}
+
+  private final EventLog log;
+  private final ProjectionRuntime projections;
+  private final ObjectMapper json;
+  private final Clock clock;
+
+  CommandAppends(EventLog log, ProjectionRuntime projections, ObjectMapper json, Clock clock) {
+    this.log = log;
+    this.projections = projections;
+    this.json = json;
+    this.clock = clock;
+  }
+
+  /** Decides every command in order against the evolving state; refusals complete at once. */
+  Decided decide(String repository, RepositoryState s, List<PendingCommand> batch, Map<String, IdempotencyRecord> stored) {
+    long startVersion = s.version();
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    List<PendingCommand> accepted = new ArrayList<>();
+    Map<String, PendingCommand> keysInBatch = new HashMap<>();
+    for (PendingCommand p : batch) {
+      if (p.key() != null) {
+        p.branchIncarnation = IdempotencyKeys.incarnation(s, p);
+        IdempotencyRecord record = stored.get(p.key());
+        if (record != null && !IdempotencyKeys.superseded(record, p)) {
+          IdempotencyKeys.replay(p, record);
+          continue;
+        }
+        PendingCommand first = keysInBatch.putIfAbsent(p.key(), p);
+        if (first != null) {
+          // the same key twice in one batch: the second gets the first's answer
+          first.result.whenComplete((r, e) -> {
+            if (!p.context.fingerprint().equals(first.context.fingerprint())) {
+              p.result.completeExceptionally(IdempotencyKeys.keyReused(p.context.idempotencyKey()));
+            } else if (e != null) {
+              p.result.completeExceptionally(e);
+            } else {
+              p.result.complete(new CommandResponse(r.status(), r.body(), r.position(), r.version(), true, false));
+            }
+          });
+          continue;
+        }
+      }
+      try {
+        p.events = RepositoryDecider.decide(s, p.command, now);
+        long v = s.version();
+        for (StrataEvent e : p.events) {
+          s.evolve(e, ++v, 0, now);
+        }
+        accepted.add(p);
+      } catch (StrataException refused) {
+        p.result.completeExceptionally(refused);
+      } catch (RuntimeException bug) {
+        LOG.errorf(bug, "deciding %s on %s failed", p.command, repository);
+        p.result.completeExceptionally(bug);
+      }
+    }
+    return new Decided(s, startVersion, accepted, now);
+  }
+
+  Uni<Void> append(String repository, Decided d) {
+    if (d.accepted.stream().allMatch(p -> p.events.isEmpty())) {
+      d.accepted.forEach(p -> p.result.complete(respond(p, d.state.lastPosition(), 0, d)));
+      return Uni.createFrom().voidItem();
+    }
+    Map<PendingCommand, CommandResponse> responses = new HashMap<>();
+    return log.inAppendTransaction(tx -> appendIn(tx, repository, d, responses))
+        .invoke(result -> complete(repository, d, result, responses))
+        .replaceWithVoid();
+  }
+
+  /** Appends the decided events and stores the answers of commands with an Idempotency-Key. */
+  Uni<AppendResult> appendIn(SqlConnection tx, String repository, Decided d, Map<PendingCommand, CommandResponse> responses) {
+    List<NewEvent> events = new ArrayList<>();
+    for (PendingCommand p : d.accepted) {
+      String actor = p.context.actor().label("anonymous");
+      for (StrataEvent e : p.events) {
+        events.add(new NewEvent(UUID.randomUUID(), e, d.time, actor, p.context.correlationId(), null));
+      }
+    }
+    if (events.isEmpty()) {
+      d.accepted.forEach(p -> responses.put(p, respond(p, d.state.lastPosition(), 0, d)));
+      return Uni.createFrom().nullItem();
+    }
+    boolean deletesRepository = d.accepted.stream().flatMap(p -> p.events.stream())
+        .anyMatch(e -> e instanceof RepositoryDeleted);
+    return log.append(tx, repository, d.startVersion, events, List.of())
+        // a repository created again under this name starts with no answers of the deleted one's keys
+        .call(result -> deletesRepository ? log.forgetIdempotencyRecords(tx, repository) : Uni.createFrom().voidItem())
+        .chain(result -> {
+          List<IdempotencyRecord> keys = answer(d, result, responses);
+          return keys.isEmpty()
+              ? Uni.createFrom().item(result)
+              : log.storeIdempotencyRecords(tx, repository, keys).replaceWith(result);
+        });
+  }
+
+  /** After the transaction committed: answer every command of the batch. */
+  void complete(String repository, Decided d, AppendResult result, Map<PendingCommand, CommandResponse> responses) {
+    if (result != null) {
+      d.state.observed(result.lastPosition());
+      projections.signal(repository);
+    }
+    d.accepted.forEach(p -> p.result.complete(responses.get(p)));
+  }
+
+  /** Builds every accepted command's answer, and the idempotency records of those with a key. */
+  private List<IdempotencyRecord> answer(Decided d, AppendResult result, Map<PendingCommand, CommandResponse> responses) {
+    List<IdempotencyRecord> keys = new ArrayList<>();
+    int index = 0;
+    long version = d.startVersion;
+    for (PendingCommand p : d.accepted) {
+      long position = d.state.lastPosition();
+      if (!p.events.isEmpty()) {
+        index += p.events.size();
+        version += p.events.size();
+        position = result.positions().get(index - 1);
+      }
+      CommandResponse response = respond(p, position, p.events.isEmpty() ? 0 : version, d);
+      responses.put(p, response);
+      if (p.key() != null && !p.events.isEmpty()) {
+        keys.add(new IdempotencyRecord(p.key(), p.context.fingerprint(), response.status(), response.body(), position,
+            p.branchIncarnation));
+      }
+    }
+    return keys;
+  }
+
+  private CommandResponse respond(PendingCommand p, long position, long version, Decided d) {
+    Answer.Reply reply = p.answer.reply(p.events, position, d.state, d.time);
+    try {
+      String body = reply.body() == null ? null : json.writeValueAsString(reply.body());
+      return new CommandResponse(reply.status(), body, position, version, false, false);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("answer cannot be serialised", e);
+    }
+  }
+}
