@@ -86,6 +86,14 @@ final class BranchObjectsSql {
         "key_r", b.keyList("r"), "key_record", b.keyRecord("k"));
   }
 
+  /** The setting of a branch view's write function: its statements read by keys, whatever the statistics say. */
+  static final String KEYED_ONLY = "set enable_seqscan = off";
+
+  /** Gives the view's write function of an existing branch {@link #KEYED_ONLY}: for a layout upgrade. */
+  String readByKeysOnly() {
+    return "alter function " + viewFunction() + "() " + KEYED_ONLY + ";";
+  }
+
   private String viewFunction() {
     return OverlaySql.SCHEMA + "." + Sql.quote(b.tableId() + "__view_" + b.bid());
   }
@@ -136,8 +144,14 @@ final class BranchObjectsSql {
         end if;
         """, holes);
     String keyChanged = "(" + b.keyList("NEW") + ") is distinct from (" + b.keyList("OLD") + ")";
+    // Each row written asks the branch's state about its key. Those statements are planned from the
+    // statistics of the pre-image log, which may still say "empty" long after main filed 100K rows in it
+    // (autovacuum has not analysed it yet): a sequential scan of the log per row, minutes for a bulk
+    // UPDATE. Every statement here reads by a key, so the function never plans a sequential scan.
     Function<Boolean, String> function = generated -> fill("""
-        create or replace function {function}() returns trigger language plpgsql as $f$
+        create or replace function {function}() returns trigger language plpgsql
+        """ + KEYED_ONLY + """
+         as $f$
         declare g record; v text;
         begin
           {generated}

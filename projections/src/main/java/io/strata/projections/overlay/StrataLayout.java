@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 6;
+  public static final int CURRENT = 7;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -58,7 +58,18 @@ public final class StrataLayout {
       new Step(6, "pre-image logs indexed by epoch: a branch's statement finds whether anything was filed since"
           + " its fork with one probe, not a scan of what older branches keep",
           tx -> eachTrackedTable(tx, sql -> tx.query(new TrackingSql(sql).indexPreimagesByEpoch()).execute()
-              .replaceWithVoid())));
+              .replaceWithVoid())),
+      new Step(7, "branch views' write functions read by keys whatever the pre-image log's statistics say (a"
+          + " bulk write through a view scanned the whole log once per row while autovacuum had not analysed it)",
+          tx -> eachTrackedTable(tx, sql -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(sql.tableId()))
+              .chain(overlays -> {
+                StringBuilder functions = new StringBuilder();
+                for (Row r : overlays) {
+                  functions.append(new BranchObjectsSql(sql.onBranch(r.getString(0))).readByKeysOnly());
+                }
+                return functions.isEmpty() ? Uni.createFrom().voidItem()
+                    : tx.query(functions.toString()).execute().replaceWithVoid();
+              }))));
 
   private StrataLayout() {}
 

@@ -74,6 +74,10 @@ class LayoutUpgradeTest {
     assertThat(logs).isPositive();
     assertThat(count(pool, "select count(*) from pg_class where relname like 't%\\_\\_p\\_epoch'"
         + " and relnamespace = 'strata'::regnamespace")).isEqualTo(logs);
+    // layout 7: every branch view's write function plans no sequential scan
+    List<String> settings = rows(pool, "select coalesce(array_to_string(proconfig, ','), '') from pg_proc"
+        + " where proname like 't%\\_\\_view\\_%' and pronamespace = 'strata'::regnamespace");
+    assertThat(settings).isNotEmpty().allSatisfy(c -> assertThat(c).isEqualTo("enable_seqscan=off"));
   }
 
   @Test
