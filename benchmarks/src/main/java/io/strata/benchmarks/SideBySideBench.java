@@ -13,7 +13,9 @@ import java.util.concurrent.CompletableFuture;
  * Commands on one branch while another branch of the same repository does long data work (issue 28,
  * "short appends"): commits of 10 rows on branch {@code other} of a repository whose default branch is
  * merging 100 000 changed rows, against the same commits with nothing else running, in one run. A
- * repository that runs one command with data work at a time makes the commits wait for the merge.
+ * repository that runs one command with data work at a time makes the commits wait for the merge. Each
+ * round also times the UPDATE of 100 000 rows through a new branch's view that gives the merge its rows
+ * (from round 1 on, the pre-image log holds the previous merge's 100 000 pre-images).
  *
  * <p>Usage: {@code SideBySideBench <server jar> [rows, default 1000000] [rounds, default 3]}.
  */
@@ -75,7 +77,10 @@ public final class SideBySideBench {
     String branch = "bulk" + round;
     server.send("POST", api + "/branches", "{\"name\":\"" + branch + "\"}", 201);
     int every = Math.max(1, rows / 100_000);
-    server.exec("update strata_" + branch + "." + table + " set v = v + 1 where id % " + every + " = 0");
+    double update = timed(() -> server.exec("update strata_" + branch + "." + table + " set v = v + 1 where id % "
+        + every + " = 0"));
+    System.out.printf(Locale.ROOT, "round %d: UPDATE of %,d rows through a new branch's view %.0f ms%n", round,
+        rows / every, update);
     server.send("POST", api + "/branches/" + branch + "/commits", "{\"message\":\"100k\",\"all\":true}", 201);
     server.exec("update public." + table + " set pad = 'main" + round + "' where id = " + (rows - round));
     server.send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
