@@ -50,7 +50,9 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
         .orElse(Uni.createFrom().voidItem());
     return writersAwaited.chain(() -> tx.query(on.analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.lockStaged(stageAll)).execute())
-        .chain(() -> tx.query(sql.capture()).execute())
+        .chain(() -> tx.query(sql.captureSize()).execute())
+        .map(size -> ChangeSetsSql.readsByKey(size.iterator().next().getLong(0), size.iterator().next().getLong(1)))
+        .chain(byKey -> tx.query(sql.capture(byKey)).execute())
         .chain(() -> tx.query(sql.summarizeCapture()).execute())
         .chain(rows -> {
           Row r = rows.iterator().next();
