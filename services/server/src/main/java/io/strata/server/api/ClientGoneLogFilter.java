@@ -19,17 +19,41 @@ import java.util.logging.LogRecord;
  * finds Vert.x's event loops already gone ({@code VertxEventLoopGroup.next} throws
  * IllegalStateException) and logs a WARN with a stack trace before closing it. The client sees its
  * connection refused, as it would a moment later; the record is dropped only in that shape.
+ *
+ * <p>And a stream's end racing its client's reset over HTTP/2: when a stream completes (the feed
+ * closes its subscribers as the server stops) after the client reset it, RESTEasy's end of the answer
+ * asks Vert.x to read the request on, which throws IllegalStateException ("Request has already been
+ * read") from {@code Http2ServerRequest}; nobody is there to answer, and Mutiny logs the dropped
+ * exception as an ERROR. Dropped only in that shape: thrown by Http2ServerRequest under RESTEasy's
+ * stream writer.
  */
 @LoggingFilter(name = "strata-client-gone")
 public final class ClientGoneLogFilter implements Filter {
   private static final String STREAM_WRITER = "org.jboss.resteasy.reactive.server.handlers.PublisherResponseHandler";
   private static final String ACCEPTOR = "io.netty.bootstrap.ServerBootstrap";
   private static final String STOPPED_LOOPS = "io.vertx.core.net.impl.VertxEventLoopGroup";
+  private static final String MUTINY = "io.quarkus.mutiny.runtime.MutinyInfrastructure";
+  private static final String HTTP2_REQUEST = "io.vertx.core.http.impl.Http2ServerRequest";
 
   @Override
   public boolean isLoggable(LogRecord record) {
     return !(STREAM_WRITER.equals(record.getLoggerName()) && connectionGone(record.getThrown()))
-        && !(ACCEPTOR.equals(record.getLoggerName()) && acceptedWhileStopping(record.getThrown()));
+        && !(ACCEPTOR.equals(record.getLoggerName()) && acceptedWhileStopping(record.getThrown()))
+        && !(MUTINY.equals(record.getLoggerName()) && streamEndedAfterReset(record.getThrown()));
+  }
+
+  /** Whether {@code failure} is the end of a streamed answer whose HTTP/2 stream the client reset. */
+  static boolean streamEndedAfterReset(Throwable failure) {
+    if (!(failure instanceof IllegalStateException) || failure.getStackTrace().length == 0
+        || !HTTP2_REQUEST.equals(failure.getStackTrace()[0].getClassName())) {
+      return false;
+    }
+    for (StackTraceElement frame : failure.getStackTrace()) {
+      if (frame.getClassName().startsWith(STREAM_WRITER)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether {@code failure} is Vert.x refusing a new connection because its event loops are stopped. */

@@ -42,6 +42,24 @@ class ClientGoneLogFilterTest {
     assertThat(filter.isLoggable(record("io.vertx.core.net.impl.TCPServerBase", loopsGone))).isTrue();
   }
 
+  @Test
+  void aStreamEndingAfterItsHttp2ClientResetIsNotLoggedButOtherDroppedFailuresAre() {
+    String mutiny = "io.quarkus.mutiny.runtime.MutinyInfrastructure";
+    IllegalStateException afterReset = new IllegalStateException("Request has already been read");
+    afterReset.setStackTrace(new StackTraceElement[] {
+        new StackTraceElement("io.vertx.core.http.impl.Http2ServerRequest", "checkEnded", "Http2ServerRequest.java", 205),
+        new StackTraceElement("io.vertx.core.http.impl.Http2ServerResponse", "end", "Http2ServerResponse.java", 429),
+        new StackTraceElement(WRITER + "$AbstractMultiSubscriber", "onComplete", "PublisherResponseHandler.java", 234)});
+    assertThat(filter.isLoggable(record(mutiny, afterReset))).isFalse();
+    IllegalStateException elsewhere = new IllegalStateException("Request has already been read");
+    elsewhere.setStackTrace(new StackTraceElement[] {
+        new StackTraceElement("io.vertx.core.http.impl.Http2ServerRequest", "checkEnded", "Http2ServerRequest.java", 205),
+        new StackTraceElement("io.strata.server.api.Something", "run", "Something.java", 1)});
+    assertThat(filter.isLoggable(record(mutiny, elsewhere))).isTrue();
+    assertThat(filter.isLoggable(record(mutiny, new IllegalStateException("a bug")))).isTrue();
+    assertThat(filter.isLoggable(record(WRITER, afterReset))).isTrue();
+  }
+
   private static LogRecord record(String logger, Throwable thrown) {
     LogRecord r = new LogRecord(Level.SEVERE, "Exception in SSE server handling, impossible to send it to client");
     r.setLoggerName(logger);
