@@ -80,20 +80,30 @@ final class BenchServer implements AutoCloseable {
         + "\",\"location\":\"postgresql://local/public." + table + "\"}", 201);
   }
 
-  /**
-   * A branch {@code bulk} of the repository that changed 100 000 rows of {@code table} (every row of a
-   * smaller one), committed, and main moved on too, so that merging it is a real merge, not a
-   * fast-forward. Answers the number of rows the branch changed.
-   */
+  /** What {@link #bulkBranch} made: the rows the branch changed, and how long its UPDATE through the branch's view took. */
+  record Bulk(int rows, double updateMs) {}
+
+  /** {@link #bulkBranch(String, String, int, String)} on a branch named {@code bulk}; answers the rows it changed. */
   int bulkBranch(String repository, String table, int rows) throws Exception {
+    return bulkBranch(repository, table, rows, "bulk").rows();
+  }
+
+  /**
+   * A new branch {@code branch} of the repository that changed 100 000 rows of {@code table} (every row
+   * of a smaller one) through its view, committed, and main moved on too, so that merging it is a real
+   * merge, not a fast-forward.
+   */
+  Bulk bulkBranch(String repository, String table, int rows, String branch) throws Exception {
     String api = "/api/v1/repositories/" + repository;
-    send("POST", api + "/branches", "{\"name\":\"bulk\"}", 201);
+    send("POST", api + "/branches", "{\"name\":\"" + branch + "\"}", 201);
     int every = Math.max(1, rows / 100_000);
-    exec("update strata_bulk." + table + " set v = -v where id % " + every + " = 0");
-    send("POST", api + "/branches/bulk/commits", "{\"message\":\"100k\",\"all\":true}", 201);
-    exec("update public." + table + " set pad = 'main' where id = 1");
+    long t0 = System.nanoTime();
+    exec("update strata_" + branch + "." + table + " set v = -v where id % " + every + " = 0");
+    double updateMs = (System.nanoTime() - t0) / 1e6;
+    send("POST", api + "/branches/" + branch + "/commits", "{\"message\":\"100k\",\"all\":true}", 201);
+    exec("update public." + table + " set pad = '" + branch + "' where id = 1");
     send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
-    return rows / every;
+    return new Bulk(rows / every, updateMs);
   }
 
   /**

@@ -45,7 +45,9 @@ public final class SideBySideBench {
         for (int i = 0; i < 10; i++) {
           quiet.add(commitOnOther.run());
         }
-        int changed = bulk(server, api, "s", rows, round);
+        BenchServer.Bulk bulk = server.bulkBranch("s", "s", rows, "bulk" + round);
+        System.out.printf(Locale.ROOT, "round %d: UPDATE of %,d rows through a new branch's view %.0f ms%n", round,
+            bulk.rows(), bulk.updateMs());
         String body = "{\"source\":\"bulk" + round + "\"}";
         long t0 = System.nanoTime();
         CompletableFuture<Double> merge = CompletableFuture.supplyAsync(() -> {
@@ -61,7 +63,7 @@ public final class SideBySideBench {
           during.add(commitOnOther.run()); // a commit begun while the merge ran
         }
         merges.add(merge.get());
-        System.out.printf(Locale.ROOT, "round %d: merge of %,d rows %.0f ms%n", round, changed, merge.get());
+        System.out.printf(Locale.ROOT, "round %d: merge of %,d rows %.0f ms%n", round, bulk.rows(), merge.get());
       }
       Collections.sort(during);
       System.out.printf(Locale.ROOT, "commit of 10 rows on another branch of a %,d-row table: alone %.1f ms (median of"
@@ -70,21 +72,6 @@ public final class SideBySideBench {
           during.isEmpty() ? Double.NaN : median(during), during.isEmpty() ? Double.NaN : during.get(during.size() - 1),
           during.size());
     }
-  }
-
-  /** A branch with 100 000 changed rows, committed; main moved on too, so merging it is a real merge. */
-  private static int bulk(BenchServer server, String api, String table, int rows, int round) throws Exception {
-    String branch = "bulk" + round;
-    server.send("POST", api + "/branches", "{\"name\":\"" + branch + "\"}", 201);
-    int every = Math.max(1, rows / 100_000);
-    double update = timed(() -> server.exec("update strata_" + branch + "." + table + " set v = v + 1 where id % "
-        + every + " = 0"));
-    System.out.printf(Locale.ROOT, "round %d: UPDATE of %,d rows through a new branch's view %.0f ms%n", round,
-        rows / every, update);
-    server.send("POST", api + "/branches/" + branch + "/commits", "{\"message\":\"100k\",\"all\":true}", 201);
-    server.exec("update public." + table + " set pad = 'main" + round + "' where id = " + (rows - round));
-    server.send("POST", api + "/branches/main/commits", "{\"message\":\"main moves\",\"all\":true}", 201);
-    return rows / every;
   }
 
   @FunctionalInterface

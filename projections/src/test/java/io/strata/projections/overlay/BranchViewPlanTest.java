@@ -2,21 +2,12 @@ package io.strata.projections.overlay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smallrye.mutiny.Uni;
-import io.strata.projections.postgres.TableCatalog;
-import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.testing.TestDatabase;
-import io.strata.projections.testing.TestPostgres;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.sqlclient.Pool;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -33,35 +24,28 @@ import org.junit.jupiter.params.provider.CsvSource;
  * failed this at every size below: the planner built its hash table over the whole base table.
  */
 class BranchViewPlanTest {
-  private static final Duration WAIT = Duration.ofSeconds(120);
   private static final List<String> SCANS = List.of(
       "select sum(v), count(*) from %s",
       "select v %% 100, count(*), max(pad) from %s group by 1",
       "select * from %s");
 
-  private static Vertx vertx;
-  private static TestDatabase db;
-  private static Pool pool;
+  private static PlanTestDatabase db;
 
   @BeforeAll
   static void start() {
-    vertx = Vertx.vertx();
-    db = TestPostgres.shared().newDatabase();
-    pool = db.pool(vertx, 2);
-    StrataLayout.upgrade(pool).await().atMost(WAIT);
+    db = new PlanTestDatabase();
   }
 
   @AfterAll
   static void stop() {
-    pool.close().await().atMost(WAIT);
-    vertx.close().await().atMost(WAIT);
+    db.close();
   }
 
   @ParameterizedTest(name = "{0} rows, {1}-row overlay")
   @CsvSource({"10000, 1000", "200000, 1000", "200000, 20000"})
   void theBaseTableIsNeverHashedAndAPointLookupUsesItsKeyIndex(int rows, int overlay) throws Exception {
     String name = "plan_" + rows + "_" + overlay;
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    try (Connection c = db.jdbc();
         Statement s = c.createStatement()) {
       s.execute("create table public." + name + " (id int primary key, v int not null, pad text);"
           + "insert into public." + name + " select g, g, md5(g::text) from generate_series(1, " + rows + ") g");
@@ -88,14 +72,14 @@ class BranchViewPlanTest {
   @Test
   void aBranchForkedAfterAnOlderOnesPreimagesReadsNoneOfThemForAPointLookup() throws Exception {
     String name = "plan_older_preimages";
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    try (Connection c = db.jdbc();
         Statement s = c.createStatement()) {
       s.execute("create table public." + name + " (id int primary key, v int not null, pad text);"
           + "insert into public." + name + " select g, g, md5(g::text) from generate_series(1, 200000) g");
-      TrackedTable t = tracked(name);
-      pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "old", StatePath.WORKING)).await().atMost(WAIT);
+      TrackedTable t = db.tracked(name);
+      db.branch(t, "old");
       s.execute("update public." + name + " set v = v + 1 where id <= 100000"); // 100K pre-images for 'old'
-      pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "dev", StatePath.WORKING)).await().atMost(WAIT);
+      db.branch(t, "dev");
       s.execute("vacuum analyze");
       long logPages = count(s, "select relpages from pg_class where relname = '" + t.id() + "__p'");
       JsonObject point = plan(s, "explain (analyze, buffers, format json) select * from strata_dev." + name
@@ -118,17 +102,17 @@ class BranchViewPlanTest {
   @Test
   void writesThroughABranchViewReadTheLogByItsIndexesWhateverItsStatistics() throws Exception {
     String name = "plan_stale_log";
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    try (Connection c = db.jdbc();
         Statement s = c.createStatement()) {
       s.execute("create table public." + name + " (id int primary key, v int not null, pad text);"
           + "insert into public." + name + " select g, g, md5(g::text) from generate_series(1, 100000) g");
       s.execute("vacuum analyze public." + name);
-      TrackedTable t = tracked(name);
+      TrackedTable t = db.tracked(name);
       String log = "strata." + io.strata.projections.postgres.Sql.quote(t.id() + "__p");
-      pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "old", StatePath.WORKING)).await().atMost(WAIT);
+      db.branch(t, "old");
       s.execute("alter table " + log + " set (autovacuum_enabled = false); analyze " + log); // empty, as analysed
       s.execute("update public." + name + " set v = v + 1 where id <= 50000"); // 50K pre-images for 'old'
-      pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "dev", StatePath.WORKING)).await().atMost(WAIT);
+      db.branch(t, "dev");
       // the backend's counters for the open transaction, read before and after the write in it
       c.setAutoCommit(false);
       long before = seqScans(s, t.id() + "__p");
@@ -164,19 +148,7 @@ class BranchViewPlanTest {
 
   /** Creates branch {@code dev} of a new tracked table over {@code table}; answers its view. */
   private static String branchOf(String table) {
-    TrackedTable t = tracked(table);
-    pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "dev", StatePath.WORKING)).await().atMost(WAIT);
-    return "strata_dev." + table;
-  }
-
-  /** {@code table}, tracked by a new repository. */
-  private static TrackedTable tracked(String table) {
-    TrackedTable t = TableCatalog.inspect(pool, "public", table, List.of("id"))
-        .map(shape -> new TrackedTable("repo_" + table, table, "public", table, shape.primaryKey(), shape.columns()))
-        .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().track(tx, t, List.of(), (r, n) -> Uni.createFrom().item(false)))
-        .await().atMost(WAIT);
-    return t;
+    return db.branch(db.tracked(table), "dev");
   }
 
   private static JsonObject plan(Statement s, String query) throws Exception {

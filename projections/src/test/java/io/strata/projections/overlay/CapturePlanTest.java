@@ -2,20 +2,11 @@ package io.strata.projections.overlay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.smallrye.mutiny.Uni;
-import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeSets.Captured;
-import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.testing.TestDatabase;
-import io.strata.projections.testing.TestPostgres;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.sqlclient.Pool;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,28 +18,21 @@ import org.junit.jupiter.api.Test;
  * and by a join when they are many; both give the same change set.
  */
 class CapturePlanTest {
-  private static final Duration WAIT = Duration.ofSeconds(120);
-  private static Vertx vertx;
-  private static TestDatabase db;
-  private static Pool pool;
+  private static PlanTestDatabase db;
 
   @BeforeAll
   static void start() {
-    vertx = Vertx.vertx();
-    db = TestPostgres.shared().newDatabase();
-    pool = db.pool(vertx, 2);
-    StrataLayout.upgrade(pool).await().atMost(WAIT);
+    db = new PlanTestDatabase();
   }
 
   @AfterAll
   static void stop() {
-    pool.close().await().atMost(WAIT);
-    vertx.close().await().atMost(WAIT);
+    db.close();
   }
 
   @Test
   void aSmallCaptureReadsByKeyAndBothWaysGiveTheSameChangeSet() throws Exception {
-    try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+    try (Connection c = db.jdbc();
         Statement s = c.createStatement()) {
       // 'known' has statistics of its 100K rows; 'stale' was analysed at 1 000 rows, then filled
       for (String name : List.of("cap_known", "cap_stale")) {
@@ -95,21 +79,17 @@ class CapturePlanTest {
    */
   private static Scanned capture(TrackedTable t) {
     String read = "select seq_tup_read from pg_stat_xact_user_tables where relid = 'public." + t.table() + "'::regclass";
-    return pool.withTransaction(tx -> tx.query(read).execute().map(rows -> rows.iterator().next().getLong(0))
+    return db.pool.withTransaction(tx -> tx.query(read).execute().map(rows -> rows.iterator().next().getLong(0))
             .chain(before -> new PgChangeSets().capture(tx, t, BranchRef.of("dev", "main"), true, null)
                 .chain(captured -> tx.query(read).execute()
                     .map(rows -> new Scanned(captured.orElseThrow(), rows.iterator().next().getLong(0) - before)))))
-        .await().atMost(WAIT);
+        .await().atMost(PlanTestDatabase.WAIT);
   }
 
   /** {@code table}, tracked by a new repository, with branch {@code dev}. */
   private static TrackedTable branched(String table) {
-    TrackedTable t = TableCatalog.inspect(pool, "public", table, List.of("id"))
-        .map(shape -> new TrackedTable("repo_" + table, table, "public", table, shape.primaryKey(), shape.columns()))
-        .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().track(tx, t, List.of(), (r, n) -> Uni.createFrom().item(false)))
-        .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "dev", StatePath.WORKING)).await().atMost(WAIT);
+    TrackedTable t = db.tracked(table);
+    db.branch(t, "dev");
     return t;
   }
 }

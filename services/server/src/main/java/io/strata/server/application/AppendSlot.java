@@ -57,9 +57,4 @@ final class AppendSlot {
       next.run();
     }
   }
-
-  /** Whether someone holds it (a hint: it may change at once). */
-  synchronized boolean isHeld() {
-    return held;
-  }
 }

@@ -208,8 +208,7 @@ public class CommandProcessor {
       return currentState()
           .chain(s -> IdempotencyKeys.stored(log, batch).map(stored -> appends.decide(repository, s, batch, stored)))
           .chain(decided -> appends.append(repository, decided))
-          .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
-              || PgErrors.kind(e) == PgErrors.Kind.CONCURRENCY)
+          .onFailure(CommandProcessor::nothingApplied)
           .recoverWithUni(conflict -> {
             // another server appended, a key raced, or the database chose this transaction as a
             // deadlock victim: nothing was applied; reload and decide again
@@ -228,11 +227,9 @@ public class CommandProcessor {
     private Uni<Void> work(PendingCommand p, int attempt) {
       return snapshot()
           .chain(s -> IdempotencyKeys.stored(log, List.of(p)).chain(stored -> workOnce(p, s, stored)))
-          .onFailure(e -> e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
-              || PgErrors.kind(e) == PgErrors.Kind.CONCURRENCY
-              // racing another server's on the same objects (two servers creating one branch's
-              // overlays): its transaction rolled back; deciding again refuses it cleanly
-              || PgErrors.kind(e) == PgErrors.Kind.DUPLICATE)
+          // also racing another server's work on the same objects (two servers creating one branch's
+          // overlays): its transaction rolled back; deciding again refuses it cleanly
+          .onFailure(e -> nothingApplied(e) || PgErrors.kind(e) == PgErrors.Kind.DUPLICATE)
           .recoverWithUni(conflict -> {
             if (attempt >= MAX_ATTEMPTS) {
               p.result.completeExceptionally(tooBusy());
@@ -301,6 +298,15 @@ public class CommandProcessor {
           .onFailure(StrataException.class).recoverWithNull()
           .replaceWithVoid();
     }
+  }
+
+  /**
+   * Whether {@code e} left nothing applied and deciding again may succeed: another server appended, a
+   * key raced, or the database chose the transaction as a deadlock victim.
+   */
+  private static boolean nothingApplied(Throwable e) {
+    return e instanceof ExpectedVersionConflict || e instanceof IdempotencyKeyTaken
+        || PgErrors.kind(e) == PgErrors.Kind.CONCURRENCY;
   }
 
   /** A prepared command was refused: its transaction is rolled back, its client already answered. */
