@@ -5,6 +5,7 @@ import static io.strata.benchmarks.QueryTiming.timed;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.overlay.PgBranchObjects;
+import io.strata.projections.overlay.PgUnit;
 import io.strata.projections.overlay.PgTracking;
 import io.strata.projections.overlay.StrataLayout;
 import io.strata.projections.postgres.LocalPostgres;
@@ -93,9 +94,9 @@ public final class ViewBench {
     TrackedTable t = TableCatalog.inspect(pool, "public", name, List.of("id"))
         .map(shape -> new TrackedTable("r_" + name, name, "public", name, shape.primaryKey(), shape.columns()))
         .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().track(tx, t, List.of(), (r, n) -> Uni.createFrom().item(false)))
+    pool.withTransaction(tx -> new PgTracking().track(new PgUnit(tx), t, List.of(), (r, n) -> Uni.createFrom().item(false)))
         .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, "dev", StatePath.WORKING)).await().atMost(WAIT);
+    pool.withTransaction(tx -> new PgBranchObjects().create(new PgUnit(tx), t, "dev", StatePath.WORKING)).await().atMost(WAIT);
     String view = "strata_dev." + name;
     String overlayTable = "strata." + quote(t.id() + "__v_" + t.branchId("dev"));
     String preimages = "strata." + quote(t.id() + "__p");
@@ -147,8 +148,8 @@ public final class ViewBench {
     plans.append(String.format(Locale.ROOT, "== %,d rows, %,d-row overlay: %s%n%s%n", rows, overlay, pointView, plan));
     print(rows, overlay, "point x" + LOOKUPS, times.get(pointView), median(times.get(pointFloor)),
         median(times.get(pointTable)), shape(plan, name));
-    pool.withTransaction(tx -> new PgBranchObjects().remove(tx, t, "dev")).await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().untrack(tx, t)).await().atMost(WAIT);
+    pool.withTransaction(tx -> new PgBranchObjects().remove(new PgUnit(tx), t, "dev")).await().atMost(WAIT);
+    pool.withTransaction(tx -> new PgTracking().untrack(new PgUnit(tx), t)).await().atMost(WAIT);
     exec(db, "drop table " + table);
   }
 

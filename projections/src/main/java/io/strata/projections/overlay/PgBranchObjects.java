@@ -7,6 +7,8 @@ import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
+
+import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.Optional;
@@ -18,17 +20,19 @@ import java.util.Optional;
  * branch creation starts a new fork epoch of the table, and the capture on the table is regenerated to
  * file pre-images under it (or to stop filing them when the last branch goes).
  */
-public final class PgBranchObjects implements BranchObjects<SqlConnection> {
+public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
 
   @Override
-  public Uni<Void> create(SqlConnection tx, TrackedTable table, String branch, StatePath start) {
+  public Uni<Void> create(UnitOfWork unit, TrackedTable table, String branch, StatePath start) {
+    SqlConnection tx = PgUnit.of(unit);
     OverlaySql main = OverlaySql.of(table);
     OverlaySql onBranch = main.onBranch(table.branchId(branch));
-    return remove(tx, table, branch).chain(() -> add(tx, main, onBranch, table.name(), branch, start));
+    return remove(unit, table, branch).chain(() -> add(tx, main, onBranch, table.name(), branch, start));
   }
 
   @Override
-  public Uni<Void> remove(SqlConnection tx, TrackedTable table, String branch) {
+  public Uni<Void> remove(UnitOfWork unit, TrackedTable table, String branch) {
+    SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
     return tx.query(onBranch.lockAgainstWriters()).execute()
         .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
@@ -48,7 +52,8 @@ public final class PgBranchObjects implements BranchObjects<SqlConnection> {
   }
 
   @Override
-  public Uni<Optional<String>> location(SqlConnection tx, TrackedTable table, BranchRef branch) {
+  public Uni<Optional<String>> location(UnitOfWork unit, TrackedTable table, BranchRef branch) {
+    SqlConnection tx = PgUnit.of(unit);
     if (branch.isDefault()) {
       return Uni.createFrom().item(Optional.of(Sql.qualified(table.schema(), table.table())));
     }

@@ -7,6 +7,8 @@ import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
+
+import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -20,7 +22,7 @@ import java.util.Optional;
  * The net row changes between two commits come from the change sets on the two paths that lead to
  * them from their merge base: O(rows changed on the two paths), whatever the table's size.
  */
-public final class PgChangeSets implements ChangeSets<SqlConnection> {
+public final class PgChangeSets implements ChangeSets<UnitOfWork> {
 
   private static ChangeSetsSql sql(TrackedTable table, BranchRef branch) {
     return new ChangeSetsSql(OverlaySql.of(table, branch));
@@ -40,8 +42,9 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
    * also kept in a recovery sidecar in this database.
    */
   @Override
-  public Uni<Optional<Captured>> capture(SqlConnection tx, TrackedTable table, BranchRef branch, boolean stageAll,
+  public Uni<Optional<Captured>> capture(UnitOfWork unit, TrackedTable table, BranchRef branch, boolean stageAll,
       String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     OverlaySql on = OverlaySql.of(table, branch);
     ChangeSetsSql sql = new ChangeSetsSql(on);
     // (a table tracked before commit gates existed got its gate in StrataLayout's upgrade to 2)
@@ -76,7 +79,8 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
    * went with it).
    */
   @Override
-  public Uni<Long> restore(SqlConnection tx, TrackedTable table, BranchRef branch, String attempt) {
+  public Uni<Long> restore(UnitOfWork unit, TrackedTable table, BranchRef branch, String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(OverlaySql.of(table, branch).workingLog()))
         .chain(exists -> exists.iterator().next().getBoolean(0)
             ? tx.preparedQuery(sql(table, branch).restoreSidecar()).execute(Tuple.of(attempt))
@@ -85,7 +89,8 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
   }
 
   @Override
-  public Uni<List<String>> keptAttempts(SqlConnection tx, List<TrackedTable> tables) {
+  public Uni<List<String>> keptAttempts(UnitOfWork unit, List<TrackedTable> tables) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.preparedQuery(ChangeSetsSql.SIDECAR_ATTEMPTS)
         .execute(Tuple.of((Object) tables.stream().map(TrackedTable::id).toArray(String[]::new)))
         .map(rows -> {
@@ -96,19 +101,22 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
   }
 
   @Override
-  public Uni<Boolean> exists(SqlConnection tx, TrackedTable table, String changeSet) {
+  public Uni<Boolean> exists(UnitOfWork unit, TrackedTable table, String changeSet) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.preparedQuery("select exists (select from " + OverlaySql.of(table).changes() + " where change_set = $1)")
         .execute(Tuple.of(changeSet)).map(rows -> rows.iterator().next().getBoolean(0));
   }
 
   @Override
-  public Uni<Void> forgetAttempt(SqlConnection tx, String attempt) {
+  public Uni<Void> forgetAttempt(UnitOfWork unit, String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.preparedQuery(ChangeSetsSql.DROP_SIDECAR).execute(Tuple.of(attempt)).replaceWithVoid();
   }
 
   @Override
-  public Uni<ChangeCounts> diffCounts(SqlConnection tx, TrackedTable table, List<String> fromPath,
+  public Uni<ChangeCounts> diffCounts(UnitOfWork unit, TrackedTable table, List<String> fromPath,
       List<String> toPath) {
+    SqlConnection tx = PgUnit.of(unit);
     if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Uni.createFrom().item(ChangeCounts.NONE);
     }
@@ -119,8 +127,9 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
   }
 
   @Override
-  public Uni<ContentDelta> contentDelta(SqlConnection tx, TrackedTable table, List<String> fromPath,
+  public Uni<ContentDelta> contentDelta(UnitOfWork unit, TrackedTable table, List<String> fromPath,
       List<String> toPath) {
+    SqlConnection tx = PgUnit.of(unit);
     if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Uni.createFrom().item(new ContentDelta(0, "0"));
     }
@@ -135,8 +144,9 @@ public final class PgChangeSets implements ChangeSets<SqlConnection> {
    * a time as the subscriber asks.
    */
   @Override
-  public Multi<RowChange> diff(SqlConnection tx, TrackedTable table, List<String> fromPath, List<String> toPath,
+  public Multi<RowChange> diff(UnitOfWork unit, TrackedTable table, List<String> fromPath, List<String> toPath,
       int fetch) {
+    SqlConnection tx = PgUnit.of(unit);
     if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Multi.createFrom().empty();
     }

@@ -13,6 +13,8 @@ import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
+
+import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -26,7 +28,7 @@ import java.util.Optional;
  * strata.<tid>__x_<bid>} beside the table (with a read-only view {@code strata_<branch>.<table>__conflicts})
  * and what it wrote in {@code strata.<tid>__xk_<bid>}.
  */
-public final class PgMerges implements Merges<SqlConnection> {
+public final class PgMerges implements Merges<UnitOfWork> {
 
   private static MergeSql sql(TrackedTable table, BranchRef branch) {
     return new MergeSql(OverlaySql.of(table, branch));
@@ -55,14 +57,16 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
-  public Uni<TableMerge> plan(SqlConnection tx, TrackedTable table, BranchRef target, List<String> ours,
+  public Uni<TableMerge> plan(UnitOfWork unit, TrackedTable table, BranchRef target, List<String> ours,
       List<String> theirs, Strategy strategy) {
-    return plan(tx, table, target, List.of(), ours, List.of(), theirs, strategy);
+    SqlConnection tx = PgUnit.of(unit);
+    return plan(unit, table, target, List.of(), ours, List.of(), theirs, strategy);
   }
 
   @Override
-  public Uni<TableMerge> plan(SqlConnection tx, TrackedTable table, BranchRef target, List<String> oursUndo,
+  public Uni<TableMerge> plan(UnitOfWork unit, TrackedTable table, BranchRef target, List<String> oursUndo,
       List<String> ours, List<String> theirsUndo, List<String> theirs, Strategy strategy) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     boolean between = !oursUndo.isEmpty() || !theirsUndo.isEmpty();
     List<String> json = table.columns().stream().filter(c -> c.type().equals("jsonb")).map(TableColumn::name).toList();
@@ -105,7 +109,8 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
-  public Uni<List<Conflict>> plannedConflicts(SqlConnection tx, TrackedTable table, int limit) {
+  public Uni<List<Conflict>> plannedConflicts(UnitOfWork unit, TrackedTable table, int limit) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table);
     return tx.preparedQuery(sql.conflictRows(sql.plan()) + " limit $1").execute(Tuple.of(limit))
         .map(rows -> {
@@ -121,7 +126,8 @@ public final class PgMerges implements Merges<SqlConnection> {
    * records them then ({@link #keep}).
    */
   @Override
-  public Uni<TableMerge> apply(SqlConnection tx, TrackedTable table, BranchRef target) {
+  public Uni<TableMerge> apply(UnitOfWork unit, TrackedTable table, BranchRef target) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     WorkingStateSql working = working(table, target);
     Uni<Boolean> recorded = target.isDefault()
@@ -136,7 +142,8 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
-  public Uni<Optional<ChangeSets.Captured>> captureApplied(SqlConnection tx, TrackedTable table, BranchRef target) {
+  public Uni<Optional<ChangeSets.Captured>> captureApplied(UnitOfWork unit, TrackedTable table, BranchRef target) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     ChangeSetsSql changeSets = new ChangeSetsSql(OverlaySql.of(table, target));
     String capture = changeSets.captureTable();
@@ -161,12 +168,14 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
-  public Uni<Void> recordApplied(SqlConnection tx, TrackedTable table, BranchRef target, boolean staged) {
+  public Uni<Void> recordApplied(UnitOfWork unit, TrackedTable table, BranchRef target, boolean staged) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.query(sql(table, target).recordWritten(staged)).execute().replaceWithVoid();
   }
 
   @Override
-  public Uni<Void> keep(SqlConnection tx, TrackedTable table, BranchRef target) {
+  public Uni<Void> keep(UnitOfWork unit, TrackedTable table, BranchRef target) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     String schema = viewSchema(table, target);
     return tx.query(sql.recordWritten()).execute()
@@ -213,7 +222,8 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
-  public Multi<Conflict> conflicts(SqlConnection tx, TrackedTable table, BranchRef target, int fetch) {
+  public Multi<Conflict> conflicts(UnitOfWork unit, TrackedTable table, BranchRef target, int fetch) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     return exists(tx, sql.conflicts()).onItem().transformToMulti(exists -> !exists ? Multi.createFrom().<Conflict>empty()
         : tx.prepare(sql.conflictRows(sql.conflicts())).onItem().transformToMulti(statement -> statement
@@ -222,15 +232,17 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
-  public Uni<Long> remaining(SqlConnection tx, TrackedTable table, BranchRef target) {
+  public Uni<Long> remaining(UnitOfWork unit, TrackedTable table, BranchRef target) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     return exists(tx, sql.conflicts()).chain(exists -> !exists ? Uni.createFrom().item(0L)
         : tx.query(state(sql).remaining()).execute().map(rows -> rows.iterator().next().getLong(0)));
   }
 
   @Override
-  public Uni<Long> resolve(SqlConnection tx, TrackedTable table, BranchRef target, String key, String field,
+  public Uni<Long> resolve(UnitOfWork unit, TrackedTable table, BranchRef target, String key, String field,
       String take, String value) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     WorkingStateSql working = working(table, target);
     return exists(tx, sql.conflicts()).chain(exists -> {
@@ -256,7 +268,8 @@ public final class PgMerges implements Merges<SqlConnection> {
   }
 
   @Override
-  public Uni<Long> abort(SqlConnection tx, TrackedTable table, BranchRef target) {
+  public Uni<Long> abort(UnitOfWork unit, TrackedTable table, BranchRef target) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     WorkingStateSql working = working(table, target);
     return tx.query(working.lockWorkingState()).execute()
@@ -267,21 +280,24 @@ public final class PgMerges implements Merges<SqlConnection> {
                 .map(rows -> rows.iterator().next().getLong(0))
                 .call(() -> tx.query(working.advanceRows(sql.images())).execute())
                 .call(() -> tx.query(state(sql).forgetAbortedChanges()).execute()))
-        .call(() -> end(tx, table, target));
+        .call(() -> end(unit, table, target));
   }
 
   @Override
-  public Uni<Void> end(SqlConnection tx, TrackedTable table, BranchRef target) {
+  public Uni<Void> end(UnitOfWork unit, TrackedTable table, BranchRef target) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.query(state(sql(table, target)).forget()).execute().replaceWithVoid();
   }
 
   @Override
-  public Uni<Void> saveUndo(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+  public Uni<Void> saveUndo(UnitOfWork unit, TrackedTable table, BranchRef target, String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.query(sidecars(sql(table, target)).saveUndo(attempt)).execute().replaceWithVoid();
   }
 
   @Override
-  public Uni<Long> undo(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+  public Uni<Long> undo(UnitOfWork unit, TrackedTable table, BranchRef target, String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     WorkingStateSql working = working(table, target);
     return tx.query(working.lockWorkingState()).execute()
@@ -291,19 +307,21 @@ public final class PgMerges implements Merges<SqlConnection> {
         .call(() -> tx.query(working.advanceRows(sql.images())).execute())
         .call(() -> tx.query(state(sql).forgetAbortedChanges()).execute())
         .call(() -> tx.query(sidecars(sql).rebaseChangedSince(attempt)).execute())
-        .call(() -> end(tx, table, target));
+        .call(() -> end(unit, table, target));
   }
 
   @Override
-  public Uni<Void> setAside(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+  public Uni<Void> setAside(UnitOfWork unit, TrackedTable table, BranchRef target, String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     return exists(tx, sql.written())
         .chain(exists -> exists ? tx.query(sidecars(sql).setAside(attempt)).execute().replaceWithVoid() : Uni.createFrom().voidItem())
-        .chain(() -> end(tx, table, target));
+        .chain(() -> end(unit, table, target));
   }
 
   @Override
-  public Uni<Void> restoreSetAside(SqlConnection tx, TrackedTable table, BranchRef target, String attempt) {
+  public Uni<Void> restoreSetAside(UnitOfWork unit, TrackedTable table, BranchRef target, String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     return tx.preparedQuery(SET_ASIDE).execute(Tuple.of(attempt, table.id()))
         .chain(rows -> rows.iterator().next().getBoolean(0)
@@ -315,15 +333,17 @@ public final class PgMerges implements Merges<SqlConnection> {
       "select exists (select from strata.merge_sidecars where attempt = $1 and tid = $2 and role = 'kept')";
 
   @Override
-  public Uni<String> fromSource(SqlConnection tx, TrackedTable table, List<String> ours, List<String> theirs,
+  public Uni<String> fromSource(UnitOfWork unit, TrackedTable table, List<String> ours, List<String> theirs,
       String merged) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table);
     return storeFromSource(tx, sql, sources(sql).createFromSource(),
         Tuple.of(ours.toArray(String[]::new), theirs.toArray(String[]::new), merged));
   }
 
   @Override
-  public Uni<String> fromSourceOfPlan(SqlConnection tx, TrackedTable table, List<String> ours) {
+  public Uni<String> fromSourceOfPlan(UnitOfWork unit, TrackedTable table, List<String> ours) {
+    SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table);
     return storeFromSource(tx, sql, sources(sql).createFromSourceOfPlan(ours.size() <= 1),
         Tuple.of((Object) ours.toArray(String[]::new)));

@@ -9,6 +9,8 @@ import io.strata.projections.rowdata.QueryAccess;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
+
+import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.List;
@@ -21,7 +23,7 @@ import java.util.stream.Collectors;
  * and nothing else — no privilege on any table or other Strata object, and, being the session user,
  * no way to switch to another role.
  */
-public final class PgQueryAccess implements QueryAccess<SqlConnection> {
+public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
 
   /**
    * Taken by whatever creates or drops query views, in its transaction: granting reads the live
@@ -48,8 +50,9 @@ public final class PgQueryAccess implements QueryAccess<SqlConnection> {
    * temp_file_limit: false when it could not be.
    */
   @Override
-  public Uni<Boolean> grant(SqlConnection tx, String repository, List<TrackedTable> tracked, String password,
+  public Uni<Boolean> grant(UnitOfWork unit, String repository, List<TrackedTable> tracked, String password,
       Limits limits) {
+    SqlConnection tx = PgUnit.of(unit);
     List<OverlaySql> tables = tracked.stream().map(OverlaySql::of).toList();
     if (!password.matches("[0-9a-f]{32,128}")) {
       throw new IllegalArgumentException("password must be generated hex");
@@ -115,7 +118,8 @@ public final class PgQueryAccess implements QueryAccess<SqlConnection> {
    * unless another database of the same cluster still grants it something (that one drops it, in turn).
    */
   @Override
-  public Uni<Void> revoke(SqlConnection tx, String repository) {
+  public Uni<Void> revoke(UnitOfWork unit, String repository) {
+    SqlConnection tx = PgUnit.of(unit);
     String name = roleOf(repository);
     return tx.query(LOCK + ";do $d$ begin"
             + " if exists (select 1 from pg_roles where rolname = '" + name + "') then"

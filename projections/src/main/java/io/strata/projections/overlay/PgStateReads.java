@@ -7,6 +7,8 @@ import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.StateReads;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
+
+import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -17,17 +19,19 @@ import java.util.Map;
  * Reads a tracked table as a branch sees it, at its working state or at any commit; the statements
  * are {@link StateReadsSql}'s.
  */
-public final class PgStateReads implements StateReads<SqlConnection> {
+public final class PgStateReads implements StateReads<UnitOfWork> {
 
   @Override
-  public Uni<Page> page(SqlConnection tx, TrackedTable table, BranchRef branch, StatePath path,
+  public Uni<Page> page(UnitOfWork unit, TrackedTable table, BranchRef branch, StatePath path,
       Map<String, String> filters, String after, int limit) {
+    SqlConnection tx = PgUnit.of(unit);
     return new Reader(table, branch).page(tx, path, filters, after, limit);
   }
 
   @Override
-  public Multi<String> stream(SqlConnection tx, TrackedTable table, BranchRef branch, StatePath path,
+  public Multi<String> stream(UnitOfWork unit, TrackedTable table, BranchRef branch, StatePath path,
       Map<String, String> filters, String after, int fetch) {
+    SqlConnection tx = PgUnit.of(unit);
     return new Reader(table, branch).stream(tx, path, filters, after, fetch);
   }
 

@@ -2,11 +2,14 @@ package io.strata.projections.overlay;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
 import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.vertx.mutiny.sqlclient.Row;
+
+import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -18,7 +21,7 @@ import java.util.function.BiFunction;
  * database (see {@link OverlaySql}) — its registration, working log, change-set table, commit gate,
  * capture triggers, and each live branch's objects.
  */
-public final class PgTracking implements Tracking<SqlConnection> {
+public final class PgTracking implements Tracking<UnitOfWork> {
   private static final PgBranchObjects BRANCHES = new PgBranchObjects();
 
   /**
@@ -27,8 +30,9 @@ public final class PgTracking implements Tracking<SqlConnection> {
    * branch.
    */
   @Override
-  public Uni<Measured> track(SqlConnection tx, TrackedTable tracked, List<String> branches,
+  public Uni<Measured> track(UnitOfWork unit, TrackedTable tracked, List<String> branches,
       BiFunction<String, String, Uni<Boolean>> isStale) {
+    SqlConnection tx = PgUnit.of(unit);
     String tid = tracked.id();
     String schema = tracked.schema();
     String table = tracked.table();
@@ -55,7 +59,7 @@ public final class PgTracking implements Tracking<SqlConnection> {
         .chain(() -> tx.preparedQuery(TrackingSql.REGISTER).execute(Tuple.of(tid, tracked.repository(),
             tracked.name(), schema, table)))
         .chain(() -> Multi.createFrom().iterable(branches)
-            .onItem().transformToUniAndConcatenate(b -> BRANCHES.create(tx, tracked, b, StatePath.WORKING))
+            .onItem().transformToUniAndConcatenate(b -> BRANCHES.create(unit, tracked, b, StatePath.WORKING))
             .collect().last())
         .chain(() -> TableCatalog.measured(tx, schema, table))
         .map(m -> new Measured(m.rowCount(), m.rowSum()));
@@ -63,7 +67,8 @@ public final class PgTracking implements Tracking<SqlConnection> {
 
   /** Removes the objects of a tracked table, its branches' included (idempotent). */
   @Override
-  public Uni<Void> untrack(SqlConnection tx, TrackedTable table) {
+  public Uni<Void> untrack(UnitOfWork unit, TrackedTable table) {
+    SqlConnection tx = PgUnit.of(unit);
     return dropIn(tx, OverlaySql.of(table));
   }
 
@@ -89,5 +94,15 @@ public final class PgTracking implements Tracking<SqlConnection> {
             .chain(epoch -> tx.query(new TrackingSql(sql).createCapture(overlays.size() > 0, epoch.iterator().next().getLong(0)))
                 .execute()))
         .replaceWithVoid();
+  }
+
+  @Override
+  public Uni<List<TableColumn>> columns(UnitOfWork unit, TrackedTable table) {
+    return TableCatalog.columns(PgUnit.of(unit), table.schema(), table.table());
+  }
+
+  @Override
+  public Uni<Shape> inspect(UnitOfWork unit, String schema, String table, List<String> requestedKey) {
+    return TableCatalog.inspect(PgUnit.of(unit), schema, table, requestedKey);
   }
 }

@@ -10,6 +10,8 @@ import io.strata.projections.rowdata.WorkingStatus;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+
+import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +26,7 @@ import java.util.function.Function;
  * triggers keep the working log), the branch's overlay over it elsewhere (its view's trigger, or
  * {@link WorkingStateSql#logBatch}, keeps the log). See {@link OverlaySql}.
  */
-public final class PgWorkingState implements WorkingState<SqlConnection> {
+public final class PgWorkingState implements WorkingState<UnitOfWork> {
   /** A batch larger than this sorts (by key, for the last-wins rule and the lock order) in more memory. */
   private static final long LARGE_BATCH = 1000;
 
@@ -37,7 +39,8 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   }
 
   @Override
-  public Uni<WorkingStatus> status(SqlConnection tx, TrackedTable table, BranchRef branch) {
+  public Uni<WorkingStatus> status(UnitOfWork unit, TrackedTable table, BranchRef branch) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.query(sql(table, branch).status()).execute().map(rows -> {
       ChangeCounts staged = ChangeCounts.NONE;
       ChangeCounts unstaged = ChangeCounts.NONE;
@@ -54,14 +57,16 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   }
 
   @Override
-  public Uni<ChangeCounts> stage(SqlConnection tx, TrackedTable table, BranchRef branch, boolean staged) {
+  public Uni<ChangeCounts> stage(UnitOfWork unit, TrackedTable table, BranchRef branch, boolean staged) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute()
         .chain(() -> tx.query(sql(table, branch).stage(staged)).execute())
         .map(PgWorkingState::first);
   }
 
   @Override
-  public Uni<ChangeCounts> discard(SqlConnection tx, TrackedTable table, BranchRef branch) {
+  public Uni<ChangeCounts> discard(UnitOfWork unit, TrackedTable table, BranchRef branch) {
+    SqlConnection tx = PgUnit.of(unit);
     WorkingStateSql sql = sql(table, branch);
     // an empty working log has nothing to put back (a hard reset of a clean branch): no lock, no write
     return tx.query("select exists (select from " + OverlaySql.of(table, branch).workingLog() + ")").execute()
@@ -74,12 +79,13 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
     return tx.query(sql.lockWorkingState()).execute()
         .chain(() -> tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute())
         .chain(() -> tx.query(sql.pending()).execute().map(PgWorkingState::first))
-        .call(() -> writesMayReachOtherRows(tx, table, branch)
+        .call(() -> writesMayReachOtherRows(new PgUnit(tx), table, branch)
             .chain(reach -> tx.query(sql.discard(reach)).execute()));
   }
 
   @Override
-  public Uni<ChangeCounts> apply(SqlConnection tx, TrackedTable table, BranchRef branch, RowBatch batch) {
+  public Uni<ChangeCounts> apply(UnitOfWork unit, TrackedTable table, BranchRef branch, RowBatch batch) {
+    SqlConnection tx = PgUnit.of(unit);
     WorkingStateSql sql = sql(table, branch);
     Uni<Void> memory = batch.count() > LARGE_BATCH
         ? tx.query("set local work_mem = '256MB'").execute().replaceWithVoid()
@@ -101,7 +107,8 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   }
 
   @Override
-  public Uni<Void> advance(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> changeSets) {
+  public Uni<Void> advance(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> changeSets) {
+    SqlConnection tx = PgUnit.of(unit);
     if (changeSets.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
@@ -119,36 +126,41 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
    * change, and then the table's own log forgets them (they are the new head's); else unrecorded.
    */
   @Override
-  public Uni<Void> move(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo) {
-    return move(tx, table, branch, undo, redo, null);
+  public Uni<Void> move(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo) {
+    SqlConnection tx = PgUnit.of(unit);
+    return move(unit, table, branch, undo, redo, null);
   }
 
   @Override
-  public Uni<Void> move(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
+  public Uni<Void> move(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
       String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     WorkingStateSql sql = sql(table, branch);
     MovesSql moves = moves(table, branch);
-    return writesMayReachOtherRows(tx, table, branch).chain(reach -> rowsAlong(tx, table, branch, undo, redo, attempt,
+    return writesMayReachOtherRows(unit, table, branch).chain(reach -> rowsAlong(tx, table, branch, undo, redo, attempt,
         rows -> reach ? sql.logRows(rows) + ";" + sql.applyRows(rows) + ";" + moves.forgetLogged(rows)
             : sql.advanceRows(rows)));
   }
 
   @Override
-  public Uni<Boolean> writesMayReachOtherRows(SqlConnection tx, TrackedTable table, BranchRef branch) {
+  public Uni<Boolean> writesMayReachOtherRows(UnitOfWork unit, TrackedTable table, BranchRef branch) {
+    SqlConnection tx = PgUnit.of(unit);
     return !branch.isDefault() ? Uni.createFrom().item(false)
         : tx.query(new MergeSql(OverlaySql.of(table, branch)).writesMayReachOtherRows()).execute()
             .map(rows -> rows.iterator().next().getBoolean(0));
   }
 
   @Override
-  public Uni<Void> stageAgainst(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
+  public Uni<Void> stageAgainst(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> undo,
       List<String> redo) {
-    return stageAgainst(tx, table, branch, undo, redo, null);
+    SqlConnection tx = PgUnit.of(unit);
+    return stageAgainst(unit, table, branch, undo, redo, null);
   }
 
   @Override
-  public Uni<Void> stageAgainst(SqlConnection tx, TrackedTable table, BranchRef branch, List<String> undo,
+  public Uni<Void> stageAgainst(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> undo,
       List<String> redo, String attempt) {
+    SqlConnection tx = PgUnit.of(unit);
     return rowsAlong(tx, table, branch, undo, redo, attempt, moves(table, branch)::stageAgainst);
   }
 
@@ -177,13 +189,15 @@ public final class PgWorkingState implements WorkingState<SqlConnection> {
   }
 
   @Override
-  public Uni<Void> holdWriters(SqlConnection tx, TrackedTable table, BranchRef branch) {
+  public Uni<Void> holdWriters(UnitOfWork unit, TrackedTable table, BranchRef branch) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.query(sql(table, branch).lockWorkingState()).execute().replaceWithVoid();
   }
 
   @Override
-  public Uni<Optional<String>> row(SqlConnection tx, TrackedTable table, BranchRef branch, String key,
+  public Uni<Optional<String>> row(UnitOfWork unit, TrackedTable table, BranchRef branch, String key,
       boolean forWrite) {
+    SqlConnection tx = PgUnit.of(unit);
     WorkingStateSql sql = sql(table, branch);
     Uni<Void> locked = forWrite && !branch.isDefault()
         ? tx.preparedQuery(sql.lockKey()).execute(Tuple.of(key)).replaceWithVoid()

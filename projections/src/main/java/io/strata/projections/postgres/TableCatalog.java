@@ -5,6 +5,8 @@ import io.strata.events.TableColumn;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.strata.projections.rowdata.Tracking.Shape;
+import io.strata.projections.rowdata.Tracking.Untrackable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -40,23 +42,6 @@ public final class TableCatalog {
       rows.forEach(r -> columns.add(new TableColumn(r.getString(0), r.getString(1), r.getBoolean(2))));
       return columns;
     });
-  }
-
-  /** A table's shape, or why it cannot be tracked. */
-  public record Shape(List<TableColumn> columns, List<String> primaryKey) {}
-
-  public static final class Untrackable extends RuntimeException {
-    private final boolean missing;
-
-    Untrackable(String message, boolean missing) {
-      super(message, null, false, false);
-      this.missing = missing;
-    }
-
-    /** True when the table does not exist (404) rather than being unsuitable (422). */
-    public boolean missing() {
-      return missing;
-    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.strata.projections.rowdata;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
 import java.util.List;
 import java.util.function.BiFunction;
 
@@ -14,6 +15,24 @@ public interface Tracking<X> {
 
   /** The table's rows when tracking began: how many, and the sum of their hashes. */
   record Measured(long rowCount, String rowSum) {}
+
+  /** A table's shape as tracking finds it: its columns and the key its rows are versioned by. */
+  record Shape(List<TableColumn> columns, List<String> primaryKey) {}
+
+  /** Why a table cannot be tracked: it does not exist, or it has no usable key. */
+  final class Untrackable extends RuntimeException {
+    private final boolean missing;
+
+    public Untrackable(String message, boolean missing) {
+      super(message, null, false, false);
+      this.missing = missing;
+    }
+
+    /** True when the table does not exist (404) rather than being unsuitable (422). */
+    public boolean missing() {
+      return missing;
+    }
+  }
 
   /** The table is tracked already, by another repository or under another name. */
   final class AlreadyTracked extends RuntimeException {
@@ -37,9 +56,22 @@ public interface Tracking<X> {
    * @param isStale whether an existing registration of the table (repository, name) is a leftover
    *     that may be replaced; else the table is {@link AlreadyTracked}
    */
+  /**
+   * The shape the table at {@code schema.table} would be tracked with: its columns, and its primary key
+   * or the {@code requestedKey} (non-null columns covered exactly by a unique index); fails with
+   * {@link Untrackable} when it cannot be tracked.
+   */
+  Uni<Shape> inspect(X tx, String schema, String table, List<String> requestedKey);
+
   Uni<Measured> track(X tx, TrackedTable table, List<String> branches,
       BiFunction<String, String, Uni<Boolean>> isStale);
 
   /** Removes everything that versions the table, its branches' objects included; the rows stay. */
   Uni<Void> untrack(X tx, TrackedTable table);
+
+  /**
+   * The table's columns as they are now (empty when the table is gone): a command compares them with
+   * the columns it was tracked with before it works on the table.
+   */
+  Uni<List<TableColumn>> columns(X tx, TrackedTable table);
 }

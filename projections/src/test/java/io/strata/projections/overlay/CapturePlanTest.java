@@ -80,7 +80,7 @@ class CapturePlanTest {
   private static Scanned capture(TrackedTable t) {
     String read = "select seq_tup_read from pg_stat_xact_user_tables where relid = 'public." + t.table() + "'::regclass";
     return db.pool.withTransaction(tx -> tx.query(read).execute().map(rows -> rows.iterator().next().getLong(0))
-            .chain(before -> new PgChangeSets().capture(tx, t, BranchRef.of("dev", "main"), true, null)
+            .chain(before -> new PgChangeSets().capture(new PgUnit(tx), t, BranchRef.of("dev", "main"), true, null)
                 .chain(captured -> tx.query(read).execute()
                     .map(rows -> new Scanned(captured.orElseThrow(), rows.iterator().next().getLong(0) - before)))))
         .await().atMost(PlanTestDatabase.WAIT);

@@ -2,11 +2,11 @@ package io.strata.projections.overlay;
 
 import io.strata.projections.rowdata.ChangeSetsContract;
 import io.strata.projections.rowdata.RowDataBackend;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.projections.rowdata.UnitOfWork;
 
-class PgChangeSetsTest extends ChangeSetsContract<SqlConnection> {
+class PgChangeSetsTest extends ChangeSetsContract<UnitOfWork> {
   @Override
-  protected RowDataBackend<SqlConnection> backend() {
+  protected RowDataBackend<UnitOfWork> backend() {
     return PgRowDataBackend.shared();
   }
 }

@@ -2,12 +2,12 @@ package io.strata.projections.overlay;
 
 import io.strata.projections.rowdata.MergeRulesContract;
 import io.strata.projections.rowdata.RowDataBackend;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.projections.rowdata.UnitOfWork;
 
 /** PL/pgSQL's merge ({@code strata.merge_images} and the plan around it) against the merge rules. */
-class PgMergeRulesTest extends MergeRulesContract<SqlConnection> {
+class PgMergeRulesTest extends MergeRulesContract<UnitOfWork> {
   @Override
-  protected RowDataBackend<SqlConnection> backend() {
+  protected RowDataBackend<UnitOfWork> backend() {
     return PgRowDataBackend.shared();
   }
 }

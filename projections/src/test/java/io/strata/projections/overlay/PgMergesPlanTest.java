@@ -24,11 +24,11 @@ class PgMergesPlanTest {
     Subject s = backend.subject(false, Map.of(1, "a"));
     String changes = OverlaySql.of(s.table()).changes();
     // statistics taken while the change sets table held one small change set
-    backend.inUnitOfWork(s.table(), x -> x.query("insert into " + changes + " (change_set, key, op, before, after)"
+    backend.inUnitOfWork(s.table(), x -> PgUnit.of(x).query("insert into " + changes + " (change_set, key, op, before, after)"
         + " values ('warm', '[1]', 'U', '{\"id\": 1, \"v\": \"a\"}', '{\"id\": 1, \"v\": \"b\"}'); analyze " + changes)
         .execute());
-    backend.inUnitOfWork(s.table(), x -> x.query(side(changes, "ours")).execute()
-        .chain(() -> x.query(side(changes, "theirs")).execute()));
+    backend.inUnitOfWork(s.table(), x -> PgUnit.of(x).query(side(changes, "ours")).execute()
+        .chain(() -> PgUnit.of(x).query(side(changes, "theirs")).execute()));
     long start = System.nanoTime();
     TableMerge merge = backend.inUnitOfWork(s.table(), x -> new PgMerges().plan(x, s.table(), s.branch(),
         List.of("ours"), List.of("theirs"), Strategy.THREE_WAY));

@@ -2,11 +2,11 @@ package io.strata.projections.overlay;
 
 import io.strata.projections.rowdata.MergesContract;
 import io.strata.projections.rowdata.RowDataBackend;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.projections.rowdata.UnitOfWork;
 
-class PgMergesTest extends MergesContract<SqlConnection> {
+class PgMergesTest extends MergesContract<UnitOfWork> {
   @Override
-  protected RowDataBackend<SqlConnection> backend() {
+  protected RowDataBackend<UnitOfWork> backend() {
     return PgRowDataBackend.shared();
   }
 }

@@ -9,6 +9,8 @@ import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.QueryAccess;
 import io.strata.projections.rowdata.StateReads;
 import io.strata.projections.rowdata.RowDataBackend;
+import io.strata.projections.rowdata.RowDataRoles;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.WorkingState;
@@ -18,7 +20,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
@@ -35,20 +36,14 @@ import java.util.function.Function;
  * Strata's layout, tables in {@code public}, clients' reads and writes as SQL on the table (default
  * branch) or the branch's view ({@code MERGE}, as the README tells clients to upsert there).
  */
-final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
+final class PgRowDataBackend implements RowDataBackend<UnitOfWork> {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static PgRowDataBackend shared;
 
   private final Vertx vertx;
   private final TestDatabase database;
   private final Pool pool;
-  private final PgBranchObjects branchObjects = new PgBranchObjects();
-  private final PgWorkingState workingState = new PgWorkingState();
-  private final PgTracking tracking = new PgTracking();
-  private final PgChangeSets changeSets = new PgChangeSets();
-  private final PgStateReads stateReads = new PgStateReads();
-  private final PgQueryAccess queryAccess = new PgQueryAccess();
-  private final PgMerges merges = new PgMerges();
+  private final RowDataRoles roles = PgUnit.ROLES;
 
   private PgRowDataBackend(Vertx vertx, TestDatabase database) {
     this.vertx = vertx;
@@ -66,38 +61,38 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   }
 
   @Override
-  public BranchObjects<SqlConnection> branchObjects() {
-    return branchObjects;
+  public BranchObjects<UnitOfWork> branchObjects() {
+    return roles.branchObjects();
   }
 
   @Override
-  public WorkingState<SqlConnection> workingState() {
-    return workingState;
+  public WorkingState<UnitOfWork> workingState() {
+    return roles.workingState();
   }
 
   @Override
-  public Tracking<SqlConnection> tracking() {
-    return tracking;
+  public Tracking<UnitOfWork> tracking() {
+    return roles.tracking();
   }
 
   @Override
-  public ChangeSets<SqlConnection> changeSets() {
-    return changeSets;
+  public ChangeSets<UnitOfWork> changeSets() {
+    return roles.changeSets();
   }
 
   @Override
-  public StateReads<SqlConnection> stateReads() {
-    return stateReads;
+  public StateReads<UnitOfWork> stateReads() {
+    return roles.stateReads();
   }
 
   @Override
-  public QueryAccess<SqlConnection> queryAccess() {
-    return queryAccess;
+  public QueryAccess<UnitOfWork> queryAccess() {
+    return roles.queryAccess();
   }
 
   @Override
-  public Merges<SqlConnection> merges() {
-    return merges;
+  public Merges<UnitOfWork> merges() {
+    return roles.merges();
   }
 
   /** One connection of {@code role}, as the query endpoint opens them. */
@@ -130,13 +125,13 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   }
 
   @Override
-  public <T> T inUnitOfWork(TrackedTable table, Function<SqlConnection, Uni<T>> work) {
-    return pool.withTransaction(work::apply).await().atMost(WAIT);
+  public <T> T inUnitOfWork(TrackedTable table, Function<UnitOfWork, Uni<T>> work) {
+    return pool.withTransaction(c -> work.apply(new PgUnit(c))).await().atMost(WAIT);
   }
 
   @Override
-  public <T> T inRolledBackUnitOfWork(TrackedTable table, Function<SqlConnection, Uni<T>> work) {
-    return pool.withConnection(c -> c.begin().chain(tx -> work.apply(c).eventually(tx::rollback)))
+  public <T> T inRolledBackUnitOfWork(TrackedTable table, Function<UnitOfWork, Uni<T>> work) {
+    return pool.withConnection(c -> c.begin().chain(tx -> work.apply(new PgUnit(c)).eventually(tx::rollback)))
         .await().atMost(WAIT);
   }
 
@@ -152,7 +147,7 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
         .chain(() -> TableCatalog.inspect(pool, "public", table, List.of("k1", "k2")))
         .map(shape -> new TrackedTable(repository, "items", "public", table, shape.primaryKey(), shape.columns()))
         .await().atMost(WAIT);
-    inUnitOfWork(t, x -> tracking.track(x, t, List.of(), (r, n) -> Uni.createFrom().item(false)));
+    inUnitOfWork(t, x -> roles.tracking().track(x, t, List.of(), (r, n) -> Uni.createFrom().item(false)));
     return t;
   }
 
@@ -182,6 +177,18 @@ final class PgRowDataBackend implements RowDataBackend<SqlConnection> {
   public void makeWritesReachOtherRows(TrackedTable table) {
     pool.query("create table public." + table.table() + "_refs (id int references " + Sql.qualified(table.schema(),
         table.table()) + " (id) on delete cascade)").execute().await().atMost(WAIT);
+  }
+
+  @Override
+  public void addColumn(TrackedTable table, String column) {
+    pool.query("alter table " + Sql.qualified(table.schema(), table.table()) + " add column " + Sql.quote(column)
+        + " text").execute().await().atMost(WAIT);
+  }
+
+  @Override
+  public void dropTable(TrackedTable table) {
+    pool.query("drop table " + Sql.qualified(table.schema(), table.table()) + " cascade").execute().await()
+        .atMost(WAIT);
   }
 
   @Override

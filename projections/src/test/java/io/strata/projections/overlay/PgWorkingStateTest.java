@@ -2,11 +2,11 @@ package io.strata.projections.overlay;
 
 import io.strata.projections.rowdata.RowDataBackend;
 import io.strata.projections.rowdata.WorkingStateContract;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.projections.rowdata.UnitOfWork;
 
-class PgWorkingStateTest extends WorkingStateContract<SqlConnection> {
+class PgWorkingStateTest extends WorkingStateContract<UnitOfWork> {
   @Override
-  protected RowDataBackend<SqlConnection> backend() {
+  protected RowDataBackend<UnitOfWork> backend() {
     return PgRowDataBackend.shared();
   }
 }

@@ -39,14 +39,14 @@ final class PlanTestDatabase implements AutoCloseable {
     TrackedTable t = TableCatalog.inspect(pool, "public", table, List.of("id"))
         .map(shape -> new TrackedTable("repo_" + table, table, "public", table, shape.primaryKey(), shape.columns()))
         .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().track(tx, t, List.of(), (r, n) -> Uni.createFrom().item(false)))
+    pool.withTransaction(tx -> new PgTracking().track(new PgUnit(tx), t, List.of(), (r, n) -> Uni.createFrom().item(false)))
         .await().atMost(WAIT);
     return t;
   }
 
   /** Branch {@code branch} of {@code t}, made from the table as it is now; answers its view. */
   String branch(TrackedTable t, String branch) {
-    pool.withTransaction(tx -> new PgBranchObjects().create(tx, t, branch, StatePath.WORKING)).await().atMost(WAIT);
+    pool.withTransaction(tx -> new PgBranchObjects().create(new PgUnit(tx), t, branch, StatePath.WORKING)).await().atMost(WAIT);
     return "strata_" + branch + "." + t.table();
   }
 

@@ -98,6 +98,12 @@ public interface RowDataBackend<X> {
    */
   void makeWritesReachOtherRows(TrackedTable table);
 
+  /** Changes the table's shape outside Strata: a new nullable column {@code column} of text. */
+  void addColumn(TrackedTable table, String column);
+
+  /** Drops the table outside Strata, with what versions it. */
+  void dropTable(TrackedTable table);
+
   /**
    * Makes the table (its default branch) refuse rows whose {@code v} is {@code value}, naming what
    * refuses them {@code refusal}: for PostgreSQL, a CHECK constraint of that name.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -11,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The contract of {@link Tracking}, for every backend (a subclass names it): tracking measures the
- * table and gives live branches their objects, a table belongs to one repository, and untracking
- * removes everything but the rows.
+ * table and gives live branches their objects, a table belongs to one repository, untracking
+ * removes everything but the rows, the columns read are the table's as they are
+ * now, and inspecting finds the shape a table would be tracked with or why it cannot be.
  */
 public abstract class TrackingContract<X> {
   private static final Map<Integer, String> ROWS = Map.of(1, "a", 2, "b", 3, "c");
@@ -70,5 +72,34 @@ public abstract class TrackingContract<X> {
     backend().inUnitOfWork(t, x -> backend().tracking().untrack(x, t));
     track(t, List.of(), false);
     assertThat(backend().read(t, RowDataBackend.DEFAULT_BRANCH)).containsEntry(2, "B");
+  }
+
+  @Test
+  void theColumnsAreTheTablesAsTheyAreNow() {
+    TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
+    track(t, List.of("dev"), false);
+    List<TableColumn> tracked = backend().inUnitOfWork(t, x -> backend().tracking().columns(x, t));
+    assertThat(tracked).isEqualTo(t.columns());
+    backend().addColumn(t, "note");
+    List<TableColumn> now = backend().inUnitOfWork(t, x -> backend().tracking().columns(x, t));
+    assertThat(now).hasSize(t.columns().size() + 1).containsAll(t.columns());
+    assertThat(now.get(now.size() - 1).name()).isEqualTo("note");
+    backend().dropTable(t);
+    List<TableColumn> gone = backend().inUnitOfWork(t, x -> backend().tracking().columns(x, t));
+    assertThat(gone).isEmpty();
+  }
+
+  @Test
+  void inspectingFindsTheShapeToTrackOrWhyNot() {
+    TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
+    Tracking.Shape shape = backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(), t.table(), null));
+    assertThat(shape.columns()).isEqualTo(t.columns());
+    assertThat(shape.primaryKey()).isEqualTo(t.key());
+    assertThatThrownBy(() -> backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(),
+        t.table() + "_missing", null)))
+        .isInstanceOfSatisfying(Tracking.Untrackable.class, e -> assertThat(e.missing()).isTrue());
+    assertThatThrownBy(() -> backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(), t.table(),
+        List.of("v"))))
+        .isInstanceOfSatisfying(Tracking.Untrackable.class, e -> assertThat(e.missing()).isFalse());
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import io.strata.server.runtime.ServerDatabase;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import io.smallrye.mutiny.Uni;
@@ -7,7 +8,6 @@ import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.server.api.Dtos.HealthDto;
 import io.strata.server.api.Dtos.IndexDto;
 import io.strata.server.api.Dtos.ReadyDto;
-import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -28,7 +28,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class ServiceResource {
   private static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
 
-  @Inject Pool pool;
+  @Inject ServerDatabase database;
   @Inject ProjectionRuntime projections;
 
   @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
@@ -65,9 +65,6 @@ public class ServiceResource {
   }
 
   private Uni<Boolean> ping() {
-    return pool.query("select 1").execute()
-        .map(rows -> true)
-        .ifNoItem().after(PING_TIMEOUT).fail()
-        .onFailure().recoverWithItem(false);
+    return database.answers(PING_TIMEOUT);
   }
 }

@@ -5,17 +5,14 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
-import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StorageBackends;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
@@ -37,16 +34,11 @@ import java.util.stream.Collectors;
 public class BranchMoves {
   private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
-  private final WorkingState<SqlConnection> working;
-  private final ChangeSets<SqlConnection> changeSets;
 
   @Inject
-  public BranchMoves(StorageBackends backends, CrossStorageCommits crossStorage, WorkingState<SqlConnection> working,
-      ChangeSets<SqlConnection> changeSets) {
+  public BranchMoves(StorageBackends backends, CrossStorageCommits crossStorage) {
     this.backends = backends;
     this.crossStorage = crossStorage;
-    this.working = working;
-    this.changeSets = changeSets;
   }
 
   /** How the working state goes along: with the head, working changes dropped ({@code HARD}), or staged ({@code SOFT}). */
@@ -58,7 +50,7 @@ public class BranchMoves {
    * commit. Failpoints {@code <name>.applied} before the storages commit and {@code
    * <name>.storage-applied} after.
    */
-  public Uni<List<BranchHeadMoved.TableContent>> move(SqlConnection tx, RepositoryState state, String repo,
+  public Uni<List<BranchHeadMoved.TableContent>> move(UnitOfWork tx, RepositoryState state, String repo,
       BranchRef ref, List<TableRow> tables, CommitGraph.Paths paths, Mode mode, String name) {
     List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
     TableTransactions held = new TableTransactions(backends, repo, tx);
@@ -84,27 +76,27 @@ public class BranchMoves {
   }
 
   /** {@code remote}: in another database, clean there (then nothing to discard), written under {@code attempt}. */
-  private Uni<Void> moveTable(SqlConnection c, RepositoryState state, String repo, BranchRef ref, TableRow t,
+  private Uni<Void> moveTable(UnitOfWork c, RepositoryState state, String repo, BranchRef ref, TableRow t,
       CommitGraph.Paths paths, Mode mode, boolean remote, String attempt,
       List<BranchHeadMoved.TableContent> contents) {
     TrackedTable table = TrackedTable.of(repo, t);
     List<String> undo = paths.undo(t.name());
     List<String> redo = paths.redo(t.name());
     String undoAttempt = remote ? attempt : null;
-    Uni<Void> done = (remote ? CleanTables.require(working, c, table, ref, "the move, in another database,")
+    Uni<Void> done = (remote ? CleanTables.require(c, table, ref, "the move, in another database,")
         : Uni.createFrom().voidItem())
-        .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
+        .chain(() -> TableShapes.requireUnchanged(c, TrackedTable.of(repo, t)))
         .chain(() -> mode == Mode.HARD
-            ? (remote ? Uni.createFrom().voidItem() : working.discard(c, table, ref).replaceWithVoid())
-                .chain(() -> working.move(c, table, ref, undo, redo, undoAttempt))
-            : working.stageAgainst(c, table, ref, undo, redo, undoAttempt))
+            ? (remote ? Uni.createFrom().voidItem() : c.roles().workingState().discard(c, table, ref).replaceWithVoid())
+                .chain(() -> c.roles().workingState().move(c, table, ref, undo, redo, undoAttempt))
+            : c.roles().workingState().stageAgainst(c, table, ref, undo, redo, undoAttempt))
         // the table may refuse the rows (a unique value moving between rows, a trigger raising)
         .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));
     if (!ref.isDefault() || !state.tables().containsKey(t.name()) || undo.isEmpty() && redo.isEmpty()) {
       return done;
     }
     // the default branch's recorded content follows its head
-    return done.chain(() -> changeSets.contentDelta(c, table, undo, redo)).invoke(delta -> {
+    return done.chain(() -> c.roles().changeSets().contentDelta(c, table, undo, redo)).invoke(delta -> {
       TableTracked recorded = state.tables().get(t.name());
       TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
           new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());

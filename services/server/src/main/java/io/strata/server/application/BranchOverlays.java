@@ -3,18 +3,17 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableTracked;
-import io.strata.projections.graph.CommitGraph;
-import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -33,13 +32,11 @@ public class BranchOverlays {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final TableQueries tableQueries;
-  private final BranchObjects<SqlConnection> branchObjects;
 
   @Inject
   public BranchOverlays(StorageBackends backends, ProjectionRuntime projections, StrataConfig config,
-      TableQueries tableQueries, BranchObjects<SqlConnection> branchObjects) {
+      TableQueries tableQueries) {
     this.tableQueries = tableQueries;
-    this.branchObjects = branchObjects;
     this.backends = backends;
     this.projections = projections;
     this.config = config;
@@ -50,7 +47,7 @@ public class BranchOverlays {
    * its start (the named commit, or the head of the named branch, or of the default branch). A
    * command the decider will refuse installs nothing.
    */
-  public Uni<Commands.Command> prepareCreate(SqlConnection tx, RepositoryState state, String repository,
+  public Uni<Commands.Command> prepareCreate(UnitOfWork tx, RepositoryState state, String repository,
       Commands.CreateBranch c) {
     if (!state.exists() || state.branch(c.name()) != null) {
       return Uni.createFrom().item(c);
@@ -65,7 +62,7 @@ public class BranchOverlays {
    * Prepares a branch deletion in its own append transaction: removes its overlays in the server's
    * database (those in other storages go once the deletion is recorded: {@link #removeRemote}).
    */
-  public Uni<Commands.Command> prepareDelete(SqlConnection tx, RepositoryState state, String repository,
+  public Uni<Commands.Command> prepareDelete(UnitOfWork tx, RepositoryState state, String repository,
       Commands.DeleteBranch c) {
     return state.exists() && state.branch(c.name()) != null && !c.name().equals(state.defaultBranch())
         ? removeLocal(tx, state, repository, c.name()).replaceWith(c)
@@ -73,27 +70,27 @@ public class BranchOverlays {
   }
 
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
-  private Uni<Void> install(SqlConnection tx, RepositoryState state, String repository, String branch, String start) {
+  private Uni<Void> install(UnitOfWork tx, RepositoryState state, String repository, String branch, String start) {
     String mainHead = state.branch(state.defaultBranch()).head();
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> CommitGraph.pathsBetween(tx, repository, mainHead, start))
+        .chain(() -> CommitGraphReads.pathsBetween(tx, repository, mainHead, start))
         .chain(paths -> Multi.createFrom().iterable(tables)
             .onItem().transformToUniAndConcatenate(t -> {
               // the start commit's state, from the default branch's: its working changes undone too
               StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
-              return backends.inCommand(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, t)
-                  .chain(() -> branchObjects.create(c, TrackedTable.of(repository, t), branch, fromMain)));
+              return backends.inCommand(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, TrackedTable.of(repository, t))
+                  .chain(() -> c.roles().branchObjects().create(c, TrackedTable.of(repository, t), branch, fromMain)));
             })
             .collect().last().replaceWithVoid());
   }
 
   /** Removes a branch's overlays in the server's database, in the caller's transaction. */
-  private Uni<Void> removeLocal(SqlConnection tx, RepositoryState state, String repository, String branch) {
+  private Uni<Void> removeLocal(UnitOfWork tx, RepositoryState state, String repository, String branch) {
     return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
         .filter(t -> backends.sharesAppendTransaction(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> branchObjects.remove(tx, TrackedTable.of(repository, t), branch))
+        .onItem().transformToUniAndConcatenate(t -> tx.roles().branchObjects().remove(tx, TrackedTable.of(repository, t), branch))
         .collect().last().replaceWithVoid();
   }
 
@@ -102,7 +99,7 @@ public class BranchOverlays {
     return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
         .filter(t -> !backends.sharesAppendTransaction(t.storage()))
         .onItem().transformToUniAndConcatenate(t -> backends.inOwnTransaction(repository, t.storage(),
-            c -> branchObjects.remove(c, TrackedTable.of(repository, t), branch)))
+            c -> c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch)))
         .collect().last().replaceWithVoid();
   }
 }

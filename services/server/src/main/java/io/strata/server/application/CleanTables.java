@@ -2,12 +2,12 @@ package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.rowdata.WorkingStatus;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import java.util.Map;
 
 /**
@@ -20,8 +20,8 @@ final class CleanTables {
   private CleanTables() {}
 
   /** {@code operation}: what would write the table, for the message ("the merge", "a rebase"). */
-  static Uni<Void> require(WorkingState<SqlConnection> working, SqlConnection c, TrackedTable table, BranchRef ref,
-      String operation) {
+  static Uni<Void> require(UnitOfWork c, TrackedTable table, BranchRef ref, String operation) {
+    WorkingState<UnitOfWork> working = c.roles().workingState();
     return working.holdWriters(c, table, ref)
         .chain(() -> working.status(c, table, ref))
         .invoke((WorkingStatus s) -> {

@@ -6,14 +6,14 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StrataEvent;
 import io.strata.projections.log.AppendResult;
-import io.strata.projections.log.EventLog;
 import io.strata.projections.log.IdempotencyRecord;
 import io.strata.projections.log.NewEvent;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.server.runtime.EventAppends;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -36,12 +36,12 @@ final class CommandAppends {
   /** The commands of a batch that were accepted, with the state they evolved and the time of their events. */
   record Decided(RepositoryState state, long startVersion, List<PendingCommand> accepted, Instant time) {}
 
-  private final EventLog log;
+  private final EventAppends log;
   private final ProjectionRuntime projections;
   private final ObjectMapper json;
   private final Clock clock;
 
-  CommandAppends(EventLog log, ProjectionRuntime projections, ObjectMapper json, Clock clock) {
+  CommandAppends(EventAppends log, ProjectionRuntime projections, ObjectMapper json, Clock clock) {
     this.log = log;
     this.projections = projections;
     this.json = json;
@@ -106,7 +106,7 @@ final class CommandAppends {
   }
 
   /** Appends the decided events and stores the answers of commands with an Idempotency-Key. */
-  Uni<AppendResult> appendIn(SqlConnection tx, String repository, Decided d, Map<PendingCommand, CommandResponse> responses) {
+  Uni<AppendResult> appendIn(UnitOfWork tx, String repository, Decided d, Map<PendingCommand, CommandResponse> responses) {
     List<NewEvent> events = new ArrayList<>();
     for (PendingCommand p : d.accepted) {
       String actor = p.context.actor().label("anonymous");
@@ -120,7 +120,7 @@ final class CommandAppends {
     }
     boolean deletesRepository = d.accepted.stream().flatMap(p -> p.events.stream())
         .anyMatch(e -> e instanceof RepositoryDeleted);
-    return log.append(tx, repository, d.startVersion, events, List.of())
+    return log.append(tx, repository, d.startVersion, events)
         // a repository created again under this name starts with no answers of the deleted one's keys
         .call(result -> deletesRepository ? log.forgetIdempotencyRecords(tx, repository) : Uni.createFrom().voidItem())
         .chain(result -> {

@@ -2,7 +2,6 @@ package io.strata.server.application;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
-import io.strata.projections.log.EventLog;
 import io.strata.projections.log.ExpectedVersionConflict;
 import io.strata.projections.log.IdempotencyKeyTaken;
 import io.strata.projections.log.IdempotencyRecord;
@@ -13,6 +12,7 @@ import io.strata.server.domain.Commands.Command;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.EventAppends;
 import io.strata.server.runtime.StrataConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -49,7 +49,7 @@ public class CommandProcessor {
   private static final int MAX_AT_WORK = 4;
   private static final int MAX_ATTEMPTS = 8;
 
-  private final EventLog log;
+  private final EventAppends log;
   private final ProjectionRuntime projections;
   private final RepositoryStateLoader loader;
   private final StrataConfig config;
@@ -57,7 +57,7 @@ public class CommandProcessor {
   private final Map<String, RepositoryQueue> queues = new ConcurrentHashMap<>();
 
   @Inject
-  public CommandProcessor(EventLog log, ProjectionRuntime projections, RepositoryStateLoader loader,
+  public CommandProcessor(EventAppends log, ProjectionRuntime projections, RepositoryStateLoader loader,
       ObjectMapper json, Clock clock, StrataConfig config) {
     this.log = log;
     this.projections = projections;

@@ -4,24 +4,19 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.rowdata.BranchRef;
-import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.ChangeSets.Captured;
-import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Grants;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.CommitIntents;
 import io.strata.server.runtime.StorageBackends;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.Failpoints;
-import io.strata.server.runtime.StoragePools;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -29,7 +24,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -61,19 +55,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class CrossStorageCommits {
   private static final Logger LOG = Logger.getLogger(CrossStorageCommits.class);
-  private static final String LOCK =
-      "select branch, storages, kind from strata_meta.commit_intents where id = $1 for update";
-  /** Nothing when the intent's owner still holds it, or when it is gone. */
-  private static final String TRY_LOCK = LOCK + " skip locked";
-  private static final String INSERT_INTENT = "insert into strata_meta.commit_intents (id, repository, branch,"
-      + " storages, kind) values ($1, $2, $3, $4, $5)";
-  private static final String DELETE_INTENT = "delete from strata_meta.commit_intents where id = $1";
-  private static final String INTENT_EXISTS = "select 1 from strata_meta.commit_intents where id = $1";
-  private static final String INTENTS = "select id from strata_meta.commit_intents where repository = $1";
-  /** Repositories with an intent left behind, or with tables in other storages (sidecars to drop). */
-  private static final String TO_SWEEP = "select repository from strata_meta.commit_intents"
-      + " union select repository from strata_meta.tables where storage <> 'local'";
-
   /** What an attempt writes in other storages. */
   public enum Kind {
     /** A commit's capture: put back if never appended. */
@@ -90,15 +71,11 @@ public class CrossStorageCommits {
     }
   }
 
-  private final Pool metadata;
-  private final StoragePools pools;
+  private final CommitIntents intents;
   private final StorageBackends backends;
   private final TableQueries tables;
   private final CommandProcessor processor;
   private final RefQueries refs;
-
-  private final ChangeSets<SqlConnection> changeSets;
-  private final Merges<SqlConnection> merges;
   /**
    * This server's attempts between their intent's insert and their transaction's lock on it: unheld for
    * that instant, they are not a sweep's to settle (another server's sweep may still find one there; its
@@ -107,14 +84,11 @@ public class CrossStorageCommits {
   private final Set<String> starting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   @Inject
-  public CrossStorageCommits(Pool metadata, StoragePools pools, TableQueries tables, CommandProcessor processor,
-      RefQueries refs, ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges, StorageBackends backends) {
+  public CrossStorageCommits(CommitIntents intents, TableQueries tables, CommandProcessor processor,
+      RefQueries refs, StorageBackends backends) {
     this.backends = backends;
-    this.changeSets = changeSets;
-    this.merges = merges;
     this.refs = refs;
-    this.metadata = metadata;
-    this.pools = pools;
+    this.intents = intents;
     this.tables = tables;
     this.processor = processor;
   }
@@ -124,17 +98,16 @@ public class CrossStorageCommits {
    * that {@code tx} appends: the repository's abandoned attempts are settled first, then the intent is
    * committed and {@code tx} holds it until it ends. Answers the attempt's id ({@link #end} in {@code tx}).
    */
-  public Uni<String> begin(SqlConnection tx, String repository, String branch, Collection<String> storages, Kind kind) {
+  public Uni<String> begin(UnitOfWork tx, String repository, String branch, Collection<String> storages, Kind kind) {
     String attempt = UUID.randomUUID().toString();
     return rollBackAbandoned(repository, true, true)
         .invoke(() -> starting.add(attempt))
-        .chain(() -> metadata.preparedQuery(INSERT_INTENT).execute(Tuple.of(attempt, repository, branch,
-            storages.toArray(String[]::new), kind.wire())))
+        .chain(() -> intents.insert(attempt, repository, branch, storages, kind.wire()))
         .chain(() -> Failpoints.hit("attempt.intent-inserted"))
-        .chain(() -> tx.preparedQuery(LOCK).execute(Tuple.of(attempt)))
+        .chain(() -> intents.hold(tx, attempt))
         .eventually(() -> starting.remove(attempt))
         .map(held -> {
-          if (held.size() == 0) { // another server's sweep found it unheld between its insert and this lock
+          if (!held) { // another server's sweep found it unheld between its insert and this lock
             throw new StrataException(ErrorCode.ConcurrentWrite, "the attempt was rolled back by recovery before"
                 + " it started; nothing was written: try again");
           }
@@ -146,7 +119,7 @@ public class CrossStorageCommits {
    * {@link #begin} for a command that writes {@code tables}: an attempt over the storages of those in
    * other databases, or none (null) when they are all in the server's.
    */
-  public Uni<String> beginFor(SqlConnection tx, String repository, String branch, List<TableRow> tables, Kind kind) {
+  public Uni<String> beginFor(UnitOfWork tx, String repository, String branch, List<TableRow> tables, Kind kind) {
     Set<String> storages = tables.stream().map(TableRow::storage).filter(s -> !backends.sharesAppendTransaction(s))
         .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
     return storages.isEmpty() ? Uni.createFrom().nullItem() : begin(tx, repository, branch, storages, kind);
@@ -167,15 +140,15 @@ public class CrossStorageCommits {
    * committed ({@code held}), then, in the append's transaction, its intent goes with the event. The
    * failpoint {@code <name>.storage-applied} lies between the two.
    */
-  Uni<Void> commitBeforeAppend(SqlConnection tx, TableTransactions held, String attempt, String name) {
+  Uni<Void> commitBeforeAppend(UnitOfWork tx, TableTransactions held, String attempt, String name) {
     return attempt == null ? Uni.createFrom().voidItem() : held.commit()
         .chain(() -> Failpoints.hit(name + ".storage-applied"))
         .chain(() -> end(tx, attempt));
   }
 
   /** In the append's transaction: the attempt's writes stand with the event. */
-  public Uni<Void> end(SqlConnection tx, String attempt) {
-    return tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)).replaceWithVoid();
+  public Uni<Void> end(UnitOfWork tx, String attempt) {
+    return intents.delete(tx, attempt);
   }
 
   /**
@@ -184,7 +157,7 @@ public class CrossStorageCommits {
    * the rows back. A table of {@code concluding} (the merge in progress the commit concludes wrote it)
    * has what the merge wrote set aside with the capture, put back with it.
    */
-  public Uni<List<Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
+  public Uni<List<Captured>> capture(UnitOfWork tx, String repository, String defaultBranch,
       String branch, List<TableRow> remote, boolean all, Set<String> concluding) {
     if (remote.isEmpty()) {
       return Uni.createFrom().item(List.of());
@@ -195,16 +168,17 @@ public class CrossStorageCommits {
     BranchRef into = BranchRef.of(branch, defaultBranch);
     return begin(tx, repository, branch, byStorage.keySet(), Kind.COMMIT)
         .chain(attempt -> Multi.createFrom().iterable(byStorage.entrySet())
-            .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage.getKey())
-                .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(storage.getValue())
+            .onItem().transformToUniAndConcatenate(storage -> backends.inOwnTransaction(repository, storage.getKey(),
+                    c -> Multi.createFrom().iterable(storage.getValue())
                         .onItem().transformToUniAndConcatenate(t -> {
                           TrackedTable table = TrackedTable.of(repository, t);
-                          return TableShapes.requireUnchanged(c, t.toEvent())
-                              .chain(() -> changeSets.capture(c, table, into, all, attempt))
-                              .call(() -> concluding.contains(t.name()) ? merges.setAside(c, table, into, attempt)
+                          return TableShapes.requireUnchanged(c, table)
+                              .chain(() -> c.roles().changeSets().capture(c, table, into, all, attempt))
+                              .call(() -> concluding.contains(t.name())
+                                  ? c.roles().merges().setAside(c, table, into, attempt)
                                   : Uni.createFrom().voidItem());
                         })
-                        .collect().asList()))
+                        .collect().asList())
                 .invoke(list -> list.forEach(o -> o.ifPresent(captured::add)))
                 .call(() -> Failpoints.hit("commit.storage-captured")))
             .collect().last()
@@ -217,9 +191,8 @@ public class CrossStorageCommits {
    * {@code tx}, the abort's append transaction, so that the rows there are put back after the append
    * by the sweep that follows it ({@link #settle}) or, if the server stops first, by recovery.
    */
-  public Uni<Void> intendAbort(SqlConnection tx, String repository, String branch, Collection<String> storages) {
-    return tx.preparedQuery(INSERT_INTENT).execute(Tuple.of(UUID.randomUUID().toString(), repository, branch,
-        storages.toArray(String[]::new), Kind.ABORT.wire())).replaceWithVoid();
+  public Uni<Void> intendAbort(UnitOfWork tx, String repository, String branch, Collection<String> storages) {
+    return intents.insertIn(tx, UUID.randomUUID().toString(), repository, branch, storages, Kind.ABORT.wire());
   }
 
   /**
@@ -235,10 +208,8 @@ public class CrossStorageCommits {
 
   /** The sweep of every repository with an intent left behind or tables in other storages. */
   public Uni<Void> sweepAll() {
-    return metadata.query(TO_SWEEP).execute()
-        .chain(rows -> {
-          List<String> repositories = new ArrayList<>();
-          rows.forEach(r -> repositories.add(r.getString(0)));
+    return intents.repositoriesToSweep()
+        .chain(repositories -> {
           // one unreachable storage must not keep the others' attempts unsettled
           return Multi.createFrom().iterable(repositories)
               .onItem().transformToUniAndConcatenate(r -> sweep(r, false)
@@ -261,34 +232,19 @@ public class CrossStorageCommits {
    * wait for; they are recorded after it rather than awaited.
    */
   private Uni<Void> rollBackAbandoned(String repository, boolean wait, boolean inCommand) {
-    return metadata.preparedQuery(INTENTS).execute(Tuple.of(repository))
-        .chain(rows -> {
-          List<String> attempts = new ArrayList<>();
-          rows.forEach(r -> attempts.add(r.getString(0)));
-          return Multi.createFrom().iterable(attempts)
-              .onItem().transformToUniAndConcatenate(attempt -> rollBack(repository, attempt, wait, inCommand))
-              .collect().last()
-              .replaceWithVoid();
-        });
+    return intents.attempts(repository)
+        .chain(attempts -> Multi.createFrom().iterable(attempts)
+            .onItem().transformToUniAndConcatenate(attempt -> rollBack(repository, attempt, wait, inCommand))
+            .collect().last()
+            .replaceWithVoid());
   }
 
   private Uni<Void> rollBack(String repository, String attempt, boolean wait, boolean inCommand) {
     if (starting.contains(attempt)) { // checked before the lock: once off this set, its owner holds it
       return Uni.createFrom().voidItem();
     }
-    return metadata.withTransaction(tx -> tx.preparedQuery(wait ? LOCK : TRY_LOCK).execute(Tuple.of(attempt))
-        .chain(intent -> {
-          if (intent.size() == 0) { // still in flight (skip locked), or settled meanwhile
-            return Uni.createFrom().item(Optional.<Commands.Command>empty());
-          }
-          Row i = intent.iterator().next();
-          String branch = i.getString(0);
-          List<String> storages = List.of(i.getArrayOfStrings(1));
-          Kind kind = Kind.valueOf(i.getString(2).toUpperCase(java.util.Locale.ROOT));
-          return settle(repository, attempt, branch, storages, kind)
-              .call(() -> tx.preparedQuery(DELETE_INTENT).execute(Tuple.of(attempt)))
-              .map(Optional::ofNullable);
-        }))
+    return intents.settleUnheld(attempt, wait, intent -> settle(repository, attempt, intent.branch(),
+            intent.storages(), Kind.valueOf(intent.kind().toUpperCase(java.util.Locale.ROOT))))
         .chain(event -> {
           if (event.isEmpty()) {
             return Uni.createFrom().voidItem();
@@ -317,19 +273,19 @@ public class CrossStorageCommits {
       BranchRef into = BranchRef.of(branch, found.get().defaultBranch());
       return tables.tables(repository)
           .chain(tracked -> Multi.createFrom().iterable(storages)
-              .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-                  .chain(pool -> pool.withTransaction(c -> Multi.createFrom().iterable(tracked)
+              .onItem().transformToUniAndConcatenate(storage -> backends.inOwnTransaction(repository, storage,
+                  c -> Multi.createFrom().iterable(tracked)
                       .filter(t -> t.storage().equals(storage))
                       .onItem().transformToUniAndConcatenate(t -> {
                         TrackedTable table = TrackedTable.of(repository, t);
                         Uni<Long> done = switch (kind) {
-                          case COMMIT -> changeSets.restore(c, table, into, attempt)
-                              .call(() -> merges.restoreSetAside(c, table, into, attempt));
-                          case MERGE -> merges.undo(c, table, into, attempt);
+                          case COMMIT -> c.roles().changeSets().restore(c, table, into, attempt)
+                              .call(() -> c.roles().merges().restoreSetAside(c, table, into, attempt));
+                          case MERGE -> c.roles().merges().undo(c, table, into, attempt);
                           // the rows first (which forgets their log rows), then the log as captured
-                          case STASH -> merges.undo(c, table, into, attempt)
-                              .call(() -> changeSets.restore(c, table, into, attempt));
-                          case ABORT -> merges.abort(c, table, into).replaceWith(0L);
+                          case STASH -> c.roles().merges().undo(c, table, into, attempt)
+                              .call(() -> c.roles().changeSets().restore(c, table, into, attempt));
+                          case ABORT -> c.roles().merges().abort(c, table, into).replaceWith(0L);
                         };
                         return done.invoke(n -> {
                           if (n > 0) {
@@ -339,7 +295,7 @@ public class CrossStorageCommits {
                         });
                       })
                       .collect().last()
-                      .chain(() -> changeSets.forgetAttempt(c, attempt)))))
+                      .chain(() -> c.roles().changeSets().forgetAttempt(c, attempt))))
               .collect().last())
           .map(done -> {
             LOG.infof("settled %s attempt %s of %s/%s: %d row(s) of %s put back", kind.wire(), attempt, repository,
@@ -366,17 +322,16 @@ public class CrossStorageCommits {
     return tables.tables(repository)
         .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage)
                 .filter(s -> !backends.sharesAppendTransaction(s)).distinct().toList())
-            .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-                .chain(pool -> pool.withConnection(c -> changeSets.keptAttempts(c, tracked.stream()
+            .onItem().transformToUniAndConcatenate(storage -> backends.withoutTransaction(repository, storage,
+                c -> c.roles().changeSets().keptAttempts(c, tracked.stream()
                         .filter(t -> t.storage().equals(storage)).map(t -> TrackedTable.of(repository, t)).toList())
                     .chain(attempts -> Multi.createFrom().iterable(attempts)
-                        .onItem().transformToUniAndConcatenate(attempt -> metadata.preparedQuery(INTENT_EXISTS)
-                            .execute(Tuple.of(attempt))
-                            .chain(intent -> intent.size() > 0
+                        .onItem().transformToUniAndConcatenate(attempt -> intents.exists(attempt)
+                            .chain(exists -> exists
                                 ? Uni.createFrom().voidItem() // in flight, or to roll back
-                                : changeSets.forgetAttempt(c, attempt)))
+                                : c.roles().changeSets().forgetAttempt(c, attempt)))
                         .collect().last()
-                        .replaceWithVoid()))))
+                        .replaceWithVoid())))
             .collect().last())
         .replaceWithVoid();
   }

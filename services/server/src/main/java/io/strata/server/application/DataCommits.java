@@ -4,7 +4,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.CommitIds;
 import io.strata.events.TableTracked;
-import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.ChangeSets.Captured;
@@ -12,15 +12,15 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.LruMap;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.CommitDecider;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
@@ -54,12 +54,10 @@ public class DataCommits {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final CrossStorageCommits crossStorage;
-  private final ChangeSets<SqlConnection> changeSets;
 
   @Inject
   public DataCommits(StorageBackends backends, ProjectionRuntime projections, StrataConfig config,
-      CrossStorageCommits crossStorage, ChangeSets<SqlConnection> changeSets) {
-    this.changeSets = changeSets;
+      CrossStorageCommits crossStorage) {
     this.crossStorage = crossStorage;
     this.backends = backends;
     this.projections = projections;
@@ -67,7 +65,7 @@ public class DataCommits {
   }
 
   /** The commit command with what it captured and the content it starts from. */
-  public Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repository,
+  public Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
     return prepare(tx, state, repository, command, tracked, tracked, all, Set.of(), List.of()).map(c -> c);
   }
@@ -78,7 +76,7 @@ public class DataCommits {
    * {@code applied}: change sets the command wrote itself (a merge's, captured from its plan), after the
    * captured ones.
    */
-  public Uni<Commands.CreateCommit> prepare(SqlConnection tx, RepositoryState state, String repository,
+  public Uni<Commands.CreateCommit> prepare(UnitOfWork tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, List<TableRow> capturable, boolean all,
       Set<String> concluding, List<Captured> applied) {
     return capture(tx, repository, state.defaultBranch(), command.branch(), capturable, command.tables(), all,
@@ -89,7 +87,7 @@ public class DataCommits {
             .map(base -> command.withCaptured(captured, base)));
   }
 
-  private Uni<List<Captured>> capture(SqlConnection tx, String repository, String defaultBranch,
+  private Uni<List<Captured>> capture(UnitOfWork tx, String repository, String defaultBranch,
       String branch, List<TableRow> tracked, List<String> only, boolean all, Set<String> concluding) {
     for (String name : only) {
       if (tracked.stream().noneMatch(t -> t.name().equals(name))) {
@@ -102,8 +100,8 @@ public class DataCommits {
     // tables in the server's database first, in the append's own transaction; then the others, under
     // a recovery intent that the append deletes
     return Multi.createFrom().iterable(selected).filter(t -> backends.sharesAppendTransaction(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
-            .chain(() -> changeSets.capture(tx, TrackedTable.of(repository, t), BranchRef.of(branch, defaultBranch),
+        .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, TrackedTable.of(repository, t))
+            .chain(() -> tx.roles().changeSets().capture(tx, TrackedTable.of(repository, t), BranchRef.of(branch, defaultBranch),
                 all, null)))
         .collect().asList()
         .chain(local -> crossStorage.capture(tx, repository, defaultBranch, branch, remote, all, concluding)
@@ -122,7 +120,7 @@ public class DataCommits {
    * for the head's tree if a commit here prepared it; else from the recorded (default branch's) content
    * and the change sets between the two heads — O(rows that differ). Null on the default branch.
    */
-  private Uni<Map<String, Commands.TableContent>> branchContent(SqlConnection tx, RepositoryState state,
+  private Uni<Map<String, Commands.TableContent>> branchContent(UnitOfWork tx, RepositoryState state,
       String repository, String branch, List<TableRow> tracked) {
     if (branch.equals(state.defaultBranch())) {
       return Uni.createFrom().nullItem();
@@ -138,7 +136,7 @@ public class DataCommits {
     }
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> CommitGraph.tree(tx, repository, head))
+        .chain(() -> CommitGraphReads.tree(tx, repository, head))
         .chain(tree -> {
           Map<String, Commands.TableContent> kept = tree == null ? null : contents.get(tree);
           if (kept != null && tables.stream().allMatch(t -> kept.containsKey(t.name()))) {
@@ -149,15 +147,15 @@ public class DataCommits {
   }
 
   /** The tables' content at {@code head}: the recorded one plus the change sets from the default branch's head. */
-  private Uni<Map<String, Commands.TableContent>> summedContent(SqlConnection tx, RepositoryState state,
+  private Uni<Map<String, Commands.TableContent>> summedContent(UnitOfWork tx, RepositoryState state,
       String repository, String mainHead, String head, List<TableRow> tables) {
     Map<String, Commands.TableContent> content = new ConcurrentHashMap<>();
-    return CommitGraph.pathsBetween(tx, repository, mainHead, head)
+    return CommitGraphReads.pathsBetween(tx, repository, mainHead, head)
         .chain(paths -> Multi.createFrom().iterable(tables)
             .onItem().transformToUniAndConcatenate(t -> {
               TableTracked recorded = state.tables().get(t.name());
               // the change sets live beside the table, in its own database
-              Function<SqlConnection, Uni<ChangeSets.ContentDelta>> deltaIn = c -> changeSets.contentDelta(c,
+              Function<UnitOfWork, Uni<ChangeSets.ContentDelta>> deltaIn = c -> c.roles().changeSets().contentDelta(c,
                   TrackedTable.of(repository, t), paths.undo(t.name()), paths.redo(t.name()));
               return backends.inCommand(tx, repository, t.storage(), deltaIn)
                   .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),

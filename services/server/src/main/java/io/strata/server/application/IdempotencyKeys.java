@@ -2,7 +2,7 @@ package io.strata.server.application;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.projections.log.EventLog;
+import io.strata.server.runtime.EventAppends;
 import io.strata.projections.log.IdempotencyRecord;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
@@ -19,7 +19,7 @@ import java.util.Optional;
 final class IdempotencyKeys {
   private IdempotencyKeys() {}
 
-  static Uni<Map<String, IdempotencyRecord>> stored(EventLog log, List<PendingCommand> batch) {
+  static Uni<Map<String, IdempotencyRecord>> stored(EventAppends log, List<PendingCommand> batch) {
     List<String> keys = batch.stream().map(PendingCommand::key).filter(k -> k != null).distinct().toList();
     if (keys.isEmpty()) {
       return Uni.createFrom().item(Map.of());

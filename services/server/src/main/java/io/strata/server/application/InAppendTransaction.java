@@ -3,7 +3,7 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.domain.Commands.Command;
 import io.strata.server.domain.RepositoryState;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.projections.rowdata.UnitOfWork;
 
 /**
  * Work that turns a request into its command inside the transaction that appends the command's events:
@@ -16,5 +16,5 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 @FunctionalInterface
 public interface InAppendTransaction {
   /** Does the work in {@code tx} against the repository's authoritative {@code state}; answers the command to decide. */
-  Uni<Command> prepare(SqlConnection tx, RepositoryState state);
+  Uni<Command> prepare(UnitOfWork tx, RepositoryState state);
 }

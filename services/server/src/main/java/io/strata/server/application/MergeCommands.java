@@ -7,6 +7,7 @@ import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
 import io.strata.events.MergeStarted;
 import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.Merges;
@@ -15,6 +16,7 @@ import io.strata.projections.rowdata.Merges.TableMerge;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
@@ -25,8 +27,6 @@ import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -57,7 +57,6 @@ public class MergeCommands {
   private final TableQueries tableQueries;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
-  private final Pool metadata;
   private final RepositoryStateLoader loader;
   private final ObjectMapper json;
   private final StorageBackends backends;
@@ -67,7 +66,7 @@ public class MergeCommands {
 
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
-      ProjectionRuntime projections, StrataConfig config, Pool metadata, RepositoryStateLoader loader, ObjectMapper json,
+      ProjectionRuntime projections, StrataConfig config, RepositoryStateLoader loader, ObjectMapper json,
       StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work) {
     this.processor = processor;
     this.existing = existing;
@@ -75,7 +74,6 @@ public class MergeCommands {
     this.tableQueries = tableQueries;
     this.projections = projections;
     this.config = config;
-    this.metadata = metadata;
     this.loader = loader;
     this.json = json;
     this.backends = backends;
@@ -161,9 +159,8 @@ public class MergeCommands {
   /** The merge worked out in a transaction that is rolled back: its answer, nothing changed, no event. */
   private Uni<CommandResponse> dryRun(String repo, String target, Request r, List<TableRow> tracked, Outcome outcome,
       Function<Outcome, Answer> answer) {
-    return loader.load(repo).chain(state -> metadata.withConnection(c -> c.begin().chain(tx ->
-            prepare(c, state, repo, target, r, tracked, outcome)
-                .onTermination().call(() -> tx.rollback().onFailure().recoverWithNull())))
+    return loader.load(repo).chain(state -> backends.inRolledBackTransaction(repo, backends.serverOwn(),
+            tx -> prepare(tx, state, repo, target, r, tracked, outcome))
         .map(command -> {
           Answer.Reply reply = answer.apply(outcome).reply(List.of(), state.lastPosition(), state, null);
           try {
@@ -176,7 +173,7 @@ public class MergeCommands {
   }
 
   /** Works the merge out against the authoritative state, inside the transaction that appends its event. */
-  private Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repo, String target,
+  private Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repo, String target,
       Request r, List<TableRow> tracked, Outcome outcome) {
     String ours = targetHead(state, target, r.expectedHead());
     String theirs = outcome.sourceCommit;
@@ -185,7 +182,7 @@ public class MergeCommands {
     TableTransactions tables = new TableTransactions(backends, repo, tx);
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-        .chain(() -> CommitGraph.mergeBase(tx, repo, ours, theirs))
+        .chain(() -> CommitGraphReads.mergeBase(tx, repo, ours, theirs))
         .chain(base -> {
           outcome.base = base;
           if (base == null) {
@@ -281,7 +278,7 @@ public class MergeCommands {
         });
   }
 
-  private Uni<Commands.Command> prepareApplying(SqlConnection tx, RepositoryState state, String repo, String target,
+  private Uni<Commands.Command> prepareApplying(UnitOfWork tx, RepositoryState state, String repo, String target,
       Request r, List<TableRow> tracked, Outcome outcome, String base, String theirs, boolean revert) {
     String ours = targetHead(state, target, r.expectedHead());
     outcome.head = ours;
@@ -289,7 +286,7 @@ public class MergeCommands {
     BranchRef into = BranchRef.of(target, state.defaultBranch());
     TableTransactions tables = new TableTransactions(backends, repo, tx);
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-        .chain(() -> revert ? CommitGraph.mergeBase(tx, repo, outcome.sourceCommit, ours)
+        .chain(() -> revert ? CommitGraphReads.mergeBase(tx, repo, outcome.sourceCommit, ours)
             : Uni.createFrom().item(outcome.sourceCommit))
         .invoke(found -> {
           if (!outcome.sourceCommit.equals(found)) {
@@ -297,8 +294,8 @@ public class MergeCommands {
                 + target + "': only a commit in its history can be reverted there");
           }
         })
-        .chain(() -> CommitGraph.pathsBetween(tx, repo, base, ours))
-        .chain(oursPaths -> CommitGraph.pathsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
+        .chain(() -> CommitGraphReads.pathsBetween(tx, repo, base, ours))
+        .chain(oursPaths -> CommitGraphReads.pathsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
           List<TableRow> touched = tracked.stream().filter(t -> !theirsPaths.undo(t.name()).isEmpty()
               || !theirsPaths.redo(t.name()).isEmpty()).toList();
           return work.attempt(tx, repo, target, touched, false).chain(attempt -> work.threeWay(tables, tx, state, repo,

@@ -5,16 +5,15 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
-import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeSets.Captured;
-import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.runtime.StorageBackends;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -31,14 +30,12 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class MergeCommits {
   private final DataCommits dataCommits;
-  private final Merges<SqlConnection> merges;
   private final StorageBackends backends;
 
   @Inject
-  public MergeCommits(DataCommits dataCommits, Merges<SqlConnection> merges, StorageBackends backends) {
+  public MergeCommits(DataCommits dataCommits, StorageBackends backends) {
     this.backends = backends;
     this.dataCommits = dataCommits;
-    this.merges = merges;
   }
 
   /**
@@ -48,7 +45,7 @@ public class MergeCommits {
    * and that nothing else changed since (the merge commits at once): their change sets from the source
    * come from the plan; {@code applied}: their change sets, captured from the plan.
    */
-  public Uni<Commands.Command> conclude(TableTransactions tables, SqlConnection tx, RepositoryState state,
+  public Uni<Commands.Command> conclude(TableTransactions tables, UnitOfWork tx, RepositoryState state,
       String repo, Commands.CreateCommit commit, MergeStarted merge, List<TableRow> tracked,
       List<TableRow> capturable, boolean all, Set<String> planned, List<Captured> applied) {
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
@@ -57,8 +54,8 @@ public class MergeCommits {
         .chain(captured -> !merge.mergesSource()
             ? endKept(tx, repo, into, tracked, kept).map(done -> captured.applying(
                 new AppliedCommit(merge.operation(), merge.sourceCommit(), merge.mainline())))
-            : CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.head())
-            .chain(ours -> CommitGraph.changeSetsBetween(tx, repo, merge.base(), merge.sourceCommit())
+            : CommitGraphReads.changeSetsBetween(tx, repo, merge.base(), merge.head())
+            .chain(ours -> CommitGraphReads.changeSetsBetween(tx, repo, merge.base(), merge.sourceCommit())
                 .chain(theirs -> {
                   List<MergeInfo.ChangeSetRef> fromSource = new ArrayList<>();
                   return Multi.createFrom().iterable(tracked)
@@ -70,8 +67,8 @@ public class MergeCommits {
                         // the change set from the source lives beside the table, in its own database
                         Uni<Void> recorded = o.isEmpty() && th.isEmpty() && merged == null
                             ? Uni.createFrom().voidItem()
-                            : tables.in(t, c -> planned.contains(t.name()) ? merges.fromSourceOfPlan(c, table, o)
-                                    : merges.fromSource(c, table, o, th, merged))
+                            : tables.in(t, c -> planned.contains(t.name()) ? c.roles().merges().fromSourceOfPlan(c, table, o)
+                                    : c.roles().merges().fromSource(c, table, o, th, merged))
                                 .invoke(hash -> {
                                   if (hash != null) {
                                     fromSource.add(new MergeInfo.ChangeSetRef(t.name(), hash));
@@ -81,7 +78,7 @@ public class MergeCommits {
                         // only the tables the merge in progress kept something of have anything to forget;
                         // in another database the commit's capture ended it (and puts it back if never appended)
                         return kept.contains(t.name()) && backends.sharesAppendTransaction(t.storage())
-                            ? recorded.chain(() -> merges.end(tx, table, into)) : recorded;
+                            ? recorded.chain(() -> tx.roles().merges().end(tx, table, into)) : recorded;
                       })
                       .collect().last()
                       .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
@@ -93,10 +90,10 @@ public class MergeCommits {
    * A revert or cherry-pick walks no second parent: only what it kept in the server's database is
    * forgotten (in another database the commit's capture ended it).
    */
-  private Uni<Void> endKept(SqlConnection tx, String repo, BranchRef into, List<TableRow> tracked, Set<String> kept) {
+  private Uni<Void> endKept(UnitOfWork tx, String repo, BranchRef into, List<TableRow> tracked, Set<String> kept) {
     return Multi.createFrom().iterable(tracked)
         .filter(t -> kept.contains(t.name()) && backends.sharesAppendTransaction(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> merges.end(tx, TrackedTable.of(repo, t), into))
+        .onItem().transformToUniAndConcatenate(t -> tx.roles().merges().end(tx, TrackedTable.of(repo, t), into))
         .collect().last()
         .replaceWithVoid();
   }

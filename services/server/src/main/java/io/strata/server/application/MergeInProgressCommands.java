@@ -5,7 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.MergeStarted;
 import io.strata.projections.rowdata.BranchRef;
-import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
@@ -17,9 +17,8 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.LinkedHashSet;
@@ -39,18 +38,15 @@ public class MergeInProgressCommands {
   private final CommandProcessor processor;
   private final Existing existing;
   private final TableQueries tableQueries;
-  private final Merges<SqlConnection> merges;
   private final MergeCommits mergeCommits;
   private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
 
   @Inject
-  public MergeInProgressCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
-      Merges<SqlConnection> merges, MergeCommits mergeCommits, StorageBackends backends, CrossStorageCommits crossStorage) {
+  public MergeInProgressCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries, MergeCommits mergeCommits, StorageBackends backends, CrossStorageCommits crossStorage) {
     this.processor = processor;
     this.existing = existing;
     this.tableQueries = tableQueries;
-    this.merges = merges;
     this.mergeCommits = mergeCommits;
     this.backends = backends;
     this.crossStorage = crossStorage;
@@ -78,14 +74,14 @@ public class MergeInProgressCommands {
           .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
             TrackedTable table = TrackedTable.of(repo, t);
             Uni<Long> done = r.table() == null || r.table().equals(t.name())
-                ? TableShapes.requireUnchanged(c, t.toEvent())
-                    .chain(() -> merges.resolve(c, table, into, r.key(), r.field(), r.take(), r.value()))
+                ? TableShapes.requireUnchanged(c, TrackedTable.of(repo, t))
+                    .chain(() -> c.roles().merges().resolve(c, table, into, r.key(), r.field(), r.take(), r.value()))
                     .onFailure(IllegalArgumentException.class)
                     .transform(e -> StrataException.invalid("field", e.getMessage()))
                     .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e))
                 : Uni.createFrom().item(0L);
             return done.invoke(n -> resolved[0] += n)
-                .chain(() -> merges.remaining(c, table, into)).invoke(n -> remaining[0] += n);
+                .chain(() -> c.roles().merges().remaining(c, table, into)).invoke(n -> remaining[0] += n);
           }))
           .collect().last()
           // resolutions in other storages stand once made, as one made there in SQL does: the
@@ -130,8 +126,8 @@ public class MergeInProgressCommands {
           .collect(Collectors.toCollection(LinkedHashSet::new));
       // the rows the merge wrote go back, unless someone changed them since: that is their work
       return Multi.createFrom().iterable(tables).filter(t -> backends.sharesAppendTransaction(t.storage()))
-          .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, t.toEvent())
-              .chain(() -> merges.abort(tx, TrackedTable.of(repo, t), into))
+          .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, TrackedTable.of(repo, t))
+              .chain(() -> tx.roles().merges().abort(tx, TrackedTable.of(repo, t), into))
               .invoke(kept -> {
                 if (kept > 0) {
                   LOG.infof("merge into %s/%s aborted: %d row(s) of %s changed since the merge stay as working"
@@ -157,7 +153,7 @@ public class MergeInProgressCommands {
     return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
       TableTransactions held = new TableTransactions(backends, repo, tx);
       return Multi.createFrom().iterable(tables)
-            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> merges.conflicts(c, TrackedTable.of(repo, t),
+            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> c.roles().merges().conflicts(c, TrackedTable.of(repo, t),
                 into, 200).select().first(MergeCommands.LISTED_CONFLICTS).collect().asList()))
             .onItem().transformToIterable(list -> list)
             .select().first(MergeCommands.LISTED_CONFLICTS)
@@ -184,7 +180,7 @@ public class MergeInProgressCommands {
   /** Work on the merge in progress on a branch, in the transaction that appends its event. */
   @FunctionalInterface
   private interface OnMerge {
-    Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, RepositoryState.Merge merge, BranchRef into,
+    Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, RepositoryState.Merge merge, BranchRef into,
         List<TableRow> mergeTables, List<TableRow> tracked);
   }
 

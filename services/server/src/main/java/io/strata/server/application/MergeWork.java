@@ -5,21 +5,19 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeStarted;
 import io.strata.events.TableTracked;
-import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
-import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.Merges.TableMerge;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.Failpoints;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
@@ -37,20 +35,13 @@ import java.util.Optional;
  */
 @ApplicationScoped
 class MergeWork {
-  private final WorkingState<SqlConnection> working;
-  private final Merges<SqlConnection> merges;
-  private final ChangeSets<SqlConnection> changeSets;
   private final MergeCommits mergeCommits;
   private final CrossStorageCommits crossStorage;
   private final StorageBackends backends;
 
   @Inject
-  MergeWork(WorkingState<SqlConnection> working, Merges<SqlConnection> merges, ChangeSets<SqlConnection> changeSets,
-      MergeCommits mergeCommits, CrossStorageCommits crossStorage, StorageBackends backends) {
+  MergeWork(MergeCommits mergeCommits, CrossStorageCommits crossStorage, StorageBackends backends) {
     this.backends = backends;
-    this.working = working;
-    this.merges = merges;
-    this.changeSets = changeSets;
     this.mergeCommits = mergeCommits;
     this.crossStorage = crossStorage;
   }
@@ -59,7 +50,7 @@ class MergeWork {
    * The merge's attempt when it writes tables in other storages (not in a dry run): their writes are
    * committed before the append, under a recovery intent that undoes them if the event never is.
    */
-  Uni<String> attempt(SqlConnection tx, String repo, String branch, List<TableRow> touched, boolean dryRun) {
+  Uni<String> attempt(UnitOfWork tx, String repo, String branch, List<TableRow> touched, boolean dryRun) {
     return dryRun ? Uni.createFrom().nullItem()
         : crossStorage.beginFor(tx, repo, branch, touched, CrossStorageCommits.Kind.MERGE);
   }
@@ -70,15 +61,15 @@ class MergeWork {
   }
 
   /** Just before the append: the merge's writes in other storages are committed, and its intent goes with the append. */
-  private Uni<Commands.Command> committedElsewhere(SqlConnection tx, TableTransactions tables, String attempt,
+  private Uni<Commands.Command> committedElsewhere(UnitOfWork tx, TableTransactions tables, String attempt,
       Commands.Command command) {
     return crossStorage.commitBeforeAppend(tx, tables, attempt, "merge").replaceWith(command);
   }
 
   /** Moves the target's working state along the source's change sets and its head to the source. */
-  Uni<Commands.Command> fastForward(TableTransactions tables, SqlConnection tx, RepositoryState state,
+  Uni<Commands.Command> fastForward(TableTransactions tables, UnitOfWork tx, RepositoryState state,
       String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun) {
-    return CommitGraph.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
+    return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
       List<TableRow> touched = touched(tracked, paths);
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
       return attempt(tx, repo, into.name(), touched, dryRun).chain(attempt -> Multi.createFrom().iterable(touched)
@@ -86,15 +77,15 @@ class MergeWork {
             TrackedTable table = TrackedTable.of(repo, t);
             List<String> path = paths.get(t.name());
             boolean undoable = undoable(attempt, t);
-            return CleanTables.require(working, c, table, into, "the merge")
+            return CleanTables.require(c, table, into, "the merge")
                 // in another storage, the rows the move writes are planned so that recovery can undo them
-                .chain(() -> undoable ? merges.plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
+                .chain(() -> undoable ? c.roles().merges().plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
                     : Uni.createFrom().voidItem())
-                .chain(() -> dryRun ? Uni.createFrom().voidItem() : working.advance(c, table, into, path))
-                .chain(() -> undoable ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem())
+                .chain(() -> dryRun ? Uni.createFrom().voidItem() : c.roles().workingState().advance(c, table, into, path))
+                .chain(() -> undoable ? c.roles().merges().saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem())
                 .chain(() -> !into.isDefault() || !state.tables().containsKey(t.name())
                     ? Uni.createFrom().voidItem()
-                    : changeSets.contentDelta(c, table, List.of(), path).invoke(delta -> {
+                    : c.roles().changeSets().contentDelta(c, table, List.of(), path).invoke(delta -> {
                       TableTracked recorded = state.tables().get(t.name());
                       TableTracked next = recorded.withContent(recorded.rowCount() + delta.rows(),
                           new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString());
@@ -109,13 +100,13 @@ class MergeWork {
     });
   }
 
-  Uni<Commands.Command> threeWay(TableTransactions tables, SqlConnection tx, RepositoryState state,
+  Uni<Commands.Command> threeWay(TableTransactions tables, UnitOfWork tx, RepositoryState state,
       String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome) {
     String ours = outcome.head;
     String theirs = outcome.sourceCommit;
     String base = outcome.base;
-    return CommitGraph.changeSetsBetween(tx, repo, base, ours)
-        .chain(oursPaths -> CommitGraph.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
+    return CommitGraphReads.changeSetsBetween(tx, repo, base, ours)
+        .chain(oursPaths -> CommitGraphReads.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
           List<TableRow> touched = touched(tracked, theirsPaths);
           return attempt(tx, repo, into.name(), touched, r.dryRun()).chain(attempt -> threeWay(tables, tx, state,
               repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt, Map.of(),
@@ -132,7 +123,7 @@ class MergeWork {
   record Sides(Map<String, List<String>> ours, Map<String, List<String>> theirs, List<TableRow> touched,
       String attempt, Map<String, List<String>> oursUndo, Map<String, List<String>> theirsUndo) {}
 
-  Uni<Commands.Command> threeWay(TableTransactions tables, SqlConnection tx, RepositoryState state,
+  Uni<Commands.Command> threeWay(TableTransactions tables, UnitOfWork tx, RepositoryState state,
       String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome, Sides sides) {
     Map<String, List<String>> oursPaths = sides.ours();
     Map<String, List<String>> theirsPaths = sides.theirs();
@@ -149,19 +140,19 @@ class MergeWork {
     return Multi.createFrom().iterable(touched)
         .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
           TrackedTable table = TrackedTable.of(repo, t);
-          return CleanTables.require(working, c, table, into, "the merge")
-              .chain(() -> TableShapes.requireUnchanged(c, t.toEvent()))
-              .chain(() -> merges.plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
+          return CleanTables.require(c, table, into, "the merge")
+              .chain(() -> TableShapes.requireUnchanged(c, TrackedTable.of(repo, t)))
+              .chain(() -> c.roles().merges().plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
                   oursPaths.getOrDefault(t.name(), List.of()), sides.theirsUndo().getOrDefault(t.name(), List.of()),
                   theirsPaths.getOrDefault(t.name(), List.of()), r.strategy()))
               .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
                   ? Uni.createFrom().item(m)
-                  : merges.apply(c, table, into).onFailure(MergeCommands::refusedByTable)
+                  : c.roles().merges().apply(c, table, into).onFailure(MergeCommands::refusedByTable)
                       .transform(e -> MergeCommands.refused(t.name(), e)))
               .invoke(m -> planned.put(t.name(), m))
               .chain(m -> m.conflicts() == 0 || listed.size() >= listing
                   ? Uni.createFrom().voidItem()
-                  : merges.plannedConflicts(c, table, listing - listed.size())
+                  : c.roles().merges().plannedConflicts(c, table, listing - listed.size())
                       .invoke(listed::addAll).replaceWithVoid());
         }))
         .collect().last()
@@ -190,8 +181,8 @@ class MergeWork {
             return Multi.createFrom().iterable(touched)
                 .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.of(repo, t);
-                  return merges.keep(c, table, into).chain(() -> undoable(attempt, t)
-                      ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
+                  return c.roles().merges().keep(c, table, into).chain(() -> undoable(attempt, t)
+                      ? c.roles().merges().saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
                 }))
                 .collect().last()
                 .chain(() -> Failpoints.hit("merge.applied"))
@@ -206,8 +197,8 @@ class MergeWork {
           return Multi.createFrom().iterable(touched)
               .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                 TrackedTable table = TrackedTable.of(repo, t);
-                return merges.captureApplied(c, table, into).call(() -> undoable(attempt, t)
-                    ? merges.saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
+                return c.roles().merges().captureApplied(c, table, into).call(() -> undoable(attempt, t)
+                    ? c.roles().merges().saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
               }))
               .collect().asList()
               .chain(captured -> mergeCommits.conclude(tables, tx, state, repo, commit, merge, tracked, List.of(),

@@ -8,14 +8,15 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
 import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.graph.CommitRow;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
@@ -27,7 +28,6 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -55,7 +55,6 @@ public class RebaseCommands {
   private final TableQueries tableQueries;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
-  private final WorkingState<SqlConnection> working;
   private final CommitGraph graph;
   private final MergeCommands merges;
   private final MergeInProgressCommands mergeInProgress;
@@ -67,7 +66,7 @@ public class RebaseCommands {
 
   @Inject
   public RebaseCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
-      ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
+      ProjectionRuntime projections, StrataConfig config,
       CommitGraph graph, MergeCommands merges, MergeInProgressCommands mergeInProgress, RepositoryStateLoader loader,
       ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage, StorageBackends backends) {
     this.backends = backends;
@@ -80,7 +79,6 @@ public class RebaseCommands {
     this.tableQueries = tableQueries;
     this.projections = projections;
     this.config = config;
-    this.working = working;
     this.graph = graph;
     this.merges = merges;
     this.loader = loader;
@@ -113,7 +111,7 @@ public class RebaseCommands {
         .chain(started -> replay(repo, branch, inner, rendering));
   }
 
-  private Uni<Commands.Command> start(SqlConnection tx, RepositoryState state, String repo, String branch,
+  private Uni<Commands.Command> start(UnitOfWork tx, RepositoryState state, String repo, String branch,
       String onto, String ontoCommit, Author author, List<TableRow> tracked) {
     RepositoryState.Branch b = state.branch(branch);
     if (b == null) {
@@ -128,7 +126,7 @@ public class RebaseCommands {
     String head = b.head();
     BranchRef ref = BranchRef.of(branch, state.defaultBranch());
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-        .chain(() -> CommitGraph.mergeBase(tx, repo, head, ontoCommit))
+        .chain(() -> CommitGraphReads.mergeBase(tx, repo, head, ontoCommit))
         .chain(base -> {
           if (base == null) {
             throw StrataException.invalid("onto", "'" + onto + "' shares no history with '" + branch + "'");
@@ -138,7 +136,7 @@ public class RebaseCommands {
           }
           return replayed(repo, head, ontoCommit)
               .chain(commits -> requireClean(tx, repo, local(tracked), ref)
-                  .chain(() -> CommitGraph.pathsBetween(tx, repo, head, ontoCommit))
+                  .chain(() -> CommitGraphReads.pathsBetween(tx, repo, head, ontoCommit))
                   // every table, so that one with working changes in another database refuses it too
                   .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase"))
                   .chain(contents -> Failpoints.hit("rebase.started").map(done -> {
@@ -265,7 +263,7 @@ public class RebaseCommands {
           }
           BranchRef ref = BranchRef.of(branch, state.defaultBranch());
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-              .chain(() -> CommitGraph.pathsBetween(tx, repo, current, original))
+              .chain(() -> CommitGraphReads.pathsBetween(tx, repo, current, original))
               .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase.abort"))
               .map(contents -> new Commands.AbortRebase(branch, contents));
         }, ctx, answer)));
@@ -327,9 +325,9 @@ public class RebaseCommands {
   }
 
   /** A rebase starts from a clean branch: working changes in any table refuse it. */
-  private Uni<Void> requireClean(SqlConnection tx, String repo, List<TableRow> tracked, BranchRef ref) {
+  private Uni<Void> requireClean(UnitOfWork tx, String repo, List<TableRow> tracked, BranchRef ref) {
     return Multi.createFrom().iterable(tracked)
-        .onItem().transformToUniAndConcatenate(t -> CleanTables.require(working, tx, TrackedTable.of(repo, t), ref,
+        .onItem().transformToUniAndConcatenate(t -> CleanTables.require(tx, TrackedTable.of(repo, t), ref,
             "a rebase"))
         .collect().last()
         .replaceWithVoid();

@@ -1,11 +1,12 @@
 package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
-import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
@@ -15,7 +16,6 @@ import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.AccessRules;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -82,7 +82,7 @@ public class ResetCommands {
     return AccessRules.decide(Permission.REPOSITORY_ADMIN, ctx.actor().grants(), repo) == AccessRules.Decision.ALLOW;
   }
 
-  private Uni<Commands.Command> prepare(SqlConnection tx, RepositoryState state, String repo, String branch,
+  private Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repo, String branch,
       String to, Request r, boolean mayForce, List<TableRow> tracked) {
     RepositoryState.Branch b = state.branch(branch);
     if (b == null) {
@@ -99,7 +99,7 @@ public class ResetCommands {
     BranchRef ref = BranchRef.of(branch, state.defaultBranch());
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-        .chain(() -> CommitGraph.pathsBetween(tx, repo, from, to))
+        .chain(() -> CommitGraphReads.pathsBetween(tx, repo, from, to))
         .chain(paths -> moves.move(tx, state, repo, ref, tracked.stream()
             // a hard reset drops the working changes of every table; otherwise only tables that differ move
             .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())

@@ -13,20 +13,19 @@ import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
 import io.strata.events.TableCounts;
 import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.RowBatch;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands.ChangeKind;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
-import io.strata.server.runtime.StoragePools;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.runtime.TableShapes;
+import io.strata.server.runtime.StorageBackends;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -53,16 +52,13 @@ public class RowWrites {
   /** Rows per batch request: enough for bulk loads, bounded so one request cannot exhaust memory. */
   public static final int MAX_BATCH_ROWS = 1_000_000;
 
-  private final StoragePools pools;
+  private final StorageBackends backends;
   private final Existing existing;
   private final CommandProcessor processor;
-  private final WorkingState<SqlConnection> working;
 
   @Inject
-  public RowWrites(StoragePools pools, Existing existing, CommandProcessor processor,
-      WorkingState<SqlConnection> working) {
-    this.working = working;
-    this.pools = pools;
+  public RowWrites(StorageBackends backends, Existing existing, CommandProcessor processor) {
+    this.backends = backends;
     this.existing = existing;
     this.processor = processor;
   }
@@ -103,7 +99,7 @@ public class RowWrites {
     validateColumns(table, columnsOf(table), changed, 0);
     ObjectNode keyObject = keyObject(table, changed);
     // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
-    return inTransaction(repository, branch, table, (tx, on) -> working.row(tx, on.table(), on.branch(),
+    return inTransaction(repository, branch, table, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
             keyObject.toString(), true)
         .chain(row -> {
           ObjectNode merged = (ObjectNode) parse(row.orElseThrow(() -> notFound(table, key)));
@@ -118,7 +114,7 @@ public class RowWrites {
   public Uni<Written> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       CommandContext ctx) {
     ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);
-    return inTransaction(repository, branch, table, (tx, on) -> working.row(tx, on.table(), on.branch(),
+    return inTransaction(repository, branch, table, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
             keyObject.toString(), false)
         .chain(row -> {
           if (row.isEmpty()) {
@@ -135,12 +131,11 @@ public class RowWrites {
    * become 422s.
    */
   private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table,
-      BiFunction<SqlConnection, Target, Uni<T>> work) {
+      BiFunction<UnitOfWork, Target, Uni<T>> work) {
     Target on = new Target(TrackedTable.of(repository.name(), table), BranchRef.of(branch, repository.defaultBranch()));
     return existing.branch(repository.name(), branch)
-        .chain(() -> pools.pool(repository.name(), table.storage()))
-        .chain(pool -> pool.withTransaction(tx -> TableShapes.requireUnchanged(tx, table.toEvent())
-            .chain(() -> work.apply(tx, on))))
+        .chain(() -> backends.inOwnTransaction(repository.name(), table.storage(),
+            tx -> TableShapes.requireUnchanged(tx, on.table()).chain(() -> work.apply(tx, on))))
         .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate);
   }
 
@@ -154,11 +149,11 @@ public class RowWrites {
    * Writes the batch in the caller's transaction, staged; then reads back the row with key {@code
    * readBack}, if given.
    */
-  private Uni<Done> write(SqlConnection tx, Target on, RowBatch batch, ObjectNode readBack) {
-    return working.apply(tx, on.table(), on.branch(), batch)
+  private Uni<Done> write(UnitOfWork tx, Target on, RowBatch batch, ObjectNode readBack) {
+    return tx.roles().workingState().apply(tx, on.table(), on.branch(), batch)
         .chain(counts -> (readBack == null
             ? Uni.createFrom().<JsonNode>nullItem()
-            : working.row(tx, on.table(), on.branch(), readBack.toString(), false)
+            : tx.roles().workingState().row(tx, on.table(), on.branch(), readBack.toString(), false)
                 .map(row -> row.map(RowWrites::parse).orElse(null)))
             .map(row -> new Done(counts.inserted(), counts.updated(), counts.deleted(), row)));
   }

@@ -5,17 +5,16 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.StashCreated;
 import io.strata.events.TableCounts;
-import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
-import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
@@ -23,18 +22,14 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -52,16 +47,12 @@ public class StashCommands {
   private final TableQueries tableQueries;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
-  private final WorkingState<SqlConnection> working;
-  private final ChangeSets<SqlConnection> changeSets;
-  private final Merges<SqlConnection> merges;
   private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
 
   @Inject
   public StashCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
-      ProjectionRuntime projections, StrataConfig config, WorkingState<SqlConnection> working,
-      ChangeSets<SqlConnection> changeSets, Merges<SqlConnection> merges, StorageBackends backends,
+      ProjectionRuntime projections, StrataConfig config, StorageBackends backends,
       CrossStorageCommits crossStorage) {
     this.backends = backends;
     this.crossStorage = crossStorage;
@@ -70,9 +61,6 @@ public class StashCommands {
     this.tableQueries = tableQueries;
     this.projections = projections;
     this.config = config;
-    this.working = working;
-    this.changeSets = changeSets;
-    this.merges = merges;
   }
 
   /** Saves the working changes of {@code tables} (empty: every table) of the branch, and puts it back at its head. */
@@ -113,8 +101,8 @@ public class StashCommands {
                   String undo = backends.sharesAppendTransaction(t.storage()) ? null : attempt;
                   // the working changes become a change set (out of the working log), and the branch's
                   // working state goes back to its head along it
-                  return TableShapes.requireUnchanged(c, t.toEvent())
-                      .chain(() -> working.writesMayReachOtherRows(c, table, ref))
+                  return TableShapes.requireUnchanged(c, TrackedTable.of(repo, t))
+                      .chain(() -> c.roles().workingState().writesMayReachOtherRows(c, table, ref))
                       .invoke(reach -> {
                         if (reach) { // putting it back could change other tables' rows, which the stash would not hold
                           throw StrataException.invalid("tables", "table '" + t.name() + "' has a trigger, or a"
@@ -122,9 +110,9 @@ public class StashCommands {
                               + " working changes cannot be stashed; commit or discard them");
                         }
                       })
-                      .chain(() -> changeSets.capture(c, table, ref, true, undo))
+                      .chain(() -> c.roles().changeSets().capture(c, table, ref, true, undo))
                       .call(captured -> captured.isEmpty() ? Uni.createFrom().voidItem()
-                          : working.move(c, table, ref, List.of(captured.get().changeSet()), List.of(), undo)
+                          : c.roles().workingState().move(c, table, ref, List.of(captured.get().changeSet()), List.of(), undo)
                               .onFailure(MergeCommands::refusedByTable)
                               .transform(e -> MergeCommands.refused(t.name(), e)))
                       .invoke(captured -> captured.ifPresent(cs -> stashed.add(new StashCreated.StashedTable(
@@ -146,7 +134,7 @@ public class StashCommands {
   }
 
   /** Just before the append: the writes in other storages committed, and the intent going with the append. */
-  private Uni<Void> committedElsewhere(SqlConnection tx, TableTransactions held, String attempt, String name) {
+  private Uni<Void> committedElsewhere(UnitOfWork tx, TableTransactions held, String attempt, String name) {
     return Failpoints.hit(name + ".applied").chain(() -> crossStorage.commitBeforeAppend(tx, held, attempt, name));
   }
 
@@ -186,15 +174,15 @@ public class StashCommands {
                   "table '" + s.table() + "' of the stash is no longer tracked"))).toList();
           TableTransactions held = new TableTransactions(backends, repo, tx);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-              .chain(() -> CommitGraph.pathsBetween(tx, repo, stash.head(), head))
+              .chain(() -> CommitGraphReads.pathsBetween(tx, repo, stash.head(), head))
               .chain(paths -> crossStorage.beginFor(tx, repo, branch, stashedTables, CrossStorageCommits.Kind.MERGE)
                   .chain(attempt -> Multi.createFrom().iterable(stash.tables())
                   .onItem().transformToUniAndConcatenate(s -> {
                     TableRow t = stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst().orElseThrow();
                     TrackedTable table = TrackedTable.of(repo, t);
-                    return held.of(t).chain(tc -> CleanTables.require(working, tc, table, ref, "the stash")
-                        .chain(() -> TableShapes.requireUnchanged(tc, t.toEvent()))
-                        .chain(() -> changeSets.exists(tc, table, s.changeSet()))
+                    return held.of(t).chain(tc -> CleanTables.require(tc, table, ref, "the stash")
+                        .chain(() -> TableShapes.requireUnchanged(tc, TrackedTable.of(repo, t)))
+                        .chain(() -> tc.roles().changeSets().exists(tc, table, s.changeSet()))
                         .invoke(exists -> {
                           if (!exists) { // untracked since, and tracked again: its history went with it
                             throw new StrataException(ErrorCode.StashGone, "the stashed changes of table '"
@@ -202,22 +190,22 @@ public class StashCommands {
                                 Map.of("table", s.table(), "stash", n));
                           }
                         })
-                        .chain(() -> merges.plan(tc, table, ref, paths.undo(t.name()), paths.redo(t.name()),
+                        .chain(() -> tc.roles().merges().plan(tc, table, ref, paths.undo(t.name()), paths.redo(t.name()),
                             List.of(), List.of(s.changeSet()), settle))
                         .chain(planned -> planned.unsettled() > 0 ? Uni.createFrom().item(planned)
-                            : merges.apply(tc, table, ref).onFailure(MergeCommands::refusedByTable)
+                            : tc.roles().merges().apply(tc, table, ref).onFailure(MergeCommands::refusedByTable)
                                 .transform(e -> MergeCommands.refused(t.name(), e)))
                         .chain(m -> {
                           if (m.unsettled() > 0) {
                             unsettled[0] += m.unsettled();
-                            return merges.plannedConflicts(tc, table, MergeCommands.LISTED_CONFLICTS)
+                            return tc.roles().merges().plannedConflicts(tc, table, MergeCommands.LISTED_CONFLICTS)
                                 .invoke(conflicts::addAll).replaceWithVoid();
                           }
                           ChangeCounts c = m.changes();
                           applied.add(new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
-                          return merges.recordApplied(tc, table, ref, false)
+                          return tc.roles().merges().recordApplied(tc, table, ref, false)
                               .chain(() -> backends.sharesAppendTransaction(t.storage()) ? Uni.createFrom().voidItem()
-                                  : merges.saveUndo(tc, table, ref, attempt));
+                                  : tc.roles().merges().saveUndo(tc, table, ref, attempt));
                         }));
                   })
                   .collect().last()

@@ -4,8 +4,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.projections.postgres.Sql;
-import io.strata.projections.postgres.TableCatalog;
-import io.strata.projections.rowdata.QueryAccess;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.tables.TableQueries;
@@ -15,10 +13,7 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TrackableSchemas;
 import io.strata.server.runtime.StorageBackends;
-import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -41,22 +36,15 @@ public class TableCommands {
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
   private final CommandProcessor processor;
-  private final StoragePools pools;
   private final StorageBackends backends;
   private final TableQueries tables;
   private final StrataConfig config;
-  private final Tracking<SqlConnection> tracking;
-  private final QueryAccess<SqlConnection> queryAccess;
 
   @Inject
-  public TableCommands(CommandProcessor processor, StoragePools pools, TableQueries tables, StrataConfig config,
-      Tracking<SqlConnection> tracking, QueryAccess<SqlConnection> queryAccess, StorageBackends backends) {
+  public TableCommands(CommandProcessor processor, TableQueries tables, StrataConfig config, StorageBackends backends) {
     this.backends = backends;
-    this.tracking = tracking;
-    this.queryAccess = queryAccess;
     this.config = config;
     this.processor = processor;
-    this.pools = pools;
     this.tables = tables;
   }
 
@@ -88,15 +76,14 @@ public class TableCommands {
           throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
               Map.of("table", name));
         }))
-        .chain(() -> pools.pool(repository, where.storage()))
         // a storage that reaches the server's own database is held to the rules of 'local'
-        .call(pool -> backends.isServerOwn(where.storage()) ? Uni.createFrom().voidItem()
-            : pools.isServerDatabase(pool).invoke(own -> {
-              if (own) {
-                TrackableSchemas.require(true, where.schema(), config.localSchemas());
-              }
-            }))
-        .chain(pool -> {
+        .chain(() -> backends.reachesServerDatabase(repository, where.storage()))
+        .invoke(own -> {
+          if (own) {
+            TrackableSchemas.require(true, where.schema(), config.localSchemas());
+          }
+        })
+        .chain(() -> {
           Commands.TrackTable[] installed = new Commands.TrackTable[1];
           // exclusive in the repository's queue: no branch is created or deleted while the table's
           // objects (one overlay per live branch) are installed
@@ -112,27 +99,29 @@ public class TableCommands {
                 }
                 List<String> branches = state.branches().keySet().stream()
                     .filter(b -> !b.equals(state.defaultBranch())).toList();
-                return install(pool, repository, name, location, where, primaryKey, branches, author)
+                return install(repository, name, location, where, primaryKey, branches, author)
                     .invoke(t -> installed[0] = t).map(t -> (Commands.Command) t);
               }, ctx, answer)
               // refused after the capture was installed: take it away again
               .onFailure().call(() -> installed[0] == null ? Uni.createFrom().voidItem()
-                  : pool.withTransaction(tx -> tracking.untrack(tx, new TrackedTable(repository, installed[0].name(),
-                      installed[0].schema(), installed[0].table(), installed[0].primaryKey(), installed[0].columns())))
+                  : backends.inOwnTransaction(repository, where.storage(), tx -> tx.roles().tracking().untrack(tx,
+                      new TrackedTable(repository, installed[0].name(), installed[0].schema(), installed[0].table(),
+                          installed[0].primaryKey(), installed[0].columns())))
                       .onFailure().recoverWithNull());
         });
   }
 
   /** Installs the table's capture and its branches' overlays; answers the command recording what was found. */
-  private Uni<Commands.TrackTable> install(Pool pool, String repository, String name,
+  private Uni<Commands.TrackTable> install(String repository, String name,
       String location, Location where, List<String> primaryKey, List<String> branches, Author author) {
-    return TableCatalog.inspect(pool, where.schema(), where.table(), primaryKey)
-        .chain(shape -> pool.withTransaction(tx -> tracking.track(tx, new TrackedTable(repository, name,
+    return backends.inOwnTransaction(repository, where.storage(), tx -> tx.roles().tracking()
+            .inspect(tx, where.schema(), where.table(), primaryKey)
+            .chain(shape -> tx.roles().tracking().track(tx, new TrackedTable(repository, name,
                 where.schema(), where.table(), shape.primaryKey(), shape.columns()),
-                branches, this::isLeftover))
+                branches, this::isLeftover)
             .map(m -> new Commands.TrackTable(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
-                shape.columns(), m.rowCount(), m.rowSum(), author)))
-        .onFailure(TableCatalog.Untrackable.class).transform(e -> ((TableCatalog.Untrackable) e).missing()
+                shape.columns(), m.rowCount(), m.rowSum(), author))))
+        .onFailure(Tracking.Untrackable.class).transform(e -> ((Tracking.Untrackable) e).missing()
             ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
             : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))
         // another repository's name is not this client's to learn (a token may not be granted it)
@@ -164,8 +153,8 @@ public class TableCommands {
         .map(TableRow::storage).toList());
     storages.add(backends.serverOwn()); // where a query with no table ran
     return Multi.createFrom().iterable(storages)
-        .onItem().transformToUniAndConcatenate(storage -> pools.pool(repository, storage)
-            .chain(pool -> pool.withTransaction(tx -> queryAccess.revoke(tx, repository)))
+        .onItem().transformToUniAndConcatenate(storage -> backends.inOwnTransaction(repository, storage,
+                tx -> tx.roles().queryAccess().revoke(tx, repository))
             .onFailure().recoverWithNull())
         .collect().last().replaceWithVoid();
   }
@@ -173,8 +162,8 @@ public class TableCommands {
   /** Removes Strata's objects beside tables no longer tracked (untracked, or their repository deleted). */
   public Uni<Void> removeObjects(String repository, List<TableRow> untracked) {
     return Multi.createFrom().iterable(untracked)
-        .onItem().transformToUniAndConcatenate(t -> pools.pool(repository, t.storage())
-            .chain(pool -> pool.withTransaction(tx -> tracking.untrack(tx, TrackedTable.of(repository, t)))))
+        .onItem().transformToUniAndConcatenate(t -> backends.inOwnTransaction(repository, t.storage(),
+            tx -> tx.roles().tracking().untrack(tx, TrackedTable.of(repository, t))))
         .collect().last().replaceWithVoid();
   }
 

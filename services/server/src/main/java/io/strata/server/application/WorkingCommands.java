@@ -6,7 +6,6 @@ import io.strata.events.TableCounts;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
@@ -16,10 +15,8 @@ import io.strata.server.domain.Existing;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
-import io.strata.server.runtime.StoragePools;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -37,19 +34,14 @@ public class WorkingCommands {
   private final CommandProcessor processor;
   private final Existing existing;
   private final TableQueries tables;
-  private final StoragePools pools;
   private final StorageBackends backends;
-  private final WorkingState<SqlConnection> working;
 
   @Inject
-  public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StoragePools pools,
-      WorkingState<SqlConnection> working, StorageBackends backends) {
+  public WorkingCommands(CommandProcessor processor, Existing existing, TableQueries tables, StorageBackends backends) {
     this.backends = backends;
-    this.working = working;
     this.processor = processor;
     this.existing = existing;
     this.tables = tables;
-    this.pools = pools;
   }
 
   @Permits(Permission.WRITE)
@@ -68,8 +60,8 @@ public class WorkingCommands {
             }
             return Multi.createFrom().iterable(selected)
                 .onItem().transformToUniAndConcatenate(t -> backends.sharesAppendTransaction(t.storage())
-                    ? TableShapes.requireUnchanged(tx, t.toEvent())
-                        .chain(() -> working.discard(tx, TrackedTable.of(repository, t), on))
+                    ? TableShapes.requireUnchanged(tx, TrackedTable.of(repository, t))
+                        .chain(() -> tx.roles().workingState().discard(tx, TrackedTable.of(repository, t), on))
                         .map(c -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()))
                     : apply(repository, on, t, kind))
                 .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
@@ -104,13 +96,12 @@ public class WorkingCommands {
 
   private Uni<TableCounts> apply(String repository, BranchRef branch, TableRow t, ChangeKind kind) {
     TrackedTable table = TrackedTable.of(repository, t);
-    return pools.pool(repository, t.storage())
-        .call(pool -> TableShapes.requireUnchanged(pool, t.toEvent()))
-        .chain(pool -> pool.withTransaction(tx -> switch (kind) {
-          case STAGED -> working.stage(tx, table, branch, true);
-          case UNSTAGED -> working.stage(tx, table, branch, false);
-          case DISCARDED -> working.discard(tx, table, branch);
-        }))
+    return backends.inOwnTransaction(repository, t.storage(), tx -> TableShapes.requireUnchanged(tx, table)
+            .chain(() -> switch (kind) {
+              case STAGED -> tx.roles().workingState().stage(tx, table, branch, true);
+              case UNSTAGED -> tx.roles().workingState().stage(tx, table, branch, false);
+              case DISCARDED -> tx.roles().workingState().discard(tx, table, branch);
+            }))
         .map((ChangeCounts c) -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()));
   }
 }

@@ -1,5 +1,6 @@
 package io.strata.server.queries;
 
+import io.strata.server.runtime.StorageBackends;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
@@ -12,12 +13,11 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.RefResolver;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -33,12 +33,12 @@ public class Diffs {
   private final TableQueries tables;
   private final StoragePools pools;
   private final Pool metadata;
-  private final ChangeSets<SqlConnection> changeSets;
+  private final StorageBackends backends;
 
   @Inject
   public Diffs(RefResolver resolver, TableQueries tables, StoragePools pools, Pool metadata,
-      ChangeSets<SqlConnection> changeSets) {
-    this.changeSets = changeSets;
+      StorageBackends backends) {
+    this.backends = backends;
     this.resolver = resolver;
     this.tables = tables;
     this.pools = pools;
@@ -80,11 +80,11 @@ public class Diffs {
 
   private Uni<Diff> summary(String repo, String from, String to, Plan plan) {
     return Multi.createFrom().iterable(plan.tables())
-        .onItem().transformToUniAndConcatenate(table -> pools.pool(repo, table.storage())
-            .chain(pool -> pool.withConnection(c -> changeSets.diffCounts(c, TrackedTable.of(repo, table),
-                plan.paths().undo(table.name()), plan.paths().redo(table.name()))))
+        .onItem().transformToUniAndConcatenate(table -> backends.withoutTransaction(repo, table.storage(),
+                c -> c.roles().changeSets().diffCounts(c, TrackedTable.of(repo, table),
+                    plan.paths().undo(table.name()), plan.paths().redo(table.name())))
             .map(c -> new TableSummary(table.name(), c.inserted(), c.updated(), c.deleted()))
-            .onFailure().recoverWithUni(e -> TableShapes.explain(e, pools.pool(repo, table.storage()), table.toEvent())))
+            .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, table.storage(), TrackedTable.of(repo, table))))
         .collect().asList()
         .map(summaries -> new Diff(from, to, plan.fromCommit(), plan.toCommit(), summaries, null));
   }
@@ -97,11 +97,11 @@ public class Diffs {
           List<String> toPath = plan.paths().redo(table.name());
           return Multi.createFrom().resourceFromUni(() -> pools.pool(repo, table.storage())
                   .chain(pool -> ReadTransaction.open(pool, null)),
-                  tx -> changeSets.diff(tx.connection(), tracked, fromPath, toPath, FETCH))
+                  tx -> tx.unit().roles().changeSets().diff(tx.unit(), tracked, fromPath, toPath, FETCH))
               .withFinalizer(ReadTransaction::close)
               .map(change -> rowDiff(table.name(), change))
-              .onFailure().recoverWithMulti(e -> TableShapes.<RowDiff>explain(e, pools.pool(repo, table.storage()),
-                  table.toEvent()).toMulti());
+              .onFailure().recoverWithMulti(e -> TableShapes.<RowDiff>explain(e, backends, table.storage(), tracked)
+                  .toMulti());
         });
   }
 

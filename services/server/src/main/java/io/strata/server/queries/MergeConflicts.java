@@ -12,7 +12,6 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Existing;
 import io.strata.server.runtime.StoragePools;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -32,16 +31,13 @@ public class MergeConflicts {
   private final Existing existing;
   private final TableQueries tables;
   private final StoragePools pools;
-  private final Merges<SqlConnection> merges;
 
   @Inject
-  public MergeConflicts(RefQueries refs, Existing existing, TableQueries tables, StoragePools pools,
-      Merges<SqlConnection> merges) {
+  public MergeConflicts(RefQueries refs, Existing existing, TableQueries tables, StoragePools pools) {
     this.refs = refs;
     this.existing = existing;
     this.tables = tables;
     this.pools = pools;
-    this.merges = merges;
   }
 
   /** A merge in progress: the event that began it, and the conflicts left. */
@@ -66,7 +62,7 @@ public class MergeConflicts {
             .sorted((a, b) -> a.name().compareTo(b.name())).toList())
         .onItem().transformToMultiAndConcatenate((TableRow t) -> Multi.createFrom()
             .resourceFromUni(() -> pools.pool(repository.name(), t.storage()).chain(pool -> ReadTransaction.open(pool, null)),
-                tx -> merges.conflicts(tx.connection(), TrackedTable.of(repository.name(), t), into, FETCH))
+                tx -> tx.unit().roles().merges().conflicts(tx.unit(), TrackedTable.of(repository.name(), t), into, FETCH))
             .withFinalizer(ReadTransaction::close));
   }
 }

@@ -1,5 +1,7 @@
 package io.strata.server.queries;
 
+import io.strata.server.runtime.StorageBackends;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -29,6 +31,11 @@ public record ReadTransaction(SqlConnection connection, Transaction transaction)
             .chain(() -> conn.query(snapshot == null ? "select 1" : "set transaction snapshot '" + snapshot + "'")
                 .execute())
             .map(done -> new ReadTransaction(conn, tx)));
+  }
+
+  /** The transaction as a unit of work, for the row-data roles to read in. */
+  public UnitOfWork unit() {
+    return StorageBackends.unitOf(connection);
   }
 
   /** Ends the transaction (nothing was written) and gives the connection back, whatever happened. */

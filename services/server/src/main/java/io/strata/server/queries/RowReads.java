@@ -1,5 +1,6 @@
 package io.strata.server.queries;
 
+import io.strata.projections.rowdata.UnitOfWork;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
@@ -16,9 +17,8 @@ import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
@@ -55,13 +55,11 @@ public class RowReads {
   private final RefResolver resolver;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
-  private final StateReads<SqlConnection> reads;
 
   @Inject
   public RowReads(Pool metadata, StoragePools pools, RefResolver resolver, ProjectionRuntime projections,
-      StrataConfig config, StateReads<SqlConnection> reads, StorageBackends backends) {
+      StrataConfig config, StorageBackends backends) {
     this.backends = backends;
-    this.reads = reads;
     this.metadata = metadata;
     this.pools = pools;
     this.resolver = resolver;
@@ -106,8 +104,8 @@ public class RowReads {
                   .chain(paths -> reader.page(tx, committed(paths, table), limit)));
         })
         .onFailure(RowReads::misfit).transform(RowReads::misfitError)
-        .onFailure().recoverWithUni(e -> TableShapes.explain(e, pools.pool(repository.name(), table.storage()),
-            table.toEvent()))
+        .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, table.storage(),
+            TrackedTable.of(repository.name(), table)))
         .map(page -> new RawPage(page.rows(), page.rows().size() == limit && page.lastKey() != null
             ? encodeCursor(page.lastKey()) : null));
   }
@@ -127,11 +125,13 @@ public class RowReads {
     }
 
     Uni<StateReads.Page> page(SqlConnection c, StatePath path, int limit) {
-      return reads.page(c, table, branch, path, filters, cursor, limit);
+      UnitOfWork unit = StorageBackends.unitOf(c);
+      return unit.roles().stateReads().page(unit, table, branch, path, filters, cursor, limit);
     }
 
     Multi<String> stream(SqlConnection c, StatePath path) {
-      return reads.stream(c, table, branch, path, filters, cursor, FETCH);
+      UnitOfWork unit = StorageBackends.unitOf(c);
+      return unit.roles().stateReads().stream(unit, table, branch, path, filters, cursor, FETCH);
     }
   }
 
@@ -175,8 +175,8 @@ public class RowReads {
               r -> reader.stream(r.tx().connection(), r.path()))
           .withFinalizer(Reading::close);
     }).onFailure(RowReads::misfit).transform(RowReads::misfitError)
-        .onFailure().recoverWithMulti(e -> TableShapes.<String>explain(e, pools.pool(repository.name(), table.storage()),
-            table.toEvent()).toMulti());
+        .onFailure().recoverWithMulti(e -> TableShapes.<String>explain(e, backends, table.storage(),
+            TrackedTable.of(repository.name(), table)).toMulti());
   }
 
   /** A filter's, key's or cursor's value the column's type does not take: the client's to fix. */

@@ -1,5 +1,7 @@
 package io.strata.server.queries;
 
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.server.runtime.StorageBackends;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,7 +23,7 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableShapes;
+import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.QueryRoleGrants;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
@@ -82,14 +84,14 @@ public class SqlQueries {
   private final QueryConnections connections;
   private final StrataConfig.Query limits;
   private final QueryAccess.Limits roleLimits;
-  private final QueryAccess<SqlConnection> access;
+  private final QueryAccess<UnitOfWork> access;
   private final SecureRandom random = new SecureRandom();
 
   @Inject
   public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
       StoragePools storagePools, QueryConnections connections, QueryRoleGrants grants, StrataConfig config,
-      QueryAccess<SqlConnection> access) {
-    this.access = access;
+      StorageBackends backends) {
+    this.access = backends.sqlRoles().queryAccess();
     this.connections = connections;
     this.grants = grants;
     this.limits = config.query();
@@ -123,8 +125,8 @@ public class SqlQueries {
               tx -> paths(tx, repo, tracked, base, resolved.commit(), live);
           return storagePools.registration(repo, storage).chain(registration -> storagePools.pool(repo, registration)
               .chain(data -> Multi.createFrom().iterable(tracked)
-                  .onItem().transformToUniAndConcatenate(x -> TableShapes.requireUnchanged(data,
-                      x.toEvent()))
+                  .onItem().transformToUniAndConcatenate(x -> data.withConnection(c -> TableShapes.requireUnchanged(
+                      StorageBackends.unitOf(c), TrackedTable.of(repo, x))))
                   .collect().last()
                   .chain(() -> access(repo, registration, data, tracked))
                   .chain(options -> {
@@ -282,7 +284,7 @@ public class SqlQueries {
         .sorted().collect(Collectors.joining(","));
     Uni<Void> grant = grants.isCurrent(repo, storageName, signature)
         ? Uni.createFrom().voidItem()
-        : data.withTransaction(tx -> access.grant(tx, repo, tracked.stream().map(t -> TrackedTable.of(repo, t)).toList(),
+        : data.withTransaction(tx -> access.grant(StorageBackends.unitOf(tx), repo, tracked.stream().map(t -> TrackedTable.of(repo, t)).toList(),
                 password, roleLimits))
             .invoke(limited -> {
               if (!limited) {

@@ -1,20 +1,17 @@
 package io.strata.server.queries;
 
+import io.strata.server.runtime.StorageBackends;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.refs.RefRows.RepositoryRow;
-import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Existing;
-import io.strata.server.domain.TableShapes;
-import io.strata.server.runtime.StoragePools;
-import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.strata.server.runtime.TableShapes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -28,20 +25,16 @@ import java.util.List;
 public class WorkingChanges {
   private final Existing existing;
   private final TableQueries tables;
-  private final StoragePools pools;
-  private final BranchObjects<SqlConnection> branchObjects;
-  private final WorkingState<SqlConnection> working;
+  private final StorageBackends backends;
   private final MergeConflicts merges;
 
   @Inject
-  public WorkingChanges(Existing existing, TableQueries tables, StoragePools pools,
-      BranchObjects<SqlConnection> branchObjects, WorkingState<SqlConnection> working, MergeConflicts merges) {
+  public WorkingChanges(Existing existing, TableQueries tables,
+      StorageBackends backends, MergeConflicts merges) {
     this.merges = merges;
-    this.branchObjects = branchObjects;
-    this.working = working;
+    this.backends = backends;
     this.existing = existing;
     this.tables = tables;
-    this.pools = pools;
   }
 
   /** @param sql where SQL reads and writes the table on this branch (its view, or the table itself) */
@@ -69,12 +62,10 @@ public class WorkingChanges {
   private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch) {
     TrackedTable table = TrackedTable.of(repository.name(), t);
     BranchRef on = BranchRef.of(branch, repository.defaultBranch());
-    return pools.pool(repository.name(), t.storage())
-        .chain(pool -> pool.withConnection(c -> working.status(c, table, on)
-            .chain(s -> branchObjects.location(c, table, on)
-                .map(location -> new TableStatus(t.name(), location.orElse(null), s.staged(), s.unstaged())))))
-        .onFailure().recoverWithUni(e -> TableShapes.explain(e,
-            pools.pool(repository.name(), t.storage()), t.toEvent()));
+    return backends.withoutTransaction(repository.name(), t.storage(), c -> c.roles().workingState().status(c, table, on)
+            .chain(s -> c.roles().branchObjects().location(c, table, on)
+                .map(location -> new TableStatus(t.name(), location.orElse(null), s.staged(), s.unstaged()))))
+        .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, t.storage(), table));
   }
 
 }

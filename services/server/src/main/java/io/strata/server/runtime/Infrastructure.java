@@ -6,29 +6,14 @@ import io.strata.events.EventCodec;
 import io.strata.projections.MetadataProjectors;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.log.EventLog;
-import io.strata.projections.overlay.PgBranchObjects;
-import io.strata.projections.overlay.PgChangeSets;
-import io.strata.projections.overlay.PgQueryAccess;
-import io.strata.projections.overlay.PgStateReads;
-import io.strata.projections.overlay.PgMerges;
-import io.strata.projections.overlay.PgTracking;
-import io.strata.projections.overlay.PgWorkingState;
 import io.strata.projections.overlay.StrataLayout;
 import io.strata.projections.refs.RefQueries;
-import io.strata.projections.rowdata.BranchObjects;
-import io.strata.projections.rowdata.ChangeSets;
-import io.strata.projections.rowdata.QueryAccess;
-import io.strata.projections.rowdata.StateReads;
-import io.strata.projections.rowdata.Merges;
-import io.strata.projections.rowdata.Tracking;
-import io.strata.projections.rowdata.WorkingState;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.runtime.Projector;
 import io.strata.projections.storage.StorageQueries;
 import io.strata.projections.tables.TableQueries;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
@@ -90,49 +75,6 @@ public class Infrastructure {
   @Singleton
   TableQueries tableQueries(Pool pool) {
     return new TableQueries(pool);
-  }
-
-  /** The row-data plane's roles, over tables in PostgreSQL databases. */
-  @Produces
-  @Singleton
-  BranchObjects<SqlConnection> branchObjects() {
-    return new PgBranchObjects();
-  }
-
-  @Produces
-  @Singleton
-  WorkingState<SqlConnection> workingState() {
-    return new PgWorkingState();
-  }
-
-  @Produces
-  @Singleton
-  Merges<SqlConnection> merges() {
-    return new PgMerges();
-  }
-
-  @Produces
-  @Singleton
-  Tracking<SqlConnection> tracking() {
-    return new PgTracking();
-  }
-
-  @Produces
-  @Singleton
-  ChangeSets<SqlConnection> changeSets() {
-    return new PgChangeSets();
-  }
-
-  @Produces
-  @Singleton
-  StateReads<SqlConnection> stateReads() {
-    return new PgStateReads();
-  }
-
-  @Produces
-  @Singleton
-  QueryAccess<SqlConnection> queryAccess() {
-    return new PgQueryAccess();
   }
 
   @Produces

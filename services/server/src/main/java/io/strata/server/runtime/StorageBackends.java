@@ -1,20 +1,25 @@
 package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.projections.overlay.PgUnit;
+import io.strata.projections.rowdata.RowDataRoles;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.server.domain.Storages;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Transaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.function.Function;
 
 /**
- * The registry of the storages a repository's tables live in, and the one place that knows where a
- * storage's data work runs. {@code local} is the server's own database: a command's data work on its
- * tables joins the command's append transaction, so it commits with the event or not at all. Any
- * other storage is a database of its own: its data work runs in a transaction of its own, under the
- * cross-storage protocol ({@code application.CrossStorageCommits}: an intent, recovery sidecars, the
- * sweep). Every storage is PostgreSQL today, so every storage's row-data roles are the PostgreSQL ones
- * ({@link Infrastructure}).
+ * The registry of the storages a repository's tables live in, and the one way to open a unit of work
+ * on one: each unit carries its storage kind's row-data roles ({@link UnitOfWork#roles}), so callers
+ * never name a backend. {@code local} is the server's own database: a command's data work on its
+ * tables joins the command's append transaction ({@link EventAppends}), so it commits with the event
+ * or not at all. Any other storage is a database of its own: its data work runs in a unit of its own,
+ * under the cross-storage protocol ({@code application.CrossStorageCommits}: an intent, recovery
+ * sidecars, the sweep). Every storage kind is PostgreSQL today ({@code type: postgresql}), whose
+ * units are connections in a transaction.
  */
 @ApplicationScoped
 public class StorageBackends {
@@ -23,6 +28,30 @@ public class StorageBackends {
   @Inject
   public StorageBackends(StoragePools pools) {
     this.pools = pools;
+  }
+
+  /** A unit of work begun on a storage, for the caller to commit or roll back. */
+  public interface OpenUnit {
+    UnitOfWork unit();
+
+    /** Commits the unit's work and gives its resources back. */
+    Uni<Void> commit();
+
+    /** Rolls the unit's work back and gives its resources back; never fails. */
+    Uni<Void> rollback();
+  }
+
+  private record PgOpenUnit(PgUnit unit, Transaction transaction) implements OpenUnit {
+    @Override
+    public Uni<Void> commit() {
+      return transaction.commit().onTermination().call(() -> unit.connection().close().onFailure().recoverWithNull());
+    }
+
+    @Override
+    public Uni<Void> rollback() {
+      return transaction.rollback().onFailure().recoverWithNull()
+          .chain(() -> unit.connection().close().onFailure().recoverWithNull());
+    }
   }
 
   /** The name of the server's own database as a storage of every repository. */
@@ -43,22 +72,58 @@ public class StorageBackends {
     return isServerOwn(storage);
   }
 
-  /** A connection to the storage's database, for a transaction the caller begins and ends. */
-  public Uni<SqlConnection> connection(String repository, String storage) {
-    return pools.pool(repository, storage).chain(pool -> pool.getConnection());
+  /**
+   * Whether the storage, whatever its name, reaches the server's own database (its tables are then held
+   * to the rules of {@code local}).
+   */
+  public Uni<Boolean> reachesServerDatabase(String repository, String storage) {
+    return isServerOwn(storage) ? Uni.createFrom().item(true)
+        : pools.pool(repository, storage).chain(pools::isServerDatabase);
   }
 
-  /** {@code work} in the storage's own transaction, committed when it succeeds. */
-  public <T> Uni<T> inOwnTransaction(String repository, String storage, Function<SqlConnection, Uni<T>> work) {
-    return pools.pool(repository, storage).chain(pool -> pool.withTransaction(work));
+  /** A unit of work begun on the storage, which the caller commits or rolls back. */
+  public Uni<OpenUnit> begin(String repository, String storage) {
+    return pools.pool(repository, storage).chain(pool -> pool.getConnection())
+        .chain(c -> c.begin().<OpenUnit>map(tx -> new PgOpenUnit(new PgUnit(c), tx)).onFailure().call(c::close));
+  }
+
+  /** {@code work} in a unit of work of its own on the storage, committed when it succeeds. */
+  public <T> Uni<T> inOwnTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
+    return pools.pool(repository, storage).chain(pool -> pool.withTransaction(c -> work.apply(new PgUnit(c))));
+  }
+
+  /** {@code work} in a unit of work of its own on the storage, rolled back at its end whatever happened. */
+  public <T> Uni<T> inRolledBackTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
+    return begin(repository, storage).chain(open -> work.apply(open.unit()).onTermination().call(open::rollback));
+  }
+
+  /**
+   * {@code work} on the storage outside any transaction (each statement its own): for reads that need
+   * no snapshot and for housekeeping that must not hold locks.
+   */
+  public <T> Uni<T> withoutTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
+    return pools.pool(repository, storage).chain(pool -> pool.withConnection(c -> work.apply(new PgUnit(c))));
   }
 
   /**
    * {@code work} where a command's data work on {@code storage} runs: in {@code append}, the command's
    * append transaction, for the server's own database; else in the storage's own transaction.
    */
-  public <T> Uni<T> inCommand(SqlConnection append, String repository, String storage,
-      Function<SqlConnection, Uni<T>> work) {
+  public <T> Uni<T> inCommand(UnitOfWork append, String repository, String storage,
+      Function<UnitOfWork, Uni<T>> work) {
     return sharesAppendTransaction(storage) ? work.apply(append) : inOwnTransaction(repository, storage, work);
+  }
+
+  /**
+   * The row-data roles of the storages SQL reaches (PostgreSQL's): for the query endpoint, which runs
+   * a client's SQL in the storage's database.
+   */
+  public RowDataRoles sqlRoles() {
+    return PgUnit.ROLES;
+  }
+
+  /** A unit on a connection opened by the runtime's readers (a read transaction in a snapshot). */
+  public static UnitOfWork unitOf(SqlConnection connection) {
+    return new PgUnit(connection);
   }
 }

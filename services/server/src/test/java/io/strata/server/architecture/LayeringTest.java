@@ -132,6 +132,20 @@ class LayeringTest {
       .that().resideInAPackage("io.strata.server..").and().resideOutsideOfPackage("io.strata.server.runtime..")
       .should().dependOnClassesThat().resideInAPackage("io.strata.projections.overlay..");
 
+  /**
+   * SQL lives in adapters only. The application and the domain open no connection and run no SQL: data
+   * work runs in units of work the registry of storages opens ({@code runtime.StorageBackends}), whose
+   * row-data roles say what to do, and the event log's transaction is a unit too ({@code
+   * runtime.EventAppends}). The adapters are the runtime, the read side's queries (PostgreSQL read
+   * transactions and snapshots, the SQL endpoint) and the stores of access and the reactors.
+   */
+  private static final ArchRule sqlOnlyInAdapters = noClasses()
+      .that().resideInAnyPackage("io.strata.server.api..", "io.strata.server.application..",
+          "io.strata.server.domain..", "io.strata.server.reactors..", "io.strata.server.auth..")
+      .and().haveSimpleNameNotEndingWith("Store").and().doNotHaveSimpleName("ReactorCheckpoints")
+      .should().dependOnClassesThat().resideInAnyPackage("io.vertx.sqlclient..", "io.vertx.mutiny.sqlclient..",
+          "io.vertx.pgclient..", "io.vertx.mutiny.pgclient..");
+
   @Test
   void theModulesDependDownwardsOnly() {
     eventSchemasDependOnNoOtherModule.check(MAIN);
@@ -165,6 +179,7 @@ class LayeringTest {
   void theServerTalksToTheRowDataRolesOnly() {
     rowDataRolesNameNoBackend.check(MAIN);
     serverTalksToRowDataRoles.check(MAIN);
+    sqlOnlyInAdapters.check(MAIN);
   }
 
   /**

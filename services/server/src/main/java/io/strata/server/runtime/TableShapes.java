@@ -1,11 +1,12 @@
-package io.strata.server.domain;
+package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
-import io.strata.events.TableTracked;
 import io.strata.projections.postgres.PgErrors;
-import io.strata.projections.postgres.TableCatalog;
-import io.vertx.mutiny.sqlclient.SqlClient;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
 import java.util.List;
 import java.util.Map;
 
@@ -17,8 +18,9 @@ import java.util.Map;
 public final class TableShapes {
   private TableShapes() {}
 
-  public static Uni<Void> requireUnchanged(SqlClient client, TableTracked table) {
-    return TableCatalog.columns(client, table.schema(), table.table()).map(now -> {
+  /** Refuses (a 422's error) when the table's columns, read in {@code unit}, are not those it was tracked with. */
+  public static Uni<Void> requireUnchanged(UnitOfWork unit, TrackedTable table) {
+    return unit.roles().tracking().columns(unit, table).map(now -> {
       if (now.isEmpty()) {
         throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' ("
             + table.schema() + "." + table.table() + ") no longer exists; untrack it", Map.of("table", table.name()));
@@ -38,14 +40,15 @@ public final class TableShapes {
    * column, type or function, or a mismatched type): with the clear error of {@link #requireUnchanged}
    * if its shape did change, else the failure as it was. Reads check the shape only when they fail.
    */
-  public static <T> Uni<T> explain(Throwable failure, Uni<? extends SqlClient> client, TableTracked table) {
+  public static <T> Uni<T> explain(Throwable failure, StorageBackends backends, String storage, TrackedTable table) {
     PgErrors.Kind kind = PgErrors.kind(failure);
     boolean shapeLike = kind == PgErrors.Kind.UNDEFINED_OBJECT || kind == PgErrors.Kind.TYPE_MISMATCH;
     if (!shapeLike) {
       return Uni.createFrom().failure(failure);
     }
-    return client.chain(c -> requireUnchanged(c, table)).onFailure(e -> !(e instanceof StrataException))
-        .recoverWithNull().chain(() -> Uni.createFrom().failure(failure));
+    return backends.withoutTransaction(table.repository(), storage, unit -> requireUnchanged(unit, table))
+        .onFailure(e -> !(e instanceof StrataException)).recoverWithNull()
+        .chain(() -> Uni.createFrom().failure(failure));
   }
 
   private static String describe(List<TableColumn> columns) {

@@ -1,0 +1,37 @@
+package io.strata.server.runtime;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.overlay.PgUnit;
+import io.strata.projections.rowdata.UnitOfWork;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The commit graph read in a command's append unit of work (the server's own database), so that a
+ * command sees the graph in the same snapshot as the rows of its {@code local} tables it works on.
+ */
+public final class CommitGraphReads {
+  private CommitGraphReads() {}
+
+  /** {@link CommitGraph#tree}, read in {@code unit}. */
+  public static Uni<String> tree(UnitOfWork unit, String repository, String commit) {
+    return CommitGraph.tree(PgUnit.of(unit), repository, commit);
+  }
+
+  /** {@link CommitGraph#changeSetsBetween}, read in {@code unit}. */
+  public static Uni<Map<String, List<String>>> changeSetsBetween(UnitOfWork unit, String repository,
+      String ancestor, String head) {
+    return CommitGraph.changeSetsBetween(PgUnit.of(unit), repository, ancestor, head);
+  }
+
+  /** {@link CommitGraph#mergeBase}, read in {@code unit}. */
+  public static Uni<String> mergeBase(UnitOfWork unit, String repository, String a, String b) {
+    return CommitGraph.mergeBase(PgUnit.of(unit), repository, a, b);
+  }
+
+  /** {@link CommitGraph#pathsBetween}, read in {@code unit}. */
+  public static Uni<CommitGraph.Paths> pathsBetween(UnitOfWork unit, String repository, String from, String to) {
+    return CommitGraph.pathsBetween(PgUnit.of(unit), repository, from, to);
+  }
+}
