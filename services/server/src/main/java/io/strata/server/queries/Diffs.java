@@ -1,6 +1,7 @@
 package io.strata.server.queries;
 
 import io.strata.server.runtime.StorageBackends;
+import io.strata.server.runtime.StorageBackends.OpenUnit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
@@ -16,7 +17,6 @@ import io.strata.server.domain.RefResolver;
 import io.strata.server.runtime.TableShapes;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
-import io.strata.server.runtime.StoragePools;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -31,17 +31,15 @@ import java.util.Map;
 public class Diffs {
   private final RefResolver resolver;
   private final TableQueries tables;
-  private final StoragePools pools;
   private final Pool metadata;
   private final StorageBackends backends;
 
   @Inject
-  public Diffs(RefResolver resolver, TableQueries tables, StoragePools pools, Pool metadata,
+  public Diffs(RefResolver resolver, TableQueries tables, Pool metadata,
       StorageBackends backends) {
     this.backends = backends;
     this.resolver = resolver;
     this.tables = tables;
-    this.pools = pools;
     this.metadata = metadata;
   }
 
@@ -95,10 +93,9 @@ public class Diffs {
           TrackedTable tracked = TrackedTable.of(repo, table);
           List<String> fromPath = plan.paths().undo(table.name());
           List<String> toPath = plan.paths().redo(table.name());
-          return Multi.createFrom().resourceFromUni(() -> pools.pool(repo, table.storage())
-                  .chain(pool -> ReadTransaction.open(pool, null)),
-                  tx -> tx.unit().roles().changeSets().diff(tx.unit(), tracked, fromPath, toPath, FETCH))
-              .withFinalizer(ReadTransaction::close)
+          return Multi.createFrom().resourceFromUni(() -> backends.beginRead(repo, table.storage()),
+                  read -> read.unit().roles().changeSets().diff(read.unit(), tracked, fromPath, toPath, FETCH))
+              .withFinalizer(OpenUnit::rollback)
               .map(change -> rowDiff(table.name(), change))
               .onFailure().recoverWithMulti(e -> TableShapes.<RowDiff>explain(e, backends, table.storage(), tracked)
                   .toMulti());

@@ -11,7 +11,8 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Existing;
-import io.strata.server.runtime.StoragePools;
+import io.strata.server.runtime.StorageBackends;
+import io.strata.server.runtime.StorageBackends.OpenUnit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -30,14 +31,14 @@ public class MergeConflicts {
   private final RefQueries refs;
   private final Existing existing;
   private final TableQueries tables;
-  private final StoragePools pools;
+  private final StorageBackends backends;
 
   @Inject
-  public MergeConflicts(RefQueries refs, Existing existing, TableQueries tables, StoragePools pools) {
+  public MergeConflicts(RefQueries refs, Existing existing, TableQueries tables, StorageBackends backends) {
     this.refs = refs;
     this.existing = existing;
     this.tables = tables;
-    this.pools = pools;
+    this.backends = backends;
   }
 
   /** A merge in progress: the event that began it, and the conflicts left. */
@@ -61,8 +62,9 @@ public class MergeConflicts {
         .onItem().transformToIterable(all -> all.stream().filter(t -> names.contains(t.name()))
             .sorted((a, b) -> a.name().compareTo(b.name())).toList())
         .onItem().transformToMultiAndConcatenate((TableRow t) -> Multi.createFrom()
-            .resourceFromUni(() -> pools.pool(repository.name(), t.storage()).chain(pool -> ReadTransaction.open(pool, null)),
-                tx -> tx.unit().roles().merges().conflicts(tx.unit(), TrackedTable.of(repository.name(), t), into, FETCH))
-            .withFinalizer(ReadTransaction::close));
+            .resourceFromUni(() -> backends.beginRead(repository.name(), t.storage()),
+                read -> read.unit().roles().merges().conflicts(read.unit(), TrackedTable.of(repository.name(), t), into,
+                    FETCH))
+            .withFinalizer(OpenUnit::rollback));
   }
 }

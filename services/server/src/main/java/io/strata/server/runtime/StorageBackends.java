@@ -87,6 +87,16 @@ public class StorageBackends {
         .chain(c -> c.begin().<OpenUnit>map(tx -> new PgOpenUnit(new PgUnit(c), tx)).onFailure().call(c::close));
   }
 
+  /**
+   * A read-only unit of work begun on the storage, in one snapshot (repeatable read): for a read that
+   * streams (a cursor lives only inside a transaction). The caller ends it with {@link OpenUnit#rollback}.
+   */
+  public Uni<OpenUnit> beginRead(String repository, String storage) {
+    return begin(repository, storage).call(open -> PgUnit.of(open.unit())
+        .query("set transaction isolation level repeatable read, read only").execute()
+        .onFailure().call(open::rollback));
+  }
+
   /** {@code work} in a unit of work of its own on the storage, committed when it succeeds. */
   public <T> Uni<T> inOwnTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
     return pools.pool(repository, storage).chain(pool -> pool.withTransaction(c -> work.apply(new PgUnit(c))));
