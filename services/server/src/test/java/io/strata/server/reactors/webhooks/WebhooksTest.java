@@ -225,6 +225,13 @@ class WebhooksTest {
       await().atMost(WAIT).until(() -> receiver.accepted().size() == 2);
       assertThat(receiver.accepted().get(1).id()).as("the same webhook-id: receivers may deduplicate")
           .isEqualTo(receiver.accepted().get(0).id());
+      await().atMost(WAIT).until(() -> "delivered".equals(deliveries(id).get("items").get(0).get("state").asText()));
+      JsonNode log = deliveries(id).get("items").get(0).get("attempts");
+      assertThat(log).as("a redelivery keeps the attempts before it, the one that delivered it included")
+          .hasSize(7);
+      for (int i = 0; i < 7; i++) {
+        assertThat(log.get(i).get("status_code").asInt()).as("attempt " + i).isEqualTo(i < 5 ? 500 : 200);
+      }
       given().post(HOOKS + "/" + id + "/deliveries/999999999/redeliver").then().statusCode(404)
           .body("error", equalTo("WebhookDeliveryNotFound"));
     }
