@@ -24,7 +24,7 @@ public enum EventType {
   TAG_DELETED(TagDeleted.class, "tag.deleted", 1),
   STORAGE_ADDED(StorageAdded.class, "storage.added", 1),
   STORAGE_REMOVED(StorageRemoved.class, "storage.removed", 1),
-  TABLE_TRACKED(TableTracked.class, "table.tracked", 1),
+  TABLE_TRACKED(TableTracked.class, "table.tracked", 2),
   TABLE_UNTRACKED(TableUntracked.class, "table.untracked", 1),
   CHANGES_STAGED(ChangesStaged.class, "changes.staged", 1),
   CHANGES_UNSTAGED(ChangesUnstaged.class, "changes.unstaged", 1),

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -86,6 +87,37 @@ class EventSchemasTest {
     JsonNode v1 = codec.encode(v2);
     ((ObjectNode) v1).remove("merge");
     assertThat(codec.decode("io.strata.commit.created.v1", v1)).isEqualTo(v2);
+  }
+
+  @Test
+  void aTableTrackedAsV1ReadsAsATableWhoseShapeIsKnownByItsColumnsAndKey() throws IOException {
+    JsonNode v1 = EventCodec.mapper().readTree("{\"name\":\"t\",\"storage\":\"local\",\"schema\":\"public\","
+        + "\"table\":\"t\",\"primary_key\":[\"id\"],\"columns\":[{\"name\":\"id\",\"type\":\"integer\","
+        + "\"nullable\":false},{\"name\":\"v\",\"type\":\"text\",\"nullable\":true}],\"row_count\":0,"
+        + "\"row_sum\":\"0\",\"content_hash\":\"" + TableTracked.contentHash(0, "0") + "\"}");
+    assertThat(schema("schemas/io.strata.table.tracked.v1.json").validate(v1)).isEmpty();
+    TableTracked t = (TableTracked) codec.decode("io.strata.table.tracked.v1", v1);
+    assertThat(t.shape()).isNull();
+    assertThat(t.knownShape().partial()).isTrue();
+    assertThat(t.knownShape().tableColumns()).isEqualTo(t.columns());
+    assertThat(schema(EventType.TABLE_TRACKED.schemaResource()).validate(codec.encode(t))).isEmpty();
+  }
+
+  @Test
+  void equalShapesHashEqualWhateverOrderTheirConstraintsAndIndexesCameIn() {
+    TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null);
+    TableShape.Constraint a = new TableShape.Constraint("a_check", "check", "CHECK ((id > 0))");
+    TableShape.Constraint b = new TableShape.Constraint("b_key", "unique", "UNIQUE (id)");
+    TableShape.Index i = new TableShape.Index("i", false, "btree (id)");
+    TableShape.Index j = new TableShape.Index("j", true, "btree (id) WHERE (id > 5)");
+    TableShape one = new TableShape(List.of(id), List.of("id"), List.of(a, b), List.of(i, j));
+    TableShape two = new TableShape(List.of(id), List.of("id"), List.of(b, a), List.of(j, i));
+    assertThat(two).isEqualTo(one);
+    assertThat(two.hash()).isEqualTo(one.hash()).matches("[0-9a-f]{64}");
+    assertThat(new TableShape(List.of(id), List.of("id"), List.of(a), List.of(i, j)).hash()).isNotEqualTo(one.hash());
+    assertThat(new TableShape(List.of(new TableShape.Column("id", "integer", false, "1", null, null)), List.of("id"),
+        List.of(a, b), List.of(i, j)).hash()).isNotEqualTo(one.hash());
+    assertThat(one.partial()).isFalse();
   }
 
   @Test

@@ -1,5 +1,9 @@
 package io.strata.projections.overlay;
 
+import io.strata.events.TableShape;
+import io.strata.projections.postgres.ShapeCatalog;
+import io.strata.projections.rowdata.ShapeChange;
+import java.util.Optional;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
@@ -99,6 +103,16 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   @Override
   public Uni<List<TableColumn>> columns(UnitOfWork unit, TrackedTable table) {
     return TableCatalog.columns(PgUnit.of(unit), table.schema(), table.table());
+  }
+
+  @Override
+  public Uni<Optional<TableShape>> shape(UnitOfWork unit, String schema, String table) {
+    return ShapeCatalog.shape(PgUnit.of(unit), schema, table);
+  }
+
+  @Override
+  public List<String> migration(TrackedTable table, List<ShapeChange> changes) {
+    return new ShapeMigrationSql(table).statements(changes);
   }
 
   @Override

@@ -2,7 +2,9 @@ package io.strata.projections.rowdata;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
@@ -49,6 +51,13 @@ public interface Tracking<X> {
   }
 
   /**
+   * The shape the table at {@code schema.table} would be tracked with: its columns, and its primary key
+   * or the {@code requestedKey} (non-null columns covered exactly by a unique index); fails with
+   * {@link Untrackable} when it cannot be tracked.
+   */
+  Uni<Shape> inspect(X tx, String schema, String table, List<String> requestedKey);
+
+  /**
    * Installs what versions the table, holding off its writers, and gives each of {@code branches}
    * (live, not the default) its objects, reading as the table; then measures the rows, so that every
    * later write is captured and none is missed.
@@ -56,13 +65,6 @@ public interface Tracking<X> {
    * @param isStale whether an existing registration of the table (repository, name) is a leftover
    *     that may be replaced; else the table is {@link AlreadyTracked}
    */
-  /**
-   * The shape the table at {@code schema.table} would be tracked with: its columns, and its primary key
-   * or the {@code requestedKey} (non-null columns covered exactly by a unique index); fails with
-   * {@link Untrackable} when it cannot be tracked.
-   */
-  Uni<Shape> inspect(X tx, String schema, String table, List<String> requestedKey);
-
   Uni<Measured> track(X tx, TrackedTable table, List<String> branches,
       BiFunction<String, String, Uni<Boolean>> isStale);
 
@@ -74,4 +76,17 @@ public interface Tracking<X> {
    * the columns it was tracked with before it works on the table.
    */
   Uni<List<TableColumn>> columns(X tx, TrackedTable table);
+
+  /**
+   * The table's full shape as it is now, normalised (see {@link TableShape}), or empty when the table is
+   * gone. {@code tx} must be a transaction: the backend may set what it needs for the reading in it.
+   */
+  Uni<Optional<TableShape>> shape(X tx, String schema, String table);
+
+  /**
+   * The statements that make {@code changes} (from {@link ShapeDiff}) to the table, in the order a
+   * migration must run them: constraints and indexes dropped, columns dropped, changed and added,
+   * constraints added (foreign keys last), indexes created.
+   */
+  List<String> migration(TrackedTable table, List<ShapeChange> changes);
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -17,7 +18,8 @@ import java.util.Optional;
 /** Reads of the tables projection. */
 public final class TableQueries {
   public static final String COLUMNS =
-      "name, storage, schema_name, table_name, primary_key, columns::text as columns, row_count, row_sum, content_hash, tracked_at";
+      "name, storage, schema_name, table_name, primary_key, columns::text as columns, row_count, row_sum, content_hash, tracked_at,"
+          + " shape::text as shape";
   static final String ONE = "select " + COLUMNS + " from strata_meta.tables where repository = $1 and name = $2";
   static final String ALL = "select " + COLUMNS + " from strata_meta.tables where repository = $1 order by name";
   private static final TypeReference<List<TableColumn>> COLUMN_LIST = new TypeReference<>() {};
@@ -42,11 +44,13 @@ public final class TableQueries {
   }
 
   public static TableRow toRow(Row r) {
+    String shape = r.getString("shape");
     try {
       return new TableRow(new TableTracked(r.getString("name"), r.getString("storage"), r.getString("schema_name"),
           r.getString("table_name"), Arrays.asList(r.getArrayOfStrings("primary_key")),
           EventCodec.mapper().readValue(r.getString("columns"), COLUMN_LIST), r.getLong("row_count"),
-          r.getString("row_sum"), r.getString("content_hash")), r.getOffsetDateTime("tracked_at").toInstant());
+          r.getString("row_sum"), r.getString("content_hash"), shape == null ? null
+              : EventCodec.mapper().readValue(shape, TableShape.class)), r.getOffsetDateTime("tracked_at").toInstant());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable table row", e);
     }

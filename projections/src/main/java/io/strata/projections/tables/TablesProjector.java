@@ -20,8 +20,8 @@ import java.util.List;
 public final class TablesProjector implements Projector {
   static final String INSERT =
       "insert into strata_meta.tables (repository, name, storage, schema_name, table_name, primary_key, columns,"
-          + " row_count, row_sum, content_hash, tracked_at)"
-          + " values ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11)";
+          + " row_count, row_sum, content_hash, tracked_at, shape)"
+          + " values ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8, $9, $10, $11, $12::text::jsonb)";
   static final String DELETE = "delete from strata_meta.tables where repository = $1 and name = $2";
   static final String UPDATE_CONTENT =
       "update strata_meta.tables set row_count = $3, row_sum = $4, content_hash = $5 where repository = $1 and name = $2"
@@ -46,7 +46,8 @@ public final class TablesProjector implements Projector {
       return tx.preparedQuery(INSERT)
           .execute(Tuple.from(new Object[] {repo, e.name(), e.storage(), e.schema(), e.table(),
               e.primaryKey().toArray(String[]::new), EventCodec.mapper().valueToTree(e.columns()).toString(),
-              e.rowCount(), e.rowSum(), e.contentHash(), stored.time().atOffset(ZoneOffset.UTC)}))
+              e.rowCount(), e.rowSum(), e.contentHash(), stored.time().atOffset(ZoneOffset.UTC),
+              e.shape() == null ? null : EventCodec.mapper().valueToTree(e.shape()).toString()}))
           .replaceWithVoid();
     }
     if (event instanceof CommitCreated e && !e.changes().isEmpty()) {

@@ -186,6 +186,11 @@ final class PgRowDataBackend implements RowDataBackend<UnitOfWork> {
   }
 
   @Override
+  public void migrate(TrackedTable table, List<String> statements) {
+    pool.withTransaction(c -> c.query(String.join(";\n", statements)).execute()).await().atMost(WAIT);
+  }
+
+  @Override
   public void dropTable(TrackedTable table) {
     pool.query("drop table " + Sql.qualified(table.schema(), table.table()) + " cascade").execute().await()
         .atMost(WAIT);

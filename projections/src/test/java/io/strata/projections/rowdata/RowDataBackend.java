@@ -101,6 +101,9 @@ public interface RowDataBackend<X> {
   /** Changes the table's shape outside Strata: a new nullable column {@code column} of text. */
   void addColumn(TrackedTable table, String column);
 
+  /** Runs statements a {@link Tracking#migration} gave for the table, in one transaction. */
+  void migrate(TrackedTable table, List<String> statements);
+
   /** Drops the table outside Strata, with what versions it. */
   void dropTable(TrackedTable table);
 

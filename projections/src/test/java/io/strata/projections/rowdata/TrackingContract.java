@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +16,9 @@ import org.junit.jupiter.api.Test;
  * The contract of {@link Tracking}, for every backend (a subclass names it): tracking measures the
  * table and gives live branches their objects, a table belongs to one repository, untracking
  * removes everything but the rows, the columns read are the table's as they are
- * now, and inspecting finds the shape a table would be tracked with or why it cannot be.
+ * now, and inspecting finds the shape a table would be tracked with or why it cannot be; a table's
+ * full shape reads the same until its DDL changes it, and the migration of the difference between two
+ * shapes turns one into the other.
  */
 public abstract class TrackingContract<X> {
   private static final Map<Integer, String> ROWS = Map.of(1, "a", 2, "b", 3, "c");
@@ -101,5 +105,44 @@ public abstract class TrackingContract<X> {
     assertThatThrownBy(() -> backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(), t.table(),
         List.of("v"))))
         .isInstanceOfSatisfying(Tracking.Untrackable.class, e -> assertThat(e.missing()).isFalse());
+  }
+
+  private TableShape shapeOf(TrackedTable t) {
+    return backend().inRolledBackUnitOfWork(t, x -> backend().tracking().shape(x, t.schema(), t.table()))
+        .orElseThrow();
+  }
+
+  @Test
+  void aShapeReadsTheSameUntilDdlChangesItAndItsMigrationTurnsOneShapeIntoTheOther() {
+    TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
+    TableShape tracked = shapeOf(t);
+    assertThat(tracked.tableColumns()).isEqualTo(t.columns());
+    assertThat(tracked.primaryKey()).isEqualTo(t.key());
+    assertThat(tracked.partial()).isFalse();
+    track(t, List.of("dev"), false);
+    assertThat(shapeOf(t)).as("tracking changes no shape").isEqualTo(tracked);
+    assertThat(shapeOf(t).hash()).isEqualTo(tracked.hash());
+
+    backend().addColumn(t, "note");
+    TableShape widened = shapeOf(t);
+    List<ShapeChange> added = ShapeDiff.between(tracked, widened);
+    assertThat(added).singleElement().satisfies(c -> {
+      assertThat(c.change()).isEqualTo(ShapeChange.Kind.added);
+      assertThat(c.objectType()).isEqualTo(ShapeChange.ObjectType.column);
+      assertThat(c.object()).isEqualTo("note");
+      assertThat(c.destructive()).isFalse();
+    });
+    List<ShapeChange> back = ShapeDiff.between(widened, tracked);
+    assertThat(back).singleElement().satisfies(c -> assertThat(c.destructive()).isTrue());
+
+    backend().migrate(t, backend().tracking().migration(t, back));
+    assertThat(shapeOf(t)).isEqualTo(tracked);
+    backend().migrate(t, backend().tracking().migration(t, added));
+    assertThat(shapeOf(t)).isEqualTo(widened);
+
+    backend().dropTable(t);
+    Optional<TableShape> gone =
+        backend().inRolledBackUnitOfWork(t, x -> backend().tracking().shape(x, t.schema(), t.table()));
+    assertThat(gone).isEmpty();
   }
 }

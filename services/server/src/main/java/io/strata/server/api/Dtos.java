@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -9,14 +10,17 @@ import io.strata.events.Author;
 import io.strata.events.CommitIds;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitRow;
 import io.strata.projections.refs.RefRows.BranchRow;
 import io.strata.projections.refs.RefRows.RepositoryRow;
 import io.strata.projections.refs.RefRows.TagRow;
+import io.strata.projections.rowdata.ShapeChange;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.application.ConflictDetail;
+import io.strata.server.queries.TableSchemas;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -249,4 +253,62 @@ public final class Dtos {
   /** A stash applied: what it wrote per table (unstaged working changes), and whether it was dropped. */
   public record StashAppliedDto(String id, boolean popped, List<io.strata.events.TableCounts> tables,
       @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
+
+  /**
+   * {@code GET …/tables/{table}/schema}: the shape Strata recorded for the table against the table as
+   * it is now, and the DDL made since (drift).
+   */
+  public record TableSchemaDto(
+      String table,
+      @Schema(description = "Whether the table still exists in its storage") boolean exists,
+      @Schema(description = "Whether the table is as recorded: it exists and no change was found") boolean inSync,
+      @Schema(description = "The table was tracked before Strata recorded full shapes: only the columns' names,"
+          + " types and nullability are recorded and compared") boolean partial,
+      String recordedHash,
+      ShapeDto recorded,
+      @Schema(nullable = true) String liveHash,
+      @Schema(nullable = true, type = SchemaType.OBJECT, description = "The table now; null when it is gone")
+      ShapeDto live,
+      @Schema(description = "What turned the recorded shape into the live one") List<ShapeChangeDto> changes,
+      @Schema(description = "Statements that turn the table back into its recorded shape, in order")
+      List<String> revertSql) {
+
+    public static TableSchemaDto of(String table, TableSchemas.Drift d) {
+      return new TableSchemaDto(table, d.live() != null, d.inSync(), d.recorded().partial(), d.recorded().hash(),
+          ShapeDto.of(d.recorded()), d.live() == null ? null : d.live().hash(), d.live() == null ? null
+              : ShapeDto.of(d.live()), d.changes().stream().map(ShapeChangeDto::of).toList(), d.revert());
+    }
+  }
+
+  /** A table's shape: columns in order, primary key, other constraints and indexes (sorted by name). */
+  public record ShapeDto(List<ShapeColumnDto> columns, List<String> primaryKey,
+      @Schema(nullable = true, description = "null when not recorded (see partial)") List<TableShape.Constraint> constraints,
+      @Schema(nullable = true, description = "null when not recorded (see partial)") List<TableShape.Index> indexes) {
+    static ShapeDto of(TableShape s) {
+      return new ShapeDto(s.columns().stream().map(c -> new ShapeColumnDto(c.name(), c.type(), c.nullable(),
+          c.defaultValue(), c.generated(), c.identity())).toList(), s.primaryKey(), s.constraints(), s.indexes());
+    }
+  }
+
+  /** A column of a shape: type as PostgreSQL formats it, default and generation expressions, identity. */
+  public record ShapeColumnDto(String name, String type, boolean nullable,
+      @Schema(nullable = true) String defaultValue, @Schema(nullable = true) String generated,
+      @Schema(nullable = true, enumeration = {"always", "by default"}) String identity) {}
+
+  /** One change of a table's shape: the object, what it was and became, and whether it is destructive. */
+  public record ShapeChangeDto(ShapeChange.Kind changeType, ShapeChange.ObjectType objectType, String object,
+      @Schema(nullable = true, type = SchemaType.OBJECT, description = "The object before (a column, constraint or"
+          + " index); null when added") Object before,
+      @Schema(nullable = true, type = SchemaType.OBJECT, description = "The object after; null when removed")
+      Object after,
+      @Schema(description = "Loses data, or lets in rows the old shape kept out") boolean destructive,
+      @Schema(nullable = true, description = "What makes it destructive, or may make it fail on existing rows")
+      String why,
+      @Schema(description = "The statements that make this change") List<String> sql) {
+    static ShapeChangeDto of(TableSchemas.Change c) {
+      ShapeChange s = c.change();
+      return new ShapeChangeDto(s.change(), s.objectType(), s.object(), s.before(), s.after(), s.destructive(), s.why(),
+          c.sql());
+    }
+  }
 }

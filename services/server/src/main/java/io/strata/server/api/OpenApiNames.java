@@ -73,6 +73,7 @@ final class OpenApiNames {
       Map.entry("GET " + REPO + "/tables", "listTables"),
       Map.entry("POST " + REPO + "/tables", "trackTable"),
       Map.entry("GET " + REPO + "/tables/{table}", "getTable"),
+      Map.entry("GET " + REPO + "/tables/{table}/schema", "getTableSchema"),
       Map.entry("DELETE " + REPO + "/tables/{table}", "untrackTable"),
       Map.entry("GET " + REPO + "/tables/{table}/rows", "listRows"),
       Map.entry("GET " + REPO + "/tables/{table}/rows/{key}", "getRow"),

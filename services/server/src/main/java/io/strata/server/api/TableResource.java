@@ -14,6 +14,7 @@ import io.strata.server.application.TableCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.RowReads;
+import io.strata.server.queries.TableSchemas;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -51,6 +52,7 @@ public class TableResource {
   @Inject TableQueries tables;
   @Inject Repositories repositories;
   @Inject RowReads rowReads;
+  @Inject TableSchemas tableSchemas;
 
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
@@ -83,6 +85,17 @@ public class TableResource {
     return repositories.require(repo).chain(() -> tables.table(repo, table))
         .map(t -> t.map(TableDto::of).orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
             "table '" + table + "' is not tracked", Map.of("table", table))));
+  }
+
+  @Requires(Permission.READ)
+  @GET
+  @Path("/{table}/schema")
+  @Operation(summary = "The table's shape as Strata recorded it against the table now: the DDL made since (drift),"
+      + " each change with its statements and whether it is destructive, and the statements that revert it")
+  public Uni<Dtos.TableSchemaDto> schema(@PathParam("repo") String repo, @PathParam("table") String table) {
+    return repositories.require(repo).chain(() -> requireTable(repo, table))
+        .chain(t -> tableSchemas.drift(repo, t))
+        .map(drift -> Dtos.TableSchemaDto.of(table, drift));
   }
 
   @Requires(Permission.READ)

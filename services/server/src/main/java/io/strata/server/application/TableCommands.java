@@ -91,7 +91,7 @@ public class TableCommands {
                 if (!state.exists()) {
                   // refused by the decider
                   return Uni.createFrom().item(new Commands.TrackTable(name, where.storage(), where.schema(),
-                      where.table(), List.of(), List.of(), 0, "0", author));
+                      where.table(), List.of(), List.of(), null, 0, "0", author));
                 }
                 if (state.tables().containsKey(name)) {
                   throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
@@ -117,10 +117,12 @@ public class TableCommands {
     return backends.inOwnTransaction(repository, where.storage(), tx -> tx.roles().tracking()
             .inspect(tx, where.schema(), where.table(), primaryKey)
             .chain(shape -> tx.roles().tracking().track(tx, new TrackedTable(repository, name,
-                where.schema(), where.table(), shape.primaryKey(), shape.columns()),
-                branches, this::isLeftover)
-            .map(m -> new Commands.TrackTable(name, where.storage(), where.schema(), where.table(), shape.primaryKey(),
-                shape.columns(), m.rowCount(), m.rowSum(), author))))
+                    where.schema(), where.table(), shape.primaryKey(), shape.columns()),
+                    branches, this::isLeftover)
+                // read while tracking holds the table's writers (and its DDL) off
+                .chain(m -> tx.roles().tracking().shape(tx, where.schema(), where.table())
+                    .map(full -> new Commands.TrackTable(name, where.storage(), where.schema(), where.table(),
+                        shape.primaryKey(), shape.columns(), full.orElseThrow(), m.rowCount(), m.rowSum(), author)))))
         .onFailure(Tracking.Untrackable.class).transform(e -> ((Tracking.Untrackable) e).missing()
             ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
             : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))

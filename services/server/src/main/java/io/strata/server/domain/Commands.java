@@ -8,6 +8,7 @@ import io.strata.events.StashCreated;
 import io.strata.events.MergeStarted;
 import io.strata.events.TableCounts;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import java.util.List;
 import java.util.Map;
@@ -129,11 +130,12 @@ public final class Commands {
   public record RemoveStorage(String name) implements TableCommand {}
 
   /**
-   * Tracks a table whose catalog facts the command side has read (its place, key and columns) and whose
-   * rows it measured (count, row-hash sum); recorded by a commit on the default branch.
+   * Tracks a table whose catalog facts the command side has read (its place, key, columns and full
+   * shape) and whose rows it measured (count, row-hash sum); recorded by a commit on the default branch.
    */
   public record TrackTable(String name, String storage, String schema, String table, List<String> primaryKey,
-      List<TableColumn> columns, long rowCount, String rowSum, Author author) implements TableCommand {
+      List<TableColumn> columns, TableShape shape, long rowCount, String rowSum, Author author)
+      implements TableCommand {
     public TrackTable {
       primaryKey = List.copyOf(primaryKey);
       columns = List.copyOf(columns);

@@ -58,7 +58,7 @@ public final class TableDecider {
 
   private static List<StrataEvent> trackTable(RepositoryState state, TrackTable c, Instant now) {
     TableTracked t = new TableTracked(c.name(), c.storage(), c.schema(), c.table(), c.primaryKey(), c.columns(),
-        c.rowCount(), c.rowSum(), TableTracked.contentHash(c.rowCount(), c.rowSum()));
+        c.rowCount(), c.rowSum(), TableTracked.contentHash(c.rowCount(), c.rowSum()), c.shape());
     requireNoMerge(state, state.defaultBranch());
     if (state.tables().containsKey(t.name())) {
       throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + t.name() + "' is already tracked",

@@ -28,7 +28,8 @@ public final class TableShapes {
       if (!now.equals(table.columns())) {
         throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' changed shape since"
             + " it was tracked (columns now " + describe(now) + ", tracked " + describe(table.columns()) + "); schema"
-            + " changes of tracked tables are not versioned yet: revert the DDL, or untrack and track the table again",
+            + " changes of tracked tables are not versioned yet: revert the DDL (GET …/tables/" + table.name()
+            + "/schema gives the statements), or untrack and track the table again",
             Map.of("table", table.name()));
       }
       return null;

@@ -14,6 +14,7 @@ import io.strata.events.MergeStarted;
 import io.strata.events.CommitCreated;
 import io.strata.events.TableTracked;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.events.RebaseAborted;
 import io.strata.events.RebaseFinished;
 import io.strata.events.RebaseStarted;
@@ -196,15 +197,19 @@ class FamilyDecidersTest {
 
   @Test
   void aTrackedTableIsRecordedWithItsContentHashByACommitOnTheDefaultBranch() {
+    TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null)),
+        List.of("id"), List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)")),
+        List.of());
     Commands.TrackTable track = new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"),
-        List.of(new TableColumn("id", "integer", false)), 3, "42", ADA);
+        List.of(new TableColumn("id", "integer", false)), shape, 3, "42", ADA);
     List<StrataEvent> events = decide(track);
     assertThat(events).hasSize(2);
     assertThat(events.get(0)).isEqualTo(new TableTracked("t", Storages.LOCAL, "public", "t", List.of("id"),
-        List.of(new TableColumn("id", "integer", false)), 3, "42", TableTracked.contentHash(3, "42")));
+        List.of(new TableColumn("id", "integer", false)), 3, "42", TableTracked.contentHash(3, "42"), shape));
     assertThat(events.get(1)).isInstanceOfSatisfying(CommitCreated.class, c -> assertThat(c.branch()).isEqualTo("main"));
     assertThat(refused(track)).isEqualTo(ErrorCode.TableAlreadyExists);
-    assertThat(refused(new Commands.TrackTable("t2", "nowhere", "public", "t2", List.of("id"), List.of(), 0, "0", ADA)))
+    assertThat(refused(new Commands.TrackTable("t2", "nowhere", "public", "t2", List.of("id"), List.of(), null, 0, "0",
+        ADA)))
         .isEqualTo(ErrorCode.StorageNotFound);
   }
 

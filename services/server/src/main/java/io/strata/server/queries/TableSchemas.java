@@ -1,0 +1,59 @@
+package io.strata.server.queries;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableShape;
+import io.strata.projections.rowdata.ShapeChange;
+import io.strata.projections.rowdata.ShapeDiff;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.runtime.StorageBackends;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+
+/**
+ * A tracked table's shape as Strata recorded it against the table as it is now in its storage: the
+ * DDL made since (drift), each change with the statements that made it and the statements that
+ * revert all of it. Read in a rolled-back transaction of the table's storage.
+ */
+@ApplicationScoped
+public class TableSchemas {
+  private final StorageBackends backends;
+
+  @Inject
+  public TableSchemas(StorageBackends backends) {
+    this.backends = backends;
+  }
+
+  /** One change since the shape was recorded, with the statements that made it. */
+  public record Change(ShapeChange change, List<String> sql) {}
+
+  /**
+   * The recorded shape and the live one ({@code null} when the table is gone), what turned the one into
+   * the other, and what turns it back.
+   */
+  public record Drift(TableShape recorded, TableShape live, List<Change> changes, List<String> revert) {
+    public boolean inSync() {
+      return live != null && changes.isEmpty();
+    }
+  }
+
+  public Uni<Drift> drift(String repository, TableRow table) {
+    TrackedTable tracked = TrackedTable.of(repository, table);
+    TableShape recorded = table.toEvent().knownShape();
+    return backends.inRolledBackTransaction(repository, table.storage(), unit -> {
+      Tracking<UnitOfWork> tracking = unit.roles().tracking();
+      return tracking.shape(unit, table.schema(), table.table()).map(found -> {
+        if (found.isEmpty()) {
+          return new Drift(recorded, null, List.of(), List.of());
+        }
+        TableShape live = found.get();
+        List<Change> changes = ShapeDiff.between(recorded, live).stream()
+            .map(c -> new Change(c, tracking.migration(tracked, List.of(c)))).toList();
+        return new Drift(recorded, live, changes, tracking.migration(tracked, ShapeDiff.between(live, recorded)));
+      });
+    });
+  }
+}
