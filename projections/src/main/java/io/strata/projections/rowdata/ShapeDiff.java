@@ -32,9 +32,14 @@ public final class ShapeDiff {
   /** What turns {@code from} into {@code to}: columns first, then constraints, then indexes. */
   public static List<ShapeChange> between(TableShape from, TableShape to) {
     boolean partial = from.partial() || to.partial();
+    if (partial) {
+      // what a partial shape does not know is left out of both sides, its changes' statements included
+      from = TableShape.ofColumns(from.tableColumns(), from.primaryKey());
+      to = TableShape.ofColumns(to.tableColumns(), to.primaryKey());
+    }
     List<ShapeChange> changes = new ArrayList<>();
-    diff(byName(from.columns(), Column::name), byName(to.columns(), Column::name), ObjectType.column,
-        (a, b) -> partial ? a.asTableColumn().equals(b.asTableColumn()) : a.equals(b), changes);
+    diff(byName(from.columns(), Column::name), byName(to.columns(), Column::name), ObjectType.column, Objects::equals,
+        changes);
     if (!partial) {
       diff(byName(from.constraints(), Constraint::name), byName(to.constraints(), Constraint::name),
           ObjectType.constraint, Objects::equals, changes);

@@ -124,27 +124,4 @@ class PgShapesTest {
     assertThat(shape("mig_from", "t").columns()).extracting(TableShape.Column::name)
         .containsExactly("id", "a", "b", "c", "d", "f", "e");
   }
-
-  @Test
-  void typeChangesThatKeepEveryValueAreNotDestructive() {
-    TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null);
-    for (String[] pair : List.of(new String[] {"integer", "bigint"}, new String[] {"character varying(10)", "text"},
-        new String[] {"character varying(10)", "character varying(20)"}, new String[] {"numeric(8,2)", "numeric(10,2)"},
-        new String[] {"real", "double precision"}, new String[] {"smallint", "numeric"})) {
-      assertThat(destructive(id, pair[0], pair[1])).as("%s -> %s", pair[0], pair[1]).isFalse();
-    }
-    for (String[] pair : List.of(new String[] {"bigint", "integer"}, new String[] {"text", "character varying(10)"},
-        new String[] {"character varying(20)", "character varying(10)"}, new String[] {"numeric(10,2)", "numeric(10,3)"},
-        new String[] {"text", "integer"}, new String[] {"numeric", "numeric(10,2)"})) {
-      assertThat(destructive(id, pair[0], pair[1])).as("%s -> %s", pair[0], pair[1]).isTrue();
-    }
-  }
-
-  private static boolean destructive(TableShape.Column id, String from, String to) {
-    TableShape a = new TableShape(List.of(id, new TableShape.Column("v", from, true, null, null, null)), List.of("id"),
-        List.of(), List.of());
-    TableShape b = new TableShape(List.of(id, new TableShape.Column("v", to, true, null, null, null)), List.of("id"),
-        List.of(), List.of());
-    return ShapeDiff.between(a, b).get(0).destructive();
-  }
 }
