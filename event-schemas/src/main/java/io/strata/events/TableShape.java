@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * A tracked table's shape, normalised so that equal shapes compare (and hash) equal: its columns in
- * order (type as PostgreSQL formats it, nullability, default, generation expression, identity), its
+ * order (type as PostgreSQL formats it, nullability, collation, default, generation expression, identity), its
  * primary key, its other constraints and its indexes, both sorted by name and written without the
  * table's own schema and name. Recorded when a table is tracked; {@link #hash()} is its address.
  *
@@ -21,13 +21,15 @@ public record TableShape(
     List<Index> indexes) {
 
   /**
-   * A column. {@code defaultValue} is the default's expression ({@code null}: none); {@code generated}
-   * the expression of a stored generated column; {@code identity} {@code always} or {@code by default}.
+   * A column. {@code collation} is the column's when it is not its type's default ({@code null}: the
+   * type's); {@code defaultValue} the default's expression ({@code null}: none); {@code generated} the
+   * expression of a stored generated column; {@code identity} {@code always} or {@code by default}.
    */
   public record Column(
       String name,
       String type,
       boolean nullable,
+      @JsonInclude(JsonInclude.Include.ALWAYS) String collation,
       @JsonInclude(JsonInclude.Include.ALWAYS) String defaultValue,
       @JsonInclude(JsonInclude.Include.ALWAYS) String generated,
       @JsonInclude(JsonInclude.Include.ALWAYS) String identity) {
@@ -60,7 +62,7 @@ public record TableShape(
 
   /** The shape known of a table tracked before shapes were recorded: columns and key only. */
   public static TableShape ofColumns(List<TableColumn> columns, List<String> primaryKey) {
-    return new TableShape(columns.stream().map(c -> new Column(c.name(), c.type(), c.nullable(), null, null, null))
+    return new TableShape(columns.stream().map(c -> new Column(c.name(), c.type(), c.nullable(), null, null, null, null))
         .toList(), primaryKey, null, null);
   }
 

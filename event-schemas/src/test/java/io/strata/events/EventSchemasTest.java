@@ -105,7 +105,7 @@ class EventSchemasTest {
 
   @Test
   void equalShapesHashEqualWhateverOrderTheirConstraintsAndIndexesCameIn() {
-    TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null);
+    TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null, null);
     TableShape.Constraint a = new TableShape.Constraint("a_check", "check", "CHECK ((id > 0))");
     TableShape.Constraint b = new TableShape.Constraint("b_key", "unique", "UNIQUE (id)");
     TableShape.Index i = new TableShape.Index("i", false, "btree (id)");
@@ -115,7 +115,7 @@ class EventSchemasTest {
     assertThat(two).isEqualTo(one);
     assertThat(two.hash()).isEqualTo(one.hash()).matches("[0-9a-f]{64}");
     assertThat(new TableShape(List.of(id), List.of("id"), List.of(a), List.of(i, j)).hash()).isNotEqualTo(one.hash());
-    assertThat(new TableShape(List.of(new TableShape.Column("id", "integer", false, "1", null, null)), List.of("id"),
+    assertThat(new TableShape(List.of(new TableShape.Column("id", "integer", false, null, "1", null, null)), List.of("id"),
         List.of(a, b), List.of(i, j)).hash()).isNotEqualTo(one.hash());
     assertThat(one.partial()).isFalse();
   }

@@ -44,9 +44,9 @@ final class SampleEvents {
                 new TableColumn("note", "text", true)),
             0, "0", TableTracked.contentHash(0, "0"),
             new TableShape(List.of(
-                new TableShape.Column("id", "bigint", false, null, null, "always"),
-                new TableShape.Column("total", "numeric(12,2)", false, "0", null, null),
-                new TableShape.Column("note", "text", true, null, "(('total: '::text || total))", null)),
+                new TableShape.Column("id", "bigint", false, null, null, null, "always"),
+                new TableShape.Column("total", "numeric(12,2)", false, null, "0", null, null),
+                new TableShape.Column("note", "text", true, null, null, "(('total: '::text || total))", null)),
                 List.of("id"),
                 List.of(new TableShape.Constraint("orders_total_check", "check", "CHECK ((total >= (0)::numeric))")),
                 List.of(new TableShape.Index("orders_note_idx", false, "btree (note) WHERE (note IS NOT NULL)")))),

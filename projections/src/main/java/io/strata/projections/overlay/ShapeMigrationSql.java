@@ -4,7 +4,6 @@ import io.strata.events.TableShape;
 import io.strata.events.TableShape.Column;
 import io.strata.events.TableShape.Constraint;
 import io.strata.events.TableShape.Index;
-import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.ShapeChange;
 import io.strata.projections.rowdata.ShapeChange.Kind;
 import io.strata.projections.rowdata.TrackedTable;
@@ -16,16 +15,17 @@ import java.util.Objects;
 /**
  * The DDL that makes a table's shape changes, ordered as a migration must run: what depends on
  * columns goes before them (foreign keys first), columns are dropped, changed and added, then
- * constraints (the primary key first, foreign keys last) and indexes come back. Names are quoted;
- * types and expressions are as the catalog printed them (schema-qualified, see
- * {@code postgres.ShapeCatalog}).
+ * constraints (the primary key first, foreign keys last) and indexes come back. Names are quoted
+ * whatever they hold; types and expressions are as the catalog printed them (schema-qualified, see
+ * {@code postgres.ShapeCatalog}). A changed generation expression needs PostgreSQL 17
+ * ({@code SET EXPRESSION}); a column that becomes generated is dropped and added again.
  */
 final class ShapeMigrationSql {
   private final String table;
   private final String schema;
 
   ShapeMigrationSql(TrackedTable tracked) {
-    this.table = Sql.qualified(tracked.schema(), tracked.table());
+    this.table = name(tracked.schema()) + "." + name(tracked.table());
     this.schema = tracked.schema();
   }
 
@@ -33,23 +33,23 @@ final class ShapeMigrationSql {
     List<String> out = new ArrayList<>();
     changes.stream().filter(c -> c.before() instanceof Constraint && c.change() != Kind.added)
         .sorted(Comparator.comparing(c -> !((Constraint) c.before()).kind().equals("foreign_key")))
-        .forEach(c -> out.add(alter("DROP CONSTRAINT " + Sql.quote(c.object()))));
+        .forEach(c -> out.add(alter("DROP CONSTRAINT " + name(c.object()))));
     changes.stream().filter(c -> c.before() instanceof Index && c.change() != Kind.added)
-        .forEach(c -> out.add("DROP INDEX " + Sql.qualified(schema, c.object())));
+        .forEach(c -> out.add("DROP INDEX " + name(schema) + "." + name(c.object())));
     changes.stream().filter(c -> c.before() instanceof Column && c.change() == Kind.removed)
-        .forEach(c -> out.add(alter("DROP COLUMN " + Sql.quote(c.object()))));
+        .forEach(c -> out.add(alter("DROP COLUMN " + name(c.object()))));
     changes.stream().filter(c -> c.before() instanceof Column && c.change() == Kind.modified)
         .forEach(c -> out.addAll(alterColumn((Column) c.before(), (Column) c.after())));
     changes.stream().filter(c -> c.after() instanceof Column && c.change() == Kind.added)
         .forEach(c -> out.add(alter("ADD COLUMN " + definition((Column) c.after()))));
     changes.stream().filter(c -> c.after() instanceof Constraint && c.change() != Kind.removed)
         .sorted(Comparator.comparing(c -> order((Constraint) c.after())))
-        .forEach(c -> out.add(alter("ADD CONSTRAINT " + Sql.quote(c.object()) + " "
+        .forEach(c -> out.add(alter("ADD CONSTRAINT " + name(c.object()) + " "
             + ((Constraint) c.after()).definition())));
     changes.stream().filter(c -> c.after() instanceof Index && c.change() != Kind.removed)
         .forEach(c -> {
           Index i = (Index) c.after();
-          out.add("CREATE " + (i.unique() ? "UNIQUE " : "") + "INDEX " + Sql.quote(i.name()) + " ON " + table
+          out.add("CREATE " + (i.unique() ? "UNIQUE " : "") + "INDEX " + name(i.name()) + " ON " + table
               + " USING " + i.definition());
         });
     return out;
@@ -64,11 +64,11 @@ final class ShapeMigrationSql {
   }
 
   private List<String> alterColumn(Column before, Column after) {
-    String column = "ALTER COLUMN " + Sql.quote(after.name()) + " ";
+    String column = "ALTER COLUMN " + name(after.name()) + " ";
     List<String> out = new ArrayList<>();
     if (before.generated() == null && after.generated() != null) {
-      // a stored column cannot become generated in place
-      out.add(alter("DROP COLUMN " + Sql.quote(before.name())));
+      // a stored column cannot become generated in place (ShapeDiff flags this as destructive)
+      out.add(alter("DROP COLUMN " + name(before.name())));
       out.add(alter("ADD COLUMN " + definition(after)));
       return out;
     }
@@ -81,27 +81,44 @@ final class ShapeMigrationSql {
     if (before.generated() != null && after.generated() == null) {
       out.add(alter(column + "DROP EXPRESSION"));
     }
-    if (!before.type().equals(after.type())) {
-      out.add(alter(column + "TYPE " + after.type() + " USING " + Sql.quote(after.name()) + "::" + after.type()));
+    if (!before.type().equals(after.type()) || !Objects.equals(before.collation(), after.collation())) {
+      // a generated column is recomputed: PostgreSQL refuses a USING for it
+      out.add(alter(column + "TYPE " + typed(after) + (after.generated() != null ? ""
+          : " USING " + name(after.name()) + "::" + after.type())));
     }
     if (before.generated() != null && after.generated() != null && !before.generated().equals(after.generated())) {
-      out.add(alter(column + "SET EXPRESSION AS (" + after.generated() + ")"));
+      out.add(alter(column + "SET EXPRESSION AS (" + after.generated() + ")")); // PostgreSQL 17 and later
     }
     if (after.defaultValue() != null && !Objects.equals(before.defaultValue(), after.defaultValue())) {
       out.add(alter(column + "SET DEFAULT " + after.defaultValue()));
     }
-    if (after.identity() != null && !after.identity().equals(before.identity())) {
-      out.add(alter(column + (before.identity() == null ? "ADD GENERATED " + after.identity().toUpperCase() + " AS IDENTITY"
-          : "SET GENERATED " + after.identity().toUpperCase())));
-    }
     if (before.nullable() != after.nullable()) {
+      // before an identity is added: PostgreSQL adds one only to a NOT NULL column
       out.add(alter(column + (after.nullable() ? "DROP NOT NULL" : "SET NOT NULL")));
+    }
+    if (after.identity() != null && before.identity() == null) {
+      out.add(alter(column + "ADD GENERATED " + after.identity().toUpperCase() + " AS IDENTITY"));
+      // the new sequence starts past the values the column already holds
+      out.add("SELECT setval(pg_get_serial_sequence('" + table.replace("'", "''") + "', '"
+          + after.name().replace("'", "''") + "'), coalesce(max(" + name(after.name()) + "), 0) + 1, false) FROM "
+          + table);
+    } else if (after.identity() != null && !after.identity().equals(before.identity())) {
+      out.add(alter(column + "SET GENERATED " + after.identity().toUpperCase()));
     }
     return out;
   }
 
+  /** Any name the catalog holds, double-quoted with its quotes doubled (these statements are printed, not run). */
+  private static String name(String identifier) {
+    return '"' + identifier.replace("\"", "\"\"") + '"';
+  }
+
+  private static String typed(Column c) {
+    return c.collation() == null ? c.type() : c.type() + " COLLATE " + c.collation();
+  }
+
   private static String definition(Column c) {
-    StringBuilder d = new StringBuilder(Sql.quote(c.name())).append(' ').append(c.type());
+    StringBuilder d = new StringBuilder(name(c.name())).append(' ').append(typed(c));
     if (c.generated() != null) {
       d.append(" GENERATED ALWAYS AS (").append(c.generated()).append(") STORED");
     }

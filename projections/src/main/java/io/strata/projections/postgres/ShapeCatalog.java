@@ -12,39 +12,47 @@ import java.util.Optional;
 
 /**
  * Reads a table's {@link TableShape} from PostgreSQL's catalog. Names and expressions are printed with
- * {@code search_path} set to {@code pg_catalog} alone for the reading (and put back after it), so every
+ * {@code search_path} set to {@code pg_catalog, pg_temp} for the reading (and put back after it), so every
  * name outside {@code pg_catalog} comes schema-qualified whatever the session's path: the same table
  * reads the same from any connection. Index definitions are kept from their method on
  * ({@code btree (v) WHERE …}), without their own and their table's names.
  */
 public final class ShapeCatalog {
   private static final String PIN_PATH =
-      "select current_setting('search_path'), set_config('search_path', 'pg_catalog', true)";
+      "select current_setting('search_path'), set_config('search_path', 'pg_catalog, pg_temp', true)";
   private static final String RESTORE_PATH = "select set_config('search_path', $1, true)";
   private static final String RELATION =
       "select c.oid::bigint from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
           + " where n.nspname = $1 and c.relname = $2 and c.relkind in ('r', 'p')";
   private static final String COLUMNS =
       "select a.attname, format_type(a.atttypid, a.atttypmod), not a.attnotnull,"
+          + " (select quote_ident(cn.nspname) || '.' || quote_ident(co.collname) from pg_collation co"
+          + "   join pg_namespace cn on cn.oid = co.collnamespace join pg_type t on t.oid = a.atttypid"
+          + "   where co.oid = a.attcollation and a.attcollation <> t.typcollation),"
           + " case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end,"
           + " case when a.attgenerated <> '' then pg_get_expr(d.adbin, d.adrelid) end,"
           + " case a.attidentity when 'a' then 'always' when 'd' then 'by default' end"
           + " from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
           + " where a.attrelid = $1::bigint::oid and a.attnum > 0 and not a.attisdropped order by a.attnum";
-  /** Constraints but NOT NULL ones (PostgreSQL 18 lists those too): nullability is the column's. */
+  /**
+   * The table's own constraints: not NOT NULL ones (PostgreSQL 18 lists those too: nullability is the
+   * column's), nor those a partition inherits from its parent (they are the parent's DDL).
+   */
   private static final String CONSTRAINTS =
       "select con.conname, con.contype::text, pg_get_constraintdef(con.oid, true),"
           + " array(select a.attname from unnest(con.conkey) with ordinality k(attnum, ord)"
           + "   join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.ord)"
-          + " from pg_constraint con where con.conrelid = $1::bigint::oid and con.contype in ('p', 'u', 'c', 'f', 'x')";
-  /** Indexes that back no constraint of the table (those are its constraints'). */
+          + " from pg_constraint con where con.conrelid = $1::bigint::oid and con.contype in ('p', 'u', 'c', 'f', 'x')"
+          + " and con.conislocal and con.conparentid = 0";
+  /** Indexes that back no constraint of the table (those are its constraints'), nor a parent's index. */
   private static final String INDEXES =
       "select ic.relname, i.indisunique, pg_get_indexdef(i.indexrelid),"
           + " quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
           + " from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid"
           + " join pg_namespace n on n.oid = c.relnamespace where i.indrelid = $1::bigint::oid and not exists ("
           + "   select 1 from pg_constraint con where con.conrelid = i.indrelid and con.conindid = i.indexrelid"
-          + "   and con.contype in ('p', 'u', 'x'))";
+          + "   and con.contype in ('p', 'u', 'x'))"
+          + " and not exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid)";
 
   private ShapeCatalog() {}
 
@@ -75,7 +83,7 @@ public final class ShapeCatalog {
     List<TableShape.Column> columns = new ArrayList<>();
     for (Row r : columnRows) {
       columns.add(new TableShape.Column(r.getString(0), r.getString(1), r.getBoolean(2), r.getString(3),
-          r.getString(4), r.getString(5)));
+          r.getString(4), r.getString(5), r.getString(6)));
     }
     List<String> primaryKey = List.of();
     List<TableShape.Constraint> constraints = new ArrayList<>();

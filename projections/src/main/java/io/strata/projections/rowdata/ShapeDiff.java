@@ -1,5 +1,6 @@
 package io.strata.projections.rowdata;
 
+import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableShape.Column;
 import io.strata.events.TableShape.Constraint;
@@ -24,8 +25,12 @@ import java.util.regex.Pattern;
  */
 public final class ShapeDiff {
   private static final Pattern VARCHAR = Pattern.compile("character varying(?:\\((\\d+)\\))?");
-  private static final Pattern NUMERIC = Pattern.compile("numeric(?:\\((\\d+),(\\d+)\\))?");
+  private static final Pattern NUMERIC = Pattern.compile("numeric(?:\\((\\d+),(-?\\d+)\\))?");
   private static final List<String> INTEGERS = List.of("smallint", "integer", "bigint");
+  /** The decimal digits each integer type's values may need. */
+  private static final List<Integer> INTEGER_DIGITS = List.of(5, 10, 19);
+  /** A type's schema qualification ({@code public.citext}, {@code "My schema".t}). */
+  private static final Pattern QUALIFIER = Pattern.compile("^(?:\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\.");
 
   private ShapeDiff() {}
 
@@ -33,9 +38,10 @@ public final class ShapeDiff {
   public static List<ShapeChange> between(TableShape from, TableShape to) {
     boolean partial = from.partial() || to.partial();
     if (partial) {
-      // what a partial shape does not know is left out of both sides, its changes' statements included
-      from = TableShape.ofColumns(from.tableColumns(), from.primaryKey());
-      to = TableShape.ofColumns(to.tableColumns(), to.primaryKey());
+      // what a partial shape does not know is left out of both sides, its changes' statements included;
+      // its types were printed with the session's search_path, so neither side's is schema-qualified
+      from = columnsOnly(from);
+      to = columnsOnly(to);
     }
     List<ShapeChange> changes = new ArrayList<>();
     diff(byName(from.columns(), Column::name), byName(to.columns(), Column::name), ObjectType.column, Objects::equals,
@@ -47,6 +53,12 @@ public final class ShapeDiff {
           changes);
     }
     return changes;
+  }
+
+  private static TableShape columnsOnly(TableShape shape) {
+    return TableShape.ofColumns(shape.tableColumns().stream()
+        .map(c -> new TableColumn(c.name(), QUALIFIER.matcher(c.type()).replaceFirst(""), c.nullable())).toList(),
+        shape.primaryKey());
   }
 
   private interface Same<T> {
@@ -97,14 +109,17 @@ public final class ShapeDiff {
     String why = null;
     boolean destructive = false;
     if (before instanceof Column b && after instanceof Column a) {
-      if (!b.type().equals(a.type()) && !widens(b.type(), a.type())) {
+      if (b.generated() == null && a.generated() != null) {
+        destructive = true;
+        why = "becomes generated: the column is dropped and added back, its values replaced (indexes and"
+            + " constraints on it must be made again)";
+      } else if (!b.type().equals(a.type()) && !widens(b.type(), a.type())) {
         destructive = true;
         why = "type " + b.type() + " -> " + a.type() + " may not hold every value";
       } else if (b.nullable() && !a.nullable()) {
         why = "NOT NULL: fails where rows hold NULL";
-      } else if (b.generated() == null && a.generated() != null) {
-        destructive = true;
-        why = "becomes generated: its values are replaced";
+      } else if (!Objects.equals(b.collation(), a.collation())) {
+        why = "another collation: values sort and compare differently";
       }
     } else if (before instanceof Constraint b && keeps(b)) {
       destructive = true;
@@ -126,8 +141,11 @@ public final class ShapeDiff {
   /** Whether every value of type {@code from} converts to {@code to} unchanged (as PostgreSQL formats types). */
   static boolean widens(String from, String to) {
     if (INTEGERS.contains(from)) {
+      Matcher n = NUMERIC.matcher(to);
       return INTEGERS.indexOf(to) > INTEGERS.indexOf(from) || to.equals("numeric")
-          || to.startsWith("numeric(") && numericDigits(to) - numericScale(to) >= 19;
+          || n.matches() && n.group(1) != null && Integer.parseInt(n.group(2)) >= 0
+              && Integer.parseInt(n.group(1)) - Integer.parseInt(n.group(2))
+                  >= INTEGER_DIGITS.get(INTEGERS.indexOf(from));
     }
     if (from.equals("real")) {
       return to.equals("double precision");
@@ -149,16 +167,6 @@ public final class ShapeDiff {
               >= Integer.parseInt(fn.group(1)) - Integer.parseInt(fn.group(2));
     }
     return false;
-  }
-
-  private static int numericDigits(String type) {
-    Matcher m = NUMERIC.matcher(type);
-    return m.matches() && m.group(1) != null ? Integer.parseInt(m.group(1)) : Integer.MAX_VALUE;
-  }
-
-  private static int numericScale(String type) {
-    Matcher m = NUMERIC.matcher(type);
-    return m.matches() && m.group(2) != null ? Integer.parseInt(m.group(2)) : 0;
   }
 
   private static <T> Map<String, T> byName(List<T> items, Function<T, String> name) {

@@ -270,13 +270,16 @@ public final class Dtos {
       @Schema(nullable = true, type = SchemaType.OBJECT, description = "The table now; null when it is gone")
       ShapeDto live,
       @Schema(description = "What turned the recorded shape into the live one") List<ShapeChangeDto> changes,
+      @Schema(description = "What turns the live shape back into the recorded one, change by change (a revert"
+          + " drops what was added since: see destructive)") List<ShapeChangeDto> revert,
       @Schema(description = "Statements that turn the table back into its recorded shape, in order")
       List<String> revertSql) {
 
     public static TableSchemaDto of(String table, TableSchemas.Drift d) {
       return new TableSchemaDto(table, d.live() != null, d.inSync(), d.recorded().partial(), d.recorded().hash(),
           ShapeDto.of(d.recorded()), d.live() == null ? null : d.live().hash(), d.live() == null ? null
-              : ShapeDto.of(d.live()), d.changes().stream().map(ShapeChangeDto::of).toList(), d.revert());
+              : ShapeDto.of(d.live()), d.changes().stream().map(ShapeChangeDto::of).toList(),
+          d.revert().stream().map(ShapeChangeDto::of).toList(), d.revertSql());
     }
   }
 
@@ -286,12 +289,14 @@ public final class Dtos {
       @Schema(nullable = true, description = "null when not recorded (see partial)") List<TableShape.Index> indexes) {
     static ShapeDto of(TableShape s) {
       return new ShapeDto(s.columns().stream().map(c -> new ShapeColumnDto(c.name(), c.type(), c.nullable(),
-          c.defaultValue(), c.generated(), c.identity())).toList(), s.primaryKey(), s.constraints(), s.indexes());
+          c.collation(), c.defaultValue(), c.generated(), c.identity())).toList(), s.primaryKey(), s.constraints(),
+          s.indexes());
     }
   }
 
-  /** A column of a shape: type as PostgreSQL formats it, default and generation expressions, identity. */
+  /** A column of a shape: type as PostgreSQL formats it, collation, default and generation expressions, identity. */
   public record ShapeColumnDto(String name, String type, boolean nullable,
+      @Schema(nullable = true, description = "The column's collation when not its type's default") String collation,
       @Schema(nullable = true) String defaultValue, @Schema(nullable = true) String generated,
       @Schema(nullable = true, enumeration = {"always", "by default"}) String identity) {}
 
@@ -301,7 +306,9 @@ public final class Dtos {
           + " index); null when added") Object before,
       @Schema(nullable = true, type = SchemaType.OBJECT, description = "The object after; null when removed")
       Object after,
-      @Schema(description = "Loses data, or lets in rows the old shape kept out") boolean destructive,
+      @Schema(description = "Loses data (a dropped column, a type that may not hold every value, a column becoming"
+          + " generated) or lets in duplicates the old shape kept out (a dropped or replaced primary key, unique"
+          + " key, exclusion constraint or unique index)") boolean destructive,
       @Schema(nullable = true, description = "What makes it destructive, or may make it fail on existing rows")
       String why,
       @Schema(description = "The statements that make this change") List<String> sql) {

@@ -32,9 +32,11 @@ public class TableSchemas {
 
   /**
    * The recorded shape and the live one ({@code null} when the table is gone), what turned the one into
-   * the other, and what turns it back.
+   * the other, and what turns it back: change by change (their own destructive flags: a revert drops
+   * what was added since) and as the statements of one migration, in order.
    */
-  public record Drift(TableShape recorded, TableShape live, List<Change> changes, List<String> revert) {
+  public record Drift(TableShape recorded, TableShape live, List<Change> changes, List<Change> revert,
+      List<String> revertSql) {
     public boolean inSync() {
       return live != null && changes.isEmpty();
     }
@@ -47,13 +49,17 @@ public class TableSchemas {
       Tracking<UnitOfWork> tracking = unit.roles().tracking();
       return tracking.shape(unit, table.schema(), table.table()).map(found -> {
         if (found.isEmpty()) {
-          return new Drift(recorded, null, List.of(), List.of());
+          return new Drift(recorded, null, List.of(), List.of(), List.of());
         }
         TableShape live = found.get();
-        List<Change> changes = ShapeDiff.between(recorded, live).stream()
-            .map(c -> new Change(c, tracking.migration(tracked, List.of(c)))).toList();
-        return new Drift(recorded, live, changes, tracking.migration(tracked, ShapeDiff.between(live, recorded)));
+        List<ShapeChange> back = ShapeDiff.between(live, recorded);
+        return new Drift(recorded, live, changes(tracking, tracked, ShapeDiff.between(recorded, live)),
+            changes(tracking, tracked, back), tracking.migration(tracked, back));
       });
     });
+  }
+
+  private static List<Change> changes(Tracking<UnitOfWork> tracking, TrackedTable table, List<ShapeChange> changes) {
+    return changes.stream().map(c -> new Change(c, tracking.migration(table, List.of(c)))).toList();
   }
 }

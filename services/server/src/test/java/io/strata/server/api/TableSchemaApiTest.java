@@ -62,6 +62,7 @@ class TableSchemaApiTest {
     sql(pool, "alter table public." + t + " add column region text not null default 'eu', drop column note,"
         + " alter column code type text, drop constraint " + t + "_code_key");
     sql(pool, "create index " + t + "_region on public." + t + " (region)");
+    sql(pool, "create index \"By \"\"odd\"\" name\" on public." + t + " (region, id)");
     JsonPath drift = schema(repo, "orders");
     assertThat(drift.getBoolean("in_sync")).isFalse();
     assertThat(drift.getString("live_hash")).isNotEqualTo(drift.getString("recorded_hash"));
@@ -69,13 +70,22 @@ class TableSchemaApiTest {
     List<Map<String, Object>> changes = drift.getList("changes");
     assertThat(changes).extracting(c -> c.get("change_type") + " " + c.get("object_type") + " " + c.get("object"))
         .containsExactlyInAnyOrder("modified column code", "removed column note", "added column region",
-            "removed constraint " + t + "_code_key", "removed index " + t + "_note", "added index " + t + "_region");
+            "removed constraint " + t + "_code_key", "removed index " + t + "_note", "added index " + t + "_region",
+            "added index By \"odd\" name");
     assertThat(changes).filteredOn(c -> (Boolean) c.get("destructive")).extracting(c -> c.get("object"))
         .as("the dropped column and unique key; a varchar widened to text is not")
         .containsExactlyInAnyOrder("note", t + "_code_key");
     assertThat(changes).filteredOn(c -> c.get("object").equals("region")).singleElement()
         .satisfies(c -> assertThat(c.get("sql")).isEqualTo(List.of("ALTER TABLE \"public\".\"" + t
             + "\" ADD COLUMN \"region\" text DEFAULT 'eu'::text NOT NULL")));
+
+    // the revert, change by change: dropping the column added since loses its values, and text back to
+    // varchar(20) may not hold every value
+    List<Map<String, Object>> revert = drift.getList("revert");
+    assertThat(revert).filteredOn(c -> (Boolean) c.get("destructive")).extracting(c -> c.get("object"))
+        .containsExactlyInAnyOrder("region", "code");
+    assertThat(revert).filteredOn(c -> c.get("object").equals("By \"odd\" name")).singleElement()
+        .satisfies(c -> assertThat(c.get("sql")).isEqualTo(List.of("DROP INDEX \"public\".\"By \"\"odd\"\" name\"")));
 
     // the revert statements, run as given, put the table back in its recorded shape
     sql(pool, String.join(";\n", drift.getList("revert_sql", String.class)));

@@ -197,7 +197,7 @@ class FamilyDecidersTest {
 
   @Test
   void aTrackedTableIsRecordedWithItsContentHashByACommitOnTheDefaultBranch() {
-    TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null)),
+    TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null, null)),
         List.of("id"), List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)")),
         List.of());
     Commands.TrackTable track = new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"),
