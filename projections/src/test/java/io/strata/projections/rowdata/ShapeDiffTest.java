@@ -37,30 +37,27 @@ class ShapeDiffTest {
     assertThat(ShapeDiff.between(oldTypes, newTypes)).isEmpty();
   }
 
+  /** from type, to type, whether the change is destructive. */
+  private static final String[][] TYPE_CHANGES = {
+      {"integer", "bigint", "no"}, {"character varying(10)", "text", "no"},
+      {"character varying(10)", "character varying(20)", "no"}, {"numeric(8,2)", "numeric(10,2)", "no"},
+      {"real", "double precision", "no"}, {"smallint", "numeric", "no"}, {"integer", "numeric(10,0)", "no"},
+      {"bigint", "numeric(21,2)", "no"}, {"numeric(10,-2)", "numeric(12,0)", "no"},
+      {"bigint", "integer", "yes"}, {"text", "character varying(10)", "yes"},
+      {"character varying(20)", "character varying(10)", "yes"}, {"numeric(10,2)", "numeric(10,3)", "yes"},
+      {"text", "integer", "yes"}, {"numeric", "numeric(10,2)", "yes"}, {"bigint", "numeric(20,-2)", "yes"},
+      {"integer", "numeric(9,0)", "yes"}, {"numeric(10,2)", "numeric(12,-1)", "yes"}};
+
   @Test
   void typeChangesThatKeepEveryValueAreNotDestructive() {
-    TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null, null);
-    for (String[] pair : List.of(new String[] {"integer", "bigint"}, new String[] {"character varying(10)", "text"},
-        new String[] {"character varying(10)", "character varying(20)"}, new String[] {"numeric(8,2)", "numeric(10,2)"},
-        new String[] {"real", "double precision"}, new String[] {"smallint", "numeric"},
-        new String[] {"integer", "numeric(10,0)"}, new String[] {"bigint", "numeric(21,2)"},
-        new String[] {"numeric(10,-2)", "numeric(12,0)"})) {
-      assertThat(destructive(id, pair[0], pair[1])).as("%s -> %s", pair[0], pair[1]).isFalse();
-    }
-    for (String[] pair : List.of(new String[] {"bigint", "integer"}, new String[] {"text", "character varying(10)"},
-        new String[] {"character varying(20)", "character varying(10)"}, new String[] {"numeric(10,2)", "numeric(10,3)"},
-        new String[] {"text", "integer"}, new String[] {"numeric", "numeric(10,2)"},
-        new String[] {"bigint", "numeric(20,-2)"}, new String[] {"integer", "numeric(9,0)"},
-        new String[] {"numeric(10,2)", "numeric(12,-1)"})) {
-      assertThat(destructive(id, pair[0], pair[1])).as("%s -> %s", pair[0], pair[1]).isTrue();
+    for (String[] change : TYPE_CHANGES) {
+      assertThat(ShapeDiff.between(withV(change[0]), withV(change[1])).get(0).destructive())
+          .as("%s -> %s", change[0], change[1]).isEqualTo(change[2].equals("yes"));
     }
   }
 
-  private static boolean destructive(TableShape.Column id, String from, String to) {
-    TableShape a = new TableShape(List.of(id, new TableShape.Column("v", from, true, null, null, null, null)), List.of("id"),
-        List.of(), List.of());
-    TableShape b = new TableShape(List.of(id, new TableShape.Column("v", to, true, null, null, null, null)), List.of("id"),
-        List.of(), List.of());
-    return ShapeDiff.between(a, b).get(0).destructive();
+  private static TableShape withV(String type) {
+    return new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null, null),
+        new TableShape.Column("v", type, true, null, null, null, null)), List.of("id"), List.of(), List.of());
   }
 }
