@@ -18,6 +18,7 @@ public sealed interface StrataEvent
         StorageRemoved,
         TableTracked,
         TableUntracked,
+        TableSchemaChanged,
         ChangesStaged,
         ChangesUnstaged,
         ChangesDiscarded,

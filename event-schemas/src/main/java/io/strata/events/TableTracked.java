@@ -46,6 +46,15 @@ public record TableTracked(
         contentHash(rowCount, rowSum), shape);
   }
 
+  /**
+   * The same table in a new shape (after {@link TableSchemaChanged}): its columns are the shape's, its
+   * key stays the one it is versioned by.
+   */
+  public TableTracked withShape(TableShape newShape) {
+    return new TableTracked(name, storage, schema, table, primaryKey, newShape.tableColumns(), rowCount, rowSum,
+        contentHash, newShape);
+  }
+
   /** The shape recorded when the table was tracked, or what is known of it (columns and key) for v1 events. */
   public TableShape knownShape() {
     return shape != null ? shape : TableShape.ofColumns(columns, primaryKey);

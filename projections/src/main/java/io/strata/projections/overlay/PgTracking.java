@@ -84,7 +84,9 @@ public final class PgTracking implements Tracking<UnitOfWork> {
             drops.add(new BranchObjectsSql(sql.onBranch(r.getString(0))).drop(r.getString(2), r.getString(3))
                 + BranchObjectsSql.dropSchemaIfEmpty(r.getString(2)) + ";");
           }
-          return tx.query(String.join("", drops) + new TrackingSql(sql).dropAll()).execute();
+          // Strata's own DDL: its triggers on the table go, which the DDL guard would refuse
+          return tx.query(DdlGuardSql.UNCHECKED).execute()
+              .chain(() -> tx.query(String.join("", drops) + new TrackingSql(sql).dropAll()).execute());
         })
         .chain(() -> tx.preparedQuery(TrackingSql.UNREGISTER_OVERLAYS)
             .execute(Tuple.of(sql.tableId())))
@@ -113,6 +115,44 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   @Override
   public List<String> migration(TrackedTable table, List<ShapeChange> changes) {
     return new ShapeMigrationSql(table).statements(changes);
+  }
+
+  @Override
+  public List<String> migrationPastGuard(TrackedTable table, List<ShapeChange> changes) {
+    List<String> statements = migration(table, changes);
+    if (statements.isEmpty()) {
+      return statements;
+    }
+    List<String> script = new ArrayList<>();
+    script.add(DdlGuardSql.UNCHECKED);
+    script.addAll(statements);
+    return List.copyOf(script);
+  }
+
+  @Override
+  public Uni<List<FollowedDdl>> followedDdl(UnitOfWork unit, String repository) {
+    SqlConnection tx = PgUnit.of(unit);
+    return tx.query(DdlGuardSql.FORGET_UNTRACKED).execute()
+        .chain(() -> tx.preparedQuery(DdlGuardSql.FOLLOWED).execute(Tuple.of(repository)))
+        .map(rows -> {
+          List<FollowedDdl> followed = new ArrayList<>();
+          for (Row r : rows) {
+            followed.add(new FollowedDdl(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                r.getOffsetDateTime(5).toInstant()));
+          }
+          return followed;
+        });
+  }
+
+  @Override
+  public Uni<Void> forgetFollowedDdl(UnitOfWork unit, List<Long> ids) {
+    return PgUnit.of(unit).preparedQuery(DdlGuardSql.FORGET).execute(Tuple.of(ids.toArray(Long[]::new)))
+        .replaceWithVoid();
+  }
+
+  @Override
+  public Uni<Boolean> guardsDdl(UnitOfWork unit) {
+    return PgUnit.of(unit).query(DdlGuardSql.INSTALLED).execute().map(rows -> rows.iterator().next().getBoolean(0));
   }
 
   @Override

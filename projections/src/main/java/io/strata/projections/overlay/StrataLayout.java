@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 7;
+  public static final int CURRENT = 8;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -69,7 +69,10 @@ public final class StrataLayout {
                 }
                 return functions.isEmpty() ? Uni.createFrom().voidItem()
                     : tx.query(functions.toString()).execute().replaceWithVoid();
-              }))));
+              }))),
+      // the DDL guard comes with the base objects of every layout from 8 on
+      new Step(8, "the DDL guard: DDL on tracked tables followed or refused in its own transaction (DdlGuardSql)",
+          tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 
@@ -81,7 +84,9 @@ public final class StrataLayout {
    *     build would not know its objects
    */
   public static Uni<Integer> upgrade(Pool pool) {
-    return pool.withTransaction(tx -> tx.query(LayoutSql.PREPARE).execute()
+    // the steps' own DDL on tracked tables (captures regenerated) is not the guard's to look at
+    return pool.withTransaction(tx -> tx.query(DdlGuardSql.UNCHECKED).execute()
+            .chain(() -> tx.query(LayoutSql.PREPARE).execute())
             .chain(() -> tx.query(LayoutSql.VERSION).execute())
             .map(rows -> rows.iterator().next().getInteger(0))
             .call(found -> upgradeFrom(tx, found)))
@@ -98,7 +103,8 @@ public final class StrataLayout {
       return Uni.createFrom().voidItem();
     }
     Uni<Void> base = tx.query(LayoutSql.BASE).execute()
-        .chain(() -> tx.query(LayoutSql.MERGE_FUNCTION).execute()).replaceWithVoid();
+        .chain(() -> tx.query(LayoutSql.MERGE_FUNCTION).execute())
+        .chain(() -> tx.query(DdlGuardSql.INSTALL).execute()).replaceWithVoid();
     if (found == 0) {
       return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
     }

@@ -15,6 +15,17 @@ import java.util.function.BiFunction;
  */
 public interface Tracking<X> {
 
+  /**
+   * A DDL command on a tracked table that the backend followed (let through, its shape perhaps changed)
+   * and that no event records yet.
+   *
+   * @param table the table's name in the repository
+   * @param command the command's tag ({@code ALTER TABLE}, {@code CREATE INDEX}, …)
+   * @param statement the statement text as the client sent it (possibly several statements; cut at 10 000 characters)
+   * @param actor the database user that ran it
+   */
+  record FollowedDdl(long id, String table, String command, String statement, String actor, java.time.Instant at) {}
+
   /** The table's rows when tracking began: how many, and the sum of their hashes. */
   record Measured(long rowCount, String rowSum) {}
 
@@ -89,4 +100,28 @@ public interface Tracking<X> {
    * constraints added (foreign keys last), indexes created.
    */
   List<String> migration(TrackedTable table, List<ShapeChange> changes);
+
+  /**
+   * The statements of {@link #migration} as a script to run in one transaction outside Strata, past
+   * the backend's DDL guard, which would refuse its steps one by one (a revert of drift: until the last
+   * step the columns are neither the recorded nor the drifted ones). Empty when there is nothing to do.
+   */
+  default List<String> migrationPastGuard(TrackedTable table, List<ShapeChange> changes) {
+    return migration(table, changes);
+  }
+
+  /**
+   * The DDL commands on the repository's tracked tables that the backend followed since they were last
+   * forgotten, oldest first (at most 1 000). A backend that cannot watch DDL answers none.
+   */
+  Uni<List<FollowedDdl>> followedDdl(X tx, String repository);
+
+  /** Forgets followed commands once an event records what they did (or that they changed nothing). */
+  Uni<Void> forgetFollowedDdl(X tx, List<Long> ids);
+
+  /**
+   * Whether the backend watches DDL on tracked tables as it happens (follows or refuses it); when not,
+   * a change is found only afterwards, as drift.
+   */
+  Uni<Boolean> guardsDdl(X tx);
 }

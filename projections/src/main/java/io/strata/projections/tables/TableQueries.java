@@ -13,7 +13,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /** Reads of the tables projection. */
 public final class TableQueries {
@@ -28,6 +30,17 @@ public final class TableQueries {
 
   public TableQueries(Pool pool) {
     this.pool = pool;
+  }
+
+  /** Each repository with the storages its tracked tables are in: repository to storages. */
+  public Uni<Map<String, List<String>>> storagesInUse() {
+    return pool.query("select repository, storage from strata_meta.tables group by repository, storage"
+            + " order by repository, storage").execute()
+        .map(rows -> {
+          Map<String, List<String>> storages = new TreeMap<>();
+          rows.forEach(r -> storages.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r.getString(1)));
+          return storages;
+        });
   }
 
   public Uni<Optional<TableRow>> table(String repository, String name) {

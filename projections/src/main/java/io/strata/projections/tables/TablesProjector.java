@@ -7,6 +7,7 @@ import io.strata.events.CommitCreated;
 import io.strata.events.EventCodec;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.projections.log.StoredEvent;
@@ -27,6 +28,10 @@ public final class TablesProjector implements Projector {
       "update strata_meta.tables set row_count = $3, row_sum = $4, content_hash = $5 where repository = $1 and name = $2"
           // the recorded content is the default branch's: other branches' commits carry their own
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $6)";
+  /** The recorded shape, and the columns it has, of the default branch's table ($5: the branch the change is on). */
+  static final String UPDATE_SHAPE =
+      "update strata_meta.tables set shape = $3::text::jsonb, columns = $4::text::jsonb where repository = $1 and name = $2"
+          + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $5)";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
 
   @Override
@@ -63,6 +68,12 @@ public final class TablesProjector implements Projector {
               .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
                   e.branch()})))
           .collect().last().replaceWithVoid();
+    }
+    if (event instanceof TableSchemaChanged e) {
+      return tx.preparedQuery(UPDATE_SHAPE)
+          .execute(Tuple.of(repo, e.name(), EventCodec.mapper().valueToTree(e.shape()).toString(),
+              EventCodec.mapper().valueToTree(e.shape().tableColumns()).toString(), e.branch()))
+          .replaceWithVoid();
     }
     if (event instanceof TableUntracked e) {
       return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name())).replaceWithVoid();

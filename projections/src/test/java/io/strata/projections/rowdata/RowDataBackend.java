@@ -98,13 +98,13 @@ public interface RowDataBackend<X> {
    */
   void makeWritesReachOtherRows(TrackedTable table);
 
-  /** Changes the table's shape outside Strata: a new nullable column {@code column} of text. */
+  /** Changes the table's shape outside Strata (past a guard that would refuse it): a new nullable column {@code column} of text. */
   void addColumn(TrackedTable table, String column);
 
-  /** Runs statements a {@link Tracking#migration} gave for the table, in one transaction. */
+  /** Runs statements a {@link Tracking#migration} gave for the table, in one transaction, past a guard that would refuse them. */
   void migrate(TrackedTable table, List<String> statements);
 
-  /** Drops the table outside Strata, with what versions it. */
+  /** Drops the table outside Strata, with what versions it, past a guard that would refuse it. */
   void dropTable(TrackedTable table);
 
   /**

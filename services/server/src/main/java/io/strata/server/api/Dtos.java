@@ -272,7 +272,9 @@ public final class Dtos {
       @Schema(description = "What turned the recorded shape into the live one") List<ShapeChangeDto> changes,
       @Schema(description = "What turns the live shape back into the recorded one, change by change (a revert"
           + " drops what was added since: see destructive)") List<ShapeChangeDto> revert,
-      @Schema(description = "Statements that turn the table back into its recorded shape, in order")
+      @Schema(description = "Statements that turn the table back into its recorded shape, in order, to run in one"
+          + " transaction (as one script): the first lets them past the database's DDL guard, which would refuse"
+          + " the steps between one by one")
       List<String> revertSql) {
 
     public static TableSchemaDto of(String table, TableSchemas.Drift d) {

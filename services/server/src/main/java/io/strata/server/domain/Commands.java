@@ -8,6 +8,7 @@ import io.strata.events.StashCreated;
 import io.strata.events.MergeStarted;
 import io.strata.events.TableCounts;
 import io.strata.events.TableColumn;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import java.util.List;
@@ -33,7 +34,8 @@ public final class Commands {
   public sealed interface CommitCommand extends Command permits CreateCommit, RecordChanges, RecordRollback {}
 
   /** Storages and tracked tables: {@link TableDecider}. */
-  public sealed interface TableCommand extends Command permits AddStorage, RemoveStorage, TrackTable, UntrackTable {}
+  public sealed interface TableCommand extends Command
+      permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange {}
 
   /** Merges, and merges in progress (reverts and cherry-picks are merges too): {@link MergeDecider}. */
   public sealed interface MergeCommand extends Command
@@ -143,6 +145,20 @@ public final class Commands {
   }
 
   public record UntrackTable(String name, Author author) implements TableCommand {}
+
+  /**
+   * Records the shape a tracked table has after DDL made on it (the default branch's working state)
+   * that its backend followed ({@code statements}, oldest first): nothing when the recorded shape is
+   * that one already (the DDL changed nothing Strata records, or another server recorded it first),
+   * when its columns are not the recorded ones (DDL let past the guard: drift, reported as such) or
+   * when the table is no longer tracked.
+   */
+  public record RecordSchemaChange(String name, TableShape shape,
+      List<TableSchemaChanged.Statement> statements) implements TableCommand {
+    public RecordSchemaChange {
+      statements = List.copyOf(statements);
+    }
+  }
 
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }

@@ -22,6 +22,7 @@ import io.strata.events.StorageAdded;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.TableChange;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
@@ -221,6 +222,8 @@ public final class RepositoryState {
       storages.remove(e.name());
     } else if (event instanceof TableTracked e) {
       tables.put(e.name(), e);
+    } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
+      tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
     }

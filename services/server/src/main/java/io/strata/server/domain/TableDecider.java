@@ -8,9 +8,12 @@ import io.strata.events.CommitStats;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.StorageAdded;
+import io.strata.events.TableColumn;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.server.domain.Commands.AddStorage;
+import io.strata.server.domain.Commands.RecordSchemaChange;
 import io.strata.server.domain.Commands.RemoveStorage;
 import io.strata.server.domain.Commands.TableCommand;
 import io.strata.server.domain.Commands.TrackTable;
@@ -53,6 +56,9 @@ public final class TableDecider {
     if (command instanceof TrackTable c) {
       return trackTable(state, c, now);
     }
+    if (command instanceof RecordSchemaChange c) {
+      return recordSchemaChange(state, c);
+    }
     return untrackTable(state, (UntrackTable) command, now);
   }
 
@@ -78,6 +84,24 @@ public final class TableDecider {
     after.add(t);
     return List.of(t, nextCommit(state, state.defaultBranch(), "Track table " + t.name(), c.author(), now,
         new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
+  }
+
+  private static List<StrataEvent> recordSchemaChange(RepositoryState state, RecordSchemaChange c) {
+    TableTracked t = state.tables().get(c.name());
+    if (t == null || c.statements().isEmpty() || !namesAndTypes(c.shape().tableColumns()).equals(namesAndTypes(t.columns()))) {
+      return List.of();
+    }
+    String previous = t.knownShape().hash();
+    String now = c.shape().hash();
+    if (previous.equals(now)) {
+      return List.of();
+    }
+    return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), now, previous, c.statements()));
+  }
+
+  /** What a table's objects are laid out after: its columns' names and types, in order. */
+  private static List<String> namesAndTypes(List<TableColumn> columns) {
+    return columns.stream().map(col -> col.name() + " " + col.type()).toList();
   }
 
   private static List<StrataEvent> untrackTable(RepositoryState state, UntrackTable c, Instant now) {

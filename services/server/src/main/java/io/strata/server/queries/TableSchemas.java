@@ -54,7 +54,7 @@ public class TableSchemas {
         TableShape live = found.get();
         List<ShapeChange> back = ShapeDiff.between(live, recorded);
         return new Drift(recorded, live, changes(tracking, tracked, ShapeDiff.between(recorded, live)),
-            changes(tracking, tracked, back), tracking.migration(tracked, back));
+            changes(tracking, tracked, back), tracking.migrationPastGuard(tracked, back));
       });
     });
   }

@@ -20,6 +20,8 @@ public interface StrataConfig {
 
   Recovery recovery();
 
+  Schema schema();
+
   Query query();
 
   Idempotency idempotency();
@@ -118,6 +120,16 @@ public interface StrataConfig {
      */
     @WithDefault("60s")
     Duration sweepInterval();
+  }
+
+  interface Schema {
+    /**
+     * {@code STRATA_SCHEMA_FOLLOW_INTERVAL}: how often the DDL that databases let through on tracked
+     * tables (indexes, constraints, defaults) is looked for and recorded as {@code table.schema_changed}
+     * events; also once at start-up.
+     */
+    @WithDefault("2s")
+    Duration followInterval();
   }
 
   /** The event feed's subscribers (GET /api/v1/events as SSE). */

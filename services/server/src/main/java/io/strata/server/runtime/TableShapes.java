@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Detects DDL on tracked tables. Overlays, working logs, views and change sets are laid out after the
- * columns recorded when the table was tracked; schema changes are not versioned yet, so an operation
- * on a table whose columns changed is refused with a clear error rather than failing half-way.
+ * Detects DDL on tracked tables that got past the database's DDL guard (a session that turned it off,
+ * a database where Strata's role may not install it). Overlays, working
+ * logs, views and change sets are laid out after the columns' names and types recorded for the table;
+ * changes of those are not versioned yet, so an operation on a table whose columns changed is refused
+ * with a clear error rather than failing half-way.
  */
 public final class TableShapes {
   private TableShapes() {}
@@ -25,10 +27,10 @@ public final class TableShapes {
         throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' ("
             + table.schema() + "." + table.table() + ") no longer exists; untrack it", Map.of("table", table.name()));
       }
-      if (!now.equals(table.columns())) {
-        throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' changed shape since"
-            + " it was tracked (columns now " + describe(now) + ", tracked " + describe(table.columns()) + "); schema"
-            + " changes of tracked tables are not versioned yet: revert the DDL (GET …/tables/" + table.name()
+      if (!namesAndTypes(now).equals(namesAndTypes(table.columns()))) {
+        throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' changed its columns"
+            + " (now " + namesAndTypes(now) + ", recorded " + namesAndTypes(table.columns()) + "); changes of a tracked"
+            + " table's columns are not versioned yet: revert the DDL (GET …/tables/" + table.name()
             + "/schema gives the statements), or untrack and track the table again",
             Map.of("table", table.name()));
       }
@@ -52,7 +54,12 @@ public final class TableShapes {
         .chain(() -> Uni.createFrom().failure(failure));
   }
 
-  private static String describe(List<TableColumn> columns) {
-    return columns.stream().map(c -> c.name() + " " + c.type() + (c.nullable() ? "" : " not null")).toList().toString();
+  /**
+   * What a table's objects are laid out after: its columns' names and types, in order. Nullability is
+   * not part of it (a NOT NULL set or dropped is followed, and recorded as a schema change).
+   */
+  private static List<String> namesAndTypes(List<TableColumn> columns) {
+    return columns.stream().map(c -> c.name() + " " + c.type()).toList();
   }
+
 }

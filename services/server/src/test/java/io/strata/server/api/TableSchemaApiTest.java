@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
 import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.unguarded;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -58,11 +59,12 @@ class TableSchemaApiTest {
     assertThat(tracked.getList("changes")).isEmpty();
     assertThat(tracked.getList("revert_sql")).isEmpty();
 
-    // an application's DDL: a column added, one dropped, a type widened, the unique key dropped, an index
-    sql(pool, "alter table public." + t + " add column region text not null default 'eu', drop column note,"
+    // DDL made past the DDL guard (which would refuse the columns' changes, and have the index recorded):
+    // a column added, one dropped, a type widened, the unique key dropped, an index
+    unguarded(pool, "alter table public." + t + " add column region text not null default 'eu', drop column note,"
         + " alter column code type text, drop constraint " + t + "_code_key");
-    sql(pool, "create index " + t + "_region on public." + t + " (region)");
-    sql(pool, "create index \"By \"\"odd\"\" name\" on public." + t + " (region, id)");
+    unguarded(pool, "create index " + t + "_region on public." + t + " (region)");
+    unguarded(pool, "create index \"By \"\"odd\"\" name\" on public." + t + " (region, id)");
     JsonPath drift = schema(repo, "orders");
     assertThat(drift.getBoolean("in_sync")).isFalse();
     assertThat(drift.getString("live_hash")).isNotEqualTo(drift.getString("recorded_hash"));
@@ -87,14 +89,15 @@ class TableSchemaApiTest {
     assertThat(revert).filteredOn(c -> c.get("object").equals("By \"odd\" name")).singleElement()
         .satisfies(c -> assertThat(c.get("sql")).isEqualTo(List.of("DROP INDEX \"public\".\"By \"\"odd\"\" name\"")));
 
-    // the revert statements, run as given, put the table back in its recorded shape
+    // the revert statements, run as given (one script: past the guard), put the table back in its recorded shape
+    assertThat(drift.getList("revert_sql", String.class).get(0)).isEqualTo("SET LOCAL strata.ddl_check = 'off'");
     sql(pool, String.join(";\n", drift.getList("revert_sql", String.class)));
     JsonPath back = schema(repo, "orders");
     assertThat(back.getBoolean("in_sync")).as("%s", drift.getList("revert_sql")).isTrue();
     assertThat(back.getList("changes")).isEmpty();
 
-    // a table dropped outside Strata: it no longer exists, nothing to revert to
-    sql(pool, "drop table public." + t);
+    // a table dropped outside Strata (past the guard): it no longer exists, nothing to revert to
+    unguarded(pool, "drop table public." + t);
     given().get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
         .body("exists", equalTo(false)).body("in_sync", equalTo(false)).body("live", nullValue())
         .body("changes", hasSize(0));

@@ -14,6 +14,7 @@ import io.strata.events.MergeStarted;
 import io.strata.events.CommitCreated;
 import io.strata.events.TableTracked;
 import io.strata.events.TableColumn;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.events.RebaseAborted;
 import io.strata.events.RebaseFinished;
@@ -211,6 +212,33 @@ class FamilyDecidersTest {
     assertThat(refused(new Commands.TrackTable("t2", "nowhere", "public", "t2", List.of("id"), List.of(), null, 0, "0",
         ADA)))
         .isEqualTo(ErrorCode.StorageNotFound);
+  }
+
+  @Test
+  void aFollowedSchemaChangeIsRecordedOnceAndOnlyWhenTheShapeMovedWithTheColumnsKept() {
+    TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null, null),
+        new TableShape.Column("v", "text", true, null, null, null, null)), List.of("id"),
+        List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)")), List.of());
+    decide(new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"), shape.tableColumns(), shape, 1,
+        "7", ADA));
+    List<TableSchemaChanged.Statement> ddl = List.of(new TableSchemaChanged.Statement("ALTER TABLE",
+        "alter table t alter v set not null, add constraint v_check check (v <> '')", "etl", Instant.EPOCH));
+    TableShape stricter = new TableShape(List.of(shape.columns().get(0),
+        new TableShape.Column("v", "text", false, null, null, null, null)), List.of("id"),
+        List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)"),
+            new TableShape.Constraint("v_check", "check", "CHECK ((v <> ''::text))")), List.of());
+
+    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl))).as("the shape recorded already").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("gone", stricter, ddl))).as("a table not tracked").isEmpty();
+    TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
+        new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
+    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl)))
+        .as("columns changed past the guard: drift, not a followed change").isEmpty();
+
+    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl))).containsExactly(
+        new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl));
+    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl))).as("recorded by another server first")
+        .isEmpty();
   }
 
   @Test

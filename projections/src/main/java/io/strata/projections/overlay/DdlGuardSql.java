@@ -1,0 +1,182 @@
+package io.strata.projections.overlay;
+
+/**
+ * The DDL guard of a database Strata writes into (layout 8): event triggers that look at every DDL
+ * command on a tracked table in the command's own transaction. What the overlay model follows (indexes,
+ * constraints that keep the key, defaults, NOT NULL on other columns, comments, grants) goes through and
+ * is filed in {@code strata.ddl_followed}, where the server finds it and records the table's new shape
+ * as an event: the row commits with the DDL or not at all, so nothing is missed. What it does not follow
+ * yet (a column added, dropped, renamed or retyped; the key changed; the table renamed, moved or dropped;
+ * Strata's capture triggers dropped or disabled) is refused with an error naming the command, the table
+ * and why, and PostgreSQL rolls the statement back: never a broken view.
+ *
+ * <p>{@code SET strata.ddl_check = off} lets a session's DDL through unlooked-at (Strata's own, and a
+ * user's who means it: commands on the table then answer 422 until the change is undone; the table's
+ * schema endpoint gives the statements). Event triggers need a superuser to create: in a database where
+ * Strata's role is not one, the guard is not installed and drift is found after the fact as before.
+ */
+final class DdlGuardSql {
+  private DdlGuardSql() {}
+
+  /** The channel the guard notifies when it filed a followed command (at the DDL's commit). */
+  static final String CHANNEL = "strata_ddl";
+
+  /** The statement text kept per followed command, at most (a migration file may be long). */
+  static final int STATEMENT_LIMIT = 10_000;
+
+  /** Lets the DDL of the transaction through unlooked-at: Strata's own tracking and untracking. */
+  static final String UNCHECKED = "SET LOCAL strata.ddl_check = 'off'";
+
+  /** The followed commands of repository $1's tables, oldest first: id, Strata's table name, command, statement, actor, time. */
+  static final String FOLLOWED = """
+      select d.id, r.name, d.command, d.statement, d.actor, d.at from strata.ddl_followed d
+      join strata.tracked_tables r on r.tid = d.tid where r.repository = $1 order by d.id limit 1000""";
+
+  static final String FORGET = "delete from strata.ddl_followed where id = any($1)";
+
+  /** Commands filed for tables no longer tracked: nobody will record them. */
+  static final String FORGET_UNTRACKED = """
+      delete from strata.ddl_followed d where not exists (select 1 from strata.tracked_tables r where r.tid = d.tid)""";
+
+  static final String INSTALL = """
+      create table if not exists strata.ddl_followed (
+        id bigserial primary key, tid text not null, command text not null, statement text not null,
+        actor text not null, at timestamptz not null default now());
+
+      -- a relation's columns as 'name type' in order, Strata's own (two leading underscores) left out
+      create or replace function strata.ddl_columns(rel oid) returns text[]
+      language sql stable set search_path = pg_catalog, pg_temp as $c$
+        select coalesce(array_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) order by a.attnum),
+                        '{}')
+        from pg_attribute a where a.attrelid = rel and a.attnum > 0 and not a.attisdropped and a.attname !~ '^__'
+      $c$;
+
+      -- whether key still identifies rel's rows: NOT NULL columns covered exactly by a valid unique index
+      create or replace function strata.ddl_key_holds(rel oid, key text[]) returns boolean
+      language sql stable set search_path = pg_catalog, pg_temp as $k$
+        select cardinality(key) > 0
+          and not exists (select 1 from pg_attribute a
+                          where a.attrelid = rel and a.attname = any(key) and not a.attisdropped and not a.attnotnull)
+          and exists (select 1 from pg_index i
+                      where i.indrelid = rel and i.indisunique and i.indisvalid and i.indpred is null
+                        and i.indexprs is null and i.indnkeyatts = cardinality(key)
+                        and (select array_agg(a.attname::text order by a.attname)
+                             from unnest(i.indkey::int2[]) with ordinality k(attnum, pos)
+                             join pg_attribute a on a.attrelid = rel and a.attnum = k.attnum
+                             where k.pos <= i.indnkeyatts)
+                          = (select array_agg(c order by c) from unnest(key) c))
+      $k$;
+
+      create or replace function strata.ddl_guard_end() returns event_trigger language plpgsql
+      set search_path = pg_catalog, pg_temp as $g$
+      declare
+        cmd record; t record; rel oid; wlog regclass; place record; now_cols text[]; kept_cols text[];
+        key text[]; added text[]; gone text[]; problem text; filed boolean := false;
+      begin
+        if current_setting('strata.ddl_check', true) = 'off' then return; end if;
+        for cmd in select * from pg_event_trigger_ddl_commands() loop
+          rel := case cmd.classid
+            when 'pg_class'::regclass then coalesce((select indrelid from pg_index where indexrelid = cmd.objid), cmd.objid)
+            when 'pg_trigger'::regclass then (select tgrelid from pg_trigger where oid = cmd.objid)
+            when 'pg_constraint'::regclass then (select nullif(conrelid, 0) from pg_constraint where oid = cmd.objid)
+            when 'pg_rewrite'::regclass then (select ev_class from pg_rewrite where oid = cmd.objid)
+            when 'pg_attrdef'::regclass then (select adrelid from pg_attrdef where oid = cmd.objid)
+            when 'pg_policy'::regclass then (select polrelid from pg_policy where oid = cmd.objid)
+            when 'pg_statistic_ext'::regclass then (select stxrelid from pg_statistic_ext where oid = cmd.objid)
+          end;
+          continue when rel is null;
+          -- the tracked table by its registered name, or (renamed, moved) by the capture trigger Strata put on it
+          for t in select r.tid, r.repository, r.name, r.schema_name, r.table_name from strata.tracked_tables r
+                   where to_regclass(format('%I.%I', r.schema_name, r.table_name)) = rel
+                      or exists (select 1 from pg_trigger g where g.tgrelid = rel and g.tgname = 'strata_' || r.tid || '_ins')
+          loop
+            wlog := to_regclass(format('strata.%I', t.tid || '__w_0'));
+            continue when wlog is null;
+            problem := null;
+            select n.nspname::text as schema_name, c.relname::text as table_name into place
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = rel;
+            if place.schema_name <> t.schema_name or place.table_name <> t.table_name then
+              problem := format('renames or moves it (to %I.%I)', place.schema_name, place.table_name);
+            end if;
+            now_cols := strata.ddl_columns(rel);
+            kept_cols := strata.ddl_columns(wlog);
+            if problem is null and now_cols is distinct from kept_cols then
+              added := array(select c from unnest(now_cols) c where c <> all(kept_cols));
+              gone := array(select c from unnest(kept_cols) c where c <> all(now_cols));
+              problem := 'changes its columns'
+                || case when cardinality(added) > 0 then format(' (new: %s)', array_to_string(added, ', ')) else '' end
+                || case when cardinality(gone) > 0 then format(' (gone: %s)', array_to_string(gone, ', ')) else '' end;
+            end if;
+            key := (select array_agg(a.attname::text order by k.pos)
+                    from pg_index i cross join unnest(i.indkey::int2[]) with ordinality k(attnum, pos)
+                    join pg_attribute a on a.attrelid = wlog and a.attnum = k.attnum
+                    where i.indrelid = wlog and i.indisprimary);
+            if problem is null and not strata.ddl_key_holds(rel, key) then
+              problem := format('leaves its key (%s) without a valid unique index over exactly those NOT NULL columns',
+                                array_to_string(key, ', '));
+            end if;
+            if problem is null and (select count(*) from pg_trigger g where g.tgrelid = rel and g.tgenabled in ('O', 'A')
+                and g.tgname = any(array['strata_' || t.tid || '_ins', 'strata_' || t.tid || '_upd',
+                                         'strata_' || t.tid || '_del', 'strata_' || t.tid || '_truncate'])) <> 4 then
+              problem := 'disables Strata''s capture of its writes';
+            end if;
+            if problem is not null then
+              raise exception 'Strata: % on %.% (table "%" of repository "%") %, which Strata does not follow yet',
+                cmd.command_tag, quote_ident(t.schema_name), quote_ident(t.table_name), t.name, t.repository, problem
+                using errcode = 'feature_not_supported',
+                  detail = 'statement: ' || left(current_query(), 1000),
+                  hint = 'untrack the table first, or SET strata.ddl_check = off to make the change anyway (Strata then'
+                    || ' refuses to work on the table until it is undone)';
+            end if;
+            -- Strata's own trigger (re)created with its capture is nothing to record
+            continue when cmd.classid = 'pg_trigger'::regclass
+              and (select tgname from pg_trigger where oid = cmd.objid) like 'strata\\_%';
+            insert into strata.ddl_followed (tid, command, statement, actor)
+            values (t.tid, cmd.command_tag, left(coalesce(current_query(), ''), {statement_limit}), session_user);
+            filed := true;
+          end loop;
+        end loop;
+        if filed then perform pg_notify({channel}, ''); end if;
+      end $g$;
+
+      create or replace function strata.ddl_guard_drop() returns event_trigger language plpgsql
+      set search_path = pg_catalog, pg_temp as $d$
+      declare obj record; t record;
+      begin
+        if current_setting('strata.ddl_check', true) = 'off' then return; end if;
+        for obj in select * from pg_event_trigger_dropped_objects() where object_type in ('table', 'trigger') loop
+          select r.tid, r.repository, r.name, r.schema_name, r.table_name into t from strata.tracked_tables r
+          where r.schema_name = obj.address_names[1] and r.table_name = obj.address_names[2]
+            and (obj.object_type = 'table' or obj.address_names[3] like 'strata\\_%');
+          if found then
+            raise exception 'Strata: % drops %, which Strata versions (table "%" of repository "%")', tg_tag,
+              case when obj.object_type = 'table' then format('%I.%I', t.schema_name, t.table_name)
+                   else format('its capture trigger %I on %I.%I', obj.address_names[3], t.schema_name, t.table_name) end,
+              t.name, t.repository
+              using errcode = 'feature_not_supported',
+                detail = 'statement: ' || left(current_query(), 1000),
+                hint = 'untrack the table first';
+          end if;
+        end loop;
+      end $d$;
+
+      do $e$ begin
+        if (select rolsuper from pg_roles where rolname = current_user) then
+          if not exists (select 1 from pg_event_trigger where evtname = 'strata_ddl_guard_end') then
+            create event trigger strata_ddl_guard_end on ddl_command_end execute function strata.ddl_guard_end();
+          end if;
+          if not exists (select 1 from pg_event_trigger where evtname = 'strata_ddl_guard_drop') then
+            create event trigger strata_ddl_guard_drop on sql_drop execute function strata.ddl_guard_drop();
+          end if;
+        else
+          raise notice 'Strata''s role is not a superuser here: DDL on tracked tables is not guarded';
+        end if;
+      end $e$"""
+      .replace("{statement_limit}", Integer.toString(STATEMENT_LIMIT))
+      .replace("{channel}", "'" + CHANNEL + "'");
+
+  /** Whether the guard's event triggers are installed (and enabled) in this database. */
+  static final String INSTALLED = """
+      select count(*) = 2 from pg_event_trigger
+      where evtname in ('strata_ddl_guard_end', 'strata_ddl_guard_drop') and evtenabled <> 'D'""";
+}

@@ -1,0 +1,186 @@
+package io.strata.projections.overlay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.strata.events.TableShape;
+import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.rowdata.TrackedTable;
+import io.vertx.pgclient.PgException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The DDL guard ({@link DdlGuardSql}) against real PostgreSQL: every DDL a tracked table's objects
+ * cannot follow yet is refused in its own transaction, naming the command, the table and why, and
+ * leaves the table as it was; what they follow goes through and is filed for the server to record,
+ * once per command; Strata's own DDL (tracking, branches, untracking), tables nobody tracks and a
+ * session that turned the check off are let through unfiled.
+ */
+class PgDdlGuardTest {
+  private static PlanTestDatabase db;
+  private static final PgTracking TRACKING = new PgTracking();
+  private static int tables;
+
+  @BeforeAll
+  static void start() {
+    db = new PlanTestDatabase();
+  }
+
+  @AfterAll
+  static void stop() {
+    db.close();
+  }
+
+  private static void sql(String statements) {
+    db.pool.query(statements).execute().await().atMost(PlanTestDatabase.WAIT);
+  }
+
+  /** A new tracked table {@code public.g<n> (id int primary key, v text)} with a row and a branch. */
+  private static TrackedTable trackedWithBranch() {
+    TrackedTable t = tracked();
+    db.branch(t, "dev_" + t.table());
+    return t;
+  }
+
+  /**
+   * A new tracked table {@code public.g<n> (id int primary key, v text)} with a row. Without a branch:
+   * a branch's view makes PostgreSQL itself refuse to drop or retype a column it reads.
+   */
+  private static TrackedTable tracked() {
+    String name = "g" + (++tables);
+    sql("create table public." + name + " (id int primary key, v text); insert into public." + name
+        + " values (1, 'a')");
+    return db.tracked(name);
+  }
+
+  private static TableShape shape(TrackedTable t) {
+    return db.pool.withTransaction(tx -> TRACKING.shape(new PgUnit(tx), t.schema(), t.table()))
+        .await().atMost(PlanTestDatabase.WAIT).orElseThrow();
+  }
+
+  private static List<Tracking.FollowedDdl> followed(TrackedTable t) {
+    return db.pool.withTransaction(tx -> TRACKING.followedDdl(new PgUnit(tx), t.repository()))
+        .await().atMost(PlanTestDatabase.WAIT);
+  }
+
+  private static final Map<String, String> REFUSED = Map.ofEntries(
+      Map.entry("alter table public.%s add column note text", "changes its columns (new: note text)"),
+      Map.entry("alter table public.%s add column n int not null default 0", "changes its columns (new: n integer)"),
+      Map.entry("alter table public.%s drop column v", "changes its columns (gone: v text)"),
+      Map.entry("alter table public.%s rename column v to w", "changes its columns (new: w text) (gone: v text)"),
+      Map.entry("alter table public.%s alter column v type varchar(10)",
+          "changes its columns (new: v character varying(10)) (gone: v text)"),
+      Map.entry("alter table public.%1$s rename to %1$s_old", "renames or moves it (to public."),
+      Map.entry("alter table public.%s set schema elsewhere", "renames or moves it (to elsewhere."),
+      Map.entry("alter table public.%1$s drop constraint %1$s_pkey", "leaves its key (id) without"),
+      Map.entry("alter table public.%s disable trigger all", "disables Strata's capture of its writes"),
+      Map.entry("alter table public.%s disable trigger user", "disables Strata's capture of its writes"),
+      Map.entry("drop table public.%s", "drops public.g"),
+      Map.entry("drop table public.%s cascade", "drops public.g"));
+
+  @Test
+  void ddlTheOverlayModelCannotFollowIsRefusedNamingCommandTableAndWhyAndChangesNothing() {
+    sql("create schema if not exists elsewhere");
+    for (Map.Entry<String, String> refused : REFUSED.entrySet()) {
+      TrackedTable t = tracked();
+      TableShape before = shape(t);
+      String statement = refused.getKey().formatted(t.table());
+      assertThatThrownBy(() -> sql(statement)).as(statement)
+          .isInstanceOfSatisfying(PgException.class, e -> {
+            assertThat(e.getSqlState()).as(statement).isEqualTo("0A000");
+            assertThat(e.getErrorMessage()).as(statement)
+                .startsWith("Strata: ")
+                .contains("public." + t.table(), "table \"" + t.name() + "\" of repository \"" + t.repository() + "\"")
+                .contains(refused.getValue());
+            assertThat(e.getDetail()).as(statement).isEqualTo("statement: " + statement);
+            assertThat(e.getHint()).as(statement).contains("untrack the table first");
+          });
+      assertThat(shape(t)).as(statement + " left the table as it was").isEqualTo(before);
+      assertThat(followed(t)).as(statement).isEmpty();
+      sql("insert into public." + t.table() + " values (2, 'b')"); // the capture still works
+    }
+  }
+
+  @Test
+  void droppingStrataCaptureTriggerIsRefused() {
+    TrackedTable t = trackedWithBranch();
+    String statement = "drop trigger \"strata_" + t.id() + "_ins\" on public." + t.table();
+    assertThatThrownBy(() -> sql(statement)).isInstanceOfSatisfying(PgException.class,
+        e -> assertThat(e.getErrorMessage()).contains("drops its capture trigger strata_" + t.id() + "_ins on public."
+            + t.table()));
+  }
+
+  @Test
+  void followedDdlGoesThroughAndIsFiledOncePerCommandWithItsStatementAndUser() {
+    TrackedTable t = trackedWithBranch();
+    TableShape before = shape(t);
+    List<String> statements = List.of(
+        "create index " + t.table() + "_v on public." + t.table() + " (v)",
+        "alter table public." + t.table() + " add constraint " + t.table() + "_v_check check (v <> 'x')",
+        "alter table public." + t.table() + " alter column v set default 'a'",
+        "alter table public." + t.table() + " alter column v set not null",
+        "comment on table public." + t.table() + " is 'orders of the day'",
+        "drop index public." + t.table() + "_v");
+    statements.forEach(PgDdlGuardTest::sql);
+    assertThat(shape(t)).isNotEqualTo(before);
+
+    List<Tracking.FollowedDdl> followed = followed(t);
+    assertThat(followed).extracting(Tracking.FollowedDdl::command)
+        .containsExactly("CREATE INDEX", "ALTER TABLE", "ALTER TABLE", "ALTER TABLE", "COMMENT");
+    assertThat(followed).extracting(Tracking.FollowedDdl::statement).containsExactlyElementsOf(statements.subList(0, 5));
+    assertThat(followed).allSatisfy(f -> {
+      assertThat(f.table()).isEqualTo(t.name());
+      assertThat(f.actor()).isNotBlank();
+      assertThat(f.at()).isNotNull();
+    });
+    assertThat(followed).extracting(Tracking.FollowedDdl::id).isSorted().doesNotHaveDuplicates();
+
+    db.pool.withTransaction(tx -> TRACKING.forgetFollowedDdl(new PgUnit(tx),
+        followed.stream().map(Tracking.FollowedDdl::id).toList())).await().atMost(PlanTestDatabase.WAIT);
+    assertThat(followed(t)).isEmpty();
+  }
+
+  @Test
+  void aRolledBackStatementFilesNothing() {
+    TrackedTable t = trackedWithBranch();
+    assertThatThrownBy(() -> db.pool.withTransaction(c -> c.query("create index " + t.table() + "_rb on public."
+        + t.table() + " (v)").execute().chain(() -> c.query("select 1/0").execute())).await().atMost(PlanTestDatabase.WAIT))
+        .isInstanceOf(PgException.class);
+    assertThat(followed(t)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"alter table public.%s add column note text", "drop table public.%s cascade"})
+  void aSessionThatTurnsTheCheckOffIsLetThroughUnfiled(String ddl) {
+    TrackedTable t = trackedWithBranch();
+    db.pool.withTransaction(c -> c.query("set local strata.ddl_check = 'off'; " + ddl.formatted(t.table())).execute())
+        .await().atMost(PlanTestDatabase.WAIT);
+    assertThat(followed(t)).isEmpty();
+  }
+
+  @Test
+  void strataOwnDdlAndTablesNobodyTracksAreLetThroughUnfiled() {
+    TrackedTable t = trackedWithBranch(); // tracked, then a branch: capture regenerated, triggers replaced
+    db.branch(t, "second_" + t.table());
+    sql("create table public.untracked_" + t.table() + " (id int); alter table public.untracked_" + t.table()
+        + " add column v text; drop table public.untracked_" + t.table());
+    assertThat(followed(t)).isEmpty();
+    sql("create index " + t.table() + "_v on public." + t.table() + " (v)");
+    assertThat(followed(t)).hasSize(1);
+    db.pool.withTransaction(tx -> TRACKING.untrack(new PgUnit(tx), t)).await().atMost(PlanTestDatabase.WAIT);
+    assertThat(followed(t)).as("filed commands of an untracked table are forgotten").isEmpty();
+    sql("alter table public." + t.table() + " add column note text; drop table public." + t.table() + " cascade");
+  }
+
+  @Test
+  void theGuardIsInstalled() {
+    assertThat(db.pool.withTransaction(tx -> TRACKING.guardsDdl(new PgUnit(tx))).await().atMost(PlanTestDatabase.WAIT))
+        .isTrue();
+  }
+}

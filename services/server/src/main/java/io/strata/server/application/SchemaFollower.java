@@ -1,0 +1,129 @@
+package io.strata.server.application;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableSchemaChanged;
+import io.strata.events.TableShape;
+import io.strata.projections.rowdata.Tracking.FollowedDdl;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.auth.Grants;
+import io.strata.server.domain.Commands;
+import io.strata.server.runtime.PeriodicJob;
+import io.strata.server.runtime.StorageBackends;
+import io.strata.server.runtime.StrataConfig;
+import io.vertx.core.Vertx;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Records the DDL that tracked tables' databases let through (their DDL guard followed it: an index, a
+ * constraint, a default) as {@code table.schema_changed} events on the default branch: at start-up
+ * (what was done while the server was stopped) and every {@code strata.schema.follow-interval}.
+ *
+ * <p>Per table, the commands filed since the last round and the table's shape are read in one
+ * transaction, the shape is recorded through the repository's command queue (its decider records
+ * nothing when the recorded shape is that one already: another server came first, or the DDL changed
+ * nothing Strata records), and only then are the commands forgotten. A crash in between files nothing
+ * twice: the next round finds the shape recorded and only forgets.
+ */
+@ApplicationScoped
+public class SchemaFollower {
+  private static final Logger LOG = Logger.getLogger(SchemaFollower.class);
+  private static final Actor ACTOR = Actor.system("strata-ddl", Grants.UNRESTRICTED);
+
+  private final TableQueries tables;
+  private final StorageBackends backends;
+  private final CommandProcessor processor;
+  private final StrataConfig config;
+  private final PeriodicJob periodic;
+
+  @Inject
+  public SchemaFollower(TableQueries tables, StorageBackends backends, CommandProcessor processor, Vertx vertx,
+      StrataConfig config) {
+    this.tables = tables;
+    this.backends = backends;
+    this.processor = processor;
+    this.config = config;
+    this.periodic = new PeriodicJob(vertx, "recording the DDL databases followed", this::followAll);
+  }
+
+  /** After the recovery sweep at start-up (priority 3000), before requests. */
+  void onStart(@Observes @Priority(3100) StartupEvent e) {
+    Duration every = config.schema().followInterval();
+    periodic.start(Duration.ofMillis(1), every);
+  }
+
+  void onStop(@Observes ShutdownEvent e) {
+    periodic.stop();
+  }
+
+  /** One round over every repository's storages; one unreachable storage does not hold up the others. */
+  public Uni<Void> followAll() {
+    return tables.storagesInUse()
+        .chain(inUse -> Multi.createFrom().iterable(inUse.entrySet())
+            .onItem().transformToUniAndConcatenate(r -> Multi.createFrom().iterable(r.getValue())
+                .onItem().transformToUniAndConcatenate(storage -> follow(r.getKey(), storage)
+                    .onFailure().invoke(f -> LOG.warnf("could not record the DDL followed in storage %s of %s: %s",
+                        storage, r.getKey(), f.getMessage()))
+                    .onFailure().recoverWithNull())
+                .collect().last())
+            .collect().last())
+        .replaceWithVoid();
+  }
+
+  /** Records the DDL followed on {@code repository}'s tables in {@code storage}. */
+  public Uni<Void> follow(String repository, String storage) {
+    return tables.tables(repository)
+        .chain(tracked -> backends.inOwnTransaction(repository, storage, unit -> unit.roles().tracking()
+                .followedDdl(unit, repository)
+                .chain(followed -> {
+                  Map<String, List<FollowedDdl>> byTable = new LinkedHashMap<>();
+                  followed.forEach(f -> byTable.computeIfAbsent(f.table(), t -> new ArrayList<>()).add(f));
+                  return Multi.createFrom().iterable(byTable.entrySet())
+                      .onItem().transformToUniAndConcatenate(t -> shapeOf(tracked, t.getKey(), unit)
+                          .map(shape -> new Followed(t.getKey(), shape, t.getValue())))
+                      .collect().asList();
+                }))
+            .chain(found -> Multi.createFrom().iterable(found)
+                .onItem().transformToUniAndConcatenate(f -> record(repository, f)
+                    .chain(() -> backends.inOwnTransaction(repository, storage, unit -> unit.roles().tracking()
+                        .forgetFollowedDdl(unit, f.ddl().stream().map(FollowedDdl::id).toList()))))
+                .collect().last()))
+        .replaceWithVoid();
+  }
+
+  private record Followed(String table, Optional<TableShape> shape, List<FollowedDdl> ddl) {}
+
+  private static Uni<Optional<TableShape>> shapeOf(List<TableRow> tracked, String name,
+      UnitOfWork unit) {
+    return tracked.stream().filter(t -> t.name().equals(name)).findFirst()
+        .map(t -> unit.roles().tracking().shape(unit, t.schema(), t.table()))
+        .orElseGet(() -> Uni.createFrom().item(Optional.empty()));
+  }
+
+  private Uni<Void> record(String repository, Followed f) {
+    if (f.shape().isEmpty()) {
+      return Uni.createFrom().voidItem(); // not (or no longer) tracked here, or gone: nothing to record
+    }
+    List<TableSchemaChanged.Statement> statements = f.ddl().stream()
+        .map(d -> new TableSchemaChanged.Statement(d.command(), d.statement(), d.actor(), d.at())).toList();
+    CommandContext ctx = new CommandContext(ACTOR, null, null, null, null, true);
+    return tables.table(repository, f.table())
+        .chain(row -> row.isEmpty() ? Uni.createFrom().voidItem()
+            : processor.execute(repository, new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements),
+                ctx, Answer.NONE).replaceWithVoid());
+  }
+}

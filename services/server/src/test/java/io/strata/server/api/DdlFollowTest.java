@@ -1,0 +1,144 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.pgclient.PgException;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * DDL an application makes on a tracked table with psql: what the overlay model follows (an index, a
+ * constraint, a default, NOT NULL) goes through and is recorded as a {@code table.schema_changed} event
+ * with its statements, and the recorded shape moves with it; what it does not follow yet (a column
+ * added) is refused in the statement's own transaction, naming it, and Strata goes on working.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class DdlFollowTest {
+  private static final String CHANGED = "io.strata.table.schema_changed.v1";
+
+  @Inject Pool pool;
+
+  private static List<Map<String, Object>> schemaEvents(String repo) {
+    return given().queryParam("types", CHANGED).get("/api/v1/repositories/{r}/events", repo).then().statusCode(200)
+        .extract().jsonPath().getList("items");
+  }
+
+  private static JsonPath schema(String repo, String table) {
+    return given().get("/api/v1/repositories/{r}/tables/{t}/schema", repo, table).then().statusCode(200)
+        .extract().jsonPath();
+  }
+
+  private String trackOrders(String repo) {
+    String t = uniqueName("orders").replace("-", "_");
+    sql(pool, "create table public." + t + " (id int primary key, status text, total int)");
+    sql(pool, "insert into public." + t + " values (1, 'new', 10)");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "orders", "location", "postgresql://local/public." + t))
+        .statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    return t;
+  }
+
+  @Test
+  void followedDdlIsRecordedAsASchemaChangeWithItsStatements() {
+    String repo = createRepository(uniqueName("ddl-follow"));
+    String t = trackOrders(repo);
+    String recordedBefore = schema(repo, "orders").getString("recorded_hash");
+
+    String index = "create index " + t + "_status on public." + t + " (status)";
+    String check = "alter table public." + t + " add constraint " + t + "_total check (total >= 0),"
+        + " alter column status set default 'new', alter column status set not null";
+    sql(pool, index);
+    sql(pool, check);
+
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> schema(repo, "orders").getBoolean("in_sync")
+            && !schema(repo, "orders").getString("recorded_hash").equals(recordedBefore));
+    JsonPath now = schema(repo, "orders");
+    assertThat(now.getList("recorded.indexes.name")).containsExactly(t + "_status");
+    assertThat(now.getList("recorded.constraints.name")).contains(t + "_total");
+    assertThat(now.getString("recorded.columns[1].default_value")).isEqualTo("'new'::text");
+    assertThat(now.getBoolean("recorded.columns[1].nullable")).isFalse();
+
+    List<Map<String, Object>> events = schemaEvents(repo);
+    assertThat(events).isNotEmpty();
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> statements = events.stream()
+        .flatMap(e -> ((List<Map<String, Object>>) ((Map<String, Object>) e.get("data")).get("statements")).stream())
+        .toList();
+    assertThat(statements).extracting(s -> s.get("command")).containsExactly("CREATE INDEX", "ALTER TABLE");
+    assertThat(statements).extracting(s -> s.get("sql")).containsExactly(index, check);
+    assertThat(statements).allSatisfy(s -> assertThat((String) s.get("user")).isNotBlank());
+    Map<String, Object> last = events.get(events.size() - 1);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> data = (Map<String, Object>) last.get("data");
+    assertThat(data.get("branch")).isEqualTo("main");
+    assertThat(data.get("name")).isEqualTo("orders");
+    assertThat(data.get("shape_hash")).isEqualTo(now.getString("recorded_hash"));
+    assertThat(events.get(0)).extracting(e -> ((Map<?, ?>) e.get("data")).get("previous_shape_hash"))
+        .isEqualTo(recordedBefore);
+    assertThat(last.get("subject")).isEqualTo("tables/orders");
+
+    // the table's answer follows: status is NOT NULL now, and commits and branches go on
+    given().get("/api/v1/repositories/{r}/tables/orders", repo).then().statusCode(200)
+        .body("columns[1].nullable", equalTo(false));
+    sql(pool, "update public." + t + " set total = 11 where id = 1");
+    Api.json().body(Map.of("message", "after ddl", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "after")).statusCode(201);
+
+    // a statement that changes nothing Strata records (a comment) is no event
+    int before = schemaEvents(repo).size();
+    // (in one transaction, so that no round of the follower comes between them)
+    sql(pool, "comment on table public." + t + " is 'orders of the day'; create index " + t + "_total on public." + t
+        + " (total)");
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> schemaEvents(repo).size() > before);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> lastStatements = (List<Map<String, Object>>) ((Map<String, Object>)
+        schemaEvents(repo).get(before).get("data")).get("statements");
+    assertThat(lastStatements).extracting(s -> s.get("command")).as("the comment rides along with the next change")
+        .containsExactly("COMMENT", "CREATE INDEX");
+  }
+
+  @Test
+  void ddlNotFollowedYetIsRefusedNamingTheStatementAndStrataGoesOn() {
+    String repo = createRepository(uniqueName("ddl-refuse"));
+    String t = trackOrders(repo);
+    String recorded = schema(repo, "orders").getString("recorded_hash");
+    String statement = "alter table public." + t + " add column region text";
+    assertThatThrownBy(() -> sql(pool, statement)).isInstanceOfSatisfying(PgException.class, e -> {
+      assertThat(e.getSqlState()).isEqualTo("0A000");
+      assertThat(e.getErrorMessage()).contains("ALTER TABLE on public." + t, "table \"orders\" of repository \""
+          + repo + "\"", "changes its columns (new: region text)", "does not follow yet");
+      assertThat(e.getDetail()).isEqualTo("statement: " + statement);
+    });
+    JsonPath now = schema(repo, "orders");
+    assertThat(now.getBoolean("in_sync")).isTrue();
+    assertThat(now.getString("recorded_hash")).isEqualTo(recorded);
+    sql(pool, "update public." + t + " set total = 12 where id = 1");
+    Api.json().body(Map.of("message", "after a refused ddl", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    given().get("/api/v1/repositories/{r}/tables/orders/rows?ref=dev", repo).then().statusCode(200);
+    assertThatThrownBy(() -> sql(pool, "drop table public." + t + " cascade")).isInstanceOfSatisfying(PgException.class,
+        e -> assertThat(e.getErrorMessage()).contains("DROP TABLE drops public." + t));
+    assertThat(schemaEvents(repo)).isEmpty();
+  }
+}
