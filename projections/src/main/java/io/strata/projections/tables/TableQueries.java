@@ -43,6 +43,59 @@ public final class TableQueries {
         });
   }
 
+  /**
+   * The log position a commit's shapes are as of: the newest commit of the default branch ($3) that
+   * commit $2 reaches (itself included; a walk that stops at each default-branch commit, whose own
+   * ancestors are older), or the commit's own when it reaches none.
+   */
+  static final String SHAPES_AS_OF = """
+      with recursive walk(id, branch, position, parents) as (
+        select c.id, c.branch, c.position, c.parents from strata_meta.commits c where c.repository = $1 and c.id = $2
+        union
+        select p.id, p.branch, p.position, p.parents
+        from walk w cross join unnest(w.parents) as parent(id)
+        join strata_meta.commits p on p.repository = $1 and p.id = parent.id
+        where w.branch is distinct from $3
+      )
+      select coalesce(max(position) filter (where branch = $3), max(position)) from walk""";
+
+  /** Each table's newest shape recorded at or before position $2 (tracked false: untracked then). */
+  static final String SHAPES_AT = """
+      select distinct on (name) name, tracked, shape::text, columns::text, primary_key
+      from strata_meta.table_shape_history where repository = $1 and position <= $2
+      order by name, position desc""";
+
+  /**
+   * The shapes of the tables tracked at commit {@code commit}, by name; empty when the commit is unknown.
+   */
+  public Uni<Map<String, TableShape>> shapesAt(String repository, String commit, String defaultBranch) {
+    return pool.preparedQuery(SHAPES_AS_OF).execute(Tuple.of(repository, commit, defaultBranch))
+        .chain(rows -> {
+          Long position = rows.iterator().next().getLong(0);
+          if (position == null) {
+            return Uni.createFrom().item(Map.<String, TableShape>of());
+          }
+          return pool.preparedQuery(SHAPES_AT).execute(Tuple.of(repository, position)).map(found -> {
+            Map<String, TableShape> shapes = new TreeMap<>();
+            for (Row r : found) {
+              if (r.getBoolean(1)) {
+                shapes.put(r.getString(0), shapeOf(r.getString(2), r.getString(3), r.getArrayOfStrings(4)));
+              }
+            }
+            return shapes;
+          });
+        });
+  }
+
+  private static TableShape shapeOf(String shape, String columns, String[] primaryKey) {
+    try {
+      return shape != null ? EventCodec.mapper().readValue(shape, TableShape.class)
+          : TableShape.ofColumns(EventCodec.mapper().readValue(columns, COLUMN_LIST), Arrays.asList(primaryKey));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("an unreadable shape in the table shape history", e);
+    }
+  }
+
   public Uni<Optional<TableRow>> table(String repository, String name) {
     return pool.preparedQuery(ONE).execute(Tuple.of(repository, name))
         .map(rows -> rows.rowCount() == 0 ? Optional.empty() : Optional.of(toRow(rows.iterator().next())));

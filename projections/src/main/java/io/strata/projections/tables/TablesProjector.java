@@ -7,7 +7,9 @@ import io.strata.events.CommitCreated;
 import io.strata.events.EventCodec;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.projections.log.StoredEvent;
@@ -32,6 +34,10 @@ public final class TablesProjector implements Projector {
   static final String UPDATE_SHAPE =
       "update strata_meta.tables set shape = $3::text::jsonb, columns = $4::text::jsonb where repository = $1 and name = $2"
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $5)";
+  static final String HISTORY =
+      "insert into strata_meta.table_shape_history (repository, name, position, tracked, shape, columns, primary_key)"
+          + " values ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb, $7) on conflict do nothing";
+  static final String DELETE_HISTORY = "delete from strata_meta.table_shape_history where repository = $1";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
 
   @Override
@@ -41,7 +47,7 @@ public final class TablesProjector implements Projector {
 
   @Override
   public List<String> tables() {
-    return List.of("strata_meta.tables");
+    return List.of("strata_meta.tables", "strata_meta.table_shape_history");
   }
 
   @Override
@@ -53,7 +59,7 @@ public final class TablesProjector implements Projector {
               e.primaryKey().toArray(String[]::new), EventCodec.mapper().valueToTree(e.columns()).toString(),
               e.rowCount(), e.rowSum(), e.contentHash(), stored.time().atOffset(ZoneOffset.UTC),
               e.shape() == null ? null : EventCodec.mapper().valueToTree(e.shape()).toString()}))
-          .replaceWithVoid();
+          .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.columns(), e.primaryKey()));
     }
     if (event instanceof CommitCreated e && !e.changes().isEmpty()) {
       return Multi.createFrom().iterable(e.changes())
@@ -73,14 +79,25 @@ public final class TablesProjector implements Projector {
       return tx.preparedQuery(UPDATE_SHAPE)
           .execute(Tuple.of(repo, e.name(), EventCodec.mapper().valueToTree(e.shape()).toString(),
               EventCodec.mapper().valueToTree(e.shape().tableColumns()).toString(), e.branch()))
-          .replaceWithVoid();
+          .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.shape().tableColumns(), e.shape().primaryKey()));
     }
     if (event instanceof TableUntracked e) {
-      return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name())).replaceWithVoid();
+      return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name()))
+          .chain(() -> history(tx, stored, e.name(), false, null, List.of(), List.of()));
     }
     if (event instanceof RepositoryDeleted) {
-      return tx.preparedQuery(DELETE_ALL).execute(Tuple.of(repo)).replaceWithVoid();
+      return tx.preparedQuery(DELETE_ALL).execute(Tuple.of(repo))
+          .chain(() -> tx.preparedQuery(DELETE_HISTORY).execute(Tuple.of(repo))).replaceWithVoid();
     }
     return Uni.createFrom().voidItem();
+  }
+
+  /** Files the table's shape (or its untracking) in its history at the event's position. */
+  private static Uni<Void> history(SqlConnection tx, StoredEvent stored, String name, boolean tracked, TableShape shape,
+      List<TableColumn> columns, List<String> primaryKey) {
+    return tx.preparedQuery(HISTORY).execute(Tuple.from(new Object[] {stored.repository(), name, stored.position(),
+            tracked, shape == null ? null : EventCodec.mapper().valueToTree(shape).toString(),
+            EventCodec.mapper().valueToTree(columns).toString(), primaryKey.toArray(String[]::new)}))
+        .replaceWithVoid();
   }
 }

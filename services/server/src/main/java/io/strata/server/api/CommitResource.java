@@ -18,6 +18,7 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.Diffs;
+import io.strata.server.queries.SchemaDiffs;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -55,6 +56,7 @@ public class CommitResource {
   @Inject RefResolver resolver;
   @Inject Repositories repositories;
   @Inject Diffs diffs;
+  @Inject SchemaDiffs schemaDiffs;
   @Inject ObjectMapper json;
 
   @Requires(Permission.WRITE)
@@ -126,6 +128,21 @@ public class CommitResource {
         })
         : diffs.diff(r, from, to, blankToNull(table)).map(d -> Buffer.buffer(write(d))).toMulti());
     return RestMulti.fromMultiData(body).encodeAsJsonArray(false).build();
+  }
+
+  @Requires(Permission.READ)
+  @GET
+  @Path("/diff/schema")
+  @Operation(summary = "How the tracked tables' shapes differ between two refs: per table each change (column,"
+      + " constraint or index; before, after, destructive) with its statements, and the migration up (from → to) and"
+      + " down")
+  public Uni<Dtos.SchemaDiffDto> diffSchema(@PathParam("repo") String repo, @QueryParam("from") String from,
+      @QueryParam("to") String to, @QueryParam("table") String table) {
+    if (from == null || to == null) {
+      throw StrataException.badRequest("query parameters 'from' and 'to' are required");
+    }
+    return repositories.require(repo).chain(r -> schemaDiffs.diff(r, from, to, blankToNull(table)))
+        .map(Dtos.SchemaDiffDto::of);
   }
 
   private String write(Object value) {

@@ -20,6 +20,7 @@ import io.strata.projections.rowdata.ShapeChange;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.application.ConflictDetail;
+import io.strata.server.queries.SchemaDiffs;
 import io.strata.server.queries.TableSchemas;
 import java.time.Instant;
 import java.util.List;
@@ -282,6 +283,32 @@ public final class Dtos {
           ShapeDto.of(d.recorded()), d.live() == null ? null : d.live().hash(), d.live() == null ? null
               : ShapeDto.of(d.live()), d.changes().stream().map(ShapeChangeDto::of).toList(),
           d.revert().stream().map(ShapeChangeDto::of).toList(), d.revertSql());
+    }
+  }
+
+  /** {@code GET …/diff/schema}: how the tracked tables' shapes differ between two refs. */
+  public record SchemaDiffDto(String from, String to, String fromCommit, String toCommit,
+      @Schema(description = "The tables whose shape differs, by name") List<TableSchemaDiffDto> tables) {
+    static SchemaDiffDto of(SchemaDiffs.SchemaDiff d) {
+      return new SchemaDiffDto(d.from(), d.to(), d.fromCommit(), d.toCommit(),
+          d.tables().stream().map(TableSchemaDiffDto::of).toList());
+    }
+  }
+
+  /** One table's shape difference between two refs. */
+  public record TableSchemaDiffDto(String table,
+      @Schema(description = "added or removed: the table is tracked at one ref only (no statements); modified: its"
+          + " shape differs") ShapeChange.Kind changeType,
+      @Schema(nullable = true, description = "The shape's hash at from; null when not tracked there") String fromHash,
+      @Schema(nullable = true, description = "The shape's hash at to; null when not tracked there") String toHash,
+      @Schema(description = "Whether any change is destructive (or the table is removed)") boolean destructive,
+      List<ShapeChangeDto> changes,
+      @Schema(description = "The statements that turn from's shape into to's, in migration order (empty for a"
+          + " table no longer tracked: its place is not known)") List<String> up,
+      @Schema(description = "The statements that turn to's shape back into from's") List<String> down) {
+    static TableSchemaDiffDto of(SchemaDiffs.TableDiff d) {
+      return new TableSchemaDiffDto(d.table(), d.changeType(), d.fromHash(), d.toHash(), d.destructive(),
+          d.changes().stream().map(ShapeChangeDto::of).toList(), d.up(), d.down());
     }
   }
 

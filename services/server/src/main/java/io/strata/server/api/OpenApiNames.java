@@ -36,6 +36,7 @@ final class OpenApiNames {
       Map.entry("POST " + REPO + "/query", "queryRepository"),
       Map.entry("GET " + REPO + "/compare", "compareRefs"),
       Map.entry("GET " + REPO + "/diff", "diffRefs"),
+      Map.entry("GET " + REPO + "/diff/schema", "diffSchemas"),
       Map.entry("GET " + REPO + "/branches", "listBranches"),
       Map.entry("POST " + REPO + "/branches", "createBranch"),
       Map.entry("GET " + REPO + "/branches/{branch}", "getBranch"),

@@ -14,6 +14,7 @@ import io.strata.server.application.TableCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.RowReads;
+import io.strata.server.queries.SchemaDiffs;
 import io.strata.server.queries.TableSchemas;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -35,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -53,6 +55,7 @@ public class TableResource {
   @Inject Repositories repositories;
   @Inject RowReads rowReads;
   @Inject TableSchemas tableSchemas;
+  @Inject SchemaDiffs schemaDiffs;
 
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
@@ -90,11 +93,15 @@ public class TableResource {
   @Requires(Permission.READ)
   @GET
   @Path("/{table}/schema")
-  @Operation(summary = "The table's shape as Strata recorded it against the table now: the DDL made since (drift),"
-      + " each change with its statements and whether it is destructive, and the statements that revert it")
-  public Uni<Dtos.TableSchemaDto> schema(@PathParam("repo") String repo, @PathParam("table") String table) {
-    return repositories.require(repo).chain(() -> requireTable(repo, table))
-        .chain(t -> tableSchemas.drift(repo, t))
+  @Operation(summary = "The table's shape as Strata recorded it (on the default branch, or at a ref) against the"
+      + " table now: the DDL made since (drift), each change with its statements and whether it is destructive, and"
+      + " the statements that turn the table back")
+  public Uni<Dtos.TableSchemaDto> schema(@PathParam("repo") String repo, @PathParam("table") String table,
+      @Parameter(description = "A ref (branch, tag, commit, with ~n or @{time}): compare the shape recorded at its"
+          + " commit instead of the default branch's latest") @QueryParam("ref") String ref) {
+    return repositories.require(repo).chain(r -> requireTable(repo, table)
+        .chain(t -> ref == null || ref.isBlank() ? tableSchemas.drift(repo, t)
+            : schemaDiffs.shapeAt(r, table, ref).chain(shape -> tableSchemas.drift(repo, t, shape))))
         .map(drift -> Dtos.TableSchemaDto.of(table, drift));
   }
 

@@ -31,9 +31,13 @@ public class CommitCommands {
   private final MergeCommits mergeCommits;
   private final StorageBackends backends;
 
+  private final SchemaFollower follower;
+
   @Inject
   public CommitCommands(CommandProcessor processor, RefQueries refs, TableQueries tableQueries,
-      DataCommits dataCommits, CrossStorageCommits crossStorage, MergeCommits mergeCommits, StorageBackends backends) {
+      DataCommits dataCommits, CrossStorageCommits crossStorage, MergeCommits mergeCommits, StorageBackends backends,
+      SchemaFollower follower) {
+    this.follower = follower;
     this.backends = backends;
     this.mergeCommits = mergeCommits;
     this.processor = processor;
@@ -53,7 +57,7 @@ public class CommitCommands {
     String repo = Names.existingRepository(repository);
     return trackedTables(repo).chain(tracked -> tracked.isEmpty()
         ? processor.execute(repo, command, ctx, answer)
-        : crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, Footprint.of(command), (tx, state) -> {
+        : follower.followRepository(repo).chain(() -> crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, Footprint.of(command), (tx, state) -> {
               if (state.branch(branch) == null) {
                 return Uni.createFrom().item(command); // refused by the decider
               }
@@ -69,7 +73,7 @@ public class CommitCommands {
               }
               return dataCommits.prepare(tx, state, repo, command, tracked, all);
             },
-            ctx, answer)));
+            ctx, answer))));
   }
 
   /**

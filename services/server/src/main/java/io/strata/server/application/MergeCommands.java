@@ -64,10 +64,14 @@ public class MergeCommands {
   private final CommitGraph graph;
   private final MergeWork work;
 
+  private final SchemaFollower follower;
+
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, RepositoryStateLoader loader, ObjectMapper json,
-      StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work) {
+      StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work,
+      SchemaFollower follower) {
+    this.follower = follower;
     this.processor = processor;
     this.existing = existing;
     this.resolver = resolver;
@@ -136,6 +140,7 @@ public class MergeCommands {
     outcome.dryRun = r.dryRun();
     return existing.repository(repo)
         .chain(() -> existing.branch(repo, target))
+        .chain(() -> follower.followRepository(repo)) // DDL made before the merge is recorded before it
         .chain(() -> processor.caughtUp(repo))
         .chain(() -> resolver.resolve(repo, r.source()))
         .chain(source -> {

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
@@ -84,6 +85,22 @@ public class SchemaFollower {
         .replaceWithVoid();
   }
 
+  /**
+   * Records the DDL followed on {@code repository}'s tables so far: a commit or merge calls it first, so
+   * that DDL made before it is recorded before it (the commit records the shape after that DDL).
+   */
+  public Uni<Void> followRepository(String repository) {
+    return tables.tables(repository)
+        .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage).distinct().toList())
+            .onItem().transformToUniAndConcatenate(storage -> follow(repository, storage)
+                // a storage out of reach holds up no commit of the others: its DDL waits for the next round
+                .onFailure().invoke(f -> LOG.warnf("could not record the DDL followed in storage %s of %s: %s",
+                    storage, repository, f.getMessage()))
+                .onFailure().recoverWithNull())
+            .collect().last())
+        .replaceWithVoid();
+  }
+
   /** Records the DDL followed on {@code repository}'s tables in {@code storage}. */
   public Uni<Void> follow(String repository, String storage) {
     return tables.tables(repository)
@@ -120,7 +137,7 @@ public class SchemaFollower {
     }
     List<TableSchemaChanged.Statement> statements = f.ddl().stream()
         .map(d -> new TableSchemaChanged.Statement(d.command(), d.statement(), d.actor(), d.at())).toList();
-    CommandContext ctx = new CommandContext(ACTOR, null, null, null, null, true);
+    CommandContext ctx = new CommandContext(ACTOR, null, null, null, UUID.randomUUID().toString(), true);
     return tables.table(repository, f.table())
         .chain(row -> row.isEmpty() ? Uni.createFrom().voidItem()
             : processor.execute(repository, new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements),

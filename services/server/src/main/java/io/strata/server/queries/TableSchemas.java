@@ -43,8 +43,15 @@ public class TableSchemas {
   }
 
   public Uni<Drift> drift(String repository, TableRow table) {
+    return drift(repository, table, table.toEvent().knownShape());
+  }
+
+  /**
+   * The drift of the table now from {@code recorded}, a shape Strata recorded for it (the default
+   * branch's, or the one at a commit: the DDL made since that commit, and what turns the table back).
+   */
+  public Uni<Drift> drift(String repository, TableRow table, TableShape recorded) {
     TrackedTable tracked = TrackedTable.of(repository, table);
-    TableShape recorded = table.toEvent().knownShape();
     return backends.inRolledBackTransaction(repository, table.storage(), unit -> {
       Tracking<UnitOfWork> tracking = unit.roles().tracking();
       return tracking.shape(unit, table.schema(), table.table()).map(found -> {

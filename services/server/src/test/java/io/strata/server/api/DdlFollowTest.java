@@ -141,4 +141,61 @@ class DdlFollowTest {
         e -> assertThat(e.getErrorMessage()).contains("DROP TABLE drops public." + t));
     assertThat(schemaEvents(repo)).isEmpty();
   }
+
+  @Test
+  void shapesAreReadAtAnyRefAndDiffedBetweenRefsWithTheirMigrationBothWays() {
+    String repo = createRepository(uniqueName("ddl-diff"));
+    String t = trackOrders(repo); // and branch dev, forked before any DDL
+    String tracked = Api.head(repo, "main");
+    String index = "create index " + t + "_status on public." + t + " (status) where status <> 'done'";
+    sql(pool, index + "; alter table public." + t + " add constraint " + t + "_total check (total >= 0)");
+    sql(pool, "update public." + t + " set total = 20 where id = 1");
+    // the commit records the DDL made before it (it does not wait for the follower's next round)
+    Api.json().body(Map.of("message", "an index and a check", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+
+    JsonPath diff = given().queryParam("from", "dev").queryParam("to", "main")
+        .get("/api/v1/repositories/{r}/diff/schema", repo).then().statusCode(200).extract().jsonPath();
+    assertThat(diff.getString("from_commit")).isEqualTo(tracked);
+    assertThat(diff.getString("to_commit")).isEqualTo(Api.head(repo, "main"));
+    assertThat(diff.getList("tables.table")).containsExactly("orders");
+    assertThat(diff.getString("tables[0].change_type")).isEqualTo("modified");
+    assertThat(diff.getBoolean("tables[0].destructive")).isFalse();
+    assertThat(diff.getList("tables[0].changes", Map.class))
+        .extracting(c -> c.get("change_type") + " " + c.get("object_type") + " " + c.get("object"))
+        .containsExactlyInAnyOrder("added index " + t + "_status", "added constraint " + t + "_total");
+    assertThat(diff.getList("tables[0].up", String.class)).containsExactly(
+        "ALTER TABLE \"public\".\"" + t + "\" ADD CONSTRAINT \"" + t + "_total\" CHECK (total >= 0)",
+        "CREATE INDEX \"" + t + "_status\" ON \"public\".\"" + t + "\" USING btree (status) WHERE (status <> 'done'::text)");
+    assertThat(diff.getList("tables[0].down", String.class)).containsExactly(
+        "ALTER TABLE \"public\".\"" + t + "\" DROP CONSTRAINT \"" + t + "_total\"",
+        "DROP INDEX \"public\".\"" + t + "_status\"");
+
+    JsonPath back = given().queryParam("from", "main").queryParam("to", tracked)
+        .get("/api/v1/repositories/{r}/diff/schema", repo).then().statusCode(200).extract().jsonPath();
+    assertThat(back.getList("tables[0].up", String.class)).isEqualTo(diff.getList("tables[0].down", String.class));
+    assertThat(back.getBoolean("tables[0].destructive")).as("dropping a check lets in rows it kept out").isFalse();
+    given().queryParam("from", "main~1").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables", org.hamcrest.Matchers.hasSize(0));
+
+    // the shape at a ref against the table now: dev forked before the DDL, main has it
+    JsonPath atDev = given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo)
+        .then().statusCode(200).extract().jsonPath();
+    assertThat(atDev.getBoolean("in_sync")).isFalse();
+    assertThat(atDev.getList("recorded.indexes")).isEmpty();
+    assertThat(atDev.getList("revert_sql", String.class)).contains("DROP INDEX \"public\".\"" + t + "_status\"");
+    given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+        .body("in_sync", equalTo(true));
+
+    // dev brings main's shape in with main's commits
+    Api.json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
+    given().queryParam("from", "dev").queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables", org.hamcrest.Matchers.hasSize(0));
+
+    given().queryParam("from", "nope").queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(404);
+    given().queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo).then().statusCode(400);
+    given().queryParam("ref", "nope").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(404);
+  }
 }

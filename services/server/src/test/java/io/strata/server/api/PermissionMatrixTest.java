@@ -104,6 +104,7 @@ class PermissionMatrixTest {
     RULES.put("GET " + R + "/commits", Rule.READ);
     RULES.put("GET " + R + "/commits/{id}", Rule.READ);
     RULES.put("GET " + R + "/diff", Rule.READ);
+    RULES.put("GET " + R + "/diff/schema", Rule.READ);
     RULES.put("POST " + R + "/query", Rule.READ);
     RULES.put("PUT " + T + "/rows/{key}", Rule.WRITE);
     RULES.put("PATCH " + T + "/rows/{key}", Rule.WRITE);

@@ -70,6 +70,9 @@ class ProducedEventsTest {
         .put("/api/v1/repositories/{r}/branches/side/tables/l/rows/1", repo).then().statusCode(200);
     commit(repo, "side", "side");
     pool.query("update public." + local + " set v = 'c'").execute().await().atMost(Duration.ofSeconds(5));
+    // DDL the guard follows: recorded (a schema change) before the commit that comes next
+    pool.query("create index " + local + "_v on public." + local + " (v)").execute().await()
+        .atMost(Duration.ofSeconds(5));
     post("/api/v1/repositories/" + repo + "/branches/main/commits", Map.of("message", "main", "all", true))
         .statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches/behind/merge", Map.of("source", "main")).statusCode(200);

@@ -1,0 +1,127 @@
+package io.strata.server.queries;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableShape;
+import io.strata.projections.refs.RefRows.RepositoryRow;
+import io.strata.projections.rowdata.ShapeChange;
+import io.strata.projections.rowdata.ShapeDiff;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StorageBackends;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The shapes of tracked tables at a ref (time travel of the schema) and the difference between two
+ * refs' shapes: per table, each change (what, before, after, destructive and why) with its statements,
+ * and the migration both ways ({@code up} turns {@code from}'s shape into {@code to}'s, {@code down}
+ * back), ordered as a migration must run. A shape at a commit is read from the shape history (see
+ * {@link TableQueries#shapesAt}).
+ */
+@ApplicationScoped
+public class SchemaDiffs {
+  private final RefResolver resolver;
+  private final TableQueries tables;
+  private final StorageBackends backends;
+
+  @Inject
+  public SchemaDiffs(RefResolver resolver, TableQueries tables, StorageBackends backends) {
+    this.resolver = resolver;
+    this.tables = tables;
+    this.backends = backends;
+  }
+
+  /** How one table's shape differs between two refs. */
+  public record TableDiff(String table, ShapeChange.Kind changeType, String fromHash, String toHash,
+      List<TableSchemas.Change> changes, List<String> up, List<String> down) {
+    public boolean destructive() {
+      return changes.stream().anyMatch(c -> c.change().destructive()) || changeType == ShapeChange.Kind.removed;
+    }
+  }
+
+  public record SchemaDiff(String from, String to, String fromCommit, String toCommit, List<TableDiff> tables) {}
+
+  /** The shape of {@code table} recorded at {@code ref}; 404 when the ref is unknown or the table was not tracked there. */
+  public Uni<TableShape> shapeAt(RepositoryRow repository, String table, String ref) {
+    return resolver.resolve(repository.name(), ref)
+        .chain(r -> tables.shapesAt(repository.name(), r.commit(), repository.defaultBranch()))
+        .map(shapes -> Optional.ofNullable(shapes.get(table)).orElseThrow(() -> new StrataException(
+            ErrorCode.TableNotFound, "table '" + table + "' is not tracked at " + ref, Map.of("table", table))));
+  }
+
+  public Uni<SchemaDiff> diff(RepositoryRow repository, String from, String to, String onlyTable) {
+    String repo = repository.name();
+    if (from == null || from.isBlank() || to == null || to.isBlank()) {
+      throw StrataException.invalid(from == null || from.isBlank() ? "from" : "to", "name two refs: from and to");
+    }
+    return resolver.resolve(repo, from).chain(f -> resolver.resolve(repo, to).chain(t -> tables
+        .shapesAt(repo, f.commit(), repository.defaultBranch())
+        .chain(before -> tables.shapesAt(repo, t.commit(), repository.defaultBranch())
+            .chain(after -> tables.tables(repo).chain(now -> tableDiffs(repo, before, after, now, onlyTable)))
+            .map(diffs -> new SchemaDiff(from, to, f.commit(), t.commit(), diffs)))));
+  }
+
+  private Uni<List<TableDiff>> tableDiffs(String repo, Map<String, TableShape> before, Map<String, TableShape> after,
+      List<TableRow> now, String onlyTable) {
+    TreeSet<String> names = new TreeSet<>(before.keySet());
+    names.addAll(after.keySet());
+    if (onlyTable != null) {
+      names.retainAll(List.of(onlyTable));
+    }
+    List<Uni<Optional<TableDiff>>> diffs = new ArrayList<>();
+    for (String name : names) {
+      TableShape a = before.get(name);
+      TableShape b = after.get(name);
+      Optional<TableRow> where = now.stream().filter(r -> r.name().equals(name)).findFirst();
+      diffs.add(tableDiff(repo, name, a, b, where));
+    }
+    if (diffs.isEmpty()) {
+      return Uni.createFrom().item(List.of());
+    }
+    return Uni.join().all(diffs).andFailFast()
+        .map(found -> found.stream().flatMap(Optional::stream).toList());
+  }
+
+  /**
+   * One table's difference. A table tracked at one ref only is added or removed as a whole (its own
+   * change, without statements: creating or dropping tables is not a migration Strata writes yet). The
+   * statements need the table's place, so a table no longer tracked gets its changes without them.
+   */
+  private Uni<Optional<TableDiff>> tableDiff(String repo, String name, TableShape a, TableShape b,
+      Optional<TableRow> where) {
+    if (a == null || b == null) {
+      return Uni.createFrom().item(Optional.of(new TableDiff(name, a == null ? ShapeChange.Kind.added
+          : ShapeChange.Kind.removed, a == null ? null : a.hash(), b == null ? null : b.hash(), List.of(), List.of(),
+          List.of())));
+    }
+    List<ShapeChange> up = ShapeDiff.between(a, b);
+    if (up.isEmpty()) {
+      return Uni.createFrom().item(Optional.empty());
+    }
+    List<ShapeChange> down = ShapeDiff.between(b, a);
+    if (where.isEmpty()) {
+      return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, a.hash(), b.hash(),
+          up.stream().map(c -> new TableSchemas.Change(c, List.of())).toList(), List.of(), List.of())));
+    }
+    TableRow row = where.get();
+    TrackedTable tracked = TrackedTable.of(repo, row);
+    // the statements are the storage's dialect: its backend writes them (no database work)
+    return backends.withoutTransaction(repo, row.storage(), unit -> {
+      Tracking<UnitOfWork> tracking = unit.roles().tracking();
+      return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, a.hash(), b.hash(),
+          up.stream().map(c -> new TableSchemas.Change(c, tracking.migration(tracked, List.of(c)))).toList(),
+          tracking.migration(tracked, up), tracking.migration(tracked, down))));
+    });
+  }
+}
