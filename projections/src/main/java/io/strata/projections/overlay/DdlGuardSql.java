@@ -27,10 +27,14 @@ final class DdlGuardSql {
   /** Lets the DDL of the transaction through unlooked-at: Strata's own tracking and untracking. */
   static final String UNCHECKED = "SET LOCAL strata.ddl_check = 'off'";
 
-  /** The followed commands of repository $1's tables, oldest first: id, Strata's table name, command, statement, actor, time. */
+  /**
+   * The followed commands of repository $1's tables (every repository's when null), oldest first: id,
+   * repository, Strata's table name, schema, table, command, statement, actor, time.
+   */
   static final String FOLLOWED = """
-      select d.id, r.name, d.command, d.statement, d.actor, d.at from strata.ddl_followed d
-      join strata.tracked_tables r on r.tid = d.tid where r.repository = $1 order by d.id limit 1000""";
+      select d.id, r.repository, r.name, r.schema_name, r.table_name, d.command, d.statement, d.actor, d.at
+      from strata.ddl_followed d join strata.tracked_tables r on r.tid = d.tid
+      where $1::text is null or r.repository = $1 order by d.id limit 1000""";
 
   static final String FORGET = "delete from strata.ddl_followed where id = any($1)";
 
@@ -67,7 +71,9 @@ final class DdlGuardSql {
                           = (select array_agg(c order by c) from unnest(key) c))
       $k$;
 
-      create or replace function strata.ddl_guard_end() returns event_trigger language plpgsql
+      -- security definer: it runs as Strata's user, whoever runs the DDL (a table's owner need not read
+      -- Strata's registry or write its log); the search path is pinned so no one else's objects stand in
+      create or replace function strata.ddl_guard_end() returns event_trigger language plpgsql security definer
       set search_path = pg_catalog, pg_temp as $g$
       declare
         cmd record; t record; rel oid; wlog regclass; place record; now_cols text[]; kept_cols text[];
@@ -139,7 +145,7 @@ final class DdlGuardSql {
         if filed then perform pg_notify({channel}, ''); end if;
       end $g$;
 
-      create or replace function strata.ddl_guard_drop() returns event_trigger language plpgsql
+      create or replace function strata.ddl_guard_drop() returns event_trigger language plpgsql security definer
       set search_path = pg_catalog, pg_temp as $d$
       declare obj record; t record;
       begin

@@ -138,7 +138,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
           List<FollowedDdl> followed = new ArrayList<>();
           for (Row r : rows) {
             followed.add(new FollowedDdl(r.getLong(0), r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                r.getOffsetDateTime(5).toInstant()));
+                r.getString(5), r.getString(6), r.getString(7), r.getOffsetDateTime(8).toInstant()));
           }
           return followed;
         });

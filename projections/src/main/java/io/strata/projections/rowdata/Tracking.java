@@ -20,11 +20,14 @@ public interface Tracking<X> {
    * and that no event records yet.
    *
    * @param table the table's name in the repository
+   * @param schema the table's schema in its database
+   * @param relation the table's name in its database
    * @param command the command's tag ({@code ALTER TABLE}, {@code CREATE INDEX}, …)
    * @param statement the statement text as the client sent it (possibly several statements; cut at 10 000 characters)
-   * @param actor the database user that ran it
+   * @param actor the database user that ran it (the session's login)
    */
-  record FollowedDdl(long id, String table, String command, String statement, String actor, java.time.Instant at) {}
+  record FollowedDdl(long id, String repository, String table, String schema, String relation, String command,
+      String statement, String actor, java.time.Instant at) {}
 
   /** The table's rows when tracking began: how many, and the sum of their hashes. */
   record Measured(long rowCount, String rowSum) {}
@@ -111,8 +114,9 @@ public interface Tracking<X> {
   }
 
   /**
-   * The DDL commands on the repository's tracked tables that the backend followed since they were last
-   * forgotten, oldest first (at most 1 000). A backend that cannot watch DDL answers none.
+   * The DDL commands on the repository's tracked tables (every repository's, when {@code repository} is
+   * null) that the backend followed since they were last forgotten, oldest first (at most 1 000). A
+   * backend that cannot watch DDL answers none.
    */
   Uni<List<FollowedDdl>> followedDdl(X tx, String repository);
 

@@ -147,6 +147,21 @@ class PgDdlGuardTest {
   }
 
   @Test
+  void theTablesOwnerWhoMayNotReadStrataObjectsIsGuardedAndFiledAlike() {
+    TrackedTable t = trackedWithBranch();
+    String owner = "owner_" + t.table();
+    sql("create role " + owner + "; alter table public." + t.table() + " owner to " + owner
+        + "; grant usage, create on schema public to " + owner + "; revoke all on schema strata from public");
+    assertThatThrownBy(() -> db.pool.withTransaction(c -> c.query("set local role " + owner
+            + "; alter table public." + t.table() + " add column note text").execute())
+        .await().atMost(PlanTestDatabase.WAIT))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage()).contains("changes its columns"));
+    db.pool.withTransaction(c -> c.query("set local role " + owner + "; create index " + t.table() + "_by_owner on public."
+        + t.table() + " (v)").execute()).await().atMost(PlanTestDatabase.WAIT);
+    assertThat(followed(t)).extracting(Tracking.FollowedDdl::command).containsExactly("ALTER TABLE", "CREATE INDEX");
+  }
+
+  @Test
   void aRolledBackStatementFilesNothing() {
     TrackedTable t = trackedWithBranch();
     assertThatThrownBy(() -> db.pool.withTransaction(c -> c.query("create index " + t.table() + "_rb on public."

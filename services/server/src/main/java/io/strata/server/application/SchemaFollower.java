@@ -7,7 +7,6 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.projections.rowdata.Tracking.FollowedDdl;
-import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Grants;
@@ -71,18 +70,29 @@ public class SchemaFollower {
     periodic.stop();
   }
 
-  /** One round over every repository's storages; one unreachable storage does not hold up the others. */
+  /**
+   * One round over every storage in use: the server's own database once for every repository (its
+   * guard files every repository's DDL in one place), each registered storage per repository. One
+   * unreachable storage does not hold up the others.
+   */
   public Uni<Void> followAll() {
     return tables.storagesInUse()
-        .chain(inUse -> Multi.createFrom().iterable(inUse.entrySet())
-            .onItem().transformToUniAndConcatenate(r -> Multi.createFrom().iterable(r.getValue())
-                .onItem().transformToUniAndConcatenate(storage -> follow(r.getKey(), storage)
-                    .onFailure().invoke(f -> LOG.warnf("could not record the DDL followed in storage %s of %s: %s",
-                        storage, r.getKey(), f.getMessage()))
-                    .onFailure().recoverWithNull())
-                .collect().last())
-            .collect().last())
+        .chain(inUse -> {
+          List<Uni<Void>> rounds = new ArrayList<>();
+          inUse.forEach((repository, storages) -> storages.stream().filter(backends::isServerOwn).findFirst()
+              .filter(own -> rounds.isEmpty())
+              .ifPresent(own -> rounds.add(logged(follow(null, repository, own), own, "every repository"))));
+          inUse.forEach((repository, storages) -> storages.stream().filter(s -> !backends.isServerOwn(s))
+              .forEach(storage -> rounds.add(logged(follow(repository, repository, storage), storage, repository))));
+          return Multi.createFrom().iterable(rounds).onItem().transformToUniAndConcatenate(u -> u).collect().last();
+        })
         .replaceWithVoid();
+  }
+
+  private static Uni<Void> logged(Uni<Void> round, String storage, String repository) {
+    return round.onFailure().invoke(f -> LOG.warnf("could not record the DDL followed in storage %s of %s: %s",
+            storage, repository, f.getMessage()))
+        .onFailure().recoverWithNull();
   }
 
   /**
@@ -92,46 +102,41 @@ public class SchemaFollower {
   public Uni<Void> followRepository(String repository) {
     return tables.tables(repository)
         .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage).distinct().toList())
-            .onItem().transformToUniAndConcatenate(storage -> follow(repository, storage)
-                // a storage out of reach holds up no commit of the others: its DDL waits for the next round
-                .onFailure().invoke(f -> LOG.warnf("could not record the DDL followed in storage %s of %s: %s",
-                    storage, repository, f.getMessage()))
-                .onFailure().recoverWithNull())
+            // a storage out of reach holds up no commit of the others: its DDL waits for the next round
+            .onItem().transformToUniAndConcatenate(storage -> logged(follow(repository, repository, storage), storage,
+                repository))
             .collect().last())
         .replaceWithVoid();
   }
 
-  /** Records the DDL followed on {@code repository}'s tables in {@code storage}. */
-  public Uni<Void> follow(String repository, String storage) {
-    return tables.tables(repository)
-        .chain(tracked -> backends.inOwnTransaction(repository, storage, unit -> unit.roles().tracking()
-                .followedDdl(unit, repository)
-                .chain(followed -> {
-                  Map<String, List<FollowedDdl>> byTable = new LinkedHashMap<>();
-                  followed.forEach(f -> byTable.computeIfAbsent(f.table(), t -> new ArrayList<>()).add(f));
-                  return Multi.createFrom().iterable(byTable.entrySet())
-                      .onItem().transformToUniAndConcatenate(t -> shapeOf(tracked, t.getKey(), unit)
-                          .map(shape -> new Followed(t.getKey(), shape, t.getValue())))
-                      .collect().asList();
-                }))
-            .chain(found -> Multi.createFrom().iterable(found)
-                .onItem().transformToUniAndConcatenate(f -> record(repository, f)
-                    .chain(() -> backends.inOwnTransaction(repository, storage, unit -> unit.roles().tracking()
-                        .forgetFollowedDdl(unit, f.ddl().stream().map(FollowedDdl::id).toList()))))
-                .collect().last()))
+  /**
+   * Records the DDL followed on {@code repository}'s tables (every repository's when null) in {@code
+   * storage}, reached as {@code poolOf}'s storage of that name.
+   */
+  private Uni<Void> follow(String repository, String poolOf, String storage) {
+    return backends.inOwnTransaction(poolOf, storage, unit -> unit.roles().tracking().followedDdl(unit, repository)
+            .chain(followed -> {
+              Map<List<String>, List<FollowedDdl>> byTable = new LinkedHashMap<>();
+              followed.forEach(f -> byTable.computeIfAbsent(List.of(f.repository(), f.table()), t -> new ArrayList<>())
+                  .add(f));
+              return Multi.createFrom().iterable(byTable.values())
+                  .onItem().transformToUniAndConcatenate(ddl -> unit.roles().tracking()
+                      .shape(unit, ddl.get(0).schema(), ddl.get(0).relation())
+                      .map(shape -> new Followed(ddl.get(0).repository(), ddl.get(0).table(), shape, ddl)))
+                  .collect().asList();
+            }))
+        .chain(found -> Multi.createFrom().iterable(found)
+            .onItem().transformToUniAndConcatenate(f -> record(f)
+                .chain(() -> backends.inOwnTransaction(poolOf, storage, unit -> unit.roles().tracking()
+                    .forgetFollowedDdl(unit, f.ddl().stream().map(FollowedDdl::id).toList()))))
+            .collect().last())
         .replaceWithVoid();
   }
 
-  private record Followed(String table, Optional<TableShape> shape, List<FollowedDdl> ddl) {}
+  private record Followed(String repository, String table, Optional<TableShape> shape, List<FollowedDdl> ddl) {}
 
-  private static Uni<Optional<TableShape>> shapeOf(List<TableRow> tracked, String name,
-      UnitOfWork unit) {
-    return tracked.stream().filter(t -> t.name().equals(name)).findFirst()
-        .map(t -> unit.roles().tracking().shape(unit, t.schema(), t.table()))
-        .orElseGet(() -> Uni.createFrom().item(Optional.empty()));
-  }
-
-  private Uni<Void> record(String repository, Followed f) {
+  private Uni<Void> record(Followed f) {
+    String repository = f.repository();
     if (f.shape().isEmpty()) {
       return Uni.createFrom().voidItem(); // not (or no longer) tracked here, or gone: nothing to record
     }
