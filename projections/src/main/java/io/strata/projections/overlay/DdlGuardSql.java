@@ -91,16 +91,19 @@ final class DdlGuardSql {
             when 'pg_statistic_ext'::regclass then (select stxrelid from pg_statistic_ext where oid = cmd.objid)
           end;
           continue when rel is null;
+          select n.nspname::text as schema_name, c.relname::text as table_name, c.relkind into place
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = rel;
+          -- only tables are tracked; Strata's own objects (schema strata) are none of them
+          continue when not found or place.relkind not in ('r', 'p') or place.schema_name = 'strata';
           -- the tracked table by its registered name, or (renamed, moved) by the capture trigger Strata put on it
           for t in select r.tid, r.repository, r.name, r.schema_name, r.table_name from strata.tracked_tables r
-                   where to_regclass(format('%I.%I', r.schema_name, r.table_name)) = rel
-                      or exists (select 1 from pg_trigger g where g.tgrelid = rel and g.tgname = 'strata_' || r.tid || '_ins')
+                   where (r.schema_name = place.schema_name and r.table_name = place.table_name)
+                      or r.tid = (select substring(g.tgname from '^strata_(.*)_ins$') from pg_trigger g
+                                  where g.tgrelid = rel and g.tgname like 'strata\\_%\\_ins' limit 1)
           loop
             wlog := to_regclass(format('strata.%I', t.tid || '__w_0'));
             continue when wlog is null;
             problem := null;
-            select n.nspname::text as schema_name, c.relname::text as table_name into place
-            from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = rel;
             if place.schema_name <> t.schema_name or place.table_name <> t.table_name then
               problem := format('renames or moves it (to %I.%I)', place.schema_name, place.table_name);
             end if;

@@ -22,6 +22,12 @@ import java.util.Optional;
  */
 public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
 
+  /**
+   * A branch's objects are Strata's own DDL, none of it on the table itself: the DDL guard has nothing
+   * to look at (it would cost a quarter of a branch's creation: benchmarks/run-ddl.sh).
+   */
+  private static final String STRATA_OWN_DDL = DdlGuardSql.UNCHECKED + ";\n";
+
   @Override
   public Uni<Void> create(UnitOfWork unit, TrackedTable table, String branch, StatePath start) {
     SqlConnection tx = PgUnit.of(unit);
@@ -34,7 +40,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   public Uni<Void> remove(UnitOfWork unit, TrackedTable table, String branch) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
-    return tx.query(onBranch.lockAgainstWriters()).execute()
+    return tx.query(STRATA_OWN_DDL + onBranch.lockAgainstWriters()).execute()
         .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
         .chain(rows -> {
           for (Row r : rows) {
@@ -82,7 +88,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
         : tx.preparedQuery(sql.fillOverlay(main.changed("$1", "$2", start.undoWorkingChanges())))
             .execute(Tuple.of(start.undo().toArray(String[]::new), start.redo().toArray(String[]::new)))
             .replaceWithVoid();
-    return tx.query(onBranch.lockAgainstWriters()).execute()
+    return tx.query(STRATA_OWN_DDL + onBranch.lockAgainstWriters()).execute()
         .chain(() -> tx.query(sql.create()).execute())
         .chain(() -> fill)
         .chain(() -> tx.query(sql.copyChecks()).execute())
