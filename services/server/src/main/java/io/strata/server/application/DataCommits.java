@@ -11,6 +11,7 @@ import io.strata.projections.rowdata.ChangeSets.Captured;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.LruMap;
 import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.CommitDecider;
@@ -54,20 +55,42 @@ public class DataCommits {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final CrossStorageCommits crossStorage;
+  private final TableQueries tableQueries;
 
   @Inject
   public DataCommits(StorageBackends backends, ProjectionRuntime projections, StrataConfig config,
-      CrossStorageCommits crossStorage) {
+      CrossStorageCommits crossStorage, TableQueries tableQueries) {
+    this.tableQueries = tableQueries;
     this.crossStorage = crossStorage;
     this.backends = backends;
     this.projections = projections;
     this.config = config;
   }
 
-  /** The commit command with what it captured and the content it starts from. */
+  /**
+   * The commit command with what it captured and the content it starts from. On the default branch, a
+   * schema change recorded since its head (DDL the guard followed) is something to commit: the commit
+   * is not empty even without rows.
+   */
   public Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
-    return prepare(tx, state, repository, command, tracked, tracked, all, Set.of(), List.of()).map(c -> c);
+    return schemaChangedSinceHead(state, repository, command.branch())
+        .chain(changed -> prepare(tx, state, repository, changed ? command.recordingSchemaChanges() : command,
+            tracked, tracked, all, Set.of(), List.of()))
+        .map(c -> c);
+  }
+
+  /** Whether a tracked table's recorded shape differs from its shape at the default branch's head. */
+  private Uni<Boolean> schemaChangedSinceHead(RepositoryState state, String repository, String branch) {
+    if (!branch.equals(state.defaultBranch()) || state.branch(branch) == null || state.tables().isEmpty()) {
+      return Uni.createFrom().item(false);
+    }
+    String head = state.branch(branch).head();
+    // the shape history read below must include every event the state has seen
+    return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
+        .chain(() -> tableQueries.shapesAt(repository, head, state.defaultBranch()))
+        .map(atHead -> state.tables().values().stream().anyMatch(t -> atHead.containsKey(t.name())
+            && !atHead.get(t.name()).hash().equals(t.knownShape().hash())));
   }
 
   /**

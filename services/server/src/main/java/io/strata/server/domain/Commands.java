@@ -97,6 +97,12 @@ public final class Commands {
       return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base, merge, applied);
     }
 
+    /** The same commit, not empty without rows: it records schema changes made since the branch's head. */
+    public CreateCommit recordingSchemaChanges() {
+      return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, merge,
+          applied);
+    }
+
     /** The same commit as the merge {@code info} concludes: its second parent is the merge's source. */
     public CreateCommit merging(MergeInfo info) {
       return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, info,

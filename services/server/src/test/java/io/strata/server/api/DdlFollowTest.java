@@ -116,6 +116,13 @@ class DdlFollowTest {
         schemaEvents(repo).get(before).get("data")).get("statements");
     assertThat(lastStatements).extracting(s -> s.get("command")).as("the comment rides along with the next change")
         .containsExactly("COMMENT", "CREATE INDEX");
+
+    // a schema change is something to commit on its own; once committed, nothing is left
+    Api.json().body(Map.of("message", "index on total"))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    Api.json().body(Map.of("message", "nothing"))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(422)
+        .body("details.field", equalTo("allow_empty"));
   }
 
   @Test
