@@ -15,7 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /** Reads of the tables projection. */
 public final class TableQueries {
@@ -85,6 +88,20 @@ public final class TableQueries {
             return shapes;
           });
         });
+  }
+
+  /**
+   * The tables among {@code recorded} (name to the shape recorded now) whose shape differs from the one
+   * recorded at {@code commit}: on the default branch, DDL made since its head.
+   */
+  public Uni<Set<String>> shapesChangedSince(String repository, String commit, String defaultBranch,
+      Map<String, TableShape> recorded) {
+    if (recorded.isEmpty()) {
+      return Uni.createFrom().item(Set.of());
+    }
+    return shapesAt(repository, commit, defaultBranch).map(then -> recorded.entrySet().stream()
+        .filter(e -> then.containsKey(e.getKey()) && !then.get(e.getKey()).hash().equals(e.getValue().hash()))
+        .map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new)));
   }
 
   private static TableShape shapeOf(String shape, String columns, String[] primaryKey) {

@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -88,9 +89,9 @@ public class DataCommits {
     String head = state.branch(branch).head();
     // the shape history read below must include every event the state has seen
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> tableQueries.shapesAt(repository, head, state.defaultBranch()))
-        .map(atHead -> state.tables().values().stream().anyMatch(t -> atHead.containsKey(t.name())
-            && !atHead.get(t.name()).hash().equals(t.knownShape().hash())));
+        .chain(() -> tableQueries.shapesChangedSince(repository, head, state.defaultBranch(),
+            state.tables().values().stream().collect(Collectors.toMap(TableTracked::name, TableTracked::knownShape))))
+        .map(changed -> !changed.isEmpty());
   }
 
   /**

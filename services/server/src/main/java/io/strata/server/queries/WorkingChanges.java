@@ -15,6 +15,8 @@ import io.strata.server.runtime.TableShapes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A branch's working changes per tracked table: what changed since its last commit, staged or not.
@@ -37,8 +39,13 @@ public class WorkingChanges {
     this.tables = tables;
   }
 
-  /** @param sql where SQL reads and writes the table on this branch (its view, or the table itself) */
-  public record TableStatus(String table, String sql, ChangeCounts staged, ChangeCounts unstaged) {}
+  /**
+   * @param sql where SQL reads and writes the table on this branch (its view, or the table itself)
+   * @param schemaChanged on the default branch: DDL made on the table since the branch's head changed its
+   *     recorded shape (the next commit records it); false elsewhere
+   */
+  public record TableStatus(String table, String sql, ChangeCounts staged, ChangeCounts unstaged,
+      boolean schemaChanged) {}
 
   /** A merge in progress on the branch: what is merged, from which base, and the conflicts left. */
   public record MergeSummary(String source, String sourceCommit, String base, String strategy, long conflicts) {}
@@ -49,22 +56,33 @@ public class WorkingChanges {
   public Uni<BranchStatus> status(RepositoryRow repository, String branch) {
     return existing.branch(repository.name(), branch)
         .chain(b -> tables.tables(repository.name())
-            .chain(list -> Multi.createFrom().iterable(list)
-                .onItem().transformToUniAndConcatenate(t -> tableStatus(repository, t, branch))
-                .collect().asList())
+            .chain(list -> schemaChanged(repository, branch, b.head(), list)
+                .chain(changed -> Multi.createFrom().iterable(list)
+                    .onItem().transformToUniAndConcatenate(t -> tableStatus(repository, t, branch,
+                        changed.contains(t.name())))
+                    .collect().asList()))
             .chain(statuses -> merges.inProgress(repository.name(), branch).map(merge -> new BranchStatus(branch,
-                b.head(), statuses.stream().allMatch(s -> s.staged().isEmpty() && s.unstaged().isEmpty()),
+                b.head(), statuses.stream().allMatch(s -> s.staged().isEmpty() && s.unstaged().isEmpty()
+                    && !s.schemaChanged()),
                 merge.isPresent(), statuses, merge.map(m -> new MergeSummary(m.started().source(),
                     m.started().sourceCommit(), m.started().base(), m.started().strategy(), m.remaining()))
                     .orElse(null)))));
   }
 
-  private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch) {
+  /** On the default branch, the tables whose recorded shape changed since its head; else none. */
+  private Uni<Set<String>> schemaChanged(RepositoryRow repository, String branch, String head, List<TableRow> tracked) {
+    return !branch.equals(repository.defaultBranch()) ? Uni.createFrom().item(Set.of())
+        : tables.shapesChangedSince(repository.name(), head, repository.defaultBranch(), tracked.stream()
+            .collect(Collectors.toMap(TableRow::name, t -> t.toEvent().knownShape())));
+  }
+
+  private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch, boolean schemaChanged) {
     TrackedTable table = TrackedTable.of(repository.name(), t);
     BranchRef on = BranchRef.of(branch, repository.defaultBranch());
     return backends.withoutTransaction(repository.name(), t.storage(), c -> c.roles().workingState().status(c, table, on)
             .chain(s -> c.roles().branchObjects().location(c, table, on)
-                .map(location -> new TableStatus(t.name(), location.orElse(null), s.staged(), s.unstaged()))))
+                .map(location -> new TableStatus(t.name(), location.orElse(null), s.staged(), s.unstaged(),
+                    schemaChanged))))
         .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, t.storage(), table));
   }
 

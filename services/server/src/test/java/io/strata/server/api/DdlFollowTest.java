@@ -96,12 +96,18 @@ class DdlFollowTest {
         .isEqualTo(recordedBefore);
     assertThat(last.get("subject")).isEqualTo("tables/orders");
 
-    // the table's answer follows: status is NOT NULL now, and commits and branches go on
+    // the table's answer follows: status is NOT NULL now; main's status shows a schema change to commit
     given().get("/api/v1/repositories/{r}/tables/orders", repo).then().statusCode(200)
         .body("columns[1].nullable", equalTo(false));
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body("clean", equalTo(false)).body("tables[0].schema_changed", equalTo(true));
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true)).body("tables[0].schema_changed", equalTo(false));
     sql(pool, "update public." + t + " set total = 11 where id = 1");
     Api.json().body(Map.of("message", "after ddl", "all", true))
         .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    given().get("/api/v1/repositories/{r}/branches/main/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true)).body("tables[0].schema_changed", equalTo(false));
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "after")).statusCode(201);
 
     // a statement that changes nothing Strata records (a comment) is no event
