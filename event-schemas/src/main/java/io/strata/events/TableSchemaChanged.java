@@ -6,11 +6,14 @@ import java.util.List;
 /**
  * A tracked table's shape changed on a branch: today, DDL made on the table itself (the default
  * branch's working state) by an application — psql, a migration tool, an ORM — that Strata followed.
- * Records the new normalised {@link TableShape}, its hash and the one it replaces, and the statements
- * that made the change as the database received them, with the database user that ran each.
+ * Records the new normalised {@link TableShape}, its hash and the one it replaces, and the DDL commands
+ * that made the change (each by its tag and the object it touched, never the statement's text, which may
+ * hold other commands), with the database user that ran each.
  *
  * @param previousShapeHash the hash of the shape recorded before (of the partial shape of a table
  *     tracked before shapes were recorded)
+ * @param ddlThrough the id of the newest DDL command recorded, in the table's database's own sequence: a
+ *     later recording of older commands (another server's round) is no change
  */
 public record TableSchemaChanged(
     String name,
@@ -18,18 +21,20 @@ public record TableSchemaChanged(
     TableShape shape,
     String shapeHash,
     String previousShapeHash,
-    List<Statement> statements)
+    List<Statement> statements,
+    long ddlThrough)
     implements StrataEvent {
 
   /**
    * One DDL command that took part in the change.
    *
    * @param command its tag ({@code ALTER TABLE}, {@code CREATE INDEX}, …)
-   * @param sql the statement text the client sent (it may hold several statements; at most 10 000 characters)
+   * @param object what it touched, as the database names it ({@code public.orders_status_idx}, a constraint
+   *     {@code orders_total on public.orders}, the table)
    * @param user the database user that ran it
    * @param at when the database filed it
    */
-  public record Statement(String command, String sql, String user, Instant at) {}
+  public record Statement(String command, String object, String user, Instant at) {}
 
   public TableSchemaChanged {
     statements = List.copyOf(statements);

@@ -59,7 +59,7 @@ final class SampleEvents {
                 List.of(new TableShape.Constraint("orders_total_check", "check", "CHECK ((total >= (0)::numeric))")),
                 List.of()),
             CommitIds.sha256Hex("shape after"), CommitIds.sha256Hex("shape before"),
-            List.of(new TableSchemaChanged.Statement("DROP INDEX", "drop index orders_note_idx", "etl", T0))),
+            List.of(new TableSchemaChanged.Statement("DROP INDEX", "public.orders_note_idx", "etl", T0)), 42),
         new TableUntracked("users"),
         new ChangesStaged("main", List.of(new TableCounts("users", 2, 1, 0)), false),
         new ChangesStaged("dev", List.of(new TableCounts("users", 1, 0, 0)), true),

@@ -21,22 +21,25 @@ final class DdlGuardSql {
   /** The channel the guard notifies when it filed a followed command (at the DDL's commit). */
   static final String CHANNEL = "strata_ddl";
 
-  /** The statement text kept per followed command, at most (a migration file may be long). */
-  static final int STATEMENT_LIMIT = 10_000;
-
   /** Lets the DDL of the transaction through unlooked-at: Strata's own tracking and untracking. */
   static final String UNCHECKED = "SET LOCAL strata.ddl_check = 'off'";
 
   /**
    * The followed commands of repository $1's tables (every repository's when null), oldest first: id,
-   * repository, Strata's table name, schema, table, command, statement, actor, time.
+   * repository, Strata's table name, schema, table, command, object, actor, time.
    */
   static final String FOLLOWED = """
-      select d.id, r.repository, r.name, r.schema_name, r.table_name, d.command, d.statement, d.actor, d.at
+      select d.id, r.repository, r.name, r.schema_name, r.table_name, d.command, d.object, d.actor, d.at
       from strata.ddl_followed d join strata.tracked_tables r on r.tid = d.tid
       where $1::text is null or r.repository = $1 order by d.id limit 1000""";
 
   static final String FORGET = "delete from strata.ddl_followed where id = any($1)";
+
+  /**
+   * The commands filed for table $1 (tid), as it is untracked: the same table tracked again has the same
+   * tid, and must not inherit them.
+   */
+  static final String FORGET_TABLE = "delete from strata.ddl_followed where tid = $1";
 
   /** Commands filed for tables no longer tracked: nobody will record them. */
   static final String FORGET_UNTRACKED = """
@@ -44,16 +47,25 @@ final class DdlGuardSql {
 
   static final String INSTALL = """
       create table if not exists strata.ddl_followed (
-        id bigserial primary key, tid text not null, command text not null, statement text not null,
+        id bigserial primary key, tid text not null, command text not null, object text not null,
         actor text not null, at timestamptz not null default now());
 
-      -- a relation's columns as 'name type' in order, Strata's own (two leading underscores) left out
+      -- a relation's columns as 'name type' in order, the working log's own three (__present, __staged,
+      -- __changed_at) left out: a table's column whose name starts with two underscores is compared too
       create or replace function strata.ddl_columns(rel oid) returns text[]
       language sql stable set search_path = pg_catalog, pg_temp as $c$
         select coalesce(array_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) order by a.attnum),
                         '{}')
-        from pg_attribute a where a.attrelid = rel and a.attnum > 0 and not a.attisdropped and a.attname !~ '^__'
+        from pg_attribute a where a.attrelid = rel and a.attnum > 0 and not a.attisdropped
+          and a.attname not in ('__present', '__staged', '__changed_at')
       $c$;
+
+      -- files a DDL command on tracked table tid, named by its tag and the object it touched (never the
+      -- statement's text: a script may hold other commands, a password among them)
+      create or replace function strata.ddl_file(tid text, command text, object text) returns void
+      language sql volatile set search_path = pg_catalog, pg_temp as $f$
+        insert into strata.ddl_followed (tid, command, object, actor) values (tid, command, left(object, 1000), session_user)
+      $f$;
 
       -- whether key still identifies rel's rows: NOT NULL columns covered exactly by a valid unique index
       create or replace function strata.ddl_key_holds(rel oid, key text[]) returns boolean
@@ -124,9 +136,13 @@ final class DdlGuardSql {
               problem := format('leaves its key (%s) without a valid unique index over exactly those NOT NULL columns',
                                 array_to_string(key, ', '));
             end if;
-            if problem is null and (select count(*) from pg_trigger g where g.tgrelid = rel and g.tgenabled in ('O', 'A')
-                and g.tgname = any(array['strata_' || t.tid || '_ins', 'strata_' || t.tid || '_upd',
-                                         'strata_' || t.tid || '_del', 'strata_' || t.tid || '_truncate'])) <> 4 then
+            -- the capture's four statement triggers there and enabled, and none of Strata's disabled (the
+            -- row trigger that notes a key moved by an UPDATE included)
+            if problem is null and ((select count(*) from pg_trigger g where g.tgrelid = rel and g.tgenabled in ('O', 'A')
+                  and g.tgname = any(array['strata_' || t.tid || '_ins', 'strata_' || t.tid || '_upd',
+                                           'strata_' || t.tid || '_del', 'strata_' || t.tid || '_truncate'])) <> 4
+                or exists (select 1 from pg_trigger g where g.tgrelid = rel and g.tgenabled not in ('O', 'A')
+                           and g.tgname like 'strata\\_%')) then
               problem := 'disables Strata''s capture of its writes';
             end if;
             if problem is not null then
@@ -140,33 +156,60 @@ final class DdlGuardSql {
             -- Strata's own trigger (re)created with its capture is nothing to record
             continue when cmd.classid = 'pg_trigger'::regclass
               and (select tgname from pg_trigger where oid = cmd.objid) like 'strata\\_%';
-            insert into strata.ddl_followed (tid, command, statement, actor)
-            values (t.tid, cmd.command_tag, left(coalesce(current_query(), ''), {statement_limit}), session_user);
+            perform strata.ddl_file(t.tid, cmd.command_tag, coalesce(cmd.object_identity, cmd.command_tag));
             filed := true;
           end loop;
         end loop;
         if filed then perform pg_notify({channel}, ''); end if;
       end $g$;
 
+      -- what a drop takes from a tracked table: the table, a column (a dropped type or domain cascading to
+      -- it), Strata's capture triggers: refused; an index, a constraint, a policy or a rule: its key must
+      -- still hold, and the drop is filed (the table of a dropped index is no longer known: each tracked
+      -- table of the index's schema is looked at, a table whose shape did not change records nothing)
       create or replace function strata.ddl_guard_drop() returns event_trigger language plpgsql security definer
       set search_path = pg_catalog, pg_temp as $d$
-      declare obj record; t record;
+      declare obj record; t record; what text; key text[]; wlog regclass; filed boolean := false;
       begin
         if current_setting('strata.ddl_check', true) = 'off' then return; end if;
-        for obj in select * from pg_event_trigger_dropped_objects() where object_type in ('table', 'trigger') loop
-          select r.tid, r.repository, r.name, r.schema_name, r.table_name into t from strata.tracked_tables r
-          where r.schema_name = obj.address_names[1] and r.table_name = obj.address_names[2]
-            and (obj.object_type = 'table' or obj.address_names[3] like 'strata\\_%');
-          if found then
-            raise exception 'Strata: % drops %, which Strata versions (table "%" of repository "%")', tg_tag,
-              case when obj.object_type = 'table' then format('%I.%I', t.schema_name, t.table_name)
-                   else format('its capture trigger %I on %I.%I', obj.address_names[3], t.schema_name, t.table_name) end,
-              t.name, t.repository
-              using errcode = 'feature_not_supported',
-                detail = 'statement: ' || left(current_query(), 1000),
-                hint = 'untrack the table first';
-          end if;
+        for obj in select * from pg_event_trigger_dropped_objects()
+                   where object_type in ('table', 'table column', 'trigger', 'index', 'table constraint', 'policy', 'rule')
+                     and address_names[1] <> 'strata' loop
+          for t in select r.tid, r.repository, r.name, r.schema_name, r.table_name from strata.tracked_tables r
+                   where r.schema_name = obj.address_names[1]
+                     and (obj.object_type = 'index' or r.table_name = obj.address_names[2]) loop
+            what := case
+              when obj.object_type = 'table' then 'the table'
+              when obj.object_type = 'table column' then format('its column %I', obj.address_names[3])
+              when obj.object_type = 'trigger' and obj.address_names[3] like 'strata\\_%'
+                then format('its capture trigger %I', obj.address_names[3])
+            end;
+            if what is not null then
+              raise exception 'Strata: % on %.% (table "%" of repository "%") drops %, which Strata versions', tg_tag,
+                quote_ident(t.schema_name), quote_ident(t.table_name), t.name, t.repository, what
+                using errcode = 'feature_not_supported',
+                  detail = 'statement: ' || left(current_query(), 1000),
+                  hint = 'untrack the table first';
+            end if;
+            wlog := to_regclass(format('strata.%I', t.tid || '__w_0'));
+            continue when wlog is null or to_regclass(format('%I.%I', t.schema_name, t.table_name)) is null;
+            key := (select array_agg(a.attname::text order by k.pos)
+                    from pg_index i cross join unnest(i.indkey::int2[]) with ordinality k(attnum, pos)
+                    join pg_attribute a on a.attrelid = wlog and a.attnum = k.attnum
+                    where i.indrelid = wlog and i.indisprimary);
+            if not strata.ddl_key_holds(to_regclass(format('%I.%I', t.schema_name, t.table_name)), key) then
+              raise exception 'Strata: % on %.% (table "%" of repository "%") leaves its key (%) without a valid unique'
+                ' index over exactly those NOT NULL columns, which Strata does not follow yet', tg_tag,
+                quote_ident(t.schema_name), quote_ident(t.table_name), t.name, t.repository, array_to_string(key, ', ')
+                using errcode = 'feature_not_supported',
+                  detail = 'statement: ' || left(current_query(), 1000),
+                  hint = 'untrack the table first';
+            end if;
+            perform strata.ddl_file(t.tid, tg_tag, obj.object_identity);
+            filed := true;
+          end loop;
         end loop;
+        if filed then perform pg_notify({channel}, ''); end if;
       end $d$;
 
       do $e$ begin
@@ -181,7 +224,6 @@ final class DdlGuardSql {
           raise notice 'Strata''s role is not a superuser here: DDL on tracked tables is not guarded';
         end if;
       end $e$"""
-      .replace("{statement_limit}", Integer.toString(STATEMENT_LIMIT))
       .replace("{channel}", "'" + CHANNEL + "'");
 
   /** Whether the guard's event triggers are installed (and enabled) in this database. */

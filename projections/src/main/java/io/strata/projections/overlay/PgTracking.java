@@ -91,6 +91,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
         .chain(() -> tx.preparedQuery(TrackingSql.UNREGISTER_OVERLAYS)
             .execute(Tuple.of(sql.tableId())))
         .chain(() -> tx.preparedQuery(TrackingSql.UNREGISTER).execute(Tuple.of(sql.tableId())))
+        .chain(() -> tx.preparedQuery(DdlGuardSql.FORGET_TABLE).execute(Tuple.of(sql.tableId())))
         .replaceWithVoid();
   }
 
@@ -132,8 +133,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   @Override
   public Uni<List<FollowedDdl>> followedDdl(UnitOfWork unit, String repository) {
     SqlConnection tx = PgUnit.of(unit);
-    return tx.query(DdlGuardSql.FORGET_UNTRACKED).execute()
-        .chain(() -> tx.preparedQuery(DdlGuardSql.FOLLOWED).execute(Tuple.of(repository)))
+    return tx.preparedQuery(DdlGuardSql.FOLLOWED).execute(Tuple.of(repository))
         .map(rows -> {
           List<FollowedDdl> followed = new ArrayList<>();
           for (Row r : rows) {
@@ -146,7 +146,9 @@ public final class PgTracking implements Tracking<UnitOfWork> {
 
   @Override
   public Uni<Void> forgetFollowedDdl(UnitOfWork unit, List<Long> ids) {
-    return PgUnit.of(unit).preparedQuery(DdlGuardSql.FORGET).execute(Tuple.of(ids.toArray(Long[]::new)))
+    SqlConnection tx = PgUnit.of(unit);
+    return tx.preparedQuery(DdlGuardSql.FORGET).execute(Tuple.of(ids.toArray(Long[]::new)))
+        .chain(() -> tx.query(DdlGuardSql.FORGET_UNTRACKED).execute())
         .replaceWithVoid();
   }
 

@@ -23,11 +23,11 @@ public interface Tracking<X> {
    * @param schema the table's schema in its database
    * @param relation the table's name in its database
    * @param command the command's tag ({@code ALTER TABLE}, {@code CREATE INDEX}, …)
-   * @param statement the statement text as the client sent it (possibly several statements; cut at 10 000 characters)
+   * @param object what it touched, as the database names it (an index, a constraint, the table, a column)
    * @param actor the database user that ran it (the session's login)
    */
   record FollowedDdl(long id, String repository, String table, String schema, String relation, String command,
-      String statement, String actor, java.time.Instant at) {}
+      String object, String actor, java.time.Instant at) {}
 
   /** The table's rows when tracking began: how many, and the sum of their hashes. */
   record Measured(long rowCount, String rowSum) {}

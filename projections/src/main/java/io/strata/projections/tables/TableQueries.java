@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 public final class TableQueries {
   public static final String COLUMNS =
       "name, storage, schema_name, table_name, primary_key, columns::text as columns, row_count, row_sum, content_hash, tracked_at,"
-          + " shape::text as shape";
+          + " shape::text as shape, ddl_through";
   static final String ONE = "select " + COLUMNS + " from strata_meta.tables where repository = $1 and name = $2";
   static final String ALL = "select " + COLUMNS + " from strata_meta.tables where repository = $1 order by name";
   private static final TypeReference<List<TableColumn>> COLUMN_LIST = new TypeReference<>() {};
@@ -133,7 +133,8 @@ public final class TableQueries {
           r.getString("table_name"), Arrays.asList(r.getArrayOfStrings("primary_key")),
           EventCodec.mapper().readValue(r.getString("columns"), COLUMN_LIST), r.getLong("row_count"),
           r.getString("row_sum"), r.getString("content_hash"), shape == null ? null
-              : EventCodec.mapper().readValue(shape, TableShape.class)), r.getOffsetDateTime("tracked_at").toInstant());
+              : EventCodec.mapper().readValue(shape, TableShape.class)), r.getOffsetDateTime("tracked_at").toInstant(),
+          r.getLong("ddl_through"));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable table row", e);
     }

@@ -7,10 +7,11 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A tracked table, as projected: the facts its events recorded (content as of the last commit), and
- * when it was tracked.
+ * A tracked table, as projected: the facts its events recorded (content as of the last commit), when it
+ * was tracked, and the newest DDL command on it a recorded schema change covers ({@code ddlThrough}, its
+ * id in the table's database; 0: none).
  */
-public record TableRow(TableTracked facts, Instant trackedAt) implements TableLayout {
+public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough) implements TableLayout {
 
   /** The table's facts as the event that recorded them (content as of the last commit). */
   public TableTracked toEvent() {

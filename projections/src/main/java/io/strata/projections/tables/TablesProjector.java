@@ -32,7 +32,8 @@ public final class TablesProjector implements Projector {
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $6)";
   /** The recorded shape, and the columns it has, of the default branch's table ($5: the branch the change is on). */
   static final String UPDATE_SHAPE =
-      "update strata_meta.tables set shape = $3::text::jsonb, columns = $4::text::jsonb where repository = $1 and name = $2"
+      "update strata_meta.tables set shape = $3::text::jsonb, columns = $4::text::jsonb, ddl_through = $6"
+          + " where repository = $1 and name = $2"
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $5)";
   static final String HISTORY =
       "insert into strata_meta.table_shape_history (repository, name, position, tracked, shape, columns, primary_key)"
@@ -78,7 +79,7 @@ public final class TablesProjector implements Projector {
     if (event instanceof TableSchemaChanged e) {
       return tx.preparedQuery(UPDATE_SHAPE)
           .execute(Tuple.of(repo, e.name(), EventCodec.mapper().valueToTree(e.shape()).toString(),
-              EventCodec.mapper().valueToTree(e.shape().tableColumns()).toString(), e.branch()))
+              EventCodec.mapper().valueToTree(e.shape().tableColumns()).toString(), e.branch(), e.ddlThrough()))
           .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.shape().tableColumns(), e.shape().primaryKey()));
     }
     if (event instanceof TableUntracked e) {

@@ -3,7 +3,9 @@ package io.strata.projections.overlay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.smallrye.mutiny.Uni;
 import io.strata.events.TableShape;
+import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.pgclient.PgException;
@@ -72,7 +74,7 @@ class PgDdlGuardTest {
   private static final Map<String, String> REFUSED = Map.ofEntries(
       Map.entry("alter table public.%s add column note text", "changes its columns (new: note text)"),
       Map.entry("alter table public.%s add column n int not null default 0", "changes its columns (new: n integer)"),
-      Map.entry("alter table public.%s drop column v", "changes its columns (gone: v text)"),
+      Map.entry("alter table public.%s drop column v", "drops its column v"),
       Map.entry("alter table public.%s rename column v to w", "changes its columns (new: w text) (gone: v text)"),
       Map.entry("alter table public.%s alter column v type varchar(10)",
           "changes its columns (new: v character varying(10)) (gone: v text)"),
@@ -81,8 +83,8 @@ class PgDdlGuardTest {
       Map.entry("alter table public.%1$s drop constraint %1$s_pkey", "leaves its key (id) without"),
       Map.entry("alter table public.%s disable trigger all", "disables Strata's capture of its writes"),
       Map.entry("alter table public.%s disable trigger user", "disables Strata's capture of its writes"),
-      Map.entry("drop table public.%s", "drops public.g"),
-      Map.entry("drop table public.%s cascade", "drops public.g"));
+      Map.entry("drop table public.%s", "drops the table"),
+      Map.entry("drop table public.%s cascade", "drops the table"));
 
   @Test
   void ddlTheOverlayModelCannotFollowIsRefusedNamingCommandTableAndWhyAndChangesNothing() {
@@ -108,16 +110,46 @@ class PgDdlGuardTest {
   }
 
   @Test
+  void whatADropTakesFromATrackedTableIsRefusedAndTheKeyMustHold() {
+    sql("create type mood_" + tables + " as enum ('a', 'b')");
+    String mood = "mood_" + tables;
+    String name = "g" + (++tables);
+    sql("create table public." + name + " (id int primary key, v text, m " + mood + ", k int not null)");
+    sql("create unique index " + name + "_k on public." + name + " (k)");
+    TrackedTable t = db.tracked(name);
+    TableShape before = shape(t);
+    assertThatThrownBy(() -> sql("drop type " + mood + " cascade")).isInstanceOfSatisfying(PgException.class,
+        e -> assertThat(e.getErrorMessage()).contains("DROP TYPE on public." + name, "drops its column m"));
+    assertThatThrownBy(() -> sql("alter table public." + name + " add column __hidden int"))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage()).contains("new: __hidden integer"));
+    assertThatThrownBy(() -> sql("alter table public." + name + " disable trigger \"strata_" + t.id() + "_moved\""))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage()).contains("capture"));
+    assertThat(shape(t)).isEqualTo(before);
+
+    // a table tracked by a unique key that is not its primary key: dropping that index breaks the key
+    String keyed = "g" + (++tables);
+    sql("create table public." + keyed + " (id int, k int not null, v text)");
+    sql("create unique index " + keyed + "_k on public." + keyed + " (k)");
+    TrackedTable byK = TableCatalog.inspect(db.pool, "public", keyed, List.of("k"))
+        .map(s -> new TrackedTable("repo_" + keyed, keyed, "public", keyed, s.primaryKey(), s.columns()))
+        .await().atMost(PlanTestDatabase.WAIT);
+    db.pool.withTransaction(tx -> TRACKING.track(new PgUnit(tx), byK, List.of(),
+        (r, n) -> Uni.createFrom().item(false))).await().atMost(PlanTestDatabase.WAIT);
+    assertThatThrownBy(() -> sql("drop index public." + keyed + "_k")).isInstanceOfSatisfying(PgException.class,
+        e -> assertThat(e.getErrorMessage()).contains("DROP INDEX", "leaves its key (k)"));
+  }
+
+  @Test
   void droppingStrataCaptureTriggerIsRefused() {
     TrackedTable t = trackedWithBranch();
     String statement = "drop trigger \"strata_" + t.id() + "_ins\" on public." + t.table();
     assertThatThrownBy(() -> sql(statement)).isInstanceOfSatisfying(PgException.class,
-        e -> assertThat(e.getErrorMessage()).contains("drops its capture trigger strata_" + t.id() + "_ins on public."
-            + t.table()));
+        e -> assertThat(e.getErrorMessage()).contains("DROP TRIGGER on public." + t.table(),
+            "drops its capture trigger strata_" + t.id() + "_ins"));
   }
 
   @Test
-  void followedDdlGoesThroughAndIsFiledOncePerCommandWithItsStatementAndUser() {
+  void followedDdlGoesThroughAndIsFiledOncePerCommandWithItsObjectAndUser() {
     TrackedTable t = trackedWithBranch();
     TableShape before = shape(t);
     List<String> statements = List.of(
@@ -132,8 +164,10 @@ class PgDdlGuardTest {
 
     List<Tracking.FollowedDdl> followed = followed(t);
     assertThat(followed).extracting(Tracking.FollowedDdl::command)
-        .containsExactly("CREATE INDEX", "ALTER TABLE", "ALTER TABLE", "ALTER TABLE", "COMMENT");
-    assertThat(followed).extracting(Tracking.FollowedDdl::statement).containsExactlyElementsOf(statements.subList(0, 5));
+        .containsExactly("CREATE INDEX", "ALTER TABLE", "ALTER TABLE", "ALTER TABLE", "COMMENT", "DROP INDEX");
+    assertThat(followed).extracting(Tracking.FollowedDdl::object).containsExactly("public." + t.table() + "_v",
+        "public." + t.table(), "public." + t.table(), "public." + t.table(), "public." + t.table(),
+        "public." + t.table() + "_v");
     assertThat(followed).allSatisfy(f -> {
       assertThat(f.table()).isEqualTo(t.name());
       assertThat(f.actor()).isNotBlank();

@@ -10,6 +10,7 @@ import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.LruMap;
+import io.strata.projections.runtime.ProjectionLagging;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
@@ -87,11 +88,13 @@ public class DataCommits {
       return Uni.createFrom().item(false);
     }
     String head = state.branch(branch).head();
-    // the shape history read below must include every event the state has seen
+    // the shape history read below must include every event the state has seen; if the projections lag,
+    // the commit is decided as without a schema change (empty without rows: refused, and tried again)
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
         .chain(() -> tableQueries.shapesChangedSince(repository, head, state.defaultBranch(),
             state.tables().values().stream().collect(Collectors.toMap(TableTracked::name, TableTracked::knownShape))))
-        .map(changed -> !changed.isEmpty());
+        .map(changed -> !changed.isEmpty())
+        .onFailure(ProjectionLagging.class).recoverWithItem(false);
   }
 
   /**

@@ -57,13 +57,20 @@ public class RepositoryStateLoader {
       Map<String, StorageAdded> storages = new HashMap<>();
       s.storages().forEach(r -> storages.put(r.name(), r.toEvent()));
       Map<String, TableTracked> tables = new HashMap<>();
-      s.tables().forEach(t -> tables.put(t.name(), t.toEvent()));
+      Map<String, Long> ddlRecorded = new HashMap<>();
+      s.tables().forEach(t -> {
+        tables.put(t.name(), t.toEvent());
+        if (t.ddlThrough() > 0) {
+          ddlRecorded.put(t.name(), t.ddlThrough());
+        }
+      });
       Map<String, RepositoryState.Merge> merges = new HashMap<>();
       s.merges().forEach(m -> merges.put(m.event().branch(), new RepositoryState.Merge(m.event(), m.remaining())));
       Map<String, RepositoryState.Rebase> rebases = new HashMap<>();
       s.rebases().forEach(r -> rebases.put(r.event().branch(), new RepositoryState.Rebase(r.event(), r.done())));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
-          s.commitCount(), branches, tags, storages, tables, merges, s.stashes(), rebases, s.lastPosition());
+          s.commitCount(), branches, tags, storages, tables, ddlRecorded, merges, s.stashes(), rebases,
+          s.lastPosition());
     }
     return state;
   }

@@ -7,6 +7,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.projections.rowdata.Tracking.FollowedDdl;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Grants;
@@ -111,41 +112,53 @@ public class SchemaFollower {
 
   /**
    * Records the DDL followed on {@code repository}'s tables (every repository's when null) in {@code
-   * storage}, reached as {@code poolOf}'s storage of that name.
+   * storage}, reached as {@code poolOf}'s storage of that name. The filed commands and the tables' shapes
+   * are read in one snapshot (a command filed in between is in both or in neither); a table the
+   * metadata does not know yet (its tracking not projected) keeps its commands for the next round.
    */
   private Uni<Void> follow(String repository, String poolOf, String storage) {
-    return backends.inOwnTransaction(poolOf, storage, unit -> unit.roles().tracking().followedDdl(unit, repository)
-            .chain(followed -> {
-              Map<List<String>, List<FollowedDdl>> byTable = new LinkedHashMap<>();
-              followed.forEach(f -> byTable.computeIfAbsent(List.of(f.repository(), f.table()), t -> new ArrayList<>())
-                  .add(f));
-              return Multi.createFrom().iterable(byTable.values())
-                  .onItem().transformToUniAndConcatenate(ddl -> unit.roles().tracking()
-                      .shape(unit, ddl.get(0).schema(), ddl.get(0).relation())
-                      .map(shape -> new Followed(ddl.get(0).repository(), ddl.get(0).table(), shape, ddl)))
-                  .collect().asList();
-            }))
+    return backends.beginRead(poolOf, storage).chain(open -> read(open.unit(), repository)
+            .onTermination().call(open::rollback))
         .chain(found -> Multi.createFrom().iterable(found)
-            .onItem().transformToUniAndConcatenate(f -> record(f)
-                .chain(() -> backends.inOwnTransaction(poolOf, storage, unit -> unit.roles().tracking()
+            .onItem().transformToUniAndConcatenate(f -> record(f).chain(settled -> !settled
+                ? Uni.createFrom().voidItem()
+                : backends.inOwnTransaction(poolOf, storage, unit -> unit.roles().tracking()
                     .forgetFollowedDdl(unit, f.ddl().stream().map(FollowedDdl::id).toList()))))
             .collect().last())
         .replaceWithVoid();
   }
 
+  private static Uni<List<Followed>> read(UnitOfWork unit, String repository) {
+    return unit.roles().tracking().followedDdl(unit, repository).chain(followed -> {
+      Map<List<String>, List<FollowedDdl>> byTable = new LinkedHashMap<>();
+      followed.forEach(f -> byTable.computeIfAbsent(List.of(f.repository(), f.table()), t -> new ArrayList<>()).add(f));
+      return Multi.createFrom().iterable(byTable.values())
+          .onItem().transformToUniAndConcatenate(ddl -> unit.roles().tracking()
+              .shape(unit, ddl.get(0).schema(), ddl.get(0).relation())
+              .map(shape -> new Followed(ddl.get(0).repository(), ddl.get(0).table(), shape, ddl)))
+          .collect().asList();
+    });
+  }
+
   private record Followed(String repository, String table, Optional<TableShape> shape, List<FollowedDdl> ddl) {}
 
-  private Uni<Void> record(Followed f) {
+  /**
+   * Records the table's shape after its followed commands; answers whether they are settled (recorded,
+   * or nothing to record) and may be forgotten. The command carries the newest command's id: a round
+   * that read fewer commands (another server's, or one overtaken) records nothing over a newer shape.
+   */
+  private Uni<Boolean> record(Followed f) {
     String repository = f.repository();
     if (f.shape().isEmpty()) {
-      return Uni.createFrom().voidItem(); // not (or no longer) tracked here, or gone: nothing to record
+      return Uni.createFrom().item(true); // the table is gone: nothing to record
     }
     List<TableSchemaChanged.Statement> statements = f.ddl().stream()
-        .map(d -> new TableSchemaChanged.Statement(d.command(), d.statement(), d.actor(), d.at())).toList();
+        .map(d -> new TableSchemaChanged.Statement(d.command(), d.object(), d.actor(), d.at())).toList();
+    long through = f.ddl().stream().mapToLong(FollowedDdl::id).max().orElse(0);
     CommandContext ctx = new CommandContext(ACTOR, null, null, null, UUID.randomUUID().toString(), true);
     return tables.table(repository, f.table())
-        .chain(row -> row.isEmpty() ? Uni.createFrom().voidItem()
-            : processor.execute(repository, new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements),
-                ctx, Answer.NONE).replaceWithVoid());
+        .chain(row -> row.isEmpty() ? Uni.createFrom().item(false)
+            : processor.execute(repository, new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements,
+                through), ctx, Answer.NONE).replaceWith(true));
   }
 }

@@ -157,10 +157,11 @@ public final class Commands {
    * that its backend followed ({@code statements}, oldest first): nothing when the recorded shape is
    * that one already (the DDL changed nothing Strata records, or another server recorded it first),
    * when its columns are not the recorded ones (DDL let past the guard: drift, reported as such) or
-   * when the table is no longer tracked.
+   * when the table is no longer tracked; nothing either when a change through a newer command
+   * ({@code ddlThrough}: the newest command's id in the table's database) is recorded already.
    */
   public record RecordSchemaChange(String name, TableShape shape,
-      List<TableSchemaChanged.Statement> statements) implements TableCommand {
+      List<TableSchemaChanged.Statement> statements, long ddlThrough) implements TableCommand {
     public RecordSchemaChange {
       statements = List.copyOf(statements);
     }

@@ -51,6 +51,8 @@ public final class RepositoryState {
   private final Map<String, String> tags = new HashMap<>();
   private final Map<String, StorageAdded> storages = new HashMap<>();
   private final Map<String, TableTracked> tables = new HashMap<>();
+  /** Per table, the newest DDL command (its id in the table's database) a recorded schema change covers. */
+  private final Map<String, Long> ddlRecorded = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
   private final Map<String, Rebase> rebases = new HashMap<>();
@@ -141,6 +143,7 @@ public final class RepositoryState {
       tags.clear();
       storages.clear();
       tables.clear();
+      ddlRecorded.clear();
       merges.clear();
       rebases.clear();
       stashes.clear();
@@ -222,10 +225,13 @@ public final class RepositoryState {
       storages.remove(e.name());
     } else if (event instanceof TableTracked e) {
       tables.put(e.name(), e);
+      ddlRecorded.remove(e.name());
     } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
       tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
+      ddlRecorded.put(e.name(), e.ddlThrough());
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
+      ddlRecorded.remove(e.name());
     }
   }
 
@@ -239,8 +245,9 @@ public final class RepositoryState {
   /** Restores a state from the projections at {@code version} ({@code stashes}: oldest first). */
   public void restore(String name, String description, String defaultBranch, long commitCount,
       Map<String, Branch> branches, Map<String, String> tags, Map<String, StorageAdded> storages,
-      Map<String, TableTracked> tables, Map<String, Merge> merges, List<StashCreated> stashes,
-      Map<String, Rebase> rebases, long lastPosition) {
+      Map<String, TableTracked> tables, Map<String, Long> ddlRecorded, Map<String, Merge> merges,
+      List<StashCreated> stashes, Map<String, Rebase> rebases, long lastPosition) {
+    this.ddlRecorded.putAll(ddlRecorded);
     this.merges.putAll(merges);
     this.rebases.putAll(rebases);
     stashes.forEach(s -> this.stashes.computeIfAbsent(s.branch(), b -> new ArrayList<>()).add(0, s));
@@ -298,6 +305,11 @@ public final class RepositoryState {
 
   public Map<String, StorageAdded> storages() {
     return storages;
+  }
+
+  /** The id of the newest DDL command on {@code table} that a recorded schema change covers (0: none). */
+  public long ddlRecordedThrough(String table) {
+    return ddlRecorded.getOrDefault(table, 0L);
   }
 
   public Map<String, TableTracked> tables() {

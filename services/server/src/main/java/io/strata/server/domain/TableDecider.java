@@ -88,7 +88,8 @@ public final class TableDecider {
 
   private static List<StrataEvent> recordSchemaChange(RepositoryState state, RecordSchemaChange c) {
     TableTracked t = state.tables().get(c.name());
-    if (t == null || c.statements().isEmpty() || !namesAndTypes(c.shape().tableColumns()).equals(namesAndTypes(t.columns()))) {
+    if (t == null || c.statements().isEmpty() || !namesAndTypes(c.shape().tableColumns()).equals(namesAndTypes(t.columns()))
+        || c.ddlThrough() <= state.ddlRecordedThrough(c.name())) {
       return List.of();
     }
     String previous = t.knownShape().hash();
@@ -96,7 +97,8 @@ public final class TableDecider {
     if (previous.equals(now)) {
       return List.of();
     }
-    return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), now, previous, c.statements()));
+    return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), now, previous, c.statements(),
+        c.ddlThrough()));
   }
 
   /** What a table's objects are laid out after: its columns' names and types, in order. */

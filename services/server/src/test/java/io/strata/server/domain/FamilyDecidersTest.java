@@ -222,23 +222,27 @@ class FamilyDecidersTest {
     decide(new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"), shape.tableColumns(), shape, 1,
         "7", ADA));
     List<TableSchemaChanged.Statement> ddl = List.of(new TableSchemaChanged.Statement("ALTER TABLE",
-        "alter table t alter v set not null, add constraint v_check check (v <> '')", "etl", Instant.EPOCH));
+        "public.t", "etl", Instant.EPOCH));
     TableShape stricter = new TableShape(List.of(shape.columns().get(0),
         new TableShape.Column("v", "text", false, null, null, null, null)), List.of("id"),
         List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)"),
             new TableShape.Constraint("v_check", "check", "CHECK ((v <> ''::text))")), List.of());
 
-    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl))).as("the shape recorded already").isEmpty();
-    assertThat(decide(new Commands.RecordSchemaChange("gone", stricter, ddl))).as("a table not tracked").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1))).as("the shape recorded already").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("gone", stricter, ddl, 1))).as("a table not tracked").isEmpty();
     TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
         new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
-    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl)))
+    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 1)))
         .as("columns changed past the guard: drift, not a followed change").isEmpty();
 
-    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl))).containsExactly(
-        new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl));
-    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl))).as("recorded by another server first")
+    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2))).containsExactly(
+        new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl, 2));
+    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2))).as("recorded by another server first")
         .isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1)))
+        .as("a round that read older commands (and an older shape) after a newer one was recorded").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 3))).as("a newer change back")
+        .singleElement().isInstanceOf(TableSchemaChanged.class);
   }
 
   @Test
