@@ -102,11 +102,37 @@ final class DdlGuardSql {
             when 'pg_policy'::regclass then (select polrelid from pg_policy where oid = cmd.objid)
             when 'pg_statistic_ext'::regclass then (select stxrelid from pg_statistic_ext where oid = cmd.objid)
           end;
+          -- a schema renamed under a tracked table: its registered place no longer names it
+          if cmd.classid = 'pg_namespace'::regclass then
+            select r.tid, r.repository, r.name, r.schema_name, r.table_name into t from strata.tracked_tables r
+            join pg_trigger g on g.tgname = 'strata_' || r.tid || '_ins' join pg_class c on c.oid = g.tgrelid
+            join pg_namespace n on n.oid = c.relnamespace
+            where c.relnamespace = cmd.objid and n.nspname <> r.schema_name limit 1;
+            if found then
+              raise exception 'Strata: % % moves %.% (table "%" of repository "%") to schema %, which Strata does not'
+                ' follow yet', cmd.command_tag, cmd.object_identity, quote_ident(t.schema_name), quote_ident(t.table_name),
+                t.name, t.repository, cmd.object_identity
+                using errcode = 'feature_not_supported', detail = 'statement: ' || left(current_query(), 1000),
+                  hint = 'untrack the table first';
+            end if;
+          end if;
           continue when rel is null;
           select n.nspname::text as schema_name, c.relname::text as table_name, c.relkind into place
           from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = rel;
           -- only tables are tracked; Strata's own objects (schema strata) are none of them
           continue when not found or place.relkind not in ('r', 'p') or place.schema_name = 'strata';
+          -- a table that inherits from a tracked one, or is its partition: rows written into it are the
+          -- tracked table's, and its capture never sees them
+          select r.tid, r.repository, r.name, r.schema_name, r.table_name into t from pg_inherits i
+          join strata.tracked_tables r on to_regclass(format('%I.%I', r.schema_name, r.table_name)) = i.inhparent
+          where i.inhrelid = rel limit 1;
+          if found then
+            raise exception 'Strata: % on %.% makes it a child of %.% (table "%" of repository "%"), whose capture would'
+              ' not see its rows, which Strata does not follow yet', cmd.command_tag, quote_ident(place.schema_name),
+              quote_ident(place.table_name), quote_ident(t.schema_name), quote_ident(t.table_name), t.name, t.repository
+              using errcode = 'feature_not_supported', detail = 'statement: ' || left(current_query(), 1000),
+                hint = 'untrack the table first';
+          end if;
           -- the tracked table by its registered name, or (renamed, moved) by the capture trigger Strata put on it
           for t in select r.tid, r.repository, r.name, r.schema_name, r.table_name from strata.tracked_tables r
                    where (r.schema_name = place.schema_name and r.table_name = place.table_name)

@@ -140,6 +140,28 @@ class PgDdlGuardTest {
   }
 
   @Test
+  void aChildOfATrackedTableAndASchemaRenamedUnderOneAreRefused() {
+    TrackedTable t = tracked();
+    assertThatThrownBy(() -> sql("create table public." + t.table() + "_child () inherits (public." + t.table() + ")"))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage())
+            .contains("CREATE TABLE on public." + t.table() + "_child makes it a child of public." + t.table()));
+    sql("create table public." + t.table() + "_other (id int primary key, v text)");
+    assertThatThrownBy(() -> sql("alter table public." + t.table() + "_other inherit public." + t.table()))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage()).contains("makes it a child of"));
+
+    sql("create schema moving_" + t.table() + "; create table moving_" + t.table() + ".m (id int primary key, v text)");
+    TrackedTable m = io.strata.projections.postgres.TableCatalog.inspect(db.pool, "moving_" + t.table(), "m",
+            List.of("id"))
+        .map(s -> new TrackedTable("repo_m_" + t.table(), "m", "moving_" + t.table(), "m", s.primaryKey(), s.columns()))
+        .await().atMost(PlanTestDatabase.WAIT);
+    db.pool.withTransaction(tx -> TRACKING.track(new PgUnit(tx), m, List.of(),
+        (r, n) -> Uni.createFrom().item(false))).await().atMost(PlanTestDatabase.WAIT);
+    assertThatThrownBy(() -> sql("alter schema moving_" + t.table() + " rename to moved_" + t.table()))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage())
+            .contains("ALTER SCHEMA", "moves moving_" + t.table() + ".m"));
+  }
+
+  @Test
   void droppingStrataCaptureTriggerIsRefused() {
     TrackedTable t = trackedWithBranch();
     String statement = "drop trigger \"strata_" + t.id() + "_ins\" on public." + t.table();
