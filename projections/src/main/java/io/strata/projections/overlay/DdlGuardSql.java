@@ -191,19 +191,28 @@ final class DdlGuardSql {
 
       -- what a drop takes from a tracked table: the table, a column (a dropped type or domain cascading to
       -- it), Strata's capture triggers: refused; an index, a constraint, a policy or a rule: its key must
-      -- still hold, and the drop is filed (the table of a dropped index is no longer known: each tracked
-      -- table of the index's schema is looked at, a table whose shape did not change records nothing)
+      -- still hold, and the drop is filed. The table of a dropped index is no longer in the catalog, but
+      -- dropping it locked that table (AccessExclusive, ShareUpdateExclusive when concurrently) in this
+      -- transaction: the tracked tables of the index's schema this transaction holds so are looked at,
+      -- and one whose shape did not change records nothing
       create or replace function strata.ddl_guard_drop() returns event_trigger language plpgsql security definer
       set search_path = pg_catalog, pg_temp as $d$
-      declare obj record; t record; what text; key text[]; wlog regclass; filed boolean := false;
+      declare obj record; t record; what text; key text[]; wlog regclass; filed boolean := false; locked oid[];
       begin
         if current_setting('strata.ddl_check', true) = 'off' then return; end if;
+        if exists (select 1 from pg_event_trigger_dropped_objects() where object_type = 'index') then
+          locked := array(select l.relation from pg_locks l
+                          where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted
+                            and l.mode in ('AccessExclusiveLock', 'ShareUpdateExclusiveLock'));
+        end if;
         for obj in select * from pg_event_trigger_dropped_objects()
                    where object_type in ('table', 'table column', 'trigger', 'index', 'table constraint', 'policy', 'rule')
                      and address_names[1] <> 'strata' loop
           for t in select r.tid, r.repository, r.name, r.schema_name, r.table_name from strata.tracked_tables r
                    where r.schema_name = obj.address_names[1]
-                     and (obj.object_type = 'index' or r.table_name = obj.address_names[2]) loop
+                     and (obj.object_type = 'index'
+                          and to_regclass(format('%I.%I', r.schema_name, r.table_name)) = any(locked)
+                          or r.table_name = obj.address_names[2]) loop
             what := case
               when obj.object_type = 'table' then 'the table'
               when obj.object_type = 'table column' then format('its column %I', obj.address_names[3])

@@ -203,6 +203,38 @@ class PgDdlGuardTest {
   }
 
   @Test
+  void aDroppedIndexIsFiledForItsOwnTableOnlyNotForEveryTrackedTableOfItsSchema() {
+    TrackedTable a = tracked();
+    TrackedTable b = tracked();
+    sql("create index " + a.table() + "_v on public." + a.table() + " (v)");
+    forgetEverything();
+    // the dropped index's table is no longer in the catalog: the lock the drop took on it names it
+    sql("drop index public." + a.table() + "_v");
+    assertThat(everything()).extracting(f -> f.table() + " " + f.command()).containsExactly(a.name() + " DROP INDEX");
+    forgetEverything();
+    // in one transaction with DDL on the other table, both are held: each is looked at (the follower
+    // records nothing for a table whose shape is the recorded one)
+    sql("create index " + a.table() + "_w on public." + a.table() + " (v)");
+    forgetEverything();
+    sql("begin; alter table public." + b.table() + " alter column v set default 'b'; drop index public." + a.table()
+        + "_w; commit");
+    assertThat(everything()).extracting(f -> f.table() + " " + f.command())
+        .containsExactlyInAnyOrder(b.name() + " ALTER TABLE", a.name() + " DROP INDEX", b.name() + " DROP INDEX");
+    forgetEverything();
+  }
+
+  /** What the guard filed for every repository's tables. */
+  private static List<Tracking.FollowedDdl> everything() {
+    return db.pool.withTransaction(tx -> TRACKING.followedDdl(new PgUnit(tx), null)).await().atMost(PlanTestDatabase.WAIT);
+  }
+
+  private static void forgetEverything() {
+    List<Tracking.FollowedDdl> all = everything();
+    db.pool.withTransaction(tx -> TRACKING.forgetFollowedDdl(new PgUnit(tx),
+        all.stream().map(Tracking.FollowedDdl::id).toList())).await().atMost(PlanTestDatabase.WAIT);
+  }
+
+  @Test
   void theTablesOwnerWhoMayNotReadStrataObjectsIsGuardedAndFiledAlike() {
     TrackedTable t = trackedWithBranch();
     String owner = "owner_" + t.table();
