@@ -57,7 +57,9 @@ class ReadmeTourIT {
     String output = ReadmeTours.run("datatour", server, Map.of());
 
     assertThat(output).contains("\"name\":\"orders\"").contains("\"customer\":\"c-new\"").contains("\"applied\":2")
-        .contains("\"message\":\"Double the first ten orders\"");
+        .contains("\"message\":\"Double the first ten orders\"")
+        .contains("\"table\":\"orders\",\"recordable\":true").contains("\"recorded\":true")
+        .containsPattern("\"file_name\":\"V[0-9]+__index_orders_by_customer\\.sql\"");
     // main (the table) kept its rows; dev has its own, at its head and one commit back
     assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/1?ref=dev", null, 200)
         .get("amount").asDouble()).isEqualTo(3.0);

@@ -9,6 +9,7 @@ import io.strata.events.MergeConflictsResolved;
 import io.strata.events.RepositoryCreated;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.events.TagCreated;
 import io.strata.server.api.Dtos.BranchDto;
@@ -114,6 +115,15 @@ final class Answers {
   static Answer tableTracked() {
     return (events, position, after, time) -> new Answer.Reply(201,
         TableDto.of((TableTracked) events.get(0), time, ((CommitCreated) events.get(1)).id(), position));
+  }
+
+  /** A drift recorded: the table's recorded shape before and after (the same when it was recorded already). */
+  static Answer driftRecorded(String table) {
+    return (events, position, after, time) -> {
+      String now = after.tables().get(table).knownShape().hash();
+      String before = events.isEmpty() ? now : ((TableSchemaChanged) events.get(0)).previousShapeHash();
+      return new Answer.Reply(200, new Dtos.DriftRecordedDto(table, !events.isEmpty(), now, before, position));
+    };
   }
 
   /**

@@ -13,6 +13,10 @@ import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import io.strata.server.application.CommandContext;
 import io.strata.server.application.CommitCommands;
+import io.strata.server.application.SchemaFollower;
+import io.strata.server.queries.TableSchemas;
+import io.strata.server.queries.SchemaMigrations;
+import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
@@ -37,6 +41,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
@@ -57,6 +62,10 @@ public class CommitResource {
   @Inject Repositories repositories;
   @Inject Diffs diffs;
   @Inject SchemaDiffs schemaDiffs;
+  @Inject TableSchemas tableSchemas;
+  @Inject SchemaMigrations schemaMigrations;
+  @Inject TableQueries tables;
+  @Inject SchemaFollower follower;
   @Inject ObjectMapper json;
 
   @Requires(Permission.WRITE)
@@ -143,6 +152,34 @@ public class CommitResource {
     }
     return repositories.require(repo).chain(r -> schemaDiffs.diff(r, from, to, blankToNull(table)))
         .map(Dtos.SchemaDiffDto::of);
+  }
+
+  @Requires(Permission.READ)
+  @GET
+  @Path("/migrations")
+  @Operation(summary = "A ref's schema history as versioned migrations a Flyway user can apply: one per commit of its"
+      + " first-parent history that changed tracked tables' shapes, V<generation>__<message>.sql, oldest first")
+  public Uni<Dtos.MigrationsDto> migrations(@PathParam("repo") String repo,
+      @Parameter(description = "Start after this ref (on to's first-parent history); default: the start of the"
+          + " history") @QueryParam("from") String from,
+      @Parameter(description = "The ref whose history is exported; default: the default branch") @QueryParam("to")
+      String to, @QueryParam("table") String table) {
+    return repositories.require(repo).chain(r -> schemaMigrations.export(r, blankToNull(from), blankToNull(to),
+            blankToNull(table)))
+        .map(Dtos.MigrationsDto::of);
+  }
+
+  @Requires(Permission.READ)
+  @GET
+  @Path("/drift")
+  @Operation(summary = "The tracked tables whose live shape is not the default branch's recorded one (DDL made past the"
+      + " DDL guard, or where it is not installed, or a table gone): per table its changes, whether it may be recorded,"
+      + " and the statements that make and revert it")
+  public Uni<Dtos.SchemaDriftDto> drift(@PathParam("repo") String repo) {
+    // the DDL the guard filed is recorded first: only what it did not see is drift
+    return repositories.require(repo).chain(() -> follower.followRepositoryForReads(repo))
+        .chain(() -> tables.tables(repo)).chain(tracked -> tableSchemas.drifts(repo, tracked))
+        .map(Dtos.SchemaDriftDto::of);
   }
 
   private String write(Object value) {

@@ -21,6 +21,7 @@ import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.application.ConflictDetail;
 import io.strata.server.queries.SchemaDiffs;
+import io.strata.server.queries.SchemaMigrations;
 import io.strata.server.queries.TableSchemas;
 import java.time.Instant;
 import java.util.List;
@@ -285,6 +286,84 @@ public final class Dtos {
           d.revert().stream().map(ShapeChangeDto::of).toList(), d.revertSql());
     }
   }
+
+  /**
+   * {@code GET …/drift}: the tracked tables whose live shape is not the default branch's recorded one
+   * (DDL made past the DDL guard, or where it is not installed), with the statements that record or revert it.
+   */
+  public record SchemaDriftDto(
+      @Schema(description = "Whether every tracked table is as recorded") boolean inSync,
+      @Schema(description = "The tables that are not, by name") List<TableDriftDto> tables) {
+    static SchemaDriftDto of(List<TableSchemas.TableDrift> drifts) {
+      return new SchemaDriftDto(drifts.isEmpty(), drifts.stream().map(TableDriftDto::of).toList());
+    }
+  }
+
+  /** One tracked table's drift from its recorded shape. */
+  public record TableDriftDto(String table,
+      @Schema(description = "Where it is: <storage>/<schema>.<table>") String location,
+      @Schema(description = "Whether the table still exists in its storage") boolean exists,
+      @Schema(description = "Whether the shape found may be recorded as the default branch's (POST"
+          + " …/tables/{table}/schema/record): it exists and its columns' names and types are the recorded ones")
+      boolean recordable,
+      @Schema(nullable = true, description = "Why it may not be recorded; null when it may") String why,
+      String recordedHash,
+      @Schema(nullable = true, description = "null when the table is gone") String liveHash,
+      @Schema(description = "Whether a change is destructive") boolean destructive,
+      @Schema(description = "What turned the recorded shape into the live one") List<ShapeChangeDto> changes,
+      @Schema(description = "The migration that makes the change, in order: what a migration file recording it holds")
+      List<String> migrationSql,
+      @Schema(description = "Statements that turn the table back into its recorded shape, in order, as one script"
+          + " (the first lets them past the database's DDL guard)") List<String> revertSql) {
+    static TableDriftDto of(TableSchemas.TableDrift d) {
+      TableSchemas.Drift drift = d.drift();
+      String why = drift.live() == null ? "the table no longer exists: untrack it"
+          : d.recordable() ? null
+          : "its columns' names or types changed, which the default branch does not version yet: revert them";
+      return new TableDriftDto(d.table().name(), d.table().storage() + "/" + d.table().schema() + "."
+          + d.table().table(), drift.live() != null, d.recordable(), why, drift.recorded().hash(),
+          drift.live() == null ? null : drift.live().hash(),
+          drift.changes().stream().anyMatch(c -> c.change().destructive()),
+          drift.changes().stream().map(ShapeChangeDto::of).toList(), drift.forwardSql(), drift.revertSql());
+    }
+  }
+
+  /** {@code GET …/migrations}: a ref's schema history as versioned migrations (Flyway's V<n>__<name>.sql). */
+  public record MigrationsDto(
+      @Schema(nullable = true, description = "The ref the export starts after; null: the start of the history")
+      String from,
+      String to,
+      @Schema(nullable = true) String fromCommit,
+      String toCommit,
+      @Schema(description = "Oldest first") List<MigrationDto> migrations) {
+    static MigrationsDto of(SchemaMigrations.Export e) {
+      return new MigrationsDto(e.from(), e.to(), e.fromCommit(), e.toCommit(), e.migrations().stream()
+          .map(m -> new MigrationDto(m.version(), m.description(), m.fileName(), m.commit(), m.message(), m.tables(),
+              m.untracked(), m.sql())).toList());
+    }
+  }
+
+  /** One migration: a commit whose recorded shapes differ from its first parent's. */
+  public record MigrationDto(
+      @Schema(description = "The commit's generation: strictly increasing along a first-parent history") long version,
+      @Schema(description = "The commit message's first line in lower case, words joined by underscores")
+      String description,
+      @Schema(description = "V<version>__<description>.sql") String fileName,
+      String commit,
+      String message,
+      @Schema(description = "The tables it changes") List<String> tables,
+      @Schema(description = "Tables whose change is not written: no longer tracked, their place is not known")
+      List<String> untracked,
+      @Schema(description = "The file's text: a comment naming the commit, then each statement ended by ';'")
+      String sql) {}
+
+  /** {@code POST …/tables/{table}/schema/record}: the table's recorded shape before and after. */
+  public record DriftRecordedDto(String table,
+      @Schema(description = "Whether a schema change was recorded (false: the shape found was recorded already)")
+      boolean recorded,
+      @Schema(description = "The hash of the shape recorded now") String shapeHash,
+      @Schema(description = "The hash of the shape recorded before") String previousShapeHash,
+      long position) {}
 
   /** {@code GET …/diff/schema}: how the tracked tables' shapes differ between two refs. */
   public record SchemaDiffDto(String from, String to, String fromCommit, String toCommit,

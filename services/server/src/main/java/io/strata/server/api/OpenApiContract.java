@@ -58,6 +58,7 @@ public class OpenApiContract implements OASFilter {
       Map.entry("DELETE " + REPO + "/storage/{name}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/tables", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tables/{table}", List.of(204, 202)),
+      Map.entry("POST " + REPO + "/tables/{table}/schema/record", List.of(200, 202)),
       Map.entry("POST " + REPO + "/tags", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tags/{tag}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/merge", List.of(200, 202)),
@@ -220,6 +221,11 @@ public class OpenApiContract implements OASFilter {
     if (endpoint.endsWith("/merge/continue") && op.getRequestBody() != null) {
       op.getRequestBody().required(false).description("Optional: {\"message\", \"author\"} of the merge commit;"
           + " without them, the merge's message and the caller");
+      return;
+    }
+    if (endpoint.endsWith("/schema/record") && op.getRequestBody() != null) {
+      op.getRequestBody().required(false).description("Optional: {\"expected_hash\"}, the recorded shape's hash the"
+          + " caller looked at (refused with 409 SchemaMoved when another is recorded by now), and the author");
       return;
     }
     if (OPTIONAL_BODIES.contains(endpoint) && op.getRequestBody() != null) {

@@ -25,6 +25,9 @@ public final class Requests {
 
   public record TrackTable(String name, String location, List<String> primaryKey, AuthorInput author) {}
 
+  /** Records a table's drift; {@code expectedHash}: the recorded shape's hash the caller looked at. */
+  public record RecordDrift(String expectedHash, AuthorInput author) {}
+
   public record TableSelection(List<String> tables) {}
 
   public record Query(String sql, String ref, Integer limit, Boolean working) {}

@@ -10,6 +10,7 @@ import io.strata.server.api.Dtos.TableDto;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import io.strata.server.application.CommandContext;
+import io.strata.server.application.SchemaFollower;
 import io.strata.server.application.TableCommands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
@@ -56,6 +57,7 @@ public class TableResource {
   @Inject RowReads rowReads;
   @Inject TableSchemas tableSchemas;
   @Inject SchemaDiffs schemaDiffs;
+  @Inject SchemaFollower follower;
 
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
@@ -99,10 +101,30 @@ public class TableResource {
   public Uni<Dtos.TableSchemaDto> schema(@PathParam("repo") String repo, @PathParam("table") String table,
       @Parameter(description = "A ref (branch, tag, commit, with ~n or @{time}): compare the shape recorded at its"
           + " commit instead of the default branch's latest") @QueryParam("ref") String ref) {
-    return repositories.require(repo).chain(r -> requireTable(repo, table)
+    // the DDL the guard filed is recorded first: only what it did not see is drift
+    return repositories.require(repo).chain(r -> follower.followRepositoryForReads(repo)
+        .chain(() -> requireTable(repo, table))
         .chain(t -> ref == null || ref.isBlank() ? tableSchemas.drift(repo, t)
             : schemaDiffs.shapeAt(r, table, ref).chain(shape -> tableSchemas.drift(repo, t, shape))))
         .map(drift -> Dtos.TableSchemaDto.of(table, drift));
+  }
+
+  @Requires(Permission.REPOSITORY_ADMIN)
+  @POST
+  @Path("/{table}/schema/record")
+  @Operation(summary = "Record the table's shape as it is now (DDL made past the DDL guard: drift) as its shape on the"
+      + " default branch; its columns must be the recorded ones")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.DriftRecordedDto.class)))
+  public Uni<Response> recordDrift(@PathParam("repo") String repo, @PathParam("table") String table,
+      @RequestBody(required = false, content = @Content(schema = @Schema(implementation = Requests.RecordDrift.class)))
+      JsonNode body, @Context HttpServerRequest request) {
+    Requests.RecordDrift b = body == null || body.isNull() ? new Requests.RecordDrift(null, null)
+        : Bodies.read(body, Requests.RecordDrift.class);
+    CommandContext ctx = contexts.of(request, b);
+    return repositories.require(repo).chain(() -> requireTable(repo, table))
+        .chain(() -> commands.recordDrift(repo, table, b.expectedHash(), contexts.author(b.author(), ctx), ctx,
+            Answers.driftRecorded(table)))
+        .map(r -> contexts.respond(r, ctx));
   }
 
   @Requires(Permission.READ)

@@ -111,6 +111,14 @@ public class SchemaFollower {
   }
 
   /**
+   * {@link #followRepository}, then waits until the projections show what it recorded (its commands do
+   * not wait, as a server's own): for a read that compares the recorded shapes with the tables.
+   */
+  public Uni<Void> followRepositoryForReads(String repository) {
+    return followRepository(repository).chain(() -> processor.caughtUp(repository));
+  }
+
+  /**
    * Records the DDL followed on {@code repository}'s tables (every repository's when null) in {@code
    * storage}, reached as {@code poolOf}'s storage of that name. The filed commands and the tables' shapes
    * are read in one snapshot (a command filed in between is in both or in neither); a table the

@@ -3,6 +3,7 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
+import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
@@ -34,14 +35,18 @@ public class TableCommands {
   private static final Pattern LOCATION = Pattern.compile(
       "postgresql://([a-z][a-z0-9_-]{0,62})/(?:([A-Za-z_][A-Za-z0-9_$]{0,62})\\.)?([A-Za-z_][A-Za-z0-9_$]{0,62})");
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+  private static final Pattern SHAPE_HASH = Pattern.compile("[0-9a-f]{64}");
 
   private final CommandProcessor processor;
   private final StorageBackends backends;
   private final TableQueries tables;
   private final StrataConfig config;
+  private final SchemaFollower follower;
 
   @Inject
-  public TableCommands(CommandProcessor processor, TableQueries tables, StrataConfig config, StorageBackends backends) {
+  public TableCommands(CommandProcessor processor, TableQueries tables, StrataConfig config, StorageBackends backends,
+      SchemaFollower follower) {
+    this.follower = follower;
     this.backends = backends;
     this.config = config;
     this.processor = processor;
@@ -136,6 +141,34 @@ public class TableCommands {
   /** A registration left in the table's database by a tracking that never completed (or an untrack that failed). */
   private Uni<Boolean> isLeftover(String repository, String name) {
     return tables.table(repository, name).map(Optional::isEmpty);
+  }
+
+  /**
+   * Records the table's shape as it is now (drift: DDL made past the DDL guard) as its shape on the
+   * default branch. The DDL the guard filed is recorded first, so that only what it did not see is
+   * drift; the shape is read inside the repository's queue, so no follower round lands between the read
+   * and the decision.
+   */
+  @Permits(Permission.REPOSITORY_ADMIN)
+  public Uni<CommandResponse> recordDrift(String repository, String name, String expectedShapeHash, Author author,
+      CommandContext ctx, Answer answer) {
+    if (expectedShapeHash != null && !SHAPE_HASH.matcher(expectedShapeHash).matches()) {
+      throw StrataException.invalid("expected_hash", "must be a shape's hash: 64 lowercase hex digits");
+    }
+    return follower.followRepository(repository)
+        .chain(() -> processor.execute(repository, Footprint.everything(), (tx, state) -> {
+          TableTracked t = state.tables().get(name);
+          if (t == null) {
+            throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
+                Map.of("table", name));
+          }
+          return backends.inRolledBackTransaction(repository, t.storage(), unit -> unit.roles().tracking()
+                  .shape(unit, t.schema(), t.table()))
+              .map(found -> (Commands.Command) new Commands.RecordSchemaDrift(name, found.orElseThrow(
+                  () -> new StrataException(ErrorCode.ValidationError, "tracked table '" + name + "' (" + t.schema()
+                      + "." + t.table() + ") no longer exists: there is no shape to record; untrack it",
+                      Map.of("table", name))), expectedShapeHash, author));
+        }, ctx, answer));
   }
 
   /** Untracks: the event first, then Strata's objects beside the table go (the data stays). */

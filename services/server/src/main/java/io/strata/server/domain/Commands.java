@@ -35,7 +35,7 @@ public final class Commands {
 
   /** Storages and tracked tables: {@link TableDecider}. */
   public sealed interface TableCommand extends Command
-      permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange {}
+      permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange, RecordSchemaDrift {}
 
   /** Merges, and merges in progress (reverts and cherry-picks are merges too): {@link MergeDecider}. */
   public sealed interface MergeCommand extends Command
@@ -166,6 +166,16 @@ public final class Commands {
       statements = List.copyOf(statements);
     }
   }
+
+  /**
+   * Records the shape a tracked table has now, found without the DDL guard's help (DDL made where the
+   * guard is not installed, or by a session that turned it off: drift), as its shape on the default
+   * branch. Refused when {@code expectedShapeHash} is given and the recorded shape is another one by now,
+   * and when the table's columns are not the recorded ones (column changes are not versioned on the
+   * default branch yet); nothing when the shape is recorded already.
+   */
+  public record RecordSchemaDrift(String name, TableShape shape, String expectedShapeHash, Author author)
+      implements TableCommand {}
 
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }

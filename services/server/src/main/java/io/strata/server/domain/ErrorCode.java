@@ -33,6 +33,8 @@ public enum ErrorCode {
   TableAlreadyExists,
   TokenAlreadyExists,
   HeadMoved,
+  /** A table's drift recorded against a shape that is no longer the one recorded (expected_hash). */
+  SchemaMoved,
   MergeConflict,
   MergeInProgress,
   /** fast_forward "only", and the target's head is not an ancestor of the source. */

@@ -8,12 +8,12 @@ import io.strata.events.CommitStats;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.StorageAdded;
-import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.server.domain.Commands.AddStorage;
 import io.strata.server.domain.Commands.RecordSchemaChange;
+import io.strata.server.domain.Commands.RecordSchemaDrift;
 import io.strata.server.domain.Commands.RemoveStorage;
 import io.strata.server.domain.Commands.TableCommand;
 import io.strata.server.domain.Commands.TrackTable;
@@ -29,6 +29,9 @@ import java.util.Map;
  * rows, each recorded by a commit on the default branch. Pure.
  */
 public final class TableDecider {
+  /** The command of a drift's recording, in place of the DDL commands nobody filed. */
+  public static final String DRIFT_RECORDED = "RECORD DRIFT";
+
   private TableDecider() {}
 
   public static List<StrataEvent> decide(RepositoryState state, TableCommand command, Instant now) {
@@ -59,6 +62,9 @@ public final class TableDecider {
     if (command instanceof RecordSchemaChange c) {
       return recordSchemaChange(state, c);
     }
+    if (command instanceof RecordSchemaDrift c) {
+      return recordSchemaDrift(state, c, now);
+    }
     return untrackTable(state, (UntrackTable) command, now);
   }
 
@@ -88,7 +94,7 @@ public final class TableDecider {
 
   private static List<StrataEvent> recordSchemaChange(RepositoryState state, RecordSchemaChange c) {
     TableTracked t = state.tables().get(c.name());
-    if (t == null || c.statements().isEmpty() || !namesAndTypes(c.shape().tableColumns()).equals(namesAndTypes(t.columns()))
+    if (t == null || c.statements().isEmpty() || !ColumnLayouts.same(c.shape().tableColumns(), t.columns())
         || c.ddlThrough() <= state.ddlRecordedThrough(c.name())) {
       return List.of();
     }
@@ -101,9 +107,31 @@ public final class TableDecider {
         c.ddlThrough()));
   }
 
-  /** What a table's objects are laid out after: its columns' names and types, in order. */
-  private static List<String> namesAndTypes(List<TableColumn> columns) {
-    return columns.stream().map(col -> col.name() + " " + col.type()).toList();
+  /**
+   * A drift recorded: the shape found now becomes the default branch's, compared and set against the
+   * shape the caller saw (a follower's round or another recording in between refuses it, to be looked at
+   * again). It covers the DDL commands recorded so far and none newer: the follower records those after it.
+   */
+  private static List<StrataEvent> recordSchemaDrift(RepositoryState state, RecordSchemaDrift c, Instant now) {
+    TableTracked t = state.tables().get(c.name());
+    if (t == null) {
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not tracked",
+          Map.of("table", c.name()));
+    }
+    String previous = t.knownShape().hash();
+    if (c.expectedShapeHash() != null && !c.expectedShapeHash().equals(previous)) {
+      throw new StrataException(ErrorCode.SchemaMoved, "table '" + c.name() + "' has another recorded shape by now ("
+          + previous + "); look at its drift again", Map.of("table", c.name(), "recorded_hash", previous));
+    }
+    ColumnLayouts.requireSame(c.name(), c.shape().tableColumns(), t.columns());
+    if (previous.equals(c.shape().hash())) {
+      return List.of();
+    }
+    String name = c.author().name() == null || c.author().name().isBlank() ? "strata" : c.author().name();
+    String user = name.length() > 63 ? name.substring(0, 63) : name;
+    return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), c.shape().hash(), previous,
+        List.of(new TableSchemaChanged.Statement(DRIFT_RECORDED, t.schema() + "." + t.table(), user, now)),
+        state.ddlRecordedThrough(c.name())));
   }
 
   private static List<StrataEvent> untrackTable(RepositoryState state, UntrackTable c, Instant now) {

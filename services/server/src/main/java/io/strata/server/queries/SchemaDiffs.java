@@ -72,7 +72,7 @@ public class SchemaDiffs {
             .map(diffs -> new SchemaDiff(from, to, f.commit(), t.commit(), diffs)))));
   }
 
-  private Uni<List<TableDiff>> tableDiffs(String repo, Map<String, TableShape> before, Map<String, TableShape> after,
+  Uni<List<TableDiff>> tableDiffs(String repo, Map<String, TableShape> before, Map<String, TableShape> after,
       List<TableRow> now, String onlyTable) {
     TreeSet<String> names = new TreeSet<>(before.keySet());
     names.addAll(after.keySet());

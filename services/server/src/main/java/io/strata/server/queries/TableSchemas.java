@@ -1,5 +1,6 @@
 package io.strata.server.queries;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableShape;
 import io.strata.projections.rowdata.ShapeChange;
@@ -8,9 +9,11 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ColumnLayouts;
 import io.strata.server.runtime.StorageBackends;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -32,14 +35,35 @@ public class TableSchemas {
 
   /**
    * The recorded shape and the live one ({@code null} when the table is gone), what turned the one into
-   * the other, and what turns it back: change by change (their own destructive flags: a revert drops
-   * what was added since) and as the statements of one migration, in order.
+   * the other (change by change, and as one migration in order: {@code forwardSql}, what a migration file
+   * of the change holds), and what turns it back: change by change (their own destructive flags: a
+   * revert drops what was added since) and as the statements of one migration, in order.
    */
-  public record Drift(TableShape recorded, TableShape live, List<Change> changes, List<Change> revert,
-      List<String> revertSql) {
+  public record Drift(TableShape recorded, TableShape live, List<Change> changes, List<String> forwardSql,
+      List<Change> revert, List<String> revertSql) {
     public boolean inSync() {
       return live != null && changes.isEmpty();
     }
+  }
+
+  /** One tracked table's drift, in a report of the repository's. */
+  public record TableDrift(TableRow table, Drift drift) {
+    /** Whether the shape found may be recorded as it is: the table exists and its columns are the recorded ones. */
+    public boolean recordable() {
+      return drift.live() != null && ColumnLayouts.same(drift.live().tableColumns(), drift.recorded().tableColumns());
+    }
+  }
+
+  /**
+   * Every tracked table of the repository that is not as recorded (changed past the DDL guard, or gone),
+   * in name order. Tables are read one after the other: a repository's report holds one connection of
+   * a storage at a time.
+   */
+  public Uni<List<TableDrift>> drifts(String repository, List<TableRow> tracked) {
+    return Multi.createFrom().iterable(tracked.stream().sorted(Comparator.comparing(TableRow::name)).toList())
+        .onItem().transformToUniAndConcatenate(t -> drift(repository, t).map(d -> new TableDrift(t, d)))
+        .filter(d -> !d.drift().inSync())
+        .collect().asList();
   }
 
   public Uni<Drift> drift(String repository, TableRow table) {
@@ -56,11 +80,12 @@ public class TableSchemas {
       Tracking<UnitOfWork> tracking = unit.roles().tracking();
       return tracking.shape(unit, table.schema(), table.table()).map(found -> {
         if (found.isEmpty()) {
-          return new Drift(recorded, null, List.of(), List.of(), List.of());
+          return new Drift(recorded, null, List.of(), List.of(), List.of(), List.of());
         }
         TableShape live = found.get();
+        List<ShapeChange> forth = ShapeDiff.between(recorded, live);
         List<ShapeChange> back = ShapeDiff.between(live, recorded);
-        return new Drift(recorded, live, changes(tracking, tracked, ShapeDiff.between(recorded, live)),
+        return new Drift(recorded, live, changes(tracking, tracked, forth), tracking.migration(tracked, forth),
             changes(tracking, tracked, back), tracking.migrationPastGuard(tracked, back));
       });
     });

@@ -1,13 +1,12 @@
 package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
-import io.strata.events.TableColumn;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.ColumnLayouts;
 import io.strata.server.domain.StrataException;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,13 +26,7 @@ public final class TableShapes {
         throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' ("
             + table.schema() + "." + table.table() + ") no longer exists; untrack it", Map.of("table", table.name()));
       }
-      if (!namesAndTypes(now).equals(namesAndTypes(table.columns()))) {
-        throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table.name() + "' changed its columns"
-            + " (now " + namesAndTypes(now) + ", recorded " + namesAndTypes(table.columns()) + "); changes of a tracked"
-            + " table's columns are not versioned yet: revert the DDL (GET …/tables/" + table.name()
-            + "/schema gives the statements), or untrack and track the table again",
-            Map.of("table", table.name()));
-      }
+      ColumnLayouts.requireSame(table.name(), now, table.columns());
       return null;
     });
   }
@@ -52,14 +45,6 @@ public final class TableShapes {
     return backends.withoutTransaction(table.repository(), storage, unit -> requireUnchanged(unit, table))
         .onFailure(e -> !(e instanceof StrataException)).recoverWithNull()
         .chain(() -> Uni.createFrom().failure(failure));
-  }
-
-  /**
-   * What a table's objects are laid out after: its columns' names and types, in order. Nullability is
-   * not part of it (a NOT NULL set or dropped is followed, and recorded as a schema change).
-   */
-  private static List<String> namesAndTypes(List<TableColumn> columns) {
-    return columns.stream().map(c -> c.name() + " " + c.type()).toList();
   }
 
 }

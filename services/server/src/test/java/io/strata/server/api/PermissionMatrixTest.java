@@ -105,6 +105,8 @@ class PermissionMatrixTest {
     RULES.put("GET " + R + "/commits/{id}", Rule.READ);
     RULES.put("GET " + R + "/diff", Rule.READ);
     RULES.put("GET " + R + "/diff/schema", Rule.READ);
+    RULES.put("GET " + R + "/drift", Rule.READ);
+    RULES.put("GET " + R + "/migrations", Rule.READ);
     RULES.put("POST " + R + "/query", Rule.READ);
     RULES.put("PUT " + T + "/rows/{key}", Rule.WRITE);
     RULES.put("PATCH " + T + "/rows/{key}", Rule.WRITE);
@@ -118,6 +120,7 @@ class PermissionMatrixTest {
     RULES.put("POST " + R + "/tables", Rule.REPOSITORY_ADMIN);
     RULES.put("GET " + R + "/tables/{table}", Rule.READ);
     RULES.put("GET " + R + "/tables/{table}/schema", Rule.READ);
+    RULES.put("POST " + R + "/tables/{table}/schema/record", Rule.REPOSITORY_ADMIN);
     RULES.put("DELETE " + R + "/tables/{table}", Rule.REPOSITORY_ADMIN);
     RULES.put("GET " + R + "/tables/{table}/rows", Rule.READ);
     RULES.put("GET " + R + "/tables/{table}/rows/{key}", Rule.READ);

@@ -246,6 +246,41 @@ class FamilyDecidersTest {
   }
 
   @Test
+  void aDriftIsRecordedAgainstTheShapeTheCallerSawWithTheColumnsKept() {
+    TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null, null),
+        new TableShape.Column("v", "text", true, null, null, null, null)), List.of("id"),
+        List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)")), List.of());
+    decide(new Commands.TrackTable("t", Storages.LOCAL, "other", "t_live", List.of("id"), shape.tableColumns(), shape,
+        1, "7", ADA));
+    TableShape indexed = new TableShape(shape.columns(), List.of("id"), shape.constraints(),
+        List.of(new TableShape.Index("t_v", false, "btree (v)")));
+    TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
+        new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
+
+    assertThat(refused(new Commands.RecordSchemaDrift("gone", indexed, null, ADA))).isEqualTo(ErrorCode.TableNotFound);
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, indexed.hash(), ADA)))
+        .as("the caller saw another recorded shape").isEqualTo(ErrorCode.SchemaMoved);
+    assertThat(refused(new Commands.RecordSchemaDrift("t", widened, null, ADA)))
+        .as("columns changed: not versioned on the default branch").isEqualTo(ErrorCode.ValidationError);
+    assertThat(decide(new Commands.RecordSchemaDrift("t", shape, shape.hash(), ADA))).as("recorded already").isEmpty();
+
+    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, shape.hash(), ADA))).containsExactly(
+        new TableSchemaChanged("t", "main", indexed, indexed.hash(), shape.hash(), List.of(new TableSchemaChanged
+            .Statement(TableDecider.DRIFT_RECORDED, "other.t_live", ADA.name(), NOW)), 0));
+    // DDL followed after it is recorded over it; the drift's recording covers no newer command
+    List<TableSchemaChanged.Statement> ddl = List.of(new TableSchemaChanged.Statement("CREATE INDEX", "other.t_w",
+        "etl", Instant.EPOCH));
+    TableShape more = new TableShape(shape.columns(), List.of("id"), shape.constraints(),
+        List.of(new TableShape.Index("t_v", false, "btree (v)"), new TableShape.Index("t_w", false, "btree (id, v)")));
+    assertThat(decide(new Commands.RecordSchemaChange("t", more, ddl, 4))).singleElement()
+        .isInstanceOf(TableSchemaChanged.class);
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, indexed.hash(), ADA)))
+        .as("a follower's round came between").isEqualTo(ErrorCode.SchemaMoved);
+    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, more.hash(), ADA))).singleElement()
+        .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(4));
+  }
+
+  @Test
   void storagesAreRegisteredOnceAndTagsNameOneCommit() {
     assertThat(refused(addStorage(storage(Storages.LOCAL)))).isEqualTo(ErrorCode.StorageAlreadyExists);
     assertThat(decide(addStorage(storage("warehouse")))).containsExactly(storage("warehouse"));

@@ -1,0 +1,33 @@
+package io.strata.server.domain;
+
+import io.strata.events.TableColumn;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a tracked table's objects (overlays, working logs, views, change sets) are laid out after: its
+ * columns' names and types, in order. Nullability is not part of it (a NOT NULL set or dropped is
+ * followed and recorded as a schema change). A change of these is not versioned on the default branch
+ * yet: operations on such a table, and recording its shape, are refused with one clear error.
+ */
+public final class ColumnLayouts {
+  private ColumnLayouts() {}
+
+  public static List<String> namesAndTypes(List<TableColumn> columns) {
+    return columns.stream().map(c -> c.name() + " " + c.type()).toList();
+  }
+
+  public static boolean same(List<TableColumn> now, List<TableColumn> recorded) {
+    return namesAndTypes(now).equals(namesAndTypes(recorded));
+  }
+
+  /** Refuses (422) when the table's columns now are not those recorded for it. */
+  public static void requireSame(String table, List<TableColumn> now, List<TableColumn> recorded) {
+    if (!same(now, recorded)) {
+      throw new StrataException(ErrorCode.ValidationError, "tracked table '" + table + "' changed its columns (now "
+          + namesAndTypes(now) + ", recorded " + namesAndTypes(recorded) + "); changes of a tracked table's columns"
+          + " are not versioned on the default branch yet: revert the DDL (GET …/tables/" + table + "/schema gives"
+          + " the statements), or untrack and track the table again", Map.of("table", table));
+    }
+  }
+}
