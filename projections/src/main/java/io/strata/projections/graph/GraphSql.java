@@ -6,11 +6,16 @@ final class GraphSql {
 
   static final String INSERT_COMMIT =
       "insert into strata_meta.commits (repository, id, parents, tree, message, author_name, author_email,"
-          + " created_at, generation, branch, stats, changes, position, merge)"
+          + " created_at, generation, branch, stats, changes, position, merge, shape_position)"
           + " select $1, $2, $3, $4, $5, $6, $7, $8,"
           + " coalesce((select max(generation) from strata_meta.commits"
           + "   where repository = $1 and id = any($3::text[])), 0) + 1,"
-          + " $9, $10::text::jsonb, $11::text::jsonb, $12, $13::text::jsonb"
+          + " $9, $10::text::jsonb, $11::text::jsonb, $12, $13::text::jsonb,"
+          // the position whose shapes are the commit's: its own on the default branch, else its parents'
+          // newest (V21)
+          + " case when $9 is not distinct from (select default_branch from strata_meta.repositories where name = $1)"
+          + "   then $12 else coalesce((select max(shape_position) from strata_meta.commits"
+          + "   where repository = $1 and id = any($3::text[])), $12) end"
           // Ids are content addresses: the same id is the same commit (e.g. two branches at the same
           // head committing the same message at the same instant), recorded once.
           + " on conflict (repository, id) do nothing";

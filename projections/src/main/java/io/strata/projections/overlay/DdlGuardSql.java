@@ -261,6 +261,10 @@ final class DdlGuardSql {
       end $e$"""
       .replace("{channel}", "'" + CHANNEL + "'");
 
+  /** Whether table $1.$2's key $3 still identifies its rows (false when the table is gone). */
+  static final String KEY_HOLDS =
+      "select coalesce(strata.ddl_key_holds(to_regclass(format('%I.%I', $1::text, $2::text)), $3::text[]), false)";
+
   /** Whether the guard's event triggers are installed (and enabled) in this database. */
   static final String INSTALLED = """
       select count(*) = 2 from pg_event_trigger

@@ -114,6 +114,13 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   @Override
+  public Uni<Boolean> keyHolds(UnitOfWork unit, TrackedTable table) {
+    return PgUnit.of(unit).preparedQuery(DdlGuardSql.KEY_HOLDS)
+        .execute(Tuple.of(table.schema(), table.table(), table.key().toArray(String[]::new)))
+        .map(rows -> Boolean.TRUE.equals(rows.iterator().next().getBoolean(0)));
+  }
+
+  @Override
   public List<String> migration(TrackedTable table, List<ShapeChange> changes) {
     return new ShapeMigrationSql(table).statements(changes);
   }

@@ -49,7 +49,9 @@ public final class ShapeCatalog {
       "select ic.relname, i.indisunique, pg_get_indexdef(i.indexrelid),"
           + " quote_ident(n.nspname) || '.' || quote_ident(c.relname)"
           + " from pg_index i join pg_class ic on ic.oid = i.indexrelid join pg_class c on c.oid = i.indrelid"
-          + " join pg_namespace n on n.oid = c.relnamespace where i.indrelid = $1::bigint::oid and not exists ("
+          // an index left invalid (a concurrent build or drop that failed half-way) enforces nothing
+          + " join pg_namespace n on n.oid = c.relnamespace where i.indrelid = $1::bigint::oid"
+          + " and i.indisvalid and i.indislive and not exists ("
           + "   select 1 from pg_constraint con where con.conrelid = i.indrelid and con.conindid = i.indexrelid"
           + "   and con.contype in ('p', 'u', 'x'))"
           + " and not exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid)";

@@ -98,6 +98,13 @@ public interface Tracking<X> {
   Uni<Optional<TableShape>> shape(X tx, String schema, String table);
 
   /**
+   * Whether the table's tracked key still identifies its rows: NOT NULL columns under a valid unique index
+   * over exactly those columns (what the DDL guard requires of every DDL it lets through). False when the
+   * table is gone.
+   */
+  Uni<Boolean> keyHolds(X tx, TrackedTable table);
+
+  /**
    * The statements that make {@code changes} (from {@link ShapeDiff}) to the table, in the order a
    * migration must run them: constraints and indexes dropped, columns dropped, changed and added,
    * constraints added (foreign keys last), indexes created.

@@ -47,20 +47,11 @@ public final class TableQueries {
   }
 
   /**
-   * The log position a commit's shapes are as of: the newest commit of the default branch ($3) that
-   * commit $2 reaches (itself included; a walk that stops at each default-branch commit, whose own
-   * ancestors are older), or the commit's own when it reaches none.
+   * The log position a commit's shapes are as of: the newest commit of the default branch that commit
+   * $2 reaches (itself included), or the commit's own when it reaches none; written with the commit (V21).
    */
-  static final String SHAPES_AS_OF = """
-      with recursive walk(id, branch, position, parents) as (
-        select c.id, c.branch, c.position, c.parents from strata_meta.commits c where c.repository = $1 and c.id = $2
-        union
-        select p.id, p.branch, p.position, p.parents
-        from walk w cross join unnest(w.parents) as parent(id)
-        join strata_meta.commits p on p.repository = $1 and p.id = parent.id
-        where w.branch is distinct from $3
-      )
-      select coalesce(max(position) filter (where branch = $3), max(position)) from walk""";
+  static final String SHAPES_AS_OF =
+      "select shape_position from strata_meta.commits where repository = $1 and id = $2";
 
   /** Each table's newest shape recorded at or before position $2 (tracked false: untracked then). */
   static final String SHAPES_AT = """
@@ -71,10 +62,10 @@ public final class TableQueries {
   /**
    * The shapes of the tables tracked at commit {@code commit}, by name; empty when the commit is unknown.
    */
-  public Uni<Map<String, TableShape>> shapesAt(String repository, String commit, String defaultBranch) {
-    return pool.preparedQuery(SHAPES_AS_OF).execute(Tuple.of(repository, commit, defaultBranch))
+  public Uni<Map<String, TableShape>> shapesAt(String repository, String commit) {
+    return pool.preparedQuery(SHAPES_AS_OF).execute(Tuple.of(repository, commit))
         .chain(rows -> {
-          Long position = rows.iterator().next().getLong(0);
+          Long position = rows.rowCount() == 0 ? null : rows.iterator().next().getLong(0);
           if (position == null) {
             return Uni.createFrom().item(Map.<String, TableShape>of());
           }
@@ -94,12 +85,12 @@ public final class TableQueries {
    * The tables among {@code recorded} (name to the shape recorded now) whose shape differs from the one
    * recorded at {@code commit}: on the default branch, DDL made since its head.
    */
-  public Uni<Set<String>> shapesChangedSince(String repository, String commit, String defaultBranch,
+  public Uni<Set<String>> shapesChangedSince(String repository, String commit,
       Map<String, TableShape> recorded) {
     if (recorded.isEmpty()) {
       return Uni.createFrom().item(Set.of());
     }
-    return shapesAt(repository, commit, defaultBranch).map(then -> recorded.entrySet().stream()
+    return shapesAt(repository, commit).map(then -> recorded.entrySet().stream()
         .filter(e -> then.containsKey(e.getKey()) && !then.get(e.getKey()).hash().equals(e.getValue().hash()))
         .map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new)));
   }

@@ -130,6 +130,28 @@ class PgShapesTest {
   }
 
   @Test
+  void anIndexLeftInvalidIsNoPartOfTheShapeAndTheKeyOnlyHoldsUnderAValidOne() {
+    sql("create table public.invalid_idx (id int not null, v text); create unique index invalid_idx_id on"
+        + " public.invalid_idx (id); create index invalid_idx_v on public.invalid_idx (v)");
+    TrackedTable t = new TrackedTable("r", "invalid_idx", "public", "invalid_idx", java.util.List.of("id"),
+        java.util.List.of());
+    assertThat(shape("public", "invalid_idx").indexes()).extracting(TableShape.Index::name)
+        .containsExactly("invalid_idx_id", "invalid_idx_v");
+    assertThat(db.pool.withTransaction(tx -> TRACKING.keyHolds(new PgUnit(tx), t)).await().atMost(PlanTestDatabase.WAIT))
+        .isTrue();
+    // what a concurrent drop (or build) that failed half-way leaves: an index that enforces nothing
+    sql("update pg_index set indisvalid = false where indexrelid = 'public.invalid_idx_id'::regclass");
+    assertThat(shape("public", "invalid_idx").indexes()).extracting(TableShape.Index::name)
+        .containsExactly("invalid_idx_v");
+    assertThat(db.pool.withTransaction(tx -> TRACKING.keyHolds(new PgUnit(tx), t)).await().atMost(PlanTestDatabase.WAIT))
+        .isFalse();
+    TrackedTable gone = new TrackedTable("r", "nope", "public", "no_such_table", java.util.List.of("id"),
+        java.util.List.of());
+    assertThat(db.pool.withTransaction(tx -> TRACKING.keyHolds(new PgUnit(tx), gone)).await().atMost(PlanTestDatabase.WAIT))
+        .isFalse();
+  }
+
+  @Test
   void aColumnGivenAnIdentityByAMigrationGoesOnPastTheValuesItHolds() {
     sql("""
         create schema ident_from; create schema ident_to;

@@ -158,12 +158,15 @@ public class CommitResource {
   @GET
   @Path("/migrations")
   @Operation(summary = "A ref's schema history as versioned migrations a Flyway user can apply: one per commit of its"
-      + " first-parent history that changed tracked tables' shapes, V<generation>__<message>.sql, oldest first")
+      + " first-parent history that changed tracked tables' shapes (tracking and untracking are not migrations),"
+      + " V<generation>__<message>.sql, oldest first")
   public Uni<Dtos.MigrationsDto> migrations(@PathParam("repo") String repo,
       @Parameter(description = "Start after this ref (on to's first-parent history); default: the start of the"
           + " history") @QueryParam("from") String from,
       @Parameter(description = "The ref whose history is exported; default: the default branch") @QueryParam("to")
-      String to, @QueryParam("table") String table) {
+      String to,
+      @Parameter(description = "Only this table's changes (a name tracked now or before; an unknown one has none)")
+      @QueryParam("table") String table) {
     return repositories.require(repo).chain(r -> schemaMigrations.export(r, blankToNull(from), blankToNull(to),
             blankToNull(table)))
         .map(Dtos.MigrationsDto::of);

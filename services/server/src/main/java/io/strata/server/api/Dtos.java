@@ -20,6 +20,7 @@ import io.strata.projections.rowdata.ShapeChange;
 import io.strata.projections.storage.StorageRow;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.application.ConflictDetail;
+import io.strata.server.domain.ColumnLayouts;
 import io.strata.server.queries.SchemaDiffs;
 import io.strata.server.queries.SchemaMigrations;
 import io.strata.server.queries.TableSchemas;
@@ -304,7 +305,8 @@ public final class Dtos {
       @Schema(description = "Where it is: <storage>/<schema>.<table>") String location,
       @Schema(description = "Whether the table still exists in its storage") boolean exists,
       @Schema(description = "Whether the shape found may be recorded as the default branch's (POST"
-          + " …/tables/{table}/schema/record): it exists and its columns' names and types are the recorded ones")
+          + " …/tables/{table}/schema/record): it exists, its columns' names and types are the recorded ones and its"
+          + " key still identifies its rows")
       boolean recordable,
       @Schema(nullable = true, description = "Why it may not be recorded; null when it may") String why,
       String recordedHash,
@@ -319,7 +321,10 @@ public final class Dtos {
       TableSchemas.Drift drift = d.drift();
       String why = drift.live() == null ? "the table no longer exists: untrack it"
           : d.recordable() ? null
-          : "its columns' names or types changed, which the default branch does not version yet: revert them";
+          : !ColumnLayouts.same(drift.live().tableColumns(), drift.recorded().tableColumns())
+              ? "its columns' names or types changed, which the default branch does not version yet: revert them"
+          : "its key (" + String.join(", ", d.table().primaryKey()) + ") no longer identifies its rows (NOT NULL"
+              + " columns under a valid unique index over exactly those): revert the change";
       return new TableDriftDto(d.table().name(), d.table().storage() + "/" + d.table().schema() + "."
           + d.table().table(), drift.live() != null, d.recordable(), why, drift.recorded().hash(),
           drift.live() == null ? null : drift.live().hash(),

@@ -91,7 +91,7 @@ public class DataCommits {
     // the shape history read below must include every event the state has seen; if the projections lag,
     // the commit is decided as without a schema change (empty without rows: refused, and tried again)
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-        .chain(() -> tableQueries.shapesChangedSince(repository, head, state.defaultBranch(),
+        .chain(() -> tableQueries.shapesChangedSince(repository, head,
             state.tables().values().stream().collect(Collectors.toMap(TableTracked::name, TableTracked::knownShape))))
         .map(changed -> !changed.isEmpty())
         .onFailure(ProjectionLagging.class).recoverWithItem(false);

@@ -7,6 +7,7 @@ import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
@@ -162,12 +163,23 @@ public class TableCommands {
             throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not tracked",
                 Map.of("table", name));
           }
-          return backends.inRolledBackTransaction(repository, t.storage(), unit -> unit.roles().tracking()
-                  .shape(unit, t.schema(), t.table()))
-              .map(found -> (Commands.Command) new Commands.RecordSchemaDrift(name, found.orElseThrow(
-                  () -> new StrataException(ErrorCode.ValidationError, "tracked table '" + name + "' (" + t.schema()
-                      + "." + t.table() + ") no longer exists: there is no shape to record; untrack it",
-                      Map.of("table", name))), expectedShapeHash, author));
+          TrackedTable tracked = new TrackedTable(repository, name, t.schema(), t.table(), t.primaryKey(), t.columns());
+          // the shape, whether its key holds and the commands the guard filed for it, in one snapshot
+          return backends.beginRead(repository, t.storage()).chain(open -> {
+                Tracking<UnitOfWork> tracking = open.unit().roles().tracking();
+                return tracking.shape(open.unit(), t.schema(), t.table())
+                    .chain(found -> tracking.keyHolds(open.unit(), tracked)
+                        .chain(key -> tracking.followedDdl(open.unit(), repository).map(filed -> {
+                          Commands.Command c = new Commands.RecordSchemaDrift(name, found.orElseThrow(
+                              () -> new StrataException(ErrorCode.ValidationError, "tracked table '" + name + "' ("
+                                  + t.schema() + "." + t.table() + ") no longer exists: there is no shape to record;"
+                                  + " untrack it", Map.of("table", name))), key,
+                              filed.stream().filter(f -> f.table().equals(name)).mapToLong(Tracking.FollowedDdl::id)
+                                  .max().orElse(0), expectedShapeHash, author);
+                          return c;
+                        })))
+                    .onTermination().call(open::rollback);
+              });
         }, ctx, answer));
   }
 

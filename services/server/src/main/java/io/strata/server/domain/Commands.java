@@ -171,11 +171,14 @@ public final class Commands {
    * Records the shape a tracked table has now, found without the DDL guard's help (DDL made where the
    * guard is not installed, or by a session that turned it off: drift), as its shape on the default
    * branch. Refused when {@code expectedShapeHash} is given and the recorded shape is another one by now,
-   * and when the table's columns are not the recorded ones (column changes are not versioned on the
-   * default branch yet); nothing when the shape is recorded already.
+   * when the table's columns are not the recorded ones (column changes are not versioned on the default
+   * branch yet) and when its key no longer identifies its rows ({@code keyHolds}, read with the shape);
+   * nothing when the shape is recorded already. {@code ddlThrough}: the newest DDL command the guard filed
+   * for the table when the shape was read (0: none), so that a follower's round that read fewer commands
+   * records nothing over it.
    */
-  public record RecordSchemaDrift(String name, TableShape shape, String expectedShapeHash, Author author)
-      implements TableCommand {}
+  public record RecordSchemaDrift(String name, TableShape shape, boolean keyHolds, long ddlThrough,
+      String expectedShapeHash, Author author) implements TableCommand {}
 
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }

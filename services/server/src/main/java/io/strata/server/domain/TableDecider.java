@@ -124,14 +124,26 @@ public final class TableDecider {
           + previous + "); look at its drift again", Map.of("table", c.name(), "recorded_hash", previous));
     }
     ColumnLayouts.requireSame(c.name(), c.shape().tableColumns(), t.columns());
+    if (!c.keyHolds()) {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + c.name() + "''s key (" + String.join(", ",
+          t.primaryKey()) + ") no longer identifies its rows (NOT NULL columns under a valid unique index over exactly"
+          + " those): revert the change (GET …/tables/" + c.name() + "/schema gives the statements)",
+          Map.of("table", c.name()));
+    }
     if (previous.equals(c.shape().hash())) {
       return List.of();
     }
     String name = c.author().name() == null || c.author().name().isBlank() ? "strata" : c.author().name();
-    String user = name.length() > 63 ? name.substring(0, 63) : name;
+    String user = name.codePointCount(0, name.length()) > 63 ? name.substring(0, name.offsetByCodePoints(0, 63)) : name;
     return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), c.shape().hash(), previous,
-        List.of(new TableSchemaChanged.Statement(DRIFT_RECORDED, t.schema() + "." + t.table(), user, now)),
-        state.ddlRecordedThrough(c.name())));
+        List.of(new TableSchemaChanged.Statement(DRIFT_RECORDED, identity(t.schema()) + "." + identity(t.table()),
+            user, now)),
+        Math.max(c.ddlThrough(), state.ddlRecordedThrough(c.name()))));
+  }
+
+  /** A name as PostgreSQL's object identities write it: quoted when it must be. */
+  private static String identity(String name) {
+    return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
   }
 
   private static List<StrataEvent> untrackTable(RepositoryState state, UntrackTable c, Instant now) {

@@ -55,7 +55,7 @@ public class SchemaDiffs {
   /** The shape of {@code table} recorded at {@code ref}; 404 when the ref is unknown or the table was not tracked there. */
   public Uni<TableShape> shapeAt(RepositoryRow repository, String table, String ref) {
     return resolver.resolve(repository.name(), ref)
-        .chain(r -> tables.shapesAt(repository.name(), r.commit(), repository.defaultBranch()))
+        .chain(r -> tables.shapesAt(repository.name(), r.commit()))
         .map(shapes -> Optional.ofNullable(shapes.get(table)).orElseThrow(() -> new StrataException(
             ErrorCode.TableNotFound, "table '" + table + "' is not tracked at " + ref, Map.of("table", table))));
   }
@@ -66,8 +66,8 @@ public class SchemaDiffs {
       throw StrataException.invalid(from == null || from.isBlank() ? "from" : "to", "name two refs: from and to");
     }
     return resolver.resolve(repo, from).chain(f -> resolver.resolve(repo, to).chain(t -> tables
-        .shapesAt(repo, f.commit(), repository.defaultBranch())
-        .chain(before -> tables.shapesAt(repo, t.commit(), repository.defaultBranch())
+        .shapesAt(repo, f.commit())
+        .chain(before -> tables.shapesAt(repo, t.commit())
             .chain(after -> tables.tables(repo).chain(now -> tableDiffs(repo, before, after, now, onlyTable)))
             .map(diffs -> new SchemaDiff(from, to, f.commit(), t.commit(), diffs)))));
   }

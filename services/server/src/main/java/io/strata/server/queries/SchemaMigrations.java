@@ -95,7 +95,7 @@ public class SchemaMigrations {
     String repo = repository.name();
     // one commit after the other: an export holds one connection at a time
     return Multi.createFrom().iterable(chain)
-        .onItem().transformToUniAndConcatenate(c -> tables.shapesAt(repo, c.id(), repository.defaultBranch()))
+        .onItem().transformToUniAndConcatenate(c -> tables.shapesAt(repo, c.id()))
         .collect().asList()
         .chain(shapes -> {
           List<Uni<List<SchemaDiffs.TableDiff>>> steps = new ArrayList<>();
@@ -123,8 +123,9 @@ public class SchemaMigrations {
   private static Migration migration(String repo, CommitRow commit, List<SchemaDiffs.TableDiff> modified) {
     String title = firstLine(commit.message());
     String name = name(title);
+    // Flyway replaces ${…} placeholders in comments too: the message must not name one
     StringBuilder sql = new StringBuilder("-- Strata repository ").append(repo).append(", commit ")
-        .append(commit.id()).append(": ").append(title).append('\n');
+        .append(commit.id()).append(": ").append(title.replace("${", "$ {")).append('\n');
     List<String> untracked = new ArrayList<>();
     for (SchemaDiffs.TableDiff d : modified) {
       if (d.up().isEmpty()) {

@@ -39,8 +39,8 @@ public class TableSchemas {
    * of the change holds), and what turns it back: change by change (their own destructive flags: a
    * revert drops what was added since) and as the statements of one migration, in order.
    */
-  public record Drift(TableShape recorded, TableShape live, List<Change> changes, List<String> forwardSql,
-      List<Change> revert, List<String> revertSql) {
+  public record Drift(TableShape recorded, TableShape live, boolean keyHolds, List<Change> changes,
+      List<String> forwardSql, List<Change> revert, List<String> revertSql) {
     public boolean inSync() {
       return live != null && changes.isEmpty();
     }
@@ -48,9 +48,13 @@ public class TableSchemas {
 
   /** One tracked table's drift, in a report of the repository's. */
   public record TableDrift(TableRow table, Drift drift) {
-    /** Whether the shape found may be recorded as it is: the table exists and its columns are the recorded ones. */
+    /**
+     * Whether the shape found may be recorded as it is: the table exists, its columns are the recorded
+     * ones and its key still identifies its rows.
+     */
     public boolean recordable() {
-      return drift.live() != null && ColumnLayouts.same(drift.live().tableColumns(), drift.recorded().tableColumns());
+      return drift.live() != null && drift.keyHolds()
+          && ColumnLayouts.same(drift.live().tableColumns(), drift.recorded().tableColumns());
     }
   }
 
@@ -78,15 +82,16 @@ public class TableSchemas {
     TrackedTable tracked = TrackedTable.of(repository, table);
     return backends.inRolledBackTransaction(repository, table.storage(), unit -> {
       Tracking<UnitOfWork> tracking = unit.roles().tracking();
-      return tracking.shape(unit, table.schema(), table.table()).map(found -> {
+      return tracking.shape(unit, table.schema(), table.table()).chain(found -> {
         if (found.isEmpty()) {
-          return new Drift(recorded, null, List.of(), List.of(), List.of(), List.of());
+          return Uni.createFrom().item(new Drift(recorded, null, false, List.of(), List.of(), List.of(), List.of()));
         }
         TableShape live = found.get();
         List<ShapeChange> forth = ShapeDiff.between(recorded, live);
         List<ShapeChange> back = ShapeDiff.between(live, recorded);
-        return new Drift(recorded, live, changes(tracking, tracked, forth), tracking.migration(tracked, forth),
-            changes(tracking, tracked, back), tracking.migrationPastGuard(tracked, back));
+        return tracking.keyHolds(unit, tracked).map(key -> new Drift(recorded, live, key,
+            changes(tracking, tracked, forth), tracking.migration(tracked, forth), changes(tracking, tracked, back),
+            tracking.migrationPastGuard(tracked, back)));
       });
     });
   }

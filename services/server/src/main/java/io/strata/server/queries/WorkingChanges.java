@@ -72,7 +72,7 @@ public class WorkingChanges {
   /** On the default branch, the tables whose recorded shape changed since its head; else none. */
   private Uni<Set<String>> schemaChanged(RepositoryRow repository, String branch, String head, List<TableRow> tracked) {
     return !branch.equals(repository.defaultBranch()) ? Uni.createFrom().item(Set.of())
-        : tables.shapesChangedSince(repository.name(), head, repository.defaultBranch(), tracked.stream()
+        : tables.shapesChangedSince(repository.name(), head, tracked.stream()
             .collect(Collectors.toMap(TableRow::name, t -> t.toEvent().knownShape())));
   }
 

@@ -202,11 +202,24 @@ class DdlFollowTest {
     given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
         .body("in_sync", equalTo(true));
 
-    // dev brings main's shape in with main's commits
+    // a commit on dev after main's DDL keeps the shapes dev forked with
+    Api.json().body(Map.of("message", "on dev", "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    given().queryParam("from", tracked).queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables", org.hamcrest.Matchers.hasSize(0));
+
+    // dev brings main's shape in with main's commits (a merge commit on dev)
     Api.json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
         .then().statusCode(org.hamcrest.Matchers.oneOf(200, 201));
     given().queryParam("from", "dev").queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
         .then().statusCode(200).body("tables", org.hamcrest.Matchers.hasSize(0));
+    // and main fast-forwarded to it (its head now a commit of dev) keeps its shapes
+    Api.json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo)
+        .then().statusCode(200).body("fast_forward", equalTo(true));
+    given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+        .body("in_sync", equalTo(true));
+    given().queryParam("from", tracked).queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables[0].changes", org.hamcrest.Matchers.hasSize(2));
 
     given().queryParam("from", "nope").queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
         .then().statusCode(404);

@@ -110,6 +110,15 @@ class LayoutUpgradeTest {
         .extract().jsonPath();
     assertThat(dev.getInt("tables.find { it.table == 'orders' }.unstaged.updated")).isEqualTo(1);
     assertThat(dev.getInt("tables.find { it.table == 'stock' }.unstaged.inserted")).isEqualTo(1);
+    // every commit of the old build got the position its shapes are as of (V21): the shapes at dev's commits
+    // are those the tables were tracked with (no DDL since), main is clean of schema changes
+    given().get("/api/v1/repositories/shop/diff/schema?from=v1&to=dev").then().statusCode(200)
+        .body("tables", org.hamcrest.Matchers.hasSize(0));
+    given().get("/api/v1/repositories/shop/tables/orders/schema?ref=dev~1").then().statusCode(200)
+        .body("recorded.columns.name", org.hamcrest.Matchers.hasItems("id", "customer", "amount"));
+    assertThat(main.getBoolean("tables.find { it.table == 'orders' }.schema_changed")).isFalse();
+    assertThat(rows(pool, "select count(*)::text from strata_meta.commits where shape_position is null"))
+        .containsExactly("0");
 
     JsonPath answer = post("/api/v1/repositories/shop/query",
         Map.of("sql", "select count(*), sum(amount) from orders", "ref", "dev")).statusCode(200).extract().jsonPath();

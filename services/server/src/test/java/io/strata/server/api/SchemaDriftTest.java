@@ -133,6 +133,18 @@ class SchemaDriftTest {
     sql(pool, String.join(";\n", columns.getList("tables[0].revert_sql", String.class)));
     assertThat(drift(repo).getBoolean("in_sync")).isTrue();
 
+    // the key broken past the guard (its primary key dropped): reported, not recordable, refused
+    unguarded(pool, "alter table public." + t + " drop constraint " + t + "_pkey");
+    JsonPath keyless = drift(repo);
+    assertThat(keyless.getList("tables.table")).containsExactly("orders");
+    assertThat(keyless.getBoolean("tables[0].recordable")).isFalse();
+    assertThat(keyless.getString("tables[0].why")).contains("key (id)");
+    assertThat(keyless.getBoolean("tables[0].destructive")).as("duplicates may come in").isTrue();
+    Api.json().body(Map.of()).post(recordPath(repo, "orders")).then().statusCode(422)
+        .body("error", equalTo("ValidationError")).body("message", org.hamcrest.Matchers.containsString("key (id)"));
+    sql(pool, String.join(";\n", keyless.getList("tables[0].revert_sql", String.class)));
+    assertThat(drift(repo).getList("tables.table")).doesNotContain("orders");
+
     // a table gone: reported, nothing to record
     unguarded(pool, "drop table public." + other);
     given().get("/api/v1/repositories/{r}/drift", repo).then().statusCode(200)

@@ -257,14 +257,16 @@ class FamilyDecidersTest {
     TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
         new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
 
-    assertThat(refused(new Commands.RecordSchemaDrift("gone", indexed, null, ADA))).isEqualTo(ErrorCode.TableNotFound);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, indexed.hash(), ADA)))
+    assertThat(refused(new Commands.RecordSchemaDrift("gone", indexed, true, 0, null, ADA))).isEqualTo(ErrorCode.TableNotFound);
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA)))
         .as("the caller saw another recorded shape").isEqualTo(ErrorCode.SchemaMoved);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", widened, null, ADA)))
+    assertThat(refused(new Commands.RecordSchemaDrift("t", widened, true, 0, null, ADA)))
         .as("columns changed: not versioned on the default branch").isEqualTo(ErrorCode.ValidationError);
-    assertThat(decide(new Commands.RecordSchemaDrift("t", shape, shape.hash(), ADA))).as("recorded already").isEmpty();
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, false, 0, shape.hash(), ADA)))
+        .as("its key no longer identifies its rows").isEqualTo(ErrorCode.ValidationError);
+    assertThat(decide(new Commands.RecordSchemaDrift("t", shape, true, 0, shape.hash(), ADA))).as("recorded already").isEmpty();
 
-    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, shape.hash(), ADA))).containsExactly(
+    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, shape.hash(), ADA))).containsExactly(
         new TableSchemaChanged("t", "main", indexed, indexed.hash(), shape.hash(), List.of(new TableSchemaChanged
             .Statement(TableDecider.DRIFT_RECORDED, "other.t_live", ADA.name(), NOW)), 0));
     // DDL followed after it is recorded over it; the drift's recording covers no newer command
@@ -274,10 +276,15 @@ class FamilyDecidersTest {
         List.of(new TableShape.Index("t_v", false, "btree (v)"), new TableShape.Index("t_w", false, "btree (id, v)")));
     assertThat(decide(new Commands.RecordSchemaChange("t", more, ddl, 4))).singleElement()
         .isInstanceOf(TableSchemaChanged.class);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, indexed.hash(), ADA)))
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA)))
         .as("a follower's round came between").isEqualTo(ErrorCode.SchemaMoved);
-    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, more.hash(), ADA))).singleElement()
+    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, more.hash(), ADA))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(4));
+    // read with a command filed and not recorded yet: it covers that command, so a round that read the
+    // command before the drift was recorded records nothing over it
+    assertThat(decide(new Commands.RecordSchemaDrift("t", more, true, 9, indexed.hash(), ADA))).singleElement()
+        .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(9));
+    assertThat(decide(new Commands.RecordSchemaChange("t", indexed, ddl, 9))).as("the stale round").isEmpty();
   }
 
   @Test
