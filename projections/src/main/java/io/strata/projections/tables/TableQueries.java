@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -47,20 +48,9 @@ public final class TableQueries {
   }
 
   /**
-   * The log position a commit's shapes are as of: the newest commit of the default branch that commit
-   * $2 reaches (itself included), or the commit's own when it reaches none; written with the commit (V21).
-   */
-  static final String SHAPES_AS_OF =
-      "select shape_position from strata_meta.commits where repository = $1 and id = $2";
-
-  /** Each table's newest shape recorded at or before position $2 (tracked false: untracked then). */
-  static final String SHAPES_AT = """
-      select distinct on (name) name, tracked, shape::text, columns::text, primary_key
-      from strata_meta.table_shape_history where repository = $1 and position <= $2
-      order by name, position desc""";
-
-  /**
    * The shapes of the tables tracked at commit {@code commit}, by name; empty when the commit is unknown.
+   * A commit's shapes are those recorded up to the newest commit of the default branch it reaches (its
+   * {@code shape_position}, V21).
    */
   public Uni<Map<String, TableShape>> shapesAt(String repository, String commit) {
     return pool.preparedQuery(SHAPES_AS_OF).execute(Tuple.of(repository, commit))
@@ -77,6 +67,60 @@ public final class TableQueries {
               }
             }
             return shapes;
+          });
+        });
+  }
+
+  /** The log position commit $2's shapes are as of (V21). */
+  static final String SHAPES_AS_OF =
+      "select shape_position from strata_meta.commits where repository = $1 and id = $2";
+
+  /** Each table's newest shape recorded at or before position $2 (tracked false: untracked then). */
+  static final String SHAPES_AT = """
+      select distinct on (name) name, tracked, shape::text, columns::text, primary_key
+      from strata_meta.table_shape_history where repository = $1 and position <= $2
+      order by name, position desc""";
+
+  /** The positions commits $2's shapes are as of. */
+  static final String SHAPE_POSITIONS =
+      "select id, shape_position from strata_meta.commits where repository = $1 and id = any($2::text[])";
+
+  /** Every shape recorded up to position $2, oldest first. */
+  static final String SHAPE_HISTORY = """
+      select name, tracked, shape::text, columns::text, primary_key, position
+      from strata_meta.table_shape_history where repository = $1 and position <= $2 order by position""";
+
+  /**
+   * The shapes of the tables tracked at each of {@code commits} (as {@link #shapesAt} answers one), read
+   * with two queries whatever their number: for a walk along a history. A commit not known is left out.
+   */
+  public Uni<Map<String, Map<String, TableShape>>> shapesAtCommits(String repository, List<String> commits) {
+    return pool.preparedQuery(SHAPE_POSITIONS).execute(Tuple.of(repository, commits.toArray(String[]::new)))
+        .chain(rows -> {
+          Map<String, Long> positions = new HashMap<>();
+          rows.forEach(r -> positions.put(r.getString(0), r.getLong(1)));
+          long newest = positions.values().stream().mapToLong(Long::longValue).max().orElse(0);
+          return pool.preparedQuery(SHAPE_HISTORY).execute(Tuple.of(repository, newest)).map(history -> {
+            // the history walked once, the shapes taken as it passes each position asked for
+            List<Map.Entry<String, Long>> asked = positions.entrySet().stream().sorted(Map.Entry.comparingByValue())
+                .toList();
+            Map<String, Map<String, TableShape>> byCommit = new HashMap<>();
+            Map<String, TableShape> current = new TreeMap<>();
+            int next = 0;
+            for (Row r : history) {
+              for (; next < asked.size() && asked.get(next).getValue() < r.getLong(5); next++) {
+                byCommit.put(asked.get(next).getKey(), new TreeMap<>(current));
+              }
+              if (r.getBoolean(1)) {
+                current.put(r.getString(0), shapeOf(r.getString(2), r.getString(3), r.getArrayOfStrings(4)));
+              } else {
+                current.remove(r.getString(0));
+              }
+            }
+            for (; next < asked.size(); next++) {
+              byCommit.put(asked.get(next).getKey(), new TreeMap<>(current));
+            }
+            return byCommit;
           });
         });
   }

@@ -116,12 +116,10 @@ public class SchemaDiffs {
     }
     TableRow row = where.get();
     TrackedTable tracked = TrackedTable.of(repo, row);
-    // the statements are the storage's dialect: its backend writes them (no database work)
-    return backends.withoutTransaction(repo, row.storage(), unit -> {
-      Tracking<UnitOfWork> tracking = unit.roles().tracking();
-      return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, a.hash(), b.hash(),
-          up.stream().map(c -> new TableSchemas.Change(c, tracking.migration(tracked, List.of(c)))).toList(),
-          tracking.migration(tracked, up), tracking.migration(tracked, down))));
-    });
+    // the statements are the storages' dialect (PostgreSQL's), written without database work
+    Tracking<UnitOfWork> tracking = backends.sqlRoles().tracking();
+    return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, a.hash(), b.hash(),
+        up.stream().map(c -> new TableSchemas.Change(c, tracking.migration(tracked, List.of(c)))).toList(),
+        tracking.migration(tracked, up), tracking.migration(tracked, down))));
   }
 }

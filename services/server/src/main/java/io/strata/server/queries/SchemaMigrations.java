@@ -93,10 +93,8 @@ public class SchemaMigrations {
   private Uni<List<Migration>> migrations(RepositoryRow repository, List<CommitRow> chain, List<TableRow> now,
       String onlyTable) {
     String repo = repository.name();
-    // one commit after the other: an export holds one connection at a time
-    return Multi.createFrom().iterable(chain)
-        .onItem().transformToUniAndConcatenate(c -> tables.shapesAt(repo, c.id()))
-        .collect().asList()
+    return tables.shapesAtCommits(repo, chain.stream().map(CommitRow::id).toList())
+        .map(byCommit -> chain.stream().map(c -> byCommit.getOrDefault(c.id(), Map.of())).toList())
         .chain(shapes -> {
           List<Uni<List<SchemaDiffs.TableDiff>>> steps = new ArrayList<>();
           for (int i = 1; i < chain.size(); i++) {

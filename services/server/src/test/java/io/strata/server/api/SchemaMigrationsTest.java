@@ -95,6 +95,44 @@ class SchemaMigrationsTest {
   }
 
   @Test
+  void eachMigrationIsTheSchemaDiffOfItsCommitFromItsParentThroughTrackingAndUntracking() {
+    String repo = createRepository(uniqueName("flyway"));
+    String a = uniqueName("a").replace("-", "_");
+    String b = uniqueName("b").replace("-", "_");
+    sql(pool, "create table public." + a + " (id int primary key, v text); create table public." + b
+        + " (id int primary key, v text)");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "a", "location", "postgresql://local/public." + a))
+        .statusCode(201);
+    sql(pool, "create index " + a + "_v on public." + a + " (v)");
+    commit(repo, "index a");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "b", "location", "postgresql://local/public." + b))
+        .statusCode(201);
+    sql(pool, "create index " + b + "_v on public." + b + " (v); alter table public." + a + " alter column v set default 'x'");
+    commit(repo, "index b, default a");
+    given().delete("/api/v1/repositories/{r}/tables/b", repo).then().statusCode(204);
+    sql(pool, "alter table public." + a + " add constraint " + a + "_v check (v <> '')");
+    commit(repo, "check a");
+
+    List<Map<String, Object>> files = migrations(repo, "").getList("migrations");
+    assertThat(files).extracting(m -> m.get("description") + " " + m.get("tables"))
+        .containsExactly("index_a [a]", "index_b_default_a [a, b]", "check_a [a]");
+    // the same as the shapes diff between each commit and its first parent, read one commit at a time
+    for (Map<String, Object> m : files) {
+      String commit = (String) m.get("commit");
+      JsonPath diff = given().queryParam("from", commit + "~1").queryParam("to", commit)
+          .get("/api/v1/repositories/{r}/diff/schema", repo).then().statusCode(200).extract().jsonPath();
+      assertThat(diff.getList("tables.findAll { it.change_type == 'modified' }.table")).as("%s", m.get("message"))
+          .isEqualTo(m.get("tables"));
+      assertThat(String.join("", diff.getList("tables.findAll { it.change_type == 'modified' }.up.flatten()",
+          String.class).stream().map(x -> x + ";\n").toList()))
+          .isEqualTo(((String) m.get("sql")).substring(((String) m.get("sql")).indexOf('\n') + 1)
+              .replaceAll("(?m)^-- .*\n", ""));
+    }
+    // b, untracked since, keeps its migration but without statements
+    assertThat(files.get(1).get("untracked")).isEqualTo(List.of("b"));
+  }
+
+  @Test
   void aFromOutsideTheHistoryOrAnUnknownRefIsRefused() {
     String repo = createRepository(uniqueName("flyway"));
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
