@@ -12,6 +12,7 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Grants;
 import io.strata.server.domain.Commands;
+import io.strata.server.runtime.CoalescedRounds;
 import io.strata.server.runtime.PeriodicJob;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
@@ -50,6 +51,7 @@ public class SchemaFollower {
   private final CommandProcessor processor;
   private final StrataConfig config;
   private final PeriodicJob periodic;
+  private final CoalescedRounds readRounds = new CoalescedRounds(this::followRepository);
 
   @Inject
   public SchemaFollower(TableQueries tables, StorageBackends backends, CommandProcessor processor, Vertx vertx,
@@ -111,11 +113,13 @@ public class SchemaFollower {
   }
 
   /**
-   * {@link #followRepository}, then waits until the projections show what it recorded (its commands do
-   * not wait, as a server's own): for a read that compares the recorded shapes with the tables.
+   * {@link #followRepository} (in a round begun after the call, shared with the readers asking
+   * meanwhile), then waits until the projections show what it recorded (its commands do not wait, as a
+   * server's own): for a read that compares the recorded shapes with the tables.
    */
   public Uni<Void> followRepositoryForReads(String repository) {
-    return followRepository(repository).chain(() -> processor.caughtUp(repository));
+    // readers asking at once share rounds: one running and one queued per repository
+    return readRounds.await(repository).chain(() -> processor.caughtUp(repository));
   }
 
   /**
