@@ -1,5 +1,6 @@
 package io.strata.server.queries;
 
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableShape;
 import io.strata.projections.refs.RefRows.RepositoryRow;
@@ -34,9 +35,11 @@ public class SchemaDiffs {
   private final RefResolver resolver;
   private final TableQueries tables;
   private final StorageBackends backends;
+  private final SqlQueries queries;
 
   @Inject
-  public SchemaDiffs(RefResolver resolver, TableQueries tables, StorageBackends backends) {
+  public SchemaDiffs(RefResolver resolver, TableQueries tables, StorageBackends backends, SqlQueries queries) {
+    this.queries = queries;
     this.resolver = resolver;
     this.tables = tables;
     this.backends = backends;
@@ -69,7 +72,44 @@ public class SchemaDiffs {
         .shapesAt(repo, f.commit())
         .chain(before -> tables.shapesAt(repo, t.commit())
             .chain(after -> tables.tables(repo).chain(now -> tableDiffs(repo, before, after, now, onlyTable)))
+            .chain(diffs -> withNullsCounted(repository, f.commit(), diffs))
             .map(diffs -> new SchemaDiff(from, to, f.commit(), t.commit(), diffs)))));
+  }
+
+  /**
+   * The lint of a column made NOT NULL: how many of {@code from}'s rows hold NULL there (the migration up
+   * runs on them), read through the query sandbox at that commit; any makes the change destructive (the
+   * migration fails). A count that cannot be read (the table changed its columns since) leaves the change
+   * as it was.
+   */
+  private Uni<List<TableDiff>> withNullsCounted(RepositoryRow repository, String fromCommit, List<TableDiff> diffs) {
+    return Multi.createFrom().iterable(diffs).onItem().transformToUniAndConcatenate(d -> Multi.createFrom()
+            .iterable(d.changes())
+            .onItem().transformToUniAndConcatenate(c -> madeNotNull(c.change())
+                ? nulls(repository, fromCommit, d.table(), c.change().object()).map(n -> n < 0 ? c
+                    : new TableSchemas.Change(new ShapeChange(c.change().change(), c.change().objectType(),
+                        c.change().object(), c.change().before(), c.change().after(), n > 0, n > 0
+                            ? "NOT NULL: " + n + (n == 1 ? " row" : " rows") + " at " + fromCommit.substring(0, 12)
+                                + " hold NULL, the migration fails on them"
+                            : "NOT NULL: no row at " + fromCommit.substring(0, 12) + " holds NULL"), c.sql()))
+                : Uni.createFrom().item(c))
+            .collect().asList()
+            .map(changes -> new TableDiff(d.table(), d.changeType(), d.fromHash(), d.toHash(), changes, d.up(),
+                d.down())))
+        .collect().asList();
+  }
+
+  private static boolean madeNotNull(ShapeChange c) {
+    return c.objectType() == ShapeChange.ObjectType.column && c.before() instanceof TableShape.Column b
+        && c.after() instanceof TableShape.Column a && b.nullable() && !a.nullable();
+  }
+
+  /** Rows of {@code table} at the commit whose {@code column} is NULL; -1 when they cannot be counted. */
+  private Uni<Long> nulls(RepositoryRow repository, String commit, String table, String column) {
+    String sql = "select count(*) from " + table + " where \"" + column.replace("\"", "\"\"") + "\" is null";
+    return queries.run(repository, sql, commit, false, 1)
+        .map(r -> r.rows().get(0).get(0).asLong())
+        .onFailure().recoverWithItem(-1L);
   }
 
   Uni<List<TableDiff>> tableDiffs(String repo, Map<String, TableShape> before, Map<String, TableShape> after,
