@@ -122,7 +122,7 @@ final class Answers {
     return (events, position, after, time) -> {
       String now = after.tables().get(table).knownShape().hash();
       String before = events.isEmpty() ? now : ((TableSchemaChanged) events.get(0)).previousShapeHash();
-      return new Answer.Reply(200, new Dtos.DriftRecordedDto(table, !events.isEmpty(), now, before, position));
+      return new Answer.Reply(200, new SchemaDtos.DriftRecordedDto(table, !events.isEmpty(), now, before, position));
     };
   }
 

@@ -145,13 +145,13 @@ public class CommitResource {
   @Operation(summary = "How the tracked tables' shapes differ between two refs: per table each change (column,"
       + " constraint or index; before, after, destructive) with its statements, and the migration up (from → to) and"
       + " down")
-  public Uni<Dtos.SchemaDiffDto> diffSchema(@PathParam("repo") String repo, @QueryParam("from") String from,
+  public Uni<SchemaDtos.SchemaDiffDto> diffSchema(@PathParam("repo") String repo, @QueryParam("from") String from,
       @QueryParam("to") String to, @QueryParam("table") String table) {
     if (from == null || to == null) {
       throw StrataException.badRequest("query parameters 'from' and 'to' are required");
     }
     return repositories.require(repo).chain(r -> schemaDiffs.diff(r, from, to, blankToNull(table)))
-        .map(Dtos.SchemaDiffDto::of);
+        .map(SchemaDtos.SchemaDiffDto::of);
   }
 
   @Requires(Permission.READ)
@@ -160,7 +160,7 @@ public class CommitResource {
   @Operation(summary = "A ref's schema history as versioned migrations a Flyway user can apply: one per commit of its"
       + " first-parent history that changed tracked tables' shapes (tracking and untracking are not migrations),"
       + " V<generation>__<message>.sql, oldest first")
-  public Uni<Dtos.MigrationsDto> migrations(@PathParam("repo") String repo,
+  public Uni<SchemaDtos.MigrationsDto> migrations(@PathParam("repo") String repo,
       @Parameter(description = "Start after this ref (on to's first-parent history); default: the start of the"
           + " history") @QueryParam("from") String from,
       @Parameter(description = "The ref whose history is exported; default: the default branch") @QueryParam("to")
@@ -169,7 +169,7 @@ public class CommitResource {
       @QueryParam("table") String table) {
     return repositories.require(repo).chain(r -> schemaMigrations.export(r, blankToNull(from), blankToNull(to),
             blankToNull(table)))
-        .map(Dtos.MigrationsDto::of);
+        .map(SchemaDtos.MigrationsDto::of);
   }
 
   @Requires(Permission.READ)
@@ -178,11 +178,11 @@ public class CommitResource {
   @Operation(summary = "The tracked tables whose live shape is not the default branch's recorded one (DDL made past the"
       + " DDL guard, or where it is not installed, or a table gone): per table its changes, whether it may be recorded,"
       + " and the statements that make and revert it")
-  public Uni<Dtos.SchemaDriftDto> drift(@PathParam("repo") String repo) {
+  public Uni<SchemaDtos.SchemaDriftDto> drift(@PathParam("repo") String repo) {
     // the DDL the guard filed is recorded first: only what it did not see is drift
     return repositories.require(repo).chain(() -> follower.followRepositoryForReads(repo))
         .chain(() -> tables.tables(repo)).chain(tracked -> tableSchemas.drifts(repo, tracked))
-        .map(Dtos.SchemaDriftDto::of);
+        .map(SchemaDtos.SchemaDriftDto::of);
   }
 
   private String write(Object value) {

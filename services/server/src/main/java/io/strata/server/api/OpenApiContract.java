@@ -213,24 +213,20 @@ public class OpenApiContract implements OASFilter {
   }
 
   /** Bodies that may be left out: a working-state command without one applies to every table. */
-  private static final Set<String> OPTIONAL_BODIES = Set.of(
-      "POST " + REPO + "/branches/{branch}/stage", "POST " + REPO + "/branches/{branch}/unstage",
-      "DELETE " + REPO + "/branches/{branch}/working", "POST " + REPO + "/branches/{branch}/merge/continue");
+  private static final String TABLES_BODY = "Optional: {\"tables\": [...]} names the tables; without a body (or"
+      + " without tables), every table";
+  private static final Map<String, String> OPTIONAL_BODIES = Map.of(
+      "POST " + REPO + "/branches/{branch}/stage", TABLES_BODY,
+      "POST " + REPO + "/branches/{branch}/unstage", TABLES_BODY,
+      "DELETE " + REPO + "/branches/{branch}/working", TABLES_BODY,
+      "POST " + REPO + "/branches/{branch}/merge/continue", "Optional: {\"message\", \"author\"} of the merge"
+          + " commit; without them, the merge's message and the caller",
+      "POST " + REPO + "/tables/{table}/schema/record", "Optional: {\"expected_hash\"}, the recorded shape's hash"
+          + " the caller looked at (refused with 409 SchemaMoved when another is recorded by now), and the author");
 
   private static void bodies(String endpoint, Operation op) {
-    if (endpoint.endsWith("/merge/continue") && op.getRequestBody() != null) {
-      op.getRequestBody().required(false).description("Optional: {\"message\", \"author\"} of the merge commit;"
-          + " without them, the merge's message and the caller");
-      return;
-    }
-    if (endpoint.endsWith("/schema/record") && op.getRequestBody() != null) {
-      op.getRequestBody().required(false).description("Optional: {\"expected_hash\"}, the recorded shape's hash the"
-          + " caller looked at (refused with 409 SchemaMoved when another is recorded by now), and the author");
-      return;
-    }
-    if (OPTIONAL_BODIES.contains(endpoint) && op.getRequestBody() != null) {
-      op.getRequestBody().required(false).description("Optional: {\"tables\": [...]} names the tables; without a"
-          + " body (or without tables), every table");
+    if (OPTIONAL_BODIES.containsKey(endpoint) && op.getRequestBody() != null) {
+      op.getRequestBody().required(false).description(OPTIONAL_BODIES.get(endpoint));
     }
     if (endpoint.startsWith("PUT " + ROWS) || endpoint.startsWith("PATCH " + ROWS)) {
       op.setRequestBody(OASFactory.createRequestBody().required(true).description("The row's columns")

@@ -98,7 +98,7 @@ public class TableResource {
   @Operation(summary = "The table's shape as Strata recorded it (on the default branch, or at a ref) against the"
       + " table now: the DDL made since (drift), each change with its statements and whether it is destructive, and"
       + " the statements that turn the table back")
-  public Uni<Dtos.TableSchemaDto> schema(@PathParam("repo") String repo, @PathParam("table") String table,
+  public Uni<SchemaDtos.TableSchemaDto> schema(@PathParam("repo") String repo, @PathParam("table") String table,
       @Parameter(description = "A ref (branch, tag, commit, with ~n or @{time}): compare the shape recorded at its"
           + " commit instead of the default branch's latest") @QueryParam("ref") String ref) {
     // the DDL the guard filed is recorded first: only what it did not see is drift
@@ -106,7 +106,7 @@ public class TableResource {
         .chain(() -> requireTable(repo, table))
         .chain(t -> ref == null || ref.isBlank() ? tableSchemas.drift(repo, t)
             : schemaDiffs.shapeAt(r, table, ref).chain(shape -> tableSchemas.drift(repo, t, shape))))
-        .map(drift -> Dtos.TableSchemaDto.of(table, drift));
+        .map(drift -> SchemaDtos.TableSchemaDto.of(table, drift));
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
@@ -114,7 +114,7 @@ public class TableResource {
   @Path("/{table}/schema/record")
   @Operation(summary = "Record the table's shape as it is now (DDL made past the DDL guard: drift) as its shape on the"
       + " default branch; its columns must be the recorded ones")
-  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.DriftRecordedDto.class)))
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.DriftRecordedDto.class)))
   public Uni<Response> recordDrift(@PathParam("repo") String repo, @PathParam("table") String table,
       @RequestBody(required = false, content = @Content(schema = @Schema(implementation = Requests.RecordDrift.class)))
       JsonNode body, @Context HttpServerRequest request) {
