@@ -37,18 +37,25 @@ final class BranchObjectsSql {
   }
 
   /**
-   * The shared pre-image log if the table has none yet, the branch's overlay (T's columns, a tombstone
-   * flag, T's key; T's NOT NULL rules for live rows) and its working log.
+   * The shared pre-image log if the table has none yet, the branch's row type where its columns are
+   * not T's ({@link OverlaySql#rowType}), the branch's overlay (the branch's columns, a tombstone flag,
+   * T's key; T's NOT NULL rules for live rows) and its working log.
    */
   String create() {
     String required = b.required().isEmpty() ? "" : ", add check (__deleted or ("
         + b.required().stream().map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))";
-    return new TrackingSql(b).createPreimages() + ";" + fill("""
-        create table {overlay} as select * from {table} with no data;
+    String rowType = b.hasOwnShape() ? "create type " + b.rowType() + " as (" + b.rowTypeDefinition() + ");" : "";
+    return new TrackingSql(b).createPreimages() + ";" + new TrackingSql(b).followTableColumns() + ";" + rowType + fill("""
+        create table {overlay} as select * from {rows} with no data;
         alter table {overlay} add column __deleted boolean not null default false,
           add primary key ({key}){required};
-        """, "overlay", b.overlay(), "table", b.table(), "key", b.keyList(null), "required", required)
+        """, "overlay", b.overlay(), "rows", rowsOfBranchShape(b), "key", b.keyList(null), "required", required)
         + new TrackingSql(b).createWorkingLog();
+  }
+
+  /** A relation with the columns and types of {@code s}'s rows, for CREATE TABLE AS: T, or the branch's row type. */
+  static String rowsOfBranchShape(OverlaySql s) {
+    return s.hasOwnShape() ? "(select (null::" + s.rowType() + ").*) r" : s.table();
   }
 
   /**
@@ -60,11 +67,13 @@ final class BranchObjectsSql {
     return fill("""
         do $strata_c$ declare c record; begin
           for c in select pg_get_expr(k.conbin, k.conrelid) as expr from pg_constraint k
-                   where k.conrelid = {table_literal}::regclass and k.contype = 'c' order by k.oid loop
+                   where k.conrelid = {table_literal}::regclass and k.contype = 'c'
+                     and not exists (select 1 from pg_attribute a where a.attrelid = k.conrelid
+                                     and a.attnum = any(k.conkey) and not ({among})) order by k.oid loop
             execute format('alter table {overlay_in_format} add check (__deleted or (%s)) not valid', c.expr);
           end loop;
         end $strata_c$""",
-        "table_literal", OverlaySql.literal(b.table()),
+        "table_literal", OverlaySql.literal(b.table()), "among", b.amongColumns("a.attname"),
         "overlay_in_format", b.overlay().replace("'", "''").replace("%", "%%"));
   }
 
@@ -77,12 +86,12 @@ final class BranchObjectsSql {
         with {changed},
         rows as (
           insert into {overlay}
-          select r.*, false from changed, lateral jsonb_populate_record(null::{table}, img) r
+          select r.*, false from changed, lateral jsonb_populate_record(null::{row_type}, img) r
           where img is not null order by k
           returning 1)
         insert into {overlay} ({key}, __deleted)
         select {key_r}, true from (select ({key_record}).* from changed where img is null) r""",
-        "changed", changedCte, "overlay", b.overlay(), "table", b.table(), "key", b.keyList(null),
+        "changed", changedCte, "overlay", b.overlay(), "row_type", b.rowType(), "key", b.keyList(null),
         "key_r", b.keyList("r"), "key_record", b.keyRecord("k"));
   }
 
@@ -222,13 +231,14 @@ final class BranchObjectsSql {
           for r in select a.attname, a.attidentity <> '' as identity, pg_get_expr(d.adbin, d.adrelid) as expr
                    from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
                    where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped
-                     and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null) loop
+                     and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null) and {among} loop
             execute format('alter view %s alter column %I set default %s', {view_literal}, r.attname,
               case when r.identity then format('nextval(%L::regclass)', pg_get_serial_sequence({table_literal}, r.attname))
                    else r.expr end);
           end loop;
         end $strata_d$;""",
-        "table_literal", OverlaySql.literal(b.table()), "view_literal", OverlaySql.literal(view));
+        "table_literal", OverlaySql.literal(b.table()), "view_literal", OverlaySql.literal(view),
+        "among", b.amongColumns("a.attname"));
   }
 
   /**
@@ -245,7 +255,8 @@ final class BranchObjectsSql {
         drop table if exists {working_log};
         drop table if exists {merge_conflicts} cascade;
         drop table if exists {merge_written};
-        """,
+        drop type if exists {row_type};
+        """, "row_type", b.ownRowType(),
         "merge_conflicts", new MergeSql(b).conflicts(), "merge_written", new MergeSql(b).written(),
         "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(b).dropViews(),
         "view_schema", Sql.quote(viewSchema), "view_name", Sql.quote(viewName), "function", viewFunction(),

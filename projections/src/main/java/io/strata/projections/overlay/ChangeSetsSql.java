@@ -172,13 +172,13 @@ final class ChangeSetsSql {
         insert into {working_log} ({columns}, __present, __staged)
         select {values}, s.before is not null, coalesce(s.staged, true)
         from strata.commit_sidecars s, lateral {key_record} k,
-             lateral jsonb_populate_record(null::{table}, s.before) r
+             lateral jsonb_populate_record(null::{row_type}, s.before) r
         where s.attempt = $1 and s.tid = {tid}
         order by {key_k}
         on conflict ({key}) do update set {sets}__present = excluded.__present, __staged = false,
           __changed_at = now()""",
         "working_log", s.workingLog(), "columns", OverlaySql.list(s.columns(), null), "values", values,
-        "key_record", s.keyRecord("s.key"), "table", s.table(), "tid", OverlaySql.literal(s.tableId()),
+        "key_record", s.keyRecord("s.key"), "table", s.table(), "row_type", s.rowType(), "tid", OverlaySql.literal(s.tableId()),
         "key_k", s.keyList("k"), "key", s.keyList(null), "sets", sets.isEmpty() ? "" : sets + ", ");
   }
 
@@ -213,7 +213,7 @@ final class ChangeSetsSql {
 
   /** Rows added, and the change of the row-hash sum, over the net changes (see {@link #netChanges}). */
   String contentDelta() {
-    String hash = "jsonb_populate_record(null::" + s.table() + ", %s)::text";
+    String hash = "jsonb_populate_record(null::" + s.rowType() + ", %s)::text";
     return netChanges(fill("""
         select count(*) filter (where op = 'insert') - count(*) filter (where op = 'delete'),
                (coalesce(sum({after_hash}) filter (where a is not null), 0)

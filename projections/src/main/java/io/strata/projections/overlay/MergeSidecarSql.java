@@ -33,13 +33,13 @@ final class MergeSidecarSql {
         insert into strata.merge_sidecars (attempt, tid, role, key, ours, merged)
         select {attempt}, {tid}, 'undo', p.key, p.ours, case when {present} then to_jsonb(t.*) end
         from {plan} p
-        cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
+        cross join lateral jsonb_populate_record(null::{row_type}, {key_object}) k
         {current_row}
         where p.merged is distinct from p.ours
         order by p.key
         on conflict do nothing""",
         "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()), "present", s.present("t"),
-        "plan", m.plan(), "table", s.table(), "key_object", s.keyObject("p.key"), "current_row", m.currentRowOfKey("k"));
+        "plan", m.plan(), "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("p.key"), "current_row", m.currentRowOfKey("k"));
   }
 
   /** The branch's current row of key record {@code k}, as {@code t} (a left join: no row, all nulls). */
@@ -70,11 +70,11 @@ final class MergeSidecarSql {
         update strata.merge_sidecars m set merged = x.stored
         from (select w.key, case when {present} then to_jsonb(t.*) end as stored
               from strata.merge_sidecars w
-              cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
+              cross join lateral jsonb_populate_record(null::{row_type}, {key_object}) k
               {current_row}
               where w.attempt = {attempt} and w.tid = {tid} and w.role = 'undo') x
         where m.attempt = {attempt} and m.tid = {tid} and m.role = 'undo' and m.key = x.key""",
-        "present", s.present("t"), "table", s.table(), "key_object", s.keyObject("w.key"), "current_row", currentRow("k"),
+        "present", s.present("t"), "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("w.key"), "current_row", currentRow("k"),
         "attempt", OverlaySql.literal(attempt), "tid", OverlaySql.literal(s.tableId()));
   }
 
@@ -92,12 +92,12 @@ final class MergeSidecarSql {
     return fill("""
         insert into {working_log} ({columns}, __present, __staged)
         select {columns_r}, w.ours is not null, false
-        from {undo} w, lateral jsonb_populate_record(null::{table}, coalesce(w.ours, {key_object})) r
+        from {undo} w, lateral jsonb_populate_record(null::{row_type}, coalesce(w.ours, {key_object})) r
         where not exists (select from {images} i where {key_match})
         order by {key_r}
         on conflict ({key}) do update set {sets}__present = excluded.__present, __changed_at = now()""",
         "working_log", s.workingLog(), "columns", OverlaySql.list(s.columns(), null),
-        "columns_r", OverlaySql.list(s.columns(), "r"), "undo", sidecar(attempt, "undo"), "table", s.table(),
+        "columns_r", OverlaySql.list(s.columns(), "r"), "undo", sidecar(attempt, "undo"), "table", s.table(), "row_type", s.rowType(),
         "key_object", s.keyObject("w.key"), "images", m.images(), "key_match", s.keyMatch("i", "r"),
         "key_r", s.keyList("r"), "key", s.keyList(null), "sets", sets.isEmpty() ? "" : sets + ", ");
   }

@@ -201,8 +201,8 @@ final class MergeSql {
     return fill("""
         create temporary table {images} on commit drop as
         select case when x.image is null then 'd' else 'u' end as __o, r.*
-        from ({source}) x, lateral jsonb_populate_record(null::{table}, coalesce(x.image, {key_object})) r""",
-        "images", images(), "source", source, "table", s.table(), "key_object", s.keyObject("x.key"))
+        from ({source}) x, lateral jsonb_populate_record(null::{row_type}, coalesce(x.image, {key_object})) r""",
+        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("x.key"))
         + (s.isDefaultBranch() ? "" : ";analyze " + images());
   }
 
@@ -212,8 +212,8 @@ final class MergeSql {
         delete from {images};
         insert into {images}
         select case when x.image is null then 'd' else 'u' end as __o, r.*
-        from ({source}) x, lateral jsonb_populate_record(null::{table}, coalesce(x.image, {key_object})) r""",
-        "images", images(), "source", source, "table", s.table(), "key_object", s.keyObject("x.key"));
+        from ({source}) x, lateral jsonb_populate_record(null::{row_type}, coalesce(x.image, {key_object})) r""",
+        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("x.key"));
   }
 
   /** Where {@link #applyGuarded} puts a key (as a quoted literal) in a statement written for one row. */
@@ -276,10 +276,10 @@ final class MergeSql {
     return fill("""
         insert into {working_log} ({columns}, __present, __staged)
         select {columns_r}, p.ours is not null, {staged}
-        from {plan} p, lateral jsonb_populate_record(null::{table}, coalesce(p.ours, {key_object})) r
+        from {plan} p, lateral jsonb_populate_record(null::{row_type}, coalesce(p.ours, {key_object})) r
         where p.merged is distinct from p.ours order by {key_r}{log_upsert}""",
         "working_log", s.workingLog(), "columns", OverlaySql.list(s.columns(), null),
-        "columns_r", OverlaySql.list(s.columns(), "r"), "plan", plan(), "table", s.table(),
+        "columns_r", OverlaySql.list(s.columns(), "r"), "plan", plan(), "table", s.table(), "row_type", s.rowType(),
         "key_object", s.keyObject("p.key"), "key_r", s.keyList("r"), "staged", String.valueOf(staged),
         "log_upsert", s.logUpsert(String.valueOf(staged)));
   }
@@ -302,7 +302,7 @@ final class MergeSql {
         from (select p.key as __key, p.ours as __before,
                      case when {present} then {after_image} end as __after,
                      case when {present} then {after_text} end as __after_text,
-                     case when p.ours is not null then jsonb_populate_record(null::{table}, p.ours)::text end
+                     case when p.ours is not null then jsonb_populate_record(null::{row_type}, p.ours)::text end
                        as __before_text
               from {plan} p
               {current_row}
@@ -312,8 +312,8 @@ final class MergeSql {
         "before_hash", TableCatalog.rowHash("x.__before_text"),
         "present", fromImages ? "p.merged is not null" : s.present("t"),
         "after_image", fromImages ? "p.merged" : "to_jsonb(t.*)",
-        "after_text", fromImages ? "jsonb_populate_record(null::" + s.table() + ", p.merged)::text" : "(t.*)::text",
-        "table", s.table(), "plan", plan(),
+        "after_text", fromImages ? "jsonb_populate_record(null::" + s.rowType() + ", p.merged)::text" : "(t.*)::text",
+        "table", s.table(), "row_type", s.rowType(), "plan", plan(),
         "current_row", fromImages ? "" : "cross join lateral jsonb_populate_record(null::" + s.table() + ", "
             + s.keyObject("p.key") + ") k " + currentRowOfKey("k"));
   }
@@ -356,9 +356,9 @@ final class MergeSql {
     String key = Sql.quote(s.key().get(0));
     return fill("""
         left join (select * from {table} x where x.{key} = any(array(
-                     select (jsonb_populate_record(null::{table}, {key_object})).{key} from {plan} p2
+                     select (jsonb_populate_record(null::{row_type}, {key_object})).{key} from {plan} p2
                      where p2.merged is distinct from p2.ours))) t on t.{key} = {k}.{key}""",
-        "table", s.table(), "key", key, "key_object", s.keyObject("p2.key"), "plan", plan(), "k", k);
+        "table", s.table(), "row_type", s.rowType(), "key", key, "key_object", s.keyObject("p2.key"), "plan", plan(), "k", k);
   }
 
   /**
@@ -379,10 +379,10 @@ final class MergeSql {
   String forgetWrittenLog() {
     return fill("""
         delete from {working_log} w using (
-          select k.* from {plan} p, lateral jsonb_populate_record(null::{table}, {key_object}) k
+          select k.* from {plan} p, lateral jsonb_populate_record(null::{row_type}, {key_object}) k
           where p.merged is distinct from p.ours) k
         where {key_match}""",
-        "working_log", s.workingLog(), "plan", plan(), "table", s.table(), "key_object", s.keyObject("p.key"),
+        "working_log", s.workingLog(), "plan", plan(), "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("p.key"),
         "key_match", s.keyMatch("w", "k"));
   }
 
@@ -390,10 +390,10 @@ final class MergeSql {
   String createPutBackImages(String written) {
     return "drop table if exists " + images() + ";" + createImages(fill("""
         select w.key, w.ours as image from {written} w
-        cross join lateral jsonb_populate_record(null::{table}, {key_object}) kr
+        cross join lateral jsonb_populate_record(null::{row_type}, {key_object}) kr
         left join lateral (select to_jsonb(x.*) as row from {state} x where {key_match} limit 1) cur on true
         where cur.row is not distinct from w.merged""",
-        "written", written, "table", s.table(), "key_object", s.keyObject("w.key"), "state", s.state(),
+        "written", written, "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("w.key"), "state", s.state(),
         "key_match", s.keyMatch("x", "kr")));
   }
 }

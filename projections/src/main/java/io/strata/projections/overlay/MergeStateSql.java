@@ -33,11 +33,11 @@ final class MergeStateSql {
         update {plan} p set merged = x.stored from (
           select p.key, case when {present} then to_jsonb({after_row}) end as stored
           from {plan} p
-          cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
+          cross join lateral jsonb_populate_record(null::{row_type}, {key_object}) k
           {current_row}
           where p.merged is distinct from p.ours) x
         where x.key = p.key and x.stored is distinct from p.merged""",
-        "plan", m.plan(), "present", s.present("t"), "after_row", "t.*", "table", s.table(),
+        "plan", m.plan(), "present", s.present("t"), "after_row", "t.*", "table", s.table(), "row_type", s.rowType(),
         "key_object", s.keyObject("p.key"), "current_row", m.currentRowOfKey("k"));
   }
 
@@ -74,12 +74,12 @@ final class MergeStateSql {
         create view {view} as
         select {key_k}, c.kind as conflict_type, c.fields as conflicting_columns, c.refused_by, {sides}
         from {conflicts} c
-        cross join lateral jsonb_populate_record(null::{table}, {key_object}) k
-        cross join lateral jsonb_populate_record(null::{table}, c.base) b
-        cross join lateral jsonb_populate_record(null::{table}, c.ours) o
-        cross join lateral jsonb_populate_record(null::{table}, c.theirs) t""",
+        cross join lateral jsonb_populate_record(null::{row_type}, {key_object}) k
+        cross join lateral jsonb_populate_record(null::{row_type}, c.base) b
+        cross join lateral jsonb_populate_record(null::{row_type}, c.ours) o
+        cross join lateral jsonb_populate_record(null::{row_type}, c.theirs) t""",
         "schema", Sql.quote(viewSchema), "view", Sql.qualified(viewSchema, viewName), "key_k", s.keyList("k"),
-        "sides", sides, "conflicts", m.conflicts(), "table", s.table(), "key_object", s.keyObject("c.key"));
+        "sides", sides, "conflicts", m.conflicts(), "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("c.key"));
   }
 
   /**
@@ -138,12 +138,12 @@ final class MergeStateSql {
                  end as image,
                  case when $2::text is null or {row_level} then array[]::text[] else array_remove(c.fields, $2) end as fields
           from {conflicts} c
-          cross join lateral jsonb_populate_record(null::{table}, {key_object_c}) kr
+          cross join lateral jsonb_populate_record(null::{row_type}, {key_object_c}) kr
           left join lateral (select to_jsonb(x.*) as row from {state} x where {key_match} limit 1) cur on true
           where ($1::text::jsonb is null or c.key = $1::text::jsonb) and ($2::text is null or $2 = any(c.fields))
         ) x order by x.key""",
         "resolution", resolution(), "key_object", s.keyObject("x.key"), "row_level", ROW_LEVEL, "side", side,
-        "conflicts", m.conflicts(), "table", s.table(), "key_object_c", s.keyObject("c.key"), "state", s.state(),
+        "conflicts", m.conflicts(), "table", s.table(), "row_type", s.rowType(), "key_object_c", s.keyObject("c.key"), "state", s.state(),
         "key_match", s.keyMatch("x", "kr"));
   }
 

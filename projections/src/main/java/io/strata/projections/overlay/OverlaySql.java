@@ -43,38 +43,52 @@ final class OverlaySql {
   private final String tid;
   private final String table;
   private final List<String> key;
-  private final List<String> columns;
+  /** T's columns, as the default branch has them. */
+  private final List<TableColumn> tableColumns;
+  /**
+   * The columns of the branches this instance describes, where they differ from T's (a branch forked
+   * before T gained a column keeps its own); null when they are T's.
+   */
+  private final List<TableColumn> branchShape;
   /** The branch this instance describes; null for the default branch (the table itself). */
   private final String bid;
-  /** Columns T declares NOT NULL: an overlay holds them to the same rule (tombstones aside). */
-  private final List<String> required;
   /** The branch's fork epoch when the SQL may name it as a constant (see {@link #forkedAt}); else null. */
   private final Long knownForkEpoch;
 
-  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<String> columns, String bid,
-      List<String> required) {
-    this(tid, qualifiedTable, key, columns, bid, required, null);
-  }
-
-  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<String> columns, String bid,
-      List<String> required, Long knownForkEpoch) {
+  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<TableColumn> tableColumns,
+      List<TableColumn> branchShape, String bid, Long knownForkEpoch) {
     this.knownForkEpoch = knownForkEpoch;
-    this.required = List.copyOf(required);
     this.tid = tid;
     this.table = qualifiedTable;
     this.key = List.copyOf(key);
-    this.columns = List.copyOf(columns);
+    this.tableColumns = List.copyOf(tableColumns);
+    this.branchShape = branchShape == null || names(branchShape).equals(names(tableColumns)) ? null
+        : List.copyOf(branchShape);
     this.bid = bid;
     key.forEach(Sql::quote); // validates
-    columns.forEach(Sql::quote);
+    tableColumns.forEach(c -> Sql.quote(c.name()));
+    if (this.branchShape != null) {
+      this.branchShape.forEach(c -> Sql.quote(c.name()));
+      if (!names(this.branchShape).containsAll(key)) {
+        throw new IllegalArgumentException("a branch's columns must hold the key " + key);
+      }
+    }
     if (bid != null && !bid.matches("[0-9a-f]{10}")) {
       throw new IllegalArgumentException("not a branch id: " + bid);
     }
   }
 
-  /** A tracked table, as the default branch sees it. */
+  private static List<String> names(List<TableColumn> columns) {
+    return columns.stream().map(TableColumn::name).toList();
+  }
+
+  /**
+   * A tracked table, as the default branch sees it; {@link #onBranch} gives another branch the columns
+   * the table was given for its ref ({@link TrackedTable#refColumns}).
+   */
   public static OverlaySql of(TrackedTable t) {
-    return of(t.id(), t.schema(), t.table(), t.key(), t.columns());
+    return new OverlaySql(t.id(), Sql.qualified(t.schema(), t.table()), t.key(), t.columns(), t.refColumns(), null,
+        null);
   }
 
   /** A tracked table, as {@code branch} sees it. */
@@ -88,15 +102,12 @@ final class OverlaySql {
   /** A table with the columns the catalog gave (their NOT NULL rules hold in overlays too). */
   public static OverlaySql of(String tid, String schema, String table, List<String> key,
       List<TableColumn> columns) {
-    return new OverlaySql(tid, Sql.qualified(schema, table), key,
-        columns.stream().map(TableColumn::name).toList(), null,
-        columns.stream().filter(c -> !c.nullable() && !key.contains(c.name()))
-            .map(TableColumn::name).toList());
+    return new OverlaySql(tid, Sql.qualified(schema, table), key, columns, null, null, null);
   }
 
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
-    return new OverlaySql(tid, table, key, columns, branchId, required);
+    return new OverlaySql(tid, table, key, tableColumns, branchShape, branchId, null);
   }
 
   /**
@@ -104,7 +115,7 @@ final class OverlaySql {
    * created with the epoch and never outliving it, so a point read through it spares two lookups.
    */
   public OverlaySql forkedAt(long epoch) {
-    return new OverlaySql(tid, table, key, columns, bid, required, epoch);
+    return new OverlaySql(tid, table, key, tableColumns, branchShape, bid, epoch);
   }
 
   public boolean isDefaultBranch() {
@@ -127,13 +138,53 @@ final class OverlaySql {
     return key;
   }
 
+  /** The columns of the branch this instance describes. */
   public List<String> columns() {
-    return columns;
+    return names(shape());
   }
 
-  /** T's columns, besides the key, that it declares NOT NULL. */
+  private List<TableColumn> shape() {
+    return bid == null || branchShape == null ? tableColumns : branchShape;
+  }
+
+  /** The branch's columns, besides the key, that are NOT NULL (T's rule, kept by the branch's overlay). */
   List<String> required() {
-    return required;
+    return shape().stream().filter(c -> !c.nullable() && !key.contains(c.name())).map(TableColumn::name).toList();
+  }
+
+  /** Whether this branch's columns differ from T's (see {@link #rowType}). */
+  boolean hasOwnShape() {
+    return bid != null && branchShape != null;
+  }
+
+  /**
+   * The row type of this branch's rows: T's, or where the branch's columns differ from T's, a composite
+   * type of the branch's own ({@link BranchObjectsSql#create}). Images become rows of the branch through
+   * it ({@code jsonb_populate_record(null::<row type>, image)}), so a column T has and the branch does
+   * not is never written into the branch, nor read from it.
+   */
+  String rowType() {
+    return hasOwnShape() ? ownRowType() : table;
+  }
+
+  /** The name a branch's own row type has, whether or not it has one: dropped with the branch. */
+  String ownRowType() {
+    return SCHEMA + "." + Sql.quote(tid + "__r_" + bid);
+  }
+
+  /** The definition of {@link #rowType} where the branch has a shape of its own: its columns and types. */
+  String rowTypeDefinition() {
+    return shape().stream().map(c -> Sql.quote(c.name()) + " " + c.type()).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * A condition on {@code pg_attribute a} of T: the columns this branch has (true for T's own shape).
+   * For the statements that read T's catalog (defaults, generated columns, checks) to give a branch only
+   * what its columns have.
+   */
+  String amongColumns(String attname) {
+    return !hasOwnShape() ? "true" : attname + " = any(" + columns().stream().map(OverlaySql::literal)
+        .collect(Collectors.joining(", ", "array[", "]::name[]")) + ")";
   }
 
   public String workingLog() {
@@ -198,7 +249,7 @@ final class OverlaySql {
 
   /** A record of the table's type with the key columns of a key array {@code expr} set. */
   String keyRecord(String expr) {
-    return "jsonb_populate_record(null::" + table + ", " + keyObject(expr) + ")";
+    return "jsonb_populate_record(null::" + rowType() + ", " + keyObject(expr) + ")";
   }
 
   /** The JSON object of the key columns of a key array {@code expr}. */
@@ -227,7 +278,7 @@ final class OverlaySql {
 
   /** The before-image a working-log row {@code w} holds, as a row of T (meaningful where {@code w.__present}). */
   String loggedRow(String w) {
-    return "row(" + list(columns, w) + ")::" + table;
+    return "row(" + list(columns(), w) + ")::" + rowType();
   }
 
   /**

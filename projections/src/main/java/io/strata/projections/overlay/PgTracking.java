@@ -104,6 +104,14 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> followColumns(UnitOfWork unit, TrackedTable table) {
+    SqlConnection tx = PgUnit.of(unit);
+    // Strata's own DDL, the capture's triggers on T among it: nothing for the DDL guard to look at
+    return tx.query(DdlGuardSql.UNCHECKED + ";" + OverlaySql.of(table).lockAgainstWriters()).execute()
+        .chain(() -> regenerateCapture(tx, OverlaySql.of(table)));
+  }
+
+  @Override
   public Uni<List<TableColumn>> columns(UnitOfWork unit, TrackedTable table) {
     return TableCatalog.columns(PgUnit.of(unit), table.schema(), table.table());
   }

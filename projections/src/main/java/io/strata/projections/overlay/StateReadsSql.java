@@ -42,8 +42,8 @@ final class StateReadsSql {
     if (!filters.isEmpty()) {
       // the values take the columns' own types (a value that does not fit is an error, not a miss)
       params.add(EventCodec.mapper().valueToTree(filters).toString());
-      filtersCte = fill("f as (select * from jsonb_populate_record(null::{table}, ${n}::text::jsonb))",
-          "table", s.table(), "n", Integer.toString(params.size()));
+      filtersCte = fill("f as (select * from jsonb_populate_record(null::{row_type}, ${n}::text::jsonb))",
+          "table", s.table(), "row_type", s.rowType(), "n", Integer.toString(params.size()));
       for (String column : filters.keySet()) {
         conditions.append(fill(" and s.{c} = (select f.{c} from f)", "c", Sql.quote(column)));
       }
@@ -51,8 +51,8 @@ final class StateReadsSql {
     String keys = OverlaySql.list(s.key(), "s");
     if (after != null) {
       params.add(after);
-      conditions.append(fill(" and ({keys}) > (select {keys_c} from jsonb_populate_record(null::{table}, ${n}::text::jsonb) c)",
-          "keys", keys, "keys_c", OverlaySql.list(s.key(), "c"), "table", s.table(),
+      conditions.append(fill(" and ({keys}) > (select {keys_c} from jsonb_populate_record(null::{row_type}, ${n}::text::jsonb) c)",
+          "keys", keys, "keys_c", OverlaySql.list(s.key(), "c"), "table", s.table(), "row_type", s.rowType(),
           "n", Integer.toString(params.size())));
     }
     String limited = "";
@@ -66,7 +66,7 @@ final class StateReadsSql {
         "cursor_key", limit == null ? "" : ", " + keyObject(),
         // all rows: one ORDER BY over the union, which the planner merges from key-order scans
         "tail", conditions + (limit == null ? "" : " order by " + keys + limited),
-        "open", limit == null ? "" : "(", "close", limit == null ? "" : ")", "table", s.table()};
+        "open", limit == null ? "" : "(", "close", limit == null ? "" : ")", "table", s.table(), "row_type", s.rowType()};
     if (path.isWorking()) {
       return new Query((filtersCte.isEmpty() ? "" : "with " + filtersCte + " ") + fill("""
           select row_to_json(s.*)::text{cursor_key} from {state} s where true{conditions}
@@ -82,7 +82,7 @@ final class StateReadsSql {
         page as (
           {open}select s.* from {state} s where {key_array} not in (select c.k from changed c){tail}{close}
           union all
-          {open}select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::{table}, c.img) r
+          {open}select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::{row_type}, c.img) r
                                  where c.img is not null) s where true{tail}{close})
         select row_to_json(s.*)::text{cursor_key} from page s order by {keys}{limited}""",
         SqlTemplate.with(holes, "key_array", s.keyArray("s"))), params);

@@ -68,6 +68,7 @@ final class TableWritesSql {
         for g in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr
                  from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
                  where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped
-                   and a.attgenerated = 's' order by a.attnum loop""", "table_literal", literal(s.table()));
+                   and a.attgenerated = 's' and {among} order by a.attnum loop""", "table_literal", literal(s.table()),
+        "among", s.amongColumns("a.attname"));
   }
 }

@@ -48,12 +48,12 @@ final class TrackingSql {
    */
   String createWorkingLog() {
     return (s.isDefaultBranch() ? createCommitGate() + ";" : "") + fill("""
-        create table {working_log} as select * from {table} with no data;
+        create table {working_log} as select * from {rows} with no data;
         alter table {working_log} add column __present boolean not null,
           add column __staged boolean not null default false,
           add column __changed_at timestamptz not null default now(),
           add primary key ({key})""",
-        "working_log", s.workingLog(), "table", s.table(), "key", s.keyList(null));
+        "working_log", s.workingLog(), "rows", BranchObjectsSql.rowsOfBranchShape(s), "key", s.keyList(null));
   }
 
   /** Content-addressed change sets of the table: every committed row change, stored once. */
@@ -157,10 +157,54 @@ final class TrackingSql {
    * @param epoch the current fork epoch ({@link #LAST_EPOCH})
    */
   String createCapture(boolean branches, long epoch) {
+    return followTableColumns() + ";" + captureFunctions(branches, epoch);
+  }
+
+  /**
+   * Follows the columns T has now, whatever its branches have: the default branch's working log and
+   * the pre-image log gain the columns T has and they lack (nullable, without default: they hold
+   * images), so that a capture naming T's columns can write them; and each live branch whose overlay's
+   * columns are no longer T's gets a row type of its own, of the overlay's columns ({@link
+   * OverlaySql#rowType}), so it keeps reading and writing its own. A branch reads only its own columns
+   * of the pre-image log; an image logged before holds null there. Idempotent, and a catalog read when
+   * nothing changed.
+   */
+  String followTableColumns() {
+    return fill("""
+        do $strata_l$ declare c record; b record; definition text; begin
+          for c in select l.log, a.attname, format_type(a.atttypid, a.atttypmod) as type
+                   from pg_attribute a cross join unnest(array[{working_log}, {preimages}]) l(log)
+                   where a.attrelid = {table}::regclass and a.attnum > 0 and not a.attisdropped
+                     and to_regclass(l.log) is not null
+                     and not exists (select 1 from pg_attribute x where x.attrelid = to_regclass(l.log)
+                                     and x.attname = a.attname and x.attnum > 0 and not x.attisdropped)
+                   order by l.log, a.attnum loop
+            execute format('alter table %s add column %I %s', c.log, c.attname, c.type);
+          end loop;
+          for b in select format('strata.%I', {tid} || '__v_' || o.bid) as overlay,
+                          format('strata.%I', {tid} || '__r_' || o.bid) as row_type
+                   from strata.branch_overlays o where o.tid = {tid} loop
+            continue when to_regtype(b.row_type) is not null or to_regclass(b.overlay) is null;
+            select string_agg(format('%I %s', v.attname, format_type(v.atttypid, v.atttypmod)), ', ' order by v.attnum)
+              into definition from pg_attribute v
+              where v.attrelid = b.overlay::regclass and v.attnum > 0 and not v.attisdropped and v.attname <> '__deleted';
+            if definition is distinct from (select string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)),
+                                               ', ' order by a.attnum) from pg_attribute a
+                                             where a.attrelid = {table}::regclass and a.attnum > 0 and not a.attisdropped) then
+              execute format('create type %s as (%s)', b.row_type, definition);
+            end if;
+          end loop;
+        end $strata_l$""",
+        "working_log", OverlaySql.literal(s.onBranch(null).workingLog()), "tid", OverlaySql.literal(s.tableId()),
+        "preimages", OverlaySql.literal(s.preimages()), "table", OverlaySql.literal(s.table()));
+  }
+
+  /** The capture functions and triggers of {@link #createCapture}, once the logs have T's columns. */
+  private String captureFunctions(boolean branches, long epoch) {
     OverlaySql main = s.onBranch(null);
     String w = main.workingLog();
     String[] holes = {
-        "working_log", w, "columns", OverlaySql.list(s.columns(), null), "columns_o", OverlaySql.list(s.columns(), "o"),
+        "working_log", w, "columns", OverlaySql.list(main.columns(), null), "columns_o", OverlaySql.list(main.columns(), "o"),
         "key", s.keyList(null), "key_o", s.keyList("o"), "key_n", s.keyList("n"), "staging", STAGING,
         "upsert", main.logUpsert(STAGING), "gate", s.commitGate(), "read_committed", READ_COMMITTED,
         "preimages", s.preimages(), "epoch", Long.toString(epoch), "match_on", s.keyMatch("o", "n")};

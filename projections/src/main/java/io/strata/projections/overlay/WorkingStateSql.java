@@ -122,13 +122,13 @@ final class WorkingStateSql {
       return fill("""
           select set_config('{capture}', 'on', true);
           delete from {table} t using {source} s where {key_match} and not (s.{present});
-          """, "capture", capture, "table", s.table(), "source", source, "key_match", s.keyMatch("t", "s"),
+          """, "capture", capture, "table", s.table(), "row_type", s.rowType(), "source", source, "key_match", s.keyMatch("t", "s"),
           "present", present)
           + s.writingTable(fill("""
               insert into {table} ({columns}) overriding system value
               select {values} from {source} s where s.{present} order by {key_s}
               on conflict ({key}) {on_conflict}""",
-              "table", s.table(), "source", source, "present", present, "key_s", s.keyList("s"),
+              "table", s.table(), "row_type", s.rowType(), "source", source, "present", present, "key_s", s.keyList("s"),
               "key", s.keyList(null),
               // holes writingTable fills as it runs, with T's writable columns then
               "columns", OverlaySql.COLUMNS, "values", OverlaySql.VALUES, "on_conflict", OverlaySql.ON_CONFLICT))
@@ -184,9 +184,9 @@ final class WorkingStateSql {
     return fill("""
         create temporary table {batch} on commit drop as
         select distinct on ({key_r}) case get_byte($2::bytea, {row}) when 100 then 'd' else 'u' end as __o, {values}
-        from json_populate_recordset(null::{table}, $1::text::json) with ordinality as r({columns}, __n)
+        from json_populate_recordset(null::{row_type}, $1::text::json) with ordinality as r({columns}, __n)
         order by {key_r}, r.__n desc""",
-        "batch", batchTable(), "key_r", s.keyList("r"), "row", row, "values", values, "table", s.table(),
+        "batch", batchTable(), "key_r", s.keyList("r"), "row", row, "values", values, "table", s.table(), "row_type", s.rowType(),
         "columns", OverlaySql.list(columns, null));
   }
 
@@ -325,16 +325,16 @@ final class WorkingStateSql {
   String lockKey() {
     return s.isDefaultBranch()
         ? "select 1"
-        : logCurrent("(" + currentRows("jsonb_populate_record(null::" + s.table() + ", $1::text::jsonb) b", null, "")
+        : logCurrent("(" + currentRows("jsonb_populate_record(null::" + s.rowType() + ", $1::text::jsonb) b", null, "")
             + ") c", "true or");
   }
 
   /** The branch's current row with the key in $1 (a JSON object), or no row; locked on the default branch. */
   String currentRow() {
     return fill("""
-        select to_jsonb(s.*)::text from {state} s, jsonb_populate_record(null::{table}, $1::text::jsonb) k
+        select to_jsonb(s.*)::text from {state} s, jsonb_populate_record(null::{row_type}, $1::text::jsonb) k
         where {match}{lock}""",
-        "state", s.state(), "table", s.table(), "match", s.keyMatch("s", "k"),
+        "state", s.state(), "table", s.table(), "row_type", s.rowType(), "match", s.keyMatch("s", "k"),
         "lock", s.isDefaultBranch() ? " for update of s" : "");
   }
 }

@@ -7,14 +7,30 @@ import java.util.List;
 
 /**
  * A tracked table as the data plane knows it: the repository and name it is tracked under, where it
- * lives, its key and its columns.
+ * lives, its key and its columns (the table's own: its default branch's).
+ *
+ * @param refColumns the columns of the ref a role works on, where they differ from the table's (a
+ *     branch forked before the table gained a column keeps its own); null when they are the table's.
+ *     Roles that work on two refs at once (merges) take two tables of one shape.
  */
 public record TrackedTable(String repository, String name, String schema, String table, List<String> key,
-    List<TableColumn> columns) {
+    List<TableColumn> columns, List<TableColumn> refColumns) {
 
   public TrackedTable {
     key = List.copyOf(key);
     columns = List.copyOf(columns);
+    refColumns = refColumns == null || refColumns.equals(columns) ? null : List.copyOf(refColumns);
+  }
+
+  /** A table whose refs all have its columns. */
+  public TrackedTable(String repository, String name, String schema, String table, List<String> key,
+      List<TableColumn> columns) {
+    this(repository, name, schema, table, key, columns, null);
+  }
+
+  /** The same table, worked on at a ref whose columns are {@code ref} (the table's own: none of its own). */
+  public TrackedTable atRefColumns(List<TableColumn> ref) {
+    return new TrackedTable(repository, name, schema, table, key, columns, ref);
   }
 
   public static TrackedTable of(String repository, TableLayout t) {

@@ -92,6 +92,13 @@ public interface Tracking<X> {
   Uni<List<TableColumn>> columns(X tx, TrackedTable table);
 
   /**
+   * Follows columns the table gained (a nullable column added, or one with a constant default): what
+   * versions it records them from now on, and every live branch keeps its own columns, as {@link
+   * TrackedTable#refColumns} will name them. Idempotent.
+   */
+  Uni<Void> followColumns(X tx, TrackedTable table);
+
+  /**
    * The table's full shape as it is now, normalised (see {@link TableShape}), or empty when the table is
    * gone. {@code tx} must be a transaction: the backend may set what it needs for the reading in it.
    */
