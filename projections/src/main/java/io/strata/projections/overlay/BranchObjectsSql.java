@@ -45,7 +45,7 @@ final class BranchObjectsSql {
     String required = b.required().isEmpty() ? "" : ", add check (__deleted or ("
         + b.required().stream().map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))";
     String rowType = b.hasOwnShape() ? "create type " + b.rowType() + " as (" + b.rowTypeDefinition() + ");" : "";
-    return new TrackingSql(b).createPreimages() + ";" + new TrackingSql(b).followTableColumns() + ";" + rowType + fill("""
+    return new TrackingSql(b).createPreimages() + ";" + FollowColumnsSql.follow(b, false) + ";" + rowType + fill("""
         create table {overlay} as select * from {rows} with no data;
         alter table {overlay} add column __deleted boolean not null default false,
           add primary key ({key}){required};

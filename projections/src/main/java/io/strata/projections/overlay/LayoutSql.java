@@ -38,6 +38,7 @@ final class LayoutSql {
         schema_name text not null, table_name text not null, tracked_at timestamptz not null default now(),
         unique (schema_name, table_name));
       alter table strata.tracked_tables add column if not exists last_epoch bigint not null default 0;
+      alter table strata.tracked_tables add column if not exists capture_template text;
       create table if not exists strata.branch_overlays (
         tid text not null, bid text not null, branch text not null, view_schema text not null,
         view_name text not null, created_at timestamptz not null default now(), primary key (tid, bid));

@@ -105,6 +105,11 @@ final class OverlaySql {
     return new OverlaySql(tid, Sql.qualified(schema, table), key, columns, null, null, null);
   }
 
+  /** The same table, as the default branch sees it, with {@code columns} as T's: for a capture template. */
+  OverlaySql withTableColumns(List<TableColumn> columns) {
+    return new OverlaySql(tid, table, key, columns, null, null, null);
+  }
+
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
     return new OverlaySql(tid, table, key, tableColumns, branchShape, branchId, null);

@@ -62,6 +62,9 @@ public final class PgTracking implements Tracking<UnitOfWork> {
         .chain(() -> tx.query(new TrackingSql(sql).createTriggers()).execute())
         .chain(() -> tx.preparedQuery(TrackingSql.REGISTER).execute(Tuple.of(tid, tracked.repository(),
             tracked.name(), schema, table)))
+        // the capture's template is kept with the registration, which comes last: the DDL guard leaves
+        // alone the triggers made on a table until it is registered
+        .chain(() -> tx.query(new TrackingSql(sql).keepCaptureTemplate(false, 0)).execute())
         .chain(() -> Multi.createFrom().iterable(branches)
             .onItem().transformToUniAndConcatenate(b -> BRANCHES.create(unit, tracked, b, StatePath.WORKING))
             .collect().last())

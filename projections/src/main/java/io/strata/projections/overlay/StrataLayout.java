@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 8;
+  public static final int CURRENT = 9;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -72,7 +72,10 @@ public final class StrataLayout {
               }))),
       // the DDL guard comes with the base objects of every layout from 8 on
       new Step(8, "the DDL guard: DDL on tracked tables followed or refused in its own transaction (DdlGuardSql)",
-          tx -> Uni.createFrom().voidItem()));
+          tx -> Uni.createFrom().voidItem()),
+      // strata.follow_columns comes with the base objects of every layout from 9 on
+      new Step(9, "capture templates: a table's capture follows columns it gains in the transaction that adds"
+          + " them (FollowColumnsSql)", tx -> eachTrackedTable(tx, sql -> PgTracking.regenerateCapture(tx, sql))));
 
   private StrataLayout() {}
 
@@ -104,7 +107,8 @@ public final class StrataLayout {
     }
     Uni<Void> base = tx.query(LayoutSql.BASE).execute()
         .chain(() -> tx.query(LayoutSql.MERGE_FUNCTION).execute())
-        .chain(() -> tx.query(DdlGuardSql.INSTALL).execute()).replaceWithVoid();
+        .chain(() -> tx.query(DdlGuardSql.INSTALL).execute())
+        .chain(() -> tx.query(FollowColumnsSql.FUNCTION).execute()).replaceWithVoid();
     if (found == 0) {
       return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
     }

@@ -157,49 +157,21 @@ final class TrackingSql {
    * @param epoch the current fork epoch ({@link #LAST_EPOCH})
    */
   String createCapture(boolean branches, long epoch) {
-    return followTableColumns() + ";" + captureFunctions(branches, epoch);
+    return FollowColumnsSql.follow(s, false) + ";" + captureFunctions(branches, epoch) + ";"
+        + keepCaptureTemplate(branches, epoch);
+  }
+
+  /** Keeps the template of {@link #createCapture}'s functions with the table's registration (once registered). */
+  String keepCaptureTemplate(boolean branches, long epoch) {
+    return FollowColumnsSql.keepTemplate(s, new TrackingSql(s.onBranch(null)
+        .withTableColumns(FollowColumnsSql.templateColumns())).captureFunctions(branches, epoch));
   }
 
   /**
-   * Follows the columns T has now, whatever its branches have: the default branch's working log and
-   * the pre-image log gain the columns T has and they lack (nullable, without default: they hold
-   * images), so that a capture naming T's columns can write them; and each live branch whose overlay's
-   * columns are no longer T's gets a row type of its own, of the overlay's columns ({@link
-   * OverlaySql#rowType}), so it keeps reading and writing its own. A branch reads only its own columns
-   * of the pre-image log; an image logged before holds null there. Idempotent, and a catalog read when
-   * nothing changed.
+   * The capture functions and triggers of {@link #createCapture}, once the logs have T's columns; with
+   * {@link FollowColumnsSql#COLUMNS} as T's columns, the template {@code strata.follow_columns} makes them
+   * from when T gains a column.
    */
-  String followTableColumns() {
-    return fill("""
-        do $strata_l$ declare c record; b record; definition text; begin
-          for c in select l.log, a.attname, format_type(a.atttypid, a.atttypmod) as type
-                   from pg_attribute a cross join unnest(array[{working_log}, {preimages}]) l(log)
-                   where a.attrelid = {table}::regclass and a.attnum > 0 and not a.attisdropped
-                     and to_regclass(l.log) is not null
-                     and not exists (select 1 from pg_attribute x where x.attrelid = to_regclass(l.log)
-                                     and x.attname = a.attname and x.attnum > 0 and not x.attisdropped)
-                   order by l.log, a.attnum loop
-            execute format('alter table %s add column %I %s', c.log, c.attname, c.type);
-          end loop;
-          for b in select format('strata.%I', {tid} || '__v_' || o.bid) as overlay,
-                          format('strata.%I', {tid} || '__r_' || o.bid) as row_type
-                   from strata.branch_overlays o where o.tid = {tid} loop
-            continue when to_regtype(b.row_type) is not null or to_regclass(b.overlay) is null;
-            select string_agg(format('%I %s', v.attname, format_type(v.atttypid, v.atttypmod)), ', ' order by v.attnum)
-              into definition from pg_attribute v
-              where v.attrelid = b.overlay::regclass and v.attnum > 0 and not v.attisdropped and v.attname <> '__deleted';
-            if definition is distinct from (select string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)),
-                                               ', ' order by a.attnum) from pg_attribute a
-                                             where a.attrelid = {table}::regclass and a.attnum > 0 and not a.attisdropped) then
-              execute format('create type %s as (%s)', b.row_type, definition);
-            end if;
-          end loop;
-        end $strata_l$""",
-        "working_log", OverlaySql.literal(s.onBranch(null).workingLog()), "tid", OverlaySql.literal(s.tableId()),
-        "preimages", OverlaySql.literal(s.preimages()), "table", OverlaySql.literal(s.table()));
-  }
-
-  /** The capture functions and triggers of {@link #createCapture}, once the logs have T's columns. */
   private String captureFunctions(boolean branches, long epoch) {
     OverlaySql main = s.onBranch(null);
     String w = main.workingLog();

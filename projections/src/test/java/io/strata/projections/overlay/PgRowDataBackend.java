@@ -189,6 +189,16 @@ final class PgRowDataBackend implements RowDataBackend<UnitOfWork> {
   }
 
   @Override
+  public void addColumnFollowedAndWrite(TrackedTable table, String column, int id, String v, String value) {
+    String t = Sql.qualified(table.schema(), table.table());
+    pool.withTransaction(c -> c.query(PAST_THE_GUARD + "alter table " + t + " add column " + Sql.quote(column) + " text;"
+        + "select strata.follow_columns(" + OverlaySql.literal(table.id()) + ", true);"
+        + "insert into " + t + " (id, v, " + Sql.quote(column) + ") values (" + id + ", " + OverlaySql.literal(v) + ", "
+        + OverlaySql.literal(value) + ") on conflict (id) do update set v = excluded.v, "
+        + Sql.quote(column) + " = excluded." + Sql.quote(column)).execute()).await().atMost(WAIT);
+  }
+
+  @Override
   public void migrate(TrackedTable table, List<String> statements) {
     pool.withTransaction(c -> c.query(PAST_THE_GUARD + String.join(";\n", statements)).execute()).await().atMost(WAIT);
   }

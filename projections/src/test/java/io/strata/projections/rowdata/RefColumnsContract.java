@@ -124,4 +124,37 @@ public abstract class RefColumnsContract<X> {
     backend().inUnitOfWork(f.before(), x -> backend().branchObjects().remove(x, f.before(), "dev"));
     assertThat(backend().objectsOf(f.before(), "dev")).noneMatch(o -> o.startsWith("relation") && o.contains("__r_"));
   }
+
+  @Test
+  void writesInTheTransactionThatAddedTheColumnAreCapturedWithIt() {
+    TrackedTable t = backend().newTable("repo_" + UUID.randomUUID().toString().substring(0, 8), "items", ROWS);
+    backend().inUnitOfWork(t, x -> backend().branchObjects().create(x, t, "dev", StatePath.WORKING));
+    backend().addColumnFollowedAndWrite(t, "note", 1, "A", "first");
+    List<TableColumn> columns = new ArrayList<>(t.columns());
+    columns.add(new TableColumn("note", "text", true));
+    TrackedTable wide = new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), columns);
+    TrackedTable onDev = wide.atRefColumns(t.columns());
+
+    assertThat(backend().read(t, "dev")).isEqualTo(ROWS); // the pre-image was filed in the new columns
+    backend().upsert(t, "dev", 2, "B");
+    ChangeCounts applied = backend().inUnitOfWork(onDev, x -> backend().workingState().apply(x, onDev, branch("dev"),
+        new RowBatch("[{\"id\": 3, \"v\": \"C\"}]", "u11", 1)));
+    assertThat(applied).isEqualTo(new ChangeCounts(0, 1, 0));
+    assertThat(backend().read(t, "dev")).isEqualTo(rows(1, "a", 2, "B", 3, "C"));
+
+    WorkingStatus status = backend().inUnitOfWork(wide, x -> backend().workingState().status(x, wide, branch(MAIN)));
+    assertThat(status).isEqualTo(new WorkingStatus(ChangeCounts.NONE, new ChangeCounts(0, 1, 0)));
+    Captured onMain = commit(wide, MAIN);
+    assertThat(new ChangeCounts(onMain.inserted(), onMain.updated(), onMain.deleted()))
+        .isEqualTo(new ChangeCounts(0, 1, 0));
+    assertThat(rows(wide, MAIN, StatePath.WORKING)).anyMatch(r -> r.contains("\"first\"")).hasSize(3);
+    List<String> before = rows(wide, MAIN, new StatePath(List.of(onMain.changeSet()), List.of(), true));
+    assertThat(before).hasSize(3).noneMatch(r -> r.contains("first")).anyMatch(r -> r.contains("\"a\""));
+
+    // the capture records the new column's value in its before-images: a discard brings it back
+    backend().upsert(t, MAIN, 1, "changed");
+    ChangeCounts discarded = backend().inUnitOfWork(wide, x -> backend().workingState().discard(x, wide, branch(MAIN)));
+    assertThat(discarded).isEqualTo(new ChangeCounts(0, 1, 0));
+    assertThat(rows(wide, MAIN, StatePath.WORKING)).anyMatch(r -> r.contains("\"first\"") && r.contains("\"A\""));
+  }
 }

@@ -101,6 +101,14 @@ public interface RowDataBackend<X> {
   /** Changes the table's shape outside Strata (past a guard that would refuse it): a new nullable column {@code column} of text. */
   void addColumn(TrackedTable table, String column);
 
+  /**
+   * Adds a nullable text column {@code column} to the table as an application would, with what versions
+   * the table following it in the same transaction (for PostgreSQL, {@code strata.follow_columns}, as
+   * the DDL guard runs it), and in that transaction, after the DDL, inserts or replaces row {@code id}
+   * with {@code v} and {@code value} in the new column.
+   */
+  void addColumnFollowedAndWrite(TrackedTable table, String column, int id, String v, String value);
+
   /** Runs statements a {@link Tracking#migration} gave for the table, in one transaction, past a guard that would refuse them. */
   void migrate(TrackedTable table, List<String> statements);
 

@@ -78,6 +78,9 @@ class LayoutUpgradeTest {
     List<String> settings = rows(pool, "select coalesce(array_to_string(proconfig, ','), '') from pg_proc"
         + " where proname like 't%\\_\\_view\\_%' and pronamespace = 'strata'::regnamespace");
     assertThat(settings).isNotEmpty().allSatisfy(c -> assertThat(c).isEqualTo("enable_seqscan=off"));
+    // layout 9: every tracked table keeps its capture's template, T's columns left open in it
+    assertThat(rows(pool, "select coalesce(capture_template, '') from strata.tracked_tables")).hasSize(2)
+        .allSatisfy(t -> assertThat(t).contains("__capture_upd").contains("\"__strata_columns__\""));
   }
 
   @Test
