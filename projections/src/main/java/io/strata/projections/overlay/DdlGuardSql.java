@@ -89,7 +89,7 @@ final class DdlGuardSql {
       set search_path = pg_catalog, pg_temp as $g$
       declare
         cmd record; t record; rel oid; wlog regclass; place record; now_cols text[]; kept_cols text[];
-        key text[]; added text[]; gone text[]; problem text; filed boolean := false;
+        key text[]; added text[]; gone text[]; branches text; problem text; filed boolean := false;
       begin
         if current_setting('strata.ddl_check', true) = 'off' then return; end if;
         for cmd in select * from pg_event_trigger_ddl_commands() loop
@@ -150,9 +150,25 @@ final class DdlGuardSql {
             if problem is null and now_cols is distinct from kept_cols then
               added := array(select c from unnest(now_cols) c where c <> all(kept_cols));
               gone := array(select c from unnest(kept_cols) c where c <> all(now_cols));
-              problem := 'changes its columns'
-                || case when cardinality(added) > 0 then format(' (new: %s)', array_to_string(added, ', ')) else '' end
-                || case when cardinality(gone) > 0 then format(' (gone: %s)', array_to_string(gone, ', ')) else '' end;
+              -- columns added after the others (none of Strata's own names: those start with two
+              -- underscores) are followed while no branch reads the table: the logs and the capture take
+              -- them in this transaction (strata.follow_columns), so no write after it is captured without
+              -- them. A branch forked before would keep its own columns: its commands do not name them yet
+              select string_agg(format('%I', o.branch), ', ' order by o.branch) into branches
+                from strata.branch_overlays o where o.tid = t.tid;
+              if cardinality(gone) = 0 and now_cols[1:cardinality(kept_cols)] = kept_cols
+                 and not exists (select 1 from unnest(added) c where c like '\\_\\_%') then
+                if branches is null then
+                  perform strata.follow_columns(t.tid, true);
+                else
+                  problem := format('adds columns (new: %s) while branches read it (%s)', array_to_string(added, ', '),
+                                    branches);
+                end if;
+              else
+                problem := 'changes its columns'
+                  || case when cardinality(added) > 0 then format(' (new: %s)', array_to_string(added, ', ')) else '' end
+                  || case when cardinality(gone) > 0 then format(' (gone: %s)', array_to_string(gone, ', ')) else '' end;
+              end if;
             end if;
             key := (select array_agg(a.attname::text order by k.pos)
                     from pg_index i cross join unnest(i.indkey::int2[]) with ordinality k(attnum, pos)

@@ -201,8 +201,9 @@ final class MergeSql {
     return fill("""
         create temporary table {images} on commit drop as
         select case when x.image is null then 'd' else 'u' end as __o, r.*
-        from ({source}) x, lateral jsonb_populate_record(null::{row_type}, coalesce(x.image, {key_object})) r""",
-        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("x.key"))
+        from ({source}) x, lateral jsonb_populate_record(null::{row_type}, {image}) r""",
+        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(),
+        "image", s.completeImage("x.image", "x.key"))
         + (s.isDefaultBranch() ? "" : ";analyze " + images());
   }
 
@@ -212,8 +213,9 @@ final class MergeSql {
         delete from {images};
         insert into {images}
         select case when x.image is null then 'd' else 'u' end as __o, r.*
-        from ({source}) x, lateral jsonb_populate_record(null::{row_type}, coalesce(x.image, {key_object})) r""",
-        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("x.key"));
+        from ({source}) x, lateral jsonb_populate_record(null::{row_type}, {image}) r""",
+        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(),
+        "image", s.completeImage("x.image", "x.key"));
   }
 
   /** Where {@link #applyGuarded} puts a key (as a quoted literal) in a statement written for one row. */

@@ -35,8 +35,8 @@ final class MovesSql {
         from (select distinct on (c.key) c.key, c.after as img
               from {changes} c join unnest($1::text[]) with ordinality o(cs, ord) on c.change_set = o.cs
               order by c.key, o.ord desc) c,
-             lateral jsonb_populate_record(null::{row_type}, coalesce(c.img, {key_object})) r""",
-        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("c.key"));
+             lateral jsonb_populate_record(null::{row_type}, {image}) r""",
+        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "image", s.completeImage("c.img", "c.key"));
   }
 
   /**
@@ -57,8 +57,8 @@ final class MovesSql {
                     select c.key, c.before, 1, o.ord
                     from {changes} c join unnest($1::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) x
               order by x.key, x.pass, x.ord) c,
-             lateral jsonb_populate_record(null::{row_type}, coalesce(c.img, {key_object})) r""",
-        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("c.key"));
+             lateral jsonb_populate_record(null::{row_type}, {image}) r""",
+        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "image", s.completeImage("c.img", "c.key"));
   }
 
   /** Forgets the working-log rows of the keys in {@code source}: they are as the branch's head has them. */

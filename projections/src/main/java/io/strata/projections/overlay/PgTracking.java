@@ -115,6 +115,26 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   @Override
+  public Uni<List<TableColumn>> versionedColumns(UnitOfWork unit, String repository, String name, String schema,
+      String table) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql named = OverlaySql.of(TrackedTable.idOf(repository, name), schema, table, List.of(), List.of());
+    // not tracked here (no working log, or no table): nothing versions it; asked first, not failed on, so
+    // that the caller's transaction goes on
+    return tx.preparedQuery("select to_regclass($1) is not null and to_regclass($2) is not null")
+        .execute(Tuple.of(named.workingLog(), named.table()))
+        .chain(found -> !found.iterator().next().getBoolean(0) ? Uni.createFrom().item(List.<TableColumn>of())
+            : tx.preparedQuery(LayoutSql.TRACKED_LAYOUT).execute(Tuple.of(named.workingLog(), named.table()))
+                .map(rows -> {
+                  List<TableColumn> columns = new ArrayList<>();
+                  for (Row r : rows) {
+                    columns.add(new TableColumn(r.getString(0), r.getString(1), r.getBoolean(2)));
+                  }
+                  return columns;
+                }));
+  }
+
+  @Override
   public Uni<List<TableColumn>> columns(UnitOfWork unit, TrackedTable table) {
     return TableCatalog.columns(PgUnit.of(unit), table.schema(), table.table());
   }

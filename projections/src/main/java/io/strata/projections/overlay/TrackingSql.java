@@ -157,20 +157,25 @@ final class TrackingSql {
    * @param epoch the current fork epoch ({@link #LAST_EPOCH})
    */
   String createCapture(boolean branches, long epoch) {
-    return FollowColumnsSql.follow(s, false) + ";" + captureFunctions(branches, epoch) + ";"
-        + keepCaptureTemplate(branches, epoch);
+    String template = captureTemplate(branches, epoch);
+    return FollowColumnsSql.follow(s, false) + ";" + FollowColumnsSql.captureFromTemplate(s, template) + ";"
+        + FollowColumnsSql.keepTemplate(s, template);
   }
 
   /** Keeps the template of {@link #createCapture}'s functions with the table's registration (once registered). */
   String keepCaptureTemplate(boolean branches, long epoch) {
-    return FollowColumnsSql.keepTemplate(s, new TrackingSql(s.onBranch(null)
-        .withTableColumns(FollowColumnsSql.templateColumns())).captureFunctions(branches, epoch));
+    return FollowColumnsSql.keepTemplate(s, captureTemplate(branches, epoch));
+  }
+
+  private String captureTemplate(boolean branches, long epoch) {
+    return new TrackingSql(s.onBranch(null).withTableColumns(FollowColumnsSql.templateColumns()))
+        .captureFunctions(branches, epoch);
   }
 
   /**
-   * The capture functions and triggers of {@link #createCapture}, once the logs have T's columns; with
-   * {@link FollowColumnsSql#COLUMNS} as T's columns, the template {@code strata.follow_columns} makes them
-   * from when T gains a column.
+   * The capture functions and triggers of {@link #createCapture}, generated with {@link
+   * FollowColumnsSql#COLUMNS} as T's columns: the template they are made from, with T's columns as the
+   * catalog has them, when the capture is regenerated and when T gains a column.
    */
   private String captureFunctions(boolean branches, long epoch) {
     OverlaySql main = s.onBranch(null);

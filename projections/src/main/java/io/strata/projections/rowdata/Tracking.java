@@ -92,6 +92,13 @@ public interface Tracking<X> {
   Uni<List<TableColumn>> columns(X tx, TrackedTable table);
 
   /**
+   * The columns what versions table {@code schema.table} (tracked in {@code repository} as {@code name})
+   * records its rows in (empty when it is not tracked here): the table's own once they are followed. A
+   * column added past the DDL guard is in the table and not here.
+   */
+  Uni<List<TableColumn>> versionedColumns(X tx, String repository, String name, String schema, String table);
+
+  /**
    * Follows columns the table gained (a nullable column added, or one with a constant default): what
    * versions it records them from now on, and every live branch keeps its own columns, as {@link
    * TrackedTable#refColumns} will name them. Idempotent.

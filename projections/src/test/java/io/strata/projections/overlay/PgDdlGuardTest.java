@@ -72,8 +72,8 @@ class PgDdlGuardTest {
   }
 
   private static final Map<String, String> REFUSED = Map.ofEntries(
-      Map.entry("alter table public.%s add column note text", "changes its columns (new: note text)"),
-      Map.entry("alter table public.%s add column n int not null default 0", "changes its columns (new: n integer)"),
+      Map.entry("alter table public.%s add column n int, alter column v type varchar(10)",
+          "changes its columns (new: v character varying(10), n integer) (gone: v text)"),
       Map.entry("alter table public.%s drop column v", "drops its column v"),
       Map.entry("alter table public.%s rename column v to w", "changes its columns (new: w text) (gone: v text)"),
       Map.entry("alter table public.%s alter column v type varchar(10)",
@@ -107,6 +107,38 @@ class PgDdlGuardTest {
       assertThat(followed(t)).as(statement).isEmpty();
       sql("insert into public." + t.table() + " values (2, 'b')"); // the capture still works
     }
+  }
+
+  @Test
+  void columnsAddedWhileNoBranchReadsTheTableAreFollowedInTheirOwnTransaction() {
+    TrackedTable t = tracked();
+    String table = "public." + t.table();
+    String log = "strata.\"" + t.id() + "__w_0\"";
+    sql("update " + table + " set v = 'x' where id = 1"); // logged before the columns come
+    // added, then written in the same transaction: the capture names the new columns at once
+    sql("alter table " + table + " add column note text; alter table " + table + " add column n int not null default 0;"
+        + " alter table " + table + " add column g int generated always as (id * 10) stored;"
+        + " insert into " + table + " (id, v, note, n) values (7, 'g', 'seven', 7)");
+    assertThat(shape(t).tableColumns()).extracting(c -> c.name()).containsExactly("id", "v", "note", "n", "g");
+    assertThat(followed(t)).extracting(Tracking.FollowedDdl::command)
+        .containsExactly("ALTER TABLE", "ALTER TABLE", "ALTER TABLE");
+    assertThat(db.pool.query("select n from " + log + " where id = 1").execute().await().atMost(PlanTestDatabase.WAIT)
+        .iterator().next().getInteger(0)).as("an image logged before reads the new column's default").isEqualTo(0);
+    assertThat(db.pool.query("select g from " + log + " where id = 1").execute().await().atMost(PlanTestDatabase.WAIT)
+        .iterator().next().getInteger(0)).as("... or the value the table's row was given").isEqualTo(10);
+    sql("delete from " + log); // as a commit would
+    sql("update " + table + " set v = 'G' where id = 7");
+    assertThat(db.pool.query("select note || '/' || n || '/' || g from " + log + " where id = 7").execute()
+        .await().atMost(PlanTestDatabase.WAIT).iterator().next().getString(0))
+        .as("the before-image holds the new columns' values").isEqualTo("seven/7/70");
+
+    // a branch forked now reads the new columns; with it alive, another column is refused, naming it
+    db.branch(new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), shape(t).tableColumns()),
+        "later_" + t.table());
+    assertThatThrownBy(() -> sql("alter table " + table + " add column more text"))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage())
+            .contains("adds columns (new: more text) while branches read it (later_" + t.table() + ")"));
+    assertThat(shape(t).tableColumns()).hasSize(5);
   }
 
   @Test
@@ -243,7 +275,8 @@ class PgDdlGuardTest {
     assertThatThrownBy(() -> db.pool.withTransaction(c -> c.query("set local role " + owner
             + "; alter table public." + t.table() + " add column note text").execute())
         .await().atMost(PlanTestDatabase.WAIT))
-        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage()).contains("changes its columns"));
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage())
+            .contains("adds columns (new: note text) while branches read it (dev_" + t.table() + ")"));
     db.pool.withTransaction(c -> c.query("set local role " + owner + "; create index " + t.table() + "_by_owner on public."
         + t.table() + " (v)").execute()).await().atMost(PlanTestDatabase.WAIT);
     assertThat(followed(t)).extracting(Tracking.FollowedDdl::command).containsExactly("ALTER TABLE", "CREATE INDEX");

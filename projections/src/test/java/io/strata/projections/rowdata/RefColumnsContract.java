@@ -27,14 +27,23 @@ public abstract class RefColumnsContract<X> {
   private record Forked(TrackedTable before, TrackedTable wide, TrackedTable onDev) {}
 
   private Forked forkedBeforeANewColumn() {
-    TrackedTable t = backend().newTable("repo_" + UUID.randomUUID().toString().substring(0, 8), "items", ROWS);
+    TrackedTable t = newTable();
     backend().inUnitOfWork(t, x -> backend().branchObjects().create(x, t, "dev", StatePath.WORKING));
     backend().addColumn(t, "note");
-    List<TableColumn> columns = new ArrayList<>(t.columns());
-    columns.add(new TableColumn("note", "text", true));
-    TrackedTable wide = new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), columns);
+    TrackedTable wide = withNote(t);
     backend().inUnitOfWork(wide, x -> backend().tracking().followColumns(x, wide)); // what the DDL guard will do
     return new Forked(t, wide, wide.atRefColumns(t.columns()));
+  }
+
+  private TrackedTable newTable() {
+    return backend().newTable("repo_" + UUID.randomUUID().toString().substring(0, 8), "items", ROWS);
+  }
+
+  /** The table as it is once it gained column {@code note} (text, nullable). */
+  private static TrackedTable withNote(TrackedTable t) {
+    List<TableColumn> columns = new ArrayList<>(t.columns());
+    columns.add(new TableColumn("note", "text", true));
+    return new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), columns);
   }
 
   private static BranchRef branch(String name) {
@@ -127,12 +136,10 @@ public abstract class RefColumnsContract<X> {
 
   @Test
   void writesInTheTransactionThatAddedTheColumnAreCapturedWithIt() {
-    TrackedTable t = backend().newTable("repo_" + UUID.randomUUID().toString().substring(0, 8), "items", ROWS);
+    TrackedTable t = newTable();
     backend().inUnitOfWork(t, x -> backend().branchObjects().create(x, t, "dev", StatePath.WORKING));
     backend().addColumnFollowedAndWrite(t, "note", 1, "A", "first");
-    List<TableColumn> columns = new ArrayList<>(t.columns());
-    columns.add(new TableColumn("note", "text", true));
-    TrackedTable wide = new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), columns);
+    TrackedTable wide = withNote(t);
     TrackedTable onDev = wide.atRefColumns(t.columns());
 
     assertThat(backend().read(t, "dev")).isEqualTo(ROWS); // the pre-image was filed in the new columns
@@ -156,5 +163,38 @@ public abstract class RefColumnsContract<X> {
     ChangeCounts discarded = backend().inUnitOfWork(wide, x -> backend().workingState().discard(x, wide, branch(MAIN)));
     assertThat(discarded).isEqualTo(new ChangeCounts(0, 1, 0));
     assertThat(rows(wide, MAIN, StatePath.WORKING)).anyMatch(r -> r.contains("\"first\"") && r.contains("\"A\""));
+  }
+
+  @Test
+  void changesRecordedBeforeTheColumnMoveRowsWithoutTouchingIt() {
+    TrackedTable t = newTable();
+    backend().upsert(t, MAIN, 1, "A");
+    Captured before = commit(t, MAIN); // its images have no note
+    backend().addColumnFollowedAndWrite(t, "note", 1, "AA", "kept");
+    TrackedTable wide = withNote(t);
+    Captured after = commit(wide, MAIN);
+
+    // back to the state before both commits: row 1 takes its first before-image, recorded without note
+    backend().inUnitOfWork(wide, x -> backend().workingState().move(x, wide, branch(MAIN),
+        List.of(before.changeSet(), after.changeSet()), List.of()));
+    assertThat(backend().read(t, MAIN)).isEqualTo(ROWS);
+    assertThat(rows(wide, MAIN, StatePath.WORKING)).filteredOn(r -> r.contains("\"a\""))
+        .singleElement().asString().contains("\"kept\"");
+  }
+
+  private List<String> versioned(TrackedTable t, String name) {
+    return backend().inUnitOfWork(t, x -> backend().tracking().versionedColumns(x, t.repository(), name, t.schema(),
+        t.table())).stream().map(TableColumn::name).toList();
+  }
+
+  @Test
+  void whatVersionsTheTableRecordsItsColumnsOnceItFollowsThem() {
+    TrackedTable t = newTable();
+    backend().addColumn(t, "note"); // past the guard: the table has it, its versioning not yet
+    assertThat(versioned(t, t.name())).containsExactly("id", "v");
+    TrackedTable wide = withNote(t);
+    backend().inUnitOfWork(wide, x -> backend().tracking().followColumns(x, wide));
+    assertThat(versioned(t, t.name())).containsExactly("id", "v", "note");
+    assertThat(versioned(t, "not_tracked")).isEmpty();
   }
 }

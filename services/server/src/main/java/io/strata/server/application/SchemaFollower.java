@@ -11,6 +11,7 @@ import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Grants;
+import io.strata.server.domain.ColumnLayouts;
 import io.strata.server.domain.Commands;
 import io.strata.server.runtime.CoalescedRounds;
 import io.strata.server.runtime.PeriodicJob;
@@ -145,14 +146,21 @@ public class SchemaFollower {
       Map<List<String>, List<FollowedDdl>> byTable = new LinkedHashMap<>();
       followed.forEach(f -> byTable.computeIfAbsent(List.of(f.repository(), f.table()), t -> new ArrayList<>()).add(f));
       return Multi.createFrom().iterable(byTable.values())
-          .onItem().transformToUniAndConcatenate(ddl -> unit.roles().tracking()
-              .shape(unit, ddl.get(0).schema(), ddl.get(0).relation())
-              .map(shape -> new Followed(ddl.get(0).repository(), ddl.get(0).table(), shape, ddl)))
+          .onItem().transformToUniAndConcatenate(ddl -> {
+            FollowedDdl first = ddl.get(0);
+            return unit.roles().tracking().shape(unit, first.schema(), first.relation())
+                .chain(shape -> unit.roles().tracking()
+                    .versionedColumns(unit, first.repository(), first.table(), first.schema(), first.relation())
+                    .map(versioned -> new Followed(first.repository(), first.table(), shape, ddl,
+                        shape.isPresent() && ColumnLayouts.same(shape.get().tableColumns(), versioned))));
+          })
           .collect().asList();
     });
   }
 
-  private record Followed(String repository, String table, Optional<TableShape> shape, List<FollowedDdl> ddl) {}
+  /** A table's filed commands and its shape, read in one snapshot; whether its versioning follows its columns. */
+  private record Followed(String repository, String table, Optional<TableShape> shape, List<FollowedDdl> ddl,
+      boolean columnsFollowed) {}
 
   /**
    * Records the table's shape after its followed commands; answers whether they are settled (recorded,
@@ -171,6 +179,6 @@ public class SchemaFollower {
     return tables.table(repository, f.table())
         .chain(row -> row.isEmpty() ? Uni.createFrom().item(false)
             : processor.execute(repository, new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements,
-                through), ctx, Answer.NONE).replaceWith(true));
+                through, f.columnsFollowed()), ctx, Answer.NONE).replaceWith(true));
   }
 }

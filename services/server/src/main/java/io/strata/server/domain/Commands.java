@@ -160,8 +160,12 @@ public final class Commands {
    * when the table is no longer tracked; nothing either when a change through a newer command
    * ({@code ddlThrough}: the newest command's id in the table's database) is recorded already.
    */
+  /**
+   * @param columnsFollowed whether what versions the table records its rows in the shape's columns (the
+   *     DDL guard followed the columns added): else columns added are drift, not a followed change
+   */
   public record RecordSchemaChange(String name, TableShape shape,
-      List<TableSchemaChanged.Statement> statements, long ddlThrough) implements TableCommand {
+      List<TableSchemaChanged.Statement> statements, long ddlThrough, boolean columnsFollowed) implements TableCommand {
     public RecordSchemaChange {
       statements = List.copyOf(statements);
     }

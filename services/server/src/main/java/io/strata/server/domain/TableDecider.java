@@ -94,7 +94,10 @@ public final class TableDecider {
 
   private static List<StrataEvent> recordSchemaChange(RepositoryState state, RecordSchemaChange c) {
     TableTracked t = state.tables().get(c.name());
-    if (t == null || c.statements().isEmpty() || !ColumnLayouts.same(c.shape().tableColumns(), t.columns())
+    // columns added after the others are recorded when the guard followed them (Strata's objects have them)
+    boolean followedColumns = t != null && (ColumnLayouts.same(c.shape().tableColumns(), t.columns())
+        || c.columnsFollowed() && ColumnLayouts.appended(c.shape().tableColumns(), t.columns()));
+    if (t == null || c.statements().isEmpty() || !followedColumns
         || c.ddlThrough() <= state.ddlRecordedThrough(c.name())) {
       return List.of();
     }

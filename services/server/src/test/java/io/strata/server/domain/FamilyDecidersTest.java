@@ -228,21 +228,27 @@ class FamilyDecidersTest {
         List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)"),
             new TableShape.Constraint("v_check", "check", "CHECK ((v <> ''::text))")), List.of());
 
-    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1))).as("the shape recorded already").isEmpty();
-    assertThat(decide(new Commands.RecordSchemaChange("gone", stricter, ddl, 1))).as("a table not tracked").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1, true))).as("the shape recorded already").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("gone", stricter, ddl, 1, true))).as("a table not tracked").isEmpty();
     TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
         new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
-    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 1)))
-        .as("columns changed past the guard: drift, not a followed change").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 1, false)))
+        .as("columns added past the guard: drift, not a followed change").isEmpty();
+    TableShape renamed = new TableShape(List.of(shape.columns().get(0),
+        new TableShape.Column("w", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
+    assertThat(decide(new Commands.RecordSchemaChange("t", renamed, ddl, 1, true)))
+        .as("columns changed otherwise than added: never followed").isEmpty();
 
-    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2))).containsExactly(
+    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).containsExactly(
         new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl, 2));
-    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2))).as("recorded by another server first")
+    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).as("recorded by another server first")
         .isEmpty();
-    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1)))
+    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1, true)))
         .as("a round that read older commands (and an older shape) after a newer one was recorded").isEmpty();
-    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 3))).as("a newer change back")
+    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 3, true))).as("a newer change back")
         .singleElement().isInstanceOf(TableSchemaChanged.class);
+    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 4, true))).as("a column added, followed")
+        .containsExactly(new TableSchemaChanged("t", "main", widened, widened.hash(), shape.hash(), ddl, 4));
   }
 
   @Test
@@ -274,7 +280,7 @@ class FamilyDecidersTest {
         "etl", Instant.EPOCH));
     TableShape more = new TableShape(shape.columns(), List.of("id"), shape.constraints(),
         List.of(new TableShape.Index("t_v", false, "btree (v)"), new TableShape.Index("t_w", false, "btree (id, v)")));
-    assertThat(decide(new Commands.RecordSchemaChange("t", more, ddl, 4))).singleElement()
+    assertThat(decide(new Commands.RecordSchemaChange("t", more, ddl, 4, true))).singleElement()
         .isInstanceOf(TableSchemaChanged.class);
     assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA)))
         .as("a follower's round came between").isEqualTo(ErrorCode.SchemaMoved);
@@ -284,7 +290,7 @@ class FamilyDecidersTest {
     // command before the drift was recorded records nothing over it
     assertThat(decide(new Commands.RecordSchemaDrift("t", more, true, 9, indexed.hash(), ADA))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(9));
-    assertThat(decide(new Commands.RecordSchemaChange("t", indexed, ddl, 9))).as("the stale round").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaChange("t", indexed, ddl, 9, true))).as("the stale round").isEmpty();
   }
 
   @Test
