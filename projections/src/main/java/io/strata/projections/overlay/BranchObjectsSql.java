@@ -86,12 +86,12 @@ final class BranchObjectsSql {
         with {changed},
         rows as (
           insert into {overlay}
-          select r.*, false from changed, lateral jsonb_populate_record(null::{row_type}, img) r
+          select r.*, false from changed, lateral jsonb_populate_record(null::{row_type}, {image}) r
           where img is not null order by k
           returning 1)
         insert into {overlay} ({key}, __deleted)
         select {key_r}, true from (select ({key_record}).* from changed where img is null) r""",
-        "changed", changedCte, "overlay", b.overlay(), "row_type", b.rowType(), "key", b.keyList(null),
+        "changed", changedCte, "overlay", b.overlay(), "row_type", b.rowType(), "image", b.completeImage("img", "k"), "key", b.keyList(null),
         "key_r", b.keyList("r"), "key_record", b.keyRecord("k"));
   }
 

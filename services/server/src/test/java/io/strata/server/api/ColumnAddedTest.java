@@ -89,6 +89,14 @@ class ColumnAddedTest {
         .then().statusCode(200);
     assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "eu", "apac");
 
+    // a branch of a state before the column: rows changed since read the column as their row has it
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "past", "from", before + "~1")).statusCode(201);
+    JsonPath past = rows(repo, "past");
+    List<Integer> pastTotals = past.getList("items.total");
+    assertThat(pastTotals).containsExactly(10, 20);
+    assertThat(past.getList("items.region")).containsExactly("us", "eu");
+    given().delete("/api/v1/repositories/{r}/branches/past", repo).then().statusCode(204);
+
     // with feature alive, another column is refused in its own transaction, naming the branch
     assertThatThrownBy(() -> sql(pool, "alter table public." + t + " add column channel text"))
         .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage())
