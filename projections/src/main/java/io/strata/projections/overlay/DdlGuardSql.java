@@ -192,8 +192,11 @@ final class DdlGuardSql {
                 cmd.command_tag, quote_ident(t.schema_name), quote_ident(t.table_name), t.name, t.repository, problem
                 using errcode = 'feature_not_supported',
                   detail = 'statement: ' || left(current_query(), 1000),
-                  hint = 'untrack the table first, or SET strata.ddl_check = off to make the change anyway (Strata then'
-                    || ' refuses to work on the table until it is undone)';
+                  hint = case when problem like 'adds columns%'
+                    then format('merge or delete the branches that read it (%s) first, then add the column again',
+                                branches)
+                    else 'untrack the table first, or SET strata.ddl_check = off to make the change anyway (Strata then'
+                      || ' refuses to work on the table until it is undone)' end;
             end if;
             -- Strata's own trigger (re)created with its capture is nothing to record
             continue when cmd.classid = 'pg_trigger'::regclass

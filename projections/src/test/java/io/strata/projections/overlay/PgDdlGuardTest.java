@@ -136,8 +136,11 @@ class PgDdlGuardTest {
     db.branch(new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), shape(t).tableColumns()),
         "later_" + t.table());
     assertThatThrownBy(() -> sql("alter table " + table + " add column more text"))
-        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage())
-            .contains("adds columns (new: more text) while branches read it (later_" + t.table() + ")"));
+        .isInstanceOfSatisfying(PgException.class, e -> {
+          assertThat(e.getErrorMessage()).contains("adds columns (new: more text) while branches read it (later_"
+              + t.table() + ")");
+          assertThat(e.getHint()).startsWith("merge or delete the branches that read it (later_" + t.table() + ")");
+        });
     assertThat(shape(t).tableColumns()).hasSize(5);
   }
 
