@@ -204,7 +204,8 @@ final class OverlaySql {
   /**
    * The relation holding this branch's working state: the table itself for the default branch, else
    * one overlay level over it, at any depth ({@link BranchStateSql}). Its columns are exactly the
-   * table's, so {@code to_jsonb} of a row is the same image either way.
+   * branch's ({@link #columns}: the table's, unless the branch keeps columns of its own), so {@code
+   * to_jsonb} of a row is the branch's image of it either way.
    */
   public String state() {
     return bid == null ? table : BranchStateSql.state(this);
