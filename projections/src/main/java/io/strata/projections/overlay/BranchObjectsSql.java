@@ -91,7 +91,7 @@ final class BranchObjectsSql {
           returning 1)
         insert into {overlay} ({key}, __deleted)
         select {key_r}, true from (select ({key_record}).* from changed where img is null) r""",
-        "changed", changedCte, "overlay", b.overlay(), "row_type", b.rowType(), "image", b.completeImage("img", "k"), "key", b.keyList(null),
+        "changed", changedCte, "overlay", b.overlay(), "row_type", b.rowType(), "image", ChangeImagesSql.completeImage(b, "img", "k"), "key", b.keyList(null),
         "key_r", b.keyList("r"), "key_record", b.keyRecord("k"));
   }
 

@@ -198,24 +198,21 @@ final class MergeSql {
    * table's key index row by row whatever the estimate.
    */
   String createImages(String source) {
-    return fill("""
-        create temporary table {images} on commit drop as
-        select case when x.image is null then 'd' else 'u' end as __o, r.*
-        from ({source}) x, lateral jsonb_populate_record(null::{row_type}, {image}) r""",
-        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(),
-        "image", s.completeImage("x.image", "x.key"))
+    return "create temporary table " + images() + " on commit drop as " + imageRows(source)
         + (s.isDefaultBranch() ? "" : ";analyze " + images());
   }
 
   /** Fills the images table {@link #createImages} made with the rows of {@code source}. */
   private String refillImages(String source) {
+    return "delete from " + images() + "; insert into " + images() + " " + imageRows(source);
+  }
+
+  /** The batch's rows of {@code source} (key, image): each image completed as a row of the branch. */
+  private String imageRows(String source) {
     return fill("""
-        delete from {images};
-        insert into {images}
         select case when x.image is null then 'd' else 'u' end as __o, r.*
         from ({source}) x, lateral jsonb_populate_record(null::{row_type}, {image}) r""",
-        "images", images(), "source", source, "table", s.table(), "row_type", s.rowType(),
-        "image", s.completeImage("x.image", "x.key"));
+        "source", source, "row_type", s.rowType(), "image", ChangeImagesSql.completeImage(s, "x.image", "x.key"));
   }
 
   /** Where {@link #applyGuarded} puts a key (as a quoted literal) in a statement written for one row. */

@@ -36,7 +36,7 @@ final class MovesSql {
               from {changes} c join unnest($1::text[]) with ordinality o(cs, ord) on c.change_set = o.cs
               order by c.key, o.ord desc) c,
              lateral jsonb_populate_record(null::{row_type}, {image}) r""",
-        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "image", s.completeImage("c.img", "c.key"));
+        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "image", ChangeImagesSql.completeImage(s, "c.img", "c.key"));
   }
 
   /**
@@ -58,7 +58,7 @@ final class MovesSql {
                     from {changes} c join unnest($1::text[]) with ordinality o(cs, ord) on c.change_set = o.cs) x
               order by x.key, x.pass, x.ord) c,
              lateral jsonb_populate_record(null::{row_type}, {image}) r""",
-        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "image", s.completeImage("c.img", "c.key"));
+        "rows", changeSetRows(), "changes", s.changes(), "table", s.table(), "row_type", s.rowType(), "image", ChangeImagesSql.completeImage(s, "c.img", "c.key"));
   }
 
   /** Forgets the working-log rows of the keys in {@code source}: they are as the branch's head has them. */

@@ -258,23 +258,6 @@ final class OverlaySql {
     return "jsonb_populate_record(null::" + rowType() + ", " + keyObject(expr) + ")";
   }
 
-  /**
-   * The image {@code image} (a JSON row, or null for none) of key array {@code key}, as the JSON object
-   * a row of this branch is populated from: the key alone for none; the image itself when it has every
-   * column of the branch; else the branch's current row under it. An image recorded before the table
-   * gained a column does not name it, and writing it must not set that column to null: the change did not
-   * touch it. The current row is looked up (one key probe) only for such images.
-   */
-  String completeImage(String image, String key) {
-    String columnsArray = columns().stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]"));
-    return fill("""
-        case when {image} is null then {key_object} when {image} ?& {columns} then {image}
-             else coalesce((select to_jsonb(strata_now.*) from {state} strata_now
-                            where ({key_now}) = (select {key_k} from {key_record} strata_k)), '{}'::jsonb) || {image} end""",
-        "image", image, "key_object", keyObject(key), "columns", columnsArray, "state", state(),
-        "key_now", keyList("strata_now"), "key_k", keyList("strata_k"), "key_record", keyRecord(key));
-  }
-
   /** The JSON object of the key columns of a key array {@code expr}. */
   String keyObject(String expr) {
     StringBuilder object = new StringBuilder("jsonb_build_object(");
