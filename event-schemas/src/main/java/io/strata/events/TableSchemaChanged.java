@@ -14,6 +14,9 @@ import java.util.List;
  *     tracked before shapes were recorded)
  * @param ddlThrough the id of the newest DDL command recorded, in the table's database's own sequence: a
  *     later recording of older commands (another server's round) is no change
+ * @param branchColumns every live branch whose columns are not the table's once the change is recorded
+ *     (a branch that read the table when it gained columns keeps the ones it had), sorted by branch;
+ *     empty when every branch reads the table's columns (always so before v2)
  */
 public record TableSchemaChanged(
     String name,
@@ -22,8 +25,16 @@ public record TableSchemaChanged(
     String shapeHash,
     String previousShapeHash,
     List<Statement> statements,
-    long ddlThrough)
+    long ddlThrough,
+    List<BranchColumns> branchColumns)
     implements StrataEvent {
+
+  /** The columns, in order, of a branch whose columns are not its table's. */
+  public record BranchColumns(String branch, List<TableColumn> columns) {
+    public BranchColumns {
+      columns = List.copyOf(columns);
+    }
+  }
 
   /**
    * One DDL command that took part in the change.
@@ -38,6 +49,7 @@ public record TableSchemaChanged(
 
   public TableSchemaChanged {
     statements = List.copyOf(statements);
+    branchColumns = branchColumns == null ? List.of() : List.copyOf(branchColumns);
   }
 
   @Override

@@ -104,6 +104,19 @@ class EventSchemasTest {
   }
 
   @Test
+  void aSchemaChangeRecordedAsV1ReadsAsOneAfterWhichEveryBranchReadsTheTablesColumns() {
+    TableSchemaChanged v2 = SampleEvents.all().stream().filter(TableSchemaChanged.class::isInstance)
+        .map(TableSchemaChanged.class::cast).findFirst().orElseThrow();
+    ObjectNode v1 = (ObjectNode) codec.encode(v2);
+    v1.remove("branch_columns");
+    assertThat(schema("schemas/io.strata.table.schema_changed.v1.json").validate(v1)).isEmpty();
+    TableSchemaChanged read = (TableSchemaChanged) codec.decode("io.strata.table.schema_changed.v1", v1);
+    assertThat(read.branchColumns()).isEmpty();
+    assertThat(read).isEqualTo(new TableSchemaChanged(v2.name(), v2.branch(), v2.shape(), v2.shapeHash(),
+        v2.previousShapeHash(), v2.statements(), v2.ddlThrough(), List.of()));
+  }
+
+  @Test
   void equalShapesHashEqualWhateverOrderTheirConstraintsAndIndexesCameIn() {
     TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null, null);
     TableShape.Constraint a = new TableShape.Constraint("a_check", "check", "CHECK ((id > 0))");

@@ -11,10 +11,18 @@ import java.util.stream.Collectors;
  * working log, and the updatable view clients read and write the table through on the branch.
  */
 final class BranchObjectsSql {
-  /** The live branch overlays of a table ($1 = tid): bid, branch, view schema and name, fork epoch. */
+  /**
+   * The live branch overlays of a table ($1 = tid): bid, branch, view schema and name, fork epoch, and
+   * the branch's own columns (JSON {name, type, nullable} in order) when it has a row type of its own.
+   */
   static final String OVERLAYS = """
-      select bid, branch, view_schema, view_name, fork_epoch from strata.branch_overlays
-      where tid = $1 order by bid""";
+      select o.bid, o.branch, o.view_schema, o.view_name, o.fork_epoch,
+             (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                                                'nullable', true) order by a.attnum)::text
+                from pg_type ty join pg_attribute a on a.attrelid = ty.typrelid and a.attnum > 0 and not a.attisdropped
+               where ty.oid = to_regtype(format('strata.%I', o.tid || '__r_' || o.bid))) as own_columns
+      from strata.branch_overlays o
+      where o.tid = $1 order by o.bid""";
 
   static final String REGISTER_OVERLAY = """
       insert into strata.branch_overlays (tid, bid, branch, view_schema, view_name, fork_epoch)

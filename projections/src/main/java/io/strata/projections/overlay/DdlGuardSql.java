@@ -89,7 +89,7 @@ final class DdlGuardSql {
       set search_path = pg_catalog, pg_temp as $g$
       declare
         cmd record; t record; rel oid; wlog regclass; place record; now_cols text[]; kept_cols text[];
-        key text[]; added text[]; gone text[]; branches text; problem text; filed boolean := false;
+        key text[]; added text[]; gone text[]; problem text; filed boolean := false;
       begin
         if current_setting('strata.ddl_check', true) = 'off' then return; end if;
         for cmd in select * from pg_event_trigger_ddl_commands() loop
@@ -151,19 +151,12 @@ final class DdlGuardSql {
               added := array(select c from unnest(now_cols) c where c <> all(kept_cols));
               gone := array(select c from unnest(kept_cols) c where c <> all(now_cols));
               -- columns added after the others (none of Strata's own names: those start with two
-              -- underscores) are followed while no branch reads the table: the logs and the capture take
-              -- them in this transaction (strata.follow_columns), so no write after it is captured without
-              -- them. A branch forked before would keep its own columns: its commands do not name them yet
-              select string_agg(format('%I', o.branch), ', ' order by o.branch) into branches
-                from strata.branch_overlays o where o.tid = t.tid;
+              -- underscores) are followed: the logs and the capture take them in this transaction
+              -- (strata.follow_columns), so no write after it is captured without them, and each branch
+              -- reading the table keeps the columns it had (a row type of its own)
               if cardinality(gone) = 0 and now_cols[1:cardinality(kept_cols)] = kept_cols
                  and not exists (select 1 from unnest(added) c where c like '\\_\\_%') then
-                if branches is null then
-                  perform strata.follow_columns(t.tid, true);
-                else
-                  problem := format('adds columns (new: %s) while branches read it (%s)', array_to_string(added, ', '),
-                                    branches);
-                end if;
+                perform strata.follow_columns(t.tid, true);
               else
                 problem := 'changes its columns'
                   || case when cardinality(added) > 0 then format(' (new: %s)', array_to_string(added, ', ')) else '' end
@@ -192,11 +185,8 @@ final class DdlGuardSql {
                 cmd.command_tag, quote_ident(t.schema_name), quote_ident(t.table_name), t.name, t.repository, problem
                 using errcode = 'feature_not_supported',
                   detail = 'statement: ' || left(current_query(), 1000),
-                  hint = case when problem like 'adds columns%'
-                    then format('merge or delete the branches that read it (%s) first, then add the column again',
-                                branches)
-                    else 'untrack the table first, or SET strata.ddl_check = off to make the change anyway (Strata then'
-                      || ' refuses to work on the table until it is undone)' end;
+                  hint = 'untrack the table first, or SET strata.ddl_check = off to make the change anyway (Strata then'
+                    || ' refuses to work on the table until it is undone)';
             end if;
             -- Strata's own trigger (re)created with its capture is nothing to record
             continue when cmd.classid = 'pg_trigger'::regclass

@@ -110,6 +110,11 @@ final class OverlaySql {
     return new OverlaySql(tid, table, key, columns, null, null, null);
   }
 
+  /** The same, on a branch whose columns are {@code columns} (its own row type's; null: the table's). */
+  OverlaySql withBranchShape(List<TableColumn> columns) {
+    return new OverlaySql(tid, table, key, tableColumns, columns, bid, knownForkEpoch);
+  }
+
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
     return new OverlaySql(tid, table, key, tableColumns, branchShape, branchId, null);

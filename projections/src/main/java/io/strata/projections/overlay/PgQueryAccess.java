@@ -13,6 +13,8 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.strata.events.EventCodec;
+import io.strata.events.TableColumn;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -78,12 +80,25 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
                       }
                       sql.append(views(table, role));
                       for (Row overlay : overlays) {
-                        sql.append(views(table.onBranch(overlay.getString(0)).forkedAt(overlay.getLong(4)), role));
+                        // a branch that kept columns of its own is read in them
+                        sql.append(views(table.onBranch(overlay.getString(0)).forkedAt(overlay.getLong(4))
+                            .withBranchShape(ownColumns(overlay.getString(5))), role));
                       }
                       return tx.query(sql.toString()).execute();
                     }))
                 .collect().last())
             .chain(() -> limits == null ? Uni.createFrom().item(true) : limit(tx, role, limits));
+  }
+
+  private static List<TableColumn> ownColumns(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return List.of(EventCodec.mapper().readValue(json, TableColumn[].class));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable columns of a branch's row type", e);
+    }
   }
 
   /** Sets {@code limits} on {@code role}; a temp_file_limit PostgreSQL refuses to this user is left unset (false). */

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 9;
+  public static final int CURRENT = 10;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -75,7 +75,10 @@ public final class StrataLayout {
           tx -> Uni.createFrom().voidItem()),
       // strata.follow_columns comes with the base objects of every layout from 9 on
       new Step(9, "capture templates: a table's capture follows columns it gains in the transaction that adds"
-          + " them (FollowColumnsSql)", tx -> eachTrackedTable(tx, sql -> PgTracking.regenerateCapture(tx, sql))));
+          + " them (FollowColumnsSql)", tx -> eachTrackedTable(tx, sql -> PgTracking.regenerateCapture(tx, sql))),
+      // the guard comes with the base objects
+      new Step(10, "the DDL guard follows columns added while branches read the table: each keeps its columns",
+          tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

@@ -17,4 +17,9 @@ public interface TableLayout {
   List<String> primaryKey();
 
   List<TableColumn> columns();
+
+  /** The columns {@code branch} reads: the table's, unless the branch kept columns of its own. */
+  default List<TableColumn> columnsOn(String branch) {
+    return columns();
+  }
 }

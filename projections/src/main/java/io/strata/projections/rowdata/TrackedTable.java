@@ -37,6 +37,16 @@ public record TrackedTable(String repository, String name, String schema, String
     return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns());
   }
 
+  /** The table as {@code branch} reads it: with the columns it kept of its own, if any. */
+  public static TrackedTable on(String repository, TableLayout t, String branch) {
+    return of(repository, t).atRefColumns(t.columnsOn(branch));
+  }
+
+  /** The columns of the ref a role works on: its own, else the table's. */
+  public List<TableColumn> columnsOnRef() {
+    return refColumns != null ? refColumns : columns;
+  }
+
   public static TrackedTable of(String repository, TableTracked t) {
     return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns());
   }

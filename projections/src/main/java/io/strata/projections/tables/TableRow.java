@@ -1,6 +1,7 @@
 package io.strata.projections.tables;
 
 import io.strata.events.TableColumn;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.projections.rowdata.TableLayout;
 import java.time.Instant;
@@ -9,9 +10,15 @@ import java.util.List;
 /**
  * A tracked table, as projected: the facts its events recorded (content as of the last commit), when it
  * was tracked, and the newest DDL command on it a recorded schema change covers ({@code ddlThrough}, its
- * id in the table's database; 0: none).
+ * id in the table's database; 0: none), and the live branches whose columns are not the table's
+ * ({@code branchColumns}).
  */
-public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough) implements TableLayout {
+public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
+    List<TableSchemaChanged.BranchColumns> branchColumns) implements TableLayout {
+
+  public TableRow {
+    branchColumns = branchColumns == null ? List.of() : List.copyOf(branchColumns);
+  }
 
   /** The table's facts as the event that recorded them (content as of the last commit). */
   public TableTracked toEvent() {
@@ -45,6 +52,12 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough) i
   @Override
   public List<TableColumn> columns() {
     return facts.columns();
+  }
+
+  @Override
+  public List<TableColumn> columnsOn(String branch) {
+    return branchColumns.stream().filter(b -> b.branch().equals(branch)).findFirst()
+        .map(TableSchemaChanged.BranchColumns::columns).orElse(columns());
   }
 
   public long rowCount() {

@@ -2,6 +2,7 @@ package io.strata.projections.tables;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.BranchDeleted;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.CommitCreated;
 import io.strata.events.EventCodec;
@@ -32,13 +33,19 @@ public final class TablesProjector implements Projector {
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $6)";
   /** The recorded shape, and the columns it has, of the default branch's table ($5: the branch the change is on). */
   static final String UPDATE_SHAPE =
-      "update strata_meta.tables set shape = $3::text::jsonb, columns = $4::text::jsonb, ddl_through = $6"
+      "update strata_meta.tables set shape = $3::text::jsonb, columns = $4::text::jsonb, ddl_through = $6,"
+          + " branch_columns = $7::text::jsonb"
           + " where repository = $1 and name = $2"
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $5)";
   static final String HISTORY =
       "insert into strata_meta.table_shape_history (repository, name, position, tracked, shape, columns, primary_key)"
           + " values ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb, $7) on conflict do nothing";
   static final String DELETE_HISTORY = "delete from strata_meta.table_shape_history where repository = $1";
+  /** A deleted branch ($2) has columns of its own no more. */
+  static final String FORGET_BRANCH = """
+      update strata_meta.tables t set branch_columns = coalesce((select jsonb_agg(e order by e->>'branch')
+          from jsonb_array_elements(t.branch_columns) e where e->>'branch' <> $2), '[]')
+      where t.repository = $1 and t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $2::text))""";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
 
   @Override
@@ -78,9 +85,13 @@ public final class TablesProjector implements Projector {
     }
     if (event instanceof TableSchemaChanged e) {
       return tx.preparedQuery(UPDATE_SHAPE)
-          .execute(Tuple.of(repo, e.name(), EventCodec.mapper().valueToTree(e.shape()).toString(),
-              EventCodec.mapper().valueToTree(e.shape().tableColumns()).toString(), e.branch(), e.ddlThrough()))
+          .execute(Tuple.from(new Object[] {repo, e.name(), EventCodec.mapper().valueToTree(e.shape()).toString(),
+              EventCodec.mapper().valueToTree(e.shape().tableColumns()).toString(), e.branch(), e.ddlThrough(),
+              EventCodec.mapper().valueToTree(e.branchColumns()).toString()}))
           .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.shape().tableColumns(), e.shape().primaryKey()));
+    }
+    if (event instanceof BranchDeleted e) {
+      return tx.preparedQuery(FORGET_BRANCH).execute(Tuple.of(repo, e.name())).replaceWithVoid();
     }
     if (event instanceof TableUntracked e) {
       return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name()))

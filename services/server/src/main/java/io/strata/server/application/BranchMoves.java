@@ -79,13 +79,13 @@ public class BranchMoves {
   private Uni<Void> moveTable(UnitOfWork c, RepositoryState state, String repo, BranchRef ref, TableRow t,
       CommitGraph.Paths paths, Mode mode, boolean remote, String attempt,
       List<BranchHeadMoved.TableContent> contents) {
-    TrackedTable table = TrackedTable.of(repo, t);
+    TrackedTable table = TrackedTable.on(repo, t, ref.name());
     List<String> undo = paths.undo(t.name());
     List<String> redo = paths.redo(t.name());
     String undoAttempt = remote ? attempt : null;
     Uni<Void> done = (remote ? CleanTables.require(c, table, ref, "the move, in another database,")
         : Uni.createFrom().voidItem())
-        .chain(() -> TableShapes.requireUnchanged(c, TrackedTable.of(repo, t)))
+        .chain(() -> TableShapes.requireUnchanged(c, table))
         .chain(() -> mode == Mode.HARD
             ? (remote ? Uni.createFrom().voidItem() : c.roles().workingState().discard(c, table, ref).replaceWithVoid())
                 .chain(() -> c.roles().workingState().move(c, table, ref, undo, redo, undoAttempt))

@@ -171,7 +171,7 @@ public class CrossStorageCommits {
             .onItem().transformToUniAndConcatenate(storage -> backends.inOwnTransaction(repository, storage.getKey(),
                     c -> Multi.createFrom().iterable(storage.getValue())
                         .onItem().transformToUniAndConcatenate(t -> {
-                          TrackedTable table = TrackedTable.of(repository, t);
+                          TrackedTable table = TrackedTable.on(repository, t, into.name());
                           return TableShapes.requireUnchanged(c, table)
                               .chain(() -> c.roles().changeSets().capture(c, table, into, all, attempt))
                               .call(() -> concluding.contains(t.name())
@@ -277,7 +277,7 @@ public class CrossStorageCommits {
                   c -> Multi.createFrom().iterable(tracked)
                       .filter(t -> t.storage().equals(storage))
                       .onItem().transformToUniAndConcatenate(t -> {
-                        TrackedTable table = TrackedTable.of(repository, t);
+                        TrackedTable table = TrackedTable.on(repository, t, into.name());
                         Uni<Long> done = switch (kind) {
                           case COMMIT -> c.roles().changeSets().restore(c, table, into, attempt)
                               .call(() -> c.roles().merges().restoreSetAside(c, table, into, attempt));

@@ -127,8 +127,8 @@ public class DataCommits {
     // tables in the server's database first, in the append's own transaction; then the others, under
     // a recovery intent that the append deletes
     return Multi.createFrom().iterable(selected).filter(t -> backends.sharesAppendTransaction(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, TrackedTable.of(repository, t))
-            .chain(() -> tx.roles().changeSets().capture(tx, TrackedTable.of(repository, t), BranchRef.of(branch, defaultBranch),
+        .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, TrackedTable.on(repository, t, branch))
+            .chain(() -> tx.roles().changeSets().capture(tx, TrackedTable.on(repository, t, branch), BranchRef.of(branch, defaultBranch),
                 all, null)))
         .collect().asList()
         .chain(local -> crossStorage.capture(tx, repository, defaultBranch, branch, remote, all, concluding)

@@ -187,6 +187,7 @@ public class MergeCommands {
     TableTransactions tables = new TableTransactions(backends, repo, tx);
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> ColumnFit.require(tx, state, repo, target, r.source(), theirs, tracked, "merge"))
         .chain(() -> CommitGraphReads.mergeBase(tx, repo, ours, theirs))
         .chain(base -> {
           outcome.base = base;
@@ -291,6 +292,8 @@ public class MergeCommands {
     BranchRef into = BranchRef.of(target, state.defaultBranch());
     TableTransactions tables = new TableTransactions(backends, repo, tx);
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> ColumnFit.require(tx, state, repo, target, null, outcome.sourceCommit, tracked,
+            r.operation()))
         .chain(() -> revert ? CommitGraphReads.mergeBase(tx, repo, outcome.sourceCommit, ours)
             : Uni.createFrom().item(outcome.sourceCommit))
         .invoke(found -> {

@@ -60,7 +60,7 @@ public class MergeCommits {
                   List<MergeInfo.ChangeSetRef> fromSource = new ArrayList<>();
                   return Multi.createFrom().iterable(tracked)
                       .onItem().transformToUniAndConcatenate(t -> {
-                        TrackedTable table = TrackedTable.of(repo, t);
+                        TrackedTable table = TrackedTable.on(repo, t, into.name());
                         List<String> o = ours.getOrDefault(t.name(), List.of());
                         List<String> th = theirs.getOrDefault(t.name(), List.of());
                         String merged = changeSetOf(captured.captured(), t.name());
@@ -93,7 +93,7 @@ public class MergeCommits {
   private Uni<Void> endKept(UnitOfWork tx, String repo, BranchRef into, List<TableRow> tracked, Set<String> kept) {
     return Multi.createFrom().iterable(tracked)
         .filter(t -> kept.contains(t.name()) && backends.sharesAppendTransaction(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> tx.roles().merges().end(tx, TrackedTable.of(repo, t), into))
+        .onItem().transformToUniAndConcatenate(t -> tx.roles().merges().end(tx, TrackedTable.on(repo, t, into.name()), into))
         .collect().last()
         .replaceWithVoid();
   }

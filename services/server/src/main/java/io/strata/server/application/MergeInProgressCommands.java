@@ -72,9 +72,9 @@ public class MergeInProgressCommands {
       long[] remaining = {0};
       return Multi.createFrom().iterable(tables)
           .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
-            TrackedTable table = TrackedTable.of(repo, t);
+            TrackedTable table = TrackedTable.on(repo, t, into.name());
             Uni<Long> done = r.table() == null || r.table().equals(t.name())
-                ? TableShapes.requireUnchanged(c, TrackedTable.of(repo, t))
+                ? TableShapes.requireUnchanged(c, table)
                     .chain(() -> c.roles().merges().resolve(c, table, into, r.key(), r.field(), r.take(), r.value()))
                     .onFailure(IllegalArgumentException.class)
                     .transform(e -> StrataException.invalid("field", e.getMessage()))
@@ -126,8 +126,8 @@ public class MergeInProgressCommands {
           .collect(Collectors.toCollection(LinkedHashSet::new));
       // the rows the merge wrote go back, unless someone changed them since: that is their work
       return Multi.createFrom().iterable(tables).filter(t -> backends.sharesAppendTransaction(t.storage()))
-          .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, TrackedTable.of(repo, t))
-              .chain(() -> tx.roles().merges().abort(tx, TrackedTable.of(repo, t), into))
+          .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, TrackedTable.on(repo, t, into.name()))
+              .chain(() -> tx.roles().merges().abort(tx, TrackedTable.on(repo, t, into.name()), into))
               .invoke(kept -> {
                 if (kept > 0) {
                   LOG.infof("merge into %s/%s aborted: %d row(s) of %s changed since the merge stay as working"
@@ -153,7 +153,7 @@ public class MergeInProgressCommands {
     return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
       TableTransactions held = new TableTransactions(backends, repo, tx);
       return Multi.createFrom().iterable(tables)
-            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> c.roles().merges().conflicts(c, TrackedTable.of(repo, t),
+            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> c.roles().merges().conflicts(c, TrackedTable.on(repo, t, into.name()),
                 into, 200).select().first(MergeCommands.LISTED_CONFLICTS).collect().asList()))
             .onItem().transformToIterable(list -> list)
             .select().first(MergeCommands.LISTED_CONFLICTS)

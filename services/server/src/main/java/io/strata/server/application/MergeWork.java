@@ -74,7 +74,7 @@ class MergeWork {
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
       return attempt(tx, repo, into.name(), touched, dryRun).chain(attempt -> Multi.createFrom().iterable(touched)
           .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
-            TrackedTable table = TrackedTable.of(repo, t);
+            TrackedTable table = TrackedTable.on(repo, t, into.name());
             List<String> path = paths.get(t.name());
             boolean undoable = undoable(attempt, t);
             return CleanTables.require(c, table, into, "the merge")
@@ -139,9 +139,9 @@ class MergeWork {
     // transaction is rolled back): only writing finds the rows the table refuses
     return Multi.createFrom().iterable(touched)
         .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
-          TrackedTable table = TrackedTable.of(repo, t);
+          TrackedTable table = TrackedTable.on(repo, t, into.name());
           return CleanTables.require(c, table, into, "the merge")
-              .chain(() -> TableShapes.requireUnchanged(c, TrackedTable.of(repo, t)))
+              .chain(() -> TableShapes.requireUnchanged(c, table))
               .chain(() -> c.roles().merges().plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
                   oursPaths.getOrDefault(t.name(), List.of()), sides.theirsUndo().getOrDefault(t.name(), List.of()),
                   theirsPaths.getOrDefault(t.name(), List.of()), r.strategy()))
@@ -180,7 +180,7 @@ class MergeWork {
                 r.strategy().wire(), message, r.author(), conflicts, r.operation(), r.mainline());
             return Multi.createFrom().iterable(touched)
                 .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
-                  TrackedTable table = TrackedTable.of(repo, t);
+                  TrackedTable table = TrackedTable.on(repo, t, into.name());
                   return c.roles().merges().keep(c, table, into).chain(() -> undoable(attempt, t)
                       ? c.roles().merges().saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
                 }))
@@ -196,7 +196,7 @@ class MergeWork {
               r.allowEmpty(), List.of(), List.of(), null);
           return Multi.createFrom().iterable(touched)
               .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
-                TrackedTable table = TrackedTable.of(repo, t);
+                TrackedTable table = TrackedTable.on(repo, t, into.name());
                 return c.roles().merges().captureApplied(c, table, into).call(() -> undoable(attempt, t)
                     ? c.roles().merges().saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem());
               }))

@@ -126,6 +126,7 @@ public class RebaseCommands {
     String head = b.head();
     BranchRef ref = BranchRef.of(branch, state.defaultBranch());
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> ColumnFit.require(tx, state, repo, branch, onto, ontoCommit, tracked, "rebase"))
         .chain(() -> CommitGraphReads.mergeBase(tx, repo, head, ontoCommit))
         .chain(base -> {
           if (base == null) {
@@ -327,7 +328,7 @@ public class RebaseCommands {
   /** A rebase starts from a clean branch: working changes in any table refuse it. */
   private Uni<Void> requireClean(UnitOfWork tx, String repo, List<TableRow> tracked, BranchRef ref) {
     return Multi.createFrom().iterable(tracked)
-        .onItem().transformToUniAndConcatenate(t -> CleanTables.require(tx, TrackedTable.of(repo, t), ref,
+        .onItem().transformToUniAndConcatenate(t -> CleanTables.require(tx, TrackedTable.on(repo, t, ref.name()), ref,
             "a rebase"))
         .collect().last()
         .replaceWithVoid();

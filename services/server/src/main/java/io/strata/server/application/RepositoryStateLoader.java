@@ -3,6 +3,7 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.StorageAdded;
+import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.StoredEvent;
@@ -58,8 +59,10 @@ public class RepositoryStateLoader {
       s.storages().forEach(r -> storages.put(r.name(), r.toEvent()));
       Map<String, TableTracked> tables = new HashMap<>();
       Map<String, Long> ddlRecorded = new HashMap<>();
+      Map<String, List<TableSchemaChanged.BranchColumns>> branchColumns = new HashMap<>();
       s.tables().forEach(t -> {
         tables.put(t.name(), t.toEvent());
+        branchColumns.put(t.name(), t.branchColumns());
         if (t.ddlThrough() > 0) {
           ddlRecorded.put(t.name(), t.ddlThrough());
         }
@@ -69,7 +72,7 @@ public class RepositoryStateLoader {
       Map<String, RepositoryState.Rebase> rebases = new HashMap<>();
       s.rebases().forEach(r -> rebases.put(r.event().branch(), new RepositoryState.Rebase(r.event(), r.done())));
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
-          s.commitCount(), branches, tags, storages, tables, ddlRecorded, merges, s.stashes(), rebases,
+          s.commitCount(), branches, tags, storages, tables, ddlRecorded, branchColumns, merges, s.stashes(), rebases,
           s.lastPosition());
     }
     return state;

@@ -99,6 +99,7 @@ public class ResetCommands {
     BranchRef ref = BranchRef.of(branch, state.defaultBranch());
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> ColumnFit.require(tx, state, repo, branch, null, to, tracked, "reset"))
         .chain(() -> CommitGraphReads.pathsBetween(tx, repo, from, to))
         .chain(paths -> moves.move(tx, state, repo, ref, tracked.stream()
             // a hard reset drops the working changes of every table; otherwise only tables that differ move

@@ -73,7 +73,7 @@ public class RowWrites {
   @Permits(Permission.WRITE)
   public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson,
       CommandContext ctx) {
-    return Uni.createFrom().item(() -> encode(table, body, ndjson))
+    return Uni.createFrom().item(() -> encode(table, table.columnsOn(branch), body, ndjson))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
         .chain(ops -> inTransaction(repository, branch, table, (tx, on) -> write(tx, on, ops, null))
             .chain(done -> record(repository, branch, table, done, ctx))
@@ -85,9 +85,9 @@ public class RowWrites {
   public Uni<Written> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode row, CommandContext ctx) {
     ObjectNode full = withKey(table, row, key);
-    validateRow(table, columnsOf(table), full, 0);
+    validateRow(table, columnsOf(table.columnsOn(branch)), full, 0);
     return inTransaction(repository, branch, table,
-        (tx, on) -> write(tx, on, single(table, "u", full), keyObject(table, full)))
+        (tx, on) -> write(tx, on, single(on.table(), "u", full), keyObject(table, full)))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
 
@@ -96,7 +96,7 @@ public class RowWrites {
   public Uni<Written> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode fields, CommandContext ctx) {
     ObjectNode changed = withKey(table, fields, key);
-    validateColumns(table, columnsOf(table), changed, 0);
+    validateColumns(table, columnsOf(table.columnsOn(branch)), changed, 0);
     ObjectNode keyObject = keyObject(table, changed);
     // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
     return inTransaction(repository, branch, table, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
@@ -104,7 +104,7 @@ public class RowWrites {
         .chain(row -> {
           ObjectNode merged = (ObjectNode) parse(row.orElseThrow(() -> notFound(table, key)));
           merged.setAll(changed);
-          return write(tx, on, single(table, "u", merged), keyObject);
+          return write(tx, on, single(on.table(), "u", merged), keyObject);
         }))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
@@ -120,7 +120,7 @@ public class RowWrites {
           if (row.isEmpty()) {
             throw notFound(table, key);
           }
-          return write(tx, on, single(table, "d", keyObject), null);
+          return write(tx, on, single(on.table(), "d", keyObject), null);
         }))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
@@ -132,7 +132,7 @@ public class RowWrites {
    */
   private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table,
       BiFunction<UnitOfWork, Target, Uni<T>> work) {
-    Target on = new Target(TrackedTable.of(repository.name(), table), BranchRef.of(branch, repository.defaultBranch()));
+    Target on = new Target(TrackedTable.on(repository.name(), table, branch), BranchRef.of(branch, repository.defaultBranch()));
     return existing.branch(repository.name(), branch)
         .chain(() -> backends.inOwnTransaction(repository.name(), table.storage(),
             tx -> TableShapes.requireUnchanged(tx, on.table()).chain(() -> work.apply(tx, on))))
@@ -174,8 +174,8 @@ public class RowWrites {
   // ---- input ----
 
   /** Validates every operation and encodes the batch as the SQL takes it. */
-  static RowBatch encode(TableRow table, String body, boolean ndjson) {
-    Set<String> columns = columnsOf(table);
+  static RowBatch encode(TableRow table, List<TableColumn> branchColumns, String body, boolean ndjson) {
+    Set<String> columns = columnsOf(branchColumns);
     StringWriter rows = new StringWriter(body.length());
     StringBuilder marks = new StringBuilder();
     try (JsonParser parser = EventCodec.mapper().createParser(body);
@@ -206,7 +206,7 @@ public class RowWrites {
         }
         JsonNode op = EventCodec.mapper().readTree(parser);
         JsonNode row = operation(table, columns, op, n - 1);
-        mark(marks, table, op.get("op").asText().charAt(0), row);
+        mark(marks, branchColumns, op.get("op").asText().charAt(0), row);
         out.writeTree(row);
       }
       if (n == 0) {
@@ -275,8 +275,8 @@ public class RowWrites {
     return key;
   }
 
-  private static Set<String> columnsOf(TableRow table) {
-    return table.columns().stream().map(TableColumn::name).collect(Collectors.toSet());
+  private static Set<String> columnsOf(List<TableColumn> columns) {
+    return columns.stream().map(TableColumn::name).collect(Collectors.toSet());
   }
 
   private static void validateRow(TableRow table, Set<String> columns, JsonNode row, long index) {
@@ -327,16 +327,16 @@ public class RowWrites {
     return key;
   }
 
-  private static RowBatch single(TableRow table, String op, JsonNode row) {
+  private static RowBatch single(TrackedTable table, String op, JsonNode row) {
     StringBuilder marks = new StringBuilder();
-    mark(marks, table, op.charAt(0), row);
+    mark(marks, table.columnsOnRef(), op.charAt(0), row);
     return new RowBatch("[" + row + "]", marks.toString(), 1);
   }
 
-  /** A row's marks: its operation, then which of the table's columns it gives (a delete: all of them). */
-  private static void mark(StringBuilder marks, TableRow table, char op, JsonNode row) {
+  /** A row's marks: its operation, then which of the branch's columns it gives (a delete: all of them). */
+  private static void mark(StringBuilder marks, List<TableColumn> columns, char op, JsonNode row) {
     marks.append(op);
-    for (TableColumn c : table.columns()) {
+    for (TableColumn c : columns) {
       marks.append(op == 'd' || row.has(c.name()) ? '1' : '0');
     }
   }

@@ -95,13 +95,13 @@ public class StashCommands {
             return crossStorage.beginFor(tx, repo, branch, selected, CrossStorageCommits.Kind.STASH).chain(attempt ->
                 Multi.createFrom().iterable(selected)
                 .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
-                  TrackedTable table = TrackedTable.of(repo, t);
+                  TrackedTable table = TrackedTable.on(repo, t, ref.name());
                   // in another database, the captured working-log rows and the rows moved back are kept
                   // for recovery until the event is appended
                   String undo = backends.sharesAppendTransaction(t.storage()) ? null : attempt;
                   // the working changes become a change set (out of the working log), and the branch's
                   // working state goes back to its head along it
-                  return TableShapes.requireUnchanged(c, TrackedTable.of(repo, t))
+                  return TableShapes.requireUnchanged(c, table)
                       .chain(() -> c.roles().workingState().writesMayReachOtherRows(c, table, ref))
                       .invoke(reach -> {
                         if (reach) { // putting it back could change other tables' rows, which the stash would not hold
@@ -179,9 +179,9 @@ public class StashCommands {
                   .chain(attempt -> Multi.createFrom().iterable(stash.tables())
                   .onItem().transformToUniAndConcatenate(s -> {
                     TableRow t = stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst().orElseThrow();
-                    TrackedTable table = TrackedTable.of(repo, t);
+                    TrackedTable table = TrackedTable.on(repo, t, ref.name());
                     return held.of(t).chain(tc -> CleanTables.require(tc, table, ref, "the stash")
-                        .chain(() -> TableShapes.requireUnchanged(tc, TrackedTable.of(repo, t)))
+                        .chain(() -> TableShapes.requireUnchanged(tc, table))
                         .chain(() -> tc.roles().changeSets().exists(tc, table, s.changeSet()))
                         .invoke(exists -> {
                           if (!exists) { // untracked since, and tracked again: its history went with it

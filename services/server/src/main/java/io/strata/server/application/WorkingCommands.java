@@ -60,8 +60,8 @@ public class WorkingCommands {
             }
             return Multi.createFrom().iterable(selected)
                 .onItem().transformToUniAndConcatenate(t -> backends.sharesAppendTransaction(t.storage())
-                    ? TableShapes.requireUnchanged(tx, TrackedTable.of(repository, t))
-                        .chain(() -> tx.roles().workingState().discard(tx, TrackedTable.of(repository, t), on))
+                    ? TableShapes.requireUnchanged(tx, TrackedTable.on(repository, t, on.name()))
+                        .chain(() -> tx.roles().workingState().discard(tx, TrackedTable.on(repository, t, on.name()), on))
                         .map(c -> new TableCounts(t.name(), c.inserted(), c.updated(), c.deleted()))
                     : apply(repository, on, t, kind))
                 .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)
@@ -95,7 +95,7 @@ public class WorkingCommands {
   }
 
   private Uni<TableCounts> apply(String repository, BranchRef branch, TableRow t, ChangeKind kind) {
-    TrackedTable table = TrackedTable.of(repository, t);
+    TrackedTable table = TrackedTable.on(repository, t, branch.name());
     return backends.inOwnTransaction(repository, t.storage(), tx -> TableShapes.requireUnchanged(tx, table)
             .chain(() -> switch (kind) {
               case STAGED -> tx.roles().workingState().stage(tx, table, branch, true);

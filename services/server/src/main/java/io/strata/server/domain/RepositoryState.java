@@ -22,6 +22,7 @@ import io.strata.events.StorageAdded;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.TableChange;
+import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
@@ -53,6 +54,8 @@ public final class RepositoryState {
   private final Map<String, TableTracked> tables = new HashMap<>();
   /** Per table, the newest DDL command (its id in the table's database) a recorded schema change covers. */
   private final Map<String, Long> ddlRecorded = new HashMap<>();
+  /** Per table, the live branches whose columns are not the table's: branch to its columns. */
+  private final Map<String, Map<String, List<TableColumn>>> branchColumns = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
   private final Map<String, Rebase> rebases = new HashMap<>();
@@ -110,6 +113,7 @@ public final class RepositoryState {
     c.tags.putAll(tags);
     c.storages.putAll(storages);
     c.tables.putAll(tables);
+    branchColumns.forEach((table, own) -> c.branchColumns.put(table, new HashMap<>(own)));
     c.merges.putAll(merges);
     c.rebases.putAll(rebases);
     stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
@@ -144,6 +148,7 @@ public final class RepositoryState {
       storages.clear();
       tables.clear();
       ddlRecorded.clear();
+      branchColumns.clear();
       merges.clear();
       rebases.clear();
       stashes.clear();
@@ -176,6 +181,7 @@ public final class RepositoryState {
       branches.put(e.name(), new Branch(e.head(), headTime, e.isProtected(), e.from(), time));
     } else if (event instanceof BranchDeleted e) {
       branches.remove(e.name());
+      branchColumns.values().forEach(own -> own.remove(e.name()));
       merges.remove(e.name());
       stashes.remove(e.name());
       rebases.remove(e.name());
@@ -226,13 +232,21 @@ public final class RepositoryState {
     } else if (event instanceof TableTracked e) {
       tables.put(e.name(), e);
       ddlRecorded.remove(e.name());
+      branchColumns.remove(e.name());
     } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
       tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
       ddlRecorded.put(e.name(), e.ddlThrough());
+      setBranchColumns(e.name(), e.branchColumns());
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());
+      branchColumns.remove(e.name());
     }
+  }
+
+  private void setBranchColumns(String table, List<TableSchemaChanged.BranchColumns> own) {
+    branchColumns.remove(table);
+    own.forEach(b -> branchColumns.computeIfAbsent(table, t -> new HashMap<>()).put(b.branch(), b.columns()));
   }
 
   private void dropStash(String branch, String id) {
@@ -245,9 +259,11 @@ public final class RepositoryState {
   /** Restores a state from the projections at {@code version} ({@code stashes}: oldest first). */
   public void restore(String name, String description, String defaultBranch, long commitCount,
       Map<String, Branch> branches, Map<String, String> tags, Map<String, StorageAdded> storages,
-      Map<String, TableTracked> tables, Map<String, Long> ddlRecorded, Map<String, Merge> merges,
+      Map<String, TableTracked> tables, Map<String, Long> ddlRecorded,
+      Map<String, List<TableSchemaChanged.BranchColumns>> branchColumns, Map<String, Merge> merges,
       List<StashCreated> stashes, Map<String, Rebase> rebases, long lastPosition) {
     this.ddlRecorded.putAll(ddlRecorded);
+    branchColumns.forEach(this::setBranchColumns);
     this.merges.putAll(merges);
     this.rebases.putAll(rebases);
     stashes.forEach(s -> this.stashes.computeIfAbsent(s.branch(), b -> new ArrayList<>()).add(0, s));
@@ -314,6 +330,26 @@ public final class RepositoryState {
 
   public Map<String, TableTracked> tables() {
     return tables;
+  }
+
+  /**
+   * The columns {@code branch} reads of {@code table}: its own, when it read the table while the table
+   * gained columns (it keeps the ones it had), else the table's.
+   */
+  public List<TableColumn> columnsOn(String table, String branch) {
+    List<TableColumn> own = branch == null ? null : branchColumns.getOrDefault(table, Map.of()).get(branch);
+    return own != null ? own : tables.get(table).columns();
+  }
+
+  /** Whether {@code branch} reads columns of {@code table} that are not the table's. */
+  public boolean hasOwnColumns(String table, String branch) {
+    return branch != null && branchColumns.getOrDefault(table, Map.of()).containsKey(branch);
+  }
+
+  /** The live branches whose columns of {@code table} are not the table's, sorted by branch. */
+  public List<TableSchemaChanged.BranchColumns> branchColumns(String table) {
+    return branchColumns.getOrDefault(table, Map.of()).entrySet().stream().sorted(Map.Entry.comparingByKey())
+        .map(e -> new TableSchemaChanged.BranchColumns(e.getKey(), e.getValue())).toList();
   }
 
   /** The rebase in progress on {@code branch}, or null. */

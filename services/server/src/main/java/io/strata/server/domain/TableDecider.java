@@ -8,6 +8,7 @@ import io.strata.events.CommitStats;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.StorageAdded;
+import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
@@ -107,7 +108,22 @@ public final class TableDecider {
       return List.of();
     }
     return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), now, previous, c.statements(),
-        c.ddlThrough()));
+        c.ddlThrough(), branchColumnsAfter(state, t, c.shape().tableColumns())));
+  }
+
+  /**
+   * The branches whose columns are not the table's once its columns are {@code now}: those that had
+   * their own keep them, and every other live branch keeps the table's columns before the change (the
+   * DDL guard gave each branch reading the table a row type of its own in the DDL's transaction).
+   */
+  static List<TableSchemaChanged.BranchColumns> branchColumnsAfter(RepositoryState state, TableTracked t,
+      List<TableColumn> now) {
+    boolean changed = !ColumnLayouts.same(now, t.columns());
+    return state.branches().keySet().stream().filter(b -> !b.equals(state.defaultBranch())).sorted()
+        .map(b -> state.hasOwnColumns(t.name(), b) || changed
+            ? new TableSchemaChanged.BranchColumns(b, state.columnsOn(t.name(), b)) : null)
+        .filter(b -> b != null && !ColumnLayouts.same(b.columns(), now))
+        .toList();
   }
 
   /**
@@ -141,7 +157,7 @@ public final class TableDecider {
     return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), c.shape().hash(), previous,
         List.of(new TableSchemaChanged.Statement(DRIFT_RECORDED, identity(t.schema()) + "." + identity(t.table()),
             user, now)),
-        Math.max(c.ddlThrough(), state.ddlRecordedThrough(c.name()))));
+        Math.max(c.ddlThrough(), state.ddlRecordedThrough(c.name())), state.branchColumns(c.name())));
   }
 
   /** A name as PostgreSQL's object identities write it: quoted when it must be. */

@@ -63,7 +63,7 @@ public class MergeConflicts {
             .sorted((a, b) -> a.name().compareTo(b.name())).toList())
         .onItem().transformToMultiAndConcatenate((TableRow t) -> Multi.createFrom()
             .resourceFromUni(() -> backends.beginRead(repository.name(), t.storage()),
-                read -> read.unit().roles().merges().conflicts(read.unit(), TrackedTable.of(repository.name(), t), into,
+                read -> read.unit().roles().merges().conflicts(read.unit(), TrackedTable.on(repository.name(), t, into.name()), into,
                     FETCH))
             .withFinalizer(OpenUnit::rollback));
   }

@@ -80,7 +80,6 @@ public class RowReads {
 
   public Uni<RawPage> raw(RepositoryRow repository, TableRow table, String ref, boolean working,
       Map<String, String> filters, String after, int limit) {
-    requireColumns(table, filters);
     String cursor = after == null ? null : decodeCursor(after);
     String target = ref == null ? repository.defaultBranch() : ref;
     return resolver.resolve(repository.name(), target)
@@ -88,7 +87,7 @@ public class RowReads {
           // the read starts from the working state of the branch the ref names (the default branch for
           // tags and commits), and undoes / redoes what separates it from the wanted commit
           String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
-          Reader reader = new Reader(TrackedTable.of(repository.name(), table),
+          Reader reader = new Reader(TrackedTable.on(repository.name(), table, base),
               BranchRef.of(base, repository.defaultBranch()), filters, cursor);
           boolean live = working && resolved.isPlainBranch();
           // in the server's own database the commit graph is read in the same snapshot as the rows
@@ -118,6 +117,7 @@ public class RowReads {
     private final String cursor;
 
     Reader(TrackedTable table, BranchRef branch, Map<String, String> filters, String cursor) {
+      requireColumns(table, filters);
       this.table = table;
       this.branch = branch;
       this.filters = filters;
@@ -135,9 +135,10 @@ public class RowReads {
     }
   }
 
-  private static void requireColumns(TableRow table, Map<String, String> filters) {
+  /** Filters name columns the branch read has (a branch that kept columns of its own: those). */
+  private static void requireColumns(TrackedTable table, Map<String, String> filters) {
     for (String column : filters.keySet()) {
-      if (table.columns().stream().noneMatch(c -> c.name().equals(column))) {
+      if (table.columnsOnRef().stream().noneMatch(c -> c.name().equals(column))) {
         throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' has no column '" + column + "'",
             Map.of("column", column));
       }
@@ -154,12 +155,11 @@ public class RowReads {
    */
   public Multi<String> stream(RepositoryRow repository, TableRow table, String ref, boolean working,
       Map<String, String> filters, String after) {
-    requireColumns(table, filters);
     String cursor = after == null ? null : decodeCursor(after);
     String target = ref == null ? repository.defaultBranch() : ref;
     return resolver.resolve(repository.name(), target).onItem().transformToMulti(resolved -> {
       String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
-      Reader reader = new Reader(TrackedTable.of(repository.name(), table),
+      Reader reader = new Reader(TrackedTable.on(repository.name(), table, base),
           BranchRef.of(base, repository.defaultBranch()), filters, cursor);
       boolean live = working && resolved.isPlainBranch();
       Uni<Reading> reading = pools.pool(repository.name(), table.storage()).chain(pool -> {

@@ -198,7 +198,7 @@ public class SqlQueries {
     List<String> ctes = new ArrayList<>();
     for (int i = 0; i < tracked.size(); i++) {
       TableRow t = tracked.get(i);
-      String state = access.relationAt(TrackedTable.of(repo, t), on, paths.get(i));
+      String state = access.relationAt(TrackedTable.on(repo, t, on.name()), on, paths.get(i));
       ctes.add(Sql.quote(t.name()) + " as (select * from " + state + " s)");
     }
     return (ctes.isEmpty() ? "" : "with " + String.join(", ", ctes) + " ") + "select * from (\n" + statement + "\n) q";

@@ -77,7 +77,7 @@ public class WorkingChanges {
   }
 
   private Uni<TableStatus> tableStatus(RepositoryRow repository, TableRow t, String branch, boolean schemaChanged) {
-    TrackedTable table = TrackedTable.of(repository.name(), t);
+    TrackedTable table = TrackedTable.on(repository.name(), t, branch);
     BranchRef on = BranchRef.of(branch, repository.defaultBranch());
     return backends.withoutTransaction(repository.name(), t.storage(), c -> c.roles().workingState().status(c, table, on)
             .chain(s -> c.roles().branchObjects().location(c, table, on)

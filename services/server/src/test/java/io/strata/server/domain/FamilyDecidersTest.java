@@ -240,15 +240,37 @@ class FamilyDecidersTest {
         .as("columns changed otherwise than added: never followed").isEmpty();
 
     assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).containsExactly(
-        new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl, 2));
+        new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl, 2, List.of()));
     assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).as("recorded by another server first")
         .isEmpty();
     assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1, true)))
         .as("a round that read older commands (and an older shape) after a newer one was recorded").isEmpty();
     assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 3, true))).as("a newer change back")
         .singleElement().isInstanceOf(TableSchemaChanged.class);
+    // a column added, followed: dev, which read the table, keeps the columns it had
+    List<TableSchemaChanged.BranchColumns> devKeeps = List.of(new TableSchemaChanged.BranchColumns("dev",
+        shape.tableColumns()));
     assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 4, true))).as("a column added, followed")
-        .containsExactly(new TableSchemaChanged("t", "main", widened, widened.hash(), shape.hash(), ddl, 4));
+        .containsExactly(new TableSchemaChanged("t", "main", widened, widened.hash(), shape.hash(), ddl, 4, devKeeps));
+    assertThat(state.columnsOn("t", "dev")).isEqualTo(shape.tableColumns());
+    assertThat(state.columnsOn("t", "main")).isEqualTo(widened.tableColumns());
+    decide(new Commands.CreateBranch("later", "main", null, null, false));
+    assertThat(state.hasOwnColumns("t", "later")).as("a branch created now reads the table's columns").isFalse();
+    // another change of the table: dev keeps its own, later (the table's columns before) gets its own
+    TableShape wider = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
+        widened.columns().get(2), new TableShape.Column("region", "text", true, null, null, null, null)),
+        List.of("id"), shape.constraints(), List.of());
+    assertThat(decide(new Commands.RecordSchemaChange("t", wider, ddl, 5, true))).singleElement()
+        .satisfies(e -> assertThat(((TableSchemaChanged) e).branchColumns()).containsExactly(devKeeps.get(0),
+            new TableSchemaChanged.BranchColumns("later", widened.tableColumns())));
+    RepositoryState copy = state.copy();
+    decide(new Commands.DeleteBranch("dev", true, state.branch("dev").head(), true));
+    assertThat(state.hasOwnColumns("t", "dev")).as("a deleted branch's columns are forgotten").isFalse();
+    assertThat(copy.hasOwnColumns("t", "dev")).as("a copy keeps its own").isTrue();
+    assertThat(decide(new Commands.RecordSchemaDrift("t", new TableShape(wider.columns(), List.of("id"), List.of(),
+        List.of()), true, 0, null, ADA))).singleElement()
+        .satisfies(e -> assertThat(((TableSchemaChanged) e).branchColumns()).as("a drift keeps them")
+            .containsExactly(new TableSchemaChanged.BranchColumns("later", widened.tableColumns())));
   }
 
   @Test
@@ -274,7 +296,7 @@ class FamilyDecidersTest {
 
     assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, shape.hash(), ADA))).containsExactly(
         new TableSchemaChanged("t", "main", indexed, indexed.hash(), shape.hash(), List.of(new TableSchemaChanged
-            .Statement(TableDecider.DRIFT_RECORDED, "other.t_live", ADA.name(), NOW)), 0));
+            .Statement(TableDecider.DRIFT_RECORDED, "other.t_live", ADA.name(), NOW)), 0, List.of()));
     // DDL followed after it is recorded over it; the drift's recording covers no newer command
     List<TableSchemaChanged.Statement> ddl = List.of(new TableSchemaChanged.Statement("CREATE INDEX", "other.t_w",
         "etl", Instant.EPOCH));

@@ -1,0 +1,72 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.server.runtime.CommitGraphReads;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ColumnLayouts;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.StrataException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Whether rows may move from one ref into a branch whose columns may differ (a branch that read a table
+ * while the table gained columns keeps the ones it had). Between live branches, only of equal columns;
+ * a commit's rows into a branch reading the table's columns always (a commit's columns are the table's
+ * or fewer: an image that lacks a column leaves it as the row has it), into a branch with columns of
+ * its own only from its own history. The rest needs a schema merge, which is not built: refused with a
+ * clear 422 before anything changes.
+ */
+final class ColumnFit {
+  private ColumnFit() {}
+
+  /**
+   * Refuses {@code operation} into {@code into} of the rows of {@code sourceBranch}'s state (a live
+   * branch), or else of commit {@code commit}, for any of {@code tracked} whose columns do not fit. A
+   * commit fits a branch with columns of its own only when it is in the branch's history (the branch
+   * kept its columns since it read the table: every commit it reaches was made in them); other commits
+   * may hold columns the branch lacks.
+   */
+  static Uni<Void> require(UnitOfWork tx, RepositoryState state, String repo, String into, String sourceBranch,
+      String commit, List<TableRow> tracked, String operation) {
+    boolean fromBranch = sourceBranch != null && state.branch(sourceBranch) != null;
+    for (TableRow t : tracked) {
+      if (state.tables().containsKey(t.name()) && fromBranch) {
+        check(state, t.name(), into, state.columnsOn(t.name(), sourceBranch), "'" + sourceBranch + "'", operation);
+      }
+    }
+    List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)).toList();
+    if (fromBranch || own.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return CommitGraphReads.mergeBase(tx, repo, state.branch(into).head(), commit).invoke(base -> {
+      if (!commit.equals(base)) {
+        String table = own.get(0).name();
+        throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has columns of its own on '" + into
+            + "' " + ColumnLayouts.namesAndTypes(state.columnsOn(table, into)) + " (it read the table when the table"
+            + " gained columns) and commit " + commit + " is not in its history: its rows may hold other columns, and"
+            + " the " + operation + " would need a schema merge, which is not built yet; a branch created from '"
+            + state.defaultBranch() + "' now reads the table's columns",
+            Map.of("table", table, "branch", into, "operation", operation));
+      }
+    }).replaceWithVoid();
+  }
+
+  private static void check(RepositoryState state, String table, String into, List<TableColumn> source,
+      String sourceName, String operation) {
+    List<TableColumn> target = state.columnsOn(table, into);
+    // a live branch's rows lacking a column the target has would read as the column changed (to absent)
+    // in the field-level merge: equal columns only, until the schema merge
+    boolean fits = ColumnLayouts.same(source, target);
+    if (!fits) {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has other columns on " + sourceName
+          + " " + ColumnLayouts.namesAndTypes(source) + " than on '" + into + "' " + ColumnLayouts.namesAndTypes(target)
+          + ": the " + operation + " would need a schema merge, which is not built yet; a branch created from '"
+          + state.defaultBranch() + "' now reads the table's columns", Map.of("table", table, "branch", into,
+          "operation", operation));
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.trackNew;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasSize;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.strata.events.TableColumn;
+import io.strata.server.TestDatabaseResource;
+import io.strata.server.application.RepositoryStateLoader;
+import io.strata.server.domain.RepositoryState;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A column added on the default branch while another branch reads the table: followed, and the branch
+ * keeps the columns it had — its reads, REST writes and filters, commits and status in them — until it
+ * is deleted; a branch created afterwards reads the new column. Rows do not move between refs of other
+ * columns (merges, resets, cherry-picks, rebases: that needs a schema merge): refused with a 422 before
+ * anything changes; the branch's own history moves within its columns. The state restored from the
+ * projections knows the branch's columns as the event log does.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchColumnsTest {
+  @Inject Pool pool;
+  @Inject RepositoryStateLoader loader;
+
+  private static JsonPath rows(String repo, String ref, boolean working) {
+    return given().queryParam("ref", ref).queryParam("working", working)
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200).extract().jsonPath();
+  }
+
+  private static String commitAll(String repo, String branch, String message) {
+    return json().body(Map.of("message", message, "all", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201).extract().path("id");
+  }
+
+  private RepositoryState state(String repo, boolean folded) {
+    return (folded ? loader.fold(repo) : loader.load(repo)).await().atMost(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aBranchKeepsItsColumnsWhenTheTableGainsOneUntilItIsDeleted() {
+    String repo = createRepository(uniqueName("branch-columns"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    json().body(Map.of("status", "dev")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/3", repo)
+        .then().statusCode(200);
+
+    // an application adds a column on the default branch while dev reads the table: followed, recorded
+    sql(pool, "alter table public." + t + " add column region text not null default 'eu'");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
+        .get("/api/v1/repositories/{r}/tables/orders", repo).then().body("columns", hasSize(3)));
+    List<Map<String, Object>> changed = given().queryParam("types", "io.strata.table.schema_changed.v2")
+        .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().jsonPath().getList("items");
+    assertThat(changed).singleElement().satisfies(e -> assertThat(e.toString())
+        .contains("branch_columns=[{branch=dev, columns=[{name=id, type=integer, nullable=false}, {name=status, type=text,"
+            + " nullable=false}]}]"));
+
+    // dev reads, writes and filters in its own columns
+    assertThat(rows(repo, "dev", true).getList("items.id")).containsExactly(1, 2, 3);
+    assertThat(rows(repo, "dev", true).getMap("items[2]")).containsOnlyKeys("id", "status");
+    json().body(Map.of("status", "x", "region", "apac")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4",
+        repo).then().statusCode(422).body("message", containsString("has no column 'region'"));
+    given().queryParam("ref", "dev").queryParam("region", "eu").get("/api/v1/repositories/{r}/tables/orders/rows", repo)
+        .then().statusCode(422).body("message", containsString("has no column 'region'"));
+    json().body("[{\"op\": \"upsert\", \"row\": {\"id\": 4, \"status\": \"dev\"}}]")
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/rows:batch", repo).then().statusCode(200);
+    sql(pool, "update " + Api.view(repo, "dev", "orders") + " set status = 'sql' where id = 1");
+    JsonPath status = given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .extract().jsonPath();
+    assertThat(status.getInt("tables[0].staged.inserted") + status.getInt("tables[0].unstaged.inserted")).isEqualTo(2);
+    assertThat(status.getInt("tables[0].staged.updated") + status.getInt("tables[0].unstaged.updated")).isEqualTo(1);
+    String devHead = commitAll(repo, "dev", "dev's orders");
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff", repo).then()
+        .statusCode(200).body("tables[0].inserted", org.hamcrest.Matchers.equalTo(2));
+    json().body(Map.of("sql", "select string_agg(status, ',' order by id) as s from orders", "ref", "dev"))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("rows[0][0]", org.hamcrest.Matchers.equalTo("sql,new,dev,dev"));
+    assertThat(rows(repo, devHead, false).getList("items.status")).containsExactly("sql", "new", "dev", "dev");
+    // the default branch reads the column, a branch created now too
+    assertThat(rows(repo, "main", true).getList("items.region")).containsExactly("eu", "eu");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "later", "from", "main")).statusCode(201);
+    json().body(Map.of("status", "later", "region", "apac"))
+        .put("/api/v1/repositories/{r}/branches/later/tables/orders/rows/5", repo).then().statusCode(200);
+    String laterHead = commitAll(repo, "later", "an order from apac");
+
+    // the state restored from the projections knows dev's columns, as the log does
+    List<TableColumn> devColumns = List.of(new TableColumn("id", "integer", false),
+        new TableColumn("status", "text", false));
+    for (boolean folded : new boolean[] {false, true}) {
+      RepositoryState s = state(repo, folded);
+      assertThat(s.columnsOn("orders", "dev")).as("folded %s", folded).isEqualTo(devColumns);
+      assertThat(s.hasOwnColumns("orders", "later")).as("folded %s", folded).isFalse();
+    }
+
+    // the new column's rows do not move into dev: that needs a schema merge
+    String mainHead = Api.head(repo, "main");
+    json().body(Map.of("source", "later")).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(422).body("message", containsString("has other columns"));
+    json().body(Map.of("to", laterHead, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(422).body("message", containsString("is not in its history"));
+    json().body(Map.of("commit", laterHead)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo)
+        .then().statusCode(422).body("message", containsString("is not in its history"));
+    json().body(Map.of("onto", "main")).post("/api/v1/repositories/{r}/branches/dev/rebase", repo)
+        .then().statusCode(422).body("message", containsString("has other columns"));
+    assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+
+    // nor do dev's rows move into the default branch: they lack the column, which a field-level merge would
+    // read as changed (to absent) on dev
+    sql(pool, "update public." + t + " set region = 'us' where id = 1");
+    commitAll(repo, "main", "order 1 is from the us");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo)
+        .then().statusCode(422).body("message", containsString("has other columns on 'dev'"));
+    assertThat(rows(repo, "main", true).getList("items.region")).containsExactly("us", "eu");
+
+    // dev's own history moves within its columns (back; forward again is refused: its commits are no longer
+    // in its history, and which columns a commit has is not recorded yet)
+    json().body(Map.of("to", devHead + "~1", "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    assertThat(rows(repo, "dev", true).getList("items.id")).containsExactly(1, 2);
+    assertThat(rows(repo, "dev", true).getList("items.status")).containsExactly("new", "new");
+
+    // deleted, dev's columns are forgotten
+    given().queryParam("force", true).delete("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(204);
+    assertThat(state(repo, false).hasOwnColumns("orders", "dev")).isFalse();
+  }
+}
