@@ -96,10 +96,13 @@ final class LayoutSql {
                           where (ours -> k) is distinct from (theirs -> k) and k <> all(derived_columns) order by k);
           return;
         end if;
-        for c in select jsonb_object_keys(ours) loop
+        -- an image recorded before its table gained a column does not name it: that side left it alone
+        for c in select jsonb_object_keys(ours) union select jsonb_object_keys(theirs) loop
           b := base -> c; o := ours -> c; t := theirs -> c;
-          if c = any(derived_columns) then
-            continue; -- computed from the others when the row is written
+          if c = any(derived_columns) or not theirs ? c then
+            continue; -- computed from the others when the row is written; or theirs left it as ours has it
+          elsif not ours ? c then
+            merged := merged || jsonb_build_object(c, t); -- ours left it: theirs'
           elsif o is not distinct from t or t is not distinct from b then
             continue;
           elsif o is not distinct from b then
@@ -113,7 +116,21 @@ final class LayoutSql {
           end if;
         end loop;
         if cardinality(fields) > 0 then kind := 'modify_modify'; end if;
-      end $strata_mi$""";
+      end $strata_mi$;
+      -- the defaults of rel's columns that image (a JSON row) does not name, as a JSON object: what a row
+      -- inserted from an image recorded before those columns existed takes for them (none: no default)
+      create or replace function strata.column_defaults(rel regclass, image jsonb) returns jsonb
+      language plpgsql volatile set search_path = pg_catalog, pg_temp as $strata_cd$
+      declare q text; r jsonb;
+      begin
+        select string_agg(format('%s as %I', pg_get_expr(d.adbin, d.adrelid), a.attname), ', ') into q
+          from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+         where a.attrelid = rel and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+           and not image ? a.attname::text;
+        if q is null then return '{}'::jsonb; end if;
+        execute 'select to_jsonb(x) from (select ' || q || ') x' into r;
+        return r;
+      end $strata_cd$""";
 
   static final String RECORD = "insert into strata.layout (version) values ($1)";
 

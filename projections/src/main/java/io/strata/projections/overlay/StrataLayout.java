@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 10;
+  public static final int CURRENT = 11;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -78,6 +78,10 @@ public final class StrataLayout {
           + " them (FollowColumnsSql)", tx -> eachTrackedTable(tx, sql -> PgTracking.regenerateCapture(tx, sql))),
       // the guard comes with the base objects
       new Step(10, "the DDL guard follows columns added while branches read the table: each keeps its columns",
+          tx -> Uni.createFrom().voidItem()),
+      // the functions come with the base objects
+      new Step(11, "merges of images recorded before a column was added leave it to the other side"
+          + " (strata.merge_images), rows inserted from them take its default (strata.column_defaults)",
           tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}

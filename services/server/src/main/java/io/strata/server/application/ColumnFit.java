@@ -14,11 +14,12 @@ import java.util.Map;
 
 /**
  * Whether rows may move from one ref into a branch whose columns may differ (a branch that read a table
- * while the table gained columns keeps the ones it had). Between live branches, only of equal columns;
- * a commit's rows into a branch reading the table's columns always (a commit's columns are the table's
- * or fewer: an image that lacks a column leaves it as the row has it), into a branch with columns of
- * its own only from its own history. The rest needs a schema merge, which is not built: refused with a
- * clear 422 before anything changes.
+ * while the table gained columns keeps the ones it had). A branch reading the table's columns takes rows
+ * of the same columns or of fewer (a commit's columns are the table's or fewer; a branch that kept its
+ * own has fewer): an image that lacks a column leaves it to the other side of a merge, as the row has it,
+ * or to its default for a row inserted. A branch with columns of its own takes rows of a branch of
+ * exactly its columns, or of a commit in its own history. The rest needs a schema merge, which is not
+ * built: refused with a clear 422 before anything changes.
  */
 final class ColumnFit {
   private ColumnFit() {}
@@ -58,9 +59,8 @@ final class ColumnFit {
   private static void check(RepositoryState state, String table, String into, List<TableColumn> source,
       String sourceName, String operation) {
     List<TableColumn> target = state.columnsOn(table, into);
-    // a live branch's rows lacking a column the target has would read as the column changed (to absent)
-    // in the field-level merge: equal columns only, until the schema merge
-    boolean fits = ColumnLayouts.same(source, target);
+    boolean fits = ColumnLayouts.same(source, target)
+        || !state.hasOwnColumns(table, into) && ColumnLayouts.appended(target, source);
     if (!fits) {
       throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has other columns on " + sourceName
           + " " + ColumnLayouts.namesAndTypes(source) + " than on '" + into + "' " + ColumnLayouts.namesAndTypes(target)

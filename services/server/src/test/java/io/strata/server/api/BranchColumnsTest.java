@@ -30,9 +30,11 @@ import org.junit.jupiter.api.Test;
 /**
  * A column added on the default branch while another branch reads the table: followed, and the branch
  * keeps the columns it had — its reads, REST writes and filters, commits and status in them — until it
- * is deleted; a branch created afterwards reads the new column. Rows do not move between refs of other
- * columns (merges, resets, cherry-picks, rebases: that needs a schema merge): refused with a 422 before
- * anything changes; the branch's own history moves within its columns. The state restored from the
+ * is deleted; a branch created afterwards reads the new column. The branch's rows merge into the
+ * default branch (the column left to it: kept on a changed row, its default on a new one); rows of the
+ * new column do not move into the branch (merges, resets, cherry-picks, rebases: that needs a schema
+ * merge): refused with a 422 before anything changes; the branch's own history moves within its
+ * columns. The state restored from the
  * projections knows the branch's columns as the event log does.
  */
 @QuarkusTest
@@ -56,7 +58,7 @@ class BranchColumnsTest {
   }
 
   @Test
-  void aBranchKeepsItsColumnsWhenTheTableGainsOneUntilItIsDeleted() {
+  void aBranchKeepsItsColumnsWhenTheTableGainsOneAndItsRowsStillMergeIntoTheDefaultBranch() {
     String repo = createRepository(uniqueName("branch-columns"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
         "values (1, 'new'), (2, 'new')");
@@ -124,13 +126,16 @@ class BranchColumnsTest {
     assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
     assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
 
-    // nor do dev's rows move into the default branch: they lack the column, which a field-level merge would
-    // read as changed (to absent) on dev
+    // dev's rows merge into the default branch: the column is left to main (a changed row keeps its value,
+    // a new row takes its default)
     sql(pool, "update public." + t + " set region = 'us' where id = 1");
     commitAll(repo, "main", "order 1 is from the us");
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo)
-        .then().statusCode(422).body("message", containsString("has other columns on 'dev'"));
-    assertThat(rows(repo, "main", true).getList("items.region")).containsExactly("us", "eu");
+        .then().statusCode(200);
+    JsonPath merged = rows(repo, "main", true);
+    assertThat(merged.getList("items.id")).containsExactly(1, 2, 3, 4);
+    assertThat(merged.getList("items.status")).containsExactly("sql", "new", "dev", "dev");
+    assertThat(merged.getList("items.region")).containsExactly("us", "eu", "eu", "eu");
 
     // dev's own history moves within its columns (back; forward again is refused: its commits are no longer
     // in its history, and which columns a commit has is not recorded yet)
