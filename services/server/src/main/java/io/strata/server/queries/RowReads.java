@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -55,10 +56,12 @@ public class RowReads {
   private final RefResolver resolver;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
+  private final ColumnsAtCommits columnsAtCommits;
 
   @Inject
   public RowReads(Pool metadata, StoragePools pools, RefResolver resolver, ProjectionRuntime projections,
-      StrataConfig config, StorageBackends backends) {
+      StrataConfig config, StorageBackends backends, ColumnsAtCommits columnsAtCommits) {
+    this.columnsAtCommits = columnsAtCommits;
     this.backends = backends;
     this.metadata = metadata;
     this.pools = pools;
@@ -87,20 +90,26 @@ public class RowReads {
           // the read starts from the working state of the branch the ref names (the default branch for
           // tags and commits), and undoes / redoes what separates it from the wanted commit
           String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
-          Reader reader = new Reader(TrackedTable.on(repository.name(), table, base),
-              BranchRef.of(base, repository.defaultBranch()), filters, cursor);
           boolean live = working && resolved.isPlainBranch();
-          // in the server's own database the commit graph is read in the same snapshot as the rows
-          if (!backends.isServerOwn(table.storage())) {
-            return pools.pool(repository.name(), table.storage()).chain(pool -> live
-                ? pool.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
-                : inOtherStorage(repository.name(), base, tx -> pathsTo(tx, repository.name(), base, resolved.commit()),
-                    paths -> pool.withConnection(c -> reader.page(c, committed(paths, table), limit))));
-          }
-          return live
-              ? metadata.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
-              : inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, resolved.commit())
-                  .chain(paths -> reader.page(tx, committed(paths, table), limit)));
+          TrackedTable onBase = TrackedTable.on(repository.name(), table, base);
+          return hidden(repository, resolved.commit(), table, onBase, live, filters).chain(hidden -> {
+            Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
+            Uni<StateReads.Page> page;
+            if (!backends.isServerOwn(table.storage())) {
+              page = pools.pool(repository.name(), table.storage()).chain(pool -> live
+                  ? pool.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
+                  : inOtherStorage(repository.name(), base, tx -> pathsTo(tx, repository.name(), base,
+                      resolved.commit()), paths -> pool.withConnection(c -> reader.page(c, committed(paths, table), limit))));
+            } else {
+              // in the server's own database the commit graph is read in the same snapshot as the rows
+              page = live
+                  ? metadata.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
+                  : inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, resolved.commit())
+                      .chain(paths -> reader.page(tx, committed(paths, table), limit)));
+            }
+            return page.map(p -> hidden.isEmpty() ? p : new StateReads.Page(p.rows().stream()
+                .map(row -> ColumnsAtCommits.without(row, hidden)).toList(), p.lastKey()));
+          });
         })
         .onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, table.storage(),
@@ -159,9 +168,10 @@ public class RowReads {
     String target = ref == null ? repository.defaultBranch() : ref;
     return resolver.resolve(repository.name(), target).onItem().transformToMulti(resolved -> {
       String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
-      Reader reader = new Reader(TrackedTable.on(repository.name(), table, base),
-          BranchRef.of(base, repository.defaultBranch()), filters, cursor);
       boolean live = working && resolved.isPlainBranch();
+      TrackedTable onBase = TrackedTable.on(repository.name(), table, base);
+      return hidden(repository, resolved.commit(), table, onBase, live, filters).onItem().transformToMulti(hidden -> {
+      Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
       Uni<Reading> reading = pools.pool(repository.name(), table.storage()).chain(pool -> {
         if (live) {
           return Reading.open(pool, null, StatePath.WORKING);
@@ -173,10 +183,27 @@ public class RowReads {
       });
       return Multi.createFrom().resourceFromUni(() -> reading,
               r -> reader.stream(r.tx().connection(), r.path()))
-          .withFinalizer(Reading::close);
+          .withFinalizer(Reading::close)
+          .map(row -> ColumnsAtCommits.without(row, hidden));
+      });
     }).onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .onFailure().recoverWithMulti(e -> TableShapes.<String>explain(e, backends, table.storage(),
             TrackedTable.of(repository.name(), table)).toMulti());
+  }
+
+  /**
+   * The columns a read at {@code commit} leaves out (see {@link ColumnsAtCommits}): none for a branch's
+   * working state. A filter on one of them is refused: the commit's rows did not have it.
+   */
+  private Uni<Set<String>> hidden(RepositoryRow repository, String commit, TableRow table, TrackedTable onBase,
+      boolean live, Map<String, String> filters) {
+    return (live ? Uni.createFrom().item(Set.<String>of())
+        : columnsAtCommits.hiddenAt(repository.name(), repository.defaultBranch(), commit, table.name(),
+            onBase.columnsOnRef()))
+        .invoke(hidden -> filters.keySet().stream().filter(hidden::contains).findFirst().ifPresent(column -> {
+          throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' had no column '" + column
+              + "' at commit " + commit, Map.of("column", column));
+        }));
   }
 
   /** A filter's, key's or cursor's value the column's type does not take: the client's to fix. */

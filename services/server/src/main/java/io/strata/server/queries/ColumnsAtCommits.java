@@ -1,0 +1,74 @@
+package io.strata.server.queries;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.projections.tables.TableQueries;
+import io.strata.server.domain.ColumnLayouts;
+import io.strata.server.runtime.CommitGraphReads;
+import io.strata.server.runtime.StorageBackends;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which columns a read at a commit shows: a commit of the default branch's history made before its table
+ * gained columns shows the columns it had, not the ones added since (whose values a read of its rows
+ * would otherwise take from the table's rows now, or their defaults). Commits outside that history show
+ * the columns of the branch read (where a commit's columns are not recorded yet).
+ */
+@ApplicationScoped
+public class ColumnsAtCommits {
+  private static final String HEAD = "select head from strata_meta.branches where repository = $1 and name = $2";
+
+  private final Pool metadata;
+  private final TableQueries tables;
+
+  @Inject
+  public ColumnsAtCommits(Pool metadata, TableQueries tables) {
+    this.metadata = metadata;
+    this.tables = tables;
+  }
+
+  /**
+   * The columns of {@code shown} (the columns of the branch read) that rows of {@code table} at {@code
+   * commit} do not have: empty unless the commit is in {@code defaultBranch}'s history and predates
+   * columns the table gained since.
+   */
+  public Uni<Set<String>> hiddenAt(String repository, String defaultBranch, String commit, String table,
+      List<TableColumn> shown) {
+    return tables.shapesAt(repository, commit).chain(shapes -> {
+      TableShape then = shapes.get(table);
+      if (then == null || !ColumnLayouts.appended(shown, then.tableColumns())) {
+        return Uni.createFrom().item(Set.<String>of());
+      }
+      Set<String> hidden = new TreeSet<>(shown.stream().map(TableColumn::name).toList());
+      then.tableColumns().forEach(c -> hidden.remove(c.name()));
+      return metadata.withConnection(c -> c.preparedQuery(HEAD).execute(Tuple.of(repository, defaultBranch))
+          .chain(rows -> CommitGraphReads.mergeBase(StorageBackends.unitOf(c), repository,
+              rows.iterator().next().getString(0), commit)))
+          .map(base -> commit.equals(base) ? hidden : Set.<String>of());
+    });
+  }
+
+  /** A row's JSON text without {@code hidden} columns (as it is, when there are none). */
+  public static String without(String row, Set<String> hidden) {
+    if (hidden.isEmpty()) {
+      return row;
+    }
+    try {
+      ObjectNode node = (ObjectNode) EventCodec.mapper().readTree(row);
+      node.remove(hidden);
+      return node.toString();
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a row read is not JSON", e);
+    }
+  }
+}
