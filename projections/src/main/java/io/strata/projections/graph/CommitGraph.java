@@ -44,6 +44,14 @@ public final class CommitGraph {
         .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString(0));
   }
 
+  /** Whether commit {@code id} was made on {@code branch} at or after {@code since}. */
+  public static Uni<Boolean> madeOn(SqlClient client, String repository, String id, String branch,
+      java.time.Instant since) {
+    return client.preparedQuery(GraphSql.MADE_ON)
+        .execute(Tuple.of(repository, id, branch, since.atOffset(java.time.ZoneOffset.UTC)))
+        .map(rows -> rows.iterator().next().getBoolean(0));
+  }
+
   /** Up to {@code limit} ids that start with the lower-case hex {@code prefix}. */
   public Uni<List<String>> idsWithPrefix(String repository, String prefix, int limit) {
     return pool.preparedQuery(GraphSql.BY_PREFIX)

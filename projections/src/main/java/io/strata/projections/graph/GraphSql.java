@@ -28,6 +28,10 @@ final class GraphSql {
 
   static final String TREE = "select tree from strata_meta.commits where repository = $1 and id = $2";
 
+  /** Whether commit $2 was made on branch $3 at or after $4. */
+  static final String MADE_ON = "select exists (select 1 from strata_meta.commits where repository = $1 and id = $2"
+      + " and branch = $3 and created_at >= $4)";
+
   static final String COMMIT =
       "select " + COMMIT_COLUMNS + " from strata_meta.commits c where c.repository = $1 and c.id = $2";
 

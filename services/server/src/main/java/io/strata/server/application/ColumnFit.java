@@ -18,8 +18,8 @@ import java.util.Map;
  * of the same columns or of fewer (a commit's columns are the table's or fewer; a branch that kept its
  * own has fewer): an image that lacks a column leaves it to the other side of a merge, as the row has it,
  * or to its default for a row inserted. A branch with columns of its own takes rows of a branch of
- * exactly its columns, or of a commit in its own history. The rest needs a schema merge, which is not
- * built: refused with a clear 422 before anything changes.
+ * exactly its columns, or of a commit in its own history or made on it. The rest needs a schema merge,
+ * which is not built: refused with a clear 422 before anything changes.
  */
 final class ColumnFit {
   private ColumnFit() {}
@@ -27,9 +27,9 @@ final class ColumnFit {
   /**
    * Refuses {@code operation} into {@code into} of the rows of {@code sourceBranch}'s state (a live
    * branch), or else of commit {@code commit}, for any of {@code tracked} whose columns do not fit. A
-   * commit fits a branch with columns of its own only when it is in the branch's history (the branch
-   * kept its columns since it read the table: every commit it reaches was made in them); other commits
-   * may hold columns the branch lacks.
+   * commit fits a branch with columns of its own only when it is in the branch's history or was made on
+   * it since it was created (the branch kept its columns since it read the table: every such commit was
+   * made in them); other commits may hold columns the branch lacks.
    */
   static Uni<Void> require(UnitOfWork tx, RepositoryState state, String repo, String into, String sourceBranch,
       String commit, List<TableRow> tracked, String operation) {
@@ -43,17 +43,22 @@ final class ColumnFit {
     if (fromBranch || own.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    return CommitGraphReads.mergeBase(tx, repo, state.branch(into).head(), commit).invoke(base -> {
-      if (!commit.equals(base)) {
-        String table = own.get(0).name();
-        throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has columns of its own on '" + into
-            + "' " + ColumnLayouts.namesAndTypes(state.columnsOn(table, into)) + " (it read the table when the table"
-            + " gained columns) and commit " + commit + " is not in its history: its rows may hold other columns, and"
-            + " the " + operation + " would need a schema merge, which is not built yet; a branch created from '"
-            + state.defaultBranch() + "' now reads the table's columns",
-            Map.of("table", table, "branch", into, "operation", operation));
-      }
-    }).replaceWithVoid();
+    RepositoryState.Branch b = state.branch(into);
+    return CommitGraphReads.mergeBase(tx, repo, b.head(), commit)
+        .chain(base -> commit.equals(base) || b.createdAt() == null ? Uni.createFrom().item(commit.equals(base))
+            : CommitGraphReads.madeOn(tx, repo, commit, into, b.createdAt()))
+        .invoke(fits -> {
+          if (!fits) {
+            String table = own.get(0).name();
+            throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has columns of its own on '"
+                + into + "' " + ColumnLayouts.namesAndTypes(state.columnsOn(table, into)) + " (it read the table when"
+                + " the table gained columns) and commit " + commit + " was not made in them: its rows may hold other"
+                + " columns, and the " + operation + " would need a schema merge, which is not built yet; a branch"
+                + " created from '" + state.defaultBranch() + "' now reads the table's columns",
+                Map.of("table", table, "branch", into, "operation", operation));
+          }
+        })
+        .replaceWithVoid();
   }
 
   private static void check(RepositoryState state, String table, String into, List<TableColumn> source,

@@ -30,6 +30,12 @@ public final class CommitGraphReads {
     return CommitGraph.mergeBase(PgUnit.of(unit), repository, a, b);
   }
 
+  /** {@link CommitGraph#madeOn}, read in {@code unit}. */
+  public static Uni<Boolean> madeOn(UnitOfWork unit, String repository, String commit, String branch,
+      java.time.Instant since) {
+    return CommitGraph.madeOn(PgUnit.of(unit), repository, commit, branch, since);
+  }
+
   /** {@link CommitGraph#pathsBetween}, read in {@code unit}. */
   public static Uni<CommitGraph.Paths> pathsBetween(UnitOfWork unit, String repository, String from, String to) {
     return CommitGraph.pathsBetween(PgUnit.of(unit), repository, from, to);
