@@ -73,6 +73,30 @@ public final class TableQueries {
         });
   }
 
+  /**
+   * The columns table {@code table} had at commit {@code commit} (as {@link #shapesAt} tells them, in one
+   * indexed read); empty when the commit is unknown or the table was not tracked then.
+   */
+  public Uni<Optional<List<TableColumn>>> columnsAt(String repository, String commit, String table) {
+    return pool.preparedQuery(COLUMNS_AT).execute(Tuple.of(repository, commit, table)).map(rows -> {
+      if (rows.rowCount() == 0 || !rows.iterator().next().getBoolean(1)) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(EventCodec.mapper().readValue(rows.iterator().next().getString(0), COLUMN_LIST));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("unreadable columns in the table shape history", e);
+      }
+    });
+  }
+
+  /** Table $3's newest columns recorded at or before commit $2's shape position. */
+  static final String COLUMNS_AT = """
+      select h.columns::text, h.tracked from strata_meta.table_shape_history h
+      where h.repository = $1 and h.name = $3
+        and h.position <= (select c.shape_position from strata_meta.commits c where c.repository = $1 and c.id = $2)
+      order by h.position desc limit 1""";
+
   /** The log position commit $2's shapes are as of (V21). */
   static final String SHAPES_AS_OF =
       "select shape_position from strata_meta.commits where repository = $1 and id = $2";

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
-import io.strata.events.TableShape;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.ColumnLayouts;
 import io.strata.server.runtime.CommitGraphReads;
@@ -44,13 +43,13 @@ public class ColumnsAtCommits {
    */
   public Uni<Set<String>> hiddenAt(String repository, String defaultBranch, String commit, String table,
       List<TableColumn> shown) {
-    return tables.shapesAt(repository, commit).chain(shapes -> {
-      TableShape then = shapes.get(table);
-      if (then == null || !ColumnLayouts.appended(shown, then.tableColumns())) {
+    return tables.columnsAt(repository, commit, table).chain(then -> {
+      if (then.isEmpty() || !ColumnLayouts.appended(shown, then.get())) {
         return Uni.createFrom().item(Set.<String>of());
       }
       Set<String> hidden = new TreeSet<>(shown.stream().map(TableColumn::name).toList());
-      then.tableColumns().forEach(c -> hidden.remove(c.name()));
+      then.get().forEach(c -> hidden.remove(c.name()));
+      // a commit's recorded columns are exact only in the default branch's history (see TableQueries#shapesAt)
       return metadata.withConnection(c -> c.preparedQuery(HEAD).execute(Tuple.of(repository, defaultBranch))
           .chain(rows -> CommitGraphReads.mergeBase(StorageBackends.unitOf(c), repository,
               rows.iterator().next().getString(0), commit)))
