@@ -10,9 +10,10 @@ package io.strata.projections.overlay;
  * Strata's capture triggers dropped or disabled) is refused with an error naming the command, the table
  * and why, and PostgreSQL rolls the statement back: never a broken view.
  *
- * <p>{@code SET strata.ddl_check = off} lets a session's DDL through unlooked-at (Strata's own, and a
- * user's who means it: commands on the table then answer 422 until the change is undone; the table's
- * schema endpoint gives the statements). Event triggers need a superuser to create: in a database where
+ * <p>{@code SET strata.ddl_check = off} lets a session's DDL through unlooked-at when the session's login
+ * role is Strata's own (or a member of it, a superuser among them): Strata's own DDL, and an
+ * administrator's who means it (commands on the table then answer 422 until the change is recorded or
+ * undone; the table's schema endpoint gives the statements). Any other role's setting is ignored. Event triggers need a superuser to create: in a database where
  * Strata's role is not one, the guard is not installed and drift is found after the fact as before.
  */
 final class DdlGuardSql {
@@ -85,13 +86,19 @@ final class DdlGuardSql {
 
       -- security definer: it runs as Strata's user, whoever runs the DDL (a table's owner need not read
       -- Strata's registry or write its log); the search path is pinned so no one else's objects stand in
+      -- who may turn the check off: Strata's own role (the owner of its schema) and its members, superusers
+      -- among them; the session's login role is asked (security definer functions run as Strata's user)
+      create or replace function strata.may_skip_ddl_check() returns boolean language sql stable
+      set search_path = pg_catalog, pg_temp as $m$
+        select pg_has_role(session_user, (select nspowner from pg_namespace where nspname = 'strata'), 'member')
+      $m$;
       create or replace function strata.ddl_guard_end() returns event_trigger language plpgsql security definer
       set search_path = pg_catalog, pg_temp as $g$
       declare
         cmd record; t record; rel oid; wlog regclass; place record; now_cols text[]; kept_cols text[];
         key text[]; added text[]; gone text[]; problem text; filed boolean := false;
       begin
-        if current_setting('strata.ddl_check', true) = 'off' then return; end if;
+        if current_setting('strata.ddl_check', true) = 'off' and strata.may_skip_ddl_check() then return; end if;
         for cmd in select * from pg_event_trigger_ddl_commands() loop
           rel := case cmd.classid
             when 'pg_class'::regclass then coalesce((select indrelid from pg_index where indexrelid = cmd.objid), cmd.objid)
@@ -185,8 +192,8 @@ final class DdlGuardSql {
                 cmd.command_tag, quote_ident(t.schema_name), quote_ident(t.table_name), t.name, t.repository, problem
                 using errcode = 'feature_not_supported',
                   detail = 'statement: ' || left(current_query(), 1000),
-                  hint = 'untrack the table first, or SET strata.ddl_check = off to make the change anyway (Strata then'
-                    || ' refuses to work on the table until it is undone)';
+                  hint = 'untrack the table first, or (as Strata''s own role) SET strata.ddl_check = off to make the change'
+                    || ' anyway (Strata then refuses to work on the table until it is recorded or undone)';
             end if;
             -- Strata's own trigger (re)created with its capture is nothing to record
             continue when cmd.classid = 'pg_trigger'::regclass
@@ -208,7 +215,7 @@ final class DdlGuardSql {
       set search_path = pg_catalog, pg_temp as $d$
       declare obj record; t record; what text; key text[]; wlog regclass; filed boolean := false; locked oid[];
       begin
-        if current_setting('strata.ddl_check', true) = 'off' then return; end if;
+        if current_setting('strata.ddl_check', true) = 'off' and strata.may_skip_ddl_check() then return; end if;
         if exists (select 1 from pg_event_trigger_dropped_objects() where object_type = 'index') then
           locked := array(select l.relation from pg_locks l
                           where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 11;
+  public static final int CURRENT = 12;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -82,6 +82,9 @@ public final class StrataLayout {
       // the functions come with the base objects
       new Step(11, "merges of images recorded before a column was added leave it to the other side"
           + " (strata.merge_images), rows inserted from them take its default (strata.column_defaults)",
+          tx -> Uni.createFrom().voidItem()),
+      // the guard comes with the base objects
+      new Step(12, "only Strata's own role (and its members) may turn the DDL guard off (strata.ddl_check)",
           tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}

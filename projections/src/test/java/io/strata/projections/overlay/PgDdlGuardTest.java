@@ -309,6 +309,23 @@ class PgDdlGuardTest {
   }
 
   @Test
+  void anotherRoleTurningTheCheckOffIsStillGuarded() {
+    TrackedTable t = trackedWithBranch();
+    String intruder = "intruder_" + t.table();
+    sql("create role " + intruder + "; alter table public." + t.table() + " owner to " + intruder
+        + "; grant usage, create on schema public to " + intruder);
+    // its login role is not Strata's: the setting is ignored, the rename refused, the index followed
+    assertThatThrownBy(() -> db.pool.withTransaction(c -> c.query("set session authorization " + intruder
+            + "; set local strata.ddl_check = 'off'; alter table public." + t.table() + " rename column v to w")
+            .execute()).await().atMost(PlanTestDatabase.WAIT))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage()).contains("changes its columns"));
+    db.pool.withTransaction(c -> c.query("set session authorization " + intruder + "; set local strata.ddl_check = 'off';"
+        + " create index " + t.table() + "_by_intruder on public." + t.table() + " (v); reset session authorization")
+        .execute()).await().atMost(PlanTestDatabase.WAIT);
+    assertThat(followed(t)).extracting(Tracking.FollowedDdl::command).contains("CREATE INDEX");
+  }
+
+  @Test
   void strataOwnDdlAndTablesNobodyTracksAreLetThroughUnfiled() {
     TrackedTable t = trackedWithBranch(); // tracked, then a branch: capture regenerated, triggers replaced
     db.branch(t, "second_" + t.table());
