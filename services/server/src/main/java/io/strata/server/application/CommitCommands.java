@@ -55,9 +55,12 @@ public class CommitCommands {
     Commands.CreateCommit command =
         new Commands.CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, List.of(), null);
     String repo = Names.existingRepository(repository);
-    return trackedTables(repo).chain(tracked -> tracked.isEmpty()
+    return trackedTables(repo).chain(known -> known.isEmpty()
         ? processor.execute(repo, command, ctx, answer)
-        : follower.followRepository(repo).chain(() -> crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, Footprint.of(command), (tx, state) -> {
+        // DDL made before the commit is recorded first; the tables read again if that moved their columns
+        : follower.followRepositoryRecording(repo).chain(recorded -> !recorded ? Uni.createFrom().item(known)
+            : processor.caughtUp(repo).chain(() -> trackedTables(repo)))
+        .chain(tracked -> crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, Footprint.of(command), (tx, state) -> {
               if (state.branch(branch) == null) {
                 return Uni.createFrom().item(command); // refused by the decider
               }

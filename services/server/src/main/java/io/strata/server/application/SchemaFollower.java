@@ -85,15 +85,17 @@ public class SchemaFollower {
           List<Uni<Void>> rounds = new ArrayList<>();
           inUse.forEach((repository, storages) -> storages.stream().filter(backends::isServerOwn).findFirst()
               .filter(own -> rounds.isEmpty())
-              .ifPresent(own -> rounds.add(logged(follow(null, repository, own), own, "every repository"))));
+              .ifPresent(own -> rounds.add(logged(follow(null, repository, own), own, "every repository")
+                  .replaceWithVoid())));
           inUse.forEach((repository, storages) -> storages.stream().filter(s -> !backends.isServerOwn(s))
-              .forEach(storage -> rounds.add(logged(follow(repository, repository, storage), storage, repository))));
+              .forEach(storage -> rounds.add(logged(follow(repository, repository, storage), storage, repository)
+                  .replaceWithVoid())));
           return Multi.createFrom().iterable(rounds).onItem().transformToUniAndConcatenate(u -> u).collect().last();
         })
         .replaceWithVoid();
   }
 
-  private static Uni<Void> logged(Uni<Void> round, String storage, String repository) {
+  private static <T> Uni<T> logged(Uni<T> round, String storage, String repository) {
     return round.onFailure().invoke(f -> LOG.warnf("could not record the DDL followed in storage %s of %s: %s",
             storage, repository, f.getMessage()))
         .onFailure().recoverWithNull();
@@ -104,13 +106,22 @@ public class SchemaFollower {
    * that DDL made before it is recorded before it (the commit records the shape after that DDL).
    */
   public Uni<Void> followRepository(String repository) {
+    return followRepositoryRecording(repository).replaceWithVoid();
+  }
+
+  /**
+   * {@link #followRepository}, answering whether it recorded a schema change: then the tables' rows a
+   * caller read before it are stale (their columns may have moved), and it reads them again once the
+   * projections show the change.
+   */
+  public Uni<Boolean> followRepositoryRecording(String repository) {
     return tables.tables(repository)
         .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage).distinct().toList())
             // a storage out of reach holds up no commit of the others: its DDL waits for the next round
             .onItem().transformToUniAndConcatenate(storage -> logged(follow(repository, repository, storage), storage,
-                repository))
-            .collect().last())
-        .replaceWithVoid();
+                repository).map(recorded -> recorded != null && recorded))
+            .collect().asList())
+        .map(recorded -> recorded.contains(true));
   }
 
   /**
@@ -128,18 +139,23 @@ public class SchemaFollower {
    * storage}, reached as {@code poolOf}'s storage of that name. The filed commands and the tables' shapes
    * are read in one snapshot (a command filed in between is in both or in neither); a table the
    * metadata does not know yet (its tracking not projected) keeps its commands for the next round.
+   * Answers whether it recorded a change.
    */
-  private Uni<Void> follow(String repository, String poolOf, String storage) {
+  private Uni<Boolean> follow(String repository, String poolOf, String storage) {
     return backends.beginRead(poolOf, storage).chain(open -> read(open.unit(), repository)
             .onTermination().call(open::rollback))
         .chain(found -> Multi.createFrom().iterable(found)
-            .onItem().transformToUniAndConcatenate(f -> record(f).chain(settled -> !settled
-                ? Uni.createFrom().voidItem()
+            .onItem().transformToUniAndConcatenate(f -> record(f).chain(outcome -> outcome == Recorded.NOT_SETTLED
+                ? Uni.createFrom().item(false)
                 : backends.inOwnTransaction(poolOf, storage, unit -> unit.roles().tracking()
-                    .forgetFollowedDdl(unit, f.ddl().stream().map(FollowedDdl::id).toList()))))
-            .collect().last())
-        .replaceWithVoid();
+                    .forgetFollowedDdl(unit, f.ddl().stream().map(FollowedDdl::id).toList()))
+                    .replaceWith(outcome == Recorded.CHANGE)))
+            .collect().asList())
+        .map(recorded -> recorded.contains(true));
   }
+
+  /** What a recording did: settled nothing (the table's tracking not projected yet), nothing to record, a change. */
+  private enum Recorded { NOT_SETTLED, NOTHING, CHANGE }
 
   private static Uni<List<Followed>> read(UnitOfWork unit, String repository) {
     return unit.roles().tracking().followedDdl(unit, repository).chain(followed -> {
@@ -167,18 +183,19 @@ public class SchemaFollower {
    * or nothing to record) and may be forgotten. The command carries the newest command's id: a round
    * that read fewer commands (another server's, or one overtaken) records nothing over a newer shape.
    */
-  private Uni<Boolean> record(Followed f) {
+  private Uni<Recorded> record(Followed f) {
     String repository = f.repository();
     if (f.shape().isEmpty()) {
-      return Uni.createFrom().item(true); // the table is gone: nothing to record
+      return Uni.createFrom().item(Recorded.NOTHING); // the table is gone: nothing to record
     }
     List<TableSchemaChanged.Statement> statements = f.ddl().stream()
         .map(d -> new TableSchemaChanged.Statement(d.command(), d.object(), d.actor(), d.at())).toList();
     long through = f.ddl().stream().mapToLong(FollowedDdl::id).max().orElse(0);
     CommandContext ctx = new CommandContext(ACTOR, null, null, null, UUID.randomUUID().toString(), true);
     return tables.table(repository, f.table())
-        .chain(row -> row.isEmpty() ? Uni.createFrom().item(false)
+        .chain(row -> row.isEmpty() ? Uni.createFrom().item(Recorded.NOT_SETTLED)
             : processor.execute(repository, new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements,
-                through, f.columnsFollowed()), ctx, Answer.NONE).replaceWith(true));
+                through, f.columnsFollowed()), ctx, Answer.NONE)
+                .map(done -> done.version() > 0 ? Recorded.CHANGE : Recorded.NOTHING));
   }
 }

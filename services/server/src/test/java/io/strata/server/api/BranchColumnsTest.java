@@ -150,4 +150,16 @@ class BranchColumnsTest {
     given().queryParam("force", true).delete("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(204);
     assertThat(state(repo, false).hasOwnColumns("orders", "dev")).isFalse();
   }
+
+  @Test
+  void aCommitRightAfterTheColumnIsAddedRecordsItFirst() {
+    String repo = createRepository(uniqueName("column-commit"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text", "values (1, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    // no wait for the follower's round: the commit records the DDL made before it, then commits in its columns
+    sql(pool, "alter table public." + t + " add column region text; update public." + t + " set region = 'eu'");
+    commitAll(repo, "main", "region");
+    assertThat(rows(repo, "main", false).getList("items.region")).containsExactly("eu");
+    assertThat(rows(repo, "dev", false).getMap("items[0]")).containsOnlyKeys("id", "status");
+  }
 }

@@ -40,8 +40,12 @@ import org.junit.jupiter.api.Test;
  * commits of a branch's history and cherry-picks of random commits (merge commits with a random
  * mainline) are checked against the same reference three-way merge, and so are stashes applied or
  * popped after the branch moved on, and rebases onto random refs (replayed commit by commit; a conflict
- * aborted, restoring the branch exactly). At the end, a rebuild of the projections from the log must
- * equal them. Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
+ * aborted, restoring the branch exactly). Columns are added to the table on the default branch at random
+ * (an application's ALTER TABLE): the default branch and branches created afterwards read them, a branch
+ * alive then keeps the columns it had, every read answers a branch's columns (a read at a commit of the
+ * default branch's history, the columns it had then), and moving rows into a branch from a ref of other
+ * columns is refused (422) as the model's rule says. At the end, a rebuild of the projections from the
+ * log must equal them. Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
  */
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
@@ -64,10 +68,51 @@ class DataModelTest {
     /** Per branch its stashes, the newest first: the head's state when saved, and the working state saved. */
     final Map<String, List<TreeMap<Integer, Integer>[]>> stashes = new HashMap<>();
     int branchSeq;
+    int incarnations;
+    /** Columns added to the table so far (c1, c2, …: appended); per branch how many of them it reads. */
+    int tableColumns;
+    final Map<String, Integer> columns = new HashMap<>();
+    /** Per commit: how many added columns it was recorded with, and the branch incarnation it was made on. */
+    final Map<String, Integer> commitColumns = new HashMap<>();
+    final Map<String, String> madeOn = new HashMap<>();
+    /** Per branch its incarnation (a branch deleted and created again under its name is another one). */
+    final Map<String, String> incarnation = new HashMap<>();
+
+    /** Whether {@code branch} reads columns that are not the table's (it kept them when columns were added). */
+    boolean ownColumns(String branch) {
+      return !branch.equals("main") && columns.get(branch) != tableColumns;
+    }
+
+    /**
+     * Whether rows of branch {@code source}'s state (a live branch), or else of {@code commit}, may move into
+     * {@code into}: the server's rule (ColumnFit). A branch reading the table's columns takes rows of as many
+     * columns or fewer; a branch with its own takes a branch's of exactly its columns, or a commit of its
+     * history or made on it.
+     */
+    boolean fits(String into, String source, String commit) {
+      if (source != null && columns.containsKey(source)) {
+        int s = columns.get(source);
+        int t = columns.get(into);
+        return s == t || !ownColumns(into) && s < t;
+      }
+      return !ownColumns(into) || ancestors(heads.get(into)).contains(commit)
+          || incarnation.get(into).equals(madeOn.get(commit));
+    }
+
+    /** The added columns a read at {@code commit} from branch {@code base}'s state shows. */
+    int columnsAt(String base, String commit) {
+      int then = commitColumns.get(commit);
+      return ancestors(heads.get("main")).contains(commit) && then < columns.get(base) ? then : columns.get(base);
+    }
 
     void recordCommit(String branch, String id, List<String> of) {
       parents.put(id, of);
       heads.put(branch, id);
+      madeOn.put(id, incarnation.get(branch));
+      // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
+      // those of the newest default-branch commit it reaches, as its parents say
+      commitColumns.put(id, branch.equals("main") ? tableColumns
+          : of.stream().mapToInt(p -> commitColumns.getOrDefault(p, 0)).max().orElse(0));
     }
 
     Set<String> ancestors(String commit) {
@@ -96,6 +141,8 @@ class DataModelTest {
     }
 
     void start(String branch, TreeMap<Integer, Integer> state) {
+      columns.put(branch, tableColumns);
+      incarnation.put(branch, branch + "#" + (++incarnations));
       working.put(branch, new TreeMap<>(state));
       committed.put(branch, new TreeMap<>(state));
       staged.put(branch, new TreeSet<>());
@@ -147,6 +194,9 @@ class DataModelTest {
   private int appliedCommits;
   private int stashesApplied;
   private int rebases;
+  /** Columns added, and moves refused for rows of other columns. */
+  private int columnsAdded;
+  private int columnRefusals;
 
   @Test
   void randomSequencesAgreeWithTheModel() throws Exception {
@@ -167,6 +217,8 @@ class DataModelTest {
     assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
     assertThat(stashesApplied).as("stashes applied by the runs").isPositive();
     assertThat(rebases).as("rebases started by the runs (replayed, or stopped and aborted)").isPositive();
+    assertThat(columnsAdded).as("columns added by the runs").isPositive();
+    assertThat(columnRefusals).as("moves refused for rows of other columns").isPositive();
   }
 
   private void run(Random random, int steps, StringBuilder trace) throws Exception {
@@ -188,6 +240,9 @@ class DataModelTest {
     model.recordCommit("main", root, List.of());
 
     for (int step = 0; step < steps; step++) {
+      if ((step == steps / 3 || step == 2 * steps / 3) && model.tableColumns < 3) {
+        addColumn(repo, t, model, step, trace); // at fixed steps too (no random draw: the sequences stay)
+      }
       List<String> branches = new ArrayList<>(model.working.keySet());
       String b = branches.get(random.nextInt(branches.size()));
       int op = random.nextInt(100);
@@ -318,6 +373,8 @@ class DataModelTest {
         String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
         trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
         assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
+        assertThat(columnsRead(repo, commit, false)).as("columns at commit " + commit)
+            .isIn(null, columnNames(model.columnsAt("main", commit)));
         assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
       } else if (op < 87 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');
@@ -327,6 +384,7 @@ class DataModelTest {
         model.staged.remove(b);
         model.heads.remove(b);
         model.stashes.remove(b);
+        model.columns.remove(b);
       } else if (op < 91) {
         merge(repo, model, b, random, step, trace);
       } else if (op < 92) {
@@ -335,6 +393,8 @@ class DataModelTest {
         applyCommit(repo, model, b, random, step, trace);
       } else if (op < 96) {
         rebase(repo, model, b, random, step, trace);
+      } else if (op < 97 && model.tableColumns < 3) {
+        addColumn(repo, t, model, step, trace);
       } else {
         stash(repo, model, b, random, step, trace);
       }
@@ -346,6 +406,10 @@ class DataModelTest {
           .isEqualTo(model.committed.get(check));
       assertThat(status(repo, check)).as("status of " + check + " (staged, unstaged) after step " + step)
           .isEqualTo(model.status(check));
+      assertThat(columnsRead(repo, check, true)).as("columns of " + check + " after step " + step)
+          .isIn(null, columnNames(model.columns.get(check)));
+      assertThat(columnsRead(repo, check, false)).as("columns of " + check + "'s head after step " + step)
+          .isIn(null, columnNames(model.columnsAt(check, model.heads.get(check))));
       // and one key through the query endpoint, at the head or working state (the query views)
       boolean live = random.nextBoolean();
       int probe = 1 + random.nextInt(KEYS);
@@ -363,6 +427,7 @@ class DataModelTest {
       assertThat(read(repo, b, true)).as("working " + b).isEqualTo(model.working.get(b));
       assertThat(read(repo, b, false)).as("head " + b).isEqualTo(model.committed.get(b));
       assertThat(viaSql(Api.view(repo, b, "m"))).as("SQL " + b).isEqualTo(model.working.get(b));
+      assertThat(columnsRead(repo, b, true)).as("columns of " + b).isIn(null, columnNames(model.columns.get(b)));
       assertThat(queried(repo, b, true)).as("query working " + b).isEqualTo(model.working.get(b));
       assertThat(queried(repo, b, false)).as("query head " + b).isEqualTo(model.committed.get(b));
     }
@@ -396,6 +461,12 @@ class DataModelTest {
         .extract();
     if (source.equals(target)) {
       assertThat(response.statusCode()).isEqualTo(422);
+      return;
+    }
+    if (!model.fits(target, source, theirsCommit)) {
+      assertThat(response.statusCode()).as("rows of other columns: " + response.body().asString()).isEqualTo(422);
+      assertThat((String) response.path("message")).contains("columns");
+      columnRefusals++;
       return;
     }
     TreeMap<Integer, Integer> w = model.working.get(target);
@@ -504,8 +575,14 @@ class DataModelTest {
     boolean hard = random.nextBoolean();
     trace.append(step).append(": reset ").append(hard ? "hard " : "soft ").append(target).append(" to ")
         .append(to, 0, 8).append('\n');
-    Api.json().urlEncodingEnabled(false).body(Map.of("to", to, "mode", hard ? "hard" : "soft"))
-        .post("/api/v1/repositories/" + repo + "/branches/" + target + "/reset").then().statusCode(200);
+    var response = Api.json().urlEncodingEnabled(false).body(Map.of("to", to, "mode", hard ? "hard" : "soft"))
+        .post("/api/v1/repositories/" + repo + "/branches/" + target + "/reset").then().extract();
+    if (!model.fits(target, null, to)) {
+      assertThat(response.statusCode()).as("a commit of other columns: " + response.body().asString()).isEqualTo(422);
+      columnRefusals++;
+      return;
+    }
+    assertThat(response.statusCode()).as("reset: " + response.body().asString()).isEqualTo(200);
     resets++;
     TreeMap<Integer, Integer> oldHead = model.committed.get(target);
     TreeMap<Integer, Integer> next = model.commits.get(to);
@@ -554,6 +631,11 @@ class DataModelTest {
     String path = "/api/v1/repositories/" + repo + "/branches/" + target;
     var response = Api.json().urlEncodingEnabled(false).body(body).post(path + (revert ? "/revert" : "/cherry-pick"))
         .then().extract();
+    if (!model.fits(target, null, commit)) {
+      assertThat(response.statusCode()).as("a commit of other columns: " + response.body().asString()).isEqualTo(422);
+      columnRefusals++;
+      return;
+    }
     TreeMap<Integer, Integer> w = model.working.get(target);
     TreeMap<Integer, Integer> head = model.committed.get(target);
     boolean clean = w.equals(head);
@@ -727,6 +809,11 @@ class DataModelTest {
       return;
     }
     String ontoCommit = model.heads.getOrDefault(onto, onto);
+    if (!model.fits(target, onto, ontoCommit)) {
+      assertThat(response.statusCode()).as("onto rows of other columns: " + response.body().asString()).isEqualTo(422);
+      columnRefusals++;
+      return;
+    }
     String head = model.heads.get(target);
     Set<String> ontoHistory = model.ancestors(ontoCommit);
     if (model.ancestors(head).contains(ontoCommit)) {
@@ -782,6 +869,44 @@ class DataModelTest {
     model.working.put(target, new TreeMap<>(current));
     model.staged.get(target).clear();
     rebases++;
+  }
+
+  /**
+   * An application adds a column to the table on the default branch ({@code c<n> int default <n>}); once
+   * it is recorded, the default branch and branches created afterwards read it, the branches alive keep
+   * theirs.
+   */
+  private void addColumn(String repo, String t, Model model, int step, StringBuilder trace) {
+    int n = ++model.tableColumns;
+    trace.append(step).append(": add column c").append(n).append('\n');
+    sql(pool, "alter table public." + t + " add column c" + n + " int default " + n);
+    model.columns.put("main", n);
+    columnsAdded++;
+    // recorded moments after (until then, commands on the table answer 422 "try again")
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> given()
+        .get("/api/v1/repositories/{r}/tables/m", repo).then().extract().jsonPath().getList("columns").size() == 3 + n);
+  }
+
+  /** The columns of a row read at {@code ref} (null: no row there). */
+  private static Set<String> columnsRead(String repo, String ref, boolean working) throws Exception {
+    JsonNode page = EventCodec.mapper().readTree(given().queryParam("ref", ref).queryParam("working", working)
+        .queryParam("limit", 1).urlEncodingEnabled(false).get("/api/v1/repositories/{r}/tables/m/rows", repo)
+        .then().statusCode(200).extract().asString());
+    if (page.get("items").isEmpty()) {
+      return null;
+    }
+    Set<String> names = new TreeSet<>();
+    page.get("items").get(0).fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  /** The table's columns with the first {@code added} columns added. */
+  private static Set<String> columnNames(int added) {
+    Set<String> names = new TreeSet<>(List.of("id", "v", "note"));
+    for (int i = 1; i <= added; i++) {
+      names.add("c" + i);
+    }
+    return names;
   }
 
   private static void put(Map<Integer, Integer> state, int key, Integer value) {
