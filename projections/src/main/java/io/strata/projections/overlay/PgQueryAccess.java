@@ -16,11 +16,13 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
  * The restricted login role a repository's read-only SQL runs as: it may call the state functions of
- * the repository's own tables (SECURITY DEFINER, see {@link QueryAccessSql#createStateFunctions()}) and
+ * the repository's own tables (SECURITY DEFINER, see {@link QueryAccessSql#createStateFunctions}) and
  * read the views of their branches' heads and working states ({@link QueryAccessSql#createViews()}),
  * and nothing else — no privilege on any table or other Strata object, and, being the session user,
  * no way to switch to another role.
@@ -71,7 +73,14 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
                 .onItem().transformToUniAndConcatenate(table -> tx.preparedQuery(BranchObjectsSql.OVERLAYS)
                     .execute(Tuple.of(table.tableId()))
                     .chain(overlays -> {
-                      StringBuilder sql = new StringBuilder(new QueryAccessSql(table).createStateFunctions()).append(";");
+                      Map<String, List<TableColumn>> own = new TreeMap<>();
+                      overlays.forEach(o -> {
+                        if (o.getString(5) != null) {
+                          own.put(o.getString(0), ownColumns(o.getString(5)));
+                        }
+                      });
+                      StringBuilder sql = new StringBuilder(new QueryAccessSql(table).createStateFunctions(own))
+                          .append(";");
                       for (String function : List.of(table.stateFunction(), table.changedKeysFunction())) {
                         String signature = function + OverlaySql.STATE_ARGUMENTS;
                         sql.append("revoke all on function ").append(signature).append(" from public;")

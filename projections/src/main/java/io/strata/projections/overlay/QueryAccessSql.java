@@ -2,6 +2,9 @@ package io.strata.projections.overlay;
 
 import static io.strata.projections.overlay.SqlTemplate.fill;
 
+import io.strata.events.TableColumn;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -50,8 +53,9 @@ final class QueryAccessSql {
   String stateAtRef(String arguments) {
     return fill("""
         select x.* from {work_view} x where {key_array} not in (select k from {changed_keys}{arguments} k)
-        union all select r.* from {state_function}{arguments} r""",
+        union all select {columns_r} from {state_function}{arguments} r""",
         "work_view", s.workView(), "key_array", s.keyArray("x"), "changed_keys", s.changedKeysFunction(),
+        "columns_r", OverlaySql.list(s.columns(), "r"),
         "state_function", s.stateFunction(), "arguments", arguments);
   }
 
@@ -61,11 +65,12 @@ final class QueryAccessSql {
    * and so reads the table at a ref, without any privilege on the table or Strata's objects themselves.
    * The branch id is checked before it names an object.
    */
-  String createStateFunctions() {
-    return definer(s.stateFunction(), "setof " + s.table(), t -> changedAt(t, fill("""
+  String createStateFunctions(Map<String, List<TableColumn>> ownColumns) {
+    return definer(s.stateFunction(), "setof " + s.table(), ownColumns, t -> changedAt(t, fill("""
             select r.* from changed c, lateral jsonb_populate_record(null::{table}, c.img) r
             where c.img is not null""", "table", s.table())))
-        + ";" + definer(s.changedKeysFunction(), "setof jsonb", t -> changedAt(t, "select c.k from changed c"));
+        + ";" + definer(s.changedKeysFunction(), "setof jsonb", ownColumns,
+            t -> changedAt(t, "select c.k from changed c"));
   }
 
   /**
@@ -77,10 +82,25 @@ final class QueryAccessSql {
         " from " + table.workingLog() + " w where $3") + " " + select;
   }
 
-  private String definer(String name, String returns, Function<OverlaySql, String> body) {
+  private String definer(String name, String returns, Map<String, List<TableColumn>> ownColumns,
+      Function<OverlaySql, String> body) {
     String placeholder = "ffffffffff";
     String branchTemplate = body.apply(s.onBranch(placeholder)).replace("%", "%%").replace(placeholder, "%1$s");
     String defaultTemplate = body.apply(s.onBranch(null));
+    // a branch that kept columns of its own reads its logs in them (its rows still come out as T's, their
+    // columns the branch lacks null: the callers select the branch's)
+    StringBuilder own = new StringBuilder();
+    ownColumns.forEach((bid, columns) -> {
+      if (!bid.matches("[0-9a-f]{10}")) {
+        throw new IllegalArgumentException("not a branch id: " + bid);
+      }
+      String ownBody = body.apply(s.onBranch(bid).withBranchShape(columns));
+      if (ownBody.contains("$q$")) {
+        throw new IllegalStateException("unexpected quote marker in generated SQL");
+      }
+      own.append("elsif bid = '").append(bid).append("' then return query execute $q$").append(ownBody)
+          .append("$q$ using undo, redo, undo_wl; ");
+    });
     if (branchTemplate.contains("$q$") || defaultTemplate.contains("$q$")) {
       throw new IllegalStateException("unexpected quote marker in generated SQL");
     }
@@ -90,12 +110,13 @@ final class QueryAccessSql {
         as $f$ begin
           if bid is null then
             return query execute $q${default_body}$q$ using undo, redo, undo_wl;
-          elsif bid ~ '^[0-9a-f]{10}$' then
+          {own}elsif bid ~ '^[0-9a-f]{10}$' then
             return query execute format($q${branch_body}$q$, bid) using undo, redo, undo_wl;
           else
             raise exception 'not a branch id' using errcode = '22023';
           end if;
         end $f$""",
-        "name", name, "returns", returns, "default_body", defaultTemplate, "branch_body", branchTemplate);
+        "name", name, "returns", returns, "default_body", defaultTemplate, "branch_body", branchTemplate,
+        "own", own.toString());
   }
 }

@@ -75,6 +75,7 @@ public class SqlQueries {
   private final TableQueries tables;
   private final RefResolver resolver;
   private final RowReads reads;
+  private final ColumnsAtCommits columnsAtCommits;
   private final StoragePools storagePools;
   private final Map<String, String> passwords = new ConcurrentHashMap<>();
   /** How long past its statement timeout the server waits before cancelling a statement itself. */
@@ -90,7 +91,8 @@ public class SqlQueries {
   @Inject
   public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
       StoragePools storagePools, QueryConnections connections, QueryRoleGrants grants, StrataConfig config,
-      StorageBackends backends) {
+      StorageBackends backends, ColumnsAtCommits columnsAtCommits) {
+    this.columnsAtCommits = columnsAtCommits;
     this.access = backends.sqlRoles().queryAccess();
     this.connections = connections;
     this.grants = grants;
@@ -123,7 +125,13 @@ public class SqlQueries {
           boolean live = working && resolved.isPlainBranch();
           Function<SqlConnection, Uni<List<StatePath>>> plan =
               tx -> paths(tx, repo, tracked, base, resolved.commit(), live);
-          return storagePools.registration(repo, storage).chain(registration -> storagePools.pool(repo, registration)
+          // at a commit of the default branch's history made before a table gained columns: the columns it had
+          List<Set<String>> hidden = new ArrayList<>();
+          Uni<Void> hiddenRead = live ? Uni.createFrom().voidItem() : Multi.createFrom().iterable(tracked)
+              .onItem().transformToUniAndConcatenate(x -> columnsAtCommits.hiddenAt(repo, repository.defaultBranch(),
+                  resolved.commit(), x.name(), TrackedTable.on(repo, x, base).columnsOnRef()))
+              .collect().asList().invoke(hidden::addAll).replaceWithVoid();
+          return hiddenRead.chain(() -> storagePools.registration(repo, storage)).chain(registration -> storagePools.pool(repo, registration)
               .chain(data -> Multi.createFrom().iterable(tracked)
                   .onItem().transformToUniAndConcatenate(x -> data.withConnection(c -> TableShapes.requireUnchanged(
                       StorageBackends.unitOf(c), TrackedTable.of(repo, x))))
@@ -135,10 +143,11 @@ public class SqlQueries {
                       return reads.inSnapshot(repo, tx -> plan.apply(tx)
                           .chain(paths -> tx.query("select pg_export_snapshot()").execute()
                               .map(rows -> rows.iterator().next().getString(0))
-                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, on, statement), limit))));
+                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, on, hidden,
+                                  statement), limit))));
                     }
                     return reads.inOtherStorage(repo, base, plan,
-                        paths -> execute(options, null, wrap(repo, tracked, paths, on, statement), limit));
+                        paths -> execute(options, null, wrap(repo, tracked, paths, on, hidden, statement), limit));
                   })));
         });
   }
@@ -194,12 +203,17 @@ public class SqlQueries {
   }
 
   /** The user's statement under CTEs that name the repository's tables as their state at the ref. */
-  private String wrap(String repo, List<TableRow> tracked, List<StatePath> paths, BranchRef on, String statement) {
+  private String wrap(String repo, List<TableRow> tracked, List<StatePath> paths, BranchRef on,
+      List<Set<String>> hidden, String statement) {
     List<String> ctes = new ArrayList<>();
     for (int i = 0; i < tracked.size(); i++) {
       TableRow t = tracked.get(i);
-      String state = access.relationAt(TrackedTable.on(repo, t, on.name()), on, paths.get(i));
-      ctes.add(Sql.quote(t.name()) + " as (select * from " + state + " s)");
+      TrackedTable table = TrackedTable.on(repo, t, on.name());
+      String state = access.relationAt(table, on, paths.get(i));
+      Set<String> left = hidden.isEmpty() ? Set.of() : hidden.get(i);
+      String columns = left.isEmpty() ? "*" : table.columnsOnRef().stream().map(c -> c.name())
+          .filter(c -> !left.contains(c)).map(c -> "s." + Sql.quote(c)).collect(Collectors.joining(", "));
+      ctes.add(Sql.quote(t.name()) + " as (select " + columns + " from " + state + " s)");
     }
     return (ctes.isEmpty() ? "" : "with " + String.join(", ", ctes) + " ") + "select * from (\n" + statement + "\n) q";
   }

@@ -96,6 +96,13 @@ class BranchColumnsTest {
     json().body(Map.of("sql", "select string_agg(status, ',' order by id) as s from orders", "ref", "dev"))
         .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
         .body("rows[0][0]", org.hamcrest.Matchers.equalTo("sql,new,dev,dev"));
+    // at an older state of dev, read through the state functions, in dev's columns too
+    json().body(Map.of("sql", "select * from orders order by id", "ref", devHead + "~1"))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("columns", org.hamcrest.Matchers.contains("id", "status"));
+    json().body(Map.of("sql", "select * from orders order by id", "ref", "dev~1"))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("columns", org.hamcrest.Matchers.contains("id", "status"));
     assertThat(rows(repo, devHead, false).getList("items.status")).containsExactly("sql", "new", "dev", "dev");
     // the default branch reads the column, a branch created now too
     assertThat(rows(repo, "main", true).getList("items.region")).containsExactly("eu", "eu");
