@@ -87,7 +87,7 @@ final class BranchObjectsSql {
 
   /**
    * Fills the fresh overlay so the branch reads as another state: every key in {@code changed} (a CTE
-   * of (k, img), see {@link OverlaySql#changed}) gets its image, or a tombstone where the image is null.
+   * of (k, img), see {@link ChangeImagesSql#changed}) gets its image, or a tombstone where the image is null.
    */
   String fillOverlay(String changedCte) {
     return fill("""
@@ -223,7 +223,7 @@ final class BranchObjectsSql {
    * evaluated over NEW's columns (as text, then into NEW by its column's type).
    */
   private String computeGeneratedInNew() {
-    return b.generatedColumns() + """
+    return TableWritesSql.generatedColumns(b) + """
          execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;
           NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v));
         end loop;""";

@@ -201,7 +201,7 @@ final class ChangeSetsSql {
                      case when before is null then 'insert' when after is null then 'delete' else 'update' end as op
               from n where before is distinct from after)
         {select}""",
-        "side_a", s.side("$1", false), "side_b", s.side("$2", false), "select", select);
+        "side_a", ChangeImagesSql.side(s, "$1", false), "side_b", ChangeImagesSql.side(s, "$2", false), "select", select);
   }
 
   /** Counts of the net changes (see {@link #netChanges}): inserted, updated, deleted. */

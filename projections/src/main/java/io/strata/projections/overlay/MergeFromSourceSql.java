@@ -38,7 +38,7 @@ final class MergeFromSourceSql {
         select key as __key, case when theirs is null then 'I' when merged is null then 'D' else 'U' end as __op,
                theirs as __before, merged as __after
         from x where theirs is distinct from merged""",
-        "from_source", fromSourceTable(), "ours_side", s.side("$1", false), "theirs_side", s.side("$2", false),
+        "from_source", fromSourceTable(), "ours_side", ChangeImagesSql.side(s, "$1", false), "theirs_side", ChangeImagesSql.side(s, "$2", false),
         "changes", s.changes());
   }
 
@@ -57,7 +57,7 @@ final class MergeFromSourceSql {
         select o.key, case when o.fb is null then 'I' when o.la is null then 'D' else 'U' end, o.fb, o.la
         from {ours_side} o
         where o.fb is distinct from o.la and not exists (select from {plan} p where p.key = o.key)""",
-        "from_source", fromSourceTable(), "plan", m.plan(), "ours_side", s.side("$1", oursSingle));
+        "from_source", fromSourceTable(), "plan", m.plan(), "ours_side", ChangeImagesSql.side(s, "$1", oursSingle));
   }
 
   /** The change set's content address (null when it is empty). */

@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 
 /**
  * The statements of a three-way merge of one table into a branch (see {@link PgMerges}). Each side is
- * the change sets from the merge base ({@link OverlaySql#side}); only keys the source (theirs) changed
+ * the change sets from the merge base ({@link ChangeImagesSql#side}); only keys the source (theirs) changed
  * are compared, so the cost is O(rows changed on the two sides), and a key only the source changed
  * takes the source's row without comparing fields. Keys both sides changed go through
  * {@code strata.merge_images} (the field-level truth table, {@link LayoutSql#MERGE_FUNCTION}).
@@ -73,17 +73,17 @@ final class MergeSql {
    * @param oursSingle whether ours is one change set at most (likewise {@code theirsSingle})
    */
   String createPlan(List<String> jsonColumns, List<String> derivedColumns, boolean oursSingle, boolean theirsSingle) {
-    return createPlan(jsonColumns, derivedColumns, s.side("$1", oursSingle), s.side("$2", theirsSingle), false);
+    return createPlan(jsonColumns, derivedColumns, ChangeImagesSql.side(s, "$1", oursSingle), ChangeImagesSql.side(s, "$2", theirsSingle), false);
   }
 
   /**
    * The same where the base is not an ancestor of each side (a revert's, a cherry-pick's): each side
-   * from the base through the merge base of the two ({@link OverlaySql#sideBetween}): $1 ours' change
+   * from the base through the merge base of the two ({@link ChangeImagesSql#sideBetween}): $1 ours' change
    * sets to redo, $2 theirs', $3 ours' to undo, $4 theirs'.
    */
   String createPlanBetween(List<String> jsonColumns, List<String> derivedColumns) {
     return createPlan(jsonColumns, derivedColumns, ChangeImagesSql.sideBetween(s, "$3", "$1", THEIRS),
-        s.sideBetween("$4", "$2"), true);
+        ChangeImagesSql.sideBetween(s, "$4", "$2"), true);
   }
 
   /** The plan statement's name for theirs, materialized: ours is read for its keys alone. */

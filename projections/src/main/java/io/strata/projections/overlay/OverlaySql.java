@@ -277,11 +277,6 @@ final class OverlaySql {
   static final String SETS = "{sets}";
   static final String ON_CONFLICT = "{on_conflict}";
 
-  /** A write of Strata's own to T with T's writable columns as the catalog has them: see {@link TableWritesSql#writingTable}. */
-  String writingTable(String statement) {
-    return TableWritesSql.writingTable(this, statement);
-  }
-
   /** Blocks writers (not readers) of T while the capture is installed and the rows measured. */
   public String lockAgainstWriters() {
     return "lock table " + table + " in share row exclusive mode";
@@ -320,59 +315,10 @@ final class OverlaySql {
   static final String STAGING_SETTING = "strata.staging";
 
 
-  /**
-   * A filter on the rows {@code alias} of {@code transition} (a trigger's transition table, or a
-   * batch): true unless {@code relation} (alias {@code x}) holds a row of the same key meeting {@code
-   * condition}. With a
-   * one-column key, one index scan takes the statement's keys together ({@code = any}, which walks the
-   * index in key order, each leaf page once) and the rows are checked against a hash of what it found:
-   * half the cost of a probe per row. The hash holds at most the statement's keys. A composite key (no
-   * index scan for {@code = any} of row values) takes one probe per row.
-   */
-  String notAmong(String alias, String transition, String relation, String condition) {
-    if (key.size() > 1) {
-      return "(select true from " + relation + " x where " + keyMatch("x", alias) + " and " + condition + ") is null";
-    }
-    String k = Sql.quote(key.get(0));
-    return alias + "." + k + " not in (select x." + k + " from " + relation + " x where "
-        + among("x", "s", transition) + " and " + condition + ")";
-  }
-
-  /** Whether the row {@code alias} has the key of a row of {@code transition}: one-column keys only. */
-  String among(String alias, String inner, String transition) {
-    String k = Sql.quote(key.get(0));
-    return alias + "." + k + " = any(array(select " + inner + "." + k + " from " + transition + " " + inner + "))";
-  }
-
   // ---- branch objects ----
-
-  /** Computes the stored generated columns of {@code relation}'s rows: see {@link TableWritesSql#computeGenerated}. */
-  String computeGenerated(String relation) {
-    return TableWritesSql.computeGenerated(this, relation);
-  }
-
-  /** A loop over T's stored generated columns: see {@link TableWritesSql#generatedColumns}. */
-  String generatedColumns() {
-    return TableWritesSql.generatedColumns(this);
-  }
 
   static String literal(String text) {
     return "'" + text.replace("'", "''") + "'";
-  }
-
-  /** See {@link ChangeImagesSql#changed}. */
-  public String changed(String undoParam, String redoParam, boolean undoWorkingLog) {
-    return ChangeImagesSql.changed(this, undoParam, redoParam, undoWorkingLog);
-  }
-
-  /** See {@link ChangeImagesSql#sideBetween}. */
-  String sideBetween(String undo, String redo) {
-    return ChangeImagesSql.sideBetween(this, undo, redo);
-  }
-
-  /** See {@link ChangeImagesSql#side}. */
-  String side(String param, boolean single) {
-    return ChangeImagesSql.side(this, param, single);
   }
 
   // ---- read-only SQL over a ref (POST /query) ----

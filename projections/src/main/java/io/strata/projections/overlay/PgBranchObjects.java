@@ -85,7 +85,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     String viewSchema = viewSchema(branch, onBranch.bid());
     Uni<Void> fill = start.isWorking()
         ? Uni.createFrom().voidItem()
-        : tx.preparedQuery(sql.fillOverlay(main.changed("$1", "$2", start.undoWorkingChanges())))
+        : tx.preparedQuery(sql.fillOverlay(ChangeImagesSql.changed(main, "$1", "$2", start.undoWorkingChanges())))
             .execute(Tuple.of(start.undo().toArray(String[]::new), start.redo().toArray(String[]::new)))
             .replaceWithVoid();
     return tx.query(STRATA_OWN_DDL + onBranch.lockAgainstWriters()).execute()

@@ -75,10 +75,10 @@ final class QueryAccessSql {
 
   /**
    * The changes between the branch's working state and its state with the change sets $1 undone and
-   * $2 redone, the working log undone when $3 (see {@link OverlaySql#changed}), followed by {@code select}.
+   * $2 redone, the working log undone when $3 (see {@link ChangeImagesSql#changed}), followed by {@code select}.
    */
   private static String changedAt(OverlaySql table, String select) {
-    return "with " + table.changed("$1", "$2", true).replace(" from " + table.workingLog() + " w",
+    return "with " + ChangeImagesSql.changed(table, "$1", "$2", true).replace(" from " + table.workingLog() + " w",
         " from " + table.workingLog() + " w where $3") + " " + select;
   }
 

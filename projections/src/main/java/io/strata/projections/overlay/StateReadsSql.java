@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 /**
  * The reads of one table as one branch sees it (see {@link PgStateReads}): the branch's working state,
  * with every key that differs from the wanted state put back to its image there (see {@link
- * OverlaySql#changed}). O(rows changed) on top of the read. Rows are PostgreSQL's {@code
+ * ChangeImagesSql#changed}). O(rows changed) on top of the read. Rows are PostgreSQL's {@code
  * row_to_json}: columns in table order, about twice as fast to render as {@code to_jsonb}.
  */
 final class StateReadsSql {
@@ -78,7 +78,7 @@ final class StateReadsSql {
     String redo = "$" + params.size();
     // NOT IN over the (small) changed keys is a hashed filter: the key-order index scan stays
     return new Query("with " + (filtersCte.isEmpty() ? "" : filtersCte + ", ")
-        + s.changed(undo, redo, path.undoWorkingChanges()) + "," + fill("""
+        + ChangeImagesSql.changed(s, undo, redo, path.undoWorkingChanges()) + "," + fill("""
         page as (
           {open}select s.* from {state} s where {key_array} not in (select c.k from changed c){tail}{close}
           union all

@@ -199,7 +199,7 @@ final class TrackingSql {
         select {columns_o}, true, {staging} from strata_old o{where} order by {key_o}{upsert};
         """, SqlTemplate.with(holes, "where", where));
     String fromOld = gated + "if strata_gated then "
-        + logOld.apply(" where " + s.notAmong("o", "strata_old", w, "x.__staged = " + STAGING))
+        + logOld.apply(" where " + KeyFilters.notAmong(s, "o", "strata_old", w, "x.__staged = " + STAGING))
         + " else " + logOld.apply("") + " end if;";
     String newKeys = fill("""
         insert into {working_log} ({key}, __present, __staged) select {key_n}, false, {staging} from strata_new n""",
@@ -214,8 +214,8 @@ final class TrackingSql {
         + fill("""
             update {working_log} w set __staged = {staging}, __changed_at = now()
             where {among} and w.__staged <> {staging};
-            """, SqlTemplate.with(holes, "among", s.among("w", "n", "strata_new")))
-        + newKeys + " where " + s.notAmong("n", "strata_new", w, "true") + fill(" order by {key_n};", holes)
+            """, SqlTemplate.with(holes, "among", KeyFilters.among(s, "w", "n", "strata_new")))
+        + newKeys + " where " + KeyFilters.notAmong(s, "n", "strata_new", w, "true") + fill(" order by {key_n};", holes)
         + " else " + fromNew + " end if;";
     String keepOld = "";
     String tombstoneNewOnly = "";
@@ -226,14 +226,14 @@ final class TrackingSql {
       keepOld = firstInEpoch(fill("""
           insert into {preimages} ({columns}, __epoch) select {columns_o}, {epoch} from strata_old o
           where {not_filed} order by {key_o}""",
-          SqlTemplate.with(holes, "not_filed", s.notAmong("o", "strata_old", s.preimages(), filed))));
+          SqlTemplate.with(holes, "not_filed", KeyFilters.notAmong(s, "o", "strata_old", s.preimages(), filed))));
       String tomb = fill("""
           insert into {preimages} ({key}, __epoch, __deleted) select {key_n}, {epoch}, true from strata_new n""",
           holes);
       tombstoneNewOnly = tomb + fill("""
            where not exists (select 1 from strata_old o where {match_on}) order by {key_n} on conflict do nothing;
           """, holes);
-      tombstoneNew = firstInEpoch(tomb + " where " + s.notAmong("n", "strata_new", s.preimages(), filed)
+      tombstoneNew = firstInEpoch(tomb + " where " + KeyFilters.notAmong(s, "n", "strata_new", s.preimages(), filed)
           + fill(" order by {key_n}", holes));
     }
     String logged = "if current_setting('strata.applying', true) is distinct from 'on' then ";

@@ -124,7 +124,7 @@ final class WorkingStateSql {
           delete from {table} t using {source} s where {key_match} and not (s.{present});
           """, "capture", capture, "table", s.table(), "row_type", s.rowType(), "source", source, "key_match", s.keyMatch("t", "s"),
           "present", present)
-          + s.writingTable(fill("""
+          + TableWritesSql.writingTable(s, fill("""
               insert into {table} ({columns}) overriding system value
               select {values} from {source} s where s.{present} order by {key_s}
               on conflict ({key}) {on_conflict}""",
@@ -150,9 +150,9 @@ final class WorkingStateSql {
         """,
         "overlay", s.overlay(), "set", set.isEmpty() ? "" : set + ", ", "source", source,
         "key_match", s.keyMatch("o", "b"),
-        "among", s.key().size() == 1 ? " and " + s.among("o", "i", source) : "", "present", present,
+        "among", s.key().size() == 1 ? " and " + KeyFilters.among(s, "o", "i", source) : "", "present", present,
         "columns", OverlaySql.list(s.columns(), null), "columns_b", OverlaySql.list(s.columns(), "b"),
-        "missing", s.notAmong("b", source, s.overlay(), "true"), "key_b", s.keyList("b"), "key", s.keyList(null));
+        "missing", KeyFilters.notAmong(s, "b", source, s.overlay(), "true"), "key_b", s.keyList("b"), "key", s.keyList(null));
   }
 
   // ---- row writes (REST) ----
@@ -216,13 +216,13 @@ final class WorkingStateSql {
   /** Applies rows of the batch's shape ({@code __o}, then T's columns) after {@link #logRows}, staged. */
   String applyRows(String source) {
     // a branch's overlay holds T's stored generated columns as plain ones: computed here, as T would
-    return (s.isDefaultBranch() ? "" : s.computeGenerated(source) + ";")
+    return (s.isDefaultBranch() ? "" : TableWritesSql.computeGenerated(s, source) + ";")
         + applyImages(source, "__o = 'u'", Recording.STAGED);
   }
 
   /** Applies rows of the batch's shape in {@code source}, recording nothing: the state of a new head. */
   String advanceRows(String source) {
-    return (s.isDefaultBranch() ? "" : s.computeGenerated(source) + ";")
+    return (s.isDefaultBranch() ? "" : TableWritesSql.computeGenerated(s, source) + ";")
         + applyImages(source, "__o = 'u'", Recording.NONE);
   }
 

@@ -25,8 +25,6 @@ import java.util.TreeSet;
  */
 @ApplicationScoped
 public class ColumnsAtCommits {
-  private static final String HEAD = "select head from strata_meta.branches where repository = $1 and name = $2";
-
   private final Pool metadata;
   private final TableQueries tables;
 
@@ -50,7 +48,7 @@ public class ColumnsAtCommits {
       Set<String> hidden = new TreeSet<>(shown.stream().map(TableColumn::name).toList());
       then.get().forEach(c -> hidden.remove(c.name()));
       // a commit's recorded columns are exact only in the default branch's history (see TableQueries#shapesAt)
-      return metadata.withConnection(c -> c.preparedQuery(HEAD).execute(Tuple.of(repository, defaultBranch))
+      return metadata.withConnection(c -> c.preparedQuery(RowReads.HEAD).execute(Tuple.of(repository, defaultBranch))
           .chain(rows -> CommitGraphReads.mergeBase(StorageBackends.unitOf(c), repository,
               rows.iterator().next().getString(0), commit)))
           .map(base -> commit.equals(base) ? hidden : Set.<String>of());

@@ -48,7 +48,8 @@ public class RowReads {
       "select s.version, coalesce((select version from strata_meta.projector_checkpoints"
           + "  where projector = 'commit-graph' and stream_id = s.stream_id), 0)"
           + " from strata_meta.streams s where s.stream_id = $1";
-  private static final String HEAD =
+  /** Branch $2's head. */
+  static final String HEAD =
       "select head from strata_meta.branches where repository = $1 and name = $2";
   private final Pool metadata;
   private final StoragePools pools;
