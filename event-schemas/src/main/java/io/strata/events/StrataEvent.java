@@ -19,6 +19,7 @@ public sealed interface StrataEvent
         TableTracked,
         TableUntracked,
         TableSchemaChanged,
+        TableBranchSchemaChanged,
         ChangesStaged,
         ChangesUnstaged,
         ChangesDiscarded,

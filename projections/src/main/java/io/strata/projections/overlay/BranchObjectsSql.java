@@ -2,7 +2,9 @@ package io.strata.projections.overlay;
 
 import static io.strata.projections.overlay.SqlTemplate.fill;
 
+import io.strata.events.TableShape;
 import io.strata.projections.postgres.Sql;
+import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -13,14 +15,16 @@ import java.util.stream.Collectors;
 final class BranchObjectsSql {
   /**
    * The live branch overlays of a table ($1 = tid): bid, branch, view schema and name, fork epoch, and
-   * the branch's own columns (JSON {name, type, nullable} in order) when it has a row type of its own.
+   * the branch's own columns (JSON {name, type, nullable} in order) when it has a row type of its own, and
+   * the columns it added through Strata (JSON, shape columns).
    */
   static final String OVERLAYS = """
       select o.bid, o.branch, o.view_schema, o.view_name, o.fork_epoch,
              (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
                                                 'nullable', true) order by a.attnum)::text
                 from pg_type ty join pg_attribute a on a.attrelid = ty.typrelid and a.attnum > 0 and not a.attisdropped
-               where ty.oid = to_regtype(format('strata.%I', o.tid || '__r_' || o.bid))) as own_columns
+               where ty.oid = to_regtype(format('strata.%I', o.tid || '__r_' || o.bid))) as own_columns,
+             o.added::text as added
       from strata.branch_overlays o
       where o.tid = $1 order by o.bid""";
 
@@ -122,6 +126,92 @@ final class BranchObjectsSql {
    */
   String createView(String viewSchema, String viewName) {
     String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    return fill("""
+        create schema if not exists {view_schema};
+        create view {view} as select * from {state} s;
+        {defaults}
+        {function}
+        create trigger strata_write instead of insert or update or delete on {view}
+          for each row execute function {function_name}();
+        """,
+        "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "defaults", viewDefaults(view),
+        "function", writeFunction(), "function_name", viewFunction());
+  }
+
+  /**
+   * Gives the branch's view {@code viewSchema.viewName} this instance's columns in place (a column the
+   * branch added comes last): CREATE OR REPLACE keeps its trigger, grants and the defaults it had; the
+   * write function is made again for the new column list, and the added columns' defaults are set.
+   */
+  String replaceView(String viewSchema, String viewName) {
+    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    StringBuilder addedDefaults = new StringBuilder();
+    for (TableShape.Column c : b.added()) {
+      if (c.defaultValue() != null) {
+        addedDefaults.append(fill("alter view {view} alter column {column} set default {value};",
+            "view", view, "column", Sql.quote(c.name()), "value", OverlaySql.addedValue(c)));
+      }
+    }
+    return fill("""
+        create or replace view {view} as select * from {state} s;
+        {added_defaults}
+        {function}
+        """, "view", view, "state", b.state(), "added_defaults", addedDefaults.toString(),
+        "function", writeFunction());
+  }
+
+  /**
+   * Adds {@code columns} (this branch's columns after them are {@code b}'s; {@code before}: the branch
+   * before) to the branch's row type, overlay and working log, copying no row: each is added with its
+   * constant default, which the rows there take as PostgreSQL's "fast default" gives it (the overlay's
+   * rows, its tombstones and the logged before-images had the column's default as far as the branch is
+   * concerned). The working log's default is dropped again (its writers name every column).
+   */
+  static String addColumns(OverlaySql before, OverlaySql after, List<TableShape.Column> columns) {
+    // idempotent: an attempt whose event was not appended (another storage's transaction committed) is
+    // done again over what it left
+    StringBuilder sql = new StringBuilder(fill("""
+        do $strata_t$ begin
+          if to_regtype({row_type_literal}) is null then execute {create}; end if;
+        end $strata_t$;
+        """, "row_type_literal", OverlaySql.literal(after.ownRowType()),
+        "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.rowTypeDefinition() + ")")));
+    for (TableShape.Column c : columns) {
+      String column = Sql.quote(c.name());
+      sql.append(fill("""
+          do $strata_t$ begin
+            if not exists (select from pg_attribute a join pg_type t on t.typrelid = a.attrelid
+                           where t.oid = to_regtype({row_type_literal}) and a.attname = {name} and not a.attisdropped) then
+              execute {add_attribute};
+            end if;
+          end $strata_t$;
+          """, "row_type_literal", OverlaySql.literal(after.ownRowType()), "name", OverlaySql.literal(c.name()),
+          "add_attribute", OverlaySql.literal("alter type " + after.ownRowType() + " add attribute " + column + " "
+              + c.type())));
+      String withDefault = " " + c.type() + (c.defaultValue() == null ? "" : " default " + OverlaySql.addedValue(c));
+      sql.append("alter table ").append(before.overlay()).append(" add column if not exists ").append(column)
+          .append(withDefault).append(";");
+      if (!c.nullable()) {
+        sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ")
+            .append(Sql.quote("strata_required_" + c.name())).append(", add constraint ")
+            .append(Sql.quote("strata_required_" + c.name())).append(" check (__deleted or ").append(column)
+            .append(" is not null);");
+      }
+      sql.append("alter table ").append(before.workingLog()).append(" add column if not exists ").append(column)
+          .append(withDefault).append(";");
+      if (c.defaultValue() != null) {
+        sql.append("alter table ").append(before.workingLog()).append(" alter column ").append(column)
+            .append(" drop default;");
+      }
+    }
+    return sql.toString();
+  }
+
+  /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */
+  static final String REGISTER_ADDED = "update strata.branch_overlays set added = $3::text::jsonb where tid = $1 and bid = $2";
+
+  /** Makes the view's write function, for this instance's columns. */
+  private String writeFunction() {
     String[] holes = {
         "overlay", b.overlay(), "working_log", b.workingLog(), "state", b.state(),
         "columns", OverlaySql.list(b.columns(), null), "new_columns", OverlaySql.list(b.columns(), "NEW"),
@@ -182,16 +272,7 @@ final class BranchObjectsSql {
         "generated", generated ? "if TG_OP <> 'DELETE' then " + computeGeneratedInNew() + " end if;" : "",
         "log_old", logOld, "log_new", logNew, "unchanged", unchanged, "tombstone_old", tombstoneOld,
         "duplicate", duplicate, "upsert_row", upsertRow, "key_changed", keyChanged);
-    return fill("""
-        create schema if not exists {view_schema};
-        create view {view} as select * from {state} s;
-        {defaults}
-        {function}
-        create trigger strata_write instead of insert or update or delete on {view}
-          for each row execute function {function_name}();
-        """,
-        "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "defaults", viewDefaults(view),
-        "function", withGeneratedColumns(function), "function_name", viewFunction());
+    return withGeneratedColumns(function);
   }
 
   private String keyMatch(String alias, String row) {

@@ -18,6 +18,9 @@ import io.strata.projections.postgres.Sql;
  *       anti join against the pre-image log.
  * </ol>
  *
+ * <p>Arms 2 to 4 read rows the branch has not written: a column the branch added is its constant default
+ * there ({@link OverlaySql#baseColumns}), so adding one copies no row and costs the arms nothing.
+ *
  * <p>Arms 3 and 4 are gated by one uncorrelated {@code EXISTS} over the pre-image log (an InitPlan,
  * evaluated once per statement, that stops at its first row): exactly one of them runs. The shape is
  * chosen for the planner. Each anti join has one relation with statistics on its inner side, so the
@@ -50,8 +53,8 @@ final class BranchStateSql {
          where {any_preimage} and not exists (select 1 from {overlay} o where {match_ox})
            and not exists (select 1 from {preimages} q where q.__epoch >= {fork_epoch} and {match_qx}))""",
         "columns_o", OverlaySql.list(s.columns(), "o"), "overlay", s.overlay(),
-        "columns_p", OverlaySql.list(s.columns(), "p"), "preimages_at_fork", preimagesAtFork(s),
-        "match_op", s.keyMatch("o", "p"), "columns_x", OverlaySql.list(s.columns(), "x"), "table", s.table(),
+        "columns_p", s.baseColumns("p"), "preimages_at_fork", preimagesAtFork(s),
+        "match_op", s.keyMatch("o", "p"), "columns_x", s.baseColumns("x"), "table", s.table(),
         "any_preimage", anyPreimage, "match_ox", s.keyMatch("o", "x"), "preimages", s.preimages(),
         "fork_epoch", epoch, "match_qx", s.keyMatch("q", "x"));
   }

@@ -91,7 +91,7 @@ final class ChangeImagesSql {
    * column of the branch; else the branch's current row under it, or the table's defaults for the
    * columns it lacks when the branch has no row of its key. An image recorded before the table gained a
    * column does not name it, and writing it must not set that column to null: the change did not touch
-   * it. The current row is looked up (one key probe) only for such images.
+   * it. A column the branch added takes its constant default where the branch has no row. The current row is looked up (one key probe) only for such images.
    */
   static String completeImage(OverlaySql s, String image, String key) {
     String columnsArray = s.columns().stream().map(OverlaySql::literal).collect(java.util.stream.Collectors.joining(", ", "array[", "]"));
@@ -99,7 +99,10 @@ final class ChangeImagesSql {
         case when {image} is null then {key_object} when {image} ?& {columns} then {image}
              else coalesce((select to_jsonb(strata_now.*) from {state} strata_now
                             where ({key_now}) = (select {key_k} from {key_record} strata_k)),
-                      strata.column_defaults({table_oid}, {image})) || {image} end""",
+                      strata.column_defaults({table_oid}, {image}){added}) || {image} end""",
+        "added", s.added().isEmpty() ? "" : " || jsonb_build_object(" + s.added().stream()
+            .map(c -> OverlaySql.literal(c.name()) + ", to_jsonb(" + OverlaySql.addedValue(c) + ")")
+            .collect(java.util.stream.Collectors.joining(", ")) + ")",
         "table_oid", OverlaySql.literal(s.table()) + "::regclass", "image", image, "key_object", s.keyObject(key), "columns", columnsArray, "state", s.state(),
         "key_now", s.keyList("strata_now"), "key_k", s.keyList("strata_k"), "key_record", s.keyRecord(key));
   }

@@ -43,6 +43,7 @@ final class LayoutSql {
         tid text not null, bid text not null, branch text not null, view_schema text not null,
         view_name text not null, created_at timestamptz not null default now(), primary key (tid, bid));
       alter table strata.branch_overlays add column if not exists fork_epoch bigint not null default 0;
+      alter table strata.branch_overlays add column if not exists added jsonb not null default '[]';
       create table if not exists strata.commit_sidecars (
         attempt text not null, tid text not null, key jsonb not null, before jsonb,
         primary key (attempt, tid, key));

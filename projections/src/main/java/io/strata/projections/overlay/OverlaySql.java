@@ -3,10 +3,13 @@ package io.strata.projections.overlay;
 import static io.strata.projections.overlay.SqlTemplate.fill;
 
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.TrackedTable;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -50,20 +53,27 @@ final class OverlaySql {
    * before T gained a column keeps its own); null when they are T's.
    */
   private final List<TableColumn> branchShape;
+  /**
+   * The columns among the branch's that it added through Strata, by name: rows it has not written (T's,
+   * pre-images) read each as its constant default ({@link #baseColumns}).
+   */
+  private final Map<String, TableShape.Column> added;
   /** The branch this instance describes; null for the default branch (the table itself). */
   private final String bid;
   /** The branch's fork epoch when the SQL may name it as a constant (see {@link #forkedAt}); else null. */
   private final Long knownForkEpoch;
 
   private OverlaySql(String tid, String qualifiedTable, List<String> key, List<TableColumn> tableColumns,
-      List<TableColumn> branchShape, String bid, Long knownForkEpoch) {
+      List<TableColumn> branchShape, List<TableShape.Column> added, String bid, Long knownForkEpoch) {
     this.knownForkEpoch = knownForkEpoch;
     this.tid = tid;
     this.table = qualifiedTable;
     this.key = List.copyOf(key);
     this.tableColumns = List.copyOf(tableColumns);
-    this.branchShape = branchShape == null || names(branchShape).equals(names(tableColumns)) ? null
-        : List.copyOf(branchShape);
+    this.added = new LinkedHashMap<>();
+    (added == null ? List.<TableShape.Column>of() : added).forEach(c -> this.added.put(c.name(), c));
+    this.branchShape = branchShape == null || names(branchShape).equals(names(tableColumns)) && this.added.isEmpty()
+        ? null : List.copyOf(branchShape);
     this.bid = bid;
     key.forEach(Sql::quote); // validates
     tableColumns.forEach(c -> Sql.quote(c.name()));
@@ -71,6 +81,9 @@ final class OverlaySql {
       this.branchShape.forEach(c -> Sql.quote(c.name()));
       if (!names(this.branchShape).containsAll(key)) {
         throw new IllegalArgumentException("a branch's columns must hold the key " + key);
+      }
+      if (!names(this.branchShape).containsAll(this.added.keySet())) {
+        throw new IllegalArgumentException("a branch's added columns must be among its columns");
       }
     }
     if (bid != null && !bid.matches("[0-9a-f]{10}")) {
@@ -87,8 +100,8 @@ final class OverlaySql {
    * the table was given for its ref ({@link TrackedTable#refColumns}).
    */
   public static OverlaySql of(TrackedTable t) {
-    return new OverlaySql(t.id(), Sql.qualified(t.schema(), t.table()), t.key(), t.columns(), t.refColumns(), null,
-        null);
+    return new OverlaySql(t.id(), Sql.qualified(t.schema(), t.table()), t.key(), t.columns(), t.refColumns(),
+        t.refAdded(), null, null);
   }
 
   /** A tracked table, as {@code branch} sees it. */
@@ -102,22 +115,25 @@ final class OverlaySql {
   /** A table with the columns the catalog gave (their NOT NULL rules hold in overlays too). */
   public static OverlaySql of(String tid, String schema, String table, List<String> key,
       List<TableColumn> columns) {
-    return new OverlaySql(tid, Sql.qualified(schema, table), key, columns, null, null, null);
+    return new OverlaySql(tid, Sql.qualified(schema, table), key, columns, null, null, null, null);
   }
 
   /** The same table, as the default branch sees it, with {@code columns} as T's: for a capture template. */
   OverlaySql withTableColumns(List<TableColumn> columns) {
-    return new OverlaySql(tid, table, key, columns, null, null, null);
+    return new OverlaySql(tid, table, key, columns, null, null, null, null);
   }
 
-  /** The same, on a branch whose columns are {@code columns} (its own row type's; null: the table's). */
-  OverlaySql withBranchShape(List<TableColumn> columns) {
-    return new OverlaySql(tid, table, key, tableColumns, columns, bid, knownForkEpoch);
+  /**
+   * The same, on a branch whose columns are {@code columns} (its own row type's; null: the table's), of
+   * which it added {@code added}.
+   */
+  OverlaySql withBranchShape(List<TableColumn> columns, List<TableShape.Column> added) {
+    return new OverlaySql(tid, table, key, tableColumns, columns, added, bid, knownForkEpoch);
   }
 
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
-    return new OverlaySql(tid, table, key, tableColumns, branchShape, branchId, null);
+    return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), branchId, null);
   }
 
   /**
@@ -125,7 +141,7 @@ final class OverlaySql {
    * created with the epoch and never outliving it, so a point read through it spares two lookups.
    */
   public OverlaySql forkedAt(long epoch) {
-    return new OverlaySql(tid, table, key, tableColumns, branchShape, bid, epoch);
+    return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), bid, epoch);
   }
 
   public boolean isDefaultBranch() {
@@ -155,6 +171,32 @@ final class OverlaySql {
 
   private List<TableColumn> shape() {
     return bid == null || branchShape == null ? tableColumns : branchShape;
+  }
+
+  /**
+   * The branch's columns as rows it has not written give them, from relation {@code alias} (T, or the
+   * pre-image log, which has T's columns): {@code alias."c"}, or for a column the branch added its
+   * constant default ({@code 'eu'::text}, {@code NULL::text}), as PostgreSQL's own "fast default" reads
+   * a column added to rows stored before it. Zero-copy: T's rows are not written to add a column.
+   */
+  String baseColumns(String alias) {
+    return columns().stream().map(c -> baseColumn(c, alias) + " as " + Sql.quote(c)).collect(Collectors.joining(", "));
+  }
+
+  /** Column {@code c} of this branch as rows it has not written give it (see {@link #baseColumns}). */
+  String baseColumn(String c, String alias) {
+    TableShape.Column a = bid == null ? null : added.get(c);
+    return a == null ? alias + "." + Sql.quote(c) : addedValue(a);
+  }
+
+  /** The value a column added on a branch has in the rows the branch did not write: its constant default. */
+  static String addedValue(TableShape.Column c) {
+    return "(" + (c.defaultValue() == null ? "null" : c.defaultValue()) + ")::" + c.type();
+  }
+
+  /** The columns this branch added through Strata, in order. */
+  List<TableShape.Column> added() {
+    return bid == null ? List.of() : List.copyOf(added.values());
   }
 
   /** The branch's columns, besides the key, that are NOT NULL (T's rule, kept by the branch's overlay). */
@@ -335,10 +377,17 @@ final class OverlaySql {
 
   /**
    * The function that returns the rows a state at a ref has in place of the branch's working state
-   * (see {@link QueryAccessSql#stateAtRef}).
+   * (see {@link QueryAccessSql#stateAtRef}): the table's, of T's row type, shared by the branches that
+   * read T's columns; a branch with columns of its own has its own, of its row type ({@link
+   * QueryAccessSql#createBranchStateFunction}).
    */
   public String stateFunction() {
-    return SCHEMA + "." + Sql.quote(tid + "__at");
+    return SCHEMA + "." + Sql.quote(tid + "__at" + (hasOwnShape() ? "_" + bid : ""));
+  }
+
+  /** The state function of this branch when it has columns of its own, named so whether or not it has. */
+  String ownStateFunction() {
+    return SCHEMA + "." + Sql.quote(tid + "__at_" + bid);
   }
 
   /** The function that returns the keys whose rows a state at a ref has otherwise than the branch's working state. */

@@ -1,6 +1,10 @@
 package io.strata.projections.overlay;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
@@ -11,6 +15,8 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -54,6 +60,75 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
             }
           }
           return Uni.createFrom().voidItem();
+        });
+  }
+
+  /** A column name in the probe below: one a client cannot have asked for (identifiers are checked before). */
+  private static final String PROBE = "strata_probe_columns";
+
+  @Override
+  public Uni<List<TableShape.Column>> define(UnitOfWork unit, List<NewColumn> columns) {
+    SqlConnection tx = PgUnit.of(unit);
+    List<TableShape.Column> defined = new ArrayList<>();
+    Uni<Void> chain = Uni.createFrom().voidItem();
+    for (NewColumn c : columns) {
+      // a temporary table the caller's transaction drops: PostgreSQL parses the type and coerces the
+      // default into it as ALTER TABLE … ADD COLUMN would
+      String create = "drop table if exists pg_temp." + PROBE + "; create temporary table " + PROBE + " ("
+          + Sql.quote(c.name()) + " " + c.type()
+          + (c.defaultText() == null ? "" : " default " + OverlaySql.literal(c.defaultText())) + ") on commit drop";
+      chain = chain.chain(() -> tx.query("savepoint strata_define").execute()
+          // a type name and nothing else (the caller checked its characters): what to_regtype reads
+          .chain(() -> tx.preparedQuery("select to_regtype($1) is not null").execute(Tuple.of(c.type())))
+          .invoke(rows -> {
+            if (!rows.iterator().next().getBoolean(0)) {
+              throw new Undefinable(c.name(), "type \"" + c.type() + "\" does not exist");
+            }
+          })
+          .chain(() -> tx.query(create).execute())
+          // the default as a row gets it (assignment: a value too long for varchar(2) is refused, not cut)
+          .chain(() -> tx.query("insert into pg_temp." + PROBE + " default values").execute())
+          .chain(() -> tx.query("""
+              select format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid)
+              from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+              where a.attrelid = 'pg_temp.""" + PROBE + "'::regclass and a.attnum > 0 and not a.attisdropped").execute())
+          .invoke(rows -> {
+            Row r = rows.iterator().next();
+            defined.add(new TableShape.Column(c.name(), r.getString(0), c.nullable(), null, r.getString(1), null, null));
+          })
+          .chain(() -> tx.query("release savepoint strata_define").execute())
+          .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+              .query("rollback to savepoint strata_define").execute().onItemOrFailure().transformToUni((x, f) ->
+                  Uni.createFrom().failure(e instanceof Undefinable ? e : new Undefinable(c.name(), PgErrors.message(e)))))
+          .replaceWithVoid());
+    }
+    return chain.map(x -> List.copyOf(defined));
+  }
+
+  @Override
+  public Uni<Void> addColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Column> columns) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
+    List<TableColumn> columnsAfter = new ArrayList<>(table.columnsOnRef());
+    columns.forEach(c -> columnsAfter.add(c.asTableColumn()));
+    List<TableShape.Column> addedAfter = new ArrayList<>(table.refAdded());
+    addedAfter.addAll(columns);
+    return tx.query(STRATA_OWN_DDL + PgQueryAccess.LOCK).execute()
+        .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
+        .chain(rows -> {
+          for (Row r : rows) {
+            if (r.getString(0).equals(before.bid())) {
+              OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).forkedAt(r.getLong(4));
+              return tx.query(BranchObjectsSql.addColumns(before, after, columns)
+                      + new BranchObjectsSql(after).replaceView(r.getString(2), r.getString(3))).execute()
+                  .chain(() -> PgQueryAccess.addViews(tx, after))
+                  .chain(() -> tx.preparedQuery(BranchObjectsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
+                      before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
+                  .replaceWithVoid();
+            }
+          }
+          return Uni.createFrom().failure(new IllegalStateException("branch '" + branch + "' has no objects of table '"
+              + table.name() + "'"));
         });
   }
 

@@ -15,6 +15,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -91,12 +92,20 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
                       for (Row overlay : overlays) {
                         // a branch that kept columns of its own is read in them
                         sql.append(views(table.onBranch(overlay.getString(0)).forkedAt(overlay.getLong(4))
-                            .withBranchShape(ownColumns(overlay.getString(5))), role));
+                            .withBranchShape(ownColumns(overlay.getString(5)), added(overlay.getString(6))), role));
                       }
                       return tx.query(sql.toString()).execute();
                     }))
                 .collect().last())
             .chain(() -> limits == null ? Uni.createFrom().item(true) : limit(tx, role, limits));
+  }
+
+  private static List<TableShape.Column> added(String json) {
+    try {
+      return List.of(EventCodec.mapper().readValue(json, TableShape.Column[].class));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable columns a branch added", e);
+    }
   }
 
   private static List<TableColumn> ownColumns(String json) {
@@ -183,7 +192,9 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
 
   private static String views(OverlaySql table, String role) {
     return new QueryAccessSql(table).createViews() + unreadable(table)
-        + "grant select on " + table.headView() + ", " + table.workView() + " to " + role + ";";
+        + "grant select on " + table.headView() + ", " + table.workView() + " to " + role + ";"
+        + (table.hasOwnShape() ? "grant execute on function " + table.stateFunction() + OverlaySql.STATE_ARGUMENTS
+            + " to " + role + ";" : "");
   }
 
   private static String unreadable(OverlaySql table) {

@@ -1,7 +1,9 @@
 package io.strata.projections.overlay;
 
 import io.strata.events.TableShape;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.ShapeCatalog;
+import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.ShapeChange;
 import java.util.Optional;
 import io.smallrye.mutiny.Multi;
@@ -112,6 +114,23 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     // Strata's own DDL, the capture's triggers on T among it: nothing for the DDL guard to look at
     return tx.query(DdlGuardSql.UNCHECKED + ";" + OverlaySql.of(table).lockAgainstWriters()).execute()
         .chain(() -> regenerateCapture(tx, OverlaySql.of(table)));
+  }
+
+  @Override
+  public Uni<Void> addColumns(UnitOfWork unit, TrackedTable table, List<TableShape.Column> columns,
+      java.time.Duration lockTimeout) {
+    SqlConnection tx = PgUnit.of(unit);
+    // DDL on the table itself: the DDL guard looks at it and follows it, in this transaction
+    String alter = "alter table " + OverlaySql.of(table).table() + " " + columns.stream()
+        .map(c -> "add column if not exists " + Sql.quote(c.name()) + " " + c.type()
+            + (c.nullable() ? "" : " not null") + (c.defaultValue() == null ? "" : " default " + c.defaultValue()))
+        .collect(java.util.stream.Collectors.joining(", "));
+    return tx.query("set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
+        .chain(() -> tx.query(alter).execute())
+        .chain(() -> tx.query("set local lock_timeout = 0").execute())
+        .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema() + "."
+            + table.table() + " stayed locked by other sessions for " + lockTimeout.toMillis() + " ms: nothing changed"))
+        .replaceWithVoid();
   }
 
   @Override

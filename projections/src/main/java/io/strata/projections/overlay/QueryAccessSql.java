@@ -6,6 +6,7 @@ import io.strata.events.TableColumn;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The statements of the query endpoint's access to one table as one branch sees it (see {@link
@@ -36,11 +37,43 @@ final class QueryAccessSql {
           union all select {columns_w} from {working_log} w where w.__present;
         """,
         "work_view", s.workView(), "head_view", s.headView(), "working", s.isDefaultBranch() ? s.table() : s.state(),
-        "working_log", s.workingLog(), "match", s.keyMatch("w", "x"), "columns_w", OverlaySql.list(s.columns(), "w"));
+        "working_log", s.workingLog(), "match", s.keyMatch("w", "x"), "columns_w", OverlaySql.list(s.columns(), "w"))
+        + createBranchStateFunction();
   }
 
   String dropViews() {
-    return fill("drop view if exists {head_view}, {work_view};", "head_view", s.headView(), "work_view", s.workView());
+    return fill("drop view if exists {head_view}, {work_view};", "head_view", s.headView(), "work_view", s.workView())
+        + (s.isDefaultBranch() ? "" : "drop function if exists " + s.ownStateFunction() + OverlaySql.STATE_ARGUMENTS + ";");
+  }
+
+  /**
+   * The state function of a branch with columns of its own ({@link OverlaySql#stateFunction}): the rows
+   * that differ at a state, of the branch's row type, so a column the branch added comes out with them (an
+   * image recorded before the column was added reads its constant default). Same arguments as the
+   * table's (the branch id is not read: the function is the branch's). Empty for other branches.
+   */
+  String createBranchStateFunction() {
+    if (!s.hasOwnShape()) {
+      return "";
+    }
+    String defaults = s.added().isEmpty() ? "" : s.added().stream()
+        .map(c -> OverlaySql.literal(c.name()) + ", to_jsonb(" + OverlaySql.addedValue(c) + ")")
+        .collect(Collectors.joining(", ", "jsonb_build_object(", ") || "));
+    String body = changedAt(s, fill("""
+        select r.* from changed c, lateral jsonb_populate_record(null::{row_type}, {defaults}c.img) r
+        where c.img is not null""", "row_type", s.rowType(), "defaults", defaults));
+    if (body.contains("$q$")) {
+      throw new IllegalStateException("unexpected quote marker in generated SQL");
+    }
+    return fill("""
+        create or replace function {name}(bid text, undo text[], redo text[], undo_wl boolean)
+        returns setof {row_type} language plpgsql stable security definer set search_path = pg_catalog, pg_temp
+        as $f$ begin
+          return query execute $q${body}$q$ using undo, redo, undo_wl;
+        end $f$;
+        revoke all on function {name}{arguments} from public;
+        """, "name", s.ownStateFunction(), "row_type", s.rowType(), "body", body,
+        "arguments", OverlaySql.STATE_ARGUMENTS);
   }
 
   /**
@@ -94,7 +127,7 @@ final class QueryAccessSql {
       if (!bid.matches("[0-9a-f]{10}")) {
         throw new IllegalArgumentException("not a branch id: " + bid);
       }
-      String ownBody = body.apply(s.onBranch(bid).withBranchShape(columns));
+      String ownBody = body.apply(s.onBranch(bid).withBranchShape(columns, List.of()));
       if (ownBody.contains("$q$")) {
         throw new IllegalStateException("unexpected quote marker in generated SQL");
       }

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 12;
+  public static final int CURRENT = 13;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -85,6 +85,9 @@ public final class StrataLayout {
           tx -> Uni.createFrom().voidItem()),
       // the guard comes with the base objects
       new Step(12, "only Strata's own role (and its members) may turn the DDL guard off (strata.ddl_check)",
+          tx -> Uni.createFrom().voidItem()),
+      // the registry's column comes with the base objects
+      new Step(13, "columns added on a branch through Strata: filed with the branch's registration",
           tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}

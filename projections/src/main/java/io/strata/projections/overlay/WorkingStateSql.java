@@ -256,8 +256,9 @@ final class WorkingStateSql {
         case when {o} then not o.__deleted when {p} then not p.__deleted else {x} end""",
         "o", s.present("o"), "p", s.present("p"), "x", s.present("x"));
     String image = s.columns().stream().map(c -> (s.key().contains(c) ? "b." + Sql.quote(c)
-            : fill("case when {o} then o.{c} when {p} then p.{c} else x.{c} end", "o", s.present("o"),
-                "p", s.present("p"), "c", Sql.quote(c))) + " as " + Sql.quote(c))
+            : fill("case when {o} then o.{c} when {p} then {p_c} else {x_c} end", "o", s.present("o"),
+                "p", s.present("p"), "c", Sql.quote(c), "p_c", s.baseColumn(c, "p"), "x_c", s.baseColumn(c, "x")))
+            + " as " + Sql.quote(c))
         .collect(Collectors.joining(", "));
     String preimage = " " + (batch != null && s.key().size() == 1
         ? fill("""

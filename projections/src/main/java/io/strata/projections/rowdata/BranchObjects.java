@@ -1,6 +1,8 @@
 package io.strata.projections.rowdata;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.TableShape;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,6 +22,40 @@ public interface BranchObjects<X> {
    * the branch, and the branch's writes never reach the table.
    */
   Uni<Void> create(X tx, TrackedTable table, String branch, StatePath start);
+
+  /**
+   * A column asked for: its name, its type as a client wrote it ({@code varchar(20)}, {@code numeric(12,2)}),
+   * nullability, and its default as text the type reads ({@code null}: none).
+   */
+  record NewColumn(String name, String type, boolean nullable, String defaultText) {}
+
+  /** A column the table's database will not define as asked: its name and the database's reason. */
+  final class Undefinable extends RuntimeException {
+    private final String column;
+
+    public Undefinable(String column, String message) {
+      super(message, null, false, false);
+      this.column = column;
+    }
+
+    public String column() {
+      return column;
+    }
+  }
+
+  /**
+   * How the database defines {@code columns}: type as it formats it, default as the constant expression
+   * it keeps ({@code 'eu'::text}); fails with {@link Undefinable} for the first it refuses (an unknown
+   * type, a default the type cannot hold, a system column's name). Changes nothing.
+   */
+  Uni<List<TableShape.Column>> define(X tx, List<NewColumn> columns);
+
+  /**
+   * Adds {@code columns} to what {@code branch} reads of {@code table} ({@code table} as the branch reads
+   * it before; each column's default a constant), copying no row: the branch's own rows take each
+   * column's default, the rows it reads from the table read it too. The table is not touched.
+   */
+  Uni<Void> addColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns);
 
   /** Removes {@code branch}'s objects of {@code table}; none there is not an error. */
   Uni<Void> remove(X tx, TrackedTable table, String branch);

@@ -1,6 +1,7 @@
 package io.strata.projections.rowdata;
 
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import java.util.List;
 
 /**
@@ -21,5 +22,13 @@ public interface TableLayout {
   /** The columns {@code branch} reads: the table's, unless the branch kept columns of its own. */
   default List<TableColumn> columnsOn(String branch) {
     return columns();
+  }
+
+  /**
+   * The columns {@code branch} added through Strata, in order (the table lacks them, or has others of
+   * their names): rows the branch has not written read each as its constant default.
+   */
+  default List<TableShape.Column> addedOn(String branch) {
+    return List.of();
   }
 }

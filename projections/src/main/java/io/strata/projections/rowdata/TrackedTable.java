@@ -2,6 +2,7 @@ package io.strata.projections.rowdata;
 
 import io.strata.events.CommitIds;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import java.util.List;
 
@@ -12,34 +13,45 @@ import java.util.List;
  * @param refColumns the columns of the ref a role works on, where they differ from the table's (a
  *     branch forked before the table gained a column keeps its own); null when they are the table's.
  *     Roles that work on two refs at once (merges) take two tables of one shape.
+ * @param refAdded the columns among {@code refColumns} that the ref's branch added through Strata (rows it
+ *     has not written read each as its constant default); empty for the table's own columns
  */
 public record TrackedTable(String repository, String name, String schema, String table, List<String> key,
-    List<TableColumn> columns, List<TableColumn> refColumns) {
+    List<TableColumn> columns, List<TableColumn> refColumns, List<TableShape.Column> refAdded) {
 
   public TrackedTable {
     key = List.copyOf(key);
     columns = List.copyOf(columns);
-    refColumns = refColumns == null || refColumns.equals(columns) ? null : List.copyOf(refColumns);
+    refColumns = refColumns == null || refColumns.equals(columns) && (refAdded == null || refAdded.isEmpty()) ? null
+        : List.copyOf(refColumns);
+    refAdded = refAdded == null ? List.of() : List.copyOf(refAdded);
+  }
+
+  /** A table worked on at a ref whose columns are {@code refColumns}, none of them added by the ref. */
+  public TrackedTable(String repository, String name, String schema, String table, List<String> key,
+      List<TableColumn> columns, List<TableColumn> refColumns) {
+    this(repository, name, schema, table, key, columns, refColumns, List.of());
   }
 
   /** A table whose refs all have its columns. */
   public TrackedTable(String repository, String name, String schema, String table, List<String> key,
       List<TableColumn> columns) {
-    this(repository, name, schema, table, key, columns, null);
+    this(repository, name, schema, table, key, columns, null, List.of());
   }
 
   /** The same table, worked on at a ref whose columns are {@code ref} (the table's own: none of its own). */
   public TrackedTable atRefColumns(List<TableColumn> ref) {
-    return new TrackedTable(repository, name, schema, table, key, columns, ref);
+    return new TrackedTable(repository, name, schema, table, key, columns, ref, List.of());
   }
 
   public static TrackedTable of(String repository, TableLayout t) {
     return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns());
   }
 
-  /** The table as {@code branch} reads it: with the columns it kept of its own, if any. */
+  /** The table as {@code branch} reads it: with the columns it kept or added of its own, if any. */
   public static TrackedTable on(String repository, TableLayout t, String branch) {
-    return of(repository, t).atRefColumns(t.columnsOn(branch));
+    return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns(),
+        t.columnsOn(branch), t.addedOn(branch));
   }
 
   /** The columns of the ref a role works on: its own, else the table's. */

@@ -106,6 +106,22 @@ public interface Tracking<X> {
   Uni<Void> followColumns(X tx, TrackedTable table);
 
   /**
+   * Adds {@code columns} (definitions a branch added: constant defaults) to the table itself, online: one
+   * ALTER TABLE that waits at most {@code lockTimeout} for its lock (then fails with {@link Busy}, nothing
+   * changed) and rewrites no row. The table's database follows it as it follows any column added (what
+   * versions it, and the branches reading the table, in the same transaction). A column the table has
+   * already is left as it is.
+   */
+  Uni<Void> addColumns(X tx, TrackedTable table, List<TableShape.Column> columns, java.time.Duration lockTimeout);
+
+  /** The table's lock could not be had in time: nothing changed. */
+  final class Busy extends RuntimeException {
+    public Busy(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
    * The table's full shape as it is now, normalised (see {@link TableShape}), or empty when the table is
    * gone. {@code tx} must be a transaction: the backend may set what it needs for the reading in it.
    */

@@ -2,6 +2,7 @@ package io.strata.projections.tables;
 
 import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.rowdata.TableLayout;
 import java.time.Instant;
@@ -11,13 +12,21 @@ import java.util.List;
  * A tracked table, as projected: the facts its events recorded (content as of the last commit), when it
  * was tracked, and the newest DDL command on it a recorded schema change covers ({@code ddlThrough}, its
  * id in the table's database; 0: none), and the live branches whose columns are not the table's
- * ({@code branchColumns}).
+ * ({@code branchColumns}), and the columns live branches added through Strata ({@code branchAdded}).
  */
 public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
-    List<TableSchemaChanged.BranchColumns> branchColumns) implements TableLayout {
+    List<TableSchemaChanged.BranchColumns> branchColumns, List<BranchAdded> branchAdded) implements TableLayout {
+
+  /** The columns a live branch added (their definitions: rows it has not written read their constant default). */
+  public record BranchAdded(String branch, List<TableShape.Column> columns) {
+    public BranchAdded {
+      columns = List.copyOf(columns);
+    }
+  }
 
   public TableRow {
     branchColumns = branchColumns == null ? List.of() : List.copyOf(branchColumns);
+    branchAdded = branchAdded == null ? List.of() : List.copyOf(branchAdded);
   }
 
   /** The table's facts as the event that recorded them (content as of the last commit). */
@@ -58,6 +67,12 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
   public List<TableColumn> columnsOn(String branch) {
     return branchColumns.stream().filter(b -> b.branch().equals(branch)).findFirst()
         .map(TableSchemaChanged.BranchColumns::columns).orElse(columns());
+  }
+
+  @Override
+  public List<TableShape.Column> addedOn(String branch) {
+    return branchAdded.stream().filter(b -> b.branch().equals(branch)).findFirst().map(BranchAdded::columns)
+        .orElse(List.of());
   }
 
   public long rowCount() {

@@ -8,6 +8,7 @@ import io.strata.events.CommitCreated;
 import io.strata.events.EventCodec;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
@@ -44,8 +45,21 @@ public final class TablesProjector implements Projector {
   /** A deleted branch ($2) has columns of its own no more. */
   static final String FORGET_BRANCH = """
       update strata_meta.tables t set branch_columns = coalesce((select jsonb_agg(e order by e->>'branch')
-          from jsonb_array_elements(t.branch_columns) e where e->>'branch' <> $2), '[]')
-      where t.repository = $1 and t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $2::text))""";
+          from jsonb_array_elements(t.branch_columns) e where e->>'branch' <> $2), '[]'),
+        branch_added = coalesce((select jsonb_agg(e order by e->>'branch')
+          from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $2), '[]')
+      where t.repository = $1 and (t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $2::text))
+        or t.branch_added @> jsonb_build_array(jsonb_build_object('branch', $2::text)))""";
+  /** Branch $3's columns of table $2 are $4, and those it added $5 (their entries replaced). */
+  static final String BRANCH_SHAPE = """
+      update strata_meta.tables t set
+        branch_columns = (select jsonb_agg(e order by e->>'branch') from (
+            select e from jsonb_array_elements(t.branch_columns) e where e->>'branch' <> $3
+            union all select jsonb_build_object('branch', $3::text, 'columns', $4::text::jsonb)) x(e)),
+        branch_added = (select jsonb_agg(e order by e->>'branch') from (
+            select e from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $3
+            union all select jsonb_build_object('branch', $3::text, 'columns', $5::text::jsonb)) x(e))
+      where t.repository = $1 and t.name = $2""";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
 
   @Override
@@ -89,6 +103,12 @@ public final class TablesProjector implements Projector {
               EventCodec.mapper().valueToTree(e.shape().tableColumns()).toString(), e.branch(), e.ddlThrough(),
               EventCodec.mapper().valueToTree(e.branchColumns()).toString()}))
           .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.shape().tableColumns(), e.shape().primaryKey()));
+    }
+    if (event instanceof TableBranchSchemaChanged e) {
+      return tx.preparedQuery(BRANCH_SHAPE)
+          .execute(Tuple.from(new Object[] {repo, e.name(), e.branch(),
+              EventCodec.mapper().valueToTree(e.columns()).toString(), EventCodec.mapper().valueToTree(e.added()).toString()}))
+          .replaceWithVoid();
     }
     if (event instanceof BranchDeleted e) {
       return tx.preparedQuery(FORGET_BRANCH).execute(Tuple.of(repo, e.name())).replaceWithVoid();

@@ -71,6 +71,11 @@ class ReadmeTourIT {
         .get("amount").asDouble()).isEqualTo(3.0);
     assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/1?ref=main", null, 200)
         .get("amount").asDouble()).isEqualTo(1.5);
+    // the column added on branch channel reached the table with the merge: five rows from the store, the rest web
+    assertThat(output).contains("\"default_value\":\"'web'::text\"").containsPattern("store\\s*\\|\\s*5")
+        .containsPattern("web\\s*\\|\\s*[0-9]+");
+    assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/1?ref=main", null, 200)
+        .get("channel").asText()).isEqualTo("store");
     JsonNode diff = server.send("GET", "/api/v1/repositories/shop/diff?from=main&to=dev", null, 200).get("tables").get(0);
     assertThat(diff.get("inserted").asInt()).isEqualTo(2);
     assertThat(diff.get("updated").asInt()).isEqualTo(10);

@@ -10,6 +10,7 @@ import io.strata.events.RepositoryCreated;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
 import io.strata.events.TableSchemaChanged;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.events.TagCreated;
 import io.strata.server.api.Dtos.BranchDto;
@@ -115,6 +116,12 @@ final class Answers {
   static Answer tableTracked() {
     return (events, position, after, time) -> new Answer.Reply(201,
         TableDto.of((TableTracked) events.get(0), time, ((CommitCreated) events.get(1)).id(), position));
+  }
+
+  /** Columns added on a branch (or checked alone): what the database defined, and the branch's columns after. */
+  static Answer branchSchemaChanged(String table, String branch, boolean validateOnly, List<TableShape.Column> added) {
+    return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
+        validateOnly, added, after.tables().containsKey(table) ? after.columnsOn(table, branch) : List.of(), position));
   }
 
   /** A drift recorded: the table's recorded shape before and after (the same when it was recorded already). */

@@ -59,6 +59,7 @@ public class OpenApiContract implements OASFilter {
       Map.entry("POST " + REPO + "/tables", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tables/{table}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/tables/{table}/schema/record", List.of(200, 202)),
+      Map.entry("POST " + ROWS + "/schema", List.of(200, 202)),
       Map.entry("POST " + REPO + "/tags", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tags/{tag}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/merge", List.of(200, 202)),

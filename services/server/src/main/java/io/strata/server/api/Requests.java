@@ -38,6 +38,19 @@ public final class Requests {
       Boolean dryRun, String expectedHead, AuthorInput author) {}
 
   /** A conflict resolution: {@code key} as the conflict listing shows it (a JSON array, or one value). */
+  /**
+   * Schema operations on a branch, in order, checked before anything changes; {@code validateOnly}: checked
+   * and decided, nothing changed.
+   */
+  public record ChangeBranchSchema(List<SchemaOperation> operations, Boolean validateOnly) {}
+
+  /**
+   * One schema operation: {@code add_column} with the column's name, type, nullability (default true) and
+   * default (a JSON string, number or boolean its type reads; none or null: no default).
+   */
+  public record SchemaOperation(String op, String name, String type, Boolean nullable,
+      @JsonProperty("default") JsonNode defaultValue) {}
+
   public record Resolution(String table, JsonNode key, String field, String take, JsonNode value) {}
 
   public record ContinueMerge(String message, AuthorInput author) {}

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.projections.rowdata.ShapeChange;
 import io.strata.server.domain.ColumnLayouts;
@@ -161,9 +162,23 @@ public final class SchemaDtos {
       @Schema(nullable = true, description = "null when not recorded (see partial)") List<TableShape.Constraint> constraints,
       @Schema(nullable = true, description = "null when not recorded (see partial)") List<TableShape.Index> indexes) {
     static ShapeDto of(TableShape s) {
-      return new ShapeDto(s.columns().stream().map(c -> new ShapeColumnDto(c.name(), c.type(), c.nullable(),
-          c.collation(), c.defaultValue(), c.generated(), c.identity())).toList(), s.primaryKey(), s.constraints(),
+      return new ShapeDto(s.columns().stream().map(ShapeColumnDto::of).toList(), s.primaryKey(), s.constraints(),
           s.indexes());
+    }
+  }
+
+  /** {@code POST …/branches/{branch}/tables/{table}/schema}: what a branch reads of a table after the change. */
+  public record BranchSchemaChangedDto(String table, String branch,
+      @Schema(description = "Whether the operations were only checked (nothing changed)") boolean validateOnly,
+      @Schema(description = "The columns the operations added, as the table's database defined them (type as it"
+          + " formats it, default as the constant it keeps)") List<ShapeColumnDto> added,
+      @Schema(description = "The branch's columns of the table after the change, in order (its columns now, for a"
+          + " check alone)") List<TableColumn> columns,
+      long position) {
+    static BranchSchemaChangedDto of(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
+        List<TableColumn> columns, long position) {
+      return new BranchSchemaChangedDto(table, branch, validateOnly, added.stream().map(ShapeColumnDto::of).toList(),
+          columns, position);
     }
   }
 
@@ -171,7 +186,12 @@ public final class SchemaDtos {
   public record ShapeColumnDto(String name, String type, boolean nullable,
       @Schema(nullable = true, description = "The column's collation when not its type's default") String collation,
       @Schema(nullable = true) String defaultValue, @Schema(nullable = true) String generated,
-      @Schema(nullable = true, enumeration = {"always", "by default"}) String identity) {}
+      @Schema(nullable = true, enumeration = {"always", "by default"}) String identity) {
+    static ShapeColumnDto of(TableShape.Column c) {
+      return new ShapeColumnDto(c.name(), c.type(), c.nullable(), c.collation(), c.defaultValue(), c.generated(),
+          c.identity());
+    }
+  }
 
   /** One change of a table's shape: the object, what it was and became, and whether it is destructive. */
   public record ShapeChangeDto(ShapeChange.Kind changeType, ShapeChange.ObjectType objectType, String object,

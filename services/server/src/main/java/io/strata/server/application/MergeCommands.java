@@ -65,13 +65,15 @@ public class MergeCommands {
   private final MergeWork work;
 
   private final SchemaFollower follower;
+  private final SchemaPromotions promotions;
 
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, RepositoryStateLoader loader, ObjectMapper json,
       StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work,
-      SchemaFollower follower) {
+      SchemaFollower follower, SchemaPromotions promotions) {
     this.follower = follower;
+    this.promotions = promotions;
     this.processor = processor;
     this.existing = existing;
     this.resolver = resolver;
@@ -148,7 +150,8 @@ public class MergeCommands {
             throw StrataException.invalid("source", "a branch cannot be merged into itself");
           }
           outcome.sourceCommit = source.commit();
-          return tableQueries.tables(repo);
+          // a branch's columns reach the default branch's tables before its rows do
+          return promotions.beforeMerge(repo, target, source, r.dryRun()).chain(() -> tableQueries.tables(repo));
         })
         .chain(tracked -> r.dryRun()
             ? dryRun(repo, target, r, tracked, outcome, answer)

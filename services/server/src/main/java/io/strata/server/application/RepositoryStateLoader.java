@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableSchemaChanged;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.StoredEvent;
@@ -60,9 +61,11 @@ public class RepositoryStateLoader {
       Map<String, TableTracked> tables = new HashMap<>();
       Map<String, Long> ddlRecorded = new HashMap<>();
       Map<String, List<TableSchemaChanged.BranchColumns>> branchColumns = new HashMap<>();
+      Map<String, Map<String, List<TableShape.Column>>> added = new HashMap<>();
       s.tables().forEach(t -> {
         tables.put(t.name(), t.toEvent());
         branchColumns.put(t.name(), t.branchColumns());
+        t.branchAdded().forEach(a -> added.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.columns()));
         if (t.ddlThrough() > 0) {
           ddlRecorded.put(t.name(), t.ddlThrough());
         }
@@ -74,6 +77,7 @@ public class RepositoryStateLoader {
       state.restore(s.repository().name(), s.repository().description(), s.repository().defaultBranch(),
           s.commitCount(), branches, tags, storages, tables, ddlRecorded, branchColumns, merges, s.stashes(), rebases,
           s.lastPosition());
+      state.restoreAdded(added);
     }
     return state;
   }

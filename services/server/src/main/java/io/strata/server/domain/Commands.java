@@ -35,7 +35,8 @@ public final class Commands {
 
   /** Storages and tracked tables: {@link TableDecider}. */
   public sealed interface TableCommand extends Command
-      permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange, RecordSchemaDrift {}
+      permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange, RecordSchemaDrift,
+      AddBranchColumns {}
 
   /** Merges, and merges in progress (reverts and cherry-picks are merges too): {@link MergeDecider}. */
   public sealed interface MergeCommand extends Command
@@ -183,6 +184,19 @@ public final class Commands {
    */
   public record RecordSchemaDrift(String name, TableShape shape, boolean keyHolds, long ddlThrough,
       String expectedShapeHash, Author author) implements TableCommand {}
+
+  /**
+   * Adds columns to what a branch other than the default one reads of a tracked table (their
+   * definitions normalised by the table's database: type as it formats it, default as the constant
+   * expression it keeps), without touching the table: the branch's objects take them. {@code validateOnly}:
+   * decided, nothing appended.
+   */
+  public record AddBranchColumns(String table, String branch, List<TableShape.Column> columns, boolean validateOnly)
+      implements TableCommand {
+    public AddBranchColumns {
+      columns = List.copyOf(columns);
+    }
+  }
 
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }

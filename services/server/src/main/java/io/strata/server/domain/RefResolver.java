@@ -35,10 +35,27 @@ public class RefResolver {
   }
 
   /** What a ref named: {@code branch} or {@code tag} is set when the base name was one. */
-  public record Resolved(String ref, String commit, String branch, String tag, boolean suffixed) {
+  /**
+   * @param madeOn for a commit or tag named as such: the live branch the commit was made on, created before
+   *     it (null otherwise). Its state reads the commit in the columns that branch has (a column it added,
+   *     a column it kept): the default branch's would lack them.
+   */
+  public record Resolved(String ref, String commit, String branch, String tag, boolean suffixed, String madeOn) {
+    public Resolved(String ref, String commit, String branch, String tag, boolean suffixed) {
+      this(ref, commit, branch, tag, suffixed, null);
+    }
+
     /** A branch named as-is, without time or ancestry suffix: commands may bind to its live head. */
     public boolean isPlainBranch() {
       return branch != null && !suffixed;
+    }
+
+    /**
+     * The branch whose state a read of this ref starts from (undoing and redoing what separates it from
+     * the commit): the branch named, else the live branch the commit was made on, else the default branch.
+     */
+    public String readBase(String defaultBranch) {
+      return branch != null ? branch : madeOn != null ? madeOn : defaultBranch;
     }
   }
 
@@ -108,6 +125,15 @@ public class RefResolver {
     }
   }
 
+  /** The live branch commit {@code id} was made on, if it was created before the commit (this incarnation). */
+  private Uni<String> madeOn(String repository, String id) {
+    return graph.commit(repository, id).chain(commit -> commit.isEmpty() || commit.get().branch() == null
+        ? Uni.createFrom().<String>nullItem()
+        : refs.branch(repository, commit.get().branch()).map(branch -> branch
+            .filter(b -> b.createdAt() == null || !b.createdAt().isAfter(commit.get().createdAt()))
+            .map(b -> b.name()).orElse(null)));
+  }
+
   public Uni<Resolved> resolve(String repository, String ref) {
     ParsedRef parsed = parse(ref);
     return resolveBase(repository, ref, parsed)
@@ -132,10 +158,12 @@ public class RefResolver {
       }
       return refs.tag(repository, base).chain(tag -> {
         if (tag.isPresent()) {
-          return Uni.createFrom().item(new Resolved(ref, tag.get().commit(), null, base, parsed.suffixed()));
+          return madeOn(repository, tag.get().commit())
+              .map(on -> new Resolved(ref, tag.get().commit(), null, base, parsed.suffixed(), on));
         }
         return commitByPrefix(repository, base)
-            .map(id -> new Resolved(ref, id.orElseThrow(() -> notFound(ref, null)), null, null, parsed.suffixed()));
+            .map(id -> id.orElseThrow(() -> notFound(ref, null)))
+            .chain(id -> madeOn(repository, id).map(on -> new Resolved(ref, id, null, null, parsed.suffixed(), on)));
       });
     });
   }

@@ -23,7 +23,9 @@ import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.TableChange;
 import io.strata.events.TableColumn;
+import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableSchemaChanged;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
@@ -56,6 +58,8 @@ public final class RepositoryState {
   private final Map<String, Long> ddlRecorded = new HashMap<>();
   /** Per table, the live branches whose columns are not the table's: branch to its columns. */
   private final Map<String, Map<String, List<TableColumn>>> branchColumns = new HashMap<>();
+  /** Per table, per live branch, the columns the branch added through Strata (their definitions). */
+  private final Map<String, Map<String, List<TableShape.Column>>> addedColumns = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
   private final Map<String, Rebase> rebases = new HashMap<>();
@@ -114,6 +118,7 @@ public final class RepositoryState {
     c.storages.putAll(storages);
     c.tables.putAll(tables);
     branchColumns.forEach((table, own) -> c.branchColumns.put(table, new HashMap<>(own)));
+    addedColumns.forEach((table, own) -> c.addedColumns.put(table, new HashMap<>(own)));
     c.merges.putAll(merges);
     c.rebases.putAll(rebases);
     stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
@@ -149,6 +154,7 @@ public final class RepositoryState {
       tables.clear();
       ddlRecorded.clear();
       branchColumns.clear();
+      addedColumns.clear();
       merges.clear();
       rebases.clear();
       stashes.clear();
@@ -182,6 +188,7 @@ public final class RepositoryState {
     } else if (event instanceof BranchDeleted e) {
       branches.remove(e.name());
       branchColumns.values().forEach(own -> own.remove(e.name()));
+      addedColumns.values().forEach(own -> own.remove(e.name()));
       merges.remove(e.name());
       stashes.remove(e.name());
       rebases.remove(e.name());
@@ -233,14 +240,19 @@ public final class RepositoryState {
       tables.put(e.name(), e);
       ddlRecorded.remove(e.name());
       branchColumns.remove(e.name());
+      addedColumns.remove(e.name());
     } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
       tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
       ddlRecorded.put(e.name(), e.ddlThrough());
       setBranchColumns(e.name(), e.branchColumns());
+    } else if (event instanceof TableBranchSchemaChanged e) {
+      branchColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.columns());
+      addedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.added());
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());
       branchColumns.remove(e.name());
+      addedColumns.remove(e.name());
     }
   }
 
@@ -254,6 +266,11 @@ public final class RepositoryState {
     if (list != null) {
       list.removeIf(s -> s.id().equals(id));
     }
+  }
+
+  /** Restores the columns live branches added through Strata: per table, per branch (with {@link #restore}). */
+  public void restoreAdded(Map<String, Map<String, List<TableShape.Column>>> added) {
+    added.forEach((table, byBranch) -> addedColumns.put(table, new HashMap<>(byBranch)));
   }
 
   /** Restores a state from the projections at {@code version} ({@code stashes}: oldest first). */
@@ -339,6 +356,14 @@ public final class RepositoryState {
   public List<TableColumn> columnsOn(String table, String branch) {
     List<TableColumn> own = branch == null ? null : branchColumns.getOrDefault(table, Map.of()).get(branch);
     return own != null ? own : tables.get(table).columns();
+  }
+
+  /**
+   * The columns {@code branch} added to {@code table} through Strata, in order: rows it has not written
+   * read each as its constant default. Empty for the default branch and for a branch that added none.
+   */
+  public List<TableShape.Column> addedOn(String table, String branch) {
+    return branch == null ? List.of() : addedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
   }
 
   /** Whether {@code branch} reads columns of {@code table} that are not the table's. */

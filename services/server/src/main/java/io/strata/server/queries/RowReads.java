@@ -90,7 +90,7 @@ public class RowReads {
         .chain(resolved -> {
           // the read starts from the working state of the branch the ref names (the default branch for
           // tags and commits), and undoes / redoes what separates it from the wanted commit
-          String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
+          String base = resolved.readBase(repository.defaultBranch());
           boolean live = working && resolved.isPlainBranch();
           TrackedTable onBase = TrackedTable.on(repository.name(), table, base);
           return hidden(repository, resolved.commit(), table, onBase, live, filters).chain(hidden -> {
@@ -168,7 +168,7 @@ public class RowReads {
     String cursor = after == null ? null : decodeCursor(after);
     String target = ref == null ? repository.defaultBranch() : ref;
     return resolver.resolve(repository.name(), target).onItem().transformToMulti(resolved -> {
-      String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
+      String base = resolved.readBase(repository.defaultBranch());
       boolean live = working && resolved.isPlainBranch();
       TrackedTable onBase = TrackedTable.on(repository.name(), table, base);
       return hidden(repository, resolved.commit(), table, onBase, live, filters).onItem().transformToMulti(hidden -> {

@@ -120,7 +120,7 @@ public class SqlQueries {
           String storage = storageFor(t.getItem1(), statement);
           List<TableRow> tracked = t.getItem1().stream().filter(x -> x.storage().equals(storage)).toList();
           RefResolver.Resolved resolved = t.getItem2();
-          String base = resolved.branch() != null ? resolved.branch() : repository.defaultBranch();
+          String base = resolved.readBase(repository.defaultBranch());
           BranchRef on = BranchRef.of(base, repository.defaultBranch());
           boolean live = working && resolved.isPlainBranch();
           Function<SqlConnection, Uni<List<StatePath>>> plan =

@@ -130,6 +130,15 @@ public interface StrataConfig {
      */
     @WithDefault("2s")
     Duration followInterval();
+
+    /**
+     * {@code STRATA_SCHEMA_MIGRATION_LOCK_TIMEOUT}: how long a merge into the default branch that adds
+     * columns a branch added waits for the table's lock (ALTER TABLE takes an exclusive one, briefly:
+     * PostgreSQL adds a column with a constant default to the catalog only). Past it, the merge is refused
+     * and nothing changed; writers queued behind the waiting ALTER wait no longer than this either.
+     */
+    @WithDefault("2s")
+    Duration migrationLockTimeout();
   }
 
   /** The event feed's subscribers (GET /api/v1/events as SSE). */

@@ -99,6 +99,15 @@ class DataModelTest {
           || incarnation.get(into).equals(madeOn.get(commit));
     }
 
+    /**
+     * The branch a read of commit {@code commit} named by its id starts from: the live branch it was made on
+     * (this incarnation), else the default branch.
+     */
+    String readBase(String commit) {
+      return incarnation.entrySet().stream().filter(e -> e.getValue().equals(madeOn.get(commit))
+          && working.containsKey(e.getKey())).map(Map.Entry::getKey).findFirst().orElse("main");
+    }
+
     /** The added columns a read at {@code commit} from branch {@code base}'s state shows. */
     int columnsAt(String base, String commit) {
       int then = commitColumns.get(commit);
@@ -374,7 +383,7 @@ class DataModelTest {
         trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
         assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
         assertThat(columnsRead(repo, commit, false)).as("columns at commit " + commit)
-            .isIn(null, columnNames(model.columnsAt("main", commit)));
+            .isIn(null, columnNames(model.columnsAt(model.readBase(commit), commit)));
         assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
       } else if (op < 87 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');

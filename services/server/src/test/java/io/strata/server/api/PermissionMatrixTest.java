@@ -121,6 +121,7 @@ class PermissionMatrixTest {
     RULES.put("GET " + R + "/tables/{table}", Rule.READ);
     RULES.put("GET " + R + "/tables/{table}/schema", Rule.READ);
     RULES.put("POST " + R + "/tables/{table}/schema/record", Rule.REPOSITORY_ADMIN);
+    RULES.put("POST " + T + "/schema", Rule.WRITE);
     RULES.put("DELETE " + R + "/tables/{table}", Rule.REPOSITORY_ADMIN);
     RULES.put("GET " + R + "/tables/{table}/rows", Rule.READ);
     RULES.put("GET " + R + "/tables/{table}/rows/{key}", Rule.READ);

@@ -76,6 +76,9 @@ class ProducedEventsTest {
     post("/api/v1/repositories/" + repo + "/branches/main/commits", Map.of("message", "main", "all", true))
         .statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches/behind/merge", Map.of("source", "main")).statusCode(200);
+    // a column added on a branch through Strata
+    post("/api/v1/repositories/" + repo + "/branches/behind/tables/l/schema", Map.of("operations",
+        java.util.List.of(Map.of("op", "add_column", "name", "region", "type", "text", "default", "eu")))).statusCode(200);
     post("/api/v1/repositories/" + repo + "/branches/main/merge", Map.of("source", "side")).statusCode(409);
     post("/api/v1/repositories/" + repo + "/branches/main/merge/resolutions", Map.of("take", "theirs")).statusCode(200);
     post("/api/v1/repositories/" + repo + "/branches/main/merge/abort", Map.of()).statusCode(204);

@@ -1,0 +1,40 @@
+package io.strata.events;
+
+import java.util.List;
+
+/**
+ * A tracked table's shape changed on a branch other than the default one, through Strata (not DDL on the
+ * table itself, which is {@link TableSchemaChanged}): the operations done, in order, and what the branch
+ * reads of the table after them. The table is not touched: the branch's own objects take the change, and
+ * rows the branch has not written read a column it added as that column's constant default.
+ *
+ * @param operations what this change did, in order (today: {@code add_column})
+ * @param columns the branch's columns after the change, in order
+ * @param added every column the branch added and still has (not only this change's), in order: its
+ *     definition, whose {@code default_value} is the constant the branch's rows not written on it read
+ */
+public record TableBranchSchemaChanged(
+    String name,
+    String branch,
+    List<Operation> operations,
+    List<TableColumn> columns,
+    List<TableShape.Column> added)
+    implements StrataEvent {
+
+  /** The operation that adds a column: {@link Operation#op()}. */
+  public static final String ADD_COLUMN = "add_column";
+
+  /** One schema operation: its kind and the column it concerns (for {@code add_column}, its definition). */
+  public record Operation(String op, TableShape.Column column) {}
+
+  public TableBranchSchemaChanged {
+    operations = List.copyOf(operations);
+    columns = List.copyOf(columns);
+    added = List.copyOf(added);
+  }
+
+  @Override
+  public String subject() {
+    return "branches/" + branch + "/tables/" + name;
+  }
+}

@@ -1,0 +1,84 @@
+package io.strata.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.server.application.BranchSchemaCommands;
+import io.strata.server.application.CommandContext;
+import io.strata.server.auth.Permission;
+import io.strata.server.auth.Requires;
+import io.strata.server.domain.StrataException;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** A tracked table's shape on a branch other than the default one: schema operations through Strata. */
+@Path("/api/v1/repositories/{repo}/branches/{branch}/tables/{table}/schema")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "Tables")
+public class BranchSchemaResource {
+  /** The operations this build does. */
+  static final String ADD_COLUMN = "add_column";
+
+  @Inject BranchSchemaCommands commands;
+  @Inject CommandContexts contexts;
+  @Inject Repositories repositories;
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
+      + " operations, checked and defined by the table's database before anything changes (validate_only: checked"
+      + " alone); the table is not touched")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
+  public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table,
+      @RequestBody(content = @Content(schema = @Schema(implementation = Requests.ChangeBranchSchema.class))) JsonNode body,
+      @Context HttpServerRequest request) {
+    Requests.ChangeBranchSchema b = Bodies.read(body, Requests.ChangeBranchSchema.class);
+    CommandContext ctx = contexts.of(request, b);
+    List<BranchObjects.NewColumn> columns = columns(b.operations());
+    boolean validateOnly = Boolean.TRUE.equals(b.validateOnly());
+    return repositories.require(repo)
+        .chain(() -> commands.addColumns(repo, branch, table, columns, validateOnly, ctx,
+            added -> Answers.branchSchemaChanged(table, branch, validateOnly, added)))
+        .map(r -> contexts.respond(r, ctx));
+  }
+
+  private static List<BranchObjects.NewColumn> columns(List<Requests.SchemaOperation> operations) {
+    if (operations == null) {
+      throw StrataException.invalid("operations", "give the operations to do, in order");
+    }
+    List<BranchObjects.NewColumn> columns = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !ADD_COLUMN.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "the schema operations a branch takes are: " + ADD_COLUMN
+            + " (dropping, renaming and retyping columns on a branch are not built yet)");
+      }
+      JsonNode d = o.defaultValue();
+      if (d != null && !d.isNull() && !d.isValueNode()) {
+        throw StrataException.invalid(at + ".default", "a JSON string, number or boolean the column's type reads");
+      }
+      columns.add(new BranchObjects.NewColumn(o.name(), o.type(), o.nullable() == null || o.nullable(),
+          d == null || d.isNull() ? null : d.asText()));
+    }
+    return columns;
+  }
+}

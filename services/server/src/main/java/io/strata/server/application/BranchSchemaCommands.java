@@ -1,0 +1,123 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableShape;
+import io.strata.events.TableTracked;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.auth.Permission;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableDecider;
+import io.strata.server.runtime.StorageBackends;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Schema changes on a branch other than the default one, through Strata: today, columns added. The
+ * table's database defines each column first (type and default normalised as it keeps them, in a
+ * transaction it rolls back), then, in the repository's queue, the branch's objects take the columns in
+ * the command's transaction and {@code table.branch_schema_changed} records them. Zero-copy: no row of
+ * the table, the overlay or the logs is written (PostgreSQL adds a column with a constant default to a
+ * table's catalog only), and the rows the branch has not written read each added column's default in
+ * its view.
+ */
+@ApplicationScoped
+public class BranchSchemaCommands {
+  /** A column a client may name: Strata's own columns start with two underscores. */
+  private static final Pattern COLUMN = Pattern.compile("(?!__)[a-z_][a-z0-9_]{0,62}");
+  /**
+   * A type name as PostgreSQL writes one: words, a type modifier of numbers, an array suffix; nothing
+   * else can reach the SQL (the database then checks it is a type name: {@code to_regtype}).
+   */
+  private static final Pattern TYPE = Pattern.compile(
+      "[a-z][a-z0-9_]*(\\(\\d{1,4}(, ?\\d{1,4})?\\))?( [a-z][a-z0-9_]*(\\(\\d{1,4}(, ?\\d{1,4})?\\))?){0,3}(\\[\\])?");
+  static final int MAX_OPERATIONS = 50;
+  static final int MAX_DEFAULT_LENGTH = 1000;
+
+  private final CommandProcessor processor;
+  private final StorageBackends backends;
+  private final TableQueries tables;
+
+  @Inject
+  public BranchSchemaCommands(CommandProcessor processor, StorageBackends backends, TableQueries tables) {
+    this.tables = tables;
+    this.processor = processor;
+    this.backends = backends;
+  }
+
+  /**
+   * Adds {@code columns} to {@code table} on {@code branch}. Each is checked (name, type, a NOT NULL
+   * column's default) and defined by the table's database before anything changes; a refusal names the
+   * column. {@code validateOnly}: checked and decided, nothing changed.
+   *
+   * @param answer renders the reply from the columns as the database defined them
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> addColumns(String repository, String branch, String table,
+      List<BranchObjects.NewColumn> columns, boolean validateOnly, CommandContext ctx,
+      Function<List<TableShape.Column>, Answer> answer) {
+    check(columns);
+    return tables.table(repository, table)
+        .chain(found -> {
+          TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
+              "table '" + table + "' is not tracked", Map.of("table", table)));
+          return backends.begin(repository, t.storage()).chain(open -> open.unit().roles().branchObjects()
+                  .define(open.unit(), columns)
+                  .onTermination().call(open::rollback))
+              .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+                  "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
+                  Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())));
+        })
+        .chain(defined -> {
+          Commands.AddBranchColumns command = new Commands.AddBranchColumns(table, branch, defined, validateOnly);
+          return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
+            TableDecider.requireAddable(state, command);
+            if (validateOnly) {
+              return Uni.createFrom().item(command);
+            }
+            TableTracked t = state.tables().get(table);
+            TrackedTable onBranch = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(),
+                t.columns(), state.columnsOn(table, branch), state.addedOn(table, branch));
+            return backends.inCommand(tx, repository, t.storage(),
+                    c -> c.roles().branchObjects().addColumns(c, onBranch, branch, defined))
+                .replaceWith(command);
+          }, ctx, answer.apply(defined));
+        });
+  }
+
+  private static void check(List<BranchObjects.NewColumn> columns) {
+    if (columns == null || columns.isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    if (columns.size() > MAX_OPERATIONS) {
+      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
+    }
+    for (int i = 0; i < columns.size(); i++) {
+      BranchObjects.NewColumn c = columns.get(i);
+      String at = "operations[" + i + "]";
+      if (c.name() == null || !COLUMN.matcher(c.name()).matches()) {
+        throw StrataException.invalid(at + ".name", "column names are 1-63 characters of a-z 0-9 _, not starting"
+            + " with a digit nor with two underscores (Strata's own columns)");
+      }
+      if (c.type() == null || c.type().length() > 100 || !TYPE.matcher(c.type()).matches()) {
+        throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
+            + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
+      }
+      if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
+        throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
+      }
+      if (!c.nullable() && c.defaultText() == null) {
+        throw StrataException.invalid(at + ".default", "a NOT NULL column needs a default: the rows the branch has"
+            + " not written read it");
+      }
+    }
+  }
+}

@@ -1,0 +1,282 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.trackNew;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.server.TestDatabaseResource;
+import io.strata.server.application.RepositoryStateLoader;
+import io.strata.server.domain.RepositoryState;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Columns added on a branch through Strata ({@code POST …/branches/{branch}/tables/{table}/schema}):
+ * defined by the table's database before anything changes, zero-copy (the table is not touched; rows the
+ * branch has not written read the column's default), written, read, committed and isolated like the
+ * branch's other columns; every refusal is a 4xx that changes nothing.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchSchemaTest {
+  @Inject Pool pool;
+  @Inject RepositoryStateLoader loader;
+
+  private static JsonPath rows(String repo, String ref, boolean working) {
+    return given().queryParam("ref", ref).queryParam("working", working)
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200).extract().jsonPath();
+  }
+
+  private static io.restassured.response.ValidatableResponse change(String repo, String branch, Object body) {
+    return json().body(body).post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, branch).then();
+  }
+
+  private static Map<String, Object> addColumn(String name, String type, Boolean nullable, Object dflt) {
+    Map<String, Object> op = new HashMap<>();
+    op.put("op", "add_column");
+    op.put("name", name);
+    op.put("type", type);
+    if (nullable != null) {
+      op.put("nullable", nullable);
+    }
+    if (dflt != null) {
+      op.put("default", dflt);
+    }
+    return op;
+  }
+
+  private static String commitAll(String repo, String branch, String message) {
+    return json().body(Map.of("message", message, "all", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201).extract().path("id");
+  }
+
+  private static int eventCount(String repo) {
+    return given().queryParam("limit", 1000).get("/api/v1/repositories/{r}/events", repo).then().statusCode(200)
+        .extract().jsonPath().getList("items").size();
+  }
+
+  private RepositoryState state(String repo, boolean folded) {
+    return (folded ? loader.fold(repo) : loader.load(repo)).await().atMost(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aColumnAddedOnABranchIsReadWrittenAndCommittedThereWithoutTouchingTheTable() {
+    String repo = createRepository(uniqueName("branch-schema"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    json().body(Map.of("status", "dev")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", false, "eu"),
+            addColumn("weight", "numeric(6,2)", null, null))))
+        .statusCode(200)
+        .body("added[0].type", equalTo("text")).body("added[0].default_value", equalTo("'eu'::text"))
+        .body("added[1].type", equalTo("numeric(6,2)")).body("added[1].nullable", equalTo(true))
+        .body("columns.name", org.hamcrest.Matchers.contains("id", "status", "region", "weight"));
+
+    // the table is not touched; the branch reads the columns: its own row keeps its status, all read the default
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = 'public."
+        + t + "'::regclass and attnum > 0 and not attisdropped")).containsExactly("id,status");
+    JsonPath dev = rows(repo, "dev", true);
+    assertThat(dev.getList("items.status")).containsExactly("new", "dev", "new");
+    assertThat(dev.getList("items.region")).containsExactly("eu", "eu", "eu");
+    assertThat(dev.getList("items.weight")).containsExactly(null, null, null);
+    assertThat(rows(repo, "main", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+
+    // written through REST and SQL on the branch; an insert through its view takes the column's default
+    json().body(Map.of("status", "dev", "region", "apac", "weight", 1.5))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo).then().statusCode(200);
+    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, status) values (5, 'sql')");
+    sql(pool, "update " + Api.view(repo, "dev", "orders") + " set weight = 2 where id = 3");
+    Map<String, Object> noRegion = new HashMap<>();
+    noRegion.put("status", "x");
+    noRegion.put("region", null);
+    json().body(noRegion)
+        .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/6", repo).then().statusCode(422);
+    // the default branch is isolated from the column and the branch from the default branch's writes
+    sql(pool, "update public." + t + " set status = 'main' where id = 3");
+    dev = rows(repo, "dev", true);
+    assertThat(dev.getList("items.id")).containsExactly(1, 2, 3, 4, 5);
+    assertThat(dev.getList("items.status")).containsExactly("new", "dev", "new", "dev", "sql");
+    assertThat(dev.getList("items.region")).containsExactly("us", "eu", "eu", "apac", "eu");
+    assertThat(dev.getList("items.weight", Float.class)).containsExactly(null, null, 2.0f, 1.5f, null);
+    given().queryParam("ref", "dev").queryParam("working", true).queryParam("region", "eu")
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200)
+        .body("items.id", org.hamcrest.Matchers.contains(2, 3, 5));
+    json().body(Map.of("sql", "select string_agg(region, ',' order by id) from orders", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("rows[0][0]", equalTo("us,eu,eu,apac,eu"));
+
+    // committed on the branch: its head has the columns; diffs name them
+    String head = commitAll(repo, "dev", "regions");
+    JsonPath committed = rows(repo, head, false);
+    assertThat(committed.getList("items.region")).containsExactly("us", "eu", "eu", "apac", "eu");
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff", repo).then()
+        .statusCode(200).body("tables[0].inserted", equalTo(2));
+    // /query at the branch's head, and at that commit once the branch moved on (read from the branch, its
+    // later change undone: the branch's own state function, in its columns); at a commit made before the
+    // column was added, the columns the table had then
+    json().body(Map.of("region", "latam")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/5", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev", "latam");
+    String sql = "select string_agg(coalesce(region, '-'), ',' order by id) from orders";
+    json().body(Map.of("sql", sql, "ref", "dev")).post("/api/v1/repositories/{r}/query", repo).then()
+        .statusCode(200).body("rows[0][0]", equalTo("us,eu,eu,apac,latam"));
+    for (String ref : List.of(head, "dev~1")) {
+      json().body(Map.of("sql", sql, "ref", ref)).post("/api/v1/repositories/{r}/query", repo).then()
+          .statusCode(200).body("rows[0][0]", equalTo("us,eu,eu,apac,eu"));
+    }
+    assertThat(rows(repo, head, false).getList("items.region")).containsExactly("us", "eu", "eu", "apac", "eu");
+    json().body(Map.of("sql", "select * from orders order by id", "ref", "dev~2"))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("columns", org.hamcrest.Matchers.contains("id", "status"));
+
+    // the state restored from the projections knows the columns, as the log does
+    List<TableColumn> columns = List.of(new TableColumn("id", "integer", false), new TableColumn("status", "text", false),
+        new TableColumn("region", "text", false), new TableColumn("weight", "numeric(6,2)", true));
+    for (boolean folded : new boolean[] {false, true}) {
+      RepositoryState s = state(repo, folded);
+      assertThat(s.columnsOn("orders", "dev")).as("folded %s", folded).isEqualTo(columns);
+      assertThat(s.addedOn("orders", "dev")).as("folded %s", folded).extracting(TableShape.Column::defaultValue)
+          .containsExactly("'eu'::text", null);
+    }
+    List<Map<String, Object>> events = given().queryParam("types", "io.strata.table.branch_schema_changed.v1")
+        .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().jsonPath().getList("items");
+    assertThat(events).singleElement().satisfies(e -> assertThat(e.toString()).contains("op=add_column"));
+
+    // a branch created from dev reads dev's columns; deleted, dev's columns are forgotten
+    given().queryParam("force", true).delete("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(204);
+    assertThat(state(repo, false).addedOn("orders", "dev")).isEmpty();
+    assertThat(state(repo, true).addedOn("orders", "dev")).isEmpty();
+  }
+
+  @Test
+  void aMergeIntoTheDefaultBranchAddsTheBranchsColumnsToTheTableOnlineThenItsRows() {
+    String repo = createRepository(uniqueName("branch-schema-promote"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "qa", "from", "main")).statusCode(201);
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", false, "eu")))).statusCode(200);
+    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    json().body(Map.of("status", "dev", "region", "apac"))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo).then().statusCode(200);
+    commitAll(repo, "dev", "regions");
+    sql(pool, "update public." + t + " set status = 'main' where id = 2");
+    commitAll(repo, "main", "main's work");
+    String mainHead = Api.head(repo, "main");
+
+    // a session holding the table: the ALTER waits for its lock no longer than the timeout, and nothing changes
+    io.vertx.mutiny.sqlclient.SqlConnection holder = pool.getConnection().await().atMost(Duration.ofSeconds(5));
+    try {
+      holder.query("begin; select count(*) from public." + t).execute().await().atMost(Duration.ofSeconds(5));
+      json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+          .statusCode(409).body("error", equalTo("ConcurrentWrite")).body("message", containsString("stayed locked"));
+    } finally {
+      holder.query("rollback").execute().await().atMost(Duration.ofSeconds(5));
+      holder.close().await().atMost(Duration.ofSeconds(5));
+    }
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+    assertThat(rows(repo, "main", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+
+    // the merge adds the column to the table (one ALTER TABLE, recorded), then merges the rows into it
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select format_type(atttypid, atttypmod) || ' ' || attnotnull || ' ' || pg_get_expr(d.adbin,"
+        + " d.adrelid) from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"
+        + " where a.attrelid = 'public." + t + "'::regclass and a.attname = 'region'")).containsExactly("text true 'eu'::text");
+    JsonPath main = rows(repo, "main", false);
+    assertThat(main.getList("items.id")).containsExactly(1, 2, 3, 4);
+    assertThat(main.getList("items.status")).containsExactly("new", "main", "new", "dev");
+    assertThat(main.getList("items.region")).containsExactly("us", "eu", "eu", "apac");
+    List<Map<String, Object>> changed = given().queryParam("types", "io.strata.table.schema_changed.v2")
+        .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().jsonPath().getList("items");
+    assertThat(changed).singleElement().satisfies(e -> assertThat(e.toString()).contains("command=ALTER TABLE")
+        .contains("branch=qa, columns=[{name=id, type=integer, nullable=false}, {name=status, type=text,"
+            + " nullable=false}]"));
+    // a branch created before keeps its columns; dev reads the same columns as main now, and goes on
+    assertThat(rows(repo, "qa", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+    json().body(Map.of("region", "emea")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/3", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev", "emea");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "main", false).getList("items.region")).containsExactly("us", "eu", "emea", "apac");
+    given().queryParam("from", "main~2").queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables[0].changes[0].object", equalTo("region"));
+  }
+
+  @Test
+  void whatCannotBeAddedIsRefusedBeforeAnythingChanges() {
+    String repo = createRepository(uniqueName("branch-schema-refused"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text", "values (1, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    int events = eventCount(repo);
+
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "texte", null, null))))
+        .statusCode(422).body("message", containsString("column 'region'")).body("message", containsString("texte"));
+    for (String hostile : List.of("text; drop table public." + t, "text default now()", "text) --",
+        "int references public." + t, "\"text\"", "TEXT", "text collate \"C\"")) {
+      change(repo, "dev", Map.of("operations", List.of(addColumn("region", hostile, null, null))))
+          .statusCode(422).body("details.field", equalTo("operations[0].type"));
+    }
+    change(repo, "dev", Map.of("operations", List.of(addColumn("n", "integer", null, "abc"))))
+        .statusCode(422).body("message", containsString("column 'n'"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("code", "character varying(2)", null, "abc"))))
+        .statusCode(422).body("message", containsString("too long"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("xmin", "integer", null, null))))
+        .statusCode(422).body("message", containsString("xmin"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("__deleted", "boolean", null, null))))
+        .statusCode(422).body("details.field", equalTo("operations[0].name"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("Region", "text", null, null))))
+        .statusCode(422).body("details.field", equalTo("operations[0].name"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("status", "text", null, null))))
+        .statusCode(422).body("message", containsString("has a column 'status' already"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("a", "text", null, null), addColumn("a", "text", null, null))))
+        .statusCode(422).body("message", containsString("added twice"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", false, null))))
+        .statusCode(422).body("message", containsString("NOT NULL column needs a default"));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, Map.of("a", 1)))))
+        .statusCode(422).body("details.field", equalTo("operations[0].default"));
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "status"))))
+        .statusCode(422).body("message", containsString("add_column"));
+    change(repo, "dev", Map.of("operations", List.of())).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, null)), "extra", 1))
+        .statusCode(400);
+    change(repo, "main", Map.of("operations", List.of(addColumn("region", "text", null, null))))
+        .statusCode(422).body("message", containsString("default branch"));
+    change(repo, "nope", Map.of("operations", List.of(addColumn("region", "text", null, null)))).statusCode(404);
+    json().body(Map.of("operations", List.of(addColumn("region", "text", null, null))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/nope/schema", repo).then().statusCode(404);
+    // checked alone: the answer, and nothing changed
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, "eu")), "validate_only", true))
+        .statusCode(200).body("validate_only", equalTo(true)).body("added[0].default_value", equalTo("'eu'::text"))
+        .body("columns.name", org.hamcrest.Matchers.contains("id", "status"));
+
+    assertThat(eventCount(repo)).isEqualTo(events);
+    assertThat(rows(repo, "dev", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+    assertThat(Api.rows(pool, "select count(*)::text from pg_class where relname like 'strata_probe%'")).containsExactly("0");
+  }
+}
