@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       table's size (ratio large / small);
  *   <li><b>the branch's view after</b>: a branch that added a column against one that did not, over the
  *       same table with the same 1 000-row overlay, each query in turn in every round (ratio after /
- *       before);
+ *       before); {@code SELECT cols} reads the columns both have (the view's own cost), {@code SELECT *}
+ *       fetches the added column too (more bytes to the client);
  *   <li><b>the promotion's ALTER TABLE</b> ({@code Tracking.addColumns}, nullable, on the large table,
  *       with the DDL guard following it) while a writer updates single rows of the table in a loop: how
  *       long the ALTER's transaction takes and the longest any write waited meanwhile.
@@ -102,6 +103,8 @@ public final class AddColumnBench {
           List.of(column("region", "'eu'::text", false)))).await().atMost(WAIT);
       exec(db, "vacuum analyze");
       Map<String, String> queries = new LinkedHashMap<>();
+      // the same columns from both (the projection's own cost), and every column (the added one fetched too)
+      queries.put("SELECT cols", "select id, v, pad from {v} s");
       queries.put("SELECT *", "select * from {v} s");
       queries.put("sum/count", "select sum(v), count(*) from {v} s");
       queries.put("GROUP BY", "select v % 100, count(*), max(pad) from {v} s group by 1");

@@ -76,21 +76,29 @@ public class BranchSchemaCommands {
                   "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
                   Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())));
         })
-        .chain(defined -> {
-          Commands.AddBranchColumns command = new Commands.AddBranchColumns(table, branch, defined, validateOnly);
-          return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
-            TableDecider.requireAddable(state, command);
-            if (validateOnly) {
-              return Uni.createFrom().item(command);
-            }
-            TableTracked t = state.tables().get(table);
-            TrackedTable onBranch = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(),
-                t.columns(), state.columnsOn(table, branch), state.addedOn(table, branch));
-            return backends.inCommand(tx, repository, t.storage(),
-                    c -> c.roles().branchObjects().addColumns(c, onBranch, branch, defined))
-                .replaceWith(command);
-          }, ctx, answer.apply(defined));
-        });
+        .chain(defined -> addDefined(repository, branch, table, defined, validateOnly, ctx, answer.apply(defined)));
+  }
+
+  /**
+   * Adds columns the table's database defined already ({@link #addColumns}, or another branch's added
+   * columns a merge brings along): in the repository's queue, the branch's objects take them in the
+   * command's transaction.
+   */
+  Uni<CommandResponse> addDefined(String repository, String branch, String table, List<TableShape.Column> defined,
+      boolean validateOnly, CommandContext ctx, Answer answer) {
+    Commands.AddBranchColumns command = new Commands.AddBranchColumns(table, branch, defined, validateOnly);
+    return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
+      TableDecider.requireAddable(state, command);
+      if (validateOnly) {
+        return Uni.createFrom().item(command);
+      }
+      TableTracked t = state.tables().get(table);
+      TrackedTable onBranch = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(),
+          t.columns(), state.columnsOn(table, branch), state.addedOn(table, branch));
+      return backends.inCommand(tx, repository, t.storage(),
+              c -> c.roles().branchObjects().addColumns(c, onBranch, branch, defined))
+          .replaceWith(command);
+    }, ctx, answer);
   }
 
   private static void check(List<BranchObjects.NewColumn> columns) {

@@ -2,6 +2,7 @@ package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.server.runtime.CommitGraphReads;
 import io.strata.projections.tables.TableRow;
@@ -11,6 +12,8 @@ import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Whether rows may move from one ref into a branch whose columns may differ (a branch that read a table
@@ -18,8 +21,10 @@ import java.util.Map;
  * of the same columns or of fewer (a commit's columns are the table's or fewer; a branch that kept its
  * own has fewer): an image that lacks a column leaves it to the other side of a merge, as the row has it,
  * or to its default for a row inserted. A branch with columns of its own takes rows of a branch of
- * exactly its columns, or of a commit in its own history or made on it. The rest needs a schema merge,
- * which is not built: refused with a clear 422 before anything changes.
+ * exactly its columns, or of a commit in its own history or made on it; a branch that added columns
+ * through Strata also takes rows of the columns it had before it added them. A merge gives the target
+ * the columns the source added first ({@link SchemaPromotions}). The rest needs a schema
+ * merge, which is not built: refused with a clear 422 before anything changes.
  */
 final class ColumnFit {
   private ColumnFit() {}
@@ -36,7 +41,8 @@ final class ColumnFit {
     boolean fromBranch = sourceBranch != null && state.branch(sourceBranch) != null;
     for (TableRow t : tracked) {
       if (state.tables().containsKey(t.name()) && fromBranch) {
-        check(state, t.name(), into, state.columnsOn(t.name(), sourceBranch), "'" + sourceBranch + "'", operation);
+        check(state, t.name(), into, state.columnsOn(t.name(), sourceBranch), sourceBranch, "'" + sourceBranch + "'",
+            operation);
       }
     }
     List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)).toList();
@@ -61,11 +67,26 @@ final class ColumnFit {
         .replaceWithVoid();
   }
 
+  /** {@code columns} without those of {@code added} that {@code kept} has no column of their name. */
+  private static List<TableColumn> without(List<TableColumn> columns, List<TableShape.Column> added,
+      List<TableColumn> kept) {
+    Set<String> leave = added.stream().map(TableShape.Column::name)
+        .filter(n -> kept.stream().noneMatch(k -> k.name().equals(n))).collect(Collectors.toSet());
+    return columns.stream().filter(c -> !leave.contains(c.name())).toList();
+  }
+
   private static void check(RepositoryState state, String table, String into, List<TableColumn> source,
-      String sourceName, String operation) {
+      String sourceBranch, String sourceName, String operation) {
     List<TableColumn> target = state.columnsOn(table, into);
-    boolean fits = ColumnLayouts.same(source, target)
-        || !state.hasOwnColumns(table, into) && ColumnLayouts.appended(target, source);
+    // columns the source added that the target lacks: a merge gives them to the target first
+    // (SchemaPromotions; still missing only in a dry run), so they are left out here
+    List<TableColumn> arriving = without(source, state.addedOn(table, sourceBranch), target);
+    // a branch that added columns takes rows of the columns it had before: they leave its own columns
+    // as its rows have them (a row it did not have takes their defaults)
+    List<TableColumn> targetBefore = without(target, state.addedOn(table, into), List.of());
+    boolean fits = ColumnLayouts.same(arriving, target)
+        || !state.hasOwnColumns(table, into) && ColumnLayouts.appended(target, arriving)
+        || !state.addedOn(table, into).isEmpty() && ColumnLayouts.same(arriving, targetBefore);
     if (!fits) {
       throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has other columns on " + sourceName
           + " " + ColumnLayouts.namesAndTypes(source) + " than on '" + into + "' " + ColumnLayouts.namesAndTypes(target)

@@ -150,13 +150,24 @@ public class MergeCommands {
             throw StrataException.invalid("source", "a branch cannot be merged into itself");
           }
           outcome.sourceCommit = source.commit();
-          // a branch's columns reach the default branch's tables before its rows do
-          return promotions.beforeMerge(repo, target, source, r.dryRun()).chain(() -> tableQueries.tables(repo));
+          // a branch's columns reach the target before its rows do
+          return promotions.beforeMerge(repo, target, source, r.dryRun(), r.fastForward() == FastForward.ONLY, ctx);
         })
-        .chain(tracked -> r.dryRun()
-            ? dryRun(repo, target, r, tracked, outcome, answer)
-            : settledAfter(repo, tracked, processor.execute(repo, Footprint.branches(target, r.source()),
-                (tx, state) -> prepare(tx, state, repo, target, r, tracked, outcome), ctx, answer.apply(outcome))));
+        .chain(migrated -> tableQueries.tables(repo).chain(tracked -> {
+          // columns added to the default branch's tables: its next commit records the shape with them, so the
+          // merge makes one rather than moving to the source's commits (made before the table had them)
+          Request request = migrated && r.fastForward() == FastForward.AUTO ? withFastForward(r, FastForward.NEVER) : r;
+          return r.dryRun()
+              ? dryRun(repo, target, request, tracked, outcome, answer)
+              : settledAfter(repo, tracked, processor.execute(repo, Footprint.branches(target, r.source()),
+                  (tx, state) -> prepare(tx, state, repo, target, request, tracked, outcome), ctx,
+                  answer.apply(outcome)));
+        }));
+  }
+
+  private static Request withFastForward(Request r, FastForward mode) {
+    return new Request(r.source(), r.strategy(), mode, r.message(), r.noCommit(), r.dryRun(), r.expectedHead(),
+        r.author(), r.operation(), r.mainline(), r.allowEmpty());
   }
 
   /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */

@@ -18,11 +18,13 @@ import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * A branch's schema changes promoted into the default branch by a merge, before its rows: the columns
- * the source branch added through Strata that the default branch's tables lack are added to the tables
+ * A branch's schema changes carried by a merge, before its rows: the columns the source branch added
+ * through Strata that the target lacks. Another branch takes them as the source did (zero-copy,
+ * {@code table.branch_schema_changed} for it); into the default branch they are added to the tables
  * themselves, online — one ALTER TABLE per table that waits at most {@code
  * STRATA_SCHEMA_MIGRATION_LOCK_TIMEOUT} for its lock (else the merge is refused with 409 and nothing
  * changed) and rewrites no row (PostgreSQL keeps a constant default in the catalog). The DDL guard follows
@@ -37,45 +39,66 @@ public class SchemaPromotions {
   private final StorageBackends backends;
   private final SchemaFollower follower;
   private final StrataConfig config;
+  private final BranchSchemaCommands branchSchemas;
 
   @Inject
   public SchemaPromotions(RepositoryStateLoader loader, StorageBackends backends, SchemaFollower follower,
-      StrataConfig config) {
+      StrataConfig config, BranchSchemaCommands branchSchemas) {
+    this.branchSchemas = branchSchemas;
     this.loader = loader;
     this.backends = backends;
     this.follower = follower;
     this.config = config;
   }
 
-  /** Per table, the columns {@code source} added that the table lacks (in {@code state}). */
-  static Map<String, List<TableShape.Column>> pending(RepositoryState state, String source) {
-    return state.tables().values().stream()
-        .map(t -> Map.entry(t.name(), missing(t, state.addedOn(t.name(), source))))
-        .filter(e -> !e.getValue().isEmpty())
-        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-  }
-
-  private static List<TableShape.Column> missing(TableTracked t, List<TableShape.Column> added) {
-    Set<String> has = t.columns().stream().map(TableColumn::name).collect(Collectors.toSet());
-    return added.stream().filter(c -> !has.contains(c.name())).toList();
+  /** Per table, the columns {@code source} added that {@code target} does not read (in {@code state}). */
+  static Map<String, List<TableShape.Column>> pending(RepositoryState state, String source, String target) {
+    Map<String, List<TableShape.Column>> pending = new TreeMap<>();
+    for (TableTracked t : state.tables().values()) {
+      Set<String> has = state.columnsOn(t.name(), target).stream().map(TableColumn::name).collect(Collectors.toSet());
+      List<TableShape.Column> missing = state.addedOn(t.name(), source).stream().filter(c -> !has.contains(c.name()))
+          .toList();
+      if (!missing.isEmpty()) {
+        pending.put(t.name(), missing);
+      }
+    }
+    return pending;
   }
 
   /**
-   * Before a merge of {@code source} into {@code target}: when the target is the default branch and the
-   * source a live branch named as such, adds the columns the source added to the tables (see the class
-   * comment) and waits until they are recorded. Nothing for a dry run, nor for other merges.
+   * Before a merge of {@code source} (a live branch named as such) into {@code target}: gives the target
+   * the columns the source added that it lacks (see the class comment) and waits until they are
+   * recorded. Nothing for a dry run, nor for a merge of a commit or tag. Answers whether the default
+   * branch's tables gained columns (its merge then makes a merge commit, which records them); refused
+   * before anything changes when they would and the merge may only fast-forward.
    */
-  public Uni<Void> beforeMerge(String repository, String target, RefResolver.Resolved source, boolean dryRun) {
+  public Uni<Boolean> beforeMerge(String repository, String target, RefResolver.Resolved source, boolean dryRun,
+      boolean fastForwardOnly, CommandContext ctx) {
     if (dryRun || source.branch() == null) {
-      return Uni.createFrom().voidItem();
+      return Uni.createFrom().item(false);
     }
     return loader.load(repository).chain(state -> {
-      if (!state.exists() || !target.equals(state.defaultBranch()) || state.branch(source.branch()) == null) {
-        return Uni.createFrom().voidItem();
+      if (!state.exists() || state.branch(source.branch()) == null || state.branch(target) == null) {
+        return Uni.createFrom().item(false);
       }
-      Map<String, List<TableShape.Column>> pending = pending(state, source.branch());
+      Map<String, List<TableShape.Column>> pending = pending(state, source.branch(), target);
       if (pending.isEmpty()) {
-        return Uni.createFrom().voidItem();
+        return Uni.createFrom().item(false);
+      }
+      if (fastForwardOnly && target.equals(state.defaultBranch())) {
+        String table = pending.keySet().iterator().next();
+        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source.branch() + "' adds columns "
+            + pending.get(table).stream().map(TableShape.Column::name).toList() + " to table '" + table + "' of '"
+            + target + "', whose head then records them in a merge commit: fast_forward only cannot be honoured",
+            Map.of("table", table, "branch", target));
+      }
+      if (!target.equals(state.defaultBranch())) {
+        // another branch takes them as the source did: zero-copy, recorded for it
+        CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
+        return Multi.createFrom().iterable(pending.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> branchSchemas.addDefined(repository, target, e.getKey(),
+                e.getValue(), false, own, Answer.NONE))
+            .collect().last().replaceWith(false);
       }
       return Multi.createFrom().iterable(pending.entrySet())
           .onItem().transformToUniAndConcatenate(e -> {
@@ -90,7 +113,8 @@ public class SchemaPromotions {
                     Map.of("table", t.name(), "branch", target)));
           })
           .collect().last()
-          .chain(() -> follower.followRepositoryForReads(repository));
+          .chain(() -> follower.followRepositoryForReads(repository))
+          .replaceWith(true);
     });
   }
 }

@@ -229,6 +229,46 @@ class BranchSchemaTest {
   }
 
   @Test
+  void addedColumnsTravelDevelopmentToStagingToProductionAndTheDefaultBranchsRowsReachTheBranch() {
+    String repo = createRepository(uniqueName("branch-schema-pipeline"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "staging", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", false, "eu")))).statusCode(200);
+    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev", "regions");
+
+    // the default branch's rows reach the branch that added a column: the column stays as the branch has it
+    sql(pool, "update public." + t + " set status = 'paid' where id = 1; insert into public." + t + " values (3, 'new')");
+    commitAll(repo, "main", "paid");
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    JsonPath dev = rows(repo, "dev", false);
+    assertThat(dev.getList("items.status")).containsExactly("paid", "new", "new");
+    assertThat(dev.getList("items.region")).containsExactly("us", "eu", "eu");
+
+    // into staging (another branch): it takes the column as dev did, then the rows
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/staging/merge", repo).then()
+        .statusCode(200);
+    JsonPath staging = rows(repo, "staging", false);
+    assertThat(staging.getList("items.status")).containsExactly("paid", "new", "new");
+    assertThat(staging.getList("items.region")).containsExactly("us", "eu", "eu");
+    assertThat(state(repo, true).addedOn("orders", "staging")).extracting(TableShape.Column::name)
+        .containsExactly("region");
+    // and from staging into production: the table gains it online, and main's head (a merge commit, not a
+    // fast-forward to commits made before the table had the column) records it
+    json().body(Map.of("source", "staging", "fast_forward", "only"))
+        .post("/api/v1/repositories/{r}/branches/main/merge", repo).then().statusCode(409)
+        .body("error", equalTo("NotFastForward"));
+    json().body(Map.of("source", "staging")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200).body("fast_forward", equalTo(false));
+    assertThat(rows(repo, "main", false).getList("items.region")).containsExactly("us", "eu", "eu");
+    assertThat(Api.rows(pool, "select count(*)::text from public." + t + " where region = 'eu'")).containsExactly("2");
+  }
+
+  @Test
   void whatCannotBeAddedIsRefusedBeforeAnythingChanges() {
     String repo = createRepository(uniqueName("branch-schema-refused"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text", "values (1, 'new')");
