@@ -96,6 +96,7 @@ public final class PgWorkingState implements WorkingState<UnitOfWork> {
         : tx.query(sql.columnDefaults()).execute().map(rows -> {
           Map<String, String> byColumn = new HashMap<>();
           rows.forEach(r -> byColumn.put(r.getString(0), r.getString(1)));
+          byColumn.putAll(sql.addedDefaults());
           return byColumn;
         });
     return memory.chain(() -> defaults)

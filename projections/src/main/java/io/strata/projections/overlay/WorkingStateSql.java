@@ -208,6 +208,13 @@ final class WorkingStateSql {
         "table_literal", OverlaySql.literal(s.table()));
   }
 
+  /** The defaults of the columns this branch added that have one (column, its constant), as {@link #columnDefaults}. */
+  Map<String, String> addedDefaults() {
+    Map<String, String> defaults = new java.util.HashMap<>();
+    s.added().stream().filter(c -> c.defaultValue() != null).forEach(c -> defaults.put(c.name(), OverlaySql.addedValue(c)));
+    return defaults;
+  }
+
   /** Applies the batch to this branch's working state, after {@link #logBatch}, staged. */
   String applyBatch() {
     return applyRows(batchTable());

@@ -67,6 +67,9 @@ final class ColumnFit {
         .replaceWithVoid();
   }
 
+  /** The operation whose source's added columns reach the target first ({@link SchemaPromotions}). */
+  static final String MERGE = "merge";
+
   /** {@code columns} without those of {@code added} that {@code kept} has no column of their name. */
   private static List<TableColumn> without(List<TableColumn> columns, List<TableShape.Column> added,
       List<TableColumn> kept) {
@@ -79,8 +82,9 @@ final class ColumnFit {
       String sourceBranch, String sourceName, String operation) {
     List<TableColumn> target = state.columnsOn(table, into);
     // columns the source added that the target lacks: a merge gives them to the target first
-    // (SchemaPromotions; still missing only in a dry run), so they are left out here
-    List<TableColumn> arriving = without(source, state.addedOn(table, sourceBranch), target);
+    // (SchemaPromotions; still missing only in a dry run), so they are left out here; a rebase does not
+    List<TableColumn> arriving = !MERGE.equals(operation) ? source
+        : without(source, state.addedOn(table, sourceBranch), target);
     // a branch that added columns takes rows of the columns it had before: they leave its own columns
     // as its rows have them (a row it did not have takes their defaults)
     List<TableColumn> targetBefore = without(target, state.addedOn(table, into), List.of());

@@ -201,7 +201,7 @@ public class MergeCommands {
     TableTransactions tables = new TableTransactions(backends, repo, tx);
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-        .chain(() -> ColumnFit.require(tx, state, repo, target, r.source(), theirs, tracked, "merge"))
+        .chain(() -> ColumnFit.require(tx, state, repo, target, r.source(), theirs, tracked, ColumnFit.MERGE))
         .chain(() -> CommitGraphReads.mergeBase(tx, repo, ours, theirs))
         .chain(base -> {
           outcome.base = base;

@@ -72,7 +72,7 @@ public class SchemaPromotions {
    * branch's tables gained columns (its merge then makes a merge commit, which records them); refused
    * before anything changes when they would and the merge may only fast-forward.
    */
-  public Uni<Boolean> beforeMerge(String repository, String target, RefResolver.Resolved source, boolean dryRun,
+  Uni<Boolean> beforeMerge(String repository, String target, RefResolver.Resolved source, boolean dryRun,
       boolean fastForwardOnly, CommandContext ctx) {
     if (dryRun || source.branch() == null) {
       return Uni.createFrom().item(false);

@@ -44,7 +44,11 @@ import org.junit.jupiter.api.Test;
  * (an application's ALTER TABLE): the default branch and branches created afterwards read them, a branch
  * alive then keeps the columns it had, every read answers a branch's columns (a read at a commit of the
  * default branch's history, the columns it had then), and moving rows into a branch from a ref of other
- * columns is refused (422) as the model's rule says. At the end, a rebuild of the projections from the
+ * columns is refused (422) as the model's rule says. Columns are added on branches through Strata too (at
+ * fixed steps): the branch reads them, a merge gives the target the source's added columns
+ * first (the default branch's table gains them, online, and the merge makes a merge commit: one such merge
+ * at a fixed step), and the
+ * branch takes rows of the columns it had before. At the end, a rebuild of the projections from the
  * log must equal them. Fixed seed; scale with -Ddatamodel.runs / .steps / .seed.
  */
 @QuarkusTest
@@ -69,18 +73,34 @@ class DataModelTest {
     final Map<String, List<TreeMap<Integer, Integer>[]>> stashes = new HashMap<>();
     int branchSeq;
     int incarnations;
-    /** Columns added to the table so far (c1, c2, …: appended); per branch how many of them it reads. */
+    /**
+     * Columns added to the table by DDL so far (c1, c2, …), columns added on branches through Strata so far
+     * (x1, x2, …); the table's columns in order (the default branch's), and per branch the columns it reads
+     * in order and those it added (a merge gives the target the source's added columns first: the default
+     * branch's table gains them, another branch adds them).
+     */
     int tableColumns;
-    final Map<String, Integer> columns = new HashMap<>();
-    /** Per commit: how many added columns it was recorded with, and the branch incarnation it was made on. */
-    final Map<String, Integer> commitColumns = new HashMap<>();
+    int branchColumns;
+    final List<String> table = new ArrayList<>(List.of("id", "v", "note"));
+    final Map<String, List<String>> columns = new HashMap<>();
+    final Map<String, List<String>> added = new HashMap<>();
+    /** Per commit: the columns it was recorded with, and the branch incarnation it was made on. */
+    final Map<String, List<String>> commitColumns = new HashMap<>();
     final Map<String, String> madeOn = new HashMap<>();
     /** Per branch its incarnation (a branch deleted and created again under its name is another one). */
     final Map<String, String> incarnation = new HashMap<>();
 
-    /** Whether {@code branch} reads columns that are not the table's (it kept them when columns were added). */
+    /**
+     * Whether {@code branch} reads columns of its own: it kept them when the table gained columns, or it
+     * added columns (it keeps those as its own even when the table gains them too).
+     */
     boolean ownColumns(String branch) {
-      return !branch.equals("main") && columns.get(branch) != tableColumns;
+      return !branch.equals("main") && (!columns.get(branch).equals(table) || !added.get(branch).isEmpty());
+    }
+
+    /** The columns {@code source} added that {@code target} does not read, in the order they were added. */
+    List<String> pending(String source, String target) {
+      return added.get(source).stream().filter(c -> !columns.get(target).contains(c)).toList();
     }
 
     /**
@@ -89,11 +109,15 @@ class DataModelTest {
      * columns or fewer; a branch with its own takes a branch's of exactly its columns, or a commit of its
      * history or made on it.
      */
-    boolean fits(String into, String source, String commit) {
+    boolean fits(String into, String source, String commit, boolean merge) {
       if (source != null && columns.containsKey(source)) {
-        int s = columns.get(source);
-        int t = columns.get(into);
-        return s == t || !ownColumns(into) && s < t;
+        List<String> target = columns.get(into);
+        // a merge gives the target the source's added columns first: they are not held against it
+        List<String> arriving = columns.get(source).stream()
+            .filter(c -> !merge || !added.get(source).contains(c) || target.contains(c)).toList();
+        List<String> before = target.stream().filter(c -> !added.get(into).contains(c)).toList();
+        return arriving.equals(target) || !ownColumns(into) && appended(target, arriving)
+            || !added.get(into).isEmpty() && arriving.equals(before);
       }
       return !ownColumns(into) || ancestors(heads.get(into)).contains(commit)
           || incarnation.get(into).equals(madeOn.get(commit));
@@ -108,10 +132,16 @@ class DataModelTest {
           && working.containsKey(e.getKey())).map(Map.Entry::getKey).findFirst().orElse("main");
     }
 
-    /** The added columns a read at {@code commit} from branch {@code base}'s state shows. */
-    int columnsAt(String base, String commit) {
-      int then = commitColumns.get(commit);
-      return ancestors(heads.get("main")).contains(commit) && then < columns.get(base) ? then : columns.get(base);
+    /** Whether {@code longer} is {@code shorter} with more columns after it. */
+    static boolean appended(List<String> longer, List<String> shorter) {
+      return longer.size() > shorter.size() && longer.subList(0, shorter.size()).equals(shorter);
+    }
+
+    /** The columns a read at {@code commit} from branch {@code base}'s state shows. */
+    List<String> columnsAt(String base, String commit) {
+      List<String> then = commitColumns.get(commit);
+      return ancestors(heads.get("main")).contains(commit) && appended(columns.get(base), then) ? then
+          : columns.get(base);
     }
 
     void recordCommit(String branch, String id, List<String> of) {
@@ -120,8 +150,10 @@ class DataModelTest {
       madeOn.put(id, incarnation.get(branch));
       // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
       // those of the newest default-branch commit it reaches, as its parents say
-      commitColumns.put(id, branch.equals("main") ? tableColumns
-          : of.stream().mapToInt(p -> commitColumns.getOrDefault(p, 0)).max().orElse(0));
+      // (the table's columns only grow, at the end: the newest are the longest)
+      commitColumns.put(id, branch.equals("main") ? List.copyOf(table)
+          : of.stream().map(p -> commitColumns.getOrDefault(p, List.of())).max((a, b) -> a.size() - b.size())
+              .orElse(List.of()));
     }
 
     Set<String> ancestors(String commit) {
@@ -150,7 +182,8 @@ class DataModelTest {
     }
 
     void start(String branch, TreeMap<Integer, Integer> state) {
-      columns.put(branch, tableColumns);
+      columns.put(branch, new ArrayList<>(table));
+      added.put(branch, new ArrayList<>());
       incarnation.put(branch, branch + "#" + (++incarnations));
       working.put(branch, new TreeMap<>(state));
       committed.put(branch, new TreeMap<>(state));
@@ -205,6 +238,9 @@ class DataModelTest {
   private int rebases;
   /** Columns added, and moves refused for rows of other columns. */
   private int columnsAdded;
+  /** Columns added on branches, and merges that gave them to the default branch's table. */
+  private int branchColumnsAdded;
+  private int promotions;
   private int columnRefusals;
 
   @Test
@@ -227,6 +263,8 @@ class DataModelTest {
     assertThat(stashesApplied).as("stashes applied by the runs").isPositive();
     assertThat(rebases).as("rebases started by the runs (replayed, or stopped and aborted)").isPositive();
     assertThat(columnsAdded).as("columns added by the runs").isPositive();
+    assertThat(branchColumnsAdded).as("columns added on branches by the runs").isPositive();
+    assertThat(promotions).as("merges that gave the table a branch's columns").isPositive();
     assertThat(columnRefusals).as("moves refused for rows of other columns").isPositive();
   }
 
@@ -251,6 +289,16 @@ class DataModelTest {
     for (int step = 0; step < steps; step++) {
       if ((step == steps / 3 || step == 2 * steps / 3) && model.tableColumns < 3) {
         addColumn(repo, t, model, step, trace); // at fixed steps too (no random draw: the sequences stay)
+      }
+      // a column added on a branch at fixed steps, and at a later one a merge of such a branch into main
+      List<String> adders = model.working.keySet().stream().filter(x -> !x.equals("main")).sorted().toList();
+      if ((step == 3 * steps / 5 || step == 7 * steps / 10) && !adders.isEmpty()) {
+        addBranchColumn(repo, model, adders.get(step == 3 * steps / 5 ? 0 : adders.size() - 1), step, trace);
+      }
+      List<String> withAdded = adders.stream().filter(x -> !model.pending(x, "main").isEmpty()).toList();
+      if (step == 9 * steps / 10 && !withAdded.isEmpty()) {
+        // its own draws: the random sequences of the other steps stay
+        merge(repo, model, "main", new Random(step), step, trace, withAdded.get(0));
       }
       List<String> branches = new ArrayList<>(model.working.keySet());
       String b = branches.get(random.nextInt(branches.size()));
@@ -383,7 +431,7 @@ class DataModelTest {
         trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
         assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
         assertThat(columnsRead(repo, commit, false)).as("columns at commit " + commit)
-            .isIn(null, columnNames(model.columnsAt(model.readBase(commit), commit)));
+            .isIn(null, new TreeSet<>(model.columnsAt(model.readBase(commit), commit)));
         assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
       } else if (op < 87 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');
@@ -394,6 +442,7 @@ class DataModelTest {
         model.heads.remove(b);
         model.stashes.remove(b);
         model.columns.remove(b);
+        model.added.remove(b);
       } else if (op < 91) {
         merge(repo, model, b, random, step, trace);
       } else if (op < 92) {
@@ -416,9 +465,9 @@ class DataModelTest {
       assertThat(status(repo, check)).as("status of " + check + " (staged, unstaged) after step " + step)
           .isEqualTo(model.status(check));
       assertThat(columnsRead(repo, check, true)).as("columns of " + check + " after step " + step)
-          .isIn(null, columnNames(model.columns.get(check)));
+          .isIn(null, new TreeSet<>(model.columns.get(check)));
       assertThat(columnsRead(repo, check, false)).as("columns of " + check + "'s head after step " + step)
-          .isIn(null, columnNames(model.columnsAt(check, model.heads.get(check))));
+          .isIn(null, new TreeSet<>(model.columnsAt(check, model.heads.get(check))));
       // and one key through the query endpoint, at the head or working state (the query views)
       boolean live = random.nextBoolean();
       int probe = 1 + random.nextInt(KEYS);
@@ -436,7 +485,7 @@ class DataModelTest {
       assertThat(read(repo, b, true)).as("working " + b).isEqualTo(model.working.get(b));
       assertThat(read(repo, b, false)).as("head " + b).isEqualTo(model.committed.get(b));
       assertThat(viaSql(Api.view(repo, b, "m"))).as("SQL " + b).isEqualTo(model.working.get(b));
-      assertThat(columnsRead(repo, b, true)).as("columns of " + b).isIn(null, columnNames(model.columns.get(b)));
+      assertThat(columnsRead(repo, b, true)).as("columns of " + b).isIn(null, new TreeSet<>(model.columns.get(b)));
       assertThat(queried(repo, b, true)).as("query working " + b).isEqualTo(model.working.get(b));
       assertThat(queried(repo, b, false)).as("query head " + b).isEqualTo(model.committed.get(b));
     }
@@ -455,8 +504,14 @@ class DataModelTest {
    */
   private void merge(String repo, Model model, String target, Random random, int step, StringBuilder trace)
       throws Exception {
+    merge(repo, model, target, random, step, trace, null);
+  }
+
+  /** {@link #merge}, of {@code forced} when given (else a random source). */
+  private void merge(String repo, Model model, String target, Random random, int step, StringBuilder trace,
+      String forced) throws Exception {
     List<String> others = new ArrayList<>(model.heads.keySet());
-    String source = random.nextInt(4) == 0 || others.size() < 2
+    String source = forced != null ? forced : random.nextInt(4) == 0 || others.size() < 2
         ? model.commitOrder.get(random.nextInt(model.commitOrder.size()))
         : others.get(random.nextInt(others.size()));
     String theirsCommit = model.heads.getOrDefault(source, source);
@@ -472,7 +527,27 @@ class DataModelTest {
       assertThat(response.statusCode()).isEqualTo(422);
       return;
     }
-    if (!model.fits(target, source, theirsCommit)) {
+    // a live branch's added columns reach the target first: the default branch's table gains them (the
+    // merge then makes a merge commit), another branch adds them, unless the table has a column of one's
+    // name that the branch does not read (422, nothing changed)
+    boolean promoted = false;
+    if (model.columns.containsKey(source)) {
+      List<String> pending = model.pending(source, target);
+      if (!pending.isEmpty() && target.equals("main")) {
+        model.table.addAll(pending);
+        model.columns.put("main", new ArrayList<>(model.table));
+        promoted = true;
+        promotions++;
+      } else if (!pending.isEmpty() && pending.stream().anyMatch(model.table::contains)) {
+        assertThat(response.statusCode()).as("a column the table has: " + response.body().asString()).isEqualTo(422);
+        columnRefusals++;
+        return;
+      } else if (!pending.isEmpty()) {
+        model.columns.get(target).addAll(pending);
+        model.added.get(target).addAll(pending);
+      }
+    }
+    if (!model.fits(target, source, theirsCommit, true)) {
       assertThat(response.statusCode()).as("rows of other columns: " + response.body().asString()).isEqualTo(422);
       assertThat((String) response.path("message")).contains("columns");
       columnRefusals++;
@@ -483,7 +558,7 @@ class DataModelTest {
     String ours = model.heads.get(target);
     Set<String> bases = model.lowestCommonAncestors(ours, theirsCommit);
     boolean upToDate = bases.contains(theirsCommit);
-    boolean ff = !upToDate && bases.contains(ours) && !fastForward.equals("never");
+    boolean ff = !upToDate && bases.contains(ours) && !fastForward.equals("never") && !promoted;
     TreeMap<Integer, Integer> theirs = model.commits.get(theirsCommit);
     boolean clean = w.equals(head);
     if (response.statusCode() == 409 && "WorkingChangesPresent".equals(response.path("error"))) {
@@ -586,7 +661,7 @@ class DataModelTest {
         .append(to, 0, 8).append('\n');
     var response = Api.json().urlEncodingEnabled(false).body(Map.of("to", to, "mode", hard ? "hard" : "soft"))
         .post("/api/v1/repositories/" + repo + "/branches/" + target + "/reset").then().extract();
-    if (!model.fits(target, null, to)) {
+    if (!model.fits(target, null, to, false)) {
       assertThat(response.statusCode()).as("a commit of other columns: " + response.body().asString()).isEqualTo(422);
       columnRefusals++;
       return;
@@ -640,7 +715,7 @@ class DataModelTest {
     String path = "/api/v1/repositories/" + repo + "/branches/" + target;
     var response = Api.json().urlEncodingEnabled(false).body(body).post(path + (revert ? "/revert" : "/cherry-pick"))
         .then().extract();
-    if (!model.fits(target, null, commit)) {
+    if (!model.fits(target, null, commit, false)) {
       assertThat(response.statusCode()).as("a commit of other columns: " + response.body().asString()).isEqualTo(422);
       columnRefusals++;
       return;
@@ -818,7 +893,7 @@ class DataModelTest {
       return;
     }
     String ontoCommit = model.heads.getOrDefault(onto, onto);
-    if (!model.fits(target, onto, ontoCommit)) {
+    if (!model.fits(target, onto, ontoCommit, false)) {
       assertThat(response.statusCode()).as("onto rows of other columns: " + response.body().asString()).isEqualTo(422);
       columnRefusals++;
       return;
@@ -889,11 +964,26 @@ class DataModelTest {
     int n = ++model.tableColumns;
     trace.append(step).append(": add column c").append(n).append('\n');
     sql(pool, "alter table public." + t + " add column c" + n + " int default " + n);
-    model.columns.put("main", n);
+    model.table.add("c" + n);
+    model.columns.put("main", new ArrayList<>(model.table));
     columnsAdded++;
     // recorded moments after (until then, commands on the table answer 422 "try again")
+    int expected = model.table.size();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> given()
-        .get("/api/v1/repositories/{r}/tables/m", repo).then().extract().jsonPath().getList("columns").size() == 3 + n);
+        .get("/api/v1/repositories/{r}/tables/m", repo).then().extract().jsonPath().getList("columns").size()
+        == expected);
+  }
+
+  /** A column added on branch {@code b} through Strata ({@code x<n> integer default <n>}): zero-copy, its own. */
+  private void addBranchColumn(String repo, Model model, String b, int step, StringBuilder trace) {
+    int n = ++model.branchColumns;
+    trace.append(step).append(": add column x").append(n).append(" on ").append(b).append('\n');
+    Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "add_column", "name", "x" + n,
+            "type", "integer", "default", n))))
+        .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then().statusCode(200);
+    model.columns.get(b).add("x" + n);
+    model.added.get(b).add("x" + n);
+    branchColumnsAdded++;
   }
 
   /** The columns of a row read at {@code ref} (null: no row there). */
@@ -906,15 +996,6 @@ class DataModelTest {
     }
     Set<String> names = new TreeSet<>();
     page.get("items").get(0).fieldNames().forEachRemaining(names::add);
-    return names;
-  }
-
-  /** The table's columns with the first {@code added} columns added. */
-  private static Set<String> columnNames(int added) {
-    Set<String> names = new TreeSet<>(List.of("id", "v", "note"));
-    for (int i = 1; i <= added; i++) {
-      names.add("c" + i);
-    }
     return names;
   }
 
