@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.server.domain.ErrorCode;
@@ -110,7 +111,12 @@ public class SchemaPromotions {
                     "merging '" + source.branch() + "' into '" + target + "' adds columns "
                         + e.getValue().stream().map(TableShape.Column::name).toList() + " to table '" + t.name()
                         + "' first, and " + f.getMessage() + "; retry when the table's long transactions are done",
-                    Map.of("table", t.name(), "branch", target)));
+                    Map.of("table", t.name(), "branch", target)))
+                .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
+                    ErrorCode.ValidationError, "merging '" + source.branch() + "' into '" + target + "' adds columns "
+                        + e.getValue().stream().map(TableShape.Column::name).toList() + " to table '" + t.name()
+                        + "' first, and the database refused Strata's user: " + PgErrors.message(f) + "; add them with"
+                        + " DDL as the table's owner (the guard follows it), then merge", Map.of("table", t.name())));
           })
           .collect().last()
           .chain(() -> follower.followRepositoryForReads(repository))

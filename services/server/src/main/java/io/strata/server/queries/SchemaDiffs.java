@@ -58,9 +58,33 @@ public class SchemaDiffs {
   /** The shape of {@code table} recorded at {@code ref}; 404 when the ref is unknown or the table was not tracked there. */
   public Uni<TableShape> shapeAt(RepositoryRow repository, String table, String ref) {
     return resolver.resolve(repository.name(), ref)
-        .chain(r -> tables.shapesAt(repository.name(), r.commit()))
+        .chain(r -> shapesOf(repository.name(), r))
         .map(shapes -> Optional.ofNullable(shapes.get(table)).orElseThrow(() -> new StrataException(
             ErrorCode.TableNotFound, "table '" + table + "' is not tracked at " + ref, Map.of("table", table))));
+  }
+
+  /**
+   * The tables' shapes at a ref: its commit's ({@link TableQueries#shapesAt}); for a branch named as such,
+   * with the columns it added through Strata after them (they apply to its working state at once).
+   */
+  private Uni<Map<String, TableShape>> shapesOf(String repository, RefResolver.Resolved ref) {
+    return tables.shapesAt(repository, ref.commit()).chain(shapes -> !ref.isPlainBranch()
+        ? Uni.createFrom().item(shapes)
+        : tables.tables(repository).map(rows -> {
+          Map<String, TableShape> withAdded = new java.util.TreeMap<>(shapes);
+          for (TableRow row : rows) {
+            TableShape shape = shapes.get(row.name());
+            List<TableShape.Column> added = row.addedOn(ref.branch()).stream()
+                .filter(c -> shape != null && shape.columns().stream().noneMatch(x -> x.name().equals(c.name())))
+                .toList();
+            if (!added.isEmpty()) {
+              List<TableShape.Column> columns = new java.util.ArrayList<>(shape.columns());
+              columns.addAll(added);
+              withAdded.put(row.name(), new TableShape(columns, shape.primaryKey(), shape.constraints(), shape.indexes()));
+            }
+          }
+          return withAdded;
+        }));
   }
 
   public Uni<SchemaDiff> diff(RepositoryRow repository, String from, String to, String onlyTable) {
@@ -68,9 +92,8 @@ public class SchemaDiffs {
     if (from == null || from.isBlank() || to == null || to.isBlank()) {
       throw StrataException.invalid(from == null || from.isBlank() ? "from" : "to", "name two refs: from and to");
     }
-    return resolver.resolve(repo, from).chain(f -> resolver.resolve(repo, to).chain(t -> tables
-        .shapesAt(repo, f.commit())
-        .chain(before -> tables.shapesAt(repo, t.commit())
+    return resolver.resolve(repo, from).chain(f -> resolver.resolve(repo, to).chain(t -> shapesOf(repo, f)
+        .chain(before -> shapesOf(repo, t)
             .chain(after -> tables.tables(repo).chain(now -> tableDiffs(repo, before, after, now, onlyTable)))
             .chain(diffs -> withNullsCounted(repository, f.commit(), diffs))
             .map(diffs -> new SchemaDiff(from, to, f.commit(), t.commit(), diffs)))));

@@ -102,6 +102,11 @@ class BranchSchemaTest {
     assertThat(dev.getList("items.weight")).containsExactly(null, null, null);
     assertThat(rows(repo, "main", true).getMap("items[0]")).containsOnlyKeys("id", "status");
 
+    // the schema diff names the columns and the migration that promotes them
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo).then()
+        .statusCode(200).body("tables[0].changes.object", org.hamcrest.Matchers.contains("region", "weight"))
+        .body("tables[0].changes.change_type", org.hamcrest.Matchers.everyItem(equalTo("added")))
+        .body("tables[0].up[0]", containsString("ADD COLUMN \"region\" text DEFAULT 'eu'::text NOT NULL"));
     // written through REST and SQL on the branch; an insert through its view takes the column's default
     json().body(Map.of("status", "dev", "region", "apac", "weight", 1.5))
         .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo).then().statusCode(200);
