@@ -7,6 +7,7 @@ import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.tables.TableQueries;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
@@ -41,10 +42,12 @@ public class SchemaPromotions {
   private final SchemaFollower follower;
   private final StrataConfig config;
   private final BranchSchemaCommands branchSchemas;
+  private final TableQueries tables;
 
   @Inject
   public SchemaPromotions(RepositoryStateLoader loader, StorageBackends backends, SchemaFollower follower,
-      StrataConfig config, BranchSchemaCommands branchSchemas) {
+      StrataConfig config, BranchSchemaCommands branchSchemas, TableQueries tables) {
+    this.tables = tables;
     this.branchSchemas = branchSchemas;
     this.loader = loader;
     this.backends = backends;
@@ -78,7 +81,10 @@ public class SchemaPromotions {
     if (dryRun || source.branch() == null) {
       return Uni.createFrom().item(false);
     }
-    return loader.load(repository).chain(state -> {
+    // the projection first: a merge of a branch that added nothing loads no state
+    return tables.tables(repository)
+        .map(rows -> rows.stream().anyMatch(t -> !t.addedOn(source.branch()).isEmpty()))
+        .chain(any -> !any ? Uni.createFrom().item(false) : loader.load(repository).chain(state -> {
       if (!state.exists() || state.branch(source.branch()) == null || state.branch(target) == null) {
         return Uni.createFrom().item(false);
       }
@@ -121,6 +127,6 @@ public class SchemaPromotions {
           .collect().last()
           .chain(() -> follower.followRepositoryForReads(repository))
           .replaceWith(true);
-    });
+    }));
   }
 }
