@@ -3,27 +3,13 @@ package io.strata.benchmarks;
 import static io.strata.benchmarks.QueryTiming.median;
 import static io.strata.benchmarks.QueryTiming.timed;
 
-import io.smallrye.mutiny.Uni;
 import io.strata.events.TableShape;
 import io.strata.projections.overlay.PgBranchObjects;
 import io.strata.projections.overlay.PgTracking;
-import io.strata.projections.overlay.PgUnit;
-import io.strata.projections.overlay.StrataLayout;
-import io.strata.projections.postgres.LocalPostgres;
-import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgBuilder;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,24 +39,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Usage: {@code AddColumnBench [small rows, default 1000] [large rows, default 1000000] [rounds, default 9]}.
  */
 public final class AddColumnBench {
-  private static final Duration WAIT = Duration.ofMinutes(30);
-
   private AddColumnBench() {}
 
   public static void main(String[] args) throws Exception {
     int small = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     int large = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 9;
-    Path dir = Files.createTempDirectory("strata-addcolumn-");
-    Vertx vertx = Vertx.vertx();
-    try (LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), true);
-        Connection db = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "")) {
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(new PgConnectOptions()
-          .setHost(pg.host()).setPort(pg.port()).setDatabase(LocalPostgres.DATABASE).setUser(LocalPostgres.USER))
-          .using(vertx).build();
-      StrataLayout.upgrade(pool).await().atMost(WAIT);
-      TrackedTable s = table(db, pool, "small_t", small);
-      TrackedTable l = table(db, pool, "large_t", large);
+    try (OverlayDatabase od = OverlayDatabase.start("addcolumn")) {
+      Connection db = od.db();
+      TrackedTable s = od.trackedTable("small_t", small);
+      TrackedTable l = od.trackedTable("large_t", large);
 
       // 1. adding a column on a branch: small and large in turn, a new branch each round
       List<Double> addSmall = new ArrayList<>();
@@ -78,15 +56,14 @@ public final class AddColumnBench {
       for (int round = -1; round < rounds; round++) {
         for (TrackedTable t : List.of(s, l)) {
           String branch = "b" + (round + 1);
-          pool.withTransaction(tx -> new PgBranchObjects().create(new PgUnit(tx), t, branch, StatePath.WORKING))
-              .await().atMost(WAIT);
-          exec(db, "update strata_" + branch + "." + t.name() + " set v = v + 1 where id <= 1000");
-          double ms = timed(() -> pool.withTransaction(tx -> new PgBranchObjects().addColumns(new PgUnit(tx), t,
-              branch, List.of(column("region", "'eu'::text", false)))).await().atMost(WAIT));
+          od.inTransaction(unit -> new PgBranchObjects().create(unit, t, branch, StatePath.WORKING));
+          od.exec("update strata_" + branch + "." + t.name() + " set v = v + 1 where id <= 1000");
+          double ms = timed(() -> od.inTransaction(unit -> new PgBranchObjects().addColumns(unit, t,
+              branch, List.of(column("region", "'eu'::text", false)))));
           if (round >= 0) {
             (t == s ? addSmall : addLarge).add(ms);
           }
-          pool.withTransaction(tx -> new PgBranchObjects().remove(new PgUnit(tx), t, branch)).await().atMost(WAIT);
+          od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
         }
       }
       System.out.printf(Locale.ROOT, "add a column on a branch: %,d rows %.1f ms, %,d rows %.1f ms: ratio %.2f%n",
@@ -95,13 +72,12 @@ public final class AddColumnBench {
       // 2. the view of a branch that added a column against one that did not, same table, same overlay
       TrackedTable before = l;
       for (String branch : List.of("plain", "added")) {
-        pool.withTransaction(tx -> new PgBranchObjects().create(new PgUnit(tx), before, branch, StatePath.WORKING))
-            .await().atMost(WAIT);
-        exec(db, "update strata_" + branch + ".large_t set v = v + 1 where id % " + Math.max(1, large / 1000) + " = 0");
+        od.inTransaction(unit -> new PgBranchObjects().create(unit, before, branch, StatePath.WORKING));
+        od.exec("update strata_" + branch + ".large_t set v = v + 1 where id % " + Math.max(1, large / 1000) + " = 0");
       }
-      pool.withTransaction(tx -> new PgBranchObjects().addColumns(new PgUnit(tx), before, "added",
-          List.of(column("region", "'eu'::text", false)))).await().atMost(WAIT);
-      exec(db, "vacuum analyze");
+      od.inTransaction(unit -> new PgBranchObjects().addColumns(unit, before, "added",
+          List.of(column("region", "'eu'::text", false))));
+      od.exec("vacuum analyze");
       Map<String, String> queries = new LinkedHashMap<>();
       // the same columns from both (the projection's own cost), and every column (the added one fetched too)
       queries.put("SELECT cols", "select id, v, pad from {v} s");
@@ -131,7 +107,7 @@ public final class AddColumnBench {
       AtomicLong longest = new AtomicLong();
       AtomicLong writes = new AtomicLong();
       Thread writer = new Thread(() -> {
-        try (Connection w = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "");
+        try (Connection w = od.connect();
             PreparedStatement ps = w.prepareStatement("update public.large_t set v = v + 1 where id = ?")) {
           int k = 1;
           while (running.get()) {
@@ -151,8 +127,8 @@ public final class AddColumnBench {
       List<Double> alters = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         int n = i;
-        alters.add(timed(() -> pool.withTransaction(tx -> new PgTracking().addColumns(new PgUnit(tx), l,
-            List.of(column("promoted_" + n, null, true)), Duration.ofSeconds(2))).await().atMost(WAIT)));
+        alters.add(timed(() -> od.inTransaction(unit -> new PgTracking().addColumns(unit, l,
+            List.of(column("promoted_" + n, null, true)), Duration.ofSeconds(2)))));
         Thread.sleep(300);
       }
       running.set(false);
@@ -161,10 +137,6 @@ public final class AddColumnBench {
               + " longest write meanwhile %.1f ms (before: %.1f ms; %,d writes)%n", large,
           alters.stream().map(d -> String.format(Locale.ROOT, "%.1f", d)).toList(), longest.get() / 1e6, quiet / 1e6,
           writes.get());
-      pool.close().await().atMost(WAIT);
-    } finally {
-      vertx.close().await().atMost(WAIT);
-      LocalPostgres.deleteTree(dir);
     }
   }
 
@@ -172,29 +144,11 @@ public final class AddColumnBench {
     return new TableShape.Column(name, "text", nullable, null, defaultValue, null, null);
   }
 
-  private static TrackedTable table(Connection db, Pool pool, String name, int rows) throws Exception {
-    exec(db, "create table public." + name + " (id int primary key, v int not null, pad text)");
-    exec(db, "insert into public." + name + " select g, g, md5(g::text) from generate_series(1, " + rows + ") g");
-    exec(db, "vacuum analyze public." + name);
-    TrackedTable t = TableCatalog.inspect(pool, "public", name, List.of("id"))
-        .map(shape -> new TrackedTable("r_" + name, name, "public", name, shape.primaryKey(), shape.columns()))
-        .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().track(new PgUnit(tx), t, List.of(), (r, n) -> Uni.createFrom().item(false)))
-        .await().atMost(WAIT);
-    return t;
-  }
-
   /** 2 000 point lookups by key through {@code view}, in ms. */
   private static double points(Connection db, String view, int keys) throws Exception {
     try (PreparedStatement ps = db.prepareStatement("select * from " + view + " where id = ?")) {
       int[] sample = new java.util.Random(11).ints(2000, 1, keys + 1).toArray();
       return QueryTiming.lookups(ps, sample);
-    }
-  }
-
-  private static void exec(Connection db, String sql) throws Exception {
-    try (Statement st = db.createStatement()) {
-      st.execute(sql);
     }
   }
 }

@@ -3,26 +3,10 @@ package io.strata.benchmarks;
 import static io.strata.benchmarks.QueryTiming.median;
 import static io.strata.benchmarks.QueryTiming.timed;
 
-import io.smallrye.mutiny.Uni;
 import io.strata.projections.overlay.PgBranchObjects;
-import io.strata.projections.overlay.PgTracking;
-import io.strata.projections.overlay.PgUnit;
-import io.strata.projections.overlay.StrataLayout;
-import io.strata.projections.postgres.LocalPostgres;
-import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgBuilder;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,7 +21,6 @@ import java.util.Locale;
  * <p>Usage: {@code DdlGuardBench [tables] [rounds]} (default 20 tables, 9 rounds after a warm-up).
  */
 public final class DdlGuardBench {
-  private static final Duration WAIT = Duration.ofMinutes(10);
   private static final int STATEMENTS = 50;
 
   private DdlGuardBench() {}
@@ -45,27 +28,16 @@ public final class DdlGuardBench {
   public static void main(String[] args) throws Exception {
     int tables = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 9;
-    Path dir = Files.createTempDirectory("strata-ddlbench-");
-    Vertx vertx = Vertx.vertx();
-    try (LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), true);
-        Connection db = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "")) {
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(new PgConnectOptions()
-          .setHost(pg.host()).setPort(pg.port()).setDatabase(LocalPostgres.DATABASE).setUser(LocalPostgres.USER))
-          .using(vertx).build();
-      StrataLayout.upgrade(pool).await().atMost(WAIT);
+    try (OverlayDatabase od = OverlayDatabase.start("ddlbench")) {
+      Connection db = od.db();
       List<TrackedTable> tracked = new ArrayList<>();
       for (int i = 0; i < tables; i++) {
         String name = "g" + i;
-        exec(db, "create table public." + name + " (id int primary key, v text, n int)");
-        exec(db, "insert into public." + name + " select g, md5(g::text), g from generate_series(1, 1000) g");
-        TrackedTable t = TableCatalog.inspect(pool, "public", name, List.of("id"))
-            .map(shape -> new TrackedTable("r", name, "public", name, shape.primaryKey(), shape.columns()))
-            .await().atMost(WAIT);
-        pool.withTransaction(tx -> new PgTracking().track(new PgUnit(tx), t, List.of(),
-            (r, n) -> Uni.createFrom().item(false))).await().atMost(WAIT);
-        tracked.add(t);
+        OverlayDatabase.exec(db, "create table public." + name + " (id int primary key, v text, n int)");
+        OverlayDatabase.exec(db, "insert into public." + name + " select g, md5(g::text), g from generate_series(1, 1000) g");
+        tracked.add(od.track(name, "r"));
       }
-      exec(db, "create table public.untracked (id int primary key, v text)");
+      OverlayDatabase.exec(db, "create table public.untracked (id int primary key, v text)");
 
       String[] names = {"branch objects", "index on tracked", "ddl on untracked"};
       List<List<Double>> on = new ArrayList<>();
@@ -77,20 +49,20 @@ public final class DdlGuardBench {
       int[] branch = {0};
       for (int round = 0; round <= rounds; round++) {
         for (boolean guarded : round % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
-          exec(db, "alter event trigger strata_ddl_guard_end " + (guarded ? "enable" : "disable")
+          OverlayDatabase.exec(db, "alter event trigger strata_ddl_guard_end " + (guarded ? "enable" : "disable")
               + "; alter event trigger strata_ddl_guard_drop " + (guarded ? "enable" : "disable"));
           // dropped columns count against PostgreSQL's 1600 a table: the untracked table starts afresh
-          exec(db, "drop table public.untracked; create table public.untracked (id int primary key, v text)");
+          OverlayDatabase.exec(db, "drop table public.untracked; create table public.untracked (id int primary key, v text)");
           double[] ms = {
-              timed(() -> branchObjects(pool, tracked, "b" + (branch[0]++))),
+              timed(() -> branchObjects(od, tracked, "b" + (branch[0]++))),
               timed(() -> {
                 for (int i = 0; i < STATEMENTS; i++) {
-                  exec(db, "create index g0_v on public.g0 (v); drop index public.g0_v");
+                  OverlayDatabase.exec(db, "create index g0_v on public.g0 (v); drop index public.g0_v");
                 }
               }),
               timed(() -> {
                 for (int i = 0; i < STATEMENTS; i++) {
-                  exec(db, "alter table public.untracked add column extra int; alter table public.untracked drop column extra");
+                  OverlayDatabase.exec(db, "alter table public.untracked add column extra int; alter table public.untracked drop column extra");
                 }
               })};
           if (round > 0) { // the first round warms up
@@ -98,7 +70,7 @@ public final class DdlGuardBench {
               (guarded ? on : off).get(k).add(ms[k]);
             }
           }
-          exec(db, "delete from strata.ddl_followed");
+          OverlayDatabase.exec(db, "delete from strata.ddl_followed");
         }
       }
       System.out.printf(Locale.ROOT, "%d tracked tables, %d rounds (medians; %d statements of each DDL per round)%n",
@@ -109,27 +81,16 @@ public final class DdlGuardBench {
         double b = median(off.get(k));
         System.out.printf(Locale.ROOT, "%-18s %12.1f %12.1f %8.2f%n", names[k], a, b, a / b);
       }
-      pool.close().await().atMost(WAIT);
-    } finally {
-      vertx.close().await().atMost(WAIT);
-      LocalPostgres.deleteTree(dir);
     }
   }
 
   /** A branch's objects for every table, made (one transaction per table, as Strata does) and removed. */
-  private static void branchObjects(Pool pool, List<TrackedTable> tables, String branch) {
+  private static void branchObjects(OverlayDatabase od, List<TrackedTable> tables, String branch) {
     for (TrackedTable t : tables) {
-      pool.withTransaction(tx -> new PgBranchObjects().create(new PgUnit(tx), t, branch, StatePath.WORKING))
-          .await().atMost(WAIT);
+      od.inTransaction(unit -> new PgBranchObjects().create(unit, t, branch, StatePath.WORKING));
     }
     for (TrackedTable t : tables) {
-      pool.withTransaction(tx -> new PgBranchObjects().remove(new PgUnit(tx), t, branch)).await().atMost(WAIT);
-    }
-  }
-
-  private static void exec(Connection db, String sql) throws Exception {
-    try (Statement s = db.createStatement()) {
-      s.execute(sql);
+      od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
     }
   }
 }

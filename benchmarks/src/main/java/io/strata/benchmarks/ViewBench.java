@@ -3,28 +3,16 @@ package io.strata.benchmarks;
 import static io.strata.benchmarks.QueryTiming.median;
 import static io.strata.benchmarks.QueryTiming.timed;
 
-import io.smallrye.mutiny.Uni;
 import io.strata.projections.overlay.PgBranchObjects;
-import io.strata.projections.overlay.PgUnit;
 import io.strata.projections.overlay.PgTracking;
-import io.strata.projections.overlay.StrataLayout;
-import io.strata.projections.postgres.LocalPostgres;
-import io.strata.projections.postgres.TableCatalog;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.pgclient.PgBuilder;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.sqlclient.PoolOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +35,6 @@ import java.util.Random;
  * branch objects with Strata's own code (no server), reads over JDBC.
  */
 public final class ViewBench {
-  private static final Duration WAIT = Duration.ofMinutes(30);
   private static final List<Integer> OVERLAYS = List.of(1000, 100_000);
   private static final int LOOKUPS = 5000;
 
@@ -58,58 +45,41 @@ public final class ViewBench {
     for (String s : (args.length > 0 ? args[0] : "10000,100000,1000000").split(",")) {
       sizes.add(Integer.parseInt(s.trim()));
     }
-    Path dir = Files.createTempDirectory("strata-viewbench-");
-    Vertx vertx = Vertx.vertx();
     StringBuilder plans = new StringBuilder();
-    try (LocalPostgres pg = LocalPostgres.start(dir.resolve("pg"), true);
-        Connection db = DriverManager.getConnection(pg.jdbcUrl(), LocalPostgres.USER, "")) {
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(new PgConnectOptions()
-          .setHost(pg.host()).setPort(pg.port()).setDatabase(LocalPostgres.DATABASE).setUser(LocalPostgres.USER))
-          .using(vertx).build();
-      StrataLayout.upgrade(pool).await().atMost(WAIT);
+    try (OverlayDatabase od = OverlayDatabase.start("viewbench")) {
       System.out.printf(Locale.ROOT, "%-10s %-8s %-9s %10s %10s %7s %10s  %s%n", "rows", "overlay", "query",
           "view ms", "floor ms", "ratio", "table ms", "view's plan: hashed relations; base table read by");
       for (int rows : sizes) {
         for (int overlay : OVERLAYS) {
           long t0 = System.nanoTime();
-          run(db, pool, rows, overlay, plans);
+          run(od, rows, overlay, plans);
           System.out.printf(Locale.ROOT, "  (%,d rows x %,d overlay: %.0f s with set-up)%n", rows, overlay,
               (System.nanoTime() - t0) / 1e9);
         }
       }
-      pool.close().await().atMost(WAIT);
-    } finally {
-      vertx.close().await().atMost(WAIT);
-      LocalPostgres.deleteTree(dir);
     }
     Files.writeString(Path.of("view-plans.txt"), plans);
   }
 
-  private static void run(Connection db, Pool pool, int rows, int overlay, StringBuilder plans) throws Exception {
+  private static void run(OverlayDatabase od, int rows, int overlay, StringBuilder plans) throws Exception {
+    Connection db = od.db();
     String name = "b_" + rows + "_" + overlay;
     String table = "public." + name;
-    exec(db, "create table " + table + " (id int primary key, v int not null, pad text)");
-    exec(db, "insert into " + table + " select g, g, md5(g::text) from generate_series(1, " + rows + ") g");
-    exec(db, "vacuum analyze " + table);
-    TrackedTable t = TableCatalog.inspect(pool, "public", name, List.of("id"))
-        .map(shape -> new TrackedTable("r_" + name, name, "public", name, shape.primaryKey(), shape.columns()))
-        .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().track(new PgUnit(tx), t, List.of(), (r, n) -> Uni.createFrom().item(false)))
-        .await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgBranchObjects().create(new PgUnit(tx), t, "dev", StatePath.WORKING)).await().atMost(WAIT);
+    TrackedTable t = od.trackedTable(name, rows);
+    od.inTransaction(unit -> new PgBranchObjects().create(unit, t, "dev", StatePath.WORKING));
     String view = "strata_dev." + name;
     String overlayTable = "strata." + quote(t.id() + "__v_" + t.branchId("dev"));
     String preimages = "strata." + quote(t.id() + "__p");
     // the overlay, written through the view: every (rows / overlay)-th row updated, or every row and
     // new ones past the table's end when the overlay is the larger
     if (overlay <= rows) {
-      exec(db, "update " + view + " set v = v + 1 where id % " + (rows / overlay) + " = 0");
+      OverlayDatabase.exec(db, "update " + view + " set v = v + 1 where id % " + (rows / overlay) + " = 0");
     } else {
-      exec(db, "update " + view + " set v = v + 1");
-      exec(db, "insert into " + view + " select g, g, md5(g::text) from generate_series(" + (rows + 1) + ", "
+      OverlayDatabase.exec(db, "update " + view + " set v = v + 1");
+      OverlayDatabase.exec(db, "insert into " + view + " select g, g, md5(g::text) from generate_series(" + (rows + 1) + ", "
           + overlay + ") g");
     }
-    exec(db, "vacuum analyze");
+    OverlayDatabase.exec(db, "vacuum analyze");
     if (count(db, "select count(*) from " + preimages) != 0) {
       throw new IllegalStateException("pre-images since the fork: the floor below would not be the same rows");
     }
@@ -148,9 +118,9 @@ public final class ViewBench {
     plans.append(String.format(Locale.ROOT, "== %,d rows, %,d-row overlay: %s%n%s%n", rows, overlay, pointView, plan));
     print(rows, overlay, "point x" + LOOKUPS, times.get(pointView), median(times.get(pointFloor)),
         median(times.get(pointTable)), shape(plan, name));
-    pool.withTransaction(tx -> new PgBranchObjects().remove(new PgUnit(tx), t, "dev")).await().atMost(WAIT);
-    pool.withTransaction(tx -> new PgTracking().untrack(new PgUnit(tx), t)).await().atMost(WAIT);
-    exec(db, "drop table " + table);
+    od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, "dev"));
+    od.inTransaction(unit -> new PgTracking().untrack(unit, t));
+    OverlayDatabase.exec(db, "drop table " + table);
   }
 
   private static void print(int rows, int overlay, String query, List<Double> view, double floor, double table,
@@ -267,12 +237,6 @@ public final class ViewBench {
     try (Statement st = db.createStatement(); ResultSet rs = st.executeQuery(query)) {
       rs.next();
       return rs.getLong(1);
-    }
-  }
-
-  private static void exec(Connection db, String sql) throws Exception {
-    try (Statement st = db.createStatement()) {
-      st.execute(sql);
     }
   }
 

@@ -356,64 +356,9 @@ final class OverlaySql {
    */
   static final String STAGING_SETTING = "strata.staging";
 
-
-  // ---- branch objects ----
-
+  /** {@code text} as a SQL string literal. */
   static String literal(String text) {
     return "'" + text.replace("'", "''") + "'";
-  }
-
-  // ---- read-only SQL over a ref (POST /query) ----
-
-  /** This branch's committed head, as the query endpoint's role reads it (see {@link QueryAccessSql#createViews}). */
-  public String headView() {
-    return SCHEMA + "." + Sql.quote(tid + "__q_head" + (bid == null ? "" : "_" + bid));
-  }
-
-  /** This branch's working state, as the query endpoint's role reads it. */
-  public String workView() {
-    return SCHEMA + "." + Sql.quote(tid + "__q_work" + (bid == null ? "" : "_" + bid));
-  }
-
-  /**
-   * The function that returns the rows a state at a ref has in place of the branch's working state
-   * (see {@link QueryAccessSql#stateAtRef}): the table's, of T's row type, shared by the branches that
-   * read T's columns; a branch with columns of its own has its own, of its row type ({@link
-   * QueryAccessSql#createBranchStateFunction}).
-   */
-  public String stateFunction() {
-    return SCHEMA + "." + Sql.quote(tid + "__at" + (hasOwnShape() ? "_" + bid : ""));
-  }
-
-  /** The state function of this branch when it has columns of its own, named so whether or not it has. */
-  String ownStateFunction() {
-    return SCHEMA + "." + Sql.quote(tid + "__at_" + bid);
-  }
-
-  /** The function that returns the keys whose rows a state at a ref has otherwise than the branch's working state. */
-  public String changedKeysFunction() {
-    return SCHEMA + "." + Sql.quote(tid + "__at_keys");
-  }
-
-  /** The argument types of both state functions: (bid, undo, redo, undo_working_log). */
-  public static final String STATE_ARGUMENTS = "(text, text[], text[], boolean)";
-
-  // ---- working changes ----
-
-  /**
-   * Analyzes the working log when it holds more than twice the rows its statistics say (and over a
-   * thousand). Staging, commits and discards join the log with itself and with the branch's state;
-   * planned from statistics taken when the log was nearly empty (as it is after every commit), a
-   * bulk write's million rows look like one, and a nested loop over them would run for hours. The
-   * check reads at most twice the rows the statistics count.
-   */
-  public String analyzeIfStale() {
-    return fill("""
-        do $strata_a$ declare expected bigint; n bigint; begin
-          select greatest(reltuples, 0)::bigint * 2 + 1000 into expected from pg_class where oid = {log_literal}::regclass;
-          select count(*) into n from (select from {working_log} limit expected) x;
-          if n >= expected then analyze {working_log}; end if;
-        end $strata_a$""", "log_literal", literal(workingLog()), "working_log", workingLog());
   }
 
   /** Content-addressed change sets of this table: every committed row change, stored once. */

@@ -51,7 +51,7 @@ public final class PgChangeSets implements ChangeSets<UnitOfWork> {
     Uni<Void> writersAwaited = sql.lockForCommit()
         .map(lock -> tx.query(lock).execute().replaceWithVoid())
         .orElse(Uni.createFrom().voidItem());
-    return writersAwaited.chain(() -> tx.query(on.analyzeIfStale()).execute())
+    return writersAwaited.chain(() -> tx.query(WorkingStateSql.analyzeIfStale(on)).execute())
         .chain(() -> tx.query(sql.lockStaged(stageAll)).execute())
         .chain(() -> tx.query(sql.captureSize()).execute())
         .map(size -> ChangeSetsSql.readsByKey(size.iterator().next().getLong(0), size.iterator().next().getLong(1)))

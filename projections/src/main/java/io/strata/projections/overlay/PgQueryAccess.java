@@ -82,8 +82,8 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
                       });
                       StringBuilder sql = new StringBuilder(new QueryAccessSql(table).createStateFunctions(own))
                           .append(";");
-                      for (String function : List.of(table.stateFunction(), table.changedKeysFunction())) {
-                        String signature = function + OverlaySql.STATE_ARGUMENTS;
+                      for (String function : List.of(QueryAccessSql.stateFunction(table), QueryAccessSql.changedKeysFunction(table))) {
+                        String signature = function + QueryAccessSql.STATE_ARGUMENTS;
                         sql.append("revoke all on function ").append(signature).append(" from public;")
                             .append("grant execute on function ").append(signature).append(" to ").append(role)
                             .append(';');
@@ -172,10 +172,10 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
     OverlaySql table = OverlaySql.of(tracked, branch);
     String bid = table.bid();
     if (path.isWorking()) {
-      return table.workView();
+      return QueryAccessSql.workView(table);
     }
     if (path.undo().isEmpty() && path.redo().isEmpty()) {
-      return table.headView();
+      return QueryAccessSql.headView(table);
     }
     return "(" + new QueryAccessSql(table).stateAtRef("(" + (bid == null ? "null" : "'" + bid + "'") + ", " + array(path.undo()) + ", "
         + array(path.redo()) + ", " + path.undoWorkingChanges() + ")") + ")";
@@ -192,12 +192,12 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
 
   private static String views(OverlaySql table, String role) {
     return new QueryAccessSql(table).createViews() + unreadable(table)
-        + "grant select on " + table.headView() + ", " + table.workView() + " to " + role + ";"
-        + (table.hasOwnShape() ? "grant execute on function " + table.stateFunction() + OverlaySql.STATE_ARGUMENTS
+        + "grant select on " + QueryAccessSql.headView(table) + ", " + QueryAccessSql.workView(table) + " to " + role + ";"
+        + (table.hasOwnShape() ? "grant execute on function " + QueryAccessSql.stateFunction(table) + QueryAccessSql.STATE_ARGUMENTS
             + " to " + role + ";" : "");
   }
 
   private static String unreadable(OverlaySql table) {
-    return "revoke all on " + table.headView() + ", " + table.workView() + " from public;";
+    return "revoke all on " + QueryAccessSql.headView(table) + ", " + QueryAccessSql.workView(table) + " from public;";
   }
 }

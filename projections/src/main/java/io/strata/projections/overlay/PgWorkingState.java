@@ -59,7 +59,7 @@ public final class PgWorkingState implements WorkingState<UnitOfWork> {
   @Override
   public Uni<ChangeCounts> stage(UnitOfWork unit, TrackedTable table, BranchRef branch, boolean staged) {
     SqlConnection tx = PgUnit.of(unit);
-    return tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute()
+    return tx.query(WorkingStateSql.analyzeIfStale(OverlaySql.of(table, branch))).execute()
         .chain(() -> tx.query(sql(table, branch).stage(staged)).execute())
         .map(PgWorkingState::first);
   }
@@ -77,7 +77,7 @@ public final class PgWorkingState implements WorkingState<UnitOfWork> {
   private Uni<ChangeCounts> discardLogged(SqlConnection tx, TrackedTable table, BranchRef branch,
       WorkingStateSql sql) {
     return tx.query(sql.lockWorkingState()).execute()
-        .chain(() -> tx.query(OverlaySql.of(table, branch).analyzeIfStale()).execute())
+        .chain(() -> tx.query(WorkingStateSql.analyzeIfStale(OverlaySql.of(table, branch))).execute())
         .chain(() -> tx.query(sql.pending()).execute().map(PgWorkingState::first))
         .call(() -> writesMayReachOtherRows(new PgUnit(tx), table, branch)
             .chain(reach -> tx.query(sql.discard(reach)).execute()));

@@ -3,6 +3,7 @@ package io.strata.projections.overlay;
 import static io.strata.projections.overlay.SqlTemplate.fill;
 
 import io.strata.events.TableColumn;
+import io.strata.projections.postgres.Sql;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -36,14 +37,14 @@ final class QueryAccessSql {
           select x.* from {working} x where not exists (select 1 from {working_log} w where {match})
           union all select {columns_w} from {working_log} w where w.__present;
         """,
-        "work_view", s.workView(), "head_view", s.headView(), "working", s.isDefaultBranch() ? s.table() : s.state(),
+        "work_view", workView(s), "head_view", headView(s), "working", s.isDefaultBranch() ? s.table() : s.state(),
         "working_log", s.workingLog(), "match", s.keyMatch("w", "x"), "columns_w", OverlaySql.list(s.columns(), "w"))
         + createBranchStateFunction();
   }
 
   String dropViews() {
-    return fill("drop view if exists {head_view}, {work_view};", "head_view", s.headView(), "work_view", s.workView())
-        + (s.isDefaultBranch() ? "" : "drop function if exists " + s.ownStateFunction() + OverlaySql.STATE_ARGUMENTS + ";");
+    return fill("drop view if exists {head_view}, {work_view};", "head_view", headView(s), "work_view", workView(s))
+        + (s.isDefaultBranch() ? "" : "drop function if exists " + ownStateFunction(s) + STATE_ARGUMENTS + ";");
   }
 
   /**
@@ -72,8 +73,8 @@ final class QueryAccessSql {
           return query execute $q${body}$q$ using undo, redo, undo_wl;
         end $f$;
         revoke all on function {name}{arguments} from public;
-        """, "name", s.ownStateFunction(), "row_type", s.rowType(), "body", body,
-        "arguments", OverlaySql.STATE_ARGUMENTS);
+        """, "name", ownStateFunction(s), "row_type", s.rowType(), "body", body,
+        "arguments", STATE_ARGUMENTS);
   }
 
   /**
@@ -87,9 +88,9 @@ final class QueryAccessSql {
     return fill("""
         select x.* from {work_view} x where {key_array} not in (select k from {changed_keys}{arguments} k)
         union all select {columns_r} from {state_function}{arguments} r""",
-        "work_view", s.workView(), "key_array", s.keyArray("x"), "changed_keys", s.changedKeysFunction(),
+        "work_view", workView(s), "key_array", s.keyArray("x"), "changed_keys", changedKeysFunction(s),
         "columns_r", OverlaySql.list(s.columns(), "r"),
-        "state_function", s.stateFunction(), "arguments", arguments);
+        "state_function", stateFunction(s), "arguments", arguments);
   }
 
   /**
@@ -99,10 +100,10 @@ final class QueryAccessSql {
    * The branch id is checked before it names an object.
    */
   String createStateFunctions(Map<String, List<TableColumn>> ownColumns) {
-    return definer(s.stateFunction(), "setof " + s.table(), ownColumns, t -> changedAt(t, fill("""
+    return definer(stateFunction(s), "setof " + s.table(), ownColumns, t -> changedAt(t, fill("""
             select r.* from changed c, lateral jsonb_populate_record(null::{table}, c.img) r
             where c.img is not null""", "table", s.table())))
-        + ";" + definer(s.changedKeysFunction(), "setof jsonb", ownColumns,
+        + ";" + definer(changedKeysFunction(s), "setof jsonb", ownColumns,
             t -> changedAt(t, "select c.k from changed c"));
   }
 
@@ -152,4 +153,37 @@ final class QueryAccessSql {
         "name", name, "returns", returns, "default_body", defaultTemplate, "branch_body", branchTemplate,
         "own", own.toString());
   }
+
+  /** This branch's committed head, as the query endpoint's role reads it (see {@link #createViews}). */
+  static String headView(OverlaySql s) {
+    return OverlaySql.SCHEMA + "." + Sql.quote(s.tableId() + "__q_head" + (s.bid() == null ? "" : "_" + s.bid()));
+  }
+
+  /** This branch's working state, as the query endpoint's role reads it. */
+  static String workView(OverlaySql s) {
+    return OverlaySql.SCHEMA + "." + Sql.quote(s.tableId() + "__q_work" + (s.bid() == null ? "" : "_" + s.bid()));
+  }
+
+  /**
+   * The function that returns the rows a state at a ref has in place of the branch's working state
+   * (see {@link #stateAtRef}): the table's, of T's row type, shared by the branches that
+   * read T's columns; a branch with columns of its own has its own, of its row type ({@link
+   * #createBranchStateFunction}).
+   */
+  static String stateFunction(OverlaySql s) {
+    return OverlaySql.SCHEMA + "." + Sql.quote(s.tableId() + "__at" + (s.hasOwnShape() ? "_" + s.bid() : ""));
+  }
+
+  /** The state function of this branch when it has columns of its own, named so whether or not it has. */
+  static String ownStateFunction(OverlaySql s) {
+    return OverlaySql.SCHEMA + "." + Sql.quote(s.tableId() + "__at_" + s.bid());
+  }
+
+  /** The function that returns the keys whose rows a state at a ref has otherwise than the branch's working state. */
+  static String changedKeysFunction(OverlaySql s) {
+    return OverlaySql.SCHEMA + "." + Sql.quote(s.tableId() + "__at_keys");
+  }
+
+  /** The argument types of both state functions: (bid, undo, redo, undo_working_log). */
+  static final String STATE_ARGUMENTS = "(text, text[], text[], boolean)";
 }

@@ -323,8 +323,8 @@ final class TrackingSql {
         """,
         "merge_tables", OverlaySql.literal(s.tableId() + "\\_\\_x\\_%"),
         "written_tables", OverlaySql.literal(s.tableId() + "\\_\\_xk\\_%"),
-        "state_function", s.stateFunction(), "changed_keys", s.changedKeysFunction(),
-        "arguments", OverlaySql.STATE_ARGUMENTS, "working_log", s.onBranch(null).workingLog(),
+        "state_function", QueryAccessSql.stateFunction(s), "changed_keys", QueryAccessSql.changedKeysFunction(s),
+        "arguments", QueryAccessSql.STATE_ARGUMENTS, "working_log", s.onBranch(null).workingLog(),
         "gate", s.onBranch(null).commitGate(), "changes", s.changes(), "preimages", s.preimages())).toString();
   }
 }

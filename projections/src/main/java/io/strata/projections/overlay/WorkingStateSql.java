@@ -345,4 +345,20 @@ final class WorkingStateSql {
         "state", s.state(), "table", s.table(), "row_type", s.rowType(), "match", s.keyMatch("s", "k"),
         "lock", s.isDefaultBranch() ? " for update of s" : "");
   }
+
+  /**
+   * Analyzes the working log when it holds more than twice the rows its statistics say (and over a
+   * thousand). Staging, commits and discards join the log with itself and with the branch's state;
+   * planned from statistics taken when the log was nearly empty (as it is after every commit), a
+   * bulk write's million rows look like one, and a nested loop over them would run for hours. The
+   * check reads at most twice the rows the statistics count.
+   */
+  static String analyzeIfStale(OverlaySql o) {
+    return fill("""
+        do $strata_a$ declare expected bigint; n bigint; begin
+          select greatest(reltuples, 0)::bigint * 2 + 1000 into expected from pg_class where oid = {log_literal}::regclass;
+          select count(*) into n from (select from {working_log} limit expected) x;
+          if n >= expected then analyze {working_log}; end if;
+        end $strata_a$""", "log_literal", OverlaySql.literal(o.workingLog()), "working_log", o.workingLog());
+  }
 }

@@ -34,8 +34,9 @@ public class RefResolver {
     this.graph = graph;
   }
 
-  /** What a ref named: {@code branch} or {@code tag} is set when the base name was one. */
   /**
+   * What a ref named: {@code branch} or {@code tag} is set when the base name was one.
+   *
    * @param madeOn for a commit or tag named as such: the live branch the commit was made on, created before
    *     it (null otherwise). Its state reads the commit in the columns that branch has (a column it added,
    *     a column it kept): the default branch's would lack them.
@@ -43,6 +44,10 @@ public class RefResolver {
   public record Resolved(String ref, String commit, String branch, String tag, boolean suffixed, String madeOn) {
     public Resolved(String ref, String commit, String branch, String tag, boolean suffixed) {
       this(ref, commit, branch, tag, suffixed, null);
+    }
+
+    Resolved withMadeOn(String on) {
+      return new Resolved(ref, commit, branch, tag, suffixed, on);
     }
 
     /** A branch named as-is, without time or ancestry suffix: commands may bind to its live head. */
@@ -134,6 +139,16 @@ public class RefResolver {
             .map(b -> b.name()).orElse(null)));
   }
 
+  /**
+   * {@link #resolve} for a read of rows at the ref: a commit or tag also names the live branch it was made
+   * on ({@link Resolved#madeOn}), two lookups commands never need.
+   */
+  public Uni<Resolved> resolveForRead(String repository, String ref) {
+    return resolve(repository, ref).chain(r -> r.branch() != null
+        ? Uni.createFrom().item(r)
+        : madeOn(repository, r.commit()).map(r::withMadeOn));
+  }
+
   public Uni<Resolved> resolve(String repository, String ref) {
     ParsedRef parsed = parse(ref);
     return resolveBase(repository, ref, parsed)
@@ -158,12 +173,10 @@ public class RefResolver {
       }
       return refs.tag(repository, base).chain(tag -> {
         if (tag.isPresent()) {
-          return madeOn(repository, tag.get().commit())
-              .map(on -> new Resolved(ref, tag.get().commit(), null, base, parsed.suffixed(), on));
+          return Uni.createFrom().item(new Resolved(ref, tag.get().commit(), null, base, parsed.suffixed()));
         }
         return commitByPrefix(repository, base)
-            .map(id -> id.orElseThrow(() -> notFound(ref, null)))
-            .chain(id -> madeOn(repository, id).map(on -> new Resolved(ref, id, null, null, parsed.suffixed(), on)));
+            .map(id -> new Resolved(ref, id.orElseThrow(() -> notFound(ref, null)), null, null, parsed.suffixed()));
       });
     });
   }

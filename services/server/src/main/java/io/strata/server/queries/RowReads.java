@@ -86,7 +86,7 @@ public class RowReads {
       Map<String, String> filters, String after, int limit) {
     String cursor = after == null ? null : decodeCursor(after);
     String target = ref == null ? repository.defaultBranch() : ref;
-    return resolver.resolve(repository.name(), target)
+    return resolver.resolveForRead(repository.name(), target)
         .chain(resolved -> {
           // the read starts from the working state of the branch the ref names (the default branch for
           // tags and commits), and undoes / redoes what separates it from the wanted commit
@@ -167,7 +167,7 @@ public class RowReads {
       Map<String, String> filters, String after) {
     String cursor = after == null ? null : decodeCursor(after);
     String target = ref == null ? repository.defaultBranch() : ref;
-    return resolver.resolve(repository.name(), target).onItem().transformToMulti(resolved -> {
+    return resolver.resolveForRead(repository.name(), target).onItem().transformToMulti(resolved -> {
       String base = resolved.readBase(repository.defaultBranch());
       boolean live = working && resolved.isPlainBranch();
       TrackedTable onBase = TrackedTable.on(repository.name(), table, base);

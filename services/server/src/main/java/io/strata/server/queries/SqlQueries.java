@@ -114,7 +114,7 @@ public class SqlQueries {
       throw StrataException.invalid("limit", "must be 1 to " + limits.maxRows());
     }
     String repo = repository.name();
-    return Uni.combine().all().unis(tables.tables(repo), resolver.resolve(repo, ref == null ? repository.defaultBranch() : ref))
+    return Uni.combine().all().unis(tables.tables(repo), resolver.resolveForRead(repo, ref == null ? repository.defaultBranch() : ref))
         .asTuple()
         .chain(t -> {
           String storage = storageFor(t.getItem1(), statement);
