@@ -13,6 +13,8 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,13 +29,15 @@ import java.util.stream.Collectors;
  * A branch's schema changes carried by a merge, before its rows: the columns the source branch added
  * through Strata that the target lacks. Another branch takes them as the source did (zero-copy,
  * {@code table.branch_schema_changed} for it); into the default branch they are added to the tables
- * themselves, online — one ALTER TABLE per table that waits at most {@code
- * STRATA_SCHEMA_MIGRATION_LOCK_TIMEOUT} for its lock (else the merge is refused with 409 and nothing
- * changed) and rewrites no row (PostgreSQL keeps a constant default in the catalog). The DDL guard follows
- * each in its own transaction, like any column an application adds, and the follower records it as
+ * themselves, online — one ALTER TABLE per table, all of a storage's in one transaction, each waiting at
+ * most {@code STRATA_SCHEMA_MIGRATION_LOCK_TIMEOUT} for its lock (else the merge is refused with 409 and
+ * nothing changed) and rewriting no row (PostgreSQL keeps a constant default in the catalog). The DDL guard
+ * follows them in that transaction, like any column an application adds, and the follower records each as
  * {@code table.schema_changed} on the default branch (the statement {@code ALTER TABLE} on the table, by
- * Strata's database user) before the merge reads the tables. The shape either changed or did not: a
- * failure after the ALTER leaves the columns (recorded) and no merge, which a retry completes.
+ * Strata's database user) before the merge reads the tables. A storage's tables have either their old
+ * shapes or their new ones: a crash before the transaction commits (failpoint {@code promotion.altered})
+ * leaves the old, after it (failpoint {@code promotion.committed}) the new ones, recorded by the follower
+ * when the server starts again, and no merge, which a retry completes (PromotionKillNineIT).
  */
 @ApplicationScoped
 public class SchemaPromotions {
@@ -55,11 +59,15 @@ public class SchemaPromotions {
     this.config = config;
   }
 
-  /** Per table, the columns {@code source} added that {@code target} does not read (in {@code state}). */
+  /**
+   * Per table, the columns {@code source} added that {@code target} does not read (in {@code state}); every
+   * column it added when {@code target} is null.
+   */
   static Map<String, List<TableShape.Column>> pending(RepositoryState state, String source, String target) {
     Map<String, List<TableShape.Column>> pending = new TreeMap<>();
     for (TableTracked t : state.tables().values()) {
-      Set<String> has = state.columnsOn(t.name(), target).stream().map(TableColumn::name).collect(Collectors.toSet());
+      Set<String> has = target == null ? Set.of()
+          : state.columnsOn(t.name(), target).stream().map(TableColumn::name).collect(Collectors.toSet());
       List<TableShape.Column> missing = state.addedOn(t.name(), source).stream().filter(c -> !has.contains(c.name()))
           .toList();
       if (!missing.isEmpty()) {
@@ -72,9 +80,10 @@ public class SchemaPromotions {
   /**
    * Before a merge of {@code source} (a live branch named as such) into {@code target}: gives the target
    * the columns the source added that it lacks (see the class comment) and waits until they are
-   * recorded. Nothing for a dry run, nor for a merge of a commit or tag. Answers whether the default
-   * branch's tables gained columns (its merge then makes a merge commit, which records them); refused
-   * before anything changes when they would and the merge may only fast-forward.
+   * recorded. Nothing for a dry run, nor for a merge of a commit or tag. Answers whether the merge carries
+   * columns into the default branch's tables (they gained them now, or before an interrupted merge's
+   * retry): its merge then makes a merge commit, which reads them; refused before anything changes when
+   * the merge may only fast-forward.
    */
   Uni<Boolean> beforeMerge(String repository, String target, RefResolver.Resolved source, boolean dryRun,
       boolean fastForwardOnly, CommandContext ctx) {
@@ -88,16 +97,23 @@ public class SchemaPromotions {
       if (!state.exists() || state.branch(source.branch()) == null || state.branch(target) == null) {
         return Uni.createFrom().item(false);
       }
-      Map<String, List<TableShape.Column>> pending = pending(state, source.branch(), target);
-      if (pending.isEmpty()) {
+      boolean intoDefault = target.equals(state.defaultBranch());
+      Map<String, List<TableShape.Column>> carried = pending(state, source.branch(), null);
+      if (carried.isEmpty()) {
         return Uni.createFrom().item(false);
       }
-      if (fastForwardOnly && target.equals(state.defaultBranch())) {
-        String table = pending.keySet().iterator().next();
+      if (fastForwardOnly && intoDefault) {
+        // also when the table has them already (a promotion interrupted after its ALTER): a fast-forward
+        // would make main's head a commit older than the shape that reads them
+        String table = carried.keySet().iterator().next();
         throw new StrataException(ErrorCode.NotFastForward, "merging '" + source.branch() + "' adds columns "
-            + pending.get(table).stream().map(TableShape.Column::name).toList() + " to table '" + table + "' of '"
+            + carried.get(table).stream().map(TableShape.Column::name).toList() + " to table '" + table + "' of '"
             + target + "', whose head then records them in a merge commit: fast_forward only cannot be honoured",
             Map.of("table", table, "branch", target));
+      }
+      Map<String, List<TableShape.Column>> pending = pending(state, source.branch(), target);
+      if (pending.isEmpty()) {
+        return Uni.createFrom().item(intoDefault);
       }
       if (!target.equals(state.defaultBranch())) {
         // another branch takes them as the source did: zero-copy, recorded for it
@@ -107,26 +123,37 @@ public class SchemaPromotions {
                 e.getValue(), false, own, Answer.NONE))
             .collect().last().replaceWith(false);
       }
-      return Multi.createFrom().iterable(pending.entrySet())
-          .onItem().transformToUniAndConcatenate(e -> {
-            TableTracked t = state.tables().get(e.getKey());
-            return backends.inOwnTransaction(repository, t.storage(), tx -> tx.roles().tracking()
-                    .addColumns(tx, TrackedTable.of(repository, t), e.getValue(),
-                        config.schema().migrationLockTimeout()))
-                .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
-                    "merging '" + source.branch() + "' into '" + target + "' adds columns "
-                        + e.getValue().stream().map(TableShape.Column::name).toList() + " to table '" + t.name()
-                        + "' first, and " + f.getMessage() + "; retry when the table's long transactions are done",
-                    Map.of("table", t.name(), "branch", target)))
-                .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
-                    ErrorCode.ValidationError, "merging '" + source.branch() + "' into '" + target + "' adds columns "
-                        + e.getValue().stream().map(TableShape.Column::name).toList() + " to table '" + t.name()
-                        + "' first, and the database refused Strata's user: " + PgErrors.message(f) + "; add them with"
-                        + " DDL as the table's owner (the guard follows it), then merge", Map.of("table", t.name())));
-          })
+      // one transaction per storage: its tables gain their columns together or not at all
+      Map<String, Map<String, List<TableShape.Column>>> byStorage = new TreeMap<>();
+      pending.forEach((table, columns) -> byStorage.computeIfAbsent(state.tables().get(table).storage(),
+          k -> new TreeMap<>()).put(table, columns));
+      return Multi.createFrom().iterable(byStorage.entrySet())
+          .onItem().transformToUniAndConcatenate(s -> backends.inOwnTransaction(repository, s.getKey(), tx ->
+              Multi.createFrom().iterable(s.getValue().entrySet())
+                  .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source.branch(), target,
+                      state.tables().get(e.getKey()), e.getValue()))
+                  .collect().last()
+                  .chain(() -> Failpoints.hit("promotion.altered")))
+              .chain(() -> Failpoints.hit("promotion.committed")))
           .collect().last()
           .chain(() -> follower.followRepositoryForReads(repository))
           .replaceWith(true);
     }));
+  }
+
+  /** Adds {@code columns} to table {@code t} in {@code tx}, lock-timed; refusals say why and what to do. */
+  private Uni<Void> alter(UnitOfWork tx, String repository, String source, String target, TableTracked t,
+      List<TableShape.Column> columns) {
+    String adds = "merging '" + source + "' into '" + target + "' adds columns "
+        + columns.stream().map(TableShape.Column::name).toList() + " to table '" + t.name() + "' first, and ";
+    return tx.roles().tracking()
+        .addColumns(tx, TrackedTable.of(repository, t), columns, config.schema().migrationLockTimeout())
+        .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
+            adds + f.getMessage() + "; retry when the table's long transactions are done",
+            Map.of("table", t.name(), "branch", target)))
+        .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
+            ErrorCode.ValidationError, adds + "the database refused Strata's user: " + PgErrors.message(f)
+                + "; add them with DDL as the table's owner (the guard follows it), then merge",
+            Map.of("table", t.name())));
   }
 }
