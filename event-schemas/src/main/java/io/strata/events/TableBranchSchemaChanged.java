@@ -8,7 +8,8 @@ import java.util.List;
  * reads of the table after them. The table is not touched: the branch's own objects take the change, and
  * rows the branch has not written read a column it added as that column's constant default.
  *
- * @param operations what this change did, in order (today: {@code add_column})
+ * @param operations what this change did, in order ({@code add_column}, {@code drop_column} of a column the
+ *     branch added)
  * @param columns the branch's columns after the change, in order
  * @param added every column the branch added and still has (not only this change's), in order: its
  *     definition, whose {@code default_value} is the constant the branch's rows not written on it read
@@ -23,8 +24,13 @@ public record TableBranchSchemaChanged(
 
   /** The operation that adds a column: {@link Operation#op()}. */
   public static final String ADD_COLUMN = "add_column";
+  /** The operation that drops a column the branch added. */
+  public static final String DROP_COLUMN = "drop_column";
 
-  /** One schema operation: its kind and the column it concerns (for {@code add_column}, its definition). */
+  /**
+   * One schema operation: its kind and the column it concerns (for {@code add_column}, its definition; for
+   * {@code drop_column}, the definition it had).
+   */
   public record Operation(String op, TableShape.Column column) {}
 
   public TableBranchSchemaChanged {

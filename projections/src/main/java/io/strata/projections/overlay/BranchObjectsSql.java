@@ -145,19 +145,24 @@ final class BranchObjectsSql {
    */
   String replaceView(String viewSchema, String viewName) {
     String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
-    StringBuilder addedDefaults = new StringBuilder();
-    for (TableShape.Column c : b.added()) {
-      if (c.defaultValue() != null) {
-        addedDefaults.append(fill("alter view {view} alter column {column} set default {value};",
-            "view", view, "column", Sql.quote(c.name()), "value", OverlaySql.addedValue(c)));
-      }
-    }
     return fill("""
         create or replace view {view} as select * from {state} s;
         {added_defaults}
         {function}
-        """, "view", view, "state", b.state(), "added_defaults", addedDefaults.toString(),
+        """, "view", view, "state", b.state(), "added_defaults", addedDefaults(view),
         "function", writeFunction());
+  }
+
+  /** The defaults of the columns the branch added, on its view {@code view}: an insert that leaves one out. */
+  private String addedDefaults(String view) {
+    StringBuilder defaults = new StringBuilder();
+    for (TableShape.Column c : b.added()) {
+      if (c.defaultValue() != null) {
+        defaults.append(fill("alter view {view} alter column {column} set default {value};",
+            "view", view, "column", Sql.quote(c.name()), "value", OverlaySql.addedValue(c)));
+      }
+    }
+    return defaults.toString();
   }
 
   /**
@@ -205,6 +210,51 @@ final class BranchObjectsSql {
       }
     }
     return sql.toString();
+  }
+
+  /**
+   * Drops {@code columns}, which the branch added ({@code before}: the branch with them; {@code after}:
+   * without), from its row type, overlay and working log, and makes its view and query views again in the
+   * columns left: catalog changes, no row copied (PostgreSQL marks a dropped column dropped). The view is
+   * dropped and created (a view cannot lose a column in place) with the privileges it had been granted.
+   * When the branch's columns are the table's again, its row type goes: it reads the table's.
+   */
+  static String dropColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
+      List<String> columns) {
+    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    StringBuilder sql = new StringBuilder(fill("""
+        {query_access_lock};
+        {drop_query_views}
+        drop table if exists pg_temp.strata_view_grants;
+        create temporary table strata_view_grants on commit drop as
+          select format('grant %s on %s to %s%s', a.privilege_type, {view_literal},
+                        case when a.grantee = 0 then 'public' else quote_ident(g.rolname) end,
+                        case when a.is_grantable then ' with grant option' else '' end) as statement
+            from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles g on g.oid = a.grantee
+           where c.oid = {view_literal}::regclass and a.grantee <> c.relowner;
+        drop view {view};
+        """, "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(before).dropViews(),
+        "view_literal", OverlaySql.literal(view), "view", view));
+    for (String c : columns) {
+      String column = Sql.quote(c);
+      sql.append("alter table ").append(before.overlay()).append(" drop column if exists ").append(column).append(";")
+          .append("alter table ").append(before.workingLog()).append(" drop column if exists ").append(column)
+          .append(";");
+      if (after.hasOwnShape()) {
+        sql.append("alter type ").append(before.ownRowType()).append(" drop attribute if exists ").append(column)
+            .append(";");
+      }
+    }
+    if (!after.hasOwnShape()) {
+      sql.append("drop type if exists ").append(before.ownRowType()).append(";");
+    }
+    BranchObjectsSql made = new BranchObjectsSql(after);
+    return sql.append(made.createView(viewSchema, viewName)).append(made.addedDefaults(view)).append("""
+        do $strata_g$ declare r record; begin
+          for r in select statement from pg_temp.strata_view_grants loop execute r.statement; end loop;
+        end $strata_g$;
+        drop table pg_temp.strata_view_grants;
+        """).toString();
   }
 
   /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */

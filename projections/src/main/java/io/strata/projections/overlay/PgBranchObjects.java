@@ -133,6 +133,31 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> dropColumns(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
+    List<TableColumn> columnsAfter = table.columnsOnRef().stream().filter(c -> !names.contains(c.name())).toList();
+    List<TableShape.Column> addedAfter = table.refAdded().stream().filter(c -> !names.contains(c.name())).toList();
+    return tx.query(STRATA_OWN_DDL + PgQueryAccess.LOCK).execute()
+        .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
+        .chain(rows -> {
+          for (Row r : rows) {
+            if (r.getString(0).equals(before.bid())) {
+              OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).forkedAt(r.getLong(4));
+              return tx.query(BranchObjectsSql.dropColumns(before, after, r.getString(2), r.getString(3), names))
+                  .execute()
+                  .chain(() -> PgQueryAccess.addViews(tx, after))
+                  .chain(() -> tx.preparedQuery(BranchObjectsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
+                      before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
+                  .replaceWithVoid();
+            }
+          }
+          return Uni.createFrom().failure(new IllegalStateException("branch '" + branch + "' has no objects of table '"
+              + table.name() + "'"));
+        });
+  }
+
+  @Override
   public Uni<Optional<String>> location(UnitOfWork unit, TrackedTable table, BranchRef branch) {
     SqlConnection tx = PgUnit.of(unit);
     if (branch.isDefault()) {

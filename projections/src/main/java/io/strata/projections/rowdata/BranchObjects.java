@@ -57,6 +57,12 @@ public interface BranchObjects<X> {
    */
   Uni<Void> addColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns);
 
+  /**
+   * Drops {@code names}, columns {@code branch} added ({@code table} as the branch reads it before), from
+   * what it reads of {@code table}, copying no row. The table is not touched.
+   */
+  Uni<Void> dropColumns(X tx, TrackedTable table, String branch, List<String> names);
+
   /** Removes {@code branch}'s objects of {@code table}; none there is not an error. */
   Uni<Void> remove(X tx, TrackedTable table, String branch);
 

@@ -119,9 +119,11 @@ final class Answers {
   }
 
   /** Columns added on a branch (or checked alone): what the database defined, and the branch's columns after. */
-  static Answer branchSchemaChanged(String table, String branch, boolean validateOnly, List<TableShape.Column> added) {
+  static Answer branchSchemaChanged(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
+      List<String> dropped) {
     return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
-        validateOnly, added, after.tables().containsKey(table) ? after.columnsOn(table, branch) : List.of(), position));
+        validateOnly, added, dropped, after.tables().containsKey(table) ? after.columnsOn(table, branch) : List.of(),
+        position));
   }
 
   /** A drift recorded: the table's recorded shape before and after (the same when it was recorded already). */

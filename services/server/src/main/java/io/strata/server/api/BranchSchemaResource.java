@@ -33,8 +33,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Tables")
 public class BranchSchemaResource {
-  /** The operations this build does. */
+  /** The operations this build does: one kind a request. */
   static final String ADD_COLUMN = "add_column";
+  static final String DROP_COLUMN = "drop_column";
 
   @Inject BranchSchemaCommands commands;
   @Inject CommandContexts contexts;
@@ -43,8 +44,8 @@ public class BranchSchemaResource {
   @Requires(Permission.WRITE)
   @POST
   @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
-      + " operations, checked and defined by the table's database before anything changes (validate_only: checked"
-      + " alone); the table is not touched")
+      + " operations, checked and defined by the table's database before anything changes, or drop_column operations"
+      + " of columns the branch added (one kind a request; validate_only: checked alone); the table is not touched")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table,
@@ -52,25 +53,53 @@ public class BranchSchemaResource {
       @Context HttpServerRequest request) {
     Requests.ChangeBranchSchema b = Bodies.read(body, Requests.ChangeBranchSchema.class);
     CommandContext ctx = contexts.of(request, b);
-    List<BranchObjects.NewColumn> columns = columns(b.operations());
     boolean validateOnly = Boolean.TRUE.equals(b.validateOnly());
+    if (b.operations() == null) {
+      throw StrataException.invalid("operations", "give the operations to do, in order");
+    }
+    if (!b.operations().isEmpty() && b.operations().get(0) != null && DROP_COLUMN.equals(b.operations().get(0).op())) {
+      List<String> names = dropped(b.operations());
+      return repositories.require(repo)
+          .chain(() -> commands.dropColumns(repo, branch, table, names, validateOnly, ctx,
+              Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), names)))
+          .map(r -> contexts.respond(r, ctx));
+    }
+    List<BranchObjects.NewColumn> columns = columns(b.operations());
     return repositories.require(repo)
         .chain(() -> commands.addColumns(repo, branch, table, columns, validateOnly, ctx,
-            added -> Answers.branchSchemaChanged(table, branch, validateOnly, added)))
+            added -> Answers.branchSchemaChanged(table, branch, validateOnly, added, List.of())))
         .map(r -> contexts.respond(r, ctx));
   }
 
-  private static List<BranchObjects.NewColumn> columns(List<Requests.SchemaOperation> operations) {
-    if (operations == null) {
-      throw StrataException.invalid("operations", "give the operations to do, in order");
+  /** The names of drop_column operations; any other field, or another operation among them: 400/422. */
+  private static List<String> dropped(List<Requests.SchemaOperation> operations) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !DROP_COLUMN.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + DROP_COLUMN);
+      }
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null) {
+        throw StrataException.invalid(at, DROP_COLUMN + " takes a column's name alone");
+      }
+      names.add(o.name());
     }
+    return names;
+  }
+
+  private static List<BranchObjects.NewColumn> columns(List<Requests.SchemaOperation> operations) {
     List<BranchObjects.NewColumn> columns = new ArrayList<>();
     for (int i = 0; i < operations.size(); i++) {
       Requests.SchemaOperation o = operations.get(i);
       String at = "operations[" + i + "]";
+      if (o != null && DROP_COLUMN.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ADD_COLUMN);
+      }
       if (o == null || !ADD_COLUMN.equals(o.op())) {
-        throw StrataException.invalid(at + ".op", "the schema operations a branch takes are: " + ADD_COLUMN
-            + " (dropping, renaming and retyping columns on a branch are not built yet)");
+        throw StrataException.invalid(at + ".op", "the schema operations a branch takes are: " + ADD_COLUMN + ", "
+            + DROP_COLUMN + " (of a column the branch added; renaming and retyping columns on a branch are not built"
+            + " yet)");
       }
       JsonNode d = o.defaultValue();
       if (d != null && !d.isNull() && !d.isValueNode()) {

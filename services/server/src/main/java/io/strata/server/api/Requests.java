@@ -46,7 +46,8 @@ public final class Requests {
 
   /**
    * One schema operation: {@code add_column} with the column's name, type, nullability (default true) and
-   * default (a JSON string, number or boolean its type reads; none or null: no default).
+   * default (a JSON string, number or boolean its type reads; none or null: no default), or {@code
+   * drop_column} with the name of a column the branch added.
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,
       @JsonProperty("default") JsonNode defaultValue) {}

@@ -5,18 +5,23 @@ import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Permission;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
-import io.strata.server.domain.TableDecider;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.server.domain.BranchSchemaDecider;
 import io.strata.server.runtime.StorageBackends;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -87,18 +92,57 @@ public class BranchSchemaCommands {
   Uni<CommandResponse> addDefined(String repository, String branch, String table, List<TableShape.Column> defined,
       boolean validateOnly, CommandContext ctx, Answer answer) {
     Commands.AddBranchColumns command = new Commands.AddBranchColumns(table, branch, defined, validateOnly);
-    return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
-      TableDecider.requireAddable(state, command);
-      if (validateOnly) {
+    return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireAddable(state, command),
+        (unit, onBranch) -> unit.roles().branchObjects().addColumns(unit, onBranch, branch, defined), ctx, answer);
+  }
+
+  /**
+   * {@code command} in the repository's queue: checked by {@code require}, then (unless it only checks) the
+   * branch's objects of its table changed by {@code work} in the command's transaction.
+   */
+  private Uni<CommandResponse> onBranchObjects(String repository, Commands.BranchSchemaCommand command,
+      Consumer<RepositoryState> require, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work, CommandContext ctx,
+      Answer answer) {
+    return processor.execute(repository, Footprint.branches(command.branch()), (tx, state) -> {
+      require.accept(state);
+      if (command.validateOnly()) {
         return Uni.createFrom().item(command);
       }
-      TableTracked t = state.tables().get(table);
-      TrackedTable onBranch = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(),
-          t.columns(), state.columnsOn(table, branch), state.addedOn(table, branch));
-      return backends.inCommand(tx, repository, t.storage(),
-              c -> c.roles().branchObjects().addColumns(c, onBranch, branch, defined))
-          .replaceWith(command);
+      TableTracked t = state.tables().get(command.table());
+      TrackedTable onBranch = new TrackedTable(repository, command.table(), t.schema(), t.table(), t.primaryKey(),
+          t.columns(), state.columnsOn(command.table(), command.branch()),
+          state.addedOn(command.table(), command.branch()));
+      return backends.inCommand(tx, repository, t.storage(), c -> work.apply(c, onBranch)).replaceWith(command);
     }, ctx, answer);
+  }
+
+  /**
+   * Drops {@code names}, columns {@code branch} added, from its shape of {@code table}: in the repository's
+   * queue, the branch's objects lose them in the command's transaction (its view is made again, with the
+   * privileges it had). Refused before anything changes for a column the branch did not add.
+   *
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> dropColumns(String repository, String branch, String table, List<String> names,
+      boolean validateOnly, CommandContext ctx, Answer answer) {
+    if (names == null || names.isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    if (names.size() > MAX_OPERATIONS) {
+      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
+    }
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i) == null || !COLUMN.matcher(names.get(i)).matches()) {
+        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch added");
+      }
+    }
+    Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, names, validateOnly);
+    return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireDroppable(state, command),
+        (unit, onBranch) -> unit.roles().branchObjects().dropColumns(unit, onBranch, branch, names)
+            .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> new StrataException(
+                ErrorCode.ValidationError, "the view of table '" + table + "' on branch '" + branch + "' is made"
+                    + " again without the columns, and other objects depend on it: " + PgErrors.message(f)
+                    + "; drop them first", Map.of("table", table, "branch", branch))), ctx, answer);
   }
 
   private static void check(List<BranchObjects.NewColumn> columns) {

@@ -36,7 +36,16 @@ public final class Commands {
   /** Storages and tracked tables: {@link TableDecider}. */
   public sealed interface TableCommand extends Command
       permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange, RecordSchemaDrift,
-      AddBranchColumns {}
+      BranchSchemaCommand {}
+
+  /** A table's shape on a branch other than the default one: {@link BranchSchemaDecider}. */
+  public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns {
+    String table();
+
+    String branch();
+
+    boolean validateOnly();
+  }
 
   /** Merges, and merges in progress (reverts and cherry-picks are merges too): {@link MergeDecider}. */
   public sealed interface MergeCommand extends Command
@@ -192,9 +201,20 @@ public final class Commands {
    * decided, nothing appended.
    */
   public record AddBranchColumns(String table, String branch, List<TableShape.Column> columns, boolean validateOnly)
-      implements TableCommand {
+      implements BranchSchemaCommand {
     public AddBranchColumns {
       columns = List.copyOf(columns);
+    }
+  }
+
+  /**
+   * Drops columns a branch added ({@code names}, in order) from its shape of {@code table}: its objects
+   * lose them, the table is not touched. {@code validateOnly}: decided, nothing appended.
+   */
+  public record DropBranchColumns(String table, String branch, List<String> names, boolean validateOnly)
+      implements BranchSchemaCommand {
+    public DropBranchColumns {
+      names = List.copyOf(names);
     }
   }
 

@@ -9,12 +9,9 @@ import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableColumn;
-import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableSchemaChanged;
-import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
-import io.strata.server.domain.Commands.AddBranchColumns;
 import io.strata.server.domain.Commands.AddStorage;
 import io.strata.server.domain.Commands.RecordSchemaChange;
 import io.strata.server.domain.Commands.RecordSchemaDrift;
@@ -24,10 +21,8 @@ import io.strata.server.domain.Commands.TrackTable;
 import io.strata.server.domain.Commands.UntrackTable;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Storages and tracked tables: a storage registered once and removed while no tracked table is in it; a
@@ -71,8 +66,8 @@ public final class TableDecider {
     if (command instanceof RecordSchemaDrift c) {
       return recordSchemaDrift(state, c, now);
     }
-    if (command instanceof AddBranchColumns c) {
-      return addBranchColumns(state, c);
+    if (command instanceof Commands.BranchSchemaCommand c) {
+      return BranchSchemaDecider.decide(state, c);
     }
     return untrackTable(state, (UntrackTable) command, now);
   }
@@ -117,66 +112,6 @@ public final class TableDecider {
     }
     return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), now, previous, c.statements(),
         c.ddlThrough(), branchColumnsAfter(state, t, c.shape().tableColumns())));
-  }
-
-  /** The most columns a branch reads of a table (PostgreSQL's limit is 1 600, dropped columns counted). */
-  static final int MAX_BRANCH_COLUMNS = 1000;
-
-  /** The columns added on a branch: what the branch reads of the table after them (see {@link #requireAddable}). */
-  private static List<StrataEvent> addBranchColumns(RepositoryState state, AddBranchColumns c) {
-    requireAddable(state, c);
-    if (c.validateOnly()) {
-      return List.of();
-    }
-    List<TableColumn> columns = new ArrayList<>(state.columnsOn(c.table(), c.branch()));
-    List<TableShape.Column> added = new ArrayList<>(state.addedOn(c.table(), c.branch()));
-    c.columns().forEach(a -> {
-      columns.add(a.asTableColumn());
-      added.add(a);
-    });
-    return List.of(new TableBranchSchemaChanged(c.table(), c.branch(),
-        c.columns().stream().map(a -> new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a))
-            .toList(), columns, added));
-  }
-
-  /**
-   * Refuses columns a branch cannot add: on the default branch (DDL on the table itself is followed there),
-   * on a branch with a merge or rebase in progress (its conflicts and steps are kept in its columns), a
-   * name the branch reads already, or one the table has and the branch does not read (the schema merge
-   * that would tell them apart is not built), or a name twice.
-   */
-  public static void requireAddable(RepositoryState state, AddBranchColumns c) {
-    if (!state.tables().containsKey(c.table())) {
-      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.table() + "' is not tracked",
-          Map.of("table", c.table()));
-    }
-    Guards.requireBranch(state, c.branch());
-    if (c.branch().equals(state.defaultBranch())) {
-      throw new StrataException(ErrorCode.ValidationError, "'" + c.branch() + "' is the default branch: change table '"
-          + c.table() + "' there with DDL on the table itself (ALTER TABLE … ADD COLUMN), which the DDL guard follows",
-          Map.of("table", c.table(), "branch", c.branch()));
-    }
-    requireNoMerge(state, c.branch());
-    Guards.requireNoRebase(state, c.branch());
-    Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
-    Set<String> tables = new HashSet<>(state.tables().get(c.table()).columns().stream().map(TableColumn::name).toList());
-    if (reads.size() + c.columns().size() > MAX_BRANCH_COLUMNS) {
-      throw new StrataException(ErrorCode.ValidationError, "table '" + c.table() + "' would have more than "
-          + MAX_BRANCH_COLUMNS + " columns on branch '" + c.branch() + "'", Map.of("table", c.table(), "branch",
-          c.branch()));
-    }
-    Set<String> seen = new HashSet<>();
-    for (TableShape.Column a : c.columns()) {
-      String why = reads.contains(a.name()) ? "branch '" + c.branch() + "' has a column '" + a.name() + "' already"
-          : tables.contains(a.name()) ? "table '" + c.table() + "' has a column '" + a.name() + "' that branch '"
-              + c.branch() + "' does not read (it was added on the default branch after the branch was created);"
-              + " a branch created from the default branch now reads it"
-          : !seen.add(a.name()) ? "column '" + a.name() + "' is added twice" : null;
-      if (why != null) {
-        throw new StrataException(ErrorCode.ValidationError, why,
-            Map.of("table", c.table(), "branch", c.branch(), "column", a.name()));
-      }
-    }
   }
 
   /**

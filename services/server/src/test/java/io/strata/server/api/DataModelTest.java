@@ -238,8 +238,9 @@ class DataModelTest {
   private int rebases;
   /** Columns added, and moves refused for rows of other columns. */
   private int columnsAdded;
-  /** Columns added on branches, and merges that gave them to the default branch's table. */
+  /** Columns added (and dropped again) on branches, and merges that gave them to the default branch's table. */
   private int branchColumnsAdded;
+  private int branchColumnsDropped;
   private int promotions;
   private int columnRefusals;
 
@@ -264,6 +265,7 @@ class DataModelTest {
     assertThat(rebases).as("rebases started by the runs (replayed, or stopped and aborted)").isPositive();
     assertThat(columnsAdded).as("columns added by the runs").isPositive();
     assertThat(branchColumnsAdded).as("columns added on branches by the runs").isPositive();
+    assertThat(branchColumnsDropped).as("columns dropped again on branches by the runs").isPositive();
     assertThat(promotions).as("merges that gave the table a branch's columns").isPositive();
     assertThat(columnRefusals).as("moves refused for rows of other columns").isPositive();
   }
@@ -294,6 +296,14 @@ class DataModelTest {
       List<String> adders = model.working.keySet().stream().filter(x -> !x.equals("main")).sorted().toList();
       if ((step == 3 * steps / 5 || step == 7 * steps / 10) && !adders.isEmpty()) {
         addBranchColumn(repo, model, adders.get(step == 3 * steps / 5 ? 0 : adders.size() - 1), step, trace);
+      }
+      // and between them, the first column a branch added dropped again
+      if (step == 13 * steps / 20) {
+        String dropper = adders.stream().filter(x -> !model.added.getOrDefault(x, List.of()).isEmpty()).findFirst()
+            .orElse(null);
+        if (dropper != null) {
+          dropBranchColumn(repo, model, dropper, step, trace);
+        }
       }
       List<String> withAdded = adders.stream().filter(x -> !model.pending(x, "main").isEmpty()).toList();
       if (step == 9 * steps / 10 && !withAdded.isEmpty()) {
@@ -984,6 +994,17 @@ class DataModelTest {
     model.columns.get(b).add("x" + n);
     model.added.get(b).add("x" + n);
     branchColumnsAdded++;
+  }
+
+  /** The first column branch {@code b} added, dropped again through Strata: the branch no longer reads it. */
+  private void dropBranchColumn(String repo, Model model, String b, int step, StringBuilder trace) {
+    String name = model.added.get(b).get(0);
+    trace.append(step).append(": drop column ").append(name).append(" on ").append(b).append('\n');
+    Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", name))))
+        .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then().statusCode(200);
+    model.columns.get(b).remove(name);
+    model.added.get(b).remove(name);
+    branchColumnsDropped++;
   }
 
   /** The columns of a row read at {@code ref} (null: no row there). */

@@ -1,0 +1,124 @@
+package io.strata.server.domain;
+
+import static io.strata.server.domain.Guards.requireNoMerge;
+
+import io.strata.events.StrataEvent;
+import io.strata.events.TableBranchSchemaChanged;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.server.domain.Commands.AddBranchColumns;
+import io.strata.server.domain.Commands.BranchSchemaCommand;
+import io.strata.server.domain.Commands.DropBranchColumns;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A table's shape on a branch other than the default one, changed through Strata: columns added (a
+ * branch's own, zero-copy) and dropped again. The default branch's shape is the table's, changed by DDL on
+ * it, which the guard follows; a branch with a merge or rebase in progress keeps its shape until it ends
+ * (its conflicts and steps are kept in its columns). Pure.
+ */
+public final class BranchSchemaDecider {
+  /** The most columns a branch reads of a table (PostgreSQL's limit is 1 600, dropped columns counted). */
+  static final int MAX_BRANCH_COLUMNS = 1000;
+
+  private BranchSchemaDecider() {}
+
+  static List<StrataEvent> decide(RepositoryState state, BranchSchemaCommand command) {
+    List<TableColumn> columns = new ArrayList<>(state.columnsOn(command.table(), command.branch()));
+    List<TableShape.Column> added = new ArrayList<>(state.addedOn(command.table(), command.branch()));
+    List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
+    if (command instanceof AddBranchColumns c) {
+      requireAddable(state, c);
+      c.columns().forEach(a -> {
+        columns.add(a.asTableColumn());
+        added.add(a);
+        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a));
+      });
+    } else {
+      DropBranchColumns c = (DropBranchColumns) command;
+      for (TableShape.Column d : requireDroppable(state, c)) {
+        columns.removeIf(x -> x.name().equals(d.name()));
+        added.removeIf(x -> x.name().equals(d.name()));
+        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN, d));
+      }
+    }
+    return command.validateOnly() ? List.of()
+        : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added));
+  }
+
+  private static void requireChangeable(RepositoryState state, BranchSchemaCommand c) {
+    if (!state.tables().containsKey(c.table())) {
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.table() + "' is not tracked",
+          Map.of("table", c.table()));
+    }
+    Guards.requireBranch(state, c.branch());
+    if (c.branch().equals(state.defaultBranch())) {
+      throw new StrataException(ErrorCode.ValidationError, "'" + c.branch() + "' is the default branch: change table '"
+          + c.table() + "' there with DDL on the table itself (ALTER TABLE … ADD COLUMN), which the DDL guard follows",
+          Map.of("table", c.table(), "branch", c.branch()));
+    }
+    requireNoMerge(state, c.branch());
+    Guards.requireNoRebase(state, c.branch());
+  }
+
+  /**
+   * Refuses columns a branch cannot add: on the default branch, on a branch with a merge or rebase in
+   * progress, a name the branch reads already, or one the table has and the branch does not read (the
+   * schema merge that would tell them apart is not built), or a name twice.
+   */
+  public static void requireAddable(RepositoryState state, AddBranchColumns c) {
+    requireChangeable(state, c);
+    Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
+    Set<String> tables = new HashSet<>(state.tables().get(c.table()).columns().stream().map(TableColumn::name).toList());
+    if (reads.size() + c.columns().size() > MAX_BRANCH_COLUMNS) {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + c.table() + "' would have more than "
+          + MAX_BRANCH_COLUMNS + " columns on branch '" + c.branch() + "'", Map.of("table", c.table(), "branch",
+          c.branch()));
+    }
+    Set<String> seen = new HashSet<>();
+    for (TableShape.Column a : c.columns()) {
+      String why = reads.contains(a.name()) ? "branch '" + c.branch() + "' has a column '" + a.name() + "' already"
+          : tables.contains(a.name()) ? "table '" + c.table() + "' has a column '" + a.name() + "' that branch '"
+              + c.branch() + "' does not read (it was added on the default branch after the branch was created);"
+              + " a branch created from the default branch now reads it"
+          : !seen.add(a.name()) ? "column '" + a.name() + "' is added twice" : null;
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "column", a.name()));
+      }
+    }
+  }
+
+  /**
+   * The definitions of the columns {@code c} drops, in its order; refused (422) for a column the branch
+   * did not add (one it reads of the table: dropping those is not built), a column it does not have, or a
+   * name twice. A dropped column's values on the branch are gone with it: the branch's commits keep them.
+   */
+  public static List<TableShape.Column> requireDroppable(RepositoryState state, DropBranchColumns c) {
+    requireChangeable(state, c);
+    Map<String, TableShape.Column> added = new LinkedHashMap<>();
+    state.addedOn(c.table(), c.branch()).forEach(a -> added.put(a.name(), a));
+    Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
+    Set<String> seen = new HashSet<>();
+    List<TableShape.Column> dropped = new ArrayList<>();
+    for (String name : c.names()) {
+      String why = !seen.add(name) ? "column '" + name + "' is dropped twice"
+          : added.containsKey(name) ? null
+          : reads.contains(name) ? "column '" + name + "' of table '" + c.table() + "' was not added on branch '"
+              + c.branch() + "': a branch drops only the columns it added (dropping the table's columns on a branch"
+              + " is not built yet)"
+          : "branch '" + c.branch() + "' has no column '" + name + "' in table '" + c.table() + "'";
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "column", name));
+      }
+      dropped.add(added.get(name));
+    }
+    return dropped;
+  }
+}
