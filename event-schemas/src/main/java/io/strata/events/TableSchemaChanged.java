@@ -17,6 +17,9 @@ import java.util.List;
  * @param branchColumns every live branch whose columns are not the table's once the change is recorded
  *     (a branch that read the table when it gained columns keeps the ones it had), sorted by branch;
  *     empty when every branch reads the table's columns (always so before v2)
+ * @param migration the statements that turn the shape recorded before into this one, in the order a
+ *     migration runs them, as Strata writes them for the table's database ({@code ALTER TABLE public.orders
+ *     ADD COLUMN …}): what a subscriber replays elsewhere (a replica, a Flyway script); empty before v3
  */
 public record TableSchemaChanged(
     String name,
@@ -26,7 +29,8 @@ public record TableSchemaChanged(
     String previousShapeHash,
     List<Statement> statements,
     long ddlThrough,
-    List<BranchColumns> branchColumns)
+    List<BranchColumns> branchColumns,
+    List<String> migration)
     implements StrataEvent {
 
   /** The columns, in order, of a branch whose columns are not its table's. */
@@ -50,6 +54,7 @@ public record TableSchemaChanged(
   public TableSchemaChanged {
     statements = List.copyOf(statements);
     branchColumns = branchColumns == null ? List.of() : List.copyOf(branchColumns);
+    migration = migration == null ? List.of() : List.copyOf(migration);
   }
 
   @Override

@@ -12,7 +12,7 @@ final class TableSchemaChangedV1 implements Upcaster {
 
   @Override
   public String toType() {
-    return EventType.TABLE_SCHEMA_CHANGED.type();
+    return EventType.PREFIX + "table.schema_changed.v2";
   }
 
   @Override

@@ -109,11 +109,24 @@ class EventSchemasTest {
         .map(TableSchemaChanged.class::cast).findFirst().orElseThrow();
     ObjectNode v1 = (ObjectNode) codec.encode(v2);
     v1.remove("branch_columns");
+    v1.remove("migration");
     assertThat(schema("schemas/io.strata.table.schema_changed.v1.json").validate(v1)).isEmpty();
     TableSchemaChanged read = (TableSchemaChanged) codec.decode("io.strata.table.schema_changed.v1", v1);
     assertThat(read.branchColumns()).isEmpty();
     assertThat(read).isEqualTo(new TableSchemaChanged(v2.name(), v2.branch(), v2.shape(), v2.shapeHash(),
-        v2.previousShapeHash(), v2.statements(), v2.ddlThrough(), List.of()));
+        v2.previousShapeHash(), v2.statements(), v2.ddlThrough(), List.of(), List.of()));
+  }
+
+  @Test
+  void aSchemaChangeRecordedAsV2ReadsWithoutMigrationStatements() {
+    TableSchemaChanged v3 = SampleEvents.all().stream().filter(TableSchemaChanged.class::isInstance)
+        .map(TableSchemaChanged.class::cast).findFirst().orElseThrow();
+    ObjectNode v2 = (ObjectNode) codec.encode(v3);
+    v2.remove("migration");
+    assertThat(schema("schemas/io.strata.table.schema_changed.v2.json").validate(v2)).isEmpty();
+    TableSchemaChanged read = (TableSchemaChanged) codec.decode("io.strata.table.schema_changed.v2", v2);
+    assertThat(read).isEqualTo(new TableSchemaChanged(v3.name(), v3.branch(), v3.shape(), v3.shapeHash(),
+        v3.previousShapeHash(), v3.statements(), v3.ddlThrough(), v3.branchColumns(), List.of()));
   }
 
   @Test

@@ -4,6 +4,9 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.projections.rowdata.ShapeDiff;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.events.TableTracked;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.projections.rowdata.Tracking.FollowedDdl;
@@ -194,8 +197,22 @@ public class SchemaFollower {
     CommandContext ctx = new CommandContext(ACTOR, null, null, null, UUID.randomUUID().toString(), true);
     return tables.table(repository, f.table())
         .chain(row -> row.isEmpty() ? Uni.createFrom().item(Recorded.NOT_SETTLED)
-            : processor.execute(repository, new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements,
-                through, f.columnsFollowed()), ctx, Answer.NONE)
+            // in the queue: the migration is written from the shape recorded when the change is decided
+            : processor.execute(repository, Footprint.everything(), (tx, state) -> {
+              TableTracked t = state.tables().get(f.table());
+              return Uni.createFrom().item(new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements,
+                  through, f.columnsFollowed(),
+                  t == null ? List.of() : migration(backends, repository, t, f.shape().get())));
+            }, ctx, Answer.NONE)
                 .map(done -> done.version() > 0 ? Recorded.CHANGE : Recorded.NOTHING));
+  }
+
+  /**
+   * The statements that turn table {@code t}'s recorded shape into {@code now}, in the storages' dialect
+   * (written without database work): what {@code table.schema_changed} carries as its migration.
+   */
+  static List<String> migration(StorageBackends backends, String repository, TableTracked t, TableShape now) {
+    return backends.sqlRoles().tracking().migration(TrackedTable.of(repository, t),
+        ShapeDiff.between(t.knownShape(), now));
   }
 }

@@ -3,6 +3,7 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.TrackedTable;
@@ -170,12 +171,13 @@ public class TableCommands {
                 return tracking.shape(open.unit(), t.schema(), t.table())
                     .chain(found -> tracking.keyHolds(open.unit(), tracked)
                         .chain(key -> tracking.followedDdl(open.unit(), repository).map(filed -> {
-                          Commands.Command c = new Commands.RecordSchemaDrift(name, found.orElseThrow(
-                              () -> new StrataException(ErrorCode.ValidationError, "tracked table '" + name + "' ("
-                                  + t.schema() + "." + t.table() + ") no longer exists: there is no shape to record;"
-                                  + " untrack it", Map.of("table", name))), key,
+                          TableShape shape = found.orElseThrow(() -> new StrataException(ErrorCode.ValidationError,
+                              "tracked table '" + name + "' (" + t.schema() + "." + t.table() + ") no longer exists:"
+                                  + " there is no shape to record; untrack it", Map.of("table", name)));
+                          Commands.Command c = new Commands.RecordSchemaDrift(name, shape, key,
                               filed.stream().filter(f -> f.table().equals(name)).mapToLong(Tracking.FollowedDdl::id)
-                                  .max().orElse(0), expectedShapeHash, author);
+                                  .max().orElse(0), expectedShapeHash, author,
+                              SchemaFollower.migration(backends, repository, t, shape));
                           return c;
                         })))
                     .onTermination().call(open::rollback);

@@ -174,10 +174,22 @@ public final class Commands {
    * @param columnsFollowed whether what versions the table records its rows in the shape's columns (the
    *     DDL guard followed the columns added): else columns added are drift, not a followed change
    */
+  /**
+   * @param migration the statements that turn the recorded shape into {@code shape}, as the caller wrote
+   *     them from the state it decides in (see {@link TableSchemaChanged#migration})
+   */
   public record RecordSchemaChange(String name, TableShape shape,
-      List<TableSchemaChanged.Statement> statements, long ddlThrough, boolean columnsFollowed) implements TableCommand {
+      List<TableSchemaChanged.Statement> statements, long ddlThrough, boolean columnsFollowed, List<String> migration)
+      implements TableCommand {
     public RecordSchemaChange {
       statements = List.copyOf(statements);
+      migration = List.copyOf(migration);
+    }
+
+    /** Without migration statements: for a decision that records none (tests of the rules alone). */
+    public RecordSchemaChange(String name, TableShape shape, List<TableSchemaChanged.Statement> statements,
+        long ddlThrough, boolean columnsFollowed) {
+      this(name, shape, statements, ddlThrough, columnsFollowed, List.of());
     }
   }
 
@@ -192,7 +204,11 @@ public final class Commands {
    * records nothing over it.
    */
   public record RecordSchemaDrift(String name, TableShape shape, boolean keyHolds, long ddlThrough,
-      String expectedShapeHash, Author author) implements TableCommand {}
+      String expectedShapeHash, Author author, List<String> migration) implements TableCommand {
+    public RecordSchemaDrift {
+      migration = List.copyOf(migration);
+    }
+  }
 
   /**
    * Adds columns to what a branch other than the default one reads of a tracked table (their

@@ -111,7 +111,7 @@ public final class TableDecider {
       return List.of();
     }
     return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), now, previous, c.statements(),
-        c.ddlThrough(), branchColumnsAfter(state, t, c.shape().tableColumns())));
+        c.ddlThrough(), branchColumnsAfter(state, t, c.shape().tableColumns()), c.migration()));
   }
 
   /**
@@ -161,7 +161,7 @@ public final class TableDecider {
     return List.of(new TableSchemaChanged(c.name(), state.defaultBranch(), c.shape(), c.shape().hash(), previous,
         List.of(new TableSchemaChanged.Statement(DRIFT_RECORDED, identity(t.schema()) + "." + identity(t.table()),
             user, now)),
-        Math.max(c.ddlThrough(), state.ddlRecordedThrough(c.name())), state.branchColumns(c.name())));
+        Math.max(c.ddlThrough(), state.ddlRecordedThrough(c.name())), state.branchColumns(c.name()), c.migration()));
   }
 
   /** A name as PostgreSQL's object identities write it: quoted when it must be. */

@@ -70,7 +70,7 @@ class BranchColumnsTest {
     sql(pool, "alter table public." + t + " add column region text not null default 'eu'");
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
         .get("/api/v1/repositories/{r}/tables/orders", repo).then().body("columns", hasSize(3)));
-    List<Map<String, Object>> changed = given().queryParam("types", "io.strata.table.schema_changed.v2")
+    List<Map<String, Object>> changed = given().queryParam("types", "io.strata.table.schema_changed.v3")
         .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().jsonPath().getList("items");
     assertThat(changed).singleElement().satisfies(e -> assertThat(e.toString())
         .contains("branch_columns=[{branch=dev, columns=[{name=id, type=integer, nullable=false}, {name=status, type=text,"

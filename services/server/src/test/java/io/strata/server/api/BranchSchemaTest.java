@@ -307,9 +307,10 @@ class BranchSchemaTest {
     assertThat(main.getList("items.id")).containsExactly(1, 2, 3, 4);
     assertThat(main.getList("items.status")).containsExactly("new", "main", "new", "dev");
     assertThat(main.getList("items.region")).containsExactly("us", "eu", "eu", "apac");
-    List<Map<String, Object>> changed = given().queryParam("types", "io.strata.table.schema_changed.v2")
+    List<Map<String, Object>> changed = given().queryParam("types", "io.strata.table.schema_changed.v3")
         .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().jsonPath().getList("items");
     assertThat(changed).singleElement().satisfies(e -> assertThat(e.toString()).contains("command=ALTER TABLE")
+        .contains("migration=[ALTER TABLE \"public\".\"" + t + "\" ADD COLUMN \"region\" text DEFAULT 'eu'::text NOT NULL]")
         .contains("branch=qa, columns=[{name=id, type=integer, nullable=false}, {name=status, type=text,"
             + " nullable=false}]"));
     // a branch created before keeps its columns; dev reads the same columns as main now, and goes on

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class DdlFollowTest {
-  private static final String CHANGED = "io.strata.table.schema_changed.v2";
+  private static final String CHANGED = "io.strata.table.schema_changed.v3";
 
   @Inject Pool pool;
 
@@ -92,6 +92,16 @@ class DdlFollowTest {
     Map<String, Object> data = (Map<String, Object>) last.get("data");
     assertThat(data.get("branch")).isEqualTo("main");
     assertThat(events.toString()).as("never the statement's text").doesNotContain("create index", "check (total");
+    // but the migration Strata writes for the change: what a subscriber replays elsewhere
+    @SuppressWarnings("unchecked")
+    String migration = events.stream()
+        .flatMap(e -> ((List<String>) ((Map<String, Object>) e.get("data")).get("migration")).stream())
+        .collect(java.util.stream.Collectors.joining(";\n"));
+    String table = "\"public\".\"" + t + "\"";
+    assertThat(migration).isEqualTo("ALTER TABLE " + table + " ALTER COLUMN \"status\" SET DEFAULT 'new'::text;\n"
+        + "ALTER TABLE " + table + " ALTER COLUMN \"status\" SET NOT NULL;\n"
+        + "ALTER TABLE " + table + " ADD CONSTRAINT \"" + t + "_total\" CHECK (total >= 0);\n"
+        + "CREATE INDEX \"" + t + "_status\" ON " + table + " USING btree (status)");
     assertThat(((Number) data.get("ddl_through")).longValue()).isPositive();
     assertThat(data.get("name")).isEqualTo("orders");
     assertThat(data.get("shape_hash")).isEqualTo(now.getString("recorded_hash"));

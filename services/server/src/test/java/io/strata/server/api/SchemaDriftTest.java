@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class SchemaDriftTest {
-  private static final String CHANGED = "io.strata.table.schema_changed.v2";
+  private static final String CHANGED = "io.strata.table.schema_changed.v3";
 
   @Inject Pool pool;
 

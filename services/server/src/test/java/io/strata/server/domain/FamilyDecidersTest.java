@@ -240,7 +240,7 @@ class FamilyDecidersTest {
         .as("columns changed otherwise than added: never followed").isEmpty();
 
     assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).containsExactly(
-        new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl, 2, List.of()));
+        new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl, 2, List.of(), List.of()));
     assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).as("recorded by another server first")
         .isEmpty();
     assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1, true)))
@@ -251,7 +251,8 @@ class FamilyDecidersTest {
     List<TableSchemaChanged.BranchColumns> devKeeps = List.of(new TableSchemaChanged.BranchColumns("dev",
         shape.tableColumns()));
     assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 4, true))).as("a column added, followed")
-        .containsExactly(new TableSchemaChanged("t", "main", widened, widened.hash(), shape.hash(), ddl, 4, devKeeps));
+        .containsExactly(new TableSchemaChanged("t", "main", widened, widened.hash(), shape.hash(), ddl, 4, devKeeps,
+            List.of()));
     assertThat(state.columnsOn("t", "dev")).isEqualTo(shape.tableColumns());
     assertThat(state.columnsOn("t", "main")).isEqualTo(widened.tableColumns());
     decide(new Commands.CreateBranch("later", "main", null, null, false));
@@ -268,7 +269,7 @@ class FamilyDecidersTest {
     assertThat(state.hasOwnColumns("t", "dev")).as("a deleted branch's columns are forgotten").isFalse();
     assertThat(copy.hasOwnColumns("t", "dev")).as("a copy keeps its own").isTrue();
     assertThat(decide(new Commands.RecordSchemaDrift("t", new TableShape(wider.columns(), List.of("id"), List.of(),
-        List.of()), true, 0, null, ADA))).singleElement()
+        List.of()), true, 0, null, ADA, List.of()))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).branchColumns()).as("a drift keeps them")
             .containsExactly(new TableSchemaChanged.BranchColumns("later", widened.tableColumns())));
   }
@@ -285,18 +286,20 @@ class FamilyDecidersTest {
     TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
         new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
 
-    assertThat(refused(new Commands.RecordSchemaDrift("gone", indexed, true, 0, null, ADA))).isEqualTo(ErrorCode.TableNotFound);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA)))
+    assertThat(refused(new Commands.RecordSchemaDrift("gone", indexed, true, 0, null, ADA, List.of()))).isEqualTo(ErrorCode.TableNotFound);
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA, List.of())))
         .as("the caller saw another recorded shape").isEqualTo(ErrorCode.SchemaMoved);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", widened, true, 0, null, ADA)))
+    assertThat(refused(new Commands.RecordSchemaDrift("t", widened, true, 0, null, ADA, List.of())))
         .as("columns changed: not versioned on the default branch").isEqualTo(ErrorCode.ValidationError);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, false, 0, shape.hash(), ADA)))
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, false, 0, shape.hash(), ADA, List.of())))
         .as("its key no longer identifies its rows").isEqualTo(ErrorCode.ValidationError);
-    assertThat(decide(new Commands.RecordSchemaDrift("t", shape, true, 0, shape.hash(), ADA))).as("recorded already").isEmpty();
+    assertThat(decide(new Commands.RecordSchemaDrift("t", shape, true, 0, shape.hash(), ADA, List.of()))).as("recorded already").isEmpty();
 
-    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, shape.hash(), ADA))).containsExactly(
+    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, shape.hash(), ADA,
+        List.of("CREATE INDEX t_v ON other.t_live USING btree (v)")))).containsExactly(
         new TableSchemaChanged("t", "main", indexed, indexed.hash(), shape.hash(), List.of(new TableSchemaChanged
-            .Statement(TableDecider.DRIFT_RECORDED, "other.t_live", ADA.name(), NOW)), 0, List.of()));
+            .Statement(TableDecider.DRIFT_RECORDED, "other.t_live", ADA.name(), NOW)), 0, List.of(),
+            List.of("CREATE INDEX t_v ON other.t_live USING btree (v)")));
     // DDL followed after it is recorded over it; the drift's recording covers no newer command
     List<TableSchemaChanged.Statement> ddl = List.of(new TableSchemaChanged.Statement("CREATE INDEX", "other.t_w",
         "etl", Instant.EPOCH));
@@ -304,13 +307,13 @@ class FamilyDecidersTest {
         List.of(new TableShape.Index("t_v", false, "btree (v)"), new TableShape.Index("t_w", false, "btree (id, v)")));
     assertThat(decide(new Commands.RecordSchemaChange("t", more, ddl, 4, true))).singleElement()
         .isInstanceOf(TableSchemaChanged.class);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA)))
+    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA, List.of())))
         .as("a follower's round came between").isEqualTo(ErrorCode.SchemaMoved);
-    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, more.hash(), ADA))).singleElement()
+    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, more.hash(), ADA, List.of()))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(4));
     // read with a command filed and not recorded yet: it covers that command, so a round that read the
     // command before the drift was recorded records nothing over it
-    assertThat(decide(new Commands.RecordSchemaDrift("t", more, true, 9, indexed.hash(), ADA))).singleElement()
+    assertThat(decide(new Commands.RecordSchemaDrift("t", more, true, 9, indexed.hash(), ADA, List.of()))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(9));
     assertThat(decide(new Commands.RecordSchemaChange("t", indexed, ddl, 9, true))).as("the stale round").isEmpty();
   }
