@@ -10,6 +10,7 @@ import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,6 +34,7 @@ public final class TableQueries {
   private static final TypeReference<List<TableColumn>> COLUMN_LIST = new TypeReference<>() {};
   private static final TypeReference<List<TableSchemaChanged.BranchColumns>> BRANCH_COLUMNS = new TypeReference<>() {};
   private static final TypeReference<List<TableRow.BranchAdded>> BRANCH_ADDED = new TypeReference<>() {};
+  private static final TypeReference<List<TableShape.Column>> SHAPE_COLUMNS = new TypeReference<>() {};
 
   private final Pool pool;
 
@@ -202,5 +204,26 @@ public final class TableQueries {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable table row", e);
     }
+  }
+
+  /**
+   * Per table, the columns the branch commit {@code commit} was made on had added through Strata when it
+   * was made (a table absent: none), read in {@code client}'s snapshot.
+   */
+  public static Uni<Map<String, List<TableShape.Column>>> addedAt(SqlClient client, String repository,
+      String commit) {
+    return client.preparedQuery("select table_name, added::text from strata_meta.commit_added"
+            + " where repository = $1 and commit_id = $2").execute(Tuple.of(repository, commit))
+        .map(rows -> {
+          Map<String, List<TableShape.Column>> added = new TreeMap<>();
+          for (Row r : rows) {
+            try {
+              added.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), SHAPE_COLUMNS));
+            } catch (JsonProcessingException e) {
+              throw new IllegalStateException("unreadable added columns", e);
+            }
+          }
+          return added;
+        });
   }
 }

@@ -75,6 +75,17 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
         .orElse(List.of());
   }
 
+  /** The same table with {@code branch}'s columns and the columns it added set (a reset moving them). */
+  public TableRow withBranchShape(String branch, List<TableColumn> columns, List<TableShape.Column> added) {
+    List<TableSchemaChanged.BranchColumns> own = new java.util.ArrayList<>(branchColumns.stream()
+        .filter(b -> !b.branch().equals(branch)).toList());
+    own.add(new TableSchemaChanged.BranchColumns(branch, columns));
+    List<BranchAdded> adds = new java.util.ArrayList<>(branchAdded.stream().filter(b -> !b.branch().equals(branch))
+        .toList());
+    adds.add(new BranchAdded(branch, added));
+    return new TableRow(facts, trackedAt, ddlThrough, own, adds);
+  }
+
   public long rowCount() {
     return facts.rowCount();
   }

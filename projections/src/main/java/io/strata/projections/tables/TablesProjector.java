@@ -61,6 +61,14 @@ public final class TablesProjector implements Projector {
             union all select jsonb_build_object('branch', $3::text, 'columns', $5::text::jsonb)) x(e))
       where t.repository = $1 and t.name = $2""";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
+  /** Commit $2, made on branch $3: the columns the branch had added, per table (none: no row). */
+  static final String COMMIT_ADDED = """
+      insert into strata_meta.commit_added (repository, commit_id, table_name, added)
+      select t.repository, $2, t.name, e->'columns' from strata_meta.tables t
+        cross join lateral jsonb_array_elements(t.branch_added) e
+       where t.repository = $1 and e->>'branch' = $3 and jsonb_array_length(e->'columns') > 0
+      on conflict do nothing""";
+  static final String DELETE_COMMIT_ADDED = "delete from strata_meta.commit_added where repository = $1";
 
   @Override
   public String name() {
@@ -69,7 +77,7 @@ public final class TablesProjector implements Projector {
 
   @Override
   public List<String> tables() {
-    return List.of("strata_meta.tables", "strata_meta.table_shape_history");
+    return List.of("strata_meta.tables", "strata_meta.table_shape_history", "strata_meta.commit_added");
   }
 
   @Override
@@ -83,12 +91,14 @@ public final class TablesProjector implements Projector {
               e.shape() == null ? null : EventCodec.mapper().valueToTree(e.shape()).toString()}))
           .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.columns(), e.primaryKey()));
     }
-    if (event instanceof CommitCreated e && !e.changes().isEmpty()) {
-      return Multi.createFrom().iterable(e.changes())
+    if (event instanceof CommitCreated e) {
+      Uni<Void> added = e.branch() == null ? Uni.createFrom().voidItem()
+          : tx.preparedQuery(COMMIT_ADDED).execute(Tuple.of(repo, e.id(), e.branch())).replaceWithVoid();
+      return e.changes().isEmpty() ? added : Multi.createFrom().iterable(e.changes())
           .onItem().transformToUniAndConcatenate(c -> tx.preparedQuery(UPDATE_CONTENT)
               .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
                   e.branch()})))
-          .collect().last().replaceWithVoid();
+          .collect().last().replaceWithVoid().chain(() -> added);
     }
     if (event instanceof BranchHeadMoved e && !e.tables().isEmpty()) {
       return Multi.createFrom().iterable(e.tables())
@@ -119,7 +129,8 @@ public final class TablesProjector implements Projector {
     }
     if (event instanceof RepositoryDeleted) {
       return tx.preparedQuery(DELETE_ALL).execute(Tuple.of(repo))
-          .chain(() -> tx.preparedQuery(DELETE_HISTORY).execute(Tuple.of(repo))).replaceWithVoid();
+          .chain(() -> tx.preparedQuery(DELETE_HISTORY).execute(Tuple.of(repo)))
+          .chain(() -> tx.preparedQuery(DELETE_COMMIT_ADDED).execute(Tuple.of(repo))).replaceWithVoid();
     }
     return Uni.createFrom().voidItem();
   }

@@ -138,11 +138,16 @@ public class BranchSchemaCommands {
     }
     Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, names, validateOnly);
     return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireDroppable(state, command),
-        (unit, onBranch) -> unit.roles().branchObjects().dropColumns(unit, onBranch, branch, names)
-            .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> new StrataException(
-                ErrorCode.ValidationError, "the view of table '" + table + "' on branch '" + branch + "' is made"
-                    + " again without the columns, and other objects depend on it: " + PgErrors.message(f)
-                    + "; drop them first", Map.of("table", table, "branch", branch))), ctx, answer);
+        (unit, onBranch) -> drop(unit, onBranch, branch, names), ctx, answer);
+  }
+
+  /** Drops {@code names} from {@code branch}'s objects of a table; objects depending on its view: 422. */
+  static Uni<Void> drop(UnitOfWork unit, TrackedTable onBranch, String branch, List<String> names) {
+    return unit.roles().branchObjects().dropColumns(unit, onBranch, branch, names)
+        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> new StrataException(
+            ErrorCode.ValidationError, "the view of table '" + onBranch.name() + "' on branch '" + branch + "' is made"
+                + " again without columns " + names + ", and other objects depend on it: " + PgErrors.message(f)
+                + "; drop them first", Map.of("table", onBranch.name(), "branch", branch)));
   }
 
   private static void check(List<BranchObjects.NewColumn> columns) {

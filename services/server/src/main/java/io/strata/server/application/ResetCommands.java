@@ -43,10 +43,13 @@ public class ResetCommands {
   private final StrataConfig config;
   private final CrossStorageCommits crossStorage;
   private final BranchMoves moves;
+  private final BranchSchemaResets schemaResets;
 
   @Inject
   public ResetCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
-      ProjectionRuntime projections, StrataConfig config, CrossStorageCommits crossStorage, BranchMoves moves) {
+      ProjectionRuntime projections, StrataConfig config, CrossStorageCommits crossStorage, BranchMoves moves,
+      BranchSchemaResets schemaResets) {
+    this.schemaResets = schemaResets;
     this.moves = moves;
     this.crossStorage = crossStorage;
     this.processor = processor;
@@ -100,13 +103,17 @@ public class ResetCommands {
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
         .chain(() -> ColumnFit.require(tx, state, repo, branch, null, to, tracked, "reset"))
-        .chain(() -> CommitGraphReads.pathsBetween(tx, repo, from, to))
-        .chain(paths -> moves.move(tx, state, repo, ref, tracked.stream()
-            // a hard reset drops the working changes of every table; otherwise only tables that differ move
-            .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())
-            .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
-        .map(contents -> new Commands.ResetBranch(branch, from, to, r.mode() == Mode.HARD, contents, r.force(),
-            mayForce));
+        // a hard reset of a branch gives it the columns it had added at that commit, before its rows move
+        .chain(() -> r.mode() == Mode.HARD && !ref.isDefault()
+            ? schemaResets.toCommit(tx, state, repo, branch, to, tracked)
+            : Uni.createFrom().item(BranchSchemaResets.Moved.none(tracked)))
+        .chain(moved -> CommitGraphReads.pathsBetween(tx, repo, from, to)
+            .chain(paths -> moves.move(tx, state, repo, ref, moved.tracked().stream()
+                // a hard reset drops the working changes of every table; otherwise only tables that differ move
+                .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())
+                .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
+            .map(contents -> new Commands.ResetBranch(branch, from, to, r.mode() == Mode.HARD, contents, r.force(),
+                mayForce, moved.events())));
   }
 
 }

@@ -109,7 +109,9 @@ public final class BranchDecider {
     requireNoMerge(state, c.branch());
     requireNoRebase(state, c.branch());
     requireHead(state, c.branch(), c.from());
-    return List.of(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.hard() ? "reset_hard" : "reset_soft",
+    List<StrataEvent> events = new java.util.ArrayList<>(c.schema());
+    events.add(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.hard() ? "reset_hard" : "reset_soft",
         c.contents()));
+    return events;
   }
 }

@@ -9,6 +9,7 @@ import io.strata.events.MergeStarted;
 import io.strata.events.TableCounts;
 import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
+import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import java.util.List;
@@ -299,8 +300,22 @@ public final class Commands {
    * Moves a branch's head to an existing commit (reset hard or soft); a protected branch only with
    * {@code force}, from a caller allowed to administer the repository ({@code mayForce}).
    */
+  /**
+   * @param schema for a hard reset of a branch other than the default one, the changes that gave the branch
+   *     the columns it had added at {@code to} (its objects changed already), recorded before the head moves
+   */
   public record ResetBranch(String branch, String from, String to, boolean hard,
-      List<BranchHeadMoved.TableContent> contents, boolean force, boolean mayForce) implements BranchCommand {}
+      List<BranchHeadMoved.TableContent> contents, boolean force, boolean mayForce,
+      List<TableBranchSchemaChanged> schema) implements BranchCommand {
+    public ResetBranch {
+      schema = schema == null ? List.of() : List.copyOf(schema);
+    }
+
+    public ResetBranch(String branch, String from, String to, boolean hard, List<BranchHeadMoved.TableContent> contents,
+        boolean force, boolean mayForce) {
+      this(branch, from, to, hard, contents, force, mayForce, List.of());
+    }
+  }
 
   /** A merge that finds the source already merged: nothing to do, but the branch must exist. */
   public record MergeUpToDate(String branch) implements MergeCommand {}

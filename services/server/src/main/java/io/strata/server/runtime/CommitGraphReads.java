@@ -1,9 +1,11 @@
 package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.TableShape;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.overlay.PgUnit;
 import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.tables.TableQueries;
 import java.util.List;
 import java.util.Map;
 
@@ -28,6 +30,11 @@ public final class CommitGraphReads {
   /** {@link CommitGraph#mergeBase}, read in {@code unit}. */
   public static Uni<String> mergeBase(UnitOfWork unit, String repository, String a, String b) {
     return CommitGraph.mergeBase(PgUnit.of(unit), repository, a, b);
+  }
+
+  /** {@link TableQueries#addedAt}, read in {@code unit}: the columns commit's branch had added, per table. */
+  public static Uni<Map<String, List<TableShape.Column>>> addedAt(UnitOfWork unit, String repository, String commit) {
+    return TableQueries.addedAt(PgUnit.of(unit), repository, commit);
   }
 
   /** {@link CommitGraph#madeOn}, read in {@code unit}. */

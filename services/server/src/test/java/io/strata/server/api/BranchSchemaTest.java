@@ -399,17 +399,45 @@ class BranchSchemaTest {
     post("/api/v1/repositories/" + repo + "/branches/dev/stash/0/pop", Map.of()).statusCode(200);
     assertThat(rows(repo, "dev", true).getList("items.region")).containsExactly("us", "apac", "emea");
     given().delete("/api/v1/repositories/{r}/branches/dev/working", repo).then().statusCode(204);
-    // reset back to the first commit, and to before the column: the rows are the commit's, the column stays
-    // (the schema operation is not part of what a reset moves yet) and reads its default where rows lack it
+    // reset back to the first commit, and to before the column: the rows are the commit's, and so are the
+    // columns the branch had added (a soft reset keeps them, with the working state)
     json().body(Map.of("to", first, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
         .statusCode(200);
     assertThat(rows(repo, "dev", false).getList("items.region")).containsExactly("us", "eu", "eu");
+    json().body(Map.of("to", forked, "mode", "soft")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "dev", true).getList("items.region")).containsExactly("us", "eu", "eu");
+    json().body(Map.of("to", first, "mode", "soft")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    String view = Api.view(repo, "dev", "orders");
     json().body(Map.of("to", forked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
         .statusCode(200);
     JsonPath back = rows(repo, "dev", true);
     assertThat(back.getList("items.id")).containsExactly(1, 2);
     assertThat(back.getList("items.status")).containsExactly("new", "new");
-    assertThat(back.getList("items.region")).containsExactly("eu", "eu");
+    assertThat(back.getMap("items[0]")).containsOnlyKeys("id", "status");
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
+        + view + "'::regclass and attnum > 0")).containsExactly("id,status");
+    RepositoryState live = state(repo, false);
+    assertThat(live.addedOn("orders", "dev")).isEmpty();
+    assertThat(state(repo, true).addedOn("orders", "dev")).isEqualTo(live.addedOn("orders", "dev"));
+    // and forward again: the column comes back with its definition and the values the commit had
+    json().body(Map.of("to", second, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "dev", true).getList("items.region")).containsExactly("us", "apac", "eu");
+    assertThat(state(repo, false).addedOn("orders", "dev")).extracting(TableShape.Column::defaultValue)
+        .containsExactly("'eu'::text");
+    sql(pool, "insert into " + view + " (id, status) values (9, 'sql')");
+    assertThat(rows(repo, "dev", true).getList("items.region")).containsExactly("us", "apac", "eu", "eu");
+    // a column of that name added since, of another type: the reset puts the commit's back in its place
+    given().delete("/api/v1/repositories/{r}/branches/dev/working", repo).then().statusCode(204);
+    json().body(Map.of("to", forked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "integer", null, null)))).statusCode(200);
+    json().body(Map.of("to", second, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(state(repo, false).addedOn("orders", "dev")).extracting(TableShape.Column::type).containsExactly("text");
+    assertThat(rows(repo, "dev", true).getList("items.region")).containsExactly("us", "apac", "eu");
   }
 
   @Test

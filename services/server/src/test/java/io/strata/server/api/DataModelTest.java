@@ -87,6 +87,8 @@ class DataModelTest {
     /** Per commit: the columns it was recorded with, and the branch incarnation it was made on. */
     final Map<String, List<String>> commitColumns = new HashMap<>();
     final Map<String, String> madeOn = new HashMap<>();
+    /** Per commit: the columns its branch had added when it was made (a hard reset gives them back). */
+    final Map<String, List<String>> commitAdded = new HashMap<>();
     /** Per branch its incarnation (a branch deleted and created again under its name is another one). */
     final Map<String, String> incarnation = new HashMap<>();
 
@@ -148,12 +150,23 @@ class DataModelTest {
       parents.put(id, of);
       heads.put(branch, id);
       madeOn.put(id, incarnation.get(branch));
+      commitAdded.put(id, List.copyOf(added.getOrDefault(branch, List.of())));
       // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
       // those of the newest default-branch commit it reaches, as its parents say
       // (the table's columns only grow, at the end: the newest are the longest)
       commitColumns.put(id, branch.equals("main") ? List.copyOf(table)
           : of.stream().map(p -> commitColumns.getOrDefault(p, List.of())).max((a, b) -> a.size() - b.size())
               .orElse(List.of()));
+    }
+
+    /** Whether a hard reset of {@code branch} to {@code commit} changes its added columns, and may. */
+    boolean resetMovesColumns(String branch, String commit) {
+      List<String> current = added.getOrDefault(branch, List.of());
+      List<String> wanted = commitAdded.getOrDefault(commit, List.of());
+      List<String> dropped = current.stream().filter(c -> !wanted.contains(c) && !table.contains(c)).toList();
+      List<String> adds = wanted.stream().filter(c -> !current.contains(c)).toList();
+      return (!dropped.isEmpty() || !adds.isEmpty())
+          && adds.stream().noneMatch(c -> table.contains(c) || columns.get(branch).contains(c));
     }
 
     Set<String> ancestors(String commit) {
@@ -241,6 +254,8 @@ class DataModelTest {
   /** Columns added (and dropped again) on branches, and merges that gave them to the default branch's table. */
   private int branchColumnsAdded;
   private int branchColumnsDropped;
+  /** Hard resets that moved a branch's added columns with its rows. */
+  private int schemaResets;
   private int promotions;
   private int columnRefusals;
 
@@ -266,6 +281,7 @@ class DataModelTest {
     assertThat(columnsAdded).as("columns added by the runs").isPositive();
     assertThat(branchColumnsAdded).as("columns added on branches by the runs").isPositive();
     assertThat(branchColumnsDropped).as("columns dropped again on branches by the runs").isPositive();
+    assertThat(schemaResets).as("hard resets that moved a branch's added columns").isPositive();
     assertThat(promotions).as("merges that gave the table a branch's columns").isPositive();
     assertThat(columnRefusals).as("moves refused for rows of other columns").isPositive();
   }
@@ -309,6 +325,26 @@ class DataModelTest {
       if (step == 9 * steps / 10 && !withAdded.isEmpty()) {
         // its own draws: the random sequences of the other steps stay
         merge(repo, model, "main", new Random(step), step, trace, withAdded.get(0));
+      }
+      // before it, a branch that added columns committed, reset hard to the newest commit of its history at
+      // which it had added other ones (its columns move: dropped, or given back), and reset hard back
+      if (step == 17 * steps / 20) {
+        for (String b : adders) {
+          if (model.added.getOrDefault(b, List.of()).stream().allMatch(model.table::contains)) {
+            continue;
+          }
+          Set<String> history = model.ancestors(model.heads.get(b));
+          List<String> newestFirst = new ArrayList<>(model.commitOrder);
+          java.util.Collections.reverse(newestFirst);
+          String to = newestFirst.stream().filter(history::contains).filter(c -> model.resetMovesColumns(b, c))
+              .findFirst().orElse(null);
+          if (to != null) {
+            String head = commit(repo, model, b, true, step, trace);
+            reset(repo, model, b, to, true, step, trace);
+            reset(repo, model, b, head, true, step, trace);
+            break;
+          }
+        }
       }
       List<String> branches = new ArrayList<>(model.working.keySet());
       String b = branches.get(random.nextInt(branches.size()));
@@ -401,14 +437,7 @@ class DataModelTest {
         }
       } else if (op < 60) {
         // a commit of the staged changes, or of all of them
-        boolean all = random.nextBoolean();
-        trace.append(step).append(": commit ").append(all ? "all " : "staged ").append(b).append('\n');
-        String id = Api.json().urlEncodingEnabled(false).body(Map.of("message", "s" + step, "all", all, "allow_empty", true))
-            .post("/api/v1/repositories/" + repo + "/branches/" + b + "/commits").then().statusCode(201)
-            .extract().path("id");
-        model.recordCommit(b, id, List.of(model.heads.get(b)));
-        model.commits.put(id, model.commit(b, all));
-        model.commitOrder.add(id);
+        commit(repo, model, b, random.nextBoolean(), step, trace);
       } else if (op < 66) {
         boolean stage = random.nextBoolean();
         trace.append(step).append(stage ? ": stage " : ": unstage ").append(b).append('\n');
@@ -666,7 +695,11 @@ class DataModelTest {
    */
   private void reset(String repo, Model model, String target, Random random, int step, StringBuilder trace) {
     String to = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
-    boolean hard = random.nextBoolean();
+    reset(repo, model, target, to, random.nextBoolean(), step, trace);
+  }
+
+  private void reset(String repo, Model model, String target, String to, boolean hard, int step,
+      StringBuilder trace) {
     trace.append(step).append(": reset ").append(hard ? "hard " : "soft ").append(target).append(" to ")
         .append(to, 0, 8).append('\n');
     var response = Api.json().urlEncodingEnabled(false).body(Map.of("to", to, "mode", hard ? "hard" : "soft"))
@@ -676,8 +709,28 @@ class DataModelTest {
       columnRefusals++;
       return;
     }
+    // a hard reset of a branch gives it the columns it had added at that commit: those added since are
+    // dropped (unless the table has them now), those dropped since added back, unless the table or the
+    // branch has that name now (422)
+    List<String> current = model.added.getOrDefault(target, List.of());
+    List<String> wanted = model.commitAdded.getOrDefault(to, List.of());
+    List<String> dropped = current.stream().filter(c -> !wanted.contains(c) && !model.table.contains(c)).toList();
+    List<String> adds = wanted.stream().filter(c -> !current.contains(c)).toList();
+    if (hard && !target.equals("main") && adds.stream().anyMatch(c -> model.table.contains(c)
+        || model.columns.get(target).contains(c) && !dropped.contains(c))) {
+      assertThat(response.statusCode()).as("a column taken: " + response.body().asString()).isEqualTo(422);
+      columnRefusals++;
+      return;
+    }
     assertThat(response.statusCode()).as("reset: " + response.body().asString()).isEqualTo(200);
     resets++;
+    if (hard && !target.equals("main") && (!dropped.isEmpty() || !adds.isEmpty())) {
+      model.columns.get(target).removeAll(dropped);
+      model.columns.get(target).addAll(adds);
+      model.added.get(target).removeAll(dropped);
+      model.added.get(target).addAll(adds);
+      schemaResets++;
+    }
     TreeMap<Integer, Integer> oldHead = model.committed.get(target);
     TreeMap<Integer, Integer> next = model.commits.get(to);
     model.heads.put(target, to);
@@ -994,6 +1047,18 @@ class DataModelTest {
     model.columns.get(b).add("x" + n);
     model.added.get(b).add("x" + n);
     branchColumnsAdded++;
+  }
+
+  /** A commit of the staged changes of {@code b}, or of all of them; answers its id. */
+  private String commit(String repo, Model model, String b, boolean all, int step, StringBuilder trace) {
+    trace.append(step).append(": commit ").append(all ? "all " : "staged ").append(b).append('\n');
+    String id = Api.json().urlEncodingEnabled(false).body(Map.of("message", "s" + step, "all", all, "allow_empty", true))
+        .post("/api/v1/repositories/" + repo + "/branches/" + b + "/commits").then().statusCode(201)
+        .extract().path("id");
+    model.recordCommit(b, id, List.of(model.heads.get(b)));
+    model.commits.put(id, model.commit(b, all));
+    model.commitOrder.add(id);
+    return id;
   }
 
   /** The first column branch {@code b} added, dropped again through Strata: the branch no longer reads it. */

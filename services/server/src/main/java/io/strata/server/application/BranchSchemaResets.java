@@ -1,0 +1,120 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableBranchSchemaChanged;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.events.TableTracked;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.CommitGraphReads;
+import io.strata.server.runtime.StorageBackends;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A hard reset of a branch other than the default one moves the columns it added through Strata with its
+ * rows: to the columns it had added when the commit it is reset to was made (a commit records them:
+ * {@code strata_meta.commit_added}; a commit of another branch, none). Columns added since are dropped
+ * (unless the table has them now: promoted, they are in the commit's rows too), columns dropped since are
+ * added back with their definitions, before the rows move — so the rows written back carry the values the
+ * commit had in them. Zero-copy both ways, like the schema commands.
+ */
+@ApplicationScoped
+public class BranchSchemaResets {
+  private final StorageBackends backends;
+
+  @Inject
+  public BranchSchemaResets(StorageBackends backends) {
+    this.backends = backends;
+  }
+
+  /** The schema changes made (to record with the reset) and the tables as the branch reads them after. */
+  public record Moved(List<TableBranchSchemaChanged> events, List<TableRow> tracked) {
+    static Moved none(List<TableRow> tracked) {
+      return new Moved(List.of(), tracked);
+    }
+  }
+
+  /**
+   * Gives {@code branch} the columns it had added at commit {@code to}, in {@code tx} (the reset's own).
+   * Refused (422, nothing changed) when a column to add back has a name the branch or the table has now.
+   */
+  Uni<Moved> toCommit(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,
+      List<TableRow> tracked) {
+    return CommitGraphReads.addedAt(tx, repository, to).chain(target -> {
+      List<TableBranchSchemaChanged> events = new ArrayList<>();
+      List<TableRow> after = new ArrayList<>();
+      Uni<Void> work = Uni.createFrom().voidItem();
+      for (TableRow row : tracked) {
+        String table = row.name();
+        List<TableShape.Column> current = state.addedOn(table, branch);
+        List<TableShape.Column> wanted = target.getOrDefault(table, List.of());
+        if (current.equals(wanted) || !state.tables().containsKey(table)) {
+          after.add(row);
+          continue;
+        }
+        // a column the table has now (promoted) stays: the commit's rows of the table read it too
+        Set<String> tableHas = state.tables().get(table).columns().stream().map(TableColumn::name)
+            .collect(Collectors.toSet());
+        List<TableShape.Column> dropped = current.stream()
+            .filter(c -> !wanted.contains(c) && !tableHas.contains(c.name())).toList();
+        List<String> dropNames = dropped.stream().map(TableShape.Column::name).toList();
+        List<TableShape.Column> adds = wanted.stream().filter(c -> !current.contains(c)).toList();
+        if (dropped.isEmpty() && adds.isEmpty()) {
+          after.add(row);
+          continue;
+        }
+        List<TableColumn> columnsMid = state.columnsOn(table, branch).stream()
+            .filter(c -> !dropNames.contains(c.name())).toList();
+        List<TableShape.Column> addedMid = current.stream().filter(c -> !dropNames.contains(c.name())).toList();
+        requireAddable(state.tables().get(table), branch, columnsMid, adds);
+        List<TableColumn> columnsAfter = new ArrayList<>(columnsMid);
+        adds.forEach(c -> columnsAfter.add(c.asTableColumn()));
+        List<TableShape.Column> addedAfter = new ArrayList<>(addedMid);
+        addedAfter.addAll(adds);
+        List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
+        dropped.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN, c)));
+        adds.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, c)));
+        events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter));
+        after.add(row.withBranchShape(branch, columnsAfter, addedAfter));
+
+        TableTracked t = state.tables().get(table);
+        TrackedTable before = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
+            state.columnsOn(table, branch), current);
+        TrackedTable mid = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
+            columnsMid, addedMid);
+        work = work
+            .chain(() -> dropNames.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
+                t.storage(), c -> BranchSchemaCommands.drop(c, before, branch, dropNames)))
+            .chain(() -> adds.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
+                t.storage(), c -> c.roles().branchObjects().addColumns(c, mid, branch, adds)));
+      }
+      return work.map(x -> new Moved(List.copyOf(events), List.copyOf(after)));
+    });
+  }
+
+  /** A column added back must have a name neither the branch (after its drops) nor the table has. */
+  private static void requireAddable(TableTracked t, String branch, List<TableColumn> columnsMid,
+      List<TableShape.Column> adds) {
+    Set<String> taken = columnsMid.stream().map(TableColumn::name).collect(Collectors.toSet());
+    t.columns().forEach(c -> taken.add(c.name()));
+    for (TableShape.Column c : adds) {
+      if (taken.contains(c.name())) {
+        throw new StrataException(ErrorCode.ValidationError, "resetting branch '" + branch + "' gives table '"
+            + t.name() + "' back column '" + c.name() + "' (" + c.type() + ") it had added at that commit, and the"
+            + " table or the branch has a column of that name now: drop it on the branch first, or reset softly",
+            Map.of("table", t.name(), "branch", branch, "column", c.name()));
+      }
+    }
+  }
+}
