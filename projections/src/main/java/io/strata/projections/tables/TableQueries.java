@@ -206,6 +206,11 @@ public final class TableQueries {
     }
   }
 
+  /** {@link #addedAt(SqlClient, String, String)} in the metadata database. */
+  public Uni<Map<String, List<TableShape.Column>>> addedAt(String repository, String commit) {
+    return addedAt(pool, repository, commit);
+  }
+
   /**
    * Per table, the columns the branch commit {@code commit} was made on had added through Strata when it
    * was made (a table absent: none), read in {@code client}'s snapshot.

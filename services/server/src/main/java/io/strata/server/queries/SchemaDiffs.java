@@ -64,27 +64,29 @@ public class SchemaDiffs {
   }
 
   /**
-   * The tables' shapes at a ref: its commit's ({@link TableQueries#shapesAt}); for a branch named as such,
-   * with the columns it added through Strata after them (they apply to its working state at once).
+   * The tables' shapes at a ref: its commit's ({@link TableQueries#shapesAt}) with the columns added
+   * through Strata after them — for a branch named as such, those it has (they apply to its working state
+   * at once), else those the commit's branch had when it was made ({@link TableQueries#addedAt}).
    */
   private Uni<Map<String, TableShape>> shapesOf(String repository, RefResolver.Resolved ref) {
-    return tables.shapesAt(repository, ref.commit()).chain(shapes -> !ref.isPlainBranch()
-        ? Uni.createFrom().item(shapes)
-        : tables.tables(repository).map(rows -> {
-          Map<String, TableShape> withAdded = new java.util.TreeMap<>(shapes);
-          for (TableRow row : rows) {
-            TableShape shape = shapes.get(row.name());
-            List<TableShape.Column> added = row.addedOn(ref.branch()).stream()
-                .filter(c -> shape != null && shape.columns().stream().noneMatch(x -> x.name().equals(c.name())))
-                .toList();
-            if (!added.isEmpty()) {
-              List<TableShape.Column> columns = new java.util.ArrayList<>(shape.columns());
-              columns.addAll(added);
-              withAdded.put(row.name(), new TableShape(columns, shape.primaryKey(), shape.constraints(), shape.indexes()));
-            }
-          }
-          return withAdded;
-        }));
+    Uni<Map<String, List<TableShape.Column>>> added = ref.isPlainBranch()
+        ? tables.tables(repository).map(rows -> rows.stream()
+            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))))
+        : tables.addedAt(repository, ref.commit());
+    return tables.shapesAt(repository, ref.commit()).chain(shapes -> added.map(byTable -> {
+      Map<String, TableShape> withAdded = new java.util.TreeMap<>(shapes);
+      byTable.forEach((table, columns) -> {
+        TableShape shape = shapes.get(table);
+        List<TableShape.Column> missing = shape == null ? List.of() : columns.stream()
+            .filter(c -> shape.columns().stream().noneMatch(x -> x.name().equals(c.name()))).toList();
+        if (!missing.isEmpty()) {
+          List<TableShape.Column> all = new java.util.ArrayList<>(shape.columns());
+          all.addAll(missing);
+          withAdded.put(table, new TableShape(all, shape.primaryKey(), shape.constraints(), shape.indexes()));
+        }
+      });
+      return withAdded;
+    }));
   }
 
   public Uni<SchemaDiff> diff(RepositoryRow repository, String from, String to, String onlyTable) {

@@ -379,6 +379,11 @@ class BranchSchemaTest {
         .then().statusCode(200);
     String first = commitAll(repo, "dev", "regions");
     assertThat(rows(repo, "dev", false).getList("items.region")).containsExactly("us", "eu", "eu");
+    // the shape at a commit has the columns its branch had added then
+    assertThat(given().queryParam("ref", first).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "region");
+    assertThat(given().queryParam("ref", forked).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status");
     json().body(Map.of("region", "apac")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
         .then().statusCode(200);
     String second = commitAll(repo, "dev", "apac");
