@@ -107,47 +107,44 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
 
   @Override
   public Uni<Void> addColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Column> columns) {
-    SqlConnection tx = PgUnit.of(unit);
-    OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
     List<TableColumn> columnsAfter = new ArrayList<>(table.columnsOnRef());
     columns.forEach(c -> columnsAfter.add(c.asTableColumn()));
     List<TableShape.Column> addedAfter = new ArrayList<>(table.refAdded());
     addedAfter.addAll(columns);
-    return tx.query(STRATA_OWN_DDL + PgQueryAccess.LOCK).execute()
-        .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
-        .chain(rows -> {
-          for (Row r : rows) {
-            if (r.getString(0).equals(before.bid())) {
-              OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).forkedAt(r.getLong(4));
-              return tx.query(BranchObjectsSql.addColumns(before, after, columns)
-                      + new BranchObjectsSql(after).replaceView(r.getString(2), r.getString(3))).execute()
-                  .chain(() -> PgQueryAccess.addViews(tx, after))
-                  .chain(() -> tx.preparedQuery(BranchObjectsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
-                      before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
-                  .replaceWithVoid();
-            }
-          }
-          return Uni.createFrom().failure(new IllegalStateException("branch '" + branch + "' has no objects of table '"
-              + table.name() + "'"));
-        });
+    return changeShape(unit, table, branch, columnsAfter, addedAfter, (before, after, view) ->
+        BranchColumnsSql.addColumns(before, after, columns) + new BranchObjectsSql(after).replaceView(view[0], view[1]));
   }
 
   @Override
   public Uni<Void> dropColumns(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
+    return changeShape(unit, table, branch,
+        table.columnsOnRef().stream().filter(c -> !names.contains(c.name())).toList(),
+        table.refAdded().stream().filter(c -> !names.contains(c.name())).toList(),
+        (before, after, view) -> BranchColumnsSql.dropColumns(before, after, view[0], view[1], names));
+  }
+
+  /** The statements that change a branch's objects from {@code before} to {@code after}; its view's schema and name. */
+  private interface ShapeChange {
+    String sql(OverlaySql before, OverlaySql after, String[] view);
+  }
+
+  /**
+   * Gives {@code branch}'s objects of {@code table} the columns {@code columnsAfter}, of which it added
+   * {@code addedAfter}: the change's statements, its query views made again, its registration's added columns.
+   */
+  private static Uni<Void> changeShape(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableColumn> columnsAfter, List<TableShape.Column> addedAfter, ShapeChange change) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
-    List<TableColumn> columnsAfter = table.columnsOnRef().stream().filter(c -> !names.contains(c.name())).toList();
-    List<TableShape.Column> addedAfter = table.refAdded().stream().filter(c -> !names.contains(c.name())).toList();
     return tx.query(STRATA_OWN_DDL + PgQueryAccess.LOCK).execute()
         .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
         .chain(rows -> {
           for (Row r : rows) {
             if (r.getString(0).equals(before.bid())) {
               OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).forkedAt(r.getLong(4));
-              return tx.query(BranchObjectsSql.dropColumns(before, after, r.getString(2), r.getString(3), names))
-                  .execute()
+              return tx.query(change.sql(before, after, new String[] {r.getString(2), r.getString(3)})).execute()
                   .chain(() -> PgQueryAccess.addViews(tx, after))
-                  .chain(() -> tx.preparedQuery(BranchObjectsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
+                  .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
                       before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
                   .replaceWithVoid();
             }

@@ -1,0 +1,111 @@
+package io.strata.projections.overlay;
+
+import static io.strata.projections.overlay.SqlTemplate.fill;
+
+import io.strata.events.TableShape;
+import io.strata.projections.postgres.Sql;
+import java.util.List;
+
+/**
+ * The statements that change the columns of a branch's objects (row type, overlay, working log, view) for
+ * the columns it added through Strata, copying no row: {@link PgBranchObjects#addColumns} and
+ * {@link PgBranchObjects#dropColumns}.
+ */
+final class BranchColumnsSql {
+  private BranchColumnsSql() {}
+
+  /**
+   * Adds {@code columns} (this branch's columns after them are {@code b}'s; {@code before}: the branch
+   * before) to the branch's row type, overlay and working log, copying no row: each is added with its
+   * constant default, which the rows there take as PostgreSQL's "fast default" gives it (the overlay's
+   * rows, its tombstones and the logged before-images had the column's default as far as the branch is
+   * concerned). The working log's default is dropped again (its writers name every column).
+   */
+  static String addColumns(OverlaySql before, OverlaySql after, List<TableShape.Column> columns) {
+    // idempotent: an attempt whose event was not appended (another storage's transaction committed) is
+    // done again over what it left
+    StringBuilder sql = new StringBuilder(fill("""
+        do $strata_t$ begin
+          if to_regtype({row_type_literal}) is null then execute {create}; end if;
+        end $strata_t$;
+        """, "row_type_literal", OverlaySql.literal(after.ownRowType()),
+        "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.rowTypeDefinition() + ")")));
+    for (TableShape.Column c : columns) {
+      String column = Sql.quote(c.name());
+      sql.append(fill("""
+          do $strata_t$ begin
+            if not exists (select from pg_attribute a join pg_type t on t.typrelid = a.attrelid
+                           where t.oid = to_regtype({row_type_literal}) and a.attname = {name} and not a.attisdropped) then
+              execute {add_attribute};
+            end if;
+          end $strata_t$;
+          """, "row_type_literal", OverlaySql.literal(after.ownRowType()), "name", OverlaySql.literal(c.name()),
+          "add_attribute", OverlaySql.literal("alter type " + after.ownRowType() + " add attribute " + column + " "
+              + c.type())));
+      String withDefault = " " + c.type() + (c.defaultValue() == null ? "" : " default " + OverlaySql.addedValue(c));
+      sql.append("alter table ").append(before.overlay()).append(" add column if not exists ").append(column)
+          .append(withDefault).append(";");
+      if (!c.nullable()) {
+        sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ")
+            .append(Sql.quote("strata_required_" + c.name())).append(", add constraint ")
+            .append(Sql.quote("strata_required_" + c.name())).append(" check (__deleted or ").append(column)
+            .append(" is not null);");
+      }
+      sql.append("alter table ").append(before.workingLog()).append(" add column if not exists ").append(column)
+          .append(withDefault).append(";");
+      if (c.defaultValue() != null) {
+        sql.append("alter table ").append(before.workingLog()).append(" alter column ").append(column)
+            .append(" drop default;");
+      }
+    }
+    return sql.toString();
+  }
+
+  /**
+   * Drops {@code columns}, which the branch added ({@code before}: the branch with them; {@code after}:
+   * without), from its row type, overlay and working log, and makes its view and query views again in the
+   * columns left: catalog changes, no row copied (PostgreSQL marks a dropped column dropped). The view is
+   * dropped and created (a view cannot lose a column in place) with the privileges it had been granted.
+   * When the branch's columns are the table's again, its row type goes: it reads the table's.
+   */
+  static String dropColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
+      List<String> columns) {
+    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    StringBuilder sql = new StringBuilder(fill("""
+        {query_access_lock};
+        {drop_query_views}
+        drop table if exists pg_temp.strata_view_grants;
+        create temporary table strata_view_grants on commit drop as
+          select format('grant %s on %s to %s%s', a.privilege_type, {view_literal},
+                        case when a.grantee = 0 then 'public' else quote_ident(g.rolname) end,
+                        case when a.is_grantable then ' with grant option' else '' end) as statement
+            from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles g on g.oid = a.grantee
+           where c.oid = {view_literal}::regclass and a.grantee <> c.relowner;
+        drop view {view};
+        """, "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(before).dropViews(),
+        "view_literal", OverlaySql.literal(view), "view", view));
+    for (String c : columns) {
+      String column = Sql.quote(c);
+      sql.append("alter table ").append(before.overlay()).append(" drop column if exists ").append(column).append(";")
+          .append("alter table ").append(before.workingLog()).append(" drop column if exists ").append(column)
+          .append(";");
+      if (after.hasOwnShape()) {
+        sql.append("alter type ").append(before.ownRowType()).append(" drop attribute if exists ").append(column)
+            .append(";");
+      }
+    }
+    if (!after.hasOwnShape()) {
+      sql.append("drop type if exists ").append(before.ownRowType()).append(";");
+    }
+    BranchObjectsSql made = new BranchObjectsSql(after);
+    return sql.append(made.createView(viewSchema, viewName)).append(made.addedDefaults(view)).append("""
+        do $strata_g$ declare r record; begin
+          for r in select statement from pg_temp.strata_view_grants loop execute r.statement; end loop;
+        end $strata_g$;
+        drop table pg_temp.strata_view_grants;
+        """).toString();
+  }
+
+  /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */
+  static final String REGISTER_ADDED = "update strata.branch_overlays set added = $3::text::jsonb where tid = $1 and bid = $2";
+}
