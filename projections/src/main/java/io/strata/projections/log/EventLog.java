@@ -342,8 +342,17 @@ public final class EventLog {
         .map(rows -> rows.rowCount() == 0 ? FeedCursor.START : cursor(rows.iterator().next()));
   }
 
+  /** The feed's horizon; when the feed is stalled behind a committed append, advanced first (see FEED_HORIZON). */
   private Uni<Long> horizon() {
-    return pool.query(EventLogSql.FEED_HORIZON).execute().map(rows -> rows.iterator().next().getLong(0));
+    return pool.query(EventLogSql.FEED_HORIZON).execute().chain(rows -> {
+      Row row = rows.iterator().next();
+      if (!row.getBoolean("stalled")) {
+        return Uni.createFrom().item(row.getLong("horizon"));
+      }
+      return pool.query(EventLogSql.ADVANCE_NEXT_ID).execute()
+          .chain(() -> pool.query(EventLogSql.FEED_HORIZON).execute())
+          .map(again -> again.iterator().next().getLong("horizon"));
+    });
   }
 
   private static FeedCursor cursor(Row r) {

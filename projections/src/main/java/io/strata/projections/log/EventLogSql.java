@@ -91,13 +91,27 @@ final class EventLogSql {
    * next id, from which they differ by less than 2^31. A user's long transaction that appends nothing
    * (an ETL job on a tracked table) publishes nothing and does not hold the feed back, as
    * {@code pg_snapshot_xmin} would.
+   *
+   * <p>Its second column says whether the feed is stalled: committed events at or above the next id
+   * with no append open. An append that took its transaction id before others completed (a merge
+   * writes rows first) gets a key above its own id; once it commits, the next id of later snapshots
+   * stays at that key until some transaction with a newer id completes, which on a quiet server may
+   * be never. The reader then completes one ({@link #ADVANCE_NEXT_ID}) and reads the horizon again.
    */
   static final String FEED_HORIZON =
-      "select least(s.next, coalesce((select min(s.next + ((l.objid::text::bigint - s.next % 4294967296"
-          + " + 6442450944) % 4294967296) - 2147483648)"
+      "select h.horizon, h.horizon = h.next and exists (select 1 from strata_meta.events e"
+          + " where e.txid >= h.next) as stalled"
+          + " from (select s.next, least(s.next, coalesce((select min(s.next + ((l.objid::text::bigint"
+          + " - s.next % 4294967296 + 6442450944) % 4294967296) - 2147483648)"
           + " from pg_locks l where l.locktype = 'advisory' and l.classid = 1398035554 and l.objsubid = 2"
-          + " and l.granted), s.next))"
-          + " from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next) s";
+          + " and l.granted), s.next)) as horizon"
+          + " from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as next) s) h";
+
+  /**
+   * A transaction of its own that takes a transaction id and ends: later snapshots' next id is above
+   * every id assigned before it, so events a stalled feed ({@link #FEED_HORIZON}) held back come below it.
+   */
+  static final String ADVANCE_NEXT_ID = "select pg_current_xact_id()";
 
   /**
    * The feed: events below the horizon $1 ({@link #FEED_HORIZON}, read by an earlier statement),

@@ -237,6 +237,28 @@ class EventFeedConcurrencyTest {
         .extracting(e -> e.event().streamId()).containsExactly(quick, slow, later);
   }
 
+  @Test
+  void anAppendWhoseTransactionIdIsOlderThanItsKeyIsReadWithoutAnyOtherWrite() {
+    String stream = "o" + UUID.randomUUID();
+    FeedCursor start = log.feedEnd().await().atMost(WAIT);
+    var conn = pool.getConnectionAndAwait();
+    try {
+      var tx = conn.beginAndAwait();
+      // the command takes its transaction id (its data work), another transaction with a newer id
+      // completes, then the command appends: its key is above its own id
+      conn.query("select pg_current_xact_id()").executeAndAwait();
+      pool.query("select pg_current_xact_id()").executeAndAwait();
+      log.append(conn, stream, 0, List.of(event("o")), List.of()).await().atMost(WAIT);
+      tx.commitAndAwait();
+    } finally {
+      conn.closeAndAwait();
+    }
+    // nothing else writes: the reader alone must get past the horizon the append left
+    assertThat(log.readFeed(start, List.of(stream), null, 10).await().atMost(WAIT))
+        .extracting(e -> e.event().streamId()).containsExactly(stream);
+    assertThat(log.feedEnd().await().atMost(WAIT)).isGreaterThan(start);
+  }
+
   private static NewEvent event(String branch) {
     return NewEvent.of(new BranchProtectionChanged(branch, true), Instant.now(), "t", null);
   }
