@@ -206,6 +206,32 @@ public final class TableQueries {
     }
   }
 
+  /**
+   * The tables' shapes at commit {@code commit} ({@link #shapesAt}) with the columns its branch had added
+   * through Strata when it was made ({@link #addedAt}) after theirs.
+   */
+  public Uni<Map<String, TableShape>> shapesWithAddedAt(String repository, String commit) {
+    return shapesAt(repository, commit).chain(shapes -> addedAt(repository, commit)
+        .map(added -> withAdded(shapes, added)));
+  }
+
+  /** {@code shapes} with each table's {@code added} columns it lacks after its own. */
+  public static Map<String, TableShape> withAdded(Map<String, TableShape> shapes,
+      Map<String, List<TableShape.Column>> added) {
+    Map<String, TableShape> all = new TreeMap<>(shapes);
+    added.forEach((table, columns) -> {
+      TableShape shape = shapes.get(table);
+      List<TableShape.Column> missing = shape == null ? List.of() : columns.stream()
+          .filter(c -> shape.columns().stream().noneMatch(x -> x.name().equals(c.name()))).toList();
+      if (!missing.isEmpty()) {
+        List<TableShape.Column> columnsThen = new ArrayList<>(shape.columns());
+        columnsThen.addAll(missing);
+        all.put(table, new TableShape(columnsThen, shape.primaryKey(), shape.constraints(), shape.indexes()));
+      }
+    });
+    return all;
+  }
+
   /** {@link #addedAt(SqlClient, String, String)} in the metadata database. */
   public Uni<Map<String, List<TableShape.Column>>> addedAt(String repository, String commit) {
     return addedAt(pool, repository, commit);

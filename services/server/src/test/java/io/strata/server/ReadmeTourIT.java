@@ -76,6 +76,11 @@ class ReadmeTourIT {
         .containsPattern("web\\s*\\|\\s*[0-9]+");
     assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/1?ref=main", null, 200)
         .get("channel").asText()).isEqualTo("store");
+    // the column defined two ways: a schema conflict, settled as ours (main's text column, triage's numbers in it)
+    assertThat(output).contains("\"error\":\"SchemaConflict\"").contains("\"column\":\"priority\",\"type\":\"type_mismatch\"")
+        .containsPattern("\\n 1\\s*\\|\\s*3");
+    assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/2?ref=main", null, 200)
+        .get("priority").asText()).isEqualTo("1");
     JsonNode diff = server.send("GET", "/api/v1/repositories/shop/diff?from=main&to=dev", null, 200).get("tables").get(0);
     assertThat(diff.get("inserted").asInt()).isEqualTo(2);
     assertThat(diff.get("updated").asInt()).isEqualTo(10);

@@ -20,7 +20,7 @@ final class ErrorStatuses {
       case MethodNotAllowed -> 405;
       case NotAcceptable -> 406;
       case RepositoryAlreadyExists, BranchAlreadyExists, TagAlreadyExists, StorageAlreadyExists, StorageInUse,
-          TableAlreadyExists, TokenAlreadyExists, HeadMoved, SchemaMoved, MergeConflict, MergeInProgress, NotFastForward,
+          TableAlreadyExists, TokenAlreadyExists, HeadMoved, SchemaMoved, MergeConflict, SchemaConflict, MergeInProgress, NotFastForward,
           NoMergeInProgress, BranchProtected, BranchNotMerged, BranchHasStashes, RebaseInProgress,
           NoRebaseInProgress, StashGone, RepositoryNotEmpty, WorkingChangesPresent, ConcurrentWrite -> 409;
       case PayloadTooLarge -> 413;

@@ -33,6 +33,7 @@ final class OpenApiSchemas {
   private static final Map<String, List<String>> ENUMS = Map.ofEntries(
       Map.entry("Merge.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
       Map.entry("Merge.fast_forward", wire(io.strata.server.application.MergeCommands.FastForward.values())),
+      Map.entry("Merge.schema_strategy", wire(io.strata.server.domain.SchemaMerge.Side.values())),
       Map.entry("ApplyCommit.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
       Map.entry("ApplyStash.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
       Map.entry("Reset.mode", wire(io.strata.server.application.ResetCommands.Mode.values())),

@@ -34,8 +34,9 @@ public final class Requests {
 
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
 
+  /** A merge; {@code schemaStrategy} settles its schema conflicts to one side (none: they refuse it, 409). */
   public record Merge(String source, String strategy, String fastForward, String message, Boolean noCommit,
-      Boolean dryRun, String expectedHead, AuthorInput author) {}
+      Boolean dryRun, String expectedHead, AuthorInput author, String schemaStrategy) {}
 
   /** A conflict resolution: {@code key} as the conflict listing shows it (a JSON array, or one value). */
   /**

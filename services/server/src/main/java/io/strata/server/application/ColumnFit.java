@@ -38,11 +38,20 @@ final class ColumnFit {
    */
   static Uni<Void> require(UnitOfWork tx, RepositoryState state, String repo, String into, String sourceBranch,
       String commit, List<TableRow> tracked, String operation) {
+    return require(tx, state, repo, into, sourceBranch, commit, tracked, operation, SchemaMerges.Settled.NONE);
+  }
+
+  /**
+   * {@link #require(UnitOfWork, RepositoryState, String, String, String, String, List, String)} of a merge whose
+   * schema conflicts {@code settled} kept the target's columns: the source's rows arrive in their definitions.
+   */
+  static Uni<Void> require(UnitOfWork tx, RepositoryState state, String repo, String into, String sourceBranch,
+      String commit, List<TableRow> tracked, String operation, SchemaMerges.Settled settled) {
     boolean fromBranch = sourceBranch != null && state.branch(sourceBranch) != null;
     for (TableRow t : tracked) {
       if (state.tables().containsKey(t.name()) && fromBranch) {
-        check(state, t.name(), into, state.columnsOn(t.name(), sourceBranch), sourceBranch, "'" + sourceBranch + "'",
-            operation);
+        check(state, t.name(), into, keptOurs(state.columnsOn(t.name(), sourceBranch), settled.keptOurs(t.name()),
+            state.columnsOn(t.name(), into)), sourceBranch, "'" + sourceBranch + "'", operation);
       }
     }
     List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)).toList();
@@ -65,6 +74,18 @@ final class ColumnFit {
           }
         })
         .replaceWithVoid();
+  }
+
+  /** {@code source}'s columns with those of {@code kept} as {@code target} defines them (left out: it has none). */
+  private static List<TableColumn> keptOurs(List<TableColumn> source, Set<String> kept, List<TableColumn> target) {
+    if (kept.isEmpty()) {
+      return source;
+    }
+    return source.stream()
+        .map(c -> !kept.contains(c.name()) ? c
+            : target.stream().filter(x -> x.name().equals(c.name())).findFirst().orElse(null))
+        .filter(java.util.Objects::nonNull)
+        .toList();
   }
 
   /** The operation whose source's added columns reach the target first ({@link SchemaPromotions}). */

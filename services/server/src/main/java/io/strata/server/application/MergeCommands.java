@@ -24,6 +24,7 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
@@ -66,12 +67,14 @@ public class MergeCommands {
 
   private final SchemaFollower follower;
   private final SchemaPromotions promotions;
+  private final SchemaMerges schemaMerges;
 
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, RepositoryStateLoader loader, ObjectMapper json,
       StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work,
-      SchemaFollower follower, SchemaPromotions promotions) {
+      SchemaFollower follower, SchemaPromotions promotions, SchemaMerges schemaMerges) {
+    this.schemaMerges = schemaMerges;
     this.follower = follower;
     this.promotions = promotions;
     this.processor = processor;
@@ -98,11 +101,23 @@ public class MergeCommands {
    */
   public record Request(String source, Strategy strategy, FastForward fastForward, String message,
       boolean noCommit, boolean dryRun, String expectedHead, Author author, String operation, Integer mainline,
-      boolean allowEmpty) {
+      boolean allowEmpty, SchemaMerge.Side schemaStrategy) {
+    public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
+        boolean dryRun, String expectedHead, Author author, String operation, Integer mainline, boolean allowEmpty) {
+      this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, operation, mainline,
+          allowEmpty, null);
+    }
+
     public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
         boolean dryRun, String expectedHead, Author author) {
+      this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, (SchemaMerge.Side) null);
+    }
+
+    /** A merge, its schema conflicts settled by {@code schemaStrategy} (null: they refuse it). */
+    public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
+        boolean dryRun, String expectedHead, Author author, SchemaMerge.Side schemaStrategy) {
       this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, MergeStarted.MERGE, null,
-          true);
+          true, schemaStrategy);
     }
   }
 
@@ -150,24 +165,30 @@ public class MergeCommands {
             throw StrataException.invalid("source", "a branch cannot be merged into itself");
           }
           outcome.sourceCommit = source.commit();
-          // a branch's columns reach the target before its rows do
-          return promotions.beforeMerge(repo, target, source, r.dryRun(), r.fastForward() == FastForward.ONLY, ctx);
-        })
-        .chain(migrated -> tableQueries.tables(repo).chain(tracked -> {
+          // the columns merge three ways first, then the source's new ones reach the target before its rows do
+          return schemaMerges.merge(repo, target, source, r.schemaStrategy()).chain(settled -> promotions
+              .beforeMerge(repo, target, source, r.dryRun(), r.fastForward() == FastForward.ONLY, settled, ctx)
+              .chain(migrated -> merge(repo, target, r, ctx, answer, outcome, settled, migrated)));
+        });
+  }
+
+  private Uni<CommandResponse> merge(String repo, String target, Request r, CommandContext ctx,
+      Function<Outcome, Answer> answer, Outcome outcome, SchemaMerges.Settled settled, boolean migrated) {
+    return tableQueries.tables(repo).chain(tracked -> {
           // columns added to the default branch's tables: its next commit records the shape with them, so the
           // merge makes one rather than moving to the source's commits (made before the table had them)
           Request request = migrated && r.fastForward() == FastForward.AUTO ? withFastForward(r, FastForward.NEVER) : r;
           return r.dryRun()
-              ? dryRun(repo, target, request, tracked, outcome, answer)
+              ? dryRun(repo, target, request, tracked, outcome, settled, answer)
               : settledAfter(repo, tracked, processor.execute(repo, Footprint.branches(target, r.source()),
-                  (tx, state) -> prepare(tx, state, repo, target, request, tracked, outcome), ctx,
+                  (tx, state) -> prepare(tx, state, repo, target, request, tracked, outcome, settled), ctx,
                   answer.apply(outcome)));
-        }));
+        });
   }
 
   private static Request withFastForward(Request r, FastForward mode) {
     return new Request(r.source(), r.strategy(), mode, r.message(), r.noCommit(), r.dryRun(), r.expectedHead(),
-        r.author(), r.operation(), r.mainline(), r.allowEmpty());
+        r.author(), r.operation(), r.mainline(), r.allowEmpty(), r.schemaStrategy());
   }
 
   /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
@@ -177,9 +198,9 @@ public class MergeCommands {
 
   /** The merge worked out in a transaction that is rolled back: its answer, nothing changed, no event. */
   private Uni<CommandResponse> dryRun(String repo, String target, Request r, List<TableRow> tracked, Outcome outcome,
-      Function<Outcome, Answer> answer) {
+      SchemaMerges.Settled settled, Function<Outcome, Answer> answer) {
     return loader.load(repo).chain(state -> backends.inRolledBackTransaction(repo, backends.serverOwn(),
-            tx -> prepare(tx, state, repo, target, r, tracked, outcome))
+            tx -> prepare(tx, state, repo, target, r, tracked, outcome, settled))
         .map(command -> {
           Answer.Reply reply = answer.apply(outcome).reply(List.of(), state.lastPosition(), state, null);
           try {
@@ -193,7 +214,7 @@ public class MergeCommands {
 
   /** Works the merge out against the authoritative state, inside the transaction that appends its event. */
   private Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repo, String target,
-      Request r, List<TableRow> tracked, Outcome outcome) {
+      Request r, List<TableRow> tracked, Outcome outcome, SchemaMerges.Settled settled) {
     String ours = targetHead(state, target, r.expectedHead());
     String theirs = outcome.sourceCommit;
     outcome.head = ours;
@@ -201,7 +222,8 @@ public class MergeCommands {
     TableTransactions tables = new TableTransactions(backends, repo, tx);
     // the commit graph read below must include every commit the state has seen
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-        .chain(() -> ColumnFit.require(tx, state, repo, target, r.source(), theirs, tracked, ColumnFit.MERGE))
+        .chain(() -> ColumnFit.require(tx, state, repo, target, r.source(), theirs, tracked, ColumnFit.MERGE,
+            settled))
         .chain(() -> CommitGraphReads.mergeBase(tx, repo, ours, theirs))
         .chain(base -> {
           outcome.base = base;

@@ -2,12 +2,10 @@ package io.strata.server.application;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.TrackedTable;
-import io.strata.projections.tables.TableQueries;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
@@ -21,13 +19,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
- * A branch's schema changes carried by a merge, before its rows: the columns the source branch added
- * through Strata that the target lacks. Another branch takes them as the source did (zero-copy,
+ * A branch's schema changes carried by a merge, before its rows: the columns the merge's schema merge
+ * ({@link SchemaMerges}) gives the target — those the source (a branch, or the branch a commit was made on)
+ * added through Strata since the merge base, or settled as theirs. Another branch takes them as the source did (zero-copy,
  * {@code table.branch_schema_changed} for it); into the default branch they are added to the tables
  * themselves, online — one ALTER TABLE per table, all of a storage's in one transaction, each waiting at
  * most {@code STRATA_SCHEMA_MIGRATION_LOCK_TIMEOUT} for its lock (else the merge is refused with 409 and
@@ -46,12 +43,10 @@ public class SchemaPromotions {
   private final SchemaFollower follower;
   private final StrataConfig config;
   private final BranchSchemaCommands branchSchemas;
-  private final TableQueries tables;
 
   @Inject
   public SchemaPromotions(RepositoryStateLoader loader, StorageBackends backends, SchemaFollower follower,
-      StrataConfig config, BranchSchemaCommands branchSchemas, TableQueries tables) {
-    this.tables = tables;
+      StrataConfig config, BranchSchemaCommands branchSchemas) {
     this.branchSchemas = branchSchemas;
     this.loader = loader;
     this.backends = backends;
@@ -60,58 +55,33 @@ public class SchemaPromotions {
   }
 
   /**
-   * Per table, the columns {@code source} added that {@code target} does not read (in {@code state}); every
-   * column it added when {@code target} is null.
-   */
-  static Map<String, List<TableShape.Column>> pending(RepositoryState state, String source, String target) {
-    Map<String, List<TableShape.Column>> pending = new TreeMap<>();
-    for (TableTracked t : state.tables().values()) {
-      Set<String> has = target == null ? Set.of()
-          : state.columnsOn(t.name(), target).stream().map(TableColumn::name).collect(Collectors.toSet());
-      List<TableShape.Column> missing = state.addedOn(t.name(), source).stream().filter(c -> !has.contains(c.name()))
-          .toList();
-      if (!missing.isEmpty()) {
-        pending.put(t.name(), missing);
-      }
-    }
-    return pending;
-  }
-
-  /**
-   * Before a merge of {@code source} (a live branch named as such) into {@code target}: gives the target
-   * the columns the source added that it lacks (see the class comment) and waits until they are
-   * recorded. Nothing for a dry run, nor for a merge of a commit or tag. Answers whether the merge carries
-   * columns into the default branch's tables (they gained them now, or before an interrupted merge's
-   * retry): its merge then makes a merge commit, which reads them; refused before anything changes when
-   * the merge may only fast-forward.
+   * Before a merge into {@code target} whose schema merge ({@link SchemaMerges}) settled as {@code settled}:
+   * gives the target the columns it gains (see the class comment) and waits until they are recorded. Nothing
+   * for a dry run. Answers whether the merge brings columns added through Strata into the default branch's
+   * tables (they gained them now, or before an interrupted merge's retry): its merge then makes a merge
+   * commit, which reads them; refused before anything changes when the merge may only fast-forward.
    */
   Uni<Boolean> beforeMerge(String repository, String target, RefResolver.Resolved source, boolean dryRun,
-      boolean fastForwardOnly, CommandContext ctx) {
-    if (dryRun || source.branch() == null) {
+      boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
+    if (dryRun || settled.brought().isEmpty()) {
       return Uni.createFrom().item(false);
     }
-    // the projection first: a merge of a branch that added nothing loads no state
-    return tables.tables(repository)
-        .map(rows -> rows.stream().anyMatch(t -> !t.addedOn(source.branch()).isEmpty()))
-        .chain(any -> !any ? Uni.createFrom().item(false) : loader.load(repository).chain(state -> {
-      if (!state.exists() || state.branch(source.branch()) == null || state.branch(target) == null) {
+    return loader.load(repository).chain(state -> {
+      if (!state.exists() || state.branch(target) == null) {
         return Uni.createFrom().item(false);
       }
       boolean intoDefault = target.equals(state.defaultBranch());
-      Map<String, List<TableShape.Column>> carried = pending(state, source.branch(), null);
-      if (carried.isEmpty()) {
-        return Uni.createFrom().item(false);
-      }
+      Map<String, List<TableShape.Column>> carried = settled.brought();
       if (fastForwardOnly && intoDefault) {
         // also when the table has them already (a promotion interrupted after its ALTER): a fast-forward
         // would make main's head a commit older than the shape that reads them
         String table = carried.keySet().iterator().next();
-        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source.branch() + "' adds columns "
+        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source.ref() + "' adds columns "
             + carried.get(table).stream().map(TableShape.Column::name).toList() + " to table '" + table + "' of '"
             + target + "', whose head then records them in a merge commit: fast_forward only cannot be honoured",
             Map.of("table", table, "branch", target));
       }
-      Map<String, List<TableShape.Column>> pending = pending(state, source.branch(), target);
+      Map<String, List<TableShape.Column>> pending = settled.adds();
       if (pending.isEmpty()) {
         return Uni.createFrom().item(intoDefault);
       }
@@ -130,7 +100,7 @@ public class SchemaPromotions {
       return Multi.createFrom().iterable(byStorage.entrySet())
           .onItem().transformToUniAndConcatenate(s -> backends.inOwnTransaction(repository, s.getKey(), tx ->
               Multi.createFrom().iterable(s.getValue().entrySet())
-                  .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source.branch(), target,
+                  .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source.ref(), target,
                       state.tables().get(e.getKey()), e.getValue()))
                   .collect().last()
                   .chain(() -> Failpoints.hit("promotion.altered")))
@@ -138,7 +108,7 @@ public class SchemaPromotions {
           .collect().last()
           .chain(() -> follower.followRepositoryForReads(repository))
           .replaceWith(true);
-    }));
+    });
   }
 
   /** Adds {@code columns} to table {@code t} in {@code tx}, lock-timed; refusals say why and what to do. */

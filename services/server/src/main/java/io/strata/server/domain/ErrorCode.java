@@ -36,6 +36,8 @@ public enum ErrorCode {
   /** A table's drift recorded against a shape that is no longer the one recorded (expected_hash). */
   SchemaMoved,
   MergeConflict,
+  /** A merge's sides changed a column two ways since their merge base, and no schema_strategy settles it. */
+  SchemaConflict,
   MergeInProgress,
   /** fast_forward "only", and the target's head is not an ancestor of the source. */
   NotFastForward,

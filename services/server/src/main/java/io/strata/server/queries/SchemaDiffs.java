@@ -69,24 +69,12 @@ public class SchemaDiffs {
    * at once), else those the commit's branch had when it was made ({@link TableQueries#addedAt}).
    */
   private Uni<Map<String, TableShape>> shapesOf(String repository, RefResolver.Resolved ref) {
-    Uni<Map<String, List<TableShape.Column>>> added = ref.isPlainBranch()
-        ? tables.tables(repository).map(rows -> rows.stream()
-            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))))
-        : tables.addedAt(repository, ref.commit());
-    return tables.shapesAt(repository, ref.commit()).chain(shapes -> added.map(byTable -> {
-      Map<String, TableShape> withAdded = new java.util.TreeMap<>(shapes);
-      byTable.forEach((table, columns) -> {
-        TableShape shape = shapes.get(table);
-        List<TableShape.Column> missing = shape == null ? List.of() : columns.stream()
-            .filter(c -> shape.columns().stream().noneMatch(x -> x.name().equals(c.name()))).toList();
-        if (!missing.isEmpty()) {
-          List<TableShape.Column> all = new java.util.ArrayList<>(shape.columns());
-          all.addAll(missing);
-          withAdded.put(table, new TableShape(all, shape.primaryKey(), shape.constraints(), shape.indexes()));
-        }
-      });
-      return withAdded;
-    }));
+    if (!ref.isPlainBranch()) {
+      return tables.shapesWithAddedAt(repository, ref.commit());
+    }
+    return tables.shapesAt(repository, ref.commit()).chain(shapes -> tables.tables(repository)
+        .map(rows -> TableQueries.withAdded(shapes, rows.stream()
+            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))))));
   }
 
   public Uni<SchemaDiff> diff(RepositoryRow repository, String from, String to, String onlyTable) {

@@ -106,6 +106,18 @@ class DataModelTest {
     }
 
     /**
+     * The columns a merge of {@code source} (a live branch, else commit {@code commit}) into {@code target}
+     * brings, as the server's three-way schema merge decides (SchemaMerges): those the source added through
+     * Strata, but for those the target dropped since a merge base of {@code bases} had them.
+     */
+    List<String> brought(String source, String commit, String target, Set<String> bases) {
+      List<String> theirs = columns.containsKey(source) ? added.get(source) : commitAdded.getOrDefault(commit, List.of());
+      return theirs.stream().filter(c -> columns.get(target).contains(c) || bases.stream().noneMatch(b ->
+          commitColumns.getOrDefault(b, List.of()).contains(c) || commitAdded.getOrDefault(b, List.of()).contains(c)))
+          .toList();
+    }
+
+    /**
      * Whether rows of branch {@code source}'s state (a live branch), or else of {@code commit}, may move into
      * {@code into}: the server's rule (ColumnFit). A branch reading the table's columns takes rows of as many
      * columns or fewer; a branch with its own takes a branch's of exactly its columns, or a commit of its
@@ -570,9 +582,11 @@ class DataModelTest {
     // merge then makes a merge commit, whether or not the table had them already), another branch adds
     // them, unless the table has a column of one's name that the branch does not read (422, nothing changed)
     boolean promoted = false;
-    if (model.columns.containsKey(source)) {
-      List<String> pending = model.pending(source, target);
-      promoted = target.equals("main") && !model.added.get(source).isEmpty();
+    List<String> brought = source.equals(target) ? List.of()
+        : model.brought(source, theirsCommit, target, model.lowestCommonAncestors(model.heads.get(target), theirsCommit));
+    {
+      List<String> pending = brought.stream().filter(c -> !model.columns.get(target).contains(c)).toList();
+      promoted = target.equals("main") && !brought.isEmpty();
       if (!pending.isEmpty() && target.equals("main")) {
         model.table.addAll(pending);
         model.columns.put("main", new ArrayList<>(model.table));

@@ -1,0 +1,222 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.events.TableTracked;
+import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.tables.TableQueries;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.RefResolver;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.SchemaMerge;
+import io.strata.server.domain.StrataException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The schema half of a merge, before its rows (docs/schema-versioning.md, "Three-way schema merge"): each
+ * table's columns at the merge base, on the target and on the source, merged three ways
+ * ({@link SchemaMerge}). Conflicts refuse the merge before anything changes (409 {@code SchemaConflict},
+ * listing each with the three definitions) unless the request's {@code schema_strategy} settles them.
+ * {@code ours} keeps the target's definitions: the source's values of such a column are read into the
+ * target's type (a value it cannot take refuses the merge, 422, nothing changed) and a column the target
+ * dropped stays dropped. {@code theirs} is taken where it adds the source's column to the target; a
+ * redefinition or a drop of the target's column is not built (422, nothing changed). Changes without a
+ * conflict go the ways built before: columns the source added reach the target first ({@link SchemaPromotions});
+ * a column only the source dropped is not dropped on the target yet (the target keeps it, as before).
+ */
+@ApplicationScoped
+class SchemaMerges {
+  /** How many schema conflicts a refusal lists (all are counted). */
+  static final int LISTED = 100;
+
+  private final TableQueries tables;
+  private final CommitGraph graph;
+  private final RepositoryStateLoader loader;
+
+  @Inject
+  SchemaMerges(TableQueries tables, CommitGraph graph, RepositoryStateLoader loader) {
+    this.tables = tables;
+    this.graph = graph;
+    this.loader = loader;
+  }
+
+  /**
+   * A schema merge's outcome, per table: the columns it keeps as the target has them ({@code ours}'
+   * settlements), the columns the target gains (added on the source since the base, or settled as theirs),
+   * and the columns the source added through Strata that the merged shape has (whether or not the target
+   * has them already: a merge into the default branch that brings any makes a merge commit).
+   */
+  record Settled(Map<String, Set<String>> keptOurs, Map<String, List<TableShape.Column>> adds,
+      Map<String, List<TableShape.Column>> brought) {
+    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of());
+
+    Set<String> keptOurs(String table) {
+      return keptOurs.getOrDefault(table, Set.of());
+    }
+  }
+
+  /**
+   * Merges the columns of every table the target and the source of a merge both read (in {@code state},
+   * the source resolved as {@code source}); refuses as the class comment says, else answers the settled
+   * columns. A merge of a branch into itself, or one whose sides share no history, is left to the merge.
+   */
+  Uni<Settled> merge(String repo, String target, RefResolver.Resolved source, SchemaMerge.Side strategy) {
+    // the projection first: a merge between branches that added no column loads no state
+    return tables.tables(repo)
+        .map(rows -> source.branch() == null || !source.isPlainBranch() || rows.stream()
+            .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()))
+        .chain(any -> !any ? Uni.createFrom().item(Settled.NONE)
+            : loader.load(repo).chain(state -> merge(repo, state, target, source, strategy)));
+  }
+
+  private Uni<Settled> merge(String repo, RepositoryState state, String target, RefResolver.Resolved source,
+      SchemaMerge.Side strategy) {
+    RepositoryState.Branch into = state.branch(target);
+    if (into == null || state.tables().isEmpty()) {
+      return Uni.createFrom().item(Settled.NONE);
+    }
+    boolean liveSource = source.isPlainBranch() && state.branch(source.branch()) != null;
+    return graph.compare(repo, into.head(), source.commit()).chain(c -> c.mergeBase() == null
+        ? Uni.createFrom().item(Settled.NONE)
+        : tables.shapesAt(repo, c.mergeBase()).chain(baseShapes -> tables.addedAt(repo, c.mergeBase())
+            .chain(baseAdded -> (liveSource ? Uni.createFrom().item(Map.<String, TableShape>of())
+                    : tables.shapesAt(repo, source.commit()))
+                .chain(sourceShapes -> (liveSource ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
+                        : tables.addedAt(repo, source.commit()))
+                    .map(sourceAdded -> {
+                      Map<String, Set<String>> added = new TreeMap<>();
+                      for (TableTracked t : state.tables().values()) {
+                        Set<String> names = new java.util.HashSet<>();
+                        List.of(state.addedOn(t.name(), target), liveSource ? state.addedOn(t.name(), source.branch())
+                                : sourceAdded.getOrDefault(t.name(), List.of()),
+                            baseAdded.getOrDefault(t.name(), List.of()))
+                            .forEach(l -> l.forEach(col -> names.add(col.name())));
+                        added.put(t.name(), names);
+                      }
+                      Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
+                      state.tables().keySet().forEach(t -> theirsAdded.put(t, liveSource
+                          ? state.addedOn(t, source.branch()) : sourceAdded.getOrDefault(t, List.of())));
+                      return settle(state, target, source, TableQueries.withAdded(baseShapes, baseAdded),
+                          liveSource ? null : TableQueries.withAdded(sourceShapes, sourceAdded), added, theirsAdded,
+                          strategy);
+                    })))));
+  }
+
+  private static Settled settle(RepositoryState state, String target, RefResolver.Resolved source,
+      Map<String, TableShape> base, Map<String, TableShape> sourceShapes, Map<String, Set<String>> strataAdded,
+      Map<String, List<TableShape.Column>> theirsAdded, SchemaMerge.Side strategy) {
+    List<SchemaMerge.Conflict> open = new ArrayList<>();
+    Map<String, Set<String>> keptOurs = new TreeMap<>();
+    Map<String, List<TableShape.Column>> adds = new TreeMap<>();
+    Map<String, List<TableShape.Column>> brought = new TreeMap<>();
+    for (TableTracked t : state.tables().values()) {
+      List<TableShape.Column> theirs = sourceShapes == null ? columnsOn(state, t, source.branch())
+          : sourceShapes.containsKey(t.name()) ? sourceShapes.get(t.name()).columns() : null;
+      if (theirs == null) {
+        continue; // not tracked at the source: its rows are not merged
+      }
+      List<TableShape.Column> baseColumns = base.containsKey(t.name()) ? base.get(t.name()).columns() : List.of();
+      Set<String> added = strataAdded.getOrDefault(t.name(), Set.of());
+      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, columnsOn(state, t, target), theirs,
+          strategy);
+      // only columns a branch added through Strata are merged here: the table's own columns are read in the
+      // table's definitions on every side, their changes made by DDL on the default branch and followed
+      result.conflicts().stream().filter(x -> added.contains(x.column())).forEach(open::add);
+      Set<String> merged = result.columns().stream().map(TableShape.Column::name).collect(Collectors.toSet());
+      List<TableShape.Column> bringing = theirsAdded.getOrDefault(t.name(), List.of()).stream()
+          .filter(c -> merged.contains(c.name())).toList();
+      if (!bringing.isEmpty()) {
+        brought.put(t.name(), bringing);
+      }
+      for (SchemaMerge.Change change : result.changes()) {
+        if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
+          adds.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.merged());
+        }
+        if (change.settled() != null && added.contains(change.column()) && strategy == SchemaMerge.Side.THEIRS
+            && change.ours() != null) {
+          throw new StrataException(ErrorCode.ValidationError, "settling the " + change.settled().kind().wire()
+              + " of column '" + change.column() + "' of table '" + t.name() + "' as theirs would "
+              + (change.merged() == null ? "drop" : "redefine") + " the column on '" + target + "', which a merge"
+              + " does not do yet: settle it as ours (schema_strategy ours), or change the column on one side"
+              + " first", Map.of("table", t.name(), "column", change.column(), "branch", target));
+        }
+      }
+      if (strategy == SchemaMerge.Side.OURS) {
+        Set<String> kept = SchemaMerge.columns(t.name(), baseColumns, columnsOn(state, t, target), theirs, null)
+            .conflicts().stream().map(SchemaMerge.Conflict::column).filter(added::contains)
+            .collect(Collectors.toSet());
+        if (!kept.isEmpty()) {
+          keptOurs.put(t.name(), kept);
+        }
+      }
+    }
+    if (!open.isEmpty()) {
+      SchemaMerge.Conflict first = open.get(0);
+      throw new StrataException(ErrorCode.SchemaConflict, open.size() + " schema conflict(s) merging '"
+          + source.ref() + "' into '" + target + "', the first: " + first.kind().wire() + " on column '"
+          + first.column() + "' of table '" + first.table() + "' (" + definition(first.ours()) + " on '" + target
+          + "', " + definition(first.theirs()) + " on '" + source.ref() + "'); settle them with schema_strategy"
+          + " ours or theirs, or change the columns on one side first",
+          Map.of("schema_conflicts", open.stream().limit(LISTED).map(SchemaMerges::detail).toList(),
+              "schema_conflict_count", open.size()));
+    }
+    return new Settled(keptOurs, adds, brought);
+  }
+
+  /**
+   * The columns {@code branch} reads of table {@code t}, with their definitions: those it added through
+   * Strata as it added them, the table's as the table has them (a column the branch kept from before the
+   * table changed it: its name, type and nullability).
+   */
+  private static List<TableShape.Column> columnsOn(RepositoryState state, TableTracked t, String branch) {
+    Map<String, TableShape.Column> defined = new LinkedHashMap<>();
+    if (t.shape() != null) {
+      t.shape().columns().forEach(c -> defined.put(c.name(), c));
+    }
+    state.addedOn(t.name(), branch).forEach(c -> defined.put(c.name(), c));
+    List<TableShape.Column> columns = new ArrayList<>();
+    for (TableColumn c : state.columnsOn(t.name(), branch)) {
+      TableShape.Column d = defined.get(c.name());
+      columns.add(d != null && d.type().equals(c.type()) && d.nullable() == c.nullable() ? d
+          : new TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null, null));
+    }
+    return columns;
+  }
+
+  private static String definition(TableShape.Column c) {
+    return c == null ? "absent" : c.type() + (c.nullable() ? "" : " not null")
+        + (c.defaultValue() == null ? "" : " default " + c.defaultValue());
+  }
+
+  /** A conflict as the error's details list it. */
+  private static Map<String, Object> detail(SchemaMerge.Conflict c) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("table", c.table());
+    d.put("column", c.column());
+    d.put("type", c.kind().wire());
+    d.put("base", column(c.base()));
+    d.put("ours", column(c.ours()));
+    d.put("theirs", column(c.theirs()));
+    return d;
+  }
+
+  private static Map<String, Object> column(TableShape.Column c) {
+    if (c == null) {
+      return null;
+    }
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("type", c.type());
+    d.put("nullable", c.nullable());
+    d.put("default", c.defaultValue());
+    return d;
+  }
+}

@@ -1,0 +1,206 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.trackNew;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The three-way merge of columns added through Strata (docs/schema-versioning.md, "Three-way schema
+ * merge") through the API: sides that defined the same column two ways since their merge base refuse the
+ * merge with 409 {@code SchemaConflict} before anything changes, listing each conflict with the base's,
+ * ours' and theirs' definitions, unless {@code schema_strategy} settles them; a tag brings the columns its
+ * branch had added as the branch does; a column the target dropped since the base stays dropped.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class ThreeWaySchemaMergeTest {
+  @Inject Pool pool;
+
+  private static JsonPath rows(String repo, String ref) {
+    return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath();
+  }
+
+  private static void addColumn(String repo, String branch, String name, String type, Object dflt) {
+    Map<String, Object> op = new HashMap<>(Map.of("op", "add_column", "name", name, "type", type));
+    if (dflt != null) {
+      op.put("default", dflt);
+    }
+    json().body(Map.of("operations", List.of(op)))
+        .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, branch).then().statusCode(200);
+  }
+
+  private static void commitAll(String repo, String branch) {
+    json().body(Map.of("message", "work on " + branch, "all", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201);
+  }
+
+  private static io.restassured.response.ValidatableResponse merge(String repo, String source, Map<String, Object> more) {
+    Map<String, Object> body = new HashMap<>(more);
+    body.put("source", source);
+    return json().body(body).post("/api/v1/repositories/{r}/branches/main/merge", repo).then();
+  }
+
+  private List<String> columnTypes(String table) {
+    return Api.rows(pool, "select attname || ' ' || format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public."
+        + table + "'::regclass and attnum > 0 and not attisdropped order by attnum");
+  }
+
+  @Test
+  void aColumnAddedWithAnotherTypeOnEachSideIsATypeMismatchSettledOnlyAsAsked() {
+    String repo = createRepository(uniqueName("schema-conflict-type"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "note", "integer", null);
+    json().body(Map.of("note", 5)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    json().body(Map.of("status", "dev", "note", 7))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo).then().statusCode(200);
+    commitAll(repo, "dev");
+    post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "dev")).statusCode(201);
+    // main gains a column of the same name and another type, by DDL (an application's migration)
+    sql(pool, "alter table public." + t + " add column note text");
+    sql(pool, "update public." + t + " set note = 'checked' where id = 2");
+    commitAll(repo, "main");
+    String mainHead = Api.head(repo, "main");
+
+    // refused before anything changes, the conflict listed with the three definitions; a dry run, a tag too
+    for (Map<String, Object> asked : List.<Map<String, Object>>of(Map.of(), Map.of("dry_run", true))) {
+      merge(repo, "dev", asked).statusCode(409).body("error", equalTo("SchemaConflict"))
+          .body("message", containsString("type_mismatch on column 'note' of table 'orders'"))
+          .body("details.schema_conflicts", org.hamcrest.Matchers.hasSize(1))
+          .body("details.schema_conflict_count", equalTo(1))
+          .body("details.schema_conflicts[0].table", equalTo("orders"))
+          .body("details.schema_conflicts[0].column", equalTo("note"))
+          .body("details.schema_conflicts[0].type", equalTo("type_mismatch"))
+          .body("details.schema_conflicts[0].base", nullValue())
+          .body("details.schema_conflicts[0].ours.type", equalTo("text"))
+          .body("details.schema_conflicts[0].theirs.type", equalTo("integer"));
+    }
+    merge(repo, "v1", Map.of()).statusCode(409).body("error", equalTo("SchemaConflict"));
+    // theirs would retype main's column: not built, refused as such
+    merge(repo, "dev", Map.of("schema_strategy", "theirs")).statusCode(422)
+        .body("message", containsString("would redefine the column on 'main'"));
+    merge(repo, "dev", Map.of("schema_strategy", "both")).statusCode(422)
+        .body("details.field", equalTo("schema_strategy"));
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+    assertThat(rows(repo, "main").getList("items.note")).containsExactly(null, "checked", null);
+
+    // ours keeps main's column and reads dev's values into its type
+    merge(repo, "dev", Map.of("schema_strategy", "ours")).statusCode(200).body("conflicts", equalTo(0));
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text", "note text");
+    JsonPath main = rows(repo, "main");
+    assertThat(main.getList("items.id")).containsExactly(1, 2, 3, 4);
+    assertThat(main.getList("items.status")).containsExactly("new", "new", "new", "dev");
+    assertThat(main.getList("items.note")).containsExactly("5", "checked", null, "7");
+  }
+
+  @Test
+  void aColumnAddedWithAnotherDefaultOnEachBranchIsASchemaConflictAndTheSameOneIsNot() {
+    String repo = createRepository(uniqueName("schema-conflict-default"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    for (String b : List.of("eu", "us", "same")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    addColumn(repo, "eu", "region", "text", "eu");
+    addColumn(repo, "us", "region", "text", "us");
+    addColumn(repo, "same", "region", "text", "eu");
+    json().body(Map.of("region", "apac")).patch("/api/v1/repositories/{r}/branches/us/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    json().body(Map.of("status", "eu")).patch("/api/v1/repositories/{r}/branches/eu/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    json().body(Map.of("status", "same")).patch("/api/v1/repositories/{r}/branches/same/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    for (String b : List.of("eu", "us", "same")) {
+      commitAll(repo, b);
+    }
+    merge(repo, "eu", Map.of()).statusCode(200);
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text", "region text");
+
+    // both added it the same way: one column, no conflict
+    merge(repo, "same", Map.of()).statusCode(200);
+    String mainHead = Api.head(repo, "main");
+    merge(repo, "us", Map.of()).statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflicts[0].type", equalTo("schema_schema"))
+        .body("details.schema_conflicts[0].ours.default", equalTo("'eu'::text"))
+        .body("details.schema_conflicts[0].theirs.default", equalTo("'us'::text"));
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+    merge(repo, "us", Map.of("schema_strategy", "ours")).statusCode(200);
+    assertThat(Api.rows(pool, "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d join pg_attribute a"
+        + " on a.attrelid = d.adrelid and a.attnum = d.adnum where d.adrelid = 'public." + t
+        + "'::regclass and a.attname = 'region'")).containsExactly("'eu'::text");
+    JsonPath main = rows(repo, "main");
+    assertThat(main.getList("items.status")).containsExactly("eu", "same");
+    assertThat(main.getList("items.region")).containsExactly("eu", "apac");
+  }
+
+  @Test
+  void aTagOfABranchThatAddedAColumnBringsTheColumnAndItsValuesIntoMain() {
+    String repo = createRepository(uniqueName("schema-merge-tag"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "region", "text", "eu");
+    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "dev")).statusCode(201);
+    // dev goes on: the tag, not the branch, is what main takes
+    json().body(Map.of("region", "apac")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+
+    merge(repo, "v1", Map.of("fast_forward", "only")).statusCode(409).body("error", equalTo("NotFastForward"));
+    merge(repo, "v1", Map.of()).statusCode(200);
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text", "region text");
+    assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "eu");
+    merge(repo, "dev", Map.of()).statusCode(200);
+    assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "apac");
+  }
+
+  @Test
+  void aColumnTheTargetDroppedSinceTheBaseStaysDroppedWhenTheSourceStillHasIt() {
+    String repo = createRepository(uniqueName("schema-merge-drop"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "scratch", "integer", null);
+    json().body(Map.of("scratch", 1)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature", "from", "dev")).statusCode(201);
+    json().body(Map.of("status", "feature")).patch("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/2",
+        repo).then().statusCode(200);
+    commitAll(repo, "feature");
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "scratch"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+
+    json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    JsonPath dev = given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath();
+    assertThat(dev.getMap("items[0]")).containsOnlyKeys("id", "status");
+    assertThat(dev.getList("items.status")).containsExactly("new", "feature");
+  }
+}
