@@ -211,6 +211,16 @@ final class ChangeSetsSql {
                count(*) filter (where op = 'delete') from d""");
   }
 
+  /**
+   * Which of the columns $3 (a text array) the net changes (see {@link #netChanges}) change: a row whose
+   * value there differs between before and after (no row reads as NULL). Each column stops at its first.
+   */
+  String changedColumns() {
+    return netChanges("""
+        select c from unnest($3::text[]) c
+        where exists (select 1 from d where coalesce(d.a -> c, 'null') is distinct from coalesce(d.b -> c, 'null'))""");
+  }
+
   /** Rows added, and the change of the row-hash sum, over the net changes (see {@link #netChanges}). */
   String contentDelta() {
     String hash = "jsonb_populate_record(null::" + s.rowType() + ", %s)::text";

@@ -127,6 +127,22 @@ public final class PgChangeSets implements ChangeSets<UnitOfWork> {
   }
 
   @Override
+  public Uni<java.util.Set<String>> changedColumns(UnitOfWork unit, TrackedTable table, List<String> fromPath,
+      List<String> toPath, List<String> columns) {
+    SqlConnection tx = PgUnit.of(unit);
+    if (columns.isEmpty() || fromPath.isEmpty() && toPath.isEmpty()) {
+      return Uni.createFrom().item(java.util.Set.of());
+    }
+    return tx.preparedQuery(sql(table).changedColumns())
+        .execute(paths(fromPath, toPath).addArrayOfString(columns.toArray(String[]::new)))
+        .map(rows -> {
+          java.util.Set<String> changed = new java.util.TreeSet<>();
+          rows.forEach(r -> changed.add(r.getString(0)));
+          return changed;
+        });
+  }
+
+  @Override
   public Uni<ContentDelta> contentDelta(UnitOfWork unit, TrackedTable table, List<String> fromPath,
       List<String> toPath) {
     SqlConnection tx = PgUnit.of(unit);

@@ -59,6 +59,13 @@ public interface ChangeSets<X> {
    */
   Multi<RowChange> diff(X tx, TrackedTable table, List<String> fromPath, List<String> toPath, int fetch);
 
+  /**
+   * Which of {@code columns} the net row changes between two commits (see {@link #diffCounts}) change: a
+   * value updated, or a row inserted or deleted with a value other than NULL there.
+   */
+  Uni<java.util.Set<String>> changedColumns(X tx, TrackedTable table, List<String> fromPath, List<String> toPath,
+      List<String> columns);
+
   /** How the table's content moves between two commits (see {@link #diffCounts}). */
   Uni<ContentDelta> contentDelta(X tx, TrackedTable table, List<String> fromPath, List<String> toPath);
 }

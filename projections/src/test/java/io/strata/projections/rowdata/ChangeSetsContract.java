@@ -117,11 +117,19 @@ public abstract class ChangeSetsContract<X> {
     assertThat(rows.get(0).fields()).containsExactly("v");
     assertThat(rows.get(0).before()).contains("\"d\"");
     assertThat(rows.get(0).after()).contains("\"D\"");
+    // the columns the net changes change, of those asked about: none on a path back to itself
+    java.util.Set<String> changed = backend().inUnitOfWork(t, x -> changeSets().changedColumns(x, t, List.of(),
+        List.of(c1, c2), List.of("v", "absent")));
+    assertThat(changed).containsExactly("v");
+    java.util.Set<String> none = backend().inUnitOfWork(t, x -> changeSets().changedColumns(x, t, List.of(c1),
+        List.of(c1), List.of("v")));
+    assertThat(none).isEmpty();
     ChangeSets.ContentDelta delta = backend().inUnitOfWork(t,
         x -> changeSets().contentDelta(x, t, List.of(), List.of(c1, c2)));
     assertThat(delta.rows()).isEqualTo(1);
-    ChangeSets.ContentDelta none = backend().inUnitOfWork(t, x -> changeSets().contentDelta(x, t, List.of(), List.of()));
-    assertThat(none).isEqualTo(new ChangeSets.ContentDelta(0, "0"));
+    ChangeSets.ContentDelta nothing = backend().inUnitOfWork(t, x -> changeSets().contentDelta(x, t, List.of(),
+        List.of()));
+    assertThat(nothing).isEqualTo(new ChangeSets.ContentDelta(0, "0"));
   }
 
   @ParameterizedTest(name = "on a branch: {0}")

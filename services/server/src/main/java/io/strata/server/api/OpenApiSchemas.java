@@ -35,6 +35,7 @@ final class OpenApiSchemas {
       Map.entry("Merge.fast_forward", wire(io.strata.server.application.MergeCommands.FastForward.values())),
       Map.entry("Merge.schema_strategy", wire(io.strata.server.domain.SchemaMerge.Side.values())),
       Map.entry("ApplyCommit.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
+      Map.entry("ApplyCommit.schema_strategy", wire(io.strata.server.domain.SchemaMerge.Side.values())),
       Map.entry("ApplyStash.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
       Map.entry("Reset.mode", wire(io.strata.server.application.ResetCommands.Mode.values())),
       Map.entry("Resolution.take", MergeResource.TAKES),

@@ -66,8 +66,9 @@ public final class Requests {
   public record ApplyStash(String strategy) {}
 
   /** A revert or cherry-pick of {@code commit} (any ref to it). */
+  /** A revert or cherry-pick; {@code schemaStrategy} settles its schema conflicts as a merge's. */
   public record ApplyCommit(String commit, Integer mainline, Boolean noCommit, String message, String strategy,
-      String expectedHead, AuthorInput author, Boolean allowEmpty) {}
+      String expectedHead, AuthorInput author, Boolean allowEmpty, String schemaStrategy) {}
 
   public record CreateToken(String name, String role, List<String> repositories, String expiresAt) {}
 }

@@ -57,9 +57,9 @@ public class CommitCommands {
     String repo = Names.existingRepository(repository);
     return trackedTables(repo).chain(known -> known.isEmpty()
         ? processor.execute(repo, command, ctx, answer)
-        // DDL made before the commit is recorded first; the tables read again if that moved their columns
-        : follower.followRepositoryRecording(repo).chain(recorded -> !recorded ? Uni.createFrom().item(known)
-            : processor.caughtUp(repo).chain(() -> trackedTables(repo)))
+        // DDL made before the commit is recorded first, by this round or by one running beside it (the
+        // server's own, which may record it first): the tables are read again once the projections show it
+        : follower.followRepository(repo).chain(() -> processor.caughtUp(repo)).chain(() -> trackedTables(repo))
         .chain(tracked -> crossStorage.settledAfter(repo, tracked, "commit.appended", processor.execute(repo, Footprint.of(command), (tx, state) -> {
               if (state.branch(branch) == null) {
                 return Uni.createFrom().item(command); // refused by the decider

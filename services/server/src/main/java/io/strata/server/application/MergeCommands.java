@@ -167,7 +167,7 @@ public class MergeCommands {
           outcome.sourceCommit = source.commit();
           // the columns merge three ways first, then the source's new ones reach the target before its rows do
           return schemaMerges.merge(repo, target, source, r.schemaStrategy()).chain(settled -> promotions
-              .beforeMerge(repo, target, source, r.dryRun(), r.fastForward() == FastForward.ONLY, settled, ctx)
+              .beforeMerge(repo, target, source.ref(), r.dryRun(), r.fastForward() == FastForward.ONLY, settled, ctx)
               .chain(migrated -> merge(repo, target, r, ctx, answer, outcome, settled, migrated)));
         });
   }
@@ -236,14 +236,14 @@ public class MergeCommands {
           }
           if (base.equals(ours) && r.fastForward() != FastForward.NEVER) {
             outcome.fastForward = true;
-            return work.fastForward(tables, tx, state, repo, into, ours, theirs, tracked, r.dryRun());
+            return work.fastForward(tables, tx, state, repo, into, ours, theirs, tracked, r.dryRun(), settled);
           }
           if (r.fastForward() == FastForward.ONLY) {
             throw new StrataException(ErrorCode.NotFastForward, "'" + target + "' cannot be fast-forwarded to '"
                 + r.source() + "': its head is not an ancestor of the source; merge with fast_forward auto or never",
                 Map.of("branch", target, "source", r.source(), "merge_base", base));
           }
-          return work.threeWay(tables, tx, state, repo, into, r, tracked, outcome);
+          return work.threeWay(tables, tx, state, repo, into, r, tracked, outcome, settled);
         })
         // what is still held in other storages (a dry run's, a refused merge's) is rolled back
         .onTermination().call(tables::rollback);
@@ -312,16 +312,26 @@ public class MergeCommands {
           String message = r.message() != null ? r.message()
               : revert ? "Revert \"" + commit.message().lines().findFirst().orElse("") + "\"" : commit.message();
           Request applying = new Request(r.source(), r.strategy(), FastForward.NEVER, message, r.noCommit(),
-              false, r.expectedHead(), r.author(), r.operation(), r.mainline(), r.allowEmpty());
-          return tableQueries.tables(repo).chain(tracked -> settledAfter(repo, tracked, processor.execute(repo, Footprint.branches(target),
-              (tx, state) -> prepareApplying(tx, state, repo, target, applying, tracked, outcome,
-                  revert ? commit.id() : parent, revert ? parent : commit.id(), revert),
-              ctx, answer.apply(outcome))));
+              false, r.expectedHead(), r.author(), r.operation(), r.mainline(), r.allowEmpty(), r.schemaStrategy());
+          String base = revert ? commit.id() : parent;
+          String theirs = revert ? parent : commit.id();
+          // the change's columns first, as a merge's: those it adds reach the target before its rows (a
+          // rebase's steps replay the branch's own commits onto a ref whose columns it was checked against)
+          Uni<SchemaMerges.Settled> schema = AppliedCommit.REBASE.equals(r.operation())
+              ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
+              : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schemaStrategy());
+          return schema
+              .chain(settled -> promotions.beforeMerge(repo, target, r.source(), false, false, settled, ctx)
+                  .chain(() -> tableQueries.tables(repo)).chain(tracked -> settledAfter(repo, tracked,
+                      processor.execute(repo, Footprint.branches(target), (tx, state) -> prepareApplying(tx, state,
+                          repo, target, applying, tracked, outcome, base, theirs, revert, settled),
+                      ctx, answer.apply(outcome)))));
         });
   }
 
   private Uni<Commands.Command> prepareApplying(UnitOfWork tx, RepositoryState state, String repo, String target,
-      Request r, List<TableRow> tracked, Outcome outcome, String base, String theirs, boolean revert) {
+      Request r, List<TableRow> tracked, Outcome outcome, String base, String theirs, boolean revert,
+      SchemaMerges.Settled settled) {
     String ours = targetHead(state, target, r.expectedHead());
     outcome.head = ours;
     outcome.base = base;
@@ -344,7 +354,7 @@ public class MergeCommands {
               || !theirsPaths.redo(t.name()).isEmpty()).toList();
           return work.attempt(tx, repo, target, touched, false).chain(attempt -> work.threeWay(tables, tx, state, repo,
               into, r, tracked, outcome, new MergeWork.Sides(oursPaths.redo(), theirsPaths.redo(), touched, attempt,
-                  oursPaths.undo(), theirsPaths.undo())));
+                  oursPaths.undo(), theirsPaths.undo()), settled));
         }))
         .onTermination().call(tables::rollback);
   }

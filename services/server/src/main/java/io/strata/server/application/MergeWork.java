@@ -68,7 +68,8 @@ class MergeWork {
 
   /** Moves the target's working state along the source's change sets and its head to the source. */
   Uni<Commands.Command> fastForward(TableTransactions tables, UnitOfWork tx, RepositoryState state,
-      String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun) {
+      String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun,
+      SchemaMerges.Settled settled) {
     return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
       List<TableRow> touched = touched(tracked, paths);
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
@@ -78,6 +79,8 @@ class MergeWork {
             List<String> path = paths.get(t.name());
             boolean undoable = undoable(attempt, t);
             return CleanTables.require(c, table, into, "the merge")
+                .chain(() -> SchemaMerges.requireUnchanged(settled, t.name(), columns -> c.roles().changeSets()
+                    .changedColumns(c, table, List.of(), path, columns)))
                 // in another storage, the rows the move writes are planned so that recovery can undo them
                 .chain(() -> undoable ? c.roles().merges().plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
                     : Uni.createFrom().voidItem())
@@ -101,7 +104,8 @@ class MergeWork {
   }
 
   Uni<Commands.Command> threeWay(TableTransactions tables, UnitOfWork tx, RepositoryState state,
-      String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome) {
+      String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome,
+      SchemaMerges.Settled settled) {
     String ours = outcome.head;
     String theirs = outcome.sourceCommit;
     String base = outcome.base;
@@ -110,7 +114,7 @@ class MergeWork {
           List<TableRow> touched = touched(tracked, theirsPaths);
           return attempt(tx, repo, into.name(), touched, r.dryRun()).chain(attempt -> threeWay(tables, tx, state,
               repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt, Map.of(),
-              Map.of())));
+              Map.of()), settled));
         }));
   }
 
@@ -124,7 +128,8 @@ class MergeWork {
       String attempt, Map<String, List<String>> oursUndo, Map<String, List<String>> theirsUndo) {}
 
   Uni<Commands.Command> threeWay(TableTransactions tables, UnitOfWork tx, RepositoryState state,
-      String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome, Sides sides) {
+      String repo, BranchRef into, MergeCommands.Request r, List<TableRow> tracked, MergeCommands.Outcome outcome, Sides sides,
+      SchemaMerges.Settled settled) {
     Map<String, List<String>> oursPaths = sides.ours();
     Map<String, List<String>> theirsPaths = sides.theirs();
     List<TableRow> touched = sides.touched();
@@ -142,6 +147,10 @@ class MergeWork {
           TrackedTable table = TrackedTable.on(repo, t, into.name());
           return CleanTables.require(c, table, into, "the merge")
               .chain(() -> TableShapes.requireUnchanged(c, table))
+              // values the source changed in a column the target dropped since the base: schema_data
+              .chain(() -> SchemaMerges.requireUnchanged(settled, t.name(), columns -> c.roles().changeSets()
+                  .changedColumns(c, table, sides.theirsUndo().getOrDefault(t.name(), List.of()),
+                      theirsPaths.getOrDefault(t.name(), List.of()), columns)))
               .chain(() -> c.roles().merges().plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
                   oursPaths.getOrDefault(t.name(), List.of()), sides.theirsUndo().getOrDefault(t.name(), List.of()),
                   theirsPaths.getOrDefault(t.name(), List.of()), r.strategy()))

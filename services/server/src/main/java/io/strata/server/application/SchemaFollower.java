@@ -112,12 +112,8 @@ public class SchemaFollower {
     return followRepositoryRecording(repository).replaceWithVoid();
   }
 
-  /**
-   * {@link #followRepository}, answering whether it recorded a schema change: then the tables' rows a
-   * caller read before it are stale (their columns may have moved), and it reads them again once the
-   * projections show the change.
-   */
-  public Uni<Boolean> followRepositoryRecording(String repository) {
+  /** {@link #followRepository}, answering whether this round recorded a schema change. */
+  private Uni<Boolean> followRepositoryRecording(String repository) {
     return tables.tables(repository)
         .chain(tracked -> Multi.createFrom().iterable(tracked.stream().map(TableRow::storage).distinct().toList())
             // a storage out of reach holds up no commit of the others: its DDL waits for the next round

@@ -52,12 +52,16 @@ class SchemaMerges {
   /**
    * A schema merge's outcome, per table: the columns it keeps as the target has them ({@code ours}'
    * settlements), the columns the target gains (added on the source since the base, or settled as theirs),
-   * and the columns the source added through Strata that the merged shape has (whether or not the target
-   * has them already: a merge into the default branch that brings any makes a merge commit).
+   * the columns the source added through Strata that the merged shape has (whether or not the target
+   * has them already: a merge into the default branch that brings any makes a merge commit), and the
+   * columns the target dropped since the base that the source still has: the source's changes to their
+   * values are conflicts ({@code schema_data}, decided with the rows: {@link #requireUnchanged}) unless
+   * {@code ours} settles them.
    */
   record Settled(Map<String, Set<String>> keptOurs, Map<String, List<TableShape.Column>> adds,
-      Map<String, List<TableShape.Column>> brought) {
-    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of());
+      Map<String, List<TableShape.Column>> brought, Map<String, List<SchemaMerge.Conflict>> droppedByOurs,
+      String source, String target) {
+    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), null, null);
 
     Set<String> keptOurs(String table) {
       return keptOurs.getOrDefault(table, Set.of());
@@ -65,69 +69,89 @@ class SchemaMerges {
   }
 
   /**
-   * Merges the columns of every table the target and the source of a merge both read (in {@code state},
-   * the source resolved as {@code source}); refuses as the class comment says, else answers the settled
-   * columns. A merge of a branch into itself, or one whose sides share no history, is left to the merge.
+   * Merges the columns of every table the target and the source of a merge both read (the source resolved
+   * as {@code source}, the base their merge base); refuses as the class comment says, else answers the
+   * settled columns. A merge whose sides share no history is left to the merge.
    */
   Uni<Settled> merge(String repo, String target, RefResolver.Resolved source, SchemaMerge.Side strategy) {
     // the projection first: a merge between branches that added no column loads no state
     return tables.tables(repo)
         .map(rows -> source.branch() == null || !source.isPlainBranch() || rows.stream()
             .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()))
-        .chain(any -> !any ? Uni.createFrom().item(Settled.NONE)
-            : loader.load(repo).chain(state -> merge(repo, state, target, source, strategy)));
+        .chain(any -> !any ? Uni.createFrom().item(Settled.NONE) : loader.load(repo).chain(state -> {
+          RepositoryState.Branch into = state.branch(target);
+          if (into == null) {
+            return Uni.createFrom().item(Settled.NONE);
+          }
+          String live = source.isPlainBranch() && state.branch(source.branch()) != null ? source.branch() : null;
+          return graph.compare(repo, into.head(), source.commit()).chain(c -> c.mergeBase() == null
+              ? Uni.createFrom().item(Settled.NONE)
+              : between(repo, state, target, c.mergeBase(), source.commit(), live, source.ref(), strategy));
+        }));
   }
 
-  private Uni<Settled> merge(String repo, RepositoryState state, String target, RefResolver.Resolved source,
-      SchemaMerge.Side strategy) {
-    RepositoryState.Branch into = state.branch(target);
-    if (into == null || state.tables().isEmpty()) {
+  /**
+   * The schema merge of a revert or cherry-pick into {@code target}: the change from {@code base} to
+   * {@code theirs} (a commit and its parent, either way) applied to the target's columns.
+   */
+  Uni<Settled> apply(String repo, String target, String base, String theirs, String name, SchemaMerge.Side strategy) {
+    return loader.load(repo).chain(state -> state.branch(target) == null ? Uni.createFrom().item(Settled.NONE)
+        : between(repo, state, target, base, theirs, null, name, strategy));
+  }
+
+  /** The columns of the base and the source read (a live source's from the state), then settled. */
+  private Uni<Settled> between(String repo, RepositoryState state, String target, String base, String theirs,
+      String liveSource, String sourceName, SchemaMerge.Side strategy) {
+    if (state.tables().isEmpty()) {
       return Uni.createFrom().item(Settled.NONE);
     }
-    boolean liveSource = source.isPlainBranch() && state.branch(source.branch()) != null;
-    return graph.compare(repo, into.head(), source.commit()).chain(c -> c.mergeBase() == null
-        ? Uni.createFrom().item(Settled.NONE)
-        : tables.shapesAt(repo, c.mergeBase()).chain(baseShapes -> tables.addedAt(repo, c.mergeBase())
-            .chain(baseAdded -> (liveSource ? Uni.createFrom().item(Map.<String, TableShape>of())
-                    : tables.shapesAt(repo, source.commit()))
-                .chain(sourceShapes -> (liveSource ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
-                        : tables.addedAt(repo, source.commit()))
-                    .map(sourceAdded -> {
-                      Map<String, Set<String>> added = new TreeMap<>();
-                      for (TableTracked t : state.tables().values()) {
-                        Set<String> names = new java.util.HashSet<>();
-                        List.of(state.addedOn(t.name(), target), liveSource ? state.addedOn(t.name(), source.branch())
-                                : sourceAdded.getOrDefault(t.name(), List.of()),
-                            baseAdded.getOrDefault(t.name(), List.of()))
-                            .forEach(l -> l.forEach(col -> names.add(col.name())));
-                        added.put(t.name(), names);
-                      }
-                      Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
-                      state.tables().keySet().forEach(t -> theirsAdded.put(t, liveSource
-                          ? state.addedOn(t, source.branch()) : sourceAdded.getOrDefault(t, List.of())));
-                      return settle(state, target, source, TableQueries.withAdded(baseShapes, baseAdded),
-                          liveSource ? null : TableQueries.withAdded(sourceShapes, sourceAdded), added, theirsAdded,
-                          strategy);
-                    })))));
+    boolean live = liveSource != null;
+    return tables.shapesAt(repo, base).chain(baseShapes -> tables.addedAt(repo, base)
+        .chain(baseAdded -> (live ? Uni.createFrom().item(Map.<String, TableShape>of()) : tables.shapesAt(repo, theirs))
+            .chain(sourceShapes -> (live ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
+                    : tables.addedAt(repo, theirs))
+                .map(sourceAdded -> {
+                  Map<String, Set<String>> added = new TreeMap<>();
+                  Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
+                  for (TableTracked t : state.tables().values()) {
+                    List<TableShape.Column> source = live ? state.addedOn(t.name(), liveSource)
+                        : sourceAdded.getOrDefault(t.name(), List.of());
+                    theirsAdded.put(t.name(), source);
+                    Set<String> names = new java.util.HashSet<>();
+                    List.of(state.addedOn(t.name(), target), source, baseAdded.getOrDefault(t.name(), List.of()))
+                        .forEach(l -> l.forEach(col -> names.add(col.name())));
+                    added.put(t.name(), names);
+                  }
+                  Map<String, List<TableShape.Column>> theirsColumns = new TreeMap<>();
+                  if (live) {
+                    state.tables().values().forEach(t -> theirsColumns.put(t.name(), columnsOn(state, t, liveSource)));
+                  } else {
+                    TableQueries.withAdded(sourceShapes, sourceAdded).forEach((t, shape) -> theirsColumns.put(t,
+                        shape.columns()));
+                  }
+                  return settle(state, target, sourceName, TableQueries.withAdded(baseShapes, baseAdded),
+                      theirsColumns, added, theirsAdded, strategy);
+                }))));
   }
 
-  private static Settled settle(RepositoryState state, String target, RefResolver.Resolved source,
-      Map<String, TableShape> base, Map<String, TableShape> sourceShapes, Map<String, Set<String>> strataAdded,
-      Map<String, List<TableShape.Column>> theirsAdded, SchemaMerge.Side strategy) {
+  private static Settled settle(RepositoryState state, String target, String sourceName,
+      Map<String, TableShape> base, Map<String, List<TableShape.Column>> theirsColumns,
+      Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
+      SchemaMerge.Side strategy) {
     List<SchemaMerge.Conflict> open = new ArrayList<>();
     Map<String, Set<String>> keptOurs = new TreeMap<>();
     Map<String, List<TableShape.Column>> adds = new TreeMap<>();
     Map<String, List<TableShape.Column>> brought = new TreeMap<>();
+    Map<String, List<SchemaMerge.Conflict>> droppedByOurs = new TreeMap<>();
     for (TableTracked t : state.tables().values()) {
-      List<TableShape.Column> theirs = sourceShapes == null ? columnsOn(state, t, source.branch())
-          : sourceShapes.containsKey(t.name()) ? sourceShapes.get(t.name()).columns() : null;
+      List<TableShape.Column> theirs = theirsColumns.get(t.name());
       if (theirs == null) {
         continue; // not tracked at the source: its rows are not merged
       }
       List<TableShape.Column> baseColumns = base.containsKey(t.name()) ? base.get(t.name()).columns() : List.of();
+      List<TableShape.Column> ours = columnsOn(state, t, target);
       Set<String> added = strataAdded.getOrDefault(t.name(), Set.of());
-      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, columnsOn(state, t, target), theirs,
-          strategy);
+      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, strategy);
       // only columns a branch added through Strata are merged here: the table's own columns are read in the
       // table's definitions on every side, their changes made by DDL on the default branch and followed
       result.conflicts().stream().filter(x -> added.contains(x.column())).forEach(open::add);
@@ -136,6 +160,10 @@ class SchemaMerges {
           .filter(c -> merged.contains(c.name())).toList();
       if (!bringing.isEmpty()) {
         brought.put(t.name(), bringing);
+      }
+      List<SchemaMerge.Conflict> dropped = droppedByOurs(t.name(), baseColumns, ours, theirs, added);
+      if (!dropped.isEmpty() && strategy != SchemaMerge.Side.OURS) {
+        droppedByOurs.put(t.name(), dropped);
       }
       for (SchemaMerge.Change change : result.changes()) {
         if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
@@ -151,7 +179,7 @@ class SchemaMerges {
         }
       }
       if (strategy == SchemaMerge.Side.OURS) {
-        Set<String> kept = SchemaMerge.columns(t.name(), baseColumns, columnsOn(state, t, target), theirs, null)
+        Set<String> kept = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, null)
             .conflicts().stream().map(SchemaMerge.Conflict::column).filter(added::contains)
             .collect(Collectors.toSet());
         if (!kept.isEmpty()) {
@@ -160,16 +188,54 @@ class SchemaMerges {
       }
     }
     if (!open.isEmpty()) {
-      SchemaMerge.Conflict first = open.get(0);
-      throw new StrataException(ErrorCode.SchemaConflict, open.size() + " schema conflict(s) merging '"
-          + source.ref() + "' into '" + target + "', the first: " + first.kind().wire() + " on column '"
-          + first.column() + "' of table '" + first.table() + "' (" + definition(first.ours()) + " on '" + target
-          + "', " + definition(first.theirs()) + " on '" + source.ref() + "'); settle them with schema_strategy"
-          + " ours or theirs, or change the columns on one side first",
-          Map.of("schema_conflicts", open.stream().limit(LISTED).map(SchemaMerges::detail).toList(),
-              "schema_conflict_count", open.size()));
+      throw refusal(open, sourceName, target);
     }
-    return new Settled(keptOurs, adds, brought);
+    return new Settled(keptOurs, adds, brought, droppedByOurs, sourceName, target);
+  }
+
+  /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */
+  private static List<SchemaMerge.Conflict> droppedByOurs(String table, List<TableShape.Column> base,
+      List<TableShape.Column> ours, List<TableShape.Column> theirs, Set<String> added) {
+    List<SchemaMerge.Conflict> dropped = new ArrayList<>();
+    for (TableShape.Column b : base) {
+      TableShape.Column t = theirs.stream().filter(c -> c.name().equals(b.name())).findFirst().orElse(null);
+      if (added.contains(b.name()) && ours.stream().noneMatch(c -> c.name().equals(b.name())) && t != null
+          && SchemaMerge.same(b, t)) {
+        dropped.add(new SchemaMerge.Conflict(table, b.name(), SchemaMerge.Kind.SCHEMA_DATA, b, null, t));
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * Refuses the merge when the source changed values, since the base, in columns the target dropped
+   * ({@link Settled#droppedByOurs}): {@code changed} reads which of a table's such columns the source's
+   * net changes touch. A conflict {@code schema_data} per column, as the schema conflicts are listed.
+   */
+  static Uni<Void> requireUnchanged(Settled settled, String table,
+      java.util.function.Function<List<String>, Uni<Set<String>>> changed) {
+    List<SchemaMerge.Conflict> dropped = settled.droppedByOurs().getOrDefault(table, List.of());
+    if (dropped.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return changed.apply(dropped.stream().map(SchemaMerge.Conflict::column).toList()).invoke(touched -> {
+      List<SchemaMerge.Conflict> open = dropped.stream().filter(c -> touched.contains(c.column())).toList();
+      if (!open.isEmpty()) {
+        throw refusal(open, settled.source(), settled.target());
+      }
+    }).replaceWithVoid();
+  }
+
+  private static StrataException refusal(List<SchemaMerge.Conflict> open, String source, String target) {
+    SchemaMerge.Conflict first = open.get(0);
+    return new StrataException(ErrorCode.SchemaConflict, open.size() + " schema conflict(s) merging '"
+        + source + "' into '" + target + "', the first: " + first.kind().wire() + " on column '"
+        + first.column() + "' of table '" + first.table() + "' (" + definition(first.ours()) + " on '" + target
+        + "', " + definition(first.theirs()) + " on '" + source + "'" + (first.kind() == SchemaMerge.Kind.SCHEMA_DATA
+            ? ", whose values '" + source + "' changed since the base" : "")
+        + "); settle them with schema_strategy ours or theirs, or change the columns on one side first",
+        Map.of("schema_conflicts", open.stream().limit(LISTED).map(SchemaMerges::detail).toList(),
+            "schema_conflict_count", open.size()));
   }
 
   /**

@@ -8,7 +8,6 @@ import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import io.strata.projections.rowdata.UnitOfWork;
@@ -61,7 +60,7 @@ public class SchemaPromotions {
    * tables (they gained them now, or before an interrupted merge's retry): its merge then makes a merge
    * commit, which reads them; refused before anything changes when the merge may only fast-forward.
    */
-  Uni<Boolean> beforeMerge(String repository, String target, RefResolver.Resolved source, boolean dryRun,
+  Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
     if (dryRun || settled.brought().isEmpty()) {
       return Uni.createFrom().item(false);
@@ -76,7 +75,7 @@ public class SchemaPromotions {
         // also when the table has them already (a promotion interrupted after its ALTER): a fast-forward
         // would make main's head a commit older than the shape that reads them
         String table = carried.keySet().iterator().next();
-        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source.ref() + "' adds columns "
+        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source + "' adds columns "
             + carried.get(table).stream().map(TableShape.Column::name).toList() + " to table '" + table + "' of '"
             + target + "', whose head then records them in a merge commit: fast_forward only cannot be honoured",
             Map.of("table", table, "branch", target));
@@ -100,7 +99,7 @@ public class SchemaPromotions {
       return Multi.createFrom().iterable(byStorage.entrySet())
           .onItem().transformToUniAndConcatenate(s -> backends.inOwnTransaction(repository, s.getKey(), tx ->
               Multi.createFrom().iterable(s.getValue().entrySet())
-                  .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source.ref(), target,
+                  .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source, target,
                       state.tables().get(e.getKey()), e.getValue()))
                   .collect().last()
                   .chain(() -> Failpoints.hit("promotion.altered")))

@@ -23,9 +23,12 @@ import java.util.stream.Collectors;
 public final class SchemaMerge {
   private SchemaMerge() {}
 
-  /** What kind of disagreement a conflict is, as the API and the docs name it. */
+  /**
+   * What kind of disagreement a conflict is, as the API and the docs name it. {@code schema_data} (a side
+   * changed values of a column the other dropped) is decided with the rows, not here.
+   */
   public enum Kind {
-    TYPE_MISMATCH, SCHEMA_SCHEMA, DELETE_MODIFY;
+    TYPE_MISMATCH, SCHEMA_SCHEMA, DELETE_MODIFY, SCHEMA_DATA;
 
     public String wire() {
       return name().toLowerCase(Locale.ROOT);
@@ -106,7 +109,7 @@ public final class SchemaMerge {
   }
 
   /** Whether two definitions are the same column (both absent included). */
-  static boolean same(TableShape.Column a, TableShape.Column b) {
+  public static boolean same(TableShape.Column a, TableShape.Column b) {
     if (a == null || b == null) {
       return a == b;
     }

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * merge") through the API: sides that defined the same column two ways since their merge base refuse the
  * merge with 409 {@code SchemaConflict} before anything changes, listing each conflict with the base's,
  * ours' and theirs' definitions, unless {@code schema_strategy} settles them; a tag brings the columns its
- * branch had added as the branch does; a column the target dropped since the base stays dropped.
+ * branch had added as the branch does, and so does a cherry-pick of the commit that added them; a column
+ * the target dropped since the base stays dropped, unless the source changed its values (schema_data).
  */
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
@@ -180,27 +181,94 @@ class ThreeWaySchemaMergeTest {
     assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "apac");
   }
 
-  @Test
-  void aColumnTheTargetDroppedSinceTheBaseStaysDroppedWhenTheSourceStillHasIt() {
-    String repo = createRepository(uniqueName("schema-merge-drop"));
+  /**
+   * Branch qa takes dev's column score with a merge, then drops it; dev goes on: when its next changes
+   * ({@code values} a row's fields) leave score as it was, qa's drop stands, else they are a schema_data
+   * conflict, which ours settles.
+   */
+  private String droppedOnQa(String name, Map<String, Object> devChanges) {
+    String repo = createRepository(uniqueName(name));
     trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new'), (2, 'new')");
-    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
-    addColumn(repo, "dev", "scratch", "integer", null);
-    json().body(Map.of("scratch", 1)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+    for (String b : List.of("dev", "qa")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    addColumn(repo, "dev", "score", "integer", null);
+    json().body(Map.of("score", 1)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
         .then().statusCode(200);
     commitAll(repo, "dev");
-    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature", "from", "dev")).statusCode(201);
-    json().body(Map.of("status", "feature")).patch("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/2",
-        repo).then().statusCode(200);
-    commitAll(repo, "feature");
-    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "scratch"))))
-        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
-
-    json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
         .statusCode(200);
-    JsonPath dev = given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
-        .statusCode(200).extract().jsonPath();
-    assertThat(dev.getMap("items[0]")).containsOnlyKeys("id", "status");
-    assertThat(dev.getList("items.status")).containsExactly("new", "feature");
+    assertThat(qaRow(repo, 0)).containsEntry("score", 1);
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "score"))))
+        .post("/api/v1/repositories/{r}/branches/qa/tables/orders/schema", repo).then().statusCode(200);
+    json().body(devChanges).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    return repo;
+  }
+
+  private static Map<String, Object> qaRow(String repo, int index) {
+    return given().queryParam("ref", "qa").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath().getMap("items[" + index + "]");
+  }
+
+  @Test
+  void aColumnTheTargetDroppedSinceTheBaseStaysDroppedWhenTheSourceLeftItsValues() {
+    String repo = droppedOnQa("schema-merge-drop", Map.of("status", "dev"));
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+        .statusCode(200);
+    assertThat(qaRow(repo, 0)).containsOnlyKeys("id", "status");
+    assertThat(qaRow(repo, 1)).isEqualTo(Map.of("id", 2, "status", "dev"));
+  }
+
+  @Test
+  void valuesTheSourceChangedInAColumnTheTargetDroppedAreASchemaDataConflict() {
+    String repo = droppedOnQa("schema-merge-data", Map.of("score", 2));
+    String qaHead = Api.head(repo, "qa");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+        .statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflicts[0].type", equalTo("schema_data"))
+        .body("details.schema_conflicts[0].column", equalTo("score"))
+        .body("details.schema_conflicts[0].ours", nullValue())
+        .body("message", containsString("whose values 'dev' changed since the base"));
+    assertThat(Api.head(repo, "qa")).isEqualTo(qaHead);
+    // ours: the drop stands, dev's values of the column with it
+    json().body(Map.of("source", "dev", "schema_strategy", "ours"))
+        .post("/api/v1/repositories/{r}/branches/qa/merge", repo).then().statusCode(200);
+    assertThat(qaRow(repo, 1)).containsOnlyKeys("id", "status");
+  }
+
+  @Test
+  void aCherryPickBringsTheColumnItsCommitAddedAndRefusesValuesOfOneTheTargetLacks() {
+    String repo = createRepository(uniqueName("schema-merge-pick"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "region", "text", "eu");
+    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    String added = Api.head(repo, "dev");
+    json().body(Map.of("region", "apac")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    String changed = Api.head(repo, "dev");
+    String mainHead = Api.head(repo, "main");
+
+    // the second commit changes values of a column main does not have: refused, nothing changed
+    json().body(Map.of("commit", changed)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo).then()
+        .statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflicts[0].type", equalTo("schema_data"))
+        .body("details.schema_conflicts[0].column", equalTo("region"));
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text");
+    // the first added the column: picking it adds the column to the table, then its values
+    json().body(Map.of("commit", added)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo).then()
+        .statusCode(201);
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text", "region text");
+    assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "eu");
+    json().body(Map.of("commit", changed)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo).then()
+        .statusCode(201);
+    assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "apac");
   }
 }
