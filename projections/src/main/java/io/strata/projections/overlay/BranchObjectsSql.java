@@ -106,6 +106,22 @@ final class BranchObjectsSql {
         "key_r", b.keyList("r"), "key_record", b.keyRecord("k"));
   }
 
+  /**
+   * Sets the columns {@code names} of the overlay's rows (filled before in other columns) to their values in
+   * the images of {@code changedCte} ({@link #fillOverlay}'s), where an image has them; others keep theirs.
+   */
+  String refillColumns(String changedCte, java.util.List<String> names) {
+    String sets = names.stream().map(n -> Sql.quote(n) + " = case when c.img ? " + OverlaySql.literal(n) + " then r."
+        + Sql.quote(n) + " else o." + Sql.quote(n) + " end").collect(Collectors.joining(", "));
+    return fill("""
+        with {changed}
+        update {overlay} o set {sets}
+        from changed c, lateral jsonb_populate_record(null::{row_type}, c.img) r
+        where c.img is not null and {match}""",
+        "changed", changedCte, "overlay", b.overlay(), "sets", sets, "row_type", b.rowType(),
+        "match", b.keyMatch("o", "r"));
+  }
+
   /** The setting of a branch view's write function: its statements read by keys, whatever the statistics say. */
   static final String KEYED_ONLY = "set enable_seqscan = off";
 

@@ -43,6 +43,29 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> create(UnitOfWork unit, TrackedTable table, String branch, StatePath start,
+      List<TableShape.Column> inherited) {
+    if (inherited.isEmpty()) {
+      return create(unit, table, branch, start);
+    }
+    List<TableColumn> columnsAfter = new ArrayList<>(table.columns());
+    inherited.forEach(c -> columnsAfter.add(c.asTableColumn()));
+    TrackedTable after = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
+        table.columns(), columnsAfter, inherited);
+    OverlaySql main = OverlaySql.of(table);
+    OverlaySql onBranch = OverlaySql.of(after).onBranch(after.branchId(branch));
+    // the start state's rows were filled in the table's columns: their values of the new ones come from
+    // their images, which have them (the source's change sets were made in its columns)
+    return create(unit, table, branch, start)
+        .chain(() -> addColumns(unit, table, branch, inherited))
+        .chain(() -> start.isWorking() ? Uni.createFrom().voidItem() : PgUnit.of(unit)
+            .preparedQuery(new BranchObjectsSql(onBranch).refillColumns(ChangeImagesSql.changed(main, "$1", "$2",
+                start.undoWorkingChanges()), inherited.stream().map(TableShape.Column::name).toList()))
+            .execute(Tuple.of(start.undo().toArray(String[]::new), start.redo().toArray(String[]::new)))
+            .replaceWithVoid());
+  }
+
+  @Override
   public Uni<Void> remove(UnitOfWork unit, TrackedTable table, String branch) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));

@@ -24,6 +24,13 @@ public interface BranchObjects<X> {
   Uni<Void> create(X tx, TrackedTable table, String branch, StatePath start);
 
   /**
+   * {@link #create}, then the branch has the columns {@code inherited} too (columns the branch or commit it
+   * starts from had added through Strata: zero-copy, as {@link #addColumns} adds them), each row of the
+   * start state holding the value its image has there, else the column's default.
+   */
+  Uni<Void> create(X tx, TrackedTable table, String branch, StatePath start, List<TableShape.Column> inherited);
+
+  /**
    * A column asked for: its name, its type as a client wrote it ({@code varchar(20)}, {@code numeric(12,2)}),
    * nullability, and its default as text the type reads ({@code null}: none).
    */

@@ -10,6 +10,7 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.StrataException;
 import io.strata.server.auth.Permission;
+import io.strata.projections.tables.TableQueries;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -26,10 +27,12 @@ public class BranchCommands {
   private final RefQueries refs;
   private final CommitGraph graph;
   private final BranchOverlays overlays;
+  private final TableQueries tableQueries;
 
   @Inject
   public BranchCommands(CommandProcessor processor, Existing existing, RefResolver resolver, RefQueries refs,
-      CommitGraph graph, BranchOverlays overlays) {
+      CommitGraph graph, BranchOverlays overlays, TableQueries tableQueries) {
+    this.tableQueries = tableQueries;
     this.processor = processor;
     this.existing = existing;
     this.resolver = resolver;
@@ -47,9 +50,11 @@ public class BranchCommands {
         : existing.repository(Names.existingRepository(repository))
             .chain(() -> processor.caughtUp(repository))
             .chain(() -> resolver.resolve(repository, from))
-            .map(r -> r.isPlainBranch()
-                ? new Commands.CreateBranch(name, from, r.branch(), null, isProtected)
-                : new Commands.CreateBranch(name, from, null, r.commit(), isProtected));
+            .chain(r -> r.isPlainBranch()
+                ? Uni.createFrom().item(new Commands.CreateBranch(name, from, r.branch(), null, isProtected))
+                // a commit of a branch that added columns: the new branch has them (BranchSchemaDecider.inherited)
+                : tableQueries.addedAt(repository, r.commit())
+                    .map(added -> new Commands.CreateBranch(name, from, null, r.commit(), isProtected, added)));
     return command.chain(c -> withTables(repository)
         ? processor.execute(repository, Footprint.of(c), (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx, answer)
         : processor.execute(repository, c, ctx, answer));

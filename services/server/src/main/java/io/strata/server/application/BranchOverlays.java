@@ -14,7 +14,10 @@ import io.strata.server.domain.RepositoryState;
 import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
+import io.strata.events.TableShape;
+import io.strata.server.domain.BranchSchemaDecider;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Map;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +58,8 @@ public class BranchOverlays {
     RepositoryState.Branch source = c.start() != null ? null
         : state.branch(c.fromBranch() == null ? state.defaultBranch() : c.fromBranch());
     String start = source != null ? source.head() : c.start();
-    return start == null ? Uni.createFrom().item(c) : install(tx, state, repository, c.name(), start).replaceWith(c);
+    return start == null ? Uni.createFrom().item(c)
+        : install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, c)).replaceWith(c);
   }
 
   /**
@@ -70,7 +74,8 @@ public class BranchOverlays {
   }
 
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
-  private Uni<Void> install(UnitOfWork tx, RepositoryState state, String repository, String branch, String start) {
+  private Uni<Void> install(UnitOfWork tx, RepositoryState state, String repository, String branch, String start,
+      Map<String, List<TableShape.Column>> inherited) {
     String mainHead = state.branch(state.defaultBranch()).head();
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
@@ -81,7 +86,8 @@ public class BranchOverlays {
               // the start commit's state, from the default branch's: its working changes undone too
               StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
               return backends.inCommand(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, TrackedTable.of(repository, t))
-                  .chain(() -> c.roles().branchObjects().create(c, TrackedTable.of(repository, t), branch, fromMain)));
+                  .chain(() -> c.roles().branchObjects().create(c, TrackedTable.of(repository, t), branch, fromMain,
+                      inherited.getOrDefault(t.name(), List.of()))));
             })
             .collect().last().replaceWithVoid());
   }

@@ -56,7 +56,11 @@ public final class BranchDecider {
       start = requireBranch(state, fromBranch).head();
       from = from != null ? from : fromBranch;
     }
-    return List.of(new BranchCreated(c.name(), start, from, c.isProtected()));
+    List<StrataEvent> events = new java.util.ArrayList<>();
+    events.add(new BranchCreated(c.name(), start, from, c.isProtected()));
+    // the columns its source added through Strata come with it, as they would to a branch merging it
+    events.addAll(BranchSchemaDecider.inheritedBy(state, c));
+    return events;
   }
 
   private static List<StrataEvent> delete(RepositoryState state, DeleteBranch c) {

@@ -51,6 +51,38 @@ public final class BranchSchemaDecider {
         : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added));
   }
 
+  /**
+   * Per table, the columns a new branch takes from where it starts: those its source branch added through
+   * Strata, or those the branch a start commit was made on had added then ({@code commitAdded}), but for
+   * any the table has by now (promoted: the branch reads the table's).
+   */
+  public static Map<String, List<TableShape.Column>> inherited(RepositoryState state, Commands.CreateBranch c) {
+    Map<String, List<TableShape.Column>> inherited = new java.util.TreeMap<>();
+    String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
+    for (var t : state.tables().values()) {
+      Set<String> has = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
+      List<TableShape.Column> columns = (from != null ? state.addedOn(t.name(), from)
+          : c.commitAdded().getOrDefault(t.name(), List.of())).stream().filter(a -> !has.contains(a.name())).toList();
+      if (!columns.isEmpty()) {
+        inherited.put(t.name(), columns);
+      }
+    }
+    return inherited;
+  }
+
+  /** The events that give a new branch the columns it {@link #inherited}. */
+  static List<StrataEvent> inheritedBy(RepositoryState state, Commands.CreateBranch c) {
+    List<StrataEvent> events = new ArrayList<>();
+    inherited(state, c).forEach((table, columns) -> {
+      List<TableColumn> all = new ArrayList<>(state.tables().get(table).columns());
+      columns.forEach(a -> all.add(a.asTableColumn()));
+      events.add(new TableBranchSchemaChanged(table, c.name(), columns.stream()
+          .map(a -> new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a)).toList(), all,
+          columns));
+    });
+    return events;
+  }
+
   private static void requireChangeable(RepositoryState state, BranchSchemaCommand c) {
     if (!state.tables().containsKey(c.table())) {
       throw new StrataException(ErrorCode.TableNotFound, "table '" + c.table() + "' is not tracked",

@@ -70,8 +70,16 @@ public final class Commands {
    *     is decided (null = the default branch)
    * @param start the commit to start from, when the ref was not a plain branch name
    */
-  public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected)
-      implements BranchCommand {}
+  /**
+   * @param commitAdded per table, the columns the branch commit {@code start} was made on had added through
+   *     Strata (the new branch has them too); empty when it starts at a branch's head
+   */
+  public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
+      Map<String, List<TableShape.Column>> commitAdded) implements BranchCommand {
+    public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected) {
+      this(name, from, fromBranch, start, isProtected, Map.of());
+    }
+  }
 
   /**
    * @param checkedHead the head the command side examined

@@ -476,6 +476,11 @@ class DataModelTest {
         TreeMap<Integer, Integer> start = fromOld ? model.commits.get(from) : model.committed.get(b);
         model.start(name, start);
         model.heads.put(name, fromOld ? from : model.heads.get(b));
+        // the columns its source added through Strata come with it (a commit's: its branch's then)
+        List<String> inherited = (fromOld ? model.commitAdded.getOrDefault(from, List.of()) : model.added.get(b))
+            .stream().filter(c -> !model.table.contains(c)).toList();
+        model.columns.get(name).addAll(inherited);
+        model.added.get(name).addAll(inherited);
       } else if (op < 84) {
         // reads at an old commit, through the API and the query endpoint
         String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));

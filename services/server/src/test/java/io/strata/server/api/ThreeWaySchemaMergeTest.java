@@ -271,4 +271,37 @@ class ThreeWaySchemaMergeTest {
         .statusCode(201);
     assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "apac");
   }
+
+  @Test
+  void aBranchCreatedFromABranchOrACommitThatAddedAColumnHasItWithItsValues() {
+    String repo = createRepository(uniqueName("schema-inherit"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "region", "text", "eu");
+    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    String first = Api.head(repo, "dev");
+    json().body(Map.of("region", "apac", "status", "dev"))
+        .patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo).then().statusCode(200);
+    commitAll(repo, "dev");
+
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature", "from", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "old", "from", first)).statusCode(201);
+    JsonPath feature = rows(repo, "feature");
+    assertThat(feature.getList("items.region")).containsExactly("us", "apac", "eu");
+    assertThat(feature.getList("items.status")).containsExactly("new", "dev", "new");
+    assertThat(rows(repo, "old").getList("items.region")).containsExactly("us", "eu", "eu");
+    // the branch's own column: written there, read through its view, merged back with its values
+    json().body(Map.of("region", "emea")).patch("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/3", repo)
+        .then().statusCode(200);
+    assertThat(Api.rows(pool, "select id || ':' || region from strata_feature.orders order by id"))
+        .containsExactly("1:us", "2:apac", "3:emea");
+    commitAll(repo, "feature");
+    json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "dev").getList("items.region")).containsExactly("us", "apac", "emea");
+    assertThat(rows(repo, "main").getMap("items[0]")).containsOnlyKeys("id", "status");
+  }
 }
