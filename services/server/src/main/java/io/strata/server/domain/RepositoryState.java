@@ -368,7 +368,9 @@ public final class RepositoryState {
 
   /** Whether {@code branch} reads columns of {@code table} that are not the table's. */
   public boolean hasOwnColumns(String table, String branch) {
-    return branch != null && branchColumns.getOrDefault(table, Map.of()).containsKey(branch);
+    List<TableColumn> own = branch == null ? null : branchColumns.getOrDefault(table, Map.of()).get(branch);
+    // a branch that dropped every column it added reads the table's columns again, through the table's row type
+    return own != null && (!addedOn(table, branch).isEmpty() || !ColumnLayouts.same(own, tables.get(table).columns()));
   }
 
   /** The live branches whose columns of {@code table} are not the table's, sorted by branch. */

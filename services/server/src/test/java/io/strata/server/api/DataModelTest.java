@@ -843,7 +843,7 @@ class DataModelTest {
       assertThat(read(repo, target, true)).as("refused: nothing changed").isEqualTo(w);
       return;
     } else {
-      assertThat(response.statusCode()).as(revert ? "a revert that commits" : "a cherry-pick that commits")
+      assertThat(response.statusCode()).as((revert ? "a revert that commits" : "a cherry-pick that commits") + ": " + response.body().asString())
           .isEqualTo(201);
       id = response.path("commit.id");
     }
