@@ -212,13 +212,15 @@ final class ChangeSetsSql {
   }
 
   /**
-   * Which of the columns $3 (a text array) the net changes (see {@link #netChanges}) change: a row whose
-   * value there differs between before and after (no row reads as NULL). Each column stops at its first.
+   * Which of the columns $3 (a text array) the net changes (see {@link #netChanges}) update: a row whose
+   * value there differs between its before and after images. An image made before the column existed has
+   * no value for it and changes nothing there; a row inserted or deleted goes with its value (a column's
+   * default fills most inserts, and is no change of it). Each column stops at its first.
    */
   String changedColumns() {
     return netChanges("""
         select c from unnest($3::text[]) c
-        where exists (select 1 from d where coalesce(d.a -> c, 'null') is distinct from coalesce(d.b -> c, 'null'))""");
+        where exists (select 1 from d where d.a ? c and d.b ? c and d.a -> c <> d.b -> c)""");
   }
 
   /** Rows added, and the change of the row-hash sum, over the net changes (see {@link #netChanges}). */

@@ -60,8 +60,8 @@ public interface ChangeSets<X> {
   Multi<RowChange> diff(X tx, TrackedTable table, List<String> fromPath, List<String> toPath, int fetch);
 
   /**
-   * Which of {@code columns} the net row changes between two commits (see {@link #diffCounts}) change: a
-   * value updated, or a row inserted or deleted with a value other than NULL there.
+   * Which of {@code columns} the net row changes between two commits (see {@link #diffCounts}) update: a
+   * row's value there changed (a row inserted or deleted goes with its value, and is not counted).
    */
   Uni<java.util.Set<String>> changedColumns(X tx, TrackedTable table, List<String> fromPath, List<String> toPath,
       List<String> columns);

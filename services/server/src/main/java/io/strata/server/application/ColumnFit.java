@@ -54,7 +54,10 @@ final class ColumnFit {
             state.columnsOn(t.name(), into)), sourceBranch, "'" + sourceBranch + "'", operation);
       }
     }
-    List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)).toList();
+    // after a schema merge, the columns a branch added through Strata are settled: only columns it kept
+    // from before the table gained others still hold a commit of other columns back
+    List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)
+        && (!settled.columnsMerged() || keptColumns(state, t.name(), into))).toList();
     if (fromBranch || own.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
@@ -74,6 +77,12 @@ final class ColumnFit {
           }
         })
         .replaceWithVoid();
+  }
+
+  /** Whether {@code branch} reads other columns of {@code table} than the table's, those it added left aside. */
+  private static boolean keptColumns(RepositoryState state, String table, String branch) {
+    return !ColumnLayouts.same(without(state.columnsOn(table, branch), state.addedOn(table, branch), List.of()),
+        state.tables().get(table).columns());
   }
 
   /** {@code source}'s columns with those of {@code kept} as {@code target} defines them (left out: it has none). */

@@ -339,7 +339,7 @@ public class MergeCommands {
     TableTransactions tables = new TableTransactions(backends, repo, tx);
     return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
         .chain(() -> ColumnFit.require(tx, state, repo, target, null, outcome.sourceCommit, tracked,
-            r.operation()))
+            r.operation(), settled))
         .chain(() -> revert ? CommitGraphReads.mergeBase(tx, repo, outcome.sourceCommit, ours)
             : Uni.createFrom().item(outcome.sourceCommit))
         .invoke(found -> {

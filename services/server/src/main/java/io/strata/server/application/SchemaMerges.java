@@ -60,8 +60,9 @@ class SchemaMerges {
    */
   record Settled(Map<String, Set<String>> keptOurs, Map<String, List<TableShape.Column>> adds,
       Map<String, List<TableShape.Column>> brought, Map<String, List<SchemaMerge.Conflict>> droppedByOurs,
-      String source, String target) {
-    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), null, null);
+      String source, String target, boolean columnsMerged) {
+    /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
+    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), null, null, false);
 
     Set<String> keptOurs(String table) {
       return keptOurs.getOrDefault(table, Set.of());
@@ -169,6 +170,15 @@ class SchemaMerges {
         if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
           adds.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.merged());
         }
+        if (change.settled() == null && added.contains(change.column()) && change.ours() != null
+            && change.merged() != null) {
+          // theirs redefined it (dropped and added again another way) and ours kept it as the base had it
+          throw new StrataException(ErrorCode.ValidationError, "'" + sourceName + "' redefined column '"
+              + change.column() + "' of table '" + t.name() + "' since the merge base (" + definition(change.merged())
+              + ", '" + target + "' has " + definition(change.ours()) + "), which a merge does not carry yet: change it"
+              + " on '" + target + "' the same way first", Map.of("table", t.name(), "column", change.column(),
+              "branch", target));
+        }
         if (change.settled() != null && added.contains(change.column()) && strategy == SchemaMerge.Side.THEIRS
             && change.ours() != null) {
           throw new StrataException(ErrorCode.ValidationError, "settling the " + change.settled().kind().wire()
@@ -190,7 +200,7 @@ class SchemaMerges {
     if (!open.isEmpty()) {
       throw refusal(open, sourceName, target);
     }
-    return new Settled(keptOurs, adds, brought, droppedByOurs, sourceName, target);
+    return new Settled(keptOurs, adds, brought, droppedByOurs, sourceName, target, true);
   }
 
   /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */
@@ -233,7 +243,9 @@ class SchemaMerges {
         + first.column() + "' of table '" + first.table() + "' (" + definition(first.ours()) + " on '" + target
         + "', " + definition(first.theirs()) + " on '" + source + "'" + (first.kind() == SchemaMerge.Kind.SCHEMA_DATA
             ? ", whose values '" + source + "' changed since the base" : "")
-        + "); settle them with schema_strategy ours or theirs, or change the columns on one side first",
+        + (first.kind() == SchemaMerge.Kind.SCHEMA_DATA ? "); settle them with schema_strategy ours (the values go"
+            + " with the column)" : "); settle them with schema_strategy ours or theirs")
+        + ", or change the columns on one side first",
         Map.of("schema_conflicts", open.stream().limit(LISTED).map(SchemaMerges::detail).toList(),
             "schema_conflict_count", open.size()));
   }

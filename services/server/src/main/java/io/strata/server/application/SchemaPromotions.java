@@ -80,7 +80,9 @@ public class SchemaPromotions {
             + target + "', whose head then records them in a merge commit: fast_forward only cannot be honoured",
             Map.of("table", table, "branch", target));
       }
-      Map<String, List<TableShape.Column>> pending = settled.adds();
+      // a table untracked since the schema merge read it takes nothing
+      Map<String, List<TableShape.Column>> pending = new TreeMap<>(settled.adds());
+      pending.keySet().retainAll(state.tables().keySet());
       if (pending.isEmpty()) {
         return Uni.createFrom().item(intoDefault);
       }

@@ -60,9 +60,22 @@ public final class BranchSchemaDecider {
     Map<String, List<TableShape.Column>> inherited = new java.util.TreeMap<>();
     String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
     for (var t : state.tables().values()) {
-      Set<String> has = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
-      List<TableShape.Column> columns = (from != null ? state.addedOn(t.name(), from)
-          : c.commitAdded().getOrDefault(t.name(), List.of())).stream().filter(a -> !has.contains(a.name())).toList();
+      Map<String, TableColumn> has = new java.util.HashMap<>();
+      t.columns().forEach(x -> has.put(x.name(), x));
+      List<TableShape.Column> source = from != null ? state.addedOn(t.name(), from)
+          : c.commitAdded().getOrDefault(t.name(), List.of());
+      for (TableShape.Column a : source) {
+        TableColumn same = has.get(a.name());
+        if (same != null && !same.type().equals(a.type())) {
+          // the table gained a column of that name and another type since: the branch cannot read both
+          throw new StrataException(ErrorCode.ValidationError, "'" + (from != null ? from : c.from()) + "' added column '"
+              + a.name() + "' " + a.type() + " to table '" + t.name() + "', which the table has as " + same.type()
+              + " by now: a branch of it would read one of them, so it is not created; create it from '"
+              + state.defaultBranch() + "', or drop the column on '" + (from != null ? from : c.from()) + "' first",
+              Map.of("table", t.name(), "column", a.name(), "branch", c.name()));
+        }
+      }
+      List<TableShape.Column> columns = source.stream().filter(a -> !has.containsKey(a.name())).toList();
       if (!columns.isEmpty()) {
         inherited.put(t.name(), columns);
       }

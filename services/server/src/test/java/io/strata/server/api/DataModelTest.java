@@ -112,8 +112,7 @@ class DataModelTest {
      */
     List<String> brought(String source, String commit, String target, Set<String> bases) {
       List<String> theirs = columns.containsKey(source) ? added.get(source) : commitAdded.getOrDefault(commit, List.of());
-      return theirs.stream().filter(c -> columns.get(target).contains(c) || bases.stream().noneMatch(b ->
-          commitColumns.getOrDefault(b, List.of()).contains(c) || commitAdded.getOrDefault(b, List.of()).contains(c)))
+      return theirs.stream().filter(c -> columns.get(target).contains(c) || bases.stream().noneMatch(b -> hadAt(b, c)))
           .toList();
     }
 
@@ -124,6 +123,15 @@ class DataModelTest {
      * history or made on it.
      */
     boolean fits(String into, String source, String commit, boolean merge) {
+      return fits(into, source, commit, merge, false);
+    }
+
+    /**
+     * {@link #fits(String, String, String, boolean)}; after a schema merge ({@code columnsMerged}: a merge of
+     * a commit, a revert, a cherry-pick) the columns a branch added are settled, and only those it kept
+     * from before the table gained others hold a commit of other columns back.
+     */
+    boolean fits(String into, String source, String commit, boolean merge, boolean columnsMerged) {
       if (source != null && columns.containsKey(source)) {
         List<String> target = columns.get(into);
         // a merge gives the target the source's added columns first: they are not held against it
@@ -133,8 +141,20 @@ class DataModelTest {
         return arriving.equals(target) || !ownColumns(into) && appended(target, arriving)
             || !added.get(into).isEmpty() && arriving.equals(before);
       }
-      return !ownColumns(into) || ancestors(heads.get(into)).contains(commit)
+      return !(columnsMerged ? keptColumns(into) : ownColumns(into)) || ancestors(heads.get(into)).contains(commit)
           || incarnation.get(into).equals(madeOn.get(commit));
+    }
+
+    /** Whether {@code branch} reads other columns than the table's, those it added left aside. */
+    boolean keptColumns(String branch) {
+      return !branch.equals("main")
+          && !columns.get(branch).stream().filter(c -> !added.get(branch).contains(c)).toList().equals(table);
+    }
+
+    /** Whether commit {@code commit}'s shape had column {@code c} (the table's then, or its branch's added). */
+    boolean hadAt(String commit, String c) {
+      return commitColumns.getOrDefault(commit, List.of()).contains(c)
+          || commitAdded.getOrDefault(commit, List.of()).contains(c);
     }
 
     /**
@@ -605,7 +625,7 @@ class DataModelTest {
         model.added.get(target).addAll(pending);
       }
     }
-    if (!model.fits(target, source, theirsCommit, true)) {
+    if (!model.fits(target, source, theirsCommit, true, !model.columns.containsKey(source))) {
       assertThat(response.statusCode()).as("rows of other columns: " + response.body().asString()).isEqualTo(422);
       assertThat((String) response.path("message")).contains("columns");
       columnRefusals++;
@@ -797,7 +817,26 @@ class DataModelTest {
     String path = "/api/v1/repositories/" + repo + "/branches/" + target;
     var response = Api.json().urlEncodingEnabled(false).body(body).post(path + (revert ? "/revert" : "/cherry-pick"))
         .then().extract();
-    if (!model.fits(target, null, commit, false)) {
+    // the change's columns first (the server's schema merge): those its side added since its base reach the
+    // target, whatever follows (the default branch's table gains them; another branch adds them, unless the
+    // table has a column of one's name that it does not read: 422, nothing changed)
+    String parent = parents.get(mainline == null ? 0 : mainline - 1);
+    String changeBase = revert ? commit : parent;
+    List<String> adds = model.commitAdded.getOrDefault(revert ? parent : commit, List.of()).stream()
+        .filter(c -> !model.columns.get(target).contains(c) && !model.hadAt(changeBase, c)).toList();
+    if (!adds.isEmpty() && target.equals("main")) {
+      model.table.addAll(adds);
+      model.columns.put("main", new ArrayList<>(model.table));
+      promotions++;
+    } else if (adds.stream().anyMatch(model.table::contains)) {
+      assertThat(response.statusCode()).as("a column the table has: " + response.body().asString()).isEqualTo(422);
+      columnRefusals++;
+      return;
+    } else if (!adds.isEmpty()) {
+      model.columns.get(target).addAll(adds);
+      model.added.get(target).addAll(adds);
+    }
+    if (!model.fits(target, null, commit, false, true)) {
       assertThat(response.statusCode()).as("a commit of other columns: " + response.body().asString()).isEqualTo(422);
       columnRefusals++;
       return;

@@ -100,6 +100,9 @@ class ThreeWaySchemaMergeTest {
           .body("details.schema_conflicts[0].theirs.type", equalTo("integer"));
     }
     merge(repo, "v1", Map.of()).statusCode(409).body("error", equalTo("SchemaConflict"));
+    // a branch of dev would read one of the two: not created
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "of-dev", "from", "dev")).statusCode(422)
+        .body("message", containsString("which the table has as text by now"));
     // theirs would retype main's column: not built, refused as such
     merge(repo, "dev", Map.of("schema_strategy", "theirs")).statusCode(422)
         .body("message", containsString("would redefine the column on 'main'"));
@@ -270,6 +273,38 @@ class ThreeWaySchemaMergeTest {
     json().body(Map.of("commit", changed)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo).then()
         .statusCode(201);
     assertThat(rows(repo, "main").getList("items.region")).containsExactly("us", "apac");
+
+    // onto another branch: the column is added there (zero-copy), then the rows
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "qa", "from", mainHead)).statusCode(201);
+    json().body(Map.of("commit", added)).post("/api/v1/repositories/{r}/branches/qa/cherry-pick", repo).then()
+        .statusCode(201);
+    assertThat(given().queryParam("ref", "qa").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath().getList("items.region")).containsExactly("us", "eu");
+  }
+
+  @Test
+  void aColumnTheSourceRedefinedSinceTheBaseIsRefusedNotLeftAsItWas() {
+    String repo = createRepository(uniqueName("schema-merge-redefine"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new'), (2, 'new')");
+    for (String b : List.of("dev", "qa")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    addColumn(repo, "dev", "score", "integer", 1);
+    json().body(Map.of("status", "dev")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+        .statusCode(200);
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "score"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    addColumn(repo, "dev", "score", "integer", 2);
+    json().body(Map.of("status", "again")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    String qaHead = Api.head(repo, "qa");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+        .statusCode(422).body("message", containsString("redefined column 'score'"));
+    assertThat(Api.head(repo, "qa")).isEqualTo(qaHead);
   }
 
   @Test
