@@ -612,17 +612,8 @@ class DataModelTest {
     {
       List<String> pending = brought.stream().filter(c -> !model.columns.get(target).contains(c)).toList();
       promoted = target.equals("main") && !brought.isEmpty();
-      if (!pending.isEmpty() && target.equals("main")) {
-        model.table.addAll(pending);
-        model.columns.put("main", new ArrayList<>(model.table));
-        promotions++;
-      } else if (!pending.isEmpty() && pending.stream().anyMatch(model.table::contains)) {
-        assertThat(response.statusCode()).as("a column the table has: " + response.body().asString()).isEqualTo(422);
-        columnRefusals++;
+      if (!giveColumns(model, target, pending, response)) {
         return;
-      } else if (!pending.isEmpty()) {
-        model.columns.get(target).addAll(pending);
-        model.added.get(target).addAll(pending);
       }
     }
     if (!model.fits(target, source, theirsCommit, true, !model.columns.containsKey(source))) {
@@ -785,6 +776,28 @@ class DataModelTest {
   }
 
   /**
+   * Columns a merge, revert or cherry-pick brings reach {@code target} before its rows: the default
+   * branch's table gains them, another branch adds them, unless the table has a column of one's name that
+   * the branch does not read (422, nothing changed: false, the operation is over).
+   */
+  private boolean giveColumns(Model model, String target, List<String> columns,
+      io.restassured.response.ExtractableResponse<io.restassured.response.Response> response) {
+    if (!columns.isEmpty() && target.equals("main")) {
+      model.table.addAll(columns);
+      model.columns.put("main", new ArrayList<>(model.table));
+      promotions++;
+    } else if (columns.stream().anyMatch(model.table::contains)) {
+      assertThat(response.statusCode()).as("a column the table has: " + response.body().asString()).isEqualTo(422);
+      columnRefusals++;
+      return false;
+    } else if (!columns.isEmpty()) {
+      model.columns.get(target).addAll(columns);
+      model.added.get(target).addAll(columns);
+    }
+    return true;
+  }
+
+  /**
    * Reverts a random commit of {@code target}'s history, or cherry-picks a random commit, with a random
    * strategy (a merge commit with a random mainline), and checks the result against the reference
    * three-way application: base the commit (a cherry-pick: its parent), theirs its parent (the commit).
@@ -824,17 +837,8 @@ class DataModelTest {
     String changeBase = revert ? commit : parent;
     List<String> adds = model.commitAdded.getOrDefault(revert ? parent : commit, List.of()).stream()
         .filter(c -> !model.columns.get(target).contains(c) && !model.hadAt(changeBase, c)).toList();
-    if (!adds.isEmpty() && target.equals("main")) {
-      model.table.addAll(adds);
-      model.columns.put("main", new ArrayList<>(model.table));
-      promotions++;
-    } else if (adds.stream().anyMatch(model.table::contains)) {
-      assertThat(response.statusCode()).as("a column the table has: " + response.body().asString()).isEqualTo(422);
-      columnRefusals++;
+    if (!giveColumns(model, target, adds, response)) {
       return;
-    } else if (!adds.isEmpty()) {
-      model.columns.get(target).addAll(adds);
-      model.added.get(target).addAll(adds);
     }
     if (!model.fits(target, null, commit, false, true)) {
       assertThat(response.statusCode()).as("a commit of other columns: " + response.body().asString()).isEqualTo(422);
