@@ -331,7 +331,7 @@ class ThreeWaySchemaMergeTest {
     // the branch's own column: written there, read through its view, merged back with its values
     json().body(Map.of("region", "emea")).patch("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/3", repo)
         .then().statusCode(200);
-    assertThat(Api.rows(pool, "select id || ':' || region from strata_feature.orders order by id"))
+    assertThat(Api.rows(pool, "select id || ':' || region from " + Api.view(repo, "feature", "orders") + " order by id"))
         .containsExactly("1:us", "2:apac", "3:emea");
     commitAll(repo, "feature");
     json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
