@@ -51,6 +51,12 @@ class ThreeWaySchemaMergeTest {
         .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, branch).then().statusCode(200);
   }
 
+  /** Changes row {@code id} of orders on {@code branch} through REST (staged). */
+  private static void patch(String repo, String branch, int id, Map<String, Object> values) {
+    json().body(values).patch("/api/v1/repositories/{r}/branches/{b}/tables/orders/rows/{id}", repo, branch, id)
+        .then().statusCode(200);
+  }
+
   private static void commitAll(String repo, String branch) {
     json().body(Map.of("message", "work on " + branch, "all", true))
         .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201);
@@ -74,8 +80,7 @@ class ThreeWaySchemaMergeTest {
         "values (1, 'new'), (2, 'new'), (3, 'new')");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
     addColumn(repo, "dev", "note", "integer", null);
-    json().body(Map.of("note", 5)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 1, Map.of("note", 5));
     json().body(Map.of("status", "dev", "note", 7))
         .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo).then().statusCode(200);
     commitAll(repo, "dev");
@@ -131,12 +136,9 @@ class ThreeWaySchemaMergeTest {
     addColumn(repo, "eu", "region", "text", "eu");
     addColumn(repo, "us", "region", "text", "us");
     addColumn(repo, "same", "region", "text", "eu");
-    json().body(Map.of("region", "apac")).patch("/api/v1/repositories/{r}/branches/us/tables/orders/rows/2", repo)
-        .then().statusCode(200);
-    json().body(Map.of("status", "eu")).patch("/api/v1/repositories/{r}/branches/eu/tables/orders/rows/1", repo)
-        .then().statusCode(200);
-    json().body(Map.of("status", "same")).patch("/api/v1/repositories/{r}/branches/same/tables/orders/rows/2", repo)
-        .then().statusCode(200);
+    patch(repo, "us", 2, Map.of("region", "apac"));
+    patch(repo, "eu", 1, Map.of("status", "eu"));
+    patch(repo, "same", 2, Map.of("status", "same"));
     for (String b : List.of("eu", "us", "same")) {
       commitAll(repo, b);
     }
@@ -167,13 +169,11 @@ class ThreeWaySchemaMergeTest {
         "values (1, 'new'), (2, 'new')");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
     addColumn(repo, "dev", "region", "text", "eu");
-    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 1, Map.of("region", "us"));
     commitAll(repo, "dev");
     post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "dev")).statusCode(201);
     // dev goes on: the tag, not the branch, is what main takes
-    json().body(Map.of("region", "apac")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 2, Map.of("region", "apac"));
     commitAll(repo, "dev");
 
     merge(repo, "v1", Map.of("fast_forward", "only")).statusCode(409).body("error", equalTo("NotFastForward"));
@@ -196,8 +196,7 @@ class ThreeWaySchemaMergeTest {
       post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
     }
     addColumn(repo, "dev", "score", "integer", null);
-    json().body(Map.of("score", 1)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 1, Map.of("score", 1));
     commitAll(repo, "dev");
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
         .statusCode(200);
@@ -248,12 +247,10 @@ class ThreeWaySchemaMergeTest {
         "values (1, 'new'), (2, 'new')");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
     addColumn(repo, "dev", "region", "text", "eu");
-    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 1, Map.of("region", "us"));
     commitAll(repo, "dev");
     String added = Api.head(repo, "dev");
-    json().body(Map.of("region", "apac")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 2, Map.of("region", "apac"));
     commitAll(repo, "dev");
     String changed = Api.head(repo, "dev");
     String mainHead = Api.head(repo, "main");
@@ -290,16 +287,14 @@ class ThreeWaySchemaMergeTest {
       post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
     }
     addColumn(repo, "dev", "score", "integer", 1);
-    json().body(Map.of("status", "dev")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 1, Map.of("status", "dev"));
     commitAll(repo, "dev");
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
         .statusCode(200);
     json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "score"))))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
     addColumn(repo, "dev", "score", "integer", 2);
-    json().body(Map.of("status", "again")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 2, Map.of("status", "again"));
     commitAll(repo, "dev");
     String qaHead = Api.head(repo, "qa");
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
@@ -314,12 +309,10 @@ class ThreeWaySchemaMergeTest {
         "values (1, 'new'), (2, 'new'), (3, 'new')");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
     addColumn(repo, "dev", "region", "text", "eu");
-    json().body(Map.of("region", "us")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
-        .then().statusCode(200);
+    patch(repo, "dev", 1, Map.of("region", "us"));
     commitAll(repo, "dev");
     String first = Api.head(repo, "dev");
-    json().body(Map.of("region", "apac", "status", "dev"))
-        .patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo).then().statusCode(200);
+    patch(repo, "dev", 2, Map.of("region", "apac", "status", "dev"));
     commitAll(repo, "dev");
 
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature", "from", "dev")).statusCode(201);
@@ -329,8 +322,7 @@ class ThreeWaySchemaMergeTest {
     assertThat(feature.getList("items.status")).containsExactly("new", "dev", "new");
     assertThat(rows(repo, "old").getList("items.region")).containsExactly("us", "eu", "eu");
     // the branch's own column: written there, read through its view, merged back with its values
-    json().body(Map.of("region", "emea")).patch("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/3", repo)
-        .then().statusCode(200);
+    patch(repo, "feature", 3, Map.of("region", "emea"));
     assertThat(Api.rows(pool, "select id || ':' || region from " + Api.view(repo, "feature", "orders") + " order by id"))
         .containsExactly("1:us", "2:apac", "3:emea");
     commitAll(repo, "feature");
