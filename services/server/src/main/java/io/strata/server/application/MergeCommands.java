@@ -17,6 +17,7 @@ import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
+import io.strata.server.domain.ColumnsGiven;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
@@ -166,8 +167,12 @@ public class MergeCommands {
           }
           outcome.sourceCommit = source.commit();
           // the columns merge three ways first, then the source's new ones reach the target before its rows do
-          return schemaMerges.merge(repo, target, source, r.schemaStrategy()).chain(settled -> promotions
-              .beforeMerge(repo, target, source.ref(), r.dryRun(), r.fastForward() == FastForward.ONLY, settled, ctx)
+          return schemaMerges.merge(repo, target, source, r.schemaStrategy()).chain(settled ->
+              refusedBeforeColumnsAdded(repo, target, withFastForward(r, r.fastForward() == FastForward.AUTO
+                  ? FastForward.NEVER : r.fastForward()), settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
+                  state, repo, target, dry, tracked, o, settled))
+              .chain(() -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
+                  r.fastForward() == FastForward.ONLY, settled, ctx))
               .chain(migrated -> merge(repo, target, r, ctx, answer, outcome, settled, migrated)));
         });
   }
@@ -184,6 +189,46 @@ public class MergeCommands {
                   (tx, state) -> prepare(tx, state, repo, target, request, tracked, outcome, settled), ctx,
                   answer.apply(outcome)));
         });
+  }
+
+  /** The work of a merge, revert or cherry-pick, given its state, tracked tables and request. */
+  private interface Preparation {
+    Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, List<TableRow> tracked, Request r,
+        Outcome outcome);
+  }
+
+  /**
+   * Before columns are given to the target ({@link SchemaPromotions}, which commits them, on the default
+   * branch an ALTER TABLE): the operation rehearsed as a dry run in a transaction rolled back, so that what
+   * would refuse it (working changes, a schema_data conflict, a value the target's type cannot take, a
+   * conflict under fail_on_conflict, a revert outside the branch's history) refuses it before anything
+   * changes. Only when columns are to be given: other operations pay nothing.
+   */
+  private Uni<Void> refusedBeforeColumnsAdded(String repo, String target, Request r, SchemaMerges.Settled settled,
+      Outcome outcome, Preparation work) {
+    if (r.dryRun() || settled.adds().isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    Request dry = new Request(r.source(), r.strategy(), r.fastForward(), r.message(), r.noCommit(), true,
+        r.expectedHead(), r.author(), r.operation(), r.mainline(), true, r.schemaStrategy());
+    Outcome rehearsal = new Outcome();
+    rehearsal.source = outcome.source;
+    rehearsal.target = outcome.target;
+    rehearsal.sourceCommit = outcome.sourceCommit;
+    rehearsal.strategy = outcome.strategy;
+    rehearsal.dryRun = true;
+    // decided against the state as it will be once the columns are given (their rows' fit), worked on the
+    // tables as they are (the rehearsal writes no row of the new columns)
+    return tableQueries.tables(repo).chain(tracked -> loader.load(repo).chain(state -> backends
+            .inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
+                ColumnsGiven.stateAfter(state, target, settled.adds()), tracked, dry, rehearsal))))
+        .invoke(() -> {
+          // a dry run lists conflicts; the operation itself refuses under fail_on_conflict
+          if (r.strategy() == Strategy.FAIL_ON_CONFLICT && rehearsal.conflicts > 0) {
+            throw conflicts(target, rehearsal);
+          }
+        })
+        .replaceWithVoid();
   }
 
   private static Request withFastForward(Request r, FastForward mode) {
@@ -321,6 +366,9 @@ public class MergeCommands {
               ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
               : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schemaStrategy());
           return schema
+              .call(settled -> refusedBeforeColumnsAdded(repo, target, applying, settled, outcome,
+                  (tx, state, tracked, dry, o) -> prepareApplying(tx, state, repo, target, dry, tracked, o, base, theirs,
+                      revert, settled)))
               .chain(settled -> promotions.beforeMerge(repo, target, r.source(), false, false, settled, ctx)
                   .chain(() -> tableQueries.tables(repo)).chain(tracked -> settledAfter(repo, tracked,
                       processor.execute(repo, Footprint.branches(target), (tx, state) -> prepareApplying(tx, state,
@@ -352,7 +400,7 @@ public class MergeCommands {
         .chain(oursPaths -> CommitGraphReads.pathsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
           List<TableRow> touched = tracked.stream().filter(t -> !theirsPaths.undo(t.name()).isEmpty()
               || !theirsPaths.redo(t.name()).isEmpty()).toList();
-          return work.attempt(tx, repo, target, touched, false).chain(attempt -> work.threeWay(tables, tx, state, repo,
+          return work.attempt(tx, repo, target, touched, r.dryRun()).chain(attempt -> work.threeWay(tables, tx, state, repo,
               into, r, tracked, outcome, new MergeWork.Sides(oursPaths.redo(), theirsPaths.redo(), touched, attempt,
                   oursPaths.undo(), theirsPaths.undo()), settled));
         }))

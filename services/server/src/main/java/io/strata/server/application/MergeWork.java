@@ -200,9 +200,10 @@ class MergeWork {
           MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
               message, r.author(), 0, List.of(), r.operation(), r.mainline());
           // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
-          // a revert or cherry-pick that changes nothing is refused unless asked for (a merge's never is)
+          // a revert or cherry-pick that changes nothing is refused unless asked for (a merge's never is);
+          // one that gave the target columns changed its shape, and was rehearsed before it did: not empty
           Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours,
-              r.allowEmpty(), List.of(), List.of(), null);
+              r.allowEmpty() || !settled.adds().isEmpty(), List.of(), List.of(), null);
           return Multi.createFrom().iterable(touched)
               .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                 TrackedTable table = TrackedTable.on(repo, t, into.name());

@@ -262,6 +262,12 @@ class ThreeWaySchemaMergeTest {
         .body("details.schema_conflicts[0].column", equalTo("region"));
     assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
     assertThat(columnTypes(t)).containsExactly("id integer", "status text");
+    // what refuses the pick refuses it before the column is added: working changes on main
+    sql(pool, "update public." + t + " set status = 'dirty' where id = 1");
+    json().body(Map.of("commit", added)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo).then()
+        .statusCode(409).body("error", equalTo("WorkingChangesPresent"));
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text");
+    given().delete("/api/v1/repositories/{r}/branches/main/working", repo).then().statusCode(204);
     // the first added the column: picking it adds the column to the table, then its values
     json().body(Map.of("commit", added)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo).then()
         .statusCode(201);
