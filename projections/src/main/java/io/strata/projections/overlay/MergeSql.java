@@ -320,12 +320,16 @@ final class MergeSql {
   /**
    * Whether the rows the merge wrote are exactly its plan's merged rows, so {@link #captureWritten} may
    * take them from the plan rather than read them from the table: every row went
-   * in one set-wise write (no constraint conflict), and on the default branch the table changes no row
+   * in one set-wise write (no constraint conflict) from an image of every column, and on the default branch the table changes no row
    * it is given (no row trigger of its own before writes, no stored generated column). A branch's
    * overlay is written the images as they are (its generated columns computed in them).
    */
   String imagesAreTheRows() {
-    String plan = fill("not exists (select from {plan} where kind = 'constraint')", "plan", plan());
+    // an image of fewer columns (a side that read the table before it gained some) was completed when
+    // written: the row holds the column's value or default, the image does not name it
+    String plan = fill("not exists (select from {plan} where kind = 'constraint' or merged is not null"
+        + " and not merged ?& {columns})", "plan", plan(), "columns", s.columns().stream().map(OverlaySql::literal)
+        .collect(java.util.stream.Collectors.joining(", ", "array[", "]::text[]")));
     if (!s.isDefaultBranch()) { // the overlay holds generated columns computed in the images, not the plan
       return fill("""
           select {plan_clean} and not exists (select from pg_attribute where attrelid = {table_literal}::regclass

@@ -118,8 +118,10 @@ final class ColumnFit {
     // a branch that added columns takes rows of the columns it had before: they leave its own columns
     // as its rows have them (a row it did not have takes their defaults)
     List<TableColumn> targetBefore = without(target, state.addedOn(table, into), List.of());
+    // a branch reading the table's columns (the default branch) takes rows of any of them, in any order: a
+    // branch that kept its columns when the table gained others, and added its own since, merges into it
     boolean fits = ColumnLayouts.same(arriving, target)
-        || !state.hasOwnColumns(table, into) && ColumnLayouts.appended(target, arriving)
+        || !state.hasOwnColumns(table, into) && ColumnLayouts.within(target, arriving)
         || !state.addedOn(table, into).isEmpty() && ColumnLayouts.same(arriving, targetBefore);
     if (!fits) {
       throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has other columns on " + sourceName

@@ -168,8 +168,7 @@ public class MergeCommands {
           outcome.sourceCommit = source.commit();
           // the columns merge three ways first, then the source's new ones reach the target before its rows do
           return schemaMerges.merge(repo, target, source, r.schemaStrategy()).chain(settled ->
-              refusedBeforeColumnsAdded(repo, target, withFastForward(r, r.fastForward() == FastForward.AUTO
-                  ? FastForward.NEVER : r.fastForward()), settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
+              refusedBeforeColumnsAdded(repo, target, r, settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
                   state, repo, target, dry, tracked, o, settled))
               .chain(() -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
                   r.fastForward() == FastForward.ONLY, settled, ctx))
@@ -209,26 +208,34 @@ public class MergeCommands {
     if (r.dryRun() || settled.adds().isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    Request dry = new Request(r.source(), r.strategy(), r.fastForward(), r.message(), r.noCommit(), true,
-        r.expectedHead(), r.author(), r.operation(), r.mainline(), true, r.schemaStrategy());
     Outcome rehearsal = new Outcome();
     rehearsal.source = outcome.source;
     rehearsal.target = outcome.target;
     rehearsal.sourceCommit = outcome.sourceCommit;
     rehearsal.strategy = outcome.strategy;
     rehearsal.dryRun = true;
-    // decided against the state as it will be once the columns are given (their rows' fit), worked on the
-    // tables as they are (the rehearsal writes no row of the new columns)
-    return tableQueries.tables(repo).chain(tracked -> loader.load(repo).chain(state -> backends
-            .inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
-                ColumnsGiven.stateAfter(state, target, settled.adds()), tracked, dry, rehearsal))))
-        .invoke(() -> {
-          // a dry run lists conflicts; the operation itself refuses under fail_on_conflict
-          if (r.strategy() == Strategy.FAIL_ON_CONFLICT && rehearsal.conflicts > 0) {
-            throw conflicts(target, rehearsal);
+    return tableQueries.tables(repo).chain(tracked -> loader.load(repo).chain(state -> {
+          boolean intoDefault = target.equals(state.defaultBranch());
+          if (intoDefault && r.fastForward() == FastForward.ONLY) {
+            return Uni.createFrom().voidItem(); // the promotion refuses it before anything changes (NotFastForward)
           }
-        })
-        .replaceWithVoid();
+          // into the default branch, a merge that gives columns makes a merge commit (SchemaPromotions)
+          Request dry = new Request(r.source(), r.strategy(), intoDefault && r.fastForward() == FastForward.AUTO
+              ? FastForward.NEVER : r.fastForward(), r.message(), r.noCommit(), true, r.expectedHead(), r.author(),
+              r.operation(), r.mainline(), true, r.schemaStrategy());
+          // decided against the state as it will be once the columns are given (their rows' fit), worked on
+          // the tables as they are (the rehearsal writes no row of the new columns)
+          return backends.inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
+                  ColumnsGiven.stateAfter(state, target, settled.adds()), tracked, dry, rehearsal))
+              .invoke(() -> {
+                // a dry run lists conflicts; the operation itself refuses under fail_on_conflict, listing as many
+                if (r.strategy() == Strategy.FAIL_ON_CONFLICT && rehearsal.conflicts > 0) {
+                  rehearsal.listedConflicts = rehearsal.listedConflicts.stream().limit(LISTED_CONFLICTS).toList();
+                  throw conflicts(target, rehearsal);
+                }
+              })
+              .replaceWithVoid();
+        }));
   }
 
   private static Request withFastForward(Request r, FastForward mode) {

@@ -24,6 +24,15 @@ public final class ColumnLayouts {
   }
 
   /**
+   * Whether every column of {@code fewer} (name and type) is one of {@code more}, in any order: rows of
+   * {@code fewer} move into {@code more} by name (their JSON images), a column they lack keeping the row's
+   * value or taking its default.
+   */
+  public static boolean within(List<TableColumn> more, List<TableColumn> fewer) {
+    return new java.util.HashSet<>(namesAndTypes(more)).containsAll(namesAndTypes(fewer));
+  }
+
+  /**
    * Whether the table's columns now are those recorded with more after them: columns added on the
    * default branch, which the DDL guard follows (Strata's objects take them in the DDL's transaction).
    */

@@ -117,6 +117,7 @@ public final class RepositoryState {
     c.tags.putAll(tags);
     c.storages.putAll(storages);
     c.tables.putAll(tables);
+    c.ddlRecorded.putAll(ddlRecorded);
     branchColumns.forEach((table, own) -> c.branchColumns.put(table, new HashMap<>(own)));
     addedColumns.forEach((table, own) -> c.addedColumns.put(table, new HashMap<>(own)));
     c.merges.putAll(merges);

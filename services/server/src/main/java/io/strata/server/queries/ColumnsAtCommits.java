@@ -47,6 +47,21 @@ public class ColumnsAtCommits {
       }
       Set<String> hidden = new TreeSet<>(shown.stream().map(TableColumn::name).toList());
       then.get().forEach(c -> hidden.remove(c.name()));
+      return hidden.isEmpty() ? Uni.createFrom().item(hidden) : hiddenInHistory(repository, defaultBranch, commit,
+          table, hidden);
+    });
+  }
+
+  /**
+   * {@code hidden} but for the columns the branch {@code commit} was made on had added through Strata (its
+   * rows have them: a commit merged into the default branch from a branch that added columns is in its
+   * history, its recorded shape the default branch's then), when the commit is in {@code defaultBranch}'s
+   * history; else none.
+   */
+  private Uni<Set<String>> hiddenInHistory(String repository, String defaultBranch, String commit, String table,
+      Set<String> hidden) {
+    return tables.addedAt(repository, commit).chain(added -> {
+      added.getOrDefault(table, List.of()).forEach(c -> hidden.remove(c.name()));
       // a commit's recorded columns are exact only in the default branch's history (see TableQueries#shapesAt)
       return metadata.withConnection(c -> c.preparedQuery(RowReads.HEAD).execute(Tuple.of(repository, defaultBranch))
           .chain(rows -> CommitGraphReads.mergeBase(StorageBackends.unitOf(c), repository,

@@ -102,9 +102,14 @@ public class StorageBackends {
     return pools.pool(repository, storage).chain(pool -> pool.withTransaction(c -> work.apply(new PgUnit(c))));
   }
 
-  /** {@code work} in a unit of work of its own on the storage, rolled back at its end whatever happened. */
+  /**
+   * {@code work} in a unit of work of its own on the storage, rolled back at its end whatever happened:
+   * also when {@code work} throws instead of answering a failed Uni (a refusal decided before any query),
+   * which would otherwise leave the connection idle in its transaction, out of the pool for good.
+   */
   public <T> Uni<T> inRolledBackTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
-    return begin(repository, storage).chain(open -> work.apply(open.unit()).onTermination().call(open::rollback));
+    return begin(repository, storage).chain(open -> Uni.createFrom().deferred(() -> work.apply(open.unit()))
+        .onTermination().call(open::rollback));
   }
 
   /**

@@ -138,8 +138,8 @@ class DataModelTest {
 
     /**
      * Whether rows of branch {@code source}'s state (a live branch), or else of {@code commit}, may move into
-     * {@code into}: the server's rule (ColumnFit). A branch reading the table's columns takes rows of as many
-     * columns or fewer; a branch with its own takes a branch's of exactly its columns, or a commit of its
+     * {@code into}: the server's rule (ColumnFit). A branch reading the table's columns takes rows of any of
+     * its columns, in any order; a branch with its own takes a branch's of exactly its columns, or a commit of its
      * history or made on it.
      */
     boolean fits(String into, String source, String commit, boolean merge) {
@@ -158,7 +158,7 @@ class DataModelTest {
         List<String> arriving = columns.get(source).stream()
             .filter(c -> !merge || !added.get(source).contains(c) || target.contains(c)).toList();
         List<String> before = target.stream().filter(c -> !added.get(into).contains(c)).toList();
-        return arriving.equals(target) || !ownColumns(into) && appended(target, arriving)
+        return arriving.equals(target) || !ownColumns(into) && target.containsAll(arriving)
             || !added.get(into).isEmpty() && arriving.equals(before);
       }
       return !(columnsMerged ? keptColumns(into) : ownColumns(into)) || ancestors(heads.get(into)).contains(commit)
@@ -191,10 +191,15 @@ class DataModelTest {
       return longer.size() > shorter.size() && longer.subList(0, shorter.size()).equals(shorter);
     }
 
-    /** The columns a read at {@code commit} from branch {@code base}'s state shows. */
+    /**
+     * The columns a read at {@code commit} from branch {@code base}'s state shows: those of a commit of the
+     * default branch's history, the table's then and those its branch had added (a branch merged into main).
+     */
     List<String> columnsAt(String base, String commit) {
       List<String> then = commitColumns.get(commit);
-      return ancestors(heads.get("main")).contains(commit) && appended(columns.get(base), then) ? then
+      List<String> added = commitAdded.getOrDefault(commit, List.of());
+      return ancestors(heads.get("main")).contains(commit) && appended(columns.get(base), then)
+          ? columns.get(base).stream().filter(c -> then.contains(c) || added.contains(c)).toList()
           : columns.get(base);
     }
 

@@ -54,7 +54,7 @@ class ThreeWaySchemaMergeTest {
   /** Changes row {@code id} of orders on {@code branch} through REST (staged). */
   private static void patch(String repo, String branch, int id, Map<String, Object> values) {
     json().body(values).patch("/api/v1/repositories/{r}/branches/{b}/tables/orders/rows/{id}", repo, branch, id)
-        .then().statusCode(200);
+        .then().log().ifValidationFails().statusCode(200);
   }
 
   private static void commitAll(String repo, String branch) {
@@ -71,6 +71,71 @@ class ThreeWaySchemaMergeTest {
   private List<String> columnTypes(String table) {
     return Api.rows(pool, "select attname || ' ' || format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public."
         + table + "'::regclass and attnum > 0 and not attisdropped order by attnum");
+  }
+
+  @Test
+  void refusalsOfAMergeThatWouldGiveColumnsChangeNothingAndHoldNoConnection() {
+    String repo = createRepository(uniqueName("schema-rehearsal-refusals"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "priority", "integer", 0);
+    patch(repo, "dev", 1, Map.of("priority", 3));
+    commitAll(repo, "dev");
+    String mainHead = Api.head(repo, "main");
+    // more refusals than the server's pool has connections (20): each is decided in the rehearsal, before
+    // the columns are given, and gives its connection back
+    for (int i = 0; i < 25; i++) {
+      merge(repo, "dev", Map.of("expected_head", "0000000")).statusCode(409).body("error", equalTo("HeadMoved"));
+    }
+    assertThat(columnTypes(t)).as("main's table gained nothing").containsExactly("id integer", "status text");
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+    merge(repo, "dev", Map.of()).statusCode(200);
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text", "priority integer");
+  }
+
+  @Test
+  void aBranchThatKeptItsColumnsAndAddedOneMergesIntoMainThatGainedAnother() {
+    String repo = createRepository(uniqueName("schema-kept-and-added"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    // main's migration adds region while dev is alive (dev keeps reading id, status), then dev adds priority
+    sql(pool, "alter table public." + t + " add column region text default 'eu'");
+    sql(pool, "update public." + t + " set region = 'us' where id = 1");
+    commitAll(repo, "main");
+    String before = Api.head(repo, "main");
+    addColumn(repo, "dev", "priority", "integer", 0);
+    patch(repo, "dev", 1, Map.of("status", "dev", "priority", 5));
+    json().body(Map.of("status", "four", "priority", 9))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo).then().statusCode(200);
+    commitAll(repo, "dev");
+    String onDev = Api.head(repo, "dev");
+
+    // the rows move by name: main's region stays where dev did not have it, a row dev inserted takes its default
+    String merged = merge(repo, "dev", Map.of()).statusCode(200).body("conflicts", equalTo(0)).extract().path("commit");
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text", "region text", "priority integer");
+    assertThat(Api.rows(pool, "select id || ' ' || status || ' ' || coalesce(region, '-') || ' ' || priority"
+        + " from public." + t + " order by id")).containsExactly("1 dev us 5", "2 new eu 0", "3 new eu 0",
+            "4 four eu 9");
+    assertThat(rows(repo, "main").getList("items.priority")).containsExactly(5, 0, 0, 9);
+    // the merge commit records the rows as the table holds them (its images name every column)
+    given().queryParam("from", before).queryParam("to", merged).queryParam("rows", "true")
+        .get("/api/v1/repositories/{r}/diff", repo).then().statusCode(200)
+        .body("changes.key", equalTo(List.of(List.of(1), List.of(4))))
+        .body("changes[0].after.region", equalTo("us")).body("changes[0].after.priority", equalTo(5))
+        .body("changes[1].op", equalTo("insert")).body("changes[1].after.region", equalTo("eu"))
+        .body("changes[1].after.priority", equalTo(9));
+    assertThat(rows(repo, merged).getList("items.region")).containsExactly("us", "eu", "eu", "eu");
+    // dev's commit, in main's history now, still reads in the columns it was made in (priority, not region),
+    // whether read from dev or, dev deleted, from main
+    for (boolean devDeleted : List.of(false, true)) {
+      if (devDeleted) {
+        given().delete("/api/v1/repositories/{r}/branches/dev?force=true", repo).then().statusCode(204);
+      }
+      JsonPath atDev = rows(repo, onDev);
+      assertThat(atDev.getList("items.priority")).as("dev deleted: " + devDeleted).containsExactly(5, 0, 0, 9);
+      assertThat(atDev.getMap("items[0]")).as("dev deleted: " + devDeleted).doesNotContainKey("region");
+    }
   }
 
   @Test
