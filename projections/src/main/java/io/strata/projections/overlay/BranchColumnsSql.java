@@ -47,8 +47,8 @@ final class BranchColumnsSql {
           .append(withDefault).append(";");
       if (!c.nullable()) {
         sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ")
-            .append(Sql.quote("strata_required_" + c.name())).append(", add constraint ")
-            .append(Sql.quote("strata_required_" + c.name())).append(" check (__deleted or ").append(column)
+            .append(Sql.quote(requiredConstraint(c.name()))).append(", add constraint ")
+            .append(Sql.quote(requiredConstraint(c.name()))).append(" check (__deleted or ").append(column)
             .append(" is not null);");
       }
       sql.append("alter table ").append(before.workingLog()).append(" add column if not exists ").append(column)
@@ -108,4 +108,14 @@ final class BranchColumnsSql {
 
   /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */
   static final String REGISTER_ADDED = "update strata.branch_overlays set added = $3::text::jsonb where tid = $1 and bid = $2";
+
+  /**
+   * The overlay's constraint that keeps NOT NULL column {@code column} set on rows the branch has: named
+   * after it, or after its hash where the name would pass PostgreSQL's 63 bytes (a column name may have 63).
+   */
+  static String requiredConstraint(String column) {
+    String named = "strata_required_" + column;
+    return named.length() <= 63 ? named
+        : "strata_required_" + io.strata.events.CommitIds.sha256Hex(column).substring(0, 40);
+  }
 }

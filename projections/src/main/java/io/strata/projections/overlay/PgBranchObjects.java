@@ -89,11 +89,25 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   /** A column name in the probe below: one a client cannot have asked for (identifiers are checked before). */
   private static final String PROBE = "strata_probe_columns";
 
+  /**
+   * Whether type $1 (a name, resolved as PostgreSQL resolves it) may be a column's on a branch: a built-in
+   * base, range or multirange type, or an array of one, but no object identifier alias ({@code regclass}
+   * and its kind print, and make the column depend on, whatever object their values name). No row: no such type.
+   */
+  private static final String TYPE_KIND = """
+      select coalesce(e.typtype, t.typtype) in ('b', 'r', 'm')
+             and coalesce(e.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace
+             and coalesce(e.typname, t.typname) not like 'reg%'
+      from pg_type t left join pg_type e on t.typcategory = 'A' and e.oid = t.typelem
+      where t.oid = to_regtype($1)""";
+
   @Override
   public Uni<List<TableShape.Column>> define(UnitOfWork unit, List<NewColumn> columns) {
     SqlConnection tx = PgUnit.of(unit);
     List<TableShape.Column> defined = new ArrayList<>();
-    Uni<Void> chain = Uni.createFrom().voidItem();
+    // type names resolve among PostgreSQL's own types only: not a table's row type, a domain or an enum of
+    // some schema on the server's search path (another tenant's objects, Strata's own)
+    Uni<Void> chain = tx.query("set local search_path = pg_catalog, pg_temp").execute().replaceWithVoid();
     for (NewColumn c : columns) {
       // a temporary table the caller's transaction drops: PostgreSQL parses the type and coerces the
       // default into it as ALTER TABLE … ADD COLUMN would
@@ -102,10 +116,15 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
           + (c.defaultText() == null ? "" : " default " + OverlaySql.literal(c.defaultText())) + ") on commit drop";
       chain = chain.chain(() -> tx.query("savepoint strata_define").execute()
           // a type name and nothing else (the caller checked its characters): what to_regtype reads
-          .chain(() -> tx.preparedQuery("select to_regtype($1) is not null").execute(Tuple.of(c.type())))
+          .chain(() -> tx.preparedQuery(TYPE_KIND).execute(Tuple.of(c.type())))
           .invoke(rows -> {
-            if (!rows.iterator().next().getBoolean(0)) {
+            if (rows.rowCount() == 0) {
               throw new Undefinable(c.name(), "type \"" + c.type() + "\" does not exist");
+            }
+            if (!rows.iterator().next().getBoolean(0)) {
+              throw new Undefinable(c.name(), "type \"" + c.type() + "\" is not one a branch's column may have: a"
+                  + " built-in base, range or array type, not an object identifier type (regclass, regrole, ...)"
+                  + " nor a row type");
             }
           })
           .chain(() -> tx.query(create).execute())

@@ -137,6 +137,16 @@ public class ErrorMappers {
         // request named; it is not a server failure
         return render(ErrorCode.ValidationError, "the database refused this: " + PgErrors.message(e),
             Map.of("sqlstate", PgErrors.sqlState(e)));
+      case RESOURCE_LIMIT:
+        if (String.valueOf(PgErrors.sqlState(e)).startsWith("54")) {
+          // a limit of the database the request's shape reached (1 600 columns a table, counting dropped
+          // ones; a statement too complex): the request cannot be done as it is
+          return render(ErrorCode.ValidationError, "this reaches a limit of the database: " + PgErrors.message(e),
+              Map.of("sqlstate", PgErrors.sqlState(e)));
+        }
+        LOG.warnf("database out of resources: %s", e.toString());
+        return render(ErrorCode.StorageUnavailable, "a database this request needs is out of resources ("
+            + PgErrors.message(e) + "); retry later", Map.of());
       case UNAVAILABLE:
         LOG.warnf("database unavailable: %s", e.toString());
         return render(ErrorCode.StorageUnavailable, "a database this request needs (the metadata database or a"

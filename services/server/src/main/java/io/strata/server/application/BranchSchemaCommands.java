@@ -46,6 +46,11 @@ public class BranchSchemaCommands {
       "[a-z][a-z0-9_]*(\\(\\d{1,4}(, ?\\d{1,4})?\\))?( [a-z][a-z0-9_]*(\\(\\d{1,4}(, ?\\d{1,4})?\\))?){0,3}(\\[\\])?");
   static final int MAX_OPERATIONS = 50;
   static final int MAX_DEFAULT_LENGTH = 1000;
+  /**
+   * The most characters of a default as the database writes it: it travels in every event of the branch's
+   * shape, its state, view and write trigger ({@code {1e1000,…}} as numeric[] grows a hundredfold).
+   */
+  static final int MAX_STORED_DEFAULT_LENGTH = 2000;
 
   private final CommandProcessor processor;
   private final StorageBackends backends;
@@ -81,6 +86,7 @@ public class BranchSchemaCommands {
                   "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
                   Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())));
         })
+        .invoke(BranchSchemaCommands::requireStoredDefaultsFit)
         .chain(defined -> addDefined(repository, branch, table, defined, validateOnly, ctx, answer.apply(defined)));
   }
 
@@ -174,6 +180,18 @@ public class BranchSchemaCommands {
       if (!c.nullable() && c.defaultText() == null) {
         throw StrataException.invalid(at + ".default", "a NOT NULL column needs a default: the rows the branch has"
             + " not written read it");
+      }
+    }
+  }
+
+  /** Refuses (422) a default the database writes longer than {@link #MAX_STORED_DEFAULT_LENGTH}. */
+  private static void requireStoredDefaultsFit(List<TableShape.Column> defined) {
+    for (int i = 0; i < defined.size(); i++) {
+      TableShape.Column c = defined.get(i);
+      if (c.defaultValue() != null && c.defaultValue().length() > MAX_STORED_DEFAULT_LENGTH) {
+        throw StrataException.invalid("operations[" + i + "].default", "column '" + c.name() + "': its default as"
+            + " the database writes it has " + c.defaultValue().length() + " characters, more than "
+            + MAX_STORED_DEFAULT_LENGTH);
       }
     }
   }

@@ -475,6 +475,23 @@ class BranchSchemaTest {
         .statusCode(422).body("message", containsString("added twice"));
     change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", false, null))))
         .statusCode(422).body("message", containsString("NOT NULL column needs a default"));
+    // a type names a built-in type: no object identifier alias (its values print, and its default makes the
+    // column depend on, whatever object they name: another tenant's table, a role), no row type, no type of
+    // a schema on the server's search path (the tracked table's own row type among them)
+    for (String reaching : List.of("regclass", "regclass[]", "regrole", "regnamespace", "regprocedure", "pg_class",
+        "pg_authid")) {
+      change(repo, "dev", Map.of("operations", List.of(addColumn("probe", reaching, null, null), addColumn("other",
+          "text", null, null)), "validate_only", true))
+          .statusCode(422).body("message", containsString("column 'probe'"))
+          .body("message", containsString("is not one a branch's column may have"));
+    }
+    change(repo, "dev", Map.of("operations", List.of(addColumn("probe", t, null, null)), "validate_only", true))
+        .statusCode(422).body("message", containsString("does not exist"));
+    // a default that grows when the database writes it (each 1e1000 a thousand digits) is refused as written
+    String growing = "{" + String.join(",", java.util.Collections.nCopies(150, "1e1000")) + "}";
+    change(repo, "dev", Map.of("operations", List.of(addColumn("probe", "numeric[]", null, growing)),
+        "validate_only", true)).statusCode(422).body("details.field", equalTo("operations[0].default"))
+        .body("message", containsString("as the database writes it"));
     change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, Map.of("a", 1)))))
         .statusCode(422).body("details.field", equalTo("operations[0].default"));
     change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "status"))))
@@ -489,6 +506,10 @@ class BranchSchemaTest {
     change(repo, "nope", Map.of("operations", List.of(addColumn("region", "text", null, null)))).statusCode(404);
     json().body(Map.of("operations", List.of(addColumn("region", "text", null, null))))
         .post("/api/v1/repositories/{r}/branches/dev/tables/nope/schema", repo).then().statusCode(404);
+    // a NOT NULL column of a 63-character name (its overlay constraint's name is hashed past 63 bytes)
+    String longName = "a".repeat(63);
+    change(repo, "dev", Map.of("operations", List.of(addColumn(longName, "text", false, "x")), "validate_only", true))
+        .statusCode(200).body("added[0].name", equalTo(longName));
     // checked alone: the answer, and nothing changed
     change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, "eu")), "validate_only", true))
         .statusCode(200).body("validate_only", equalTo(true)).body("added[0].default_value", equalTo("'eu'::text"))
@@ -497,5 +518,9 @@ class BranchSchemaTest {
     assertThat(eventCount(repo)).isEqualTo(events);
     assertThat(rows(repo, "dev", true).getMap("items[0]")).containsOnlyKeys("id", "status");
     assertThat(Api.rows(pool, "select count(*)::text from pg_class where relname like 'strata_probe%'")).containsExactly("0");
+
+    // and added for real: the branch reads it, its rows take the default
+    change(repo, "dev", Map.of("operations", List.of(addColumn(longName, "text", false, "x")))).statusCode(200);
+    assertThat(rows(repo, "dev", true).getList("items." + longName)).containsExactly("x");
   }
 }
