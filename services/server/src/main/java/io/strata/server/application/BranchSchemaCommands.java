@@ -147,6 +147,17 @@ public class BranchSchemaCommands {
         (unit, onBranch) -> drop(unit, onBranch, branch, names), ctx, answer);
   }
 
+  /**
+   * Drops {@code names}, columns {@code branch} added that a merge's source dropped ({@link SchemaPromotions}):
+   * as {@link #dropColumns}, without the request's checks (the schema merge named them).
+   */
+  Uni<CommandResponse> dropCarried(String repository, String branch, String table, List<String> names,
+      CommandContext ctx) {
+    Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, names, false);
+    return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireDroppable(state, command),
+        (unit, onBranch) -> drop(unit, onBranch, branch, names), ctx, Answer.NONE);
+  }
+
   /** Drops {@code names} from {@code branch}'s objects of a table; objects depending on its view: 422. */
   static Uni<Void> drop(UnitOfWork unit, TrackedTable onBranch, String branch, List<String> names) {
     return unit.roles().branchObjects().dropColumns(unit, onBranch, branch, names)

@@ -205,7 +205,7 @@ public class MergeCommands {
    */
   private Uni<Void> refusedBeforeColumnsAdded(String repo, String target, Request r, SchemaMerges.Settled settled,
       Outcome outcome, Preparation work) {
-    if (r.dryRun() || settled.adds().isEmpty()) {
+    if (r.dryRun() || !settled.changesColumns()) {
       return Uni.createFrom().voidItem();
     }
     Outcome rehearsal = new Outcome();
@@ -226,7 +226,7 @@ public class MergeCommands {
           // decided against the state as it will be once the columns are given (their rows' fit), worked on
           // the tables as they are (the rehearsal writes no row of the new columns)
           return backends.inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
-                  ColumnsGiven.stateAfter(state, target, settled.adds()), tracked, dry, rehearsal))
+                  ColumnsGiven.stateAfter(state, target, settled.adds(), settled.drops()), tracked, dry, rehearsal))
               .invoke(() -> {
                 // a dry run lists conflicts; the operation itself refuses under fail_on_conflict, listing as many
                 if (r.strategy() == Strategy.FAIL_ON_CONFLICT && rehearsal.conflicts > 0) {
@@ -284,7 +284,9 @@ public class MergeCommands {
           }
           if (base.equals(theirs)) {
             outcome.upToDate = true;
-            return Uni.createFrom().item(new Commands.MergeUpToDate(target));
+            // the rows are; columns the source dropped since may still leave the target
+            return work.losingColumns(tables, tx, repo, into, tracked, settled, base, ours)
+                .replaceWith(new Commands.MergeUpToDate(target));
           }
           if (base.equals(ours) && r.fastForward() != FastForward.NEVER) {
             outcome.fastForward = true;

@@ -73,7 +73,8 @@ class MergeWork {
     return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
       List<TableRow> touched = touched(tracked, paths);
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
-      return attempt(tx, repo, into.name(), touched, dryRun).chain(attempt -> Multi.createFrom().iterable(touched)
+      return losingColumns(tables, repo, into, tracked, settled, Map.of(), Map.of())
+          .chain(() -> attempt(tx, repo, into.name(), touched, dryRun)).chain(attempt -> Multi.createFrom().iterable(touched)
           .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
             TrackedTable table = TrackedTable.on(repo, t, into.name());
             List<String> path = paths.get(t.name());
@@ -140,9 +141,10 @@ class MergeWork {
     Map<String, TableMerge> planned = new LinkedHashMap<>();
     List<Merges.Conflict> listed = new ArrayList<>();
     int listing = r.dryRun() ? MergeCommands.DRY_RUN_CONFLICTS : MergeCommands.LISTED_CONFLICTS;
+    Uni<Void> dropsChecked = losingColumns(tables, repo, into, tracked, settled, sides.oursUndo(), oursPaths);
     // a table's plan is applied before the next one's replaces it; a dry run applies too (its
     // transaction is rolled back): only writing finds the rows the table refuses
-    return Multi.createFrom().iterable(touched)
+    return dropsChecked.chain(() -> Multi.createFrom().iterable(touched)
         .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
           TrackedTable table = TrackedTable.on(repo, t, into.name());
           return CleanTables.require(c, table, into, "the merge")
@@ -164,7 +166,7 @@ class MergeWork {
                   : c.roles().merges().plannedConflicts(c, table, listing - listed.size())
                       .invoke(listed::addAll).replaceWithVoid());
         }))
-        .collect().last()
+        .collect().last())
         .chain(() -> {
           outcome.tables.addAll(planned.values());
           outcome.conflicts = planned.values().stream().mapToLong(TableMerge::conflicts).sum();
@@ -203,7 +205,7 @@ class MergeWork {
           // a revert or cherry-pick that changes nothing is refused unless asked for (a merge's never is);
           // one that gave the target columns changed its shape, and was rehearsed before it did: not empty
           Commands.CreateCommit commit = new Commands.CreateCommit(into.name(), message, r.author(), ours,
-              r.allowEmpty() || !settled.adds().isEmpty(), List.of(), List.of(), null);
+              r.allowEmpty() || settled.changesColumns(), List.of(), List.of(), null);
           return Multi.createFrom().iterable(touched)
               .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                 TrackedTable table = TrackedTable.on(repo, t, into.name());
@@ -216,6 +218,38 @@ class MergeWork {
               .call(() -> Failpoints.hit("merge.applied"))
               .chain(command -> committedElsewhere(tx, tables, attempt, command));
         });
+  }
+
+  /**
+   * {@link #losingColumns} of a merge whose source is in the target's history (up to date: only columns may
+   * change), the target's changes since the base {@code base} read along {@code base}..{@code ours}.
+   */
+  Uni<Void> losingColumns(TableTransactions tables, UnitOfWork tx, String repo, BranchRef into,
+      List<TableRow> tracked, SchemaMerges.Settled settled, String base, String ours) {
+    if (settled.droppedByTheirs().isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return CommitGraphReads.changeSetsBetween(tx, repo, base, ours)
+        .chain(paths -> losingColumns(tables, repo, into, tracked, settled, Map.of(), paths));
+  }
+
+  /**
+   * The tables losing columns the source dropped ({@link SchemaMerges.Settled#drops}), whether or not the
+   * source changed their rows: clean (working changes would go with the columns), and their values there
+   * unchanged by the target since the base ({@code oursUndo}, {@code oursPaths}), else schema_data.
+   */
+  private static Uni<Void> losingColumns(TableTransactions tables, String repo, BranchRef into, List<TableRow> tracked,
+      SchemaMerges.Settled settled, Map<String, List<String>> oursUndo, Map<String, List<String>> oursPaths) {
+    List<TableRow> losing = tracked.stream().filter(t -> settled.droppedByTheirs().containsKey(t.name())).toList();
+    return Multi.createFrom().iterable(losing)
+        .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+          TrackedTable table = TrackedTable.on(repo, t, into.name());
+          return CleanTables.require(c, table, into, "the merge")
+              .chain(() -> SchemaMerges.requireUnchangedByOurs(settled, t.name(), columns -> c.roles().changeSets()
+                  .changedColumns(c, table, oursUndo.getOrDefault(t.name(), List.of()),
+                      oursPaths.getOrDefault(t.name(), List.of()), columns)));
+        }))
+        .collect().last().replaceWithVoid();
   }
 
   /** The tables of {@code tracked} that {@code paths} change. */

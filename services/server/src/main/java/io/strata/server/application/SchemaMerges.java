@@ -59,10 +59,17 @@ class SchemaMerges {
    * {@code ours} settles them.
    */
   record Settled(Map<String, Set<String>> keptOurs, Map<String, List<TableShape.Column>> adds,
-      Map<String, List<TableShape.Column>> brought, Map<String, List<SchemaMerge.Conflict>> droppedByOurs,
+      Map<String, List<String>> drops, Map<String, List<TableShape.Column>> brought,
+      Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
       String source, String target, boolean columnsMerged) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
-    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), null, null, false);
+    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, null,
+        false);
+
+    /** Whether the target's columns change before its rows: columns given, or dropped. */
+    boolean changesColumns() {
+      return !adds.isEmpty() || !drops.isEmpty();
+    }
 
     Set<String> keptOurs(String table) {
       return keptOurs.getOrDefault(table, Set.of());
@@ -144,6 +151,9 @@ class SchemaMerges {
     Map<String, List<TableShape.Column>> adds = new TreeMap<>();
     Map<String, List<TableShape.Column>> brought = new TreeMap<>();
     Map<String, List<SchemaMerge.Conflict>> droppedByOurs = new TreeMap<>();
+    Map<String, List<String>> drops = new TreeMap<>();
+    Map<String, List<SchemaMerge.Conflict>> droppedByTheirs = new TreeMap<>();
+    boolean intoDefault = target.equals(state.defaultBranch());
     for (TableTracked t : state.tables().values()) {
       List<TableShape.Column> theirs = theirsColumns.get(t.name());
       if (theirs == null) {
@@ -169,6 +179,19 @@ class SchemaMerges {
       for (SchemaMerge.Change change : result.changes()) {
         if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
           adds.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.merged());
+        }
+        // a column the target added, the source dropped since the base as the base had it: dropped on the
+        // target (zero-copy) unless ours keeps it; its values the target changed since the base are a
+        // schema_data conflict (decided with the rows). The default branch keeps it: dropping a table's
+        // column is a destructive migration a merge does not make (yet)
+        if (change.settled() == null && change.ours() != null && change.merged() == null && !intoDefault
+            && strategy != SchemaMerge.Side.OURS
+            && state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()))) {
+          drops.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.column());
+          TableShape.Column at = baseColumns.stream().filter(c -> c.name().equals(change.column())).findFirst()
+              .orElse(change.ours());
+          droppedByTheirs.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(new SchemaMerge.Conflict(t.name(),
+              change.column(), SchemaMerge.Kind.SCHEMA_DATA, at, change.ours(), null));
         }
         if (change.settled() == null && added.contains(change.column()) && change.ours() != null
             && change.merged() != null) {
@@ -200,7 +223,7 @@ class SchemaMerges {
     if (!open.isEmpty()) {
       throw refusal(open, sourceName, target);
     }
-    return new Settled(keptOurs, adds, brought, droppedByOurs, sourceName, target, true);
+    return new Settled(keptOurs, adds, drops, brought, droppedByOurs, droppedByTheirs, sourceName, target, true);
   }
 
   /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */
@@ -224,7 +247,21 @@ class SchemaMerges {
    */
   static Uni<Void> requireUnchanged(Settled settled, String table,
       java.util.function.Function<List<String>, Uni<Set<String>>> changed) {
-    List<SchemaMerge.Conflict> dropped = settled.droppedByOurs().getOrDefault(table, List.of());
+    return requireUnchanged(settled, settled.droppedByOurs().getOrDefault(table, List.of()), changed);
+  }
+
+  /**
+   * Refuses the merge when the target changed values, since the base, in columns the merge drops from it
+   * ({@link Settled#drops}, the source dropped them): {@code changed} reads which of a table's such columns
+   * the target's net changes touch; {@code schema_data} per column, unless ours keeps them.
+   */
+  static Uni<Void> requireUnchangedByOurs(Settled settled, String table,
+      java.util.function.Function<List<String>, Uni<Set<String>>> changed) {
+    return requireUnchanged(settled, settled.droppedByTheirs().getOrDefault(table, List.of()), changed);
+  }
+
+  private static Uni<Void> requireUnchanged(Settled settled, List<SchemaMerge.Conflict> dropped,
+      java.util.function.Function<List<String>, Uni<Set<String>>> changed) {
     if (dropped.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
@@ -238,13 +275,17 @@ class SchemaMerges {
 
   private static StrataException refusal(List<SchemaMerge.Conflict> open, String source, String target) {
     SchemaMerge.Conflict first = open.get(0);
+    boolean data = first.kind() == SchemaMerge.Kind.SCHEMA_DATA;
+    // schema_data: the side that kept the column changed its values, the other dropped it
+    String changedBy = first.theirs() == null ? target : source;
     return new StrataException(ErrorCode.SchemaConflict, open.size() + " schema conflict(s) merging '"
         + source + "' into '" + target + "', the first: " + first.kind().wire() + " on column '"
         + first.column() + "' of table '" + first.table() + "' (" + definition(first.ours()) + " on '" + target
-        + "', " + definition(first.theirs()) + " on '" + source + "'" + (first.kind() == SchemaMerge.Kind.SCHEMA_DATA
-            ? ", whose values '" + source + "' changed since the base" : "")
-        + (first.kind() == SchemaMerge.Kind.SCHEMA_DATA ? "); settle them with schema_strategy ours (the values go"
-            + " with the column)" : "); settle them with schema_strategy ours or theirs")
+        + "', " + definition(first.theirs()) + " on '" + source + "'" + (data
+            ? ", whose values '" + changedBy + "' changed since the base" : "")
+        + (!data ? "); settle them with schema_strategy ours or theirs" : first.theirs() == null
+            ? "); settle them with schema_strategy ours (the column stays on '" + target + "' with its values)"
+            : "); settle them with schema_strategy ours (the values go with the column)")
         + ", or change the columns on one side first",
         Map.of("schema_conflicts", open.stream().limit(LISTED).map(SchemaMerges::detail).toList(),
             "schema_conflict_count", open.size()));

@@ -62,7 +62,7 @@ public class SchemaPromotions {
    */
   Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
-    if (dryRun || settled.brought().isEmpty()) {
+    if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty()) {
       return Uni.createFrom().item(false);
     }
     return loader.load(repository).chain(state -> {
@@ -71,7 +71,7 @@ public class SchemaPromotions {
       }
       boolean intoDefault = target.equals(state.defaultBranch());
       Map<String, List<TableShape.Column>> carried = settled.brought();
-      if (fastForwardOnly && intoDefault) {
+      if (fastForwardOnly && intoDefault && !carried.isEmpty()) {
         // also when the table has them already (a promotion interrupted after its ALTER): a fast-forward
         // would make main's head a commit older than the shape that reads them
         String table = carried.keySet().iterator().next();
@@ -83,16 +83,24 @@ public class SchemaPromotions {
       // a table untracked since the schema merge read it takes nothing
       Map<String, List<TableShape.Column>> pending = new TreeMap<>(settled.adds());
       pending.keySet().retainAll(state.tables().keySet());
-      if (pending.isEmpty()) {
-        return Uni.createFrom().item(intoDefault);
+      Map<String, List<String>> dropping = new TreeMap<>(settled.drops());
+      dropping.keySet().retainAll(state.tables().keySet());
+      if (pending.isEmpty() && dropping.isEmpty()) {
+        return Uni.createFrom().item(intoDefault && !carried.isEmpty());
       }
       if (!target.equals(state.defaultBranch())) {
-        // another branch takes them as the source did: zero-copy, recorded for it
+        // another branch drops those the source dropped, and takes those it added as it did: zero-copy,
+        // recorded for it
         CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
-        return Multi.createFrom().iterable(pending.entrySet())
-            .onItem().transformToUniAndConcatenate(e -> branchSchemas.addDefined(repository, target, e.getKey(),
-                e.getValue(), false, own, Answer.NONE))
-            .collect().last().replaceWith(false);
+        return Multi.createFrom().iterable(dropping.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> branchSchemas.dropCarried(repository, target, e.getKey(),
+                e.getValue(), own))
+            .collect().last()
+            .chain(() -> Multi.createFrom().iterable(pending.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> branchSchemas.addDefined(repository, target, e.getKey(),
+                    e.getValue(), false, own, Answer.NONE))
+                .collect().last())
+            .replaceWith(false);
       }
       // one transaction per storage: its tables gain their columns together or not at all
       Map<String, Map<String, List<TableShape.Column>>> byStorage = new TreeMap<>();

@@ -10,18 +10,27 @@ import java.util.Map;
 
 /**
  * A repository's state as it will be once a merge, revert or cherry-pick has given its target the columns
- * its schema merge settled (the application's schema promotions: another branch adds them as the source
- * did, the default branch's tables gain them at their end). The operation is rehearsed against it before
+ * its schema merge settled (the application's schema promotions: another branch drops those the source
+ * dropped and adds those it added as the source did, the default branch's tables gain them at their end). The operation is rehearsed against it before
  * they are given, so that what would refuse it — its rows in columns that do not fit — refuses it while
  * nothing has changed. Only the columns are followed: a table's constraints and indexes stay as they were.
  */
 public final class ColumnsGiven {
   private ColumnsGiven() {}
 
-  /** {@code state} (left as it is) after {@code target} is given {@code adds}: per table, columns it lacks. */
+  /**
+   * {@code state} (left as it is) after {@code target} loses {@code drops} (per table, columns it added that
+   * the source dropped: another branch only) and is given {@code adds} (per table, columns it lacks).
+   */
   public static RepositoryState stateAfter(RepositoryState state, String target,
-      Map<String, List<TableShape.Column>> adds) {
+      Map<String, List<TableShape.Column>> adds, Map<String, List<String>> drops) {
     RepositoryState after = state.copy();
+    drops.forEach((table, names) -> {
+      if (after.tables().containsKey(table) && !names.isEmpty() && !target.equals(after.defaultBranch())) {
+        BranchSchemaDecider.decide(after, new Commands.DropBranchColumns(table, target, names, false))
+            .forEach(e -> after.evolve(e, after.version(), after.lastPosition()));
+      }
+    });
     adds.forEach((table, columns) -> {
       TableTracked t = after.tables().get(table);
       if (t == null || columns.isEmpty()) {

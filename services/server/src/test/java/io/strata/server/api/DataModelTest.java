@@ -171,6 +171,19 @@ class DataModelTest {
           && !columns.get(branch).stream().filter(c -> !added.get(branch).contains(c)).toList().equals(table);
     }
 
+    /**
+     * The columns a merge of {@code source} (a live branch, else commit {@code commit}) drops from branch
+     * {@code target} (not the default branch): those the target added that every merge base of {@code
+     * bases} had and the source does not have (it dropped them).
+     */
+    List<String> dropping(String source, String commit, String target, Set<String> bases) {
+      if (target.equals("main")) {
+        return List.of();
+      }
+      return added.get(target).stream().filter(c -> bases.stream().allMatch(b -> hadAt(b, c)))
+          .filter(c -> columns.containsKey(source) ? !columns.get(source).contains(c) : !hadAt(commit, c)).toList();
+    }
+
     /** Whether commit {@code commit}'s shape had column {@code c} (the table's then, or its branch's added). */
     boolean hadAt(String commit, String c) {
       return commitColumns.getOrDefault(commit, List.of()).contains(c)
@@ -314,6 +327,7 @@ class DataModelTest {
   /** Hard resets that moved a branch's added columns with its rows. */
   private int schemaResets;
   private int promotions;
+  private int carriedDrops;
   private int columnRefusals;
 
   @Test
@@ -646,7 +660,11 @@ class DataModelTest {
     {
       List<String> pending = brought.stream().filter(c -> !model.columns.get(target).contains(c)).toList();
       promoted = target.equals("main") && !brought.isEmpty();
+      // columns the source dropped leave the target first (another branch), then it gains those it added
+      dropColumns(model, target, model.dropping(source, theirsCommit, target,
+          model.lowestCommonAncestors(model.heads.get(target), theirsCommit)));
       if (!giveColumns(model, target, pending, response)) {
+        refused.run();
         return;
       }
     }
@@ -814,6 +832,15 @@ class DataModelTest {
     }
   }
 
+  /** Columns a merge, revert or cherry-pick drops from branch {@code target} (its source dropped them) go first. */
+  private void dropColumns(Model model, String target, List<String> columns) {
+    if (!columns.isEmpty()) {
+      model.columns.get(target).removeAll(columns);
+      model.added.get(target).removeAll(columns);
+      carriedDrops++;
+    }
+  }
+
   /**
    * Columns a merge, revert or cherry-pick brings reach {@code target} before its rows: the default
    * branch's table gains them, another branch adds them, unless the table has a column of one's name that
@@ -876,9 +903,14 @@ class DataModelTest {
     String changeBase = revert ? commit : parent;
     List<String> adds = model.commitAdded.getOrDefault(revert ? parent : commit, List.of()).stream()
         .filter(c -> !model.columns.get(target).contains(c) && !model.hadAt(changeBase, c)).toList();
+    // and those its side dropped leave another branch that added them (a revert of the commit that added one)
+    List<String> drops = target.equals("main") ? List.of() : model.added.get(target).stream()
+        .filter(c -> model.hadAt(changeBase, c) && !model.hadAt(revert ? parent : commit, c)).toList();
     Runnable refused = model.columnsAsNow();
     int promotionsBefore = promotions;
+    dropColumns(model, target, drops);
     if (!giveColumns(model, target, adds, response)) {
+      refused.run();
       return;
     }
     TreeMap<Integer, Integer> w = model.working.get(target);
@@ -925,7 +957,7 @@ class DataModelTest {
       id = Api.json().urlEncodingEnabled(false).body(Map.of()).post(path + "/merge/continue").then().statusCode(201)
           .extract().path("id");
       result = takeTheirs ? reference.takingTheirs() : reference.merged();
-    } else if (result.equals(head) && !allowEmpty && adds.isEmpty()) { // columns given: not an empty commit
+    } else if (result.equals(head) && !allowEmpty && adds.isEmpty() && drops.isEmpty()) { // columns changed: not empty
       assertThat(response.statusCode()).as(revert ? "a revert that changes nothing" : "a cherry-pick that changes"
           + " nothing").isEqualTo(422);
       assertThat((String) response.path("details.field")).isEqualTo("allow_empty");

@@ -306,6 +306,53 @@ class ThreeWaySchemaMergeTest {
   }
 
   @Test
+  void aColumnTheSourceDroppedSinceTheBaseIsDroppedFromABranchThatLeftItsValues() {
+    String repo = droppedOnQa("schema-merge-drop-carried", Map.of("status", "dev"));
+    patch(repo, "qa", 1, Map.of("status", "qa"));
+    commitAll(repo, "qa");
+    // qa dropped the column dev added (and qa took by a merge), then committed: merged into dev (three ways),
+    // dev loses it, zero-copy, before the rows merge
+    json().body(Map.of("source", "qa")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200).body("up_to_date", equalTo(false));
+    assertThat(devRow(repo, 0)).isEqualTo(Map.of("id", 1, "status", "qa"));
+    assertThat(devRow(repo, 0)).containsOnlyKeys("id", "status");
+    assertThat(devRow(repo, 1)).isEqualTo(Map.of("id", 2, "status", "dev"));
+    assertThat(branchColumns(repo, "dev")).containsExactly("id", "status");
+  }
+
+  @Test
+  void valuesTheTargetChangedInAColumnTheSourceDroppedAreASchemaDataConflictOursKeepsIt() {
+    String repo = droppedOnQa("schema-merge-drop-data", Map.of("score", 2));
+    String devHead = Api.head(repo, "dev");
+    // qa's head is in dev's history: the merge is up to date in rows, and would still drop the column
+    json().body(Map.of("source", "qa")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflicts[0].type", equalTo("schema_data"))
+        .body("details.schema_conflicts[0].column", equalTo("score"))
+        .body("details.schema_conflicts[0].theirs", nullValue())
+        .body("message", containsString("whose values 'dev' changed since the base"));
+    assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
+    assertThat(branchColumns(repo, "dev")).as("refused before anything changed").containsExactly("id", "status",
+        "score");
+    // ours: dev keeps the column and its values
+    json().body(Map.of("source", "qa", "schema_strategy", "ours"))
+        .post("/api/v1/repositories/{r}/branches/dev/merge", repo).then().statusCode(200);
+    assertThat(devRow(repo, 1)).containsEntry("score", 2);
+  }
+
+  private static Map<String, Object> devRow(String repo, int index) {
+    return given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath().getMap("items[" + index + "]");
+  }
+
+  /** The columns the branch reads, as its first row names them. */
+  private static List<String> branchColumns(String repo, String branch) {
+    Map<String, Object> row = given().queryParam("ref", branch).get("/api/v1/repositories/{r}/tables/orders/rows", repo)
+        .then().statusCode(200).extract().jsonPath().getMap("items[0]");
+    return List.copyOf(row.keySet());
+  }
+
+  @Test
   void aCherryPickBringsTheColumnItsCommitAddedAndRefusesValuesOfOneTheTargetLacks() {
     String repo = createRepository(uniqueName("schema-merge-pick"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",

@@ -40,7 +40,7 @@ class ColumnsGivenTest {
 
   @Test
   void theDefaultBranchsTableGainsTheColumnsAtItsEndAndOtherBranchesKeepTheirs() {
-    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("t", List.of(X)));
+    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("t", List.of(X)), Map.of());
 
     assertThat(names(after.columnsOn("t", "main"))).containsExactly("id", "v", "x");
     assertThat(after.tables().get("t").knownShape().columns()).containsExactly(ID, V, X);
@@ -53,7 +53,7 @@ class ColumnsGivenTest {
 
   @Test
   void anotherBranchAddsThemAsTheSourceDid() {
-    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(X)));
+    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(X)), Map.of());
 
     assertThat(names(after.columnsOn("t", "dev"))).containsExactly("id", "v", "x");
     assertThat(after.addedOn("t", "dev")).containsExactly(X);
@@ -63,15 +63,25 @@ class ColumnsGivenTest {
   }
 
   @Test
+  void anotherBranchDropsTheColumnsItAddedThatTheSourceDropped() {
+    decide(new Commands.AddBranchColumns("t", "dev", List.of(X), false));
+    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of(), Map.of("t", List.of("x")));
+
+    assertThat(names(after.columnsOn("t", "dev"))).containsExactly("id", "v");
+    assertThat(after.addedOn("t", "dev")).isEmpty();
+    assertThat(state.addedOn("t", "dev")).as("the state it came from").containsExactly(X);
+  }
+
+  @Test
   void aColumnTheBranchCannotTakeRefusesAsTheOperationWould() {
     TableShape.Column v = new TableShape.Column("v", "text", true, null, null, null, null);
-    assertThatThrownBy(() -> ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(v))))
+    assertThatThrownBy(() -> ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(v)), Map.of()))
         .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ValidationError));
   }
 
   @Test
   void aTableNoLongerTrackedTakesNothing() {
-    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("gone", List.of(X)));
+    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("gone", List.of(X)), Map.of());
     assertThat(after.tables().keySet()).containsExactly("t");
   }
 
