@@ -17,7 +17,6 @@ import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
-import io.strata.server.domain.ColumnsGiven;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
@@ -69,13 +68,15 @@ public class MergeCommands {
   private final SchemaFollower follower;
   private final SchemaPromotions promotions;
   private final SchemaMerges schemaMerges;
+  private final MergeRehearsal rehearsal;
 
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, RepositoryStateLoader loader, ObjectMapper json,
       StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work,
-      SchemaFollower follower, SchemaPromotions promotions, SchemaMerges schemaMerges) {
+      SchemaFollower follower, SchemaPromotions promotions, SchemaMerges schemaMerges, MergeRehearsal rehearsal) {
     this.schemaMerges = schemaMerges;
+    this.rehearsal = rehearsal;
     this.follower = follower;
     this.promotions = promotions;
     this.processor = processor;
@@ -168,7 +169,7 @@ public class MergeCommands {
           outcome.sourceCommit = source.commit();
           // the columns merge three ways first, then the source's new ones reach the target before its rows do
           return schemaMerges.merge(repo, target, source, r.schemaStrategy()).chain(settled ->
-              refusedBeforeColumnsAdded(repo, target, r, settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
+              rehearsal.refusedBeforeColumnsChange(repo, target, r, settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
                   state, repo, target, dry, tracked, o, settled))
               .chain(() -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
                   r.fastForward() == FastForward.ONLY, settled, ctx))
@@ -188,54 +189,6 @@ public class MergeCommands {
                   (tx, state) -> prepare(tx, state, repo, target, request, tracked, outcome, settled), ctx,
                   answer.apply(outcome)));
         });
-  }
-
-  /** The work of a merge, revert or cherry-pick, given its state, tracked tables and request. */
-  private interface Preparation {
-    Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, List<TableRow> tracked, Request r,
-        Outcome outcome);
-  }
-
-  /**
-   * Before columns are given to the target ({@link SchemaPromotions}, which commits them, on the default
-   * branch an ALTER TABLE): the operation rehearsed as a dry run in a transaction rolled back, so that what
-   * would refuse it (working changes, a schema_data conflict, a value the target's type cannot take, a
-   * conflict under fail_on_conflict, a revert outside the branch's history) refuses it before anything
-   * changes. Only when columns are to be given: other operations pay nothing.
-   */
-  private Uni<Void> refusedBeforeColumnsAdded(String repo, String target, Request r, SchemaMerges.Settled settled,
-      Outcome outcome, Preparation work) {
-    if (r.dryRun() || !settled.changesColumns()) {
-      return Uni.createFrom().voidItem();
-    }
-    Outcome rehearsal = new Outcome();
-    rehearsal.source = outcome.source;
-    rehearsal.target = outcome.target;
-    rehearsal.sourceCommit = outcome.sourceCommit;
-    rehearsal.strategy = outcome.strategy;
-    rehearsal.dryRun = true;
-    return tableQueries.tables(repo).chain(tracked -> loader.load(repo).chain(state -> {
-          boolean intoDefault = target.equals(state.defaultBranch());
-          if (intoDefault && r.fastForward() == FastForward.ONLY) {
-            return Uni.createFrom().voidItem(); // the promotion refuses it before anything changes (NotFastForward)
-          }
-          // into the default branch, a merge that gives columns makes a merge commit (SchemaPromotions)
-          Request dry = new Request(r.source(), r.strategy(), intoDefault && r.fastForward() == FastForward.AUTO
-              ? FastForward.NEVER : r.fastForward(), r.message(), r.noCommit(), true, r.expectedHead(), r.author(),
-              r.operation(), r.mainline(), true, r.schemaStrategy());
-          // decided against the state as it will be once the columns are given (their rows' fit), worked on
-          // the tables as they are (the rehearsal writes no row of the new columns)
-          return backends.inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
-                  ColumnsGiven.stateAfter(state, target, settled.adds(), settled.drops()), tracked, dry, rehearsal))
-              .invoke(() -> {
-                // a dry run lists conflicts; the operation itself refuses under fail_on_conflict, listing as many
-                if (r.strategy() == Strategy.FAIL_ON_CONFLICT && rehearsal.conflicts > 0) {
-                  rehearsal.listedConflicts = rehearsal.listedConflicts.stream().limit(LISTED_CONFLICTS).toList();
-                  throw conflicts(target, rehearsal);
-                }
-              })
-              .replaceWithVoid();
-        }));
   }
 
   private static Request withFastForward(Request r, FastForward mode) {
@@ -375,7 +328,7 @@ public class MergeCommands {
               ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
               : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schemaStrategy());
           return schema
-              .call(settled -> refusedBeforeColumnsAdded(repo, target, applying, settled, outcome,
+              .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome,
                   (tx, state, tracked, dry, o) -> prepareApplying(tx, state, repo, target, dry, tracked, o, base, theirs,
                       revert, settled)))
               .chain(settled -> promotions.beforeMerge(repo, target, r.source(), false, false, settled, ctx)
