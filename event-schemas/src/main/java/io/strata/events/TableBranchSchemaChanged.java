@@ -9,7 +9,7 @@ import java.util.List;
  * rows the branch has not written read a column it added as that column's constant default.
  *
  * @param operations what this change did, in order ({@code add_column}, {@code drop_column} of a column the
- *     branch added)
+ *     branch added, {@code alter_column} of a column the branch added: its type or nullability)
  * @param columns the branch's columns after the change, in order
  * @param added every column the branch added and still has (not only this change's), in order: its
  *     definition, whose {@code default_value} is the constant the branch's rows not written on it read
@@ -26,10 +26,12 @@ public record TableBranchSchemaChanged(
   public static final String ADD_COLUMN = "add_column";
   /** The operation that drops a column the branch added. */
   public static final String DROP_COLUMN = "drop_column";
+  /** The operation that changes the type or nullability of a column the branch added (since v2). */
+  public static final String ALTER_COLUMN = "alter_column";
 
   /**
    * One schema operation: its kind and the column it concerns (for {@code add_column}, its definition; for
-   * {@code drop_column}, the definition it had).
+   * {@code drop_column}, the definition it had; for {@code alter_column}, its definition after).
    */
   public record Operation(String op, TableShape.Column column) {}
 

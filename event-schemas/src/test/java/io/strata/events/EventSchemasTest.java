@@ -130,6 +130,27 @@ class EventSchemasTest {
   }
 
   @Test
+  void aBranchSchemaChangeRecordedAsV1ReadsAsV2Unchanged() {
+    TableBranchSchemaChanged v2 = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> e.operations().stream()
+            .allMatch(o -> !o.op().equals(TableBranchSchemaChanged.ALTER_COLUMN))).findFirst().orElseThrow();
+    ObjectNode v1 = (ObjectNode) codec.encode(v2);
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(v1)).isEmpty();
+    assertThat(codec.decode("io.strata.table.branch_schema_changed.v1", v1)).isEqualTo(v2);
+  }
+
+  @Test
+  void anAlteredColumnIsNotAV1BranchSchemaChange() {
+    TableBranchSchemaChanged altered = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> e.operations().stream()
+            .anyMatch(o -> o.op().equals(TableBranchSchemaChanged.ALTER_COLUMN))).findFirst().orElseThrow();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(codec.encode(altered)))
+        .isNotEmpty();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(codec.encode(altered)))
+        .isEmpty();
+  }
+
+  @Test
   void equalShapesHashEqualWhateverOrderTheirConstraintsAndIndexesCameIn() {
     TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null, null);
     TableShape.Constraint a = new TableShape.Constraint("a_check", "check", "CHECK ((id > 0))");

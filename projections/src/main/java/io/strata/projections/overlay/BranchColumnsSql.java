@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * The statements that change the columns of a branch's objects (row type, overlay, working log, view) for
- * the columns it added through Strata, copying no row: {@link PgBranchObjects#addColumns} and
- * {@link PgBranchObjects#dropColumns}.
+ * the columns it added through Strata, copying no row of the table: {@link PgBranchObjects#addColumns},
+ * {@link PgBranchObjects#alterColumns} and {@link PgBranchObjects#dropColumns}.
  */
 final class BranchColumnsSql {
   private BranchColumnsSql() {}
@@ -70,20 +70,7 @@ final class BranchColumnsSql {
    */
   static String dropColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
       List<String> columns) {
-    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
-    StringBuilder sql = new StringBuilder(fill("""
-        {query_access_lock};
-        {drop_query_views}
-        drop table if exists pg_temp.strata_view_grants;
-        create temporary table strata_view_grants on commit drop as
-          select format('grant %s on %s to %s%s', a.privilege_type, {view_literal},
-                        case when a.grantee = 0 then 'public' else quote_ident(g.rolname) end,
-                        case when a.is_grantable then ' with grant option' else '' end) as statement
-            from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles g on g.oid = a.grantee
-           where c.oid = {view_literal}::regclass and a.grantee <> c.relowner;
-        drop view {view};
-        """, "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(before).dropViews(),
-        "view_literal", OverlaySql.literal(view), "view", view));
+    StringBuilder sql = new StringBuilder();
     for (String c : columns) {
       String column = Sql.quote(c);
       sql.append("alter table ").append(before.overlay()).append(" drop column if exists ").append(column).append(";")
@@ -97,13 +84,75 @@ final class BranchColumnsSql {
     if (!after.hasOwnShape()) {
       sql.append("drop type if exists ").append(before.ownRowType()).append(";");
     }
+    return remakeView(before, after, viewSchema, viewName, sql.toString());
+  }
+
+  /**
+   * Gives columns the branch added ({@code addedBefore}: their definitions before) the definitions
+   * {@code columns}: a new type converts the values of the rows the branch wrote and of the before-images
+   * it logged ({@code column::type}, as ALTER TABLE converts a table's rows; a tombstone's are not read, and
+   * not kept), and the overlay's default (the
+   * value of rows it had before it added the column) follows; NOT NULL is the overlay's check, added or
+   * dropped. Rows of the table are not touched: its rows read the converted default in the view, made again.
+   */
+  static String alterColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
+      List<TableShape.Column> addedBefore, List<TableShape.Column> columns) {
+    StringBuilder sql = new StringBuilder();
+    for (TableShape.Column c : columns) {
+      TableShape.Column was = addedBefore.stream().filter(a -> a.name().equals(c.name())).findFirst().orElseThrow();
+      String column = Sql.quote(c.name());
+      String required = Sql.quote(requiredConstraint(c.name()));
+      sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ").append(required)
+          .append(";");
+      if (!was.type().equals(c.type())) {
+        // a tombstone's values, and a logged row's where the row was absent, are not read: not converted
+        String convert = " alter column " + column + " type " + c.type() + " using case when not __deleted then "
+            + column + "::" + c.type() + " end";
+        sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column)
+            .append(" drop default,").append(convert).append(c.defaultValue() == null ? ""
+                : ", alter column " + column + " set default " + OverlaySql.addedValue(c)).append(";")
+            .append("alter table ").append(before.workingLog()).append(" alter column ").append(column).append(" type ")
+            .append(c.type()).append(" using case when __present then ").append(column).append("::").append(c.type())
+            .append(" end;")
+            .append("alter type ").append(before.ownRowType()).append(" alter attribute ").append(column)
+            .append(" type ").append(c.type()).append(";");
+      }
+      if (!c.nullable()) {
+        sql.append("alter table ").append(before.overlay()).append(" add constraint ").append(required)
+            .append(" check (__deleted or ").append(column).append(" is not null);");
+      }
+    }
+    return remakeView(before, after, viewSchema, viewName, sql.toString());
+  }
+
+  /**
+   * Drops the branch's view and query views (a view cannot lose a column, nor change one's type, in place),
+   * runs {@code changes}, and makes the view again in {@code after}'s columns with the privileges it had
+   * been granted.
+   */
+  private static String remakeView(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
+      String changes) {
+    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
     BranchObjectsSql made = new BranchObjectsSql(after);
-    return sql.append(made.createView(viewSchema, viewName)).append(made.addedDefaults(view)).append("""
+    return fill("""
+        {query_access_lock};
+        {drop_query_views}
+        drop table if exists pg_temp.strata_view_grants;
+        create temporary table strata_view_grants on commit drop as
+          select format('grant %s on %s to %s%s', a.privilege_type, {view_literal},
+                        case when a.grantee = 0 then 'public' else quote_ident(g.rolname) end,
+                        case when a.is_grantable then ' with grant option' else '' end) as statement
+            from pg_class c cross join lateral aclexplode(c.relacl) a left join pg_roles g on g.oid = a.grantee
+           where c.oid = {view_literal}::regclass and a.grantee <> c.relowner;
+        drop view {view};
+        """, "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(before).dropViews(),
+        "view_literal", OverlaySql.literal(view), "view", view)
+        + changes + made.createView(viewSchema, viewName) + made.addedDefaults(view) + """
         do $strata_g$ declare r record; begin
           for r in select statement from pg_temp.strata_view_grants loop execute r.statement; end loop;
         end $strata_g$;
         drop table pg_temp.strata_view_grants;
-        """).toString();
+        """;
   }
 
   /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */

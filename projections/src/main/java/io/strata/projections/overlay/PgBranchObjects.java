@@ -114,37 +114,84 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       String create = "drop table if exists pg_temp." + PROBE + "; create temporary table " + PROBE + " ("
           + Sql.quote(c.name()) + " " + c.type()
           + (c.defaultText() == null ? "" : " default " + OverlaySql.literal(c.defaultText())) + ") on commit drop";
-      chain = chain.chain(() -> tx.query("savepoint strata_define").execute()
-          // a type name and nothing else (the caller checked its characters): what to_regtype reads
-          .chain(() -> tx.preparedQuery(TYPE_KIND).execute(Tuple.of(c.type())))
-          .invoke(rows -> {
-            if (rows.rowCount() == 0) {
-              throw new Undefinable(c.name(), "type \"" + c.type() + "\" does not exist");
-            }
-            if (!rows.iterator().next().getBoolean(0)) {
-              throw new Undefinable(c.name(), "type \"" + c.type() + "\" is not one a branch's column may have: a"
-                  + " built-in base, range or array type, not an object identifier type (regclass, regrole, ...)"
-                  + " nor a row type");
-            }
-          })
+      chain = chain.chain(() -> probe(tx, c.name(), requireBuiltIn(tx, c.name(), c.type())
           .chain(() -> tx.query(create).execute())
           // the default as a row gets it (assignment: a value too long for varchar(2) is refused, not cut)
           .chain(() -> tx.query("insert into pg_temp." + PROBE + " default values").execute())
-          .chain(() -> tx.query("""
-              select format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid)
-              from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-              where a.attrelid = 'pg_temp.""" + PROBE + "'::regclass and a.attnum > 0 and not a.attisdropped").execute())
-          .invoke(rows -> {
-            Row r = rows.iterator().next();
-            defined.add(new TableShape.Column(c.name(), r.getString(0), c.nullable(), null, r.getString(1), null, null));
-          })
-          .chain(() -> tx.query("release savepoint strata_define").execute())
-          .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
-              .query("rollback to savepoint strata_define").execute().onItemOrFailure().transformToUni((x, f) ->
-                  Uni.createFrom().failure(e instanceof Undefinable ? e : new Undefinable(c.name(), PgErrors.message(e)))))
-          .replaceWithVoid());
+          .replaceWithVoid(), c.nullable(), defined));
     }
     return chain.map(x -> List.copyOf(defined));
+  }
+
+  @Override
+  public Uni<List<TableShape.Column>> redefine(UnitOfWork unit, List<Redefinition> changes) {
+    SqlConnection tx = PgUnit.of(unit);
+    List<TableShape.Column> defined = new ArrayList<>();
+    Uni<Void> chain = tx.query("set local search_path = pg_catalog, pg_temp").execute().replaceWithVoid();
+    for (Redefinition r : changes) {
+      TableShape.Column c = r.current();
+      String column = Sql.quote(c.name());
+      // the column as the branch has it (its default an expression the database wrote, kept by Strata), one
+      // row reading its default, then changed as ALTER TABLE changes a column: row and default converted
+      String create = "drop table if exists pg_temp." + PROBE + "; create temporary table " + PROBE + " ("
+          + column + " " + c.type() + (c.defaultValue() == null ? "" : " default " + c.defaultValue())
+          + ") on commit drop; insert into pg_temp." + PROBE + " default values";
+      String alter = r.type() == null ? null : "alter table pg_temp." + PROBE + " alter column " + column + " type "
+          + r.type() + " using " + column + "::" + r.type();
+      chain = chain.chain(() -> probe(tx, c.name(), (alter == null ? Uni.createFrom().voidItem()
+              : requireBuiltIn(tx, c.name(), r.type()))
+          .chain(() -> tx.query(create).execute())
+          .chain(() -> alter == null ? Uni.createFrom().voidItem() : tx.query(alter).execute().replaceWithVoid())
+          .replaceWithVoid(), r.nullable(), defined)
+          .invoke(() -> {
+            TableShape.Column to = defined.get(defined.size() - 1);
+            if (!to.nullable() && to.defaultValue() == null) {
+              throw new Undefinable(c.name(), "a NOT NULL column needs a default: the rows the branch has not"
+                  + " written read it");
+            }
+          }));
+    }
+    return chain.map(x -> List.copyOf(defined));
+  }
+
+  /** Refuses a type that is not one of PostgreSQL's own base, range or array types (a name the caller checked). */
+  private static Uni<Void> requireBuiltIn(SqlConnection tx, String column, String type) {
+    return tx.preparedQuery(TYPE_KIND).execute(Tuple.of(type))
+        .invoke(rows -> {
+          if (rows.rowCount() == 0) {
+            throw new Undefinable(column, "type \"" + type + "\" does not exist");
+          }
+          if (!rows.iterator().next().getBoolean(0)) {
+            throw new Undefinable(column, "type \"" + type + "\" is not one a branch's column may have: a"
+                + " built-in base, range or array type, not an object identifier type (regclass, regrole, ...)"
+                + " nor a row type");
+          }
+        })
+        .replaceWithVoid();
+  }
+
+  /**
+   * Runs {@code make} (which leaves the probe table with column {@code column} as the database defines it)
+   * under a savepoint, then adds that definition to {@code defined}; the database's refusal becomes
+   * {@link Undefinable}, the savepoint rolled back.
+   */
+  private static Uni<Void> probe(SqlConnection tx, String column, Uni<Void> make, boolean nullable,
+      List<TableShape.Column> defined) {
+    return tx.query("savepoint strata_define").execute()
+        .chain(() -> make)
+        .chain(() -> tx.query("""
+            select format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid)
+            from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+            where a.attrelid = 'pg_temp.""" + PROBE + "'::regclass and a.attnum > 0 and not a.attisdropped").execute())
+        .invoke(rows -> {
+          Row r = rows.iterator().next();
+          defined.add(new TableShape.Column(column, r.getString(0), nullable, null, r.getString(1), null, null));
+        })
+        .chain(() -> tx.query("release savepoint strata_define").execute())
+        .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+            .query("rollback to savepoint strata_define").execute().onItemOrFailure().transformToUni((x, f) ->
+                Uni.createFrom().failure(e instanceof Undefinable ? e : new Undefinable(column, PgErrors.message(e)))))
+        .replaceWithVoid();
   }
 
   @Override
@@ -163,6 +210,40 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
         table.columnsOnRef().stream().filter(c -> !names.contains(c.name())).toList(),
         table.refAdded().stream().filter(c -> !names.contains(c.name())).toList(),
         (before, after, view) -> BranchColumnsSql.dropColumns(before, after, view[0], view[1], names));
+  }
+
+  @Override
+  public Uni<Void> alterColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Column> columns) {
+    java.util.Map<String, TableShape.Column> by = new java.util.HashMap<>();
+    columns.forEach(c -> by.put(c.name(), c));
+    List<TableColumn> columnsAfter = table.columnsOnRef().stream()
+        .map(c -> by.containsKey(c.name()) ? by.get(c.name()).asTableColumn() : c).toList();
+    List<TableShape.Column> addedAfter = table.refAdded().stream().map(c -> by.getOrDefault(c.name(), c)).toList();
+    return changeShape(unit, table, branch, columnsAfter, addedAfter,
+        (before, after, view) -> BranchColumnsSql.alterColumns(before, after, view[0], view[1], table.refAdded(),
+            columns));
+  }
+
+  @Override
+  public Uni<Boolean> alterColumnsIfTheyConvert(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Column> columns) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    // each value the branch reads converted first, in a block of its own (a failed statement would end the
+    // caller's transaction): a value that does not convert answers false, nothing changed
+    StringBuilder casts = new StringBuilder();
+    for (TableShape.Column c : columns) {
+      String cast = Sql.quote(c.name()) + "::" + c.type();
+      casts.append("perform count(").append(cast).append(") from ").append(b.overlay()).append(" where not __deleted;")
+          .append("perform count(").append(cast).append(") from ").append(b.workingLog()).append(" where __present;");
+    }
+    String check = "do $strata_c$ begin perform set_config('strata.converts', 'false', true); begin " + casts
+        + " perform set_config('strata.converts', 'true', true); exception when data_exception then null; end;"
+        + " end $strata_c$";
+    return tx.query(check).execute()
+        .chain(() -> tx.query("select current_setting('strata.converts')").execute())
+        .chain(rows -> !"true".equals(rows.iterator().next().getString(0)) ? Uni.createFrom().item(false)
+            : alterColumns(unit, table, branch, columns).map(x -> true));
   }
 
   /** The statements that change a branch's objects from {@code before} to {@code after}; its view's schema and name. */

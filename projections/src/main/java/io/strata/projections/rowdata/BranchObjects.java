@@ -58,6 +58,20 @@ public interface BranchObjects<X> {
   Uni<List<TableShape.Column>> define(X tx, List<NewColumn> columns);
 
   /**
+   * A column a branch added, to change: its definition now, and the type ({@code null}: kept) and
+   * nullability it is to have.
+   */
+  record Redefinition(TableShape.Column current, String type, boolean nullable) {}
+
+  /**
+   * How the database defines each column of {@code changes} once changed as {@code ALTER TABLE … ALTER
+   * COLUMN … TYPE … USING column::type} would change it: its type as it formats it, its default converted
+   * the same way; fails with {@link Undefinable} for the first it refuses (an unknown type, a default the
+   * new type cannot take, NOT NULL without a default). Changes nothing.
+   */
+  Uni<List<TableShape.Column>> redefine(X tx, List<Redefinition> changes);
+
+  /**
    * Adds {@code columns} to what {@code branch} reads of {@code table} ({@code table} as the branch reads
    * it before; each column's default a constant), copying no row: the branch's own rows take each
    * column's default, the rows it reads from the table read it too. The table is not touched.
@@ -69,6 +83,21 @@ public interface BranchObjects<X> {
    * what it reads of {@code table}, copying no row. The table is not touched.
    */
   Uni<Void> dropColumns(X tx, TrackedTable table, String branch, List<String> names);
+
+  /**
+   * Gives columns {@code branch} added their definitions {@code columns} (same names; {@code table} as the
+   * branch reads it before): the rows the branch wrote are converted to a new type
+   * ({@code column::type}), the rows it reads from the table read the converted default, and a column
+   * made NOT NULL holds every row to it. Copies no row of the table; fails (the caller's unit rolled back)
+   * when a row's value does not convert or is null.
+   */
+  Uni<Void> alterColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns);
+
+  /**
+   * {@link #alterColumns} of a new type, or nothing when a value the branch reads does not convert: answers
+   * whether the columns were altered. Any other failure fails.
+   */
+  Uni<Boolean> alterColumnsIfTheyConvert(X tx, TrackedTable table, String branch, List<TableShape.Column> columns);
 
   /** Removes {@code branch}'s objects of {@code table}; none there is not an error. */
   Uni<Void> remove(X tx, TrackedTable table, String branch);

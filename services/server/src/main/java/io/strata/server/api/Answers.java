@@ -120,9 +120,9 @@ final class Answers {
 
   /** Columns added on a branch (or checked alone): what the database defined, and the branch's columns after. */
   static Answer branchSchemaChanged(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
-      List<String> dropped) {
+      List<TableShape.Column> altered, List<String> dropped) {
     return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
-        validateOnly, added, dropped, after.tables().containsKey(table) ? after.columnsOn(table, branch) : List.of(),
+        validateOnly, added, altered, dropped, after.tables().containsKey(table) ? after.columnsOn(table, branch) : List.of(),
         position));
   }
 

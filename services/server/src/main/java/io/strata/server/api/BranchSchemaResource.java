@@ -36,6 +36,7 @@ public class BranchSchemaResource {
   /** The operations this build does: one kind a request. */
   static final String ADD_COLUMN = "add_column";
   static final String DROP_COLUMN = "drop_column";
+  static final String ALTER_COLUMN = "alter_column";
 
   @Inject BranchSchemaCommands commands;
   @Inject CommandContexts contexts;
@@ -44,7 +45,8 @@ public class BranchSchemaResource {
   @Requires(Permission.WRITE)
   @POST
   @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
-      + " operations, checked and defined by the table's database before anything changes, or drop_column operations"
+      + " operations, checked and defined by the table's database before anything changes, alter_column operations"
+      + " (a new type, converting the rows the branch wrote as column::type, or nullability) or drop_column operations"
       + " of columns the branch added (one kind a request; validate_only: checked alone); the table is not touched")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
@@ -57,18 +59,46 @@ public class BranchSchemaResource {
     if (b.operations() == null) {
       throw StrataException.invalid("operations", "give the operations to do, in order");
     }
-    if (!b.operations().isEmpty() && b.operations().get(0) != null && DROP_COLUMN.equals(b.operations().get(0).op())) {
+    String first = b.operations().isEmpty() || b.operations().get(0) == null ? null : b.operations().get(0).op();
+    if (DROP_COLUMN.equals(first)) {
       List<String> names = dropped(b.operations());
       return repositories.require(repo)
           .chain(() -> commands.dropColumns(repo, branch, table, names, validateOnly, ctx,
-              Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), names)))
+              Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), names)))
+          .map(r -> contexts.respond(r, ctx));
+    }
+    if (ALTER_COLUMN.equals(first)) {
+      List<BranchSchemaCommands.ColumnChange> changes = altered(b.operations());
+      return repositories.require(repo)
+          .chain(() -> commands.alterColumns(repo, branch, table, changes, validateOnly, ctx,
+              altered -> Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), altered, List.of())))
           .map(r -> contexts.respond(r, ctx));
     }
     List<BranchObjects.NewColumn> columns = columns(b.operations());
     return repositories.require(repo)
         .chain(() -> commands.addColumns(repo, branch, table, columns, validateOnly, ctx,
-            added -> Answers.branchSchemaChanged(table, branch, validateOnly, added, List.of())))
+            added -> Answers.branchSchemaChanged(table, branch, validateOnly, added, List.of(), List.of())))
         .map(r -> contexts.respond(r, ctx));
+  }
+
+  /** The changes of alter_column operations; a default, or another operation among them: 422. */
+  private static List<BranchSchemaCommands.ColumnChange> altered(List<Requests.SchemaOperation> operations) {
+    List<BranchSchemaCommands.ColumnChange> changes = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !ALTER_COLUMN.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ALTER_COLUMN);
+      }
+      if (o.defaultValue() != null) {
+        // the rows the branch has not written read the default as their value: a new default would change them
+        throw StrataException.invalid(at + ".default", ALTER_COLUMN + " changes a column's type or nullability;"
+            + " changing the default of a column added on a branch is not built (the rows the branch has not written"
+            + " read it as their value)");
+      }
+      changes.add(new BranchSchemaCommands.ColumnChange(o.name(), o.type(), o.nullable()));
+    }
+    return changes;
   }
 
   /** The names of drop_column operations; any other field, or another operation among them: 400/422. */
@@ -93,13 +123,13 @@ public class BranchSchemaResource {
     for (int i = 0; i < operations.size(); i++) {
       Requests.SchemaOperation o = operations.get(i);
       String at = "operations[" + i + "]";
-      if (o != null && DROP_COLUMN.equals(o.op())) {
+      if (o != null && (DROP_COLUMN.equals(o.op()) || ALTER_COLUMN.equals(o.op()))) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ADD_COLUMN);
       }
       if (o == null || !ADD_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "the schema operations a branch takes are: " + ADD_COLUMN + ", "
-            + DROP_COLUMN + " (of a column the branch added; renaming and retyping columns on a branch are not built"
-            + " yet)");
+            + ALTER_COLUMN + " and " + DROP_COLUMN + " (of a column the branch added; renaming columns, and altering"
+            + " or dropping the table's own columns on a branch, are not built yet)");
       }
       JsonNode d = o.defaultValue();
       if (d != null && !d.isNull() && !d.isValueNode()) {

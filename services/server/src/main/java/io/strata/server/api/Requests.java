@@ -47,7 +47,8 @@ public final class Requests {
 
   /**
    * One schema operation: {@code add_column} with the column's name, type, nullability (default true) and
-   * default (a JSON string, number or boolean its type reads; none or null: no default), or {@code
+   * default (a JSON string, number or boolean its type reads; none or null: no default), {@code
+   * alter_column} with the name of a column the branch added and its new type, nullability or both, or {@code
    * drop_column} with the name of a column the branch added.
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,

@@ -172,14 +172,16 @@ public final class SchemaDtos {
       @Schema(description = "Whether the operations were only checked (nothing changed)") boolean validateOnly,
       @Schema(description = "The columns the operations added, as the table's database defined them (type as it"
           + " formats it, default as the constant it keeps)") List<ShapeColumnDto> added,
+      @Schema(description = "The columns the operations altered, as the table's database defined them after the"
+          + " change (a new type's default converted)") List<ShapeColumnDto> altered,
       @Schema(description = "The columns the operations dropped, in order") List<String> dropped,
       @Schema(description = "The branch's columns of the table after the change, in order (its columns now, for a"
           + " check alone)") List<TableColumn> columns,
       long position) {
     static BranchSchemaChangedDto of(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
-        List<String> dropped, List<TableColumn> columns, long position) {
+        List<TableShape.Column> altered, List<String> dropped, List<TableColumn> columns, long position) {
       return new BranchSchemaChangedDto(table, branch, validateOnly, added.stream().map(ShapeColumnDto::of).toList(),
-          List.copyOf(dropped), columns, position);
+          altered.stream().map(ShapeColumnDto::of).toList(), List.copyOf(dropped), columns, position);
     }
   }
 

@@ -26,7 +26,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * Schema changes on a branch other than the default one, through Strata: today, columns added. The
+ * Schema changes on a branch other than the default one, through Strata: columns added, altered (type,
+ * nullability) and dropped again. The
  * table's database defines each column first (type and default normalised as it keeps them, in a
  * transaction it rolls back), then, in the repository's queue, the branch's objects take the columns in
  * the command's transaction and {@code table.branch_schema_changed} records them. Zero-copy: no row of
@@ -147,6 +148,66 @@ public class BranchSchemaCommands {
         (unit, onBranch) -> drop(unit, onBranch, branch, names), ctx, answer);
   }
 
+  /** A change asked for a column the branch added: a new type ({@code null}: kept), nullability ({@code null}: kept). */
+  public record ColumnChange(String name, String type, Boolean nullable) {}
+
+  /**
+   * Changes the type or nullability of columns {@code branch} added to {@code table}. Each new definition
+   * is worked out by the table's database from the one the branch has (a default that does not convert, a
+   * NOT NULL column without one: 422) before anything changes; then, in the repository's queue, the
+   * branch's objects take them in the command's transaction — the rows the branch wrote are converted
+   * (a value that does not, or a null in a column made NOT NULL: 422, nothing changed), the rows it reads
+   * from the table read the converted default. The table is not touched.
+   *
+   * @param answer renders the reply from the columns as the database defined them
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> alterColumns(String repository, String branch, String table, List<ColumnChange> changes,
+      boolean validateOnly, CommandContext ctx, Function<List<TableShape.Column>, Answer> answer) {
+    checkChanges(changes);
+    return tables.table(repository, table)
+        .chain(found -> {
+          TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
+              "table '" + table + "' is not tracked", Map.of("table", table)));
+          List<TableShape.Column> from = new java.util.ArrayList<>();
+          List<BranchObjects.Redefinition> redefinitions = new java.util.ArrayList<>();
+          for (ColumnChange c : changes) {
+            TableShape.Column now = t.addedOn(branch).stream().filter(a -> a.name().equals(c.name())).findFirst()
+                // not one the branch added: the decider says why
+                .orElse(new TableShape.Column(c.name(), c.type() == null ? "text" : c.type(), true, null, null, null,
+                    null));
+            from.add(now);
+            redefinitions.add(new BranchObjects.Redefinition(now, c.type() == null || c.type().equals(now.type())
+                ? null : c.type(), c.nullable() == null ? now.nullable() : c.nullable()));
+          }
+          return backends.begin(repository, t.storage()).chain(open -> open.unit().roles().branchObjects()
+                  .redefine(open.unit(), redefinitions)
+                  .onTermination().call(open::rollback))
+              .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+                  "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
+                  Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())))
+              .invoke(BranchSchemaCommands::requireStoredDefaultsFit)
+              .chain(defined -> {
+                Commands.AlterBranchColumns command = new Commands.AlterBranchColumns(table, branch, from, defined,
+                    validateOnly);
+                return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireAlterable(state,
+                    command), (unit, onBranch) -> alter(unit, onBranch, branch, defined), ctx, answer.apply(defined));
+              });
+        });
+  }
+
+  /** Alters columns of {@code branch}'s objects of a table; a value that does not convert, or is null: 422. */
+  static Uni<Void> alter(UnitOfWork unit, TrackedTable onBranch, String branch, List<TableShape.Column> columns) {
+    return unit.roles().branchObjects().alterColumns(unit, onBranch, branch, columns)
+        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f))
+        .onFailure(f -> PgErrors.sqlState(f) != null && (PgErrors.sqlState(f).startsWith("22")
+            || PgErrors.sqlState(f).startsWith("23")))
+        .transform(f -> new StrataException(ErrorCode.ValidationError, "the rows of table '" + onBranch.name()
+            + "' that branch '" + branch + "' wrote do not take the change of columns " + columns.stream()
+            .map(TableShape.Column::name).toList() + ": " + PgErrors.message(f) + "; nothing changed",
+            Map.of("table", onBranch.name(), "branch", branch)));
+  }
+
   /**
    * Drops {@code names}, columns {@code branch} added that a merge's source dropped ({@link SchemaPromotions}):
    * as {@link #dropColumns}, without the request's checks (the schema merge named them).
@@ -161,10 +222,14 @@ public class BranchSchemaCommands {
   /** Drops {@code names} from {@code branch}'s objects of a table; objects depending on its view: 422. */
   static Uni<Void> drop(UnitOfWork unit, TrackedTable onBranch, String branch, List<String> names) {
     return unit.roles().branchObjects().dropColumns(unit, onBranch, branch, names)
-        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> new StrataException(
-            ErrorCode.ValidationError, "the view of table '" + onBranch.name() + "' on branch '" + branch + "' is made"
-                + " again without columns " + names + ", and other objects depend on it: " + PgErrors.message(f)
-                + "; drop them first", Map.of("table", onBranch.name(), "branch", branch)));
+        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f));
+  }
+
+  /** The refusal when objects a client made depend on the branch's view, which a change of its columns makes again. */
+  private static StrataException dependents(TrackedTable onBranch, String branch, Throwable f) {
+    return new StrataException(ErrorCode.ValidationError, "the view of table '" + onBranch.name() + "' on branch '"
+        + branch + "' is made again in its new columns, and other objects depend on it: " + PgErrors.message(f)
+        + "; drop them first", Map.of("table", onBranch.name(), "branch", branch));
   }
 
   private static void check(List<BranchObjects.NewColumn> columns) {
@@ -191,6 +256,29 @@ public class BranchSchemaCommands {
       if (!c.nullable() && c.defaultText() == null) {
         throw StrataException.invalid(at + ".default", "a NOT NULL column needs a default: the rows the branch has"
             + " not written read it");
+      }
+    }
+  }
+
+  private static void checkChanges(List<ColumnChange> changes) {
+    if (changes == null || changes.isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    if (changes.size() > MAX_OPERATIONS) {
+      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
+    }
+    for (int i = 0; i < changes.size(); i++) {
+      ColumnChange c = changes.get(i);
+      String at = "operations[" + i + "]";
+      if (c.name() == null || !COLUMN.matcher(c.name()).matches()) {
+        throw StrataException.invalid(at + ".name", "the name of a column the branch added");
+      }
+      if (c.type() != null && (c.type().length() > 100 || !TYPE.matcher(c.type()).matches())) {
+        throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
+            + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
+      }
+      if (c.type() == null && c.nullable() == null) {
+        throw StrataException.invalid(at, "give the column's new type, its nullability, or both");
       }
     }
   }

@@ -27,7 +27,10 @@ import java.util.stream.Collectors;
  * {@code strata_meta.commit_added}; a commit of another branch, none). Columns added since are dropped
  * (unless the table has them now: promoted, they are in the commit's rows too), columns dropped since are
  * added back with their definitions, before the rows move — so the rows written back carry the values the
- * commit had in them. Zero-copy both ways, like the schema commands.
+ * commit had in them. A column altered since (its type or nullability) is altered back, its values
+ * converted as an alter converts them: before the rows move when every value the branch has converts,
+ * else after (the rows move in the wider type; a value the commit's type cannot hold goes with them, the
+ * rows the reset does not touch had the commit's values). Zero-copy both ways, like the schema commands.
  */
 @ApplicationScoped
 public class BranchSchemaResets {
@@ -38,10 +41,14 @@ public class BranchSchemaResets {
     this.backends = backends;
   }
 
-  /** The schema changes made (to record with the reset) and the tables as the branch reads them after. */
-  public record Moved(List<TableBranchSchemaChanged> events, List<TableRow> tracked) {
+  /**
+   * The schema changes made (to record with the reset), the tables as the branch reads them while its rows
+   * move, and the work left for after they moved (columns altered back).
+   */
+  public record Moved(List<TableBranchSchemaChanged> events, List<TableRow> tracked,
+      java.util.function.Supplier<Uni<Void>> afterRows) {
     static Moved none(List<TableRow> tracked) {
-      return new Moved(List.of(), tracked);
+      return new Moved(List.of(), tracked, () -> Uni.createFrom().voidItem());
     }
   }
 
@@ -55,6 +62,7 @@ public class BranchSchemaResets {
       List<TableBranchSchemaChanged> events = new ArrayList<>();
       List<TableRow> after = new ArrayList<>();
       Uni<Void> work = Uni.createFrom().voidItem();
+      List<java.util.function.Supplier<Uni<Void>>> afterRows = new ArrayList<>();
       for (TableRow row : tracked) {
         String table = row.name();
         List<TableShape.Column> current = state.addedOn(table, branch);
@@ -66,11 +74,16 @@ public class BranchSchemaResets {
         // a column the table has now (promoted) stays: the commit's rows of the table read it too
         Set<String> tableHas = state.tables().get(table).columns().stream().map(TableColumn::name)
             .collect(Collectors.toSet());
+        // a column of the same name in both, defined otherwise: altered back (after the rows moved)
+        Set<String> wantedNames = wanted.stream().map(TableShape.Column::name).collect(Collectors.toSet());
+        List<TableShape.Column> alters = wanted.stream().filter(c -> !current.contains(c)
+            && current.stream().anyMatch(x -> x.name().equals(c.name()))).toList();
         List<TableShape.Column> dropped = current.stream()
-            .filter(c -> !wanted.contains(c) && !tableHas.contains(c.name())).toList();
+            .filter(c -> !wantedNames.contains(c.name()) && !tableHas.contains(c.name())).toList();
         List<String> dropNames = dropped.stream().map(TableShape.Column::name).toList();
-        List<TableShape.Column> adds = wanted.stream().filter(c -> !current.contains(c)).toList();
-        if (dropped.isEmpty() && adds.isEmpty()) {
+        List<TableShape.Column> adds = wanted.stream()
+            .filter(c -> current.stream().noneMatch(x -> x.name().equals(c.name()))).toList();
+        if (dropped.isEmpty() && adds.isEmpty() && alters.isEmpty()) {
           after.add(row);
           continue;
         }
@@ -78,28 +91,70 @@ public class BranchSchemaResets {
             .filter(c -> !dropNames.contains(c.name())).toList();
         List<TableShape.Column> addedMid = current.stream().filter(c -> !dropNames.contains(c.name())).toList();
         requireAddable(state.tables().get(table), branch, columnsMid, adds);
-        List<TableColumn> columnsAfter = new ArrayList<>(columnsMid);
-        adds.forEach(c -> columnsAfter.add(c.asTableColumn()));
-        List<TableShape.Column> addedAfter = new ArrayList<>(addedMid);
-        addedAfter.addAll(adds);
+        List<TableColumn> columnsMoving = new ArrayList<>(columnsMid);
+        adds.forEach(c -> columnsMoving.add(c.asTableColumn()));
+        List<TableShape.Column> addedMoving = new ArrayList<>(addedMid);
+        addedMoving.addAll(adds);
+        List<TableColumn> columnsAfter = columnsMoving.stream().map(c -> alters.stream()
+            .filter(a -> a.name().equals(c.name())).findFirst().map(TableShape.Column::asTableColumn).orElse(c)).toList();
+        List<TableShape.Column> addedAfter = addedMoving.stream().map(c -> alters.stream()
+            .filter(a -> a.name().equals(c.name())).findFirst().orElse(c)).toList();
         List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
         dropped.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN, c)));
         adds.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, c)));
+        alters.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, c)));
         events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter));
-        after.add(row.withBranchShape(branch, columnsAfter, addedAfter));
+        int at = after.size();
+        after.add(row.withBranchShape(branch, columnsMoving, addedMoving));
 
         TableTracked t = state.tables().get(table);
         TrackedTable before = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
             state.columnsOn(table, branch), current);
         TrackedTable mid = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
             columnsMid, addedMid);
+        TrackedTable moving = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
+            columnsMoving, addedMoving);
         work = work
             .chain(() -> dropNames.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
                 t.storage(), c -> BranchSchemaCommands.drop(c, before, branch, dropNames)))
             .chain(() -> adds.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
                 t.storage(), c -> c.roles().branchObjects().addColumns(c, mid, branch, adds)));
+        if (!alters.isEmpty()) {
+          // types altered back before the rows move where every value converts (the rows the reset leaves
+          // keep theirs), else after them, the rows moving in the branch's types now; nullability after them
+          List<TableShape.Column> typed = alters.stream().map(a -> current.stream()
+              .filter(x -> x.name().equals(a.name()) && !x.type().equals(a.type())).findFirst()
+              .map(x -> new TableShape.Column(a.name(), a.type(), x.nullable(), a.collation(), a.defaultValue(),
+                  a.generated(), a.identity())).orElse(null)).filter(java.util.Objects::nonNull).toList();
+          List<TableColumn> columnsTyped = columnsMoving.stream().map(c -> typed.stream()
+              .filter(a -> a.name().equals(c.name())).findFirst().map(TableShape.Column::asTableColumn).orElse(c)).toList();
+          List<TableShape.Column> addedTyped = addedMoving.stream().map(c -> typed.stream()
+              .filter(a -> a.name().equals(c.name())).findFirst().orElse(c)).toList();
+          TrackedTable retyped = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
+              columnsTyped, addedTyped);
+          work = work.chain(() -> typed.isEmpty() ? Uni.createFrom().item(true) : backends.inCommand(tx, repository,
+                  t.storage(), c -> c.roles().branchObjects().alterColumnsIfTheyConvert(c, moving, branch, typed)))
+              .invoke(altered -> {
+                if (altered) {
+                  after.set(at, row.withBranchShape(branch, columnsTyped, addedTyped));
+                }
+                List<TableShape.Column> left = alters.stream().filter(a -> !altered || !addedTyped.contains(a)).toList();
+                if (!left.isEmpty()) {
+                  afterRows.add(() -> backends.inCommand(tx, repository, t.storage(),
+                      c -> BranchSchemaCommands.alter(c, altered ? retyped : moving, branch, left)));
+                }
+              })
+              .replaceWithVoid();
+        }
       }
-      return work.map(x -> new Moved(List.copyOf(events), List.copyOf(after)));
+      java.util.function.Supplier<Uni<Void>> altering = () -> {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (java.util.function.Supplier<Uni<Void>> a : afterRows) {
+          all = all.chain(a::get);
+        }
+        return all;
+      };
+      return work.map(x -> new Moved(List.copyOf(events), List.copyOf(after), altering));
     });
   }
 

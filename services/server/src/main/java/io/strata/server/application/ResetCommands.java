@@ -112,6 +112,7 @@ public class ResetCommands {
                 // a hard reset drops the working changes of every table; otherwise only tables that differ move
                 .filter(t -> r.mode() == Mode.HARD || !paths.undo(t.name()).isEmpty() || !paths.redo(t.name()).isEmpty())
                 .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
+            .call(moved.afterRows()::get)
             .map(contents -> new Commands.ResetBranch(branch, from, to, r.mode() == Mode.HARD, contents, r.force(),
                 mayForce, moved.events())));
   }

@@ -7,6 +7,7 @@ import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.server.domain.Commands.AddBranchColumns;
+import io.strata.server.domain.Commands.AlterBranchColumns;
 import io.strata.server.domain.Commands.BranchSchemaCommand;
 import io.strata.server.domain.Commands.DropBranchColumns;
 import java.util.ArrayList;
@@ -39,6 +40,13 @@ public final class BranchSchemaDecider {
         added.add(a);
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a));
       });
+    } else if (command instanceof AlterBranchColumns c) {
+      requireAlterable(state, c);
+      for (TableShape.Column a : c.columns()) {
+        columns.replaceAll(x -> x.name().equals(a.name()) ? a.asTableColumn() : x);
+        added.replaceAll(x -> x.name().equals(a.name()) ? a : x);
+        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, a));
+      }
     } else {
       DropBranchColumns c = (DropBranchColumns) command;
       for (TableShape.Column d : requireDroppable(state, c)) {
@@ -135,6 +143,44 @@ public final class BranchSchemaDecider {
       if (why != null) {
         throw new StrataException(ErrorCode.ValidationError, why,
             Map.of("table", c.table(), "branch", c.branch(), "column", a.name()));
+      }
+    }
+  }
+
+  /**
+   * Refuses changing columns the branch did not add (the table's own: not built), columns it does not have,
+   * a name twice, or a change to nothing; and answers 409 when a column's definition is no longer the one
+   * the change was worked out from (another change of the branch's shape came first).
+   */
+  public static void requireAlterable(RepositoryState state, AlterBranchColumns c) {
+    requireChangeable(state, c);
+    Map<String, TableShape.Column> added = new LinkedHashMap<>();
+    state.addedOn(c.table(), c.branch()).forEach(a -> added.put(a.name(), a));
+    Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < c.columns().size(); i++) {
+      TableShape.Column to = c.columns().get(i);
+      TableShape.Column from = c.from().get(i);
+      TableShape.Column now = added.get(to.name());
+      String why = !seen.add(to.name()) ? "column '" + to.name() + "' is altered twice"
+          : now != null ? null
+          : reads.contains(to.name()) ? "column '" + to.name() + "' of table '" + c.table() + "' was not added on branch '"
+              + c.branch() + "': a branch alters only the columns it added (altering the table's columns on a branch"
+              + " is not built yet)"
+          : "branch '" + c.branch() + "' has no column '" + to.name() + "' in table '" + c.table() + "'";
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "column", to.name()));
+      }
+      if (!now.equals(from)) {
+        throw new StrataException(ErrorCode.SchemaMoved, "column '" + to.name() + "' of table '" + c.table()
+            + "' changed on branch '" + c.branch() + "' while this change was worked out: send it again",
+            Map.of("table", c.table(), "branch", c.branch(), "column", to.name()));
+      }
+      if (SchemaMerge.same(now, to)) {
+        throw new StrataException(ErrorCode.ValidationError, "column '" + to.name() + "' of table '" + c.table()
+            + "' is " + to.type() + (to.nullable() ? "" : " not null") + " on branch '" + c.branch()
+            + "' already: nothing to change", Map.of("table", c.table(), "branch", c.branch(), "column", to.name()));
       }
     }
   }

@@ -40,7 +40,8 @@ public final class Commands {
       BranchSchemaCommand {}
 
   /** A table's shape on a branch other than the default one: {@link BranchSchemaDecider}. */
-  public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns {
+  public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns,
+      AlterBranchColumns {
     String table();
 
     String branch();
@@ -240,6 +241,20 @@ public final class Commands {
       implements BranchSchemaCommand {
     public DropBranchColumns {
       names = List.copyOf(names);
+    }
+  }
+
+  /**
+   * Changes the type or nullability of columns a branch added: {@code columns} are their definitions after
+   * (normalised by the table's database), {@code from} the definitions they were worked out from, which the
+   * branch must still have (else the shape moved meanwhile: 409). {@code validateOnly}: decided, nothing
+   * appended.
+   */
+  public record AlterBranchColumns(String table, String branch, List<TableShape.Column> from,
+      List<TableShape.Column> columns, boolean validateOnly) implements BranchSchemaCommand {
+    public AlterBranchColumns {
+      from = List.copyOf(from);
+      columns = List.copyOf(columns);
     }
   }
 

@@ -33,7 +33,10 @@ public enum ErrorCode {
   TableAlreadyExists,
   TokenAlreadyExists,
   HeadMoved,
-  /** A table's drift recorded against a shape that is no longer the one recorded (expected_hash). */
+  /**
+   * A table's drift recorded against a shape that is no longer the one recorded (expected_hash), or a
+   * branch's column altered from a definition it no longer has.
+   */
   SchemaMoved,
   MergeConflict,
   /** A merge's sides changed a column two ways since their merge base, and no schema_strategy settles it. */

@@ -168,6 +168,128 @@ class BranchSchemaTest {
     given().queryParam("force", true).delete("/api/v1/repositories/{r}/branches/tmp", repo).then().statusCode(204);
   }
 
+  private static Map<String, Object> alterColumn(String name, String type, Boolean nullable) {
+    Map<String, Object> op = new HashMap<>();
+    op.put("op", "alter_column");
+    op.put("name", name);
+    if (type != null) {
+      op.put("type", type);
+    }
+    if (nullable != null) {
+      op.put("nullable", nullable);
+    }
+    return op;
+  }
+
+  private static String typeOf(JsonPath schema, String column) {
+    return schema.getString("recorded.columns.find { it.name == '" + column + "' }.type");
+  }
+
+  @Test
+  void aColumnAddedOnABranchChangesTypeAndNullabilityThereAndTravelsWithItsHistory() {
+    String repo = createRepository(uniqueName("branch-alter"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    change(repo, "dev", Map.of("operations", List.of(addColumn("score", "integer", null, 0),
+        addColumn("note", "text", null, null)))).statusCode(200);
+    String view = Api.view(repo, "dev", "orders");
+    sql(pool, "update " + view + " set score = 7 where id = 1");
+    sql(pool, "update " + view + " set note = 'x' where id = 2");
+    String reader = repo.replace('-', '_') + "_alter_reader";
+    sql(pool, "create role " + reader + "; grant select on " + view + " to " + reader);
+    String narrow = commitAll(repo, "dev", "scores");
+
+    // refused, nothing changed: the table's column, one the branch lacks, a default, the default branch, a
+    // type that is none, a value the branch wrote that does not convert, NOT NULL without a default, no
+    // change at all, a mix of kinds, nothing asked
+    int events = eventCount(repo);
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("status", "varchar(10)", null)))).statusCode(422)
+        .body("message", containsString("was not added on branch 'dev'"));
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("nope", "bigint", null)))).statusCode(422)
+        .body("message", containsString("has no column 'nope'"));
+    Map<String, Object> withDefault = alterColumn("score", "bigint", null);
+    withDefault.put("default", 1);
+    change(repo, "dev", Map.of("operations", List.of(withDefault))).statusCode(422)
+        .body("details.field", equalTo("operations[0].default"));
+    change(repo, "main", Map.of("operations", List.of(alterColumn("score", "bigint", null)))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("score", "bigintt", null)))).statusCode(422)
+        .body("message", containsString("does not exist"));
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("score", "bigint; drop table x", null))))
+        .statusCode(422).body("details.field", equalTo("operations[0].type"));
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("note", "integer", null)))).statusCode(422)
+        .body("message", containsString("do not take the change"));
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("note", null, false)))).statusCode(422)
+        .body("message", containsString("needs a default"));
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("score", "integer", true)))).statusCode(422)
+        .body("message", containsString("nothing to change"));
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("score", "bigint", null), dropColumn("note"))))
+        .statusCode(422).body("message", containsString("one kind of operation"));
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "alter_column", "name", "score")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("score", "bigint", false)), "validate_only", true))
+        .statusCode(200).body("altered[0].type", equalTo("bigint")).body("altered[0].nullable", equalTo(false));
+    assertThat(eventCount(repo)).isEqualTo(events);
+    assertThat(Api.rows(pool, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = '" + view
+        + "'::regclass and attname = 'note'")).containsExactly("text");
+
+    // altered: the branch's rows converted, the rows it did not write read the converted default, values the
+    // old type could not hold fit now, NOT NULL holds; its privileges stay; the table is not touched
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("score", "bigint", false)))).statusCode(200)
+        .body("altered[0].name", equalTo("score")).body("altered[0].type", equalTo("bigint"))
+        .body("columns.find { it.name == 'score' }.type", equalTo("bigint"))
+        .body("columns.find { it.name == 'score' }.nullable", equalTo(false));
+    assertThat(eventCount(repo)).isEqualTo(events + 1);
+    assertThat(rows(repo, "dev", true).getList("items.score", Long.class)).containsExactly(7L, 0L, 0L);
+    sql(pool, "insert into " + view + " (id, status, score) values (4, 'big', 9000000000)");
+    sql(pool, "insert into " + view + " (id, status) values (5, 'defaulted')");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || score, ',' order by id) from " + view))
+        .containsExactly("1:7,2:0,3:0,4:9000000000,5:0");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "update " + view + " set score = null where id = 2"))
+        .hasMessageContaining("strata_required_score");
+    assertThat(Api.rows(pool, "select has_table_privilege('" + reader + "', '" + view + "', 'select')::text"))
+        .containsExactly("true");
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = 'public."
+        + t + "'::regclass and attnum > 0 and not attisdropped")).containsExactly("id,status");
+    json().body(Map.of("sql", "select sum(score)::text from orders", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo("9000000007"));
+    List<Map<String, Object>> altered = given().queryParam("types", "io.strata.table.branch_schema_changed.v2")
+        .queryParam("limit", 100).get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract()
+        .jsonPath().getList("items.findAll { it.data.operations[0].op == 'alter_column' }.data");
+    assertThat(altered).hasSize(1);
+    assertThat(altered.get(0)).extracting(d -> ((List<?>) d.get("added")).size()).isEqualTo(2);
+    // nullable again
+    change(repo, "dev", Map.of("operations", List.of(alterColumn("score", null, true)))).statusCode(200);
+    sql(pool, "update " + view + " set score = null where id = 5");
+    String wide = commitAll(repo, "dev", "a big score");
+    RepositoryState live = state(repo, false);
+    assertThat(live.addedOn("orders", "dev")).isEqualTo(state(repo, true).addedOn("orders", "dev"));
+    assertThat(live.addedOn("orders", "dev").get(0).type()).isEqualTo("bigint");
+
+    // the shapes at the commits, and a hard reset to each: the columns as they were then, with the rows
+    assertThat(typeOf(given().queryParam("ref", narrow).get("/api/v1/repositories/{r}/tables/orders/schema", repo)
+        .then().statusCode(200).extract().jsonPath(), "score")).isEqualTo("integer");
+    json().body(Map.of("to", narrow, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = '" + view
+        + "'::regclass and attname = 'score'")).containsExactly("integer");
+    assertThat(rows(repo, "dev", true).getList("items.score", Long.class)).containsExactly(7L, 0L, 0L);
+    json().body(Map.of("to", wide, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || coalesce(score::text, '-'), ',' order by id) from " + view))
+        .containsExactly("1:7,2:0,3:0,4:9000000000,5:-");
+
+    // a branch of it has the column as it is now; the promotion gives the table the new definition
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "child", "from", "dev")).statusCode(201);
+    assertThat(Api.rows(pool, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = '"
+        + Api.view(repo, "child", "orders") + "'::regclass and attname = 'score'")).containsExactly("bigint");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public."
+        + t + "'::regclass and attname = 'score'")).containsExactly("bigint");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || coalesce(score::text, '-'), ',' order by id) from public."
+        + t)).containsExactly("1:7,2:0,3:0,4:9000000000,5:-");
+  }
+
   @Test
   void aColumnAddedOnABranchIsReadWrittenAndCommittedThereWithoutTouchingTheTable() {
     String repo = createRepository(uniqueName("branch-schema"));
@@ -257,7 +379,7 @@ class BranchSchemaTest {
       assertThat(s.addedOn("orders", "dev")).as("folded %s", folded).extracting(TableShape.Column::defaultValue)
           .containsExactly("'eu'::text", null);
     }
-    List<Map<String, Object>> events = given().queryParam("types", "io.strata.table.branch_schema_changed.v1")
+    List<Map<String, Object>> events = given().queryParam("types", "io.strata.table.branch_schema_changed.v2")
         .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().jsonPath().getList("items");
     assertThat(events).singleElement().satisfies(e -> assertThat(e.toString()).contains("op=add_column"));
 
