@@ -216,7 +216,10 @@ final class OverlaySql {
    * not is never written into the branch, nor read from it.
    */
   String rowType() {
-    return hasOwnShape() ? ownRowType() : table;
+    // the statement text names the definition too (a comment): a connection's prepared statements are planned
+    // for the row type as it was, and PostgreSQL does not plan them again when an attribute changes type
+    return hasOwnShape() ? ownRowType() + "/*" + io.strata.events.CommitIds.sha256Hex(rowTypeDefinition())
+        .substring(0, 12) + "*/" : table;
   }
 
   /** The name a branch's own row type has, whether or not it has one: dropped with the branch. */

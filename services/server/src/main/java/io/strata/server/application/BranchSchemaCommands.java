@@ -196,6 +196,17 @@ public class BranchSchemaCommands {
         });
   }
 
+  /**
+   * Gives columns {@code branch} added the definitions a merge's source has ({@link SchemaPromotions}): as
+   * {@link #alterColumns}, the definitions the schema merge read (each change's ours and merged).
+   */
+  Uni<CommandResponse> alterCarried(String repository, String branch, String table,
+      List<io.strata.server.domain.SchemaMerge.Change> changes, CommandContext ctx) {
+    Commands.AlterBranchColumns command = io.strata.server.domain.ColumnsGiven.alter(table, branch, changes);
+    return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireAlterable(state, command),
+        (unit, onBranch) -> alter(unit, onBranch, branch, command.columns()), ctx, Answer.NONE);
+  }
+
   /** Alters columns of {@code branch}'s objects of a table; a value that does not convert, or is null: 422. */
   static Uni<Void> alter(UnitOfWork unit, TrackedTable onBranch, String branch, List<TableShape.Column> columns) {
     return unit.roles().branchObjects().alterColumns(unit, onBranch, branch, columns)

@@ -17,6 +17,7 @@ import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
+import io.strata.server.domain.ColumnsGiven;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Existing;
@@ -204,8 +205,11 @@ public class MergeCommands {
   /** The merge worked out in a transaction that is rolled back: its answer, nothing changed, no event. */
   private Uni<CommandResponse> dryRun(String repo, String target, Request r, List<TableRow> tracked, Outcome outcome,
       SchemaMerges.Settled settled, Function<Outcome, Answer> answer) {
+    // decided against the columns the merge redefines as they will be (its work alters them, rolled back)
     return loader.load(repo).chain(state -> backends.inRolledBackTransaction(repo, backends.serverOwn(),
-            tx -> prepare(tx, state, repo, target, r, tracked, outcome, settled))
+            tx -> prepare(tx, settled.alters().isEmpty() ? state
+                : ColumnsGiven.stateAfter(state, target, Map.of(), Map.of(), settled.alters()), repo, target, r,
+                settled.altered(tracked), outcome, settled))
         .map(command -> {
           Answer.Reply reply = answer.apply(outcome).reply(List.of(), state.lastPosition(), state, null);
           try {

@@ -66,7 +66,8 @@ class MergeRehearsal {
           // decided against the state as it will be once the columns changed (their rows' fit), worked on
           // the tables as they are (the rehearsal writes no row of the new columns)
           return backends.inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
-                  ColumnsGiven.stateAfter(state, target, settled.adds(), settled.drops()), tracked, dry, rehearsal))
+                  ColumnsGiven.stateAfter(state, target, settled.adds(), settled.drops(), settled.alters()),
+                  settled.altered(tracked), dry, rehearsal))
               .invoke(() -> {
                 // a dry run lists conflicts; the operation itself refuses under fail_on_conflict, listing as many
                 if (r.strategy() == Strategy.FAIL_ON_CONFLICT && rehearsal.conflicts > 0) {

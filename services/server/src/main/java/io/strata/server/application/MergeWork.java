@@ -73,7 +73,8 @@ class MergeWork {
     return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
       List<TableRow> touched = touched(tracked, paths);
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
-      return losingColumns(tables, repo, into, tracked, settled, Map.of(), Map.of())
+      return alteredForDryRun(tables, repo, into, tracked, settled, dryRun)
+          .chain(() -> losingColumns(tables, repo, into, tracked, settled, Map.of(), Map.of()))
           .chain(() -> attempt(tx, repo, into.name(), touched, dryRun)).chain(attempt -> Multi.createFrom().iterable(touched)
           .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
             TrackedTable table = TrackedTable.on(repo, t, into.name());
@@ -141,7 +142,8 @@ class MergeWork {
     Map<String, TableMerge> planned = new LinkedHashMap<>();
     List<Merges.Conflict> listed = new ArrayList<>();
     int listing = r.dryRun() ? MergeCommands.DRY_RUN_CONFLICTS : MergeCommands.LISTED_CONFLICTS;
-    Uni<Void> dropsChecked = losingColumns(tables, repo, into, tracked, settled, sides.oursUndo(), oursPaths);
+    Uni<Void> dropsChecked = alteredForDryRun(tables, repo, into, tracked, settled, r.dryRun())
+        .chain(() -> losingColumns(tables, repo, into, tracked, settled, sides.oursUndo(), oursPaths));
     // a table's plan is applied before the next one's replaces it; a dry run applies too (its
     // transaction is rolled back): only writing finds the rows the table refuses
     return dropsChecked.chain(() -> Multi.createFrom().iterable(touched)
@@ -248,6 +250,30 @@ class MergeWork {
               .chain(() -> SchemaMerges.requireUnchangedByOurs(settled, t.name(), columns -> c.roles().changeSets()
                   .changedColumns(c, table, oursUndo.getOrDefault(t.name(), List.of()),
                       oursPaths.getOrDefault(t.name(), List.of()), columns)));
+        }))
+        .collect().last().replaceWithVoid();
+  }
+
+  /**
+   * A dry run (a client's, or the rehearsal before columns change) works on the target as the merge leaves
+   * it: the columns it redefines ({@link SchemaMerges.Settled#alters}, given before the rows by {@link
+   * SchemaPromotions} otherwise) altered in the units it works in, which are rolled back with it; its
+   * {@code tracked} have them already ({@link SchemaMerges.Settled#altered}).
+   */
+  private static Uni<Void> alteredForDryRun(TableTransactions tables, String repo, BranchRef into,
+      List<TableRow> tracked, SchemaMerges.Settled settled, boolean dryRun) {
+    if (!dryRun || settled.alters().isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return Multi.createFrom().iterable(tracked.stream().filter(t -> settled.alters().containsKey(t.name())).toList())
+        .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+          List<io.strata.server.domain.SchemaMerge.Change> changes = settled.alters().get(t.name());
+          // the tables the dry run works on have the target's columns as the merge leaves them: altered from
+          // the definitions it has now
+          TableRow before = SchemaMerges.redefined(t, into.name(), changes.stream()
+              .map(io.strata.server.domain.SchemaMerge.Change::ours).toList());
+          return BranchSchemaCommands.alter(c, TrackedTable.on(repo, before, into.name()), into.name(),
+              changes.stream().map(io.strata.server.domain.SchemaMerge.Change::merged).toList());
         }))
         .collect().last().replaceWithVoid();
   }

@@ -5,12 +5,14 @@ import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
+import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StorageBackends;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -28,10 +30,12 @@ import java.util.stream.Collectors;
  * listing each with the three definitions) unless the request's {@code schema_strategy} settles them.
  * {@code ours} keeps the target's definitions: the source's values of such a column are read into the
  * target's type (a value it cannot take refuses the merge, 422, nothing changed) and a column the target
- * dropped stays dropped. {@code theirs} is taken where it adds the source's column to the target; a
- * redefinition or a drop of the target's column is not built (422, nothing changed). Changes without a
- * conflict go the ways built before: columns the source added reach the target first ({@link SchemaPromotions});
- * a column only the source dropped is not dropped on the target yet (the target keeps it, as before).
+ * dropped stays dropped. {@code theirs} adds the source's column to the target, and on a branch other than
+ * the default one redefines (values converted) or drops the column the target added; the default branch's
+ * table is not redefined nor loses a column by a merge (422, nothing changed). Changes without a conflict go
+ * the same ways, before the rows ({@link SchemaPromotions}): columns the source added reach the target, a
+ * column the source redefined is redefined on another branch that added it, a column only the source
+ * dropped is dropped from another branch that added it (the default branch's table keeps it).
  */
 @ApplicationScoped
 class SchemaMerges {
@@ -41,39 +45,60 @@ class SchemaMerges {
   private final TableQueries tables;
   private final CommitGraph graph;
   private final RepositoryStateLoader loader;
+  private final StorageBackends backends;
 
   @Inject
-  SchemaMerges(TableQueries tables, CommitGraph graph, RepositoryStateLoader loader) {
+  SchemaMerges(TableQueries tables, CommitGraph graph, RepositoryStateLoader loader, StorageBackends backends) {
     this.tables = tables;
     this.graph = graph;
     this.loader = loader;
+    this.backends = backends;
   }
 
   /**
    * A schema merge's outcome, per table: the columns it keeps as the target has them ({@code ours}'
    * settlements), the columns the target gains (added on the source since the base, or settled as theirs),
    * the columns the source added through Strata that the merged shape has (whether or not the target
-   * has them already: a merge into the default branch that brings any makes a merge commit), and the
-   * columns the target dropped since the base that the source still has: the source's changes to their
+   * has them already: a merge into the default branch that brings any makes a merge commit), the columns
+   * another branch added that the merge redefines as the source has them ({@code alters}: each change with
+   * the target's definition and the merged one), and the columns the target dropped since the base that
+   * the source still has: the source's changes to their
    * values are conflicts ({@code schema_data}, decided with the rows: {@link #requireUnchanged}) unless
    * {@code ours} settles them.
    */
   record Settled(Map<String, Set<String>> keptOurs, Map<String, List<TableShape.Column>> adds,
-      Map<String, List<String>> drops, Map<String, List<TableShape.Column>> brought,
+      Map<String, List<String>> drops, Map<String, List<SchemaMerge.Change>> alters,
+      Map<String, List<TableShape.Column>> brought,
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
       String source, String target, boolean columnsMerged) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
-    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, null,
-        false);
+    static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
+        null, null, false);
 
-    /** Whether the target's columns change before its rows: columns given, or dropped. */
+    /** Whether the target's columns change before its rows: columns given, redefined or dropped. */
     boolean changesColumns() {
-      return !adds.isEmpty() || !drops.isEmpty();
+      return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty();
     }
 
     Set<String> keptOurs(String table) {
       return keptOurs.getOrDefault(table, Set.of());
     }
+
+    /** {@code tracked} with the target's columns as this merge redefines them ({@link #alters}). */
+    List<io.strata.projections.tables.TableRow> altered(List<io.strata.projections.tables.TableRow> tracked) {
+      return alters.isEmpty() ? tracked : tracked.stream().map(t -> !alters.containsKey(t.name()) ? t
+          : redefined(t, target, alters.get(t.name()).stream().map(SchemaMerge.Change::merged).toList())).toList();
+    }
+  }
+
+  /** Table {@code t} with the columns {@code branch} added that {@code columns} names defined as they are there. */
+  static io.strata.projections.tables.TableRow redefined(io.strata.projections.tables.TableRow t, String branch,
+      List<TableShape.Column> columns) {
+    Map<String, TableShape.Column> by = new java.util.HashMap<>();
+    columns.forEach(c -> by.put(c.name(), c));
+    return t.withBranchShape(branch, t.columnsOn(branch).stream()
+            .map(c -> by.containsKey(c.name()) ? by.get(c.name()).asTableColumn() : c).toList(),
+        t.addedOn(branch).stream().map(c -> by.getOrDefault(c.name(), c)).toList());
   }
 
   /**
@@ -139,7 +164,48 @@ class SchemaMerges {
                   }
                   return settle(state, target, sourceName, TableQueries.withAdded(baseShapes, baseAdded),
                       theirsColumns, added, theirsAdded, strategy);
-                }))));
+                }))))
+        .call(settled -> requireAlterations(repo, state, settled));
+  }
+
+  /**
+   * Refuses (422, nothing changed) carrying a redefinition that no conversion of the target's column makes:
+   * the source's column must be what {@code alter_column} makes of the target's (its type, nullability and
+   * the default converted), as the table's database works it out. A column the source dropped and added
+   * again with another default read that default in every row it had not written since, a change no row of
+   * its history records: carried as an alteration it would leave the target's rows as they were. A
+   * conflict settled as theirs takes the source's definition as it is.
+   */
+  private Uni<Void> requireAlterations(String repo, RepositoryState state, Settled settled) {
+    Uni<Void> checks = Uni.createFrom().voidItem();
+    for (Map.Entry<String, List<SchemaMerge.Change>> e : settled.alters().entrySet()) {
+      List<SchemaMerge.Change> carried = e.getValue().stream().filter(c -> c.settled() == null).toList();
+      TableTracked t = state.tables().get(e.getKey());
+      if (carried.isEmpty() || t == null) {
+        continue;
+      }
+      List<BranchObjects.Redefinition> asked = carried.stream().map(c -> new BranchObjects.Redefinition(c.ours(),
+          c.ours().type().equals(c.merged().type()) ? null : c.merged().type(), c.merged().nullable())).toList();
+      checks = checks.chain(() -> backends.begin(repo, t.storage())
+          .chain(open -> open.unit().roles().branchObjects().redefine(open.unit(), asked)
+              .onTermination().call(open::rollback))
+          .onFailure(BranchObjects.Undefinable.class).recoverWithItem(f -> List.of())
+          .invoke(made -> {
+            for (int i = 0; i < carried.size(); i++) {
+              SchemaMerge.Change c = carried.get(i);
+              if (i >= made.size() || !SchemaMerge.same(made.get(i), c.merged())) {
+                throw new StrataException(ErrorCode.ValidationError, "'" + settled.source() + "' redefined column '"
+                    + c.column() + "' of table '" + c.table() + "' since the merge base (" + definition(c.merged())
+                    + ", '" + settled.target() + "' has " + definition(c.ours()) + ") otherwise than alter_column"
+                    + " converts a column (dropped and added again another way), which a merge does not carry:"
+                    + " change it on '" + settled.target() + "' the same way first, or settle it with schema_strategy",
+                    Map.of("table", c.table(), "column", c.column(), "branch", settled.target()));
+              }
+            }
+          })
+          .replaceWithVoid());
+    }
+    return checks;
   }
 
   private static Settled settle(RepositoryState state, String target, String sourceName,
@@ -152,6 +218,7 @@ class SchemaMerges {
     Map<String, List<TableShape.Column>> brought = new TreeMap<>();
     Map<String, List<SchemaMerge.Conflict>> droppedByOurs = new TreeMap<>();
     Map<String, List<String>> drops = new TreeMap<>();
+    Map<String, List<SchemaMerge.Change>> alters = new TreeMap<>();
     Map<String, List<SchemaMerge.Conflict>> droppedByTheirs = new TreeMap<>();
     boolean intoDefault = target.equals(state.defaultBranch());
     for (TableTracked t : state.tables().values()) {
@@ -177,6 +244,7 @@ class SchemaMerges {
         droppedByOurs.put(t.name(), dropped);
       }
       for (SchemaMerge.Change change : result.changes()) {
+        boolean targetAdded = state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()));
         if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
           adds.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.merged());
         }
@@ -185,8 +253,7 @@ class SchemaMerges {
         // schema_data conflict (decided with the rows). The default branch keeps it: dropping a table's
         // column is a destructive migration a merge does not make (yet)
         if (change.settled() == null && change.ours() != null && change.merged() == null && !intoDefault
-            && strategy != SchemaMerge.Side.OURS
-            && state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()))) {
+            && strategy != SchemaMerge.Side.OURS && targetAdded) {
           drops.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.column());
           TableShape.Column at = baseColumns.stream().filter(c -> c.name().equals(change.column())).findFirst()
               .orElse(change.ours());
@@ -195,20 +262,32 @@ class SchemaMerges {
         }
         if (change.settled() == null && added.contains(change.column()) && change.ours() != null
             && change.merged() != null) {
-          // theirs redefined it (dropped and added again another way) and ours kept it as the base had it
-          throw new StrataException(ErrorCode.ValidationError, "'" + sourceName + "' redefined column '"
-              + change.column() + "' of table '" + t.name() + "' since the merge base (" + definition(change.merged())
-              + ", '" + target + "' has " + definition(change.ours()) + "), which a merge does not carry yet: change it"
-              + " on '" + target + "' the same way first", Map.of("table", t.name(), "column", change.column(),
-              "branch", target));
+          // theirs redefined it (altered, or dropped and added again another way) and ours kept it as the base
+          // had it: another branch that added it takes the source's definition (its values converted)
+          if (intoDefault || !targetAdded) {
+            throw new StrataException(ErrorCode.ValidationError, "'" + sourceName + "' redefined column '"
+                + change.column() + "' of table '" + t.name() + "' since the merge base (" + definition(change.merged())
+                + ", '" + target + "' has " + definition(change.ours()) + "), and a merge does not redefine a column of"
+                + " the table itself yet: change it on '" + target + "' the same way first",
+                Map.of("table", t.name(), "column", change.column(), "branch", target));
+          }
+          alters.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change);
         }
         if (change.settled() != null && added.contains(change.column()) && strategy == SchemaMerge.Side.THEIRS
             && change.ours() != null) {
-          throw new StrataException(ErrorCode.ValidationError, "settling the " + change.settled().kind().wire()
-              + " of column '" + change.column() + "' of table '" + t.name() + "' as theirs would "
-              + (change.merged() == null ? "drop" : "redefine") + " the column on '" + target + "', which a merge"
-              + " does not do yet: settle it as ours (schema_strategy ours), or change the column on one side"
-              + " first", Map.of("table", t.name(), "column", change.column(), "branch", target));
+          if (intoDefault || !targetAdded) {
+            throw new StrataException(ErrorCode.ValidationError, "settling the " + change.settled().kind().wire()
+                + " of column '" + change.column() + "' of table '" + t.name() + "' as theirs would "
+                + (change.merged() == null ? "drop" : "redefine") + " the column of the table itself, which a merge"
+                + " does not do yet: settle it as ours (schema_strategy ours), or change the column on one"
+                + " side first", Map.of("table", t.name(), "column", change.column(), "branch", target));
+          }
+          // another branch that added it takes theirs: redefined (values converted), or dropped
+          if (change.merged() != null) {
+            alters.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change);
+          } else {
+            drops.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.column());
+          }
         }
       }
       if (strategy == SchemaMerge.Side.OURS) {
@@ -223,7 +302,8 @@ class SchemaMerges {
     if (!open.isEmpty()) {
       throw refusal(open, sourceName, target);
     }
-    return new Settled(keptOurs, adds, drops, brought, droppedByOurs, droppedByTheirs, sourceName, target, true);
+    return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, sourceName, target,
+        true);
   }
 
   /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */

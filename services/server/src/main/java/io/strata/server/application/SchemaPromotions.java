@@ -9,6 +9,7 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.server.runtime.Failpoints;
@@ -23,7 +24,8 @@ import java.util.TreeMap;
 /**
  * A branch's schema changes carried by a merge, before its rows: the columns the merge's schema merge
  * ({@link SchemaMerges}) gives the target — those the source (a branch, or the branch a commit was made on)
- * added through Strata since the merge base, or settled as theirs. Another branch takes them as the source did (zero-copy,
+ * added through Strata since the merge base, or settled as theirs — and, on another branch, the columns it
+ * added that the source redefined or dropped. Another branch takes them as the source did (zero-copy,
  * {@code table.branch_schema_changed} for it); into the default branch they are added to the tables
  * themselves, online — one ALTER TABLE per table, all of a storage's in one transaction, each waiting at
  * most {@code STRATA_SCHEMA_MIGRATION_LOCK_TIMEOUT} for its lock (else the merge is refused with 409 and
@@ -62,7 +64,7 @@ public class SchemaPromotions {
    */
   Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
-    if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty()) {
+    if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()) {
       return Uni.createFrom().item(false);
     }
     return loader.load(repository).chain(state -> {
@@ -85,17 +87,23 @@ public class SchemaPromotions {
       pending.keySet().retainAll(state.tables().keySet());
       Map<String, List<String>> dropping = new TreeMap<>(settled.drops());
       dropping.keySet().retainAll(state.tables().keySet());
-      if (pending.isEmpty() && dropping.isEmpty()) {
+      Map<String, List<SchemaMerge.Change>> altering = new TreeMap<>(settled.alters());
+      altering.keySet().retainAll(state.tables().keySet());
+      if (pending.isEmpty() && dropping.isEmpty() && altering.isEmpty()) {
         return Uni.createFrom().item(intoDefault && !carried.isEmpty());
       }
       if (!target.equals(state.defaultBranch())) {
-        // another branch drops those the source dropped, and takes those it added as it did: zero-copy,
-        // recorded for it
+        // another branch redefines those the source redefined (first: a value that does not convert refuses
+        // the merge), drops those it dropped, and takes those it added as it did: zero-copy, recorded for it
         CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
-        return Multi.createFrom().iterable(dropping.entrySet())
-            .onItem().transformToUniAndConcatenate(e -> branchSchemas.dropCarried(repository, target, e.getKey(),
+        return Multi.createFrom().iterable(altering.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> branchSchemas.alterCarried(repository, target, e.getKey(),
                 e.getValue(), own))
             .collect().last()
+            .chain(() -> Multi.createFrom().iterable(dropping.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> branchSchemas.dropCarried(repository, target, e.getKey(),
+                e.getValue(), own))
+            .collect().last())
             .chain(() -> Multi.createFrom().iterable(pending.entrySet())
                 .onItem().transformToUniAndConcatenate(e -> branchSchemas.addDefined(repository, target, e.getKey(),
                     e.getValue(), false, own, Answer.NONE))

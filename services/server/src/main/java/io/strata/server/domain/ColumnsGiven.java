@@ -19,12 +19,20 @@ public final class ColumnsGiven {
   private ColumnsGiven() {}
 
   /**
-   * {@code state} (left as it is) after {@code target} loses {@code drops} (per table, columns it added that
-   * the source dropped: another branch only) and is given {@code adds} (per table, columns it lacks).
+   * {@code state} (left as it is) after {@code target} takes {@code alters} (per table, columns it added,
+   * redefined: another branch only), loses {@code drops} (per table, columns it added that the source
+   * dropped: another branch only) and is given {@code adds} (per table, columns it lacks).
    */
   public static RepositoryState stateAfter(RepositoryState state, String target,
-      Map<String, List<TableShape.Column>> adds, Map<String, List<String>> drops) {
+      Map<String, List<TableShape.Column>> adds, Map<String, List<String>> drops,
+      Map<String, List<SchemaMerge.Change>> alters) {
     RepositoryState after = state.copy();
+    alters.forEach((table, changes) -> {
+      if (after.tables().containsKey(table) && !changes.isEmpty() && !target.equals(after.defaultBranch())) {
+        BranchSchemaDecider.decide(after, alter(table, target, changes))
+            .forEach(e -> after.evolve(e, after.version(), after.lastPosition()));
+      }
+    });
     drops.forEach((table, names) -> {
       if (after.tables().containsKey(table) && !names.isEmpty() && !target.equals(after.defaultBranch())) {
         BranchSchemaDecider.decide(after, new Commands.DropBranchColumns(table, target, names, false))
@@ -41,6 +49,12 @@ public final class ColumnsGiven {
       events.forEach(e -> after.evolve(e, after.version(), after.lastPosition()));
     });
     return after;
+  }
+
+  /** The command that gives {@code target}'s columns of {@code table} the merged definitions of {@code changes}. */
+  public static Commands.AlterBranchColumns alter(String table, String target, List<SchemaMerge.Change> changes) {
+    return new Commands.AlterBranchColumns(table, target, changes.stream().map(SchemaMerge.Change::ours).toList(),
+        changes.stream().map(SchemaMerge.Change::merged).toList(), false);
   }
 
   /** The table's recorded change once it gained {@code columns} (as the DDL guard's follower records it). */

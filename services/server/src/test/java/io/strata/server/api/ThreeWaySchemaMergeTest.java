@@ -175,7 +175,7 @@ class ThreeWaySchemaMergeTest {
         .body("message", containsString("which the table has as text by now"));
     // theirs would retype main's column: not built, refused as such
     merge(repo, "dev", Map.of("schema_strategy", "theirs")).statusCode(422)
-        .body("message", containsString("would redefine the column on 'main'"));
+        .body("message", containsString("would redefine the column of the table itself"));
     merge(repo, "dev", Map.of("schema_strategy", "both")).statusCode(422)
         .body("details.field", equalTo("schema_strategy"));
     assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
@@ -416,8 +416,73 @@ class ThreeWaySchemaMergeTest {
     commitAll(repo, "dev");
     String qaHead = Api.head(repo, "qa");
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
-        .statusCode(422).body("message", containsString("redefined column 'score'"));
+        .statusCode(422).body("message", containsString("redefined column 'score'"))
+        .body("message", containsString("otherwise than alter_column converts a column"));
     assertThat(Api.head(repo, "qa")).isEqualTo(qaHead);
+  }
+
+  private static io.restassured.response.ValidatableResponse mergeInto(String repo, String target, String source,
+      Map<String, Object> more) {
+    Map<String, Object> body = new HashMap<>(more);
+    body.put("source", source);
+    return json().body(body).post("/api/v1/repositories/{r}/branches/{b}/merge", repo, target).then();
+  }
+
+  private String viewType(String repo, String branch, String column) {
+    return Api.rows(pool, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = '"
+        + Api.view(repo, branch, "orders") + "'::regclass and attname = '" + column + "'").get(0);
+  }
+
+  @Test
+  void aColumnTheSourceAlteredSinceTheBaseIsAlteredOnABranchThatAddedItAndTheirsRetypesOne() {
+    String repo = createRepository(uniqueName("schema-merge-alter"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "score", "integer", 0);
+    patch(repo, "dev", 1, Map.of("score", 7));
+    commitAll(repo, "dev");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "qa", "from", "dev")).statusCode(201);
+    patch(repo, "qa", 2, Map.of("score", 5));
+    commitAll(repo, "qa");
+    json().body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", "score", "type", "bigint"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    patch(repo, "dev", 3, Map.of("score", 9000000000L));
+    commitAll(repo, "dev");
+
+    // dev altered the column qa took from it: qa's is altered the same way (its values converted), then
+    // the rows merge, dev's value that only the new type holds among them
+    String qaHead = Api.head(repo, "qa");
+    mergeInto(repo, "qa", "dev", Map.of("dry_run", true)).statusCode(200).body("conflicts", equalTo(0));
+    assertThat(viewType(repo, "qa", "score")).as("a dry run changes nothing").isEqualTo("integer");
+    assertThat(Api.head(repo, "qa")).isEqualTo(qaHead);
+    mergeInto(repo, "qa", "dev", Map.of()).statusCode(200).body("conflicts", equalTo(0));
+    assertThat(viewType(repo, "qa", "score")).isEqualTo("bigint");
+    assertThat(given().queryParam("ref", "qa").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath().getList("items.score", Long.class)).containsExactly(7L, 5L, 9000000000L);
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || score, ',' order by id) from "
+        + Api.view(repo, "qa", "orders"))).containsExactly("1:7,2:5,3:9000000000");
+
+    // the same column added with another type on two branches: theirs gives the target the source's type,
+    // the target's values converted into it
+    for (String b : List.of("ints", "texts")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    addColumn(repo, "ints", "tag", "integer", null);
+    patch(repo, "ints", 1, Map.of("tag", 4));
+    commitAll(repo, "ints");
+    addColumn(repo, "texts", "tag", "text", null);
+    patch(repo, "texts", 2, Map.of("tag", "x"));
+    commitAll(repo, "texts");
+    String intsHead = Api.head(repo, "ints");
+    mergeInto(repo, "ints", "texts", Map.of()).statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflicts[0].type", equalTo("type_mismatch"));
+    assertThat(Api.head(repo, "ints")).isEqualTo(intsHead);
+    assertThat(viewType(repo, "ints", "tag")).isEqualTo("integer");
+    mergeInto(repo, "ints", "texts", Map.of("schema_strategy", "theirs")).statusCode(200);
+    assertThat(viewType(repo, "ints", "tag")).isEqualTo("text");
+    assertThat(given().queryParam("ref", "ints").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath().getList("items.tag")).containsExactly("4", "x", null);
   }
 
   @Test

@@ -40,7 +40,7 @@ class ColumnsGivenTest {
 
   @Test
   void theDefaultBranchsTableGainsTheColumnsAtItsEndAndOtherBranchesKeepTheirs() {
-    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("t", List.of(X)), Map.of());
+    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("t", List.of(X)), Map.of(), Map.of());
 
     assertThat(names(after.columnsOn("t", "main"))).containsExactly("id", "v", "x");
     assertThat(after.tables().get("t").knownShape().columns()).containsExactly(ID, V, X);
@@ -53,7 +53,7 @@ class ColumnsGivenTest {
 
   @Test
   void anotherBranchAddsThemAsTheSourceDid() {
-    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(X)), Map.of());
+    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(X)), Map.of(), Map.of());
 
     assertThat(names(after.columnsOn("t", "dev"))).containsExactly("id", "v", "x");
     assertThat(after.addedOn("t", "dev")).containsExactly(X);
@@ -65,7 +65,7 @@ class ColumnsGivenTest {
   @Test
   void anotherBranchDropsTheColumnsItAddedThatTheSourceDropped() {
     decide(new Commands.AddBranchColumns("t", "dev", List.of(X), false));
-    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of(), Map.of("t", List.of("x")));
+    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of(), Map.of("t", List.of("x")), Map.of());
 
     assertThat(names(after.columnsOn("t", "dev"))).containsExactly("id", "v");
     assertThat(after.addedOn("t", "dev")).isEmpty();
@@ -73,15 +73,32 @@ class ColumnsGivenTest {
   }
 
   @Test
+  void anotherBranchRedefinesTheColumnsItAddedAsTheSourceDid() {
+    decide(new Commands.AddBranchColumns("t", "dev", List.of(X), false));
+    TableShape.Column wide = new TableShape.Column("x", "character varying(9)", false, null,
+        "'n'::character varying", null, null);
+    RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of(), Map.of(),
+        Map.of("t", List.of(new SchemaMerge.Change("t", "x", X, wide, null))));
+
+    assertThat(after.columnsOn("t", "dev")).last().isEqualTo(new TableColumn("x", "character varying(9)", false));
+    assertThat(after.addedOn("t", "dev")).containsExactly(wide);
+    assertThat(state.addedOn("t", "dev")).as("the state it came from").containsExactly(X);
+    // not from a definition the branch no longer has
+    assertThatThrownBy(() -> ColumnsGiven.stateAfter(after, "dev", Map.of(), Map.of(),
+        Map.of("t", List.of(new SchemaMerge.Change("t", "x", X, wide, null)))))
+        .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SchemaMoved));
+  }
+
+  @Test
   void aColumnTheBranchCannotTakeRefusesAsTheOperationWould() {
     TableShape.Column v = new TableShape.Column("v", "text", true, null, null, null, null);
-    assertThatThrownBy(() -> ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(v)), Map.of()))
+    assertThatThrownBy(() -> ColumnsGiven.stateAfter(state, "dev", Map.of("t", List.of(v)), Map.of(), Map.of()))
         .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ValidationError));
   }
 
   @Test
   void aTableNoLongerTrackedTakesNothing() {
-    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("gone", List.of(X)), Map.of());
+    RepositoryState after = ColumnsGiven.stateAfter(state, "main", Map.of("gone", List.of(X)), Map.of(), Map.of());
     assertThat(after.tables().keySet()).containsExactly("t");
   }
 
