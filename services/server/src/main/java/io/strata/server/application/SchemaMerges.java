@@ -56,8 +56,8 @@ class SchemaMerges {
   }
 
   /**
-   * A schema merge's outcome, per table: the columns it keeps as the target has them ({@code ours}'
-   * settlements), the columns the target gains (added on the source since the base, or settled as theirs),
+   * A schema merge's outcome, per table: the columns both sides have that it keeps as the target defines
+   * them (the target changed them since the base and the source did not, or {@code ours} settled them), the columns the target gains (added on the source since the base, or settled as theirs),
    * the columns the source added through Strata that the merged shape has (whether or not the target
    * has them already: a merge into the default branch that brings any makes a merge commit), the columns
    * another branch added that the merge redefines as the source has them ({@code alters}: each change with
@@ -290,13 +290,19 @@ class SchemaMerges {
           }
         }
       }
-      if (strategy == SchemaMerge.Side.OURS) {
-        Set<String> kept = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, null)
-            .conflicts().stream().map(SchemaMerge.Conflict::column).filter(added::contains)
-            .collect(Collectors.toSet());
-        if (!kept.isEmpty()) {
-          keptOurs.put(t.name(), kept);
+      // the columns both sides have, defined otherwise, that keep the target's definition (it changed them since
+      // the base and the source did not, or ours settled their conflict): the source's rows arrive in it
+      Set<String> kept = new java.util.HashSet<>();
+      for (TableShape.Column m : result.columns()) {
+        TableShape.Column oc = ours.stream().filter(c -> c.name().equals(m.name())).findFirst().orElse(null);
+        TableShape.Column tc = theirs.stream().filter(c -> c.name().equals(m.name())).findFirst().orElse(null);
+        if (added.contains(m.name()) && oc != null && tc != null && !SchemaMerge.same(oc, tc)
+            && SchemaMerge.same(m, oc)) {
+          kept.add(m.name());
         }
+      }
+      if (!kept.isEmpty()) {
+        keptOurs.put(t.name(), kept);
       }
     }
     if (!open.isEmpty()) {

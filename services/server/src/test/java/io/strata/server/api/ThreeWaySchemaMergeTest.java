@@ -452,6 +452,11 @@ class ThreeWaySchemaMergeTest {
 
     // dev altered the column qa took from it: qa's is altered the same way (its values converted), then
     // the rows merge, dev's value that only the new type holds among them
+    // qa's rows reach dev in dev's type (dev changed it since their base, qa did not)
+    mergeInto(repo, "dev", "qa", Map.of()).statusCode(200).body("conflicts", equalTo(0));
+    assertThat(viewType(repo, "dev", "score")).isEqualTo("bigint");
+    assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath().getList("items.score", Long.class)).containsExactly(7L, 5L, 9000000000L);
     String qaHead = Api.head(repo, "qa");
     mergeInto(repo, "qa", "dev", Map.of("dry_run", true)).statusCode(200).body("conflicts", equalTo(0));
     assertThat(viewType(repo, "qa", "score")).as("a dry run changes nothing").isEqualTo("integer");
