@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li><b>adding a column on a branch</b> ({@code BranchObjects.addColumns}, the whole transaction) of a
  *       small table and of a large one, in alternating rounds: zero-copy means the same time whatever the
- *       table's size (ratio large / small);
+ *       table's size (ratio large / small); and <b>altering it</b> ({@code BranchObjects.alterColumns}, an
+ *       integer column widened to bigint, the branch's 1 000 written rows converted): the same;
  *   <li><b>the branch's view after</b>: a branch that added a column against one that did not, over the
  *       same table with the same 1 000-row overlay, each query in turn in every round (ratio after /
  *       before); {@code SELECT cols} reads the columns both have (the view's own cost), {@code SELECT *}
@@ -53,6 +54,8 @@ public final class AddColumnBench {
       // 1. adding a column on a branch: small and large in turn, a new branch each round
       List<Double> addSmall = new ArrayList<>();
       List<Double> addLarge = new ArrayList<>();
+      List<Double> alterSmall = new ArrayList<>();
+      List<Double> alterLarge = new ArrayList<>();
       for (int round = -1; round < rounds; round++) {
         for (TrackedTable t : List.of(s, l)) {
           String branch = "b" + (round + 1);
@@ -60,14 +63,24 @@ public final class AddColumnBench {
           od.exec("update strata_" + branch + "." + t.name() + " set v = v + 1 where id <= 1000");
           double ms = timed(() -> od.inTransaction(unit -> new PgBranchObjects().addColumns(unit, t,
               branch, List.of(column("region", "'eu'::text", false)))));
+          TableShape.Column score = new TableShape.Column("score", "integer", true, null, "0", null, null);
+          TableShape.Column region = column("region", "'eu'::text", false);
+          TrackedTable withRegion = onBranch(t, List.of(region));
+          od.inTransaction(unit -> new PgBranchObjects().addColumns(unit, withRegion, branch, List.of(score)));
+          TrackedTable withScore = onBranch(t, List.of(region, score));
+          double alterMs = timed(() -> od.inTransaction(unit -> new PgBranchObjects().alterColumns(unit, withScore,
+              branch, List.of(new TableShape.Column("score", "bigint", true, null, "'0'::bigint", null, null)))));
           if (round >= 0) {
             (t == s ? addSmall : addLarge).add(ms);
+            (t == s ? alterSmall : alterLarge).add(alterMs);
           }
           od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
         }
       }
       System.out.printf(Locale.ROOT, "add a column on a branch: %,d rows %.1f ms, %,d rows %.1f ms: ratio %.2f%n",
           small, median(addSmall), large, median(addLarge), median(addLarge) / median(addSmall));
+      System.out.printf(Locale.ROOT, "alter a column on a branch (integer -> bigint): %,d rows %.1f ms, %,d rows %.1f ms:"
+          + " ratio %.2f%n", small, median(alterSmall), large, median(alterLarge), median(alterLarge) / median(alterSmall));
 
       // 2. the view of a branch that added a column against one that did not, same table, same overlay
       TrackedTable before = l;
@@ -138,6 +151,13 @@ public final class AddColumnBench {
           alters.stream().map(d -> String.format(Locale.ROOT, "%.1f", d)).toList(), longest.get() / 1e6, quiet / 1e6,
           writes.get());
     }
+  }
+
+  /** {@code t} as a branch that added {@code added} reads it. */
+  private static TrackedTable onBranch(TrackedTable t, List<TableShape.Column> added) {
+    List<io.strata.events.TableColumn> columns = new ArrayList<>(t.columns());
+    added.forEach(c -> columns.add(c.asTableColumn()));
+    return new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), t.columns(), columns, added);
   }
 
   private static TableShape.Column column(String name, String defaultValue, boolean nullable) {

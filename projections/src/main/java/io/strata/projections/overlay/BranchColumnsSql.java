@@ -100,10 +100,32 @@ final class BranchColumnsSql {
     StringBuilder sql = new StringBuilder();
     for (TableShape.Column c : columns) {
       TableShape.Column was = addedBefore.stream().filter(a -> a.name().equals(c.name())).findFirst().orElseThrow();
+      if (!was.type().equals(c.type())) {
+        sql.append("do $strata_k$ begin ").append(unchanged(before, c.name(), c.type())).append(" end $strata_k$;");
+      }
+      if (!c.nullable()) {
+        // a before-image the working log keeps comes back on a discard or a reset: it must take NOT NULL too
+        sql.append(fill("""
+            do $strata_n$ begin
+              if exists (select from {log} where __present and {column} is null) then
+                raise exception using errcode = '23502', message = format('column %I is null in a row the branch'
+                  || ' changed since its last commit (its working changes would bring the null back): commit or'
+                  || ' discard them first', {name});
+              end if;
+            end $strata_n$;
+            """, "log", before.workingLog(), "column", Sql.quote(c.name()), "name", OverlaySql.literal(c.name())));
+      }
+    }
+    for (TableShape.Column c : columns) {
+      TableShape.Column was = addedBefore.stream().filter(a -> a.name().equals(c.name())).findFirst().orElseThrow();
       String column = Sql.quote(c.name());
       String required = Sql.quote(requiredConstraint(c.name()));
       sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ").append(required)
           .append(";");
+      if (was.type().equals(c.type()) && !java.util.Objects.equals(was.defaultValue(), c.defaultValue())) {
+        sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column)
+            .append(c.defaultValue() == null ? " drop default;" : " set default " + OverlaySql.addedValue(c) + ";");
+      }
       if (!was.type().equals(c.type())) {
         // a tombstone's values, and a logged row's where the row was absent, are not read: not converted
         String convert = " alter column " + column + " type " + c.type() + " using case when not __deleted then "
@@ -123,6 +145,25 @@ final class BranchColumnsSql {
       }
     }
     return remakeView(before, after, viewSchema, viewName, sql.toString());
+  }
+
+  /**
+   * PL/pgSQL statements that raise (SQLSTATE 22000, naming the column) when a value of column {@code name}
+   * the branch holds — a live row of its overlay, a before-image its working log keeps — would read
+   * otherwise as {@code type} (its JSON image changes: digits cut or rounded, another text), or does not
+   * convert at all: a change of type keeps the rows as their history has them.
+   */
+  static String unchanged(OverlaySql b, String name, String type) {
+    String column = Sql.quote(name);
+    String changes = "to_jsonb(" + column + "::" + type + ")::text is distinct from to_jsonb(" + column + ")::text";
+    return fill("""
+        if exists (select from {overlay} where not __deleted and {changes})
+           or exists (select from {log} where __present and {changes}) then
+          raise exception using errcode = '22000', message = format('a value of column %I the branch holds would read'
+            || ' otherwise as %s (a change of type keeps every value as it is): change those rows first', {name},
+            {type});
+        end if;""", "overlay", b.overlay(), "log", b.workingLog(), "changes", changes, "name", OverlaySql.literal(name),
+        "type", OverlaySql.literal(type));
   }
 
   /**

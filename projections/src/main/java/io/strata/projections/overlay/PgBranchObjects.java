@@ -92,12 +92,19 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   /**
    * Whether type $1 (a name, resolved as PostgreSQL resolves it) may be a column's on a branch: a built-in
    * base, range or multirange type, or an array of one, but no object identifier alias ({@code regclass}
-   * and its kind print, and make the column depend on, whatever object their values name). No row: no such type.
+   * and its kind print, and make the column depend on, whatever object their values name), no type of
+   * the server's own internals (catalog trees and statistics, whose input always fails; {@code aclitem},
+   * whose input looks roles up; index support types; the old vector types). No row: no such type.
    */
   private static final String TYPE_KIND = """
       select coalesce(e.typtype, t.typtype) in ('b', 'r', 'm')
              and coalesce(e.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace
              and coalesce(e.typname, t.typname) not like 'reg%'
+             and coalesce(e.typcategory, t.typcategory) not in ('P', 'X', 'Z')
+             and not (array[t.typname, coalesce(e.typname, t.typname)] && array['aclitem', 'gtsvector',
+                 'int2vector', 'oidvector', 'pg_node_tree', 'pg_ndistinct', 'pg_dependencies', 'pg_mcv_list',
+                 'pg_brin_bloom_summary', 'pg_brin_minmax_multi_summary', 'txid_snapshot', 'pg_snapshot',
+                 'refcursor']::name[])
       from pg_type t left join pg_type e on t.typcategory = 'A' and e.oid = t.typelem
       where t.oid = to_regtype($1)""";
 
@@ -136,12 +143,31 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       String create = "drop table if exists pg_temp." + PROBE + "; create temporary table " + PROBE + " ("
           + column + " " + c.type() + (c.defaultValue() == null ? "" : " default " + c.defaultValue())
           + ") on commit drop; insert into pg_temp." + PROBE + " default values";
-      String alter = r.type() == null ? null : "alter table pg_temp." + PROBE + " alter column " + column + " type "
-          + r.type() + " using " + column + "::" + r.type();
+      // the default's value as the rows read it unchanged by the new type (its JSON image), and a cast back
+      // (a hard reset to a commit before the change converts the branch's values back)
+      String alter = r.type() == null ? null : r.type();
       chain = chain.chain(() -> probe(tx, c.name(), (alter == null ? Uni.createFrom().voidItem()
               : requireBuiltIn(tx, c.name(), r.type()))
           .chain(() -> tx.query(create).execute())
-          .chain(() -> alter == null ? Uni.createFrom().voidItem() : tx.query(alter).execute().replaceWithVoid())
+          .chain(() -> alter == null ? Uni.createFrom().voidItem() : tx.query(
+                  "select to_jsonb(" + column + ")::text from pg_temp." + PROBE).execute()
+              .chain(was -> tx.query("alter table pg_temp." + PROBE + " alter column " + column + " type " + alter
+                  + " using " + column + "::" + alter).execute()
+                  .chain(() -> tx.query("select to_jsonb(" + column + ")::text from pg_temp." + PROBE).execute())
+                  .invoke(now -> {
+                    String before = was.iterator().next().getString(0);
+                    String after = now.iterator().next().getString(0);
+                    if (!java.util.Objects.equals(before, after)) {
+                      throw new Undefinable(c.name(), "its default reads " + before + " as " + c.type() + " and "
+                          + after + " as " + alter + ": a change of type keeps every value the branch reads as it is"
+                          + " (the rows it has not written read the default)");
+                    }
+                  }))
+              .chain(() -> tx.query("select (null::" + alter + ")::" + c.type()).execute()
+                  .onFailure(e -> PgErrors.sqlState(e) != null).transform(e -> new Undefinable(c.name(),
+                      "there is no cast back from " + alter + " to " + c.type() + " (" + PgErrors.message(e) + "): a hard"
+                          + " reset to a commit before the change could not convert the branch's values back")))
+              .replaceWithVoid())
           .replaceWithVoid(), r.nullable(), defined)
           .invoke(() -> {
             TableShape.Column to = defined.get(defined.size() - 1);
@@ -229,16 +255,12 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       List<TableShape.Column> columns) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    // each value the branch reads converted first, in a block of its own (a failed statement would end the
-    // caller's transaction): a value that does not convert answers false, nothing changed
-    StringBuilder casts = new StringBuilder();
-    for (TableShape.Column c : columns) {
-      String cast = Sql.quote(c.name()) + "::" + c.type();
-      casts.append("perform count(").append(cast).append(") from ").append(b.overlay()).append(" where not __deleted;")
-          .append("perform count(").append(cast).append(") from ").append(b.workingLog()).append(" where __present;");
-    }
-    String check = "do $strata_c$ begin perform set_config('strata.converts', 'false', true); begin " + casts
-        + " perform set_config('strata.converts', 'true', true); exception when data_exception then null; end;"
+    // each value the branch holds checked first, in a block of its own (a failed statement would end the
+    // caller's transaction): one that does not convert, or reads otherwise, answers false, nothing changed
+    StringBuilder checks = new StringBuilder();
+    columns.forEach(c -> checks.append(BranchColumnsSql.unchanged(b, c.name(), c.type())).append('\n'));
+    String check = "do $strata_c$ begin perform set_config('strata.converts', 'false', true); begin " + checks
+        + " perform set_config('strata.converts', 'true', true); exception when others then null; end;"
         + " end $strata_c$";
     return tx.query(check).execute()
         .chain(() -> tx.query("select current_setting('strata.converts')").execute())

@@ -171,18 +171,22 @@ public class BranchSchemaCommands {
               "table '" + table + "' is not tracked", Map.of("table", table)));
           List<TableShape.Column> from = new java.util.ArrayList<>();
           List<BranchObjects.Redefinition> redefinitions = new java.util.ArrayList<>();
+          boolean unknown = false;
           for (ColumnChange c : changes) {
             TableShape.Column now = t.addedOn(branch).stream().filter(a -> a.name().equals(c.name())).findFirst()
-                // not one the branch added: the decider says why
-                .orElse(new TableShape.Column(c.name(), c.type() == null ? "text" : c.type(), true, null, null, null,
-                    null));
+                .orElse(null);
+            unknown |= now == null;
+            // not one the branch added: not worked out (the decider says why)
+            now = now != null ? now : new TableShape.Column(c.name(), "text", true, null, null, null, null);
             from.add(now);
             redefinitions.add(new BranchObjects.Redefinition(now, c.type() == null || c.type().equals(now.type())
                 ? null : c.type(), c.nullable() == null ? now.nullable() : c.nullable()));
           }
-          return backends.begin(repository, t.storage()).chain(open -> open.unit().roles().branchObjects()
+          Uni<List<TableShape.Column>> worked = unknown ? Uni.createFrom().item(List.copyOf(from))
+              : backends.begin(repository, t.storage()).chain(open -> open.unit().roles().branchObjects()
                   .redefine(open.unit(), redefinitions)
-                  .onTermination().call(open::rollback))
+                  .onTermination().call(open::rollback));
+          return worked
               .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
                   "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
                   Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())))
@@ -211,8 +215,10 @@ public class BranchSchemaCommands {
   static Uni<Void> alter(UnitOfWork unit, TrackedTable onBranch, String branch, List<TableShape.Column> columns) {
     return unit.roles().branchObjects().alterColumns(unit, onBranch, branch, columns)
         .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f))
-        .onFailure(f -> PgErrors.sqlState(f) != null && (PgErrors.sqlState(f).startsWith("22")
-            || PgErrors.sqlState(f).startsWith("23")))
+        // the database's refusal of the values (a conversion that fails or changes them, a null, a type whose
+        // values do not convert at all): the client's to resolve
+        .onFailure(f -> PgErrors.sqlState(f) != null && List.of("0A", "22", "23", "42")
+            .contains(PgErrors.sqlState(f).substring(0, 2)))
         .transform(f -> new StrataException(ErrorCode.ValidationError, "the rows of table '" + onBranch.name()
             + "' that branch '" + branch + "' wrote do not take the change of columns " + columns.stream()
             .map(TableShape.Column::name).toList() + ": " + PgErrors.message(f) + "; nothing changed",

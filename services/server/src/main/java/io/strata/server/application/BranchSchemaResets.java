@@ -58,7 +58,8 @@ public class BranchSchemaResets {
    */
   Uni<Moved> toCommit(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,
       List<TableRow> tracked) {
-    return CommitGraphReads.addedAt(tx, repository, to).chain(target -> {
+    return CommitGraphReads.addedAt(tx, repository, to).chain(target -> alterable(state, repository, branch, target,
+        tracked).chain(alterable -> {
       List<TableBranchSchemaChanged> events = new ArrayList<>();
       List<TableRow> after = new ArrayList<>();
       Uni<Void> work = Uni.createFrom().voidItem();
@@ -74,15 +75,20 @@ public class BranchSchemaResets {
         // a column the table has now (promoted) stays: the commit's rows of the table read it too
         Set<String> tableHas = state.tables().get(table).columns().stream().map(TableColumn::name)
             .collect(Collectors.toSet());
-        // a column of the same name in both, defined otherwise: altered back (after the rows moved)
+        // a column of the same name in both, defined otherwise: altered back when the commit's is what
+        // alter_column makes of it now; else (dropped and added again another way) dropped and added back
         Set<String> wantedNames = wanted.stream().map(TableShape.Column::name).collect(Collectors.toSet());
+        Set<String> alterNames = alterable.getOrDefault(table, Set.of());
         List<TableShape.Column> alters = wanted.stream().filter(c -> !current.contains(c)
-            && current.stream().anyMatch(x -> x.name().equals(c.name()))).toList();
-        List<TableShape.Column> dropped = current.stream()
-            .filter(c -> !wantedNames.contains(c.name()) && !tableHas.contains(c.name())).toList();
+            && current.stream().anyMatch(x -> x.name().equals(c.name())) && alterNames.contains(c.name())).toList();
+        Set<String> redefined = wanted.stream().filter(c -> !current.contains(c) && !alterNames.contains(c.name())
+            && current.stream().anyMatch(x -> x.name().equals(c.name()))).map(TableShape.Column::name)
+            .collect(Collectors.toSet());
+        List<TableShape.Column> dropped = current.stream().filter(c -> redefined.contains(c.name())
+            || !wantedNames.contains(c.name()) && !tableHas.contains(c.name())).toList();
         List<String> dropNames = dropped.stream().map(TableShape.Column::name).toList();
-        List<TableShape.Column> adds = wanted.stream()
-            .filter(c -> current.stream().noneMatch(x -> x.name().equals(c.name()))).toList();
+        List<TableShape.Column> adds = wanted.stream().filter(c -> redefined.contains(c.name())
+            || current.stream().noneMatch(x -> x.name().equals(c.name()))).toList();
         if (dropped.isEmpty() && adds.isEmpty() && alters.isEmpty()) {
           after.add(row);
           continue;
@@ -120,28 +126,27 @@ public class BranchSchemaResets {
             .chain(() -> adds.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
                 t.storage(), c -> c.roles().branchObjects().addColumns(c, mid, branch, adds)));
         if (!alters.isEmpty()) {
-          // types altered back before the rows move where every value converts (the rows the reset leaves
-          // keep theirs), else after them, the rows moving in the branch's types now; nullability after them
-          List<TableShape.Column> typed = alters.stream().map(a -> current.stream()
-              .filter(x -> x.name().equals(a.name()) && !x.type().equals(a.type())).findFirst()
-              .map(x -> new TableShape.Column(a.name(), a.type(), x.nullable(), a.collation(), a.defaultValue(),
-                  a.generated(), a.identity())).orElse(null)).filter(java.util.Objects::nonNull).toList();
-          List<TableColumn> columnsTyped = columnsMoving.stream().map(c -> typed.stream()
-              .filter(a -> a.name().equals(c.name())).findFirst().map(TableShape.Column::asTableColumn).orElse(c)).toList();
-          List<TableShape.Column> addedTyped = addedMoving.stream().map(c -> typed.stream()
-              .filter(a -> a.name().equals(c.name())).findFirst().orElse(c)).toList();
-          TrackedTable retyped = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
-              columnsTyped, addedTyped);
-          work = work.chain(() -> typed.isEmpty() ? Uni.createFrom().item(true) : backends.inCommand(tx, repository,
-                  t.storage(), c -> c.roles().branchObjects().alterColumnsIfTheyConvert(c, moving, branch, typed)))
+          // before the rows move: the types where every value the branch holds converts unchanged, and NOT NULL
+          // relaxed where the commit's column is nullable (its rows may bring nulls back); the rest after them
+          Map<String, TableShape.Column> now = new java.util.HashMap<>();
+          current.forEach(c -> now.put(c.name(), c));
+          List<TableShape.Column> typedRelaxed = alters.stream().map(a -> redefinedAs(a, a.type(),
+              now.get(a.name()).nullable() || a.nullable())).filter(a -> !now.get(a.name()).equals(a)).toList();
+          List<TableShape.Column> relaxed = alters.stream().filter(a -> a.nullable() && !now.get(a.name()).nullable())
+              .map(a -> redefinedAs(now.get(a.name()), now.get(a.name()).type(), true)).toList();
+          work = work.chain(() -> typedRelaxed.isEmpty() ? Uni.createFrom().item(true) : backends.inCommand(tx,
+                  repository, t.storage(), c -> c.roles().branchObjects().alterColumnsIfTheyConvert(c, moving, branch,
+                      typedRelaxed)))
+              .call(altered -> altered || relaxed.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx,
+                  repository, t.storage(), c -> BranchSchemaCommands.alter(c, moving, branch, relaxed)))
               .invoke(altered -> {
-                if (altered) {
-                  after.set(at, row.withBranchShape(branch, columnsTyped, addedTyped));
-                }
-                List<TableShape.Column> left = alters.stream().filter(a -> !altered || !addedTyped.contains(a)).toList();
+                TableRow early = SchemaMerges.redefined(row.withBranchShape(branch, columnsMoving, addedMoving), branch,
+                    altered ? typedRelaxed : relaxed);
+                after.set(at, early);
+                List<TableShape.Column> left = alters.stream().filter(a -> !early.addedOn(branch).contains(a)).toList();
                 if (!left.isEmpty()) {
                   afterRows.add(() -> backends.inCommand(tx, repository, t.storage(),
-                      c -> BranchSchemaCommands.alter(c, altered ? retyped : moving, branch, left)));
+                      c -> BranchSchemaCommands.alter(c, TrackedTable.on(repository, early, branch), branch, left)));
                 }
               })
               .replaceWithVoid();
@@ -155,7 +160,56 @@ public class BranchSchemaResets {
         return all;
       };
       return work.map(x -> new Moved(List.copyOf(events), List.copyOf(after), altering));
-    });
+    }));
+  }
+
+  /** Column {@code c} with type {@code type} and nullability {@code nullable}. */
+  private static TableShape.Column redefinedAs(TableShape.Column c, String type, boolean nullable) {
+    return new TableShape.Column(c.name(), type, nullable, c.collation(), c.defaultValue(), c.generated(), c.identity());
+  }
+
+  /**
+   * Per table, the columns of {@code branch} that the commit has defined otherwise, by name, and that
+   * {@code alter_column} makes into the commit's definition (worked out by the table's database, in a
+   * transaction rolled back): a hard reset alters those back; the others were dropped and added again.
+   */
+  private Uni<Map<String, Set<String>>> alterable(RepositoryState state, String repository, String branch,
+      Map<String, List<TableShape.Column>> target, List<TableRow> tracked) {
+    Map<String, Set<String>> alterable = new java.util.TreeMap<>();
+    Uni<Void> probes = Uni.createFrom().voidItem();
+    for (TableRow row : tracked) {
+      TableTracked t = state.tables().get(row.name());
+      if (t == null) {
+        continue;
+      }
+      List<TableShape.Column> current = state.addedOn(row.name(), branch);
+      List<TableShape.Column[]> pairs = new ArrayList<>();
+      for (TableShape.Column w : target.getOrDefault(row.name(), List.of())) {
+        current.stream().filter(c -> c.name().equals(w.name()) && !c.equals(w)).findFirst()
+            .ifPresent(c -> pairs.add(new TableShape.Column[] {c, w}));
+      }
+      if (pairs.isEmpty()) {
+        continue;
+      }
+      List<io.strata.projections.rowdata.BranchObjects.Redefinition> asked = pairs.stream()
+          .map(p -> new io.strata.projections.rowdata.BranchObjects.Redefinition(p[0],
+              p[0].type().equals(p[1].type()) ? null : p[1].type(), p[1].nullable())).toList();
+      probes = probes.chain(() -> backends.begin(repository, t.storage())
+          .chain(open -> open.unit().roles().branchObjects().redefine(open.unit(), asked)
+              .onTermination().call(open::rollback))
+          .onFailure(io.strata.projections.rowdata.BranchObjects.Undefinable.class).recoverWithItem(List.of())
+          .invoke(made -> {
+            Set<String> names = new java.util.HashSet<>();
+            for (int i = 0; i < made.size(); i++) {
+              if (io.strata.server.domain.SchemaMerge.same(made.get(i), pairs.get(i)[1])) {
+                names.add(pairs.get(i)[1].name());
+              }
+            }
+            alterable.put(row.name(), names);
+          })
+          .replaceWithVoid());
+    }
+    return probes.map(x -> alterable);
   }
 
   /** A column added back must have a name neither the branch (after its drops) nor the table has. */

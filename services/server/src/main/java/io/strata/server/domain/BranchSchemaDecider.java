@@ -160,7 +160,6 @@ public final class BranchSchemaDecider {
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < c.columns().size(); i++) {
       TableShape.Column to = c.columns().get(i);
-      TableShape.Column from = c.from().get(i);
       TableShape.Column now = added.get(to.name());
       String why = !seen.add(to.name()) ? "column '" + to.name() + "' is altered twice"
           : now != null ? null
@@ -172,6 +171,11 @@ public final class BranchSchemaDecider {
         throw new StrataException(ErrorCode.ValidationError, why,
             Map.of("table", c.table(), "branch", c.branch(), "column", to.name()));
       }
+    }
+    for (int i = 0; i < c.columns().size(); i++) {
+      TableShape.Column to = c.columns().get(i);
+      TableShape.Column from = c.from().get(i);
+      TableShape.Column now = added.get(to.name());
       if (!now.equals(from)) {
         throw new StrataException(ErrorCode.SchemaMoved, "column '" + to.name() + "' of table '" + c.table()
             + "' changed on branch '" + c.branch() + "' while this change was worked out: send it again",

@@ -291,6 +291,73 @@ class BranchSchemaTest {
   }
 
   @Test
+  void anAlterationThatWouldChangeAValueOrCouldNotBeUndoneIsRefusedAndResetsUndoThem() {
+    String repo = createRepository(uniqueName("branch-alter-refused"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "w", "from", "main")).statusCode(201);
+    change(repo, "w", Map.of("operations", List.of(addColumn("n", "integer", null, 0),
+        addColumn("amount", "numeric", null, null), addColumn("code", "varchar(10)", null, null),
+        addColumn("label", "text", null, "abcdefgh"), addColumn("d", "integer", null, null)))).statusCode(200);
+    String view = Api.view(repo, "w", "orders");
+    sql(pool, "update " + view + " set amount = 1.5, code = 'xyzxyzxyz' where id = 1");
+    sql(pool, "update " + view + " set n = null where id = 2");
+    String x = commitAll(repo, "w", "values");
+    int events = eventCount(repo);
+
+    // types of the server's internals; no cast back; values or a default that would read otherwise; an
+    // unknown column named as such
+    for (String type : List.of("pg_node_tree", "aclitem", "gtsvector", "pg_ndistinct", "int2vector")) {
+      change(repo, "w", Map.of("operations", List.of(alterColumn("n", type, null)))).statusCode(422)
+          .body("message", containsString("is not one a branch's column may have"));
+    }
+    change(repo, "w", Map.of("operations", List.of(alterColumn("d", "money", null)))).statusCode(422)
+        .body("message", containsString("no cast back"));
+    change(repo, "w", Map.of("operations", List.of(alterColumn("n", "money", null)))).statusCode(422)
+        .body("message", containsString("its default reads 0 as integer"));
+    change(repo, "w", Map.of("operations", List.of(alterColumn("amount", "integer", null)))).statusCode(422)
+        .body("message", containsString("would read otherwise"));
+    change(repo, "w", Map.of("operations", List.of(alterColumn("code", "varchar(2)", null)))).statusCode(422)
+        .body("message", containsString("would read otherwise"));
+    change(repo, "w", Map.of("operations", List.of(alterColumn("label", "varchar(2)", null)))).statusCode(422)
+        .body("message", containsString("its default reads"));
+    change(repo, "w", Map.of("operations", List.of(alterColumn("nope", "bigint", null)))).statusCode(422)
+        .body("message", containsString("has no column 'nope'"));
+    // a null the working log would bring back; NOT NULL without a default
+    change(repo, "w", Map.of("operations", List.of(alterColumn("d", null, false)))).statusCode(422)
+        .body("message", containsString("needs a default"));
+    sql(pool, "update " + view + " set n = 7 where id = 2");
+    change(repo, "w", Map.of("operations", List.of(alterColumn("n", null, false)))).statusCode(422)
+        .body("message", containsString("changed since its last commit"));
+    given().delete("/api/v1/repositories/{r}/branches/w/working", repo).then().statusCode(204);
+    assertThat(eventCount(repo)).isEqualTo(events + 1); // the discard's
+    assertThat(rows(repo, "w", true).getList("items.amount", Float.class)).containsExactly(1.5f, null, null);
+    assertThat(rows(repo, "w", true).getList("items.code")).containsExactly("xyzxyzxyz", null, null);
+
+    // widening keeps every value; NOT NULL relaxed before a reset's rows move, tightened after
+    change(repo, "w", Map.of("operations", List.of(alterColumn("code", "varchar(20)", null)))).statusCode(200);
+    sql(pool, "update " + view + " set n = 5");
+    commitAll(repo, "w", "n set");
+    change(repo, "w", Map.of("operations", List.of(alterColumn("n", null, false)))).statusCode(200);
+    json().body(Map.of("to", x, "mode", "hard")).post("/api/v1/repositories/{r}/branches/w/reset", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "w", true).getList("items.n")).containsExactly(0, null, 0);
+    assertThat(state(repo, false).addedOn("orders", "w")).filteredOn(c -> c.name().equals("n"))
+        .singleElement().satisfies(c -> assertThat(c.nullable()).isTrue());
+    assertThat(Api.rows(pool, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = '" + view
+        + "'::regclass and attname = 'code'")).containsExactly("character varying(10)");
+
+    // a column dropped and added again with another default is not an alteration: the reset gives back the
+    // commit's column, whose rows read its default
+    change(repo, "w", Map.of("operations", List.of(dropColumn("label")))).statusCode(200);
+    change(repo, "w", Map.of("operations", List.of(addColumn("label", "text", null, "zz")))).statusCode(200);
+    assertThat(rows(repo, "w", true).getList("items.label")).containsExactly("zz", "zz", "zz");
+    json().body(Map.of("to", x, "mode", "hard")).post("/api/v1/repositories/{r}/branches/w/reset", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "w", true).getList("items.label")).containsExactly("abcdefgh", "abcdefgh", "abcdefgh");
+  }
+
+  @Test
   void aColumnAddedOnABranchIsReadWrittenAndCommittedThereWithoutTouchingTheTable() {
     String repo = createRepository(uniqueName("branch-schema"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",

@@ -91,6 +91,79 @@ class DataModelTest {
     final Map<String, List<String>> commitAdded = new HashMap<>();
     /** Per branch its incarnation (a branch deleted and created again under its name is another one). */
     final Map<String, String> incarnation = new HashMap<>();
+    /**
+     * Types: the columns each branch added that it widened to bigint ({@code alter_column}; the others are
+     * integers), those of a commit's branch when it was made, and the table's bigint columns (promoted so).
+     */
+    final Map<String, Set<String>> wide = new HashMap<>();
+    final Map<String, Set<String>> commitWide = new HashMap<>();
+    final Set<String> tableWide = new TreeSet<>();
+
+    /** The type of column {@code c} on branch {@code branch} (null: it has none). */
+    String typeOn(String branch, String c) {
+      if (!columns.get(branch).contains(c)) {
+        return null;
+      }
+      return (added.get(branch).contains(c) ? wide.get(branch) : tableWide).contains(c) ? "bigint" : "integer";
+    }
+
+    /** The type of column {@code c} at commit {@code commit} (null: it had none). */
+    String typeAt(String commit, String c) {
+      if (!hadAt(commit, c)) {
+        return null;
+      }
+      return (commitAdded.getOrDefault(commit, List.of()).contains(c) ? commitWide.getOrDefault(commit, Set.of())
+          : tableWide).contains(c) ? "bigint" : "integer";
+    }
+
+    /** The bigint columns branch {@code branch} reads. */
+    Set<String> wideOn(String branch) {
+      Set<String> out = new TreeSet<>();
+      columns.get(branch).stream().filter(c -> "bigint".equals(typeOn(branch, c))).forEach(out::add);
+      return out;
+    }
+
+    /** The commit the server merges from: the common ancestor of the highest generation, then the newest. */
+    String serverBase(String a, String b) {
+      return lowestCommonAncestors(a, b).stream().max(java.util.Comparator.comparingInt(this::generation)
+          .thenComparingInt(commitOrder::indexOf)).orElse(null);
+    }
+
+    int generation(String commit) {
+      return parents.getOrDefault(commit, List.of()).stream().mapToInt(p -> generation(p) + 1).max().orElse(0);
+    }
+
+    /**
+     * The server's three-way merge of the types of the columns added through Strata ({@code considered}),
+     * as {@code SchemaMerge} decides it: {@code base}, {@code ours} and {@code theirs} give a column's type
+     * on each side (null: absent). Answers "conflict" (409 SchemaConflict), "redefine" (the target cannot
+     * take the source's redefinition: 422), or the columns the target alters, each to its new type.
+     */
+    Object typeMerge(Set<String> considered, java.util.function.Function<String, String> base,
+        java.util.function.Function<String, String> ours, java.util.function.Function<String, String> theirs,
+        String target) {
+      Map<String, String> alters = new TreeMap<>();
+      boolean conflict = false;
+      for (String c : considered) {
+        String b = base.apply(c);
+        String o = ours.apply(c);
+        String t = theirs.apply(c);
+        if (Objects.equals(o, t) || Objects.equals(b, t)) {
+          continue;
+        }
+        if (Objects.equals(b, o)) {
+          if (o != null && t != null) {
+            if (target.equals("main") || !added.get(target).contains(c)) {
+              return "redefine";
+            }
+            alters.put(c, t);
+          }
+          continue;
+        }
+        conflict = true;
+      }
+      return conflict ? "conflict" : alters;
+    }
 
     /**
      * Whether {@code branch} reads columns of its own: it kept them when the table gained columns, or it
@@ -110,7 +183,14 @@ class DataModelTest {
       columns.forEach((b, c) -> columnsNow.put(b, new ArrayList<>(c)));
       Map<String, List<String>> addedNow = new HashMap<>();
       added.forEach((b, c) -> addedNow.put(b, new ArrayList<>(c)));
+      Map<String, Set<String>> wideNow = new HashMap<>();
+      wide.forEach((b, c) -> wideNow.put(b, new TreeSet<>(c)));
+      Set<String> tableWideNow = new TreeSet<>(tableWide);
       return () -> {
+        wide.clear();
+        wide.putAll(wideNow);
+        tableWide.clear();
+        tableWide.addAll(tableWideNow);
         table.clear();
         table.addAll(tableNow);
         columns.clear();
@@ -153,16 +233,24 @@ class DataModelTest {
      */
     boolean fits(String into, String source, String commit, boolean merge, boolean columnsMerged) {
       if (source != null && columns.containsKey(source)) {
-        List<String> target = columns.get(into);
-        // a merge gives the target the source's added columns first: they are not held against it
-        List<String> arriving = columns.get(source).stream()
-            .filter(c -> !merge || !added.get(source).contains(c) || target.contains(c)).toList();
-        List<String> before = target.stream().filter(c -> !added.get(into).contains(c)).toList();
+        // a merge gives the target the source's added columns first: they are not held against it; and its
+        // schema merge settles the types of the columns both have (the target's, or the source's given to
+        // it): names alone are compared. Otherwise (a rebase) the types are too.
+        List<String> target = typed(into, columns.get(into), merge);
+        List<String> arriving = typed(source, columns.get(source).stream()
+            .filter(c -> !merge || !added.get(source).contains(c) || columns.get(into).contains(c)).toList(), merge);
+        List<String> before = typed(into, columns.get(into).stream().filter(c -> !added.get(into).contains(c)).toList(),
+            merge);
         return arriving.equals(target) || !ownColumns(into) && target.containsAll(arriving)
             || !added.get(into).isEmpty() && arriving.equals(before);
       }
       return !(columnsMerged ? keptColumns(into) : ownColumns(into)) || ancestors(heads.get(into)).contains(commit)
           || incarnation.get(into).equals(madeOn.get(commit));
+    }
+
+    /** {@code names} of {@code branch}'s columns, each with its type unless {@code namesOnly}. */
+    List<String> typed(String branch, List<String> names, boolean namesOnly) {
+      return namesOnly ? names : names.stream().map(c -> c + " " + typeOn(branch, c)).toList();
     }
 
     /** Whether {@code branch} reads other columns than the table's, those it added left aside. */
@@ -221,6 +309,7 @@ class DataModelTest {
       heads.put(branch, id);
       madeOn.put(id, incarnation.get(branch));
       commitAdded.put(id, List.copyOf(added.getOrDefault(branch, List.of())));
+      commitWide.put(id, Set.copyOf(wide.getOrDefault(branch, Set.of())));
       // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
       // those of the newest default-branch commit it reaches, as its parents say
       // (the table's columns only grow, at the end: the newest are the longest)
@@ -267,6 +356,7 @@ class DataModelTest {
     void start(String branch, TreeMap<Integer, Integer> state) {
       columns.put(branch, new ArrayList<>(table));
       added.put(branch, new ArrayList<>());
+      wide.put(branch, new TreeSet<>());
       incarnation.put(branch, branch + "#" + (++incarnations));
       working.put(branch, new TreeMap<>(state));
       committed.put(branch, new TreeMap<>(state));
@@ -328,6 +418,10 @@ class DataModelTest {
   private int schemaResets;
   private int promotions;
   private int carriedDrops;
+  /** Columns widened on branches, alterations a merge or pick carried, and operations refused for types. */
+  private int branchColumnsWidened;
+  private int carriedAlters;
+  private int typeRefusals;
   private int columnRefusals;
 
   @Test
@@ -344,6 +438,8 @@ class DataModelTest {
         throw new AssertionError("run " + run + " (seed " + (seed + run) + ") failed after:\n" + trace, e);
       }
     }
+    System.out.printf("DataModelTest: %d columns widened on branches, %d alterations carried, %d refused for types%n",
+        branchColumnsWidened, carriedAlters, typeRefusals);
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
     assertThat(resets).as("resets made by the runs").isPositive();
     assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
@@ -355,6 +451,8 @@ class DataModelTest {
     assertThat(schemaResets).as("hard resets that moved a branch's added columns").isPositive();
     assertThat(promotions).as("merges that gave the table a branch's columns").isPositive();
     assertThat(columnRefusals).as("moves refused for rows of other columns").isPositive();
+    assertThat(branchColumnsWidened).as("columns widened on branches by the runs").isPositive();
+
   }
 
   private void run(Random random, int steps, StringBuilder trace) throws Exception {
@@ -390,6 +488,29 @@ class DataModelTest {
             .orElse(null);
         if (dropper != null) {
           dropBranchColumn(repo, model, dropper, step, trace);
+        }
+      }
+      // and after it, the first integer column a branch added widened to bigint there (first, the branch
+      // committed and a branch of it created, which takes the column as it is), then it committed again and
+      // merged into the new one
+      if (step == 27 * steps / 40 || step == 3 * steps / 4) {
+        String found = adders.stream().filter(x -> model.added.getOrDefault(x, List.of()).stream()
+            .anyMatch(c -> !model.wide.get(x).contains(c) && !model.table.contains(c))).findFirst().orElse(null);
+        String widener = found;
+        if (widener != null) {
+          String child = null;
+          if (step == 27 * steps / 40) { // committed first: the merge base has the column as the child takes it
+            commit(repo, model, widener, true, step, trace);
+            child = createBranch(repo, model, widener, false, step, trace);
+          }
+          widenBranchColumn(repo, model, widener, step, trace);
+          if (child != null) {
+            commit(repo, model, widener, true, step, trace);
+            if (!model.working.get(child).equals(model.committed.get(child))) {
+              commit(repo, model, child, true, step, trace);
+            }
+            merge(repo, model, child, new Random(step), step, trace, widener);
+          }
         }
       }
       List<String> withAdded = adders.stream().filter(x -> !model.pending(x, "main").isEmpty()).toList();
@@ -590,6 +711,8 @@ class DataModelTest {
           .isIn(null, new TreeSet<>(model.columns.get(check)));
       assertThat(columnsRead(repo, check, false)).as("columns of " + check + "'s head after step " + step)
           .isIn(null, new TreeSet<>(model.columnsAt(check, model.heads.get(check))));
+      assertThat(wideRead(repo, check)).as("bigint columns of " + check + " after step " + step)
+          .isEqualTo(model.wideOn(check));
       // and one key through the query endpoint, at the head or working state (the query views)
       boolean live = random.nextBoolean();
       int probe = 1 + random.nextInt(KEYS);
@@ -608,6 +731,7 @@ class DataModelTest {
       assertThat(read(repo, b, false)).as("head " + b).isEqualTo(model.committed.get(b));
       assertThat(viaSql(Api.view(repo, b, "m"))).as("SQL " + b).isEqualTo(model.working.get(b));
       assertThat(columnsRead(repo, b, true)).as("columns of " + b).isIn(null, new TreeSet<>(model.columns.get(b)));
+      assertThat(wideRead(repo, b)).as("bigint columns of " + b).isEqualTo(model.wideOn(b));
       assertThat(queried(repo, b, true)).as("query working " + b).isEqualTo(model.working.get(b));
       assertThat(queried(repo, b, false)).as("query head " + b).isEqualTo(model.committed.get(b));
     }
@@ -649,6 +773,31 @@ class DataModelTest {
       assertThat(response.statusCode()).isEqualTo(422);
       return;
     }
+    // the types of the columns added through Strata merge three ways first (SchemaMerges, against the server's
+    // merge base): a conflict refuses the merge (409), so does a redefinition the target cannot take (422),
+    // nothing changed; else the target's columns the source altered are altered the same way
+    boolean live = model.columns.containsKey(source);
+    Map<String, String> alters = Map.of();
+    if (!live || !model.added.get(target).isEmpty() || !model.added.get(source).isEmpty()) {
+      String typeBase = model.serverBase(model.heads.get(target), theirsCommit);
+      if (typeBase != null) {
+        Set<String> considered = new TreeSet<>(model.added.get(target));
+        considered.addAll(live ? model.added.get(source) : model.commitAdded.getOrDefault(theirsCommit, List.of()));
+        considered.addAll(model.commitAdded.getOrDefault(typeBase, List.of()));
+        Object typed = model.typeMerge(considered, c -> model.typeAt(typeBase, c), c -> model.typeOn(target, c),
+            c -> live ? model.typeOn(source, c) : model.typeAt(theirsCommit, c), target);
+        if (!(typed instanceof Map)) {
+          assertThat(response.statusCode()).as(typed + ": " + response.body().asString())
+              .isEqualTo(typed.equals("conflict") ? 409 : 422);
+          if (typed.equals("conflict")) {
+            assertThat((String) response.path("error")).isEqualTo("SchemaConflict");
+          }
+          typeRefusals++;
+          return;
+        }
+        alters = (Map<String, String>) typed;
+      }
+    }
     // a live branch's added columns reach the target first: the default branch's table gains them (the
     // merge then makes a merge commit, whether or not the table had them already), another branch adds
     // them, unless the table has a column of one's name that the branch does not read (422, nothing changed)
@@ -661,9 +810,11 @@ class DataModelTest {
       List<String> pending = brought.stream().filter(c -> !model.columns.get(target).contains(c)).toList();
       promoted = target.equals("main") && !brought.isEmpty();
       // columns the source dropped leave the target first (another branch), then it gains those it added
+      alterColumns(model, target, alters);
       dropColumns(model, target, model.dropping(source, theirsCommit, target,
           model.lowestCommonAncestors(model.heads.get(target), theirsCommit)));
-      if (!giveColumns(model, target, pending, response)) {
+      if (!giveColumns(model, target, pending, live ? model.wide.get(source)
+          : model.commitWide.getOrDefault(theirsCommit, Set.of()), response)) {
         refused.run();
         return;
       }
@@ -818,6 +969,14 @@ class DataModelTest {
       model.added.get(target).addAll(adds);
       schemaResets++;
     }
+    if (hard && !target.equals("main")) {
+      // and the types it had then (a column altered since is altered back)
+      Set<String> wideThen = model.commitWide.getOrDefault(to, Set.of());
+      model.wide.get(target).removeIf(c -> !model.added.get(target).contains(c)
+          || wanted.contains(c) && !wideThen.contains(c));
+      wanted.stream().filter(wideThen::contains).filter(model.added.get(target)::contains)
+          .forEach(model.wide.get(target)::add);
+    }
     TreeMap<Integer, Integer> oldHead = model.committed.get(target);
     TreeMap<Integer, Integer> next = model.commits.get(to);
     model.heads.put(target, to);
@@ -832,11 +991,24 @@ class DataModelTest {
     }
   }
 
+  /** Columns of branch {@code target} a merge, revert or cherry-pick redefines (the source altered them) go first. */
+  private void alterColumns(Model model, String target, Map<String, String> alters) {
+    alters.forEach((c, type) -> {
+      if (type.equals("bigint")) {
+        model.wide.get(target).add(c);
+      } else {
+        model.wide.get(target).remove(c);
+      }
+    });
+    carriedAlters += alters.size();
+  }
+
   /** Columns a merge, revert or cherry-pick drops from branch {@code target} (its source dropped them) go first. */
   private void dropColumns(Model model, String target, List<String> columns) {
     if (!columns.isEmpty()) {
       model.columns.get(target).removeAll(columns);
       model.added.get(target).removeAll(columns);
+      model.wide.get(target).removeAll(columns);
       carriedDrops++;
     }
   }
@@ -846,9 +1018,10 @@ class DataModelTest {
    * branch's table gains them, another branch adds them, unless the table has a column of one's name that
    * the branch does not read (422, nothing changed: false, the operation is over).
    */
-  private boolean giveColumns(Model model, String target, List<String> columns,
+  private boolean giveColumns(Model model, String target, List<String> columns, Set<String> wideAtSource,
       io.restassured.response.ExtractableResponse<io.restassured.response.Response> response) {
     if (!columns.isEmpty() && target.equals("main")) {
+      columns.stream().filter(wideAtSource::contains).forEach(model.tableWide::add);
       model.table.addAll(columns);
       model.columns.put("main", new ArrayList<>(model.table));
       promotions++;
@@ -859,6 +1032,7 @@ class DataModelTest {
     } else if (!columns.isEmpty()) {
       model.columns.get(target).addAll(columns);
       model.added.get(target).addAll(columns);
+      columns.stream().filter(wideAtSource::contains).forEach(model.wide.get(target)::add);
     }
     return true;
   }
@@ -901,6 +1075,19 @@ class DataModelTest {
     // table has a column of one's name that it does not read: 422, nothing changed)
     String parent = parents.get(mainline == null ? 0 : mainline - 1);
     String changeBase = revert ? commit : parent;
+    String changeTheirs = revert ? parent : commit;
+    // the types first, as a merge's (the change from its base to its theirs applied to the target's columns)
+    Set<String> considered = new TreeSet<>(model.added.get(target));
+    considered.addAll(model.commitAdded.getOrDefault(changeTheirs, List.of()));
+    considered.addAll(model.commitAdded.getOrDefault(changeBase, List.of()));
+    Object typed = model.typeMerge(considered, c -> model.typeAt(changeBase, c), c -> model.typeOn(target, c),
+        c -> model.typeAt(changeTheirs, c), target);
+    if (!(typed instanceof Map)) {
+      assertThat(response.statusCode()).as(typed + ": " + response.body().asString())
+          .isEqualTo(typed.equals("conflict") ? 409 : 422);
+      typeRefusals++;
+      return;
+    }
     List<String> adds = model.commitAdded.getOrDefault(revert ? parent : commit, List.of()).stream()
         .filter(c -> !model.columns.get(target).contains(c) && !model.hadAt(changeBase, c)).toList();
     // and those its side dropped leave another branch that added them (a revert of the commit that added one)
@@ -908,8 +1095,9 @@ class DataModelTest {
         .filter(c -> model.hadAt(changeBase, c) && !model.hadAt(revert ? parent : commit, c)).toList();
     Runnable refused = model.columnsAsNow();
     int promotionsBefore = promotions;
+    alterColumns(model, target, (Map<String, String>) typed);
     dropColumns(model, target, drops);
-    if (!giveColumns(model, target, adds, response)) {
+    if (!giveColumns(model, target, adds, model.commitWide.getOrDefault(changeTheirs, Set.of()), response)) {
       refused.run();
       return;
     }
@@ -957,7 +1145,8 @@ class DataModelTest {
       id = Api.json().urlEncodingEnabled(false).body(Map.of()).post(path + "/merge/continue").then().statusCode(201)
           .extract().path("id");
       result = takeTheirs ? reference.takingTheirs() : reference.merged();
-    } else if (result.equals(head) && !allowEmpty && adds.isEmpty() && drops.isEmpty()) { // columns changed: not empty
+    } else if (result.equals(head) && !allowEmpty && adds.isEmpty() && drops.isEmpty()
+        && ((Map<?, ?>) typed).isEmpty()) { // columns changed: not empty
       assertThat(response.statusCode()).as(revert ? "a revert that changes nothing" : "a cherry-pick that changes"
           + " nothing").isEqualTo(422);
       assertThat((String) response.path("details.field")).isEqualTo("allow_empty");
@@ -1191,6 +1380,8 @@ class DataModelTest {
         .stream().filter(c -> !model.table.contains(c)).toList();
     model.columns.get(name).addAll(inherited);
     model.added.get(name).addAll(inherited);
+    (fromOld ? model.commitWide.getOrDefault(from, Set.of()) : model.wide.get(from)).stream()
+        .filter(inherited::contains).forEach(model.wide.get(name)::add);
     return name;
   }
 
@@ -1225,7 +1416,29 @@ class DataModelTest {
         .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then().statusCode(200);
     model.columns.get(b).remove(name);
     model.added.get(b).remove(name);
+    model.wide.get(b).remove(name);
     branchColumnsDropped++;
+  }
+
+  /**
+   * The first integer column branch {@code b} added that the table does not have, widened to bigint there
+   * through Strata ({@code alter_column}).
+   */
+  private void widenBranchColumn(String repo, Model model, String b, int step, StringBuilder trace) {
+    String name = model.added.get(b).stream().filter(c -> !model.wide.get(b).contains(c) && !model.table.contains(c))
+        .findFirst().orElseThrow();
+    trace.append(step).append(": widen column ").append(name).append(" on ").append(b).append('\n');
+    Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", name,
+            "type", "bigint"))))
+        .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then().statusCode(200);
+    model.wide.get(b).add(name);
+    branchColumnsWidened++;
+  }
+
+  /** The bigint columns of branch {@code b}'s view (the default branch's: the table's). */
+  private Set<String> wideRead(String repo, String b) {
+    return new TreeSet<>(Api.rows(pool, "select attname from pg_attribute where attrelid = '" + Api.view(repo, b, "m")
+        + "'::regclass and attnum > 0 and not attisdropped and atttypid = 'bigint'::regtype"));
   }
 
   /** The columns of a row read at {@code ref} (null: no row there). */

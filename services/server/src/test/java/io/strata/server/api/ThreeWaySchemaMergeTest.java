@@ -468,26 +468,32 @@ class ThreeWaySchemaMergeTest {
     assertThat(Api.rows(pool, "select string_agg(id || ':' || score, ',' order by id) from "
         + Api.view(repo, "qa", "orders"))).containsExactly("1:7,2:5,3:9000000000");
 
-    // the same column added with another type on two branches: theirs gives the target the source's type,
-    // the target's values converted into it
-    for (String b : List.of("ints", "texts")) {
+    // the same column added with another type on two branches: theirs gives the target the source's type
+    // where every value the target holds reads the same in it (integer into bigint), else it is refused
+    for (String b : List.of("ints", "wides", "texts")) {
       post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
     }
     addColumn(repo, "ints", "tag", "integer", null);
     patch(repo, "ints", 1, Map.of("tag", 4));
     commitAll(repo, "ints");
+    addColumn(repo, "wides", "tag", "bigint", null);
+    patch(repo, "wides", 2, Map.of("tag", 9000000000L));
+    commitAll(repo, "wides");
     addColumn(repo, "texts", "tag", "text", null);
-    patch(repo, "texts", 2, Map.of("tag", "x"));
+    patch(repo, "texts", 3, Map.of("tag", "x"));
     commitAll(repo, "texts");
     String intsHead = Api.head(repo, "ints");
-    mergeInto(repo, "ints", "texts", Map.of()).statusCode(409).body("error", equalTo("SchemaConflict"))
+    mergeInto(repo, "ints", "wides", Map.of()).statusCode(409).body("error", equalTo("SchemaConflict"))
         .body("details.schema_conflicts[0].type", equalTo("type_mismatch"));
+    // 4 would read "4" as text: refused, nothing changed
+    mergeInto(repo, "ints", "texts", Map.of("schema_strategy", "theirs")).statusCode(422)
+        .body("message", containsString("would read otherwise"));
     assertThat(Api.head(repo, "ints")).isEqualTo(intsHead);
     assertThat(viewType(repo, "ints", "tag")).isEqualTo("integer");
-    mergeInto(repo, "ints", "texts", Map.of("schema_strategy", "theirs")).statusCode(200);
-    assertThat(viewType(repo, "ints", "tag")).isEqualTo("text");
+    mergeInto(repo, "ints", "wides", Map.of("schema_strategy", "theirs")).statusCode(200);
+    assertThat(viewType(repo, "ints", "tag")).isEqualTo("bigint");
     assertThat(given().queryParam("ref", "ints").get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
-        .statusCode(200).extract().jsonPath().getList("items.tag")).containsExactly("4", "x", null);
+        .statusCode(200).extract().jsonPath().getList("items.tag", Long.class)).containsExactly(4L, 9000000000L, null);
   }
 
   @Test
