@@ -91,6 +91,15 @@ final class LayoutSql {
         if ours is not distinct from theirs or theirs is not distinct from base then merged := ours; return; end if;
         if ours is not distinct from base then merged := theirs; return; end if;
         merged := ours;
+        if ours is not null and theirs is not null and base is null then
+          -- inserted on both: an image recorded before its table gained a column does not name it, and leaves
+          -- it to the other side; the columns both name and differ in are the conflict
+          merged := theirs || ours;
+          fields := array(select k from (select jsonb_object_keys(ours) k) ks where theirs ? k
+                          and (ours -> k) is distinct from (theirs -> k) and k <> all(derived_columns) order by k);
+          if cardinality(fields) > 0 then kind := 'add_add'; merged := ours; end if;
+          return;
+        end if;
         if ours is null or theirs is null or base is null then
           kind := case when ours is null then 'modify_delete' when theirs is null then 'delete_modify' else 'add_add' end;
           fields := array(select k from (select jsonb_object_keys(coalesce(ours, theirs, base)) k) ks

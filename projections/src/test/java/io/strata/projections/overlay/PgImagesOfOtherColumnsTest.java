@@ -54,6 +54,26 @@ class PgImagesOfOtherColumnsTest {
   }
 
   @Test
+  void aRowInsertedOnBothSidesOneImageLackingAColumnIsNoConflictOverIt() {
+    // ours inserted it after the table gained c2 (its default 2), theirs' image was recorded before
+    Row r = one("select merged::text, kind, fields from strata.merge_images(null, '{\"id\": 21, \"v\": 50, \"c2\": 2}',"
+        + " '{\"id\": 21, \"v\": 50}', array[]::text[], array[]::text[])");
+    assertThat(r.getString(1)).as("no conflict").isNull();
+    assertThat(r.getString(0)).isEqualTo("{\"v\": 50, \"c2\": 2, \"id\": 21}");
+    // theirs names a column ours lacks: theirs'
+    r = one("select merged::text, kind from strata.merge_images(null, '{\"id\": 21, \"v\": 50}',"
+        + " '{\"id\": 21, \"v\": 50, \"c2\": 3}', array[]::text[], array[]::text[])");
+    assertThat(r.getString(1)).isNull();
+    assertThat(r.getString(0)).contains("\"c2\": 3");
+    // a column both name and differ in is still add_add, ours kept
+    r = one("select merged::text, kind, fields from strata.merge_images(null, '{\"id\": 21, \"v\": 50, \"c2\": 2}',"
+        + " '{\"id\": 21, \"v\": 51}', array[]::text[], array[]::text[])");
+    assertThat(r.getString(1)).isEqualTo("add_add");
+    assertThat(r.getArrayOfStrings(2)).containsExactly("v");
+    assertThat(r.getString(0)).isEqualTo("{\"v\": 50, \"c2\": 2, \"id\": 21}");
+  }
+
+  @Test
   void aRowInsertedFromAnImageLackingColumnsTakesTheirDefaultsAndOnlyThose() {
     db.pool.query("create table public.defaults_t (id serial primary key, s text, region text not null default 'eu',"
         + " at_count int default 7, doubled int generated always as (id * 2) stored)").execute()

@@ -452,6 +452,7 @@ class DataModelTest {
     assertThat(promotions).as("merges that gave the table a branch's columns").isPositive();
     assertThat(columnRefusals).as("moves refused for rows of other columns").isPositive();
     assertThat(branchColumnsWidened).as("columns widened on branches by the runs").isPositive();
+    assertThat(carriedAlters).as("alterations a merge carried into another branch").isPositive();
 
   }
 
@@ -496,6 +497,10 @@ class DataModelTest {
       if (step == 27 * steps / 40 || step == 3 * steps / 4) {
         String found = adders.stream().filter(x -> model.added.getOrDefault(x, List.of()).stream()
             .anyMatch(c -> !model.wide.get(x).contains(c) && !model.table.contains(c))).findFirst().orElse(null);
+        if (found == null && step == 27 * steps / 40) { // none: a new branch of main adds one
+          found = createBranch(repo, model, "main", false, step, trace);
+          addBranchColumn(repo, model, found, step, trace);
+        }
         String widener = found;
         if (widener != null) {
           String child = null;
