@@ -12,7 +12,9 @@ import java.util.TreeSet;
  * theirs (the source); null is no row (never there, or deleted). The rows as wholes first: the same on
  * both sides, or theirs unchanged, keeps ours; ours unchanged takes theirs. Then a row only one side
  * has, both sides having changed the key, is a row-level conflict ({@code delete_modify},
- * {@code modify_delete}, {@code add_add}) keeping ours. Otherwise field by field ({@link
+ * {@code modify_delete}, {@code add_add}: the fields both images name and differ in) keeping ours. An image
+ * recorded before its table gained a column does not name it: that side left it to the other. Otherwise
+ * field by field ({@link
  * ObjectMerge#pick}), jsonb objects key by key ({@link ObjectMerge#merge}): the merged row is ours with
  * theirs' changes where only theirs changed a field, and the fields both changed differently conflict
  * ({@code modify_modify}), keeping ours.
@@ -48,6 +50,22 @@ public final class RowMerge {
       default:
         break;
     }
+    if (ours != null && theirs != null && base == null) {
+      // inserted on both: an image recorded before its table gained a column does not name it and leaves it
+      // to the other side; the columns both name and differ in are the conflict
+      List<String> fields = new ArrayList<>();
+      ours.fieldNames().forEachRemaining(f -> {
+        if (theirs.has(f) && !columns.derived().contains(f) && !JsonValues.same(ours.get(f), theirs.get(f))) {
+          fields.add(f);
+        }
+      });
+      if (!fields.isEmpty()) {
+        return new Outcome(ours, ConflictKind.ADD_ADD, sorted(fields));
+      }
+      ObjectNode merged = theirs.deepCopy();
+      merged.setAll(ours);
+      return Outcome.clean(merged);
+    }
     if (ours == null || theirs == null || base == null) {
       ConflictKind kind = ours == null ? ConflictKind.MODIFY_DELETE
           : theirs == null ? ConflictKind.DELETE_MODIFY : ConflictKind.ADD_ADD;
@@ -62,9 +80,15 @@ public final class RowMerge {
     }
     ObjectNode merged = ours.deepCopy();
     List<String> fields = new ArrayList<>();
+    // an image recorded before its table gained a column does not name it: that side left it alone
+    for (String c : sorted(iterable(theirs))) {
+      if (!ours.has(c) && !columns.derived().contains(c)) {
+        merged.set(c, theirs.get(c));
+      }
+    }
     for (String c : sorted(iterable(ours))) {
-      if (columns.derived().contains(c)) {
-        continue; // computed from the others when the row is written
+      if (columns.derived().contains(c) || !theirs.has(c)) {
+        continue; // computed from the others when the row is written; or theirs left it as ours has it
       }
       JsonNode b = base.get(c);
       JsonNode o = ours.get(c);

@@ -232,6 +232,25 @@ class RowMergeTest {
   }
 
   @Test
+  void anImageRecordedBeforeTheTableGainedAColumnLeavesItToTheOtherSide() {
+    // inserted on both, theirs recorded before c2: no conflict, ours' c2
+    RowMerge.Outcome both = RowMerge.merge(null, row("{\"id\": 21, \"v\": 50, \"c2\": 2}"),
+        row("{\"id\": 21, \"v\": 50}"), COLUMNS);
+    assertThat(both.conflicts()).isFalse();
+    assertThat(both.merged()).isEqualTo(row("{\"id\": 21, \"v\": 50, \"c2\": 2}"));
+    // a column both name and differ in is still add_add, ours kept
+    RowMerge.Outcome differ = RowMerge.merge(null, row("{\"id\": 21, \"v\": 50, \"c2\": 2}"),
+        row("{\"id\": 21, \"v\": 51}"), COLUMNS);
+    assertThat(differ.kind()).isEqualTo(ConflictKind.ADD_ADD);
+    assertThat(differ.fields()).containsExactly("v");
+    // changed on both: the column one image lacks is the other side's
+    RowMerge.Outcome changed = RowMerge.merge(row("{\"id\": 1, \"s\": \"new\"}"), row("{\"id\": 1, \"s\": \"ours\"}"),
+        row("{\"id\": 1, \"s\": \"new\", \"region\": \"us\"}"), COLUMNS);
+    assertThat(changed.conflicts()).isFalse();
+    assertThat(changed.merged()).isEqualTo(row("{\"id\": 1, \"s\": \"ours\", \"region\": \"us\"}"));
+  }
+
+  @Test
   void numbersAreEqualByValue() {
     assertThat(JsonValues.same(value("1"), value("1.0"))).isTrue();
     assertThat(JsonValues.same(value("{\"a\": [1, 2.50]}"), value("{\"a\": [1.00, 2.5]}"))).isTrue();
