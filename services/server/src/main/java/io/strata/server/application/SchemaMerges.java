@@ -195,8 +195,8 @@ class SchemaMerges {
               SchemaMerge.Change c = carried.get(i);
               if (i >= made.size() || !SchemaMerge.same(made.get(i), c.merged())) {
                 throw new StrataException(ErrorCode.ValidationError, "'" + settled.source() + "' redefined column '"
-                    + c.column() + "' of table '" + c.table() + "' since the merge base (" + definition(c.merged())
-                    + ", '" + settled.target() + "' has " + definition(c.ours()) + ") otherwise than alter_column"
+                    + c.column() + "' of table '" + c.table() + "' since the merge base (" + SchemaConflictRefusals.definition(c.merged())
+                    + ", '" + settled.target() + "' has " + SchemaConflictRefusals.definition(c.ours()) + ") otherwise than alter_column"
                     + " converts a column (dropped and added again another way), which a merge does not carry:"
                     + " change it on '" + settled.target() + "' the same way first, or settle it with schema_strategy",
                     Map.of("table", c.table(), "column", c.column(), "branch", settled.target()));
@@ -266,8 +266,8 @@ class SchemaMerges {
           // had it: another branch that added it takes the source's definition (its values converted)
           if (intoDefault || !targetAdded) {
             throw new StrataException(ErrorCode.ValidationError, "'" + sourceName + "' redefined column '"
-                + change.column() + "' of table '" + t.name() + "' since the merge base (" + definition(change.merged())
-                + ", '" + target + "' has " + definition(change.ours()) + "), and a merge does not redefine a column of"
+                + change.column() + "' of table '" + t.name() + "' since the merge base (" + SchemaConflictRefusals.definition(change.merged())
+                + ", '" + target + "' has " + SchemaConflictRefusals.definition(change.ours()) + "), and a merge does not redefine a column of"
                 + " the table itself yet: change it on '" + target + "' the same way first",
                 Map.of("table", t.name(), "column", change.column(), "branch", target));
           }
@@ -306,7 +306,7 @@ class SchemaMerges {
       }
     }
     if (!open.isEmpty()) {
-      throw refusal(open, sourceName, target);
+      throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
     return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, sourceName, target,
         true);
@@ -354,28 +354,12 @@ class SchemaMerges {
     return changed.apply(dropped.stream().map(SchemaMerge.Conflict::column).toList()).invoke(touched -> {
       List<SchemaMerge.Conflict> open = dropped.stream().filter(c -> touched.contains(c.column())).toList();
       if (!open.isEmpty()) {
-        throw refusal(open, settled.source(), settled.target());
+        throw SchemaConflictRefusals.refusal(open, settled.source(), settled.target());
       }
     }).replaceWithVoid();
   }
 
-  private static StrataException refusal(List<SchemaMerge.Conflict> open, String source, String target) {
-    SchemaMerge.Conflict first = open.get(0);
-    boolean data = first.kind() == SchemaMerge.Kind.SCHEMA_DATA;
-    // schema_data: the side that kept the column changed its values, the other dropped it
-    String changedBy = first.theirs() == null ? target : source;
-    return new StrataException(ErrorCode.SchemaConflict, open.size() + " schema conflict(s) merging '"
-        + source + "' into '" + target + "', the first: " + first.kind().wire() + " on column '"
-        + first.column() + "' of table '" + first.table() + "' (" + definition(first.ours()) + " on '" + target
-        + "', " + definition(first.theirs()) + " on '" + source + "'" + (data
-            ? ", whose values '" + changedBy + "' changed since the base" : "")
-        + (!data ? "); settle them with schema_strategy ours or theirs" : first.theirs() == null
-            ? "); settle them with schema_strategy ours (the column stays on '" + target + "' with its values)"
-            : "); settle them with schema_strategy ours (the values go with the column)")
-        + ", or change the columns on one side first",
-        Map.of("schema_conflicts", open.stream().limit(LISTED).map(SchemaMerges::detail).toList(),
-            "schema_conflict_count", open.size()));
-  }
+
 
   /**
    * The columns {@code branch} reads of table {@code t}, with their definitions: those it added through
@@ -395,33 +379,5 @@ class SchemaMerges {
           : new TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null, null));
     }
     return columns;
-  }
-
-  private static String definition(TableShape.Column c) {
-    return c == null ? "absent" : c.type() + (c.nullable() ? "" : " not null")
-        + (c.defaultValue() == null ? "" : " default " + c.defaultValue());
-  }
-
-  /** A conflict as the error's details list it. */
-  private static Map<String, Object> detail(SchemaMerge.Conflict c) {
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("table", c.table());
-    d.put("column", c.column());
-    d.put("type", c.kind().wire());
-    d.put("base", column(c.base()));
-    d.put("ours", column(c.ours()));
-    d.put("theirs", column(c.theirs()));
-    return d;
-  }
-
-  private static Map<String, Object> column(TableShape.Column c) {
-    if (c == null) {
-      return null;
-    }
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("type", c.type());
-    d.put("nullable", c.nullable());
-    d.put("default", c.defaultValue());
-    return d;
   }
 }
