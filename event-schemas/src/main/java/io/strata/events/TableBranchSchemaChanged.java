@@ -24,7 +24,7 @@ public record TableBranchSchemaChanged(
 
   /** The operation that adds a column: {@link Operation#op()}. */
   public static final String ADD_COLUMN = "add_column";
-  /** The operation that drops a column the branch added. */
+  /** The operation that drops a column the branch added, or one of the table's own it read. */
   public static final String DROP_COLUMN = "drop_column";
   /** The operation that changes the type or nullability of a column the branch added (since v2). */
   public static final String ALTER_COLUMN = "alter_column";

@@ -62,8 +62,9 @@ final class BranchColumnsSql {
   }
 
   /**
-   * Drops {@code columns}, which the branch added ({@code before}: the branch with them; {@code after}:
-   * without), from its row type, overlay and working log, and makes its view and query views again in the
+   * Drops {@code columns} — columns the branch added, or the table's own it read — ({@code before}: the
+   * branch with them; {@code after}: without), from its row type (made, for a branch that read the table's
+   * columns), overlay and working log, and makes its view and query views again in the
    * columns left: catalog changes, no row copied (PostgreSQL marks a dropped column dropped). The view is
    * dropped and created (a view cannot lose a column in place) with the privileges it had been granted.
    * When the branch's columns are the table's again, its row type goes: it reads the table's.
@@ -71,6 +72,15 @@ final class BranchColumnsSql {
   static String dropColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
       List<String> columns) {
     StringBuilder sql = new StringBuilder();
+    if (after.hasOwnShape()) {
+      // a branch that read the table's columns and drops one of them: its rows become rows of its own type
+      sql.append(fill("""
+          do $strata_t$ begin
+            if to_regtype({row_type_literal}) is null then execute {create}; end if;
+          end $strata_t$;
+          """, "row_type_literal", OverlaySql.literal(after.ownRowType()),
+          "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.rowTypeDefinition() + ")")));
+    }
     for (String c : columns) {
       String column = Sql.quote(c);
       sql.append("alter table ").append(before.overlay()).append(" drop column if exists ").append(column).append(";")
@@ -83,6 +93,17 @@ final class BranchColumnsSql {
     }
     if (!after.hasOwnShape()) {
       sql.append("drop type if exists ").append(before.ownRowType()).append(";");
+    }
+    List<String> tableRequired = tableRequired(after);
+    if (columns.stream().anyMatch(tableRequired(before)::contains) && !tableRequired.isEmpty()) {
+      // the overlay's check of the table's NOT NULL columns names them all, and goes with any of them dropped:
+      // made again over the others (NOT VALID: the rows it holds kept them set; a column the branch added has a
+      // check of its own)
+      String required = Sql.quote("strata_required_table");
+      sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ").append(required)
+          .append(", add constraint ").append(required).append(" check (__deleted or (")
+          .append(tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
+              .collect(java.util.stream.Collectors.joining(" and "))).append(")) not valid;");
     }
     return remakeView(before, after, viewSchema, viewName, sql.toString());
   }
@@ -194,6 +215,12 @@ final class BranchColumnsSql {
         end $strata_g$;
         drop table pg_temp.strata_view_grants;
         """;
+  }
+
+  /** The NOT NULL columns of {@code b} that are the table's own (not added on the branch), but for the key. */
+  private static List<String> tableRequired(OverlaySql b) {
+    List<String> added = b.added().stream().map(TableShape.Column::name).toList();
+    return b.required().stream().filter(c -> !added.contains(c)).toList();
   }
 
   /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */

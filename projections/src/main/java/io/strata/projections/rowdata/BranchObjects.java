@@ -79,8 +79,9 @@ public interface BranchObjects<X> {
   Uni<Void> addColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns);
 
   /**
-   * Drops {@code names}, columns {@code branch} added ({@code table} as the branch reads it before), from
-   * what it reads of {@code table}, copying no row. The table is not touched.
+   * Drops {@code names} — columns {@code branch} added, or columns of the table but for its key — ({@code
+   * table} as the branch reads it before) from what it reads of {@code table}, copying no row. The table is
+   * not touched: the rows the branch has not written stop reading a column of its own it dropped.
    */
   Uni<Void> dropColumns(X tx, TrackedTable table, String branch, List<String> names);
 

@@ -35,6 +35,7 @@ public final class TableQueries {
   private static final TypeReference<List<TableSchemaChanged.BranchColumns>> BRANCH_COLUMNS = new TypeReference<>() {};
   private static final TypeReference<List<TableRow.BranchAdded>> BRANCH_ADDED = new TypeReference<>() {};
   private static final TypeReference<List<TableShape.Column>> SHAPE_COLUMNS = new TypeReference<>() {};
+  private static final TypeReference<List<String>> NAMES = new TypeReference<>() {};
 
   private final Pool pool;
 
@@ -207,12 +208,87 @@ public final class TableQueries {
   }
 
   /**
-   * The tables' shapes at commit {@code commit} ({@link #shapesAt}) with the columns its branch had added
-   * through Strata when it was made ({@link #addedAt}) after theirs.
+   * The tables' shapes at commit {@code commit} ({@link #shapesAt}) in the columns its branch read when it
+   * was made: those it had added through Strata ({@link #addedAt}) after theirs, without the table's it did
+   * not read ({@link #columnNamesAt}: dropped on the branch, or gained by the table after it was created).
    */
   public Uni<Map<String, TableShape>> shapesWithAddedAt(String repository, String commit) {
     return shapesAt(repository, commit).chain(shapes -> addedAt(repository, commit)
-        .map(added -> withAdded(shapes, added)));
+        .chain(added -> columnNamesAt(pool, repository, commit)
+            .map(names -> withBranchColumns(shapes, added, names))));
+  }
+
+  /**
+   * {@link #withAdded}, then each table named in {@code names} (a branch's columns, by name) without the
+   * columns that list lacks.
+   */
+  public static Map<String, TableShape> withBranchColumns(Map<String, TableShape> shapes,
+      Map<String, List<TableShape.Column>> added, Map<String, List<String>> names) {
+    Map<String, TableShape> all = withAdded(shapes, added);
+    names.forEach((table, columns) -> {
+      TableShape shape = all.get(table);
+      if (shape != null && shape.columns().stream().anyMatch(c -> !columns.contains(c.name()))) {
+        all.put(table, new TableShape(shape.columns().stream().filter(c -> columns.contains(c.name())).toList(),
+            shape.primaryKey(), shape.constraints(), shape.indexes()));
+      }
+    });
+    return all;
+  }
+
+  /**
+   * Per table, the names of the columns the branch commit {@code commit} was made on read then, in order,
+   * where it had columns of its own (a table absent: it read the table's, and those it had added), read in
+   * {@code client}'s snapshot. Recorded for commits made since V25.
+   */
+  public static Uni<Map<String, List<String>>> columnNamesAt(SqlClient client, String repository, String commit) {
+    return client.preparedQuery("select table_name, columns::text from strata_meta.commit_added"
+            + " where repository = $1 and commit_id = $2 and columns is not null")
+        .execute(Tuple.of(repository, commit))
+        .map(rows -> {
+          Map<String, List<String>> names = new TreeMap<>();
+          for (Row r : rows) {
+            try {
+              names.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), NAMES));
+            } catch (JsonProcessingException e) {
+              throw new IllegalStateException("unreadable column names", e);
+            }
+          }
+          return names;
+        });
+  }
+
+  /**
+   * Per table tracked at commit {@code commit}, the names of the table's columns as its recorded shape was
+   * then ({@link #shapesAt}: without the columns a branch added, nor the commit's branch's own choice of them,
+   * {@link #columnNamesAt}). Read in {@code client}'s snapshot; empty for a commit unknown.
+   */
+  public static Uni<Map<String, List<String>>> shapeColumnNamesAt(SqlClient client, String repository,
+      String commit) {
+    return client.preparedQuery("""
+            select h.name, (select jsonb_agg(c->>'name' order by n)
+                              from jsonb_array_elements(h.columns) with ordinality x(c, n))::text
+            from (select distinct on (name) name, tracked, columns from strata_meta.table_shape_history
+                   where repository = $1 and position <= (select c.shape_position from strata_meta.commits c
+                                                           where c.repository = $1 and c.id = $2)
+                   order by name, position desc) h
+            where h.tracked""")
+        .execute(Tuple.of(repository, commit))
+        .map(rows -> {
+          Map<String, List<String>> names = new TreeMap<>();
+          for (Row r : rows) {
+            try {
+              names.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), NAMES));
+            } catch (JsonProcessingException e) {
+              throw new IllegalStateException("unreadable column names", e);
+            }
+          }
+          return names;
+        });
+  }
+
+  /** {@link #columnNamesAt(SqlClient, String, String)} in the metadata database. */
+  public Uni<Map<String, List<String>>> columnNamesAt(String repository, String commit) {
+    return columnNamesAt(pool, repository, commit);
   }
 
   /** {@code shapes} with each table's {@code added} columns it lacks after its own. */

@@ -61,12 +61,21 @@ public final class TablesProjector implements Projector {
             union all select jsonb_build_object('branch', $3::text, 'columns', $5::text::jsonb)) x(e))
       where t.repository = $1 and t.name = $2""";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
-  /** Commit $2, made on branch $3: the columns the branch had added, per table (none: no row). */
+  /**
+   * Commit $2, made on branch $3: per table where the branch has columns of its own, those it had added (none:
+   * an empty list) and the names of all it read, in order (none of its own: no row).
+   */
   static final String COMMIT_ADDED = """
-      insert into strata_meta.commit_added (repository, commit_id, table_name, added)
-      select t.repository, $2, t.name, e->'columns' from strata_meta.tables t
-        cross join lateral jsonb_array_elements(t.branch_added) e
-       where t.repository = $1 and e->>'branch' = $3 and jsonb_array_length(e->'columns') > 0
+      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns)
+      select t.repository, $2, t.name,
+             coalesce((select e->'columns' from jsonb_array_elements(t.branch_added) e where e->>'branch' = $3), '[]'),
+             (select jsonb_agg(c->>'name' order by n) from jsonb_array_elements(t.branch_columns) e
+                cross join lateral jsonb_array_elements(e->'columns') with ordinality x(c, n) where e->>'branch' = $3)
+        from strata_meta.tables t
+       where t.repository = $1
+         and (t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $3::text))
+              or exists (select from jsonb_array_elements(t.branch_added) e
+                          where e->>'branch' = $3 and jsonb_array_length(e->'columns') > 0))
       on conflict do nothing""";
   static final String DELETE_COMMIT_ADDED = "delete from strata_meta.commit_added where repository = $1";
 

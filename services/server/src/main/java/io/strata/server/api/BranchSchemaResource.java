@@ -47,7 +47,8 @@ public class BranchSchemaResource {
   @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
       + " operations, checked and defined by the table's database before anything changes, alter_column operations"
       + " (a new type, converting the rows the branch wrote as column::type, or nullability) or drop_column operations"
-      + " of columns the branch added (one kind a request; validate_only: checked alone); the table is not touched")
+      + " of columns the branch added or of the table's own but for its key (one kind a request; validate_only:"
+      + " checked alone); the table is not touched")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table,

@@ -49,7 +49,7 @@ public final class Requests {
    * One schema operation: {@code add_column} with the column's name, type, nullability (default true) and
    * default (a JSON string, number or boolean its type reads; none or null: no default), {@code
    * alter_column} with the name of a column the branch added and its new type, nullability or both, or {@code
-   * drop_column} with the name of a column the branch added.
+   * drop_column} with the name of a column the branch added, or of one of the table's own but for its key.
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,
       @JsonProperty("default") JsonNode defaultValue) {}

@@ -40,6 +40,11 @@ public class BranchSchemaCommands {
   /** A column a client may name: Strata's own columns start with two underscores. */
   private static final Pattern COLUMN = Pattern.compile("(?!__)[a-z_][a-z0-9_]{0,62}");
   /**
+   * A column a client names that exists already (the table's may be named otherwise: checked against the
+   * branch's columns, and quoted wherever it reaches SQL).
+   */
+  private static final Pattern NAMED = Pattern.compile("(?!__)[^\\x00]{1,63}");
+  /**
    * A type name as PostgreSQL writes one: words, a type modifier of numbers, an array suffix; nothing
    * else can reach the SQL (the database then checks it is a type name: {@code to_regtype}).
    */
@@ -124,10 +129,10 @@ public class BranchSchemaCommands {
   }
 
   /**
-   * Drops {@code names}, columns {@code branch} added, from its shape of {@code table}: in the repository's
-   * queue, the branch's objects lose them in the command's transaction (its view is made again, with the
-   * privileges it had). Refused before anything changes for a column the branch did not add.
-   *
+   * Drops {@code names} — columns {@code branch} added, or columns of the table it reads but for its key —
+   * from its shape of {@code table}: in the repository's queue, the branch's objects lose them in the
+   * command's transaction (its view is made again, with the privileges it had). The table keeps its columns:
+   * the rows the branch has not written stop reading them. Refused before anything changes otherwise.
    */
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> dropColumns(String repository, String branch, String table, List<String> names,
@@ -139,8 +144,9 @@ public class BranchSchemaCommands {
       throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
     }
     for (int i = 0; i < names.size(); i++) {
-      if (names.get(i) == null || !COLUMN.matcher(names.get(i)).matches()) {
-        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch added");
+      if (names.get(i) == null || !NAMED.matcher(names.get(i)).matches()) {
+        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch has (1-63"
+            + " characters, not starting with two underscores)");
       }
     }
     Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, names, validateOnly);

@@ -8,6 +8,7 @@ import io.strata.events.TableTracked;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableRow;
+import io.strata.server.domain.BranchSchemaDecider;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
@@ -58,8 +59,9 @@ public class BranchSchemaResets {
    */
   Uni<Moved> toCommit(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,
       List<TableRow> tracked) {
-    return CommitGraphReads.addedAt(tx, repository, to).chain(target -> alterable(state, repository, branch, target,
-        tracked).chain(alterable -> {
+    return CommitGraphReads.addedAt(tx, repository, to).chain(target -> CommitGraphReads.shapeColumnNamesAt(tx,
+        repository, to).chain(shapeNames -> CommitGraphReads.columnNamesAt(tx, repository, to).chain(recorded ->
+        alterable(state, repository, branch, target, tracked).chain(alterable -> {
       List<TableBranchSchemaChanged> events = new ArrayList<>();
       List<TableRow> after = new ArrayList<>();
       Uni<Void> work = Uni.createFrom().voidItem();
@@ -68,7 +70,38 @@ public class BranchSchemaResets {
         String table = row.name();
         List<TableShape.Column> current = state.addedOn(table, branch);
         List<TableShape.Column> wanted = target.getOrDefault(table, List.of());
-        if (current.equals(wanted) || !state.tables().containsKey(table)) {
+        if (!state.tables().containsKey(table)) {
+          after.add(row);
+          continue;
+        }
+        // the table's own columns: those the branch reads that the commit's branch had dropped go; a reset that
+        // would give back one the branch dropped since is refused
+        TableTracked own = state.tables().get(table);
+        Set<String> reads = state.columnsOn(table, branch).stream().map(TableColumn::name).collect(Collectors.toSet());
+        Set<String> addedNow = current.stream().map(TableShape.Column::name).collect(Collectors.toSet());
+        // a column of the table is the commit branch's choice only where the table had it then
+        List<String> tableThen = shapeNames.getOrDefault(table, List.of());
+        List<String> commitRead = recorded.get(table);
+        List<String> commitHas = commitRead != null ? commitRead : shapeNames.get(table);
+        List<TableColumn> restored = commitHas == null ? List.of() : own.columns().stream()
+            .filter(c -> commitHas.contains(c.name()) && tableThen.contains(c.name()) && !reads.contains(c.name()))
+            .toList();
+        if (!restored.isEmpty()) {
+          // the values the branch's rows had in a column of the table it dropped went with the column: giving it
+          // back would read them null (keeping them, and the images the drop's later changes record without
+          // them, is not built)
+          throw new StrataException(ErrorCode.ValidationError, "resetting branch '" + branch + "' to " + to
+              + " would give table '" + table + "' back column '" + restored.get(0).name() + "', a column of the"
+              + " table the branch dropped since: the values the branch held there went with it, so it is not"
+              + " reset; create a branch from that commit instead, which reads the column as the commit has it",
+              Map.of("table", table, "branch", branch, "column", restored.get(0).name()));
+        }
+        Map<String, TableShape.Column> ownDefinitions = BranchSchemaDecider.tableColumns(own);
+        List<TableShape.Column> droppedOwn = commitRead == null ? List.of() : own.columns().stream()
+            .filter(c -> reads.contains(c.name()) && !addedNow.contains(c.name()) && !commitRead.contains(c.name())
+                && tableThen.contains(c.name()) && !own.primaryKey().contains(c.name()))
+            .map(c -> ownDefinitions.get(c.name())).toList();
+        if (current.equals(wanted) && restored.isEmpty() && droppedOwn.isEmpty()) {
           after.add(row);
           continue;
         }
@@ -84,8 +117,9 @@ public class BranchSchemaResets {
         Set<String> redefined = wanted.stream().filter(c -> !current.contains(c) && !alterNames.contains(c.name())
             && current.stream().anyMatch(x -> x.name().equals(c.name()))).map(TableShape.Column::name)
             .collect(Collectors.toSet());
-        List<TableShape.Column> dropped = current.stream().filter(c -> redefined.contains(c.name())
-            || !wantedNames.contains(c.name()) && !tableHas.contains(c.name())).toList();
+        List<TableShape.Column> dropped = new ArrayList<>(current.stream().filter(c -> redefined.contains(c.name())
+            || !wantedNames.contains(c.name()) && !tableHas.contains(c.name())).toList());
+        dropped.addAll(droppedOwn);
         List<String> dropNames = dropped.stream().map(TableShape.Column::name).toList();
         List<TableShape.Column> adds = wanted.stream().filter(c -> redefined.contains(c.name())
             || current.stream().noneMatch(x -> x.name().equals(c.name()))).toList();
@@ -160,7 +194,7 @@ public class BranchSchemaResets {
         return all;
       };
       return work.map(x -> new Moved(List.copyOf(events), List.copyOf(after), altering));
-    }));
+    }))));
   }
 
   /** Column {@code c} with type {@code type} and nullability {@code nullable}. */

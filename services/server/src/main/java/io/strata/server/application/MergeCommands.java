@@ -180,16 +180,54 @@ public class MergeCommands {
 
   private Uni<CommandResponse> merge(String repo, String target, Request r, CommandContext ctx,
       Function<Outcome, Answer> answer, Outcome outcome, SchemaMerges.Settled settled, boolean migrated) {
-    return tableQueries.tables(repo).chain(tracked -> {
+    return tableQueries.tables(repo).chain(tracked -> narrowsDefault(repo, target, tracked, outcome.sourceCommit)
+        .chain(narrows -> {
+          if (narrows != null && r.fastForward() == FastForward.ONLY) {
+            throw new StrataException(ErrorCode.NotFastForward, "'" + r.source() + "' dropped column '" + narrows
+                + "' of a table on its branch, which '" + target + "' keeps: its head then records the table's"
+                + " columns in a merge commit, so fast_forward only cannot be honoured", Map.of("branch", target));
+          }
           // columns added to the default branch's tables: its next commit records the shape with them, so the
-          // merge makes one rather than moving to the source's commits (made before the table had them)
-          Request request = migrated && r.fastForward() == FastForward.AUTO ? withFastForward(r, FastForward.NEVER) : r;
+          // merge makes one rather than moving to the source's commits (made before the table had them); so too
+          // when the source's commit reads fewer of a table's columns than the table has (dropped on its branch)
+          Request request = (migrated || narrows != null) && r.fastForward() == FastForward.AUTO
+              ? withFastForward(r, FastForward.NEVER) : r;
           return r.dryRun()
               ? dryRun(repo, target, request, tracked, outcome, settled, answer)
               : settledAfter(repo, tracked, processor.execute(repo, Footprint.branches(target, r.source()),
                   (tx, state) -> prepare(tx, state, repo, target, request, tracked, outcome, settled), ctx,
                   answer.apply(outcome)));
-        });
+        }));
+  }
+
+  /**
+   * A column of a table of the default branch {@code target} that the source's commit does not read though
+   * the table had it then (its branch dropped it: the commit recorded its columns), or null; null too when
+   * the target has the commit already. A merge of such a commit into the default branch keeps the table's
+   * columns, and records them in a merge commit rather than fast-forwarding.
+   */
+  private Uni<String> narrowsDefault(String repo, String target, List<TableRow> tracked, String sourceCommit) {
+    return existing.repository(repo).chain(row -> !target.equals(row.defaultBranch()) || sourceCommit == null
+        ? Uni.createFrom().<String>nullItem()
+        : tableQueries.columnNamesAt(repo, sourceCommit).chain(names -> names.isEmpty()
+            ? Uni.createFrom().<String>nullItem()
+            : tableQueries.shapesAt(repo, sourceCommit).map(then -> {
+              for (TableRow t : tracked) {
+                List<String> read = names.get(t.name());
+                io.strata.events.TableShape shape = then.get(t.name());
+                if (read != null && shape != null) {
+                  for (io.strata.events.TableShape.Column c : shape.columns()) {
+                    if (!read.contains(c.name()) && t.facts().columns().stream().anyMatch(x -> x.name().equals(c.name()))) {
+                      return c.name();
+                    }
+                  }
+                }
+              }
+              return (String) null;
+            }))
+            .chain(column -> column == null ? Uni.createFrom().<String>nullItem()
+                : existing.branch(repo, target).chain(into -> graph.compare(repo, into.head(), sourceCommit))
+                    .map(c -> sourceCommit.equals(c.mergeBase()) ? null : column)));
   }
 
   private static Request withFastForward(Request r, FastForward mode) {

@@ -140,10 +140,12 @@ class SchemaMerges {
     }
     boolean live = liveSource != null;
     return tables.shapesAt(repo, base).chain(baseShapes -> tables.addedAt(repo, base)
-        .chain(baseAdded -> (live ? Uni.createFrom().item(Map.<String, TableShape>of()) : tables.shapesAt(repo, theirs))
+        .chain(baseAdded -> tables.columnNamesAt(repo, base).chain(baseNames -> (live
+            ? Uni.createFrom().item(Map.<String, TableShape>of()) : tables.shapesAt(repo, theirs))
             .chain(sourceShapes -> (live ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
                     : tables.addedAt(repo, theirs))
-                .map(sourceAdded -> {
+                .chain(sourceAdded -> (live ? Uni.createFrom().item(Map.<String, List<String>>of())
+                    : tables.columnNamesAt(repo, theirs)).map(sourceNames -> {
                   Map<String, Set<String>> added = new TreeMap<>();
                   Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
                   for (TableTracked t : state.tables().values()) {
@@ -159,12 +161,13 @@ class SchemaMerges {
                   if (live) {
                     state.tables().values().forEach(t -> theirsColumns.put(t.name(), columnsOn(state, t, liveSource)));
                   } else {
-                    TableQueries.withAdded(sourceShapes, sourceAdded).forEach((t, shape) -> theirsColumns.put(t,
-                        shape.columns()));
+                    TableQueries.withBranchColumns(sourceShapes, sourceAdded, sourceNames).forEach((t, shape) ->
+                        theirsColumns.put(t, shape.columns()));
                   }
-                  return settle(state, target, sourceName, TableQueries.withAdded(baseShapes, baseAdded),
-                      theirsColumns, added, theirsAdded, strategy);
-                }))))
+                  return settle(state, target, sourceName,
+                      TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), theirsColumns, added,
+                      theirsAdded, strategy);
+                }))))))
         .call(settled -> requireAlterations(repo, state, settled));
   }
 

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A table's shape on a branch other than the default one, changed through Strata: columns added (a
@@ -190,30 +191,71 @@ public final class BranchSchemaDecider {
   }
 
   /**
-   * The definitions of the columns {@code c} drops, in its order; refused (422) for a column the branch
-   * did not add (one it reads of the table: dropping those is not built), a column it does not have, or a
-   * name twice. A dropped column's values on the branch are gone with it: the branch's commits keep them.
+   * The definitions of the columns {@code c} drops, in its order: columns the branch added, and columns of
+   * the table itself it reads (the rows it has not written stop reading them; the table keeps them). Refused
+   * (422) for a column of the table's primary key, a column the branch does not have, or a name twice. A dropped column's values on the branch are gone with it: the branch's commits
+   * keep them, and a hard reset to one of those gives them back.
    */
   public static List<TableShape.Column> requireDroppable(RepositoryState state, DropBranchColumns c) {
     requireChangeable(state, c);
     Map<String, TableShape.Column> added = new LinkedHashMap<>();
     state.addedOn(c.table(), c.branch()).forEach(a -> added.put(a.name(), a));
-    Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
+    Map<String, TableShape.Column> own = tableColumns(state.tables().get(c.table()));
+    List<TableColumn> reads = state.columnsOn(c.table(), c.branch());
+    Set<String> readNames = new HashSet<>(reads.stream().map(TableColumn::name).toList());
+    List<String> key = state.tables().get(c.table()).primaryKey();
     Set<String> seen = new HashSet<>();
     List<TableShape.Column> dropped = new ArrayList<>();
     for (String name : c.names()) {
       String why = !seen.add(name) ? "column '" + name + "' is dropped twice"
+          : !readNames.contains(name) ? "branch '" + c.branch() + "' has no column '" + name + "' in table '"
+              + c.table() + "'"
+          : key.contains(name) ? "column '" + name + "' is in the primary key of table '" + c.table()
+              + "': rows are matched by their key on every branch, so it cannot be dropped on one"
+          : !added.containsKey(name) && !own.containsKey(name) ? "column '" + name + "' of table '" + c.table()
+              + "' is not one branch '" + c.branch() + "' can drop"
           : added.containsKey(name) ? null
-          : reads.contains(name) ? "column '" + name + "' of table '" + c.table() + "' was not added on branch '"
-              + c.branch() + "': a branch drops only the columns it added (dropping the table's columns on a branch"
-              + " is not built yet)"
-          : "branch '" + c.branch() + "' has no column '" + name + "' in table '" + c.table() + "'";
+          : ownDropRefusal(own, name, c.names());
       if (why != null) {
         throw new StrataException(ErrorCode.ValidationError, why,
             Map.of("table", c.table(), "branch", c.branch(), "column", name));
       }
-      dropped.add(added.get(name));
+      dropped.add(added.containsKey(name) ? added.get(name) : own.get(name));
     }
     return dropped;
+  }
+
+  /**
+   * Why column {@code name} of the table cannot be dropped on a branch (null: it can), {@code dropping} being
+   * every column the request drops: a NOT NULL column the table fills for no row (no default, identity or
+   * generation) — the rows the branch inserts could never be merged into the table — or one a generated
+   * column the branch keeps is computed from.
+   */
+  private static String ownDropRefusal(Map<String, TableShape.Column> own, String name, List<String> dropping) {
+    TableShape.Column c = own.get(name);
+    if (!c.nullable() && c.defaultValue() == null && c.identity() == null && c.generated() == null) {
+      return "column '" + name + "' is NOT NULL without a default in the table: the rows the branch inserts"
+          + " without it could not be merged into the table, so it is not dropped on the branch";
+    }
+    Pattern named = Pattern.compile("(?<![A-Za-z0-9_$])" + Pattern.quote(name) + "(?![A-Za-z0-9_$])|\""
+        + Pattern.quote(name.replace("\"", "\"\"")) + "\"");
+    for (TableShape.Column g : own.values()) {
+      if (g.generated() != null && !dropping.contains(g.name()) && named.matcher(g.generated()).find()) {
+        return "generated column '" + g.name() + "' is computed from column '" + name + "': drop both, or neither";
+      }
+    }
+    return null;
+  }
+
+  /** The table's own columns by name, as its recorded shape defines them (its column list, for an old record). */
+  public static Map<String, TableShape.Column> tableColumns(io.strata.events.TableTracked t) {
+    Map<String, TableShape.Column> by = new LinkedHashMap<>();
+    if (t.shape() != null) {
+      t.shape().columns().forEach(x -> by.put(x.name(), x));
+    } else {
+      t.columns().forEach(x -> by.put(x.name(), new TableShape.Column(x.name(), x.type(), x.nullable(), null, null,
+          null, null)));
+    }
+    return by;
   }
 }

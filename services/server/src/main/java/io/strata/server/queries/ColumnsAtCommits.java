@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Which columns a read at a commit shows: a commit of the default branch's history made before its table
@@ -36,10 +37,29 @@ public class ColumnsAtCommits {
 
   /**
    * The columns of {@code shown} (the columns of the branch read) that rows of {@code table} at {@code
-   * commit} do not have: empty unless the commit is in {@code defaultBranch}'s history and predates
-   * columns the table gained since.
+   * commit} do not have: the table's own its branch did not read when it was made, where it recorded its own
+   * columns (it had dropped some); else empty unless the commit is in {@code defaultBranch}'s history and
+   * predates columns the table gained since.
    */
   public Uni<Set<String>> hiddenAt(String repository, String defaultBranch, String commit, String table,
+      List<TableColumn> shown) {
+    // a column the branch added since the commit is read with its default (the branch's columns apply to its
+    // history at once); one of the table's own that the commit's branch had dropped (the table had it then, the
+    // branch did not read it) is not
+    return hiddenByShape(repository, defaultBranch, commit, table, shown).chain(hidden -> tables
+        .columnNamesAt(repository, commit).chain(recorded -> !recorded.containsKey(table)
+            ? Uni.createFrom().item(hidden)
+            : tables.columnsAt(repository, commit, table).map(then -> {
+              Set<String> all = new TreeSet<>(hidden);
+              then.orElse(List.of()).stream().map(TableColumn::name)
+                  .filter(c -> !recorded.get(table).contains(c) && shown.stream().anyMatch(x -> x.name().equals(c)))
+                  .forEach(all::add);
+              return all;
+            })));
+  }
+
+  /** {@link #hiddenAt} for a commit whose branch read the table's columns: as its recorded shape has them. */
+  private Uni<Set<String>> hiddenByShape(String repository, String defaultBranch, String commit, String table,
       List<TableColumn> shown) {
     return tables.columnsAt(repository, commit, table).chain(then -> {
       if (then.isEmpty() || !ColumnLayouts.appended(shown, then.get())) {

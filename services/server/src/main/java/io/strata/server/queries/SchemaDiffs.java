@@ -73,8 +73,10 @@ public class SchemaDiffs {
       return tables.shapesWithAddedAt(repository, ref.commit());
     }
     return tables.shapesAt(repository, ref.commit()).chain(shapes -> tables.tables(repository)
-        .map(rows -> TableQueries.withAdded(shapes, rows.stream()
-            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))))));
+        .map(rows -> TableQueries.withBranchColumns(shapes, rows.stream()
+            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))), rows.stream()
+            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.columnsOn(ref.branch()).stream()
+                .map(io.strata.events.TableColumn::name).toList())))));
   }
 
   public Uni<SchemaDiff> diff(RepositoryRow repository, String from, String to, String onlyTable) {

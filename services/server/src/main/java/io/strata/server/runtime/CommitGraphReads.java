@@ -37,6 +37,17 @@ public final class CommitGraphReads {
     return TableQueries.addedAt(PgUnit.of(unit), repository, commit);
   }
 
+  /** {@link TableQueries#columnNamesAt}, read in {@code unit}: the columns commit's branch read, where its own. */
+  public static Uni<Map<String, List<String>>> columnNamesAt(UnitOfWork unit, String repository, String commit) {
+    return TableQueries.columnNamesAt(PgUnit.of(unit), repository, commit);
+  }
+
+  /** {@link TableQueries#shapeColumnNamesAt}, read in {@code unit}: the table's columns at commit, per table. */
+  public static Uni<Map<String, List<String>>> shapeColumnNamesAt(UnitOfWork unit, String repository,
+      String commit) {
+    return TableQueries.shapeColumnNamesAt(PgUnit.of(unit), repository, commit);
+  }
+
   /** {@link CommitGraph#madeOn}, read in {@code unit}. */
   public static Uni<Boolean> madeOn(UnitOfWork unit, String repository, String commit, String branch,
       java.time.Instant since) {

@@ -98,8 +98,8 @@ class BranchSchemaTest {
     // refused, nothing changed: a column of the table, one the branch lacks, a mix of kinds, a name twice,
     // the default branch, a drop carrying a definition
     int events = eventCount(repo);
-    change(repo, "dev", Map.of("operations", List.of(dropColumn("status")))).statusCode(422)
-        .body("message", containsString("was not added on branch 'dev'"));
+    change(repo, "dev", Map.of("operations", List.of(dropColumn("id")))).statusCode(422)
+        .body("message", containsString("primary key"));
     change(repo, "dev", Map.of("operations", List.of(dropColumn("nope")))).statusCode(422)
         .body("message", containsString("has no column 'nope'"));
     change(repo, "dev", Map.of("operations", List.of(dropColumn("wieght"), addColumn("weight", "integer", null, null))))
@@ -183,6 +183,100 @@ class BranchSchemaTest {
 
   private static String typeOf(JsonPath schema, String column) {
     return schema.getString("recorded.columns.find { it.name == '" + column + "' }.type");
+  }
+
+  @Test
+  void aColumnOfTheTableIsDroppedOnABranchOnlyThereAndItsHistoryAndResetsKeepIt() {
+    String repo = createRepository(uniqueName("branch-drop-own"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null, note text",
+        "values (1, 'new', 'a'), (2, 'new', 'b'), (3, 'new', null)");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String forked = Api.head(repo, "dev");
+    json().body(Map.of("note", "x")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    String noted = commitAll(repo, "dev", "a note");
+
+    change(repo, "dev", Map.of("operations", List.of(dropColumn("note")))).statusCode(200)
+        .body("dropped", org.hamcrest.Matchers.contains("note"))
+        .body("columns.name", org.hamcrest.Matchers.contains("id", "status"));
+    // the branch reads and writes without it; the table and the default branch keep it, untouched
+    assertThat(rows(repo, "dev", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+    String view = Api.view(repo, "dev", "orders");
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
+        + view + "'::regclass and attnum > 0")).containsExactly("id,status");
+    sql(pool, "insert into " + view + " (id, status) values (4, 'sql')");
+    json().body(Map.of("status", "rest")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/5", repo)
+        .then().statusCode(200);
+    json().body(Map.of("status", "rest", "note", "n")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/6",
+        repo).then().statusCode(422);
+    sql(pool, "update " + view + " set status = 'done' where id = 2");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || status || ':' || coalesce(note, '-'), ',' order by id)"
+        + " from public." + t)).containsExactly("1:new:a,2:new:b,3:new:-");
+    assertThat(rows(repo, "main", true).getList("items.note")).containsExactly("a", "b", null);
+    String dropped = commitAll(repo, "dev", "no notes");
+    assertThat(rows(repo, "dev", false).getList("items.status")).containsExactly("new", "done", "new", "sql", "rest");
+
+    // the shapes at the commits: the column before the drop, not after
+    assertThat(given().queryParam("ref", noted).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "note");
+    assertThat(given().queryParam("ref", dropped).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status");
+    // (rows read at a commit are read through the branch's objects, in the columns it has now)
+    assertThat(rows(repo, noted, false).getList("items.id")).containsExactly(1, 2, 3);
+    assertThat(rows(repo, dropped, false).getMap("items[0]")).containsOnlyKeys("id", "status");
+    // the schema diff flags the drop as destructive
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo).then()
+        .statusCode(200).body("tables[0].changes.object", org.hamcrest.Matchers.contains("note"))
+        .body("tables[0].changes[0].change_type", equalTo("removed"))
+        .body("tables[0].changes[0].destructive", equalTo(true));
+
+    // a hard reset to a commit before the drop is refused, nothing changed: the values the branch held in the
+    // column went with it; a branch created from that commit reads them
+    int events = eventCount(repo);
+    json().body(Map.of("to", noted, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(422).body("message", containsString("dropped since"));
+    json().body(Map.of("to", forked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(422);
+    assertThat(eventCount(repo)).isEqualTo(events);
+    assertThat(Api.head(repo, "dev")).isEqualTo(dropped);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "again", "from", noted)).statusCode(201);
+    assertThat(rows(repo, "again", true).getList("items.note")).containsExactly("x", "b", null);
+    // a branch that reads the column, reset to a commit made without it, drops it too
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "qa", "from", "main")).statusCode(201);
+    json().body(Map.of("to", dropped, "mode", "hard")).post("/api/v1/repositories/{r}/branches/qa/reset", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "qa", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+    assertThat(rows(repo, "qa", true).getList("items.status")).containsExactly("new", "done", "new", "sql", "rest");
+    assertThat(state(repo, true).columnsOn("orders", "qa")).isEqualTo(state(repo, false).columnsOn("orders", "qa"));
+
+    // merged into the default branch: the table keeps its column (a merge drops no column of the table), the
+    // rows the branch inserted read its default there
+    json().body(Map.of("source", "dev", "fast_forward", "only")).post("/api/v1/repositories/{r}/branches/main/merge",
+        repo).then().statusCode(409);
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200).body("fast_forward", equalTo(false));
+    assertThat(Api.head(repo, "main")).isNotEqualTo(dropped);
+    assertThat(given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "note");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || status || ':' || coalesce(note, '-'), ',' order by id)"
+        + " from public." + t)).containsExactly("1:new:x,2:done:b,3:new:-,4:sql:-,5:rest:-");
+    assertThat(state(repo, false).tables().get("orders").columns()).extracting(TableColumn::name)
+        .containsExactly("id", "status", "note");
+
+    // a NOT NULL column dropped: the overlay keeps the NOT NULL rule of the table's others
+    String two = createRepository(uniqueName("branch-drop-required"));
+    trackNew(pool, two, "orders", "id int primary key, status text not null default 'new', qty integer not null",
+        "values (1, 'new', 1)");
+    post("/api/v1/repositories/" + two + "/branches", Map.of("name", "slim", "from", "main")).statusCode(201);
+    // a NOT NULL column the table fills for no row: the branch's inserts could never be merged
+    change(two, "slim", Map.of("operations", List.of(dropColumn("qty")))).statusCode(422)
+        .body("message", containsString("without a default"));
+    change(two, "slim", Map.of("operations", List.of(dropColumn("status")))).statusCode(200);
+    String slim = Api.view(two, "slim", "orders");
+    sql(pool, "insert into " + slim + " (id, qty) values (7, 3)");
+    assertThat(rows(two, "slim", true).getList("items.qty")).containsExactly(1, 3);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "insert into " + slim + " (id, qty) values (8, null)"))
+        .hasMessageContaining("check");
   }
 
   @Test
@@ -683,8 +777,10 @@ class BranchSchemaTest {
         .body("message", containsString("as the database writes it"));
     change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, Map.of("a", 1)))))
         .statusCode(422).body("details.field", equalTo("operations[0].default"));
-    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "status"))))
-        .statusCode(422).body("message", containsString("was not added on branch"));
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "id"))))
+        .statusCode(422).body("message", containsString("primary key"));
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "__deleted"))))
+        .statusCode(422).body("details.field", equalTo("operations[0].name"));
     change(repo, "dev", Map.of("operations", List.of(Map.of("op", "rename_column", "name", "status"))))
         .statusCode(422).body("message", containsString("not built yet"));
     change(repo, "dev", Map.of("operations", List.of())).statusCode(422);
