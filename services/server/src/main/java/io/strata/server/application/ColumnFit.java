@@ -50,8 +50,11 @@ final class ColumnFit {
     boolean fromBranch = sourceBranch != null && state.branch(sourceBranch) != null;
     for (TableRow t : tracked) {
       if (state.tables().containsKey(t.name()) && fromBranch) {
+        // the table's own columns the target dropped since the base: the source's rows arrive without them
+        Set<String> dropped = settled.ownDroppedByOurs(t.name());
         check(state, t.name(), into, keptOurs(state.columnsOn(t.name(), sourceBranch), settled.keptOurs(t.name()),
-            state.columnsOn(t.name(), into)), sourceBranch, "'" + sourceBranch + "'", operation);
+            state.columnsOn(t.name(), into)).stream().filter(c -> !dropped.contains(c.name())).toList(), sourceBranch,
+            "'" + sourceBranch + "'", operation);
       }
     }
     // after a schema merge, the columns a branch added through Strata are settled: only columns it kept

@@ -70,10 +70,18 @@ class SchemaMerges {
       Map<String, List<String>> drops, Map<String, List<SchemaMerge.Change>> alters,
       Map<String, List<TableShape.Column>> brought,
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
-      String source, String target, boolean columnsMerged) {
+      Map<String, Set<String>> ownDroppedByOurs, String source, String target, boolean columnsMerged) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
     static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-        null, null, false);
+        Map.of(), null, null, false);
+
+    /**
+     * The table's own columns the target dropped since the base (on its branch) that the source still has: the
+     * source's rows arrive without them (its changes to their values are {@link #droppedByOurs} conflicts).
+     */
+    Set<String> ownDroppedByOurs(String table) {
+      return ownDroppedByOurs.getOrDefault(table, Set.of());
+    }
 
     /** Whether the target's columns change before its rows: columns given, redefined or dropped. */
     boolean changesColumns() {
@@ -89,6 +97,12 @@ class SchemaMerges {
       return alters.isEmpty() ? tracked : tracked.stream().map(t -> !alters.containsKey(t.name()) ? t
           : redefined(t, target, alters.get(t.name()).stream().map(SchemaMerge.Change::merged).toList())).toList();
     }
+  }
+
+  /** Whether {@code branch} does not read some of table {@code t}'s own columns (it dropped them, or kept its own). */
+  private static boolean lacksOwn(io.strata.projections.tables.TableRow t, String branch) {
+    List<TableColumn> reads = t.columnsOn(branch);
+    return t.facts().columns().stream().anyMatch(c -> reads.stream().noneMatch(r -> r.name().equals(c.name())));
   }
 
   /** Table {@code t} with the columns {@code branch} added that {@code columns} names defined as they are there. */
@@ -110,7 +124,8 @@ class SchemaMerges {
     // the projection first: a merge between branches that added no column loads no state
     return tables.tables(repo)
         .map(rows -> source.branch() == null || !source.isPlainBranch() || rows.stream()
-            .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()))
+            .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()
+                || lacksOwn(t, target) || lacksOwn(t, source.branch())))
         .chain(any -> !any ? Uni.createFrom().item(Settled.NONE) : loader.load(repo).chain(state -> {
           RepositoryState.Branch into = state.branch(target);
           if (into == null) {
@@ -223,6 +238,7 @@ class SchemaMerges {
     Map<String, List<String>> drops = new TreeMap<>();
     Map<String, List<SchemaMerge.Change>> alters = new TreeMap<>();
     Map<String, List<SchemaMerge.Conflict>> droppedByTheirs = new TreeMap<>();
+    Map<String, Set<String>> ownDroppedByOurs = new TreeMap<>();
     boolean intoDefault = target.equals(state.defaultBranch());
     for (TableTracked t : state.tables().values()) {
       List<TableShape.Column> theirs = theirsColumns.get(t.name());
@@ -231,7 +247,19 @@ class SchemaMerges {
       }
       List<TableShape.Column> baseColumns = base.containsKey(t.name()) ? base.get(t.name()).columns() : List.of();
       List<TableShape.Column> ours = columnsOn(state, t, target);
-      Set<String> added = strataAdded.getOrDefault(t.name(), Set.of());
+      // the table's own columns the base had and a side dropped on its branch merge like the columns branches
+      // added: a drop on one side is one change (dropped from a target branch other than the default one)
+      Set<String> ownDropped = t.columns().stream().map(TableColumn::name)
+          .filter(n -> baseColumns.stream().anyMatch(c -> c.name().equals(n))
+              && (ours.stream().noneMatch(c -> c.name().equals(n)) || theirs.stream().noneMatch(c -> c.name().equals(n))))
+          .collect(Collectors.toSet());
+      Set<String> added = new java.util.HashSet<>(strataAdded.getOrDefault(t.name(), Set.of()));
+      added.addAll(ownDropped);
+      Set<String> ownLacked = ownDropped.stream().filter(n -> ours.stream().noneMatch(c -> c.name().equals(n))
+          && theirs.stream().anyMatch(c -> c.name().equals(n))).collect(Collectors.toSet());
+      if (!ownLacked.isEmpty()) {
+        ownDroppedByOurs.put(t.name(), ownLacked);
+      }
       SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, strategy);
       // only columns a branch added through Strata are merged here: the table's own columns are read in the
       // table's definitions on every side, their changes made by DDL on the default branch and followed
@@ -247,7 +275,14 @@ class SchemaMerges {
         droppedByOurs.put(t.name(), dropped);
       }
       for (SchemaMerge.Change change : result.changes()) {
-        boolean targetAdded = state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()));
+        boolean targetAdded = state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()))
+            || ownDropped.contains(change.column());
+        if (ownDropped.contains(change.column()) && change.ours() == null && change.merged() != null) {
+          throw new StrataException(ErrorCode.ValidationError, "settling column '" + change.column() + "' of table '"
+              + t.name() + "' as '" + sourceName + "' has it would give '" + target + "' back a column of the table it"
+              + " dropped, which is not built yet: settle it as ours (schema_strategy ours)",
+              Map.of("table", t.name(), "column", change.column(), "branch", target));
+        }
         if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
           adds.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.merged());
         }
@@ -311,8 +346,8 @@ class SchemaMerges {
     if (!open.isEmpty()) {
       throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
-    return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, sourceName, target,
-        true);
+    return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
+        sourceName, target, true);
   }
 
   /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */

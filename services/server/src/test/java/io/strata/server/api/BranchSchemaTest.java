@@ -280,6 +280,61 @@ class BranchSchemaTest {
   }
 
   @Test
+  void aBranchThatDroppedAColumnOfTheTableTakesTheDefaultBranchsRowsAndPassesTheDropOn() {
+    String repo = createRepository(uniqueName("branch-drop-sync"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null, note text",
+        "values (1, 'new', 'a'), (2, 'new', 'b'), (3, 'new', null)");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "qa", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "ops", "from", "main")).statusCode(201);
+    change(repo, "dev", Map.of("operations", List.of(dropColumn("note")))).statusCode(200);
+    sql(pool, "update " + Api.view(repo, "dev", "orders") + " set status = 'dev' where id = 1");
+    commitAll(repo, "dev", "no notes");
+
+    // the default branch moves on without touching the column's values: dev takes its rows, without the column
+    sql(pool, "update public." + t + " set status = 'main' where id = 3");
+    sql(pool, "insert into public." + t + " values (4, 'main', 'd')");
+    commitAll(repo, "main", "more orders");
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    JsonPath dev = rows(repo, "dev", false);
+    assertThat(dev.getList("items.status")).containsExactly("dev", "new", "main", "main");
+    assertThat(dev.getMap("items[3]")).containsOnlyKeys("id", "status");
+    // values the default branch changed in the column since: a schema_data conflict, unless ours settles it
+    sql(pool, "update public." + t + " set note = 'changed' where id = 2");
+    commitAll(repo, "main", "a note changed");
+    int events = eventCount(repo);
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflicts[0].type", equalTo("schema_data"))
+        .body("details.schema_conflicts[0].column", equalTo("note"));
+    assertThat(eventCount(repo)).isEqualTo(events);
+    json().body(Map.of("source", "main", "schema_strategy", "ours"))
+        .post("/api/v1/repositories/{r}/branches/dev/merge", repo).then().statusCode(200);
+    assertThat(rows(repo, "dev", false).getMap("items[1]")).isEqualTo(Map.of("id", 2, "status", "new"));
+
+    // merged into another branch that reads the column: it is dropped there too, zero-copy, with dev's rows
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+        .statusCode(200);
+    assertThat(state(repo, false).columnsOn("orders", "qa")).extracting(TableColumn::name)
+        .containsExactly("id", "status");
+    assertThat(rows(repo, "qa", false).getList("items.status")).containsExactly("dev", "new", "main", "main");
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
+        + Api.view(repo, "qa", "orders") + "'::regclass and attnum > 0")).containsExactly("id,status");
+    // a branch that changed the column's values since the base: a schema_data conflict, unless ours keeps it
+    sql(pool, "update " + Api.view(repo, "ops", "orders") + " set note = 'ops' where id = 1");
+    commitAll(repo, "ops", "an ops note");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/ops/merge", repo).then()
+        .statusCode(409).body("details.schema_conflicts[0].type", equalTo("schema_data"));
+    assertThat(state(repo, false).columnsOn("orders", "ops")).extracting(TableColumn::name)
+        .containsExactly("id", "status", "note");
+    json().body(Map.of("source", "dev", "schema_strategy", "ours"))
+        .post("/api/v1/repositories/{r}/branches/ops/merge", repo).then().statusCode(200);
+    assertThat(rows(repo, "ops", false).getList("items.note")).containsExactly("ops", "changed", null, "d");
+    assertThat(rows(repo, "ops", false).getList("items.status")).containsExactly("dev", "new", "main", "main");
+  }
+
+  @Test
   void aColumnAddedOnABranchChangesTypeAndNullabilityThereAndTravelsWithItsHistory() {
     String repo = createRepository(uniqueName("branch-alter"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
