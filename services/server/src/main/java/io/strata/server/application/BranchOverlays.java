@@ -59,7 +59,8 @@ public class BranchOverlays {
         : state.branch(c.fromBranch() == null ? state.defaultBranch() : c.fromBranch());
     String start = source != null ? source.head() : c.start();
     return start == null ? Uni.createFrom().item(c)
-        : install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, c)).replaceWith(c);
+        : install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, c),
+            BranchSchemaDecider.droppedBy(state, c)).replaceWith(c);
   }
 
   /**
@@ -75,7 +76,7 @@ public class BranchOverlays {
 
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
   private Uni<Void> install(UnitOfWork tx, RepositoryState state, String repository, String branch, String start,
-      Map<String, List<TableShape.Column>> inherited) {
+      Map<String, List<TableShape.Column>> inherited, Map<String, List<String>> dropped) {
     String mainHead = state.branch(state.defaultBranch()).head();
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
@@ -87,9 +88,21 @@ public class BranchOverlays {
               StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
               return backends.inCommand(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, TrackedTable.of(repository, t))
                   .chain(() -> c.roles().branchObjects().create(c, TrackedTable.of(repository, t), branch, fromMain,
-                      inherited.getOrDefault(t.name(), List.of()))));
+                      inherited.getOrDefault(t.name(), List.of())))
+                  // then without the table's columns its source dropped (filled first in the table's columns)
+                  .chain(() -> !dropped.containsKey(t.name()) ? Uni.createFrom().voidItem()
+                      : c.roles().branchObjects().dropColumns(c, withInherited(repository, t,
+                          inherited.getOrDefault(t.name(), List.of())), branch, dropped.get(t.name()))));
             })
             .collect().last().replaceWithVoid());
+  }
+
+  /** Table {@code t} as a new branch reads it once it has the columns it {@code inherited}. */
+  private static TrackedTable withInherited(String repository, TableTracked t, List<TableShape.Column> inherited) {
+    List<io.strata.events.TableColumn> columns = new ArrayList<>(t.columns());
+    inherited.forEach(a -> columns.add(a.asTableColumn()));
+    return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns(), columns,
+        inherited);
   }
 
   /** Removes a branch's overlays in the server's database, in the caller's transaction. */

@@ -6,6 +6,7 @@ import io.strata.events.StrataEvent;
 import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
+import io.strata.events.TableTracked;
 import io.strata.server.domain.Commands.AddBranchColumns;
 import io.strata.server.domain.Commands.AlterBranchColumns;
 import io.strata.server.domain.Commands.BranchSchemaCommand;
@@ -92,16 +93,50 @@ public final class BranchSchemaDecider {
     return inherited;
   }
 
-  /** The events that give a new branch the columns it {@link #inherited}. */
+  /**
+   * Per table, the table's own columns a new branch does not read ({@link Commands.CreateBranch#droppedOwn}):
+   * those the table still has, but for its key, and a source branch still does not read.
+   */
+  public static Map<String, List<String>> droppedBy(RepositoryState state, Commands.CreateBranch c) {
+    Map<String, List<String>> dropped = new java.util.TreeMap<>();
+    String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
+    c.droppedOwn().forEach((table, names) -> {
+      TableTracked t = state.tables().get(table);
+      if (t == null) {
+        return;
+      }
+      Set<String> reads = from == null ? Set.of() : new HashSet<>(state.columnsOn(table, from).stream()
+          .map(TableColumn::name).toList());
+      List<String> kept = names.stream().filter(n -> t.columns().stream().anyMatch(x -> x.name().equals(n))
+          && !t.primaryKey().contains(n) && !reads.contains(n)).toList();
+      if (!kept.isEmpty()) {
+        dropped.put(table, kept);
+      }
+    });
+    return dropped;
+  }
+
+  /** The events that give a new branch the columns it {@link #inherited}, without those it {@link #droppedBy}. */
   static List<StrataEvent> inheritedBy(RepositoryState state, Commands.CreateBranch c) {
     List<StrataEvent> events = new ArrayList<>();
-    inherited(state, c).forEach((table, columns) -> {
-      List<TableColumn> all = new ArrayList<>(state.tables().get(table).columns());
+    Map<String, List<TableShape.Column>> inherited = inherited(state, c);
+    Map<String, List<String>> dropped = droppedBy(state, c);
+    Set<String> tables = new java.util.TreeSet<>(inherited.keySet());
+    tables.addAll(dropped.keySet());
+    for (String table : tables) {
+      List<TableShape.Column> columns = inherited.getOrDefault(table, List.of());
+      List<String> drops = dropped.getOrDefault(table, List.of());
+      Map<String, TableShape.Column> own = tableColumns(state.tables().get(table));
+      List<TableColumn> all = new ArrayList<>(state.tables().get(table).columns().stream()
+          .filter(x -> !drops.contains(x.name())).toList());
       columns.forEach(a -> all.add(a.asTableColumn()));
-      events.add(new TableBranchSchemaChanged(table, c.name(), columns.stream()
-          .map(a -> new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a)).toList(), all,
-          columns));
-    });
+      List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
+      drops.forEach(d -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN,
+          own.get(d))));
+      columns.forEach(a -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN,
+          a)));
+      events.add(new TableBranchSchemaChanged(table, c.name(), operations, all, columns));
+    }
     return events;
   }
 

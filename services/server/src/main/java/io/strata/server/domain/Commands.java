@@ -74,11 +74,18 @@ public final class Commands {
   /**
    * @param commitAdded per table, the columns the branch commit {@code start} was made on had added through
    *     Strata (the new branch has them too); empty when it starts at a branch's head
+   * @param droppedOwn per table, the table's own columns the branch or commit it starts from does not read
+   *     though the table had them there (dropped on its branch): the new branch does not read them either
    */
   public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
-      Map<String, List<TableShape.Column>> commitAdded) implements BranchCommand {
+      Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn) implements BranchCommand {
+    public CreateBranch {
+      commitAdded = Map.copyOf(commitAdded);
+      droppedOwn = Map.copyOf(droppedOwn);
+    }
+
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected) {
-      this(name, from, fromBranch, start, isProtected, Map.of());
+      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of());
     }
   }
 

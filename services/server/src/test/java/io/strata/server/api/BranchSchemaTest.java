@@ -241,6 +241,18 @@ class BranchSchemaTest {
     assertThat(Api.head(repo, "dev")).isEqualTo(dropped);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "again", "from", noted)).statusCode(201);
     assertThat(rows(repo, "again", true).getList("items.note")).containsExactly("x", "b", null);
+    // a branch created from dev, or from its commit after the drop, does not read the column either
+    for (String from : List.of("dev", dropped)) {
+      String child = "child" + from.length();
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", child, "from", from)).statusCode(201);
+      assertThat(rows(repo, child, true).getMap("items[0]")).containsOnlyKeys("id", "status");
+      assertThat(rows(repo, child, true).getList("items.status")).containsExactly("new", "done", "new", "sql", "rest");
+      assertThat(state(repo, false).columnsOn("orders", child)).extracting(TableColumn::name)
+          .containsExactly("id", "status");
+      assertThat(state(repo, true).columnsOn("orders", child)).isEqualTo(state(repo, false).columnsOn("orders", child));
+      assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
+          + Api.view(repo, child, "orders") + "'::regclass and attnum > 0")).containsExactly("id,status");
+    }
     // a branch that reads the column, reset to a commit made without it, drops it too
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "qa", "from", "main")).statusCode(201);
     json().body(Map.of("to", dropped, "mode", "hard")).post("/api/v1/repositories/{r}/branches/qa/reset", repo).then()
