@@ -2,6 +2,7 @@ package io.strata.projections.overlay;
 
 import static io.strata.projections.overlay.SqlTemplate.fill;
 
+import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.projections.postgres.Sql;
 import java.util.List;
@@ -104,6 +105,57 @@ final class BranchColumnsSql {
           .append(", add constraint ").append(required).append(" check (__deleted or (")
           .append(tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
               .collect(java.util.stream.Collectors.joining(" and "))).append(")) not valid;");
+    }
+    return remakeView(before, after, viewSchema, viewName, sql.toString());
+  }
+
+  /**
+   * Gives the branch back {@code columns}, the table's own it had dropped ({@code before}: the branch
+   * without them; {@code after}: with them, after its others): its row type (made, or dropped when its
+   * columns are the table's again), overlay and working log take each, null in their rows until filled, and
+   * its view is made again, reading them from the table for the rows it has not written. A NOT NULL column's
+   * rule holds for the overlay's rows written from now on (NOT VALID: the rows it has are filled after).
+   */
+  static String restoreColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
+      List<TableColumn> columns) {
+    StringBuilder sql = new StringBuilder();
+    if (after.hasOwnShape()) {
+      sql.append(fill("""
+          do $strata_t$ begin
+            if to_regtype({row_type_literal}) is null then execute {create}; end if;
+          end $strata_t$;
+          """, "row_type_literal", OverlaySql.literal(after.ownRowType()),
+          "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.rowTypeDefinition() + ")")));
+    }
+    for (TableColumn c : columns) {
+      String column = Sql.quote(c.name());
+      if (after.hasOwnShape()) {
+        sql.append(fill("""
+            do $strata_t$ begin
+              if not exists (select from pg_attribute a join pg_type t on t.typrelid = a.attrelid
+                             where t.oid = to_regtype({row_type_literal}) and a.attname = {name} and not a.attisdropped) then
+                execute {add_attribute};
+              end if;
+            end $strata_t$;
+            """, "row_type_literal", OverlaySql.literal(after.ownRowType()), "name", OverlaySql.literal(c.name()),
+            "add_attribute", OverlaySql.literal("alter type " + after.ownRowType() + " add attribute " + column + " "
+                + c.type())));
+      }
+      sql.append("alter table ").append(before.overlay()).append(" add column if not exists ").append(column)
+          .append(" ").append(c.type()).append(";")
+          .append("alter table ").append(before.workingLog()).append(" add column if not exists ").append(column)
+          .append(" ").append(c.type()).append(";");
+    }
+    List<String> tableRequired = tableRequired(after);
+    if (columns.stream().anyMatch(c -> tableRequired.contains(c.name()))) {
+      String required = Sql.quote("strata_required_table");
+      sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ").append(required)
+          .append(", add constraint ").append(required).append(" check (__deleted or (")
+          .append(tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
+              .collect(java.util.stream.Collectors.joining(" and "))).append(")) not valid;");
+    }
+    if (!after.hasOwnShape()) {
+      sql.append("drop type if exists ").append(before.ownRowType()).append(";");
     }
     return remakeView(before, after, viewSchema, viewName, sql.toString());
   }

@@ -122,6 +122,14 @@ final class BranchObjectsSql {
         "match", b.keyMatch("o", "r"));
   }
 
+  /** Sets the columns {@code names} of the overlay's live rows to the table's row of their key, where it has one. */
+  String fillFromTable(java.util.List<String> names) {
+    return fill("""
+        update {overlay} o set {sets} from {table} t where not o.__deleted and {match}""",
+        "overlay", b.overlay(), "table", b.table(), "match", b.keyMatch("o", "t"),
+        "sets", names.stream().map(n -> Sql.quote(n) + " = t." + Sql.quote(n)).collect(Collectors.joining(", ")));
+  }
+
   /** The setting of a branch view's write function: its statements read by keys, whatever the statistics say. */
   static final String KEYED_ONLY = "set enable_seqscan = off";
 

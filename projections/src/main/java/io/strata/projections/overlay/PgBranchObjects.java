@@ -239,6 +239,26 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> restoreColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns,
+      StatePath target) {
+    List<TableColumn> columnsAfter = new ArrayList<>(table.columnsOnRef());
+    columnsAfter.addAll(columns);
+    TrackedTable after = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
+        table.columns(), columnsAfter, table.refAdded());
+    OverlaySql onBranch = OverlaySql.of(after).onBranch(after.branchId(branch));
+    BranchObjectsSql sql = new BranchObjectsSql(onBranch);
+    List<String> names = columns.stream().map(TableColumn::name).toList();
+    SqlConnection tx = PgUnit.of(unit);
+    return changeShape(unit, table, branch, columnsAfter, table.refAdded(),
+            (before, changed, view) -> BranchColumnsSql.restoreColumns(before, changed, view[0], view[1], columns))
+        .chain(() -> tx.query(sql.fillFromTable(names)).execute())
+        .chain(() -> tx.preparedQuery(sql.refillColumns(ChangeImagesSql.changed(OverlaySql.of(table), "$1", "$2",
+                target.undoWorkingChanges()), names))
+            .execute(Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new))))
+        .replaceWithVoid();
+  }
+
+  @Override
   public Uni<Void> alterColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Column> columns) {
     java.util.Map<String, TableShape.Column> by = new java.util.HashMap<>();
     columns.forEach(c -> by.put(c.name(), c));

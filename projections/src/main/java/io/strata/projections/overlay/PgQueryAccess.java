@@ -74,20 +74,7 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
                 .onItem().transformToUniAndConcatenate(table -> tx.preparedQuery(BranchObjectsSql.OVERLAYS)
                     .execute(Tuple.of(table.tableId()))
                     .chain(overlays -> {
-                      Map<String, List<TableColumn>> own = new TreeMap<>();
-                      overlays.forEach(o -> {
-                        if (o.getString(5) != null) {
-                          own.put(o.getString(0), ownColumns(o.getString(5)));
-                        }
-                      });
-                      StringBuilder sql = new StringBuilder(new QueryAccessSql(table).createStateFunctions(own))
-                          .append(";");
-                      for (String function : List.of(QueryAccessSql.stateFunction(table), QueryAccessSql.changedKeysFunction(table))) {
-                        String signature = function + QueryAccessSql.STATE_ARGUMENTS;
-                        sql.append("revoke all on function ").append(signature).append(" from public;")
-                            .append("grant execute on function ").append(signature).append(" to ").append(role)
-                            .append(';');
-                      }
+                      StringBuilder sql = new StringBuilder(stateFunctions(table, overlays, role));
                       sql.append(views(table, role));
                       for (Row overlay : overlays) {
                         // a branch that kept columns of its own is read in them
@@ -98,6 +85,26 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
                     }))
                 .collect().last())
             .chain(() -> limits == null ? Uni.createFrom().item(true) : limit(tx, role, limits));
+  }
+
+  /**
+   * The table's state functions made afresh — with a body of its own for each branch whose row type is its
+   * own ({@code overlays}: {@link BranchObjectsSql#OVERLAYS}) — and granted to {@code role} alone.
+   */
+  private static String stateFunctions(OverlaySql table, io.vertx.mutiny.sqlclient.RowSet<Row> overlays, String role) {
+    Map<String, List<TableColumn>> own = new TreeMap<>();
+    overlays.forEach(o -> {
+      if (o.getString(5) != null) {
+        own.put(o.getString(0), ownColumns(o.getString(5)));
+      }
+    });
+    StringBuilder sql = new StringBuilder(new QueryAccessSql(table).createStateFunctions(own)).append(";");
+    for (String function : List.of(QueryAccessSql.stateFunction(table), QueryAccessSql.changedKeysFunction(table))) {
+      String signature = function + QueryAccessSql.STATE_ARGUMENTS;
+      sql.append("revoke all on function ").append(signature).append(" from public;")
+          .append("grant execute on function ").append(signature).append(" to ").append(role).append(';');
+    }
+    return sql.toString();
   }
 
   private static List<TableShape.Column> added(String json) {
@@ -141,7 +148,20 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
         .map(rows -> roleOf(rows.iterator().next().getString(0)))
         .chain(name -> tx.preparedQuery("select 1 from pg_roles where rolname = $1").execute(Tuple.of(name))
             .chain(role -> tx.query(role.rowCount() > 0 ? views(branch, Sql.quote(name))
-                : new QueryAccessSql(branch).createViews() + unreadable(branch)).execute()))
+                : new QueryAccessSql(branch).createViews() + unreadable(branch)).execute()
+                .chain(() -> role.rowCount() == 0 ? Uni.createFrom().voidItem() : remakeStateFunctions(tx, branch,
+                    Sql.quote(name)))))
+        .replaceWithVoid();
+  }
+
+  /**
+   * Makes the state functions of {@code branch}'s table again, granted to {@code role}: their body for a
+   * branch follows its columns (a branch that dropped or added columns has a body of its own, read in them).
+   */
+  static Uni<Void> remakeStateFunctions(SqlConnection tx, OverlaySql branch, String role) {
+    OverlaySql table = branch.withBranchShape(null, List.of()).onBranch(null);
+    return tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.tableId()))
+        .chain(overlays -> tx.query(stateFunctions(table, overlays, role)).execute())
         .replaceWithVoid();
   }
 

@@ -1,6 +1,7 @@
 package io.strata.projections.rowdata;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import java.util.List;
 import java.util.Optional;
@@ -84,6 +85,16 @@ public interface BranchObjects<X> {
    * not touched: the rows the branch has not written stop reading a column of its own it dropped.
    */
   Uni<Void> dropColumns(X tx, TrackedTable table, String branch, List<String> names);
+
+  /**
+   * Gives {@code branch} back {@code columns}, columns of the table it had dropped ({@code table} as the
+   * branch reads it before), after its others, each row it holds taking the value it has at {@code target}
+   * (the default branch's state taken along a path to a commit, as {@link #create} starts a branch there):
+   * its image on that path, else the table's row. The rows it reads from the table read them again; a NOT
+   * NULL rule holds for writes from now on. Copies no row of the table. For a hard reset to {@code target},
+   * before its rows move (a change the reset undoes whose image lacks the columns reads them from these rows).
+   */
+  Uni<Void> restoreColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns, StatePath target);
 
   /**
    * Gives columns {@code branch} added their definitions {@code columns} (same names; {@code table} as the

@@ -74,8 +74,8 @@ public class BranchSchemaResets {
           after.add(row);
           continue;
         }
-        // the table's own columns: those the branch reads that the commit's branch had dropped go; a reset that
-        // would give back one the branch dropped since is refused
+        // the table's own columns: those the branch reads that the commit's branch had dropped go, those the
+        // commit's rows have that the branch dropped since come back with the values they had there
         TableTracked own = state.tables().get(table);
         Set<String> reads = state.columnsOn(table, branch).stream().map(TableColumn::name).collect(Collectors.toSet());
         Set<String> addedNow = current.stream().map(TableShape.Column::name).collect(Collectors.toSet());
@@ -86,16 +86,6 @@ public class BranchSchemaResets {
         List<TableColumn> restored = commitHas == null ? List.of() : own.columns().stream()
             .filter(c -> commitHas.contains(c.name()) && tableThen.contains(c.name()) && !reads.contains(c.name()))
             .toList();
-        if (!restored.isEmpty()) {
-          // the values the branch's rows had in a column of the table it dropped went with the column: giving it
-          // back would read them null (keeping them, and the images the drop's later changes record without
-          // them, is not built)
-          throw new StrataException(ErrorCode.ValidationError, "resetting branch '" + branch + "' to " + to
-              + " would give table '" + table + "' back column '" + restored.get(0).name() + "', a column of the"
-              + " table the branch dropped since: the values the branch held there went with it, so it is not"
-              + " reset; create a branch from that commit instead, which reads the column as the commit has it",
-              Map.of("table", table, "branch", branch, "column", restored.get(0).name()));
-        }
         Map<String, TableShape.Column> ownDefinitions = BranchSchemaDecider.tableColumns(own);
         List<TableShape.Column> droppedOwn = commitRead == null ? List.of() : own.columns().stream()
             .filter(c -> reads.contains(c.name()) && !addedNow.contains(c.name()) && !commitRead.contains(c.name())
@@ -123,7 +113,7 @@ public class BranchSchemaResets {
         List<String> dropNames = dropped.stream().map(TableShape.Column::name).toList();
         List<TableShape.Column> adds = wanted.stream().filter(c -> redefined.contains(c.name())
             || current.stream().noneMatch(x -> x.name().equals(c.name()))).toList();
-        if (dropped.isEmpty() && adds.isEmpty() && alters.isEmpty()) {
+        if (dropped.isEmpty() && adds.isEmpty() && alters.isEmpty() && restored.isEmpty()) {
           after.add(row);
           continue;
         }
@@ -131,7 +121,9 @@ public class BranchSchemaResets {
             .filter(c -> !dropNames.contains(c.name())).toList();
         List<TableShape.Column> addedMid = current.stream().filter(c -> !dropNames.contains(c.name())).toList();
         requireAddable(state.tables().get(table), branch, columnsMid, adds);
-        List<TableColumn> columnsMoving = new ArrayList<>(columnsMid);
+        List<TableColumn> columnsRestored = new ArrayList<>(columnsMid);
+        columnsRestored.addAll(restored);
+        List<TableColumn> columnsMoving = new ArrayList<>(columnsRestored);
         adds.forEach(c -> columnsMoving.add(c.asTableColumn()));
         List<TableShape.Column> addedMoving = new ArrayList<>(addedMid);
         addedMoving.addAll(adds);
@@ -141,6 +133,8 @@ public class BranchSchemaResets {
             .filter(a -> a.name().equals(c.name())).findFirst().orElse(c)).toList();
         List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
         dropped.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN, c)));
+        restored.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN,
+            ownDefinitions.get(c.name()))));
         adds.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, c)));
         alters.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, c)));
         events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter));
@@ -152,13 +146,22 @@ public class BranchSchemaResets {
             state.columnsOn(table, branch), current);
         TrackedTable mid = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
             columnsMid, addedMid);
+        TrackedTable midRestored = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(),
+            t.columns(), columnsRestored, addedMid);
         TrackedTable moving = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
             columnsMoving, addedMoving);
         work = work
             .chain(() -> dropNames.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
                 t.storage(), c -> BranchSchemaCommands.drop(c, before, branch, dropNames)))
+            // a column of the table the branch dropped since comes back with the values its rows had at the
+            // commit (the commit's state taken from the default branch's, as a branch created there reads it)
+            .chain(() -> restored.isEmpty() ? Uni.createFrom().voidItem() : CommitGraphReads.pathsBetween(tx,
+                    repository, state.branch(state.defaultBranch()).head(), to)
+                .chain(paths -> backends.inCommand(tx, repository, t.storage(), c -> c.roles().branchObjects()
+                    .restoreColumns(c, mid, branch, restored, new io.strata.projections.rowdata.StatePath(
+                        paths.undo(table), paths.redo(table), true)))))
             .chain(() -> adds.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
-                t.storage(), c -> c.roles().branchObjects().addColumns(c, mid, branch, adds)));
+                t.storage(), c -> c.roles().branchObjects().addColumns(c, midRestored, branch, adds)));
         if (!alters.isEmpty()) {
           // before the rows move: the types where every value the branch holds converts unchanged, and NOT NULL
           // relaxed where the commit's column is nullable (its rows may bring nulls back); the rest after them

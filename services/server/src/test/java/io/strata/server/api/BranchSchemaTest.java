@@ -195,6 +195,9 @@ class BranchSchemaTest {
     json().body(Map.of("note", "x")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
         .then().statusCode(200);
     String noted = commitAll(repo, "dev", "a note");
+    // SQL queries of the branch and of its commits, before the drop (the query role's functions made)
+    json().body(Map.of("sql", "select string_agg(note, ',' order by id) from orders", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo("x,b"));
 
     change(repo, "dev", Map.of("operations", List.of(dropColumn("note")))).statusCode(200)
         .body("dropped", org.hamcrest.Matchers.contains("note"))
@@ -214,6 +217,13 @@ class BranchSchemaTest {
         + " from public." + t)).containsExactly("1:new:a,2:new:b,3:new:-");
     assertThat(rows(repo, "main", true).getList("items.note")).containsExactly("a", "b", null);
     String dropped = commitAll(repo, "dev", "no notes");
+    json().body(Map.of("sql", "select string_agg(status, ',' order by id) from orders", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("rows[0][0]", equalTo("new,done,new,sql,rest"));
+    json().body(Map.of("sql", "select count(*) from orders", "ref", noted)).post("/api/v1/repositories/{r}/query", repo)
+        .then().statusCode(200).body("rows[0][0]", equalTo(3));
+    json().body(Map.of("sql", "select note from orders", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(422);
     assertThat(rows(repo, "dev", false).getList("items.status")).containsExactly("new", "done", "new", "sql", "rest");
 
     // the shapes at the commits: the column before the drop, not after
@@ -230,15 +240,35 @@ class BranchSchemaTest {
         .body("tables[0].changes[0].change_type", equalTo("removed"))
         .body("tables[0].changes[0].destructive", equalTo(true));
 
-    // a hard reset to a commit before the drop is refused, nothing changed: the values the branch held in the
-    // column went with it; a branch created from that commit reads them
-    int events = eventCount(repo);
+    // a hard reset to a commit before the drop gives the column back, with the values the branch had then
     json().body(Map.of("to", noted, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
-        .statusCode(422).body("message", containsString("dropped since"));
+        .statusCode(200);
+    JsonPath back = rows(repo, "dev", true);
+    assertThat(back.getList("items.id")).containsExactly(1, 2, 3);
+    assertThat(back.getList("items.note")).containsExactly("x", "b", null);
+    assertThat(back.getList("items.status")).containsExactly("new", "new", "new");
+    assertThat(state(repo, false).columnsOn("orders", "dev")).extracting(TableColumn::name)
+        .containsExactly("id", "status", "note");
+    assertThat(state(repo, true).columnsOn("orders", "dev")).isEqualTo(state(repo, false).columnsOn("orders", "dev"));
+    json().body(Map.of("sql", "select string_agg(coalesce(note, '-'), ',' order by id) from orders", "ref", "dev",
+        "working", true)).post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("rows[0][0]", equalTo("x,b,-"));
+    // and forward again: without it, the rows as they were
+    json().body(Map.of("to", dropped, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "dev", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+    assertThat(rows(repo, "dev", true).getList("items.status")).containsExactly("new", "done", "new", "sql", "rest");
+    // back to the fork point, a commit of the default branch: the table's columns and rows
     json().body(Map.of("to", forked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
-        .statusCode(422);
-    assertThat(eventCount(repo)).isEqualTo(events);
-    assertThat(Api.head(repo, "dev")).isEqualTo(dropped);
+        .statusCode(200);
+    assertThat(rows(repo, "dev", true).getList("items.note")).containsExactly("a", "b", null);
+    assertThat(rows(repo, "dev", true).getList("items.status")).containsExactly("new", "new", "new");
+    sql(pool, "update " + Api.view(repo, "dev", "orders") + " set note = 'y' where id = 2");
+    assertThat(rows(repo, "dev", true).getList("items.note")).containsExactly("a", "y", null);
+    given().delete("/api/v1/repositories/{r}/branches/dev/working", repo).then().statusCode(204);
+    json().body(Map.of("to", dropped, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "dev", true).getList("items.status")).containsExactly("new", "done", "new", "sql", "rest");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "again", "from", noted)).statusCode(201);
     assertThat(rows(repo, "again", true).getList("items.note")).containsExactly("x", "b", null);
     // a branch created from dev, or from its commit after the drop, does not read the column either
