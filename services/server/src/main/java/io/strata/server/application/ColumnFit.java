@@ -60,7 +60,8 @@ final class ColumnFit {
     // after a schema merge, the columns a branch added through Strata are settled: only columns it kept
     // from before the table gained others still hold a commit of other columns back
     List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)
-        && (!settled.columnsMerged() || keptColumns(state, t.name(), into))).toList();
+        && (!settled.columnsMerged() || keptColumns(state, t.name(), into, settled.ownDroppedByOurs(t.name()))))
+        .toList();
     if (fromBranch || own.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
@@ -82,10 +83,15 @@ final class ColumnFit {
         .replaceWithVoid();
   }
 
-  /** Whether {@code branch} reads other columns of {@code table} than the table's, those it added left aside. */
-  private static boolean keptColumns(RepositoryState state, String table, String branch) {
-    return !ColumnLayouts.same(without(state.columnsOn(table, branch), state.addedOn(table, branch), List.of()),
-        state.tables().get(table).columns());
+  /**
+   * Whether {@code branch} reads other columns of {@code table} than the table's, those it added left aside,
+   * and those of the table it dropped ({@code dropped}, settled by the schema merge: the rows arrive without
+   * them) counted as read.
+   */
+  private static boolean keptColumns(RepositoryState state, String table, String branch, Set<String> dropped) {
+    List<TableColumn> reads = without(state.columnsOn(table, branch), state.addedOn(table, branch), List.of());
+    List<TableColumn> tables = state.tables().get(table).columns();
+    return !ColumnLayouts.same(reads, tables.stream().filter(c -> !dropped.contains(c.name())).toList());
   }
 
   /** {@code source}'s columns with those of {@code kept} as {@code target} defines them (left out: it has none). */

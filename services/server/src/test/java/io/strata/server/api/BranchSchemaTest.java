@@ -354,13 +354,19 @@ class BranchSchemaTest {
     json().body(Map.of("source", "main", "schema_strategy", "ours"))
         .post("/api/v1/repositories/{r}/branches/dev/merge", repo).then().statusCode(200);
     assertThat(rows(repo, "dev", false).getMap("items[1]")).isEqualTo(Map.of("id", 2, "status", "new"));
+    // a commit of the default branch cherry-picked onto it: its rows arrive without the column
+    sql(pool, "insert into public." + t + " values (5, 'picked', 'p')");
+    String pick = commitAll(repo, "main", "one to pick");
+    json().body(Map.of("commit", pick)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo).then()
+        .statusCode(201);
+    assertThat(rows(repo, "dev", false).getMap("items[4]")).isEqualTo(Map.of("id", 5, "status", "picked"));
 
     // merged into another branch that reads the column: it is dropped there too, zero-copy, with dev's rows
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
         .statusCode(200);
     assertThat(state(repo, false).columnsOn("orders", "qa")).extracting(TableColumn::name)
         .containsExactly("id", "status");
-    assertThat(rows(repo, "qa", false).getList("items.status")).containsExactly("dev", "new", "main", "main");
+    assertThat(rows(repo, "qa", false).getList("items.status")).containsExactly("dev", "new", "main", "main", "picked");
     assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
         + Api.view(repo, "qa", "orders") + "'::regclass and attnum > 0")).containsExactly("id,status");
     // a branch that changed the column's values since the base: a schema_data conflict, unless ours keeps it
@@ -372,8 +378,8 @@ class BranchSchemaTest {
         .containsExactly("id", "status", "note");
     json().body(Map.of("source", "dev", "schema_strategy", "ours"))
         .post("/api/v1/repositories/{r}/branches/ops/merge", repo).then().statusCode(200);
-    assertThat(rows(repo, "ops", false).getList("items.note")).containsExactly("ops", "changed", null, "d");
-    assertThat(rows(repo, "ops", false).getList("items.status")).containsExactly("dev", "new", "main", "main");
+    assertThat(rows(repo, "ops", false).getList("items.note")).containsExactly("ops", "changed", null, "d", "p");
+    assertThat(rows(repo, "ops", false).getList("items.status")).containsExactly("dev", "new", "main", "main", "picked");
   }
 
   @Test
@@ -878,6 +884,10 @@ class BranchSchemaTest {
         .statusCode(422).body("message", containsString("primary key"));
     change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "__deleted"))))
         .statusCode(422).body("details.field", equalTo("operations[0].name"));
+    for (String hostile : List.of("status\"; drop table orders; --", "x".repeat(64), "", "St\u0000tus")) {
+      change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", hostile))))
+          .statusCode(422).body("error", equalTo("ValidationError"));
+    }
     change(repo, "dev", Map.of("operations", List.of(Map.of("op", "rename_column", "name", "status"))))
         .statusCode(422).body("message", containsString("not built yet"));
     change(repo, "dev", Map.of("operations", List.of())).statusCode(422);
