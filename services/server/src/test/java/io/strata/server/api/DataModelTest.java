@@ -84,6 +84,9 @@ class DataModelTest {
     final List<String> table = new ArrayList<>(List.of("id", "v", "note"));
     final Map<String, List<String>> columns = new HashMap<>();
     final Map<String, List<String>> added = new HashMap<>();
+    /** Per branch, the table's own columns it dropped ({@code drop_column}); per commit, its branch's then. */
+    final Map<String, List<String>> droppedOwn = new HashMap<>();
+    final Map<String, List<String>> commitDroppedOwn = new HashMap<>();
     /** Per commit: the columns it was recorded with, and the branch incarnation it was made on. */
     final Map<String, List<String>> commitColumns = new HashMap<>();
     final Map<String, String> madeOn = new HashMap<>();
@@ -183,6 +186,8 @@ class DataModelTest {
       columns.forEach((b, c) -> columnsNow.put(b, new ArrayList<>(c)));
       Map<String, List<String>> addedNow = new HashMap<>();
       added.forEach((b, c) -> addedNow.put(b, new ArrayList<>(c)));
+      Map<String, List<String>> droppedNow = new HashMap<>();
+      droppedOwn.forEach((b, c) -> droppedNow.put(b, new ArrayList<>(c)));
       Map<String, Set<String>> wideNow = new HashMap<>();
       wide.forEach((b, c) -> wideNow.put(b, new TreeSet<>(c)));
       Set<String> tableWideNow = new TreeSet<>(tableWide);
@@ -197,6 +202,8 @@ class DataModelTest {
         columns.putAll(columnsNow);
         added.clear();
         added.putAll(addedNow);
+        droppedOwn.clear();
+        droppedOwn.putAll(droppedNow);
       };
     }
 
@@ -232,20 +239,31 @@ class DataModelTest {
      * from before the table gained others hold a commit of other columns back.
      */
     boolean fits(String into, String source, String commit, boolean merge, boolean columnsMerged) {
+      return fits(into, source, commit, merge, columnsMerged, List.of());
+    }
+
+    /**
+     * {@link #fits(String, String, String, boolean, boolean)} after a schema merge that settled {@code
+     * settledDrops}: the table's columns the target dropped that the base and the source have (rows arrive
+     * without them).
+     */
+    boolean fits(String into, String source, String commit, boolean merge, boolean columnsMerged,
+        List<String> settledDrops) {
       if (source != null && columns.containsKey(source)) {
         // a merge gives the target the source's added columns first: they are not held against it; and its
         // schema merge settles the types of the columns both have (the target's, or the source's given to
         // it): names alone are compared. Otherwise (a rebase) the types are too.
         List<String> target = typed(into, columns.get(into), merge);
         List<String> arriving = typed(source, columns.get(source).stream()
-            .filter(c -> !merge || !added.get(source).contains(c) || columns.get(into).contains(c)).toList(), merge);
+            .filter(c -> !merge || !added.get(source).contains(c) || columns.get(into).contains(c))
+            .filter(c -> !settledDrops.contains(c)).toList(), merge);
         List<String> before = typed(into, columns.get(into).stream().filter(c -> !added.get(into).contains(c)).toList(),
             merge);
         return arriving.equals(target) || !ownColumns(into) && target.containsAll(arriving)
             || !added.get(into).isEmpty() && arriving.equals(before);
       }
-      return !(columnsMerged ? keptColumns(into) : ownColumns(into)) || ancestors(heads.get(into)).contains(commit)
-          || incarnation.get(into).equals(madeOn.get(commit));
+      return !(columnsMerged ? keptColumns(into, settledDrops) : ownColumns(into))
+          || ancestors(heads.get(into)).contains(commit) || incarnation.get(into).equals(madeOn.get(commit));
     }
 
     /** {@code names} of {@code branch}'s columns, each with its type unless {@code namesOnly}. */
@@ -253,10 +271,21 @@ class DataModelTest {
       return namesOnly ? names : names.stream().map(c -> c + " " + typeOn(branch, c)).toList();
     }
 
-    /** Whether {@code branch} reads other columns than the table's, those it added left aside. */
-    boolean keptColumns(String branch) {
-      return !branch.equals("main")
-          && !columns.get(branch).stream().filter(c -> !added.get(branch).contains(c)).toList().equals(table);
+    /** The table's columns {@code into} dropped that a schema merge from {@code base} to {@code theirs} settles. */
+    List<String> settledDrops(String into, String base, java.util.function.Predicate<String> theirsHas) {
+      return base == null ? List.of() : droppedOwn.get(into).stream().filter(c -> hadAt(base, c) && theirsHas.test(c))
+          .toList();
+    }
+
+    /**
+     * Whether {@code branch} reads other columns than the table's, those it added left aside and those of the
+     * table it dropped that a schema merge settled ({@code settledDrops}) counted as read.
+     */
+    boolean keptColumns(String branch, List<String> settledDrops) {
+      List<String> reads = new ArrayList<>(columns.get(branch).stream().filter(c -> !added.get(branch).contains(c))
+          .toList());
+      return !branch.equals("main") && !new TreeSet<>(reads).equals(new TreeSet<>(table.stream()
+          .filter(c -> !settledDrops.contains(c)).toList()));
     }
 
     /**
@@ -268,13 +297,21 @@ class DataModelTest {
       if (target.equals("main")) {
         return List.of();
       }
-      return added.get(target).stream().filter(c -> bases.stream().allMatch(b -> hadAt(b, c)))
-          .filter(c -> columns.containsKey(source) ? !columns.get(source).contains(c) : !hadAt(commit, c)).toList();
+      List<String> dropping = new ArrayList<>(added.get(target).stream().filter(c -> bases.stream().allMatch(b -> hadAt(b, c)))
+          .filter(c -> columns.containsKey(source) ? !columns.get(source).contains(c) : !hadAt(commit, c)).toList());
+      // and the table's own columns the source dropped on its branch (the base had them)
+      table.stream().filter(c -> columns.get(target).contains(c) && !added.get(target).contains(c))
+          .filter(c -> bases.stream().allMatch(b -> hadAt(b, c)))
+          .filter(c -> columns.containsKey(source) ? !columns.get(source).contains(c) && droppedOwn.get(source).contains(c)
+              : commitDroppedOwn.getOrDefault(commit, List.of()).contains(c))
+          .forEach(dropping::add);
+      return dropping;
     }
 
     /** Whether commit {@code commit}'s shape had column {@code c} (the table's then, or its branch's added). */
     boolean hadAt(String commit, String c) {
       return commitColumns.getOrDefault(commit, List.of()).contains(c)
+          && !commitDroppedOwn.getOrDefault(commit, List.of()).contains(c)
           || commitAdded.getOrDefault(commit, List.of()).contains(c);
     }
 
@@ -299,9 +336,10 @@ class DataModelTest {
     List<String> columnsAt(String base, String commit) {
       List<String> then = commitColumns.get(commit);
       List<String> added = commitAdded.getOrDefault(commit, List.of());
-      return ancestors(heads.get("main")).contains(commit) && appended(columns.get(base), then)
+      List<String> dropped = commitDroppedOwn.getOrDefault(commit, List.of());
+      return (ancestors(heads.get("main")).contains(commit) && appended(columns.get(base), then)
           ? columns.get(base).stream().filter(c -> then.contains(c) || added.contains(c)).toList()
-          : columns.get(base);
+          : columns.get(base)).stream().filter(c -> !dropped.contains(c)).toList();
     }
 
     void recordCommit(String branch, String id, List<String> of) {
@@ -309,6 +347,7 @@ class DataModelTest {
       heads.put(branch, id);
       madeOn.put(id, incarnation.get(branch));
       commitAdded.put(id, List.copyOf(added.getOrDefault(branch, List.of())));
+      commitDroppedOwn.put(id, List.copyOf(droppedOwn.getOrDefault(branch, List.of())));
       commitWide.put(id, Set.copyOf(wide.getOrDefault(branch, Set.of())));
       // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
       // those of the newest default-branch commit it reaches, as its parents say
@@ -356,6 +395,7 @@ class DataModelTest {
     void start(String branch, TreeMap<Integer, Integer> state) {
       columns.put(branch, new ArrayList<>(table));
       added.put(branch, new ArrayList<>());
+      droppedOwn.put(branch, new ArrayList<>());
       wide.put(branch, new TreeSet<>());
       incarnation.put(branch, branch + "#" + (++incarnations));
       working.put(branch, new TreeMap<>(state));
@@ -414,6 +454,8 @@ class DataModelTest {
   /** Columns added (and dropped again) on branches, and merges that gave them to the default branch's table. */
   private int branchColumnsAdded;
   private int branchColumnsDropped;
+  private int ownColumnsDropped;
+  private int ownColumnResets;
   /** Hard resets that moved a branch's added columns with its rows. */
   private int schemaResets;
   private int promotions;
@@ -438,8 +480,9 @@ class DataModelTest {
         throw new AssertionError("run " + run + " (seed " + (seed + run) + ") failed after:\n" + trace, e);
       }
     }
-    System.out.printf("DataModelTest: %d columns widened on branches, %d alterations carried, %d refused for types%n",
-        branchColumnsWidened, carriedAlters, typeRefusals);
+    System.out.printf("DataModelTest: %d columns widened on branches, %d alterations carried, %d refused for types,"
+        + " %d columns of the table dropped on branches, %d hard resets across such a drop%n",
+        branchColumnsWidened, carriedAlters, typeRefusals, ownColumnsDropped, ownColumnResets);
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
     assertThat(resets).as("resets made by the runs").isPositive();
     assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
@@ -453,6 +496,8 @@ class DataModelTest {
     assertThat(columnRefusals).as("moves refused for rows of other columns").isPositive();
     assertThat(branchColumnsWidened).as("columns widened on branches by the runs").isPositive();
     assertThat(carriedAlters).as("alterations a merge carried into another branch").isPositive();
+    assertThat(ownColumnsDropped).as("columns of the table dropped on branches by the runs").isPositive();
+    assertThat(ownColumnResets).as("hard resets across such a drop, and back").isPositive();
 
   }
 
@@ -474,6 +519,7 @@ class DataModelTest {
     model.commitOrder.add(root);
     model.recordCommit("main", root, List.of());
 
+    String ownDropper = null;
     for (int step = 0; step < steps; step++) {
       if ((step == steps / 3 || step == 2 * steps / 3) && model.tableColumns < 3) {
         addColumn(repo, t, model, step, trace); // at fixed steps too (no random draw: the sequences stay)
@@ -482,6 +528,30 @@ class DataModelTest {
       List<String> adders = model.working.keySet().stream().filter(x -> !x.equals("main")).sorted().toList();
       if ((step == 3 * steps / 5 || step == 7 * steps / 10) && !adders.isEmpty()) {
         addBranchColumn(repo, model, adders.get(step == 3 * steps / 5 ? 0 : adders.size() - 1), step, trace);
+      }
+      // a column of the table dropped on a branch (a new one of main when none reads it), and later that branch
+      // committed, reset hard to the newest commit of its history that read it (given back with its values),
+      // and reset hard back
+      if (step == 11 * steps / 20) {
+        String dropper = adders.stream().filter(x -> model.columns.get(x).contains("note")).findFirst()
+            .orElseGet(() -> createBranch(repo, model, "main", false, 11 * steps / 20, trace));
+        dropOwnColumn(repo, model, dropper, step, trace);
+        ownDropper = dropper;
+      }
+      if (step == 4 * steps / 5 && ownDropper != null && model.working.containsKey(ownDropper)
+          && model.droppedOwn.get(ownDropper).contains("note")) {
+        String b = ownDropper;
+        Set<String> history = model.ancestors(model.heads.get(b));
+        List<String> newestFirst = new ArrayList<>(model.commitOrder);
+        java.util.Collections.reverse(newestFirst);
+        String to = newestFirst.stream().filter(history::contains)
+            .filter(c -> !model.commitDroppedOwn.getOrDefault(c, List.of()).contains("note")).findFirst().orElse(null);
+        if (to != null) {
+          String head = commit(repo, model, b, true, step, trace);
+          reset(repo, model, b, to, true, step, trace);
+          reset(repo, model, b, head, true, step, trace);
+          ownColumnResets++;
+        }
       }
       // and between them, the first column a branch added dropped again
       if (step == 13 * steps / 20) {
@@ -691,6 +761,7 @@ class DataModelTest {
         model.stashes.remove(b);
         model.columns.remove(b);
         model.added.remove(b);
+        model.droppedOwn.remove(b);
       } else if (op < 91) {
         merge(repo, model, b, random, step, trace);
       } else if (op < 92) {
@@ -825,7 +896,10 @@ class DataModelTest {
       }
     }
     boolean clean = model.working.get(target).equals(model.committed.get(target));
-    if (!model.fits(target, source, theirsCommit, true, !model.columns.containsKey(source))
+    String schemaBase = model.serverBase(model.heads.get(target), theirsCommit);
+    List<String> settledDrops = model.settledDrops(target, schemaBase,
+        c -> live ? model.columns.get(source).contains(c) : model.hadAt(theirsCommit, c));
+    if (!model.fits(target, source, theirsCommit, true, !model.columns.containsKey(source), settledDrops)
         && !(!clean && "WorkingChangesPresent".equals(response.path("error")))) { // the rehearsal may see those first
       assertThat(response.statusCode()).as("rows of other columns: " + response.body().asString()).isEqualTo(422);
       assertThat((String) response.path("message")).contains("columns");
@@ -839,7 +913,10 @@ class DataModelTest {
     String ours = model.heads.get(target);
     Set<String> bases = model.lowestCommonAncestors(ours, theirsCommit);
     boolean upToDate = bases.contains(theirsCommit);
-    boolean ff = !upToDate && bases.contains(ours) && !fastForward.equals("never") && !promoted;
+    // a commit whose branch dropped a column of the table reaches main in a merge commit
+    boolean narrows = target.equals("main") && model.commitDroppedOwn.getOrDefault(theirsCommit, List.of()).stream()
+        .anyMatch(model.table::contains);
+    boolean ff = !upToDate && bases.contains(ours) && !fastForward.equals("never") && !promoted && !narrows;
     TreeMap<Integer, Integer> theirs = model.commits.get(theirsCommit);
     if (response.statusCode() == 409 && "WorkingChangesPresent".equals(response.path("error"))) {
       // working changes of the table refuse a merge that writes it, before it gives any columns
@@ -975,6 +1052,17 @@ class DataModelTest {
       schemaResets++;
     }
     if (hard && !target.equals("main")) {
+      // the table's own columns as the commit's branch read them: dropped, or given back with their values
+      List<String> wantDropped = model.commitDroppedOwn.getOrDefault(to, List.of()).stream()
+          .filter(model.table::contains).toList();
+      List<String> nowDropped = model.droppedOwn.get(target);
+      List<String> restore = nowDropped.stream().filter(c -> !wantDropped.contains(c)).toList();
+      List<String> newly = wantDropped.stream().filter(c -> model.columns.get(target).contains(c)
+          && !model.added.get(target).contains(c)).toList();
+      model.columns.get(target).removeAll(newly);
+      model.columns.get(target).addAll(restore);
+      nowDropped.removeAll(restore);
+      nowDropped.addAll(newly);
       // and the types it had then (a column altered since is altered back)
       Set<String> wideThen = model.commitWide.getOrDefault(to, Set.of());
       model.wide.get(target).removeIf(c -> !model.added.get(target).contains(c)
@@ -1011,6 +1099,8 @@ class DataModelTest {
   /** Columns a merge, revert or cherry-pick drops from branch {@code target} (its source dropped them) go first. */
   private void dropColumns(Model model, String target, List<String> columns) {
     if (!columns.isEmpty()) {
+      columns.stream().filter(c -> model.table.contains(c) && !model.added.get(target).contains(c))
+          .forEach(model.droppedOwn.get(target)::add);
       model.columns.get(target).removeAll(columns);
       model.added.get(target).removeAll(columns);
       model.wide.get(target).removeAll(columns);
@@ -1096,8 +1186,14 @@ class DataModelTest {
     List<String> adds = model.commitAdded.getOrDefault(revert ? parent : commit, List.of()).stream()
         .filter(c -> !model.columns.get(target).contains(c) && !model.hadAt(changeBase, c)).toList();
     // and those its side dropped leave another branch that added them (a revert of the commit that added one)
-    List<String> drops = target.equals("main") ? List.of() : model.added.get(target).stream()
-        .filter(c -> model.hadAt(changeBase, c) && !model.hadAt(revert ? parent : commit, c)).toList();
+    List<String> drops = target.equals("main") ? List.of() : new ArrayList<>(model.added.get(target).stream()
+        .filter(c -> model.hadAt(changeBase, c) && !model.hadAt(revert ? parent : commit, c)).toList());
+    if (!target.equals("main")) { // and the table's own its side dropped on its branch
+      model.table.stream().filter(c -> model.columns.get(target).contains(c) && !model.added.get(target).contains(c)
+          && model.hadAt(changeBase, c) && model.commitDroppedOwn.getOrDefault(changeTheirs, List.of()).contains(c))
+          .forEach(drops::add);
+    }
+    List<String> settledDrops = model.settledDrops(target, changeBase, c -> model.hadAt(changeTheirs, c));
     Runnable refused = model.columnsAsNow();
     int promotionsBefore = promotions;
     alterColumns(model, target, (Map<String, String>) typed);
@@ -1109,7 +1205,7 @@ class DataModelTest {
     TreeMap<Integer, Integer> w = model.working.get(target);
     TreeMap<Integer, Integer> head = model.committed.get(target);
     boolean clean = w.equals(head);
-    if (!model.fits(target, null, commit, false, true)
+    if (!model.fits(target, null, commit, false, true, settledDrops)
         && !(!clean && "WorkingChangesPresent".equals(response.path("error")))) { // the rehearsal may see those first
       assertThat(response.statusCode()).as("a commit of other columns: " + response.body().asString()).isEqualTo(422);
       columnRefusals++;
@@ -1385,6 +1481,11 @@ class DataModelTest {
         .stream().filter(c -> !model.table.contains(c)).toList();
     model.columns.get(name).addAll(inherited);
     model.added.get(name).addAll(inherited);
+    // and without the table's columns its source dropped
+    List<String> dropsFrom = (fromOld ? model.commitDroppedOwn.getOrDefault(from, List.of()) : model.droppedOwn.get(from))
+        .stream().filter(model.table::contains).toList();
+    model.columns.get(name).removeAll(dropsFrom);
+    model.droppedOwn.get(name).addAll(dropsFrom);
     (fromOld ? model.commitWide.getOrDefault(from, Set.of()) : model.wide.get(from)).stream()
         .filter(inherited::contains).forEach(model.wide.get(name)::add);
     return name;
@@ -1411,6 +1512,16 @@ class DataModelTest {
     model.commits.put(id, model.commit(b, all));
     model.commitOrder.add(id);
     return id;
+  }
+
+  /** Column {@code note} of the table dropped on branch {@code b} through Strata: zero-copy, the table keeps it. */
+  private void dropOwnColumn(String repo, Model model, String b, int step, StringBuilder trace) {
+    trace.append(step).append(": drop column note on ").append(b).append('\n');
+    Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "note"))))
+        .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then().statusCode(200);
+    model.columns.get(b).remove("note");
+    model.droppedOwn.get(b).add("note");
+    ownColumnsDropped++;
   }
 
   /** The first column branch {@code b} added, dropped again through Strata: the branch no longer reads it. */
