@@ -111,53 +111,43 @@ final class BranchColumnsSql {
 
   /**
    * Gives the branch back {@code columns}, the table's own it had dropped ({@code before}: the branch
-   * without them; {@code after}: with them, after its others): its row type (made, or dropped when its
-   * columns are the table's again), overlay and working log take each, null in their rows until filled, and
-   * its view is made again, reading them from the table for the rows it has not written. A NOT NULL column's
-   * rule holds for the overlay's rows written from now on (NOT VALID: the rows it has are filled after).
+   * without them; {@code after}: with them, in the table's order): its row type made again in that order
+   * (or dropped when its columns are the table's again), its overlay and working log take each, null in
+   * their rows until filled ({@link #requireRestored} then), and its view is made again, reading them from
+   * the table for the rows it has not written.
    */
   static String restoreColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
       List<TableColumn> columns) {
-    StringBuilder sql = new StringBuilder();
+    StringBuilder sql = new StringBuilder("drop type if exists ").append(before.ownRowType()).append(";");
     if (after.hasOwnShape()) {
-      sql.append(fill("""
-          do $strata_t$ begin
-            if to_regtype({row_type_literal}) is null then execute {create}; end if;
-          end $strata_t$;
-          """, "row_type_literal", OverlaySql.literal(after.ownRowType()),
-          "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.rowTypeDefinition() + ")")));
+      // a composite type's attributes cannot move: made again in the branch's order (the view and the
+      // branch's state function, which name it, are dropped first)
+      sql.append("create type ").append(after.ownRowType()).append(" as (").append(after.rowTypeDefinition())
+          .append(");");
     }
     for (TableColumn c : columns) {
       String column = Sql.quote(c.name());
-      if (after.hasOwnShape()) {
-        sql.append(fill("""
-            do $strata_t$ begin
-              if not exists (select from pg_attribute a join pg_type t on t.typrelid = a.attrelid
-                             where t.oid = to_regtype({row_type_literal}) and a.attname = {name} and not a.attisdropped) then
-                execute {add_attribute};
-              end if;
-            end $strata_t$;
-            """, "row_type_literal", OverlaySql.literal(after.ownRowType()), "name", OverlaySql.literal(c.name()),
-            "add_attribute", OverlaySql.literal("alter type " + after.ownRowType() + " add attribute " + column + " "
-                + c.type())));
-      }
       sql.append("alter table ").append(before.overlay()).append(" add column if not exists ").append(column)
           .append(" ").append(c.type()).append(";")
           .append("alter table ").append(before.workingLog()).append(" add column if not exists ").append(column)
           .append(" ").append(c.type()).append(";");
     }
-    List<String> tableRequired = tableRequired(after);
-    if (columns.stream().anyMatch(c -> tableRequired.contains(c.name()))) {
-      String required = Sql.quote("strata_required_table");
-      sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ").append(required)
-          .append(", add constraint ").append(required).append(" check (__deleted or (")
-          .append(tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
-              .collect(java.util.stream.Collectors.joining(" and "))).append(")) not valid;");
-    }
-    if (!after.hasOwnShape()) {
-      sql.append("drop type if exists ").append(before.ownRowType()).append(";");
-    }
     return remakeView(before, after, viewSchema, viewName, sql.toString());
+  }
+
+  /**
+   * Once the rows of a branch that got {@code names} back are filled: the table's NOT NULL rules held on
+   * them again, when one of them is NOT NULL (NOT VALID: the rows were filled from the table and the images).
+   */
+  static String requireRestored(OverlaySql b, List<String> names) {
+    List<String> tableRequired = tableRequired(b);
+    if (names.stream().noneMatch(tableRequired::contains)) {
+      return "select 1";
+    }
+    String required = Sql.quote("strata_required_table");
+    return "alter table " + b.overlay() + " drop constraint if exists " + required + ", add constraint " + required
+        + " check (__deleted or (" + tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
+            .collect(java.util.stream.Collectors.joining(" and ")) + ")) not valid";
   }
 
   /**

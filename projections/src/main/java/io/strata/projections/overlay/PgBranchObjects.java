@@ -239,22 +239,25 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
-  public Uni<Void> restoreColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns,
+  public Uni<Void> restoreColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns) {
+    return changeShape(unit, table, branch, table.columnsRestoring(columns), table.refAdded(),
+        (before, after, view) -> BranchColumnsSql.restoreColumns(before, after, view[0], view[1], columns));
+  }
+
+  @Override
+  public Uni<Void> fillRestoredColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns,
       StatePath target) {
-    List<TableColumn> columnsAfter = new ArrayList<>(table.columnsOnRef());
-    columnsAfter.addAll(columns);
-    TrackedTable after = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
-        table.columns(), columnsAfter, table.refAdded());
-    OverlaySql onBranch = OverlaySql.of(after).onBranch(after.branchId(branch));
-    BranchObjectsSql sql = new BranchObjectsSql(onBranch);
+    BranchObjectsSql sql = new BranchObjectsSql(OverlaySql.of(table).onBranch(table.branchId(branch)));
     List<String> names = columns.stream().map(TableColumn::name).toList();
+    TrackedTable main = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
+        table.columns());
     SqlConnection tx = PgUnit.of(unit);
-    return changeShape(unit, table, branch, columnsAfter, table.refAdded(),
-            (before, changed, view) -> BranchColumnsSql.restoreColumns(before, changed, view[0], view[1], columns))
-        .chain(() -> tx.query(sql.fillFromTable(names)).execute())
-        .chain(() -> tx.preparedQuery(sql.refillColumns(ChangeImagesSql.changed(OverlaySql.of(table), "$1", "$2",
+    return tx.query(sql.fillFromTable(names)).execute()
+        .chain(() -> tx.preparedQuery(sql.refillColumns(ChangeImagesSql.changed(OverlaySql.of(main), "$1", "$2",
                 target.undoWorkingChanges()), names))
             .execute(Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new))))
+        .chain(() -> tx.query(BranchColumnsSql.requireRestored(OverlaySql.of(table).onBranch(table.branchId(branch)),
+            names)).execute())
         .replaceWithVoid();
   }
 
@@ -309,6 +312,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
               OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).forkedAt(r.getLong(4));
               return tx.query(change.sql(before, after, new String[] {r.getString(2), r.getString(3)})).execute()
                   .chain(() -> PgQueryAccess.addViews(tx, after))
+                  .chain(() -> PgQueryAccess.remakeStateFunctions(tx, after))
                   .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
                       before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
                   .replaceWithVoid();

@@ -148,21 +148,27 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
         .map(rows -> roleOf(rows.iterator().next().getString(0)))
         .chain(name -> tx.preparedQuery("select 1 from pg_roles where rolname = $1").execute(Tuple.of(name))
             .chain(role -> tx.query(role.rowCount() > 0 ? views(branch, Sql.quote(name))
-                : new QueryAccessSql(branch).createViews() + unreadable(branch)).execute()
-                .chain(() -> role.rowCount() == 0 ? Uni.createFrom().voidItem() : remakeStateFunctions(tx, branch,
-                    Sql.quote(name)))))
+                : new QueryAccessSql(branch).createViews() + unreadable(branch)).execute()))
         .replaceWithVoid();
   }
 
   /**
-   * Makes the state functions of {@code branch}'s table again, granted to {@code role}: their body for a
-   * branch follows its columns (a branch that dropped or added columns has a body of its own, read in them).
+   * Makes the state functions of {@code branch}'s table again, granted to the query role of its repository
+   * if it exists ({@link #grant} makes them otherwise), in the caller's transaction: their body for a branch
+   * follows its columns (a branch that dropped or added columns reads its logs in them), so a change of a
+   * branch's columns makes them again.
    */
-  static Uni<Void> remakeStateFunctions(SqlConnection tx, OverlaySql branch, String role) {
+  static Uni<Void> remakeStateFunctions(SqlConnection tx, OverlaySql branch) {
     OverlaySql table = branch.withBranchShape(null, List.of()).onBranch(null);
-    return tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.tableId()))
-        .chain(overlays -> tx.query(stateFunctions(table, overlays, role)).execute())
-        .replaceWithVoid();
+    return tx.query(LOCK).execute()
+        .chain(() -> tx.preparedQuery("select repository from " + OverlaySql.SCHEMA + ".tracked_tables where tid = $1")
+            .execute(Tuple.of(table.tableId())))
+        .map(rows -> roleOf(rows.iterator().next().getString(0)))
+        .chain(name -> tx.preparedQuery("select 1 from pg_roles where rolname = $1").execute(Tuple.of(name))
+            .chain(role -> role.rowCount() == 0 ? Uni.createFrom().voidItem()
+                : tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.tableId()))
+                    .chain(overlays -> tx.query(stateFunctions(table, overlays, Sql.quote(name))).execute())
+                    .replaceWithVoid()));
   }
 
   /**

@@ -88,13 +88,19 @@ public interface BranchObjects<X> {
 
   /**
    * Gives {@code branch} back {@code columns}, columns of the table it had dropped ({@code table} as the
-   * branch reads it before), after its others, each row it holds taking the value it has at {@code target}
-   * (the default branch's state taken along a path to a commit, as {@link #create} starts a branch there):
-   * its image on that path, else the table's row. The rows it reads from the table read them again; a NOT
-   * NULL rule holds for writes from now on. Copies no row of the table. For a hard reset to {@code target},
-   * before its rows move (a change the reset undoes whose image lacks the columns reads them from these rows).
+   * branch reads it before), in the table's order ({@link TrackedTable#columnsRestoring}): the rows it reads
+   * from the table read them again, the rows it holds have them null until {@link #fillRestoredColumns}.
+   * Copies no row of the table.
    */
-  Uni<Void> restoreColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns, StatePath target);
+  Uni<Void> restoreColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns);
+
+  /**
+   * Gives the rows {@code branch} holds ({@code table} as it reads it, with {@code columns} given back) their
+   * values of {@code columns} at {@code target} — the default branch's state taken along a path to a commit,
+   * as {@link #create} starts a branch there: the image on that path, else the table's row — then holds the
+   * table's NOT NULL rules on them. For a hard reset to {@code target}, once its rows moved.
+   */
+  Uni<Void> fillRestoredColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns, StatePath target);
 
   /**
    * Gives columns {@code branch} added their definitions {@code columns} (same names; {@code table} as the

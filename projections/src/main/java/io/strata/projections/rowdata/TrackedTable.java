@@ -54,6 +54,19 @@ public record TrackedTable(String repository, String name, String schema, String
         t.columnsOn(branch), t.addedOn(branch));
   }
 
+  /**
+   * The ref's columns once {@code restored}, columns of the table it does not read, are given back: the
+   * table's it reads then, in the table's order, and after them those it added.
+   */
+  public List<TableColumn> columnsRestoring(List<TableColumn> restored) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    columnsOnRef().forEach(c -> names.add(c.name()));
+    restored.forEach(c -> names.add(c.name()));
+    List<TableColumn> after = new java.util.ArrayList<>(columns.stream().filter(c -> names.contains(c.name())).toList());
+    columnsOnRef().stream().filter(c -> columns.stream().noneMatch(x -> x.name().equals(c.name()))).forEach(after::add);
+    return List.copyOf(after);
+  }
+
   /** The columns of the ref a role works on: its own, else the table's. */
   public List<TableColumn> columnsOnRef() {
     return refColumns != null ? refColumns : columns;

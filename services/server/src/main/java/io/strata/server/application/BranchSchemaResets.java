@@ -121,8 +121,9 @@ public class BranchSchemaResets {
             .filter(c -> !dropNames.contains(c.name())).toList();
         List<TableShape.Column> addedMid = current.stream().filter(c -> !dropNames.contains(c.name())).toList();
         requireAddable(state.tables().get(table), branch, columnsMid, adds);
-        List<TableColumn> columnsRestored = new ArrayList<>(columnsMid);
-        columnsRestored.addAll(restored);
+        TrackedTable beforeRestore = new TrackedTable(repository, table, own.schema(), own.table(), own.primaryKey(),
+            own.columns(), columnsMid, addedMid);
+        List<TableColumn> columnsRestored = restored.isEmpty() ? columnsMid : beforeRestore.columnsRestoring(restored);
         List<TableColumn> columnsMoving = new ArrayList<>(columnsRestored);
         adds.forEach(c -> columnsMoving.add(c.asTableColumn()));
         List<TableShape.Column> addedMoving = new ArrayList<>(addedMid);
@@ -155,13 +156,21 @@ public class BranchSchemaResets {
                 t.storage(), c -> BranchSchemaCommands.drop(c, before, branch, dropNames)))
             // a column of the table the branch dropped since comes back with the values its rows had at the
             // commit (the commit's state taken from the default branch's, as a branch created there reads it)
-            .chain(() -> restored.isEmpty() ? Uni.createFrom().voidItem() : CommitGraphReads.pathsBetween(tx,
-                    repository, state.branch(state.defaultBranch()).head(), to)
-                .chain(paths -> backends.inCommand(tx, repository, t.storage(), c -> c.roles().branchObjects()
-                    .restoreColumns(c, mid, branch, restored, new io.strata.projections.rowdata.StatePath(
-                        paths.undo(table), paths.redo(table), true)))))
+            .chain(() -> restored.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
+                t.storage(), c -> c.roles().branchObjects().restoreColumns(c, mid, branch, restored)))
             .chain(() -> adds.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
                 t.storage(), c -> c.roles().branchObjects().addColumns(c, midRestored, branch, adds)));
+        if (!restored.isEmpty()) {
+          // once the rows moved: every row the branch holds takes its values of the columns given back at the
+          // commit (its state taken from the default branch's, as a branch created there reads it)
+          TrackedTable filled = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
+              columnsMoving, addedMoving);
+          afterRows.add(() -> CommitGraphReads.pathsBetween(tx, repository, state.branch(state.defaultBranch()).head(),
+                  to)
+              .chain(paths -> backends.inCommand(tx, repository, t.storage(), c -> c.roles().branchObjects()
+                  .fillRestoredColumns(c, filled, branch, restored, new io.strata.projections.rowdata.StatePath(
+                      paths.undo(table), paths.redo(table), true)))));
+        }
         if (!alters.isEmpty()) {
           // before the rows move: the types where every value the branch holds converts unchanged, and NOT NULL
           // relaxed where the commit's column is nullable (its rows may bring nulls back); the rest after them

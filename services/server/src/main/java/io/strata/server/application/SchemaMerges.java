@@ -180,8 +180,8 @@ class SchemaMerges {
                         theirsColumns.put(t, shape.columns()));
                   }
                   return settle(state, target, sourceName,
-                      TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), theirsColumns, added,
-                      theirsAdded, strategy);
+                      TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
+                      added, theirsAdded, strategy);
                 }))))))
         .call(settled -> requireAlterations(repo, state, settled));
   }
@@ -227,7 +227,7 @@ class SchemaMerges {
   }
 
   private static Settled settle(RepositoryState state, String target, String sourceName,
-      Map<String, TableShape> base, Map<String, List<TableShape.Column>> theirsColumns,
+      Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, List<TableShape.Column>> theirsColumns,
       Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
       SchemaMerge.Side strategy) {
     List<SchemaMerge.Conflict> open = new ArrayList<>();
@@ -245,14 +245,21 @@ class SchemaMerges {
       if (theirs == null) {
         continue; // not tracked at the source: its rows are not merged
       }
-      List<TableShape.Column> baseColumns = base.containsKey(t.name()) ? base.get(t.name()).columns() : List.of();
+      List<TableShape.Column> baseColumns = new ArrayList<>(base.containsKey(t.name()) ? base.get(t.name()).columns()
+          : List.of());
       List<TableShape.Column> ours = columnsOn(state, t, target);
       // the table's own columns the base had and a side dropped on its branch merge like the columns branches
       // added: a drop on one side is one change (dropped from a target branch other than the default one)
+      // (the table had them at the base, whether or not the base's branch read them: a drop stays a drop when
+      // the base is a commit of the branch that made it)
+      List<TableShape.Column> baseTable = baseTables.containsKey(t.name()) ? baseTables.get(t.name()).columns()
+          : List.of();
       Set<String> ownDropped = t.columns().stream().map(TableColumn::name)
-          .filter(n -> baseColumns.stream().anyMatch(c -> c.name().equals(n))
+          .filter(n -> baseTable.stream().anyMatch(c -> c.name().equals(n))
               && (ours.stream().noneMatch(c -> c.name().equals(n)) || theirs.stream().noneMatch(c -> c.name().equals(n))))
           .collect(Collectors.toSet());
+      baseTable.stream().filter(c -> ownDropped.contains(c.name())
+          && baseColumns.stream().noneMatch(x -> x.name().equals(c.name()))).forEach(baseColumns::add);
       Set<String> added = new java.util.HashSet<>(strataAdded.getOrDefault(t.name(), Set.of()));
       added.addAll(ownDropped);
       Set<String> ownLacked = ownDropped.stream().filter(n -> ours.stream().noneMatch(c -> c.name().equals(n))

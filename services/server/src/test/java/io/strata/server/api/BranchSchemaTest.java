@@ -240,7 +240,11 @@ class BranchSchemaTest {
         .body("tables[0].changes[0].change_type", equalTo("removed"))
         .body("tables[0].changes[0].destructive", equalTo(true));
 
-    // a hard reset to a commit before the drop gives the column back, with the values the branch had then
+    // a hard reset to a commit before the drop gives the column back, with the values the branch had then:
+    // rows deleted since, and rows with working changes, too
+    sql(pool, "delete from " + view + " where id = 2");
+    commitAll(repo, "dev", "no second order");
+    sql(pool, "update " + view + " set status = 'wip' where id = 1");
     json().body(Map.of("to", noted, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
         .statusCode(200);
     JsonPath back = rows(repo, "dev", true);
@@ -298,10 +302,16 @@ class BranchSchemaTest {
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
         .statusCode(200).body("fast_forward", equalTo(false));
     assertThat(Api.head(repo, "main")).isNotEqualTo(dropped);
+    // and the branch takes main's rows again (their merge base is its own commit, made without the column)
+    sql(pool, "update public." + t + " set status = 'main' where id = 3");
+    commitAll(repo, "main", "main moves on");
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    assertThat(rows(repo, "dev", false).getMap("items[2]")).isEqualTo(Map.of("id", 3, "status", "main"));
     assertThat(given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "note");
     assertThat(Api.rows(pool, "select string_agg(id || ':' || status || ':' || coalesce(note, '-'), ',' order by id)"
-        + " from public." + t)).containsExactly("1:new:x,2:done:b,3:new:-,4:sql:-,5:rest:-");
+        + " from public." + t)).containsExactly("1:new:x,2:done:b,3:main:-,4:sql:-,5:rest:-");
     assertThat(state(repo, false).tables().get("orders").columns()).extracting(TableColumn::name)
         .containsExactly("id", "status", "note");
 
@@ -317,6 +327,16 @@ class BranchSchemaTest {
     String slim = Api.view(two, "slim", "orders");
     sql(pool, "insert into " + slim + " (id, qty) values (7, 3)");
     assertThat(rows(two, "slim", true).getList("items.qty")).containsExactly(1, 3);
+    // a column in the middle given back by a reset takes its place again: the branch reads the table's columns
+    String slimForked = Api.head(two, "slim");
+    commitAll(two, "slim", "no status");
+    json().body(Map.of("to", slimForked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/slim/reset", two)
+        .then().statusCode(200);
+    assertThat(state(two, false).hasOwnColumns("orders", "slim")).isFalse();
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
+        + Api.view(two, "slim", "orders") + "'::regclass and attnum > 0")).containsExactly("id,status,qty");
+    assertThat(rows(two, "slim", true).getList("items.status")).containsExactly("new");
+    change(two, "slim", Map.of("operations", List.of(dropColumn("status")))).statusCode(200);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "insert into " + slim + " (id, qty) values (8, null)"))
         .hasMessageContaining("check");
   }
