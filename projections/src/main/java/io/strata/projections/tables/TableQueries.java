@@ -244,17 +244,7 @@ public final class TableQueries {
     return client.preparedQuery("select table_name, columns::text from strata_meta.commit_added"
             + " where repository = $1 and commit_id = $2 and columns is not null")
         .execute(Tuple.of(repository, commit))
-        .map(rows -> {
-          Map<String, List<String>> names = new TreeMap<>();
-          for (Row r : rows) {
-            try {
-              names.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), NAMES));
-            } catch (JsonProcessingException e) {
-              throw new IllegalStateException("unreadable column names", e);
-            }
-          }
-          return names;
-        });
+        .map(TableQueries::namesByTable);
   }
 
   /**
@@ -273,17 +263,20 @@ public final class TableQueries {
                    order by name, position desc) h
             where h.tracked""")
         .execute(Tuple.of(repository, commit))
-        .map(rows -> {
-          Map<String, List<String>> names = new TreeMap<>();
-          for (Row r : rows) {
-            try {
-              names.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), NAMES));
-            } catch (JsonProcessingException e) {
-              throw new IllegalStateException("unreadable column names", e);
-            }
-          }
-          return names;
-        });
+        .map(TableQueries::namesByTable);
+  }
+
+  /** Rows of (table name, JSON array of column names) by table. */
+  private static Map<String, List<String>> namesByTable(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+    Map<String, List<String>> names = new TreeMap<>();
+    for (Row r : rows) {
+      try {
+        names.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), NAMES));
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("unreadable column names", e);
+      }
+    }
+    return names;
   }
 
   /** {@link #columnNamesAt(SqlClient, String, String)} in the metadata database. */
