@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>adding a column on a branch</b> ({@code BranchObjects.addColumns}, the whole transaction) of a
  *       small table and of a large one, in alternating rounds: zero-copy means the same time whatever the
  *       table's size (ratio large / small); and <b>altering it</b> ({@code BranchObjects.alterColumns}, an
- *       integer column widened to bigint, the branch's 1 000 written rows converted): the same;
+ *       integer column widened to bigint, the branch's 1 000 written rows converted), then <b>dropping a column
+ *       of the table itself</b> there ({@code BranchObjects.dropColumns}: the branch's own row type made, its
+ *       overlay and log lose the column, its view made again): the same;
  *   <li><b>the branch's view after</b>: a branch that added a column against one that did not, over the
  *       same table with the same 1 000-row overlay, each query in turn in every round (ratio after /
  *       before); {@code SELECT cols} reads the columns both have (the view's own cost), {@code SELECT *}
@@ -56,6 +58,8 @@ public final class AddColumnBench {
       List<Double> addLarge = new ArrayList<>();
       List<Double> alterSmall = new ArrayList<>();
       List<Double> alterLarge = new ArrayList<>();
+      List<Double> dropSmall = new ArrayList<>();
+      List<Double> dropLarge = new ArrayList<>();
       for (int round = -1; round < rounds; round++) {
         for (TrackedTable t : List.of(s, l)) {
           String branch = "b" + (round + 1);
@@ -70,9 +74,15 @@ public final class AddColumnBench {
           TrackedTable withScore = onBranch(t, List.of(region, score));
           double alterMs = timed(() -> od.inTransaction(unit -> new PgBranchObjects().alterColumns(unit, withScore,
               branch, List.of(new TableShape.Column("score", "bigint", true, null, "'0'::bigint", null, null)))));
+          TrackedTable altered = onBranch(t, List.of(region,
+              new TableShape.Column("score", "bigint", true, null, "'0'::bigint", null, null)));
+          // and a column of the table itself dropped there (the branch's row type made, its view again)
+          double dropMs = timed(() -> od.inTransaction(unit -> new PgBranchObjects().dropColumns(unit, altered,
+              branch, List.of("pad"))));
           if (round >= 0) {
             (t == s ? addSmall : addLarge).add(ms);
             (t == s ? alterSmall : alterLarge).add(alterMs);
+            (t == s ? dropSmall : dropLarge).add(dropMs);
           }
           od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
         }
@@ -81,6 +91,8 @@ public final class AddColumnBench {
           small, median(addSmall), large, median(addLarge), median(addLarge) / median(addSmall));
       System.out.printf(Locale.ROOT, "alter a column on a branch (integer -> bigint): %,d rows %.1f ms, %,d rows %.1f ms:"
           + " ratio %.2f%n", small, median(alterSmall), large, median(alterLarge), median(alterLarge) / median(alterSmall));
+      System.out.printf(Locale.ROOT, "drop a column of the table on a branch: %,d rows %.1f ms, %,d rows %.1f ms:"
+          + " ratio %.2f%n", small, median(dropSmall), large, median(dropLarge), median(dropLarge) / median(dropSmall));
 
       // 2. the view of a branch that added a column against one that did not, same table, same overlay
       TrackedTable before = l;
