@@ -52,45 +52,14 @@ public class BranchCommands {
             .chain(() -> processor.caughtUp(repository))
             .chain(() -> resolver.resolve(repository, from))
             .chain(r -> r.isPlainBranch()
-                ? droppedOwn(repository, r.commit(), r.branch()).map(dropped -> new Commands.CreateBranch(name, from,
-                    r.branch(), null, isProtected, Map.of(), dropped))
+                ? Uni.createFrom().item(new Commands.CreateBranch(name, from, r.branch(), null, isProtected))
                 // a commit of a branch that added columns: the new branch has them (BranchSchemaDecider.inherited)
                 : tableQueries.addedAt(repository, r.commit())
-                    .chain(added -> droppedOwn(repository, r.commit(), null).map(dropped -> new Commands.CreateBranch(
-                        name, from, null, r.commit(), isProtected, added, dropped))));
+                    .map(added -> new Commands.CreateBranch(name, from, null, r.commit(), isProtected, added,
+                        Map.of())));
     return command.chain(c -> withTables(repository)
         ? processor.execute(repository, Footprint.of(c), (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx, answer)
         : processor.execute(repository, c, ctx, answer));
-  }
-
-  /**
-   * Per table, the table's own columns that branch {@code branch} (at head {@code commit}) does not read, or
-   * that commit {@code commit} was recorded without ({@code branch} null), though the table had them there:
-   * columns dropped on its branch (not those a branch kept from before the table gained them).
-   */
-  private Uni<Map<String, List<String>>> droppedOwn(String repository, String commit, String branch) {
-    return tableQueries.shapesAt(repository, commit).chain(then -> tableQueries.tables(repository)
-        .chain(rows -> (branch != null ? Uni.createFrom().item(rows.stream().collect(java.util.stream.Collectors.toMap(
-                io.strata.projections.tables.TableRow::name, row -> row.columnsOn(branch).stream()
-                    .map(io.strata.events.TableColumn::name).toList())))
-            : tableQueries.columnNamesAt(repository, commit))
-            .map(reads -> {
-              Map<String, List<String>> dropped = new java.util.TreeMap<>();
-              for (io.strata.projections.tables.TableRow row : rows) {
-                List<String> read = reads.get(row.name());
-                io.strata.events.TableShape shape = then.get(row.name());
-                if (read == null || shape == null) {
-                  continue;
-                }
-                List<String> names = shape.columns().stream().map(io.strata.events.TableShape.Column::name)
-                    .filter(n -> !read.contains(n) && row.facts().columns().stream().anyMatch(c -> c.name().equals(n)))
-                    .toList();
-                if (!names.isEmpty()) {
-                  dropped.put(row.name(), names);
-                }
-              }
-              return dropped;
-            })));
   }
 
   @Permits(Permission.REPOSITORY_ADMIN)

@@ -55,12 +55,49 @@ public class BranchOverlays {
     if (!state.exists() || state.branch(c.name()) != null) {
       return Uni.createFrom().item(c);
     }
-    RepositoryState.Branch source = c.start() != null ? null
-        : state.branch(c.fromBranch() == null ? state.defaultBranch() : c.fromBranch());
+    String from = c.start() != null ? null : c.fromBranch() == null ? state.defaultBranch() : c.fromBranch();
+    RepositoryState.Branch source = from == null ? null : state.branch(from);
     String start = source != null ? source.head() : c.start();
-    return start == null ? Uni.createFrom().item(c)
-        : install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, c),
-            BranchSchemaDecider.droppedBy(state, c)).replaceWith(c);
+    if (start == null) {
+      return Uni.createFrom().item(c);
+    }
+    // the columns its start does not read, decided in the queue (the source's shape cannot change meanwhile)
+    return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
+        .chain(() -> droppedOwn(tx, state, repository, start, source != null ? from : null))
+        .map(c::withDroppedOwn)
+        .call(decided -> install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, decided),
+            BranchSchemaDecider.droppedBy(state, decided)))
+        .map(decided -> (Commands.Command) decided);
+  }
+
+  /**
+   * Per table, the table's own columns that branch {@code branch} (at its head {@code start}) does not read,
+   * or that commit {@code start} was recorded without ({@code branch} null), though the table had them
+   * there: columns dropped on its branch (not those a branch kept from before the table gained them).
+   */
+  private static Uni<Map<String, List<String>>> droppedOwn(UnitOfWork tx, RepositoryState state, String repository,
+      String start, String branch) {
+    return CommitGraphReads.shapeColumnNamesAt(tx, repository, start)
+        .chain(then -> (branch != null ? Uni.createFrom().item(Map.<String, List<String>>of())
+                : CommitGraphReads.columnNamesAt(tx, repository, start))
+            .map(recorded -> {
+              Map<String, List<String>> dropped = new java.util.TreeMap<>();
+              for (TableTracked t : state.tables().values()) {
+                List<String> read = branch != null
+                    ? state.columnsOn(t.name(), branch).stream().map(io.strata.events.TableColumn::name).toList()
+                    : recorded.get(t.name());
+                List<String> had = then.get(t.name());
+                if (read == null || had == null) {
+                  continue;
+                }
+                List<String> names = had.stream().filter(n -> !read.contains(n)
+                    && t.columns().stream().anyMatch(x -> x.name().equals(n))).toList();
+                if (!names.isEmpty()) {
+                  dropped.put(t.name(), names);
+                }
+              }
+              return dropped;
+            }));
   }
 
   /**

@@ -87,6 +87,11 @@ public final class Commands {
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected) {
       this(name, from, fromBranch, start, isProtected, Map.of(), Map.of());
     }
+
+    /** The same creation, the new branch without {@code dropped}. */
+    public CreateBranch withDroppedOwn(Map<String, List<String>> dropped) {
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, dropped);
+    }
   }
 
   /**
