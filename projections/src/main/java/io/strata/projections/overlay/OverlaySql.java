@@ -217,9 +217,19 @@ final class OverlaySql {
    */
   String rowType() {
     // the statement text names the definition too (a comment): a connection's prepared statements are planned
-    // for the row type as it was, and PostgreSQL does not plan them again when an attribute changes type
+    // for the row type as it was, and PostgreSQL does not plan them again when an attribute changes type; and
+    // the generation of the server's row types, for a type dropped and made again with a definition it had
+    // (its statements would name a type that is gone: "function in FROM has unsupported return type")
     return hasOwnShape() ? ownRowType() + "/*" + io.strata.events.CommitIds.sha256Hex(rowTypeDefinition())
-        .substring(0, 12) + "*/" : table;
+        .substring(0, 12) + "." + ROW_TYPES.get() + "*/" : table;
+  }
+
+  /** Bumped whenever a branch's row type may be made, dropped or made again ({@link #rowType}). */
+  private static final java.util.concurrent.atomic.AtomicLong ROW_TYPES = new java.util.concurrent.atomic.AtomicLong();
+
+  /** A branch's row type is changing: statements written from now on are prepared afresh. */
+  static void rowTypesChanging() {
+    ROW_TYPES.incrementAndGet();
   }
 
   /** The name a branch's own row type has, whether or not it has one: dropped with the branch. */

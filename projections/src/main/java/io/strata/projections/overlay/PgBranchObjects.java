@@ -69,6 +69,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   public Uni<Void> remove(UnitOfWork unit, TrackedTable table, String branch) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
+    OverlaySql.rowTypesChanging(); // its row type goes: one of its name made again is another
     return tx.query(STRATA_OWN_DDL + onBranch.lockAgainstWriters()).execute()
         .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
         .chain(rows -> {
@@ -310,7 +311,9 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
           for (Row r : rows) {
             if (r.getString(0).equals(before.bid())) {
               OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).forkedAt(r.getLong(4));
+              OverlaySql.rowTypesChanging();
               return tx.query(change.sql(before, after, new String[] {r.getString(2), r.getString(3)})).execute()
+                  .invoke(OverlaySql::rowTypesChanging)
                   .chain(() -> PgQueryAccess.addViews(tx, after))
                   .chain(() -> PgQueryAccess.remakeStateFunctions(tx, after))
                   .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
