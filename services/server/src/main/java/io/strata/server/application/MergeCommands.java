@@ -70,12 +70,14 @@ public class MergeCommands {
   private final SchemaPromotions promotions;
   private final SchemaMerges schemaMerges;
   private final MergeRehearsal rehearsal;
+  private final DefaultBranchNarrowing narrowing;
 
   @Inject
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, RepositoryStateLoader loader, ObjectMapper json,
       StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work,
-      SchemaFollower follower, SchemaPromotions promotions, SchemaMerges schemaMerges, MergeRehearsal rehearsal) {
+      SchemaFollower follower, SchemaPromotions promotions, SchemaMerges schemaMerges, MergeRehearsal rehearsal, DefaultBranchNarrowing narrowing) {
+    this.narrowing = narrowing;
     this.schemaMerges = schemaMerges;
     this.rehearsal = rehearsal;
     this.follower = follower;
@@ -180,7 +182,7 @@ public class MergeCommands {
 
   private Uni<CommandResponse> merge(String repo, String target, Request r, CommandContext ctx,
       Function<Outcome, Answer> answer, Outcome outcome, SchemaMerges.Settled settled, boolean migrated) {
-    return tableQueries.tables(repo).chain(tracked -> narrowsDefault(repo, target, tracked, outcome.sourceCommit)
+    return tableQueries.tables(repo).chain(tracked -> narrowing.droppedColumn(repo, target, tracked, outcome.sourceCommit)
         .chain(narrows -> {
           if (narrows != null && r.fastForward() == FastForward.ONLY) {
             throw new StrataException(ErrorCode.NotFastForward, "'" + r.source() + "' dropped column '" + narrows
@@ -198,36 +200,6 @@ public class MergeCommands {
                   (tx, state) -> prepare(tx, state, repo, target, request, tracked, outcome, settled), ctx,
                   answer.apply(outcome)));
         }));
-  }
-
-  /**
-   * A column of a table of the default branch {@code target} that the source's commit does not read though
-   * the table had it then (its branch dropped it: the commit recorded its columns), or null; null too when
-   * the target has the commit already. A merge of such a commit into the default branch keeps the table's
-   * columns, and records them in a merge commit rather than fast-forwarding.
-   */
-  private Uni<String> narrowsDefault(String repo, String target, List<TableRow> tracked, String sourceCommit) {
-    return existing.repository(repo).chain(row -> !target.equals(row.defaultBranch()) || sourceCommit == null
-        ? Uni.createFrom().<String>nullItem()
-        : tableQueries.columnNamesAt(repo, sourceCommit).chain(names -> names.isEmpty()
-            ? Uni.createFrom().<String>nullItem()
-            : tableQueries.shapesAt(repo, sourceCommit).map(then -> {
-              for (TableRow t : tracked) {
-                List<String> read = names.get(t.name());
-                io.strata.events.TableShape shape = then.get(t.name());
-                if (read != null && shape != null) {
-                  for (io.strata.events.TableShape.Column c : shape.columns()) {
-                    if (!read.contains(c.name()) && t.facts().columns().stream().anyMatch(x -> x.name().equals(c.name()))) {
-                      return c.name();
-                    }
-                  }
-                }
-              }
-              return (String) null;
-            }))
-            .chain(column -> column == null ? Uni.createFrom().<String>nullItem()
-                : existing.branch(repo, target).chain(into -> graph.compare(repo, into.head(), sourceCommit))
-                    .map(c -> sourceCommit.equals(c.mergeBase()) ? null : column)));
   }
 
   private static Request withFastForward(Request r, FastForward mode) {

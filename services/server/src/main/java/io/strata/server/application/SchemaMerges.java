@@ -174,12 +174,12 @@ class SchemaMerges {
                   }
                   Map<String, List<TableShape.Column>> theirsColumns = new TreeMap<>();
                   if (live) {
-                    state.tables().values().forEach(t -> theirsColumns.put(t.name(), columnsOn(state, t, liveSource)));
+                    state.tables().values().forEach(t -> theirsColumns.put(t.name(), SchemaSettlement.columnsOn(state, t, liveSource)));
                   } else {
                     TableQueries.withBranchColumns(sourceShapes, sourceAdded, sourceNames).forEach((t, shape) ->
                         theirsColumns.put(t, shape.columns()));
                   }
-                  return settle(state, target, sourceName,
+                  return SchemaSettlement.settle(state, target, sourceName,
                       TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
                       added, theirsAdded, strategy);
                 }))))))
@@ -226,151 +226,6 @@ class SchemaMerges {
     return checks;
   }
 
-  private static Settled settle(RepositoryState state, String target, String sourceName,
-      Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, List<TableShape.Column>> theirsColumns,
-      Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
-      SchemaMerge.Side strategy) {
-    List<SchemaMerge.Conflict> open = new ArrayList<>();
-    Map<String, Set<String>> keptOurs = new TreeMap<>();
-    Map<String, List<TableShape.Column>> adds = new TreeMap<>();
-    Map<String, List<TableShape.Column>> brought = new TreeMap<>();
-    Map<String, List<SchemaMerge.Conflict>> droppedByOurs = new TreeMap<>();
-    Map<String, List<String>> drops = new TreeMap<>();
-    Map<String, List<SchemaMerge.Change>> alters = new TreeMap<>();
-    Map<String, List<SchemaMerge.Conflict>> droppedByTheirs = new TreeMap<>();
-    Map<String, Set<String>> ownDroppedByOurs = new TreeMap<>();
-    boolean intoDefault = target.equals(state.defaultBranch());
-    for (TableTracked t : state.tables().values()) {
-      List<TableShape.Column> theirs = theirsColumns.get(t.name());
-      if (theirs == null) {
-        continue; // not tracked at the source: its rows are not merged
-      }
-      List<TableShape.Column> baseColumns = new ArrayList<>(base.containsKey(t.name()) ? base.get(t.name()).columns()
-          : List.of());
-      List<TableShape.Column> ours = columnsOn(state, t, target);
-      // the table's own columns the base had and a side dropped on its branch merge like the columns branches
-      // added: a drop on one side is one change (dropped from a target branch other than the default one)
-      // (the table had them at the base, whether or not the base's branch read them: a drop stays a drop when
-      // the base is a commit of the branch that made it)
-      List<TableShape.Column> baseTable = baseTables.containsKey(t.name()) ? baseTables.get(t.name()).columns()
-          : List.of();
-      Set<String> ownDropped = t.columns().stream().map(TableColumn::name)
-          .filter(n -> baseTable.stream().anyMatch(c -> c.name().equals(n))
-              && (ours.stream().noneMatch(c -> c.name().equals(n)) || theirs.stream().noneMatch(c -> c.name().equals(n))))
-          .collect(Collectors.toSet());
-      baseTable.stream().filter(c -> ownDropped.contains(c.name())
-          && baseColumns.stream().noneMatch(x -> x.name().equals(c.name()))).forEach(baseColumns::add);
-      Set<String> added = new java.util.HashSet<>(strataAdded.getOrDefault(t.name(), Set.of()));
-      added.addAll(ownDropped);
-      Set<String> ownLacked = ownDropped.stream().filter(n -> ours.stream().noneMatch(c -> c.name().equals(n))
-          && theirs.stream().anyMatch(c -> c.name().equals(n))).collect(Collectors.toSet());
-      if (!ownLacked.isEmpty()) {
-        ownDroppedByOurs.put(t.name(), ownLacked);
-      }
-      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, strategy);
-      // only columns a branch added through Strata are merged here: the table's own columns are read in the
-      // table's definitions on every side, their changes made by DDL on the default branch and followed
-      result.conflicts().stream().filter(x -> added.contains(x.column())).forEach(open::add);
-      Set<String> merged = result.columns().stream().map(TableShape.Column::name).collect(Collectors.toSet());
-      List<TableShape.Column> bringing = theirsAdded.getOrDefault(t.name(), List.of()).stream()
-          .filter(c -> merged.contains(c.name())).toList();
-      if (!bringing.isEmpty()) {
-        brought.put(t.name(), bringing);
-      }
-      List<SchemaMerge.Conflict> dropped = droppedByOurs(t.name(), baseColumns, ours, theirs, added);
-      if (!dropped.isEmpty() && strategy != SchemaMerge.Side.OURS) {
-        droppedByOurs.put(t.name(), dropped);
-      }
-      for (SchemaMerge.Change change : result.changes()) {
-        boolean targetAdded = state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()))
-            || ownDropped.contains(change.column());
-        if (ownDropped.contains(change.column()) && change.ours() == null && change.merged() != null) {
-          throw new StrataException(ErrorCode.ValidationError, "settling column '" + change.column() + "' of table '"
-              + t.name() + "' as '" + sourceName + "' has it would give '" + target + "' back a column of the table it"
-              + " dropped, which is not built yet: settle it as ours (schema_strategy ours)",
-              Map.of("table", t.name(), "column", change.column(), "branch", target));
-        }
-        if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
-          adds.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.merged());
-        }
-        // a column the target added, the source dropped since the base as the base had it: dropped on the
-        // target (zero-copy) unless ours keeps it; its values the target changed since the base are a
-        // schema_data conflict (decided with the rows). The default branch keeps it: dropping a table's
-        // column is a destructive migration a merge does not make (yet)
-        if (change.settled() == null && change.ours() != null && change.merged() == null && !intoDefault
-            && strategy != SchemaMerge.Side.OURS && targetAdded) {
-          drops.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.column());
-          TableShape.Column at = baseColumns.stream().filter(c -> c.name().equals(change.column())).findFirst()
-              .orElse(change.ours());
-          droppedByTheirs.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(new SchemaMerge.Conflict(t.name(),
-              change.column(), SchemaMerge.Kind.SCHEMA_DATA, at, change.ours(), null));
-        }
-        if (change.settled() == null && added.contains(change.column()) && change.ours() != null
-            && change.merged() != null) {
-          // theirs redefined it (altered, or dropped and added again another way) and ours kept it as the base
-          // had it: another branch that added it takes the source's definition (its values converted)
-          if (intoDefault || !targetAdded) {
-            throw new StrataException(ErrorCode.ValidationError, "'" + sourceName + "' redefined column '"
-                + change.column() + "' of table '" + t.name() + "' since the merge base (" + SchemaConflictRefusals.definition(change.merged())
-                + ", '" + target + "' has " + SchemaConflictRefusals.definition(change.ours()) + "), and a merge does not redefine a column of"
-                + " the table itself yet: change it on '" + target + "' the same way first",
-                Map.of("table", t.name(), "column", change.column(), "branch", target));
-          }
-          alters.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change);
-        }
-        if (change.settled() != null && added.contains(change.column()) && strategy == SchemaMerge.Side.THEIRS
-            && change.ours() != null) {
-          if (intoDefault || !targetAdded) {
-            throw new StrataException(ErrorCode.ValidationError, "settling the " + change.settled().kind().wire()
-                + " of column '" + change.column() + "' of table '" + t.name() + "' as theirs would "
-                + (change.merged() == null ? "drop" : "redefine") + " the column of the table itself, which a merge"
-                + " does not do yet: settle it as ours (schema_strategy ours), or change the column on one"
-                + " side first", Map.of("table", t.name(), "column", change.column(), "branch", target));
-          }
-          // another branch that added it takes theirs: redefined (values converted), or dropped
-          if (change.merged() != null) {
-            alters.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change);
-          } else {
-            drops.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.column());
-          }
-        }
-      }
-      // the columns both sides have, defined otherwise, that keep the target's definition (it changed them since
-      // the base and the source did not, or ours settled their conflict): the source's rows arrive in it
-      Set<String> kept = new java.util.HashSet<>();
-      for (TableShape.Column m : result.columns()) {
-        TableShape.Column oc = ours.stream().filter(c -> c.name().equals(m.name())).findFirst().orElse(null);
-        TableShape.Column tc = theirs.stream().filter(c -> c.name().equals(m.name())).findFirst().orElse(null);
-        if (added.contains(m.name()) && oc != null && tc != null && !SchemaMerge.same(oc, tc)
-            && SchemaMerge.same(m, oc)) {
-          kept.add(m.name());
-        }
-      }
-      if (!kept.isEmpty()) {
-        keptOurs.put(t.name(), kept);
-      }
-    }
-    if (!open.isEmpty()) {
-      throw SchemaConflictRefusals.refusal(open, sourceName, target);
-    }
-    return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-        sourceName, target, true);
-  }
-
-  /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */
-  private static List<SchemaMerge.Conflict> droppedByOurs(String table, List<TableShape.Column> base,
-      List<TableShape.Column> ours, List<TableShape.Column> theirs, Set<String> added) {
-    List<SchemaMerge.Conflict> dropped = new ArrayList<>();
-    for (TableShape.Column b : base) {
-      TableShape.Column t = theirs.stream().filter(c -> c.name().equals(b.name())).findFirst().orElse(null);
-      if (added.contains(b.name()) && ours.stream().noneMatch(c -> c.name().equals(b.name())) && t != null
-          && SchemaMerge.same(b, t)) {
-        dropped.add(new SchemaMerge.Conflict(table, b.name(), SchemaMerge.Kind.SCHEMA_DATA, b, null, t));
-      }
-    }
-    return dropped;
-  }
-
   /**
    * Refuses the merge when the source changed values, since the base, in columns the target dropped
    * ({@link Settled#droppedByOurs}): {@code changed} reads which of a table's such columns the source's
@@ -402,27 +257,5 @@ class SchemaMerges {
         throw SchemaConflictRefusals.refusal(open, settled.source(), settled.target());
       }
     }).replaceWithVoid();
-  }
-
-
-
-  /**
-   * The columns {@code branch} reads of table {@code t}, with their definitions: those it added through
-   * Strata as it added them, the table's as the table has them (a column the branch kept from before the
-   * table changed it: its name, type and nullability).
-   */
-  private static List<TableShape.Column> columnsOn(RepositoryState state, TableTracked t, String branch) {
-    Map<String, TableShape.Column> defined = new LinkedHashMap<>();
-    if (t.shape() != null) {
-      t.shape().columns().forEach(c -> defined.put(c.name(), c));
-    }
-    state.addedOn(t.name(), branch).forEach(c -> defined.put(c.name(), c));
-    List<TableShape.Column> columns = new ArrayList<>();
-    for (TableColumn c : state.columnsOn(t.name(), branch)) {
-      TableShape.Column d = defined.get(c.name());
-      columns.add(d != null && d.type().equals(c.type()) && d.nullable() == c.nullable() ? d
-          : new TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null, null));
-    }
-    return columns;
   }
 }
