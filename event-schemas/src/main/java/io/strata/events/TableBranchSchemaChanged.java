@@ -1,6 +1,8 @@
 package io.strata.events;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A tracked table's shape changed on a branch other than the default one, through Strata (not DDL on the
@@ -13,13 +15,17 @@ import java.util.List;
  * @param columns the branch's columns after the change, in order
  * @param added every column the branch added and still has (not only this change's), in order: its
  *     definition, whose {@code default_value} is the constant the branch's rows not written on it read
+ * @param renamed every column the branch shows under another name (not only this change's): the name it is
+ *     stored under (in {@code columns} and {@code added}, and in the table for a column of its own) to the
+ *     name the branch shows (since v3; empty before)
  */
 public record TableBranchSchemaChanged(
     String name,
     String branch,
     List<Operation> operations,
     List<TableColumn> columns,
-    List<TableShape.Column> added)
+    List<TableShape.Column> added,
+    Map<String, String> renamed)
     implements StrataEvent {
 
   /** The operation that adds a column: {@link Operation#op()}. */
@@ -28,17 +34,34 @@ public record TableBranchSchemaChanged(
   public static final String DROP_COLUMN = "drop_column";
   /** The operation that changes the type or nullability of a column the branch added (since v2). */
   public static final String ALTER_COLUMN = "alter_column";
+  /**
+   * The operation that shows a column under another name on the branch (since v3): the column keeps the name
+   * it is stored under, so no row is written and every ref that shares its rows reads them as before.
+   */
+  public static final String RENAME_COLUMN = "rename_column";
 
   /**
    * One schema operation: its kind and the column it concerns (for {@code add_column}, its definition; for
-   * {@code drop_column}, the definition it had; for {@code alter_column}, its definition after).
+   * {@code drop_column}, the definition it had; for {@code alter_column}, its definition after; for
+   * {@code rename_column}, its definition under the new name, and {@code from} the name it was shown under).
    */
-  public record Operation(String op, TableShape.Column column) {}
+  public record Operation(String op, TableShape.Column column,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String from) {
+    public Operation(String op, TableShape.Column column) {
+      this(op, column, null);
+    }
+  }
+
+  public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
+      List<TableShape.Column> added) {
+    this(name, branch, operations, columns, added, Map.of());
+  }
 
   public TableBranchSchemaChanged {
     operations = List.copyOf(operations);
     columns = List.copyOf(columns);
     added = List.copyOf(added);
+    renamed = renamed == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(renamed));
   }
 
   @Override

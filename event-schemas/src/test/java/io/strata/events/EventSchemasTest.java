@@ -130,23 +130,33 @@ class EventSchemasTest {
   }
 
   @Test
-  void aBranchSchemaChangeRecordedAsV1ReadsAsV2Unchanged() {
-    TableBranchSchemaChanged v2 = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+  void aBranchSchemaChangeRecordedAsV1OrV2ReadsAsV3WithNothingRenamed() {
+    TableBranchSchemaChanged v3 = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
         .map(TableBranchSchemaChanged.class::cast).filter(e -> e.operations().stream()
-            .allMatch(o -> !o.op().equals(TableBranchSchemaChanged.ALTER_COLUMN))).findFirst().orElseThrow();
-    ObjectNode v1 = (ObjectNode) codec.encode(v2);
-    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(v1)).isEmpty();
-    assertThat(codec.decode("io.strata.table.branch_schema_changed.v1", v1)).isEqualTo(v2);
+            .allMatch(o -> o.op().equals(TableBranchSchemaChanged.ADD_COLUMN))).findFirst().orElseThrow();
+    ObjectNode older = (ObjectNode) codec.encode(v3);
+    older.remove("renamed");
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(older)).isEmpty();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(older)).isEmpty();
+    assertThat(codec.decode("io.strata.table.branch_schema_changed.v1", older)).isEqualTo(v3);
+    assertThat(codec.decode("io.strata.table.branch_schema_changed.v2", older)).isEqualTo(v3);
   }
 
   @Test
-  void anAlteredColumnIsNotAV1BranchSchemaChange() {
+  void anAlteredColumnIsNotAV1BranchSchemaChangeNorARenamedOneAV2() {
     TableBranchSchemaChanged altered = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
         .map(TableBranchSchemaChanged.class::cast).filter(e -> e.operations().stream()
             .anyMatch(o -> o.op().equals(TableBranchSchemaChanged.ALTER_COLUMN))).findFirst().orElseThrow();
-    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(codec.encode(altered)))
-        .isNotEmpty();
-    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(codec.encode(altered)))
+    ObjectNode v2 = (ObjectNode) codec.encode(altered);
+    v2.remove("renamed");
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(v2)).isNotEmpty();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(v2)).isEmpty();
+    TableBranchSchemaChanged renamed = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.renamed().isEmpty()).findFirst().orElseThrow();
+    ObjectNode asV2 = (ObjectNode) codec.encode(renamed);
+    asV2.remove("renamed");
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(asV2)).isNotEmpty();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(codec.encode(renamed)))
         .isEmpty();
   }
 

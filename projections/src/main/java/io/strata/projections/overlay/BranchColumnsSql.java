@@ -268,6 +268,19 @@ final class BranchColumnsSql {
   /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */
   static final String REGISTER_ADDED = "update strata.branch_overlays set added = $3::text::jsonb where tid = $1 and bid = $2";
 
+  /** Files the columns the branch shows under other names ($3, JSON: stored name to shown name) with its registration. */
+  static final String REGISTER_RENAMED =
+      "update strata.branch_overlays set renamed = $3::text::jsonb where tid = $1 and bid = $2";
+
+  /**
+   * Shows the branch's columns under the names {@code after} gives them ({@code before}: under those it
+   * showed): its view and query views made again; nothing else changes (every other object, and every image,
+   * keeps the stored names), so no row is read or written.
+   */
+  static String renameColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName) {
+    return remakeView(before, after, viewSchema, viewName, "");
+  }
+
   /**
    * The overlay's constraint that keeps NOT NULL column {@code column} set on rows the branch has: named
    * after it, or after its hash where the name would pass PostgreSQL's 63 bytes (a column name may have 63).

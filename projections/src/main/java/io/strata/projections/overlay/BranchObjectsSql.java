@@ -15,7 +15,7 @@ final class BranchObjectsSql {
   /**
    * The live branch overlays of a table ($1 = tid): bid, branch, view schema and name, fork epoch, and
    * the branch's own columns (JSON {name, type, nullable} in order) when it has a row type of its own, and
-   * the columns it added through Strata (JSON, shape columns).
+   * the columns it added through Strata (JSON, shape columns), the columns it shows under other names (JSON).
    */
   static final String OVERLAYS = """
       select o.bid, o.branch, o.view_schema, o.view_name, o.fork_epoch,
@@ -23,9 +23,19 @@ final class BranchObjectsSql {
                                                 'nullable', true) order by a.attnum)::text
                 from pg_type ty join pg_attribute a on a.attrelid = ty.typrelid and a.attnum > 0 and not a.attisdropped
                where ty.oid = to_regtype(format('strata.%I', o.tid || '__r_' || o.bid))) as own_columns,
-             o.added::text as added
+             o.added::text as added, o.renamed::text as renamed
       from strata.branch_overlays o
       where o.tid = $1 order by o.bid""";
+
+  /** The renamed columns a registration files ({@link #OVERLAYS}' {@code renamed}). */
+  static java.util.Map<String, String> renamed(String json) {
+    try {
+      return json == null ? java.util.Map.of() : io.strata.events.EventCodec.mapper().readValue(json,
+          new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() {});
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable registration of a branch's renamed columns", e);
+    }
+  }
 
   static final String REGISTER_OVERLAY = """
       insert into strata.branch_overlays (tid, bid, branch, view_schema, view_name, fork_epoch)
@@ -151,13 +161,13 @@ final class BranchObjectsSql {
     String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
     return fill("""
         create schema if not exists {view_schema};
-        create view {view} as select * from {state} s;
+        create view {view} as select {shown} from {state} s;
         {defaults}
         {function}
         create trigger strata_write instead of insert or update or delete on {view}
           for each row execute function {function_name}();
         """,
-        "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "defaults", viewDefaults(view),
+        "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "shown", shown(), "defaults", viewDefaults(view),
         "function", writeFunction(), "function_name", viewFunction());
   }
 
@@ -169,11 +179,21 @@ final class BranchObjectsSql {
   String replaceView(String viewSchema, String viewName) {
     String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
     return fill("""
-        create or replace view {view} as select * from {state} s;
+        create or replace view {view} as select {shown} from {state} s;
         {added_defaults}
         {function}
-        """, "view", view, "state", b.state(), "added_defaults", addedDefaults(view),
+        """, "view", view, "state", b.state(), "shown", shown(), "added_defaults", addedDefaults(view),
         "function", writeFunction());
+  }
+
+  /** The view's select list: every column, under the name the branch shows it by. */
+  private String shown() {
+    return b.renamesColumns() ? b.shownColumns("s") : "*";
+  }
+
+  /** The columns of row {@code row} (NEW, OLD) of the view: named as the branch shows them, in the branch's order. */
+  private String viewRow(String row) {
+    return b.columns().stream().map(c -> row + "." + Sql.quote(b.shown(c))).collect(Collectors.joining(", "));
   }
 
   /** The defaults of the columns the branch added, on its view {@code view}: an insert that leaves one out. */
@@ -182,7 +202,7 @@ final class BranchObjectsSql {
     for (TableShape.Column c : b.added()) {
       if (c.defaultValue() != null) {
         defaults.append(fill("alter view {view} alter column {column} set default {value};",
-            "view", view, "column", Sql.quote(c.name()), "value", OverlaySql.addedValue(c)));
+            "view", view, "column", Sql.quote(b.shown(c.name())), "value", OverlaySql.addedValue(c)));
       }
     }
     return defaults.toString();
@@ -192,12 +212,16 @@ final class BranchObjectsSql {
   private String writeFunction() {
     String[] holes = {
         "overlay", b.overlay(), "working_log", b.workingLog(), "state", b.state(),
-        "columns", OverlaySql.list(b.columns(), null), "new_columns", OverlaySql.list(b.columns(), "NEW"),
-        "old_columns", OverlaySql.list(b.columns(), "OLD"), "key", b.keyList(null),
+        "columns", OverlaySql.list(b.columns(), null), "new_columns", viewRow("NEW"),
+        "old_columns", viewRow("OLD"), "key", b.keyList(null),
         "old_key", b.keyList("OLD"), "new_key", b.keyList("NEW"),
         "set_all", OverlaySql.assign(b.columns(), "excluded"),
         "log_upsert", b.logUpsert("false"),
-        "new_matches", keyMatch("s", "NEW"), "old_matches", keyMatch("s", "OLD")};
+        "new_matches", keyMatch("s", "NEW"), "old_matches", keyMatch("s", "OLD"),
+        // the state's row in the names the view shows, to compare with OLD
+        "state_row", b.renamesColumns() ? "jsonb_build_object(" + b.columns().stream()
+            .map(c -> OverlaySql.literal(b.shown(c)) + ", s." + Sql.quote(c)).collect(Collectors.joining(", ")) + ")"
+            : "to_jsonb(s.*)"};
     String upsertRow = fill("""
         insert into {overlay} ({columns}, __deleted) values ({new_columns}, false)
           on conflict ({key}) do update set {set_all}, __deleted = false;
@@ -223,7 +247,7 @@ final class BranchObjectsSql {
     // this write would silently undo that one, so it fails as a serialization failure to retry, as
     // under REPEATABLE READ — a view has no row locks of its own to wait on.
     String unchanged = fill("""
-        if not exists (select 1 from {state} s where {old_matches} and to_jsonb(s.*) = to_jsonb(OLD)) then
+        if not exists (select 1 from {state} s where {old_matches} and {state_row} = to_jsonb(OLD)) then
           raise exception 'could not serialize access due to concurrent update of a row of %', TG_TABLE_NAME
             using errcode = '40001';
         end if;
@@ -299,13 +323,15 @@ final class BranchObjectsSql {
                    from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
                    where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped
                      and a.attgenerated = '' and (a.attidentity <> '' or d.adbin is not null) and {among} loop
-            execute format('alter view %s alter column %I set default %s', {view_literal}, r.attname,
+            execute format('alter view %s alter column %I set default %s', {view_literal},
+              coalesce({renamed}::jsonb ->> r.attname::text, r.attname),
               case when r.identity then format('nextval(%L::regclass)', pg_get_serial_sequence({table_literal}, r.attname))
                    else r.expr end);
           end loop;
         end $strata_d$;""",
         "table_literal", OverlaySql.literal(b.table()), "view_literal", OverlaySql.literal(view),
-        "among", b.amongColumns("a.attname"));
+        "among", b.amongColumns("a.attname"),
+        "renamed", OverlaySql.literal(io.strata.events.EventCodec.mapper().valueToTree(b.renamed()).toString()));
   }
 
   /**

@@ -240,6 +240,13 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> renameColumns(UnitOfWork unit, TrackedTable table, String branch,
+      java.util.Map<String, String> renamed) {
+    return changeShape(unit, table, branch, table.columnsOnRef(), table.refAdded(), renamed,
+        (before, after, view) -> BranchColumnsSql.renameColumns(before, after, view[0], view[1]));
+  }
+
+  @Override
   public Uni<Void> restoreColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns) {
     return changeShape(unit, table, branch, table.columnsRestoring(columns), table.refAdded(),
         (before, after, view) -> BranchColumnsSql.restoreColumns(before, after, view[0], view[1], columns));
@@ -303,14 +310,31 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
    */
   private static Uni<Void> changeShape(UnitOfWork unit, TrackedTable table, String branch,
       List<TableColumn> columnsAfter, List<TableShape.Column> addedAfter, ShapeChange change) {
+    return changeShape(unit, table, branch, columnsAfter, addedAfter, null, change);
+  }
+
+  /**
+   * As above, the branch then showing its columns under the names {@code renamedAfter} gives them (null: those
+   * its registration files, but for columns it no longer has). The registration, not the caller, says how the
+   * branch's views show its columns now: every change of its shape makes them again so.
+   */
+  private static Uni<Void> changeShape(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableColumn> columnsAfter, List<TableShape.Column> addedAfter, java.util.Map<String, String> renamedAfter,
+      ShapeChange change) {
     SqlConnection tx = PgUnit.of(unit);
-    OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
+    OverlaySql unnamed = OverlaySql.of(table).onBranch(table.branchId(branch));
     return tx.query(STRATA_OWN_DDL + PgQueryAccess.LOCK).execute()
         .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
         .chain(rows -> {
           for (Row r : rows) {
-            if (r.getString(0).equals(before.bid())) {
-              OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).forkedAt(r.getLong(4));
+            if (r.getString(0).equals(unnamed.bid())) {
+              java.util.Map<String, String> registered = BranchObjectsSql.renamed(r.getString(7));
+              OverlaySql before = unnamed.withRenamed(registered);
+              java.util.Map<String, String> shown = new java.util.TreeMap<>(renamedAfter != null ? renamedAfter
+                  : registered);
+              shown.keySet().retainAll(columnsAfter.stream().map(TableColumn::name).toList());
+              OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).withRenamed(shown)
+                  .forkedAt(r.getLong(4));
               OverlaySql.rowTypesChanging();
               return tx.query(change.sql(before, after, new String[] {r.getString(2), r.getString(3)})).execute()
                   .invoke(OverlaySql::rowTypesChanging)
@@ -318,6 +342,8 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                   .chain(() -> PgQueryAccess.remakeStateFunctions(tx, after))
                   .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
                       before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
+                  .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_RENAMED).execute(Tuple.of(table.id(),
+                      before.bid(), EventCodec.mapper().valueToTree(after.renamed()).toString())))
                   .replaceWithVoid();
             }
           }

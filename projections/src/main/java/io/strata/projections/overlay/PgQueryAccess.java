@@ -79,7 +79,8 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
                       for (Row overlay : overlays) {
                         // a branch that kept columns of its own is read in them
                         sql.append(views(table.onBranch(overlay.getString(0)).forkedAt(overlay.getLong(4))
-                            .withBranchShape(ownColumns(overlay.getString(5)), added(overlay.getString(6))), role));
+                            .withBranchShape(ownColumns(overlay.getString(5)), added(overlay.getString(6)))
+                            .withRenamed(BranchObjectsSql.renamed(overlay.getString(7))), role));
                       }
                       return tx.query(sql.toString()).execute();
                     }))

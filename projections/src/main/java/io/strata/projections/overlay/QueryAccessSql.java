@@ -32,13 +32,14 @@ final class QueryAccessSql {
    */
   String createViews() {
     return fill("""
-        create or replace view {work_view} with (security_barrier) as select x.* from {working} x;
+        create or replace view {work_view} with (security_barrier) as select {shown_x} from {working} x;
         create or replace view {head_view} with (security_barrier) as
-          select x.* from {working} x where not exists (select 1 from {working_log} w where {match})
+          select {shown_x} from {working} x where not exists (select 1 from {working_log} w where {match})
           union all select {columns_w} from {working_log} w where w.__present;
         """,
         "work_view", workView(s), "head_view", headView(s), "working", s.isDefaultBranch() ? s.table() : s.state(),
-        "working_log", s.workingLog(), "match", s.keyMatch("w", "x"), "columns_w", OverlaySql.list(s.columns(), "w"))
+        "working_log", s.workingLog(), "match", s.keyMatch("w", "x"), "columns_w", OverlaySql.list(s.columns(), "w"),
+        "shown_x", s.renamesColumns() ? s.shownColumns("x") : "x.*")
         + createBranchStateFunction();
   }
 

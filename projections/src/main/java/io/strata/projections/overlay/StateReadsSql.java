@@ -66,10 +66,10 @@ final class StateReadsSql {
         "cursor_key", limit == null ? "" : ", " + keyObject(),
         // all rows: one ORDER BY over the union, which the planner merges from key-order scans
         "tail", conditions + (limit == null ? "" : " order by " + keys + limited),
-        "open", limit == null ? "" : "(", "close", limit == null ? "" : ")", "table", s.table(), "row_type", s.rowType()};
+        "row_json", s.rowJson("s"), "open", limit == null ? "" : "(", "close", limit == null ? "" : ")", "table", s.table(), "row_type", s.rowType()};
     if (path.isWorking()) {
       return new Query((filtersCte.isEmpty() ? "" : "with " + filtersCte + " ") + fill("""
-          select row_to_json(s.*)::text{cursor_key} from {state} s where true{conditions}
+          select {row_json}{cursor_key} from {state} s where true{conditions}
           order by {keys}{limited}""", holes), params);
     }
     params.add(path.undo().toArray(String[]::new));
@@ -84,7 +84,7 @@ final class StateReadsSql {
           union all
           {open}select s.* from (select r.* from changed c, lateral jsonb_populate_record(null::{row_type}, c.img) r
                                  where c.img is not null) s where true{tail}{close})
-        select row_to_json(s.*)::text{cursor_key} from page s order by {keys}{limited}""",
+        select {row_json}{cursor_key} from page s order by {keys}{limited}""",
         SqlTemplate.with(holes, "key_array", s.keyArray("s"))), params);
   }
 

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 14;
+  public static final int CURRENT = 15;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -92,7 +92,10 @@ public final class StrataLayout {
       // the functions come with the base objects
       new Step(14, "a row inserted on both sides, one side's image recorded before the table gained a column:"
           + " the column is the other side's, not an add_add conflict (strata.merge_images)",
-          tx -> Uni.createFrom().voidItem()));
+          tx -> Uni.createFrom().voidItem()),
+      // the registry's column comes with the base objects
+      new Step(15, "columns a branch shows under other names (rename_column): filed with the branch's registration,"
+          + " shown by its views", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

@@ -87,6 +87,13 @@ public interface BranchObjects<X> {
   Uni<Void> dropColumns(X tx, TrackedTable table, String branch, List<String> names);
 
   /**
+   * Shows {@code branch}'s columns of {@code table} under the names {@code renamed} gives them (stored name to
+   * shown name; every column it renamed, not only this change's): its view and query views show them so,
+   * everything else keeps the stored names. Reads and writes no row.
+   */
+  Uni<Void> renameColumns(X tx, TrackedTable table, String branch, java.util.Map<String, String> renamed);
+
+  /**
    * Gives {@code branch} back {@code columns}, columns of the table it had dropped ({@code table} as the
    * branch reads it before), in the table's order ({@link TrackedTable#columnsRestoring}): the rows it reads
    * from the table read them again, the rows it holds have them null until {@link #fillRestoredColumns}.

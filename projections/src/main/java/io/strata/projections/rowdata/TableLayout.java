@@ -31,4 +31,12 @@ public interface TableLayout {
   default List<TableShape.Column> addedOn(String branch) {
     return List.of();
   }
+
+  /**
+   * The columns {@code branch} shows under another name than the one they are stored under (in the table and
+   * the branch's objects): stored name to shown name; empty for the default branch.
+   */
+  default java.util.Map<String, String> renamedOn(String branch) {
+    return java.util.Map.of();
+  }
 }

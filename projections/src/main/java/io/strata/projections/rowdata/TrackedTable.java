@@ -15,9 +15,13 @@ import java.util.List;
  *     Roles that work on two refs at once (merges) take two tables of one shape.
  * @param refAdded the columns among {@code refColumns} that the ref's branch added through Strata (rows it
  *     has not written read each as its constant default); empty for the table's own columns
+ * @param refRenamed the columns the ref's branch shows under another name (stored name to shown name): its
+ *     view, its query views and its rows read through the API show them so; everything else (the branch's
+ *     objects, images, change sets) keeps the stored name
  */
 public record TrackedTable(String repository, String name, String schema, String table, List<String> key,
-    List<TableColumn> columns, List<TableColumn> refColumns, List<TableShape.Column> refAdded) {
+    List<TableColumn> columns, List<TableColumn> refColumns, List<TableShape.Column> refAdded,
+    java.util.Map<String, String> refRenamed) {
 
   public TrackedTable {
     key = List.copyOf(key);
@@ -25,6 +29,13 @@ public record TrackedTable(String repository, String name, String schema, String
     refColumns = refColumns == null || refColumns.equals(columns) && (refAdded == null || refAdded.isEmpty()) ? null
         : List.copyOf(refColumns);
     refAdded = refAdded == null ? List.of() : List.copyOf(refAdded);
+    refRenamed = refRenamed == null ? java.util.Map.of() : java.util.Map.copyOf(refRenamed);
+  }
+
+  /** A table worked on at a ref whose columns are {@code refColumns}, of which it added {@code refAdded}. */
+  public TrackedTable(String repository, String name, String schema, String table, List<String> key,
+      List<TableColumn> columns, List<TableColumn> refColumns, List<TableShape.Column> refAdded) {
+    this(repository, name, schema, table, key, columns, refColumns, refAdded, java.util.Map.of());
   }
 
   /** A table worked on at a ref whose columns are {@code refColumns}, none of them added by the ref. */
@@ -51,7 +62,17 @@ public record TrackedTable(String repository, String name, String schema, String
   /** The table as {@code branch} reads it: with the columns it kept or added of its own, if any. */
   public static TrackedTable on(String repository, TableLayout t, String branch) {
     return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns(),
-        t.columnsOn(branch), t.addedOn(branch));
+        t.columnsOn(branch), t.addedOn(branch), t.renamedOn(branch));
+  }
+
+  /** The same table, its ref showing the columns {@code renamed} names under those names. */
+  public TrackedTable withRenamed(java.util.Map<String, String> renamed) {
+    return new TrackedTable(repository, name, schema, table, key, columns, refColumns, refAdded, renamed);
+  }
+
+  /** The name the ref shows column {@code stored} under. */
+  public String shown(String stored) {
+    return refRenamed.getOrDefault(stored, stored);
   }
 
   /**

@@ -28,12 +28,13 @@ public final class TableQueries {
   public static final String COLUMNS =
       "name, storage, schema_name, table_name, primary_key, columns::text as columns, row_count, row_sum, content_hash, tracked_at,"
           + " shape::text as shape, ddl_through, branch_columns::text as branch_columns,"
-          + " branch_added::text as branch_added";
+          + " branch_added::text as branch_added, branch_renamed::text as branch_renamed";
   static final String ONE = "select " + COLUMNS + " from strata_meta.tables where repository = $1 and name = $2";
   static final String ALL = "select " + COLUMNS + " from strata_meta.tables where repository = $1 order by name";
   private static final TypeReference<List<TableColumn>> COLUMN_LIST = new TypeReference<>() {};
   private static final TypeReference<List<TableSchemaChanged.BranchColumns>> BRANCH_COLUMNS = new TypeReference<>() {};
   private static final TypeReference<List<TableRow.BranchAdded>> BRANCH_ADDED = new TypeReference<>() {};
+  private static final TypeReference<List<TableRow.BranchRenamed>> BRANCH_RENAMED = new TypeReference<>() {};
   private static final TypeReference<List<TableShape.Column>> SHAPE_COLUMNS = new TypeReference<>() {};
   private static final TypeReference<List<String>> NAMES = new TypeReference<>() {};
 
@@ -201,7 +202,8 @@ public final class TableQueries {
           r.getString("row_sum"), r.getString("content_hash"), shape == null ? null
               : EventCodec.mapper().readValue(shape, TableShape.class)), r.getOffsetDateTime("tracked_at").toInstant(),
           r.getLong("ddl_through"), EventCodec.mapper().readValue(r.getString("branch_columns"), BRANCH_COLUMNS),
-          EventCodec.mapper().readValue(r.getString("branch_added"), BRANCH_ADDED));
+          EventCodec.mapper().readValue(r.getString("branch_added"), BRANCH_ADDED),
+          EventCodec.mapper().readValue(r.getString("branch_renamed"), BRANCH_RENAMED));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable table row", e);
     }

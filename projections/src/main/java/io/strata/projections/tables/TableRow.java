@@ -12,10 +12,19 @@ import java.util.List;
  * A tracked table, as projected: the facts its events recorded (content as of the last commit), when it
  * was tracked, and the newest DDL command on it a recorded schema change covers ({@code ddlThrough}, its
  * id in the table's database; 0: none), and the live branches whose columns are not the table's
- * ({@code branchColumns}), and the columns live branches added through Strata ({@code branchAdded}).
+ * ({@code branchColumns}), the columns live branches added through Strata ({@code branchAdded}) and those
+ * they show under other names ({@code branchRenamed}).
  */
 public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
-    List<TableSchemaChanged.BranchColumns> branchColumns, List<BranchAdded> branchAdded) implements TableLayout {
+    List<TableSchemaChanged.BranchColumns> branchColumns, List<BranchAdded> branchAdded,
+    List<BranchRenamed> branchRenamed) implements TableLayout {
+
+  /** The columns a live branch shows under other names: stored name to shown name. */
+  public record BranchRenamed(String branch, java.util.Map<String, String> renamed) {
+    public BranchRenamed {
+      renamed = java.util.Map.copyOf(renamed);
+    }
+  }
 
   /** The columns a live branch added (their definitions: rows it has not written read their constant default). */
   public record BranchAdded(String branch, List<TableShape.Column> columns) {
@@ -27,6 +36,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
   public TableRow {
     branchColumns = branchColumns == null ? List.of() : List.copyOf(branchColumns);
     branchAdded = branchAdded == null ? List.of() : List.copyOf(branchAdded);
+    branchRenamed = branchRenamed == null ? List.of() : List.copyOf(branchRenamed);
   }
 
   /** The table's facts as the event that recorded them (content as of the last commit). */
@@ -75,6 +85,24 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
         .orElse(List.of());
   }
 
+  @Override
+  public java.util.Map<String, String> renamedOn(String branch) {
+    return branchRenamed.stream().filter(b -> b.branch().equals(branch)).findFirst().map(BranchRenamed::renamed)
+        .orElse(java.util.Map.of());
+  }
+
+  /** The same table with {@code branch}'s columns, the columns it added and those it renamed set. */
+  public TableRow withBranchShape(String branch, List<TableColumn> columns, List<TableShape.Column> added,
+      java.util.Map<String, String> renamed) {
+    List<BranchRenamed> renames = new java.util.ArrayList<>(branchRenamed.stream()
+        .filter(b -> !b.branch().equals(branch)).toList());
+    if (!renamed.isEmpty()) {
+      renames.add(new BranchRenamed(branch, renamed));
+    }
+    TableRow shaped = withBranchShape(branch, columns, added);
+    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, shaped.branchAdded, renames);
+  }
+
   /** The same table with {@code branch}'s columns and the columns it added set (a reset moving them). */
   public TableRow withBranchShape(String branch, List<TableColumn> columns, List<TableShape.Column> added) {
     List<TableSchemaChanged.BranchColumns> own = new java.util.ArrayList<>(branchColumns.stream()
@@ -83,7 +111,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     List<BranchAdded> adds = new java.util.ArrayList<>(branchAdded.stream().filter(b -> !b.branch().equals(branch))
         .toList());
     adds.add(new BranchAdded(branch, added));
-    return new TableRow(facts, trackedAt, ddlThrough, own, adds);
+    return new TableRow(facts, trackedAt, ddlThrough, own, adds, branchRenamed);
   }
 
   public long rowCount() {

@@ -47,10 +47,16 @@ public final class TablesProjector implements Projector {
       update strata_meta.tables t set branch_columns = coalesce((select jsonb_agg(e order by e->>'branch')
           from jsonb_array_elements(t.branch_columns) e where e->>'branch' <> $2), '[]'),
         branch_added = coalesce((select jsonb_agg(e order by e->>'branch')
-          from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $2), '[]')
+          from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $2), '[]'),
+        branch_renamed = coalesce((select jsonb_agg(e order by e->>'branch')
+          from jsonb_array_elements(t.branch_renamed) e where e->>'branch' <> $2), '[]')
       where t.repository = $1 and (t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $2::text))
-        or t.branch_added @> jsonb_build_array(jsonb_build_object('branch', $2::text)))""";
-  /** Branch $3's columns of table $2 are $4, and those it added $5 (their entries replaced). */
+        or t.branch_added @> jsonb_build_array(jsonb_build_object('branch', $2::text))
+        or t.branch_renamed @> jsonb_build_array(jsonb_build_object('branch', $2::text)))""";
+  /**
+   * Branch $3's columns of table $2 are $4, those it added $5 and those it shows under other names $6 (their
+   * entries replaced; no entry for a branch that renames none).
+   */
   static final String BRANCH_SHAPE = """
       update strata_meta.tables t set
         branch_columns = (select jsonb_agg(e order by e->>'branch') from (
@@ -58,22 +64,29 @@ public final class TablesProjector implements Projector {
             union all select jsonb_build_object('branch', $3::text, 'columns', $4::text::jsonb)) x(e)),
         branch_added = (select jsonb_agg(e order by e->>'branch') from (
             select e from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $3
-            union all select jsonb_build_object('branch', $3::text, 'columns', $5::text::jsonb)) x(e))
+            union all select jsonb_build_object('branch', $3::text, 'columns', $5::text::jsonb)) x(e)),
+        branch_renamed = coalesce((select jsonb_agg(e order by e->>'branch') from (
+            select e from jsonb_array_elements(t.branch_renamed) e where e->>'branch' <> $3
+            union all select jsonb_build_object('branch', $3::text, 'renamed', $6::text::jsonb)
+             where $6::text::jsonb <> '{}'::jsonb) x(e)), '[]')
       where t.repository = $1 and t.name = $2""";
   static final String DELETE_ALL = "delete from strata_meta.tables where repository = $1";
   /**
    * Commit $2, made on branch $3: per table where the branch has columns of its own, those it had added (none:
-   * an empty list) and the names of all it read, in order (none of its own: no row).
+   * an empty list), the names of all it read, in order, and those it showed under other names (none of its
+   * own: no row).
    */
   static final String COMMIT_ADDED = """
-      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns)
+      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed)
       select t.repository, $2, t.name,
              coalesce((select e->'columns' from jsonb_array_elements(t.branch_added) e where e->>'branch' = $3), '[]'),
              (select jsonb_agg(c->>'name' order by n) from jsonb_array_elements(t.branch_columns) e
-                cross join lateral jsonb_array_elements(e->'columns') with ordinality x(c, n) where e->>'branch' = $3)
+                cross join lateral jsonb_array_elements(e->'columns') with ordinality x(c, n) where e->>'branch' = $3),
+             (select e->'renamed' from jsonb_array_elements(t.branch_renamed) e where e->>'branch' = $3)
         from strata_meta.tables t
        where t.repository = $1
          and (t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $3::text))
+              or t.branch_renamed @> jsonb_build_array(jsonb_build_object('branch', $3::text))
               or exists (select from jsonb_array_elements(t.branch_added) e
                           where e->>'branch' = $3 and jsonb_array_length(e->'columns') > 0))
       on conflict do nothing""";
@@ -126,7 +139,8 @@ public final class TablesProjector implements Projector {
     if (event instanceof TableBranchSchemaChanged e) {
       return tx.preparedQuery(BRANCH_SHAPE)
           .execute(Tuple.from(new Object[] {repo, e.name(), e.branch(),
-              EventCodec.mapper().valueToTree(e.columns()).toString(), EventCodec.mapper().valueToTree(e.added()).toString()}))
+              EventCodec.mapper().valueToTree(e.columns()).toString(), EventCodec.mapper().valueToTree(e.added()).toString(),
+              EventCodec.mapper().valueToTree(e.renamed()).toString()}))
           .replaceWithVoid();
     }
     if (event instanceof BranchDeleted e) {

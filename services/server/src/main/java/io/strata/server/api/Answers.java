@@ -122,8 +122,17 @@ final class Answers {
   static Answer branchSchemaChanged(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
       List<TableShape.Column> altered, List<String> dropped) {
     return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
-        validateOnly, added, altered, dropped, after.tables().containsKey(table) ? after.columnsOn(table, branch) : List.of(),
-        position));
+        validateOnly, added, altered, dropped, List.of(),
+        after.tables().containsKey(table) ? after.shownColumnsOn(table, branch) : List.of(), position));
+  }
+
+  /** Columns shown under other names on a branch (or checked alone): the renames, and the branch's columns after. */
+  static Answer branchSchemaRenamed(String table, String branch, boolean validateOnly,
+      List<io.strata.server.domain.Commands.Rename> renames) {
+    return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
+        validateOnly, List.of(), List.of(), List.of(), renames.stream()
+            .map(r -> new SchemaDtos.RenamedColumnDto(r.from(), r.to())).toList(),
+        after.tables().containsKey(table) ? after.shownColumnsOn(table, branch) : List.of(), position));
   }
 
   /** A drift recorded: the table's recorded shape before and after (the same when it was recorded already). */

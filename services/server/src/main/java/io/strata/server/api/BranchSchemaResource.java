@@ -37,6 +37,7 @@ public class BranchSchemaResource {
   static final String ADD_COLUMN = "add_column";
   static final String DROP_COLUMN = "drop_column";
   static final String ALTER_COLUMN = "alter_column";
+  static final String RENAME_COLUMN = "rename_column";
 
   @Inject BranchSchemaCommands commands;
   @Inject CommandContexts contexts;
@@ -47,8 +48,9 @@ public class BranchSchemaResource {
   @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
       + " operations, checked and defined by the table's database before anything changes, alter_column operations"
       + " (a new type, converting the rows the branch wrote as column::type, or nullability) or drop_column operations"
-      + " of columns the branch added or of the table's own but for its key (one kind a request; validate_only:"
-      + " checked alone); the table is not touched")
+      + " of columns the branch added or of the table's own but for its key, or rename_column operations (the"
+      + " branch shows a column but for its key under a new name; nothing but its views changes) (one kind a"
+      + " request; validate_only: checked alone); the table is not touched")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table,
@@ -66,6 +68,13 @@ public class BranchSchemaResource {
       return repositories.require(repo)
           .chain(() -> commands.dropColumns(repo, branch, table, names, validateOnly, ctx,
               Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), names)))
+          .map(r -> contexts.respond(r, ctx));
+    }
+    if (RENAME_COLUMN.equals(first)) {
+      List<io.strata.server.domain.Commands.Rename> renames = renamed(b.operations());
+      return repositories.require(repo)
+          .chain(() -> commands.renameColumns(repo, branch, table, renames, validateOnly, ctx,
+              Answers.branchSchemaRenamed(table, branch, validateOnly, renames)))
           .map(r -> contexts.respond(r, ctx));
     }
     if (ALTER_COLUMN.equals(first)) {
@@ -91,6 +100,10 @@ public class BranchSchemaResource {
       if (o == null || !ALTER_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ALTER_COLUMN);
       }
+      if (o.newName() != null) {
+        throw StrataException.invalid(at + ".new_name", ALTER_COLUMN + " changes a column's type or nullability: rename"
+            + " it with " + RENAME_COLUMN);
+      }
       if (o.defaultValue() != null) {
         // the rows the branch has not written read the default as their value: a new default would change them
         throw StrataException.invalid(at + ".default", ALTER_COLUMN + " changes a column's type or nullability;"
@@ -102,6 +115,23 @@ public class BranchSchemaResource {
     return changes;
   }
 
+  /** The renames of rename_column operations; any other field, or another operation among them: 422. */
+  private static List<io.strata.server.domain.Commands.Rename> renamed(List<Requests.SchemaOperation> operations) {
+    List<io.strata.server.domain.Commands.Rename> renames = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !RENAME_COLUMN.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + RENAME_COLUMN);
+      }
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null) {
+        throw StrataException.invalid(at, RENAME_COLUMN + " takes a column's name and its new_name alone");
+      }
+      renames.add(new io.strata.server.domain.Commands.Rename(o.name(), o.newName()));
+    }
+    return renames;
+  }
+
   /** The names of drop_column operations; any other field, or another operation among them: 400/422. */
   private static List<String> dropped(List<Requests.SchemaOperation> operations) {
     List<String> names = new ArrayList<>();
@@ -111,7 +141,7 @@ public class BranchSchemaResource {
       if (o == null || !DROP_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + DROP_COLUMN);
       }
-      if (o.type() != null || o.nullable() != null || o.defaultValue() != null) {
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null) {
         throw StrataException.invalid(at, DROP_COLUMN + " takes a column's name alone");
       }
       names.add(o.name());
@@ -124,13 +154,13 @@ public class BranchSchemaResource {
     for (int i = 0; i < operations.size(); i++) {
       Requests.SchemaOperation o = operations.get(i);
       String at = "operations[" + i + "]";
-      if (o != null && (DROP_COLUMN.equals(o.op()) || ALTER_COLUMN.equals(o.op()))) {
+      if (o != null && (DROP_COLUMN.equals(o.op()) || ALTER_COLUMN.equals(o.op()) || RENAME_COLUMN.equals(o.op()))) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ADD_COLUMN);
       }
       if (o == null || !ADD_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "the schema operations a branch takes are: " + ADD_COLUMN + ", "
-            + ALTER_COLUMN + " and " + DROP_COLUMN + " (of a column the branch added; renaming columns, and altering"
-            + " or dropping the table's own columns on a branch, are not built yet)");
+            + ALTER_COLUMN + " (of a column the branch added; altering the table's own columns on a branch is not built"
+            + " yet), " + DROP_COLUMN + " and " + RENAME_COLUMN);
       }
       JsonNode d = o.defaultValue();
       if (d != null && !d.isNull() && !d.isValueNode()) {

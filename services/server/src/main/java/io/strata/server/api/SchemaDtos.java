@@ -175,15 +175,22 @@ public final class SchemaDtos {
       @Schema(description = "The columns the operations altered, as the table's database defined them after the"
           + " change (a new type's default converted)") List<ShapeColumnDto> altered,
       @Schema(description = "The columns the operations dropped, in order") List<String> dropped,
-      @Schema(description = "The branch's columns of the table after the change, in order (its columns now, for a"
-          + " check alone)") List<TableColumn> columns,
+      @Schema(description = "The columns the operations renamed, in order: the name the branch showed and the"
+          + " one it shows now") List<RenamedColumnDto> renamed,
+      @Schema(description = "The branch's columns of the table after the change, in order, named as it shows them"
+          + " (its columns now, for a check alone)") List<TableColumn> columns,
       long position) {
     static BranchSchemaChangedDto of(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
-        List<TableShape.Column> altered, List<String> dropped, List<TableColumn> columns, long position) {
+        List<TableShape.Column> altered, List<String> dropped, List<RenamedColumnDto> renamed, List<TableColumn> columns,
+        long position) {
       return new BranchSchemaChangedDto(table, branch, validateOnly, added.stream().map(ShapeColumnDto::of).toList(),
-          altered.stream().map(ShapeColumnDto::of).toList(), List.copyOf(dropped), columns, position);
+          altered.stream().map(ShapeColumnDto::of).toList(), List.copyOf(dropped), List.copyOf(renamed), columns,
+          position);
     }
   }
+
+  /** A column a branch shows under another name: the name it showed ({@code from}) and the new one ({@code to}). */
+  public record RenamedColumnDto(String from, String to) {}
 
   /** A column of a shape: type as PostgreSQL formats it, collation, default and generation expressions, identity. */
   public record ShapeColumnDto(String name, String type, boolean nullable,

@@ -66,7 +66,7 @@ public class BranchOverlays {
         .chain(() -> droppedOwn(tx, state, repository, start, source != null ? from : null))
         .map(c::withDroppedOwn)
         .call(decided -> install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, decided),
-            BranchSchemaDecider.droppedBy(state, decided)))
+            BranchSchemaDecider.droppedBy(state, decided), BranchSchemaDecider.renamedBy(state, decided)))
         .map(decided -> (Commands.Command) decided);
   }
 
@@ -113,7 +113,8 @@ public class BranchOverlays {
 
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
   private Uni<Void> install(UnitOfWork tx, RepositoryState state, String repository, String branch, String start,
-      Map<String, List<TableShape.Column>> inherited, Map<String, List<String>> dropped) {
+      Map<String, List<TableShape.Column>> inherited, Map<String, List<String>> dropped,
+      Map<String, Map<String, String>> renamed) {
     String mainHead = state.branch(state.defaultBranch()).head();
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
@@ -129,7 +130,12 @@ public class BranchOverlays {
                   // then without the table's columns its source dropped (filled first in the table's columns)
                   .chain(() -> !dropped.containsKey(t.name()) ? Uni.createFrom().voidItem()
                       : c.roles().branchObjects().dropColumns(c, withInherited(repository, t,
-                          inherited.getOrDefault(t.name(), List.of())), branch, dropped.get(t.name()))));
+                          inherited.getOrDefault(t.name(), List.of())), branch, dropped.get(t.name())))
+                  // then showing the columns its source branch shows under other names so
+                  .chain(() -> !renamed.containsKey(t.name()) ? Uni.createFrom().voidItem()
+                      : c.roles().branchObjects().renameColumns(c, withoutDropped(withInherited(repository, t,
+                          inherited.getOrDefault(t.name(), List.of())), dropped.getOrDefault(t.name(), List.of())),
+                          branch, renamed.get(t.name()))));
             })
             .collect().last().replaceWithVoid());
   }
@@ -140,6 +146,12 @@ public class BranchOverlays {
     inherited.forEach(a -> columns.add(a.asTableColumn()));
     return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns(), columns,
         inherited);
+  }
+
+  /** Table {@code t} as a branch reads it once it dropped {@code dropped}. */
+  private static TrackedTable withoutDropped(TrackedTable t, List<String> dropped) {
+    return new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(), t.columns(),
+        t.columnsOnRef().stream().filter(x -> !dropped.contains(x.name())).toList(), t.refAdded());
   }
 
   /** Removes a branch's overlays in the server's database, in the caller's transaction. */

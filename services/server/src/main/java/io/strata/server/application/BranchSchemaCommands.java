@@ -120,12 +120,18 @@ public class BranchSchemaCommands {
       if (command.validateOnly()) {
         return Uni.createFrom().item(command);
       }
-      TableTracked t = state.tables().get(command.table());
-      TrackedTable onBranch = new TrackedTable(repository, command.table(), t.schema(), t.table(), t.primaryKey(),
-          t.columns(), state.columnsOn(command.table(), command.branch()),
-          state.addedOn(command.table(), command.branch()));
-      return backends.inCommand(tx, repository, t.storage(), c -> work.apply(c, onBranch)).replaceWith(command);
+      return onBranch(tx, state, repository, command, work);
     }, ctx, answer);
+  }
+
+  /** {@code work} on the branch's objects of {@code command}'s table, in the command's transaction. */
+  private Uni<Commands.Command> onBranch(UnitOfWork tx, RepositoryState state, String repository,
+      Commands.BranchSchemaCommand command, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work) {
+    TableTracked t = state.tables().get(command.table());
+    TrackedTable onBranch = new TrackedTable(repository, command.table(), t.schema(), t.table(), t.primaryKey(),
+        t.columns(), state.columnsOn(command.table(), command.branch()),
+        state.addedOn(command.table(), command.branch()), state.renamedOn(command.table(), command.branch()));
+    return backends.inCommand(tx, repository, t.storage(), c -> work.apply(c, onBranch)).replaceWith(command);
   }
 
   /**
@@ -149,9 +155,80 @@ public class BranchSchemaCommands {
             + " characters, not starting with two underscores)");
       }
     }
-    Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, names, validateOnly);
-    return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireDroppable(state, command),
-        (unit, onBranch) -> drop(unit, onBranch, branch, names), ctx, answer);
+    // the names as the branch shows them, their stored names read in the queue (where its shape cannot move)
+    return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
+      List<String> stored = storedNames(state, table, branch, names);
+      Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, stored, validateOnly);
+      BranchSchemaDecider.requireDroppable(state, command);
+      return command.validateOnly() ? Uni.createFrom().item(command)
+          : onBranch(tx, state, repository, command, (unit, onBranch) -> drop(unit, onBranch, branch, stored));
+    }, ctx, answer);
+  }
+
+  /**
+   * Shows columns of {@code table} on {@code branch} under other names ({@code renames}: each from the name the
+   * branch shows to the new one, in order). Nothing but the branch's views changes: the column keeps the name it
+   * is stored under in the table, the branch's objects and every image, so no row is read or written, and every
+   * ref that shares rows with the branch reads them as before. Refused before anything changes otherwise.
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> renameColumns(String repository, String branch, String table,
+      List<Commands.Rename> renames, boolean validateOnly, CommandContext ctx, Answer answer) {
+    if (renames == null || renames.isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    if (renames.size() > MAX_OPERATIONS) {
+      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
+    }
+    for (int i = 0; i < renames.size(); i++) {
+      Commands.Rename r = renames.get(i);
+      if (r.from() == null || !NAMED.matcher(r.from()).matches()) {
+        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch has (1-63"
+            + " characters, not starting with two underscores)");
+      }
+      if (r.to() == null || !COLUMN.matcher(r.to()).matches()) {
+        throw StrataException.invalid("operations[" + i + "].new_name", "column names are 1-63 characters of a-z 0-9 _,"
+            + " not starting with a digit nor with two underscores (Strata's own columns)");
+      }
+    }
+    Commands.RenameBranchColumns command = new Commands.RenameBranchColumns(table, branch, renames, validateOnly);
+    return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireRenamable(state, command),
+        (unit, onBranch) -> {
+          Map<String, String> after = new java.util.TreeMap<>(onBranch.refRenamed());
+          Map<String, String> stored = new java.util.HashMap<>();
+          onBranch.columnsOnRef().forEach(c -> stored.put(onBranch.shown(c.name()), c.name()));
+          for (Commands.Rename r : renames) {
+            String s = stored.remove(r.from());
+            stored.put(r.to(), s);
+            if (r.to().equals(s)) {
+              after.remove(s);
+            } else {
+              after.put(s, r.to());
+            }
+          }
+          return unit.roles().branchObjects().renameColumns(unit, onBranch, branch, after)
+              .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f));
+        }, ctx, answer);
+  }
+
+  /**
+   * The stored names of the columns {@code branch} shows as {@code shown} in {@code table}; a name it does not
+   * show: 422 (after the table's and the branch's existence, which the decider checks first).
+   */
+  private static List<String> storedNames(RepositoryState state, String table, String branch, List<String> shown) {
+    if (!state.tables().containsKey(table) || state.branch(branch) == null) {
+      return shown;
+    }
+    List<String> stored = new java.util.ArrayList<>();
+    for (String name : shown) {
+      String s = state.storedName(table, branch, name);
+      if (s == null) {
+        throw new StrataException(ErrorCode.ValidationError, "branch '" + branch + "' has no column '" + name
+            + "' in table '" + table + "'", Map.of("table", table, "branch", branch, "column", name));
+      }
+      stored.add(s);
+    }
+    return stored;
   }
 
   /** A change asked for a column the branch added: a new type ({@code null}: kept), nullability ({@code null}: kept). */
@@ -178,8 +255,14 @@ public class BranchSchemaCommands {
           List<TableShape.Column> from = new java.util.ArrayList<>();
           List<BranchObjects.Redefinition> redefinitions = new java.util.ArrayList<>();
           boolean unknown = false;
+          // the names as the branch shows them: their stored names (checked again in the queue)
+          Map<String, String> renamed = t.renamedOn(branch);
+          Map<String, String> storedOf = new java.util.HashMap<>();
           for (ColumnChange c : changes) {
-            TableShape.Column now = t.addedOn(branch).stream().filter(a -> a.name().equals(c.name())).findFirst()
+            String stored = renamed.entrySet().stream().filter(e -> e.getValue().equals(c.name())).map(Map.Entry::getKey)
+                .findFirst().orElse(renamed.containsKey(c.name()) ? "\u0000" : c.name());
+            storedOf.put(c.name(), stored);
+            TableShape.Column now = t.addedOn(branch).stream().filter(a -> a.name().equals(stored)).findFirst()
                 .orElse(null);
             unknown |= now == null;
             // not one the branch added: not worked out (the decider says why)
@@ -200,8 +283,20 @@ public class BranchSchemaCommands {
               .chain(defined -> {
                 Commands.AlterBranchColumns command = new Commands.AlterBranchColumns(table, branch, from, defined,
                     validateOnly);
-                return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireAlterable(state,
-                    command), (unit, onBranch) -> alter(unit, onBranch, branch, defined), ctx, answer.apply(defined));
+                List<TableShape.Column> shown = defined.stream().map(d -> renamed.containsKey(d.name())
+                    ? new TableShape.Column(renamed.get(d.name()), d.type(), d.nullable(), d.collation(),
+                        d.defaultValue(), d.generated(), d.identity()) : d).toList();
+                return onBranchObjects(repository, command, state -> {
+                  storedOf.forEach((name, stored) -> {
+                    if (!stored.equals(state.storedName(table, branch, name)) && state.tables().containsKey(table)
+                        && state.branch(branch) != null && state.storedName(table, branch, name) != null) {
+                      throw new StrataException(ErrorCode.SchemaMoved, "column '" + name + "' of table '" + table
+                          + "' was renamed on branch '" + branch + "' while this change was worked out: send it again",
+                          Map.of("table", table, "branch", branch, "column", name));
+                    }
+                  });
+                  BranchSchemaDecider.requireAlterable(state, command);
+                }, (unit, onBranch) -> alter(unit, onBranch, branch, defined), ctx, answer.apply(shown));
               });
         });
   }

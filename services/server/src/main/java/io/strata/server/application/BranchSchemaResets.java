@@ -138,7 +138,10 @@ public class BranchSchemaResets {
             ownDefinitions.get(c.name()))));
         adds.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, c)));
         alters.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, c)));
-        events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter));
+        // the names it shows its columns under stay (a reset does not rename: not built yet), but for those it drops
+        Map<String, String> renamedAfter = new java.util.TreeMap<>(state.renamedOn(table, branch));
+        renamedAfter.keySet().retainAll(columnsAfter.stream().map(TableColumn::name).toList());
+        events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter, renamedAfter));
         int at = after.size();
         after.add(row.withBranchShape(branch, columnsMoving, addedMoving));
 

@@ -62,10 +62,13 @@ public class RepositoryStateLoader {
       Map<String, Long> ddlRecorded = new HashMap<>();
       Map<String, List<TableSchemaChanged.BranchColumns>> branchColumns = new HashMap<>();
       Map<String, Map<String, List<TableShape.Column>>> added = new HashMap<>();
+      Map<String, Map<String, Map<String, String>>> renamed = new HashMap<>();
       s.tables().forEach(t -> {
         tables.put(t.name(), t.toEvent());
         branchColumns.put(t.name(), t.branchColumns());
         t.branchAdded().forEach(a -> added.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.columns()));
+        t.branchRenamed().forEach(a -> renamed.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(),
+            a.renamed()));
         if (t.ddlThrough() > 0) {
           ddlRecorded.put(t.name(), t.ddlThrough());
         }
@@ -78,6 +81,7 @@ public class RepositoryStateLoader {
           s.commitCount(), branches, tags, storages, tables, ddlRecorded, branchColumns, merges, s.stashes(), rebases,
           s.lastPosition());
       state.restoreAdded(added);
+      state.restoreRenamed(renamed);
     }
     return state;
   }

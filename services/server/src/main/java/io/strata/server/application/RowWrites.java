@@ -73,7 +73,7 @@ public class RowWrites {
   @Permits(Permission.WRITE)
   public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson,
       CommandContext ctx) {
-    return Uni.createFrom().item(() -> encode(table, table.columnsOn(branch), body, ndjson))
+    return Uni.createFrom().item(() -> encode(table, table.columnsOn(branch), table.renamedOn(branch), body, ndjson))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
         .chain(ops -> inTransaction(repository, branch, table, (tx, on) -> write(tx, on, ops, null))
             .chain(done -> record(repository, branch, table, done, ctx))
@@ -84,19 +84,24 @@ public class RowWrites {
   @Permits(Permission.WRITE)
   public Uni<Written> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode row, CommandContext ctx) {
-    ObjectNode full = withKey(table, row, key);
-    validateRow(table, columnsOf(table.columnsOn(branch)), full, 0);
+    Map<String, String> renamed = table.renamedOn(branch);
+    ObjectNode given = withKey(table, row, key);
+    validateRow(table, shownColumns(table.columnsOn(branch), renamed), given, 0);
+    ObjectNode full = stored(given, renamed);
     return inTransaction(repository, branch, table,
         (tx, on) -> write(tx, on, single(on.table(), "u", full), keyObject(table, full)))
-        .chain(done -> record(repository, branch, table, done, ctx));
+        .chain(done -> record(repository, branch, table, done, ctx))
+        .map(w -> new Written(shown(w.row(), renamed), w.position()));
   }
 
   /** Changes some fields of an existing row; 404 when the branch has no row with {@code key}. */
   @Permits(Permission.WRITE)
   public Uni<Written> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode fields, CommandContext ctx) {
-    ObjectNode changed = withKey(table, fields, key);
-    validateColumns(table, columnsOf(table.columnsOn(branch)), changed, 0);
+    Map<String, String> renamed = table.renamedOn(branch);
+    ObjectNode given = withKey(table, fields, key);
+    validateColumns(table, shownColumns(table.columnsOn(branch), renamed), given, 0);
+    ObjectNode changed = stored(given, renamed);
     ObjectNode keyObject = keyObject(table, changed);
     // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
     return inTransaction(repository, branch, table, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
@@ -106,7 +111,8 @@ public class RowWrites {
           merged.setAll(changed);
           return write(tx, on, single(on.table(), "u", merged), keyObject);
         }))
-        .chain(done -> record(repository, branch, table, done, ctx));
+        .chain(done -> record(repository, branch, table, done, ctx))
+        .map(w -> new Written(shown(w.row(), renamed), w.position()));
   }
 
   /** Deletes the row with {@code key}; 404 when the branch has none. */
@@ -175,7 +181,16 @@ public class RowWrites {
 
   /** Validates every operation and encodes the batch as the SQL takes it. */
   static RowBatch encode(TableRow table, List<TableColumn> branchColumns, String body, boolean ndjson) {
-    Set<String> columns = columnsOf(branchColumns);
+    return encode(table, branchColumns, Map.of(), body, ndjson);
+  }
+
+  /**
+   * As above, on a branch that shows the columns {@code renamed} names under other names (stored name to shown
+   * name): the operations name them as it shows them, and are written in their stored names.
+   */
+  static RowBatch encode(TableRow table, List<TableColumn> branchColumns, Map<String, String> renamed, String body,
+      boolean ndjson) {
+    Set<String> columns = shownColumns(branchColumns, renamed);
     StringWriter rows = new StringWriter(body.length());
     StringBuilder marks = new StringBuilder();
     try (JsonParser parser = EventCodec.mapper().createParser(body);
@@ -205,7 +220,7 @@ public class RowWrites {
               Map.of("limit", MAX_BATCH_ROWS));
         }
         JsonNode op = EventCodec.mapper().readTree(parser);
-        JsonNode row = operation(table, columns, op, n - 1);
+        JsonNode row = stored(operation(table, columns, op, n - 1), renamed);
         mark(marks, branchColumns, op.get("op").asText().charAt(0), row);
         out.writeTree(row);
       }
@@ -275,8 +290,29 @@ public class RowWrites {
     return key;
   }
 
-  private static Set<String> columnsOf(List<TableColumn> columns) {
-    return columns.stream().map(TableColumn::name).collect(Collectors.toSet());
+  /** The names a branch shows its {@code columns} under ({@code renamed}: stored name to shown name). */
+  private static Set<String> shownColumns(List<TableColumn> columns, Map<String, String> renamed) {
+    return columns.stream().map(c -> renamed.getOrDefault(c.name(), c.name())).collect(Collectors.toSet());
+  }
+
+  /** {@code row} as the branch names its columns ({@code renamed}: stored to shown), in their stored names. */
+  private static ObjectNode stored(JsonNode row, Map<String, String> renamed) {
+    return renameFields(row, renamed.entrySet().stream().collect(Collectors.toMap(Map.Entry::getValue,
+        Map.Entry::getKey)));
+  }
+
+  /** {@code row} in stored names, as the branch shows them ({@code renamed}: stored to shown). */
+  static JsonNode shown(JsonNode row, Map<String, String> renamed) {
+    return row == null || !row.isObject() || renamed.isEmpty() ? row : renameFields(row, renamed);
+  }
+
+  private static ObjectNode renameFields(JsonNode row, Map<String, String> names) {
+    if (names.isEmpty()) {
+      return (ObjectNode) row;
+    }
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    row.fields().forEachRemaining(f -> out.set(names.getOrDefault(f.getKey(), f.getKey()), f.getValue()));
+    return out;
   }
 
   private static void validateRow(TableRow table, Set<String> columns, JsonNode row, long index) {

@@ -11,6 +11,7 @@ import io.strata.server.domain.Commands.AddBranchColumns;
 import io.strata.server.domain.Commands.AlterBranchColumns;
 import io.strata.server.domain.Commands.BranchSchemaCommand;
 import io.strata.server.domain.Commands.DropBranchColumns;
+import io.strata.server.domain.Commands.RenameBranchColumns;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -35,7 +36,23 @@ public final class BranchSchemaDecider {
     List<TableColumn> columns = new ArrayList<>(state.columnsOn(command.table(), command.branch()));
     List<TableShape.Column> added = new ArrayList<>(state.addedOn(command.table(), command.branch()));
     List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
-    if (command instanceof AddBranchColumns c) {
+    Map<String, String> renamed = new java.util.TreeMap<>(state.renamedOn(command.table(), command.branch()));
+    if (command instanceof RenameBranchColumns c) {
+      Map<String, TableShape.Column> defined = definitionsOn(state, command.table(), command.branch());
+      for (Map.Entry<String, String> r : requireRenamable(state, c).entrySet()) {
+        String stored = r.getKey();
+        String was = renamed.getOrDefault(stored, stored);
+        if (r.getValue().equals(stored)) {
+          renamed.remove(stored);
+        } else {
+          renamed.put(stored, r.getValue());
+        }
+        TableShape.Column d = defined.get(stored);
+        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
+            new TableShape.Column(r.getValue(), d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
+                d.identity()), was));
+      }
+    } else if (command instanceof AddBranchColumns c) {
       requireAddable(state, c);
       c.columns().forEach(a -> {
         columns.add(a.asTableColumn());
@@ -54,11 +71,70 @@ public final class BranchSchemaDecider {
       for (TableShape.Column d : requireDroppable(state, c)) {
         columns.removeIf(x -> x.name().equals(d.name()));
         added.removeIf(x -> x.name().equals(d.name()));
+        renamed.remove(d.name());
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN, d));
       }
     }
     return command.validateOnly() ? List.of()
-        : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added));
+        : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added, renamed));
+  }
+
+  /** The definitions of the columns {@code branch} reads of {@code table}, by stored name: added ones as added. */
+  private static Map<String, TableShape.Column> definitionsOn(RepositoryState state, String table, String branch) {
+    Map<String, TableShape.Column> by = new LinkedHashMap<>(tableColumns(state.tables().get(table)));
+    state.addedOn(table, branch).forEach(a -> by.put(a.name(), a));
+    for (TableColumn c : state.columnsOn(table, branch)) {
+      TableShape.Column d = by.get(c.name());
+      if (d == null || !d.type().equals(c.type())) {
+        by.put(c.name(), new TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null, null));
+      }
+    }
+    return by;
+  }
+
+  /**
+   * The renames {@code c} makes, in order: stored name to the name shown after (its stored name again: shown
+   * under it again). Refused (422): a name the branch does not show, a key column (rows are matched by their
+   * key on every branch), a column of a table with generated columns (their expressions name the table's
+   * columns), a name the branch shows already or one the table has that the branch does not read, a name twice.
+   */
+  public static Map<String, String> requireRenamable(RepositoryState state, RenameBranchColumns c) {
+    requireChangeable(state, c);
+    if (c.renames().isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    TableTracked t = state.tables().get(c.table());
+    Map<String, String> shown = new LinkedHashMap<>(); // shown name -> stored name, as the renames go
+    for (TableColumn col : state.columnsOn(c.table(), c.branch())) {
+      shown.put(state.shownName(c.table(), c.branch(), col.name()), col.name());
+    }
+    Set<String> tableNames = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
+    boolean generated = tableColumns(t).values().stream().anyMatch(x -> x.generated() != null);
+    Map<String, String> renames = new LinkedHashMap<>();
+    for (Commands.Rename r : c.renames()) {
+      String stored = shown.get(r.from());
+      String why = stored == null ? "branch '" + c.branch() + "' has no column '" + r.from() + "' in table '"
+              + c.table() + "'"
+          : t.primaryKey().contains(stored) ? "column '" + r.from() + "' is in the primary key of table '" + c.table()
+              + "': rows are matched by their key on every branch, so it is not renamed on one"
+          : generated ? "table '" + c.table() + "' has generated columns, whose expressions name its columns:"
+              + " renaming its columns on a branch is not built for such a table yet"
+          : r.from().equals(r.to()) ? "column '" + r.from() + "' is named '" + r.to() + "' already"
+          : shown.containsKey(r.to()) ? "branch '" + c.branch() + "' has a column '" + r.to() + "' already"
+          : tableNames.contains(r.to()) && !r.to().equals(stored) && !shown.containsValue(r.to())
+              ? "table '" + c.table() + "' has a column '" + r.to() + "' that branch '" + c.branch() + "' does not"
+                  + " read: a merge could not tell them apart"
+          : renames.containsKey(stored) ? "column '" + r.from() + "' is renamed twice"
+          : null;
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "column", r.from()));
+      }
+      shown.remove(r.from());
+      shown.put(r.to(), stored);
+      renames.put(stored, r.to());
+    }
+    return renames;
   }
 
   /**
@@ -116,13 +192,39 @@ public final class BranchSchemaDecider {
     return dropped;
   }
 
-  /** The events that give a new branch the columns it {@link #inherited}, without those it {@link #droppedBy}. */
+  /**
+   * Per table, the columns a new branch shows under other names: those its source branch shows so, of the
+   * columns the new branch reads (none for a branch created at a commit: not built yet).
+   */
+  public static Map<String, Map<String, String>> renamedBy(RepositoryState state, Commands.CreateBranch c) {
+    Map<String, Map<String, String>> renamed = new java.util.TreeMap<>();
+    String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
+    if (from == null) {
+      return renamed;
+    }
+    Map<String, List<String>> dropped = droppedBy(state, c);
+    for (var t : state.tables().values()) {
+      Map<String, String> source = new java.util.TreeMap<>(state.renamedOn(t.name(), from));
+      source.keySet().removeAll(dropped.getOrDefault(t.name(), List.of()));
+      if (!source.isEmpty()) {
+        renamed.put(t.name(), source);
+      }
+    }
+    return renamed;
+  }
+
+  /**
+   * The events that give a new branch the columns it {@link #inherited}, without those it {@link #droppedBy},
+   * showing those it {@link #renamedBy} so.
+   */
   static List<StrataEvent> inheritedBy(RepositoryState state, Commands.CreateBranch c) {
     List<StrataEvent> events = new ArrayList<>();
     Map<String, List<TableShape.Column>> inherited = inherited(state, c);
     Map<String, List<String>> dropped = droppedBy(state, c);
+    Map<String, Map<String, String>> renamed = renamedBy(state, c);
     Set<String> tables = new java.util.TreeSet<>(inherited.keySet());
     tables.addAll(dropped.keySet());
+    tables.addAll(renamed.keySet());
     for (String table : tables) {
       List<TableShape.Column> columns = inherited.getOrDefault(table, List.of());
       List<String> drops = dropped.getOrDefault(table, List.of());
@@ -135,7 +237,16 @@ public final class BranchSchemaDecider {
           own.get(d))));
       columns.forEach(a -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN,
           a)));
-      events.add(new TableBranchSchemaChanged(table, c.name(), operations, all, columns));
+      Map<String, String> shown = renamed.getOrDefault(table, Map.of());
+      Map<String, TableShape.Column> defined = new LinkedHashMap<>(own);
+      columns.forEach(a -> defined.put(a.name(), a));
+      shown.forEach((stored, as) -> {
+        TableShape.Column d = defined.get(stored);
+        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
+            new TableShape.Column(as, d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
+                d.identity()), stored));
+      });
+      events.add(new TableBranchSchemaChanged(table, c.name(), operations, all, columns, shown));
     }
     return events;
   }
@@ -163,6 +274,8 @@ public final class BranchSchemaDecider {
   public static void requireAddable(RepositoryState state, AddBranchColumns c) {
     requireChangeable(state, c);
     Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
+    // the names it shows too: a column shown under another name keeps its stored one, which no other may take
+    reads.addAll(state.renamedOn(c.table(), c.branch()).values());
     Set<String> tables = new HashSet<>(state.tables().get(c.table()).columns().stream().map(TableColumn::name).toList());
     if (reads.size() + c.columns().size() > MAX_BRANCH_COLUMNS) {
       throw new StrataException(ErrorCode.ValidationError, "table '" + c.table() + "' would have more than "

@@ -41,7 +41,7 @@ public final class Commands {
 
   /** A table's shape on a branch other than the default one: {@link BranchSchemaDecider}. */
   public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns,
-      AlterBranchColumns {
+      AlterBranchColumns, RenameBranchColumns {
     String table();
 
     String branch();
@@ -269,6 +269,22 @@ public final class Commands {
       columns = List.copyOf(columns);
     }
   }
+
+  /**
+   * Shows columns of a branch's shape of {@code table} under other names: each rename names the column as the
+   * branch shows it ({@code from}) and the name it shows it under after ({@code to}), in order. The column keeps
+   * the name it is stored under: no row, image or object but the branch's views changes. {@code validateOnly}:
+   * decided, nothing appended.
+   */
+  public record RenameBranchColumns(String table, String branch, List<Rename> renames, boolean validateOnly)
+      implements BranchSchemaCommand {
+    public RenameBranchColumns {
+      renames = List.copyOf(renames);
+    }
+  }
+
+  /** One column shown under another name: {@code from} (as the branch shows it now) becomes {@code to}. */
+  public record Rename(String from, String to) {}
 
   /** What happened to a branch's working changes in its tables' databases: staged, unstaged or discarded. */
   public enum ChangeKind { STAGED, UNSTAGED, DISCARDED }

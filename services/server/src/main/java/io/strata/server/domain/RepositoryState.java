@@ -60,6 +60,8 @@ public final class RepositoryState {
   private final Map<String, Map<String, List<TableColumn>>> branchColumns = new HashMap<>();
   /** Per table, per live branch, the columns the branch added through Strata (their definitions). */
   private final Map<String, Map<String, List<TableShape.Column>>> addedColumns = new HashMap<>();
+  /** Per table, per live branch: the columns it shows under another name (stored name to shown name). */
+  private final Map<String, Map<String, Map<String, String>>> renamedColumns = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
   private final Map<String, Rebase> rebases = new HashMap<>();
@@ -120,6 +122,7 @@ public final class RepositoryState {
     c.ddlRecorded.putAll(ddlRecorded);
     branchColumns.forEach((table, own) -> c.branchColumns.put(table, new HashMap<>(own)));
     addedColumns.forEach((table, own) -> c.addedColumns.put(table, new HashMap<>(own)));
+    renamedColumns.forEach((table, own) -> c.renamedColumns.put(table, new HashMap<>(own)));
     c.merges.putAll(merges);
     c.rebases.putAll(rebases);
     stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
@@ -156,6 +159,7 @@ public final class RepositoryState {
       ddlRecorded.clear();
       branchColumns.clear();
       addedColumns.clear();
+      renamedColumns.clear();
       merges.clear();
       rebases.clear();
       stashes.clear();
@@ -190,6 +194,7 @@ public final class RepositoryState {
       branches.remove(e.name());
       branchColumns.values().forEach(own -> own.remove(e.name()));
       addedColumns.values().forEach(own -> own.remove(e.name()));
+      renamedColumns.values().forEach(own -> own.remove(e.name()));
       merges.remove(e.name());
       stashes.remove(e.name());
       rebases.remove(e.name());
@@ -242,6 +247,7 @@ public final class RepositoryState {
       ddlRecorded.remove(e.name());
       branchColumns.remove(e.name());
       addedColumns.remove(e.name());
+      renamedColumns.remove(e.name());
     } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
       tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
       ddlRecorded.put(e.name(), e.ddlThrough());
@@ -249,11 +255,17 @@ public final class RepositoryState {
     } else if (event instanceof TableBranchSchemaChanged e) {
       branchColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.columns());
       addedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.added());
+      if (e.renamed().isEmpty()) {
+        renamedColumns.getOrDefault(e.name(), new HashMap<>()).remove(e.branch());
+      } else {
+        renamedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.renamed());
+      }
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());
       branchColumns.remove(e.name());
       addedColumns.remove(e.name());
+      renamedColumns.remove(e.name());
     }
   }
 
@@ -272,6 +284,11 @@ public final class RepositoryState {
   /** Restores the columns live branches added through Strata: per table, per branch (with {@link #restore}). */
   public void restoreAdded(Map<String, Map<String, List<TableShape.Column>>> added) {
     added.forEach((table, byBranch) -> addedColumns.put(table, new HashMap<>(byBranch)));
+  }
+
+  /** Restores the columns live branches show under other names: per table, per branch (with {@link #restore}). */
+  public void restoreRenamed(Map<String, Map<String, Map<String, String>>> renamed) {
+    renamed.forEach((table, byBranch) -> renamedColumns.put(table, new HashMap<>(byBranch)));
   }
 
   /** Restores a state from the projections at {@code version} ({@code stashes}: oldest first). */
@@ -365,6 +382,42 @@ public final class RepositoryState {
    */
   public List<TableShape.Column> addedOn(String table, String branch) {
     return branch == null ? List.of() : addedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
+  }
+
+  /**
+   * The columns {@code branch} shows under another name than the one they are stored under: stored name to
+   * shown name. Empty for the default branch and a branch that renamed none.
+   */
+  public Map<String, String> renamedOn(String table, String branch) {
+    return branch == null ? Map.of() : renamedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, Map.of());
+  }
+
+  /** The columns {@code branch} reads of {@code table} ({@link #columnsOn}), named as it shows them. */
+  public List<TableColumn> shownColumnsOn(String table, String branch) {
+    Map<String, String> renamed = renamedOn(table, branch);
+    List<TableColumn> columns = columnsOn(table, branch);
+    return renamed.isEmpty() ? columns : columns.stream().map(c -> !renamed.containsKey(c.name()) ? c
+        : new TableColumn(renamed.get(c.name()), c.type(), c.nullable())).toList();
+  }
+
+  /** The name {@code branch} shows its column {@code stored} of {@code table} under. */
+  public String shownName(String table, String branch, String stored) {
+    return renamedOn(table, branch).getOrDefault(stored, stored);
+  }
+
+  /**
+   * The stored name of the column {@code branch} shows as {@code shown} in {@code table}, or null when it
+   * shows none so (a stored name it shows under another is not one).
+   */
+  public String storedName(String table, String branch, String shown) {
+    Map<String, String> renamed = renamedOn(table, branch);
+    for (Map.Entry<String, String> e : renamed.entrySet()) {
+      if (e.getValue().equals(shown)) {
+        return e.getKey();
+      }
+    }
+    return renamed.containsKey(shown) || columnsOn(table, branch).stream().noneMatch(c -> c.name().equals(shown))
+        ? null : shown;
   }
 
   /** Whether {@code branch} reads columns of {@code table} that are not the table's. */

@@ -130,7 +130,11 @@ public class RowReads {
       requireColumns(table, filters);
       this.table = table;
       this.branch = branch;
-      this.filters = filters;
+      // the filters name the columns as the branch shows them; the reads, as they are stored
+      Map<String, String> stored = new java.util.LinkedHashMap<>();
+      filters.forEach((column, value) -> stored.put(table.columnsOnRef().stream().map(c -> c.name())
+          .filter(n -> table.shown(n).equals(column)).findFirst().orElse(column), value));
+      this.filters = stored;
       this.cursor = cursor;
     }
 
@@ -145,10 +149,13 @@ public class RowReads {
     }
   }
 
-  /** Filters name columns the branch read has (a branch that kept columns of its own: those). */
+  /**
+   * Filters name columns the branch read has (a branch that kept columns of its own: those), as it shows them
+   * (a column it renamed: by its new name).
+   */
   private static void requireColumns(TrackedTable table, Map<String, String> filters) {
     for (String column : filters.keySet()) {
-      if (table.columnsOnRef().stream().noneMatch(c -> c.name().equals(column))) {
+      if (table.columnsOnRef().stream().noneMatch(c -> table.shown(c.name()).equals(column))) {
         throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' has no column '" + column + "'",
             Map.of("column", column));
       }

@@ -1,0 +1,33 @@
+package io.strata.events;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code table.branch_schema_changed.v2} (and v1, which reads as v2 unchanged) knew no renamed columns; v3
+ * adds {@code rename_column} and the branch's {@code renamed} columns: read as none.
+ */
+final class TableBranchSchemaChangedV2 implements Upcaster {
+  private final String from;
+
+  TableBranchSchemaChangedV2(int version) {
+    this.from = EventType.PREFIX + "table.branch_schema_changed.v" + version;
+  }
+
+  @Override
+  public String fromType() {
+    return from;
+  }
+
+  @Override
+  public String toType() {
+    return EventType.TABLE_BRANCH_SCHEMA_CHANGED.type();
+  }
+
+  @Override
+  public JsonNode upcast(JsonNode data) {
+    ObjectNode v3 = data.deepCopy();
+    v3.putObject("renamed");
+    return v3;
+  }
+}

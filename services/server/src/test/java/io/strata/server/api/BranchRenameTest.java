@@ -1,0 +1,172 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.trackNew;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.strata.server.TestDatabaseResource;
+import io.strata.server.application.RepositoryStateLoader;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Columns shown under another name on a branch ({@code rename_column}): the branch's view, its rows through the
+ * API, its SQL queries and its shape name them so, writes take the new name, and nothing else moves — the table,
+ * its rows, the default branch and every image keep the stored name, so commits, merges and branches of it share
+ * rows as before. Every refusal is a 422 that changes nothing.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchRenameTest {
+  @Inject Pool pool;
+  @Inject RepositoryStateLoader loader;
+
+  private static JsonPath rows(String repo, String ref) {
+    return given().queryParam("ref", ref).queryParam("working", true)
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200).extract().jsonPath();
+  }
+
+  private static io.restassured.response.ValidatableResponse change(String repo, String branch, Object body) {
+    return json().body(body).post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, branch).then();
+  }
+
+  private static Map<String, Object> rename(String name, String to) {
+    return Map.of("op", "rename_column", "name", name, "new_name", to);
+  }
+
+  private static String commitAll(String repo, String branch, String message) {
+    return json().body(Map.of("message", message, "all", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201).extract().path("id");
+  }
+
+  @Test
+  void aColumnRenamedOnABranchIsReadAndWrittenUnderItsNewNameThereAndNowhereElse() {
+    String repo = createRepository(uniqueName("branch-rename"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null, note text",
+        "values (1, 'new', 'a'), (2, 'new', 'b')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    json().body(Map.of("sql", "select count(*) from orders", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200);
+
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "remark")))).statusCode(200)
+        .body("renamed[0].from", equalTo("note")).body("renamed[0].to", equalTo("remark"))
+        .body("columns.name", contains("id", "status", "remark"));
+    // the branch's view, rows and queries show the new name; the table and the default branch the old one
+    String view = Api.view(repo, "dev", "orders");
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
+        + view + "'::regclass and attnum > 0")).containsExactly("id,status,remark");
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
+    assertThat(rows(repo, "dev").getList("items.remark")).containsExactly("a", "b");
+    assertThat(rows(repo, "main").getMap("items[0]")).containsOnlyKeys("id", "status", "note");
+    given().queryParam("ref", "dev").queryParam("working", true).queryParam("remark", "b")
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200).body("items.id", contains(2));
+    given().queryParam("ref", "dev").queryParam("working", true).queryParam("note", "b")
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(422);
+    json().body(Map.of("sql", "select string_agg(remark, ',' order by id) from orders", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo("a,b"));
+    assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "remark");
+
+    // writes name it so, through SQL on the view and through the API; the old name is refused there
+    sql(pool, "update " + view + " set remark = 'sql' where id = 1");
+    sql(pool, "insert into " + view + " (id, status, remark) values (3, 'new', 'inserted')");
+    json().body(Map.of("status", "rest", "remark", "put")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4",
+        repo).then().statusCode(200).body("remark", equalTo("put"));
+    json().body(Map.of("remark", "patched")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo)
+        .then().statusCode(200).body("remark", equalTo("patched"));
+    json().body(Map.of("status", "x", "note", "n")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/5",
+        repo).then().statusCode(422);
+    json().body(List.of(Map.of("op", "upsert", "row", Map.of("id", 6, "status", "batch", "remark", "b6"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/rows:batch", repo).then().statusCode(200);
+    assertThat(rows(repo, "dev").getList("items.remark")).containsExactly("sql", "patched", "inserted", "put", "b6");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || coalesce(note, '-'), ',' order by id) from public." + t))
+        .containsExactly("1:a,2:b");
+
+    // committed and merged by their stored name: the default branch's table keeps its name and takes the values
+    commitAll(repo, "dev", "remarks");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || coalesce(note, '-'), ',' order by id) from public." + t))
+        .containsExactly("1:sql,2:patched,3:inserted,4:put,6:b6");
+    assertThat(rows(repo, "main").getMap("items[0]")).containsOnlyKeys("id", "status", "note");
+
+    // a branch of it shows the same names; renaming back shows the stored name again
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "child", "from", "dev")).statusCode(201);
+    assertThat(rows(repo, "child").getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
+    change(repo, "dev", Map.of("operations", List.of(rename("remark", "note")))).statusCode(200)
+        .body("columns.name", contains("id", "status", "note"));
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsOnlyKeys("id", "status", "note");
+    assertThat(rows(repo, "child").getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
+    // the projections and the log agree
+    var loaded = loader.load(repo).await().atMost(Duration.ofSeconds(10));
+    var folded = loader.fold(repo).await().atMost(Duration.ofSeconds(10));
+    assertThat(loaded.renamedOn("orders", "child")).isEqualTo(Map.of("note", "remark")).isEqualTo(
+        folded.renamedOn("orders", "child"));
+    assertThat(loaded.renamedOn("orders", "dev")).isEmpty();
+    assertThat(folded.renamedOn("orders", "dev")).isEmpty();
+
+    // a dropped renamed column goes by its new name
+    change(repo, "child", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "remark")))).statusCode(200)
+        .body("columns.name", contains("id", "status"));
+    assertThat(rows(repo, "child").getMap("items[0]")).containsOnlyKeys("id", "status");
+  }
+
+  @Test
+  void whatCannotBeRenamedIsRefusedBeforeAnythingChanges() {
+    String repo = createRepository(uniqueName("branch-rename-refused"));
+    trackNew(pool, repo, "orders", "id int primary key, status text, note text", "values (1, 'new', 'a')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    int events = given().queryParam("limit", 1000).get("/api/v1/repositories/{r}/events", repo).then()
+        .extract().jsonPath().getList("items").size();
+    change(repo, "main", Map.of("operations", List.of(rename("note", "remark")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(rename("id", "ident")))).statusCode(422)
+        .body("message", containsString("primary key"));
+    change(repo, "dev", Map.of("operations", List.of(rename("nope", "remark")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "status")))).statusCode(422)
+        .body("message", containsString("already"));
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "Bad\"Name")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "__strata")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "x".repeat(64))))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(rename("note\u0000", "remark")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "rename_column", "name", "note")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "remark"), Map.of("op", "drop_column", "name",
+        "status")))).statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "remark"), rename("remark", "note2"))))
+        .statusCode(422).body("message", containsString("twice"));
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "remark")), "validate_only", true)).statusCode(200)
+        .body("validate_only", equalTo(true));
+    assertThat(given().queryParam("limit", 1000).get("/api/v1/repositories/{r}/events", repo).then()
+        .extract().jsonPath().getList("items")).hasSize(events);
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsOnlyKeys("id", "status", "note");
+
+    // a name another column shows, or the stored name of a column shown otherwise, is not added nor taken
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "remark")))).statusCode(200);
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "add_column", "name", "remark", "type", "text"))))
+        .statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "add_column", "name", "note", "type", "text"))))
+        .statusCode(422);
+    change(repo, "dev", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "note")))).statusCode(422);
+    // a column of a table with generated columns: not built
+    String g = createRepository(uniqueName("branch-rename-generated"));
+    trackNew(pool, g, "orders", "id int primary key, a int, b int generated always as (a * 2) stored", "values (1, 1)");
+    post("/api/v1/repositories/" + g + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    change(g, "dev", Map.of("operations", List.of(rename("a", "c")))).statusCode(422)
+        .body("message", containsString("generated"));
+  }
+}
