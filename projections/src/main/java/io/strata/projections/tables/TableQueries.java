@@ -37,6 +37,7 @@ public final class TableQueries {
   private static final TypeReference<List<TableRow.BranchRenamed>> BRANCH_RENAMED = new TypeReference<>() {};
   private static final TypeReference<List<TableShape.Column>> SHAPE_COLUMNS = new TypeReference<>() {};
   private static final TypeReference<List<String>> NAMES = new TypeReference<>() {};
+  private static final TypeReference<Map<String, String>> RENAMED = new TypeReference<>() {};
 
   private final Pool pool;
 
@@ -217,7 +218,52 @@ public final class TableQueries {
   public Uni<Map<String, TableShape>> shapesWithAddedAt(String repository, String commit) {
     return shapesAt(repository, commit).chain(shapes -> addedAt(repository, commit)
         .chain(added -> columnNamesAt(pool, repository, commit)
-            .map(names -> withBranchColumns(shapes, added, names))));
+            .chain(names -> renamedAt(pool, repository, commit)
+                .map(renamed -> withRenamed(withBranchColumns(shapes, added, names), renamed)))));
+  }
+
+  /**
+   * Per table, the columns the branch commit {@code commit} was made on showed under other names then (stored
+   * name to shown name; a table absent: none), read in {@code client}'s snapshot. Recorded since V26.
+   */
+  public static Uni<Map<String, Map<String, String>>> renamedAt(SqlClient client, String repository, String commit) {
+    return client.preparedQuery("select table_name, renamed::text from strata_meta.commit_added"
+            + " where repository = $1 and commit_id = $2 and renamed is not null")
+        .execute(Tuple.of(repository, commit))
+        .map(rows -> {
+          Map<String, Map<String, String>> renamed = new TreeMap<>();
+          for (Row r : rows) {
+            try {
+              renamed.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), RENAMED));
+            } catch (JsonProcessingException e) {
+              throw new IllegalStateException("unreadable renamed columns", e);
+            }
+          }
+          return renamed;
+        });
+  }
+
+  /** {@link #renamedAt(SqlClient, String, String)} in the metadata database. */
+  public Uni<Map<String, Map<String, String>>> renamedAt(String repository, String commit) {
+    return renamedAt(pool, repository, commit);
+  }
+
+  /**
+   * {@code shapes} with the columns {@code renamed} names (per table: stored name to shown name) named as
+   * shown (their definitions, and the constraints and indexes, as the table has them).
+   */
+  public static Map<String, TableShape> withRenamed(Map<String, TableShape> shapes,
+      Map<String, Map<String, String>> renamed) {
+    Map<String, TableShape> out = new TreeMap<>(shapes);
+    renamed.forEach((table, names) -> {
+      TableShape s = out.get(table);
+      if (!names.isEmpty() && s != null) {
+        out.put(table, new TableShape(s.columns().stream().map(c -> !names.containsKey(c.name()) ? c
+            : new TableShape.Column(names.get(c.name()), c.type(), c.nullable(), c.collation(), c.defaultValue(),
+                c.generated(), c.identity())).toList(), s.primaryKey(), s.constraints(), s.indexes()));
+      }
+    });
+    return out;
   }
 
   /**

@@ -65,6 +65,8 @@ public class BranchOverlays {
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
         .chain(() -> droppedOwn(tx, state, repository, start, source != null ? from : null))
         .map(c::withDroppedOwn)
+        .chain(decided -> source != null ? Uni.createFrom().item(decided)
+            : CommitGraphReads.renamedAt(tx, repository, start).map(decided::withCommitRenamed))
         .call(decided -> install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, decided),
             BranchSchemaDecider.droppedBy(state, decided), BranchSchemaDecider.renamedBy(state, decided)))
         .map(decided -> (Commands.Command) decided);

@@ -31,7 +31,9 @@ import java.util.stream.Collectors;
  * commit had in them. A column altered since (its type or nullability) is altered back, its values
  * converted as an alter converts them: before the rows move when every value the branch has converts,
  * else after (the rows move in the wider type; a value the commit's type cannot hold goes with them, the
- * rows the reset does not touch had the commit's values). Zero-copy both ways, like the schema commands.
+ * rows the reset does not touch had the commit's values). Zero-copy both ways, like the schema commands. The
+ * branch then shows its columns under the names the commit's branch showed them (none for a commit of a branch
+ * that renamed none): its views made again, nothing else.
  */
 @ApplicationScoped
 public class BranchSchemaResets {
@@ -61,6 +63,7 @@ public class BranchSchemaResets {
       List<TableRow> tracked) {
     return CommitGraphReads.addedAt(tx, repository, to).chain(target -> CommitGraphReads.shapeColumnNamesAt(tx,
         repository, to).chain(shapeNames -> CommitGraphReads.columnNamesAt(tx, repository, to).chain(recorded ->
+        CommitGraphReads.renamedAt(tx, repository, to).chain(renamedThen ->
         alterable(state, repository, branch, target, tracked).chain(alterable -> {
       List<TableBranchSchemaChanged> events = new ArrayList<>();
       List<TableRow> after = new ArrayList<>();
@@ -91,8 +94,22 @@ public class BranchSchemaResets {
             .filter(c -> reads.contains(c.name()) && !addedNow.contains(c.name()) && !commitRead.contains(c.name())
                 && tableThen.contains(c.name()) && !own.primaryKey().contains(c.name()))
             .map(c -> ownDefinitions.get(c.name())).toList();
+        Map<String, String> renamedNow = state.renamedOn(table, branch);
+        Map<String, String> renamedWanted = renamedThen.getOrDefault(table, Map.of());
         if (current.equals(wanted) && restored.isEmpty() && droppedOwn.isEmpty()) {
-          after.add(row);
+          if (renamedNow.equals(renamedWanted)) {
+            after.add(row);
+            continue;
+          }
+          // the same columns, shown under the names the commit's branch showed them
+          Map<String, String> shown = new java.util.TreeMap<>(renamedWanted);
+          shown.keySet().retainAll(state.columnsOn(table, branch).stream().map(TableColumn::name).toList());
+          events.add(new TableBranchSchemaChanged(table, branch, renameOperations(state, table, branch, shown),
+              state.columnsOn(table, branch), current, shown));
+          after.add(row.withBranchShape(branch, state.columnsOn(table, branch), current, shown));
+          TrackedTable same = TrackedTable.on(repository, row, branch);
+          work = work.chain(() -> backends.inCommand(tx, repository, own.storage(),
+              c -> c.roles().branchObjects().renameColumns(c, same, branch, shown)));
           continue;
         }
         // a column the table has now (promoted) stays: the commit's rows of the table read it too
@@ -138,12 +155,15 @@ public class BranchSchemaResets {
             ownDefinitions.get(c.name()))));
         adds.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, c)));
         alters.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, c)));
-        // the names it shows its columns under stay (a reset does not rename: not built yet), but for those it drops
-        Map<String, String> renamedAfter = new java.util.TreeMap<>(state.renamedOn(table, branch));
+        // the names the commit's branch showed its columns under, of the columns it has after
+        Map<String, String> renamedAfter = new java.util.TreeMap<>(renamedWanted);
         renamedAfter.keySet().retainAll(columnsAfter.stream().map(TableColumn::name).toList());
+        operations.addAll(renameOperations(state, table, branch, renamedAfter).stream()
+            .filter(o -> columnsAfter.stream().anyMatch(x -> x.name().equals(o.from())
+                || renamedNow.getOrDefault(x.name(), x.name()).equals(o.from()))).toList());
         events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter, renamedAfter));
         int at = after.size();
-        after.add(row.withBranchShape(branch, columnsMoving, addedMoving));
+        after.add(row.withBranchShape(branch, columnsMoving, addedMoving, renamedAfter));
 
         TableTracked t = state.tables().get(table);
         TrackedTable before = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
@@ -162,7 +182,11 @@ public class BranchSchemaResets {
             .chain(() -> restored.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
                 t.storage(), c -> c.roles().branchObjects().restoreColumns(c, mid, branch, restored)))
             .chain(() -> adds.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
-                t.storage(), c -> c.roles().branchObjects().addColumns(c, midRestored, branch, adds)));
+                t.storage(), c -> c.roles().branchObjects().addColumns(c, midRestored, branch, adds)))
+            // then shown under the commit's names (the objects' other changes kept the names still shown)
+            .chain(() -> renamedAfter.equals(renamedNow) ? Uni.createFrom().voidItem() : backends.inCommand(tx,
+                repository, t.storage(), c -> c.roles().branchObjects().renameColumns(c, moving, branch,
+                    renamedAfter)));
         if (!restored.isEmpty()) {
           // once the rows moved: every row the branch holds takes its values of the columns given back at the
           // commit (its state taken from the default branch's, as a branch created there reads it)
@@ -209,7 +233,34 @@ public class BranchSchemaResets {
         return all;
       };
       return work.map(x -> new Moved(List.copyOf(events), List.copyOf(after), altering));
-    }))));
+    })))));
+  }
+
+  /**
+   * The rename_column operations that show {@code branch}'s columns of {@code table} under {@code wanted}'s
+   * names (stored name to shown name) rather than those it shows now: each column whose shown name changes,
+   * its definition under the new name and the name it had.
+   */
+  private static List<TableBranchSchemaChanged.Operation> renameOperations(RepositoryState state, String table,
+      String branch, Map<String, String> wanted) {
+    Map<String, String> now = state.renamedOn(table, branch);
+    Map<String, TableShape.Column> defined = new java.util.LinkedHashMap<>(BranchSchemaDecider.tableColumns(
+        state.tables().get(table)));
+    state.addedOn(table, branch).forEach(a -> defined.put(a.name(), a));
+    List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
+    java.util.Set<String> names = new java.util.TreeSet<>(now.keySet());
+    names.addAll(wanted.keySet());
+    for (String stored : names) {
+      String from = now.getOrDefault(stored, stored);
+      String to = wanted.getOrDefault(stored, stored);
+      TableShape.Column d = defined.get(stored);
+      if (!from.equals(to) && d != null) {
+        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
+            new TableShape.Column(to, d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
+                d.identity()), from));
+      }
+    }
+    return operations;
   }
 
   /** Column {@code c} with type {@code type} and nullability {@code nullable}. */

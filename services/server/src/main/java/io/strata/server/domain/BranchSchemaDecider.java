@@ -193,19 +193,23 @@ public final class BranchSchemaDecider {
   }
 
   /**
-   * Per table, the columns a new branch shows under other names: those its source branch shows so, of the
-   * columns the new branch reads (none for a branch created at a commit: not built yet).
+   * Per table, the columns a new branch shows under other names: those its source branch shows so, or those
+   * the branch its start commit was made on showed so then, of the columns the new branch reads.
    */
   public static Map<String, Map<String, String>> renamedBy(RepositoryState state, Commands.CreateBranch c) {
     Map<String, Map<String, String>> renamed = new java.util.TreeMap<>();
     String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
-    if (from == null) {
-      return renamed;
-    }
     Map<String, List<String>> dropped = droppedBy(state, c);
+    Map<String, List<TableShape.Column>> inherited = inherited(state, c);
     for (var t : state.tables().values()) {
-      Map<String, String> source = new java.util.TreeMap<>(state.renamedOn(t.name(), from));
+      Map<String, String> source = new java.util.TreeMap<>(from != null ? state.renamedOn(t.name(), from)
+          : c.commitRenamed().getOrDefault(t.name(), Map.of()));
       source.keySet().removeAll(dropped.getOrDefault(t.name(), List.of()));
+      Set<String> reads = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
+      inherited.getOrDefault(t.name(), List.of()).forEach(a -> reads.add(a.name()));
+      source.keySet().retainAll(reads);
+      // a name the table has taken by now for a column of its own: the new branch shows the stored name
+      source.values().removeIf(reads::contains);
       if (!source.isEmpty()) {
         renamed.put(t.name(), source);
       }

@@ -76,21 +76,36 @@ public final class Commands {
    *     Strata (the new branch has them too); empty when it starts at a branch's head
    * @param droppedOwn per table, the table's own columns the branch or commit it starts from does not read
    *     though the table had them there (dropped on its branch): the new branch does not read them either
+   * @param commitRenamed per table, the columns the branch commit {@code start} was made on showed under other
+   *     names (stored name to shown name): the new branch shows them so too; empty when it starts at a branch's
+   *     head (it shows them as that branch does)
    */
   public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
-      Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn) implements BranchCommand {
+      Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn,
+      Map<String, Map<String, String>> commitRenamed) implements BranchCommand {
     public CreateBranch {
       commitAdded = Map.copyOf(commitAdded);
       droppedOwn = Map.copyOf(droppedOwn);
+      commitRenamed = Map.copyOf(commitRenamed);
     }
 
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected) {
-      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of());
+      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of(), Map.of());
+    }
+
+    public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
+        Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn) {
+      this(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, Map.of());
     }
 
     /** The same creation, the new branch without {@code dropped}. */
     public CreateBranch withDroppedOwn(Map<String, List<String>> dropped) {
-      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, dropped);
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, dropped, commitRenamed);
+    }
+
+    /** The same creation, the new branch showing columns as {@code renamed} names them (a start commit's). */
+    public CreateBranch withCommitRenamed(Map<String, Map<String, String>> renamed) {
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, renamed);
     }
   }
 

@@ -73,28 +73,11 @@ public class SchemaDiffs {
       return tables.shapesWithAddedAt(repository, ref.commit());
     }
     return tables.shapesAt(repository, ref.commit()).chain(shapes -> tables.tables(repository)
-        .map(rows -> shown(TableQueries.withBranchColumns(shapes, rows.stream()
+        .map(rows -> TableQueries.withRenamed(TableQueries.withBranchColumns(shapes, rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))), rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.columnsOn(ref.branch()).stream()
-                .map(io.strata.events.TableColumn::name).toList()))), rows, ref.branch())));
-  }
-
-  /**
-   * {@code shapes} with the columns {@code branch} shows under other names named so (their definitions, and
-   * the constraints and indexes, as the table has them).
-   */
-  private static Map<String, TableShape> shown(Map<String, TableShape> shapes, List<TableRow> rows, String branch) {
-    Map<String, TableShape> out = new java.util.TreeMap<>(shapes);
-    for (TableRow row : rows) {
-      Map<String, String> renamed = row.renamedOn(branch);
-      TableShape s = out.get(row.name());
-      if (!renamed.isEmpty() && s != null) {
-        out.put(row.name(), new TableShape(s.columns().stream().map(c -> !renamed.containsKey(c.name()) ? c
-            : new TableShape.Column(renamed.get(c.name()), c.type(), c.nullable(), c.collation(), c.defaultValue(),
-                c.generated(), c.identity())).toList(), s.primaryKey(), s.constraints(), s.indexes()));
-      }
-    }
-    return out;
+                .map(io.strata.events.TableColumn::name).toList()))), rows.stream()
+            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.renamedOn(ref.branch()))))));
   }
 
   public Uni<SchemaDiff> diff(RepositoryRow repository, String from, String to, String onlyTable) {

@@ -32,6 +32,11 @@ public final class CommitGraphReads {
     return CommitGraph.mergeBase(PgUnit.of(unit), repository, a, b);
   }
 
+  /** {@link TableQueries#renamedAt}, read in {@code unit}: the columns commit's branch showed under other names. */
+  public static Uni<Map<String, Map<String, String>>> renamedAt(UnitOfWork unit, String repository, String commit) {
+    return TableQueries.renamedAt(PgUnit.of(unit), repository, commit);
+  }
+
   /** {@link TableQueries#addedAt}, read in {@code unit}: the columns commit's branch had added, per table. */
   public static Uni<Map<String, List<TableShape.Column>>> addedAt(UnitOfWork unit, String repository, String commit) {
     return TableQueries.addedAt(PgUnit.of(unit), repository, commit);

@@ -61,6 +61,7 @@ class BranchRenameTest {
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null, note text",
         "values (1, 'new', 'a'), (2, 'new', 'b')");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String forked = Api.head(repo, "dev");
     json().body(Map.of("sql", "select count(*) from orders", "ref", "dev", "working", true))
         .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200);
 
@@ -99,7 +100,7 @@ class BranchRenameTest {
         .containsExactly("1:a,2:b");
 
     // committed and merged by their stored name: the default branch's table keeps its name and takes the values
-    commitAll(repo, "dev", "remarks");
+    String remarked = commitAll(repo, "dev", "remarks");
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
         .statusCode(200);
     assertThat(Api.rows(pool, "select string_agg(id || ':' || coalesce(note, '-'), ',' order by id) from public." + t))
@@ -120,6 +121,25 @@ class BranchRenameTest {
         folded.renamedOn("orders", "child"));
     assertThat(loaded.renamedOn("orders", "dev")).isEmpty();
     assertThat(folded.renamedOn("orders", "dev")).isEmpty();
+
+    // a commit records the names its branch showed: its shape, a branch created there and a hard reset to it
+    assertThat(given().queryParam("ref", remarked).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "remark");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "then", "from", remarked)).statusCode(201);
+    assertThat(rows(repo, "then").getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
+    json().body(Map.of("to", remarked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
+    assertThat(rows(repo, "dev").getList("items.remark")).containsExactly("sql", "patched", "inserted", "put", "b6");
+    json().body(Map.of("to", forked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsOnlyKeys("id", "status", "note");
+    assertThat(rows(repo, "dev").getList("items.note")).containsExactly("a", "b");
+    for (var s : List.of(loader.load(repo), loader.fold(repo))) {
+      var st = s.await().atMost(Duration.ofSeconds(10));
+      assertThat(st.renamedOn("orders", "dev")).isEmpty();
+      assertThat(st.renamedOn("orders", "then")).isEqualTo(Map.of("note", "remark"));
+    }
 
     // a dropped renamed column goes by its new name
     change(repo, "child", Map.of("operations", List.of(Map.of("op", "drop_column", "name", "remark")))).statusCode(200)
