@@ -19,8 +19,9 @@ final class SchemaConflictRefusals {
     String changedBy = first.theirs() == null ? target : source;
     return new StrataException(ErrorCode.SchemaConflict, open.size() + " schema conflict(s) merging '"
         + source + "' into '" + target + "', the first: " + first.kind().wire() + " on column '"
-        + first.column() + "' of table '" + first.table() + "' (" + definition(first.ours()) + " on '" + target
-        + "', " + definition(first.theirs()) + " on '" + source + "'" + (data
+        + first.column() + "' of table '" + first.table() + "' (" + named(first.ours(), first.column())
+        + definition(first.ours()) + " on '" + target + "', " + named(first.theirs(), first.column())
+        + definition(first.theirs()) + " on '" + source + "'" + (data
             ? ", whose values '" + changedBy + "' changed since the base" : "")
         + (!data ? "); settle them with schema_strategy ours or theirs" : first.theirs() == null
             ? "); settle them with schema_strategy ours (the column stays on '" + target + "' with its values)"
@@ -29,6 +30,11 @@ final class SchemaConflictRefusals {
         Map.of("schema_conflicts", open.stream().limit(SchemaMerges.LISTED).map(SchemaConflictRefusals::detail).toList(),
             "schema_conflict_count", open.size()));
   }
+  /** "named 'x' " when the side shows column {@code column} under another name (renamed on its branch). */
+  private static String named(TableShape.Column c, String column) {
+    return c == null || c.name().equals(column) ? "" : "named '" + c.name() + "' ";
+  }
+
   static String definition(TableShape.Column c) {
     return c == null ? "absent" : c.type() + (c.nullable() ? "" : " not null")
         + (c.defaultValue() == null ? "" : " default " + c.defaultValue());
@@ -51,6 +57,7 @@ final class SchemaConflictRefusals {
       return null;
     }
     Map<String, Object> d = new LinkedHashMap<>();
+    d.put("name", c.name()); // the name the side shows the column under (renamed on its branch: not the column's)
     d.put("type", c.type());
     d.put("nullable", c.nullable());
     d.put("default", c.defaultValue());

@@ -64,16 +64,18 @@ class SchemaMerges {
    * the target's definition and the merged one), and the columns the target dropped since the base that
    * the source still has: the source's changes to their
    * values are conflicts ({@code schema_data}, decided with the rows: {@link #requireUnchanged}) unless
-   * {@code ours} settles them.
+   * {@code ours} settles them; and per table the names a target other than the default one shows its columns
+   * under after the merge ({@code renames}: stored name to shown name) where the merge changes them.
    */
   record Settled(Map<String, Set<String>> keptOurs, Map<String, List<TableShape.Column>> adds,
       Map<String, List<String>> drops, Map<String, List<SchemaMerge.Change>> alters,
       Map<String, List<TableShape.Column>> brought,
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
-      Map<String, Set<String>> ownDroppedByOurs, String source, String target, boolean columnsMerged) {
+      Map<String, Set<String>> ownDroppedByOurs, Map<String, Map<String, String>> renames, String source,
+      String target, boolean columnsMerged) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
     static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-        Map.of(), null, null, false);
+        Map.of(), Map.of(), null, null, false);
 
     /**
      * The table's own columns the target dropped since the base (on its branch) that the source still has: the
@@ -87,6 +89,7 @@ class SchemaMerges {
     boolean changesColumns() {
       return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty();
     }
+
 
     Set<String> keptOurs(String table) {
       return keptOurs.getOrDefault(table, Set.of());
@@ -125,7 +128,8 @@ class SchemaMerges {
     return tables.tables(repo)
         .map(rows -> source.branch() == null || !source.isPlainBranch() || rows.stream()
             .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()
-                || lacksOwn(t, target) || lacksOwn(t, source.branch())))
+                || lacksOwn(t, target) || lacksOwn(t, source.branch())
+                || !t.renamedOn(target).isEmpty() || !t.renamedOn(source.branch()).isEmpty()))
         .chain(any -> !any ? Uni.createFrom().item(Settled.NONE) : loader.load(repo).chain(state -> {
           RepositoryState.Branch into = state.branch(target);
           if (into == null) {
@@ -160,7 +164,9 @@ class SchemaMerges {
             .chain(sourceShapes -> (live ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
                     : tables.addedAt(repo, theirs))
                 .chain(sourceAdded -> (live ? Uni.createFrom().item(Map.<String, List<String>>of())
-                    : tables.columnNamesAt(repo, theirs)).map(sourceNames -> {
+                    : tables.columnNamesAt(repo, theirs)).chain(sourceNames -> tables.renamedAt(repo, base)
+                    .chain(baseRenamed -> (live ? Uni.createFrom().item(renamedOn(state, liveSource))
+                        : tables.renamedAt(repo, theirs)).map(sourceRenamed -> {
                   Map<String, Set<String>> added = new TreeMap<>();
                   Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
                   for (TableTracked t : state.tables().values()) {
@@ -181,9 +187,20 @@ class SchemaMerges {
                   }
                   return SchemaSettlement.settle(state, target, sourceName,
                       TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
-                      added, theirsAdded, strategy);
-                }))))))
+                      added, theirsAdded, strategy, baseRenamed, sourceRenamed);
+                }))))))))
         .call(settled -> requireAlterations(repo, state, settled));
+  }
+
+  /** Per table, the columns {@code branch} shows under other names. */
+  private static Map<String, Map<String, String>> renamedOn(RepositoryState state, String branch) {
+    Map<String, Map<String, String>> renamed = new TreeMap<>();
+    state.tables().keySet().forEach(t -> {
+      if (!state.renamedOn(t, branch).isEmpty()) {
+        renamed.put(t, state.renamedOn(t, branch));
+      }
+    });
+    return renamed;
   }
 
   /**

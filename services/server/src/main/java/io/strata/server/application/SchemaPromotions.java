@@ -64,7 +64,8 @@ public class SchemaPromotions {
    */
   Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
-    if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()) {
+    if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()
+        && settled.renames().isEmpty()) {
       return Uni.createFrom().item(false);
     }
     return loader.load(repository).chain(state -> {
@@ -89,7 +90,9 @@ public class SchemaPromotions {
       dropping.keySet().retainAll(state.tables().keySet());
       Map<String, List<SchemaMerge.Change>> altering = new TreeMap<>(settled.alters());
       altering.keySet().retainAll(state.tables().keySet());
-      if (pending.isEmpty() && dropping.isEmpty() && altering.isEmpty()) {
+      Map<String, Map<String, String>> renaming = new TreeMap<>(settled.renames());
+      renaming.keySet().retainAll(state.tables().keySet());
+      if (pending.isEmpty() && dropping.isEmpty() && altering.isEmpty() && renaming.isEmpty()) {
         return Uni.createFrom().item(intoDefault && !carried.isEmpty());
       }
       if (!target.equals(state.defaultBranch())) {
@@ -107,6 +110,11 @@ public class SchemaPromotions {
             .chain(() -> Multi.createFrom().iterable(pending.entrySet())
                 .onItem().transformToUniAndConcatenate(e -> branchSchemas.addDefined(repository, target, e.getKey(),
                     e.getValue(), false, own, Answer.NONE))
+                .collect().last())
+            // then shows the columns under the names the source gave them since the base
+            .chain(() -> Multi.createFrom().iterable(renaming.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> branchSchemas.renameCarried(repository, target, e.getKey(),
+                    e.getValue(), own))
                 .collect().last())
             .replaceWith(false);
       }

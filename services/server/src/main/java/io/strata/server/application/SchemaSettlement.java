@@ -32,7 +32,8 @@ final class SchemaSettlement {
   static SchemaMerges.Settled settle(RepositoryState state, String target, String sourceName,
       Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, List<TableShape.Column>> theirsColumns,
       Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
-      SchemaMerge.Side strategy) {
+      SchemaMerge.Side strategy, Map<String, Map<String, String>> baseRenamed,
+      Map<String, Map<String, String>> theirsRenamed) {
     List<SchemaMerge.Conflict> open = new ArrayList<>();
     Map<String, Set<String>> keptOurs = new TreeMap<>();
     Map<String, List<TableShape.Column>> adds = new TreeMap<>();
@@ -153,11 +154,90 @@ final class SchemaSettlement {
         keptOurs.put(t.name(), kept);
       }
     }
+    Map<String, Map<String, String>> renames = renames(state, target, baseRenamed, theirsRenamed, strategy, adds,
+        drops, open);
     if (!open.isEmpty()) {
       throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
     return new SchemaMerges.Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-        sourceName, target, true);
+        renames, sourceName, target, true);
+  }
+
+  /**
+   * The three-way merge of the names the sides show their columns under (stored name to shown name; a column
+   * absent from a side's map is shown under its stored name): a rename on one side since the base is carried,
+   * the same rename on both is one, two renames of one column to different names are a {@code schema_schema}
+   * conflict (settled by {@code ours} or {@code theirs}), and so is a carried name another column of the
+   * target shows. Answers, per table, the target's names after where they change; none for the default branch,
+   * whose table keeps its names (a merge does not rename a table's column: applications read it).
+   */
+  private static Map<String, Map<String, String>> renames(RepositoryState state, String target,
+      Map<String, Map<String, String>> baseRenamed, Map<String, Map<String, String>> theirsRenamed,
+      SchemaMerge.Side strategy, Map<String, List<TableShape.Column>> adds, Map<String, List<String>> drops,
+      List<SchemaMerge.Conflict> open) {
+    Map<String, Map<String, String>> after = new TreeMap<>();
+    if (target.equals(state.defaultBranch())) {
+      return after;
+    }
+    for (TableTracked t : state.tables().values()) {
+      Map<String, String> base = baseRenamed.getOrDefault(t.name(), Map.of());
+      Map<String, String> ours = state.renamedOn(t.name(), target);
+      Map<String, String> theirs = theirsRenamed.getOrDefault(t.name(), Map.of());
+      if (ours.equals(theirs) || base.equals(theirs)) {
+        continue;
+      }
+      // the target's columns after the merge's schema changes, by stored name
+      Set<String> columns = new java.util.LinkedHashSet<>(state.columnsOn(t.name(), target).stream()
+          .map(TableColumn::name).toList());
+      adds.getOrDefault(t.name(), List.of()).forEach(c -> columns.add(c.name()));
+      columns.removeAll(drops.getOrDefault(t.name(), List.of()));
+      Map<String, TableShape.Column> defined = new LinkedHashMap<>();
+      columnsOn(state, t, target).forEach(c -> defined.put(c.name(), c));
+      adds.getOrDefault(t.name(), List.of()).forEach(c -> defined.put(c.name(), c));
+      Map<String, String> merged = new TreeMap<>();
+      for (String stored : columns) {
+        String b = base.getOrDefault(stored, stored);
+        String o = ours.getOrDefault(stored, stored);
+        String th = theirs.getOrDefault(stored, stored);
+        String name = o;
+        if (!th.equals(b) && !th.equals(o)) {
+          if (o.equals(b) || strategy == SchemaMerge.Side.THEIRS) {
+            name = th;
+          } else if (strategy != SchemaMerge.Side.OURS) {
+            TableShape.Column d = defined.get(stored);
+            open.add(new SchemaMerge.Conflict(t.name(), stored, SchemaMerge.Kind.SCHEMA_SCHEMA, named(d, b),
+                named(d, o), named(d, th)));
+          }
+        }
+        if (!name.equals(stored)) {
+          merged.put(stored, name);
+        }
+      }
+      // a name carried that another column of the target shows: the two cannot both have it
+      Map<String, String> byShown = new java.util.HashMap<>();
+      for (String stored : columns) {
+        String shown = merged.getOrDefault(stored, stored);
+        String other = byShown.put(shown, stored);
+        if (other != null) {
+          String carried = ours.getOrDefault(stored, stored).equals(shown) ? other : stored;
+          TableShape.Column d = defined.get(carried);
+          open.add(new SchemaMerge.Conflict(t.name(), carried, SchemaMerge.Kind.SCHEMA_SCHEMA,
+              named(d, base.getOrDefault(carried, carried)), named(d, ours.getOrDefault(carried, carried)),
+              named(d, shown)));
+        }
+      }
+      if (!merged.equals(ours)) {
+        after.put(t.name(), merged);
+      }
+    }
+    return after;
+  }
+
+  /** Definition {@code d} shown under {@code name}. */
+  private static TableShape.Column named(TableShape.Column d, String name) {
+    return d == null ? new TableShape.Column(name, "unknown", true, null, null, null, null)
+        : new TableShape.Column(name, d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
+            d.identity());
   }
 
   /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */

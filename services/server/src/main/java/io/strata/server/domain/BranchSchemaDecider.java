@@ -100,9 +100,6 @@ public final class BranchSchemaDecider {
    */
   public static Map<String, String> requireRenamable(RepositoryState state, RenameBranchColumns c) {
     requireChangeable(state, c);
-    if (c.renames().isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
     TableTracked t = state.tables().get(c.table());
     Map<String, String> shown = new LinkedHashMap<>(); // shown name -> stored name, as the renames go
     for (TableColumn col : state.columnsOn(c.table(), c.branch())) {

@@ -147,6 +147,54 @@ class BranchRenameTest {
     assertThat(rows(repo, "child").getMap("items[0]")).containsOnlyKeys("id", "status");
   }
 
+  private static io.restassured.response.ValidatableResponse merge(String repo, String into, Map<String, Object> body) {
+    return json().body(body).post("/api/v1/repositories/{r}/branches/{b}/merge", repo, into).then();
+  }
+
+  @Test
+  void aMergeCarriesARenameToAnotherBranchAndTwoRenamesOfOneColumnConflict() {
+    String repo = createRepository(uniqueName("branch-rename-merge"));
+    trackNew(pool, repo, "orders", "id int primary key, status text, note text", "values (1, 'new', 'a')");
+    for (String b : List.of("dev", "feature", "other", "clash")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    change(repo, "dev", Map.of("operations", List.of(rename("note", "remark")))).statusCode(200);
+    json().body(Map.of("remark", "dev")).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev", "remark");
+
+    // a branch that kept the name takes the rename with the rows
+    json().body(Map.of("status", "feature")).patch("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/1",
+        repo).then().statusCode(200);
+    commitAll(repo, "feature", "status");
+    merge(repo, "feature", Map.of("source", "dev")).statusCode(200);
+    assertThat(rows(repo, "feature").getMap("items[0]")).containsExactlyInAnyOrderEntriesOf(
+        Map.of("id", 1, "status", "feature", "remark", "dev"));
+
+    // a branch that renamed it otherwise: schema_schema, settled by either side
+    change(repo, "other", Map.of("operations", List.of(rename("note", "comment")))).statusCode(200);
+    merge(repo, "other", Map.of("source", "dev")).statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflicts[0].type", equalTo("schema_schema"))
+        .body("details.schema_conflicts[0].column", equalTo("note"))
+        .body("details.schema_conflicts[0].ours.name", equalTo("comment"))
+        .body("details.schema_conflicts[0].theirs.name", equalTo("remark"));
+    assertThat(rows(repo, "other").getMap("items[0]")).containsOnlyKeys("id", "status", "comment");
+    merge(repo, "other", Map.of("source", "dev", "schema_strategy", "ours")).statusCode(200);
+    assertThat(rows(repo, "other").getMap("items[0]")).containsExactlyInAnyOrderEntriesOf(
+        Map.of("id", 1, "status", "new", "comment", "dev"));
+
+    // a name another column of the target shows: refused too, nothing changed
+    change(repo, "clash", Map.of("operations", List.of(Map.of("op", "add_column", "name", "remark", "type", "text"))))
+        .statusCode(200);
+    merge(repo, "clash", Map.of("source", "dev")).statusCode(409).body("error", equalTo("SchemaConflict"));
+    assertThat(rows(repo, "clash").getMap("items[0]")).containsOnlyKeys("id", "status", "note", "remark");
+
+    // into the default branch: the table keeps its name, the values arrive
+    merge(repo, "main", Map.of("source", "dev")).statusCode(200);
+    assertThat(rows(repo, "main").getMap("items[0]")).containsExactlyInAnyOrderEntriesOf(
+        Map.of("id", 1, "status", "new", "note", "dev"));
+  }
+
   @Test
   void whatCannotBeRenamedIsRefusedBeforeAnythingChanges() {
     String repo = createRepository(uniqueName("branch-rename-refused"));
