@@ -38,6 +38,10 @@ final class ShapeMigrationSql {
         .forEach(c -> out.add("DROP INDEX " + name(schema) + "." + name(c.object())));
     changes.stream().filter(c -> c.before() instanceof Column && c.change() == Kind.removed)
         .forEach(c -> out.add(alter("DROP COLUMN " + name(c.object()))));
+    // renamed before they are changed: a change names the column as the shape after does
+    changes.stream().filter(c -> c.before() instanceof Column && c.change() == Kind.renamed)
+        .forEach(c -> out.add(alter("RENAME COLUMN " + name(((Column) c.before()).name()) + " TO "
+            + name(((Column) c.after()).name()))));
     changes.stream().filter(c -> c.before() instanceof Column && c.change() == Kind.modified)
         .forEach(c -> out.addAll(alterColumn((Column) c.before(), (Column) c.after())));
     changes.stream().filter(c -> c.after() instanceof Column && c.change() == Kind.added)

@@ -13,8 +13,11 @@ package io.strata.projections.rowdata;
 public record ShapeChange(Kind change, ObjectType objectType, String object, Object before, Object after,
     boolean destructive, String why) {
 
-  /** What happened to the object. */
-  public enum Kind { added, removed, modified }
+  /**
+   * What happened to the object: {@code renamed}, a column shown under another name (on a branch: the same
+   * column, its values kept).
+   */
+  public enum Kind { added, removed, modified, renamed }
 
   /** What kind of object changed. */
   public enum ObjectType { column, constraint, index }

@@ -216,10 +216,18 @@ public final class TableQueries {
    * not read ({@link #columnNamesAt}: dropped on the branch, or gained by the table after it was created).
    */
   public Uni<Map<String, TableShape>> shapesWithAddedAt(String repository, String commit) {
+    return storedShapesAt(repository, commit).chain(shapes -> renamedAt(pool, repository, commit)
+        .map(renamed -> withRenamed(shapes, renamed)));
+  }
+
+  /**
+   * {@link #shapesWithAddedAt} with every column under the name it is stored under (a column its branch showed
+   * under another name: {@link #renamedAt}).
+   */
+  public Uni<Map<String, TableShape>> storedShapesAt(String repository, String commit) {
     return shapesAt(repository, commit).chain(shapes -> addedAt(repository, commit)
         .chain(added -> columnNamesAt(pool, repository, commit)
-            .chain(names -> renamedAt(pool, repository, commit)
-                .map(renamed -> withRenamed(withBranchColumns(shapes, added, names), renamed)))));
+            .map(names -> withBranchColumns(shapes, added, names))));
   }
 
   /**

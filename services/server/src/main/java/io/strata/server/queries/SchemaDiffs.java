@@ -66,14 +66,23 @@ public class SchemaDiffs {
   /**
    * The tables' shapes at a ref: its commit's ({@link TableQueries#shapesAt}) with the columns added
    * through Strata after them — for a branch named as such, those it has (they apply to its working state
-   * at once), else those the commit's branch had when it was made ({@link TableQueries#addedAt}).
+   * at once), else those the commit's branch had when it was made ({@link TableQueries#addedAt}) — and the
+   * columns it shows under other names named so.
    */
   private Uni<Map<String, TableShape>> shapesOf(String repository, RefResolver.Resolved ref) {
+    return storedShapesOf(repository, ref).map(s -> TableQueries.withRenamed(s.stored(), s.renamed()));
+  }
+
+  /** The shapes at a ref with every column under its stored name, and the names the ref shows some under. */
+  private record Shapes(Map<String, TableShape> stored, Map<String, Map<String, String>> renamed) {}
+
+  private Uni<Shapes> storedShapesOf(String repository, RefResolver.Resolved ref) {
     if (!ref.isPlainBranch()) {
-      return tables.shapesWithAddedAt(repository, ref.commit());
+      return tables.storedShapesAt(repository, ref.commit()).chain(shapes -> tables.renamedAt(repository, ref.commit())
+          .map(renamed -> new Shapes(shapes, renamed)));
     }
     return tables.shapesAt(repository, ref.commit()).chain(shapes -> tables.tables(repository)
-        .map(rows -> TableQueries.withRenamed(TableQueries.withBranchColumns(shapes, rows.stream()
+        .map(rows -> new Shapes(TableQueries.withBranchColumns(shapes, rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))), rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.columnsOn(ref.branch()).stream()
                 .map(io.strata.events.TableColumn::name).toList()))), rows.stream()
@@ -85,9 +94,10 @@ public class SchemaDiffs {
     if (from == null || from.isBlank() || to == null || to.isBlank()) {
       throw StrataException.invalid(from == null || from.isBlank() ? "from" : "to", "name two refs: from and to");
     }
-    return resolver.resolve(repo, from).chain(f -> resolver.resolve(repo, to).chain(t -> shapesOf(repo, f)
-        .chain(before -> shapesOf(repo, t)
-            .chain(after -> tables.tables(repo).chain(now -> tableDiffs(repo, before, after, now, onlyTable)))
+    return resolver.resolve(repo, from).chain(f -> resolver.resolve(repo, to).chain(t -> storedShapesOf(repo, f)
+        .chain(before -> storedShapesOf(repo, t)
+            .chain(after -> tables.tables(repo).chain(now -> tableDiffs(repo, before.stored(), after.stored(), now,
+                onlyTable, before.renamed(), after.renamed())))
             .chain(diffs -> withNullsCounted(repository, f.commit(), diffs))
             .map(diffs -> new SchemaDiff(from, to, f.commit(), t.commit(), diffs)))));
   }
@@ -130,6 +140,16 @@ public class SchemaDiffs {
 
   Uni<List<TableDiff>> tableDiffs(String repo, Map<String, TableShape> before, Map<String, TableShape> after,
       List<TableRow> now, String onlyTable) {
+    return tableDiffs(repo, before, after, now, onlyTable, Map.of(), Map.of());
+  }
+
+  /**
+   * As above, the shapes' columns under their stored names, {@code renamedBefore} and {@code renamedAfter}
+   * the names each side shows some of them under (a column shown otherwise is {@code renamed}).
+   */
+  private Uni<List<TableDiff>> tableDiffs(String repo, Map<String, TableShape> before, Map<String, TableShape> after,
+      List<TableRow> now, String onlyTable, Map<String, Map<String, String>> renamedBefore,
+      Map<String, Map<String, String>> renamedAfter) {
     TreeSet<String> names = new TreeSet<>(before.keySet());
     names.addAll(after.keySet());
     if (onlyTable != null) {
@@ -140,7 +160,8 @@ public class SchemaDiffs {
       TableShape a = before.get(name);
       TableShape b = after.get(name);
       Optional<TableRow> where = now.stream().filter(r -> r.name().equals(name)).findFirst();
-      diffs.add(tableDiff(repo, name, a, b, where));
+      diffs.add(tableDiff(repo, name, a, b, where, renamedBefore.getOrDefault(name, Map.of()),
+          renamedAfter.getOrDefault(name, Map.of())));
     }
     if (diffs.isEmpty()) {
       return Uni.createFrom().item(List.of());
@@ -155,27 +176,71 @@ public class SchemaDiffs {
    * statements need the table's place, so a table no longer tracked gets its changes without them.
    */
   private Uni<Optional<TableDiff>> tableDiff(String repo, String name, TableShape a, TableShape b,
-      Optional<TableRow> where) {
+      Optional<TableRow> where, Map<String, String> ra, Map<String, String> rb) {
     if (a == null || b == null) {
       return Uni.createFrom().item(Optional.of(new TableDiff(name, a == null ? ShapeChange.Kind.added
           : ShapeChange.Kind.removed, a == null ? null : a.hash(), b == null ? null : b.hash(), List.of(), List.of(),
           List.of())));
     }
-    List<ShapeChange> up = ShapeDiff.between(a, b);
+    // the shapes as the refs show them: a rename changes the hash
+    String hashA = TableQueries.withRenamed(Map.of(name, a), Map.of(name, ra)).get(name).hash();
+    String hashB = TableQueries.withRenamed(Map.of(name, b), Map.of(name, rb)).get(name).hash();
+    List<ShapeChange> up = shown(ShapeDiff.between(a, b), a, b, ra, rb);
     if (up.isEmpty()) {
       return Uni.createFrom().item(Optional.empty());
     }
-    List<ShapeChange> down = ShapeDiff.between(b, a);
+    List<ShapeChange> down = shown(ShapeDiff.between(b, a), b, a, rb, ra);
     if (where.isEmpty()) {
-      return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, a.hash(), b.hash(),
+      return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, hashA, hashB,
           up.stream().map(c -> new TableSchemas.Change(c, List.of())).toList(), List.of(), List.of())));
     }
     TableRow row = where.get();
     TrackedTable tracked = TrackedTable.of(repo, row);
     // the statements are the storages' dialect (PostgreSQL's), written without database work
     Tracking<UnitOfWork> tracking = backends.sqlRoles().tracking();
-    return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, a.hash(), b.hash(),
+    return Uni.createFrom().item(Optional.of(new TableDiff(name, ShapeChange.Kind.modified, hashA, hashB,
         up.stream().map(c -> new TableSchemas.Change(c, tracking.migration(tracked, List.of(c)))).toList(),
         tracking.migration(tracked, up), tracking.migration(tracked, down))));
+  }
+
+  /**
+   * {@code changes} from shape {@code a} to {@code b} (columns under their stored names) with each column named
+   * as its side shows it ({@code ra}, {@code rb}: stored name to shown name), after a {@code renamed} change for
+   * each column both have that the sides show under different names (not destructive: its values stay).
+   */
+  private static List<ShapeChange> shown(List<ShapeChange> changes, TableShape a, TableShape b,
+      Map<String, String> ra, Map<String, String> rb) {
+    if (ra.isEmpty() && rb.isEmpty()) {
+      return changes;
+    }
+    List<ShapeChange> out = new ArrayList<>();
+    for (TableShape.Column c : a.columns()) {
+      String from = ra.getOrDefault(c.name(), c.name());
+      b.columns().stream().filter(x -> x.name().equals(c.name())).findFirst().ifPresent(x -> {
+        String to = rb.getOrDefault(x.name(), x.name());
+        if (!from.equals(to)) {
+          out.add(new ShapeChange(ShapeChange.Kind.renamed, ShapeChange.ObjectType.column, from, named(c, from),
+              named(x, to), false, "renamed to '" + to + "': the same column, its values kept (readers of '" + from
+                  + "' must follow)"));
+        }
+      });
+    }
+    for (ShapeChange c : changes) {
+      if (c.objectType() != ShapeChange.ObjectType.column) {
+        out.add(c);
+        continue;
+      }
+      Map<String, String> side = c.change() == ShapeChange.Kind.removed ? ra : rb;
+      out.add(new ShapeChange(c.change(), c.objectType(), side.getOrDefault(c.object(), c.object()),
+          c.before() == null ? null : named((TableShape.Column) c.before(), ra.getOrDefault(c.object(), c.object())),
+          c.after() == null ? null : named((TableShape.Column) c.after(), rb.getOrDefault(c.object(), c.object())),
+          c.destructive(), c.why()));
+    }
+    return out;
+  }
+
+  private static TableShape.Column named(TableShape.Column c, String name) {
+    return new TableShape.Column(name, c.type(), c.nullable(), c.collation(), c.defaultValue(), c.generated(),
+        c.identity());
   }
 }

@@ -84,6 +84,15 @@ class BranchRenameTest {
     assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "remark");
 
+    // the schema diff names it a rename, not a drop: nothing destructive, and the SQL that makes it either way
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo).then()
+        .statusCode(200).body("tables[0].changes.change_type", contains("renamed"))
+        .body("tables[0].changes[0].object", equalTo("note"))
+        .body("tables[0].changes[0].after.name", equalTo("remark"))
+        .body("tables[0].changes[0].destructive", equalTo(false))
+        .body("tables[0].destructive", equalTo(false))
+        .body("tables[0].up", contains(containsString("RENAME COLUMN \"note\" TO \"remark\"")))
+        .body("tables[0].down", contains(containsString("RENAME COLUMN \"remark\" TO \"note\"")));
     // writes name it so, through SQL on the view and through the API; the old name is refused there
     sql(pool, "update " + view + " set remark = 'sql' where id = 1");
     sql(pool, "insert into " + view + " (id, status, remark) values (3, 'new', 'inserted')");
