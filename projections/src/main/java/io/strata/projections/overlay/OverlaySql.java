@@ -207,12 +207,15 @@ final class OverlaySql {
 
   /** The name this branch shows its column {@code stored} under (the stored name unless it renamed it). */
   String shown(String stored) {
-    return bid == null ? stored : renamed.getOrDefault(stored, stored);
+    return renamed.getOrDefault(stored, stored);
   }
 
-  /** Whether this branch shows any column under another name than the one it is stored under. */
+  /**
+   * Whether this branch shows any column under another name than the one it is stored under (the default
+   * branch never does, but a read of a commit through it shows the names the commit's branch showed).
+   */
   boolean renamesColumns() {
-    return bid != null && !renamed.isEmpty();
+    return !renamed.isEmpty();
   }
 
   /** The branch's columns as it shows them: {@code alias."stored" as "shown"}, in order. */
@@ -233,7 +236,7 @@ final class OverlaySql {
 
   /** The columns this branch shows under other names: stored name to shown name. */
   Map<String, String> renamed() {
-    return bid == null ? Map.of() : renamed;
+    return renamed;
   }
 
   /** The same, showing the columns {@code renamedAfter} names under those names. */

@@ -85,9 +85,9 @@ class SchemaMerges {
       return ownDroppedByOurs.getOrDefault(table, Set.of());
     }
 
-    /** Whether the target's columns change before its rows: columns given, redefined or dropped. */
+    /** Whether the target's columns change before its rows: columns given, redefined, dropped or renamed. */
     boolean changesColumns() {
-      return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty();
+      return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty() || !renames.isEmpty();
     }
 
 

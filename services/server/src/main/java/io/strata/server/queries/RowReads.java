@@ -14,6 +14,7 @@ import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.StateReads;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
@@ -92,8 +93,8 @@ public class RowReads {
           // tags and commits), and undoes / redoes what separates it from the wanted commit
           String base = resolved.readBase(repository.defaultBranch());
           boolean live = working && resolved.isPlainBranch();
-          TrackedTable onBase = TrackedTable.on(repository.name(), table, base);
-          return hidden(repository, resolved.commit(), table, onBase, live, filters).chain(hidden -> {
+          return readAs(repository, table, resolved, base).chain(onBase ->
+              hidden(repository, resolved.commit(), table, onBase, live, filters).chain(hidden -> {
             Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
             Uni<StateReads.Page> page;
             if (!backends.isServerOwn(table.storage())) {
@@ -110,7 +111,7 @@ public class RowReads {
             }
             return page.map(p -> hidden.isEmpty() ? p : new StateReads.Page(p.rows().stream()
                 .map(row -> ColumnsAtCommits.without(row, hidden)).toList(), p.lastKey()));
-          });
+          }));
         })
         .onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, table.storage(),
@@ -177,8 +178,8 @@ public class RowReads {
     return resolver.resolveForRead(repository.name(), target).onItem().transformToMulti(resolved -> {
       String base = resolved.readBase(repository.defaultBranch());
       boolean live = working && resolved.isPlainBranch();
-      TrackedTable onBase = TrackedTable.on(repository.name(), table, base);
-      return hidden(repository, resolved.commit(), table, onBase, live, filters).onItem().transformToMulti(hidden -> {
+      return readAs(repository, table, resolved, base).onItem().transformToMulti(onBase ->
+          hidden(repository, resolved.commit(), table, onBase, live, filters).onItem().transformToMulti(hidden -> {
       Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
       Uni<Reading> reading = pools.pool(repository.name(), table.storage()).chain(pool -> {
         if (live) {
@@ -193,21 +194,42 @@ public class RowReads {
               r -> reader.stream(r.tx().connection(), r.path()))
           .withFinalizer(Reading::close)
           .map(row -> ColumnsAtCommits.without(row, hidden));
-      });
+      }));
     }).onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .onFailure().recoverWithMulti(e -> TableShapes.<String>explain(e, backends, table.storage(),
             TrackedTable.of(repository.name(), table)).toMulti());
   }
 
   /**
-   * The columns a read at {@code commit} leaves out (see {@link ColumnsAtCommits}): none for a branch's
-   * working state. A filter on one of them is refused: the commit's rows did not have it.
+   * The table as a read at {@code resolved} sees it, through branch {@code base}: a branch named as such shows
+   * its columns under the names it shows them now; a commit (or tag), under those its branch showed when it was
+   * made (of the columns the read has).
+   */
+  private Uni<TrackedTable> readAs(RepositoryRow repository, TableRow table, RefResolver.Resolved resolved,
+      String base) {
+    TrackedTable onBase = TrackedTable.on(repository.name(), table, base);
+    if (resolved.isPlainBranch()) {
+      return Uni.createFrom().item(onBase);
+    }
+    return TableQueries.renamedAt(metadata, repository.name(), resolved.commit()).map(all -> {
+      Map<String, String> renamed = new java.util.TreeMap<>(all.getOrDefault(table.name(), Map.of()));
+      renamed.keySet().retainAll(onBase.columnsOnRef().stream().map(c -> c.name()).toList());
+      // a name the read shows for another of its columns: that one keeps it (the commit's shape then had no such)
+      renamed.values().removeIf(n -> onBase.columnsOnRef().stream().anyMatch(c -> c.name().equals(n)));
+      return onBase.withRenamed(renamed);
+    });
+  }
+
+  /**
+   * The columns a read at {@code commit} leaves out (see {@link ColumnsAtCommits}), as the read names them:
+   * none for a branch's working state. A filter on one of them is refused: the commit's rows did not have it.
    */
   private Uni<Set<String>> hidden(RepositoryRow repository, String commit, TableRow table, TrackedTable onBase,
       boolean live, Map<String, String> filters) {
     return (live ? Uni.createFrom().item(Set.<String>of())
         : columnsAtCommits.hiddenAt(repository.name(), repository.defaultBranch(), commit, table.name(),
             onBase.columnsOnRef()))
+        .map(hidden -> hidden.stream().map(onBase::shown).collect(java.util.stream.Collectors.toSet()))
         .invoke(hidden -> filters.keySet().stream().filter(hidden::contains).findFirst().ifPresent(column -> {
           throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' had no column '" + column
               + "' at commit " + commit, Map.of("column", column));

@@ -131,7 +131,11 @@ public class SqlQueries {
               .onItem().transformToUniAndConcatenate(x -> columnsAtCommits.hiddenAt(repo, repository.defaultBranch(),
                   resolved.commit(), x.name(), TrackedTable.on(repo, x, base).columnsOnRef()))
               .collect().asList().invoke(hidden::addAll).replaceWithVoid();
-          return hiddenRead.chain(() -> storagePools.registration(repo, storage)).chain(registration -> storagePools.pool(repo, registration)
+          // a commit's rows show the names its branch showed then (a branch's, those it shows now: its views')
+          Map<String, Map<String, String>> renamedAt = resolved.isPlainBranch() ? null : new java.util.HashMap<>();
+          Uni<Void> renamedRead = resolved.isPlainBranch() ? Uni.createFrom().voidItem()
+              : tables.renamedAt(repo, resolved.commit()).invoke(renamedAt::putAll).replaceWithVoid();
+          return hiddenRead.chain(() -> renamedRead).chain(() -> storagePools.registration(repo, storage)).chain(registration -> storagePools.pool(repo, registration)
               .chain(data -> Multi.createFrom().iterable(tracked)
                   .onItem().transformToUniAndConcatenate(x -> data.withConnection(c -> TableShapes.requireUnchanged(
                       StorageBackends.unitOf(c), TrackedTable.of(repo, x))))
@@ -143,11 +147,11 @@ public class SqlQueries {
                       return reads.inSnapshot(repo, tx -> plan.apply(tx)
                           .chain(paths -> tx.query("select pg_export_snapshot()").execute()
                               .map(rows -> rows.iterator().next().getString(0))
-                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, on, hidden,
+                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, on, hidden, renamedAt,
                                   statement), limit))));
                     }
                     return reads.inOtherStorage(repo, base, plan,
-                        paths -> execute(options, null, wrap(repo, tracked, paths, on, hidden, statement), limit));
+                        paths -> execute(options, null, wrap(repo, tracked, paths, on, hidden, renamedAt, statement), limit));
                   })));
         });
   }
@@ -204,15 +208,28 @@ public class SqlQueries {
 
   /** The user's statement under CTEs that name the repository's tables as their state at the ref. */
   private String wrap(String repo, List<TableRow> tracked, List<StatePath> paths, BranchRef on,
-      List<Set<String>> hidden, String statement) {
+      List<Set<String>> hidden, Map<String, Map<String, String>> renamedAt, String statement) {
+    // renamedAt: per table, the names the commit read showed its columns under (null: a branch, its own)
     List<String> ctes = new ArrayList<>();
     for (int i = 0; i < tracked.size(); i++) {
       TableRow t = tracked.get(i);
       TrackedTable table = TrackedTable.on(repo, t, on.name());
       String state = access.relationAt(table, on, paths.get(i));
       Set<String> left = hidden.isEmpty() ? Set.of() : hidden.get(i);
-      String columns = left.isEmpty() ? "*" : table.columnsOnRef().stream().map(c -> c.name())
-          .filter(c -> !left.contains(c)).map(c -> "s." + Sql.quote(c)).collect(Collectors.joining(", "));
+      // the relation shows the reading branch's names; a commit's rows are named as its branch named them then
+      Map<String, String> then = renamedAt == null ? table.refRenamed() : renamedAt.getOrDefault(t.name(), Map.of());
+      List<String> stored = table.columnsOnRef().stream().map(c -> c.name()).toList();
+      Set<String> storedNames = new java.util.HashSet<>(stored);
+      boolean renamedOtherwise = stored.stream().anyMatch(c -> !table.shown(c).equals(then.getOrDefault(c, c)));
+      String columns = left.isEmpty() && !renamedOtherwise ? "*" : stored.stream()
+          .filter(c -> !left.contains(c))
+          .map(c -> {
+            String as = then.getOrDefault(c, c);
+            // a name another of the read's columns has: this one keeps the name the relation shows
+            as = !as.equals(c) && storedNames.contains(as) ? table.shown(c) : as;
+            return "s." + Sql.quote(table.shown(c)) + " as " + Sql.quote(as);
+          })
+          .collect(Collectors.joining(", "));
       ctes.add(Sql.quote(t.name()) + " as (select " + columns + " from " + state + " s)");
     }
     return (ctes.isEmpty() ? "" : "with " + String.join(", ", ctes) + " ") + "select * from (\n" + statement + "\n) q";

@@ -81,6 +81,10 @@ class BranchRenameTest {
         .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(422);
     json().body(Map.of("sql", "select string_agg(remark, ',' order by id) from orders", "ref", "dev", "working", true))
         .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo("a,b"));
+    json().body(Map.of("sql", "select string_agg(remark, ',' order by id) from orders", "ref", "dev", "working", false))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo("a,b"));
+    json().body(Map.of("sql", "select id, status from orders where id = 1", "ref", "dev", "working", false))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo(1));
     assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "remark");
 
@@ -134,6 +138,11 @@ class BranchRenameTest {
     // a commit records the names its branch showed: its shape, a branch created there and a hard reset to it
     assertThat(given().queryParam("ref", remarked).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).containsExactly("id", "status", "remark");
+    assertThat(given().queryParam("ref", remarked).get("/api/v1/repositories/{r}/tables/orders/rows", repo).then()
+        .statusCode(200).extract().jsonPath().getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
+    json().body(Map.of("sql", "select string_agg(remark, ',' order by id) from orders", "ref", remarked))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200)
+        .body("rows[0][0]", equalTo("sql,patched,inserted,put,b6"));
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "then", "from", remarked)).statusCode(201);
     assertThat(rows(repo, "then").getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
     json().body(Map.of("to", remarked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)

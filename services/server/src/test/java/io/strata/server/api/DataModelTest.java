@@ -87,6 +87,54 @@ class DataModelTest {
     /** Per branch, the table's own columns it dropped ({@code drop_column}); per commit, its branch's then. */
     final Map<String, List<String>> droppedOwn = new HashMap<>();
     final Map<String, List<String>> commitDroppedOwn = new HashMap<>();
+    /**
+     * Per branch, the columns it shows under another name ({@code rename_column}: stored name to shown name);
+     * per commit, its branch's then.
+     */
+    final Map<String, Map<String, String>> renamed = new HashMap<>();
+    final Map<String, Map<String, String>> commitRenamed = new HashMap<>();
+
+    /** {@code columns} as branch {@code branch} shows them. */
+    Set<String> shownOn(String branch, java.util.Collection<String> columns) {
+      return shown(renamed.getOrDefault(branch, Map.of()), columns);
+    }
+
+    /** {@code columns} as a read at commit {@code commit} shows them (as its branch showed them then). */
+    Set<String> shownAt(String commit, java.util.Collection<String> columns) {
+      return shown(commitRenamed.getOrDefault(commit, Map.of()), columns);
+    }
+
+    static Set<String> shown(Map<String, String> names, java.util.Collection<String> columns) {
+      Set<String> out = new TreeSet<>();
+      columns.forEach(c -> out.add(names.getOrDefault(c, c)));
+      return out;
+    }
+
+    /**
+     * The names {@code target} shows after a merge, revert or cherry-pick whose sides show them as {@code base}
+     * and {@code theirs} (each column renamed on one side since the base takes that side's name; the model
+     * renames one column to one name, so two sides never rename it otherwise), of the columns it reads.
+     */
+    boolean mergeRenames(String target, Map<String, String> base, Map<String, String> theirs) {
+      if (target.equals("main")) {
+        return false; // the default branch's table keeps its names
+      }
+      Map<String, String> ours = renamed.get(target);
+      Map<String, String> after = new TreeMap<>();
+      for (String c : columns.get(target)) {
+        String b = base.getOrDefault(c, c);
+        String o = ours.getOrDefault(c, c);
+        String t = theirs.getOrDefault(c, c);
+        String name = !t.equals(b) && !t.equals(o) && o.equals(b) ? t : o;
+        if (!name.equals(c)) {
+          after.put(c, name);
+        }
+      }
+      boolean changed = !after.equals(ours);
+      ours.clear();
+      ours.putAll(after);
+      return changed;
+    }
     /** Per commit: the columns it was recorded with, and the branch incarnation it was made on. */
     final Map<String, List<String>> commitColumns = new HashMap<>();
     final Map<String, String> madeOn = new HashMap<>();
@@ -191,7 +239,11 @@ class DataModelTest {
       Map<String, Set<String>> wideNow = new HashMap<>();
       wide.forEach((b, c) -> wideNow.put(b, new TreeSet<>(c)));
       Set<String> tableWideNow = new TreeSet<>(tableWide);
+      Map<String, Map<String, String>> renamedNow = new HashMap<>();
+      renamed.forEach((b, r) -> renamedNow.put(b, new TreeMap<>(r)));
       return () -> {
+        renamed.clear();
+        renamed.putAll(renamedNow);
         wide.clear();
         wide.putAll(wideNow);
         tableWide.clear();
@@ -348,6 +400,7 @@ class DataModelTest {
       madeOn.put(id, incarnation.get(branch));
       commitAdded.put(id, List.copyOf(added.getOrDefault(branch, List.of())));
       commitDroppedOwn.put(id, List.copyOf(droppedOwn.getOrDefault(branch, List.of())));
+      commitRenamed.put(id, Map.copyOf(renamed.getOrDefault(branch, Map.of())));
       commitWide.put(id, Set.copyOf(wide.getOrDefault(branch, Set.of())));
       // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
       // those of the newest default-branch commit it reaches, as its parents say
@@ -396,6 +449,7 @@ class DataModelTest {
       columns.put(branch, new ArrayList<>(table));
       added.put(branch, new ArrayList<>());
       droppedOwn.put(branch, new ArrayList<>());
+      renamed.put(branch, new TreeMap<>());
       wide.put(branch, new TreeSet<>());
       incarnation.put(branch, branch + "#" + (++incarnations));
       working.put(branch, new TreeMap<>(state));
@@ -456,6 +510,8 @@ class DataModelTest {
   private int branchColumnsDropped;
   private int ownColumnsDropped;
   private int ownColumnResets;
+  private int renames;
+  private int renamesCarried;
   /** Hard resets that moved a branch's added columns with its rows. */
   private int schemaResets;
   private int promotions;
@@ -481,8 +537,9 @@ class DataModelTest {
       }
     }
     System.out.printf("DataModelTest: %d columns widened on branches, %d alterations carried, %d refused for types,"
-        + " %d columns of the table dropped on branches, %d hard resets across such a drop%n",
-        branchColumnsWidened, carriedAlters, typeRefusals, ownColumnsDropped, ownColumnResets);
+        + " %d columns of the table dropped on branches, %d hard resets across such a drop, %d renames on branches,"
+        + " %d carried by merges, reverts and cherry-picks%n",
+        branchColumnsWidened, carriedAlters, typeRefusals, ownColumnsDropped, ownColumnResets, renames, renamesCarried);
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
     assertThat(resets).as("resets made by the runs").isPositive();
     assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
@@ -498,6 +555,8 @@ class DataModelTest {
     assertThat(carriedAlters).as("alterations a merge carried into another branch").isPositive();
     assertThat(ownColumnsDropped).as("columns of the table dropped on branches by the runs").isPositive();
     assertThat(ownColumnResets).as("hard resets across such a drop, and back").isPositive();
+    assertThat(renames).as("columns of the table renamed on branches").isPositive();
+    assertThat(renamesCarried).as("renames carried by merges, reverts and cherry-picks").isPositive();
 
   }
 
@@ -520,6 +579,7 @@ class DataModelTest {
     model.recordCommit("main", root, List.of());
 
     String ownDropper = null;
+    String firstRenamer = null;
     for (int step = 0; step < steps; step++) {
       if ((step == steps / 3 || step == 2 * steps / 3) && model.tableColumns < 3) {
         addColumn(repo, t, model, step, trace); // at fixed steps too (no random draw: the sequences stay)
@@ -552,6 +612,26 @@ class DataModelTest {
           reset(repo, model, b, head, true, step, trace);
           ownColumnResets++;
         }
+      }
+      // a column of the table shown under another name on a branch (and later under its own again on the first)
+      if (step == steps / 4 || step == 9 * steps / 20) {
+        String renamer = adders.stream().filter(x -> model.columns.get(x).contains("note")
+            && !model.renamed.get(x).containsKey("note")).findFirst().orElse(null);
+        if (renamer != null) {
+          renameNote(repo, model, renamer, "remark", step, trace);
+          if (firstRenamer == null) {
+            firstRenamer = renamer;
+          } else { // and merged into another branch, which takes the name with the rows
+            String into = adders.stream().filter(x -> !x.equals(renamer)).findFirst().orElse(null);
+            if (into != null) {
+              merge(repo, model, into, new Random(step), step, trace, renamer);
+            }
+          }
+        }
+      }
+      if (step == 3 * steps / 10 && firstRenamer != null && model.working.containsKey(firstRenamer)
+          && model.renamed.get(firstRenamer).containsKey("note")) {
+        renameNote(repo, model, firstRenamer, "note", step, trace);
       }
       // and between them, the first column a branch added dropped again
       if (step == 13 * steps / 20) {
@@ -749,7 +829,7 @@ class DataModelTest {
         trace.append(step).append(": read commit ").append(commit, 0, 8).append('\n');
         assertThat(read(repo, commit, false)).as("rows at commit " + commit).isEqualTo(model.commits.get(commit));
         assertThat(columnsRead(repo, commit, false)).as("columns at commit " + commit)
-            .isIn(null, new TreeSet<>(model.columnsAt(model.readBase(commit), commit)));
+            .isIn(null, model.shownAt(commit, model.columnsAt(model.readBase(commit), commit)));
         assertThat(queried(repo, commit, false)).as("query at " + commit).isEqualTo(model.commits.get(commit));
       } else if (op < 87 && !b.equals("main")) {
         trace.append(step).append(": delete branch ").append(b).append('\n');
@@ -762,6 +842,7 @@ class DataModelTest {
         model.columns.remove(b);
         model.added.remove(b);
         model.droppedOwn.remove(b);
+        model.renamed.remove(b);
       } else if (op < 91) {
         merge(repo, model, b, random, step, trace);
       } else if (op < 92) {
@@ -784,9 +865,9 @@ class DataModelTest {
       assertThat(status(repo, check)).as("status of " + check + " (staged, unstaged) after step " + step)
           .isEqualTo(model.status(check));
       assertThat(columnsRead(repo, check, true)).as("columns of " + check + " after step " + step)
-          .isIn(null, new TreeSet<>(model.columns.get(check)));
+          .isIn(null, model.shownOn(check, model.columns.get(check)));
       assertThat(columnsRead(repo, check, false)).as("columns of " + check + "'s head after step " + step)
-          .isIn(null, new TreeSet<>(model.columnsAt(check, model.heads.get(check))));
+          .isIn(null, model.shownOn(check, model.columnsAt(check, model.heads.get(check))));
       assertThat(wideRead(repo, check)).as("bigint columns of " + check + " after step " + step)
           .isEqualTo(model.wideOn(check));
       // and one key through the query endpoint, at the head or working state (the query views)
@@ -806,7 +887,7 @@ class DataModelTest {
       assertThat(read(repo, b, true)).as("working " + b).isEqualTo(model.working.get(b));
       assertThat(read(repo, b, false)).as("head " + b).isEqualTo(model.committed.get(b));
       assertThat(viaSql(Api.view(repo, b, "m"))).as("SQL " + b).isEqualTo(model.working.get(b));
-      assertThat(columnsRead(repo, b, true)).as("columns of " + b).isIn(null, new TreeSet<>(model.columns.get(b)));
+      assertThat(columnsRead(repo, b, true)).as("columns of " + b).isIn(null, model.shownOn(b, model.columns.get(b)));
       assertThat(wideRead(repo, b)).as("bigint columns of " + b).isEqualTo(model.wideOn(b));
       assertThat(queried(repo, b, true)).as("query working " + b).isEqualTo(model.working.get(b));
       assertThat(queried(repo, b, false)).as("query head " + b).isEqualTo(model.committed.get(b));
@@ -893,6 +974,14 @@ class DataModelTest {
           : model.commitWide.getOrDefault(theirsCommit, Set.of()), response)) {
         refused.run();
         return;
+      }
+      // then the names the source gave columns since the base
+      String renameBase = model.serverBase(model.heads.get(target), theirsCommit);
+      if (renameBase != null) {
+        if (model.mergeRenames(target, model.commitRenamed.getOrDefault(renameBase, Map.of()),
+            live ? model.renamed.get(source) : model.commitRenamed.getOrDefault(theirsCommit, Map.of()))) {
+          renamesCarried++;
+        }
       }
     }
     boolean clean = model.working.get(target).equals(model.committed.get(target));
@@ -1069,6 +1158,14 @@ class DataModelTest {
           || wanted.contains(c) && !wideThen.contains(c));
       wanted.stream().filter(wideThen::contains).filter(model.added.get(target)::contains)
           .forEach(model.wide.get(target)::add);
+      // and the names its branch showed them under then
+      Map<String, String> names = model.renamed.get(target);
+      names.clear();
+      model.commitRenamed.getOrDefault(to, Map.of()).forEach((c, n) -> {
+        if (model.columns.get(target).contains(c)) {
+          names.put(c, n);
+        }
+      });
     }
     TreeMap<Integer, Integer> oldHead = model.committed.get(target);
     TreeMap<Integer, Integer> next = model.commits.get(to);
@@ -1104,6 +1201,7 @@ class DataModelTest {
       model.columns.get(target).removeAll(columns);
       model.added.get(target).removeAll(columns);
       model.wide.get(target).removeAll(columns);
+      model.renamed.get(target).keySet().removeAll(columns);
       carriedDrops++;
     }
   }
@@ -1202,6 +1300,11 @@ class DataModelTest {
       refused.run();
       return;
     }
+    boolean renamedNow = model.mergeRenames(target, model.commitRenamed.getOrDefault(changeBase, Map.of()),
+        model.commitRenamed.getOrDefault(changeTheirs, Map.of()));
+    if (renamedNow) {
+      renamesCarried++;
+    }
     TreeMap<Integer, Integer> w = model.working.get(target);
     TreeMap<Integer, Integer> head = model.committed.get(target);
     boolean clean = w.equals(head);
@@ -1246,8 +1349,8 @@ class DataModelTest {
       id = Api.json().urlEncodingEnabled(false).body(Map.of()).post(path + "/merge/continue").then().statusCode(201)
           .extract().path("id");
       result = takeTheirs ? reference.takingTheirs() : reference.merged();
-    } else if (result.equals(head) && !allowEmpty && adds.isEmpty() && drops.isEmpty()
-        && ((Map<?, ?>) typed).isEmpty()) { // columns changed: not empty
+    } else if (result.equals(head) && !allowEmpty && adds.isEmpty() && drops.isEmpty() && !renamedNow
+        && ((Map<?, ?>) typed).isEmpty()) { // columns changed (or renamed): not empty
       assertThat(response.statusCode()).as(revert ? "a revert that changes nothing" : "a cherry-pick that changes"
           + " nothing").isEqualTo(422);
       assertThat((String) response.path("details.field")).isEqualTo("allow_empty");
@@ -1488,6 +1591,12 @@ class DataModelTest {
     model.droppedOwn.get(name).addAll(dropsFrom);
     (fromOld ? model.commitWide.getOrDefault(from, Set.of()) : model.wide.get(from)).stream()
         .filter(inherited::contains).forEach(model.wide.get(name)::add);
+    // and showing columns under the names its source shows them (a commit's: its branch's then)
+    (fromOld ? model.commitRenamed.getOrDefault(from, Map.of()) : model.renamed.get(from)).forEach((c, n) -> {
+      if (model.columns.get(name).contains(c)) {
+        model.renamed.get(name).put(c, n);
+      }
+    });
     return name;
   }
 
@@ -1517,11 +1626,29 @@ class DataModelTest {
   /** Column {@code note} of the table dropped on branch {@code b} through Strata: zero-copy, the table keeps it. */
   private void dropOwnColumn(String repo, Model model, String b, int step, StringBuilder trace) {
     trace.append(step).append(": drop column note on ").append(b).append('\n');
-    Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "note"))))
+    String shown = model.renamed.get(b).getOrDefault("note", "note");
+    Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", shown))))
         .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then().statusCode(200);
     model.columns.get(b).remove("note");
     model.droppedOwn.get(b).add("note");
+    model.renamed.get(b).remove("note");
     ownColumnsDropped++;
+  }
+
+  /** Column note shown on branch {@code b} under {@code name} (its own name: shown so again). */
+  private void renameNote(String repo, Model model, String b, String name, int step, StringBuilder trace) {
+    String from = model.renamed.get(b).getOrDefault("note", "note");
+    trace.append(step).append(": rename ").append(from).append(" to ").append(name).append(" on ").append(b)
+        .append('\n');
+    Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "rename_column", "name", from,
+        "new_name", name)))).post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then()
+        .statusCode(200);
+    if (name.equals("note")) {
+      model.renamed.get(b).remove("note");
+    } else {
+      model.renamed.get(b).put("note", name);
+    }
+    renames++;
   }
 
   /** The first column branch {@code b} added, dropped again through Strata: the branch no longer reads it. */
