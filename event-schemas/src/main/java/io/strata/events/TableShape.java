@@ -34,6 +34,11 @@ public record TableShape(
       @JsonInclude(JsonInclude.Include.ALWAYS) String generated,
       @JsonInclude(JsonInclude.Include.ALWAYS) String identity) {
 
+    /** The same definition under another name (a column a branch shows renamed). */
+    public Column named(String newName) {
+      return new Column(newName, type, nullable, collation, defaultValue, generated, identity);
+    }
+
     /** The column as the tracked table's columns list it. */
     public TableColumn asTableColumn() {
       return new TableColumn(name, type, nullable);

@@ -267,8 +267,7 @@ public final class TableQueries {
       TableShape s = out.get(table);
       if (!names.isEmpty() && s != null) {
         out.put(table, new TableShape(s.columns().stream().map(c -> !names.containsKey(c.name()) ? c
-            : new TableShape.Column(names.get(c.name()), c.type(), c.nullable(), c.collation(), c.defaultValue(),
-                c.generated(), c.identity())).toList(), s.primaryKey(), s.constraints(), s.indexes()));
+            : c.named(names.get(c.name()))).toList(), s.primaryKey(), s.constraints(), s.indexes()));
       }
     });
     return out;

@@ -256,8 +256,7 @@ public class BranchSchemaResets {
       TableShape.Column d = defined.get(stored);
       if (!from.equals(to) && d != null) {
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
-            new TableShape.Column(to, d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
-                d.identity()), from));
+            d.named(to), from));
       }
     }
     return operations;

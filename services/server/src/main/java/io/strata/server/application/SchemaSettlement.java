@@ -236,8 +236,7 @@ final class SchemaSettlement {
   /** Definition {@code d} shown under {@code name}. */
   private static TableShape.Column named(TableShape.Column d, String name) {
     return d == null ? new TableShape.Column(name, "unknown", true, null, null, null, null)
-        : new TableShape.Column(name, d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
-            d.identity());
+        : d.named(name);
   }
 
   /** The columns (added through Strata) the base had, the target dropped since, and the source has as the base did. */

@@ -49,8 +49,7 @@ public final class BranchSchemaDecider {
         }
         TableShape.Column d = defined.get(stored);
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
-            new TableShape.Column(r.getValue(), d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
-                d.identity()), was));
+            d.named(r.getValue()), was));
       }
     } else if (command instanceof AddBranchColumns c) {
       requireAddable(state, c);
@@ -244,8 +243,7 @@ public final class BranchSchemaDecider {
       shown.forEach((stored, as) -> {
         TableShape.Column d = defined.get(stored);
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
-            new TableShape.Column(as, d.type(), d.nullable(), d.collation(), d.defaultValue(), d.generated(),
-                d.identity()), stored));
+            d.named(as), stored));
       });
       events.add(new TableBranchSchemaChanged(table, c.name(), operations, all, columns, shown));
     }

@@ -219,8 +219,8 @@ public class SchemaDiffs {
       b.columns().stream().filter(x -> x.name().equals(c.name())).findFirst().ifPresent(x -> {
         String to = rb.getOrDefault(x.name(), x.name());
         if (!from.equals(to)) {
-          out.add(new ShapeChange(ShapeChange.Kind.renamed, ShapeChange.ObjectType.column, from, named(c, from),
-              named(x, to), false, "renamed to '" + to + "': the same column, its values kept (readers of '" + from
+          out.add(new ShapeChange(ShapeChange.Kind.renamed, ShapeChange.ObjectType.column, from, c.named(from),
+              x.named(to), false, "renamed to '" + to + "': the same column, its values kept (readers of '" + from
                   + "' must follow)"));
         }
       });
@@ -232,15 +232,10 @@ public class SchemaDiffs {
       }
       Map<String, String> side = c.change() == ShapeChange.Kind.removed ? ra : rb;
       out.add(new ShapeChange(c.change(), c.objectType(), side.getOrDefault(c.object(), c.object()),
-          c.before() == null ? null : named((TableShape.Column) c.before(), ra.getOrDefault(c.object(), c.object())),
-          c.after() == null ? null : named((TableShape.Column) c.after(), rb.getOrDefault(c.object(), c.object())),
+          c.before() == null ? null : ((TableShape.Column) c.before()).named(ra.getOrDefault(c.object(), c.object())),
+          c.after() == null ? null : ((TableShape.Column) c.after()).named(rb.getOrDefault(c.object(), c.object())),
           c.destructive(), c.why()));
     }
     return out;
-  }
-
-  private static TableShape.Column named(TableShape.Column c, String name) {
-    return new TableShape.Column(name, c.type(), c.nullable(), c.collation(), c.defaultValue(), c.generated(),
-        c.identity());
   }
 }
