@@ -29,11 +29,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       table's size (ratio large / small); and <b>altering it</b> ({@code BranchObjects.alterColumns}, an
  *       integer column widened to bigint, the branch's 1 000 written rows converted), then <b>dropping a column
  *       of the table itself</b> there ({@code BranchObjects.dropColumns}: the branch's own row type made, its
- *       overlay and log lose the column, its view made again): the same;
- *   <li><b>the branch's view after</b>: a branch that added a column against one that did not, over the
- *       same table with the same 1 000-row overlay, each query in turn in every round (ratio after /
- *       before); {@code SELECT cols} reads the columns both have (the view's own cost), {@code SELECT *}
- *       fetches the added column too (more bytes to the client);
+ *       overlay and log lose the column, its view made again), then <b>renaming a column</b> there
+ *       ({@code BranchObjects.renameColumns}: its views made again, nothing else): the same;
+ *   <li><b>the branch's view after</b>: a branch that added a column, and one that renamed a column, against
+ *       one that did neither, over the same table with the same 1 000-row overlay, each query in turn in every
+ *       round (ratio after / before); {@code SELECT cols} reads the columns both have (the view's own cost),
+ *       {@code SELECT *} fetches the added column too (more bytes to the client);
  *   <li><b>the promotion's ALTER TABLE</b> ({@code Tracking.addColumns}, nullable, on the large table,
  *       with the DDL guard following it) while a writer updates single rows of the table in a loop: how
  *       long the ALTER's transaction takes and the longest any write waited meanwhile.
@@ -60,6 +61,8 @@ public final class AddColumnBench {
       List<Double> alterLarge = new ArrayList<>();
       List<Double> dropSmall = new ArrayList<>();
       List<Double> dropLarge = new ArrayList<>();
+      List<Double> renameSmall = new ArrayList<>();
+      List<Double> renameLarge = new ArrayList<>();
       for (int round = -1; round < rounds; round++) {
         for (TrackedTable t : List.of(s, l)) {
           String branch = "b" + (round + 1);
@@ -79,10 +82,17 @@ public final class AddColumnBench {
           // and a column of the table itself dropped there (the branch's row type made, its view again)
           double dropMs = timed(() -> od.inTransaction(unit -> new PgBranchObjects().dropColumns(unit, altered,
               branch, List.of("pad"))));
+          // and a column shown under another name there (its views made again, no row touched)
+          TrackedTable dropped = new TrackedTable(t.repository(), t.name(), t.schema(), t.table(), t.key(),
+              t.columns(), altered.columnsOnRef().stream().filter(c -> !c.name().equals("pad")).toList(),
+              altered.refAdded());
+          double renameMs = timed(() -> od.inTransaction(unit -> new PgBranchObjects().renameColumns(unit, dropped,
+              branch, Map.of("v", "value"))));
           if (round >= 0) {
             (t == s ? addSmall : addLarge).add(ms);
             (t == s ? alterSmall : alterLarge).add(alterMs);
             (t == s ? dropSmall : dropLarge).add(dropMs);
+            (t == s ? renameSmall : renameLarge).add(renameMs);
           }
           od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
         }
@@ -93,38 +103,44 @@ public final class AddColumnBench {
           + " ratio %.2f%n", small, median(alterSmall), large, median(alterLarge), median(alterLarge) / median(alterSmall));
       System.out.printf(Locale.ROOT, "drop a column of the table on a branch: %,d rows %.1f ms, %,d rows %.1f ms:"
           + " ratio %.2f%n", small, median(dropSmall), large, median(dropLarge), median(dropLarge) / median(dropSmall));
+      System.out.printf(Locale.ROOT, "rename a column on a branch: %,d rows %.1f ms, %,d rows %.1f ms: ratio %.2f%n",
+          small, median(renameSmall), large, median(renameLarge), median(renameLarge) / median(renameSmall));
 
       // 2. the view of a branch that added a column against one that did not, same table, same overlay
       TrackedTable before = l;
-      for (String branch : List.of("plain", "added")) {
+      for (String branch : List.of("plain", "added", "renamed")) {
         od.inTransaction(unit -> new PgBranchObjects().create(unit, before, branch, StatePath.WORKING));
         od.exec("update strata_" + branch + ".large_t set v = v + 1 where id % " + Math.max(1, large / 1000) + " = 0");
       }
       od.inTransaction(unit -> new PgBranchObjects().addColumns(unit, before, "added",
           List.of(column("region", "'eu'::text", false))));
+      od.inTransaction(unit -> new PgBranchObjects().renameColumns(unit, before, "renamed", Map.of("pad", "padding")));
       od.exec("vacuum analyze");
       Map<String, String> queries = new LinkedHashMap<>();
       // the same columns from both (the projection's own cost), and every column (the added one fetched too)
-      queries.put("SELECT cols", "select id, v, pad from {v} s");
+      queries.put("SELECT cols", "select id, v, {pad} from {v} s");
       queries.put("SELECT *", "select * from {v} s");
       queries.put("sum/count", "select sum(v), count(*) from {v} s");
-      queries.put("GROUP BY", "select v % 100, count(*), max(pad) from {v} s group by 1");
+      queries.put("GROUP BY", "select v % 100, count(*), max({pad}) from {v} s group by 1");
       queries.put("point x2000", null);
-      System.out.printf(Locale.ROOT, "%-12s %12s %12s %7s%n", "view query", "before ms", "after ms", "ratio");
+      System.out.printf(Locale.ROOT, "%-12s %12s %12s %7s %12s %7s%n", "view query", "before ms", "added ms", "ratio",
+          "renamed ms", "ratio");
       for (Map.Entry<String, String> q : queries.entrySet()) {
-        List<Double> plain = new ArrayList<>();
-        List<Double> added = new ArrayList<>();
+        Map<String, List<Double>> times = new LinkedHashMap<>();
         for (int round = -1; round < rounds; round++) {
-          for (String branch : List.of("plain", "added")) {
+          for (String branch : List.of("plain", "added", "renamed")) {
             String view = "strata_" + branch + ".large_t";
-            double ms = q.getValue() == null ? points(db, view, large) : timed(db, q.getValue().replace("{v}", view));
+            double ms = q.getValue() == null ? points(db, view, large) : timed(db, q.getValue().replace("{v}", view)
+                .replace("{pad}", branch.equals("renamed") ? "padding" : "pad"));
             if (round >= 0) {
-              (branch.equals("plain") ? plain : added).add(ms);
+              times.computeIfAbsent(branch, b -> new ArrayList<>()).add(ms);
             }
           }
         }
-        System.out.printf(Locale.ROOT, "%-12s %12.1f %12.1f %7.3f%n", q.getKey(), median(plain), median(added),
-            median(added) / median(plain));
+        double plain = median(times.get("plain"));
+        System.out.printf(Locale.ROOT, "%-12s %12.1f %12.1f %7.3f %12.1f %7.3f%n", q.getKey(), plain,
+            median(times.get("added")), median(times.get("added")) / plain, median(times.get("renamed")),
+            median(times.get("renamed")) / plain);
       }
 
       // 3. the promotion's ALTER TABLE on the large table while a writer updates single rows

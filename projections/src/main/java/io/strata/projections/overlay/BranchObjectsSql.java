@@ -306,10 +306,22 @@ final class BranchObjectsSql {
    * evaluated over NEW's columns (as text, then into NEW by its column's type).
    */
   private String computeGeneratedInNew() {
-    return TableWritesSql.generatedColumns(b) + """
-         execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;
-          NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v));
-        end loop;""";
+    if (!b.renamesColumns()) {
+      return TableWritesSql.generatedColumns(b) + """
+           execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;
+            NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v));
+          end loop;""";
+    }
+    // NEW names the columns as the branch shows them, the expressions as they are stored: evaluated over NEW
+    // in the stored names, the value set in the name the branch shows
+    String stored = b.columns().stream().map(c -> OverlaySql.literal(c) + ", NEW." + Sql.quote(b.shown(c)))
+        .collect(Collectors.joining(", ", "jsonb_populate_record(null::" + b.rowType() + ", jsonb_build_object(", "))"));
+    String renamed = OverlaySql.literal(io.strata.events.EventCodec.mapper().valueToTree(b.renamed()).toString());
+    return TableWritesSql.generatedColumns(b) + fill("""
+         execute format('select (%s)::text from (select ($1).*) x', g.expr) using {stored} into v;
+          NEW := jsonb_populate_record(NEW, jsonb_build_object(coalesce({renamed}::jsonb ->> g.attname::text,
+            g.attname::text), v));
+        end loop;""", "stored", stored, "renamed", renamed);
   }
 
   /**

@@ -70,6 +70,15 @@ public record TrackedTable(String repository, String name, String schema, String
     return new TrackedTable(repository, name, schema, table, key, columns, refColumns, refAdded, renamed);
   }
 
+  /**
+   * The stored name of the column the ref shows as {@code shown}; {@code shown} itself when no column is shown
+   * so (a stored name, or no column at all: the caller's lookup refuses it).
+   */
+  public String stored(String shown) {
+    return refRenamed.entrySet().stream().filter(e -> e.getValue().equals(shown)).map(java.util.Map.Entry::getKey)
+        .findFirst().orElse(shown);
+  }
+
   /** The name the ref shows column {@code stored} under. */
   public String shown(String stored) {
     return refRenamed.getOrDefault(stored, stored);

@@ -206,39 +206,29 @@ public class BranchSchemaCommands {
               after.put(s, r.to());
             }
           }
-          return unit.roles().branchObjects().renameColumns(unit, onBranch, branch, after)
-              .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f));
+          return rename(unit, onBranch, branch, after);
         }, ctx, answer);
   }
 
   /**
    * Shows {@code branch}'s columns of {@code table} under the names {@code after} gives them (stored name to
-   * shown name), a merge's source having renamed them ({@link SchemaPromotions}): as {@link #renameColumns},
-   * the renames worked out in the queue from the names the branch shows there.
+   * shown name), a merge's source having renamed them ({@link SchemaPromotions}): checked as a whole (a swap
+   * of two names is one change), the branch's views made again.
    */
   Uni<CommandResponse> renameCarried(String repository, String branch, String table, Map<String, String> after,
       CommandContext ctx) {
-    return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
-      Map<String, String> now = state.renamedOn(table, branch);
-      java.util.Set<String> stored = new java.util.TreeSet<>(now.keySet());
-      stored.addAll(after.keySet());
-      List<Commands.Rename> renames = new java.util.ArrayList<>();
-      for (String s : stored) {
-        String from = now.getOrDefault(s, s);
-        String to = after.getOrDefault(s, s);
-        if (!from.equals(to)) {
-          renames.add(new Commands.Rename(from, to));
-        }
-      }
-      Commands.RenameBranchColumns command = new Commands.RenameBranchColumns(table, branch, renames, false);
-      if (renames.isEmpty()) {
-        return Uni.createFrom().item(new Commands.RenameBranchColumns(table, branch, List.of(), true));
-      }
-      BranchSchemaDecider.requireRenamable(state, command);
-      return onBranch(tx, state, repository, command, (unit, onBranch) -> unit.roles().branchObjects()
-          .renameColumns(unit, onBranch, branch, after)
-          .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f)));
-    }, ctx, Answer.NONE);
+    Commands.RenameBranchColumns command = Commands.RenameBranchColumns.toNames(table, branch, after);
+    return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireRenamedAs(state, command),
+        (unit, onBranch) -> rename(unit, onBranch, branch, after), ctx, Answer.NONE);
+  }
+
+  /**
+   * Shows {@code branch}'s columns under the names {@code renamed} gives them (every one it renames); objects
+   * depending on its view: 422.
+   */
+  static Uni<Void> rename(UnitOfWork unit, TrackedTable onBranch, String branch, Map<String, String> renamed) {
+    return unit.roles().branchObjects().renameColumns(unit, onBranch, branch, renamed)
+        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f));
   }
 
   /**

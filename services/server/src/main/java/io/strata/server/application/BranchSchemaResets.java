@@ -101,15 +101,20 @@ public class BranchSchemaResets {
             after.add(row);
             continue;
           }
-          // the same columns, shown under the names the commit's branch showed them
-          Map<String, String> shown = new java.util.TreeMap<>(renamedWanted);
-          shown.keySet().retainAll(state.columnsOn(table, branch).stream().map(TableColumn::name).toList());
+          // the same columns, shown under the names the commit's branch showed them (but for a name a column of
+          // the table has taken since)
+          Map<String, String> shown = io.strata.server.domain.ShownNames.consistent(renamedWanted,
+              state.columnsOn(table, branch).stream().map(TableColumn::name).toList());
+          if (shown.equals(renamedNow)) {
+            after.add(row);
+            continue;
+          }
           events.add(new TableBranchSchemaChanged(table, branch, renameOperations(state, table, branch, shown),
               state.columnsOn(table, branch), current, shown));
           after.add(row.withBranchShape(branch, state.columnsOn(table, branch), current, shown));
           TrackedTable same = TrackedTable.on(repository, row, branch);
           work = work.chain(() -> backends.inCommand(tx, repository, own.storage(),
-              c -> c.roles().branchObjects().renameColumns(c, same, branch, shown)));
+              c -> BranchSchemaCommands.rename(c, same, branch, shown)));
           continue;
         }
         // a column the table has now (promoted) stays: the commit's rows of the table read it too
@@ -156,8 +161,8 @@ public class BranchSchemaResets {
         adds.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, c)));
         alters.forEach(c -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, c)));
         // the names the commit's branch showed its columns under, of the columns it has after
-        Map<String, String> renamedAfter = new java.util.TreeMap<>(renamedWanted);
-        renamedAfter.keySet().retainAll(columnsAfter.stream().map(TableColumn::name).toList());
+        Map<String, String> renamedAfter = io.strata.server.domain.ShownNames.consistent(renamedWanted,
+            columnsAfter.stream().map(TableColumn::name).toList());
         operations.addAll(renameOperations(state, table, branch, renamedAfter).stream()
             .filter(o -> columnsAfter.stream().anyMatch(x -> x.name().equals(o.from())
                 || renamedNow.getOrDefault(x.name(), x.name()).equals(o.from()))).toList());
@@ -185,8 +190,7 @@ public class BranchSchemaResets {
                 t.storage(), c -> c.roles().branchObjects().addColumns(c, midRestored, branch, adds)))
             // then shown under the commit's names (the objects' other changes kept the names still shown)
             .chain(() -> renamedAfter.equals(renamedNow) ? Uni.createFrom().voidItem() : backends.inCommand(tx,
-                repository, t.storage(), c -> c.roles().branchObjects().renameColumns(c, moving, branch,
-                    renamedAfter)));
+                repository, t.storage(), c -> BranchSchemaCommands.rename(c, moving, branch, renamedAfter)));
         if (!restored.isEmpty()) {
           // once the rows moved: every row the branch holds takes its values of the columns given back at the
           // commit (its state taken from the default branch's, as a branch created there reads it)

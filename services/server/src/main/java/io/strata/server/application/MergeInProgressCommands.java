@@ -55,6 +55,24 @@ public class MergeInProgressCommands {
   /** A resolution as the client asked for it, validated ({@code key}: a JSON array). */
   public record Resolution(String table, String key, String field, String take, String value) {}
 
+  /** A row's value (a JSON object) with its keys named as the columns are stored, where the branch renamed them. */
+  private static String storedKeys(TrackedTable table, String value) {
+    if (value == null || table.refRenamed().isEmpty()) {
+      return value;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode row = io.strata.events.EventCodec.mapper().readTree(value);
+      if (!row.isObject()) {
+        return value;
+      }
+      com.fasterxml.jackson.databind.node.ObjectNode out = io.strata.events.EventCodec.mapper().createObjectNode();
+      row.fields().forEachRemaining(f -> out.set(table.stored(f.getKey()), f.getValue()));
+      return out.toString();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return value; // refused as it was
+    }
+  }
+
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> resolve(String repository, String target, Resolution r, CommandContext ctx,
       Answer answer) {
@@ -75,7 +93,10 @@ public class MergeInProgressCommands {
             TrackedTable table = TrackedTable.on(repo, t, into.name());
             Uni<Long> done = r.table() == null || r.table().equals(t.name())
                 ? TableShapes.requireUnchanged(c, table)
-                    .chain(() -> c.roles().merges().resolve(c, table, into, r.key(), r.field(), r.take(), r.value()))
+                    // a field, and a row's value, named as the branch shows its columns (or as they are stored)
+                    .chain(() -> c.roles().merges().resolve(c, table, into, r.key(),
+                        r.field() == null ? null : table.stored(r.field()), r.take(),
+                        r.field() == null ? storedKeys(table, r.value()) : r.value()))
                     .onFailure(IllegalArgumentException.class)
                     .transform(e -> StrataException.invalid("field", e.getMessage()))
                     .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e))

@@ -183,8 +183,9 @@ final class SchemaSettlement {
       Map<String, String> base = baseRenamed.getOrDefault(t.name(), Map.of());
       Map<String, String> ours = state.renamedOn(t.name(), target);
       Map<String, String> theirs = theirsRenamed.getOrDefault(t.name(), Map.of());
-      if (ours.equals(theirs) || base.equals(theirs)) {
-        continue;
+      boolean renaming = !ours.equals(theirs) && !base.equals(theirs);
+      if (!renaming && (ours.isEmpty() || adds.getOrDefault(t.name(), List.of()).isEmpty())) {
+        continue; // nothing renamed by the merge, and no column given that could meet a name the target shows
       }
       // the target's columns after the merge's schema changes, by stored name
       Set<String> columns = new java.util.LinkedHashSet<>(state.columnsOn(t.name(), target).stream()
@@ -200,7 +201,7 @@ final class SchemaSettlement {
         String o = ours.getOrDefault(stored, stored);
         String th = theirs.getOrDefault(stored, stored);
         String name = o;
-        if (!th.equals(b) && !th.equals(o)) {
+        if (renaming && !th.equals(b) && !th.equals(o)) {
           if (o.equals(b) || strategy == SchemaMerge.Side.THEIRS) {
             name = th;
           } else if (strategy != SchemaMerge.Side.OURS) {
@@ -213,7 +214,18 @@ final class SchemaSettlement {
           merged.put(stored, name);
         }
       }
-      // a name carried that another column of the target shows: the two cannot both have it
+      // a name carried that another column of the target shows (or a column given that a name it shows meets),
+      // or one the table has that the target does not read: the two cannot both have it
+      Set<String> tableNames = t.columns().stream().map(TableColumn::name).collect(Collectors.toSet());
+      for (String stored : columns) {
+        String shown = merged.getOrDefault(stored, stored);
+        if (!shown.equals(ours.getOrDefault(stored, stored)) && tableNames.contains(shown) && !columns.contains(shown)) {
+          TableShape.Column d = defined.get(stored);
+          open.add(new SchemaMerge.Conflict(t.name(), stored, SchemaMerge.Kind.SCHEMA_SCHEMA,
+              named(d, base.getOrDefault(stored, stored)), named(d, ours.getOrDefault(stored, stored)),
+              named(d, shown)));
+        }
+      }
       Map<String, String> byShown = new java.util.HashMap<>();
       for (String stored : columns) {
         String shown = merged.getOrDefault(stored, stored);
@@ -226,7 +238,9 @@ final class SchemaSettlement {
               named(d, shown)));
         }
       }
-      if (!merged.equals(ours)) {
+      Map<String, String> oursKept = new TreeMap<>(ours);
+      oursKept.keySet().retainAll(columns);
+      if (!merged.equals(oursKept)) {
         after.put(t.name(), merged);
       }
     }

@@ -37,7 +37,21 @@ public final class BranchSchemaDecider {
     List<TableShape.Column> added = new ArrayList<>(state.addedOn(command.table(), command.branch()));
     List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
     Map<String, String> renamed = new java.util.TreeMap<>(state.renamedOn(command.table(), command.branch()));
-    if (command instanceof RenameBranchColumns c) {
+    if (command instanceof RenameBranchColumns c && c.renamedAfter() != null) {
+      requireRenamedAs(state, c);
+      Map<String, TableShape.Column> defined = definitionsOn(state, command.table(), command.branch());
+      Set<String> stored = new java.util.TreeSet<>(renamed.keySet());
+      stored.addAll(c.renamedAfter().keySet());
+      for (String s : stored) {
+        String was = renamed.getOrDefault(s, s);
+        String to = c.renamedAfter().getOrDefault(s, s);
+        if (!was.equals(to)) {
+          operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
+              defined.get(s).named(to), was));
+        }
+      }
+      renamed = new java.util.TreeMap<>(c.renamedAfter());
+    } else if (command instanceof RenameBranchColumns c) {
       Map<String, TableShape.Column> defined = definitionsOn(state, command.table(), command.branch());
       for (Map.Entry<String, String> r : requireRenamable(state, c).entrySet()) {
         String stored = r.getKey();
@@ -74,7 +88,8 @@ public final class BranchSchemaDecider {
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN, d));
       }
     }
-    return command.validateOnly() ? List.of()
+    // nothing to record (a merge's names the branch shows already)
+    return command.validateOnly() || operations.isEmpty() ? List.of()
         : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added, renamed));
   }
 
@@ -92,10 +107,53 @@ public final class BranchSchemaDecider {
   }
 
   /**
+   * Refuses names {@code c} gives the branch's columns as a whole ({@link RenameBranchColumns#renamedAfter}): a
+   * column the branch does not read, its key, a name two columns would show, or one the table has that the
+   * branch does not read (422).
+   */
+  public static void requireRenamedAs(RepositoryState state, RenameBranchColumns c) {
+    requireChangeable(state, c);
+    TableTracked t = state.tables().get(c.table());
+    Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
+    Set<String> tableNames = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
+    Map<String, String> shownBy = new java.util.HashMap<>();
+    for (String stored : reads) {
+      String shown = c.renamedAfter().getOrDefault(stored, stored);
+      String other = shownBy.put(shown, stored);
+      String why = other != null ? "columns '" + other + "' and '" + stored + "' of table '" + c.table()
+              + "' would both be shown as '" + shown + "' on branch '" + c.branch() + "'"
+          : !shown.equals(stored) && tableNames.contains(shown) && !reads.contains(shown)
+              ? "table '" + c.table() + "' has a column '" + shown + "' that branch '" + c.branch() + "' does not read"
+          : null;
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "column", shown));
+      }
+    }
+    for (String stored : c.renamedAfter().keySet()) {
+      String why = !reads.contains(stored) ? "branch '" + c.branch() + "' has no column '" + stored + "' in table '"
+              + c.table() + "'"
+          : t.primaryKey().contains(stored) ? "column '" + stored + "' is in the primary key of table '" + c.table()
+              + "': rows are matched by their key on every branch, so it is not renamed on one"
+          : !COLUMN_NAME.matcher(c.renamedAfter().get(stored)).matches() ? "not a column name: "
+              + c.renamedAfter().get(stored)
+          : null;
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "column", stored));
+      }
+    }
+  }
+
+  /** A name a column may be shown under: as {@code add_column} takes one. */
+  private static final Pattern COLUMN_NAME = Pattern.compile("(?!__)[a-z_][a-z0-9_]{0,62}");
+
+  /**
    * The renames {@code c} makes, in order: stored name to the name shown after (its stored name again: shown
    * under it again). Refused (422): a name the branch does not show, a key column (rows are matched by their
-   * key on every branch), a column of a table with generated columns (their expressions name the table's
-   * columns), a name the branch shows already or one the table has that the branch does not read, a name twice.
+   * key on every branch), a name the branch shows already or one the table has that the branch does not read,
+   * a name twice. A generated column's expression keeps naming the stored columns (the view's trigger
+   * evaluates it over them).
    */
   public static Map<String, String> requireRenamable(RepositoryState state, RenameBranchColumns c) {
     requireChangeable(state, c);
@@ -105,7 +163,6 @@ public final class BranchSchemaDecider {
       shown.put(state.shownName(c.table(), c.branch(), col.name()), col.name());
     }
     Set<String> tableNames = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
-    boolean generated = tableColumns(t).values().stream().anyMatch(x -> x.generated() != null);
     Map<String, String> renames = new LinkedHashMap<>();
     for (Commands.Rename r : c.renames()) {
       String stored = shown.get(r.from());
@@ -113,8 +170,6 @@ public final class BranchSchemaDecider {
               + c.table() + "'"
           : t.primaryKey().contains(stored) ? "column '" + r.from() + "' is in the primary key of table '" + c.table()
               + "': rows are matched by their key on every branch, so it is not renamed on one"
-          : generated ? "table '" + c.table() + "' has generated columns, whose expressions name its columns:"
-              + " renaming its columns on a branch is not built for such a table yet"
           : r.from().equals(r.to()) ? "column '" + r.from() + "' is named '" + r.to() + "' already"
           : shown.containsKey(r.to()) ? "branch '" + c.branch() + "' has a column '" + r.to() + "' already"
           : tableNames.contains(r.to()) && !r.to().equals(stored) && !shown.containsValue(r.to())
@@ -198,14 +253,12 @@ public final class BranchSchemaDecider {
     Map<String, List<String>> dropped = droppedBy(state, c);
     Map<String, List<TableShape.Column>> inherited = inherited(state, c);
     for (var t : state.tables().values()) {
-      Map<String, String> source = new java.util.TreeMap<>(from != null ? state.renamedOn(t.name(), from)
-          : c.commitRenamed().getOrDefault(t.name(), Map.of()));
-      source.keySet().removeAll(dropped.getOrDefault(t.name(), List.of()));
       Set<String> reads = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
       inherited.getOrDefault(t.name(), List.of()).forEach(a -> reads.add(a.name()));
-      source.keySet().retainAll(reads);
+      reads.removeAll(dropped.getOrDefault(t.name(), List.of()));
       // a name the table has taken by now for a column of its own: the new branch shows the stored name
-      source.values().removeIf(reads::contains);
+      Map<String, String> source = ShownNames.consistent(from != null ? state.renamedOn(t.name(), from)
+          : c.commitRenamed().getOrDefault(t.name(), Map.of()), reads);
       if (!source.isEmpty()) {
         renamed.put(t.name(), source);
       }

@@ -291,10 +291,24 @@ public final class Commands {
    * the name it is stored under: no row, image or object but the branch's views changes. {@code validateOnly}:
    * decided, nothing appended.
    */
-  public record RenameBranchColumns(String table, String branch, List<Rename> renames, boolean validateOnly)
-      implements BranchSchemaCommand {
+  public record RenameBranchColumns(String table, String branch, List<Rename> renames, Map<String, String> renamedAfter,
+      boolean validateOnly) implements BranchSchemaCommand {
     public RenameBranchColumns {
       renames = List.copyOf(renames);
+      renamedAfter = renamedAfter == null ? null : Map.copyOf(renamedAfter);
+    }
+
+    /** Renames in order, each checked against the names the previous ones left (as SQL's RENAME COLUMN). */
+    public RenameBranchColumns(String table, String branch, List<Rename> renames, boolean validateOnly) {
+      this(table, branch, renames, null, validateOnly);
+    }
+
+    /**
+     * The branch showing its columns under the names {@code renamedAfter} gives them (stored name to shown
+     * name; every column it renames), checked as a whole: a merge carrying renames, a swap among them.
+     */
+    public static RenameBranchColumns toNames(String table, String branch, Map<String, String> renamedAfter) {
+      return new RenameBranchColumns(table, branch, List.of(), renamedAfter, false);
     }
   }
 

@@ -212,11 +212,9 @@ public class RowReads {
       return Uni.createFrom().item(onBase);
     }
     return TableQueries.renamedAt(metadata, repository.name(), resolved.commit()).map(all -> {
-      Map<String, String> renamed = new java.util.TreeMap<>(all.getOrDefault(table.name(), Map.of()));
-      renamed.keySet().retainAll(onBase.columnsOnRef().stream().map(c -> c.name()).toList());
-      // a name the read shows for another of its columns: that one keeps it (the commit's shape then had no such)
-      renamed.values().removeIf(n -> onBase.columnsOnRef().stream().anyMatch(c -> c.name().equals(n)));
-      return onBase.withRenamed(renamed);
+      // a name the read shows for another of its columns: neither is renamed (the commit's shape had no such)
+      return onBase.withRenamed(io.strata.server.domain.ShownNames.consistent(all.getOrDefault(table.name(), Map.of()),
+          onBase.columnsOnRef().stream().map(c -> c.name()).toList()));
     });
   }
 

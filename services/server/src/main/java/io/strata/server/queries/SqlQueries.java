@@ -217,18 +217,14 @@ public class SqlQueries {
       String state = access.relationAt(table, on, paths.get(i));
       Set<String> left = hidden.isEmpty() ? Set.of() : hidden.get(i);
       // the relation shows the reading branch's names; a commit's rows are named as its branch named them then
-      Map<String, String> then = renamedAt == null ? table.refRenamed() : renamedAt.getOrDefault(t.name(), Map.of());
       List<String> stored = table.columnsOnRef().stream().map(c -> c.name()).toList();
-      Set<String> storedNames = new java.util.HashSet<>(stored);
+      // a name the read shows for another of its columns: neither is renamed (the commit's shape had no such)
+      Map<String, String> then = renamedAt == null ? table.refRenamed()
+          : io.strata.server.domain.ShownNames.consistent(renamedAt.getOrDefault(t.name(), Map.of()), stored);
       boolean renamedOtherwise = stored.stream().anyMatch(c -> !table.shown(c).equals(then.getOrDefault(c, c)));
       String columns = left.isEmpty() && !renamedOtherwise ? "*" : stored.stream()
           .filter(c -> !left.contains(c))
-          .map(c -> {
-            String as = then.getOrDefault(c, c);
-            // a name another of the read's columns has: this one keeps the name the relation shows
-            as = !as.equals(c) && storedNames.contains(as) ? table.shown(c) : as;
-            return "s." + Sql.quote(table.shown(c)) + " as " + Sql.quote(as);
-          })
+          .map(c -> "s." + Sql.quote(table.shown(c)) + " as " + Sql.quote(then.getOrDefault(c, c)))
           .collect(Collectors.joining(", "));
       ctes.add(Sql.quote(t.name()) + " as (select " + columns + " from " + state + " s)");
     }
