@@ -218,10 +218,8 @@ final class BranchObjectsSql {
         "set_all", OverlaySql.assign(b.columns(), "excluded"),
         "log_upsert", b.logUpsert("false"),
         "new_matches", keyMatch("s", "NEW"), "old_matches", keyMatch("s", "OLD"),
-        // the state's row in the names the view shows, to compare with OLD
-        "state_row", b.renamesColumns() ? "jsonb_build_object(" + b.columns().stream()
-            .map(c -> OverlaySql.literal(b.shown(c)) + ", s." + Sql.quote(c)).collect(Collectors.joining(", ")) + ")"
-            : "to_jsonb(s.*)"};
+        // the state's row and OLD in one set of names (the stored ones)
+        "state_row", "to_jsonb(s.*)", "old_row", b.renamesColumns() ? b.storedJson("OLD") : "to_jsonb(OLD)"};
     String upsertRow = fill("""
         insert into {overlay} ({columns}, __deleted) values ({new_columns}, false)
           on conflict ({key}) do update set {set_all}, __deleted = false;
@@ -247,7 +245,7 @@ final class BranchObjectsSql {
     // this write would silently undo that one, so it fails as a serialization failure to retry, as
     // under REPEATABLE READ — a view has no row locks of its own to wait on.
     String unchanged = fill("""
-        if not exists (select 1 from {state} s where {old_matches} and {state_row} = to_jsonb(OLD)) then
+        if not exists (select 1 from {state} s where {old_matches} and {state_row} = {old_row}) then
           raise exception 'could not serialize access due to concurrent update of a row of %', TG_TABLE_NAME
             using errcode = '40001';
         end if;
@@ -314,8 +312,7 @@ final class BranchObjectsSql {
     }
     // NEW names the columns as the branch shows them, the expressions as they are stored: evaluated over NEW
     // in the stored names, the value set in the name the branch shows
-    String stored = b.columns().stream().map(c -> OverlaySql.literal(c) + ", NEW." + Sql.quote(b.shown(c)))
-        .collect(Collectors.joining(", ", "jsonb_populate_record(null::" + b.rowType() + ", jsonb_build_object(", "))"));
+    String stored = "jsonb_populate_record(null::" + b.rowType() + ", " + b.storedJson("NEW") + ")";
     String renamed = OverlaySql.literal(io.strata.events.EventCodec.mapper().valueToTree(b.renamed()).toString());
     return TableWritesSql.generatedColumns(b) + fill("""
          execute format('select (%s)::text from (select ($1).*) x', g.expr) using {stored} into v;

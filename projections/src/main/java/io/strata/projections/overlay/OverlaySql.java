@@ -229,9 +229,19 @@ final class OverlaySql {
    * order, about twice as fast to render as {@code to_jsonb}) unless it renamed columns, else built by name.
    */
   String rowJson(String alias) {
-    return !renamesColumns() ? "row_to_json(" + alias + ".*)::text" : columns().stream()
-        .map(c -> literal(shown(c)) + ", " + alias + "." + Sql.quote(c))
-        .collect(Collectors.joining(", ", "json_build_object(", ")::text"));
+    // renamed: a row of the columns under their shown names (json_build_object takes at most 50 pairs)
+    return !renamesColumns() ? "row_to_json(" + alias + ".*)::text"
+        : "(select row_to_json(x.*) from (select " + shownColumns(alias) + ") x)::text";
+  }
+
+  /**
+   * Row {@code row} (NEW, OLD of the branch's view: its columns under their shown names) as JSON in the stored
+   * names: a subquery, as {@link #rowJson}.
+   */
+  String storedJson(String row) {
+    return "(select to_jsonb(x.*) from (select " + columns().stream()
+        .map(c -> row + "." + Sql.quote(shown(c)) + " as " + Sql.quote(c)).collect(Collectors.joining(", "))
+        + ") x)";
   }
 
   /** The columns this branch shows under other names: stored name to shown name. */

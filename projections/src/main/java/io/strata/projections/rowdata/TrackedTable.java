@@ -71,12 +71,16 @@ public record TrackedTable(String repository, String name, String schema, String
   }
 
   /**
-   * The stored name of the column the ref shows as {@code shown}; {@code shown} itself when no column is shown
-   * so (a stored name, or no column at all: the caller's lookup refuses it).
+   * The stored name of a column named {@code name} where stored names come first (conflict listings name the
+   * columns so): {@code name} itself when the ref has a column stored so, else the column it shows as
+   * {@code name}, else {@code name} (no column: the caller's lookup refuses it).
    */
-  public String stored(String shown) {
-    return refRenamed.entrySet().stream().filter(e -> e.getValue().equals(shown)).map(java.util.Map.Entry::getKey)
-        .findFirst().orElse(shown);
+  public String stored(String name) {
+    if (columnsOnRef().stream().anyMatch(c -> c.name().equals(name))) {
+      return name;
+    }
+    return refRenamed.entrySet().stream().filter(e -> e.getValue().equals(name)).map(java.util.Map.Entry::getKey)
+        .findFirst().orElse(name);
   }
 
   /** The name the ref shows column {@code stored} under. */

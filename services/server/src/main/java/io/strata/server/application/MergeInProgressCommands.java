@@ -93,7 +93,7 @@ public class MergeInProgressCommands {
             TrackedTable table = TrackedTable.on(repo, t, into.name());
             Uni<Long> done = r.table() == null || r.table().equals(t.name())
                 ? TableShapes.requireUnchanged(c, table)
-                    // a field, and a row's value, named as the branch shows its columns (or as they are stored)
+                    // a field, and a row's value, named as the listing names them (stored), or as the branch shows them
                     .chain(() -> c.roles().merges().resolve(c, table, into, r.key(),
                         r.field() == null ? null : table.stored(r.field()), r.take(),
                         r.field() == null ? storedKeys(table, r.value()) : r.value()))

@@ -165,8 +165,8 @@ class SchemaMerges {
                     : tables.addedAt(repo, theirs))
                 .chain(sourceAdded -> (live ? Uni.createFrom().item(Map.<String, List<String>>of())
                     : tables.columnNamesAt(repo, theirs)).chain(sourceNames -> tables.renamedAt(repo, base)
-                    .chain(baseRenamed -> (live ? Uni.createFrom().item(renamedOn(state, liveSource))
-                        : tables.renamedAt(repo, theirs)).map(sourceRenamed -> {
+                    .chain(baseRenamed -> sourceNames(repo, state, theirs, liveSource, baseRenamed)
+                        .map(sourceRenamed -> {
                   Map<String, Set<String>> added = new TreeMap<>();
                   Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
                   for (TableTracked t : state.tables().values()) {
@@ -190,6 +190,21 @@ class SchemaMerges {
                       added, theirsAdded, strategy, baseRenamed, sourceRenamed);
                 }))))))))
         .call(settled -> requireAlterations(repo, state, settled));
+  }
+
+  /**
+   * The names the source shows its columns under: a live branch's now, a commit's its branch's then — but the
+   * default branch never renames (its table keeps its names), so a source on it (live, or a commit made on it)
+   * shows the base's names: merging main back into a branch that renamed a column keeps the rename.
+   */
+  private Uni<Map<String, Map<String, String>>> sourceNames(String repo, RepositoryState state, String theirs,
+      String liveSource, Map<String, Map<String, String>> baseRenamed) {
+    if (liveSource != null) {
+      return Uni.createFrom().item(liveSource.equals(state.defaultBranch()) ? baseRenamed
+          : renamedOn(state, liveSource));
+    }
+    return graph.commit(repo, theirs).chain(c -> c.isPresent() && state.defaultBranch().equals(c.get().branch())
+        ? Uni.createFrom().item(baseRenamed) : tables.renamedAt(repo, theirs));
   }
 
   /** Per table, the columns {@code branch} shows under other names. */

@@ -211,6 +211,15 @@ class BranchRenameTest {
     merge(repo, "main", Map.of("source", "dev")).statusCode(200);
     assertThat(rows(repo, "main").getMap("items[0]")).containsExactlyInAnyOrderEntriesOf(
         Map.of("id", 1, "status", "new", "note", "dev"));
+    // and the default branch merged back (it never renames): the branch keeps its name
+    json().body(Map.of("status", "main")).patch("/api/v1/repositories/{r}/branches/main/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "main", "main moves on");
+    merge(repo, "dev", Map.of("source", "main")).statusCode(200);
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsExactlyInAnyOrderEntriesOf(
+        Map.of("id", 1, "status", "main", "remark", "dev"));
+    merge(repo, "feature", Map.of("source", Api.head(repo, "main"), "strategy", "theirs")).statusCode(200);
+    assertThat(rows(repo, "feature").getMap("items[0]")).containsOnlyKeys("id", "status", "remark");
   }
 
   @Test

@@ -94,6 +94,11 @@ class DataModelTest {
     final Map<String, Map<String, String>> renamed = new HashMap<>();
     final Map<String, Map<String, String>> commitRenamed = new HashMap<>();
 
+    /** Whether commit {@code commit} was made on the default branch (which never renames). */
+    boolean onMain(String commit) {
+      return madeOn.getOrDefault(commit, "").startsWith("main#");
+    }
+
     /** {@code columns} as branch {@code branch} shows them. */
     Set<String> shownOn(String branch, java.util.Collection<String> columns) {
       return shown(renamed.getOrDefault(branch, Map.of()), columns);
@@ -978,8 +983,10 @@ class DataModelTest {
       // then the names the source gave columns since the base
       String renameBase = model.serverBase(model.heads.get(target), theirsCommit);
       if (renameBase != null) {
-        if (model.mergeRenames(target, model.commitRenamed.getOrDefault(renameBase, Map.of()),
-            live ? model.renamed.get(source) : model.commitRenamed.getOrDefault(theirsCommit, Map.of()))) {
+        Map<String, String> baseNames = model.commitRenamed.getOrDefault(renameBase, Map.of());
+        // the default branch never renames: a source on it shows the base's names
+        if (model.mergeRenames(target, baseNames, live ? (source.equals("main") ? baseNames : model.renamed.get(source))
+            : model.onMain(theirsCommit) ? baseNames : model.commitRenamed.getOrDefault(theirsCommit, Map.of()))) {
           renamesCarried++;
         }
       }
@@ -1300,8 +1307,9 @@ class DataModelTest {
       refused.run();
       return;
     }
-    boolean renamedNow = model.mergeRenames(target, model.commitRenamed.getOrDefault(changeBase, Map.of()),
-        model.commitRenamed.getOrDefault(changeTheirs, Map.of()));
+    Map<String, String> changeBaseNames = model.commitRenamed.getOrDefault(changeBase, Map.of());
+    boolean renamedNow = model.mergeRenames(target, changeBaseNames, model.onMain(changeTheirs) ? changeBaseNames
+        : model.commitRenamed.getOrDefault(changeTheirs, Map.of()));
     if (renamedNow) {
       renamesCarried++;
     }
