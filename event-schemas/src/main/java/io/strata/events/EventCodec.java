@@ -37,7 +37,8 @@ public final class EventCodec {
   /** The upcasters of every type whose schema has changed since it was published. */
   public static final List<Upcaster> UPCASTERS = List.of(new CommitCreatedV1(), new CommitCreatedV2(),
       new BranchHeadMovedV1(), new MergeStartedV1(), new TableTrackedV1(), new TableSchemaChangedV1(),
-      new TableSchemaChangedV2(), new TableBranchSchemaChangedV2(1), new TableBranchSchemaChangedV2(2));
+      new TableSchemaChangedV2(), new TableBranchSchemaChangedV2(1), new TableBranchSchemaChangedV2(2),
+      new TableBranchSchemaChangedV2(3));
 
   public EventCodec() {
     this(UPCASTERS);

@@ -11,13 +11,17 @@ import java.util.TreeMap;
  * rows the branch has not written read a column it added as that column's constant default.
  *
  * @param operations what this change did, in order ({@code add_column}, {@code drop_column} of a column the
- *     branch added, {@code alter_column} of a column the branch added: its type or nullability)
+ *     branch added, {@code alter_column} of a column the branch added: its type or nullability; of one of the
+ *     table's own: its nullability or default)
  * @param columns the branch's columns after the change, in order
  * @param added every column the branch added and still has (not only this change's), in order: its
  *     definition, whose {@code default_value} is the constant the branch's rows not written on it read
  * @param renamed every column the branch shows under another name (not only this change's): the name it is
  *     stored under (in {@code columns} and {@code added}, and in the table for a column of its own) to the
  *     name the branch shows (since v3; empty before)
+ * @param redefined every column of the table's own the branch defines otherwise than the table (NOT NULL set or
+ *     dropped, a default set or dropped), as the branch defines it, by stored name: rows it has not written read
+ *     the table's values; the rows it writes take its rules (since v4; empty before)
  */
 public record TableBranchSchemaChanged(
     String name,
@@ -25,14 +29,18 @@ public record TableBranchSchemaChanged(
     List<Operation> operations,
     List<TableColumn> columns,
     List<TableShape.Column> added,
-    Map<String, String> renamed)
+    Map<String, String> renamed,
+    List<TableShape.Column> redefined)
     implements StrataEvent {
 
   /** The operation that adds a column: {@link Operation#op()}. */
   public static final String ADD_COLUMN = "add_column";
   /** The operation that drops a column the branch added, or one of the table's own it read. */
   public static final String DROP_COLUMN = "drop_column";
-  /** The operation that changes the type or nullability of a column the branch added (since v2). */
+  /**
+   * The operation that changes the type or nullability of a column the branch added (since v2), or the
+   * nullability or default of one of the table's own (since v4).
+   */
   public static final String ALTER_COLUMN = "alter_column";
   /**
    * The operation that shows a column under another name on the branch (since v3): the column keeps the name
@@ -54,7 +62,12 @@ public record TableBranchSchemaChanged(
 
   public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
       List<TableShape.Column> added) {
-    this(name, branch, operations, columns, added, Map.of());
+    this(name, branch, operations, columns, added, Map.of(), List.of());
+  }
+
+  public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
+      List<TableShape.Column> added, Map<String, String> renamed) {
+    this(name, branch, operations, columns, added, renamed, List.of());
   }
 
   public TableBranchSchemaChanged {
@@ -62,6 +75,7 @@ public record TableBranchSchemaChanged(
     columns = List.copyOf(columns);
     added = List.copyOf(added);
     renamed = renamed == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(renamed));
+    redefined = redefined == null ? List.of() : List.copyOf(redefined);
   }
 
   @Override

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * {@code table.branch_schema_changed.v2} (and v1, which reads as v2 unchanged) knew no renamed columns; v3
- * adds {@code rename_column} and the branch's {@code renamed} columns: read as none.
+ * adds {@code rename_column} and the branch's {@code renamed} columns: read as none. Neither v1, v2 nor v3
+ * knew the table's columns redefined on a branch; v4 adds {@code redefined}: read as none.
  */
 final class TableBranchSchemaChangedV2 implements Upcaster {
   private final String from;
@@ -26,8 +27,11 @@ final class TableBranchSchemaChangedV2 implements Upcaster {
 
   @Override
   public JsonNode upcast(JsonNode data) {
-    ObjectNode v3 = data.deepCopy();
-    v3.putObject("renamed");
-    return v3;
+    ObjectNode current = data.deepCopy();
+    if (!current.has("renamed")) {
+      current.putObject("renamed");
+    }
+    current.putArray("redefined");
+    return current;
   }
 }

@@ -136,6 +136,7 @@ class EventSchemasTest {
             .allMatch(o -> o.op().equals(TableBranchSchemaChanged.ADD_COLUMN))).findFirst().orElseThrow();
     ObjectNode older = (ObjectNode) codec.encode(v3);
     older.remove("renamed");
+    older.remove("redefined");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(older)).isEmpty();
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(older)).isEmpty();
     assertThat(codec.decode("io.strata.table.branch_schema_changed.v1", older)).isEqualTo(v3);
@@ -149,15 +150,29 @@ class EventSchemasTest {
             .anyMatch(o -> o.op().equals(TableBranchSchemaChanged.ALTER_COLUMN))).findFirst().orElseThrow();
     ObjectNode v2 = (ObjectNode) codec.encode(altered);
     v2.remove("renamed");
+    v2.remove("redefined");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(v2)).isNotEmpty();
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(v2)).isEmpty();
     TableBranchSchemaChanged renamed = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
         .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.renamed().isEmpty()).findFirst().orElseThrow();
     ObjectNode asV2 = (ObjectNode) codec.encode(renamed);
     asV2.remove("renamed");
+    asV2.remove("redefined");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(asV2)).isNotEmpty();
-    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(codec.encode(renamed)))
+    ObjectNode asV3 = (ObjectNode) codec.encode(renamed);
+    asV3.remove("redefined");
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(asV3)).isEmpty();
+    assertThat(codec.decode("io.strata.table.branch_schema_changed.v3", asV3)).isEqualTo(renamed);
+  }
+
+  @Test
+  void aTableColumnRedefinedOnABranchIsAV4BranchSchemaChangeOnly() {
+    TableBranchSchemaChanged redefined = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.redefined().isEmpty()).findFirst().orElseThrow();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v4.json").validate(codec.encode(redefined)))
         .isEmpty();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(codec.encode(redefined)))
+        .isNotEmpty();
   }
 
   @Test

@@ -168,15 +168,7 @@ final class BranchColumnsSql {
       }
       if (!c.nullable()) {
         // a before-image the working log keeps comes back on a discard or a reset: it must take NOT NULL too
-        sql.append(fill("""
-            do $strata_n$ begin
-              if exists (select from {log} where __present and {column} is null) then
-                raise exception using errcode = '23502', message = format('column %I is null in a row the branch'
-                  || ' changed since its last commit (its working changes would bring the null back): commit or'
-                  || ' discard them first', {name});
-              end if;
-            end $strata_n$;
-            """, "log", before.workingLog(), "column", Sql.quote(c.name()), "name", OverlaySql.literal(c.name())));
+        sql.append("do $strata_n$ begin ").append(noLoggedNull(before, c.name())).append(" end $strata_n$;");
       }
     }
     for (TableShape.Column c : columns) {
@@ -259,6 +251,96 @@ final class BranchColumnsSql {
         """;
   }
 
+  /**
+   * Gives the table's own columns the definitions {@code after} has for them ({@link OverlaySql#redefined}:
+   * NOT NULL set or dropped, a default set or dropped; {@code before}: the branch as it defines them now),
+   * copying no row. A column made NOT NULL is checked first over every row the branch reads — the rows it
+   * wrote and those it reads from the table — and the before-images its working log keeps (a discard or a
+   * reset brings them back): a null raises 23502 naming a key, and nothing changes. The overlay's check of
+   * the table's NOT NULL columns is made again over {@code after}'s, and the view's defaults of the columns
+   * follow (the view is not made again: its columns do not change).
+   */
+  static String redefineColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName) {
+    StringBuilder sql = new StringBuilder();
+    List<String> wasRequired = before.required();
+    for (String c : tableRequired(after)) {
+      if (wasRequired.contains(c)) {
+        continue;
+      }
+      sql.append(fill("""
+          do $strata_n$ declare k text; begin
+            select {key_text} into k from {state} s where s.{column} is null limit 1;
+            if found then
+              raise exception using errcode = '23502', message = format('column %I is null in the row of key %s the'
+                || ' branch reads: give it a value first', {name}, k);
+            end if;
+            {logged}
+          end $strata_n$;
+          """, "key_text", before.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
+              .collect(java.util.stream.Collectors.joining(" || ', ' || ")), "state", before.state(),
+          "column", Sql.quote(c), "name", OverlaySql.literal(before.shown(c)), "logged", noLoggedNull(before, c)));
+    }
+    List<String> required = tableRequired(after);
+    // the check of the table's NOT NULL columns: named, or (an overlay made before it was) the one valid
+    // check that is not a column's own — the table's copied checks are NOT VALID
+    sql.append(fill("""
+        do $strata_r$ declare k record; begin
+          for k in select conname from pg_constraint where conrelid = {overlay_literal}::regclass and contype = 'c'
+                     and convalidated and conname not like 'strata\\_required\\_%' loop
+            execute format('alter table %s drop constraint %I', {overlay_literal}, k.conname);
+          end loop;
+        end $strata_r$;
+        alter table {overlay} drop constraint if exists {required}{add};
+        """, "overlay_literal", OverlaySql.literal(before.overlay()), "overlay", before.overlay(),
+        "required", Sql.quote(BranchObjectsSql.TABLE_REQUIRED), "add", required.isEmpty() ? ""
+            : ", add constraint " + Sql.quote(BranchObjectsSql.TABLE_REQUIRED) + " check (__deleted or ("
+                + required.stream().map(c -> Sql.quote(c) + " is not null")
+                    .collect(java.util.stream.Collectors.joining(" and ")) + "))"));
+    String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    // a column no longer redefined takes the table's default again
+    java.util.Set<String> still = new java.util.HashSet<>(after.redefined().stream().map(TableShape.Column::name)
+        .toList());
+    List<String> restored = before.redefined().stream().map(TableShape.Column::name).filter(c -> !still.contains(c))
+        .toList();
+    if (!restored.isEmpty()) {
+      sql.append(fill("""
+          do $strata_d$ declare r record; begin
+            for r in select a.attname, pg_get_expr(d.adbin, d.adrelid) as expr
+                     from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+                     where a.attrelid = {table_literal}::regclass and a.attname = any({names}) and not a.attisdropped
+                       and a.attidentity = '' and a.attgenerated = '' loop
+              execute format('alter view %s alter column %I ', {view_literal}, {renamed}::jsonb ->> r.attname::text)
+                || case when r.expr is null then 'drop default' else 'set default ' || r.expr end;
+            end loop;
+          end $strata_d$;
+          """, "table_literal", OverlaySql.literal(before.table()), "names", restored.stream()
+              .map(OverlaySql::literal).collect(java.util.stream.Collectors.joining(", ", "array[", "]::name[]")),
+          "view_literal", OverlaySql.literal(view), "renamed", OverlaySql.literal(shownJson(before, restored))));
+    }
+    sql.append(new BranchObjectsSql(after).redefinedDefaults(view));
+    return sql.toString();
+  }
+
+  /**
+   * A PL/pgSQL statement that raises (SQLSTATE 23502) when a before-image the branch's working log keeps has
+   * column {@code column} null: a discard or a reset would bring it back into a column made NOT NULL.
+   */
+  private static String noLoggedNull(OverlaySql b, String column) {
+    return fill("""
+        if exists (select from {log} where __present and {column} is null) then
+          raise exception using errcode = '23502', message = format('column %I is null in a row the branch'
+            || ' changed since its last commit (its working changes would bring the null back): commit or'
+            || ' discard them first', {name});
+        end if;""", "log", b.workingLog(), "column", Sql.quote(column), "name", OverlaySql.literal(b.shown(column)));
+  }
+
+  /** {@code names} to the names {@code b} shows them under, as a JSON object. */
+  private static String shownJson(OverlaySql b, List<String> names) {
+    java.util.Map<String, String> shown = new java.util.TreeMap<>();
+    names.forEach(n -> shown.put(n, b.shown(n)));
+    return io.strata.events.EventCodec.mapper().valueToTree(shown).toString();
+  }
+
   /** The NOT NULL columns of {@code b} that are the table's own (not added on the branch), but for the key. */
   private static List<String> tableRequired(OverlaySql b) {
     List<String> added = b.added().stream().map(TableShape.Column::name).toList();
@@ -267,6 +349,10 @@ final class BranchColumnsSql {
 
   /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */
   static final String REGISTER_ADDED = "update strata.branch_overlays set added = $3::text::jsonb where tid = $1 and bid = $2";
+
+  /** Files the table's own columns the branch defines otherwise ($3, JSON definitions) with its registration. */
+  static final String REGISTER_REDEFINED =
+      "update strata.branch_overlays set redefined = $3::text::jsonb where tid = $1 and bid = $2";
 
   /** Files the columns the branch shows under other names ($3, JSON: stored name to shown name) with its registration. */
   static final String REGISTER_RENAMED =

@@ -5,6 +5,7 @@ import static io.strata.projections.overlay.SqlTemplate.fill;
 import io.strata.events.TableShape;
 import io.strata.projections.postgres.Sql;
 import java.util.function.Function;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -23,9 +24,19 @@ final class BranchObjectsSql {
                                                 'nullable', true) order by a.attnum)::text
                 from pg_type ty join pg_attribute a on a.attrelid = ty.typrelid and a.attnum > 0 and not a.attisdropped
                where ty.oid = to_regtype(format('strata.%I', o.tid || '__r_' || o.bid))) as own_columns,
-             o.added::text as added, o.renamed::text as renamed
+             o.added::text as added, o.renamed::text as renamed, o.redefined::text as redefined
       from strata.branch_overlays o
       where o.tid = $1 order by o.bid""";
+
+  /** The table's own columns a registration files as the branch defines them ({@link #OVERLAYS}' {@code redefined}). */
+  static List<TableShape.Column> redefined(String json) {
+    try {
+      return json == null ? List.of() : io.strata.events.EventCodec.mapper().readValue(json,
+          new com.fasterxml.jackson.core.type.TypeReference<List<TableShape.Column>>() {});
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable registration of a branch's redefined columns", e);
+    }
+  }
 
   /** The renamed columns a registration files ({@link #OVERLAYS}' {@code renamed}). */
   static java.util.Map<String, String> renamed(String json) {
@@ -63,8 +74,16 @@ final class BranchObjectsSql {
    * T's key; T's NOT NULL rules for live rows) and its working log.
    */
   String create() {
-    String required = b.required().isEmpty() ? "" : ", add check (__deleted or ("
-        + b.required().stream().map(c -> Sql.quote(c) + " is not null").collect(Collectors.joining(" and ")) + "))";
+    // the table's NOT NULL columns (or the branch's, for the table's columns it redefined) in one check, named
+    // so that a change of them makes it again; each column the branch added has its own
+    List<String> added = b.added().stream().map(TableShape.Column::name).toList();
+    List<String> tableRequired = b.required().stream().filter(c -> !added.contains(c)).toList();
+    String required = (tableRequired.isEmpty() ? "" : ", add constraint " + Sql.quote(TABLE_REQUIRED)
+        + " check (__deleted or (" + tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
+            .collect(Collectors.joining(" and ")) + "))")
+        + b.required().stream().filter(added::contains).map(c -> ", add constraint "
+            + Sql.quote(BranchColumnsSql.requiredConstraint(c)) + " check (__deleted or " + Sql.quote(c)
+            + " is not null)").collect(Collectors.joining());
     String rowType = b.hasOwnShape() ? "create type " + b.rowType() + " as (" + b.rowTypeDefinition() + ");" : "";
     return new TrackingSql(b).createPreimages() + ";" + FollowColumnsSql.follow(b, false) + ";" + rowType + fill("""
         create table {overlay} as select * from {rows} with no data;
@@ -167,7 +186,8 @@ final class BranchObjectsSql {
         create trigger strata_write instead of insert or update or delete on {view}
           for each row execute function {function_name}();
         """,
-        "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "shown", shown(), "defaults", viewDefaults(view),
+        "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "shown", shown(),
+        "defaults", viewDefaults(view) + redefinedDefaults(view),
         "function", writeFunction(), "function_name", viewFunction());
   }
 
@@ -194,6 +214,22 @@ final class BranchObjectsSql {
   /** The columns of row {@code row} (NEW, OLD) of the view: named as the branch shows them, in the branch's order. */
   private String viewRow(String row) {
     return b.columns().stream().map(c -> row + "." + Sql.quote(b.shown(c))).collect(Collectors.joining(", "));
+  }
+
+  /** The overlay's check of the NOT NULL columns of the table's own (or as the branch redefined them). */
+  static final String TABLE_REQUIRED = "strata_required_table";
+
+  /**
+   * The defaults the branch gave columns of the table's own ({@link OverlaySql#redefined}) on its view
+   * {@code view}, in place of the table's: set, or dropped.
+   */
+  String redefinedDefaults(String view) {
+    StringBuilder defaults = new StringBuilder();
+    for (TableShape.Column c : b.redefined()) {
+      defaults.append("alter view ").append(view).append(" alter column ").append(Sql.quote(b.shown(c.name())))
+          .append(c.defaultValue() == null ? " drop default;" : " set default " + OverlaySql.addedValue(c) + ";");
+    }
+    return defaults.toString();
   }
 
   /** The defaults of the columns the branch added, on its view {@code view}: an insert that leaves one out. */

@@ -45,6 +45,7 @@ final class LayoutSql {
       alter table strata.branch_overlays add column if not exists fork_epoch bigint not null default 0;
       alter table strata.branch_overlays add column if not exists added jsonb not null default '[]';
       alter table strata.branch_overlays add column if not exists renamed jsonb not null default '{}';
+      alter table strata.branch_overlays add column if not exists redefined jsonb not null default '[]';
       create table if not exists strata.commit_sidecars (
         attempt text not null, tid text not null, key jsonb not null, before jsonb,
         primary key (attempt, tid, key));

@@ -68,10 +68,24 @@ final class OverlaySql {
    * image, names the stored column.
    */
   private final Map<String, String> renamed;
+  /**
+   * The table's own columns the branch defines otherwise (NOT NULL set or dropped, a default set or dropped),
+   * by stored name: its overlay's NOT NULL rules ({@link #required}) and its view's and writes' defaults follow
+   * them; the rows it reads from the table are the table's.
+   */
+  private final Map<String, TableShape.Column> redefined;
 
   private OverlaySql(String tid, String qualifiedTable, List<String> key, List<TableColumn> tableColumns,
       List<TableColumn> branchShape, List<TableShape.Column> added, String bid, Long knownForkEpoch,
       Map<String, String> renamed) {
+    this(tid, qualifiedTable, key, tableColumns, branchShape, added, bid, knownForkEpoch, renamed, null);
+  }
+
+  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<TableColumn> tableColumns,
+      List<TableColumn> branchShape, List<TableShape.Column> added, String bid, Long knownForkEpoch,
+      Map<String, String> renamed, List<TableShape.Column> redefined) {
+    this.redefined = new LinkedHashMap<>();
+    (redefined == null ? List.<TableShape.Column>of() : redefined).forEach(c -> this.redefined.put(c.name(), c));
     this.knownForkEpoch = knownForkEpoch;
     this.renamed = renamed == null ? Map.of() : Map.copyOf(renamed);
     this.renamed.forEach((from, to) -> Sql.quote(to)); // validates
@@ -110,7 +124,7 @@ final class OverlaySql {
    */
   public static OverlaySql of(TrackedTable t) {
     return new OverlaySql(t.id(), Sql.qualified(t.schema(), t.table()), t.key(), t.columns(), t.refColumns(),
-        t.refAdded(), null, null, t.refRenamed());
+        t.refAdded(), null, null, t.refRenamed(), t.refRedefined());
   }
 
   /** A tracked table, as {@code branch} sees it. */
@@ -137,13 +151,14 @@ final class OverlaySql {
    * which it added {@code added}.
    */
   OverlaySql withBranchShape(List<TableColumn> columns, List<TableShape.Column> added) {
-    return new OverlaySql(tid, table, key, tableColumns, columns, added, bid, knownForkEpoch, renamed);
+    return new OverlaySql(tid, table, key, tableColumns, columns, added, bid, knownForkEpoch, renamed,
+        redefinedAmong(columns == null ? tableColumns : columns));
   }
 
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
     return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), branchId, null,
-        renamed);
+        renamed, List.copyOf(redefined.values()));
   }
 
   /**
@@ -152,7 +167,7 @@ final class OverlaySql {
    */
   public OverlaySql forkedAt(long epoch) {
     return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), bid, epoch,
-        renamed);
+        renamed, List.copyOf(redefined.values()));
   }
 
   public boolean isDefaultBranch() {
@@ -252,7 +267,24 @@ final class OverlaySql {
   /** The same, showing the columns {@code renamedAfter} names under those names. */
   OverlaySql withRenamed(Map<String, String> renamedAfter) {
     return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), bid, knownForkEpoch,
-        renamedAfter);
+        renamedAfter, List.copyOf(redefined.values()));
+  }
+
+  /** The same, defining the table's own columns as {@code redefinedAfter} does (by stored name). */
+  OverlaySql withRedefined(List<TableShape.Column> redefinedAfter) {
+    return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), bid, knownForkEpoch,
+        renamed, redefinedAfter);
+  }
+
+  /** The table's own columns this branch defines otherwise, in the order it redefined them. */
+  List<TableShape.Column> redefined() {
+    return bid == null ? List.of() : List.copyOf(redefined.values());
+  }
+
+  /** Those of this branch's redefinitions that name a column of {@code columns} (a column dropped loses its own). */
+  private List<TableShape.Column> redefinedAmong(List<TableColumn> columns) {
+    java.util.Set<String> names = new java.util.HashSet<>(names(columns));
+    return redefined.values().stream().filter(c -> names.contains(c.name())).toList();
   }
 
   /** The columns this branch added through Strata, in order. */
@@ -260,9 +292,14 @@ final class OverlaySql {
     return bid == null ? List.of() : List.copyOf(added.values());
   }
 
-  /** The branch's columns, besides the key, that are NOT NULL (T's rule, kept by the branch's overlay). */
+  /**
+   * The branch's columns, besides the key, that are NOT NULL (T's rule, or the branch's own for a column it
+   * redefined; kept by the branch's overlay).
+   */
   List<String> required() {
-    return shape().stream().filter(c -> !c.nullable() && !key.contains(c.name())).map(TableColumn::name).toList();
+    return shape().stream().filter(c -> !key.contains(c.name())
+            && !(bid != null && redefined.containsKey(c.name()) ? redefined.get(c.name()).nullable() : c.nullable()))
+        .map(TableColumn::name).toList();
   }
 
   /** Whether this branch's columns differ from T's (see {@link #rowType}). */

@@ -282,6 +282,13 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> redefineColumns(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Column> redefined) {
+    return changeShape(unit, table, branch, table.columnsOnRef(), table.refAdded(), null, redefined,
+        (before, after, view) -> BranchColumnsSql.redefineColumns(before, after, view[0], view[1]));
+  }
+
+  @Override
   public Uni<Boolean> alterColumnsIfTheyConvert(UnitOfWork unit, TrackedTable table, String branch,
       List<TableShape.Column> columns) {
     SqlConnection tx = PgUnit.of(unit);
@@ -321,6 +328,16 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   private static Uni<Void> changeShape(UnitOfWork unit, TrackedTable table, String branch,
       List<TableColumn> columnsAfter, List<TableShape.Column> addedAfter, java.util.Map<String, String> renamedAfter,
       ShapeChange change) {
+    return changeShape(unit, table, branch, columnsAfter, addedAfter, renamedAfter, null, change);
+  }
+
+  /**
+   * As above, the branch then defining the table's own columns as {@code redefinedAfter} does (null: as its
+   * registration files, but for columns it no longer has): the registration, not the caller, says how.
+   */
+  private static Uni<Void> changeShape(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableColumn> columnsAfter, List<TableShape.Column> addedAfter, java.util.Map<String, String> renamedAfter,
+      List<TableShape.Column> redefinedAfter, ShapeChange change) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql unnamed = OverlaySql.of(table).onBranch(table.branchId(branch));
     return tx.query(STRATA_OWN_DDL + PgQueryAccess.LOCK).execute()
@@ -329,12 +346,14 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
           for (Row r : rows) {
             if (r.getString(0).equals(unnamed.bid())) {
               java.util.Map<String, String> registered = BranchObjectsSql.renamed(r.getString(7));
-              OverlaySql before = unnamed.withRenamed(registered);
+              OverlaySql before = unnamed.withRenamed(registered)
+                  .withRedefined(BranchObjectsSql.redefined(r.getString(8)));
               java.util.Map<String, String> shown = new java.util.TreeMap<>(renamedAfter != null ? renamedAfter
                   : registered);
               shown.keySet().retainAll(columnsAfter.stream().map(TableColumn::name).toList());
-              OverlaySql after = before.withBranchShape(columnsAfter, addedAfter).withRenamed(shown)
-                  .forkedAt(r.getLong(4));
+              OverlaySql shaped = before.withBranchShape(columnsAfter, addedAfter);
+              OverlaySql after = (redefinedAfter == null ? shaped : shaped.withRedefined(redefinedAfter))
+                  .withRenamed(shown).forkedAt(r.getLong(4));
               OverlaySql.rowTypesChanging();
               return tx.query(change.sql(before, after, new String[] {r.getString(2), r.getString(3)})).execute()
                   .invoke(OverlaySql::rowTypesChanging)
@@ -344,6 +363,8 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                       before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
                   .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_RENAMED).execute(Tuple.of(table.id(),
                       before.bid(), EventCodec.mapper().valueToTree(after.renamed()).toString())))
+                  .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_REDEFINED).execute(Tuple.of(table.id(),
+                      before.bid(), EventCodec.mapper().valueToTree(after.redefined()).toString())))
                   .replaceWithVoid();
             }
           }

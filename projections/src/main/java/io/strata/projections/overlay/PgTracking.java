@@ -119,12 +119,29 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   @Override
   public Uni<Void> addColumns(UnitOfWork unit, TrackedTable table, List<TableShape.Column> columns,
       java.time.Duration lockTimeout) {
-    SqlConnection tx = PgUnit.of(unit);
     // DDL on the table itself: the DDL guard looks at it and follows it, in this transaction
     String alter = "alter table " + OverlaySql.of(table).table() + " " + columns.stream()
         .map(c -> "add column if not exists " + Sql.quote(c.name()) + " " + c.type()
             + (c.nullable() ? "" : " not null") + (c.defaultValue() == null ? "" : " default " + c.defaultValue()))
         .collect(java.util.stream.Collectors.joining(", "));
+    return tx(unit, alter, table, lockTimeout);
+  }
+
+  @Override
+  public Uni<Void> redefineColumns(UnitOfWork unit, TrackedTable table, List<TableShape.Column> columns,
+      java.time.Duration lockTimeout) {
+    // DDL on the table itself: the DDL guard looks at it and follows it, in this transaction
+    String alter = "alter table " + OverlaySql.of(table).table() + " " + columns.stream()
+        .map(c -> "alter column " + Sql.quote(c.name()) + (c.nullable() ? " drop not null" : " set not null")
+            + ", alter column " + Sql.quote(c.name())
+            + (c.defaultValue() == null ? " drop default" : " set default " + c.defaultValue()))
+        .collect(java.util.stream.Collectors.joining(", "));
+    return tx(unit, alter, table, lockTimeout);
+  }
+
+  /** Runs {@code alter} on the table in the caller's transaction, waiting at most {@code lockTimeout} for its lock. */
+  private static Uni<Void> tx(UnitOfWork unit, String alter, TrackedTable table, java.time.Duration lockTimeout) {
+    SqlConnection tx = PgUnit.of(unit);
     return tx.query("set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
         .chain(() -> tx.query(alter).execute())
         .chain(() -> tx.query("set local lock_timeout = 0").execute())

@@ -96,7 +96,13 @@ public final class PgWorkingState implements WorkingState<UnitOfWork> {
         : tx.query(sql.columnDefaults()).execute().map(rows -> {
           Map<String, String> byColumn = new HashMap<>();
           rows.forEach(r -> byColumn.put(r.getString(0), r.getString(1)));
-          byColumn.putAll(sql.addedDefaults());
+          sql.addedDefaults().forEach((column, value) -> {
+            if (value == null) {
+              byColumn.remove(column); // a default the branch dropped
+            } else {
+              byColumn.put(column, value);
+            }
+          });
           return byColumn;
         });
     return memory.chain(() -> defaults)

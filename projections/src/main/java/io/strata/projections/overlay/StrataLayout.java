@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 15;
+  public static final int CURRENT = 16;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -95,7 +95,11 @@ public final class StrataLayout {
           tx -> Uni.createFrom().voidItem()),
       // the registry's column comes with the base objects
       new Step(15, "columns a branch shows under other names (rename_column): filed with the branch's registration,"
-          + " shown by its views", tx -> Uni.createFrom().voidItem()));
+          + " shown by its views", tx -> Uni.createFrom().voidItem()),
+      // the registry's column comes with the base objects; an overlay's unnamed check of the table's NOT NULL
+      // columns is found by its kind (the one valid check that is not a column's own) when it is first made again
+      new Step(16, "the table's own columns a branch defines otherwise (NOT NULL, default): filed with the branch's"
+          + " registration, held by its overlay and view", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

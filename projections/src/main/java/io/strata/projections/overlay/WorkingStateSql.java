@@ -208,10 +208,15 @@ final class WorkingStateSql {
         "table_literal", OverlaySql.literal(s.table()));
   }
 
-  /** The defaults of the columns this branch added that have one (column, its constant), as {@link #columnDefaults}. */
+  /**
+   * The defaults of the columns this branch added that have one (column, its constant), as {@link
+   * #columnDefaults}, and of the table's own it redefined: its default, or none (NULL) where it dropped the
+   * table's ({@code null} value: the caller's catalog default removed).
+   */
   Map<String, String> addedDefaults() {
     Map<String, String> defaults = new java.util.HashMap<>();
     s.added().stream().filter(c -> c.defaultValue() != null).forEach(c -> defaults.put(c.name(), OverlaySql.addedValue(c)));
+    s.redefined().forEach(c -> defaults.put(c.name(), c.defaultValue() == null ? null : OverlaySql.addedValue(c)));
     return defaults;
   }
 

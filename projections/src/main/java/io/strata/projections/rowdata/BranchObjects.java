@@ -119,6 +119,15 @@ public interface BranchObjects<X> {
   Uni<Void> alterColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns);
 
   /**
+   * Gives the table's own columns {@code branch} reads the definitions {@code redefined} has for them (every
+   * one it defines otherwise than the table, not only this change's; by stored name): a column made NOT NULL
+   * holds the rows the branch writes to it, checked first over every row it reads (a null: fails, SQLSTATE
+   * 23502, naming a key); a default set or dropped is the one its view's and its writes' inserts take.
+   * Copies no row; the table is not touched.
+   */
+  Uni<Void> redefineColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> redefined);
+
+  /**
    * {@link #alterColumns} of a new type, or nothing when a value the branch reads does not convert: answers
    * whether the columns were altered. Any other failure fails.
    */

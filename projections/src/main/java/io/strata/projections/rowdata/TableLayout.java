@@ -39,4 +39,12 @@ public interface TableLayout {
   default java.util.Map<String, String> renamedOn(String branch) {
     return java.util.Map.of();
   }
+
+  /**
+   * The table's own columns {@code branch} defines otherwise than the table (NOT NULL set or dropped, a default
+   * set or dropped), as it defines them, by stored name; empty for the default branch.
+   */
+  default List<TableShape.Column> redefinedOn(String branch) {
+    return List.of();
+  }
 }

@@ -18,10 +18,13 @@ import java.util.List;
  * @param refRenamed the columns the ref's branch shows under another name (stored name to shown name): its
  *     view, its query views and its rows read through the API show them so; everything else (the branch's
  *     objects, images, change sets) keeps the stored name
+ * @param refRedefined the table's own columns the ref's branch defines otherwise (NOT NULL set or dropped, a
+ *     default set or dropped), as it defines them, by stored name: the rows it writes take its rules and
+ *     defaults; the rows it reads from the table are the table's
  */
 public record TrackedTable(String repository, String name, String schema, String table, List<String> key,
     List<TableColumn> columns, List<TableColumn> refColumns, List<TableShape.Column> refAdded,
-    java.util.Map<String, String> refRenamed) {
+    java.util.Map<String, String> refRenamed, List<TableShape.Column> refRedefined) {
 
   public TrackedTable {
     key = List.copyOf(key);
@@ -30,6 +33,14 @@ public record TrackedTable(String repository, String name, String schema, String
         : List.copyOf(refColumns);
     refAdded = refAdded == null ? List.of() : List.copyOf(refAdded);
     refRenamed = refRenamed == null ? java.util.Map.of() : java.util.Map.copyOf(refRenamed);
+    refRedefined = refRedefined == null ? List.of() : List.copyOf(refRedefined);
+  }
+
+  /** A table worked on at a ref whose columns are {@code refColumns}, showing those {@code refRenamed} names so. */
+  public TrackedTable(String repository, String name, String schema, String table, List<String> key,
+      List<TableColumn> columns, List<TableColumn> refColumns, List<TableShape.Column> refAdded,
+      java.util.Map<String, String> refRenamed) {
+    this(repository, name, schema, table, key, columns, refColumns, refAdded, refRenamed, List.of());
   }
 
   /** A table worked on at a ref whose columns are {@code refColumns}, of which it added {@code refAdded}. */
@@ -62,12 +73,17 @@ public record TrackedTable(String repository, String name, String schema, String
   /** The table as {@code branch} reads it: with the columns it kept or added of its own, if any. */
   public static TrackedTable on(String repository, TableLayout t, String branch) {
     return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns(),
-        t.columnsOn(branch), t.addedOn(branch), t.renamedOn(branch));
+        t.columnsOn(branch), t.addedOn(branch), t.renamedOn(branch), t.redefinedOn(branch));
   }
 
   /** The same table, its ref showing the columns {@code renamed} names under those names. */
   public TrackedTable withRenamed(java.util.Map<String, String> renamed) {
-    return new TrackedTable(repository, name, schema, table, key, columns, refColumns, refAdded, renamed);
+    return new TrackedTable(repository, name, schema, table, key, columns, refColumns, refAdded, renamed, refRedefined);
+  }
+
+  /** The same table, its ref defining the table's own columns as {@code redefined} does. */
+  public TrackedTable withRedefined(List<TableShape.Column> redefined) {
+    return new TrackedTable(repository, name, schema, table, key, columns, refColumns, refAdded, refRenamed, redefined);
   }
 
   /**

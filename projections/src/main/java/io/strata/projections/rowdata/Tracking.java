@@ -114,6 +114,14 @@ public interface Tracking<X> {
    */
   Uni<Void> addColumns(X tx, TrackedTable table, List<TableShape.Column> columns, java.time.Duration lockTimeout);
 
+  /**
+   * Gives the table's columns {@code columns} names the NOT NULL rule and default {@code columns} defines
+   * (a branch's, merged into the default branch), online: one ALTER TABLE that waits at most {@code lockTimeout}
+   * for its lock (then {@link Busy}, nothing changed) and rewrites no row (NOT NULL scans the table under the
+   * lock; a null fails it with SQLSTATE 23502, nothing changed). The DDL guard follows it.
+   */
+  Uni<Void> redefineColumns(X tx, TrackedTable table, List<TableShape.Column> columns, java.time.Duration lockTimeout);
+
   /** The table's lock could not be had in time: nothing changed. */
   final class Busy extends RuntimeException {
     public Busy(String message) {

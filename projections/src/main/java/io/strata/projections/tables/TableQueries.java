@@ -227,7 +227,26 @@ public final class TableQueries {
   public Uni<Map<String, TableShape>> storedShapesAt(String repository, String commit) {
     return shapesAt(repository, commit).chain(shapes -> addedAt(repository, commit)
         .chain(added -> columnNamesAt(pool, repository, commit)
-            .map(names -> withBranchColumns(shapes, added, names))));
+            .chain(names -> redefinedAt(pool, repository, commit)
+                .map(redefined -> withRedefined(withBranchColumns(shapes, added, names), redefined)))));
+  }
+
+  /**
+   * {@code shapes} with the table's columns {@code redefined} names (per table, by stored name) defined as it
+   * defines them (a branch's NOT NULL and defaults of the table's columns).
+   */
+  public static Map<String, TableShape> withRedefined(Map<String, TableShape> shapes,
+      Map<String, List<TableShape.Column>> redefined) {
+    Map<String, TableShape> out = new TreeMap<>(shapes);
+    redefined.forEach((table, columns) -> {
+      TableShape s = out.get(table);
+      if (!columns.isEmpty() && s != null) {
+        out.put(table, new TableShape(s.columns().stream().map(c -> columns.stream()
+            .filter(r -> r.name().equals(c.name()) && r.type().equals(c.type())).findFirst().orElse(c)).toList(),
+            s.primaryKey(), s.constraints(), s.indexes()));
+      }
+    });
+    return out;
   }
 
   /**
@@ -356,6 +375,42 @@ public final class TableQueries {
     return all;
   }
 
+  /**
+   * Per table, the table's own columns the branch commit {@code commit} was made on defined otherwise when it
+   * was made (nullability, default; a table absent: none), read in {@code client}'s snapshot.
+   */
+  public static Uni<Map<String, List<TableShape.Column>>> redefinedAt(SqlClient client, String repository,
+      String commit) {
+    return definitionsAt(client, "redefined", repository, commit);
+  }
+
+  /**
+   * Per table, the column definitions commit {@code commit}'s row of {@code strata_meta.commit_added} keeps in
+   * {@code column} ({@code added} or {@code redefined}; none there: the table absent).
+   */
+  private static Uni<Map<String, List<TableShape.Column>>> definitionsAt(SqlClient client, String column,
+      String repository, String commit) {
+    return client.preparedQuery("select table_name, " + column + "::text from strata_meta.commit_added"
+            + " where repository = $1 and commit_id = $2 and " + column + " is not null")
+        .execute(Tuple.of(repository, commit))
+        .map(rows -> {
+          Map<String, List<TableShape.Column>> by = new TreeMap<>();
+          for (Row r : rows) {
+            try {
+              by.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), SHAPE_COLUMNS));
+            } catch (JsonProcessingException e) {
+              throw new IllegalStateException("unreadable " + column + " columns", e);
+            }
+          }
+          return by;
+        });
+  }
+
+  /** {@link #redefinedAt(SqlClient, String, String)} in the metadata database. */
+  public Uni<Map<String, List<TableShape.Column>>> redefinedAt(String repository, String commit) {
+    return redefinedAt(pool, repository, commit);
+  }
+
   /** {@link #addedAt(SqlClient, String, String)} in the metadata database. */
   public Uni<Map<String, List<TableShape.Column>>> addedAt(String repository, String commit) {
     return addedAt(pool, repository, commit);
@@ -367,18 +422,6 @@ public final class TableQueries {
    */
   public static Uni<Map<String, List<TableShape.Column>>> addedAt(SqlClient client, String repository,
       String commit) {
-    return client.preparedQuery("select table_name, added::text from strata_meta.commit_added"
-            + " where repository = $1 and commit_id = $2").execute(Tuple.of(repository, commit))
-        .map(rows -> {
-          Map<String, List<TableShape.Column>> added = new TreeMap<>();
-          for (Row r : rows) {
-            try {
-              added.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), SHAPE_COLUMNS));
-            } catch (JsonProcessingException e) {
-              throw new IllegalStateException("unreadable added columns", e);
-            }
-          }
-          return added;
-        });
+    return definitionsAt(client, "added", repository, commit);
   }
 }

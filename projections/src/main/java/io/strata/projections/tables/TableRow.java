@@ -26,10 +26,18 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     }
   }
 
-  /** The columns a live branch added (their definitions: rows it has not written read their constant default). */
-  public record BranchAdded(String branch, List<TableShape.Column> columns) {
+  /**
+   * The columns a live branch added (their definitions: rows it has not written read their constant default),
+   * and the table's own it defines otherwise ({@code redefined}: nullability, default).
+   */
+  public record BranchAdded(String branch, List<TableShape.Column> columns, List<TableShape.Column> redefined) {
     public BranchAdded {
       columns = List.copyOf(columns);
+      redefined = redefined == null ? List.of() : List.copyOf(redefined);
+    }
+
+    public BranchAdded(String branch, List<TableShape.Column> columns) {
+      this(branch, columns, List.of());
     }
   }
 
@@ -91,6 +99,25 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
         .orElse(java.util.Map.of());
   }
 
+  @Override
+  public List<TableShape.Column> redefinedOn(String branch) {
+    return branchAdded.stream().filter(b -> b.branch().equals(branch)).findFirst().map(BranchAdded::redefined)
+        .orElse(List.of());
+  }
+
+  /**
+   * The same table with {@code branch}'s columns, the columns it added, those it renamed and the table's own it
+   * defines otherwise set.
+   */
+  public TableRow withBranchShape(String branch, List<TableColumn> columns, List<TableShape.Column> added,
+      java.util.Map<String, String> renamed, List<TableShape.Column> redefined) {
+    TableRow shaped = withBranchShape(branch, columns, added, renamed);
+    List<BranchAdded> adds = new java.util.ArrayList<>(shaped.branchAdded.stream()
+        .filter(b -> !b.branch().equals(branch)).toList());
+    adds.add(new BranchAdded(branch, added, redefined));
+    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, adds, shaped.branchRenamed);
+  }
+
   /** The same table with {@code branch}'s columns, the columns it added and those it renamed set. */
   public TableRow withBranchShape(String branch, List<TableColumn> columns, List<TableShape.Column> added,
       java.util.Map<String, String> renamed) {
@@ -110,7 +137,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     own.add(new TableSchemaChanged.BranchColumns(branch, columns));
     List<BranchAdded> adds = new java.util.ArrayList<>(branchAdded.stream().filter(b -> !b.branch().equals(branch))
         .toList());
-    adds.add(new BranchAdded(branch, added));
+    adds.add(new BranchAdded(branch, added, redefinedOn(branch)));
     return new TableRow(facts, trackedAt, ddlThrough, own, adds, branchRenamed);
   }
 

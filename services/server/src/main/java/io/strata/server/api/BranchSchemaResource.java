@@ -47,7 +47,9 @@ public class BranchSchemaResource {
   @POST
   @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
       + " operations, checked and defined by the table's database before anything changes, alter_column operations"
-      + " (a new type, converting the rows the branch wrote as column::type, or nullability) or drop_column operations"
+      + " (of a column the branch added: a new type, converting the rows the branch wrote as column::type, or"
+      + " nullability; of one of the table's own: NOT NULL set or dropped, checked over every row the branch reads,"
+      + " or a default set or dropped (drop_default), for the rows the branch inserts) or drop_column operations"
       + " of columns the branch added or of the table's own but for its key, or rename_column operations (the"
       + " branch shows a column but for its key under a new name; nothing but its views changes) (one kind a"
       + " request; validate_only: checked alone); the table is not touched")
@@ -104,13 +106,12 @@ public class BranchSchemaResource {
         throw StrataException.invalid(at + ".new_name", ALTER_COLUMN + " changes a column's type or nullability: rename"
             + " it with " + RENAME_COLUMN);
       }
-      if (o.defaultValue() != null) {
-        // the rows the branch has not written read the default as their value: a new default would change them
-        throw StrataException.invalid(at + ".default", ALTER_COLUMN + " changes a column's type or nullability;"
-            + " changing the default of a column added on a branch is not built (the rows the branch has not written"
-            + " read it as their value)");
+      JsonNode d = o.defaultValue();
+      if (d != null && !d.isNull() && !d.isValueNode()) {
+        throw StrataException.invalid(at + ".default", "a JSON string, number or boolean the column's type reads");
       }
-      changes.add(new BranchSchemaCommands.ColumnChange(o.name(), o.type(), o.nullable()));
+      changes.add(new BranchSchemaCommands.ColumnChange(o.name(), o.type(), o.nullable(),
+          d == null || d.isNull() ? null : d.asText(), Boolean.TRUE.equals(o.dropDefault())));
     }
     return changes;
   }
@@ -124,7 +125,7 @@ public class BranchSchemaResource {
       if (o == null || !RENAME_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + RENAME_COLUMN);
       }
-      if (o.type() != null || o.nullable() != null || o.defaultValue() != null) {
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.dropDefault() != null) {
         throw StrataException.invalid(at, RENAME_COLUMN + " takes a column's name and its new_name alone");
       }
       renames.add(new io.strata.server.domain.Commands.Rename(o.name(), o.newName()));
@@ -141,7 +142,8 @@ public class BranchSchemaResource {
       if (o == null || !DROP_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + DROP_COLUMN);
       }
-      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null) {
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
+          || o.dropDefault() != null) {
         throw StrataException.invalid(at, DROP_COLUMN + " takes a column's name alone");
       }
       names.add(o.name());
@@ -159,8 +161,11 @@ public class BranchSchemaResource {
       }
       if (o == null || !ADD_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "the schema operations a branch takes are: " + ADD_COLUMN + ", "
-            + ALTER_COLUMN + " (of a column the branch added; altering the table's own columns on a branch is not built"
-            + " yet), " + DROP_COLUMN + " and " + RENAME_COLUMN);
+            + ALTER_COLUMN + " (a column the branch added: its type or nullability; one of the table's own: its"
+            + " nullability or default), " + DROP_COLUMN + " and " + RENAME_COLUMN);
+      }
+      if (o.dropDefault() != null) {
+        throw StrataException.invalid(at + ".drop_default", ADD_COLUMN + " takes a default or none");
       }
       JsonNode d = o.defaultValue();
       if (d != null && !d.isNull() && !d.isValueNode()) {

@@ -48,12 +48,13 @@ public final class Requests {
   /**
    * One schema operation: {@code add_column} with the column's name, type, nullability (default true) and
    * default (a JSON string, number or boolean its type reads; none or null: no default), {@code
-   * alter_column} with the name of a column the branch added and its new type, nullability or both, {@code
+   * alter_column} with the name of a column the branch added and its new type, nullability or both, or of one
+   * of the table's own and its nullability, its default ({@code default}) or {@code drop_default}, {@code
    * drop_column} with the name of a column the branch added, or of one of the table's own but for its key, or
    * {@code rename_column} with the name of a column the branch shows (but for the key) and its {@code new_name}.
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,
-      @JsonProperty("default") JsonNode defaultValue, String newName) {}
+      @JsonProperty("default") JsonNode defaultValue, String newName, Boolean dropDefault) {}
 
   public record Resolution(String table, JsonNode key, String field, String take, JsonNode value) {}
 

@@ -53,7 +53,7 @@ public class BranchCommands {
             .chain(() -> resolver.resolve(repository, from))
             .chain(r -> r.isPlainBranch()
                 ? Uni.createFrom().item(new Commands.CreateBranch(name, from, r.branch(), null, isProtected))
-                // a commit of a branch that added columns: the new branch has them (BranchSchemaDecider.inherited)
+                // a commit of a branch that added columns: the new branch has them (BranchShapeInheritance.inherited)
                 : tableQueries.addedAt(repository, r.commit())
                     .map(added -> new Commands.CreateBranch(name, from, null, r.commit(), isProtected, added,
                         Map.of())));

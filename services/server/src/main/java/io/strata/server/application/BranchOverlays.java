@@ -16,6 +16,7 @@ import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
 import io.strata.events.TableShape;
 import io.strata.server.domain.BranchSchemaDecider;
+import io.strata.server.domain.BranchShapeInheritance;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import jakarta.inject.Inject;
@@ -67,8 +68,11 @@ public class BranchOverlays {
         .map(c::withDroppedOwn)
         .chain(decided -> source != null ? Uni.createFrom().item(decided)
             : CommitGraphReads.renamedAt(tx, repository, start).map(decided::withCommitRenamed))
-        .call(decided -> install(tx, state, repository, c.name(), start, BranchSchemaDecider.inherited(state, decided),
-            BranchSchemaDecider.droppedBy(state, decided), BranchSchemaDecider.renamedBy(state, decided)))
+        .chain(decided -> source != null ? Uni.createFrom().item(decided)
+            : CommitGraphReads.redefinedAt(tx, repository, start).map(decided::withCommitRedefined))
+        .call(decided -> install(tx, state, repository, c.name(), start, BranchShapeInheritance.inherited(state, decided),
+            BranchShapeInheritance.droppedBy(state, decided), BranchShapeInheritance.renamedBy(state, decided),
+            BranchShapeInheritance.redefinedBy(state, decided)))
         .map(decided -> (Commands.Command) decided);
   }
 
@@ -116,7 +120,7 @@ public class BranchOverlays {
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
   private Uni<Void> install(UnitOfWork tx, RepositoryState state, String repository, String branch, String start,
       Map<String, List<TableShape.Column>> inherited, Map<String, List<String>> dropped,
-      Map<String, Map<String, String>> renamed) {
+      Map<String, Map<String, String>> renamed, Map<String, List<TableShape.Column>> redefined) {
     String mainHead = state.branch(state.defaultBranch()).head();
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
@@ -127,7 +131,9 @@ public class BranchOverlays {
               // the start commit's state, from the default branch's: its working changes undone too
               StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
               return backends.inCommand(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, TrackedTable.of(repository, t))
-                  .chain(() -> c.roles().branchObjects().create(c, TrackedTable.of(repository, t), branch, fromMain,
+                  // its overlay made with the NOT NULL rules its source has (the start's rows keep to them)
+                  .chain(() -> c.roles().branchObjects().create(c, TrackedTable.of(repository, t)
+                      .withRedefined(redefined.getOrDefault(t.name(), List.of())), branch, fromMain,
                       inherited.getOrDefault(t.name(), List.of())))
                   // then without the table's columns its source dropped (filled first in the table's columns)
                   .chain(() -> !dropped.containsKey(t.name()) ? Uni.createFrom().voidItem()
@@ -137,7 +143,12 @@ public class BranchOverlays {
                   .chain(() -> !renamed.containsKey(t.name()) ? Uni.createFrom().voidItem()
                       : c.roles().branchObjects().renameColumns(c, withoutDropped(withInherited(repository, t,
                           inherited.getOrDefault(t.name(), List.of())), dropped.getOrDefault(t.name(), List.of())),
-                          branch, renamed.get(t.name()))));
+                          branch, renamed.get(t.name())))
+                  // then defining the table's columns as its source does (its rows keep to those rules)
+                  .chain(() -> !redefined.containsKey(t.name()) ? Uni.createFrom().voidItem()
+                      : c.roles().branchObjects().redefineColumns(c, withoutDropped(withInherited(repository, t,
+                          inherited.getOrDefault(t.name(), List.of())), dropped.getOrDefault(t.name(), List.of())),
+                          branch, redefined.get(t.name()))));
             })
             .collect().last().replaceWithVoid());
   }

@@ -112,7 +112,7 @@ public class BranchSchemaCommands {
    * {@code command} in the repository's queue: checked by {@code require}, then (unless it only checks) the
    * branch's objects of its table changed by {@code work} in the command's transaction.
    */
-  private Uni<CommandResponse> onBranchObjects(String repository, Commands.BranchSchemaCommand command,
+  Uni<CommandResponse> onBranchObjects(String repository, Commands.BranchSchemaCommand command,
       Consumer<RepositoryState> require, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work, CommandContext ctx,
       Answer answer) {
     return processor.execute(repository, Footprint.branches(command.branch()), (tx, state) -> {
@@ -130,7 +130,8 @@ public class BranchSchemaCommands {
     TableTracked t = state.tables().get(command.table());
     TrackedTable onBranch = new TrackedTable(repository, command.table(), t.schema(), t.table(), t.primaryKey(),
         t.columns(), state.columnsOn(command.table(), command.branch()),
-        state.addedOn(command.table(), command.branch()), state.renamedOn(command.table(), command.branch()));
+        state.addedOn(command.table(), command.branch()), state.renamedOn(command.table(), command.branch()),
+        state.redefinedOn(command.table(), command.branch()));
     return backends.inCommand(tx, repository, t.storage(), c -> work.apply(c, onBranch)).replaceWith(command);
   }
 
@@ -251,8 +252,35 @@ public class BranchSchemaCommands {
     return stored;
   }
 
-  /** A change asked for a column the branch added: a new type ({@code null}: kept), nullability ({@code null}: kept). */
-  public record ColumnChange(String name, String type, Boolean nullable) {}
+  /**
+   * A change asked for a column: a new type ({@code null}: kept), nullability ({@code null}: kept), a default
+   * ({@code defaultText}: the text its type reads; {@code dropDefault}: none; neither: kept). A column the branch
+   * added takes a type and nullability; one of the table's own, nullability and a default.
+   */
+  public record ColumnChange(String name, String type, Boolean nullable, String defaultText, boolean dropDefault) {
+    public ColumnChange(String name, String type, Boolean nullable) {
+      this(name, type, nullable, null, false);
+    }
+
+    boolean changesDefault() {
+      return defaultText != null || dropDefault;
+    }
+  }
+
+  /**
+   * Refuses (409) a change worked out for columns by the names the branch showed ({@code storedOf}: shown name to
+   * stored name) when one of them shows another column by now (renamed meanwhile).
+   */
+  static void requireStillShown(RepositoryState state, String table, String branch, Map<String, String> storedOf) {
+    storedOf.forEach((name, stored) -> {
+      if (!stored.equals(state.storedName(table, branch, name)) && state.tables().containsKey(table)
+          && state.branch(branch) != null && state.storedName(table, branch, name) != null) {
+        throw new StrataException(ErrorCode.SchemaMoved, "column '" + name + "' of table '" + table
+            + "' was renamed on branch '" + branch + "' while this change was worked out: send it again",
+            Map.of("table", table, "branch", branch, "column", name));
+      }
+    });
+  }
 
   /**
    * Changes the type or nullability of columns {@code branch} added to {@code table}. Each new definition
@@ -278,9 +306,32 @@ public class BranchSchemaCommands {
           // the names as the branch shows them: their stored names (checked again in the queue)
           Map<String, String> renamed = t.renamedOn(branch);
           Map<String, String> storedOf = new java.util.HashMap<>();
-          for (ColumnChange c : changes) {
-            String stored = renamed.entrySet().stream().filter(e -> e.getValue().equals(c.name())).map(Map.Entry::getKey)
-                .findFirst().orElse(renamed.containsKey(c.name()) ? "\u0000" : c.name());
+          List<String> storedNames = changes.stream().map(c -> renamed.entrySet().stream()
+              .filter(e -> e.getValue().equals(c.name())).map(Map.Entry::getKey).findFirst()
+              .orElse(renamed.containsKey(c.name()) ? "\u0000" : c.name())).toList();
+          java.util.Set<String> addedNames = new java.util.HashSet<>(t.addedOn(branch).stream()
+              .map(TableShape.Column::name).toList());
+          long ofTable = storedNames.stream().filter(n -> !addedNames.contains(n)
+              && t.columnsOn(branch).stream().anyMatch(x -> x.name().equals(n))).count();
+          if (ofTable > 0 && ofTable < changes.size()) {
+            throw StrataException.invalid("operations", "alter the columns the branch added and the table's own in"
+                + " separate requests");
+          }
+          if (ofTable > 0) {
+            return TableColumnRedefinitionCommands.redefine(this, repository, t, branch, changes, storedNames,
+                validateOnly, ctx, answer, backends);
+          }
+          for (int i = 0; i < changes.size(); i++) {
+            ColumnChange c = changes.get(i);
+            if (c.changesDefault()) {
+              // the rows the branch has not written read an added column's default as their value
+              throw StrataException.invalid("operations[" + i + "].default", "changing the default of a column added"
+                  + " on a branch is not built (the rows the branch has not written read it as their value)");
+            }
+          }
+          for (int i = 0; i < changes.size(); i++) {
+            ColumnChange c = changes.get(i);
+            String stored = storedNames.get(i);
             storedOf.put(c.name(), stored);
             TableShape.Column now = t.addedOn(branch).stream().filter(a -> a.name().equals(stored)).findFirst()
                 .orElse(null);
@@ -307,18 +358,28 @@ public class BranchSchemaCommands {
                     ? new TableShape.Column(renamed.get(d.name()), d.type(), d.nullable(), d.collation(),
                         d.defaultValue(), d.generated(), d.identity()) : d).toList();
                 return onBranchObjects(repository, command, state -> {
-                  storedOf.forEach((name, stored) -> {
-                    if (!stored.equals(state.storedName(table, branch, name)) && state.tables().containsKey(table)
-                        && state.branch(branch) != null && state.storedName(table, branch, name) != null) {
-                      throw new StrataException(ErrorCode.SchemaMoved, "column '" + name + "' of table '" + table
-                          + "' was renamed on branch '" + branch + "' while this change was worked out: send it again",
-                          Map.of("table", table, "branch", branch, "column", name));
-                    }
-                  });
+                  requireStillShown(state, table, branch, storedOf);
                   BranchSchemaDecider.requireAlterable(state, command);
                 }, (unit, onBranch) -> alter(unit, onBranch, branch, defined), ctx, answer.apply(shown));
               });
         });
+  }
+
+  /**
+   * Gives the table's own columns on {@code branch} the NOT NULL rules and defaults {@code columns} define (a
+   * merge's source's, {@link SchemaPromotions}); a null among the branch's rows in a column made NOT NULL: 422.
+   */
+  Uni<CommandResponse> redefineCarried(String repository, String branch, String table, List<TableShape.Column> columns,
+      CommandContext ctx) {
+    return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
+      List<TableShape.Column> from = columns.stream().map(c -> io.strata.server.domain.TableColumnRedefinitions
+          .definitionOn(state, table, branch, c.name())).toList();
+      Commands.RedefineBranchColumns command = new Commands.RedefineBranchColumns(table, branch, from, columns, false);
+      io.strata.server.domain.TableColumnRedefinitions.requireRedefinable(state, command);
+      return onBranch(tx, state, repository, command, (unit, onBranch) -> TableColumnRedefinitionCommands.redefine(
+          unit, onBranch, branch, io.strata.server.domain.TableColumnRedefinitions.after(onBranch.refRedefined(),
+              columns)));
+    }, ctx, Answer.NONE);
   }
 
   /**
@@ -408,21 +469,28 @@ public class BranchSchemaCommands {
     for (int i = 0; i < changes.size(); i++) {
       ColumnChange c = changes.get(i);
       String at = "operations[" + i + "]";
-      if (c.name() == null || !COLUMN.matcher(c.name()).matches()) {
-        throw StrataException.invalid(at + ".name", "the name of a column the branch added");
+      if (c.name() == null || !NAMED.matcher(c.name()).matches()) {
+        throw StrataException.invalid(at + ".name", "the name of a column the branch has (1-63 characters, not"
+            + " starting with two underscores)");
       }
       if (c.type() != null && (c.type().length() > 100 || !TYPE.matcher(c.type()).matches())) {
         throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
             + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
       }
-      if (c.type() == null && c.nullable() == null) {
-        throw StrataException.invalid(at, "give the column's new type, its nullability, or both");
+      if (c.type() == null && c.nullable() == null && !c.changesDefault()) {
+        throw StrataException.invalid(at, "give the column's new type, its nullability or its default");
+      }
+      if (c.defaultText() != null && c.dropDefault()) {
+        throw StrataException.invalid(at + ".drop_default", "give a default or drop it, not both");
+      }
+      if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
+        throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
       }
     }
   }
 
   /** Refuses (422) a default the database writes longer than {@link #MAX_STORED_DEFAULT_LENGTH}. */
-  private static void requireStoredDefaultsFit(List<TableShape.Column> defined) {
+  static void requireStoredDefaultsFit(List<TableShape.Column> defined) {
     for (int i = 0; i < defined.size(); i++) {
       TableShape.Column c = defined.get(i);
       if (c.defaultValue() != null && c.defaultValue().length() > MAX_STORED_DEFAULT_LENGTH) {

@@ -61,6 +61,99 @@ public class BranchSchemaResets {
    */
   Uni<Moved> toCommit(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,
       List<TableRow> tracked) {
+    return columnsAt(tx, state, repository, branch, to, tracked)
+        .chain(moved -> CommitGraphReads.redefinedAt(tx, repository, to)
+            .chain(wanted -> redefining(tx, state, repository, branch, moved, wanted)));
+  }
+
+  /**
+   * {@code moved} then defining the table's own columns as the commit's branch did ({@code wanted}; none for a
+   * commit of a branch that redefined none: the table's definitions): NOT NULL relaxed before the rows move
+   * where either side has the column nullable (the commit's rows may bring nulls back), the commit's rules and
+   * defaults once they moved. Zero-copy; recorded with the reset's schema changes.
+   */
+  private Uni<Moved> redefining(UnitOfWork tx, RepositoryState state, String repository, String branch, Moved moved,
+      Map<String, List<TableShape.Column>> wanted) {
+    List<TableBranchSchemaChanged> events = new ArrayList<>(moved.events());
+    List<TableRow> after = new ArrayList<>(moved.tracked());
+    List<java.util.function.Supplier<Uni<Void>>> before = new ArrayList<>();
+    List<java.util.function.Supplier<Uni<Void>>> afterRows = new ArrayList<>();
+    for (int i = 0; i < after.size(); i++) {
+      TableRow row = after.get(i);
+      String table = row.name();
+      TableTracked own = state.tables().get(table);
+      if (own == null) {
+        continue;
+      }
+      TableBranchSchemaChanged changed = events.stream().filter(e -> e.name().equals(table)).findFirst().orElse(null);
+      List<TableColumn> columns = changed != null ? changed.columns() : state.columnsOn(table, branch);
+      List<TableShape.Column> current = BranchSchemaDecider.redefinedAmong(state.redefinedOn(table, branch), columns);
+      List<TableShape.Column> target = BranchSchemaDecider.redefinedAmong(wanted.getOrDefault(table, List.of()),
+          columns).stream().filter(w -> own.columns().stream().anyMatch(c -> c.name().equals(w.name())
+              && c.type().equals(w.type()))).toList();
+      if (current.equals(target)) {
+        continue;
+      }
+      Map<String, TableShape.Column> table0 = BranchSchemaDecider.tableColumns(own);
+      Map<String, TableShape.Column> then = new java.util.LinkedHashMap<>();
+      target.forEach(w -> then.put(w.name(), w));
+      List<TableShape.Column> loose = new ArrayList<>();
+      java.util.Set<String> names = new java.util.LinkedHashSet<>();
+      current.forEach(c -> names.add(c.name()));
+      target.forEach(c -> names.add(c.name()));
+      for (String name : names) {
+        TableShape.Column now = current.stream().filter(c -> c.name().equals(name)).findFirst()
+            .orElse(table0.get(name));
+        TableShape.Column w = then.getOrDefault(name, table0.get(name));
+        if (now == null || w == null) {
+          continue;
+        }
+        loose.add(new TableShape.Column(name, w.type(), now.nullable() || w.nullable(), w.collation(), w.defaultValue(),
+            w.generated(), w.identity()));
+      }
+      // a column the commit's branch did not redefine takes the table's definition (pinned as the branch's own)
+      List<TableShape.Column> wantedAll = names.stream().map(n -> then.getOrDefault(n, table0.get(n)))
+          .filter(java.util.Objects::nonNull).toList();
+      List<TableColumn> columnsAfter = columns.stream().map(c -> wantedAll.stream().filter(w -> w.name().equals(c.name()))
+          .findFirst().map(w -> new TableColumn(c.name(), c.type(), w.nullable())).orElse(c)).toList();
+      List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>(changed != null ? changed.operations()
+          : List.of());
+      Map<String, String> shown = changed != null ? changed.renamed() : state.renamedOn(table, branch);
+      wantedAll.forEach(w -> operations.add(new TableBranchSchemaChanged.Operation(
+          TableBranchSchemaChanged.ALTER_COLUMN, w.named(shown.getOrDefault(w.name(), w.name())))));
+      List<TableShape.Column> added = changed != null ? changed.added() : state.addedOn(table, branch);
+      TableBranchSchemaChanged event = new TableBranchSchemaChanged(table, branch, operations, columnsAfter, added,
+          shown, wantedAll);
+      if (changed != null) {
+        events.set(events.indexOf(changed), event);
+      } else {
+        events.add(event);
+      }
+      int at = i;
+      before.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
+          .redefineColumns(c, TrackedTable.on(repository, row, branch), branch, loose)));
+      afterRows.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
+          .redefineColumns(c, TrackedTable.on(repository, after.get(at), branch), branch, wantedAll)));
+      after.set(at, row.withBranchShape(branch, columnsAfter, added, shown, wantedAll));
+    }
+    if (before.isEmpty()) {
+      return Uni.createFrom().item(moved);
+    }
+    Uni<Void> relaxed = Uni.createFrom().voidItem();
+    for (java.util.function.Supplier<Uni<Void>> b : before) {
+      relaxed = relaxed.chain(b::get);
+    }
+    return relaxed.replaceWith(new Moved(events, after, () -> {
+      Uni<Void> all = moved.afterRows().get();
+      for (java.util.function.Supplier<Uni<Void>> a : afterRows) {
+        all = all.chain(a::get);
+      }
+      return all;
+    }));
+  }
+
+  private Uni<Moved> columnsAt(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,
+      List<TableRow> tracked) {
     return CommitGraphReads.addedAt(tx, repository, to).chain(target -> CommitGraphReads.shapeColumnNamesAt(tx,
         repository, to).chain(shapeNames -> CommitGraphReads.columnNamesAt(tx, repository, to).chain(recorded ->
         CommitGraphReads.renamedAt(tx, repository, to).chain(renamedThen ->
@@ -110,7 +203,7 @@ public class BranchSchemaResets {
             continue;
           }
           events.add(new TableBranchSchemaChanged(table, branch, renameOperations(state, table, branch, shown),
-              state.columnsOn(table, branch), current, shown));
+              state.columnsOn(table, branch), current, shown, state.redefinedOn(table, branch)));
           after.add(row.withBranchShape(branch, state.columnsOn(table, branch), current, shown));
           TrackedTable same = TrackedTable.on(repository, row, branch);
           work = work.chain(() -> backends.inCommand(tx, repository, own.storage(),
@@ -166,7 +259,8 @@ public class BranchSchemaResets {
         operations.addAll(renameOperations(state, table, branch, renamedAfter).stream()
             .filter(o -> columnsAfter.stream().anyMatch(x -> x.name().equals(o.from())
                 || renamedNow.getOrDefault(x.name(), x.name()).equals(o.from()))).toList());
-        events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter, renamedAfter));
+        events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter, renamedAfter,
+            BranchSchemaDecider.redefinedAmong(state.redefinedOn(table, branch), columnsAfter)));
         int at = after.size();
         after.add(row.withBranchShape(branch, columnsMoving, addedMoving, renamedAfter));
 

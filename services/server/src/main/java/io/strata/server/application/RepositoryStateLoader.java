@@ -63,10 +63,13 @@ public class RepositoryStateLoader {
       Map<String, List<TableSchemaChanged.BranchColumns>> branchColumns = new HashMap<>();
       Map<String, Map<String, List<TableShape.Column>>> added = new HashMap<>();
       Map<String, Map<String, Map<String, String>>> renamed = new HashMap<>();
+      Map<String, Map<String, List<TableShape.Column>>> redefined = new HashMap<>();
       s.tables().forEach(t -> {
         tables.put(t.name(), t.toEvent());
         branchColumns.put(t.name(), t.branchColumns());
         t.branchAdded().forEach(a -> added.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.columns()));
+        t.branchAdded().stream().filter(a -> !a.redefined().isEmpty()).forEach(a -> redefined
+            .computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.redefined()));
         t.branchRenamed().forEach(a -> renamed.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(),
             a.renamed()));
         if (t.ddlThrough() > 0) {
@@ -82,6 +85,7 @@ public class RepositoryStateLoader {
           s.lastPosition());
       state.restoreAdded(added);
       state.restoreRenamed(renamed);
+      state.restoreRedefined(redefined);
     }
     return state;
   }

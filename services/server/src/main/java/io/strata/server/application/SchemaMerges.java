@@ -65,17 +65,19 @@ class SchemaMerges {
    * the source still has: the source's changes to their
    * values are conflicts ({@code schema_data}, decided with the rows: {@link #requireUnchanged}) unless
    * {@code ours} settles them; and per table the names a target other than the default one shows its columns
-   * under after the merge ({@code renames}: stored name to shown name) where the merge changes them.
+   * under after the merge ({@code renames}: stored name to shown name) where the merge changes them; and per
+   * table the table's own columns whose NOT NULL or default the target takes from the source
+   * ({@code redefines}: the target's definitions after, {@link RedefinitionSettlement}).
    */
   record Settled(Map<String, Set<String>> keptOurs, Map<String, List<TableShape.Column>> adds,
       Map<String, List<String>> drops, Map<String, List<SchemaMerge.Change>> alters,
       Map<String, List<TableShape.Column>> brought,
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
-      Map<String, Set<String>> ownDroppedByOurs, Map<String, Map<String, String>> renames, String source,
-      String target, boolean columnsMerged) {
+      Map<String, Set<String>> ownDroppedByOurs, Map<String, Map<String, String>> renames,
+      Map<String, List<TableShape.Column>> redefines, String source, String target, boolean columnsMerged) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
     static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-        Map.of(), Map.of(), null, null, false);
+        Map.of(), Map.of(), Map.of(), null, null, false);
 
     /**
      * The table's own columns the target dropped since the base (on its branch) that the source still has: the
@@ -87,7 +89,7 @@ class SchemaMerges {
 
     /** Whether the target's columns change before its rows: columns given, redefined, dropped or renamed. */
     boolean changesColumns() {
-      return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty() || !renames.isEmpty();
+      return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty() || !renames.isEmpty() || !redefines.isEmpty();
     }
 
 
@@ -129,7 +131,8 @@ class SchemaMerges {
         .map(rows -> source.branch() == null || !source.isPlainBranch() || rows.stream()
             .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()
                 || lacksOwn(t, target) || lacksOwn(t, source.branch())
-                || !t.renamedOn(target).isEmpty() || !t.renamedOn(source.branch()).isEmpty()))
+                || !t.renamedOn(target).isEmpty() || !t.renamedOn(source.branch()).isEmpty()
+                || !t.redefinedOn(target).isEmpty() || !t.redefinedOn(source.branch()).isEmpty()))
         .chain(any -> !any ? Uni.createFrom().item(Settled.NONE) : loader.load(repo).chain(state -> {
           RepositoryState.Branch into = state.branch(target);
           if (into == null) {
@@ -166,7 +169,10 @@ class SchemaMerges {
                 .chain(sourceAdded -> (live ? Uni.createFrom().item(Map.<String, List<String>>of())
                     : tables.columnNamesAt(repo, theirs)).chain(sourceNames -> tables.renamedAt(repo, base)
                     .chain(baseRenamed -> sourceNames(repo, state, theirs, liveSource, baseRenamed)
-                        .map(sourceRenamed -> {
+                    .chain(sourceRenamed -> tables.redefinedAt(repo, base)
+                    .chain(baseRedefined -> (live ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
+                        : tables.redefinedAt(repo, theirs))
+                        .map(sourceRedefined -> {
                   Map<String, Set<String>> added = new TreeMap<>();
                   Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
                   for (TableTracked t : state.tables().values()) {
@@ -185,10 +191,17 @@ class SchemaMerges {
                     TableQueries.withBranchColumns(sourceShapes, sourceAdded, sourceNames).forEach((t, shape) ->
                         theirsColumns.put(t, shape.columns()));
                   }
+                  // how each side defines the table's own columns (NOT NULL, default): the base's and a commit's
+                  // as their shapes record them with their branch's redefinitions, a live branch's as it does now
+                  Map<String, Map<String, TableShape.Column>> baseDefined = RedefinitionSettlement.byName(
+                      TableQueries.withRedefined(baseShapes, baseRedefined));
+                  Map<String, Map<String, TableShape.Column>> theirsDefined = live
+                      ? RedefinitionSettlement.onBranch(state, liveSource)
+                      : RedefinitionSettlement.byName(TableQueries.withRedefined(sourceShapes, sourceRedefined));
                   return SchemaSettlement.settle(state, target, sourceName,
                       TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
-                      added, theirsAdded, strategy, baseRenamed, sourceRenamed);
-                }))))))))
+                      added, theirsAdded, strategy, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
+                }))))))))))
         .call(settled -> requireAlterations(repo, state, settled));
   }
 

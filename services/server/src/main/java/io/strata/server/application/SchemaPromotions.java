@@ -59,13 +59,14 @@ public class SchemaPromotions {
    * Before a merge into {@code target} whose schema merge ({@link SchemaMerges}) settled as {@code settled}:
    * gives the target the columns it gains (see the class comment) and waits until they are recorded. Nothing
    * for a dry run. Answers whether the merge brings columns added through Strata into the default branch's
-   * tables (they gained them now, or before an interrupted merge's retry): its merge then makes a merge
-   * commit, which reads them; refused before anything changes when the merge may only fast-forward.
+   * tables (they gained them now, or before an interrupted merge's retry), or changed their columns' NOT NULL
+   * rules and defaults: its merge then makes a merge commit, which reads them; refused before anything changes
+   * when the merge may only fast-forward.
    */
   Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
     if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()
-        && settled.renames().isEmpty()) {
+        && settled.renames().isEmpty() && settled.redefines().isEmpty()) {
       return Uni.createFrom().item(false);
     }
     return loader.load(repository).chain(state -> {
@@ -74,6 +75,13 @@ public class SchemaPromotions {
       }
       boolean intoDefault = target.equals(state.defaultBranch());
       Map<String, List<TableShape.Column>> carried = settled.brought();
+      if (fastForwardOnly && intoDefault && carried.isEmpty() && !settled.redefines().isEmpty()) {
+        String table = settled.redefines().keySet().iterator().next();
+        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source + "' gives columns "
+            + settled.redefines().get(table).stream().map(TableShape.Column::name).toList() + " of table '" + table
+            + "' of '" + target + "' its NOT NULL rules and defaults, which its head then records in a merge commit:"
+            + " fast_forward only cannot be honoured", Map.of("table", table, "branch", target));
+      }
       if (fastForwardOnly && intoDefault && !carried.isEmpty()) {
         // also when the table has them already (a promotion interrupted after its ALTER): a fast-forward
         // would make main's head a commit older than the shape that reads them
@@ -92,17 +100,26 @@ public class SchemaPromotions {
       altering.keySet().retainAll(state.tables().keySet());
       Map<String, Map<String, String>> renaming = new TreeMap<>(settled.renames());
       renaming.keySet().retainAll(state.tables().keySet());
-      if (pending.isEmpty() && dropping.isEmpty() && altering.isEmpty() && renaming.isEmpty()) {
+      Map<String, List<TableShape.Column>> redefining = new TreeMap<>(settled.redefines());
+      redefining.keySet().retainAll(state.tables().keySet());
+      if (pending.isEmpty() && dropping.isEmpty() && altering.isEmpty() && renaming.isEmpty()
+          && redefining.isEmpty()) {
         return Uni.createFrom().item(intoDefault && !carried.isEmpty());
       }
       if (!target.equals(state.defaultBranch())) {
         // another branch redefines those the source redefined (first: a value that does not convert refuses
         // the merge), drops those it dropped, and takes those it added as it did: zero-copy, recorded for it
         CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
-        return Multi.createFrom().iterable(altering.entrySet())
-            .onItem().transformToUniAndConcatenate(e -> branchSchemas.alterCarried(repository, target, e.getKey(),
+        // the table's columns defined as the source defines them first (a null among the target's rows in a
+        // column made NOT NULL refuses the merge)
+        return Multi.createFrom().iterable(redefining.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> branchSchemas.redefineCarried(repository, target, e.getKey(),
                 e.getValue(), own))
             .collect().last()
+            .chain(() -> Multi.createFrom().iterable(altering.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> branchSchemas.alterCarried(repository, target, e.getKey(),
+                e.getValue(), own))
+            .collect().last())
             .chain(() -> Multi.createFrom().iterable(dropping.entrySet())
             .onItem().transformToUniAndConcatenate(e -> branchSchemas.dropCarried(repository, target, e.getKey(),
                 e.getValue(), own))
@@ -118,22 +135,57 @@ public class SchemaPromotions {
                 .collect().last())
             .replaceWith(false);
       }
-      // one transaction per storage: its tables gain their columns together or not at all
+      // one transaction per storage: its tables gain their columns (and take the source's NOT NULL rules and
+      // defaults of theirs) together or not at all
       Map<String, Map<String, List<TableShape.Column>>> byStorage = new TreeMap<>();
       pending.forEach((table, columns) -> byStorage.computeIfAbsent(state.tables().get(table).storage(),
           k -> new TreeMap<>()).put(table, columns));
+      Map<String, Map<String, List<TableShape.Column>>> redefiningByStorage = new TreeMap<>();
+      redefining.forEach((table, columns) -> {
+        redefiningByStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>()).put(table, columns);
+        byStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>());
+      });
       return Multi.createFrom().iterable(byStorage.entrySet())
           .onItem().transformToUniAndConcatenate(s -> backends.inOwnTransaction(repository, s.getKey(), tx ->
               Multi.createFrom().iterable(s.getValue().entrySet())
                   .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source, target,
                       state.tables().get(e.getKey()), e.getValue()))
                   .collect().last()
+                  .chain(() -> Multi.createFrom().iterable(redefiningByStorage.getOrDefault(s.getKey(), Map.of())
+                          .entrySet())
+                      .onItem().transformToUniAndConcatenate(e -> redefine(tx, repository, source, target,
+                          state.tables().get(e.getKey()), e.getValue()))
+                      .collect().last())
                   .chain(() -> Failpoints.hit("promotion.altered")))
               .chain(() -> Failpoints.hit("promotion.committed")))
           .collect().last()
           .chain(() -> follower.followRepositoryForReads(repository))
           .replaceWith(true);
     });
+  }
+
+  /**
+   * Gives table {@code t}'s columns the NOT NULL rules and defaults {@code columns} define (the source's), in
+   * {@code tx}, lock-timed; a null among the table's rows in a column made NOT NULL refuses the merge (409).
+   */
+  private Uni<Void> redefine(UnitOfWork tx, String repository, String source, String target, TableTracked t,
+      List<TableShape.Column> columns) {
+    String takes = "merging '" + source + "' into '" + target + "' gives columns "
+        + columns.stream().map(TableShape.Column::name).toList() + " of table '" + t.name() + "' the NOT NULL rules"
+        + " and defaults '" + source + "' has first, and ";
+    return tx.roles().tracking()
+        .redefineColumns(tx, TrackedTable.of(repository, t), columns, config.schema().migrationLockTimeout())
+        .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
+            takes + f.getMessage() + "; retry when the table's long transactions are done",
+            Map.of("table", t.name(), "branch", target)))
+        .onFailure(f -> "23502".equals(PgErrors.sqlState(f))).transform(f -> new StrataException(
+            ErrorCode.ValidationError, takes + "the table refused: " + PgErrors.message(f) + " (rows of '" + target
+                + "' the merge does not bring); give them values first; nothing changed",
+            Map.of("table", t.name(), "branch", target)))
+        .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
+            ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
+                + "; change them with DDL as the table's owner (the guard follows it), then merge",
+            Map.of("table", t.name())));
   }
 
   /** Adds {@code columns} to table {@code t} in {@code tx}, lock-timed; refusals say why and what to do. */

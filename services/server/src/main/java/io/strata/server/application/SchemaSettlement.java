@@ -33,7 +33,8 @@ final class SchemaSettlement {
       Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, List<TableShape.Column>> theirsColumns,
       Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
       SchemaMerge.Side strategy, Map<String, Map<String, String>> baseRenamed,
-      Map<String, Map<String, String>> theirsRenamed) {
+      Map<String, Map<String, String>> theirsRenamed, Map<String, Map<String, TableShape.Column>> baseDefined,
+      Map<String, Map<String, TableShape.Column>> theirsDefined) {
     List<SchemaMerge.Conflict> open = new ArrayList<>();
     Map<String, Set<String>> keptOurs = new TreeMap<>();
     Map<String, List<TableShape.Column>> adds = new TreeMap<>();
@@ -156,11 +157,13 @@ final class SchemaSettlement {
     }
     Map<String, Map<String, String>> renames = renames(state, target, baseRenamed, theirsRenamed, strategy, adds,
         drops, open);
+    Map<String, List<TableShape.Column>> redefines = RedefinitionSettlement.settle(state, target, baseDefined,
+        theirsDefined, strategy, open);
     if (!open.isEmpty()) {
       throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
     return new SchemaMerges.Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-        renames, sourceName, target, true);
+        renames, redefines, sourceName, target, true);
   }
 
   /**
@@ -277,6 +280,7 @@ final class SchemaSettlement {
     if (t.shape() != null) {
       t.shape().columns().forEach(c -> defined.put(c.name(), c));
     }
+    state.redefinedOn(t.name(), branch).forEach(c -> defined.put(c.name(), c));
     state.addedOn(t.name(), branch).forEach(c -> defined.put(c.name(), c));
     List<TableShape.Column> columns = new ArrayList<>();
     for (TableColumn c : state.columnsOn(t.name(), branch)) {

@@ -59,7 +59,7 @@ public final class BranchDecider {
     List<StrataEvent> events = new java.util.ArrayList<>();
     events.add(new BranchCreated(c.name(), start, from, c.isProtected()));
     // the columns its source added through Strata come with it, as they would to a branch merging it
-    events.addAll(BranchSchemaDecider.inheritedBy(state, c));
+    events.addAll(BranchShapeInheritance.inheritedBy(state, c));
     return events;
   }
 

@@ -72,6 +72,9 @@ public final class BranchSchemaDecider {
         added.add(a);
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a));
       });
+    } else if (command instanceof Commands.RedefineBranchColumns c) {
+      TableBranchSchemaChanged changed = TableColumnRedefinitions.decide(state, c);
+      return command.validateOnly() ? List.of() : List.of(changed);
     } else if (command instanceof AlterBranchColumns c) {
       requireAlterable(state, c);
       for (TableShape.Column a : c.columns()) {
@@ -90,12 +93,20 @@ public final class BranchSchemaDecider {
     }
     // nothing to record (a merge's names the branch shows already)
     return command.validateOnly() || operations.isEmpty() ? List.of()
-        : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added, renamed));
+        : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added, renamed,
+            redefinedAmong(state.redefinedOn(command.table(), command.branch()), columns)));
+  }
+
+  /** Those of a branch's redefinitions of the table's columns that name a column of {@code columns} (a drop ends one). */
+  public static List<TableShape.Column> redefinedAmong(List<TableShape.Column> redefined, List<TableColumn> columns) {
+    Set<String> names = new HashSet<>(columns.stream().map(TableColumn::name).toList());
+    return redefined.stream().filter(r -> names.contains(r.name())).toList();
   }
 
   /** The definitions of the columns {@code branch} reads of {@code table}, by stored name: added ones as added. */
   private static Map<String, TableShape.Column> definitionsOn(RepositoryState state, String table, String branch) {
     Map<String, TableShape.Column> by = new LinkedHashMap<>(tableColumns(state.tables().get(table)));
+    state.redefinedOn(table, branch).forEach(r -> by.put(r.name(), r));
     state.addedOn(table, branch).forEach(a -> by.put(a.name(), a));
     for (TableColumn c : state.columnsOn(table, branch)) {
       TableShape.Column d = by.get(c.name());
@@ -188,122 +199,7 @@ public final class BranchSchemaDecider {
     return renames;
   }
 
-  /**
-   * Per table, the columns a new branch takes from where it starts: those its source branch added through
-   * Strata, or those the branch a start commit was made on had added then ({@code commitAdded}), but for
-   * any the table has by now (promoted: the branch reads the table's).
-   */
-  public static Map<String, List<TableShape.Column>> inherited(RepositoryState state, Commands.CreateBranch c) {
-    Map<String, List<TableShape.Column>> inherited = new java.util.TreeMap<>();
-    String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
-    for (var t : state.tables().values()) {
-      Map<String, TableColumn> has = new java.util.HashMap<>();
-      t.columns().forEach(x -> has.put(x.name(), x));
-      List<TableShape.Column> source = from != null ? state.addedOn(t.name(), from)
-          : c.commitAdded().getOrDefault(t.name(), List.of());
-      for (TableShape.Column a : source) {
-        TableColumn same = has.get(a.name());
-        if (same != null && !same.type().equals(a.type())) {
-          // the table gained a column of that name and another type since: the branch cannot read both
-          throw new StrataException(ErrorCode.ValidationError, "'" + (from != null ? from : c.from()) + "' added column '"
-              + a.name() + "' " + a.type() + " to table '" + t.name() + "', which the table has as " + same.type()
-              + " by now: a branch of it would read one of them, so it is not created; create it from '"
-              + state.defaultBranch() + "', or drop the column on '" + (from != null ? from : c.from()) + "' first",
-              Map.of("table", t.name(), "column", a.name(), "branch", c.name()));
-        }
-      }
-      List<TableShape.Column> columns = source.stream().filter(a -> !has.containsKey(a.name())).toList();
-      if (!columns.isEmpty()) {
-        inherited.put(t.name(), columns);
-      }
-    }
-    return inherited;
-  }
-
-  /**
-   * Per table, the table's own columns a new branch does not read ({@link Commands.CreateBranch#droppedOwn}):
-   * those the table still has, but for its key, and a source branch still does not read.
-   */
-  public static Map<String, List<String>> droppedBy(RepositoryState state, Commands.CreateBranch c) {
-    Map<String, List<String>> dropped = new java.util.TreeMap<>();
-    String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
-    c.droppedOwn().forEach((table, names) -> {
-      TableTracked t = state.tables().get(table);
-      if (t == null) {
-        return;
-      }
-      Set<String> reads = from == null ? Set.of() : new HashSet<>(state.columnsOn(table, from).stream()
-          .map(TableColumn::name).toList());
-      List<String> kept = names.stream().filter(n -> t.columns().stream().anyMatch(x -> x.name().equals(n))
-          && !t.primaryKey().contains(n) && !reads.contains(n)).toList();
-      if (!kept.isEmpty()) {
-        dropped.put(table, kept);
-      }
-    });
-    return dropped;
-  }
-
-  /**
-   * Per table, the columns a new branch shows under other names: those its source branch shows so, or those
-   * the branch its start commit was made on showed so then, of the columns the new branch reads.
-   */
-  public static Map<String, Map<String, String>> renamedBy(RepositoryState state, Commands.CreateBranch c) {
-    Map<String, Map<String, String>> renamed = new java.util.TreeMap<>();
-    String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
-    Map<String, List<String>> dropped = droppedBy(state, c);
-    Map<String, List<TableShape.Column>> inherited = inherited(state, c);
-    for (var t : state.tables().values()) {
-      Set<String> reads = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
-      inherited.getOrDefault(t.name(), List.of()).forEach(a -> reads.add(a.name()));
-      reads.removeAll(dropped.getOrDefault(t.name(), List.of()));
-      // a name the table has taken by now for a column of its own: the new branch shows the stored name
-      Map<String, String> source = ShownNames.consistent(from != null ? state.renamedOn(t.name(), from)
-          : c.commitRenamed().getOrDefault(t.name(), Map.of()), reads);
-      if (!source.isEmpty()) {
-        renamed.put(t.name(), source);
-      }
-    }
-    return renamed;
-  }
-
-  /**
-   * The events that give a new branch the columns it {@link #inherited}, without those it {@link #droppedBy},
-   * showing those it {@link #renamedBy} so.
-   */
-  static List<StrataEvent> inheritedBy(RepositoryState state, Commands.CreateBranch c) {
-    List<StrataEvent> events = new ArrayList<>();
-    Map<String, List<TableShape.Column>> inherited = inherited(state, c);
-    Map<String, List<String>> dropped = droppedBy(state, c);
-    Map<String, Map<String, String>> renamed = renamedBy(state, c);
-    Set<String> tables = new java.util.TreeSet<>(inherited.keySet());
-    tables.addAll(dropped.keySet());
-    tables.addAll(renamed.keySet());
-    for (String table : tables) {
-      List<TableShape.Column> columns = inherited.getOrDefault(table, List.of());
-      List<String> drops = dropped.getOrDefault(table, List.of());
-      Map<String, TableShape.Column> own = tableColumns(state.tables().get(table));
-      List<TableColumn> all = new ArrayList<>(state.tables().get(table).columns().stream()
-          .filter(x -> !drops.contains(x.name())).toList());
-      columns.forEach(a -> all.add(a.asTableColumn()));
-      List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
-      drops.forEach(d -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.DROP_COLUMN,
-          own.get(d))));
-      columns.forEach(a -> operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN,
-          a)));
-      Map<String, String> shown = renamed.getOrDefault(table, Map.of());
-      Map<String, TableShape.Column> defined = new LinkedHashMap<>(own);
-      columns.forEach(a -> defined.put(a.name(), a));
-      shown.forEach((stored, as) -> {
-        TableShape.Column d = defined.get(stored);
-        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
-            d.named(as), stored));
-      });
-      events.add(new TableBranchSchemaChanged(table, c.name(), operations, all, columns, shown));
-    }
-    return events;
-  }
-
-  private static void requireChangeable(RepositoryState state, BranchSchemaCommand c) {
+  static void requireChangeable(RepositoryState state, BranchSchemaCommand c) {
     if (!state.tables().containsKey(c.table())) {
       throw new StrataException(ErrorCode.TableNotFound, "table '" + c.table() + "' is not tracked",
           Map.of("table", c.table()));

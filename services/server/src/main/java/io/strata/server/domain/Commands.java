@@ -41,7 +41,7 @@ public final class Commands {
 
   /** A table's shape on a branch other than the default one: {@link BranchSchemaDecider}. */
   public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns,
-      AlterBranchColumns, RenameBranchColumns {
+      AlterBranchColumns, RenameBranchColumns, RedefineBranchColumns {
     String table();
 
     String branch();
@@ -82,30 +82,40 @@ public final class Commands {
    */
   public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
       Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn,
-      Map<String, Map<String, String>> commitRenamed) implements BranchCommand {
+      Map<String, Map<String, String>> commitRenamed, Map<String, List<TableShape.Column>> commitRedefined)
+      implements BranchCommand {
     public CreateBranch {
       commitAdded = Map.copyOf(commitAdded);
       droppedOwn = Map.copyOf(droppedOwn);
       commitRenamed = Map.copyOf(commitRenamed);
+      commitRedefined = commitRedefined == null ? Map.of() : Map.copyOf(commitRedefined);
     }
 
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected) {
-      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of(), Map.of());
+      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
         Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn) {
-      this(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, Map.of());
+      this(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, Map.of(), Map.of());
     }
 
     /** The same creation, the new branch without {@code dropped}. */
     public CreateBranch withDroppedOwn(Map<String, List<String>> dropped) {
-      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, dropped, commitRenamed);
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, dropped, commitRenamed,
+          commitRedefined);
     }
 
     /** The same creation, the new branch showing columns as {@code renamed} names them (a start commit's). */
     public CreateBranch withCommitRenamed(Map<String, Map<String, String>> renamed) {
-      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, renamed);
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, renamed,
+          commitRedefined);
+    }
+
+    /** The same creation, the new branch defining the table's columns as {@code redefined} does (a start commit's). */
+    public CreateBranch withCommitRedefined(Map<String, List<TableShape.Column>> redefined) {
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, commitRenamed,
+          redefined);
     }
   }
 
@@ -280,6 +290,20 @@ public final class Commands {
   public record AlterBranchColumns(String table, String branch, List<TableShape.Column> from,
       List<TableShape.Column> columns, boolean validateOnly) implements BranchSchemaCommand {
     public AlterBranchColumns {
+      from = List.copyOf(from);
+      columns = List.copyOf(columns);
+    }
+  }
+
+  /**
+   * Changes the nullability or default of columns of the table's own on a branch: {@code columns} are their
+   * definitions after (the default normalised by the table's database), {@code from} the definitions the branch
+   * had when the change was worked out (the table's, or its own), which it must still have (else 409). By
+   * stored name. {@code validateOnly}: decided, nothing appended.
+   */
+  public record RedefineBranchColumns(String table, String branch, List<TableShape.Column> from,
+      List<TableShape.Column> columns, boolean validateOnly) implements BranchSchemaCommand {
+    public RedefineBranchColumns {
       from = List.copyOf(from);
       columns = List.copyOf(columns);
     }

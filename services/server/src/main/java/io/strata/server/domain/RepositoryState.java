@@ -62,6 +62,8 @@ public final class RepositoryState {
   private final Map<String, Map<String, List<TableShape.Column>>> addedColumns = new HashMap<>();
   /** Per table, per live branch: the columns it shows under another name (stored name to shown name). */
   private final Map<String, Map<String, Map<String, String>>> renamedColumns = new HashMap<>();
+  /** Per table, per live branch: the table's own columns it defines otherwise (nullability, default). */
+  private final Map<String, Map<String, List<TableShape.Column>>> redefinedColumns = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
   private final Map<String, Rebase> rebases = new HashMap<>();
@@ -123,6 +125,7 @@ public final class RepositoryState {
     branchColumns.forEach((table, own) -> c.branchColumns.put(table, new HashMap<>(own)));
     addedColumns.forEach((table, own) -> c.addedColumns.put(table, new HashMap<>(own)));
     renamedColumns.forEach((table, own) -> c.renamedColumns.put(table, new HashMap<>(own)));
+    redefinedColumns.forEach((table, own) -> c.redefinedColumns.put(table, new HashMap<>(own)));
     c.merges.putAll(merges);
     c.rebases.putAll(rebases);
     stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
@@ -160,6 +163,7 @@ public final class RepositoryState {
       branchColumns.clear();
       addedColumns.clear();
       renamedColumns.clear();
+      redefinedColumns.clear();
       merges.clear();
       rebases.clear();
       stashes.clear();
@@ -195,6 +199,7 @@ public final class RepositoryState {
       branchColumns.values().forEach(own -> own.remove(e.name()));
       addedColumns.values().forEach(own -> own.remove(e.name()));
       renamedColumns.values().forEach(own -> own.remove(e.name()));
+      redefinedColumns.values().forEach(own -> own.remove(e.name()));
       merges.remove(e.name());
       stashes.remove(e.name());
       rebases.remove(e.name());
@@ -248,6 +253,7 @@ public final class RepositoryState {
       branchColumns.remove(e.name());
       addedColumns.remove(e.name());
       renamedColumns.remove(e.name());
+      redefinedColumns.remove(e.name());
     } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
       tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
       ddlRecorded.put(e.name(), e.ddlThrough());
@@ -260,12 +266,18 @@ public final class RepositoryState {
       } else {
         renamedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.renamed());
       }
+      if (e.redefined().isEmpty()) {
+        redefinedColumns.getOrDefault(e.name(), new HashMap<>()).remove(e.branch());
+      } else {
+        redefinedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.redefined());
+      }
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());
       branchColumns.remove(e.name());
       addedColumns.remove(e.name());
       renamedColumns.remove(e.name());
+      redefinedColumns.remove(e.name());
     }
   }
 
@@ -284,6 +296,11 @@ public final class RepositoryState {
   /** Restores the columns live branches added through Strata: per table, per branch (with {@link #restore}). */
   public void restoreAdded(Map<String, Map<String, List<TableShape.Column>>> added) {
     added.forEach((table, byBranch) -> addedColumns.put(table, new HashMap<>(byBranch)));
+  }
+
+  /** Restores the table's own columns live branches define otherwise: per table, per branch (with {@link #restore}). */
+  public void restoreRedefined(Map<String, Map<String, List<TableShape.Column>>> redefined) {
+    redefined.forEach((table, byBranch) -> redefinedColumns.put(table, new HashMap<>(byBranch)));
   }
 
   /** Restores the columns live branches show under other names: per table, per branch (with {@link #restore}). */
@@ -390,6 +407,15 @@ public final class RepositoryState {
    */
   public Map<String, String> renamedOn(String table, String branch) {
     return branch == null ? Map.of() : renamedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, Map.of());
+  }
+
+  /**
+   * The table's own columns {@code branch} defines otherwise than the table (NOT NULL set or dropped, a default
+   * set or dropped), as it defines them, by stored name. Empty for the default branch.
+   */
+  public List<TableShape.Column> redefinedOn(String table, String branch) {
+    return branch == null ? List.of()
+        : redefinedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
   }
 
   /** The columns {@code branch} reads of {@code table} ({@link #columnsOn}), named as it shows them. */

@@ -37,6 +37,12 @@ public final class CommitGraphReads {
     return TableQueries.renamedAt(PgUnit.of(unit), repository, commit);
   }
 
+  /** {@link TableQueries#redefinedAt}, read in {@code unit}: the table's columns commit's branch defined otherwise. */
+  public static Uni<Map<String, List<TableShape.Column>>> redefinedAt(UnitOfWork unit, String repository,
+      String commit) {
+    return TableQueries.redefinedAt(PgUnit.of(unit), repository, commit);
+  }
+
   /** {@link TableQueries#addedAt}, read in {@code unit}: the columns commit's branch had added, per table. */
   public static Uni<Map<String, List<TableShape.Column>>> addedAt(UnitOfWork unit, String repository, String commit) {
     return TableQueries.addedAt(PgUnit.of(unit), repository, commit);
