@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * @param redefined every column of the table's own the branch defines otherwise than the table (NOT NULL set or
  *     dropped, a default set or dropped), as the branch defines it, by stored name: rows it has not written read
  *     the table's values; the rows it writes take its rules (since v4; empty before)
+ * @param constraints every CHECK constraint the branch added to the table (not the table's own), which the rows
+ *     it writes keep to and every row it read when it was added kept to (since v4; empty before)
  */
 public record TableBranchSchemaChanged(
     String name,
@@ -30,7 +32,8 @@ public record TableBranchSchemaChanged(
     List<TableColumn> columns,
     List<TableShape.Column> added,
     Map<String, String> renamed,
-    List<TableShape.Column> redefined)
+    List<TableShape.Column> redefined,
+    List<TableShape.Constraint> constraints)
     implements StrataEvent {
 
   /** The operation that adds a column: {@link Operation#op()}. */
@@ -47,27 +50,49 @@ public record TableBranchSchemaChanged(
    * it is stored under, so no row is written and every ref that shares its rows reads them as before.
    */
   public static final String RENAME_COLUMN = "rename_column";
+  /** The operation that adds a CHECK constraint the branch's rows keep to (since v4). */
+  public static final String ADD_CONSTRAINT = "add_constraint";
+  /** The operation that drops a CHECK constraint the branch added (since v4). */
+  public static final String DROP_CONSTRAINT = "drop_constraint";
 
   /**
    * One schema operation: its kind and the column it concerns (for {@code add_column}, its definition; for
    * {@code drop_column}, the definition it had; for {@code alter_column}, its definition after; for
    * {@code rename_column}, its definition under the new name, and {@code from} the name it was shown under).
    */
-  public record Operation(String op, TableShape.Column column,
-      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String from) {
+  public record Operation(String op,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      TableShape.Column column,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String from,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      TableShape.Constraint constraint) {
     public Operation(String op, TableShape.Column column) {
-      this(op, column, null);
+      this(op, column, null, null);
+    }
+
+    public Operation(String op, TableShape.Column column, String from) {
+      this(op, column, from, null);
+    }
+
+    /** An operation on a CHECK constraint the branch added ({@code add_constraint}, {@code drop_constraint}). */
+    public static Operation onConstraint(String op, TableShape.Constraint constraint) {
+      return new Operation(op, null, null, constraint);
     }
   }
 
   public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
       List<TableShape.Column> added) {
-    this(name, branch, operations, columns, added, Map.of(), List.of());
+    this(name, branch, operations, columns, added, Map.of(), List.of(), List.of());
   }
 
   public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
       List<TableShape.Column> added, Map<String, String> renamed) {
-    this(name, branch, operations, columns, added, renamed, List.of());
+    this(name, branch, operations, columns, added, renamed, List.of(), List.of());
+  }
+
+  public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
+      List<TableShape.Column> added, Map<String, String> renamed, List<TableShape.Column> redefined) {
+    this(name, branch, operations, columns, added, renamed, redefined, List.of());
   }
 
   public TableBranchSchemaChanged {
@@ -76,6 +101,7 @@ public record TableBranchSchemaChanged(
     added = List.copyOf(added);
     renamed = renamed == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(renamed));
     redefined = redefined == null ? List.of() : List.copyOf(redefined);
+    constraints = constraints == null ? List.of() : List.copyOf(constraints);
   }
 
   @Override

@@ -6,7 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * {@code table.branch_schema_changed.v2} (and v1, which reads as v2 unchanged) knew no renamed columns; v3
  * adds {@code rename_column} and the branch's {@code renamed} columns: read as none. Neither v1, v2 nor v3
- * knew the table's columns redefined on a branch; v4 adds {@code redefined}: read as none.
+ * knew the table's columns redefined on a branch nor its constraints; v4 adds {@code redefined} and
+ * {@code constraints}: read as none.
  */
 final class TableBranchSchemaChangedV2 implements Upcaster {
   private final String from;
@@ -32,6 +33,7 @@ final class TableBranchSchemaChangedV2 implements Upcaster {
       current.putObject("renamed");
     }
     current.putArray("redefined");
+    current.putArray("constraints");
     return current;
   }
 }

@@ -136,7 +136,7 @@ class EventSchemasTest {
             .allMatch(o -> o.op().equals(TableBranchSchemaChanged.ADD_COLUMN))).findFirst().orElseThrow();
     ObjectNode older = (ObjectNode) codec.encode(v3);
     older.remove("renamed");
-    older.remove("redefined");
+    older.remove("redefined"); older.remove("constraints");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(older)).isEmpty();
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(older)).isEmpty();
     assertThat(codec.decode("io.strata.table.branch_schema_changed.v1", older)).isEqualTo(v3);
@@ -150,19 +150,30 @@ class EventSchemasTest {
             .anyMatch(o -> o.op().equals(TableBranchSchemaChanged.ALTER_COLUMN))).findFirst().orElseThrow();
     ObjectNode v2 = (ObjectNode) codec.encode(altered);
     v2.remove("renamed");
-    v2.remove("redefined");
+    v2.remove("redefined"); v2.remove("constraints");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(v2)).isNotEmpty();
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(v2)).isEmpty();
     TableBranchSchemaChanged renamed = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
         .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.renamed().isEmpty()).findFirst().orElseThrow();
     ObjectNode asV2 = (ObjectNode) codec.encode(renamed);
     asV2.remove("renamed");
-    asV2.remove("redefined");
+    asV2.remove("redefined"); asV2.remove("constraints");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(asV2)).isNotEmpty();
     ObjectNode asV3 = (ObjectNode) codec.encode(renamed);
-    asV3.remove("redefined");
+    asV3.remove("redefined"); asV3.remove("constraints");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(asV3)).isEmpty();
     assertThat(codec.decode("io.strata.table.branch_schema_changed.v3", asV3)).isEqualTo(renamed);
+  }
+
+  @Test
+  void aConstraintAddedOnABranchIsAV4BranchSchemaChangeOnly() {
+    TableBranchSchemaChanged added = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.constraints().isEmpty()).findFirst().orElseThrow();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v4.json").validate(codec.encode(added)))
+        .isEmpty();
+    assertThat(codec.encode(added).get("operations").get(0).has("column")).isFalse();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(codec.encode(added)))
+        .isNotEmpty();
   }
 
   @Test

@@ -100,7 +100,7 @@ final class BranchColumnsSql {
       // the overlay's check of the table's NOT NULL columns names them all, and goes with any of them dropped:
       // made again over the others (NOT VALID: the rows it holds kept them set; a column the branch added has a
       // check of its own)
-      String required = Sql.quote("strata_required_table");
+      String required = Sql.quote(BranchObjectsSql.TABLE_REQUIRED);
       sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ").append(required)
           .append(", add constraint ").append(required).append(" check (__deleted or (")
           .append(tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
@@ -144,7 +144,7 @@ final class BranchColumnsSql {
     if (names.stream().noneMatch(tableRequired::contains)) {
       return "select 1";
     }
-    String required = Sql.quote("strata_required_table");
+    String required = Sql.quote(BranchObjectsSql.TABLE_REQUIRED);
     return "alter table " + b.overlay() + " drop constraint if exists " + required + ", add constraint " + required
         + " check (__deleted or (" + tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
             .collect(java.util.stream.Collectors.joining(" and ")) + ")) not valid";
@@ -281,21 +281,28 @@ final class BranchColumnsSql {
           "column", Sql.quote(c), "name", OverlaySql.literal(before.shown(c)), "logged", noLoggedNull(before, c)));
     }
     List<String> required = tableRequired(after);
-    // the check of the table's NOT NULL columns: named, or (an overlay made before it was) the one valid
-    // check that is not a column's own — the table's copied checks are NOT VALID
-    sql.append(fill("""
-        do $strata_r$ declare k record; begin
-          for k in select conname from pg_constraint where conrelid = {overlay_literal}::regclass and contype = 'c'
-                     and convalidated and conname not like 'strata\\_required\\_%' loop
-            execute format('alter table %s drop constraint %I', {overlay_literal}, k.conname);
-          end loop;
-        end $strata_r$;
-        alter table {overlay} drop constraint if exists {required}{add};
-        """, "overlay_literal", OverlaySql.literal(before.overlay()), "overlay", before.overlay(),
-        "required", Sql.quote(BranchObjectsSql.TABLE_REQUIRED), "add", required.isEmpty() ? ""
-            : ", add constraint " + Sql.quote(BranchObjectsSql.TABLE_REQUIRED) + " check (__deleted or ("
-                + required.stream().map(c -> Sql.quote(c) + " is not null")
-                    .collect(java.util.stream.Collectors.joining(" and ")) + "))"));
+    {
+      // the check of the table's NOT NULL columns made again (the overlay's may be older than the table's rules:
+      // it was made with the branch): named, or (an overlay made before it was) the one valid check that is not
+      // one of Strata's own — the table's copied checks are NOT VALID — or the name earlier builds gave it
+      // (unless it is a column's own: one named "table"). NOT VALID, so no scan: the columns newly required
+      // were checked above, and the rows the others hold keep to them
+      sql.append(fill("""
+          do $strata_r$ declare k record; begin
+            for k in select conname from pg_constraint where conrelid = {overlay_literal}::regclass and contype = 'c'
+                       and (convalidated and conname not like 'strata\\_%'
+                            or conname = 'strata_required_table'
+                               and pg_get_constraintdef(oid) <> 'CHECK ((__deleted OR ("table" IS NOT NULL)))') loop
+              execute format('alter table %s drop constraint %I', {overlay_literal}, k.conname);
+            end loop;
+          end $strata_r$;
+          alter table {overlay} drop constraint if exists {required}{add};
+          """, "overlay_literal", OverlaySql.literal(before.overlay()), "overlay", before.overlay(),
+          "required", Sql.quote(BranchObjectsSql.TABLE_REQUIRED), "add", required.isEmpty() ? ""
+              : ", add constraint " + Sql.quote(BranchObjectsSql.TABLE_REQUIRED) + " check (__deleted or ("
+                  + required.stream().map(c -> Sql.quote(c) + " is not null")
+                      .collect(java.util.stream.Collectors.joining(" and ")) + ")) not valid"));
+    }
     String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
     // a column no longer redefined takes the table's default again
     java.util.Set<String> still = new java.util.HashSet<>(after.redefined().stream().map(TableShape.Column::name)

@@ -217,7 +217,7 @@ final class BranchObjectsSql {
   }
 
   /** The overlay's check of the NOT NULL columns of the table's own (or as the branch redefined them). */
-  static final String TABLE_REQUIRED = "strata_required_table";
+  static final String TABLE_REQUIRED = "strata_table_required";
 
   /**
    * The defaults the branch gave columns of the table's own ({@link OverlaySql#redefined}) on its view

@@ -181,6 +181,129 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     return chain.map(x -> List.copyOf(defined));
   }
 
+  /** The longest CHECK definition a branch keeps: it travels in every event of the branch's shape and its state. */
+  static final int MAX_CHECK_DEFINITION = 2000;
+
+  @Override
+  public Uni<DefinedCheck> defineCheck(UnitOfWork unit, List<TableColumn> columns, String name, String check) {
+    String refused = BranchChecksSql.refusal(check);
+    if (refused != null) {
+      return Uni.createFrom().failure(new Undefinable(name, refused));
+    }
+    SqlConnection tx = PgUnit.of(unit);
+    // the probe made with the types as the catalog printed them (an enum of the table's schema among them), then
+    // the search path pinned: the expression resolves among PostgreSQL's own functions only
+    String create = "drop table if exists pg_temp." + BranchChecksSql.PROBE + "; create temporary table "
+        + BranchChecksSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
+            .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
+    // the expression, one balanced parenthesised expression (BranchChecksSql.refusal), parsed by the database in
+    // one ALTER TABLE of an empty temporary table, sent alone: nothing in it is evaluated, and only its printed
+    // form is kept
+    String add = "alter table pg_temp." + BranchChecksSql.PROBE + " add constraint " + BranchChecksSql.PROBE_CONSTRAINT
+        + " check (" + check + ")";
+    return tx.query("savepoint strata_check").execute()
+        .chain(() -> tx.query(create).execute())
+        .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
+            .execute())
+        .chain(() -> tx.preparedQuery(add).execute())
+        .chain(() -> tx.query(BranchChecksSql.PROBED).execute())
+        .chain(rows -> {
+          if (rows.rowCount() != 1) {
+            throw new Undefinable(name, "not one CHECK expression");
+          }
+          Row r = rows.iterator().next();
+          String definition = r.getString(0);
+          if (definition.length() > MAX_CHECK_DEFINITION) {
+            throw new Undefinable(name, "its definition as the database prints it has " + definition.length()
+                + " characters, more than " + MAX_CHECK_DEFINITION);
+          }
+          java.util.Map<String, String> names = readNames(r.getString(2));
+          List<String> named = new ArrayList<>();
+          java.util.regex.Matcher v = java.util.regex.Pattern.compile(":varattno (-?\\d+)").matcher(r.getString(1));
+          while (v.find()) {
+            String column = names.get(v.group(1));
+            if (column == null) {
+              throw new Undefinable(name, "it names the row as a whole or a system column: a check names the"
+                  + " table's columns");
+            }
+            if (!named.contains(column)) {
+              named.add(column);
+            }
+          }
+          // PostgreSQL's own judgement of immutability (every function, operator and cast, as an index expression
+          // requires): a check must answer the same for a row every time, and read nothing else
+          return tx.preparedQuery("create index on pg_temp." + BranchChecksSql.PROBE + " ("
+                  + BranchChecksSql.expression(new TableShape.Constraint(name, "check", definition)) + ")").execute()
+              .onFailure(e -> "42P17".equals(PgErrors.sqlState(e))).transform(e -> new Undefinable(name, "it calls"
+                  + " a function or operator that is not immutable (" + PgErrors.message(e) + "): a check must"
+                  + " answer the same for a row every time, and read nothing else"))
+              .replaceWith(new DefinedCheck(new TableShape.Constraint(name, "check", definition), List.copyOf(named)));
+        })
+        .call(() -> tx.query("rollback to savepoint strata_check").execute())
+        .call(() -> tx.query("release savepoint strata_check").execute())
+        .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+            .query("rollback to savepoint strata_check").execute().onItemOrFailure().transformToUni((x, fail) ->
+                Uni.createFrom().failure(e instanceof Undefinable ? e : new Undefinable(name, PgErrors.message(e)))));
+  }
+
+  private static java.util.Map<String, String> readNames(String json) {
+    try {
+      return EventCodec.mapper().readValue(json,
+          new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() {});
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable probe columns", e);
+    }
+  }
+
+  @Override
+  public Uni<Void> requireChecks(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Constraint> checks) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> chain = Uni.createFrom().voidItem();
+    for (TableShape.Constraint c : checks) {
+      // the rows it reads, then the before-images its working log keeps (a discard or a reset brings them back)
+      chain = chain.chain(() -> tx.preparedQuery(BranchChecksSql.violating(b, c)).execute())
+          .invoke(rows -> {
+            if (rows.rowCount() > 0) {
+              throw new CheckFailed(c.name(), rows.iterator().next().getString(0));
+            }
+          })
+          .chain(() -> tx.preparedQuery(BranchChecksSql.violatingLogged(b, c)).execute())
+          .invoke(rows -> {
+            if (rows.rowCount() > 0) {
+              throw new CheckFailed(c.name(), rows.iterator().next().getString(0) + " (as it was before a change"
+                  + " not committed yet, which a discard would bring back: commit or discard first)");
+            }
+          })
+          .replaceWithVoid();
+    }
+    return chain;
+  }
+
+  @Override
+  public Uni<Void> addChecks(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> chain = requireChecks(unit, table, branch, checks)
+        .chain(() -> tx.query(STRATA_OWN_DDL + "select 1").execute()).replaceWithVoid();
+    for (TableShape.Constraint c : checks) {
+      chain = chain.chain(() -> tx.preparedQuery(BranchChecksSql.hold(b, c)).execute()).replaceWithVoid();
+    }
+    return chain;
+  }
+
+  @Override
+  public Uni<Void> dropChecks(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> chain = tx.query(STRATA_OWN_DDL + "select 1").execute().replaceWithVoid();
+    for (String name : names) {
+      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name)).execute()).replaceWithVoid();
+    }
+    return chain;
+  }
+
   /** Refuses a type that is not one of PostgreSQL's own base, range or array types (a name the caller checked). */
   private static Uni<Void> requireBuiltIn(SqlConnection tx, String column, String type) {
     return tx.preparedQuery(TYPE_KIND).execute(Tuple.of(type))
@@ -419,7 +542,10 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                   .execute())
               .call(epoch -> PgQueryAccess.addViews(tx, onBranch.forkedAt(epoch)))
               .chain(epoch -> tx.preparedQuery(BranchObjectsSql.REGISTER_OVERLAY).execute(Tuple.of(onBranch.tableId(),
-                  onBranch.bid(), branch, viewSchema, viewName, epoch)));
+                  onBranch.bid(), branch, viewSchema, viewName, epoch)))
+              // the rules its overlay was made with (a source's redefinitions: its start's rows keep to them)
+              .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_REDEFINED).execute(Tuple.of(
+                  onBranch.tableId(), onBranch.bid(), EventCodec.mapper().valueToTree(onBranch.redefined()).toString())));
         })
         .chain(() -> PgTracking.regenerateCapture(tx, onBranch));
   }

@@ -139,11 +139,40 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     return tx(unit, alter, table, lockTimeout);
   }
 
+  @Override
+  public Uni<Void> addChecks(UnitOfWork unit, TrackedTable table, List<TableShape.Constraint> checks,
+      java.time.Duration lockTimeout) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql t = OverlaySql.of(table);
+    Uni<Void> chain = Uni.createFrom().voidItem();
+    for (TableShape.Constraint c : checks) {
+      String expression = BranchChecksSql.expression(c);
+      String violating = "select " + t.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
+          .collect(java.util.stream.Collectors.joining(" || ', ' || ")) + " from " + t.table() + " s where not "
+          + expression + " limit 1";
+      // each statement alone (extended protocol): the expression, as the database printed it, is nothing else.
+      // Added first (the lock, held to the commit), then the rows looked at under it: no row slips in between
+      chain = chain.chain(() -> tx(unit, "alter table " + t.table() + " add constraint " + Sql.quote(c.name())
+              + " check " + expression + " not valid", table, lockTimeout))
+          .chain(() -> tx.preparedQuery(violating).execute())
+          .invoke(rows -> {
+            if (rows.rowCount() > 0) {
+              throw new io.strata.projections.rowdata.BranchObjects.CheckFailed(c.name(),
+                  rows.iterator().next().getString(0));
+            }
+          })
+          .chain(() -> tx.preparedQuery("alter table " + t.table() + " validate constraint " + Sql.quote(c.name()))
+              .execute())
+          .replaceWithVoid();
+    }
+    return chain;
+  }
+
   /** Runs {@code alter} on the table in the caller's transaction, waiting at most {@code lockTimeout} for its lock. */
   private static Uni<Void> tx(UnitOfWork unit, String alter, TrackedTable table, java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);
     return tx.query("set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
-        .chain(() -> tx.query(alter).execute())
+        .chain(() -> tx.preparedQuery(alter).execute())
         .chain(() -> tx.query("set local lock_timeout = 0").execute())
         .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema() + "."
             + table.table() + " stayed locked by other sessions for " + lockTimeout.toMillis() + " ms: nothing changed"))

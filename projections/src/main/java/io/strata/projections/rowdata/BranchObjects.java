@@ -37,6 +37,26 @@ public interface BranchObjects<X> {
    */
   record NewColumn(String name, String type, boolean nullable, String defaultText) {}
 
+  /** A row the branch reads fails a CHECK constraint being added: the constraint's name and the row's key. */
+  final class CheckFailed extends RuntimeException {
+    private final String constraint;
+    private final String key;
+
+    public CheckFailed(String constraint, String key) {
+      super("the row of key " + key + " fails check " + constraint);
+      this.constraint = constraint;
+      this.key = key;
+    }
+
+    public String constraint() {
+      return constraint;
+    }
+
+    public String key() {
+      return key;
+    }
+  }
+
   /** A column the table's database will not define as asked: its name and the database's reason. */
   final class Undefinable extends RuntimeException {
     private final String column;
@@ -63,6 +83,35 @@ public interface BranchObjects<X> {
    * nullability it is to have.
    */
   record Redefinition(TableShape.Column current, String type, boolean nullable) {}
+
+  /**
+   * How the database defines CHECK constraint {@code name} with expression {@code check} over a table of
+   * {@code columns} (the names a client writes: the branch's columns as it shows them), as {@code ALTER TABLE …
+   * ADD CONSTRAINT … CHECK} would: its definition as PostgreSQL prints it, and the columns it names. Fails with
+   * {@link Undefinable} (its {@code column} the constraint's name) for an expression the database refuses, one
+   * that calls a function that is not immutable (a check must answer the same for a row every time, and must
+   * not read anything), or one longer than it keeps. Changes nothing.
+   */
+  Uni<DefinedCheck> defineCheck(X tx, List<io.strata.events.TableColumn> columns, String name, String check);
+
+  /** A CHECK constraint as the database defined it, and the columns its expression names. */
+  record DefinedCheck(TableShape.Constraint constraint, List<String> columns) {}
+
+  /**
+   * Adds CHECK constraints {@code checks} (by the stored names of the columns they name) to what {@code branch}
+   * holds of {@code table}: every row it reads is checked first (one that fails: SQLSTATE 23514, naming its
+   * key, nothing changed), then its overlay holds the rows it writes to them. The table is not touched.
+   */
+  Uni<Void> addChecks(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
+
+  /**
+   * Fails with {@link CheckFailed} when a row {@code branch} reads of {@code table}, or a before-image its working
+   * log keeps, fails one of {@code checks}; reads only.
+   */
+  Uni<Void> requireChecks(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
+
+  /** Drops CHECK constraints {@code names} the branch added from what it holds of {@code table}. */
+  Uni<Void> dropChecks(X tx, TrackedTable table, String branch, List<String> names);
 
   /**
    * How the database defines each column of {@code changes} once changed as {@code ALTER TABLE … ALTER

@@ -122,6 +122,15 @@ public interface Tracking<X> {
    */
   Uni<Void> redefineColumns(X tx, TrackedTable table, List<TableShape.Column> columns, java.time.Duration lockTimeout);
 
+  /**
+   * Adds CHECK constraints {@code checks} (a branch's, merged into the default branch) to the table itself, each
+   * added NOT VALID (waiting at most {@code lockTimeout} for its lock: {@link Busy}), then the table's rows looked
+   * at under that lock (a row that fails: {@link BranchObjects.CheckFailed}, naming its key; the caller's
+   * transaction rolls it all back) and the constraint validated. The lock is held to the caller's commit, so
+   * writers wait for the scan. The DDL guard follows it.
+   */
+  Uni<Void> addChecks(X tx, TrackedTable table, List<TableShape.Constraint> checks, java.time.Duration lockTimeout);
+
   /** The table's lock could not be had in time: nothing changed. */
   final class Busy extends RuntimeException {
     public Busy(String message) {

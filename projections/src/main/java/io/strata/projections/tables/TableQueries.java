@@ -228,7 +228,9 @@ public final class TableQueries {
     return shapesAt(repository, commit).chain(shapes -> addedAt(repository, commit)
         .chain(added -> columnNamesAt(pool, repository, commit)
             .chain(names -> redefinedAt(pool, repository, commit)
-                .map(redefined -> withRedefined(withBranchColumns(shapes, added, names), redefined)))));
+                .chain(redefined -> constraintsAt(pool, repository, commit)
+                    .map(constraints -> withConstraints(withRedefined(withBranchColumns(shapes, added, names),
+                        redefined), constraints))))));
   }
 
   /**
@@ -390,20 +392,59 @@ public final class TableQueries {
    */
   private static Uni<Map<String, List<TableShape.Column>>> definitionsAt(SqlClient client, String column,
       String repository, String commit) {
+    return listsAt(client, column, SHAPE_COLUMNS, repository, commit);
+  }
+
+  /** Per table, the JSON list commit {@code commit}'s row of {@code strata_meta.commit_added} keeps in {@code column}. */
+  private static <T> Uni<Map<String, List<T>>> listsAt(SqlClient client, String column,
+      TypeReference<List<T>> type, String repository, String commit) {
     return client.preparedQuery("select table_name, " + column + "::text from strata_meta.commit_added"
             + " where repository = $1 and commit_id = $2 and " + column + " is not null")
         .execute(Tuple.of(repository, commit))
         .map(rows -> {
-          Map<String, List<TableShape.Column>> by = new TreeMap<>();
+          Map<String, List<T>> by = new TreeMap<>();
           for (Row r : rows) {
             try {
-              by.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), SHAPE_COLUMNS));
+              by.put(r.getString(0), EventCodec.mapper().readValue(r.getString(1), type));
             } catch (JsonProcessingException e) {
-              throw new IllegalStateException("unreadable " + column + " columns", e);
+              throw new IllegalStateException("unreadable " + column + " of a commit", e);
             }
           }
           return by;
         });
+  }
+
+  /**
+   * Per table, the CHECK constraints the branch commit {@code commit} was made on had added then (a table absent:
+   * none), read in {@code client}'s snapshot.
+   */
+  public static Uni<Map<String, List<TableShape.Constraint>>> constraintsAt(SqlClient client, String repository,
+      String commit) {
+    return listsAt(client, "constraints", CONSTRAINTS, repository, commit);
+  }
+
+  private static final TypeReference<List<TableShape.Constraint>> CONSTRAINTS = new TypeReference<>() {};
+
+  /** {@link #constraintsAt(SqlClient, String, String)} in the metadata database. */
+  public Uni<Map<String, List<TableShape.Constraint>>> constraintsAt(String repository, String commit) {
+    return constraintsAt(pool, repository, commit);
+  }
+
+  /**
+   * {@code shapes} with the CHECK constraints {@code constraints} names (per table: a branch's own) among theirs.
+   */
+  public static Map<String, TableShape> withConstraints(Map<String, TableShape> shapes,
+      Map<String, List<TableShape.Constraint>> constraints) {
+    Map<String, TableShape> out = new TreeMap<>(shapes);
+    constraints.forEach((table, own) -> {
+      TableShape s = out.get(table);
+      if (!own.isEmpty() && s != null && s.constraints() != null) {
+        List<TableShape.Constraint> all = new java.util.ArrayList<>(s.constraints());
+        own.stream().filter(c -> all.stream().noneMatch(x -> x.name().equals(c.name()))).forEach(all::add);
+        out.put(table, new TableShape(s.columns(), s.primaryKey(), all, s.indexes()));
+      }
+    });
+    return out;
   }
 
   /** {@link #redefinedAt(SqlClient, String, String)} in the metadata database. */

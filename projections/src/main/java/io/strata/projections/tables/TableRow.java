@@ -28,16 +28,15 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
 
   /**
    * The columns a live branch added (their definitions: rows it has not written read their constant default),
-   * and the table's own it defines otherwise ({@code redefined}: nullability, default).
+   * the table's own it defines otherwise ({@code redefined}: nullability, default) and the CHECK constraints it
+   * added ({@code constraints}).
    */
-  public record BranchAdded(String branch, List<TableShape.Column> columns, List<TableShape.Column> redefined) {
+  public record BranchAdded(String branch, List<TableShape.Column> columns, List<TableShape.Column> redefined,
+      List<TableShape.Constraint> constraints) {
     public BranchAdded {
       columns = List.copyOf(columns);
       redefined = redefined == null ? List.of() : List.copyOf(redefined);
-    }
-
-    public BranchAdded(String branch, List<TableShape.Column> columns) {
-      this(branch, columns, List.of());
+      constraints = constraints == null ? List.of() : List.copyOf(constraints);
     }
   }
 
@@ -99,6 +98,12 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
         .orElse(java.util.Map.of());
   }
 
+  /** The CHECK constraints {@code branch} added to the table (not the table's own). */
+  public List<TableShape.Constraint> constraintsOn(String branch) {
+    return branchAdded.stream().filter(b -> b.branch().equals(branch)).findFirst().map(BranchAdded::constraints)
+        .orElse(List.of());
+  }
+
   @Override
   public List<TableShape.Column> redefinedOn(String branch) {
     return branchAdded.stream().filter(b -> b.branch().equals(branch)).findFirst().map(BranchAdded::redefined)
@@ -114,7 +119,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     TableRow shaped = withBranchShape(branch, columns, added, renamed);
     List<BranchAdded> adds = new java.util.ArrayList<>(shaped.branchAdded.stream()
         .filter(b -> !b.branch().equals(branch)).toList());
-    adds.add(new BranchAdded(branch, added, redefined));
+    adds.add(new BranchAdded(branch, added, redefined, constraintsOn(branch)));
     return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, adds, shaped.branchRenamed);
   }
 
@@ -137,7 +142,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     own.add(new TableSchemaChanged.BranchColumns(branch, columns));
     List<BranchAdded> adds = new java.util.ArrayList<>(branchAdded.stream().filter(b -> !b.branch().equals(branch))
         .toList());
-    adds.add(new BranchAdded(branch, added, redefinedOn(branch)));
+    adds.add(new BranchAdded(branch, added, redefinedOn(branch), constraintsOn(branch)));
     return new TableRow(facts, trackedAt, ddlThrough, own, adds, branchRenamed);
   }
 

@@ -56,7 +56,7 @@ public final class TablesProjector implements Projector {
   /**
    * Branch $3's columns of table $2 are $4, those it added $5, those it shows under other names $6 (their
    * entries replaced; no entry for a branch that renames none) and the table's own it defines otherwise $7
-   * (kept with the columns it added).
+   * and the CHECK constraints it added $8 (both kept with the columns it added).
    */
   static final String BRANCH_SHAPE = """
       update strata_meta.tables t set
@@ -66,7 +66,7 @@ public final class TablesProjector implements Projector {
         branch_added = (select jsonb_agg(e order by e->>'branch') from (
             select e from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $3
             union all select jsonb_build_object('branch', $3::text, 'columns', $5::text::jsonb,
-                                                'redefined', $7::text::jsonb)) x(e)),
+                                                'redefined', $7::text::jsonb, 'constraints', $8::text::jsonb)) x(e)),
         branch_renamed = coalesce((select jsonb_agg(e order by e->>'branch') from (
             select e from jsonb_array_elements(t.branch_renamed) e where e->>'branch' <> $3
             union all select jsonb_build_object('branch', $3::text, 'renamed', $6::text::jsonb)
@@ -76,24 +76,28 @@ public final class TablesProjector implements Projector {
   /**
    * Commit $2, made on branch $3: per table where the branch has columns of its own, those it had added (none:
    * an empty list), the names of all it read, in order, those it showed under other names and the table's own
-   * it defined otherwise (none of its own: no row).
+   * it defined otherwise and the CHECK constraints it had added (none of its own: no row).
    */
   static final String COMMIT_ADDED = """
-      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined)
+      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
+                                            constraints)
       select t.repository, $2, t.name,
              coalesce((select e->'columns' from jsonb_array_elements(t.branch_added) e where e->>'branch' = $3), '[]'),
              (select jsonb_agg(c->>'name' order by n) from jsonb_array_elements(t.branch_columns) e
                 cross join lateral jsonb_array_elements(e->'columns') with ordinality x(c, n) where e->>'branch' = $3),
              (select e->'renamed' from jsonb_array_elements(t.branch_renamed) e where e->>'branch' = $3),
              (select e->'redefined' from jsonb_array_elements(t.branch_added) e
-               where e->>'branch' = $3 and jsonb_array_length(coalesce(e->'redefined', '[]')) > 0)
+               where e->>'branch' = $3 and jsonb_array_length(coalesce(e->'redefined', '[]')) > 0),
+             (select e->'constraints' from jsonb_array_elements(t.branch_added) e
+               where e->>'branch' = $3 and jsonb_array_length(coalesce(e->'constraints', '[]')) > 0)
         from strata_meta.tables t
        where t.repository = $1
          and (t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $3::text))
               or t.branch_renamed @> jsonb_build_array(jsonb_build_object('branch', $3::text))
               or exists (select from jsonb_array_elements(t.branch_added) e
                           where e->>'branch' = $3 and (jsonb_array_length(e->'columns') > 0
-                                                       or jsonb_array_length(coalesce(e->'redefined', '[]')) > 0)))
+                                                       or jsonb_array_length(coalesce(e->'redefined', '[]')) > 0
+                                                       or jsonb_array_length(coalesce(e->'constraints', '[]')) > 0)))
       on conflict do nothing""";
   static final String DELETE_COMMIT_ADDED = "delete from strata_meta.commit_added where repository = $1";
 
@@ -146,7 +150,8 @@ public final class TablesProjector implements Projector {
           .execute(Tuple.from(new Object[] {repo, e.name(), e.branch(),
               EventCodec.mapper().valueToTree(e.columns()).toString(), EventCodec.mapper().valueToTree(e.added()).toString(),
               EventCodec.mapper().valueToTree(e.renamed()).toString(),
-              EventCodec.mapper().valueToTree(e.redefined()).toString()}))
+              EventCodec.mapper().valueToTree(e.redefined()).toString(),
+              EventCodec.mapper().valueToTree(e.constraints()).toString()}))
           .replaceWithVoid();
     }
     if (event instanceof BranchDeleted e) {

@@ -123,7 +123,8 @@ final class Answers {
       List<TableShape.Column> altered, List<String> dropped) {
     return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
         validateOnly, added, altered, dropped, List.of(),
-        after.tables().containsKey(table) ? after.shownColumnsOn(table, branch) : List.of(), position));
+        after.tables().containsKey(table) ? after.shownColumnsOn(table, branch) : List.of(),
+        after.constraintsOn(table, branch), position));
   }
 
   /** Columns shown under other names on a branch (or checked alone): the renames, and the branch's columns after. */
@@ -132,7 +133,8 @@ final class Answers {
     return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
         validateOnly, List.of(), List.of(), List.of(), renames.stream()
             .map(r -> new SchemaDtos.RenamedColumnDto(r.from(), r.to())).toList(),
-        after.tables().containsKey(table) ? after.shownColumnsOn(table, branch) : List.of(), position));
+        after.tables().containsKey(table) ? after.shownColumnsOn(table, branch) : List.of(),
+        after.constraintsOn(table, branch), position));
   }
 
   /** A drift recorded: the table's recorded shape before and after (the same when it was recorded already). */

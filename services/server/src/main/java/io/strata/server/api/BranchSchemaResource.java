@@ -3,6 +3,8 @@ package io.strata.server.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.BranchObjects;
+import io.strata.server.application.Answer;
+import io.strata.server.application.BranchConstraintCommands;
 import io.strata.server.application.BranchSchemaCommands;
 import io.strata.server.application.CommandContext;
 import io.strata.server.auth.Permission;
@@ -38,8 +40,11 @@ public class BranchSchemaResource {
   static final String DROP_COLUMN = "drop_column";
   static final String ALTER_COLUMN = "alter_column";
   static final String RENAME_COLUMN = "rename_column";
+  static final String ADD_CONSTRAINT = "add_constraint";
+  static final String DROP_CONSTRAINT = "drop_constraint";
 
   @Inject BranchSchemaCommands commands;
+  @Inject BranchConstraintCommands constraints;
   @Inject CommandContexts contexts;
   @Inject Repositories repositories;
 
@@ -52,7 +57,9 @@ public class BranchSchemaResource {
       + " or a default set or dropped (drop_default), for the rows the branch inserts) or drop_column operations"
       + " of columns the branch added or of the table's own but for its key, or rename_column operations (the"
       + " branch shows a column but for its key under a new name; nothing but its views changes) (one kind a"
-      + " request; validate_only: checked alone); the table is not touched")
+      + " request; validate_only: checked alone), or add_constraint operations (a CHECK the branch's rows keep to:"
+      + " checked over every row it reads first; only immutable functions) or drop_constraint operations of checks"
+      + " the branch added; the table is not touched")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table,
@@ -70,6 +77,19 @@ public class BranchSchemaResource {
       return repositories.require(repo)
           .chain(() -> commands.dropColumns(repo, branch, table, names, validateOnly, ctx,
               Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), names)))
+          .map(r -> contexts.respond(r, ctx));
+    }
+    if (ADD_CONSTRAINT.equals(first) || DROP_CONSTRAINT.equals(first)) {
+      Answer answer = Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), List.of());
+      if (ADD_CONSTRAINT.equals(first)) {
+        List<BranchConstraintCommands.NewCheck> checks = checks(b.operations());
+        return repositories.require(repo)
+            .chain(() -> constraints.addChecks(repo, branch, table, checks, validateOnly, ctx, answer))
+            .map(r -> contexts.respond(r, ctx));
+      }
+      List<String> names = constraintsDropped(b.operations());
+      return repositories.require(repo)
+          .chain(() -> constraints.dropChecks(repo, branch, table, names, validateOnly, ctx, answer))
           .map(r -> contexts.respond(r, ctx));
     }
     if (RENAME_COLUMN.equals(first)) {
@@ -102,6 +122,9 @@ public class BranchSchemaResource {
       if (o == null || !ALTER_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ALTER_COLUMN);
       }
+      if (o.check() != null) {
+        throw StrataException.invalid(at + ".check", ALTER_COLUMN + " takes no check: add one with " + ADD_CONSTRAINT);
+      }
       if (o.newName() != null) {
         throw StrataException.invalid(at + ".new_name", ALTER_COLUMN + " changes a column's type or nullability: rename"
             + " it with " + RENAME_COLUMN);
@@ -116,6 +139,42 @@ public class BranchSchemaResource {
     return changes;
   }
 
+  /** The checks of add_constraint operations; any other field, or another operation among them: 422. */
+  private static List<BranchConstraintCommands.NewCheck> checks(List<Requests.SchemaOperation> operations) {
+    List<BranchConstraintCommands.NewCheck> checks = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !ADD_CONSTRAINT.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ADD_CONSTRAINT);
+      }
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
+          || o.dropDefault() != null) {
+        throw StrataException.invalid(at, ADD_CONSTRAINT + " takes a constraint's name and its check alone");
+      }
+      checks.add(new BranchConstraintCommands.NewCheck(o.name(), o.check()));
+    }
+    return checks;
+  }
+
+  /** The names of drop_constraint operations; any other field, or another operation among them: 422. */
+  private static List<String> constraintsDropped(List<Requests.SchemaOperation> operations) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !DROP_CONSTRAINT.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + DROP_CONSTRAINT);
+      }
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
+          || o.dropDefault() != null || o.check() != null) {
+        throw StrataException.invalid(at, DROP_CONSTRAINT + " takes a constraint's name alone");
+      }
+      names.add(o.name());
+    }
+    return names;
+  }
+
   /** The renames of rename_column operations; any other field, or another operation among them: 422. */
   private static List<io.strata.server.domain.Commands.Rename> renamed(List<Requests.SchemaOperation> operations) {
     List<io.strata.server.domain.Commands.Rename> renames = new ArrayList<>();
@@ -125,7 +184,8 @@ public class BranchSchemaResource {
       if (o == null || !RENAME_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + RENAME_COLUMN);
       }
-      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.dropDefault() != null) {
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.dropDefault() != null
+          || o.check() != null) {
         throw StrataException.invalid(at, RENAME_COLUMN + " takes a column's name and its new_name alone");
       }
       renames.add(new io.strata.server.domain.Commands.Rename(o.name(), o.newName()));
@@ -143,7 +203,7 @@ public class BranchSchemaResource {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + DROP_COLUMN);
       }
       if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
-          || o.dropDefault() != null) {
+          || o.dropDefault() != null || o.check() != null) {
         throw StrataException.invalid(at, DROP_COLUMN + " takes a column's name alone");
       }
       names.add(o.name());
@@ -156,16 +216,18 @@ public class BranchSchemaResource {
     for (int i = 0; i < operations.size(); i++) {
       Requests.SchemaOperation o = operations.get(i);
       String at = "operations[" + i + "]";
-      if (o != null && (DROP_COLUMN.equals(o.op()) || ALTER_COLUMN.equals(o.op()) || RENAME_COLUMN.equals(o.op()))) {
+      if (o != null && (DROP_COLUMN.equals(o.op()) || ALTER_COLUMN.equals(o.op()) || RENAME_COLUMN.equals(o.op())
+          || ADD_CONSTRAINT.equals(o.op()) || DROP_CONSTRAINT.equals(o.op()))) {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ADD_COLUMN);
       }
       if (o == null || !ADD_COLUMN.equals(o.op())) {
         throw StrataException.invalid(at + ".op", "the schema operations a branch takes are: " + ADD_COLUMN + ", "
             + ALTER_COLUMN + " (a column the branch added: its type or nullability; one of the table's own: its"
-            + " nullability or default), " + DROP_COLUMN + " and " + RENAME_COLUMN);
+            + " nullability or default), " + DROP_COLUMN + ", " + RENAME_COLUMN + ", " + ADD_CONSTRAINT + " and "
+            + DROP_CONSTRAINT);
       }
-      if (o.dropDefault() != null) {
-        throw StrataException.invalid(at + ".drop_default", ADD_COLUMN + " takes a default or none");
+      if (o.dropDefault() != null || o.check() != null) {
+        throw StrataException.invalid(at, ADD_COLUMN + " takes a column's name, type, nullability and default");
       }
       JsonNode d = o.defaultValue();
       if (d != null && !d.isNull() && !d.isValueNode()) {

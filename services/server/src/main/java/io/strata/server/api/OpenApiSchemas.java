@@ -40,7 +40,8 @@ final class OpenApiSchemas {
       Map.entry("Reset.mode", wire(io.strata.server.application.ResetCommands.Mode.values())),
       Map.entry("Resolution.take", MergeResource.TAKES),
       Map.entry("SchemaOperation.op", List.of(BranchSchemaResource.ADD_COLUMN, BranchSchemaResource.ALTER_COLUMN,
-          BranchSchemaResource.DROP_COLUMN)),
+          BranchSchemaResource.DROP_COLUMN, BranchSchemaResource.RENAME_COLUMN, BranchSchemaResource.ADD_CONSTRAINT,
+          BranchSchemaResource.DROP_CONSTRAINT)),
       // the kinds the merge SQL writes into a conflict table (LayoutSql, MergeSql)
       Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint")),
       Map.entry("CreateToken.role", wire(io.strata.server.auth.Role.values())),

@@ -51,10 +51,12 @@ public final class Requests {
    * alter_column} with the name of a column the branch added and its new type, nullability or both, or of one
    * of the table's own and its nullability, its default ({@code default}) or {@code drop_default}, {@code
    * drop_column} with the name of a column the branch added, or of one of the table's own but for its key, or
-   * {@code rename_column} with the name of a column the branch shows (but for the key) and its {@code new_name}.
+   * {@code rename_column} with the name of a column the branch shows (but for the key) and its {@code new_name},
+   * {@code add_constraint} with a CHECK constraint's {@code name} and its {@code check} expression, {@code
+   * drop_constraint} with the name of a check the branch added.
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,
-      @JsonProperty("default") JsonNode defaultValue, String newName, Boolean dropDefault) {}
+      @JsonProperty("default") JsonNode defaultValue, String newName, Boolean dropDefault, String check) {}
 
   public record Resolution(String table, JsonNode key, String field, String take, JsonNode value) {}
 

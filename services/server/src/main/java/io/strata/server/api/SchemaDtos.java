@@ -179,13 +179,15 @@ public final class SchemaDtos {
           + " one it shows now") List<RenamedColumnDto> renamed,
       @Schema(description = "The branch's columns of the table after the change, in order, named as it shows them"
           + " (its columns now, for a check alone)") List<TableColumn> columns,
+      @Schema(description = "The CHECK constraints the branch added to the table after the change (not the table's"
+          + " own), as the table's database defined them") List<TableShape.Constraint> constraints,
       long position) {
     static BranchSchemaChangedDto of(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
         List<TableShape.Column> altered, List<String> dropped, List<RenamedColumnDto> renamed, List<TableColumn> columns,
-        long position) {
+        List<TableShape.Constraint> constraints, long position) {
       return new BranchSchemaChangedDto(table, branch, validateOnly, added.stream().map(ShapeColumnDto::of).toList(),
           altered.stream().map(ShapeColumnDto::of).toList(), List.copyOf(dropped), List.copyOf(renamed), columns,
-          position);
+          List.copyOf(constraints), position);
     }
   }
 

@@ -70,10 +70,29 @@ public class BranchOverlays {
             : CommitGraphReads.renamedAt(tx, repository, start).map(decided::withCommitRenamed))
         .chain(decided -> source != null ? Uni.createFrom().item(decided)
             : CommitGraphReads.redefinedAt(tx, repository, start).map(decided::withCommitRedefined))
+        .chain(decided -> source != null ? Uni.createFrom().item(decided)
+            : CommitGraphReads.constraintsAt(tx, repository, start).map(decided::withCommitConstraints))
         .call(decided -> install(tx, state, repository, c.name(), start, BranchShapeInheritance.inherited(state, decided),
             BranchShapeInheritance.droppedBy(state, decided), BranchShapeInheritance.renamedBy(state, decided),
-            BranchShapeInheritance.redefinedBy(state, decided)))
+            BranchShapeInheritance.redefinedBy(state, decided), BranchShapeInheritance.constraintsBy(state, decided))
+            // the rules and checks come from the source as it is, the rows from its head commit: a row there that
+            // breaks a rule the source took on since (its fix not committed) refuses the creation
+            .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class).transform(e -> unfit(c, from,
+                "fails check '" + ((io.strata.projections.rowdata.BranchObjects.CheckFailed) e).constraint() + "'",
+                ((io.strata.projections.rowdata.BranchObjects.CheckFailed) e).key()))
+            .onFailure(e -> "23502".equals(io.strata.projections.postgres.PgErrors.sqlState(e))).transform(e -> unfit(
+                c, from, "breaks a NOT NULL rule: " + io.strata.projections.postgres.PgErrors.message(e), null)))
         .map(decided -> (Commands.Command) decided);
+  }
+
+  /** The refusal of a branch whose start's rows do not keep to the rules its source has now. */
+  private static io.strata.server.domain.StrataException unfit(Commands.CreateBranch c, String from, String what,
+      String key) {
+    return new io.strata.server.domain.StrataException(io.strata.server.domain.ErrorCode.ValidationError,
+        "branch '" + c.name() + "' starts at " + (from != null ? "the head commit of '" + from + "'" : "'" + c.from()
+        + "'") + ", where a row" + (key != null ? " of key " + key : "") + " " + what + " that "
+        + (from != null ? "'" + from + "' has taken on since: commit on '" + from + "' first" : "it holds")
+        + "; nothing changed", java.util.Map.of("branch", c.name()));
   }
 
   /**
@@ -120,7 +139,8 @@ public class BranchOverlays {
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
   private Uni<Void> install(UnitOfWork tx, RepositoryState state, String repository, String branch, String start,
       Map<String, List<TableShape.Column>> inherited, Map<String, List<String>> dropped,
-      Map<String, Map<String, String>> renamed, Map<String, List<TableShape.Column>> redefined) {
+      Map<String, Map<String, String>> renamed, Map<String, List<TableShape.Column>> redefined,
+      Map<String, List<TableShape.Constraint>> checks) {
     String mainHead = state.branch(state.defaultBranch()).head();
     List<TableTracked> tables = new ArrayList<>(state.tables().values());
     // the commit graph read below must include every commit the state has seen
@@ -148,7 +168,12 @@ public class BranchOverlays {
                   .chain(() -> !redefined.containsKey(t.name()) ? Uni.createFrom().voidItem()
                       : c.roles().branchObjects().redefineColumns(c, withoutDropped(withInherited(repository, t,
                           inherited.getOrDefault(t.name(), List.of())), dropped.getOrDefault(t.name(), List.of())),
-                          branch, redefined.get(t.name()))));
+                          branch, redefined.get(t.name())))
+                  // then holding its rows to the checks its source added
+                  .chain(() -> !checks.containsKey(t.name()) ? Uni.createFrom().voidItem()
+                      : c.roles().branchObjects().addChecks(c, withoutDropped(withInherited(repository, t,
+                          inherited.getOrDefault(t.name(), List.of())), dropped.getOrDefault(t.name(), List.of())),
+                          branch, checks.get(t.name()))));
             })
             .collect().last().replaceWithVoid());
   }

@@ -372,13 +372,26 @@ public class BranchSchemaCommands {
   Uni<CommandResponse> redefineCarried(String repository, String branch, String table, List<TableShape.Column> columns,
       CommandContext ctx) {
     return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
-      List<TableShape.Column> from = columns.stream().map(c -> io.strata.server.domain.TableColumnRedefinitions
+      // the columns the branch still reads, and defines otherwise than carried (the table untracked meanwhile, or
+      // the change made already: nothing)
+      List<TableShape.Column> changing = !state.tables().containsKey(table) || state.branch(branch) == null ? List.of()
+          : columns.stream().filter(c -> {
+            TableShape.Column now = io.strata.server.domain.TableColumnRedefinitions.definitionOn(state, table,
+                branch, c.name());
+            return now != null && state.columnsOn(table, branch).stream().anyMatch(x -> x.name().equals(c.name()))
+                && (now.nullable() != c.nullable() || !java.util.Objects.equals(now.defaultValue(), c.defaultValue()));
+          }).toList();
+      if (changing.isEmpty()) {
+        return Uni.createFrom().item((Commands.Command) new Commands.RedefineBranchColumns(table, branch, List.of(),
+            List.of(), true));
+      }
+      List<TableShape.Column> from = changing.stream().map(c -> io.strata.server.domain.TableColumnRedefinitions
           .definitionOn(state, table, branch, c.name())).toList();
-      Commands.RedefineBranchColumns command = new Commands.RedefineBranchColumns(table, branch, from, columns, false);
+      Commands.RedefineBranchColumns command = new Commands.RedefineBranchColumns(table, branch, from, changing, false);
       io.strata.server.domain.TableColumnRedefinitions.requireRedefinable(state, command);
       return onBranch(tx, state, repository, command, (unit, onBranch) -> TableColumnRedefinitionCommands.redefine(
           unit, onBranch, branch, io.strata.server.domain.TableColumnRedefinitions.after(onBranch.refRedefined(),
-              columns)));
+              changing)));
     }, ctx, Answer.NONE);
   }
 

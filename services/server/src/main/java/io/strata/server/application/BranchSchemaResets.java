@@ -63,7 +63,81 @@ public class BranchSchemaResets {
       List<TableRow> tracked) {
     return columnsAt(tx, state, repository, branch, to, tracked)
         .chain(moved -> CommitGraphReads.redefinedAt(tx, repository, to)
-            .chain(wanted -> redefining(tx, state, repository, branch, moved, wanted)));
+            .chain(wanted -> redefining(tx, state, repository, branch, moved, wanted)))
+        .chain(moved -> CommitGraphReads.constraintsAt(tx, repository, to)
+            .chain(wanted -> checking(tx, state, repository, branch, moved, wanted)));
+  }
+
+  /**
+   * {@code moved} then holding its rows to the CHECK constraints the commit's branch had added ({@code wanted};
+   * none for a commit of a branch that added none): those it holds now and the commit's branch did not are
+   * dropped before the rows move, the commit's are added once they moved (its rows kept to them). Recorded with
+   * the reset's schema changes.
+   */
+  private Uni<Moved> checking(UnitOfWork tx, RepositoryState state, String repository, String branch, Moved moved,
+      Map<String, List<TableShape.Constraint>> wanted) {
+    List<TableBranchSchemaChanged> events = new ArrayList<>(moved.events());
+    Uni<Void> dropping = Uni.createFrom().voidItem();
+    List<java.util.function.Supplier<Uni<Void>>> adding = new ArrayList<>();
+    for (TableRow row : moved.tracked()) {
+      String table = row.name();
+      TableTracked own = state.tables().get(table);
+      if (own == null) {
+        continue;
+      }
+      TableBranchSchemaChanged changed = events.stream().filter(e -> e.name().equals(table)).findFirst().orElse(null);
+      List<TableShape.Constraint> current = state.constraintsOn(table, branch);
+      List<TableColumn> columns = changed != null ? changed.columns() : state.columnsOn(table, branch);
+      // a check of the commit's naming a column the branch no longer reads stays behind
+      List<TableShape.Constraint> target = wanted.getOrDefault(table, List.of()).stream()
+          .filter(c -> own.columns().stream().filter(x -> io.strata.server.domain.BranchConstraints.names(c, x.name()))
+              .allMatch(x -> columns.stream().anyMatch(y -> y.name().equals(x.name())))).toList();
+      if (current.equals(target)) {
+        continue;
+      }
+      List<TableShape.Constraint> drops = current.stream().filter(c -> !target.contains(c)).toList();
+      List<TableShape.Constraint> adds = target.stream().filter(c -> !current.contains(c)).toList();
+      List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>(changed != null ? changed.operations()
+          : List.of());
+      drops.forEach(c -> operations.add(TableBranchSchemaChanged.Operation.onConstraint(
+          TableBranchSchemaChanged.DROP_CONSTRAINT, c)));
+      adds.forEach(c -> operations.add(TableBranchSchemaChanged.Operation.onConstraint(
+          TableBranchSchemaChanged.ADD_CONSTRAINT, c)));
+      TableBranchSchemaChanged event = changed != null
+          ? new TableBranchSchemaChanged(table, branch, operations, changed.columns(), changed.added(),
+              changed.renamed(), changed.redefined(), target)
+          : new TableBranchSchemaChanged(table, branch, operations, columns, state.addedOn(table, branch),
+              state.renamedOn(table, branch), state.redefinedOn(table, branch), target);
+      if (changed != null) {
+        events.set(events.indexOf(changed), event);
+      } else {
+        events.add(event);
+      }
+      TrackedTable on = TrackedTable.on(repository, row, branch);
+      List<String> dropNames = drops.stream().map(TableShape.Constraint::name).toList();
+      dropping = dropping.chain(() -> dropNames.isEmpty() ? Uni.createFrom().voidItem()
+          : backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects().dropChecks(c, on, branch,
+              dropNames)));
+      if (!adds.isEmpty()) {
+        adding.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
+            .addChecks(c, on, branch, adds))
+            .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class).transform(e -> new StrataException(
+                ErrorCode.ValidationError, "the row of key " + ((io.strata.projections.rowdata.BranchObjects.CheckFailed) e)
+                    .key() + " of table '" + table + "' fails check '" + ((io.strata.projections.rowdata.BranchObjects
+                    .CheckFailed) e).constraint() + "' the commit's branch held; nothing changed",
+                Map.of("table", table, "branch", branch))));
+      }
+    }
+    if (events.equals(moved.events())) {
+      return Uni.createFrom().item(moved);
+    }
+    return dropping.replaceWith(new Moved(events, moved.tracked(), () -> {
+      Uni<Void> all = moved.afterRows().get();
+      for (java.util.function.Supplier<Uni<Void>> a : adding) {
+        all = all.chain(a::get);
+      }
+      return all;
+    }));
   }
 
   /**
@@ -123,7 +197,7 @@ public class BranchSchemaResets {
           TableBranchSchemaChanged.ALTER_COLUMN, w.named(shown.getOrDefault(w.name(), w.name())))));
       List<TableShape.Column> added = changed != null ? changed.added() : state.addedOn(table, branch);
       TableBranchSchemaChanged event = new TableBranchSchemaChanged(table, branch, operations, columnsAfter, added,
-          shown, wantedAll);
+          shown, wantedAll, changed != null ? changed.constraints() : state.constraintsOn(table, branch));
       if (changed != null) {
         events.set(events.indexOf(changed), event);
       } else {
@@ -134,7 +208,9 @@ public class BranchSchemaResets {
           .redefineColumns(c, TrackedTable.on(repository, row, branch), branch, loose)));
       afterRows.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
           .redefineColumns(c, TrackedTable.on(repository, after.get(at), branch), branch, wantedAll)));
-      after.set(at, row.withBranchShape(branch, columnsAfter, added, shown, wantedAll));
+      // the rows move in the shape the other changes left them (a deferred alter's type included)
+      after.set(at, row.withBranchShape(branch, row.columnsOn(branch), row.addedOn(branch), row.renamedOn(branch),
+          loose));
     }
     if (before.isEmpty()) {
       return Uni.createFrom().item(moved);
@@ -203,7 +279,8 @@ public class BranchSchemaResets {
             continue;
           }
           events.add(new TableBranchSchemaChanged(table, branch, renameOperations(state, table, branch, shown),
-              state.columnsOn(table, branch), current, shown, state.redefinedOn(table, branch)));
+              state.columnsOn(table, branch), current, shown, state.redefinedOn(table, branch),
+              state.constraintsOn(table, branch)));
           after.add(row.withBranchShape(branch, state.columnsOn(table, branch), current, shown));
           TrackedTable same = TrackedTable.on(repository, row, branch);
           work = work.chain(() -> backends.inCommand(tx, repository, own.storage(),
@@ -260,7 +337,8 @@ public class BranchSchemaResets {
             .filter(o -> columnsAfter.stream().anyMatch(x -> x.name().equals(o.from())
                 || renamedNow.getOrDefault(x.name(), x.name()).equals(o.from()))).toList());
         events.add(new TableBranchSchemaChanged(table, branch, operations, columnsAfter, addedAfter, renamedAfter,
-            BranchSchemaDecider.redefinedAmong(state.redefinedOn(table, branch), columnsAfter)));
+            BranchSchemaDecider.redefinedAmong(state.redefinedOn(table, branch), columnsAfter),
+            state.constraintsOn(table, branch)));
         int at = after.size();
         after.add(row.withBranchShape(branch, columnsMoving, addedMoving, renamedAfter));
 
@@ -288,8 +366,9 @@ public class BranchSchemaResets {
         if (!restored.isEmpty()) {
           // once the rows moved: every row the branch holds takes its values of the columns given back at the
           // commit (its state taken from the default branch's, as a branch created there reads it)
+          // with the branch's own NOT NULL rules of the table's columns (its overlay's check is made again)
           TrackedTable filled = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
-              columnsMoving, addedMoving);
+              columnsMoving, addedMoving).withRedefined(state.redefinedOn(table, branch));
           afterRows.add(() -> CommitGraphReads.pathsBetween(tx, repository, state.branch(state.defaultBranch()).head(),
                   to)
               .chain(paths -> backends.inCommand(tx, repository, t.storage(), c -> c.roles().branchObjects()

@@ -6,7 +6,6 @@ import io.strata.events.TableTracked;
 import io.strata.server.domain.BranchSchemaDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.SchemaMerge;
-import io.strata.server.domain.TableColumnRedefinitions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,19 +15,20 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The three-way merge of how the sides define the table's own columns (NOT NULL, default; a branch's
- * {@code alter_column} of them, or DDL on the default branch): per column both sides read, the source's
- * definition is carried where it changed since the base and the target's did not; both changed to the same
- * is one; both changed otherwise is a {@code schema_schema} conflict, settled by {@code ours} (the target's
- * stays) or {@code theirs} (the source's is carried). Pure: it reads nothing and changes nothing.
+ * The three-way merge of the branches' redefinitions of the table's own columns (NOT NULL, default: a branch's
+ * {@code alter_column} of them). Only redefinitions are merged — the table's own definitions change by DDL on the
+ * default branch, which no side of a merge made — so per column the source redefined since the base (it has a
+ * redefinition the base's branch did not have, or had otherwise): carried where the target's is still the
+ * base's (none, or the same); the same on both is one; otherwise a {@code schema_schema} conflict, settled by
+ * {@code ours} (the target's stays) or {@code theirs} (the source's is carried). A redefinition the source
+ * gave up since the base is not taken back on the target. Pure: it reads nothing and changes nothing.
  */
 final class RedefinitionSettlement {
   private RedefinitionSettlement() {}
 
   /**
-   * Per table, the definitions the target takes ({@code base}, {@code theirs}: each side's definitions of the
-   * table's columns by table and name, as {@link TableColumnRedefinitions#definitionOn} gives a live branch's);
-   * conflicts go to {@code open}.
+   * Per table, the definitions the target takes ({@code base}, {@code theirs}: the redefinitions of the base
+   * commit's branch and of the source, by table and name); conflicts go to {@code open}.
    */
   static Map<String, List<TableShape.Column>> settle(RepositoryState state, String target,
       Map<String, Map<String, TableShape.Column>> base, Map<String, Map<String, TableShape.Column>> theirs,
@@ -36,32 +36,36 @@ final class RedefinitionSettlement {
     Map<String, List<TableShape.Column>> carried = new TreeMap<>();
     for (TableTracked t : state.tables().values()) {
       Map<String, TableShape.Column> b = base.getOrDefault(t.name(), Map.of());
-      Map<String, TableShape.Column> th = theirs.get(t.name());
-      if (th == null) {
-        continue; // not tracked at the source
-      }
-      Set<String> added = new HashSet<>(state.addedOn(t.name(), target).stream().map(TableShape.Column::name)
-          .toList());
+      Map<String, TableShape.Column> th = theirs.getOrDefault(t.name(), Map.of());
+      Map<String, TableShape.Column> o = new TreeMap<>();
+      state.redefinedOn(t.name(), target).forEach(c -> o.put(c.name(), c));
+      Set<String> reads = new HashSet<>(state.columnsOn(t.name(), target).stream().map(TableColumn::name).toList());
       Map<String, TableShape.Column> own = BranchSchemaDecider.tableColumns(t);
       List<TableShape.Column> takes = new ArrayList<>();
-      for (TableColumn c : state.columnsOn(t.name(), target)) {
-        String name = c.name();
-        TableShape.Column ours = TableColumnRedefinitions.definitionOn(state, t.name(), target, name);
+      for (TableShape.Column given : th.values()) {
+        String name = given.name();
         TableShape.Column was = b.get(name);
-        TableShape.Column given = th.get(name);
-        if (added.contains(name) || ours == null || was == null || given == null || !own.containsKey(name)
-            || t.primaryKey().contains(name) || !given.type().equals(ours.type()) || same(given, ours)
-            || same(given, was)) {
-          continue; // a column of the branch's own, one a side lacks, or nothing the source changed
+        TableShape.Column ours = o.get(name);
+        TableShape.Column table = own.get(name);
+        if (!reads.contains(name) || table == null || !given.type().equals(table.type())
+            || t.primaryKey().contains(name) || was != null && same(given, was)
+            || ours != null && same(given, ours) || target.equals(state.defaultBranch()) && same(given, table)) {
+          continue; // a column the target lacks or has otherwise typed, or nothing the source changed
         }
-        TableShape.Column taken = new TableShape.Column(name, ours.type(), given.nullable(), ours.collation(),
-            given.defaultValue(), ours.generated(), ours.identity());
-        if (same(ours, was) || strategy == SchemaMerge.Side.THEIRS) {
+        TableShape.Column taken = new TableShape.Column(name, table.type(), given.nullable(), table.collation(),
+            given.defaultValue(), table.generated(), table.identity());
+        // the default branch never redefines: its table is unchanged when it still has the base's definition
+        // (promoted before), or the base's branch had none
+        boolean oursUnchanged = target.equals(state.defaultBranch()) ? was == null || same(table, was)
+            : ours == null ? was == null : was != null && same(ours, was);
+        if (oursUnchanged || strategy == SchemaMerge.Side.THEIRS) {
           takes.add(taken);
         } else if (strategy != SchemaMerge.Side.OURS) {
           String shown = state.shownName(t.name(), target, name);
-          open.add(new SchemaMerge.Conflict(t.name(), name, SchemaMerge.Kind.SCHEMA_SCHEMA, was.named(shown),
-              ours.named(shown), given.named(shown)));
+          TableShape.Column asTable = table.named(shown);
+          open.add(new SchemaMerge.Conflict(t.name(), name, SchemaMerge.Kind.SCHEMA_SCHEMA,
+              was == null ? asTable : was.named(shown), ours == null ? asTable : ours.named(shown),
+              given.named(shown)));
         }
       }
       if (!takes.isEmpty()) {
@@ -76,30 +80,21 @@ final class RedefinitionSettlement {
     return a.nullable() == b.nullable() && Objects.equals(a.defaultValue(), b.defaultValue());
   }
 
-  /** A side's definitions of the tables' columns by table and name, from shapes (a commit's, the base's). */
-  static Map<String, Map<String, TableShape.Column>> byName(Map<String, TableShape> shapes) {
+  /** A side's redefinitions of the tables' columns by table and name (a commit's branch's, the base's). */
+  static Map<String, Map<String, TableShape.Column>> byName(Map<String, List<TableShape.Column>> redefined) {
     Map<String, Map<String, TableShape.Column>> by = new TreeMap<>();
-    shapes.forEach((table, shape) -> {
-      Map<String, TableShape.Column> columns = new TreeMap<>();
-      shape.columns().forEach(c -> columns.put(c.name(), c));
-      by.put(table, columns);
+    redefined.forEach((table, columns) -> {
+      Map<String, TableShape.Column> named = new TreeMap<>();
+      columns.forEach(c -> named.put(c.name(), c));
+      by.put(table, named);
     });
     return by;
   }
 
-  /** A live branch's definitions of the tables' columns by table and name. */
+  /** A live branch's redefinitions of the tables' columns by table and name. */
   static Map<String, Map<String, TableShape.Column>> onBranch(RepositoryState state, String branch) {
-    Map<String, Map<String, TableShape.Column>> by = new TreeMap<>();
-    for (TableTracked t : state.tables().values()) {
-      Map<String, TableShape.Column> columns = new TreeMap<>();
-      for (TableColumn c : state.columnsOn(t.name(), branch)) {
-        TableShape.Column d = TableColumnRedefinitions.definitionOn(state, t.name(), branch, c.name());
-        if (d != null) {
-          columns.put(c.name(), d);
-        }
-      }
-      by.put(t.name(), columns);
-    }
-    return by;
+    Map<String, List<TableShape.Column>> redefined = new TreeMap<>();
+    state.tables().keySet().forEach(t -> redefined.put(t, state.redefinedOn(t, branch)));
+    return byName(redefined);
   }
 }

@@ -64,12 +64,15 @@ public class RepositoryStateLoader {
       Map<String, Map<String, List<TableShape.Column>>> added = new HashMap<>();
       Map<String, Map<String, Map<String, String>>> renamed = new HashMap<>();
       Map<String, Map<String, List<TableShape.Column>>> redefined = new HashMap<>();
+      Map<String, Map<String, List<TableShape.Constraint>>> constraints = new HashMap<>();
       s.tables().forEach(t -> {
         tables.put(t.name(), t.toEvent());
         branchColumns.put(t.name(), t.branchColumns());
         t.branchAdded().forEach(a -> added.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.columns()));
         t.branchAdded().stream().filter(a -> !a.redefined().isEmpty()).forEach(a -> redefined
             .computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.redefined()));
+        t.branchAdded().stream().filter(a -> !a.constraints().isEmpty()).forEach(a -> constraints
+            .computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.constraints()));
         t.branchRenamed().forEach(a -> renamed.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(),
             a.renamed()));
         if (t.ddlThrough() > 0) {
@@ -86,6 +89,7 @@ public class RepositoryStateLoader {
       state.restoreAdded(added);
       state.restoreRenamed(renamed);
       state.restoreRedefined(redefined);
+      state.restoreConstraints(constraints);
     }
     return state;
   }

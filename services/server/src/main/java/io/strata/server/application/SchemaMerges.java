@@ -74,10 +74,11 @@ class SchemaMerges {
       Map<String, List<TableShape.Column>> brought,
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
       Map<String, Set<String>> ownDroppedByOurs, Map<String, Map<String, String>> renames,
-      Map<String, List<TableShape.Column>> redefines, String source, String target, boolean columnsMerged) {
+      Map<String, List<TableShape.Column>> redefines, ConstraintSettlement.Settled checks, String source,
+      String target, boolean columnsMerged) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
     static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-        Map.of(), Map.of(), Map.of(), null, null, false);
+        Map.of(), Map.of(), Map.of(), ConstraintSettlement.Settled.NONE, null, null, false);
 
     /**
      * The table's own columns the target dropped since the base (on its branch) that the source still has: the
@@ -89,9 +90,16 @@ class SchemaMerges {
 
     /** Whether the target's columns change before its rows: columns given, redefined, dropped or renamed. */
     boolean changesColumns() {
-      return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty() || !renames.isEmpty() || !redefines.isEmpty();
+      return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty() || !renames.isEmpty() || !redefines.isEmpty()
+          || !checks.isEmpty();
     }
 
+
+    /** The same outcome, the target also taking (or losing) the CHECK constraints {@code checks} settles. */
+    Settled withChecks(ConstraintSettlement.Settled checks) {
+      return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
+          renames, redefines, checks, source, target, columnsMerged);
+    }
 
     Set<String> keptOurs(String table) {
       return keptOurs.getOrDefault(table, Set.of());
@@ -132,7 +140,8 @@ class SchemaMerges {
             .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()
                 || lacksOwn(t, target) || lacksOwn(t, source.branch())
                 || !t.renamedOn(target).isEmpty() || !t.renamedOn(source.branch()).isEmpty()
-                || !t.redefinedOn(target).isEmpty() || !t.redefinedOn(source.branch()).isEmpty()))
+                || !t.redefinedOn(target).isEmpty() || !t.redefinedOn(source.branch()).isEmpty()
+                || !t.constraintsOn(target).isEmpty() || !t.constraintsOn(source.branch()).isEmpty()))
         .chain(any -> !any ? Uni.createFrom().item(Settled.NONE) : loader.load(repo).chain(state -> {
           RepositoryState.Branch into = state.branch(target);
           if (into == null) {
@@ -172,7 +181,9 @@ class SchemaMerges {
                     .chain(sourceRenamed -> tables.redefinedAt(repo, base)
                     .chain(baseRedefined -> (live ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
                         : tables.redefinedAt(repo, theirs))
-                        .map(sourceRedefined -> {
+                    .chain(sourceRedefined -> tables.constraintsAt(repo, base)
+                    .chain(baseChecks -> sourceChecks(repo, state, theirs, liveSource, baseChecks)
+                        .map(sourceChecks -> {
                   Map<String, Set<String>> added = new TreeMap<>();
                   Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
                   for (TableTracked t : state.tables().values()) {
@@ -191,17 +202,19 @@ class SchemaMerges {
                     TableQueries.withBranchColumns(sourceShapes, sourceAdded, sourceNames).forEach((t, shape) ->
                         theirsColumns.put(t, shape.columns()));
                   }
-                  // how each side defines the table's own columns (NOT NULL, default): the base's and a commit's
-                  // as their shapes record them with their branch's redefinitions, a live branch's as it does now
-                  Map<String, Map<String, TableShape.Column>> baseDefined = RedefinitionSettlement.byName(
-                      TableQueries.withRedefined(baseShapes, baseRedefined));
+                  // how each side's branch redefined the table's own columns (NOT NULL, default): the base's and a
+                  // commit's then, a live branch's now (the table's own definitions are no side's)
+                  Map<String, Map<String, TableShape.Column>> baseDefined = RedefinitionSettlement.byName(baseRedefined);
                   Map<String, Map<String, TableShape.Column>> theirsDefined = live
                       ? RedefinitionSettlement.onBranch(state, liveSource)
-                      : RedefinitionSettlement.byName(TableQueries.withRedefined(sourceShapes, sourceRedefined));
-                  return SchemaSettlement.settle(state, target, sourceName,
+                      : RedefinitionSettlement.byName(sourceRedefined);
+                  SchemaMerges.Settled settled = SchemaSettlement.settle(state, target, sourceName,
                       TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
                       added, theirsAdded, strategy, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
-                }))))))))))
+                  ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
+                      baseChecks, sourceChecks, strategy);
+                  return checks.isEmpty() ? settled : settled.withChecks(checks);
+                }))))))))))))
         .call(settled -> requireAlterations(repo, state, settled));
   }
 
@@ -218,6 +231,28 @@ class SchemaMerges {
     }
     return graph.commit(repo, theirs).chain(c -> c.isPresent() && state.defaultBranch().equals(c.get().branch())
         ? Uni.createFrom().item(baseRenamed) : tables.renamedAt(repo, theirs));
+  }
+
+  /**
+   * The CHECK constraints the source's branch added: a live branch's now, a commit's its branch's then — but the
+   * default branch adds none (its table's own are DDL), so a source on it shows the base's: merging main back into
+   * a branch keeps the branch's checks.
+   */
+  private Uni<Map<String, List<TableShape.Constraint>>> sourceChecks(String repo, RepositoryState state, String theirs,
+      String liveSource, Map<String, List<TableShape.Constraint>> baseChecks) {
+    if (liveSource != null) {
+      return Uni.createFrom().item(liveSource.equals(state.defaultBranch()) ? baseChecks
+          : constraintsOn(state, liveSource));
+    }
+    return graph.commit(repo, theirs).chain(c -> c.isPresent() && state.defaultBranch().equals(c.get().branch())
+        ? Uni.createFrom().item(baseChecks) : tables.constraintsAt(repo, theirs));
+  }
+
+  /** Per table, the CHECK constraints {@code branch} added. */
+  private static Map<String, List<TableShape.Constraint>> constraintsOn(RepositoryState state, String branch) {
+    Map<String, List<TableShape.Constraint>> checks = new TreeMap<>();
+    state.tables().keySet().forEach(t -> checks.put(t, state.constraintsOn(t, branch)));
+    return checks;
   }
 
   /** Per table, the columns {@code branch} shows under other names. */

@@ -44,11 +44,13 @@ public class SchemaPromotions {
   private final SchemaFollower follower;
   private final StrataConfig config;
   private final BranchSchemaCommands branchSchemas;
+  private final BranchConstraintCommands checks;
 
   @Inject
   public SchemaPromotions(RepositoryStateLoader loader, StorageBackends backends, SchemaFollower follower,
-      StrataConfig config, BranchSchemaCommands branchSchemas) {
+      StrataConfig config, BranchSchemaCommands branchSchemas, BranchConstraintCommands checks) {
     this.branchSchemas = branchSchemas;
+    this.checks = checks;
     this.loader = loader;
     this.backends = backends;
     this.follower = follower;
@@ -66,7 +68,7 @@ public class SchemaPromotions {
   Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
     if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()
-        && settled.renames().isEmpty() && settled.redefines().isEmpty()) {
+        && settled.renames().isEmpty() && settled.redefines().isEmpty() && settled.checks().isEmpty()) {
       return Uni.createFrom().item(false);
     }
     return loader.load(repository).chain(state -> {
@@ -75,6 +77,12 @@ public class SchemaPromotions {
       }
       boolean intoDefault = target.equals(state.defaultBranch());
       Map<String, List<TableShape.Column>> carried = settled.brought();
+      if (fastForwardOnly && intoDefault && carried.isEmpty() && !settled.checks().adds().isEmpty()) {
+        String table = settled.checks().adds().keySet().iterator().next();
+        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source + "' adds checks to table '" + table
+            + "' of '" + target + "', which its head then records in a merge commit: fast_forward only cannot be"
+            + " honoured", Map.of("table", table, "branch", target));
+      }
       if (fastForwardOnly && intoDefault && carried.isEmpty() && !settled.redefines().isEmpty()) {
         String table = settled.redefines().keySet().iterator().next();
         throw new StrataException(ErrorCode.NotFastForward, "merging '" + source + "' gives columns "
@@ -102,20 +110,33 @@ public class SchemaPromotions {
       renaming.keySet().retainAll(state.tables().keySet());
       Map<String, List<TableShape.Column>> redefining = new TreeMap<>(settled.redefines());
       redefining.keySet().retainAll(state.tables().keySet());
+      Map<String, List<TableShape.Constraint>> checking = new TreeMap<>(settled.checks().adds());
+      checking.keySet().retainAll(state.tables().keySet());
+      Map<String, List<String>> unchecking = new TreeMap<>(settled.checks().drops());
+      unchecking.keySet().retainAll(state.tables().keySet());
       if (pending.isEmpty() && dropping.isEmpty() && altering.isEmpty() && renaming.isEmpty()
-          && redefining.isEmpty()) {
+          && redefining.isEmpty() && checking.isEmpty() && unchecking.isEmpty()) {
         return Uni.createFrom().item(intoDefault && !carried.isEmpty());
       }
       if (!target.equals(state.defaultBranch())) {
         // another branch redefines those the source redefined (first: a value that does not convert refuses
         // the merge), drops those it dropped, and takes those it added as it did: zero-copy, recorded for it
         CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
-        // the table's columns defined as the source defines them first (a null among the target's rows in a
-        // column made NOT NULL refuses the merge)
-        return Multi.createFrom().iterable(redefining.entrySet())
+        // the target's rows looked at against the checks it takes before anything changes (a row that fails one
+        // refuses the merge); then the table's columns defined as the source defines them (a null among the
+        // target's rows in a column made NOT NULL refuses the merge)
+        return Multi.createFrom().iterable(checking.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> checks.requireHeld(repository, target, e.getKey(),
+                e.getValue()))
+            .collect().last()
+            .chain(() -> Multi.createFrom().iterable(unchecking.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> checks.dropCarried(repository, target, e.getKey(),
+                e.getValue(), own))
+            .collect().last())
+            .chain(() -> Multi.createFrom().iterable(redefining.entrySet())
             .onItem().transformToUniAndConcatenate(e -> branchSchemas.redefineCarried(repository, target, e.getKey(),
                 e.getValue(), own))
-            .collect().last()
+            .collect().last())
             .chain(() -> Multi.createFrom().iterable(altering.entrySet())
             .onItem().transformToUniAndConcatenate(e -> branchSchemas.alterCarried(repository, target, e.getKey(),
                 e.getValue(), own))
@@ -133,6 +154,12 @@ public class SchemaPromotions {
                 .onItem().transformToUniAndConcatenate(e -> branchSchemas.renameCarried(repository, target, e.getKey(),
                     e.getValue(), own))
                 .collect().last())
+            // then holding its rows to the checks the source added (a row of the target that fails one refuses
+            // the merge)
+            .chain(() -> Multi.createFrom().iterable(checking.entrySet())
+                .onItem().transformToUniAndConcatenate(e -> checks.addCarried(repository, target, e.getKey(),
+                    e.getValue(), own))
+                .collect().last())
             .replaceWith(false);
       }
       // one transaction per storage: its tables gain their columns (and take the source's NOT NULL rules and
@@ -140,6 +167,11 @@ public class SchemaPromotions {
       Map<String, Map<String, List<TableShape.Column>>> byStorage = new TreeMap<>();
       pending.forEach((table, columns) -> byStorage.computeIfAbsent(state.tables().get(table).storage(),
           k -> new TreeMap<>()).put(table, columns));
+      Map<String, Map<String, List<TableShape.Constraint>>> checkingByStorage = new TreeMap<>();
+      checking.forEach((table, checks) -> {
+        checkingByStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>()).put(table, checks);
+        byStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>());
+      });
       Map<String, Map<String, List<TableShape.Column>>> redefiningByStorage = new TreeMap<>();
       redefining.forEach((table, columns) -> {
         redefiningByStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>()).put(table, columns);
@@ -154,6 +186,11 @@ public class SchemaPromotions {
                   .chain(() -> Multi.createFrom().iterable(redefiningByStorage.getOrDefault(s.getKey(), Map.of())
                           .entrySet())
                       .onItem().transformToUniAndConcatenate(e -> redefine(tx, repository, source, target,
+                          state.tables().get(e.getKey()), e.getValue()))
+                      .collect().last())
+                  .chain(() -> Multi.createFrom().iterable(checkingByStorage.getOrDefault(s.getKey(), Map.of())
+                          .entrySet())
+                      .onItem().transformToUniAndConcatenate(e -> check(tx, repository, source, target,
                           state.tables().get(e.getKey()), e.getValue()))
                       .collect().last())
                   .chain(() -> Failpoints.hit("promotion.altered")))
@@ -185,6 +222,28 @@ public class SchemaPromotions {
         .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
             ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
                 + "; change them with DDL as the table's owner (the guard follows it), then merge",
+            Map.of("table", t.name())));
+  }
+
+  /**
+   * Adds the CHECK constraints {@code checks} (the source's) to table {@code t} in {@code tx}, lock-timed; a row of
+   * the table that fails one refuses the merge (409, its key listed as a {@code constraint_violation}).
+   */
+  private Uni<Void> check(UnitOfWork tx, String repository, String source, String target, TableTracked t,
+      List<TableShape.Constraint> checks) {
+    String takes = "merging '" + source + "' into '" + target + "' adds checks "
+        + checks.stream().map(TableShape.Constraint::name).toList() + " to table '" + t.name() + "' first, and ";
+    return tx.roles().tracking().addChecks(tx, TrackedTable.of(repository, t), checks,
+            config.schema().migrationLockTimeout())
+        .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class)
+        .transform(f -> BranchConstraintCommands.violation(t.name(), target,
+            (io.strata.projections.rowdata.BranchObjects.CheckFailed) f))
+        .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
+            takes + f.getMessage() + "; retry when the table's long transactions are done",
+            Map.of("table", t.name(), "branch", target)))
+        .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
+            ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
+                + "; add them with DDL as the table's owner (the guard follows it), then merge",
             Map.of("table", t.name())));
   }
 

@@ -163,7 +163,7 @@ final class SchemaSettlement {
       throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
     return new SchemaMerges.Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-        renames, redefines, sourceName, target, true);
+        renames, redefines, ConstraintSettlement.Settled.NONE, sourceName, target, true);
   }
 
   /**

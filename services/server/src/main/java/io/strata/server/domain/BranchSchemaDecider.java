@@ -72,6 +72,9 @@ public final class BranchSchemaDecider {
         added.add(a);
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a));
       });
+    } else if (command instanceof Commands.AddBranchConstraints || command instanceof Commands.DropBranchConstraints) {
+      TableBranchSchemaChanged changed = BranchConstraints.decide(state, command);
+      return command.validateOnly() ? List.of() : List.of(changed);
     } else if (command instanceof Commands.RedefineBranchColumns c) {
       TableBranchSchemaChanged changed = TableColumnRedefinitions.decide(state, c);
       return command.validateOnly() ? List.of() : List.of(changed);
@@ -94,7 +97,8 @@ public final class BranchSchemaDecider {
     // nothing to record (a merge's names the branch shows already)
     return command.validateOnly() || operations.isEmpty() ? List.of()
         : List.of(new TableBranchSchemaChanged(command.table(), command.branch(), operations, columns, added, renamed,
-            redefinedAmong(state.redefinedOn(command.table(), command.branch()), columns)));
+            redefinedAmong(state.redefinedOn(command.table(), command.branch()), columns),
+            state.constraintsOn(command.table(), command.branch())));
   }
 
   /** Those of a branch's redefinitions of the table's columns that name a column of {@code columns} (a drop ends one). */
@@ -259,6 +263,10 @@ public final class BranchSchemaDecider {
       TableShape.Column to = c.columns().get(i);
       TableShape.Column now = added.get(to.name());
       String why = !seen.add(to.name()) ? "column '" + to.name() + "' is altered twice"
+          : now != null && !now.type().equals(to.type())
+              && !BranchConstraints.naming(state, c.table(), c.branch(), to.name()).isEmpty() ? "check '"
+              + BranchConstraints.naming(state, c.table(), c.branch(), to.name()).get(0) + "' of branch '" + c.branch()
+              + "' names column '" + to.name() + "': drop the check before changing the column's type"
           : now != null ? null
           : reads.contains(to.name()) ? "column '" + to.name() + "' of table '" + c.table() + "' was not added on branch '"
               + c.branch() + "': a branch alters only the columns it added (altering the table's columns on a branch"
@@ -310,6 +318,9 @@ public final class BranchSchemaDecider {
               + "': rows are matched by their key on every branch, so it cannot be dropped on one"
           : !added.containsKey(name) && !own.containsKey(name) ? "column '" + name + "' of table '" + c.table()
               + "' is not one branch '" + c.branch() + "' can drop"
+          : !BranchConstraints.naming(state, c.table(), c.branch(), name).isEmpty() ? "check '"
+              + BranchConstraints.naming(state, c.table(), c.branch(), name).get(0) + "' of branch '" + c.branch()
+              + "' names column '" + name + "': drop the check first"
           : added.containsKey(name) ? null
           : ownDropRefusal(own, name, c.names());
       if (why != null) {

@@ -121,6 +121,27 @@ public final class BranchShapeInheritance {
   }
 
   /**
+   * Per table, the CHECK constraints a new branch holds: those its source branch added, or those the branch its
+   * start commit was made on had added then, whose columns it reads.
+   */
+  public static Map<String, List<TableShape.Constraint>> constraintsBy(RepositoryState state, Commands.CreateBranch c) {
+    Map<String, List<TableShape.Constraint>> constraints = new java.util.TreeMap<>();
+    String from = c.start() != null ? null : c.fromBranch() != null ? c.fromBranch() : state.defaultBranch();
+    Map<String, List<String>> dropped = droppedBy(state, c);
+    for (var t : state.tables().values()) {
+      List<TableShape.Constraint> source = from != null ? state.constraintsOn(t.name(), from)
+          : c.commitConstraints().getOrDefault(t.name(), List.of());
+      // a check naming a column the new branch does not read goes (a drop of the column takes the check)
+      List<TableShape.Constraint> kept = source.stream().filter(x -> dropped.getOrDefault(t.name(), List.of()).stream()
+          .noneMatch(d -> BranchConstraints.names(x, d))).toList();
+      if (!kept.isEmpty()) {
+        constraints.put(t.name(), kept);
+      }
+    }
+    return constraints;
+  }
+
+  /**
    * The events that give a new branch the columns it {@link #inherited}, without those it {@link #droppedBy},
    * showing those it {@link #renamedBy} so, defining the table's as it {@link #redefinedBy}.
    */
@@ -130,7 +151,9 @@ public final class BranchShapeInheritance {
     Map<String, List<String>> dropped = droppedBy(state, c);
     Map<String, Map<String, String>> renamed = renamedBy(state, c);
     Map<String, List<TableShape.Column>> redefined = redefinedBy(state, c);
+    Map<String, List<TableShape.Constraint>> checks = constraintsBy(state, c);
     Set<String> tables = new java.util.TreeSet<>(inherited.keySet());
+    tables.addAll(checks.keySet());
     tables.addAll(dropped.keySet());
     tables.addAll(renamed.keySet());
     tables.addAll(redefined.keySet());
@@ -160,7 +183,10 @@ public final class BranchShapeInheritance {
       });
       redefines.forEach(r -> operations.add(new TableBranchSchemaChanged.Operation(
           TableBranchSchemaChanged.ALTER_COLUMN, r.named(shown.getOrDefault(r.name(), r.name())))));
-      events.add(new TableBranchSchemaChanged(table, c.name(), operations, all, columns, shown, redefines));
+      List<TableShape.Constraint> held = checks.getOrDefault(table, List.of());
+      held.forEach(x -> operations.add(TableBranchSchemaChanged.Operation.onConstraint(
+          TableBranchSchemaChanged.ADD_CONSTRAINT, x)));
+      events.add(new TableBranchSchemaChanged(table, c.name(), operations, all, columns, shown, redefines, held));
     }
     return events;
   }

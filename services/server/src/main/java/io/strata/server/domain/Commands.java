@@ -41,7 +41,7 @@ public final class Commands {
 
   /** A table's shape on a branch other than the default one: {@link BranchSchemaDecider}. */
   public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns,
-      AlterBranchColumns, RenameBranchColumns, RedefineBranchColumns {
+      AlterBranchColumns, RenameBranchColumns, RedefineBranchColumns, AddBranchConstraints, DropBranchConstraints {
     String table();
 
     String branch();
@@ -82,40 +82,47 @@ public final class Commands {
    */
   public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
       Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn,
-      Map<String, Map<String, String>> commitRenamed, Map<String, List<TableShape.Column>> commitRedefined)
-      implements BranchCommand {
+      Map<String, Map<String, String>> commitRenamed, Map<String, List<TableShape.Column>> commitRedefined,
+      Map<String, List<TableShape.Constraint>> commitConstraints) implements BranchCommand {
     public CreateBranch {
       commitAdded = Map.copyOf(commitAdded);
       droppedOwn = Map.copyOf(droppedOwn);
       commitRenamed = Map.copyOf(commitRenamed);
       commitRedefined = commitRedefined == null ? Map.of() : Map.copyOf(commitRedefined);
+      commitConstraints = commitConstraints == null ? Map.of() : Map.copyOf(commitConstraints);
     }
 
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected) {
-      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of(), Map.of(), Map.of());
+      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
         Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn) {
-      this(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, Map.of(), Map.of());
+      this(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, Map.of(), Map.of(), Map.of());
     }
 
     /** The same creation, the new branch without {@code dropped}. */
     public CreateBranch withDroppedOwn(Map<String, List<String>> dropped) {
       return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, dropped, commitRenamed,
-          commitRedefined);
+          commitRedefined, commitConstraints);
     }
 
     /** The same creation, the new branch showing columns as {@code renamed} names them (a start commit's). */
     public CreateBranch withCommitRenamed(Map<String, Map<String, String>> renamed) {
       return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, renamed,
-          commitRedefined);
+          commitRedefined, commitConstraints);
     }
 
     /** The same creation, the new branch defining the table's columns as {@code redefined} does (a start commit's). */
     public CreateBranch withCommitRedefined(Map<String, List<TableShape.Column>> redefined) {
       return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, commitRenamed,
-          redefined);
+          redefined, commitConstraints);
+    }
+
+    /** The same creation, the new branch holding the checks {@code constraints} names (a start commit's). */
+    public CreateBranch withCommitConstraints(Map<String, List<TableShape.Constraint>> constraints) {
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, commitRenamed,
+          commitRedefined, constraints);
     }
   }
 
@@ -306,6 +313,27 @@ public final class Commands {
     public RedefineBranchColumns {
       from = List.copyOf(from);
       columns = List.copyOf(columns);
+    }
+  }
+
+  /**
+   * Adds CHECK constraints a branch's rows keep to: {@code checks} as the table's database defined them, and per
+   * check the stored names of the columns it names ({@code named}). {@code validateOnly}: decided, nothing
+   * appended.
+   */
+  public record AddBranchConstraints(String table, String branch, List<TableShape.Constraint> checks,
+      Map<String, List<String>> named, boolean validateOnly) implements BranchSchemaCommand {
+    public AddBranchConstraints {
+      checks = List.copyOf(checks);
+      named = Map.copyOf(named);
+    }
+  }
+
+  /** Drops CHECK constraints a branch added, by name. {@code validateOnly}: decided, nothing appended. */
+  public record DropBranchConstraints(String table, String branch, List<String> names, boolean validateOnly)
+      implements BranchSchemaCommand {
+    public DropBranchConstraints {
+      names = List.copyOf(names);
     }
   }
 

@@ -64,6 +64,8 @@ public final class RepositoryState {
   private final Map<String, Map<String, Map<String, String>>> renamedColumns = new HashMap<>();
   /** Per table, per live branch: the table's own columns it defines otherwise (nullability, default). */
   private final Map<String, Map<String, List<TableShape.Column>>> redefinedColumns = new HashMap<>();
+  /** Per table, per live branch: the CHECK constraints it added (not the table's own). */
+  private final Map<String, Map<String, List<TableShape.Constraint>>> branchConstraints = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
   private final Map<String, Rebase> rebases = new HashMap<>();
@@ -126,6 +128,7 @@ public final class RepositoryState {
     addedColumns.forEach((table, own) -> c.addedColumns.put(table, new HashMap<>(own)));
     renamedColumns.forEach((table, own) -> c.renamedColumns.put(table, new HashMap<>(own)));
     redefinedColumns.forEach((table, own) -> c.redefinedColumns.put(table, new HashMap<>(own)));
+    branchConstraints.forEach((table, own) -> c.branchConstraints.put(table, new HashMap<>(own)));
     c.merges.putAll(merges);
     c.rebases.putAll(rebases);
     stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
@@ -164,6 +167,7 @@ public final class RepositoryState {
       addedColumns.clear();
       renamedColumns.clear();
       redefinedColumns.clear();
+      branchConstraints.clear();
       merges.clear();
       rebases.clear();
       stashes.clear();
@@ -200,6 +204,7 @@ public final class RepositoryState {
       addedColumns.values().forEach(own -> own.remove(e.name()));
       renamedColumns.values().forEach(own -> own.remove(e.name()));
       redefinedColumns.values().forEach(own -> own.remove(e.name()));
+      branchConstraints.values().forEach(own -> own.remove(e.name()));
       merges.remove(e.name());
       stashes.remove(e.name());
       rebases.remove(e.name());
@@ -254,6 +259,7 @@ public final class RepositoryState {
       addedColumns.remove(e.name());
       renamedColumns.remove(e.name());
       redefinedColumns.remove(e.name());
+      branchConstraints.remove(e.name());
     } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
       tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
       ddlRecorded.put(e.name(), e.ddlThrough());
@@ -271,6 +277,11 @@ public final class RepositoryState {
       } else {
         redefinedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.redefined());
       }
+      if (e.constraints().isEmpty()) {
+        branchConstraints.getOrDefault(e.name(), new HashMap<>()).remove(e.branch());
+      } else {
+        branchConstraints.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.constraints());
+      }
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());
@@ -278,6 +289,7 @@ public final class RepositoryState {
       addedColumns.remove(e.name());
       renamedColumns.remove(e.name());
       redefinedColumns.remove(e.name());
+      branchConstraints.remove(e.name());
     }
   }
 
@@ -301,6 +313,11 @@ public final class RepositoryState {
   /** Restores the table's own columns live branches define otherwise: per table, per branch (with {@link #restore}). */
   public void restoreRedefined(Map<String, Map<String, List<TableShape.Column>>> redefined) {
     redefined.forEach((table, byBranch) -> redefinedColumns.put(table, new HashMap<>(byBranch)));
+  }
+
+  /** Restores the CHECK constraints live branches added: per table, per branch (with {@link #restore}). */
+  public void restoreConstraints(Map<String, Map<String, List<TableShape.Constraint>>> constraints) {
+    constraints.forEach((table, byBranch) -> branchConstraints.put(table, new HashMap<>(byBranch)));
   }
 
   /** Restores the columns live branches show under other names: per table, per branch (with {@link #restore}). */
@@ -416,6 +433,12 @@ public final class RepositoryState {
   public List<TableShape.Column> redefinedOn(String table, String branch) {
     return branch == null ? List.of()
         : redefinedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
+  }
+
+  /** The CHECK constraints {@code branch} added to {@code table} (not the table's own); empty for the default branch. */
+  public List<TableShape.Constraint> constraintsOn(String table, String branch) {
+    return branch == null ? List.of()
+        : branchConstraints.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
   }
 
   /** The columns {@code branch} reads of {@code table} ({@link #columnsOn}), named as it shows them. */

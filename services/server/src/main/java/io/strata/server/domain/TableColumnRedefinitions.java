@@ -35,7 +35,8 @@ public final class TableColumnRedefinitions {
             .map(to -> new TableColumn(x.name(), x.type(), to.nullable())).orElse(x))
         .toList();
     return new TableBranchSchemaChanged(c.table(), c.branch(), operations, columns,
-        state.addedOn(c.table(), c.branch()), state.renamedOn(c.table(), c.branch()), redefined);
+        state.addedOn(c.table(), c.branch()), state.renamedOn(c.table(), c.branch()), redefined,
+        state.constraintsOn(c.table(), c.branch()));
   }
 
   /**
@@ -90,10 +91,9 @@ public final class TableColumnRedefinitions {
           : !to.type().equals(table.type()) ? "column '" + shown + "' of table '" + c.table() + "' is " + table.type()
               + ": changing the type of a column of the table's own on a branch is not built yet (alter a column the"
               + " branch added, or change the table with DDL on the default branch)"
-          : (table.identity() != null || table.generated() != null)
-              && !Objects.equals(to.defaultValue(), table.defaultValue()) ? "column '" + shown + "' of table '"
+          : table.identity() != null || table.generated() != null ? "column '" + shown + "' of table '"
               + c.table() + "' is " + (table.identity() != null ? "an identity" : "a generated") + " column: its"
-              + " values are the table's to give, so it takes no default of a branch's"
+              + " values are the table's to give, so a branch does not redefine it"
           : null;
       if (why != null) {
         throw new StrataException(ErrorCode.ValidationError, why,

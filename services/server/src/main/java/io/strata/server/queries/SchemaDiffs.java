@@ -82,11 +82,14 @@ public class SchemaDiffs {
           .map(renamed -> new Shapes(shapes, renamed)));
     }
     return tables.shapesAt(repository, ref.commit()).chain(shapes -> tables.tables(repository)
-        .map(rows -> new Shapes(TableQueries.withRedefined(TableQueries.withBranchColumns(shapes, rows.stream()
+        .map(rows -> new Shapes(TableQueries.withConstraints(TableQueries.withRedefined(TableQueries.withBranchColumns(
+            shapes, rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))), rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.columnsOn(ref.branch()).stream()
                 .map(io.strata.events.TableColumn::name).toList()))), rows.stream()
-            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.redefinedOn(ref.branch())))), rows.stream()
+            .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.redefinedOn(ref.branch())))),
+            rows.stream().collect(java.util.stream.Collectors.toMap(TableRow::name,
+                row -> row.constraintsOn(ref.branch())))), rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.renamedOn(ref.branch()))))));
   }
 

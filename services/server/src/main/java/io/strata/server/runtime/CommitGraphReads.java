@@ -43,6 +43,12 @@ public final class CommitGraphReads {
     return TableQueries.redefinedAt(PgUnit.of(unit), repository, commit);
   }
 
+  /** {@link TableQueries#constraintsAt}, read in {@code unit}: the checks commit's branch had added, per table. */
+  public static Uni<Map<String, List<TableShape.Constraint>>> constraintsAt(UnitOfWork unit, String repository,
+      String commit) {
+    return TableQueries.constraintsAt(PgUnit.of(unit), repository, commit);
+  }
+
   /** {@link TableQueries#addedAt}, read in {@code unit}: the columns commit's branch had added, per table. */
   public static Uni<Map<String, List<TableShape.Column>>> addedAt(UnitOfWork unit, String repository, String commit) {
     return TableQueries.addedAt(PgUnit.of(unit), repository, commit);

@@ -90,7 +90,7 @@ class BranchRedefineTest {
     assertThat(column(shape(repo, "main"), "note", "nullable")).isEqualTo(true);
     // the branch refuses a null note through its view and through the API; the table takes one
     assertThatThrownBy(() -> sql(pool, "insert into " + view + " (id, status) values (3, 'new')"))
-        .hasMessageContaining("strata_required_table");
+        .hasMessageContaining("strata_table_required");
     json().body(Map.of("status", "new")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/3", repo).then()
         .statusCode(422);
     sql(pool, "insert into public." + t + " (id, status) values (9, 'main')");
@@ -112,7 +112,7 @@ class BranchRedefineTest {
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
     assertThat(column(shape(repo, "dev2"), "note", "nullable")).isEqualTo(false);
     assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "dev2", "orders")
-        + " (id, status) values (5, 'new')")).hasMessageContaining("strata_required_table");
+        + " (id, status) values (5, 'new')")).hasMessageContaining("strata_table_required");
     String commit = json().body(Map.of("message", "rules", "all", true))
         .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "at-commit", "from", commit)).statusCode(201);
@@ -138,7 +138,7 @@ class BranchRedefineTest {
     assertThat(Api.rows(pool, "select coalesce(status, '-') || ':' || note from " + view + " where id = 4"))
         .containsExactly("-:no status");
     assertThatThrownBy(() -> sql(pool, "insert into " + view + " (id, status) values (12, 'x')"))
-        .hasMessageContaining("strata_required_table");
+        .hasMessageContaining("strata_table_required");
 
     // back to the table's definition: the branch defines it as the table does again
     change(repo, "dev", alter("note", "nullable", true)).statusCode(200);

@@ -1,0 +1,128 @@
+package io.strata.projections.overlay;
+
+import io.strata.events.TableShape;
+import io.strata.projections.postgres.Sql;
+import java.util.stream.Collectors;
+
+/**
+ * The statements that hold a branch's rows to CHECK constraints it added (not the table's own, which its
+ * overlay copies when it is made): each is checked over every row the branch reads first, then its overlay
+ * holds the rows it writes to it ({@code __deleted or (check)}: a tombstone's columns are empty). The table is
+ * not touched; no row is copied.
+ */
+final class BranchChecksSql {
+  private BranchChecksSql() {}
+
+  /** The probe table a check is defined on: temporary, dropped with the caller's transaction. */
+  static final String PROBE = "strata_probe_check";
+
+  /** The name of the probe's constraint. */
+  static final String PROBE_CONSTRAINT = "strata_probe";
+
+  /**
+   * The probe's constraint as the database defined it: its definition, its expression's node tree (the
+   * functions it calls, the columns it names) and the names of the probe's columns by number.
+   */
+  static final String PROBED = """
+      select pg_get_constraintdef(k.oid), k.conbin::text,
+             (select json_object_agg(a.attnum, a.attname)::text from pg_attribute a
+               where a.attrelid = k.conrelid and a.attnum > 0 and not a.attisdropped)
+      from pg_constraint k where k.conrelid = 'pg_temp.strata_probe_check'::regclass and k.conname = 'strata_probe'
+        and k.contype = 'c' and k.convalidated and not k.connoinherit""";
+
+  /**
+   * Why a client's CHECK text is refused before the database sees it (null: it is not): it must be one
+   * expression that stays inside the {@code CHECK ( … )} it is put in — no statement separator, comment, dollar
+   * quote or backslash escape, quotes closed, parentheses balanced and never closed below the expression's own
+   * level — so nothing but the expression (no further ALTER TABLE subcommand, whose defaults would be evaluated)
+   * reaches the database.
+   */
+  static String refusal(String check) {
+    int depth = 0;
+    char quote = 0;
+    for (int i = 0; i < check.length(); i++) {
+      char c = check.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          if (i + 1 < check.length() && check.charAt(i + 1) == quote) {
+            i++; // a doubled quote stays inside
+          } else {
+            quote = 0;
+          }
+        } else if (c == '\\') {
+          return "a backslash is not taken in a check";
+        }
+        continue;
+      }
+      switch (c) {
+        case '\'', '"' -> quote = c;
+        case '(' -> depth++;
+        case ')' -> {
+          if (--depth < 0) {
+            return "a parenthesis closes one the check did not open";
+          }
+        }
+        case ';' -> {
+          return "a check is one expression: no semicolon";
+        }
+        case '$' -> {
+          return "a check takes no dollar quoting or positional parameter";
+        }
+        case '\\' -> {
+          return "a backslash is not taken in a check";
+        }
+        case '-', '/' -> {
+          if (i + 1 < check.length() && (check.charAt(i + 1) == c || c == '/' && check.charAt(i + 1) == '*')) {
+            return "a check takes no comment";
+          }
+        }
+        default -> { }
+      }
+    }
+    return quote != 0 ? "a quote the check opens is not closed" : depth != 0 ? "a parenthesis the check opens is not"
+        + " closed" : null;
+  }
+
+  /** The expression of a CHECK definition as PostgreSQL prints it ({@code CHECK ((qty > 0))}). */
+  static String expression(TableShape.Constraint c) {
+    String d = c.definition();
+    if (!d.startsWith("CHECK (") || d.endsWith(" NOT VALID")) {
+      throw new IllegalArgumentException("not a CHECK definition: " + d);
+    }
+    return d.substring("CHECK ".length());
+  }
+
+  /** The overlay's constraint that holds a branch's rows to its CHECK {@code name}: a name of Strata's own. */
+  static String overlayConstraint(String name) {
+    return "strata_check_" + io.strata.events.CommitIds.sha256Hex(name).substring(0, 40);
+  }
+
+  /**
+   * The key (as text) of a row {@code b} reads that fails {@code c}, if any. One statement, run on its own
+   * (extended protocol): the expression, as the database printed it, can be nothing but an expression.
+   */
+  static String violating(OverlaySql b, TableShape.Constraint c) {
+    return "select " + b.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
+        .collect(Collectors.joining(" || ', ' || ")) + " from " + b.state() + " s where not " + expression(c)
+        + " limit 1";
+  }
+
+  /** The key (as text) of a before-image {@code b}'s working log keeps that fails {@code c}, if any. */
+  static String violatingLogged(OverlaySql b, TableShape.Constraint c) {
+    return "select " + b.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
+        .collect(Collectors.joining(" || ', ' || ")) + " from " + b.workingLog() + " s where s.__present and not "
+        + expression(c) + " limit 1";
+  }
+
+  /** Has {@code b}'s overlay hold the rows the branch writes to {@code c} (one statement, as {@link #violating}). */
+  static String hold(OverlaySql b, TableShape.Constraint c) {
+    String constraint = Sql.quote(overlayConstraint(c.name()));
+    return "alter table " + b.overlay() + " drop constraint if exists " + constraint + ", add constraint "
+        + constraint + " check (__deleted or " + expression(c) + ")";
+  }
+
+  /** Drops the overlay's hold of the branch's CHECK {@code name}. */
+  static String drop(OverlaySql b, String name) {
+    return "alter table " + b.overlay() + " drop constraint if exists " + Sql.quote(overlayConstraint(name));
+  }
+}

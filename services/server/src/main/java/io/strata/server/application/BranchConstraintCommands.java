@@ -1,0 +1,208 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.auth.Permission;
+import io.strata.server.domain.BranchConstraints;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.runtime.StorageBackends;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * CHECK constraints a branch adds to a table (not the table's own) and drops again. Each is defined by the
+ * table's database first — parsed as {@code ALTER TABLE … ADD CONSTRAINT … CHECK} parses it, over the branch's
+ * columns, in a transaction it rolls back; only immutable functions — and only the printed form is kept; then,
+ * in the repository's queue, every row the branch reads is checked (one that fails: 422 naming its key, nothing
+ * changed) and its overlay holds the rows it writes to it. The table is not touched; no row is copied.
+ */
+@ApplicationScoped
+public class BranchConstraintCommands {
+  /** A constraint's name as a client gives it. */
+  private static final Pattern NAME = Pattern.compile("(?!strata_)[a-z_][a-z0-9_]{0,62}");
+  static final int MAX_CHECK_LENGTH = 2000;
+
+  private final BranchSchemaCommands schemas;
+  private final StorageBackends backends;
+  private final TableQueries tables;
+
+  @Inject
+  public BranchConstraintCommands(BranchSchemaCommands schemas, StorageBackends backends, TableQueries tables) {
+    this.schemas = schemas;
+    this.backends = backends;
+    this.tables = tables;
+  }
+
+  /** A check a client asks for: its name and its expression. */
+  public record NewCheck(String name, String check) {}
+
+  /** Adds {@code checks} to {@code table} on {@code branch}; {@code validateOnly}: checked and decided only. */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> addChecks(String repository, String branch, String table, List<NewCheck> checks,
+      boolean validateOnly, CommandContext ctx, Answer answer) {
+    requireWellFormed(checks);
+    return tables.table(repository, table).chain(found -> {
+      TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
+          "table '" + table + "' is not tracked", Map.of("table", table)));
+      // the columns as the branch shows them: a check names them so (one of a renamed column is refused)
+      Map<String, String> renamed = t.renamedOn(branch);
+      List<TableColumn> shown = t.columnsOn(branch).stream().map(c -> new TableColumn(
+          renamed.getOrDefault(c.name(), c.name()), c.type(), c.nullable())).toList();
+      Map<String, String> storedOf = new HashMap<>();
+      t.columnsOn(branch).forEach(c -> storedOf.put(renamed.getOrDefault(c.name(), c.name()), c.name()));
+      List<TableShape.Constraint> defined = new ArrayList<>();
+      Map<String, List<String>> named = new HashMap<>();
+      Uni<Void> chain = Uni.createFrom().voidItem();
+      for (NewCheck c : checks) {
+        chain = chain.chain(() -> backends.begin(repository, t.storage())
+            .chain(open -> open.unit().roles().branchObjects().defineCheck(open.unit(), shown, c.name(), c.check())
+                .onTermination().call(open::rollback))
+            .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+                "check '" + c.name() + "': " + e.getMessage(), Map.of("table", table, "constraint", c.name())))
+            .invoke(d -> {
+              defined.add(d.constraint());
+              // a shown name of a renamed column is its stored name's: the decider refuses it by that
+              named.put(c.name(), d.columns().stream().map(n -> renamed.containsValue(n) ? storedOf.get(n) : n)
+                  .toList());
+            })
+            .replaceWithVoid());
+      }
+      return chain.chain(() -> {
+        Commands.AddBranchConstraints command = new Commands.AddBranchConstraints(table, branch, defined, named,
+            validateOnly);
+        return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
+            (unit, onBranch) -> unit.roles().branchObjects().addChecks(unit, onBranch, branch, defined)
+                .onFailure(BranchObjects.CheckFailed.class).transform(e -> new StrataException(
+                    ErrorCode.ValidationError, "table '" + table + "' on branch '" + branch + "': the row of key "
+                        + ((BranchObjects.CheckFailed) e).key() + " fails check '" + ((BranchObjects.CheckFailed) e)
+                        .constraint() + "'; change it first; nothing changed",
+                    Map.of("table", table, "branch", branch, "constraint", ((BranchObjects.CheckFailed) e).constraint()))),
+            ctx, answer);
+      });
+    });
+  }
+
+  /** Drops checks {@code names} the branch added to {@code table}. */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> dropChecks(String repository, String branch, String table, List<String> names,
+      boolean validateOnly, CommandContext ctx, Answer answer) {
+    if (names == null || names.isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    if (names.size() > BranchSchemaCommands.MAX_OPERATIONS) {
+      throw StrataException.invalid("operations", "at most " + BranchSchemaCommands.MAX_OPERATIONS
+          + " operations at once");
+    }
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i) == null || !NAME.matcher(names.get(i)).matches()) {
+        throw StrataException.invalid("operations[" + i + "].name", "the name of a check the branch added");
+      }
+    }
+    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, validateOnly);
+    return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
+        (unit, onBranch) -> unit.roles().branchObjects().dropChecks(unit, onBranch, branch, names), ctx, answer);
+  }
+
+  /**
+   * Holds the rows of {@code branch} to {@code checks}, a merge's source's ({@link SchemaPromotions}): a row of the
+   * branch that fails one refuses the merge (409 {@code constraint_violation}, nothing changed).
+   */
+  Uni<CommandResponse> addCarried(String repository, String branch, String table, List<TableShape.Constraint> checks,
+      CommandContext ctx) {
+    return schemas.onBranchObjects(repository, new Commands.AddBranchConstraints(table, branch, checks, Map.of(), false),
+        state -> {
+          // the columns each names, read off its definition: one the target shows renamed is refused
+          Map<String, List<String>> named = new HashMap<>();
+          checks.forEach(c -> named.put(c.name(), state.tables().containsKey(table)
+              ? state.tables().get(table).columns().stream().map(TableColumn::name)
+                  .filter(n -> BranchConstraints.names(c, n)).toList() : List.of()));
+          BranchConstraints.requireAddable(state, new Commands.AddBranchConstraints(table, branch, checks, named,
+              false));
+        },
+        (unit, onBranch) -> unit.roles().branchObjects().addChecks(unit, onBranch, branch, checks)
+            .onFailure(BranchObjects.CheckFailed.class)
+            .transform(e -> violation(table, branch, (BranchObjects.CheckFailed) e))
+            .onFailure(e -> "42703".equals(PgErrors.sqlState(e))).transform(e -> lacksColumn(table, branch, e)),
+        ctx, Answer.NONE);
+  }
+
+  /**
+   * Refuses (409, nothing changed yet) a merge whose checks {@code checks} a row {@code branch} holds fails,
+   * before any of its schema changes: read only. A check naming a column the merge has yet to give the branch is
+   * looked at when it is added.
+   */
+  Uni<Void> requireHeld(String repository, String branch, String table, List<TableShape.Constraint> checks) {
+    return tables.table(repository, table).chain(found -> found.isEmpty() ? Uni.createFrom().voidItem()
+        : backends.beginRead(repository, found.get().storage()).chain(open -> open.unit().roles().branchObjects()
+            .requireChecks(open.unit(), io.strata.projections.rowdata.TrackedTable.on(repository, found.get(), branch),
+                branch, checks)
+            .onTermination().call(open::rollback))
+            .onFailure(BranchObjects.CheckFailed.class)
+            .transform(e -> violation(table, branch, (BranchObjects.CheckFailed) e))
+            .onFailure(e -> PgErrors.sqlState(e) != null && "42703".equals(PgErrors.sqlState(e))).recoverWithNull()
+            .replaceWithVoid());
+  }
+
+  /** The refusal of a check naming a column the branch does not have (a merge's source's). */
+  private static StrataException lacksColumn(String table, String branch, Throwable e) {
+    return new StrataException(ErrorCode.ValidationError, "a check the merge brings to table '" + table + "' names a"
+        + " column branch '" + branch + "' does not have (" + PgErrors.message(e) + "); nothing changed",
+        Map.of("table", table, "branch", branch));
+  }
+
+  /** Drops the checks {@code names} a merge's source dropped since the base from {@code branch}. */
+  Uni<CommandResponse> dropCarried(String repository, String branch, String table, List<String> names,
+      CommandContext ctx) {
+    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, false);
+    return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
+        (unit, onBranch) -> unit.roles().branchObjects().dropChecks(unit, onBranch, branch, names), ctx, Answer.NONE);
+  }
+
+  /** The refusal of a merge that would hold {@code branch}'s rows to a check one of them fails. */
+  static StrataException violation(String table, String branch, BranchObjects.CheckFailed e) {
+    Map<String, Object> conflict = new java.util.LinkedHashMap<>();
+    conflict.put("table", table);
+    conflict.put("constraint", e.constraint());
+    conflict.put("type", "constraint_violation");
+    conflict.put("key", e.key());
+    return new StrataException(ErrorCode.SchemaConflict, "the row of key " + e.key() + " of table '" + table
+        + "' on '" + branch + "' fails check '" + e.constraint() + "', which the merge brings: change it first (or"
+        + " settle the check with schema_strategy ours); nothing changed",
+        Map.of("schema_conflicts", List.of(conflict), "schema_conflict_count", 1));
+  }
+
+  private static void requireWellFormed(List<NewCheck> checks) {
+    if (checks == null || checks.isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    if (checks.size() > BranchSchemaCommands.MAX_OPERATIONS) {
+      throw StrataException.invalid("operations", "at most " + BranchSchemaCommands.MAX_OPERATIONS
+          + " operations at once");
+    }
+    for (int i = 0; i < checks.size(); i++) {
+      NewCheck c = checks.get(i);
+      String at = "operations[" + i + "]";
+      if (c.name() == null || !NAME.matcher(c.name()).matches()) {
+        throw StrataException.invalid(at + ".name", "a constraint's name: 1-63 characters of a-z 0-9 _, not starting"
+            + " with a digit nor with strata_");
+      }
+      if (c.check() == null || c.check().isBlank() || c.check().length() > MAX_CHECK_LENGTH
+          || c.check().indexOf('\u0000') >= 0) {
+        throw StrataException.invalid(at + ".check", "the constraint's boolean expression over the branch's columns,"
+            + " 1-" + MAX_CHECK_LENGTH + " characters");
+      }
+    }
+  }
+}

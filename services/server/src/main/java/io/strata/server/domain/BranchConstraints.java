@@ -1,0 +1,123 @@
+package io.strata.server.domain;
+
+import io.strata.events.TableBranchSchemaChanged;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.events.TableTracked;
+import io.strata.server.domain.Commands.AddBranchConstraints;
+import io.strata.server.domain.Commands.DropBranchConstraints;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * CHECK constraints a branch adds to a table (not the table's own): the rows it writes keep to them, and every
+ * row it read when one was added did. They travel with the branch's shape. Pure.
+ */
+public final class BranchConstraints {
+  /** The most CHECK constraints a branch adds to a table. */
+  static final int MAX_CHECKS = 100;
+
+  private BranchConstraints() {}
+
+  /** The event of {@code c}: its operations and every constraint the branch has after. */
+  static TableBranchSchemaChanged decide(RepositoryState state, Commands.BranchSchemaCommand c) {
+    List<TableShape.Constraint> after = new ArrayList<>(state.constraintsOn(c.table(), c.branch()));
+    List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
+    if (c instanceof AddBranchConstraints add) {
+      requireAddable(state, add);
+      for (TableShape.Constraint check : add.checks()) {
+        after.add(check);
+        operations.add(TableBranchSchemaChanged.Operation.onConstraint(TableBranchSchemaChanged.ADD_CONSTRAINT, check));
+      }
+    } else {
+      DropBranchConstraints drop = (DropBranchConstraints) c;
+      for (TableShape.Constraint check : requireDroppable(state, drop)) {
+        after.removeIf(x -> x.name().equals(check.name()));
+        operations.add(TableBranchSchemaChanged.Operation.onConstraint(TableBranchSchemaChanged.DROP_CONSTRAINT,
+            check));
+      }
+    }
+    return new TableBranchSchemaChanged(c.table(), c.branch(), operations, state.columnsOn(c.table(), c.branch()),
+        state.addedOn(c.table(), c.branch()), state.renamedOn(c.table(), c.branch()),
+        state.redefinedOn(c.table(), c.branch()), after);
+  }
+
+  /**
+   * Refuses checks a branch cannot add (422): on the default branch (DDL on the table), with a merge or rebase
+   * in progress, a name the table's constraints or the branch's have, a name twice, a column the branch does
+   * not read or shows under another name, more than {@link #MAX_CHECKS}.
+   */
+  public static void requireAddable(RepositoryState state, AddBranchConstraints c) {
+    BranchSchemaDecider.requireChangeable(state, c);
+    TableTracked t = state.tables().get(c.table());
+    Set<String> taken = new HashSet<>();
+    if (t.shape() != null && t.shape().constraints() != null) {
+      t.shape().constraints().forEach(x -> taken.add(x.name()));
+    }
+    Set<String> own = new HashSet<>();
+    state.constraintsOn(c.table(), c.branch()).forEach(x -> own.add(x.name()));
+    if (own.size() + c.checks().size() > MAX_CHECKS) {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + c.table() + "' would have more than "
+          + MAX_CHECKS + " checks of branch '" + c.branch() + "'", Map.of("table", c.table(), "branch", c.branch()));
+    }
+    Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
+    Map<String, String> renamed = state.renamedOn(c.table(), c.branch());
+    Set<String> seen = new HashSet<>();
+    for (TableShape.Constraint check : c.checks()) {
+      String why = taken.contains(check.name()) ? "table '" + c.table() + "' has a constraint '" + check.name()
+              + "' already"
+          : own.contains(check.name()) ? "branch '" + c.branch() + "' has a check '" + check.name() + "' already"
+          : !seen.add(check.name()) ? "check '" + check.name() + "' is added twice"
+          : null;
+      for (String column : c.named().getOrDefault(check.name(), List.of())) {
+        if (why == null && (!reads.contains(column) || renamed.containsKey(column))) {
+          why = renamed.containsKey(column) ? "check '" + check.name() + "' names column '" + column + "', which"
+              + " branch '" + c.branch() + "' shows as '" + renamed.get(column) + "': a check of a renamed column is"
+              + " not built yet" : "branch '" + c.branch() + "' has no column '" + column + "' in table '" + c.table() + "'";
+        }
+      }
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "constraint", check.name()));
+      }
+    }
+  }
+
+  /** The checks {@code c} drops, in its order; a name the branch did not add, or twice: 422. */
+  public static List<TableShape.Constraint> requireDroppable(RepositoryState state, DropBranchConstraints c) {
+    BranchSchemaDecider.requireChangeable(state, c);
+    List<TableShape.Constraint> own = state.constraintsOn(c.table(), c.branch());
+    Set<String> seen = new HashSet<>();
+    List<TableShape.Constraint> dropped = new ArrayList<>();
+    for (String name : c.names()) {
+      TableShape.Constraint found = own.stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+      String why = !seen.add(name) ? "check '" + name + "' is dropped twice"
+          : found == null ? "branch '" + c.branch() + "' added no check '" + name + "' to table '" + c.table()
+              + "' (the table's own constraints change with DDL on the default branch)"
+          : null;
+      if (why != null) {
+        throw new StrataException(ErrorCode.ValidationError, why,
+            Map.of("table", c.table(), "branch", c.branch(), "constraint", name));
+      }
+      dropped.add(found);
+    }
+    return dropped;
+  }
+
+  /** The branch's checks of {@code table} that name column {@code column} (by its stored name). */
+  public static List<String> naming(RepositoryState state, String table, String branch, String column) {
+    return state.constraintsOn(table, branch).stream().filter(x -> names(x, column))
+        .map(TableShape.Constraint::name).toList();
+  }
+
+  /** Whether check {@code c}'s definition names column {@code column} (plain, or quoted as PostgreSQL prints it). */
+  public static boolean names(TableShape.Constraint c, String column) {
+    Pattern named = Pattern.compile("(?<![A-Za-z0-9_$\"])" + Pattern.quote(column) + "(?![A-Za-z0-9_$\"])|\""
+        + Pattern.quote(column.replace("\"", "\"\"")) + "\"");
+    return named.matcher(c.definition()).find();
+  }
+}

@@ -1,0 +1,216 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.trackNew;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * CHECK constraints a branch adds to a table ({@code add_constraint}): checked over every row the branch reads
+ * first, then held on the rows it writes through its view and the API; the table and every other branch are
+ * untouched; a branch created from it, or from its commit, holds them too. Only the expression as the database
+ * printed it is kept, and only immutable functions pass: a hostile expression is a 422 that changes nothing.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchConstraintTest {
+  @Inject Pool pool;
+
+  private static io.restassured.response.ValidatableResponse change(String repo, String branch, Object... operations) {
+    return json().body(Map.of("operations", List.of(operations)))
+        .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, branch).then();
+  }
+
+  private static Map<String, Object> check(String name, String expression) {
+    return Map.of("op", "add_constraint", "name", name, "check", expression);
+  }
+
+  private static List<String> constraintNames(String repo, String ref) {
+    return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.constraints.name");
+  }
+
+  @Test
+  void aCheckAddedOnABranchHoldsItsRowsOnlyOnceEveryRowItReadsPassesIt() {
+    String repo = createRepository(uniqueName("branch-check"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, qty int, note text",
+        "values (1, 2, 'a'), (2, -1, 'b')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String view = Api.view(repo, "dev", "orders");
+
+    // row 2 fails it: refused, naming its key, nothing changed
+    change(repo, "dev", check("qty_positive", "qty > 0")).statusCode(422).body("message", containsString("key 2"));
+    assertThat(constraintNames(repo, "dev")).doesNotContain("qty_positive");
+    json().body(Map.of("qty", 3)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo).then()
+        .statusCode(200);
+    // the row as it was before that change, which a discard would bring back, fails it too: committed first
+    change(repo, "dev", check("qty_positive", "qty > 0")).statusCode(422)
+        .body("message", containsString("commit or discard"));
+    json().body(Map.of("message", "fixed", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    change(repo, "dev", check("qty_positive", "qty > 0")).statusCode(200)
+        .body("constraints[0].name", equalTo("qty_positive"))
+        .body("constraints[0].definition", equalTo("CHECK ((qty > 0))"));
+    assertThat(constraintNames(repo, "dev")).contains("qty_positive");
+    assertThat(constraintNames(repo, "main")).doesNotContain("qty_positive");
+    // the branch's writes keep to it, through its view and the API; a null passes, as in PostgreSQL
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " (id, qty) values (3, 0)"))
+        .hasMessageContaining("strata_check_");
+    json().body(Map.of("qty", -5)).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo).then()
+        .statusCode(422);
+    sql(pool, "insert into " + view + " (id, qty) values (5, null)");
+    // the table and the default branch take any value
+    sql(pool, "insert into public." + t + " (id, qty) values (9, -9)");
+
+    // the schema diff lists it, with the statement that makes it
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo).then()
+        .statusCode(200).body("tables[0].up.toString()", containsString("qty_positive"));
+
+    // a branch of it, and a branch at its commit, hold it too
+    String commit = json().body(Map.of("message", "checked", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "at-commit", "from", commit)).statusCode(201);
+    for (String b : List.of("dev2", "at-commit")) {
+      assertThat(constraintNames(repo, b)).contains("qty_positive");
+      assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, b, "orders") + " (id, qty) values (6, -1)"))
+          .hasMessageContaining("strata_check_");
+    }
+    assertThat(constraintNames(repo, commit)).contains("qty_positive");
+
+    // a column a check names is not dropped before the check; dropped, the branch takes any value again
+    change(repo, "dev", Map.of("op", "drop_column", "name", "qty")).statusCode(422)
+        .body("message", containsString("qty_positive"));
+    change(repo, "dev", Map.of("op", "drop_constraint", "name", "qty_positive")).statusCode(200)
+        .body("constraints.size()", equalTo(0));
+    sql(pool, "insert into " + view + " (id, qty) values (7, -7)");
+    change(repo, "dev", Map.of("op", "drop_constraint", "name", "qty_positive")).statusCode(422);
+  }
+
+  @Test
+  void checksTravelWithMergesAndHardResetsAndReachTheTableOnline() {
+    String repo = createRepository(uniqueName("branch-check-merge"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, qty int", "values (1, 2)");
+    for (String b : List.of("dev", "other", "loose", "rival")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    String before = json().body(Map.of("message", "before", "all", true, "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().extract().path("id");
+    change(repo, "dev", check("qty_positive", "qty > 0")).statusCode(200);
+    sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, qty) values (2, 5)");
+    String checked = json().body(Map.of("message", "checked", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+
+    // into another branch: its rows kept to it first, then its overlay holds it
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/other/merge", repo).then()
+        .statusCode(200);
+    assertThat(constraintNames(repo, "other")).contains("qty_positive");
+    assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "other", "orders") + " (id, qty) values (3, -1)"))
+        .hasMessageContaining("strata_check_");
+    // a branch holding a row that fails it: refused, listing the key, nothing changed
+    sql(pool, "insert into " + Api.view(repo, "loose", "orders") + " (id, qty) values (4, -4)");
+    json().body(Map.of("message", "negative", "all", true))
+        .post("/api/v1/repositories/{r}/branches/loose/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/loose/merge", repo).then()
+        .statusCode(409).body("details.schema_conflicts[0].type", equalTo("constraint_violation"))
+        .body("details.schema_conflicts[0].key", equalTo("4"));
+    assertThat(constraintNames(repo, "loose")).doesNotContain("qty_positive");
+    // the same name defined otherwise on both: schema_schema, settled by theirs
+    change(repo, "rival", check("qty_positive", "qty > 1")).statusCode(200);
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/rival/merge", repo).then()
+        .statusCode(409).body("details.schema_conflicts[0].type", equalTo("schema_schema"))
+        .body("details.schema_conflicts[0].theirs", equalTo("CHECK ((qty > 0))"));
+    json().body(Map.of("source", "dev", "schema_strategy", "theirs"))
+        .post("/api/v1/repositories/{r}/branches/rival/merge", repo).then().statusCode(200);
+    assertThat(given().queryParam("ref", "rival").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .extract().jsonPath().getString("recorded.constraints.find { it.name == 'qty_positive' }.definition"))
+        .isEqualTo("CHECK ((qty > 0))");
+
+    // into the default branch: the table itself gains it (NOT VALID, then validated), followed by the guard
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'public." + t
+        + "'::regclass and conname = 'qty_positive'")).containsExactly("CHECK ((qty > 0))");
+    assertThatThrownBy(() -> sql(pool, "insert into public." + t + " (id, qty) values (8, -8)"))
+        .hasMessageContaining("qty_positive");
+    assertThat(constraintNames(repo, "main")).contains("qty_positive");
+    // merged back into the branch, the default branch (which adds no checks of its own) takes none from it
+    sql(pool, "insert into public." + t + " (id, qty) values (20, 20)");
+    json().body(Map.of("message", "main moves on", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    assertThat(constraintNames(repo, "dev")).contains("qty_positive");
+    assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, qty) values (21, -1)"))
+        .hasMessageContaining("strata_check_");
+
+    // a hard reset gives the branch the checks of the commit it is reset to
+    json().body(Map.of("to", before, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(constraintNames(repo, "dev")).doesNotContain("qty_positive");
+    sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, qty) values (6, -6)");
+    json().body(Map.of("to", checked, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(constraintNames(repo, "dev")).contains("qty_positive");
+    assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, qty) values (7, -7)"))
+        .hasMessageContaining("strata_check_");
+  }
+
+  @Test
+  void aHostileOrUnfitCheckIsRefusedAndNothingChanges() {
+    String repo = createRepository(uniqueName("branch-check-refused"));
+    trackNew(pool, repo, "orders", "id int primary key, qty int, note text, constraint has_note check (note <> '')",
+        "values (1, 2, 'a')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    // statements smuggled in, subqueries, functions that read the server or the session, other tables, names the
+    // table has, a column the branch does not have, names Strata keeps, nothing at all
+    change(repo, "dev", check("evil", "true); drop table orders; --")).statusCode(422);
+    // an ALTER TABLE subcommand after the expression would have its default evaluated: never reaches the database
+    change(repo, "dev", check("evil", "true), add column z int default (table_to_xml('public.orders'::regclass,"
+        + " true, false, '')::text::int")).statusCode(422).body("message", containsString("parenthesis"));
+    change(repo, "dev", check("evil", "true) not valid, add constraint x check (true")).statusCode(422);
+    change(repo, "dev", check("evil", "qty > 0 -- comment")).statusCode(422);
+    change(repo, "dev", check("evil", "note <> $$x$$")).statusCode(422);
+    change(repo, "dev", check("evil", "note <> E'\\x'")).statusCode(422);
+    change(repo, "dev", check("evil", "(note, qty) < ('x', extract(epoch from now())::int)")).statusCode(422);
+    change(repo, "dev", check("evil", "qty > (select count(*) from pg_class)")).statusCode(422);
+    change(repo, "dev", check("evil", "length(pg_read_file('/etc/passwd')) > 0")).statusCode(422)
+        .body("message", containsString("not immutable"));
+    change(repo, "dev", check("evil", "qty < extract(epoch from now())")).statusCode(422);
+    change(repo, "dev", check("evil", "note <> current_user")).statusCode(422);
+    change(repo, "dev", check("evil", "nextval('x') > 0")).statusCode(422);
+    change(repo, "dev", check("evil", "orders is not null")).statusCode(422);
+    change(repo, "dev", check("has_note", "qty > 0")).statusCode(422).body("message", containsString("has_note"));
+    change(repo, "dev", check("c", "nope > 0")).statusCode(422);
+    change(repo, "dev", check("strata_x", "qty > 0")).statusCode(422);
+    change(repo, "dev", check("Bad-Name", "qty > 0")).statusCode(422);
+    change(repo, "dev", check("c", "")).statusCode(422);
+    change(repo, "dev", check("c", "x".repeat(3000))).statusCode(422);
+    change(repo, "dev", check("c", "qty > 0"), check("c", "qty > 1")).statusCode(422);
+    change(repo, "main", check("c", "qty > 0")).statusCode(422).body("message", containsString("default branch"));
+    // a column the branch shows under another name: not built
+    change(repo, "dev", Map.of("op", "rename_column", "name", "qty", "new_name", "amount")).statusCode(200);
+    change(repo, "dev", check("c", "amount > 0")).statusCode(422).body("message", containsString("renamed"));
+    assertThat(constraintNames(repo, "dev")).hasSize(2).contains("has_note");
+    // a literal that reads like a statement stays a literal: it is the database's printed expression that is kept
+    change(repo, "dev", check("quoted", "note <> 'x''); drop table orders; --'")).statusCode(200);
+    assertThat(Api.rows(pool, "select count(*)::text from pg_tables where tablename like 'orders%'")).isNotEmpty();
+  }
+}
