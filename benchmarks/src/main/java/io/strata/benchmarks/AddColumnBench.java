@@ -30,7 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       integer column widened to bigint, the branch's 1 000 written rows converted), then <b>dropping a column
  *       of the table itself</b> there ({@code BranchObjects.dropColumns}: the branch's own row type made, its
  *       overlay and log lose the column, its view made again), then <b>renaming a column</b> there
- *       ({@code BranchObjects.renameColumns}: its views made again, nothing else): the same;
+ *       ({@code BranchObjects.renameColumns}: its views made again, nothing else): the same; a <b>default of the
+ *       table's column</b> given on a branch ({@code BranchObjects.redefineColumns}): the same; <b>NOT NULL</b> of
+ *       it and a <b>CHECK</b> there ({@code BranchObjects.addChecks}), which look at every row the branch reads,
+ *       against PostgreSQL's own {@code ALTER TABLE} doing the same on the table (ratio branch / table);
  *   <li><b>the branch's view after</b>: a branch that added a column, and one that renamed a column, against
  *       one that did neither, over the same table with the same 1 000-row overlay, each query in turn in every
  *       round (ratio after / before); {@code SELECT cols} reads the columns both have (the view's own cost),
@@ -105,6 +108,58 @@ public final class AddColumnBench {
           + " ratio %.2f%n", small, median(dropSmall), large, median(dropLarge), median(dropLarge) / median(dropSmall));
       System.out.printf(Locale.ROOT, "rename a column on a branch: %,d rows %.1f ms, %,d rows %.1f ms: ratio %.2f%n",
           small, median(renameSmall), large, median(renameLarge), median(renameLarge) / median(renameSmall));
+
+      // 1b. the table's own columns redefined on a branch, and a CHECK added there: a default is a catalog change
+      // (the same time whatever the size); NOT NULL and a CHECK look at every row the branch reads once, as
+      // PostgreSQL's own ALTER TABLE looks at every row of the table: side by side with it on the large table
+      List<Double> defaultSmall = new ArrayList<>();
+      List<Double> defaultLarge = new ArrayList<>();
+      List<Double> notNullBranch = new ArrayList<>();
+      List<Double> notNullTable = new ArrayList<>();
+      List<Double> checkBranch = new ArrayList<>();
+      List<Double> checkTable = new ArrayList<>();
+      TableShape.Column pad = new TableShape.Column("pad", "text", true, null, null, null, null);
+      TableShape.Column padDefault = new TableShape.Column("pad", "text", true, null, "'x'::text", null, null);
+      TableShape.Constraint positive = new TableShape.Constraint("v_positive", "check", "CHECK ((v > 0))");
+      for (int round = -1; round < rounds; round++) {
+        for (TrackedTable t : List.of(s, l)) {
+          String branch = "r" + (round + 1);
+          od.inTransaction(unit -> new PgBranchObjects().create(unit, t, branch, StatePath.WORKING));
+          double ms = timed(() -> od.inTransaction(unit -> new PgBranchObjects().redefineColumns(unit, t, branch,
+              List.of(padDefault))));
+          if (t == l) {
+            double nn = timed(() -> od.inTransaction(unit -> new PgBranchObjects().redefineColumns(unit, t, branch,
+                List.of(new TableShape.Column("pad", "text", false, null, "'x'::text", null, null)))));
+            double nnTable = timed(() -> od.exec("alter table public.large_t alter column pad set not null"));
+            od.exec("alter table public.large_t alter column pad drop not null");
+            double ck = timed(() -> od.inTransaction(unit -> new PgBranchObjects().addChecks(unit, t, branch,
+                List.of(positive))));
+            double ckTable = timed(() -> od.exec("alter table public.large_t add constraint bench_v_positive"
+                + " check (v > 0)"));
+            od.exec("alter table public.large_t drop constraint bench_v_positive");
+            if (round >= 0) {
+              notNullBranch.add(nn);
+              notNullTable.add(nnTable);
+              checkBranch.add(ck);
+              checkTable.add(ckTable);
+            }
+          }
+          if (round >= 0) {
+            (t == s ? defaultSmall : defaultLarge).add(ms);
+          }
+          od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
+        }
+      }
+      System.out.printf(Locale.ROOT, "a default of the table's column on a branch: %,d rows %.1f ms, %,d rows %.1f ms:"
+          + " ratio %.2f%n", small, median(defaultSmall), large, median(defaultLarge),
+          median(defaultLarge) / median(defaultSmall));
+      System.out.printf(Locale.ROOT, "NOT NULL of the table's column on a branch of %,d rows %.1f ms, ALTER TABLE …"
+          + " SET NOT NULL on the table %.1f ms: ratio %.2f%n", large, median(notNullBranch), median(notNullTable),
+          median(notNullBranch) / median(notNullTable));
+      System.out.printf(Locale.ROOT, "a CHECK on a branch of %,d rows %.1f ms, ALTER TABLE … ADD CHECK on the table"
+          + " %.1f ms: ratio %.2f%n", large, median(checkBranch), median(checkTable),
+          median(checkBranch) / median(checkTable));
+      // (the view is not made again for either: its reads are those of a branch that did neither)
 
       // 2. the view of a branch that added a column against one that did not, same table, same overlay
       TrackedTable before = l;

@@ -255,10 +255,28 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     }
   }
 
+  /**
+   * The longest the rows of a branch are looked at for a check (a statement of its own): the repository's commands
+   * wait meanwhile, so an expression costly enough to take longer is refused rather than waited for.
+   */
+  static final String CHECK_SCAN_TIMEOUT = "300s";
+
   @Override
   public Uni<Void> requireChecks(UnitOfWork unit, TrackedTable table, String branch,
       List<TableShape.Constraint> checks) {
     SqlConnection tx = PgUnit.of(unit);
+    // under a savepoint rolled back after (the scans only read), which takes the timeout back with it
+    return tx.query("savepoint strata_check_scan; set local statement_timeout = '" + CHECK_SCAN_TIMEOUT + "'")
+        .execute()
+        .chain(() -> scanChecks(tx, table, branch, checks))
+        .onItemOrFailure().call((x, f) -> tx.query("rollback to savepoint strata_check_scan; release savepoint"
+            + " strata_check_scan").execute())
+        .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).transform(e -> new CheckFailed(checks.get(0).name(),
+            "(none found: looking at the branch's rows took longer than " + CHECK_SCAN_TIMEOUT + ")"));
+  }
+
+  private static Uni<Void> scanChecks(SqlConnection tx, TrackedTable table, String branch,
+      List<TableShape.Constraint> checks) {
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     Uni<Void> chain = Uni.createFrom().voidItem();
     for (TableShape.Constraint c : checks) {

@@ -84,14 +84,21 @@ public class BranchConstraintCommands {
             validateOnly);
         return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
             (unit, onBranch) -> unit.roles().branchObjects().addChecks(unit, onBranch, branch, defined)
-                .onFailure(BranchObjects.CheckFailed.class).transform(e -> new StrataException(
-                    ErrorCode.ValidationError, "table '" + table + "' on branch '" + branch + "': the row of key "
-                        + ((BranchObjects.CheckFailed) e).key() + " fails check '" + ((BranchObjects.CheckFailed) e)
-                        .constraint() + "'; change it first; nothing changed",
-                    Map.of("table", table, "branch", branch, "constraint", ((BranchObjects.CheckFailed) e).constraint()))),
+                .onFailure(BranchObjects.CheckFailed.class).transform(e -> failed(table, branch, e)),
+            // checked only: the branch's rows looked at too (read only)
+            (unit, onBranch) -> unit.roles().branchObjects().requireChecks(unit, onBranch, branch, defined)
+                .onFailure(BranchObjects.CheckFailed.class).transform(e -> failed(table, branch, e)),
             ctx, answer);
       });
     });
+  }
+
+  /** The refusal of a check a row of the branch fails. */
+  private static StrataException failed(String table, String branch, Throwable e) {
+    BranchObjects.CheckFailed f = (BranchObjects.CheckFailed) e;
+    return new StrataException(ErrorCode.ValidationError, "table '" + table + "' on branch '" + branch + "': the row"
+        + " of key " + f.key() + " fails check '" + f.constraint() + "'; change it first; nothing changed",
+        Map.of("table", table, "branch", branch, "constraint", f.constraint()));
   }
 
   /** Drops checks {@code names} the branch added to {@code table}. */

@@ -115,10 +115,21 @@ public class BranchSchemaCommands {
   Uni<CommandResponse> onBranchObjects(String repository, Commands.BranchSchemaCommand command,
       Consumer<RepositoryState> require, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work, CommandContext ctx,
       Answer answer) {
+    return onBranchObjects(repository, command, require, work, null, ctx, answer);
+  }
+
+  /**
+   * As above; a command that only checks runs {@code checkOnly} (reads only, in the command's transaction), if
+   * any: a check that looks at the branch's rows.
+   */
+  Uni<CommandResponse> onBranchObjects(String repository, Commands.BranchSchemaCommand command,
+      Consumer<RepositoryState> require, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work,
+      BiFunction<UnitOfWork, TrackedTable, Uni<Void>> checkOnly, CommandContext ctx, Answer answer) {
     return processor.execute(repository, Footprint.branches(command.branch()), (tx, state) -> {
       require.accept(state);
       if (command.validateOnly()) {
-        return Uni.createFrom().item(command);
+        return checkOnly == null ? Uni.createFrom().item(command)
+            : onBranch(tx, state, repository, command, checkOnly);
       }
       return onBranch(tx, state, repository, command, work);
     }, ctx, answer);

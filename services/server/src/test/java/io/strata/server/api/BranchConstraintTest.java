@@ -55,7 +55,10 @@ class BranchConstraintTest {
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
     String view = Api.view(repo, "dev", "orders");
 
-    // row 2 fails it: refused, naming its key, nothing changed
+    // row 2 fails it: refused, naming its key, nothing changed (a check alone looks at the rows too)
+    json().body(Map.of("operations", List.of(check("qty_positive", "qty > 0")), "validate_only", true))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(422)
+        .body("message", containsString("key 2"));
     change(repo, "dev", check("qty_positive", "qty > 0")).statusCode(422).body("message", containsString("key 2"));
     assertThat(constraintNames(repo, "dev")).doesNotContain("qty_positive");
     json().body(Map.of("qty", 3)).patch("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo).then()
