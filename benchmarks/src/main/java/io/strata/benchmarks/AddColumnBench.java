@@ -32,9 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       overlay and log lose the column, its view made again), then <b>renaming a column</b> there
  *       ({@code BranchObjects.renameColumns}: its views made again, nothing else): the same; a <b>default of the
  *       table's column</b> given on a branch ({@code BranchObjects.redefineColumns}): the same; <b>NOT NULL</b> of
- *       it and a <b>CHECK</b> there ({@code BranchObjects.addChecks}), which look at every row the branch reads,
- *       against PostgreSQL's own {@code ALTER TABLE} doing the same on the table (ratio branch / table);
- *   <li><b>the branch's view after</b>: a branch that added a column, and one that renamed a column, against
+ *       it, a <b>CHECK</b> there ({@code BranchObjects.addChecks}) and a <b>wider type</b> of it, which look at
+ *       every row the branch reads, against PostgreSQL's own {@code ALTER TABLE} doing the same on the table (the
+ *       type on a copy of it: PostgreSQL rewrites the table) (ratio branch / table);
+ *   <li><b>the branch's view after</b>: a branch that added a column, one that renamed a column, and one that
+ *       gave a column of the table a wider type (integer to bigint: {@code sum} of a bigint is a numeric), against
  *       one that did neither, over the same table with the same 1 000-row overlay, each query in turn in every
  *       round (ratio after / before); {@code SELECT cols} reads the columns both have (the view's own cost),
  *       {@code SELECT *} fetches the added column too (more bytes to the client);
@@ -118,6 +120,9 @@ public final class AddColumnBench {
       List<Double> notNullTable = new ArrayList<>();
       List<Double> checkBranch = new ArrayList<>();
       List<Double> checkTable = new ArrayList<>();
+      List<Double> retypeBranch = new ArrayList<>();
+      List<Double> retypeTable = new ArrayList<>();
+      TableShape.Column wideV = new TableShape.Column("v", "bigint", false, null, null, null, null);
       TableShape.Column pad = new TableShape.Column("pad", "text", true, null, null, null, null);
       TableShape.Column padDefault = new TableShape.Column("pad", "text", true, null, "'x'::text", null, null);
       TableShape.Constraint positive = new TableShape.Constraint("v_positive", "check", "CHECK ((v > 0))");
@@ -137,7 +142,17 @@ public final class AddColumnBench {
             double ckTable = timed(() -> od.exec("alter table public.large_t add constraint bench_v_positive"
                 + " check (v > 0)"));
             od.exec("alter table public.large_t drop constraint bench_v_positive");
+            // a wider type of the table's column: every value the branch reads checked to read as it is, the
+            // view made again reading the table's rows through a cast; PostgreSQL rewrites a copy of the table
+            double rt = timed(() -> od.inTransaction(unit -> new PgBranchObjects().redefineColumns(unit, t, branch,
+                List.of(padDefault, wideV))));
+            od.exec("drop table if exists public.large_copy; create table public.large_copy as select * from"
+                + " public.large_t; alter table public.large_copy add primary key (id)");
+            double rtTable = timed(() -> od.exec("alter table public.large_copy alter column v type bigint"));
+            od.exec("drop table public.large_copy");
             if (round >= 0) {
+              retypeBranch.add(rt);
+              retypeTable.add(rtTable);
               notNullBranch.add(nn);
               notNullTable.add(nnTable);
               checkBranch.add(ck);
@@ -159,17 +174,23 @@ public final class AddColumnBench {
       System.out.printf(Locale.ROOT, "a CHECK on a branch of %,d rows %.1f ms, ALTER TABLE … ADD CHECK on the table"
           + " %.1f ms: ratio %.2f%n", large, median(checkBranch), median(checkTable),
           median(checkBranch) / median(checkTable));
-      // (the view is not made again for either: its reads are those of a branch that did neither)
+      System.out.printf(Locale.ROOT, "integer -> bigint of the table's column on a branch of %,d rows %.1f ms, ALTER"
+          + " TABLE … TYPE bigint on a copy of the table %.1f ms: ratio %.2f%n", large, median(retypeBranch),
+          median(retypeTable), median(retypeBranch) / median(retypeTable));
+      // (the view is not made again for a default, NOT NULL or a CHECK: its reads are those of a branch that did
+      // none of them; a new type's view is measured below)
 
       // 2. the view of a branch that added a column against one that did not, same table, same overlay
       TrackedTable before = l;
-      for (String branch : List.of("plain", "added", "renamed")) {
+      for (String branch : List.of("plain", "added", "renamed", "retyped")) {
         od.inTransaction(unit -> new PgBranchObjects().create(unit, before, branch, StatePath.WORKING));
         od.exec("update strata_" + branch + ".large_t set v = v + 1 where id % " + Math.max(1, large / 1000) + " = 0");
       }
       od.inTransaction(unit -> new PgBranchObjects().addColumns(unit, before, "added",
           List.of(column("region", "'eu'::text", false))));
       od.inTransaction(unit -> new PgBranchObjects().renameColumns(unit, before, "renamed", Map.of("pad", "padding")));
+      // a wider type of the table's column: the table's rows read through a cast (v::bigint)
+      od.inTransaction(unit -> new PgBranchObjects().redefineColumns(unit, before, "retyped", List.of(wideV)));
       od.exec("vacuum analyze");
       Map<String, String> queries = new LinkedHashMap<>();
       // the same columns from both (the projection's own cost), and every column (the added one fetched too)
@@ -178,12 +199,12 @@ public final class AddColumnBench {
       queries.put("sum/count", "select sum(v), count(*) from {v} s");
       queries.put("GROUP BY", "select v % 100, count(*), max({pad}) from {v} s group by 1");
       queries.put("point x2000", null);
-      System.out.printf(Locale.ROOT, "%-12s %12s %12s %7s %12s %7s%n", "view query", "before ms", "added ms", "ratio",
-          "renamed ms", "ratio");
+      System.out.printf(Locale.ROOT, "%-12s %12s %12s %7s %12s %7s %12s %7s%n", "view query", "before ms", "added ms",
+          "ratio", "renamed ms", "ratio", "retyped ms", "ratio");
       for (Map.Entry<String, String> q : queries.entrySet()) {
         Map<String, List<Double>> times = new LinkedHashMap<>();
         for (int round = -1; round < rounds; round++) {
-          for (String branch : List.of("plain", "added", "renamed")) {
+          for (String branch : List.of("plain", "added", "renamed", "retyped")) {
             String view = "strata_" + branch + ".large_t";
             double ms = q.getValue() == null ? points(db, view, large) : timed(db, q.getValue().replace("{v}", view)
                 .replace("{pad}", branch.equals("renamed") ? "padding" : "pad"));
@@ -193,9 +214,9 @@ public final class AddColumnBench {
           }
         }
         double plain = median(times.get("plain"));
-        System.out.printf(Locale.ROOT, "%-12s %12.1f %12.1f %7.3f %12.1f %7.3f%n", q.getKey(), plain,
+        System.out.printf(Locale.ROOT, "%-12s %12.1f %12.1f %7.3f %12.1f %7.3f %12.1f %7.3f%n", q.getKey(), plain,
             median(times.get("added")), median(times.get("added")) / plain, median(times.get("renamed")),
-            median(times.get("renamed")) / plain);
+            median(times.get("renamed")) / plain, median(times.get("retyped")), median(times.get("retyped")) / plain);
       }
 
       // 3. the promotion's ALTER TABLE on the large table while a writer updates single rows

@@ -102,15 +102,13 @@ final class BranchChecksSql {
    * (extended protocol): the expression, as the database printed it, can be nothing but an expression.
    */
   static String violating(OverlaySql b, TableShape.Constraint c) {
-    return "select " + b.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
-        .collect(Collectors.joining(" || ', ' || ")) + " from " + b.state() + " s where not " + expression(c)
+    return "select " + b.keyText("s") + " from " + b.state() + " s where not " + expression(c)
         + " limit 1";
   }
 
   /** The key (as text) of a before-image {@code b}'s working log keeps that fails {@code c}, if any. */
   static String violatingLogged(OverlaySql b, TableShape.Constraint c) {
-    return "select " + b.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
-        .collect(Collectors.joining(" || ', ' || ")) + " from " + b.workingLog() + " s where s.__present and not "
+    return "select " + b.keyText("s") + " from " + b.workingLog() + " s where s.__present and not "
         + expression(c) + " limit 1";
   }
 

@@ -258,10 +258,11 @@ final class BranchColumnsSql {
    * wrote and those it reads from the table — and the before-images its working log keeps (a discard or a
    * reset brings them back): a null raises 23502 naming a key, and nothing changes. The overlay's check of
    * the table's NOT NULL columns is made again over {@code after}'s, and the view's defaults of the columns
-   * follow (the view is not made again: its columns do not change).
+   * follow (the view is not made again unless a column's type changes: {@link #retype}).
    */
   static String redefineColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName) {
     StringBuilder sql = new StringBuilder();
+    List<String> retyped = retyped(before, after);
     List<String> wasRequired = before.required();
     for (String c : tableRequired(after)) {
       if (wasRequired.contains(c)) {
@@ -276,8 +277,7 @@ final class BranchColumnsSql {
             end if;
             {logged}
           end $strata_n$;
-          """, "key_text", before.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
-              .collect(java.util.stream.Collectors.joining(" || ', ' || ")), "state", before.state(),
+          """, "key_text", before.keyText("s"), "state", before.state(),
           "column", Sql.quote(c), "name", OverlaySql.literal(before.shown(c)), "logged", noLoggedNull(before, c)));
     }
     List<String> required = tableRequired(after);
@@ -304,6 +304,16 @@ final class BranchColumnsSql {
                       .collect(java.util.stream.Collectors.joining(" and ")) + ")) not valid"));
     }
     String view = Sql.quote(viewSchema) + "." + Sql.quote(viewName);
+    // the checks and rules above run on the branch's objects as they are; a new type makes them, and the view,
+    // again before the view's defaults follow
+    String rules = sql.toString();
+    sql.setLength(0);
+    if (!retyped.isEmpty()) {
+      sql.append(retypeChecks(before, after, retyped)).append(rules)
+          .append(remakeView(before, after, viewSchema, viewName, retype(before, after, retyped)));
+    } else {
+      sql.append(rules);
+    }
     // a column no longer redefined takes the table's default again
     java.util.Set<String> still = new java.util.HashSet<>(after.redefined().stream().map(TableShape.Column::name)
         .toList());
@@ -325,6 +335,89 @@ final class BranchColumnsSql {
           "view_literal", OverlaySql.literal(view), "renamed", OverlaySql.literal(shownJson(before, restored))));
     }
     sql.append(new BranchObjectsSql(after).redefinedDefaults(view));
+    return sql.toString();
+  }
+
+  /**
+   * Gives columns {@code retyped} of the table's own the types {@code after} gives them ({@code before}: the
+   * types they have): every value the branch reads — its rows and the table's it reads, through its state — and
+   * every before-image its working log keeps is checked first to read as it is in the new type (its JSON image
+   * unchanged; a value that does not convert raises the database's own error): one that would read otherwise
+   * raises 22000 naming its key, and nothing changes. Then its row type (made, changed or dropped: a branch whose
+   * types are the table's again reads the table's), overlay and working log take the types, converting the rows
+   * the branch wrote (a tombstone's values, and a logged row's where the row was absent, are not read). The rows
+   * of the table are not touched: the view, made again, reads them through a cast ({@link #retype}).
+   */
+  private static String retypeChecks(OverlaySql before, OverlaySql after, List<String> retyped) {
+    return "do $strata_t$ declare k text; begin " + retypeCheckStatements(before, after, retyped) + " end $strata_t$;";
+  }
+
+  /**
+   * {@link #retypeChecks} as PL/pgSQL statements (a block declaring {@code k text} runs them): for a caller that
+   * catches what they raise.
+   */
+  static String retypeCheckStatements(OverlaySql before, OverlaySql after, List<String> retyped) {
+    StringBuilder sql = new StringBuilder();
+    for (String c : retyped) {
+      String column = Sql.quote(c);
+      String type = after.typeOf(c);
+      sql.append(fill("""
+          begin
+            select {key_text} into k from {state} s
+            where to_jsonb(s.{column}::{type})::text is distinct from to_jsonb(s.{column})::text limit 1;
+            if k is not null then
+              raise exception using errcode = '22000', message = format('column %I of the row of key %s the branch'
+                || ' reads would read otherwise as %s (a change of type keeps every value as it is): change it first',
+                {name}, k, {type_literal});
+            end if;
+            if exists (select from {log} where __present
+                       and to_jsonb({column}::{type})::text is distinct from to_jsonb({column})::text) then
+              raise exception using errcode = '22000', message = format('column %I of a row the branch changed since'
+                || ' its last commit would read otherwise as %s (its working changes would bring it back): commit or'
+                || ' discard them first', {name}, {type_literal});
+            end if;
+          exception when data_exception then
+            -- a value that does not convert at all (the database's reason); 22000 raised above passes as it is
+            if sqlstate = '22000' then raise; end if;
+            raise exception using errcode = '22000', message = format('column %I of a row the branch holds does not'
+              || ' convert to %s (%s): change it first', {name}, {type_literal}, sqlerrm);
+          end;
+          """, "key_text", before.keyText("s"), "state", before.state(),
+          "column", column, "type", type, "name", OverlaySql.literal(before.shown(c)),
+          "type_literal", OverlaySql.literal(type), "log", before.workingLog()));
+    }
+    return sql.toString();
+  }
+
+  /** The columns of the table's own whose type {@code after} gives otherwise than {@code before}. */
+  static List<String> retyped(OverlaySql before, OverlaySql after) {
+    return after.columns().stream().filter(c -> before.typeOf(c) != null && !before.typeOf(c).equals(after.typeOf(c)))
+        .toList();
+  }
+
+  /** The changes of {@link #retypeChecks}' columns, once checked: row type, overlay and working log. */
+  private static String retype(OverlaySql before, OverlaySql after, List<String> retyped) {
+    StringBuilder sql = new StringBuilder();
+    if (before.hasOwnShape() && !after.hasOwnShape()) {
+      sql.append("drop type if exists ").append(before.ownRowType()).append(";");
+    } else if (!before.hasOwnShape() && after.hasOwnShape()) {
+      sql.append("create type ").append(after.ownRowType()).append(" as (").append(after.rowTypeDefinition())
+          .append(");");
+    }
+    for (String c : retyped) {
+      String column = Sql.quote(c);
+      String type = after.typeOf(c);
+      sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column).append(" type ")
+          .append(type).append(" using case when not __deleted then ").append(column).append("::").append(type)
+          .append(" end;")
+          .append("alter table ").append(before.workingLog()).append(" alter column ").append(column).append(" type ")
+          .append(type).append(" using case when __present then ").append(column).append("::").append(type)
+          .append(" end;");
+      if (before.hasOwnShape() && after.hasOwnShape()) {
+        sql.append("alter type ").append(before.ownRowType()).append(" alter attribute ").append(column)
+            .append(" type ").append(type).append(";");
+      }
+    }
     return sql.toString();
   }
 

@@ -95,8 +95,12 @@ final class OverlaySql {
     this.tableColumns = List.copyOf(tableColumns);
     this.added = new LinkedHashMap<>();
     (added == null ? List.<TableShape.Column>of() : added).forEach(c -> this.added.put(c.name(), c));
-    this.branchShape = branchShape == null || names(branchShape).equals(names(tableColumns)) && this.added.isEmpty()
-        ? null : List.copyOf(branchShape);
+    // a branch's columns take the types it gave the table's own (its redefinitions say so, wherever it is described
+    // from); a branch of the table's columns in the table's types reads the table's row type
+    List<TableColumn> shaped = bid == null ? branchShape : retyped(branchShape == null ? tableColumns : branchShape,
+        this.redefined);
+    this.branchShape = shaped == null || typed(shaped).equals(typed(tableColumns)) && this.added.isEmpty()
+        ? null : List.copyOf(shaped);
     this.bid = bid;
     key.forEach(Sql::quote); // validates
     tableColumns.forEach(c -> Sql.quote(c.name()));
@@ -116,6 +120,16 @@ final class OverlaySql {
 
   private static List<String> names(List<TableColumn> columns) {
     return columns.stream().map(TableColumn::name).toList();
+  }
+
+  /** {@code columns} in the types {@code redefined} gives those it names. */
+  private static List<TableColumn> retyped(List<TableColumn> columns, Map<String, TableShape.Column> redefined) {
+    return redefined.isEmpty() ? columns : columns.stream().map(c -> redefined.containsKey(c.name())
+        ? new TableColumn(c.name(), redefined.get(c.name()).type(), c.nullable()) : c).toList();
+  }
+
+  private static List<String> typed(List<TableColumn> columns) {
+    return columns.stream().map(c -> c.name() + " " + c.type()).toList();
   }
 
   /**
@@ -195,6 +209,16 @@ final class OverlaySql {
     return names(shape());
   }
 
+  /** Whether this branch gives any column of the table's own another type than the table's. */
+  public boolean retypesColumns() {
+    return columns().stream().anyMatch(c -> retypedTo(c) != null);
+  }
+
+  /** The type this branch gives its column {@code c}, or null when it has none of that name. */
+  String typeOf(String c) {
+    return shape().stream().filter(x -> x.name().equals(c)).map(TableColumn::type).findFirst().orElse(null);
+  }
+
   private List<TableColumn> shape() {
     return bid == null || branchShape == null ? tableColumns : branchShape;
   }
@@ -203,7 +227,8 @@ final class OverlaySql {
    * The branch's columns as rows it has not written give them, from relation {@code alias} (T, or the
    * pre-image log, which has T's columns): {@code alias."c"}, or for a column the branch added its
    * constant default ({@code 'eu'::text}, {@code NULL::text}), as PostgreSQL's own "fast default" reads
-   * a column added to rows stored before it. Zero-copy: T's rows are not written to add a column.
+   * a column added to rows stored before it, or for a column it gave another type {@code alias."c"::type}.
+   * Zero-copy: T's rows are not written to add a column or change its type.
    */
   String baseColumns(String alias) {
     return columns().stream().map(c -> baseColumn(c, alias) + " as " + Sql.quote(c)).collect(Collectors.joining(", "));
@@ -212,7 +237,26 @@ final class OverlaySql {
   /** Column {@code c} of this branch as rows it has not written give it (see {@link #baseColumns}). */
   String baseColumn(String c, String alias) {
     TableShape.Column a = bid == null ? null : added.get(c);
-    return a == null ? alias + "." + Sql.quote(c) : addedValue(a);
+    if (a != null) {
+      return addedValue(a);
+    }
+    String retyped = retypedTo(c);
+    return alias + "." + Sql.quote(c) + (retyped == null ? "" : "::" + retyped);
+  }
+
+  /**
+   * The type this branch gave column {@code c} of the table's own, where it differs from the table's (its rows
+   * from the table read through a cast to it: the branch's new type reads every value it holds as it is); else
+   * null.
+   */
+  String retypedTo(String c) {
+    if (bid == null || branchShape == null) {
+      return null;
+    }
+    String mine = typeOf(c);
+    String tables = tableColumns.stream().filter(x -> x.name().equals(c)).map(TableColumn::type).findFirst()
+        .orElse(null);
+    return mine == null || tables == null || mine.equals(tables) ? null : mine;
   }
 
   /** The value a column added on a branch has in the rows the branch did not write: its constant default. */
@@ -386,6 +430,11 @@ final class OverlaySql {
   /** Whether the row {@code alias} of a left join on {@link #state()} is there (key columns are not null). */
   String present(String alias) {
     return alias + "." + Sql.quote(key.get(0)) + " is not null";
+  }
+
+  /** Row {@code alias}'s key as one text, its values joined by ', ': how refusals name a row. */
+  String keyText(String alias) {
+    return key.stream().map(k -> alias + "." + Sql.quote(k) + "::text").collect(Collectors.joining(" || ', ' || "));
   }
 
   String keyList(String alias) {

@@ -425,8 +425,44 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   @Override
   public Uni<Void> redefineColumns(UnitOfWork unit, TrackedTable table, String branch,
       List<TableShape.Column> redefined) {
-    return changeShape(unit, table, branch, table.columnsOnRef(), table.refAdded(), null, redefined,
+    return changeShape(unit, table, branch, typedColumns(table, redefined), table.refAdded(), null, redefined,
         (before, after, view) -> BranchColumnsSql.redefineColumns(before, after, view[0], view[1]));
+  }
+
+  @Override
+  public Uni<Boolean> redefineColumnsIfTheyConvert(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Column> redefined) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
+    OverlaySql after = before.withBranchShape(typedColumns(table, redefined), table.refAdded()).withRedefined(redefined);
+    List<String> retyped = BranchColumnsSql.retyped(before, after);
+    if (retyped.isEmpty()) {
+      return redefineColumns(unit, table, branch, redefined).map(x -> true);
+    }
+    // each value checked first, in a block of its own (a failed statement would end the caller's transaction)
+    String check = "do $strata_c$ declare k text; begin perform set_config('strata.converts', 'false', true); begin "
+        + BranchColumnsSql.retypeCheckStatements(before, after, retyped)
+        + " perform set_config('strata.converts', 'true', true); exception when others then null; end;"
+        + " end $strata_c$";
+    return tx.query(check).execute()
+        .chain(() -> tx.query("select current_setting('strata.converts')").execute())
+        .chain(rows -> !"true".equals(rows.iterator().next().getString(0)) ? Uni.createFrom().item(false)
+            : redefineColumns(unit, table, branch, redefined).map(x -> true));
+  }
+
+  /**
+   * The branch's columns in the types it gives them once it defines the table's own as {@code redefined} does: a
+   * column of the table's own redefined, its redefinition's; else the table's (a redefinition given up); a column
+   * the branch added, its own.
+   */
+  private static List<TableColumn> typedColumns(TrackedTable table, List<TableShape.Column> redefined) {
+    java.util.Map<String, String> tableTypes = new java.util.HashMap<>();
+    table.columns().forEach(c -> tableTypes.put(c.name(), c.type()));
+    java.util.Set<String> added = new java.util.HashSet<>(table.refAdded().stream().map(TableShape.Column::name)
+        .toList());
+    return table.columnsOnRef().stream().map(c -> added.contains(c.name()) || !tableTypes.containsKey(c.name()) ? c
+        : new TableColumn(c.name(), redefined.stream().filter(r -> r.name().equals(c.name()))
+            .map(TableShape.Column::type).findFirst().orElse(tableTypes.get(c.name())), c.nullable())).toList();
   }
 
   @Override

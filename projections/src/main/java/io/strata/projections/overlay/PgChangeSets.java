@@ -145,11 +145,23 @@ public final class PgChangeSets implements ChangeSets<UnitOfWork> {
   @Override
   public Uni<ContentDelta> contentDelta(UnitOfWork unit, TrackedTable table, List<String> fromPath,
       List<String> toPath) {
+    return contentDelta(unit, sql(table), fromPath, toPath);
+  }
+
+  @Override
+  public Uni<ContentDelta> contentDelta(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> fromPath,
+      List<String> toPath) {
+    OverlaySql on = OverlaySql.of(table, branch);
+    return contentDelta(unit, on.retypesColumns() ? new ChangeSetsSql(on) : sql(table), fromPath, toPath);
+  }
+
+  private static Uni<ContentDelta> contentDelta(UnitOfWork unit, ChangeSetsSql sql, List<String> fromPath,
+      List<String> toPath) {
     SqlConnection tx = PgUnit.of(unit);
     if (fromPath.isEmpty() && toPath.isEmpty()) {
       return Uni.createFrom().item(new ContentDelta(0, "0"));
     }
-    return tx.preparedQuery(sql(table).contentDelta()).execute(paths(fromPath, toPath)).map(rows -> {
+    return tx.preparedQuery(sql.contentDelta()).execute(paths(fromPath, toPath)).map(rows -> {
       Row r = rows.iterator().next();
       return new ContentDelta(r.getLong(0), r.getString(1));
     });

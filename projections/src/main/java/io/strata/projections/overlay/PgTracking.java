@@ -147,8 +147,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     Uni<Void> chain = Uni.createFrom().voidItem();
     for (TableShape.Constraint c : checks) {
       String expression = BranchChecksSql.expression(c);
-      String violating = "select " + t.key().stream().map(k -> "s." + Sql.quote(k) + "::text")
-          .collect(java.util.stream.Collectors.joining(" || ', ' || ")) + " from " + t.table() + " s where not "
+      String violating = "select " + t.keyText("s") + " from " + t.table() + " s where not "
           + expression + " limit 1";
       // each statement alone (extended protocol): the expression, as the database printed it, is nothing else.
       // Added first (the lock, held to the commit), then the rows looked at under it: no row slips in between

@@ -171,10 +171,19 @@ public interface BranchObjects<X> {
    * Gives the table's own columns {@code branch} reads the definitions {@code redefined} has for them (every
    * one it defines otherwise than the table, not only this change's; by stored name): a column made NOT NULL
    * holds the rows the branch writes to it, checked first over every row it reads (a null: fails, SQLSTATE
-   * 23502, naming a key); a default set or dropped is the one its view's and its writes' inserts take.
+   * 23502, naming a key); a default set or dropped is the one its view's and its writes' inserts take; a new
+   * type reads every value the branch holds as it is, checked first over every row it reads (one it would read
+   * otherwise, or not at all: fails, SQLSTATE class 22), its rows from the table read through a cast.
    * Copies no row; the table is not touched.
    */
   Uni<Void> redefineColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> redefined);
+
+  /**
+   * {@link #redefineColumns} when every value the branch holds reads as it is in the types {@code redefined} gives
+   * (true); else nothing changes (false): for a hard reset, which changes the types after the rows when the rows
+   * it has now would not take them.
+   */
+  Uni<Boolean> redefineColumnsIfTheyConvert(X tx, TrackedTable table, String branch, List<TableShape.Column> redefined);
 
   /**
    * {@link #alterColumns} of a new type, or nothing when a value the branch reads does not convert: answers

@@ -68,4 +68,11 @@ public interface ChangeSets<X> {
 
   /** How the table's content moves between two commits (see {@link #diffCounts}). */
   Uni<ContentDelta> contentDelta(X tx, TrackedTable table, List<String> fromPath, List<String> toPath);
+
+  /**
+   * {@link #contentDelta} of {@code table} as {@code branch} reads it: its rows hashed in the types the branch gave
+   * the table's columns, where it gave some other types (values the table's types may not hold); else as above.
+   */
+  Uni<ContentDelta> contentDelta(X tx, TrackedTable table, BranchRef branch, List<String> fromPath,
+      List<String> toPath);
 }

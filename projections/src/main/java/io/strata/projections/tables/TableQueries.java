@@ -235,7 +235,7 @@ public final class TableQueries {
 
   /**
    * {@code shapes} with the table's columns {@code redefined} names (per table, by stored name) defined as it
-   * defines them (a branch's NOT NULL and defaults of the table's columns).
+   * defines them (a branch's types, NOT NULL and defaults of the table's columns).
    */
   public static Map<String, TableShape> withRedefined(Map<String, TableShape> shapes,
       Map<String, List<TableShape.Column>> redefined) {
@@ -244,7 +244,7 @@ public final class TableQueries {
       TableShape s = out.get(table);
       if (!columns.isEmpty() && s != null) {
         out.put(table, new TableShape(s.columns().stream().map(c -> columns.stream()
-            .filter(r -> r.name().equals(c.name()) && r.type().equals(c.type())).findFirst().orElse(c)).toList(),
+            .filter(r -> r.name().equals(c.name())).findFirst().orElse(c)).toList(),
             s.primaryKey(), s.constraints(), s.indexes()));
       }
     });

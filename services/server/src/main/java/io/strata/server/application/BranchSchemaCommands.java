@@ -390,7 +390,7 @@ public class BranchSchemaCommands {
             TableShape.Column now = io.strata.server.domain.TableColumnRedefinitions.definitionOn(state, table,
                 branch, c.name());
             return now != null && state.columnsOn(table, branch).stream().anyMatch(x -> x.name().equals(c.name()))
-                && (now.nullable() != c.nullable() || !java.util.Objects.equals(now.defaultValue(), c.defaultValue()));
+                && !RedefinitionSettlement.same(now, c);
           }).toList();
       if (changing.isEmpty()) {
         return Uni.createFrom().item((Commands.Command) new Commands.RedefineBranchColumns(table, branch, List.of(),
@@ -449,7 +449,7 @@ public class BranchSchemaCommands {
   }
 
   /** The refusal when objects a client made depend on the branch's view, which a change of its columns makes again. */
-  private static StrataException dependents(TrackedTable onBranch, String branch, Throwable f) {
+  static StrataException dependents(TrackedTable onBranch, String branch, Throwable f) {
     return new StrataException(ErrorCode.ValidationError, "the view of table '" + onBranch.name() + "' on branch '"
         + branch + "' is made again in its new columns, and other objects depend on it: " + PgErrors.message(f)
         + "; drop them first", Map.of("table", onBranch.name(), "branch", branch));

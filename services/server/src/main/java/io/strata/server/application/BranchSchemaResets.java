@@ -163,15 +163,17 @@ public class BranchSchemaResets {
       List<TableColumn> columns = changed != null ? changed.columns() : state.columnsOn(table, branch);
       List<TableShape.Column> current = BranchSchemaDecider.redefinedAmong(state.redefinedOn(table, branch), columns);
       List<TableShape.Column> target = BranchSchemaDecider.redefinedAmong(wanted.getOrDefault(table, List.of()),
-          columns).stream().filter(w -> own.columns().stream().anyMatch(c -> c.name().equals(w.name())
-              && c.type().equals(w.type()))).toList();
+          columns).stream().filter(w -> own.columns().stream().anyMatch(c -> c.name().equals(w.name()))).toList();
       if (current.equals(target)) {
         continue;
       }
       Map<String, TableShape.Column> table0 = BranchSchemaDecider.tableColumns(own);
       Map<String, TableShape.Column> then = new java.util.LinkedHashMap<>();
       target.forEach(w -> then.put(w.name(), w));
+      // relaxed before the rows move: NOT NULL of either, the commit's types where the branch's values read as they
+      // are in them (a widening), else the types the branch has (the commit's rows read as they are in those)
       List<TableShape.Column> loose = new ArrayList<>();
+      List<TableShape.Column> looseNow = new ArrayList<>();
       java.util.Set<String> names = new java.util.LinkedHashSet<>();
       current.forEach(c -> names.add(c.name()));
       target.forEach(c -> names.add(c.name()));
@@ -184,12 +186,14 @@ public class BranchSchemaResets {
         }
         loose.add(new TableShape.Column(name, w.type(), now.nullable() || w.nullable(), w.collation(), w.defaultValue(),
             w.generated(), w.identity()));
+        looseNow.add(new TableShape.Column(name, now.type(), now.nullable() || w.nullable(), w.collation(),
+            w.defaultValue(), w.generated(), w.identity()));
       }
       // a column the commit's branch did not redefine takes the table's definition (pinned as the branch's own)
       List<TableShape.Column> wantedAll = names.stream().map(n -> then.getOrDefault(n, table0.get(n)))
           .filter(java.util.Objects::nonNull).toList();
       List<TableColumn> columnsAfter = columns.stream().map(c -> wantedAll.stream().filter(w -> w.name().equals(c.name()))
-          .findFirst().map(w -> new TableColumn(c.name(), c.type(), w.nullable())).orElse(c)).toList();
+          .findFirst().map(w -> new TableColumn(c.name(), w.type(), w.nullable())).orElse(c)).toList();
       List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>(changed != null ? changed.operations()
           : List.of());
       Map<String, String> shown = changed != null ? changed.renamed() : state.renamedOn(table, branch);
@@ -204,13 +208,16 @@ public class BranchSchemaResets {
         events.add(event);
       }
       int at = i;
+      // the rows move in the shape the other changes left them (a deferred alter's type included)
       before.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
-          .redefineColumns(c, TrackedTable.on(repository, row, branch), branch, loose)));
+          .redefineColumnsIfTheyConvert(c, TrackedTable.on(repository, row, branch), branch, loose)
+          .chain(converted -> converted ? Uni.createFrom().item(loose) : c.roles().branchObjects()
+              .redefineColumns(c, TrackedTable.on(repository, row, branch), branch, looseNow).replaceWith(looseNow))
+          .invoke(relaxed -> after.set(at, row.withBranchShape(branch, typed(row.columnsOn(branch), relaxed),
+              row.addedOn(branch), row.renamedOn(branch), relaxed)))
+          .replaceWithVoid()));
       afterRows.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
           .redefineColumns(c, TrackedTable.on(repository, after.get(at), branch), branch, wantedAll)));
-      // the rows move in the shape the other changes left them (a deferred alter's type included)
-      after.set(at, row.withBranchShape(branch, row.columnsOn(branch), row.addedOn(branch), row.renamedOn(branch),
-          loose));
     }
     if (before.isEmpty()) {
       return Uni.createFrom().item(moved);
@@ -226,6 +233,12 @@ public class BranchSchemaResets {
       }
       return all;
     }));
+  }
+
+  /** {@code columns} in the types {@code redefined} gives those it names. */
+  private static List<TableColumn> typed(List<TableColumn> columns, List<TableShape.Column> redefined) {
+    return columns.stream().map(c -> redefined.stream().filter(r -> r.name().equals(c.name())).findFirst()
+        .map(r -> new TableColumn(c.name(), r.type(), c.nullable())).orElse(c)).toList();
   }
 
   private Uni<Moved> columnsAt(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,

@@ -117,6 +117,13 @@ final class ColumnFit {
     return columns.stream().filter(c -> !leave.contains(c.name())).toList();
   }
 
+  /** {@code columns} with the table's own in the table's types. */
+  private static List<TableColumn> inTableTypes(RepositoryState state, String table, List<TableColumn> columns) {
+    List<TableColumn> tables = state.tables().get(table).columns();
+    return columns.stream().map(c -> tables.stream().filter(x -> x.name().equals(c.name())).findFirst()
+        .map(x -> new TableColumn(c.name(), x.type(), c.nullable())).orElse(c)).toList();
+  }
+
   private static void check(RepositoryState state, String table, String into, List<TableColumn> source,
       String sourceBranch, String sourceName, String operation) {
     List<TableColumn> target = state.columnsOn(table, into);
@@ -129,9 +136,16 @@ final class ColumnFit {
     List<TableColumn> targetBefore = without(target, state.addedOn(table, into), List.of());
     // a branch reading the table's columns (the default branch) takes rows of any of them, in any order: a
     // branch that kept its columns when the table gained others, and added its own since, merges into it
+    // a branch that gave the table's columns other types takes rows in the table's: its types read every value of
+    // the rows it had as it is, and a value that does not fit refuses the rows (422); a merge gives the target the
+    // types the source gave them first (RedefinitionSettlement), or the target keeps its own (schema_strategy ours)
     boolean fits = ColumnLayouts.same(arriving, target)
         || !state.hasOwnColumns(table, into) && ColumnLayouts.within(target, arriving)
-        || !state.addedOn(table, into).isEmpty() && ColumnLayouts.same(arriving, targetBefore);
+        || !state.addedOn(table, into).isEmpty() && ColumnLayouts.same(arriving, targetBefore)
+        || ColumnLayouts.same(arriving, inTableTypes(state, table, target))
+        || ColumnLayouts.same(arriving, inTableTypes(state, table, targetBefore))
+        || MERGE.equals(operation) && ColumnLayouts.same(inTableTypes(state, table, arriving),
+            inTableTypes(state, table, target));
     if (!fits) {
       throw new StrataException(ErrorCode.ValidationError, "table '" + table + "' has other columns on " + sourceName
           + " " + ColumnLayouts.namesAndTypes(source) + " than on '" + into + "' " + ColumnLayouts.namesAndTypes(target)

@@ -169,13 +169,13 @@ public class DataCommits {
           if (kept != null && tables.stream().allMatch(t -> kept.containsKey(t.name()))) {
             return Uni.createFrom().item(kept);
           }
-          return summedContent(tx, state, repository, mainHead, head, tables);
+          return summedContent(tx, state, repository, branch, mainHead, head, tables);
         });
   }
 
   /** The tables' content at {@code head}: the recorded one plus the change sets from the default branch's head. */
   private Uni<Map<String, Commands.TableContent>> summedContent(UnitOfWork tx, RepositoryState state,
-      String repository, String mainHead, String head, List<TableRow> tables) {
+      String repository, String branch, String mainHead, String head, List<TableRow> tables) {
     Map<String, Commands.TableContent> content = new ConcurrentHashMap<>();
     return CommitGraphReads.pathsBetween(tx, repository, mainHead, head)
         .chain(paths -> Multi.createFrom().iterable(tables)
@@ -183,7 +183,8 @@ public class DataCommits {
               TableTracked recorded = state.tables().get(t.name());
               // the change sets live beside the table, in its own database
               Function<UnitOfWork, Uni<ChangeSets.ContentDelta>> deltaIn = c -> c.roles().changeSets().contentDelta(c,
-                  TrackedTable.of(repository, t), paths.undo(t.name()), paths.redo(t.name()));
+                  TrackedTable.on(repository, t, branch), io.strata.projections.rowdata.BranchRef.of(branch,
+                      state.defaultBranch()), paths.undo(t.name()), paths.redo(t.name()));
               return backends.inCommand(tx, repository, t.storage(), deltaIn)
                   .invoke(delta -> content.put(t.name(), new Commands.TableContent(recorded.rowCount() + delta.rows(),
                       new BigInteger(recorded.rowSum()).add(new BigInteger(delta.sum())).toString())))

@@ -4,6 +4,8 @@ import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.server.domain.BranchSchemaDecider;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.SchemaMerge;
 import java.util.ArrayList;
@@ -15,7 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The three-way merge of the branches' redefinitions of the table's own columns (NOT NULL, default: a branch's
+ * The three-way merge of the branches' redefinitions of the table's own columns (type, NOT NULL, default: a branch's
  * {@code alter_column} of them). Only redefinitions are merged — the table's own definitions change by DDL on the
  * default branch, which no side of a merge made — so per column the source redefined since the base (it has a
  * redefinition the base's branch did not have, or had otherwise): carried where the target's is still the
@@ -47,18 +49,25 @@ final class RedefinitionSettlement {
         TableShape.Column was = b.get(name);
         TableShape.Column ours = o.get(name);
         TableShape.Column table = own.get(name);
-        if (!reads.contains(name) || table == null || !given.type().equals(table.type())
+        if (!reads.contains(name) || table == null
             || t.primaryKey().contains(name) || was != null && same(given, was)
             || ours != null && same(given, ours) || target.equals(state.defaultBranch()) && same(given, table)) {
-          continue; // a column the target lacks or has otherwise typed, or nothing the source changed
+          continue; // a column the target lacks, or nothing the source changed
         }
-        TableShape.Column taken = new TableShape.Column(name, table.type(), given.nullable(), table.collation(),
+        TableShape.Column taken = new TableShape.Column(name, given.type(), given.nullable(), table.collation(),
             given.defaultValue(), table.generated(), table.identity());
         // the default branch never redefines: its table is unchanged when it still has the base's definition
         // (promoted before), or the base's branch had none
         boolean oursUnchanged = target.equals(state.defaultBranch()) ? was == null || same(table, was)
             : ours == null ? was == null : was != null && same(ours, was);
         if (oursUnchanged || strategy == SchemaMerge.Side.THEIRS) {
+          if (target.equals(state.defaultBranch()) && !taken.type().equals(table.type())) {
+            String shown = state.shownName(t.name(), target, name);
+            throw new StrataException(ErrorCode.ValidationError, "column '" + shown + "' of table '" + t.name()
+                + "' is " + given.type() + " on the source and " + table.type() + " in the table: changing the type of"
+                + " a column of the default branch's table by a merge is not built yet (the branches reading the"
+                + " table hold views of the column); nothing changed", Map.of("table", t.name(), "column", shown));
+          }
           takes.add(taken);
         } else if (strategy != SchemaMerge.Side.OURS) {
           String shown = state.shownName(t.name(), target, name);
@@ -75,9 +84,10 @@ final class RedefinitionSettlement {
     return carried;
   }
 
-  /** Whether two definitions of a column agree on what a branch redefines: nullability and default. */
+  /** Whether two definitions of a column agree on what a branch redefines: type, nullability and default. */
   static boolean same(TableShape.Column a, TableShape.Column b) {
-    return a.nullable() == b.nullable() && Objects.equals(a.defaultValue(), b.defaultValue());
+    return a.type().equals(b.type()) && a.nullable() == b.nullable()
+        && Objects.equals(a.defaultValue(), b.defaultValue());
   }
 
   /** A side's redefinitions of the tables' columns by table and name (a commit's branch's, the base's). */

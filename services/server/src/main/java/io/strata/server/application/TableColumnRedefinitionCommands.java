@@ -20,17 +20,16 @@ import java.util.function.Function;
 
 /**
  * {@code alter_column} of the table's own columns on a branch ({@link BranchSchemaCommands#alterColumns} hands
- * them here): NOT NULL set or dropped, a default set or dropped. A new default is defined by the table's
- * database first (its text as the column's type reads it, in a transaction it rolls back); then, in the
- * repository's queue, the branch's overlay and view take the definitions in the command's transaction — a
- * column made NOT NULL checked over every row the branch reads (a null: 422 naming its key, nothing changed) —
- * and {@code table.branch_schema_changed} records them. No row is copied; the table is not touched.
+ * them here): NOT NULL set or dropped, a default set or dropped, a new type. A new type and a new default are
+ * defined by the table's database first (the type as it formats it, with a cast back; the default's text as the
+ * column's type reads it; in a transaction it rolls back); then, in the repository's queue, the branch's overlay
+ * and view take the definitions in the command's transaction — a column made NOT NULL checked over every row the
+ * branch reads (a null: 422 naming its key, nothing changed), a new type too (a value it would read otherwise, or
+ * not at all: 422 naming its key) — and {@code table.branch_schema_changed} records them. No row of the table is
+ * copied (its rows read through a cast in the branch's view); the table is not touched.
  */
 final class TableColumnRedefinitionCommands {
   private TableColumnRedefinitionCommands() {}
-
-  /** What a request changes of a column of the table's own: its stored name and definitions before and after. */
-  record Worked(List<TableShape.Column> from, List<BranchObjects.NewColumn> defaults, List<Boolean> dropDefault) {}
 
   /**
    * The redefinitions {@code changes} make of table {@code t}'s columns on {@code branch} ({@code stored}: each
@@ -43,7 +42,7 @@ final class TableColumnRedefinitionCommands {
     String table = t.name();
     Map<String, TableShape.Column> own = BranchSchemaDecider.tableColumns(t.facts());
     List<TableShape.Column> from = new ArrayList<>();
-    List<BranchObjects.NewColumn> probes = new ArrayList<>();
+    List<BranchObjects.Redefinition> retypes = new ArrayList<>();
     for (int i = 0; i < changes.size(); i++) {
       BranchSchemaCommands.ColumnChange c = changes.get(i);
       String name = stored.get(i);
@@ -54,23 +53,34 @@ final class TableColumnRedefinitionCommands {
             + "' in table '" + table + "'", Map.of("table", table, "branch", branch, "column", c.name()));
       }
       if (c.type() != null && !c.type().equals(now.type())) {
-        throw new StrataException(ErrorCode.ValidationError, "column '" + c.name() + "' of table '" + table + "' is "
-            + now.type() + ": changing the type of a column of the table's own on a branch is not built yet (alter a"
-            + " column the branch added, or change the table with DDL on the default branch)",
-            Map.of("table", table, "branch", branch, "column", c.name()));
+        // the type probed without the column's default: the table's may call a sequence, which a probe would move
+        retypes.add(new BranchObjects.Redefinition(new TableShape.Column(name, now.type(), true, now.collation(), null,
+            null, null), c.type(), true));
       }
       from.add(now);
-      if (c.defaultText() != null) {
-        probes.add(new BranchObjects.NewColumn(name, now.type(), true, c.defaultText()));
-      }
     }
-    Uni<List<TableShape.Column>> defined = probes.isEmpty() ? Uni.createFrom().item(List.of())
-        : backends.begin(repository, t.storage()).chain(open -> open.unit().roles().branchObjects()
-                .define(open.unit(), probes).onTermination().call(open::rollback))
-            .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
-                "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
-                Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())));
-    return defined.invoke(BranchSchemaCommands::requireStoredDefaultsFit).chain(defaults -> {
+    Uni<List<TableShape.Column>> typed = retypes.isEmpty() ? Uni.createFrom().item(List.of())
+        : probed(backends, repository, t, open -> open.unit().roles().branchObjects().redefine(open.unit(), retypes));
+    return typed.chain(types -> {
+      // each column's type after: the one the database gave a new type, else the one it has
+      List<String> typeAfter = new ArrayList<>();
+      int retyped = 0;
+      List<BranchObjects.NewColumn> probes = new ArrayList<>();
+      for (int i = 0; i < changes.size(); i++) {
+        BranchSchemaCommands.ColumnChange c = changes.get(i);
+        TableShape.Column now = from.get(i);
+        typeAfter.add(c.type() != null && !c.type().equals(now.type()) ? types.get(retyped++).type() : now.type());
+        if (c.defaultText() != null) {
+          probes.add(new BranchObjects.NewColumn(now.name(), typeAfter.get(i), true, c.defaultText()));
+        }
+      }
+      return (probes.isEmpty() ? Uni.createFrom().item(List.<TableShape.Column>of())
+          : probed(backends, repository, t, open -> open.unit().roles().branchObjects().define(open.unit(), probes)))
+          .invoke(BranchSchemaCommands::requireStoredDefaultsFit)
+          .map(defaults -> new Probed(typeAfter, defaults));
+    }).chain(probed -> {
+      List<String> typeAfter = probed.types();
+      List<TableShape.Column> defaults = probed.defaults();
       List<TableShape.Column> to = new ArrayList<>();
       int probe = 0;
       for (int i = 0; i < changes.size(); i++) {
@@ -78,8 +88,8 @@ final class TableColumnRedefinitionCommands {
         TableShape.Column now = from.get(i);
         String defaultValue = c.defaultText() != null ? defaults.get(probe++).defaultValue()
             : c.dropDefault() ? null : now.defaultValue();
-        to.add(new TableShape.Column(now.name(), now.type(), c.nullable() == null ? now.nullable() : c.nullable(),
-            now.collation(), defaultValue, now.generated(), now.identity()));
+        to.add(new TableShape.Column(now.name(), typeAfter.get(i), c.nullable() == null ? now.nullable()
+            : c.nullable(), now.collation(), defaultValue, now.generated(), now.identity()));
       }
       Commands.RedefineBranchColumns command = new Commands.RedefineBranchColumns(table, branch, from, to, validateOnly);
       List<TableShape.Column> shown = new ArrayList<>();
@@ -98,13 +108,31 @@ final class TableColumnRedefinitionCommands {
     });
   }
 
+  /** Each change's type after it, and the new defaults as the database defined them in those types. */
+  private record Probed(List<String> types, List<TableShape.Column> defaults) {}
+
+  /**
+   * What the table's database answers {@code probe} in a transaction it rolls back; a definition it refuses: 422
+   * naming the column.
+   */
+  private static Uni<List<TableShape.Column>> probed(StorageBackends backends, String repository, TableRow t,
+      Function<StorageBackends.OpenUnit, Uni<List<TableShape.Column>>> probe) {
+    return backends.begin(repository, t.storage()).chain(open -> probe.apply(open).onTermination().call(open::rollback))
+        .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+            "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
+            Map.of("table", t.name(), "column", ((BranchObjects.Undefinable) e).column())));
+  }
+
   /**
    * Gives {@code branch}'s objects of a table the redefinitions {@code redefined} (all of them); a null in a
    * column made NOT NULL: 422, nothing changed.
    */
   static Uni<Void> redefine(UnitOfWork unit, TrackedTable onBranch, String branch, List<TableShape.Column> redefined) {
     return unit.roles().branchObjects().redefineColumns(unit, onBranch, branch, redefined)
-        .onFailure(f -> "23502".equals(PgErrors.sqlState(f)))
+        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f)))
+        .transform(f -> BranchSchemaCommands.dependents(onBranch, branch, f))
+        // a null in a column made NOT NULL (23502), a value a new type would read otherwise or not at all (22…)
+        .onFailure(f -> "23502".equals(PgErrors.sqlState(f)) || PgErrors.hasStateClass(f, "22"))
         .transform(f -> new StrataException(ErrorCode.ValidationError, "table '" + onBranch.name() + "' on branch '"
             + branch + "': " + PgErrors.message(f) + "; nothing changed",
             Map.of("table", onBranch.name(), "branch", branch)));

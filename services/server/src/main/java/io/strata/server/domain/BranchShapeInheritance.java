@@ -111,7 +111,7 @@ public final class BranchShapeInheritance {
       List<TableShape.Column> source = from != null ? state.redefinedOn(t.name(), from)
           : c.commitRedefined().getOrDefault(t.name(), List.of());
       List<TableShape.Column> kept = source.stream().filter(r -> own.containsKey(r.name())
-          && own.get(r.name()).type().equals(r.type()) && !t.primaryKey().contains(r.name())
+          && !t.primaryKey().contains(r.name())
           && !dropped.getOrDefault(t.name(), List.of()).contains(r.name())).toList();
       if (!kept.isEmpty()) {
         redefined.put(t.name(), kept);
@@ -165,7 +165,7 @@ public final class BranchShapeInheritance {
       List<TableColumn> all = new ArrayList<>(state.tables().get(table).columns().stream()
           .filter(x -> !drops.contains(x.name()))
           .map(x -> redefines.stream().filter(r -> r.name().equals(x.name())).findFirst()
-              .map(r -> new TableColumn(x.name(), x.type(), r.nullable())).orElse(x))
+              .map(r -> new TableColumn(x.name(), r.type(), r.nullable())).orElse(x))
           .toList());
       columns.forEach(a -> all.add(a.asTableColumn()));
       List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();

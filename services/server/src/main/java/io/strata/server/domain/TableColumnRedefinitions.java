@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * The table's own columns defined otherwise on a branch than the table defines them: NOT NULL set or dropped,
  * a default set or dropped (the rows the branch writes take its rules; the rows it reads from the table are the
- * table's). A column the branch defined stays its own while it reads it. Pure.
+ * table's), a type that reads every value the branch holds as it is (the rows it reads from the table read
+ * through a cast). A column the branch defined stays its own while it reads it. Pure.
  */
 public final class TableColumnRedefinitions {
   private TableColumnRedefinitions() {}
@@ -32,7 +33,7 @@ public final class TableColumnRedefinitions {
     }
     List<TableColumn> columns = state.columnsOn(c.table(), c.branch()).stream()
         .map(x -> c.columns().stream().filter(to -> to.name().equals(x.name())).findFirst()
-            .map(to -> new TableColumn(x.name(), x.type(), to.nullable())).orElse(x))
+            .map(to -> new TableColumn(x.name(), to.type(), to.nullable())).orElse(x))
         .toList();
     return new TableBranchSchemaChanged(c.table(), c.branch(), operations, columns,
         state.addedOn(c.table(), c.branch()), state.renamedOn(c.table(), c.branch()), redefined,
@@ -68,7 +69,7 @@ public final class TableColumnRedefinitions {
   /**
    * Refuses changes a branch cannot make to the table's columns (422): on the default branch (DDL on the table),
    * with a merge or rebase in progress, a column it does not read or one it added (alter_column's own), the key,
-   * a new type (not built), a default for an identity or generated column, a name twice, or nothing to change;
+   * a new type for a column a check of the branch names, a default for an identity or generated column, a name twice, or nothing to change;
    * 409 when a column's definition is no longer the one the change was worked out from.
    */
   public static void requireRedefinable(RepositoryState state, RedefineBranchColumns c) {
@@ -88,9 +89,10 @@ public final class TableColumnRedefinitions {
               + "' has no column '" + shown + "' of table '" + c.table() + "' to redefine"
           : t.primaryKey().contains(to.name()) ? "column '" + shown + "' is in the primary key of table '" + c.table()
               + "': it is NOT NULL on every branch"
-          : !to.type().equals(table.type()) ? "column '" + shown + "' of table '" + c.table() + "' is " + table.type()
-              + ": changing the type of a column of the table's own on a branch is not built yet (alter a column the"
-              + " branch added, or change the table with DDL on the default branch)"
+          : !to.type().equals(definitionOn(state, c.table(), c.branch(), to.name()).type())
+              && !BranchConstraints.naming(state, c.table(), c.branch(), to.name()).isEmpty()
+              ? "check '" + BranchConstraints.naming(state, c.table(), c.branch(), to.name()).get(0) + "' of branch '"
+                  + c.branch() + "' names column '" + shown + "': drop the check before the column's type changes"
           : table.identity() != null || table.generated() != null ? "column '" + shown + "' of table '"
               + c.table() + "' is " + (table.identity() != null ? "an identity" : "a generated") + " column: its"
               + " values are the table's to give, so a branch does not redefine it"
@@ -105,14 +107,16 @@ public final class TableColumnRedefinitions {
       TableShape.Column now = definitionOn(state, c.table(), c.branch(), to.name());
       String shown = state.shownName(c.table(), c.branch(), to.name());
       TableShape.Column from = c.from().get(i);
-      if (now.nullable() != from.nullable() || !Objects.equals(now.defaultValue(), from.defaultValue())) {
+      if (now.nullable() != from.nullable() || !Objects.equals(now.defaultValue(), from.defaultValue())
+          || !now.type().equals(from.type())) {
         throw new StrataException(ErrorCode.SchemaMoved, "column '" + shown + "' of table '" + c.table()
             + "' changed on branch '" + c.branch() + "' while this change was worked out: send it again",
             Map.of("table", c.table(), "branch", c.branch(), "column", shown));
       }
-      if (to.nullable() == now.nullable() && Objects.equals(to.defaultValue(), now.defaultValue())) {
+      if (to.nullable() == now.nullable() && Objects.equals(to.defaultValue(), now.defaultValue())
+          && to.type().equals(now.type())) {
         throw new StrataException(ErrorCode.ValidationError, "column '" + shown + "' of table '" + c.table()
-            + "' is " + (to.nullable() ? "nullable" : "NOT NULL") + (to.defaultValue() == null ? " without a default"
+            + "' is " + now.type() + ", " + (to.nullable() ? "nullable" : "NOT NULL") + (to.defaultValue() == null ? " without a default"
             : " with default " + to.defaultValue()) + " on branch '" + c.branch() + "' already: nothing to change",
             Map.of("table", c.table(), "branch", c.branch(), "column", shown));
       }

@@ -1,0 +1,220 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.trackNew;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A column of the table's own given another type on a branch ({@code alter_column} with {@code type} of a column
+ * the branch did not add): a type that reads every value the branch holds as it is (a widening: int to bigint,
+ * varchar(n) to text), checked over every row the branch reads first. Zero-copy: the table's rows read through a
+ * cast in the branch's view; the table, the default branch and other branches keep the column's type. Commits
+ * record it, branches created from the branch take it, hard resets restore the commit's, merges carry it into
+ * other branches; a merge into the default branch's table is refused (not built), nothing changed.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchRetypeTest {
+  @Inject Pool pool;
+
+  private static io.restassured.response.ValidatableResponse change(String repo, String branch, Object... operations) {
+    return json().body(Map.of("operations", List.of(operations)))
+        .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, branch).then();
+  }
+
+  private static Map<String, Object> retype(String name, String type) {
+    Map<String, Object> op = new HashMap<>();
+    op.put("op", "alter_column");
+    op.put("name", name);
+    op.put("type", type);
+    return op;
+  }
+
+  private static JsonPath shape(String repo, String ref) {
+    return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath();
+  }
+
+  private static Object type(String repo, String ref, String column) {
+    return shape(repo, ref).get("recorded.columns.find { it.name == '" + column + "' }.type");
+  }
+
+  private List<String> viewTypes(String view) {
+    return Api.rows(pool, "select string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', '"
+        + " order by a.attnum) from pg_attribute a where a.attrelid = '" + view + "'::regclass and a.attnum > 0"
+        + " and not a.attisdropped");
+  }
+
+  private static void commit(String repo, String branch, String message) {
+    json().body(Map.of("message", message, "all", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201);
+  }
+
+  @Test
+  void aBranchWidensTableColumnsZeroCopyAndKeepsEveryValueWhileTheTableKeepsItsTypes() {
+    String repo = createRepository(uniqueName("retype"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, qty int not null default 1, code varchar(5),"
+        + " note text", "select g, g % 7, 'c' || (g % 100), null from generate_series(1, 1000) g");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String view = Api.view(repo, "dev", "orders");
+    String before = String.join("", Api.rows(pool, "select md5(string_agg(id || ':' || qty || ':' || code, ','"
+        + " order by id)) from " + view));
+
+    change(repo, "dev", retype("qty", "bigint"), retype("code", "varchar(40)")).statusCode(200)
+        .body("altered[0].type", equalTo("bigint")).body("altered[1].type", equalTo("character varying(40)"));
+    // the branch's view reads the new types, every value as it was; the table keeps its own
+    assertThat(viewTypes(view)).containsExactly("id integer, qty bigint, code character varying(40), note text");
+    assertThat(Api.rows(pool, "select md5(string_agg(id || ':' || qty || ':' || code, ',' order by id)) from "
+        + view)).containsExactly(before);
+    assertThat(viewTypes("public." + t)).containsExactly("id integer, qty integer, code character varying(5), note text");
+    assertThat(type(repo, "dev", "qty")).isEqualTo("bigint");
+    assertThat(type(repo, "main", "qty")).isEqualTo("integer");
+    // the table's default and NOT NULL stay the branch's rules
+    sql(pool, "insert into " + view + " (id, code) values (5000, 'a code longer than five')");
+    assertThat(Api.rows(pool, "select qty || ':' || code from " + view + " where id = 5000"))
+        .containsExactly("1:a code longer than five");
+
+    // values only the new type holds, through the view and through the API
+    sql(pool, "update " + view + " set qty = 5000000000 where id = 1");
+    assertThat(Api.rows(pool, "select qty::text from " + view + " where id = 1")).containsExactly("5000000000");
+    json().body(Map.of("qty", 6000000000L, "code", "through the api")).put(
+        "/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo).then().statusCode(200)
+        .body("qty", equalTo(6000000000L));
+    given().get("/api/v1/repositories/{r}/tables/orders/rows/1?ref=dev&working=true", repo).then().statusCode(200)
+        .body("qty", equalTo(5000000000L));
+    commit(repo, "dev", "wide");
+    String wide = given().get("/api/v1/repositories/{r}/branches/dev", repo).then().extract().path("head");
+    // the commit records the types; a read at it reads them
+    assertThat(type(repo, wide, "qty")).isEqualTo("bigint");
+    given().get("/api/v1/repositories/{r}/tables/orders/rows/2?ref=" + wide, repo).then().statusCode(200)
+        .body("qty", equalTo(6000000000L));
+    given().get("/api/v1/repositories/{r}/tables/orders/rows/3?ref=" + wide, repo).then().statusCode(200)
+        .body("qty", equalTo(3));
+    // the schema diff names the change, with its statement
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables[0].up.toString()", containsString("TYPE bigint"));
+
+    // the table's writes after the branch forked stay out of it, and the branch still reads the rest
+    sql(pool, "update public." + t + " set qty = 99 where id = 3");
+    assertThat(Api.rows(pool, "select qty::text from " + view + " where id = 3")).containsExactly("3");
+
+    // a branch of it takes the types
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
+    assertThat(viewTypes(Api.view(repo, "dev2", "orders")))
+        .containsExactly("id integer, qty bigint, code character varying(40), note text");
+    assertThat(Api.rows(pool, "select qty::text from " + Api.view(repo, "dev2", "orders") + " where id = 2"))
+        .containsExactly("6000000000");
+
+    // back to the table's type: a value it cannot hold refuses it (naming the key), nothing changed
+    change(repo, "dev", retype("qty", "integer")).statusCode(422).body("message", containsString("qty"));
+    assertThat(type(repo, "dev", "qty")).isEqualTo("bigint");
+    sql(pool, "update " + view + " set qty = 1 where id in (1, 2)");
+    commit(repo, "dev", "small again");
+    change(repo, "dev", retype("qty", "integer"), retype("code", "varchar(5)")).statusCode(422)
+        .body("message", containsString("5000")); // its code is longer than five
+    change(repo, "dev", retype("qty", "integer")).statusCode(200);
+    assertThat(viewTypes(view)).containsExactly("id integer, qty integer, code character varying(40), note text");
+  }
+
+  @Test
+  void aTypeThatWouldReadAValueOtherwiseIsRefusedAndNothingChanges() {
+    String repo = createRepository(uniqueName("retype-refused"));
+    trackNew(pool, repo, "orders", "id int primary key, price numeric(8,2), label text, at timestamp",
+        "values (1, 1.50, '12', '2024-01-01 10:00'), (2, 2.25, 'x', null)");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String view = Api.view(repo, "dev", "orders");
+    List<String> types = viewTypes(view);
+    // digits cut: 2.25 reads 2.3 (and 1.50 reads 1.5)
+    change(repo, "dev", retype("price", "numeric(8,1)")).statusCode(422).body("message", containsString("numeric(8,1)"));
+    // a value that does not convert at all
+    change(repo, "dev", retype("label", "integer")).statusCode(422).body("message", containsString("label"));
+    // a timestamp read as timestamptz changes its text
+    change(repo, "dev", retype("at", "timestamptz")).statusCode(422).body("message", containsString("key 1"));
+    // the key, and an unknown type
+    change(repo, "dev", retype("id", "bigint")).statusCode(422).body("message", containsString("primary key"));
+    change(repo, "dev", retype("price", "no_such_type")).statusCode(422);
+    assertThat(viewTypes(view)).isEqualTo(types);
+    assertThat(type(repo, "dev", "price")).isEqualTo("numeric(8,2)");
+    // more digits at the same scale read every value as it is
+    change(repo, "dev", retype("price", "numeric(12,2)")).statusCode(200);
+    assertThat(Api.rows(pool, "select price::text from " + view + " where id = 2")).containsExactly("2.25");
+  }
+
+  @Test
+  void mergesCarryATypeIntoOtherBranchesTakeTheTablesRowsAndRefuseTheDefaultBranch() {
+    String repo = createRepository(uniqueName("retype-merge"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, qty int, note text",
+        "values (1, 1, 'a'), (2, 2, 'b')");
+    for (String b : List.of("dev", "other")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    change(repo, "dev", retype("qty", "bigint")).statusCode(200);
+    sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " values (3, 7000000000, 'big')");
+    commit(repo, "dev", "big");
+
+    // the default branch's rows arrive in the branch's type
+    sql(pool, "insert into public." + t + " values (4, 4, 'main')");
+    commit(repo, "main", "four");
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || qty, ',' order by id) from "
+        + Api.view(repo, "dev", "orders"))).containsExactly("1:1,2:2,3:7000000000,4:4");
+
+    // into another branch: its view takes the type, then the rows
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/other/merge", repo).then()
+        .log().ifValidationFails().statusCode(200);
+    assertThat(type(repo, "other", "qty")).isEqualTo("bigint");
+    assertThat(Api.rows(pool, "select qty::text from " + Api.view(repo, "other", "orders") + " where id = 3"))
+        .containsExactly("7000000000");
+
+    // into the default branch's table: not built, refused before anything changes
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(422).body("message", containsString("not built"));
+    assertThat(viewTypes("public." + t)).containsExactly("id integer, qty integer, note text");
+    assertThat(Api.rows(pool, "select count(*)::text from public." + t)).containsExactly("3");
+  }
+
+  @Test
+  void aHardResetGivesTheBranchTheTypesOfItsCommit() {
+    String repo = createRepository(uniqueName("retype-reset"));
+    trackNew(pool, repo, "orders", "id int primary key, qty int", "values (1, 1), (2, 2)");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String view = Api.view(repo, "dev", "orders");
+    String narrow = given().get("/api/v1/repositories/{r}/branches/dev", repo).then().extract().path("head");
+    change(repo, "dev", retype("qty", "bigint")).statusCode(200);
+    sql(pool, "update " + view + " set qty = 8000000000 where id = 2");
+    commit(repo, "dev", "big");
+    String wide = given().get("/api/v1/repositories/{r}/branches/dev", repo).then().extract().path("head");
+
+    json().body(Map.of("to", narrow, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(type(repo, "dev", "qty")).isEqualTo("integer");
+    assertThat(viewTypes(view)).containsExactly("id integer, qty integer");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || qty, ',' order by id) from " + view))
+        .containsExactly("1:1,2:2");
+    json().body(Map.of("to", wide, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    assertThat(viewTypes(view)).containsExactly("id integer, qty bigint");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || qty, ',' order by id) from " + view))
+        .containsExactly("1:1,2:8000000000");
+  }
+}
