@@ -361,6 +361,9 @@ final class BranchColumnsSql {
     for (String c : retyped) {
       String column = Sql.quote(c);
       String type = after.typeOf(c);
+      if (widens(before.typeOf(c), type)) {
+        continue; // every value of the type reads as it is in the new one: nothing to look at
+      }
       sql.append(fill("""
           begin
             select {key_text} into k from {state} s
@@ -387,6 +390,39 @@ final class BranchColumnsSql {
           "type_literal", OverlaySql.literal(type), "log", before.workingLog()));
     }
     return sql.toString();
+  }
+
+  private static final java.util.regex.Pattern VARCHAR =
+      java.util.regex.Pattern.compile("character varying(?:\\((\\d+)\\))?");
+  private static final java.util.regex.Pattern NUMERIC = java.util.regex.Pattern.compile("numeric(?:\\((\\d+),(\\d+)\\))?");
+  private static final List<String> INTEGERS = List.of("smallint", "integer", "bigint");
+
+  /**
+   * Whether every value of type {@code from} reads as it is (its JSON image unchanged) in type {@code to}, whatever
+   * it is: a wider integer or an unconstrained numeric; a longer varchar, or text; a numeric of the same scale
+   * and as many digits or more before the point. A change of those looks at no row.
+   */
+  static boolean widens(String from, String to) {
+    if (from == null || to == null) {
+      return false;
+    }
+    if (INTEGERS.contains(from)) {
+      return INTEGERS.contains(to) && INTEGERS.indexOf(to) >= INTEGERS.indexOf(from) || to.equals("numeric");
+    }
+    java.util.regex.Matcher v = VARCHAR.matcher(from);
+    if (v.matches() || from.equals("text")) {
+      java.util.regex.Matcher w = VARCHAR.matcher(to);
+      return to.equals("text") || w.matches() && (w.group(1) == null
+          || v.matches() && v.group(1) != null && Integer.parseInt(w.group(1)) >= Integer.parseInt(v.group(1)));
+    }
+    java.util.regex.Matcher n = NUMERIC.matcher(from);
+    java.util.regex.Matcher m = NUMERIC.matcher(to);
+    if (n.matches() && m.matches()) {
+      return m.group(1) == null || n.group(1) != null && m.group(2).equals(n.group(2))
+          && Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2))
+              >= Integer.parseInt(n.group(1)) - Integer.parseInt(n.group(2));
+    }
+    return false;
   }
 
   /** The columns of the table's own whose type {@code after} gives otherwise than {@code before}. */

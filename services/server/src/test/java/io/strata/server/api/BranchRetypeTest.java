@@ -154,9 +154,12 @@ class BranchRetypeTest {
     change(repo, "dev", retype("price", "no_such_type")).statusCode(422);
     assertThat(viewTypes(view)).isEqualTo(types);
     assertThat(type(repo, "dev", "price")).isEqualTo("numeric(8,2)");
-    // more digits at the same scale read every value as it is
-    change(repo, "dev", retype("price", "numeric(12,2)")).statusCode(200);
-    assertThat(Api.rows(pool, "select price::text from " + view + " where id = 2")).containsExactly("2.25");
+    // more digits at the same scale read every value as it is (no row looked at); text in a varchar that holds
+    // every value the branch reads (each row looked at)
+    change(repo, "dev", retype("price", "numeric(12,2)"), retype("label", "varchar(10)")).statusCode(200);
+    assertThat(Api.rows(pool, "select price::text || ':' || label from " + view + " where id = 2"))
+        .containsExactly("2.25:x");
+    change(repo, "dev", retype("label", "varchar(1)")).statusCode(422).body("message", containsString("key 1"));
   }
 
   @Test
