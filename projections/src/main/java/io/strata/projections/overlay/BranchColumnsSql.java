@@ -263,23 +263,7 @@ final class BranchColumnsSql {
   static String redefineColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName) {
     StringBuilder sql = new StringBuilder();
     List<String> retyped = retyped(before, after);
-    List<String> wasRequired = before.required();
-    for (String c : tableRequired(after)) {
-      if (wasRequired.contains(c)) {
-        continue;
-      }
-      sql.append(fill("""
-          do $strata_n$ declare k text; begin
-            select {key_text} into k from {state} s where s.{column} is null limit 1;
-            if found then
-              raise exception using errcode = '23502', message = format('column %I is null in the row of key %s the'
-                || ' branch reads: give it a value first', {name}, k);
-            end if;
-            {logged}
-          end $strata_n$;
-          """, "key_text", before.keyText("s"), "state", before.state(),
-          "column", Sql.quote(c), "name", OverlaySql.literal(before.shown(c)), "logged", noLoggedNull(before, c)));
-    }
+    sql.append(nullChecks(before, after));
     List<String> required = tableRequired(after);
     {
       // the check of the table's NOT NULL columns made again (the overlay's may be older than the table's rules:
@@ -348,6 +332,41 @@ final class BranchColumnsSql {
    * the branch wrote (a tombstone's values, and a logged row's where the row was absent, are not read). The rows
    * of the table are not touched: the view, made again, reads them through a cast ({@link #retype}).
    */
+  /**
+   * What {@link #redefineColumns} looks at before it changes anything — a column made NOT NULL, a new type — and
+   * nothing else: it raises as that does, and changes nothing. For {@code validate_only}.
+   */
+  static String redefinitionChecks(OverlaySql before, OverlaySql after) {
+    List<String> retyped = retyped(before, after);
+    return nullChecks(before, after) + (retyped.isEmpty() ? "" : retypeChecks(before, after, retyped));
+  }
+
+  /**
+   * PL/pgSQL blocks that raise (23502, naming a key) when a column of the table's own {@code after} makes NOT NULL
+   * is null in a row the branch reads, or in a before-image its working log keeps.
+   */
+  private static String nullChecks(OverlaySql before, OverlaySql after) {
+    StringBuilder sql = new StringBuilder();
+    List<String> wasRequired = before.required();
+    for (String c : tableRequired(after)) {
+      if (wasRequired.contains(c)) {
+        continue;
+      }
+      sql.append(fill("""
+          do $strata_n$ declare k text; begin
+            select {key_text} into k from {state} s where s.{column} is null limit 1;
+            if found then
+              raise exception using errcode = '23502', message = format('column %I is null in the row of key %s the'
+                || ' branch reads: give it a value first', {name}, k);
+            end if;
+            {logged}
+          end $strata_n$;
+          """, "key_text", before.keyText("s"), "state", before.state(),
+          "column", Sql.quote(c), "name", OverlaySql.literal(before.shown(c)), "logged", noLoggedNull(before, c)));
+    }
+    return sql.toString();
+  }
+
   private static String retypeChecks(OverlaySql before, OverlaySql after, List<String> retyped) {
     return "do $strata_t$ declare k text; begin " + retypeCheckStatements(before, after, retyped) + " end $strata_t$;";
   }

@@ -430,6 +430,15 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> requireRedefinable(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Column> redefined) {
+    OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
+    OverlaySql after = before.withBranchShape(typedColumns(table, redefined), table.refAdded()).withRedefined(redefined);
+    String checks = BranchColumnsSql.redefinitionChecks(before, after);
+    return checks.isBlank() ? Uni.createFrom().voidItem() : PgUnit.of(unit).query(checks).execute().replaceWithVoid();
+  }
+
+  @Override
   public Uni<Boolean> redefineColumnsIfTheyConvert(UnitOfWork unit, TrackedTable table, String branch,
       List<TableShape.Column> redefined) {
     SqlConnection tx = PgUnit.of(unit);

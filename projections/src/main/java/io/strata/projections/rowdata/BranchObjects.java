@@ -179,6 +179,12 @@ public interface BranchObjects<X> {
   Uni<Void> redefineColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> redefined);
 
   /**
+   * Fails as {@link #redefineColumns} would for the rows {@code branch} reads (a null in a column made NOT NULL, a
+   * value a new type reads otherwise), and changes nothing: for a request that only validates.
+   */
+  Uni<Void> requireRedefinable(X tx, TrackedTable table, String branch, List<TableShape.Column> redefined);
+
+  /**
    * {@link #redefineColumns} when every value the branch holds reads as it is in the types {@code redefined} gives
    * (true); else nothing changes (false): for a hard reset, which changes the types after the rows when the rows
    * it has now would not take them.

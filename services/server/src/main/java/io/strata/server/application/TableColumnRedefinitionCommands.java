@@ -104,7 +104,10 @@ final class TableColumnRedefinitionCommands {
         BranchSchemaCommands.requireStillShown(state, table, branch, storedOf);
         TableColumnRedefinitions.requireRedefinable(state, command);
       }, (unit, onBranch) -> redefine(unit, onBranch, branch, TableColumnRedefinitions.after(
-          onBranch.refRedefined(), to)), ctx, answer.apply(shown));
+          onBranch.refRedefined(), to)),
+          // validate_only looks at the rows too (reads only)
+          (unit, onBranch) -> refused(onBranch, branch, unit.roles().branchObjects().requireRedefinable(unit, onBranch,
+              branch, TableColumnRedefinitions.after(onBranch.refRedefined(), to))), ctx, answer.apply(shown));
     });
   }
 
@@ -128,7 +131,12 @@ final class TableColumnRedefinitionCommands {
    * column made NOT NULL: 422, nothing changed.
    */
   static Uni<Void> redefine(UnitOfWork unit, TrackedTable onBranch, String branch, List<TableShape.Column> redefined) {
-    return unit.roles().branchObjects().redefineColumns(unit, onBranch, branch, redefined)
+    return refused(onBranch, branch, unit.roles().branchObjects().redefineColumns(unit, onBranch, branch, redefined));
+  }
+
+  /** {@code work} on a branch's objects, its refusals as 422s. */
+  private static Uni<Void> refused(TrackedTable onBranch, String branch, Uni<Void> work) {
+    return work
         .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f)))
         .transform(f -> BranchSchemaCommands.dependents(onBranch, branch, f))
         // a null in a column made NOT NULL (23502), a value a new type would read otherwise or not at all (22…)

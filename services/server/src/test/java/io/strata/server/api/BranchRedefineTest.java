@@ -72,9 +72,12 @@ class BranchRedefineTest {
     change(repo, "dev", alter("note", "nullable", false)).statusCode(422)
         .body("message", containsString("key 2"));
     assertThat(column(shape(repo, "dev"), "note", "nullable")).isEqualTo(true);
-    // validate_only decides without changing anything
+    // validate_only decides without changing anything, looking at the rows as the change would
     json().body(Map.of("operations", List.of(alter("status", "nullable", true)), "validate_only", true))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    json().body(Map.of("operations", List.of(alter("note", "nullable", false)), "validate_only", true))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(422)
+        .body("message", containsString("key 2"));
     assertThat(column(shape(repo, "dev"), "status", "nullable")).isEqualTo(false);
 
     json().body(Map.of("status", "new", "note", "b")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2",

@@ -160,6 +160,13 @@ class BranchRetypeTest {
     assertThat(Api.rows(pool, "select price::text || ':' || label from " + view + " where id = 2"))
         .containsExactly("2.25:x");
     change(repo, "dev", retype("label", "varchar(1)")).statusCode(422).body("message", containsString("key 1"));
+    // validate_only looks at the rows the same way, and changes nothing either way
+    json().body(Map.of("operations", List.of(retype("label", "varchar(1)")), "validate_only", true))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(422)
+        .body("message", containsString("key 1"));
+    json().body(Map.of("operations", List.of(retype("label", "text")), "validate_only", true))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    assertThat(type(repo, "dev", "label")).isEqualTo("character varying(10)");
   }
 
   @Test
