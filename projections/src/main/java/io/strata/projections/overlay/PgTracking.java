@@ -130,13 +130,25 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   @Override
   public Uni<Void> redefineColumns(UnitOfWork unit, TrackedTable table, List<TableShape.Column> columns,
       java.time.Duration lockTimeout) {
+    // a wider type first: the views that read the column made again around it (TableRetype)
+    List<TableShape.Column> retyped = columns.stream().filter(c -> table.columns().stream()
+        .anyMatch(x -> x.name().equals(c.name()) && !x.type().equals(c.type()))).toList();
+    SqlConnection tx = PgUnit.of(unit);
+    Uni<Void> typed = retyped.isEmpty() ? Uni.createFrom().voidItem()
+        : tx.query("set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
+            .chain(() -> TableRetype.retype(tx, table, retyped))
+            .chain(() -> tx.query("set local lock_timeout = 0").execute())
+            .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema()
+                + "." + table.table() + " stayed locked by other sessions for " + lockTimeout.toMillis()
+                + " ms: nothing changed"))
+            .replaceWithVoid();
     // DDL on the table itself: the DDL guard looks at it and follows it, in this transaction
     String alter = "alter table " + OverlaySql.of(table).table() + " " + columns.stream()
         .map(c -> "alter column " + Sql.quote(c.name()) + (c.nullable() ? " drop not null" : " set not null")
             + ", alter column " + Sql.quote(c.name())
             + (c.defaultValue() == null ? " drop default" : " set default " + c.defaultValue()))
         .collect(java.util.stream.Collectors.joining(", "));
-    return tx(unit, alter, table, lockTimeout);
+    return typed.chain(() -> tx(unit, alter, table, lockTimeout));
   }
 
   @Override

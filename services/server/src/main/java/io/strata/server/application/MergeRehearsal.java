@@ -42,6 +42,13 @@ class MergeRehearsal {
         Outcome outcome);
   }
 
+  /** Whether {@code settled} gives a column of a table's own another type (promoted into the table). */
+  private static boolean widensTable(RepositoryState state, SchemaMerges.Settled settled) {
+    return settled.redefines().entrySet().stream().anyMatch(e -> state.tables().containsKey(e.getKey())
+        && e.getValue().stream().anyMatch(c -> state.tables().get(e.getKey()).columns().stream()
+            .anyMatch(x -> x.name().equals(c.name()) && !x.type().equals(c.type()))));
+  }
+
   /** Refuses the operation {@code work} prepares as it would refuse once its columns changed; else nothing. */
   Uni<Void> refusedBeforeColumnsChange(String repo, String target, Request r, SchemaMerges.Settled settled,
       Outcome outcome, Preparation work) {
@@ -58,6 +65,11 @@ class MergeRehearsal {
           boolean intoDefault = target.equals(state.defaultBranch());
           if (intoDefault && r.fastForward() == FastForward.ONLY) {
             return Uni.createFrom().voidItem(); // the promotion refuses it before anything changes (NotFastForward)
+          }
+          if (intoDefault && widensTable(state, settled)) {
+            // the source's rows hold values only the wider type takes: not rehearsed in the table's type (a
+            // refusal after the promotion leaves the table wider, which every branch reads as before)
+            return Uni.createFrom().voidItem();
           }
           // into the default branch, a merge that gives columns makes a merge commit (SchemaPromotions)
           Request dry = new Request(r.source(), r.strategy(), intoDefault && r.fastForward() == FastForward.AUTO

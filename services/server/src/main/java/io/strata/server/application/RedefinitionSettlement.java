@@ -4,8 +4,6 @@ import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.server.domain.BranchSchemaDecider;
-import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.StrataException;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.SchemaMerge;
 import java.util.ArrayList;
@@ -61,13 +59,6 @@ final class RedefinitionSettlement {
         boolean oursUnchanged = target.equals(state.defaultBranch()) ? was == null || same(table, was)
             : ours == null ? was == null : was != null && same(ours, was);
         if (oursUnchanged || strategy == SchemaMerge.Side.THEIRS) {
-          if (target.equals(state.defaultBranch()) && !taken.type().equals(table.type())) {
-            String shown = state.shownName(t.name(), target, name);
-            throw new StrataException(ErrorCode.ValidationError, "column '" + shown + "' of table '" + t.name()
-                + "' is " + given.type() + " on the source and " + table.type() + " in the table: changing the type of"
-                + " a column of the default branch's table by a merge is not built yet (the branches reading the"
-                + " table hold views of the column); nothing changed", Map.of("table", t.name(), "column", shown));
-          }
           takes.add(taken);
         } else if (strategy != SchemaMerge.Side.OURS) {
           String shown = state.shownName(t.name(), target, name);

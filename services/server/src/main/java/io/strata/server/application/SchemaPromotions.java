@@ -208,8 +208,8 @@ public class SchemaPromotions {
   private Uni<Void> redefine(UnitOfWork tx, String repository, String source, String target, TableTracked t,
       List<TableShape.Column> columns) {
     String takes = "merging '" + source + "' into '" + target + "' gives columns "
-        + columns.stream().map(TableShape.Column::name).toList() + " of table '" + t.name() + "' the NOT NULL rules"
-        + " and defaults '" + source + "' has first, and ";
+        + columns.stream().map(TableShape.Column::name).toList() + " of table '" + t.name() + "' the types, NOT NULL"
+        + " rules and defaults '" + source + "' has first, and ";
     return tx.roles().tracking()
         .redefineColumns(tx, TrackedTable.of(repository, t), columns, config.schema().migrationLockTimeout())
         .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
@@ -222,7 +222,15 @@ public class SchemaPromotions {
         .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
             ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
                 + "; change them with DDL as the table's owner (the guard follows it), then merge",
-            Map.of("table", t.name())));
+            Map.of("table", t.name())))
+        // a new type: a value of the table's it would read otherwise; an object of someone else's reading the column
+        .onFailure(f -> PgErrors.hasStateClass(f, "22")).transform(f -> new StrataException(ErrorCode.ValidationError,
+            takes + "the table's rows refused the type: " + PgErrors.message(f) + "; nothing changed",
+            Map.of("table", t.name(), "branch", target)))
+        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f)) || "0A000".equals(PgErrors.sqlState(f)))
+        .transform(f -> new StrataException(ErrorCode.ValidationError, takes + "other objects read the column: "
+            + PgErrors.message(f) + "; drop them first (they are made again around a new type only for Strata's own"
+            + " views); nothing changed", Map.of("table", t.name(), "branch", target)));
   }
 
   /**

@@ -42,6 +42,15 @@ public final class ColumnLayouts {
     return after.size() > before.size() && after.subList(0, before.size()).equals(before);
   }
 
+  /**
+   * Whether the table's columns now are those recorded, in order, with other types for some: types a merge
+   * promoted from a branch (Strata's objects take them in the same transaction).
+   */
+  public static boolean retyped(List<TableColumn> now, List<TableColumn> recorded) {
+    return now.stream().map(TableColumn::name).toList().equals(recorded.stream().map(TableColumn::name).toList())
+        && !same(now, recorded);
+  }
+
   /** Refuses (422) when the table's columns now are not those recorded for it. */
   public static void requireSame(String table, List<TableColumn> now, List<TableColumn> recorded) {
     if (!same(now, recorded)) {

@@ -98,9 +98,11 @@ public final class TableDecider {
 
   private static List<StrataEvent> recordSchemaChange(RepositoryState state, RecordSchemaChange c) {
     TableTracked t = state.tables().get(c.name());
-    // columns added after the others are recorded when the guard followed them (Strata's objects have them)
+    // columns added after the others, and types a merge promoted, are recorded when the guard followed them
+    // (Strata's objects have them)
     boolean followedColumns = t != null && (ColumnLayouts.same(c.shape().tableColumns(), t.columns())
-        || c.columnsFollowed() && ColumnLayouts.appended(c.shape().tableColumns(), t.columns()));
+        || c.columnsFollowed() && (ColumnLayouts.appended(c.shape().tableColumns(), t.columns())
+            || ColumnLayouts.retyped(c.shape().tableColumns(), t.columns())));
     if (t == null || c.statements().isEmpty() || !followedColumns
         || c.ddlThrough() <= state.ddlRecordedThrough(c.name())) {
       return List.of();

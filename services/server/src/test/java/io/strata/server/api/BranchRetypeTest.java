@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * varchar(n) to text), checked over every row the branch reads first. Zero-copy: the table's rows read through a
  * cast in the branch's view; the table, the default branch and other branches keep the column's type. Commits
  * record it, branches created from the branch take it, hard resets restore the commit's, merges carry it into
- * other branches; a merge into the default branch's table is refused (not built), nothing changed.
+ * other branches and into the default branch's table (ALTER TABLE … TYPE, Strata's views made again around it:
+ * a branch that keeps the old type reads the table's rows through a cast back).
  */
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
@@ -170,7 +171,7 @@ class BranchRetypeTest {
   }
 
   @Test
-  void mergesCarryATypeIntoOtherBranchesTakeTheTablesRowsAndRefuseTheDefaultBranch() {
+  void mergesCarryATypeIntoOtherBranchesAndIntoTheTableWhileBranchesThatKeepTheOldTypeReadItThroughACast() {
     String repo = createRepository(uniqueName("retype-merge"));
     String t = trackNew(pool, repo, "orders", "id int primary key, qty int, note text",
         "values (1, 1, 'a'), (2, 2, 'b')");
@@ -196,11 +197,40 @@ class BranchRetypeTest {
     assertThat(Api.rows(pool, "select qty::text from " + Api.view(repo, "other", "orders") + " where id = 3"))
         .containsExactly("7000000000");
 
-    // into the default branch's table: not built, refused before anything changes
+    // a branch that keeps the column's type, with a grant on its view and a row of its own
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "keeps", "from", "main")).statusCode(201);
+    String keeps = Api.view(repo, "keeps", "orders");
+    sql(pool, "update " + keeps + " set note = 'kept' where id = 1");
+    String reader = repo.replace('-', '_') + "_reader";
+    sql(pool, "create role " + reader + "; grant select on " + keeps + " to " + reader);
+
+    // into the default branch: the table takes the type online, its rows and every branch kept as they were
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
-        .statusCode(422).body("message", containsString("not built"));
-    assertThat(viewTypes("public." + t)).containsExactly("id integer, qty integer, note text");
-    assertThat(Api.rows(pool, "select count(*)::text from public." + t)).containsExactly("3");
+        .log().ifValidationFails().statusCode(200);
+    assertThat(viewTypes("public." + t)).containsExactly("id integer, qty bigint, note text");
+    assertThat(type(repo, "main", "qty")).isEqualTo("bigint");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || qty, ',' order by id) from public." + t))
+        .containsExactly("1:1,2:2,3:7000000000,4:4");
+    // the branch that kept integer reads it so, its grant and its row kept; it reads the table's rows through a cast
+    assertThat(viewTypes(keeps)).containsExactly("id integer, qty integer, note text");
+    assertThat(type(repo, "keeps", "qty")).isEqualTo("integer");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || qty || ':' || note, ',' order by id) from " + keeps))
+        .containsExactly("1:1:kept,2:2:b,4:4:main");
+    assertThat(Api.rows(pool, "select has_table_privilege('" + reader + "', '" + keeps + "', 'select')::text"))
+        .containsExactly("true");
+    // the table takes values only the new type holds, and commits them; a branch made now reads bigint
+    sql(pool, "insert into public." + t + " values (5, 9000000000, 'wide')");
+    commit(repo, "main", "wide on main");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "later", "from", "main")).statusCode(201);
+    assertThat(viewTypes(Api.view(repo, "later", "orders"))).containsExactly("id integer, qty bigint, note text");
+    assertThat(Api.rows(pool, "select qty::text from " + Api.view(repo, "later", "orders") + " where id = 5"))
+        .containsExactly("9000000000");
+    // the branch that kept integer still works: its writes, its commits
+    sql(pool, "insert into " + keeps + " values (6, 6, 'six')");
+    commit(repo, "keeps", "six");
+    assertThat(Api.rows(pool, "select count(*)::text from " + keeps)).containsExactly("4");
+    // DDL on the table is followed as before (its columns are the logs' again)
+    sql(pool, "create index on public." + t + " (note)");
   }
 
   @Test
