@@ -263,7 +263,13 @@ final class BranchColumnsSql {
   static String redefineColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName) {
     StringBuilder sql = new StringBuilder();
     List<String> retyped = retyped(before, after);
-    sql.append(nullChecks(before, after));
+    String nullChecks = nullChecks(before, after);
+    if (!retyped.isEmpty() || !nullChecks.isEmpty()) {
+      // the rows looked at stay as they were until the change is made: no write through the view slips in between
+      sql.append("lock table ").append(before.overlay()).append(", ").append(before.workingLog())
+          .append(" in share row exclusive mode;");
+    }
+    sql.append(nullChecks);
     List<String> required = tableRequired(after);
     {
       // the check of the table's NOT NULL columns made again (the overlay's may be older than the table's rules:
@@ -411,43 +417,15 @@ final class BranchColumnsSql {
     return sql.toString();
   }
 
-  private static final java.util.regex.Pattern VARCHAR =
-      java.util.regex.Pattern.compile("character varying(?:\\((\\d+)\\))?");
-  private static final java.util.regex.Pattern NUMERIC = java.util.regex.Pattern.compile("numeric(?:\\((\\d+),(\\d+)\\))?");
-  private static final List<String> INTEGERS = List.of("smallint", "integer", "bigint");
-
-  /**
-   * Whether every value of type {@code from} reads as it is (its JSON image unchanged) in type {@code to}, whatever
-   * it is: a wider integer or an unconstrained numeric; a longer varchar, or text; a numeric of the same scale
-   * and as many digits or more before the point. A change of those looks at no row.
-   */
+  /** {@link io.strata.events.ColumnTypes#widens}: a change of those looks at no row. */
   static boolean widens(String from, String to) {
-    if (from == null || to == null) {
-      return false;
-    }
-    if (INTEGERS.contains(from)) {
-      return INTEGERS.contains(to) && INTEGERS.indexOf(to) >= INTEGERS.indexOf(from) || to.equals("numeric");
-    }
-    java.util.regex.Matcher v = VARCHAR.matcher(from);
-    if (v.matches() || from.equals("text")) {
-      java.util.regex.Matcher w = VARCHAR.matcher(to);
-      return to.equals("text") || w.matches() && (w.group(1) == null
-          || v.matches() && v.group(1) != null && Integer.parseInt(w.group(1)) >= Integer.parseInt(v.group(1)));
-    }
-    java.util.regex.Matcher n = NUMERIC.matcher(from);
-    java.util.regex.Matcher m = NUMERIC.matcher(to);
-    if (n.matches() && m.matches()) {
-      return m.group(1) == null || n.group(1) != null && m.group(2).equals(n.group(2))
-          && Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2))
-              >= Integer.parseInt(n.group(1)) - Integer.parseInt(n.group(2));
-    }
-    return false;
+    return io.strata.events.ColumnTypes.widens(from, to);
   }
 
   /** The columns of the table's own whose type {@code after} gives otherwise than {@code before}. */
   static List<String> retyped(OverlaySql before, OverlaySql after) {
-    return after.columns().stream().filter(c -> before.typeOf(c) != null && !before.typeOf(c).equals(after.typeOf(c)))
-        .toList();
+    return after.columns().stream().filter(c -> before.typeOf(c) != null
+        && !io.strata.events.ColumnTypes.same(before.typeOf(c), after.typeOf(c))).toList();
   }
 
   /** The changes of {@link #retypeChecks}' columns, once checked: row type, overlay and working log. */

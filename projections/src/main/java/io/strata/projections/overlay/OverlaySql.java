@@ -54,6 +54,11 @@ final class OverlaySql {
    */
   private final List<TableColumn> branchShape;
   /**
+   * The branch's columns as given, before its redefinitions typed them ({@link #retyped}): what another instance
+   * of it is made from, so a type it no longer redefines is the table's again.
+   */
+  private final List<TableColumn> givenShape;
+  /**
    * The columns among the branch's that it added through Strata, by name: rows it has not written (T's,
    * pre-images) read each as its constant default ({@link #baseColumns}).
    */
@@ -97,6 +102,7 @@ final class OverlaySql {
     (added == null ? List.<TableShape.Column>of() : added).forEach(c -> this.added.put(c.name(), c));
     // a branch's columns take the types it gave the table's own (its redefinitions say so, wherever it is described
     // from); a branch of the table's columns in the table's types reads the table's row type
+    this.givenShape = branchShape == null ? null : List.copyOf(branchShape);
     List<TableColumn> shaped = bid == null ? branchShape : retyped(branchShape == null ? tableColumns : branchShape,
         this.redefined);
     this.branchShape = shaped == null || typed(shaped).equals(typed(tableColumns)) && this.added.isEmpty()
@@ -125,6 +131,7 @@ final class OverlaySql {
   /** {@code columns} in the types {@code redefined} gives those it names. */
   private static List<TableColumn> retyped(List<TableColumn> columns, Map<String, TableShape.Column> redefined) {
     return redefined.isEmpty() ? columns : columns.stream().map(c -> redefined.containsKey(c.name())
+        && !io.strata.events.ColumnTypes.same(redefined.get(c.name()).type(), c.type())
         ? new TableColumn(c.name(), redefined.get(c.name()).type(), c.nullable()) : c).toList();
   }
 
@@ -171,7 +178,7 @@ final class OverlaySql {
 
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
-    return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), branchId, null,
+    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), branchId, null,
         renamed, List.copyOf(redefined.values()));
   }
 
@@ -180,7 +187,7 @@ final class OverlaySql {
    * created with the epoch and never outliving it, so a point read through it spares two lookups.
    */
   public OverlaySql forkedAt(long epoch) {
-    return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), bid, epoch,
+    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), bid, epoch,
         renamed, List.copyOf(redefined.values()));
   }
 
@@ -256,7 +263,7 @@ final class OverlaySql {
     String mine = typeOf(c);
     String tables = tableColumns.stream().filter(x -> x.name().equals(c)).map(TableColumn::type).findFirst()
         .orElse(null);
-    return mine == null || tables == null || mine.equals(tables) ? null : mine;
+    return mine == null || tables == null || io.strata.events.ColumnTypes.same(mine, tables) ? null : mine;
   }
 
   /** The value a column added on a branch has in the rows the branch did not write: its constant default. */
@@ -310,13 +317,13 @@ final class OverlaySql {
 
   /** The same, showing the columns {@code renamedAfter} names under those names. */
   OverlaySql withRenamed(Map<String, String> renamedAfter) {
-    return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), bid, knownForkEpoch,
+    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), bid, knownForkEpoch,
         renamedAfter, List.copyOf(redefined.values()));
   }
 
   /** The same, defining the table's own columns as {@code redefinedAfter} does (by stored name). */
   OverlaySql withRedefined(List<TableShape.Column> redefinedAfter) {
-    return new OverlaySql(tid, table, key, tableColumns, branchShape, List.copyOf(added.values()), bid, knownForkEpoch,
+    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), bid, knownForkEpoch,
         renamed, redefinedAfter);
   }
 

@@ -471,7 +471,8 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
         .toList());
     return table.columnsOnRef().stream().map(c -> added.contains(c.name()) || !tableTypes.containsKey(c.name()) ? c
         : new TableColumn(c.name(), redefined.stream().filter(r -> r.name().equals(c.name()))
-            .map(TableShape.Column::type).findFirst().orElse(tableTypes.get(c.name())), c.nullable())).toList();
+            .map(TableShape.Column::type).filter(t -> !io.strata.events.ColumnTypes.same(t, tableTypes.get(c.name())))
+            .findFirst().orElse(tableTypes.get(c.name())), c.nullable())).toList();
   }
 
   @Override

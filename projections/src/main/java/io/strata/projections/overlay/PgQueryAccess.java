@@ -160,7 +160,9 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
    * branch's columns makes them again.
    */
   static Uni<Void> remakeStateFunctions(SqlConnection tx, OverlaySql branch) {
-    OverlaySql table = branch.withBranchShape(null, List.of()).onBranch(null);
+    // the table as the default branch reads it: none of the branch's columns, nor its types (the state functions'
+    // generic body is the table's)
+    OverlaySql table = branch.withBranchShape(null, List.of()).withRedefined(List.of()).onBranch(null);
     return tx.query(LOCK).execute()
         .chain(() -> tx.preparedQuery("select repository from " + OverlaySql.SCHEMA + ".tracked_tables where tid = $1")
             .execute(Tuple.of(table.tableId())))

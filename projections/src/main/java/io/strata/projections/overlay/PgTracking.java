@@ -132,7 +132,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
       java.time.Duration lockTimeout) {
     // a wider type first: the views that read the column made again around it (TableRetype)
     List<TableShape.Column> retyped = columns.stream().filter(c -> table.columns().stream()
-        .anyMatch(x -> x.name().equals(c.name()) && !x.type().equals(c.type()))).toList();
+        .anyMatch(x -> x.name().equals(c.name()) && !io.strata.events.ColumnTypes.same(x.type(), c.type()))).toList();
     SqlConnection tx = PgUnit.of(unit);
     Uni<Void> typed = retyped.isEmpty() ? Uni.createFrom().voidItem()
         : tx.query("set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()

@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The changes of type a branch makes without looking at a row ({@link BranchColumnsSql#widens}) keep every value as
+ * The changes of type a branch makes without looking at a row ({@link io.strata.events.ColumnTypes#widens}) keep every value as
  * it reads, held against PostgreSQL itself: for each pair it names, the extreme and ordinary values of the narrower
  * type read the same JSON in the wider one; the pairs it does not name include ones that change a value.
  */
@@ -41,7 +41,7 @@ class WideningTypesTest {
       for (String[] sample : SAMPLES) {
         String from = sample[0];
         for (String to : TYPES) {
-          if (!BranchColumnsSql.widens(from, to)) {
+          if (!io.strata.events.ColumnTypes.widens(from, to)) {
             continue;
           }
           widenings++;
@@ -58,14 +58,14 @@ class WideningTypesTest {
     }
     assertThat(widenings).isGreaterThan(15);
     // narrowing, another scale, another kind: looked at row by row instead
-    assertThat(BranchColumnsSql.widens("bigint", "integer")).isFalse();
-    assertThat(BranchColumnsSql.widens("integer", "numeric(12,2)")).isFalse();
-    assertThat(BranchColumnsSql.widens("numeric(8,2)", "numeric(12,3)")).isFalse();
-    assertThat(BranchColumnsSql.widens("numeric(8,2)", "numeric(7,2)")).isFalse();
-    assertThat(BranchColumnsSql.widens("numeric", "numeric(12,2)")).isFalse();
-    assertThat(BranchColumnsSql.widens("character varying(5)", "character varying(3)")).isFalse();
-    assertThat(BranchColumnsSql.widens("text", "character varying(40)")).isFalse();
-    assertThat(BranchColumnsSql.widens("real", "double precision")).isFalse();
-    assertThat(BranchColumnsSql.widens("integer", "text")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("bigint", "integer")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("integer", "numeric(12,2)")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("numeric(8,2)", "numeric(12,3)")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("numeric(8,2)", "numeric(7,2)")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("numeric", "numeric(12,2)")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("character varying(5)", "character varying(3)")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("text", "character varying(40)")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("real", "double precision")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("integer", "text")).isFalse();
   }
 }

@@ -193,7 +193,8 @@ public class BranchSchemaResets {
       List<TableShape.Column> wantedAll = names.stream().map(n -> then.getOrDefault(n, table0.get(n)))
           .filter(java.util.Objects::nonNull).toList();
       List<TableColumn> columnsAfter = columns.stream().map(c -> wantedAll.stream().filter(w -> w.name().equals(c.name()))
-          .findFirst().map(w -> new TableColumn(c.name(), w.type(), w.nullable())).orElse(c)).toList();
+          .findFirst().map(w -> new TableColumn(c.name(), io.strata.events.ColumnTypes.same(w.type(), c.type())
+              ? c.type() : w.type(), w.nullable())).orElse(c)).toList();
       List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>(changed != null ? changed.operations()
           : List.of());
       Map<String, String> shown = changed != null ? changed.renamed() : state.renamedOn(table, branch);
@@ -211,13 +212,15 @@ public class BranchSchemaResets {
       // the rows move in the shape the other changes left them (a deferred alter's type included)
       before.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
           .redefineColumnsIfTheyConvert(c, TrackedTable.on(repository, row, branch), branch, loose)
-          .chain(converted -> converted ? Uni.createFrom().item(loose) : c.roles().branchObjects()
-              .redefineColumns(c, TrackedTable.on(repository, row, branch), branch, looseNow).replaceWith(looseNow))
+          .chain(converted -> converted ? Uni.createFrom().item(loose) : TableColumnRedefinitionCommands.refused(
+              TrackedTable.on(repository, row, branch), branch, c.roles().branchObjects().redefineColumns(c,
+                  TrackedTable.on(repository, row, branch), branch, looseNow)).replaceWith(looseNow))
           .invoke(relaxed -> after.set(at, row.withBranchShape(branch, typed(row.columnsOn(branch), relaxed),
               row.addedOn(branch), row.renamedOn(branch), relaxed)))
           .replaceWithVoid()));
-      afterRows.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
-          .redefineColumns(c, TrackedTable.on(repository, after.get(at), branch), branch, wantedAll)));
+      afterRows.add(() -> backends.inCommand(tx, repository, own.storage(), c -> TableColumnRedefinitionCommands
+          .refused(TrackedTable.on(repository, after.get(at), branch), branch, c.roles().branchObjects()
+              .redefineColumns(c, TrackedTable.on(repository, after.get(at), branch), branch, wantedAll))));
     }
     if (before.isEmpty()) {
       return Uni.createFrom().item(moved);
@@ -238,7 +241,8 @@ public class BranchSchemaResets {
   /** {@code columns} in the types {@code redefined} gives those it names. */
   private static List<TableColumn> typed(List<TableColumn> columns, List<TableShape.Column> redefined) {
     return columns.stream().map(c -> redefined.stream().filter(r -> r.name().equals(c.name())).findFirst()
-        .map(r -> new TableColumn(c.name(), r.type(), c.nullable())).orElse(c)).toList();
+        .map(r -> new TableColumn(c.name(), io.strata.events.ColumnTypes.same(r.type(), c.type()) ? c.type() : r.type(),
+            c.nullable())).orElse(c)).toList();
   }
 
   private Uni<Moved> columnsAt(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,

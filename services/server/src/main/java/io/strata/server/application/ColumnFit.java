@@ -60,7 +60,8 @@ final class ColumnFit {
     // after a schema merge, the columns a branch added through Strata are settled: only columns it kept
     // from before the table gained others still hold a commit of other columns back
     List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)
-        && (!settled.columnsMerged() || keptColumns(state, t.name(), into, settled.ownDroppedByOurs(t.name()))))
+        && (!settled.columnsMerged() || keptColumns(state, t.name(), into, settled.ownDroppedByOurs(t.name())))
+        && (keptColumns(state, t.name(), into, Set.of()) || !state.addedOn(t.name(), into).isEmpty()))
         .toList();
     if (fromBranch || own.isEmpty()) {
       return Uni.createFrom().voidItem();
@@ -89,7 +90,9 @@ final class ColumnFit {
    * them) counted as read.
    */
   private static boolean keptColumns(RepositoryState state, String table, String branch, Set<String> dropped) {
-    List<TableColumn> reads = without(state.columnsOn(table, branch), state.addedOn(table, branch), List.of());
+    // (a column the branch gave a wider type holds every value of the table's: read in the table's type)
+    List<TableColumn> reads = inTableTypes(state, table, without(state.columnsOn(table, branch),
+        state.addedOn(table, branch), List.of()));
     List<TableColumn> tables = state.tables().get(table).columns();
     return !ColumnLayouts.same(reads, tables.stream().filter(c -> !dropped.contains(c.name())).toList());
   }

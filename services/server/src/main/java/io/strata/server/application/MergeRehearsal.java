@@ -46,7 +46,7 @@ class MergeRehearsal {
   private static boolean widensTable(RepositoryState state, SchemaMerges.Settled settled) {
     return settled.redefines().entrySet().stream().anyMatch(e -> state.tables().containsKey(e.getKey())
         && e.getValue().stream().anyMatch(c -> state.tables().get(e.getKey()).columns().stream()
-            .anyMatch(x -> x.name().equals(c.name()) && !x.type().equals(c.type()))));
+            .anyMatch(x -> x.name().equals(c.name()) && !io.strata.events.ColumnTypes.same(x.type(), c.type()))));
   }
 
   /** Refuses the operation {@code work} prepares as it would refuse once its columns changed; else nothing. */

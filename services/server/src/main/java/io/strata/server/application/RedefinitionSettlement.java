@@ -77,7 +77,7 @@ final class RedefinitionSettlement {
 
   /** Whether two definitions of a column agree on what a branch redefines: type, nullability and default. */
   static boolean same(TableShape.Column a, TableShape.Column b) {
-    return a.type().equals(b.type()) && a.nullable() == b.nullable()
+    return io.strata.events.ColumnTypes.same(a.type(), b.type()) && a.nullable() == b.nullable()
         && Objects.equals(a.defaultValue(), b.defaultValue());
   }
 

@@ -135,12 +135,14 @@ final class TableColumnRedefinitionCommands {
   }
 
   /** {@code work} on a branch's objects, its refusals as 422s. */
-  private static Uni<Void> refused(TrackedTable onBranch, String branch, Uni<Void> work) {
+  static Uni<Void> refused(TrackedTable onBranch, String branch, Uni<Void> work) {
     return work
         .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f)))
         .transform(f -> BranchSchemaCommands.dependents(onBranch, branch, f))
         // a null in a column made NOT NULL (23502), a value a new type would read otherwise or not at all (22…)
-        .onFailure(f -> "23502".equals(PgErrors.sqlState(f)) || PgErrors.hasStateClass(f, "22"))
+        // (42…: a check of the table's the overlay copied that does not apply to the new type)
+        .onFailure(f -> "23502".equals(PgErrors.sqlState(f)) || PgErrors.hasStateClass(f, "22")
+            || PgErrors.hasStateClass(f, "42"))
         .transform(f -> new StrataException(ErrorCode.ValidationError, "table '" + onBranch.name() + "' on branch '"
             + branch + "': " + PgErrors.message(f) + "; nothing changed",
             Map.of("table", onBranch.name(), "branch", branch)));

@@ -165,7 +165,8 @@ public final class BranchShapeInheritance {
       List<TableColumn> all = new ArrayList<>(state.tables().get(table).columns().stream()
           .filter(x -> !drops.contains(x.name()))
           .map(x -> redefines.stream().filter(r -> r.name().equals(x.name())).findFirst()
-              .map(r -> new TableColumn(x.name(), r.type(), r.nullable())).orElse(x))
+              .map(r -> new TableColumn(x.name(), io.strata.events.ColumnTypes.same(r.type(), x.type()) ? x.type()
+                  : r.type(), r.nullable())).orElse(x))
           .toList());
       columns.forEach(a -> all.add(a.asTableColumn()));
       List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();

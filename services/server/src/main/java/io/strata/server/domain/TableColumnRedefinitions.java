@@ -1,5 +1,6 @@
 package io.strata.server.domain;
 
+import io.strata.events.ColumnTypes;
 import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
@@ -33,7 +34,8 @@ public final class TableColumnRedefinitions {
     }
     List<TableColumn> columns = state.columnsOn(c.table(), c.branch()).stream()
         .map(x -> c.columns().stream().filter(to -> to.name().equals(x.name())).findFirst()
-            .map(to -> new TableColumn(x.name(), to.type(), to.nullable())).orElse(x))
+            .map(to -> new TableColumn(x.name(), ColumnTypes.same(to.type(), x.type()) ? x.type() : to.type(),
+                to.nullable())).orElse(x))
         .toList();
     return new TableBranchSchemaChanged(c.table(), c.branch(), operations, columns,
         state.addedOn(c.table(), c.branch()), state.renamedOn(c.table(), c.branch()), redefined,
@@ -89,7 +91,11 @@ public final class TableColumnRedefinitions {
               + "' has no column '" + shown + "' of table '" + c.table() + "' to redefine"
           : t.primaryKey().contains(to.name()) ? "column '" + shown + "' is in the primary key of table '" + c.table()
               + "': it is NOT NULL on every branch"
-          : !to.type().equals(definitionOn(state, c.table(), c.branch(), to.name()).type())
+          : !ColumnTypes.same(to.type(), table.type()) && !ColumnTypes.widens(table.type(), to.type())
+              ? "column '" + shown + "' of table '" + c.table() + "' is " + table.type() + " in the table: a branch gives it"
+                  + " only a type that reads every value of that type as it is (a longer integer, numeric with the same"
+                  + " scale and more digits, a longer varchar, text), or the table's own; " + to.type() + " is not one"
+          : !ColumnTypes.same(to.type(), definitionOn(state, c.table(), c.branch(), to.name()).type())
               && !BranchConstraints.naming(state, c.table(), c.branch(), to.name()).isEmpty()
               ? "check '" + BranchConstraints.naming(state, c.table(), c.branch(), to.name()).get(0) + "' of branch '"
                   + c.branch() + "' names column '" + shown + "': drop the check before the column's type changes"
@@ -108,13 +114,13 @@ public final class TableColumnRedefinitions {
       String shown = state.shownName(c.table(), c.branch(), to.name());
       TableShape.Column from = c.from().get(i);
       if (now.nullable() != from.nullable() || !Objects.equals(now.defaultValue(), from.defaultValue())
-          || !now.type().equals(from.type())) {
+          || !ColumnTypes.same(now.type(), from.type())) {
         throw new StrataException(ErrorCode.SchemaMoved, "column '" + shown + "' of table '" + c.table()
             + "' changed on branch '" + c.branch() + "' while this change was worked out: send it again",
             Map.of("table", c.table(), "branch", c.branch(), "column", shown));
       }
       if (to.nullable() == now.nullable() && Objects.equals(to.defaultValue(), now.defaultValue())
-          && to.type().equals(now.type())) {
+          && ColumnTypes.same(to.type(), now.type())) {
         throw new StrataException(ErrorCode.ValidationError, "column '" + shown + "' of table '" + c.table()
             + "' is " + now.type() + ", " + (to.nullable() ? "nullable" : "NOT NULL") + (to.defaultValue() == null ? " without a default"
             : " with default " + to.defaultValue()) + " on branch '" + c.branch() + "' already: nothing to change",

@@ -125,8 +125,12 @@ class BranchRetypeTest {
     assertThat(Api.rows(pool, "select qty::text from " + Api.view(repo, "dev2", "orders") + " where id = 2"))
         .containsExactly("6000000000");
 
-    // back to the table's type: a value it cannot hold refuses it (naming the key), nothing changed
+    // back to the table's type: a value it cannot hold refuses it (naming the key), nothing changed; validate_only
+    // looks at the rows the same way
     change(repo, "dev", retype("qty", "integer")).statusCode(422).body("message", containsString("qty"));
+    json().body(Map.of("operations", List.of(retype("qty", "integer")), "validate_only", true))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(422)
+        .body("message", containsString("qty"));
     assertThat(type(repo, "dev", "qty")).isEqualTo("bigint");
     sql(pool, "update " + view + " set qty = 1 where id in (1, 2)");
     commit(repo, "dev", "small again");
@@ -149,25 +153,26 @@ class BranchRetypeTest {
     // a value that does not convert at all
     change(repo, "dev", retype("label", "integer")).statusCode(422).body("message", containsString("label"));
     // a timestamp read as timestamptz changes its text
-    change(repo, "dev", retype("at", "timestamptz")).statusCode(422).body("message", containsString("key 1"));
+    change(repo, "dev", retype("at", "timestamptz")).statusCode(422).body("message", containsString("is not one"));
     // the key, and an unknown type
     change(repo, "dev", retype("id", "bigint")).statusCode(422).body("message", containsString("primary key"));
     change(repo, "dev", retype("price", "no_such_type")).statusCode(422);
     assertThat(viewTypes(view)).isEqualTo(types);
     assertThat(type(repo, "dev", "price")).isEqualTo("numeric(8,2)");
-    // more digits at the same scale read every value as it is (no row looked at); text in a varchar that holds
-    // every value the branch reads (each row looked at)
-    change(repo, "dev", retype("price", "numeric(12,2)"), retype("label", "varchar(10)")).statusCode(200);
+    // a varchar of the table's text that holds only the values the branch has now: later rows of the table may not
+    // fit (their JSON would be cut), so only a type that reads every value of the table's is taken
+    change(repo, "dev", retype("label", "varchar(10)")).statusCode(422).body("message", containsString("is not one"));
+    // more digits at the same scale, an unbounded varchar: every value reads as it is (no row looked at)
+    change(repo, "dev", retype("price", "numeric(12,2)"), retype("label", "varchar")).statusCode(200);
     assertThat(Api.rows(pool, "select price::text || ':' || label from " + view + " where id = 2"))
         .containsExactly("2.25:x");
-    change(repo, "dev", retype("label", "varchar(1)")).statusCode(422).body("message", containsString("key 1"));
-    // validate_only looks at the rows the same way, and changes nothing either way
+    // validate_only decides the same way, and changes nothing either way
     json().body(Map.of("operations", List.of(retype("label", "varchar(1)")), "validate_only", true))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(422)
-        .body("message", containsString("key 1"));
+        .body("message", containsString("is not one"));
     json().body(Map.of("operations", List.of(retype("label", "text")), "validate_only", true))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
-    assertThat(type(repo, "dev", "label")).isEqualTo("character varying(10)");
+    assertThat(type(repo, "dev", "label")).isEqualTo("character varying");
   }
 
   @Test
@@ -231,6 +236,57 @@ class BranchRetypeTest {
     assertThat(Api.rows(pool, "select count(*)::text from " + keeps)).containsExactly("4");
     // DDL on the table is followed as before (its columns are the logs' again)
     sql(pool, "create index on public." + t + " (note)");
+  }
+
+  @Test
+  void otherBranchesQueriesAndAnEnumsRulesAreUntouchedByATypeAndAWideBranchTakesTheTablesLaterCommits() {
+    String repo = createRepository(uniqueName("retype-others"));
+    sql(pool, "do $$ begin create type retype_mood as enum ('ok', 'meh'); exception when duplicate_object then null;"
+        + " end $$");
+    String t = trackNew(pool, repo, "orders", "id int primary key, qty int, mood retype_mood",
+        "values (1, 1, 'ok'), (2, 2, null)");
+    for (String b : List.of("dev", "feat", "enum")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    // the query role exists, and another branch has history
+    json().body(Map.of("sql", "select count(*) from orders")).post("/api/v1/repositories/{r}/query", repo).then()
+        .statusCode(200);
+    sql(pool, "update " + Api.view(repo, "feat", "orders") + " set qty = 10 where id = 1");
+    commit(repo, "feat", "ten");
+    sql(pool, "update " + Api.view(repo, "feat", "orders") + " set qty = 20 where id = 1");
+    commit(repo, "feat", "twenty");
+    change(repo, "dev", retype("qty", "bigint")).statusCode(200);
+    // a query at the other branch's earlier commit reads it as it was
+    json().body(Map.of("sql", "select qty from orders where id = 1", "ref", "feat~1"))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo(10));
+    json().body(Map.of("sql", "select qty from orders where id = 1", "ref", "dev", "working", true))
+        .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo(1));
+
+    // NOT NULL of a column of an enum type is no change of its type: the view stays as it is
+    String view = Api.view(repo, "enum", "orders");
+    sql(pool, "update " + view + " set mood = 'meh' where id = 2");
+    commit(repo, "enum", "moods");
+    List<String> oid = Api.rows(pool, "select '" + view + "'::regclass::oid::text");
+    Map<String, Object> notNull = new HashMap<>(Map.of("op", "alter_column", "name", "mood", "nullable", false));
+    change(repo, "enum", notNull).statusCode(200);
+    assertThat(Api.rows(pool, "select '" + view + "'::regclass::oid::text")).isEqualTo(oid);
+    assertThat(viewTypes(view)).containsExactly("id integer, qty integer, mood retype_mood");
+    sql(pool, "insert into " + view + " values (3, 3, 'ok')");
+    commit(repo, "enum", "three");
+
+    // a branch that widened a column resets to the table's later commit, and cherry-picks from it
+    sql(pool, "insert into public." + t + " values (4, 4, 'ok')");
+    commit(repo, "main", "four");
+    String four = given().get("/api/v1/repositories/{r}/branches/main", repo).then().extract().path("head");
+    sql(pool, "insert into public." + t + " values (5, 5, 'ok')");
+    commit(repo, "main", "five");
+    String five = given().get("/api/v1/repositories/{r}/branches/main", repo).then().extract().path("head");
+    json().body(Map.of("to", four, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .log().ifValidationFails().statusCode(200);
+    json().body(Map.of("commit", five)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo).then()
+        .log().ifValidationFails().statusCode(201);
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || qty, ',' order by id) from "
+        + Api.view(repo, "dev", "orders"))).containsExactly("1:1,2:2,4:4,5:5");
   }
 
   @Test

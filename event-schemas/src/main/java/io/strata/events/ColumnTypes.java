@@ -1,0 +1,59 @@
+package io.strata.events;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Column types as PostgreSQL formats them ({@code format_type}): which change of type keeps every value as it reads,
+ * and when two spellings name the same type. Pure.
+ */
+public final class ColumnTypes {
+  private ColumnTypes() {}
+
+  private static final Pattern VARCHAR = Pattern.compile("character varying(?:\\((\\d+)\\))?");
+  private static final Pattern NUMERIC = Pattern.compile("numeric(?:\\((\\d+),(\\d+)\\))?");
+  private static final List<String> INTEGERS = List.of("smallint", "integer", "bigint");
+  /** A schema-qualified name's schema, as {@code format_type} writes it outside the search path. */
+  private static final Pattern QUALIFIER = Pattern.compile("^(?:\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\.");
+
+  /**
+   * Whether every value of type {@code from} reads as it is (its JSON image, and its text, unchanged) in type
+   * {@code to}, whatever it is: a wider integer or an unconstrained numeric; a longer varchar, or text; a numeric of
+   * the same scale and as many digits or more before the point. The same type is not a widening.
+   */
+  public static boolean widens(String from, String to) {
+    if (from == null || to == null || from.equals(to)) {
+      return false;
+    }
+    if (INTEGERS.contains(from)) {
+      return INTEGERS.contains(to) && INTEGERS.indexOf(to) >= INTEGERS.indexOf(from) || to.equals("numeric");
+    }
+    Matcher v = VARCHAR.matcher(from);
+    if (v.matches() || from.equals("text")) {
+      Matcher w = VARCHAR.matcher(to);
+      return to.equals("text") || w.matches() && (w.group(1) == null
+          || v.matches() && v.group(1) != null && Integer.parseInt(w.group(1)) >= Integer.parseInt(v.group(1)));
+    }
+    Matcher n = NUMERIC.matcher(from);
+    Matcher m = NUMERIC.matcher(to);
+    if (n.matches() && m.matches()) {
+      return m.group(1) == null || n.group(1) != null && m.group(2).equals(n.group(2))
+          && Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2))
+              >= Integer.parseInt(n.group(1)) - Integer.parseInt(n.group(2));
+    }
+    return false;
+  }
+
+  /**
+   * Whether {@code a} and {@code b} name the same type: equal, or equal once a schema qualification is left out (a
+   * type of the table's schema is written qualified when it is read with the search path pinned, as a table's shape
+   * is, and bare in its columns).
+   */
+  public static boolean same(String a, String b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return a.equals(b) || QUALIFIER.matcher(a).replaceFirst("").equals(QUALIFIER.matcher(b).replaceFirst(""));
+  }
+}
