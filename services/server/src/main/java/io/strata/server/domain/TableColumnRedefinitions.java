@@ -71,7 +71,7 @@ public final class TableColumnRedefinitions {
   /**
    * Refuses changes a branch cannot make to the table's columns (422): on the default branch (DDL on the table),
    * with a merge or rebase in progress, a column it does not read or one it added (alter_column's own), the key,
-   * a new type for a column a check of the branch names, a default for an identity or generated column, a name twice, or nothing to change;
+   * a type that does not read every value of the table's as it is, a default for an identity or generated column, a name twice, or nothing to change;
    * 409 when a column's definition is no longer the one the change was worked out from.
    */
   public static void requireRedefinable(RepositoryState state, RedefineBranchColumns c) {
@@ -95,10 +95,6 @@ public final class TableColumnRedefinitions {
               ? "column '" + shown + "' of table '" + c.table() + "' is " + table.type() + " in the table: a branch gives it"
                   + " only a type that reads every value of that type as it is (a longer integer, numeric with the same"
                   + " scale and more digits, a longer varchar, text), or the table's own; " + to.type() + " is not one"
-          : !ColumnTypes.same(to.type(), definitionOn(state, c.table(), c.branch(), to.name()).type())
-              && !BranchConstraints.naming(state, c.table(), c.branch(), to.name()).isEmpty()
-              ? "check '" + BranchConstraints.naming(state, c.table(), c.branch(), to.name()).get(0) + "' of branch '"
-                  + c.branch() + "' names column '" + shown + "': drop the check before the column's type changes"
           : table.identity() != null || table.generated() != null ? "column '" + shown + "' of table '"
               + c.table() + "' is " + (table.identity() != null ? "an identity" : "a generated") + " column: its"
               + " values are the table's to give, so a branch does not redefine it"
