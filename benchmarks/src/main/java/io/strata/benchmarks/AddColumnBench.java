@@ -42,7 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code SELECT *} fetches the added column too (more bytes to the client);
  *   <li><b>the promotion's ALTER TABLE</b> ({@code Tracking.addColumns}, nullable, on the large table,
  *       with the DDL guard following it) while a writer updates single rows of the table in a loop: how
- *       long the ALTER's transaction takes and the longest any write waited meanwhile.
+ *       long the ALTER's transaction takes and the longest any write waited meanwhile; then a wider type
+ *       promoted the same way ({@code Tracking.redefineColumns}: every branch's view made again around it), text to
+ *       varchar (no rewrite) and integer to bigint (PostgreSQL rewrites the table under its lock).
  * </ol>
  *
  * <p>Usage: {@code AddColumnBench [small rows, default 1000] [large rows, default 1000000] [rounds, default 9]}.
@@ -250,12 +252,27 @@ public final class AddColumnBench {
             List.of(column("promoted_" + n, null, true)), Duration.ofSeconds(2)))));
         Thread.sleep(300);
       }
+      long addLongest = longest.getAndSet(0);
+      // a wider type promoted (TableRetype: every view of the table made again around ALTER TABLE … TYPE): text to
+      // varchar, which PostgreSQL does without a rewrite, then integer to bigint, which it rewrites the table for
+      double toVarchar = timed(() -> od.inTransaction(unit -> new PgTracking().redefineColumns(unit, l,
+          List.of(new TableShape.Column("pad", "character varying", true, null, null, null, null)),
+          Duration.ofSeconds(2))));
+      long varcharLongest = longest.getAndSet(0);
+      Thread.sleep(300);
+      double toBigint = timed(() -> od.inTransaction(unit -> new PgTracking().redefineColumns(unit, l,
+          List.of(new TableShape.Column("v", "bigint", false, null, null, null, null)), Duration.ofSeconds(2))));
+      long bigintLongest = longest.getAndSet(0);
       running.set(false);
       writer.join();
       System.out.printf(Locale.ROOT, "promotion ALTER TABLE on %,d rows (nullable column, a writer running): %s ms;"
               + " longest write meanwhile %.1f ms (before: %.1f ms; %,d writes)%n", large,
-          alters.stream().map(d -> String.format(Locale.ROOT, "%.1f", d)).toList(), longest.get() / 1e6, quiet / 1e6,
+          alters.stream().map(d -> String.format(Locale.ROOT, "%.1f", d)).toList(), addLongest / 1e6, quiet / 1e6,
           writes.get());
+      System.out.printf(Locale.ROOT, "promotion of a wider type on %,d rows with 4 branches' views made again (a writer"
+          + " running): text -> varchar %.1f ms, longest write %.1f ms; integer -> bigint (PostgreSQL rewrites the"
+          + " table) %.1f ms, longest write %.1f ms%n", large, toVarchar, varcharLongest / 1e6, toBigint,
+          bigintLongest / 1e6);
     }
   }
 

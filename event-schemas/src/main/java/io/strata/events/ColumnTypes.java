@@ -45,6 +45,32 @@ public final class ColumnTypes {
     return false;
   }
 
+  private static final java.util.Map<String, String[]> INTEGER_RANGES = java.util.Map.of(
+      "smallint", new String[] {"-32768", "32767"},
+      "integer", new String[] {"-2147483648", "2147483647"},
+      "bigint", new String[] {"-9223372036854775808", "9223372036854775807"});
+
+  /**
+   * SQL that reads {@code expression} (of type {@code from}) in type {@code to}, which {@code from} widens: a branch
+   * that kept a narrower type when its table took a wider one reads the table's rows so. Every row the branch reads
+   * holds a value of {@code to}; others of the table may not, and a condition on the branch's view is evaluated on
+   * them too before they are left out: where the cast would fail (an integer or a numeric out of range), they read
+   * NULL instead of failing. A varchar's explicit cast cuts and never fails.
+   */
+  public static String narrowed(String expression, String from, String to) {
+    String[] range = INTEGER_RANGES.get(to);
+    if (range != null) {
+      return "(case when " + expression + " between " + range[0] + " and " + range[1] + " then " + expression + "::"
+          + to + " end)";
+    }
+    Matcher m = NUMERIC.matcher(to);
+    if (m.matches() && m.group(1) != null) {
+      int digits = Integer.parseInt(m.group(1)) - Integer.parseInt(m.group(2));
+      return "(case when abs(" + expression + ") < 1e" + digits + " then " + expression + "::" + to + " end)";
+    }
+    return expression + "::" + to;
+  }
+
   /**
    * Whether {@code a} and {@code b} name the same type: equal, or equal once a schema qualification is left out (a
    * type of the table's schema is written qualified when it is read with the search path pinned, as a table's shape

@@ -434,8 +434,9 @@ final class BranchColumnsSql {
     if (before.hasOwnShape() && !after.hasOwnShape()) {
       sql.append("drop type if exists ").append(before.ownRowType()).append(";");
     } else if (!before.hasOwnShape() && after.hasOwnShape()) {
-      sql.append("create type ").append(after.ownRowType()).append(" as (").append(after.rowTypeDefinition())
-          .append(");");
+      // (one left from before — a type promoted into the table since — is made again in this branch's columns)
+      sql.append("drop type if exists ").append(after.ownRowType()).append("; create type ").append(after.ownRowType())
+          .append(" as (").append(after.rowTypeDefinition()).append(");");
     }
     for (String c : retyped) {
       String column = Sql.quote(c);

@@ -248,7 +248,15 @@ final class OverlaySql {
       return addedValue(a);
     }
     String retyped = retypedTo(c);
-    return alias + "." + Sql.quote(c) + (retyped == null ? "" : "::" + retyped);
+    if (retyped == null) {
+      return alias + "." + Sql.quote(c);
+    }
+    String tables = tableColumns.stream().filter(x -> x.name().equals(c)).map(TableColumn::type).findFirst()
+        .orElseThrow();
+    // wider than the table's: a plain cast; narrower (the branch kept the type a merge widened the table from): a
+    // cast that does not fail on the table's rows the branch does not read
+    return io.strata.events.ColumnTypes.widens(tables, retyped) ? alias + "." + Sql.quote(c) + "::" + retyped
+        : io.strata.events.ColumnTypes.narrowed(alias + "." + Sql.quote(c), tables, retyped);
   }
 
   /**

@@ -448,31 +448,40 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     if (retyped.isEmpty()) {
       return redefineColumns(unit, table, branch, redefined).map(x -> true);
     }
-    // each value checked first, in a block of its own (a failed statement would end the caller's transaction)
+    return ifTheyConvert(tx, BranchColumnsSql.retypeCheckStatements(before, after, retyped),
+        () -> redefineColumns(unit, table, branch, redefined));
+  }
+
+  /**
+   * {@code change} when PL/pgSQL statements {@code checks} (a block declaring {@code k text} runs them) raise
+   * nothing (true); else nothing changes (false). The checks run in a block of their own: a failed statement
+   * would end the caller's transaction.
+   */
+  private static Uni<Boolean> ifTheyConvert(SqlConnection tx, String checks,
+      java.util.function.Supplier<Uni<Void>> change) {
     String check = "do $strata_c$ declare k text; begin perform set_config('strata.converts', 'false', true); begin "
-        + BranchColumnsSql.retypeCheckStatements(before, after, retyped)
-        + " perform set_config('strata.converts', 'true', true); exception when others then null; end;"
+        + checks + " perform set_config('strata.converts', 'true', true); exception when others then null; end;"
         + " end $strata_c$";
     return tx.query(check).execute()
         .chain(() -> tx.query("select current_setting('strata.converts')").execute())
         .chain(rows -> !"true".equals(rows.iterator().next().getString(0)) ? Uni.createFrom().item(false)
-            : redefineColumns(unit, table, branch, redefined).map(x -> true));
+            : change.get().map(x -> true));
   }
 
   /**
    * The branch's columns in the types it gives them once it defines the table's own as {@code redefined} does: a
-   * column of the table's own redefined, its redefinition's; else the table's (a redefinition given up); a column
-   * the branch added, its own.
+   * column of the table's own redefined, its redefinition's (the table's, for a redefinition a hard reset gives
+   * back); else the type it has (a branch that kept a column's type when a merge widened the table's keeps it); a
+   * column the branch added, its own.
    */
   private static List<TableColumn> typedColumns(TrackedTable table, List<TableShape.Column> redefined) {
-    java.util.Map<String, String> tableTypes = new java.util.HashMap<>();
-    table.columns().forEach(c -> tableTypes.put(c.name(), c.type()));
+    java.util.Set<String> own = new java.util.HashSet<>(table.columns().stream().map(TableColumn::name).toList());
     java.util.Set<String> added = new java.util.HashSet<>(table.refAdded().stream().map(TableShape.Column::name)
         .toList());
-    return table.columnsOnRef().stream().map(c -> added.contains(c.name()) || !tableTypes.containsKey(c.name()) ? c
+    return table.columnsOnRef().stream().map(c -> added.contains(c.name()) || !own.contains(c.name()) ? c
         : new TableColumn(c.name(), redefined.stream().filter(r -> r.name().equals(c.name()))
-            .map(TableShape.Column::type).filter(t -> !io.strata.events.ColumnTypes.same(t, tableTypes.get(c.name())))
-            .findFirst().orElse(tableTypes.get(c.name())), c.nullable())).toList();
+            .map(TableShape.Column::type).filter(t -> !io.strata.events.ColumnTypes.same(t, c.type()))
+            .findFirst().orElse(c.type()), c.nullable())).toList();
   }
 
   @Override
@@ -480,17 +489,10 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       List<TableShape.Column> columns) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    // each value the branch holds checked first, in a block of its own (a failed statement would end the
-    // caller's transaction): one that does not convert, or reads otherwise, answers false, nothing changed
+    // each value the branch holds checked first: one that does not convert, or reads otherwise, answers false
     StringBuilder checks = new StringBuilder();
     columns.forEach(c -> checks.append(BranchColumnsSql.unchanged(b, c.name(), c.type())).append('\n'));
-    String check = "do $strata_c$ begin perform set_config('strata.converts', 'false', true); begin " + checks
-        + " perform set_config('strata.converts', 'true', true); exception when others then null; end;"
-        + " end $strata_c$";
-    return tx.query(check).execute()
-        .chain(() -> tx.query("select current_setting('strata.converts')").execute())
-        .chain(rows -> !"true".equals(rows.iterator().next().getString(0)) ? Uni.createFrom().item(false)
-            : alterColumns(unit, table, branch, columns).map(x -> true));
+    return ifTheyConvert(tx, checks.toString(), () -> alterColumns(unit, table, branch, columns));
   }
 
   /** The statements that change a branch's objects from {@code before} to {@code after}; its view's schema and name. */

@@ -36,19 +36,37 @@ final class TableRetype {
         .map(r -> new TableColumn(c.name(), r.type(), c.nullable())).orElse(c)).toList();
   }
 
-  /** Gives the columns of {@code table} named in {@code retyped} their types there; see the class. */
+  /** Table $1's columns as the catalog has them now, in order (JSON {name, type, nullable}). */
+  private static final String COLUMNS = """
+      select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                                        'nullable', not a.attnotnull) order by a.attnum)::text
+      from pg_attribute a where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped""";
+
+  /**
+   * Gives the columns of {@code table} named in {@code retyped} their types there; see the class. The table's
+   * columns are read from the catalog under its lock: the same merge may have given it columns already.
+   */
   static Uni<Void> retype(SqlConnection tx, TrackedTable table, List<TableShape.Column> retyped) {
+    String qualified = OverlaySql.of(table).table();
+    // the query views' lock first, as every change of a branch's views takes it, then the table
+    return tx.query(PgQueryAccess.LOCK).execute()
+        .chain(() -> tx.query("lock table " + qualified + " in access exclusive mode").execute())
+        .chain(() -> tx.preparedQuery(COLUMNS).execute(Tuple.of(qualified)))
+        .chain(rows -> retypeLocked(tx, new TrackedTable(table.repository(), table.name(), table.schema(), table.table(),
+            table.key(), Branch.read(rows.iterator().next().getString(0), TableColumn[].class)), retyped));
+  }
+
+  /** {@link #retype} of {@code table} (its columns as the catalog has them), the locks taken. */
+  private static Uni<Void> retypeLocked(SqlConnection tx, TrackedTable table, List<TableShape.Column> retyped) {
     OverlaySql before = OverlaySql.of(table);
     TrackedTable after = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
         typed(table.columns(), retyped));
     OverlaySql main = OverlaySql.of(after);
     List<String> names = retyped.stream().map(TableShape.Column::name).toList();
     OverlaySql.rowTypesChanging();
-    return tx.query("lock table " + before.table() + " in access exclusive mode").execute()
-        .chain(() -> tx.query("do $strata_t$ declare k text; begin "
+    return tx.query("do $strata_t$ declare k text; begin "
             + BranchColumnsSql.retypeCheckStatements(before, main.withTableColumns(after.columns()), names)
-            + " end $strata_t$").execute())
-        .chain(() -> tx.query(PgQueryAccess.LOCK).execute())
+            + " end $strata_t$").execute()
         .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
         .chain(overlays -> {
           List<Branch> branches = new ArrayList<>();
@@ -61,7 +79,7 @@ final class TableRetype {
           sql.append(new QueryAccessSql(before).dropViews());
           for (Branch b : branches) {
             sql.append(keepGrants(b.view())).append(new QueryAccessSql(b.before()).dropViews())
-                .append("drop view ").append(b.view()).append(';');
+                .append("drop view if exists ").append(b.view()).append(';');
           }
           // the logs of the table's rows, then the table (the guard compares its columns with the working log's)
           for (TableShape.Column c : retyped) {
@@ -77,8 +95,12 @@ final class TableRetype {
           sql.append("alter table ").append(before.table()).append(' ').append(retyped.stream()
               .map(c -> "alter column " + Sql.quote(c.name()) + " type " + c.type() + " using " + Sql.quote(c.name())
                   + "::" + c.type()).collect(Collectors.joining(", "))).append(';');
-          // a branch that keeps the old type reads its rows through a row type of its own, made in its order
+          // a branch that keeps the old type reads its rows through a row type of its own, made in its order; one
+          // whose types are the table's now (the merge's source) reads the table's
           for (Branch b : branches) {
+            if (b.before().hasOwnShape() && !b.after().hasOwnShape()) {
+              sql.append("drop type if exists ").append(b.before().ownRowType()).append(';');
+            }
             if (b.after().hasOwnShape()) {
               sql.append("do $strata_r$ begin if to_regtype(").append(OverlaySql.literal(b.after().ownRowType()))
                   .append(") is null then execute ").append(OverlaySql.literal("create type "
@@ -143,7 +165,7 @@ final class TableRetype {
       return json == null ? null : read(json, TableColumn[].class);
     }
 
-    private static <T> List<T> read(String json, Class<T[]> type) {
+    static <T> List<T> read(String json, Class<T[]> type) {
       try {
         return json == null ? List.of() : List.of(EventCodec.mapper().readValue(json, type));
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -59,6 +59,16 @@ final class RedefinitionSettlement {
         boolean oursUnchanged = target.equals(state.defaultBranch()) ? was == null || same(table, was)
             : ours == null ? was == null : was != null && same(ours, was);
         if (oursUnchanged || strategy == SchemaMerge.Side.THEIRS) {
+          if (target.equals(state.defaultBranch()) && !io.strata.events.ColumnTypes.same(taken.type(), table.type())
+              && !io.strata.events.ColumnTypes.widens(table.type(), taken.type())) {
+            // the table's type changed since the source chose its own: only a widening of the table's type is taken
+            String shown = state.shownName(t.name(), target, name);
+            throw new io.strata.server.domain.StrataException(io.strata.server.domain.ErrorCode.ValidationError,
+                "column '" + shown + "' of table '" + t.name() + "' is " + table.type() + " in the table and "
+                    + given.type() + " on the source, which does not read every value of the table's as it is: give the"
+                    + " source's column a wider type of the table's first; nothing changed",
+                Map.of("table", t.name(), "column", shown));
+          }
           takes.add(taken);
         } else if (strategy != SchemaMerge.Side.OURS) {
           String shown = state.shownName(t.name(), target, name);

@@ -43,12 +43,15 @@ public final class ColumnLayouts {
   }
 
   /**
-   * Whether the table's columns now are those recorded, in order, with other types for some: types a merge
-   * promoted from a branch (Strata's objects take them in the same transaction).
+   * Whether the table's columns now are those recorded, in order, with other types for some, or others after them:
+   * types a merge promoted from a branch (Strata's objects take them in the same transaction), with the columns it
+   * added.
    */
   public static boolean retyped(List<TableColumn> now, List<TableColumn> recorded) {
-    return now.stream().map(TableColumn::name).toList().equals(recorded.stream().map(TableColumn::name).toList())
-        && !same(now, recorded);
+    List<String> names = now.stream().map(TableColumn::name).toList();
+    List<String> before = recorded.stream().map(TableColumn::name).toList();
+    // (and columns added after the others by the same merge)
+    return names.size() >= before.size() && names.subList(0, before.size()).equals(before) && !same(now, recorded);
   }
 
   /** Refuses (422) when the table's columns now are not those recorded for it. */

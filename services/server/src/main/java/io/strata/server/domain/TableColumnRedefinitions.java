@@ -65,6 +65,13 @@ public final class TableColumnRedefinitions {
       }
     }
     TableShape.Column t = BranchSchemaDecider.tableColumns(state.tables().get(table)).get(stored);
+    // a branch that kept the column's type when a merge widened the table's reads it in that type
+    TableColumn kept = t == null ? null : state.columnsOn(table, branch).stream().filter(c -> c.name().equals(stored))
+        .findFirst().orElse(null);
+    if (kept != null && !ColumnTypes.same(kept.type(), t.type())) {
+      return new TableShape.Column(t.name(), kept.type(), t.nullable(), t.collation(), t.defaultValue(), t.generated(),
+          t.identity());
+    }
     return t;
   }
 
@@ -92,6 +99,7 @@ public final class TableColumnRedefinitions {
           : t.primaryKey().contains(to.name()) ? "column '" + shown + "' is in the primary key of table '" + c.table()
               + "': it is NOT NULL on every branch"
           : !ColumnTypes.same(to.type(), table.type()) && !ColumnTypes.widens(table.type(), to.type())
+              && !ColumnTypes.same(to.type(), definitionOn(state, c.table(), c.branch(), to.name()).type())
               ? "column '" + shown + "' of table '" + c.table() + "' is " + table.type() + " in the table: a branch gives it"
                   + " only a type that reads every value of that type as it is (a longer integer, numeric with the same"
                   + " scale and more digits, a longer varchar, text), or the table's own; " + to.type() + " is not one"

@@ -226,6 +226,8 @@ class BranchRetypeTest {
     // the table takes values only the new type holds, and commits them; a branch made now reads bigint
     sql(pool, "insert into public." + t + " values (5, 9000000000, 'wide')");
     commit(repo, "main", "wide on main");
+    // a condition on the kept branch's view meets the table's row it does not read (out of its range) unharmed
+    assertThat(Api.rows(pool, "select count(*)::text from " + keeps + " where qty > 0")).containsExactly("3");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "later", "from", "main")).statusCode(201);
     assertThat(viewTypes(Api.view(repo, "later", "orders"))).containsExactly("id integer, qty bigint, note text");
     assertThat(Api.rows(pool, "select qty::text from " + Api.view(repo, "later", "orders") + " where id = 5"))
@@ -236,6 +238,51 @@ class BranchRetypeTest {
     assertThat(Api.rows(pool, "select count(*)::text from " + keeps)).containsExactly("4");
     // DDL on the table is followed as before (its columns are the logs' again)
     sql(pool, "create index on public." + t + " (note)");
+    // the source, whose types are the table's now, widens another column (its old row type gone with the merge)
+    change(repo, "dev", retype("note", "varchar")).statusCode(200);
+    // the branch that kept integer sets NOT NULL on it in that type, then widens it as the table did
+    Map<String, Object> notNull = new HashMap<>(Map.of("op", "alter_column", "name", "qty", "nullable", false));
+    change(repo, "keeps", notNull).statusCode(200);
+    assertThat(viewTypes(keeps)).containsExactly("id integer, qty integer, note text");
+    change(repo, "keeps", retype("qty", "bigint")).statusCode(200);
+    assertThat(viewTypes(keeps)).containsExactly("id integer, qty bigint, note text");
+    sql(pool, "update " + keeps + " set qty = 8000000000 where id = 6");
+    commit(repo, "keeps", "wide at last");
+  }
+
+  @Test
+  void aMergeThatAddsAColumnAndWidensAnotherChangesTheTableOnceAndOnlyWideningsOfItsTypeAreTaken() {
+    String repo = createRepository(uniqueName("retype-add"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, qty int, note text", "values (1, 1, 'a')");
+    for (String b : List.of("dev", "numbers", "other")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    change(repo, "other", retype("qty", "bigint")).statusCode(200);
+    sql(pool, "insert into " + Api.view(repo, "other", "orders") + " values (4, 4, 'd')");
+    commit(repo, "other", "other");
+    change(repo, "dev", Map.of("op", "add_column", "name", "region", "type", "text")).statusCode(200);
+    change(repo, "dev", retype("qty", "bigint")).statusCode(200);
+    sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " values (2, 9000000000, 'b', 'eu')");
+    commit(repo, "dev", "region and wide");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .log().ifValidationFails().statusCode(200);
+    assertThat(viewTypes("public." + t)).containsExactly("id integer, qty bigint, note text, region text");
+    assertThat(Api.rows(pool, "select string_agg(id || ':' || qty || ':' || coalesce(region, '-'), ',' order by id)"
+        + " from public." + t)).containsExactly("1:1:-,2:9000000000:eu");
+    assertThat(viewTypes(Api.view(repo, "other", "orders"))).containsExactly("id integer, qty bigint, note text");
+    assertThat(viewTypes(Api.view(repo, "numbers", "orders"))).containsExactly("id integer, qty integer, note text");
+
+    // another branch chose numeric while the table was integer: bigint is the table's now, and numeric widens it
+    change(repo, "numbers", retype("qty", "numeric")).statusCode(200);
+    sql(pool, "insert into " + Api.view(repo, "numbers", "orders") + " values (3, 3.5, 'c')");
+    commit(repo, "numbers", "numbers");
+    json().body(Map.of("source", "numbers")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .log().ifValidationFails().statusCode(200);
+    assertThat(type(repo, "main", "qty")).isEqualTo("numeric");
+    // and a branch that chose bigint while the table was integer no longer widens it: refused, nothing changed
+    json().body(Map.of("source", "other")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(422).body("message", containsString("does not read every value"));
+    assertThat(type(repo, "main", "qty")).isEqualTo("numeric");
   }
 
   @Test
