@@ -170,8 +170,12 @@ public class MergeCommands {
             throw StrataException.invalid("source", "a branch cannot be merged into itself");
           }
           outcome.sourceCommit = source.commit();
-          // the columns merge three ways first, then the source's new ones reach the target before its rows do
-          return schemaMerges.merge(repo, target, source, r.schemaStrategy()).chain(settled ->
+          // the columns merge three ways first, then the source's new ones reach the target before its rows do;
+          // a head the client did not expect refuses it before any of that changes a table (checked again with
+          // the rows, in the queue)
+          return (r.expectedHead() == null ? Uni.createFrom().voidItem() : loader.load(repo)
+                  .invoke(state -> targetHead(state, target, r.expectedHead())).replaceWithVoid())
+              .chain(() -> schemaMerges.merge(repo, target, source, r.schemaStrategy())).chain(settled ->
               rehearsal.refusedBeforeColumnsChange(repo, target, r, settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
                   state, repo, target, dry, tracked, o, settled))
               .chain(() -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),

@@ -209,6 +209,10 @@ class BranchRetypeTest {
     String reader = repo.replace('-', '_') + "_reader";
     sql(pool, "create role " + reader + "; grant select on " + keeps + " to " + reader);
 
+    // a head the client did not expect refuses the merge before the table changes
+    json().body(Map.of("source", "dev", "expected_head", "0000000")).post("/api/v1/repositories/{r}/branches/main/merge",
+        repo).then().statusCode(409).body("error", equalTo("HeadMoved"));
+    assertThat(viewTypes("public." + t)).containsExactly("id integer, qty integer, note text");
     // into the default branch: the table takes the type online, its rows and every branch kept as they were
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
         .log().ifValidationFails().statusCode(200);
