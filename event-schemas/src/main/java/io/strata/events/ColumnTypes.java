@@ -20,7 +20,8 @@ public final class ColumnTypes {
   /**
    * Whether every value of type {@code from} reads as it is (its JSON image, and its text, unchanged) in type
    * {@code to}, whatever it is: a wider integer or an unconstrained numeric; a longer varchar, or text; a numeric of
-   * the same scale and as many digits or more before the point. The same type is not a widening.
+   * the same scale and as many digits or more before the point. The same type is not a widening. Stricter than the
+   * schema diff's lint ({@code ShapeDiff.widens}), which asks only that every value fit, not that it read the same.
    */
   public static boolean widens(String from, String to) {
     if (from == null || to == null || from.equals(to)) {
@@ -69,6 +70,16 @@ public final class ColumnTypes {
       return "(case when abs(" + expression + ") < 1e" + digits + " then " + expression + "::" + to + " end)";
     }
     return expression + "::" + to;
+  }
+
+  /**
+   * {@code columns} with the types {@code types} gives those it names (by name), each column keeping its own spelling
+   * where both name the same type ({@link #same}).
+   */
+  public static List<TableColumn> typed(List<TableColumn> columns, List<TableShape.Column> types) {
+    return columns.stream().map(c -> types.stream().filter(r -> r.name().equals(c.name())).findFirst()
+        .map(r -> new TableColumn(c.name(), same(r.type(), c.type()) ? c.type() : r.type(), c.nullable())).orElse(c))
+        .toList();
   }
 
   /**

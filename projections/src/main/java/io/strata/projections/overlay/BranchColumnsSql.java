@@ -386,7 +386,7 @@ final class BranchColumnsSql {
     for (String c : retyped) {
       String column = Sql.quote(c);
       String type = after.typeOf(c);
-      if (widens(before.typeOf(c), type)) {
+      if (io.strata.events.ColumnTypes.widens(before.typeOf(c), type)) {
         continue; // every value of the type reads as it is in the new one: nothing to look at
       }
       sql.append(fill("""
@@ -415,11 +415,6 @@ final class BranchColumnsSql {
           "type_literal", OverlaySql.literal(type), "log", before.workingLog()));
     }
     return sql.toString();
-  }
-
-  /** {@link io.strata.events.ColumnTypes#widens}: a change of those looks at no row. */
-  static boolean widens(String from, String to) {
-    return io.strata.events.ColumnTypes.widens(from, to);
   }
 
   /** The columns of the table's own whose type {@code after} gives otherwise than {@code before}. */

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 /**
  * A wider type of the table's own columns, promoted from a branch into the table itself ({@code ALTER TABLE …
  * ALTER COLUMN … TYPE}), in the caller's transaction. Every value of the table, and every before-image its working
- * log keeps, is checked first to read as it is in the new type (a widening {@link BranchColumnsSql#widens} names
+ * log keeps, is checked first to read as it is in the new type (a widening {@link io.strata.events.ColumnTypes#widens} names
  * looks at no row). The views that read the column — every branch's view and query views, the default branch's
  * query views — are dropped with their grants kept, Strata's logs of the table's rows (the default branch's
  * working log, the pre-image log) take the type, then the table (which the DDL guard follows: its columns are
@@ -29,12 +29,6 @@ import java.util.stream.Collectors;
  */
 final class TableRetype {
   private TableRetype() {}
-
-  /** The columns of {@code table} as {@code retyped} types them. */
-  static List<TableColumn> typed(List<TableColumn> columns, List<TableShape.Column> retyped) {
-    return columns.stream().map(c -> retyped.stream().filter(r -> r.name().equals(c.name())).findFirst()
-        .map(r -> new TableColumn(c.name(), r.type(), c.nullable())).orElse(c)).toList();
-  }
 
   /** Table $1's columns as the catalog has them now, in order (JSON {name, type, nullable}). */
   private static final String COLUMNS = """
@@ -60,7 +54,7 @@ final class TableRetype {
   private static Uni<Void> retypeLocked(SqlConnection tx, TrackedTable table, List<TableShape.Column> retyped) {
     OverlaySql before = OverlaySql.of(table);
     TrackedTable after = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
-        typed(table.columns(), retyped));
+        io.strata.events.ColumnTypes.typed(table.columns(), retyped));
     OverlaySql main = OverlaySql.of(after);
     List<String> names = retyped.stream().map(TableShape.Column::name).toList();
     OverlaySql.rowTypesChanging();

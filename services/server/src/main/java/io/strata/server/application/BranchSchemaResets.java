@@ -215,7 +215,7 @@ public class BranchSchemaResets {
           .chain(converted -> converted ? Uni.createFrom().item(loose) : TableColumnRedefinitionCommands.refused(
               TrackedTable.on(repository, row, branch), branch, c.roles().branchObjects().redefineColumns(c,
                   TrackedTable.on(repository, row, branch), branch, looseNow)).replaceWith(looseNow))
-          .invoke(relaxed -> after.set(at, row.withBranchShape(branch, typed(row.columnsOn(branch), relaxed),
+          .invoke(relaxed -> after.set(at, row.withBranchShape(branch, io.strata.events.ColumnTypes.typed(row.columnsOn(branch), relaxed),
               row.addedOn(branch), row.renamedOn(branch), relaxed)))
           .replaceWithVoid()));
       afterRows.add(() -> backends.inCommand(tx, repository, own.storage(), c -> TableColumnRedefinitionCommands
@@ -236,13 +236,6 @@ public class BranchSchemaResets {
       }
       return all;
     }));
-  }
-
-  /** {@code columns} in the types {@code redefined} gives those it names. */
-  private static List<TableColumn> typed(List<TableColumn> columns, List<TableShape.Column> redefined) {
-    return columns.stream().map(c -> redefined.stream().filter(r -> r.name().equals(c.name())).findFirst()
-        .map(r -> new TableColumn(c.name(), io.strata.events.ColumnTypes.same(r.type(), c.type()) ? c.type() : r.type(),
-            c.nullable())).orElse(c)).toList();
   }
 
   private Uni<Moved> columnsAt(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,

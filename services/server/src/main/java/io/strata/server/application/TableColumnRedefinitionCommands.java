@@ -47,7 +47,7 @@ final class TableColumnRedefinitionCommands {
       BranchSchemaCommands.ColumnChange c = changes.get(i);
       String name = stored.get(i);
       TableShape.Column now = t.redefinedOn(branch).stream().filter(r -> r.name().equals(name)).findFirst()
-          .orElse(keptType(own.get(name), t.columnsOn(branch)));
+          .orElse(TableColumnRedefinitions.inKeptType(own.get(name), t.columnsOn(branch)));
       if (now == null) {
         throw new StrataException(ErrorCode.ValidationError, "branch '" + branch + "' has no column '" + c.name()
             + "' in table '" + table + "'", Map.of("table", table, "branch", branch, "column", c.name()));
@@ -109,17 +109,6 @@ final class TableColumnRedefinitionCommands {
           (unit, onBranch) -> refused(onBranch, branch, unit.roles().branchObjects().requireRedefinable(unit, onBranch,
               branch, TableColumnRedefinitions.after(onBranch.refRedefined(), to))), ctx, answer.apply(shown));
     });
-  }
-
-  /**
-   * The table's column {@code c} in the type {@code columns} (a branch's) gives it: a branch that kept a column's
-   * type when a merge widened the table's reads it so ({@code TableColumnRedefinitions.definitionOn}).
-   */
-  private static TableShape.Column keptType(TableShape.Column c, List<io.strata.events.TableColumn> columns) {
-    return c == null ? null : columns.stream().filter(x -> x.name().equals(c.name())
-            && !io.strata.events.ColumnTypes.same(x.type(), c.type())).findFirst()
-        .map(x -> new TableShape.Column(c.name(), x.type(), c.nullable(), c.collation(), c.defaultValue(),
-            c.generated(), c.identity())).orElse(c);
   }
 
   /** Each change's type after it, and the new defaults as the database defined them in those types. */

@@ -64,15 +64,19 @@ public final class TableColumnRedefinitions {
         return r;
       }
     }
-    TableShape.Column t = BranchSchemaDecider.tableColumns(state.tables().get(table)).get(stored);
-    // a branch that kept the column's type when a merge widened the table's reads it in that type
-    TableColumn kept = t == null ? null : state.columnsOn(table, branch).stream().filter(c -> c.name().equals(stored))
-        .findFirst().orElse(null);
-    if (kept != null && !ColumnTypes.same(kept.type(), t.type())) {
-      return new TableShape.Column(t.name(), kept.type(), t.nullable(), t.collation(), t.defaultValue(), t.generated(),
-          t.identity());
-    }
-    return t;
+    return inKeptType(BranchSchemaDecider.tableColumns(state.tables().get(table)).get(stored),
+        state.columnsOn(table, branch));
+  }
+
+  /**
+   * The table's column {@code t} in the type a branch's {@code columns} give it: a branch that kept a column's type
+   * when a merge widened the table's reads it in that type; else {@code t} (null: null).
+   */
+  public static TableShape.Column inKeptType(TableShape.Column t, List<TableColumn> columns) {
+    TableColumn kept = t == null ? null : columns.stream().filter(c -> c.name().equals(t.name())).findFirst()
+        .orElse(null);
+    return kept == null || ColumnTypes.same(kept.type(), t.type()) ? t : new TableShape.Column(t.name(), kept.type(),
+        t.nullable(), t.collation(), t.defaultValue(), t.generated(), t.identity());
   }
 
   /**
