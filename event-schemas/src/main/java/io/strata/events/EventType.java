@@ -27,7 +27,7 @@ public enum EventType {
   TABLE_TRACKED(TableTracked.class, "table.tracked", 2),
   TABLE_UNTRACKED(TableUntracked.class, "table.untracked", 1),
   TABLE_SCHEMA_CHANGED(TableSchemaChanged.class, "table.schema_changed", 3),
-  TABLE_BRANCH_SCHEMA_CHANGED(TableBranchSchemaChanged.class, "table.branch_schema_changed", 4),
+  TABLE_BRANCH_SCHEMA_CHANGED(TableBranchSchemaChanged.class, "table.branch_schema_changed", 5),
   CHANGES_STAGED(ChangesStaged.class, "changes.staged", 1),
   CHANGES_UNSTAGED(ChangesUnstaged.class, "changes.unstaged", 1),
   CHANGES_DISCARDED(ChangesDiscarded.class, "changes.discarded", 1),

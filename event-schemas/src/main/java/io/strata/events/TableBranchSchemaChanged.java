@@ -24,6 +24,8 @@ import java.util.TreeMap;
  *     the table's values; the rows it writes take its rules (since v4; empty before)
  * @param constraints every CHECK constraint the branch added to the table (not the table's own), which the rows
  *     it writes keep to and every row it read when it was added kept to (since v4; empty before)
+ * @param indexes every index the branch added to the table (not the table's own): its overlay holds it over the
+ *     rows the branch writes, and a merge into the default branch builds it on the table (since v5; empty before)
  */
 public record TableBranchSchemaChanged(
     String name,
@@ -33,7 +35,8 @@ public record TableBranchSchemaChanged(
     List<TableShape.Column> added,
     Map<String, String> renamed,
     List<TableShape.Column> redefined,
-    List<TableShape.Constraint> constraints)
+    List<TableShape.Constraint> constraints,
+    List<TableShape.Index> indexes)
     implements StrataEvent {
 
   /** The operation that adds a column: {@link Operation#op()}. */
@@ -54,6 +57,10 @@ public record TableBranchSchemaChanged(
   public static final String ADD_CONSTRAINT = "add_constraint";
   /** The operation that drops a CHECK constraint the branch added (since v4). */
   public static final String DROP_CONSTRAINT = "drop_constraint";
+  /** The operation that adds an index of the branch's own (since v5). */
+  public static final String ADD_INDEX = "add_index";
+  /** The operation that drops an index the branch added (since v5). */
+  public static final String DROP_INDEX = "drop_index";
 
   /**
    * One schema operation: its kind and the column it concerns (for {@code add_column}, its definition; for
@@ -65,34 +72,57 @@ public record TableBranchSchemaChanged(
       TableShape.Column column,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String from,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-      TableShape.Constraint constraint) {
+      TableShape.Constraint constraint,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      TableShape.Index index) {
     public Operation(String op, TableShape.Column column) {
-      this(op, column, null, null);
+      this(op, column, null, null, null);
     }
 
     public Operation(String op, TableShape.Column column, String from) {
-      this(op, column, from, null);
+      this(op, column, from, null, null);
     }
 
-    /** An operation on a CHECK constraint the branch added ({@code add_constraint}, {@code drop_constraint}). */
+    /**
+     * An operation on a rule the branch added: a CHECK constraint ({@code add_constraint}, {@code
+     * drop_constraint}), or an index given as a rule of kind {@link TableShape#INDEX} ({@code add_index}, {@code
+     * drop_index}: {@code op} is the constraint's operation, named for the index).
+     */
     public static Operation onConstraint(String op, TableShape.Constraint constraint) {
-      return new Operation(op, null, null, constraint);
+      if (TableShape.INDEX.equals(constraint.kind())) {
+        return new Operation(ADD_CONSTRAINT.equals(op) ? ADD_INDEX : DROP_INDEX, null, null, null,
+            TableShape.Index.ofRule(constraint));
+      }
+      return new Operation(op, null, null, constraint, null);
     }
   }
 
   public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
       List<TableShape.Column> added) {
-    this(name, branch, operations, columns, added, Map.of(), List.of(), List.of());
+    this(name, branch, operations, columns, added, Map.of(), List.of(), List.of(), List.of());
   }
 
   public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
       List<TableShape.Column> added, Map<String, String> renamed) {
-    this(name, branch, operations, columns, added, renamed, List.of(), List.of());
+    this(name, branch, operations, columns, added, renamed, List.of(), List.of(), List.of());
   }
 
   public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
       List<TableShape.Column> added, Map<String, String> renamed, List<TableShape.Column> redefined) {
-    this(name, branch, operations, columns, added, renamed, redefined, List.of());
+    this(name, branch, operations, columns, added, renamed, redefined, List.of(), List.of());
+  }
+
+  /**
+   * The change, the branch's rules after it given as one list ({@code rules}: its CHECK constraints and its indexes
+   * as rules of kind {@link TableShape#INDEX}, as {@link #rules()} answers them).
+   */
+  public TableBranchSchemaChanged(String name, String branch, List<Operation> operations, List<TableColumn> columns,
+      List<TableShape.Column> added, Map<String, String> renamed, List<TableShape.Column> redefined,
+      List<TableShape.Constraint> rules) {
+    this(name, branch, operations, columns, added, renamed, redefined,
+        rules == null ? List.of() : rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())).toList(),
+        rules == null ? List.of() : rules.stream().filter(r -> TableShape.INDEX.equals(r.kind()))
+            .map(TableShape.Index::ofRule).toList());
   }
 
   public TableBranchSchemaChanged {
@@ -102,6 +132,17 @@ public record TableBranchSchemaChanged(
     renamed = renamed == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(renamed));
     redefined = redefined == null ? List.of() : List.copyOf(redefined);
     constraints = constraints == null ? List.of() : List.copyOf(constraints);
+    indexes = indexes == null ? List.of() : List.copyOf(indexes);
+  }
+
+  /**
+   * The rules the branch added, as one list: its CHECK constraints, then its indexes as rules of kind {@link
+   * TableShape#INDEX} (how the branch's state keeps them: one list, merged three ways by name).
+   */
+  public List<TableShape.Constraint> rules() {
+    java.util.List<TableShape.Constraint> all = new java.util.ArrayList<>(constraints);
+    indexes.forEach(i -> all.add(i.asRule()));
+    return List.copyOf(all);
   }
 
   @Override

@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code table.branch_schema_changed.v2} (and v1, which reads as v2 unchanged) knew no renamed columns; v3
  * adds {@code rename_column} and the branch's {@code renamed} columns: read as none. Neither v1, v2 nor v3
  * knew the table's columns redefined on a branch nor its constraints; v4 adds {@code redefined} and
- * {@code constraints}: read as none.
+ * {@code constraints}: read as none. None before v5 knew a branch's own indexes; v5 adds {@code add_index},
+ * {@code drop_index} and {@code indexes}: read as none.
  */
 final class TableBranchSchemaChangedV2 implements Upcaster {
   private final String from;
@@ -32,8 +33,13 @@ final class TableBranchSchemaChangedV2 implements Upcaster {
     if (!current.has("renamed")) {
       current.putObject("renamed");
     }
-    current.putArray("redefined");
-    current.putArray("constraints");
+    if (!current.has("redefined")) {
+      current.putArray("redefined");
+    }
+    if (!current.has("constraints")) {
+      current.putArray("constraints");
+    }
+    current.putArray("indexes");
     return current;
   }
 }

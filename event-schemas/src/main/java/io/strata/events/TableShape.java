@@ -55,7 +55,26 @@ public record TableShape(
   public record Constraint(String name, String kind, String definition) {}
 
   /** An index not backing a constraint: whether unique, and its method, columns and predicate ({@code btree (v) WHERE …}). */
-  public record Index(String name, boolean unique, String definition) {}
+  public record Index(String name, boolean unique, String definition) {
+    /** The index as a rule a branch adds ({@link #INDEX}): a branch's indexes are never unique. */
+    public Constraint asRule() {
+      return new Constraint(name, INDEX, definition);
+    }
+
+    /** The index a rule of kind {@link #INDEX} is. */
+    public static Index ofRule(Constraint rule) {
+      if (!INDEX.equals(rule.kind())) {
+        throw new IllegalArgumentException("not an index: " + rule);
+      }
+      return new Index(rule.name(), false, rule.definition());
+    }
+  }
+
+  /**
+   * The kind of a rule a branch adds that is an index of its own, not a constraint: a branch keeps its CHECK
+   * constraints and indexes as one list of rules (merged three ways by name); a shape lists it among its indexes.
+   */
+  public static final String INDEX = "index";
 
   public TableShape {
     columns = List.copyOf(columns);

@@ -136,7 +136,7 @@ class EventSchemasTest {
             .allMatch(o -> o.op().equals(TableBranchSchemaChanged.ADD_COLUMN))).findFirst().orElseThrow();
     ObjectNode older = (ObjectNode) codec.encode(v3);
     older.remove("renamed");
-    older.remove("redefined"); older.remove("constraints");
+    older.remove("redefined"); older.remove("constraints"); older.remove("indexes");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(older)).isEmpty();
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(older)).isEmpty();
     assertThat(codec.decode("io.strata.table.branch_schema_changed.v1", older)).isEqualTo(v3);
@@ -150,17 +150,17 @@ class EventSchemasTest {
             .anyMatch(o -> o.op().equals(TableBranchSchemaChanged.ALTER_COLUMN))).findFirst().orElseThrow();
     ObjectNode v2 = (ObjectNode) codec.encode(altered);
     v2.remove("renamed");
-    v2.remove("redefined"); v2.remove("constraints");
+    v2.remove("redefined"); v2.remove("constraints"); v2.remove("indexes");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v1.json").validate(v2)).isNotEmpty();
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(v2)).isEmpty();
     TableBranchSchemaChanged renamed = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
         .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.renamed().isEmpty()).findFirst().orElseThrow();
     ObjectNode asV2 = (ObjectNode) codec.encode(renamed);
     asV2.remove("renamed");
-    asV2.remove("redefined"); asV2.remove("constraints");
+    asV2.remove("redefined"); asV2.remove("constraints"); asV2.remove("indexes");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v2.json").validate(asV2)).isNotEmpty();
     ObjectNode asV3 = (ObjectNode) codec.encode(renamed);
-    asV3.remove("redefined"); asV3.remove("constraints");
+    asV3.remove("redefined"); asV3.remove("constraints"); asV3.remove("indexes");
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(asV3)).isEmpty();
     assertThat(codec.decode("io.strata.table.branch_schema_changed.v3", asV3)).isEqualTo(renamed);
   }
@@ -169,8 +169,10 @@ class EventSchemasTest {
   void aConstraintAddedOnABranchIsAV4BranchSchemaChangeOnly() {
     TableBranchSchemaChanged added = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
         .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.constraints().isEmpty()).findFirst().orElseThrow();
-    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v4.json").validate(codec.encode(added)))
-        .isEmpty();
+    ObjectNode asV4 = (ObjectNode) codec.encode(added);
+    asV4.remove("indexes");
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v4.json").validate(asV4)).isEmpty();
+    assertThat(codec.decode("io.strata.table.branch_schema_changed.v4", asV4)).isEqualTo(added);
     assertThat(codec.encode(added).get("operations").get(0).has("column")).isFalse();
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(codec.encode(added)))
         .isNotEmpty();
@@ -180,10 +182,26 @@ class EventSchemasTest {
   void aTableColumnRedefinedOnABranchIsAV4BranchSchemaChangeOnly() {
     TableBranchSchemaChanged redefined = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
         .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.redefined().isEmpty()).findFirst().orElseThrow();
-    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v4.json").validate(codec.encode(redefined)))
-        .isEmpty();
+    ObjectNode asV4 = (ObjectNode) codec.encode(redefined);
+    asV4.remove("indexes");
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v4.json").validate(asV4)).isEmpty();
+    assertThat(codec.decode("io.strata.table.branch_schema_changed.v4", asV4)).isEqualTo(redefined);
     assertThat(schema("schemas/io.strata.table.branch_schema_changed.v3.json").validate(codec.encode(redefined)))
         .isNotEmpty();
+  }
+
+  @Test
+  void anIndexAddedOnABranchIsAV5BranchSchemaChangeOnlyAndReadsAsARuleOfItsOwn() {
+    TableBranchSchemaChanged added = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.indexes().isEmpty()).findFirst().orElseThrow();
+    JsonNode encoded = codec.encode(added);
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v5.json").validate(encoded)).isEmpty();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v4.json").validate(encoded)).isNotEmpty();
+    assertThat(encoded.get("operations").get(0).get("op").asText()).isEqualTo("add_index");
+    assertThat(encoded.get("operations").get(0).get("index").get("definition").asText()).isEqualTo("btree (total)");
+    assertThat(encoded.get("constraints")).isEmpty();
+    assertThat(added.rules()).containsExactly(new TableShape.Constraint("orders_by_total", TableShape.INDEX,
+        "btree (total)"));
   }
 
   @Test

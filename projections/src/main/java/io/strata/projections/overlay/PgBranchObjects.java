@@ -246,6 +246,32 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                 Uni.createFrom().failure(e instanceof Undefinable ? e : new Undefinable(name, PgErrors.message(e)))));
   }
 
+  @Override
+  public Uni<TableShape.Constraint> defineIndex(UnitOfWork unit, List<TableColumn> columns, String name,
+      String method, List<String> indexed) {
+    if (!BranchIndexesSql.METHODS.contains(method)) {
+      return Uni.createFrom().failure(new Undefinable(name, "method '" + method + "' is not one a branch's index"
+          + " takes: " + BranchIndexesSql.METHODS));
+    }
+    SqlConnection tx = PgUnit.of(unit);
+    // built on an empty temporary table of the branch's columns and types: the database judges the method and the
+    // types (an operator class for each), and prints the definition as the table's shape will read it
+    String create = "drop table if exists pg_temp." + BranchIndexesSql.PROBE + "; create temporary table "
+        + BranchIndexesSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
+            .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
+    return tx.query("savepoint strata_index").execute()
+        .chain(() -> tx.query(create).execute())
+        .chain(() -> tx.query(BranchIndexesSql.probe(method, indexed)).execute())
+        .chain(() -> tx.query(BranchIndexesSql.PROBED).execute())
+        .map(rows -> new TableShape.Constraint(name, TableShape.INDEX, rows.iterator().next().getString(0)))
+        .invoke(BranchIndexesSql::requireDefinition)
+        .call(() -> tx.query("rollback to savepoint strata_index; release savepoint strata_index").execute())
+        .onFailure(e -> PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+            .query("rollback to savepoint strata_index; release savepoint strata_index").execute()
+            .onItemOrFailure().transformToUni((x, fail) -> Uni.createFrom().failure(
+                new Undefinable(name, PgErrors.message(e)))));
+  }
+
   private static java.util.Map<String, String> readNames(String json) {
     try {
       return EventCodec.mapper().readValue(json,
@@ -262,8 +288,13 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   static final String CHECK_SCAN_TIMEOUT = "300s";
 
   @Override
-  public Uni<Void> requireChecks(UnitOfWork unit, TrackedTable table, String branch,
-      List<TableShape.Constraint> checks) {
+  public Uni<Void> requireRules(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Constraint> rules) {
+    // an index holds no row to anything
+    List<TableShape.Constraint> checks = rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())).toList();
+    if (checks.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
     SqlConnection tx = PgUnit.of(unit);
     // under a savepoint rolled back after (the scans only read), which takes the timeout back with it
     return tx.query("savepoint strata_check_scan; set local statement_timeout = '" + CHECK_SCAN_TIMEOUT + "'")
@@ -300,24 +331,29 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
-  public Uni<Void> addChecks(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
+  public Uni<Void> addRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    Uni<Void> chain = requireChecks(unit, table, branch, checks)
+    Uni<Void> chain = requireRules(unit, table, branch, checks)
         .chain(() -> tx.query(STRATA_OWN_DDL + "select 1").execute()).replaceWithVoid();
     for (TableShape.Constraint c : checks) {
-      chain = chain.chain(() -> tx.preparedQuery(BranchChecksSql.hold(b, c)).execute()).replaceWithVoid();
+      // an index is built on the overlay (over the rows the branch writes; the table's are the table's indexes')
+      chain = TableShape.INDEX.equals(c.kind())
+          ? chain.chain(() -> tx.query(BranchIndexesSql.build(b, c)).execute()).replaceWithVoid()
+          : chain.chain(() -> tx.preparedQuery(BranchChecksSql.hold(b, c)).execute()).replaceWithVoid();
     }
     return chain;
   }
 
   @Override
-  public Uni<Void> dropChecks(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
+  public Uni<Void> dropRules(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     Uni<Void> chain = tx.query(STRATA_OWN_DDL + "select 1").execute().replaceWithVoid();
     for (String name : names) {
-      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name)).execute()).replaceWithVoid();
+      // a rule's name is a check's or an index's: what the overlay holds of it goes either way
+      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name) + "; " + BranchIndexesSql.drop(b, name))
+          .execute()).replaceWithVoid();
     }
     return chain;
   }

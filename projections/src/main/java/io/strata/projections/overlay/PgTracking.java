@@ -179,6 +179,56 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     return chain;
   }
 
+  /**
+   * The index named $2 in the schema of table $1 (a regclass): whether it indexes that table, whether it is valid, and
+   * its definition after the table's name. No row: no relation of that name in the schema.
+   */
+  private static final String INDEX_NAMED = """
+      select coalesce(i.indrelid = $1::regclass, false), i.indisvalid, substr(d, strpos(d, ' USING ') + 7)
+        from pg_class c left join pg_index i on i.indexrelid = c.oid
+        cross join lateral pg_get_indexdef(c.oid) d
+       where c.relname = $2 and c.relnamespace = (select relnamespace from pg_class where oid = $1::regclass)""";
+
+  @Override
+  public Uni<List<String>> buildIndexes(UnitOfWork unit, TrackedTable table, List<TableShape.Constraint> indexes,
+      java.time.Duration lockTimeout) {
+    SqlConnection conn = PgUnit.of(unit);
+    String qualified = OverlaySql.of(table).table();
+    List<String> built = new ArrayList<>();
+    Uni<Void> chain = conn.query("set lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
+        .replaceWithVoid();
+    for (TableShape.Constraint index : indexes) {
+      String drop = "drop index concurrently if exists " + Sql.quote(table.schema()) + "." + Sql.quote(index.name());
+      chain = chain.chain(() -> conn.preparedQuery(INDEX_NAMED).execute(Tuple.of(qualified, index.name())))
+          .chain(rows -> {
+            Row r = rows.rowCount() == 0 ? null : rows.iterator().next();
+            if (r != null && !Boolean.TRUE.equals(r.getBoolean(0))) {
+              return Uni.createFrom().failure(new IndexRefused("schema " + table.schema() + " has an object named '"
+                  + index.name() + "' already, which is not an index of table " + table.table()));
+            }
+            if (r != null && Boolean.TRUE.equals(r.getBoolean(1))) {
+              // built before (an interrupted merge, retried): kept when it is the index the branch defined
+              return r.getString(2).equals(index.definition()) ? Uni.createFrom().voidItem()
+                  : Uni.createFrom().failure(new IndexRefused("table " + table.table() + " has an index '"
+                      + index.name() + "' already, defined " + r.getString(2) + ", not " + index.definition()));
+            }
+            // none, or one left invalid by a build interrupted before: built (again), CONCURRENTLY
+            Uni<Void> cleared = r == null ? Uni.createFrom().voidItem() : conn.query(drop).execute().replaceWithVoid();
+            return cleared.chain(() -> conn.query(BranchIndexesSql.buildConcurrently(qualified, index)).execute())
+                .invoke(() -> built.add(index.name()))
+                // a build that fails leaves an invalid index: gone again before the failure is told
+                .onFailure().call(() -> conn.query(drop).execute().onFailure().recoverWithNull())
+                .replaceWithVoid();
+          });
+    }
+    return chain
+        .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema() + "."
+            + table.table() + " stayed locked by other sessions, or a transaction older than the build stayed open, for "
+            + lockTimeout.toMillis() + " ms: no index built"))
+        .onItemOrFailure().call(() -> conn.query("reset lock_timeout").execute().onFailure().recoverWithNull())
+        .map(x -> List.copyOf(built));
+  }
+
   /** Runs {@code alter} on the table in the caller's transaction, waiting at most {@code lockTimeout} for its lock. */
   private static Uni<Void> tx(UnitOfWork unit, String alter, TrackedTable table, java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);

@@ -94,24 +94,34 @@ public interface BranchObjects<X> {
    */
   Uni<DefinedCheck> defineCheck(X tx, List<io.strata.events.TableColumn> columns, String name, String check);
 
+  /**
+   * Defines an index {@code name} by {@code method} on columns {@code indexed} (stored names) of a branch of columns
+   * {@code columns}, in a transaction of {@code tx}'s it rolls back to where it was: the rule of kind {@link
+   * TableShape#INDEX} whose definition is the method and columns as the database prints them ({@code btree (c)}).
+   * A method the branch's indexes do not take, or a type without an operator class for it: {@link Undefinable}.
+   */
+  Uni<TableShape.Constraint> defineIndex(X tx, List<io.strata.events.TableColumn> columns, String name, String method,
+      List<String> indexed);
+
   /** A CHECK constraint as the database defined it, and the columns its expression names. */
   record DefinedCheck(TableShape.Constraint constraint, List<String> columns) {}
 
   /**
-   * Adds CHECK constraints {@code checks} (by the stored names of the columns they name) to what {@code branch}
-   * holds of {@code table}: every row it reads is checked first (one that fails: SQLSTATE 23514, naming its
-   * key, nothing changed), then its overlay holds the rows it writes to them. The table is not touched.
+   * Adds rules {@code checks} to what {@code branch} holds of {@code table}: CHECK constraints (by the stored names of
+   * the columns they name) — every row it reads is checked first (one that fails: {@link CheckFailed}, naming its
+   * key, nothing changed), then its overlay holds the rows it writes to them — and indexes (rules of kind {@link
+   * TableShape#INDEX}), built on its overlay over the rows it writes. The table is not touched.
    */
-  Uni<Void> addChecks(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
+  Uni<Void> addRules(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
 
   /**
    * Fails with {@link CheckFailed} when a row {@code branch} reads of {@code table}, or a before-image its working
-   * log keeps, fails one of {@code checks}; reads only.
+   * log keeps, fails one of the CHECK constraints among {@code rules} (indexes hold rows to nothing); reads only.
    */
-  Uni<Void> requireChecks(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
+  Uni<Void> requireRules(X tx, TrackedTable table, String branch, List<TableShape.Constraint> rules);
 
-  /** Drops CHECK constraints {@code names} the branch added from what it holds of {@code table}. */
-  Uni<Void> dropChecks(X tx, TrackedTable table, String branch, List<String> names);
+  /** Drops rules {@code names} the branch added (checks or indexes) from what it holds of {@code table}. */
+  Uni<Void> dropRules(X tx, TrackedTable table, String branch, List<String> names);
 
   /**
    * How the database defines each column of {@code changes} once changed as {@code ALTER TABLE … ALTER

@@ -131,6 +131,24 @@ public interface Tracking<X> {
    */
   Uni<Void> addChecks(X tx, TrackedTable table, List<TableShape.Constraint> checks, java.time.Duration lockTimeout);
 
+  /**
+   * Builds indexes {@code indexes} (a branch's, rules of kind {@link TableShape#INDEX}, merged into the default
+   * branch) on the table itself without holding its writers: each {@code CREATE INDEX CONCURRENTLY} under its own
+   * name, on {@code conn} outside any transaction, its waits for locks and older transactions at most {@code
+   * lockTimeout} each ({@link Busy}). An index of the name the table has already, built as given, is kept (a build
+   * interrupted before and retried); one left invalid by an interrupted build is dropped and built again; a build
+   * that fails leaves no index behind. Answers the names of those it built. The DDL guard follows each build.
+   */
+  Uni<List<String>> buildIndexes(X conn, TrackedTable table, List<TableShape.Constraint> indexes,
+      java.time.Duration lockTimeout);
+
+  /** An index a branch brings the table cannot be built as given (its name is another object's): nothing changed. */
+  final class IndexRefused extends RuntimeException {
+    public IndexRefused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /** The table's lock could not be had in time: nothing changed. */
   final class Busy extends RuntimeException {
     public Busy(String message) {

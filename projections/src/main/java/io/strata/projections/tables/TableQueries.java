@@ -431,17 +431,27 @@ public final class TableQueries {
   }
 
   /**
-   * {@code shapes} with the CHECK constraints {@code constraints} names (per table: a branch's own) among theirs.
+   * {@code shapes} with the rules {@code constraints} names (per table: a branch's own) among theirs: its CHECK
+   * constraints among the shape's constraints, its indexes (rules of kind {@link TableShape#INDEX}) among its indexes.
    */
   public static Map<String, TableShape> withConstraints(Map<String, TableShape> shapes,
       Map<String, List<TableShape.Constraint>> constraints) {
     Map<String, TableShape> out = new TreeMap<>(shapes);
     constraints.forEach((table, own) -> {
       TableShape s = out.get(table);
-      if (!own.isEmpty() && s != null && s.constraints() != null) {
+      if (!own.isEmpty() && s != null && !s.partial()) {
         List<TableShape.Constraint> all = new java.util.ArrayList<>(s.constraints());
-        own.stream().filter(c -> all.stream().noneMatch(x -> x.name().equals(c.name()))).forEach(all::add);
-        out.put(table, new TableShape(s.columns(), s.primaryKey(), all, s.indexes()));
+        List<TableShape.Index> indexes = new java.util.ArrayList<>(s.indexes());
+        for (TableShape.Constraint c : own) {
+          if (TableShape.INDEX.equals(c.kind())) {
+            if (indexes.stream().noneMatch(x -> x.name().equals(c.name()))) {
+              indexes.add(TableShape.Index.ofRule(c));
+            }
+          } else if (all.stream().noneMatch(x -> x.name().equals(c.name()))) {
+            all.add(c);
+          }
+        }
+        out.put(table, new TableShape(s.columns(), s.primaryKey(), all, indexes));
       }
     });
     return out;

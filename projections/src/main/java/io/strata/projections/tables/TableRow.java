@@ -28,8 +28,8 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
 
   /**
    * The columns a live branch added (their definitions: rows it has not written read their constant default),
-   * the table's own it defines otherwise ({@code redefined}: nullability, default) and the CHECK constraints it
-   * added ({@code constraints}).
+   * the table's own it defines otherwise ({@code redefined}: nullability, default) and the rules it added ({@code
+   * constraints}: CHECK constraints, and indexes as rules of kind {@link TableShape#INDEX}).
    */
   public record BranchAdded(String branch, List<TableShape.Column> columns, List<TableShape.Column> redefined,
       List<TableShape.Constraint> constraints) {
@@ -98,7 +98,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
         .orElse(java.util.Map.of());
   }
 
-  /** The CHECK constraints {@code branch} added to the table (not the table's own). */
+  /** The rules {@code branch} added to the table (not the table's own): checks, and indexes (kind index). */
   public List<TableShape.Constraint> constraintsOn(String branch) {
     return branchAdded.stream().filter(b -> b.branch().equals(branch)).findFirst().map(BranchAdded::constraints)
         .orElse(List.of());

@@ -151,7 +151,7 @@ public final class TablesProjector implements Projector {
               EventCodec.mapper().valueToTree(e.columns()).toString(), EventCodec.mapper().valueToTree(e.added()).toString(),
               EventCodec.mapper().valueToTree(e.renamed()).toString(),
               EventCodec.mapper().valueToTree(e.redefined()).toString(),
-              EventCodec.mapper().valueToTree(e.constraints()).toString()}))
+              EventCodec.mapper().valueToTree(e.rules()).toString()}))
           .replaceWithVoid();
     }
     if (event instanceof BranchDeleted e) {

@@ -42,6 +42,8 @@ public class BranchSchemaResource {
   static final String RENAME_COLUMN = "rename_column";
   static final String ADD_CONSTRAINT = "add_constraint";
   static final String DROP_CONSTRAINT = "drop_constraint";
+  static final String ADD_INDEX = "add_index";
+  static final String DROP_INDEX = "drop_index";
 
   @Inject BranchSchemaCommands commands;
   @Inject BranchConstraintCommands constraints;
@@ -60,7 +62,10 @@ public class BranchSchemaResource {
       + " branch shows a column but for its key under a new name; nothing but its views changes) (one kind a"
       + " request; validate_only: checked alone), or add_constraint operations (a CHECK the branch's rows keep to:"
       + " checked over every row it reads first; only immutable functions) or drop_constraint operations of checks"
-      + " the branch added; the table is not touched")
+      + " the branch added, or add_index operations (an index of the branch's own on columns it reads: built over the"
+      + " rows it writes, the table's rows read through the table's indexes; a merge into the default branch builds"
+      + " it on the table CONCURRENTLY) or drop_index operations of indexes the branch added; the table is not"
+      + " touched")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table,
@@ -73,6 +78,13 @@ public class BranchSchemaResource {
       throw StrataException.invalid("operations", "give the operations to do, in order");
     }
     String first = b.operations().isEmpty() || b.operations().get(0) == null ? null : b.operations().get(0).op();
+    for (int i = 0; i < b.operations().size() && !ADD_INDEX.equals(first); i++) {
+      Requests.SchemaOperation o = b.operations().get(i);
+      if (o != null && (o.columns() != null || o.method() != null || o.unique() != null)) {
+        throw StrataException.invalid("operations[" + i + "]", "columns, method and unique are " + ADD_INDEX
+            + "'s alone");
+      }
+    }
     if (DROP_COLUMN.equals(first)) {
       List<String> names = dropped(b.operations());
       return repositories.require(repo)
@@ -91,6 +103,19 @@ public class BranchSchemaResource {
       List<String> names = constraintsDropped(b.operations());
       return repositories.require(repo)
           .chain(() -> constraints.dropChecks(repo, branch, table, names, validateOnly, ctx, answer))
+          .map(r -> contexts.respond(r, ctx));
+    }
+    if (ADD_INDEX.equals(first) || DROP_INDEX.equals(first)) {
+      Answer answer = Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), List.of());
+      if (ADD_INDEX.equals(first)) {
+        List<BranchConstraintCommands.NewIndex> indexes = indexes(b.operations());
+        return repositories.require(repo)
+            .chain(() -> constraints.addIndexes(repo, branch, table, indexes, validateOnly, ctx, answer))
+            .map(r -> contexts.respond(r, ctx));
+      }
+      List<String> names = indexesDropped(b.operations());
+      return repositories.require(repo)
+          .chain(() -> constraints.dropIndexes(repo, branch, table, names, validateOnly, ctx, answer))
           .map(r -> contexts.respond(r, ctx));
     }
     if (RENAME_COLUMN.equals(first)) {
@@ -158,18 +183,51 @@ public class BranchSchemaResource {
     return checks;
   }
 
+  /** The indexes of add_index operations; any other field, a unique index, or another operation among them: 422. */
+  private static List<BranchConstraintCommands.NewIndex> indexes(List<Requests.SchemaOperation> operations) {
+    List<BranchConstraintCommands.NewIndex> indexes = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !ADD_INDEX.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ADD_INDEX);
+      }
+      if (Boolean.TRUE.equals(o.unique())) {
+        throw StrataException.invalid(at + ".unique", "a unique index on a branch is not built yet (the table's rows"
+            + " and the branch's would have to be unique together); add it to the table with DDL on the default branch");
+      }
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
+          || o.dropDefault() != null || o.check() != null) {
+        throw StrataException.invalid(at, ADD_INDEX + " takes an index's name, columns and method alone");
+      }
+      indexes.add(new BranchConstraintCommands.NewIndex(o.name(), o.columns(), o.method()));
+    }
+    return indexes;
+  }
+
+  /** The names of drop_index operations; any other field, or another operation among them: 422. */
+  private static List<String> indexesDropped(List<Requests.SchemaOperation> operations) {
+    return namesAlone(operations, DROP_INDEX, "an index's");
+  }
+
   /** The names of drop_constraint operations; any other field, or another operation among them: 422. */
   private static List<String> constraintsDropped(List<Requests.SchemaOperation> operations) {
+    return namesAlone(operations, DROP_CONSTRAINT, "a constraint's");
+  }
+
+  /** The names of operations {@code op}, which take a name alone; any other field, or another operation: 422. */
+  private static List<String> namesAlone(List<Requests.SchemaOperation> operations, String op, String whose) {
     List<String> names = new ArrayList<>();
     for (int i = 0; i < operations.size(); i++) {
       Requests.SchemaOperation o = operations.get(i);
       String at = "operations[" + i + "]";
-      if (o == null || !DROP_CONSTRAINT.equals(o.op())) {
-        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + DROP_CONSTRAINT);
+      if (o == null || !op.equals(o.op())) {
+        throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + op);
       }
       if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
-          || o.dropDefault() != null || o.check() != null) {
-        throw StrataException.invalid(at, DROP_CONSTRAINT + " takes a constraint's name alone");
+          || o.dropDefault() != null || o.check() != null || o.columns() != null || o.method() != null
+          || o.unique() != null) {
+        throw StrataException.invalid(at, op + " takes " + whose + " name alone");
       }
       names.add(o.name());
     }

@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.application.BranchConstraintCommands;
+
 import io.strata.server.domain.ErrorCode;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,7 +43,8 @@ final class OpenApiSchemas {
       Map.entry("Resolution.take", MergeResource.TAKES),
       Map.entry("SchemaOperation.op", List.of(BranchSchemaResource.ADD_COLUMN, BranchSchemaResource.ALTER_COLUMN,
           BranchSchemaResource.DROP_COLUMN, BranchSchemaResource.RENAME_COLUMN, BranchSchemaResource.ADD_CONSTRAINT,
-          BranchSchemaResource.DROP_CONSTRAINT)),
+          BranchSchemaResource.DROP_CONSTRAINT, BranchSchemaResource.ADD_INDEX, BranchSchemaResource.DROP_INDEX)),
+      Map.entry("SchemaOperation.method", BranchConstraintCommands.INDEX_METHODS),
       // the kinds the merge SQL writes into a conflict table (LayoutSql, MergeSql)
       Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint")),
       Map.entry("CreateToken.role", wire(io.strata.server.auth.Role.values())),

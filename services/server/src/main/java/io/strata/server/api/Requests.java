@@ -53,10 +53,13 @@ public final class Requests {
    * drop_column} with the name of a column the branch added, or of one of the table's own but for its key, or
    * {@code rename_column} with the name of a column the branch shows (but for the key) and its {@code new_name},
    * {@code add_constraint} with a CHECK constraint's {@code name} and its {@code check} expression, {@code
-   * drop_constraint} with the name of a check the branch added.
+   * drop_constraint} with the name of a check the branch added, {@code add_index} with an index's {@code name},
+   * its {@code columns} and {@code method} (default btree), {@code drop_index} with the name of an index the branch
+   * added.
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,
-      @JsonProperty("default") JsonNode defaultValue, String newName, Boolean dropDefault, String check) {}
+      @JsonProperty("default") JsonNode defaultValue, String newName, Boolean dropDefault, String check,
+      List<String> columns, String method, Boolean unique) {}
 
   public record Resolution(String table, JsonNode key, String field, String take, JsonNode value) {}
 

@@ -181,13 +181,18 @@ public final class SchemaDtos {
           + " (its columns now, for a check alone)") List<TableColumn> columns,
       @Schema(description = "The CHECK constraints the branch added to the table after the change (not the table's"
           + " own), as the table's database defined them") List<TableShape.Constraint> constraints,
+      @Schema(description = "The indexes the branch added to the table after the change (not the table's own): the"
+          + " method and columns as PostgreSQL prints them") List<TableShape.Index> indexes,
       long position) {
+    /** The answer; {@code rules}: the branch's CHECK constraints and indexes (rules of kind index), as it keeps them. */
     static BranchSchemaChangedDto of(String table, String branch, boolean validateOnly, List<TableShape.Column> added,
         List<TableShape.Column> altered, List<String> dropped, List<RenamedColumnDto> renamed, List<TableColumn> columns,
-        List<TableShape.Constraint> constraints, long position) {
+        List<TableShape.Constraint> rules, long position) {
       return new BranchSchemaChangedDto(table, branch, validateOnly, added.stream().map(ShapeColumnDto::of).toList(),
           altered.stream().map(ShapeColumnDto::of).toList(), List.copyOf(dropped), List.copyOf(renamed), columns,
-          List.copyOf(constraints), position);
+          rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())).toList(),
+          rules.stream().filter(r -> TableShape.INDEX.equals(r.kind())).map(TableShape.Index::ofRule).toList(),
+          position);
     }
   }
 

@@ -83,14 +83,122 @@ public class BranchConstraintCommands {
         Commands.AddBranchConstraints command = new Commands.AddBranchConstraints(table, branch, defined, named,
             validateOnly);
         return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
-            (unit, onBranch) -> unit.roles().branchObjects().addChecks(unit, onBranch, branch, defined)
+            (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined)
                 .onFailure(BranchObjects.CheckFailed.class).transform(e -> failed(table, branch, e)),
             // checked only: the branch's rows looked at too (read only)
-            (unit, onBranch) -> unit.roles().branchObjects().requireChecks(unit, onBranch, branch, defined)
+            (unit, onBranch) -> unit.roles().branchObjects().requireRules(unit, onBranch, branch, defined)
                 .onFailure(BranchObjects.CheckFailed.class).transform(e -> failed(table, branch, e)),
             ctx, answer);
       });
     });
+  }
+
+  /** The methods a branch's index takes (the default first). */
+  public static final List<String> INDEX_METHODS = List.of("btree", "hash", "brin");
+
+  /** The most columns an index of a branch's has. */
+  static final int MAX_INDEX_COLUMNS = 32;
+
+  /** An index a client asks for: its name, the columns it indexes (as the branch shows them) and its method. */
+  public record NewIndex(String name, List<String> columns, String method) {}
+
+  /**
+   * Adds indexes {@code indexes} to {@code table} on {@code branch}: each defined by the table's database first (its
+   * method and the columns' types judged, in a transaction rolled back), then built on the branch's overlay in the
+   * repository's queue. {@code validateOnly}: defined and decided only.
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> addIndexes(String repository, String branch, String table, List<NewIndex> indexes,
+      boolean validateOnly, CommandContext ctx, Answer answer) {
+    requireWellFormedIndexes(indexes);
+    return tables.table(repository, table).chain(found -> {
+      TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
+          "table '" + table + "' is not tracked", Map.of("table", table)));
+      Map<String, String> renamed = t.renamedOn(branch);
+      Map<String, String> storedOf = new HashMap<>();
+      t.columnsOn(branch).forEach(c -> storedOf.put(renamed.getOrDefault(c.name(), c.name()), c.name()));
+      List<TableShape.Constraint> defined = new ArrayList<>();
+      Map<String, List<String>> named = new HashMap<>();
+      Uni<Void> chain = Uni.createFrom().voidItem();
+      for (int i = 0; i < indexes.size(); i++) {
+        NewIndex x = indexes.get(i);
+        List<String> stored = new ArrayList<>();
+        for (int j = 0; j < x.columns().size(); j++) {
+          String column = x.columns().get(j);
+          if (!storedOf.containsKey(column)) {
+            throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
+                + "' has no column '" + column + "' in table '" + table + "'");
+          }
+          stored.add(storedOf.get(column));
+        }
+        // the decider refuses a renamed column by its stored name, as it does a check's
+        named.put(x.name(), stored);
+        String method = x.method() == null ? INDEX_METHODS.get(0) : x.method();
+        chain = chain.chain(() -> backends.begin(repository, t.storage())
+            .chain(open -> open.unit().roles().branchObjects().defineIndex(open.unit(), t.columnsOn(branch), x.name(),
+                    method, stored)
+                .onTermination().call(open::rollback))
+            .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+                "index '" + x.name() + "': " + e.getMessage(), Map.of("table", table, "index", x.name())))
+            .invoke(defined::add)
+            .replaceWithVoid());
+      }
+      return chain.chain(() -> {
+        Commands.AddBranchConstraints command = new Commands.AddBranchConstraints(table, branch, defined, named,
+            validateOnly);
+        return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
+            (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined), ctx, answer);
+      });
+    });
+  }
+
+  /** Drops indexes {@code names} the branch added to {@code table}. */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> dropIndexes(String repository, String branch, String table, List<String> names,
+      boolean validateOnly, CommandContext ctx, Answer answer) {
+    requireNames(names, "the name of an index the branch added");
+    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names,
+        TableShape.INDEX, validateOnly);
+    return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
+        (unit, onBranch) -> unit.roles().branchObjects().dropRules(unit, onBranch, branch, names), ctx, answer);
+  }
+
+  private static void requireWellFormedIndexes(List<NewIndex> indexes) {
+    requireNames(indexes == null ? null : indexes.stream().map(NewIndex::name).toList(), "an index's name: 1-63"
+        + " characters of a-z 0-9 _, not starting with a digit nor with strata_");
+    for (int i = 0; i < indexes.size(); i++) {
+      NewIndex x = indexes.get(i);
+      String at = "operations[" + i + "]";
+      if (x.columns() == null || x.columns().isEmpty() || x.columns().size() > MAX_INDEX_COLUMNS
+          || x.columns().stream().anyMatch(c -> c == null || c.isEmpty() || c.length() > 63)
+          || x.columns().stream().distinct().count() != x.columns().size()) {
+        throw StrataException.invalid(at + ".columns", "the names of 1-" + MAX_INDEX_COLUMNS + " distinct columns"
+            + " the branch shows, in the index's order");
+      }
+      if (x.method() != null && !INDEX_METHODS.contains(x.method())) {
+        throw StrataException.invalid(at + ".method", "one of " + INDEX_METHODS + " (default " + INDEX_METHODS.get(0)
+            + ")");
+      }
+      if ("hash".equals(x.method()) && x.columns().size() != 1) {
+        throw StrataException.invalid(at + ".columns", "a hash index has one column");
+      }
+    }
+  }
+
+  /** Refuses a list of names that is empty, too long, or holds one {@link #NAME} does not take (422). */
+  private static void requireNames(List<String> names, String what) {
+    if (names == null || names.isEmpty()) {
+      throw StrataException.invalid("operations", "give at least one operation");
+    }
+    if (names.size() > BranchSchemaCommands.MAX_OPERATIONS) {
+      throw StrataException.invalid("operations", "at most " + BranchSchemaCommands.MAX_OPERATIONS
+          + " operations at once");
+    }
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i) == null || !NAME.matcher(names.get(i)).matches()) {
+        throw StrataException.invalid("operations[" + i + "].name", what);
+      }
+    }
   }
 
   /** The refusal of a check a row of the branch fails. */
@@ -105,21 +213,11 @@ public class BranchConstraintCommands {
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> dropChecks(String repository, String branch, String table, List<String> names,
       boolean validateOnly, CommandContext ctx, Answer answer) {
-    if (names == null || names.isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
-    if (names.size() > BranchSchemaCommands.MAX_OPERATIONS) {
-      throw StrataException.invalid("operations", "at most " + BranchSchemaCommands.MAX_OPERATIONS
-          + " operations at once");
-    }
-    for (int i = 0; i < names.size(); i++) {
-      if (names.get(i) == null || !NAME.matcher(names.get(i)).matches()) {
-        throw StrataException.invalid("operations[" + i + "].name", "the name of a check the branch added");
-      }
-    }
-    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, validateOnly);
+    requireNames(names, "the name of a check the branch added");
+    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, "check",
+        validateOnly);
     return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
-        (unit, onBranch) -> unit.roles().branchObjects().dropChecks(unit, onBranch, branch, names), ctx, answer);
+        (unit, onBranch) -> unit.roles().branchObjects().dropRules(unit, onBranch, branch, names), ctx, answer);
   }
 
   /**
@@ -138,7 +236,7 @@ public class BranchConstraintCommands {
           BranchConstraints.requireAddable(state, new Commands.AddBranchConstraints(table, branch, checks, named,
               false));
         },
-        (unit, onBranch) -> unit.roles().branchObjects().addChecks(unit, onBranch, branch, checks)
+        (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, checks)
             .onFailure(BranchObjects.CheckFailed.class)
             .transform(e -> violation(table, branch, (BranchObjects.CheckFailed) e))
             .onFailure(e -> "42703".equals(PgErrors.sqlState(e))).transform(e -> lacksColumn(table, branch, e)),
@@ -153,7 +251,7 @@ public class BranchConstraintCommands {
   Uni<Void> requireHeld(String repository, String branch, String table, List<TableShape.Constraint> checks) {
     return tables.table(repository, table).chain(found -> found.isEmpty() ? Uni.createFrom().voidItem()
         : backends.beginRead(repository, found.get().storage()).chain(open -> open.unit().roles().branchObjects()
-            .requireChecks(open.unit(), io.strata.projections.rowdata.TrackedTable.on(repository, found.get(), branch),
+            .requireRules(open.unit(), io.strata.projections.rowdata.TrackedTable.on(repository, found.get(), branch),
                 branch, checks)
             .onTermination().call(open::rollback))
             .onFailure(BranchObjects.CheckFailed.class)
@@ -172,9 +270,9 @@ public class BranchConstraintCommands {
   /** Drops the checks {@code names} a merge's source dropped since the base from {@code branch}. */
   Uni<CommandResponse> dropCarried(String repository, String branch, String table, List<String> names,
       CommandContext ctx) {
-    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, false);
+    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, null, false);
     return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
-        (unit, onBranch) -> unit.roles().branchObjects().dropChecks(unit, onBranch, branch, names), ctx, Answer.NONE);
+        (unit, onBranch) -> unit.roles().branchObjects().dropRules(unit, onBranch, branch, names), ctx, Answer.NONE);
   }
 
   /** The refusal of a merge that would hold {@code branch}'s rows to a check one of them fails. */

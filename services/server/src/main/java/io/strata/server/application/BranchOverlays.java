@@ -171,7 +171,7 @@ public class BranchOverlays {
                           branch, redefined.get(t.name())))
                   // then holding its rows to the checks its source added
                   .chain(() -> !checks.containsKey(t.name()) ? Uni.createFrom().voidItem()
-                      : c.roles().branchObjects().addChecks(c, withoutDropped(withInherited(repository, t,
+                      : c.roles().branchObjects().addRules(c, withoutDropped(withInherited(repository, t,
                           inherited.getOrDefault(t.name(), List.of())), dropped.getOrDefault(t.name(), List.of())),
                           branch, checks.get(t.name()))));
             })

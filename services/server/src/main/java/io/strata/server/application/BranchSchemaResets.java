@@ -116,11 +116,11 @@ public class BranchSchemaResets {
       TrackedTable on = TrackedTable.on(repository, row, branch);
       List<String> dropNames = drops.stream().map(TableShape.Constraint::name).toList();
       dropping = dropping.chain(() -> dropNames.isEmpty() ? Uni.createFrom().voidItem()
-          : backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects().dropChecks(c, on, branch,
+          : backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects().dropRules(c, on, branch,
               dropNames)));
       if (!adds.isEmpty()) {
         adding.add(() -> backends.inCommand(tx, repository, own.storage(), c -> c.roles().branchObjects()
-            .addChecks(c, on, branch, adds))
+            .addRules(c, on, branch, adds))
             .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class).transform(e -> new StrataException(
                 ErrorCode.ValidationError, "the row of key " + ((io.strata.projections.rowdata.BranchObjects.CheckFailed) e)
                     .key() + " of table '" + table + "' fails check '" + ((io.strata.projections.rowdata.BranchObjects
@@ -202,7 +202,7 @@ public class BranchSchemaResets {
           TableBranchSchemaChanged.ALTER_COLUMN, w.named(shown.getOrDefault(w.name(), w.name())))));
       List<TableShape.Column> added = changed != null ? changed.added() : state.addedOn(table, branch);
       TableBranchSchemaChanged event = new TableBranchSchemaChanged(table, branch, operations, columnsAfter, added,
-          shown, wantedAll, changed != null ? changed.constraints() : state.constraintsOn(table, branch));
+          shown, wantedAll, changed != null ? changed.rules() : state.constraintsOn(table, branch));
       if (changed != null) {
         events.set(events.indexOf(changed), event);
       } else {

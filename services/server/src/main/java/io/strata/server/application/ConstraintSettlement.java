@@ -82,7 +82,8 @@ final class ConstraintSettlement {
     if (!open.isEmpty()) {
       Map<String, Object> first = open.get(0);
       throw new StrataException(ErrorCode.SchemaConflict, open.size() + " schema conflict(s) merging '" + source
-          + "' into '" + target + "', the first: schema_schema on check '" + first.get("constraint") + "' of table '"
+          + "' into '" + target + "', the first: schema_schema on check or index '" + first.get("constraint")
+          + "' of table '"
           + first.get("table") + "' (" + first.get("ours") + " on '" + target + "', " + first.get("theirs") + " on '"
           + source + "'); settle them with schema_strategy ours or theirs, or change the check on one side first",
           Map.of("schema_conflicts", open.stream().limit(SchemaMerges.LISTED).toList(),
@@ -91,10 +92,20 @@ final class ConstraintSettlement {
     return adds.isEmpty() && drops.isEmpty() ? Settled.NONE : new Settled(adds, drops);
   }
 
-  /** The table's own CHECK constraints, as its recorded shape lists them. */
+  /**
+   * The table's own CHECK constraints and indexes, as its recorded shape lists them, as rules a branch adds: an
+   * index a merge built on the table before is the branch's (its definition the same); a unique one is none.
+   */
   private static List<TableShape.Constraint> ownChecks(TableTracked t) {
-    return t.shape() == null || t.shape().constraints() == null ? List.of()
-        : t.shape().constraints().stream().filter(c -> "check".equals(c.kind())).toList();
+    List<TableShape.Constraint> own = new ArrayList<>();
+    if (t.shape() != null && t.shape().constraints() != null) {
+      t.shape().constraints().stream().filter(c -> "check".equals(c.kind())).forEach(own::add);
+    }
+    if (t.shape() != null && t.shape().indexes() != null) {
+      t.shape().indexes().forEach(i -> own.add(i.unique()
+          ? new TableShape.Constraint(i.name(), TableShape.INDEX, "UNIQUE " + i.definition()) : i.asRule()));
+    }
+    return own;
   }
 
   private static Map<String, TableShape.Constraint> byName(List<TableShape.Constraint> checks) {

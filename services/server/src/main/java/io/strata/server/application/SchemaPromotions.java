@@ -79,7 +79,8 @@ public class SchemaPromotions {
       Map<String, List<TableShape.Column>> carried = settled.brought();
       if (fastForwardOnly && intoDefault && carried.isEmpty() && !settled.checks().adds().isEmpty()) {
         String table = settled.checks().adds().keySet().iterator().next();
-        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source + "' adds checks to table '" + table
+        throw new StrataException(ErrorCode.NotFastForward, "merging '" + source + "' adds checks or indexes to table '"
+            + table
             + "' of '" + target + "', which its head then records in a merge commit: fast_forward only cannot be"
             + " honoured", Map.of("table", table, "branch", target));
       }
@@ -162,6 +163,18 @@ public class SchemaPromotions {
                 .collect().last())
             .replaceWith(false);
       }
+      // the indexes the source added are built on the tables first, each CONCURRENTLY (writers go on; outside
+      // the transactions below, which cannot hold such a build); the guard follows each as DDL on the table, so
+      // the merge's schema finds them built when it is retried after a failure below
+      Map<String, List<TableShape.Constraint>> indexing = new TreeMap<>();
+      checking.forEach((table, rules) -> {
+        List<TableShape.Constraint> indexes = rules.stream().filter(r -> TableShape.INDEX.equals(r.kind())).toList();
+        if (!indexes.isEmpty()) {
+          indexing.put(table, indexes);
+        }
+      });
+      checking.replaceAll((table, rules) -> rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())).toList());
+      checking.values().removeIf(List::isEmpty);
       // one transaction per storage: its tables gain their columns (and take the source's NOT NULL rules and
       // defaults of theirs) together or not at all
       Map<String, Map<String, List<TableShape.Column>>> byStorage = new TreeMap<>();
@@ -177,7 +190,11 @@ public class SchemaPromotions {
         redefiningByStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>()).put(table, columns);
         byStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>());
       });
-      return Multi.createFrom().iterable(byStorage.entrySet())
+      return Multi.createFrom().iterable(indexing.entrySet())
+          .onItem().transformToUniAndConcatenate(e -> index(repository, source, target, state.tables().get(e.getKey()),
+              e.getValue()))
+          .collect().last()
+          .chain(() -> Multi.createFrom().iterable(byStorage.entrySet())
           .onItem().transformToUniAndConcatenate(s -> backends.inOwnTransaction(repository, s.getKey(), tx ->
               Multi.createFrom().iterable(s.getValue().entrySet())
                   .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source, target,
@@ -195,10 +212,34 @@ public class SchemaPromotions {
                       .collect().last())
                   .chain(() -> Failpoints.hit("promotion.altered")))
               .chain(() -> Failpoints.hit("promotion.committed")))
-          .collect().last()
+          .collect().last())
           .chain(() -> follower.followRepositoryForReads(repository))
           .replaceWith(true);
     });
+  }
+
+  /**
+   * Builds the indexes {@code indexes} (the source's) on table {@code t}, CONCURRENTLY, outside any transaction:
+   * writers go on meanwhile. A lock or an older transaction held longer than the migration lock timeout refuses the
+   * merge (409, nothing built); so does a name another object of the table's schema has.
+   */
+  private Uni<Void> index(String repository, String source, String target, TableTracked t,
+      List<TableShape.Constraint> indexes) {
+    String takes = "merging '" + source + "' into '" + target + "' builds indexes "
+        + indexes.stream().map(TableShape.Constraint::name).toList() + " on table '" + t.name() + "' first, and ";
+    return backends.withoutTransaction(repository, t.storage(), conn -> conn.roles().tracking()
+            .buildIndexes(conn, TrackedTable.of(repository, t), indexes, config.schema().migrationLockTimeout()))
+        .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
+            takes + f.getMessage() + "; retry when the table's long transactions are done",
+            Map.of("table", t.name(), "branch", target)))
+        .onFailure(Tracking.IndexRefused.class).transform(f -> new StrataException(ErrorCode.ValidationError,
+            takes + f.getMessage() + "; rename one of them first; nothing changed",
+            Map.of("table", t.name(), "branch", target)))
+        .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
+            ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
+                + "; build them with DDL as the table's owner (the guard follows it), then merge",
+            Map.of("table", t.name())))
+        .replaceWithVoid();
   }
 
   /**

@@ -14,11 +14,12 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * CHECK constraints a branch adds to a table (not the table's own): the rows it writes keep to them, and every
- * row it read when one was added did. They travel with the branch's shape. Pure.
+ * The rules a branch adds to a table (not the table's own): CHECK constraints — the rows it writes keep to them,
+ * and every row it read when one was added did — and indexes of its own (rules of kind {@link TableShape#INDEX}),
+ * built over the rows it writes. They travel with the branch's shape, one list merged three ways by name. Pure.
  */
 public final class BranchConstraints {
-  /** The most CHECK constraints a branch adds to a table. */
+  /** The most rules (checks and indexes) a branch adds to a table. */
   static final int MAX_CHECKS = 100;
 
   private BranchConstraints() {}
@@ -47,9 +48,9 @@ public final class BranchConstraints {
   }
 
   /**
-   * Refuses checks a branch cannot add (422): on the default branch (DDL on the table), with a merge or rebase
-   * in progress, a name the table's constraints or the branch's have, a name twice, a column the branch does
-   * not read or shows under another name, more than {@link #MAX_CHECKS}.
+   * Refuses rules a branch cannot add (422): on the default branch (DDL on the table), with a merge or rebase
+   * in progress, a name the table's constraints or indexes or the branch's rules have, a name twice, a column the
+   * branch does not read or shows under another name, more than {@link #MAX_CHECKS}.
    */
   public static void requireAddable(RepositoryState state, AddBranchConstraints c) {
     BranchSchemaDecider.requireChangeable(state, c);
@@ -58,26 +59,31 @@ public final class BranchConstraints {
     if (t.shape() != null && t.shape().constraints() != null) {
       t.shape().constraints().forEach(x -> taken.add(x.name()));
     }
+    if (t.shape() != null && t.shape().indexes() != null) {
+      t.shape().indexes().forEach(x -> taken.add(x.name()));
+    }
     Set<String> own = new HashSet<>();
     state.constraintsOn(c.table(), c.branch()).forEach(x -> own.add(x.name()));
     if (own.size() + c.checks().size() > MAX_CHECKS) {
       throw new StrataException(ErrorCode.ValidationError, "table '" + c.table() + "' would have more than "
-          + MAX_CHECKS + " checks of branch '" + c.branch() + "'", Map.of("table", c.table(), "branch", c.branch()));
+          + MAX_CHECKS + " checks and indexes of branch '" + c.branch() + "'", Map.of("table", c.table(), "branch", c.branch()));
     }
     Set<String> reads = new HashSet<>(state.columnsOn(c.table(), c.branch()).stream().map(TableColumn::name).toList());
     Map<String, String> renamed = state.renamedOn(c.table(), c.branch());
     Set<String> seen = new HashSet<>();
     for (TableShape.Constraint check : c.checks()) {
-      String why = taken.contains(check.name()) ? "table '" + c.table() + "' has a constraint '" + check.name()
+      String what = kindOf(check);
+      String why = taken.contains(check.name()) ? "table '" + c.table() + "' has a constraint or index '"
+              + check.name() + "' already"
+          : own.contains(check.name()) ? "branch '" + c.branch() + "' has a check or index '" + check.name()
               + "' already"
-          : own.contains(check.name()) ? "branch '" + c.branch() + "' has a check '" + check.name() + "' already"
-          : !seen.add(check.name()) ? "check '" + check.name() + "' is added twice"
+          : !seen.add(check.name()) ? what + " '" + check.name() + "' is added twice"
           : null;
       for (String column : c.named().getOrDefault(check.name(), List.of())) {
         if (why == null && (!reads.contains(column) || renamed.containsKey(column))) {
-          why = renamed.containsKey(column) ? "check '" + check.name() + "' names column '" + column + "', which"
-              + " branch '" + c.branch() + "' shows as '" + renamed.get(column) + "': a check of a renamed column is"
-              + " not built yet" : "branch '" + c.branch() + "' has no column '" + column + "' in table '" + c.table() + "'";
+          why = renamed.containsKey(column) ? what + " '" + check.name() + "' names column '" + column + "', which"
+              + " branch '" + c.branch() + "' shows as '" + renamed.get(column) + "': a " + what + " of a renamed"
+              + " column is not built yet" : "branch '" + c.branch() + "' has no column '" + column + "' in table '" + c.table() + "'";
         }
       }
       if (why != null) {
@@ -87,17 +93,22 @@ public final class BranchConstraints {
     }
   }
 
-  /** The checks {@code c} drops, in its order; a name the branch did not add, or twice: 422. */
+  /**
+   * The rules {@code c} drops, in its order; a name the branch did not add as a rule of {@code c}'s kind, or twice:
+   * 422.
+   */
   public static List<TableShape.Constraint> requireDroppable(RepositoryState state, DropBranchConstraints c) {
     BranchSchemaDecider.requireChangeable(state, c);
     List<TableShape.Constraint> own = state.constraintsOn(c.table(), c.branch());
     Set<String> seen = new HashSet<>();
     List<TableShape.Constraint> dropped = new ArrayList<>();
+    String what = TableShape.INDEX.equals(c.kind()) ? "index" : c.kind() == null ? "check or index" : "check";
     for (String name : c.names()) {
-      TableShape.Constraint found = own.stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
-      String why = !seen.add(name) ? "check '" + name + "' is dropped twice"
-          : found == null ? "branch '" + c.branch() + "' added no check '" + name + "' to table '" + c.table()
-              + "' (the table's own constraints change with DDL on the default branch)"
+      TableShape.Constraint found = own.stream().filter(x -> x.name().equals(name)
+          && (c.kind() == null || kindOf(x).equals(what))).findFirst().orElse(null);
+      String why = !seen.add(name) ? what + " '" + name + "' is dropped twice"
+          : found == null ? "branch '" + c.branch() + "' added no " + what + " '" + name + "' to table '" + c.table()
+              + "' (the table's own constraints and indexes change with DDL on the default branch)"
           : null;
       if (why != null) {
         throw new StrataException(ErrorCode.ValidationError, why,
@@ -108,13 +119,21 @@ public final class BranchConstraints {
     return dropped;
   }
 
-  /** The branch's checks of {@code table} that name column {@code column} (by its stored name). */
+  /** What a rule is, as messages name it: {@code index} or {@code check}. */
+  public static String kindOf(TableShape.Constraint rule) {
+    return TableShape.INDEX.equals(rule.kind()) ? "index" : "check";
+  }
+
+  /** The branch's rules of {@code table} (checks and indexes) that name column {@code column} (by its stored name). */
   public static List<String> naming(RepositoryState state, String table, String branch, String column) {
     return state.constraintsOn(table, branch).stream().filter(x -> names(x, column))
         .map(TableShape.Constraint::name).toList();
   }
 
-  /** Whether check {@code c}'s definition names column {@code column} (plain, or quoted as PostgreSQL prints it). */
+  /**
+   * Whether rule {@code c}'s definition (a check's, or an index's) names column {@code column} (plain, or quoted as
+   * PostgreSQL prints it).
+   */
   public static boolean names(TableShape.Constraint c, String column) {
     Pattern named = Pattern.compile("(?<![A-Za-z0-9_$\"])" + Pattern.quote(column) + "(?![A-Za-z0-9_$\"])|\""
         + Pattern.quote(column.replace("\"", "\"\"")) + "\"");

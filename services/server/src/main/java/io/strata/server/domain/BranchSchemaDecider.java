@@ -264,9 +264,9 @@ public final class BranchSchemaDecider {
       TableShape.Column now = added.get(to.name());
       String why = !seen.add(to.name()) ? "column '" + to.name() + "' is altered twice"
           : now != null && !now.type().equals(to.type())
-              && !BranchConstraints.naming(state, c.table(), c.branch(), to.name()).isEmpty() ? "check '"
+              && !BranchConstraints.naming(state, c.table(), c.branch(), to.name()).isEmpty() ? "check or index '"
               + BranchConstraints.naming(state, c.table(), c.branch(), to.name()).get(0) + "' of branch '" + c.branch()
-              + "' names column '" + to.name() + "': drop the check before changing the column's type"
+              + "' names column '" + to.name() + "': drop it before changing the column's type"
           : now != null ? null
           : reads.contains(to.name()) ? "column '" + to.name() + "' of table '" + c.table() + "' was not added on branch '"
               + c.branch() + "': a branch alters only the columns it added (altering the table's columns on a branch"
@@ -318,9 +318,9 @@ public final class BranchSchemaDecider {
               + "': rows are matched by their key on every branch, so it cannot be dropped on one"
           : !added.containsKey(name) && !own.containsKey(name) ? "column '" + name + "' of table '" + c.table()
               + "' is not one branch '" + c.branch() + "' can drop"
-          : !BranchConstraints.naming(state, c.table(), c.branch(), name).isEmpty() ? "check '"
+          : !BranchConstraints.naming(state, c.table(), c.branch(), name).isEmpty() ? "check or index '"
               + BranchConstraints.naming(state, c.table(), c.branch(), name).get(0) + "' of branch '" + c.branch()
-              + "' names column '" + name + "': drop the check first"
+              + "' names column '" + name + "': drop it first"
           : added.containsKey(name) ? null
           : ownDropRefusal(own, name, c.names());
       if (why != null) {

@@ -317,8 +317,9 @@ public final class Commands {
   }
 
   /**
-   * Adds CHECK constraints a branch's rows keep to: {@code checks} as the table's database defined them, and per
-   * check the stored names of the columns it names ({@code named}). {@code validateOnly}: decided, nothing
+   * Adds rules of a branch's own: CHECK constraints its rows keep to, as the table's database defined them, or
+   * indexes (rules of kind {@link TableShape#INDEX}); per rule the stored names of the columns it names ({@code
+   * named}). {@code validateOnly}: decided, nothing
    * appended.
    */
   public record AddBranchConstraints(String table, String branch, List<TableShape.Constraint> checks,
@@ -329,9 +330,12 @@ public final class Commands {
     }
   }
 
-  /** Drops CHECK constraints a branch added, by name. {@code validateOnly}: decided, nothing appended. */
-  public record DropBranchConstraints(String table, String branch, List<String> names, boolean validateOnly)
-      implements BranchSchemaCommand {
+  /**
+   * Drops rules a branch added, by name: of {@code kind} ({@code check}, or {@link TableShape#INDEX}; null: either,
+   * as a merge carries drops). {@code validateOnly}: decided, nothing appended.
+   */
+  public record DropBranchConstraints(String table, String branch, List<String> names, String kind,
+      boolean validateOnly) implements BranchSchemaCommand {
     public DropBranchConstraints {
       names = List.copyOf(names);
     }

@@ -64,7 +64,10 @@ public final class RepositoryState {
   private final Map<String, Map<String, Map<String, String>>> renamedColumns = new HashMap<>();
   /** Per table, per live branch: the table's own columns it defines otherwise (nullability, default). */
   private final Map<String, Map<String, List<TableShape.Column>>> redefinedColumns = new HashMap<>();
-  /** Per table, per live branch: the CHECK constraints it added (not the table's own). */
+  /**
+   * Per table, per live branch: the rules it added (not the table's own): CHECK constraints, and indexes as rules of
+   * kind {@link TableShape#INDEX}.
+   */
   private final Map<String, Map<String, List<TableShape.Constraint>>> branchConstraints = new HashMap<>();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
@@ -277,10 +280,10 @@ public final class RepositoryState {
       } else {
         redefinedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.redefined());
       }
-      if (e.constraints().isEmpty()) {
+      if (e.rules().isEmpty()) {
         branchConstraints.getOrDefault(e.name(), new HashMap<>()).remove(e.branch());
       } else {
-        branchConstraints.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.constraints());
+        branchConstraints.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.rules());
       }
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
@@ -435,7 +438,10 @@ public final class RepositoryState {
         : redefinedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
   }
 
-  /** The CHECK constraints {@code branch} added to {@code table} (not the table's own); empty for the default branch. */
+  /**
+   * The rules {@code branch} added to {@code table} (not the table's own): CHECK constraints and indexes (kind {@link
+   * TableShape#INDEX}); empty for the default branch.
+   */
   public List<TableShape.Constraint> constraintsOn(String table, String branch) {
     return branch == null ? List.of()
         : branchConstraints.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
