@@ -74,6 +74,7 @@ class ReadmeTourIT {
     // the column added on branch channel reached the table with the merge: five rows from the store, the rest web
     assertThat(output).contains("violates check constraint")
         .contains("amount_positive: CHECK ((amount > (0)::numeric))")
+        .contains("CREATE INDEX orders_by_amount ON public.orders USING btree (amount)") // built CONCURRENTLY
         .containsPattern("\\nnumeric\\(14,2\\)\\n"); // the rules branch's wider type, merged into the table
     assertThat(output).contains("\"default_value\":\"'web'::text\"").containsPattern("store\\s*\\|\\s*5")
         .containsPattern("web\\s*\\|\\s*[0-9]+");
