@@ -247,8 +247,8 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
-  public Uni<TableShape.Constraint> defineIndex(UnitOfWork unit, List<TableColumn> columns, String name,
-      String method, List<String> indexed) {
+  public Uni<TableShape.Constraint> defineIndex(UnitOfWork unit, TrackedTable table, List<TableColumn> columns,
+      String name, String method, List<String> indexed) {
     if (!BranchIndexesSql.METHODS.contains(method)) {
       return Uni.createFrom().failure(new Undefinable(name, "method '" + method + "' is not one a branch's index"
           + " takes: " + BranchIndexesSql.METHODS));
@@ -259,7 +259,16 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     String create = "drop table if exists pg_temp." + BranchIndexesSql.PROBE + "; create temporary table "
         + BranchIndexesSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
             .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
-    return tx.query("savepoint strata_index").execute()
+    // a partitioned table's indexes are not built CONCURRENTLY, as a merge into the default branch builds them
+    return tx.preparedQuery("select relkind = 'p' from pg_class where oid = $1::regclass")
+        .execute(Tuple.of(OverlaySql.of(table).table()))
+        .invoke(rows -> {
+          if (rows.rowCount() > 0 && Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
+            throw new Undefinable(name, "the table is partitioned: PostgreSQL builds no index of it CONCURRENTLY, as"
+                + " a merge into the default branch would; add the index with DDL on the default branch");
+          }
+        })
+        .chain(() -> tx.query("savepoint strata_index").execute())
         .chain(() -> tx.query(create).execute())
         .chain(() -> tx.query(BranchIndexesSql.probe(method, indexed)).execute())
         .chain(() -> tx.query(BranchIndexesSql.PROBED).execute())

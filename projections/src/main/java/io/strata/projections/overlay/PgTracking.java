@@ -195,7 +195,16 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     SqlConnection conn = PgUnit.of(unit);
     String qualified = OverlaySql.of(table).table();
     List<String> built = new ArrayList<>();
-    Uni<Void> chain = conn.query("set lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
+    // one build of a table's indexes at a time (two merges bringing the same index would take each other's build in
+    // progress, invalid until it ends, for an interrupted one's leftover); the lock is the session's, let go below
+    Uni<Void> chain = conn.preparedQuery("select pg_try_advisory_lock(hashtextextended($1, 0))")
+        .execute(Tuple.of("strata.build_indexes." + qualified))
+        .invoke(rows -> {
+          if (!Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
+            throw new Busy("another merge is building indexes on table " + table.schema() + "." + table.table());
+          }
+        })
+        .chain(() -> conn.query("set lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute())
         .replaceWithVoid();
     for (TableShape.Constraint index : indexes) {
       String drop = "drop index concurrently if exists " + Sql.quote(table.schema()) + "." + Sql.quote(index.name());
@@ -216,16 +225,17 @@ public final class PgTracking implements Tracking<UnitOfWork> {
             Uni<Void> cleared = r == null ? Uni.createFrom().voidItem() : conn.query(drop).execute().replaceWithVoid();
             return cleared.chain(() -> conn.query(BranchIndexesSql.buildConcurrently(qualified, index)).execute())
                 .invoke(() -> built.add(index.name()))
-                // a build that fails leaves an invalid index: gone again before the failure is told
-                .onFailure().call(() -> conn.query(drop).execute().onFailure().recoverWithNull())
+                .onFailure(e -> "0A000".equals(PgErrors.sqlState(e))).transform(e -> new IndexRefused(
+                    "the table's database does not build it CONCURRENTLY (" + PgErrors.message(e) + ")"))
                 .replaceWithVoid();
           });
     }
     return chain
         .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema() + "."
             + table.table() + " stayed locked by other sessions, or a transaction older than the build stayed open, for "
-            + lockTimeout.toMillis() + " ms: no index built"))
-        .onItemOrFailure().call(() -> conn.query("reset lock_timeout").execute().onFailure().recoverWithNull())
+            + lockTimeout.toMillis() + " ms"))
+        .onTermination().call(() -> conn.query("reset lock_timeout; select pg_advisory_unlock_all()").execute()
+            .onFailure().recoverWithNull())
         .map(x -> List.copyOf(built));
   }
 

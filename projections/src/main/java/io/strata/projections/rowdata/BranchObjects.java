@@ -98,10 +98,11 @@ public interface BranchObjects<X> {
    * Defines an index {@code name} by {@code method} on columns {@code indexed} (stored names) of a branch of columns
    * {@code columns}, in a transaction of {@code tx}'s it rolls back to where it was: the rule of kind {@link
    * TableShape#INDEX} whose definition is the method and columns as the database prints them ({@code btree (c)}).
-   * A method the branch's indexes do not take, or a type without an operator class for it: {@link Undefinable}.
+   * A method the branch's indexes do not take, a type without an operator class for it, or a partitioned table
+   * (whose indexes are not built CONCURRENTLY when the branch merges into the default one): {@link Undefinable}.
    */
-  Uni<TableShape.Constraint> defineIndex(X tx, List<io.strata.events.TableColumn> columns, String name, String method,
-      List<String> indexed);
+  Uni<TableShape.Constraint> defineIndex(X tx, TrackedTable table, List<io.strata.events.TableColumn> columns,
+      String name, String method, List<String> indexed);
 
   /** A CHECK constraint as the database defined it, and the columns its expression names. */
   record DefinedCheck(TableShape.Constraint constraint, List<String> columns) {}

@@ -135,7 +135,8 @@ public class BranchConstraintCommands {
         named.put(x.name(), stored);
         String method = x.method() == null ? INDEX_METHODS.get(0) : x.method();
         chain = chain.chain(() -> backends.begin(repository, t.storage())
-            .chain(open -> open.unit().roles().branchObjects().defineIndex(open.unit(), t.columnsOn(branch), x.name(),
+            .chain(open -> open.unit().roles().branchObjects().defineIndex(open.unit(),
+                    io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), t.columnsOn(branch), x.name(),
                     method, stored)
                 .onTermination().call(open::rollback))
             .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,

@@ -45,13 +45,17 @@ final class ConstraintSettlement {
     for (TableTracked t : state.tables().values()) {
       Map<String, TableShape.Constraint> b = byName(base.getOrDefault(t.name(), List.of()));
       Map<String, TableShape.Constraint> th = byName(theirs.getOrDefault(t.name(), List.of()));
-      Map<String, TableShape.Constraint> o = byName(intoDefault ? ownChecks(t) : state.constraintsOn(t.name(), target));
+      List<TableShape.Constraint> targets = intoDefault ? ownChecks(t) : state.constraintsOn(t.name(), target);
+      Map<String, TableShape.Constraint> o = byName(targets);
       List<TableColumn> reads = state.columnsOn(t.name(), target);
       List<TableShape.Constraint> gains = new ArrayList<>();
       List<String> loses = new ArrayList<>();
       for (TableShape.Constraint given : th.values()) {
         TableShape.Constraint was = b.get(given.name());
-        TableShape.Constraint ours = o.get(given.name());
+        // the table's own: a check and an index of one name are two things (its constraints and indexes apart)
+        TableShape.Constraint ours = targets.stream().filter(x -> x.name().equals(given.name())
+            && (!intoDefault || TableShape.INDEX.equals(x.kind()) == TableShape.INDEX.equals(given.kind())))
+            .findFirst().orElse(null);
         if (given.equals(was) || given.equals(ours) || t.columns().stream().anyMatch(c ->
             BranchConstraints.names(given, c.name()) && reads.stream().noneMatch(r -> r.name().equals(c.name())))) {
           continue;
@@ -85,7 +89,7 @@ final class ConstraintSettlement {
           + "' into '" + target + "', the first: schema_schema on check or index '" + first.get("constraint")
           + "' of table '"
           + first.get("table") + "' (" + first.get("ours") + " on '" + target + "', " + first.get("theirs") + " on '"
-          + source + "'); settle them with schema_strategy ours or theirs, or change the check on one side first",
+          + source + "'); settle them with schema_strategy ours or theirs, or change it on one side first",
           Map.of("schema_conflicts", open.stream().limit(SchemaMerges.LISTED).toList(),
               "schema_conflict_count", open.size()));
     }

@@ -163,9 +163,9 @@ public class SchemaPromotions {
                 .collect().last())
             .replaceWith(false);
       }
-      // the indexes the source added are built on the tables first, each CONCURRENTLY (writers go on; outside
-      // the transactions below, which cannot hold such a build); the guard follows each as DDL on the table, so
-      // the merge's schema finds them built when it is retried after a failure below
+      // the indexes the source added are built on the tables once the transactions below have given them their
+      // columns, each CONCURRENTLY (writers go on; outside any transaction, which cannot hold such a build); the
+      // guard follows each as DDL on the table, so a merge retried after a refusal finds them built
       Map<String, List<TableShape.Constraint>> indexing = new TreeMap<>();
       checking.forEach((table, rules) -> {
         List<TableShape.Constraint> indexes = rules.stream().filter(r -> TableShape.INDEX.equals(r.kind())).toList();
@@ -190,11 +190,7 @@ public class SchemaPromotions {
         redefiningByStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>()).put(table, columns);
         byStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>());
       });
-      return Multi.createFrom().iterable(indexing.entrySet())
-          .onItem().transformToUniAndConcatenate(e -> index(repository, source, target, state.tables().get(e.getKey()),
-              e.getValue()))
-          .collect().last()
-          .chain(() -> Multi.createFrom().iterable(byStorage.entrySet())
+      return Multi.createFrom().iterable(byStorage.entrySet())
           .onItem().transformToUniAndConcatenate(s -> backends.inOwnTransaction(repository, s.getKey(), tx ->
               Multi.createFrom().iterable(s.getValue().entrySet())
                   .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source, target,
@@ -212,7 +208,12 @@ public class SchemaPromotions {
                       .collect().last())
                   .chain(() -> Failpoints.hit("promotion.altered")))
               .chain(() -> Failpoints.hit("promotion.committed")))
-          .collect().last())
+          .collect().last()
+          // then the indexes, over the columns the tables have now (one the branch added, a wider type)
+          .chain(() -> Multi.createFrom().iterable(indexing.entrySet())
+              .onItem().transformToUniAndConcatenate(e -> index(repository, source, target,
+                  state.tables().get(e.getKey()), e.getValue()))
+              .collect().last())
           .chain(() -> follower.followRepositoryForReads(repository))
           .replaceWith(true);
     });
@@ -221,19 +222,21 @@ public class SchemaPromotions {
   /**
    * Builds the indexes {@code indexes} (the source's) on table {@code t}, CONCURRENTLY, outside any transaction:
    * writers go on meanwhile. A lock or an older transaction held longer than the migration lock timeout refuses the
-   * merge (409, nothing built); so does a name another object of the table's schema has.
+   * merge (409); so does a name another object of the table's schema has (422). The columns the merge gave the
+   * table before stay (recorded as its DDL), as do indexes built before the refusal: a retry completes the merge.
    */
   private Uni<Void> index(String repository, String source, String target, TableTracked t,
       List<TableShape.Constraint> indexes) {
     String takes = "merging '" + source + "' into '" + target + "' builds indexes "
-        + indexes.stream().map(TableShape.Constraint::name).toList() + " on table '" + t.name() + "' first, and ";
+        + indexes.stream().map(TableShape.Constraint::name).toList() + " on table '" + t.name() + "' (CONCURRENTLY,"
+        + " after its other schema changes, which stay), and ";
     return backends.withoutTransaction(repository, t.storage(), conn -> conn.roles().tracking()
             .buildIndexes(conn, TrackedTable.of(repository, t), indexes, config.schema().migrationLockTimeout()))
         .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
             takes + f.getMessage() + "; retry when the table's long transactions are done",
             Map.of("table", t.name(), "branch", target)))
         .onFailure(Tracking.IndexRefused.class).transform(f -> new StrataException(ErrorCode.ValidationError,
-            takes + f.getMessage() + "; rename one of them first; nothing changed",
+            takes + f.getMessage() + "; rename one of them first, then merge again",
             Map.of("table", t.name(), "branch", target)))
         .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
             ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)

@@ -137,6 +137,9 @@ public final class BranchConstraints {
   public static boolean names(TableShape.Constraint c, String column) {
     Pattern named = Pattern.compile("(?<![A-Za-z0-9_$\"])" + Pattern.quote(column) + "(?![A-Za-z0-9_$\"])|\""
         + Pattern.quote(column.replace("\"", "\"\"")) + "\"");
-    return named.matcher(c.definition()).find();
+    // an index's method (btree (…)) is no column: only its parenthesised columns are looked at
+    String d = c.definition();
+    return named.matcher(TableShape.INDEX.equals(c.kind()) && d.indexOf('(') >= 0 ? d.substring(d.indexOf('(')) : d)
+        .find();
   }
 }

@@ -9,6 +9,7 @@ import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.trackNew;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -19,6 +20,7 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.server.TestDatabaseResource;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -143,19 +145,22 @@ class BranchIndexTest {
   @Test
   void aMergeCarriesIndexesToBranchesAndBuildsThemOnTheTableConcurrently() {
     String repo = createRepository(uniqueName("branch-index-merge"));
-    String t = trackNew(pool, repo, "orders", "id int primary key, customer text, qty int",
-        "select g, 'c' || (g % 7), g from generate_series(1, 200) g");
+    String t = trackNew(pool, repo, "orders", "id int primary key, customer text, qty int, hash int",
+        "select g, 'c' || (g % 7), g, g from generate_series(1, 200) g");
     for (String b : List.of("dev", "other", "rival")) {
       post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
     }
     change(repo, "dev", index("orders_by_customer", List.of("customer"), null)).statusCode(200);
+    // an index of a column the branch added, whose method's name the table has as a column too
+    change(repo, "dev", Map.of("op", "add_column", "name", "region", "type", "text")).statusCode(200);
+    change(repo, "dev", index("orders_by_region", List.of("region"), "hash")).statusCode(200);
     sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, customer, qty) values (500, 'new', 1)");
     commit(repo, "dev", "index customers");
 
     // into another branch: its overlay gains it
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/other/merge", repo).then()
         .statusCode(200);
-    assertThat(overlayIndexes(repo, "other")).containsExactly("btree (customer)");
+    assertThat(overlayIndexes(repo, "other")).containsExactly("btree (customer)", "hash (region)");
     // the same name defined otherwise on both: schema_schema, settled by theirs
     change(repo, "rival", index("orders_by_customer", List.of("qty"), null)).statusCode(200);
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/rival/merge", repo).then()
@@ -164,17 +169,47 @@ class BranchIndexTest {
         .body("details.schema_conflicts[0].ours", equalTo("btree (qty)"));
     json().body(Map.of("source", "dev", "schema_strategy", "theirs"))
         .post("/api/v1/repositories/{r}/branches/rival/merge", repo).then().statusCode(200);
-    assertThat(overlayIndexes(repo, "rival")).containsExactly("btree (customer)");
+    assertThat(overlayIndexes(repo, "rival")).containsExactly("btree (customer)", "hash (region)");
 
-    // into the default branch: built on the table CONCURRENTLY (valid), followed by the guard, in main's shape; the
-    // merge's rows arrive as well
+    // into the default branch, while a transaction older than the build holds its snapshot: the build waits for it
+    // no longer than the migration lock timeout, then the merge is refused and the table keeps no valid index of
+    // the name (PostgreSQL keeps the build's invalid leftover, which the retry drops)
+    String mainHead = Api.head(repo, "main");
+    io.vertx.mutiny.sqlclient.SqlConnection holder = pool.getConnection().await().atMost(Duration.ofSeconds(5));
+    try {
+      // (a snapshot of the database's, taken reading another table: the columns the merge adds take the table's lock)
+      holder.query("begin isolation level repeatable read; select count(*) from pg_class").execute().await()
+          .atMost(Duration.ofSeconds(5));
+      json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+          .statusCode(409).body("error", equalTo("ConcurrentWrite"))
+          .body("message", containsString("orders_by_customer"));
+    } finally {
+      holder.query("rollback").execute().await().atMost(Duration.ofSeconds(5));
+      holder.close().await().atMost(Duration.ofSeconds(5));
+    }
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+    assertThat(rows(pool, "select count(*)::text from pg_index where indisvalid and indexrelid = to_regclass("
+        + "'public.orders_by_customer')")).containsExactly("0");
+    // an interrupted build's invalid leftover of the name (here a unique build that failed) is dropped and built again
+    assertThat(rows(pool, "select indisvalid::text from pg_index where indexrelid = 'public.orders_by_customer'"
+        + "::regclass")).containsExactly("false");
+    sql(pool, "drop index concurrently if exists public.orders_by_customer");
+    assertThatThrownBy(() -> sql(pool, "create unique index concurrently orders_by_customer on public." + t
+        + " (customer)")).hasMessageContaining("could not create unique index");
+    assertThat(rows(pool, "select indisvalid::text from pg_index where indexrelid = 'public.orders_by_customer'"
+        + "::regclass")).containsExactly("false");
+
+    // built on the table CONCURRENTLY (valid), followed by the guard, in main's shape; the merge's rows arrive as well
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
         .statusCode(200);
     assertThat(rows(pool, "select substr(d, strpos(d, ' USING ') + 7) || ' ' || i.indisvalid from pg_index i"
         + " cross join lateral pg_get_indexdef(i.indexrelid) d where i.indrelid = 'public." + t + "'::regclass"
         + " and i.indexrelid::regclass::text = 'orders_by_customer'")).containsExactly("btree (customer) true");
-    assertThat(indexDefinitions(repo, "main")).contains("orders_by_customer: btree (customer)");
+    assertThat(indexDefinitions(repo, "main")).contains("orders_by_customer: btree (customer)",
+        "orders_by_region: hash (region)");
     assertThat(Api.count(pool, "select count(*) from public." + t + " where id = 500")).isEqualTo(1);
+    // the column named like a method is no column of the hash index: the branch drops it
+    change(repo, "dev", Map.of("op", "drop_column", "name", "hash")).statusCode(200);
     // merged again (nothing new) and back into the branch: nothing more to build, no conflict
     json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
         .statusCode(200);
