@@ -53,15 +53,12 @@ public class BranchConstraintCommands {
   public Uni<CommandResponse> addChecks(String repository, String branch, String table, List<NewCheck> checks,
       boolean validateOnly, CommandContext ctx, Answer answer) {
     requireWellFormed(checks);
-    return tables.table(repository, table).chain(found -> {
-      TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
-          "table '" + table + "' is not tracked", Map.of("table", table)));
+    return tracked(repository, table).chain(t -> {
       // the columns as the branch shows them: a check names them so (one of a renamed column is refused)
       Map<String, String> renamed = t.renamedOn(branch);
       List<TableColumn> shown = t.columnsOn(branch).stream().map(c -> new TableColumn(
           renamed.getOrDefault(c.name(), c.name()), c.type(), c.nullable())).toList();
-      Map<String, String> storedOf = new HashMap<>();
-      t.columnsOn(branch).forEach(c -> storedOf.put(renamed.getOrDefault(c.name(), c.name()), c.name()));
+      Map<String, String> storedOf = storedNames(t, branch);
       List<TableShape.Constraint> defined = new ArrayList<>();
       Map<String, List<String>> named = new HashMap<>();
       Uni<Void> chain = Uni.createFrom().voidItem();
@@ -111,12 +108,8 @@ public class BranchConstraintCommands {
   public Uni<CommandResponse> addIndexes(String repository, String branch, String table, List<NewIndex> indexes,
       boolean validateOnly, CommandContext ctx, Answer answer) {
     requireWellFormedIndexes(indexes);
-    return tables.table(repository, table).chain(found -> {
-      TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
-          "table '" + table + "' is not tracked", Map.of("table", table)));
-      Map<String, String> renamed = t.renamedOn(branch);
-      Map<String, String> storedOf = new HashMap<>();
-      t.columnsOn(branch).forEach(c -> storedOf.put(renamed.getOrDefault(c.name(), c.name()), c.name()));
+    return tracked(repository, table).chain(t -> {
+      Map<String, String> storedOf = storedNames(t, branch);
       List<TableShape.Constraint> defined = new ArrayList<>();
       Map<String, List<String>> named = new HashMap<>();
       Uni<Void> chain = Uni.createFrom().voidItem();
@@ -151,6 +144,19 @@ public class BranchConstraintCommands {
             (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined), ctx, answer);
       });
     });
+  }
+
+  private Uni<TableRow> tracked(String repository, String table) {
+    return tables.table(repository, table).map(found -> found.orElseThrow(() -> new StrataException(
+        ErrorCode.TableNotFound, "table '" + table + "' is not tracked", Map.of("table", table))));
+  }
+
+  /** The stored name of each column {@code branch} reads of {@code t}, by the name it shows. */
+  private static Map<String, String> storedNames(TableRow t, String branch) {
+    Map<String, String> renamed = t.renamedOn(branch);
+    Map<String, String> storedOf = new HashMap<>();
+    t.columnsOn(branch).forEach(c -> storedOf.put(renamed.getOrDefault(c.name(), c.name()), c.name()));
+    return storedOf;
   }
 
   /** Drops indexes {@code names} the branch added to {@code table}. */
