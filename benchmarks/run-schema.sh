@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Columns added, altered, dropped and renamed on a branch and promoted (issue 29): each on a branch of a small and a large
+# Columns added, altered, dropped and renamed, checks and indexes added on a branch and promoted (issue 29): each on a branch of a small and a large
 # table (zero-copy: the same time), the branch's view after it against one before it, and the promotion's
 # ALTER TABLE on the large table with a writer running, on a private PostgreSQL (fsync on).
 # Usage: benchmarks/run-schema.sh [small rows, default 1000] [large rows, default 1000000] [rounds, default 9]

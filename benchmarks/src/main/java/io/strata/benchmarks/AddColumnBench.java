@@ -32,9 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       overlay and log lose the column, its view made again), then <b>renaming a column</b> there
  *       ({@code BranchObjects.renameColumns}: its views made again, nothing else): the same; a <b>default of the
  *       table's column</b> given on a branch ({@code BranchObjects.redefineColumns}): the same; <b>NOT NULL</b> of
- *       it, a <b>CHECK</b> there ({@code BranchObjects.addChecks}) and a <b>wider type</b> of it, which look at
+ *       it, a <b>CHECK</b> there ({@code BranchObjects.addRules}) and a <b>wider type</b> of it, which look at
  *       every row the branch reads, against PostgreSQL's own {@code ALTER TABLE} doing the same on the table (the
- *       type on a copy of it: PostgreSQL rewrites the table) (ratio branch / table);
+ *       type on a copy of it: PostgreSQL rewrites the table) (ratio branch / table); an <b>index</b> of the
+ *       branch's own ({@code BranchObjects.addRules} with an index: built on its overlay): small against large;
  *   <li><b>the branch's view after</b>: a branch that added a column, one that renamed a column, and one that
  *       gave a column of the table a wider type (integer to bigint: {@code sum} of a bigint is a numeric), against
  *       one that did neither, over the same table with the same 1 000-row overlay, each query in turn in every
@@ -44,7 +45,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       with the DDL guard following it) while a writer updates single rows of the table in a loop: how
  *       long the ALTER's transaction takes and the longest any write waited meanwhile; then a wider type
  *       promoted the same way ({@code Tracking.redefineColumns}: every branch's view made again around it), text to
- *       varchar (no rewrite) and integer to bigint (PostgreSQL rewrites the table under its lock).
+ *       varchar (no rewrite) and integer to bigint (PostgreSQL rewrites the table under its lock); then an index
+ *       promoted ({@code Tracking.buildIndexes}: CREATE INDEX CONCURRENTLY) against a plain CREATE INDEX of the
+ *       same column, which holds the writers for the build.
  * </ol>
  *
  * <p>Usage: {@code AddColumnBench [small rows, default 1000] [large rows, default 1000000] [rounds, default 9]}.
@@ -129,18 +132,27 @@ public final class AddColumnBench {
       TableShape.Column pad = new TableShape.Column("pad", "text", true, null, null, null, null);
       TableShape.Column padDefault = new TableShape.Column("pad", "text", true, null, "'x'::text", null, null);
       TableShape.Constraint positive = new TableShape.Constraint("v_positive", "check", "CHECK ((v > 0))");
+      TableShape.Constraint byPad = new TableShape.Index("by_pad", false, "btree (pad)").asRule();
+      List<Double> indexSmall = new ArrayList<>();
+      List<Double> indexLarge = new ArrayList<>();
       for (int round = -1; round < rounds; round++) {
         for (TrackedTable t : List.of(s, l)) {
           String branch = "r" + (round + 1);
           od.inTransaction(unit -> new PgBranchObjects().create(unit, t, branch, StatePath.WORKING));
           double ms = timed(() -> od.inTransaction(unit -> new PgBranchObjects().redefineColumns(unit, t, branch,
               List.of(padDefault))));
+          // an index of the branch's own: built on its overlay (the rows it writes), the table's rows untouched
+          double ix = timed(() -> od.inTransaction(unit -> new PgBranchObjects().addRules(unit, t, branch,
+              List.of(byPad))));
+          if (round >= 0) {
+            (t == s ? indexSmall : indexLarge).add(ix);
+          }
           if (t == l) {
             double nn = timed(() -> od.inTransaction(unit -> new PgBranchObjects().redefineColumns(unit, t, branch,
                 List.of(new TableShape.Column("pad", "text", false, null, "'x'::text", null, null)))));
             double nnTable = timed(() -> od.exec("alter table public.large_t alter column pad set not null"));
             od.exec("alter table public.large_t alter column pad drop not null");
-            double ck = timed(() -> od.inTransaction(unit -> new PgBranchObjects().addChecks(unit, t, branch,
+            double ck = timed(() -> od.inTransaction(unit -> new PgBranchObjects().addRules(unit, t, branch,
                 List.of(positive))));
             double ckTable = timed(() -> od.exec("alter table public.large_t add constraint bench_v_positive"
                 + " check (v > 0)"));
@@ -171,6 +183,8 @@ public final class AddColumnBench {
       System.out.printf(Locale.ROOT, "a default of the table's column on a branch: %,d rows %.1f ms, %,d rows %.1f ms:"
           + " ratio %.2f%n", small, median(defaultSmall), large, median(defaultLarge),
           median(defaultLarge) / median(defaultSmall));
+      System.out.printf(Locale.ROOT, "an index on a branch: %,d rows %.1f ms, %,d rows %.1f ms: ratio %.2f%n", small,
+          median(indexSmall), large, median(indexLarge), median(indexLarge) / median(indexSmall));
       System.out.printf(Locale.ROOT, "NOT NULL of the table's column on a branch of %,d rows %.1f ms, ALTER TABLE …"
           + " SET NOT NULL on the table %.1f ms: ratio %.2f%n", large, median(notNullBranch), median(notNullTable),
           median(notNullBranch) / median(notNullTable));
@@ -264,6 +278,15 @@ public final class AddColumnBench {
           List.of(new TableShape.Column("v", "bigint", false, null, null, null, null)), Duration.ofSeconds(2))));
       Thread.sleep(300);
       long bigintLongest = longest.getAndSet(0);
+      // an index promoted (Tracking.buildIndexes: CREATE INDEX CONCURRENTLY, outside any transaction) against the
+      // plain CREATE INDEX a migration without CONCURRENTLY runs, which holds the table's writers for the build
+      double concurrently = timed(() -> od.withoutTransaction(unit -> new PgTracking().buildIndexes(unit, l,
+          List.of(new TableShape.Index("large_by_pad", false, "btree (pad)").asRule()), Duration.ofSeconds(2))));
+      Thread.sleep(300);
+      long concurrentLongest = longest.getAndSet(0);
+      double plain = timed(() -> od.exec("create index large_by_pad_plain on public.large_t (pad)"));
+      Thread.sleep(300);
+      long plainLongest = longest.getAndSet(0);
       running.set(false);
       writer.join();
       System.out.printf(Locale.ROOT, "promotion ALTER TABLE on %,d rows (nullable column, a writer running): %s ms;"
@@ -274,6 +297,9 @@ public final class AddColumnBench {
           + " running): text -> varchar %.1f ms, longest write %.1f ms; integer -> bigint (PostgreSQL rewrites the"
           + " table) %.1f ms, longest write %.1f ms%n", large, toVarchar, varcharLongest / 1e6, toBigint,
           bigintLongest / 1e6);
+      System.out.printf(Locale.ROOT, "promotion of an index on %,d rows (a writer running): CONCURRENTLY %.1f ms,"
+          + " longest write %.1f ms; plain CREATE INDEX %.1f ms, longest write %.1f ms%n", large, concurrently,
+          concurrentLongest / 1e6, plain, plainLongest / 1e6);
     }
   }
 

@@ -82,6 +82,11 @@ final class OverlayDatabase implements AutoCloseable {
     return pool.withTransaction((SqlConnection tx) -> work.apply(new PgUnit(tx))).await().atMost(WAIT);
   }
 
+  /** Runs one of Strata's calls on a connection outside any transaction (CONCURRENTLY) and waits for it. */
+  <T> T withoutTransaction(Function<PgUnit, Uni<T>> work) {
+    return pool.withConnection((SqlConnection c) -> work.apply(new PgUnit(c))).await().atMost(WAIT);
+  }
+
   /**
    * {@code public.<name> (id int primary key, v int not null, pad text)} with {@code rows} rows, analyzed
    * and tracked (table id {@code r_<name>}).
