@@ -96,8 +96,11 @@ public class BranchConstraintCommands {
   /** The most columns an index of a branch's has. */
   static final int MAX_INDEX_COLUMNS = 32;
 
-  /** An index a client asks for: its name, the columns it indexes (as the branch shows them) and its method. */
-  public record NewIndex(String name, List<String> columns, String method) {}
+  /**
+   * An index a client asks for: its name, the columns it indexes (as the branch shows them) or one expression over
+   * them, its method, and a predicate (null: every row).
+   */
+  public record NewIndex(String name, List<String> columns, String method, String expression, String where) {}
 
   /**
    * Adds indexes {@code indexes} to {@code table} on {@code branch}: each defined by the table's database first (its
@@ -116,7 +119,7 @@ public class BranchConstraintCommands {
       for (int i = 0; i < indexes.size(); i++) {
         NewIndex x = indexes.get(i);
         List<String> stored = new ArrayList<>();
-        for (int j = 0; j < x.columns().size(); j++) {
+        for (int j = 0; x.columns() != null && j < x.columns().size(); j++) {
           String column = x.columns().get(j);
           if (!storedOf.containsKey(column)) {
             throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
@@ -124,17 +127,20 @@ public class BranchConstraintCommands {
           }
           stored.add(storedOf.get(column));
         }
-        // the decider refuses a renamed column by its stored name, as it does a check's
-        named.put(x.name(), stored);
         String method = x.method() == null ? INDEX_METHODS.get(0) : x.method();
+        // defined over the stored names (an expression naming a renamed column by the name the branch shows finds
+        // none; by its stored name, the decider refuses it, as it does a check's)
         chain = chain.chain(() -> backends.begin(repository, t.storage())
             .chain(open -> open.unit().roles().branchObjects().defineIndex(open.unit(),
                     io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), t.columnsOn(branch), x.name(),
-                    method, stored)
+                    method, stored, x.expression(), x.where())
                 .onTermination().call(open::rollback))
             .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
                 "index '" + x.name() + "': " + e.getMessage(), Map.of("table", table, "index", x.name())))
-            .invoke(defined::add)
+            .invoke(d -> {
+              defined.add(d.constraint());
+              named.put(x.name(), d.columns());
+            })
             .replaceWithVoid());
       }
       return chain.chain(() -> {
@@ -176,19 +182,32 @@ public class BranchConstraintCommands {
     for (int i = 0; i < indexes.size(); i++) {
       NewIndex x = indexes.get(i);
       String at = "operations[" + i + "]";
-      if (x.columns() == null || x.columns().isEmpty() || x.columns().size() > MAX_INDEX_COLUMNS
+      if ((x.columns() == null) == (x.expression() == null)) {
+        throw StrataException.invalid(at, "an index has columns or an expression (one of them)");
+      }
+      if (x.columns() != null && (x.columns().isEmpty() || x.columns().size() > MAX_INDEX_COLUMNS
           || x.columns().stream().anyMatch(c -> c == null || c.isEmpty() || c.length() > 63)
-          || x.columns().stream().distinct().count() != x.columns().size()) {
+          || x.columns().stream().distinct().count() != x.columns().size())) {
         throw StrataException.invalid(at + ".columns", "the names of 1-" + MAX_INDEX_COLUMNS + " distinct columns"
             + " the branch shows, in the index's order");
       }
+      requireExpressionText(at + ".expression", x.expression());
+      requireExpressionText(at + ".where", x.where());
       if (x.method() != null && !INDEX_METHODS.contains(x.method())) {
         throw StrataException.invalid(at + ".method", "one of " + INDEX_METHODS + " (default " + INDEX_METHODS.get(0)
             + ")");
       }
-      if ("hash".equals(x.method()) && x.columns().size() != 1) {
+      if ("hash".equals(x.method()) && x.columns() != null && x.columns().size() != 1) {
         throw StrataException.invalid(at + ".columns", "a hash index has one column");
       }
+    }
+  }
+
+  /** Refuses an expression's text (none is fine) that is blank, too long or holds a NUL (422). */
+  private static void requireExpressionText(String field, String text) {
+    if (text != null && (text.isBlank() || text.length() > MAX_CHECK_LENGTH || text.indexOf('\u0000') >= 0)) {
+      throw StrataException.invalid(field, "one expression over the branch's columns, 1-" + MAX_CHECK_LENGTH
+          + " characters");
     }
   }
 

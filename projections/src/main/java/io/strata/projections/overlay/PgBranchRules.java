@@ -1,0 +1,246 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.EventCodec;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.postgres.Sql;
+import io.strata.projections.rowdata.BranchObjects.CheckFailed;
+import io.strata.projections.rowdata.BranchObjects.DefinedRule;
+import io.strata.projections.rowdata.BranchObjects.Undefinable;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rules a branch adds to a table, in PostgreSQL ({@link PgBranchObjects} answers for them through this): CHECK
+ * constraints — defined by the database on an empty probe, checked over every row the branch reads, then held by
+ * its overlay — and indexes of its own, defined the same way and built on its overlay. The table is not touched.
+ */
+final class PgBranchRules {
+  private static final String STRATA_OWN_DDL = PgBranchObjects.STRATA_OWN_DDL;
+
+  /** The longest CHECK definition a branch keeps: it travels in every event of the branch's shape and its state. */
+  static final int MAX_CHECK_DEFINITION = 2000;
+
+  Uni<DefinedRule> defineCheck(UnitOfWork unit, List<TableColumn> columns, String name, String check) {
+    String refused = BranchChecksSql.refusal(check);
+    if (refused != null) {
+      return Uni.createFrom().failure(new Undefinable(name, refused));
+    }
+    SqlConnection tx = PgUnit.of(unit);
+    // the probe made with the types as the catalog printed them (an enum of the table's schema among them), then
+    // the search path pinned: the expression resolves among PostgreSQL's own functions only
+    String create = "drop table if exists pg_temp." + BranchChecksSql.PROBE + "; create temporary table "
+        + BranchChecksSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
+            .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
+    // the expression, one balanced parenthesised expression (BranchChecksSql.refusal), parsed by the database in
+    // one ALTER TABLE of an empty temporary table, sent alone: nothing in it is evaluated, and only its printed
+    // form is kept
+    String add = "alter table pg_temp." + BranchChecksSql.PROBE + " add constraint " + BranchChecksSql.PROBE_CONSTRAINT
+        + " check (" + check + ")";
+    return tx.query("savepoint strata_check").execute()
+        .chain(() -> tx.query(create).execute())
+        .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
+            .execute())
+        .chain(() -> tx.preparedQuery(add).execute())
+        .chain(() -> tx.query(BranchChecksSql.PROBED).execute())
+        .chain(rows -> {
+          if (rows.rowCount() != 1) {
+            throw new Undefinable(name, "not one CHECK expression");
+          }
+          Row r = rows.iterator().next();
+          String definition = r.getString(0);
+          if (definition.length() > MAX_CHECK_DEFINITION) {
+            throw new Undefinable(name, "its definition as the database prints it has " + definition.length()
+                + " characters, more than " + MAX_CHECK_DEFINITION);
+          }
+          java.util.Map<String, String> names = readNames(r.getString(2));
+          List<String> named = new ArrayList<>();
+          java.util.regex.Matcher v = java.util.regex.Pattern.compile(":varattno (-?\\d+)").matcher(r.getString(1));
+          while (v.find()) {
+            String column = names.get(v.group(1));
+            if (column == null) {
+              throw new Undefinable(name, "it names the row as a whole or a system column: a check names the"
+                  + " table's columns");
+            }
+            if (!named.contains(column)) {
+              named.add(column);
+            }
+          }
+          // PostgreSQL's own judgement of immutability (every function, operator and cast, as an index expression
+          // requires): a check must answer the same for a row every time, and read nothing else
+          return tx.preparedQuery("create index on pg_temp." + BranchChecksSql.PROBE + " ("
+                  + BranchChecksSql.expression(new TableShape.Constraint(name, "check", definition)) + ")").execute()
+              .onFailure(e -> "42P17".equals(PgErrors.sqlState(e))).transform(e -> new Undefinable(name, "it calls"
+                  + " a function or operator that is not immutable (" + PgErrors.message(e) + "): a check must"
+                  + " answer the same for a row every time, and read nothing else"))
+              .replaceWith(new DefinedRule(new TableShape.Constraint(name, "check", definition), List.copyOf(named)));
+        })
+        .call(() -> tx.query("rollback to savepoint strata_check").execute())
+        .call(() -> tx.query("release savepoint strata_check").execute())
+        .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+            .query("rollback to savepoint strata_check").execute().onItemOrFailure().transformToUni((x, fail) ->
+                Uni.createFrom().failure(e instanceof Undefinable ? e : new Undefinable(name, PgErrors.message(e)))));
+  }
+
+  Uni<DefinedRule> defineIndex(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
+      String method, List<String> indexed, String expression, String where) {
+    if (!BranchIndexesSql.METHODS.contains(method)) {
+      return Uni.createFrom().failure(new Undefinable(name, "method '" + method + "' is not one a branch's index"
+          + " takes: " + BranchIndexesSql.METHODS));
+    }
+    // an expression and a predicate are a client's text: one expression each, which stays inside its parentheses
+    for (String text : java.util.Arrays.asList(expression, where)) {
+      String refused = text == null ? null : BranchChecksSql.refusal(text);
+      if (refused != null) {
+        return Uni.createFrom().failure(new Undefinable(name, refused.replace("a check", "an index's expression")));
+      }
+    }
+    SqlConnection tx = PgUnit.of(unit);
+    // built on an empty temporary table of the branch's columns and types, the search path pinned (functions
+    // resolve among PostgreSQL's own): the database judges the method, the types (an operator class for each) and
+    // the expressions (immutable only), and prints the definition as the table's shape will read it
+    String create = "drop table if exists pg_temp." + BranchIndexesSql.PROBE + "; create temporary table "
+        + BranchIndexesSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
+            .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
+    // a partitioned table's indexes are not built CONCURRENTLY, as a merge into the default branch builds them
+    return tx.preparedQuery("select relkind = 'p' from pg_class where oid = $1::regclass")
+        .execute(Tuple.of(OverlaySql.of(table).table()))
+        .invoke(rows -> {
+          if (rows.rowCount() > 0 && Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
+            throw new Undefinable(name, "the table is partitioned: PostgreSQL builds no index of it CONCURRENTLY, as"
+                + " a merge into the default branch would; add the index with DDL on the default branch");
+          }
+        })
+        .chain(() -> tx.query("savepoint strata_index").execute())
+        .chain(() -> tx.query(create).execute())
+        .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
+            .execute())
+        // sent alone (extended protocol): the client's text can be nothing but an expression
+        .chain(() -> tx.preparedQuery(BranchIndexesSql.probe(method, indexed, expression, where)).execute())
+        .chain(() -> tx.query(BranchIndexesSql.PROBED).execute())
+        .map(rows -> {
+          Row r = rows.iterator().next();
+          String definition = r.getString(0);
+          if (definition.length() > MAX_CHECK_DEFINITION) {
+            throw new Undefinable(name, "its definition as the database prints it has " + definition.length()
+                + " characters, more than " + MAX_CHECK_DEFINITION);
+          }
+          java.util.Map<String, String> names = readNames(r.getString(3));
+          List<String> named = new ArrayList<>();
+          for (String number : r.getString(2).trim().split(" +")) {
+            if (!number.equals("0") && !named.contains(names.get(number))) {
+              named.add(names.get(number));
+            }
+          }
+          java.util.regex.Matcher v = java.util.regex.Pattern.compile(":varattno (-?\\d+)").matcher(r.getString(1));
+          while (v.find()) {
+            String column = names.get(v.group(1));
+            if (column == null) {
+              throw new Undefinable(name, "it names the row as a whole or a system column: an index names the"
+                  + " table's columns");
+            }
+            if (!named.contains(column)) {
+              named.add(column);
+            }
+          }
+          TableShape.Constraint rule = new TableShape.Constraint(name, TableShape.INDEX, definition);
+          BranchIndexesSql.requireDefinition(rule);
+          return new DefinedRule(rule, List.copyOf(named));
+        })
+        .call(() -> tx.query("rollback to savepoint strata_index; release savepoint strata_index").execute())
+        .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+            .query("rollback to savepoint strata_index; release savepoint strata_index").execute()
+            .onItemOrFailure().transformToUni((x, fail) -> Uni.createFrom().failure(e instanceof Undefinable ? e
+                : new Undefinable(name, PgErrors.message(e)))));
+  }
+
+  private static java.util.Map<String, String> readNames(String json) {
+    try {
+      return EventCodec.mapper().readValue(json,
+          new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, String>>() {});
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("unreadable probe columns", e);
+    }
+  }
+
+  /**
+   * The longest the rows of a branch are looked at for a check (a statement of its own): the repository's commands
+   * wait meanwhile, so an expression costly enough to take longer is refused rather than waited for.
+   */
+  static final String CHECK_SCAN_TIMEOUT = "300s";
+
+  Uni<Void> requireRules(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Constraint> rules) {
+    // an index holds no row to anything
+    List<TableShape.Constraint> checks = rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())).toList();
+    if (checks.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    SqlConnection tx = PgUnit.of(unit);
+    // under a savepoint rolled back after (the scans only read), which takes the timeout back with it
+    return tx.query("savepoint strata_check_scan; set local statement_timeout = '" + CHECK_SCAN_TIMEOUT + "'")
+        .execute()
+        .chain(() -> scanChecks(tx, table, branch, checks))
+        .onItemOrFailure().call((x, f) -> tx.query("rollback to savepoint strata_check_scan; release savepoint"
+            + " strata_check_scan").execute())
+        .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).transform(e -> new CheckFailed(checks.get(0).name(),
+            "(none found: looking at the branch's rows took longer than " + CHECK_SCAN_TIMEOUT + ")"));
+  }
+
+  private static Uni<Void> scanChecks(SqlConnection tx, TrackedTable table, String branch,
+      List<TableShape.Constraint> checks) {
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> chain = Uni.createFrom().voidItem();
+    for (TableShape.Constraint c : checks) {
+      // the rows it reads, then the before-images its working log keeps (a discard or a reset brings them back)
+      chain = chain.chain(() -> tx.preparedQuery(BranchChecksSql.violating(b, c)).execute())
+          .invoke(rows -> {
+            if (rows.rowCount() > 0) {
+              throw new CheckFailed(c.name(), rows.iterator().next().getString(0));
+            }
+          })
+          .chain(() -> tx.preparedQuery(BranchChecksSql.violatingLogged(b, c)).execute())
+          .invoke(rows -> {
+            if (rows.rowCount() > 0) {
+              throw new CheckFailed(c.name(), rows.iterator().next().getString(0) + " (as it was before a change"
+                  + " not committed yet, which a discard would bring back: commit or discard first)");
+            }
+          })
+          .replaceWithVoid();
+    }
+    return chain;
+  }
+
+  Uni<Void> addRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> chain = requireRules(unit, table, branch, checks)
+        .chain(() -> tx.query(STRATA_OWN_DDL + "select 1").execute()).replaceWithVoid();
+    for (TableShape.Constraint c : checks) {
+      // an index is built on the overlay (over the rows the branch writes; the table's are the table's indexes')
+      chain = TableShape.INDEX.equals(c.kind())
+          ? chain.chain(() -> tx.query(BranchIndexesSql.build(b, c)).execute()).replaceWithVoid()
+          : chain.chain(() -> tx.preparedQuery(BranchChecksSql.hold(b, c)).execute()).replaceWithVoid();
+    }
+    return chain;
+  }
+
+  Uni<Void> dropRules(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> chain = tx.query(STRATA_OWN_DDL + "select 1").execute().replaceWithVoid();
+    for (String name : names) {
+      // a rule's name is a check's or an index's: what the overlay holds of it goes either way
+      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name) + "; " + BranchIndexesSql.drop(b, name))
+          .execute()).replaceWithVoid();
+    }
+    return chain;
+  }
+}
