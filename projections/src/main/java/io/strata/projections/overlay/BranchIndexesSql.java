@@ -19,41 +19,34 @@ final class BranchIndexesSql {
   static final List<String> METHODS = List.of("btree", "hash", "brin");
 
   /**
-   * A definition as PostgreSQL prints one of a branch's indexes after the table's name: a method, parenthesised
-   * columns or expression, perhaps a predicate. Anything else stored as a branch's index is refused before it
-   * reaches SQL (definitions are only ever the database's printing of a probe, {@link #PROBED}).
+   * A definition as PostgreSQL prints one of a branch's indexes after the table's name: a method, then column names
+   * (each as {@code quote_ident} prints it), nothing else. Anything else stored as a branch's index is refused before
+   * it reaches SQL.
    */
-  private static final Pattern DEFINED = Pattern.compile("(btree|hash|brin) \\(.+\\)( WHERE \\(.+\\))?");
+  private static final Pattern DEFINED = Pattern.compile(
+      "(btree|hash|brin) \\((?:[a-z_][a-z0-9_]*|\"(?:[^\"]|\"\")+\")(?:, (?:[a-z_][a-z0-9_]*|\"(?:[^\"]|\"\")+\"))*\\)");
 
   /** The temporary table an index is defined on first: dropped with the caller's transaction. */
   static final String PROBE = "strata_probe_index";
 
   /**
    * The probe's index as the database defined it: its definition after the table's name ({@code btree (customer)}),
-   * the node trees of its expressions and predicate (the columns they name, {@code :varattno n}), its plain columns'
-   * numbers, and the names of the probe's columns by number.
+   * its columns' numbers, and the names of the probe's columns by number.
    */
   static final String PROBED = """
-      select substr(d, strpos(d, ' USING ') + 7), coalesce(i.indexprs::text, '') || coalesce(i.indpred::text, ''),
-             i.indkey::text,
+      select substr(d, strpos(d, ' USING ') + 7), i.indkey::text,
              (select json_object_agg(a.attnum, a.attname)::text from pg_attribute a
                where a.attrelid = i.indrelid and a.attnum > 0 and not a.attisdropped)
         from pg_index i cross join lateral pg_get_indexdef(i.indexrelid) d
        where i.indexrelid = 'pg_temp.strata_probe_index_i'::regclass""";
 
-  /**
-   * Defines an index by {@code method} on the probe: on {@code columns} (names, quoted), or on {@code expression}
-   * (a client's text, one expression {@link BranchChecksSql#refusal} let through), only where {@code where} holds
-   * (the same; null: every row).
-   */
-  static String probe(String method, List<String> columns, String expression, String where) {
+  /** Defines an index by {@code method} on {@code columns} (names, quoted) on the probe. */
+  static String probe(String method, List<String> columns) {
     if (!METHODS.contains(method)) {
       throw new IllegalArgumentException("not a method a branch's index takes: " + method);
     }
     return "create index strata_probe_index_i on pg_temp." + PROBE + " using " + method + " ("
-        + (expression != null ? "(" + expression + ")"
-            : columns.stream().map(Sql::quote).collect(java.util.stream.Collectors.joining(", "))) + ")"
-        + (where != null ? " where (" + where + ")" : "");
+        + columns.stream().map(Sql::quote).collect(java.util.stream.Collectors.joining(", ")) + ")";
   }
 
   /** The overlay's index that holds {@code b}'s index {@code name}: a name of Strata's own, one per overlay. */

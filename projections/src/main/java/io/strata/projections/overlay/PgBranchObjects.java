@@ -190,8 +190,8 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
 
   @Override
   public Uni<DefinedRule> defineIndex(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
-      String method, List<String> indexed, String expression, String where) {
-    return rules.defineIndex(unit, table, columns, name, method, indexed, expression, where);
+      String method, List<String> indexed) {
+    return rules.defineIndex(unit, table, columns, name, method, indexed);
   }
 
   @Override

@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * The rules a branch adds to a table, in PostgreSQL ({@link PgBranchObjects} answers for them through this): CHECK
  * constraints — defined by the database on an empty probe, checked over every row the branch reads, then held by
- * its overlay — and indexes of its own, defined the same way and built on its overlay. The table is not touched.
+ * its overlay — and indexes of its own on its columns, defined the same way and built on its overlay. The table is
+ * not touched.
  */
 final class PgBranchRules {
   private static final String STRATA_OWN_DDL = PgBranchObjects.STRATA_OWN_DDL;
@@ -90,22 +91,15 @@ final class PgBranchRules {
   }
 
   Uni<DefinedRule> defineIndex(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
-      String method, List<String> indexed, String expression, String where) {
+      String method, List<String> indexed) {
     if (!BranchIndexesSql.METHODS.contains(method)) {
       return Uni.createFrom().failure(new Undefinable(name, "method '" + method + "' is not one a branch's index"
           + " takes: " + BranchIndexesSql.METHODS));
     }
-    // an expression and a predicate are a client's text: one expression each, which stays inside its parentheses
-    for (String text : java.util.Arrays.asList(expression, where)) {
-      String refused = text == null ? null : BranchChecksSql.refusal(text);
-      if (refused != null) {
-        return Uni.createFrom().failure(new Undefinable(name, refused.replace("a check", "an index's expression")));
-      }
-    }
     SqlConnection tx = PgUnit.of(unit);
-    // built on an empty temporary table of the branch's columns and types, the search path pinned (functions
-    // resolve among PostgreSQL's own): the database judges the method, the types (an operator class for each) and
-    // the expressions (immutable only), and prints the definition as the table's shape will read it
+    // built on an empty temporary table of the branch's columns and types: the database judges the method and the
+    // types (an operator class for each), and prints the definition as the table's shape reads it (the search path
+    // pinned as the shape reader pins it)
     String create = "drop table if exists pg_temp." + BranchIndexesSql.PROBE + "; create temporary table "
         + BranchIndexesSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
             .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
@@ -122,35 +116,16 @@ final class PgBranchRules {
         .chain(() -> tx.query(create).execute())
         .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
             .execute())
-        // sent alone (extended protocol): the client's text can be nothing but an expression
-        .chain(() -> tx.preparedQuery(BranchIndexesSql.probe(method, indexed, expression, where)).execute())
+        .chain(() -> tx.query(BranchIndexesSql.probe(method, indexed)).execute())
         .chain(() -> tx.query(BranchIndexesSql.PROBED).execute())
         .map(rows -> {
           Row r = rows.iterator().next();
-          String definition = r.getString(0);
-          if (definition.length() > MAX_CHECK_DEFINITION) {
-            throw new Undefinable(name, "its definition as the database prints it has " + definition.length()
-                + " characters, more than " + MAX_CHECK_DEFINITION);
-          }
-          java.util.Map<String, String> names = readNames(r.getString(3));
+          java.util.Map<String, String> names = readNames(r.getString(2));
           List<String> named = new ArrayList<>();
-          for (String number : r.getString(2).trim().split(" +")) {
-            if (!number.equals("0") && !named.contains(names.get(number))) {
-              named.add(names.get(number));
-            }
+          for (String number : r.getString(1).trim().split(" +")) {
+            named.add(names.get(number));
           }
-          java.util.regex.Matcher v = java.util.regex.Pattern.compile(":varattno (-?\\d+)").matcher(r.getString(1));
-          while (v.find()) {
-            String column = names.get(v.group(1));
-            if (column == null) {
-              throw new Undefinable(name, "it names the row as a whole or a system column: an index names the"
-                  + " table's columns");
-            }
-            if (!named.contains(column)) {
-              named.add(column);
-            }
-          }
-          TableShape.Constraint rule = new TableShape.Constraint(name, TableShape.INDEX, definition);
+          TableShape.Constraint rule = new TableShape.Constraint(name, TableShape.INDEX, r.getString(0));
           BranchIndexesSql.requireDefinition(rule);
           return new DefinedRule(rule, List.copyOf(named));
         })

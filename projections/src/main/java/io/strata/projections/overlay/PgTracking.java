@@ -180,11 +180,13 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   /**
-   * The index named $2 in the schema of table $1 (a regclass): whether it indexes that table, whether it is valid, and
-   * its definition after the table's name. No row: no relation of that name in the schema.
+   * The index named $2 in the schema of table $1 (a regclass): whether it indexes that table, whether it is valid, its
+   * definition after the table's name, and whether a session is building it now. No row: no relation of that name in
+   * the schema.
    */
   private static final String INDEX_NAMED = """
-      select coalesce(i.indrelid = $1::regclass, false), i.indisvalid, substr(d, strpos(d, ' USING ') + 7)
+      select coalesce(i.indrelid = $1::regclass, false), i.indisvalid, substr(d, strpos(d, ' USING ') + 7),
+             exists (select from pg_stat_progress_create_index p where p.index_relid = c.oid)
         from pg_class c left join pg_index i on i.indexrelid = c.oid
         cross join lateral pg_get_indexdef(c.oid) d
        where c.relname = $2 and c.relnamespace = (select relnamespace from pg_class where oid = $1::regclass)""";
@@ -195,17 +197,10 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     SqlConnection conn = PgUnit.of(unit);
     String qualified = OverlaySql.of(table).table();
     List<String> built = new ArrayList<>();
-    // one build of a table's indexes at a time (two merges bringing the same index would take each other's build in
-    // progress, invalid until it ends, for an interrupted one's leftover); the lock is the session's, let go below
-    Uni<Void> chain = conn.preparedQuery("select pg_try_advisory_lock(hashtextextended($1, 0))")
-        .execute(Tuple.of("strata.build_indexes." + qualified))
-        .invoke(rows -> {
-          if (!Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
-            throw new Busy("another merge is building indexes on table " + table.schema() + "." + table.table());
-          }
-        })
-        .chain(() -> conn.query("set lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute())
-        .replaceWithVoid();
+    // the search path pinned as the shape reader pins it: a definition is parsed as it was printed, and an index
+    // built before prints the same for the comparisons below
+    Uni<Void> chain = conn.query("set lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'; set search_path"
+        + " = pg_catalog, pg_temp").execute().replaceWithVoid();
     for (TableShape.Constraint index : indexes) {
       String drop = "drop index concurrently if exists " + Sql.quote(table.schema()) + "." + Sql.quote(index.name());
       chain = chain.chain(() -> conn.preparedQuery(INDEX_NAMED).execute(Tuple.of(qualified, index.name())))
@@ -221,20 +216,38 @@ public final class PgTracking implements Tracking<UnitOfWork> {
                   : Uni.createFrom().failure(new IndexRefused("table " + table.table() + " has an index '"
                       + index.name() + "' already, defined " + r.getString(2) + ", not " + index.definition()));
             }
-            // none, or one left invalid by a build interrupted before: built (again), CONCURRENTLY
+            if (r != null && Boolean.TRUE.equals(r.getBoolean(3))) {
+              // invalid because another session builds it right now (another merge bringing it): not taken over
+              return Uni.createFrom().failure(new Busy("another session is building index " + index.name()
+                  + " on table " + table.schema() + "." + table.table()));
+            }
+            // none, or one left invalid by a build interrupted or refused before: built (again), CONCURRENTLY
             Uni<Void> cleared = r == null ? Uni.createFrom().voidItem() : conn.query(drop).execute().replaceWithVoid();
             return cleared.chain(() -> conn.query(BranchIndexesSql.buildConcurrently(qualified, index)).execute())
-                .invoke(() -> built.add(index.name()))
-                .onFailure(e -> "0A000".equals(PgErrors.sqlState(e))).transform(e -> new IndexRefused(
-                    "the table's database does not build it CONCURRENTLY (" + PgErrors.message(e) + ")"))
-                .replaceWithVoid();
+                // IF NOT EXISTS passes over a build another session began meanwhile: valid now, or not built here
+                .chain(() -> conn.preparedQuery(INDEX_NAMED).execute(Tuple.of(qualified, index.name())))
+                .invoke(now -> {
+                  if (now.rowCount() == 0 || !Boolean.TRUE.equals(now.iterator().next().getBoolean(1))) {
+                    throw new Busy("another session is building index " + index.name() + " on table "
+                        + table.schema() + "." + table.table());
+                  }
+                  built.add(index.name());
+                })
+                .replaceWithVoid()
+                // a row of the table the index cannot hold (an entry too large, a value its operator class refuses):
+                // the database's word, the invalid leftover dropped (when no old transaction holds it back)
+                .onFailure(e -> PgErrors.hasStateClass(e, "22") || PgErrors.hasStateClass(e, "23")
+                    || PgErrors.hasStateClass(e, "54") || "0A000".equals(PgErrors.sqlState(e)))
+                .recoverWithUni(e -> conn.query(drop).execute().onFailure().recoverWithNull()
+                    .chain(() -> Uni.createFrom().failure(new IndexRefused("the table's rows refused it: "
+                        + PgErrors.message(e)))));
           });
     }
     return chain
         .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema() + "."
             + table.table() + " stayed locked by other sessions, or a transaction older than the build stayed open, for "
             + lockTimeout.toMillis() + " ms"))
-        .onTermination().call(() -> conn.query("reset lock_timeout; select pg_advisory_unlock_all()").execute()
+        .onTermination().call(() -> conn.query("reset lock_timeout; reset search_path").execute()
             .onFailure().recoverWithNull())
         .map(x -> List.copyOf(built));
   }

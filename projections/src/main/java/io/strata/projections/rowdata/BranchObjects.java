@@ -95,17 +95,15 @@ public interface BranchObjects<X> {
   Uni<DefinedRule> defineCheck(X tx, List<io.strata.events.TableColumn> columns, String name, String check);
 
   /**
-   * Defines an index {@code name} by {@code method} on columns {@code indexed}, or on {@code expression} (a client's
-   * text), perhaps only where {@code where} holds (a client's text; null: every row), of a branch of columns {@code
-   * columns}, in a transaction of {@code tx}'s it rolls back to where it was: the rule of kind {@link
-   * TableShape#INDEX} whose definition is as the database prints it ({@code btree (c)}, {@code btree (lower(c)) WHERE
-   * (q > 0)}), and the columns it names. A method the branch's indexes do not take, a type without an operator class
-   * for it, an expression or predicate that is not one immutable expression of PostgreSQL's own functions, or a
-   * partitioned table (whose indexes are not built CONCURRENTLY when the branch merges into the default one):
+   * Defines an index {@code name} by {@code method} on columns {@code indexed} (stored names) of a branch of columns
+   * {@code columns}, in a transaction of {@code tx}'s it rolls back to where it was: the rule of kind {@link
+   * TableShape#INDEX} whose definition is the method and columns as the database prints them ({@code btree (c)}),
+   * and the columns it names. A method the branch's indexes do not take, a type without an operator class for it,
+   * or a partitioned table (whose indexes are not built CONCURRENTLY when the branch merges into the default one):
    * {@link Undefinable}.
    */
   Uni<DefinedRule> defineIndex(X tx, TrackedTable table, List<io.strata.events.TableColumn> columns, String name,
-      String method, List<String> indexed, String expression, String where);
+      String method, List<String> indexed);
 
   /** A rule (a CHECK constraint, or an index) as the database defined it, and the columns it names. */
   record DefinedRule(TableShape.Constraint constraint, List<String> columns) {}

@@ -135,11 +135,12 @@ public interface Tracking<X> {
    * Builds indexes {@code indexes} (a branch's, rules of kind {@link TableShape#INDEX}, merged into the default
    * branch) on the table itself without holding its writers: each {@code CREATE INDEX CONCURRENTLY} under its own
    * name, on {@code conn} outside any transaction, its waits for locks and older transactions at most {@code
-   * lockTimeout} each ({@link Busy}; also while another session builds the table's indexes through this). An index
-   * of the name the table has already, built as given, is kept (a build interrupted before and retried); one left
-   * invalid by an interrupted or timed-out build (PostgreSQL keeps it, enforcing nothing) is dropped and built
-   * again. A method the table's kind does not build CONCURRENTLY (a partitioned table), or a name another object has:
-   * {@link IndexRefused}. Answers the names of those it built. The DDL guard follows each build.
+   * lockTimeout} each ({@link Busy}; also while another session builds an index of the name). An index of the name
+   * the table has already, built as given, is kept (a build interrupted before and retried); one left invalid by an
+   * interrupted or timed-out build (PostgreSQL keeps it, enforcing nothing) is dropped and built again. A name
+   * another object has, a row of the table the index cannot hold (an entry too large), or a table whose kind is not
+   * indexed CONCURRENTLY (a partitioned one): {@link IndexRefused}. Answers the names of those it built. The DDL
+   * guard follows each build.
    */
   Uni<List<String>> buildIndexes(X conn, TrackedTable table, List<TableShape.Constraint> indexes,
       java.time.Duration lockTimeout);

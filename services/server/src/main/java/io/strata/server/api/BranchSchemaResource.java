@@ -80,10 +80,9 @@ public class BranchSchemaResource {
     String first = b.operations().isEmpty() || b.operations().get(0) == null ? null : b.operations().get(0).op();
     for (int i = 0; i < b.operations().size() && !ADD_INDEX.equals(first); i++) {
       Requests.SchemaOperation o = b.operations().get(i);
-      if (o != null && (o.columns() != null || o.method() != null || o.unique() != null || o.expression() != null
-          || o.where() != null)) {
-        throw StrataException.invalid("operations[" + i + "]", "columns, expression, where, method and unique are "
-            + ADD_INDEX + "'s alone");
+      if (o != null && (o.columns() != null || o.method() != null || o.unique() != null)) {
+        throw StrataException.invalid("operations[" + i + "]", "columns, method and unique are " + ADD_INDEX
+            + "'s alone");
       }
     }
     if (DROP_COLUMN.equals(first)) {
@@ -199,10 +198,9 @@ public class BranchSchemaResource {
       }
       if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
           || o.dropDefault() != null || o.check() != null) {
-        throw StrataException.invalid(at, ADD_INDEX + " takes an index's name, columns or expression, where and method"
-            + " alone");
+        throw StrataException.invalid(at, ADD_INDEX + " takes an index's name, columns and method alone");
       }
-      indexes.add(new BranchConstraintCommands.NewIndex(o.name(), o.columns(), o.method(), o.expression(), o.where()));
+      indexes.add(new BranchConstraintCommands.NewIndex(o.name(), o.columns(), o.method()));
     }
     return indexes;
   }
@@ -228,7 +226,7 @@ public class BranchSchemaResource {
       }
       if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
           || o.dropDefault() != null || o.check() != null || o.columns() != null || o.method() != null
-          || o.unique() != null || o.expression() != null || o.where() != null) {
+          || o.unique() != null) {
         throw StrataException.invalid(at, op + " takes " + whose + " name alone");
       }
       names.add(o.name());

@@ -54,12 +54,12 @@ public final class Requests {
    * {@code rename_column} with the name of a column the branch shows (but for the key) and its {@code new_name},
    * {@code add_constraint} with a CHECK constraint's {@code name} and its {@code check} expression, {@code
    * drop_constraint} with the name of a check the branch added, {@code add_index} with an index's {@code name},
-   * its {@code columns} or one {@code expression}, its {@code method} (default btree) and a {@code where}
-   * predicate (none: every row), {@code drop_index} with the name of an index the branch added.
+   * its {@code columns} and {@code method} (default btree), {@code drop_index} with the name of an index the branch
+   * added.
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,
       @JsonProperty("default") JsonNode defaultValue, String newName, Boolean dropDefault, String check,
-      List<String> columns, String method, Boolean unique, String expression, String where) {}
+      List<String> columns, String method, Boolean unique) {}
 
   public record Resolution(String table, JsonNode key, String field, String take, JsonNode value) {}
 

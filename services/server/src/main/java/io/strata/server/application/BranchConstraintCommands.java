@@ -96,11 +96,8 @@ public class BranchConstraintCommands {
   /** The most columns an index of a branch's has. */
   static final int MAX_INDEX_COLUMNS = 32;
 
-  /**
-   * An index a client asks for: its name, the columns it indexes (as the branch shows them) or one expression over
-   * them, its method, and a predicate (null: every row).
-   */
-  public record NewIndex(String name, List<String> columns, String method, String expression, String where) {}
+  /** An index a client asks for: its name, the columns it indexes (as the branch shows them) and its method. */
+  public record NewIndex(String name, List<String> columns, String method) {}
 
   /**
    * Adds indexes {@code indexes} to {@code table} on {@code branch}: each defined by the table's database first (its
@@ -119,7 +116,7 @@ public class BranchConstraintCommands {
       for (int i = 0; i < indexes.size(); i++) {
         NewIndex x = indexes.get(i);
         List<String> stored = new ArrayList<>();
-        for (int j = 0; x.columns() != null && j < x.columns().size(); j++) {
+        for (int j = 0; j < x.columns().size(); j++) {
           String column = x.columns().get(j);
           if (!storedOf.containsKey(column)) {
             throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
@@ -128,12 +125,11 @@ public class BranchConstraintCommands {
           stored.add(storedOf.get(column));
         }
         String method = x.method() == null ? INDEX_METHODS.get(0) : x.method();
-        // defined over the stored names (an expression naming a renamed column by the name the branch shows finds
-        // none; by its stored name, the decider refuses it, as it does a check's)
+        // defined over the stored names (the decider refuses a renamed column by its stored name, as a check's)
         chain = chain.chain(() -> backends.begin(repository, t.storage())
             .chain(open -> open.unit().roles().branchObjects().defineIndex(open.unit(),
                     io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), t.columnsOn(branch), x.name(),
-                    method, stored, x.expression(), x.where())
+                    method, stored)
                 .onTermination().call(open::rollback))
             .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
                 "index '" + x.name() + "': " + e.getMessage(), Map.of("table", table, "index", x.name())))
@@ -147,7 +143,13 @@ public class BranchConstraintCommands {
         Commands.AddBranchConstraints command = new Commands.AddBranchConstraints(table, branch, defined, named,
             validateOnly);
         return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
-            (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined), ctx, answer);
+            (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined)
+                // a row the branch wrote that the index cannot hold (an entry too large for a btree page)
+                .onFailure(e -> PgErrors.hasStateClass(e, "54") || PgErrors.hasStateClass(e, "22"))
+                .transform(e -> new StrataException(ErrorCode.ValidationError, "table '" + table + "' on branch '"
+                    + branch + "': a row the branch wrote cannot be indexed so: " + PgErrors.message(e)
+                    + "; nothing changed", Map.of("table", table, "branch", branch))),
+            ctx, answer);
       });
     });
   }
@@ -182,32 +184,19 @@ public class BranchConstraintCommands {
     for (int i = 0; i < indexes.size(); i++) {
       NewIndex x = indexes.get(i);
       String at = "operations[" + i + "]";
-      if ((x.columns() == null) == (x.expression() == null)) {
-        throw StrataException.invalid(at, "an index has columns or an expression (one of them)");
-      }
-      if (x.columns() != null && (x.columns().isEmpty() || x.columns().size() > MAX_INDEX_COLUMNS
+      if (x.columns() == null || x.columns().isEmpty() || x.columns().size() > MAX_INDEX_COLUMNS
           || x.columns().stream().anyMatch(c -> c == null || c.isEmpty() || c.length() > 63)
-          || x.columns().stream().distinct().count() != x.columns().size())) {
+          || x.columns().stream().distinct().count() != x.columns().size()) {
         throw StrataException.invalid(at + ".columns", "the names of 1-" + MAX_INDEX_COLUMNS + " distinct columns"
             + " the branch shows, in the index's order");
       }
-      requireExpressionText(at + ".expression", x.expression());
-      requireExpressionText(at + ".where", x.where());
       if (x.method() != null && !INDEX_METHODS.contains(x.method())) {
         throw StrataException.invalid(at + ".method", "one of " + INDEX_METHODS + " (default " + INDEX_METHODS.get(0)
             + ")");
       }
-      if ("hash".equals(x.method()) && x.columns() != null && x.columns().size() != 1) {
+      if ("hash".equals(x.method()) && x.columns().size() != 1) {
         throw StrataException.invalid(at + ".columns", "a hash index has one column");
       }
-    }
-  }
-
-  /** Refuses an expression's text (none is fine) that is blank, too long or holds a NUL (422). */
-  private static void requireExpressionText(String field, String text) {
-    if (text != null && (text.isBlank() || text.length() > MAX_CHECK_LENGTH || text.indexOf('\u0000') >= 0)) {
-      throw StrataException.invalid(field, "one expression over the branch's columns, 1-" + MAX_CHECK_LENGTH
-          + " characters");
     }
   }
 

@@ -91,11 +91,6 @@ class BranchIndexTest {
     change(repo, "dev", index("by_order", List.of("order"), "brin")).statusCode(200)
         .body("indexes.size()", equalTo(2));
     assertThat(overlayIndexes(repo, "dev")).containsExactly("brin (\"order\")", "btree (customer, \"order\")");
-    // one expression, and a predicate: as the database prints them
-    change(repo, "dev", Map.of("op", "add_index", "name", "by_lower", "expression", "lower(customer)",
-        "where", "\"order\" > 10")).statusCode(200)
-        .body("indexes.find { it.name == 'by_lower' }.definition", equalTo("btree (lower(customer)) WHERE (\"order\" > 10)"));
-    change(repo, "dev", Map.of("op", "drop_index", "name", "by_lower")).statusCode(200);
     assertThat(indexDefinitions(repo, "dev")).contains("by_customer: btree (customer, \"order\")",
         "by_order: brin (\"order\")");
     // the table and the default branch are untouched
@@ -156,8 +151,6 @@ class BranchIndexTest {
       post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
     }
     change(repo, "dev", index("orders_by_customer", List.of("customer"), null)).statusCode(200);
-    change(repo, "dev", Map.of("op", "add_index", "name", "orders_by_big_qty", "expression", "(qty * 2)",
-        "where", "qty > 100")).statusCode(200);
     // an index of a column the branch added, whose method's name the table has as a column too
     change(repo, "dev", Map.of("op", "add_column", "name", "region", "type", "text")).statusCode(200);
     change(repo, "dev", index("orders_by_region", List.of("region"), "hash")).statusCode(200);
@@ -167,9 +160,7 @@ class BranchIndexTest {
     // into another branch: its overlay gains it
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/other/merge", repo).then()
         .statusCode(200);
-    assertThat(overlayIndexes(repo, "other")).containsExactlyInAnyOrder("btree (customer)",
-        "btree (((qty * 2))) WHERE (qty > 100)",
-        "hash (region)");
+    assertThat(overlayIndexes(repo, "other")).containsExactlyInAnyOrder("btree (customer)", "hash (region)");
     // the same name defined otherwise on both: schema_schema, settled by theirs
     change(repo, "rival", index("orders_by_customer", List.of("qty"), null)).statusCode(200);
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/rival/merge", repo).then()
@@ -178,9 +169,7 @@ class BranchIndexTest {
         .body("details.schema_conflicts[0].ours", equalTo("btree (qty)"));
     json().body(Map.of("source", "dev", "schema_strategy", "theirs"))
         .post("/api/v1/repositories/{r}/branches/rival/merge", repo).then().statusCode(200);
-    assertThat(overlayIndexes(repo, "rival")).containsExactlyInAnyOrder("btree (customer)",
-        "btree (((qty * 2))) WHERE (qty > 100)",
-        "hash (region)");
+    assertThat(overlayIndexes(repo, "rival")).containsExactlyInAnyOrder("btree (customer)", "hash (region)");
 
     // into the default branch, while a transaction older than the build holds its snapshot: the build waits for it
     // no longer than the migration lock timeout, then the merge is refused and the table keeps no valid index of
@@ -217,7 +206,7 @@ class BranchIndexTest {
         + " cross join lateral pg_get_indexdef(i.indexrelid) d where i.indrelid = 'public." + t + "'::regclass"
         + " and i.indexrelid::regclass::text = 'orders_by_customer'")).containsExactly("btree (customer) true");
     assertThat(indexDefinitions(repo, "main")).contains("orders_by_customer: btree (customer)",
-        "orders_by_region: hash (region)", "orders_by_big_qty: btree (((qty * 2))) WHERE (qty > 100)");
+        "orders_by_region: hash (region)");
     assertThat(Api.count(pool, "select count(*) from public." + t + " where id = 500")).isEqualTo(1);
     // the column named like a method is no column of the hash index: the branch drops it
     change(repo, "dev", Map.of("op", "drop_column", "name", "hash")).statusCode(200);
@@ -233,6 +222,17 @@ class BranchIndexTest {
     json().body(Map.of("source", "clash")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
         .statusCode(422).body("message", containsString("has an object named"));
     sql(pool, "drop table public.clash_" + t);
+    // a row of the table the index cannot hold (an entry larger than a btree page takes): 422 with the database's
+    // word, no invalid index left behind
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "huge", "from", "main")).statusCode(201);
+    change(repo, "huge", index("orders_by_region_b", List.of("region"), null)).statusCode(200);
+    commit(repo, "huge", "index regions");
+    sql(pool, "update public." + t + " set region = (select string_agg(md5(g::text), '') from generate_series(1, 400) g)"
+        + " where id = 1");
+    json().body(Map.of("source", "huge")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(422).body("message", containsString("refused it"));
+    assertThat(rows(pool, "select coalesce(to_regclass('public.orders_by_region_b')::text, 'none')"))
+        .containsExactly("none");
   }
 
   @Test
@@ -254,20 +254,10 @@ class BranchIndexTest {
     change(repo, "dev", index("i1", "customer", null)).statusCode(400);
     // a type without an operator class for the method: the database's word, 422
     change(repo, "dev", index("i1", List.of("doc"), null)).statusCode(422).body("message", containsString("i1"));
-    // an expression or predicate: one immutable expression of the branch's columns, PostgreSQL's own functions only
-    for (Map<String, ?> bad : List.<Map<String, ?>>of(
-        Map.of("expression", "now()"), Map.of("expression", "random() > 0"),
-        Map.of("expression", "lower(customer)); drop table x; --"), Map.of("expression", "lower(customer) -- x"),
-        Map.of("expression", "$$x$$"), Map.of("expression", "nope(customer)"), Map.of("expression", "lower(nope)"),
-        Map.of("columns", List.of("customer"), "where", "id in (select 1)"),
-        Map.of("columns", List.of("customer"), "where", "pg_sleep(1) is null"),
-        Map.of("columns", List.of("customer"), "expression", "lower(customer)"), Map.of("where", "id > 0"),
-        Map.of("expression", "t.ctid is null"), Map.of("expression", "(" + "x".repeat(2001) + ")"))) {
-      Map<String, Object> op = new HashMap<>(bad);
-      op.put("op", "add_index");
-      op.put("name", "i2");
-      change(repo, "dev", op).statusCode(422);
-    }
+    // no expression nor predicate (not built: the client's text would reach the table's database)
+    change(repo, "dev", Map.of("op", "add_index", "name", "i2", "expression", "lower(customer)")).statusCode(400);
+    change(repo, "dev", Map.of("op", "add_index", "name", "i2", "columns", List.of("customer"), "where", "id > 0"))
+        .statusCode(400);
     // unique is not built on a branch; fields of other operations are refused
     change(repo, "dev", Map.of("op", "add_index", "name", "i1", "columns", List.of("customer"), "unique", true))
         .statusCode(422).body("message", containsString("unique"));
