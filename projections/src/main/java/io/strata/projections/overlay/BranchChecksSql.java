@@ -31,6 +31,32 @@ final class BranchChecksSql {
         and k.contype = 'c' and k.convalidated and not k.connoinherit""";
 
   /**
+   * The first object the probe's constraint depends on that is not PostgreSQL's own, described (no row: none): a
+   * function, operator, type or collation of another schema than {@code pg_catalog} (a type of the probe's columns,
+   * or their elements', excepted: an enum of the table's schema compared with a literal), or any other relation (a
+   * {@code regclass} literal would pin it: its drop would be refused). Read from the dependencies PostgreSQL recorded
+   * when it parsed the expression, which nothing has evaluated yet.
+   */
+  static final String FOREIGN_REFERENCE = """
+      with probe as (select 'pg_temp.strata_probe_check'::regclass as rel),
+           own_types as (select a.atttypid as t from pg_attribute a, probe where a.attrelid = probe.rel and a.attnum > 0
+                         union select y.typelem from pg_attribute a join pg_type y on y.oid = a.atttypid, probe
+                          where a.attrelid = probe.rel and a.attnum > 0)
+      select pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid)
+        from pg_depend d, probe
+       where d.classid = 'pg_constraint'::regclass
+         and d.objid = (select k.oid from pg_constraint k where k.conrelid = probe.rel and k.conname = 'strata_probe')
+         and not (d.refclassid = 'pg_class'::regclass and d.refobjid = probe.rel)
+         and not (d.refclassid = 'pg_type'::regclass and d.refobjid in (select t from own_types))
+         and coalesce(case d.refclassid
+               when 'pg_proc'::regclass then (select pronamespace from pg_proc where oid = d.refobjid)
+               when 'pg_operator'::regclass then (select oprnamespace from pg_operator where oid = d.refobjid)
+               when 'pg_type'::regclass then (select typnamespace from pg_type where oid = d.refobjid)
+               when 'pg_collation'::regclass then (select collnamespace from pg_collation where oid = d.refobjid)
+             end, 0) <> 'pg_catalog'::regnamespace
+       limit 1""";
+
+  /**
    * Why a client's CHECK text is refused before the database sees it (null: it is not): it must be one
    * expression that stays inside the {@code CHECK ( … )} it is put in — no statement separator, comment, dollar
    * quote or backslash escape, quotes closed, parentheses balanced and never closed below the expression's own

@@ -43,13 +43,26 @@ final class PgBranchRules {
     // the expression, one balanced parenthesised expression (BranchChecksSql.refusal), parsed by the database in
     // one ALTER TABLE of an empty temporary table, sent alone: nothing in it is evaluated, and only its printed
     // form is kept
+    // NOT VALID: nothing is prepared to run yet (validating prepares the expression, folding its constants, which
+    // runs the functions they are given to) until the references below are known to be PostgreSQL's own
     String add = "alter table pg_temp." + BranchChecksSql.PROBE + " add constraint " + BranchChecksSql.PROBE_CONSTRAINT
-        + " check (" + check + ")";
+        + " check (" + check + ") not valid";
     return tx.query("savepoint strata_check").execute()
         .chain(() -> tx.query(create).execute())
         .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
             .execute())
         .chain(() -> tx.preparedQuery(add).execute())
+        // before anything in it is evaluated (the immutability probe below folds constants): PostgreSQL's own
+        // functions, operators, types and collations only, and no other relation
+        .chain(() -> tx.query(BranchChecksSql.FOREIGN_REFERENCE).execute())
+        .invoke(rows -> {
+          if (rows.rowCount() > 0) {
+            throw new Undefinable(name, "it names " + rows.iterator().next().getString(0) + ", which is not"
+                + " PostgreSQL's own: a check reads the row's columns with PostgreSQL's own functions and operators");
+          }
+        })
+        .chain(() -> tx.query("alter table pg_temp." + BranchChecksSql.PROBE + " validate constraint "
+            + BranchChecksSql.PROBE_CONSTRAINT).execute())
         .chain(() -> tx.query(BranchChecksSql.PROBED).execute())
         .chain(rows -> {
           if (rows.rowCount() != 1) {

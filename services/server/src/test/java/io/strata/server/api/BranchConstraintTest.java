@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -200,6 +201,17 @@ class BranchConstraintTest {
     change(repo, "dev", check("evil", "note <> current_user")).statusCode(422);
     change(repo, "dev", check("evil", "nextval('x') > 0")).statusCode(422);
     change(repo, "dev", check("evil", "orders is not null")).statusCode(422);
+    // functions, operators and types of other schemas, and other relations (a regclass literal would pin them), are
+    // refused before anything in the text is evaluated: an immutable function given a constant is never run
+    sql(pool, "create schema if not exists hostile_fns");
+    sql(pool, "create or replace function hostile_fns.boom(int) returns int language plpgsql immutable as"
+        + " 'begin raise exception ''boom ran''; end'");
+    change(repo, "dev", check("evil", "hostile_fns.boom(1) > qty")).statusCode(422)
+        .body("message", containsString("hostile_fns.boom")).body("message", not(containsString("boom ran")));
+    change(repo, "dev", check("evil", "hostile_fns.boom(qty) > 0")).statusCode(422)
+        .body("message", containsString("not PostgreSQL's own"));
+    change(repo, "dev", check("evil", "'strata_meta.tables'::regclass::oid <> 0")).statusCode(422)
+        .body("message", containsString("strata_meta.tables"));
     change(repo, "dev", check("has_note", "qty > 0")).statusCode(422).body("message", containsString("has_note"));
     change(repo, "dev", check("c", "nope > 0")).statusCode(422);
     change(repo, "dev", check("strata_x", "qty > 0")).statusCode(422);
