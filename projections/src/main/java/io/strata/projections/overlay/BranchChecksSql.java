@@ -33,15 +33,18 @@ final class BranchChecksSql {
   /**
    * The first object the probe's constraint depends on that is not PostgreSQL's own, described (no row: none): a
    * function, operator, type or collation of another schema than {@code pg_catalog} (a type of the probe's columns,
-   * or their elements', excepted: an enum of the table's schema compared with a literal), or any other relation (a
+   * or their elements', excepted: an enum of the table's schema compared with a literal; never a domain, whose own
+   * CHECK would run whatever functions it calls), or any other relation (a
    * {@code regclass} literal would pin it: its drop would be refused). Read from the dependencies PostgreSQL recorded
    * when it parsed the expression, which nothing has evaluated yet.
    */
   static final String FOREIGN_REFERENCE = """
       with probe as (select 'pg_temp.strata_probe_check'::regclass as rel),
-           own_types as (select a.atttypid as t from pg_attribute a, probe where a.attrelid = probe.rel and a.attnum > 0
-                         union select y.typelem from pg_attribute a join pg_type y on y.oid = a.atttypid, probe
-                          where a.attrelid = probe.rel and a.attnum > 0)
+           own_types as (select y.oid as t from pg_attribute a join pg_type y on y.oid = a.atttypid, probe
+                          where a.attrelid = probe.rel and a.attnum > 0 and y.typtype <> 'd'
+                         union select e.oid from pg_attribute a join pg_type y on y.oid = a.atttypid
+                           join pg_type e on e.oid = y.typelem, probe
+                          where a.attrelid = probe.rel and a.attnum > 0 and e.typtype <> 'd')
       select pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid)
         from pg_depend d, probe
        where d.classid = 'pg_constraint'::regclass

@@ -224,10 +224,18 @@ public final class PgTracking implements Tracking<UnitOfWork> {
             // none, or one left invalid by a build interrupted or refused before: built (again), CONCURRENTLY
             Uni<Void> cleared = r == null ? Uni.createFrom().voidItem() : conn.query(drop).execute().replaceWithVoid();
             return cleared.chain(() -> conn.query(BranchIndexesSql.buildConcurrently(qualified, index)).execute())
-                // IF NOT EXISTS passes over a build another session began meanwhile: valid now, or not built here
+                // IF NOT EXISTS passes over an object of the name another session made meanwhile: the index as
+                // defined, on this table and valid, or not built here
                 .chain(() -> conn.preparedQuery(INDEX_NAMED).execute(Tuple.of(qualified, index.name())))
                 .invoke(now -> {
-                  if (now.rowCount() == 0 || !Boolean.TRUE.equals(now.iterator().next().getBoolean(1))) {
+                  Row n = now.rowCount() == 0 ? null : now.iterator().next();
+                  if (n != null && (!Boolean.TRUE.equals(n.getBoolean(0)) || Boolean.TRUE.equals(n.getBoolean(1))
+                      && !index.definition().equals(n.getString(2)))) {
+                    throw new IndexRefused("another session made an object named '" + index.name() + "' meanwhile,"
+                        + " not this index (" + (Boolean.TRUE.equals(n.getBoolean(0)) ? "defined " + n.getString(2)
+                        : "not an index of table " + table.table()) + ")");
+                  }
+                  if (n == null || !Boolean.TRUE.equals(n.getBoolean(1))) {
                     throw new Busy("another session is building index " + index.name() + " on table "
                         + table.schema() + "." + table.table());
                   }

@@ -212,6 +212,13 @@ class BranchConstraintTest {
         .body("message", containsString("not PostgreSQL's own"));
     change(repo, "dev", check("evil", "'strata_meta.tables'::regclass::oid <> 0")).statusCode(422)
         .body("message", containsString("strata_meta.tables"));
+    // a domain is never taken as a column's own type: its CHECK would run whatever it calls on the branch's values
+    sql(pool, "create domain hostile_fns.checked_int as int check (hostile_fns.boom(value) > 0)");
+    trackNew(pool, repo, "domained", "id int primary key, v hostile_fns.checked_int", "select 1, null where false");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "main")).statusCode(201);
+    json().body(Map.of("operations", List.of(check("evil", "(v + 1)::hostile_fns.checked_int is not null"))))
+        .post("/api/v1/repositories/{r}/branches/dev2/tables/domained/schema", repo).then().statusCode(422)
+        .body("message", containsString("checked_int"));
     change(repo, "dev", check("has_note", "qty > 0")).statusCode(422).body("message", containsString("has_note"));
     change(repo, "dev", check("c", "nope > 0")).statusCode(422);
     change(repo, "dev", check("strata_x", "qty > 0")).statusCode(422);
