@@ -1,5 +1,7 @@
 package io.strata.projections.overlay;
 
+import static io.strata.projections.overlay.SqlTemplate.fill;
+
 import io.strata.events.TableShape;
 import io.strata.projections.postgres.Sql;
 import java.util.stream.Collectors;
@@ -143,9 +145,40 @@ final class BranchChecksSql {
 
   /** Has {@code b}'s overlay hold the rows the branch writes to {@code c} (one statement, as {@link #violating}). */
   static String hold(OverlaySql b, TableShape.Constraint c) {
+    return hold(b, c, false);
+  }
+
+  /**
+   * {@link #hold(OverlaySql, TableShape.Constraint)}; {@code pending}: NOT VALID, the rows the overlay holds already
+   * not looked at — a merge that carries the check lists those of the branch's rows that fail it as conflicts
+   * ({@code constraint_violation}) and validates it when it concludes ({@link #pending}, {@link #validate}).
+   */
+  static String hold(OverlaySql b, TableShape.Constraint c, boolean pending) {
     String constraint = Sql.quote(overlayConstraint(c.name()));
     return "alter table " + b.overlay() + " drop constraint if exists " + constraint + ", add constraint "
-        + constraint + " check (__deleted or " + expression(c) + ")";
+        + constraint + " check (__deleted or " + expression(c) + ")" + (pending ? " not valid" : "");
+  }
+
+  /** The overlay constraint names among $1 (text[]) that {@code b}'s overlay holds NOT VALID: checks pending. */
+  static String pending(OverlaySql b) {
+    return "select conname::text from pg_constraint where conrelid = to_regclass(" + OverlaySql.literal(b.overlay())
+        + ") and contype = 'c' and not convalidated and conname = any($1::text[]) order by conname";
+  }
+
+  /**
+   * Validates every check of Strata's own that {@code b}'s overlay holds NOT VALID (a merge's, pending): a row of the
+   * overlay that fails one fails it (23514). T's own checks, copied NOT VALID to hold what the branch writes, stay.
+   */
+  static String validate(OverlaySql b) {
+    return fill("""
+        do $strata_v$ declare c text; begin
+          for c in select conname from pg_constraint where conrelid = to_regclass({overlay_literal}) and contype = 'c'
+                     and not convalidated and conname like 'strata\\_check\\_%' order by conname loop
+            execute format('alter table {overlay_in_format} validate constraint %I', c);
+          end loop;
+        end $strata_v$""",
+        "overlay_literal", OverlaySql.literal(b.overlay()),
+        "overlay_in_format", b.overlay().replace("'", "''").replace("%", "%%"));
   }
 
   /** Drops the overlay's hold of the branch's CHECK {@code name}. */

@@ -263,6 +263,28 @@ final class MergeSql {
   }
 
   /**
+   * Makes every row the branch shows (after the merge's writes) that fails CHECK {@code c} — one the merge carries —
+   * a {@code constraint_violation} conflict: the row keeps its values (ours, merged), {@code fields} the columns
+   * the check names, {@code refused_by} the check's name. A key the plan has already conflicting stays as it is; one
+   * it merged without conflict (a dry run's: no overlay constraint refused it) becomes the violation. One statement;
+   * the expression, as the database printed it, can be nothing but an expression (see {@link
+   * BranchChecksSql#violating}).
+   */
+  String markViolations(io.strata.events.TableShape.Constraint c, List<String> columns) {
+    String fields = columns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
+    return fill("""
+        with failing as (select {key_array} as key, to_jsonb(s.*) as row from {state} s where not {expression}),
+        marked as (update {plan} p set kind = 'constraint_violation', fields = {fields}, refused_by = {name},
+                     settled = false
+                   from failing f where p.key = f.key and p.kind is null returning p.key)
+        insert into {plan} (key, base, ours, theirs, merged, kind, fields, refused_by, settled)
+        select f.key, null, f.row, null, f.row, 'constraint_violation', {fields}, {name}, false
+        from failing f where not exists (select from {plan} p where p.key = f.key)""",
+        "key_array", s.keyArray("s"), "state", s.state(), "expression", BranchChecksSql.expression(c),
+        "plan", plan(), "fields", fields, "name", OverlaySql.literal(c.name()));
+  }
+
+  /**
    * Records the rows the merge wrote as the branch's staged working changes, each with its first
    * before-image (ours), as a REST write is recorded: for a merge that stops before its commit.
    */

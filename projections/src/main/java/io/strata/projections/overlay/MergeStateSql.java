@@ -116,8 +116,10 @@ final class MergeStateSql {
    * table refused, or an add_add resolved whole) takes the chosen side's row (a value: a JSON object of
    * the row's columns, null for none). Otherwise the branch's current row takes the chosen side's value
    * in each resolved column (a value without a column: a JSON object gives columns their values, anything
-   * else is every conflicting column's value), so edits made during the merge stay. An image always keeps
-   * the conflict's key.
+   * else is every conflicting column's value), so edits made during the merge stay. A {@code constraint_violation}
+   * takes a value only ({@link #unfitForViolations}): an object over the current row, null for none, or one field's,
+   * and is resolved once written (the overlay holds the write to the check). An image always keeps the conflict's
+   * key.
    */
   String createResolution() {
     String side = "(case $3 when 'ours' then c.ours when 'theirs' then c.theirs when 'base' then c.base end)";
@@ -126,7 +128,11 @@ final class MergeStateSql {
         select x.key, case when x.image is null then null else x.image || {key_object} end as image, x.fields
         from (
           select c.key,
-                 case when {row_level} or c.kind = 'add_add' and $2::text is null
+                 case when c.kind = 'constraint_violation' and $2::text is not null
+                        then jsonb_set(cur.row, array[$2::text], $4::text::jsonb)
+                      when c.kind = 'constraint_violation'
+                        then case when $4::text::jsonb = 'null'::jsonb then null else cur.row || $4::text::jsonb end
+                      when {row_level} or c.kind = 'add_add' and $2::text is null
                         then case when $3 = 'value' then nullif($4::text::jsonb, 'null'::jsonb) else {side} end
                       when $3 = 'value' and $2::text is null and jsonb_typeof($4::text::jsonb) = 'object'
                         then cur.row || $4::text::jsonb
@@ -136,7 +142,8 @@ final class MergeStateSql {
                       else cur.row || coalesce((select jsonb_object_agg(f, {side} -> f) from unnest(c.fields) f
                                                 where $2::text is null or f = $2), '{}'::jsonb)
                  end as image,
-                 case when $2::text is null or {row_level} then array[]::text[] else array_remove(c.fields, $2) end as fields
+                 case when $2::text is null or {row_level} or c.kind = 'constraint_violation' then array[]::text[]
+                      else array_remove(c.fields, $2) end as fields
           from {conflicts} c
           cross join lateral jsonb_populate_record(null::{row_type}, {key_object_c}) kr
           left join lateral (select to_jsonb(x.*) as row from {state} x where {key_match} limit 1) cur on true
@@ -145,6 +152,21 @@ final class MergeStateSql {
         "resolution", resolution(), "key_object", s.keyObject("x.key"), "row_level", ROW_LEVEL, "side", side,
         "conflicts", m.conflicts(), "table", s.table(), "row_type", s.rowType(), "key_object_c", s.keyObject("c.key"), "state", s.state(),
         "key_match", s.keyMatch("x", "kr"));
+  }
+
+  /**
+   * How many {@code constraint_violation} conflicts the resolution ($1 key, $2 field, $3 take, $4 value, as {@link
+   * #createResolution}) would resolve otherwise than with values (refused): a side's row would fail the check again
+   * (ours is the row that fails it; the source never had it), so the client gives the row's new values — an object
+   * over its current ones, or null to delete it — or one field's.
+   */
+  String unfitForViolations() {
+    return fill("""
+        select count(*) from {conflicts} c
+        where c.kind = 'constraint_violation' and ($1::text::jsonb is null or c.key = $1::text::jsonb)
+          and ($2::text is null or $2 = any(c.fields))
+          and ($3 <> 'value' or $2::text is null and jsonb_typeof($4::text::jsonb) not in ('object', 'null'))""",
+        "conflicts", m.conflicts());
   }
 
   /** How many rows of the resolution are row-level conflicts resolved on one column only (refused). */

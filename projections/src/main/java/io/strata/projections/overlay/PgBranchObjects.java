@@ -206,6 +206,22 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> addPendingRules(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Constraint> checks) {
+    return rules.addPendingRules(unit, table, branch, checks);
+  }
+
+  @Override
+  public Uni<Void> validatePendingRules(UnitOfWork unit, TrackedTable table, String branch) {
+    return rules.validatePendingRules(unit, table, branch);
+  }
+
+  @Override
+  public Uni<List<String>> pendingRules(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
+    return rules.pendingRules(unit, table, branch, names);
+  }
+
+  @Override
   public Uni<Void> dropRules(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
     return rules.dropRules(unit, table, branch, names);
   }

@@ -207,17 +207,46 @@ final class PgBranchRules {
   }
 
   Uni<Void> addRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
+    return requireRules(unit, table, branch, checks).chain(() -> hold(unit, table, branch, checks, false));
+  }
+
+  /** {@link #addRules}, the branch's rows not looked at: its overlay holds the checks NOT VALID (a merge's). */
+  Uni<Void> addPendingRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
+    return hold(unit, table, branch, checks, true);
+  }
+
+  private static Uni<Void> hold(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks,
+      boolean pending) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    Uni<Void> chain = requireRules(unit, table, branch, checks)
-        .chain(() -> tx.query(STRATA_OWN_DDL + "select 1").execute()).replaceWithVoid();
+    Uni<Void> chain = tx.query(STRATA_OWN_DDL + "select 1").execute().replaceWithVoid();
     for (TableShape.Constraint c : checks) {
       // an index is built on the overlay (over the rows the branch writes; the table's are the table's indexes')
       chain = TableShape.INDEX.equals(c.kind())
           ? chain.chain(() -> tx.query(BranchIndexesSql.build(b, c)).execute()).replaceWithVoid()
-          : chain.chain(() -> tx.preparedQuery(BranchChecksSql.hold(b, c)).execute()).replaceWithVoid();
+          : chain.chain(() -> tx.preparedQuery(BranchChecksSql.hold(b, c, pending)).execute()).replaceWithVoid();
     }
     return chain;
+  }
+
+  Uni<Void> validatePendingRules(UnitOfWork unit, TrackedTable table, String branch) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    return tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b)).execute().replaceWithVoid();
+  }
+
+  Uni<List<String>> pendingRules(UnitOfWork unit, TrackedTable table, String branch, List<String> rules) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    java.util.Map<String, String> byConstraint = new java.util.HashMap<>();
+    rules.forEach(r -> byConstraint.put(BranchChecksSql.overlayConstraint(r), r));
+    return tx.preparedQuery(BranchChecksSql.pending(b))
+        .execute(Tuple.of(byConstraint.keySet().toArray(String[]::new)))
+        .map(rows -> {
+          List<String> pending = new ArrayList<>();
+          rows.forEach(r -> pending.add(byConstraint.get(r.getString(0))));
+          return pending;
+        });
   }
 
   Uni<Void> dropRules(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {

@@ -6,11 +6,14 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.Merges.HeldCheck;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
 
@@ -142,6 +145,44 @@ public final class PgMerges implements Merges<UnitOfWork> {
   }
 
   @Override
+  public Uni<TableMerge> markViolations(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> checks,
+      boolean pendingOnly) {
+    SqlConnection tx = PgUnit.of(unit);
+    MergeSql sql = sql(table, target);
+    List<HeldCheck> held = checks.stream().filter(c -> !TableShape.INDEX.equals(c.check().kind())).toList();
+    if (held.isEmpty()) {
+      return summary(tx, table, sql);
+    }
+    Uni<List<HeldCheck>> looked = !pendingOnly ? Uni.createFrom().item(held)
+        : tx.preparedQuery(BranchChecksSql.pending(sql.table())).execute(Tuple.of(held.stream()
+                .map(c -> BranchChecksSql.overlayConstraint(c.check().name())).toArray(String[]::new)))
+            .map(rows -> {
+              List<String> pending = new ArrayList<>();
+              rows.forEach(r -> pending.add(r.getString(0)));
+              return held.stream().filter(c -> pending.contains(BranchChecksSql.overlayConstraint(c.check().name())))
+                  .toList();
+            });
+    return looked.chain(list -> {
+      Uni<Void> chain = Uni.createFrom().voidItem();
+      for (HeldCheck c : list) {
+        chain = chain.chain(() -> markViolations(tx, sql, c, !pendingOnly));
+      }
+      return chain;
+    }).chain(() -> summary(tx, table, sql));
+  }
+
+  /** One check's violations marked, under a savepoint: with {@code lenient}, a column it names missing passes it over. */
+  private static Uni<Void> markViolations(SqlConnection tx, MergeSql sql, HeldCheck c, boolean lenient) {
+    return tx.query("savepoint strata_violations").execute()
+        .chain(() -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute())
+        .chain(() -> tx.query("release savepoint strata_violations").execute())
+        .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e)))
+        .recoverWithUni(() -> tx.query("rollback to savepoint strata_violations; release savepoint strata_violations")
+            .execute())
+        .replaceWithVoid();
+  }
+
+  @Override
   public Uni<Optional<ChangeSets.Captured>> captureApplied(UnitOfWork unit, TrackedTable table, BranchRef target) {
     SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
@@ -261,6 +302,14 @@ public final class PgMerges implements Merges<UnitOfWork> {
                       + " leave out field");
             }
           }))
+          .call(rows -> tx.preparedQuery(state(sql).unfitForViolations()).execute(Tuple.of(key, field, take, value))
+              .invoke(unfit -> {
+                if (unfit.iterator().next().getLong(0) > 0) {
+                  throw new IllegalArgumentException("a constraint_violation (a row that fails a check the merge"
+                      + " brings) is resolved with take 'value': the row's new values as an object over its current"
+                      + " ones (null deletes the row), or with field, that column's value");
+                }
+              }))
           .call(rows -> tx.query(state(sql).createResolvedImages()).execute()
               .chain(() -> writeImages(tx, sql, working))
               .chain(() -> tx.query(state(sql).settleResolution()).execute()));

@@ -117,6 +117,24 @@ public interface BranchObjects<X> {
   Uni<Void> addRules(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
 
   /**
+   * {@link #addRules} for a merge that carries them: the rows the branch reads are not looked at — the merge lists
+   * those that fail a check as conflicts ({@link Merges#markViolations}) — and its overlay holds the checks NOT VALID
+   * (pending), so every row written from now on keeps to them, until the merge concludes ({@link
+   * #validatePendingRules}).
+   */
+  Uni<Void> addPendingRules(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
+
+  /**
+   * Validates the checks {@code branch}'s overlay of {@code table} holds pending (a merge concluding): every row
+   * conflicting with one was resolved by a write the overlay held to it. A row of the overlay that fails one fails
+   * it (SQLSTATE 23514).
+   */
+  Uni<Void> validatePendingRules(X tx, TrackedTable table, String branch);
+
+  /** The names among {@code rules} (checks {@code branch} added) its overlay of {@code table} holds pending. */
+  Uni<List<String>> pendingRules(X tx, TrackedTable table, String branch, List<String> rules);
+
+  /**
    * Fails with {@link CheckFailed} when a row {@code branch} reads of {@code table}, or a before-image its working
    * log keeps, fails one of the CHECK constraints among {@code rules} (indexes hold rows to nothing); reads only.
    */

@@ -75,6 +75,20 @@ public interface Merges<X> {
   Uni<TableMerge> apply(X tx, TrackedTable table, BranchRef target);
 
   /**
+   * After {@link #apply}: every row {@code target} shows that fails one of {@code checks} — CHECK constraints the
+   * merge carries to it, each with the (stored) names of the columns it names — becomes an unsettled conflict of kind
+   * {@code constraint_violation} (what refused it: the check's name), resolved by giving the row values that pass
+   * (or deleting it), whatever the strategy. With {@code pendingOnly}, only the checks the target's overlay holds NOT
+   * VALID (added by the merge's schema changes: {@link BranchObjects#addPendingRules}); else all of them, and a check
+   * naming a column the target does not have yet (a dry run's) is passed over. Answers the merge as it is then.
+   */
+  Uni<TableMerge> markViolations(X tx, TrackedTable table, BranchRef target, List<HeldCheck> checks,
+      boolean pendingOnly);
+
+  /** A CHECK constraint a merge carries, and the stored names of the columns it names. */
+  record HeldCheck(io.strata.events.TableShape.Constraint check, List<String> columns) {}
+
+  /**
    * The change set of a merge commit that takes exactly what {@link #apply} wrote: ours against the rows
    * as the table now holds them, stored like a commit's capture; empty when nothing changed.
    */

@@ -46,7 +46,7 @@ final class OpenApiSchemas {
           BranchSchemaResource.DROP_CONSTRAINT, BranchSchemaResource.ADD_INDEX, BranchSchemaResource.DROP_INDEX)),
       Map.entry("SchemaOperation.method", BranchConstraintCommands.INDEX_METHODS),
       // the kinds the merge SQL writes into a conflict table (LayoutSql, MergeSql)
-      Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint")),
+      Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint", "constraint_violation")),
       Map.entry("CreateToken.role", wire(io.strata.server.auth.Role.values())),
       Map.entry("TokenDto.role", wire(io.strata.server.auth.Role.values())),
       Map.entry("CreatedTokenDto.role", wire(io.strata.server.auth.Role.values())));

@@ -236,8 +236,9 @@ public class BranchConstraintCommands {
   }
 
   /**
-   * Holds the rows of {@code branch} to {@code checks}, a merge's source's ({@link SchemaPromotions}): a row of the
-   * branch that fails one refuses the merge (409 {@code constraint_violation}, nothing changed).
+   * Holds the rows {@code branch} writes to {@code checks}, a merge's source's ({@link SchemaPromotions}): pending
+   * (NOT VALID on its overlay) until the merge concludes; the rows it holds already that fail one are the merge's
+   * {@code constraint_violation} conflicts ({@link MergeWork}), resolved by writes the overlay holds to them.
    */
   Uni<CommandResponse> addCarried(String repository, String branch, String table, List<TableShape.Constraint> checks,
       CommandContext ctx) {
@@ -251,28 +252,28 @@ public class BranchConstraintCommands {
           BranchConstraints.requireAddable(state, new Commands.AddBranchConstraints(table, branch, checks, named,
               false));
         },
-        (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, checks)
-            .onFailure(BranchObjects.CheckFailed.class)
-            .transform(e -> violation(table, branch, (BranchObjects.CheckFailed) e))
+        (unit, onBranch) -> unit.roles().branchObjects().addPendingRules(unit, onBranch, branch, checks)
             .onFailure(e -> "42703".equals(PgErrors.sqlState(e))).transform(e -> lacksColumn(table, branch, e)),
         ctx, Answer.NONE);
   }
 
   /**
-   * Refuses (409, nothing changed yet) a merge whose checks {@code checks} a row {@code branch} holds fails,
-   * before any of its schema changes: read only. A check naming a column the merge has yet to give the branch is
-   * looked at when it is added.
+   * After a merge into {@code branch} is aborted: the checks it carried that are still pending (its rows may fail
+   * them: their violations were its conflicts) go with it, each table's in one command recorded for the branch.
    */
-  Uni<Void> requireHeld(String repository, String branch, String table, List<TableShape.Constraint> checks) {
-    return tables.table(repository, table).chain(found -> found.isEmpty() ? Uni.createFrom().voidItem()
-        : backends.beginRead(repository, found.get().storage()).chain(open -> open.unit().roles().branchObjects()
-            .requireRules(open.unit(), io.strata.projections.rowdata.TrackedTable.on(repository, found.get(), branch),
-                branch, checks)
-            .onTermination().call(open::rollback))
-            .onFailure(BranchObjects.CheckFailed.class)
-            .transform(e -> violation(table, branch, (BranchObjects.CheckFailed) e))
-            .onFailure(e -> PgErrors.sqlState(e) != null && "42703".equals(PgErrors.sqlState(e))).recoverWithNull()
-            .replaceWithVoid());
+  Uni<Void> dropPending(String repository, String branch, CommandContext ctx) {
+    return tables.tables(repository).chain(all -> io.smallrye.mutiny.Multi.createFrom().iterable(all)
+        .filter(t -> t.constraintsOn(branch).stream().anyMatch(c -> !TableShape.INDEX.equals(c.kind())))
+        .onItem().transformToUniAndConcatenate(t -> backends.beginRead(repository, t.storage())
+            .chain(open -> open.unit().roles().branchObjects().pendingRules(open.unit(),
+                    io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), branch,
+                    t.constraintsOn(branch).stream().filter(c -> !TableShape.INDEX.equals(c.kind()))
+                        .map(TableShape.Constraint::name).toList())
+                .onTermination().call(open::rollback))
+            .chain(pending -> pending.isEmpty() ? Uni.createFrom().voidItem()
+                : dropCarried(repository, branch, t.name(), pending, ctx).replaceWithVoid()))
+        .collect().last()
+        .replaceWithVoid());
   }
 
   /** The refusal of a check naming a column the branch does not have (a merge's source's). */

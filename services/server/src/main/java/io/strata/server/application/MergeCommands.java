@@ -378,8 +378,9 @@ public class MergeCommands {
         })
         .chain(() -> CommitGraphReads.pathsBetween(tx, repo, base, ours))
         .chain(oursPaths -> CommitGraphReads.pathsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
-          List<TableRow> touched = tracked.stream().filter(t -> !theirsPaths.undo(t.name()).isEmpty()
-              || !theirsPaths.redo(t.name()).isEmpty()).toList();
+          List<TableRow> touched = MergeWork.withCarriedChecks(tracked.stream()
+              .filter(t -> !theirsPaths.undo(t.name()).isEmpty() || !theirsPaths.redo(t.name()).isEmpty()).toList(),
+              tracked, settled, into);
           return work.attempt(tx, repo, target, touched, r.dryRun()).chain(attempt -> work.threeWay(tables, tx, state, repo,
               into, r, tracked, outcome, new MergeWork.Sides(oursPaths.redo(), theirsPaths.redo(), touched, attempt,
                   oursPaths.undo(), theirsPaths.undo()), settled));

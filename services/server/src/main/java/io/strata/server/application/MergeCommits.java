@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.AppliedCommit;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeSets.Captured;
@@ -12,12 +13,15 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.runtime.StorageBackends;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -50,7 +54,8 @@ public class MergeCommits {
       List<TableRow> capturable, boolean all, Set<String> planned, List<Captured> applied) {
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
     Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
-    return dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept, applied)
+    return validated(tables, repo, into, tracked, planned, kept)
+        .chain(() -> dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept, applied))
         .chain(captured -> !merge.mergesSource()
             ? endKept(tx, repo, into, tracked, kept).map(done -> captured.applying(
                 new AppliedCommit(merge.operation(), merge.sourceCommit(), merge.mainline())))
@@ -84,6 +89,28 @@ public class MergeCommits {
                       .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
                           merge.strategy(), fromSource)));
                 })));
+  }
+
+  /**
+   * The checks the merge carried to a branch other than the default one, pending while its violations were
+   * conflicts, validated on the tables it planned or kept (each such row was resolved by a write its overlay held
+   * to them): from now on they hold every row the branch has, as a check added on the branch does.
+   */
+  private static Uni<Void> validated(TableTransactions tables, String repo, BranchRef into, List<TableRow> tracked,
+      Set<String> planned, Set<String> kept) {
+    if (into.isDefault()) {
+      return Uni.createFrom().voidItem();
+    }
+    return Multi.createFrom().iterable(tracked)
+        .filter(t -> planned.contains(t.name()) || kept.contains(t.name()))
+        .onItem().transformToUniAndConcatenate(t -> tables.in(t, c -> c.roles().branchObjects()
+            .validatePendingRules(c, TrackedTable.on(repo, t, into.name()), into.name()))
+            .onFailure(e -> "23514".equals(PgErrors.sqlState(e))).transform(e -> new StrataException(
+                ErrorCode.ValidationError, "a row of table '" + t.name() + "' on '" + into.name() + "' fails a check"
+                    + " the merge brings (" + PgErrors.message(e) + "): give it values that pass, then continue",
+                Map.of("table", t.name(), "branch", into.name()))))
+        .collect().last()
+        .replaceWithVoid();
   }
 
   /**

@@ -41,9 +41,12 @@ public class MergeInProgressCommands {
   private final MergeCommits mergeCommits;
   private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
+  private final BranchConstraintCommands checks;
 
   @Inject
-  public MergeInProgressCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries, MergeCommits mergeCommits, StorageBackends backends, CrossStorageCommits crossStorage) {
+  public MergeInProgressCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries, MergeCommits mergeCommits, StorageBackends backends, CrossStorageCommits crossStorage,
+      BranchConstraintCommands checks) {
+    this.checks = checks;
     this.processor = processor;
     this.existing = existing;
     this.tableQueries = tableQueries;
@@ -130,7 +133,16 @@ public class MergeInProgressCommands {
    */
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> abort(String repository, String target, CommandContext ctx, Answer answer) {
-    return abort(repository, target, ctx, answer, false);
+    // then the checks the merge carried to the branch that are still pending go too: the rows it holds may fail
+    // them (their violations were the merge's conflicts), as before the merge
+    return abort(repository, target, ctx, answer, false)
+        .call(() -> checks.dropPending(Names.existingRepository(repository), target,
+                new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false))
+            // the abort stands: a check left pending still holds every row written, and the next merge lists its
+            // violations again
+            .onFailure().invoke(e -> LOG.warnf(e, "merge into %s/%s aborted; its pending checks stay", repository,
+                target))
+            .onFailure().recoverWithNull());
   }
 
   /** Aborts the merge of the step a rebase stopped at: for the rebase's skip and abort. */

@@ -4,6 +4,8 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.MergeStarted;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
@@ -13,6 +15,7 @@ import io.strata.projections.rowdata.Merges.TableMerge;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
+import io.strata.server.domain.BranchConstraints;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.runtime.TableShapes;
@@ -26,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A merge's data work ({@link MergeCommands}), in the transaction that appends its event: the target's
@@ -113,7 +118,7 @@ class MergeWork {
     String base = outcome.base;
     return CommitGraphReads.changeSetsBetween(tx, repo, base, ours)
         .chain(oursPaths -> CommitGraphReads.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
-          List<TableRow> touched = touched(tracked, theirsPaths);
+          List<TableRow> touched = withCarriedChecks(touched(tracked, theirsPaths), tracked, settled, into);
           return attempt(tx, repo, into.name(), touched, r.dryRun()).chain(attempt -> threeWay(tables, tx, state,
               repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt, Map.of(),
               Map.of()), settled));
@@ -161,7 +166,11 @@ class MergeWork {
               .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
                   ? Uni.createFrom().item(m)
                   : c.roles().merges().apply(c, table, into).onFailure(MergeCommands::refusedByTable)
-                      .transform(e -> MergeCommands.refused(t.name(), e)))
+                      .transform(e -> MergeCommands.refused(t.name(), e))
+                      // then the target's rows that fail a check the merge carries: constraint_violation conflicts
+                      .chain(applied -> into.isDefault() ? Uni.createFrom().item(applied)
+                          : c.roles().merges().markViolations(c, table, into,
+                              heldChecks(state, settled, into, table, r.dryRun()), !r.dryRun())))
               .invoke(m -> planned.put(t.name(), m))
               .chain(m -> m.conflicts() == 0 || listed.size() >= listing
                   ? Uni.createFrom().voidItem()
@@ -276,6 +285,41 @@ class MergeWork {
               changes.stream().map(io.strata.server.domain.SchemaMerge.Change::merged).toList());
         }))
         .collect().last().replaceWithVoid();
+  }
+
+  /**
+   * {@code touched} and, merging into a branch other than the default one, the tables of {@code tracked} the merge
+   * carries CHECK constraints to: the target's rows that fail one are its conflicts, whether or not the source
+   * changed rows of the table.
+   */
+  static List<TableRow> withCarriedChecks(List<TableRow> touched, List<TableRow> tracked, SchemaMerges.Settled settled,
+      BranchRef into) {
+    if (into.isDefault() || settled.checks().adds().isEmpty()) {
+      return touched;
+    }
+    Set<String> names = touched.stream().map(TableRow::name).collect(Collectors.toSet());
+    settled.checks().adds().forEach((table, rules) -> {
+      if (rules.stream().anyMatch(x -> !TableShape.INDEX.equals(x.kind()))) {
+        names.add(table);
+      }
+    });
+    return tracked.stream().filter(t -> names.contains(t.name())).toList();
+  }
+
+  /**
+   * The CHECK constraints whose violations the merge into {@code into} lists for {@code table}: a dry run's, those it
+   * would carry (nothing was added); a merge's, every check the target holds of the table — the pending ones among
+   * them, those the merge (or an earlier attempt of it) carried, are looked at.
+   */
+  private static List<Merges.HeldCheck> heldChecks(RepositoryState state, SchemaMerges.Settled settled, BranchRef into,
+      TrackedTable table, boolean dryRun) {
+    List<TableShape.Constraint> checks = dryRun ? settled.checks().adds().getOrDefault(table.name(), List.of())
+        : state.constraintsOn(table.name(), into.name());
+    List<TableColumn> columns = state.columnsOn(table.name(), into.name());
+    return checks.stream().filter(c -> !TableShape.INDEX.equals(c.kind()))
+        .map(c -> new Merges.HeldCheck(c, columns.stream().map(TableColumn::name)
+            .filter(n -> BranchConstraints.names(c, n)).map(table::stored).toList()))
+        .toList();
   }
 
   /** The tables of {@code tracked} that {@code paths} change. */

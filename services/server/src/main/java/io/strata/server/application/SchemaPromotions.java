@@ -123,17 +123,12 @@ public class SchemaPromotions {
         // another branch redefines those the source redefined (first: a value that does not convert refuses
         // the merge), drops those it dropped, and takes those it added as it did: zero-copy, recorded for it
         CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
-        // the target's rows looked at against the checks it takes before anything changes (a row that fails one
-        // refuses the merge); then the table's columns defined as the source defines them (a null among the
-        // target's rows in a column made NOT NULL refuses the merge)
-        return Multi.createFrom().iterable(checking.entrySet())
-            .onItem().transformToUniAndConcatenate(e -> checks.requireHeld(repository, target, e.getKey(),
-                e.getValue()))
-            .collect().last()
-            .chain(() -> Multi.createFrom().iterable(unchecking.entrySet())
+        // the table's columns defined as the source defines them (a null among the target's rows in a column made
+        // NOT NULL refuses the merge)
+        return Multi.createFrom().iterable(unchecking.entrySet())
             .onItem().transformToUniAndConcatenate(e -> checks.dropCarried(repository, target, e.getKey(),
                 e.getValue(), own))
-            .collect().last())
+            .collect().last()
             .chain(() -> Multi.createFrom().iterable(redefining.entrySet())
             .onItem().transformToUniAndConcatenate(e -> branchSchemas.redefineCarried(repository, target, e.getKey(),
                 e.getValue(), own))
@@ -155,8 +150,8 @@ public class SchemaPromotions {
                 .onItem().transformToUniAndConcatenate(e -> branchSchemas.renameCarried(repository, target, e.getKey(),
                     e.getValue(), own))
                 .collect().last())
-            // then holding its rows to the checks the source added (a row of the target that fails one refuses
-            // the merge)
+            // then holding the rows it writes to the checks the source added: pending until the merge concludes,
+            // the rows it holds that fail one are the merge's constraint_violation conflicts
             .chain(() -> Multi.createFrom().iterable(checking.entrySet())
                 .onItem().transformToUniAndConcatenate(e -> checks.addCarried(repository, target, e.getKey(),
                     e.getValue(), own))

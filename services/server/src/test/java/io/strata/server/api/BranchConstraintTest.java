@@ -43,6 +43,13 @@ class BranchConstraintTest {
     return Map.of("op", "add_constraint", "name", name, "check", expression);
   }
 
+  /** Whether each check the branch's overlay of orders holds is valid (false: pending, a merge's). */
+  private List<String> overlayChecksValid(String repo, String branch) {
+    return Api.rows(pool, "select convalidated::text from pg_constraint where conname like 'strata\\_check\\_%'"
+        + " and conrelid = 'strata.\"" + io.strata.projections.rowdata.TrackedTable.idOf(repo, "orders") + "__v_"
+        + io.strata.projections.rowdata.TrackedTable.branchIdOf(repo, branch) + "\"'::regclass");
+  }
+
   private static List<String> constraintNames(String repo, String ref) {
     return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.constraints.name");
@@ -128,14 +135,61 @@ class BranchConstraintTest {
     assertThat(constraintNames(repo, "other")).contains("qty_positive");
     assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "other", "orders") + " (id, qty) values (3, -1)"))
         .hasMessageContaining("strata_check_");
-    // a branch holding a row that fails it: refused, listing the key, nothing changed
-    sql(pool, "insert into " + Api.view(repo, "loose", "orders") + " (id, qty) values (4, -4)");
+    // a branch holding rows that fail it: each is a constraint_violation conflict of a merge in progress (a dry run
+    // lists them and changes nothing), resolved by giving it values that pass (or deleting it)
+    sql(pool, "insert into " + Api.view(repo, "loose", "orders") + " (id, qty) values (4, -4), (5, -5), (6, 6)");
     json().body(Map.of("message", "negative", "all", true))
         .post("/api/v1/repositories/{r}/branches/loose/commits", repo).then().statusCode(201);
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/loose/merge", repo).then()
-        .statusCode(409).body("details.schema_conflicts[0].type", equalTo("constraint_violation"))
-        .body("details.schema_conflicts[0].key", equalTo("4"));
+    json().body(Map.of("source", "dev", "dry_run", true)).post("/api/v1/repositories/{r}/branches/loose/merge", repo)
+        .then().statusCode(200).body("conflicts", equalTo(2))
+        .body("conflict_details.find { it.key == [4] }.type", equalTo("constraint_violation"))
+        .body("conflict_details.find { it.key == [4] }.constraint", equalTo("qty_positive"));
     assertThat(constraintNames(repo, "loose")).doesNotContain("qty_positive");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/loose/merge", repo).then()
+        .statusCode(409).body("error", equalTo("MergeConflict")).body("details.conflicts", equalTo(2))
+        .body("details.first_conflicts[0].type", equalTo("constraint_violation"))
+        .body("details.first_conflicts[0].key", equalTo(List.of(4)))
+        .body("details.first_conflicts[0].constraint", equalTo("qty_positive"))
+        .body("details.first_conflicts[0].fields[0].name", equalTo("qty"))
+        .body("details.first_conflicts[0].fields[0].ours", equalTo(-4));
+    assertThat(constraintNames(repo, "loose")).contains("qty_positive");
+    assertThat(overlayChecksValid(repo, "loose")).containsExactly("false");
+    String looseView = Api.view(repo, "loose", "orders");
+    // meanwhile the branch's writes keep to it; a side's row is no resolution, nor is a value that fails it
+    assertThatThrownBy(() -> sql(pool, "insert into " + looseView + " (id, qty) values (7, -7)"))
+        .hasMessageContaining("strata_check_");
+    json().body(Map.of("table", "orders", "key", List.of(4), "take", "ours"))
+        .post("/api/v1/repositories/{r}/branches/loose/merge/resolutions", repo).then().statusCode(422)
+        .body("message", containsString("constraint_violation"));
+    json().body(Map.of("take", "theirs"))
+        .post("/api/v1/repositories/{r}/branches/loose/merge/resolutions", repo).then().statusCode(422);
+    json().body(Map.of("table", "orders", "key", List.of(4), "take", "value", "value", Map.of("qty", -1)))
+        .post("/api/v1/repositories/{r}/branches/loose/merge/resolutions", repo).then().statusCode(422);
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/loose/merge/continue", repo).then()
+        .statusCode(409).body("error", equalTo("MergeConflict"));
+    json().body(Map.of("table", "orders", "key", List.of(4), "take", "value", "value", Map.of("qty", 40)))
+        .post("/api/v1/repositories/{r}/branches/loose/merge/resolutions", repo).then().statusCode(200)
+        .body("resolved", equalTo(1)).body("remaining", equalTo(1));
+    json().body(Map.of("table", "orders", "key", List.of(5), "field", "qty", "take", "value", "value", 50))
+        .post("/api/v1/repositories/{r}/branches/loose/merge/resolutions", repo).then().statusCode(200)
+        .body("remaining", equalTo(0));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/loose/merge/continue", repo).then()
+        .statusCode(201);
+    assertThat(Api.rows(pool, "select id || ':' || qty from " + looseView + " order by id"))
+        .containsExactly("1:2", "2:5", "4:40", "5:50", "6:6");
+    // concluded, the check holds every row of the branch: valid on its overlay
+    assertThat(overlayChecksValid(repo, "loose")).containsExactly("true");
+
+    // aborted, the merge takes the check it carried away again: the branch's rows may fail it, as before
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "lax", "from", before)).statusCode(201);
+    sql(pool, "insert into " + Api.view(repo, "lax", "orders") + " (id, qty) values (8, -8)");
+    json().body(Map.of("message", "lax", "all", true))
+        .post("/api/v1/repositories/{r}/branches/lax/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/lax/merge", repo).then()
+        .statusCode(409).body("details.first_conflicts[0].key", equalTo(List.of(8)));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/lax/merge/abort", repo).then().statusCode(204);
+    assertThat(constraintNames(repo, "lax")).doesNotContain("qty_positive");
+    sql(pool, "insert into " + Api.view(repo, "lax", "orders") + " (id, qty) values (9, -9)");
     // the same name defined otherwise on both: schema_schema, settled by theirs
     change(repo, "rival", check("qty_positive", "qty > 1")).statusCode(200);
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/rival/merge", repo).then()
