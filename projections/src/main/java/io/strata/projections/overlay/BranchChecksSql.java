@@ -159,10 +159,34 @@ final class BranchChecksSql {
         + constraint + " check (__deleted or " + expression(c) + ")" + (pending ? " not valid" : "");
   }
 
-  /** The overlay constraint names among $1 (text[]) that {@code b}'s overlay holds NOT VALID: checks pending. */
-  static String pending(OverlaySql b) {
-    return "select conname::text from pg_constraint where conrelid = to_regclass(" + OverlaySql.literal(b.overlay())
-        + ") and contype = 'c' and not convalidated and conname = any($1::text[]) order by conname";
+  /**
+   * The overlay constraint names among $1 (text[]) that {@code b}'s overlay holds NOT VALID: checks pending; with
+   * {@code orAbsent}, those it does not hold too (an abort took them off the overlay before it put rows back).
+   */
+  static String pending(OverlaySql b, boolean orAbsent) {
+    return fill("""
+        select n from unnest($1::text[]) n
+        where {absent} exists (select from pg_constraint where conrelid = to_regclass({overlay_literal})
+                                    and contype = 'c' and conname = n and {validity})
+        order by n""",
+        "absent", orAbsent ? "not" : "", "validity", orAbsent ? "convalidated" : "not convalidated",
+        "overlay_literal", OverlaySql.literal(b.overlay()));
+  }
+
+  /**
+   * Drops every check of Strata's own that {@code b}'s overlay holds NOT VALID (pending: a merge's): an abort puts
+   * back the rows the merge wrote, which may fail them, and the checks leave the branch with it.
+   */
+  static String dropPending(OverlaySql b) {
+    return fill("""
+        do $strata_d$ declare c text; begin
+          for c in select conname from pg_constraint where conrelid = to_regclass({overlay_literal}) and contype = 'c'
+                     and not convalidated and conname like 'strata\\_check\\_%' order by conname loop
+            execute format('alter table {overlay_in_format} drop constraint %I', c);
+          end loop;
+        end $strata_d$""",
+        "overlay_literal", OverlaySql.literal(b.overlay()),
+        "overlay_in_format", b.overlay().replace("'", "''").replace("%", "%%"));
   }
 
   /**

@@ -264,10 +264,12 @@ final class MergeSql {
 
   /**
    * Makes every row the branch shows (after the merge's writes) that fails CHECK {@code c} — one the merge carries —
-   * a {@code constraint_violation} conflict: the row keeps its values (ours, merged), {@code fields} the columns
-   * the check names, {@code refused_by} the check's name. A key the plan has already conflicting stays as it is; one
-   * it merged without conflict (a dry run's: no overlay constraint refused it) becomes the violation. One statement;
-   * the expression, as the database printed it, can be nothing but an expression (see {@link
+   * a {@code constraint_violation} conflict: the row keeps its values (merged: the row as it is), {@code fields} the
+   * columns the check names, {@code refused_by} the check's name. A key the plan merged without conflict, or whose
+   * conflict a strategy settled, becomes the violation (base, ours and theirs as the plan has them); one the overlay
+   * refused for this check ({@code constraint}, by the overlay constraint's name) is named for the check; another
+   * open conflict stays as it is; a key the plan does not have is added (ours the row; base and theirs null). One
+   * statement; the expression, as the database printed it, can be nothing but an expression (see {@link
    * BranchChecksSql#violating}).
    */
   String markViolations(io.strata.events.TableShape.Constraint c, List<String> columns) {
@@ -275,13 +277,17 @@ final class MergeSql {
     return fill("""
         with failing as (select {key_array} as key, to_jsonb(s.*) as row from {state} s where not {expression}),
         marked as (update {plan} p set kind = 'constraint_violation', fields = {fields}, refused_by = {name},
-                     settled = false
-                   from failing f where p.key = f.key and p.kind is null returning p.key)
+                     settled = false, merged = f.row
+                   from failing f where p.key = f.key and (p.kind is null or p.settled) returning p.key),
+        refused as (update {plan} p set kind = 'constraint_violation', fields = {fields}, refused_by = {name}
+                    where p.kind = 'constraint' and not p.settled and p.refused_by like {refused_by_overlay}
+                    returning p.key)
         insert into {plan} (key, base, ours, theirs, merged, kind, fields, refused_by, settled)
         select f.key, null, f.row, null, f.row, 'constraint_violation', {fields}, {name}, false
         from failing f where not exists (select from {plan} p where p.key = f.key)""",
         "key_array", s.keyArray("s"), "state", s.state(), "expression", BranchChecksSql.expression(c),
-        "plan", plan(), "fields", fields, "name", OverlaySql.literal(c.name()));
+        "plan", plan(), "fields", fields, "name", OverlaySql.literal(c.name()),
+        "refused_by_overlay", OverlaySql.literal(BranchChecksSql.overlayConstraint(c.name()) + ": %"));
   }
 
   /**

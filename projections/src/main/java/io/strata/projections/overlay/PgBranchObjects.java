@@ -217,6 +217,11 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> unholdPendingRules(UnitOfWork unit, TrackedTable table, String branch) {
+    return rules.unholdPendingRules(unit, table, branch);
+  }
+
+  @Override
   public Uni<List<String>> pendingRules(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
     return rules.pendingRules(unit, table, branch, names);
   }

@@ -235,12 +235,18 @@ final class PgBranchRules {
     return tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b)).execute().replaceWithVoid();
   }
 
+  Uni<Void> unholdPendingRules(UnitOfWork unit, TrackedTable table, String branch) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    return tx.query(STRATA_OWN_DDL + BranchChecksSql.dropPending(b)).execute().replaceWithVoid();
+  }
+
   Uni<List<String>> pendingRules(UnitOfWork unit, TrackedTable table, String branch, List<String> rules) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     java.util.Map<String, String> byConstraint = new java.util.HashMap<>();
     rules.forEach(r -> byConstraint.put(BranchChecksSql.overlayConstraint(r), r));
-    return tx.preparedQuery(BranchChecksSql.pending(b))
+    return tx.preparedQuery(BranchChecksSql.pending(b, true))
         .execute(Tuple.of(byConstraint.keySet().toArray(String[]::new)))
         .map(rows -> {
           List<String> pending = new ArrayList<>();

@@ -9,6 +9,7 @@ import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.Sql;
+import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.ChangeSets;
@@ -154,7 +155,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
       return summary(tx, table, sql);
     }
     Uni<List<HeldCheck>> looked = !pendingOnly ? Uni.createFrom().item(held)
-        : tx.preparedQuery(BranchChecksSql.pending(sql.table())).execute(Tuple.of(held.stream()
+        : tx.preparedQuery(BranchChecksSql.pending(sql.table(), false)).execute(Tuple.of(held.stream()
                 .map(c -> BranchChecksSql.overlayConstraint(c.check().name())).toArray(String[]::new)))
             .map(rows -> {
               List<String> pending = new ArrayList<>();
@@ -171,14 +172,25 @@ public final class PgMerges implements Merges<UnitOfWork> {
     }).chain(() -> summary(tx, table, sql));
   }
 
-  /** One check's violations marked, under a savepoint: with {@code lenient}, a column it names missing passes it over. */
+  /**
+   * One check's violations marked, under a savepoint and the time limit a check's scan of a branch has ({@link
+   * PgBranchRules#CHECK_SCAN_TIMEOUT}: the repository's commands wait meanwhile; past it, {@link
+   * BranchObjects.CheckFailed}): with {@code lenient}, a column it names missing passes it over.
+   */
   private static Uni<Void> markViolations(SqlConnection tx, MergeSql sql, HeldCheck c, boolean lenient) {
-    return tx.query("savepoint strata_violations").execute()
-        .chain(() -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute())
-        .chain(() -> tx.query("release savepoint strata_violations").execute())
-        .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e)))
-        .recoverWithUni(() -> tx.query("rollback to savepoint strata_violations; release savepoint strata_violations")
-            .execute())
+    return tx.query("select current_setting('statement_timeout')").execute()
+        .map(rows -> rows.iterator().next().getString(0))
+        .chain(before -> tx.query("savepoint strata_violations; set local statement_timeout = '"
+                + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
+            .chain(() -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute())
+            .chain(() -> tx.query("release savepoint strata_violations").execute())
+            .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e)))
+            .recoverWithUni(() -> tx.query("rollback to savepoint strata_violations; release savepoint"
+                + " strata_violations").execute())
+            .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).transform(e -> new BranchObjects.CheckFailed(
+                c.check().name(), "(none found: looking at the branch's rows took longer than "
+                    + PgBranchRules.CHECK_SCAN_TIMEOUT + ")"))
+            .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before))))
         .replaceWithVoid();
   }
 

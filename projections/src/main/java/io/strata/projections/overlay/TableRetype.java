@@ -67,58 +67,97 @@ final class TableRetype {
           for (Row r : overlays) {
             branches.add(new Branch(r, table, after));
           }
-          StringBuilder sql = new StringBuilder("drop table if exists pg_temp.strata_view_grants;"
-              + " create temporary table strata_view_grants (statement text) on commit drop;");
-          // the views that read the column, their grants kept
-          sql.append(new QueryAccessSql(before).dropViews());
-          for (Branch b : branches) {
-            sql.append(keepGrants(b.view())).append(new QueryAccessSql(b.before()).dropViews())
-                .append("drop view if exists ").append(b.view()).append(';');
-          }
-          // the logs of the table's rows, then the table (the guard compares its columns with the working log's)
-          for (TableShape.Column c : retyped) {
-            String column = Sql.quote(c.name());
-            for (String log : List.of(before.workingLog(), before.preimages())) {
-              // (the pre-image log is made with the table's first branch)
-              sql.append("do $strata_l$ begin if to_regclass(").append(OverlaySql.literal(log))
-                  .append(") is not null then execute ").append(OverlaySql.literal("alter table " + log
-                      + " alter column " + column + " type " + c.type() + " using " + column + "::" + c.type()))
-                  .append("; end if; end $strata_l$;");
-            }
-          }
-          sql.append("alter table ").append(before.table()).append(' ').append(retyped.stream()
-              .map(c -> "alter column " + Sql.quote(c.name()) + " type " + c.type() + " using " + Sql.quote(c.name())
-                  + "::" + c.type()).collect(Collectors.joining(", "))).append(';');
-          // a branch that keeps the old type reads its rows through a row type of its own, made in its order; one
-          // whose types are the table's now (the merge's source) reads the table's
-          for (Branch b : branches) {
-            if (b.before().hasOwnShape() && !b.after().hasOwnShape()) {
-              sql.append("drop type if exists ").append(b.before().ownRowType()).append(';');
-            }
-            if (b.after().hasOwnShape()) {
-              sql.append("do $strata_r$ begin if to_regtype(").append(OverlaySql.literal(b.after().ownRowType()))
-                  .append(") is null then execute ").append(OverlaySql.literal("create type "
-                      + b.after().ownRowType() + " as (" + b.after().rowTypeDefinition() + ")"))
-                  .append("; end if; end $strata_r$;");
-            }
-          }
-          sql.append(FollowColumnsSql.follow(main, true)).append(';');
-          for (Branch b : branches) {
-            BranchObjectsSql made = new BranchObjectsSql(b.after());
-            sql.append(made.createView(b.schema(), b.name())).append(made.addedDefaults(b.view()))
-                .append(made.redefinedDefaults(b.view()));
-          }
-          sql.append("do $strata_g$ declare r record; begin for r in select statement from pg_temp.strata_view_grants"
-              + " loop execute r.statement; end loop; end $strata_g$; drop table pg_temp.strata_view_grants;");
-          return tx.query(sql.toString()).execute()
-              .invoke(OverlaySql::rowTypesChanging)
-              .chain(() -> PgQueryAccess.addViews(tx, main))
-              .chain(() -> Multi.createFrom().iterable(branches)
-                  .onItem().transformToUniAndConcatenate(b -> PgQueryAccess.addViews(tx, b.after()))
-                  .collect().last())
-              .chain(() -> PgQueryAccess.remakeStateFunctions(tx, main));
+          // the conflicts views merges made (a merge's in progress, or one that ended: they stay once made) read the
+          // row types: dropped, then made again in the new ones
+          List<OverlaySql> sides = new ArrayList<>();
+          sides.add(main);
+          branches.forEach(b -> sides.add(b.after()));
+          return tx.preparedQuery(CONFLICTS_VIEWS).execute(Tuple.of(sides.stream()
+                  .map(side -> new MergeSql(side).conflicts()).toArray(String[]::new)))
+              .chain(views -> {
+                List<ConflictsView> conflictsViews = new ArrayList<>();
+                views.forEach(v -> conflictsViews.add(new ConflictsView(sides.get(v.getInteger(0) - 1),
+                    v.getString(1), v.getString(2))));
+                return retypeViews(tx, main, before, branches, retyped, conflictsViews);
+              });
         })
         .replaceWithVoid();
+  }
+
+  /** The views reading each conflicts table of $1 (text[]), by its ordinal: schema and name. */
+  private static final String CONFLICTS_VIEWS = """
+      select t.i::int, n.nspname::text, c.relname::text
+      from unnest($1::text[]) with ordinality t(conflicts, i)
+      join pg_depend d on d.refobjid = to_regclass(t.conflicts) and d.classid = 'pg_rewrite'::regclass
+      join pg_rewrite r on r.oid = d.objid join pg_class c on c.oid = r.ev_class
+      join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'v' group by 1, 2, 3 order by 1, 2, 3""";
+
+  /** A conflicts view of {@code side} (the default branch's, or a branch's as it reads the table after). */
+  private record ConflictsView(OverlaySql side, String schema, String name) {
+    String qualified() {
+      return Sql.qualified(schema, name);
+    }
+  }
+
+  private static Uni<Void> retypeViews(SqlConnection tx, OverlaySql main, OverlaySql before, List<Branch> branches,
+      List<TableShape.Column> retyped, List<ConflictsView> conflictsViews) {
+    StringBuilder sql = new StringBuilder("drop table if exists pg_temp.strata_view_grants;"
+        + " create temporary table strata_view_grants (statement text) on commit drop;");
+    for (ConflictsView v : conflictsViews) {
+      sql.append(keepGrants(v.qualified())).append("drop view if exists ").append(v.qualified()).append(';');
+    }
+    // the views that read the column, their grants kept
+    sql.append(new QueryAccessSql(before).dropViews());
+    for (Branch b : branches) {
+      sql.append(keepGrants(b.view())).append(new QueryAccessSql(b.before()).dropViews())
+          .append("drop view if exists ").append(b.view()).append(';');
+    }
+    // the logs of the table's rows, then the table (the guard compares its columns with the working log's)
+    for (TableShape.Column c : retyped) {
+      String column = Sql.quote(c.name());
+      for (String log : List.of(before.workingLog(), before.preimages())) {
+        // (the pre-image log is made with the table's first branch)
+        sql.append("do $strata_l$ begin if to_regclass(").append(OverlaySql.literal(log))
+            .append(") is not null then execute ").append(OverlaySql.literal("alter table " + log
+                + " alter column " + column + " type " + c.type() + " using " + column + "::" + c.type()))
+            .append("; end if; end $strata_l$;");
+      }
+    }
+    sql.append("alter table ").append(before.table()).append(' ').append(retyped.stream()
+        .map(c -> "alter column " + Sql.quote(c.name()) + " type " + c.type() + " using " + Sql.quote(c.name())
+            + "::" + c.type()).collect(Collectors.joining(", "))).append(';');
+    // a branch that keeps the old type reads its rows through a row type of its own, made in its order; one
+    // whose types are the table's now (the merge's source) reads the table's
+    for (Branch b : branches) {
+      if (b.before().hasOwnShape() && !b.after().hasOwnShape()) {
+        sql.append("drop type if exists ").append(b.before().ownRowType()).append(';');
+      }
+      if (b.after().hasOwnShape()) {
+        sql.append("do $strata_r$ begin if to_regtype(").append(OverlaySql.literal(b.after().ownRowType()))
+            .append(") is null then execute ").append(OverlaySql.literal("create type "
+                + b.after().ownRowType() + " as (" + b.after().rowTypeDefinition() + ")"))
+            .append("; end if; end $strata_r$;");
+      }
+    }
+    sql.append(FollowColumnsSql.follow(main, true)).append(';');
+    for (Branch b : branches) {
+      BranchObjectsSql made = new BranchObjectsSql(b.after());
+      sql.append(made.createView(b.schema(), b.name())).append(made.addedDefaults(b.view()))
+          .append(made.redefinedDefaults(b.view()));
+    }
+    for (ConflictsView v : conflictsViews) {
+      sql.append(new MergeStateSql(new MergeSql(v.side())).createConflictsView(v.schema(), v.name())).append(';');
+    }
+    sql.append("do $strata_g$ declare r record; begin for r in select statement from pg_temp.strata_view_grants"
+        + " loop execute r.statement; end loop; end $strata_g$; drop table pg_temp.strata_view_grants;");
+    return tx.query(sql.toString()).execute()
+        .invoke(OverlaySql::rowTypesChanging)
+        .chain(() -> PgQueryAccess.addViews(tx, main))
+        .chain(() -> Multi.createFrom().iterable(branches)
+            .onItem().transformToUniAndConcatenate(b -> PgQueryAccess.addViews(tx, b.after()))
+            .collect().last())
+        .chain(() -> PgQueryAccess.remakeStateFunctions(tx, main));
   }
 
   /** Statements that grant again what {@code view} grants now (but to its owner), kept for after it is made again. */

@@ -131,7 +131,16 @@ public interface BranchObjects<X> {
    */
   Uni<Void> validatePendingRules(X tx, TrackedTable table, String branch);
 
-  /** The names among {@code rules} (checks {@code branch} added) its overlay of {@code table} holds pending. */
+  /**
+   * Takes the checks {@code branch}'s overlay of {@code table} holds pending off it: a merge aborted puts back rows
+   * that may fail them. The branch still records them until {@link #pendingRules} finds them and they are dropped.
+   */
+  Uni<Void> unholdPendingRules(X tx, TrackedTable table, String branch);
+
+  /**
+   * The names among {@code rules} (checks {@code branch} added) its overlay of {@code table} holds pending, or no
+   * longer holds ({@link #unholdPendingRules}).
+   */
   Uni<List<String>> pendingRules(X tx, TrackedTable table, String branch, List<String> rules);
 
   /**

@@ -54,7 +54,7 @@ public class MergeCommits {
       List<TableRow> capturable, boolean all, Set<String> planned, List<Captured> applied) {
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
     Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
-    return validated(tables, repo, into, tracked, planned, kept)
+    return validated(tables, state, repo, into, tracked, planned, kept)
         .chain(() -> dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept, applied))
         .chain(captured -> !merge.mergesSource()
             ? endKept(tx, repo, into, tracked, kept).map(done -> captured.applying(
@@ -96,13 +96,15 @@ public class MergeCommits {
    * conflicts, validated on the tables it planned or kept (each such row was resolved by a write its overlay held
    * to them): from now on they hold every row the branch has, as a check added on the branch does.
    */
-  private static Uni<Void> validated(TableTransactions tables, String repo, BranchRef into, List<TableRow> tracked,
-      Set<String> planned, Set<String> kept) {
+  private static Uni<Void> validated(TableTransactions tables, RepositoryState state, String repo, BranchRef into,
+      List<TableRow> tracked, Set<String> planned, Set<String> kept) {
     if (into.isDefault()) {
       return Uni.createFrom().voidItem();
     }
     return Multi.createFrom().iterable(tracked)
         .filter(t -> planned.contains(t.name()) || kept.contains(t.name()))
+        .filter(t -> state.constraintsOn(t.name(), into.name()).stream()
+            .anyMatch(x -> !io.strata.events.TableShape.INDEX.equals(x.kind())))
         .onItem().transformToUniAndConcatenate(t -> tables.in(t, c -> c.roles().branchObjects()
             .validatePendingRules(c, TrackedTable.on(repo, t, into.name()), into.name()))
             .onFailure(e -> "23514".equals(PgErrors.sqlState(e))).transform(e -> new StrataException(

@@ -157,8 +157,16 @@ public class MergeInProgressCommands {
         tracked) -> {
       Set<String> elsewhere = tables.stream().map(TableRow::storage).filter(s -> !backends.sharesAppendTransaction(s))
           .collect(Collectors.toCollection(LinkedHashSet::new));
+      // the checks the merge carried, pending, leave the overlays first (the rows going back may fail them; the
+      // branch's record of them is dropped after the abort); in another storage in a transaction of its own
+      Uni<Void> unheld = into.isDefault() || rebaseStep ? Uni.createFrom().voidItem() : Multi.createFrom().iterable(tables)
+          .onItem().transformToUniAndConcatenate(t -> backends.sharesAppendTransaction(t.storage())
+              ? tx.roles().branchObjects().unholdPendingRules(tx, TrackedTable.on(repo, t, into.name()), into.name())
+              : backends.inOwnTransaction(repo, t.storage(), own -> own.roles().branchObjects()
+                  .unholdPendingRules(own, TrackedTable.on(repo, t, into.name()), into.name())))
+          .collect().last().replaceWithVoid();
       // the rows the merge wrote go back, unless someone changed them since: that is their work
-      return Multi.createFrom().iterable(tables).filter(t -> backends.sharesAppendTransaction(t.storage()))
+      return unheld.chain(() -> Multi.createFrom().iterable(tables).filter(t -> backends.sharesAppendTransaction(t.storage()))
           .onItem().transformToUniAndConcatenate(t -> TableShapes.requireUnchanged(tx, TrackedTable.on(repo, t, into.name()))
               .chain(() -> tx.roles().merges().abort(tx, TrackedTable.on(repo, t, into.name()), into))
               .invoke(kept -> {
@@ -170,7 +178,7 @@ public class MergeInProgressCommands {
           .collect().last()
           .chain(() -> elsewhere.isEmpty() ? Uni.createFrom().voidItem()
               : crossStorage.intendAbort(tx, repo, target, elsewhere))
-          .map(done -> new Commands.AbortMerge(target, tables.stream().map(TableRow::name).toList()));
+          .map(done -> new Commands.AbortMerge(target, tables.stream().map(TableRow::name).toList())));
     });
   }
 

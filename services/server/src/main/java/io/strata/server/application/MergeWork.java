@@ -8,6 +8,7 @@ import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.Merges.Strategy;
@@ -104,6 +105,12 @@ class MergeWork {
                     }).replaceWithVoid());
           }))
           .collect().last()
+          // the checks the merge carried hold the source's rows, which the branch now has: valid at once
+          .chain(() -> dryRun || into.isDefault() ? Uni.createFrom().voidItem()
+              : Multi.createFrom().iterable(withCarriedChecks(List.of(), tracked, settled, into))
+                  .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> c.roles().branchObjects()
+                      .validatePendingRules(c, TrackedTable.on(repo, t, into.name()), into.name())))
+                  .collect().last().replaceWithVoid())
           .chain(() -> Failpoints.hit("merge.applied"))
           .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
               into.name(), ours, theirs, contents, false))));
@@ -168,9 +175,14 @@ class MergeWork {
                   : c.roles().merges().apply(c, table, into).onFailure(MergeCommands::refusedByTable)
                       .transform(e -> MergeCommands.refused(t.name(), e))
                       // then the target's rows that fail a check the merge carries: constraint_violation conflicts
-                      .chain(applied -> into.isDefault() ? Uni.createFrom().item(applied)
-                          : c.roles().merges().markViolations(c, table, into,
-                              heldChecks(state, settled, into, table, r.dryRun()), !r.dryRun())))
+                      .chain(applied -> {
+                        List<Merges.HeldCheck> held = into.isDefault() ? List.of()
+                            : heldChecks(state, settled, into, table, r.dryRun());
+                        return held.isEmpty() ? Uni.createFrom().item(applied)
+                            : c.roles().merges().markViolations(c, table, into, held, !r.dryRun())
+                                .onFailure(BranchObjects.CheckFailed.class).transform(e -> BranchConstraintCommands
+                                    .violation(t.name(), into.name(), (BranchObjects.CheckFailed) e));
+                      }))
               .invoke(m -> planned.put(t.name(), m))
               .chain(m -> m.conflicts() == 0 || listed.size() >= listing
                   ? Uni.createFrom().voidItem()
@@ -290,7 +302,8 @@ class MergeWork {
   /**
    * {@code touched} and, merging into a branch other than the default one, the tables of {@code tracked} the merge
    * carries CHECK constraints to: the target's rows that fail one are its conflicts, whether or not the source
-   * changed rows of the table.
+   * changed rows of the table. (A check an earlier attempt of the merge carried, refused after its schema changes,
+   * is pending on the target already and carried no more: its table is looked at when the source changed its rows.)
    */
   static List<TableRow> withCarriedChecks(List<TableRow> touched, List<TableRow> tracked, SchemaMerges.Settled settled,
       BranchRef into) {

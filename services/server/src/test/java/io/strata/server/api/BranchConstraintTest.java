@@ -133,6 +133,7 @@ class BranchConstraintTest {
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/other/merge", repo).then()
         .statusCode(200);
     assertThat(constraintNames(repo, "other")).contains("qty_positive");
+    assertThat(overlayChecksValid(repo, "other")).containsExactly("true"); // a fast-forward: the source's rows pass
     assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "other", "orders") + " (id, qty) values (3, -1)"))
         .hasMessageContaining("strata_check_");
     // a branch holding rows that fail it: each is a constraint_violation conflict of a merge in progress (a dry run
@@ -229,6 +230,62 @@ class BranchConstraintTest {
     assertThat(constraintNames(repo, "dev")).contains("qty_positive");
     assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, qty) values (7, -7)"))
         .hasMessageContaining("strata_check_");
+  }
+
+  @Test
+  void aCarriedCheckItsRowsFailIsConflictsResolvedByValuesAndAnAbortPutsEverythingBack() {
+    String repo = createRepository(uniqueName("check-violations"));
+    trackNew(pool, repo, "orders", "id int primary key, qty int", "values (1, 2), (2, -2)");
+    for (String b : List.of("src", "tgt", "mine")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    // the source fixes row 2, then adds the check
+    json().body(Map.of("qty", 3)).patch("/api/v1/repositories/{r}/branches/src/tables/orders/rows/2", repo).then()
+        .statusCode(200);
+    json().body(Map.of("message", "fixed", "all", true))
+        .post("/api/v1/repositories/{r}/branches/src/commits", repo).then().statusCode(201);
+    change(repo, "src", check("qty_positive", "qty > 0")).statusCode(200);
+    json().body(Map.of("message", "checked", "all", true, "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/src/commits", repo).then().statusCode(201);
+    sql(pool, "insert into " + Api.view(repo, "tgt", "orders") + " (id, qty) values (3, -3)");
+    json().body(Map.of("message", "three", "all", true))
+        .post("/api/v1/repositories/{r}/branches/tgt/commits", repo).then().statusCode(201);
+
+    // row 2 takes the source's fix; row 3 fails the check: the merge stops with it, resolved, then aborted —
+    // every row goes back (row 2 as -2, row 3 as -3, which the check would refuse) and the check leaves the branch
+    json().body(Map.of("source", "src")).post("/api/v1/repositories/{r}/branches/tgt/merge", repo).then()
+        .statusCode(409).body("details.conflicts", equalTo(1))
+        .body("details.first_conflicts[0].key", equalTo(List.of(3)));
+    json().body(Map.of("table", "orders", "key", List.of(3), "take", "value", "value", Map.of("qty", 30)))
+        .post("/api/v1/repositories/{r}/branches/tgt/merge/resolutions", repo).then().statusCode(200)
+        .body("remaining", equalTo(0));
+    String tgtView = Api.view(repo, "tgt", "orders");
+    assertThat(Api.rows(pool, "select id || ':' || qty from " + tgtView + " order by id"))
+        .containsExactly("1:2", "2:3", "3:30");
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/tgt/merge/abort", repo).then().statusCode(204);
+    assertThat(Api.rows(pool, "select id || ':' || qty from " + tgtView + " order by id"))
+        .containsExactly("1:2", "2:-2", "3:-3");
+    assertThat(constraintNames(repo, "tgt")).doesNotContain("qty_positive");
+    assertThat(overlayChecksValid(repo, "tgt")).isEmpty();
+    sql(pool, "insert into " + tgtView + " (id, qty) values (4, -4)");
+
+    // a conflict a strategy settles to a row that fails the check is a violation still
+    json().body(Map.of("qty", -20)).patch("/api/v1/repositories/{r}/branches/mine/tables/orders/rows/2", repo).then()
+        .statusCode(200);
+    json().body(Map.of("message", "mine", "all", true))
+        .post("/api/v1/repositories/{r}/branches/mine/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "src", "strategy", "ours"))
+        .post("/api/v1/repositories/{r}/branches/mine/merge", repo).then()
+        .statusCode(409).body("details.conflicts", equalTo(1))
+        .body("details.first_conflicts[0].key", equalTo(List.of(2)))
+        .body("details.first_conflicts[0].type", equalTo("constraint_violation"));
+    json().body(Map.of("table", "orders", "key", List.of(2), "take", "value", "value", Map.of("qty", 20)))
+        .post("/api/v1/repositories/{r}/branches/mine/merge/resolutions", repo).then().statusCode(200);
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/mine/merge/continue", repo).then()
+        .statusCode(201);
+    assertThat(Api.rows(pool, "select id || ':' || qty from " + Api.view(repo, "mine", "orders") + " order by id"))
+        .containsExactly("1:2", "2:20");
+    assertThat(overlayChecksValid(repo, "mine")).containsExactly("true");
   }
 
   @Test
