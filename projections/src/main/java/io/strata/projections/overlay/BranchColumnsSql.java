@@ -243,7 +243,9 @@ final class BranchColumnsSql {
         drop view {view};
         """, "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(before).dropViews(),
         "view_literal", OverlaySql.literal(view), "view", view)
-        + changes + made.createView(viewSchema, viewName) + made.addedDefaults(view) + """
+        + ConflictsViewsSql.setAside(before)
+        + changes + made.createView(viewSchema, viewName) + made.addedDefaults(view) + ConflictsViewsSql.makeAgain(after)
+        + """
         do $strata_g$ declare r record; begin
           for r in select statement from pg_temp.strata_view_grants loop execute r.statement; end loop;
         end $strata_g$;

@@ -65,12 +65,17 @@ final class MergeStateSql {
    * and per column of the table its base_, ours_ and theirs_ value.
    */
   String createConflictsView(String viewSchema, String viewName) {
+    return "create schema if not exists " + Sql.quote(viewSchema) + ";\n"
+        + conflictsViewDefinition(Sql.qualified(viewSchema, viewName));
+  }
+
+  /** The CREATE VIEW statement of {@link #createConflictsView} as {@code view} (a qualified name). */
+  String conflictsViewDefinition(String view) {
     String sides = s.columns().stream()
         .flatMap(c -> List.of("base", "ours", "theirs").stream()
             .map(side -> side.charAt(0) + "." + Sql.quote(c) + " as " + Sql.quote(side + "_" + c)))
         .collect(Collectors.joining(", "));
     return fill("""
-        create schema if not exists {schema};
         create view {view} as
         select {key_k}, c.kind as conflict_type, c.fields as conflicting_columns, c.refused_by, {sides}
         from {conflicts} c
@@ -78,7 +83,7 @@ final class MergeStateSql {
         cross join lateral jsonb_populate_record(null::{row_type}, c.base) b
         cross join lateral jsonb_populate_record(null::{row_type}, c.ours) o
         cross join lateral jsonb_populate_record(null::{row_type}, c.theirs) t""",
-        "schema", Sql.quote(viewSchema), "view", Sql.qualified(viewSchema, viewName), "key_k", s.keyList("k"),
+        "view", view, "key_k", s.keyList("k"),
         "sides", sides, "conflicts", m.conflicts(), "table", s.table(), "row_type", s.rowType(), "key_object", s.keyObject("c.key"));
   }
 

@@ -67,45 +67,20 @@ final class TableRetype {
           for (Row r : overlays) {
             branches.add(new Branch(r, table, after));
           }
-          // the conflicts views merges made (a merge's in progress, or one that ended: they stay once made) read the
-          // row types: dropped, then made again in the new ones
-          List<OverlaySql> sides = new ArrayList<>();
-          sides.add(main);
-          branches.forEach(b -> sides.add(b.after()));
-          return tx.preparedQuery(CONFLICTS_VIEWS).execute(Tuple.of(sides.stream()
-                  .map(side -> new MergeSql(side).conflicts()).toArray(String[]::new)))
-              .chain(views -> {
-                List<ConflictsView> conflictsViews = new ArrayList<>();
-                views.forEach(v -> conflictsViews.add(new ConflictsView(sides.get(v.getInteger(0) - 1),
-                    v.getString(1), v.getString(2))));
-                return retypeViews(tx, main, before, branches, retyped, conflictsViews);
-              });
+          return retypeViews(tx, main, before, branches, retyped);
         })
         .replaceWithVoid();
   }
 
-  /** The views reading each conflicts table of $1 (text[]), by its ordinal: schema and name. */
-  private static final String CONFLICTS_VIEWS = """
-      select t.i::int, n.nspname::text, c.relname::text
-      from unnest($1::text[]) with ordinality t(conflicts, i)
-      join pg_depend d on d.refobjid = to_regclass(t.conflicts) and d.classid = 'pg_rewrite'::regclass
-      join pg_rewrite r on r.oid = d.objid join pg_class c on c.oid = r.ev_class
-      join pg_namespace n on n.oid = c.relnamespace
-      where c.relkind = 'v' group by 1, 2, 3 order by 1, 2, 3""";
-
-  /** A conflicts view of {@code side} (the default branch's, or a branch's as it reads the table after). */
-  private record ConflictsView(OverlaySql side, String schema, String name) {
-    String qualified() {
-      return Sql.qualified(schema, name);
-    }
-  }
-
+  /** The views around the retyped columns dropped, the logs and the table retyped, the views made again. */
   private static Uni<Void> retypeViews(SqlConnection tx, OverlaySql main, OverlaySql before, List<Branch> branches,
-      List<TableShape.Column> retyped, List<ConflictsView> conflictsViews) {
+      List<TableShape.Column> retyped) {
     StringBuilder sql = new StringBuilder("drop table if exists pg_temp.strata_view_grants;"
         + " create temporary table strata_view_grants (statement text) on commit drop;");
-    for (ConflictsView v : conflictsViews) {
-      sql.append(keepGrants(v.qualified())).append("drop view if exists ").append(v.qualified()).append(';');
+    // the conflicts views merges made (in progress, or ended: they stay once made) read the row types
+    sql.append(ConflictsViewsSql.setAside(before));
+    for (Branch b : branches) {
+      sql.append(ConflictsViewsSql.setAside(b.before()));
     }
     // the views that read the column, their grants kept
     sql.append(new QueryAccessSql(before).dropViews());
@@ -146,8 +121,9 @@ final class TableRetype {
       sql.append(made.createView(b.schema(), b.name())).append(made.addedDefaults(b.view()))
           .append(made.redefinedDefaults(b.view()));
     }
-    for (ConflictsView v : conflictsViews) {
-      sql.append(new MergeStateSql(new MergeSql(v.side())).createConflictsView(v.schema(), v.name())).append(';');
+    sql.append(ConflictsViewsSql.makeAgain(main));
+    for (Branch b : branches) {
+      sql.append(ConflictsViewsSql.makeAgain(b.after()));
     }
     sql.append("do $strata_g$ declare r record; begin for r in select statement from pg_temp.strata_view_grants"
         + " loop execute r.statement; end loop; end $strata_g$; drop table pg_temp.strata_view_grants;");

@@ -364,4 +364,52 @@ class BranchRetypeTest {
     assertThat(Api.rows(pool, "select string_agg(id || ':' || qty, ',' order by id) from " + view))
         .containsExactly("1:1,2:8000000000");
   }
+
+  @Test
+  void aConflictsViewAMergeLeftFollowsTheBranchsColumnChangesAndTheTablesTypePromotion() {
+    String repo = createRepository(uniqueName("retype-conflicts-view"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, note text, qty int", "values (1, 'a', 2)");
+    for (String b : List.of("own", "wide")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    // branch own reads qty in a type of its own (a row type of its own), and a merge into it stops with a conflict
+    change(repo, "own", retype("qty", "bigint")).statusCode(200);
+    json().body(Map.of("note", "own")).patch("/api/v1/repositories/{r}/branches/own/tables/orders/rows/1", repo).then()
+        .statusCode(200);
+    json().body(Map.of("message", "own", "all", true))
+        .post("/api/v1/repositories/{r}/branches/own/commits", repo).then().statusCode(201);
+    sql(pool, "update public." + t + " set note = 'main' where id = 1");
+    json().body(Map.of("message", "main", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/own/merge", repo).then()
+        .statusCode(409);
+    String schema = Api.view(repo, "own", "orders").split("\\.")[0].replace("\"", "");
+    List<String> viewColumns = Api.rows(pool, "select string_agg(column_name, ',' order by ordinal_position)"
+        + " from information_schema.columns where table_schema = '" + schema + "' and table_name = '" + t
+        + "__conflicts'");
+    assertThat(viewColumns.get(0)).contains("ours_note", "ours_qty");
+    json().body(Map.of("take", "ours")).post("/api/v1/repositories/{r}/branches/own/merge/resolutions", repo).then()
+        .statusCode(200);
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/own/merge/continue", repo).then().statusCode(201);
+
+    // the conflicts view it left (kept once made) reads the branch's row type: a column dropped there is dropped
+    // from the view too, not refused by it
+    change(repo, "own", Map.of("op", "drop_column", "name", "note")).statusCode(200);
+    viewColumns = Api.rows(pool, "select string_agg(column_name, ',' order by ordinal_position)"
+        + " from information_schema.columns where table_schema = '" + schema + "' and table_name = '" + t
+        + "__conflicts'");
+    assertThat(viewColumns.get(0)).contains("ours_qty").doesNotContain("ours_note");
+
+    // a wider type promoted into the table by a merge makes it again too
+    change(repo, "wide", retype("qty", "bigint")).statusCode(200);
+    json().body(Map.of("message", "wide", "all", true, "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/wide/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "wide")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    assertThat(Api.rows(pool, "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'public."
+        + t + "'::regclass and attname = 'qty'")).containsExactly("bigint");
+    assertThat(Api.rows(pool, "select count(*)::text from information_schema.views where table_schema = '" + schema
+        + "' and table_name = '" + t + "__conflicts'")).containsExactly("1");
+  }
+
 }
