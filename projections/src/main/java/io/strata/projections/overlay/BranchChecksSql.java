@@ -178,15 +178,7 @@ final class BranchChecksSql {
    * back the rows the merge wrote, which may fail them, and the checks leave the branch with it.
    */
   static String dropPending(OverlaySql b) {
-    return fill("""
-        do $strata_d$ declare c text; begin
-          for c in select conname from pg_constraint where conrelid = to_regclass({overlay_literal}) and contype = 'c'
-                     and not convalidated and conname like 'strata\\_check\\_%' order by conname loop
-            execute format('alter table {overlay_in_format} drop constraint %I', c);
-          end loop;
-        end $strata_d$""",
-        "overlay_literal", OverlaySql.literal(b.overlay()),
-        "overlay_in_format", b.overlay().replace("'", "''").replace("%", "%%"));
+    return eachPending(b, "drop");
   }
 
   /**
@@ -194,14 +186,19 @@ final class BranchChecksSql {
    * overlay that fails one fails it (23514). T's own checks, copied NOT VALID to hold what the branch writes, stay.
    */
   static String validate(OverlaySql b) {
+    return eachPending(b, "validate");
+  }
+
+  /** {@code alter table … <action> constraint} of each pending check of Strata's own on {@code b}'s overlay. */
+  private static String eachPending(OverlaySql b, String action) {
     return fill("""
-        do $strata_v$ declare c text; begin
+        do $strata_p$ declare c text; begin
           for c in select conname from pg_constraint where conrelid = to_regclass({overlay_literal}) and contype = 'c'
                      and not convalidated and conname like 'strata\\_check\\_%' order by conname loop
-            execute format('alter table {overlay_in_format} validate constraint %I', c);
+            execute format('alter table {overlay_in_format} {action} constraint %I', c);
           end loop;
-        end $strata_v$""",
-        "overlay_literal", OverlaySql.literal(b.overlay()),
+        end $strata_p$""",
+        "overlay_literal", OverlaySql.literal(b.overlay()), "action", action,
         "overlay_in_format", b.overlay().replace("'", "''").replace("%", "%%"));
   }
 
