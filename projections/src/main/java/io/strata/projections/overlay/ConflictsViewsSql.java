@@ -7,8 +7,9 @@ import static io.strata.projections.overlay.SqlTemplate.fill;
  * <table>__conflicts}, {@link MergeStateSql#createConflictsView}) read its row type, and stay once made: a change
  * of that type (a column dropped or retyped on the branch, a type promoted into the table) sets them aside first —
  * recorded in {@code pg_temp.strata_conflicts_views}, their grants in {@code pg_temp.strata_view_grants} (the
- * caller's, granted again after), then dropped — and makes them again in the side's new columns after. Their names
- * are read from the catalog (the views reading the side's conflicts table), so a view of another name stays as it is.
+ * caller's, granted again after), then dropped — and makes them again in the side's new columns after. They are
+ * found in the catalog as every view reading the side's conflicts table, which is Strata's own ({@code strata.<tid>__x_
+ * <bid>}): a view someone else made over it is made again as a conflicts view, under its name.
  */
 final class ConflictsViewsSql {
   private ConflictsViewsSql() {}

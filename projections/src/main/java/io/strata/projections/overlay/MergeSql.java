@@ -280,14 +280,16 @@ final class MergeSql {
                      settled = false, merged = f.row
                    from failing f where p.key = f.key and (p.kind is null or p.settled) returning p.key),
         refused as (update {plan} p set kind = 'constraint_violation', fields = {fields}, refused_by = {name}
-                    where p.kind = 'constraint' and not p.settled and p.refused_by like {refused_by_overlay}
+                    where p.kind = 'constraint' and not p.settled
+                      and left(p.refused_by, {refused_by_length}) = {refused_by_overlay}
                     returning p.key)
         insert into {plan} (key, base, ours, theirs, merged, kind, fields, refused_by, settled)
         select f.key, null, f.row, null, f.row, 'constraint_violation', {fields}, {name}, false
         from failing f where not exists (select from {plan} p where p.key = f.key)""",
         "key_array", s.keyArray("s"), "state", s.state(), "expression", BranchChecksSql.expression(c),
         "plan", plan(), "fields", fields, "name", OverlaySql.literal(c.name()),
-        "refused_by_overlay", OverlaySql.literal(BranchChecksSql.overlayConstraint(c.name()) + ": %"));
+        "refused_by_overlay", OverlaySql.literal(BranchChecksSql.overlayConstraint(c.name()) + ": "),
+        "refused_by_length", String.valueOf((BranchChecksSql.overlayConstraint(c.name()) + ": ").length()));
   }
 
   /**

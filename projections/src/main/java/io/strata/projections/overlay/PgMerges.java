@@ -184,9 +184,10 @@ public final class PgMerges implements Merges<UnitOfWork> {
                 + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
             .chain(() -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute())
             .chain(() -> tx.query("release savepoint strata_violations").execute())
-            .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e)))
-            .recoverWithUni(() -> tx.query("rollback to savepoint strata_violations; release savepoint"
-                + " strata_violations").execute())
+            // a failure rolls the savepoint back (the time limit with it); only a lenient one goes on
+            .onFailure().call(() -> tx.query("rollback to savepoint strata_violations; release savepoint"
+                + " strata_violations").execute().onFailure().recoverWithNull())
+            .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e))).recoverWithNull()
             .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).transform(e -> new BranchObjects.CheckFailed(
                 c.check().name(), "(none found: looking at the branch's rows took longer than "
                     + PgBranchRules.CHECK_SCAN_TIMEOUT + ")"))

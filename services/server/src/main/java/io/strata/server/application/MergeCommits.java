@@ -101,10 +101,15 @@ public class MergeCommits {
     if (into.isDefault()) {
       return Uni.createFrom().voidItem();
     }
-    return Multi.createFrom().iterable(tracked)
+    return validated(tables, repo, into, tracked.stream()
         .filter(t -> planned.contains(t.name()) || kept.contains(t.name()))
         .filter(t -> state.constraintsOn(t.name(), into.name()).stream()
-            .anyMatch(x -> !io.strata.events.TableShape.INDEX.equals(x.kind())))
+            .anyMatch(x -> !io.strata.events.TableShape.INDEX.equals(x.kind()))).toList());
+  }
+
+  /** The pending checks of {@code into} (a branch other than the default one) validated on {@code checked}. */
+  static Uni<Void> validated(TableTransactions tables, String repo, BranchRef into, List<TableRow> checked) {
+    return Multi.createFrom().iterable(checked)
         .onItem().transformToUniAndConcatenate(t -> tables.in(t, c -> c.roles().branchObjects()
             .validatePendingRules(c, TrackedTable.on(repo, t, into.name()), into.name()))
             .onFailure(e -> "23514".equals(PgErrors.sqlState(e))).transform(e -> new StrataException(

@@ -138,8 +138,7 @@ public class MergeInProgressCommands {
     return abort(repository, target, ctx, answer, false)
         .call(() -> checks.dropPending(Names.existingRepository(repository), target,
                 new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false))
-            // the abort stands: a check left pending still holds every row written, and the next merge lists its
-            // violations again
+            // the abort stands: the branch keeps recording a check its overlay no longer holds (logged)
             .onFailure().invoke(e -> LOG.warnf(e, "merge into %s/%s aborted; its pending checks stay", repository,
                 target))
             .onFailure().recoverWithNull());

@@ -105,12 +105,10 @@ class MergeWork {
                     }).replaceWithVoid());
           }))
           .collect().last()
-          // the checks the merge carried hold the source's rows, which the branch now has: valid at once
+          // the checks the merge carried hold the source's rows, which the branch now has: valid at once (in the
+          // transaction that appends, or committed in another storage, as the concluding commit validates them)
           .chain(() -> dryRun || into.isDefault() ? Uni.createFrom().voidItem()
-              : Multi.createFrom().iterable(withCarriedChecks(List.of(), tracked, settled, into))
-                  .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> c.roles().branchObjects()
-                      .validatePendingRules(c, TrackedTable.on(repo, t, into.name()), into.name())))
-                  .collect().last().replaceWithVoid())
+              : MergeCommits.validated(tables, repo, into, withCarriedChecks(List.of(), tracked, settled, into)))
           .chain(() -> Failpoints.hit("merge.applied"))
           .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
               into.name(), ours, theirs, contents, false))));
