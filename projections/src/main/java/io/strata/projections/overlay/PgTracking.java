@@ -151,6 +151,9 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     return typed.chain(() -> tx(unit, alter, table, lockTimeout));
   }
 
+  /** How many rows that fail a check a merge brings into the table are listed with its refusal. */
+  static final int LISTED_VIOLATIONS = 100;
+
   @Override
   public Uni<Void> addChecks(UnitOfWork unit, TrackedTable table, List<TableShape.Constraint> checks,
       java.time.Duration lockTimeout) {
@@ -159,8 +162,9 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     Uni<Void> chain = Uni.createFrom().voidItem();
     for (TableShape.Constraint c : checks) {
       String expression = BranchChecksSql.expression(c);
-      String violating = "select " + t.keyText("s") + " from " + t.table() + " s where not "
-          + expression + " limit 1";
+      // the first rows that fail it, in key order, and how many do
+      String violating = "select " + t.keyText("s") + ", count(*) over () from " + t.table() + " s where not "
+          + expression + " order by " + t.keyList("s") + " limit " + LISTED_VIOLATIONS;
       // each statement alone (extended protocol): the expression, as the database printed it, is nothing else.
       // Added first (the lock, held to the commit), then the rows looked at under it: no row slips in between
       chain = chain.chain(() -> tx(unit, "alter table " + t.table() + " add constraint " + Sql.quote(c.name())
@@ -168,8 +172,10 @@ public final class PgTracking implements Tracking<UnitOfWork> {
           .chain(() -> tx.preparedQuery(violating).execute())
           .invoke(rows -> {
             if (rows.rowCount() > 0) {
-              throw new io.strata.projections.rowdata.BranchObjects.CheckFailed(c.name(),
-                  rows.iterator().next().getString(0));
+              List<String> keys = new java.util.ArrayList<>();
+              rows.forEach(r -> keys.add(r.getString(0)));
+              throw new io.strata.projections.rowdata.BranchObjects.CheckFailed(c.name(), keys,
+                  rows.iterator().next().getLong(1));
             }
           })
           .chain(() -> tx.preparedQuery("alter table " + t.table() + " validate constraint " + Sql.quote(c.name()))

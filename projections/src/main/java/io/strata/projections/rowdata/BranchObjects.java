@@ -37,23 +37,43 @@ public interface BranchObjects<X> {
    */
   record NewColumn(String name, String type, boolean nullable, String defaultText) {}
 
-  /** A row the branch reads fails a CHECK constraint being added: the constraint's name and the row's key. */
+  /**
+   * Rows fail a CHECK constraint being added: the constraint's name, the first rows' keys (each its values joined by
+   * ", "; at least one) and how many rows fail it in all.
+   */
   final class CheckFailed extends RuntimeException {
     private final String constraint;
-    private final String key;
+    private final List<String> keys;
+    private final long count;
 
     public CheckFailed(String constraint, String key) {
-      super("the row of key " + key + " fails check " + constraint);
+      this(constraint, List.of(key), 1);
+    }
+
+    public CheckFailed(String constraint, List<String> keys, long count) {
+      super("the row of key " + keys.get(0) + " fails check " + constraint);
       this.constraint = constraint;
-      this.key = key;
+      this.keys = List.copyOf(keys);
+      this.count = count;
     }
 
     public String constraint() {
       return constraint;
     }
 
+    /** The first row's key. */
     public String key() {
-      return key;
+      return keys.get(0);
+    }
+
+    /** The first rows' keys, in key order. */
+    public List<String> keys() {
+      return keys;
+    }
+
+    /** How many rows fail the check. */
+    public long count() {
+      return count;
     }
   }
 

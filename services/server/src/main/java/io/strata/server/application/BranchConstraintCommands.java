@@ -291,17 +291,25 @@ public class BranchConstraintCommands {
         (unit, onBranch) -> unit.roles().branchObjects().dropRules(unit, onBranch, branch, names), ctx, Answer.NONE);
   }
 
-  /** The refusal of a merge that would hold {@code branch}'s rows to a check one of them fails. */
+  /**
+   * The refusal of a merge that would hold {@code branch}'s rows to a check they fail: a {@code constraint_violation}
+   * per row listed (the first 100, in key order), and how many fail it.
+   */
   static StrataException violation(String table, String branch, BranchObjects.CheckFailed e) {
-    Map<String, Object> conflict = new java.util.LinkedHashMap<>();
-    conflict.put("table", table);
-    conflict.put("constraint", e.constraint());
-    conflict.put("type", "constraint_violation");
-    conflict.put("key", e.key());
-    return new StrataException(ErrorCode.SchemaConflict, "the row of key " + e.key() + " of table '" + table
-        + "' on '" + branch + "' fails check '" + e.constraint() + "', which the merge brings: change it first (or"
-        + " settle the check with schema_strategy ours); nothing changed",
-        Map.of("schema_conflicts", List.of(conflict), "schema_conflict_count", 1));
+    List<Map<String, Object>> conflicts = e.keys().stream().map(key -> {
+      Map<String, Object> conflict = new java.util.LinkedHashMap<>();
+      conflict.put("table", table);
+      conflict.put("constraint", e.constraint());
+      conflict.put("type", "constraint_violation");
+      conflict.put("key", key);
+      return conflict;
+    }).toList();
+    String rows = e.count() > 1 ? "the rows of keys " + String.join("; ", e.keys()) + (e.count() > e.keys().size()
+        ? " (and " + (e.count() - e.keys().size()) + " more)" : "") : "the row of key " + e.key();
+    return new StrataException(ErrorCode.SchemaConflict, rows + " of table '" + table + "' on '" + branch
+        + "' " + (e.count() > 1 ? "fail" : "fails") + " check '" + e.constraint() + "', which the merge brings: change"
+        + " them first (or settle the check with schema_strategy ours); nothing changed",
+        Map.of("schema_conflicts", conflicts, "schema_conflict_count", e.count()));
   }
 
   private static void requireWellFormed(List<NewCheck> checks) {

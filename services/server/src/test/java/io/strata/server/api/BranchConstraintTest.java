@@ -235,7 +235,7 @@ class BranchConstraintTest {
   @Test
   void aCarriedCheckItsRowsFailIsConflictsResolvedByValuesAndAnAbortPutsEverythingBack() {
     String repo = createRepository(uniqueName("check-violations"));
-    trackNew(pool, repo, "orders", "id int primary key, qty int", "values (1, 2), (2, -2)");
+    String t = trackNew(pool, repo, "orders", "id int primary key, qty int", "values (1, 2), (2, -2)");
     for (String b : List.of("src", "tgt", "mine")) {
       post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
     }
@@ -286,6 +286,20 @@ class BranchConstraintTest {
     assertThat(Api.rows(pool, "select id || ':' || qty from " + Api.view(repo, "mine", "orders") + " order by id"))
         .containsExactly("1:2", "2:20");
     assertThat(overlayChecksValid(repo, "mine")).containsExactly("true");
+
+    // into the default branch, rows of the table that fail the check refuse the merge (the application's rows:
+    // changed there first), each listed in key order with how many fail it; nothing changed
+    sql(pool, "insert into public." + t + " (id, qty) values (6, -6), (5, -5)");
+    json().body(Map.of("message", "more", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "src")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(409).body("error", equalTo("SchemaConflict"))
+        .body("details.schema_conflict_count", equalTo(3))
+        .body("details.schema_conflicts.key", equalTo(List.of("2", "5", "6")))
+        .body("details.schema_conflicts[0].type", equalTo("constraint_violation"))
+        .body("message", containsString("keys 2; 5; 6"));
+    assertThat(Api.rows(pool, "select count(*)::text from pg_constraint where conname = 'qty_positive' and conrelid ="
+        + " 'public." + t + "'::regclass")).containsExactly("0");
   }
 
   @Test
