@@ -143,14 +143,9 @@ final class BranchChecksSql {
         + expression(c) + " limit 1";
   }
 
-  /** Has {@code b}'s overlay hold the rows the branch writes to {@code c} (one statement, as {@link #violating}). */
-  static String hold(OverlaySql b, TableShape.Constraint c) {
-    return hold(b, c, false);
-  }
-
   /**
-   * {@link #hold(OverlaySql, TableShape.Constraint)}; {@code pending}: NOT VALID, the rows the overlay holds already
-   * not looked at — a merge that carries the check lists those of the branch's rows that fail it as conflicts
+   * Has {@code b}'s overlay hold the rows the branch writes to {@code c} (one statement, as {@link #violating});
+   * {@code pending}: NOT VALID, the rows the overlay holds already not looked at — a merge that carries the check lists those of the branch's rows that fail it as conflicts
    * ({@code constraint_violation}) and validates it when it concludes ({@link #pending}, {@link #validate}).
    */
   static String hold(OverlaySql b, TableShape.Constraint c, boolean pending) {

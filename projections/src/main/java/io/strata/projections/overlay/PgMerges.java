@@ -163,13 +163,18 @@ public final class PgMerges implements Merges<UnitOfWork> {
               return held.stream().filter(c -> pending.contains(BranchChecksSql.overlayConstraint(c.check().name())))
                   .toList();
             });
-    return looked.chain(list -> {
-      Uni<Void> chain = Uni.createFrom().voidItem();
-      for (HeldCheck c : list) {
-        chain = chain.chain(() -> markViolations(tx, sql, c, !pendingOnly));
-      }
-      return chain;
-    }).chain(() -> summary(tx, table, sql));
+    // the caller's time limit, read once: each check's scan runs under its own and gives it back
+    return looked.chain(list -> list.isEmpty() ? Uni.createFrom().voidItem()
+        : tx.query("select current_setting('statement_timeout')").execute()
+            .map(rows -> rows.iterator().next().getString(0))
+            .chain(before -> {
+              Uni<Void> chain = Uni.createFrom().voidItem();
+              for (HeldCheck c : list) {
+                chain = chain.chain(() -> markViolations(tx, sql, c, !pendingOnly, before));
+              }
+              return chain;
+            }))
+        .chain(() -> summary(tx, table, sql));
   }
 
   /**
@@ -177,21 +182,20 @@ public final class PgMerges implements Merges<UnitOfWork> {
    * PgBranchRules#CHECK_SCAN_TIMEOUT}: the repository's commands wait meanwhile; past it, {@link
    * BranchObjects.CheckFailed}): with {@code lenient}, a column it names missing passes it over.
    */
-  private static Uni<Void> markViolations(SqlConnection tx, MergeSql sql, HeldCheck c, boolean lenient) {
-    return tx.query("select current_setting('statement_timeout')").execute()
-        .map(rows -> rows.iterator().next().getString(0))
-        .chain(before -> tx.query("savepoint strata_violations; set local statement_timeout = '"
-                + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
-            .chain(() -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute())
-            .chain(() -> tx.query("release savepoint strata_violations").execute())
-            // a failure rolls the savepoint back (the time limit with it); only a lenient one goes on
-            .onFailure().call(() -> tx.query("rollback to savepoint strata_violations; release savepoint"
-                + " strata_violations").execute().onFailure().recoverWithNull())
-            .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e))).recoverWithNull()
-            .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).transform(e -> new BranchObjects.CheckFailed(
-                c.check().name(), "(none found: looking at the branch's rows took longer than "
-                    + PgBranchRules.CHECK_SCAN_TIMEOUT + ")"))
-            .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before))))
+  private static Uni<Void> markViolations(SqlConnection tx, MergeSql sql, HeldCheck c, boolean lenient,
+      String before) {
+    return tx.query("savepoint strata_violations; set local statement_timeout = '"
+            + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
+        .chain(() -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute())
+        .chain(() -> tx.query("release savepoint strata_violations").execute())
+        // a failure rolls the savepoint back (the time limit with it); only a lenient one goes on
+        .onFailure().call(() -> tx.query("rollback to savepoint strata_violations; release savepoint"
+            + " strata_violations").execute().onFailure().recoverWithNull())
+        .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e))).recoverWithNull()
+        .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).transform(e -> new BranchObjects.CheckFailed(
+            c.check().name(), "(none found: looking at the branch's rows took longer than "
+                + PgBranchRules.CHECK_SCAN_TIMEOUT + ")"))
+        .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before)))
         .replaceWithVoid();
   }
 
