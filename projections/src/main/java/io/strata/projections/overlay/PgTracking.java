@@ -359,6 +359,45 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> create(UnitOfWork unit, String schema, String table, List<TableShape.Column> columns,
+      List<String> key) {
+    SqlConnection tx = PgUnit.of(unit);
+    StringBuilder ddl = new StringBuilder("create table ").append(Sql.quote(schema)).append('.')
+        .append(Sql.quote(table)).append(" (");
+    for (TableShape.Column c : columns) {
+      // the type and default as the database printed them when it defined the column (BranchObjects.define)
+      ddl.append(Sql.quote(c.name())).append(' ').append(c.type()).append(c.nullable() ? "" : " not null")
+          .append(c.defaultValue() == null ? "" : " default " + c.defaultValue()).append(", ");
+    }
+    ddl.append("primary key (").append(String.join(", ", key.stream().map(Sql::quote).toList())).append("))");
+    // the types were resolved among PostgreSQL's own; the table is made with the session's path again
+    return tx.query("set local search_path to default").execute()
+        .chain(() -> tx.query("savepoint strata_create").execute())
+        .chain(() -> tx.query(ddl.toString()).execute())
+        .chain(() -> tx.query("release savepoint strata_create").execute())
+        .onFailure(e -> PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+            .query("rollback to savepoint strata_create").execute().onItemOrFailure().transformToUni((x, f) -> {
+              String state = PgErrors.sqlState(e);
+              return Uni.createFrom().failure("42P07".equals(state)
+                  ? new TableExists(schema + "." + table + " exists already")
+                  : new Untrackable(schema + "." + table + " cannot be made: " + PgErrors.message(e),
+                      "3F000".equals(state)));
+            }))
+        .replaceWithVoid();
+  }
+
+  @Override
+  public Uni<Void> dropMade(UnitOfWork unit, String schema, String table) {
+    SqlConnection tx = PgUnit.of(unit);
+    String qualified = Sql.quote(schema) + "." + Sql.quote(table);
+    // held against writers from the look to the drop
+    return tx.query("lock table " + qualified + " in access exclusive mode").execute()
+        .chain(() -> tx.query("select exists (select from " + qualified + ")").execute())
+        .chain(rows -> rows.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+            : tx.query("drop table " + qualified).execute().replaceWithVoid());
+  }
+
+  @Override
   public Uni<Shape> inspect(UnitOfWork unit, String schema, String table, List<String> requestedKey) {
     return TableCatalog.inspect(PgUnit.of(unit), schema, table, requestedKey);
   }

@@ -65,6 +65,27 @@ public interface Tracking<X> {
   }
 
   /**
+   * Makes table {@code schema.table} with {@code columns} (definitions the database gave: types it printed,
+   * defaults it wrote) and primary key {@code key}, in the caller's transaction: a table to track. Fails with
+   * {@link Untrackable} when the database refuses it (missing if the schema does not exist), {@link
+   * AlreadyTracked} never: a table of that name there already is {@link TableExists}.
+   */
+  Uni<Void> create(X tx, String schema, String table, List<TableShape.Column> columns, List<String> key);
+
+  /**
+   * Drops the table {@link #create} made, when tracking it was refused afterwards: only while it holds no
+   * rows (a client may have written to it since), else it stays.
+   */
+  Uni<Void> dropMade(X tx, String schema, String table);
+
+  /** A table to be made exists already where it is to be. */
+  final class TableExists extends RuntimeException {
+    public TableExists(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
    * The shape the table at {@code schema.table} would be tracked with: its columns, and its primary key
    * or the {@code requestedKey} (non-null columns covered exactly by a unique index); fails with
    * {@link Untrackable} when it cannot be tracked.

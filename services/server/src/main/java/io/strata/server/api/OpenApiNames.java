@@ -71,6 +71,7 @@ final class OpenApiNames {
       Map.entry("PATCH " + ROWS + "/rows/{key}", "patchRow"),
       Map.entry("DELETE " + ROWS + "/rows/{key}", "deleteRow"),
       Map.entry("POST " + ROWS + "/schema", "changeBranchSchema"),
+      Map.entry("POST " + REPO + "/branches/{branch}/tables", "createTable"),
       Map.entry("POST " + SERVED_BATCH, "batchRows"),
       Map.entry("GET " + REPO + "/tables", "listTables"),
       Map.entry("POST " + REPO + "/tables", "trackTable"),

@@ -25,6 +25,16 @@ public final class Requests {
 
   public record TrackTable(String name, String location, List<String> primaryKey, AuthorInput author) {}
 
+  /**
+   * A table to make and track: its name in the repository, where it is made ({@code postgresql://<storage>/<schema>.
+   * <table>}, {@code postgresql://local/public.<name>} when not given), its columns in order and its key.
+   */
+  public record CreateTable(String name, String location, List<NewColumn> columns, List<String> primaryKey,
+      AuthorInput author) {}
+
+  /** A column of a table to make: a PostgreSQL type, nullable unless said, an optional constant default. */
+  public record NewColumn(String name, String type, Boolean nullable, @JsonProperty("default") JsonNode defaultValue) {}
+
   /** Records a table's drift; {@code expectedHash}: the recorded shape's hash the caller looked at. */
   public record RecordDrift(String expectedHash, AuthorInput author) {}
 

@@ -465,21 +465,26 @@ public class BranchSchemaCommands {
     for (int i = 0; i < columns.size(); i++) {
       BranchObjects.NewColumn c = columns.get(i);
       String at = "operations[" + i + "]";
-      if (c.name() == null || !COLUMN.matcher(c.name()).matches()) {
-        throw StrataException.invalid(at + ".name", "column names are 1-63 characters of a-z 0-9 _, not starting"
-            + " with a digit nor with two underscores (Strata's own columns)");
-      }
-      if (c.type() == null || c.type().length() > 100 || !TYPE.matcher(c.type()).matches()) {
-        throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
-            + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
-      }
-      if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
-        throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
-      }
+      checkColumn(c, at);
       if (!c.nullable() && c.defaultText() == null) {
         throw StrataException.invalid(at + ".default", "a NOT NULL column needs a default: the rows the branch has"
             + " not written read it");
       }
+    }
+  }
+
+  /** Refuses (422 at {@code at}) a column whose name, type or default no table may have. */
+  static void checkColumn(BranchObjects.NewColumn c, String at) {
+    if (c.name() == null || !COLUMN.matcher(c.name()).matches()) {
+      throw StrataException.invalid(at + ".name", "column names are 1-63 characters of a-z 0-9 _, not starting"
+          + " with a digit nor with two underscores (Strata's own columns)");
+    }
+    if (c.type() == null || c.type().length() > 100 || !TYPE.matcher(c.type()).matches()) {
+      throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
+          + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
+    }
+    if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
+      throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
     }
   }
 

@@ -6,6 +6,7 @@ import io.strata.events.Author;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
+import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.UnitOfWork;
@@ -13,6 +14,7 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TrackableSchemas;
 import io.strata.server.runtime.StorageBackends;
@@ -37,6 +39,7 @@ public class TableCommands {
   private static final Pattern LOCATION = Pattern.compile(
       "postgresql://([a-z][a-z0-9_-]{0,62})/(?:([A-Za-z_][A-Za-z0-9_$]{0,62})\\.)?([A-Za-z_][A-Za-z0-9_$]{0,62})");
   private static final Pattern TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+  static final int MAX_COLUMNS = 200;
   private static final Pattern SHAPE_HASH = Pattern.compile("[0-9a-f]{64}");
 
   private final CommandProcessor processor;
@@ -70,14 +73,75 @@ public class TableCommands {
   @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> track(String repository, String name, String location, List<String> primaryKey,
       Author author, CommandContext ctx, Answer answer) {
-    if (name == null || !TABLE_NAME.matcher(name).matches()) {
-      throw StrataException.invalid("name", "table names are 1-63 characters of a-z 0-9 _, not starting with a digit");
-    }
+    requireName(name);
     Location where = parseLocation(location);
     TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
     if (primaryKey != null && primaryKey.stream().anyMatch(c -> !Sql.isIdentifier(c))) {
       throw StrataException.invalid("primary_key", "must list column names");
     }
+    return register(repository, name, location, where, primaryKey, null, author, ctx, answer);
+  }
+
+  /**
+   * Makes a table and tracks it on the default branch, in one transaction of its storage: {@code columns}
+   * defined by the table's database first (types among PostgreSQL's own, constant defaults), the key
+   * {@code primaryKey}, at {@code location} ({@code postgresql://local/public.<name>} when not given).
+   */
+  @Permits(Permission.REPOSITORY_ADMIN)
+  public Uni<CommandResponse> create(String repository, String branch, String name, String location,
+      List<BranchObjects.NewColumn> columns, List<String> primaryKey, Author author, CommandContext ctx,
+      Answer answer) {
+    requireName(name);
+    String at = location == null ? "postgresql://" + Storages.LOCAL + "/public." + name : location;
+    Location where = parseLocation(at);
+    TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
+    requireColumns(columns, primaryKey);
+    return backends.begin(repository, where.storage())
+        .chain(open -> open.unit().roles().branchObjects().define(open.unit(), columns)
+            .onTermination().call(open::rollback))
+        .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+            "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
+            Map.of("table", name, "column", ((BranchObjects.Undefinable) e).column())))
+        .chain(defined -> register(repository, name, at, where, primaryKey,
+            new Made(branch, defined), author, ctx, answer));
+  }
+
+  /** A table {@link #create} makes: the branch it is made on, and its columns as the database defined them. */
+  private record Made(String branch, List<TableShape.Column> columns) {}
+
+  private static void requireName(String name) {
+    if (name == null || !TABLE_NAME.matcher(name).matches()) {
+      throw StrataException.invalid("name", "table names are 1-63 characters of a-z 0-9 _, not starting with a digit");
+    }
+  }
+
+  private static void requireColumns(List<BranchObjects.NewColumn> columns, List<String> primaryKey) {
+    if (columns == null || columns.isEmpty()) {
+      throw StrataException.invalid("columns", "give the table's columns, in order");
+    }
+    if (columns.size() > MAX_COLUMNS) {
+      throw StrataException.invalid("columns", "at most " + MAX_COLUMNS + " columns");
+    }
+    Set<String> names = new TreeSet<>();
+    for (int i = 0; i < columns.size(); i++) {
+      BranchSchemaCommands.checkColumn(columns.get(i), "columns[" + i + "]");
+      if (!names.add(columns.get(i).name())) {
+        throw StrataException.invalid("columns[" + i + "].name", "column " + columns.get(i).name() + " is given twice");
+      }
+    }
+    if (primaryKey == null || primaryKey.isEmpty()) {
+      throw StrataException.invalid("primary_key", "give the columns of the table's key: its rows are versioned by it");
+    }
+    for (int i = 0; i < primaryKey.size(); i++) {
+      if (!names.contains(primaryKey.get(i)) || primaryKey.indexOf(primaryKey.get(i)) != i) {
+        throw StrataException.invalid("primary_key[" + i + "]", "the key names each of its columns, once");
+      }
+    }
+  }
+
+  /** Tracks the table at {@code where}, made first when {@code made} says how. */
+  private Uni<CommandResponse> register(String repository, String name, String location, Location where,
+      List<String> primaryKey, Made made, Author author, CommandContext ctx, Answer answer) {
     return tables.table(repository, name)
         .invoke(existing -> existing.ifPresent(t -> {
           throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
@@ -104,32 +168,56 @@ public class TableCommands {
                   throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
                       Map.of("table", name));
                 }
+                if (made != null) {
+                  requireMadeOnDefault(state, made.branch());
+                }
                 List<String> branches = state.branches().keySet().stream()
                     .filter(b -> !b.equals(state.defaultBranch())).toList();
-                return install(repository, name, location, where, primaryKey, branches, author)
+                return install(repository, name, location, where, primaryKey, made, branches, author)
                     .invoke(t -> installed[0] = t).map(t -> (Commands.Command) t);
               }, ctx, answer)
-              // refused after the capture was installed: take it away again
+              // refused after the capture was installed: take it away again (and the table, if made here)
               .onFailure().call(() -> installed[0] == null ? Uni.createFrom().voidItem()
                   : backends.inOwnTransaction(repository, where.storage(), tx -> tx.roles().tracking().untrack(tx,
                       new TrackedTable(repository, installed[0].name(), installed[0].schema(), installed[0].table(),
-                          installed[0].primaryKey(), installed[0].columns())))
+                          installed[0].primaryKey(), installed[0].columns()))
+                          .chain(() -> made == null ? Uni.createFrom().voidItem()
+                              : tx.roles().tracking().dropMade(tx, where.schema(), where.table())))
                       .onFailure().recoverWithNull());
         });
   }
 
-  /** Installs the table's capture and its branches' overlays; answers the command recording what was found. */
-  private Uni<Commands.TrackTable> install(String repository, String name,
-      String location, Location where, List<String> primaryKey, List<String> branches, Author author) {
-    return backends.inOwnTransaction(repository, where.storage(), tx -> tx.roles().tracking()
-            .inspect(tx, where.schema(), where.table(), primaryKey)
+  private static void requireMadeOnDefault(io.strata.server.domain.RepositoryState state, String branch) {
+    if (state.branch(branch) == null) {
+      throw new StrataException(ErrorCode.BranchNotFound, "branch '" + branch + "' does not exist",
+          Map.of("branch", branch));
+    }
+    if (!branch.equals(state.defaultBranch())) {
+      throw new StrataException(ErrorCode.ValidationError, "a table is made on the default branch ('"
+          + state.defaultBranch() + "') for now: made on another branch it would be seen by every branch",
+          Map.of("branch", branch));
+    }
+  }
+
+  /**
+   * Installs the table's capture and its branches' overlays (the table made first, when {@code made}); answers
+   * the command recording what was found.
+   */
+  private Uni<Commands.TrackTable> install(String repository, String name, String location, Location where,
+      List<String> primaryKey, Made made, List<String> branches, Author author) {
+    return backends.inOwnTransaction(repository, where.storage(), tx -> (made == null ? Uni.createFrom().voidItem()
+            : tx.roles().tracking().create(tx, where.schema(), where.table(), made.columns(), primaryKey))
+            .chain(() -> tx.roles().tracking().inspect(tx, where.schema(), where.table(), primaryKey))
             .chain(shape -> tx.roles().tracking().track(tx, new TrackedTable(repository, name,
                     where.schema(), where.table(), shape.primaryKey(), shape.columns()),
                     branches, this::isLeftover)
                 // read while tracking holds the table's writers (and its DDL) off
                 .chain(m -> tx.roles().tracking().shape(tx, where.schema(), where.table())
                     .map(full -> new Commands.TrackTable(name, where.storage(), where.schema(), where.table(),
-                        shape.primaryKey(), shape.columns(), full.orElseThrow(), m.rowCount(), m.rowSum(), author)))))
+                        shape.primaryKey(), shape.columns(), full.orElseThrow(), m.rowCount(), m.rowSum(), author,
+                        made != null)))))
+        .onFailure(Tracking.TableExists.class).transform(e -> new StrataException(ErrorCode.TableAlreadyExists,
+            e.getMessage() + ": track it, or make the table elsewhere", Map.of("location", location)))
         .onFailure(Tracking.Untrackable.class).transform(e -> ((Tracking.Untrackable) e).missing()
             ? new StrataException(ErrorCode.TableNotFound, e.getMessage(), Map.of("location", location))
             : new StrataException(ErrorCode.ValidationError, e.getMessage(), Map.of("location", location)))

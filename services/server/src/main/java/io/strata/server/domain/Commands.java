@@ -206,11 +206,17 @@ public final class Commands {
    * shape) and whose rows it measured (count, row-hash sum); recorded by a commit on the default branch.
    */
   public record TrackTable(String name, String storage, String schema, String table, List<String> primaryKey,
-      List<TableColumn> columns, TableShape shape, long rowCount, String rowSum, Author author)
+      List<TableColumn> columns, TableShape shape, long rowCount, String rowSum, Author author, boolean made)
       implements TableCommand {
     public TrackTable {
       primaryKey = List.copyOf(primaryKey);
       columns = List.copyOf(columns);
+    }
+
+    /** A table found in its storage, not made by Strata. */
+    public TrackTable(String name, String storage, String schema, String table, List<String> primaryKey,
+        List<TableColumn> columns, TableShape shape, long rowCount, String rowSum, Author author) {
+      this(name, storage, schema, table, primaryKey, columns, shape, rowCount, rowSum, author, false);
     }
   }
 

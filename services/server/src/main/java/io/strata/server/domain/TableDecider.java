@@ -92,7 +92,7 @@ public final class TableDecider {
     }
     List<TableTracked> after = new ArrayList<>(state.tables().values());
     after.add(t);
-    return List.of(t, nextCommit(state, state.defaultBranch(), "Track table " + t.name(), c.author(), now,
+    return List.of(t, nextCommit(state, state.defaultBranch(), (c.made() ? "Create table " : "Track table ") + t.name(), c.author(), now,
         new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
   }
 
