@@ -55,6 +55,12 @@ public record TableTracked(
         contentHash, newShape);
   }
 
+  /** The same table at another place of its storage (a table made on a branch, moved into the default branch). */
+  public TableTracked placed(String newSchema, String newTable) {
+    return new TableTracked(name, storage, newSchema, newTable, primaryKey, columns, rowCount, rowSum, contentHash,
+        shape);
+  }
+
   /** The shape recorded when the table was tracked, or what is known of it (columns and key) for v1 events. */
   public TableShape knownShape() {
     return shape != null ? shape : TableShape.ofColumns(columns, primaryKey);

@@ -387,6 +387,23 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> place(UnitOfWork unit, TrackedTable aside, String schema, String table,
+      java.time.Duration lockTimeout) {
+    SqlConnection tx = PgUnit.of(unit);
+    return tx.query("set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
+        .chain(() -> TablePlacement.place(tx, aside, schema, table))
+        .chain(() -> tx.query("set local lock_timeout = 0").execute())
+        .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + aside.name()
+            + " stayed locked by other sessions for " + lockTimeout.toMillis() + " ms: nothing changed"))
+        .replaceWithVoid();
+  }
+
+  @Override
+  public Place aside(String repository, String name) {
+    return new Place(OverlaySql.SCHEMA, TrackedTable.idOf(repository, name) + "__n");
+  }
+
+  @Override
   public Uni<Void> dropMade(UnitOfWork unit, String schema, String table) {
     SqlConnection tx = PgUnit.of(unit);
     String qualified = Sql.quote(schema) + "." + Sql.quote(table);

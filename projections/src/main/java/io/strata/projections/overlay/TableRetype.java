@@ -75,6 +75,45 @@ final class TableRetype {
   /** The views around the retyped columns dropped, the logs and the table retyped, the views made again. */
   private static Uni<Void> retypeViews(SqlConnection tx, OverlaySql main, OverlaySql before, List<Branch> branches,
       List<TableShape.Column> retyped) {
+    StringBuilder change = new StringBuilder();
+    // the logs of the table's rows, then the table (the guard compares its columns with the working log's)
+    for (TableShape.Column c : retyped) {
+      String column = Sql.quote(c.name());
+      for (String log : List.of(before.workingLog(), before.preimages())) {
+        // (the pre-image log is made with the table's first branch)
+        change.append("do $strata_l$ begin if to_regclass(").append(OverlaySql.literal(log))
+            .append(") is not null then execute ").append(OverlaySql.literal("alter table " + log
+                + " alter column " + column + " type " + c.type() + " using " + column + "::" + c.type()))
+            .append("; end if; end $strata_l$;");
+      }
+    }
+    change.append("alter table ").append(before.table()).append(' ').append(retyped.stream()
+        .map(c -> "alter column " + Sql.quote(c.name()) + " type " + c.type() + " using " + Sql.quote(c.name())
+            + "::" + c.type()).collect(Collectors.joining(", "))).append(';');
+    // a branch that keeps the old type reads its rows through a row type of its own, made in its order; one
+    // whose types are the table's now (the merge's source) reads the table's
+    for (Branch b : branches) {
+      if (b.before().hasOwnShape() && !b.after().hasOwnShape()) {
+        change.append("drop type if exists ").append(b.before().ownRowType()).append(';');
+      }
+      if (b.after().hasOwnShape()) {
+        change.append("do $strata_r$ begin if to_regtype(").append(OverlaySql.literal(b.after().ownRowType()))
+            .append(") is null then execute ").append(OverlaySql.literal("create type "
+                + b.after().ownRowType() + " as (" + b.after().rowTypeDefinition() + ")"))
+            .append("; end if; end $strata_r$;");
+      }
+    }
+    return remakeViewsAround(tx, main, before, branches, change.toString());
+  }
+
+  /**
+   * Every view that reads the table — each branch's view and query views, the default branch's query views, the
+   * conflicts views — dropped with their grants kept, {@code change} run, the capture and the views made again (as
+   * {@code main} and each branch's {@code after} describe them), the grants given back. One statement batch: the
+   * caller's transaction has all of it or none.
+   */
+  static Uni<Void> remakeViewsAround(SqlConnection tx, OverlaySql main, OverlaySql before, List<Branch> branches,
+      String change) {
     StringBuilder sql = new StringBuilder("drop table if exists pg_temp.strata_view_grants;"
         + " create temporary table strata_view_grants (statement text) on commit drop;");
     // the conflicts views merges made (in progress, or ended: they stay once made) read the row types
@@ -82,39 +121,13 @@ final class TableRetype {
     for (Branch b : branches) {
       sql.append(ConflictsViewsSql.setAside(b.before()));
     }
-    // the views that read the column, their grants kept
+    // the views that read the table, their grants kept
     sql.append(new QueryAccessSql(before).dropViews());
     for (Branch b : branches) {
       sql.append(keepGrants(b.view())).append(new QueryAccessSql(b.before()).dropViews())
           .append("drop view if exists ").append(b.view()).append(';');
     }
-    // the logs of the table's rows, then the table (the guard compares its columns with the working log's)
-    for (TableShape.Column c : retyped) {
-      String column = Sql.quote(c.name());
-      for (String log : List.of(before.workingLog(), before.preimages())) {
-        // (the pre-image log is made with the table's first branch)
-        sql.append("do $strata_l$ begin if to_regclass(").append(OverlaySql.literal(log))
-            .append(") is not null then execute ").append(OverlaySql.literal("alter table " + log
-                + " alter column " + column + " type " + c.type() + " using " + column + "::" + c.type()))
-            .append("; end if; end $strata_l$;");
-      }
-    }
-    sql.append("alter table ").append(before.table()).append(' ').append(retyped.stream()
-        .map(c -> "alter column " + Sql.quote(c.name()) + " type " + c.type() + " using " + Sql.quote(c.name())
-            + "::" + c.type()).collect(Collectors.joining(", "))).append(';');
-    // a branch that keeps the old type reads its rows through a row type of its own, made in its order; one
-    // whose types are the table's now (the merge's source) reads the table's
-    for (Branch b : branches) {
-      if (b.before().hasOwnShape() && !b.after().hasOwnShape()) {
-        sql.append("drop type if exists ").append(b.before().ownRowType()).append(';');
-      }
-      if (b.after().hasOwnShape()) {
-        sql.append("do $strata_r$ begin if to_regtype(").append(OverlaySql.literal(b.after().ownRowType()))
-            .append(") is null then execute ").append(OverlaySql.literal("create type "
-                + b.after().ownRowType() + " as (" + b.after().rowTypeDefinition() + ")"))
-            .append("; end if; end $strata_r$;");
-      }
-    }
+    sql.append(change);
     sql.append(FollowColumnsSql.follow(main, true)).append(';');
     for (Branch b : branches) {
       BranchObjectsSql made = new BranchObjectsSql(b.after());
@@ -152,7 +165,7 @@ final class TableRetype {
    * A live branch of the table, described from its registration: its columns are its own row type's, else the
    * table's before the change (it read the table's row type); it keeps their types after it.
    */
-  private record Branch(OverlaySql before, OverlaySql after, String schema, String name) {
+  record Branch(OverlaySql before, OverlaySql after, String schema, String name) {
     Branch(Row r, TrackedTable table, TrackedTable retyped) {
       this(describe(r, table, table), describe(r, table, retyped), r.getString(2), r.getString(3));
     }

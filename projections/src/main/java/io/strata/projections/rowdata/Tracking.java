@@ -78,6 +78,23 @@ public interface Tracking<X> {
    */
   Uni<Void> dropMade(X tx, String schema, String table);
 
+  /** Where a table is in its storage: schema and name. */
+  record Place(String schema, String table) {}
+
+  /**
+   * Where a table made on a branch other than the default one lives until a merge brings it into the default
+   * branch (Strata's own place, which no client names): empty, its rows in the branches' objects.
+   */
+  Place aside(String repository, String name);
+
+  /**
+   * Moves table {@code aside}, made on a branch and held at {@link #aside}, to its place {@code schema.table} on the
+   * default branch: no row copied (it holds none), what versions it made again there; waits at most {@code
+   * lockTimeout} for its locks (else {@link Busy}, nothing changed). Fails with {@link TableExists} when another table
+   * is at the place; idempotent once done.
+   */
+  Uni<Void> place(X tx, TrackedTable aside, String schema, String table, java.time.Duration lockTimeout);
+
   /** A table to be made exists already where it is to be. */
   final class TableExists extends RuntimeException {
     public TableExists(String message) {

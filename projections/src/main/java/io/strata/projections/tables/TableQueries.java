@@ -28,7 +28,8 @@ public final class TableQueries {
   public static final String COLUMNS =
       "name, storage, schema_name, table_name, primary_key, columns::text as columns, row_count, row_sum, content_hash, tracked_at,"
           + " shape::text as shape, ddl_through, branch_columns::text as branch_columns,"
-          + " branch_added::text as branch_added, branch_renamed::text as branch_renamed";
+          + " branch_added::text as branch_added, branch_renamed::text as branch_renamed,"
+          + " made_on, made_schema, made_table, made_branches";
   static final String ONE = "select " + COLUMNS + " from strata_meta.tables where repository = $1 and name = $2";
   static final String ALL = "select " + COLUMNS + " from strata_meta.tables where repository = $1 order by name";
   private static final TypeReference<List<TableColumn>> COLUMN_LIST = new TypeReference<>() {};
@@ -68,15 +69,16 @@ public final class TableQueries {
           if (position == null) {
             return Uni.createFrom().item(Map.<String, TableShape>of());
           }
-          return pool.preparedQuery(SHAPES_AT).execute(Tuple.of(repository, position)).map(found -> {
-            Map<String, TableShape> shapes = new TreeMap<>();
-            for (Row r : found) {
-              if (r.getBoolean(1)) {
-                shapes.put(r.getString(0), shapeOf(r.getString(2), r.getString(3), r.getArrayOfStrings(4)));
-              }
-            }
-            return shapes;
-          });
+          return pool.preparedQuery(SHAPES_AT).execute(Tuple.of(repository, position))
+              .chain(found -> madeAt(repository, List.of(commit)).map(made -> {
+                Map<String, TableShape> shapes = new TreeMap<>();
+                for (Row r : found) {
+                  if (r.getBoolean(1)) {
+                    shapes.put(r.getString(0), shapeOf(r.getString(2), r.getString(3), r.getArrayOfStrings(4)));
+                  }
+                }
+                return made.apply(commit, shapes);
+              }));
         });
   }
 
@@ -85,8 +87,14 @@ public final class TableQueries {
    * indexed read); empty when the commit is unknown or the table was not tracked then.
    */
   public Uni<Optional<List<TableColumn>>> columnsAt(String repository, String commit, String table) {
-    return pool.preparedQuery(COLUMNS_AT).execute(Tuple.of(repository, commit, table)).map(rows -> {
-      if (rows.rowCount() == 0 || !rows.iterator().next().getBoolean(1)) {
+    return pool.preparedQuery(COLUMNS_AT).execute(Tuple.of(repository, commit, table))
+        .chain(rows -> madeAt(repository, List.of(commit)).map(made -> {
+      TableShape madeShape = made.present().getOrDefault(commit, Map.of()).get(table);
+      if (madeShape != null) {
+        return Optional.of(madeShape.tableColumns());
+      }
+      if (rows.rowCount() == 0 || !rows.iterator().next().getBoolean(1)
+          || made.absent().getOrDefault(commit, Set.of()).contains(table)) {
         return Optional.empty();
       }
       try {
@@ -94,8 +102,55 @@ public final class TableQueries {
       } catch (JsonProcessingException e) {
         throw new IllegalStateException("unreadable columns in the table shape history", e);
       }
-    });
+    }));
   }
+
+  /**
+   * What commits hold of the tables made on a branch: per commit, those it does not have (its branch did not have
+   * them when it was made, and they had not reached the default branch by then), and the shapes of those it has
+   * (recorded when its branch had them: a commit's shapes are otherwise the default branch's as of the newest
+   * commit of it that it reaches, which has none of them).
+   */
+  public record MadeAt(Map<String, Set<String>> absent, Map<String, Map<String, TableShape>> present) {
+    /** {@code shapes} at {@code commit} with the made tables it lacks left out and those it has put in. */
+    public Map<String, TableShape> apply(String commit, Map<String, TableShape> shapes) {
+      shapes.keySet().removeAll(absent.getOrDefault(commit, Set.of()));
+      present.getOrDefault(commit, Map.of()).forEach(shapes::putIfAbsent);
+      return shapes;
+    }
+  }
+
+  public Uni<MadeAt> madeAt(String repository, List<String> commits) {
+    Tuple args = Tuple.of(repository, commits.toArray(String[]::new));
+    return pool.preparedQuery(MADE_ABSENT_AT).execute(args)
+        .chain(absentRows -> pool.preparedQuery(MADE_SHAPES_AT).execute(args).map(presentRows -> {
+          Map<String, Set<String>> absent = new HashMap<>();
+          absentRows.forEach(r -> absent.computeIfAbsent(r.getString(0), c -> new TreeSet<>()).add(r.getString(1)));
+          Map<String, Map<String, TableShape>> present = new HashMap<>();
+          presentRows.forEach(r -> present.computeIfAbsent(r.getString(0), c -> new TreeMap<>())
+              .put(r.getString(1), shapeOf(r.getString(2), r.getString(3), r.getArrayOfStrings(4))));
+          return new MadeAt(absent, present);
+        }));
+  }
+
+  /** Per commit ($2), the tables made on branches it does not have. */
+  static final String MADE_ABSENT_AT = """
+      select c.id, t.name from strata_meta.commits c
+        join strata_meta.tables t on t.repository = c.repository
+       where c.repository = $1 and c.id = any($2::text[])
+         and (t.made_on is not null or t.placed_position > c.shape_position)
+         and not exists (select from strata_meta.commit_made m
+                          where m.repository = $1 and m.commit_id = c.id and m.table_name = t.name)""";
+
+  /** Per commit ($2), the tables made on branches it has, in the shape recorded last before it. */
+  static final String MADE_SHAPES_AT = """
+      select m.commit_id, h.name, h.shape::text, h.columns::text, h.primary_key
+        from strata_meta.commit_made m
+        join strata_meta.commits c on c.repository = m.repository and c.id = m.commit_id
+        cross join lateral (select * from strata_meta.table_shape_history x
+                             where x.repository = m.repository and x.name = m.table_name and x.position <= c.position
+                             order by x.position desc limit 1) h
+       where m.repository = $1 and m.commit_id = any($2::text[]) and h.tracked""";
 
   /** Table $3's newest columns recorded at or before commit $2's shape position. */
   static final String COLUMNS_AT = """
@@ -154,7 +209,10 @@ public final class TableQueries {
               byCommit.put(asked.get(next).getKey(), new TreeMap<>(current));
             }
             return byCommit;
-          });
+          }).chain(byCommit -> madeAt(repository, commits).map(made -> {
+            byCommit.forEach(made::apply);
+            return byCommit;
+          }));
         });
   }
 
@@ -204,7 +262,9 @@ public final class TableQueries {
               : EventCodec.mapper().readValue(shape, TableShape.class)), r.getOffsetDateTime("tracked_at").toInstant(),
           r.getLong("ddl_through"), EventCodec.mapper().readValue(r.getString("branch_columns"), BRANCH_COLUMNS),
           EventCodec.mapper().readValue(r.getString("branch_added"), BRANCH_ADDED),
-          EventCodec.mapper().readValue(r.getString("branch_renamed"), BRANCH_RENAMED));
+          EventCodec.mapper().readValue(r.getString("branch_renamed"), BRANCH_RENAMED),
+          r.getString("made_on") == null ? null : new TableRow.Made(r.getString("made_on"), r.getString("made_schema"),
+              r.getString("made_table"), Arrays.asList(r.getArrayOfStrings("made_branches"))));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable table row", e);
     }

@@ -17,7 +17,23 @@ import java.util.List;
  */
 public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     List<TableSchemaChanged.BranchColumns> branchColumns, List<BranchAdded> branchAdded,
-    List<BranchRenamed> branchRenamed) implements TableLayout {
+    List<BranchRenamed> branchRenamed, Made made) implements TableLayout {
+
+  /**
+   * A table made through Strata on {@code branch} (not the default one) and not yet in the default branch: its
+   * place there ({@code schema.table} of its storage) and the live branches that have it. Null for every other
+   * table, which every branch has.
+   */
+  public record Made(String branch, String schema, String table, List<String> branches) {
+    public Made {
+      branches = List.copyOf(branches);
+    }
+  }
+
+  /** Whether {@code branch} has the table: every branch has it, unless it is made on branches. */
+  public boolean on(String branch) {
+    return made == null || made.branches().contains(branch);
+  }
 
   /** The columns a live branch shows under other names: stored name to shown name. */
   public record BranchRenamed(String branch, java.util.Map<String, String> renamed) {
@@ -120,7 +136,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     List<BranchAdded> adds = new java.util.ArrayList<>(shaped.branchAdded.stream()
         .filter(b -> !b.branch().equals(branch)).toList());
     adds.add(new BranchAdded(branch, added, redefined, constraintsOn(branch)));
-    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, adds, shaped.branchRenamed);
+    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, adds, shaped.branchRenamed, made);
   }
 
   /** The same table with {@code branch}'s columns, the columns it added and those it renamed set. */
@@ -132,7 +148,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
       renames.add(new BranchRenamed(branch, renamed));
     }
     TableRow shaped = withBranchShape(branch, columns, added);
-    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, shaped.branchAdded, renames);
+    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, shaped.branchAdded, renames, made);
   }
 
   /** The same table with {@code branch}'s columns and the columns it added set (a reset moving them). */
@@ -143,7 +159,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     List<BranchAdded> adds = new java.util.ArrayList<>(branchAdded.stream().filter(b -> !b.branch().equals(branch))
         .toList());
     adds.add(new BranchAdded(branch, added, redefinedOn(branch), constraintsOn(branch)));
-    return new TableRow(facts, trackedAt, ddlThrough, own, adds, branchRenamed);
+    return new TableRow(facts, trackedAt, ddlThrough, own, adds, branchRenamed, made);
   }
 
   public long rowCount() {

@@ -2,6 +2,7 @@ package io.strata.projections.tables;
 
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.BranchCreated;
 import io.strata.events.BranchDeleted;
 import io.strata.events.BranchHeadMoved;
 import io.strata.events.CommitCreated;
@@ -14,6 +15,9 @@ import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.events.TableUntracked;
+import io.strata.events.TableBranchesChanged;
+import io.strata.events.TableMadeOnBranch;
+import io.strata.events.TablePlaced;
 import io.strata.projections.log.StoredEvent;
 import io.strata.projections.runtime.Projector;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -100,6 +104,23 @@ public final class TablesProjector implements Projector {
                                                        or jsonb_array_length(coalesce(e->'constraints', '[]')) > 0)))
       on conflict do nothing""";
   static final String DELETE_COMMIT_ADDED = "delete from strata_meta.commit_added where repository = $1";
+  static final String MADE = "update strata_meta.tables set made_on = $3, made_schema = $4, made_table = $5,"
+      + " made_branches = array[$3] where repository = $1 and name = $2";
+  static final String MADE_BRANCHES =
+      "update strata_meta.tables set made_branches = $3 where repository = $1 and name = $2 and made_on is not null";
+  static final String PLACED = "update strata_meta.tables set schema_name = $3, table_name = $4, made_on = null,"
+      + " made_schema = null, made_table = null, made_branches = null, placed_position = $5"
+      + " where repository = $1 and name = $2";
+  /** A branch ($3) created from one ($2) that has a table made on a branch has it too. */
+  static final String MADE_INHERITED = "update strata_meta.tables set made_branches = array_append(made_branches, $3)"
+      + " where repository = $1 and $2 = any(made_branches) and not $3 = any(made_branches)";
+  static final String MADE_FORGET_BRANCH = "update strata_meta.tables set made_branches = array_remove(made_branches,"
+      + " $2) where repository = $1 and $2 = any(made_branches)";
+  /** The made tables commit $2's branch $3 has. */
+  static final String COMMIT_MADE = "insert into strata_meta.commit_made (repository, commit_id, table_name)"
+      + " select repository, $2, name from strata_meta.tables where repository = $1 and $3 = any(made_branches)"
+      + " on conflict do nothing";
+  static final String DELETE_COMMIT_MADE = "delete from strata_meta.commit_made where repository = $1";
 
   @Override
   public String name() {
@@ -108,7 +129,8 @@ public final class TablesProjector implements Projector {
 
   @Override
   public List<String> tables() {
-    return List.of("strata_meta.tables", "strata_meta.table_shape_history", "strata_meta.commit_added");
+    return List.of("strata_meta.tables", "strata_meta.table_shape_history", "strata_meta.commit_added",
+        "strata_meta.commit_made");
   }
 
   @Override
@@ -122,9 +144,25 @@ public final class TablesProjector implements Projector {
               e.shape() == null ? null : EventCodec.mapper().valueToTree(e.shape()).toString()}))
           .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.columns(), e.primaryKey()));
     }
+    if (event instanceof TableMadeOnBranch e) {
+      return tx.preparedQuery(MADE).execute(Tuple.of(repo, e.name(), e.branch(), e.schema(), e.table())).replaceWithVoid();
+    }
+    if (event instanceof TableBranchesChanged e) {
+      return tx.preparedQuery(MADE_BRANCHES).execute(Tuple.of(repo, e.name(), e.branches().toArray(String[]::new)))
+          .replaceWithVoid();
+    }
+    if (event instanceof TablePlaced e) {
+      return tx.preparedQuery(PLACED).execute(Tuple.of(repo, e.name(), e.schema(), e.table(), stored.position()))
+          .replaceWithVoid();
+    }
+    if (event instanceof BranchCreated e && e.from() != null) {
+      return tx.preparedQuery(MADE_INHERITED).execute(Tuple.of(repo, e.from(), e.name())).replaceWithVoid();
+    }
     if (event instanceof CommitCreated e) {
       Uni<Void> added = e.branch() == null ? Uni.createFrom().voidItem()
-          : tx.preparedQuery(COMMIT_ADDED).execute(Tuple.of(repo, e.id(), e.branch())).replaceWithVoid();
+          : tx.preparedQuery(COMMIT_ADDED).execute(Tuple.of(repo, e.id(), e.branch()))
+              .chain(() -> tx.preparedQuery(COMMIT_MADE).execute(Tuple.of(repo, e.id(), e.branch())))
+              .replaceWithVoid();
       return e.changes().isEmpty() ? added : Multi.createFrom().iterable(e.changes())
           .onItem().transformToUniAndConcatenate(c -> tx.preparedQuery(UPDATE_CONTENT)
               .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
@@ -155,7 +193,8 @@ public final class TablesProjector implements Projector {
           .replaceWithVoid();
     }
     if (event instanceof BranchDeleted e) {
-      return tx.preparedQuery(FORGET_BRANCH).execute(Tuple.of(repo, e.name())).replaceWithVoid();
+      return tx.preparedQuery(FORGET_BRANCH).execute(Tuple.of(repo, e.name()))
+          .chain(() -> tx.preparedQuery(MADE_FORGET_BRANCH).execute(Tuple.of(repo, e.name()))).replaceWithVoid();
     }
     if (event instanceof TableUntracked e) {
       return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name()))
@@ -164,7 +203,8 @@ public final class TablesProjector implements Projector {
     if (event instanceof RepositoryDeleted) {
       return tx.preparedQuery(DELETE_ALL).execute(Tuple.of(repo))
           .chain(() -> tx.preparedQuery(DELETE_HISTORY).execute(Tuple.of(repo)))
-          .chain(() -> tx.preparedQuery(DELETE_COMMIT_ADDED).execute(Tuple.of(repo))).replaceWithVoid();
+          .chain(() -> tx.preparedQuery(DELETE_COMMIT_ADDED).execute(Tuple.of(repo)))
+          .chain(() -> tx.preparedQuery(DELETE_COMMIT_MADE).execute(Tuple.of(repo))).replaceWithVoid();
     }
     return Uni.createFrom().voidItem();
   }

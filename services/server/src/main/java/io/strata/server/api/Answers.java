@@ -11,6 +11,7 @@ import io.strata.events.StorageAdded;
 import io.strata.events.TableCounts;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
+import io.strata.events.TableMadeOnBranch;
 import io.strata.events.TableTracked;
 import io.strata.events.TagCreated;
 import io.strata.server.api.Dtos.BranchDto;
@@ -93,7 +94,9 @@ final class Answers {
 
   static Answer commitCreated() {
     return (events, position, after, time) -> {
-      CommitCreated c = (CommitCreated) events.get(0);
+      // a table made on another branch that the commit brings rows of comes first (table.branches_changed)
+      CommitCreated c = events.stream().filter(CommitCreated.class::isInstance).map(CommitCreated.class::cast)
+          .findFirst().orElseThrow();
       return new Answer.Reply(201, new CommitDto(c.id(), c.id().substring(0, 7), c.parents(), c.message(),
           c.author(), c.createdAt(), c.branch(), EventCodec.mapper().valueToTree(c.stats()),
           EventCodec.mapper().valueToTree(c.changes()), position));
@@ -115,7 +118,9 @@ final class Answers {
   /** A tracked table: its facts and the commit that recorded its content. */
   static Answer tableTracked() {
     return (events, position, after, time) -> new Answer.Reply(201,
-        TableDto.of((TableTracked) events.get(0), time, ((CommitCreated) events.get(1)).id(), position));
+        TableDto.of((TableTracked) events.get(0), time, ((CommitCreated) events.get(events.size() - 1)).id(), position,
+            events.stream().filter(TableMadeOnBranch.class::isInstance).map(TableMadeOnBranch.class::cast).findFirst()
+                .orElse(null)));
   }
 
   /** Columns added on a branch (or checked alone): what the database defined, and the branch's columns after. */

@@ -39,10 +39,12 @@ public class BranchTableResource {
 
   @Requires(Permission.REPOSITORY_ADMIN)
   @POST
-  @Operation(summary = "Make a table on the default branch and track it: CREATE TABLE at location"
-      + " (postgresql://<storage>/<schema>.<table>; postgresql://local/public.<name> when not given) with the columns"
-      + " given (types among PostgreSQL's own, constant defaults, checked by the table's database first) and the key,"
-      + " in one transaction with its tracking; commits on the default branch. Another branch is refused (422) for now")
+  @Operation(summary = "Make a table on a branch and track it, with the columns given (types among PostgreSQL's own,"
+      + " constant defaults, checked by the table's database first) and the key; commits 'Create table' on the branch."
+      + " On the default branch: CREATE TABLE at location (postgresql://<storage>/<schema>.<table>;"
+      + " postgresql://local/public.<name> when not given), in one transaction with its tracking. On another branch:"
+      + " the branch alone has it (and branches made from it, or that merge it), its rows in their objects, until a"
+      + " merge into the default branch makes it at location (free now, and then)")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TableDto.class)))
   public Uni<Response> create(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateTable.class))) JsonNode body,

@@ -10,6 +10,7 @@ import io.strata.events.Author;
 import io.strata.events.CommitIds;
 import io.strata.events.StorageAdded;
 import io.strata.events.TableColumn;
+import io.strata.events.TableMadeOnBranch;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitRow;
 import io.strata.projections.refs.RefRows.BranchRow;
@@ -132,15 +133,30 @@ public final class Dtos {
       String contentHash,
       Instant trackedAt,
       @JsonInclude(JsonInclude.Include.NON_NULL) String commit,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
-    public static TableDto of(TableTracked t, Instant at, String commit, Long position) {
-      return new TableDto(t.name(), "postgresql://" + t.storage() + "/" + t.schema() + "." + t.table(), t.storage(),
-          t.schema(), t.table(), t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), at, commit, position);
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position,
+      @JsonInclude(JsonInclude.Include.NON_NULL) MadeDto made) {
+    /**
+     * A table made on a branch other than the default one and not yet in the default branch (absent otherwise): the
+     * branch it was made on and the live branches that have it; its location is where a merge into the default
+     * branch makes it.
+     */
+    public record MadeDto(String branch, List<String> branches) {}
+
+    public static TableDto of(TableTracked t, Instant at, String commit, Long position, TableMadeOnBranch made) {
+      String schema = made == null ? t.schema() : made.schema();
+      String table = made == null ? t.table() : made.table();
+      return new TableDto(t.name(), "postgresql://" + t.storage() + "/" + schema + "." + table, t.storage(),
+          schema, table, t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), at, commit, position,
+          made == null ? null : new MadeDto(made.branch(), List.of(made.branch())));
     }
 
     public static TableDto of(TableRow t) {
-      return new TableDto(t.name(), t.location(), t.storage(), t.schema(), t.table(), t.primaryKey(), t.columns(),
-          t.rowCount(), t.contentHash(), t.trackedAt(), null, null);
+      TableRow.Made m = t.made();
+      String schema = m == null ? t.schema() : m.schema();
+      String table = m == null ? t.table() : m.table();
+      return new TableDto(t.name(), "postgresql://" + t.storage() + "/" + schema + "." + table, t.storage(), schema,
+          table, t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), t.trackedAt(), null, null,
+          m == null ? null : new MadeDto(m.branch(), m.branches()));
     }
   }
 

@@ -51,7 +51,7 @@ public class RowResource {
       @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.ofRowWrite(request);
-    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table, branch)
         .chain(t -> writes.put(r, branch, t, RowKeys.parse(key, t), body, ctx))).map(RowResource::answer);
   }
 
@@ -66,7 +66,7 @@ public class RowResource {
       @PathParam("table") String table, @Encoded @PathParam("key") String key, JsonNode body,
       @Context HttpServerRequest request) {
     CommandContext ctx = contexts.ofRowWrite(request);
-    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table, branch)
         .chain(t -> writes.patch(r, branch, t, RowKeys.parse(key, t), body, ctx))).map(RowResource::answer);
   }
 
@@ -77,7 +77,7 @@ public class RowResource {
   public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table, @Encoded @PathParam("key") String key, @Context HttpServerRequest request) {
     CommandContext ctx = contexts.ofRowWrite(request);
-    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table, branch)
             .chain(t -> writes.delete(r, branch, t, RowKeys.parse(key, t), ctx)))
         .map(RowResource::answer);
   }
@@ -100,7 +100,7 @@ public class RowResource {
       @Context HttpServerRequest request) {
     boolean ndjson = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith(NDJSON);
     CommandContext ctx = contexts.ofRowWrite(request);
-    return repositories.require(repo).chain(r -> tables.requireTable(repo, table)
+    return repositories.require(repo).chain(r -> tables.requireTable(repo, table, branch)
         .chain(t -> writes.batch(r, branch, t, body == null ? "" : body, ndjson, ctx)));
   }
 }

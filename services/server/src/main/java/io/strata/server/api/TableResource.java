@@ -215,6 +215,11 @@ public class TableResource {
     return filters;
   }
 
+  /** The tracked table, which branch {@code branch} has (404 otherwise). */
+  Uni<TableRow> requireTable(String repo, String table, String branch) {
+    return requireTable(repo, table).invoke(t -> io.strata.server.queries.MadeTables.requireOn(t, branch));
+  }
+
   Uni<TableRow> requireTable(String repo, String table) {
     return tables.table(repo, table).map(t -> t.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
         "table '" + table + "' is not tracked", Map.of("table", table))));

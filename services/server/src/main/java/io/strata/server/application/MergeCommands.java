@@ -68,6 +68,7 @@ public class MergeCommands {
 
   private final SchemaFollower follower;
   private final SchemaPromotions promotions;
+  @Inject TablePlacements placements;
   private final SchemaMerges schemaMerges;
   private final MergeRehearsal rehearsal;
   private final DefaultBranchNarrowing narrowing;
@@ -178,8 +179,10 @@ public class MergeCommands {
               .chain(() -> schemaMerges.merge(repo, target, source, r.schemaStrategy())).chain(settled ->
               rehearsal.refusedBeforeColumnsChange(repo, target, r, settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
                   state, repo, target, dry, tracked, o, settled))
-              .chain(() -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
-                  r.fastForward() == FastForward.ONLY, settled, ctx))
+              // tables made on a branch that the merge brings into the default branch are made there first
+              .chain(() -> placements.beforeMerge(repo, target, source.commit(), r.dryRun(), ctx))
+              .chain(placed -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
+                  r.fastForward() == FastForward.ONLY, settled, ctx).map(migrated -> migrated || placed))
               .chain(migrated -> merge(repo, target, r, ctx, answer, outcome, settled, migrated)));
         });
   }
@@ -345,7 +348,9 @@ public class MergeCommands {
           Uni<SchemaMerges.Settled> schema = AppliedCommit.REBASE.equals(r.operation())
               ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
               : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schemaStrategy());
-          return schema
+          return placements.requireNoneBrought(repo, target, theirs, "applying commit " + commit.id())
+              .chain(() -> placements.requireNoneBrought(repo, target, base, "applying commit " + commit.id()))
+              .chain(() -> schema)
               .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome,
                   (tx, state, tracked, dry, o) -> prepareApplying(tx, state, repo, target, dry, tracked, o, base, theirs,
                       revert, settled)))

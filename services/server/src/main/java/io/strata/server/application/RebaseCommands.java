@@ -49,6 +49,8 @@ import java.util.function.Function;
  */
 @ApplicationScoped
 public class RebaseCommands {
+  @jakarta.inject.Inject TablePlacements placements;
+
   private final CommandProcessor processor;
   private final Existing existing;
   private final RefResolver resolver;
@@ -103,7 +105,8 @@ public class RebaseCommands {
           if (branch.equals(target.branch()) && target.isPlainBranch()) {
             throw StrataException.invalid("onto", "a branch cannot be rebased onto itself");
           }
-          return tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
+          return placements.requireNoneBrought(repo, branch, target.commit(), "rebasing onto " + onto)
+              .chain(() -> tableQueries.tables(repo)).chain(tracked -> crossStorage.settledAfter(repo, tracked,
               "rebase.appended", processor.execute(repo, Footprint.branches(branch, onto),
               (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, tracked), inner,
               Answer.NONE)));

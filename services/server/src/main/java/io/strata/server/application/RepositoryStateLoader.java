@@ -65,8 +65,13 @@ public class RepositoryStateLoader {
       Map<String, Map<String, Map<String, String>>> renamed = new HashMap<>();
       Map<String, Map<String, List<TableShape.Column>>> redefined = new HashMap<>();
       Map<String, Map<String, List<TableShape.Constraint>>> constraints = new HashMap<>();
+      Map<String, io.strata.server.domain.BranchMadeTables.Made> made = new HashMap<>();
       s.tables().forEach(t -> {
         tables.put(t.name(), t.toEvent());
+        if (t.made() != null) {
+          made.put(t.name(), new io.strata.server.domain.BranchMadeTables.Made(t.made().branch(), t.made().schema(),
+              t.made().table(), t.made().branches()));
+        }
         branchColumns.put(t.name(), t.branchColumns());
         t.branchAdded().forEach(a -> added.computeIfAbsent(t.name(), n -> new HashMap<>()).put(a.branch(), a.columns()));
         t.branchAdded().stream().filter(a -> !a.redefined().isEmpty()).forEach(a -> redefined
@@ -90,6 +95,7 @@ public class RepositoryStateLoader {
       state.restoreRenamed(renamed);
       state.restoreRedefined(redefined);
       state.restoreConstraints(constraints);
+      state.restoreMade(made);
     }
     return state;
   }

@@ -63,6 +63,8 @@ public class ResetCommands {
   /** How a reset treats the branch's working state. */
   public enum Mode { HARD, SOFT }
 
+  @jakarta.inject.Inject TablePlacements placements;
+
   public record Request(String to, Mode mode, String expectedHead, boolean force) {}
 
   @Permits(Permission.WRITE)
@@ -72,6 +74,7 @@ public class ResetCommands {
         .chain(() -> existing.branch(repo, branch))
         .chain(() -> processor.caughtUp(repo))
         .chain(() -> resolver.resolve(repo, r.to()))
+        .call(to -> placements.requireNoneBrought(repo, branch, to.commit(), "resetting to " + r.to()))
         .chain(to -> tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
             "reset.appended", processor.execute(repo, Footprint.branches(branch),
             (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, mayForce(ctx, repo), tracked), ctx,

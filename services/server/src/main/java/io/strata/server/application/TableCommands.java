@@ -168,12 +168,16 @@ public class TableCommands {
                   throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + name + "' is already tracked",
                       Map.of("table", name));
                 }
-                if (made != null) {
-                  requireMadeOnDefault(state, made.branch());
+                if (made != null && state.branch(made.branch()) == null) {
+                  throw new StrataException(ErrorCode.BranchNotFound, "branch '" + made.branch() + "' does not exist",
+                      Map.of("branch", made.branch()));
                 }
+                // made on another branch than the default one: at Strata's own place, empty, until a merge brings it
+                Location at = made == null || made.branch().equals(state.defaultBranch()) ? where
+                    : aside(repository, name, where.storage());
                 List<String> branches = state.branches().keySet().stream()
                     .filter(b -> !b.equals(state.defaultBranch())).toList();
-                return install(repository, name, location, where, primaryKey, made, branches, author)
+                return install(repository, name, location, where, at, primaryKey, made, branches, author)
                     .invoke(t -> installed[0] = t).map(t -> (Commands.Command) t);
               }, ctx, answer)
               // refused after the capture was installed: take it away again (and the table, if made here)
@@ -182,21 +186,14 @@ public class TableCommands {
                       new TrackedTable(repository, installed[0].name(), installed[0].schema(), installed[0].table(),
                           installed[0].primaryKey(), installed[0].columns()))
                           .chain(() -> made == null ? Uni.createFrom().voidItem()
-                              : tx.roles().tracking().dropMade(tx, where.schema(), where.table())))
+                              : tx.roles().tracking().dropMade(tx, installed[0].schema(), installed[0].table())))
                       .onFailure().recoverWithNull());
         });
   }
 
-  private static void requireMadeOnDefault(io.strata.server.domain.RepositoryState state, String branch) {
-    if (state.branch(branch) == null) {
-      throw new StrataException(ErrorCode.BranchNotFound, "branch '" + branch + "' does not exist",
-          Map.of("branch", branch));
-    }
-    if (!branch.equals(state.defaultBranch())) {
-      throw new StrataException(ErrorCode.ValidationError, "a table is made on the default branch ('"
-          + state.defaultBranch() + "') for now: made on another branch it would be seen by every branch",
-          Map.of("branch", branch));
-    }
+  private Location aside(String repository, String name, String storage) {
+    Tracking.Place p = backends.sqlRoles().tracking().aside(repository, name);
+    return new Location(storage, p.schema(), p.table());
   }
 
   /**
@@ -204,18 +201,25 @@ public class TableCommands {
    * the command recording what was found.
    */
   private Uni<Commands.TrackTable> install(String repository, String name, String location, Location where,
-      List<String> primaryKey, Made made, List<String> branches, Author author) {
+      Location at, List<String> primaryKey, Made made, List<String> branches, Author author) {
+    Commands.Making making = made == null ? null : new Commands.Making(made.branch(), where.schema(), where.table());
     return backends.inOwnTransaction(repository, where.storage(), tx -> (made == null ? Uni.createFrom().voidItem()
-            : tx.roles().tracking().create(tx, where.schema(), where.table(), made.columns(), primaryKey))
-            .chain(() -> tx.roles().tracking().inspect(tx, where.schema(), where.table(), primaryKey))
+            // its place is free now (a merge into the default branch checks it again)
+            : tx.roles().tracking().shape(tx, where.schema(), where.table()).invoke(found -> {
+                  if (found.isPresent()) {
+                    throw new Tracking.TableExists(where.schema() + "." + where.table() + " exists already");
+                  }
+                })
+                .chain(() -> tx.roles().tracking().create(tx, at.schema(), at.table(), made.columns(), primaryKey)))
+            .chain(() -> tx.roles().tracking().inspect(tx, at.schema(), at.table(), primaryKey))
             .chain(shape -> tx.roles().tracking().track(tx, new TrackedTable(repository, name,
-                    where.schema(), where.table(), shape.primaryKey(), shape.columns()),
+                    at.schema(), at.table(), shape.primaryKey(), shape.columns()),
                     branches, this::isLeftover)
                 // read while tracking holds the table's writers (and its DDL) off
-                .chain(m -> tx.roles().tracking().shape(tx, where.schema(), where.table())
-                    .map(full -> new Commands.TrackTable(name, where.storage(), where.schema(), where.table(),
+                .chain(m -> tx.roles().tracking().shape(tx, at.schema(), at.table())
+                    .map(full -> new Commands.TrackTable(name, where.storage(), at.schema(), at.table(),
                         shape.primaryKey(), shape.columns(), full.orElseThrow(), m.rowCount(), m.rowSum(), author,
-                        made != null)))))
+                        making)))))
         .onFailure(Tracking.TableExists.class).transform(e -> new StrataException(ErrorCode.TableAlreadyExists,
             e.getMessage() + ": track it, or make the table elsewhere", Map.of("location", location)))
         .onFailure(Tracking.Untrackable.class).transform(e -> ((Tracking.Untrackable) e).missing()

@@ -208,6 +208,11 @@ public final class BranchSchemaDecider {
       throw new StrataException(ErrorCode.TableNotFound, "table '" + c.table() + "' is not tracked",
           Map.of("table", c.table()));
     }
+    if (!state.hasTable(c.table(), c.branch())) {
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.table() + "' is not on branch '" + c.branch()
+          + "': it was made on branch '" + state.madeTables().of(c.table()).orElseThrow().branch() + "'",
+          Map.of("table", c.table()));
+    }
     Guards.requireBranch(state, c.branch());
     if (c.branch().equals(state.defaultBranch())) {
       throw new StrataException(ErrorCode.ValidationError, "'" + c.branch() + "' is the default branch: change table '"

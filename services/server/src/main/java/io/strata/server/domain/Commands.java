@@ -37,7 +37,13 @@ public final class Commands {
   /** Storages and tracked tables: {@link TableDecider}. */
   public sealed interface TableCommand extends Command
       permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange, RecordSchemaDrift,
-      BranchSchemaCommand {}
+      BranchSchemaCommand, PlaceTable {}
+
+  /**
+   * Records that table {@code name}, made on a branch, is at its place on the default branch now (a merge into it
+   * moved it there before its rows): nothing when it is not made on a branch (placed already).
+   */
+  public record PlaceTable(String name) implements TableCommand {}
 
   /** A table's shape on a branch other than the default one: {@link BranchSchemaDecider}. */
   public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns,
@@ -206,7 +212,7 @@ public final class Commands {
    * shape) and whose rows it measured (count, row-hash sum); recorded by a commit on the default branch.
    */
   public record TrackTable(String name, String storage, String schema, String table, List<String> primaryKey,
-      List<TableColumn> columns, TableShape shape, long rowCount, String rowSum, Author author, boolean made)
+      List<TableColumn> columns, TableShape shape, long rowCount, String rowSum, Author author, Making making)
       implements TableCommand {
     public TrackTable {
       primaryKey = List.copyOf(primaryKey);
@@ -216,9 +222,15 @@ public final class Commands {
     /** A table found in its storage, not made by Strata. */
     public TrackTable(String name, String storage, String schema, String table, List<String> primaryKey,
         List<TableColumn> columns, TableShape shape, long rowCount, String rowSum, Author author) {
-      this(name, storage, schema, table, primaryKey, columns, shape, rowCount, rowSum, author, false);
+      this(name, storage, schema, table, primaryKey, columns, shape, rowCount, rowSum, author, null);
     }
   }
+
+  /**
+   * A table Strata made, on {@code branch}: at its place ({@code schema.table}) when that is the default branch;
+   * on another, at a place of Strata's own (the command's), its place the default branch gets it at by a merge.
+   */
+  public record Making(String branch, String schema, String table) {}
 
   public record UntrackTable(String name, Author author) implements TableCommand {}
 

@@ -16,6 +16,7 @@ import io.strata.events.CommitStats;
 import io.strata.events.MergeInfo;
 import io.strata.events.MergeStarted;
 import io.strata.events.StrataEvent;
+import io.strata.events.TableBranchesChanged;
 import io.strata.events.TableChange;
 import io.strata.events.TableTracked;
 import io.strata.projections.rowdata.ChangeSets.Captured;
@@ -90,7 +91,7 @@ public final class CommitDecider {
           Map.of("branch", c.branch(), "expected_head", c.expectedHead(), "actual_head", branch.head()));
     }
     for (String table : c.tables()) {
-      if (!state.tables().containsKey(table)) {
+      if (!state.hasTable(table, c.branch())) {
         throw new StrataException(ErrorCode.TableNotFound, "table '" + table + "' is not tracked",
             Map.of("table", String.valueOf(table)));
       }
@@ -122,9 +123,27 @@ public final class CommitDecider {
               + applied.operation() + ") changes nothing there (its changes are there already); pass"
               + " allow_empty=true to record an empty commit");
     }
-    return List.of(nextCommit(state, c.branch(), c.message(), c.author(), now,
+    CommitCreated commit = nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
-        mergeInfo, applied));
+        mergeInfo, applied);
+    List<StrataEvent> events = new ArrayList<>(gained(state, c.branch(), changes));
+    events.add(commit);
+    return events;
+  }
+
+  /**
+   * A branch whose commit holds rows of a table made on another branch (a merge, revert or cherry-pick brought them,
+   * or SQL wrote them through its view) has the table from then on.
+   */
+  static List<StrataEvent> gained(RepositoryState state, String branch, List<TableChange> changes) {
+    List<StrataEvent> gained = new ArrayList<>();
+    for (TableChange change : changes) {
+      if (!branch.equals(state.defaultBranch()) && !state.hasTable(change.table(), branch)
+          && state.tables().containsKey(change.table())) {
+        gained.add(new TableBranchesChanged(change.table(), state.madeTables().gaining(change.table(), branch)));
+      }
+    }
+    return gained;
   }
 
   /**

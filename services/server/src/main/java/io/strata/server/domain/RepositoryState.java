@@ -27,6 +27,7 @@ import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
+import io.strata.events.TablePlaced;
 import io.strata.events.TableUntracked;
 import io.strata.events.TagCreated;
 import io.strata.events.TagDeleted;
@@ -69,6 +70,7 @@ public final class RepositoryState {
    * kind {@link TableShape#INDEX}.
    */
   private final Map<String, Map<String, List<TableShape.Constraint>>> branchConstraints = new HashMap<>();
+  private BranchMadeTables madeTables = new BranchMadeTables();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
   private final Map<String, Rebase> rebases = new HashMap<>();
@@ -132,6 +134,7 @@ public final class RepositoryState {
     renamedColumns.forEach((table, own) -> c.renamedColumns.put(table, new HashMap<>(own)));
     redefinedColumns.forEach((table, own) -> c.redefinedColumns.put(table, new HashMap<>(own)));
     branchConstraints.forEach((table, own) -> c.branchConstraints.put(table, new HashMap<>(own)));
+    c.madeTables = madeTables.copy();
     c.merges.putAll(merges);
     c.rebases.putAll(rebases);
     stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
@@ -154,6 +157,7 @@ public final class RepositoryState {
   public void evolve(StrataEvent event, long streamVersion, long position, Instant time) {
     version = streamVersion;
     lastPosition = Math.max(lastPosition, position);
+    madeTables.evolve(event);
     if (event instanceof RepositoryCreated e) {
       exists = true;
       name = e.name();
@@ -285,6 +289,8 @@ public final class RepositoryState {
       } else {
         branchConstraints.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.rules());
       }
+    } else if (event instanceof TablePlaced e) {
+      tables.computeIfPresent(e.name(), (n, t) -> t.placed(e.schema(), e.table()));
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());
@@ -402,6 +408,21 @@ public final class RepositoryState {
 
   public Map<String, TableTracked> tables() {
     return tables;
+  }
+
+  /** The tables made on a branch and not yet in the default branch, and the branches that have them. */
+  public BranchMadeTables madeTables() {
+    return madeTables;
+  }
+
+  /** Whether {@code branch} has tracked table {@code table} (every branch has it, unless it is made on branches). */
+  public boolean hasTable(String table, String branch) {
+    return tables.containsKey(table) && madeTables.has(table, branch);
+  }
+
+  /** Restores the tables made on branches (with {@link #restore}). */
+  public void restoreMade(Map<String, BranchMadeTables.Made> made) {
+    madeTables.restore(made);
   }
 
   /**

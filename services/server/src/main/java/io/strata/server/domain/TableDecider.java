@@ -11,6 +11,8 @@ import io.strata.events.StorageAdded;
 import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableTracked;
+import io.strata.events.TableMadeOnBranch;
+import io.strata.events.TablePlaced;
 import io.strata.events.TableUntracked;
 import io.strata.server.domain.Commands.AddStorage;
 import io.strata.server.domain.Commands.RecordSchemaChange;
@@ -66,6 +68,10 @@ public final class TableDecider {
     if (command instanceof RecordSchemaDrift c) {
       return recordSchemaDrift(state, c, now);
     }
+    if (command instanceof Commands.PlaceTable c) {
+      return state.madeTables().of(c.name())
+          .map(m -> List.<StrataEvent>of(new TablePlaced(c.name(), m.schema(), m.table()))).orElse(List.of());
+    }
     if (command instanceof Commands.BranchSchemaCommand c) {
       return BranchSchemaDecider.decide(state, c);
     }
@@ -75,25 +81,52 @@ public final class TableDecider {
   private static List<StrataEvent> trackTable(RepositoryState state, TrackTable c, Instant now) {
     TableTracked t = new TableTracked(c.name(), c.storage(), c.schema(), c.table(), c.primaryKey(), c.columns(),
         c.rowCount(), c.rowSum(), TableTracked.contentHash(c.rowCount(), c.rowSum()), c.shape());
-    requireNoMerge(state, state.defaultBranch());
+    String branch = c.making() == null ? state.defaultBranch() : c.making().branch();
+    if (state.branch(branch) == null) {
+      throw new StrataException(ErrorCode.BranchNotFound, "branch '" + branch + "' does not exist",
+          Map.of("branch", branch));
+    }
+    requireNoMerge(state, branch);
+    boolean onBranch = !branch.equals(state.defaultBranch());
+    if (onBranch) {
+      // its place on the default branch is claimed by no table, tracked there or made on another branch
+      requirePlaceFree(state, c.name(), c.storage(), c.making().schema(), c.making().table());
+    }
     if (state.tables().containsKey(t.name())) {
       throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + t.name() + "' is already tracked",
           Map.of("table", t.name()));
     }
-    state.tables().values().stream()
-        .filter(o -> o.storage().equals(t.storage()) && o.schema().equals(t.schema()) && o.table().equals(t.table()))
-        .findFirst()
-        .ifPresent(o -> {
-          throw new StrataException(ErrorCode.TableAlreadyExists,
-              t.schema() + "." + t.table() + " is already tracked as '" + o.name() + "'", Map.of("table", o.name()));
-        });
+    if (!onBranch) {
+      requirePlaceFree(state, t.name(), t.storage(), t.schema(), t.table());
+    }
     if (!t.storage().equals(Storages.LOCAL) && !state.storages().containsKey(t.storage())) {
       throw Storages.notFound(t.storage());
     }
     List<TableTracked> after = new ArrayList<>(state.tables().values());
     after.add(t);
-    return List.of(t, nextCommit(state, state.defaultBranch(), (c.made() ? "Create table " : "Track table ") + t.name(), c.author(), now,
-        new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
+    StrataEvent commit = nextCommit(state, branch, (c.making() != null ? "Create table " : "Track table ") + t.name(),
+        c.author(), now, new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after));
+    return onBranch
+        ? List.of(t, new TableMadeOnBranch(t.name(), branch, c.making().schema(), c.making().table()), commit)
+        : List.of(t, commit);
+  }
+
+  private static void requirePlaceFree(RepositoryState state, String name, String storage, String schema,
+      String table) {
+    state.tables().values().stream()
+        .filter(o -> o.storage().equals(storage) && o.schema().equals(schema) && o.table().equals(table))
+        .findFirst()
+        .ifPresent(o -> {
+          throw new StrataException(ErrorCode.TableAlreadyExists, schema + "." + table + " is already tracked as '"
+              + o.name() + "'", Map.of("table", o.name()));
+        });
+    state.madeTables().all().forEach((other, m) -> {
+      if (!other.equals(name) && m.schema().equals(schema) && m.table().equals(table)
+          && state.tables().get(other).storage().equals(storage)) {
+        throw new StrataException(ErrorCode.TableAlreadyExists, "table '" + other + "', made on branch '" + m.branch()
+            + "', goes to " + schema + "." + table + " on the default branch", Map.of("table", other));
+      }
+    });
   }
 
   private static List<StrataEvent> recordSchemaChange(RepositoryState state, RecordSchemaChange c) {

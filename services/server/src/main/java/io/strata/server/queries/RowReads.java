@@ -59,10 +59,12 @@ public class RowReads {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final ColumnsAtCommits columnsAtCommits;
+  private final MadeTables madeTables;
 
   @Inject
   public RowReads(Pool metadata, StoragePools pools, RefResolver resolver, ProjectionRuntime projections,
-      StrataConfig config, StorageBackends backends, ColumnsAtCommits columnsAtCommits) {
+      StrataConfig config, StorageBackends backends, ColumnsAtCommits columnsAtCommits, MadeTables madeTables) {
+    this.madeTables = madeTables;
     this.columnsAtCommits = columnsAtCommits;
     this.backends = backends;
     this.metadata = metadata;
@@ -93,7 +95,12 @@ public class RowReads {
           // tags and commits), and undoes / redoes what separates it from the wanted commit
           String base = resolved.readBase(repository.defaultBranch());
           boolean live = working && resolved.isPlainBranch();
-          return readAs(repository, table, resolved, base).chain(onBase ->
+          if (live) {
+            MadeTables.requireOn(table, resolved.branch());
+          }
+          return (live ? Uni.createFrom().voidItem()
+                  : madeTables.requireAt(repository.name(), table, resolved.commit(), target))
+              .chain(() -> readAs(repository, table, resolved, base).chain(onBase ->
               hidden(repository, resolved.commit(), table, onBase, live, filters).chain(hidden -> {
             Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
             Uni<StateReads.Page> page;
@@ -111,7 +118,7 @@ public class RowReads {
             }
             return page.map(p -> hidden.isEmpty() ? p : new StateReads.Page(p.rows().stream()
                 .map(row -> ColumnsAtCommits.without(row, hidden)).toList(), p.lastKey()));
-          }));
+          })));
         })
         .onFailure(RowReads::misfit).transform(RowReads::misfitError)
         .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, table.storage(),

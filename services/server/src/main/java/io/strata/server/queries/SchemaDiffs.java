@@ -82,6 +82,9 @@ public class SchemaDiffs {
           .map(renamed -> new Shapes(shapes, renamed)));
     }
     return tables.shapesAt(repository, ref.commit()).chain(shapes -> tables.tables(repository)
+        // a table made on another branch is not on this one, whatever its head's commit holds
+        .invoke(rows -> rows.stream().filter(row -> !row.on(ref.branch()))
+            .forEach(row -> shapes.remove(row.name())))
         .map(rows -> new Shapes(TableQueries.withConstraints(TableQueries.withRedefined(TableQueries.withBranchColumns(
             shapes, rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))), rows.stream()

@@ -1,0 +1,13 @@
+package io.strata.events;
+
+/**
+ * A table made on a branch ({@link TableMadeOnBranch}) is in the default branch now, at {@code schema.table} of
+ * its storage, where a merge made it (moved there, its rows then merged as any table's): every branch has it from
+ * now on, as a table tracked on the default branch.
+ */
+public record TablePlaced(String name, String schema, String table) implements StrataEvent {
+  @Override
+  public String subject() {
+    return "tables/" + name;
+  }
+}

@@ -1,0 +1,67 @@
+package io.strata.projections.overlay;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.postgres.PgErrors;
+import io.strata.projections.postgres.Sql;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A table made on a branch, moved from Strata's own place ({@link Tracking#aside}) to its place on the default
+ * branch, in the caller's transaction: {@code ALTER TABLE … SET SCHEMA} and {@code RENAME} (no row is copied: it
+ * holds none, the branches' rows are in their objects), its registration, capture and every branch's views made
+ * again around it (their write functions named the table's old place). A lock the caller times; the transaction has
+ * all of it or none. Done already (a retry after a crash between this commit and the event that records it): the
+ * table is at its place, registered there, and nothing is done.
+ */
+final class TablePlacement {
+  private TablePlacement() {}
+
+  private static final String UPDATE_REGISTRY =
+      "update strata.tracked_tables set schema_name = $2, table_name = $3 where tid = $1";
+
+  static Uni<Void> place(SqlConnection tx, TrackedTable aside, String schema, String table) {
+    TrackedTable placed = new TrackedTable(aside.repository(), aside.name(), schema, table, aside.key(),
+        aside.columns());
+    OverlaySql before = OverlaySql.of(aside);
+    OverlaySql main = OverlaySql.of(placed);
+    return tx.query("select to_regclass(" + OverlaySql.literal(before.table()) + ") is not null, to_regclass("
+            + OverlaySql.literal(main.table()) + ") is not null").execute()
+        .chain(found -> {
+          Row r = found.iterator().next();
+          boolean stillAside = r.getBoolean(0);
+          boolean taken = r.getBoolean(1);
+          if (!stillAside && taken) {
+            return Uni.createFrom().voidItem(); // placed before: the event that records it is what is left
+          }
+          if (taken) {
+            throw new Tracking.TableExists(schema + "." + table + " exists already: the table made on a branch"
+                + " cannot be made there; drop or rename that table, or make this one elsewhere");
+          }
+          return tx.query(PgQueryAccess.LOCK + "; " + DdlGuardSql.UNCHECKED + "; lock table " + before.table()
+                  + " in access exclusive mode").execute()
+              // the table and its registration first; the capture (its template names the table) made there
+              .chain(() -> tx.query("alter table " + before.table() + " set schema " + Sql.quote(schema)
+                  + "; alter table " + Sql.quote(schema) + "." + Sql.quote(aside.table()) + " rename to "
+                  + Sql.quote(table)).execute())
+              .chain(() -> tx.preparedQuery(UPDATE_REGISTRY).execute(Tuple.of(aside.id(), schema, table)))
+              .chain(() -> PgTracking.regenerateCapture(tx, main))
+              // then every branch's views, whose write functions named the old place
+              .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(aside.id())))
+              .chain(overlays -> {
+                List<TableRetype.Branch> branches = new ArrayList<>();
+                for (Row o : overlays) {
+                  branches.add(new TableRetype.Branch(o, aside, placed));
+                }
+                return TableRetype.remakeViewsAround(tx, main, before, branches, "");
+              });
+        })
+        .onFailure(e -> "3F000".equals(PgErrors.sqlState(e))).transform(e -> new Tracking.Untrackable(
+            "schema " + schema + " does not exist: the table made on a branch cannot be made there", true));
+  }
+}

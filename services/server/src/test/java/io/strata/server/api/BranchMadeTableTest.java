@@ -1,0 +1,128 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.count;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.rows;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tables made on a branch other than the default one: the branch alone has them (and branches made from it, or
+ * that merge it) until a merge brings them into the default branch, which makes them at their place.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchMadeTableTest {
+  @Inject Pool pool;
+
+  private static Map<String, Object> refunds(String place) {
+    return Map.of("name", "refunds", "location", "postgresql://local/public." + place,
+        "columns", List.of(Map.of("name", "id", "type", "bigint", "nullable", false),
+            Map.of("name", "amount", "type", "numeric(10,2)", "nullable", false, "default", 0),
+            Map.of("name", "note", "type", "text")),
+        "primary_key", List.of("id"));
+  }
+
+  private static String rowsAt(String repo, String ref, boolean working) {
+    return given().queryParam("ref", ref).queryParam("working", working)
+        .get("/api/v1/repositories/{r}/tables/refunds/rows", repo).then().statusCode(200).extract().asString();
+  }
+
+  @Test
+  void aBranchAloneHasTheTableItMadeUntilAMergeBringsIt() {
+    String repo = createRepository(uniqueName("made"));
+    String place = uniqueName("refunds").replace("-", "_");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "other")).statusCode(201);
+
+    post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201)
+        .body("location", equalTo("postgresql://local/public." + place))
+        .body("made.branch", equalTo("dev")).body("made.branches", equalTo(List.of("dev")));
+    given().get("/api/v1/repositories/{r}/commits?ref=dev&limit=1", repo).then()
+        .body("items[0].message", equalTo("Create table refunds")).body("items[0].branch", equalTo("dev"));
+    // nothing at its place yet: the default branch does not have it
+    assertThat(count(pool, "select count(*) from pg_class where relname = '" + place + "'")).isZero();
+
+    json().body(Map.of("amount", 12.5)).put("/api/v1/repositories/{r}/branches/dev/tables/refunds/rows/1", repo)
+        .then().statusCode(200).body("amount", equalTo(12.5f));
+    assertThat(rowsAt(repo, "dev", true)).contains("\"id\":1");
+    assertThat(rows(pool, "select amount::text from " + Api.view(repo, "dev", "refunds"))).containsExactly("12.50");
+
+    // the default branch and a branch made before do not have it: reads and writes are 404
+    json().body(Map.of("amount", 1)).put("/api/v1/repositories/{r}/branches/main/tables/refunds/rows/2", repo)
+        .then().statusCode(404).body("error", equalTo("TableNotFound"))
+        .body("message", containsString("made on branch 'dev'"));
+    json().body(Map.of("amount", 1)).put("/api/v1/repositories/{r}/branches/other/tables/refunds/rows/2", repo)
+        .then().statusCode(404);
+    given().get("/api/v1/repositories/{r}/tables/refunds/rows", repo).then().statusCode(404);
+    given().queryParam("ref", "other").queryParam("working", true)
+        .get("/api/v1/repositories/{r}/tables/refunds/rows", repo).then().statusCode(404);
+    json().body(List.of(Map.of("op", "add_column", "name", "x", "type", "text")))
+        .body(Map.of("operations", List.of(Map.of("op", "add_column", "name", "x", "type", "text"))))
+        .post("/api/v1/repositories/{r}/branches/other/tables/refunds/schema", repo).then().statusCode(404);
+
+    // committed on dev; a branch made from dev has it, with its rows
+    String commit = json().body(Map.of("message", "first refund", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    assertThat(rowsAt(repo, "dev", false)).contains("\"id\":1");
+    assertThat(rowsAt(repo, commit, false)).contains("\"id\":1");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
+    assertThat(rowsAt(repo, "dev2", true)).contains("\"id\":1");
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then()
+        .body("made.branches", equalTo(List.of("dev", "dev2")));
+
+    // the schema diff from the default branch: the table is added
+    given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables[0].table", equalTo("refunds"))
+        .body("tables[0].change_type", equalTo("added"));
+    given().queryParam("from", "main").queryParam("to", "other").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables.size()", equalTo(0));
+
+    // only a merge brings it into the default branch: not a cherry-pick, a revert, a reset or a rebase
+    json().body(Map.of("commit", commit)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo)
+        .then().statusCode(422).body("message", containsString("made on a branch"));
+    json().body(Map.of("to", commit, "mode", "hard")).post("/api/v1/repositories/{r}/branches/main/reset", repo)
+        .then().statusCode(422);
+    json().body(Map.of("onto", "dev")).post("/api/v1/repositories/{r}/branches/main/rebase", repo)
+        .then().statusCode(422);
+    assertThat(count(pool, "select count(*) from pg_class where relname = '" + place + "'")).isZero();
+
+    // a dry run into the default branch makes nothing; the merge makes the table at its place, with dev's rows
+    json().body(Map.of("source", "dev", "dry_run", true)).post("/api/v1/repositories/{r}/branches/main/merge", repo)
+        .then().statusCode(200);
+    assertThat(count(pool, "select count(*) from pg_class where relname = '" + place + "'")).isZero();
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo)
+        .then().statusCode(200);
+    assertThat(rows(pool, "select id || ' ' || amount from public." + place)).containsExactly("1 12.50");
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then().statusCode(200)
+        .body("location", equalTo("postgresql://local/public." + place)).body("made", equalTo(null));
+    assertThat(rowsAt(repo, "main", false)).contains("\"id\":1");
+    // the table is the application's now: its writes are captured as the default branch's
+    Api.sql(pool, "insert into public." + place + " (id, amount) values (2, 3)");
+    json().body(Map.of("message", "app refund", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201)
+        .body("changes[0].table", equalTo("refunds"));
+    // every branch has it from now on: dev writes through its view as before, a branch made before reads it
+    Api.sql(pool, "insert into " + Api.view(repo, "dev", "refunds") + " (id, amount) values (3, 4)");
+    assertThat(rowsAt(repo, "dev", true)).contains("\"id\":3").doesNotContain("\"id\":2");
+    assertThat(rowsAt(repo, "other", true)).contains("\"items\":[]");
+    given().queryParam("from", "main~2").queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables[0].table", equalTo("refunds"))
+        .body("tables[0].change_type", equalTo("added"));
+  }
+}
