@@ -74,11 +74,28 @@ public final class PgTracking implements Tracking<UnitOfWork> {
         .map(m -> new Measured(m.rowCount(), m.rowSum()));
   }
 
-  /** Removes the objects of a tracked table, its branches' included (idempotent). */
+  /**
+   * Removes the objects of a tracked table, its branches' included (idempotent); a table made on a branch and still at
+   * Strata's place ({@link #aside}) goes too: it is Strata's, and no client can name it.
+   */
   @Override
   public Uni<Void> untrack(UnitOfWork unit, TrackedTable table) {
     SqlConnection tx = PgUnit.of(unit);
-    return dropIn(tx, OverlaySql.of(table));
+    boolean aside = aside(table.repository(), table.name()).equals(new Place(table.schema(), table.table()));
+    return dropIn(tx, OverlaySql.of(table))
+        .chain(() -> !aside ? Uni.createFrom().voidItem() : tx.query(DdlGuardSql.UNCHECKED + "; drop table if exists "
+            + OverlaySql.of(table).table()).execute().replaceWithVoid());
+  }
+
+  @Override
+  public Uni<Void> clearAside(UnitOfWork unit, String repository, String name) {
+    SqlConnection tx = PgUnit.of(unit);
+    Place p = aside(repository, name);
+    String qualified = Sql.quote(p.schema()) + "." + Sql.quote(p.table());
+    return tx.query("select to_regclass(" + OverlaySql.literal(qualified) + ") is not null").execute()
+        .chain(found -> !found.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+            : TableCatalog.columns(tx, p.schema(), p.table()).chain(columns -> untrack(unit,
+                new TrackedTable(repository, name, p.schema(), p.table(), List.of(), columns))));
   }
 
   private static Uni<Void> dropIn(SqlConnection tx, OverlaySql sql) {
@@ -320,6 +337,16 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   @Override
+  public List<String> creation(TrackedTable table, TableShape shape) {
+    return new ShapeMigrationSql(table).creation(shape);
+  }
+
+  @Override
+  public List<String> removal(TrackedTable table) {
+    return new ShapeMigrationSql(table).removal();
+  }
+
+  @Override
   public List<String> migrationPastGuard(TrackedTable table, List<ShapeChange> changes) {
     List<String> statements = migration(table, changes);
     if (statements.isEmpty()) {
@@ -395,6 +422,10 @@ public final class PgTracking implements Tracking<UnitOfWork> {
         .chain(() -> tx.query("set local lock_timeout = 0").execute())
         .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + aside.name()
             + " stayed locked by other sessions for " + lockTimeout.toMillis() + " ms: nothing changed"))
+        .onFailure(e -> "42P07".equals(PgErrors.sqlState(e))).transform(e -> new TableExists(schema + "." + table
+            + " exists already (made meanwhile): nothing changed"))
+        .onFailure(e -> PgErrors.kind(e) == PgErrors.Kind.PRIVILEGE).transform(e -> new Untrackable(
+            "the database refused Strata's user: " + PgErrors.message(e) + "; nothing changed", false))
         .replaceWithVoid();
   }
 

@@ -59,6 +59,25 @@ final class ShapeMigrationSql {
     return out;
   }
 
+  /**
+   * The statements that make a table of {@code shape} here: CREATE TABLE with its columns, then its constraints
+   * (the primary key among them) and indexes as {@link #statements} adds them.
+   */
+  List<String> creation(io.strata.events.TableShape shape) {
+    List<String> out = new ArrayList<>();
+    out.add("CREATE TABLE " + table + " (" + shape.columns().stream().map(ShapeMigrationSql::definition)
+        .collect(java.util.stream.Collectors.joining(", ")) + ")");
+    io.strata.events.TableShape bare = new io.strata.events.TableShape(shape.columns(), shape.primaryKey(), List.of(),
+        List.of());
+    out.addAll(statements(io.strata.projections.rowdata.ShapeDiff.between(bare, shape)));
+    return out;
+  }
+
+  /** The statement that drops the table. */
+  List<String> removal() {
+    return List.of("DROP TABLE " + table);
+  }
+
   private static int order(Constraint c) {
     return switch (c.kind()) {
       case TableShape.PRIMARY_KEY -> 0;

@@ -78,6 +78,13 @@ public interface Tracking<X> {
    */
   Uni<Void> dropMade(X tx, String schema, String table);
 
+  /**
+   * Removes what a table made on a branch left at {@link #aside} (an untrack or a repository deletion that failed
+   * part-way, a making refused after its table was made): what versioned it, then the table. Nothing when there is
+   * none.
+   */
+  Uni<Void> clearAside(X tx, String repository, String name);
+
   /** Where a table is in its storage: schema and name. */
   record Place(String schema, String table) {}
 
@@ -216,6 +223,12 @@ public interface Tracking<X> {
    * constraints added (foreign keys last), indexes created.
    */
   List<String> migration(TrackedTable table, List<ShapeChange> changes);
+
+  /** The statements that make {@code table} (at its schema and name) in {@code shape}, as a migration must. */
+  List<String> creation(TrackedTable table, TableShape shape);
+
+  /** The statement that drops {@code table}, as a migration must. */
+  List<String> removal(TrackedTable table);
 
   /**
    * The statements of {@link #migration} as a script to run in one transaction outside Strata, past

@@ -29,7 +29,7 @@ public final class TableQueries {
       "name, storage, schema_name, table_name, primary_key, columns::text as columns, row_count, row_sum, content_hash, tracked_at,"
           + " shape::text as shape, ddl_through, branch_columns::text as branch_columns,"
           + " branch_added::text as branch_added, branch_renamed::text as branch_renamed,"
-          + " made_on, made_schema, made_table, made_branches";
+          + " made_on, made_schema, made_table, made_branches, placed_position";
   static final String ONE = "select " + COLUMNS + " from strata_meta.tables where repository = $1 and name = $2";
   static final String ALL = "select " + COLUMNS + " from strata_meta.tables where repository = $1 order by name";
   private static final TypeReference<List<TableColumn>> COLUMN_LIST = new TypeReference<>() {};
@@ -138,11 +138,15 @@ public final class TableQueries {
       select c.id, t.name from strata_meta.commits c
         join strata_meta.tables t on t.repository = c.repository
        where c.repository = $1 and c.id = any($2::text[])
-         and (t.made_on is not null or t.placed_position > c.shape_position)
+         and (t.made_on is not null or t.placed_position > c.position)
          and not exists (select from strata_meta.commit_made m
                           where m.repository = $1 and m.commit_id = c.id and m.table_name = t.name)""";
 
-  /** Per commit ($2), the tables made on branches it has, in the shape recorded last before it. */
+  /**
+   * Per commit ($2), the tables made on branches it has: those its branch had when it was made, in the shape recorded
+   * last before it; and those placed into the default branch before it was made, in the shape they had then (or as
+   * of the newest commit of the default branch it reaches, if later).
+   */
   static final String MADE_SHAPES_AT = """
       select m.commit_id, h.name, h.shape::text, h.columns::text, h.primary_key
         from strata_meta.commit_made m
@@ -150,7 +154,16 @@ public final class TableQueries {
         cross join lateral (select * from strata_meta.table_shape_history x
                              where x.repository = m.repository and x.name = m.table_name and x.position <= c.position
                              order by x.position desc limit 1) h
-       where m.repository = $1 and m.commit_id = any($2::text[]) and h.tracked""";
+       where m.repository = $1 and m.commit_id = any($2::text[]) and h.tracked
+      union all
+      select c.id, h.name, h.shape::text, h.columns::text, h.primary_key
+        from strata_meta.commits c
+        join strata_meta.tables t on t.repository = c.repository and t.placed_position <= c.position
+        cross join lateral (select * from strata_meta.table_shape_history x
+                             where x.repository = c.repository and x.name = t.name
+                               and x.position <= greatest(c.shape_position, t.placed_position)
+                             order by x.position desc limit 1) h
+       where c.repository = $1 and c.id = any($2::text[]) and h.tracked""";
 
   /** Table $3's newest columns recorded at or before commit $2's shape position. */
   static final String COLUMNS_AT = """
@@ -264,7 +277,8 @@ public final class TableQueries {
           EventCodec.mapper().readValue(r.getString("branch_added"), BRANCH_ADDED),
           EventCodec.mapper().readValue(r.getString("branch_renamed"), BRANCH_RENAMED),
           r.getString("made_on") == null ? null : new TableRow.Made(r.getString("made_on"), r.getString("made_schema"),
-              r.getString("made_table"), Arrays.asList(r.getArrayOfStrings("made_branches"))));
+              r.getString("made_table"), Arrays.asList(r.getArrayOfStrings("made_branches"))),
+          r.getLong("placed_position"));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("unreadable table row", e);
     }

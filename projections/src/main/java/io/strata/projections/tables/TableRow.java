@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     List<TableSchemaChanged.BranchColumns> branchColumns, List<BranchAdded> branchAdded,
-    List<BranchRenamed> branchRenamed, Made made) implements TableLayout {
+    List<BranchRenamed> branchRenamed, Made made, Long placedPosition) implements TableLayout {
 
   /**
    * A table made through Strata on {@code branch} (not the default one) and not yet in the default branch: its
@@ -28,6 +28,24 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     public Made {
       branches = List.copyOf(branches);
     }
+  }
+
+  /**
+   * Whether Strata made the table on a branch (made there still, or placed into the default branch by a merge since):
+   * its making is a migration ({@code CREATE TABLE}), where a table tracked in place existed before.
+   */
+  public boolean madeOnBranch() {
+    return made != null || placedPosition != null;
+  }
+
+  /** The schema the table has (or is to have) on the default branch. */
+  public String placeSchema() {
+    return made == null ? schema() : made.schema();
+  }
+
+  /** The name the table has (or is to have) on the default branch. */
+  public String placeTable() {
+    return made == null ? table() : made.table();
   }
 
   /** Whether {@code branch} has the table: every branch has it, unless it is made on branches. */
@@ -136,7 +154,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     List<BranchAdded> adds = new java.util.ArrayList<>(shaped.branchAdded.stream()
         .filter(b -> !b.branch().equals(branch)).toList());
     adds.add(new BranchAdded(branch, added, redefined, constraintsOn(branch)));
-    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, adds, shaped.branchRenamed, made);
+    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, adds, shaped.branchRenamed, made, placedPosition);
   }
 
   /** The same table with {@code branch}'s columns, the columns it added and those it renamed set. */
@@ -148,7 +166,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
       renames.add(new BranchRenamed(branch, renamed));
     }
     TableRow shaped = withBranchShape(branch, columns, added);
-    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, shaped.branchAdded, renames, made);
+    return new TableRow(facts, trackedAt, ddlThrough, shaped.branchColumns, shaped.branchAdded, renames, made, placedPosition);
   }
 
   /** The same table with {@code branch}'s columns and the columns it added set (a reset moving them). */
@@ -159,7 +177,7 @@ public record TableRow(TableTracked facts, Instant trackedAt, long ddlThrough,
     List<BranchAdded> adds = new java.util.ArrayList<>(branchAdded.stream().filter(b -> !b.branch().equals(branch))
         .toList());
     adds.add(new BranchAdded(branch, added, redefinedOn(branch), constraintsOn(branch)));
-    return new TableRow(facts, trackedAt, ddlThrough, own, adds, branchRenamed, made);
+    return new TableRow(facts, trackedAt, ddlThrough, own, adds, branchRenamed, made, placedPosition);
   }
 
   public long rowCount() {

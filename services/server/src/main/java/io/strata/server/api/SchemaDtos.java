@@ -142,7 +142,8 @@ public final class SchemaDtos {
 
   /** One table's shape difference between two refs. */
   public record TableSchemaDiffDto(String table,
-      @Schema(description = "added or removed: the table is tracked at one ref only (no statements); modified: its"
+      @Schema(description = "added or removed: the table is tracked at one ref only (statements only for a table"
+          + " Strata made on a branch: CREATE TABLE, DROP TABLE; tracking in place is not a migration); modified: its"
           + " shape differs") ShapeChange.Kind changeType,
       @Schema(nullable = true, description = "The shape's hash at from; null when not tracked there") String fromHash,
       @Schema(nullable = true, description = "The shape's hash at to; null when not tracked there") String toHash,

@@ -177,12 +177,21 @@ public class MergeCommands {
           return (r.expectedHead() == null ? Uni.createFrom().voidItem() : loader.load(repo)
                   .invoke(state -> targetHead(state, target, r.expectedHead())).replaceWithVoid())
               .chain(() -> schemaMerges.merge(repo, target, source, r.schemaStrategy())).chain(settled ->
-              rehearsal.refusedBeforeColumnsChange(repo, target, r, settled, outcome, (tx, state, tracked, dry, o) -> prepare(tx,
-                  state, repo, target, dry, tracked, o, settled))
-              // tables made on a branch that the merge brings into the default branch are made there first
-              .chain(() -> placements.beforeMerge(repo, target, source.commit(), r.dryRun(), ctx))
-              .chain(placed -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
-                  r.fastForward() == FastForward.ONLY, settled, ctx).map(migrated -> migrated || placed))
+              // tables made on a branch that the merge brings into the default branch: made there first, once the
+              // merge is known not to be refused (rehearsed as if they were there), in a merge commit
+              placements.broughtBy(repo, target, source.commit()).chain(brought -> {
+                if (!brought.isEmpty() && !r.dryRun() && r.fastForward() == FastForward.ONLY) {
+                  throw new StrataException(ErrorCode.NotFastForward, "'" + r.source() + "' brings " + brought
+                      + ", made on a branch, into '" + target + "': a merge commit makes them there, so fast_forward"
+                      + " only cannot be honoured", Map.of("branch", target));
+                }
+                return rehearsal.refusedBeforeColumnsChange(repo, target, r, settled, outcome, brought,
+                        (tx, state, tracked, dry, o) -> prepare(tx, state, repo, target, dry, tracked, o, settled))
+                    .chain(() -> placements.place(repo, brought, r.dryRun(), ctx))
+                    .chain(() -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
+                        r.fastForward() == FastForward.ONLY, settled, ctx))
+                    .map(migrated -> migrated || !brought.isEmpty());
+              })
               .chain(migrated -> merge(repo, target, r, ctx, answer, outcome, settled, migrated)));
         });
   }
@@ -348,10 +357,9 @@ public class MergeCommands {
           Uni<SchemaMerges.Settled> schema = AppliedCommit.REBASE.equals(r.operation())
               ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
               : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schemaStrategy());
-          return placements.requireNoneBrought(repo, target, theirs, "applying commit " + commit.id())
-              .chain(() -> placements.requireNoneBrought(repo, target, base, "applying commit " + commit.id()))
-              .chain(() -> schema)
-              .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome,
+          // rows of a table the target does not have (made on another branch) refuse it (MergeWork.touched)
+          return schema
+              .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome, List.of(),
                   (tx, state, tracked, dry, o) -> prepareApplying(tx, state, repo, target, dry, tracked, o, base, theirs,
                       revert, settled)))
               .chain(settled -> promotions.beforeMerge(repo, target, r.source(), false, false, settled, ctx)
@@ -383,8 +391,9 @@ public class MergeCommands {
         })
         .chain(() -> CommitGraphReads.pathsBetween(tx, repo, base, ours))
         .chain(oursPaths -> CommitGraphReads.pathsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
-          List<TableRow> touched = MergeWork.withCarriedChecks(tracked.stream()
-              .filter(t -> !theirsPaths.undo(t.name()).isEmpty() || !theirsPaths.redo(t.name()).isEmpty()).toList(),
+          List<TableRow> touched = MergeWork.withCarriedChecks(MergeWork.requireTargetHas(state, into, r.dryRun(),
+              tracked.stream().filter(t -> !theirsPaths.undo(t.name()).isEmpty()
+                  || !theirsPaths.redo(t.name()).isEmpty()).toList()),
               tracked, settled, into);
           return work.attempt(tx, repo, target, touched, r.dryRun()).chain(attempt -> work.threeWay(tables, tx, state, repo,
               into, r, tracked, outcome, new MergeWork.Sides(oursPaths.redo(), theirsPaths.redo(), touched, attempt,

@@ -51,8 +51,8 @@ class MergeRehearsal {
 
   /** Refuses the operation {@code work} prepares as it would refuse once its columns changed; else nothing. */
   Uni<Void> refusedBeforeColumnsChange(String repo, String target, Request r, SchemaMerges.Settled settled,
-      Outcome outcome, Preparation work) {
-    if (r.dryRun() || !settled.changesColumns()) {
+      Outcome outcome, List<String> placing, Preparation work) {
+    if (r.dryRun() || !settled.changesColumns() && placing.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
     Outcome rehearsal = new Outcome();
@@ -77,9 +77,15 @@ class MergeRehearsal {
               r.operation(), r.mainline(), true, r.schemaStrategy());
           // decided against the state as it will be once the columns changed (their rows' fit), worked on
           // the tables as they are (the rehearsal writes no row of the new columns)
+          RepositoryState after = ColumnsGiven.stateAfter(state, target, settled.adds(), settled.drops(),
+              settled.alters());
+          // the tables it makes in the default branch are there by then
+          for (String name : placing) {
+            after.madeTables().of(name).ifPresent(m -> after.evolve(new io.strata.events.TablePlaced(name, m.schema(),
+                m.table()), after.version(), after.lastPosition()));
+          }
           return backends.inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
-                  ColumnsGiven.stateAfter(state, target, settled.adds(), settled.drops(), settled.alters()),
-                  settled.altered(tracked), dry, rehearsal))
+                  after, settled.altered(tracked), dry, rehearsal))
               .invoke(() -> {
                 // a dry run lists conflicts; the operation itself refuses under fail_on_conflict, listing as many
                 if (r.strategy() == Strategy.FAIL_ON_CONFLICT && rehearsal.conflicts > 0) {

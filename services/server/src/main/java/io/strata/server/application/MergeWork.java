@@ -18,7 +18,9 @@ import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.BranchConstraints;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.Failpoints;
@@ -77,7 +79,7 @@ class MergeWork {
       String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun,
       SchemaMerges.Settled settled) {
     return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
-      List<TableRow> touched = touched(tracked, paths);
+      List<TableRow> touched = touched(state, into, dryRun, tracked, paths);
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
       return alteredForDryRun(tables, repo, into, tracked, settled, dryRun)
           .chain(() -> losingColumns(tables, repo, into, tracked, settled, Map.of(), Map.of()))
@@ -123,7 +125,8 @@ class MergeWork {
     String base = outcome.base;
     return CommitGraphReads.changeSetsBetween(tx, repo, base, ours)
         .chain(oursPaths -> CommitGraphReads.changeSetsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
-          List<TableRow> touched = withCarriedChecks(touched(tracked, theirsPaths), tracked, settled, into);
+          List<TableRow> touched = withCarriedChecks(touched(state, into, r.dryRun(), tracked, theirsPaths), tracked,
+              settled, into);
           return attempt(tx, repo, into.name(), touched, r.dryRun()).chain(attempt -> threeWay(tables, tx, state,
               repo, into, r, tracked, outcome, new Sides(oursPaths, theirsPaths, touched, attempt, Map.of(),
               Map.of()), settled));
@@ -333,8 +336,28 @@ class MergeWork {
         .toList();
   }
 
-  /** The tables of {@code tracked} that {@code paths} change. */
-  private static List<TableRow> touched(List<TableRow> tracked, Map<String, List<String>> paths) {
-    return tracked.stream().filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()).toList();
+  /**
+   * The tables of {@code tracked} that {@code paths} change. Into the default branch, none it does not have (made
+   * on a branch, not placed: a merge of that branch's commits places it first, so only rows that reached the source
+   * otherwise — a fast-forward, a reset — come here): refused (422), the hidden table takes no row.
+   */
+  private static List<TableRow> touched(RepositoryState state, BranchRef into, boolean dryRun, List<TableRow> tracked,
+      Map<String, List<String>> paths) {
+    return requireTargetHas(state, into, dryRun,
+        tracked.stream().filter(t -> !paths.getOrDefault(t.name(), List.of()).isEmpty()).toList());
+  }
+
+  /** {@code touched}, refused (422) when it holds a table the default branch {@code into} does not have. */
+  static List<TableRow> requireTargetHas(RepositoryState state, BranchRef into, boolean dryRun,
+      List<TableRow> touched) {
+    for (TableRow t : touched) {
+      if (into.isDefault() && !dryRun && !state.hasTable(t.name(), into.name())) {
+        throw new StrataException(ErrorCode.ValidationError, "the change brings rows of table '" + t.name()
+            + "', made on branch '" + state.madeTables().of(t.name()).orElseThrow().branch() + "', into the default"
+            + " branch, which does not have it: merge a branch whose commits made or hold it (the merge makes it there)",
+            Map.of("table", t.name(), "branch", into.name()));
+      }
+    }
+    return touched;
   }
 }

@@ -170,8 +170,9 @@ public class StashCommands {
           List<Merges.Conflict> conflicts = new ArrayList<>();
           long[] unsettled = {0};
           List<TableRow> stashedTables = stash.tables().stream().map(s -> tracked.stream()
-              .filter(r -> r.name().equals(s.table())).findFirst().orElseThrow(() -> StrataException.invalid("stash",
-                  "table '" + s.table() + "' of the stash is no longer tracked"))).toList();
+              .filter(r -> r.name().equals(s.table()) && state.hasTable(s.table(), branch)).findFirst()
+              .orElseThrow(() -> StrataException.invalid("stash", "table '" + s.table() + "' of the stash is no"
+                  + " longer tracked on branch '" + branch + "'"))).toList();
           TableTransactions held = new TableTransactions(backends, repo, tx);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
               .chain(() -> CommitGraphReads.pathsBetween(tx, repo, stash.head(), head))

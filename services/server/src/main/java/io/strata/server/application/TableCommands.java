@@ -133,7 +133,8 @@ public class TableCommands {
       throw StrataException.invalid("primary_key", "give the columns of the table's key: its rows are versioned by it");
     }
     for (int i = 0; i < primaryKey.size(); i++) {
-      if (!names.contains(primaryKey.get(i)) || primaryKey.indexOf(primaryKey.get(i)) != i) {
+      if (primaryKey.get(i) == null || !names.contains(primaryKey.get(i))
+          || primaryKey.indexOf(primaryKey.get(i)) != i) {
         throw StrataException.invalid("primary_key[" + i + "]", "the key names each of its columns, once");
       }
     }
@@ -210,6 +211,9 @@ public class TableCommands {
                     throw new Tracking.TableExists(where.schema() + "." + where.table() + " exists already");
                   }
                 })
+                // what a making or an untrack of this name left at Strata's place goes first (not tracked: checked)
+                .chain(() -> at == where ? Uni.createFrom().voidItem()
+                    : tx.roles().tracking().clearAside(tx, repository, name))
                 .chain(() -> tx.roles().tracking().create(tx, at.schema(), at.table(), made.columns(), primaryKey)))
             .chain(() -> tx.roles().tracking().inspect(tx, at.schema(), at.table(), primaryKey))
             .chain(shape -> tx.roles().tracking().track(tx, new TrackedTable(repository, name,

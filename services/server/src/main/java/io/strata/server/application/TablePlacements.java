@@ -62,18 +62,15 @@ public class TablePlacements {
   }
 
   /**
-   * Places the tables a merge of {@code sourceCommit} into {@code target} brings into the default branch (none for a
-   * dry run, which reads them where they are); answers whether it brings any (its merge then makes a merge commit).
+   * Places {@code brought} (what {@link #broughtBy} found a merge into the default branch brings) before the merge's
+   * rows, each in the repository's queue; nothing for a dry run, which reads them where they are.
    */
-  Uni<Boolean> beforeMerge(String repository, String target, String sourceCommit, boolean dryRun,
-      CommandContext ctx) {
-    return broughtBy(repository, target, sourceCommit).chain(brought -> brought.isEmpty() || dryRun
-        ? Uni.createFrom().item(!brought.isEmpty())
+  Uni<Void> place(String repository, List<String> brought, boolean dryRun, CommandContext ctx) {
+    return brought.isEmpty() || dryRun ? Uni.createFrom().voidItem()
         : Multi.createFrom().iterable(brought)
             .onItem().transformToUniAndConcatenate(name -> place(repository, name, ctx))
             .collect().last()
-            .chain(() -> processor.caughtUp(repository))
-            .replaceWith(true));
+            .chain(() -> processor.caughtUp(repository));
   }
 
   /**

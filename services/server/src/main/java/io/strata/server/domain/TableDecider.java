@@ -69,6 +69,7 @@ public final class TableDecider {
       return recordSchemaDrift(state, c, now);
     }
     if (command instanceof Commands.PlaceTable c) {
+      requireNoMerge(state, state.defaultBranch());
       return state.madeTables().of(c.name())
           .map(m -> List.<StrataEvent>of(new TablePlaced(c.name(), m.schema(), m.table()))).orElse(List.of());
     }

@@ -44,6 +44,21 @@ public class MadeTables {
     }).replaceWithVoid();
   }
 
+  /**
+   * The tables of {@code all} that a read at commit {@code commit} — or of live branch {@code branch}, when not null
+   * — has: every table but those made on a branch it does not have.
+   */
+  public Uni<List<TableRow>> presentAt(String repository, List<TableRow> all, String commit, String branch) {
+    if (all.stream().allMatch(t -> t.made() == null && t.placedPosition() == null)) {
+      return Uni.createFrom().item(all);
+    }
+    if (branch != null) {
+      return Uni.createFrom().item(all.stream().filter(t -> t.on(branch)).toList());
+    }
+    return tables.madeAt(repository, List.of(commit)).map(made -> all.stream()
+        .filter(t -> !made.absent().getOrDefault(commit, Set.of()).contains(t.name())).toList());
+  }
+
   private static StrataException notOn(TableRow table, String where) {
     return new StrataException(ErrorCode.TableNotFound, "table '" + table.name() + "' is not on " + where + ": it was"
         + " made on branch '" + table.made().branch() + "' and is on " + String.join(", ", table.made().branches())

@@ -185,7 +185,12 @@ public class RowReads {
     return resolver.resolveForRead(repository.name(), target).onItem().transformToMulti(resolved -> {
       String base = resolved.readBase(repository.defaultBranch());
       boolean live = working && resolved.isPlainBranch();
-      return readAs(repository, table, resolved, base).onItem().transformToMulti(onBase ->
+      if (live) {
+        MadeTables.requireOn(table, resolved.branch());
+      }
+      return (live ? Uni.createFrom().voidItem()
+              : madeTables.requireAt(repository.name(), table, resolved.commit(), target))
+          .chain(() -> readAs(repository, table, resolved, base)).onItem().transformToMulti(onBase ->
           hidden(repository, resolved.commit(), table, onBase, live, filters).onItem().transformToMulti(hidden -> {
       Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
       Uni<Reading> reading = pools.pool(repository.name(), table.storage()).chain(pool -> {

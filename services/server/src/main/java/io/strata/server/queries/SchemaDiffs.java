@@ -178,16 +178,28 @@ public class SchemaDiffs {
   }
 
   /**
-   * One table's difference. A table tracked at one ref only is added or removed as a whole (its own
-   * change, without statements: creating or dropping tables is not a migration Strata writes yet). The
-   * statements need the table's place, so a table no longer tracked gets its changes without them.
+   * One table's difference. A table tracked at one ref only is added or removed as a whole (its own change: with
+   * the statements that make or drop it when Strata made it on a branch, else none — tracking a table in place is
+   * not a migration). The statements need the table's place, so a table no longer tracked gets its changes without
+   * them.
    */
   private Uni<Optional<TableDiff>> tableDiff(String repo, String name, TableShape a, TableShape b,
       Optional<TableRow> where, Map<String, String> ra, Map<String, String> rb) {
     if (a == null || b == null) {
-      return Uni.createFrom().item(Optional.of(new TableDiff(name, a == null ? ShapeChange.Kind.added
-          : ShapeChange.Kind.removed, a == null ? null : a.hash(), b == null ? null : b.hash(), List.of(), List.of(),
-          List.of())));
+      // a table made on a branch is made by a migration (where one tracked in place was there before)
+      List<String> make = List.of();
+      List<String> drop = List.of();
+      if (where.isPresent() && where.get().madeOnBranch()) {
+        TableRow row = where.get();
+        TrackedTable placed = new TrackedTable(repo, name, row.placeSchema(), row.placeTable(), row.primaryKey(),
+            row.columns());
+        Tracking<UnitOfWork> tracking = backends.sqlRoles().tracking();
+        make = tracking.creation(placed, a == null ? b : a);
+        drop = tracking.removal(placed);
+      }
+      return Uni.createFrom().item(Optional.of(a == null
+          ? new TableDiff(name, ShapeChange.Kind.added, null, b.hash(), List.of(), make, drop)
+          : new TableDiff(name, ShapeChange.Kind.removed, a.hash(), null, List.of(), drop, make)));
     }
     // the shapes as the refs show them: a rename changes the hash
     String hashA = TableQueries.withRenamed(Map.of(name, a), Map.of(name, ra)).get(name).hash();

@@ -108,8 +108,9 @@ public class SchemaMigrations {
         .map(steps -> {
           List<Migration> out = new ArrayList<>();
           for (int i = 0; i < steps.size(); i++) {
+            // tracking and untracking are not migrations; making a table made on a branch (or dropping it) is
             List<SchemaDiffs.TableDiff> modified = steps.get(i).stream()
-                .filter(d -> d.changeType() == ShapeChange.Kind.modified).toList();
+                .filter(d -> d.changeType() == ShapeChange.Kind.modified || !d.up().isEmpty()).toList();
             if (!modified.isEmpty()) {
               out.add(migration(repo, chain.get(i + 1), modified));
             }

@@ -76,6 +76,7 @@ public class SqlQueries {
   private final RefResolver resolver;
   private final RowReads reads;
   private final ColumnsAtCommits columnsAtCommits;
+  @Inject MadeTables madeTables;
   private final StoragePools storagePools;
   private final Map<String, String> passwords = new ConcurrentHashMap<>();
   /** How long past its statement timeout the server waits before cancelling a statement itself. */
@@ -116,6 +117,10 @@ public class SqlQueries {
     String repo = repository.name();
     return Uni.combine().all().unis(tables.tables(repo), resolver.resolveForRead(repo, ref == null ? repository.defaultBranch() : ref))
         .asTuple()
+        // a table made on a branch the ref does not have is not there (as one tracked after its commit)
+        .chain(t -> madeTables.presentAt(repo, t.getItem1(), t.getItem2().commit(),
+                working && t.getItem2().isPlainBranch() ? t.getItem2().branch() : null)
+            .map(present -> io.smallrye.mutiny.tuples.Tuple2.of(present, t.getItem2())))
         .chain(t -> {
           String storage = storageFor(t.getItem1(), statement);
           List<TableRow> tracked = t.getItem1().stream().filter(x -> x.storage().equals(storage)).toList();

@@ -56,6 +56,8 @@ public class WorkingChanges {
   public Uni<BranchStatus> status(RepositoryRow repository, String branch) {
     return existing.branch(repository.name(), branch)
         .chain(b -> tables.tables(repository.name())
+            // a table made on another branch is not this one's
+            .map(all -> all.stream().filter(t -> t.on(branch)).toList())
             .chain(list -> schemaChanged(repository, branch, b.head(), list)
                 .chain(changed -> Multi.createFrom().iterable(list)
                     .onItem().transformToUniAndConcatenate(t -> tableStatus(repository, t, branch,

@@ -89,13 +89,22 @@ class BranchMadeTableTest {
     // the schema diff from the default branch: the table is added
     given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
         .then().statusCode(200).body("tables[0].table", equalTo("refunds"))
-        .body("tables[0].change_type", equalTo("added"));
+        .body("tables[0].change_type", equalTo("added"))
+        .body("tables[0].up[0]", equalTo("CREATE TABLE \"public\".\"" + place + "\" (\"id\" bigint NOT NULL,"
+            + " \"amount\" numeric(10,2) DEFAULT '0'::numeric NOT NULL, \"note\" text)"))
+        .body("tables[0].up[1]", containsString("PRIMARY KEY (id)"))
+        .body("tables[0].down", equalTo(List.of("DROP TABLE \"public\".\"" + place + "\"")));
     given().queryParam("from", "main").queryParam("to", "other").get("/api/v1/repositories/{r}/diff/schema", repo)
         .then().statusCode(200).body("tables.size()", equalTo(0));
 
-    // only a merge brings it into the default branch: not a cherry-pick, a revert, a reset or a rebase
+    // only a merge brings it into the default branch: not a cherry-pick of its rows, a reset or a rebase
     json().body(Map.of("commit", commit)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo)
-        .then().statusCode(422).body("message", containsString("made on a branch"));
+        .then().statusCode(422).body("message", containsString("made on branch 'dev'"));
+    given().header("Accept", "application/x-ndjson").get("/api/v1/repositories/{r}/tables/refunds/rows", repo)
+        .then().statusCode(404);
+    json().body(Map.of("source", "dev", "fast_forward", "only"))
+        .post("/api/v1/repositories/{r}/branches/main/merge", repo).then().statusCode(409)
+        .body("error", equalTo("NotFastForward"));
     json().body(Map.of("to", commit, "mode", "hard")).post("/api/v1/repositories/{r}/branches/main/reset", repo)
         .then().statusCode(422);
     json().body(Map.of("onto", "dev")).post("/api/v1/repositories/{r}/branches/main/rebase", repo)
@@ -121,8 +130,44 @@ class BranchMadeTableTest {
     Api.sql(pool, "insert into " + Api.view(repo, "dev", "refunds") + " (id, amount) values (3, 4)");
     assertThat(rowsAt(repo, "dev", true)).contains("\"id\":3").doesNotContain("\"id\":2");
     assertThat(rowsAt(repo, "other", true)).contains("\"items\":[]");
+    // dev's commits after the merge have it, as every commit made since
+    String after = json().body(Map.of("message", "third refund", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    assertThat(rowsAt(repo, after, false)).contains("\"id\":3");
+    given().queryParam("from", "main").queryParam("to", after).get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables.size()", equalTo(0));
     given().queryParam("from", "main~2").queryParam("to", "main").get("/api/v1/repositories/{r}/diff/schema", repo)
         .then().statusCode(200).body("tables[0].table", equalTo("refunds"))
         .body("tables[0].change_type", equalTo("added"));
+    // the Flyway export makes it with the merge that brought it
+    given().get("/api/v1/repositories/{r}/migrations", repo).then().statusCode(200)
+        .body("migrations.size()", equalTo(1)).body("migrations[0].tables", equalTo(List.of("refunds")))
+        .body("migrations[0].sql", containsString("CREATE TABLE \"public\".\"" + place + "\""));
+  }
+
+  @Test
+  void aTableMadeOnABranchAndUntrackedCanBeMadeAgain() {
+    String repo = createRepository(uniqueName("made-again"));
+    String place = uniqueName("refunds").replace("-", "_");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201);
+    json().body(Map.of("amount", 1)).put("/api/v1/repositories/{r}/branches/dev/tables/refunds/rows/1", repo)
+        .then().statusCode(200);
+    // an unrelated change on dev is cherry-picked into the default branch: the table does not come with it
+    String t = Api.trackNew(pool, repo, "notes", "id int primary key, v text", "values (1, 'a')");
+    json().body(Map.of("v", "b")).put("/api/v1/repositories/{r}/branches/dev/tables/notes/rows/1", repo)
+        .then().statusCode(200);
+    String fix = json().body(Map.of("message", "note", "tables", List.of("notes")))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    json().body(Map.of("commit", fix)).post("/api/v1/repositories/{r}/branches/main/cherry-pick", repo)
+        .then().statusCode(201);
+    assertThat(rows(pool, "select v from public." + t)).containsExactly("b");
+
+    given().delete("/api/v1/repositories/{r}/tables/refunds", repo).then().statusCode(204);
+    assertThat(count(pool, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        + " where n.nspname = 'strata' and c.relname like '%\\_\\_n'")).isZero();
+    post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201)
+        .body("made.branches", equalTo(List.of("dev")));
+    assertThat(rowsAt(repo, "dev", true)).contains("\"items\":[]");
   }
 }

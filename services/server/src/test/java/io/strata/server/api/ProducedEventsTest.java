@@ -150,6 +150,20 @@ class ProducedEventsTest {
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(409);
     given().delete("/api/v1/repositories/{r}/tables/t", repo).then().statusCode(204);
     given().delete("/api/v1/repositories/{r}/storage/self", repo).then().statusCode(204);
+    // a table made on a branch, brought into another by a merge of its rows, then into the default branch
+    String made = "produced_m_" + repo.replace("-", "_");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "maker")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "taker")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/maker/tables", Map.of("name", "m",
+        "location", "postgresql://local/public." + made, "columns", List.of(Map.of("name", "id", "type", "integer",
+            "nullable", false)), "primary_key", List.of("id"))).statusCode(201);
+    given().contentType("application/json").body(Map.of()).put("/api/v1/repositories/{r}/branches/maker/tables/m/rows/1",
+        repo).then().statusCode(200);
+    commit(repo, "maker", "made");
+    given().contentType("application/json").body(Map.of("source", "maker", "fast_forward", "never"))
+        .post("/api/v1/repositories/{r}/branches/taker/merge", repo).then().statusCode(200);
+    given().contentType("application/json").body(Map.of("source", "maker"))
+        .post("/api/v1/repositories/{r}/branches/main/merge", repo).then().statusCode(200);
     given().header("X-User-Id", "bot-7").delete("/api/v1/repositories/{r}/branches/dev?force=true", repo)
         .then().statusCode(204);
     // a webhook endpoint whose receiver answers 410 Gone: disabled, with a server event
@@ -166,7 +180,7 @@ class ProducedEventsTest {
     }
     given().delete("/api/v1/repositories/{r}?force=true", repo).then().statusCode(204);
 
-    List<StoredEvent> events = log.readStream(repo, 0, 100).await().atMost(Duration.ofSeconds(10));
+    List<StoredEvent> events = log.readStream(repo, 0, 1000).await().atMost(Duration.ofSeconds(10));
     Set<EventType> types = events.stream().map(e -> EventType.ofType(e.type()).orElseThrow())
         .collect(Collectors.toSet());
     Set<EventType> repositoryTypes = EnumSet.allOf(EventType.class);

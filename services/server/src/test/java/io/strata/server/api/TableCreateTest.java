@@ -105,6 +105,8 @@ class TableCreateTest {
         .statusCode(422).body("details.field", equalTo("primary_key[0]"));
     post(base, Map.of("name", "x", "location", at, "columns", id))
         .statusCode(422).body("details.field", equalTo("primary_key"));
+    post(base, Map.of("name", "x", "location", at, "columns", id, "primary_key", java.util.Arrays.asList((Object) null)))
+        .statusCode(422).body("details.field", equalTo("primary_key[0]"));
     post(base, Map.of("name", "x", "location", at, "columns", List.of(), "primary_key", List.of("id")))
         .statusCode(422).body("details.field", equalTo("columns"));
     post(base, Map.of("name", "x", "location", "postgresql://local/strata." + t, "columns", id,
