@@ -14,7 +14,6 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
-import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TrackableSchemas;
 import io.strata.server.runtime.StorageBackends;
@@ -92,7 +91,7 @@ public class TableCommands {
       List<BranchObjects.NewColumn> columns, List<String> primaryKey, Author author, CommandContext ctx,
       Answer answer) {
     requireName(name);
-    String at = location == null ? "postgresql://" + Storages.LOCAL + "/public." + name : location;
+    String at = location == null ? "postgresql://" + backends.serverOwn() + "/public." + name : location;
     Location where = parseLocation(at);
     TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
     requireColumns(columns, primaryKey);
