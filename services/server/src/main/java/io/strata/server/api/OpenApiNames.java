@@ -72,6 +72,7 @@ final class OpenApiNames {
       Map.entry("DELETE " + ROWS + "/rows/{key}", "deleteRow"),
       Map.entry("POST " + ROWS + "/schema", "changeBranchSchema"),
       Map.entry("POST " + REPO + "/branches/{branch}/tables", "createTable"),
+      Map.entry("DELETE " + ROWS, "dropBranchTable"),
       Map.entry("POST " + SERVED_BATCH, "batchRows"),
       Map.entry("GET " + REPO + "/tables", "listTables"),
       Map.entry("POST " + REPO + "/tables", "trackTable"),

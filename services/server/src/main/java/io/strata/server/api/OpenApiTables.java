@@ -32,6 +32,7 @@ final class OpenApiTables {
       Map.entry("DELETE " + REPO + "/storage/{name}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/tables", List.of(201, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/tables", List.of(201, 202)),
+      Map.entry("DELETE " + ROWS, List.of(204, 202)),
       Map.entry("DELETE " + REPO + "/tables/{table}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/tables/{table}/schema/record", List.of(200, 202)),
       Map.entry("POST " + ROWS + "/schema", List.of(200, 202)),

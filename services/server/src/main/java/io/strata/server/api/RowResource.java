@@ -36,6 +36,7 @@ public class RowResource {
   private static final String NDJSON = "application/x-ndjson";
 
   @Inject RowWrites writes;
+  @Inject io.strata.server.application.TableCommands tableCommands;
   @Inject Repositories repositories;
   @Inject TableResource tables;
   @Inject CommandContexts contexts;
@@ -80,6 +81,20 @@ public class RowResource {
     return repositories.require(repo).chain(r -> tables.requireTable(repo, table, branch)
             .chain(t -> writes.delete(r, branch, t, RowKeys.parse(key, t), ctx)))
         .map(RowResource::answer);
+  }
+
+  @Requires(Permission.REPOSITORY_ADMIN)
+  @DELETE
+  @Tag(name = "Tables")
+  @Operation(summary = "Drop a table made on this branch (not yet in the default branch) that no other branch has:"
+      + " it goes from the repository, a commit on the branch records it. The default branch's tables are untracked"
+      + " instead (422)")
+  public Uni<Response> dropTable(@PathParam("repo") String repo, @PathParam("branch") String branch,
+      @PathParam("table") String table, @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.of(request, null);
+    return repositories.require(repo)
+        .chain(() -> tableCommands.drop(repo, branch, table, contexts.author(null, ctx), ctx, Answers.noContent()))
+        .map(r -> contexts.respond(r, ctx));
   }
 
   /** The row as stored (204 without one), and the log position of the write's event. */

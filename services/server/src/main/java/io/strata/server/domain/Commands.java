@@ -37,7 +37,14 @@ public final class Commands {
   /** Storages and tracked tables: {@link TableDecider}. */
   public sealed interface TableCommand extends Command
       permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange, RecordSchemaDrift,
-      BranchSchemaCommand, PlaceTable {}
+      BranchSchemaCommand, PlaceTable, DropTable {}
+
+  /**
+   * Drops table {@code name} from branch {@code branch} (not the default one), where it was made on a branch and is
+   * not yet in the default branch, and no other branch has it: it goes from the repository (a commit on the branch
+   * records it).
+   */
+  public record DropTable(String name, String branch, Author author) implements TableCommand {}
 
   /**
    * Records that table {@code name}, made on a branch, is at its place on the default branch now (a merge into it

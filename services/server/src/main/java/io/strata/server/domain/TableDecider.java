@@ -68,6 +68,9 @@ public final class TableDecider {
     if (command instanceof RecordSchemaDrift c) {
       return recordSchemaDrift(state, c, now);
     }
+    if (command instanceof Commands.DropTable c) {
+      return dropTable(state, c, now);
+    }
     if (command instanceof Commands.PlaceTable c) {
       requireNoMerge(state, state.defaultBranch());
       return state.madeTables().of(c.name())
@@ -110,6 +113,30 @@ public final class TableDecider {
     return onBranch
         ? List.of(t, new TableMadeOnBranch(t.name(), branch, c.making().schema(), c.making().table()), commit)
         : List.of(t, commit);
+  }
+
+  private static List<StrataEvent> dropTable(RepositoryState state, Commands.DropTable c, Instant now) {
+    Guards.requireBranch(state, c.branch());
+    requireNoMerge(state, c.branch());
+    if (!state.hasTable(c.name(), c.branch())) {
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not on branch '" + c.branch()
+          + "'", Map.of("table", c.name()));
+    }
+    BranchMadeTables.Made made = state.madeTables().of(c.name()).orElse(null);
+    if (c.branch().equals(state.defaultBranch()) || made == null) {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + c.name() + "' is the default branch's: a"
+          + " branch drops only the tables made on a branch that the default branch does not have yet (untrack it"
+          + " with DELETE …/tables/" + c.name() + ": its data stays)", Map.of("table", c.name(), "branch", c.branch()));
+    }
+    List<String> rest = made.branches().stream().filter(b -> !b.equals(c.branch())).toList();
+    if (!rest.isEmpty()) {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + c.name() + "' is on " + rest + " too: a"
+          + " table made on a branch is dropped by the last branch that has it (from every other first), which takes"
+          + " it out of the repository", Map.of("table", c.name(), "branches", rest));
+    }
+    List<TableTracked> after = state.tables().values().stream().filter(t -> !t.name().equals(c.name())).toList();
+    return List.of(new TableUntracked(c.name()), nextCommit(state, c.branch(), "Drop table " + c.name(), c.author(),
+        now, new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
   }
 
   private static void requirePlaceFree(RepositoryState state, String name, String storage, String schema,

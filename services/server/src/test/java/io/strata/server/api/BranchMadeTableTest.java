@@ -163,6 +163,19 @@ class BranchMadeTableTest {
         .then().statusCode(201);
     assertThat(rows(pool, "select v from public." + t)).containsExactly("b");
 
+    // dropped from dev, the last branch that has it: it goes (its commit says so); made again, then untracked
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
+    given().delete("/api/v1/repositories/{r}/branches/dev/tables/refunds", repo).then().statusCode(422)
+        .body("details.branches", equalTo(List.of("dev2")));
+    given().delete("/api/v1/repositories/{r}/branches/main/tables/notes", repo).then().statusCode(422);
+    given().delete("/api/v1/repositories/{r}/branches/dev2", repo).then().statusCode(204);
+    given().delete("/api/v1/repositories/{r}/branches/dev/tables/refunds", repo).then().statusCode(204);
+    given().get("/api/v1/repositories/{r}/commits?ref=dev&limit=1", repo).then()
+        .body("items[0].message", equalTo("Drop table refunds"));
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then().statusCode(404);
+    assertThat(count(pool, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        + " where n.nspname = 'strata' and c.relname like '%\\_\\_n'")).isZero();
+    post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201);
     given().delete("/api/v1/repositories/{r}/tables/refunds", repo).then().statusCode(204);
     assertThat(count(pool, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
         + " where n.nspname = 'strata' and c.relname like '%\\_\\_n'")).isZero();

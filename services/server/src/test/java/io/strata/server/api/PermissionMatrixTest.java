@@ -119,6 +119,7 @@ class PermissionMatrixTest {
     RULES.put("GET " + R + "/tables", Rule.READ);
     RULES.put("POST " + R + "/tables", Rule.REPOSITORY_ADMIN);
     RULES.put("POST " + R + "/branches/{branch}/tables", Rule.REPOSITORY_ADMIN);
+    RULES.put("DELETE " + R + "/branches/{branch}/tables/{table}", Rule.REPOSITORY_ADMIN);
     RULES.put("GET " + R + "/tables/{table}", Rule.READ);
     RULES.put("GET " + R + "/tables/{table}/schema", Rule.READ);
     RULES.put("POST " + R + "/tables/{table}/schema/record", Rule.REPOSITORY_ADMIN);
