@@ -55,8 +55,9 @@ public class BranchCommands {
                 ? Uni.createFrom().item(new Commands.CreateBranch(name, from, r.branch(), null, isProtected))
                 // a commit of a branch that added columns: the new branch has them (BranchShapeInheritance.inherited)
                 : tableQueries.addedAt(repository, r.commit())
-                    .map(added -> new Commands.CreateBranch(name, from, null, r.commit(), isProtected, added,
-                        Map.of())));
+                    .chain(added -> tableQueries.madeAt(repository, List.of(r.commit())).map(made ->
+                        new Commands.CreateBranch(name, from, null, r.commit(), isProtected, added, Map.of())
+                            .withCommitMade(List.copyOf(made.present().getOrDefault(r.commit(), Map.of()).keySet())))));
     return command.chain(c -> withTables(repository)
         ? processor.execute(repository, Footprint.of(c), (tx, state) -> overlays.prepareCreate(tx, state, repository, c), ctx, answer)
         : processor.execute(repository, c, ctx, answer));

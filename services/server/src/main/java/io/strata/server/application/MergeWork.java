@@ -113,7 +113,8 @@ class MergeWork {
               : MergeCommits.validated(tables, repo, into, withCarriedChecks(List.of(), tracked, settled, into)))
           .chain(() -> Failpoints.hit("merge.applied"))
           .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
-              into.name(), ours, theirs, contents, false))));
+              into.name(), ours, theirs, contents, false, touched.stream().map(TableRow::name)
+                  .filter(n -> !state.hasTable(n, into.name())).toList()))));
     });
   }
 

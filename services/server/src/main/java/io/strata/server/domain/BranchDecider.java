@@ -60,6 +60,12 @@ public final class BranchDecider {
     events.add(new BranchCreated(c.name(), start, from, c.isProtected()));
     // the columns its source added through Strata come with it, as they would to a branch merging it
     events.addAll(BranchShapeInheritance.inheritedBy(state, c));
+    // so do the tables made on a branch that its start commit has (from a branch: the branches that have them do)
+    for (String table : c.commitMade()) {
+      if (state.madeTables().of(table).isPresent() && !state.hasTable(table, c.name())) {
+        events.add(new io.strata.events.TableBranchesChanged(table, state.madeTables().gaining(table, c.name())));
+      }
+    }
     return events;
   }
 

@@ -96,8 +96,9 @@ public final class Commands {
   public record CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
       Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn,
       Map<String, Map<String, String>> commitRenamed, Map<String, List<TableShape.Column>> commitRedefined,
-      Map<String, List<TableShape.Constraint>> commitConstraints) implements BranchCommand {
+      Map<String, List<TableShape.Constraint>> commitConstraints, List<String> commitMade) implements BranchCommand {
     public CreateBranch {
+      commitMade = commitMade == null ? List.of() : List.copyOf(commitMade);
       commitAdded = Map.copyOf(commitAdded);
       droppedOwn = Map.copyOf(droppedOwn);
       commitRenamed = Map.copyOf(commitRenamed);
@@ -106,36 +107,43 @@ public final class Commands {
     }
 
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected) {
-      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of(), Map.of(), Map.of(), Map.of());
+      this(name, from, fromBranch, start, isProtected, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), List.of());
     }
 
     public CreateBranch(String name, String from, String fromBranch, String start, boolean isProtected,
         Map<String, List<TableShape.Column>> commitAdded, Map<String, List<String>> droppedOwn) {
-      this(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, Map.of(), Map.of(), Map.of());
+      this(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, Map.of(), Map.of(), Map.of(),
+          List.of());
     }
 
     /** The same creation, the new branch without {@code dropped}. */
     public CreateBranch withDroppedOwn(Map<String, List<String>> dropped) {
       return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, dropped, commitRenamed,
-          commitRedefined, commitConstraints);
+          commitRedefined, commitConstraints, commitMade);
     }
 
     /** The same creation, the new branch showing columns as {@code renamed} names them (a start commit's). */
     public CreateBranch withCommitRenamed(Map<String, Map<String, String>> renamed) {
       return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, renamed,
-          commitRedefined, commitConstraints);
+          commitRedefined, commitConstraints, commitMade);
     }
 
     /** The same creation, the new branch defining the table's columns as {@code redefined} does (a start commit's). */
     public CreateBranch withCommitRedefined(Map<String, List<TableShape.Column>> redefined) {
       return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, commitRenamed,
-          redefined, commitConstraints);
+          redefined, commitConstraints, commitMade);
     }
 
     /** The same creation, the new branch holding the checks {@code constraints} names (a start commit's). */
     public CreateBranch withCommitConstraints(Map<String, List<TableShape.Constraint>> constraints) {
       return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, commitRenamed,
-          commitRedefined, constraints);
+          commitRedefined, constraints, commitMade);
+    }
+
+    /** The same creation, the new branch having the tables made on a branch that its start commit has. */
+    public CreateBranch withCommitMade(List<String> made) {
+      return new CreateBranch(name, from, fromBranch, start, isProtected, commitAdded, droppedOwn, commitRenamed,
+          commitRedefined, commitConstraints, made);
     }
   }
 
@@ -425,7 +433,17 @@ public final class Commands {
    * {@code rebase}: a rebase with nothing to replay, not a merge.
    */
   public record FastForward(String branch, String from, String to, List<BranchHeadMoved.TableContent> contents,
-      boolean rebase) implements MergeCommand {}
+      boolean rebase, List<String> gained) implements MergeCommand {
+    public FastForward {
+      gained = gained == null ? List.of() : List.copyOf(gained);
+    }
+
+    /** A fast-forward that brings no table made on another branch. */
+    public FastForward(String branch, String from, String to, List<BranchHeadMoved.TableContent> contents,
+        boolean rebase) {
+      this(branch, from, to, contents, rebase, List.of());
+    }
+  }
 
   /**
    * Begins a rebase of {@code branch}, at {@code head} as the command side saw it, onto {@code ontoCommit}

@@ -45,8 +45,17 @@ public final class MergeDecider {
       requireNoRebase(state, c.branch());
       requireNoMerge(state, c.branch());
       requireHead(state, c.branch(), c.from());
-      return List.of(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.rebase() ? "rebase" : "fast_forward",
+      List<StrataEvent> events = new java.util.ArrayList<>();
+      events.add(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.rebase() ? "rebase" : "fast_forward",
           c.contents()));
+      // rows of a table made on another branch came with it: the branch has that table from now on
+      for (String table : c.gained()) {
+        if (!c.branch().equals(state.defaultBranch()) && !state.hasTable(table, c.branch())
+            && state.madeTables().of(table).isPresent()) {
+          events.add(new io.strata.events.TableBranchesChanged(table, state.madeTables().gaining(table, c.branch())));
+        }
+      }
+      return events;
     }
     if (command instanceof MergeUpToDate c) {
       requireBranch(state, c.branch());

@@ -49,6 +49,7 @@ class BranchMadeTableTest {
     String place = uniqueName("refunds").replace("-", "_");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "other")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "ff")).statusCode(201);
 
     post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201)
         .body("location", equalTo("postgresql://local/public." + place))
@@ -83,8 +84,14 @@ class BranchMadeTableTest {
     assertThat(rowsAt(repo, commit, false)).contains("\"id\":1");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
     assertThat(rowsAt(repo, "dev2", true)).contains("\"id\":1");
+    // so does a branch made from one of its commits, and one fast-forwarded to them
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "at-commit", "from", commit)).statusCode(201);
+    assertThat(rowsAt(repo, "at-commit", true)).contains("\"id\":1");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/ff/merge", repo).then()
+        .statusCode(200).body("strategy", equalTo("fast_forward"));
+    assertThat(rowsAt(repo, "ff", true)).contains("\"id\":1");
     given().get("/api/v1/repositories/{r}/tables/refunds", repo).then()
-        .body("made.branches", equalTo(List.of("dev", "dev2")));
+        .body("made.branches", equalTo(List.of("at-commit", "dev", "dev2", "ff")));
 
     // the schema diff from the default branch: the table is added
     given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
