@@ -84,6 +84,10 @@ class ReadmeTourIT {
     assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/1?ref=main", null, 200)
         .get("channel").asText()).isEqualTo("store");
     // the column defined two ways: a schema conflict, settled as ours (main's text column, triage's numbers in it)
+    // a table made on a branch: 404 on main until the merge makes it in public, with the branch's rows
+    assertThat(output).contains("\"made\":{\"branch\":\"returns\",\"branches\":[\"returns\"]}")
+        .contains("main: 404").contains("\"change_type\":\"added\",\"up\":[\"CREATE TABLE \\\"public\\\".\\\"returns\\\"")
+        .contains("1: 7 damaged\n2: 9 damaged");
     assertThat(output).contains("\"error\":\"SchemaConflict\"").contains("\"column\":\"priority\",\"type\":\"type_mismatch\"")
         .containsPattern("\\n 1\\s*\\|\\s*3");
     assertThat(server.send("GET", "/api/v1/repositories/shop/tables/orders/rows/2?ref=main", null, 200)
