@@ -68,7 +68,7 @@ public final class CommitMadeTables {
         cross join lateral (select * from strata_meta.table_shape_history x
                              where x.repository = m.repository and x.name = m.table_name and x.position <= c.position
                              order by x.position desc limit 1) h
-       where m.repository = $1 and m.commit_id = any($2::text[]) and h.tracked
+       where m.repository = $1 and m.commit_id = any($2::text[]) and (h.tracked or h.shape is not null)
       union all
       select c.id, h.name, h.shape::text, h.columns::text, h.primary_key
         from strata_meta.commits c

@@ -121,6 +121,23 @@ public final class TablesProjector implements Projector {
       + " select repository, $2, name from strata_meta.tables where repository = $1 and $3 = any(made_branches)"
       + " on conflict do nothing";
   static final String DELETE_COMMIT_MADE = "delete from strata_meta.commit_made where repository = $1";
+  /**
+   * A table made on a branch is not the default branch's: its shape as tracked is filed as not tracked there (the
+   * commits of the branches that have it read it through commit_made), until its placement files it again.
+   */
+  static final String MADE_NOT_DEFAULT = """
+      update strata_meta.table_shape_history h set tracked = false
+       where h.repository = $1 and h.name = $2
+         and h.position = (select max(x.position) from strata_meta.table_shape_history x
+                            where x.repository = $1 and x.name = $2)""";
+  /** A table placed into the default branch ($3: the event's position) is tracked there from then on, in its shape. */
+  static final String PLACED_HISTORY = """
+      insert into strata_meta.table_shape_history (repository, name, position, tracked, shape, columns, primary_key)
+      select repository, name, $3, true, shape, columns, primary_key from strata_meta.tables
+       where repository = $1 and name = $2
+      on conflict do nothing""";
+  /** An untracked table's commits have it no more (a table made again under its name is another). */
+  static final String FORGET_COMMIT_MADE = "delete from strata_meta.commit_made where repository = $1 and table_name = $2";
 
   @Override
   public String name() {
@@ -145,7 +162,8 @@ public final class TablesProjector implements Projector {
           .chain(() -> history(tx, stored, e.name(), true, e.shape(), e.columns(), e.primaryKey()));
     }
     if (event instanceof TableMadeOnBranch e) {
-      return tx.preparedQuery(MADE).execute(Tuple.of(repo, e.name(), e.branch(), e.schema(), e.table())).replaceWithVoid();
+      return tx.preparedQuery(MADE).execute(Tuple.of(repo, e.name(), e.branch(), e.schema(), e.table()))
+          .chain(() -> tx.preparedQuery(MADE_NOT_DEFAULT).execute(Tuple.of(repo, e.name()))).replaceWithVoid();
     }
     if (event instanceof TableBranchesChanged e) {
       return tx.preparedQuery(MADE_BRANCHES).execute(Tuple.of(repo, e.name(), e.branches().toArray(String[]::new)))
@@ -153,6 +171,7 @@ public final class TablesProjector implements Projector {
     }
     if (event instanceof TablePlaced e) {
       return tx.preparedQuery(PLACED).execute(Tuple.of(repo, e.name(), e.schema(), e.table(), stored.position()))
+          .chain(() -> tx.preparedQuery(PLACED_HISTORY).execute(Tuple.of(repo, e.name(), stored.position())))
           .replaceWithVoid();
     }
     if (event instanceof BranchCreated e && e.from() != null) {
@@ -198,6 +217,7 @@ public final class TablesProjector implements Projector {
     }
     if (event instanceof TableUntracked e) {
       return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name()))
+          .chain(() -> tx.preparedQuery(FORGET_COMMIT_MADE).execute(Tuple.of(repo, e.name())))
           .chain(() -> history(tx, stored, e.name(), false, null, List.of(), List.of()));
     }
     if (event instanceof RepositoryDeleted) {

@@ -180,7 +180,7 @@ public class MergeCommands {
               // tables made on a branch that the merge brings into the default branch: made there first, once the
               // merge is known not to be refused (rehearsed as if they were there), in a merge commit
               placements.broughtBy(repo, target, source.commit()).chain(brought -> {
-                if (!brought.isEmpty() && !r.dryRun() && r.fastForward() == FastForward.ONLY) {
+                if (!brought.isEmpty() && r.fastForward() == FastForward.ONLY) {
                   throw new StrataException(ErrorCode.NotFastForward, "'" + r.source() + "' brings " + brought
                       + ", made on a branch, into '" + target + "': a merge commit makes them there, so fast_forward"
                       + " only cannot be honoured", Map.of("branch", target));

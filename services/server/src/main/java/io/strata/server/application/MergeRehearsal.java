@@ -66,7 +66,7 @@ class MergeRehearsal {
           if (intoDefault && r.fastForward() == FastForward.ONLY) {
             return Uni.createFrom().voidItem(); // the promotion refuses it before anything changes (NotFastForward)
           }
-          if (intoDefault && widensTable(state, settled)) {
+          if (intoDefault && widensTable(state, settled) && placing.isEmpty()) {
             // the source's rows hold values only the wider type takes: not rehearsed in the table's type (a
             // refusal after the promotion leaves the table wider, which every branch reads as before)
             return Uni.createFrom().voidItem();

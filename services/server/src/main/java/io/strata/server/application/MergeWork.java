@@ -352,9 +352,10 @@ class MergeWork {
   static List<TableRow> requireTargetHas(RepositoryState state, BranchRef into, boolean dryRun,
       List<TableRow> touched) {
     for (TableRow t : touched) {
-      if (into.isDefault() && !dryRun && !state.hasTable(t.name(), into.name())) {
+      if (into.isDefault() && !dryRun && state.tables().containsKey(t.name()) && !state.hasTable(t.name(), into.name())) {
         throw new StrataException(ErrorCode.ValidationError, "the change brings rows of table '" + t.name()
-            + "', made on branch '" + state.madeTables().of(t.name()).orElseThrow().branch() + "', into the default"
+            + "', made on branch '" + state.madeTables().of(t.name()).map(m -> m.branch()).orElse("?")
+            + "', into the default"
             + " branch, which does not have it: merge a branch whose commits made or hold it (the merge makes it there)",
             Map.of("table", t.name(), "branch", into.name()));
       }

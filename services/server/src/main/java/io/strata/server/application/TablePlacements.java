@@ -93,6 +93,11 @@ public class TablePlacements {
     return processor.execute(repository, Footprint.everything(), (tx, state) -> {
       BranchMadeTables.Made made = state.madeTables().of(name).orElse(null);
       TableTracked t = state.tables().get(name);
+      // refused before the move, not after it: the decider's checks come again with the event
+      if (state.merge(state.defaultBranch()) != null) {
+        throw io.strata.server.domain.RepositoryDecider.mergeInProgress(state.defaultBranch(),
+            state.merge(state.defaultBranch()));
+      }
       if (made == null || t == null) {
         return Uni.createFrom().item((Commands.Command) new Commands.PlaceTable(name)); // placed meanwhile
       }

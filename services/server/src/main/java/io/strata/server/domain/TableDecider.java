@@ -117,7 +117,7 @@ public final class TableDecider {
 
   private static List<StrataEvent> dropTable(RepositoryState state, Commands.DropTable c, Instant now) {
     Guards.requireBranch(state, c.branch());
-    requireNoMerge(state, c.branch());
+    state.branches().keySet().forEach(b -> requireNoMerge(state, b)); // a merge in progress may hold its rows
     if (!state.hasTable(c.name(), c.branch())) {
       throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not on branch '" + c.branch()
           + "'", Map.of("table", c.name()));

@@ -176,9 +176,16 @@ class BranchMadeTableTest {
         .body("details.branches", equalTo(List.of("dev2")));
     given().delete("/api/v1/repositories/{r}/branches/main/tables/notes", repo).then().statusCode(422);
     given().delete("/api/v1/repositories/{r}/branches/dev2", repo).then().statusCode(204);
+    String mainMeanwhile = Api.commit(repo, "main", "meanwhile");
     given().delete("/api/v1/repositories/{r}/branches/dev/tables/refunds", repo).then().statusCode(204);
     given().get("/api/v1/repositories/{r}/commits?ref=dev&limit=1", repo).then()
         .body("items[0].message", equalTo("Drop table refunds"));
+    // the default branch's history never had it, before the drop or after
+    given().queryParam("from", mainMeanwhile).queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables.findAll { it.table == 'refunds' }.size()", equalTo(0));
+    given().queryParam("from", mainMeanwhile).queryParam("to", "dev~1")
+        .get("/api/v1/repositories/{r}/diff/schema", repo)
+        .then().statusCode(200).body("tables.findAll { it.table == 'refunds' }.size()", equalTo(0));
     given().get("/api/v1/repositories/{r}/tables/refunds", repo).then().statusCode(404);
     assertThat(count(pool, "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace"
         + " where n.nspname = 'strata' and c.relname like '%\\_\\_n'")).isZero();
