@@ -106,16 +106,18 @@ public class RebaseCommands {
             throw StrataException.invalid("onto", "a branch cannot be rebased onto itself");
           }
           return placements.requireNoneBrought(repo, branch, target.commit(), "rebasing onto " + onto)
-              .chain(() -> tableQueries.tables(repo)).chain(tracked -> crossStorage.settledAfter(repo, tracked,
+              .chain(() -> tableQueries.madeAt(repo, List.of(target.commit())))
+              .chain(made -> tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
               "rebase.appended", processor.execute(repo, Footprint.branches(branch, onto),
-              (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, tracked), inner,
-              Answer.NONE)));
+              (tx, state) -> start(tx, state, repo, branch, onto, target.commit(), author, tracked,
+                  List.copyOf(made.present().getOrDefault(target.commit(), Map.of()).keySet())), inner,
+              Answer.NONE))));
         })
         .chain(started -> replay(repo, branch, inner, rendering));
   }
 
   private Uni<Commands.Command> start(UnitOfWork tx, RepositoryState state, String repo, String branch,
-      String onto, String ontoCommit, Author author, List<TableRow> tracked) {
+      String onto, String ontoCommit, Author author, List<TableRow> tracked, List<String> commitMade) {
     RepositoryState.Branch b = state.branch(branch);
     if (b == null) {
       throw StrataException.branchNotFound(branch);
@@ -144,8 +146,9 @@ public class RebaseCommands {
                   // every table, so that one with working changes in another database refuses it too
                   .chain(paths -> moves.move(tx, state, repo, ref, tracked, paths, BranchMoves.Mode.HARD, "rebase"))
                   .chain(contents -> Failpoints.hit("rebase.started").map(done -> {
-                    return commits.isEmpty() ? new Commands.FastForward(branch, head, ontoCommit, contents, true)
-                        : new Commands.StartRebase(branch, onto, ontoCommit, head, commits, author, contents);
+                    return commits.isEmpty() ? new Commands.FastForward(branch, head, ontoCommit, contents, true,
+                            commitMade)
+                        : new Commands.StartRebase(branch, onto, ontoCommit, head, commits, author, contents, commitMade);
                   })));
         });
   }

@@ -75,10 +75,13 @@ public class ResetCommands {
         .chain(() -> processor.caughtUp(repo))
         .chain(() -> resolver.resolve(repo, r.to()))
         .call(to -> placements.requireNoneBrought(repo, branch, to.commit(), "resetting to " + r.to()))
-        .chain(to -> tableQueries.tables(repo).chain(tracked -> crossStorage.settledAfter(repo, tracked,
+        // the tables made on a branch that the commit has come to the branch with it
+        .chain(to -> tableQueries.madeAt(repo, List.of(to.commit())).chain(made -> tableQueries.tables(repo)
+            .chain(tracked -> crossStorage.settledAfter(repo, tracked,
             "reset.appended", processor.execute(repo, Footprint.branches(branch),
-            (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, mayForce(ctx, repo), tracked), ctx,
-            answer))));
+            (tx, state) -> prepare(tx, state, repo, branch, to.commit(), r, mayForce(ctx, repo), tracked,
+                List.copyOf(made.present().getOrDefault(to.commit(), Map.of()).keySet())), ctx,
+            answer)))));
   }
 
 
@@ -89,7 +92,7 @@ public class ResetCommands {
   }
 
   private Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repo, String branch,
-      String to, Request r, boolean mayForce, List<TableRow> tracked) {
+      String to, Request r, boolean mayForce, List<TableRow> tracked, List<String> commitMade) {
     RepositoryState.Branch b = state.branch(branch);
     if (b == null) {
       throw StrataException.branchNotFound(branch);
@@ -117,7 +120,7 @@ public class ResetCommands {
                 .toList(), paths, r.mode() == Mode.HARD ? BranchMoves.Mode.HARD : BranchMoves.Mode.SOFT, "reset"))
             .call(moved.afterRows()::get)
             .map(contents -> new Commands.ResetBranch(branch, from, to, r.mode() == Mode.HARD, contents, r.force(),
-                mayForce, moved.events())));
+                mayForce, moved.events(), commitMade)));
   }
 
 }

@@ -61,9 +61,20 @@ public final class BranchDecider {
     // the columns its source added through Strata come with it, as they would to a branch merging it
     events.addAll(BranchShapeInheritance.inheritedBy(state, c));
     // so do the tables made on a branch that its start commit has (from a branch: the branches that have them do)
-    for (String table : c.commitMade()) {
-      if (state.madeTables().of(table).isPresent() && !state.hasTable(table, c.name())) {
-        events.add(new io.strata.events.TableBranchesChanged(table, state.madeTables().gaining(table, c.name())));
+    events.addAll(gained(state, c.name(), c.commitMade()));
+    return events;
+  }
+
+  /**
+   * {@code branch} (not the default one) gains the tables among {@code made} — made on a branch, not yet in the
+   * default branch — that it does not have: one {@code table.branches_changed} each.
+   */
+  static List<StrataEvent> gained(RepositoryState state, String branch, List<String> made) {
+    List<StrataEvent> events = new java.util.ArrayList<>();
+    for (String table : made) {
+      if (!branch.equals(state.defaultBranch()) && state.madeTables().of(table).isPresent()
+          && !state.hasTable(table, branch)) {
+        events.add(new io.strata.events.TableBranchesChanged(table, state.madeTables().gaining(table, branch)));
       }
     }
     return events;
@@ -122,6 +133,8 @@ public final class BranchDecider {
     List<StrataEvent> events = new java.util.ArrayList<>(c.schema());
     events.add(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.hard() ? "reset_hard" : "reset_soft",
         c.contents()));
+    // the tables made on a branch that the commit it moves to has: the branch has them from now on
+    events.addAll(gained(state, c.branch(), c.commitMade()));
     return events;
   }
 }

@@ -451,7 +451,17 @@ public final class Commands {
    * {@code ontoCommit} (the data work done, its tables' content there {@code contents}).
    */
   public record StartRebase(String branch, String onto, String ontoCommit, String head, List<String> commits,
-      Author author, List<BranchHeadMoved.TableContent> contents) implements RebaseCommand {}
+      Author author, List<BranchHeadMoved.TableContent> contents, List<String> commitMade) implements RebaseCommand {
+    public StartRebase {
+      commitMade = commitMade == null ? List.of() : List.copyOf(commitMade);
+    }
+
+    /** A rebase onto a commit that has no table made on a branch. */
+    public StartRebase(String branch, String onto, String ontoCommit, String head, List<String> commits,
+        Author author, List<BranchHeadMoved.TableContent> contents) {
+      this(branch, onto, ontoCommit, head, commits, author, contents, List.of());
+    }
+  }
 
   /** Skips {@code commit}, the next step of the rebase in progress on {@code branch}. */
   public record SkipRebaseStep(String branch, String commit) implements RebaseCommand {}
@@ -485,14 +495,15 @@ public final class Commands {
    */
   public record ResetBranch(String branch, String from, String to, boolean hard,
       List<BranchHeadMoved.TableContent> contents, boolean force, boolean mayForce,
-      List<TableBranchSchemaChanged> schema) implements BranchCommand {
+      List<TableBranchSchemaChanged> schema, List<String> commitMade) implements BranchCommand {
     public ResetBranch {
       schema = schema == null ? List.of() : List.copyOf(schema);
+      commitMade = commitMade == null ? List.of() : List.copyOf(commitMade);
     }
 
     public ResetBranch(String branch, String from, String to, boolean hard, List<BranchHeadMoved.TableContent> contents,
         boolean force, boolean mayForce) {
-      this(branch, from, to, hard, contents, force, mayForce, List.of());
+      this(branch, from, to, hard, contents, force, mayForce, List.of(), List.of());
     }
   }
 

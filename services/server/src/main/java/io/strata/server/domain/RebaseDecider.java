@@ -32,8 +32,12 @@ public final class RebaseDecider {
       requireNoMerge(state, c.branch());
       requireNoRebase(state, c.branch());
       requireHead(state, c.branch(), c.head());
-      return List.of(new RebaseStarted(c.branch(), c.onto(), c.ontoCommit(), c.head(), c.commits(), c.author()),
-          new BranchHeadMoved(c.branch(), c.head(), c.ontoCommit(), "rebase", c.contents()));
+      List<StrataEvent> events = new java.util.ArrayList<>(List.of(new RebaseStarted(c.branch(), c.onto(),
+          c.ontoCommit(), c.head(), c.commits(), c.author()),
+          new BranchHeadMoved(c.branch(), c.head(), c.ontoCommit(), "rebase", c.contents())));
+      // the tables made on a branch that the commit it moves onto has come to the branch with it
+      events.addAll(BranchDecider.gained(state, c.branch(), c.commitMade()));
+      return events;
     }
     if (command instanceof SkipRebaseStep c) {
       requireNoMerge(state, c.branch());

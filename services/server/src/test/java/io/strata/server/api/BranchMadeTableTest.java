@@ -90,8 +90,12 @@ class BranchMadeTableTest {
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/ff/merge", repo).then()
         .statusCode(200).body("strategy", equalTo("fast_forward"));
     assertThat(rowsAt(repo, "ff", true)).contains("\"id\":1");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "reset-to")).statusCode(201);
+    json().body(Map.of("to", commit, "mode", "hard")).post("/api/v1/repositories/{r}/branches/reset-to/reset", repo)
+        .then().statusCode(200);
+    assertThat(rowsAt(repo, "reset-to", true)).contains("\"id\":1");
     given().get("/api/v1/repositories/{r}/tables/refunds", repo).then()
-        .body("made.branches", equalTo(List.of("at-commit", "dev", "dev2", "ff")));
+        .body("made.branches", equalTo(List.of("at-commit", "dev", "dev2", "ff", "reset-to")));
 
     // the schema diff from the default branch: the table is added
     given().queryParam("from", "main").queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
@@ -196,5 +200,35 @@ class BranchMadeTableTest {
     post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201)
         .body("made.branches", equalTo(List.of("dev")));
     assertThat(rowsAt(repo, "dev", true)).contains("\"items\":[]");
+  }
+
+  @Test
+  void aMadeTableTakesTheBranchsSchemaOperationsAndTheMergeTakesThemToTheDefaultBranch() {
+    String repo = createRepository(uniqueName("made-ops"));
+    String place = uniqueName("refunds").replace("-", "_");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201);
+    json().body(Map.of("amount", 5)).put("/api/v1/repositories/{r}/branches/dev/tables/refunds/rows/1", repo)
+        .then().statusCode(200);
+    // a column and a check of the branch's own on the table it made
+    json().body(Map.of("operations", List.of(Map.of("op", "add_column", "name", "channel", "type", "text",
+            "nullable", false, "default", "web"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/refunds/schema", repo).then().statusCode(200);
+    json().body(Map.of("operations", List.of(Map.of("op", "add_constraint", "name", "amount_positive",
+            "check", "amount > 0"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/refunds/schema", repo).then().statusCode(200);
+    json().body(Map.of("amount", 7, "channel", "store"))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/refunds/rows/2", repo).then().statusCode(200);
+    json().body(Map.of("message", "refunds by channel", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    // merged: the table is made at its place, then given the column and the check, then the rows
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo)
+        .then().statusCode(200);
+    assertThat(rows(pool, "select id || ' ' || amount || ' ' || channel from public." + place + " order by id"))
+        .containsExactly("1 5.00 web", "2 7.00 store");
+    assertThat(count(pool, "select count(*) from pg_constraint where conname = 'amount_positive'"
+        + " and conrelid = 'public." + place + "'::regclass")).isEqualTo(1);
+    Api.sql(pool, "insert into " + Api.view(repo, "dev", "refunds") + " (id, amount) values (3, 1)");
+    assertThat(rowsAt(repo, "dev", true)).contains("\"id\":3");
   }
 }
