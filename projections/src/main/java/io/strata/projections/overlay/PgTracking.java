@@ -397,11 +397,11 @@ public final class PgTracking implements Tracking<UnitOfWork> {
           .append(c.defaultValue() == null ? "" : " default " + c.defaultValue()).append(", ");
     }
     ddl.append("primary key (").append(String.join(", ", key.stream().map(Sql::quote).toList())).append("))");
-    // the types were resolved among PostgreSQL's own; the table is made with the session's path again
-    return tx.query("set local search_path to default").execute()
+    // the types are PostgreSQL's own, printed by format_type: resolved there again (not in a session's temporary types)
+    return tx.query("set local search_path = pg_catalog, pg_temp").execute()
         .chain(() -> tx.query("savepoint strata_create").execute())
         .chain(() -> tx.query(ddl.toString()).execute())
-        .chain(() -> tx.query("release savepoint strata_create").execute())
+        .chain(() -> tx.query("release savepoint strata_create; set local search_path to default").execute())
         .onFailure(e -> PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
             .query("rollback to savepoint strata_create").execute().onItemOrFailure().transformToUni((x, f) -> {
               String state = PgErrors.sqlState(e);
@@ -438,8 +438,8 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   public Uni<Void> dropMade(UnitOfWork unit, String schema, String table) {
     SqlConnection tx = PgUnit.of(unit);
     String qualified = Sql.quote(schema) + "." + Sql.quote(table);
-    // held against writers from the look to the drop
-    return tx.query("lock table " + qualified + " in access exclusive mode").execute()
+    // held against writers from the look to the drop, waiting a bounded time (else it stays: a leftover)
+    return tx.query("set local lock_timeout = '5s'; lock table " + qualified + " in access exclusive mode").execute()
         .chain(() -> tx.query("select exists (select from " + qualified + ")").execute())
         .chain(rows -> rows.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
             : tx.query("drop table " + qualified).execute().replaceWithVoid());

@@ -520,10 +520,15 @@ public class BranchSchemaCommands {
 
   /** Refuses (422) a default the database writes longer than {@link #MAX_STORED_DEFAULT_LENGTH}. */
   static void requireStoredDefaultsFit(List<TableShape.Column> defined) {
+    requireStoredDefaultsFit(defined, "operations");
+  }
+
+  /** As above, the columns given as {@code field} (a request's list). */
+  static void requireStoredDefaultsFit(List<TableShape.Column> defined, String field) {
     for (int i = 0; i < defined.size(); i++) {
       TableShape.Column c = defined.get(i);
       if (c.defaultValue() != null && c.defaultValue().length() > MAX_STORED_DEFAULT_LENGTH) {
-        throw StrataException.invalid("operations[" + i + "].default", "column '" + c.name() + "': its default as"
+        throw StrataException.invalid(field + "[" + i + "].default", "column '" + c.name() + "': its default as"
             + " the database writes it has " + c.defaultValue().length() + " characters, more than "
             + MAX_STORED_DEFAULT_LENGTH);
       }

@@ -101,6 +101,8 @@ public class TableCommands {
         .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
             "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
             Map.of("table", name, "column", ((BranchObjects.Undefinable) e).column())))
+        // a short default the database writes out long (an array of huge numbers) is refused as on a branch
+        .invoke(defined -> BranchSchemaCommands.requireStoredDefaultsFit(defined, "columns"))
         .chain(defined -> register(repository, name, at, where, primaryKey,
             new Made(branch, defined), author, ctx, answer));
   }

@@ -107,6 +107,11 @@ class TableCreateTest {
         .statusCode(422).body("details.field", equalTo("primary_key"));
     post(base, Map.of("name", "x", "location", at, "columns", id, "primary_key", java.util.Arrays.asList((Object) null)))
         .statusCode(422).body("details.field", equalTo("primary_key[0]"));
+    // a short default the database writes out long
+    String huge = "{" + String.join(",", java.util.Collections.nCopies(150, "1e900")) + "}";
+    post(base, Map.of("name", "x", "location", at, "columns", List.of(column("id", "int", false, null),
+        column("v", "numeric[]", true, huge)), "primary_key", List.of("id")))
+        .statusCode(422).body("details.field", equalTo("columns[1].default"));
     post(base, Map.of("name", "x", "location", at, "columns", List.of(), "primary_key", List.of("id")))
         .statusCode(422).body("details.field", equalTo("columns"));
     post(base, Map.of("name", "x", "location", "postgresql://local/strata." + t, "columns", id,
