@@ -35,34 +35,36 @@ public final class CommitMadeTables {
   }
 
   static Uni<MadeAt> at(SqlClient pool, String repository, List<String> commits) {
-    Tuple args = Tuple.of(repository, commits.toArray(String[]::new));
-    return pool.preparedQuery(MADE_ABSENT_AT).execute(args)
-        .chain(absentRows -> pool.preparedQuery(MADE_SHAPES_AT).execute(args).map(presentRows -> {
-          Map<String, Set<String>> absent = new HashMap<>();
-          absentRows.forEach(r -> absent.computeIfAbsent(r.getString(0), c -> new TreeSet<>()).add(r.getString(1)));
-          Map<String, Map<String, TableShape>> present = new HashMap<>();
-          presentRows.forEach(r -> present.computeIfAbsent(r.getString(0), c -> new TreeMap<>())
-              .put(r.getString(1), TableQueries.shapeOf(r.getString(2), r.getString(3), r.getArrayOfStrings(4))));
-          return new MadeAt(absent, present);
-        }));
+    // one round trip: every read of shapes at a commit asks, in repositories that never made a table on a branch too
+    return pool.preparedQuery(MADE_AT).execute(Tuple.of(repository, commits.toArray(String[]::new))).map(rows -> {
+      Map<String, Set<String>> absent = new HashMap<>();
+      Map<String, Map<String, TableShape>> present = new HashMap<>();
+      rows.forEach(r -> {
+        if (r.getBoolean(0)) {
+          present.computeIfAbsent(r.getString(1), c -> new TreeMap<>())
+              .put(r.getString(2), TableQueries.shapeOf(r.getString(3), r.getString(4), r.getArrayOfStrings(5)));
+        } else {
+          absent.computeIfAbsent(r.getString(1), c -> new TreeSet<>()).add(r.getString(2));
+        }
+      });
+      return new MadeAt(absent, present);
+    });
   }
 
-  /** Per commit ($2), the tables made on branches it does not have. */
-  static final String MADE_ABSENT_AT = """
-      select c.id, t.name from strata_meta.commits c
+  /**
+   * Per commit ($2), the tables made on branches it does not have (false), and those it has (true): those its branch
+   * had when it was made, in the shape recorded last before it; and those placed into the default branch before it
+   * was made, in the shape they had then (or as of the newest commit of the default branch it reaches, if later).
+   */
+  static final String MADE_AT = """
+      select false, c.id, t.name, null::text, null::text, null::text[] from strata_meta.commits c
         join strata_meta.tables t on t.repository = c.repository
        where c.repository = $1 and c.id = any($2::text[])
          and (t.made_on is not null or t.placed_position > c.position)
          and not exists (select from strata_meta.commit_made m
-                          where m.repository = $1 and m.commit_id = c.id and m.table_name = t.name)""";
-
-  /**
-   * Per commit ($2), the tables made on branches it has: those its branch had when it was made, in the shape recorded
-   * last before it; and those placed into the default branch before it was made, in the shape they had then (or as
-   * of the newest commit of the default branch it reaches, if later).
-   */
-  static final String MADE_SHAPES_AT = """
-      select m.commit_id, h.name, h.shape::text, h.columns::text, h.primary_key
+                          where m.repository = $1 and m.commit_id = c.id and m.table_name = t.name)
+      union all
+      select true, m.commit_id, h.name, h.shape::text, h.columns::text, h.primary_key
         from strata_meta.commit_made m
         join strata_meta.commits c on c.repository = m.repository and c.id = m.commit_id
         cross join lateral (select * from strata_meta.table_shape_history x
@@ -70,7 +72,7 @@ public final class CommitMadeTables {
                              order by x.position desc limit 1) h
        where m.repository = $1 and m.commit_id = any($2::text[]) and (h.tracked or h.shape is not null)
       union all
-      select c.id, h.name, h.shape::text, h.columns::text, h.primary_key
+      select true, c.id, h.name, h.shape::text, h.columns::text, h.primary_key
         from strata_meta.commits c
         join strata_meta.tables t on t.repository = c.repository and t.placed_position <= c.position
         cross join lateral (select * from strata_meta.table_shape_history x

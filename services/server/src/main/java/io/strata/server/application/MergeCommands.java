@@ -68,7 +68,7 @@ public class MergeCommands {
 
   private final SchemaFollower follower;
   private final SchemaPromotions promotions;
-  @Inject TablePlacements placements;
+  private final TablePlacements placements;
   private final SchemaMerges schemaMerges;
   private final MergeRehearsal rehearsal;
   private final DefaultBranchNarrowing narrowing;
@@ -77,7 +77,9 @@ public class MergeCommands {
   public MergeCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, RepositoryStateLoader loader, ObjectMapper json,
       StorageBackends backends, CrossStorageCommits crossStorage, CommitGraph graph, MergeWork work,
-      SchemaFollower follower, SchemaPromotions promotions, SchemaMerges schemaMerges, MergeRehearsal rehearsal, DefaultBranchNarrowing narrowing) {
+      SchemaFollower follower, SchemaPromotions promotions, SchemaMerges schemaMerges, MergeRehearsal rehearsal, DefaultBranchNarrowing narrowing,
+      TablePlacements placements) {
+    this.placements = placements;
     this.narrowing = narrowing;
     this.schemaMerges = schemaMerges;
     this.rehearsal = rehearsal;
@@ -273,7 +275,10 @@ public class MergeCommands {
           }
           if (base.equals(ours) && r.fastForward() != FastForward.NEVER) {
             outcome.fastForward = true;
-            return work.fastForward(tables, tx, state, repo, into, ours, theirs, tracked, r.dryRun(), settled);
+            // the branch gets the tables made on a branch that the commit has, with rows of them or none
+            return tableQueries.madeAt(repo, List.of(theirs)).chain(made -> work.fastForward(tables, tx, state, repo,
+                into, ours, theirs, tracked, r.dryRun(), settled,
+                made.present().getOrDefault(theirs, Map.of()).keySet()));
           }
           if (r.fastForward() == FastForward.ONLY) {
             throw new StrataException(ErrorCode.NotFastForward, "'" + target + "' cannot be fast-forwarded to '"

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -77,9 +78,11 @@ class MergeWork {
   /** Moves the target's working state along the source's change sets and its head to the source. */
   Uni<Commands.Command> fastForward(TableTransactions tables, UnitOfWork tx, RepositoryState state,
       String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun,
-      SchemaMerges.Settled settled) {
+      SchemaMerges.Settled settled, Set<String> theirsMade) {
     return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
       List<TableRow> touched = touched(state, into, dryRun, tracked, paths);
+      Set<String> gained = new TreeSet<>(theirsMade);
+      touched.forEach(t -> gained.add(t.name()));
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
       return alteredForDryRun(tables, repo, into, tracked, settled, dryRun)
           .chain(() -> losingColumns(tables, repo, into, tracked, settled, Map.of(), Map.of()))
@@ -113,8 +116,7 @@ class MergeWork {
               : MergeCommits.validated(tables, repo, into, withCarriedChecks(List.of(), tracked, settled, into)))
           .chain(() -> Failpoints.hit("merge.applied"))
           .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
-              into.name(), ours, theirs, contents, false, touched.stream().map(TableRow::name)
-                  .filter(n -> !state.hasTable(n, into.name())).toList()))));
+              into.name(), ours, theirs, contents, false, List.copyOf(gained)))));
     });
   }
 

@@ -49,8 +49,6 @@ import java.util.function.Function;
  */
 @ApplicationScoped
 public class RebaseCommands {
-  @jakarta.inject.Inject TablePlacements placements;
-
   private final CommandProcessor processor;
   private final Existing existing;
   private final RefResolver resolver;
@@ -65,12 +63,15 @@ public class RebaseCommands {
   private final BranchMoves moves;
   private final CrossStorageCommits crossStorage;
   private final StorageBackends backends;
+  private final TablePlacements placements;
 
   @Inject
   public RebaseCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config,
       CommitGraph graph, MergeCommands merges, MergeInProgressCommands mergeInProgress, RepositoryStateLoader loader,
-      ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage, StorageBackends backends) {
+      ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage, StorageBackends backends,
+      TablePlacements placements) {
+    this.placements = placements;
     this.backends = backends;
     this.mergeInProgress = mergeInProgress;
     this.moves = moves;

@@ -44,11 +44,13 @@ public class ResetCommands {
   private final CrossStorageCommits crossStorage;
   private final BranchMoves moves;
   private final BranchSchemaResets schemaResets;
+  private final TablePlacements placements;
 
   @Inject
   public ResetCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, CrossStorageCommits crossStorage, BranchMoves moves,
-      BranchSchemaResets schemaResets) {
+      BranchSchemaResets schemaResets, TablePlacements placements) {
+    this.placements = placements;
     this.schemaResets = schemaResets;
     this.moves = moves;
     this.crossStorage = crossStorage;
@@ -62,8 +64,6 @@ public class ResetCommands {
 
   /** How a reset treats the branch's working state. */
   public enum Mode { HARD, SOFT }
-
-  @jakarta.inject.Inject TablePlacements placements;
 
   public record Request(String to, Mode mode, String expectedHead, boolean force) {}
 

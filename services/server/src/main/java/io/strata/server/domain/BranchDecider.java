@@ -17,6 +17,7 @@ import io.strata.server.domain.Commands.DeleteBranch;
 import io.strata.server.domain.Commands.ResetBranch;
 import io.strata.server.domain.Commands.SetBranchProtection;
 import io.strata.server.domain.RepositoryState.Branch;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -66,13 +67,18 @@ public final class BranchDecider {
   }
 
   /**
-   * {@code branch} (not the default one) gains the tables among {@code made} — made on a branch, not yet in the
-   * default branch — that it does not have: one {@code table.branches_changed} each.
+   * {@code branch} (not the default one) gains the tables among {@code tables} that were made on a branch, are not yet
+   * in the default branch, and it does not have: one {@code table.branches_changed} each. A branch gets such a table
+   * with a commit that has it (created from it, reset, rebased or fast-forwarded to it) and with rows of it that a
+   * commit of its own holds (a merge, revert or cherry-pick brought them, or SQL wrote them through its view).
    */
-  static List<StrataEvent> gained(RepositoryState state, String branch, List<String> made) {
+  static List<StrataEvent> gained(RepositoryState state, String branch, Collection<String> tables) {
     List<StrataEvent> events = new java.util.ArrayList<>();
-    for (String table : made) {
-      if (!branch.equals(state.defaultBranch()) && state.madeTables().of(table).isPresent()
+    if (branch.equals(state.defaultBranch())) {
+      return events;
+    }
+    for (String table : new java.util.TreeSet<>(tables)) {
+      if (state.madeTables().of(table).isPresent() && state.tables().containsKey(table)
           && !state.hasTable(table, branch)) {
         events.add(new io.strata.events.TableBranchesChanged(table, state.madeTables().gaining(table, branch)));
       }

@@ -126,24 +126,10 @@ public final class CommitDecider {
     CommitCreated commit = nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
         mergeInfo, applied);
-    List<StrataEvent> events = new ArrayList<>(gained(state, c.branch(), changes));
+    List<StrataEvent> events = new ArrayList<>(BranchDecider.gained(state, c.branch(),
+        changes.stream().map(TableChange::table).toList()));
     events.add(commit);
     return events;
-  }
-
-  /**
-   * A branch whose commit holds rows of a table made on another branch (a merge, revert or cherry-pick brought them,
-   * or SQL wrote them through its view) has the table from then on.
-   */
-  static List<StrataEvent> gained(RepositoryState state, String branch, List<TableChange> changes) {
-    List<StrataEvent> gained = new ArrayList<>();
-    for (TableChange change : changes) {
-      if (!branch.equals(state.defaultBranch()) && !state.hasTable(change.table(), branch)
-          && state.tables().containsKey(change.table())) {
-        gained.add(new TableBranchesChanged(change.table(), state.madeTables().gaining(change.table(), branch)));
-      }
-    }
-    return gained;
   }
 
   /**

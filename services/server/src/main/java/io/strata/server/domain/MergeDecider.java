@@ -48,13 +48,8 @@ public final class MergeDecider {
       List<StrataEvent> events = new java.util.ArrayList<>();
       events.add(new BranchHeadMoved(c.branch(), c.from(), c.to(), c.rebase() ? "rebase" : "fast_forward",
           c.contents()));
-      // rows of a table made on another branch came with it: the branch has that table from now on
-      for (String table : c.gained()) {
-        if (!c.branch().equals(state.defaultBranch()) && !state.hasTable(table, c.branch())
-            && state.madeTables().of(table).isPresent()) {
-          events.add(new io.strata.events.TableBranchesChanged(table, state.madeTables().gaining(table, c.branch())));
-        }
-      }
+      // the tables made on a branch that the commit it moves to has, and those whose rows came with it
+      events.addAll(BranchDecider.gained(state, c.branch(), c.gained()));
       return events;
     }
     if (command instanceof MergeUpToDate c) {

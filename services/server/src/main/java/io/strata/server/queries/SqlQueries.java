@@ -76,7 +76,7 @@ public class SqlQueries {
   private final RefResolver resolver;
   private final RowReads reads;
   private final ColumnsAtCommits columnsAtCommits;
-  @Inject MadeTables madeTables;
+  private final MadeTables madeTables;
   private final StoragePools storagePools;
   private final Map<String, String> passwords = new ConcurrentHashMap<>();
   /** How long past its statement timeout the server waits before cancelling a statement itself. */
@@ -92,7 +92,8 @@ public class SqlQueries {
   @Inject
   public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
       StoragePools storagePools, QueryConnections connections, QueryRoleGrants grants, StrataConfig config,
-      StorageBackends backends, ColumnsAtCommits columnsAtCommits) {
+      StorageBackends backends, ColumnsAtCommits columnsAtCommits, MadeTables madeTables) {
+    this.madeTables = madeTables;
     this.columnsAtCommits = columnsAtCommits;
     this.access = backends.sqlRoles().queryAccess();
     this.connections = connections;

@@ -203,6 +203,25 @@ class BranchMadeTableTest {
   }
 
   @Test
+  void aFastForwardGivesTheBranchTheMadeTablesOfItsNewHeadWithRowsOrNone() {
+    String repo = createRepository(uniqueName("made-ff"));
+    String place = uniqueName("refunds").replace("-", "_");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "ff")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201);
+    given().queryParam("ref", "ff").queryParam("working", true)
+        .get("/api/v1/repositories/{r}/tables/refunds/rows", repo).then().statusCode(404);
+    // dev's head has the table and no row of it: the fast-forward brings the table all the same
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/ff/merge", repo).then()
+        .statusCode(200).body("strategy", equalTo("fast_forward"));
+    assertThat(rowsAt(repo, "ff", true)).contains("\"items\":[]");
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then()
+        .body("made.branches", equalTo(List.of("dev", "ff")));
+    json().body(Map.of("amount", 3)).put("/api/v1/repositories/{r}/branches/ff/tables/refunds/rows/1", repo)
+        .then().statusCode(200);
+  }
+
+  @Test
   void aMadeTableTakesTheBranchsSchemaOperationsAndTheMergeTakesThemToTheDefaultBranch() {
     String repo = createRepository(uniqueName("made-ops"));
     String place = uniqueName("refunds").replace("-", "_");
