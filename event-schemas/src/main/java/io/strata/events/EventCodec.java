@@ -38,7 +38,7 @@ public final class EventCodec {
   public static final List<Upcaster> UPCASTERS = List.of(new CommitCreatedV1(), new CommitCreatedV2(),
       new BranchHeadMovedV1(), new MergeStartedV1(), new TableTrackedV1(), new TableSchemaChangedV1(),
       new TableSchemaChangedV2(), new TableBranchSchemaChangedV2(1), new TableBranchSchemaChangedV2(2),
-      new TableBranchSchemaChangedV2(3), new TableBranchSchemaChangedV2(4));
+      new TableBranchSchemaChangedV2(3), new TableBranchSchemaChangedV2(4), new TablePlacedV1());
 
   public EventCodec() {
     this(UPCASTERS);

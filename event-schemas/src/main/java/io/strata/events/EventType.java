@@ -28,7 +28,7 @@ public enum EventType {
   TABLE_UNTRACKED(TableUntracked.class, "table.untracked", 1),
   TABLE_MADE_ON_BRANCH(TableMadeOnBranch.class, "table.made_on_branch", 1),
   TABLE_BRANCHES_CHANGED(TableBranchesChanged.class, "table.branches_changed", 1),
-  TABLE_PLACED(TablePlaced.class, "table.placed", 1),
+  TABLE_PLACED(TablePlaced.class, "table.placed", 2),
   TABLE_SCHEMA_CHANGED(TableSchemaChanged.class, "table.schema_changed", 3),
   TABLE_BRANCH_SCHEMA_CHANGED(TableBranchSchemaChanged.class, "table.branch_schema_changed", 5),
   CHANGES_STAGED(ChangesStaged.class, "changes.staged", 1),

@@ -90,6 +90,12 @@ public record TableShape(
         .toList(), primaryKey, null, null);
   }
 
+  /** The same shape with its primary key's constraint named {@code name} (unchanged when it has none, or is partial). */
+  public TableShape withKeyConstraint(String name) {
+    return constraints == null ? this : new TableShape(columns, primaryKey, constraints.stream()
+        .map(c -> c.kind().equals(PRIMARY_KEY) ? new Constraint(name, c.kind(), c.definition()) : c).toList(), indexes);
+  }
+
   /** Whether only the columns and key are known (see the class comment). */
   public boolean partial() {
     return constraints == null || indexes == null;

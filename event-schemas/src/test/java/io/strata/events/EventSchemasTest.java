@@ -90,6 +90,15 @@ class EventSchemasTest {
   }
 
   @Test
+  void aTablePlacedAsV1ReadsAsATablePlacedWithTheShapeRecordedBefore() throws IOException {
+    JsonNode v1 = EventCodec.mapper().readTree("{\"name\":\"refunds\",\"schema\":\"public\",\"table\":\"refunds\"}");
+    assertThat(schema("schemas/io.strata.table.placed.v1.json").validate(v1)).isEmpty();
+    TablePlaced placed = (TablePlaced) codec.decode("io.strata.table.placed.v1", v1);
+    assertThat(placed).isEqualTo(new TablePlaced("refunds", "public", "refunds", null));
+    assertThat(schema(EventType.TABLE_PLACED.schemaResource()).validate(codec.encode(placed))).isEmpty();
+  }
+
+  @Test
   void aTableTrackedAsV1ReadsAsATableWhoseShapeIsKnownByItsColumnsAndKey() throws IOException {
     JsonNode v1 = EventCodec.mapper().readTree("{\"name\":\"t\",\"storage\":\"local\",\"schema\":\"public\","
         + "\"table\":\"t\",\"primary_key\":[\"id\"],\"columns\":[{\"name\":\"id\",\"type\":\"integer\","

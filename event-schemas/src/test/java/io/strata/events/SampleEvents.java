@@ -103,7 +103,11 @@ final class SampleEvents {
         new TableUntracked("users"),
         new TableMadeOnBranch("refunds", "dev", "public", "refunds"),
         new TableBranchesChanged("refunds", List.of("dev", "etl")),
-        new TablePlaced("refunds", "public", "refunds"),
+        new TablePlaced("refunds", "public", "refunds", new TableShape(List.of(
+                new TableShape.Column("id", "bigint", false, null, null, null, null),
+                new TableShape.Column("amount", "numeric(10,2)", false, null, "0", null, null)),
+            List.of("id"), List.of(new TableShape.Constraint("refunds_pkey", "primary_key", "PRIMARY KEY (id)")),
+            List.of())),
         new ChangesStaged("main", List.of(new TableCounts("users", 2, 1, 0)), false),
         new ChangesStaged("dev", List.of(new TableCounts("users", 1, 0, 0)), true),
         new ChangesUnstaged("main", List.of(new TableCounts("users", 0, 1, 0), new TableCounts("orders", 1, 0, 0))),

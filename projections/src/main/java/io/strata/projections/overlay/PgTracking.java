@@ -338,7 +338,12 @@ public final class PgTracking implements Tracking<UnitOfWork> {
 
   @Override
   public List<String> creation(TrackedTable table, TableShape shape) {
-    return new ShapeMigrationSql(table).creation(shape);
+    // a table made on a branch has its key under a name of Strata's place until its placement renames it
+    String asideKey = Tracking.keyConstraint(aside(table.repository(), table.name()).table());
+    boolean keyAside = shape.constraints() != null && shape.constraints().stream()
+        .anyMatch(c -> c.kind().equals(TableShape.PRIMARY_KEY) && c.name().equals(asideKey));
+    return new ShapeMigrationSql(table).creation(keyAside ? shape.withKeyConstraint(Tracking.keyConstraint(
+        table.table())) : shape);
   }
 
   @Override
@@ -414,19 +419,18 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   }
 
   @Override
-  public Uni<Void> place(UnitOfWork unit, TrackedTable aside, String schema, String table,
+  public Uni<String> place(UnitOfWork unit, TrackedTable aside, String schema, String table,
       java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);
     return tx.query("set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'").execute()
         .chain(() -> TablePlacement.place(tx, aside, schema, table))
-        .chain(() -> tx.query("set local lock_timeout = 0").execute())
+        .call(() -> tx.query("set local lock_timeout = 0").execute())
         .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + aside.name()
             + " stayed locked by other sessions for " + lockTimeout.toMillis() + " ms: nothing changed"))
         .onFailure(e -> "42P07".equals(PgErrors.sqlState(e))).transform(e -> new TableExists(schema + "." + table
             + " exists already (made meanwhile): nothing changed"))
         .onFailure(e -> PgErrors.kind(e) == PgErrors.Kind.PRIVILEGE).transform(e -> new Untrackable(
-            "the database refused Strata's user: " + PgErrors.message(e) + "; nothing changed", false))
-        .replaceWithVoid();
+            "the database refused Strata's user: " + PgErrors.message(e) + "; nothing changed", false));
   }
 
   @Override

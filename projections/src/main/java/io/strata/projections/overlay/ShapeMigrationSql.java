@@ -31,9 +31,13 @@ final class ShapeMigrationSql {
 
   List<String> statements(List<ShapeChange> changes) {
     List<String> out = new ArrayList<>();
-    changes.stream().filter(c -> c.before() instanceof Constraint && c.change() != Kind.added)
+    changes.stream().filter(c -> c.before() instanceof Constraint && c.change() != Kind.added
+            && c.change() != Kind.renamed)
         .sorted(Comparator.comparing(c -> !((Constraint) c.before()).kind().equals("foreign_key")))
         .forEach(c -> out.add(alter("DROP CONSTRAINT " + name(c.object()))));
+    changes.stream().filter(c -> c.before() instanceof Constraint && c.change() == Kind.renamed)
+        .forEach(c -> out.add(alter("RENAME CONSTRAINT " + name(((Constraint) c.before()).name()) + " TO "
+            + name(((Constraint) c.after()).name()))));
     changes.stream().filter(c -> c.before() instanceof Index && c.change() != Kind.added)
         .forEach(c -> out.add("DROP INDEX " + name(schema) + "." + name(c.object())));
     changes.stream().filter(c -> c.before() instanceof Column && c.change() == Kind.removed)
@@ -46,7 +50,8 @@ final class ShapeMigrationSql {
         .forEach(c -> out.addAll(alterColumn((Column) c.before(), (Column) c.after())));
     changes.stream().filter(c -> c.after() instanceof Column && c.change() == Kind.added)
         .forEach(c -> out.add(alter("ADD COLUMN " + definition((Column) c.after()))));
-    changes.stream().filter(c -> c.after() instanceof Constraint && c.change() != Kind.removed)
+    changes.stream().filter(c -> c.after() instanceof Constraint && c.change() != Kind.removed
+            && c.change() != Kind.renamed)
         .sorted(Comparator.comparing(c -> order((Constraint) c.after())))
         .forEach(c -> out.add(alter("ADD CONSTRAINT " + name(c.object()) + " "
             + ((Constraint) c.after()).definition())));

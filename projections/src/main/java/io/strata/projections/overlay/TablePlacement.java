@@ -25,7 +25,21 @@ final class TablePlacement {
   private static final String UPDATE_REGISTRY =
       "update strata.tracked_tables set schema_name = $2, table_name = $3 where tid = $1";
 
-  static Uni<Void> place(SqlConnection tx, TrackedTable aside, String schema, String table) {
+  /**
+   * The first of {@code <table>_pkey}, {@code <table>_pkey1}, … ($1, in order) that no relation of schema $2 is named:
+   * PostgreSQL's choice for an unnamed key (an index takes the constraint's name).
+   */
+  private static final String FREE_KEY_NAME = """
+      select c from unnest($1::text[]) with ordinality u(c, o)
+       where not exists (select from pg_catalog.pg_class r join pg_catalog.pg_namespace n on n.oid = r.relnamespace
+                          where n.nspname = $2 and r.relname = u.c)
+       order by o limit 1""";
+
+  /** The name of table $1's primary key constraint. */
+  private static final String KEY_NAME =
+      "select conname from pg_catalog.pg_constraint where conrelid = $1::regclass and contype = 'p'";
+
+  static Uni<String> place(SqlConnection tx, TrackedTable aside, String schema, String table) {
     TrackedTable placed = new TrackedTable(aside.repository(), aside.name(), schema, table, aside.key(),
         aside.columns());
     OverlaySql before = OverlaySql.of(aside);
@@ -37,7 +51,8 @@ final class TablePlacement {
           boolean stillAside = r.getBoolean(0);
           boolean taken = r.getBoolean(1);
           if (!stillAside && taken) {
-            return Uni.createFrom().voidItem(); // placed before: the event that records it is what is left
+            // placed before: the event that records it is what is left
+            return tx.preparedQuery(KEY_NAME).execute(Tuple.of(main.table())).map(k -> k.iterator().next().getString(0));
           }
           if (taken) {
             throw new Tracking.TableExists(schema + "." + table + " exists already: the table made on a branch"
@@ -59,9 +74,42 @@ final class TablePlacement {
                   branches.add(new TableRetype.Branch(o, aside, placed));
                 }
                 return TableRetype.remakeViewsAround(tx, main, before, branches, "");
-              });
+              })
+              .chain(() -> renameKey(tx, aside, schema, table, main.table()));
         })
         .onFailure(e -> "3F000".equals(PgErrors.sqlState(e))).transform(e -> new Tracking.Untrackable(
             "schema " + schema + " does not exist: the table made on a branch cannot be made there", true));
+  }
+
+  /**
+   * The key's constraint (and its index) named for Strata's place ({@code t…__n_pkey}) renamed as PostgreSQL would
+   * have named it had the table been made here: the application's table shows no name of Strata's.
+   */
+  private static Uni<String> renameKey(SqlConnection tx, TrackedTable aside, String schema, String table,
+      String qualified) {
+    String asideKey = Tracking.keyConstraint(aside.table());
+    String base = Tracking.keyConstraint(table);
+    List<String> candidates = new ArrayList<>(List.of(base));
+    for (int i = 1; i < 100; i++) {
+      String suffix = Integer.toString(i);
+      String cut = base.length() + suffix.length() <= 63 ? base
+          : table.substring(0, 63 - "_pkey".length() - suffix.length()) + "_pkey";
+      candidates.add(cut + suffix);
+    }
+    return tx.preparedQuery(KEY_NAME).execute(Tuple.of(qualified)).chain(key -> {
+      String current = key.iterator().next().getString(0);
+      if (!current.equals(asideKey)) {
+        return Uni.createFrom().item(current);
+      }
+      return tx.preparedQuery(FREE_KEY_NAME).execute(Tuple.of(candidates.toArray(String[]::new), schema))
+          .chain(free -> {
+            if (free.rowCount() == 0) {
+              return Uni.createFrom().item(current); // a hundred names taken: it keeps Strata's
+            }
+            String name = free.iterator().next().getString(0);
+            return tx.query("alter table " + qualified + " rename constraint " + Sql.quote(current) + " to "
+                + Sql.quote(name)).execute().replaceWith(name);
+          });
+    });
   }
 }

@@ -47,12 +47,36 @@ public final class ShapeDiff {
     diff(byName(from.columns(), Column::name), byName(to.columns(), Column::name), ObjectType.column, Objects::equals,
         changes);
     if (!partial) {
-      diff(byName(from.constraints(), Constraint::name), byName(to.constraints(), Constraint::name),
-          ObjectType.constraint, Objects::equals, changes);
+      Map<String, Constraint> fromConstraints = byName(from.constraints(), Constraint::name);
+      Map<String, Constraint> toConstraints = byName(to.constraints(), Constraint::name);
+      keyRenamed(fromConstraints, toConstraints, changes);
+      diff(fromConstraints, toConstraints, ObjectType.constraint, Objects::equals, changes);
       diff(byName(from.indexes(), Index::name), byName(to.indexes(), Index::name), ObjectType.index, Objects::equals,
           changes);
     }
     return changes;
+  }
+
+  /**
+   * The primary key's constraint under another name, its definition the same (a table made on a branch gets its
+   * key's name at its place): a rename, not a key dropped and made again. Taken out of {@code from} and {@code to}.
+   */
+  private static void keyRenamed(Map<String, Constraint> from, Map<String, Constraint> to,
+      List<ShapeChange> changes) {
+    Constraint before = key(from);
+    Constraint after = key(to);
+    if (before != null && after != null && !before.name().equals(after.name())
+        && before.definition().equals(after.definition()) && !to.containsKey(before.name())
+        && !from.containsKey(after.name())) {
+      changes.add(new ShapeChange(Kind.renamed, ObjectType.constraint, after.name(), before, after, false, null));
+      from.remove(before.name());
+      to.remove(after.name());
+    }
+  }
+
+  private static Constraint key(Map<String, Constraint> constraints) {
+    return constraints.values().stream().filter(c -> c.kind().equals(TableShape.PRIMARY_KEY)).findFirst()
+        .orElse(null);
   }
 
   private static TableShape columnsOnly(TableShape shape) {

@@ -95,12 +95,21 @@ public interface Tracking<X> {
   Place aside(String repository, String name);
 
   /**
+   * The name PostgreSQL gives the primary key's constraint of a table named {@code table} made without naming it:
+   * {@code <table>_pkey}, the table's name cut to keep it within 63 bytes (a place's names are ASCII).
+   */
+  static String keyConstraint(String table) {
+    return table.substring(0, Math.min(table.length(), 63 - "_pkey".length())) + "_pkey";
+  }
+
+  /**
    * Moves table {@code aside}, made on a branch and held at {@link #aside}, to its place {@code schema.table} on the
    * default branch: no row copied (it holds none), what versions it made again there; waits at most {@code
    * lockTimeout} for its locks (else {@link Busy}, nothing changed). Fails with {@link TableExists} when another table
-   * is at the place; idempotent once done.
+   * is at the place; idempotent once done. Its primary key's constraint, named for Strata's place, is renamed as
+   * PostgreSQL names a table's key ({@link #keyConstraint}); the name it has there is the answer.
    */
-  Uni<Void> place(X tx, TrackedTable aside, String schema, String table, java.time.Duration lockTimeout);
+  Uni<String> place(X tx, TrackedTable aside, String schema, String table, java.time.Duration lockTimeout);
 
   /** A table to be made exists already where it is to be. */
   final class TableExists extends RuntimeException {

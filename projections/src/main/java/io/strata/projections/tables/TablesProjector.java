@@ -109,7 +109,8 @@ public final class TablesProjector implements Projector {
   static final String MADE_BRANCHES =
       "update strata_meta.tables set made_branches = $3 where repository = $1 and name = $2 and made_on is not null";
   static final String PLACED = "update strata_meta.tables set schema_name = $3, table_name = $4, made_on = null,"
-      + " made_schema = null, made_table = null, made_branches = null, placed_position = $5"
+      + " made_schema = null, made_table = null, made_branches = null, placed_position = $5,"
+      + " shape = coalesce($6::text::jsonb, shape)"
       + " where repository = $1 and name = $2";
   /** A branch ($3) created from one ($2) that has a table made on a branch has it too. */
   static final String MADE_INHERITED = "update strata_meta.tables set made_branches = array_append(made_branches, $3)"
@@ -170,7 +171,8 @@ public final class TablesProjector implements Projector {
           .replaceWithVoid();
     }
     if (event instanceof TablePlaced e) {
-      return tx.preparedQuery(PLACED).execute(Tuple.of(repo, e.name(), e.schema(), e.table(), stored.position()))
+      return tx.preparedQuery(PLACED).execute(Tuple.from(new Object[] {repo, e.name(), e.schema(), e.table(),
+              stored.position(), e.shape() == null ? null : EventCodec.mapper().valueToTree(e.shape()).toString()}))
           .chain(() -> tx.preparedQuery(PLACED_HISTORY).execute(Tuple.of(repo, e.name(), stored.position())))
           .replaceWithVoid();
     }

@@ -130,6 +130,33 @@ class PgShapesTest {
   }
 
   @Test
+  void aKeyUnderAnotherNameIsRenamedNotDroppedAndMadeAgain() {
+    sql("""
+        create schema key_from; create schema key_to;
+        create table key_from.t (id int, v text, constraint t0123__n_pkey primary key (id));
+        create table key_to.t (id int primary key, v text);
+        """);
+    TableShape from = shape("key_from", "t");
+    TableShape to = shape("key_to", "t");
+    assertThat(ShapeDiff.between(from, to)).singleElement().satisfies(c -> {
+      assertThat(c.change()).isEqualTo(ShapeChange.Kind.renamed);
+      assertThat(c.object()).isEqualTo("t_pkey");
+      assertThat(c.destructive()).isFalse();
+    });
+    TrackedTable t = new TrackedTable("repo", "t", "key_from", "t", List.of("id"), from.tableColumns());
+    List<String> statements = TRACKING.migration(t, ShapeDiff.between(from, to));
+    assertThat(statements).containsExactly(
+        "ALTER TABLE \"key_from\".\"t\" RENAME CONSTRAINT \"t0123__n_pkey\" TO \"t_pkey\"");
+    sql(String.join(";\n", statements));
+    assertThat(ShapeDiff.between(shape("key_from", "t"), to)).isEmpty();
+    // another key is not a rename
+    TableShape otherKey = new TableShape(to.columns(), List.of("id", "v"),
+        List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id, v)")), to.indexes());
+    assertThat(ShapeDiff.between(from, otherKey)).extracting(ShapeChange::change)
+        .containsExactlyInAnyOrder(ShapeChange.Kind.removed, ShapeChange.Kind.added);
+  }
+
+  @Test
   void anIndexLeftInvalidIsNoPartOfTheShapeAndTheKeyOnlyHoldsUnderAValidOne() {
     sql("create table public.invalid_idx (id int not null, v text); create unique index invalid_idx_id on"
         + " public.invalid_idx (id); create index invalid_idx_v on public.invalid_idx (v)");

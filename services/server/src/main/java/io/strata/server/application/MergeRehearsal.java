@@ -82,7 +82,7 @@ class MergeRehearsal {
           // the tables it makes in the default branch are there by then
           for (String name : placing) {
             after.madeTables().of(name).ifPresent(m -> after.evolve(new io.strata.events.TablePlaced(name, m.schema(),
-                m.table()), after.version(), after.lastPosition()));
+                m.table(), null), after.version(), after.lastPosition()));
           }
           return backends.inRolledBackTransaction(repo, backends.serverOwn(), tx -> work.prepare(tx,
                   after, settled.altered(tracked), dry, rehearsal))

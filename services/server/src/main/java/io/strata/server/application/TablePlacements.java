@@ -99,7 +99,7 @@ public class TablePlacements {
             state.merge(state.defaultBranch()));
       }
       if (made == null || t == null) {
-        return Uni.createFrom().item((Commands.Command) new Commands.PlaceTable(name)); // placed meanwhile
+        return Uni.createFrom().item((Commands.Command) new Commands.PlaceTable(name, null)); // placed meanwhile
       }
       String takes = "table '" + name + "', made on branch '" + made.branch() + "', goes to " + made.schema() + "."
           + made.table() + " on the default branch, but ";
@@ -111,7 +111,7 @@ public class TablePlacements {
               takes + e.getMessage(), Map.of("table", name)))
           .onFailure(Tracking.Busy.class).transform(e -> new StrataException(ErrorCode.ConcurrentWrite,
               takes + e.getMessage() + "; merge again", Map.of("table", name)))
-          .replaceWith((Commands.Command) new Commands.PlaceTable(name));
+          .map(key -> (Commands.Command) new Commands.PlaceTable(name, key));
     }, internal, Answer.NONE).replaceWithVoid();
   }
 }

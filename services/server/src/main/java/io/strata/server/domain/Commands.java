@@ -48,9 +48,10 @@ public final class Commands {
 
   /**
    * Records that table {@code name}, made on a branch, is at its place on the default branch now (a merge into it
-   * moved it there before its rows): nothing when it is not made on a branch (placed already).
+   * moved it there before its rows), its key's constraint named {@code keyConstraint} there (null: as recorded):
+   * nothing when it is not made on a branch (placed already).
    */
-  public record PlaceTable(String name) implements TableCommand {}
+  public record PlaceTable(String name, String keyConstraint) implements TableCommand {}
 
   /** A table's shape on a branch other than the default one: {@link BranchSchemaDecider}. */
   public sealed interface BranchSchemaCommand extends TableCommand permits AddBranchColumns, DropBranchColumns,

@@ -290,7 +290,8 @@ public final class RepositoryState {
         branchConstraints.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.rules());
       }
     } else if (event instanceof TablePlaced e) {
-      tables.computeIfPresent(e.name(), (n, t) -> t.placed(e.schema(), e.table()));
+      tables.computeIfPresent(e.name(), (n, t) -> e.shape() == null ? t.placed(e.schema(), e.table())
+          : t.placed(e.schema(), e.table()).withShape(e.shape()));
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());

@@ -73,8 +73,9 @@ public final class TableDecider {
     }
     if (command instanceof Commands.PlaceTable c) {
       requireNoMerge(state, state.defaultBranch());
-      return state.madeTables().of(c.name())
-          .map(m -> List.<StrataEvent>of(new TablePlaced(c.name(), m.schema(), m.table()))).orElse(List.of());
+      return state.madeTables().of(c.name()).map(m -> List.<StrataEvent>of(new TablePlaced(c.name(), m.schema(),
+          m.table(), c.keyConstraint() == null ? null
+              : state.tables().get(c.name()).knownShape().withKeyConstraint(c.keyConstraint())))).orElse(List.of());
     }
     if (command instanceof Commands.BranchSchemaCommand c) {
       return BranchSchemaDecider.decide(state, c);

@@ -10,6 +10,7 @@ import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -103,7 +104,8 @@ class BranchMadeTableTest {
         .body("tables[0].change_type", equalTo("added"))
         .body("tables[0].up[0]", equalTo("CREATE TABLE \"public\".\"" + place + "\" (\"id\" bigint NOT NULL,"
             + " \"amount\" numeric(10,2) DEFAULT '0'::numeric NOT NULL, \"note\" text)"))
-        .body("tables[0].up[1]", containsString("PRIMARY KEY (id)"))
+        .body("tables[0].up[1]", equalTo("ALTER TABLE \"public\".\"" + place + "\" ADD CONSTRAINT \"" + place
+            + "_pkey\" PRIMARY KEY (id)"))
         .body("tables[0].down", equalTo(List.of("DROP TABLE \"public\".\"" + place + "\"")));
     given().queryParam("from", "main").queryParam("to", "other").get("/api/v1/repositories/{r}/diff/schema", repo)
         .then().statusCode(200).body("tables.size()", equalTo(0));
@@ -129,6 +131,9 @@ class BranchMadeTableTest {
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo)
         .then().statusCode(200);
     assertThat(rows(pool, "select id || ' ' || amount from public." + place)).containsExactly("1 12.50");
+    // its key's constraint is named as PostgreSQL names a table's key, not for Strata's place
+    assertThat(rows(pool, "select conname from pg_constraint where contype = 'p' and conrelid = 'public." + place
+        + "'::regclass")).containsExactly(place + "_pkey");
     given().get("/api/v1/repositories/{r}/tables/refunds", repo).then().statusCode(200)
         .body("location", equalTo("postgresql://local/public." + place)).body("made", equalTo(null));
     assertThat(rowsAt(repo, "main", false)).contains("\"id\":1");
@@ -153,7 +158,13 @@ class BranchMadeTableTest {
     // the Flyway export makes it with the merge that brought it
     given().get("/api/v1/repositories/{r}/migrations", repo).then().statusCode(200)
         .body("migrations.size()", equalTo(1)).body("migrations[0].tables", equalTo(List.of("refunds")))
-        .body("migrations[0].sql", containsString("CREATE TABLE \"public\".\"" + place + "\""));
+        .body("migrations[0].sql", containsString("CREATE TABLE \"public\".\"" + place + "\""))
+        .body("migrations[0].sql", containsString("\"" + place + "_pkey\" PRIMARY KEY"))
+        .body("migrations[0].sql", not(containsString("__n_pkey")));
+    // the shape recorded since has the key's name too: nothing drifted
+    given().get("/api/v1/repositories/{r}/tables/refunds/schema", repo).then().statusCode(200)
+        .body(containsString(place + "_pkey")).body(not(containsString("__n_pkey")));
+    given().get("/api/v1/repositories/{r}/drift", repo).then().statusCode(200).body("in_sync", equalTo(true));
   }
 
   @Test
