@@ -10,6 +10,7 @@ import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeSets.Captured;
 import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.runtime.CommitGraphReads;
 import io.strata.server.domain.Commands;
@@ -35,9 +36,11 @@ import java.util.stream.Collectors;
 public class MergeCommits {
   private final DataCommits dataCommits;
   private final StorageBackends backends;
+  private final TableQueries tableQueries;
 
   @Inject
-  public MergeCommits(DataCommits dataCommits, StorageBackends backends) {
+  public MergeCommits(DataCommits dataCommits, StorageBackends backends, TableQueries tableQueries) {
+    this.tableQueries = tableQueries;
     this.backends = backends;
     this.dataCommits = dataCommits;
   }
@@ -86,8 +89,11 @@ public class MergeCommits {
                             ? recorded.chain(() -> tx.roles().merges().end(tx, table, into)) : recorded;
                       })
                       .collect().last()
-                      .map(done -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
-                          merge.strategy(), fromSource)));
+                      // the tables made on a branch that the source has come with it, rows of them or none
+                      .chain(() -> tableQueries.madeAt(repo, List.of(merge.sourceCommit())))
+                      .map(made -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
+                          merge.strategy(), fromSource), List.copyOf(made.present()
+                          .getOrDefault(merge.sourceCommit(), Map.of()).keySet())));
                 })));
   }
 

@@ -162,44 +162,50 @@ public final class Commands {
    * @param captured what the command side captured from the staged rows, in the commit's transaction
    * @param baseContent on a branch other than the default one, every tracked table's content at the
    *     branch's head (the recorded content is the default branch's); null otherwise
+   * @param sourceMade the tables made on a branch that a merge's source commit has: the branch gets them with the
+   *     merge commit, rows of them or none
    */
   public record CreateCommit(
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
       List<String> tables, List<Captured> captured,
-      Map<String, TableContent> baseContent, MergeInfo merge, AppliedCommit applied)
+      Map<String, TableContent> baseContent, MergeInfo merge, AppliedCommit applied, List<String> sourceMade)
       implements CommitCommand {
     public CreateCommit {
       tables = tables == null ? List.of() : List.copyOf(tables);
       captured = captured == null ? List.of() : List.copyOf(captured);
       baseContent = baseContent == null ? null : Map.copyOf(baseContent);
+      sourceMade = sourceMade == null ? List.of() : List.copyOf(sourceMade);
     }
 
     public CreateCommit(String branch, String message, Author author, String expectedHead, boolean allowEmpty,
         List<String> tables, List<Captured> captured, Map<String, TableContent> baseContent) {
-      this(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, null, null);
+      this(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, null, null, null);
     }
 
     public CreateCommit withCaptured(List<Captured> rows, Map<String, TableContent> base) {
-      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base, merge, applied);
+      return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base, merge, applied,
+          sourceMade);
     }
 
     /** The same commit, not empty without rows: it records schema changes made since the branch's head. */
     public CreateCommit recordingSchemaChanges() {
       return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, merge,
-          applied);
+          applied, sourceMade);
     }
 
-    /** The same commit as the merge {@code info} concludes: its second parent is the merge's source. */
-    public CreateCommit merging(MergeInfo info) {
+    /**
+     * The same commit as the merge {@code info} concludes: its second parent is the merge's source, whose commit has
+     * the tables made on a branch {@code made}.
+     */
+    public CreateCommit merging(MergeInfo info, List<String> made) {
       return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, info,
-          applied);
+          applied, made);
     }
 
-    /** The same commit as the revert or cherry-pick {@code info} concludes. */
     /** The same commit as applying a revert, cherry-pick or rebase step: empty only if it allows that. */
     public CreateCommit applying(AppliedCommit info) {
       return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, merge,
-          info);
+          info, sourceMade);
     }
   }
 

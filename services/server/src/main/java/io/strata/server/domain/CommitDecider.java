@@ -126,8 +126,9 @@ public final class CommitDecider {
     CommitCreated commit = nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
         mergeInfo, applied);
-    List<StrataEvent> events = new ArrayList<>(BranchDecider.gained(state, c.branch(),
-        changes.stream().map(TableChange::table).toList()));
+    List<String> gains = new ArrayList<>(c.sourceMade());
+    changes.forEach(change -> gains.add(change.table()));
+    List<StrataEvent> events = new ArrayList<>(BranchDecider.gained(state, c.branch(), gains));
     events.add(commit);
     return events;
   }

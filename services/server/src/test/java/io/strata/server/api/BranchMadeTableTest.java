@@ -214,11 +214,12 @@ class BranchMadeTableTest {
   }
 
   @Test
-  void aFastForwardGivesTheBranchTheMadeTablesOfItsNewHeadWithRowsOrNone() {
+  void aFastForwardOrAMergeCommitGivesTheBranchTheMadeTablesOfTheSourceWithRowsOrNone() {
     String repo = createRepository(uniqueName("made-ff"));
     String place = uniqueName("refunds").replace("-", "_");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "ff")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "mc")).statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches/dev/tables", refunds(place)).statusCode(201);
     given().queryParam("ref", "ff").queryParam("working", true)
         .get("/api/v1/repositories/{r}/tables/refunds/rows", repo).then().statusCode(404);
@@ -230,6 +231,13 @@ class BranchMadeTableTest {
         .body("made.branches", equalTo(List.of("dev", "ff")));
     json().body(Map.of("amount", 3)).put("/api/v1/repositories/{r}/branches/ff/tables/refunds/rows/1", repo)
         .then().statusCode(200);
+    // so does a merge commit
+    json().body(Map.of("source", "dev", "fast_forward", "never"))
+        .post("/api/v1/repositories/{r}/branches/mc/merge", repo).then().statusCode(200)
+        .body("fast_forward", equalTo(false));
+    assertThat(rowsAt(repo, "mc", true)).contains("\"items\":[]");
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then()
+        .body("made.branches", equalTo(List.of("dev", "ff", "mc")));
   }
 
   @Test
