@@ -35,10 +35,17 @@ public final class EventCodec {
   private final Map<String, Upcaster> upcasters;
 
   /** The upcasters of every type whose schema has changed since it was published. */
-  public static final List<Upcaster> UPCASTERS = List.of(new CommitCreatedV1(), new CommitCreatedV2(),
-      new BranchHeadMovedV1(), new MergeStartedV1(), new TableTrackedV1(), new TableSchemaChangedV1(),
-      new TableSchemaChangedV2(), new TableBranchSchemaChangedV2(1), new TableBranchSchemaChangedV2(2),
-      new TableBranchSchemaChangedV2(3), new TableBranchSchemaChangedV2(4), new TablePlacedV1());
+  public static final List<Upcaster> UPCASTERS = List.of(
+      // commit.created.v1 had no merge (its commits merge nothing), v2 no applied (they revert or pick nothing)
+      new FieldAddedAsNull(EventType.COMMIT_CREATED, 1, "merge"),
+      new FieldAddedAsNull(EventType.COMMIT_CREATED, 2, "applied"),
+      new BranchHeadMovedV1(), new MergeStartedV1(),
+      // table.tracked.v1 recorded the columns and key, not the table's full shape
+      new FieldAddedAsNull(EventType.TABLE_TRACKED, 1, "shape"),
+      new TableSchemaChangedV1(), new TableSchemaChangedV2(), new TableBranchSchemaChangedV2(1),
+      new TableBranchSchemaChangedV2(2), new TableBranchSchemaChangedV2(3), new TableBranchSchemaChangedV2(4),
+      // table.placed.v1 did not rename the key's constraint at the place: the shape recorded before stands
+      new FieldAddedAsNull(EventType.TABLE_PLACED, 1, "shape"));
 
   public EventCodec() {
     this(UPCASTERS);
