@@ -114,6 +114,19 @@ public final class PgWorkingState implements WorkingState<UnitOfWork> {
   }
 
   @Override
+  public Uni<ChangeCounts> clear(UnitOfWork unit, TrackedTable table, BranchRef branch) {
+    if (branch.isDefault()) {
+      throw new IllegalArgumentException("the default branch's rows are the table's: not cleared");
+    }
+    SqlConnection tx = PgUnit.of(unit);
+    WorkingStateSql sql = sql(table, branch);
+    return tx.query(sql.clearBatch()).execute()
+        .chain(() -> tx.query(sql.logBatch()).execute())
+        .map(PgWorkingState::first)
+        .call(() -> tx.query(sql.applyBatch()).execute());
+  }
+
+  @Override
   public Uni<Void> advance(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> changeSets) {
     SqlConnection tx = PgUnit.of(unit);
     if (changeSets.isEmpty()) {

@@ -190,6 +190,14 @@ final class WorkingStateSql {
         "columns", OverlaySql.list(columns, null));
   }
 
+  /** A batch ({@link #createBatch}'s shape) deleting every key of the branch's working state. */
+  String clearBatch() {
+    return fill("""
+        create temporary table {batch} on commit drop as
+        select 'd'::text as __o, {values} from {state} x""",
+        "batch", batchTable(), "values", OverlaySql.list(s.columns(), "x"), "state", s.state());
+  }
+
   /**
    * The defaults of T's columns that have one, read from the catalog as (column, SQL expression of the
    * column's type): identity and serial columns draw from T's own sequence; stored generated columns

@@ -34,6 +34,12 @@ public interface WorkingState<X> {
   Uni<ChangeCounts> apply(X tx, TrackedTable table, BranchRef branch, RowBatch batch);
 
   /**
+   * Deletes every row of the branch's working state of the table, staged, as a batch deleting each of their keys
+   * would ({@link #apply}): for a branch (not the default one) that gives up a table made on a branch.
+   */
+  Uni<ChangeCounts> clear(X tx, TrackedTable table, BranchRef branch);
+
+  /**
    * Moves the branch's working state of the table along committed change sets (oldest first), each key
    * they changed getting its row after the newest of them, and records nothing: for a branch without
    * working changes in the table whose head moves to the commit they lead to (a fast-forward).

@@ -36,7 +36,7 @@ public class RowResource {
   private static final String NDJSON = "application/x-ndjson";
 
   @Inject RowWrites writes;
-  @Inject io.strata.server.application.TableCommands tableCommands;
+  @Inject io.strata.server.application.BranchTableDrops tableDrops;
   @Inject Repositories repositories;
   @Inject TableResource tables;
   @Inject CommandContexts contexts;
@@ -86,14 +86,15 @@ public class RowResource {
   @Requires(Permission.REPOSITORY_ADMIN)
   @DELETE
   @Tag(name = "Tables")
-  @Operation(summary = "Drop a table made on this branch (not yet in the default branch) that no other branch has:"
-      + " it goes from the repository, a commit on the branch records it. The default branch's tables are untracked"
+  @Operation(summary = "Drop a table made on a branch (not yet in the default branch) from this branch: the last"
+      + " branch that has it takes it out of the repository, a commit on the branch records it; a branch that shares"
+      + " it gives it up, a commit on it deleting every row it had of it. The default branch's tables are untracked"
       + " instead (422)")
   public Uni<Response> dropTable(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table, @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);
     return repositories.require(repo)
-        .chain(() -> tableCommands.drop(repo, branch, table, contexts.author(null, ctx), ctx, Answers.noContent()))
+        .chain(() -> tableDrops.drop(repo, branch, table, contexts.author(null, ctx), ctx, Answers.noContent()))
         .map(r -> contexts.respond(r, ctx));
   }
 

@@ -293,20 +293,6 @@ public class TableCommands {
                 : removeObjects(repository, found.map(List::of).orElse(List.of()))));
   }
 
-  /**
-   * Drops a table made on {@code branch} (not yet in the default branch, on no other branch): the event first (a
-   * commit on the branch), then what versioned it and the table kept aside go, as an untrack's do.
-   */
-  @Permits(Permission.REPOSITORY_ADMIN)
-  public Uni<CommandResponse> drop(String repository, String branch, String name, Author author, CommandContext ctx,
-      Answer answer) {
-    return tables.table(repository, name)
-        .chain(found -> processor.execute(repository, new Commands.DropTable(name, branch, author), ctx, answer)
-            .call(response -> response.replayed()
-                ? Uni.createFrom().voidItem()
-                : removeObjects(repository, found.map(List::of).orElse(List.of()))));
-  }
-
   /** Drops a deleted repository's query role in the databases it may have been granted in. */
   public Uni<Void> removeQueryRole(String repository, List<TableRow> tracked) {
     Set<String> storages = new TreeSet<>(tracked.stream()

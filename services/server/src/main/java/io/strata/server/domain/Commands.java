@@ -37,7 +37,7 @@ public final class Commands {
   /** Storages and tracked tables: {@link TableDecider}. */
   public sealed interface TableCommand extends Command
       permits AddStorage, RemoveStorage, TrackTable, UntrackTable, RecordSchemaChange, RecordSchemaDrift,
-      BranchSchemaCommand, PlaceTable, DropTable {}
+      BranchSchemaCommand, PlaceTable, DropTable, LeaveTable {}
 
   /**
    * Drops table {@code name} from branch {@code branch} (not the default one), where it was made on a branch and is
@@ -45,6 +45,12 @@ public final class Commands {
    * records it).
    */
   public record DropTable(String name, String branch, Author author) implements TableCommand {}
+
+  /**
+   * Branch {@code branch} (not the default one) gives up table {@code name}, made on a branch and not yet in the
+   * default branch, which other branches keep: {@code commit} on it records the deletion of every row it had of it.
+   */
+  public record LeaveTable(String name, String branch, CreateCommit commit) implements TableCommand {}
 
   /**
    * Records that table {@code name}, made on a branch, is at its place on the default branch now (a merge into it

@@ -71,6 +71,9 @@ public final class TableDecider {
     if (command instanceof Commands.DropTable c) {
       return dropTable(state, c, now);
     }
+    if (command instanceof Commands.LeaveTable c) {
+      return leaveTable(state, c, now);
+    }
     if (command instanceof Commands.PlaceTable c) {
       requireNoMerge(state, state.defaultBranch());
       return state.madeTables().of(c.name()).map(m -> List.<StrataEvent>of(new TablePlaced(c.name(), m.schema(),
@@ -116,24 +119,47 @@ public final class TableDecider {
         : List.of(t, commit);
   }
 
-  private static List<StrataEvent> dropTable(RepositoryState state, Commands.DropTable c, Instant now) {
-    Guards.requireBranch(state, c.branch());
-    state.branches().keySet().forEach(b -> requireNoMerge(state, b)); // a merge in progress may hold its rows
-    if (!state.hasTable(c.name(), c.branch())) {
-      throw new StrataException(ErrorCode.TableNotFound, "table '" + c.name() + "' is not on branch '" + c.branch()
-          + "'", Map.of("table", c.name()));
+  /**
+   * A branch gives up a table made on a branch that others keep: it has it no more from the commit that deletes its
+   * rows of it (the commit, decided as any, comes after the branches change, so it does not have the table).
+   */
+  private static List<StrataEvent> leaveTable(RepositoryState state, Commands.LeaveTable c, Instant now) {
+    List<String> rest = othersKeeping(state, c.name(), c.branch());
+    if (rest.isEmpty()) {
+      throw new StrataException(ErrorCode.ConcurrentWrite, "table '" + c.name() + "' is on '" + c.branch() + "' alone now:"
+          + " drop it again", Map.of("table", c.name()));
     }
-    BranchMadeTables.Made made = state.madeTables().of(c.name()).orElse(null);
-    if (c.branch().equals(state.defaultBranch()) || made == null) {
-      throw new StrataException(ErrorCode.ValidationError, "table '" + c.name() + "' is the default branch's: a"
+    List<StrataEvent> events = new ArrayList<>();
+    events.add(new io.strata.events.TableBranchesChanged(c.name(), rest));
+    events.addAll(CommitDecider.decide(state, c.commit(), now));
+    return events;
+  }
+
+  /**
+   * The other branches that have table {@code name}, made on a branch, which {@code branch} (not the default one)
+   * has; refused (404, 422) otherwise, and while a merge is in progress (it may hold its rows).
+   */
+  public static List<String> othersKeeping(RepositoryState state, String name, String branch) {
+    Guards.requireBranch(state, branch);
+    state.branches().keySet().forEach(b -> requireNoMerge(state, b));
+    if (!state.hasTable(name, branch)) {
+      throw new StrataException(ErrorCode.TableNotFound, "table '" + name + "' is not on branch '" + branch
+          + "'", Map.of("table", name));
+    }
+    BranchMadeTables.Made made = state.madeTables().of(name).orElse(null);
+    if (branch.equals(state.defaultBranch()) || made == null) {
+      throw new StrataException(ErrorCode.ValidationError, "table '" + name + "' is the default branch's: a"
           + " branch drops only the tables made on a branch that the default branch does not have yet (untrack it"
-          + " with DELETE …/tables/" + c.name() + ": its data stays)", Map.of("table", c.name(), "branch", c.branch()));
+          + " with DELETE …/tables/" + name + ": its data stays)", Map.of("table", name, "branch", branch));
     }
-    List<String> rest = made.branches().stream().filter(b -> !b.equals(c.branch())).toList();
+    return made.branches().stream().filter(b -> !b.equals(branch)).toList();
+  }
+
+  private static List<StrataEvent> dropTable(RepositoryState state, Commands.DropTable c, Instant now) {
+    List<String> rest = othersKeeping(state, c.name(), c.branch());
     if (!rest.isEmpty()) {
-      throw new StrataException(ErrorCode.ValidationError, "table '" + c.name() + "' is on " + rest + " too: a"
-          + " table made on a branch is dropped by the last branch that has it (from every other first), which takes"
-          + " it out of the repository", Map.of("table", c.name(), "branches", rest));
+      throw new StrataException(ErrorCode.ConcurrentWrite, "table '" + c.name() + "' is on " + rest + " too now: drop it"
+          + " again", Map.of("table", c.name(), "branches", rest));
     }
     List<TableTracked> after = state.tables().values().stream().filter(t -> !t.name().equals(c.name())).toList();
     return List.of(new TableUntracked(c.name()), nextCommit(state, c.branch(), "Drop table " + c.name(), c.author(),

@@ -185,16 +185,39 @@ class BranchMadeTableTest {
         .then().statusCode(201);
     assertThat(rows(pool, "select v from public." + t)).containsExactly("b");
 
-    // dropped from dev, the last branch that has it: it goes (its commit says so); made again, then untracked
+    // dropped from dev while dev2 has it too: dev gives it up (its rows deleted in a commit), dev2 keeps it
+    json().body(Map.of("message", "a refund", "tables", List.of("refunds")))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
-    given().delete("/api/v1/repositories/{r}/branches/dev/tables/refunds", repo).then().statusCode(422)
-        .body("details.branches", equalTo(List.of("dev2")));
+    json().body(Map.of("amount", 2)).put("/api/v1/repositories/{r}/branches/dev/tables/refunds/rows/2", repo)
+        .then().statusCode(200);
     given().delete("/api/v1/repositories/{r}/branches/main/tables/notes", repo).then().statusCode(422);
-    given().delete("/api/v1/repositories/{r}/branches/dev2", repo).then().statusCode(204);
     String mainMeanwhile = Api.commit(repo, "main", "meanwhile");
     given().delete("/api/v1/repositories/{r}/branches/dev/tables/refunds", repo).then().statusCode(204);
     given().get("/api/v1/repositories/{r}/commits?ref=dev&limit=1", repo).then()
-        .body("items[0].message", equalTo("Drop table refunds"));
+        .body("items[0].message", equalTo("Drop table refunds"))
+        .body("items[0].stats.deleted", equalTo(1));
+    given().queryParam("ref", "dev").queryParam("working", true)
+        .get("/api/v1/repositories/{r}/tables/refunds/rows", repo).then().statusCode(404);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+    assertThat(rowsAt(repo, "dev~1", false)).contains("\"id\":1");
+    assertThat(rowsAt(repo, "dev2", true)).contains("\"id\":1").doesNotContain("\"id\":2");
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then()
+        .body("made.branches", equalTo(List.of("dev2")));
+    // a merge gives it back, three ways: dev's deletion stands, dev2's new row comes
+    json().body(Map.of("amount", 3)).put("/api/v1/repositories/{r}/branches/dev2/tables/refunds/rows/3", repo)
+        .then().statusCode(200);
+    json().body(Map.of("message", "another refund", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev2/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "dev2")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    assertThat(rowsAt(repo, "dev", true)).contains("\"id\":3").doesNotContain("\"id\":1");
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then()
+        .body("made.branches", equalTo(List.of("dev", "dev2")));
+    given().delete("/api/v1/repositories/{r}/branches/dev/tables/refunds", repo).then().statusCode(204);
+    // the last branch that has it drops it: it goes from the repository
+    given().delete("/api/v1/repositories/{r}/branches/dev2/tables/refunds", repo).then().statusCode(204);
     // the default branch's history never had it, before the drop or after
     given().queryParam("from", mainMeanwhile).queryParam("to", "dev").get("/api/v1/repositories/{r}/diff/schema", repo)
         .then().statusCode(200).body("tables.findAll { it.table == 'refunds' }.size()", equalTo(0));

@@ -1,0 +1,78 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import io.strata.server.auth.Permission;
+import io.strata.server.domain.BranchMadeTables;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.StrataException;
+import io.strata.server.domain.TableDecider;
+import io.strata.server.runtime.StorageBackends;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A branch drops a table made on a branch (not yet in the default branch). The last branch that has it takes it out
+ * of the repository ({@link Commands.DropTable}: its objects and its table aside go after the event, as an untrack's
+ * do). A branch that shares it with others gives it up ({@link Commands.LeaveTable}): every row it had of it is
+ * deleted and committed on it, in the transaction that appends, so its history says where the rows went and a later
+ * gain of the table (a merge) starts from none; the others keep theirs.
+ */
+@ApplicationScoped
+public class BranchTableDrops {
+  private final CommandProcessor processor;
+  private final TableQueries tables;
+  private final StorageBackends backends;
+  private final DataCommits dataCommits;
+  private final TableCommands tableCommands;
+
+  @Inject
+  public BranchTableDrops(CommandProcessor processor, TableQueries tables, StorageBackends backends,
+      DataCommits dataCommits, TableCommands tableCommands) {
+    this.processor = processor;
+    this.tables = tables;
+    this.backends = backends;
+    this.dataCommits = dataCommits;
+    this.tableCommands = tableCommands;
+  }
+
+  @Permits(Permission.REPOSITORY_ADMIN)
+  public Uni<CommandResponse> drop(String repository, String branch, String name, Author author, CommandContext ctx,
+      Answer answer) {
+    return tables.table(repository, name).chain(found -> processor.execute(repository, Footprint.everything(),
+            (tx, state) -> {
+              BranchMadeTables.Made made = state.madeTables().of(name).orElse(null);
+              TableRow row = found.orElse(null);
+              if (made == null || row == null || !made.branches().contains(branch) || made.branches().size() == 1) {
+                return Uni.createFrom().item(new Commands.DropTable(name, branch, author)); // decided there
+              }
+              TableDecider.othersKeeping(state, name, branch); // refused before anything is written
+              if (!backends.sharesAppendTransaction(row.storage())) {
+                throw new StrataException(ErrorCode.ValidationError, "table '" + name + "' is in storage '"
+                    + row.storage() + "', where its rows on '" + branch + "' cannot be deleted in the transaction"
+                    + " that records the drop; it is on " + made.branches() + ": drop it from the others first, or"
+                    + " delete its rows and commit", Map.of("table", name, "branch", branch));
+              }
+              TableTransactions held = new TableTransactions(backends, repository, tx);
+              Commands.CreateCommit commit = new Commands.CreateCommit(branch, "Drop table " + name, author, null,
+                  true, List.of(name), List.of(), null);
+              return held.of(row).chain(c -> c.roles().workingState().clear(c, TrackedTable.on(repository, row,
+                      branch), BranchRef.of(branch, state.defaultBranch())))
+                  .chain(() -> dataCommits.prepare(tx, state, repository, commit, List.of(row), List.of(row), true,
+                      Set.of(), List.of()))
+                  .map(prepared -> (Commands.Command) new Commands.LeaveTable(name, branch, prepared));
+            }, ctx, answer)
+        // the last branch's drop took it out of the repository: what versioned it goes too
+        .call(response -> response.replayed() ? Uni.createFrom().voidItem()
+            : tables.table(repository, name).chain(still -> still.isPresent() ? Uni.createFrom().voidItem()
+                : tableCommands.removeObjects(repository, found.map(List::of).orElse(List.of())))));
+  }
+}
