@@ -377,11 +377,16 @@ final class OverlaySql {
     // for the row type as it was, and PostgreSQL does not plan them again when an attribute changes type; and
     // the generation of the server's row types, for a type dropped and made again with a definition it had
     // (its statements would name a type that is gone: "function in FROM has unsupported return type")
+    // T's own row type too: a table dropped and made again under its name (untracked, made again on a branch)
     return hasOwnShape() ? ownRowType() + "/*" + io.strata.events.CommitIds.sha256Hex(rowTypeDefinition())
-        .substring(0, 12) + "." + ROW_TYPES.get() + "*/" : table;
+        .substring(0, 12) + "." + ROW_TYPES.get() + "*/" : table + "/*" + ROW_TYPES.get() + "*/";
   }
 
-  /** Bumped whenever a branch's row type may be made, dropped or made again ({@link #rowType}). */
+  /**
+   * Bumped whenever a row type may be made, dropped or made again ({@link #rowType}): a branch's own, or a tracked
+   * table's as Strata tracks, untracks, makes or drops it. Per server: another server's connections learn of it
+   * from the error their statement meets (a 500 naming an unsupported return type) — one server writes.
+   */
   private static final java.util.concurrent.atomic.AtomicLong ROW_TYPES = new java.util.concurrent.atomic.AtomicLong();
 
   /** A branch's row type is changing: statements written from now on are prepared afresh. */

@@ -38,6 +38,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   @Override
   public Uni<Measured> track(UnitOfWork unit, TrackedTable tracked, List<String> branches,
       BiFunction<String, String, Uni<Boolean>> isStale) {
+    OverlaySql.rowTypesChanging(); // statements naming its row type are prepared afresh
     SqlConnection tx = PgUnit.of(unit);
     String tid = tracked.id();
     String schema = tracked.schema();
@@ -80,6 +81,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
    */
   @Override
   public Uni<Void> untrack(UnitOfWork unit, TrackedTable table) {
+    OverlaySql.rowTypesChanging(); // statements naming its row type are prepared afresh
     SqlConnection tx = PgUnit.of(unit);
     boolean aside = aside(table.repository(), table.name()).equals(new Place(table.schema(), table.table()));
     return dropIn(tx, OverlaySql.of(table))
@@ -89,6 +91,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
 
   @Override
   public Uni<Void> clearAside(UnitOfWork unit, String repository, String name) {
+    OverlaySql.rowTypesChanging(); // statements naming its row type are prepared afresh
     SqlConnection tx = PgUnit.of(unit);
     Place p = aside(repository, name);
     String qualified = Sql.quote(p.schema()) + "." + Sql.quote(p.table());
@@ -393,6 +396,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   @Override
   public Uni<Void> create(UnitOfWork unit, String schema, String table, List<TableShape.Column> columns,
       List<String> key) {
+    OverlaySql.rowTypesChanging(); // statements naming its row type are prepared afresh
     SqlConnection tx = PgUnit.of(unit);
     StringBuilder ddl = new StringBuilder("create table ").append(Sql.quote(schema)).append('.')
         .append(Sql.quote(table)).append(" (");
@@ -440,6 +444,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
 
   @Override
   public Uni<Void> dropMade(UnitOfWork unit, String schema, String table) {
+    OverlaySql.rowTypesChanging(); // statements naming its row type are prepared afresh
     SqlConnection tx = PgUnit.of(unit);
     String qualified = Sql.quote(schema) + "." + Sql.quote(table);
     // held against writers from the look to the drop, waiting a bounded time (else it stays: a leftover)

@@ -33,7 +33,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -81,8 +80,6 @@ class MergeWork {
       SchemaMerges.Settled settled, Set<String> theirsMade) {
     return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
       List<TableRow> touched = touched(state, into, dryRun, tracked, paths);
-      Set<String> gained = new TreeSet<>(theirsMade);
-      touched.forEach(t -> gained.add(t.name()));
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
       return alteredForDryRun(tables, repo, into, tracked, settled, dryRun)
           .chain(() -> losingColumns(tables, repo, into, tracked, settled, Map.of(), Map.of()))
@@ -116,7 +113,7 @@ class MergeWork {
               : MergeCommits.validated(tables, repo, into, withCarriedChecks(List.of(), tracked, settled, into)))
           .chain(() -> Failpoints.hit("merge.applied"))
           .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
-              into.name(), ours, theirs, contents, false, List.copyOf(gained)))));
+              into.name(), ours, theirs, contents, false, List.copyOf(theirsMade)))));
     });
   }
 

@@ -83,6 +83,25 @@ class TableCreateTest {
   }
 
   @Test
+  void aTableDroppedAndMadeAgainUnderItsNameTakesWritesOnBranchesAgain() {
+    String repo = createRepository(uniqueName("remade"));
+    String place = uniqueName("remade").replace("-", "_");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    for (int round = 0; round < 2; round++) {
+      Api.sql(pool, "create table public." + place + " (id int primary key, v int)");
+      post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "x", "location", "postgresql://local/public."
+          + place)).statusCode(201);
+      // enough writes that every connection of the pool has prepared them, naming the table's row type
+      for (int i = 0; i < 12; i++) {
+        Api.json().body(Map.of("v", i)).put("/api/v1/repositories/{r}/branches/dev/tables/x/rows/{k}", repo, i)
+            .then().statusCode(200);
+      }
+      given().delete("/api/v1/repositories/{r}/tables/x", repo).then().statusCode(204);
+      Api.sql(pool, "drop table public." + place);
+    }
+  }
+
+  @Test
   void badDefinitionsAreRefusedBeforeAnythingIsMade() {
     String repo = createRepository(uniqueName("make-bad"));
     String t = uniqueName("bad").replace("-", "_");
