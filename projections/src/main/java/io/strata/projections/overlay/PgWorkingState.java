@@ -120,7 +120,9 @@ public final class PgWorkingState implements WorkingState<UnitOfWork> {
     }
     SqlConnection tx = PgUnit.of(unit);
     WorkingStateSql sql = sql(table, branch);
-    return tx.query(sql.clearBatch()).execute()
+    // writers through the branch's view wait: a key written meanwhile would be committed with the table given up
+    return tx.query(sql.lockWorkingState()).execute()
+        .chain(() -> tx.query(sql.clearBatch()).execute())
         .chain(() -> tx.query(sql.logBatch()).execute())
         .map(PgWorkingState::first)
         .call(() -> tx.query(sql.applyBatch()).execute());

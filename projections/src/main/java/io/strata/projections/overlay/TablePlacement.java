@@ -52,7 +52,7 @@ final class TablePlacement {
           boolean taken = r.getBoolean(1);
           if (!stillAside && taken) {
             // placed before: the event that records it is what is left
-            return tx.preparedQuery(KEY_NAME).execute(Tuple.of(main.table())).map(k -> k.iterator().next().getString(0));
+            return tx.preparedQuery(KEY_NAME).execute(Tuple.of(main.table())).map(TablePlacement::keyName);
           }
           if (taken) {
             throw new Tracking.TableExists(schema + "." + table + " exists already: the table made on a branch"
@@ -81,6 +81,11 @@ final class TablePlacement {
             "schema " + schema + " does not exist: the table made on a branch cannot be made there", true));
   }
 
+  /** The key constraint's name, or null when the table has none (its application dropped it). */
+  private static String keyName(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+    return rows.rowCount() == 0 ? null : rows.iterator().next().getString(0);
+  }
+
   /**
    * The key's constraint (and its index) named for Strata's place ({@code t…__n_pkey}) renamed as PostgreSQL would
    * have named it had the table been made here: the application's table shows no name of Strata's.
@@ -97,8 +102,8 @@ final class TablePlacement {
       candidates.add(cut + suffix);
     }
     return tx.preparedQuery(KEY_NAME).execute(Tuple.of(qualified)).chain(key -> {
-      String current = key.iterator().next().getString(0);
-      if (!current.equals(asideKey)) {
+      String current = keyName(key);
+      if (current == null || !current.equals(asideKey)) {
         return Uni.createFrom().item(current);
       }
       return tx.preparedQuery(FREE_KEY_NAME).execute(Tuple.of(candidates.toArray(String[]::new), schema))

@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A branch drops a table made on a branch (not yet in the default branch). The last branch that has it takes it out
@@ -47,11 +48,15 @@ public class BranchTableDrops {
   @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> drop(String repository, String branch, String name, Author author, CommandContext ctx,
       Answer answer) {
-    return tables.table(repository, name).chain(found -> processor.execute(repository, Footprint.everything(),
+    // what the queue decided last: the table out of the repository (its objects go after the event), or given up
+    AtomicBoolean takenOut = new AtomicBoolean();
+    return tables.tables(repository).chain(tracked -> processor.execute(repository, Footprint.everything(),
             (tx, state) -> {
               BranchMadeTables.Made made = state.madeTables().of(name).orElse(null);
-              TableRow row = found.orElse(null);
-              if (made == null || row == null || !made.branches().contains(branch) || made.branches().size() == 1) {
+              TableRow row = tracked.stream().filter(t -> t.name().equals(name)).findFirst().orElse(null);
+              takenOut.set(made == null || row == null || !made.branches().contains(branch)
+                  || made.branches().size() == 1);
+              if (takenOut.get()) {
                 return Uni.createFrom().item(new Commands.DropTable(name, branch, author)); // decided there
               }
               TableDecider.othersKeeping(state, name, branch); // refused before anything is written
@@ -66,13 +71,13 @@ public class BranchTableDrops {
                   true, List.of(name), List.of(), null);
               return held.of(row).chain(c -> c.roles().workingState().clear(c, TrackedTable.on(repository, row,
                       branch), BranchRef.of(branch, state.defaultBranch())))
-                  .chain(() -> dataCommits.prepare(tx, state, repository, commit, List.of(row), List.of(row), true,
+                  // the commit's tree records every table as the branch has it; its rows are the made table's
+                  .chain(() -> dataCommits.prepare(tx, state, repository, commit, tracked, List.of(row), true,
                       Set.of(), List.of()))
                   .map(prepared -> (Commands.Command) new Commands.LeaveTable(name, branch, prepared));
             }, ctx, answer)
         // the last branch's drop took it out of the repository: what versioned it goes too
-        .call(response -> response.replayed() ? Uni.createFrom().voidItem()
-            : tables.table(repository, name).chain(still -> still.isPresent() ? Uni.createFrom().voidItem()
-                : tableCommands.removeObjects(repository, found.map(List::of).orElse(List.of())))));
+        .call(response -> response.replayed() || !takenOut.get() ? Uni.createFrom().voidItem()
+            : tableCommands.removeObjects(repository, tracked.stream().filter(t -> t.name().equals(name)).toList())));
   }
 }

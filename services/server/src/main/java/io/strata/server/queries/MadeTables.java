@@ -34,10 +34,11 @@ public class MadeTables {
 
   /**
    * Refuses (404) a read of {@code table} at commit {@code commit} (the ref {@code ref} names) when it lacks it: a
-   * table made on a branch, or placed into the default branch since, at a commit whose branch did not have it.
+   * table made on a branch, not yet in the default branch. Once placed, a commit made where it was not reads it empty,
+   * as a commit made before a table was tracked does.
    */
   public Uni<Void> requireAt(String repository, TableRow table, String commit, String ref) {
-    if (table.made() == null && table.placedPosition() == null) {
+    if (table.made() == null) {
       return Uni.createFrom().voidItem();
     }
     return tables.madeAt(repository, List.of(commit)).invoke(made -> {
@@ -63,10 +64,8 @@ public class MadeTables {
   }
 
   private static StrataException notOn(TableRow table, String where) {
-    return new StrataException(ErrorCode.TableNotFound, "table '" + table.name() + "' is not on " + where + (
-        table.made() == null ? ": it was made on a branch, and the commit was made where it was not, before a merge"
-            + " brought it into the default branch"
-            : ": it was made on branch '" + table.made().branch() + "' and is on " + String.join(", ",
-                table.made().branches()) + " only, until a merge brings it"), Map.of("table", table.name()));
+    return new StrataException(ErrorCode.TableNotFound, "table '" + table.name() + "' is not on " + where + ": it was"
+        + " made on branch '" + table.made().branch() + "' and is on " + String.join(", ", table.made().branches())
+        + " only, until a merge brings it", Map.of("table", table.name()));
   }
 }

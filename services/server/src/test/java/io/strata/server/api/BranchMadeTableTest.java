@@ -264,6 +264,28 @@ class BranchMadeTableTest {
   }
 
   @Test
+  void aBranchGivingUpAMadeTableCommitsEveryOtherTableAsItHasIt() {
+    String repo = createRepository(uniqueName("made-leave"));
+    String place = uniqueName("refunds").replace("-", "_");
+    String notes = Api.trackNew(pool, repo, "notes", "id int primary key, v text", "values (1, 'a'), (2, 'b')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "b")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/b/tables", refunds(place)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "c", "from", "b")).statusCode(201);
+    // the default branch's notes move on; c (at b's head, which its server never computed the contents of) keeps 2
+    Api.sql(pool, "insert into public." + notes + " values (3, 'c'), (4, 'd'), (5, 'e')");
+    json().body(Map.of("message", "more notes", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    json().body(Map.of("to", Api.head(repo, "b"), "mode", "hard"))
+        .post("/api/v1/repositories/{r}/branches/c/reset", repo).then().statusCode(200);
+    given().delete("/api/v1/repositories/{r}/branches/c/tables/refunds", repo).then().statusCode(204);
+    json().body(Map.of("v", "z")).put("/api/v1/repositories/{r}/branches/c/tables/notes/rows/9", repo)
+        .then().statusCode(200);
+    json().body(Map.of("message", "a note on c", "all", true))
+        .post("/api/v1/repositories/{r}/branches/c/commits", repo).then().statusCode(201)
+        .body("changes[0].table", equalTo("notes")).body("changes[0].row_count", equalTo(3));
+  }
+
+  @Test
   void aMadeTableTakesTheBranchsSchemaOperationsAndTheMergeTakesThemToTheDefaultBranch() {
     String repo = createRepository(uniqueName("made-ops"));
     String place = uniqueName("refunds").replace("-", "_");

@@ -35,8 +35,11 @@ class MadeTableModelTest {
   /** The table's life: not tracked, made on a branch, placed into the default branch. */
   private enum Life { NONE, MADE, PLACED }
 
-  /** A commit: whether it has the table (of generation {@code generation}), and the rows it holds of it. */
-  private record Commit(boolean has, int generation, Map<Integer, Integer> rows) {}
+  /**
+   * A commit: whether it has the table (of generation {@code generation}), the rows it holds of it, and its first
+   * parent when it has one parent (null for the first commit and merge commits).
+   */
+  private record Commit(boolean has, int generation, Map<Integer, Integer> rows, String parent) {}
 
   private static final class Branch {
     String head;
@@ -62,8 +65,12 @@ class MadeTableModelTest {
     }
 
     void record(String id, String branch) {
+      record(id, branch, branches.get(branch).head);
+    }
+
+    void record(String id, String branch, String parent) {
       Branch b = branches.get(branch);
-      commits.put(id, new Commit(b.has, generation, Map.copyOf(b.working)));
+      commits.put(id, new Commit(b.has, generation, Map.copyOf(b.working), parent));
       commitOrder.add(id);
       b.head = id;
       b.dirty = false;
@@ -74,7 +81,9 @@ class MadeTableModelTest {
   private int leaves;
   private int untracks;
   private int gainsByMerge;
-  private int threeWay;
+  private int threeWays;
+  private int gainsByPick;
+  private int picks;
 
   @Test
   void randomSequencesAgreeWithTheModel() {
@@ -91,19 +100,21 @@ class MadeTableModelTest {
       }
     }
     System.out.printf("MadeTableModelTest: %d placements, %d branches giving it up, %d untracked by the last,"
-        + " %d gains by merge, %d three-way merges%n", placements, leaves, untracks, gainsByMerge, threeWay);
+        + " %d gains by merge, %d three-way merges, %d cherry-picks, %d gains by pick%n", placements, leaves, untracks,
+        gainsByMerge, threeWays, picks, gainsByPick);
     assertThat(placements).as("merges that placed the table").isPositive();
     assertThat(leaves).as("branches that gave the table up").isPositive();
     assertThat(untracks).as("drops by the last branch").isPositive();
     assertThat(gainsByMerge).as("branches that got the table by a merge").isPositive();
-    assertThat(threeWay).as("three-way merges").isPositive();
+    assertThat(threeWays).as("three-way merges").isPositive();
+    assertThat(picks).as("cherry-picks").isPositive();
   }
 
   private void run(Random random, int steps, StringBuilder trace) {
     String repo = createRepository(uniqueName("made-model"));
     Model model = new Model();
     model.branches.put("main", new Branch());
-    model.record(Api.head(repo, "main"), "main");
+    model.record(Api.head(repo, "main"), "main", null);
     for (int step = 0; step < steps; step++) {
       List<String> names = new ArrayList<>(model.branches.keySet());
       String branch = names.get(random.nextInt(names.size()));
@@ -125,7 +136,11 @@ class MadeTableModelTest {
           merge(repo, model, source, branch, trace);
         }
       } else if (op == 8) {
-        drop(repo, model, branch, trace);
+        if (random.nextBoolean()) {
+          drop(repo, model, branch, trace);
+        } else {
+          pick(repo, model, branch, model.commitOrder.get(random.nextInt(model.commitOrder.size())), trace);
+        }
       } else if (!branch.equals("main")) {
         String to = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
         reset(repo, model, branch, to, trace);
@@ -219,20 +234,8 @@ class MadeTableModelTest {
     if (answer.getBoolean("fast_forward")) {
       merged = theirs;
     } else {
-      threeWay++;
-      Map<Integer, Integer> baseRows = model.rows(base);
-      merged = new TreeMap<>(ours);
-      for (int key = 1; key <= 5; key++) {
-        Integer b = baseRows.get(key);
-        Integer th = theirs.get(key);
-        if (!java.util.Objects.equals(b, th)) {
-          if (th == null) {
-            merged.remove(key);
-          } else {
-            merged.put(key, th);
-          }
-        }
-      }
+      threeWays++;
+      merged = threeWay(model.rows(base), ours, theirs);
       gains |= model.life == Life.MADE && !t.has && !merged.equals(ours);
     }
     if (placing) {
@@ -254,8 +257,56 @@ class MadeTableModelTest {
       t.head = head;
       t.dirty = false;
     } else {
-      model.record(head, target);
+      model.record(head, target, null); // a merge commit: not picked (it needs a mainline)
     }
+  }
+
+  /** Cherry-picks {@code commit} (one parent) onto {@code target}, three ways against its parent, theirs winning. */
+  private void pick(String repo, Model model, String target, String commit, StringBuilder trace) {
+    Commit picked = model.commits.get(commit);
+    if (picked.parent() == null) {
+      return;
+    }
+    Branch t = model.branches.get(target);
+    if (t.dirty) {
+      commit(repo, model, target, trace);
+    }
+    trace.append("cherry-pick ").append(commit).append(" onto ").append(target).append('\n');
+    Map<Integer, Integer> ours = model.rows(t.head);
+    Map<Integer, Integer> merged = threeWay(model.rows(picked.parent()), ours, model.rows(commit));
+    Response response = json().body(Map.of("commit", commit, "strategy", "theirs", "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/cherry-pick", repo, target);
+    if (target.equals("main") && model.life == Life.MADE && !merged.equals(ours)) {
+      // rows of a table the default branch does not have: only a merge brings them
+      assertThat(response.statusCode()).as("pick onto main: %s", response.asString()).isEqualTo(422);
+      return;
+    }
+    assertThat(response.statusCode()).as("pick %s onto %s: %s", commit, target, response.asString()).isEqualTo(201);
+    picks++;
+    if (model.life == Life.MADE && !t.has && !merged.equals(ours)) {
+      gainsByPick++;
+      t.has = true;
+    }
+    t.working = new TreeMap<>(merged);
+    model.record(response.jsonPath().getString("commit.id"), target);
+  }
+
+  /** Per key: theirs where it changed since the base, else ours. */
+  private static Map<Integer, Integer> threeWay(Map<Integer, Integer> base, Map<Integer, Integer> ours,
+      Map<Integer, Integer> theirs) {
+    Map<Integer, Integer> merged = new TreeMap<>(ours);
+    for (int key = 1; key <= 5; key++) {
+      Integer b = base.get(key);
+      Integer th = theirs.get(key);
+      if (!java.util.Objects.equals(b, th)) {
+        if (th == null) {
+          merged.remove(key);
+        } else {
+          merged.put(key, th);
+        }
+      }
+    }
+    return merged;
   }
 
   private void drop(String repo, Model model, String branch, StringBuilder trace) {
@@ -279,7 +330,7 @@ class MadeTableModelTest {
         x.working = new TreeMap<>();
       });
       b.head = Api.head(repo, branch);
-      model.commits.put(b.head, new Commit(false, model.generation, Map.of()));
+      model.commits.put(b.head, new Commit(false, model.generation, Map.of(), null));
       model.commitOrder.add(b.head);
       b.dirty = false;
     }
@@ -309,6 +360,18 @@ class MadeTableModelTest {
         assertThat(rowsOf(read.jsonPath())).as("rows of %s", e.getKey()).isEqualTo(e.getValue().working);
       }
     }
+    for (Map.Entry<String, Branch> e : model.branches.entrySet()) {
+      Response committed = given().queryParam("ref", e.getKey()).get(ROWS, repo);
+      String head = e.getValue().head;
+      if (model.has(head) || model.life == Life.PLACED) {
+        assertThat(committed.statusCode()).as("%s's head reads the table: %s", e.getKey(), committed.asString())
+            .isEqualTo(200);
+        assertThat(rowsOf(committed.jsonPath())).as("rows at the head of %s", e.getKey()).isEqualTo(model.rows(head));
+      } else {
+        assertThat(committed.statusCode()).as("%s's head lacks the table: %s", e.getKey(), committed.asString())
+            .isEqualTo(404);
+      }
+    }
     Response table = given().get("/api/v1/repositories/{r}/tables/t", repo);
     switch (model.life) {
       case NONE -> assertThat(table.statusCode()).isEqualTo(404);
@@ -319,7 +382,8 @@ class MadeTableModelTest {
     }
     String commit = model.commitOrder.get(random.nextInt(model.commitOrder.size()));
     Response atCommit = given().queryParam("ref", commit).get(ROWS, repo);
-    if (model.has(commit)) {
+    // placed, it reads empty at a commit made where it was not (as a table at a commit before it was tracked)
+    if (model.has(commit) || model.life == Life.PLACED) {
       assertThat(atCommit.statusCode()).as("commit %s has the table: %s", commit, atCommit.asString())
           .isEqualTo(200);
       assertThat(rowsOf(atCommit.jsonPath())).as("rows at %s", commit).isEqualTo(model.rows(commit));
