@@ -9,7 +9,8 @@ import java.util.Objects;
 public record PgUnit(SqlConnection connection) implements UnitOfWork {
   /** The PostgreSQL backend's roles: overlays beside the tables, in the table's own database. */
   public static final RowDataRoles ROLES = new RowDataRoles(new PgTracking(), new PgBranchObjects(),
-      new PgWorkingState(), new PgChangeSets(), new PgStateReads(), new PgQueryAccess(), new PgMerges());
+      new PgWorkingState(), new PgChangeSets(), new PgStateReads(), new PgQueryAccess(), new PgMerges(),
+      new PgTableMaking());
 
   public PgUnit {
     Objects.requireNonNull(connection, "connection");

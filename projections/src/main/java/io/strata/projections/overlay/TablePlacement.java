@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.TableMaking;
 import io.strata.projections.rowdata.Tracking;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -12,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table made on a branch, moved from Strata's own place ({@link Tracking#aside}) to its place on the default
+ * A table made on a branch, moved from Strata's own place ({@link TableMaking#aside}) to its place on the default
  * branch, in the caller's transaction: {@code ALTER TABLE … SET SCHEMA} and {@code RENAME} (no row is copied: it
  * holds none, the branches' rows are in their objects), its registration, capture and every branch's views made
  * again around it (their write functions named the table's old place). A lock the caller times; the transaction has
@@ -92,8 +93,8 @@ final class TablePlacement {
    */
   private static Uni<String> renameKey(SqlConnection tx, TrackedTable aside, String schema, String table,
       String qualified) {
-    String asideKey = Tracking.keyConstraint(aside.table());
-    String base = Tracking.keyConstraint(table);
+    String asideKey = TableMaking.keyConstraint(aside.table());
+    String base = TableMaking.keyConstraint(table);
     List<String> candidates = new ArrayList<>(List.of(base));
     for (int i = 1; i < 100; i++) {
       String suffix = Integer.toString(i);

@@ -11,4 +11,5 @@ public record RowDataRoles(
     ChangeSets<UnitOfWork> changeSets,
     StateReads<UnitOfWork> stateReads,
     QueryAccess<UnitOfWork> queryAccess,
-    Merges<UnitOfWork> merges) {}
+    Merges<UnitOfWork> merges,
+    TableMaking<UnitOfWork> tableMaking) {}

@@ -7,6 +7,7 @@ import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.TableMaking;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.UnitOfWork;
@@ -188,13 +189,13 @@ public class TableCommands {
                       new TrackedTable(repository, installed[0].name(), installed[0].schema(), installed[0].table(),
                           installed[0].primaryKey(), installed[0].columns()))
                           .chain(() -> made == null ? Uni.createFrom().voidItem()
-                              : tx.roles().tracking().dropMade(tx, installed[0].schema(), installed[0].table())))
+                              : tx.roles().tableMaking().dropMade(tx, installed[0].schema(), installed[0].table())))
                       .onFailure().recoverWithNull());
         });
   }
 
   private Location aside(String repository, String name, String storage) {
-    Tracking.Place p = backends.sqlRoles().tracking().aside(repository, name);
+    TableMaking.Place p = backends.sqlRoles().tableMaking().aside(repository, name);
     return new Location(storage, p.schema(), p.table());
   }
 
@@ -214,8 +215,8 @@ public class TableCommands {
                 })
                 // what a making or an untrack of this name left at Strata's place goes first (not tracked: checked)
                 .chain(() -> at == where ? Uni.createFrom().voidItem()
-                    : tx.roles().tracking().clearAside(tx, repository, name))
-                .chain(() -> tx.roles().tracking().create(tx, at.schema(), at.table(), made.columns(), primaryKey)))
+                    : tx.roles().tableMaking().clearAside(tx, repository, name))
+                .chain(() -> tx.roles().tableMaking().create(tx, at.schema(), at.table(), made.columns(), primaryKey)))
             .chain(() -> tx.roles().tracking().inspect(tx, at.schema(), at.table(), primaryKey))
             .chain(shape -> tx.roles().tracking().track(tx, new TrackedTable(repository, name,
                     at.schema(), at.table(), shape.primaryKey(), shape.columns()),

@@ -103,7 +103,7 @@ public class TablePlacements {
       }
       String takes = "table '" + name + "', made on branch '" + made.branch() + "', goes to " + made.schema() + "."
           + made.table() + " on the default branch, but ";
-      return backends.inOwnTransaction(repository, t.storage(), unit -> unit.roles().tracking().place(unit,
+      return backends.inOwnTransaction(repository, t.storage(), unit -> unit.roles().tableMaking().place(unit,
               TrackedTable.of(repository, t), made.schema(), made.table(), config.schema().migrationLockTimeout()))
           .onFailure(Tracking.TableExists.class).transform(e -> new StrataException(ErrorCode.TableAlreadyExists,
               takes + e.getMessage(), Map.of("table", name)))
