@@ -29,6 +29,7 @@ import io.strata.server.application.Answer;
 import io.strata.server.application.ConflictDetail;
 import io.strata.server.application.MergeCommands;
 import io.strata.server.application.RebaseCommands;
+import io.strata.server.domain.BranchSchemaCommand;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
@@ -134,7 +135,7 @@ final class Answers {
 
   /** Columns shown under other names on a branch (or checked alone): the renames, and the branch's columns after. */
   static Answer branchSchemaRenamed(String table, String branch, boolean validateOnly,
-      List<io.strata.server.domain.Commands.Rename> renames) {
+      List<io.strata.server.domain.BranchSchemaCommand.Rename> renames) {
     return (events, position, after, time) -> new Answer.Reply(200, SchemaDtos.BranchSchemaChangedDto.of(table, branch,
         validateOnly, List.of(), List.of(), List.of(), renames.stream()
             .map(r -> new SchemaDtos.RenamedColumnDto(r.from(), r.to())).toList(),

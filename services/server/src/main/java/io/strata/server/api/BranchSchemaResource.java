@@ -119,7 +119,7 @@ public class BranchSchemaResource {
           .map(r -> contexts.respond(r, ctx));
     }
     if (RENAME_COLUMN.equals(first)) {
-      List<io.strata.server.domain.Commands.Rename> renames = renamed(b.operations());
+      List<io.strata.server.domain.BranchSchemaCommand.Rename> renames = renamed(b.operations());
       return repositories.require(repo)
           .chain(() -> commands.renameColumns(repo, branch, table, renames, validateOnly, ctx,
               Answers.branchSchemaRenamed(table, branch, validateOnly, renames)))
@@ -235,8 +235,8 @@ public class BranchSchemaResource {
   }
 
   /** The renames of rename_column operations; any other field, or another operation among them: 422. */
-  private static List<io.strata.server.domain.Commands.Rename> renamed(List<Requests.SchemaOperation> operations) {
-    List<io.strata.server.domain.Commands.Rename> renames = new ArrayList<>();
+  private static List<io.strata.server.domain.BranchSchemaCommand.Rename> renamed(List<Requests.SchemaOperation> operations) {
+    List<io.strata.server.domain.BranchSchemaCommand.Rename> renames = new ArrayList<>();
     for (int i = 0; i < operations.size(); i++) {
       Requests.SchemaOperation o = operations.get(i);
       String at = "operations[" + i + "]";
@@ -247,7 +247,7 @@ public class BranchSchemaResource {
           || o.check() != null) {
         throw StrataException.invalid(at, RENAME_COLUMN + " takes a column's name and its new_name alone");
       }
-      renames.add(new io.strata.server.domain.Commands.Rename(o.name(), o.newName()));
+      renames.add(new io.strata.server.domain.BranchSchemaCommand.Rename(o.name(), o.newName()));
     }
     return renames;
   }

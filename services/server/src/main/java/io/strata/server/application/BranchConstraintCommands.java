@@ -9,6 +9,7 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Permission;
 import io.strata.server.domain.BranchConstraints;
+import io.strata.server.domain.BranchSchemaCommand;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
@@ -77,7 +78,7 @@ public class BranchConstraintCommands {
             .replaceWithVoid());
       }
       return chain.chain(() -> {
-        Commands.AddBranchConstraints command = new Commands.AddBranchConstraints(table, branch, defined, named,
+        BranchSchemaCommand.AddBranchConstraints command = new BranchSchemaCommand.AddBranchConstraints(table, branch, defined, named,
             validateOnly);
         return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
             (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined)
@@ -140,7 +141,7 @@ public class BranchConstraintCommands {
             .replaceWithVoid());
       }
       return chain.chain(() -> {
-        Commands.AddBranchConstraints command = new Commands.AddBranchConstraints(table, branch, defined, named,
+        BranchSchemaCommand.AddBranchConstraints command = new BranchSchemaCommand.AddBranchConstraints(table, branch, defined, named,
             validateOnly);
         return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
             (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined)
@@ -172,7 +173,7 @@ public class BranchConstraintCommands {
   public Uni<CommandResponse> dropIndexes(String repository, String branch, String table, List<String> names,
       boolean validateOnly, CommandContext ctx, Answer answer) {
     requireNames(names, "the name of an index the branch added");
-    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names,
+    BranchSchemaCommand.DropBranchConstraints command = new BranchSchemaCommand.DropBranchConstraints(table, branch, names,
         TableShape.INDEX, validateOnly);
     return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
         (unit, onBranch) -> unit.roles().branchObjects().dropRules(unit, onBranch, branch, names), ctx, answer);
@@ -229,7 +230,7 @@ public class BranchConstraintCommands {
   public Uni<CommandResponse> dropChecks(String repository, String branch, String table, List<String> names,
       boolean validateOnly, CommandContext ctx, Answer answer) {
     requireNames(names, "the name of a check the branch added");
-    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, "check",
+    BranchSchemaCommand.DropBranchConstraints command = new BranchSchemaCommand.DropBranchConstraints(table, branch, names, "check",
         validateOnly);
     return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
         (unit, onBranch) -> unit.roles().branchObjects().dropRules(unit, onBranch, branch, names), ctx, answer);
@@ -242,14 +243,14 @@ public class BranchConstraintCommands {
    */
   Uni<CommandResponse> addCarried(String repository, String branch, String table, List<TableShape.Constraint> checks,
       CommandContext ctx) {
-    return schemas.onBranchObjects(repository, new Commands.AddBranchConstraints(table, branch, checks, Map.of(), false),
+    return schemas.onBranchObjects(repository, new BranchSchemaCommand.AddBranchConstraints(table, branch, checks, Map.of(), false),
         state -> {
           // the columns each names, read off its definition: one the target shows renamed is refused
           Map<String, List<String>> named = new HashMap<>();
           checks.forEach(c -> named.put(c.name(), state.tables().containsKey(table)
               ? state.tables().get(table).columns().stream().map(TableColumn::name)
                   .filter(n -> BranchConstraints.names(c, n)).toList() : List.of()));
-          BranchConstraints.requireAddable(state, new Commands.AddBranchConstraints(table, branch, checks, named,
+          BranchConstraints.requireAddable(state, new BranchSchemaCommand.AddBranchConstraints(table, branch, checks, named,
               false));
         },
         (unit, onBranch) -> unit.roles().branchObjects().addPendingRules(unit, onBranch, branch, checks)
@@ -286,7 +287,7 @@ public class BranchConstraintCommands {
   /** Drops the checks {@code names} a merge's source dropped since the base from {@code branch}. */
   Uni<CommandResponse> dropCarried(String repository, String branch, String table, List<String> names,
       CommandContext ctx) {
-    Commands.DropBranchConstraints command = new Commands.DropBranchConstraints(table, branch, names, null, false);
+    BranchSchemaCommand.DropBranchConstraints command = new BranchSchemaCommand.DropBranchConstraints(table, branch, names, null, false);
     return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireDroppable(state, command),
         (unit, onBranch) -> unit.roles().branchObjects().dropRules(unit, onBranch, branch, names), ctx, Answer.NONE);
   }

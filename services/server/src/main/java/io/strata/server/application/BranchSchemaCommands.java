@@ -9,6 +9,7 @@ import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Permission;
+import io.strata.server.domain.BranchSchemaCommand;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.ErrorCode;
@@ -103,7 +104,7 @@ public class BranchSchemaCommands {
    */
   Uni<CommandResponse> addDefined(String repository, String branch, String table, List<TableShape.Column> defined,
       boolean validateOnly, CommandContext ctx, Answer answer) {
-    Commands.AddBranchColumns command = new Commands.AddBranchColumns(table, branch, defined, validateOnly);
+    BranchSchemaCommand.AddBranchColumns command = new BranchSchemaCommand.AddBranchColumns(table, branch, defined, validateOnly);
     return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireAddable(state, command),
         (unit, onBranch) -> unit.roles().branchObjects().addColumns(unit, onBranch, branch, defined), ctx, answer);
   }
@@ -112,7 +113,7 @@ public class BranchSchemaCommands {
    * {@code command} in the repository's queue: checked by {@code require}, then (unless it only checks) the
    * branch's objects of its table changed by {@code work} in the command's transaction.
    */
-  Uni<CommandResponse> onBranchObjects(String repository, Commands.BranchSchemaCommand command,
+  Uni<CommandResponse> onBranchObjects(String repository, BranchSchemaCommand command,
       Consumer<RepositoryState> require, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work, CommandContext ctx,
       Answer answer) {
     return onBranchObjects(repository, command, require, work, null, ctx, answer);
@@ -122,7 +123,7 @@ public class BranchSchemaCommands {
    * As above; a command that only checks runs {@code checkOnly} (reads only, in the command's transaction), if
    * any: a check that looks at the branch's rows.
    */
-  Uni<CommandResponse> onBranchObjects(String repository, Commands.BranchSchemaCommand command,
+  Uni<CommandResponse> onBranchObjects(String repository, BranchSchemaCommand command,
       Consumer<RepositoryState> require, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work,
       BiFunction<UnitOfWork, TrackedTable, Uni<Void>> checkOnly, CommandContext ctx, Answer answer) {
     return processor.execute(repository, Footprint.branches(command.branch()), (tx, state) -> {
@@ -137,7 +138,7 @@ public class BranchSchemaCommands {
 
   /** {@code work} on the branch's objects of {@code command}'s table, in the command's transaction. */
   private Uni<Commands.Command> onBranch(UnitOfWork tx, RepositoryState state, String repository,
-      Commands.BranchSchemaCommand command, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work) {
+      BranchSchemaCommand command, BiFunction<UnitOfWork, TrackedTable, Uni<Void>> work) {
     TableTracked t = state.tables().get(command.table());
     TrackedTable onBranch = new TrackedTable(repository, command.table(), t.schema(), t.table(), t.primaryKey(),
         t.columns(), state.columnsOn(command.table(), command.branch()),
@@ -170,7 +171,7 @@ public class BranchSchemaCommands {
     // the names as the branch shows them, their stored names read in the queue (where its shape cannot move)
     return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
       List<String> stored = storedNames(state, table, branch, names);
-      Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, stored, validateOnly);
+      BranchSchemaCommand.DropBranchColumns command = new BranchSchemaCommand.DropBranchColumns(table, branch, stored, validateOnly);
       BranchSchemaDecider.requireDroppable(state, command);
       return command.validateOnly() ? Uni.createFrom().item(command)
           : onBranch(tx, state, repository, command, (unit, onBranch) -> drop(unit, onBranch, branch, stored));
@@ -185,7 +186,7 @@ public class BranchSchemaCommands {
    */
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> renameColumns(String repository, String branch, String table,
-      List<Commands.Rename> renames, boolean validateOnly, CommandContext ctx, Answer answer) {
+      List<BranchSchemaCommand.Rename> renames, boolean validateOnly, CommandContext ctx, Answer answer) {
     if (renames == null || renames.isEmpty()) {
       throw StrataException.invalid("operations", "give at least one operation");
     }
@@ -193,7 +194,7 @@ public class BranchSchemaCommands {
       throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
     }
     for (int i = 0; i < renames.size(); i++) {
-      Commands.Rename r = renames.get(i);
+      BranchSchemaCommand.Rename r = renames.get(i);
       if (r.from() == null || !NAMED.matcher(r.from()).matches()) {
         throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch has (1-63"
             + " characters, not starting with two underscores)");
@@ -203,13 +204,13 @@ public class BranchSchemaCommands {
             + " not starting with a digit nor with two underscores (Strata's own columns)");
       }
     }
-    Commands.RenameBranchColumns command = new Commands.RenameBranchColumns(table, branch, renames, validateOnly);
+    BranchSchemaCommand.RenameBranchColumns command = new BranchSchemaCommand.RenameBranchColumns(table, branch, renames, validateOnly);
     return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireRenamable(state, command),
         (unit, onBranch) -> {
           Map<String, String> after = new java.util.TreeMap<>(onBranch.refRenamed());
           Map<String, String> stored = new java.util.HashMap<>();
           onBranch.columnsOnRef().forEach(c -> stored.put(onBranch.shown(c.name()), c.name()));
-          for (Commands.Rename r : renames) {
+          for (BranchSchemaCommand.Rename r : renames) {
             String s = stored.remove(r.from());
             stored.put(r.to(), s);
             if (r.to().equals(s)) {
@@ -229,7 +230,7 @@ public class BranchSchemaCommands {
    */
   Uni<CommandResponse> renameCarried(String repository, String branch, String table, Map<String, String> after,
       CommandContext ctx) {
-    Commands.RenameBranchColumns command = Commands.RenameBranchColumns.toNames(table, branch, after);
+    BranchSchemaCommand.RenameBranchColumns command = BranchSchemaCommand.RenameBranchColumns.toNames(table, branch, after);
     return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireRenamedAs(state, command),
         (unit, onBranch) -> rename(unit, onBranch, branch, after), ctx, Answer.NONE);
   }
@@ -363,7 +364,7 @@ public class BranchSchemaCommands {
                   Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())))
               .invoke(BranchSchemaCommands::requireStoredDefaultsFit)
               .chain(defined -> {
-                Commands.AlterBranchColumns command = new Commands.AlterBranchColumns(table, branch, from, defined,
+                BranchSchemaCommand.AlterBranchColumns command = new BranchSchemaCommand.AlterBranchColumns(table, branch, from, defined,
                     validateOnly);
                 List<TableShape.Column> shown = defined.stream().map(d -> renamed.containsKey(d.name())
                     ? new TableShape.Column(renamed.get(d.name()), d.type(), d.nullable(), d.collation(),
@@ -393,12 +394,12 @@ public class BranchSchemaCommands {
                 && !RedefinitionSettlement.same(now, c);
           }).toList();
       if (changing.isEmpty()) {
-        return Uni.createFrom().item((Commands.Command) new Commands.RedefineBranchColumns(table, branch, List.of(),
+        return Uni.createFrom().item((Commands.Command) new BranchSchemaCommand.RedefineBranchColumns(table, branch, List.of(),
             List.of(), true));
       }
       List<TableShape.Column> from = changing.stream().map(c -> io.strata.server.domain.TableColumnRedefinitions
           .definitionOn(state, table, branch, c.name())).toList();
-      Commands.RedefineBranchColumns command = new Commands.RedefineBranchColumns(table, branch, from, changing, false);
+      BranchSchemaCommand.RedefineBranchColumns command = new BranchSchemaCommand.RedefineBranchColumns(table, branch, from, changing, false);
       io.strata.server.domain.TableColumnRedefinitions.requireRedefinable(state, command);
       return onBranch(tx, state, repository, command, (unit, onBranch) -> TableColumnRedefinitionCommands.redefine(
           unit, onBranch, branch, io.strata.server.domain.TableColumnRedefinitions.after(onBranch.refRedefined(),
@@ -412,7 +413,7 @@ public class BranchSchemaCommands {
    */
   Uni<CommandResponse> alterCarried(String repository, String branch, String table,
       List<io.strata.server.domain.SchemaMerge.Change> changes, CommandContext ctx) {
-    Commands.AlterBranchColumns command = io.strata.server.domain.ColumnsGiven.alter(table, branch, changes);
+    BranchSchemaCommand.AlterBranchColumns command = io.strata.server.domain.ColumnsGiven.alter(table, branch, changes);
     return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireAlterable(state, command),
         (unit, onBranch) -> alter(unit, onBranch, branch, command.columns()), ctx, Answer.NONE);
   }
@@ -437,7 +438,7 @@ public class BranchSchemaCommands {
    */
   Uni<CommandResponse> dropCarried(String repository, String branch, String table, List<String> names,
       CommandContext ctx) {
-    Commands.DropBranchColumns command = new Commands.DropBranchColumns(table, branch, names, false);
+    BranchSchemaCommand.DropBranchColumns command = new BranchSchemaCommand.DropBranchColumns(table, branch, names, false);
     return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireDroppable(state, command),
         (unit, onBranch) -> drop(unit, onBranch, branch, names), ctx, Answer.NONE);
   }

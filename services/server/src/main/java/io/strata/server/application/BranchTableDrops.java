@@ -9,6 +9,7 @@ import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Permission;
 import io.strata.server.domain.BranchMadeTables;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TableDecider;
@@ -22,8 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A branch drops a table made on a branch (not yet in the default branch). The last branch that has it takes it out
- * of the repository ({@link Commands.DropTable}: its objects and its table aside go after the event, as an untrack's
- * do). A branch that shares it with others gives it up ({@link Commands.LeaveTable}): every row it had of it is
+ * of the repository ({@link TableCommand.DropTable}: its objects and its table aside go after the event, as an untrack's
+ * do). A branch that shares it with others gives it up ({@link TableCommand.LeaveTable}): every row it had of it is
  * deleted and committed on it, in the transaction that appends, so its history says where the rows went and a later
  * gain of the table (a merge) starts from none; the others keep theirs.
  */
@@ -57,7 +58,7 @@ public class BranchTableDrops {
               takenOut.set(made == null || row == null || !made.branches().contains(branch)
                   || made.branches().size() == 1);
               if (takenOut.get()) {
-                return Uni.createFrom().item(new Commands.DropTable(name, branch, author)); // decided there
+                return Uni.createFrom().item(new TableCommand.DropTable(name, branch, author)); // decided there
               }
               TableDecider.othersKeeping(state, name, branch); // refused before anything is written
               if (!backends.sharesAppendTransaction(row.storage())) {
@@ -74,7 +75,7 @@ public class BranchTableDrops {
                   // the commit's tree records every table as the branch has it; its rows are the made table's
                   .chain(() -> dataCommits.prepare(tx, state, repository, commit, tracked, List.of(row), true,
                       Set.of(), List.of()))
-                  .map(prepared -> (Commands.Command) new Commands.LeaveTable(name, branch, prepared));
+                  .map(prepared -> (Commands.Command) new TableCommand.LeaveTable(name, branch, prepared));
             }, ctx, answer)
         // the last branch's drop took it out of the repository: what versioned it goes too
         .call(response -> response.replayed() || !takenOut.get() ? Uni.createFrom().voidItem()

@@ -1,6 +1,7 @@
 package io.strata.server.application;
 
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.Commands.Command;
 import java.util.Arrays;
 import java.util.Objects;
@@ -39,7 +40,7 @@ public record Footprint(Set<String> named, boolean includesDefault, boolean whol
   /** The footprint of a command decided without data work of its own. */
   public static Footprint of(Command command) {
     if (command instanceof Commands.CreateRepository || command instanceof Commands.DeleteRepository
-        || command instanceof Commands.TableCommand) {
+        || command instanceof TableCommand) {
       return everything(); // storages and tracked tables: every branch has an object of each table
     }
     if (command instanceof Commands.CreateBranch c) {

@@ -16,6 +16,7 @@ import io.strata.projections.tables.TableRow;
 import io.strata.server.auth.Grants;
 import io.strata.server.domain.ColumnLayouts;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.runtime.CoalescedRounds;
 import io.strata.server.runtime.PeriodicJob;
 import io.strata.server.runtime.StorageBackends;
@@ -196,7 +197,7 @@ public class SchemaFollower {
             // in the queue: the migration is written from the shape recorded when the change is decided
             : processor.execute(repository, Footprint.everything(), (tx, state) -> {
               TableTracked t = state.tables().get(f.table());
-              return Uni.createFrom().item(new Commands.RecordSchemaChange(f.table(), f.shape().get(), statements,
+              return Uni.createFrom().item(new TableCommand.RecordSchemaChange(f.table(), f.shape().get(), statements,
                   through, f.columnsFollowed(),
                   t == null ? List.of() : migration(backends, repository, t, f.shape().get())));
             }, ctx, Answer.NONE)

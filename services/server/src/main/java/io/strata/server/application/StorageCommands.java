@@ -3,6 +3,7 @@ package io.strata.server.application;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.StorageAdded;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.Names;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.auth.Permission;
@@ -25,14 +26,14 @@ public class StorageCommands {
   @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> add(String repository, StorageAdded storage, CommandContext ctx, Answer answer) {
     return pools.verify(storage)
-        .chain(() -> processor.execute(Names.existingRepository(repository), new Commands.AddStorage(storage.name(),
+        .chain(() -> processor.execute(Names.existingRepository(repository), new TableCommand.AddStorage(storage.name(),
             storage.type(), storage.host(), storage.port(), storage.database(), storage.username(), storage.passwordEnv(),
             storage.passwordFile()), ctx, answer));
   }
 
   @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> remove(String repository, String name, CommandContext ctx, Answer answer) {
-    return processor.execute(Names.existingRepository(repository), new Commands.RemoveStorage(name), ctx, answer)
+    return processor.execute(Names.existingRepository(repository), new TableCommand.RemoveStorage(name), ctx, answer)
         .invoke(() -> pools.evict(repository, name));
   }
 }

@@ -8,6 +8,7 @@ import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.BranchSchemaDecider;
+import io.strata.server.domain.BranchSchemaCommand;
 import io.strata.server.domain.Commands;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
@@ -91,7 +92,7 @@ final class TableColumnRedefinitionCommands {
         to.add(new TableShape.Column(now.name(), typeAfter.get(i), c.nullable() == null ? now.nullable()
             : c.nullable(), now.collation(), defaultValue, now.generated(), now.identity()));
       }
-      Commands.RedefineBranchColumns command = new Commands.RedefineBranchColumns(table, branch, from, to, validateOnly);
+      BranchSchemaCommand.RedefineBranchColumns command = new BranchSchemaCommand.RedefineBranchColumns(table, branch, from, to, validateOnly);
       List<TableShape.Column> shown = new ArrayList<>();
       for (int i = 0; i < to.size(); i++) {
         shown.add(to.get(i).named(changes.get(i).name()));

@@ -14,6 +14,7 @@ import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.domain.TrackableSchemas;
@@ -158,13 +159,13 @@ public class TableCommands {
           }
         })
         .chain(() -> {
-          Commands.TrackTable[] installed = new Commands.TrackTable[1];
+          TableCommand.TrackTable[] installed = new TableCommand.TrackTable[1];
           // exclusive in the repository's queue: no branch is created or deleted while the table's
           // objects (one overlay per live branch) are installed
           return processor.execute(repository, Footprint.everything(), (tx, state) -> {
                 if (!state.exists()) {
                   // refused by the decider
-                  return Uni.createFrom().item(new Commands.TrackTable(name, where.storage(), where.schema(),
+                  return Uni.createFrom().item(new TableCommand.TrackTable(name, where.storage(), where.schema(),
                       where.table(), List.of(), List.of(), null, 0, "0", author));
                 }
                 if (state.tables().containsKey(name)) {
@@ -203,9 +204,9 @@ public class TableCommands {
    * Installs the table's capture and its branches' overlays (the table made first, when {@code made}); answers
    * the command recording what was found.
    */
-  private Uni<Commands.TrackTable> install(String repository, String name, String location, Location where,
+  private Uni<TableCommand.TrackTable> install(String repository, String name, String location, Location where,
       Location at, List<String> primaryKey, Made made, List<String> branches, Author author) {
-    Commands.Making making = made == null ? null : new Commands.Making(made.branch(), where.schema(), where.table());
+    TableCommand.Making making = made == null ? null : new TableCommand.Making(made.branch(), where.schema(), where.table());
     return backends.inOwnTransaction(repository, where.storage(), tx -> (made == null ? Uni.createFrom().voidItem()
             // its place is free now (a merge into the default branch checks it again)
             : tx.roles().tracking().shape(tx, where.schema(), where.table()).invoke(found -> {
@@ -223,7 +224,7 @@ public class TableCommands {
                     branches, this::isLeftover)
                 // read while tracking holds the table's writers (and its DDL) off
                 .chain(m -> tx.roles().tracking().shape(tx, at.schema(), at.table())
-                    .map(full -> new Commands.TrackTable(name, where.storage(), at.schema(), at.table(),
+                    .map(full -> new TableCommand.TrackTable(name, where.storage(), at.schema(), at.table(),
                         shape.primaryKey(), shape.columns(), full.orElseThrow(), m.rowCount(), m.rowSum(), author,
                         making)))))
         .onFailure(Tracking.TableExists.class).transform(e -> new StrataException(ErrorCode.TableAlreadyExists,
@@ -272,7 +273,7 @@ public class TableCommands {
                           TableShape shape = found.orElseThrow(() -> new StrataException(ErrorCode.ValidationError,
                               "tracked table '" + name + "' (" + t.schema() + "." + t.table() + ") no longer exists:"
                                   + " there is no shape to record; untrack it", Map.of("table", name)));
-                          Commands.Command c = new Commands.RecordSchemaDrift(name, shape, key,
+                          Commands.Command c = new TableCommand.RecordSchemaDrift(name, shape, key,
                               filed.stream().filter(f -> f.table().equals(name)).mapToLong(Tracking.FollowedDdl::id)
                                   .max().orElse(0), expectedShapeHash, author,
                               SchemaFollower.migration(backends, repository, t, shape));
@@ -288,7 +289,7 @@ public class TableCommands {
   public Uni<CommandResponse> untrack(String repository, String name, Author author, CommandContext ctx,
       Answer answer) {
     return tables.table(repository, name)
-        .chain(found -> processor.execute(repository, new Commands.UntrackTable(name, author), ctx, answer)
+        .chain(found -> processor.execute(repository, new TableCommand.UntrackTable(name, author), ctx, answer)
             .call(response -> response.replayed()
                 ? Uni.createFrom().voidItem()
                 : removeObjects(repository, found.map(List::of).orElse(List.of()))));

@@ -8,6 +8,7 @@ import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.BranchMadeTables;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
@@ -99,7 +100,7 @@ public class TablePlacements {
             state.merge(state.defaultBranch()));
       }
       if (made == null || t == null) {
-        return Uni.createFrom().item((Commands.Command) new Commands.PlaceTable(name, null)); // placed meanwhile
+        return Uni.createFrom().item((Commands.Command) new TableCommand.PlaceTable(name, null)); // placed meanwhile
       }
       String takes = "table '" + name + "', made on branch '" + made.branch() + "', goes to " + made.schema() + "."
           + made.table() + " on the default branch, but ";
@@ -111,7 +112,7 @@ public class TablePlacements {
               takes + e.getMessage(), Map.of("table", name)))
           .onFailure(Tracking.Busy.class).transform(e -> new StrataException(ErrorCode.ConcurrentWrite,
               takes + e.getMessage() + "; merge again", Map.of("table", name)))
-          .map(key -> (Commands.Command) new Commands.PlaceTable(name, key));
+          .map(key -> (Commands.Command) new TableCommand.PlaceTable(name, key));
     }, internal, Answer.NONE).replaceWithVoid();
   }
 }

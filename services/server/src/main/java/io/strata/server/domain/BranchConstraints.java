@@ -4,8 +4,8 @@ import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
-import io.strata.server.domain.Commands.AddBranchConstraints;
-import io.strata.server.domain.Commands.DropBranchConstraints;
+import io.strata.server.domain.BranchSchemaCommand.AddBranchConstraints;
+import io.strata.server.domain.BranchSchemaCommand.DropBranchConstraints;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,7 +25,7 @@ public final class BranchConstraints {
   private BranchConstraints() {}
 
   /** The event of {@code c}: its operations and every constraint the branch has after. */
-  static TableBranchSchemaChanged decide(RepositoryState state, Commands.BranchSchemaCommand c) {
+  static TableBranchSchemaChanged decide(RepositoryState state, BranchSchemaCommand c) {
     List<TableShape.Constraint> after = new ArrayList<>(state.constraintsOn(c.table(), c.branch()));
     List<TableBranchSchemaChanged.Operation> operations = new ArrayList<>();
     if (c instanceof AddBranchConstraints add) {

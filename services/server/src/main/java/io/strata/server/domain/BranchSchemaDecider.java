@@ -7,11 +7,11 @@ import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
-import io.strata.server.domain.Commands.AddBranchColumns;
-import io.strata.server.domain.Commands.AlterBranchColumns;
-import io.strata.server.domain.Commands.BranchSchemaCommand;
-import io.strata.server.domain.Commands.DropBranchColumns;
-import io.strata.server.domain.Commands.RenameBranchColumns;
+import io.strata.server.domain.BranchSchemaCommand.AddBranchColumns;
+import io.strata.server.domain.BranchSchemaCommand.AlterBranchColumns;
+import io.strata.server.domain.BranchSchemaCommand;
+import io.strata.server.domain.BranchSchemaCommand.DropBranchColumns;
+import io.strata.server.domain.BranchSchemaCommand.RenameBranchColumns;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -72,10 +72,10 @@ public final class BranchSchemaDecider {
         added.add(a);
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, a));
       });
-    } else if (command instanceof Commands.AddBranchConstraints || command instanceof Commands.DropBranchConstraints) {
+    } else if (command instanceof BranchSchemaCommand.AddBranchConstraints || command instanceof BranchSchemaCommand.DropBranchConstraints) {
       TableBranchSchemaChanged changed = BranchConstraints.decide(state, command);
       return command.validateOnly() ? List.of() : List.of(changed);
-    } else if (command instanceof Commands.RedefineBranchColumns c) {
+    } else if (command instanceof BranchSchemaCommand.RedefineBranchColumns c) {
       TableBranchSchemaChanged changed = TableColumnRedefinitions.decide(state, c);
       return command.validateOnly() ? List.of() : List.of(changed);
     } else if (command instanceof AlterBranchColumns c) {
@@ -179,7 +179,7 @@ public final class BranchSchemaDecider {
     }
     Set<String> tableNames = new HashSet<>(t.columns().stream().map(TableColumn::name).toList());
     Map<String, String> renames = new LinkedHashMap<>();
-    for (Commands.Rename r : c.renames()) {
+    for (BranchSchemaCommand.Rename r : c.renames()) {
       String stored = shown.get(r.from());
       String why = stored == null ? "branch '" + c.branch() + "' has no column '" + r.from() + "' in table '"
               + c.table() + "'"

@@ -35,7 +35,7 @@ public final class ColumnsGiven {
     });
     drops.forEach((table, names) -> {
       if (after.tables().containsKey(table) && !names.isEmpty() && !target.equals(after.defaultBranch())) {
-        BranchSchemaDecider.decide(after, new Commands.DropBranchColumns(table, target, names, false))
+        BranchSchemaDecider.decide(after, new BranchSchemaCommand.DropBranchColumns(table, target, names, false))
             .forEach(e -> after.evolve(e, after.version(), after.lastPosition()));
       }
     });
@@ -45,15 +45,15 @@ public final class ColumnsGiven {
         return; // untracked since the schema merge read it: takes nothing
       }
       List<StrataEvent> events = target.equals(after.defaultBranch()) ? tableGains(after, t, columns)
-          : BranchSchemaDecider.decide(after, new Commands.AddBranchColumns(table, target, columns, false));
+          : BranchSchemaDecider.decide(after, new BranchSchemaCommand.AddBranchColumns(table, target, columns, false));
       events.forEach(e -> after.evolve(e, after.version(), after.lastPosition()));
     });
     return after;
   }
 
   /** The command that gives {@code target}'s columns of {@code table} the merged definitions of {@code changes}. */
-  public static Commands.AlterBranchColumns alter(String table, String target, List<SchemaMerge.Change> changes) {
-    return new Commands.AlterBranchColumns(table, target, changes.stream().map(SchemaMerge.Change::ours).toList(),
+  public static BranchSchemaCommand.AlterBranchColumns alter(String table, String target, List<SchemaMerge.Change> changes) {
+    return new BranchSchemaCommand.AlterBranchColumns(table, target, changes.stream().map(SchemaMerge.Change::ours).toList(),
         changes.stream().map(SchemaMerge.Change::merged).toList(), false);
   }
 

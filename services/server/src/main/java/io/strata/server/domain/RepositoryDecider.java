@@ -16,7 +16,7 @@ import io.strata.server.domain.Commands.DeleteRepository;
 import io.strata.server.domain.Commands.MergeCommand;
 import io.strata.server.domain.Commands.RebaseCommand;
 import io.strata.server.domain.Commands.StashCommand;
-import io.strata.server.domain.Commands.TableCommand;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.Commands.TagCommand;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -5,7 +5,7 @@ import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
-import io.strata.server.domain.Commands.RedefineBranchColumns;
+import io.strata.server.domain.BranchSchemaCommand.RedefineBranchColumns;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

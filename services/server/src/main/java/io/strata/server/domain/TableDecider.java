@@ -14,13 +14,13 @@ import io.strata.events.TableTracked;
 import io.strata.events.TableMadeOnBranch;
 import io.strata.events.TablePlaced;
 import io.strata.events.TableUntracked;
-import io.strata.server.domain.Commands.AddStorage;
-import io.strata.server.domain.Commands.RecordSchemaChange;
-import io.strata.server.domain.Commands.RecordSchemaDrift;
-import io.strata.server.domain.Commands.RemoveStorage;
-import io.strata.server.domain.Commands.TableCommand;
-import io.strata.server.domain.Commands.TrackTable;
-import io.strata.server.domain.Commands.UntrackTable;
+import io.strata.server.domain.TableCommand.AddStorage;
+import io.strata.server.domain.TableCommand.RecordSchemaChange;
+import io.strata.server.domain.TableCommand.RecordSchemaDrift;
+import io.strata.server.domain.TableCommand.RemoveStorage;
+import io.strata.server.domain.TableCommand;
+import io.strata.server.domain.TableCommand.TrackTable;
+import io.strata.server.domain.TableCommand.UntrackTable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,19 +68,19 @@ public final class TableDecider {
     if (command instanceof RecordSchemaDrift c) {
       return recordSchemaDrift(state, c, now);
     }
-    if (command instanceof Commands.DropTable c) {
+    if (command instanceof TableCommand.DropTable c) {
       return dropTable(state, c, now);
     }
-    if (command instanceof Commands.LeaveTable c) {
+    if (command instanceof TableCommand.LeaveTable c) {
       return leaveTable(state, c, now);
     }
-    if (command instanceof Commands.PlaceTable c) {
+    if (command instanceof TableCommand.PlaceTable c) {
       requireNoMerge(state, state.defaultBranch());
       return state.madeTables().of(c.name()).map(m -> List.<StrataEvent>of(new TablePlaced(c.name(), m.schema(),
           m.table(), c.keyConstraint() == null ? null
               : state.tables().get(c.name()).knownShape().withKeyConstraint(c.keyConstraint())))).orElse(List.of());
     }
-    if (command instanceof Commands.BranchSchemaCommand c) {
+    if (command instanceof BranchSchemaCommand c) {
       return BranchSchemaDecider.decide(state, c);
     }
     return untrackTable(state, (UntrackTable) command, now);
@@ -123,7 +123,7 @@ public final class TableDecider {
    * A branch gives up a table made on a branch that others keep: it has it no more from the commit that deletes its
    * rows of it (the commit, decided as any, comes after the branches change, so it does not have the table).
    */
-  private static List<StrataEvent> leaveTable(RepositoryState state, Commands.LeaveTable c, Instant now) {
+  private static List<StrataEvent> leaveTable(RepositoryState state, TableCommand.LeaveTable c, Instant now) {
     List<String> rest = othersKeeping(state, c.name(), c.branch());
     if (rest.isEmpty()) {
       throw new StrataException(ErrorCode.ConcurrentWrite, "table '" + c.name() + "' is on '" + c.branch() + "' alone now:"
@@ -155,7 +155,7 @@ public final class TableDecider {
     return made.branches().stream().filter(b -> !b.equals(branch)).toList();
   }
 
-  private static List<StrataEvent> dropTable(RepositoryState state, Commands.DropTable c, Instant now) {
+  private static List<StrataEvent> dropTable(RepositoryState state, TableCommand.DropTable c, Instant now) {
     List<String> rest = othersKeeping(state, c.name(), c.branch());
     if (!rest.isEmpty()) {
       throw new StrataException(ErrorCode.ConcurrentWrite, "table '" + c.name() + "' is on " + rest + " too now: drop it"

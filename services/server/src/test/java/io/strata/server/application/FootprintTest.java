@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.Commands.Command;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
@@ -40,7 +41,7 @@ class FootprintTest {
     assertThat(Footprint.everything().overlaps(Footprint.branches(), "main")).isTrue();
     assertThat(Footprint.branches("dev").overlaps(Footprint.everything(), "main")).isTrue();
     assertThat(Footprint.of(new Commands.DeleteRepository(true)).whole()).isTrue();
-    assertThat(Footprint.of(new Commands.UntrackTable("t", null)).whole()).isTrue();
+    assertThat(Footprint.of(new TableCommand.UntrackTable("t", null)).whole()).isTrue();
   }
 
   @Test

@@ -32,7 +32,7 @@ class ColumnsGivenTest {
     state = new RepositoryState("repo", 0);
     decide(new Commands.CreateRepository("repo", null, "main", ADA));
     TableShape shape = new TableShape(List.of(ID, V), List.of("id"), List.of(), List.of());
-    decide(new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"), shape.tableColumns(), shape, 0,
+    decide(new TableCommand.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"), shape.tableColumns(), shape, 0,
         "0", ADA));
     decide(new Commands.CreateBranch("dev", "main", null, null, false));
     decide(new Commands.CreateBranch("other", "main", null, null, false));
@@ -64,7 +64,7 @@ class ColumnsGivenTest {
 
   @Test
   void anotherBranchDropsTheColumnsItAddedThatTheSourceDropped() {
-    decide(new Commands.AddBranchColumns("t", "dev", List.of(X), false));
+    decide(new BranchSchemaCommand.AddBranchColumns("t", "dev", List.of(X), false));
     RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of(), Map.of("t", List.of("x")), Map.of());
 
     assertThat(names(after.columnsOn("t", "dev"))).containsExactly("id", "v");
@@ -74,7 +74,7 @@ class ColumnsGivenTest {
 
   @Test
   void anotherBranchRedefinesTheColumnsItAddedAsTheSourceDid() {
-    decide(new Commands.AddBranchColumns("t", "dev", List.of(X), false));
+    decide(new BranchSchemaCommand.AddBranchColumns("t", "dev", List.of(X), false));
     TableShape.Column wide = new TableShape.Column("x", "character varying(9)", false, null,
         "'n'::character varying", null, null);
     RepositoryState after = ColumnsGiven.stateAfter(state, "dev", Map.of(), Map.of(),

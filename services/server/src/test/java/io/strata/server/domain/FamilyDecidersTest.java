@@ -201,7 +201,7 @@ class FamilyDecidersTest {
     TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null, null)),
         List.of("id"), List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)")),
         List.of());
-    Commands.TrackTable track = new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"),
+    TableCommand.TrackTable track = new TableCommand.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"),
         List.of(new TableColumn("id", "integer", false)), shape, 3, "42", ADA);
     List<StrataEvent> events = decide(track);
     assertThat(events).hasSize(2);
@@ -209,7 +209,7 @@ class FamilyDecidersTest {
         List.of(new TableColumn("id", "integer", false)), 3, "42", TableTracked.contentHash(3, "42"), shape));
     assertThat(events.get(1)).isInstanceOfSatisfying(CommitCreated.class, c -> assertThat(c.branch()).isEqualTo("main"));
     assertThat(refused(track)).isEqualTo(ErrorCode.TableAlreadyExists);
-    assertThat(refused(new Commands.TrackTable("t2", "nowhere", "public", "t2", List.of("id"), List.of(), null, 0, "0",
+    assertThat(refused(new TableCommand.TrackTable("t2", "nowhere", "public", "t2", List.of("id"), List.of(), null, 0, "0",
         ADA)))
         .isEqualTo(ErrorCode.StorageNotFound);
   }
@@ -219,7 +219,7 @@ class FamilyDecidersTest {
     TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null, null),
         new TableShape.Column("v", "text", true, null, null, null, null)), List.of("id"),
         List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)")), List.of());
-    decide(new Commands.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"), shape.tableColumns(), shape, 1,
+    decide(new TableCommand.TrackTable("t", Storages.LOCAL, "public", "t", List.of("id"), shape.tableColumns(), shape, 1,
         "7", ADA));
     List<TableSchemaChanged.Statement> ddl = List.of(new TableSchemaChanged.Statement("ALTER TABLE",
         "public.t", "etl", Instant.EPOCH));
@@ -228,29 +228,29 @@ class FamilyDecidersTest {
         List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)"),
             new TableShape.Constraint("v_check", "check", "CHECK ((v <> ''::text))")), List.of());
 
-    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1, true))).as("the shape recorded already").isEmpty();
-    assertThat(decide(new Commands.RecordSchemaChange("gone", stricter, ddl, 1, true))).as("a table not tracked").isEmpty();
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", shape, ddl, 1, true))).as("the shape recorded already").isEmpty();
+    assertThat(decide(new TableCommand.RecordSchemaChange("gone", stricter, ddl, 1, true))).as("a table not tracked").isEmpty();
     TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
         new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
-    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 1, false)))
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", widened, ddl, 1, false)))
         .as("columns added past the guard: drift, not a followed change").isEmpty();
     TableShape renamed = new TableShape(List.of(shape.columns().get(0),
         new TableShape.Column("w", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
-    assertThat(decide(new Commands.RecordSchemaChange("t", renamed, ddl, 1, true)))
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", renamed, ddl, 1, true)))
         .as("columns changed otherwise than added: never followed").isEmpty();
 
-    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).containsExactly(
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", stricter, ddl, 2, true))).containsExactly(
         new TableSchemaChanged("t", "main", stricter, stricter.hash(), shape.hash(), ddl, 2, List.of(), List.of()));
-    assertThat(decide(new Commands.RecordSchemaChange("t", stricter, ddl, 2, true))).as("recorded by another server first")
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", stricter, ddl, 2, true))).as("recorded by another server first")
         .isEmpty();
-    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 1, true)))
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", shape, ddl, 1, true)))
         .as("a round that read older commands (and an older shape) after a newer one was recorded").isEmpty();
-    assertThat(decide(new Commands.RecordSchemaChange("t", shape, ddl, 3, true))).as("a newer change back")
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", shape, ddl, 3, true))).as("a newer change back")
         .singleElement().isInstanceOf(TableSchemaChanged.class);
     // a column added, followed: dev, which read the table, keeps the columns it had
     List<TableSchemaChanged.BranchColumns> devKeeps = List.of(new TableSchemaChanged.BranchColumns("dev",
         shape.tableColumns()));
-    assertThat(decide(new Commands.RecordSchemaChange("t", widened, ddl, 4, true))).as("a column added, followed")
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", widened, ddl, 4, true))).as("a column added, followed")
         .containsExactly(new TableSchemaChanged("t", "main", widened, widened.hash(), shape.hash(), ddl, 4, devKeeps,
             List.of()));
     assertThat(state.columnsOn("t", "dev")).isEqualTo(shape.tableColumns());
@@ -261,14 +261,14 @@ class FamilyDecidersTest {
     TableShape wider = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
         widened.columns().get(2), new TableShape.Column("region", "text", true, null, null, null, null)),
         List.of("id"), shape.constraints(), List.of());
-    assertThat(decide(new Commands.RecordSchemaChange("t", wider, ddl, 5, true))).singleElement()
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", wider, ddl, 5, true))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).branchColumns()).containsExactly(devKeeps.get(0),
             new TableSchemaChanged.BranchColumns("later", widened.tableColumns())));
     RepositoryState copy = state.copy();
     decide(new Commands.DeleteBranch("dev", true, state.branch("dev").head(), true));
     assertThat(state.hasOwnColumns("t", "dev")).as("a deleted branch's columns are forgotten").isFalse();
     assertThat(copy.hasOwnColumns("t", "dev")).as("a copy keeps its own").isTrue();
-    assertThat(decide(new Commands.RecordSchemaDrift("t", new TableShape(wider.columns(), List.of("id"), List.of(),
+    assertThat(decide(new TableCommand.RecordSchemaDrift("t", new TableShape(wider.columns(), List.of("id"), List.of(),
         List.of()), true, 0, null, ADA, List.of()))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).branchColumns()).as("a drift keeps them")
             .containsExactly(new TableSchemaChanged.BranchColumns("later", widened.tableColumns())));
@@ -279,23 +279,23 @@ class FamilyDecidersTest {
     TableShape shape = new TableShape(List.of(new TableShape.Column("id", "integer", false, null, null, null, null),
         new TableShape.Column("v", "text", true, null, null, null, null)), List.of("id"),
         List.of(new TableShape.Constraint("t_pkey", TableShape.PRIMARY_KEY, "PRIMARY KEY (id)")), List.of());
-    decide(new Commands.TrackTable("t", Storages.LOCAL, "other", "t_live", List.of("id"), shape.tableColumns(), shape,
+    decide(new TableCommand.TrackTable("t", Storages.LOCAL, "other", "t_live", List.of("id"), shape.tableColumns(), shape,
         1, "7", ADA));
     TableShape indexed = new TableShape(shape.columns(), List.of("id"), shape.constraints(),
         List.of(new TableShape.Index("t_v", false, "btree (v)")));
     TableShape widened = new TableShape(List.of(shape.columns().get(0), shape.columns().get(1),
         new TableShape.Column("note", "text", true, null, null, null, null)), List.of("id"), shape.constraints(), List.of());
 
-    assertThat(refused(new Commands.RecordSchemaDrift("gone", indexed, true, 0, null, ADA, List.of()))).isEqualTo(ErrorCode.TableNotFound);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA, List.of())))
+    assertThat(refused(new TableCommand.RecordSchemaDrift("gone", indexed, true, 0, null, ADA, List.of()))).isEqualTo(ErrorCode.TableNotFound);
+    assertThat(refused(new TableCommand.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA, List.of())))
         .as("the caller saw another recorded shape").isEqualTo(ErrorCode.SchemaMoved);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", widened, true, 0, null, ADA, List.of())))
+    assertThat(refused(new TableCommand.RecordSchemaDrift("t", widened, true, 0, null, ADA, List.of())))
         .as("columns changed: not versioned on the default branch").isEqualTo(ErrorCode.ValidationError);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, false, 0, shape.hash(), ADA, List.of())))
+    assertThat(refused(new TableCommand.RecordSchemaDrift("t", indexed, false, 0, shape.hash(), ADA, List.of())))
         .as("its key no longer identifies its rows").isEqualTo(ErrorCode.ValidationError);
-    assertThat(decide(new Commands.RecordSchemaDrift("t", shape, true, 0, shape.hash(), ADA, List.of()))).as("recorded already").isEmpty();
+    assertThat(decide(new TableCommand.RecordSchemaDrift("t", shape, true, 0, shape.hash(), ADA, List.of()))).as("recorded already").isEmpty();
 
-    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, shape.hash(), ADA,
+    assertThat(decide(new TableCommand.RecordSchemaDrift("t", indexed, true, 0, shape.hash(), ADA,
         List.of("CREATE INDEX t_v ON other.t_live USING btree (v)")))).containsExactly(
         new TableSchemaChanged("t", "main", indexed, indexed.hash(), shape.hash(), List.of(new TableSchemaChanged
             .Statement(TableDecider.DRIFT_RECORDED, "other.t_live", ADA.name(), NOW)), 0, List.of(),
@@ -305,17 +305,17 @@ class FamilyDecidersTest {
         "etl", Instant.EPOCH));
     TableShape more = new TableShape(shape.columns(), List.of("id"), shape.constraints(),
         List.of(new TableShape.Index("t_v", false, "btree (v)"), new TableShape.Index("t_w", false, "btree (id, v)")));
-    assertThat(decide(new Commands.RecordSchemaChange("t", more, ddl, 4, true))).singleElement()
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", more, ddl, 4, true))).singleElement()
         .isInstanceOf(TableSchemaChanged.class);
-    assertThat(refused(new Commands.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA, List.of())))
+    assertThat(refused(new TableCommand.RecordSchemaDrift("t", indexed, true, 0, indexed.hash(), ADA, List.of())))
         .as("a follower's round came between").isEqualTo(ErrorCode.SchemaMoved);
-    assertThat(decide(new Commands.RecordSchemaDrift("t", indexed, true, 0, more.hash(), ADA, List.of()))).singleElement()
+    assertThat(decide(new TableCommand.RecordSchemaDrift("t", indexed, true, 0, more.hash(), ADA, List.of()))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(4));
     // read with a command filed and not recorded yet: it covers that command, so a round that read the
     // command before the drift was recorded records nothing over it
-    assertThat(decide(new Commands.RecordSchemaDrift("t", more, true, 9, indexed.hash(), ADA, List.of()))).singleElement()
+    assertThat(decide(new TableCommand.RecordSchemaDrift("t", more, true, 9, indexed.hash(), ADA, List.of()))).singleElement()
         .satisfies(e -> assertThat(((TableSchemaChanged) e).ddlThrough()).isEqualTo(9));
-    assertThat(decide(new Commands.RecordSchemaChange("t", indexed, ddl, 9, true))).as("the stale round").isEmpty();
+    assertThat(decide(new TableCommand.RecordSchemaChange("t", indexed, ddl, 9, true))).as("the stale round").isEmpty();
   }
 
   @Test
@@ -323,8 +323,8 @@ class FamilyDecidersTest {
     assertThat(refused(addStorage(storage(Storages.LOCAL)))).isEqualTo(ErrorCode.StorageAlreadyExists);
     assertThat(decide(addStorage(storage("warehouse")))).containsExactly(storage("warehouse"));
     assertThat(refused(addStorage(storage("warehouse")))).isEqualTo(ErrorCode.StorageAlreadyExists);
-    assertThat(refused(new Commands.RemoveStorage("nope"))).isEqualTo(ErrorCode.StorageNotFound);
-    assertThat(decide(new Commands.RemoveStorage("warehouse"))).containsExactly(new StorageRemoved("warehouse"));
+    assertThat(refused(new TableCommand.RemoveStorage("nope"))).isEqualTo(ErrorCode.StorageNotFound);
+    assertThat(decide(new TableCommand.RemoveStorage("warehouse"))).containsExactly(new StorageRemoved("warehouse"));
 
     String dev = head("dev");
     assertThat(refused(new Commands.DeleteTag("v1"))).isEqualTo(ErrorCode.TagNotFound);
@@ -400,8 +400,8 @@ class FamilyDecidersTest {
         e.message(), e.author(), e.tables(), e.operation(), e.mainline());
   }
 
-  private static Commands.AddStorage addStorage(StorageAdded e) {
-    return new Commands.AddStorage(e.name(), e.type(), e.host(), e.port(), e.database(), e.username(),
+  private static TableCommand.AddStorage addStorage(StorageAdded e) {
+    return new TableCommand.AddStorage(e.name(), e.type(), e.host(), e.port(), e.database(), e.username(),
         e.passwordEnv(), e.passwordFile());
   }
 
