@@ -529,18 +529,7 @@ class DataModelTest {
 
   @Test
   void randomSequencesAgreeWithTheModel() throws Exception {
-    int runs = Integer.getInteger("datamodel.runs", 3);
-    int steps = Integer.getInteger("datamodel.steps", 80);
-    long seed = Long.getLong("datamodel.seed", 20261121L);
-    for (int run = 0; run < runs; run++) {
-      Random random = new Random(seed + run);
-      StringBuilder trace = new StringBuilder();
-      try {
-        run(random, steps, trace);
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError("run " + run + " (seed " + (seed + run) + ") failed after:\n" + trace, e);
-      }
-    }
+    SeededRuns.run("datamodel", 3, 80, 20261121L, this::run);
     System.out.printf("DataModelTest: %d columns widened on branches, %d alterations carried, %d refused for types,"
         + " %d columns of the table dropped on branches, %d hard resets across such a drop, %d renames on branches,"
         + " %d carried by merges, reverts and cherry-picks%n",

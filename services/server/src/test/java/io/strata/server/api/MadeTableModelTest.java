@@ -86,19 +86,8 @@ class MadeTableModelTest {
   private int picks;
 
   @Test
-  void randomSequencesAgreeWithTheModel() {
-    int runs = Integer.getInteger("madetables.runs", 3);
-    int steps = Integer.getInteger("madetables.steps", 60);
-    long seed = Long.getLong("madetables.seed", 20261127L);
-    for (int run = 0; run < runs; run++) {
-      Random random = new Random(seed + run);
-      StringBuilder trace = new StringBuilder();
-      try {
-        run(random, steps, trace);
-      } catch (AssertionError | RuntimeException e) {
-        throw new AssertionError("run " + run + " (seed " + (seed + run) + ") failed after:\n" + trace, e);
-      }
-    }
+  void randomSequencesAgreeWithTheModel() throws Exception {
+    SeededRuns.run("madetables", 3, 60, 20261127L, this::run);
     System.out.printf("MadeTableModelTest: %d placements, %d branches giving it up, %d untracked by the last,"
         + " %d gains by merge, %d three-way merges, %d cherry-picks, %d gains by pick%n", placements, leaves, untracks,
         gainsByMerge, threeWays, picks, gainsByPick);
