@@ -275,10 +275,7 @@ public class MergeCommands {
           }
           if (base.equals(ours) && r.fastForward() != FastForward.NEVER) {
             outcome.fastForward = true;
-            // the branch gets the tables made on a branch that the commit has, with rows of them or none
-            return tableQueries.madeAt(repo, List.of(theirs)).chain(made -> work.fastForward(tables, tx, state, repo,
-                into, ours, theirs, tracked, r.dryRun(), settled,
-                made.present().getOrDefault(theirs, Map.of()).keySet()));
+            return work.fastForward(tables, tx, state, repo, into, ours, theirs, tracked, r.dryRun(), settled);
           }
           if (r.fastForward() == FastForward.ONLY) {
             throw new StrataException(ErrorCode.NotFastForward, "'" + target + "' cannot be fast-forwarded to '"

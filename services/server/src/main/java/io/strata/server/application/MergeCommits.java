@@ -46,6 +46,16 @@ public class MergeCommits {
   }
 
   /**
+   * The tables made on a branch (not yet in the default branch) that commit {@code commit} has: none, without a
+   * query, in a repository that has no such table (the common case, on every merge).
+   */
+  Uni<List<String>> sourceMade(RepositoryState state, String repo, String commit) {
+    return state.madeTables().all().isEmpty() ? Uni.createFrom().item(List.<String>of())
+        : tableQueries.madeAt(repo, List.of(commit)).map(made -> List.copyOf(made.present()
+            .getOrDefault(commit, Map.of()).keySet()));
+  }
+
+  /**
    * {@code commit} (on the merge's target) concluding {@code merge}: it captures the staged rows of
    * {@code capturable} tables (those it names, or all of them when it names none; with {@code all},
    * unstaged rows too). {@code planned}: the tables whose merge this transaction planned and applied,
@@ -90,10 +100,9 @@ public class MergeCommits {
                       })
                       .collect().last()
                       // the tables made on a branch that the source has come with it, rows of them or none
-                      .chain(() -> tableQueries.madeAt(repo, List.of(merge.sourceCommit())))
+                      .chain(() -> sourceMade(state, repo, merge.sourceCommit()))
                       .map(made -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
-                          merge.strategy(), fromSource), List.copyOf(made.present()
-                          .getOrDefault(merge.sourceCommit(), Map.of()).keySet())));
+                          merge.strategy(), fromSource), made));
                 })));
   }
 

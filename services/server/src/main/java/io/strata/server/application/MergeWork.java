@@ -77,7 +77,7 @@ class MergeWork {
   /** Moves the target's working state along the source's change sets and its head to the source. */
   Uni<Commands.Command> fastForward(TableTransactions tables, UnitOfWork tx, RepositoryState state,
       String repo, BranchRef into, String ours, String theirs, List<TableRow> tracked, boolean dryRun,
-      SchemaMerges.Settled settled, Set<String> theirsMade) {
+      SchemaMerges.Settled settled) {
     return CommitGraphReads.changeSetsBetween(tx, repo, ours, theirs).chain(paths -> {
       List<TableRow> touched = touched(state, into, dryRun, tracked, paths);
       List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
@@ -112,8 +112,10 @@ class MergeWork {
           .chain(() -> dryRun || into.isDefault() ? Uni.createFrom().voidItem()
               : MergeCommits.validated(tables, repo, into, withCarriedChecks(List.of(), tracked, settled, into)))
           .chain(() -> Failpoints.hit("merge.applied"))
-          .chain(() -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
-              into.name(), ours, theirs, contents, false, List.copyOf(theirsMade)))));
+          // the branch gets the tables made on a branch that the commit has, with rows of them or none
+          .chain(() -> mergeCommits.sourceMade(state, repo, theirs))
+          .chain(theirsMade -> committedElsewhere(tx, tables, attempt, new Commands.FastForward(
+              into.name(), ours, theirs, contents, false, theirsMade))));
     });
   }
 
