@@ -40,7 +40,7 @@ public enum EventType {
   MERGE_ABORTED(MergeAborted.class, "merge.aborted", 1),
   BRANCH_HEAD_MOVED(BranchHeadMoved.class, "branch.head_moved", 2),
   MERGE_ROLLED_BACK(MergeRolledBack.class, "merge.rolled_back", 1),
-  STASH_CREATED(StashCreated.class, "stash.created", 1),
+  STASH_CREATED(StashCreated.class, "stash.created", 2),
   STASH_APPLIED(StashApplied.class, "stash.applied", 1),
   STASH_DROPPED(StashDropped.class, "stash.dropped", 1),
   REBASE_STARTED(RebaseStarted.class, "rebase.started", 1),

@@ -5,12 +5,26 @@ import java.util.List;
 /**
  * A branch's working changes (staged and not) were saved as a stash, and the branch put back at its
  * head: per table, the change set stored beside the table that leads from {@code head} to the working
- * state saved. The branch's stashes are a stack, the newest first.
+ * state saved, and the tables whose shape on the branch ({@code schemaTables}: columns it added, dropped,
+ * renamed or redefined, checks) it holds too, recorded as a commit's are under {@code stash:<id>} and put back
+ * to the head's by the schema changes appended after it (none in a v1 stash). The branch's stashes are a stack,
+ * the newest first.
  */
 public record StashCreated(String branch, String id, String message, String head, Author author,
-    List<StashedTable> tables) implements StrataEvent {
+    List<StashedTable> tables, List<String> schemaTables) implements StrataEvent {
   public StashCreated {
     tables = List.copyOf(tables);
+    schemaTables = schemaTables == null ? List.of() : List.copyOf(schemaTables);
+  }
+
+  /** A stash of rows alone. */
+  public StashCreated(String branch, String id, String message, String head, Author author, List<StashedTable> tables) {
+    this(branch, id, message, head, author, tables, List.of());
+  }
+
+  /** The key its record of the branch's shapes has among commits' ({@code strata_meta.commit_added}). */
+  public String schemaKey() {
+    return "stash:" + id;
   }
 
   /** One table's stashed changes: their change set (claim check) and counts. */

@@ -90,6 +90,19 @@ class EventSchemasTest {
   }
 
   @Test
+  void aStashStoredAsV1ReadsAsAStashOfRowsAlone() throws IOException {
+    StashCreated v2 = (StashCreated) SampleEvents.all().stream().filter(StashCreated.class::isInstance).findFirst()
+        .orElseThrow();
+    JsonNode v1 = codec.encode(v2);
+    ((ObjectNode) v1).remove("schema_tables");
+    assertThat(schema("schemas/io.strata.stash.created.v1.json").validate(v1)).isEmpty();
+    StashCreated read = (StashCreated) codec.decode("io.strata.stash.created.v1", v1);
+    assertThat(read.schemaTables()).isEmpty();
+    assertThat(read.tables()).isEqualTo(v2.tables());
+    assertThat(schema(EventType.STASH_CREATED.schemaResource()).validate(codec.encode(read))).isEmpty();
+  }
+
+  @Test
   void aTablePlacedAsV1ReadsAsATablePlacedWithTheShapeRecordedBefore() throws IOException {
     JsonNode v1 = EventCodec.mapper().readTree("{\"name\":\"refunds\",\"schema\":\"public\",\"table\":\"refunds\"}");
     assertThat(schema("schemas/io.strata.table.placed.v1.json").validate(v1)).isEmpty();

@@ -138,7 +138,7 @@ final class SampleEvents {
         new MergeConflictsResolved("main", null, null, null, "ours", 1, 0),
         new MergeAborted("main", second, List.of("users")),
         new StashCreated("dev", "6a1f0c2e-9d4b-4e7a-8c3f-1b2d3e4f5a6b", "half-done", second, ADA,
-            List.of(new StashCreated.StashedTable("users", CommitIds.sha256Hex("stash"), 1, 2, 0))),
+            List.of(new StashCreated.StashedTable("users", CommitIds.sha256Hex("stash"), 1, 2, 0)), List.of("users")),
         new StashApplied("dev", "6a1f0c2e-9d4b-4e7a-8c3f-1b2d3e4f5a6b", true, List.of(new TableCounts("users", 1, 2, 0))),
         new StashDropped("dev", "6a1f0c2e-9d4b-4e7a-8c3f-1b2d3e4f5a6b"),
         new RebaseStarted("dev", "main", second, root, List.of(root), ADA),

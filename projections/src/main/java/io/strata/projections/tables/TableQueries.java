@@ -271,6 +271,64 @@ public final class TableQueries {
   }
 
   /**
+   * Branch $3's own shape of each table where it has one, as a row of {@code strata_meta.commit_added} keyed $2
+   * (a commit made on it, or a stash of it): the columns it added (none: an empty list), the names of all it reads,
+   * in order, those it shows under other names, the table's own it defines otherwise and the CHECK constraints it
+   * added. A branch with no shape of its own: no row.
+   */
+  public static final String BRANCH_SHAPES = """
+      select t.repository, $2::text, t.name,
+             coalesce((select e->'columns' from jsonb_array_elements(t.branch_added) e where e->>'branch' = $3), '[]'),
+             (select jsonb_agg(c->>'name' order by n) from jsonb_array_elements(t.branch_columns) e
+                cross join lateral jsonb_array_elements(e->'columns') with ordinality x(c, n) where e->>'branch' = $3),
+             (select e->'renamed' from jsonb_array_elements(t.branch_renamed) e where e->>'branch' = $3),
+             (select e->'redefined' from jsonb_array_elements(t.branch_added) e
+               where e->>'branch' = $3 and jsonb_array_length(coalesce(e->'redefined', '[]')) > 0),
+             (select e->'constraints' from jsonb_array_elements(t.branch_added) e
+               where e->>'branch' = $3 and jsonb_array_length(coalesce(e->'constraints', '[]')) > 0)
+        from strata_meta.tables t
+       where t.repository = $1
+         and (t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $3::text))
+              or t.branch_renamed @> jsonb_build_array(jsonb_build_object('branch', $3::text))
+              or exists (select from jsonb_array_elements(t.branch_added) e
+                          where e->>'branch' = $3 and (jsonb_array_length(e->'columns') > 0
+                                                       or jsonb_array_length(coalesce(e->'redefined', '[]')) > 0
+                                                       or jsonb_array_length(coalesce(e->'constraints', '[]')) > 0)))
+      """;
+  /**
+   * Of {@code tables}, those whose shape on {@code branch} now differs from the one recorded under {@code key}
+   * (a commit's id, or a stash's key), read in {@code client}'s snapshot: their schema changes since. A record of
+   * nothing of the branch's own (no column added, renamed or redefined, no check, and the table's columns read
+   * as the table has them) is the same as none.
+   */
+  public static Uni<java.util.Set<String>> shapesDifferingFrom(SqlClient client, String repository, String branch,
+      String key, List<String> tables) {
+    String own = """
+        not (added = '[]'::jsonb and renamed is null and redefined is null and constraints is null
+             and (columns is null or columns = (select jsonb_agg(c->>'name' order by n) from strata_meta.tables x
+                   cross join lateral jsonb_array_elements(x.columns) with ordinality y(c, n)
+                   where x.repository = $1 and x.name = table_name)))""";
+    return client.preparedQuery("with now (repository, commit_id, table_name, added, columns, renamed, redefined,"
+            + " constraints) as (" + BRANCH_SHAPES + """
+             and t.name = any($4)),
+            at as (select repository, commit_id, table_name, added, columns, renamed, redefined, constraints
+                     from strata_meta.commit_added
+                    where repository = $1 and commit_id = $2 and table_name = any($4)),
+            a as (select * from now where\s""" + own + """
+            ),
+            b as (select * from at where\s""" + own + """
+            )
+            select table_name from (select * from a except select * from b) d
+            union select table_name from (select * from b except select * from a) e""")
+        .execute(Tuple.of(repository, key, branch, tables.toArray(String[]::new)))
+        .map(rows -> {
+          java.util.Set<String> names = new java.util.TreeSet<>();
+          rows.forEach(r -> names.add(r.getString(0)));
+          return names;
+        });
+  }
+
+  /**
    * Per table, the columns the branch commit {@code commit} was made on showed under other names then (stored
    * name to shown name; a table absent: none), read in {@code client}'s snapshot. Recorded since V26.
    */

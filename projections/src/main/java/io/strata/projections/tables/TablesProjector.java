@@ -8,6 +8,9 @@ import io.strata.events.BranchHeadMoved;
 import io.strata.events.CommitCreated;
 import io.strata.events.EventCodec;
 import io.strata.events.RepositoryDeleted;
+import io.strata.events.StashApplied;
+import io.strata.events.StashCreated;
+import io.strata.events.StashDropped;
 import io.strata.events.StrataEvent;
 import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
@@ -85,24 +88,13 @@ public final class TablesProjector implements Projector {
   static final String COMMIT_ADDED = """
       insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
                                             constraints)
-      select t.repository, $2, t.name,
-             coalesce((select e->'columns' from jsonb_array_elements(t.branch_added) e where e->>'branch' = $3), '[]'),
-             (select jsonb_agg(c->>'name' order by n) from jsonb_array_elements(t.branch_columns) e
-                cross join lateral jsonb_array_elements(e->'columns') with ordinality x(c, n) where e->>'branch' = $3),
-             (select e->'renamed' from jsonb_array_elements(t.branch_renamed) e where e->>'branch' = $3),
-             (select e->'redefined' from jsonb_array_elements(t.branch_added) e
-               where e->>'branch' = $3 and jsonb_array_length(coalesce(e->'redefined', '[]')) > 0),
-             (select e->'constraints' from jsonb_array_elements(t.branch_added) e
-               where e->>'branch' = $3 and jsonb_array_length(coalesce(e->'constraints', '[]')) > 0)
-        from strata_meta.tables t
-       where t.repository = $1
-         and (t.branch_columns @> jsonb_build_array(jsonb_build_object('branch', $3::text))
-              or t.branch_renamed @> jsonb_build_array(jsonb_build_object('branch', $3::text))
-              or exists (select from jsonb_array_elements(t.branch_added) e
-                          where e->>'branch' = $3 and (jsonb_array_length(e->'columns') > 0
-                                                       or jsonb_array_length(coalesce(e->'redefined', '[]')) > 0
-                                                       or jsonb_array_length(coalesce(e->'constraints', '[]')) > 0)))
-      on conflict do nothing""";
+      """ + TableQueries.BRANCH_SHAPES + " on conflict do nothing";
+  /** {@link #COMMIT_ADDED} for stash $2 (its key) of branch $3, of the tables $4 whose shape it holds. */
+  static final String STASH_ADDED = """
+      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
+                                            constraints)
+      """ + TableQueries.BRANCH_SHAPES + " and t.name = any($4) on conflict do nothing";
+  static final String FORGET_STASH = "delete from strata_meta.commit_added where repository = $1 and commit_id = $2";
   static final String DELETE_COMMIT_ADDED = "delete from strata_meta.commit_added where repository = $1";
   static final String MADE = "update strata_meta.tables set made_on = $3, made_schema = $4, made_table = $5,"
       + " made_branches = array[$3] where repository = $1 and name = $2";
@@ -189,6 +181,15 @@ public final class TablesProjector implements Projector {
               .execute(Tuple.from(new Object[] {repo, c.table(), c.rowCount(), c.rowSum(), c.contentHash(),
                   e.branch()})))
           .collect().last().replaceWithVoid().chain(() -> added);
+    }
+    if (event instanceof StashCreated e && !e.schemaTables().isEmpty()) {
+      // the branch's shapes before the schema changes appended after it put them back to the head's
+      return tx.preparedQuery(STASH_ADDED).execute(Tuple.of(repo, e.schemaKey(), e.branch(),
+          e.schemaTables().toArray(String[]::new))).replaceWithVoid();
+    }
+    if (event instanceof StashApplied e && e.popped() || event instanceof StashDropped) {
+      String id = event instanceof StashApplied a ? a.id() : ((StashDropped) event).id();
+      return tx.preparedQuery(FORGET_STASH).execute(Tuple.of(repo, "stash:" + id)).replaceWithVoid();
     }
     if (event instanceof BranchHeadMoved e && !e.tables().isEmpty()) {
       return Multi.createFrom().iterable(e.tables())

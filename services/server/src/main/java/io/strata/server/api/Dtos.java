@@ -252,9 +252,18 @@ public final class Dtos {
   public record ResolutionDto(long resolved, long remaining, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 
   /** A stash: its index on the branch's stack (0: the newest), and what it saved. */
+  /**
+   * A stash: its rows per table, and the tables whose shape on the branch it holds ({@code schemaTables}: columns
+   * added, dropped, renamed or redefined and checks since the head, given back when it is applied).
+   */
   public record StashDto(int index, String id, String branch, @Schema(nullable = true) String message, String head,
-      io.strata.events.Author author, List<io.strata.events.StashCreated.StashedTable> tables, Instant createdAt,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
+      io.strata.events.Author author, List<io.strata.events.StashCreated.StashedTable> tables,
+      List<String> schemaTables, Instant createdAt, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+    static StashDto of(int index, io.strata.events.StashCreated s, Instant createdAt, Long position) {
+      return new StashDto(index, s.id(), s.branch(), s.message(), s.head(), s.author(), s.tables(), s.schemaTables(),
+          createdAt, position);
+    }
+  }
 
   public record StashListDto(List<StashDto> items) {}
 
@@ -263,7 +272,10 @@ public final class Dtos {
       @Schema(nullable = true) String ontoCommit, @Schema(nullable = true) String originalHead,
       List<String> commits, int done) {}
 
-  /** A stash applied: what it wrote per table (unstaged working changes), and whether it was dropped. */
+  /**
+   * A stash applied: what it wrote per table (unstaged working changes), the tables whose shape it gave back, and
+   * whether it was dropped.
+   */
   public record StashAppliedDto(String id, boolean popped, List<io.strata.events.TableCounts> tables,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
+      List<String> schemaTables, @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {}
 }

@@ -50,8 +50,8 @@ public class StashResource {
 
   @Requires(Permission.WRITE)
   @POST
-  @Operation(summary = "Save the branch's working changes (staged and not) as a stash, and put the branch back at"
-      + " its head")
+  @Operation(summary = "Save the branch's working changes (staged and not) and its tables' shape changes since its"
+      + " head as a stash, and put the branch back at its head")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.StashDto.class)))
   public Uni<Response> stash(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.Stash.class))) JsonNode body,
@@ -61,8 +61,7 @@ public class StashResource {
     CommandContext ctx = contexts.of(request, b);
     Answer answer = (events, position, after, time) -> {
       StashCreated s = (StashCreated) events.get(0);
-      return new Answer.Reply(201, new StashDto(0, s.id(), s.branch(), s.message(), s.head(), s.author(), s.tables(),
-          time, position));
+      return new Answer.Reply(201, StashDto.of(0, s, time, position));
     };
     return stashes.stash(repo, branch, b.message(), b.tables() == null ? List.of() : b.tables(),
         contexts.author(b.author(), ctx), ctx, answer).map(resp -> contexts.respond(resp, ctx));
@@ -76,8 +75,7 @@ public class StashResource {
         .chain(() -> refs.stashes(repo, branch))
         .map(rows -> new StashListDto(IntStream.range(0, rows.size()).mapToObj(i -> {
           StashCreated s = rows.get(i).created();
-          return new StashDto(i, s.id(), s.branch(), s.message(), s.head(), s.author(), s.tables(),
-              rows.get(i).createdAt(), null);
+          return StashDto.of(i, s, rows.get(i).createdAt(), null);
         }).toList()));
   }
 
@@ -113,8 +111,11 @@ public class StashResource {
     CommandContext ctx = contexts.of(request, b);
     Strategy strategy = MergeResource.choice("strategy", b.strategy(), Strategy.class, Strategy.THREE_WAY);
     Answer answer = (events, position, after, time) -> {
-      StashApplied s = (StashApplied) events.get(0);
-      return new Answer.Reply(200, new StashAppliedDto(s.id(), s.popped(), s.tables(), position));
+      // the shapes it gave back come first, then the stash applied
+      StashApplied s = (StashApplied) events.get(events.size() - 1);
+      List<String> shaped = events.stream().filter(e -> e instanceof io.strata.events.TableBranchSchemaChanged)
+          .map(e -> ((io.strata.events.TableBranchSchemaChanged) e).name()).distinct().toList();
+      return new Answer.Reply(200, new StashAppliedDto(s.id(), s.popped(), s.tables(), shaped, position));
     };
     return stashes.apply(repo, branch, index(n), pop, strategy, ctx, answer).map(resp -> contexts.respond(resp, ctx));
   }

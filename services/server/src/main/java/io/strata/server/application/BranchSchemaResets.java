@@ -1,6 +1,7 @@
 package io.strata.server.application;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.StashCreated;
 import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
@@ -61,10 +62,26 @@ public class BranchSchemaResets {
    */
   Uni<Moved> toCommit(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,
       List<TableRow> tracked) {
-    return columnsAt(tx, state, repository, branch, to, tracked)
-        .chain(moved -> CommitGraphReads.redefinedAt(tx, repository, to)
+    return toRecord(tx, state, repository, branch, to, to, tracked);
+  }
+
+  /**
+   * Gives {@code branch} the shapes of {@code tracked} that {@code stash} holds (those it had when it was saved),
+   * as {@link #toCommit} gives a commit's: the stash's record of them read as a commit's, the table's own columns
+   * as they were at the head it was saved at.
+   */
+  Uni<Moved> toStash(UnitOfWork tx, RepositoryState state, String repository, String branch, StashCreated stash,
+      List<TableRow> tracked) {
+    return toRecord(tx, state, repository, branch, stash.schemaKey(), stash.head(), tracked);
+  }
+
+  /** The shapes recorded under {@code key} (a commit's id, a stash's key), the table's columns as at {@code commit}. */
+  private Uni<Moved> toRecord(UnitOfWork tx, RepositoryState state, String repository, String branch, String key,
+      String commit, List<TableRow> tracked) {
+    return columnsAt(tx, state, repository, branch, key, commit, tracked)
+        .chain(moved -> CommitGraphReads.redefinedAt(tx, repository, key)
             .chain(wanted -> redefining(tx, state, repository, branch, moved, wanted)))
-        .chain(moved -> CommitGraphReads.constraintsAt(tx, repository, to)
+        .chain(moved -> CommitGraphReads.constraintsAt(tx, repository, key)
             .chain(wanted -> checking(tx, state, repository, branch, moved, wanted)));
   }
 
@@ -238,11 +255,11 @@ public class BranchSchemaResets {
     }));
   }
 
-  private Uni<Moved> columnsAt(UnitOfWork tx, RepositoryState state, String repository, String branch, String to,
-      List<TableRow> tracked) {
-    return CommitGraphReads.addedAt(tx, repository, to).chain(target -> CommitGraphReads.shapeColumnNamesAt(tx,
-        repository, to).chain(shapeNames -> CommitGraphReads.columnNamesAt(tx, repository, to).chain(recorded ->
-        CommitGraphReads.renamedAt(tx, repository, to).chain(renamedThen ->
+  private Uni<Moved> columnsAt(UnitOfWork tx, RepositoryState state, String repository, String branch, String key,
+      String commit, List<TableRow> tracked) {
+    return CommitGraphReads.addedAt(tx, repository, key).chain(target -> CommitGraphReads.shapeColumnNamesAt(tx,
+        repository, commit).chain(shapeNames -> CommitGraphReads.columnNamesAt(tx, repository, key).chain(recorded ->
+        CommitGraphReads.renamedAt(tx, repository, key).chain(renamedThen ->
         alterable(state, repository, branch, target, tracked).chain(alterable -> {
       List<TableBranchSchemaChanged> events = new ArrayList<>();
       List<TableRow> after = new ArrayList<>();
@@ -380,7 +397,7 @@ public class BranchSchemaResets {
           TrackedTable filled = new TrackedTable(repository, table, t.schema(), t.table(), t.primaryKey(), t.columns(),
               columnsMoving, addedMoving).withRedefined(state.redefinedOn(table, branch));
           afterRows.add(() -> CommitGraphReads.pathsBetween(tx, repository, state.branch(state.defaultBranch()).head(),
-                  to)
+                  commit)
               .chain(paths -> backends.inCommand(tx, repository, t.storage(), c -> c.roles().branchObjects()
                   .fillRestoredColumns(c, filled, branch, restored, new io.strata.projections.rowdata.StatePath(
                       paths.undo(table), paths.redo(table), true)))));

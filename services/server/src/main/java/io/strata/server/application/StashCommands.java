@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.Author;
 import io.strata.events.StashCreated;
+import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableCounts;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.BranchRef;
@@ -49,11 +50,13 @@ public class StashCommands {
   private final StrataConfig config;
   private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
+  private final BranchSchemaResets schemaResets;
 
   @Inject
   public StashCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config, StorageBackends backends,
-      CrossStorageCommits crossStorage) {
+      CrossStorageCommits crossStorage, BranchSchemaResets schemaResets) {
+    this.schemaResets = schemaResets;
     this.backends = backends;
     this.crossStorage = crossStorage;
     this.processor = processor;
@@ -96,11 +99,10 @@ public class StashCommands {
                 Multi.createFrom().iterable(selected)
                 .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.on(repo, t, ref.name());
-                  // in another database, the captured working-log rows and the rows moved back are kept
-                  // for recovery until the event is appended
+                  // in another database, the captured working-log rows are kept for recovery until the event is
+                  // appended
                   String undo = backends.sharesAppendTransaction(t.storage()) ? null : attempt;
-                  // the working changes become a change set (out of the working log), and the branch's
-                  // working state goes back to its head along it
+                  // the working changes become a change set (out of the working log), in the branch's shape now
                   return TableShapes.requireUnchanged(c, table)
                       .chain(() -> c.roles().workingState().writesMayReachOtherRows(c, table, ref))
                       .invoke(reach -> {
@@ -111,26 +113,102 @@ public class StashCommands {
                         }
                       })
                       .chain(() -> c.roles().changeSets().capture(c, table, ref, true, undo))
-                      .call(captured -> captured.isEmpty() ? Uni.createFrom().voidItem()
-                          : c.roles().workingState().move(c, table, ref, List.of(captured.get().changeSet()), List.of(), undo)
-                              .onFailure(MergeCommands::refusedByTable)
-                              .transform(e -> MergeCommands.refused(t.name(), e)))
                       .invoke(captured -> captured.ifPresent(cs -> stashed.add(new StashCreated.StashedTable(
                           t.name(), cs.changeSet(), cs.inserted(), cs.updated(), cs.deleted()))));
                 }))
                 .collect().last()
-                .map(done -> {
-                  if (stashed.isEmpty()) {
-                    throw StrataException.invalid("tables", "branch '" + branch + "' has no working changes"
-                        + (tables.isEmpty() ? "" : " in " + tables) + " to stash");
-                  }
-                  return (Commands.Command) new Commands.CreateStash(branch,
-                      UUID.randomUUID().toString(), message, b.head(), author, stashed);
-                })
+                // the shapes the branch changed since its head go back to the head's, before the rows do
+                .chain(() -> projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout()))
+                .chain(() -> shapesSinceHead(tx, state, repo, ref, b.head(), selected))
+                .chain(moved -> Multi.createFrom().iterable(stashed)
+                    .onItem().transformToUniAndConcatenate(st -> {
+                      TableRow t = moved.tracked().stream().filter(r -> r.name().equals(st.table())).findFirst()
+                          .orElseGet(() -> selected.stream().filter(r -> r.name().equals(st.table())).findFirst()
+                              .orElseThrow());
+                      String undo = backends.sharesAppendTransaction(t.storage()) ? null : attempt;
+                      // the branch's working state goes back to its head along the change set
+                      return held.of(t).chain(c -> c.roles().workingState().move(c, TrackedTable.on(repo, t,
+                              ref.name()), ref, List.of(st.changeSet()), List.of(), undo)
+                          .onFailure(MergeCommands::refusedByTable)
+                          .transform(e -> MergeCommands.refused(t.name(), e)));
+                    })
+                    .collect().last()
+                    .call(moved.afterRows()::get)
+                    .map(done -> {
+                      List<String> shaped = moved.events().stream().map(TableBranchSchemaChanged::name).distinct()
+                          .toList();
+                      if (stashed.isEmpty() && shaped.isEmpty()) {
+                        throw StrataException.invalid("tables", "branch '" + branch + "' has no working changes"
+                            + (tables.isEmpty() ? "" : " in " + tables) + " to stash");
+                      }
+                      return (Commands.Command) new Commands.CreateStash(branch, UUID.randomUUID().toString(),
+                          message, b.head(), author, stashed, shaped, moved.events());
+                    }))
                 .call(() -> committedElsewhere(tx, held, attempt, "stash")))
                 .onTermination().call(held::rollback);
           }, ctx, answer));
         });
+  }
+
+  /**
+   * Of {@code selected}, the tables whose shape on the branch changed since its head (columns, names, definitions,
+   * checks), put back to the head's as a hard reset to it puts them, in {@code tx}: what the stash holds of them
+   * is recorded under its key. None on the default branch, which has no shape of its own.
+   */
+  private Uni<BranchSchemaResets.Moved> shapesSinceHead(UnitOfWork tx, RepositoryState state, String repo,
+      BranchRef ref, String head, List<TableRow> selected) {
+    if (ref.isDefault()) {
+      return Uni.createFrom().item(BranchSchemaResets.Moved.none(List.of()));
+    }
+    return CommitGraphReads.shapesDifferingFrom(tx, repo, ref.name(), head,
+            selected.stream().map(TableRow::name).toList())
+        .chain(changed -> {
+          List<TableRow> shaped = selected.stream().filter(t -> changed.contains(t.name())).toList();
+          if (shaped.isEmpty()) {
+            return Uni.createFrom().item(BranchSchemaResets.Moved.none(List.of()));
+          }
+          requireInAppendTransaction(shaped, "stashed");
+          return schemaResets.toCommit(tx, state, repo, ref.name(), head, shaped);
+        });
+  }
+
+  /**
+   * The shapes {@code stash} holds given back to the branch, in {@code tx}, before its rows: only over the shapes
+   * it put back to (the branch's at the head the stash was saved at, which the branch must show still: schema
+   * changes since are not merged with the stash's), and to tables without working changes.
+   */
+  private Uni<BranchSchemaResets.Moved> shapesBack(UnitOfWork tx, RepositoryState state, String repo, BranchRef ref,
+      StashCreated stash, List<TableRow> shaped) {
+    if (shaped.isEmpty()) {
+      return Uni.createFrom().item(BranchSchemaResets.Moved.none(List.of()));
+    }
+    List<String> names = shaped.stream().map(TableRow::name).toList();
+    return Multi.createFrom().iterable(shaped)
+        .onItem().transformToUniAndConcatenate(t -> CleanTables.require(tx, TrackedTable.on(repo, t, ref.name()), ref,
+            "the stash"))
+        .collect().last()
+        .chain(() -> CommitGraphReads.shapesDifferingFrom(tx, repo, ref.name(), stash.head(), names))
+        .invoke(changed -> {
+          if (!changed.isEmpty()) {
+            throw StrataException.invalid("stash", "the shape of " + changed.stream().map(n -> "'" + n + "'")
+                .collect(java.util.stream.Collectors.joining(", ")) + " on branch '" + ref.name() + "' changed"
+                + " since the stash was saved at " + stash.head().substring(0, 12) + ": the stash's shape changes"
+                + " are not merged with others; commit or reset those first, or drop the stash");
+          }
+        })
+        .chain(() -> schemaResets.toStash(tx, state, repo, ref.name(), stash, shaped));
+  }
+
+  /**
+   * A table's shape is stashed and given back in the append's transaction, so that a refusal later undoes it: a
+   * table in another storage's database (its shape changes are committed on their own) is refused.
+   */
+  private void requireInAppendTransaction(List<TableRow> shaped, String verb) {
+    shaped.stream().filter(t -> !backends.sharesAppendTransaction(t.storage())).findFirst().ifPresent(t -> {
+      throw StrataException.invalid("tables", "table '" + t.name() + "' is in storage '" + t.storage() + "': its"
+          + " shape changes on the branch cannot be " + verb + " yet; commit them, or reset the branch hard to its"
+          + " head to drop them");
+    });
   }
 
   /** Just before the append: the writes in other storages committed, and the intent going with the append. */
@@ -173,13 +251,22 @@ public class StashCommands {
               .filter(r -> r.name().equals(s.table()) && state.hasTable(s.table(), branch)).findFirst()
               .orElseThrow(() -> StrataException.invalid("stash", "table '" + s.table() + "' of the stash is no"
                   + " longer tracked on branch '" + branch + "'"))).toList();
+          List<TableRow> shapedTables = stash.schemaTables().stream().map(name -> tracked.stream()
+              .filter(r -> r.name().equals(name) && state.hasTable(name, branch)).findFirst()
+              .orElseThrow(() -> StrataException.invalid("stash", "table '" + name + "' whose shape the stash holds"
+                  + " is no longer tracked on branch '" + branch + "'"))).toList();
+          requireInAppendTransaction(shapedTables, "given back");
           TableTransactions held = new TableTransactions(backends, repo, tx);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-              .chain(() -> CommitGraphReads.pathsBetween(tx, repo, stash.head(), head))
+              .chain(() -> shapesBack(tx, state, repo, ref, stash, shapedTables))
+              .chain(moved -> CommitGraphReads.pathsBetween(tx, repo, stash.head(), head)
               .chain(paths -> crossStorage.beginFor(tx, repo, branch, stashedTables, CrossStorageCommits.Kind.MERGE)
                   .chain(attempt -> Multi.createFrom().iterable(stash.tables())
                   .onItem().transformToUniAndConcatenate(s -> {
-                    TableRow t = stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst().orElseThrow();
+                    // each table in the shape the stash gave back, where it held one
+                    TableRow t = moved.tracked().stream().filter(r -> r.name().equals(s.table())).findFirst()
+                        .orElseGet(() -> stashedTables.stream().filter(r -> r.name().equals(s.table())).findFirst()
+                            .orElseThrow());
                     TrackedTable table = TrackedTable.on(repo, t, ref.name());
                     return held.of(t).chain(tc -> CleanTables.require(tc, table, ref, "the stash")
                         .chain(() -> TableShapes.requireUnchanged(tc, table))
@@ -221,9 +308,10 @@ public class StashCommands {
                       throw MergeCommands.conflicts(branch, outcome);
                     }
                   })
+                  .call(moved.afterRows()::get)
                   .call(() -> committedElsewhere(tx, held, attempt, "stash.apply"))))
-              .onTermination().call(held::rollback)
-              .map(done -> new Commands.ApplyStash(branch, stash.id(), pop, applied));
+              .map(done -> (Commands.Command) new Commands.ApplyStash(branch, stash.id(), pop, applied, moved.events())))
+              .onTermination().call(held::rollback);
         }, ctx, answer)));
   }
 

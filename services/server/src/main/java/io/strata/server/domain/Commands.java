@@ -260,12 +260,38 @@ public final class Commands {
    */
   public record AbortRebase(String branch, List<BranchHeadMoved.TableContent> contents) implements RebaseCommand {}
 
-  /** Saves a branch's working changes as a stash (the data work done, the branch back at its head). */
+  /**
+   * Saves a branch's working changes as a stash (the data work done, the branch back at its head): its rows, and
+   * the shapes of {@code schemaTables}, which {@code schema} puts back to the head's.
+   */
   public record CreateStash(String branch, String id, String message, String head, Author author,
-      List<StashCreated.StashedTable> tables) implements StashCommand {}
+      List<StashCreated.StashedTable> tables, List<String> schemaTables, List<TableBranchSchemaChanged> schema)
+      implements StashCommand {
+    public CreateStash {
+      schemaTables = List.copyOf(schemaTables);
+      schema = List.copyOf(schema);
+    }
 
-  /** Applies a branch's stash to its working state (the data work done); popped: drops it too. */
-  public record ApplyStash(String branch, String id, boolean popped, List<TableCounts> tables) implements StashCommand {}
+    public CreateStash(String branch, String id, String message, String head, Author author,
+        List<StashCreated.StashedTable> tables) {
+      this(branch, id, message, head, author, tables, List.of(), List.of());
+    }
+  }
+
+  /**
+   * Applies a branch's stash to its working state (the data work done; {@code schema}: the shapes it held given
+   * back); popped: drops it too.
+   */
+  public record ApplyStash(String branch, String id, boolean popped, List<TableCounts> tables,
+      List<TableBranchSchemaChanged> schema) implements StashCommand {
+    public ApplyStash {
+      schema = List.copyOf(schema);
+    }
+
+    public ApplyStash(String branch, String id, boolean popped, List<TableCounts> tables) {
+      this(branch, id, popped, tables, List.of());
+    }
+  }
 
   /** Drops the stash {@code stash} names on {@code branch}: its index (0: the newest) or its id. */
   public record DropStash(String branch, String stash) implements StashCommand {}

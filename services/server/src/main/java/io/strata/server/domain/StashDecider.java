@@ -13,6 +13,7 @@ import io.strata.server.domain.Commands.ApplyStash;
 import io.strata.server.domain.Commands.CreateStash;
 import io.strata.server.domain.Commands.DropStash;
 import io.strata.server.domain.Commands.StashCommand;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -28,13 +29,20 @@ public final class StashDecider {
       requireNoRebase(state, c.branch());
       requireNoMerge(state, c.branch());
       requireHead(state, c.branch(), c.head());
-      return List.of(new StashCreated(c.branch(), c.id(), c.message(), c.head(), c.author(), c.tables()));
+      // the stash first: what it holds of the branch's shapes is recorded before they go back to the head's
+      List<StrataEvent> events = new ArrayList<>();
+      events.add(new StashCreated(c.branch(), c.id(), c.message(), c.head(), c.author(), c.tables(),
+          c.schemaTables()));
+      events.addAll(c.schema());
+      return events;
     }
     if (command instanceof ApplyStash c) {
       requireNoRebase(state, c.branch());
       requireNoMerge(state, c.branch());
       requireStash(state, c.branch(), c.id());
-      return List.of(new StashApplied(c.branch(), c.id(), c.popped(), c.tables()));
+      List<StrataEvent> events = new ArrayList<>(c.schema());
+      events.add(new StashApplied(c.branch(), c.id(), c.popped(), c.tables()));
+      return events;
     }
     DropStash c = (DropStash) command;
     return List.of(new StashDropped(c.branch(), stash(state, c.branch(), c.stash()).id()));

@@ -49,6 +49,12 @@ public final class CommitGraphReads {
     return TableQueries.constraintsAt(PgUnit.of(unit), repository, commit);
   }
 
+  /** {@link TableQueries#shapesDifferingFrom}, read in {@code unit}: of tables, those the branch changed since key. */
+  public static Uni<java.util.Set<String>> shapesDifferingFrom(UnitOfWork unit, String repository, String branch,
+      String key, List<String> tables) {
+    return TableQueries.shapesDifferingFrom(PgUnit.of(unit), repository, branch, key, tables);
+  }
+
   /** {@link TableQueries#addedAt}, read in {@code unit}: the columns commit's branch had added, per table. */
   public static Uni<Map<String, List<TableShape.Column>>> addedAt(UnitOfWork unit, String repository, String commit) {
     return TableQueries.addedAt(PgUnit.of(unit), repository, commit);
