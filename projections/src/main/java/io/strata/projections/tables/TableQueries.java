@@ -328,6 +328,13 @@ public final class TableQueries {
         });
   }
 
+  /** {@link #shapesDifferingFrom(SqlClient, String, String, String, List)} in the metadata database. */
+  public Uni<java.util.Set<String>> shapesDifferingFrom(String repository, String branch, String key,
+      List<String> tables) {
+    return tables.isEmpty() ? Uni.createFrom().item(java.util.Set.of())
+        : shapesDifferingFrom(pool, repository, branch, key, tables);
+  }
+
   /**
    * Per table, the columns the branch commit {@code commit} was made on showed under other names then (stored
    * name to shown name; a table absent: none), read in {@code client}'s snapshot. Recorded since V26.

@@ -70,16 +70,33 @@ public class DataCommits {
   }
 
   /**
-   * The commit command with what it captured and the content it starts from. On the default branch, a
-   * schema change recorded since its head (DDL the guard followed) is something to commit: the commit
-   * is not empty even without rows.
+   * The commit command with what it captured and the content it starts from. A schema change since the branch's
+   * head is something to commit: the commit is not empty even without rows. On the default branch that is DDL the
+   * guard followed and recorded; on another, the shape changes the branch made through Strata (columns, names,
+   * definitions, checks: every commit records them).
    */
   public Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
-    return schemaChangedSinceHead(state, repository, command.branch())
+    Uni<Boolean> shapes = state.branch(command.branch()) != null && !command.branch().equals(state.defaultBranch())
+        ? branchShapesChangedSinceHead(tx, state, repository, command.branch())
+        : schemaChangedSinceHead(state, repository, command.branch());
+    return shapes
         .chain(changed -> prepare(tx, state, repository, changed ? command.recordingSchemaChanges() : command,
             tracked, tracked, all, Set.of(), List.of()))
         .map(c -> c);
+  }
+
+  /** Whether a branch other than the default one changed a table's shape since its head (read in {@code tx}). */
+  private Uni<Boolean> branchShapesChangedSinceHead(UnitOfWork tx, RepositoryState state, String repository,
+      String branch) {
+    List<String> names = state.tables().keySet().stream().filter(t -> state.hasTable(t, branch)).toList();
+    if (names.isEmpty()) {
+      return Uni.createFrom().item(false);
+    }
+    return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
+        .chain(() -> io.strata.server.runtime.CommitGraphReads.shapesDifferingFrom(tx, repository, branch,
+            state.branch(branch).head(), names))
+        .map(differing -> !differing.isEmpty());
   }
 
   /** Whether a tracked table's recorded shape differs from its shape at the default branch's head. */

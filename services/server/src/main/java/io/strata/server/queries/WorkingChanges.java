@@ -41,8 +41,8 @@ public class WorkingChanges {
 
   /**
    * @param sql where SQL reads and writes the table on this branch (its view, or the table itself)
-   * @param schemaChanged on the default branch: DDL made on the table since the branch's head changed its
-   *     recorded shape (the next commit records it); false elsewhere
+   * @param schemaChanged the table's shape changed since the branch's head (the next commit records it): on the
+   *     default branch DDL made on the table changed its recorded shape, on another the branch changed its own
    */
   public record TableStatus(String table, String sql, ChangeCounts staged, ChangeCounts unstaged,
       boolean schemaChanged) {}
@@ -71,9 +71,13 @@ public class WorkingChanges {
                     .orElse(null)))));
   }
 
-  /** On the default branch, the tables whose recorded shape changed since its head; else none. */
+  /**
+   * The tables whose shape changed since the branch's head: on the default branch their recorded shape (DDL
+   * followed), on another the branch's own shape of them (columns, names, definitions, checks).
+   */
   private Uni<Set<String>> schemaChanged(RepositoryRow repository, String branch, String head, List<TableRow> tracked) {
-    return !branch.equals(repository.defaultBranch()) ? Uni.createFrom().item(Set.of())
+    return !branch.equals(repository.defaultBranch())
+        ? tables.shapesDifferingFrom(repository.name(), branch, head, tracked.stream().map(TableRow::name).toList())
         : tables.shapesChangedSince(repository.name(), head, tracked.stream()
             .collect(Collectors.toMap(TableRow::name, t -> t.toEvent().knownShape())));
   }

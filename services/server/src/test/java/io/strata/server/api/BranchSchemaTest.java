@@ -82,6 +82,32 @@ class BranchSchemaTest {
   }
 
   @Test
+  void aShapeChangeOnABranchIsAWorkingChangeItsStatusShowsAndItsNextCommitRecordsWithoutAllowEmpty() {
+    String repo = createRepository(uniqueName("branch-status"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true)).body("tables[0].schema_changed", equalTo(false));
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, null)))).statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(false)).body("tables[0].schema_changed", equalTo(true));
+    String commit = json().body(Map.of("message", "a region column"))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true)).body("tables[0].schema_changed", equalTo(false));
+    assertThat(given().queryParam("ref", commit).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).contains("region");
+    // nothing changed since: refused as any empty commit
+    json().body(Map.of("message", "again")).post("/api/v1/repositories/{r}/branches/dev/commits", repo).then()
+        .statusCode(422).body("details.field", equalTo("allow_empty"));
+    // a shape changed and changed back is no change
+    change(repo, "dev", Map.of("operations", List.of(addColumn("note", "text", null, null)))).statusCode(200);
+    change(repo, "dev", Map.of("operations", List.of(dropColumn("note")))).statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+  }
+
+  @Test
   void aColumnAddedOnABranchIsDroppedAgainAndTheMergeBringsOnlyTheOthers() {
     String repo = createRepository(uniqueName("branch-drop"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
