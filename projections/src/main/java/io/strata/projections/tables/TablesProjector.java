@@ -88,13 +88,16 @@ public final class TablesProjector implements Projector {
   static final String COMMIT_ADDED = """
       insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
                                             constraints)
-      """ + TableQueries.BRANCH_SHAPES + " on conflict do nothing";
+      """ + BranchShapeRecords.BRANCH_SHAPES + " on conflict do nothing";
   /** {@link #COMMIT_ADDED} for stash $2 (its key) of branch $3, of the tables $4 whose shape it holds. */
   static final String STASH_ADDED = """
       insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
                                             constraints)
-      """ + TableQueries.BRANCH_SHAPES + " and t.name = any($4) on conflict do nothing";
+      """ + BranchShapeRecords.BRANCH_SHAPES + " and t.name = any($4) on conflict do nothing";
   static final String FORGET_STASH = "delete from strata_meta.commit_added where repository = $1 and commit_id = $2";
+  /** The records of a deleted branch's stashes (their keys start with $2). */
+  static final String FORGET_STASHES =
+      "delete from strata_meta.commit_added where repository = $1 and starts_with(commit_id, $2)";
   static final String DELETE_COMMIT_ADDED = "delete from strata_meta.commit_added where repository = $1";
   static final String MADE = "update strata_meta.tables set made_on = $3, made_schema = $4, made_table = $5,"
       + " made_branches = array[$3] where repository = $1 and name = $2";
@@ -187,9 +190,13 @@ public final class TablesProjector implements Projector {
       return tx.preparedQuery(STASH_ADDED).execute(Tuple.of(repo, e.schemaKey(), e.branch(),
           e.schemaTables().toArray(String[]::new))).replaceWithVoid();
     }
-    if (event instanceof StashApplied e && e.popped() || event instanceof StashDropped) {
-      String id = event instanceof StashApplied a ? a.id() : ((StashDropped) event).id();
-      return tx.preparedQuery(FORGET_STASH).execute(Tuple.of(repo, "stash:" + id)).replaceWithVoid();
+    if (event instanceof StashApplied e && e.popped()) {
+      return tx.preparedQuery(FORGET_STASH).execute(Tuple.of(repo, StashCreated.schemaKey(e.branch(), e.id())))
+          .replaceWithVoid();
+    }
+    if (event instanceof StashDropped e) {
+      return tx.preparedQuery(FORGET_STASH).execute(Tuple.of(repo, StashCreated.schemaKey(e.branch(), e.id())))
+          .replaceWithVoid();
     }
     if (event instanceof BranchHeadMoved e && !e.tables().isEmpty()) {
       return Multi.createFrom().iterable(e.tables())
@@ -216,6 +223,7 @@ public final class TablesProjector implements Projector {
     }
     if (event instanceof BranchDeleted e) {
       return tx.preparedQuery(FORGET_BRANCH).execute(Tuple.of(repo, e.name()))
+          .chain(() -> tx.preparedQuery(FORGET_STASHES).execute(Tuple.of(repo, StashCreated.schemaKey(e.name(), ""))))
           .chain(() -> tx.preparedQuery(MADE_FORGET_BRANCH).execute(Tuple.of(repo, e.name()))).replaceWithVoid();
     }
     if (event instanceof TableUntracked e) {

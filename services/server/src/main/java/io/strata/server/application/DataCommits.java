@@ -96,7 +96,10 @@ public class DataCommits {
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
         .chain(() -> io.strata.server.runtime.CommitGraphReads.shapesDifferingFrom(tx, repository, branch,
             state.branch(branch).head(), names))
-        .map(differing -> !differing.isEmpty());
+        .map(differing -> !differing.isEmpty())
+        // as on the default branch: decided as without a shape change while the projections lag (empty without
+        // rows: refused, and tried again)
+        .onFailure(ProjectionLagging.class).recoverWithItem(false);
   }
 
   /** Whether a tracked table's recorded shape differs from its shape at the default branch's head. */

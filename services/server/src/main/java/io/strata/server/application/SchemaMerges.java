@@ -6,6 +6,7 @@ import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.tables.BranchShapeRecords;
 import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
@@ -199,7 +200,7 @@ class SchemaMerges {
                   if (live) {
                     state.tables().values().forEach(t -> theirsColumns.put(t.name(), SchemaSettlement.columnsOn(state, t, liveSource)));
                   } else {
-                    TableQueries.withBranchColumns(sourceShapes, sourceAdded, sourceNames).forEach((t, shape) ->
+                    BranchShapeRecords.withBranchColumns(sourceShapes, sourceAdded, sourceNames).forEach((t, shape) ->
                         theirsColumns.put(t, shape.columns()));
                   }
                   // how each side's branch redefined the table's own columns (NOT NULL, default): the base's and a
@@ -209,7 +210,7 @@ class SchemaMerges {
                       ? RedefinitionSettlement.onBranch(state, liveSource)
                       : RedefinitionSettlement.byName(sourceRedefined);
                   SchemaMerges.Settled settled = SchemaSettlement.settle(state, target, sourceName,
-                      TableQueries.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
+                      BranchShapeRecords.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
                       added, theirsAdded, strategy, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
                       baseChecks, sourceChecks, strategy);

@@ -153,7 +153,7 @@ public class StashCommands {
   /**
    * Of {@code selected}, the tables whose shape on the branch changed since its head (columns, names, definitions,
    * checks), put back to the head's as a hard reset to it puts them, in {@code tx}: what the stash holds of them
-   * is recorded under its key. None on the default branch, which has no shape of its own.
+   * is recorded under its key. None on the default branch, which has no shape of its own, nor in another storage.
    */
   private Uni<BranchSchemaResets.Moved> shapesSinceHead(UnitOfWork tx, RepositoryState state, String repo,
       BranchRef ref, String head, List<TableRow> selected) {
@@ -163,11 +163,13 @@ public class StashCommands {
     return CommitGraphReads.shapesDifferingFrom(tx, repo, ref.name(), head,
             selected.stream().map(TableRow::name).toList())
         .chain(changed -> {
-          List<TableRow> shaped = selected.stream().filter(t -> changed.contains(t.name())).toList();
+          // a table in another storage's database keeps its shape on the branch (its shape changes are made in
+          // transactions of their own, which a later refusal could not undo): its rows are stashed alone
+          List<TableRow> shaped = selected.stream().filter(t -> changed.contains(t.name())
+              && backends.sharesAppendTransaction(t.storage())).toList();
           if (shaped.isEmpty()) {
             return Uni.createFrom().item(BranchSchemaResets.Moved.none(List.of()));
           }
-          requireInAppendTransaction(shaped, "stashed");
           return schemaResets.toCommit(tx, state, repo, ref.name(), head, shaped);
         });
   }
@@ -200,14 +202,13 @@ public class StashCommands {
   }
 
   /**
-   * A table's shape is stashed and given back in the append's transaction, so that a refusal later undoes it: a
-   * table in another storage's database (its shape changes are committed on their own) is refused.
+   * A table's shape is given back in the append's transaction, so that a refusal later undoes it: a table in
+   * another storage's database (its shape changes are committed on their own) is refused (a stash holds none).
    */
-  private void requireInAppendTransaction(List<TableRow> shaped, String verb) {
+  private void requireInAppendTransaction(List<TableRow> shaped) {
     shaped.stream().filter(t -> !backends.sharesAppendTransaction(t.storage())).findFirst().ifPresent(t -> {
       throw StrataException.invalid("tables", "table '" + t.name() + "' is in storage '" + t.storage() + "': its"
-          + " shape changes on the branch cannot be " + verb + " yet; commit them, or reset the branch hard to its"
-          + " head to drop them");
+          + " shape changes on the branch cannot be given back by a stash");
     });
   }
 
@@ -255,7 +256,7 @@ public class StashCommands {
               .filter(r -> r.name().equals(name) && state.hasTable(name, branch)).findFirst()
               .orElseThrow(() -> StrataException.invalid("stash", "table '" + name + "' whose shape the stash holds"
                   + " is no longer tracked on branch '" + branch + "'"))).toList();
-          requireInAppendTransaction(shapedTables, "given back");
+          requireInAppendTransaction(shapedTables);
           TableTransactions held = new TableTransactions(backends, repo, tx);
           return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
               .chain(() -> shapesBack(tx, state, repo, ref, stash, shapedTables))

@@ -14,7 +14,7 @@ import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.StateReads;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.runtime.ProjectionRuntime;
-import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.BranchShapeRecords;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
@@ -223,7 +223,7 @@ public class RowReads {
     if (resolved.isPlainBranch()) {
       return Uni.createFrom().item(onBase);
     }
-    return TableQueries.renamedAt(metadata, repository.name(), resolved.commit()).map(all -> {
+    return BranchShapeRecords.renamedAt(metadata, repository.name(), resolved.commit()).map(all -> {
       // a name the read shows for another of its columns: neither is renamed (the commit's shape had no such)
       return onBase.withRenamed(io.strata.server.domain.ShownNames.consistent(all.getOrDefault(table.name(), Map.of()),
           onBase.columnsOnRef().stream().map(c -> c.name()).toList()));

@@ -9,6 +9,7 @@ import io.strata.projections.rowdata.ShapeDiff;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.Tracking;
 import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.tables.BranchShapeRecords;
 import io.strata.projections.tables.TableQueries;
 import io.strata.projections.tables.TableRow;
 import io.strata.server.domain.ErrorCode;
@@ -70,7 +71,7 @@ public class SchemaDiffs {
    * columns it shows under other names named so.
    */
   private Uni<Map<String, TableShape>> shapesOf(String repository, RefResolver.Resolved ref) {
-    return storedShapesOf(repository, ref).map(s -> TableQueries.withRenamed(s.stored(), s.renamed()));
+    return storedShapesOf(repository, ref).map(s -> BranchShapeRecords.withRenamed(s.stored(), s.renamed()));
   }
 
   /** The shapes at a ref with every column under its stored name, and the names the ref shows some under. */
@@ -85,7 +86,7 @@ public class SchemaDiffs {
         // a table made on another branch is not on this one, whatever its head's commit holds
         .invoke(rows -> rows.stream().filter(row -> !row.on(ref.branch()))
             .forEach(row -> shapes.remove(row.name())))
-        .map(rows -> new Shapes(TableQueries.withConstraints(TableQueries.withRedefined(TableQueries.withBranchColumns(
+        .map(rows -> new Shapes(BranchShapeRecords.withConstraints(BranchShapeRecords.withRedefined(BranchShapeRecords.withBranchColumns(
             shapes, rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.addedOn(ref.branch()))), rows.stream()
             .collect(java.util.stream.Collectors.toMap(TableRow::name, row -> row.columnsOn(ref.branch()).stream()
@@ -202,8 +203,8 @@ public class SchemaDiffs {
           : new TableDiff(name, ShapeChange.Kind.removed, a.hash(), null, List.of(), drop, make)));
     }
     // the shapes as the refs show them: a rename changes the hash
-    String hashA = TableQueries.withRenamed(Map.of(name, a), Map.of(name, ra)).get(name).hash();
-    String hashB = TableQueries.withRenamed(Map.of(name, b), Map.of(name, rb)).get(name).hash();
+    String hashA = BranchShapeRecords.withRenamed(Map.of(name, a), Map.of(name, ra)).get(name).hash();
+    String hashB = BranchShapeRecords.withRenamed(Map.of(name, b), Map.of(name, rb)).get(name).hash();
     List<ShapeChange> up = shown(ShapeDiff.between(a, b), a, b, ra, rb);
     if (up.isEmpty()) {
       return Uni.createFrom().item(Optional.empty());

@@ -5,6 +5,7 @@ import io.strata.events.TableShape;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.overlay.PgUnit;
 import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.tables.BranchShapeRecords;
 import io.strata.projections.tables.TableQueries;
 import java.util.List;
 import java.util.Map;
@@ -34,35 +35,39 @@ public final class CommitGraphReads {
 
   /** {@link TableQueries#renamedAt}, read in {@code unit}: the columns commit's branch showed under other names. */
   public static Uni<Map<String, Map<String, String>>> renamedAt(UnitOfWork unit, String repository, String commit) {
-    return TableQueries.renamedAt(PgUnit.of(unit), repository, commit);
+    return BranchShapeRecords.renamedAt(PgUnit.of(unit), repository, commit);
   }
 
   /** {@link TableQueries#redefinedAt}, read in {@code unit}: the table's columns commit's branch defined otherwise. */
   public static Uni<Map<String, List<TableShape.Column>>> redefinedAt(UnitOfWork unit, String repository,
       String commit) {
-    return TableQueries.redefinedAt(PgUnit.of(unit), repository, commit);
+    return BranchShapeRecords.redefinedAt(PgUnit.of(unit), repository, commit);
   }
 
   /** {@link TableQueries#constraintsAt}, read in {@code unit}: the checks commit's branch had added, per table. */
   public static Uni<Map<String, List<TableShape.Constraint>>> constraintsAt(UnitOfWork unit, String repository,
       String commit) {
-    return TableQueries.constraintsAt(PgUnit.of(unit), repository, commit);
+    return BranchShapeRecords.constraintsAt(PgUnit.of(unit), repository, commit);
   }
 
-  /** {@link TableQueries#shapesDifferingFrom}, read in {@code unit}: of tables, those the branch changed since key. */
+  /**
+   * {@link BranchShapeRecords#shapesDifferingFrom}, read in {@code unit}: of {@code tables}, those whose shape on the
+   * branch differs from commit {@code commit}'s record of it.
+   */
   public static Uni<java.util.Set<String>> shapesDifferingFrom(UnitOfWork unit, String repository, String branch,
-      String key, List<String> tables) {
-    return TableQueries.shapesDifferingFrom(PgUnit.of(unit), repository, branch, key, tables);
+      String commit, List<String> tables) {
+    return tables.isEmpty() ? Uni.createFrom().item(java.util.Set.of())
+        : BranchShapeRecords.shapesDifferingFrom(PgUnit.of(unit), repository, branch, commit, commit, tables);
   }
 
   /** {@link TableQueries#addedAt}, read in {@code unit}: the columns commit's branch had added, per table. */
   public static Uni<Map<String, List<TableShape.Column>>> addedAt(UnitOfWork unit, String repository, String commit) {
-    return TableQueries.addedAt(PgUnit.of(unit), repository, commit);
+    return BranchShapeRecords.addedAt(PgUnit.of(unit), repository, commit);
   }
 
   /** {@link TableQueries#columnNamesAt}, read in {@code unit}: the columns commit's branch read, where its own. */
   public static Uni<Map<String, List<String>>> columnNamesAt(UnitOfWork unit, String repository, String commit) {
-    return TableQueries.columnNamesAt(PgUnit.of(unit), repository, commit);
+    return BranchShapeRecords.columnNamesAt(PgUnit.of(unit), repository, commit);
   }
 
   /** {@link TableQueries#shapeColumnNamesAt}, read in {@code unit}: the table's columns at commit, per table. */

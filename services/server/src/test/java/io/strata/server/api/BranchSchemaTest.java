@@ -82,6 +82,48 @@ class BranchSchemaTest {
   }
 
   @Test
+  void aBranchsShapeIsUnchangedWhereItMeansTheSameAsItsHeadsRecord() {
+    String repo = createRepository(uniqueName("branch-same"));
+    // two tables tracked under the names they have in the database
+    String a = uniqueName("shape_a").replace('-', '_');
+    String b = uniqueName("shape_b").replace('-', '_');
+    for (String t : List.of(a, b)) {
+      sql(pool, "create table public." + t + " (id int primary key, status text not null, qty int)");
+      sql(pool, "insert into public." + t + " values (1, 'new', 1)");
+      post("/api/v1/repositories/" + repo + "/tables", Map.of("name", t, "location", "postgresql://local/public." + t))
+          .statusCode(201);
+    }
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String path = "/api/v1/repositories/{r}/branches/dev/tables/" + a + "/schema";
+    // a column added and dropped again: the branch reads the table's columns, as at its head
+    json().body(Map.of("operations", List.of(addColumn("note", "text", null, null)))).post(path, repo).then()
+        .statusCode(200);
+    json().body(Map.of("operations", List.of(dropColumn("note")))).post(path, repo).then().statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+    // one of the table's own dropped on the branch is a change of that table alone
+    json().body(Map.of("operations", List.of(dropColumn("qty")))).post(path, repo).then().statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(false))
+        .body("tables.find { it.table == '" + a + "' }.schema_changed", equalTo(true))
+        .body("tables.find { it.table == '" + b + "' }.schema_changed", equalTo(false));
+    json().body(Map.of("message", "without qty")).post("/api/v1/repositories/{r}/branches/dev/commits", repo).then()
+        .statusCode(201);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
+
+    // the table gains a column on the default branch while a branch forked before reads it: the branch keeps its
+    // columns, which are its head's, and has changed nothing
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "old", "from", "main")).statusCode(201);
+    sql(pool, "alter table public." + b + " add column region text");
+    json().body(Map.of("message", "region", "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    given().get("/api/v1/repositories/{r}/branches/old/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+    json().body(Map.of("message", "nothing")).post("/api/v1/repositories/{r}/branches/old/commits", repo).then()
+        .statusCode(422).body("details.field", equalTo("allow_empty"));
+  }
+
+  @Test
   void aShapeChangeOnABranchIsAWorkingChangeItsStatusShowsAndItsNextCommitRecordsWithoutAllowEmpty() {
     String repo = createRepository(uniqueName("branch-status"));
     trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");

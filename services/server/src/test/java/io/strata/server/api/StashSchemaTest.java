@@ -5,6 +5,7 @@ import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.head;
 import static io.strata.server.api.Api.json;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.trackNew;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -195,6 +196,23 @@ class StashSchemaTest {
     pop(repo).statusCode(200);
     assertThat(rows(repo, "dev").getList("items.region")).containsExactly("apac", "eu", "eu");
     assertThat(rows(repo, "dev").getList("items.status")).containsExactly("x", "new", "new");
+    assertStateIsTheLogs(repo);
+  }
+
+  @Test
+  void aStashOfABranchForkedBeforeTheTableGainedAColumnIsSavedAndApplied() {
+    String repo = repository();
+    String table = Api.rows(pool, "select table_name from strata_meta.tables where repository = '" + repo + "'").get(0);
+    sql(pool, "alter table public." + table + " add column region text");
+    json().body(Map.of("message", "region", "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
+    change(repo, "dev", addColumn("note", "text", null)).statusCode(200);
+    stash(repo, Map.of()).statusCode(201).body("schema_tables", equalTo(List.of("orders")));
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsOnlyKeys("id", "status", "qty");
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
+    pop(repo).statusCode(200).body("schema_tables", equalTo(List.of("orders")));
+    assertThat(rows(repo, "dev").getMap("items[0]")).containsOnlyKeys("id", "status", "qty", "note");
     assertStateIsTheLogs(repo);
   }
 }
