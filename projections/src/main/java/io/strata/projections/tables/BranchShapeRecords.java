@@ -74,17 +74,25 @@ public final class BranchShapeRecords {
    * Of {@code tables}, those whose shape on {@code branch} now differs from the one recorded under {@code key}
    * (a commit's id, or a stash's key) when the tables' own shapes were those at commit {@code commit} (the
    * commit itself, or the stash's head), read in {@code client}'s snapshot: their schema changes since. Both sides
-   * are compared as what they mean: a record of nothing of the branch's own (no column added, renamed or redefined,
-   * no check, and the table's columns read as the table had them at the commit) is the same as none, and a record
-   * that did not list the columns read (before they were recorded) read the table's then and those it added.
+   * are compared as what they mean, as a hard reset to the commit would change them: the columns read among those
+   * the table had at the commit and those added (a column the table gained since is left as it is); a record of
+   * nothing of the branch's own (no column added, renamed or redefined, no check, and the table's columns read as
+   * the table had them at the commit) is the same as none; and a record that did not list the columns read (before
+   * they were recorded) read the table's then and those it added.
    */
   public static Uni<java.util.Set<String>> shapesDifferingFrom(SqlClient client, String repository, String branch,
       String key, String commit, List<String> tables) {
+    // the columns read, of those the table had at the commit and those added (a column the table gained since is
+    // the branch's to read or not: a reset to the commit leaves it as it is)
     String meant = """
         select r.table_name, r.added,
-               coalesce(r.columns, tc.names || coalesce((select jsonb_agg(c->>'name' order by n)
-                                                           from jsonb_array_elements(r.added) with ordinality ad(c, n)),
-                                                        '[]'::jsonb)) as columns,
+               (select jsonb_agg(x order by n)
+                  from jsonb_array_elements_text(coalesce(r.columns, tc.names
+                         || coalesce((select jsonb_agg(c->>'name' order by m)
+                                        from jsonb_array_elements(r.added) with ordinality ad(c, m)), '[]'::jsonb)))
+                       with ordinality e(x, n)
+                 where x in (select jsonb_array_elements_text(coalesce(tc.names, '[]'::jsonb)))
+                    or x in (select c->>'name' from jsonb_array_elements(r.added) c)) as columns,
                r.renamed, r.redefined, r.constraints, tc.names as then_names
           from %s r left join then_cols tc on tc.name = r.table_name""";
     String own = """

@@ -415,6 +415,73 @@ class DataModelTest {
               .orElse(List.of()));
     }
 
+    /** A branch's shape: the columns it reads, those it added, those of the table's it dropped, widened, renamed. */
+    record Shape(List<String> columns, List<String> added, List<String> droppedOwn, Set<String> wide,
+        Map<String, String> renamed) {}
+
+    /** Per stash (by identity) that holds its branch's shape: the shape saved, and the one it put back to. */
+    final Map<Object, Shape[]> stashShapes = new java.util.IdentityHashMap<>();
+
+    Shape shapeOf(String branch) {
+      return new Shape(List.copyOf(columns.get(branch)), List.copyOf(added.get(branch)),
+          List.copyOf(droppedOwn.get(branch)), Set.copyOf(wide.get(branch)), Map.copyOf(renamed.get(branch)));
+    }
+
+    void setShape(String branch, Shape shape) {
+      columns.put(branch, new ArrayList<>(shape.columns()));
+      added.put(branch, new ArrayList<>(shape.added()));
+      droppedOwn.put(branch, new ArrayList<>(shape.droppedOwn()));
+      wide.put(branch, new TreeSet<>(shape.wide()));
+      renamed.put(branch, new TreeMap<>(shape.renamed()));
+    }
+
+    /**
+     * The shape a hard reset of {@code target} (not the default branch) to commit {@code to} gives it: the columns
+     * its branch had added then (those added since dropped unless the table has them now, those dropped since
+     * added back), the table's own as it read them (dropped, or given back), their types and the names it showed.
+     */
+    void shapeToCommit(String target, String to) {
+      List<String> current = added.getOrDefault(target, List.of());
+      List<String> wanted = commitAdded.getOrDefault(to, List.of());
+      List<String> dropped = current.stream().filter(c -> !wanted.contains(c) && !table.contains(c)).toList();
+      List<String> adds = wanted.stream().filter(c -> !current.contains(c)).toList();
+      columns.get(target).removeAll(dropped);
+      columns.get(target).addAll(adds);
+      added.get(target).removeAll(dropped);
+      added.get(target).addAll(adds);
+      // the table's own columns as the commit's branch read them: dropped, or given back with their values
+      List<String> wantDropped = commitDroppedOwn.getOrDefault(to, List.of()).stream().filter(table::contains).toList();
+      List<String> nowDropped = droppedOwn.get(target);
+      List<String> restore = nowDropped.stream().filter(c -> !wantDropped.contains(c)).toList();
+      List<String> newly = wantDropped.stream().filter(c -> columns.get(target).contains(c)
+          && !added.get(target).contains(c)).toList();
+      columns.get(target).removeAll(newly);
+      columns.get(target).addAll(restore);
+      nowDropped.removeAll(restore);
+      nowDropped.addAll(newly);
+      // and the types it had then (a column altered since is altered back)
+      Set<String> wideThen = commitWide.getOrDefault(to, Set.of());
+      wide.get(target).removeIf(c -> !added.get(target).contains(c) || wanted.contains(c) && !wideThen.contains(c));
+      wanted.stream().filter(wideThen::contains).filter(added.get(target)::contains).forEach(wide.get(target)::add);
+      // and the names its branch showed them under then
+      Map<String, String> names = renamed.get(target);
+      names.clear();
+      commitRenamed.getOrDefault(to, Map.of()).forEach((c, n) -> {
+        if (columns.get(target).contains(c)) {
+          names.put(c, n);
+        }
+      });
+    }
+
+    /** Whether {@code branch}'s shape differs from the one a hard reset to its head would give it. */
+    boolean shapeChangedSinceHead(String branch) {
+      Shape now = shapeOf(branch);
+      shapeToCommit(branch, heads.get(branch));
+      Shape then = shapeOf(branch);
+      setShape(branch, now);
+      return !now.equals(then);
+    }
+
     /** Whether a hard reset of {@code branch} to {@code commit} changes its added columns, and may. */
     boolean resetMovesColumns(String branch, String commit) {
       List<String> current = added.getOrDefault(branch, List.of());
@@ -507,6 +574,9 @@ class DataModelTest {
   private int resets;
   private int appliedCommits;
   private int stashesApplied;
+  /** Stashes that held their branch's shape changes, and those given back. */
+  private int stashedShapes;
+  private int stashedShapesApplied;
   private int rebases;
   /** Columns added, and moves refused for rows of other columns. */
   private int columnsAdded;
@@ -534,6 +604,9 @@ class DataModelTest {
         + " %d columns of the table dropped on branches, %d hard resets across such a drop, %d renames on branches,"
         + " %d carried by merges, reverts and cherry-picks%n",
         branchColumnsWidened, carriedAlters, typeRefusals, ownColumnsDropped, ownColumnResets, renames, renamesCarried);
+    System.out.printf("DataModelTest: %d stashes held their branch's shape changes, %d gave them back%n", stashedShapes,
+        stashedShapesApplied);
+    assertThat(stashedShapesApplied).as("stashes that gave their branch's shape back").isPositive();
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
     assertThat(resets).as("resets made by the runs").isPositive();
     assertThat(appliedCommits).as("reverts and cherry-picks committed by the runs").isPositive();
@@ -582,6 +655,9 @@ class DataModelTest {
       List<String> adders = model.working.keySet().stream().filter(x -> !x.equals("main")).sorted().toList();
       if ((step == 3 * steps / 5 || step == 7 * steps / 10) && !adders.isEmpty()) {
         addBranchColumn(repo, model, adders.get(step == 3 * steps / 5 ? 0 : adders.size() - 1), step, trace);
+        if (step == 3 * steps / 5) { // stashed with the branch's rows, and popped back
+          stashShapeRoundTrip(repo, model, adders.get(0), step, trace);
+        }
       }
       // a column of the table dropped on a branch (a new one of main when none reads it), and later that branch
       // committed, reset hard to the newest commit of its history that read it (given back with its values),
@@ -858,6 +934,10 @@ class DataModelTest {
           .isEqualTo(model.committed.get(check));
       assertThat(status(repo, check)).as("status of " + check + " (staged, unstaged) after step " + step)
           .isEqualTo(model.status(check));
+      if (!check.equals("main")) { // a shape changed since the head is a working change
+        assertThat(shapeChanged(repo, check)).as("shape of " + check + " changed since its head, after step " + step)
+            .isEqualTo(model.shapeChangedSinceHead(check));
+      }
       assertThat(columnsRead(repo, check, true)).as("columns of " + check + " after step " + step)
           .isIn(null, model.shownOn(check, model.columns.get(check)));
       assertThat(columnsRead(repo, check, false)).as("columns of " + check + "'s head after step " + step)
@@ -1129,39 +1209,11 @@ class DataModelTest {
     }
     assertThat(response.statusCode()).as("reset: " + response.body().asString()).isEqualTo(200);
     resets++;
-    if (hard && !target.equals("main") && (!dropped.isEmpty() || !adds.isEmpty())) {
-      model.columns.get(target).removeAll(dropped);
-      model.columns.get(target).addAll(adds);
-      model.added.get(target).removeAll(dropped);
-      model.added.get(target).addAll(adds);
-      schemaResets++;
-    }
     if (hard && !target.equals("main")) {
-      // the table's own columns as the commit's branch read them: dropped, or given back with their values
-      List<String> wantDropped = model.commitDroppedOwn.getOrDefault(to, List.of()).stream()
-          .filter(model.table::contains).toList();
-      List<String> nowDropped = model.droppedOwn.get(target);
-      List<String> restore = nowDropped.stream().filter(c -> !wantDropped.contains(c)).toList();
-      List<String> newly = wantDropped.stream().filter(c -> model.columns.get(target).contains(c)
-          && !model.added.get(target).contains(c)).toList();
-      model.columns.get(target).removeAll(newly);
-      model.columns.get(target).addAll(restore);
-      nowDropped.removeAll(restore);
-      nowDropped.addAll(newly);
-      // and the types it had then (a column altered since is altered back)
-      Set<String> wideThen = model.commitWide.getOrDefault(to, Set.of());
-      model.wide.get(target).removeIf(c -> !model.added.get(target).contains(c)
-          || wanted.contains(c) && !wideThen.contains(c));
-      wanted.stream().filter(wideThen::contains).filter(model.added.get(target)::contains)
-          .forEach(model.wide.get(target)::add);
-      // and the names its branch showed them under then
-      Map<String, String> names = model.renamed.get(target);
-      names.clear();
-      model.commitRenamed.getOrDefault(to, Map.of()).forEach((c, n) -> {
-        if (model.columns.get(target).contains(c)) {
-          names.put(c, n);
-        }
-      });
+      if (!dropped.isEmpty() || !adds.isEmpty()) {
+        schemaResets++;
+      }
+      model.shapeToCommit(target, to);
     }
     TreeMap<Integer, Integer> oldHead = model.committed.get(target);
     TreeMap<Integer, Integer> next = model.commits.get(to);
@@ -1391,16 +1443,31 @@ class DataModelTest {
     if (stack.isEmpty() || random.nextInt(3) == 0) {
       trace.append(step).append(": stash ").append(target).append('\n');
       var response = Api.json().urlEncodingEnabled(false).body(Map.of()).post(path).then().extract();
-      if (w.equals(head)) {
+      // off the default branch, the shape changed since the head goes with the rows: back to the head's
+      Model.Shape shapeNow = target.equals("main") ? null : model.shapeOf(target);
+      if (shapeNow != null) {
+        model.shapeToCommit(target, model.heads.get(target));
+      }
+      Model.Shape shapeAfter = shapeNow == null ? null : model.shapeOf(target);
+      boolean shaped = shapeNow != null && !shapeNow.equals(shapeAfter);
+      if (w.equals(head) && !shaped) {
         // changed and changed back is nothing to stash, unless a key's log entry stayed: either answer
         assertThat(response.statusCode()).isIn(201, 422);
         if (response.statusCode() == 422) {
           return;
         }
       } else {
-        assertThat(response.statusCode()).as("stash").isEqualTo(201);
+        assertThat(response.statusCode()).as("stash: " + response.body().asString()).isEqualTo(201);
       }
-      stack.add(0, new TreeMap[] {new TreeMap<>(head), new TreeMap<>(w)});
+      assertThat((List<?>) response.path("schema_tables")).as("the stash holds the shape: " + shapeNow + " -> "
+          + shapeAfter).isEqualTo(shaped ? List.of("m") : List.of());
+      TreeMap<Integer, Integer>[] entry = new TreeMap[] {new TreeMap<>(head), new TreeMap<>(w)};
+      stack.add(0, entry);
+      if (shaped) {
+        trace.append(step).append(":   with its shape ").append(shapeNow).append('\n');
+        model.stashShapes.put(entry, new Model.Shape[] {shapeNow, shapeAfter});
+        stashedShapes++;
+      }
       model.working.put(target, new TreeMap<>(head));
       model.staged.get(target).clear();
       return;
@@ -1426,6 +1493,24 @@ class DataModelTest {
     var response = Api.json().urlEncodingEnabled(false).body(Map.of("strategy", strategy))
         .post(path + "/" + n + (how == 1 ? "/pop" : "/apply")).then().extract();
     TreeMap<Integer, Integer>[] saved = stack.get(n);
+    Model.Shape[] shape = model.stashShapes.get(saved);
+    if (shape != null) {
+      // its shape is given back only without working changes, and over the shape it put back to
+      if (!w.equals(head) || response.statusCode() == 409 && "WorkingChangesPresent".equals(response.path("error"))) {
+        assertThat(response.statusCode()).as("refused for working changes: " + response.body().asString())
+            .isEqualTo(409);
+        return;
+      }
+      if (!model.shapeOf(target).equals(shape[1])) {
+        assertThat(response.statusCode()).as("refused over another shape: " + response.body().asString())
+            .isEqualTo(422);
+        return;
+      }
+      if (response.statusCode() == 200) {
+        model.setShape(target, shape[0]);
+        stashedShapesApplied++;
+      }
+    }
     if (saved[0].equals(saved[1])) { // nothing net stashed: nothing is written
       assertThat(response.statusCode()).isIn(200, 409);
       if (response.statusCode() == 200 && how == 1) {
@@ -1457,6 +1542,40 @@ class DataModelTest {
       stack.remove(n);
     }
     stashesApplied++;
+  }
+
+  /**
+   * A stash of branch {@code b}, whose shape changed since its head: the shape goes back to the head's with the
+   * rows, and the pop gives both back.
+   */
+  private void stashShapeRoundTrip(String repo, Model model, String b, int step, StringBuilder trace) throws Exception {
+    Model.Shape now = model.shapeOf(b);
+    model.shapeToCommit(b, model.heads.get(b));
+    if (now.equals(model.shapeOf(b))) {
+      return;
+    }
+    trace.append(step).append(": stash ").append(b).append(" with its shape ").append(now).append(", and pop\n");
+    String path = "/api/v1/repositories/" + repo + "/branches/" + b + "/stash";
+    TreeMap<Integer, Integer> w = new TreeMap<>(model.working.get(b));
+    TreeMap<Integer, Integer> head = model.committed.get(b);
+    Api.json().urlEncodingEnabled(false).body(Map.of()).post(path).then().statusCode(201)
+        .body("schema_tables", org.hamcrest.Matchers.equalTo(List.of("m")));
+    assertThat(read(repo, b, true)).as("the stash leaves the head's rows").isEqualTo(head);
+    assertThat(columnsRead(repo, b, true)).as("and the head's shape")
+        .isIn(null, model.shownOn(b, model.columns.get(b)));
+    assertThat(shapeChanged(repo, b)).as("the branch's shape is its head's").isFalse();
+    Api.json().urlEncodingEnabled(false).body(Map.of()).post(path + "/0/pop").then().statusCode(200)
+        .body("schema_tables", org.hamcrest.Matchers.equalTo(List.of("m")));
+    model.setShape(b, now);
+    // what the stash wrote comes back unstaged
+    Set<Integer> written = new TreeSet<>(w.keySet());
+    written.addAll(head.keySet());
+    written.removeIf(k -> Objects.equals(head.get(k), w.get(k)));
+    model.staged.get(b).removeAll(written);
+    assertThat(read(repo, b, true)).as("the pop gives the rows back").isEqualTo(w);
+    assertThat(columnsRead(repo, b, true)).as("and the shape").isIn(null, model.shownOn(b, model.columns.get(b)));
+    stashedShapes++;
+    stashedShapesApplied++;
   }
 
   /**
@@ -1716,6 +1835,12 @@ class DataModelTest {
   }
 
   /** {inserted, updated, deleted} of the staged and the unstaged changes of table m. */
+  /** Whether the branch's status marks table m's shape changed since its head. */
+  private static boolean shapeChanged(String repo, String branch) {
+    return given().urlEncodingEnabled(false).get("/api/v1/repositories/" + repo + "/branches/" + branch + "/status")
+        .then().statusCode(200).extract().jsonPath().getBoolean("tables.find { it.table == 'm' }.schema_changed");
+  }
+
   private static long[][] status(String repo, String branch) throws Exception {
     JsonNode answer = EventCodec.mapper().readTree(given().urlEncodingEnabled(false)
         .get("/api/v1/repositories/" + repo + "/branches/" + branch + "/status").then().statusCode(200).extract().asString());
