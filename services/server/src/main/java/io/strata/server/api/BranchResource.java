@@ -105,7 +105,8 @@ public class BranchResource {
   @Requires(Permission.WRITE)
   @DELETE
   @Path("/branches/{branch}")
-  @Operation(summary = "Delete a branch (force=true when its commits are merged nowhere)")
+  @Operation(summary = "Delete a branch (force=true when its commits are merged nowhere); a table made on a branch"
+      + " that it alone has goes with it (`table.untracked`, then `branch.deleted`)")
   public Uni<Response> delete(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @QueryParam("force") String force, @Context HttpServerRequest request) {
     CommandContext ctx = contexts.of(request, null);

@@ -29,11 +29,13 @@ public class BranchCommands {
   private final CommitGraph graph;
   private final BranchOverlays overlays;
   private final TableQueries tableQueries;
+  private final TableCommands tableCommands;
 
   @Inject
   public BranchCommands(CommandProcessor processor, Existing existing, RefResolver resolver, RefQueries refs,
-      CommitGraph graph, BranchOverlays overlays, TableQueries tableQueries) {
+      CommitGraph graph, BranchOverlays overlays, TableQueries tableQueries, TableCommands tableCommands) {
     this.tableQueries = tableQueries;
+    this.tableCommands = tableCommands;
     this.processor = processor;
     this.existing = existing;
     this.resolver = resolver;
@@ -94,10 +96,18 @@ public class BranchCommands {
           if (!withTables(repository)) {
             return processor.execute(repository, c, ctx, answer);
           }
-          return processor.execute(repository, Footprint.of(c), (tx, state) -> overlays.prepareDelete(tx, state, repository, c), ctx,
-                  answer)
+          // the tables made on a branch that it alone has go with it (decided in the queue): their objects after
+          java.util.concurrent.atomic.AtomicReference<List<String>> orphaned = new java.util.concurrent.atomic
+              .AtomicReference<>(List.of());
+          return tableQueries.tables(repository).chain(tracked -> processor.execute(repository, Footprint.of(c),
+                  (tx, state) -> {
+                    orphaned.set(state.madeTables().onlyOn(name));
+                    return overlays.prepareDelete(tx, state, repository, c);
+                  }, ctx, answer)
               .call(response -> response.replayed() ? Uni.createFrom().voidItem()
-                  : overlays.removeRemote(repository, name));
+                  : overlays.removeRemote(repository, name)
+                      .chain(() -> tableCommands.removeObjects(repository, tracked.stream()
+                          .filter(t -> orphaned.get().contains(t.name())).toList()))));
         });
   }
 

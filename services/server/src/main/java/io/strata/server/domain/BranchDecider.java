@@ -23,7 +23,8 @@ import java.util.Map;
 
 /**
  * Branches: created once, from a branch's head or a commit; deleted unless default, protected, with a
- * merge or (without force) a rebase or stashes in progress, moved meanwhile or (without force) not merged;
+ * merge or (without force) a rebase or stashes in progress, moved meanwhile or (without force) not merged (the
+ * tables made on a branch that it alone has going with it, untracked);
  * protection set; reset (a protected one only with force, from a caller allowed to administer it). Pure.
  */
 public final class BranchDecider {
@@ -119,7 +120,11 @@ public final class BranchDecider {
               + " branch); delete with force=true",
           Map.of("branch", c.name(), "head", branch.head()));
     }
-    return List.of(new BranchDeleted(c.name(), branch.head(), !merged));
+    // a table made on a branch that this one alone has goes with it: out of the repository
+    List<StrataEvent> events = new java.util.ArrayList<>();
+    state.madeTables().onlyOn(c.name()).forEach(t -> events.add(new io.strata.events.TableUntracked(t)));
+    events.add(new BranchDeleted(c.name(), branch.head(), !merged));
+    return events;
   }
 
   private static List<StrataEvent> reset(RepositoryState state, ResetBranch c) {

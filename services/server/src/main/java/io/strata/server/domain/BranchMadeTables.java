@@ -77,6 +77,12 @@ public final class BranchMadeTables {
     return m == null || m.branches().contains(branch);
   }
 
+  /** The tables made on branches that {@code branch} alone has, sorted: deleting it takes them out of the repository. */
+  public List<String> onlyOn(String branch) {
+    return made.entrySet().stream().filter(e -> e.getValue().branches().equals(List.of(branch)))
+        .map(Map.Entry::getKey).sorted().toList();
+  }
+
   /** The tables made on branches, by name. */
   public Map<String, Made> all() {
     return Map.copyOf(made);

@@ -237,6 +237,35 @@ class BranchMadeTableTest {
   }
 
   @Test
+  void deletingTheOnlyBranchThatHasAMadeTableTakesItOutOfTheRepository() {
+    String repo = createRepository(uniqueName("made-deleted"));
+    String place = uniqueName("refunds").replace("-", "_");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "tmp")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "other")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches/tmp/tables", refunds(place)).statusCode(201);
+    json().body(Map.of("amount", 1)).put("/api/v1/repositories/{r}/branches/tmp/tables/refunds/rows/1", repo)
+        .then().statusCode(200);
+    json().body(Map.of("message", "a refund", "all", true))
+        .post("/api/v1/repositories/{r}/branches/tmp/commits", repo).then().statusCode(201);
+    String aside = rows(pool, "select schema_name || '.' || table_name from strata_meta.tables where repository = '"
+        + repo + "' and name = 'refunds'").get(0);
+    assertThat(rows(pool, "select (to_regclass('" + aside + "') is not null)::text")).containsExactly("true");
+
+    given().queryParam("force", true).delete("/api/v1/repositories/{r}/branches/tmp", repo).then().statusCode(204);
+    given().get("/api/v1/repositories/{r}/tables/refunds", repo).then().statusCode(404);
+    assertThat(rows(pool, "select (to_regclass('" + aside + "') is null)::text")).containsExactly("true");
+    assertThat(given().queryParam("limit", 1000).get("/api/v1/repositories/{r}/events", repo).then().statusCode(200)
+        .extract().jsonPath().getList("items.type", String.class).stream().filter(type -> type.contains("untracked")
+            || type.contains("branch.deleted")).toList())
+        .containsExactly("io.strata.table.untracked.v1", "io.strata.branch.deleted.v1");
+    // its name and place are free again
+    post("/api/v1/repositories/" + repo + "/branches/other/tables", refunds(place)).statusCode(201)
+        .body("made.branches", equalTo(List.of("other")));
+    assertThat(rowsAt(repo, "other", true)).contains("\"items\":[]");
+    given().delete("/api/v1/repositories/{r}/branches/other/tables/refunds", repo).then().statusCode(204);
+  }
+
+  @Test
   void aFastForwardOrAMergeCommitGivesTheBranchTheMadeTablesOfTheSourceWithRowsOrNone() {
     String repo = createRepository(uniqueName("made-ff"));
     String place = uniqueName("refunds").replace("-", "_");
