@@ -75,7 +75,8 @@ public final class BranchShapeRecords {
    * (a commit's id, or a stash's key) when the tables' own shapes were those at commit {@code commit} (the
    * commit itself, or the stash's head), read in {@code client}'s snapshot: their schema changes since. Both sides
    * are compared as what they mean, as a hard reset to the commit would change them: the columns read among those
-   * the table had at the commit and those added (a column the table gained since is left as it is); a record of
+   * the table had at the commit (for a table tracked after it, made on a branch among others: those it was first
+   * tracked with) and those added (a column the table gained since is left as it is); a record of
    * nothing of the branch's own (no column added, renamed or redefined, no check, and the table's columns read as
    * the table had them at the commit) is the same as none; and a record that did not list the columns read (before
    * they were recorded) read the table's then and those it added.
@@ -103,11 +104,16 @@ public final class BranchShapeRecords {
             with then_cols as (
               select h.name, (select jsonb_agg(c->>'name' order by n)
                                 from jsonb_array_elements(h.columns) with ordinality y(c, n)) as names
-                from (select distinct on (name) name, columns from strata_meta.table_shape_history
-                       where repository = $1 and name = any($4)
-                         and position <= (select x.shape_position from strata_meta.commits x
-                                           where x.repository = $1 and x.id = $5)
-                       order by name, position desc) h),
+                from (select distinct on (h.name) h.name, h.columns
+                        from strata_meta.table_shape_history h
+                        left join (select x.shape_position from strata_meta.commits x
+                                    where x.repository = $1 and x.id = $5) p on true
+                       where h.repository = $1 and h.name = any($4)
+                       -- the newest at the commit; a table tracked after it (made on a branch, among others): the
+                       -- first shape it was tracked with
+                       order by h.name, coalesce(h.position <= p.shape_position, false) desc,
+                                case when coalesce(h.position <= p.shape_position, false) then -h.position
+                                     else h.position end) h),
             now0 (repository, commit_id, table_name, added, columns, renamed, redefined, constraints) as (
             """ + BRANCH_SHAPES + """
              and t.name = any($4)),

@@ -116,6 +116,9 @@ public final class TablesProjector implements Projector {
   static final String COMMIT_MADE = "insert into strata_meta.commit_made (repository, commit_id, table_name)"
       + " select repository, $2, name from strata_meta.tables where repository = $1 and $3 = any(made_branches)"
       + " on conflict do nothing";
+  /** An untracked table's commits' (and stashes') records of branches' shapes of it go too (one made again is another). */
+  static final String FORGET_COMMIT_ADDED =
+      "delete from strata_meta.commit_added where repository = $1 and table_name = $2";
   static final String DELETE_COMMIT_MADE = "delete from strata_meta.commit_made where repository = $1";
   /**
    * A table made on a branch is not the default branch's: its shape as tracked is filed as not tracked there (the
@@ -229,6 +232,7 @@ public final class TablesProjector implements Projector {
     if (event instanceof TableUntracked e) {
       return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name()))
           .chain(() -> tx.preparedQuery(FORGET_COMMIT_MADE).execute(Tuple.of(repo, e.name())))
+          .chain(() -> tx.preparedQuery(FORGET_COMMIT_ADDED).execute(Tuple.of(repo, e.name())))
           .chain(() -> history(tx, stored, e.name(), false, null, List.of(), List.of()));
     }
     if (event instanceof RepositoryDeleted) {

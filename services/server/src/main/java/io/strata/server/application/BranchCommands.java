@@ -10,7 +10,10 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.StrataException;
 import io.strata.server.auth.Permission;
+import io.strata.events.TableUntracked;
 import io.strata.projections.tables.TableQueries;
+import io.strata.projections.tables.TableRow;
+import org.jboss.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -22,6 +25,7 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class BranchCommands {
+  private static final Logger LOG = Logger.getLogger(BranchCommands.class);
   private final CommandProcessor processor;
   private final Existing existing;
   private final RefResolver resolver;
@@ -96,19 +100,36 @@ public class BranchCommands {
           if (!withTables(repository)) {
             return processor.execute(repository, c, ctx, answer);
           }
-          // the tables made on a branch that it alone has go with it (decided in the queue): their objects after
-          java.util.concurrent.atomic.AtomicReference<List<String>> orphaned = new java.util.concurrent.atomic
+          // the tables made on a branch that it alone has go with it (table.untracked, decided on the live state):
+          // their objects after the append, as those of a table dropped
+          java.util.concurrent.atomic.AtomicReference<List<String>> untracked = new java.util.concurrent.atomic
               .AtomicReference<>(List.of());
+          Answer recording = (events, position, after, time) -> {
+            untracked.set(events.stream().filter(e -> e instanceof TableUntracked)
+                .map(e -> ((TableUntracked) e).name()).toList());
+            return answer.reply(events, position, after, time);
+          };
           return tableQueries.tables(repository).chain(tracked -> processor.execute(repository, Footprint.of(c),
-                  (tx, state) -> {
-                    orphaned.set(state.madeTables().onlyOn(name));
-                    return overlays.prepareDelete(tx, state, repository, c);
-                  }, ctx, answer)
+                  (tx, state) -> overlays.prepareDelete(tx, state, repository, c), ctx, recording)
               .call(response -> response.replayed() ? Uni.createFrom().voidItem()
-                  : overlays.removeRemote(repository, name)
-                      .chain(() -> tableCommands.removeObjects(repository, tracked.stream()
-                          .filter(t -> orphaned.get().contains(t.name())).toList()))));
+                  : removeUntracked(repository, tracked, untracked.get())
+                      .chain(() -> overlays.removeRemote(repository, name))));
         });
+  }
+
+  /**
+   * Removes the objects of the tables a branch's deletion untracked. The branch is deleted by then: a failure is
+   * logged and leaves them (their table aside among them) for an administrator, rather than answering an error.
+   */
+  private Uni<Void> removeUntracked(String repository, List<TableRow> tracked, List<String> untracked) {
+    List<TableRow> rows = tracked.stream().filter(t -> untracked.contains(t.name())).toList();
+    if (rows.size() < untracked.size()) { // made since they were read
+      LOG.warnf("branch deletion in %s untracked %s, of which only %s were read: the objects of the others stay",
+          repository, untracked, rows.stream().map(TableRow::name).toList());
+    }
+    return tableCommands.removeObjects(repository, rows).onFailure().invoke(e -> LOG.warnf(e,
+        "the objects of %s, untracked in %s, could not all be removed", untracked, repository))
+        .onFailure().recoverWithNull();
   }
 
   /** Whether commands on the repository may concern rows (false only when the cached state knows none are tracked). */

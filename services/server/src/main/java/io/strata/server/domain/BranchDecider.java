@@ -120,9 +120,14 @@ public final class BranchDecider {
               + " branch); delete with force=true",
           Map.of("branch", c.name(), "head", branch.head()));
     }
-    // a table made on a branch that this one alone has goes with it: out of the repository
+    // a table made on a branch that this one alone has goes with it, out of the repository: as a drop of it, not
+    // while a merge is in progress anywhere (it may hold its rows)
+    List<String> orphaned = state.madeTables().onlyOn(c.name());
+    if (!orphaned.isEmpty()) {
+      state.branches().keySet().forEach(b -> requireNoMerge(state, b));
+    }
     List<StrataEvent> events = new java.util.ArrayList<>();
-    state.madeTables().onlyOn(c.name()).forEach(t -> events.add(new io.strata.events.TableUntracked(t)));
+    orphaned.forEach(t -> events.add(new io.strata.events.TableUntracked(t)));
     events.add(new BranchDeleted(c.name(), branch.head(), !merged));
     return events;
   }

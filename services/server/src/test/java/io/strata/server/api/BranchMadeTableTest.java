@@ -247,6 +247,14 @@ class BranchMadeTableTest {
         .then().statusCode(200);
     json().body(Map.of("message", "a refund", "all", true))
         .post("/api/v1/repositories/{r}/branches/tmp/commits", repo).then().statusCode(201);
+    // a column of the table it made dropped there is a change of its shape, as of any table
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "note"))))
+        .post("/api/v1/repositories/{r}/branches/tmp/tables/refunds/schema", repo).then().statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/tmp/status", repo).then().statusCode(200)
+        .body("clean", equalTo(false)).body("tables.find { it.table == 'refunds' }.schema_changed", equalTo(true));
+    json().body(Map.of("message", "no note")).post("/api/v1/repositories/{r}/branches/tmp/commits", repo).then()
+        .statusCode(201);
+    given().get("/api/v1/repositories/{r}/branches/tmp/status", repo).then().body("clean", equalTo(true));
     String aside = rows(pool, "select schema_name || '.' || table_name from strata_meta.tables where repository = '"
         + repo + "' and name = 'refunds'").get(0);
     assertThat(rows(pool, "select (to_regclass('" + aside + "') is not null)::text")).containsExactly("true");
