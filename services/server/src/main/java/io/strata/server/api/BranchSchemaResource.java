@@ -6,6 +6,7 @@ import io.strata.projections.rowdata.BranchObjects;
 import io.strata.server.application.Answer;
 import io.strata.server.application.BranchConstraintCommands;
 import io.strata.server.application.BranchSchemaCommands;
+import io.strata.server.application.ColumnOperationInput;
 import io.strata.server.application.CommandContext;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
@@ -126,7 +127,7 @@ public class BranchSchemaResource {
           .map(r -> contexts.respond(r, ctx));
     }
     if (ALTER_COLUMN.equals(first)) {
-      List<BranchSchemaCommands.ColumnChange> changes = altered(b.operations());
+      List<ColumnOperationInput.ColumnChange> changes = altered(b.operations());
       return repositories.require(repo)
           .chain(() -> commands.alterColumns(repo, branch, table, changes, validateOnly, ctx,
               altered -> Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), altered, List.of())))
@@ -140,8 +141,8 @@ public class BranchSchemaResource {
   }
 
   /** The changes of alter_column operations; a default, or another operation among them: 422. */
-  private static List<BranchSchemaCommands.ColumnChange> altered(List<Requests.SchemaOperation> operations) {
-    List<BranchSchemaCommands.ColumnChange> changes = new ArrayList<>();
+  private static List<ColumnOperationInput.ColumnChange> altered(List<Requests.SchemaOperation> operations) {
+    List<ColumnOperationInput.ColumnChange> changes = new ArrayList<>();
     for (int i = 0; i < operations.size(); i++) {
       Requests.SchemaOperation o = operations.get(i);
       String at = "operations[" + i + "]";
@@ -159,7 +160,7 @@ public class BranchSchemaResource {
       if (d != null && !d.isNull() && !d.isValueNode()) {
         throw StrataException.invalid(at + ".default", "a JSON string, number or boolean the column's type reads");
       }
-      changes.add(new BranchSchemaCommands.ColumnChange(o.name(), o.type(), o.nullable(),
+      changes.add(new ColumnOperationInput.ColumnChange(o.name(), o.type(), o.nullable(),
           d == null || d.isNull() ? null : d.asText(), Boolean.TRUE.equals(o.dropDefault())));
     }
     return changes;

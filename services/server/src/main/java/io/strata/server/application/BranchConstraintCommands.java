@@ -203,13 +203,7 @@ public class BranchConstraintCommands {
 
   /** Refuses a list of names that is empty, too long, or holds one {@link #NAME} does not take (422). */
   private static void requireNames(List<String> names, String what) {
-    if (names == null || names.isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
-    if (names.size() > BranchSchemaCommands.MAX_OPERATIONS) {
-      throw StrataException.invalid("operations", "at most " + BranchSchemaCommands.MAX_OPERATIONS
-          + " operations at once");
-    }
+    ColumnOperationInput.checkCount(names);
     for (int i = 0; i < names.size(); i++) {
       if (names.get(i) == null || !NAME.matcher(names.get(i)).matches()) {
         throw StrataException.invalid("operations[" + i + "].name", what);
@@ -314,13 +308,7 @@ public class BranchConstraintCommands {
   }
 
   private static void requireWellFormed(List<NewCheck> checks) {
-    if (checks == null || checks.isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
-    if (checks.size() > BranchSchemaCommands.MAX_OPERATIONS) {
-      throw StrataException.invalid("operations", "at most " + BranchSchemaCommands.MAX_OPERATIONS
-          + " operations at once");
-    }
+    ColumnOperationInput.checkCount(checks);
     for (int i = 0; i < checks.size(); i++) {
       NewCheck c = checks.get(i);
       String at = "operations[" + i + "]";

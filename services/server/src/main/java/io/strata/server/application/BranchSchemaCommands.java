@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * Schema changes on a branch other than the default one, through Strata: columns added, altered (type,
@@ -38,26 +37,6 @@ import java.util.regex.Pattern;
  */
 @ApplicationScoped
 public class BranchSchemaCommands {
-  /** A column a client may name: Strata's own columns start with two underscores. */
-  private static final Pattern COLUMN = Pattern.compile("(?!__)[a-z_][a-z0-9_]{0,62}");
-  /**
-   * A column a client names that exists already (the table's may be named otherwise: checked against the
-   * branch's columns, and quoted wherever it reaches SQL).
-   */
-  private static final Pattern NAMED = Pattern.compile("(?!__)[^\\x00]{1,63}");
-  /**
-   * A type name as PostgreSQL writes one: words, a type modifier of numbers, an array suffix; nothing
-   * else can reach the SQL (the database then checks it is a type name: {@code to_regtype}).
-   */
-  private static final Pattern TYPE = Pattern.compile(
-      "[a-z][a-z0-9_]*(\\(\\d{1,4}(, ?\\d{1,4})?\\))?( [a-z][a-z0-9_]*(\\(\\d{1,4}(, ?\\d{1,4})?\\))?){0,3}(\\[\\])?");
-  static final int MAX_OPERATIONS = 50;
-  static final int MAX_DEFAULT_LENGTH = 1000;
-  /**
-   * The most characters of a default as the database writes it: it travels in every event of the branch's
-   * shape, its state, view and write trigger ({@code {1e1000,…}} as numeric[] grows a hundredfold).
-   */
-  static final int MAX_STORED_DEFAULT_LENGTH = 2000;
 
   private final CommandProcessor processor;
   private final StorageBackends backends;
@@ -81,7 +60,7 @@ public class BranchSchemaCommands {
   public Uni<CommandResponse> addColumns(String repository, String branch, String table,
       List<BranchObjects.NewColumn> columns, boolean validateOnly, CommandContext ctx,
       Function<List<TableShape.Column>, Answer> answer) {
-    check(columns);
+    ColumnOperationInput.check(columns);
     return tables.table(repository, table)
         .chain(found -> {
           TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
@@ -93,7 +72,7 @@ public class BranchSchemaCommands {
                   "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
                   Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())));
         })
-        .invoke(BranchSchemaCommands::requireStoredDefaultsFit)
+        .invoke(ColumnOperationInput::requireStoredDefaultsFit)
         .chain(defined -> addDefined(repository, branch, table, defined, validateOnly, ctx, answer.apply(defined)));
   }
 
@@ -156,18 +135,7 @@ public class BranchSchemaCommands {
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> dropColumns(String repository, String branch, String table, List<String> names,
       boolean validateOnly, CommandContext ctx, Answer answer) {
-    if (names == null || names.isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
-    if (names.size() > MAX_OPERATIONS) {
-      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
-    }
-    for (int i = 0; i < names.size(); i++) {
-      if (names.get(i) == null || !NAMED.matcher(names.get(i)).matches()) {
-        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch has (1-63"
-            + " characters, not starting with two underscores)");
-      }
-    }
+    ColumnOperationInput.checkNames(names);
     // the names as the branch shows them, their stored names read in the queue (where its shape cannot move)
     return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
       List<String> stored = storedNames(state, table, branch, names);
@@ -187,23 +155,7 @@ public class BranchSchemaCommands {
   @Permits(Permission.WRITE)
   public Uni<CommandResponse> renameColumns(String repository, String branch, String table,
       List<BranchSchemaCommand.Rename> renames, boolean validateOnly, CommandContext ctx, Answer answer) {
-    if (renames == null || renames.isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
-    if (renames.size() > MAX_OPERATIONS) {
-      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
-    }
-    for (int i = 0; i < renames.size(); i++) {
-      BranchSchemaCommand.Rename r = renames.get(i);
-      if (r.from() == null || !NAMED.matcher(r.from()).matches()) {
-        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch has (1-63"
-            + " characters, not starting with two underscores)");
-      }
-      if (r.to() == null || !COLUMN.matcher(r.to()).matches()) {
-        throw StrataException.invalid("operations[" + i + "].new_name", "column names are 1-63 characters of a-z 0-9 _,"
-            + " not starting with a digit nor with two underscores (Strata's own columns)");
-      }
-    }
+    ColumnOperationInput.checkRenames(renames);
     BranchSchemaCommand.RenameBranchColumns command = new BranchSchemaCommand.RenameBranchColumns(table, branch, renames, validateOnly);
     return onBranchObjects(repository, command, state -> BranchSchemaDecider.requireRenamable(state, command),
         (unit, onBranch) -> {
@@ -264,20 +216,6 @@ public class BranchSchemaCommands {
     return stored;
   }
 
-  /**
-   * A change asked for a column: a new type ({@code null}: kept), nullability ({@code null}: kept), a default
-   * ({@code defaultText}: the text its type reads; {@code dropDefault}: none; neither: kept). A column the branch
-   * added takes a type and nullability; one of the table's own, nullability and a default.
-   */
-  public record ColumnChange(String name, String type, Boolean nullable, String defaultText, boolean dropDefault) {
-    public ColumnChange(String name, String type, Boolean nullable) {
-      this(name, type, nullable, null, false);
-    }
-
-    boolean changesDefault() {
-      return defaultText != null || dropDefault;
-    }
-  }
 
   /**
    * Refuses (409) a change worked out for columns by the names the branch showed ({@code storedOf}: shown name to
@@ -305,9 +243,9 @@ public class BranchSchemaCommands {
    * @param answer renders the reply from the columns as the database defined them
    */
   @Permits(Permission.WRITE)
-  public Uni<CommandResponse> alterColumns(String repository, String branch, String table, List<ColumnChange> changes,
+  public Uni<CommandResponse> alterColumns(String repository, String branch, String table, List<ColumnOperationInput.ColumnChange> changes,
       boolean validateOnly, CommandContext ctx, Function<List<TableShape.Column>, Answer> answer) {
-    checkChanges(changes);
+    ColumnOperationInput.checkChanges(changes);
     return tables.table(repository, table)
         .chain(found -> {
           TableRow t = found.orElseThrow(() -> new StrataException(ErrorCode.TableNotFound,
@@ -334,7 +272,7 @@ public class BranchSchemaCommands {
                 validateOnly, ctx, answer, backends);
           }
           for (int i = 0; i < changes.size(); i++) {
-            ColumnChange c = changes.get(i);
+            ColumnOperationInput.ColumnChange c = changes.get(i);
             if (c.changesDefault()) {
               // the rows the branch has not written read an added column's default as their value
               throw StrataException.invalid("operations[" + i + "].default", "changing the default of a column added"
@@ -342,7 +280,7 @@ public class BranchSchemaCommands {
             }
           }
           for (int i = 0; i < changes.size(); i++) {
-            ColumnChange c = changes.get(i);
+            ColumnOperationInput.ColumnChange c = changes.get(i);
             String stored = storedNames.get(i);
             storedOf.put(c.name(), stored);
             TableShape.Column now = t.addedOn(branch).stream().filter(a -> a.name().equals(stored)).findFirst()
@@ -362,7 +300,7 @@ public class BranchSchemaCommands {
               .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
                   "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
                   Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())))
-              .invoke(BranchSchemaCommands::requireStoredDefaultsFit)
+              .invoke(ColumnOperationInput::requireStoredDefaultsFit)
               .chain(defined -> {
                 BranchSchemaCommand.AlterBranchColumns command = new BranchSchemaCommand.AlterBranchColumns(table, branch, from, defined,
                     validateOnly);
@@ -454,85 +392,5 @@ public class BranchSchemaCommands {
     return new StrataException(ErrorCode.ValidationError, "the view of table '" + onBranch.name() + "' on branch '"
         + branch + "' is made again in its new columns, and other objects depend on it: " + PgErrors.message(f)
         + "; drop them first", Map.of("table", onBranch.name(), "branch", branch));
-  }
-
-  private static void check(List<BranchObjects.NewColumn> columns) {
-    if (columns == null || columns.isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
-    if (columns.size() > MAX_OPERATIONS) {
-      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
-    }
-    for (int i = 0; i < columns.size(); i++) {
-      BranchObjects.NewColumn c = columns.get(i);
-      String at = "operations[" + i + "]";
-      checkColumn(c, at);
-      if (!c.nullable() && c.defaultText() == null) {
-        throw StrataException.invalid(at + ".default", "a NOT NULL column needs a default: the rows the branch has"
-            + " not written read it");
-      }
-    }
-  }
-
-  /** Refuses (422 at {@code at}) a column whose name, type or default no table may have. */
-  static void checkColumn(BranchObjects.NewColumn c, String at) {
-    if (c.name() == null || !COLUMN.matcher(c.name()).matches()) {
-      throw StrataException.invalid(at + ".name", "column names are 1-63 characters of a-z 0-9 _, not starting"
-          + " with a digit nor with two underscores (Strata's own columns)");
-    }
-    if (c.type() == null || c.type().length() > 100 || !TYPE.matcher(c.type()).matches()) {
-      throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
-          + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
-    }
-    if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
-      throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
-    }
-  }
-
-  private static void checkChanges(List<ColumnChange> changes) {
-    if (changes == null || changes.isEmpty()) {
-      throw StrataException.invalid("operations", "give at least one operation");
-    }
-    if (changes.size() > MAX_OPERATIONS) {
-      throw StrataException.invalid("operations", "at most " + MAX_OPERATIONS + " operations at once");
-    }
-    for (int i = 0; i < changes.size(); i++) {
-      ColumnChange c = changes.get(i);
-      String at = "operations[" + i + "]";
-      if (c.name() == null || !NAMED.matcher(c.name()).matches()) {
-        throw StrataException.invalid(at + ".name", "the name of a column the branch has (1-63 characters, not"
-            + " starting with two underscores)");
-      }
-      if (c.type() != null && (c.type().length() > 100 || !TYPE.matcher(c.type()).matches())) {
-        throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
-            + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
-      }
-      if (c.type() == null && c.nullable() == null && !c.changesDefault()) {
-        throw StrataException.invalid(at, "give the column's new type, its nullability or its default");
-      }
-      if (c.defaultText() != null && c.dropDefault()) {
-        throw StrataException.invalid(at + ".drop_default", "give a default or drop it, not both");
-      }
-      if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
-        throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
-      }
-    }
-  }
-
-  /** Refuses (422) a default the database writes longer than {@link #MAX_STORED_DEFAULT_LENGTH}. */
-  static void requireStoredDefaultsFit(List<TableShape.Column> defined) {
-    requireStoredDefaultsFit(defined, "operations");
-  }
-
-  /** As above, the columns given as {@code field} (a request's list). */
-  static void requireStoredDefaultsFit(List<TableShape.Column> defined, String field) {
-    for (int i = 0; i < defined.size(); i++) {
-      TableShape.Column c = defined.get(i);
-      if (c.defaultValue() != null && c.defaultValue().length() > MAX_STORED_DEFAULT_LENGTH) {
-        throw StrataException.invalid(field + "[" + i + "].default", "column '" + c.name() + "': its default as"
-            + " the database writes it has " + c.defaultValue().length() + " characters, more than "
-            + MAX_STORED_DEFAULT_LENGTH);
-      }
-    }
   }
 }

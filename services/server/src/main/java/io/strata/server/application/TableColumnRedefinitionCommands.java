@@ -38,14 +38,14 @@ final class TableColumnRedefinitionCommands {
    * command runs in the queue.
    */
   static Uni<CommandResponse> redefine(BranchSchemaCommands commands, String repository, TableRow t, String branch,
-      List<BranchSchemaCommands.ColumnChange> changes, List<String> stored, boolean validateOnly, CommandContext ctx,
+      List<ColumnOperationInput.ColumnChange> changes, List<String> stored, boolean validateOnly, CommandContext ctx,
       Function<List<TableShape.Column>, Answer> answer, StorageBackends backends) {
     String table = t.name();
     Map<String, TableShape.Column> own = BranchSchemaDecider.tableColumns(t.facts());
     List<TableShape.Column> from = new ArrayList<>();
     List<BranchObjects.Redefinition> retypes = new ArrayList<>();
     for (int i = 0; i < changes.size(); i++) {
-      BranchSchemaCommands.ColumnChange c = changes.get(i);
+      ColumnOperationInput.ColumnChange c = changes.get(i);
       String name = stored.get(i);
       TableShape.Column now = t.redefinedOn(branch).stream().filter(r -> r.name().equals(name)).findFirst()
           .orElse(TableColumnRedefinitions.inKeptType(own.get(name), t.columnsOn(branch)));
@@ -68,7 +68,7 @@ final class TableColumnRedefinitionCommands {
       int retyped = 0;
       List<BranchObjects.NewColumn> probes = new ArrayList<>();
       for (int i = 0; i < changes.size(); i++) {
-        BranchSchemaCommands.ColumnChange c = changes.get(i);
+        ColumnOperationInput.ColumnChange c = changes.get(i);
         TableShape.Column now = from.get(i);
         typeAfter.add(c.type() != null && !c.type().equals(now.type()) ? types.get(retyped++).type() : now.type());
         if (c.defaultText() != null) {
@@ -77,7 +77,7 @@ final class TableColumnRedefinitionCommands {
       }
       return (probes.isEmpty() ? Uni.createFrom().item(List.<TableShape.Column>of())
           : probed(backends, repository, t, open -> open.unit().roles().branchObjects().define(open.unit(), probes)))
-          .invoke(BranchSchemaCommands::requireStoredDefaultsFit)
+          .invoke(ColumnOperationInput::requireStoredDefaultsFit)
           .map(defaults -> new Probed(typeAfter, defaults));
     }).chain(probed -> {
       List<String> typeAfter = probed.types();
@@ -85,7 +85,7 @@ final class TableColumnRedefinitionCommands {
       List<TableShape.Column> to = new ArrayList<>();
       int probe = 0;
       for (int i = 0; i < changes.size(); i++) {
-        BranchSchemaCommands.ColumnChange c = changes.get(i);
+        ColumnOperationInput.ColumnChange c = changes.get(i);
         TableShape.Column now = from.get(i);
         String defaultValue = c.defaultText() != null ? defaults.get(probe++).defaultValue()
             : c.dropDefault() ? null : now.defaultValue();

@@ -104,7 +104,7 @@ public class TableCommands {
             "column '" + ((BranchObjects.Undefinable) e).column() + "': " + e.getMessage(),
             Map.of("table", name, "column", ((BranchObjects.Undefinable) e).column())))
         // a short default the database writes out long (an array of huge numbers) is refused as on a branch
-        .invoke(defined -> BranchSchemaCommands.requireStoredDefaultsFit(defined, "columns"))
+        .invoke(defined -> ColumnOperationInput.requireStoredDefaultsFit(defined, "columns"))
         .chain(defined -> register(repository, name, at, where, primaryKey,
             new Made(branch, defined), author, ctx, answer));
   }
@@ -127,7 +127,7 @@ public class TableCommands {
     }
     Set<String> names = new TreeSet<>();
     for (int i = 0; i < columns.size(); i++) {
-      BranchSchemaCommands.checkColumn(columns.get(i), "columns[" + i + "]");
+      ColumnOperationInput.checkColumn(columns.get(i), "columns[" + i + "]");
       if (!names.add(columns.get(i).name())) {
         throw StrataException.invalid("columns[" + i + "].name", "column " + columns.get(i).name() + " is given twice");
       }
