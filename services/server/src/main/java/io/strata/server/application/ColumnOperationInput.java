@@ -65,10 +65,7 @@ public final class ColumnOperationInput {
   static void checkNames(List<String> names) {
     checkCount(names);
     for (int i = 0; i < names.size(); i++) {
-      if (names.get(i) == null || !NAMED.matcher(names.get(i)).matches()) {
-        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch has (1-63"
-            + " characters, not starting with two underscores)");
-      }
+      requireShownName(names.get(i), "operations[" + i + "].name");
     }
   }
 
@@ -77,14 +74,8 @@ public final class ColumnOperationInput {
     checkCount(renames);
     for (int i = 0; i < renames.size(); i++) {
       BranchSchemaCommand.Rename r = renames.get(i);
-      if (r.from() == null || !NAMED.matcher(r.from()).matches()) {
-        throw StrataException.invalid("operations[" + i + "].name", "the name of a column the branch has (1-63"
-            + " characters, not starting with two underscores)");
-      }
-      if (r.to() == null || !COLUMN.matcher(r.to()).matches()) {
-        throw StrataException.invalid("operations[" + i + "].new_name", "column names are 1-63 characters of a-z 0-9 _,"
-            + " not starting with a digit nor with two underscores (Strata's own columns)");
-      }
+      requireShownName(r.from(), "operations[" + i + "].name");
+      requireNewName(r.to(), "operations[" + i + "].new_name");
     }
   }
 
@@ -103,14 +94,8 @@ public final class ColumnOperationInput {
 
   /** Refuses (422 at {@code at}) a column whose name, type or default no table may have. */
   static void checkColumn(BranchObjects.NewColumn c, String at) {
-    if (c.name() == null || !COLUMN.matcher(c.name()).matches()) {
-      throw StrataException.invalid(at + ".name", "column names are 1-63 characters of a-z 0-9 _, not starting"
-          + " with a digit nor with two underscores (Strata's own columns)");
-    }
-    if (c.type() == null || c.type().length() > 100 || !TYPE.matcher(c.type()).matches()) {
-      throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
-          + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
-    }
+    requireNewName(c.name(), at + ".name");
+    requireType(c.type(), at + ".type");
     if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
       throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
     }
@@ -121,13 +106,9 @@ public final class ColumnOperationInput {
     for (int i = 0; i < changes.size(); i++) {
       ColumnChange c = changes.get(i);
       String at = "operations[" + i + "]";
-      if (c.name() == null || !NAMED.matcher(c.name()).matches()) {
-        throw StrataException.invalid(at + ".name", "the name of a column the branch has (1-63 characters, not"
-            + " starting with two underscores)");
-      }
-      if (c.type() != null && (c.type().length() > 100 || !TYPE.matcher(c.type()).matches())) {
-        throw StrataException.invalid(at + ".type", "a PostgreSQL type name in lowercase, as format_type writes it"
-            + " (text, bigint, numeric(12,2), character varying(20), timestamp with time zone, integer[])");
+      requireShownName(c.name(), at + ".name");
+      if (c.type() != null) {
+        requireType(c.type(), at + ".type");
       }
       if (c.type() == null && c.nullable() == null && !c.changesDefault()) {
         throw StrataException.invalid(at, "give the column's new type, its nullability or its default");
@@ -155,6 +136,30 @@ public final class ColumnOperationInput {
             + " the database writes it has " + c.defaultValue().length() + " characters, more than "
             + MAX_STORED_DEFAULT_LENGTH);
       }
+    }
+  }
+
+  /** Refuses (422 at {@code at}) a name no column a branch shows can have. */
+  private static void requireShownName(String name, String at) {
+    if (name == null || !NAMED.matcher(name).matches()) {
+      throw StrataException.invalid(at, "the name of a column the branch has (1-63 characters, not starting with two"
+          + " underscores)");
+    }
+  }
+
+  /** Refuses (422 at {@code at}) a name a new column may not have. */
+  private static void requireNewName(String name, String at) {
+    if (name == null || !COLUMN.matcher(name).matches()) {
+      throw StrataException.invalid(at, "column names are 1-63 characters of a-z 0-9 _, not starting with a digit nor"
+          + " with two underscores (Strata's own columns)");
+    }
+  }
+
+  /** Refuses (422 at {@code at}) what is not a type name as PostgreSQL writes one. */
+  private static void requireType(String type, String at) {
+    if (type == null || type.length() > 100 || !TYPE.matcher(type).matches()) {
+      throw StrataException.invalid(at, "a PostgreSQL type name in lowercase, as format_type writes it (text, bigint,"
+          + " numeric(12,2), character varying(20), timestamp with time zone, integer[])");
     }
   }
 }

@@ -118,7 +118,6 @@ public class StashCommands {
                 }))
                 .collect().last()
                 // the shapes the branch changed since its head go back to the head's, before the rows do
-                .chain(() -> projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout()))
                 .chain(() -> shapesSinceHead(tx, state, repo, ref, b.head(), selected))
                 .chain(moved -> Multi.createFrom().iterable(stashed)
                     .onItem().transformToUniAndConcatenate(st -> {
@@ -160,8 +159,10 @@ public class StashCommands {
     if (ref.isDefault()) {
       return Uni.createFrom().item(BranchSchemaResets.Moved.none(List.of()));
     }
-    return CommitGraphReads.shapesDifferingFrom(tx, repo, ref.name(), head,
-            selected.stream().map(TableRow::name).toList())
+    // the shapes read below must include every event the state has seen
+    return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
+        .chain(() -> CommitGraphReads.shapesDifferingFrom(tx, repo, ref.name(), head,
+            selected.stream().map(TableRow::name).toList()))
         .chain(changed -> {
           // a table in another storage's database keeps its shape on the branch (its shape changes are made in
           // transactions of their own, which a later refusal could not undo): its rows are stashed alone
