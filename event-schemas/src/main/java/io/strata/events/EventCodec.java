@@ -44,6 +44,7 @@ public final class EventCodec {
       new FieldAddedAsNull(EventType.TABLE_TRACKED, 1, "shape"),
       new TableSchemaChangedV1(), new TableSchemaChangedV2(), new TableBranchSchemaChangedV2(1),
       new TableBranchSchemaChangedV2(2), new TableBranchSchemaChangedV2(3), new TableBranchSchemaChangedV2(4),
+      new TableBranchSchemaChangedV2(5),
       // table.placed.v1 did not rename the key's constraint at the place: the shape recorded before stands
       new FieldAddedAsNull(EventType.TABLE_PLACED, 1, "shape"),
       // stash.created.v1 held rows alone: it stashed no table's shape

@@ -30,7 +30,7 @@ public enum EventType {
   TABLE_BRANCHES_CHANGED(TableBranchesChanged.class, "table.branches_changed", 1),
   TABLE_PLACED(TablePlaced.class, "table.placed", 2),
   TABLE_SCHEMA_CHANGED(TableSchemaChanged.class, "table.schema_changed", 3),
-  TABLE_BRANCH_SCHEMA_CHANGED(TableBranchSchemaChanged.class, "table.branch_schema_changed", 5),
+  TABLE_BRANCH_SCHEMA_CHANGED(TableBranchSchemaChanged.class, "table.branch_schema_changed", 6),
   CHANGES_STAGED(ChangesStaged.class, "changes.staged", 1),
   CHANGES_UNSTAGED(ChangesUnstaged.class, "changes.unstaged", 1),
   CHANGES_DISCARDED(ChangesDiscarded.class, "changes.discarded", 1),

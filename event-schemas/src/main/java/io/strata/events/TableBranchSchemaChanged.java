@@ -65,7 +65,9 @@ public record TableBranchSchemaChanged(
   /**
    * One schema operation: its kind and the column it concerns (for {@code add_column}, its definition; for
    * {@code drop_column}, the definition it had; for {@code alter_column}, its definition after; for
-   * {@code rename_column}, its definition under the new name, and {@code from} the name it was shown under).
+   * {@code rename_column}, its definition under the new name, and {@code from} the name it was shown under;
+   * {@code using}, for an {@code alter_column} that converted the column's values, the expression it converted them
+   * with, as the client gave it).
    */
   public record Operation(String op,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
@@ -74,13 +76,29 @@ public record TableBranchSchemaChanged(
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
       TableShape.Constraint constraint,
       @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-      TableShape.Index index) {
+      TableShape.Index index,
+      @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+      String using) {
     public Operation(String op, TableShape.Column column) {
-      this(op, column, null, null, null);
+      this(op, column, null, null, null, null);
     }
 
     public Operation(String op, TableShape.Column column, String from) {
-      this(op, column, from, null, null);
+      this(op, column, from, null, null, null);
+    }
+
+    public Operation(String op, TableShape.Column column, String from, TableShape.Constraint constraint,
+        TableShape.Index index) {
+      this(op, column, from, constraint, index, null);
+    }
+
+    /**
+     * An {@code alter_column} of a column the branch added since its head that converted its values with
+     * {@code using} (since v6): an expression of the column alone, applied to every value the branch held of it
+     * and to its constant default.
+     */
+    public static Operation converting(TableShape.Column column, String using) {
+      return new Operation(ALTER_COLUMN, column, null, null, null, using);
     }
 
     /**

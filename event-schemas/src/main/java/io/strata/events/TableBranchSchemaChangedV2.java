@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * adds {@code rename_column} and the branch's {@code renamed} columns: read as none. Neither v1, v2 nor v3
  * knew the table's columns redefined on a branch nor its constraints; v4 adds {@code redefined} and
  * {@code constraints}: read as none. None before v5 knew a branch's own indexes; v5 adds {@code add_index},
- * {@code drop_index} and {@code indexes}: read as none.
+ * {@code drop_index} and {@code indexes}: read as none. v6 adds an {@code alter_column}'s {@code using} (a
+ * conversion of a column's values), which none before made: read as absent.
  */
 final class TableBranchSchemaChangedV2 implements Upcaster {
   private final String from;
@@ -39,7 +40,9 @@ final class TableBranchSchemaChangedV2 implements Upcaster {
     if (!current.has("constraints")) {
       current.putArray("constraints");
     }
-    current.putArray("indexes");
+    if (!current.has("indexes")) {
+      current.putArray("indexes");
+    }
     return current;
   }
 }

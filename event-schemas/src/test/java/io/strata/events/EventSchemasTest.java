@@ -227,6 +227,24 @@ class EventSchemasTest {
   }
 
   @Test
+  void aConversionIsAV6BranchSchemaChangeOnlyAndAV5ChangeKeepsItsIndexes() {
+    TableBranchSchemaChanged converted = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> e.operations().get(0).using() != null).findFirst()
+        .orElseThrow();
+    JsonNode encoded = codec.encode(converted);
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v6.json").validate(encoded)).isEmpty();
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v5.json").validate(encoded)).isNotEmpty();
+    assertThat(encoded.get("operations").get(0).get("using").asText()).isEqualTo("trim(priority)::integer");
+    // a v5 event read now keeps the indexes it lists (the upcast fills only what the version did not know)
+    TableBranchSchemaChanged indexed = SampleEvents.all().stream().filter(TableBranchSchemaChanged.class::isInstance)
+        .map(TableBranchSchemaChanged.class::cast).filter(e -> !e.indexes().isEmpty()).findFirst().orElseThrow();
+    JsonNode asV5 = codec.encode(indexed);
+    assertThat(schema("schemas/io.strata.table.branch_schema_changed.v5.json").validate(asV5)).isEmpty();
+    assertThat(codec.decode("io.strata.table.branch_schema_changed.v5", asV5)).isEqualTo(indexed);
+    assertThat(codec.encode(indexed).get("operations").get(0).has("using")).isFalse();
+  }
+
+  @Test
   void equalShapesHashEqualWhateverOrderTheirConstraintsAndIndexesCameIn() {
     TableShape.Column id = new TableShape.Column("id", "integer", false, null, null, null, null);
     TableShape.Constraint a = new TableShape.Constraint("a_check", "check", "CHECK ((id > 0))");

@@ -100,6 +100,12 @@ final class SampleEvents {
             List.of(new TableColumn("id", "bigint", false), new TableColumn("total", "numeric(12,2)", true)),
             List.of(), java.util.Map.of(), List.of(),
             List.of(new TableShape.Index("orders_by_total", false, "btree (total)").asRule())),
+        new TableBranchSchemaChanged("orders", "dev",
+            List.of(TableBranchSchemaChanged.Operation.converting(
+                new TableShape.Column("priority", "integer", true, null, "0", null, null), "trim(priority)::integer")),
+            List.of(new TableColumn("id", "bigint", false), new TableColumn("total", "numeric(12,2)", false),
+                new TableColumn("priority", "integer", true)),
+            List.of(new TableShape.Column("priority", "integer", true, null, "0", null, null))),
         new TableUntracked("users"),
         new TableMadeOnBranch("refunds", "dev", "public", "refunds"),
         new TableBranchesChanged("refunds", List.of("dev", "etl")),

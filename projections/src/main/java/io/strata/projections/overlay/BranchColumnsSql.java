@@ -157,16 +157,18 @@ final class BranchColumnsSql {
    * not kept), and the overlay's default (the
    * value of rows it had before it added the column) follows; NOT NULL is the overlay's check, added or
    * dropped. Rows of the table are not touched: its rows read the converted default in the view, made again.
+   * A column {@code using} names (by name) is converted by its expression instead of the cast, and need not keep
+   * its values as they read.
    */
   static String alterColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
-      List<TableShape.Column> addedBefore, List<TableShape.Column> columns) {
+      List<TableShape.Column> addedBefore, List<TableShape.Column> columns, java.util.Map<String, String> using) {
     StringBuilder sql = new StringBuilder();
     for (TableShape.Column c : columns) {
       TableShape.Column was = addedBefore.stream().filter(a -> a.name().equals(c.name())).findFirst().orElseThrow();
-      if (!was.type().equals(c.type())) {
+      if (!was.type().equals(c.type()) && !using.containsKey(c.name())) {
         sql.append("do $strata_k$ begin ").append(unchanged(before, c.name(), c.type())).append(" end $strata_k$;");
       }
-      if (!c.nullable()) {
+      if (!c.nullable() && !using.containsKey(c.name())) {
         // a before-image the working log keeps comes back on a discard or a reset: it must take NOT NULL too
         sql.append("do $strata_n$ begin ").append(noLoggedNull(before, c.name())).append(" end $strata_n$;");
       }
@@ -175,24 +177,32 @@ final class BranchColumnsSql {
       TableShape.Column was = addedBefore.stream().filter(a -> a.name().equals(c.name())).findFirst().orElseThrow();
       String column = Sql.quote(c.name());
       String required = Sql.quote(requiredConstraint(c.name()));
+      boolean retype = !was.type().equals(c.type()) || using.containsKey(c.name());
+      // a cast, or the conversion the client gave (vetted: one expression of the column alone)
+      String converted = using.containsKey(c.name()) ? "((" + using.get(c.name()) + "))::" + c.type()
+          : column + "::" + c.type();
       sql.append("alter table ").append(before.overlay()).append(" drop constraint if exists ").append(required)
           .append(";");
-      if (was.type().equals(c.type()) && !java.util.Objects.equals(was.defaultValue(), c.defaultValue())) {
+      if (!retype && !java.util.Objects.equals(was.defaultValue(), c.defaultValue())) {
         sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column)
             .append(c.defaultValue() == null ? " drop default;" : " set default " + OverlaySql.addedValue(c) + ";");
       }
-      if (!was.type().equals(c.type())) {
+      if (retype) {
         // a tombstone's values, and a logged row's where the row was absent, are not read: not converted
         String convert = " alter column " + column + " type " + c.type() + " using case when not __deleted then "
-            + column + "::" + c.type() + " end";
+            + converted + " end";
         sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column)
             .append(" drop default,").append(convert).append(c.defaultValue() == null ? ""
                 : ", alter column " + column + " set default " + OverlaySql.addedValue(c)).append(";")
             .append("alter table ").append(before.workingLog()).append(" alter column ").append(column).append(" type ")
-            .append(c.type()).append(" using case when __present then ").append(column).append("::").append(c.type())
+            .append(c.type()).append(" using case when __present then ").append(converted)
             .append(" end;")
             .append("alter type ").append(before.ownRowType()).append(" alter attribute ").append(column)
             .append(" type ").append(c.type()).append(";");
+      }
+      if (!c.nullable() && using.containsKey(c.name())) {
+        // the converted before-images the working log keeps: a discard or a reset gives them back
+        sql.append("do $strata_n$ begin ").append(noLoggedNull(before, c.name())).append(" end $strata_n$;");
       }
       if (!c.nullable()) {
         sql.append("alter table ").append(before.overlay()).append(" add constraint ").append(required)

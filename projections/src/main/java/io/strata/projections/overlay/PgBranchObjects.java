@@ -147,6 +147,10 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       // the default's value as the rows read it unchanged by the new type (its JSON image), and a cast back
       // (a hard reset to a commit before the change converts the branch's values back)
       String alter = r.type() == null ? null : r.type();
+      if (r.using() != null) {
+        chain = chain.chain(() -> converting(tx, create, r, defined));
+        continue;
+      }
       chain = chain.chain(() -> probe(tx, c.name(), (alter == null ? Uni.createFrom().voidItem()
               : requireBuiltIn(tx, c.name(), r.type()))
           .chain(() -> tx.query(create).execute())
@@ -182,6 +186,46 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   private final PgBranchRules rules = new PgBranchRules();
+
+  /**
+   * {@link #redefine} of a change that converts the column's values with an expression ({@code r.using()}): the
+   * expression vetted first — one expression of the column alone that stays inside its parentheses, of
+   * PostgreSQL's own immutable functions and operators (vetted as a CHECK is, over a table of the column alone) —
+   * then the probe's one row, holding the column's default, converted by it: the converted value is the new constant
+   * default (none when it converts to null).
+   */
+  private Uni<Void> converting(SqlConnection tx, String create, Redefinition r, List<TableShape.Column> defined) {
+    TableShape.Column c = r.current();
+    String column = Sql.quote(c.name());
+    String refused = BranchChecksSql.refusal(r.using());
+    if (refused != null) {
+      return Uni.createFrom().failure(new Undefinable(c.name(), "using: " + refused.replace("a check", "an expression")
+          .replace("the check", "the expression")));
+    }
+    String converted = "((" + r.using() + "))::" + r.type();
+    return requireBuiltIn(tx, c.name(), r.type())
+        .chain(() -> rules.defineCheck(new PgUnit(tx), List.of(c.asTableColumn()), c.name(),
+            converted + " is not distinct from " + converted))
+        .onFailure(Undefinable.class).transform(e -> new Undefinable(c.name(), "using: " + e.getMessage()
+            .replace("a check must", "a conversion must").replace("a check reads", "a conversion reads")))
+        .chain(() -> probe(tx, c.name(), tx.query(create).execute()
+            .chain(() -> tx.query("alter table pg_temp." + PROBE + " alter column " + column + " drop default, alter"
+                + " column " + column + " type " + r.type() + " using " + converted).execute())
+            .chain(() -> tx.query("select " + column + "::text from pg_temp." + PROBE).execute())
+            .chain(rows -> {
+              String value = rows.iterator().next().getString(0);
+              return value == null ? Uni.createFrom().voidItem() : tx.query("alter table pg_temp." + PROBE
+                  + " alter column " + column + " set default " + OverlaySql.literal(value) + "::" + r.type())
+                  .execute().replaceWithVoid();
+            }), r.nullable(), defined))
+        .invoke(() -> {
+          TableShape.Column to = defined.get(defined.size() - 1);
+          if (!to.nullable() && to.defaultValue() == null) {
+            throw new Undefinable(c.name(), "its default converts to null, and the column is NOT NULL: the rows the"
+                + " branch has not written read the default");
+          }
+        });
+  }
 
   @Override
   public Uni<DefinedRule> defineCheck(UnitOfWork unit, List<TableColumn> columns, String name, String check) {
@@ -320,15 +364,28 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
-  public Uni<Void> alterColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Column> columns) {
+  public Uni<Void> alterColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Column> columns,
+      java.util.Map<String, String> using) {
     java.util.Map<String, TableShape.Column> by = new java.util.HashMap<>();
     columns.forEach(c -> by.put(c.name(), c));
     List<TableColumn> columnsAfter = table.columnsOnRef().stream()
         .map(c -> by.containsKey(c.name()) ? by.get(c.name()).asTableColumn() : c).toList();
     List<TableShape.Column> addedAfter = table.refAdded().stream().map(c -> by.getOrDefault(c.name(), c)).toList();
-    return changeShape(unit, table, branch, columnsAfter, addedAfter,
+    Uni<Void> change = changeShape(unit, table, branch, columnsAfter, addedAfter,
         (before, after, view) -> BranchColumnsSql.alterColumns(before, after, view[0], view[1], table.refAdded(),
-            columns));
+            columns, using));
+    if (using.isEmpty()) {
+      return change;
+    }
+    // a client's expression runs over every row the branch holds, the repository's commands waiting: under the time
+    // limit a check's scan has, then the caller's given back (a failure ends the caller's transaction)
+    SqlConnection tx = PgUnit.of(unit);
+    return tx.query("select current_setting('statement_timeout')").execute()
+        .map(rows -> rows.iterator().next().getString(0))
+        .chain(before -> tx.query("set local statement_timeout = '" + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
+            .chain(() -> change)
+            .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before))))
+        .replaceWithVoid();
   }
 
   @Override

@@ -100,9 +100,14 @@ public interface BranchObjects<X> {
 
   /**
    * A column a branch added, to change: its definition now, and the type ({@code null}: kept) and
-   * nullability it is to have.
+   * nullability it is to have; {@code using}, an expression of the column alone converting its values to the new
+   * type ({@code null}: a cast, which must keep every value as it reads).
    */
-  record Redefinition(TableShape.Column current, String type, boolean nullable) {}
+  record Redefinition(TableShape.Column current, String type, boolean nullable, String using) {
+    public Redefinition(TableShape.Column current, String type, boolean nullable) {
+      this(current, type, nullable, null);
+    }
+  }
 
   /**
    * How the database defines CHECK constraint {@code name} with expression {@code check} over a table of
@@ -176,7 +181,9 @@ public interface BranchObjects<X> {
    * How the database defines each column of {@code changes} once changed as {@code ALTER TABLE … ALTER
    * COLUMN … TYPE … USING column::type} would change it: its type as it formats it, its default converted
    * the same way; fails with {@link Undefinable} for the first it refuses (an unknown type, a default the
-   * new type cannot take, NOT NULL without a default). Changes nothing.
+   * new type cannot take, NOT NULL without a default). A change with {@code using} converts the default with the
+   * expression instead, once it is known to be one expression of the column alone, of PostgreSQL's own immutable
+   * functions and operators (as a CHECK is vetted). Changes nothing.
    */
   Uni<List<TableShape.Column>> redefine(X tx, List<Redefinition> changes);
 
@@ -224,7 +231,17 @@ public interface BranchObjects<X> {
    * made NOT NULL holds every row to it. Copies no row of the table; fails (the caller's unit rolled back)
    * when a row's value does not convert or is null.
    */
-  Uni<Void> alterColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns);
+  default Uni<Void> alterColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns) {
+    return alterColumns(tx, table, branch, columns, java.util.Map.of());
+  }
+
+  /**
+   * As above, the columns {@code using} names (by name) converted by its expression instead of a cast: every value the
+   * branch holds of one — its rows, the before-images its working log keeps — and its constant default, which
+   * {@code columns} gives converted already ({@link #redefine}). The expression was vetted by {@link #redefine}.
+   */
+  Uni<Void> alterColumns(X tx, TrackedTable table, String branch, List<TableShape.Column> columns,
+      java.util.Map<String, String> using);
 
   /**
    * Gives the table's own columns {@code branch} reads the definitions {@code redefined} has for them (every

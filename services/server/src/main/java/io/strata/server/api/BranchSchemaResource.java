@@ -56,7 +56,8 @@ public class BranchSchemaResource {
   @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
       + " operations, checked and defined by the table's database before anything changes, alter_column operations"
       + " (of a column the branch added: a new type, converting the rows the branch wrote as column::type, or"
-      + " nullability; of one of the table's own: a wider type that reads every value of the table's type as it is,"
+      + " with using, an expression of the column alone converting its values and its default, for a column added"
+      + " since the branch's head; or nullability; of one of the table's own: a wider type that reads every value of the table's type as it is,"
       + " its rows from the table read through a cast, NOT NULL set or dropped, checked over every row the branch"
       + " reads, or a default set or dropped (drop_default), for the rows the branch inserts) or drop_column operations"
       + " of columns the branch added or of the table's own but for its key, or rename_column operations (the"
@@ -84,6 +85,13 @@ public class BranchSchemaResource {
       if (o != null && (o.columns() != null || o.method() != null || o.unique() != null)) {
         throw StrataException.invalid("operations[" + i + "]", "columns, method and unique are " + ADD_INDEX
             + "'s alone");
+      }
+    }
+    for (int i = 0; i < b.operations().size(); i++) {
+      Requests.SchemaOperation o = b.operations().get(i);
+      if (o != null && o.using() != null && !ALTER_COLUMN.equals(o.op())) {
+        throw StrataException.invalid("operations[" + i + "].using", "using is " + ALTER_COLUMN + "'s alone: the"
+            + " expression that converts a column's values to its new type");
       }
     }
     if (DROP_COLUMN.equals(first)) {
@@ -161,7 +169,7 @@ public class BranchSchemaResource {
         throw StrataException.invalid(at + ".default", "a JSON string, number or boolean the column's type reads");
       }
       changes.add(new ColumnOperationInput.ColumnChange(o.name(), o.type(), o.nullable(),
-          d == null || d.isNull() ? null : d.asText(), Boolean.TRUE.equals(o.dropDefault())));
+          d == null || d.isNull() ? null : d.asText(), Boolean.TRUE.equals(o.dropDefault()), o.using()));
     }
     return changes;
   }

@@ -59,7 +59,8 @@ public final class Requests {
    * One schema operation: {@code add_column} with the column's name, type, nullability (default true) and
    * default (a JSON string, number or boolean its type reads; none or null: no default), {@code
    * alter_column} with the name of a column the branch added and its new type, nullability or both, or of one
-   * of the table's own and its wider type, nullability, default ({@code default}) or {@code drop_default}, {@code
+   * of the table's own and its wider type, nullability, default ({@code default}) or {@code drop_default} ({@code
+   * using}, with a type: an expression of a column the branch added since its head converting its values), {@code
    * drop_column} with the name of a column the branch added, or of one of the table's own but for its key, or
    * {@code rename_column} with the name of a column the branch shows (but for the key) and its {@code new_name},
    * {@code add_constraint} with a CHECK constraint's {@code name} and its {@code check} expression, {@code
@@ -69,7 +70,7 @@ public final class Requests {
    */
   public record SchemaOperation(String op, String name, String type, Boolean nullable,
       @JsonProperty("default") JsonNode defaultValue, String newName, Boolean dropDefault, String check,
-      List<String> columns, String method, Boolean unique) {}
+      List<String> columns, String method, Boolean unique, String using) {}
 
   public record Resolution(String table, JsonNode key, String field, String take, JsonNode value) {}
 

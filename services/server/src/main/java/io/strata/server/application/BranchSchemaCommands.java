@@ -17,6 +17,8 @@ import io.strata.server.domain.StrataException;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.server.domain.BranchSchemaDecider;
 import io.strata.server.runtime.StorageBackends;
+import io.strata.server.runtime.StrataConfig;
+import io.strata.projections.runtime.ProjectionRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -41,12 +43,17 @@ public class BranchSchemaCommands {
   private final CommandProcessor processor;
   private final StorageBackends backends;
   private final TableQueries tables;
+  private final ProjectionRuntime projections;
+  private final StrataConfig config;
 
   @Inject
-  public BranchSchemaCommands(CommandProcessor processor, StorageBackends backends, TableQueries tables) {
+  public BranchSchemaCommands(CommandProcessor processor, StorageBackends backends, TableQueries tables,
+      ProjectionRuntime projections, StrataConfig config) {
     this.tables = tables;
     this.processor = processor;
     this.backends = backends;
+    this.projections = projections;
+    this.config = config;
   }
 
   /**
@@ -263,6 +270,15 @@ public class BranchSchemaCommands {
               .map(TableShape.Column::name).toList());
           long ofTable = storedNames.stream().filter(n -> !addedNames.contains(n)
               && t.columnsOn(branch).stream().anyMatch(x -> x.name().equals(n))).count();
+          for (int i = 0; i < changes.size(); i++) {
+            if (changes.get(i).using() != null && (!addedNames.contains(storedNames.get(i))
+                || !storedNames.get(i).equals(changes.get(i).name()))) {
+              throw StrataException.invalid("operations[" + i + "].using", "converting values (using) is built for a"
+                  + " column the branch added since its head, shown under the name it was added with: column '"
+                  + changes.get(i).name() + "' of table '" + table + "' is not one on branch '" + branch + "'"
+                  + (addedNames.contains(storedNames.get(i)) ? " (rename it back first)" : ""));
+            }
+          }
           if (ofTable > 0 && ofTable < changes.size()) {
             throw StrataException.invalid("operations", "alter the columns the branch added and the table's own in"
                 + " separate requests");
@@ -289,8 +305,9 @@ public class BranchSchemaCommands {
             // not one the branch added: not worked out (the decider says why)
             now = now != null ? now : new TableShape.Column(c.name(), "text", true, null, null, null, null);
             from.add(now);
-            redefinitions.add(new BranchObjects.Redefinition(now, c.type() == null || c.type().equals(now.type())
-                ? null : c.type(), c.nullable() == null ? now.nullable() : c.nullable()));
+            redefinitions.add(new BranchObjects.Redefinition(now, c.using() == null && (c.type() == null
+                || c.type().equals(now.type())) ? null : c.type(), c.nullable() == null ? now.nullable() : c.nullable(),
+                c.using()));
           }
           Uni<List<TableShape.Column>> worked = unknown ? Uni.createFrom().item(List.copyOf(from))
               : backends.begin(repository, t.storage()).chain(open -> open.unit().roles().branchObjects()
@@ -302,17 +319,63 @@ public class BranchSchemaCommands {
                   Map.of("table", table, "column", ((BranchObjects.Undefinable) e).column())))
               .invoke(ColumnOperationInput::requireStoredDefaultsFit)
               .chain(defined -> {
+                Map<String, String> using = new java.util.HashMap<>();
+                for (int i = 0; i < changes.size(); i++) {
+                  if (changes.get(i).using() != null) {
+                    using.put(storedNames.get(i), changes.get(i).using());
+                  }
+                }
                 BranchSchemaCommand.AlterBranchColumns command = new BranchSchemaCommand.AlterBranchColumns(table, branch, from, defined,
-                    validateOnly);
-                List<TableShape.Column> shown = defined.stream().map(d -> renamed.containsKey(d.name())
-                    ? new TableShape.Column(renamed.get(d.name()), d.type(), d.nullable(), d.collation(),
-                        d.defaultValue(), d.generated(), d.identity()) : d).toList();
+                    using, validateOnly);
+                if (!using.isEmpty()) {
+                  return converting(repository, command, storedOf, ctx, answer.apply(shown(defined, renamed)));
+                }
                 return onBranchObjects(repository, command, state -> {
                   requireStillShown(state, table, branch, storedOf);
                   BranchSchemaDecider.requireAlterable(state, command);
-                }, (unit, onBranch) -> alter(unit, onBranch, branch, defined), ctx, answer.apply(shown));
+                }, (unit, onBranch) -> alter(unit, onBranch, branch, defined), ctx, answer.apply(shown(defined, renamed)));
               });
         });
+  }
+
+  /** {@code defined} under the names the branch shows them ({@code renamed}: stored name to shown name). */
+  private static List<TableShape.Column> shown(List<TableShape.Column> defined, Map<String, String> renamed) {
+    return defined.stream().map(d -> renamed.containsKey(d.name()) ? d.named(renamed.get(d.name())) : d).toList();
+  }
+
+  /**
+   * {@link #alterColumns} of a change that converts columns' values with expressions ({@code command.using()}), in
+   * the repository's queue: only a column the branch added since its head — its head's commit does not record it,
+   * so no commit, change set or stash holds a value of it in the old representation that a merge, cherry-pick,
+   * revert or reset could bring back unconverted (422 otherwise, nothing changed). Every value the branch holds of
+   * it is converted in the command's transaction; a value that does not convert: 422, nothing changed.
+   */
+  private Uni<CommandResponse> converting(String repository, BranchSchemaCommand.AlterBranchColumns command,
+      Map<String, String> storedOf, CommandContext ctx, Answer answer) {
+    String table = command.table();
+    String branch = command.branch();
+    return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
+      requireStillShown(state, table, branch, storedOf);
+      BranchSchemaDecider.requireAlterable(state, command);
+      String head = state.branch(branch).head();
+      // the head's record of the branch's columns includes every event the state has seen
+      return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
+          .chain(() -> io.strata.server.runtime.CommitGraphReads.addedAt(tx, repository, head))
+          .chain(atHead -> {
+            for (TableShape.Column c : atHead.getOrDefault(table, List.of())) {
+              if (command.using().containsKey(c.name())) {
+                throw new StrataException(ErrorCode.ValidationError, "column '" + c.name() + "' of table '" + table
+                    + "' is in branch '" + branch + "''s head " + head.substring(0, 12) + ": converting values (using)"
+                    + " is built only for a column added since the head (commits, merges and resets would meet values"
+                    + " of it in the old representation); add a column of the new type and fill it instead",
+                    Map.of("table", table, "branch", branch, "column", c.name()));
+              }
+            }
+            return command.validateOnly() ? Uni.createFrom().item((Commands.Command) command)
+                : onBranch(tx, state, repository, command,
+                    (unit, onBranch) -> alter(unit, onBranch, branch, command.columns(), command.using()));
+          });
+    }, ctx, answer);
   }
 
   /**
@@ -358,12 +421,18 @@ public class BranchSchemaCommands {
 
   /** Alters columns of {@code branch}'s objects of a table; a value that does not convert, or is null: 422. */
   static Uni<Void> alter(UnitOfWork unit, TrackedTable onBranch, String branch, List<TableShape.Column> columns) {
-    return unit.roles().branchObjects().alterColumns(unit, onBranch, branch, columns)
+    return alter(unit, onBranch, branch, columns, Map.of());
+  }
+
+  /** As above, the columns {@code using} names converted by its expressions. */
+  static Uni<Void> alter(UnitOfWork unit, TrackedTable onBranch, String branch, List<TableShape.Column> columns,
+      Map<String, String> using) {
+    return unit.roles().branchObjects().alterColumns(unit, onBranch, branch, columns, using)
         .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f))
         // the database's refusal of the values (a conversion that fails or changes them, a null, a type whose
         // values do not convert at all): the client's to resolve
-        .onFailure(f -> PgErrors.sqlState(f) != null && List.of("0A", "22", "23", "42")
-            .contains(PgErrors.sqlState(f).substring(0, 2)))
+        .onFailure(f -> PgErrors.sqlState(f) != null && (List.of("0A", "22", "23", "42")
+            .contains(PgErrors.sqlState(f).substring(0, 2)) || !using.isEmpty() && "57014".equals(PgErrors.sqlState(f))))
         .transform(f -> new StrataException(ErrorCode.ValidationError, "the rows of table '" + onBranch.name()
             + "' that branch '" + branch + "' wrote do not take the change of columns " + columns.stream()
             .map(TableShape.Column::name).toList() + ": " + PgErrors.message(f) + "; nothing changed",

@@ -41,9 +41,14 @@ public final class ColumnOperationInput {
    * ({@code defaultText}: the text its type reads; {@code dropDefault}: none; neither: kept). A column the branch
    * added takes a type and nullability; one of the table's own, nullability and a default.
    */
-  public record ColumnChange(String name, String type, Boolean nullable, String defaultText, boolean dropDefault) {
+  public record ColumnChange(String name, String type, Boolean nullable, String defaultText, boolean dropDefault,
+      String using) {
     public ColumnChange(String name, String type, Boolean nullable) {
-      this(name, type, nullable, null, false);
+      this(name, type, nullable, null, false, null);
+    }
+
+    public ColumnChange(String name, String type, Boolean nullable, String defaultText, boolean dropDefault) {
+      this(name, type, nullable, defaultText, dropDefault, null);
     }
 
     public boolean changesDefault() {
@@ -110,6 +115,10 @@ public final class ColumnOperationInput {
       if (c.type() != null) {
         requireType(c.type(), at + ".type");
       }
+      if (c.using() != null && c.type() == null) {
+        throw StrataException.invalid(at + ".using", "using converts the column's values to its new type: give the"
+            + " type too");
+      }
       if (c.type() == null && c.nullable() == null && !c.changesDefault()) {
         throw StrataException.invalid(at, "give the column's new type, its nullability or its default");
       }
@@ -119,8 +128,18 @@ public final class ColumnOperationInput {
       if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
         throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
       }
+      if (c.using() != null && (c.using().isBlank() || c.using().length() > MAX_USING_LENGTH)) {
+        throw StrataException.invalid(at + ".using", "an expression of at most " + MAX_USING_LENGTH + " characters");
+      }
+      if (c.using() != null && c.changesDefault()) {
+        throw StrataException.invalid(at + ".using", "a conversion converts the column's default too: give no"
+            + " default with it");
+      }
     }
   }
+
+  /** The longest conversion expression ({@code using}) taken: it travels in the event that records it. */
+  static final int MAX_USING_LENGTH = 1000;
 
   /** Refuses (422) a default the database writes longer than {@link #MAX_STORED_DEFAULT_LENGTH}. */
   static void requireStoredDefaultsFit(List<TableShape.Column> defined) {

@@ -46,14 +46,21 @@ public sealed interface BranchSchemaCommand extends TableCommand permits BranchS
   /**
    * Changes the type or nullability of columns a branch added: {@code columns} are their definitions after
    * (normalised by the table's database), {@code from} the definitions they were worked out from, which the
-   * branch must still have (else the shape moved meanwhile: 409). {@code validateOnly}: decided, nothing
-   * appended.
+   * branch must still have (else the shape moved meanwhile: 409); {@code using}, the expressions that convert
+   * columns' values (by name; a column not named is cast). {@code validateOnly}: decided, nothing appended.
    */
   public record AlterBranchColumns(String table, String branch, List<TableShape.Column> from,
-      List<TableShape.Column> columns, boolean validateOnly) implements BranchSchemaCommand {
+      List<TableShape.Column> columns, java.util.Map<String, String> using, boolean validateOnly)
+      implements BranchSchemaCommand {
     public AlterBranchColumns {
       from = List.copyOf(from);
       columns = List.copyOf(columns);
+      using = java.util.Map.copyOf(using);
+    }
+
+    public AlterBranchColumns(String table, String branch, List<TableShape.Column> from,
+        List<TableShape.Column> columns, boolean validateOnly) {
+      this(table, branch, from, columns, java.util.Map.of(), validateOnly);
     }
   }
 

@@ -83,7 +83,9 @@ public final class BranchSchemaDecider {
       for (TableShape.Column a : c.columns()) {
         columns.replaceAll(x -> x.name().equals(a.name()) ? a.asTableColumn() : x);
         added.replaceAll(x -> x.name().equals(a.name()) ? a : x);
-        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, a));
+        operations.add(c.using().containsKey(a.name())
+            ? TableBranchSchemaChanged.Operation.converting(a, c.using().get(a.name()))
+            : new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ALTER_COLUMN, a));
       }
     } else {
       DropBranchColumns c = (DropBranchColumns) command;
@@ -268,7 +270,7 @@ public final class BranchSchemaDecider {
       TableShape.Column to = c.columns().get(i);
       TableShape.Column now = added.get(to.name());
       String why = !seen.add(to.name()) ? "column '" + to.name() + "' is altered twice"
-          : now != null && !now.type().equals(to.type())
+          : now != null && (!now.type().equals(to.type()) || c.using().containsKey(to.name()))
               && !BranchConstraints.naming(state, c.table(), c.branch(), to.name()).isEmpty() ? "check or index '"
               + BranchConstraints.naming(state, c.table(), c.branch(), to.name()).get(0) + "' of branch '" + c.branch()
               + "' names column '" + to.name() + "': drop it before changing the column's type"
@@ -291,7 +293,7 @@ public final class BranchSchemaDecider {
             + "' changed on branch '" + c.branch() + "' while this change was worked out: send it again",
             Map.of("table", c.table(), "branch", c.branch(), "column", to.name()));
       }
-      if (SchemaMerge.same(now, to)) {
+      if (SchemaMerge.same(now, to) && !c.using().containsKey(to.name())) {
         throw new StrataException(ErrorCode.ValidationError, "column '" + to.name() + "' of table '" + c.table()
             + "' is " + to.type() + (to.nullable() ? "" : " not null") + " on branch '" + c.branch()
             + "' already: nothing to change", Map.of("table", c.table(), "branch", c.branch(), "column", to.name()));

@@ -135,7 +135,7 @@ class BranchIndexTest {
     assertThat(overlayIndexes(repo, "dev")).containsExactly("brin (\"order\")", "btree (customer, \"order\")");
 
     // the events say what was done
-    List<Map<String, Object>> events = given().queryParam("types", "io.strata.table.branch_schema_changed.v5")
+    List<Map<String, Object>> events = given().queryParam("types", "io.strata.table.branch_schema_changed.v6")
         .queryParam("limit", 100).get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract()
         .jsonPath().getList("items.data");
     assertThat(events).anySatisfy(e -> assertThat(e.toString()).contains("op=add_index", "by_customer"));

@@ -537,7 +537,7 @@ class BranchSchemaTest {
         + t + "'::regclass and attnum > 0 and not attisdropped")).containsExactly("id,status");
     json().body(Map.of("sql", "select sum(score)::text from orders", "ref", "dev", "working", true))
         .post("/api/v1/repositories/{r}/query", repo).then().statusCode(200).body("rows[0][0]", equalTo("9000000007"));
-    List<Map<String, Object>> altered = given().queryParam("types", "io.strata.table.branch_schema_changed.v5")
+    List<Map<String, Object>> altered = given().queryParam("types", "io.strata.table.branch_schema_changed.v6")
         .queryParam("limit", 100).get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract()
         .jsonPath().getList("items.findAll { it.data.operations[0].op == 'alter_column' }.data");
     assertThat(altered).hasSize(1);
@@ -731,7 +731,7 @@ class BranchSchemaTest {
       assertThat(s.addedOn("orders", "dev")).as("folded %s", folded).extracting(TableShape.Column::defaultValue)
           .containsExactly("'eu'::text", null);
     }
-    List<Map<String, Object>> events = given().queryParam("types", "io.strata.table.branch_schema_changed.v5")
+    List<Map<String, Object>> events = given().queryParam("types", "io.strata.table.branch_schema_changed.v6")
         .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().jsonPath().getList("items");
     assertThat(events).singleElement().satisfies(e -> assertThat(e.toString()).contains("op=add_column"));
 
