@@ -203,12 +203,17 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
           .replace("the check", "the expression")));
     }
     String converted = "((" + r.using() + "))::" + r.type();
-    return requireBuiltIn(tx, c.name(), r.type())
-        .chain(() -> rules.defineCheck(new PgUnit(tx), List.of(c.asTableColumn()), c.name(),
-            converted + " is not distinct from " + converted))
-        .onFailure(Undefinable.class).transform(e -> new Undefinable(c.name(), "using: " + e.getMessage()
-            .replace("a check must", "a conversion must").replace("a check reads", "a conversion reads")))
-        .chain(() -> probe(tx, c.name(), tx.query(create).execute()
+    // all inside the probe's savepoint: any refusal of the database is the client's (422)
+    return probe(tx, c.name(), requireBuiltIn(tx, c.name(), r.type())
+            // the expression once, in a CHECK of any type (IS NULL needs no operator of the new type)
+            .chain(() -> rules.defineCheck(new PgUnit(tx), List.of(c.asTableColumn()), c.name(),
+                "(" + converted + ") is null"))
+            .onFailure(Undefinable.class).transform(e -> new Undefinable(c.name(), "using: " + e.getMessage()
+                .replace("a check must", "a conversion must").replace("a check reads", "a conversion reads")))
+            .replaceWithVoid()
+            // the default converted under a time limit of its own (the vetting's went with its savepoint)
+            .chain(() -> tx.query("set local statement_timeout = '5s'").execute())
+            .chain(() -> tx.query(create).execute())
             .chain(() -> tx.query("alter table pg_temp." + PROBE + " alter column " + column + " drop default, alter"
                 + " column " + column + " type " + r.type() + " using " + converted).execute())
             .chain(() -> tx.query("select " + column + "::text from pg_temp." + PROBE).execute())
@@ -217,7 +222,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
               return value == null ? Uni.createFrom().voidItem() : tx.query("alter table pg_temp." + PROBE
                   + " alter column " + column + " set default " + OverlaySql.literal(value) + "::" + r.type())
                   .execute().replaceWithVoid();
-            }), r.nullable(), defined))
+            }), r.nullable(), defined)
         .invoke(() -> {
           TableShape.Column to = defined.get(defined.size() - 1);
           if (!to.nullable() && to.defaultValue() == null) {
@@ -378,13 +383,17 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       return change;
     }
     // a client's expression runs over every row the branch holds, the repository's commands waiting: under the time
-    // limit a check's scan has, then the caller's given back (a failure ends the caller's transaction)
+    // limit a check's scan has (each statement), and resolved as it was vetted, among PostgreSQL's own functions and
+    // operators only (a closer match of another schema would win otherwise); then the caller's settings given back
+    // (a failure ends the caller's transaction)
     SqlConnection tx = PgUnit.of(unit);
-    return tx.query("select current_setting('statement_timeout')").execute()
-        .map(rows -> rows.iterator().next().getString(0))
-        .chain(before -> tx.query("set local statement_timeout = '" + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
+    return tx.query("select current_setting('statement_timeout'), current_setting('search_path')").execute()
+        .map(rows -> rows.iterator().next())
+        .chain(before -> tx.query("set local statement_timeout = '" + PgBranchRules.CHECK_SCAN_TIMEOUT + "'; set local"
+                + " search_path = pg_catalog, pg_temp").execute()
             .chain(() -> change)
-            .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before))))
+            .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true), set_config('search_path',"
+                + " $2, true)").execute(Tuple.of(before.getString(0), before.getString(1)))))
         .replaceWithVoid();
   }
 

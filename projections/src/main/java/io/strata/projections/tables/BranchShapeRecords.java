@@ -318,4 +318,27 @@ public final class BranchShapeRecords {
       String commit) {
     return definitionsAt(client, "added", repository, commit);
   }
+
+  /**
+   * Of {@code names} (columns {@code branch} added to {@code table}), those a record holds: the record of commit
+   * {@code head}, of any commit made on the branch since {@code since} (its creation), or of any stash of it — the
+   * records of every value of them a merge, a cherry-pick, a revert, a reset or a stash could bring back.
+   */
+  public static Uni<List<String>> recordedOnBranch(SqlClient client, String repository, String table, String branch,
+      java.time.Instant since, String head, List<String> names) {
+    return client.preparedQuery("""
+            select distinct e->>'name' from strata_meta.commit_added a, jsonb_array_elements(a.added) e
+             where a.repository = $1 and a.table_name = $2 and e->>'name' = any($6)
+               and (a.commit_id = $5 or starts_with(a.commit_id, 'stash:' || $3 || ':')
+                    or a.commit_id in (select c.id from strata_meta.commits c where c.repository = $1
+                                        and c.branch = $3 and c.created_at >= $4))
+             order by 1""")
+        .execute(Tuple.from(List.of(repository, table, branch, since.atOffset(java.time.ZoneOffset.UTC), head,
+            names.toArray(String[]::new))))
+        .map(rows -> {
+          List<String> found = new ArrayList<>();
+          rows.forEach(r -> found.add(r.getString(0)));
+          return found;
+        });
+  }
 }

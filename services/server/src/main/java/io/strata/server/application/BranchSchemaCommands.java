@@ -270,6 +270,17 @@ public class BranchSchemaCommands {
               .map(TableShape.Column::name).toList());
           long ofTable = storedNames.stream().filter(n -> !addedNames.contains(n)
               && t.columnsOn(branch).stream().anyMatch(x -> x.name().equals(n))).count();
+          if (changes.stream().anyMatch(c -> c.using() != null)) {
+            if (changes.size() > 1) {
+              // each conversion runs a client's expression over the branch's rows, the repository's commands waiting
+              throw StrataException.invalid("operations", "a conversion (using) is one operation a request");
+            }
+            if (!backends.sharesAppendTransaction(t.storage())) {
+              // made in a transaction of the storage's own, committed before the event: a retry would convert twice
+              throw StrataException.invalid("operations[0].using", "converting values (using) is built for tables"
+                  + " in the event log's database; table '" + table + "' is in storage '" + t.storage() + "'");
+            }
+          }
           for (int i = 0; i < changes.size(); i++) {
             if (changes.get(i).using() != null && (!addedNames.contains(storedNames.get(i))
                 || !storedNames.get(i).equals(changes.get(i).name()))) {
@@ -345,9 +356,10 @@ public class BranchSchemaCommands {
 
   /**
    * {@link #alterColumns} of a change that converts columns' values with expressions ({@code command.using()}), in
-   * the repository's queue: only a column the branch added since its head — its head's commit does not record it,
-   * so no commit, change set or stash holds a value of it in the old representation that a merge, cherry-pick,
-   * revert or reset could bring back unconverted (422 otherwise, nothing changed). Every value the branch holds of
+   * the repository's queue: only a column the branch added that no record holds — not its head's, not one of a
+   * commit made on it, not one of a stash of it — so that no commit, change set or stash holds a value of it in the
+   * old representation that a merge, cherry-pick, revert, reset or stash could bring back unconverted (422
+   * otherwise, nothing changed). Every value the branch holds of
    * it is converted in the command's transaction; a value that does not convert: 422, nothing changed.
    */
   private Uni<CommandResponse> converting(String repository, BranchSchemaCommand.AlterBranchColumns command,
@@ -357,19 +369,19 @@ public class BranchSchemaCommands {
     return processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
       requireStillShown(state, table, branch, storedOf);
       BranchSchemaDecider.requireAlterable(state, command);
-      String head = state.branch(branch).head();
-      // the head's record of the branch's columns includes every event the state has seen
+      RepositoryState.Branch b = state.branch(branch);
+      // the records read include every event the state has seen
       return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
-          .chain(() -> io.strata.server.runtime.CommitGraphReads.addedAt(tx, repository, head))
-          .chain(atHead -> {
-            for (TableShape.Column c : atHead.getOrDefault(table, List.of())) {
-              if (command.using().containsKey(c.name())) {
-                throw new StrataException(ErrorCode.ValidationError, "column '" + c.name() + "' of table '" + table
-                    + "' is in branch '" + branch + "''s head " + head.substring(0, 12) + ": converting values (using)"
-                    + " is built only for a column added since the head (commits, merges and resets would meet values"
-                    + " of it in the old representation); add a column of the new type and fill it instead",
-                    Map.of("table", table, "branch", branch, "column", c.name()));
-              }
+          .chain(() -> io.strata.server.runtime.CommitGraphReads.recordedOnBranch(tx, repository, table, branch,
+              b.createdAt(), b.head(), List.copyOf(command.using().keySet())))
+          .chain(recorded -> {
+            if (!recorded.isEmpty()) {
+              throw new StrataException(ErrorCode.ValidationError, "column '" + recorded.get(0) + "' of table '"
+                  + table + "' is recorded by branch '" + branch + "''s head, a commit made on it or a stash of it:"
+                  + " converting values (using) is built only for a column no commit or stash holds (merges,"
+                  + " cherry-picks, reverts, resets and stashes would bring back values of it in the old"
+                  + " representation); add a column of the new type and fill it instead",
+                  Map.of("table", table, "branch", branch, "column", recorded.get(0)));
             }
             return command.validateOnly() ? Uni.createFrom().item((Commands.Command) command)
                 : onBranch(tx, state, repository, command,
@@ -432,11 +444,21 @@ public class BranchSchemaCommands {
         // the database's refusal of the values (a conversion that fails or changes them, a null, a type whose
         // values do not convert at all): the client's to resolve
         .onFailure(f -> PgErrors.sqlState(f) != null && (List.of("0A", "22", "23", "42")
-            .contains(PgErrors.sqlState(f).substring(0, 2)) || !using.isEmpty() && "57014".equals(PgErrors.sqlState(f))))
+            .contains(PgErrors.sqlState(f).substring(0, 2)) || !using.isEmpty() && byTheExpression(PgErrors.sqlState(f))))
         .transform(f -> new StrataException(ErrorCode.ValidationError, "the rows of table '" + onBranch.name()
             + "' that branch '" + branch + "' wrote do not take the change of columns " + columns.stream()
             .map(TableShape.Column::name).toList() + ": " + PgErrors.message(f) + "; nothing changed",
             Map.of("table", onBranch.name(), "branch", branch)));
+  }
+
+  /**
+   * Whether a conversion's failure with {@code sqlState} is the expression's doing (the client's to resolve: a time
+   * limit, a memory or program limit it reached) rather than the server's connection, a serialization failure or a
+   * shutdown, which stay the server's.
+   */
+  private static boolean byTheExpression(String sqlState) {
+    return !sqlState.startsWith("08") && !sqlState.startsWith("40") && !sqlState.startsWith("57P")
+        && !"53300".equals(sqlState);
   }
 
   /**

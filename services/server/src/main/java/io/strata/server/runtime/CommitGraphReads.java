@@ -65,6 +65,12 @@ public final class CommitGraphReads {
     return BranchShapeRecords.addedAt(PgUnit.of(unit), repository, commit);
   }
 
+  /** {@link BranchShapeRecords#recordedOnBranch}, read in {@code unit}. */
+  public static Uni<List<String>> recordedOnBranch(UnitOfWork unit, String repository, String table, String branch,
+      java.time.Instant since, String head, List<String> names) {
+    return BranchShapeRecords.recordedOnBranch(PgUnit.of(unit), repository, table, branch, since, head, names);
+  }
+
   /** {@link TableQueries#columnNamesAt}, read in {@code unit}: the columns commit's branch read, where its own. */
   public static Uni<Map<String, List<String>>> columnNamesAt(UnitOfWork unit, String repository, String commit) {
     return BranchShapeRecords.columnNamesAt(PgUnit.of(unit), repository, commit);

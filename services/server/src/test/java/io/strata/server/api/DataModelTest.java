@@ -593,6 +593,8 @@ class DataModelTest {
   private int carriedDrops;
   /** Columns widened on branches, alterations a merge or pick carried, and operations refused for types. */
   private int branchColumnsWidened;
+  private int conversions;
+  private int conversionRefusals;
   private int carriedAlters;
   private int typeRefusals;
   private int columnRefusals;
@@ -606,6 +608,10 @@ class DataModelTest {
         branchColumnsWidened, carriedAlters, typeRefusals, ownColumnsDropped, ownColumnResets, renames, renamesCarried);
     System.out.printf("DataModelTest: %d stashes held their branch's shape changes, %d gave them back%n", stashedShapes,
         stashedShapesApplied);
+    System.out.printf("DataModelTest: %d conversions of columns added since the head, %d refused in the head%n",
+        conversions, conversionRefusals);
+    assertThat(conversions).as("conversions (using) of columns added on branches since their heads").isPositive();
+    assertThat(conversionRefusals).as("conversions refused for columns in the head").isPositive();
     assertThat(stashedShapesApplied).as("stashes that gave their branch's shape back").isPositive();
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
     assertThat(resets).as("resets made by the runs").isPositive();
@@ -736,6 +742,19 @@ class DataModelTest {
             }
             merge(repo, model, child, new Random(step), step, trace, widener);
           }
+        }
+      }
+      // and between them, a conversion (using) of a column a branch added: refused for one its head records, done
+      // for one added since (a fresh one, when none), which reads as a widening from then on
+      if (step == 7 * steps / 10) {
+        // one whose head records such a column first
+        java.util.function.BiPredicate<String, Boolean> has = (x, inHead) -> model.working.containsKey(x)
+            && model.added.get(x).stream().anyMatch(c -> !model.wide.get(x).contains(c) && !model.table.contains(c)
+                && (!inHead || model.commitAdded.getOrDefault(model.heads.get(x), List.of()).contains(c)));
+        String converter = adders.stream().filter(x -> has.test(x, true)).findFirst()
+            .orElse(adders.stream().filter(x -> has.test(x, false)).findFirst().orElse(null));
+        if (converter != null) {
+          convertBranchColumns(repo, model, converter, step, trace);
         }
       }
       List<String> withAdded = adders.stream().filter(x -> !model.pending(x, "main").isEmpty()).toList();
@@ -1796,6 +1815,45 @@ class DataModelTest {
         .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then().statusCode(200);
     model.wide.get(b).add(name);
     branchColumnsWidened++;
+  }
+
+  /**
+   * Each integer column branch {@code b} added that the table does not have converted to bigint with {@code using}:
+   * refused (422, nothing changed) for one its head records (committed first when none is), converted for one added
+   * since; a column added now when none was, so that one conversion is done.
+   */
+  private void convertBranchColumns(String repo, Model model, String b, int step, StringBuilder trace) {
+    List<String> candidates = new ArrayList<>(model.added.get(b).stream()
+        .filter(c -> !model.wide.get(b).contains(c) && !model.table.contains(c)).toList());
+    if (candidates.stream().noneMatch(model.commitAdded.getOrDefault(model.heads.get(b), List.of())::contains)) {
+      commit(repo, model, b, true, step, trace); // so that one is in the head
+    }
+    List<String> inHead = model.commitAdded.getOrDefault(model.heads.get(b), List.of());
+    if (candidates.stream().allMatch(inHead::contains)) {
+      addBranchColumn(repo, model, b, step, trace);
+      candidates.add(model.added.get(b).get(model.added.get(b).size() - 1));
+    }
+    for (String name : candidates) {
+      boolean refused = inHead.contains(name);
+      trace.append(step).append(": convert column ").append(name).append(" on ").append(b)
+          .append(refused ? " (in the head: refused)" : "").append('\n');
+      int events = given().queryParam("limit", 1000).get("/api/v1/repositories/{r}/events", repo).then()
+          .statusCode(200).extract().jsonPath().getList("items").size();
+      Api.json().urlEncodingEnabled(false).body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", name,
+              "type", "bigint", "using", name + "::bigint + 0"))))
+          .post("/api/v1/repositories/" + repo + "/branches/" + b + "/tables/m/schema").then()
+          .statusCode(refused ? 422 : 200);
+      if (refused) {
+        assertThat(given().queryParam("limit", 1000).get("/api/v1/repositories/{r}/events", repo).then()
+            .statusCode(200).extract().jsonPath().getList("items").size()).isEqualTo(events);
+        conversionRefusals++;
+      } else {
+        model.wide.get(b).add(name);
+        conversions++;
+      }
+    }
+    assertThat(wideRead(repo, b)).as("bigint columns of " + b + " after conversions")
+        .containsAll(model.wide.get(b).stream().filter(c -> model.columns.get(b).contains(c)).toList());
   }
 
   /** The bigint columns of branch {@code b}'s view (the default branch's: the table's). */
