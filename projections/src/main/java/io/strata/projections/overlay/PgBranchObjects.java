@@ -387,13 +387,11 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     // operators only (a closer match of another schema would win otherwise); then the caller's settings given back
     // (a failure ends the caller's transaction)
     SqlConnection tx = PgUnit.of(unit);
-    return tx.query("select current_setting('statement_timeout'), current_setting('search_path')").execute()
-        .map(rows -> rows.iterator().next())
-        .chain(before -> tx.query("set local statement_timeout = '" + PgBranchRules.CHECK_SCAN_TIMEOUT + "'; set local"
-                + " search_path = pg_catalog, pg_temp").execute()
-            .chain(() -> change)
-            .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true), set_config('search_path',"
-                + " $2, true)").execute(Tuple.of(before.getString(0), before.getString(1)))))
+    return tx.query("select current_setting('statement_timeout')").execute()
+        .map(rows -> rows.iterator().next().getString(0))
+        .chain(before -> tx.query("set local statement_timeout = '" + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
+            .chain(() -> CatalogPath.pinned(tx, () -> change))
+            .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before))))
         .replaceWithVoid();
   }
 

@@ -188,13 +188,13 @@ final class PgBranchRules {
     Uni<Void> chain = Uni.createFrom().voidItem();
     for (TableShape.Constraint c : checks) {
       // the rows it reads, then the before-images its working log keeps (a discard or a reset brings them back)
-      chain = chain.chain(() -> tx.preparedQuery(BranchChecksSql.violating(b, c)).execute())
+      chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.violating(b, c)).execute()))
           .invoke(rows -> {
             if (rows.rowCount() > 0) {
               throw new CheckFailed(c.name(), rows.iterator().next().getString(0));
             }
           })
-          .chain(() -> tx.preparedQuery(BranchChecksSql.violatingLogged(b, c)).execute())
+          .chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.violatingLogged(b, c)).execute()))
           .invoke(rows -> {
             if (rows.rowCount() > 0) {
               throw new CheckFailed(c.name(), rows.iterator().next().getString(0) + " (as it was before a change"
@@ -224,7 +224,8 @@ final class PgBranchRules {
       // an index is built on the overlay (over the rows the branch writes; the table's are the table's indexes')
       chain = TableShape.INDEX.equals(c.kind())
           ? chain.chain(() -> tx.query(BranchIndexesSql.build(b, c)).execute()).replaceWithVoid()
-          : chain.chain(() -> tx.preparedQuery(BranchChecksSql.hold(b, c, pending)).execute()).replaceWithVoid();
+          : chain.chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.hold(b, c, pending))
+              .execute())).replaceWithVoid();
     }
     return chain;
   }

@@ -186,7 +186,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
       String before) {
     return tx.query("savepoint strata_violations; set local statement_timeout = '"
             + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
-        .chain(() -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute())
+        .chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute()))
         .chain(() -> tx.query("release savepoint strata_violations").execute())
         // a failure rolls the savepoint back (the time limit with it); only a lenient one goes on
         .onFailure().call(() -> tx.query("rollback to savepoint strata_violations; release savepoint"

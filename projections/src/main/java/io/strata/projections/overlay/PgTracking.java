@@ -176,9 +176,9 @@ public final class PgTracking implements Tracking<UnitOfWork> {
           + expression + " order by " + t.keyList("s") + " limit " + LISTED_VIOLATIONS;
       // each statement alone (extended protocol): the expression, as the database printed it, is nothing else.
       // Added first (the lock, held to the commit), then the rows looked at under it: no row slips in between
-      chain = chain.chain(() -> tx(unit, "alter table " + t.table() + " add constraint " + Sql.quote(c.name())
-              + " check " + expression + " not valid", table, lockTimeout))
-          .chain(() -> tx.preparedQuery(violating).execute())
+      chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx(unit, "alter table " + t.table() + " add constraint "
+              + Sql.quote(c.name()) + " check " + expression + " not valid", table, lockTimeout)))
+          .chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(violating).execute()))
           .invoke(rows -> {
             if (rows.rowCount() > 0) {
               List<String> keys = new java.util.ArrayList<>();

@@ -116,6 +116,31 @@ class BranchConstraintTest {
   }
 
   @Test
+  void aCheckRunsAsItWasVettedOnTheBranchAndOnTheTableNotThroughAFunctionAClientPutCloserOnThePath() {
+    String repo = createRepository(uniqueName("branch-check-path"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, code varchar(10)", "values (1, ' a ')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    // a closer match than pg_catalog.btrim(text) for a varchar, on the server's default search path: were it bound
+    // into a constraint, writes would raise and its drop would be refused
+    sql(pool, "create function public.btrim(character varying) returns text language plpgsql immutable as"
+        + " $f$ begin raise exception 'hijacked'; end $f$");
+    try {
+      change(repo, "dev", check("code_not_x", "btrim(code) <> 'x'")).statusCode(200);
+      sql(pool, "insert into " + Api.view(repo, "dev", "orders") + " (id, code) values (2, ' b ')");
+      json().body(Map.of("message", "checked", "all", true))
+          .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+      json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+          .statusCode(200);
+      assertThat(constraintNames(repo, "main")).contains("code_not_x");
+      sql(pool, "insert into public." + t + " (id, code) values (3, 'c')");
+    } finally {
+      sql(pool, "drop function public.btrim(character varying)");
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "insert into public." + t
+        + " (id, code) values (4, ' x ')")).hasMessageContaining("code_not_x");
+  }
+
+  @Test
   void checksTravelWithMergesAndHardResetsAndReachTheTableOnline() {
     String repo = createRepository(uniqueName("branch-check-merge"));
     String t = trackNew(pool, repo, "orders", "id int primary key, qty int", "values (1, 2)");
