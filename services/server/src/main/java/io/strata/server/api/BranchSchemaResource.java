@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.server.application.Answer;
+import io.strata.server.application.BranchColumnAlterations;
 import io.strata.server.application.BranchConstraintCommands;
 import io.strata.server.application.BranchSchemaCommands;
 import io.strata.server.application.ColumnOperationInput;
@@ -47,6 +48,7 @@ public class BranchSchemaResource {
   static final String DROP_INDEX = "drop_index";
 
   @Inject BranchSchemaCommands commands;
+  @Inject BranchColumnAlterations alterations;
   @Inject BranchConstraintCommands constraints;
   @Inject CommandContexts contexts;
   @Inject Repositories repositories;
@@ -137,7 +139,7 @@ public class BranchSchemaResource {
     if (ALTER_COLUMN.equals(first)) {
       List<ColumnOperationInput.ColumnChange> changes = altered(b.operations());
       return repositories.require(repo)
-          .chain(() -> commands.alterColumns(repo, branch, table, changes, validateOnly, ctx,
+          .chain(() -> alterations.alterColumns(repo, branch, table, changes, validateOnly, ctx,
               altered -> Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), altered, List.of())))
           .map(r -> contexts.respond(r, ctx));
     }

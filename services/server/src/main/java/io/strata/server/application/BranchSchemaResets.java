@@ -247,7 +247,7 @@ public class BranchSchemaResets {
                   repository, t.storage(), c -> c.roles().branchObjects().alterColumnsIfTheyConvert(c, moving, branch,
                       typedRelaxed)))
               .call(altered -> altered || relaxed.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx,
-                  repository, t.storage(), c -> BranchSchemaCommands.alter(c, moving, branch, relaxed)))
+                  repository, t.storage(), c -> BranchColumnAlterations.alter(c, moving, branch, relaxed)))
               .invoke(altered -> {
                 TableRow early = SchemaMerges.redefined(row.withBranchShape(branch, columnsMoving, addedMoving), branch,
                     altered ? typedRelaxed : relaxed);
@@ -255,7 +255,7 @@ public class BranchSchemaResets {
                 List<TableShape.Column> left = alters.stream().filter(a -> !early.addedOn(branch).contains(a)).toList();
                 if (!left.isEmpty()) {
                   afterRows.add(() -> backends.inCommand(tx, repository, t.storage(),
-                      c -> BranchSchemaCommands.alter(c, TrackedTable.on(repository, early, branch), branch, left)));
+                      c -> BranchColumnAlterations.alter(c, TrackedTable.on(repository, early, branch), branch, left)));
                 }
               })
               .replaceWithVoid();

@@ -296,7 +296,7 @@ class MergeWork {
           // the definitions it has now
           TableRow before = SchemaMerges.redefined(t, into.name(), changes.stream()
               .map(io.strata.server.domain.SchemaMerge.Change::ours).toList());
-          return BranchSchemaCommands.alter(c, TrackedTable.on(repo, before, into.name()), into.name(),
+          return BranchColumnAlterations.alter(c, TrackedTable.on(repo, before, into.name()), into.name(),
               changes.stream().map(io.strata.server.domain.SchemaMerge.Change::merged).toList());
         }))
         .collect().last().replaceWithVoid();
