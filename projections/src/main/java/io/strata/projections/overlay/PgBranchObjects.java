@@ -226,7 +226,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   public Uni<Void> redefineColumns(UnitOfWork unit, TrackedTable table, String branch,
       List<TableShape.Column> redefined) {
     return changeShape(unit, table, branch, typedColumns(table, redefined), table.refAdded(), null, redefined,
-        (before, after, view) -> BranchColumnsSql.redefineColumns(before, after, view[0], view[1]));
+        (before, after, view) -> OwnColumnRedefinitionSql.redefineColumns(before, after, view[0], view[1]));
   }
 
   @Override
@@ -234,7 +234,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       List<TableShape.Column> redefined) {
     OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
     OverlaySql after = before.withBranchShape(typedColumns(table, redefined), table.refAdded()).withRedefined(redefined);
-    String checks = BranchColumnsSql.redefinitionChecks(before, after);
+    String checks = OwnColumnRedefinitionSql.redefinitionChecks(before, after);
     return checks.isBlank() ? Uni.createFrom().voidItem() : PgUnit.of(unit).query(checks).execute().replaceWithVoid();
   }
 
@@ -244,11 +244,11 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql before = OverlaySql.of(table).onBranch(table.branchId(branch));
     OverlaySql after = before.withBranchShape(typedColumns(table, redefined), table.refAdded()).withRedefined(redefined);
-    List<String> retyped = BranchColumnsSql.retyped(before, after);
+    List<String> retyped = OwnColumnRedefinitionSql.retyped(before, after);
     if (retyped.isEmpty()) {
       return redefineColumns(unit, table, branch, redefined).map(x -> true);
     }
-    return ifTheyConvert(tx, BranchColumnsSql.retypeCheckStatements(before, after, retyped),
+    return ifTheyConvert(tx, OwnColumnRedefinitionSql.retypeCheckStatements(before, after, retyped),
         () -> redefineColumns(unit, table, branch, redefined));
   }
 

@@ -59,7 +59,7 @@ final class TableRetype {
     List<String> names = retyped.stream().map(TableShape.Column::name).toList();
     OverlaySql.rowTypesChanging();
     return tx.query("do $strata_t$ declare k text; begin "
-            + BranchColumnsSql.retypeCheckStatements(before, main.withTableColumns(after.columns()), names)
+            + OwnColumnRedefinitionSql.retypeCheckStatements(before, main.withTableColumns(after.columns()), names)
             + " end $strata_t$").execute()
         .chain(() -> tx.preparedQuery(BranchObjectsSql.OVERLAYS).execute(Tuple.of(table.id())))
         .chain(overlays -> {
