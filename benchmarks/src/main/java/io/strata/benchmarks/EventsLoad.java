@@ -172,7 +172,7 @@ public final class EventsLoad {
     List<String> all = new ArrayList<>();
     long after = 0;
     while (true) {
-      String page = expect(send("GET", api + "/events?limit=1000&types=io.strata.commit.created.v3&after=" + after,
+      String page = expect(send("GET", api + "/events?limit=1000&types=io.strata.commit.created.v4&after=" + after,
           null), 200);
       Matcher m = SUBJECT.matcher(page);
       int before = all.size();

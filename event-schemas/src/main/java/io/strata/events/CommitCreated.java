@@ -9,6 +9,11 @@ import java.util.List;
  * A merge commit has two parents (the branch's head, then the source) and its {@code merge}; any other
  * has none (v1 of this event had no {@code merge}: read as null). A commit that reverts or cherry-picks
  * another names it in {@code applied} (v2 had none: read as null).
+ *
+ * <p>{@code schemaTables}: on a branch other than the default one, the tables whose shape on the branch the commit
+ * records (columns, names, definitions, checks, indexes the branch gave them); every other table keeps the record of
+ * the commit's first parent, its shape changes staying working changes. Null: every table (a merge, revert,
+ * cherry-pick or rebase step, a commit on the default branch, and every commit before v4).
  */
 public record CommitCreated(
     String id,
@@ -21,12 +26,20 @@ public record CommitCreated(
     CommitStats stats,
     List<TableChange> changes,
     MergeInfo merge,
-    AppliedCommit applied)
+    AppliedCommit applied,
+    List<String> schemaTables)
     implements StrataEvent {
 
   public CommitCreated {
     parents = List.copyOf(parents);
     changes = changes == null ? List.of() : List.copyOf(changes);
+    schemaTables = schemaTables == null ? null : List.copyOf(schemaTables);
+  }
+
+  /** A commit that records its branch's shapes of every table (see {@link #schemaTables}). */
+  public CommitCreated(String id, String branch, List<String> parents, String tree, String message, Author author,
+      Instant createdAt, CommitStats stats, List<TableChange> changes, MergeInfo merge, AppliedCommit applied) {
+    this(id, branch, parents, tree, message, author, createdAt, stats, changes, merge, applied, null);
   }
 
   /** A commit that merges nothing. */

@@ -39,6 +39,7 @@ public final class EventCodec {
       // commit.created.v1 had no merge (its commits merge nothing), v2 no applied (they revert or pick nothing)
       new FieldAddedAsNull(EventType.COMMIT_CREATED, 1, "merge"),
       new FieldAddedAsNull(EventType.COMMIT_CREATED, 2, "applied"),
+      new FieldAddedAsNull(EventType.COMMIT_CREATED, 3, "schema_tables"),
       new BranchHeadMovedV1(), new MergeStartedV1(),
       // table.tracked.v1 recorded the columns and key, not the table's full shape
       new FieldAddedAsNull(EventType.TABLE_TRACKED, 1, "shape"),

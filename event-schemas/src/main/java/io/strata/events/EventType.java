@@ -19,7 +19,7 @@ public enum EventType {
   BRANCH_CREATED(BranchCreated.class, "branch.created", 1),
   BRANCH_DELETED(BranchDeleted.class, "branch.deleted", 1),
   BRANCH_PROTECTION_CHANGED(BranchProtectionChanged.class, "branch.protection_changed", 1),
-  COMMIT_CREATED(CommitCreated.class, "commit.created", 3),
+  COMMIT_CREATED(CommitCreated.class, "commit.created", 4),
   TAG_CREATED(TagCreated.class, "tag.created", 1),
   TAG_DELETED(TagDeleted.class, "tag.deleted", 1),
   STORAGE_ADDED(StorageAdded.class, "storage.added", 1),

@@ -106,6 +106,10 @@ final class SampleEvents {
             List.of(new TableColumn("id", "bigint", false), new TableColumn("total", "numeric(12,2)", false),
                 new TableColumn("priority", "integer", true)),
             List.of(new TableShape.Column("priority", "integer", true, null, "0", null, null))),
+        new CommitCreated(
+            CommitIds.of(List.of(root), CommitIds.EMPTY_TREE, ADA, T0.plusSeconds(1), "regions"), "dev", List.of(root),
+            CommitIds.EMPTY_TREE, "regions", ADA, T0.plusSeconds(1), CommitStats.EMPTY, List.of(), null, null,
+            List.of("orders")),
         new TableUntracked("users"),
         new TableMadeOnBranch("refunds", "dev", "public", "refunds"),
         new TableBranchesChanged("refunds", List.of("dev", "etl")),

@@ -89,6 +89,21 @@ public final class TablesProjector implements Projector {
       insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
                                             constraints)
       """ + BranchShapeRecords.BRANCH_SHAPES + " on conflict do nothing";
+  /**
+   * Commit $2 on branch $3 that records the shapes of tables $4 only: {@link #COMMIT_ADDED} of those, then the first
+   * parent's ($5) record of every other table, kept (their shape changes on the branch stay working changes).
+   */
+  static final String COMMIT_ADDED_OF = """
+      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
+                                            constraints)
+      """ + BranchShapeRecords.BRANCH_SHAPES + " and t.name = any($4) on conflict do nothing";
+  static final String COMMIT_ADDED_KEPT = """
+      insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
+                                            constraints)
+      select repository, $2, table_name, added, columns, renamed, redefined, constraints
+        from strata_meta.commit_added
+       where repository = $1 and commit_id = $5 and not (table_name = any($4)) and $3::text is not null
+      on conflict do nothing""";
   /** {@link #COMMIT_ADDED} for stash $2 (its key) of branch $3, of the tables $4 whose shape it holds. */
   static final String STASH_ADDED = """
       insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
@@ -179,7 +194,11 @@ public final class TablesProjector implements Projector {
     }
     if (event instanceof CommitCreated e) {
       Uni<Void> added = e.branch() == null ? Uni.createFrom().voidItem()
-          : tx.preparedQuery(COMMIT_ADDED).execute(Tuple.of(repo, e.id(), e.branch()))
+          : (e.schemaTables() == null ? tx.preparedQuery(COMMIT_ADDED).execute(Tuple.of(repo, e.id(), e.branch()))
+              : tx.preparedQuery(COMMIT_ADDED_OF).execute(Tuple.of(repo, e.id(), e.branch(),
+                      e.schemaTables().toArray(String[]::new)))
+                  .chain(() -> tx.preparedQuery(COMMIT_ADDED_KEPT).execute(Tuple.from(List.of(repo, e.id(), e.branch(),
+                      e.schemaTables().toArray(String[]::new), e.parents().get(0))))))
               .chain(() -> tx.preparedQuery(COMMIT_MADE).execute(Tuple.of(repo, e.id(), e.branch())))
               .replaceWithVoid();
       return e.changes().isEmpty() ? added : Multi.createFrom().iterable(e.changes())

@@ -102,7 +102,7 @@ final class OpenApiTables {
       Map.entry("working", "true to read the branch's live working state instead of its last commit"),
       Map.entry("after", "Cursor: the previous page's 'next' (for events: an event position; 0 = from the first)"),
       Map.entry("repository", "Only the events of these repositories (comma-separated names)"),
-      Map.entry("types", "Only events of these CloudEvents types (comma-separated, e.g. io.strata.commit.created.v3)"),
+      Map.entry("types", "Only events of these CloudEvents types (comma-separated, e.g. io.strata.commit.created.v4)"),
       Map.entry("first_parent", "true to follow only first parents"),
       Map.entry("author", "Only commits whose author name or email is this"),
       Map.entry("since", "Only commits at or after this time (ISO-8601)"),

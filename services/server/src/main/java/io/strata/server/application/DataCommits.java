@@ -72,34 +72,53 @@ public class DataCommits {
   /**
    * The commit command with what it captured and the content it starts from. A schema change since the branch's
    * head is something to commit: the commit is not empty even without rows. On the default branch that is DDL the
-   * guard followed and recorded; on another, the shape changes the branch made through Strata (columns, names,
-   * definitions, checks: every commit records them).
+   * guard followed and recorded. On another, the shape changes the branch made through Strata (columns, names,
+   * definitions, checks, indexes) of the tables the commit takes ({@link #shapesTaken}); the others' stay working
+   * changes.
    */
   public Uni<Commands.Command> prepare(UnitOfWork tx, RepositoryState state, String repository,
       Commands.CreateCommit command, List<TableRow> tracked, boolean all) {
-    Uni<Boolean> shapes = state.branch(command.branch()) != null && !command.branch().equals(state.defaultBranch())
-        ? branchShapesChangedSinceHead(tx, state, repository, command.branch())
-        : schemaChangedSinceHead(state, repository, command.branch());
-    return shapes
-        .chain(changed -> prepare(tx, state, repository, changed ? command.recordingSchemaChanges() : command,
-            tracked, tracked, all, Set.of(), List.of()))
-        .map(c -> c);
+    if (state.branch(command.branch()) == null || command.branch().equals(state.defaultBranch())) {
+      return schemaChangedSinceHead(state, repository, command.branch())
+          .chain(changed -> prepare(tx, state, repository, changed ? command.recordingSchemaChanges() : command,
+              tracked, tracked, all, Set.of(), List.of()))
+          .map(c -> c);
+    }
+    return branchShapesChangedSinceHead(tx, state, repository, command.branch())
+        .chain(differing -> prepare(tx, state, repository, command, tracked, tracked, all, Set.of(), List.of())
+            .map(prepared -> {
+              List<String> taken = shapesTaken(prepared, all);
+              return prepared.recordingShapesOf(taken, differing.stream()
+                  .anyMatch(t -> taken == null || taken.contains(t)));
+            }));
   }
 
-  /** Whether a branch other than the default one changed a table's shape since its head (read in {@code tx}). */
-  private Uni<Boolean> branchShapesChangedSinceHead(UnitOfWork tx, RepositoryState state, String repository,
+  /**
+   * The tables whose shape on its branch a commit records (null: every table): those it names; else, committing all
+   * the working changes, every one; else (the staged changes) those whose rows it commits. A shape change is staged
+   * with its table's rows: a table's rows are never recorded without its shape.
+   */
+  static List<String> shapesTaken(Commands.CreateCommit commit, boolean all) {
+    if (!commit.tables().isEmpty()) {
+      return commit.tables().stream().distinct().sorted().toList();
+    }
+    return all ? null : commit.captured().stream().map(Captured::table).distinct().sorted().toList();
+  }
+
+  /** The tables whose shape a branch other than the default one changed since its head (read in {@code tx}). */
+  private Uni<Set<String>> branchShapesChangedSinceHead(UnitOfWork tx, RepositoryState state, String repository,
       String branch) {
     List<String> names = state.tables().keySet().stream().filter(t -> state.hasTable(t, branch)).toList();
     if (names.isEmpty()) {
-      return Uni.createFrom().item(false);
+      return Uni.createFrom().item(Set.of());
     }
     return projections.awaitVersion(repository, state.version(), config.consistency().waitTimeout())
         .chain(() -> io.strata.server.runtime.CommitGraphReads.shapesDifferingFrom(tx, repository, branch,
             state.branch(branch).head(), names))
-        .map(differing -> !differing.isEmpty())
+        .map(differing -> (Set<String>) differing)
         // as on the default branch: decided as without a shape change while the projections lag (empty without
-        // rows: refused, and tried again)
-        .onFailure(ProjectionLagging.class).recoverWithItem(false);
+        // rows: refused, and tried again); the tables whose rows it commits still record their shapes
+        .onFailure(ProjectionLagging.class).recoverWithItem(Set.of());
   }
 
   /** Whether a tracked table's recorded shape differs from its shape at the default branch's head. */

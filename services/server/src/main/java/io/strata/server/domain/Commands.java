@@ -137,13 +137,23 @@ public final class Commands {
   public record CreateCommit(
       String branch, String message, Author author, String expectedHead, boolean allowEmpty,
       List<String> tables, List<Captured> captured,
-      Map<String, TableContent> baseContent, MergeInfo merge, AppliedCommit applied, List<String> sourceMade)
+      Map<String, TableContent> baseContent, MergeInfo merge, AppliedCommit applied, List<String> sourceMade,
+      List<String> schemaTables)
       implements CommitCommand {
     public CreateCommit {
       tables = tables == null ? List.of() : List.copyOf(tables);
       captured = captured == null ? List.of() : List.copyOf(captured);
       baseContent = baseContent == null ? null : Map.copyOf(baseContent);
       sourceMade = sourceMade == null ? List.of() : List.copyOf(sourceMade);
+      schemaTables = schemaTables == null ? null : List.copyOf(schemaTables);
+    }
+
+    /** A commit that records its branch's shapes of every table ({@code schemaTables} null). */
+    public CreateCommit(String branch, String message, Author author, String expectedHead, boolean allowEmpty,
+        List<String> tables, List<Captured> captured, Map<String, TableContent> baseContent, MergeInfo merge,
+        AppliedCommit applied, List<String> sourceMade) {
+      this(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, merge, applied,
+          sourceMade, null);
     }
 
     public CreateCommit(String branch, String message, Author author, String expectedHead, boolean allowEmpty,
@@ -153,13 +163,23 @@ public final class Commands {
 
     public CreateCommit withCaptured(List<Captured> rows, Map<String, TableContent> base) {
       return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, rows, base, merge, applied,
-          sourceMade);
+          sourceMade, schemaTables);
     }
 
     /** The same commit, not empty without rows: it records schema changes made since the branch's head. */
     public CreateCommit recordingSchemaChanges() {
       return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, merge,
-          applied, sourceMade);
+          applied, sourceMade, schemaTables);
+    }
+
+    /**
+     * The same commit recording the branch's shapes of {@code shaped} only (null: of every table; the others keep the
+     * head's record, their shape changes staying working changes); {@code changed}: one of those changed since the
+     * head, so the commit is not empty without rows.
+     */
+    public CreateCommit recordingShapesOf(List<String> shaped, boolean changed) {
+      return new CreateCommit(branch, message, author, expectedHead, allowEmpty || changed, tables, captured,
+          baseContent, merge, applied, sourceMade, shaped);
     }
 
     /**

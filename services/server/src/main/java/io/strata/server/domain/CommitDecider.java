@@ -118,14 +118,15 @@ public final class CommitDecider {
     if (changes.isEmpty() && !c.allowEmpty() && mergeInfo == null && !replayed) {
       throw StrataException.invalid("allow_empty", applied == null
           ? "nothing to commit on branch '" + c.branch() + "' (no staged changes); stage changes, pass all=true,"
-              + " or pass allow_empty=true to record an empty commit"
+              + " name the tables whose shape changes to commit (tables), or pass allow_empty=true to record an empty"
+              + " commit"
           : "nothing to commit on branch '" + c.branch() + "': applying commit " + applied.commit() + " ("
               + applied.operation() + ") changes nothing there (its changes are there already); pass"
               + " allow_empty=true to record an empty commit");
     }
     CommitCreated commit = nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
-        mergeInfo, applied);
+        mergeInfo, applied, mergeInfo == null && applied == null ? c.schemaTables() : null);
     List<String> gains = new ArrayList<>(c.sourceMade());
     changes.forEach(change -> gains.add(change.table()));
     List<StrataEvent> events = new ArrayList<>(BranchDecider.gained(state, c.branch(), gains));
@@ -160,12 +161,12 @@ public final class CommitDecider {
   /** A commit on top of {@code branch}'s head; commit times never go backwards along a branch. */
   static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       Author author, Instant now, CommitStats stats, String tree) {
-    return nextCommit(state, branchName, message, author, now, stats, tree, List.of(), null, null);
+    return nextCommit(state, branchName, message, author, now, stats, tree, List.of(), null, null, null);
   }
 
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       Author author, Instant now, CommitStats stats, String tree,
-      List<TableChange> changes, MergeInfo merge, AppliedCommit applied) {
+      List<TableChange> changes, MergeInfo merge, AppliedCommit applied, List<String> schemaTables) {
     Branch branch = requireBranch(state, branchName);
     Instant time = now.truncatedTo(ChronoUnit.MICROS);
     if (branch.headTime() != null && !time.isAfter(branch.headTime())) {
@@ -173,7 +174,8 @@ public final class CommitDecider {
     }
     List<String> parents = merge == null ? List.of(branch.head()) : List.of(branch.head(), merge.sourceCommit());
     String id = CommitIds.of(parents, tree, author, time, message);
-    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, changes, merge, applied);
+    return new CommitCreated(id, branchName, parents, tree, message, author, time, stats, changes, merge, applied,
+        schemaTables);
   }
 
 }

@@ -252,7 +252,7 @@ class BranchMadeTableTest {
         .post("/api/v1/repositories/{r}/branches/tmp/tables/refunds/schema", repo).then().statusCode(200);
     given().get("/api/v1/repositories/{r}/branches/tmp/status", repo).then().statusCode(200)
         .body("clean", equalTo(false)).body("tables.find { it.table == 'refunds' }.schema_changed", equalTo(true));
-    json().body(Map.of("message", "no note")).post("/api/v1/repositories/{r}/branches/tmp/commits", repo).then()
+    json().body(Map.of("message", "no note", "all", true)).post("/api/v1/repositories/{r}/branches/tmp/commits", repo).then()
         .statusCode(201);
     given().get("/api/v1/repositories/{r}/branches/tmp/status", repo).then().body("clean", equalTo(true));
     String aside = rows(pool, "select schema_name || '.' || table_name from strata_meta.tables where repository = '"

@@ -107,8 +107,8 @@ class BranchSchemaTest {
         .body("clean", equalTo(false))
         .body("tables.find { it.table == '" + a + "' }.schema_changed", equalTo(true))
         .body("tables.find { it.table == '" + b + "' }.schema_changed", equalTo(false));
-    json().body(Map.of("message", "without qty")).post("/api/v1/repositories/{r}/branches/dev/commits", repo).then()
-        .statusCode(201);
+    json().body(Map.of("message", "without qty", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().body("clean", equalTo(true));
 
     // the table gains a column on the default branch while a branch forked before reads it: the branch keeps its
@@ -124,7 +124,53 @@ class BranchSchemaTest {
   }
 
   @Test
-  void aShapeChangeOnABranchIsAWorkingChangeItsStatusShowsAndItsNextCommitRecordsWithoutAllowEmpty() {
+  void aCommitRecordsTheShapeChangesOfTheTablesItTakesAndLeavesTheOthersWorking() {
+    String repo = createRepository(uniqueName("branch-shape-staged"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");
+    trackNew(pool, repo, "notes", "id int primary key, body text", "values (1, 'hi')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, "eu")))).statusCode(200);
+    json().body(Map.of("operations", List.of(addColumn("tag", "text", null, null))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/notes/schema", repo).then().statusCode(200);
+    // a REST write stages its row of orders: a commit of the staged changes takes orders' rows and shape only
+    json().body(Map.of("status", "packed", "region", "us"))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/1", repo).then().statusCode(200);
+    String staged = json().body(Map.of("message", "orders with regions"))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    JsonPath status = given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .extract().jsonPath();
+    assertThat(status.getBoolean("clean")).isFalse();
+    assertThat(status.getBoolean("tables.find { it.table == 'orders' }.schema_changed")).isFalse();
+    assertThat(status.getBoolean("tables.find { it.table == 'notes' }.schema_changed")).isTrue();
+    assertThat(given().queryParam("ref", staged).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).contains("region");
+    assertThat(given().queryParam("ref", staged).get("/api/v1/repositories/{r}/tables/notes/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).doesNotContain("tag");
+    // a hard reset to it keeps orders' column and gives notes the shape it had then
+    json().body(Map.of("to", staged, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    assertThat(Api.rows(pool, "select string_agg(attname, ',' order by attnum) from pg_attribute where attrelid = '"
+        + Api.view(repo, "dev", "notes") + "'::regclass and attnum > 0 and not attisdropped")).containsExactly("id,body");
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+    assertThat(rows(repo, "dev", false).getList("items.region")).containsExactly("us");
+    // added again, then committed by naming the table (a shape alone: no allow_empty), or with all
+    json().body(Map.of("operations", List.of(addColumn("tag", "text", null, null))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/notes/schema", repo).then().statusCode(200);
+    String named = json().body(Map.of("message", "tags", "tables", List.of("notes")))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    assertThat(given().queryParam("ref", named).get("/api/v1/repositories/{r}/tables/notes/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).contains("tag");
+    assertThat(given().queryParam("ref", named).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name")).contains("region");
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+    RepositoryState live = state(repo, false);
+    assertThat(live.addedOn("notes", "dev")).isEqualTo(state(repo, true).addedOn("notes", "dev"));
+  }
+
+  @Test
+  void aShapeChangeOnABranchIsAWorkingChangeItsStatusShowsAndACommitOfItsTableRecordsWithoutAllowEmpty() {
     String repo = createRepository(uniqueName("branch-status"));
     trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
@@ -133,7 +179,10 @@ class BranchSchemaTest {
     change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, null)))).statusCode(200);
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
         .body("clean", equalTo(false)).body("tables[0].schema_changed", equalTo(true));
-    String commit = json().body(Map.of("message", "a region column"))
+    // staged like rows: a commit of the staged changes (none) leaves it; one naming the table takes it
+    json().body(Map.of("message", "nothing staged")).post("/api/v1/repositories/{r}/branches/dev/commits", repo)
+        .then().statusCode(422).body("message", containsString("name the tables"));
+    String commit = json().body(Map.of("message", "a region column", "tables", List.of("orders")))
         .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
     given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
         .body("clean", equalTo(true)).body("tables[0].schema_changed", equalTo(false));

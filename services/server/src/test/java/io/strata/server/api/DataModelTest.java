@@ -400,13 +400,26 @@ class DataModelTest {
     }
 
     void recordCommit(String branch, String id, List<String> of) {
+      recordCommit(branch, id, of, true);
+    }
+
+    /**
+     * A commit of {@code branch} with parents {@code of}; {@code shapes}: it records the branch's shape of the table
+     * (a commit that takes the table: all, or its rows), else its first parent's record, kept.
+     */
+    void recordCommit(String branch, String id, List<String> of, boolean shapes) {
       parents.put(id, of);
       heads.put(branch, id);
       madeOn.put(id, incarnation.get(branch));
-      commitAdded.put(id, List.copyOf(added.getOrDefault(branch, List.of())));
-      commitDroppedOwn.put(id, List.copyOf(droppedOwn.getOrDefault(branch, List.of())));
-      commitRenamed.put(id, Map.copyOf(renamed.getOrDefault(branch, Map.of())));
-      commitWide.put(id, Set.copyOf(wide.getOrDefault(branch, Set.of())));
+      String kept = shapes || of.isEmpty() ? null : of.get(0);
+      commitAdded.put(id, List.copyOf(kept != null ? commitAdded.getOrDefault(kept, List.of())
+          : added.getOrDefault(branch, List.of())));
+      commitDroppedOwn.put(id, List.copyOf(kept != null ? commitDroppedOwn.getOrDefault(kept, List.of())
+          : droppedOwn.getOrDefault(branch, List.of())));
+      commitRenamed.put(id, Map.copyOf(kept != null ? commitRenamed.getOrDefault(kept, Map.of())
+          : renamed.getOrDefault(branch, Map.of())));
+      commitWide.put(id, Set.copyOf(kept != null ? commitWide.getOrDefault(kept, Set.of())
+          : wide.getOrDefault(branch, Set.of())));
       // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
       // those of the newest default-branch commit it reaches, as its parents say
       // (the table's columns only grow, at the end: the newest are the longest)
@@ -421,6 +434,13 @@ class DataModelTest {
 
     /** Per stash (by identity) that holds its branch's shape: the shape saved, and the one it put back to. */
     final Map<Object, Shape[]> stashShapes = new java.util.IdentityHashMap<>();
+
+    /** The shape commit {@code id} records, as {@link #shapeOf} gives a branch's (its columns: the branch's now). */
+    Shape shapeAtCommit(String id, String branch) {
+      return new Shape(List.copyOf(columns.get(branch)), List.copyOf(commitAdded.getOrDefault(id, List.of())),
+          List.copyOf(commitDroppedOwn.getOrDefault(id, List.of())), Set.copyOf(commitWide.getOrDefault(id, Set.of())),
+          Map.copyOf(commitRenamed.getOrDefault(id, Map.of())));
+    }
 
     Shape shapeOf(String branch) {
       return new Shape(List.copyOf(columns.get(branch)), List.copyOf(added.get(branch)),
@@ -594,6 +614,7 @@ class DataModelTest {
   /** Columns widened on branches, alterations a merge or pick carried, and operations refused for types. */
   private int branchColumnsWidened;
   private int conversions;
+  private int shapesLeftWorking;
   private int conversionRefusals;
   private int carriedAlters;
   private int typeRefusals;
@@ -608,10 +629,12 @@ class DataModelTest {
         branchColumnsWidened, carriedAlters, typeRefusals, ownColumnsDropped, ownColumnResets, renames, renamesCarried);
     System.out.printf("DataModelTest: %d stashes held their branch's shape changes, %d gave them back%n", stashedShapes,
         stashedShapesApplied);
-    System.out.printf("DataModelTest: %d conversions of columns added since the head, %d refused in the head%n",
-        conversions, conversionRefusals);
+    System.out.printf("DataModelTest: %d conversions of columns added since the head, %d refused in the head, %d"
+        + " commits of staged changes that left their branch's shape changes working%n", conversions,
+        conversionRefusals, shapesLeftWorking);
     assertThat(conversions).as("conversions (using) of columns added on branches since their heads").isPositive();
     assertThat(conversionRefusals).as("conversions refused for columns in the head").isPositive();
+    assertThat(shapesLeftWorking).as("commits of staged changes that left shape changes working").isPositive();
     assertThat(stashedShapesApplied).as("stashes that gave their branch's shape back").isPositive();
     assertThat(mergeCommits).as("merge commits made by the runs").isPositive();
     assertThat(resets).as("resets made by the runs").isPositive();
@@ -1756,7 +1779,15 @@ class DataModelTest {
     String id = Api.json().urlEncodingEnabled(false).body(Map.of("message", "s" + step, "all", all, "allow_empty", true))
         .post("/api/v1/repositories/" + repo + "/branches/" + b + "/commits").then().statusCode(201)
         .extract().path("id");
-    model.recordCommit(b, id, List.of(model.heads.get(b)));
+    // a commit of the staged changes takes the table's shape with its rows: when it commits a row of it
+    TreeMap<Integer, Integer> w = model.working.get(b);
+    TreeMap<Integer, Integer> head = model.committed.get(b);
+    boolean rows = model.staged.get(b).stream().anyMatch(k -> !java.util.Objects.equals(w.get(k), head.get(k)));
+    boolean shapes = all || rows || b.equals("main");
+    if (!shapes && !model.shapeOf(b).equals(model.shapeAtCommit(model.heads.get(b), b))) {
+      shapesLeftWorking++;
+    }
+    model.recordCommit(b, id, List.of(model.heads.get(b)), shapes);
     model.commits.put(id, model.commit(b, all));
     model.commitOrder.add(id);
     return id;

@@ -68,8 +68,8 @@ class EventFeedApiTest {
     List<Map<String, Object>> all = given().get("/api/v1/repositories/{r}/events", repo).then().statusCode(200)
         .extract().path("items");
     assertThat(all).extracting(e -> e.get("type")).containsExactly("io.strata.repository.created.v1",
-        "io.strata.commit.created.v3", "io.strata.branch.created.v1", "io.strata.commit.created.v3",
-        "io.strata.tag.created.v1", "io.strata.commit.created.v3");
+        "io.strata.commit.created.v4", "io.strata.branch.created.v1", "io.strata.commit.created.v4",
+        "io.strata.tag.created.v1", "io.strata.commit.created.v4");
     Map<String, Object> commit = all.get(3);
     assertThat(commit).containsEntry("specversion", "1.0").containsEntry("repository", repo)
         .containsEntry("source", "/strata/repositories/" + repo).containsKeys("id", "time", "position", "data");
@@ -109,7 +109,7 @@ class EventFeedApiTest {
         .body(Map.of("message", "Load orders"))
         .post("/api/v1/repositories/{r}/branches/etl/commits", repo).then().statusCode(201).extract().path("id");
 
-    List<Map<String, Object>> commits = given().queryParam("types", "io.strata.commit.created.v3")
+    List<Map<String, Object>> commits = given().queryParam("types", "io.strata.commit.created.v4")
         .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().path("items");
     Map<String, Object> event = commits.get(commits.size() - 1);
     assertThat(event).containsEntry("repository", repo).containsEntry("subject", "commits/" + id);
