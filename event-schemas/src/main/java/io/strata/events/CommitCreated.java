@@ -12,8 +12,9 @@ import java.util.List;
  *
  * <p>{@code schemaTables}: on a branch other than the default one, the tables whose shape on the branch the commit
  * records (columns, names, definitions, checks, indexes the branch gave them); every other table keeps the record of
- * the commit's first parent, its shape changes staying working changes. Null: every table (a merge, revert,
- * cherry-pick or rebase step, a commit on the default branch, and every commit before v4).
+ * the commit's first parent, its shape changes staying working changes (a commit that makes, drops or gives up a
+ * table on a branch names that table alone). Null: every table (a merge, revert, cherry-pick or rebase step, a commit
+ * on the default branch, and every commit before v4).
  */
 public record CommitCreated(
     String id,

@@ -75,7 +75,9 @@ public class BranchTableDrops {
                   // the commit's tree records every table as the branch has it; its rows are the made table's
                   .chain(() -> dataCommits.prepare(tx, state, repository, commit, tracked, List.of(row), true,
                       Set.of(), List.of()))
-                  .map(prepared -> (Commands.Command) new TableCommand.LeaveTable(name, branch, prepared));
+                  // the other tables' shape changes stay working changes
+                  .map(prepared -> (Commands.Command) new TableCommand.LeaveTable(name, branch,
+                      prepared.recordingShapesOf(List.of(name), false)));
             }, ctx, answer)
         // the last branch's drop took it out of the repository: what versioned it goes too
         .call(response -> response.replayed() || !takenOut.get() ? Uni.createFrom().voidItem()

@@ -164,6 +164,16 @@ public final class CommitDecider {
     return nextCommit(state, branchName, message, author, now, stats, tree, List.of(), null, null, null);
   }
 
+  /**
+   * As above, recording the branch's shapes of {@code table} only on a branch other than the default one (the other
+   * tables keep the head's record: their shape changes stay working changes).
+   */
+  static CommitCreated nextCommitOf(RepositoryState state, String branchName, String table, String message,
+      Author author, Instant now, CommitStats stats, String tree) {
+    return nextCommit(state, branchName, message, author, now, stats, tree, List.of(), null, null,
+        branchName.equals(state.defaultBranch()) ? null : List.of(table));
+  }
+
   private static CommitCreated nextCommit(RepositoryState state, String branchName, String message,
       Author author, Instant now, CommitStats stats, String tree,
       List<TableChange> changes, MergeInfo merge, AppliedCommit applied, List<String> schemaTables) {

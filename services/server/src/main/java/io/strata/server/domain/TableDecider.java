@@ -1,6 +1,7 @@
 package io.strata.server.domain;
 
 import static io.strata.server.domain.CommitDecider.nextCommit;
+import static io.strata.server.domain.CommitDecider.nextCommitOf;
 import static io.strata.server.domain.Guards.requireNoMerge;
 
 import io.strata.events.CommitIds;
@@ -112,8 +113,8 @@ public final class TableDecider {
     }
     List<TableTracked> after = new ArrayList<>(state.tables().values());
     after.add(t);
-    StrataEvent commit = nextCommit(state, branch, (c.making() != null ? "Create table " : "Track table ") + t.name(),
-        c.author(), now, new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after));
+    StrataEvent commit = nextCommitOf(state, branch, t.name(), (c.making() != null ? "Create table " : "Track table ")
+        + t.name(), c.author(), now, new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after));
     return onBranch
         ? List.of(t, new TableMadeOnBranch(t.name(), branch, c.making().schema(), c.making().table()), commit)
         : List.of(t, commit);
@@ -162,8 +163,8 @@ public final class TableDecider {
           + " again", Map.of("table", c.name(), "branches", rest));
     }
     List<TableTracked> after = state.tables().values().stream().filter(t -> !t.name().equals(c.name())).toList();
-    return List.of(new TableUntracked(c.name()), nextCommit(state, c.branch(), "Drop table " + c.name(), c.author(),
-        now, new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
+    return List.of(new TableUntracked(c.name()), nextCommitOf(state, c.branch(), c.name(), "Drop table " + c.name(),
+        c.author(), now, new CommitStats(1, 0, 0, 0), CommitIds.treeOf(after)));
   }
 
   private static void requirePlaceFree(RepositoryState state, String name, String storage, String schema,

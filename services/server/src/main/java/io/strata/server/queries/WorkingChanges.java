@@ -41,7 +41,8 @@ public class WorkingChanges {
 
   /**
    * @param sql where SQL reads and writes the table on this branch (its view, or the table itself)
-   * @param schemaChanged the table's shape changed since the branch's head (the next commit records it): on the
+   * @param schemaChanged the table's shape changed since the branch's head (a commit that takes the table records
+   *     it): on the
    *     default branch DDL made on the table changed its recorded shape, on another the branch changed its own
    */
   public record TableStatus(String table, String sql, ChangeCounts staged, ChangeCounts unstaged,
