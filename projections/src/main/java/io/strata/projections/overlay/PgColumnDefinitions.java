@@ -136,8 +136,8 @@ final class PgColumnDefinitions {
     String column = Sql.quote(c.name());
     String refused = BranchChecksSql.refusal(r.using());
     if (refused != null) {
-      return Uni.createFrom().failure(new Undefinable(c.name(), "using: " + refused.replace("a check", "an expression")
-          .replace("the check", "the expression")));
+      return Uni.createFrom().failure(new Undefinable(c.name(), "using: " + refused.replace("a check", "a conversion")
+          .replace("the check", "the conversion")));
     }
     String converted = "((" + r.using() + "))::" + r.type();
     // all inside the probe's savepoint: any refusal of the database is the client's (422)

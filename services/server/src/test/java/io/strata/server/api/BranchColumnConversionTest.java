@@ -105,9 +105,9 @@ class BranchColumnConversionTest {
     change(repo, "dev", converting("priority", "integer", "(select count(*) from pg_class)::integer"))
         .statusCode(422);
     change(repo, "dev", converting("priority", "integer", "priority)::integer; drop table " + t + "; select (1"))
-        .statusCode(422).body("message", containsString("a parenthesis closes one the expression did not open"));
+        .statusCode(422).body("message", containsString("a parenthesis closes one the conversion did not open"));
     change(repo, "dev", converting("priority", "integer", "length(priority); drop table " + t)).statusCode(422)
-        .body("message", containsString("semicolon"));
+        .body("message", containsString("a conversion is one expression: no semicolon"));
     change(repo, "dev", converting("priority", "integer", "length(priority) -- ")).statusCode(422)
         .body("message", containsString("comment"));
     change(repo, "dev", converting("priority", "integer", "trim(priority)::integer")).statusCode(422)
