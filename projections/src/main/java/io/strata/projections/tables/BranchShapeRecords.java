@@ -310,6 +310,13 @@ public final class BranchShapeRecords {
     return out;
   }
 
+  /** Whether {@code commit} (a commit's id, or a stash's key) records a branch's own shape of any table. */
+  public static Uni<Boolean> recordsAny(SqlClient client, String repository, String commit) {
+    return client.preparedQuery("select exists (select from strata_meta.commit_added where repository = $1"
+            + " and commit_id = $2)")
+        .execute(Tuple.of(repository, commit)).map(rows -> rows.iterator().next().getBoolean(0));
+  }
+
   /**
    * Per table, the columns the branch commit {@code commit} was made on had added through Strata when it
    * was made (a table absent: none), read in {@code client}'s snapshot.

@@ -302,4 +302,9 @@ public final class TableQueries {
   public Uni<Map<String, List<TableShape.Column>>> addedAt(String repository, String commit) {
     return BranchShapeRecords.addedAt(pool, repository, commit);
   }
+
+  /** Whether commit {@code commit} (or a stash key) records a branch's own shape of any table. */
+  public Uni<Boolean> recordsBranchShapeAt(String repository, String commit) {
+    return BranchShapeRecords.recordsAny(pool, repository, commit);
+  }
 }

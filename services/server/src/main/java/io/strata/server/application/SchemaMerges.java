@@ -135,20 +135,22 @@ class SchemaMerges {
    * settled columns. A merge whose sides share no history is left to the merge.
    */
   Uni<Settled> merge(String repo, String target, RefResolver.Resolved source, SchemaMerge.Side strategy) {
-    // the projection first: a merge between branches that added no column loads no state
+    // the projection first: a merge into a branch with no shape of its own, from a commit that records none,
+    // loads no state
     return tables.tables(repo)
-        .map(rows -> source.branch() == null || !source.isPlainBranch() || rows.stream()
-            .anyMatch(t -> !t.addedOn(target).isEmpty() || !t.addedOn(source.branch()).isEmpty()
-                || lacksOwn(t, target) || lacksOwn(t, source.branch())
-                || !t.renamedOn(target).isEmpty() || !t.renamedOn(source.branch()).isEmpty()
-                || !t.redefinedOn(target).isEmpty() || !t.redefinedOn(source.branch()).isEmpty()
-                || !t.constraintsOn(target).isEmpty() || !t.constraintsOn(source.branch()).isEmpty()))
+        .map(rows -> rows.stream().anyMatch(t -> !t.addedOn(target).isEmpty() || lacksOwn(t, target)
+            || !t.renamedOn(target).isEmpty() || !t.redefinedOn(target).isEmpty() || !t.constraintsOn(target).isEmpty()))
+        .chain(ours -> ours || source.branch() == null || !source.isPlainBranch() ? Uni.createFrom().item(true)
+            : tables.recordsBranchShapeAt(repo, source.commit()))
         .chain(any -> !any ? Uni.createFrom().item(Settled.NONE) : loader.load(repo).chain(state -> {
           RepositoryState.Branch into = state.branch(target);
           if (into == null) {
             return Uni.createFrom().item(Settled.NONE);
           }
-          String live = source.isPlainBranch() && state.branch(source.branch()) != null ? source.branch() : null;
+          // a branch merges as its head commit records it, its shape as its rows: its uncommitted shape changes
+          // stay its own. The default branch's shape is its table's (DDL is no working change), read as it is.
+          String live = source.isPlainBranch() && source.branch().equals(state.defaultBranch()) ? source.branch()
+              : null;
           return graph.compare(repo, into.head(), source.commit()).chain(c -> c.mergeBase() == null
               ? Uni.createFrom().item(Settled.NONE)
               : between(repo, state, target, c.mergeBase(), source.commit(), live, source.ref(), strategy));

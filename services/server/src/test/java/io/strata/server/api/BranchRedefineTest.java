@@ -240,6 +240,12 @@ class BranchRedefineTest {
     json().body(Map.of("message", "given", "all", true))
         .post("/api/v1/repositories/{r}/branches/strict/commits", repo).then().statusCode(201);
     change(repo, "strict", alter("status", "nullable", false)).statusCode(200);
+    // a merge takes strict as its head commit records it: NOT NULL is carried once committed
+    json().body(Map.of("source", "strict")).post("/api/v1/repositories/{r}/branches/nulls/merge", repo).then()
+        .statusCode(200);
+    assertThat(column(shape(repo, "nulls"), "status", "nullable")).isEqualTo(true);
+    json().body(Map.of("message", "status required", "all", true))
+        .post("/api/v1/repositories/{r}/branches/strict/commits", repo).then().statusCode(201);
     sql(pool, "insert into " + Api.view(repo, "nulls", "orders") + " (id) values (8)");
     json().body(Map.of("message", "null", "all", true))
         .post("/api/v1/repositories/{r}/branches/nulls/commits", repo).then().statusCode(201);

@@ -720,9 +720,10 @@ class DataModelTest {
           renameNote(repo, model, renamer, "remark", step, trace);
           if (firstRenamer == null) {
             firstRenamer = renamer;
-          } else { // and merged into another branch, which takes the name with the rows
+          } else { // and merged into another branch, which takes the name with the rows once it is committed
             String into = adders.stream().filter(x -> !x.equals(renamer)).findFirst().orElse(null);
             if (into != null) {
+              commit(repo, model, renamer, true, step, trace);
               merge(repo, model, into, new Random(step), step, trace, renamer);
             }
           }
@@ -1049,7 +1050,10 @@ class DataModelTest {
     // the types of the columns added through Strata merge three ways first (SchemaMerges, against the server's
     // merge base): a conflict refuses the merge (409), so does a redefinition the target cannot take (422),
     // nothing changed; else the target's columns the source altered are altered the same way
-    boolean live = model.columns.containsKey(source);
+    // a branch merges in the shape its head commit records, as its rows: its uncommitted shape changes stay its
+    // own; the default branch's shape is its table's, read as it is (its rows fit as its state has them: ColumnFit)
+    boolean live = source.equals("main");
+    String shaped = live ? source : null;
     Map<String, String> alters = Map.of();
     if (!live || !model.added.get(target).isEmpty() || !model.added.get(source).isEmpty()) {
       String typeBase = model.serverBase(model.heads.get(target), theirsCommit);
@@ -1076,7 +1080,7 @@ class DataModelTest {
     // them, unless the table has a column of one's name that the branch does not read (422, nothing changed)
     boolean promoted = false;
     List<String> brought = source.equals(target) ? List.of()
-        : model.brought(source, theirsCommit, target, model.lowestCommonAncestors(model.heads.get(target), theirsCommit));
+        : model.brought(shaped, theirsCommit, target, model.lowestCommonAncestors(model.heads.get(target), theirsCommit));
     Runnable refused = model.columnsAsNow();
     int promotionsBefore = promotions;
     {
@@ -1084,7 +1088,7 @@ class DataModelTest {
       promoted = target.equals("main") && !brought.isEmpty();
       // columns the source dropped leave the target first (another branch), then it gains those it added
       alterColumns(model, target, alters);
-      dropColumns(model, target, model.dropping(source, theirsCommit, target,
+      dropColumns(model, target, model.dropping(shaped, theirsCommit, target,
           model.lowestCommonAncestors(model.heads.get(target), theirsCommit)));
       if (!giveColumns(model, target, pending, live ? model.wide.get(source)
           : model.commitWide.getOrDefault(theirsCommit, Set.of()), response)) {

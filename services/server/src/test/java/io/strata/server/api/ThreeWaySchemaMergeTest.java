@@ -323,8 +323,14 @@ class ThreeWaySchemaMergeTest {
   @Test
   void valuesTheTargetChangedInAColumnTheSourceDroppedAreASchemaDataConflictOursKeepsIt() {
     String repo = droppedOnQa("schema-merge-drop-data", Map.of("score", 2));
+    // qa's drop is a working change: a merge takes qa as its head commit records it, which holds the column
+    // (and is in dev's history: up to date)
+    json().body(Map.of("source", "qa")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200).body("up_to_date", equalTo(true));
+    assertThat(branchColumns(repo, "dev")).containsExactly("id", "status", "score");
+    commitAll(repo, "qa");
     String devHead = Api.head(repo, "dev");
-    // qa's head is in dev's history: the merge is up to date in rows, and would still drop the column
+    // committed, the drop would take the column dev changed values of since the base
     json().body(Map.of("source", "qa")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
         .statusCode(409).body("error", equalTo("SchemaConflict"))
         .body("details.schema_conflicts[0].type", equalTo("schema_data"))
