@@ -16,7 +16,6 @@ import io.strata.server.domain.Existing;
 import jakarta.ws.rs.GET;
 import java.util.List;
 import io.strata.server.domain.Names;
-import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -86,7 +85,7 @@ public class HistoryResource {
         MergeResource.choice("strategy", b.strategy(), Strategy.class, Strategy.THREE_WAY), FastForward.NEVER,
         b.message(), Boolean.TRUE.equals(b.noCommit()), false, b.expectedHead(), contexts.author(b.author(), ctx),
         operation, b.mainline(), Boolean.TRUE.equals(b.allowEmpty()),
-        MergeResource.choice("schema_strategy", b.schemaStrategy(), SchemaMerge.Side.class, null));
+        SchemaResolutionsInput.choices(b.schemaStrategy(), b.schemaResolutions()));
     return merges.applyCommit(repo, branch, r, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
   }
 

@@ -17,7 +17,6 @@ import io.strata.server.application.MergeCommands;
 import io.strata.server.application.MergeInProgressCommands;
 import io.strata.server.application.MergeCommands.FastForward;
 import io.strata.server.domain.Names;
-import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
 import io.strata.server.queries.MergeConflicts;
 import io.vertx.core.buffer.Buffer;
@@ -76,7 +75,7 @@ public class MergeResource {
         choice("strategy", b.strategy(), Strategy.class, Strategy.THREE_WAY),
         choice("fast_forward", b.fastForward(), FastForward.class, FastForward.AUTO), b.message(),
         Boolean.TRUE.equals(b.noCommit()), Boolean.TRUE.equals(b.dryRun()), b.expectedHead(),
-        contexts.author(b.author(), ctx), choice("schema_strategy", b.schemaStrategy(), SchemaMerge.Side.class, null));
+        contexts.author(b.author(), ctx), SchemaResolutionsInput.choices(b.schemaStrategy(), b.schemaResolutions()));
     return commands.merge(repo, branch, r, ctx, Answers::merged).map(resp -> contexts.respond(resp, ctx));
   }
 

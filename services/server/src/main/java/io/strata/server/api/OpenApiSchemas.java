@@ -38,6 +38,7 @@ final class OpenApiSchemas {
       Map.entry("Merge.schema_strategy", wire(io.strata.server.domain.SchemaMerge.Side.values())),
       Map.entry("ApplyCommit.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
       Map.entry("ApplyCommit.schema_strategy", wire(io.strata.server.domain.SchemaMerge.Side.values())),
+      Map.entry("SchemaResolution.take", wire(io.strata.server.domain.SchemaMerge.Side.values())),
       Map.entry("ApplyStash.strategy", wire(io.strata.projections.rowdata.Merges.Strategy.values())),
       Map.entry("Reset.mode", wire(io.strata.server.application.ResetCommands.Mode.values())),
       Map.entry("Resolution.take", MergeResource.TAKES),

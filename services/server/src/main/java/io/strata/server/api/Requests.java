@@ -44,9 +44,24 @@ public final class Requests {
 
   public record CreateTag(String name, String ref, String message, AuthorInput author) {}
 
-  /** A merge; {@code schemaStrategy} settles its schema conflicts to one side (none: they refuse it, 409). */
+  /**
+   * A merge; {@code schemaStrategy} settles its schema conflicts to one side, {@code schemaResolutions} each it names
+   * (those left open refuse it, 409).
+   */
   public record Merge(String source, String strategy, String fastForward, String message, Boolean noCommit,
-      Boolean dryRun, String expectedHead, AuthorInput author, String schemaStrategy) {}
+      Boolean dryRun, String expectedHead, AuthorInput author, String schemaStrategy,
+      List<SchemaResolution> schemaResolutions) {}
+
+  /**
+   * One schema conflict's settlement: of {@code column} (or of check or index {@code constraint}) of {@code table},
+   * as a conflict listing names it; to side {@code take} ({@code ours} or {@code theirs}) or, a column's, to
+   * {@code definition}.
+   */
+  public record SchemaResolution(String table, String column, String constraint, String take,
+      ColumnDefinition definition) {}
+
+  /** A column's definition given to settle a conflict: its type, whether it takes nulls (default true), its default. */
+  public record ColumnDefinition(String type, Boolean nullable, @JsonProperty("default") JsonNode defaultValue) {}
 
   /** A conflict resolution: {@code key} as the conflict listing shows it (a JSON array, or one value). */
   /**
@@ -84,10 +99,13 @@ public final class Requests {
 
   public record ApplyStash(String strategy) {}
 
-  /** A revert or cherry-pick of {@code commit} (any ref to it). */
-  /** A revert or cherry-pick; {@code schemaStrategy} settles its schema conflicts as a merge's. */
+  /**
+   * A revert or cherry-pick of {@code commit} (any ref to it); {@code schemaStrategy} and {@code schemaResolutions}
+   * settle its schema conflicts as a merge's.
+   */
   public record ApplyCommit(String commit, Integer mainline, Boolean noCommit, String message, String strategy,
-      String expectedHead, AuthorInput author, Boolean allowEmpty, String schemaStrategy) {}
+      String expectedHead, AuthorInput author, Boolean allowEmpty, String schemaStrategy,
+      List<SchemaResolution> schemaResolutions) {}
 
   public record CreateToken(String name, String role, List<String> repositories, String expiresAt) {}
 }

@@ -100,8 +100,13 @@ public final class ColumnOperationInput {
   /** Refuses (422 at {@code at}) a column whose name, type or default no table may have. */
   static void checkColumn(BranchObjects.NewColumn c, String at) {
     requireNewName(c.name(), at + ".name");
-    requireType(c.type(), at + ".type");
-    if (c.defaultText() != null && c.defaultText().length() > MAX_DEFAULT_LENGTH) {
+    checkDefinition(c.type(), c.defaultText(), at);
+  }
+
+  /** Refuses (422 at {@code at}) a type or a default no column may have (its name left to the caller). */
+  public static void checkDefinition(String type, String defaultText, String at) {
+    requireType(type, at + ".type");
+    if (defaultText != null && defaultText.length() > MAX_DEFAULT_LENGTH) {
       throw StrataException.invalid(at + ".default", "at most " + MAX_DEFAULT_LENGTH + " characters");
     }
   }

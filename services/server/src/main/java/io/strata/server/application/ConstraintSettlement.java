@@ -37,7 +37,7 @@ final class ConstraintSettlement {
 
   static Settled settle(RepositoryState state, String target, String source,
       Map<String, List<TableShape.Constraint>> base, Map<String, List<TableShape.Constraint>> theirs,
-      SchemaMerge.Side strategy) {
+      io.strata.server.domain.SchemaChoices choices) {
     boolean intoDefault = target.equals(state.defaultBranch());
     Map<String, List<TableShape.Constraint>> adds = new TreeMap<>();
     Map<String, List<String>> drops = new TreeMap<>();
@@ -61,18 +61,20 @@ final class ConstraintSettlement {
           continue;
         }
         boolean oursUnchanged = ours == null ? was == null : ours.equals(was);
-        if (oursUnchanged || strategy == SchemaMerge.Side.THEIRS) {
+        SchemaMerge.Side side = oursUnchanged ? null : choices.constraint(t.name(), given.name());
+        if (oursUnchanged || side == SchemaMerge.Side.THEIRS) {
           if (ours != null) {
             loses.add(ours.name()); // redefined: dropped, then added as the source has it
           }
           gains.add(given);
-        } else if (strategy != SchemaMerge.Side.OURS) {
+        } else if (side != SchemaMerge.Side.OURS) {
           open.add(conflict(t.name(), given.name(), was, ours, given));
         }
       }
       for (TableShape.Constraint was : b.values()) {
         TableShape.Constraint ours = o.get(was.name());
-        if (!th.containsKey(was.name()) && !intoDefault && was.equals(ours) && strategy != SchemaMerge.Side.OURS) {
+        if (!th.containsKey(was.name()) && !intoDefault && was.equals(ours)
+            && choices.strategy() != SchemaMerge.Side.OURS) {
           loses.add(was.name()); // the source dropped it since the base; the target kept the base's
         }
       }
@@ -89,7 +91,8 @@ final class ConstraintSettlement {
           + "' into '" + target + "', the first: schema_schema on check or index '" + first.get("constraint")
           + "' of table '"
           + first.get("table") + "' (" + first.get("ours") + " on '" + target + "', " + first.get("theirs") + " on '"
-          + source + "'); settle them with schema_strategy ours or theirs, or change it on one side first",
+          + source + "'); settle them with schema_strategy ours or theirs (or each with schema_resolutions), or change"
+          + " it on one side first",
           Map.of("schema_conflicts", open.stream().limit(SchemaMerges.LISTED).toList(),
               "schema_conflict_count", open.size()));
     }

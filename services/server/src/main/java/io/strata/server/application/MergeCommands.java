@@ -25,7 +25,7 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
-import io.strata.server.domain.SchemaMerge;
+import io.strata.server.domain.SchemaChoices;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
 import io.strata.server.runtime.StrataConfig;
@@ -109,7 +109,11 @@ public class MergeCommands {
    */
   public record Request(String source, Strategy strategy, FastForward fastForward, String message,
       boolean noCommit, boolean dryRun, String expectedHead, Author author, String operation, Integer mainline,
-      boolean allowEmpty, SchemaMerge.Side schemaStrategy) {
+      boolean allowEmpty, SchemaChoices schema) {
+    public Request {
+      schema = schema == null ? SchemaChoices.NONE : schema;
+    }
+
     public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
         boolean dryRun, String expectedHead, Author author, String operation, Integer mainline, boolean allowEmpty) {
       this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, operation, mainline,
@@ -118,14 +122,14 @@ public class MergeCommands {
 
     public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
         boolean dryRun, String expectedHead, Author author) {
-      this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, (SchemaMerge.Side) null);
+      this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, SchemaChoices.NONE);
     }
 
-    /** A merge, its schema conflicts settled by {@code schemaStrategy} (null: they refuse it). */
+    /** A merge, its schema conflicts settled as {@code schema} settles them (open ones refuse it). */
     public Request(String source, Strategy strategy, FastForward fastForward, String message, boolean noCommit,
-        boolean dryRun, String expectedHead, Author author, SchemaMerge.Side schemaStrategy) {
+        boolean dryRun, String expectedHead, Author author, SchemaChoices schema) {
       this(source, strategy, fastForward, message, noCommit, dryRun, expectedHead, author, MergeStarted.MERGE, null,
-          true, schemaStrategy);
+          true, schema);
     }
   }
 
@@ -178,7 +182,7 @@ public class MergeCommands {
           // the rows, in the queue)
           return (r.expectedHead() == null ? Uni.createFrom().voidItem() : loader.load(repo)
                   .invoke(state -> targetHead(state, target, r.expectedHead())).replaceWithVoid())
-              .chain(() -> schemaMerges.merge(repo, target, source, r.schemaStrategy())).chain(settled ->
+              .chain(() -> schemaMerges.merge(repo, target, source, r.schema())).chain(settled ->
               // tables made on a branch that the merge brings into the default branch: made there first, once the
               // merge is known not to be refused (rehearsed as if they were there), in a merge commit
               placements.broughtBy(repo, target, source.commit()).chain(brought -> {
@@ -222,7 +226,7 @@ public class MergeCommands {
 
   private static Request withFastForward(Request r, FastForward mode) {
     return new Request(r.source(), r.strategy(), mode, r.message(), r.noCommit(), r.dryRun(), r.expectedHead(),
-        r.author(), r.operation(), r.mainline(), r.allowEmpty(), r.schemaStrategy());
+        r.author(), r.operation(), r.mainline(), r.allowEmpty(), r.schema());
   }
 
   /** A command that may have written tables in other storages: their recovery sidecars are settled after it. */
@@ -351,14 +355,14 @@ public class MergeCommands {
           String message = r.message() != null ? r.message()
               : revert ? "Revert \"" + commit.message().lines().findFirst().orElse("") + "\"" : commit.message();
           Request applying = new Request(r.source(), r.strategy(), FastForward.NEVER, message, r.noCommit(),
-              false, r.expectedHead(), r.author(), r.operation(), r.mainline(), r.allowEmpty(), r.schemaStrategy());
+              false, r.expectedHead(), r.author(), r.operation(), r.mainline(), r.allowEmpty(), r.schema());
           String base = revert ? commit.id() : parent;
           String theirs = revert ? parent : commit.id();
           // the change's columns first, as a merge's: those it adds reach the target before its rows (a
           // rebase's steps replay the branch's own commits onto a ref whose columns it was checked against)
           Uni<SchemaMerges.Settled> schema = AppliedCommit.REBASE.equals(r.operation())
               ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
-              : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schemaStrategy());
+              : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schema());
           // rows of a table the target does not have (made on another branch) refuse it (MergeWork.touched)
           return schema
               .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome, List.of(),

@@ -74,7 +74,7 @@ class MergeRehearsal {
           // into the default branch, a merge that gives columns makes a merge commit (SchemaPromotions)
           Request dry = new Request(r.source(), r.strategy(), intoDefault && r.fastForward() == FastForward.AUTO
               ? FastForward.NEVER : r.fastForward(), r.message(), r.noCommit(), true, r.expectedHead(), r.author(),
-              r.operation(), r.mainline(), true, r.schemaStrategy());
+              r.operation(), r.mainline(), true, r.schema());
           // decided against the state as it will be once the columns changed (their rows' fit), worked on
           // the tables as they are (the rehearsal writes no row of the new columns)
           RepositoryState after = ColumnsGiven.stateAfter(state, target, settled.adds(), settled.drops(),

@@ -32,7 +32,7 @@ final class RedefinitionSettlement {
    */
   static Map<String, List<TableShape.Column>> settle(RepositoryState state, String target,
       Map<String, Map<String, TableShape.Column>> base, Map<String, Map<String, TableShape.Column>> theirs,
-      SchemaMerge.Side strategy, List<SchemaMerge.Conflict> open) {
+      io.strata.server.domain.SchemaChoices choices, List<SchemaMerge.Conflict> open) {
     Map<String, List<TableShape.Column>> carried = new TreeMap<>();
     for (TableTracked t : state.tables().values()) {
       Map<String, TableShape.Column> b = base.getOrDefault(t.name(), Map.of());
@@ -52,13 +52,17 @@ final class RedefinitionSettlement {
             || ours != null && same(given, ours) || target.equals(state.defaultBranch()) && same(given, table)) {
           continue; // a column the target lacks, or nothing the source changed
         }
-        TableShape.Column taken = new TableShape.Column(name, given.type(), given.nullable(), table.collation(),
-            given.defaultValue(), table.generated(), table.identity());
         // the default branch never redefines: its table is unchanged when it still has the base's definition
         // (promoted before), or the base's branch had none
         boolean oursUnchanged = target.equals(state.defaultBranch()) ? was == null || same(table, was)
             : ours == null ? was == null : was != null && same(ours, was);
-        if (oursUnchanged || strategy == SchemaMerge.Side.THEIRS) {
+        // a conflict: settled to a side, or to a definition given (its type, NOT NULL and default)
+        TableShape.Column defined = oursUnchanged ? null : choices.definition(t.name(), name);
+        SchemaMerge.Side side = oursUnchanged || defined != null ? null : choices.column(t.name(), name);
+        TableShape.Column as = defined != null ? defined : given;
+        TableShape.Column taken = new TableShape.Column(name, as.type(), as.nullable(), table.collation(),
+            as.defaultValue(), table.generated(), table.identity());
+        if (oursUnchanged || side == SchemaMerge.Side.THEIRS || defined != null) {
           if (target.equals(state.defaultBranch()) && !io.strata.events.ColumnTypes.same(taken.type(), table.type())
               && !io.strata.events.ColumnTypes.widens(table.type(), taken.type())) {
             // the table's type changed since the source chose its own: only a widening of the table's type is taken
@@ -70,7 +74,7 @@ final class RedefinitionSettlement {
                 Map.of("table", t.name(), "column", shown));
           }
           takes.add(taken);
-        } else if (strategy != SchemaMerge.Side.OURS) {
+        } else if (side != SchemaMerge.Side.OURS) {
           String shown = state.shownName(t.name(), target, name);
           TableShape.Column asTable = table.named(shown);
           open.add(new SchemaMerge.Conflict(t.name(), name, SchemaMerge.Kind.SCHEMA_SCHEMA,

@@ -23,7 +23,8 @@ final class SchemaConflictRefusals {
         + definition(first.ours()) + " on '" + target + "', " + named(first.theirs(), first.column())
         + definition(first.theirs()) + " on '" + source + "'" + (data
             ? ", whose values '" + changedBy + "' changed since the base" : "")
-        + (!data ? "); settle them with schema_strategy ours or theirs" : first.theirs() == null
+        + (!data ? "); settle them with schema_strategy ours or theirs, or each with schema_resolutions (a side,"
+            + " or a column's definition)" : first.theirs() == null
             ? "); settle them with schema_strategy ours (the column stays on '" + target + "' with its values)"
             : "); settle them with schema_strategy ours (the values go with the column)")
         + ", or change the columns on one side first",

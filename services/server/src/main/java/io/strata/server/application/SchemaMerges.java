@@ -11,6 +11,7 @@ import io.strata.projections.tables.TableQueries;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.SchemaChoices;
 import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
@@ -134,7 +135,7 @@ class SchemaMerges {
    * as {@code source}, the base their merge base); refuses as the class comment says, else answers the
    * settled columns. A merge whose sides share no history is left to the merge.
    */
-  Uni<Settled> merge(String repo, String target, RefResolver.Resolved source, SchemaMerge.Side strategy) {
+  Uni<Settled> merge(String repo, String target, RefResolver.Resolved source, SchemaChoices choices) {
     // the projection first: a merge into a branch with no shape of its own, from a commit that records none,
     // loads no state
     return tables.tables(repo)
@@ -151,24 +152,33 @@ class SchemaMerges {
           // stay its own. The default branch's shape is its table's (DDL is no working change), read as it is.
           String live = source.isPlainBranch() && source.branch().equals(state.defaultBranch()) ? source.branch()
               : null;
-          return graph.compare(repo, into.head(), source.commit()).chain(c -> c.mergeBase() == null
-              ? Uni.createFrom().item(Settled.NONE)
-              : between(repo, state, target, c.mergeBase(), source.commit(), live, source.ref(), strategy));
-        }));
+          return SchemaDefinitionsGiven.defined(backends, repo, state, choices).chain(defined ->
+              graph.compare(repo, into.head(), source.commit()).chain(c -> c.mergeBase() == null
+                  ? Uni.createFrom().item(Settled.NONE)
+                  : between(repo, state, target, c.mergeBase(), source.commit(), live, source.ref(), defined)
+                      .invoke(() -> defined.requireAllUsed(source.ref(), target))));
+        }))
+        .invoke(settled -> {
+          if (settled == Settled.NONE) {
+            choices.requireAllUsed(source.ref(), target); // (no schema merge ran: every resolution named nothing)
+          }
+        });
   }
 
   /**
    * The schema merge of a revert or cherry-pick into {@code target}: the change from {@code base} to
    * {@code theirs} (a commit and its parent, either way) applied to the target's columns.
    */
-  Uni<Settled> apply(String repo, String target, String base, String theirs, String name, SchemaMerge.Side strategy) {
+  Uni<Settled> apply(String repo, String target, String base, String theirs, String name, SchemaChoices choices) {
     return loader.load(repo).chain(state -> state.branch(target) == null ? Uni.createFrom().item(Settled.NONE)
-        : between(repo, state, target, base, theirs, null, name, strategy));
+        : SchemaDefinitionsGiven.defined(backends, repo, state, choices).chain(defined ->
+            between(repo, state, target, base, theirs, null, name, defined)
+                .invoke(() -> defined.requireAllUsed(name, target))));
   }
 
   /** The columns of the base and the source read (a live source's from the state), then settled. */
   private Uni<Settled> between(String repo, RepositoryState state, String target, String base, String theirs,
-      String liveSource, String sourceName, SchemaMerge.Side strategy) {
+      String liveSource, String sourceName, SchemaChoices choices) {
     if (state.tables().isEmpty()) {
       return Uni.createFrom().item(Settled.NONE);
     }
@@ -213,9 +223,9 @@ class SchemaMerges {
                       : RedefinitionSettlement.byName(sourceRedefined);
                   SchemaMerges.Settled settled = SchemaSettlement.settle(state, target, sourceName,
                       BranchShapeRecords.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
-                      added, theirsAdded, strategy, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
+                      added, theirsAdded, choices, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
-                      baseChecks, sourceChecks, strategy);
+                      baseChecks, sourceChecks, choices);
                   return checks.isEmpty() ? settled : settled.withChecks(checks);
                 }))))))))))))
         .call(settled -> requireAlterations(repo, state, settled));

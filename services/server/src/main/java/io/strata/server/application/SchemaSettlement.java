@@ -5,6 +5,7 @@ import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.SchemaChoices;
 import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ final class SchemaSettlement {
   static SchemaMerges.Settled settle(RepositoryState state, String target, String sourceName,
       Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, List<TableShape.Column>> theirsColumns,
       Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
-      SchemaMerge.Side strategy, Map<String, Map<String, String>> baseRenamed,
+      SchemaChoices choices, Map<String, Map<String, String>> baseRenamed,
       Map<String, Map<String, String>> theirsRenamed, Map<String, Map<String, TableShape.Column>> baseDefined,
       Map<String, Map<String, TableShape.Column>> theirsDefined) {
     List<SchemaMerge.Conflict> open = new ArrayList<>();
@@ -72,7 +73,7 @@ final class SchemaSettlement {
       if (!ownLacked.isEmpty()) {
         ownDroppedByOurs.put(t.name(), ownLacked);
       }
-      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, strategy);
+      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, choices);
       // only columns a branch added through Strata are merged here: the table's own columns are read in the
       // table's definitions on every side, their changes made by DDL on the default branch and followed
       result.conflicts().stream().filter(x -> added.contains(x.column())).forEach(open::add);
@@ -82,17 +83,19 @@ final class SchemaSettlement {
       if (!bringing.isEmpty()) {
         brought.put(t.name(), bringing);
       }
-      List<SchemaMerge.Conflict> dropped = droppedByOurs(t.name(), baseColumns, ours, theirs, added);
-      if (!dropped.isEmpty() && strategy != SchemaMerge.Side.OURS) {
+      List<SchemaMerge.Conflict> dropped = droppedByOurs(t.name(), baseColumns, ours, theirs, added).stream()
+          .filter(c -> choices.sideOnly(t.name(), c.column(), "schema_data") != SchemaMerge.Side.OURS).toList();
+      if (!dropped.isEmpty()) {
         droppedByOurs.put(t.name(), dropped);
       }
+      Set<String> given = new java.util.HashSet<>();
       for (SchemaMerge.Change change : result.changes()) {
         boolean targetAdded = state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()))
             || ownDropped.contains(change.column());
         if (ownDropped.contains(change.column()) && change.ours() == null && change.merged() != null) {
           throw new StrataException(ErrorCode.ValidationError, "settling column '" + change.column() + "' of table '"
               + t.name() + "' as '" + sourceName + "' has it would give '" + target + "' back a column of the table it"
-              + " dropped, which is not built yet: settle it as ours (schema_strategy ours)",
+              + " dropped, which is not built yet: settle it as ours (schema_strategy ours, or a resolution)",
               Map.of("table", t.name(), "column", change.column(), "branch", target));
         }
         if (added.contains(change.column()) && change.ours() == null && change.merged() != null) {
@@ -103,7 +106,7 @@ final class SchemaSettlement {
         // schema_data conflict (decided with the rows). The default branch keeps it: dropping a table's
         // column is a destructive migration a merge does not make (yet)
         if (change.settled() == null && change.ours() != null && change.merged() == null && !intoDefault
-            && strategy != SchemaMerge.Side.OURS && targetAdded) {
+            && targetAdded && choices.sideOnly(t.name(), change.column(), "schema_data") != SchemaMerge.Side.OURS) {
           drops.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change.column());
           TableShape.Column at = baseColumns.stream().filter(c -> c.name().equals(change.column())).findFirst()
               .orElse(change.ours());
@@ -123,11 +126,17 @@ final class SchemaSettlement {
           }
           alters.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change);
         }
-        if (change.settled() != null && added.contains(change.column()) && strategy == SchemaMerge.Side.THEIRS
-            && change.ours() != null) {
+        // a settled change takes theirs or a given definition (settled as ours, the column is unchanged)
+        TableShape.Column definition = change.settled() == null ? null : choices.definition(t.name(), change.column());
+        if (definition != null) {
+          requireReadable(change.settled(), definition, sourceName, target);
+          given.add(change.column());
+        }
+        if (change.settled() != null && added.contains(change.column()) && change.ours() != null) {
           if (intoDefault || !targetAdded) {
             throw new StrataException(ErrorCode.ValidationError, "settling the " + change.settled().kind().wire()
-                + " of column '" + change.column() + "' of table '" + t.name() + "' as theirs would "
+                + " of column '" + change.column() + "' of table '" + t.name() + "' as "
+                + (definition != null ? "the definition given" : "theirs") + " would "
                 + (change.merged() == null ? "drop" : "redefine") + " the column of the table itself, which a merge"
                 + " does not do yet: settle it as ours (schema_strategy ours), or change the column on one"
                 + " side first", Map.of("table", t.name(), "column", change.column(), "branch", target));
@@ -146,8 +155,9 @@ final class SchemaSettlement {
       for (TableShape.Column m : result.columns()) {
         TableShape.Column oc = ours.stream().filter(c -> c.name().equals(m.name())).findFirst().orElse(null);
         TableShape.Column tc = theirs.stream().filter(c -> c.name().equals(m.name())).findFirst().orElse(null);
+        // (and those given a definition, which the target takes first: the source's values read in it as they are)
         if (added.contains(m.name()) && oc != null && tc != null && !SchemaMerge.same(oc, tc)
-            && SchemaMerge.same(m, oc)) {
+            && (SchemaMerge.same(m, oc) || given.contains(m.name()))) {
           kept.add(m.name());
         }
       }
@@ -155,10 +165,10 @@ final class SchemaSettlement {
         keptOurs.put(t.name(), kept);
       }
     }
-    Map<String, Map<String, String>> renames = renames(state, target, baseRenamed, theirsRenamed, strategy, adds,
+    Map<String, Map<String, String>> renames = renames(state, target, baseRenamed, theirsRenamed, choices, adds,
         drops, open);
     Map<String, List<TableShape.Column>> redefines = RedefinitionSettlement.settle(state, target, baseDefined,
-        theirsDefined, strategy, open);
+        theirsDefined, choices, open);
     if (!open.isEmpty()) {
       throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
@@ -176,7 +186,7 @@ final class SchemaSettlement {
    */
   private static Map<String, Map<String, String>> renames(RepositoryState state, String target,
       Map<String, Map<String, String>> baseRenamed, Map<String, Map<String, String>> theirsRenamed,
-      SchemaMerge.Side strategy, Map<String, List<TableShape.Column>> adds, Map<String, List<String>> drops,
+      SchemaChoices choices, Map<String, List<TableShape.Column>> adds, Map<String, List<String>> drops,
       List<SchemaMerge.Conflict> open) {
     Map<String, Map<String, String>> after = new TreeMap<>();
     if (target.equals(state.defaultBranch())) {
@@ -205,9 +215,10 @@ final class SchemaSettlement {
         String th = theirs.getOrDefault(stored, stored);
         String name = o;
         if (renaming && !th.equals(b) && !th.equals(o)) {
-          if (o.equals(b) || strategy == SchemaMerge.Side.THEIRS) {
+          SchemaMerge.Side side = o.equals(b) ? null : choices.sideOnly(t.name(), stored, "two names");
+          if (o.equals(b) || side == SchemaMerge.Side.THEIRS) {
             name = th;
-          } else if (strategy != SchemaMerge.Side.OURS) {
+          } else if (side != SchemaMerge.Side.OURS) {
             TableShape.Column d = defined.get(stored);
             open.add(new SchemaMerge.Conflict(t.name(), stored, SchemaMerge.Kind.SCHEMA_SCHEMA, named(d, b),
                 named(d, o), named(d, th)));
@@ -268,6 +279,34 @@ final class SchemaSettlement {
       }
     }
     return dropped;
+  }
+
+  /**
+   * Refuses (422, nothing changed) a definition given to settle {@code conflict} that a side's values would not read
+   * in as they are: its type must be either side's, or wider ({@link io.strata.events.ColumnTypes#widens}), and NOT
+   * NULL only where both sides have it (the source's rows arrive in it, the target's are converted to it).
+   */
+  private static void requireReadable(SchemaMerge.Conflict conflict, TableShape.Column definition, String source,
+      String target) {
+    for (TableShape.Column side : java.util.Arrays.asList(conflict.ours(), conflict.theirs())) {
+      if (side == null) {
+        continue;
+      }
+      String where = side == conflict.ours() ? target : source;
+      if (!io.strata.events.ColumnTypes.same(side.type(), definition.type())
+          && !io.strata.events.ColumnTypes.widens(side.type(), definition.type())) {
+        throw new StrataException(ErrorCode.ValidationError, "the definition given to column '" + conflict.column()
+            + "' of table '" + conflict.table() + "' is " + definition.type() + ", which does not read every value of"
+            + " its " + side.type() + " on '" + where + "' as it is: give one side's type or a wider one; nothing"
+            + " changed", Map.of("table", conflict.table(), "column", conflict.column(), "field", "schema_resolutions"));
+      }
+      if (!definition.nullable() && side.nullable()) {
+        throw new StrataException(ErrorCode.ValidationError, "the definition given to column '" + conflict.column()
+            + "' of table '" + conflict.table() + "' is NOT NULL, and '" + where + "' allows nulls in it: a definition"
+            + " given to a conflict is NOT NULL only where both sides are; nothing changed",
+            Map.of("table", conflict.table(), "column", conflict.column(), "field", "schema_resolutions"));
+      }
+    }
   }
 
   /**

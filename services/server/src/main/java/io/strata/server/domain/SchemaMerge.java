@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * side's change; both sides changing it the same way is one change; changing it two ways is a conflict:
  * {@code type_mismatch} when the types differ, {@code schema_schema} when the rest of the definition does
  * (default, nullability, collation, generated, identity), {@code delete_modify} when one side dropped what
- * the other changed. A strategy settles every conflict to one side. Pure.
+ * the other changed. A strategy settles every conflict to one side, a resolution one conflict to a side or
+ * to a definition it gives. Pure.
  */
 public final class SchemaMerge {
   private SchemaMerge() {}
@@ -65,6 +66,15 @@ public final class SchemaMerge {
    */
   public static Result columns(String table, List<TableShape.Column> base, List<TableShape.Column> ours,
       List<TableShape.Column> theirs, Side strategy) {
+    return columns(table, base, ours, theirs, SchemaChoices.all(strategy));
+  }
+
+  /**
+   * {@link #columns(String, List, List, List, Side)}, each conflict settled as {@code choices} settles it: to a
+   * side, or to the definition it gives the column (left open: listed).
+   */
+  public static Result columns(String table, List<TableShape.Column> base, List<TableShape.Column> ours,
+      List<TableShape.Column> theirs, SchemaChoices choices) {
     Map<String, TableShape.Column> b = byName(base);
     Map<String, TableShape.Column> o = byName(ours);
     Map<String, TableShape.Column> t = byName(theirs);
@@ -86,10 +96,12 @@ public final class SchemaMerge {
         result = tc; // ours left it: theirs' change (an add, a drop, a redefinition)
       } else {
         conflict = new Conflict(table, name, kind(oc, tc), bc, oc, tc);
-        if (strategy == null) {
+        TableShape.Column given = choices.definition(table, name);
+        Side side = given != null ? null : choices.column(table, name);
+        if (given == null && side == null) {
           conflicts.add(conflict);
         }
-        result = strategy == Side.THEIRS ? tc : oc;
+        result = given != null ? given : side == Side.THEIRS ? tc : oc;
       }
       if (result != null) {
         merged.add(result);

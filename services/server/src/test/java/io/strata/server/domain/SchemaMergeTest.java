@@ -56,7 +56,7 @@ class SchemaMergeTest {
   @MethodSource("truthTable")
   void aColumnMergesAsTheTruthTableSays(String row, TableShape.Column base, TableShape.Column ours,
       TableShape.Column theirs, TableShape.Column merged, Kind conflict) {
-    SchemaMerge.Result open = SchemaMerge.columns("t", columns(base), columns(ours), columns(theirs), null);
+    SchemaMerge.Result open = SchemaMerge.columns("t", columns(base), columns(ours), columns(theirs), (Side) null);
     if (conflict == null) {
       assertThat(open.conflicts()).as(row).isEmpty();
       assertThat(open.columns()).as(row).isEqualTo(columns(merged));
@@ -91,6 +91,19 @@ class SchemaMergeTest {
       assertThat(c.merged()).isEqualTo(theirs);
       assertThat(c.settled().kind()).isEqualTo(conflict);
     });
+    // a resolution settles it alone: to the definition it gives (over the strategy), or to its side
+    TableShape.Column given = new TableShape.Column("c", "numeric", true, null, null, null, null);
+    SchemaChoices choices = SchemaChoices.of(Side.OURS, List.of(new SchemaChoices.Resolution("t", "c", null, null, given)));
+    SchemaMerge.Result defined = SchemaMerge.columns("t", columns(base), columns(ours), columns(theirs), choices);
+    assertThat(defined.conflicts()).isEmpty();
+    assertThat(defined.columns()).isEqualTo(columns(given));
+    assertThat(defined.changes()).singleElement().satisfies(c -> assertThat(c.settled().kind()).isEqualTo(conflict));
+    choices.requireAllUsed("s", "t");
+    SchemaChoices elsewhere = SchemaChoices.of(null, List.of(new SchemaChoices.Resolution("t", "x", null, Side.THEIRS,
+        null)));
+    assertThat(SchemaMerge.columns("t", columns(base), columns(ours), columns(theirs), elsewhere).conflicts()).hasSize(1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> elsewhere.requireAllUsed("s", "t"))
+        .hasMessageContaining("has no schema conflict");
   }
 
   @Test
@@ -102,7 +115,7 @@ class SchemaMergeTest {
     TableShape.Column e = new TableShape.Column("e", "integer", true, null, "7", null, null);
     TableShape.Column e8 = new TableShape.Column("e", "integer", true, null, "8", null, null);
     SchemaMerge.Result r = SchemaMerge.columns("t", List.of(ID), List.of(ID, a, b, e), List.of(ID, d, bText, e8, a),
-        null);
+        (Side) null);
     assertThat(r.conflicts()).extracting(SchemaMerge.Conflict::column, SchemaMerge.Conflict::kind)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("b", Kind.TYPE_MISMATCH),
             org.assertj.core.groups.Tuple.tuple("e", Kind.SCHEMA_SCHEMA));
