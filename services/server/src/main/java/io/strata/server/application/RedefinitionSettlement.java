@@ -56,13 +56,13 @@ final class RedefinitionSettlement {
         // (promoted before), or the base's branch had none
         boolean oursUnchanged = target.equals(state.defaultBranch()) ? was == null || same(table, was)
             : ours == null ? was == null : was != null && same(ours, was);
-        // a conflict: settled to a side, or to a definition given (its type, NOT NULL and default)
-        TableShape.Column defined = oursUnchanged ? null : choices.definition(t.name(), name);
-        SchemaMerge.Side side = oursUnchanged || defined != null ? null : choices.column(t.name(), name);
-        TableShape.Column as = defined != null ? defined : given;
-        TableShape.Column taken = new TableShape.Column(name, as.type(), as.nullable(), table.collation(),
-            as.defaultValue(), table.generated(), table.identity());
-        if (oursUnchanged || side == SchemaMerge.Side.THEIRS || defined != null) {
+        TableShape.Column taken = new TableShape.Column(name, given.type(), given.nullable(), table.collation(),
+            given.defaultValue(), table.generated(), table.identity());
+        // a conflict settles to a side: a definition given would redefine the table's own column otherwise than
+        // either side, which a merge does not do
+        SchemaMerge.Side side = oursUnchanged ? null : choices.sideOnly(t.name(), name,
+            "two redefinitions of one of the table's own columns");
+        if (oursUnchanged || side == SchemaMerge.Side.THEIRS) {
           if (target.equals(state.defaultBranch()) && !io.strata.events.ColumnTypes.same(taken.type(), table.type())
               && !io.strata.events.ColumnTypes.widens(table.type(), taken.type())) {
             // the table's type changed since the source chose its own: only a widening of the table's type is taken

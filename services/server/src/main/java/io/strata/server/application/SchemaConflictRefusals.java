@@ -25,8 +25,10 @@ final class SchemaConflictRefusals {
             ? ", whose values '" + changedBy + "' changed since the base" : "")
         + (!data ? "); settle them with schema_strategy ours or theirs, or each with schema_resolutions (a side,"
             + " or a column's definition)" : first.theirs() == null
-            ? "); settle them with schema_strategy ours (the column stays on '" + target + "' with its values)"
-            : "); settle them with schema_strategy ours (the values go with the column)")
+            ? "); settle them with schema_strategy ours, or each with a schema_resolutions take ours (the column stays"
+                + " on '" + target + "' with its values)"
+            : "); settle them with schema_strategy ours, or each with a schema_resolutions take ours (the values go"
+                + " with the column)")
         + ", or change the columns on one side first",
         Map.of("schema_conflicts", open.stream().limit(SchemaMerges.LISTED).map(SchemaConflictRefusals::detail).toList(),
             "schema_conflict_count", open.size()));

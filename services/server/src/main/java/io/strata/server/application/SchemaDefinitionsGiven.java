@@ -27,11 +27,13 @@ final class SchemaDefinitionsGiven {
       SchemaChoices choices) {
     List<SchemaChoices.Resolution> defined = new ArrayList<>();
     Uni<Void> chain = Uni.createFrom().voidItem();
-    for (SchemaChoices.Resolution r : choices.resolutions()) {
+    for (int i = 0; i < choices.resolutions().size(); i++) {
+      SchemaChoices.Resolution r = choices.resolutions().get(i);
+      String at = "schema_resolutions[" + i + "]";
       TableTracked t = state.tables().get(r.table());
       if (t == null) {
         throw new StrataException(ErrorCode.ValidationError, "schema_resolutions names table '" + r.table()
-            + "', which the repository does not track", Map.of("table", r.table(), "field", "schema_resolutions"));
+            + "', which the repository does not track", Map.of("table", r.table(), "field", at + ".table"));
       }
       if (r.definition() == null) {
         chain = chain.invoke(() -> defined.add(r));
@@ -44,8 +46,14 @@ final class SchemaDefinitionsGiven {
               .onTermination().call(open::rollback))
           .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
               "the definition given to column '" + d.name() + "' of table '" + t.name() + "': " + e.getMessage(),
-              Map.of("table", t.name(), "column", d.name(), "field", "schema_resolutions")))
-          .invoke(columns -> ColumnOperationInput.requireStoredDefaultsFit(columns, "schema_resolutions"))
+              Map.of("table", t.name(), "column", d.name(), "field", at + ".definition")))
+          .invoke(columns -> {
+            String stored = columns.get(0).defaultValue();
+            if (stored != null && stored.length() > ColumnOperationInput.MAX_STORED_DEFAULT_LENGTH) {
+              throw StrataException.invalid(at + ".definition.default", "its default as the database writes it has "
+                  + stored.length() + " characters, more than " + ColumnOperationInput.MAX_STORED_DEFAULT_LENGTH);
+            }
+          })
           .invoke(columns -> defined.add(new SchemaChoices.Resolution(r.table(), r.column(), null, null,
               columns.get(0))))
           .replaceWithVoid());

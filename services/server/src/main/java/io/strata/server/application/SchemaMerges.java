@@ -156,7 +156,12 @@ class SchemaMerges {
               graph.compare(repo, into.head(), source.commit()).chain(c -> c.mergeBase() == null
                   ? Uni.createFrom().item(Settled.NONE)
                   : between(repo, state, target, c.mergeBase(), source.commit(), live, source.ref(), defined)
-                      .invoke(() -> defined.requireAllUsed(source.ref(), target))));
+                      // (a merge up to date meets no conflict: a retry of one that went through is not refused)
+                      .invoke(() -> {
+                        if (!c.mergeBase().equals(source.commit())) {
+                          defined.requireAllUsed(source.ref(), target);
+                        }
+                      })));
         }))
         .invoke(settled -> {
           if (settled == Settled.NONE) {

@@ -73,7 +73,15 @@ final class SchemaSettlement {
       if (!ownLacked.isEmpty()) {
         ownDroppedByOurs.put(t.name(), ownLacked);
       }
-      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, choices);
+      // (resolutions settle the conflicts listed: those of columns a branch added, or of the table's it dropped)
+      SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, choices.within(t.name(),
+          added));
+      Set<String> given = new java.util.HashSet<>();
+      for (SchemaMerge.Conflict c : result.defined()) {
+        requireReadable(c, result.columns().stream().filter(m -> m.name().equals(c.column())).findFirst()
+            .orElseThrow(), sourceName, target);
+        given.add(c.column());
+      }
       // only columns a branch added through Strata are merged here: the table's own columns are read in the
       // table's definitions on every side, their changes made by DDL on the default branch and followed
       result.conflicts().stream().filter(x -> added.contains(x.column())).forEach(open::add);
@@ -88,7 +96,6 @@ final class SchemaSettlement {
       if (!dropped.isEmpty()) {
         droppedByOurs.put(t.name(), dropped);
       }
-      Set<String> given = new java.util.HashSet<>();
       for (SchemaMerge.Change change : result.changes()) {
         boolean targetAdded = state.addedOn(t.name(), target).stream().anyMatch(c -> c.name().equals(change.column()))
             || ownDropped.contains(change.column());
@@ -127,16 +134,11 @@ final class SchemaSettlement {
           alters.computeIfAbsent(t.name(), k -> new ArrayList<>()).add(change);
         }
         // a settled change takes theirs or a given definition (settled as ours, the column is unchanged)
-        TableShape.Column definition = change.settled() == null ? null : choices.definition(t.name(), change.column());
-        if (definition != null) {
-          requireReadable(change.settled(), definition, sourceName, target);
-          given.add(change.column());
-        }
         if (change.settled() != null && added.contains(change.column()) && change.ours() != null) {
           if (intoDefault || !targetAdded) {
             throw new StrataException(ErrorCode.ValidationError, "settling the " + change.settled().kind().wire()
                 + " of column '" + change.column() + "' of table '" + t.name() + "' as "
-                + (definition != null ? "the definition given" : "theirs") + " would "
+                + (given.contains(change.column()) ? "the definition given" : "theirs") + " would "
                 + (change.merged() == null ? "drop" : "redefine") + " the column of the table itself, which a merge"
                 + " does not do yet: settle it as ours (schema_strategy ours), or change the column on one"
                 + " side first", Map.of("table", t.name(), "column", change.column(), "branch", target));
@@ -284,7 +286,9 @@ final class SchemaSettlement {
   /**
    * Refuses (422, nothing changed) a definition given to settle {@code conflict} that a side's values would not read
    * in as they are: its type must be either side's, or wider ({@link io.strata.events.ColumnTypes#widens}), and NOT
-   * NULL only where both sides have it (the source's rows arrive in it, the target's are converted to it).
+   * NULL only where both sides have it (the source's rows arrive in it, the target's are converted to it); and one
+   * whose default neither side has: the rows a branch has not written read its added column's default, so another
+   * would change values neither side wrote.
    */
   private static void requireReadable(SchemaMerge.Conflict conflict, TableShape.Column definition, String source,
       String target) {
@@ -306,6 +310,14 @@ final class SchemaSettlement {
             + " given to a conflict is NOT NULL only where both sides are; nothing changed",
             Map.of("table", conflict.table(), "column", conflict.column(), "field", "schema_resolutions"));
       }
+    }
+    if (java.util.stream.Stream.of(conflict.ours(), conflict.theirs()).filter(java.util.Objects::nonNull)
+        .noneMatch(c -> java.util.Objects.equals(c.defaultValue(), definition.defaultValue()))) {
+      throw new StrataException(ErrorCode.ValidationError, "the definition given to column '" + conflict.column()
+          + "' of table '" + conflict.table() + "' has default " + definition.defaultValue() + ", which neither side"
+          + " has: the rows a branch has not written read it, so it would change values neither side wrote; give one"
+          + " side's default; nothing changed",
+          Map.of("table", conflict.table(), "column", conflict.column(), "field", "schema_resolutions"));
     }
   }
 

@@ -32,11 +32,29 @@ public final class SchemaChoices {
 
   private final SchemaMerge.Side strategy;
   private final List<Resolution> resolutions;
-  private final Set<Resolution> used = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<Resolution> used;
+  /** Which columns (by table and name) the resolutions may settle here: a view's scope ({@link #within}). */
+  private final java.util.function.BiPredicate<String, String> scope;
 
   private SchemaChoices(SchemaMerge.Side strategy, List<Resolution> resolutions) {
+    this(strategy, List.copyOf(resolutions), Collections.newSetFromMap(new IdentityHashMap<>()), (t, c) -> true);
+  }
+
+  private SchemaChoices(SchemaMerge.Side strategy, List<Resolution> resolutions, Set<Resolution> used,
+      java.util.function.BiPredicate<String, String> scope) {
     this.strategy = strategy;
-    this.resolutions = List.copyOf(resolutions);
+    this.resolutions = resolutions;
+    this.used = used;
+    this.scope = scope;
+  }
+
+  /**
+   * These choices where the column conflicts of table {@code table} that {@code columns} names are settled (the
+   * others are no conflicts the operation lists: a resolution naming one is not taken, and counts as naming none);
+   * the same record of the resolutions taken.
+   */
+  public SchemaChoices within(String table, Set<String> columns) {
+    return new SchemaChoices(strategy, resolutions, used, (t, c) -> !t.equals(table) || columns.contains(c));
   }
 
   public static SchemaChoices of(SchemaMerge.Side strategy, List<Resolution> resolutions) {
@@ -80,8 +98,8 @@ public final class SchemaChoices {
     Resolution r = find(table, column, null);
     if (r != null && r.definition() != null) {
       throw new StrataException(ErrorCode.ValidationError, "the conflict on column '" + column + "' of table '"
-          + table + "' is " + what + ", which a definition does not settle: take ours or theirs",
-          Map.of("table", table, "column", column));
+          + table + "' is " + what + ", which a definition does not settle: take ours or theirs; nothing changed",
+          Map.of("table", table, "column", column, "field", "schema_resolutions"));
     }
     return r == null ? strategy : r.take();
   }
@@ -106,6 +124,9 @@ public final class SchemaChoices {
   }
 
   private Resolution find(String table, String column, String constraint) {
+    if (column != null && !scope.test(table, column)) {
+      return null;
+    }
     for (Resolution r : resolutions) {
       if (r.table().equals(table) && (column != null ? column.equals(r.column()) : constraint.equals(r.constraint()))) {
         used.add(r);

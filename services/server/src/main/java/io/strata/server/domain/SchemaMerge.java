@@ -56,8 +56,12 @@ public final class SchemaMerge {
   public record Change(String table, String column, TableShape.Column ours, TableShape.Column merged,
       Conflict settled) {}
 
-  /** The merged columns (the target's order, then the source's new ones), what changes on the target, the conflicts. */
-  public record Result(List<TableShape.Column> columns, List<Change> changes, List<Conflict> conflicts) {}
+  /**
+   * The merged columns (the target's order, then the source's new ones), what changes on the target, the conflicts
+   * left open, and those a definition given settled (each column's definition: the merged one of its name).
+   */
+  public record Result(List<TableShape.Column> columns, List<Change> changes, List<Conflict> conflicts,
+      List<Conflict> defined) {}
 
   /**
    * Merges the columns of {@code table}: {@code base}, {@code ours} and {@code theirs} are its columns at
@@ -84,6 +88,7 @@ public final class SchemaMerge {
     List<TableShape.Column> merged = new ArrayList<>();
     List<Change> changes = new ArrayList<>();
     List<Conflict> conflicts = new ArrayList<>();
+    List<Conflict> defined = new ArrayList<>();
     for (String name : names) {
       TableShape.Column bc = b.get(name);
       TableShape.Column oc = o.get(name);
@@ -100,6 +105,8 @@ public final class SchemaMerge {
         Side side = given != null ? null : choices.column(table, name);
         if (given == null && side == null) {
           conflicts.add(conflict);
+        } else if (given != null) {
+          defined.add(conflict);
         }
         result = given != null ? given : side == Side.THEIRS ? tc : oc;
       }
@@ -110,7 +117,7 @@ public final class SchemaMerge {
         changes.add(new Change(table, name, oc, result, conflict));
       }
     }
-    return new Result(merged, changes, conflicts);
+    return new Result(merged, changes, conflicts, defined);
   }
 
   private static Kind kind(TableShape.Column ours, TableShape.Column theirs) {

@@ -97,7 +97,15 @@ class SchemaResolutionsTest {
     mergeIntoA(repo, Map.of("schema_resolutions", List.of(score(Map.of("type", "bigint", "nullable", false,
         "default", 0))))).statusCode(422).body("message", containsString("NOT NULL only where both sides are"));
     mergeIntoA(repo, Map.of("schema_resolutions", List.of(score(Map.of("type", "bigintt"))))).statusCode(422)
-        .body("message", containsString("the definition given to column 'score'"));
+        .body("message", containsString("the definition given to column 'score'"))
+        .body("details.field", equalTo("schema_resolutions[0].definition"));
+    // a default neither side has would change what the rows a has not written read
+    mergeIntoA(repo, Map.of("schema_resolutions", List.of(score(Map.of("type", "bigint", "default", 3)))))
+        .statusCode(422).body("message", containsString("which neither side has"));
+    // the target's own definition is held to the source's values too: b's smallint would take a's integers
+    json().body(Map.of("source", "a", "schema_resolutions", List.of(score(Map.of("type", "smallint")))))
+        .post("/api/v1/repositories/{r}/branches/b/merge", repo).then().statusCode(422)
+        .body("message", containsString("does not read every value of its integer on 'a'"));
     mergeIntoA(repo, Map.of("schema_resolutions", List.of(score(Map.of("type", "bigint")),
         Map.of("table", "orders", "column", "status", "take", "ours")))).statusCode(422)
         .body("message", containsString("names column 'status' of table 'orders', on which merging 'b' into 'a' has"
@@ -113,6 +121,9 @@ class SchemaResolutionsTest {
     JsonPath a = rows(repo, "a");
     assertThat(a.getList("items.id")).containsExactly(1, 2);
     assertThat(a.getList("items.score")).containsExactly(5, 7);
+    // asked again, the merge is up to date: the resolution met no conflict, and is not refused for it
+    mergeIntoA(repo, Map.of("schema_resolutions", List.of(score(Map.of("type", "bigint"))))).statusCode(200)
+        .body("up_to_date", equalTo(true));
   }
 
   @Test
@@ -146,6 +157,28 @@ class SchemaResolutionsTest {
         .statusCode(200).extract().jsonPath().getString("recorded.constraints.find { it.name == 'status_rule' }"
             + ".definition")).contains("'x'");
     assertThat(scoreType(repo, "a")).isEqualTo("integer");
+  }
+
+  @Test
+  void twoRedefinitionsOfOneOfTheTablesColumnsTakeASideNotADefinition() {
+    String repo = typeMismatch("schema-resolution-own");
+    for (String[] b : new String[][] {{"a", "open"}, {"b", "closed"}}) {
+      json().body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", "status", "default", b[1]))))
+          .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, b[0]).then().statusCode(200);
+      commitAll(repo, b[0]);
+    }
+    Map<String, Object> score = Map.of("table", "orders", "column", "score", "take", "ours");
+    mergeIntoA(repo, Map.of("schema_resolutions", List.of(score))).statusCode(409)
+        .body("details.schema_conflicts[0].column", equalTo("status"));
+    mergeIntoA(repo, Map.of("schema_resolutions", List.of(score, Map.of("table", "orders", "column", "status",
+        "definition", Map.of("type", "text", "default", "closed"))))).statusCode(422)
+        .body("message", containsString("which a definition does not settle"))
+        .body("details.field", equalTo("schema_resolutions"));
+    mergeIntoA(repo, Map.of("schema_resolutions", List.of(score, Map.of("table", "orders", "column", "status",
+        "take", "theirs")))).statusCode(200);
+    assertThat(given().queryParam("ref", "a").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getString("recorded.columns.find { it.name == 'status' }.default_value"))
+        .contains("closed");
   }
 
   @Test
