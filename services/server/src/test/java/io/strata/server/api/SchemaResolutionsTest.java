@@ -81,6 +81,19 @@ class SchemaResolutionsTest {
     return repo;
   }
 
+  /**
+   * Operation {@code onA} made and committed on a, {@code onB} on b; answers the resolution that settles the type
+   * mismatch of score as ours, which a merge then needs beside the conflict those make.
+   */
+  private static Map<String, Object> changedBothWays(String repo, Map<String, Object> onA, Map<String, Object> onB) {
+    for (Map.Entry<String, Map<String, Object>> e : Map.of("a", onA, "b", onB).entrySet()) {
+      json().body(Map.of("operations", List.of(e.getValue())))
+          .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, e.getKey()).then().statusCode(200);
+      commitAll(repo, e.getKey());
+    }
+    return Map.of("table", "orders", "column", "score", "take", "ours");
+  }
+
   @Test
   void aTypeMismatchTakesTheDefinitionGivenAndTheSourcesRowsArriveInIt() {
     String repo = typeMismatch("schema-resolution-given");
@@ -139,12 +152,8 @@ class SchemaResolutionsTest {
   @Test
   void aCheckAddedTwoWaysTakesTheSideItsResolutionNames() {
     String repo = typeMismatch("schema-resolution-check");
-    for (String[] b : new String[][] {{"a", "status <> ''"}, {"b", "status <> 'x'"}}) {
-      json().body(Map.of("operations", List.of(Map.of("op", "add_constraint", "name", "status_rule", "check", b[1]))))
-          .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, b[0]).then().statusCode(200);
-      commitAll(repo, b[0]);
-    }
-    Map<String, Object> score = Map.of("table", "orders", "column", "score", "take", "ours");
+    Map<String, Object> score = changedBothWays(repo, Map.of("op", "add_constraint", "name", "status_rule", "check",
+        "status <> ''"), Map.of("op", "add_constraint", "name", "status_rule", "check", "status <> 'x'"));
     mergeIntoA(repo, Map.of("schema_resolutions", List.of(score))).statusCode(409)
         .body("details.schema_conflicts[0].constraint", equalTo("status_rule"));
     // a definition settles no check; a side does
@@ -162,12 +171,8 @@ class SchemaResolutionsTest {
   @Test
   void twoRedefinitionsOfOneOfTheTablesColumnsTakeASideNotADefinition() {
     String repo = typeMismatch("schema-resolution-own");
-    for (String[] b : new String[][] {{"a", "open"}, {"b", "closed"}}) {
-      json().body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", "status", "default", b[1]))))
-          .post("/api/v1/repositories/{r}/branches/{b}/tables/orders/schema", repo, b[0]).then().statusCode(200);
-      commitAll(repo, b[0]);
-    }
-    Map<String, Object> score = Map.of("table", "orders", "column", "score", "take", "ours");
+    Map<String, Object> score = changedBothWays(repo, Map.of("op", "alter_column", "name", "status", "default", "open"),
+        Map.of("op", "alter_column", "name", "status", "default", "closed"));
     mergeIntoA(repo, Map.of("schema_resolutions", List.of(score))).statusCode(409)
         .body("details.schema_conflicts[0].column", equalTo("status"));
     mergeIntoA(repo, Map.of("schema_resolutions", List.of(score, Map.of("table", "orders", "column", "status",
