@@ -48,12 +48,19 @@ final class ColumnFit {
   static Uni<Void> require(UnitOfWork tx, RepositoryState state, String repo, String into, String sourceBranch,
       String commit, List<TableRow> tracked, String operation, SchemaMerges.Settled settled) {
     boolean fromBranch = sourceBranch != null && state.branch(sourceBranch) != null;
+    SchemaMerges.Settled.SourceRecord recorded = settled.recorded();
     for (TableRow t : tracked) {
       if (state.tables().containsKey(t.name()) && fromBranch) {
+        // the columns the source added as the schema merge read them (its head commit's record, whose rows arrive),
+        // the table's it reads as its branch has them
+        List<TableShape.Column> added = recorded != null ? recorded.added().getOrDefault(t.name(), List.of())
+            : state.addedOn(t.name(), sourceBranch);
+        List<TableColumn> source = recorded == null ? state.columnsOn(t.name(), sourceBranch)
+            : recordedColumns(state.columnsOn(t.name(), sourceBranch), state.addedOn(t.name(), sourceBranch), added);
         // the table's own columns the target dropped since the base: the source's rows arrive without them
         Set<String> dropped = settled.ownDroppedByOurs(t.name());
-        check(state, t.name(), into, keptOurs(state.columnsOn(t.name(), sourceBranch), settled.keptOurs(t.name()),
-            state.columnsOn(t.name(), into)).stream().filter(c -> !dropped.contains(c.name())).toList(), sourceBranch,
+        check(state, t.name(), into, keptOurs(source, settled.keptOurs(t.name()),
+            state.columnsOn(t.name(), into)).stream().filter(c -> !dropped.contains(c.name())).toList(), added,
             "'" + sourceBranch + "'", operation);
       }
     }
@@ -82,6 +89,23 @@ final class ColumnFit {
           }
         })
         .replaceWithVoid();
+  }
+
+  /**
+   * A source branch's columns {@code live} with those it added now ({@code liveAdded}) as its record has them
+   * ({@code recordedAdded}): one added since left out, one dropped since put back, one altered since as it was.
+   */
+  private static List<TableColumn> recordedColumns(List<TableColumn> live, List<TableShape.Column> liveAdded,
+      List<TableShape.Column> recordedAdded) {
+    Map<String, TableShape.Column> recorded = new java.util.LinkedHashMap<>();
+    recordedAdded.forEach(c -> recorded.put(c.name(), c));
+    Set<String> addedNow = liveAdded.stream().map(TableShape.Column::name).collect(Collectors.toSet());
+    List<TableColumn> columns = new java.util.ArrayList<>(live.stream()
+        .filter(c -> !addedNow.contains(c.name()) || recorded.containsKey(c.name()))
+        .map(c -> recorded.containsKey(c.name()) ? recorded.get(c.name()).asTableColumn() : c).toList());
+    recorded.values().stream().filter(c -> columns.stream().noneMatch(x -> x.name().equals(c.name())))
+        .forEach(c -> columns.add(c.asTableColumn()));
+    return columns;
   }
 
   /**
@@ -128,12 +152,12 @@ final class ColumnFit {
   }
 
   private static void check(RepositoryState state, String table, String into, List<TableColumn> source,
-      String sourceBranch, String sourceName, String operation) {
+      List<TableShape.Column> sourceAdded, String sourceName, String operation) {
     List<TableColumn> target = state.columnsOn(table, into);
     // columns the source added that the target lacks: a merge gives them to the target first
     // (SchemaPromotions; still missing only in a dry run), so they are left out here; a rebase does not
     List<TableColumn> arriving = !MERGE.equals(operation) ? source
-        : without(source, state.addedOn(table, sourceBranch), target);
+        : without(source, sourceAdded, target);
     // a branch that added columns takes rows of the columns it had before: they leave its own columns
     // as its rows have them (a row it did not have takes their defaults)
     List<TableColumn> targetBefore = without(target, state.addedOn(table, into), List.of());

@@ -77,10 +77,23 @@ class SchemaMerges {
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
       Map<String, Set<String>> ownDroppedByOurs, Map<String, Map<String, String>> renames,
       Map<String, List<TableShape.Column>> redefines, ConstraintSettlement.Settled checks, String source,
-      String target, boolean columnsMerged) {
+      String target, boolean columnsMerged, SourceRecord recorded) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
     static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-        Map.of(), Map.of(), Map.of(), ConstraintSettlement.Settled.NONE, null, null, false);
+        Map.of(), Map.of(), Map.of(), ConstraintSettlement.Settled.NONE, null, null, false, null);
+
+    /**
+     * The columns the source's branch had added, per table, as the record the schema merge read shows them (a
+     * branch's head commit's): its rows arrive in them. Null: the source was read live (the default branch), or no
+     * schema merge ran.
+     */
+    record SourceRecord(Map<String, List<TableShape.Column>> added) {}
+
+    /** The same outcome, the source's columns read from {@code recorded}. */
+    Settled withRecorded(SourceRecord recorded) {
+      return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
+          renames, redefines, checks, source, target, columnsMerged, recorded);
+    }
 
     /**
      * The table's own columns the target dropped since the base (on its branch) that the source still has: the
@@ -100,7 +113,7 @@ class SchemaMerges {
     /** The same outcome, the target also taking (or losing) the CHECK constraints {@code checks} settles. */
     Settled withChecks(ConstraintSettlement.Settled checks) {
       return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-          renames, redefines, checks, source, target, columnsMerged);
+          renames, redefines, checks, source, target, columnsMerged, recorded);
     }
 
     Set<String> keptOurs(String table) {
@@ -231,7 +244,9 @@ class SchemaMerges {
                       added, theirsAdded, choices, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
                       baseChecks, sourceChecks, choices);
-                  return checks.isEmpty() ? settled : settled.withChecks(checks);
+                  Settled withChecks = checks.isEmpty() ? settled : settled.withChecks(checks);
+                  // a commit's added columns, not its branch's now: the rows that arrive are the commit's
+                  return live ? withChecks : withChecks.withRecorded(new Settled.SourceRecord(theirsAdded));
                 }))))))))))))
         .call(settled -> requireAlterations(repo, state, settled));
   }

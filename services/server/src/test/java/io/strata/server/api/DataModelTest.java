@@ -310,9 +310,15 @@ class DataModelTest {
         // a merge gives the target the source's added columns first: they are not held against it; and its
         // schema merge settles the types of the columns both have (the target's, or the source's given to
         // it): names alone are compared. Otherwise (a rebase) the types are too.
+        // a merge takes the columns the source's branch added as its head commit records them (ColumnFit)
+        boolean recorded = merge && !source.equals("main");
+        List<String> sourceAdded = recorded ? commitAdded.getOrDefault(heads.get(source), List.of()) : added.get(source);
+        List<String> sourceColumns = new ArrayList<>(columns.get(source).stream()
+            .filter(c -> !recorded || !added.get(source).contains(c) || sourceAdded.contains(c)).toList());
+        sourceAdded.stream().filter(c -> !sourceColumns.contains(c)).forEach(sourceColumns::add);
         List<String> target = typed(into, columns.get(into), merge);
-        List<String> arriving = typed(source, columns.get(source).stream()
-            .filter(c -> !merge || !added.get(source).contains(c) || columns.get(into).contains(c))
+        List<String> arriving = typed(source, sourceColumns.stream()
+            .filter(c -> !merge || !sourceAdded.contains(c) || columns.get(into).contains(c))
             .filter(c -> !settledDrops.contains(c)).toList(), merge);
         List<String> before = typed(into, columns.get(into).stream().filter(c -> !added.get(into).contains(c)).toList(),
             merge);

@@ -280,6 +280,33 @@ class ThreeWaySchemaMergeTest {
   }
 
   @Test
+  void aBranchMergesInTheShapeItsHeadRecordsAndItsUncommittedChangesStayItsOwn() {
+    String repo = createRepository(uniqueName("schema-merge-head-shape"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text", "values (1, 'new'), (2, 'new')");
+    for (String b : List.of("dev", "qa")) {
+      post("/api/v1/repositories/" + repo + "/branches", Map.of("name", b, "from", "main")).statusCode(201);
+    }
+    addColumn(repo, "dev", "score", "integer", null);
+    patch(repo, "dev", 1, Map.of("score", 5));
+    commitAll(repo, "dev");
+    // widened since, not committed: the merge takes the column as dev's head has it, and its rows fit it
+    json().body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", "score", "type", "bigint"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+        .log().ifValidationFails().statusCode(200);
+    assertThat(rows(repo, "qa").getList("items.score")).containsExactly(5, null);
+    merge(repo, "dev", Map.of()).statusCode(200);
+    assertThat(columnTypes(t)).containsExactly("id integer", "status text", "score integer");
+    assertThat(rows(repo, "main").getList("items.score")).containsExactly(5, null);
+    assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getString("recorded.columns.find { it.name == 'score' }.type"))
+        .isEqualTo("bigint");
+    assertThat(given().queryParam("ref", "qa").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getString("recorded.columns.find { it.name == 'score' }.type"))
+        .isEqualTo("integer");
+  }
+
+  @Test
   void aColumnTheTargetDroppedSinceTheBaseStaysDroppedWhenTheSourceLeftItsValues() {
     String repo = droppedOnQa("schema-merge-drop", Map.of("status", "dev"));
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
