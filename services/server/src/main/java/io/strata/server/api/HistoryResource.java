@@ -7,6 +7,7 @@ import io.strata.server.auth.Requires;
 import io.strata.server.application.CommandContext;
 import io.strata.events.AppliedCommit;
 import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.server.application.CommitApplications;
 import io.strata.server.application.MergeCommands;
 import io.strata.server.application.MergeCommands.FastForward;
 import io.strata.server.application.RebaseCommands;
@@ -44,7 +45,7 @@ public class HistoryResource {
   @Inject RebaseCommands rebases;
   @Inject RefQueries refs;
   @Inject Existing existing;
-  @Inject MergeCommands merges;
+  @Inject CommitApplications applications;
   @Inject CommandContexts contexts;
 
   @Requires(Permission.WRITE)
@@ -86,7 +87,7 @@ public class HistoryResource {
         b.message(), Boolean.TRUE.equals(b.noCommit()), false, b.expectedHead(), contexts.author(b.author(), ctx),
         operation, b.mainline(), Boolean.TRUE.equals(b.allowEmpty()),
         SchemaResolutionsInput.choices(b.schemaStrategy(), b.schemaResolutions()));
-    return merges.applyCommit(repo, branch, r, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
+    return applications.applyCommit(repo, branch, r, ctx, Answers::applied).map(resp -> contexts.respond(resp, ctx));
   }
 
   @Requires(Permission.WRITE)

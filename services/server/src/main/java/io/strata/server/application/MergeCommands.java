@@ -3,7 +3,6 @@ package io.strata.server.application;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.AppliedCommit;
 import io.strata.events.Author;
 import io.strata.events.MergeStarted;
 import io.strata.projections.graph.CommitGraph;
@@ -293,7 +292,7 @@ public class MergeCommands {
   }
 
   /** The target's head: the branch exists, has no merge in progress, and is where the client expects. */
-  private static String targetHead(RepositoryState state, String target, String expectedHead) {
+  static String targetHead(RepositoryState state, String target, String expectedHead) {
     RepositoryState.Branch branch = state.branch(target);
     if (branch == null) {
       throw StrataException.branchNotFound(target);
@@ -308,104 +307,6 @@ public class MergeCommands {
           + expectedHead, Map.of("branch", target, "expected_head", expectedHead, "actual_head", ours));
     }
     return ours;
-  }
-
-  // ---- revert and cherry-pick: a commit's change applied three-way, with the merge's conflict handling ----
-
-  /**
-   * Reverts ({@code revert}: base the commit, theirs its parent) or cherry-picks ({@code cherry_pick}:
-   * base the parent, theirs the commit) {@code r.source()} on {@code target}, three-way against the
-   * branch's head: rows changed since by someone else conflict as in a merge (listed, resolved,
-   * continued, aborted through {@code …/merge}). Its commit has one parent and names the commit applied.
-   */
-  @Permits(Permission.WRITE)
-  public Uni<CommandResponse> applyCommit(String repository, String target, Request r, CommandContext ctx,
-      Function<Outcome, Answer> answer) {
-    String repo = Names.existingRepository(repository);
-    Names.text("message", r.message(), 65536, false);
-    if (r.mainline() != null && r.mainline() != 1 && r.mainline() != 2) {
-      throw StrataException.invalid("mainline", "is 1 or 2: the parent of a merge commit taken as its base");
-    }
-    boolean revert = AppliedCommit.REVERT.equals(r.operation());
-    Outcome outcome = new Outcome();
-    outcome.source = r.source();
-    outcome.target = target;
-    outcome.strategy = r.strategy().wire();
-    return existing.repository(repo)
-        .chain(() -> existing.branch(repo, target))
-        .chain(() -> processor.caughtUp(repo))
-        .chain(() -> resolver.resolve(repo, r.source()))
-        .chain(resolved -> graph.commit(repo, resolved.commit()).map(found -> found.orElseThrow(
-            () -> StrataException.invalid("commit", "no commit " + resolved.commit()))))
-        .chain(commit -> {
-          List<String> parents = commit.parents();
-          if (parents.isEmpty()) {
-            throw StrataException.invalid("commit", "the repository's first commit has no parent to "
-                + (revert ? "revert to" : "take its changes against"));
-          }
-          if (parents.size() > 1 && r.mainline() == null) {
-            throw StrataException.invalid("mainline", "commit " + commit.id() + " is a merge: say which parent"
-                + " (mainline 1 or 2) its changes are taken against");
-          }
-          if (parents.size() == 1 && r.mainline() != null) {
-            throw StrataException.invalid("mainline", "commit " + commit.id() + " is not a merge: leave out mainline");
-          }
-          String parent = parents.get(r.mainline() == null ? 0 : r.mainline() - 1);
-          outcome.sourceCommit = commit.id();
-          String message = r.message() != null ? r.message()
-              : revert ? "Revert \"" + commit.message().lines().findFirst().orElse("") + "\"" : commit.message();
-          Request applying = new Request(r.source(), r.strategy(), FastForward.NEVER, message, r.noCommit(),
-              false, r.expectedHead(), r.author(), r.operation(), r.mainline(), r.allowEmpty(), r.schema());
-          String base = revert ? commit.id() : parent;
-          String theirs = revert ? parent : commit.id();
-          // the change's columns first, as a merge's: those it adds reach the target before its rows (a
-          // rebase's steps replay the branch's own commits onto a ref whose columns it was checked against)
-          Uni<SchemaMerges.Settled> schema = AppliedCommit.REBASE.equals(r.operation())
-              ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
-              : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schema());
-          // rows of a table the target does not have (made on another branch) refuse it (MergeWork.touched)
-          return schema
-              .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome, List.of(),
-                  (tx, state, tracked, dry, o) -> prepareApplying(tx, state, repo, target, dry, tracked, o, base, theirs,
-                      revert, settled)))
-              .chain(settled -> promotions.beforeMerge(repo, target, r.source(), false, false, settled, ctx)
-                  .chain(() -> tableQueries.tables(repo)).chain(tracked -> settledAfter(repo, tracked,
-                      processor.execute(repo, Footprint.branches(target), (tx, state) -> prepareApplying(tx, state,
-                          repo, target, applying, tracked, outcome, base, theirs, revert, settled),
-                      ctx, answer.apply(outcome)))));
-        });
-  }
-
-  private Uni<Commands.Command> prepareApplying(UnitOfWork tx, RepositoryState state, String repo, String target,
-      Request r, List<TableRow> tracked, Outcome outcome, String base, String theirs, boolean revert,
-      SchemaMerges.Settled settled) {
-    String ours = targetHead(state, target, r.expectedHead());
-    outcome.head = ours;
-    outcome.base = base;
-    BranchRef into = BranchRef.of(target, state.defaultBranch());
-    TableTransactions tables = new TableTransactions(backends, repo, tx);
-    return projections.awaitVersion(repo, state.version(), config.consistency().waitTimeout())
-        .chain(() -> ColumnFit.require(tx, state, repo, target, null, outcome.sourceCommit, tracked,
-            r.operation(), settled))
-        .chain(() -> revert ? CommitGraphReads.mergeBase(tx, repo, outcome.sourceCommit, ours)
-            : Uni.createFrom().item(outcome.sourceCommit))
-        .invoke(found -> {
-          if (!outcome.sourceCommit.equals(found)) {
-            throw StrataException.invalid("commit", "commit " + outcome.sourceCommit + " is not on branch '"
-                + target + "': only a commit in its history can be reverted there");
-          }
-        })
-        .chain(() -> CommitGraphReads.pathsBetween(tx, repo, base, ours))
-        .chain(oursPaths -> CommitGraphReads.pathsBetween(tx, repo, base, theirs).chain(theirsPaths -> {
-          List<TableRow> touched = MergeWork.withCarriedChecks(MergeWork.requireTargetHas(state, into, r.dryRun(),
-              tracked.stream().filter(t -> !theirsPaths.undo(t.name()).isEmpty()
-                  || !theirsPaths.redo(t.name()).isEmpty()).toList()),
-              tracked, settled, into);
-          return work.attempt(tx, repo, target, touched, r.dryRun()).chain(attempt -> work.threeWay(tables, tx, state, repo,
-              into, r, tracked, outcome, new MergeWork.Sides(oursPaths.redo(), theirsPaths.redo(), touched, attempt,
-                  oursPaths.undo(), theirsPaths.undo()), settled));
-        }))
-        .onTermination().call(tables::rollback);
   }
 
   /** A failure of the table (a user's trigger raising, a value it does not take) rather than of Strata. */

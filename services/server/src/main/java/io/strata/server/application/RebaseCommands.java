@@ -56,7 +56,7 @@ public class RebaseCommands {
   private final ProjectionRuntime projections;
   private final StrataConfig config;
   private final CommitGraph graph;
-  private final MergeCommands merges;
+  private final CommitApplications applications;
   private final MergeInProgressCommands mergeInProgress;
   private final RepositoryStateLoader loader;
   private final ObjectMapper json;
@@ -68,7 +68,7 @@ public class RebaseCommands {
   @Inject
   public RebaseCommands(CommandProcessor processor, Existing existing, RefResolver resolver, TableQueries tableQueries,
       ProjectionRuntime projections, StrataConfig config,
-      CommitGraph graph, MergeCommands merges, MergeInProgressCommands mergeInProgress, RepositoryStateLoader loader,
+      CommitGraph graph, CommitApplications applications, MergeInProgressCommands mergeInProgress, RepositoryStateLoader loader,
       ObjectMapper json, BranchMoves moves, CrossStorageCommits crossStorage, StorageBackends backends,
       TablePlacements placements) {
     this.placements = placements;
@@ -83,7 +83,7 @@ public class RebaseCommands {
     this.projections = projections;
     this.config = config;
     this.graph = graph;
-    this.merges = merges;
+    this.applications = applications;
     this.loader = loader;
     this.json = json;
   }
@@ -199,7 +199,7 @@ public class RebaseCommands {
         MergeCommands.Request step = new MergeCommands.Request(next, Strategy.THREE_WAY, MergeCommands.FastForward.NEVER,
             null, false, false, null, c.author(), AppliedCommit.REBASE, c.parents().size() > 1 ? 1 : null, true);
         MergeCommands.Outcome[] applied = new MergeCommands.Outcome[1];
-        return merges.applyCommit(repo, branch, step, inner, o -> {
+        return applications.applyCommit(repo, branch, step, inner, o -> {
               applied[0] = o;
               return rendering.stopped().apply(o);
             })
