@@ -154,12 +154,16 @@ public final class ColumnOperationInput {
   /** As above, the columns given as {@code field} (a request's list). */
   static void requireStoredDefaultsFit(List<TableShape.Column> defined, String field) {
     for (int i = 0; i < defined.size(); i++) {
-      TableShape.Column c = defined.get(i);
-      if (c.defaultValue() != null && c.defaultValue().length() > MAX_STORED_DEFAULT_LENGTH) {
-        throw StrataException.invalid(field + "[" + i + "].default", "column '" + c.name() + "': its default as"
-            + " the database writes it has " + c.defaultValue().length() + " characters, more than "
-            + MAX_STORED_DEFAULT_LENGTH);
-      }
+      requireStoredDefaultFits(defined.get(i), field + "[" + i + "]");
+    }
+  }
+
+  /** Refuses (422 at {@code at}.default) column {@code c} whose default the database writes out too long. */
+  static void requireStoredDefaultFits(TableShape.Column c, String at) {
+    if (c.defaultValue() != null && c.defaultValue().length() > MAX_STORED_DEFAULT_LENGTH) {
+      throw StrataException.invalid(at + ".default", "column '" + c.name() + "': its default as"
+          + " the database writes it has " + c.defaultValue().length() + " characters, more than "
+          + MAX_STORED_DEFAULT_LENGTH);
     }
   }
 

@@ -47,13 +47,7 @@ final class SchemaDefinitionsGiven {
           .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
               "the definition given to column '" + d.name() + "' of table '" + t.name() + "': " + e.getMessage(),
               Map.of("table", t.name(), "column", d.name(), "field", at + ".definition")))
-          .invoke(columns -> {
-            String stored = columns.get(0).defaultValue();
-            if (stored != null && stored.length() > ColumnOperationInput.MAX_STORED_DEFAULT_LENGTH) {
-              throw StrataException.invalid(at + ".definition.default", "its default as the database writes it has "
-                  + stored.length() + " characters, more than " + ColumnOperationInput.MAX_STORED_DEFAULT_LENGTH);
-            }
-          })
+          .invoke(columns -> ColumnOperationInput.requireStoredDefaultFits(columns.get(0), at + ".definition"))
           .invoke(columns -> defined.add(new SchemaChoices.Resolution(r.table(), r.column(), null, null,
               columns.get(0))))
           .replaceWithVoid());

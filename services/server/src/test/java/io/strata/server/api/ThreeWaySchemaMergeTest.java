@@ -298,12 +298,14 @@ class ThreeWaySchemaMergeTest {
     merge(repo, "dev", Map.of()).statusCode(200);
     assertThat(columnTypes(t)).containsExactly("id integer", "status text", "score integer");
     assertThat(rows(repo, "main").getList("items.score")).containsExactly(5, null);
-    assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
-        .statusCode(200).extract().jsonPath().getString("recorded.columns.find { it.name == 'score' }.type"))
-        .isEqualTo("bigint");
-    assertThat(given().queryParam("ref", "qa").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
-        .statusCode(200).extract().jsonPath().getString("recorded.columns.find { it.name == 'score' }.type"))
-        .isEqualTo("integer");
+    assertThat(scoreType(repo, "dev")).isEqualTo("bigint");
+    assertThat(scoreType(repo, "qa")).isEqualTo("integer");
+  }
+
+  /** The type branch {@code ref} reads column score of orders in. */
+  private static String scoreType(String repo, String ref) {
+    return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getString("recorded.columns.find { it.name == 'score' }.type");
   }
 
   @Test
