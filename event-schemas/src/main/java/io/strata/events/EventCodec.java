@@ -41,6 +41,8 @@ public final class EventCodec {
       new FieldAddedAsNull(EventType.COMMIT_CREATED, 2, "applied"),
       new FieldAddedAsNull(EventType.COMMIT_CREATED, 3, "schema_tables"),
       new BranchHeadMovedV1(), new MergeStartedV1(),
+      // merge.started.v2 did not say which tables' shapes its commit records: every table's
+      new FieldAddedAsNull(EventType.MERGE_STARTED, 2, "schema_tables"),
       // table.tracked.v1 recorded the columns and key, not the table's full shape
       new FieldAddedAsNull(EventType.TABLE_TRACKED, 1, "shape"),
       new TableSchemaChangedV1(), new TableSchemaChangedV2(), new TableBranchSchemaChangedV2(1),

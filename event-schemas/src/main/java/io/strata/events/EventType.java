@@ -35,7 +35,7 @@ public enum EventType {
   CHANGES_UNSTAGED(ChangesUnstaged.class, "changes.unstaged", 1),
   CHANGES_DISCARDED(ChangesDiscarded.class, "changes.discarded", 1),
   COMMIT_ROLLED_BACK(CommitRolledBack.class, "commit.rolled_back", 1),
-  MERGE_STARTED(MergeStarted.class, "merge.started", 2),
+  MERGE_STARTED(MergeStarted.class, "merge.started", 3),
   MERGE_CONFLICTS_RESOLVED(MergeConflictsResolved.class, "merge.conflicts_resolved", 1),
   MERGE_ABORTED(MergeAborted.class, "merge.aborted", 1),
   BRANCH_HEAD_MOVED(BranchHeadMoved.class, "branch.head_moved", 2),

@@ -12,7 +12,7 @@ final class MergeStartedV1 implements Upcaster {
 
   @Override
   public String toType() {
-    return EventType.MERGE_STARTED.type();
+    return EventType.MERGE_STARTED.storedTypes().get(1);
   }
 
   @Override

@@ -162,6 +162,9 @@ final class SampleEvents {
         new BranchHeadMoved("main", second, root, "reset_hard",
             List.of(new BranchHeadMoved.TableContent("users", 3, "1152921504606846975",
                 TableTracked.contentHash(3, "1152921504606846975")))),
-        new WebhookDisabled("wh_0123456789abcdef", "https://hooks.example.com/strata", "the receiver answered 410 Gone"));
+        new WebhookDisabled("wh_0123456789abcdef", "https://hooks.example.com/strata", "the receiver answered 410 Gone"),
+        new MergeStarted("dev", "feature", second, root, root, "three_way", null, ADA, 1,
+            List.of(new MergeStarted.TableConflicts("users", 1, CommitIds.sha256Hex("conflict"))), MergeStarted.MERGE,
+            null, List.of("orders", "users")));
   }
 }

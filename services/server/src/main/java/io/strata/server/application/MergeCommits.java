@@ -60,7 +60,9 @@ public class MergeCommits {
    * {@code capturable} tables (those it names, or all of them when it names none; with {@code all},
    * unstaged rows too). {@code planned}: the tables whose merge this transaction planned and applied,
    * and that nothing else changed since (the merge commits at once): their change sets from the source
-   * come from the plan; {@code applied}: their change sets, captured from the plan.
+   * come from the plan; {@code applied}: their change sets, captured from the plan. On a branch other than the
+   * default one the commit records the shapes of the tables the merge changed the shape of and of those it takes
+   * ({@link #shapesRecorded}); the others keep the head's record.
    */
   public Uni<Commands.Command> conclude(TableTransactions tables, UnitOfWork tx, RepositoryState state,
       String repo, Commands.CreateCommit commit, MergeStarted merge, List<TableRow> tracked,
@@ -69,7 +71,38 @@ public class MergeCommits {
     Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
     return validated(tables, state, repo, into, tracked, planned, kept)
         .chain(() -> dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept, applied))
-        .chain(captured -> !merge.mergesSource()
+        .chain(captured -> concluding(tables, tx, state, repo, into, captured, merge, tracked, planned, kept))
+        .map(prepared -> prepared.recordingShapesOf(shapesRecorded(into, merge, prepared, capturable, all), false));
+  }
+
+  /**
+   * The tables whose shapes on its branch the commit concluding {@code merge} records (null: every table): those
+   * whose shape the merge changed, and those the commit takes as any commit does ({@link DataCommits#shapesTaken}:
+   * named, every capturable one with {@code all}, else those it captured rows of), with the tables made on a branch
+   * it brings. A table's rows are never recorded without its shape. On the default branch, and for a merge begun
+   * before merges named their tables (merge.started v2), every table.
+   */
+  static List<String> shapesRecorded(BranchRef into, MergeStarted merge, Commands.CreateCommit prepared,
+      List<TableRow> capturable, boolean all) {
+    if (into.isDefault() || merge.schemaTables() == null) {
+      return null;
+    }
+    java.util.TreeSet<String> shaped = new java.util.TreeSet<>(merge.schemaTables());
+    if (!prepared.tables().isEmpty()) {
+      shaped.addAll(prepared.tables());
+    } else if (all) {
+      capturable.forEach(t -> shaped.add(t.name()));
+    }
+    prepared.captured().forEach(c -> shaped.add(c.table()));
+    shaped.addAll(prepared.sourceMade());
+    return List.copyOf(shaped);
+  }
+
+  /** {@code captured} as the commit that concludes {@code merge}: applying it, or merging its source. */
+  private Uni<Commands.CreateCommit> concluding(TableTransactions tables, UnitOfWork tx, RepositoryState state,
+      String repo, BranchRef into, Commands.CreateCommit captured, MergeStarted merge, List<TableRow> tracked,
+      Set<String> planned, Set<String> kept) {
+    return !merge.mergesSource()
             ? endKept(tx, repo, into, tracked, kept).map(done -> captured.applying(
                 new AppliedCommit(merge.operation(), merge.sourceCommit(), merge.mainline())))
             : CommitGraphReads.changeSetsBetween(tx, repo, merge.base(), merge.head())
@@ -103,7 +136,7 @@ public class MergeCommits {
                       .chain(() -> sourceMade(state, repo, merge.sourceCommit()))
                       .map(made -> captured.merging(new MergeInfo(merge.source(), merge.sourceCommit(), merge.base(),
                           merge.strategy(), fromSource), made));
-                })));
+                }));
   }
 
   /**

@@ -209,12 +209,14 @@ class MergeWork {
           if (r.dryRun()) {
             return Uni.createFrom().item(new Commands.MergeUpToDate(into.name()));
           }
+          // the tables whose shape the merge changed: its commit records them (with those it commits rows of)
+          List<String> shaped = into.isDefault() ? null : settled.shapedTables();
           if (stops) {
             List<MergeStarted.TableConflicts> conflicts = planned.values().stream()
                 .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),
                     m.unsettled() == 0 ? null : m.conflictsHash())).toList();
             Commands.Command start = new Commands.StartMerge(into.name(), r.source(), theirs, base, ours,
-                r.strategy().wire(), message, r.author(), conflicts, r.operation(), r.mainline());
+                r.strategy().wire(), message, r.author(), conflicts, r.operation(), r.mainline(), shaped);
             return Multi.createFrom().iterable(touched)
                 .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
                   TrackedTable table = TrackedTable.on(repo, t, into.name());
@@ -226,7 +228,7 @@ class MergeWork {
                 .chain(() -> committedElsewhere(tx, tables, attempt, start));
           }
           MergeStarted merge = new MergeStarted(into.name(), r.source(), theirs, base, ours, r.strategy().wire(),
-              message, r.author(), 0, List.of(), r.operation(), r.mainline());
+              message, r.author(), 0, List.of(), r.operation(), r.mainline(), shaped);
           // the commit takes exactly what the merge wrote: captured from the plans, not the working logs
           // a revert or cherry-pick that changes nothing is refused unless asked for (a merge's never is);
           // one that gave the target columns changed its shape, and was rehearsed before it did: not empty

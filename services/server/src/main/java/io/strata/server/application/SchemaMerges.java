@@ -109,6 +109,16 @@ class SchemaMerges {
           || !checks.isEmpty();
     }
 
+    /**
+     * The tables whose shape on the target this merge changes (columns given, dropped, redefined or renamed,
+     * checks and indexes) on a branch other than the default one: its commit records their shapes.
+     */
+    List<String> shapedTables() {
+      java.util.TreeSet<String> shaped = new java.util.TreeSet<>();
+      List.of(adds, drops, alters, renames, redefines, checks.adds(), checks.drops()).forEach(m -> shaped.addAll(m.keySet()));
+      return List.copyOf(shaped);
+    }
+
 
     /** The same outcome, the target also taking (or losing) the CHECK constraints {@code checks} settles. */
     Settled withChecks(ConstraintSettlement.Settled checks) {

@@ -188,13 +188,13 @@ public final class Commands {
      */
     public CreateCommit merging(MergeInfo info, List<String> made) {
       return new CreateCommit(branch, message, author, expectedHead, true, tables, captured, baseContent, info,
-          applied, made);
+          applied, made, schemaTables);
     }
 
     /** The same commit as applying a revert, cherry-pick or rebase step: empty only if it allows that. */
     public CreateCommit applying(AppliedCommit info) {
       return new CreateCommit(branch, message, author, expectedHead, allowEmpty, tables, captured, baseContent, merge,
-          info, sourceMade);
+          info, sourceMade, schemaTables);
     }
   }
 
@@ -222,13 +222,14 @@ public final class Commands {
   /**
    * Begins a merge into {@code branch} that stops before its commit (its rows are staged): what the merge's
    * data work found, per table the conflicts no strategy settled ({@code MergeStarted}'s fields but the
-   * total, which the decision counts).
+   * total, which the decision counts), and the tables whose shape it changed ({@code MergeStarted#schemaTables}).
    */
   public record StartMerge(String branch, String source, String sourceCommit, String base, String head,
       String strategy, String message, Author author, List<MergeStarted.TableConflicts> tables, String operation,
-      Integer mainline) implements MergeCommand {
+      Integer mainline, List<String> schemaTables) implements MergeCommand {
     public StartMerge {
       tables = List.copyOf(tables);
+      schemaTables = schemaTables == null ? null : List.copyOf(schemaTables);
     }
   }
 

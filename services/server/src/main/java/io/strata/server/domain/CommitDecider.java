@@ -126,7 +126,7 @@ public final class CommitDecider {
     }
     CommitCreated commit = nextCommit(state, c.branch(), c.message(), c.author(), now,
         new CommitStats(changes.size(), inserted, updated, deleted), CommitIds.treeOf(after.values()), changes,
-        mergeInfo, applied, mergeInfo == null && applied == null ? c.schemaTables() : null);
+        mergeInfo, applied, c.schemaTables());
     List<String> gains = new ArrayList<>(c.sourceMade());
     changes.forEach(change -> gains.add(change.table()));
     List<StrataEvent> events = new ArrayList<>(BranchDecider.gained(state, c.branch(), gains));

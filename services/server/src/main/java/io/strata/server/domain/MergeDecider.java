@@ -39,7 +39,7 @@ public final class MergeDecider {
       requireHead(state, c.branch(), c.head());
       long conflicts = c.tables().stream().mapToLong(MergeStarted.TableConflicts::conflicts).sum();
       return List.of(new MergeStarted(c.branch(), c.source(), c.sourceCommit(), c.base(), c.head(), c.strategy(),
-          c.message(), c.author(), conflicts, c.tables(), c.operation(), c.mainline()));
+          c.message(), c.author(), conflicts, c.tables(), c.operation(), c.mainline(), c.schemaTables()));
     }
     if (command instanceof FastForward c) {
       requireNoRebase(state, c.branch());

@@ -178,6 +178,66 @@ class BranchSchemaTest {
     assertThat(live.addedOn("notes", "dev")).isEqualTo(state(repo, true).addedOn("notes", "dev"));
   }
 
+  /** The columns a table has at {@code ref} as its record shows them. */
+  private static List<String> recordedColumns(String repo, String table, String ref) {
+    return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/{t}/schema", repo, table).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name");
+  }
+
+  @Test
+  void aMergeRecordsTheShapesOfTheTablesItChangesAndTheTargetsOtherShapeChangesStayWorking() {
+    String repo = createRepository(uniqueName("merge-shape-staged"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new'), (2, 'new')");
+    trackNew(pool, repo, "notes", "id int primary key, body text", "values (1, 'hi')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature", "from", "main")).statusCode(201);
+    change(repo, "feature", Map.of("operations", List.of(addColumn("region", "text", null, "eu")))).statusCode(200);
+    json().body(Map.of("status", "packed", "region", "us"))
+        .put("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/1", repo).then().statusCode(200);
+    commitAll(repo, "feature", "regions");
+    // dev's own shape change of notes, not committed
+    json().body(Map.of("operations", List.of(addColumn("tag", "text", null, null))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/notes/schema", repo).then().statusCode(200);
+
+    // a merge that commits at once records orders' shape (it changed it) and keeps notes' record of dev's head
+    String merged = json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(200).body("conflicts", equalTo(0)).extract().path("commit");
+    assertThat(merged).isNotNull();
+    assertThat(recordedColumns(repo, "orders", merged)).contains("region");
+    assertThat(recordedColumns(repo, "notes", merged)).doesNotContain("tag");
+    JsonPath status = given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .extract().jsonPath();
+    assertThat(status.getBoolean("tables.find { it.table == 'orders' }.schema_changed")).isFalse();
+    assertThat(status.getBoolean("tables.find { it.table == 'notes' }.schema_changed")).isTrue();
+
+    // a merge that stops on conflicts, concluded by continue: the same
+    change(repo, "feature", Map.of("operations", List.of(addColumn("priority", "int", null, 0)))).statusCode(200);
+    json().body(Map.of("status", "theirs", "priority", 5))
+        .put("/api/v1/repositories/{r}/branches/feature/tables/orders/rows/2", repo).then().statusCode(200);
+    commitAll(repo, "feature", "priorities");
+    json().body(Map.of("status", "ours"))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/2", repo).then().statusCode(200);
+    json().body(Map.of("message", "ours", "tables", List.of("orders")))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(409);
+    json().body(Map.of("take", "theirs")).post("/api/v1/repositories/{r}/branches/dev/merge/resolutions", repo)
+        .then().statusCode(200);
+    String continued = json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/continue", repo)
+        .then().statusCode(201).extract().path("id");
+    assertThat(recordedColumns(repo, "orders", continued)).contains("region", "priority");
+    assertThat(recordedColumns(repo, "notes", continued)).doesNotContain("tag");
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("tables.find { it.table == 'notes' }.schema_changed", equalTo(true))
+        .body("tables.find { it.table == 'orders' }.schema_changed", equalTo(false));
+    // a hard reset to the merge keeps its columns and gives notes the shape it had at dev's head
+    json().body(Map.of("to", continued, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+    assertThat(rows(repo, "dev", false).getList("items.priority")).containsExactlyInAnyOrder(0, 5);
+  }
+
   @Test
   void aShapeChangeOnABranchIsAWorkingChangeItsStatusShowsAndACommitOfItsTableRecordsWithoutAllowEmpty() {
     String repo = createRepository(uniqueName("branch-status"));

@@ -1036,6 +1036,7 @@ class DataModelTest {
   /** {@link #merge}, of {@code forced} when given (else a random source). */
   private void merge(String repo, Model model, String target, Random random, int step, StringBuilder trace,
       String forced) throws Exception {
+    Model.Shape shapeBefore = model.shapeOf(target);
     List<String> others = new ArrayList<>(model.heads.keySet());
     String source = forced != null ? forced : random.nextInt(4) == 0 || others.size() < 2
         ? model.commitOrder.get(random.nextInt(model.commitOrder.size()))
@@ -1183,12 +1184,14 @@ class DataModelTest {
           .post(m + "/resolutions").then().statusCode(200);
       String id = Api.json().urlEncodingEnabled(false).body(Map.of()).post(m + "/continue").then().statusCode(201)
           .extract().path("id");
-      concludeMerge(model, target, id, theirsCommit, takeTheirs ? takingTheirs : merged, true);
+      concludeMerge(model, target, id, theirsCommit, takeTheirs ? takingTheirs : merged, true, true);
       return;
     }
     assertThat(response.statusCode()).as("a merge that commits").isEqualTo(200);
     assertThat((Integer) response.path("conflicts")).isEqualTo(conflicts);
-    concludeMerge(model, target, response.path("commit"), theirsCommit, merged, clean);
+    // its commit records the table's shape if it wrote its rows or changed its shape (else the head's record, kept)
+    concludeMerge(model, target, response.path("commit"), theirsCommit, merged, clean,
+        !merged.equals(head) || !model.shapeOf(target).equals(shapeBefore));
   }
 
   /**
@@ -1337,6 +1340,7 @@ class DataModelTest {
    */
   private void applyCommit(String repo, Model model, String target, Random random, int step, StringBuilder trace)
       throws Exception {
+    Model.Shape shapeBefore = model.shapeOf(target);
     boolean revert = random.nextBoolean();
     List<String> candidates = revert ? new ArrayList<>(model.ancestors(model.heads.get(target)))
         : new ArrayList<>(model.commitOrder);
@@ -1432,6 +1436,7 @@ class DataModelTest {
     }
     Reference reference = Reference.of(base, head, theirs, strategy);
     String id;
+    boolean continued = false;
     TreeMap<Integer, Integer> result = reference.merged();
     if (strategy.equals("three_way") && reference.conflicts() > 0) {
       assertThat(response.statusCode()).as("conflicts stop it").isEqualTo(409);
@@ -1450,6 +1455,7 @@ class DataModelTest {
       id = Api.json().urlEncodingEnabled(false).body(Map.of()).post(path + "/merge/continue").then().statusCode(201)
           .extract().path("id");
       result = takeTheirs ? reference.takingTheirs() : reference.merged();
+      continued = true;
     } else if (result.equals(head) && !allowEmpty && adds.isEmpty() && drops.isEmpty() && !renamedNow
         && ((Map<?, ?>) typed).isEmpty()) { // columns changed (or renamed): not empty
       assertThat(response.statusCode()).as(revert ? "a revert that changes nothing" : "a cherry-pick that changes"
@@ -1465,7 +1471,9 @@ class DataModelTest {
     assertThat((List<String>) given().get(path.replaceFirst("/branches/.*", "") + "/commits/" + id).then()
         .statusCode(200).extract().path("parents")).as("one parent").containsExactly(model.heads.get(target));
     appliedCommits++;
-    model.recordCommit(target, id, List.of(model.heads.get(target)));
+    // it records the table's shape if it wrote its rows or changed its shape (a continue takes the table: it wrote it)
+    model.recordCommit(target, id, List.of(model.heads.get(target)), continued || !result.equals(head)
+        || !model.shapeOf(target).equals(shapeBefore));
     model.committed.put(target, new TreeMap<>(result));
     if (clean) {
       model.working.put(target, new TreeMap<>(result));
@@ -1942,9 +1950,9 @@ class DataModelTest {
   }
 
   private void concludeMerge(Model model, String target, String id, String theirs,
-      TreeMap<Integer, Integer> merged, boolean clean) {
+      TreeMap<Integer, Integer> merged, boolean clean, boolean shapes) {
     mergeCommits++;
-    model.recordCommit(target, id, List.of(model.heads.get(target), theirs));
+    model.recordCommit(target, id, List.of(model.heads.get(target), theirs), shapes);
     model.committed.put(target, new TreeMap<>(merged));
     if (clean) { // else the merge wrote nothing, and the working changes stay as they were
       model.working.put(target, new TreeMap<>(merged));

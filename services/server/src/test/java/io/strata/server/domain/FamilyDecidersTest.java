@@ -378,7 +378,7 @@ class FamilyDecidersTest {
 
   private static MergeStarted started(String branch, String sourceCommit, String head, String operation) {
     return new MergeStarted(branch, "dev", sourceCommit, head, head, "three_way", null, ADA, 2,
-        List.of(new MergeStarted.TableConflicts("t", 2, "h")), operation, null);
+        List.of(new MergeStarted.TableConflicts("t", 2, "h")), operation, null, List.of("t"));
   }
 
   private static MergeConflictsResolved resolved(String branch, long resolved, long remaining) {
@@ -397,7 +397,7 @@ class FamilyDecidersTest {
   /** The command whose decision is {@code e}. */
   private static Commands.StartMerge startMerge(MergeStarted e) {
     return new Commands.StartMerge(e.branch(), e.source(), e.sourceCommit(), e.base(), e.head(), e.strategy(),
-        e.message(), e.author(), e.tables(), e.operation(), e.mainline());
+        e.message(), e.author(), e.tables(), e.operation(), e.mainline(), e.schemaTables());
   }
 
   private static TableCommand.AddStorage addStorage(StorageAdded e) {
