@@ -70,7 +70,7 @@ final class ColumnFit {
         && (!settled.columnsMerged() || keptColumns(state, t.name(), into, settled.ownDroppedByOurs(t.name())))
         && (keptColumns(state, t.name(), into, Set.of()) || !state.addedOn(t.name(), into).isEmpty()))
         .toList();
-    if (fromBranch || own.isEmpty()) {
+    if (fromBranch || own.isEmpty() || replaysOwn(state, into, commit, operation)) {
       return Uni.createFrom().voidItem();
     }
     RepositoryState.Branch b = state.branch(into);
@@ -89,6 +89,17 @@ final class ColumnFit {
           }
         })
         .replaceWithVoid();
+  }
+
+  /**
+   * Whether {@code commit} is one the rebase in progress on {@code into} replays: a commit of the branch's history
+   * before the rebase moved it, made in its columns as every commit of its history was (the head has moved onto
+   * another commit, so its history no longer shows it).
+   */
+  private static boolean replaysOwn(RepositoryState state, String into, String commit, String operation) {
+    RepositoryState.Rebase rebase = state.rebase(into);
+    return io.strata.events.AppliedCommit.REBASE.equals(operation) && rebase != null
+        && rebase.started().commits().contains(commit);
   }
 
   /**

@@ -58,6 +58,40 @@ class BranchColumnsTest {
   }
 
   @Test
+  void aBranchThatKeptItsColumnsRebasesTheCommitsItInheritedOntoABranchOfTheSameColumns() {
+    String repo = createRepository(uniqueName("branch-columns-rebase"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "parent", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "other", "from", "main")).statusCode(201);
+    json().body(Map.of("status", "parent")).put("/api/v1/repositories/{r}/branches/parent/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    String inherited = commitAll(repo, "parent", "made on parent");
+    // child's history holds a commit made on parent before child was created
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "child", "from", "parent")).statusCode(201);
+    json().body(Map.of("status", "other")).put("/api/v1/repositories/{r}/branches/other/tables/orders/rows/3", repo)
+        .then().statusCode(200);
+    commitAll(repo, "other", "made on other");
+    // the table gains a column: parent, child and other keep theirs
+    sql(pool, "alter table public." + t + " add column region text");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given()
+        .get("/api/v1/repositories/{r}/tables/orders", repo).then().body("columns", hasSize(3)));
+
+    // the rebase replays the commit child inherited (made in its columns) onto other, of the same columns
+    json().body(Map.of("onto", "other")).post("/api/v1/repositories/{r}/branches/child/rebase", repo).then()
+        .statusCode(200);
+    List<String> messages = given().queryParam("ref", "child").queryParam("first_parent", true).queryParam("limit", 2)
+        .get("/api/v1/repositories/{r}/commits", repo).then().statusCode(200).extract().jsonPath()
+        .getList("items.message");
+    assertThat(messages).containsExactly("made on parent", "made on other");
+    assertThat(Api.head(repo, "child")).isNotEqualTo(inherited);
+    assertThat(rows(repo, "child", false).getList("items.status")).containsExactly("new", "parent", "other");
+    assertThat(rows(repo, "child", false).getMap("items[0]")).containsOnlyKeys("id", "status");
+    // a commit it never had is still refused
+    json().body(Map.of("commit", inherited)).post("/api/v1/repositories/{r}/branches/other/cherry-pick", repo)
+        .then().statusCode(422).body("message", containsString("was not made in them"));
+  }
+
+  @Test
   void aBranchKeepsItsColumnsWhenTheTableGainsOneAndItsRowsStillMergeIntoTheDefaultBranch() {
     String repo = createRepository(uniqueName("branch-columns"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
