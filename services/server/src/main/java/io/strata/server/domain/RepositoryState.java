@@ -23,7 +23,6 @@ import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
 import io.strata.events.TableChange;
 import io.strata.events.TableColumn;
-import io.strata.events.TableBranchSchemaChanged;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
@@ -57,19 +56,8 @@ public final class RepositoryState {
   private final Map<String, TableTracked> tables = new HashMap<>();
   /** Per table, the newest DDL command (its id in the table's database) a recorded schema change covers. */
   private final Map<String, Long> ddlRecorded = new HashMap<>();
-  /** Per table, the live branches whose columns are not the table's: branch to its columns. */
-  private final Map<String, Map<String, List<TableColumn>>> branchColumns = new HashMap<>();
-  /** Per table, per live branch, the columns the branch added through Strata (their definitions). */
-  private final Map<String, Map<String, List<TableShape.Column>>> addedColumns = new HashMap<>();
-  /** Per table, per live branch: the columns it shows under another name (stored name to shown name). */
-  private final Map<String, Map<String, Map<String, String>>> renamedColumns = new HashMap<>();
-  /** Per table, per live branch: the table's own columns it defines otherwise (nullability, default). */
-  private final Map<String, Map<String, List<TableShape.Column>>> redefinedColumns = new HashMap<>();
-  /**
-   * Per table, per live branch: the rules it added (not the table's own): CHECK constraints, and indexes as rules of
-   * kind {@link TableShape#INDEX}.
-   */
-  private final Map<String, Map<String, List<TableShape.Constraint>>> branchConstraints = new HashMap<>();
+  /** The shapes live branches give tables, where they differ from the tables' own. */
+  private BranchShapes shapes = new BranchShapes();
   private BranchMadeTables madeTables = new BranchMadeTables();
   private final Map<String, Merge> merges = new HashMap<>();
   /** Per branch the rebase in progress. */
@@ -129,11 +117,7 @@ public final class RepositoryState {
     c.storages.putAll(storages);
     c.tables.putAll(tables);
     c.ddlRecorded.putAll(ddlRecorded);
-    branchColumns.forEach((table, own) -> c.branchColumns.put(table, new HashMap<>(own)));
-    addedColumns.forEach((table, own) -> c.addedColumns.put(table, new HashMap<>(own)));
-    renamedColumns.forEach((table, own) -> c.renamedColumns.put(table, new HashMap<>(own)));
-    redefinedColumns.forEach((table, own) -> c.redefinedColumns.put(table, new HashMap<>(own)));
-    branchConstraints.forEach((table, own) -> c.branchConstraints.put(table, new HashMap<>(own)));
+    c.shapes = shapes.copy();
     c.madeTables = madeTables.copy();
     c.merges.putAll(merges);
     c.rebases.putAll(rebases);
@@ -158,6 +142,7 @@ public final class RepositoryState {
     version = streamVersion;
     lastPosition = Math.max(lastPosition, position);
     madeTables.evolve(event);
+    shapes.evolve(event, defaultBranch);
     if (event instanceof RepositoryCreated e) {
       exists = true;
       name = e.name();
@@ -170,11 +155,6 @@ public final class RepositoryState {
       storages.clear();
       tables.clear();
       ddlRecorded.clear();
-      branchColumns.clear();
-      addedColumns.clear();
-      renamedColumns.clear();
-      redefinedColumns.clear();
-      branchConstraints.clear();
       merges.clear();
       rebases.clear();
       stashes.clear();
@@ -207,11 +187,6 @@ public final class RepositoryState {
       branches.put(e.name(), new Branch(e.head(), headTime, e.isProtected(), e.from(), time));
     } else if (event instanceof BranchDeleted e) {
       branches.remove(e.name());
-      branchColumns.values().forEach(own -> own.remove(e.name()));
-      addedColumns.values().forEach(own -> own.remove(e.name()));
-      renamedColumns.values().forEach(own -> own.remove(e.name()));
-      redefinedColumns.values().forEach(own -> own.remove(e.name()));
-      branchConstraints.values().forEach(own -> own.remove(e.name()));
       merges.remove(e.name());
       stashes.remove(e.name());
       rebases.remove(e.name());
@@ -262,50 +237,16 @@ public final class RepositoryState {
     } else if (event instanceof TableTracked e) {
       tables.put(e.name(), e);
       ddlRecorded.remove(e.name());
-      branchColumns.remove(e.name());
-      addedColumns.remove(e.name());
-      renamedColumns.remove(e.name());
-      redefinedColumns.remove(e.name());
-      branchConstraints.remove(e.name());
     } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
       tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
       ddlRecorded.put(e.name(), e.ddlThrough());
-      setBranchColumns(e.name(), e.branchColumns());
-    } else if (event instanceof TableBranchSchemaChanged e) {
-      branchColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.columns());
-      addedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.added());
-      if (e.renamed().isEmpty()) {
-        renamedColumns.getOrDefault(e.name(), new HashMap<>()).remove(e.branch());
-      } else {
-        renamedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.renamed());
-      }
-      if (e.redefined().isEmpty()) {
-        redefinedColumns.getOrDefault(e.name(), new HashMap<>()).remove(e.branch());
-      } else {
-        redefinedColumns.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.redefined());
-      }
-      if (e.rules().isEmpty()) {
-        branchConstraints.getOrDefault(e.name(), new HashMap<>()).remove(e.branch());
-      } else {
-        branchConstraints.computeIfAbsent(e.name(), t -> new HashMap<>()).put(e.branch(), e.rules());
-      }
     } else if (event instanceof TablePlaced e) {
       tables.computeIfPresent(e.name(), (n, t) -> e.shape() == null ? t.placed(e.schema(), e.table())
           : t.placed(e.schema(), e.table()).withShape(e.shape()));
     } else if (event instanceof TableUntracked e) {
       tables.remove(e.name());
       ddlRecorded.remove(e.name());
-      branchColumns.remove(e.name());
-      addedColumns.remove(e.name());
-      renamedColumns.remove(e.name());
-      redefinedColumns.remove(e.name());
-      branchConstraints.remove(e.name());
     }
-  }
-
-  private void setBranchColumns(String table, List<TableSchemaChanged.BranchColumns> own) {
-    branchColumns.remove(table);
-    own.forEach(b -> branchColumns.computeIfAbsent(table, t -> new HashMap<>()).put(b.branch(), b.columns()));
   }
 
   private void dropStash(String branch, String id) {
@@ -317,22 +258,22 @@ public final class RepositoryState {
 
   /** Restores the columns live branches added through Strata: per table, per branch (with {@link #restore}). */
   public void restoreAdded(Map<String, Map<String, List<TableShape.Column>>> added) {
-    added.forEach((table, byBranch) -> addedColumns.put(table, new HashMap<>(byBranch)));
+    shapes.restoreAdded(added);
   }
 
   /** Restores the table's own columns live branches define otherwise: per table, per branch (with {@link #restore}). */
   public void restoreRedefined(Map<String, Map<String, List<TableShape.Column>>> redefined) {
-    redefined.forEach((table, byBranch) -> redefinedColumns.put(table, new HashMap<>(byBranch)));
+    shapes.restoreRedefined(redefined);
   }
 
   /** Restores the CHECK constraints live branches added: per table, per branch (with {@link #restore}). */
   public void restoreConstraints(Map<String, Map<String, List<TableShape.Constraint>>> constraints) {
-    constraints.forEach((table, byBranch) -> branchConstraints.put(table, new HashMap<>(byBranch)));
+    shapes.restoreRules(constraints);
   }
 
   /** Restores the columns live branches show under other names: per table, per branch (with {@link #restore}). */
   public void restoreRenamed(Map<String, Map<String, Map<String, String>>> renamed) {
-    renamed.forEach((table, byBranch) -> renamedColumns.put(table, new HashMap<>(byBranch)));
+    shapes.restoreRenamed(renamed);
   }
 
   /** Restores a state from the projections at {@code version} ({@code stashes}: oldest first). */
@@ -342,7 +283,7 @@ public final class RepositoryState {
       Map<String, List<TableSchemaChanged.BranchColumns>> branchColumns, Map<String, Merge> merges,
       List<StashCreated> stashes, Map<String, Rebase> rebases, long lastPosition) {
     this.ddlRecorded.putAll(ddlRecorded);
-    branchColumns.forEach(this::setBranchColumns);
+    branchColumns.forEach(shapes::setColumns);
     this.merges.putAll(merges);
     this.rebases.putAll(rebases);
     stashes.forEach(s -> this.stashes.computeIfAbsent(s.branch(), b -> new ArrayList<>()).add(0, s));
@@ -431,7 +372,7 @@ public final class RepositoryState {
    * gained columns (it keeps the ones it had), else the table's.
    */
   public List<TableColumn> columnsOn(String table, String branch) {
-    List<TableColumn> own = branch == null ? null : branchColumns.getOrDefault(table, Map.of()).get(branch);
+    List<TableColumn> own = shapes.columns(table, branch);
     return own != null ? own : tables.get(table).columns();
   }
 
@@ -440,7 +381,7 @@ public final class RepositoryState {
    * read each as its constant default. Empty for the default branch and for a branch that added none.
    */
   public List<TableShape.Column> addedOn(String table, String branch) {
-    return branch == null ? List.of() : addedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
+    return shapes.added(table, branch);
   }
 
   /**
@@ -448,7 +389,7 @@ public final class RepositoryState {
    * shown name. Empty for the default branch and a branch that renamed none.
    */
   public Map<String, String> renamedOn(String table, String branch) {
-    return branch == null ? Map.of() : renamedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, Map.of());
+    return shapes.renamed(table, branch);
   }
 
   /**
@@ -456,8 +397,7 @@ public final class RepositoryState {
    * set or dropped), as it defines them, by stored name. Empty for the default branch.
    */
   public List<TableShape.Column> redefinedOn(String table, String branch) {
-    return branch == null ? List.of()
-        : redefinedColumns.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
+    return shapes.redefined(table, branch);
   }
 
   /**
@@ -465,8 +405,7 @@ public final class RepositoryState {
    * TableShape#INDEX}); empty for the default branch.
    */
   public List<TableShape.Constraint> constraintsOn(String table, String branch) {
-    return branch == null ? List.of()
-        : branchConstraints.getOrDefault(table, Map.of()).getOrDefault(branch, List.of());
+    return shapes.rules(table, branch);
   }
 
   /** The columns {@code branch} reads of {@code table} ({@link #columnsOn}), named as it shows them. */
@@ -499,15 +438,14 @@ public final class RepositoryState {
 
   /** Whether {@code branch} reads columns of {@code table} that are not the table's. */
   public boolean hasOwnColumns(String table, String branch) {
-    List<TableColumn> own = branch == null ? null : branchColumns.getOrDefault(table, Map.of()).get(branch);
+    List<TableColumn> own = shapes.columns(table, branch);
     // a branch that dropped every column it added reads the table's columns again, through the table's row type
     return own != null && (!addedOn(table, branch).isEmpty() || !ColumnLayouts.same(own, tables.get(table).columns()));
   }
 
   /** The live branches whose columns of {@code table} are not the table's, sorted by branch. */
   public List<TableSchemaChanged.BranchColumns> branchColumns(String table) {
-    return branchColumns.getOrDefault(table, Map.of()).entrySet().stream().sorted(Map.Entry.comparingByKey())
-        .map(e -> new TableSchemaChanged.BranchColumns(e.getKey(), e.getValue())).toList();
+    return shapes.branchColumns(table);
   }
 
   /** The rebase in progress on {@code branch}, or null. */
