@@ -1,14 +1,10 @@
 package io.strata.projections.overlay;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.projections.postgres.PgErrors;
-import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.ChangeCounts;
@@ -30,7 +26,7 @@ import java.util.Optional;
  * rows go through the working state's primitive ({@link WorkingStateSql#logRows}, {@link
  * WorkingStateSql#applyRows}), staged; a merge in progress keeps its conflicts in {@code
  * strata.<tid>__x_<bid>} beside the table (with a read-only view {@code strata_<branch>.<table>__conflicts})
- * and what it wrote in {@code strata.<tid>__xk_<bid>}.
+ * and what it wrote in {@code strata.<tid>__xk_<bid>} ({@link PgMergesInProgress}).
  */
 public final class PgMerges implements Merges<UnitOfWork> {
 
@@ -119,7 +115,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
     return tx.preparedQuery(sql.conflictRows(sql.plan()) + " limit $1").execute(Tuple.of(limit))
         .map(rows -> {
           List<Conflict> conflicts = new ArrayList<>();
-          rows.forEach(r -> conflicts.add(conflict(table.name(), r)));
+          rows.forEach(r -> conflicts.add(PgMergesInProgress.conflict(table.name(), r)));
           return conflicts;
         });
   }
@@ -233,126 +229,34 @@ public final class PgMerges implements Merges<UnitOfWork> {
 
   @Override
   public Uni<Void> keep(UnitOfWork unit, TrackedTable table, BranchRef target) {
-    SqlConnection tx = PgUnit.of(unit);
-    MergeSql sql = sql(table, target);
-    String schema = viewSchema(table, target);
-    return tx.query(sql.recordWritten()).execute()
-        .chain(() -> tx.query(state(sql).mergedAsStored()).execute())
-        .chain(() -> tx.query(state(sql).keep()).execute())
-        .chain(() -> conflictsView(tx, sql, table, schema))
-        .chain(view -> view.exists()
-            ? Uni.createFrom().voidItem()
-            : tx.query(state(sql).createConflictsView(schema, view.name())).execute().replaceWithVoid());
-  }
-
-  /** The conflicts view's name, and whether it is there already (made by an earlier merge). */
-  private record View(String name, boolean exists) {}
-
-  /**
-   * {@code <table>__conflicts} in the branch's schema, unless a relation of that name is something else
-   * (a user's, another table's view): then a name with the table's id.
-   */
-  private static Uni<View> conflictsView(SqlConnection tx, MergeSql sql, TrackedTable table, String schema) {
-    String plain = table.table() + "__conflicts";
-    String named = plain.length() <= 63 ? plain : table.table().substring(0, 40) + "__conflicts";
-    String other = table.table().substring(0, Math.min(table.table().length(), 36)) + "_" + table.id() + "__conflicts";
-    return isOurs(tx, sql, Sql.qualified(schema, named)).chain(ours -> {
-      if (ours) {
-        return Uni.createFrom().item(new View(named, true));
-      }
-      return tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(Sql.qualified(schema, named)))
-          .chain(rows -> !rows.iterator().next().getBoolean(0)
-              ? Uni.createFrom().item(new View(named, false))
-              : isOurs(tx, sql, Sql.qualified(schema, other)).map(found -> new View(other, found)));
-    });
-  }
-
-  private static Uni<Boolean> isOurs(SqlConnection tx, MergeSql sql, String view) {
-    return tx.preparedQuery(state(sql).isConflictsView()).execute(Tuple.of(view))
-        .map(rows -> rows.iterator().next().getBoolean(0));
-  }
-
-  /** Writes the rows in {@link MergeSql#images()} to the working state, staged. */
-  private static Uni<Void> writeImages(SqlConnection tx, MergeSql sql, WorkingStateSql working) {
-    return tx.query(working.logRows(sql.images())).execute()
-        .chain(() -> tx.query(working.applyRows(sql.images())).execute())
-        .replaceWithVoid();
+    return PgMergesInProgress.keep(PgUnit.of(unit), table, target, sql(table, target));
   }
 
   @Override
   public Multi<Conflict> conflicts(UnitOfWork unit, TrackedTable table, BranchRef target, int fetch) {
-    SqlConnection tx = PgUnit.of(unit);
-    MergeSql sql = sql(table, target);
-    return exists(tx, sql.conflicts()).onItem().transformToMulti(exists -> !exists ? Multi.createFrom().<Conflict>empty()
-        : tx.prepare(sql.conflictRows(sql.conflicts())).onItem().transformToMulti(statement -> statement
-                .createStream(fetch).toMulti().onTermination().call(statement::close))
-            .map(r -> conflict(table.name(), r)));
+    return PgMergesInProgress.conflicts(PgUnit.of(unit), table, sql(table, target), fetch);
   }
 
   @Override
   public Uni<Long> remaining(UnitOfWork unit, TrackedTable table, BranchRef target) {
-    SqlConnection tx = PgUnit.of(unit);
-    MergeSql sql = sql(table, target);
-    return exists(tx, sql.conflicts()).chain(exists -> !exists ? Uni.createFrom().item(0L)
-        : tx.query(state(sql).remaining()).execute().map(rows -> rows.iterator().next().getLong(0)));
+    return PgMergesInProgress.remaining(PgUnit.of(unit), sql(table, target));
   }
 
   @Override
   public Uni<Long> resolve(UnitOfWork unit, TrackedTable table, BranchRef target, String key, String field,
       String take, String value) {
-    SqlConnection tx = PgUnit.of(unit);
-    MergeSql sql = sql(table, target);
-    WorkingStateSql working = working(table, target);
-    return exists(tx, sql.conflicts()).chain(exists -> {
-      if (!exists) {
-        return Uni.createFrom().item(0L);
-      }
-      return tx.query(working.lockWorkingState()).execute()
-          .chain(() -> tx.query("drop table if exists " + state(sql).resolution()).execute())
-          .chain(() -> tx.preparedQuery(state(sql).createResolution()).execute(Tuple.of(key, field, take, value)))
-          .chain(() -> tx.query("select count(*) from " + state(sql).resolution()).execute())
-          .map(rows -> rows.iterator().next().getLong(0))
-          .call(rows -> tx.preparedQuery(state(sql).partialRowLevel()).execute(Tuple.of(field)).invoke(partial -> {
-            if (partial.iterator().next().getLong(0) > 0) {
-              throw new IllegalArgumentException(
-                  "a row deleted on one side and changed on the other, or refused by the table, is resolved whole:"
-                      + " leave out field");
-            }
-          }))
-          .call(rows -> tx.preparedQuery(state(sql).unfitForViolations()).execute(Tuple.of(key, field, take, value))
-              .invoke(unfit -> {
-                if (unfit.iterator().next().getLong(0) > 0) {
-                  throw new IllegalArgumentException("a constraint_violation (a row that fails a check the merge"
-                      + " brings) is resolved with take 'value': the row's new values as an object over its current"
-                      + " ones (null deletes the row), or with field, that column's value");
-                }
-              }))
-          .call(rows -> tx.query(state(sql).createResolvedImages()).execute()
-              .chain(() -> writeImages(tx, sql, working))
-              .chain(() -> tx.query(state(sql).settleResolution()).execute()));
-    });
+    return PgMergesInProgress.resolve(PgUnit.of(unit), sql(table, target), working(table, target), key, field, take,
+        value);
   }
 
   @Override
   public Uni<Long> abort(UnitOfWork unit, TrackedTable table, BranchRef target) {
-    SqlConnection tx = PgUnit.of(unit);
-    MergeSql sql = sql(table, target);
-    WorkingStateSql working = working(table, target);
-    return tx.query(working.lockWorkingState()).execute()
-        .chain(() -> exists(tx, sql.written()))
-        .chain(exists -> !exists ? Uni.createFrom().item(0L)
-            : tx.query(state(sql).createAbortImages()).execute()
-                .chain(() -> tx.query(state(sql).changedSinceMerge()).execute())
-                .map(rows -> rows.iterator().next().getLong(0))
-                .call(() -> tx.query(working.advanceRows(sql.images())).execute())
-                .call(() -> tx.query(state(sql).forgetAbortedChanges()).execute()))
-        .call(() -> end(unit, table, target));
+    return PgMergesInProgress.abort(PgUnit.of(unit), sql(table, target), working(table, target));
   }
 
   @Override
   public Uni<Void> end(UnitOfWork unit, TrackedTable table, BranchRef target) {
-    SqlConnection tx = PgUnit.of(unit);
-    return tx.query(state(sql(table, target)).forget()).execute().replaceWithVoid();
+    return PgMergesInProgress.end(PgUnit.of(unit), sql(table, target));
   }
 
   @Override
@@ -426,30 +330,9 @@ public final class PgMerges implements Merges<UnitOfWork> {
         });
   }
 
-  private static Uni<Boolean> exists(SqlConnection tx, String relation) {
+  static Uni<Boolean> exists(SqlConnection tx, String relation) {
     return tx.preparedQuery(OverlaySql.EXISTS).execute(Tuple.of(relation))
         .map(rows -> rows.iterator().next().getBoolean(0));
   }
 
-  /** The schema of the conflicts view: the branch's view schema (the default branch's named the same way). */
-  private static String viewSchema(TrackedTable table, BranchRef target) {
-    return PgBranchObjects.viewSchema(target.name(), table.branchId(target.name()));
-  }
-
-  private static Conflict conflict(String table, Row r) {
-    try {
-      List<FieldConflict> fields = new ArrayList<>();
-      for (JsonNode f : EventCodec.mapper().readTree(r.getString(3))) {
-        fields.add(new FieldConflict(f.path("name").asText(), text(f.get("base")), text(f.get("ours")),
-            text(f.get("theirs"))));
-      }
-      return new Conflict(table, r.getString(0), r.getString(1), fields, r.getString(2));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("unreadable conflict", e);
-    }
-  }
-
-  private static String text(JsonNode value) {
-    return value == null ? null : value.toString();
-  }
 }
