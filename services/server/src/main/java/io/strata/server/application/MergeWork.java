@@ -210,7 +210,10 @@ class MergeWork {
             return Uni.createFrom().item(new Commands.MergeUpToDate(into.name()));
           }
           // the tables whose shape the merge changed: its commit records them (with those it commits rows of)
-          List<String> shaped = into.isDefault() ? null : settled.shapedTables();
+          // (a rebase's step records every table, as its branch has them: the steps replay its commits, shapes and
+          // all, after the branch moved onto another commit without its shapes)
+          List<String> shaped = into.isDefault() || io.strata.events.AppliedCommit.REBASE.equals(r.operation()) ? null
+              : settled.shapedTables();
           if (stops) {
             List<MergeStarted.TableConflicts> conflicts = planned.values().stream()
                 .map(m -> new MergeStarted.TableConflicts(m.table(), m.unsettled(),

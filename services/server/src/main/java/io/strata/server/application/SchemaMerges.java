@@ -77,10 +77,10 @@ class SchemaMerges {
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
       Map<String, Set<String>> ownDroppedByOurs, Map<String, Map<String, String>> renames,
       Map<String, List<TableShape.Column>> redefines, ConstraintSettlement.Settled checks, String source,
-      String target, boolean columnsMerged, SourceRecord recorded) {
+      String target, boolean columnsMerged, SourceRecord recorded, Set<String> sourceShaped) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
     static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-        Map.of(), Map.of(), Map.of(), ConstraintSettlement.Settled.NONE, null, null, false, null);
+        Map.of(), Map.of(), Map.of(), ConstraintSettlement.Settled.NONE, null, null, false, null, Set.of());
 
     /**
      * The columns the source's branch had added, per table, as the record the schema merge read shows them (a
@@ -92,7 +92,16 @@ class SchemaMerges {
     /** The same outcome, the source's columns read from {@code recorded}. */
     Settled withRecorded(SourceRecord recorded) {
       return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-          renames, redefines, checks, source, target, columnsMerged, recorded);
+          renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped);
+    }
+
+    /**
+     * The same outcome, knowing the tables whose shape the source's branch changed since the base ({@code shaped}:
+     * its columns added, read, renamed or redefined, or its rules, other than the base's).
+     */
+    Settled withSourceShaped(Set<String> shaped) {
+      return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
+          renames, redefines, checks, source, target, columnsMerged, recorded, Set.copyOf(shaped));
     }
 
     /**
@@ -111,10 +120,12 @@ class SchemaMerges {
 
     /**
      * The tables whose shape on the target this merge changes (columns given, dropped, redefined or renamed,
-     * checks and indexes) on a branch other than the default one: its commit records their shapes.
+     * checks and indexes) on a branch other than the default one, and those whose shape the source changed since
+     * the base (an earlier attempt of the merge, refused or aborted after it changed the target's columns, left
+     * them as the source has them): its commit records their shapes.
      */
     List<String> shapedTables() {
-      java.util.TreeSet<String> shaped = new java.util.TreeSet<>();
+      java.util.TreeSet<String> shaped = new java.util.TreeSet<>(sourceShaped);
       List.of(adds, drops, alters, renames, redefines, checks.adds(), checks.drops()).forEach(m -> shaped.addAll(m.keySet()));
       return List.copyOf(shaped);
     }
@@ -123,7 +134,7 @@ class SchemaMerges {
     /** The same outcome, the target also taking (or losing) the CHECK constraints {@code checks} settles. */
     Settled withChecks(ConstraintSettlement.Settled checks) {
       return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-          renames, redefines, checks, source, target, columnsMerged, recorded);
+          renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped);
     }
 
     Set<String> keptOurs(String table) {
@@ -254,11 +265,44 @@ class SchemaMerges {
                       added, theirsAdded, choices, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
                       baseChecks, sourceChecks, choices);
-                  Settled withChecks = checks.isEmpty() ? settled : settled.withChecks(checks);
+                  Settled withChecks = (checks.isEmpty() ? settled : settled.withChecks(checks))
+                      .withSourceShaped(shapedSince(state, baseAdded, theirsAdded, live ? null : baseNames,
+                          sourceNames, baseRenamed, sourceRenamed, baseDefined, theirsDefined, baseChecks,
+                          sourceChecks));
                   // a commit's added columns, not its branch's now: the rows that arrive are the commit's
                   return live ? withChecks : withChecks.withRecorded(new Settled.SourceRecord(theirsAdded));
                 }))))))))))))
         .call(settled -> requireAlterations(repo, state, settled));
+  }
+
+  /**
+   * The tables whose shape on its branch the source changed since the base, record against record (a live source
+   * against the base's record; {@code baseNames} null: the columns read not compared, a live source's being its
+   * table's): columns added, columns read, names shown, definitions, rules.
+   */
+  private static Set<String> shapedSince(RepositoryState state, Map<String, List<TableShape.Column>> baseAdded,
+      Map<String, List<TableShape.Column>> theirsAdded, Map<String, List<String>> baseNames,
+      Map<String, List<String>> sourceNames, Map<String, Map<String, String>> baseRenamed,
+      Map<String, Map<String, String>> sourceRenamed, Map<String, Map<String, TableShape.Column>> baseDefined,
+      Map<String, Map<String, TableShape.Column>> theirsDefined, Map<String, List<TableShape.Constraint>> baseChecks,
+      Map<String, List<TableShape.Constraint>> sourceChecks) {
+    Set<String> shaped = new java.util.TreeSet<>();
+    for (String t : state.tables().keySet()) {
+      boolean changed = !sameFor(baseAdded, theirsAdded, t, List.of())
+          || baseNames != null && !sameFor(baseNames, sourceNames, t, null)
+          || !sameFor(baseRenamed, sourceRenamed, t, Map.of())
+          || !sameFor(baseDefined, theirsDefined, t, Map.of())
+          || !sameFor(baseChecks, sourceChecks, t, List.of());
+      if (changed) {
+        shaped.add(t);
+      }
+    }
+    return shaped;
+  }
+
+  /** Whether {@code a} and {@code b} hold the same for {@code table} (absent read as {@code none}). */
+  private static <T> boolean sameFor(Map<String, T> a, Map<String, T> b, String table, T none) {
+    return java.util.Objects.equals(a.getOrDefault(table, none), b.getOrDefault(table, none));
   }
 
   /**

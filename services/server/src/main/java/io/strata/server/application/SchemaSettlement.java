@@ -175,7 +175,7 @@ final class SchemaSettlement {
       throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
     return new SchemaMerges.Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-        renames, redefines, ConstraintSettlement.Settled.NONE, sourceName, target, true, null);
+        renames, redefines, ConstraintSettlement.Settled.NONE, sourceName, target, true, null, Set.of());
   }
 
   /**

@@ -239,6 +239,48 @@ class BranchSchemaTest {
   }
 
   @Test
+  void aRebasedBranchsStepsRecordItsShapesAndARetriedMergeRecordsWhatAnAbortedOneGaveTheTarget() {
+    String repo = createRepository(uniqueName("rebase-shape"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");
+    trackNew(pool, repo, "notes", "id int primary key, body text", "values (1, 'hi')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    // a commit of a shape alone, then one of another table's rows
+    change(repo, "dev", Map.of("operations", List.of(addColumn("region", "text", null, "eu")))).statusCode(200);
+    json().body(Map.of("message", "regions", "tables", List.of("orders")))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    json().body(Map.of("body", "dev")).put("/api/v1/repositories/{r}/branches/dev/tables/notes/rows/2", repo).then()
+        .statusCode(200);
+    commitAll(repo, "dev", "a note");
+    json().body(Map.of("status", "main")).put("/api/v1/repositories/{r}/branches/main/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    commitAll(repo, "main", "main moves on");
+    json().body(Map.of("onto", "main")).post("/api/v1/repositories/{r}/branches/dev/rebase", repo).then()
+        .statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("clean", equalTo(true));
+    assertThat(recordedColumns(repo, "orders", Api.head(repo, "dev"))).contains("region");
+
+    // a merge that stops, aborted, leaves the column it carried; the merge again records it
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "feature", "from", "dev")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "target", "from", "dev")).statusCode(201);
+    change(repo, "feature", Map.of("operations", List.of(addColumn("priority", "int", null, 0)))).statusCode(200);
+    json().body(Map.of("body", "theirs")).put("/api/v1/repositories/{r}/branches/feature/tables/notes/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "feature", "priorities, and a note");
+    json().body(Map.of("body", "ours")).put("/api/v1/repositories/{r}/branches/target/tables/notes/rows/1", repo)
+        .then().statusCode(200);
+    commitAll(repo, "target", "our note");
+    json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/target/merge", repo).then()
+        .statusCode(409);
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/target/merge/abort", repo).then().statusCode(204);
+    String merged = json().body(Map.of("source", "feature", "strategy", "theirs"))
+        .post("/api/v1/repositories/{r}/branches/target/merge", repo).then().statusCode(200).extract().path("commit");
+    assertThat(recordedColumns(repo, "orders", merged)).contains("region", "priority");
+    given().get("/api/v1/repositories/{r}/branches/target/status", repo).then().statusCode(200)
+        .body("tables.find { it.table == 'orders' }.schema_changed", equalTo(false));
+  }
+
+  @Test
   void aShapeChangeOnABranchIsAWorkingChangeItsStatusShowsAndACommitOfItsTableRecordsWithoutAllowEmpty() {
     String repo = createRepository(uniqueName("branch-status"));
     trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new')");
