@@ -265,6 +265,10 @@ class SchemaMerges {
                       added, theirsAdded, choices, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
                       baseChecks, sourceChecks, choices);
+                  // a resolution an earlier attempt of this operation took already (a retry's) names no conflict now
+                  choices.takenAlready(r -> settledAlready(state, target, r,
+                      BranchShapeRecords.withBranchColumns(baseShapes, baseAdded, baseNames), theirsColumns,
+                      baseChecks, sourceChecks));
                   Settled withChecks = (checks.isEmpty() ? settled : settled.withChecks(checks))
                       .withSourceShaped(shapedSince(state, baseAdded, theirsAdded, live ? null : baseNames,
                           sourceNames, baseRenamed, sourceRenamed, baseDefined, theirsDefined, baseChecks,
@@ -273,6 +277,39 @@ class SchemaMerges {
                   return live ? withChecks : withChecks.withRecorded(new Settled.SourceRecord(theirsAdded));
                 }))))))))))))
         .call(settled -> requireAlterations(repo, state, settled));
+  }
+
+  /**
+   * Whether resolution {@code r}'s conflict was settled as it asks already: the target and the source agree on the
+   * column, check or index it names (and on the definition it gives), and the target changed it since the base — an
+   * earlier attempt of the operation, refused or aborted after it changed the target's shape, settled it so. A
+   * resolution of a column or rule both sides kept as the base had it is no such thing: it names no conflict.
+   */
+  private static boolean settledAlready(RepositoryState state, String target, SchemaChoices.Resolution r,
+      Map<String, TableShape> base, Map<String, List<TableShape.Column>> theirs,
+      Map<String, List<TableShape.Constraint>> baseRules, Map<String, List<TableShape.Constraint>> theirsRules) {
+    TableTracked t = state.tables().get(r.table());
+    if (t == null || !state.hasTable(t.name(), target)) {
+      return false;
+    }
+    if (r.column() != null) {
+      TableShape.Column ours = named(SchemaSettlement.columnsOn(state, t, target), r.column());
+      TableShape.Column source = named(theirs.getOrDefault(t.name(), List.of()), r.column());
+      TableShape.Column was = base.containsKey(t.name()) ? named(base.get(t.name()).columns(), r.column()) : null;
+      return ours != null && SchemaMerge.same(ours, source) && !SchemaMerge.same(ours, was)
+          && (r.definition() == null || SchemaMerge.same(ours, r.definition().named(r.column())));
+    }
+    TableShape.Constraint ours = ruleNamed(state.constraintsOn(t.name(), target), r.constraint());
+    return ours != null && ours.equals(ruleNamed(theirsRules.getOrDefault(t.name(), List.of()), r.constraint()))
+        && !ours.equals(ruleNamed(baseRules.getOrDefault(t.name(), List.of()), r.constraint()));
+  }
+
+  private static TableShape.Column named(List<TableShape.Column> columns, String name) {
+    return columns.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+  }
+
+  private static TableShape.Constraint ruleNamed(List<TableShape.Constraint> rules, String name) {
+    return rules.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
   }
 
   /**

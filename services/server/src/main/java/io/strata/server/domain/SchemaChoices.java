@@ -110,6 +110,14 @@ public final class SchemaChoices {
     return r == null ? strategy : r.take();
   }
 
+  /**
+   * Counts the resolutions {@code settledAlready} accepts as taken though they met no conflict: their conflict was
+   * settled as they ask by an earlier attempt of the operation (a retry sends the same resolutions again).
+   */
+  public void takenAlready(java.util.function.Predicate<Resolution> settledAlready) {
+    resolutions.stream().filter(r -> !used.contains(r) && settledAlready.test(r)).forEach(used::add);
+  }
+
   /** Refuses (422) when a resolution named no conflict the operation met. */
   public void requireAllUsed(String source, String target) {
     List<Resolution> unused = new ArrayList<>(resolutions);

@@ -140,6 +140,33 @@ class SchemaResolutionsTest {
   }
 
   @Test
+  void aRetryAfterAnAttemptThatSettledTheSchemaTakesTheSameResolutions() {
+    String repo = typeMismatch("schema-resolution-retry");
+    // a row both changed: the first attempt settles score as b has it, gives it to a, then stops on the row
+    json().body(Map.of("status", "ours")).patch("/api/v1/repositories/{r}/branches/a/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    json().body(Map.of("status", "theirs")).patch("/api/v1/repositories/{r}/branches/b/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    commitAll(repo, "a");
+    commitAll(repo, "b");
+    List<Map<String, Object>> resolutions = List.of(Map.of("table", "orders", "column", "score", "take", "theirs"));
+    mergeIntoA(repo, Map.of("schema_resolutions", resolutions)).statusCode(409).body("error", equalTo("MergeConflict"));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/a/merge/abort", repo).then().statusCode(204);
+    // the retry, the same resolutions sent again: the conflict they name is settled as they ask, not refused
+    mergeIntoA(repo, Map.of("schema_resolutions", resolutions, "strategy", "theirs")).statusCode(200)
+        .body("conflicts", equalTo(1));
+    assertThat(rows(repo, "a").getList("items.status")).containsExactly("new", "theirs");
+    assertThat(rows(repo, "a").getList("items.score")).containsExactly(5, 7);
+    assertThat(scoreType(repo, "a")).isEqualTo("smallint");
+    // one naming a column both sides kept as the base had it still names no conflict
+    json().body(Map.of("score", 9)).patch("/api/v1/repositories/{r}/branches/b/tables/orders/rows/1", repo).then()
+        .statusCode(200);
+    commitAll(repo, "b");
+    mergeIntoA(repo, Map.of("schema_resolutions", List.of(Map.of("table", "orders", "column", "status", "take",
+        "theirs")))).statusCode(422).body("message", containsString("has no schema conflict"));
+  }
+
+  @Test
   void eachConflictTakesTheSideItsResolutionNamesOverTheStrategy() {
     String repo = typeMismatch("schema-resolution-side");
     // theirs for score, where the strategy says ours
