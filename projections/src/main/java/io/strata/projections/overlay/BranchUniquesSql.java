@@ -43,6 +43,15 @@ final class BranchUniquesSql {
         + columns.stream().map(Sql::quote).collect(Collectors.joining(", ")) + ")";
   }
 
+  /**
+   * Compares the probe's {@code columns} as the lookup does, under the same pinned search path (PostgreSQL's own
+   * operators only): a type whose equality is another schema's ({@code citext}) fails here, not at every write.
+   */
+  static String probeEquality(List<String> columns) {
+    return "select 1 from pg_temp." + PROBE + " s, pg_temp." + PROBE + " n where " + columns.stream()
+        .map(c -> "s." + Sql.quote(c) + " = n." + Sql.quote(c)).collect(Collectors.joining(" and ")) + " limit 0";
+  }
+
   /** The probe's constraint as the database printed it. */
   static final String PROBED = "select pg_get_constraintdef(k.oid) from pg_constraint k"
       + " where k.conrelid = 'pg_temp." + PROBE + "'::regclass and k.conname = 'strata_probe_u'";

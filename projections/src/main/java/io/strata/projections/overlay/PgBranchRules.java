@@ -178,6 +178,7 @@ final class PgBranchRules {
         .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
             .execute())
         .chain(() -> tx.query(BranchUniquesSql.probe(unique)).execute())
+        .chain(() -> tx.query(BranchUniquesSql.probeEquality(unique)).execute())
         .chain(() -> tx.query(BranchUniquesSql.PROBED).execute())
         .map(rows -> {
           TableShape.Constraint rule = new TableShape.Constraint(name, BranchUniquesSql.KIND,
