@@ -116,15 +116,7 @@ public class BranchConstraintCommands {
       Uni<Void> chain = Uni.createFrom().voidItem();
       for (int i = 0; i < indexes.size(); i++) {
         NewIndex x = indexes.get(i);
-        List<String> stored = new ArrayList<>();
-        for (int j = 0; j < x.columns().size(); j++) {
-          String column = x.columns().get(j);
-          if (!storedOf.containsKey(column)) {
-            throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
-                + "' has no column '" + column + "' in table '" + table + "'");
-          }
-          stored.add(storedOf.get(column));
-        }
+        List<String> stored = stored(storedOf, x.columns(), i, branch, table);
         String method = x.method() == null ? INDEX_METHODS.get(0) : x.method();
         // defined over the stored names (the decider refuses a renamed column by its stored name, as a check's)
         chain = chain.chain(() -> backends.begin(repository, t.storage())
@@ -186,15 +178,7 @@ public class BranchConstraintCommands {
       Uni<Void> chain = Uni.createFrom().voidItem();
       for (int i = 0; i < uniques.size(); i++) {
         NewUnique u = uniques.get(i);
-        List<String> stored = new ArrayList<>();
-        for (int j = 0; j < u.columns().size(); j++) {
-          String column = u.columns().get(j);
-          if (!storedOf.containsKey(column)) {
-            throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
-                + "' has no column '" + column + "' in table '" + table + "'");
-          }
-          stored.add(storedOf.get(column));
-        }
+        List<String> stored = stored(storedOf, u.columns(), i, branch, table);
         chain = chain.chain(() -> backends.begin(repository, t.storage())
             .chain(open -> open.unit().roles().branchObjects().defineUnique(open.unit(),
                     io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), t.columnsOn(branch), u.name(),
@@ -239,6 +223,24 @@ public class BranchConstraintCommands {
   private Uni<TableRow> tracked(String repository, String table) {
     return tables.table(repository, table).map(found -> found.orElseThrow(() -> new StrataException(
         ErrorCode.TableNotFound, "table '" + table + "' is not tracked", Map.of("table", table))));
+  }
+
+  /**
+   * The stored names of {@code shown}, the columns operation {@code i} names as {@code branch} shows them; one it
+   * does not show: 422 naming it.
+   */
+  private static List<String> stored(Map<String, String> storedOf, List<String> shown, int i, String branch,
+      String table) {
+    List<String> stored = new ArrayList<>();
+    for (int j = 0; j < shown.size(); j++) {
+      String column = shown.get(j);
+      if (!storedOf.containsKey(column)) {
+        throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
+            + "' has no column '" + column + "' in table '" + table + "'");
+      }
+      stored.add(storedOf.get(column));
+    }
+    return stored;
   }
 
   /** The stored name of each column {@code branch} reads of {@code t}, by the name it shows. */
