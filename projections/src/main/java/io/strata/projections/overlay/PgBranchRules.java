@@ -149,50 +149,6 @@ final class PgBranchRules {
                 : new Undefinable(name, PgErrors.message(e)))));
   }
 
-  Uni<DefinedRule> defineUnique(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
-      List<String> unique) {
-    SqlConnection tx = PgUnit.of(unit);
-    List<String> tableColumns = table.columns().stream().map(TableColumn::name).toList();
-    for (String c : unique) {
-      if (!tableColumns.contains(c)) {
-        return Uni.createFrom().failure(new Undefinable(name, "column '" + c + "' is not one of the table's own: a"
-            + " unique constraint on a branch holds columns of the table (commit the column and merge it first)"));
-      }
-    }
-    // the branch's columns with their types on an empty temporary table: the database judges the types (a btree
-    // operator class for each) and prints the definition as the table's shape reads it
-    String create = "drop table if exists pg_temp." + BranchUniquesSql.PROBE + "; create temporary table "
-        + BranchUniquesSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
-            .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
-    return tx.query("savepoint strata_unique").execute()
-        .chain(() -> tx.preparedQuery(BranchUniquesSql.LOOKUP_INDEX)
-            .execute(Tuple.of(OverlaySql.of(table).table(), unique.toArray(String[]::new), unique.size())))
-        .invoke(rows -> {
-          if (!Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
-            throw new Undefinable(name, "the table has no btree index on " + unique + " (its first columns, in any"
-                + " order, with no predicate): every row the branch writes is looked up among the table's rows through"
-                + " it; add one with DDL on the default branch (CREATE INDEX CONCURRENTLY) first");
-          }
-        })
-        .chain(() -> tx.query(create).execute())
-        .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
-            .execute())
-        .chain(() -> tx.query(BranchUniquesSql.probe(unique)).execute())
-        .chain(() -> tx.query(BranchUniquesSql.probeEquality(unique)).execute())
-        .chain(() -> tx.query(BranchUniquesSql.PROBED).execute())
-        .map(rows -> {
-          TableShape.Constraint rule = new TableShape.Constraint(name, BranchUniquesSql.KIND,
-              rows.iterator().next().getString(0));
-          BranchUniquesSql.requireDefinition(rule);
-          return new DefinedRule(rule, List.copyOf(unique));
-        })
-        .call(() -> tx.query("rollback to savepoint strata_unique; release savepoint strata_unique").execute())
-        .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
-            .query("rollback to savepoint strata_unique; release savepoint strata_unique").execute()
-            .onItemOrFailure().transformToUni((x, fail) -> Uni.createFrom().failure(e instanceof Undefinable ? e
-                : new Undefinable(name, PgErrors.message(e)))));
-  }
-
   private static java.util.Map<String, String> readNames(String json) {
     try {
       return EventCodec.mapper().readValue(json,
@@ -215,7 +171,6 @@ final class PgBranchRules {
     if (checks.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    // (checks and unique rules: each scan below takes its own)
     SqlConnection tx = PgUnit.of(unit);
     // under a savepoint rolled back after (the scans only read), which takes the timeout back with it
     return tx.query("savepoint strata_check_scan; set local statement_timeout = '" + CHECK_SCAN_TIMEOUT + "'")
@@ -232,18 +187,6 @@ final class PgBranchRules {
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     Uni<Void> chain = Uni.createFrom().voidItem();
     for (TableShape.Constraint c : checks) {
-      if (BranchUniquesSql.KIND.equals(c.kind())) {
-        // two rows it reads that share the values (its working changes: none, the command side made sure)
-        chain = chain.chain(() -> tx.query(BranchUniquesSql.duplicates(b, c)).execute())
-            .invoke(rows -> {
-              if (rows.rowCount() > 0) {
-                Object[] keys = rows.iterator().next().getArrayOfStrings(0);
-                throw new CheckFailed(c.name(), java.util.Arrays.stream(keys).map(String::valueOf).toList(), 2);
-              }
-            })
-            .replaceWithVoid();
-        continue;
-      }
       // the rows it reads, then the before-images its working log keeps (a discard or a reset brings them back)
       chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.violating(b, c)).execute()))
           .invoke(rows -> {
@@ -281,8 +224,6 @@ final class PgBranchRules {
       // an index is built on the overlay (over the rows the branch writes; the table's are the table's indexes')
       chain = TableShape.INDEX.equals(c.kind())
           ? chain.chain(() -> tx.query(BranchIndexesSql.build(b, c)).execute()).replaceWithVoid()
-          : BranchUniquesSql.KIND.equals(c.kind())
-          ? chain.chain(() -> tx.query(BranchUniquesSql.hold(b, c)).execute()).replaceWithVoid()
           : chain.chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.hold(b, c, pending))
               .execute())).replaceWithVoid();
     }
@@ -320,9 +261,9 @@ final class PgBranchRules {
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     Uni<Void> chain = tx.query(STRATA_OWN_DDL + "select 1").execute().replaceWithVoid();
     for (String name : names) {
-      // a rule's name is a check's, an index's or a unique rule's: what the overlay holds of it goes either way
-      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name) + "; " + BranchIndexesSql.drop(b, name) + "; "
-          + BranchUniquesSql.drop(b, name)).execute()).replaceWithVoid();
+      // a rule's name is a check's or an index's: what the overlay holds of it goes either way
+      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name) + "; " + BranchIndexesSql.drop(b, name))
+          .execute()).replaceWithVoid();
     }
     return chain;
   }

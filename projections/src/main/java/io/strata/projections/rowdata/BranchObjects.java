@@ -130,17 +130,7 @@ public interface BranchObjects<X> {
   Uni<DefinedRule> defineIndex(X tx, TrackedTable table, List<io.strata.events.TableColumn> columns, String name,
       String method, List<String> indexed);
 
-  /**
-   * Defines a unique rule {@code name} on columns {@code unique} (stored names, the table's own) of a branch of
-   * columns {@code columns}, in a transaction of {@code tx}'s it rolls back to where it was: the rule of kind {@code
-   * unique} whose definition is {@code UNIQUE (a, b)} as the database prints it. A column that is not the table's, a
-   * type without a btree operator class, or a table with no index to look the branch's written values up through
-   * (a valid btree index whose first columns are those): {@link Undefinable}.
-   */
-  Uni<DefinedRule> defineUnique(X tx, TrackedTable table, List<io.strata.events.TableColumn> columns, String name,
-      List<String> unique);
-
-  /** A rule (a CHECK constraint, an index, a unique rule) as the database defined it, and the columns it names. */
+  /** A rule (a CHECK constraint, or an index) as the database defined it, and the columns it names. */
   record DefinedRule(TableShape.Constraint constraint, List<String> columns) {}
 
   /**
