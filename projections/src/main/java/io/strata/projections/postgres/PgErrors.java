@@ -14,9 +14,15 @@ public final class PgErrors {
   public enum Kind {
     /** A concurrent transaction won (serialization failure, deadlock): nothing applied; retry. */
     CONCURRENCY,
-    /** A unique key or an object of that name exists already. */
+    /**
+     * A unique key of Strata's own (its log, projections, branch objects) or an object of that name exists already:
+     * another writer of them won.
+     */
     DUPLICATE,
-    /** A value or row the table does not take: data exceptions (class 22) and integrity violations (23). */
+    /**
+     * A value or row the table does not take: data exceptions (class 22) and integrity violations (23), a unique
+     * key of a table outside Strata's schemas among them (the user's own constraint, whoever writes the rows).
+     */
     REJECTED_DATA,
     /** An expression of the wrong type for its column (a table whose shape changed, or the client's value). */
     TYPE_MISMATCH,
@@ -44,7 +50,8 @@ public final class PgErrors {
     }
     return switch (state) {
       case SERIALIZATION_FAILURE, DEADLOCK_DETECTED -> Kind.CONCURRENCY;
-      case UNIQUE_VIOLATION, "42P07", "42710" -> Kind.DUPLICATE;
+      case UNIQUE_VIOLATION -> ofStrata(error) ? Kind.DUPLICATE : Kind.REJECTED_DATA;
+      case "42P07", "42710" -> Kind.DUPLICATE;
       case "42804", "42846" -> Kind.TYPE_MISMATCH; // datatype mismatch; cannot coerce (a row type that changed)
       case "42P01", "42703", "42704", "42883" -> Kind.UNDEFINED_OBJECT;
       case INSUFFICIENT_PRIVILEGE -> Kind.PRIVILEGE;
@@ -65,6 +72,20 @@ public final class PgErrors {
   public static final String INSUFFICIENT_PRIVILEGE = "42501";
 
   private PgErrors() {}
+
+  /**
+   * Whether the first database error in {@code error}'s causes names a relation of Strata's own schemas ({@code
+   * strata}, {@code strata_meta}, a branch's {@code strata_<branch>}) or none: a unique violation there is a race of
+   * Strata's writers, one elsewhere is a table of the user's refusing rows.
+   */
+  private static boolean ofStrata(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof PgException pg && pg.getSqlState() != null) {
+        return pg.getSchema() == null || pg.getSchema().startsWith("strata");
+      }
+    }
+    return true;
+  }
 
   public static boolean isUniqueViolation(Throwable error) {
     return hasState(error, UNIQUE_VIOLATION);

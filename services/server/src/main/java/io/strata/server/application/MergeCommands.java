@@ -316,9 +316,9 @@ public class MergeCommands {
         || kind == PgErrors.Kind.TYPE_MISMATCH;
   }
 
-  /** The 422 of a write the table refused, in the database's words. */
+  /** The 422 of a write the table refused (a merge's, a reset's, a stash's rows), in the database's words. */
   static StrataException refused(String table, Throwable e) {
-    return new StrataException(ErrorCode.ValidationError, "table '" + table + "' refused the merged rows: "
+    return new StrataException(ErrorCode.ValidationError, "table '" + table + "' refused the rows written to it: "
         + PgErrors.message(e), Map.of("table", table));
   }
 
