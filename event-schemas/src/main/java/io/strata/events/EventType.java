@@ -102,4 +102,22 @@ public enum EventType {
   public static Optional<EventType> ofType(String type) {
     return Optional.ofNullable(BY_TYPE.get(type));
   }
+
+  /**
+   * The type {@code type} names in a filter: its current type, any version it was stored as before ({@code
+   * io.strata.merge.started.v2} once v3 is current), or its name without a version ({@code io.strata.merge.started}).
+   * A filter keeps naming its events when their type gains a version.
+   */
+  public static Optional<EventType> named(String type) {
+    String family = family(type);
+    return Arrays.stream(values()).filter(t -> family.equals(PREFIX + t.name)
+        && (type.equals(family) || t.storedTypes().contains(type))).findFirst();
+  }
+
+  /** {@code type} without its version ({@code io.strata.merge.started} of {@code io.strata.merge.started.v3}). */
+  public static String family(String type) {
+    int v = type.lastIndexOf(".v");
+    return v > 0 && v + 2 < type.length() && type.substring(v + 2).chars().allMatch(Character::isDigit)
+        ? type.substring(0, v) : type;
+  }
 }

@@ -145,7 +145,7 @@ public class EventAnswers {
     }
     Set<String> stored = new LinkedHashSet<>();
     for (String type : types.split(",", -1)) {
-      EventType known = EventType.ofType(type.trim()).orElseThrow(() -> StrataException.invalid("types",
+      EventType known = EventType.named(type.trim()).orElseThrow(() -> StrataException.invalid("types",
           "unknown event type '" + shown(type) + "'; known types: "
               + java.util.Arrays.stream(EventType.values()).map(EventType::type).collect(Collectors.joining(", "))));
       stored.addAll(known.storedTypes());

@@ -129,7 +129,7 @@ final class WebhookInput {
       }
     });
     List<String> types = values("filter.types", given.types(), t -> {
-      if (EventType.ofType(t).isEmpty()) {
+      if (EventType.named(t).isEmpty()) {
         throw new StrataException(ErrorCode.ValidationError, "filter.types: unknown event type '" + clip(t)
             + "'; the types are " + Arrays.stream(EventType.values()).map(EventType::type).toList(),
             Map.of("field", "filter.types", "value", clip(t)));

@@ -121,6 +121,12 @@ class EventFeedApiTest {
     assertThat((List<Map<String, Object>>) data.get("changes")).singleElement().satisfies(change -> assertThat(change)
         .containsEntry("table", "orders").containsEntry("inserted", 1).containsEntry("updated", 1)
         .containsEntry("deleted", 0).containsKey("change_set"));
+    // a subscriber that named an older version of the type, or the type without one, still gets its events
+    for (String named : List.of("io.strata.commit.created.v1", "io.strata.commit.created")) {
+      List<Map<String, Object>> same = given().queryParam("types", named)
+          .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().path("items");
+      assertThat(same).as(named).isEqualTo(commits);
+    }
   }
 
   @Test
@@ -142,7 +148,9 @@ class EventFeedApiTest {
     given().queryParam("types", "io.strata.nothing.v1\u0007").get("/api/v1/events").then().statusCode(422)
         .body("details.field", org.hamcrest.Matchers.is("types"))
         .body("message", org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("\u0007")));
-    given().queryParam("types", "io.strata.commit.created.v1").get("/api/v1/events").then().statusCode(422);
+    // a version the type never had, or no version form at all, is no type
+    given().queryParam("types", "io.strata.commit.created.v9").get("/api/v1/events").then().statusCode(422);
+    given().queryParam("types", "io.strata.commit.created.vx").get("/api/v1/events").then().statusCode(422);
     given().queryParam("repository", "no/such name").get("/api/v1/events").then().statusCode(422);
     given().queryParam("limit", 0).get("/api/v1/repositories/{r}/events", repo).then().statusCode(422);
     given().header("Accept", "text/event-stream").header("Last-Event-ID", Long.MAX_VALUE).get("/api/v1/events")

@@ -124,6 +124,33 @@ class WebhooksTest {
   }
 
   @Test
+  void aTypeFilterNamesEveryVersionOfItsType() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String repo = name("versions");
+      // an endpoint made when commit.created was v1, and one naming a type without its version
+      create(Map.of("url", receiver.url("/versions"), "filter", Map.of("repositories", List.of(repo),
+          "types", List.of("io.strata.commit.created.v1", "io.strata.branch.created"))));
+      repository(repo);
+      branch(repo, "dev");
+      json().body(Map.of("message", "empty", "allow_empty", true))
+          .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+      // the repository's first commit and main, then dev and its commit
+      await().atMost(WAIT).until(() -> receiver.accepted().size() == 4);
+      Thread.sleep(500); // nothing else comes
+      assertThat(receiver.received()).hasSize(4);
+      List<String> types = new java.util.ArrayList<>();
+      for (var r : receiver.received()) {
+        types.add(JSON.readTree(r.body()).get("type").asText());
+      }
+      String commit = io.strata.events.EventType.COMMIT_CREATED.type();
+      assertThat(types).containsExactly(commit, "io.strata.branch.created.v1", "io.strata.branch.created.v1", commit);
+      // a version the type never had is no type
+      json().body(Map.of("url", receiver.url("/none"), "filter", Map.of("types", List.of("io.strata.commit.created.v9"))))
+          .post("/api/v1/webhooks").then().statusCode(422);
+    }
+  }
+
+  @Test
   void aBurstLongerThanARunArrivesInOrderAndEveryDeliveryShowsItsOneAttempt() throws Exception {
     try (WebhookReceiver receiver = new WebhookReceiver()) {
       String repo = name("burst");
