@@ -17,13 +17,10 @@ import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * The schema half of a merge, before its rows (docs/schema-versioning.md, "Three-way schema merge"): each
@@ -266,80 +263,17 @@ class SchemaMerges {
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
                       baseChecks, sourceChecks, choices);
                   // a resolution an earlier attempt of this operation took already (a retry's) names no conflict now
-                  choices.takenAlready(r -> settledAlready(state, target, r,
+                  choices.takenAlready(r -> ShapesSinceBase.settledAlready(state, target, r,
                       BranchShapeRecords.withBranchColumns(baseShapes, baseAdded, baseNames), theirsColumns,
                       baseChecks, sourceChecks));
                   Settled withChecks = (checks.isEmpty() ? settled : settled.withChecks(checks))
-                      .withSourceShaped(shapedSince(state, baseAdded, theirsAdded, live ? null : baseNames,
+                      .withSourceShaped(ShapesSinceBase.shapedBySource(state, baseAdded, theirsAdded, live ? null : baseNames,
                           sourceNames, baseRenamed, sourceRenamed, baseDefined, theirsDefined, baseChecks,
                           sourceChecks));
                   // a commit's added columns, not its branch's now: the rows that arrive are the commit's
                   return live ? withChecks : withChecks.withRecorded(new Settled.SourceRecord(theirsAdded));
                 }))))))))))))
         .call(settled -> requireAlterations(repo, state, settled));
-  }
-
-  /**
-   * Whether resolution {@code r}'s conflict was settled as it asks already: the target and the source agree on the
-   * column, check or index it names (and on the definition it gives), and the target changed it since the base — an
-   * earlier attempt of the operation, refused or aborted after it changed the target's shape, settled it so. A
-   * resolution of a column or rule both sides kept as the base had it is no such thing: it names no conflict.
-   */
-  private static boolean settledAlready(RepositoryState state, String target, SchemaChoices.Resolution r,
-      Map<String, TableShape> base, Map<String, List<TableShape.Column>> theirs,
-      Map<String, List<TableShape.Constraint>> baseRules, Map<String, List<TableShape.Constraint>> theirsRules) {
-    TableTracked t = state.tables().get(r.table());
-    if (t == null || !state.hasTable(t.name(), target)) {
-      return false;
-    }
-    if (r.column() != null) {
-      TableShape.Column ours = named(SchemaSettlement.columnsOn(state, t, target), r.column());
-      TableShape.Column source = named(theirs.getOrDefault(t.name(), List.of()), r.column());
-      TableShape.Column was = base.containsKey(t.name()) ? named(base.get(t.name()).columns(), r.column()) : null;
-      return ours != null && SchemaMerge.same(ours, source) && !SchemaMerge.same(ours, was)
-          && (r.definition() == null || SchemaMerge.same(ours, r.definition().named(r.column())));
-    }
-    TableShape.Constraint ours = ruleNamed(state.constraintsOn(t.name(), target), r.constraint());
-    return ours != null && ours.equals(ruleNamed(theirsRules.getOrDefault(t.name(), List.of()), r.constraint()))
-        && !ours.equals(ruleNamed(baseRules.getOrDefault(t.name(), List.of()), r.constraint()));
-  }
-
-  private static TableShape.Column named(List<TableShape.Column> columns, String name) {
-    return columns.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
-  }
-
-  private static TableShape.Constraint ruleNamed(List<TableShape.Constraint> rules, String name) {
-    return rules.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
-  }
-
-  /**
-   * The tables whose shape on its branch the source changed since the base, record against record (a live source
-   * against the base's record; {@code baseNames} null: the columns read not compared, a live source's being its
-   * table's): columns added, columns read, names shown, definitions, rules.
-   */
-  private static Set<String> shapedSince(RepositoryState state, Map<String, List<TableShape.Column>> baseAdded,
-      Map<String, List<TableShape.Column>> theirsAdded, Map<String, List<String>> baseNames,
-      Map<String, List<String>> sourceNames, Map<String, Map<String, String>> baseRenamed,
-      Map<String, Map<String, String>> sourceRenamed, Map<String, Map<String, TableShape.Column>> baseDefined,
-      Map<String, Map<String, TableShape.Column>> theirsDefined, Map<String, List<TableShape.Constraint>> baseChecks,
-      Map<String, List<TableShape.Constraint>> sourceChecks) {
-    Set<String> shaped = new java.util.TreeSet<>();
-    for (String t : state.tables().keySet()) {
-      boolean changed = !sameFor(baseAdded, theirsAdded, t, List.of())
-          || baseNames != null && !sameFor(baseNames, sourceNames, t, null)
-          || !sameFor(baseRenamed, sourceRenamed, t, Map.of())
-          || !sameFor(baseDefined, theirsDefined, t, Map.of())
-          || !sameFor(baseChecks, sourceChecks, t, List.of());
-      if (changed) {
-        shaped.add(t);
-      }
-    }
-    return shaped;
-  }
-
-  /** Whether {@code a} and {@code b} hold the same for {@code table} (absent read as {@code none}). */
-  private static <T> boolean sameFor(Map<String, T> a, Map<String, T> b, String table, T none) {
-    return java.util.Objects.equals(a.getOrDefault(table, none), b.getOrDefault(table, none));
   }
 
   /**
