@@ -217,7 +217,7 @@ class ReadmeTourClientTest {
     // the events feed: every step above, in order, typed
     EventPage events = new EventsApi(writer).listRepositoryEvents("shop", 0L, null, null, 1000, null);
     assertThat(events.getItems()).extracting(CloudEvent::getType)
-        .contains("io.strata.merge.started.v2", "io.strata.tag.created.v1");
+        .contains("io.strata.merge.started.v3", "io.strata.tag.created.v1");
     assertThat(events.getNext()).isPositive();
 
     // a revoked token is refused
