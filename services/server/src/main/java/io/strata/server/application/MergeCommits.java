@@ -88,9 +88,11 @@ public class MergeCommits {
       return null;
     }
     java.util.TreeSet<String> shaped = new java.util.TreeSet<>(merge.schemaTables());
-    if (!prepared.tables().isEmpty()) {
-      shaped.addAll(prepared.tables());
-    } else if (all) {
+    // the tables any commit takes (every one: here, every capturable one), and those whose rows the merge wrote
+    List<String> taken = DataCommits.shapesTaken(prepared, all);
+    if (taken != null) {
+      shaped.addAll(taken);
+    } else {
       capturable.forEach(t -> shaped.add(t.name()));
     }
     prepared.captured().forEach(c -> shaped.add(c.table()));
