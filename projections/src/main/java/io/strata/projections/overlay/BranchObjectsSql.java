@@ -389,6 +389,7 @@ final class BranchObjectsSql {
         {drop_query_views}
         drop view if exists {view_schema}.{view_name};
         drop function if exists {function}();
+        {drop_uniques};
         drop table if exists {overlay};
         drop table if exists {working_log};
         drop table if exists {merge_conflicts} cascade;
@@ -398,7 +399,7 @@ final class BranchObjectsSql {
         "merge_conflicts", new MergeSql(b).conflicts(), "merge_written", new MergeSql(b).written(),
         "query_access_lock", PgQueryAccess.LOCK, "drop_query_views", new QueryAccessSql(b).dropViews(),
         "view_schema", Sql.quote(viewSchema), "view_name", Sql.quote(viewName), "function", viewFunction(),
-        "overlay", b.overlay(), "working_log", b.workingLog());
+        "overlay", b.overlay(), "working_log", b.workingLog(), "drop_uniques", BranchUniquesSql.dropAll(b));
   }
 
   /** Drops the view schema when this was its last view. */

@@ -111,6 +111,17 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> recovering(UnitOfWork unit) {
+    return PgUnit.of(unit).query(BranchUniquesSql.UNCHECKED).execute().replaceWithVoid();
+  }
+
+  @Override
+  public Uni<DefinedRule> defineUnique(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
+      List<String> unique) {
+    return rules.defineUnique(unit, table, columns, name, unique);
+  }
+
+  @Override
   public Uni<Void> requireRules(UnitOfWork unit, TrackedTable table, String branch,
       List<TableShape.Constraint> checks) {
     return rules.requireRules(unit, table, branch, checks);

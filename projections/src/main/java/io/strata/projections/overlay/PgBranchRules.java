@@ -149,6 +149,70 @@ final class PgBranchRules {
                 : new Undefinable(name, PgErrors.message(e)))));
   }
 
+  Uni<DefinedRule> defineUnique(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
+      List<String> unique) {
+    SqlConnection tx = PgUnit.of(unit);
+    java.util.Map<String, String> tableTypes = new java.util.HashMap<>();
+    table.columns().forEach(c -> tableTypes.put(c.name(), c.type()));
+    java.util.Map<String, String> branchTypes = new java.util.HashMap<>();
+    columns.forEach(c -> branchTypes.put(c.name(), c.type()));
+    java.util.Set<String> added = new java.util.HashSet<>();
+    table.refAdded().forEach(c -> added.add(c.name()));
+    java.util.Set<String> redefined = new java.util.HashSet<>();
+    table.refRedefined().forEach(c -> redefined.add(c.name()));
+    for (String c : unique) {
+      // the check compares the table's values with the branch's: the column must read the same on both
+      if (!tableTypes.containsKey(c) || added.contains(c)) {
+        return Uni.createFrom().failure(new Undefinable(name, "column '" + c + "' is not one of the table's own: a"
+            + " unique constraint on a branch holds columns of the table (commit the column and merge it first)"));
+      }
+      if (!tableTypes.get(c).equals(branchTypes.get(c)) && !redefined.contains(c)) {
+        return Uni.createFrom().failure(new Undefinable(name, "column '" + c + "' is of type " + branchTypes.get(c)
+            + " on the branch and " + tableTypes.get(c) + " in the table: a unique constraint on a branch holds"
+            + " columns that read the same in both"));
+      }
+    }
+    // the branch's columns with their types on an empty temporary table: the database judges the types (a btree
+    // operator class for each) and prints the definition as the table's shape reads it
+    String create = "drop table if exists pg_temp." + BranchUniquesSql.PROBE + "; create temporary table "
+        + BranchUniquesSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
+            .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
+    return tx.query("savepoint strata_unique").execute()
+        .chain(() -> tx.preparedQuery(BranchUniquesSql.LOOKUP_INDEX)
+            .execute(Tuple.of(OverlaySql.of(table).table(), unique.toArray(String[]::new), unique.size())))
+        .invoke(rows -> {
+          if (!Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
+            throw new Undefinable(name, "the table has no btree index on " + unique + " (its first columns, in any"
+                + " order, with no predicate): every row the branch writes is looked up among the table's rows through"
+                + " it; add one with DDL on the default branch (CREATE INDEX CONCURRENTLY) first");
+          }
+        })
+        .chain(() -> tx.query(create).execute())
+        .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
+            .execute())
+        .chain(() -> tx.query(BranchUniquesSql.probe(unique)).execute())
+        .chain(() -> tx.preparedQuery(BranchUniquesSql.FOREIGN_EQUALITY).execute(Tuple.of(unique.toArray(String[]::new))))
+        .invoke(rows -> {
+          if (rows.rowCount() > 0) {
+            throw new Undefinable(name, "column '" + rows.iterator().next().getString(0) + "' is of type "
+                + rows.iterator().next().getString(1) + ", whose equality is not PostgreSQL's own: a unique constraint"
+                + " on a branch compares with PostgreSQL's own operators only");
+          }
+        })
+        .chain(() -> tx.query(BranchUniquesSql.PROBED).execute())
+        .map(rows -> {
+          TableShape.Constraint rule = new TableShape.Constraint(name, BranchUniquesSql.KIND,
+              rows.iterator().next().getString(0));
+          BranchUniquesSql.requireDefinition(rule);
+          return new DefinedRule(rule, List.copyOf(unique));
+        })
+        .call(() -> tx.query("rollback to savepoint strata_unique; release savepoint strata_unique").execute())
+        .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
+            .query("rollback to savepoint strata_unique; release savepoint strata_unique").execute()
+            .onItemOrFailure().transformToUni((x, fail) -> Uni.createFrom().failure(e instanceof Undefinable ? e
+                : new Undefinable(name, PgErrors.message(e)))));
+  }
+
   private static java.util.Map<String, String> readNames(String json) {
     try {
       return EventCodec.mapper().readValue(json,
@@ -171,6 +235,7 @@ final class PgBranchRules {
     if (checks.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
+    // (checks and unique rules: each scan below takes its own)
     SqlConnection tx = PgUnit.of(unit);
     // under a savepoint rolled back after (the scans only read), which takes the timeout back with it
     return tx.query("savepoint strata_check_scan; set local statement_timeout = '" + CHECK_SCAN_TIMEOUT + "'")
@@ -187,6 +252,18 @@ final class PgBranchRules {
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     Uni<Void> chain = Uni.createFrom().voidItem();
     for (TableShape.Constraint c : checks) {
+      if (BranchUniquesSql.KIND.equals(c.kind())) {
+        // two rows it reads that share the values (a discard later is checked as any write: the rows it brings back)
+        chain = chain.chain(() -> tx.query(BranchUniquesSql.duplicates(b, c)).execute())
+            .invoke(rows -> {
+              if (rows.rowCount() > 0) {
+                Object[] keys = rows.iterator().next().getArrayOfStrings(0);
+                throw new CheckFailed(c.name(), java.util.Arrays.stream(keys).map(String::valueOf).toList(), 2);
+              }
+            })
+            .replaceWithVoid();
+        continue;
+      }
       // the rows it reads, then the before-images its working log keeps (a discard or a reset brings them back)
       chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.violating(b, c)).execute()))
           .invoke(rows -> {
@@ -207,7 +284,22 @@ final class PgBranchRules {
   }
 
   Uni<Void> addRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
-    return requireRules(unit, table, branch, checks).chain(() -> hold(unit, table, branch, checks, false));
+    // a unique rule is held first, then looked at: its triggers wait for the overlay's writers, so no write
+    // committed after the look goes unchecked; a check is looked at first (its refusal names the row)
+    List<TableShape.Constraint> uniques = checks.stream().filter(c -> BranchUniquesSql.KIND.equals(c.kind())).toList();
+    List<TableShape.Constraint> others = checks.stream().filter(c -> !BranchUniquesSql.KIND.equals(c.kind())).toList();
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> preimages = Uni.createFrom().voidItem();
+    for (TableShape.Constraint u : uniques) {
+      preimages = preimages.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.indexPreimages(b, u)).execute())
+          .replaceWithVoid();
+    }
+    Uni<Void> indexed = preimages;
+    return hold(unit, table, branch, uniques, false)
+        .chain(() -> requireRules(unit, table, branch, checks))
+        .chain(() -> indexed)
+        .chain(() -> hold(unit, table, branch, others, false));
   }
 
   /** {@link #addRules}, the branch's rows not looked at: its overlay holds the checks NOT VALID (a merge's). */
@@ -224,6 +316,9 @@ final class PgBranchRules {
       // an index is built on the overlay (over the rows the branch writes; the table's are the table's indexes')
       chain = TableShape.INDEX.equals(c.kind())
           ? chain.chain(() -> tx.query(BranchIndexesSql.build(b, c)).execute()).replaceWithVoid()
+          : BranchUniquesSql.KIND.equals(c.kind())
+          ? chain.chain(() -> tx.query(BranchUniquesSql.hold(b, c, branch, table.schema(), table.table())).execute())
+              .replaceWithVoid()
           : chain.chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.hold(b, c, pending))
               .execute())).replaceWithVoid();
     }
@@ -261,9 +356,9 @@ final class PgBranchRules {
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     Uni<Void> chain = tx.query(STRATA_OWN_DDL + "select 1").execute().replaceWithVoid();
     for (String name : names) {
-      // a rule's name is a check's or an index's: what the overlay holds of it goes either way
-      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name) + "; " + BranchIndexesSql.drop(b, name))
-          .execute()).replaceWithVoid();
+      // a rule's name is a check's, an index's or a unique rule's: what the overlay holds of it goes either way
+      chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name) + "; " + BranchIndexesSql.drop(b, name) + "; "
+          + BranchUniquesSql.drop(b, name)).execute()).replaceWithVoid();
     }
     return chain;
   }

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 16;
+  public static final int CURRENT = 17;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -99,7 +99,10 @@ public final class StrataLayout {
       // the registry's column comes with the base objects; an overlay's unnamed check of the table's NOT NULL
       // columns is found by its kind (the one valid check that is not a column's own) when it is first made again
       new Step(16, "the table's own columns a branch defines otherwise (NOT NULL, default): filed with the branch's"
-          + " registration, held by its overlay and view", tx -> Uni.createFrom().voidItem()));
+          + " registration, held by its overlay and view", tx -> Uni.createFrom().voidItem()),
+      // the tables and the check come with the base objects
+      new Step(17, "unique constraints on branches: checked once at the end of each transaction that wrote the"
+          + " overlay (strata.unique_pending, strata.unique_check)", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 
@@ -132,7 +135,8 @@ public final class StrataLayout {
     Uni<Void> base = tx.query(LayoutSql.BASE).execute()
         .chain(() -> tx.query(LayoutSql.MERGE_FUNCTION).execute())
         .chain(() -> tx.query(DdlGuardSql.INSTALL).execute())
-        .chain(() -> tx.query(FollowColumnsSql.FUNCTION).execute()).replaceWithVoid();
+        .chain(() -> tx.query(FollowColumnsSql.FUNCTION).execute())
+        .chain(() -> tx.query(BranchUniquesSql.INSTALL).execute()).replaceWithVoid();
     if (found == 0) {
       return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
     }

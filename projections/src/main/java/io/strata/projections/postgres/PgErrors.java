@@ -81,7 +81,7 @@ public final class PgErrors {
   private static boolean ofStrata(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof PgException pg && pg.getSqlState() != null) {
-        return pg.getSchema() == null || pg.getSchema().startsWith("strata");
+        return pg.getSchema() == null || pg.getSchema().equals("strata") || pg.getSchema().startsWith("strata_");
       }
     }
     return true;

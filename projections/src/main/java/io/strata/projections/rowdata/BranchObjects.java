@@ -130,7 +130,23 @@ public interface BranchObjects<X> {
   Uni<DefinedRule> defineIndex(X tx, TrackedTable table, List<io.strata.events.TableColumn> columns, String name,
       String method, List<String> indexed);
 
-  /** A rule (a CHECK constraint, or an index) as the database defined it, and the columns it names. */
+  /**
+   * Defines a unique rule {@code name} on columns {@code unique} (stored names, the table's own) of a branch of
+   * columns {@code columns}, in a transaction of {@code tx}'s it rolls back to where it was: the rule of kind {@code
+   * unique} whose definition is {@code UNIQUE (a, b)} as the database prints it. A column that is not the table's, a
+   * type without a btree operator class, or a table with no index to look the branch's written values up through
+   * (a valid btree index whose first columns are those): {@link Undefinable}.
+   */
+  Uni<DefinedRule> defineUnique(X tx, TrackedTable table, List<io.strata.events.TableColumn> columns, String name,
+      List<String> unique);
+
+  /**
+   * Marks {@code tx} as Strata's own recovery (a sweep putting back what an attempt that was never appended wrote): the
+   * rows it puts back are as they were, and a branch's unique rules do not refuse them, whatever was written since.
+   */
+  Uni<Void> recovering(X tx);
+
+  /** A rule (a CHECK constraint, an index, a unique rule) as the database defined it, and the columns it names. */
   record DefinedRule(TableShape.Constraint constraint, List<String> columns) {}
 
   /**

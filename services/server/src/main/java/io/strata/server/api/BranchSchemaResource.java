@@ -65,8 +65,11 @@ public class BranchSchemaResource {
       + " of columns the branch added or of the table's own but for its key, or rename_column operations (the"
       + " branch shows a column but for its key under a new name; nothing but its views changes) (one kind a"
       + " request; validate_only: checked alone), or add_constraint operations (a CHECK the branch's rows keep to:"
-      + " checked over every row it reads first; only immutable functions) or drop_constraint operations of checks"
-      + " the branch added, or add_index operations (an index of the branch's own on columns it reads: built over the"
+      + " checked over every row it reads first; only immutable functions; or with unique true and columns, a unique"
+      + " constraint on columns of the table's own: no two rows the branch reads share their values, checked first,"
+      + " the table clean on the branch and with a btree index on those columns to look written rows up through; a"
+      + " merge does not carry it yet) or drop_constraint operations of checks and unique constraints the branch"
+      + " added, or add_index operations (an index of the branch's own on columns it reads: built over the"
       + " rows it writes, the table's rows read through the table's indexes; a merge into the default branch builds"
       + " it on the table CONCURRENTLY) or drop_index operations of indexes the branch added; the table is not"
       + " touched")
@@ -84,9 +87,11 @@ public class BranchSchemaResource {
     String first = b.operations().isEmpty() || b.operations().get(0) == null ? null : b.operations().get(0).op();
     for (int i = 0; i < b.operations().size() && !ADD_INDEX.equals(first); i++) {
       Requests.SchemaOperation o = b.operations().get(i);
-      if (o != null && (o.columns() != null || o.method() != null || o.unique() != null)) {
+      // (an add_constraint of a unique constraint takes columns and unique too: read below)
+      if (o != null && (o.columns() != null || o.method() != null || o.unique() != null)
+          && !(ADD_CONSTRAINT.equals(o.op()) && o.method() == null && (o.unique() != null || o.columns() != null))) {
         throw StrataException.invalid("operations[" + i + "]", "columns, method and unique are " + ADD_INDEX
-            + "'s alone");
+            + "'s alone (and columns and unique those of an " + ADD_CONSTRAINT + " of a unique constraint)");
       }
     }
     for (int i = 0; i < b.operations().size(); i++) {
@@ -105,6 +110,13 @@ public class BranchSchemaResource {
     }
     if (ADD_CONSTRAINT.equals(first) || DROP_CONSTRAINT.equals(first)) {
       Answer answer = Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), List.of());
+      if (ADD_CONSTRAINT.equals(first) && b.operations().get(0) != null
+          && Boolean.TRUE.equals(b.operations().get(0).unique())) {
+        List<BranchConstraintCommands.NewUnique> uniques = uniques(b.operations());
+        return repositories.require(repo)
+            .chain(() -> constraints.addUniques(repo, branch, table, uniques, validateOnly, ctx, answer))
+            .map(r -> contexts.respond(r, ctx));
+      }
       if (ADD_CONSTRAINT.equals(first)) {
         List<BranchConstraintCommands.NewCheck> checks = checks(b.operations());
         return repositories.require(repo)
@@ -186,12 +198,34 @@ public class BranchSchemaResource {
         throw StrataException.invalid(at + ".op", "one kind of operation a request: these are " + ADD_CONSTRAINT);
       }
       if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
-          || o.dropDefault() != null) {
-        throw StrataException.invalid(at, ADD_CONSTRAINT + " takes a constraint's name and its check alone");
+          || o.dropDefault() != null || o.columns() != null || o.method() != null || o.unique() != null
+          || o.using() != null) {
+        throw StrataException.invalid(at, ADD_CONSTRAINT + " takes a constraint's name and its check alone (or"
+            + " unique true and columns, in a request of unique constraints)");
       }
       checks.add(new BranchConstraintCommands.NewCheck(o.name(), o.check()));
     }
     return checks;
+  }
+
+  /** The unique constraints of add_constraint operations ({@code unique: true}); any other field: 422. */
+  private static List<BranchConstraintCommands.NewUnique> uniques(List<Requests.SchemaOperation> operations) {
+    List<BranchConstraintCommands.NewUnique> uniques = new ArrayList<>();
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
+      String at = "operations[" + i + "]";
+      if (o == null || !ADD_CONSTRAINT.equals(o.op()) || !Boolean.TRUE.equals(o.unique())) {
+        throw StrataException.invalid(at + ".unique", "one kind of operation a request: these are " + ADD_CONSTRAINT
+            + " with unique true");
+      }
+      if (o.type() != null || o.nullable() != null || o.defaultValue() != null || o.newName() != null
+          || o.dropDefault() != null || o.check() != null || o.method() != null || o.using() != null) {
+        throw StrataException.invalid(at, ADD_CONSTRAINT + " with unique true takes a constraint's name and its"
+            + " columns alone");
+      }
+      uniques.add(new BranchConstraintCommands.NewUnique(o.name(), o.columns()));
+    }
+    return uniques;
   }
 
   /** The indexes of add_index operations; any other field, a unique index, or another operation among them: 422. */

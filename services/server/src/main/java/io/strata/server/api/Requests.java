@@ -78,8 +78,9 @@ public final class Requests {
    * using}, with a type: an expression of a column the branch added since its head converting its values), {@code
    * drop_column} with the name of a column the branch added, or of one of the table's own but for its key, or
    * {@code rename_column} with the name of a column the branch shows (but for the key) and its {@code new_name},
-   * {@code add_constraint} with a CHECK constraint's {@code name} and its {@code check} expression, {@code
-   * drop_constraint} with the name of a check the branch added, {@code add_index} with an index's {@code name},
+   * {@code add_constraint} with a CHECK constraint's {@code name} and its {@code check} expression, or with a unique
+   * constraint's {@code name}, {@code unique: true} and the {@code columns} it holds unique, {@code
+   * drop_constraint} with the name of a check or unique constraint the branch added, {@code add_index} with an index's {@code name},
    * its {@code columns} and {@code method} (default btree), {@code drop_index} with the name of an index the branch
    * added.
    */

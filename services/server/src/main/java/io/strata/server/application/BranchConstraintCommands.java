@@ -116,15 +116,7 @@ public class BranchConstraintCommands {
       Uni<Void> chain = Uni.createFrom().voidItem();
       for (int i = 0; i < indexes.size(); i++) {
         NewIndex x = indexes.get(i);
-        List<String> stored = new ArrayList<>();
-        for (int j = 0; j < x.columns().size(); j++) {
-          String column = x.columns().get(j);
-          if (!storedOf.containsKey(column)) {
-            throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
-                + "' has no column '" + column + "' in table '" + table + "'");
-          }
-          stored.add(storedOf.get(column));
-        }
+        List<String> stored = stored(storedOf, x.columns(), i, branch, table);
         String method = x.method() == null ? INDEX_METHODS.get(0) : x.method();
         // defined over the stored names (the decider refuses a renamed column by its stored name, as a check's)
         chain = chain.chain(() -> backends.begin(repository, t.storage())
@@ -155,9 +147,97 @@ public class BranchConstraintCommands {
     });
   }
 
+  /** A unique constraint a client asks for: its name and the columns it holds unique (as the branch shows them). */
+  public record NewUnique(String name, List<String> columns) {}
+
+  /**
+   * Adds unique constraints {@code uniques} to {@code table} on {@code branch}: each defined by the table's database
+   * first (columns of the table's own, a btree operator class for each, and an index of the table on them to look the
+   * branch's written rows up through), then, in the repository's queue, the table clean on the branch and no two rows
+   * it reads sharing the values (422 naming two keys otherwise, nothing changed), then held by its overlay. {@code
+   * validateOnly}: defined, decided and looked at only.
+   */
+  @Permits(Permission.WRITE)
+  public Uni<CommandResponse> addUniques(String repository, String branch, String table, List<NewUnique> uniques,
+      boolean validateOnly, CommandContext ctx, Answer answer) {
+    requireNames(uniques == null ? null : uniques.stream().map(NewUnique::name).toList(), "a constraint's name: 1-63"
+        + " characters of a-z 0-9 _, not starting with a digit nor with strata_");
+    for (int i = 0; i < uniques.size(); i++) {
+      List<String> columns = uniques.get(i).columns();
+      if (columns == null || columns.isEmpty() || columns.size() > MAX_INDEX_COLUMNS
+          || columns.stream().anyMatch(c -> c == null || c.isEmpty() || c.length() > 63)
+          || columns.stream().distinct().count() != columns.size()) {
+        throw StrataException.invalid("operations[" + i + "].columns", "the names of 1-" + MAX_INDEX_COLUMNS
+            + " distinct columns the branch shows, which the constraint holds unique together");
+      }
+    }
+    return tracked(repository, table).chain(t -> {
+      Map<String, String> storedOf = storedNames(t, branch);
+      List<TableShape.Constraint> defined = new ArrayList<>();
+      Map<String, List<String>> named = new HashMap<>();
+      Uni<Void> chain = Uni.createFrom().voidItem();
+      for (int i = 0; i < uniques.size(); i++) {
+        NewUnique u = uniques.get(i);
+        List<String> stored = stored(storedOf, u.columns(), i, branch, table);
+        chain = chain.chain(() -> backends.begin(repository, t.storage())
+            .chain(open -> open.unit().roles().branchObjects().defineUnique(open.unit(),
+                    io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), t.columnsOn(branch), u.name(),
+                    stored)
+                .onTermination().call(open::rollback))
+            .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,
+                "unique constraint '" + u.name() + "': " + e.getMessage(), Map.of("table", table, "constraint",
+                    u.name())))
+            .invoke(d -> {
+              defined.add(d.constraint());
+              named.put(u.name(), d.columns());
+            })
+            .replaceWithVoid());
+      }
+      return chain.chain(() -> {
+        BranchSchemaCommand.AddBranchConstraints command = new BranchSchemaCommand.AddBranchConstraints(table, branch,
+            defined, named, validateOnly);
+        // the rows it reads are looked at pairwise once; from then on every transaction that writes the branch's
+        // rows (a discard bringing a before-image back too) is checked at its end
+        return schemas.onBranchObjects(repository, command, state -> BranchConstraints.requireAddable(state, command),
+            (unit, onBranch) -> unit.roles().branchObjects().addRules(unit, onBranch, branch, defined)
+                .onFailure(BranchObjects.CheckFailed.class).transform(e -> shared(table, branch, e)),
+            (unit, onBranch) -> unit.roles().branchObjects().requireRules(unit, onBranch, branch, defined)
+                .onFailure(BranchObjects.CheckFailed.class).transform(e -> shared(table, branch, e)),
+            ctx, answer);
+      });
+    });
+  }
+
+  /** The refusal of a unique constraint two rows the branch reads break. */
+  private static StrataException shared(String table, String branch, Throwable e) {
+    BranchObjects.CheckFailed f = (BranchObjects.CheckFailed) e;
+    return new StrataException(ErrorCode.ValidationError, "table '" + table + "' on branch '" + branch + "': the rows"
+        + " of keys " + String.join(" and ", f.keys()) + " share the values unique constraint '" + f.constraint()
+        + "' would hold unique; change one first; nothing changed",
+        Map.of("table", table, "branch", branch, "constraint", f.constraint()));
+  }
+
   private Uni<TableRow> tracked(String repository, String table) {
     return tables.table(repository, table).map(found -> found.orElseThrow(() -> new StrataException(
         ErrorCode.TableNotFound, "table '" + table + "' is not tracked", Map.of("table", table))));
+  }
+
+  /**
+   * The stored names of {@code shown}, the columns operation {@code i} names as {@code branch} shows them; one it
+   * does not show: 422 naming it.
+   */
+  private static List<String> stored(Map<String, String> storedOf, List<String> shown, int i, String branch,
+      String table) {
+    List<String> stored = new ArrayList<>();
+    for (int j = 0; j < shown.size(); j++) {
+      String column = shown.get(j);
+      if (!storedOf.containsKey(column)) {
+        throw StrataException.invalid("operations[" + i + "].columns[" + j + "]", "branch '" + branch
+            + "' has no column '" + column + "' in table '" + table + "'");
+      }
+      stored.add(storedOf.get(column));
+    }
+    return stored;
   }
 
   /** The stored name of each column {@code branch} reads of {@code t}, by the name it shows. */
@@ -258,11 +338,11 @@ public class BranchConstraintCommands {
    */
   Uni<Void> dropPending(String repository, String branch, CommandContext ctx) {
     return tables.tables(repository).chain(all -> io.smallrye.mutiny.Multi.createFrom().iterable(all)
-        .filter(t -> t.constraintsOn(branch).stream().anyMatch(c -> !TableShape.INDEX.equals(c.kind())))
+        .filter(t -> t.constraintsOn(branch).stream().anyMatch(BranchConstraints::isCheck))
         .onItem().transformToUniAndConcatenate(t -> backends.beginRead(repository, t.storage())
             .chain(open -> open.unit().roles().branchObjects().pendingRules(open.unit(),
                     io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), branch,
-                    t.constraintsOn(branch).stream().filter(c -> !TableShape.INDEX.equals(c.kind()))
+                    t.constraintsOn(branch).stream().filter(BranchConstraints::isCheck)
                         .map(TableShape.Constraint::name).toList())
                 .onTermination().call(open::rollback))
             .chain(pending -> pending.isEmpty() ? Uni.createFrom().voidItem()

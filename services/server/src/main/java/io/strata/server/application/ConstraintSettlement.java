@@ -96,6 +96,15 @@ final class ConstraintSettlement {
           Map.of("schema_conflicts", open.stream().limit(SchemaMerges.LISTED).toList(),
               "schema_conflict_count", open.size()));
     }
+    // a unique rule of a branch holds the rows it reads through objects of its own: carried to another branch, the
+    // merged rows would have to be looked at pairwise first, and promoted, the table would need a unique index
+    adds.forEach((table, rules) -> rules.stream().filter(r -> BranchConstraints.UNIQUE.equals(r.kind())).findFirst()
+        .ifPresent(r -> {
+          throw new StrataException(ErrorCode.ValidationError, "'" + source + "' added unique constraint '" + r.name()
+              + "' to table '" + table + "', and a merge, revert or cherry-pick does not carry a branch's unique"
+              + " constraint yet: add it on '" + target + "' too (or drop it on '" + source + "'); nothing changed",
+              Map.of("table", table, "constraint", r.name(), "branch", target));
+        }));
     return adds.isEmpty() && drops.isEmpty() ? Settled.NONE : new Settled(adds, drops);
   }
 
@@ -106,7 +115,9 @@ final class ConstraintSettlement {
   private static List<TableShape.Constraint> ownChecks(TableTracked t) {
     List<TableShape.Constraint> own = new ArrayList<>();
     if (t.shape() != null && t.shape().constraints() != null) {
-      t.shape().constraints().stream().filter(c -> "check".equals(c.kind())).forEach(own::add);
+      // (its unique constraints too: one the branch's unique rule names alike is the rule, there already)
+      t.shape().constraints().stream().filter(c -> "check".equals(c.kind()) || BranchConstraints.UNIQUE.equals(c.kind()))
+          .forEach(own::add);
     }
     if (t.shape() != null && t.shape().indexes() != null) {
       t.shape().indexes().forEach(i -> own.add(i.unique()

@@ -274,7 +274,7 @@ public class CrossStorageCommits {
       return tables.tables(repository)
           .chain(tracked -> Multi.createFrom().iterable(storages)
               .onItem().transformToUniAndConcatenate(storage -> backends.inOwnTransaction(repository, storage,
-                  c -> Multi.createFrom().iterable(tracked)
+                  c -> c.roles().branchObjects().recovering(c).chain(() -> Multi.createFrom().iterable(tracked)
                       .filter(t -> t.storage().equals(storage))
                       .onItem().transformToUniAndConcatenate(t -> {
                         TrackedTable table = TrackedTable.on(repository, t, into.name());
@@ -295,7 +295,7 @@ public class CrossStorageCommits {
                         });
                       })
                       .collect().last()
-                      .chain(() -> c.roles().changeSets().forgetAttempt(c, attempt))))
+                      .chain(() -> c.roles().changeSets().forgetAttempt(c, attempt)))))
               .collect().last())
           .map(done -> {
             LOG.infof("settled %s attempt %s of %s/%s: %d row(s) of %s put back", kind.wire(), attempt, repository,

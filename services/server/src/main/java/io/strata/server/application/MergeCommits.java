@@ -154,7 +154,7 @@ public class MergeCommits {
     return validated(tables, repo, into, tracked.stream()
         .filter(t -> planned.contains(t.name()) || kept.contains(t.name()))
         .filter(t -> state.constraintsOn(t.name(), into.name()).stream()
-            .anyMatch(x -> !io.strata.events.TableShape.INDEX.equals(x.kind()))).toList());
+            .anyMatch(io.strata.server.domain.BranchConstraints::isCheck)).toList());
   }
 
   /** The pending checks of {@code into} (a branch other than the default one) validated on {@code checked}. */

@@ -320,7 +320,7 @@ class MergeWork {
     }
     Set<String> names = touched.stream().map(TableRow::name).collect(Collectors.toSet());
     settled.checks().adds().forEach((table, rules) -> {
-      if (rules.stream().anyMatch(x -> !TableShape.INDEX.equals(x.kind()))) {
+      if (rules.stream().anyMatch(io.strata.server.domain.BranchConstraints::isCheck)) {
         names.add(table);
       }
     });
@@ -337,7 +337,7 @@ class MergeWork {
     List<TableShape.Constraint> checks = dryRun ? settled.checks().adds().getOrDefault(table.name(), List.of())
         : state.constraintsOn(table.name(), into.name());
     List<TableColumn> columns = state.columnsOn(table.name(), into.name());
-    return checks.stream().filter(c -> !TableShape.INDEX.equals(c.kind()))
+    return checks.stream().filter(io.strata.server.domain.BranchConstraints::isCheck)
         .map(c -> new Merges.HeldCheck(c, columns.stream().map(TableColumn::name)
             .filter(n -> BranchConstraints.names(c, n)).map(table::stored).toList()))
         .toList();

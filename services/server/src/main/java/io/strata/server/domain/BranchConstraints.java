@@ -103,9 +103,12 @@ public final class BranchConstraints {
     Set<String> seen = new HashSet<>();
     List<TableShape.Constraint> dropped = new ArrayList<>();
     String what = TableShape.INDEX.equals(c.kind()) ? "index" : c.kind() == null ? "check or index" : "check";
+    // drop_constraint drops the branch's checks and unique rules alike
+    boolean constraints = "check".equals(c.kind());
     for (String name : c.names()) {
       TableShape.Constraint found = own.stream().filter(x -> x.name().equals(name)
-          && (c.kind() == null || kindOf(x).equals(what))).findFirst().orElse(null);
+          && (c.kind() == null || kindOf(x).equals(what) || constraints && UNIQUE.equals(x.kind()))).findFirst()
+          .orElse(null);
       String why = !seen.add(name) ? what + " '" + name + "' is dropped twice"
           : found == null ? "branch '" + c.branch() + "' added no " + what + " '" + name + "' to table '" + c.table()
               + "' (the table's own constraints and indexes change with DDL on the default branch)"
@@ -119,9 +122,17 @@ public final class BranchConstraints {
     return dropped;
   }
 
-  /** What a rule is, as messages name it: {@code index} or {@code check}. */
+  /** The kind of a branch's unique rule: the rows it reads share no values of its columns. */
+  public static final String UNIQUE = "unique";
+
+  /** What a rule is, as messages name it: {@code index}, {@code unique constraint} or {@code check}. */
   public static String kindOf(TableShape.Constraint rule) {
-    return TableShape.INDEX.equals(rule.kind()) ? "index" : "check";
+    return TableShape.INDEX.equals(rule.kind()) ? "index" : UNIQUE.equals(rule.kind()) ? "unique constraint" : "check";
+  }
+
+  /** Whether {@code rule} is a CHECK constraint (not an index, nor a unique rule). */
+  public static boolean isCheck(TableShape.Constraint rule) {
+    return "check".equals(rule.kind());
   }
 
   /** The branch's rules of {@code table} (checks and indexes) that name column {@code column} (by its stored name). */
@@ -139,7 +150,7 @@ public final class BranchConstraints {
         + Pattern.quote(column.replace("\"", "\"\"")) + "\"");
     // an index's method (btree (…)) is no column: only its parenthesised columns are looked at
     String d = c.definition();
-    return named.matcher(TableShape.INDEX.equals(c.kind()) && d.indexOf('(') >= 0 ? d.substring(d.indexOf('(')) : d)
-        .find();
+    return named.matcher((TableShape.INDEX.equals(c.kind()) || UNIQUE.equals(c.kind())) && d.indexOf('(') >= 0
+        ? d.substring(d.indexOf('(')) : d).find();
   }
 }

@@ -1,0 +1,241 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.json;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.rows;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Unique constraints a branch adds to a table ({@code add_constraint} with {@code unique: true}): defined by the
+ * table's database, refused where the branch's rows already share values or the table cannot look a written row up,
+ * then held over every row the branch reads — the rows it writes against each other and against the table's — and
+ * carried by commits, branches and resets; dropped again with {@code drop_constraint}. The table is not touched.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class BranchUniqueTest {
+  @Inject Pool pool;
+
+  private static ValidatableResponse change(String repo, String branch, Map<String, Object> operation) {
+    return json().body(Map.of("operations", List.of(operation)))
+        .post("/api/v1/repositories/{r}/branches/{b}/tables/customers/schema", repo, branch).then();
+  }
+
+  private static Map<String, Object> unique(String name, List<String> columns) {
+    Map<String, Object> op = new HashMap<>();
+    op.put("op", "add_constraint");
+    op.put("name", name);
+    op.put("unique", true);
+    op.put("columns", columns);
+    return op;
+  }
+
+  private static ValidatableResponse put(String repo, String branch, int id, String email) {
+    Map<String, Object> row = new HashMap<>();
+    row.put("email", email);
+    row.put("name", "c" + id);
+    return json().body(row).put("/api/v1/repositories/{r}/branches/{b}/tables/customers/rows/" + id, repo, branch)
+        .then();
+  }
+
+  private static String commitAll(String repo, String branch, String message) {
+    return json().body(Map.of("message", message, "all", true))
+        .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201).extract().path("id");
+  }
+
+  /** A repository tracking customers (emails indexed, names not) with a branch dev. */
+  private String repository(String name) {
+    String repo = createRepository(uniqueName(name));
+    String table = uniqueName("customers").replace('-', '_');
+    sql(pool, "create table public." + table + " (id int primary key, email text, name text)");
+    sql(pool, "create index on public." + table + " (email)");
+    sql(pool, "insert into public." + table + " values (1, 'a@x', 'ann'), (2, 'b@x', 'bob')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "customers", "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    return repo;
+  }
+
+  @Test
+  void aBranchsUniqueConstraintHoldsTheRowsItWritesAgainstItsOwnAndTheTables() {
+    String repo = repository("branch-unique");
+    // refused before anything changes: a column the branch lacks, one the table cannot look up, a bad name
+    change(repo, "dev", unique("by_email", List.of("mail"))).statusCode(422)
+        .body("details.field", equalTo("operations[0].columns[0]"));
+    change(repo, "dev", unique("by_name", List.of("name"))).statusCode(422)
+        .body("message", containsString("has no btree index on [name]"));
+    change(repo, "dev", unique("strata_x", List.of("email"))).statusCode(422)
+        .body("details.field", equalTo("operations[0].name"));
+    Map<String, Object> both = unique("by_email", List.of("email"));
+    both.put("check", "email <> ''");
+    change(repo, "dev", both).statusCode(422).body("details.field", equalTo("operations[0]"));
+
+    // rows the branch reads that share a value refuse it, naming both (working changes among them)
+    put(repo, "dev", 2, "a@x").statusCode(200);
+    change(repo, "dev", unique("by_email", List.of("email"))).statusCode(422)
+        .body("message", containsString("the rows of keys 1 and 2 share the values"));
+    commitAll(repo, "dev", "a shared email");
+    change(repo, "dev", unique("by_email", List.of("email"))).statusCode(422)
+        .body("message", containsString("the rows of keys 1 and 2 share the values"));
+
+    // added over working changes; a discard that would bring a shared value back is refused, nothing changed
+    put(repo, "dev", 2, "b@x").statusCode(200);
+    change(repo, "dev", unique("by_email", List.of("email"))).statusCode(200);
+    given().delete("/api/v1/repositories/{r}/branches/dev/working", repo).then().statusCode(422)
+        .body("message", containsString("by_email"));
+    assertThat(rows(pool, "select email from " + Api.view(repo, "dev", "customers") + " where id = 2"))
+        .containsExactly("b@x");
+    change(repo, "dev", Map.of("op", "drop_constraint", "name", "by_email")).statusCode(200);
+    commitAll(repo, "dev", "emails apart");
+    Map<String, Object> checkOnly = new HashMap<>(Map.of("operations", List.of(unique("by_email", List.of("email")))));
+    checkOnly.put("validate_only", true);
+    json().body(checkOnly).post("/api/v1/repositories/{r}/branches/dev/tables/customers/schema", repo).then()
+        .statusCode(200);
+    change(repo, "dev", unique("by_email", List.of("email"))).statusCode(200);
+    assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.constraints.kind")).contains("unique");
+
+    // a written row may not share a value with a row of the table, nor with one the branch wrote
+    put(repo, "dev", 3, "a@x").statusCode(422).body("message", containsString("by_email"));
+    put(repo, "dev", 3, "c@x").statusCode(200);
+    put(repo, "dev", 4, "c@x").statusCode(422);
+    put(repo, "dev", 2, "a@x").statusCode(422);
+    String view = Api.view(repo, "dev", "customers");
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (5, 'b@x', 'eve')"))
+        .hasMessageContaining("by_email");
+    // held at the end of the transaction, not of each statement: two rows trade their values
+    sql(pool, "begin; update " + view + " set email = 'b@x' where id = 1; update " + view
+        + " set email = 'a@x' where id = 2; commit");
+    assertThat(rows(pool, "select email from " + view + " order by id")).containsExactly("b@x", "a@x", "c@x");
+    sql(pool, "update " + view + " set email = case id when 1 then 'a@x' else 'b@x' end where id in (1, 2)");
+    // nulls share nothing; a value a row gave up is free again
+    put(repo, "dev", 5, null).statusCode(200);
+    put(repo, "dev", 6, null).statusCode(200);
+    put(repo, "dev", 1, "z@x").statusCode(200);
+    put(repo, "dev", 7, "a@x").statusCode(200);
+    String held = commitAll(repo, "dev", "customers");
+    assertThat(rows(pool, "select count(*)::text from " + view + " where email = 'a@x'")).containsExactly("1");
+    // the default branch's table is not touched
+    given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/customers/rows", repo).then()
+        .statusCode(200).body("items.email", equalTo(List.of("a@x", "b@x")));
+
+    // a row a merge brings that shares a value with the branch's refuses the merge, nothing changed
+    String devHead = Api.head(repo, "dev");
+    sql(pool, "update " + Api.view(repo, "main", "customers") + " set email = 'c@x' where id = 2");
+    commitAll(repo, "main", "bob moves to c");
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(422).body("message", containsString("by_email"));
+    assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
+    // the branch still reads bob's email as it was at its fork (from the pre-image log), and holds it
+    put(repo, "dev", 9, "b@x").statusCode(422).body("message", containsString("by_email"));
+    assertThat(rows(pool, "select email from " + view + " where id = 2")).containsExactly("b@x");
+
+    // a branch created from it holds it too
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "child", "from", "dev")).statusCode(201);
+    put(repo, "child", 8, "c@x").statusCode(422);
+
+    // two transactions writing one value: the one that commits second is refused at its commit, whichever wrote
+    // first; a REPEATABLE READ one whose snapshot is older than the other's commit fails to serialize
+    String childView = Api.view(repo, "child", "customers");
+    io.vertx.mutiny.sqlclient.SqlConnection first = pool.getConnection().await().atMost(java.time.Duration.ofSeconds(10));
+    try {
+      first.query("begin").execute().await().atMost(java.time.Duration.ofSeconds(10));
+      first.query("insert into " + childView + " values (20, 'q@x', 'first')").execute().await()
+          .atMost(java.time.Duration.ofSeconds(10));
+      sql(pool, "insert into " + childView + " values (21, 'q@x', 'second')");
+      assertThatThrownBy(() -> first.query("commit").execute().await().atMost(java.time.Duration.ofSeconds(10)))
+          .hasMessageContaining("by_email");
+      first.query("begin isolation level repeatable read").execute().await().atMost(java.time.Duration.ofSeconds(10));
+      first.query("select count(*) from " + childView).execute().await().atMost(java.time.Duration.ofSeconds(10));
+      sql(pool, "insert into " + childView + " values (22, 'r@x', 'second')");
+      first.query("insert into " + childView + " values (23, 'r@x', 'first')").execute().await()
+          .atMost(java.time.Duration.ofSeconds(10));
+      assertThatThrownBy(() -> first.query("commit").execute().await().atMost(java.time.Duration.ofSeconds(10)))
+          .hasMessageContaining("could not serialize");
+    } finally {
+      first.close().await().atMost(java.time.Duration.ofSeconds(10));
+    }
+    assertThat(rows(pool, "select id::text from " + childView + " where email in ('q@x', 'r@x') order by id"))
+        .containsExactly("21", "22");
+
+    // a merge does not carry it yet
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(422).body("message", containsString("does not carry a branch's unique constraint yet"));
+
+    // dropped, the values may be shared; a hard reset to the commit that held it holds them again
+    change(repo, "dev", Map.of("op", "drop_constraint", "name", "by_email")).statusCode(200);
+    put(repo, "dev", 8, "c@x").statusCode(200);
+    json().body(Map.of("to", held, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo).then()
+        .statusCode(200);
+    put(repo, "dev", 8, "c@x").statusCode(422);
+
+    // a branch deleted takes the objects that held it with it
+    given().queryParam("force", true).delete("/api/v1/repositories/{r}/branches/child", repo).then().statusCode(204);
+    given().queryParam("force", true).delete("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(204);
+    String tid = "(select t.tid from strata.tracked_tables t where t.repository = '" + repo + "')";
+    assertThat(rows(pool, "select count(*)::text from pg_proc where pronamespace = 'strata'::regnamespace"
+        + " and starts_with(proname, " + tid + " || '__u_')")).containsExactly("0");
+    assertThat(rows(pool, "select count(*)::text from strata.unique_rules where starts_with(overlay, 'strata.\"' || "
+        + tid + ")")).containsExactly("0");
+    assertThat(rows(pool, "select count(*)::text from strata.unique_guards where starts_with(overlay, 'strata.\"' || "
+        + tid + ")")).containsExactly("0");
+  }
+
+  @Test
+  void oddNamesAreQuotedTypesOfForeignEqualityAreRefusedAndAnOlderRepeatableReadSnapshotFailsToSerialize() {
+    String repo = createRepository(uniqueName("branch-unique-odd"));
+    String table = uniqueName("odd").replace('-', '_');
+    String pair = table + "_pair";
+    sql(pool, "create type public." + pair + " as (a int, b int)");
+    sql(pool, "create table public." + table + " (\"strata_k1\" int primary key, \"e$strata_x$mail\" text, p public."
+        + pair + ")");
+    sql(pool, "create index on public." + table + " (\"e$strata_x$mail\")");
+    sql(pool, "create index on public." + table + " (p)");
+    sql(pool, "insert into public." + table + " values (1, 'a', row(1, 1)), (2, 'b', row(2, 2))");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "odd", "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    ValidatableResponse refused = json().body(Map.of("operations", List.of(unique("by_p", List.of("p")))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/odd/schema", repo).then();
+    refused.statusCode(422).body("message", containsString("whose equality is not PostgreSQL's own"));
+
+    // a REPEATABLE READ writer whose snapshot is older than the rule fails to serialize rather than go unchecked
+    String view = Api.view(repo, "dev", "odd");
+    io.vertx.mutiny.sqlclient.SqlConnection old = pool.getConnection().await().atMost(java.time.Duration.ofSeconds(10));
+    try {
+      old.query("begin isolation level repeatable read").execute().await().atMost(java.time.Duration.ofSeconds(10));
+      old.query("select count(*) from " + view).execute().await().atMost(java.time.Duration.ofSeconds(10));
+      json().body(Map.of("operations", List.of(unique("by_mail", List.of("e$strata_x$mail")))))
+          .post("/api/v1/repositories/{r}/branches/dev/tables/odd/schema", repo).then().statusCode(200);
+      old.query("insert into " + view + " values (3, 'a', null)").execute().await()
+          .atMost(java.time.Duration.ofSeconds(10));
+      assertThatThrownBy(() -> old.query("commit").execute().await().atMost(java.time.Duration.ofSeconds(10)))
+          .hasMessageContaining("could not serialize");
+    } finally {
+      old.close().await().atMost(java.time.Duration.ofSeconds(10));
+    }
+    // the odd names are quoted everywhere: the rule holds
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'b', null)")).hasMessageContaining("by_mail");
+    sql(pool, "insert into " + view + " values (3, 'c', null)");
+    assertThat(rows(pool, "select \"strata_k1\"::text from " + view + " order by 1")).containsExactly("1", "2", "3");
+  }
+}
