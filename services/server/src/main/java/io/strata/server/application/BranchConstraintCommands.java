@@ -153,8 +153,9 @@ public class BranchConstraintCommands {
   /**
    * Adds unique constraints {@code uniques} to {@code table} on {@code branch}: each defined by the table's database
    * first (columns of the table's own, a btree operator class for each, and an index of the table on them to look the
-   * branch's written rows up through), then, in the repository's queue, the table clean on the branch and no two rows
-   * it reads sharing the values (422 naming two keys otherwise, nothing changed), then held by its overlay. {@code
+   * branch's written rows up through), then, in the repository's queue, held by its overlay (every transaction that
+   * writes the branch's rows checked at its end) and no two rows it reads sharing the values (422 naming two keys
+   * otherwise, nothing changed). {@code
    * validateOnly}: defined, decided and looked at only.
    */
   @Permits(Permission.WRITE)
