@@ -167,30 +167,7 @@ final class BranchUniquesSql {
       create table if not exists strata.unique_guards (overlay text primary key, n bigint not null default 0);
       create table if not exists strata.unique_rules (
         overlay text not null, rule text not null, check_function regprocedure not null, primary key (overlay, rule));
-      alter table strata.unique_rules add column if not exists lookup_index text not null default '',
-        add column if not exists columns text[] not null default '{}';
-      alter table strata.unique_guards add column if not exists recorder text not null default '';
       revoke all on strata.unique_guards, strata.unique_rules from public;
-      -- drops rules p_rules of overlay p_overlay with what holds them; with its last rule, its recorder (and so its
-      -- triggers); the guard row changes either way, so a REPEATABLE READ writer whose snapshot is older fails to
-      -- serialize rather than run a check that is gone
-      create or replace function strata.unique_unhold(p_overlay text, p_rules text[]) returns void language plpgsql
-        set search_path = pg_catalog, pg_temp as $strata_u$
-      declare r record; rec text;
-      begin
-        for r in delete from strata.unique_rules where overlay = p_overlay and rule = any(p_rules)
-                 returning lookup_index, check_function loop
-          if r.lookup_index <> '' then execute 'drop index if exists ' || r.lookup_index; end if;
-          execute format('drop function if exists %s', r.check_function);
-        end loop;
-        if not exists (select 1 from strata.unique_rules where overlay = p_overlay) then
-          delete from strata.unique_guards where overlay = p_overlay returning recorder into rec;
-          if rec is not null and rec <> '' then execute 'drop function if exists ' || rec || ' cascade'; end if;
-        else
-          update strata.unique_guards set n = n + 1 where overlay = p_overlay;
-        end if;
-      end $strata_u$;
-      revoke all on function strata.unique_unhold(text, text[]) from public;
       create or replace function strata.unique_check() returns trigger language plpgsql security definer
         set search_path = pg_catalog, pg_temp set lock_timeout = '5s' as $strata_u$
       declare f regprocedure;
@@ -309,18 +286,14 @@ final class BranchUniquesSql {
             + " touched text not null, recorder text not null); create constraint trigger strata_unique_check after"
             + " insert on " + PENDING + " deferrable initially deferred for each row execute function"
             + " strata.unique_check();"));
-    String index = OverlaySql.SCHEMA + "." + Sql.quote(overlayConstraint(b, rule.name()));
-    return fill("""
-        drop index if exists {index};
-        drop function if exists {function}();
-        delete from strata.unique_rules where overlay = {overlay_literal} and rule = {rule_literal};
-        create index {index_name} on {overlay} ({columns}) where not __deleted;
+    return drop(b, rule.name()) + ";\n" + fill("""
+        create index {index} on {overlay} ({columns}) where not __deleted;
         {check};
         revoke all on function {function}() from public;
-        insert into strata.unique_rules (overlay, rule, check_function, lookup_index, columns)
-          values ({overlay_literal}, {rule_literal}, {function_literal}::regprocedure, {index_literal}, {columns_array});
-        insert into strata.unique_guards (overlay, recorder) values ({overlay_literal}, {recorder_literal})
-          on conflict (overlay) do update set n = strata.unique_guards.n + 1, recorder = excluded.recorder;
+        insert into strata.unique_rules (overlay, rule, check_function) values ({overlay_literal}, {rule_literal},
+          {function_literal}::regprocedure);
+        insert into strata.unique_guards (overlay) values ({overlay_literal})
+          on conflict (overlay) do update set n = strata.unique_guards.n + 1;
         create or replace function {recorder}() returns trigger language plpgsql security definer
           set search_path = pg_catalog, pg_temp as {body};
         revoke all on function {recorder}() from public;
@@ -336,13 +309,10 @@ final class BranchUniquesSql {
               for each statement execute function {recorder}();
           end if;
         end $strata_t$""",
-        "index", index, "index_name", Sql.quote(overlayConstraint(b, rule.name())), "overlay", b.overlay(),
-        "columns", quoted, "check", check(b, rule, branch, schema, table), "function", function,
+        "index", Sql.quote(overlayConstraint(b, rule.name())), "overlay", b.overlay(), "columns", quoted,
+        "check", check(b, rule, branch, schema, table), "function", function,
         "overlay_literal", overlayLiteral, "rule_literal", OverlaySql.literal(rule.name()),
-        "function_literal", OverlaySql.literal(function + "()"), "index_literal", OverlaySql.literal(index),
-        "columns_array", columns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[",
-            "]::text[]")),
-        "recorder_literal", OverlaySql.literal(recorder(b) + "()"), "recorder", recorder(b), "body", dollarQuoted(body));
+        "function_literal", OverlaySql.literal(function + "()"), "recorder", recorder(b), "body", dollarQuoted(body));
   }
 
   /**
@@ -442,38 +412,27 @@ final class BranchUniquesSql {
 
   /**
    * Drops what {@code b}'s overlay holds of unique rule {@code name}, if it holds it; with its last rule, the triggers
-   * go too. A pending check of this transaction then finds nothing to run.
+   * and the table of touched keys go too. A pending check of this transaction then finds nothing to run.
    */
   static String drop(OverlaySql b, String name) {
-    return "select strata.unique_unhold(" + OverlaySql.literal(b.overlay()) + ", array[" + OverlaySql.literal(name)
-        + "]::text[])";
-  }
-
-  /** Drops the unique rules of {@code b}'s overlay that name any of {@code columns} (the branch dropping them). */
-  static String dropNaming(OverlaySql b, List<String> columns) {
-    String overlay = OverlaySql.literal(b.overlay());
-    return "select strata.unique_unhold(" + overlay + ", array(select rule from strata.unique_rules where overlay = "
-        + overlay + " and columns && " + columns.stream().map(OverlaySql::literal)
-            .collect(Collectors.joining(", ", "array[", "]::text[]")) + "))";
-  }
-
-  /**
-   * The table's own unique constraints a branch holds from its creation on, as {@code (name, definition)} rows: plain
-   * {@code UNIQUE (a, b)} ones (not deferrable, nulls distinct, no INCLUDE) whose columns' types compare with
-   * PostgreSQL's own equality (or are enums), of table $1 (regclass text). Their index is the lookup index.
-   */
-  static final String TABLE_UNIQUES = """
-      select k.conname::text, pg_get_constraintdef(k.oid) from pg_constraint k
-       where k.conrelid = $1::regclass and k.contype = 'u' and not k.condeferrable
-         and not exists (select 1 from unnest(k.conkey) n join pg_attribute a on a.attrelid = k.conrelid and a.attnum = n
-                         join pg_type t on t.oid = a.atttypid left join pg_type d on d.oid = nullif(t.typbasetype, 0)
-                        where coalesce(d.typnamespace, t.typnamespace) <> 'pg_catalog'::regnamespace
-                          and coalesce(d.typtype, t.typtype) <> 'e')
-       order by k.conname""";
-
-  /** Whether {@code definition} is one a branch can hold ({@code UNIQUE (a, b)}, column names only). */
-  static boolean holdable(String definition) {
-    return DEFINED.matcher(definition).matches();
+    return fill("""
+        drop index if exists {schema}.{index};
+        drop function if exists {function}();
+        delete from strata.unique_rules where overlay = {overlay_literal} and rule = {rule_literal};
+        do $strata_u$ begin
+          -- (the guard row changes either way: a REPEATABLE READ writer whose snapshot is older fails to serialize
+          -- rather than run a check that is gone)
+          if not exists (select 1 from strata.unique_rules where overlay = {overlay_literal}) then
+            drop function if exists {recorder}() cascade;
+            delete from strata.unique_guards where overlay = {overlay_literal};
+          else
+            update strata.unique_guards set n = n + 1 where overlay = {overlay_literal};
+          end if;
+        end $strata_u$""",
+        "schema", OverlaySql.SCHEMA, "index", Sql.quote(overlayConstraint(b, name)),
+        "function", OverlaySql.SCHEMA + "." + Sql.quote(function(b, name)),
+        "overlay_literal", OverlaySql.literal(b.overlay()), "rule_literal", OverlaySql.literal(name),
+        "recorder", recorder(b));
   }
 
   /** Drops every unique rule {@code b}'s overlay holds, with their functions and tables (the branch's objects going). */

@@ -38,8 +38,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql main = OverlaySql.of(table);
     OverlaySql onBranch = main.onBranch(table.branchId(branch));
-    return remove(unit, table, branch).chain(() -> add(tx, main, onBranch, table.name(), branch, start))
-        .chain(() -> holdTableUniques(tx, onBranch, table, branch));
+    return remove(unit, table, branch).chain(() -> add(tx, main, onBranch, table.name(), branch, start));
   }
 
   @Override
@@ -63,29 +62,6 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                 start.undoWorkingChanges()), inherited.stream().map(TableShape.Column::name).toList()))
             .execute(Tuple.of(start.undo().toArray(String[]::new), start.redo().toArray(String[]::new)))
             .replaceWithVoid());
-  }
-
-  /**
-   * Has the branch's overlay hold the table's own unique constraints ({@link BranchUniquesSql#TABLE_UNIQUES}) over the
-   * rows the branch writes, as the table holds its own: not looked at first (the branch starts from rows the table
-   * held to them, or a commit's), each checked from its first write on.
-   */
-  private static Uni<Void> holdTableUniques(SqlConnection tx, OverlaySql onBranch, TrackedTable table, String branch) {
-    return tx.preparedQuery(BranchUniquesSql.TABLE_UNIQUES).execute(Tuple.of(onBranch.table()))
-        .chain(rows -> {
-          Uni<Void> chain = Uni.createFrom().voidItem();
-          for (Row r : rows) {
-            if (!BranchUniquesSql.holdable(r.getString(1))) {
-              continue; // NULLS NOT DISTINCT, INCLUDE, an expression: not held on branches yet
-            }
-            TableShape.Constraint rule = new TableShape.Constraint(r.getString(0), BranchUniquesSql.KIND,
-                r.getString(1));
-            chain = chain.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(onBranch, rule, branch,
-                table.schema(), table.table()) + ";" + BranchUniquesSql.indexPreimages(onBranch, rule)).execute())
-                .replaceWithVoid();
-          }
-          return chain;
-        });
   }
 
   @Override
@@ -197,9 +173,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     return changeShape(unit, table, branch,
         table.columnsOnRef().stream().filter(c -> !names.contains(c.name())).toList(),
         table.refAdded().stream().filter(c -> !names.contains(c.name())).toList(),
-        // (the unique rules that name them go first: their checks would read the columns)
-        (before, after, view) -> BranchUniquesSql.dropNaming(before, names) + ";"
-            + BranchColumnsSql.dropColumns(before, after, view[0], view[1], names));
+        (before, after, view) -> BranchColumnsSql.dropColumns(before, after, view[0], view[1], names));
   }
 
   @Override

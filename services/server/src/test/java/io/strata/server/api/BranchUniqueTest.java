@@ -238,35 +238,4 @@ class BranchUniqueTest {
     sql(pool, "insert into " + view + " values (3, 'c', null)");
     assertThat(rows(pool, "select \"strata_k1\"::text from " + view + " order by 1")).containsExactly("1", "2", "3");
   }
-
-  @Test
-  void aBranchHoldsTheTablesOwnUniqueConstraintsUntilItDropsTheirColumns() {
-    String repo = createRepository(uniqueName("branch-unique-own"));
-    String table = uniqueName("members").replace('-', '_');
-    sql(pool, "create table public." + table + " (id int primary key, email text constraint " + table
-        + "_email unique, name text)");
-    sql(pool, "insert into public." + table + " values (1, 'a@x', 'ann'), (2, 'b@x', 'bob')");
-    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "members", "location",
-        "postgresql://local/public." + table)).statusCode(201);
-    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
-    String view = Api.view(repo, "dev", "members");
-    // as the table would: a second row of a value refused, through the view and the API; trading values is fine
-    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
-        .hasMessageContaining(table + "_email");
-    json().body(Map.of("email", "b@x", "name", "ann")).put("/api/v1/repositories/{r}/branches/dev/tables/members/rows/1",
-        repo).then().statusCode(422).body("message", containsString(table + "_email"));
-    sql(pool, "update " + view + " set email = case id when 1 then 'b@x' else 'a@x' end");
-    // a branch created from it holds it too; one that drops the column does not (and keeps writing)
-    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "child", "from", "dev")).statusCode(201);
-    assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "child", "members")
-        + " values (3, 'a@x', 'eve')")).hasMessageContaining(table + "_email");
-    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "email"))))
-        .post("/api/v1/repositories/{r}/branches/dev/tables/members/schema", repo).then().statusCode(200);
-    sql(pool, "insert into " + view + " values (3, 'eve')");
-    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "grandchild", "from", "dev")).statusCode(201);
-    sql(pool, "insert into " + Api.view(repo, "grandchild", "members") + " values (4, 'joe')");
-    assertThat(rows(pool, "select count(*)::text from " + view)).containsExactly("3");
-    // the table is not touched
-    assertThat(rows(pool, "select email from public." + table + " order by id")).containsExactly("a@x", "b@x");
-  }
 }
