@@ -168,25 +168,33 @@ final class BranchUniquesSql {
       create table if not exists strata.unique_rules (
         overlay text not null, rule text not null, check_function regprocedure not null, primary key (overlay, rule));
       revoke all on strata.unique_guards, strata.unique_rules from public;
-      create or replace function strata.unique_check() returns trigger language plpgsql security definer
+      -- the turn of overlay p_overlay's checks: waited for at most the lock timeout (only this wait: the checks
+      -- themselves wait as any statement does); false when the overlay holds no rule (its guard row is not there)
+      create or replace function strata.unique_turn(p_overlay text) returns boolean language plpgsql
         set search_path = pg_catalog, pg_temp set lock_timeout = '5s' as $strata_u$
+      begin
+        update strata.unique_guards set n = n + 1 where overlay = p_overlay;
+        return found;
+      exception when lock_not_available then
+        raise exception 'could not serialize access: another transaction writing the branch held its turn'
+          using errcode = '40001';
+      end $strata_u$;
+      revoke all on function strata.unique_turn(text) from public;
+      create or replace function strata.unique_check() returns trigger language plpgsql security definer
+        set search_path = pg_catalog, pg_temp as $strata_u$
       declare f regprocedure;
       begin
         delete from pg_temp.strata_unique_pending where overlay = new.overlay;
         -- Strata's own recovery puts rows back as they were, whatever was written since
         if current_setting('strata.unique_check', true) = 'off' and strata.may_skip_ddl_check() then
+          execute format('delete from %s', new.touched::regclass); -- (not left for the session's next transaction)
           return null;
         end if;
         -- the checks of one overlay's writers take turns; a REPEATABLE READ snapshot older than the last one's commit
         -- (or than the rules) fails here (40001) rather than miss the rows it wrote; a client holding the turn makes
         -- others wait at most the lock timeout (then 40001 too: to retry)
-        begin
-          update strata.unique_guards set n = n + 1 where overlay = new.overlay;
-        exception when lock_not_available then
-          raise exception 'could not serialize access: another transaction writing the branch held its turn'
-            using errcode = '40001';
-        end;
-        if not found then
+        if not strata.unique_turn(new.overlay) then
+          execute format('delete from %s', new.touched::regclass);
           if to_regprocedure(new.recorder) is not null then
             raise exception 'could not serialize access: the unique constraints of a branch changed since this'
               ' transaction began' using errcode = '40001';

@@ -304,7 +304,12 @@ final class PgBranchRules {
 
   /** {@link #addRules}, the branch's rows not looked at: its overlay holds the checks NOT VALID (a merge's). */
   Uni<Void> addPendingRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
-    return hold(unit, table, branch, checks, true);
+    // a unique rule is never pending: the branch's rows are looked at first (two that share values refuse it), and
+    // the rows written after it are checked at the end of their transaction
+    List<TableShape.Constraint> uniques = checks.stream().filter(c -> BranchUniquesSql.KIND.equals(c.kind())).toList();
+    List<TableShape.Constraint> others = checks.stream().filter(c -> !BranchUniquesSql.KIND.equals(c.kind())).toList();
+    return (uniques.isEmpty() ? Uni.createFrom().voidItem() : addRules(unit, table, branch, uniques))
+        .chain(() -> hold(unit, table, branch, others, true));
   }
 
   private static Uni<Void> hold(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks,

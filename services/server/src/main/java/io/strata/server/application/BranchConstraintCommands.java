@@ -329,7 +329,9 @@ public class BranchConstraintCommands {
               false));
         },
         (unit, onBranch) -> unit.roles().branchObjects().addPendingRules(unit, onBranch, branch, checks)
-            .onFailure(e -> "42703".equals(PgErrors.sqlState(e))).transform(e -> lacksColumn(table, branch, e)),
+            .onFailure(e -> "42703".equals(PgErrors.sqlState(e))).transform(e -> lacksColumn(table, branch, e))
+            // a unique constraint carried: two rows the target reads share its values
+            .onFailure(BranchObjects.CheckFailed.class).transform(e -> shared(table, branch, e)),
         ctx, Answer.NONE);
   }
 

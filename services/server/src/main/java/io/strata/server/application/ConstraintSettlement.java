@@ -96,15 +96,18 @@ final class ConstraintSettlement {
           Map.of("schema_conflicts", open.stream().limit(SchemaMerges.LISTED).toList(),
               "schema_conflict_count", open.size()));
     }
-    // a unique rule of a branch holds the rows it reads through objects of its own: carried to another branch, the
-    // merged rows would have to be looked at pairwise first, and promoted, the table would need a unique index
-    adds.forEach((table, rules) -> rules.stream().filter(r -> BranchConstraints.UNIQUE.equals(r.kind())).findFirst()
-        .ifPresent(r -> {
-          throw new StrataException(ErrorCode.ValidationError, "'" + source + "' added unique constraint '" + r.name()
-              + "' to table '" + table + "', and a merge, revert or cherry-pick does not carry a branch's unique"
-              + " constraint yet: add it on '" + target + "' too (or drop it on '" + source + "'); nothing changed",
-              Map.of("table", table, "constraint", r.name(), "branch", target));
-        }));
+    // a unique rule of a branch is carried to another branch (its rows looked at first, the merge's checked at its
+    // end); promoted into the default branch's table it would need a unique index built first: not yet
+    if (intoDefault) {
+      adds.forEach((table, rules) -> rules.stream().filter(r -> BranchConstraints.UNIQUE.equals(r.kind())).findFirst()
+          .ifPresent(r -> {
+            throw new StrataException(ErrorCode.ValidationError, "'" + source + "' added unique constraint '"
+                + r.name() + "' to table '" + table + "', and a merge, revert or cherry-pick into the default branch"
+                + " does not make it the table's yet: add it to the table with DDL first (the same name and columns),"
+                + " or drop it on '" + source + "'; nothing changed",
+                Map.of("table", table, "constraint", r.name(), "branch", target));
+          }));
+    }
     return adds.isEmpty() && drops.isEmpty() ? Settled.NONE : new Settled(adds, drops);
   }
 
