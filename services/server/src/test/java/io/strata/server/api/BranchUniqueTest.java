@@ -269,4 +269,54 @@ class BranchUniqueTest {
         .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).contains("by_email");
     put(repo, "side", 7, "y@x").statusCode(422).body("message", containsString("by_email"));
   }
+
+  @Test
+  void aRuleOfACompositeKeysColumnHoldsThroughKeyChangesLargeBatchesStashesAndCherryPicks() {
+    String repo = createRepository(uniqueName("branch-unique-composite"));
+    String table = uniqueName("parts").replace('-', '_');
+    sql(pool, "create table public." + table + " (a int, b int, code text, primary key (a, b))");
+    sql(pool, "create index on public." + table + " (code, a)");
+    sql(pool, "insert into public." + table + " values (1, 1, 'x'), (2, 1, 'x')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "parts", "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    json().body(Map.of("operations", List.of(unique("by_a_code", List.of("a", "code")))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/parts/schema", repo).then().statusCode(200);
+    String view = Api.view(repo, "dev", "parts");
+    // a key column among the rule's: (1, 'x') is taken, (3, 'x') is not
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (1, 2, 'x')")).hasMessageContaining("by_a_code");
+    sql(pool, "insert into " + view + " values (3, 2, 'x')");
+    // a row whose key changes keeps its values: no other row has them
+    sql(pool, "update " + view + " set b = 9 where a = 1 and b = 1");
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (1, 3, 'x')")).hasMessageContaining("by_a_code");
+
+    // a batch large enough to be truncated after its check, then one with a single shared value: refused whole
+    sql(pool, "insert into " + view + " select 10, g, 'c' || g from generate_series(1, 6000) g");
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " select 11, g, case g when 6000 then 'x' else 'c' || g"
+        + " end from generate_series(1, 6000) g union all select 11, 6001, 'x'")).hasMessageContaining("by_a_code");
+    assertThat(rows(pool, "select count(*)::text from " + view + " where a = 11")).containsExactly("0");
+    sql(pool, "insert into " + view + " values (11, 1, 'q')");
+    commitAll(repo, "dev", "parts");
+
+    // a stash that would bring a shared value back is refused, and kept
+    sql(pool, "insert into " + view + " values (4, 1, 's')");
+    json().body(Map.of("message", "wip")).post("/api/v1/repositories/{r}/branches/dev/stash", repo).then()
+        .statusCode(201);
+    sql(pool, "insert into " + view + " values (4, 2, 's')");
+    commitAll(repo, "dev", "an s");
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/stash/0/pop", repo).then().statusCode(422)
+        .body("message", containsString("by_a_code"));
+    given().get("/api/v1/repositories/{r}/branches/dev/stash", repo).then().statusCode(200).body("items.size()",
+        equalTo(1));
+
+    // a cherry-pick of another branch's commit whose row would share them is refused, nothing changed
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "other", "from", "dev")).statusCode(201);
+    sql(pool, "insert into " + Api.view(repo, "other", "parts") + " values (5, 1, 'p')");
+    String picked = commitAll(repo, "other", "a p");
+    sql(pool, "insert into " + view + " values (5, 2, 'p')");
+    String devHead = commitAll(repo, "dev", "another p");
+    json().body(Map.of("commit", picked)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo).then()
+        .statusCode(422).body("message", containsString("by_a_code"));
+    assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
+  }
 }
