@@ -275,6 +275,67 @@ public final class PgTracking implements Tracking<UnitOfWork> {
         .map(x -> List.copyOf(built));
   }
 
+  /** The definition of the table $1's (regclass text) constraint named $2, if it has one. */
+  private static final String CONSTRAINT_NAMED =
+      "select pg_get_constraintdef(k.oid) from pg_constraint k where k.conrelid = $1::regclass and k.conname = $2";
+
+  @Override
+  public Uni<Void> promoteUniques(UnitOfWork unit, TrackedTable table, List<TableShape.Constraint> uniques,
+      java.time.Duration lockTimeout) {
+    SqlConnection conn = PgUnit.of(unit);
+    String qualified = OverlaySql.of(table).table();
+    Uni<Void> chain = conn.query("set lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'; set search_path"
+        + " = pg_catalog, pg_temp").execute().replaceWithVoid();
+    for (TableShape.Constraint rule : uniques) {
+      String name = Sql.quote(rule.name());
+      String columns = BranchUniquesSql.columns(rule).stream().map(Sql::quote)
+          .collect(java.util.stream.Collectors.joining(", "));
+      String index = Sql.quote(table.schema()) + "." + name;
+      String drop = "drop index concurrently if exists " + index;
+      chain = chain.chain(() -> conn.preparedQuery(CONSTRAINT_NAMED).execute(Tuple.of(qualified, rule.name())))
+          .chain(found -> {
+            if (found.rowCount() > 0) {
+              String had = found.iterator().next().getString(0);
+              return had.equals(rule.definition()) ? Uni.createFrom().voidItem() // made before: a retried merge
+                  : Uni.createFrom().failure(new IndexRefused("table " + table.table() + " has a constraint '"
+                      + rule.name() + "' already, defined " + had + ", not " + rule.definition()));
+            }
+            return conn.preparedQuery(INDEX_NAMED).execute(Tuple.of(qualified, rule.name()))
+                .chain(rows -> {
+                  Row r = rows.rowCount() == 0 ? null : rows.iterator().next();
+                  if (r != null && !Boolean.TRUE.equals(r.getBoolean(0))) {
+                    return Uni.createFrom().failure(new IndexRefused("schema " + table.schema() + " has an object"
+                        + " named '" + rule.name() + "' already, which is not an index of table " + table.table()));
+                  }
+                  if (r != null && Boolean.TRUE.equals(r.getBoolean(3))) {
+                    return Uni.createFrom().failure(new Busy("another session is building index " + rule.name()
+                        + " on table " + table.schema() + "." + table.table()));
+                  }
+                  // an index of the name (one left by an interrupted build, or another): made again as the rule's
+                  Uni<Void> cleared = r == null ? Uni.createFrom().voidItem() : conn.query(drop).execute()
+                      .replaceWithVoid();
+                  return cleared
+                      .chain(() -> conn.query("create unique index concurrently " + name + " on " + qualified + " ("
+                          + columns + ")").execute())
+                      .onFailure(e -> PgErrors.hasStateClass(e, "23") || PgErrors.hasStateClass(e, "22")
+                          || PgErrors.hasStateClass(e, "54") || "0A000".equals(PgErrors.sqlState(e)))
+                      .recoverWithUni(e -> conn.query(drop).execute().onFailure().recoverWithNull()
+                          .chain(() -> Uni.createFrom().failure(new IndexRefused("the table's rows refused it: "
+                              + PgErrors.message(e)))))
+                      .chain(() -> conn.query("alter table " + qualified + " add constraint " + name
+                          + " unique using index " + name).execute())
+                      .replaceWithVoid();
+                });
+          });
+    }
+    return chain
+        .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema() + "."
+            + table.table() + " stayed locked by other sessions, or a transaction older than the build stayed open, for "
+            + lockTimeout.toMillis() + " ms"))
+        .onTermination().call(() -> conn.query("reset lock_timeout; reset search_path").execute()
+            .onFailure().recoverWithNull());
+  }
+
   /** Runs {@code alter} on the table in the caller's transaction, waiting at most {@code lockTimeout} for its lock. */
   private static Uni<Void> tx(UnitOfWork unit, String alter, TrackedTable table, java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);

@@ -149,6 +149,16 @@ public interface Tracking<X> {
    * indexed CONCURRENTLY (a partitioned one): {@link IndexRefused}. Answers the names of those it built. The DDL
    * guard follows each build.
    */
+  /**
+   * Makes unique rules {@code uniques} (a branch's, of kind {@code unique}, {@code UNIQUE (a, b)}, merged into the
+   * default branch) the table's own constraints without holding its writers: each a {@code CREATE UNIQUE INDEX
+   * CONCURRENTLY} under the rule's name, then {@code ADD CONSTRAINT … UNIQUE USING INDEX}, on {@code conn} outside any
+   * transaction, waits at most {@code lockTimeout} ({@link Busy}). A constraint of the name the table has already,
+   * defined alike, is kept (a retried merge). Rows of the table that share the values, or a name another object has:
+   * {@link IndexRefused}, the index not left behind. The DDL guard follows each.
+   */
+  Uni<Void> promoteUniques(X conn, TrackedTable table, List<TableShape.Constraint> uniques, java.time.Duration lockTimeout);
+
   Uni<List<String>> buildIndexes(X conn, TrackedTable table, List<TableShape.Constraint> indexes,
       java.time.Duration lockTimeout);
 

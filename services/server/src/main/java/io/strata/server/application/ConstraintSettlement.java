@@ -97,17 +97,7 @@ final class ConstraintSettlement {
               "schema_conflict_count", open.size()));
     }
     // a unique rule of a branch is carried to another branch (its rows looked at first, the merge's checked at its
-    // end); promoted into the default branch's table it would need a unique index built first: not yet
-    if (intoDefault) {
-      adds.forEach((table, rules) -> rules.stream().filter(r -> BranchConstraints.UNIQUE.equals(r.kind())).findFirst()
-          .ifPresent(r -> {
-            throw new StrataException(ErrorCode.ValidationError, "'" + source + "' added unique constraint '"
-                + r.name() + "' to table '" + table + "', and a merge, revert or cherry-pick into the default branch"
-                + " does not make it the table's yet: add it to the table with DDL first (the same name and columns),"
-                + " or drop it on '" + source + "'; nothing changed",
-                Map.of("table", table, "constraint", r.name(), "branch", target));
-          }));
-    }
+    // end), and into the default branch's table as its own unique constraint (SchemaPromotions)
     return adds.isEmpty() && drops.isEmpty() ? Settled.NONE : new Settled(adds, drops);
   }
 

@@ -168,7 +168,18 @@ public class SchemaPromotions {
           indexing.put(table, indexes);
         }
       });
-      checking.replaceAll((table, rules) -> rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())).toList());
+      // the unique constraints too, CONCURRENTLY then ADD CONSTRAINT … USING INDEX, before the merge's rows (which the
+      // table then holds to them: a row that shares values is a constraint conflict of the merge)
+      Map<String, List<TableShape.Constraint>> uniquing = new TreeMap<>();
+      checking.forEach((table, rules) -> {
+        List<TableShape.Constraint> uniques = rules.stream()
+            .filter(r -> io.strata.server.domain.BranchConstraints.UNIQUE.equals(r.kind())).toList();
+        if (!uniques.isEmpty()) {
+          uniquing.put(table, uniques);
+        }
+      });
+      checking.replaceAll((table, rules) -> rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())
+          && !io.strata.server.domain.BranchConstraints.UNIQUE.equals(r.kind())).toList());
       checking.values().removeIf(List::isEmpty);
       // one transaction per storage: its tables gain their columns (and take the source's NOT NULL rules and
       // defaults of theirs) together or not at all
@@ -209,6 +220,10 @@ public class SchemaPromotions {
               .onItem().transformToUniAndConcatenate(e -> index(repository, source, target,
                   state.tables().get(e.getKey()), e.getValue()))
               .collect().last())
+          .chain(() -> Multi.createFrom().iterable(uniquing.entrySet())
+              .onItem().transformToUniAndConcatenate(e -> unique(repository, source, target,
+                  state.tables().get(e.getKey()), e.getValue()))
+              .collect().last())
           .chain(() -> follower.followRepositoryForReads(repository))
           .replaceWith(true);
     });
@@ -225,17 +240,44 @@ public class SchemaPromotions {
     String takes = "merging '" + source + "' into '" + target + "' builds indexes "
         + indexes.stream().map(TableShape.Constraint::name).toList() + " on table '" + t.name() + "' (CONCURRENTLY,"
         + " after its other schema changes, which stay), and ";
-    return backends.withoutTransaction(repository, t.storage(), conn -> conn.roles().tracking()
-            .buildIndexes(conn, TrackedTable.of(repository, t), indexes, config.schema().migrationLockTimeout()))
+    return refusals(backends.withoutTransaction(repository, t.storage(), conn -> conn.roles().tracking()
+            .buildIndexes(conn, TrackedTable.of(repository, t), indexes, config.schema().migrationLockTimeout())),
+        takes, t, target, "rename one of them first", "build them");
+  }
+
+  /**
+   * Makes the unique constraints {@code uniques} (the source's) table {@code t}'s own: each index built CONCURRENTLY,
+   * outside any transaction, then added as the constraint. Rows of the table that share the values refuse the merge
+   * (422, the index not left behind); so does a name another object has; a lock held longer than the migration lock
+   * timeout refuses it (409). Constraints made before the refusal stay (recorded as the table's DDL): a retry takes
+   * them as the table's.
+   */
+  private Uni<Void> unique(String repository, String source, String target, TableTracked t,
+      List<TableShape.Constraint> uniques) {
+    String takes = "merging '" + source + "' into '" + target + "' makes unique constraints "
+        + uniques.stream().map(TableShape.Constraint::name).toList() + " table '" + t.name() + "''s own (an index"
+        + " built CONCURRENTLY, after its other schema changes, which stay), and ";
+    return refusals(backends.withoutTransaction(repository, t.storage(), conn -> conn.roles().tracking()
+            .promoteUniques(conn, TrackedTable.of(repository, t), uniques, config.schema().migrationLockTimeout())),
+        takes, t, target, "change the rows (or the name) on '" + target + "' first", "add them");
+  }
+
+  /**
+   * The answers of a promotion built outside a transaction ({@code takes}: what it does, as a refusal starts): a lock
+   * held too long, 409; what the table refused ({@code change}: what to do first), or Strata's user was refused
+   * ({@code asOwner}: what the table's owner does instead), 422.
+   */
+  private static Uni<Void> refusals(Uni<?> work, String takes, TableTracked t, String target, String change,
+      String asOwner) {
+    return work
         .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
             takes + f.getMessage() + "; retry when the table's long transactions are done",
             Map.of("table", t.name(), "branch", target)))
         .onFailure(Tracking.IndexRefused.class).transform(f -> new StrataException(ErrorCode.ValidationError,
-            takes + f.getMessage() + "; rename one of them first, then merge again",
-            Map.of("table", t.name(), "branch", target)))
+            takes + f.getMessage() + "; " + change + ", then merge again", Map.of("table", t.name(), "branch", target)))
         .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
             ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
-                + "; build them with DDL as the table's owner (the guard follows it), then merge",
+                + "; " + asOwner + " with DDL as the table's owner (the guard follows it), then merge",
             Map.of("table", t.name())))
         .replaceWithVoid();
   }

@@ -177,10 +177,6 @@ class BranchUniqueTest {
     assertThat(rows(pool, "select id::text from " + childView + " where email in ('q@x', 'r@x') order by id"))
         .containsExactly("21", "22");
 
-    // a merge into the default branch does not make it the table's yet
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
-        .statusCode(422).body("message", containsString("does not make it the table's yet"));
-
     // dropped, the values may be shared; a hard reset to the commit that held it holds them again
     change(repo, "dev", Map.of("op", "drop_constraint", "name", "by_email")).statusCode(200);
     put(repo, "dev", 8, "c@x").statusCode(200);
@@ -318,5 +314,37 @@ class BranchUniqueTest {
     json().body(Map.of("commit", picked)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo).then()
         .statusCode(422).body("message", containsString("by_a_code"));
     assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
+  }
+
+  @Test
+  void aMergeIntoTheDefaultBranchMakesAUniqueConstraintTheTablesOwnUnlessTheTablesRowsShareItsValues() {
+    String repo = repository("branch-unique-promoted");
+    change(repo, "dev", unique("by_email", List.of("email"))).statusCode(200);
+    put(repo, "dev", 3, "c@x").statusCode(200);
+    commitAll(repo, "dev", "emails unique, and c");
+    String main = Api.view(repo, "main", "customers");
+    String table = rows(pool, "select format('%I.%I', t.schema_name, t.table_name) from strata.tracked_tables t"
+        + " where t.repository = '" + repo + "'").get(0);
+    sql(pool, "insert into " + main + " values (4, 'a@x', 'amy')");
+    commitAll(repo, "main", "a second a");
+
+    // the table's rows share a value: refused, no index left behind
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(422).body("message", containsString("the table's rows refused it"));
+    assertThat(rows(pool, "select count(*)::text from pg_index i join pg_class c on c.oid = i.indexrelid"
+        + " where i.indrelid = '" + table + "'::regclass and c.relname = 'by_email'")).containsExactly("0");
+    sql(pool, "delete from " + main + " where id = 4");
+    commitAll(repo, "main", "one a");
+
+    // made the table's own, before the merge's rows: the table holds them from then on
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    assertThat(rows(pool, "select pg_get_constraintdef(oid) from pg_constraint where conrelid = '" + table
+        + "'::regclass and conname = 'by_email'")).containsExactly("UNIQUE (email)");
+    assertThat(rows(pool, "select email from " + table + " order by id")).containsExactly("a@x", "b@x", "c@x");
+    assertThatThrownBy(() -> sql(pool, "insert into " + table + " values (5, 'c@x', 'cid')"))
+        .hasMessageContaining("by_email");
+    assertThat(given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).contains("by_email");
   }
 }
