@@ -279,6 +279,17 @@ public final class PgTracking implements Tracking<UnitOfWork> {
   private static final String CONSTRAINT_NAMED =
       "select pg_get_constraintdef(k.oid) from pg_constraint k where k.conrelid = $1::regclass and k.conname = $2";
 
+  /**
+   * Whether the table $1's (regclass text) index named $2 could be the unique constraint on columns $3 (text[], in
+   * order): unique, btree, on exactly those columns, no expression, predicate nor INCLUDE.
+   */
+  private static final String UNIQUE_INDEX_FITS = """
+      select i.indisunique and i.indpred is null and i.indexprs is null and m.amname = 'btree'
+             and (select array_agg(a.attname::text order by k.ord) from unnest(i.indkey::int2[]) with ordinality k(n, ord)
+                    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n) = $3::text[]
+        from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am m on m.oid = c.relam
+       where i.indrelid = $1::regclass and c.relname = $2""";
+
   @Override
   public Uni<Void> promoteUniques(UnitOfWork unit, TrackedTable table, List<TableShape.Constraint> uniques,
       java.time.Duration lockTimeout) {
@@ -287,46 +298,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
     Uni<Void> chain = conn.query("set lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'; set search_path"
         + " = pg_catalog, pg_temp").execute().replaceWithVoid();
     for (TableShape.Constraint rule : uniques) {
-      String name = Sql.quote(rule.name());
-      String columns = BranchUniquesSql.columns(rule).stream().map(Sql::quote)
-          .collect(java.util.stream.Collectors.joining(", "));
-      String index = Sql.quote(table.schema()) + "." + name;
-      String drop = "drop index concurrently if exists " + index;
-      chain = chain.chain(() -> conn.preparedQuery(CONSTRAINT_NAMED).execute(Tuple.of(qualified, rule.name())))
-          .chain(found -> {
-            if (found.rowCount() > 0) {
-              String had = found.iterator().next().getString(0);
-              return had.equals(rule.definition()) ? Uni.createFrom().voidItem() // made before: a retried merge
-                  : Uni.createFrom().failure(new IndexRefused("table " + table.table() + " has a constraint '"
-                      + rule.name() + "' already, defined " + had + ", not " + rule.definition()));
-            }
-            return conn.preparedQuery(INDEX_NAMED).execute(Tuple.of(qualified, rule.name()))
-                .chain(rows -> {
-                  Row r = rows.rowCount() == 0 ? null : rows.iterator().next();
-                  if (r != null && !Boolean.TRUE.equals(r.getBoolean(0))) {
-                    return Uni.createFrom().failure(new IndexRefused("schema " + table.schema() + " has an object"
-                        + " named '" + rule.name() + "' already, which is not an index of table " + table.table()));
-                  }
-                  if (r != null && Boolean.TRUE.equals(r.getBoolean(3))) {
-                    return Uni.createFrom().failure(new Busy("another session is building index " + rule.name()
-                        + " on table " + table.schema() + "." + table.table()));
-                  }
-                  // an index of the name (one left by an interrupted build, or another): made again as the rule's
-                  Uni<Void> cleared = r == null ? Uni.createFrom().voidItem() : conn.query(drop).execute()
-                      .replaceWithVoid();
-                  return cleared
-                      .chain(() -> conn.query("create unique index concurrently " + name + " on " + qualified + " ("
-                          + columns + ")").execute())
-                      .onFailure(e -> PgErrors.hasStateClass(e, "23") || PgErrors.hasStateClass(e, "22")
-                          || PgErrors.hasStateClass(e, "54") || "0A000".equals(PgErrors.sqlState(e)))
-                      .recoverWithUni(e -> conn.query(drop).execute().onFailure().recoverWithNull()
-                          .chain(() -> Uni.createFrom().failure(new IndexRefused("the table's rows refused it: "
-                              + PgErrors.message(e)))))
-                      .chain(() -> conn.query("alter table " + qualified + " add constraint " + name
-                          + " unique using index " + name).execute())
-                      .replaceWithVoid();
-                });
-          });
+      chain = chain.chain(() -> promoteUnique(conn, table, qualified, rule));
     }
     return chain
         .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new Busy("table " + table.schema() + "."
@@ -334,6 +306,70 @@ public final class PgTracking implements Tracking<UnitOfWork> {
             + lockTimeout.toMillis() + " ms"))
         .onTermination().call(() -> conn.query("reset lock_timeout; reset search_path").execute()
             .onFailure().recoverWithNull());
+  }
+
+  /**
+   * One unique rule made the table's own: kept when the table has it already; an index of its name that fits (a
+   * retry after a crash between the build and the constraint, or the table's own) taken as it is; an invalid leftover
+   * dropped and built again; any other object of the name refused. An index this call built is dropped again when a
+   * later step fails, so no unique index nobody recorded is left enforcing anything.
+   */
+  private static Uni<Void> promoteUnique(SqlConnection conn, TrackedTable table, String qualified,
+      TableShape.Constraint rule) {
+    List<String> columns = BranchUniquesSql.columns(rule);
+    String name = Sql.quote(rule.name());
+    String drop = "drop index concurrently if exists " + Sql.quote(table.schema()) + "." + name;
+    String add = "alter table " + qualified + " add constraint " + name + " unique using index " + name;
+    Uni<Void> dropBuilt = conn.query(drop).execute().onFailure().recoverWithNull().replaceWithVoid();
+    return conn.preparedQuery(CONSTRAINT_NAMED).execute(Tuple.of(qualified, rule.name())).chain(found -> {
+      if (found.rowCount() > 0) {
+        String had = found.iterator().next().getString(0);
+        return had.equals(rule.definition()) ? Uni.createFrom().voidItem() // made before: a retried merge
+            : Uni.createFrom().failure(new IndexRefused("table " + table.table() + " has a constraint '"
+                + rule.name() + "' already, defined " + had + ", not " + rule.definition()));
+      }
+      return conn.preparedQuery(INDEX_NAMED).execute(Tuple.of(qualified, rule.name())).chain(rows -> {
+        Row r = rows.rowCount() == 0 ? null : rows.iterator().next();
+        if (r != null && !Boolean.TRUE.equals(r.getBoolean(0))) {
+          return Uni.createFrom().failure(new IndexRefused("schema " + table.schema() + " has an object named '"
+              + rule.name() + "' already, which is not an index of table " + table.table()));
+        }
+        if (r != null && Boolean.TRUE.equals(r.getBoolean(3))) {
+          return Uni.createFrom().failure(new Busy("another session is building index " + rule.name() + " on table "
+              + table.schema() + "." + table.table()));
+        }
+        if (r != null && Boolean.TRUE.equals(r.getBoolean(1))) {
+          // a valid index of the name: the constraint's when it fits (never dropped: it may be the table's own)
+          return conn.preparedQuery(UNIQUE_INDEX_FITS)
+              .execute(Tuple.of(qualified, rule.name(), columns.toArray(String[]::new)))
+              .chain(fits -> Boolean.TRUE.equals(fits.iterator().next().getBoolean(0))
+                  ? conn.query(add).execute().replaceWithVoid()
+                  : Uni.createFrom().failure(new IndexRefused("table " + table.table() + " has an index '"
+                      + rule.name() + "' already, defined " + r.getString(2) + ", which is not a unique index of "
+                      + columns)));
+        }
+        Uni<Void> cleared = r == null ? Uni.createFrom().voidItem() : conn.query(drop).execute().replaceWithVoid();
+        return cleared
+            .chain(() -> conn.query("create unique index concurrently " + name + " on " + qualified + " ("
+                + columns.stream().map(Sql::quote).collect(java.util.stream.Collectors.joining(", ")) + ")").execute())
+            // another session made an object of the name meanwhile: not this call's to drop
+            .onFailure(e -> "42P07".equals(PgErrors.sqlState(e))).transform(e -> new Busy("another session made an"
+                + " object named '" + rule.name() + "' meanwhile in schema " + table.schema()))
+            .onFailure(e -> !(e instanceof Busy) && (PgErrors.hasStateClass(e, "23") || PgErrors.hasStateClass(e, "22")
+                || PgErrors.hasStateClass(e, "54"))).recoverWithUni(e -> dropBuilt
+                .chain(() -> Uni.createFrom().failure(new IndexRefused("the table's rows refused it: "
+                    + PgErrors.message(e)))))
+            .onFailure(e -> "0A000".equals(PgErrors.sqlState(e))).recoverWithUni(e -> dropBuilt
+                .chain(() -> Uni.createFrom().failure(new IndexRefused("the table cannot be indexed CONCURRENTLY ("
+                    + PgErrors.message(e) + "): add the constraint with DDL as its owner"))))
+            .chain(() -> conn.query(add).execute()
+                // not made the table's (a lock held too long, most likely): the index this call built goes again
+                .onFailure().call(e -> dropBuilt))
+            .replaceWithVoid()
+            // a build that timed out waiting for older transactions leaves an index that already refuses duplicates
+            .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).call(e -> dropBuilt);
+      });
+    });
   }
 
   /** Runs {@code alter} on the table in the caller's transaction, waiting at most {@code lockTimeout} for its lock. */

@@ -73,7 +73,11 @@ public final class BranchConstraints {
     Set<String> seen = new HashSet<>();
     for (TableShape.Constraint check : c.checks()) {
       String what = kindOf(check);
-      String why = taken.contains(check.name()) ? "table '" + c.table() + "' has a constraint or index '"
+      // (a unique rule the table has as its own constraint, defined alike, is the table's: a branch forked before a
+      // merge made it the table's takes it as it is)
+      boolean tablesOwn = UNIQUE.equals(check.kind()) && t.shape() != null && t.shape().constraints() != null
+          && t.shape().constraints().contains(check);
+      String why = taken.contains(check.name()) && !tablesOwn ? "table '" + c.table() + "' has a constraint or index '"
               + check.name() + "' already"
           : own.contains(check.name()) ? "branch '" + c.branch() + "' has a check or index '" + check.name()
               + "' already"

@@ -319,6 +319,7 @@ class BranchUniqueTest {
   @Test
   void aMergeIntoTheDefaultBranchMakesAUniqueConstraintTheTablesOwnUnlessTheTablesRowsShareItsValues() {
     String repo = repository("branch-unique-promoted");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "older", "from", "main")).statusCode(201);
     change(repo, "dev", unique("by_email", List.of("email"))).statusCode(200);
     put(repo, "dev", 3, "c@x").statusCode(200);
     commitAll(repo, "dev", "emails unique, and c");
@@ -346,5 +347,9 @@ class BranchUniqueTest {
         .hasMessageContaining("by_email");
     assertThat(given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).contains("by_email");
+    // a branch forked before takes it from the source as the table's own, and holds its rows to it
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/older/merge", repo).then()
+        .statusCode(200);
+    put(repo, "older", 6, "b@x").statusCode(422).body("message", containsString("by_email"));
   }
 }
