@@ -43,9 +43,6 @@ final class BranchUniquesSql {
   /** The kind of a branch's unique rule. */
   static final String KIND = "unique";
 
-  /** The most columns a branch's unique rule names. */
-  static final int MAX_COLUMNS = 32;
-
   /** The probe table a unique rule is defined on first: dropped with the caller's transaction. */
   static final String PROBE = "strata_probe_unique";
 
