@@ -345,70 +345,21 @@ final class BranchUniquesSql {
    * table's own unique constraint would (a refusal of the rows, not a race of Strata's).
    */
   private static String check(OverlaySql b, TableShape.Constraint rule, String branch, String schema, String table) {
-    List<String> columns = columns(rule);
-    List<String> key = b.key();
-    String fork = b.forkEpoch();
-    // m's columns are named by position (strata_k1…, strata_v1…): no column of the table's can clash with them
-    java.util.function.Function<String, String> keyOfM = alias -> "(" + java.util.stream.IntStream.range(0, key.size())
-        .mapToObj(i -> alias + "." + Sql.quote(key.get(i))).collect(Collectors.joining(", ")) + ") <> ("
-        + java.util.stream.IntStream.range(0, key.size()).mapToObj(i -> "m.strata_k" + (i + 1))
-            .collect(Collectors.joining(", ")) + ")";
-    java.util.function.Function<String, String> sameAsM = alias -> java.util.stream.IntStream.range(0, columns.size())
-        .mapToObj(i -> alias + "." + Sql.quote(columns.get(i)) + " = m.strata_v" + (i + 1))
-        .collect(Collectors.joining(" and "));
-    java.util.function.Function<String, String> values = alias -> java.util.stream.IntStream.range(0, columns.size())
-        .mapToObj(i -> alias + "." + Sql.quote(columns.get(i)) + " as strata_v" + (i + 1))
-        .collect(Collectors.joining(", "));
+    UniqueLookupSql lookup = new UniqueLookupSql(b, rule);
     String body = fill("""
         declare v text;
         begin
           -- each touched key's row as the branch reads it, looked up by key (a nested loop of index probes)
-          with t as (select distinct {key} from {touched}),
-          m as (
-            select {key_t}, r.* from t cross join lateral (
-              select {values_o} from {overlay} o where {match_ot} and not o.__deleted
-              union all
-              select {values_p} from (select * from {preimages} p where {match_pt} and p.__epoch >= {fork}
-                                       order by p.__epoch limit 1) p
-               where not p.__deleted and not exists (select 1 from {overlay} o where {match_ot})
-              union all
-              select {values_x} from {table} x where {match_xt}
-                 and not exists (select 1 from {overlay} o where {match_ot})
-                 and not exists (select 1 from {preimages} q where {match_qt} and q.__epoch >= {fork})
-              limit 1) r)
-          select {key_text} into v from m
-           where {not_null} and (
-             exists (select 1 from {overlay} o where not o.__deleted and {same_o} and {other_o})
-             or exists (select 1 from {table} x where {same_x} and {other_x}
-                          and not exists (select 1 from {overlay} o where {match_ox})
-                          and not exists (select 1 from {preimages} q where {match_qx} and q.__epoch >= {fork}))
-             or exists (select 1 from {preimages} p where {same_p} and {other_p} and p.__epoch >= {fork}
-                          and not p.__deleted
-                          and not exists (select 1 from {preimages} q where {match_qp} and q.__epoch >= {fork}
-                                            and q.__epoch < p.__epoch)
-                          and not exists (select 1 from {overlay} o where {match_op})))
-           limit 1;
+          with {rows}
+          select {key_text} into v from m where {not_null} and ({shared}) limit 1;
           if v is not null then
             raise exception using errcode = 'unique_violation', schema = {schema}, table = {table_literal},
               constraint = {name}, message = format('duplicate value of unique constraint %s of branch %s: the row'
                 || ' of key %s shares its values with another row the branch reads', {name}, {branch}, v);
           end if;
         end""",
-        "key", b.keyList(null), "touched", touched(b),
-        "key_t", java.util.stream.IntStream.range(0, key.size())
-            .mapToObj(i -> "t." + Sql.quote(key.get(i)) + " as strata_k" + (i + 1)).collect(Collectors.joining(", ")),
-        "values_o", values.apply("o"), "values_p", values.apply("p"), "values_x", values.apply("x"),
-        "overlay", b.overlay(), "preimages", b.preimages(), "match_pt", b.keyMatch("p", "t"), "fork", fork,
-        "match_ot", b.keyMatch("o", "t"), "table", b.table(), "match_xt", b.keyMatch("x", "t"),
-        "match_qt", b.keyMatch("q", "t"),
-        "key_text", java.util.stream.IntStream.range(0, key.size()).mapToObj(i -> "m.strata_k" + (i + 1) + "::text")
-            .collect(Collectors.joining(" || ', ' || ")),
-        "not_null", java.util.stream.IntStream.range(0, columns.size()).mapToObj(i -> "m.strata_v" + (i + 1)
-            + " is not null").collect(Collectors.joining(" and ")),
-        "same_o", sameAsM.apply("o"), "other_o", keyOfM.apply("o"), "same_x", sameAsM.apply("x"),
-        "other_x", keyOfM.apply("x"), "match_ox", b.keyMatch("o", "x"), "match_qx", b.keyMatch("q", "x"),
-        "same_p", sameAsM.apply("p"), "other_p", keyOfM.apply("p"), "match_qp", b.keyMatch("q", "p"),
-        "match_op", b.keyMatch("o", "p"),
+        "rows", lookup.rowsOf("select * from " + touched(b)), "key_text", lookup.keyTextOfM(),
+        "not_null", lookup.notNull(), "shared", lookup.shared(),
         "schema", OverlaySql.literal(schema), "table_literal", OverlaySql.literal(table),
         "name", OverlaySql.literal(rule.name()), "branch", OverlaySql.literal(branch));
     return "create function " + OverlaySql.SCHEMA + "." + Sql.quote(function(b, rule.name())) + "() returns void"

@@ -102,9 +102,8 @@ final class MergeSql {
    */
   private String createPlan(List<String> jsonColumns, List<String> derivedColumns, String oursSide, String theirsSide,
       boolean theirsFirst) {
-    String json = jsonColumns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
-    String derived = derivedColumns.stream().map(OverlaySql::literal)
-        .collect(Collectors.joining(", ", "array[", "]::text[]"));
+    String json = OverlaySql.textArray(jsonColumns);
+    String derived = OverlaySql.textArray(derivedColumns);
     return fill("""
         create temporary table {plan} on commit drop as
         {with}select j.key, j.base, j.ours, j.theirs,
@@ -273,7 +272,7 @@ final class MergeSql {
    * BranchChecksSql#violating}).
    */
   String markViolations(io.strata.events.TableShape.Constraint c, List<String> columns) {
-    String fields = columns.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
+    String fields = OverlaySql.textArray(columns);
     return fill("""
         with failing as (select {key_array} as key, to_jsonb(s.*) as row from {state} s where not {expression}),
         marked as (update {plan} p set kind = 'constraint_violation', fields = {fields}, refused_by = {name},
@@ -358,8 +357,7 @@ final class MergeSql {
     // an image of fewer columns (a side that read the table before it gained some) was completed when
     // written: the row holds the column's value or default, the image does not name it
     String plan = fill("not exists (select from {plan} where kind = 'constraint' or merged is not null"
-        + " and not merged ?& {columns})", "plan", plan(), "columns", s.columns().stream().map(OverlaySql::literal)
-        .collect(java.util.stream.Collectors.joining(", ", "array[", "]::text[]")));
+        + " and not merged ?& {columns})", "plan", plan(), "columns", OverlaySql.textArray(s.columns()));
     if (!s.isDefaultBranch()) { // the overlay holds generated columns computed in the images, not the plan
       return fill("""
           select {plan_clean} and not exists (select from pg_attribute where attrelid = {table_literal}::regclass

@@ -541,6 +541,11 @@ final class OverlaySql {
     return "'" + text.replace("'", "''") + "'";
   }
 
+  /** A {@code text[]} of {@code texts}, each a literal. */
+  static String textArray(List<String> texts) {
+    return texts.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
+  }
+
   /** Content-addressed change sets of this table: every committed row change, stored once. */
   public String changes() {
     return SCHEMA + "." + Sql.quote(tid + "__changes");

@@ -146,9 +146,11 @@ public final class PgMerges implements Merges<UnitOfWork> {
       boolean pendingOnly) {
     SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
-    List<HeldCheck> held = checks.stream().filter(c -> !TableShape.INDEX.equals(c.check().kind())).toList();
+    List<HeldCheck> uniques = checks.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
+    List<HeldCheck> held = checks.stream().filter(c -> !TableShape.INDEX.equals(c.check().kind())
+        && !BranchUniquesSql.KIND.equals(c.check().kind())).toList();
     if (held.isEmpty()) {
-      return summary(tx, table, sql);
+      return markSharing(tx, sql, uniques).chain(() -> summary(tx, table, sql));
     }
     Uni<List<HeldCheck>> looked = !pendingOnly ? Uni.createFrom().item(held)
         : tx.preparedQuery(BranchChecksSql.pending(sql.table(), false)).execute(Tuple.of(held.stream()
@@ -170,7 +172,46 @@ public final class PgMerges implements Merges<UnitOfWork> {
               }
               return chain;
             }))
+        .chain(() -> markSharing(tx, sql, uniques))
         .chain(() -> summary(tx, table, sql));
+  }
+
+  /**
+   * The rows the merge wrote that share the values of a unique rule the target holds with other rows it reads, and
+   * those rows: {@code constraint_violation} conflicts ({@link UniqueViolationsSql#mark}), which the check at the
+   * merge's commit then passes over. Nothing written: nothing to look at.
+   */
+  private static Uni<Void> markSharing(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
+    if (uniques.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return tx.query(UniqueViolationsSql.touchedExists(sql)).execute().map(rows -> rows.iterator().next().getBoolean(0))
+        .chain(touched -> {
+          if (!touched) {
+            return Uni.createFrom().voidItem();
+          }
+          Uni<Void> chain = Uni.createFrom().voidItem();
+          for (HeldCheck u : uniques) {
+            chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.query(new UniqueViolationsSql(sql, u.check())
+                .mark(u.columns())).execute()).replaceWithVoid());
+          }
+          return chain.chain(() -> tx.query(UniqueViolationsSql.forgetConflicting(sql)).execute()).replaceWithVoid();
+        });
+  }
+
+  @Override
+  public Uni<Void> settleViolations(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> uniques) {
+    SqlConnection tx = PgUnit.of(unit);
+    MergeSql sql = sql(table, target);
+    List<HeldCheck> held = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
+    return held.isEmpty() ? Uni.createFrom().voidItem() : exists(tx, sql.conflicts()).chain(kept -> {
+      Uni<Void> chain = Uni.createFrom().voidItem();
+      for (HeldCheck u : kept ? held : List.<HeldCheck>of()) {
+        chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.query(new UniqueViolationsSql(sql, u.check())
+            .settle()).execute()).replaceWithVoid());
+      }
+      return chain;
+    });
   }
 
   /**

@@ -108,8 +108,9 @@ final class PgMergesInProgress {
               .invoke(unfit -> {
                 if (unfit.iterator().next().getLong(0) > 0) {
                   throw new IllegalArgumentException("a constraint_violation (a row that fails a check the merge"
-                      + " brings) is resolved with take 'value': the row's new values as an object over its current"
-                      + " ones (null deletes the row), or with field, that column's value");
+                      + " brings, or shares the values of a unique constraint with another row) is resolved with take"
+                      + " 'value': the row's new values as an object over its current ones (null deletes the row), or"
+                      + " with field, that column's value");
                 }
               }))
           .call(rows -> tx.query(state(sql).createResolvedImages()).execute()

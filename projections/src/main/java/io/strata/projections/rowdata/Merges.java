@@ -78,14 +78,24 @@ public interface Merges<X> {
    * After {@link #apply}: every row {@code target} shows that fails one of {@code checks} — CHECK constraints the
    * merge carries to it, each with the (stored) names of the columns it names — becomes an unsettled conflict of kind
    * {@code constraint_violation} (what refused it: the check's name), resolved by giving the row values that pass
-   * (or deleting it), whatever the strategy. With {@code pendingOnly}, only the checks the target's overlay holds NOT
-   * VALID (added by the merge's schema changes: {@link BranchObjects#addPendingRules}); else all of them, and a check
-   * naming a column the target does not have yet (a dry run's) is passed over. Answers the merge as it is then.
+   * (or deleting it), whatever the strategy. With {@code pendingOnly}, only the checks the target's overlay holds
+   * NOT VALID (added by the merge's schema changes: {@link BranchObjects#addPendingRules}); else all of them, and a
+   * check naming a column the target does not have yet (a dry run's) is passed over. So does every row the merge
+   * wrote that shares the values of a unique rule among them (one the target holds) with another row the target
+   * reads, and each such other row: settled once they no longer share them ({@link #settleViolations}). Answers the
+   * merge as it is then.
    */
   Uni<TableMerge> markViolations(X tx, TrackedTable table, BranchRef target, List<HeldCheck> checks,
       boolean pendingOnly);
 
-  /** A CHECK constraint a merge carries, and the stored names of the columns it names. */
+  /**
+   * Forgets the kept {@code constraint_violation} conflicts of the merge in progress on {@code target} that {@code
+   * uniques} — unique rules the target holds — listed, whose rows no longer share the rule's values with another row
+   * the target reads (one of them was given new values or deleted, by a resolution or in SQL); the rest stay.
+   */
+  Uni<Void> settleViolations(X tx, TrackedTable table, BranchRef target, List<HeldCheck> uniques);
+
+  /** A CHECK (or unique) constraint a merge carries or its target holds, and the stored names of the columns it names. */
   record HeldCheck(io.strata.events.TableShape.Constraint check, List<String> columns) {}
 
   /**

@@ -104,7 +104,11 @@ public class MergeInProgressCommands {
                     .transform(e -> StrataException.invalid("field", e.getMessage()))
                     .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e))
                 : Uni.createFrom().item(0L);
+            // a unique constraint's violations whose rows no longer share its values (the resolution gave one of
+            // them new ones, or SQL did) are settled
             return done.invoke(n -> resolved[0] += n)
+                .call(() -> c.roles().merges().settleViolations(c, table, into,
+                    MergeWork.heldUniques(state, into, table)))
                 .chain(() -> c.roles().merges().remaining(c, table, into)).invoke(n -> remaining[0] += n);
           }))
           .collect().last()

@@ -330,17 +330,28 @@ class MergeWork {
   /**
    * The CHECK constraints whose violations the merge into {@code into} lists for {@code table}: a dry run's, those it
    * would carry (nothing was added); a merge's, every check the target holds of the table — the pending ones among
-   * them, those the merge (or an earlier attempt of it) carried, are looked at.
+   * them, those the merge (or an earlier attempt of it) carried, are looked at. And the unique constraints the target
+   * holds of it (a dry run's: not those it would carry), whose values the merge's rows may share with others.
    */
   private static List<Merges.HeldCheck> heldChecks(RepositoryState state, SchemaMerges.Settled settled, BranchRef into,
       TrackedTable table, boolean dryRun) {
     List<TableShape.Constraint> checks = dryRun ? settled.checks().adds().getOrDefault(table.name(), List.of())
         : state.constraintsOn(table.name(), into.name());
+    return java.util.stream.Stream.concat(held(state, into, table, checks.stream().filter(BranchConstraints::isCheck)),
+        heldUniques(state, into, table).stream()).toList();
+  }
+
+  /** The unique constraints {@code into} holds of {@code table}, with their columns' stored names. */
+  static List<Merges.HeldCheck> heldUniques(RepositoryState state, BranchRef into, TrackedTable table) {
+    return held(state, into, table, state.constraintsOn(table.name(), into.name()).stream()
+        .filter(BranchConstraints::isUnique)).toList();
+  }
+
+  private static java.util.stream.Stream<Merges.HeldCheck> held(RepositoryState state, BranchRef into,
+      TrackedTable table, java.util.stream.Stream<TableShape.Constraint> rules) {
     List<TableColumn> columns = state.columnsOn(table.name(), into.name());
-    return checks.stream().filter(io.strata.server.domain.BranchConstraints::isCheck)
-        .map(c -> new Merges.HeldCheck(c, columns.stream().map(TableColumn::name)
-            .filter(n -> BranchConstraints.names(c, n)).map(table::stored).toList()))
-        .toList();
+    return rules.map(c -> new Merges.HeldCheck(c, columns.stream().map(TableColumn::name)
+        .filter(n -> BranchConstraints.names(c, n)).map(table::stored).toList()));
   }
 
   /**

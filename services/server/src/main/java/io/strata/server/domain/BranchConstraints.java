@@ -139,6 +139,10 @@ public final class BranchConstraints {
     return "check".equals(rule.kind());
   }
 
+  public static boolean isUnique(TableShape.Constraint rule) {
+    return UNIQUE.equals(rule.kind());
+  }
+
   /** The branch's rules of {@code table} (checks and indexes) that name column {@code column} (by its stored name). */
   public static List<String> naming(RepositoryState state, String table, String branch, String column) {
     return state.constraintsOn(table, branch).stream().filter(x -> names(x, column))

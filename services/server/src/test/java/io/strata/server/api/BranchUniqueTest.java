@@ -138,12 +138,31 @@ class BranchUniqueTest {
     given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/customers/rows", repo).then()
         .statusCode(200).body("items.email", equalTo(List.of("a@x", "b@x")));
 
-    // a row a merge brings that shares a value with the branch's refuses the merge, nothing changed
+    // a row a merge brings that shares a value with the branch's: both rows are constraint_violation conflicts (a dry
+    // run lists them, changing nothing); a resolution keeping the value is refused; aborted, nothing changed
     String devHead = Api.head(repo, "dev");
     sql(pool, "update " + Api.view(repo, "main", "customers") + " set email = 'c@x' where id = 2");
     commitAll(repo, "main", "bob moves to c");
+    json().body(Map.of("source", "main", "dry_run", true)).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(200).body("conflicts", equalTo(2))
+        .body("conflict_details.key", equalTo(List.of(List.of(2), List.of(3))))
+        .body("conflict_details.type", equalTo(List.of("constraint_violation", "constraint_violation")));
+    assertThat(rows(pool, "select email from " + view + " where id = 2")).containsExactly("b@x");
     json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
-        .statusCode(422).body("message", containsString("by_email"));
+        .statusCode(409).body("error", equalTo("MergeConflict")).body("details.conflicts", equalTo(2))
+        .body("details.first_conflicts.key", equalTo(List.of(List.of(2), List.of(3))))
+        .body("details.first_conflicts[0].type", equalTo("constraint_violation"))
+        .body("details.first_conflicts[0].constraint", equalTo("by_email"))
+        .body("details.first_conflicts[0].fields[0].name", equalTo("email"));
+    assertThat(rows(pool, "select email from " + view + " where id in (2, 3) order by id"))
+        .containsExactly("c@x", "c@x");
+    json().body(Map.of("table", "customers", "key", List.of(3), "take", "value", "value", Map.of("name", "carl")))
+        .post("/api/v1/repositories/{r}/branches/dev/merge/resolutions", repo).then().statusCode(422)
+        .body("message", containsString("by_email"));
+    put(repo, "dev", 10, "c@x").statusCode(422).body("message", containsString("by_email"));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/continue", repo).then()
+        .statusCode(409).body("details.first_conflicts.key", equalTo(List.of(List.of(2), List.of(3))));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/abort", repo).then().statusCode(204);
     assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
     // the branch still reads bob's email as it was at its fork (from the pre-image log), and holds it
     put(repo, "dev", 9, "b@x").statusCode(422).body("message", containsString("by_email"));
@@ -252,15 +271,21 @@ class BranchUniqueTest {
     put(repo, "side", 3, "c@x").statusCode(200);
     put(repo, "side", 6, "z@x").statusCode(200);
     commitAll(repo, "side", "c, and z");
-    // the merged rows would share one: refused at the merge's end (the rule it carried stays, as a check's does)
+    // the merged row shares one with the target's: both are constraint_violation conflicts of the merge in progress,
+    // the rule held meanwhile; a resolution giving one of them a new value settles the pair
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/side/merge", repo).then()
-        .statusCode(422).body("message", containsString("by_email"));
-    assertThat(rows(pool, "select count(*)::text from " + Api.view(repo, "side", "customers") + " where email = 'z@x'"))
-        .containsExactly("1");
-    put(repo, "side", 6, "y@x").statusCode(200);
-    commitAll(repo, "side", "y");
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/side/merge", repo).then()
-        .statusCode(200);
+        .statusCode(409).body("details.first_conflicts.key", equalTo(List.of(List.of(5), List.of(6))))
+        .body("details.first_conflicts.constraint", equalTo(List.of("by_email", "by_email")));
+    put(repo, "side", 7, "z@x").statusCode(422).body("message", containsString("by_email"));
+    given().get("/api/v1/repositories/{r}/branches/side/merge", repo).then().statusCode(200)
+        .body("items.key", equalTo(List.of(List.of(5), List.of(6))));
+    json().body(Map.of("table", "customers", "key", List.of(6), "take", "value", "value", Map.of("email", "y@x")))
+        .post("/api/v1/repositories/{r}/branches/side/merge/resolutions", repo).then().statusCode(200)
+        .body("resolved", equalTo(1)).body("remaining", equalTo(0));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/side/merge/continue", repo).then()
+        .statusCode(201);
+    assertThat(rows(pool, "select id || ':' || email from " + Api.view(repo, "side", "customers")
+        + " where id in (5, 6) order by id")).containsExactly("5:z@x", "6:y@x");
     assertThat(given().queryParam("ref", "side").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).contains("by_email");
     put(repo, "side", 7, "y@x").statusCode(422).body("message", containsString("by_email"));
@@ -305,15 +330,27 @@ class BranchUniqueTest {
     given().get("/api/v1/repositories/{r}/branches/dev/stash", repo).then().statusCode(200).body("items.size()",
         equalTo(1));
 
-    // a cherry-pick of another branch's commit whose row would share them is refused, nothing changed
+    // a cherry-pick of another branch's commit whose row would share them stops with both rows in conflict; the
+    // branch's own given another value in SQL, the pair settles at the next resolution (the row as it is now)
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "other", "from", "dev")).statusCode(201);
     sql(pool, "insert into " + Api.view(repo, "other", "parts") + " values (5, 1, 'p')");
     String picked = commitAll(repo, "other", "a p");
     sql(pool, "insert into " + view + " values (5, 2, 'p')");
     String devHead = commitAll(repo, "dev", "another p");
     json().body(Map.of("commit", picked)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo).then()
-        .statusCode(422).body("message", containsString("by_a_code"));
+        .statusCode(409).body("details.first_conflicts.key", equalTo(List.of(List.of(5, 1), List.of(5, 2))))
+        .body("details.first_conflicts.constraint", equalTo(List.of("by_a_code", "by_a_code")));
     assertThat(Api.head(repo, "dev")).isEqualTo(devHead);
+    assertThatThrownBy(() -> sql(pool, "update " + view + " set b = 3 where a = 5 and b = 2"))
+        .hasMessageContaining("by_a_code");
+    sql(pool, "update " + view + " set code = 'p2' where a = 5 and b = 2");
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/continue", repo).then().statusCode(409);
+    json().body(Map.of("table", "parts", "key", List.of(5, 2), "take", "value", "value", Map.of()))
+        .post("/api/v1/repositories/{r}/branches/dev/merge/resolutions", repo).then().statusCode(200)
+        .body("resolved", equalTo(1)).body("remaining", equalTo(0));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/continue", repo).then().statusCode(201);
+    assertThat(rows(pool, "select b || ':' || code from " + view + " where a = 5 order by b"))
+        .containsExactly("1:p", "2:p2");
   }
 
   @Test
