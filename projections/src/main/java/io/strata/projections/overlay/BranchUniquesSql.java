@@ -234,6 +234,42 @@ final class BranchUniquesSql {
    */
   private static final String PENDING = "pg_temp.strata_unique_pending";
 
+  /** Makes the session's table of the keys touched on {@code b}'s overlay where it has none (PL/pgSQL). */
+  private static String makeTouched(OverlaySql b) {
+    return temporary(touched(b), "create temporary table " + touched(b).substring("pg_temp.".length())
+        + " as select " + b.keyList(null) + " from " + b.overlay() + " with no data;");
+  }
+
+  /** Makes the session's table of pending checks, with the deferred check, where it has none (PL/pgSQL). */
+  private static String makePending() {
+    return temporary(PENDING, "create temporary table strata_unique_pending (overlay text not null,"
+        + " touched text not null, recorder text not null); create constraint trigger strata_unique_check after"
+        + " insert on " + PENDING + " deferrable initially deferred for each row execute function"
+        + " strata.unique_check();");
+  }
+
+  /**
+   * Has the check at the end of the calling transaction look at the rows of the keys {@code keys} yields (a query of
+   * the key's columns, by name) as if the transaction had written them: by every rule {@code b}'s overlay holds. For
+   * a merge's continue: the rows it wrote were taken out of the check while they were its conflicts.
+   */
+  static String recheck(OverlaySql b, String keys) {
+    String body = fill("""
+        begin
+          {make_touched}
+          {make_pending}
+          insert into {touched} select {key} from ({keys}) k;
+          if found and not exists (select 1 from {pending} where overlay = {overlay_literal}) then
+            insert into {pending} (overlay, touched, recorder)
+              values ({overlay_literal}, {touched_literal}, {recorder_literal});
+          end if;
+        end""",
+        "make_touched", makeTouched(b), "make_pending", makePending(), "touched", touched(b),
+        "key", b.keyList(null), "keys", keys, "pending", PENDING, "overlay_literal", OverlaySql.literal(b.overlay()),
+        "touched_literal", OverlaySql.literal(touched(b)), "recorder_literal", OverlaySql.literal(recorder(b) + "()"));
+    return "do " + dollarQuoted(body);
+  }
+
   /** A dollar quote for {@code body} that does not occur in it (a column's name could hold any other). */
   private static String dollarQuoted(String body) {
     String tag = "$strata_" + CommitIds.sha256Hex(body).substring(0, 12) + "$";
@@ -285,12 +321,7 @@ final class BranchUniquesSql {
         "touched", touched(b), "touched_literal", OverlaySql.literal(touched(b)), "key", b.keyList(null),
         "pending", PENDING, "pending_literal", OverlaySql.literal(PENDING), "overlay_literal", overlayLiteral,
         "recorder_literal", OverlaySql.literal(recorder(b) + "()"),
-        "make_touched", temporary(touched(b), "create temporary table " + touched(b).substring("pg_temp.".length())
-            + " as select " + b.keyList(null) + " from " + b.overlay() + " with no data;"),
-        "make_pending", temporary(PENDING, "create temporary table strata_unique_pending (overlay text not null,"
-            + " touched text not null, recorder text not null); create constraint trigger strata_unique_check after"
-            + " insert on " + PENDING + " deferrable initially deferred for each row execute function"
-            + " strata.unique_check();"));
+        "make_touched", makeTouched(b), "make_pending", makePending());
     return drop(b, rule.name()) + ";\n" + fill("""
         create index {index} on {overlay} ({columns}) where not __deleted;
         {check};

@@ -200,18 +200,28 @@ public final class PgMerges implements Merges<UnitOfWork> {
   }
 
   @Override
-  public Uni<Void> settleViolations(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> uniques) {
+  public Uni<Long> settleViolations(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> uniques) {
     SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     List<HeldCheck> held = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
-    return held.isEmpty() ? Uni.createFrom().voidItem() : exists(tx, sql.conflicts()).chain(kept -> {
+    return held.isEmpty() ? Uni.createFrom().item(0L) : exists(tx, sql.conflicts()).chain(kept -> {
+      long[] settled = {0};
       Uni<Void> chain = Uni.createFrom().voidItem();
       for (HeldCheck u : kept ? held : List.<HeldCheck>of()) {
         chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.query(new UniqueViolationsSql(sql, u.check())
-            .settle()).execute()).replaceWithVoid());
+            .settle()).execute()).invoke(rows -> settled[0] += rows.rowCount()).replaceWithVoid());
       }
-      return chain;
+      return chain.map(done -> settled[0]);
     });
+  }
+
+  @Override
+  public Uni<Void> recheckWritten(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> uniques) {
+    SqlConnection tx = PgUnit.of(unit);
+    MergeSql sql = sql(table, target);
+    return uniques.stream().noneMatch(c -> BranchUniquesSql.KIND.equals(c.check().kind())) ? Uni.createFrom().voidItem()
+        : exists(tx, sql.written()).chain(kept -> !kept ? Uni.createFrom().voidItem()
+            : tx.query(UniqueViolationsSql.recheckWritten(sql)).execute().replaceWithVoid());
   }
 
   /**

@@ -308,6 +308,31 @@ public final class PgTracking implements Tracking<UnitOfWork> {
             .onFailure().recoverWithNull());
   }
 
+  @Override
+  public Uni<Void> requireUnshared(UnitOfWork unit, TrackedTable table, List<TableShape.Constraint> uniques) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql t = OverlaySql.of(table);
+    // under a savepoint rolled back after (the scans only read), which takes the time limit back with it
+    Uni<Void> chain = tx.query("savepoint strata_unshared; set local statement_timeout = '"
+        + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute().replaceWithVoid();
+    for (TableShape.Constraint rule : uniques) {
+      chain = chain.chain(() -> tx.preparedQuery(CONSTRAINT_NAMED).execute(Tuple.of(t.table(), rule.name())))
+          .chain(held -> held.rowCount() > 0 ? Uni.createFrom().voidItem() // the table's already: a retried merge
+              : tx.query(BranchUniquesSql.duplicates(t, rule)).execute().invoke(rows -> {
+                if (rows.rowCount() > 0) {
+                  String[] keys = rows.iterator().next().getArrayOfStrings(0);
+                  throw new IndexRefused("the table's rows of keys " + keys[0] + " and " + keys[1] + " share the"
+                      + " values of " + rule.name() + " " + rule.definition());
+                }
+              }).replaceWithVoid());
+    }
+    return chain
+        .onItemOrFailure().call((x, f) -> tx.query("rollback to savepoint strata_unshared; release savepoint"
+            + " strata_unshared").execute())
+        // looked at too long: left to the build, which looks again anyway
+        .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).recoverWithNull();
+  }
+
   /**
    * One unique rule made the table's own: kept when the table has it already; an index of its name that fits (a
    * retry after a crash between the build and the constraint, or the table's own) taken as it is; an invalid leftover

@@ -10,7 +10,8 @@ import java.util.List;
  * rows the branch reads: {@code constraint_violation} conflicts, listed with every row of each group (the client may
  * change either side), instead of the refusal the check at the merge's commit would be. A group's conflicts settle
  * when its rows no longer share the values — a resolution giving one new values, or a row changed or deleted in SQL
- * — as the merge's resolutions and its continue look again ({@link #settle}).
+ * — as the merge's resolutions look again ({@link #settle}); its continue has the check look at every row the merge
+ * wrote again, by every rule ({@link #recheckWritten}).
  */
 final class UniqueViolationsSql {
   private final MergeSql merge;
@@ -70,6 +71,20 @@ final class UniqueViolationsSql {
         delete from {touched} t
          where exists (select 1 from {plan} p where p.key = {key_array_t} and p.kind is not null and not p.settled)""",
         "touched", BranchUniquesSql.touched(s), "plan", merge.plan(), "key_array_t", s.keyArray("t"));
+  }
+
+  /**
+   * At a merge's continue: the rows the merge in progress wrote (and its resolutions since) looked at again by every
+   * unique rule the overlay holds, at the end of the calling transaction — those {@link #forgetConflicting} took out
+   * of the check, where a row could share another rule's values than its conflict named, or a row another
+   * transaction wrote meanwhile.
+   */
+  static String recheckWritten(MergeSql merge) {
+    OverlaySql s = merge.table();
+    return BranchUniquesSql.recheck(s, fill("""
+        select {key_kr} from {written} w cross join lateral jsonb_populate_record(null::{row_type}, {key_object}) kr""",
+        "key_kr", s.keyList("kr"), "written", merge.written(), "row_type", s.rowType(),
+        "key_object", s.keyObject("w.key")));
   }
 
   /**

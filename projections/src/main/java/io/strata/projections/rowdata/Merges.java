@@ -92,8 +92,16 @@ public interface Merges<X> {
    * Forgets the kept {@code constraint_violation} conflicts of the merge in progress on {@code target} that {@code
    * uniques} — unique rules the target holds — listed, whose rows no longer share the rule's values with another row
    * the target reads (one of them was given new values or deleted, by a resolution or in SQL); the rest stay.
+   * Answers how many it forgot.
    */
-  Uni<Void> settleViolations(X tx, TrackedTable table, BranchRef target, List<HeldCheck> uniques);
+  Uni<Long> settleViolations(X tx, TrackedTable table, BranchRef target, List<HeldCheck> uniques);
+
+  /**
+   * At the continue of the merge in progress on {@code target}, whose target holds unique rules {@code uniques}: every
+   * row it wrote (and its resolutions since) is looked at again by all of them at the end of the calling transaction,
+   * which fails (23505) if one shares a rule's values with another row the target reads.
+   */
+  Uni<Void> recheckWritten(X tx, TrackedTable table, BranchRef target, List<HeldCheck> uniques);
 
   /** A CHECK (or unique) constraint a merge carries or its target holds, and the stored names of the columns it names. */
   record HeldCheck(io.strata.events.TableShape.Constraint check, List<String> columns) {}

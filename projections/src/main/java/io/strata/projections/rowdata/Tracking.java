@@ -139,6 +139,24 @@ public interface Tracking<X> {
   Uni<Void> addChecks(X tx, TrackedTable table, List<TableShape.Constraint> checks, java.time.Duration lockTimeout);
 
   /**
+   * Makes unique rules {@code uniques} (a branch's, of kind {@code unique}, {@code UNIQUE (a, b)}, merged into the
+   * default branch) the table's own constraints without holding its writers: each a {@code CREATE UNIQUE INDEX
+   * CONCURRENTLY} under the rule's name, then {@code ADD CONSTRAINT … UNIQUE USING INDEX}, on {@code conn} outside any
+   * transaction, waits at most {@code lockTimeout} ({@link Busy}). A constraint of the name the table has already,
+   * defined alike, is kept (a retried merge). Rows of the table that share the values, or a name another object has:
+   * {@link IndexRefused}, the index not left behind. The DDL guard follows each.
+   */
+  Uni<Void> promoteUniques(X conn, TrackedTable table, List<TableShape.Constraint> uniques, java.time.Duration lockTimeout);
+
+  /**
+   * Before {@link #promoteUniques} (and in a dry run of the merge), in {@code tx}, read only: two rows of the table that
+   * share the values of a rule of {@code uniques} the table does not hold yet refuse it ({@link IndexRefused} naming
+   * their keys), before the merge changes anything. The build looks again (rows written meanwhile); looking longer
+   * than a check's scan of a branch may passes, leaving it to the build.
+   */
+  Uni<Void> requireUnshared(X tx, TrackedTable table, List<TableShape.Constraint> uniques);
+
+  /**
    * Builds indexes {@code indexes} (a branch's, rules of kind {@link TableShape#INDEX}, merged into the default
    * branch) on the table itself without holding its writers: each {@code CREATE INDEX CONCURRENTLY} under its own
    * name, on {@code conn} outside any transaction, its waits for locks and older transactions at most {@code
@@ -149,16 +167,6 @@ public interface Tracking<X> {
    * indexed CONCURRENTLY (a partitioned one): {@link IndexRefused}. Answers the names of those it built. The DDL
    * guard follows each build.
    */
-  /**
-   * Makes unique rules {@code uniques} (a branch's, of kind {@code unique}, {@code UNIQUE (a, b)}, merged into the
-   * default branch) the table's own constraints without holding its writers: each a {@code CREATE UNIQUE INDEX
-   * CONCURRENTLY} under the rule's name, then {@code ADD CONSTRAINT … UNIQUE USING INDEX}, on {@code conn} outside any
-   * transaction, waits at most {@code lockTimeout} ({@link Busy}). A constraint of the name the table has already,
-   * defined alike, is kept (a retried merge). Rows of the table that share the values, or a name another object has:
-   * {@link IndexRefused}, the index not left behind. The DDL guard follows each.
-   */
-  Uni<Void> promoteUniques(X conn, TrackedTable table, List<TableShape.Constraint> uniques, java.time.Duration lockTimeout);
-
   Uni<List<String>> buildIndexes(X conn, TrackedTable table, List<TableShape.Constraint> indexes,
       java.time.Duration lockTimeout);
 

@@ -90,6 +90,7 @@ public class MergeInProgressCommands {
             + r.table() + "'");
       }
       long[] resolved = {0};
+      long[] settled = {0};
       long[] remaining = {0};
       return Multi.createFrom().iterable(tables)
           .onItem().transformToUniAndConcatenate(t -> held.of(t).chain(c -> {
@@ -105,10 +106,10 @@ public class MergeInProgressCommands {
                     .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e))
                 : Uni.createFrom().item(0L);
             // a unique constraint's violations whose rows no longer share its values (the resolution gave one of
-            // them new ones, or SQL did) are settled
+            // them new ones, or SQL did) are settled: resolved too, as the event records them
             return done.invoke(n -> resolved[0] += n)
-                .call(() -> c.roles().merges().settleViolations(c, table, into,
-                    MergeWork.heldUniques(state, into, table)))
+                .chain(() -> c.roles().merges().settleViolations(c, table, into,
+                    MergeWork.heldUniques(state, into, table))).invoke(n -> settled[0] += n)
                 .chain(() -> c.roles().merges().remaining(c, table, into)).invoke(n -> remaining[0] += n);
           }))
           .collect().last()
@@ -122,8 +123,8 @@ public class MergeInProgressCommands {
                   + target + "' matches" + (r.key() != null ? " key " + r.key() : "")
                   + (r.field() != null ? " field '" + r.field() + "'" : ""));
             }
-            return new Commands.ResolveConflicts(target, r.table(), r.key(), r.field(), r.take(), resolved[0],
-                remaining[0]);
+            return new Commands.ResolveConflicts(target, r.table(), r.key(), r.field(), r.take(),
+                resolved[0] + settled[0], remaining[0]);
           });
     });
   }
@@ -197,8 +198,14 @@ public class MergeInProgressCommands {
     return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
       TableTransactions held = new TableTransactions(backends, repo, tx);
       return Multi.createFrom().iterable(tables)
-            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> c.roles().merges().conflicts(c, TrackedTable.on(repo, t, into.name()),
-                into, 200).select().first(MergeCommands.LISTED_CONFLICTS).collect().asList()))
+            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> {
+              TrackedTable table = TrackedTable.on(repo, t, into.name());
+              // every row the merge wrote is looked at again by the branch's unique constraints at the end (those
+              // that were conflicts were left out of the check, for the constraint each named)
+              return c.roles().merges().recheckWritten(c, table, into, MergeWork.heldUniques(state, into, table))
+                  .chain(() -> c.roles().merges().conflicts(c, table, into, 200)
+                      .select().first(MergeCommands.LISTED_CONFLICTS).collect().asList());
+            }))
             .onItem().transformToIterable(list -> list)
             .select().first(MergeCommands.LISTED_CONFLICTS)
             .collect().asList()

@@ -67,7 +67,14 @@ public class SchemaPromotions {
    */
   Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
-    if (dryRun || settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()
+    if (dryRun) {
+      // what the default branch's table would refuse of the unique constraints the merge makes its own
+      return uniques(settled.checks().adds()).isEmpty() ? Uni.createFrom().item(false)
+          : loader.load(repository).chain(state -> !state.exists() || !target.equals(state.defaultBranch())
+              ? Uni.createFrom().item(false)
+              : requireUnshared(repository, source, target, state, uniques(settled.checks().adds())).replaceWith(false));
+    }
+    if (settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()
         && settled.renames().isEmpty() && settled.redefines().isEmpty() && settled.checks().isEmpty()) {
       return Uni.createFrom().item(false);
     }
@@ -170,14 +177,7 @@ public class SchemaPromotions {
       });
       // the unique constraints too, CONCURRENTLY then ADD CONSTRAINT … USING INDEX, before the merge's rows (which the
       // table then holds to them: a row that shares values is a constraint conflict of the merge)
-      Map<String, List<TableShape.Constraint>> uniquing = new TreeMap<>();
-      checking.forEach((table, rules) -> {
-        List<TableShape.Constraint> uniques = rules.stream()
-            .filter(r -> io.strata.server.domain.BranchConstraints.UNIQUE.equals(r.kind())).toList();
-        if (!uniques.isEmpty()) {
-          uniquing.put(table, uniques);
-        }
-      });
+      Map<String, List<TableShape.Constraint>> uniquing = uniques(checking);
       checking.replaceAll((table, rules) -> rules.stream().filter(r -> !TableShape.INDEX.equals(r.kind())
           && !io.strata.server.domain.BranchConstraints.UNIQUE.equals(r.kind())).toList());
       checking.values().removeIf(List::isEmpty);
@@ -196,7 +196,10 @@ public class SchemaPromotions {
         redefiningByStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>()).put(table, columns);
         byStorage.computeIfAbsent(state.tables().get(table).storage(), k -> new TreeMap<>());
       });
-      return Multi.createFrom().iterable(byStorage.entrySet())
+      // the table's rows sharing a unique constraint's values refuse the merge before anything changes (the build
+      // looks again)
+      return requireUnshared(repository, source, target, state, uniquing)
+          .chain(() -> Multi.createFrom().iterable(byStorage.entrySet())
           .onItem().transformToUniAndConcatenate(s -> backends.inOwnTransaction(repository, s.getKey(), tx ->
               Multi.createFrom().iterable(s.getValue().entrySet())
                   .onItem().transformToUniAndConcatenate(e -> alter(tx, repository, source, target,
@@ -224,9 +227,42 @@ public class SchemaPromotions {
               .onItem().transformToUniAndConcatenate(e -> unique(repository, source, target,
                   state.tables().get(e.getKey()), e.getValue()))
               .collect().last())
-          .chain(() -> follower.followRepositoryForReads(repository))
+          .chain(() -> follower.followRepositoryForReads(repository)))
           .replaceWith(true);
     });
+  }
+
+  /** The unique constraints among {@code rules} (per table), of tables that have any. */
+  private static Map<String, List<TableShape.Constraint>> uniques(Map<String, List<TableShape.Constraint>> rules) {
+    Map<String, List<TableShape.Constraint>> uniques = new TreeMap<>();
+    rules.forEach((table, list) -> {
+      List<TableShape.Constraint> of = list.stream().filter(io.strata.server.domain.BranchConstraints::isUnique).toList();
+      if (!of.isEmpty()) {
+        uniques.put(table, of);
+      }
+    });
+    return uniques;
+  }
+
+  /**
+   * Looks at the rows of each table of {@code uniquing} (tracked still) for two that share the values of a unique
+   * constraint the merge makes its own and it does not have yet: refused (422, naming their keys), nothing changed.
+   */
+  private Uni<Void> requireUnshared(String repository, String source, String target, RepositoryState state,
+      Map<String, List<TableShape.Constraint>> uniquing) {
+    return Multi.createFrom().iterable(uniquing.entrySet())
+        .filter(e -> state.tables().containsKey(e.getKey()))
+        .onItem().transformToUniAndConcatenate(e -> {
+          TableTracked t = state.tables().get(e.getKey());
+          String takes = "merging '" + source + "' into '" + target + "' makes unique constraints "
+              + e.getValue().stream().map(TableShape.Constraint::name).toList() + " table '" + t.name() + "''s own,"
+              + " and ";
+          return refusals(backends.beginRead(repository, t.storage()).chain(open -> open.unit().roles().tracking()
+                  .requireUnshared(open.unit(), TrackedTable.of(repository, t), e.getValue())
+                  .onTermination().call(open::rollback)),
+              takes, t, target, "change the rows on '" + target + "' first (nothing changed)", "add them");
+        })
+        .collect().last().replaceWithVoid();
   }
 
   /**

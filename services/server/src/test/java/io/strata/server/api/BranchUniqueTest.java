@@ -281,7 +281,7 @@ class BranchUniqueTest {
         .body("items.key", equalTo(List.of(List.of(5), List.of(6))));
     json().body(Map.of("table", "customers", "key", List.of(6), "take", "value", "value", Map.of("email", "y@x")))
         .post("/api/v1/repositories/{r}/branches/side/merge/resolutions", repo).then().statusCode(200)
-        .body("resolved", equalTo(1)).body("remaining", equalTo(0));
+        .body("resolved", equalTo(2)).body("remaining", equalTo(0));
     json().body(Map.of()).post("/api/v1/repositories/{r}/branches/side/merge/continue", repo).then()
         .statusCode(201);
     assertThat(rows(pool, "select id || ':' || email from " + Api.view(repo, "side", "customers")
@@ -347,10 +347,53 @@ class BranchUniqueTest {
     json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/continue", repo).then().statusCode(409);
     json().body(Map.of("table", "parts", "key", List.of(5, 2), "take", "value", "value", Map.of()))
         .post("/api/v1/repositories/{r}/branches/dev/merge/resolutions", repo).then().statusCode(200)
-        .body("resolved", equalTo(1)).body("remaining", equalTo(0));
+        .body("resolved", equalTo(2)).body("remaining", equalTo(0));
     json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/continue", repo).then().statusCode(201);
     assertThat(rows(pool, "select b || ':' || code from " + view + " where a = 5 order by b"))
         .containsExactly("1:p", "2:p2");
+  }
+
+  @Test
+  void aMergesRowsAreHeldToEveryUniqueConstraintOfTheBranchWhenItContinues() {
+    String repo = createRepository(uniqueName("branch-unique-two"));
+    String table = uniqueName("accounts").replace('-', '_');
+    sql(pool, "create table public." + table + " (id int primary key, email text, code text)");
+    sql(pool, "create index on public." + table + " (email)");
+    sql(pool, "create index on public." + table + " (code)");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "accounts", "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "side", "from", "main")).statusCode(201);
+    json().body(Map.of("operations", List.of(unique("a_email", List.of("email")), unique("b_code", List.of("code")))))
+        .post("/api/v1/repositories/{r}/branches/side/tables/accounts/schema", repo).then().statusCode(200);
+    String side = Api.view(repo, "side", "accounts");
+    sql(pool, "insert into " + side + " values (10, 'e1', 'x'), (11, 'e2', 'y')");
+    json().body(Map.of("message", "x and y", "all", true))
+        .post("/api/v1/repositories/{r}/branches/side/commits", repo).then().statusCode(201);
+    // two rows sharing a code among themselves, each an email with one of the side's
+    sql(pool, "insert into " + Api.view(repo, "dev", "accounts") + " values (20, 'e1', 'c'), (21, 'e2', 'c')");
+    json().body(Map.of("message", "k and r", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/side/merge", repo).then()
+        .statusCode(409).body("details.first_conflicts.key",
+            equalTo(List.of(List.of(10), List.of(11), List.of(20), List.of(21))));
+    // the side's rows take new emails: the four settle, by the constraint each named
+    for (int id : List.of(10, 11)) {
+      json().body(Map.of("table", "accounts", "key", List.of(id), "take", "value", "value", Map.of("email", "n" + id)))
+          .post("/api/v1/repositories/{r}/branches/side/merge/resolutions", repo).then().statusCode(200);
+    }
+    given().get("/api/v1/repositories/{r}/branches/side/merge", repo).then().statusCode(200)
+        .body("items.size()", equalTo(0));
+    // but the merged rows still share a code: the continue looks at every row the merge wrote again, by every
+    // constraint, and is refused until one changes
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/side/merge/continue", repo).then()
+        .statusCode(422).body("message", containsString("b_code"));
+    sql(pool, "update " + side + " set code = 'd' where id = 21");
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/side/merge/continue", repo).then()
+        .statusCode(201);
+    assertThat(rows(pool, "select id || ':' || email || ':' || code from " + side + " order by id"))
+        .containsExactly("10:n10:x", "11:n11:y", "20:e1:c", "21:e2:d");
   }
 
   @Test
@@ -358,21 +401,30 @@ class BranchUniqueTest {
     String repo = repository("branch-unique-promoted");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "older", "from", "main")).statusCode(201);
     change(repo, "dev", unique("by_email", List.of("email"))).statusCode(200);
+    change(repo, "dev", Map.of("op", "add_column", "name", "tier", "type", "text")).statusCode(200);
     put(repo, "dev", 3, "c@x").statusCode(200);
-    commitAll(repo, "dev", "emails unique, and c");
+    commitAll(repo, "dev", "emails unique, a tier, and c");
     String main = Api.view(repo, "main", "customers");
     String table = rows(pool, "select format('%I.%I', t.schema_name, t.table_name) from strata.tracked_tables t"
         + " where t.repository = '" + repo + "'").get(0);
     sql(pool, "insert into " + main + " values (4, 'a@x', 'amy')");
     commitAll(repo, "main", "a second a");
 
-    // the table's rows share a value: refused, no index left behind
+    // the table's rows share a value: refused before anything changes (a dry run says so too), naming two keys; no
+    // column added, no index left behind
+    json().body(Map.of("source", "dev", "dry_run", true)).post("/api/v1/repositories/{r}/branches/main/merge", repo)
+        .then().statusCode(422).body("message", containsString("the table's rows of keys 1 and 4 share the values"));
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
-        .statusCode(422).body("message", containsString("the table's rows refused it"));
+        .statusCode(422).body("message", containsString("the table's rows of keys 1 and 4 share the values"));
     assertThat(rows(pool, "select count(*)::text from pg_index i join pg_class c on c.oid = i.indexrelid"
         + " where i.indrelid = '" + table + "'::regclass and c.relname = 'by_email'")).containsExactly("0");
+    assertThat(rows(pool, "select count(*)::text from pg_attribute where attrelid = '" + table + "'::regclass"
+        + " and attname = 'tier'")).containsExactly("0");
     sql(pool, "delete from " + main + " where id = 4");
     commitAll(repo, "main", "one a");
+    // (the column goes again: a branch forked before a column reached the table does not merge it yet)
+    change(repo, "dev", Map.of("op", "drop_column", "name", "tier")).statusCode(200);
+    commitAll(repo, "dev", "no tier");
 
     // made the table's own, before the merge's rows: the table holds them from then on
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
@@ -380,7 +432,7 @@ class BranchUniqueTest {
     assertThat(rows(pool, "select pg_get_constraintdef(oid) from pg_constraint where conrelid = '" + table
         + "'::regclass and conname = 'by_email'")).containsExactly("UNIQUE (email)");
     assertThat(rows(pool, "select email from " + table + " order by id")).containsExactly("a@x", "b@x", "c@x");
-    assertThatThrownBy(() -> sql(pool, "insert into " + table + " values (5, 'c@x', 'cid')"))
+    assertThatThrownBy(() -> sql(pool, "insert into " + table + " (id, email, name) values (5, 'c@x', 'cid')"))
         .hasMessageContaining("by_email");
     assertThat(given().queryParam("ref", "main").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).contains("by_email");
