@@ -164,6 +164,8 @@ final class BranchUniquesSql {
       create table if not exists strata.unique_guards (overlay text primary key, n bigint not null default 0);
       create table if not exists strata.unique_rules (
         overlay text not null, rule text not null, check_function regprocedure not null, primary key (overlay, rule));
+      -- (layout 18) a rule a merge in progress carried: its rows that share values are the merge's conflicts
+      alter table strata.unique_rules add column if not exists pending boolean not null default false;
       revoke all on strata.unique_guards, strata.unique_rules from public;
       -- the turn of overlay p_overlay's checks: waited for at most the lock timeout (only this wait: the checks
       -- themselves wait as any statement does); false when the overlay holds no rule (its guard row is not there)
@@ -282,7 +284,8 @@ final class BranchUniquesSql {
    * and (with the overlay's first rule) the triggers that note what each statement touched. The pre-image log's index
    * comes after, {@link #indexPreimages}: it holds the default branch's writers while it is built.
    */
-  static String hold(OverlaySql b, TableShape.Constraint rule, String branch, String schema, String table) {
+  static String hold(OverlaySql b, TableShape.Constraint rule, String branch, String schema, String table,
+      boolean pending) {
     List<String> columns = columns(rule);
     String quoted = columns.stream().map(Sql::quote).collect(Collectors.joining(", "));
     String function = OverlaySql.SCHEMA + "." + Sql.quote(function(b, rule.name()));
@@ -326,8 +329,8 @@ final class BranchUniquesSql {
         create index {index} on {overlay} ({columns}) where not __deleted;
         {check};
         revoke all on function {function}() from public;
-        insert into strata.unique_rules (overlay, rule, check_function) values ({overlay_literal}, {rule_literal},
-          {function_literal}::regprocedure);
+        insert into strata.unique_rules (overlay, rule, check_function, pending) values ({overlay_literal},
+          {rule_literal}, {function_literal}::regprocedure, {pending});
         insert into strata.unique_guards (overlay) values ({overlay_literal})
           on conflict (overlay) do update set n = strata.unique_guards.n + 1;
         create or replace function {recorder}() returns trigger language plpgsql security definer
@@ -348,7 +351,28 @@ final class BranchUniquesSql {
         "index", Sql.quote(overlayConstraint(b, rule.name())), "overlay", b.overlay(), "columns", quoted,
         "check", check(b, rule, branch, schema, table), "function", function,
         "overlay_literal", overlayLiteral, "rule_literal", OverlaySql.literal(rule.name()),
-        "function_literal", OverlaySql.literal(function + "()"), "recorder", recorder(b), "body", dollarQuoted(body));
+        "function_literal", OverlaySql.literal(function + "()"), "recorder", recorder(b), "body", dollarQuoted(body),
+        "pending", String.valueOf(pending));
+  }
+
+  /**
+   * The rules among $1 (text[]) that {@code b}'s overlay holds pending ({@link #hold} with {@code pending}: a merge in
+   * progress carried them) or does not hold at all.
+   */
+  static String pendingOrUnheld(OverlaySql b) {
+    return "select n from unnest($1::text[]) n where not exists (select 1 from strata.unique_rules r where r.overlay = "
+        + OverlaySql.literal(b.overlay()) + " and r.rule = n and not r.pending)";
+  }
+
+  /** The rules {@code b}'s overlay holds pending. */
+  static String pending(OverlaySql b) {
+    return "select rule from strata.unique_rules where overlay = " + OverlaySql.literal(b.overlay()) + " and pending";
+  }
+
+  /** The rules {@code b}'s overlay holds pending no longer are (the merge that carried them concluded). */
+  static String validate(OverlaySql b) {
+    return "update strata.unique_rules set pending = false where overlay = " + OverlaySql.literal(b.overlay())
+        + " and pending";
   }
 
   /**

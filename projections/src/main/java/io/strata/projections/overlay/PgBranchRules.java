@@ -304,12 +304,17 @@ final class PgBranchRules {
 
   /** {@link #addRules}, the branch's rows not looked at: its overlay holds the checks NOT VALID (a merge's). */
   Uni<Void> addPendingRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
-    // a unique rule is never pending: the branch's rows are looked at first (two that share values refuse it), and
-    // the rows written after it are checked at the end of their transaction
+    // a unique rule too: registered pending, the rows written from now on checked at the end of their transaction
+    // (the merge lists the rows it reads that share values as its conflicts); the pre-image log's index after it
     List<TableShape.Constraint> uniques = checks.stream().filter(c -> BranchUniquesSql.KIND.equals(c.kind())).toList();
-    List<TableShape.Constraint> others = checks.stream().filter(c -> !BranchUniquesSql.KIND.equals(c.kind())).toList();
-    return (uniques.isEmpty() ? Uni.createFrom().voidItem() : addRules(unit, table, branch, uniques))
-        .chain(() -> hold(unit, table, branch, others, true));
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
+    Uni<Void> held = hold(unit, table, branch, checks, true);
+    for (TableShape.Constraint u : uniques) {
+      held = held.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.indexPreimages(b, u)).execute())
+          .replaceWithVoid();
+    }
+    return held;
   }
 
   private static Uni<Void> hold(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks,
@@ -322,7 +327,8 @@ final class PgBranchRules {
       chain = TableShape.INDEX.equals(c.kind())
           ? chain.chain(() -> tx.query(BranchIndexesSql.build(b, c)).execute()).replaceWithVoid()
           : BranchUniquesSql.KIND.equals(c.kind())
-          ? chain.chain(() -> tx.query(BranchUniquesSql.hold(b, c, branch, table.schema(), table.table())).execute())
+          ? chain.chain(() -> tx.query(BranchUniquesSql.hold(b, c, branch, table.schema(), table.table(), pending))
+              .execute())
               .replaceWithVoid()
           : chain.chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(BranchChecksSql.hold(b, c, pending))
               .execute())).replaceWithVoid();
@@ -333,13 +339,24 @@ final class PgBranchRules {
   Uni<Void> validatePendingRules(UnitOfWork unit, TrackedTable table, String branch) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    return tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b)).execute().replaceWithVoid();
+    return tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b) + ";\n" + BranchUniquesSql.validate(b)).execute()
+        .replaceWithVoid();
   }
 
   Uni<Void> unholdPendingRules(UnitOfWork unit, TrackedTable table, String branch) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    return tx.query(STRATA_OWN_DDL + BranchChecksSql.dropPending(b)).execute().replaceWithVoid();
+    return tx.query(STRATA_OWN_DDL + BranchChecksSql.dropPending(b)).execute()
+        // the unique rules it carried go too, with what the overlay holds of them
+        .chain(() -> tx.query(BranchUniquesSql.pending(b)).execute())
+        .chain(rows -> {
+          Uni<Void> chain = Uni.createFrom().voidItem();
+          for (Row r : rows) {
+            String name = r.getString(0);
+            chain = chain.chain(() -> tx.query(BranchUniquesSql.drop(b, name)).execute()).replaceWithVoid();
+          }
+          return chain;
+        });
   }
 
   Uni<List<String>> pendingRules(UnitOfWork unit, TrackedTable table, String branch, List<String> rules) {
@@ -347,13 +364,21 @@ final class PgBranchRules {
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
     java.util.Map<String, String> byConstraint = new java.util.HashMap<>();
     rules.forEach(r -> byConstraint.put(BranchChecksSql.overlayConstraint(r), r));
+    // (a unique rule has no constraint on the overlay: those it holds and not pending are taken out after)
     return tx.preparedQuery(BranchChecksSql.pending(b, true))
         .execute(Tuple.of(byConstraint.keySet().toArray(String[]::new)))
         .map(rows -> {
           List<String> pending = new ArrayList<>();
           rows.forEach(r -> pending.add(byConstraint.get(r.getString(0))));
           return pending;
-        });
+        })
+        .chain(pending -> tx.preparedQuery(BranchUniquesSql.pendingOrUnheld(b))
+            .execute(Tuple.of(pending.toArray(String[]::new)))
+            .map(rows -> {
+              List<String> left = new ArrayList<>();
+              rows.forEach(r -> left.add(r.getString(0)));
+              return left;
+            }));
   }
 
   Uni<Void> dropRules(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {

@@ -150,7 +150,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
     List<HeldCheck> held = checks.stream().filter(c -> !TableShape.INDEX.equals(c.check().kind())
         && !BranchUniquesSql.KIND.equals(c.check().kind())).toList();
     if (held.isEmpty()) {
-      return markSharing(tx, sql, uniques).chain(() -> summary(tx, table, sql));
+      return PgUniqueViolations.mark(tx, sql, uniques).chain(() -> summary(tx, table, sql));
     }
     Uni<List<HeldCheck>> looked = !pendingOnly ? Uni.createFrom().item(held)
         : tx.preparedQuery(BranchChecksSql.pending(sql.table(), false)).execute(Tuple.of(held.stream()
@@ -172,56 +172,18 @@ public final class PgMerges implements Merges<UnitOfWork> {
               }
               return chain;
             }))
-        .chain(() -> markSharing(tx, sql, uniques))
+        .chain(() -> PgUniqueViolations.mark(tx, sql, uniques))
         .chain(() -> summary(tx, table, sql));
-  }
-
-  /**
-   * The rows the merge wrote that share the values of a unique rule the target holds with other rows it reads, and
-   * those rows: {@code constraint_violation} conflicts ({@link UniqueViolationsSql#mark}), which the check at the
-   * merge's commit then passes over. Nothing written: nothing to look at.
-   */
-  private static Uni<Void> markSharing(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
-    if (uniques.isEmpty()) {
-      return Uni.createFrom().voidItem();
-    }
-    return tx.query(UniqueViolationsSql.touchedExists(sql)).execute().map(rows -> rows.iterator().next().getBoolean(0))
-        .chain(touched -> {
-          if (!touched) {
-            return Uni.createFrom().voidItem();
-          }
-          Uni<Void> chain = Uni.createFrom().voidItem();
-          for (HeldCheck u : uniques) {
-            chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.query(new UniqueViolationsSql(sql, u.check())
-                .mark(u.columns())).execute()).replaceWithVoid());
-          }
-          return chain.chain(() -> tx.query(UniqueViolationsSql.forgetConflicting(sql)).execute()).replaceWithVoid();
-        });
   }
 
   @Override
   public Uni<Long> settleViolations(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> uniques) {
-    SqlConnection tx = PgUnit.of(unit);
-    MergeSql sql = sql(table, target);
-    List<HeldCheck> held = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
-    return held.isEmpty() ? Uni.createFrom().item(0L) : exists(tx, sql.conflicts()).chain(kept -> {
-      long[] settled = {0};
-      Uni<Void> chain = Uni.createFrom().voidItem();
-      for (HeldCheck u : kept ? held : List.<HeldCheck>of()) {
-        chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.query(new UniqueViolationsSql(sql, u.check())
-            .settle()).execute()).invoke(rows -> settled[0] += rows.rowCount()).replaceWithVoid());
-      }
-      return chain.map(done -> settled[0]);
-    });
+    return PgUniqueViolations.settle(PgUnit.of(unit), sql(table, target), uniques);
   }
 
   @Override
   public Uni<Void> recheckWritten(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> uniques) {
-    SqlConnection tx = PgUnit.of(unit);
-    MergeSql sql = sql(table, target);
-    return uniques.stream().noneMatch(c -> BranchUniquesSql.KIND.equals(c.check().kind())) ? Uni.createFrom().voidItem()
-        : exists(tx, sql.written()).chain(kept -> !kept ? Uni.createFrom().voidItem()
-            : tx.query(UniqueViolationsSql.recheckWritten(sql)).execute().replaceWithVoid());
+    return PgUniqueViolations.recheckWritten(PgUnit.of(unit), sql(table, target), uniques);
   }
 
   /**
@@ -231,16 +193,26 @@ public final class PgMerges implements Merges<UnitOfWork> {
    */
   private static Uni<Void> markViolations(SqlConnection tx, MergeSql sql, HeldCheck c, boolean lenient,
       String before) {
+    return scanned(tx, c.check().name(),
+        () -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute().replaceWithVoid(), lenient, before);
+  }
+
+  /**
+   * {@code statement}, a scan of the branch's rows for rule {@code rule}, run under a savepoint and the time limit a
+   * check's scan has, then the caller's time limit {@code before} given back (see {@link #markViolations}).
+   */
+  static Uni<Void> scanned(SqlConnection tx, String rule, java.util.function.Supplier<Uni<Void>> statement,
+      boolean lenient, String before) {
     return tx.query("savepoint strata_violations; set local statement_timeout = '"
             + PgBranchRules.CHECK_SCAN_TIMEOUT + "'").execute()
-        .chain(() -> CatalogPath.pinned(tx, () -> tx.preparedQuery(sql.markViolations(c.check(), c.columns())).execute()))
+        .chain(() -> CatalogPath.pinned(tx, statement))
         .chain(() -> tx.query("release savepoint strata_violations").execute())
         // a failure rolls the savepoint back (the time limit with it); only a lenient one goes on
         .onFailure().call(() -> tx.query("rollback to savepoint strata_violations; release savepoint"
             + " strata_violations").execute().onFailure().recoverWithNull())
         .onFailure(e -> lenient && "42703".equals(PgErrors.sqlState(e))).recoverWithNull()
         .onFailure(e -> "57014".equals(PgErrors.sqlState(e))).transform(e -> new BranchObjects.CheckFailed(
-            c.check().name(), "(none found: looking at the branch's rows took longer than "
+            rule, "(none found: looking at the branch's rows took longer than "
                 + PgBranchRules.CHECK_SCAN_TIMEOUT + ")"))
         .chain(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before)))
         .replaceWithVoid();

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 17;
+  public static final int CURRENT = 18;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -102,7 +102,10 @@ public final class StrataLayout {
           + " registration, held by its overlay and view", tx -> Uni.createFrom().voidItem()),
       // the tables and the check come with the base objects
       new Step(17, "unique constraints on branches: checked once at the end of each transaction that wrote the"
-          + " overlay (strata.unique_pending, strata.unique_check)", tx -> Uni.createFrom().voidItem()));
+          + " overlay (strata.unique_pending, strata.unique_check)", tx -> Uni.createFrom().voidItem()),
+      // the column comes with the base objects
+      new Step(18, "unique constraints a merge in progress carried to a branch: registered pending"
+          + " (strata.unique_rules.pending) until it concludes or is aborted", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

@@ -3,7 +3,9 @@ package io.strata.projections.overlay;
 import static io.strata.projections.overlay.SqlTemplate.fill;
 
 import io.strata.events.TableShape;
+import io.strata.projections.postgres.Sql;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * A merge's rows that share the values of a unique rule its target branch holds ({@link BranchUniquesSql}) with other
@@ -39,10 +41,34 @@ final class UniqueViolationsSql {
    * the violation; another open conflict stays as it is; a key the plan does not have is added (ours the row).
    */
   String mark(List<String> fields) {
-    return fill("""
-        with {rows},
+    return marked(fill("""
+        {rows},
         pairs as (select {key_m} as a, r.strata_other as b from m cross join lateral ({sharing}) r where {not_null}),
-        keys as (select a as key from pairs union select b from pairs),
+        keys as (select a as key from pairs union select b from pairs)""",
+        "rows", lookup.rowsOf("select * from " + BranchUniquesSql.touched(s)), "key_m", lookup.keyOfM(),
+        "sharing", lookup.sharing(), "not_null", lookup.notNull()), fields);
+  }
+
+  /**
+   * {@link #mark} for a rule the merge carried (or a dry run would carry), whose rows the branch had before were not
+   * looked at: every row the branch reads that shares the rule's values with another, one read of its state.
+   */
+  String markAll(List<String> fields) {
+    List<String> columns = BranchUniquesSql.columns(rule);
+    String values = columns.stream().map(c -> "s." + Sql.quote(c))
+        .collect(Collectors.joining(", "));
+    return marked(fill("""
+        keys as (select x.key from (select {key_s} as key, count(*) over (partition by {values}) as n
+                                    from {state} s where {not_null}) x where x.n > 1)""",
+        "key_s", s.keyArray("s"), "values", values, "state", s.state(),
+        "not_null", columns.stream().map(c -> "s." + Sql.quote(c) + " is not null")
+            .collect(Collectors.joining(" and "))), fields);
+  }
+
+  /** The keys of CTE {@code keys} (after the CTEs {@code ctes} ending with it) made the rule's conflicts. */
+  private String marked(String ctes, List<String> fields) {
+    return fill("""
+        with {ctes},
         failing as (
           select k.key, cur.row from keys k
           cross join lateral jsonb_populate_record(null::{row_type}, {key_object}) kr
@@ -53,11 +79,9 @@ final class UniqueViolationsSql {
         insert into {plan} (key, base, ours, theirs, merged, kind, fields, refused_by, settled)
         select f.key, null, f.row, null, f.row, 'constraint_violation', {fields}, {name}, false
         from failing f where not exists (select from {plan} p where p.key = f.key)""",
-        "rows", lookup.rowsOf("select * from " + BranchUniquesSql.touched(s)), "key_m", lookup.keyOfM(),
-        "sharing", lookup.sharing(), "not_null", lookup.notNull(), "row_type", s.rowType(),
-        "key_object", s.keyObject("k.key"), "state", s.state(), "key_match", s.keyMatch("x", "kr"),
-        "plan", merge.plan(),
-        "fields", OverlaySql.textArray(fields), "name", OverlaySql.literal(rule.name()));
+        "ctes", ctes, "row_type", s.rowType(), "key_object", s.keyObject("k.key"), "state", s.state(),
+        "key_match", s.keyMatch("x", "kr"), "plan", merge.plan(), "fields", OverlaySql.textArray(fields),
+        "name", OverlaySql.literal(rule.name()));
   }
 
   /**

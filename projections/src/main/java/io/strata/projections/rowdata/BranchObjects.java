@@ -159,9 +159,10 @@ public interface BranchObjects<X> {
 
   /**
    * {@link #addRules} for a merge that carries them: the rows the branch reads are not looked at — the merge lists
-   * those that fail a check as conflicts ({@link Merges#markViolations}) — and its overlay holds the checks NOT VALID
-   * (pending), so every row written from now on keeps to them, until the merge concludes ({@link
-   * #validatePendingRules}).
+   * those that fail a check, or share a unique rule's values, as conflicts ({@link Merges#markViolations}) — and its
+   * overlay holds the checks NOT VALID and the unique rules registered pending, so every row written from now on
+   * keeps to them, until the merge concludes ({@link #validatePendingRules}) or is aborted ({@link
+   * #unholdPendingRules}).
    */
   Uni<Void> addPendingRules(X tx, TrackedTable table, String branch, List<TableShape.Constraint> checks);
 
@@ -173,14 +174,14 @@ public interface BranchObjects<X> {
   Uni<Void> validatePendingRules(X tx, TrackedTable table, String branch);
 
   /**
-   * Takes the checks {@code branch}'s overlay of {@code table} holds pending off it: a merge aborted puts back rows
-   * that may fail them. The branch still records them until {@link #pendingRules} finds them and they are dropped.
+   * Takes the checks and unique rules {@code branch}'s overlay of {@code table} holds pending off it: a merge aborted
+   * puts back rows that may fail them. The branch still records them until {@link #pendingRules} finds them and they are dropped.
    */
   Uni<Void> unholdPendingRules(X tx, TrackedTable table, String branch);
 
   /**
-   * The names among {@code rules} (checks {@code branch} added) its overlay of {@code table} holds pending, or no
-   * longer holds ({@link #unholdPendingRules}).
+   * The names among {@code rules} (checks and unique rules {@code branch} added) its overlay of {@code table} holds
+   * pending, or no longer holds ({@link #unholdPendingRules}).
    */
   Uni<List<String>> pendingRules(X tx, TrackedTable table, String branch, List<String> rules);
 

@@ -313,8 +313,9 @@ public class BranchConstraintCommands {
 
   /**
    * Holds the rows {@code branch} writes to {@code checks}, a merge's source's ({@link SchemaPromotions}): pending
-   * (NOT VALID on its overlay) until the merge concludes; the rows it holds already that fail one are the merge's
-   * {@code constraint_violation} conflicts ({@link MergeWork}), resolved by writes the overlay holds to them.
+   * (a check NOT VALID on its overlay, a unique constraint registered pending) until the merge concludes; the rows it
+   * holds already that fail one (or share a unique constraint's values) are the merge's {@code constraint_violation}
+   * conflicts ({@link MergeWork}), resolved by writes the overlay holds to them.
    */
   Uni<CommandResponse> addCarried(String repository, String branch, String table, List<TableShape.Constraint> checks,
       CommandContext ctx) {
@@ -329,29 +330,33 @@ public class BranchConstraintCommands {
               false));
         },
         (unit, onBranch) -> unit.roles().branchObjects().addPendingRules(unit, onBranch, branch, checks)
-            .onFailure(e -> "42703".equals(PgErrors.sqlState(e))).transform(e -> lacksColumn(table, branch, e))
-            // a unique constraint carried: two rows the target reads share its values
-            .onFailure(BranchObjects.CheckFailed.class).transform(e -> shared(table, branch, e)),
+            .onFailure(e -> "42703".equals(PgErrors.sqlState(e))).transform(e -> lacksColumn(table, branch, e)),
         ctx, Answer.NONE);
   }
 
   /**
-   * After a merge into {@code branch} is aborted: the checks it carried that are still pending (its rows may fail
-   * them: their violations were its conflicts) go with it, each table's in one command recorded for the branch.
+   * After a merge into {@code branch} is aborted: the checks and unique constraints it carried that are still pending
+   * (its rows may fail them: their violations were its conflicts) go with it, each table's in one command recorded for
+   * the branch.
    */
   Uni<Void> dropPending(String repository, String branch, CommandContext ctx) {
     return tables.tables(repository).chain(all -> io.smallrye.mutiny.Multi.createFrom().iterable(all)
-        .filter(t -> t.constraintsOn(branch).stream().anyMatch(BranchConstraints::isCheck))
+        .filter(t -> t.constraintsOn(branch).stream().anyMatch(BranchConstraintCommands::mayBePending))
         .onItem().transformToUniAndConcatenate(t -> backends.beginRead(repository, t.storage())
             .chain(open -> open.unit().roles().branchObjects().pendingRules(open.unit(),
                     io.strata.projections.rowdata.TrackedTable.on(repository, t, branch), branch,
-                    t.constraintsOn(branch).stream().filter(BranchConstraints::isCheck)
+                    t.constraintsOn(branch).stream().filter(BranchConstraintCommands::mayBePending)
                         .map(TableShape.Constraint::name).toList())
                 .onTermination().call(open::rollback))
             .chain(pending -> pending.isEmpty() ? Uni.createFrom().voidItem()
                 : dropCarried(repository, branch, t.name(), pending, ctx).replaceWithVoid()))
         .collect().last()
         .replaceWithVoid());
+  }
+
+  /** Whether a merge may have carried {@code rule} to a branch pending: a check, or a unique constraint. */
+  private static boolean mayBePending(TableShape.Constraint rule) {
+    return BranchConstraints.isCheck(rule) || BranchConstraints.isUnique(rule);
   }
 
   /** The refusal of a check naming a column the branch does not have (a merge's source's). */

@@ -154,7 +154,8 @@ public class MergeCommits {
     return validated(tables, repo, into, tracked.stream()
         .filter(t -> planned.contains(t.name()) || kept.contains(t.name()))
         .filter(t -> state.constraintsOn(t.name(), into.name()).stream()
-            .anyMatch(io.strata.server.domain.BranchConstraints::isCheck)).toList());
+            .anyMatch(c -> io.strata.server.domain.BranchConstraints.isCheck(c)
+                || io.strata.server.domain.BranchConstraints.isUnique(c))).toList());
   }
 
   /** The pending checks of {@code into} (a branch other than the default one) validated on {@code checked}. */

@@ -309,7 +309,7 @@ class MergeWork {
 
   /**
    * {@code touched} and, merging into a branch other than the default one, the tables of {@code tracked} the merge
-   * carries CHECK constraints to: the target's rows that fail one are its conflicts, whether or not the source
+   * carries CHECK or unique constraints to: the target's rows that fail one are its conflicts, whether or not the source
    * changed rows of the table. (A check an earlier attempt of the merge carried, refused after its schema changes,
    * is pending on the target already and carried no more: its table is looked at when the source changed its rows.)
    */
@@ -320,7 +320,7 @@ class MergeWork {
     }
     Set<String> names = touched.stream().map(TableRow::name).collect(Collectors.toSet());
     settled.checks().adds().forEach((table, rules) -> {
-      if (rules.stream().anyMatch(io.strata.server.domain.BranchConstraints::isCheck)) {
+      if (rules.stream().anyMatch(r -> BranchConstraints.isCheck(r) || BranchConstraints.isUnique(r))) {
         names.add(table);
       }
     });
@@ -337,8 +337,15 @@ class MergeWork {
       TrackedTable table, boolean dryRun) {
     List<TableShape.Constraint> checks = dryRun ? settled.checks().adds().getOrDefault(table.name(), List.of())
         : state.constraintsOn(table.name(), into.name());
+    // (a dry run's uniques: those the target holds, and those the merge would carry to it)
+    List<Merges.HeldCheck> uniques = new ArrayList<>(heldUniques(state, into, table));
+    if (dryRun) {
+      held(state, into, table, checks.stream().filter(BranchConstraints::isUnique))
+          .filter(c -> uniques.stream().noneMatch(u -> u.check().name().equals(c.check().name())))
+          .forEach(uniques::add);
+    }
     return java.util.stream.Stream.concat(held(state, into, table, checks.stream().filter(BranchConstraints::isCheck)),
-        heldUniques(state, into, table).stream()).toList();
+        uniques.stream()).toList();
   }
 
   /** The unique constraints {@code into} holds of {@code table}, with their columns' stored names. */

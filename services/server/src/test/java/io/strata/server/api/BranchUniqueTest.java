@@ -264,10 +264,22 @@ class BranchUniqueTest {
     put(repo, "side", 3, "a@x").statusCode(200);
     String sideHead = commitAll(repo, "side", "a second a");
 
-    // the target's rows share a value: the merge is refused before anything moves
+    // the target's rows share a value: both are constraint_violation conflicts (a dry run lists them too), the
+    // constraint held meanwhile; aborted, the constraint it carried goes with it
+    json().body(Map.of("source", "dev", "dry_run", true)).post("/api/v1/repositories/{r}/branches/side/merge", repo)
+        .then().statusCode(200).body("conflicts", equalTo(2))
+        .body("conflict_details.key", equalTo(List.of(List.of(1), List.of(3))))
+        .body("conflict_details.constraint", equalTo(List.of("by_email", "by_email")));
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/side/merge", repo).then()
-        .statusCode(422).body("message", containsString("the rows of keys 1 and 3 share the values"));
+        .statusCode(409).body("details.first_conflicts.key", equalTo(List.of(List.of(1), List.of(3))))
+        .body("details.first_conflicts.type", equalTo(List.of("constraint_violation", "constraint_violation")));
+    put(repo, "side", 7, "a@x").statusCode(422).body("message", containsString("by_email"));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/side/merge/abort", repo).then().statusCode(204);
     assertThat(Api.head(repo, "side")).isEqualTo(sideHead);
+    assertThat(given().queryParam("ref", "side").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).doesNotContain("by_email");
+    put(repo, "side", 7, "a@x").statusCode(200);
+    given().delete("/api/v1/repositories/{r}/branches/side/tables/customers/rows/7", repo).then().statusCode(204);
     put(repo, "side", 3, "c@x").statusCode(200);
     put(repo, "side", 6, "z@x").statusCode(200);
     commitAll(repo, "side", "c, and z");
@@ -289,6 +301,15 @@ class BranchUniqueTest {
     assertThat(given().queryParam("ref", "side").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
         .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).contains("by_email");
     put(repo, "side", 7, "y@x").statusCode(422).body("message", containsString("by_email"));
+    // concluded, the constraint is the branch's own: another merge aborted leaves it
+    put(repo, "dev", 8, "q@x").statusCode(200);
+    commitAll(repo, "dev", "q");
+    put(repo, "side", 8, "r@x").statusCode(200);
+    commitAll(repo, "side", "r");
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/side/merge", repo).then()
+        .statusCode(409).body("details.first_conflicts[0].type", equalTo("add_add"));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/side/merge/abort", repo).then().statusCode(204);
+    put(repo, "side", 9, "y@x").statusCode(422).body("message", containsString("by_email"));
   }
 
   @Test
