@@ -139,8 +139,9 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
-  public Uni<Void> validatePendingRules(UnitOfWork unit, TrackedTable table, String branch) {
-    return rules.validatePendingRules(unit, table, branch);
+  public Uni<Void> validatePendingRules(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Constraint> held) {
+    return rules.validatePendingRules(unit, table, branch, held);
   }
 
   @Override

@@ -336,11 +336,22 @@ final class PgBranchRules {
     return chain;
   }
 
-  Uni<Void> validatePendingRules(UnitOfWork unit, TrackedTable table, String branch) {
+  Uni<Void> validatePendingRules(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Constraint> rules) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    return tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b) + ";\n" + BranchUniquesSql.validate(b)).execute()
-        .replaceWithVoid();
+    List<TableShape.Constraint> uniques = rules.stream().filter(c -> BranchUniquesSql.KIND.equals(c.kind())).toList();
+    // a unique rule pending: the branch's rows looked at once more (a fast-forward, or a table the merge did not
+    // write, brought rows no conflict listed), then it is held as any
+    Uni<Void> looked = uniques.isEmpty() ? Uni.createFrom().voidItem()
+        : tx.query(BranchUniquesSql.pending(b)).execute().chain(rows -> {
+          java.util.Set<String> pending = new java.util.HashSet<>();
+          rows.forEach(r -> pending.add(r.getString(0)));
+          List<TableShape.Constraint> scanned = uniques.stream().filter(u -> pending.contains(u.name())).toList();
+          return scanned.isEmpty() ? Uni.createFrom().voidItem() : requireRules(unit, table, branch, scanned);
+        });
+    return looked.chain(() -> tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b) + ";\n"
+        + BranchUniquesSql.validate(b)).execute()).replaceWithVoid();
   }
 
   Uni<Void> unholdPendingRules(UnitOfWork unit, TrackedTable table, String branch) {

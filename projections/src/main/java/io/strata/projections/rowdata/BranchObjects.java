@@ -169,9 +169,11 @@ public interface BranchObjects<X> {
   /**
    * Validates the checks {@code branch}'s overlay of {@code table} holds pending (a merge concluding): every row
    * conflicting with one was resolved by a write the overlay held to it. A row of the overlay that fails one fails
-   * it (SQLSTATE 23514).
+   * it (SQLSTATE 23514). So are the unique rules it holds pending, among {@code held} (the rules the branch records
+   * of the table): its rows are looked at once more first, two that share one's values failing it ({@link
+   * CheckFailed} naming their keys).
    */
-  Uni<Void> validatePendingRules(X tx, TrackedTable table, String branch);
+  Uni<Void> validatePendingRules(X tx, TrackedTable table, String branch, List<TableShape.Constraint> held);
 
   /**
    * Takes the checks and unique rules {@code branch}'s overlay of {@code table} holds pending off it: a merge aborted

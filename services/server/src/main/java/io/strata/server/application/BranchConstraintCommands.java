@@ -379,6 +379,14 @@ public class BranchConstraintCommands {
    * per row listed (the first 100, in key order), and how many fail it.
    */
   static StrataException violation(String table, String branch, BranchObjects.CheckFailed e) {
+    return violation(table, branch, e, List.of());
+  }
+
+  /** {@link #violation}, the rule named among {@code held} (a unique constraint is named so, not a check). */
+  static StrataException violation(String table, String branch, BranchObjects.CheckFailed e,
+      List<io.strata.projections.rowdata.Merges.HeldCheck> held) {
+    String what = held.stream().filter(h -> h.check().name().equals(e.constraint())).findFirst()
+        .map(h -> BranchConstraints.kindOf(h.check())).orElse("check");
     List<Map<String, Object>> conflicts = e.keys().stream().map(key -> {
       Map<String, Object> conflict = new java.util.LinkedHashMap<>();
       conflict.put("table", table);
@@ -390,8 +398,8 @@ public class BranchConstraintCommands {
     String rows = e.count() > 1 ? "the rows of keys " + String.join("; ", e.keys()) + (e.count() > e.keys().size()
         ? " (and " + (e.count() - e.keys().size()) + " more)" : "") : "the row of key " + e.key();
     return new StrataException(ErrorCode.SchemaConflict, rows + " of table '" + table + "' on '" + branch
-        + "' " + (e.count() > 1 ? "fail" : "fails") + " check '" + e.constraint() + "', which the merge brings: change"
-        + " them first (or settle the check with schema_strategy ours); nothing changed",
+        + "' " + (e.count() > 1 ? "fail" : "fails") + " " + what + " '" + e.constraint() + "', which the merge brings:"
+        + " change them first (or settle the " + what + " with schema_strategy ours); nothing changed",
         Map.of("schema_conflicts", conflicts, "schema_conflict_count", e.count()));
   }
 

@@ -69,7 +69,8 @@ public class MergeCommits {
       List<TableRow> capturable, boolean all, Set<String> planned, List<Captured> applied) {
     BranchRef into = BranchRef.of(merge.branch(), state.defaultBranch());
     Set<String> kept = merge.tables().stream().map(MergeStarted.TableConflicts::table).collect(Collectors.toSet());
-    return validated(tables, state, repo, into, tracked, planned, kept)
+    return rechecked(tables, state, repo, into, tracked, kept)
+        .chain(() -> validated(tables, state, repo, into, tracked))
         .chain(() -> dataCommits.prepare(tx, state, repo, commit, tracked, capturable, all, kept, applied))
         .chain(captured -> concluding(tables, tx, state, repo, into, captured, merge, tracked, planned, kept))
         .map(prepared -> prepared.recordingShapesOf(shapesRecorded(into, merge, prepared, capturable, all), false));
@@ -142,31 +143,63 @@ public class MergeCommits {
   }
 
   /**
-   * The checks the merge carried to a branch other than the default one, pending while its violations were
-   * conflicts, validated on the tables it planned or kept (each such row was resolved by a write its overlay held
-   * to them): from now on they hold every row the branch has, as a check added on the branch does.
+   * The rows the merge in progress (its tables {@code kept}) and its resolutions wrote, looked at again by every
+   * unique constraint of {@code into} at the end of the commit's transaction ({@link
+   * io.strata.projections.rowdata.Merges#recheckWritten}): those that were its conflicts were left out of the check.
    */
-  private static Uni<Void> validated(TableTransactions tables, RepositoryState state, String repo, BranchRef into,
-      List<TableRow> tracked, Set<String> planned, Set<String> kept) {
+  private static Uni<Void> rechecked(TableTransactions tables, RepositoryState state, String repo, BranchRef into,
+      List<TableRow> tracked, Set<String> kept) {
+    if (into.isDefault()) {
+      return Uni.createFrom().voidItem();
+    }
+    return Multi.createFrom().iterable(tracked.stream().filter(t -> kept.contains(t.name())).toList())
+        .onItem().transformToUniAndConcatenate(t -> tables.in(t, c -> {
+          TrackedTable table = TrackedTable.on(repo, t, into.name());
+          return c.roles().merges().recheckWritten(c, table, into, MergeWork.heldUniques(state, into, table));
+        }))
+        .collect().last()
+        .replaceWithVoid();
+  }
+
+  /**
+   * The checks and unique constraints the merge carried to a branch other than the default one, pending while their
+   * violations were conflicts, validated on every table of the branch that has any (not only those the merge planned
+   * or kept: one an earlier, refused attempt carried to a table this one does not write is pending too): from now on
+   * they hold every row the branch has, as one added on the branch does.
+   */
+  static Uni<Void> validated(TableTransactions tables, RepositoryState state, String repo, BranchRef into,
+      List<TableRow> tracked) {
     if (into.isDefault()) {
       return Uni.createFrom().voidItem();
     }
     return validated(tables, repo, into, tracked.stream()
-        .filter(t -> planned.contains(t.name()) || kept.contains(t.name()))
         .filter(t -> state.constraintsOn(t.name(), into.name()).stream()
             .anyMatch(c -> io.strata.server.domain.BranchConstraints.isCheck(c)
-                || io.strata.server.domain.BranchConstraints.isUnique(c))).toList());
+                || io.strata.server.domain.BranchConstraints.isUnique(c))).toList(), state);
   }
 
-  /** The pending checks of {@code into} (a branch other than the default one) validated on {@code checked}. */
-  static Uni<Void> validated(TableTransactions tables, String repo, BranchRef into, List<TableRow> checked) {
+  /**
+   * The pending checks and unique constraints of {@code into} (a branch other than the default one) validated on
+   * {@code checked}: a row that fails a check, or two that share a unique constraint's values, refuse it (422).
+   */
+  static Uni<Void> validated(TableTransactions tables, String repo, BranchRef into, List<TableRow> checked,
+      RepositoryState state) {
     return Multi.createFrom().iterable(checked)
         .onItem().transformToUniAndConcatenate(t -> tables.in(t, c -> c.roles().branchObjects()
-            .validatePendingRules(c, TrackedTable.on(repo, t, into.name()), into.name()))
+            .validatePendingRules(c, TrackedTable.on(repo, t, into.name()), into.name(),
+                state.constraintsOn(t.name(), into.name())))
             .onFailure(e -> "23514".equals(PgErrors.sqlState(e))).transform(e -> new StrataException(
                 ErrorCode.ValidationError, "a row of table '" + t.name() + "' on '" + into.name() + "' fails a check"
                     + " the merge brings (" + PgErrors.message(e) + "): give it values that pass, then continue",
-                Map.of("table", t.name(), "branch", into.name()))))
+                Map.of("table", t.name(), "branch", into.name())))
+            .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class).transform(e -> {
+              io.strata.projections.rowdata.BranchObjects.CheckFailed f =
+                  (io.strata.projections.rowdata.BranchObjects.CheckFailed) e;
+              return new StrataException(ErrorCode.ValidationError, "the rows of keys " + String.join(" and ", f.keys())
+                  + " of table '" + t.name() + "' on '" + into.name() + "' share the values of unique constraint '"
+                  + f.constraint() + "', which the merge brings: change one, then merge (or continue) again",
+                  Map.of("table", t.name(), "branch", into.name(), "constraint", f.constraint()));
+            }))
         .collect().last()
         .replaceWithVoid();
   }

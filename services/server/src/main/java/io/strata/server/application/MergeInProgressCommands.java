@@ -198,14 +198,8 @@ public class MergeInProgressCommands {
     return onMerge(repo, target, ctx, answer, (tx, state, merge, into, tables, tracked) -> {
       TableTransactions held = new TableTransactions(backends, repo, tx);
       return Multi.createFrom().iterable(tables)
-            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> {
-              TrackedTable table = TrackedTable.on(repo, t, into.name());
-              // every row the merge wrote is looked at again by the branch's unique constraints at the end (those
-              // that were conflicts were left out of the check, for the constraint each named)
-              return c.roles().merges().recheckWritten(c, table, into, MergeWork.heldUniques(state, into, table))
-                  .chain(() -> c.roles().merges().conflicts(c, table, into, 200)
-                      .select().first(MergeCommands.LISTED_CONFLICTS).collect().asList());
-            }))
+            .onItem().transformToUniAndConcatenate(t -> held.in(t, c -> c.roles().merges().conflicts(c, TrackedTable.on(repo, t, into.name()),
+                into, 200).select().first(MergeCommands.LISTED_CONFLICTS).collect().asList()))
             .onItem().transformToIterable(list -> list)
             .select().first(MergeCommands.LISTED_CONFLICTS)
             .collect().asList()

@@ -108,9 +108,10 @@ class MergeWork {
           }))
           .collect().last()
           // the checks the merge carried hold the source's rows, which the branch now has: valid at once (in the
-          // transaction that appends, or committed in another storage, as the concluding commit validates them)
+          // transaction that appends, or committed in another storage, as the concluding commit validates them); a
+          // unique constraint's look at the rows also finds a working change of a table the source did not change
           .chain(() -> dryRun || into.isDefault() ? Uni.createFrom().voidItem()
-              : MergeCommits.validated(tables, repo, into, withCarriedChecks(List.of(), tracked, settled, into)))
+              : MergeCommits.validated(tables, state, repo, into, tracked))
           .chain(() -> Failpoints.hit("merge.applied"))
           // the branch gets the tables made on a branch that the commit has, with rows of them or none
           .chain(() -> mergeCommits.sourceMade(state, repo, theirs))
@@ -184,7 +185,7 @@ class MergeWork {
                         return held.isEmpty() ? Uni.createFrom().item(applied)
                             : c.roles().merges().markViolations(c, table, into, held, !r.dryRun())
                                 .onFailure(BranchObjects.CheckFailed.class).transform(e -> BranchConstraintCommands
-                                    .violation(t.name(), into.name(), (BranchObjects.CheckFailed) e));
+                                    .violation(t.name(), into.name(), (BranchObjects.CheckFailed) e, held));
                       }))
               .invoke(m -> planned.put(t.name(), m))
               .chain(m -> m.conflicts() == 0 || listed.size() >= listing

@@ -313,6 +313,38 @@ class BranchUniqueTest {
   }
 
   @Test
+  void aCarriedConstraintLeftPendingByARefusedMergeIsLookedAtAgainAndAFastForwardLooksAtWorkingChanges() {
+    String repo = repository("branch-unique-pending");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "side", "from", "main")).statusCode(201);
+    change(repo, "dev", unique("by_email", List.of("email"))).statusCode(200);
+    commitAll(repo, "dev", "emails unique");
+    put(repo, "side", 3, "a@x").statusCode(200);
+    commitAll(repo, "side", "a second a");
+    // a working change of the table refuses the merge after the constraint was carried (pending on the target)
+    put(repo, "side", 4, "d@x").statusCode(200);
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/side/merge", repo).then()
+        .statusCode(409);
+    commitAll(repo, "side", "d");
+    // retried, the constraint is the branch's already, still pending: its rows that share values are conflicts
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/side/merge", repo).then()
+        .statusCode(409).body("details.first_conflicts.key", equalTo(List.of(List.of(1), List.of(3))));
+    json().body(Map.of("table", "customers", "key", List.of(3), "take", "value", "value", Map.of("email", "c@x")))
+        .post("/api/v1/repositories/{r}/branches/side/merge/resolutions", repo).then().statusCode(200)
+        .body("remaining", equalTo(0));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/side/merge/continue", repo).then().statusCode(201);
+    put(repo, "side", 5, "c@x").statusCode(422).body("message", containsString("by_email"));
+
+    // a fast-forward brings the source's rows, but a working change of a table it did not change is looked at too
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "ahead", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "behind", "from", "main")).statusCode(201);
+    change(repo, "ahead", unique("by_email", List.of("email"))).statusCode(200);
+    commitAll(repo, "ahead", "emails unique");
+    put(repo, "behind", 6, "a@x").statusCode(200);
+    json().body(Map.of("source", "ahead")).post("/api/v1/repositories/{r}/branches/behind/merge", repo).then()
+        .statusCode(422).body("message", containsString("by_email"));
+  }
+
+  @Test
   void aRuleOfACompositeKeysColumnHoldsThroughKeyChangesLargeBatchesStashesAndCherryPicks() {
     String repo = createRepository(uniqueName("branch-unique-composite"));
     String table = uniqueName("parts").replace('-', '_');
@@ -415,6 +447,42 @@ class BranchUniqueTest {
         .statusCode(201);
     assertThat(rows(pool, "select id || ':' || email || ':' || code from " + side + " order by id"))
         .containsExactly("10:n10:x", "11:n11:y", "20:e1:c", "21:e2:d");
+  }
+
+  @Test
+  void aPromotionTakesAFittingUniqueIndexOfTheRulesNameAsItIsAndRefusesAnIndexThatDoesNotFit() {
+    String repo = repository("branch-unique-fitting");
+    String table = rows(pool, "select format('%I.%I', t.schema_name, t.table_name) from strata.tracked_tables t"
+        + " where t.repository = '" + repo + "'").get(0);
+    sql(pool, "create index on " + table + " (name)");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "names", "from", "main")).statusCode(201);
+    change(repo, "dev", unique("fit_email", List.of("email"))).statusCode(200);
+    put(repo, "dev", 3, "c@x").statusCode(200);
+    commitAll(repo, "dev", "emails unique");
+    change(repo, "names", unique("odd_name", List.of("name"))).statusCode(200);
+    put(repo, "names", 4, "d@x").statusCode(200);
+    commitAll(repo, "names", "names unique");
+    // then the application's own unique index under the one rule's name (as a crash between a promotion's build and
+    // its constraint leaves it), and a plain index under the other's
+    sql(pool, "create unique index fit_email on " + table + " (email)");
+    sql(pool, "create index odd_name on " + table + " (name)");
+    String built = rows(pool, "select 'public.fit_email'::regclass::oid::text").get(0);
+    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(200);
+    // made the constraint as it is: the same index, not built again
+    assertThat(rows(pool, "select conindid::text || ':' || pg_get_constraintdef(oid) from pg_constraint"
+        + " where conrelid = '" + table + "'::regclass and conname = 'fit_email'"))
+        .containsExactly(built + ":UNIQUE (email)");
+
+    // an index of the rule's name that is not a unique one of its columns refuses the merge, and stays as it was
+    String mainHead = Api.head(repo, "main");
+    json().body(Map.of("source", "names")).post("/api/v1/repositories/{r}/branches/main/merge", repo).then()
+        .statusCode(422).body("message", containsString("odd_name"));
+    assertThat(Api.head(repo, "main")).isEqualTo(mainHead);
+    assertThat(rows(pool, "select i.indisunique::text from pg_index i where i.indexrelid = 'public.odd_name'::regclass"))
+        .containsExactly("false");
+    assertThat(rows(pool, "select count(*)::text from pg_constraint where conrelid = '" + table + "'::regclass"
+        + " and conname = 'odd_name'")).containsExactly("0");
   }
 
   @Test
