@@ -43,50 +43,12 @@ final class BranchUniquesSql {
   /** The kind of a branch's unique rule. */
   static final String KIND = "unique";
 
-  /** The probe table a unique rule is defined on first: dropped with the caller's transaction. */
-  static final String PROBE = "strata_probe_unique";
-
   private static final String IDENTIFIER = "(?:[a-z_][a-z0-9_$]*|\"(?:[^\"]|\"\")+\")";
 
   /** A definition as PostgreSQL prints a branch's unique rule: column names only, nothing else. */
   private static final Pattern DEFINED = Pattern.compile("UNIQUE \\(" + IDENTIFIER + "(?:, " + IDENTIFIER + ")*\\)");
 
   private static final Pattern NAME = Pattern.compile(IDENTIFIER);
-
-  /** Defines a unique constraint on {@code columns} (names, quoted) on the probe. */
-  static String probe(List<String> columns) {
-    return "alter table pg_temp." + PROBE + " add constraint strata_probe_u unique ("
-        + columns.stream().map(Sql::quote).collect(Collectors.joining(", ")) + ")";
-  }
-
-  /**
-   * The probe's columns among $1 (text[]) whose type, or a domain's base type, is neither PostgreSQL's own nor an
-   * enum (name, type): their equality is another schema's ({@code citext}), which the check, under a search path
-   * pinned to PostgreSQL's own objects, would not use.
-   */
-  static final String FOREIGN_EQUALITY = "select a.attname::text, format_type(a.atttypid, a.atttypmod)"
-      + " from pg_attribute a join pg_type t on t.oid = a.atttypid left join pg_type d on d.oid = nullif(t.typbasetype, 0)"
-      + " where a.attrelid = 'pg_temp." + PROBE + "'::regclass and a.attnum > 0 and a.attname::text = any($1)"
-      + " and coalesce(d.typnamespace, t.typnamespace) <> 'pg_catalog'::regnamespace"
-      + " and coalesce(d.typtype, t.typtype) <> 'e' order by a.attnum limit 1";
-
-  /** The probe's constraint as the database printed it. */
-  static final String PROBED = "select pg_get_constraintdef(k.oid) from pg_constraint k"
-      + " where k.conrelid = 'pg_temp." + PROBE + "'::regclass and k.conname = 'strata_probe_u'";
-
-  /**
-   * Whether table $1 (regclass text) has a valid, non-partial btree index whose first key columns are exactly the
-   * columns $2 (text[], $3 of them), in any order: the index every written row's values are looked up through.
-   */
-  static final String LOOKUP_INDEX = """
-      select exists (
-        select 1 from pg_index i join pg_class c on c.oid = i.indexrelid join pg_am m on m.oid = c.relam
-         where i.indrelid = $1::regclass and i.indisvalid and i.indpred is null and m.amname = 'btree'
-           and (select array_agg(a.attname::text order by a.attname::text)
-                  from unnest(i.indkey::int2[]) with ordinality k(n, ord)
-                  join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n
-                 where k.ord <= $3)
-             = (select array_agg(x order by x) from unnest($2::text[]) x))""";
 
   /** The definition of {@code rule}, refused unless it is one {@link #DEFINED} describes. */
   static String requireDefinition(TableShape.Constraint rule) {
@@ -154,64 +116,6 @@ final class BranchUniquesSql {
   private static String preimageIndex(OverlaySql b, List<String> columns) {
     return b.tableId() + "__pu_" + CommitIds.sha256Hex(String.join("\u0000", columns)).substring(0, 16);
   }
-
-  /**
-   * The objects every database Strata writes into has for branch unique rules (layout 17): per overlay holding any, its
-   * guard row; per rule, its check; and the deferred check run for each overlay a transaction wrote. Nothing in them is
-   * a client's to write: the check runs only functions named by Strata's registry, as {@code regprocedure}.
-   */
-  static final String INSTALL = """
-      create table if not exists strata.unique_guards (overlay text primary key, n bigint not null default 0);
-      create table if not exists strata.unique_rules (
-        overlay text not null, rule text not null, check_function regprocedure not null, primary key (overlay, rule));
-      -- (layout 18) a rule a merge in progress carried: its rows that share values are the merge's conflicts
-      alter table strata.unique_rules add column if not exists pending boolean not null default false;
-      revoke all on strata.unique_guards, strata.unique_rules from public;
-      -- the turn of overlay p_overlay's checks: waited for at most the lock timeout (only this wait: the checks
-      -- themselves wait as any statement does); false when the overlay holds no rule (its guard row is not there)
-      create or replace function strata.unique_turn(p_overlay text) returns boolean language plpgsql
-        set search_path = pg_catalog, pg_temp set lock_timeout = '5s' as $strata_u$
-      begin
-        update strata.unique_guards set n = n + 1 where overlay = p_overlay;
-        return found;
-      exception when lock_not_available then
-        raise exception 'could not serialize access: another transaction writing the branch held its turn'
-          using errcode = '40001';
-      end $strata_u$;
-      revoke all on function strata.unique_turn(text) from public;
-      create or replace function strata.unique_check() returns trigger language plpgsql security definer
-        set search_path = pg_catalog, pg_temp as $strata_u$
-      declare f regprocedure;
-      begin
-        delete from pg_temp.strata_unique_pending where overlay = new.overlay;
-        -- Strata's own recovery puts rows back as they were, whatever was written since
-        if current_setting('strata.unique_check', true) = 'off' and strata.may_skip_ddl_check() then
-          execute format('delete from %s', new.touched::regclass); -- (not left for the session's next transaction)
-          return null;
-        end if;
-        -- the checks of one overlay's writers take turns; a REPEATABLE READ snapshot older than the last one's commit
-        -- (or than the rules) fails here (40001) rather than miss the rows it wrote; a client holding the turn makes
-        -- others wait at most the lock timeout (then 40001 too: to retry)
-        if not strata.unique_turn(new.overlay) then
-          execute format('delete from %s', new.touched::regclass);
-          if to_regprocedure(new.recorder) is not null then
-            raise exception 'could not serialize access: the unique constraints of a branch changed since this'
-              ' transaction began' using errcode = '40001';
-          end if;
-          return null; -- its last rule was dropped in this transaction
-        end if;
-        for f in select check_function from strata.unique_rules where overlay = new.overlay order by rule loop
-          execute format('select %s', f); -- (a regprocedure prints with its argument list)
-        end loop;
-        -- emptied for the next transaction; after a large batch, truncated (the next check plans again)
-        execute format(case when pg_relation_size(new.touched::regclass) > 131072 then 'truncate %s' else 'delete from %s'
-          end, new.touched::regclass);
-        return null;
-      end $strata_u$;
-      revoke all on function strata.unique_check() from public""";
-
-  /** {@code SET LOCAL} for Strata's own recovery: the rows it puts back are not refused by branch unique rules. */
-  static final String UNCHECKED = "set local strata.unique_check = 'off'";
 
   /**
    * Makes the session's temporary table {@code temp} with {@code definition} where it has none; one another role

@@ -112,7 +112,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
 
   @Override
   public Uni<Void> recovering(UnitOfWork unit) {
-    return PgUnit.of(unit).query(BranchUniquesSql.UNCHECKED).execute().replaceWithVoid();
+    return PgUnit.of(unit).query(BranchUniquesLayoutSql.UNCHECKED).execute().replaceWithVoid();
   }
 
   @Override

@@ -174,11 +174,11 @@ final class PgBranchRules {
     }
     // the branch's columns with their types on an empty temporary table: the database judges the types (a btree
     // operator class for each) and prints the definition as the table's shape reads it
-    String create = "drop table if exists pg_temp." + BranchUniquesSql.PROBE + "; create temporary table "
-        + BranchUniquesSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
+    String create = "drop table if exists pg_temp." + BranchUniqueDefinitionSql.PROBE + "; create temporary table "
+        + BranchUniqueDefinitionSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
             .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
     return tx.query("savepoint strata_unique").execute()
-        .chain(() -> tx.preparedQuery(BranchUniquesSql.LOOKUP_INDEX)
+        .chain(() -> tx.preparedQuery(BranchUniqueDefinitionSql.LOOKUP_INDEX)
             .execute(Tuple.of(OverlaySql.of(table).table(), unique.toArray(String[]::new), unique.size())))
         .invoke(rows -> {
           if (!Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
@@ -190,8 +190,8 @@ final class PgBranchRules {
         .chain(() -> tx.query(create).execute())
         .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
             .execute())
-        .chain(() -> tx.query(BranchUniquesSql.probe(unique)).execute())
-        .chain(() -> tx.preparedQuery(BranchUniquesSql.FOREIGN_EQUALITY).execute(Tuple.of(unique.toArray(String[]::new))))
+        .chain(() -> tx.query(BranchUniqueDefinitionSql.probe(unique)).execute())
+        .chain(() -> tx.preparedQuery(BranchUniqueDefinitionSql.FOREIGN_EQUALITY).execute(Tuple.of(unique.toArray(String[]::new))))
         .invoke(rows -> {
           if (rows.rowCount() > 0) {
             throw new Undefinable(name, "column '" + rows.iterator().next().getString(0) + "' is of type "
@@ -199,7 +199,7 @@ final class PgBranchRules {
                 + " on a branch compares with PostgreSQL's own operators only");
           }
         })
-        .chain(() -> tx.query(BranchUniquesSql.PROBED).execute())
+        .chain(() -> tx.query(BranchUniqueDefinitionSql.PROBED).execute())
         .map(rows -> {
           TableShape.Constraint rule = new TableShape.Constraint(name, BranchUniquesSql.KIND,
               rows.iterator().next().getString(0));

@@ -139,7 +139,7 @@ public final class StrataLayout {
         .chain(() -> tx.query(LayoutSql.MERGE_FUNCTION).execute())
         .chain(() -> tx.query(DdlGuardSql.INSTALL).execute())
         .chain(() -> tx.query(FollowColumnsSql.FUNCTION).execute())
-        .chain(() -> tx.query(BranchUniquesSql.INSTALL).execute()).replaceWithVoid();
+        .chain(() -> tx.query(BranchUniquesLayoutSql.INSTALL).execute()).replaceWithVoid();
     if (found == 0) {
       return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
     }

@@ -1,0 +1,68 @@
+package io.strata.projections.overlay;
+
+/**
+ * The objects every database Strata writes into has for branches' unique rules ({@link BranchUniquesSql}), made with
+ * its layout ({@link StrataLayout}): the rules' registry and the overlays' guard rows, the turn each overlay's writers
+ * take at their checks, and the deferred check itself.
+ */
+final class BranchUniquesLayoutSql {
+  private BranchUniquesLayoutSql() {}
+
+  /**
+   * The objects every database Strata writes into has for branch unique rules (layout 17): per overlay holding any, its
+   * guard row; per rule, its check; and the deferred check run for each overlay a transaction wrote. Nothing in them is
+   * a client's to write: the check runs only functions named by Strata's registry, as {@code regprocedure}.
+   */
+  static final String INSTALL = """
+      create table if not exists strata.unique_guards (overlay text primary key, n bigint not null default 0);
+      create table if not exists strata.unique_rules (
+        overlay text not null, rule text not null, check_function regprocedure not null, primary key (overlay, rule));
+      -- (layout 18) a rule a merge in progress carried: its rows that share values are the merge's conflicts
+      alter table strata.unique_rules add column if not exists pending boolean not null default false;
+      revoke all on strata.unique_guards, strata.unique_rules from public;
+      -- the turn of overlay p_overlay's checks: waited for at most the lock timeout (only this wait: the checks
+      -- themselves wait as any statement does); false when the overlay holds no rule (its guard row is not there)
+      create or replace function strata.unique_turn(p_overlay text) returns boolean language plpgsql
+        set search_path = pg_catalog, pg_temp set lock_timeout = '5s' as $strata_u$
+      begin
+        update strata.unique_guards set n = n + 1 where overlay = p_overlay;
+        return found;
+      exception when lock_not_available then
+        raise exception 'could not serialize access: another transaction writing the branch held its turn'
+          using errcode = '40001';
+      end $strata_u$;
+      revoke all on function strata.unique_turn(text) from public;
+      create or replace function strata.unique_check() returns trigger language plpgsql security definer
+        set search_path = pg_catalog, pg_temp as $strata_u$
+      declare f regprocedure;
+      begin
+        delete from pg_temp.strata_unique_pending where overlay = new.overlay;
+        -- Strata's own recovery puts rows back as they were, whatever was written since
+        if current_setting('strata.unique_check', true) = 'off' and strata.may_skip_ddl_check() then
+          execute format('delete from %s', new.touched::regclass); -- (not left for the session's next transaction)
+          return null;
+        end if;
+        -- the checks of one overlay's writers take turns; a REPEATABLE READ snapshot older than the last one's commit
+        -- (or than the rules) fails here (40001) rather than miss the rows it wrote; a client holding the turn makes
+        -- others wait at most the lock timeout (then 40001 too: to retry)
+        if not strata.unique_turn(new.overlay) then
+          execute format('delete from %s', new.touched::regclass);
+          if to_regprocedure(new.recorder) is not null then
+            raise exception 'could not serialize access: the unique constraints of a branch changed since this'
+              ' transaction began' using errcode = '40001';
+          end if;
+          return null; -- its last rule was dropped in this transaction
+        end if;
+        for f in select check_function from strata.unique_rules where overlay = new.overlay order by rule loop
+          execute format('select %s', f); -- (a regprocedure prints with its argument list)
+        end loop;
+        -- emptied for the next transaction; after a large batch, truncated (the next check plans again)
+        execute format(case when pg_relation_size(new.touched::regclass) > 131072 then 'truncate %s' else 'delete from %s'
+          end, new.touched::regclass);
+        return null;
+      end $strata_u$;
+      revoke all on function strata.unique_check() from public""";
+
+  /** {@code SET LOCAL} for Strata's own recovery: the rows it puts back are not refused by branch unique rules. */
+  static final String UNCHECKED = "set local strata.unique_check = 'off'";
+}
