@@ -273,10 +273,13 @@ final class BranchUniquesSql {
     return "select rule from strata.unique_rules where overlay = " + OverlaySql.literal(b.overlay()) + " and pending";
   }
 
-  /** The rules {@code b}'s overlay holds pending no longer are (the merge that carried them concluded). */
+  /**
+   * The rules among $1 (text[]) {@code b}'s overlay holds pending no longer are (the merge that carried them
+   * concluded, its rows looked at).
+   */
   static String validate(OverlaySql b) {
     return "update strata.unique_rules set pending = false where overlay = " + OverlaySql.literal(b.overlay())
-        + " and pending";
+        + " and pending and rule = any($1::text[])";
   }
 
   /**

@@ -343,15 +343,20 @@ final class PgBranchRules {
     List<TableShape.Constraint> uniques = rules.stream().filter(c -> BranchUniquesSql.KIND.equals(c.kind())).toList();
     // a unique rule pending: the branch's rows looked at once more (a fast-forward, or a table the merge did not
     // write, brought rows no conflict listed), then it is held as any
-    Uni<Void> looked = uniques.isEmpty() ? Uni.createFrom().voidItem()
+    // (only those looked at are held: a rule of another's record stays pending)
+    Uni<List<String>> looked = uniques.isEmpty() ? Uni.createFrom().item(List.of())
         : tx.query(BranchUniquesSql.pending(b)).execute().chain(rows -> {
           java.util.Set<String> pending = new java.util.HashSet<>();
           rows.forEach(r -> pending.add(r.getString(0)));
           List<TableShape.Constraint> scanned = uniques.stream().filter(u -> pending.contains(u.name())).toList();
-          return scanned.isEmpty() ? Uni.createFrom().voidItem() : requireRules(unit, table, branch, scanned);
+          return (scanned.isEmpty() ? Uni.createFrom().voidItem() : requireRules(unit, table, branch, scanned))
+              .map(done -> scanned.stream().map(TableShape.Constraint::name).toList());
         });
-    return looked.chain(() -> tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b) + ";\n"
-        + BranchUniquesSql.validate(b)).execute()).replaceWithVoid();
+    return looked.chain(scanned -> tx.query(STRATA_OWN_DDL + BranchChecksSql.validate(b)).execute()
+        .chain(() -> scanned.isEmpty() ? Uni.createFrom().voidItem()
+            : tx.preparedQuery(BranchUniquesSql.validate(b)).execute(Tuple.of(scanned.toArray(String[]::new)))
+                .replaceWithVoid()))
+        .replaceWithVoid();
   }
 
   Uni<Void> unholdPendingRules(UnitOfWork unit, TrackedTable table, String branch) {

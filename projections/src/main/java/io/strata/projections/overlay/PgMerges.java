@@ -150,7 +150,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
     List<HeldCheck> held = checks.stream().filter(c -> !TableShape.INDEX.equals(c.check().kind())
         && !BranchUniquesSql.KIND.equals(c.check().kind())).toList();
     if (held.isEmpty()) {
-      return PgUniqueViolations.mark(tx, sql, uniques).chain(() -> summary(tx, table, sql));
+      return PgUniqueViolations.mark(tx, sql, uniques, !pendingOnly).chain(() -> summary(tx, table, sql));
     }
     Uni<List<HeldCheck>> looked = !pendingOnly ? Uni.createFrom().item(held)
         : tx.preparedQuery(BranchChecksSql.pending(sql.table(), false)).execute(Tuple.of(held.stream()
@@ -172,7 +172,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
               }
               return chain;
             }))
-        .chain(() -> PgUniqueViolations.mark(tx, sql, uniques))
+        .chain(() -> PgUniqueViolations.mark(tx, sql, uniques, !pendingOnly))
         .chain(() -> summary(tx, table, sql));
   }
 

@@ -21,9 +21,10 @@ final class PgUniqueViolations {
    * target held before, the rows the merge wrote that share its values and the rows they share them with; of a rule
    * the merge carried (held pending) or would carry (a dry run's, not held), every row of the target that shares its
    * values, one scan of its rows under a check's time limit. The keys with open conflicts then leave the ones the
-   * check at the commit looks at.
+   * check at the commit looks at. With {@code lenient} (a dry run), a rule naming a column the target does not have
+   * (yet) is passed over.
    */
-  static Uni<Void> mark(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
+  static Uni<Void> mark(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques, boolean lenient) {
     List<HeldCheck> held = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
     if (held.isEmpty()) {
       return Uni.createFrom().voidItem();
@@ -45,7 +46,7 @@ final class PgUniqueViolations {
             UniqueViolationsSql violations = new UniqueViolationsSql(sql, u.check());
             if (scanned.contains(u.check().name())) {
               chain = chain.chain(() -> PgMerges.scanned(tx, u.check().name(),
-                  () -> tx.query(violations.markAll(u.columns())).execute().replaceWithVoid(), false, before[0]));
+                  () -> tx.query(violations.markAll(u.columns())).execute().replaceWithVoid(), lenient, before[0]));
             } else if (touched[0]) {
               chain = chain.chain(() -> CatalogPath.pinned(tx, () -> tx.query(violations.mark(u.columns())).execute())
                   .replaceWithVoid());

@@ -195,9 +195,12 @@ public class MergeCommits {
             .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class).transform(e -> {
               io.strata.projections.rowdata.BranchObjects.CheckFailed f =
                   (io.strata.projections.rowdata.BranchObjects.CheckFailed) e;
-              return new StrataException(ErrorCode.ValidationError, "the rows of keys " + String.join(" and ", f.keys())
-                  + " of table '" + t.name() + "' on '" + into.name() + "' share the values of unique constraint '"
-                  + f.constraint() + "', which the merge brings: change one, then merge (or continue) again",
+              return new StrataException(ErrorCode.ValidationError, (f.keys().size() < 2
+                  ? "looking at the rows of table '" + t.name() + "' on '" + into.name() + "' for unique constraint '"
+                      + f.constraint() + "', which the merge brings, took too long " + f.key()
+                  : "the rows of keys " + String.join(" and ", f.keys()) + " of table '" + t.name() + "' on '"
+                      + into.name() + "' share the values of unique constraint '" + f.constraint()
+                      + "', which the merge brings: change one, then merge (or continue) again"),
                   Map.of("table", t.name(), "branch", into.name(), "constraint", f.constraint()));
             }))
         .collect().last()
