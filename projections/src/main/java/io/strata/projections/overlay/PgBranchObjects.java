@@ -65,6 +65,12 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> waitForLocksAtMost(UnitOfWork unit, java.time.Duration limit) {
+    return PgUnit.of(unit).query("set local lock_timeout = '" + (limit == null ? 0 : Math.max(1, limit.toMillis()))
+        + "ms'").execute().replaceWithVoid();
+  }
+
+  @Override
   public Uni<Void> remove(UnitOfWork unit, TrackedTable table, String branch) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));

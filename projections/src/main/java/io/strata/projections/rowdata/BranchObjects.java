@@ -25,6 +25,14 @@ public interface BranchObjects<X> {
   Uni<Void> create(X tx, TrackedTable table, String branch, StatePath start);
 
   /**
+   * From now on in {@code tx}, each lock its statements wait for is waited for at most {@code limit} (null: without
+   * limit again), failing with SQLSTATE 55P03 past it: a change of a branch's objects held up by a transaction that
+   * wrote them and stays open gives up, rather than hold the branch's readers (queued behind it) and the
+   * repository's commands.
+   */
+  Uni<Void> waitForLocksAtMost(X tx, java.time.Duration limit);
+
+  /**
    * {@link #create}, then the branch has the columns {@code inherited} too (columns the branch or commit it
    * starts from had added through Strata: zero-copy, as {@link #addColumns} adds them), each row of the
    * start state holding the value its image has there, else the column's default.

@@ -68,12 +68,14 @@ public class BranchSchemaResource {
       + " checked over every row it reads first; only immutable functions; or with unique true and columns, a unique"
       + " constraint on columns of the table's own: no two rows the branch reads share their values, checked first"
       + " (then at the end of every transaction that writes them), the table with a btree index on those columns to"
-      + " look written rows up through; a"
-      + " merge does not carry it yet) or drop_constraint operations of checks and unique constraints the branch"
+      + " look written rows up through; a merge carries it, into another branch (rows sharing its values are"
+      + " constraint_violation conflicts) or into the default branch (the table's own constraint, its index built"
+      + " CONCURRENTLY)) or drop_constraint operations of checks and unique constraints the branch"
       + " added, or add_index operations (an index of the branch's own on columns it reads: built over the"
       + " rows it writes, the table's rows read through the table's indexes; a merge into the default branch builds"
       + " it on the table CONCURRENTLY) or drop_index operations of indexes the branch added; the table is not"
-      + " touched")
+      + " touched; each operation waits at most the migration lock timeout for the branch's objects' locks (409"
+      + " ConcurrentWrite past it)")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table,

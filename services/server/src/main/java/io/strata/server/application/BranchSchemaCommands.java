@@ -41,9 +41,12 @@ public class BranchSchemaCommands {
   private final CommandProcessor processor;
   private final StorageBackends backends;
   private final TableQueries tables;
+  private final io.strata.server.runtime.StrataConfig config;
 
   @Inject
-  public BranchSchemaCommands(CommandProcessor processor, StorageBackends backends, TableQueries tables) {
+  public BranchSchemaCommands(CommandProcessor processor, StorageBackends backends, TableQueries tables,
+      io.strata.server.runtime.StrataConfig config) {
+    this.config = config;
     this.tables = tables;
     this.processor = processor;
     this.backends = backends;
@@ -123,7 +126,18 @@ public class BranchSchemaCommands {
         t.columns(), state.columnsOn(command.table(), command.branch()),
         state.addedOn(command.table(), command.branch()), state.renamedOn(command.table(), command.branch()),
         state.redefinedOn(command.table(), command.branch()));
-    return backends.inCommand(tx, repository, t.storage(), c -> work.apply(c, onBranch)).replaceWith(command);
+    java.time.Duration limit = config.schema().migrationLockTimeout();
+    // the branch's objects change under a lock a transaction that wrote them and stays open holds up: waited for at
+    // most the migration lock timeout, then refused (409), so that its readers and the repository's queue go on
+    return backends.inCommand(tx, repository, t.storage(), c -> c.roles().branchObjects().waitForLocksAtMost(c, limit)
+            .chain(() -> work.apply(c, onBranch))
+            .call(() -> c.roles().branchObjects().waitForLocksAtMost(c, null)))
+        .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).transform(e -> new StrataException(
+            ErrorCode.ConcurrentWrite, "table '" + command.table() + "' on branch '" + command.branch() + "' is in use"
+                + " by a transaction that wrote it and has not ended (waited " + limit.toMillis() + " ms for its lock):"
+                + " nothing changed; retry when it has ended", Map.of("table", command.table(), "branch",
+                command.branch())))
+        .replaceWith(command);
   }
 
   /**

@@ -135,7 +135,9 @@ public interface StrataConfig {
      * {@code STRATA_SCHEMA_MIGRATION_LOCK_TIMEOUT}: how long a merge into the default branch that adds
      * columns a branch added waits for the table's lock (ALTER TABLE takes an exclusive one, briefly:
      * PostgreSQL adds a column with a constant default to the catalog only). Past it, the merge is refused
-     * and nothing changed; writers queued behind the waiting ALTER wait no longer than this either.
+     * and nothing changed; writers queued behind the waiting ALTER wait no longer than this either. A schema change
+     * on a branch waits as long for the locks of the branch's objects (a transaction that wrote the branch and
+     * stays open holds them), then is refused (409), so that the branch's readers and the repository's commands go on.
      */
     @WithDefault("2s")
     Duration migrationLockTimeout();

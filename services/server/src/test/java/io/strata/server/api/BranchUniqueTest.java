@@ -255,6 +255,30 @@ class BranchUniqueTest {
   }
 
   @Test
+  void aSchemaChangeHeldUpByAnOpenTransactionThatWroteTheBranchGivesUpAndChangesNothing() {
+    String repo = repository("branch-schema-held");
+    String view = Api.view(repo, "dev", "customers");
+    io.vertx.mutiny.sqlclient.SqlConnection open = pool.getConnection().await().atMost(java.time.Duration.ofSeconds(10));
+    try {
+      open.query("begin").execute().await().atMost(java.time.Duration.ofSeconds(10));
+      open.query("insert into " + view + " values (3, 'c@x', 'cid')").execute().await()
+          .atMost(java.time.Duration.ofSeconds(10));
+      // the rule's index on the overlay waits for the open writer: at most the migration lock timeout, then 409
+      long started = System.nanoTime();
+      change(repo, "dev", unique("by_email", List.of("email"))).statusCode(409)
+          .body("error", equalTo("ConcurrentWrite")).body("message", containsString("in use by a transaction"));
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofSeconds(30));
+      assertThat(given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/customers/schema", repo).then()
+          .statusCode(200).extract().jsonPath().getList("recorded.constraints.name")).doesNotContain("by_email");
+      open.query("commit").execute().await().atMost(java.time.Duration.ofSeconds(10));
+    } finally {
+      open.close().await().atMost(java.time.Duration.ofSeconds(10));
+    }
+    change(repo, "dev", unique("by_email", List.of("email"))).statusCode(200);
+    put(repo, "dev", 4, "c@x").statusCode(422);
+  }
+
+  @Test
   void aMergeIntoAnotherBranchCarriesAUniqueConstraintLookingAtTheTargetsRowsFirstAndTheMergedOnesAtItsEnd() {
     String repo = repository("branch-unique-carried");
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "side", "from", "main")).statusCode(201);
