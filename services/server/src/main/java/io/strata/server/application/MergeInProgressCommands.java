@@ -41,11 +41,11 @@ public class MergeInProgressCommands {
   private final MergeCommits mergeCommits;
   private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
-  private final BranchConstraintCommands checks;
+  private final CarriedConstraints checks;
 
   @Inject
   public MergeInProgressCommands(CommandProcessor processor, Existing existing, TableQueries tableQueries, MergeCommits mergeCommits, StorageBackends backends, CrossStorageCommits crossStorage,
-      BranchConstraintCommands checks) {
+      CarriedConstraints checks) {
     this.checks = checks;
     this.processor = processor;
     this.existing = existing;

@@ -184,7 +184,7 @@ class MergeWork {
                             : heldChecks(state, settled, into, table, r.dryRun());
                         return held.isEmpty() ? Uni.createFrom().item(applied)
                             : c.roles().merges().markViolations(c, table, into, held, !r.dryRun())
-                                .onFailure(BranchObjects.CheckFailed.class).transform(e -> BranchConstraintCommands
+                                .onFailure(BranchObjects.CheckFailed.class).transform(e -> CarriedConstraints
                                     .violation(t.name(), into.name(), (BranchObjects.CheckFailed) e, held));
                       }))
               .invoke(m -> planned.put(t.name(), m))

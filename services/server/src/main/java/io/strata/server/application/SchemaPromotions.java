@@ -44,11 +44,11 @@ public class SchemaPromotions {
   private final SchemaFollower follower;
   private final StrataConfig config;
   private final BranchSchemaCommands branchSchemas;
-  private final BranchConstraintCommands checks;
+  private final CarriedConstraints checks;
 
   @Inject
   public SchemaPromotions(RepositoryStateLoader loader, StorageBackends backends, SchemaFollower follower,
-      StrataConfig config, BranchSchemaCommands branchSchemas, BranchConstraintCommands checks) {
+      StrataConfig config, BranchSchemaCommands branchSchemas, CarriedConstraints checks) {
     this.branchSchemas = branchSchemas;
     this.checks = checks;
     this.loader = loader;
@@ -361,7 +361,7 @@ public class SchemaPromotions {
     return tx.roles().tracking().addChecks(tx, TrackedTable.of(repository, t), checks,
             config.schema().migrationLockTimeout())
         .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class)
-        .transform(f -> BranchConstraintCommands.violation(t.name(), target,
+        .transform(f -> CarriedConstraints.violation(t.name(), target,
             (io.strata.projections.rowdata.BranchObjects.CheckFailed) f))
         .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
             takes + f.getMessage() + "; retry when the table's long transactions are done",
