@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * How a branch's unique rule is defined before it is held ({@link PgBranchRules#defineUnique}): by the table's
+ * How a branch's unique rule is defined before it is held ({@link PgUniqueDefinition#define}): by the table's
  * database, as a constraint on an empty temporary table of the branch's columns (the probe), whose printed definition
  * is the rule's; its columns' types must have PostgreSQL's own equality, and the table an index to look rows up
  * through. Then {@link BranchUniquesSql} holds it.

@@ -124,7 +124,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   @Override
   public Uni<DefinedRule> defineUnique(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
       List<String> unique) {
-    return rules.defineUnique(unit, table, columns, name, unique);
+    return PgUniqueDefinition.define(unit, table, columns, name, unique);
   }
 
   @Override

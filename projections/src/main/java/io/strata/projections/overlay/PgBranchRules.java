@@ -149,70 +149,6 @@ final class PgBranchRules {
                 : new Undefinable(name, PgErrors.message(e)))));
   }
 
-  Uni<DefinedRule> defineUnique(UnitOfWork unit, TrackedTable table, List<TableColumn> columns, String name,
-      List<String> unique) {
-    SqlConnection tx = PgUnit.of(unit);
-    java.util.Map<String, String> tableTypes = new java.util.HashMap<>();
-    table.columns().forEach(c -> tableTypes.put(c.name(), c.type()));
-    java.util.Map<String, String> branchTypes = new java.util.HashMap<>();
-    columns.forEach(c -> branchTypes.put(c.name(), c.type()));
-    java.util.Set<String> added = new java.util.HashSet<>();
-    table.refAdded().forEach(c -> added.add(c.name()));
-    java.util.Set<String> redefined = new java.util.HashSet<>();
-    table.refRedefined().forEach(c -> redefined.add(c.name()));
-    for (String c : unique) {
-      // the check compares the table's values with the branch's: the column must read the same on both
-      if (!tableTypes.containsKey(c) || added.contains(c)) {
-        return Uni.createFrom().failure(new Undefinable(name, "column '" + c + "' is not one of the table's own: a"
-            + " unique constraint on a branch holds columns of the table (commit the column and merge it first)"));
-      }
-      if (!tableTypes.get(c).equals(branchTypes.get(c)) && !redefined.contains(c)) {
-        return Uni.createFrom().failure(new Undefinable(name, "column '" + c + "' is of type " + branchTypes.get(c)
-            + " on the branch and " + tableTypes.get(c) + " in the table: a unique constraint on a branch holds"
-            + " columns that read the same in both"));
-      }
-    }
-    // the branch's columns with their types on an empty temporary table: the database judges the types (a btree
-    // operator class for each) and prints the definition as the table's shape reads it
-    String create = "drop table if exists pg_temp." + BranchUniqueDefinitionSql.PROBE + "; create temporary table "
-        + BranchUniqueDefinitionSql.PROBE + " (" + columns.stream().map(c -> Sql.quote(c.name()) + " " + c.type())
-            .collect(java.util.stream.Collectors.joining(", ")) + ") on commit drop";
-    return tx.query("savepoint strata_unique").execute()
-        .chain(() -> tx.preparedQuery(BranchUniqueDefinitionSql.LOOKUP_INDEX)
-            .execute(Tuple.of(OverlaySql.of(table).table(), unique.toArray(String[]::new), unique.size())))
-        .invoke(rows -> {
-          if (!Boolean.TRUE.equals(rows.iterator().next().getBoolean(0))) {
-            throw new Undefinable(name, "the table has no btree index on " + unique + " (its first columns, in any"
-                + " order, with no predicate): every row the branch writes is looked up among the table's rows through"
-                + " it; add one with DDL on the default branch (CREATE INDEX CONCURRENTLY) first");
-          }
-        })
-        .chain(() -> tx.query(create).execute())
-        .chain(() -> tx.query("set local search_path = pg_catalog, pg_temp; set local statement_timeout = '5s'")
-            .execute())
-        .chain(() -> tx.query(BranchUniqueDefinitionSql.probe(unique)).execute())
-        .chain(() -> tx.preparedQuery(BranchUniqueDefinitionSql.FOREIGN_EQUALITY).execute(Tuple.of(unique.toArray(String[]::new))))
-        .invoke(rows -> {
-          if (rows.rowCount() > 0) {
-            throw new Undefinable(name, "column '" + rows.iterator().next().getString(0) + "' is of type "
-                + rows.iterator().next().getString(1) + ", whose equality is not PostgreSQL's own: a unique constraint"
-                + " on a branch compares with PostgreSQL's own operators only");
-          }
-        })
-        .chain(() -> tx.query(BranchUniqueDefinitionSql.PROBED).execute())
-        .map(rows -> {
-          TableShape.Constraint rule = new TableShape.Constraint(name, BranchUniquesSql.KIND,
-              rows.iterator().next().getString(0));
-          BranchUniquesSql.requireDefinition(rule);
-          return new DefinedRule(rule, List.copyOf(unique));
-        })
-        .call(() -> tx.query("rollback to savepoint strata_unique; release savepoint strata_unique").execute())
-        .onFailure(e -> e instanceof Undefinable || PgErrors.sqlState(e) != null).recoverWithUni(e -> tx
-            .query("rollback to savepoint strata_unique; release savepoint strata_unique").execute()
-            .onItemOrFailure().transformToUni((x, fail) -> Uni.createFrom().failure(e instanceof Undefinable ? e
-                : new Undefinable(name, PgErrors.message(e)))));
-  }
-
   private static java.util.Map<String, String> readNames(String json) {
     try {
       return EventCodec.mapper().readValue(json,
@@ -288,17 +224,9 @@ final class PgBranchRules {
     // committed after the look goes unchecked; a check is looked at first (its refusal names the row)
     List<TableShape.Constraint> uniques = checks.stream().filter(c -> BranchUniquesSql.KIND.equals(c.kind())).toList();
     List<TableShape.Constraint> others = checks.stream().filter(c -> !BranchUniquesSql.KIND.equals(c.kind())).toList();
-    SqlConnection tx = PgUnit.of(unit);
-    OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    Uni<Void> preimages = Uni.createFrom().voidItem();
-    for (TableShape.Constraint u : uniques) {
-      preimages = preimages.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.indexPreimages(b, u)).execute())
-          .replaceWithVoid();
-    }
-    Uni<Void> indexed = preimages;
     return hold(unit, table, branch, uniques, false)
         .chain(() -> requireRules(unit, table, branch, checks))
-        .chain(() -> indexed)
+        .chain(() -> indexPreimages(unit, table, branch, uniques))
         .chain(() -> hold(unit, table, branch, others, false));
   }
 
@@ -306,15 +234,22 @@ final class PgBranchRules {
   Uni<Void> addPendingRules(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks) {
     // a unique rule too: registered pending, the rows written from now on checked at the end of their transaction
     // (the merge lists the rows it reads that share values as its conflicts); the pre-image log's index after it
-    List<TableShape.Constraint> uniques = checks.stream().filter(c -> BranchUniquesSql.KIND.equals(c.kind())).toList();
+    return hold(unit, table, branch, checks, true).chain(() -> indexPreimages(unit, table, branch, checks));
+  }
+
+  /** The pre-image log's index for each unique rule among {@code rules} ({@link BranchUniquesSql#indexPreimages}). */
+  private static Uni<Void> indexPreimages(UnitOfWork unit, TrackedTable table, String branch,
+      List<TableShape.Constraint> rules) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql b = OverlaySql.of(table).onBranch(table.branchId(branch));
-    Uni<Void> held = hold(unit, table, branch, checks, true);
-    for (TableShape.Constraint u : uniques) {
-      held = held.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.indexPreimages(b, u)).execute())
-          .replaceWithVoid();
+    Uni<Void> chain = Uni.createFrom().voidItem();
+    for (TableShape.Constraint u : rules) {
+      if (BranchUniquesSql.KIND.equals(u.kind())) {
+        chain = chain.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.indexPreimages(b, u)).execute())
+            .replaceWithVoid();
+      }
     }
-    return held;
+    return chain;
   }
 
   private static Uni<Void> hold(UnitOfWork unit, TrackedTable table, String branch, List<TableShape.Constraint> checks,

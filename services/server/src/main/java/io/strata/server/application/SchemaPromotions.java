@@ -232,6 +232,12 @@ public class SchemaPromotions {
     });
   }
 
+  /** What merging {@code source} into {@code target} does with {@code uniques}, as a refusal starts. */
+  private static String makesOwn(String source, String target, TableTracked t, List<TableShape.Constraint> uniques) {
+    return "merging '" + source + "' into '" + target + "' makes unique constraints "
+        + uniques.stream().map(TableShape.Constraint::name).toList() + " table '" + t.name() + "''s own";
+  }
+
   /** The unique constraints among {@code rules} (per table), of tables that have any. */
   private static Map<String, List<TableShape.Constraint>> uniques(Map<String, List<TableShape.Constraint>> rules) {
     Map<String, List<TableShape.Constraint>> uniques = new TreeMap<>();
@@ -254,9 +260,7 @@ public class SchemaPromotions {
         .filter(e -> state.tables().containsKey(e.getKey()))
         .onItem().transformToUniAndConcatenate(e -> {
           TableTracked t = state.tables().get(e.getKey());
-          String takes = "merging '" + source + "' into '" + target + "' makes unique constraints "
-              + e.getValue().stream().map(TableShape.Constraint::name).toList() + " table '" + t.name() + "''s own,"
-              + " and ";
+          String takes = makesOwn(source, target, t, e.getValue()) + ", and ";
           return refusals(backends.beginRead(repository, t.storage()).chain(open -> open.unit().roles().tracking()
                   .requireUnshared(open.unit(), TrackedTable.of(repository, t), e.getValue())
                   .onTermination().call(open::rollback)),
@@ -290,9 +294,8 @@ public class SchemaPromotions {
    */
   private Uni<Void> unique(String repository, String source, String target, TableTracked t,
       List<TableShape.Constraint> uniques) {
-    String takes = "merging '" + source + "' into '" + target + "' makes unique constraints "
-        + uniques.stream().map(TableShape.Constraint::name).toList() + " table '" + t.name() + "''s own (an index"
-        + " built CONCURRENTLY, after its other schema changes, which stay), and ";
+    String takes = makesOwn(source, target, t, uniques) + " (an index built CONCURRENTLY, after its other schema"
+        + " changes, which stay), and ";
     return refusals(backends.withoutTransaction(repository, t.storage(), conn -> conn.roles().tracking()
             .promoteUniques(conn, TrackedTable.of(repository, t), uniques, config.schema().migrationLockTimeout())),
         takes, t, target, "change the rows (or the name) on '" + target + "' first", "add them");
