@@ -19,6 +19,11 @@ final class BranchUniquesLayoutSql {
         overlay text not null, rule text not null, check_function regprocedure not null, primary key (overlay, rule));
       -- (layout 18) a rule a merge in progress carried: its rows that share values are the merge's conflicts
       alter table strata.unique_rules add column if not exists pending boolean not null default false;
+      -- (layout 19) a rule that is the table's own unique constraint (held on the branch from its creation), and the
+      -- columns every rule holds unique (stored names, in order)
+      alter table strata.unique_rules add column if not exists own boolean not null default false,
+        add column if not exists columns text[] not null default '{}',
+        add column if not exists tid text not null default '';
       revoke all on strata.unique_guards, strata.unique_rules from public;
       -- the turn of overlay p_overlay's checks: waited for at most the lock timeout (only this wait: the checks
       -- themselves wait as any statement does); false when the overlay holds no rule (its guard row is not there)
@@ -32,6 +37,27 @@ final class BranchUniquesLayoutSql {
           using errcode = '40001';
       end $strata_u$;
       revoke all on function strata.unique_turn(text) from public;
+      -- (layout 19) the table's own unique constraints branches of table p_tid hold that the table no longer has as
+      -- they were (DDL dropped one, or made it again on other columns): no longer held, by the DDL's transaction
+      -- (strata.ddl_file); their check functions and overlay indexes go with the branch
+      create or replace function strata.unique_unhold_gone(p_tid text) returns void language plpgsql
+        set search_path = pg_catalog, pg_temp as $strata_u$
+      declare rel regclass;
+      begin
+        if not exists (select 1 from strata.unique_rules where own and tid = p_tid) then
+          return;
+        end if;
+        select to_regclass(format('%I.%I', t.schema_name, t.table_name)) into rel
+          from strata.tracked_tables t where t.tid = p_tid;
+        delete from strata.unique_rules r
+         where r.own and r.tid = p_tid
+           and not exists (select 1 from pg_constraint k
+                            where k.conrelid = rel and k.contype = 'u' and not k.condeferrable and k.conname = r.rule
+                              and array(select a.attname::text from unnest(k.conkey) with ordinality n(attnum, pos)
+                                          join pg_attribute a on a.attrelid = k.conrelid and a.attnum = n.attnum
+                                         order by n.pos) = r.columns);
+      end $strata_u$;
+      revoke all on function strata.unique_unhold_gone(text) from public;
       create or replace function strata.unique_check() returns trigger language plpgsql security definer
         set search_path = pg_catalog, pg_temp as $strata_u$
       declare f regprocedure;

@@ -58,6 +58,11 @@ final class BranchUniquesSql {
     return rule.definition();
   }
 
+  /** Whether {@code definition} is one a branch can hold ({@code UNIQUE (a, b)}, column names only). */
+  static boolean holdable(String definition) {
+    return DEFINED.matcher(definition).matches();
+  }
+
   /** The (stored) names of the columns {@code rule} holds unique, in order. */
   static List<String> columns(TableShape.Constraint rule) {
     String d = requireDefinition(rule);
@@ -72,7 +77,10 @@ final class BranchUniquesSql {
 
   /** The overlay's index that finds {@code b}'s written rows by the values of rule {@code name}: one per overlay. */
   static String overlayConstraint(OverlaySql b, String name) {
-    return name.substring(0, Math.min(name.length(), 40)) + "__u_"
+    // (a branch's rule is named as an identifier; the table's own constraint may be named anything: its characters
+    // that are not an identifier's become underscores, the hash tells the names apart)
+    String readable = name.substring(0, Math.min(name.length(), 40)).replaceAll("[^A-Za-z0-9_$]", "_");
+    return (readable.matches("[A-Za-z_].*") ? readable : "_" + readable) + "__u_"
         + CommitIds.sha256Hex(b.overlay() + "\u0000" + name).substring(0, 16);
   }
 
@@ -190,6 +198,16 @@ final class BranchUniquesSql {
    */
   static String hold(OverlaySql b, TableShape.Constraint rule, String branch, String schema, String table,
       boolean pending) {
+    return hold(b, rule, branch, schema, table, pending, false);
+  }
+
+  /**
+   * {@link #hold}, the rule registered as the table's own unique constraint ({@code own}) or one of the branch's: the
+   * branch's shape does not list the table's (its commits record them with the table's shape), so merges into the
+   * branch read them from the registry ({@link PgUniqueViolations}).
+   */
+  static String hold(OverlaySql b, TableShape.Constraint rule, String branch, String schema, String table,
+      boolean pending, boolean own) {
     List<String> columns = columns(rule);
     String quoted = columns.stream().map(Sql::quote).collect(Collectors.joining(", "));
     String function = OverlaySql.SCHEMA + "." + Sql.quote(function(b, rule.name()));
@@ -233,8 +251,9 @@ final class BranchUniquesSql {
         create index {index} on {overlay} ({columns}) where not __deleted;
         {check};
         revoke all on function {function}() from public;
-        insert into strata.unique_rules (overlay, rule, check_function, pending) values ({overlay_literal},
-          {rule_literal}, {function_literal}::regprocedure, {pending});
+        insert into strata.unique_rules (overlay, rule, check_function, pending, own, columns, tid) values (
+          {overlay_literal}, {rule_literal}, {function_literal}::regprocedure, {pending}, {own}, {columns_array},
+          {tid});
         insert into strata.unique_guards (overlay) values ({overlay_literal})
           on conflict (overlay) do update set n = strata.unique_guards.n + 1;
         create or replace function {recorder}() returns trigger language plpgsql security definer
@@ -256,7 +275,9 @@ final class BranchUniquesSql {
         "check", check(b, rule, branch, schema, table), "function", function,
         "overlay_literal", overlayLiteral, "rule_literal", OverlaySql.literal(rule.name()),
         "function_literal", OverlaySql.literal(function + "()"), "recorder", recorder(b), "body", dollarQuoted(body),
-        "pending", String.valueOf(pending));
+        "pending", String.valueOf(pending), "own", String.valueOf(own), "tid", OverlaySql.literal(b.tableId()),
+        "columns_array", columns.stream()
+            .map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]")));
   }
 
   /**

@@ -64,8 +64,13 @@ final class DdlGuardSql {
       -- files a DDL command on tracked table tid, named by its tag and the object it touched (never the
       -- statement's text: a script may hold other commands, a password among them)
       create or replace function strata.ddl_file(tid text, command text, object text) returns void
-      language sql volatile set search_path = pg_catalog, pg_temp as $f$
-        insert into strata.ddl_followed (tid, command, object, actor) values (tid, command, left(object, 1000), session_user)
+      language plpgsql volatile set search_path = pg_catalog, pg_temp as $f$
+      begin
+        insert into strata.ddl_followed (tid, command, object, actor)
+          values (ddl_file.tid, ddl_file.command, left(ddl_file.object, 1000), session_user);
+        -- branches stop holding the table's own unique constraints the change dropped (or made otherwise)
+        perform strata.unique_unhold_gone(ddl_file.tid);
+      end
       $f$;
 
       -- whether key still identifies rel's rows: NOT NULL columns covered exactly by a valid unique index

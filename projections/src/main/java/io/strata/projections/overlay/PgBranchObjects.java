@@ -38,7 +38,9 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql main = OverlaySql.of(table);
     OverlaySql onBranch = main.onBranch(table.branchId(branch));
-    return remove(unit, table, branch).chain(() -> add(tx, main, onBranch, table.name(), branch, start));
+    return remove(unit, table, branch).chain(() -> add(tx, main, onBranch, table.name(), branch, start))
+        // the table's own unique constraints held on the branch's rows as the table holds them on its own
+        .chain(() -> PgOwnUniques.hold(tx, onBranch, table, branch));
   }
 
   @Override
@@ -177,10 +179,12 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
 
   @Override
   public Uni<Void> dropColumns(UnitOfWork unit, TrackedTable table, String branch, List<String> names) {
-    return changeShape(unit, table, branch,
+    // the table's own unique constraints naming them go first (their checks read the columns)
+    return PgOwnUniques.dropNaming(PgUnit.of(unit), OverlaySql.of(table).onBranch(table.branchId(branch)), names)
+        .chain(() -> changeShape(unit, table, branch,
         table.columnsOnRef().stream().filter(c -> !names.contains(c.name())).toList(),
         table.refAdded().stream().filter(c -> !names.contains(c.name())).toList(),
-        (before, after, view) -> BranchColumnsSql.dropColumns(before, after, view[0], view[1], names));
+        (before, after, view) -> BranchColumnsSql.dropColumns(before, after, view[0], view[1], names)));
   }
 
   @Override

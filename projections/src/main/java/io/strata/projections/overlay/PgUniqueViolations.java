@@ -22,10 +22,16 @@ final class PgUniqueViolations {
    * the merge carried (held pending) or would carry (a dry run's, not held), every row of the target that shares its
    * values, one scan of its rows under a check's time limit. The keys with open conflicts then leave the ones the
    * check at the commit looks at. With {@code lenient} (a dry run), a rule naming a column the target does not have
-   * (yet) is passed over.
+   * (yet) is passed over. The table's own unique constraints the target's overlay holds are among them ({@link
+   * PgOwnUniques#withOwn}), as they are for {@link #settle} and {@link #recheckWritten}.
    */
   static Uni<Void> mark(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques, boolean lenient) {
-    List<HeldCheck> held = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
+    return PgOwnUniques.withOwn(tx, sql.table(), uniques.stream()
+            .filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList())
+        .chain(held -> markHeld(tx, sql, held, lenient));
+  }
+
+  private static Uni<Void> markHeld(SqlConnection tx, MergeSql sql, List<HeldCheck> held, boolean lenient) {
     if (held.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
@@ -59,7 +65,12 @@ final class PgUniqueViolations {
 
   /** {@link io.strata.projections.rowdata.Merges#settleViolations}: answers how many conflicts it forgot. */
   static Uni<Long> settle(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
-    List<HeldCheck> held = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
+    return PgOwnUniques.withOwn(tx, sql.table(), uniques.stream()
+            .filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList())
+        .chain(held -> settleHeld(tx, sql, held));
+  }
+
+  private static Uni<Long> settleHeld(SqlConnection tx, MergeSql sql, List<HeldCheck> held) {
     return held.isEmpty() ? Uni.createFrom().item(0L) : PgMerges.exists(tx, sql.conflicts()).chain(kept -> {
       long[] settled = {0};
       Uni<Void> chain = Uni.createFrom().voidItem();
@@ -73,8 +84,10 @@ final class PgUniqueViolations {
 
   /** {@link io.strata.projections.rowdata.Merges#recheckWritten}. */
   static Uni<Void> recheckWritten(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
-    return uniques.stream().noneMatch(c -> BranchUniquesSql.KIND.equals(c.check().kind())) ? Uni.createFrom().voidItem()
-        : PgMerges.exists(tx, sql.written()).chain(kept -> !kept ? Uni.createFrom().voidItem()
-            : tx.query(UniqueViolationsSql.recheckWritten(sql)).execute().replaceWithVoid());
+    return PgOwnUniques.withOwn(tx, sql.table(), uniques.stream()
+            .filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList())
+        .chain(held -> held.isEmpty() ? Uni.createFrom().voidItem()
+            : PgMerges.exists(tx, sql.written()).chain(kept -> !kept ? Uni.createFrom().voidItem()
+                : tx.query(UniqueViolationsSql.recheckWritten(sql)).execute().replaceWithVoid()));
   }
 }

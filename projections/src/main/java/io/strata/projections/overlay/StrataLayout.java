@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 18;
+  public static final int CURRENT = 19;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -105,7 +105,10 @@ public final class StrataLayout {
           + " overlay (strata.unique_pending, strata.unique_check)", tx -> Uni.createFrom().voidItem()),
       // the column comes with the base objects
       new Step(18, "unique constraints a merge in progress carried to a branch: registered pending"
-          + " (strata.unique_rules.pending) until it concludes or is aborted", tx -> Uni.createFrom().voidItem()));
+          + " (strata.unique_rules.pending) until it concludes or is aborted", tx -> Uni.createFrom().voidItem()),
+      // the columns come with the base objects; a branch made before holds none of the table's own
+      new Step(19, "the table's own unique constraints held on the branches made from now on"
+          + " (strata.unique_rules.own, .columns)", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

@@ -182,7 +182,8 @@ class MergeWork {
                       .chain(applied -> {
                         List<Merges.HeldCheck> held = into.isDefault() ? List.of()
                             : heldChecks(state, settled, into, table, r.dryRun());
-                        return held.isEmpty() ? Uni.createFrom().item(applied)
+                        // (none of the shape's: the table's own unique constraints the target holds may be)
+                        return into.isDefault() ? Uni.createFrom().item(applied)
                             : c.roles().merges().markViolations(c, table, into, held, !r.dryRun())
                                 .onFailure(BranchObjects.CheckFailed.class).transform(e -> CarriedConstraints
                                     .violation(t.name(), into.name(), (BranchObjects.CheckFailed) e, held));

@@ -62,6 +62,21 @@ class BranchUniqueTest {
         .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201).extract().path("id");
   }
 
+  /**
+   * A repository tracking members, a table of {@code columns} ({@code %s} its name) holding two rows (1, a@x, ann) and
+   * (2, b@x, bob), with a branch dev: the repository's name and the table's.
+   */
+  private String[] members(String name, String columns) {
+    String repo = createRepository(uniqueName(name));
+    String table = uniqueName("members").replace('-', '_');
+    sql(pool, "create table public." + table + " (" + columns.replace("%s", table) + ")");
+    sql(pool, "insert into public." + table + " values (1, 'a@x', 'ann'), (2, 'b@x', 'bob')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "members", "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    return new String[] {repo, table};
+  }
+
   /** A repository tracking customers (emails indexed, names not) with a branch dev. */
   private String repository(String name) {
     String repo = createRepository(uniqueName(name));
@@ -553,5 +568,108 @@ class BranchUniqueTest {
     json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/older/merge", repo).then()
         .statusCode(200);
     put(repo, "older", 6, "b@x").statusCode(422).body("message", containsString("by_email"));
+  }
+
+  @Test
+  void aBranchHoldsTheTablesOwnUniqueConstraintsUntilItDropsTheirColumnsAndItsMergesListRowsThatShareValues() {
+    String[] made = members("branch-unique-own", "id int primary key, email text constraint %s_email unique,"
+        + " name text");
+    String repo = made[0];
+    String table = made[1];
+    String view = Api.view(repo, "dev", "members");
+    // as the table would: a second row of a value refused, through the view and the API; trading values is fine
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
+        .hasMessageContaining(table + "_email");
+    json().body(Map.of("email", "b@x", "name", "ann"))
+        .put("/api/v1/repositories/{r}/branches/dev/tables/members/rows/1", repo).then().statusCode(422)
+        .body("message", containsString(table + "_email"));
+    sql(pool, "update " + view + " set email = case id when 1 then 'b@x' else 'a@x' end");
+    json().body(Map.of("message", "traded", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+
+    // a merge into a branch that holds it lists the rows sharing values as conflicts, settled by a resolution
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "other", "from", "main")).statusCode(201);
+    sql(pool, "insert into " + Api.view(repo, "other", "members") + " values (3, 'c@x', 'cat')");
+    json().body(Map.of("message", "cat", "all", true))
+        .post("/api/v1/repositories/{r}/branches/other/commits", repo).then().statusCode(201);
+    sql(pool, "insert into " + view + " values (4, 'c@x', 'cid')");
+    json().body(Map.of("message", "cid", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    json().body(Map.of("source", "other")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(409).body("details.first_conflicts.key", equalTo(List.of(List.of(3), List.of(4))))
+        .body("details.first_conflicts[0].constraint", equalTo(table + "_email"));
+    json().body(Map.of("table", "members", "key", List.of(3), "take", "value", "value", Map.of("email", "d@x")))
+        .post("/api/v1/repositories/{r}/branches/dev/merge/resolutions", repo).then().statusCode(200)
+        .body("remaining", equalTo(0));
+    json().body(Map.of()).post("/api/v1/repositories/{r}/branches/dev/merge/continue", repo).then().statusCode(201);
+    assertThat(rows(pool, "select id || ':' || email from " + view + " order by id"))
+        .containsExactly("1:b@x", "2:a@x", "3:d@x", "4:c@x");
+
+    // a branch created from it holds it too; one that drops the column does not (and keeps writing)
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "child", "from", "dev")).statusCode(201);
+    assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "child", "members")
+        + " values (5, 'a@x', 'eve')")).hasMessageContaining(table + "_email");
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "email"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/members/schema", repo).then().statusCode(200);
+    sql(pool, "insert into " + view + " values (5, 'eve')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "grandchild", "from", "dev")).statusCode(201);
+    sql(pool, "insert into " + Api.view(repo, "grandchild", "members") + " values (6, 'joe')");
+    assertThat(rows(pool, "select count(*)::text from " + view)).containsExactly("5");
+    // the table is not touched
+    assertThat(rows(pool, "select email from public." + table + " order by id")).containsExactly("a@x", "b@x");
+  }
+
+  @Test
+  void aBranchOfACommitOlderThanTheTablesUniqueConstraintWhoseRowsShareItsValuesDoesNotHoldIt() {
+    String repo = createRepository(uniqueName("branch-unique-older"));
+    String table = uniqueName("members").replace('-', '_');
+    sql(pool, "create table public." + table + " (id int primary key, email text, name text)");
+    sql(pool, "insert into public." + table + " values (1, 'a@x', 'ann'), (2, 'a@x', 'bob')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "members", "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    String shared = Api.head(repo, "main");
+    sql(pool, "update public." + table + " set email = 'b@x' where id = 2");
+    json().body(Map.of("message", "apart", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
+    // from the head: held; from the older commit, whose rows share a value: not held, and the branch is made
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "now", "from", "main")).statusCode(201);
+    assertThatThrownBy(() -> sql(pool, "insert into " + Api.view(repo, "now", "members") + " values (3, 'b@x', 'c')"))
+        .hasMessageContaining(table + "_email");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "then", "from", shared)).statusCode(201);
+    String then = Api.view(repo, "then", "members");
+    assertThat(rows(pool, "select id || ':' || email from " + then + " order by id")).containsExactly("1:a@x", "2:a@x");
+    sql(pool, "update " + then + " set name = 'bo' where id = 2");
+    assertThat(rows(pool, "select name from " + then + " where id = 2")).containsExactly("bo");
+  }
+
+  @Test
+  void theTablesOwnConstraintOfAnyNameIsHeldUntilDdlDropsItAndComesBackWhenABranchRuleOfItsNameGoes() {
+    String[] made = members("branch-unique-odd", "id int primary key, email text, name text, constraint"
+        + " \"uq-email X\" unique (email), constraint %s_name unique (name), unique (id, name)");
+    String repo = made[0];
+    String table = made[1];
+    String view = Api.view(repo, "dev", "members");
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
+        .hasMessageContaining("uq-email X");
+    // (the constraint holding the key with another column is the key's to hold: not looked up on every write)
+    assertThat(rows(pool, "select rule from strata.unique_rules where own and tid = (select tid from"
+        + " strata.tracked_tables where table_name = '" + table + "') order by rule"))
+        .containsExactly(table + "_name", "uq-email X");
+
+    // a rule of the branch's of the same name and columns takes its place; dropped, the table's is held again
+    json().body(Map.of("operations", List.of(unique(table + "_name", List.of("name")))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/members/schema", repo).then().statusCode(200);
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_constraint", "name", table + "_name"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/members/schema", repo).then().statusCode(200);
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'c@x', 'ann')"))
+        .hasMessageContaining(table + "_name");
+
+    // DDL on the default branch dropping one: the branch no longer holds it either
+    sql(pool, "alter table public." + table + " drop constraint \"uq-email X\"");
+    sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')");
+    assertThat(rows(pool, "select count(*)::text from " + view + " where email = 'a@x'")).containsExactly("2");
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (4, 'd@x', 'ann')"))
+        .hasMessageContaining(table + "_name");
   }
 }

@@ -1,0 +1,56 @@
+package io.strata.projections.overlay;
+
+import io.strata.events.TableShape;
+
+/**
+ * The statements of the table's own unique constraints on a branch ({@link PgOwnUniques}): which the table has, which a
+ * branch's overlay holds (registered {@code own} with {@link BranchUniquesSql#hold}), and whether the rows a new
+ * branch starts from share the values of one.
+ */
+final class OwnUniquesSql {
+  private OwnUniquesSql() {}
+
+  /**
+   * The table's own unique constraints a new branch holds, as {@code (name, definition)} rows of table $1 (regclass
+   * text): plain {@code UNIQUE (a, b)} ones ({@link BranchUniquesSql#holdable}: not deferrable, nulls distinct, no
+   * INCLUDE) whose columns' types compare with PostgreSQL's own equality (or are enums). The constraint's index is
+   * the lookup index among the table's rows.
+   */
+  static final String TABLE_UNIQUES = """
+      select k.conname::text, pg_get_constraintdef(k.oid) from pg_constraint k
+       where k.conrelid = $1::regclass and k.contype = 'u' and not k.condeferrable
+         and not exists (select 1 from unnest(k.conkey) n join pg_attribute a on a.attrelid = k.conrelid and a.attnum = n
+                         join pg_type t on t.oid = a.atttypid left join pg_type d on d.oid = nullif(t.typbasetype, 0)
+                        where coalesce(d.typnamespace, t.typnamespace) <> 'pg_catalog'::regnamespace
+                          and coalesce(d.typtype, t.typtype) <> 'e')
+       order by k.conname""";
+
+  /** The table's own unique constraints {@code b}'s overlay holds: {@code (rule, columns)} rows. */
+  static String own(OverlaySql b) {
+    return "select rule, columns from strata.unique_rules where overlay = " + OverlaySql.literal(b.overlay())
+        + " and own order by rule";
+  }
+
+  /** The table's own unique constraints {@code b}'s overlay holds that name any column of $1 (text[]). */
+  static String ownNaming(OverlaySql b) {
+    return "select rule from strata.unique_rules where overlay = " + OverlaySql.literal(b.overlay())
+        + " and own and columns && $1::text[] order by rule";
+  }
+
+  /** Whether {@code b}'s overlay holds a unique rule named $1. */
+  static String holds(OverlaySql b) {
+    return "select exists (select 1 from strata.unique_rules where overlay = " + OverlaySql.literal(b.overlay())
+        + " and rule = $1)";
+  }
+
+  /**
+   * Whether a row {@code b}'s overlay holds shares {@code rule}'s values (all not null) with another row the branch
+   * reads: the rows a new branch starts from that differ from the table's (the table's own rows keep to its
+   * constraint), looked up as the check looks up a transaction's (one index probe each).
+   */
+  static String sharedByOverlay(OverlaySql b, TableShape.Constraint rule) {
+    UniqueLookupSql lookup = new UniqueLookupSql(b, rule);
+    return "with " + lookup.rowsOf("select " + b.keyList(null) + " from " + b.overlay() + " where not __deleted")
+        + " select exists (select 1 from m where " + lookup.notNull() + " and (" + lookup.shared() + "))";
+  }
+}

@@ -1,0 +1,106 @@
+package io.strata.projections.overlay;
+
+import static io.strata.projections.overlay.PgBranchObjects.STRATA_OWN_DDL;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.events.TableShape;
+import io.strata.projections.rowdata.Merges.HeldCheck;
+import io.strata.projections.rowdata.TrackedTable;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The table's own unique constraints on a branch: a new branch's overlay holds them as it holds a unique rule of the
+ * branch's ({@link BranchUniquesSql}, registered {@code own}), so a row the table would refuse for sharing values is
+ * refused when the branch writes it, not when the branch merges into the default branch. Plain {@code UNIQUE (a, b)}
+ * constraints only ({@link OwnUniquesSql#TABLE_UNIQUES}); their own index finds the table's rows by value.
+ *
+ * <p>The branch's shape does not list them (the table's shape does): merges into the branch find them in the registry
+ * ({@link #withOwn}), and a column the branch drops takes those naming it along ({@link #dropNaming}).
+ */
+final class PgOwnUniques {
+  private PgOwnUniques() {}
+
+  /**
+   * Has new branch {@code branch}'s overlay {@code b} of {@code table} hold the table's own unique constraints, each
+   * on columns the table has and not the name of a rule the overlay holds already. Its rows are not read but those that
+   * differ from the table's (its overlay's, O(rows that differ): the table's own rows keep to the constraint): where
+   * one of them shares a constraint's values with another row (a start older than the constraint), the branch does
+   * not hold that constraint, rather than refuse a branch of an older commit.
+   */
+  static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch) {
+    return hold(tx, b, table, branch, name -> true);
+  }
+
+  /**
+   * {@link #hold} of the constraints among {@code names} again: a rule of the branch's of the same name took the place
+   * of one (a merge carried it, or the branch added it) and is gone.
+   */
+  static Uni<Void> holdAgain(SqlConnection tx, OverlaySql b, TrackedTable table, String branch, List<String> names) {
+    return names.isEmpty() ? Uni.createFrom().voidItem() : hold(tx, b, table, branch, names::contains);
+  }
+
+  private static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch,
+      java.util.function.Predicate<String> named) {
+    // the columns the branch reads (a column it dropped takes the constraints naming it along)
+    Set<String> columns = table.columnsOnRef().stream().map(TableColumn::name).collect(Collectors.toSet());
+    return tx.preparedQuery(OwnUniquesSql.TABLE_UNIQUES).execute(Tuple.of(b.table())).chain(rows -> {
+      Uni<Void> chain = Uni.createFrom().voidItem();
+      for (Row r : rows) {
+        TableShape.Constraint rule = new TableShape.Constraint(r.getString(0), BranchUniquesSql.KIND, r.getString(1));
+        if (!named.test(rule.name()) || !BranchUniquesSql.holdable(rule.definition())
+            || !columns.containsAll(BranchUniquesSql.columns(rule))
+            || BranchUniquesSql.columns(rule).containsAll(table.key())) {
+          // NULLS NOT DISTINCT, INCLUDE, a column the branch does not read: not held; one of the key's columns
+          // and others: held by the key already
+          continue;
+        }
+        chain = chain.chain(() -> tx.preparedQuery(OwnUniquesSql.holds(b)).execute(Tuple.of(rule.name())))
+            .chain(held -> held.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+                : tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(), table.table(),
+                        false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute()
+                    .chain(() -> tx.query(OwnUniquesSql.sharedByOverlay(b, rule)).execute())
+                    .chain(shared -> !shared.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+                        : tx.query(BranchUniquesSql.drop(b, rule.name())).execute().replaceWithVoid()));
+      }
+      return chain;
+    });
+  }
+
+  /** Drops what {@code b}'s overlay holds of the table's own unique constraints naming any of {@code columns}. */
+  static Uni<Void> dropNaming(SqlConnection tx, OverlaySql b, List<String> columns) {
+    return tx.preparedQuery(OwnUniquesSql.ownNaming(b)).execute(Tuple.of(columns.toArray(String[]::new)))
+        .chain(rows -> {
+          List<String> names = new ArrayList<>();
+          rows.forEach(r -> names.add(r.getString(0)));
+          return names.isEmpty() ? Uni.createFrom().voidItem() : tx.query(STRATA_OWN_DDL + names.stream()
+              .map(n -> BranchUniquesSql.drop(b, n)).collect(Collectors.joining(";\n"))).execute().replaceWithVoid();
+        });
+  }
+
+  /**
+   * {@code uniques} (a merge's held rules of the target, from its shape) and the table's own unique constraints the
+   * target's overlay {@code b} holds, each as a rule of kind {@link BranchUniquesSql#KIND} on its columns.
+   */
+  static Uni<List<HeldCheck>> withOwn(SqlConnection tx, OverlaySql b, List<HeldCheck> uniques) {
+    return tx.query(OwnUniquesSql.own(b)).execute().map(rows -> {
+      List<HeldCheck> all = new ArrayList<>(uniques);
+      for (Row r : rows) {
+        String name = r.getString(0);
+        List<String> columns = List.of(r.getArrayOfStrings(1));
+        if (all.stream().noneMatch(u -> u.check().name().equals(name))) {
+          all.add(new HeldCheck(new TableShape.Constraint(name, BranchUniquesSql.KIND, columns.stream()
+              .map(io.strata.projections.postgres.Sql::quote).collect(Collectors.joining(", ", "UNIQUE (", ")"))),
+              columns));
+        }
+      }
+      return all;
+    });
+  }
+}
