@@ -15,10 +15,12 @@ import java.util.Locale;
 
 /**
  * What a branch's unique constraint costs its writes, side by side in one run: at each size, a base table whose
- * {@code pad} column is indexed (the lookup index the rule requires) and a branch of it; rounds of single-row
- * inserts through the branch's view, alternately into the branch without the rule and into a second branch with a
- * unique rule on {@code pad}, each insert its own autocommit statement, then one statement of {@link #BATCH} rows into
- * each. Prints the median round per row and the ratio with / without, for both.
+ * {@code pad} column is indexed (the lookup index the rule requires) and branches of it; rounds of single-row
+ * inserts through each branch's view, alternately into a branch without any rule, a branch with a unique rule on
+ * {@code pad}, and a branch created after the table gained a unique constraint of its own on {@code v} (which every
+ * branch created since holds), each insert its own autocommit statement, then one statement of {@link #BATCH} rows
+ * into each. Prints the median round per row and the ratios to the plain branch; and what creating (and removing) a
+ * branch costs before and after the table has its unique constraint.
  *
  * <p>Usage: {@code UniqueWriteBench [sizes, comma-separated]}. Starts its own PostgreSQL (fsync on), makes the
  * branch objects with Strata's own code (no server), writes over JDBC.
@@ -28,6 +30,7 @@ public final class UniqueWriteBench {
   /** Rows of one batch: a single INSERT … SELECT through the view, one transaction. */
   private static final int BATCH = 10_000;
   private static final int ROUNDS = 7;
+  private static final int CREATIONS = 7;
 
   private UniqueWriteBench() {}
 
@@ -37,8 +40,10 @@ public final class UniqueWriteBench {
       sizes.add(Integer.parseInt(s.trim()));
     }
     try (OverlayDatabase od = OverlayDatabase.start("uniquebench")) {
-      System.out.printf(Locale.ROOT, "%-10s %14s %14s %7s %14s %14s %7s%n", "rows", "plain us/row", "unique us/row",
-          "ratio", "batch plain", "batch unique", "ratio");
+      System.out.printf(Locale.ROOT, "%-10s %9s %9s %6s %9s %6s | %9s %9s %6s %9s %6s | %9s %9s %6s%n", "rows",
+          "plain", "rule", "ratio", "own", "ratio", "batch", "rule", "ratio", "own", "ratio", "create", "own", "ratio");
+      System.out.printf(Locale.ROOT, "%-10s %9s %9s %6s %9s %6s | %9s %9s %6s %9s %6s | %9s %9s %6s%n", "",
+          "us/row", "us/row", "", "us/row", "", "us/row", "us/row", "", "us/row", "", "ms", "ms", "");
       for (int rows : sizes) {
         run(od, rows);
       }
@@ -55,46 +60,83 @@ public final class UniqueWriteBench {
     od.inTransaction(unit -> new PgBranchObjects().create(unit, t, "held", StatePath.WORKING));
     od.inTransaction(unit -> new PgBranchObjects().addRules(unit, t, "held",
         List.of(new TableShape.Constraint("pad_unique", "unique", "UNIQUE (pad)"))));
+    double created = creations(od, t);
+    // the table's own unique constraint (v holds the key's value): a branch created from now on holds it
+    od.exec("alter table public." + name + " add constraint " + name + "_v unique (v)");
+    double createdOwn = creations(od, t);
+    od.inTransaction(unit -> new PgBranchObjects().create(unit, t, "own", StatePath.WORKING));
     List<Double> plain = new ArrayList<>();
     List<Double> held = new ArrayList<>();
+    List<Double> own = new ArrayList<>();
     List<Double> plainBatch = new ArrayList<>();
     List<Double> heldBatch = new ArrayList<>();
+    List<Double> ownBatch = new ArrayList<>();
     int next = rows + 1;
     for (int round = -1; round < ROUNDS; round++) {
       double p = inserts(db, "strata_plain." + name, next);
       double h = inserts(db, "strata_held." + name, next);
+      double o = inserts(db, "strata_own." + name, next);
       next += INSERTS;
       double pb = batch(db, "strata_plain." + name, next);
       double hb = batch(db, "strata_held." + name, next);
+      double ob = batch(db, "strata_own." + name, next);
       next += BATCH;
       if (round >= 0) {
         plain.add(p);
         held.add(h);
+        own.add(o);
         plainBatch.add(pb);
         heldBatch.add(hb);
+        ownBatch.add(ob);
       }
     }
-    // the rule held: a row of the table's value is refused on the branch that has it
-    try (PreparedStatement ps = db.prepareStatement("insert into strata_held." + name + " values (?, 1, md5('1'))")) {
-      ps.setInt(1, next + 1);
+    // each rule held: a row of the table's value is refused on the branch that has it
+    refused(db, "insert into strata_held." + name + " values (?, ?, md5('1'))", next + 1);
+    refused(db, "insert into strata_own." + name + " values (?, 1, md5(?::text))", next + 1);
+    double p = median(plain) * 1000 / INSERTS;
+    double h = median(held) * 1000 / INSERTS;
+    double o = median(own) * 1000 / INSERTS;
+    double pb = median(plainBatch) * 1000 / BATCH;
+    double hb = median(heldBatch) * 1000 / BATCH;
+    double ob = median(ownBatch) * 1000 / BATCH;
+    System.out.printf(Locale.ROOT, "%-10s %9.1f %9.1f %6.2f %9.1f %6.2f | %9.1f %9.1f %6.2f %9.1f %6.2f | %9.1f %9.1f"
+        + " %6.2f%n", String.format("%,d", rows), p, h, h / p, o, o / p, pb, hb, hb / pb, ob, ob / pb, created,
+        createdOwn, createdOwn / created);
+    for (String branch : List.of("plain", "held", "own")) {
+      od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
+    }
+    od.inTransaction(unit -> new PgTracking().untrack(unit, t));
+    OverlayDatabase.exec(db, "drop table public." + name);
+  }
+
+  /** The median of {@link #CREATIONS} creations of a branch of {@code t} (each then removed): milliseconds. */
+  private static double creations(OverlayDatabase od, TrackedTable t) {
+    List<Double> took = new ArrayList<>();
+    for (int i = -1; i < CREATIONS; i++) {
+      long t0 = System.nanoTime();
+      od.inTransaction(unit -> new PgBranchObjects().create(unit, t, "probe", StatePath.WORKING));
+      double ms = (System.nanoTime() - t0) / 1e6;
+      od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, "probe"));
+      if (i >= 0) {
+        took.add(ms);
+      }
+    }
+    return median(took);
+  }
+
+  /** Runs {@code insert} (its parameters all {@code key}): refused with 23505, or this run is wrong. */
+  private static void refused(Connection db, String insert, int key) throws Exception {
+    try (PreparedStatement ps = db.prepareStatement(insert)) {
+      for (int i = 1; i <= ps.getParameterMetaData().getParameterCount(); i++) {
+        ps.setInt(i, key);
+      }
       ps.executeUpdate();
-      throw new IllegalStateException("a duplicate of the table's row was written");
+      throw new IllegalStateException("a duplicate of the table's row was written: " + insert);
     } catch (java.sql.SQLException e) {
       if (!"23505".equals(e.getSQLState())) {
         throw e;
       }
     }
-    double p = median(plain) * 1000 / INSERTS;
-    double h = median(held) * 1000 / INSERTS;
-    double pb = median(plainBatch) * 1000 / BATCH;
-    double hb = median(heldBatch) * 1000 / BATCH;
-    System.out.printf(Locale.ROOT, "%-10s %14.1f %14.1f %7.2f %14.1f %14.1f %7.2f%n", String.format("%,d", rows), p, h,
-        h / p, pb, hb, hb / pb);
-    for (String branch : List.of("plain", "held")) {
-      od.inTransaction(unit -> new PgBranchObjects().remove(unit, t, branch));
-    }
-    od.inTransaction(unit -> new PgTracking().untrack(unit, t));
-    OverlayDatabase.exec(db, "drop table public." + name);
   }
 
   /** One statement inserting {@link #BATCH} rows of new keys and values through {@code view}: milliseconds. */
