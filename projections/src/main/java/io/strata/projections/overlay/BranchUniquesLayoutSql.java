@@ -52,7 +52,8 @@ final class BranchUniquesLayoutSql {
         delete from strata.unique_rules r
          where r.own and r.tid = p_tid
            and not exists (select 1 from pg_constraint k
-                            where k.conrelid = rel and k.contype = 'u' and not k.condeferrable and k.conname = r.rule
+                            where k.conrelid = rel and k.contype = 'u' and not k.condeferrable
+                              and r.rule = 'table:' || k.conname
                               and array(select a.attname::text from unnest(k.conkey) with ordinality n(attnum, pos)
                                           join pg_attribute a on a.attrelid = k.conrelid and a.attnum = n.attnum
                                          order by n.pos) = r.columns);

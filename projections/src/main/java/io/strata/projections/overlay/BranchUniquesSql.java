@@ -63,6 +63,16 @@ final class BranchUniquesSql {
     return DEFINED.matcher(definition).matches();
   }
 
+  /** The registry's key of the table's own unique constraint {@code name} (no rule of a branch's is named so). */
+  static String ownKey(String name) {
+    return "table:" + name;
+  }
+
+  /** The name of the table's own unique constraint registered under {@code key} ({@link #ownKey}). */
+  static String ownName(String key) {
+    return key.substring("table:".length());
+  }
+
   /** The (stored) names of the columns {@code rule} holds unique, in order. */
   static List<String> columns(TableShape.Constraint rule) {
     String d = requireDefinition(rule);
@@ -210,7 +220,10 @@ final class BranchUniquesSql {
       boolean pending, boolean own) {
     List<String> columns = columns(rule);
     String quoted = columns.stream().map(Sql::quote).collect(Collectors.joining(", "));
-    String function = OverlaySql.SCHEMA + "." + Sql.quote(function(b, rule.name()));
+    // (the table's own constraint is registered under a key no branch's rule has: a rule of the branch's of the same
+    // name is held beside it, never in its place)
+    String key = own ? ownKey(rule.name()) : rule.name();
+    String function = OverlaySql.SCHEMA + "." + Sql.quote(function(b, key));
     String overlayLiteral = OverlaySql.literal(b.overlay());
     String body = fill("""
         begin
@@ -247,7 +260,7 @@ final class BranchUniquesSql {
         "pending", PENDING, "pending_literal", OverlaySql.literal(PENDING), "overlay_literal", overlayLiteral,
         "recorder_literal", OverlaySql.literal(recorder(b) + "()"),
         "make_touched", makeTouched(b), "make_pending", makePending());
-    return drop(b, rule.name()) + ";\n" + fill("""
+    return drop(b, key) + ";\n" + fill("""
         create index {index} on {overlay} ({columns}) where not __deleted;
         {check};
         revoke all on function {function}() from public;
@@ -271,9 +284,9 @@ final class BranchUniquesSql {
               for each statement execute function {recorder}();
           end if;
         end $strata_t$""",
-        "index", Sql.quote(overlayConstraint(b, rule.name())), "overlay", b.overlay(), "columns", quoted,
-        "check", check(b, rule, branch, schema, table), "function", function,
-        "overlay_literal", overlayLiteral, "rule_literal", OverlaySql.literal(rule.name()),
+        "index", Sql.quote(overlayConstraint(b, key)), "overlay", b.overlay(), "columns", quoted,
+        "check", check(b, rule, function, branch, schema, table), "function", function,
+        "overlay_literal", overlayLiteral, "rule_literal", OverlaySql.literal(key),
         "function_literal", OverlaySql.literal(function + "()"), "recorder", recorder(b), "body", dollarQuoted(body),
         "pending", String.valueOf(pending), "own", String.valueOf(own), "tid", OverlaySql.literal(b.tableId()),
         "columns_array", columns.stream()
@@ -327,7 +340,8 @@ final class BranchUniquesSql {
    * rule's values (all not null) with another row it reads. Raises 23505 naming the table and the rule as the
    * table's own unique constraint would (a refusal of the rows, not a race of Strata's).
    */
-  private static String check(OverlaySql b, TableShape.Constraint rule, String branch, String schema, String table) {
+  private static String check(OverlaySql b, TableShape.Constraint rule, String function, String branch, String schema,
+      String table) {
     UniqueLookupSql lookup = new UniqueLookupSql(b, rule);
     String body = fill("""
         declare v text;
@@ -345,7 +359,7 @@ final class BranchUniquesSql {
         "not_null", lookup.notNull(), "shared", lookup.shared(),
         "schema", OverlaySql.literal(schema), "table_literal", OverlaySql.literal(table),
         "name", OverlaySql.literal(rule.name()), "branch", OverlaySql.literal(branch));
-    return "create function " + OverlaySql.SCHEMA + "." + Sql.quote(function(b, rule.name())) + "() returns void"
+    return "create function " + function + "() returns void"
         + " language plpgsql security definer set search_path = pg_catalog, pg_temp as " + dollarQuoted(body);
   }
 

@@ -67,6 +67,11 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> releaseDroppedTableUniques(UnitOfWork unit, TrackedTable table) {
+    return PgOwnUniques.releaseDropped(PgUnit.of(unit), OverlaySql.of(table));
+  }
+
+  @Override
   public Uni<Void> waitForLocksAtMost(UnitOfWork unit, java.time.Duration limit) {
     return PgUnit.of(unit).query("set local lock_timeout = '" + (limit == null ? 0 : Math.max(1, limit.toMillis()))
         + "ms'").execute().replaceWithVoid();

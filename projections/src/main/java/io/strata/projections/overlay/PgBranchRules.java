@@ -302,14 +302,11 @@ final class PgBranchRules {
         .chain(() -> tx.query(BranchUniquesSql.pending(b)).execute())
         .chain(rows -> {
           Uni<Void> chain = Uni.createFrom().voidItem();
-          List<String> names = new ArrayList<>();
           for (Row r : rows) {
             String name = r.getString(0);
-            names.add(name);
             chain = chain.chain(() -> tx.query(BranchUniquesSql.drop(b, name)).execute()).replaceWithVoid();
           }
-          // a table's own constraint of a name one of them took is held again
-          return chain.chain(() -> PgOwnUniques.holdAgain(tx, b, table, branch, names));
+          return chain;
         });
   }
 
@@ -344,7 +341,6 @@ final class PgBranchRules {
       chain = chain.chain(() -> tx.query(BranchChecksSql.drop(b, name) + "; " + BranchIndexesSql.drop(b, name) + "; "
           + BranchUniquesSql.drop(b, name)).execute()).replaceWithVoid();
     }
-    // a table's own unique constraint of a name a dropped rule took is held again
-    return chain.chain(() -> PgOwnUniques.holdAgain(tx, b, table, branch, names));
+    return chain;
   }
 }

@@ -22,52 +22,39 @@ import java.util.stream.Collectors;
  * constraints only ({@link OwnUniquesSql#TABLE_UNIQUES}); their own index finds the table's rows by value.
  *
  * <p>The branch's shape does not list them (the table's shape does): merges into the branch find them in the registry
- * ({@link #withOwn}), and a column the branch drops takes those naming it along ({@link #dropNaming}).
+ * ({@link #own}), and a column the branch drops takes those naming it along ({@link #dropNaming}).
  */
 final class PgOwnUniques {
   private PgOwnUniques() {}
 
   /**
    * Has new branch {@code branch}'s overlay {@code b} of {@code table} hold the table's own unique constraints, each
-   * on columns the table has and not the name of a rule the overlay holds already. Its rows are not read but those that
+   * on columns the branch reads ({@code table}'s on the branch), but those it holds already. Its rows are not read but those that
    * differ from the table's (its overlay's, O(rows that differ): the table's own rows keep to the constraint): where
    * one of them shares a constraint's values with another row (a start older than the constraint), the branch does
    * not hold that constraint, rather than refuse a branch of an older commit.
    */
   static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch) {
-    return hold(tx, b, table, branch, name -> true);
-  }
-
-  /**
-   * {@link #hold} of the constraints among {@code names} again: a rule of the branch's of the same name took the place
-   * of one (a merge carried it, or the branch added it) and is gone.
-   */
-  static Uni<Void> holdAgain(SqlConnection tx, OverlaySql b, TrackedTable table, String branch, List<String> names) {
-    return names.isEmpty() ? Uni.createFrom().voidItem() : hold(tx, b, table, branch, names::contains);
-  }
-
-  private static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch,
-      java.util.function.Predicate<String> named) {
     // the columns the branch reads (a column it dropped takes the constraints naming it along)
     Set<String> columns = table.columnsOnRef().stream().map(TableColumn::name).collect(Collectors.toSet());
     return tx.preparedQuery(OwnUniquesSql.TABLE_UNIQUES).execute(Tuple.of(b.table())).chain(rows -> {
       Uni<Void> chain = Uni.createFrom().voidItem();
       for (Row r : rows) {
         TableShape.Constraint rule = new TableShape.Constraint(r.getString(0), BranchUniquesSql.KIND, r.getString(1));
-        if (!named.test(rule.name()) || !BranchUniquesSql.holdable(rule.definition())
-            || !columns.containsAll(BranchUniquesSql.columns(rule))
+        if (!BranchUniquesSql.holdable(rule.definition()) || !columns.containsAll(BranchUniquesSql.columns(rule))
             || BranchUniquesSql.columns(rule).containsAll(table.key())) {
           // NULLS NOT DISTINCT, INCLUDE, a column the branch does not read: not held; one of the key's columns
           // and others: held by the key already
           continue;
         }
-        chain = chain.chain(() -> tx.preparedQuery(OwnUniquesSql.holds(b)).execute(Tuple.of(rule.name())))
+        String key = BranchUniquesSql.ownKey(rule.name());
+        chain = chain.chain(() -> tx.preparedQuery(OwnUniquesSql.holds(b)).execute(Tuple.of(key)))
             .chain(held -> held.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
                 : tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(), table.table(),
                         false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute()
                     .chain(() -> tx.query(OwnUniquesSql.sharedByOverlay(b, rule)).execute())
                     .chain(shared -> !shared.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
-                        : tx.query(BranchUniquesSql.drop(b, rule.name())).execute().replaceWithVoid()));
+                        : tx.query(BranchUniquesSql.drop(b, key)).execute().replaceWithVoid()));
       }
       return chain;
     });
@@ -85,22 +72,29 @@ final class PgOwnUniques {
   }
 
   /**
-   * {@code uniques} (a merge's held rules of the target, from its shape) and the table's own unique constraints the
-   * target's overlay {@code b} holds, each as a rule of kind {@link BranchUniquesSql#KIND} on its columns.
+   * The table's own unique constraints {@code b}'s overlay holds, each as a rule of kind {@link BranchUniquesSql#KIND}
+   * on its columns under the constraint's name, but those named as one of {@code uniques} (the rules of the branch's
+   * shape a merge holds its rows to: a rule of the branch's of that name has its columns).
    */
-  static Uni<List<HeldCheck>> withOwn(SqlConnection tx, OverlaySql b, List<HeldCheck> uniques) {
+  static Uni<List<HeldCheck>> own(SqlConnection tx, OverlaySql b, List<HeldCheck> uniques) {
     return tx.query(OwnUniquesSql.own(b)).execute().map(rows -> {
-      List<HeldCheck> all = new ArrayList<>(uniques);
+      List<HeldCheck> own = new ArrayList<>();
       for (Row r : rows) {
-        String name = r.getString(0);
+        String name = BranchUniquesSql.ownName(r.getString(0));
         List<String> columns = List.of(r.getArrayOfStrings(1));
-        if (all.stream().noneMatch(u -> u.check().name().equals(name))) {
-          all.add(new HeldCheck(new TableShape.Constraint(name, BranchUniquesSql.KIND, columns.stream()
+        if (uniques.stream().noneMatch(u -> u.check().name().equals(name))) {
+          own.add(new HeldCheck(new TableShape.Constraint(name, BranchUniquesSql.KIND, columns.stream()
               .map(io.strata.projections.postgres.Sql::quote).collect(Collectors.joining(", ", "UNIQUE (", ")"))),
               columns));
         }
       }
-      return all;
+      return own;
     });
+  }
+
+  /** {@link BranchObjects#releaseDroppedTableUniques}: {@code strata.unique_unhold_gone} for the table. */
+  static Uni<Void> releaseDropped(SqlConnection tx, OverlaySql main) {
+    return tx.preparedQuery("select strata.unique_unhold_gone($1)").execute(Tuple.of(main.tableId()))
+        .replaceWithVoid();
   }
 }

@@ -23,15 +23,18 @@ final class PgUniqueViolations {
    * values, one scan of its rows under a check's time limit. The keys with open conflicts then leave the ones the
    * check at the commit looks at. With {@code lenient} (a dry run), a rule naming a column the target does not have
    * (yet) is passed over. The table's own unique constraints the target's overlay holds are among them ({@link
-   * PgOwnUniques#withOwn}), as they are for {@link #settle} and {@link #recheckWritten}.
+   * PgOwnUniques#own}: held before, never scanned), as they are for {@link #settle} and {@link #recheckWritten}.
    */
   static Uni<Void> mark(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques, boolean lenient) {
-    return PgOwnUniques.withOwn(tx, sql.table(), uniques.stream()
-            .filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList())
-        .chain(held -> markHeld(tx, sql, held, lenient));
+    List<HeldCheck> shaped = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
+    return PgOwnUniques.own(tx, sql.table(), shaped).chain(own -> markHeld(tx, sql, shaped, own, lenient));
   }
 
-  private static Uni<Void> markHeld(SqlConnection tx, MergeSql sql, List<HeldCheck> held, boolean lenient) {
+  /** {@link #mark} of the rules of the branch's shape {@code shaped} and of the table's own {@code own} (never new). */
+  private static Uni<Void> markHeld(SqlConnection tx, MergeSql sql, List<HeldCheck> shaped, List<HeldCheck> own,
+      boolean lenient) {
+    List<HeldCheck> held = new java.util.ArrayList<>(shaped);
+    held.addAll(own);
     if (held.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
@@ -39,7 +42,7 @@ final class PgUniqueViolations {
     boolean[] touched = {false};
     String[] before = {null};
     return tx.preparedQuery(BranchUniquesSql.pendingOrUnheld(sql.table()))
-        .execute(Tuple.of(held.stream().map(c -> c.check().name()).toArray(String[]::new)))
+        .execute(Tuple.of(shaped.stream().map(c -> c.check().name()).toArray(String[]::new)))
         .invoke(rows -> rows.forEach(r -> scanned.add(r.getString(0))))
         .chain(() -> tx.query(UniqueViolationsSql.touchedExists(sql)).execute())
         .invoke(rows -> touched[0] = rows.iterator().next().getBoolean(0))
@@ -65,9 +68,17 @@ final class PgUniqueViolations {
 
   /** {@link io.strata.projections.rowdata.Merges#settleViolations}: answers how many conflicts it forgot. */
   static Uni<Long> settle(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
-    return PgOwnUniques.withOwn(tx, sql.table(), uniques.stream()
-            .filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList())
-        .chain(held -> settleHeld(tx, sql, held));
+    return withOwn(tx, sql, uniques).chain(held -> settleHeld(tx, sql, held));
+  }
+
+  /** The unique rules among {@code uniques} and the table's own unique constraints the target's overlay holds. */
+  private static Uni<List<HeldCheck>> withOwn(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
+    List<HeldCheck> shaped = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
+    return PgOwnUniques.own(tx, sql.table(), shaped).map(own -> {
+      List<HeldCheck> all = new java.util.ArrayList<>(shaped);
+      all.addAll(own);
+      return all;
+    });
   }
 
   private static Uni<Long> settleHeld(SqlConnection tx, MergeSql sql, List<HeldCheck> held) {
@@ -84,9 +95,7 @@ final class PgUniqueViolations {
 
   /** {@link io.strata.projections.rowdata.Merges#recheckWritten}. */
   static Uni<Void> recheckWritten(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques) {
-    return PgOwnUniques.withOwn(tx, sql.table(), uniques.stream()
-            .filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList())
-        .chain(held -> held.isEmpty() ? Uni.createFrom().voidItem()
+    return withOwn(tx, sql, uniques).chain(held -> held.isEmpty() ? Uni.createFrom().voidItem()
             : PgMerges.exists(tx, sql.written()).chain(kept -> !kept ? Uni.createFrom().voidItem()
                 : tx.query(UniqueViolationsSql.recheckWritten(sql)).execute().replaceWithVoid()));
   }

@@ -33,6 +33,13 @@ public interface BranchObjects<X> {
   Uni<Void> waitForLocksAtMost(X tx, java.time.Duration limit);
 
   /**
+   * The branches of {@code table} no longer hold the table's own unique constraints the table has dropped, or made
+   * again otherwise, since they began to (the DDL guard has them stop in the DDL's own transaction; DDL made past it
+   * is recorded as drift, which calls this).
+   */
+  Uni<Void> releaseDroppedTableUniques(X tx, TrackedTable table);
+
+  /**
    * {@link #create}, then the branch has the columns {@code inherited} too (columns the branch or commit it
    * starts from had added through Strata: zero-copy, as {@link #addColumns} adds them), each row of the
    * start state holding the value its image has there, else the column's default.

@@ -257,6 +257,11 @@ public class TableCommands {
       throw StrataException.invalid("expected_hash", "must be a shape's hash: 64 lowercase hex digits");
     }
     return follower.followRepository(repository)
+        // branches stop holding the table's own unique constraints the drift dropped (harmless if it is not recorded)
+        .chain(() -> tables.table(repository, name))
+        .chain(row -> row.isEmpty() ? Uni.createFrom().voidItem() : backends.inOwnTransaction(repository,
+            row.get().storage(), tx -> tx.roles().branchObjects().releaseDroppedTableUniques(tx,
+                TrackedTable.of(repository, row.get()))))
         .chain(() -> processor.execute(repository, Footprint.everything(), (tx, state) -> {
           TableTracked t = state.tables().get(name);
           if (t == null) {

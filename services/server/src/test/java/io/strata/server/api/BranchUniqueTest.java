@@ -655,9 +655,9 @@ class BranchUniqueTest {
     // (the constraint holding the key with another column is the key's to hold: not looked up on every write)
     assertThat(rows(pool, "select rule from strata.unique_rules where own and tid = (select tid from"
         + " strata.tracked_tables where table_name = '" + table + "') order by rule"))
-        .containsExactly(table + "_name", "uq-email X");
+        .containsExactly("table:" + table + "_name", "table:uq-email X");
 
-    // a rule of the branch's of the same name and columns takes its place; dropped, the table's is held again
+    // a rule of the branch's of the same name and columns is held beside it: dropped, the table's still holds
     json().body(Map.of("operations", List.of(unique(table + "_name", List.of("name")))))
         .post("/api/v1/repositories/{r}/branches/dev/tables/members/schema", repo).then().statusCode(200);
     json().body(Map.of("operations", List.of(Map.of("op", "drop_constraint", "name", table + "_name"))))
@@ -671,5 +671,11 @@ class BranchUniqueTest {
     assertThat(rows(pool, "select count(*)::text from " + view + " where email = 'a@x'")).containsExactly("2");
     assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (4, 'd@x', 'ann')"))
         .hasMessageContaining(table + "_name");
+    // one dropped past the guard: held until the drift is recorded
+    Api.unguarded(pool, "alter table public." + table + " drop constraint " + table + "_name");
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (4, 'd@x', 'ann')"))
+        .hasMessageContaining(table + "_name");
+    json().body(Map.of()).post("/api/v1/repositories/{r}/tables/members/schema/record", repo).then().statusCode(200);
+    sql(pool, "insert into " + view + " values (4, 'd@x', 'ann')");
   }
 }
