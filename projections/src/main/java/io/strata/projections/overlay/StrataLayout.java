@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 19;
+  public static final int CURRENT = 20;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -108,7 +108,11 @@ public final class StrataLayout {
           + " (strata.unique_rules.pending) until it concludes or is aborted", tx -> Uni.createFrom().voidItem()),
       // the columns come with the base objects; a branch made before holds none of the table's own
       new Step(19, "the table's own unique constraints held on the branches made from now on"
-          + " (strata.unique_rules.own, .columns)", tx -> Uni.createFrom().voidItem()));
+          + " (strata.unique_rules.own, .columns)", tx -> Uni.createFrom().voidItem()),
+      // the function comes with the base objects
+      new Step(20, "the check at the end of a transaction that wrote a branch holding unique constraints asks"
+          + " whether Strata's own recovery turned it off only when the setting is there", tx -> Uni.createFrom()
+          .voidItem()));
 
   private StrataLayout() {}
 
