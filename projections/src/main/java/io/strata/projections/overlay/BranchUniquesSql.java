@@ -63,16 +63,6 @@ final class BranchUniquesSql {
     return DEFINED.matcher(definition).matches();
   }
 
-  /** The registry's key of the table's own unique constraint {@code name} (no rule of a branch's is named so). */
-  static String ownKey(String name) {
-    return "table:" + name;
-  }
-
-  /** The name of the table's own unique constraint registered under {@code key} ({@link #ownKey}). */
-  static String ownName(String key) {
-    return key.substring("table:".length());
-  }
-
   /** The (stored) names of the columns {@code rule} holds unique, in order. */
   static List<String> columns(TableShape.Constraint rule) {
     String d = requireDefinition(rule);
@@ -222,7 +212,7 @@ final class BranchUniquesSql {
     String quoted = columns.stream().map(Sql::quote).collect(Collectors.joining(", "));
     // (the table's own constraint is registered under a key no branch's rule has: a rule of the branch's of the same
     // name is held beside it, never in its place)
-    String key = own ? ownKey(rule.name()) : rule.name();
+    String key = own ? OwnUniquesSql.ownKey(rule.name()) : rule.name();
     String function = OverlaySql.SCHEMA + "." + Sql.quote(function(b, key));
     String overlayLiteral = OverlaySql.literal(b.overlay());
     String body = fill("""

@@ -10,6 +10,16 @@ import io.strata.events.TableShape;
 final class OwnUniquesSql {
   private OwnUniquesSql() {}
 
+  /** The registry's key of the table's own unique constraint {@code name} (no rule of a branch's is named so). */
+  static String ownKey(String name) {
+    return "table:" + name;
+  }
+
+  /** The name of the table's own unique constraint registered under {@code key} ({@link #ownKey}). */
+  static String ownName(String key) {
+    return key.substring("table:".length());
+  }
+
   /**
    * The table's own unique constraints a new branch holds, as {@code (name, definition)} rows of table $1 (regclass
    * text): plain {@code UNIQUE (a, b)} ones ({@link BranchUniquesSql#holdable}: not deferrable, nulls distinct, no

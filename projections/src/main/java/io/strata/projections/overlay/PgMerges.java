@@ -143,14 +143,16 @@ public final class PgMerges implements Merges<UnitOfWork> {
 
   @Override
   public Uni<TableMerge> markViolations(UnitOfWork unit, TrackedTable table, BranchRef target, List<HeldCheck> checks,
-      boolean pendingOnly) {
+      boolean pendingOnly, TableMerge applied) {
     SqlConnection tx = PgUnit.of(unit);
     MergeSql sql = sql(table, target);
     List<HeldCheck> uniques = checks.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
     List<HeldCheck> held = checks.stream().filter(c -> !TableShape.INDEX.equals(c.check().kind())
         && !BranchUniquesSql.KIND.equals(c.check().kind())).toList();
     if (held.isEmpty()) {
-      return PgUniqueViolations.mark(tx, sql, uniques, !pendingOnly).chain(() -> summary(tx, table, sql));
+      // no rule to look at (a branch holding no unique constraint): the merge as applied, without summing it again
+      return PgUniqueViolations.mark(tx, sql, uniques, !pendingOnly)
+          .chain(any -> any ? summary(tx, table, sql) : Uni.createFrom().item(applied));
     }
     Uni<List<HeldCheck>> looked = !pendingOnly ? Uni.createFrom().item(held)
         : tx.preparedQuery(BranchChecksSql.pending(sql.table(), false)).execute(Tuple.of(held.stream()

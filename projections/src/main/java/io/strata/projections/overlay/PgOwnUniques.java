@@ -47,7 +47,7 @@ final class PgOwnUniques {
           // and others: held by the key already
           continue;
         }
-        String key = BranchUniquesSql.ownKey(rule.name());
+        String key = OwnUniquesSql.ownKey(rule.name());
         chain = chain.chain(() -> tx.preparedQuery(OwnUniquesSql.holds(b)).execute(Tuple.of(key)))
             .chain(held -> held.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
                 : tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(), table.table(),
@@ -80,7 +80,7 @@ final class PgOwnUniques {
     return tx.query(OwnUniquesSql.own(b)).execute().map(rows -> {
       List<HeldCheck> own = new ArrayList<>();
       for (Row r : rows) {
-        String name = BranchUniquesSql.ownName(r.getString(0));
+        String name = OwnUniquesSql.ownName(r.getString(0));
         List<String> columns = List.of(r.getArrayOfStrings(1));
         if (uniques.stream().noneMatch(u -> u.check().name().equals(name))) {
           own.add(new HeldCheck(new TableShape.Constraint(name, BranchUniquesSql.KIND, columns.stream()

@@ -24,10 +24,12 @@ final class PgUniqueViolations {
    * check at the commit looks at. With {@code lenient} (a dry run), a rule naming a column the target does not have
    * (yet) is passed over. The table's own unique constraints the target's overlay holds are among them ({@link
    * PgOwnUniques#own}: held before, never scanned), as they are for {@link #settle} and {@link #recheckWritten}.
+   * Answers whether there was any rule to look at (none: nothing changed).
    */
-  static Uni<Void> mark(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques, boolean lenient) {
+  static Uni<Boolean> mark(SqlConnection tx, MergeSql sql, List<HeldCheck> uniques, boolean lenient) {
     List<HeldCheck> shaped = uniques.stream().filter(c -> BranchUniquesSql.KIND.equals(c.check().kind())).toList();
-    return PgOwnUniques.own(tx, sql.table(), shaped).chain(own -> markHeld(tx, sql, shaped, own, lenient));
+    return PgOwnUniques.own(tx, sql.table(), shaped)
+        .chain(own -> markHeld(tx, sql, shaped, own, lenient).replaceWith(!shaped.isEmpty() || !own.isEmpty()));
   }
 
   /** {@link #mark} of the rules of the branch's shape {@code shaped} and of the table's own {@code own} (never new). */

@@ -83,10 +83,10 @@ public interface Merges<X> {
    * check naming a column the target does not have yet (a dry run's) is passed over. So does every row the merge
    * wrote that shares the values of a unique rule among them (one the target holds) with another row the target
    * reads, and each such other row: settled once they no longer share them ({@link #settleViolations}). Answers the
-   * merge as it is then.
+   * merge as it is then: {@code applied} (what {@link #apply} answered) when there was nothing to look at.
    */
   Uni<TableMerge> markViolations(X tx, TrackedTable table, BranchRef target, List<HeldCheck> checks,
-      boolean pendingOnly);
+      boolean pendingOnly, TableMerge applied);
 
   /**
    * Forgets the kept {@code constraint_violation} conflicts of the merge in progress on {@code target} that {@code

@@ -184,7 +184,7 @@ class MergeWork {
                             : heldChecks(state, settled, into, table, r.dryRun());
                         // (none of the shape's: the table's own unique constraints the target holds may be)
                         return into.isDefault() ? Uni.createFrom().item(applied)
-                            : c.roles().merges().markViolations(c, table, into, held, !r.dryRun())
+                            : c.roles().merges().markViolations(c, table, into, held, !r.dryRun(), applied)
                                 .onFailure(BranchObjects.CheckFailed.class).transform(e -> CarriedConstraints
                                     .violation(t.name(), into.name(), (BranchObjects.CheckFailed) e, held));
                       }))

@@ -644,7 +644,7 @@ class BranchUniqueTest {
   }
 
   @Test
-  void theTablesOwnConstraintOfAnyNameIsHeldUntilDdlDropsItAndComesBackWhenABranchRuleOfItsNameGoes() {
+  void theTablesOwnConstraintOfAnyNameIsHeldBesideABranchRuleOfItsNameUntilDdlOrRecordedDriftDropsIt() {
     String[] made = members("branch-unique-odd", "id int primary key, email text, name text, constraint"
         + " \"uq-email X\" unique (email), constraint %s_name unique (name), unique (id, name)");
     String repo = made[0];
