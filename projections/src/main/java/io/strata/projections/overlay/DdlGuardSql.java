@@ -19,6 +19,14 @@ package io.strata.projections.overlay;
 final class DdlGuardSql {
   private DdlGuardSql() {}
 
+  /**
+   * Lets the transaction's DDL on branches' views through (not that on tracked tables): Strata making them again
+   * around a column's new type, which the guard is to look at; {@link #BRANCH_VIEWS_DONE} after.
+   */
+  static final String BRANCH_VIEWS_REMADE = "SET LOCAL strata.branch_views = 'remade'";
+
+  static final String BRANCH_VIEWS_DONE = "SET LOCAL strata.branch_views = ''";
+
   /** The channel the guard notifies when it filed a followed command (at the DDL's commit). */
   static final String CHANNEL = "strata_ddl";
 
@@ -89,6 +97,35 @@ final class DdlGuardSql {
                           = (select array_agg(c order by c) from unnest(key) c))
       $k$;
 
+      -- the branch whose view rel is (Strata's write trigger on it, whatever the view is named now): its
+      -- repository, table, branch and registered place
+      create or replace function strata.ddl_branch_view(rel oid)
+      returns table (repository text, name text, branch text, view_schema text, view_name text)
+      language sql stable set search_path = pg_catalog, pg_temp as $v$
+        select r.repository, r.name, o.branch, o.view_schema, o.view_name
+        from pg_trigger g join pg_proc p on p.oid = g.tgfoid
+        join strata.branch_overlays o on p.proname = o.tid || '__view_' || o.bid
+        join strata.tracked_tables r on r.tid = o.tid
+        where g.tgrelid = rel and g.tgname = 'strata_write' and p.pronamespace = 'strata'::regnamespace limit 1
+      $v$;
+
+      -- refuses DDL command tag on the view of branch bv (strata.ddl_branch_view): a branch's shape is changed by
+      -- Strata's schema operations on the branch, which make its view, write function and registration together;
+      -- DDL on the view alone would leave the others behind it (a column renamed there fails every write after)
+      create or replace function strata.ddl_refuse_on_branch_view(tag text, bv record) returns void
+      language plpgsql stable set search_path = pg_catalog, pg_temp as $r$
+      begin
+        raise exception 'Strata: % on %.% changes the view of branch "%" of table "%" (repository "%"), whose shape'
+          ' only Strata''s schema operations on the branch change', tag, quote_ident(bv.view_schema),
+          quote_ident(bv.view_name), bv.branch, bv.name, bv.repository
+          using errcode = 'feature_not_supported', detail = 'statement: ' || left(current_query(), 1000),
+            hint = format('POST /api/v1/repositories/%s/branches/%s/tables/%s/schema with {"operations": [...]}'
+              ' (add_column, drop_column, rename_column, alter_type, set_default, drop_default, set_not_null,'
+              ' drop_not_null, add_constraint, drop_constraint, create_index, drop_index); DELETE the branch to drop'
+              ' its view', bv.repository, replace(bv.branch, '/', '%2F'), bv.name);
+      end
+      $r$;
+
       -- security definer: it runs as Strata's user, whoever runs the DDL (a table's owner need not read
       -- Strata's registry or write its log); the search path is pinned so no one else's objects stand in
       -- who may turn the check off: Strata's own role (the owner of its schema) and its members, superusers
@@ -97,11 +134,17 @@ final class DdlGuardSql {
       set search_path = pg_catalog, pg_temp as $m$
         select pg_has_role(session_user, (select nspowner from pg_namespace where nspname = 'strata'), 'member')
       $m$;
+      -- whether this transaction's Strata makes branches' views again (around a new type of a column of the table,
+      -- the table's own DDL guarded meanwhile): only Strata's own role may say so
+      create or replace function strata.branch_views_remade() returns boolean language sql stable
+      set search_path = pg_catalog, pg_temp as $w$
+        select coalesce(current_setting('strata.branch_views', true), '') = 'remade' and strata.may_skip_ddl_check()
+      $w$;
       create or replace function strata.ddl_guard_end() returns event_trigger language plpgsql security definer
       set search_path = pg_catalog, pg_temp as $g$
       declare
         cmd record; t record; rel oid; wlog regclass; place record; now_cols text[]; kept_cols text[];
-        key text[]; added text[]; gone text[]; problem text; filed boolean := false;
+        key text[]; added text[]; gone text[]; problem text; filed boolean := false; bv record;
       begin
         if current_setting('strata.ddl_check', true) = 'off' and strata.may_skip_ddl_check() then return; end if;
         for cmd in select * from pg_event_trigger_ddl_commands() loop
@@ -116,6 +159,14 @@ final class DdlGuardSql {
           end;
           -- a schema renamed under a tracked table: its registered place no longer names it
           if cmd.classid = 'pg_namespace'::regclass then
+            -- or a branch's view: the schema it is registered in no longer has that name
+            select * into bv from strata.ddl_branch_view((select g.tgrelid from pg_trigger g join pg_class c
+                                                          on c.oid = g.tgrelid and c.relnamespace = cmd.objid
+                                                          where g.tgname = 'strata_write' limit 1)) b
+            where b.view_schema <> (select nspname from pg_namespace where oid = cmd.objid);
+            if found then
+              perform strata.ddl_refuse_on_branch_view(cmd.command_tag, bv);
+            end if;
             select r.tid, r.repository, r.name, r.schema_name, r.table_name into t from strata.tracked_tables r
             join pg_trigger g on g.tgname = 'strata_' || r.tid || '_ins' join pg_class c on c.oid = g.tgrelid
             join pg_namespace n on n.oid = c.relnamespace
@@ -131,6 +182,17 @@ final class DdlGuardSql {
           continue when rel is null;
           select n.nspname::text as schema_name, c.relname::text as table_name, c.relkind into place
           from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = rel;
+          -- a branch's view: changed by Strata's own DDL only (comments and grants on it aside)
+          if found and place.relkind = 'v' then
+            if cmd.command_tag not in ('COMMENT', 'SECURITY LABEL', 'GRANT', 'REVOKE') and not strata.branch_views_remade()
+            then
+              select * into bv from strata.ddl_branch_view(rel);
+              if found then
+                perform strata.ddl_refuse_on_branch_view(cmd.command_tag, bv);
+              end if;
+            end if;
+            continue;
+          end if;
           -- only tables are tracked; Strata's own objects (schema strata) are none of them
           continue when not found or place.relkind not in ('r', 'p') or place.schema_name = 'strata';
           -- a table that inherits from a tracked one, or is its partition: rows written into it are the
@@ -219,6 +281,7 @@ final class DdlGuardSql {
       create or replace function strata.ddl_guard_drop() returns event_trigger language plpgsql security definer
       set search_path = pg_catalog, pg_temp as $d$
       declare obj record; t record; what text; key text[]; wlog regclass; filed boolean := false; locked oid[];
+        bv record;
       begin
         if current_setting('strata.ddl_check', true) = 'off' and strata.may_skip_ddl_check() then return; end if;
         if exists (select 1 from pg_event_trigger_dropped_objects() where object_type = 'index') then
@@ -264,6 +327,17 @@ final class DdlGuardSql {
             perform strata.ddl_file(t.tid, tg_tag, obj.object_identity);
             filed := true;
           end loop;
+        end loop;
+        -- a branch's view, its write trigger or its rule: the branch goes through Strata (DELETE), not DDL (but
+        -- for the views Strata makes again around a column's new type, strata.branch_views_remade)
+        for obj in select * from pg_event_trigger_dropped_objects() where object_type in ('view', 'trigger', 'rule')
+                     and not strata.branch_views_remade() loop
+          select r.repository, r.name, o.branch, o.view_schema, o.view_name into bv
+          from strata.branch_overlays o join strata.tracked_tables r on r.tid = o.tid
+          where o.view_schema = obj.address_names[1] and o.view_name = obj.address_names[2] limit 1;
+          if found then
+            perform strata.ddl_refuse_on_branch_view(tg_tag, bv);
+          end if;
         end loop;
         if filed then perform pg_notify({channel}, ''); end if;
       end $d$;

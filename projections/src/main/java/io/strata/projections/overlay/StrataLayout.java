@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 20;
+  public static final int CURRENT = 21;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -112,7 +112,11 @@ public final class StrataLayout {
       // the function comes with the base objects
       new Step(20, "the check at the end of a transaction that wrote a branch holding unique constraints asks"
           + " whether Strata's own recovery turned it off only when the setting is there", tx -> Uni.createFrom()
-          .voidItem()));
+          .voidItem()),
+      // the guard comes with the base objects
+      new Step(21, "DDL on a branch's view (a column renamed, a default set, the view dropped or moved) refused,"
+          + " naming the branch's schema operations: it left the branch's write function behind",
+          tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

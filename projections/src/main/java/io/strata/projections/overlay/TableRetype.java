@@ -114,8 +114,9 @@ final class TableRetype {
    */
   static Uni<Void> remakeViewsAround(SqlConnection tx, OverlaySql main, OverlaySql before, List<Branch> branches,
       String change) {
-    StringBuilder sql = new StringBuilder("drop table if exists pg_temp.strata_view_grants;"
-        + " create temporary table strata_view_grants (statement text) on commit drop;");
+    // (the branches' views are Strata's to make again; the table's change is the guard's to look at)
+    StringBuilder sql = new StringBuilder(DdlGuardSql.BRANCH_VIEWS_REMADE + "; drop table if exists"
+        + " pg_temp.strata_view_grants; create temporary table strata_view_grants (statement text) on commit drop;");
     // the conflicts views merges made (in progress, or ended: they stay once made) read the row types
     sql.append(ConflictsViewsSql.setAside(before));
     for (Branch b : branches) {
@@ -139,7 +140,8 @@ final class TableRetype {
       sql.append(ConflictsViewsSql.makeAgain(b.after()));
     }
     sql.append("do $strata_g$ declare r record; begin for r in select statement from pg_temp.strata_view_grants"
-        + " loop execute r.statement; end loop; end $strata_g$; drop table pg_temp.strata_view_grants;");
+        + " loop execute r.statement; end loop; end $strata_g$; drop table pg_temp.strata_view_grants;")
+        .append(DdlGuardSql.BRANCH_VIEWS_DONE).append(';');
     return tx.query(sql.toString()).execute()
         .invoke(OverlaySql::rowTypesChanging)
         .chain(() -> PgQueryAccess.addViews(tx, main))

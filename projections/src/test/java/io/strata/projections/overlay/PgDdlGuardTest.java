@@ -198,6 +198,52 @@ class PgDdlGuardTest {
             .contains("ALTER SCHEMA", "moves moving_" + t.table() + ".m"));
   }
 
+  /** DDL a client may try on a branch's view ({@code %1$s}: the view, {@code %2$s}: its schema, {@code %3$s}: the table). */
+  private static final List<String> ON_A_BRANCH_VIEW = List.of(
+      "alter table %1$s rename column v to w",
+      "alter table %1$s alter column v set default 'z'",
+      "alter view %1$s rename to moved",
+      "alter view %1$s set schema elsewhere",
+      "create or replace view %1$s as select id, v from public.%3$s",
+      "create rule keep as on insert to %1$s do instead nothing",
+      "create trigger mine instead of insert on %1$s for each row execute function strata_test_nothing()",
+      "drop view %1$s",
+      "drop trigger strata_write on %1$s",
+      "drop schema %2$s cascade",
+      "alter schema %2$s rename to %2$s_moved");
+
+  @Test
+  void ddlOnABranchsViewIsRefusedNamingTheBranchAndItsSchemaOperationsAndTheBranchKeepsWorking() {
+    sql("create schema if not exists elsewhere; create or replace function strata_test_nothing() returns trigger"
+        + " language plpgsql as $$ begin return null; end $$");
+    TrackedTable t = tracked();
+    String branch = "views_" + t.table();
+    String view = db.branch(t, branch);
+    String schema = "strata_" + branch;
+    int id = 10;
+    for (String ddl : ON_A_BRANCH_VIEW) {
+      String statement = ddl.formatted(view, schema, t.table());
+      assertThatThrownBy(() -> sql(statement)).as(statement)
+          .isInstanceOfSatisfying(PgException.class, e -> {
+            assertThat(e.getSqlState()).as(statement).isEqualTo("0A000");
+            assertThat(e.getErrorMessage()).as(statement).startsWith("Strata: ")
+                .contains(view + " changes the view of branch \"" + branch + "\" of table \"" + t.name()
+                    + "\" (repository \"" + t.repository() + "\")");
+            assertThat(e.getDetail()).as(statement).isEqualTo("statement: " + statement);
+            assertThat(e.getHint()).as(statement).startsWith("POST /api/v1/repositories/" + t.repository()
+                + "/branches/" + branch + "/tables/" + t.name() + "/schema");
+          });
+      // the branch reads and writes as before, in the columns it had
+      int row = ++id;
+      sql("insert into " + view + " (id, v) values (" + row + ", 'n'); update " + view + " set v = 'u' where id = " + row);
+      assertThat(db.pool.query("select v from " + view + " where id = " + row).execute()
+          .await().atMost(PlanTestDatabase.WAIT).iterator().next().getString(0)).as(statement).isEqualTo("u");
+    }
+    // comments and grants on it go through; the table's own DDL is guarded as before
+    sql("comment on view " + view + " is 'the dev branch'; grant select on " + view + " to public");
+    assertThat(followed(t)).isEmpty();
+  }
+
   @Test
   void droppingStrataCaptureTriggerIsRefused() {
     TrackedTable t = trackedWithBranch();
