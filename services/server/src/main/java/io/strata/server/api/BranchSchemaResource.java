@@ -75,7 +75,10 @@ public class BranchSchemaResource {
       + " rows it writes, the table's rows read through the table's indexes; a merge into the default branch builds"
       + " it on the table CONCURRENTLY) or drop_index operations of indexes the branch added; the table is not"
       + " touched; each operation waits at most the migration lock timeout for the branch's objects' locks (409"
-      + " ConcurrentWrite past it)")
+      + " ConcurrentWrite past it). In place of operations, statements: DDL on this table (ALTER TABLE with ADD"
+      + " [COLUMN], DROP [COLUMN], RENAME [COLUMN], ALTER [COLUMN] … TYPE/SET DEFAULT/DROP DEFAULT/SET NOT NULL/DROP"
+      + " NOT NULL, ADD CONSTRAINT … CHECK/UNIQUE, DROP CONSTRAINT; CREATE INDEX; DROP INDEX), read into the"
+      + " operations they mean, never run as given; anything else is a 422 naming the statement and where it stops")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = SchemaDtos.BranchSchemaChangedDto.class)))
   public Uni<Response> change(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @PathParam("table") String table,
@@ -84,12 +87,17 @@ public class BranchSchemaResource {
     Requests.ChangeBranchSchema b = Bodies.read(body, Requests.ChangeBranchSchema.class);
     CommandContext ctx = contexts.of(request, b);
     boolean validateOnly = Boolean.TRUE.equals(b.validateOnly());
-    if (b.operations() == null) {
-      throw StrataException.invalid("operations", "give the operations to do, in order");
+    if (b.operations() != null && b.statements() != null) {
+      throw StrataException.invalid("statements", "give operations or statements, not both");
     }
-    String first = b.operations().isEmpty() || b.operations().get(0) == null ? null : b.operations().get(0).op();
-    for (int i = 0; i < b.operations().size() && !ADD_INDEX.equals(first); i++) {
-      Requests.SchemaOperation o = b.operations().get(i);
+    if (b.operations() == null && b.statements() == null) {
+      throw StrataException.invalid("operations", "give the operations to do, in order (or the DDL statements)");
+    }
+    List<Requests.SchemaOperation> operations = b.operations() != null ? b.operations()
+        : DdlStatementInput.operations(table, b.statements());
+    String first = operations.isEmpty() || operations.get(0) == null ? null : operations.get(0).op();
+    for (int i = 0; i < operations.size() && !ADD_INDEX.equals(first); i++) {
+      Requests.SchemaOperation o = operations.get(i);
       // (an add_constraint of a unique constraint takes columns and unique too: read below)
       if (o != null && (o.columns() != null || o.method() != null || o.unique() != null)
           && !(ADD_CONSTRAINT.equals(o.op()) && o.method() == null && (o.unique() != null || o.columns() != null))) {
@@ -97,15 +105,15 @@ public class BranchSchemaResource {
             + "'s alone (and columns and unique those of an " + ADD_CONSTRAINT + " of a unique constraint)");
       }
     }
-    for (int i = 0; i < b.operations().size(); i++) {
-      Requests.SchemaOperation o = b.operations().get(i);
+    for (int i = 0; i < operations.size(); i++) {
+      Requests.SchemaOperation o = operations.get(i);
       if (o != null && o.using() != null && !ALTER_COLUMN.equals(o.op())) {
         throw StrataException.invalid("operations[" + i + "].using", "using is " + ALTER_COLUMN + "'s alone: the"
             + " expression that converts a column's values to its new type");
       }
     }
     if (DROP_COLUMN.equals(first)) {
-      List<String> names = dropped(b.operations());
+      List<String> names = dropped(operations);
       return repositories.require(repo)
           .chain(() -> commands.dropColumns(repo, branch, table, names, validateOnly, ctx,
               Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), names)))
@@ -113,20 +121,20 @@ public class BranchSchemaResource {
     }
     if (ADD_CONSTRAINT.equals(first) || DROP_CONSTRAINT.equals(first)) {
       Answer answer = Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), List.of());
-      if (ADD_CONSTRAINT.equals(first) && b.operations().get(0) != null
-          && Boolean.TRUE.equals(b.operations().get(0).unique())) {
-        List<BranchConstraintCommands.NewUnique> uniques = uniques(b.operations());
+      if (ADD_CONSTRAINT.equals(first) && operations.get(0) != null
+          && Boolean.TRUE.equals(operations.get(0).unique())) {
+        List<BranchConstraintCommands.NewUnique> uniques = uniques(operations);
         return repositories.require(repo)
             .chain(() -> constraints.addUniques(repo, branch, table, uniques, validateOnly, ctx, answer))
             .map(r -> contexts.respond(r, ctx));
       }
       if (ADD_CONSTRAINT.equals(first)) {
-        List<BranchConstraintCommands.NewCheck> checks = checks(b.operations());
+        List<BranchConstraintCommands.NewCheck> checks = checks(operations);
         return repositories.require(repo)
             .chain(() -> constraints.addChecks(repo, branch, table, checks, validateOnly, ctx, answer))
             .map(r -> contexts.respond(r, ctx));
       }
-      List<String> names = constraintsDropped(b.operations());
+      List<String> names = constraintsDropped(operations);
       return repositories.require(repo)
           .chain(() -> constraints.dropChecks(repo, branch, table, names, validateOnly, ctx, answer))
           .map(r -> contexts.respond(r, ctx));
@@ -134,31 +142,31 @@ public class BranchSchemaResource {
     if (ADD_INDEX.equals(first) || DROP_INDEX.equals(first)) {
       Answer answer = Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), List.of(), List.of());
       if (ADD_INDEX.equals(first)) {
-        List<BranchConstraintCommands.NewIndex> indexes = indexes(b.operations());
+        List<BranchConstraintCommands.NewIndex> indexes = indexes(operations);
         return repositories.require(repo)
             .chain(() -> constraints.addIndexes(repo, branch, table, indexes, validateOnly, ctx, answer))
             .map(r -> contexts.respond(r, ctx));
       }
-      List<String> names = indexesDropped(b.operations());
+      List<String> names = indexesDropped(operations);
       return repositories.require(repo)
           .chain(() -> constraints.dropIndexes(repo, branch, table, names, validateOnly, ctx, answer))
           .map(r -> contexts.respond(r, ctx));
     }
     if (RENAME_COLUMN.equals(first)) {
-      List<io.strata.server.domain.BranchSchemaCommand.Rename> renames = renamed(b.operations());
+      List<io.strata.server.domain.BranchSchemaCommand.Rename> renames = renamed(operations);
       return repositories.require(repo)
           .chain(() -> commands.renameColumns(repo, branch, table, renames, validateOnly, ctx,
               Answers.branchSchemaRenamed(table, branch, validateOnly, renames)))
           .map(r -> contexts.respond(r, ctx));
     }
     if (ALTER_COLUMN.equals(first)) {
-      List<ColumnOperationInput.ColumnChange> changes = altered(b.operations());
+      List<ColumnOperationInput.ColumnChange> changes = altered(operations);
       return repositories.require(repo)
           .chain(() -> alterations.alterColumns(repo, branch, table, changes, validateOnly, ctx,
               altered -> Answers.branchSchemaChanged(table, branch, validateOnly, List.of(), altered, List.of())))
           .map(r -> contexts.respond(r, ctx));
     }
-    List<BranchObjects.NewColumn> columns = columns(b.operations());
+    List<BranchObjects.NewColumn> columns = columns(operations);
     return repositories.require(repo)
         .chain(() -> commands.addColumns(repo, branch, table, columns, validateOnly, ctx,
             added -> Answers.branchSchemaChanged(table, branch, validateOnly, added, List.of(), List.of())))

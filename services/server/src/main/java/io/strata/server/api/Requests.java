@@ -68,7 +68,10 @@ public final class Requests {
    * Schema operations on a branch, in order, checked before anything changes; {@code validateOnly}: checked
    * and decided, nothing changed.
    */
-  public record ChangeBranchSchema(List<SchemaOperation> operations, Boolean validateOnly) {}
+  public record ChangeBranchSchema(List<SchemaOperation> operations,
+      @org.eclipse.microprofile.openapi.annotations.media.Schema(description = "In place of operations: DDL"
+          + " statements (ALTER TABLE, CREATE INDEX, DROP INDEX on this table), read into the operations they mean"
+          + " and checked as those are; nothing is run as given") List<String> statements, Boolean validateOnly) {}
 
   /**
    * One schema operation: {@code add_column} with the column's name, type, nullability (default true) and

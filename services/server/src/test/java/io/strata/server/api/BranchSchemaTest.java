@@ -1163,4 +1163,56 @@ class BranchSchemaTest {
     change(repo, "dev", Map.of("operations", List.of(addColumn(longName, "text", false, "x")))).statusCode(200);
     assertThat(rows(repo, "dev", true).getList("items." + longName)).containsExactly("x");
   }
+
+  @Test
+  void ddlStatementsAreReadIntoTheOperationsTheyMeanAndNothingIsRunAsGiven() {
+    String repo = createRepository(uniqueName("branch-ddl"));
+    String table = trackNew(pool, repo, "orders", "id int primary key, status text not null, amount numeric(10,2)",
+        "values (1, 'new', 5), (2, 'paid', 7)");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    String view = Api.view(repo, "dev", "orders");
+    // a column added, as a data engineer writes it
+    change(repo, "dev", Map.of("statements", List.of("ALTER TABLE orders ADD COLUMN region VARCHAR(20) DEFAULT 'eu'"
+        + " NOT NULL, ADD COLUMN note text"))).statusCode(200);
+    sql(pool, "insert into " + view + " (id, status, region) values (3, 'new', 'us')");
+    assertThat(Api.rows(pool, "select id || ':' || region from " + view + " order by id"))
+        .containsExactly("1:eu", "2:eu", "3:us");
+    // renamed, and the one it was named before is gone from the branch's view
+    change(repo, "dev", Map.of("statements", List.of("alter table strata_dev.orders rename column note to remark")))
+        .statusCode(200);
+    // a check and an index; validate_only changes nothing
+    change(repo, "dev", Map.of("statements", List.of("alter table orders add constraint positive check (amount > 0)"),
+        "validate_only", true)).statusCode(200);
+    sql(pool, "update " + view + " set amount = -1 where id = 3");
+    sql(pool, "update " + view + " set amount = 1 where id = 3");
+    change(repo, "dev", Map.of("statements", List.of("alter table orders add constraint positive check (amount > 0)")))
+        .statusCode(200);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "update " + view + " set amount = -1 where id = 3"))
+        .hasMessageContaining("violates check constraint");
+    change(repo, "dev", Map.of("statements", List.of("create index by_region on orders (region)"))).statusCode(200);
+    String shape = given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .extract().asString();
+    assertThat(shape).contains("\"schema_changed\":true");
+
+    // what is not taken: 422 naming the statement, and nothing changed (the table, the branch's view)
+    int before = eventCount(repo);
+    for (String hostile : List.of("drop table orders", "alter table orders add column x int; drop table " + table,
+        "alter table orders add column x int default pg_sleep(10)", "alter table orders add column x text default"
+        + " 'a'; select pg_read_file('/etc/passwd')", "create index i on orders ((pg_sleep(1)::text))")) {
+      change(repo, "dev", Map.of("statements", List.of(hostile))).statusCode(422)
+          .body("error", equalTo("ValidationError")).body("message", containsString("statements[0]"));
+    }
+    change(repo, "dev", Map.of("statements", List.of("alter table orders add column x int"), "operations", List.of()))
+        .statusCode(422).body("message", containsString("not both"));
+    change(repo, "dev", Map.of("statements", List.of("alter table orders add column x int",
+        "alter table orders drop column remark"))).statusCode(422)
+        .body("message", containsString("one kind of change a request"));
+    // a statement the reader takes but the branch refuses: the operation's own 422
+    change(repo, "dev", Map.of("statements", List.of("alter table orders add column region text")))
+        .statusCode(422);
+    assertThat(eventCount(repo)).isEqualTo(before);
+    assertThat(Api.rows(pool, "select count(*)::text from public." + table)).containsExactly("2");
+    assertThat(Api.rows(pool, "select string_agg(column_name, ',' order by ordinal_position) from"
+        + " information_schema.columns where table_name = '" + table + "'")).containsExactly("id,status,amount");
+  }
 }

@@ -1,0 +1,113 @@
+package io.strata.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.strata.server.domain.StrataException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** DDL statements read into the schema operations they mean ({@link DdlStatementInput}), and what is refused. */
+class DdlStatementInputTest {
+  private static List<Requests.SchemaOperation> read(String... statements) {
+    return DdlStatementInput.operations("orders", List.of(statements));
+  }
+
+  private static Requests.SchemaOperation one(String statement) {
+    List<Requests.SchemaOperation> ops = read(statement);
+    assertThat(ops).hasSize(1);
+    return ops.get(0);
+  }
+
+  @Test
+  void addColumnsWithTypesDefaultsAndNullabilityAsWritten() {
+    List<Requests.SchemaOperation> ops = read("ALTER TABLE orders ADD COLUMN region VARCHAR (20) DEFAULT 'e''u'"
+        + " NOT NULL, add \"Channel\" numeric(12, 2) default -1.5, add column at timestamp with time zone null,"
+        + " add column tags text [] default 'a'::text;");
+    assertThat(ops).extracting(Requests.SchemaOperation::op).containsOnly("add_column");
+    assertThat(ops).extracting(Requests.SchemaOperation::name).containsExactly("region", "Channel", "at", "tags");
+    assertThat(ops).extracting(Requests.SchemaOperation::type)
+        .containsExactly("varchar(20)", "numeric(12,2)", "timestamp with time zone", "text[]");
+    assertThat(ops).extracting(Requests.SchemaOperation::nullable).containsExactly(false, null, true, null);
+    assertThat(ops).extracting(Requests.SchemaOperation::defaultValue)
+        .containsExactly(TextNode.valueOf("e'u"), TextNode.valueOf("-1.5"), null, TextNode.valueOf("a"));
+  }
+
+  @Test
+  void alterColumnActionsOnOneColumnAreOneOperation() {
+    List<Requests.SchemaOperation> ops = read("alter table public.orders alter column amount set data type"
+        + " numeric(14,2) using round(amount * 100) / 100, alter amount set not null, alter column note drop default");
+    assertThat(ops).hasSize(2);
+    assertThat(ops.get(0)).isEqualTo(new Requests.SchemaOperation("alter_column", "amount", "numeric(14,2)", false,
+        null, null, null, null, null, null, null, "round(amount * 100) / 100"));
+    assertThat(ops.get(1)).isEqualTo(new Requests.SchemaOperation("alter_column", "note", null, null, null, null, true,
+        null, null, null, null, null));
+    assertThat(one("alter table orders alter note set default null").dropDefault()).isTrue();
+    assertThat(one("alter table orders alter note set default E'a\\'b'").defaultValue()).isEqualTo(TextNode.valueOf("a'b"));
+    assertThat(one("alter table orders alter note set default $$x$$").defaultValue()).isEqualTo(TextNode.valueOf("x"));
+  }
+
+  @Test
+  void constraintsIndexesRenamesAndDrops() {
+    assertThat(one("alter table orders add constraint positive check (amount > 0 and (note <> ')'))"))
+        .isEqualTo(new Requests.SchemaOperation("add_constraint", "positive", null, null, null, null, null,
+            "amount > 0 and (note <> ')')", null, null, null, null));
+    assertThat(one("alter table orders add constraint one_per unique (customer, \"Day\")").columns())
+        .containsExactly("customer", "Day");
+    assertThat(one("create index concurrently by_customer on strata_dev.orders using hash (customer)"))
+        .isEqualTo(new Requests.SchemaOperation("add_index", "by_customer", null, null, null, null, null, null,
+            List.of("customer"), "hash", null, null));
+    assertThat(one("DROP INDEX IF EXISTS strata_dev.by_customer").name()).isEqualTo("by_customer");
+    assertThat(one("alter table orders rename column note to remark").newName()).isEqualTo("remark");
+    assertThat(read("alter table orders drop column a, drop b -- gone\n", "/* and */ alter table orders drop c"))
+        .extracting(Requests.SchemaOperation::name).containsExactly("a", "b", "c");
+    assertThat(one("alter table orders drop constraint positive").op()).isEqualTo("drop_constraint");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "drop table orders | ALTER TABLE, CREATE INDEX and DROP INDEX",
+      "alter table orders add column a int; drop table orders | one statement an entry",
+      "alter table customers add column a int | names table customers, this path table orders",
+      "alter table orders add column a int default now() | a constant default",
+      "alter table orders add column a int references customers (id) | a type, DEFAULT and NOT NULL alone",
+      "alter table orders add column a int check (a > 0) | a type, DEFAULT and NOT NULL alone",
+      "alter table orders add column if not exists a int | IF NOT EXISTS is not taken",
+      "alter table orders rename to other | keeps its name",
+      "alter table orders alter column a type text collate \"C\" | collation",
+      "alter table orders alter column a set statistics 100 | an ALTER COLUMN a branch takes",
+      "alter table orders add constraint f foreign key (a) references customers (id) | CHECK (…) and UNIQUE (…)",
+      "alter table orders add constraint c check (a > 0) not valid | NOT VALID",
+      "alter table orders add constraint u unique nulls not distinct (a) | NULLS NOT DISTINCT",
+      "alter table orders add constraint u unique (a) include (b) | INCLUDE",
+      "alter table orders add column a int, add constraint c check (a > 0) | one kind of change a request",
+      "alter table orders alter a set not null, alter a drop not null | altered twice",
+      "create unique index u on orders (a) | add a unique constraint",
+      "create index i on orders ((lower(a))) | a name",
+      "create index i on orders (a) where a > 0 | on columns alone",
+      "alter table orders add column a text default 'open | an unterminated string",
+      "alter table orders add constraint c check (a > (0) | )",
+      "alter table orders add column a text default U&'x' | prefixes",
+      "alter table orders add constraint c check () | an expression between the parentheses",
+      "alter table orders | an ALTER TABLE action",
+  })
+  void whatABranchDoesNotTakeIs422NamingTheStatementAndWhy(String statement, String why) {
+    assertThatThrownBy(() -> read(statement)).as(statement).isInstanceOfSatisfying(StrataException.class,
+        e -> assertThat(e.getMessage()).startsWith("statements").contains(why));
+  }
+
+  @Test
+  void countsAndLengthsAreBounded() {
+    assertThatThrownBy(() -> read()).isInstanceOf(StrataException.class);
+    assertThatThrownBy(() -> DdlStatementInput.operations("orders",
+        java.util.Collections.nCopies(DdlStatementInput.MAX_STATEMENTS + 1, "drop index i")))
+        .hasMessageContaining("1 to " + DdlStatementInput.MAX_STATEMENTS);
+    assertThatThrownBy(() -> read("alter table orders add column a text default '" + "x".repeat(10_000) + "'"))
+        .hasMessageContaining("at most " + DdlStatementInput.MAX_LENGTH);
+    assertThatThrownBy(() -> DdlStatementInput.operations("orders", java.util.Arrays.asList((String) null)))
+        .isInstanceOf(StrataException.class);
+  }
+}
