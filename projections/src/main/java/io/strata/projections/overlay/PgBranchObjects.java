@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
+import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
@@ -69,6 +70,23 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   @Override
   public Uni<Void> releaseDroppedTableUniques(UnitOfWork unit, TrackedTable table) {
     return PgOwnUniques.releaseDropped(PgUnit.of(unit), OverlaySql.of(table));
+  }
+
+  @Override
+  public Uni<Boolean> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
+      java.time.Duration lockTimeout) {
+    SqlConnection tx = PgUnit.of(unit);
+    OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
+    // under a savepoint: the branch's writers holding its objects' locks past the limit leave it as it was, and the
+    // caller's transaction goes on (lock_timeout set back to none after, as every branch object change does)
+    return tx.query("savepoint strata_hold; set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'; "
+            + STRATA_OWN_DDL + onBranch.lockAgainstWriters()).execute()
+        .chain(() -> PgOwnUniques.hold(tx, onBranch, table, branch))
+        .chain(() -> tx.query("release savepoint strata_hold; set local lock_timeout = 0").execute())
+        .replaceWith(true)
+        .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).recoverWithUni(() -> tx.query(
+            "rollback to savepoint strata_hold; release savepoint strata_hold; set local lock_timeout = 0").execute()
+            .replaceWith(false));
   }
 
   @Override

@@ -40,6 +40,15 @@ public interface BranchObjects<X> {
   Uni<Void> releaseDroppedTableUniques(X tx, TrackedTable table);
 
   /**
+   * Branch {@code branch}'s objects of {@code table} (as the branch reads it) hold the table's own unique constraints
+   * they do not hold yet, as a new branch's do ({@link #create}): those the table gained since the branch was made
+   * (DDL on the default branch, recorded), or that the branch was made before it held any. One a row of the branch
+   * already shares values of stays not held. Nothing else changes. Waits at most {@code lockTimeout} for the locks of
+   * the branch's writers: past it, answers false and holds nothing new (the caller's transaction goes on).
+   */
+  Uni<Boolean> holdTableUniques(X tx, TrackedTable table, String branch, java.time.Duration lockTimeout);
+
+  /**
    * {@link #create}, then the branch has the columns {@code inherited} too (columns the branch or commit it
    * starts from had added through Strata: zero-copy, as {@link #addColumns} adds them), each row of the
    * start state holding the value its image has there, else the column's default.

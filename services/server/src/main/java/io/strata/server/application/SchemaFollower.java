@@ -197,9 +197,12 @@ public class SchemaFollower {
             // in the queue: the migration is written from the shape recorded when the change is decided
             : processor.execute(repository, Footprint.everything(), (tx, state) -> {
               TableTracked t = state.tables().get(f.table());
-              return Uni.createFrom().item(new TableCommand.RecordSchemaChange(f.table(), f.shape().get(), statements,
-                  through, f.columnsFollowed(),
-                  t == null ? List.of() : migration(backends, repository, t, f.shape().get())));
+              // branches made before the table had a unique constraint it gained hold it from now on
+              return TableUniquesOnBranches.holdGained(backends, tx, state, repository, t, f.shape().get(),
+                      config.schema().migrationLockTimeout())
+                  .replaceWith(new TableCommand.RecordSchemaChange(f.table(), f.shape().get(), statements,
+                      through, f.columnsFollowed(),
+                      t == null ? List.of() : migration(backends, repository, t, f.shape().get())));
             }, ctx, Answer.NONE)
                 .map(done -> done.version() > 0 ? Recorded.CHANGE : Recorded.NOTHING));
   }

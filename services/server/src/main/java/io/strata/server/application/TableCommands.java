@@ -284,7 +284,10 @@ public class TableCommands {
                               SchemaFollower.migration(backends, repository, t, shape));
                           return c;
                         })))
-                    .onTermination().call(open::rollback);
+                    .onTermination().call(open::rollback)
+                    // branches made before the table had a unique constraint the drift gives it hold it from now on
+                    .call(c -> TableUniquesOnBranches.holdGained(backends, tx, state, repository, t,
+                        ((TableCommand.RecordSchemaDrift) c).shape(), config.schema().migrationLockTimeout()));
               });
         }, ctx, answer));
   }

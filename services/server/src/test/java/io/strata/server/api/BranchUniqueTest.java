@@ -678,4 +678,35 @@ class BranchUniqueTest {
     json().body(Map.of()).post("/api/v1/repositories/{r}/tables/members/schema/record", repo).then().statusCode(200);
     sql(pool, "insert into " + view + " values (4, 'd@x', 'ann')");
   }
+
+  @Test
+  void aUniqueConstraintTheTableGainsIsHeldOnBranchesMadeBeforeButWhereTheirRowsAlreadyShareItsValues() {
+    String[] made = members("branch-unique-gained", "id int primary key, email text, name text");
+    String repo = made[0];
+    String table = made[1];
+    String dev = Api.view(repo, "dev", "members");
+    // another branch, made before too, whose rows share a value of the constraint to come
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dup", "from", "main")).statusCode(201);
+    String dup = Api.view(repo, "dup", "members");
+    sql(pool, "insert into " + dup + " values (3, 'a@x', 'ann again')");
+    sql(pool, "insert into " + dev + " values (3, 'c@x', 'cy')");
+
+    // the table gains the constraint on the default branch: recorded, and held where the rows allow it
+    sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
+            .jsonPath().getList("recorded.constraints.name").contains(table + "_email"));
+    assertThatThrownBy(() -> sql(pool, "insert into " + dev + " values (4, 'a@x', 'eve')"))
+        .hasMessageContaining(table + "_email");
+    assertThatThrownBy(() -> sql(pool, "update " + dev + " set email = 'c@x' where id = 2"))
+        .hasMessageContaining(table + "_email");
+    sql(pool, "insert into " + dev + " values (4, 'd@x', 'eve')");
+    // dup's rows shared a value already: not held there, its writes go on as before
+    sql(pool, "insert into " + dup + " values (4, 'b@x', 'bob again')");
+    assertThat(rows(pool, "select count(*)::text from " + dup + " where email in ('a@x', 'b@x')")).containsExactly("4");
+    assertThat(rows(pool, "select rule from strata.unique_rules where own and tid = (select tid from"
+        + " strata.tracked_tables where table_name = '" + table + "') order by rule"))
+        .containsExactly("table:" + table + "_email");
+  }
 }
