@@ -97,16 +97,19 @@ final class DdlGuardSql {
                           = (select array_agg(c order by c) from unnest(key) c))
       $k$;
 
-      -- the branch whose view rel is (Strata's write trigger on it, whatever the view is named now): its
-      -- repository, table, branch and registered place
+      -- the branch whose view rel is: its repository, table, branch and registered place. Known by its registered
+      -- name, or (renamed, moved) by a trigger on it running the branch's write function, whatever the trigger's
+      -- name: one command cannot both rename the view and change its triggers
       create or replace function strata.ddl_branch_view(rel oid)
       returns table (repository text, name text, branch text, view_schema text, view_name text)
       language sql stable set search_path = pg_catalog, pg_temp as $v$
         select r.repository, r.name, o.branch, o.view_schema, o.view_name
-        from pg_trigger g join pg_proc p on p.oid = g.tgfoid
-        join strata.branch_overlays o on p.proname = o.tid || '__view_' || o.bid
-        join strata.tracked_tables r on r.tid = o.tid
-        where g.tgrelid = rel and g.tgname = 'strata_write' and p.pronamespace = 'strata'::regnamespace limit 1
+        from strata.branch_overlays o join strata.tracked_tables r on r.tid = o.tid
+        where to_regclass(format('%I.%I', o.view_schema, o.view_name)) = rel
+           or exists (select 1 from pg_trigger g join pg_proc p on p.oid = g.tgfoid
+                      where g.tgrelid = rel and p.pronamespace = 'strata'::regnamespace
+                        and p.proname = o.tid || '__view_' || o.bid)
+        limit 1
       $v$;
 
       -- refuses DDL command tag on the view of branch bv (strata.ddl_branch_view): a branch's shape is changed by
@@ -160,10 +163,10 @@ final class DdlGuardSql {
           -- a schema renamed under a tracked table: its registered place no longer names it
           if cmd.classid = 'pg_namespace'::regclass then
             -- or a branch's view: the schema it is registered in no longer has that name
-            select * into bv from strata.ddl_branch_view((select g.tgrelid from pg_trigger g join pg_class c
-                                                          on c.oid = g.tgrelid and c.relnamespace = cmd.objid
-                                                          where g.tgname = 'strata_write' limit 1)) b
-            where b.view_schema <> (select nspname from pg_namespace where oid = cmd.objid);
+            select b.* into bv from pg_class c cross join lateral strata.ddl_branch_view(c.oid) b
+            where c.relnamespace = cmd.objid and c.relkind = 'v'
+              and b.view_schema <> (select nspname from pg_namespace where oid = cmd.objid)
+            limit 1;
             if found then
               perform strata.ddl_refuse_on_branch_view(cmd.command_tag, bv);
             end if;
@@ -328,9 +331,10 @@ final class DdlGuardSql {
             filed := true;
           end loop;
         end loop;
-        -- a branch's view, its write trigger or its rule: the branch goes through Strata (DELETE), not DDL (but
+        -- a branch's view, its write trigger, its rule or a column's default (a function or sequence it calls dropped
+        -- with CASCADE): the branch goes through Strata (DELETE), not DDL (but
         -- for the views Strata makes again around a column's new type, strata.branch_views_remade)
-        for obj in select * from pg_event_trigger_dropped_objects() where object_type in ('view', 'trigger', 'rule')
+        for obj in select * from pg_event_trigger_dropped_objects() where object_type in ('view', 'trigger', 'rule', 'default value')
                      and not strata.branch_views_remade() loop
           select r.repository, r.name, o.branch, o.view_schema, o.view_name into bv
           from strata.branch_overlays o join strata.tracked_tables r on r.tid = o.tid

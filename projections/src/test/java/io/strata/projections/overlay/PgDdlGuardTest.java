@@ -209,6 +209,10 @@ class PgDdlGuardTest {
       "create trigger mine instead of insert on %1$s for each row execute function strata_test_nothing()",
       "drop view %1$s",
       "drop trigger strata_write on %1$s",
+      // the write trigger renamed or replaced: the view is still known by its registered name
+      "alter trigger strata_write on %1$s rename to hidden",
+      "create or replace trigger strata_write instead of insert or update or delete on %1$s for each row execute"
+          + " function strata_test_nothing()",
       "drop schema %2$s cascade",
       "alter schema %2$s rename to %2$s_moved");
 
@@ -242,6 +246,21 @@ class PgDdlGuardTest {
     // comments and grants on it go through; the table's own DDL is guarded as before
     sql("comment on view " + view + " is 'the dev branch'; grant select on " + view + " to public");
     assertThat(followed(t)).isEmpty();
+  }
+
+  @Test
+  void aDefaultOfABranchsViewDroppedWithWhatItCallsIsRefused() {
+    sql("create or replace function strata_test_code() returns text language sql as $$ select 'c' $$");
+    String name = "g" + (++tables);
+    sql("create table public." + name + " (id int primary key, v text default strata_test_code())");
+    TrackedTable t = db.tracked(name);
+    String view = db.branch(t, "defaults_" + name); // the view takes the table's defaults
+    assertThatThrownBy(() -> sql("drop function strata_test_code() cascade"))
+        .isInstanceOfSatisfying(PgException.class, e -> assertThat(e.getErrorMessage())
+            .contains("DROP FUNCTION on " + view + " changes the view of branch \"defaults_" + name + "\""));
+    sql("insert into " + view + " (id) values (5)");
+    assertThat(db.pool.query("select v from " + view + " where id = 5").execute().await().atMost(PlanTestDatabase.WAIT)
+        .iterator().next().getString(0)).isEqualTo("c");
   }
 
   @Test

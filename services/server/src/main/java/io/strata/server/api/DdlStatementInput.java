@@ -25,7 +25,14 @@ final class DdlStatementInput {
 
   /** What may follow a new column's type: its DEFAULT and NOT NULL, taken; the rest, refused. */
   private static final List<String> COLUMN_CONSTRAINTS = List.of("DEFAULT", "NOT", "NULL", "COLLATE", "CHECK",
-      "PRIMARY", "REFERENCES", "UNIQUE", "GENERATED", "CONSTRAINT");
+      "PRIMARY", "REFERENCES", "UNIQUE", "GENERATED", "CONSTRAINT", "STORAGE", "COMPRESSION");
+
+  /** ADD followed by these names a constraint without a name. */
+  private static final List<String> UNNAMED = List.of("CHECK", "UNIQUE", "PRIMARY", "FOREIGN", "EXCLUDE");
+
+  /** A type's name alone, as {@link Reader#typeName} writes it: words, a modifier, an array's brackets. */
+  private static final java.util.regex.Pattern BARE_TYPE = java.util.regex.Pattern.compile(
+      "[a-z_][a-z0-9_]*( [a-z_][a-z0-9_]*){0,3}(\\(\\d{1,4}(,\\d{1,4})?\\))?( [a-z_][a-z0-9_]*){0,3}(\\[\\])?");
 
   /** The most statements a request takes, and the longest one: they are read in the request's thread. */
   static final int MAX_STATEMENTS = 100;
@@ -120,7 +127,9 @@ final class DdlStatementInput {
         if (tokens.takeWords("ADD", "CONSTRAINT")) {
           ops.add(addConstraint(tokens.name()));
         } else if (tokens.takeWords("ADD")) {
-          tokens.takeWords("COLUMN");
+          if (!tokens.takeWords("COLUMN") && UNNAMED.stream().anyMatch(tokens::peekWords)) {
+            throw refused("a branch's constraint is named: ADD CONSTRAINT n CHECK (…) or ADD CONSTRAINT n UNIQUE (…)");
+          }
           if (tokens.peekWords("IF", "NOT", "EXISTS")) {
             throw refused("ADD COLUMN IF NOT EXISTS is not taken: a branch's column is added once");
           }
@@ -136,11 +145,17 @@ final class DdlStatementInput {
           if (tokens.peekWords("TO")) {
             throw refused("a branch's table keeps its name");
           }
+          if (!ops.isEmpty()) {
+            throw refused("RENAME is an ALTER TABLE of its own, as PostgreSQL has it");
+          }
           tokens.takeWords("COLUMN");
           String from = tokens.name();
           tokens.requireWords("TO");
           ops.add(new Requests.SchemaOperation(BranchSchemaResource.RENAME_COLUMN, from, null, null, null,
               tokens.name(), null, null, null, null, null, null));
+          if (tokens.peekSymbol(",")) {
+            throw refused("RENAME is an ALTER TABLE of its own, as PostgreSQL has it");
+          }
         } else if (tokens.takeWords("ALTER")) {
           tokens.takeWords("COLUMN");
           String column = tokens.name();
@@ -168,9 +183,15 @@ final class DdlStatementInput {
       }
       TextNode defaultValue = null;
       Boolean nullable = null;
+      boolean defaulted = false;
       while (true) {
+        if (tokens.peekWords("DEFAULT") && defaulted
+            || (tokens.peekWords("NOT", "NULL") || tokens.peekWords("NULL")) && nullable != null) {
+          throw refused("a column's DEFAULT and NULL or NOT NULL once each");
+        }
         if (tokens.takeWords("DEFAULT")) {
-          defaultValue = literal();
+          defaultValue = literal(type);
+          defaulted = true;
         } else if (tokens.takeWords("NOT", "NULL")) {
           nullable = false;
         } else if (tokens.takeWords("NULL")) {
@@ -204,7 +225,7 @@ final class DdlStatementInput {
             null, null, null, null, using);
       }
       if (tokens.takeWords("SET", "DEFAULT")) {
-        TextNode value = literal();
+        TextNode value = literal(null);
         // (SET DEFAULT NULL: no default, as DROP DEFAULT)
         return new Requests.SchemaOperation(BranchSchemaResource.ALTER_COLUMN, column, null, null, value, null,
             value == null ? Boolean.TRUE : null, null, null, null, null, null);
@@ -284,11 +305,18 @@ final class DdlStatementInput {
           columns, method, null, null);
     }
 
-    /** A default: a string, number or boolean literal (a cast after it passed over), or NULL (none). */
-    private TextNode literal() {
+    /**
+     * A default: a string, number or boolean literal, or NULL (none); a cast after it to a type (to {@code type}, the
+     * new column's, when given) passed over, the column's type reading the constant as the cast would.
+     */
+    private TextNode literal(String type) {
       TextNode value = tokens.literal();
       if (tokens.takeSymbol("::")) {
-        tokens.spanUntil(COLUMN_CONSTRAINTS);
+        String cast = typeName(tokens.spanUntil(COLUMN_CONSTRAINTS));
+        if (!BARE_TYPE.matcher(cast).matches() || type != null && !cast.equals(type)) {
+          throw refused("a constant default, cast to the column's type at most (an expression is not taken on a"
+              + " branch)");
+        }
       }
       return value;
     }

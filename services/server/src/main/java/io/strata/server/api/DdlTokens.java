@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.strata.server.domain.StrataException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A DDL statement's tokens as PostgreSQL's lexer splits them — names (unquoted ones folded to lower case, quoted
@@ -15,11 +14,16 @@ import java.util.Locale;
 final class DdlTokens {
   enum Kind { WORD, QUOTED, STRING, NUMBER, SYMBOL }
 
+  private static final java.util.regex.Pattern DECIMAL =
+      java.util.regex.Pattern.compile("(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d{1,4})?");
+
   record Token(Kind kind, String value, int start, int end) {}
 
   private final String text;
   private final String at;
   private final List<Token> tokens = new ArrayList<>();
+  /** Where comments stand ({@code [start, end)}): left out of the text a span gives. */
+  private final List<int[]> comments = new ArrayList<>();
   private int next;
 
   DdlTokens(String text, String at) {
@@ -37,9 +41,13 @@ final class DdlTokens {
         i++;
       } else if (text.startsWith("--", i)) {
         int eol = text.indexOf('\n', i);
-        i = eol < 0 ? n : eol + 1;
+        int end = eol < 0 ? n : eol + 1;
+        comments.add(new int[] {i, end});
+        i = end;
       } else if (text.startsWith("/*", i)) {
-        i = blockComment(i);
+        int end = blockComment(i);
+        comments.add(new int[] {i, end});
+        i = end;
       } else if ((c == 'e' || c == 'E') && i + 1 < n && text.charAt(i + 1) == '\'') {
         i = string(i + 1, true, i);
       } else if (c == '\'') {
@@ -65,7 +73,7 @@ final class DdlTokens {
         if (j < n && (text.charAt(j) == '\'' || j == i + 1 && (c == 'u' || c == 'U') && text.charAt(j) == '&')) {
           throw refusedAt("string and name prefixes (U&, B'…', X'…', N'…') are not taken", i);
         }
-        tokens.add(new Token(Kind.WORD, text.substring(i, j).toLowerCase(Locale.ROOT), i, j));
+        tokens.add(new Token(Kind.WORD, folded(text.substring(i, j)), i, j));
         i = j;
       } else if (text.startsWith("::", i)) {
         tokens.add(new Token(Kind.SYMBOL, "::", i, i + 2));
@@ -75,6 +83,13 @@ final class DdlTokens {
         i++;
       }
     }
+  }
+
+  /** An unquoted name as PostgreSQL folds it: A-Z to lower case, every other character as it is. */
+  private static String folded(String word) {
+    StringBuilder b = new StringBuilder(word.length());
+    word.chars().forEach(c -> b.append((char) (c >= 'A' && c <= 'Z' ? c + 32 : c)));
+    return b.toString();
   }
 
   private int blockComment(int from) {
@@ -104,16 +119,7 @@ final class DdlTokens {
     while (i < text.length()) {
       char c = text.charAt(i);
       if (escapes && c == '\\' && i + 1 < text.length()) {
-        char e = text.charAt(i + 1);
-        value.append(switch (e) {
-          case 'n' -> '\n';
-          case 't' -> '\t';
-          case 'r' -> '\r';
-          case 'b' -> '\b';
-          case 'f' -> '\f';
-          default -> e;
-        });
-        i += 2;
+        i = escape(i + 1, value);
       } else if (c == '\'') {
         if (i + 1 < text.length() && text.charAt(i + 1) == '\'') {
           value.append('\'');
@@ -128,6 +134,47 @@ final class DdlTokens {
       }
     }
     throw unterminated("string", start);
+  }
+
+  /**
+   * The escape after a backslash at {@code at} of an {@code E'…'} string, as PostgreSQL reads it (b, f, n, r, t; up to
+   * three octal digits; x and one or two hex digits; u and four, U and eight; any other character as itself),
+   * appended to {@code value}; answers where the string goes on.
+   */
+  private int escape(int at, StringBuilder value) {
+    char e = text.charAt(at);
+    int end = at + 1;
+    int code;
+    if (e >= '0' && e <= '7') {
+      while (end < text.length() && end < at + 3 && text.charAt(end) >= '0' && text.charAt(end) <= '7') {
+        end++;
+      }
+      code = Integer.parseInt(text.substring(at, end), 8);
+    } else if (e == 'x' || e == 'u' || e == 'U') {
+      int most = e == 'x' ? 2 : e == 'u' ? 4 : 8;
+      while (end < text.length() && end < at + 1 + most && Character.digit(text.charAt(end), 16) >= 0) {
+        end++;
+      }
+      if (end == at + 1 || e != 'x' && end != at + 1 + most) {
+        throw refusedAt("an escape \\" + e + " with " + (e == 'x' ? "1 or 2" : String.valueOf(most)) + " hex digits", at - 1);
+      }
+      code = Integer.parseInt(text.substring(at + 1, end), 16);
+    } else {
+      value.append(switch (e) {
+        case 'n' -> '\n';
+        case 't' -> '\t';
+        case 'r' -> '\r';
+        case 'b' -> '\b';
+        case 'f' -> '\f';
+        default -> e;
+      });
+      return end;
+    }
+    if (code == 0 || !Character.isValidCodePoint(code)) {
+      throw refusedAt("a character a string may hold", at - 1);
+    }
+    value.appendCodePoint(code);
+    return end;
   }
 
   private int quoted(int from) {
@@ -248,7 +295,7 @@ final class DdlTokens {
       if (t.kind() == Kind.SYMBOL && t.value().equals("(")) {
         depth++;
       } else if (t.kind() == Kind.SYMBOL && t.value().equals(")") && --depth == 0) {
-        String inside = from == next ? "" : text.substring(tokens.get(from).start(), tokens.get(next - 1).end());
+        String inside = from == next ? "" : written(tokens.get(from).start(), tokens.get(next - 1).end());
         next++;
         if (inside.isBlank()) {
           throw refused("an expression between the parentheses");
@@ -284,7 +331,20 @@ final class DdlTokens {
     if (depth > 0) {
       throw refused(")");
     }
-    return from == next ? "" : text.substring(tokens.get(from).start(), tokens.get(next - 1).end()).strip();
+    return from == next ? "" : written(tokens.get(from).start(), tokens.get(next - 1).end()).strip();
+  }
+
+  /** The text from {@code start} to {@code end}, each comment in it a space. */
+  private String written(int start, int end) {
+    StringBuilder b = new StringBuilder();
+    int at = start;
+    for (int[] c : comments) {
+      if (c[0] >= start && c[1] <= end) {
+        b.append(text, at, c[0]).append(' ');
+        at = c[1];
+      }
+    }
+    return b.append(text, at, end).toString();
   }
 
   /** A constant: a string, a number (signed or not), true or false; null for NULL. */
@@ -297,7 +357,13 @@ final class DdlTokens {
     }
     String sign = takeSymbol("-") ? "-" : takeSymbol("+") ? "" : null;
     if (!atEnd() && tokens.get(next).kind() == Kind.NUMBER) {
-      return TextNode.valueOf((sign == null ? "" : sign) + tokens.get(next++).value());
+      String number = tokens.get(next).value();
+      // as PostgreSQL reads the number (007 is 7, 1e3 is 1000), then the column's type the text of it
+      if (!DECIMAL.matcher(number).matches()) {
+        throw refused("a decimal number (hex, octal, binary and _ separators are not taken)");
+      }
+      next++;
+      return TextNode.valueOf((sign == null ? "" : sign) + new java.math.BigDecimal(number).toPlainString());
     }
     if (sign == null && !atEnd() && tokens.get(next).kind() == Kind.STRING) {
       return TextNode.valueOf(tokens.get(next++).value());

@@ -1209,7 +1209,13 @@ class BranchSchemaTest {
         .body("message", containsString("one kind of change a request"));
     // a statement the reader takes but the branch refuses: the operation's own 422
     change(repo, "dev", Map.of("statements", List.of("alter table orders add column region text")))
-        .statusCode(422);
+        .statusCode(422).body("message", containsString("region"));
+    // read, then refused by the operation's own checks: a check calling what is not immutable, a conversion of
+    // another column
+    change(repo, "dev", Map.of("statements", List.of("alter table orders add constraint slow check"
+        + " (pg_sleep(1) is not null)"))).statusCode(422).body("error", equalTo("ValidationError"));
+    change(repo, "dev", Map.of("statements", List.of("alter table orders alter column region type text using"
+        + " (select string_agg(status, ',') from orders)"))).statusCode(422);
     assertThat(eventCount(repo)).isEqualTo(before);
     assertThat(Api.rows(pool, "select count(*)::text from public." + table)).containsExactly("2");
     assertThat(Api.rows(pool, "select string_agg(column_name, ',' order by ordinal_position) from"

@@ -26,14 +26,14 @@ class DdlStatementInputTest {
   void addColumnsWithTypesDefaultsAndNullabilityAsWritten() {
     List<Requests.SchemaOperation> ops = read("ALTER TABLE orders ADD COLUMN region VARCHAR (20) DEFAULT 'e''u'"
         + " NOT NULL, add \"Channel\" numeric(12, 2) default -1.5, add column at timestamp with time zone null,"
-        + " add column tags text [] default 'a'::text;");
+        + " add column tags text [] default '{a}'::text[];");
     assertThat(ops).extracting(Requests.SchemaOperation::op).containsOnly("add_column");
     assertThat(ops).extracting(Requests.SchemaOperation::name).containsExactly("region", "Channel", "at", "tags");
     assertThat(ops).extracting(Requests.SchemaOperation::type)
         .containsExactly("varchar(20)", "numeric(12,2)", "timestamp with time zone", "text[]");
     assertThat(ops).extracting(Requests.SchemaOperation::nullable).containsExactly(false, null, true, null);
     assertThat(ops).extracting(Requests.SchemaOperation::defaultValue)
-        .containsExactly(TextNode.valueOf("e'u"), TextNode.valueOf("-1.5"), null, TextNode.valueOf("a"));
+        .containsExactly(TextNode.valueOf("e'u"), TextNode.valueOf("-1.5"), null, TextNode.valueOf("{a}"));
   }
 
   @Test
@@ -50,25 +50,44 @@ class DdlStatementInputTest {
     assertThat(one("alter table orders alter note set default $$x$$").defaultValue()).isEqualTo(TextNode.valueOf("x"));
   }
 
+  private static Requests.SchemaOperation op(String op, String name) {
+    return new Requests.SchemaOperation(op, name, null, null, null, null, null, null, null, null, null, null);
+  }
+
   @Test
   void constraintsIndexesRenamesAndDrops() {
-    assertThat(one("alter table orders add constraint positive check (amount > 0 and (note <> ')'))"))
+    assertThat(one("alter table orders add constraint positive check (amount > 0 /* never zero */ and (note <> ')'))"))
         .isEqualTo(new Requests.SchemaOperation("add_constraint", "positive", null, null, null, null, null,
-            "amount > 0 and (note <> ')')", null, null, null, null));
-    assertThat(one("alter table orders add constraint one_per unique (customer, \"Day\")").columns())
-        .containsExactly("customer", "Day");
+            "amount > 0   and (note <> ')')", null, null, null, null));
+    assertThat(one("alter table orders add constraint one_per unique (customer, \"Day\")"))
+        .isEqualTo(new Requests.SchemaOperation("add_constraint", "one_per", null, null, null, null, null, null,
+            List.of("customer", "Day"), null, true, null));
     assertThat(one("create index concurrently by_customer on strata_dev.orders using hash (customer)"))
         .isEqualTo(new Requests.SchemaOperation("add_index", "by_customer", null, null, null, null, null, null,
             List.of("customer"), "hash", null, null));
-    assertThat(one("DROP INDEX IF EXISTS strata_dev.by_customer").name()).isEqualTo("by_customer");
-    assertThat(one("alter table orders rename column note to remark").newName()).isEqualTo("remark");
+    assertThat(one("DROP INDEX IF EXISTS strata_dev.By_Customer")).isEqualTo(op("drop_index", "by_customer"));
+    assertThat(one("alter table orders rename column Note to \"Remark\"")).isEqualTo(new Requests.SchemaOperation(
+        "rename_column", "note", null, null, null, "Remark", null, null, null, null, null, null));
     assertThat(read("alter table orders drop column a, drop b -- gone\n", "/* and */ alter table orders drop c"))
-        .extracting(Requests.SchemaOperation::name).containsExactly("a", "b", "c");
-    assertThat(one("alter table orders drop constraint positive").op()).isEqualTo("drop_constraint");
+        .containsExactly(op("drop_column", "a"), op("drop_column", "b"), op("drop_column", "c"));
+    assertThat(one("alter table orders drop constraint positive")).isEqualTo(op("drop_constraint", "positive"));
+    // unquoted names fold A-Z only, as PostgreSQL's do
+    assertThat(one("alter table orders drop column ÄRGER")).isEqualTo(op("drop_column", "Ärger"));
+  }
+
+  @Test
+  void defaultsAreTheConstantsPostgresqlReads() {
+    assertThat(List.of("007", "1e3", "-1.50", "+.5", "'x'::text", "E'\\x41\\101\\u00e9\\n'", "$t$a'b$t$", "true"))
+        .extracting(d -> one("alter table orders alter note set default " + d).defaultValue())
+        .containsExactly(TextNode.valueOf("7"), TextNode.valueOf("1000"), TextNode.valueOf("-1.50"),
+            TextNode.valueOf("0.5"), TextNode.valueOf("x"), TextNode.valueOf("AAé\n"), TextNode.valueOf("a'b"),
+            TextNode.valueOf("true"));
+    assertThat(one("alter table orders add column n numeric(4,1) default '5'::numeric(4, 1)").defaultValue())
+        .isEqualTo(TextNode.valueOf("5"));
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
+  @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
       "drop table orders | ALTER TABLE, CREATE INDEX and DROP INDEX",
       "alter table orders add column a int; drop table orders | one statement an entry",
       "alter table customers add column a int | names table customers, this path table orders",
@@ -89,7 +108,22 @@ class DdlStatementInputTest {
       "create index i on orders ((lower(a))) | a name",
       "create index i on orders (a) where a > 0 | on columns alone",
       "alter table orders add column a text default 'open | an unterminated string",
-      "alter table orders add constraint c check (a > (0) | )",
+      "alter table orders add constraint c check (a > (0) | ) (at the end of the statement)",
+      "alter table orders alter note set default '2'::int + 3 | a constant default, cast to the column's type",
+      "alter table orders add column n int default 5::int * 2 | a constant default, cast to the column's type",
+      "alter table orders add column n text default 't'::boolean | a constant default, cast to the column's type",
+      "alter table orders alter note set default 0x10 | a decimal number",
+      "alter table orders alter note set default 1_000 | a decimal number",
+      "alter table orders alter note set default E'\\u12' | an escape \\u with 4 hex digits",
+      "alter table orders alter note set default E'\\0' | a character a string may hold",
+      "alter table orders add check (a > 0) | a branch's constraint is named",
+      "alter table orders add unique (a) | a branch's constraint is named",
+      "alter table orders add primary key (a) | a branch's constraint is named",
+      "alter table orders add column a text storage external | a type, DEFAULT and NOT NULL alone",
+      "alter table orders rename a to b, rename b to c | RENAME is an ALTER TABLE of its own",
+      "alter table orders drop x, rename a to b | RENAME is an ALTER TABLE of its own",
+      "alter table orders add column a int default 1 default 2 | DEFAULT and NULL or NOT NULL once each",
+      "alter table orders add column a int null not null | DEFAULT and NULL or NOT NULL once each",
       "alter table orders add column a text default U&'x' | prefixes",
       "alter table orders add constraint c check () | an expression between the parentheses",
       "alter table orders | an ALTER TABLE action",
