@@ -40,11 +40,14 @@ import java.util.stream.Collectors;
 public class BranchSchemaResets {
   private final StorageBackends backends;
   private final BranchDefinitionResets definitions;
+  private final io.strata.server.runtime.StrataConfig config;
 
   @Inject
-  public BranchSchemaResets(StorageBackends backends, BranchDefinitionResets definitions) {
+  public BranchSchemaResets(StorageBackends backends, BranchDefinitionResets definitions,
+      io.strata.server.runtime.StrataConfig config) {
     this.backends = backends;
     this.definitions = definitions;
+    this.config = config;
   }
 
   /**
@@ -232,7 +235,13 @@ public class BranchSchemaResets {
                   commit)
               .chain(paths -> backends.inCommand(tx, repository, t.storage(), c -> c.roles().branchObjects()
                   .fillRestoredColumns(c, filled, branch, restored, new io.strata.projections.rowdata.StatePath(
-                      paths.undo(table), paths.redo(table), true)))));
+                      paths.undo(table), paths.redo(table), true))
+                  // the table's own unique constraints on the columns given back are held again, as at a creation
+                  // (not where the rows the branch holds now share their values)
+                  .chain(() -> c.roles().branchObjects().holdTableUniques(c, new TrackedTable(repository, table,
+                      t.schema(), t.table(), t.primaryKey(), t.columns(), columnsMoving, addedMoving, renamedAfter,
+                      state.redefinedOn(table, branch)), branch, config.schema().migrationLockTimeout())
+                      .replaceWithVoid()))));
         }
         if (!alters.isEmpty()) {
           // before the rows move: the types where every value the branch holds converts unchanged, and NOT NULL

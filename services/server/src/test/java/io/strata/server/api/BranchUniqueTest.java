@@ -709,4 +709,26 @@ class BranchUniqueTest {
         + " strata.tracked_tables where table_name = '" + table + "') order by rule"))
         .containsExactly("table:" + table + "_email");
   }
+
+  @Test
+  void aHardResetThatGivesADroppedColumnBackHoldsTheTablesUniqueConstraintsOnItAgain() {
+    String[] made = members("branch-unique-reset", "id int primary key, email text constraint %s_email unique,"
+        + " name text");
+    String repo = made[0];
+    String table = made[1];
+    String view = Api.view(repo, "dev", "members");
+    String before = given().get("/api/v1/repositories/{r}/branches/dev", repo).then().statusCode(200)
+        .extract().path("head");
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "email"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/members/schema", repo).then().statusCode(200);
+    sql(pool, "insert into " + view + " values (3, 'cy')");
+    json().body(Map.of("message", "without email", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+
+    json().body(Map.of("to", before, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
+        .hasMessageContaining(table + "_email");
+    sql(pool, "insert into " + view + " values (3, 'c@x', 'eve')");
+  }
 }
