@@ -93,8 +93,22 @@ public class BranchSchemaResource {
     if (b.operations() == null && b.statements() == null) {
       throw StrataException.invalid("operations", "give the operations to do, in order (or the DDL statements)");
     }
-    List<Requests.SchemaOperation> operations = b.operations() != null ? b.operations()
-        : DdlStatementInput.operations(table, b.statements());
+    if (b.statements() == null) {
+      return changeShape(repo, branch, table, b.operations(), validateOnly, ctx);
+    }
+    // read from statements: a refusal of the operations names the statement too
+    DdlStatementInput.Read read = DdlStatementInput.read(table, b.statements());
+    try {
+      return changeShape(repo, branch, table, read.operations(), validateOnly, ctx)
+          .onFailure().transform(read::located);
+    } catch (StrataException e) {
+      throw (StrataException) read.located(e);
+    }
+  }
+
+  /** {@link #change} of {@code operations}, given or read from statements. */
+  private Uni<Response> changeShape(String repo, String branch, String table, List<Requests.SchemaOperation> operations,
+      boolean validateOnly, CommandContext ctx) {
     String first = operations.isEmpty() || operations.get(0) == null ? null : operations.get(0).op();
     for (int i = 0; i < operations.size() && !ADD_INDEX.equals(first); i++) {
       Requests.SchemaOperation o = operations.get(i);

@@ -38,19 +38,62 @@ final class DdlStatementInput {
   static final int MAX_STATEMENTS = 100;
   static final int MAX_LENGTH = 10_000;
 
-  /** The operations {@code statements} mean for table {@code table}, in order. */
+  /** Operations read from statements: the {@code statements} index each came from, by the operation's. */
+  record Read(List<Requests.SchemaOperation> operations, List<Integer> statementOf) {
+    /**
+     * {@code e} as the client gave the statements: a refusal naming {@code operations[j]} (the operations' own checks)
+     * names the statement it was read from too; anything else as it is.
+     */
+    Throwable located(Throwable e) {
+      if (!(e instanceof StrataException x)) {
+        return e;
+      }
+      int j = -1;
+      if (x.details().get("field") instanceof String field) {
+        java.util.regex.Matcher m = OPERATION_FIELD.matcher(field);
+        j = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+      } else if (x.details().get("column") instanceof String column) {
+        // (a refusal of the shape naming the column: the first operation on it)
+        j = java.util.stream.IntStream.range(0, operations.size())
+            .filter(k -> column.equals(operations.get(k).name())).findFirst().orElse(-1);
+      }
+      if (j < 0 || j >= statementOf.size()) {
+        return e;
+      }
+      String at = "statements[" + statementOf.get(j) + "]";
+      Map<String, Object> details = new java.util.LinkedHashMap<>(x.details());
+      details.put("field", at);
+      details.put("operation", "operations[" + j + "]");
+      return new StrataException(x.code(), at + ": " + x.getMessage(), Map.copyOf(details));
+    }
+  }
+
+  private static final java.util.regex.Pattern OPERATION_FIELD = java.util.regex.Pattern.compile(
+      "operations\\[(\\d{1,4})\\].*");
+
+  /** {@link #read}'s operations. */
   static List<Requests.SchemaOperation> operations(String table, List<String> statements) {
+    return read(table, statements).operations();
+  }
+
+  /** The operations {@code statements} mean for table {@code table}, in order, with where each was read. */
+  static Read read(String table, List<String> statements) {
     if (statements.isEmpty() || statements.size() > MAX_STATEMENTS) {
       throw StrataException.invalid("statements", "give 1 to " + MAX_STATEMENTS + " statements");
     }
     List<Requests.SchemaOperation> operations = new ArrayList<>();
+    List<Integer> statementOf = new ArrayList<>();
     for (int i = 0; i < statements.size(); i++) {
       String s = statements.get(i);
       String at = "statements[" + i + "]";
       if (s == null || s.isBlank() || s.length() > MAX_LENGTH) {
         throw StrataException.invalid(at, "a DDL statement of at most " + MAX_LENGTH + " characters");
       }
-      operations.addAll(new Reader(s, at, table).statement());
+      List<Requests.SchemaOperation> read = new Reader(s, at, table).statement();
+      operations.addAll(read);
+      for (int k = 0; k < read.size(); k++) {
+        statementOf.add(i);
+      }
     }
     // (a request does one kind of operation, as given ones do)
     java.util.Set<String> kinds = new java.util.TreeSet<>();
@@ -59,7 +102,7 @@ final class DdlStatementInput {
       throw StrataException.invalid("statements", "one kind of change a request: these make " + String.join(", ",
           kinds) + " operations; send each kind in a request of its own");
     }
-    return operations;
+    return new Read(List.copyOf(operations), List.copyOf(statementOf));
   }
 
   /** One statement, read token by token ({@link DdlTokens}). */

@@ -1208,8 +1208,9 @@ class BranchSchemaTest {
         "alter table orders drop column remark"))).statusCode(422)
         .body("message", containsString("one kind of change a request"));
     // a statement the reader takes but the branch refuses: the operation's own 422
-    change(repo, "dev", Map.of("statements", List.of("alter table orders add column region text")))
-        .statusCode(422).body("message", containsString("region"));
+    change(repo, "dev", Map.of("statements", List.of("alter table orders add column ok text",
+        "alter table orders add column region text"))).statusCode(422)
+        .body("message", containsString("region")).body("details.field", equalTo("statements[1]"));
     // read, then refused by the operation's own checks: a check calling what is not immutable, a conversion of
     // another column
     change(repo, "dev", Map.of("statements", List.of("alter table orders add constraint slow check"

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.strata.server.domain.StrataException;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -131,6 +132,24 @@ class DdlStatementInputTest {
   void whatABranchDoesNotTakeIs422NamingTheStatementAndWhy(String statement, String why) {
     assertThatThrownBy(() -> read(statement)).as(statement).isInstanceOfSatisfying(StrataException.class,
         e -> assertThat(e.getMessage()).startsWith("statements").contains(why));
+  }
+
+  @Test
+  void aRefusalOfTheOperationsReadNamesTheStatementTheyCameFrom() {
+    DdlStatementInput.Read read = DdlStatementInput.read("orders",
+        List.of("alter table orders drop a, drop b", "alter table orders drop c"));
+    assertThat(read.statementOf()).containsExactly(0, 0, 1);
+    Throwable located = read.located(StrataException.invalid("operations[2].name", "no column c"));
+    assertThat(located).isInstanceOfSatisfying(StrataException.class, e -> {
+      assertThat(e.getMessage()).isEqualTo("statements[1]: operations[2].name: no column c");
+      assertThat(e.details()).containsEntry("field", "statements[1]").containsEntry("operation", "operations[2]");
+    });
+    assertThat(read.located(new StrataException(io.strata.server.domain.ErrorCode.ValidationError, "has b already",
+        Map.of("column", "b"))).getMessage()).isEqualTo("statements[0]: has b already");
+    StrataException other = StrataException.invalid("expected_head", "stale");
+    assertThat(read.located(other)).isSameAs(other);
+    assertThat(read.located(StrataException.invalid("operations[7]", "out of range")).getMessage())
+        .startsWith("operations[7]");
   }
 
   @Test
