@@ -47,20 +47,22 @@ final class OwnUniquesSql {
         + " and own and columns && $1::text[] order by rule";
   }
 
-  /** Whether {@code b}'s overlay holds a unique rule named $1. */
-  static String holds(OverlaySql b) {
-    return "select exists (select 1 from strata.unique_rules where overlay = " + OverlaySql.literal(b.overlay())
-        + " and rule = $1)";
+  /** The rules {@code b}'s overlay holds (their registry keys). */
+  static String held(OverlaySql b) {
+    return "select rule from strata.unique_rules where overlay = " + OverlaySql.literal(b.overlay());
   }
 
   /**
-   * Whether a row {@code b}'s overlay holds shares {@code rule}'s values (all not null) with another row the branch
-   * reads: the rows a new branch starts from that differ from the table's (the table's own rows keep to its
-   * constraint), looked up as the check looks up a transaction's (one index probe each).
+   * Whether a row the branch of {@code b} reads other than the table's own shares {@code rule}'s values (all not null)
+   * with another row it reads: the rows its overlay holds (a new branch's start, where it differs from the table) and
+   * those it reads from the pre-image log (rows the default branch changed since the branch's fork: a branch made
+   * before the constraint reads them as they were). The table's own rows keep to its constraint. Looked up as the
+   * check looks up a transaction's (one index probe each).
    */
   static String sharedByOverlay(OverlaySql b, TableShape.Constraint rule) {
     UniqueLookupSql lookup = new UniqueLookupSql(b, rule);
-    return "with " + lookup.rowsOf("select " + b.keyList(null) + " from " + b.overlay() + " where not __deleted")
+    return "with " + lookup.rowsOf("select " + b.keyList(null) + " from " + b.overlay() + " where not __deleted"
+            + " union select " + b.keyList(null) + " from " + b.preimages() + " where __epoch >= " + b.forkEpoch())
         + " select exists (select 1 from m where " + lookup.notNull() + " and (" + lookup.shared() + "))";
   }
 }

@@ -73,20 +73,25 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
-  public Uni<Boolean> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
+  public Uni<Hold> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
       java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
-    // under a savepoint: the branch's writers holding its objects' locks past the limit leave it as it was, and the
-    // caller's transaction goes on (lock_timeout set back to none after, as every branch object change does)
-    return tx.query("savepoint strata_hold; set local lock_timeout = '" + Math.max(1, lockTimeout.toMillis()) + "ms'; "
-            + STRATA_OWN_DDL + onBranch.lockAgainstWriters()).execute()
-        .chain(() -> PgOwnUniques.hold(tx, onBranch, table, branch))
-        .chain(() -> tx.query("release savepoint strata_hold; set local lock_timeout = 0").execute())
-        .replaceWith(true)
-        .onFailure(e -> "55P03".equals(PgErrors.sqlState(e))).recoverWithUni(() -> tx.query(
-            "rollback to savepoint strata_hold; release savepoint strata_hold; set local lock_timeout = 0").execute()
-            .replaceWith(false));
+    return PgOwnUniques.unheld(tx, onBranch, table).chain(rules -> rules.isEmpty() ? Uni.createFrom().item(Hold.HELD)
+        : tx.query("select current_setting('lock_timeout')").execute()
+            .map(rows -> rows.iterator().next().getString(0))
+            // under a savepoint: the table's writers holding it past the limit, or any failure, leave the caller's
+            // transaction as it was; the limit is the lock's alone (the caller's own given back once it is had)
+            .chain(before -> tx.query("savepoint strata_hold; set local lock_timeout = '"
+                    + Math.max(1, lockTimeout.toMillis()) + "ms'; " + STRATA_OWN_DDL + onBranch.lockAgainstWriters())
+                .execute()
+                .chain(() -> tx.preparedQuery("select set_config('lock_timeout', $1, true)").execute(Tuple.of(before)))
+                .chain(() -> PgOwnUniques.hold(tx, onBranch, table, branch, rules))
+                .chain(() -> tx.query("release savepoint strata_hold").execute())
+                .replaceWith(Hold.HELD)
+                .onFailure(io.vertx.pgclient.PgException.class).recoverWithUni(e -> tx.query(
+                        "rollback to savepoint strata_hold; release savepoint strata_hold").execute()
+                    .replaceWith("55P03".equals(PgErrors.sqlState(e)) ? Hold.BUSY : Hold.FAILED))));
   }
 
   @Override

@@ -35,29 +35,52 @@ final class PgOwnUniques {
    * not hold that constraint, rather than refuse a branch of an older commit.
    */
   static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch) {
+    return unheld(tx, b, table).chain(rules -> hold(tx, b, table, branch, rules));
+  }
+
+  /**
+   * The table's own unique constraints a branch of {@code table} (as it reads it) may hold that its overlay {@code b}
+   * does not hold yet: plain ones on columns it reads, not containing the key.
+   */
+  static Uni<List<TableShape.Constraint>> unheld(SqlConnection tx, OverlaySql b, TrackedTable table) {
     // the columns the branch reads (a column it dropped takes the constraints naming it along)
     Set<String> columns = table.columnsOnRef().stream().map(TableColumn::name).collect(Collectors.toSet());
     return tx.preparedQuery(OwnUniquesSql.TABLE_UNIQUES).execute(Tuple.of(b.table())).chain(rows -> {
-      Uni<Void> chain = Uni.createFrom().voidItem();
+      List<TableShape.Constraint> holdable = new ArrayList<>();
       for (Row r : rows) {
         TableShape.Constraint rule = new TableShape.Constraint(r.getString(0), BranchUniquesSql.KIND, r.getString(1));
-        if (!BranchUniquesSql.holdable(rule.definition()) || !columns.containsAll(BranchUniquesSql.columns(rule))
-            || BranchUniquesSql.columns(rule).containsAll(table.key())) {
-          // NULLS NOT DISTINCT, INCLUDE, a column the branch does not read: not held; one of the key's columns
-          // and others: held by the key already
-          continue;
+        // NULLS NOT DISTINCT, INCLUDE, a column the branch does not read: not held; one of the key's columns and
+        // others: held by the key already
+        if (BranchUniquesSql.holdable(rule.definition()) && columns.containsAll(BranchUniquesSql.columns(rule))
+            && !BranchUniquesSql.columns(rule).containsAll(table.key())) {
+          holdable.add(rule);
         }
-        String key = OwnUniquesSql.ownKey(rule.name());
-        chain = chain.chain(() -> tx.preparedQuery(OwnUniquesSql.holds(b)).execute(Tuple.of(key)))
-            .chain(held -> held.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
-                : tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(), table.table(),
-                        false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute()
-                    .chain(() -> tx.query(OwnUniquesSql.sharedByOverlay(b, rule)).execute())
-                    .chain(shared -> !shared.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
-                        : tx.query(BranchUniquesSql.drop(b, key)).execute().replaceWithVoid()));
       }
-      return chain;
+      return holdable.isEmpty() ? Uni.createFrom().item(List.<TableShape.Constraint>of())
+          : tx.preparedQuery(OwnUniquesSql.held(b)).execute().map(held -> {
+            Set<String> keys = new java.util.HashSet<>();
+            held.forEach(h -> keys.add(h.getString(0)));
+            return holdable.stream().filter(c -> !keys.contains(OwnUniquesSql.ownKey(c.name()))).toList();
+          });
     });
+  }
+
+  /**
+   * Has {@code b} hold {@code rules} ({@link #unheld}): each but one a row the branch reads other than the table's
+   * already shares the values of ({@link OwnUniquesSql#sharedByOverlay}).
+   */
+  static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch,
+      List<TableShape.Constraint> rules) {
+    Uni<Void> chain = Uni.createFrom().voidItem();
+    for (TableShape.Constraint rule : rules) {
+      String key = OwnUniquesSql.ownKey(rule.name());
+      chain = chain.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(),
+              table.table(), false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute())
+          .chain(() -> tx.query(OwnUniquesSql.sharedByOverlay(b, rule)).execute())
+          .chain(shared -> !shared.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+              : tx.query(BranchUniquesSql.drop(b, key)).execute().replaceWithVoid());
+    }
+    return chain;
   }
 
   /** Drops what {@code b}'s overlay holds of the table's own unique constraints naming any of {@code columns}. */

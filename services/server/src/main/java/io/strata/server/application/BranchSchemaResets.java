@@ -38,6 +38,8 @@ import java.util.stream.Collectors;
  */
 @ApplicationScoped
 public class BranchSchemaResets {
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BranchSchemaResets.class);
+
   private final StorageBackends backends;
   private final BranchDefinitionResets definitions;
   private final io.strata.server.runtime.StrataConfig config;
@@ -241,6 +243,12 @@ public class BranchSchemaResets {
                   .chain(() -> c.roles().branchObjects().holdTableUniques(c, new TrackedTable(repository, table,
                       t.schema(), t.table(), t.primaryKey(), t.columns(), columnsMoving, addedMoving, renamedAfter,
                       state.redefinedOn(table, branch)), branch, config.schema().migrationLockTimeout())
+                      .invoke(held -> {
+                        if (held != io.strata.projections.rowdata.BranchObjects.Hold.HELD) {
+                          LOG.warnf("branch %s of repository %s does not hold table %s's unique constraints on the"
+                              + " columns a reset gave back: %s", branch, repository, table, held);
+                        }
+                      })
                       .replaceWithVoid()))));
         }
         if (!alters.isEmpty()) {

@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
+import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.server.domain.RepositoryState;
@@ -38,24 +39,34 @@ final class TableUniquesOnBranches {
     if (branches.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
+    // (the table's lock, had for the first branch, is kept to the end: past the limit for one, it is for the rest)
+    boolean[] busy = {false};
     return backends.inCommand(tx, repository, t.storage(), c -> Multi.createFrom().iterable(branches)
-        .onItem().transformToUniAndConcatenate(b -> c.roles().branchObjects()
+        .onItem().transformToUniAndConcatenate(b -> busy[0] ? Uni.createFrom().voidItem() : c.roles().branchObjects()
             .holdTableUniques(c, onBranch(state, repository, t, b), b, lockTimeout)
             .invoke(held -> {
-              if (!held) {
-                LOG.warnf("branch %s of repository %s does not hold table %s's new unique constraints: its writers"
-                    + " held its objects past %s", b, repository, t.name(), lockTimeout);
+              if (held == BranchObjects.Hold.BUSY) {
+                busy[0] = true;
+                LOG.warnf("branches of repository %s from %s on do not hold table %s's new unique constraints:"
+                    + " its writers held it past %s", repository, b, t.name(), lockTimeout);
+              } else if (held == BranchObjects.Hold.FAILED) {
+                LOG.warnf("branch %s of repository %s does not hold table %s's new unique constraints: holding"
+                    + " them failed", b, repository, t.name());
               }
-            }))
+            })
+            .replaceWithVoid())
         .collect().last().replaceWithVoid());
   }
 
-  /** The names of the unique constraints {@code now} has and {@code before} had not. */
-  static Set<String> gained(TableShape before, TableShape now) {
-    Set<String> had = before.constraints().stream().filter(c -> "unique".equals(c.kind()))
-        .map(TableShape.Constraint::name).collect(Collectors.toSet());
-    return now.constraints().stream().filter(c -> "unique".equals(c.kind()) && !had.contains(c.name()))
-        .map(TableShape.Constraint::name).collect(Collectors.toSet());
+  /**
+   * The unique constraints {@code now} has and {@code before} had not as they are (a name and definition: one dropped
+   * and made again otherwise, which the branches stopped holding, is gained again).
+   */
+  static Set<TableShape.Constraint> gained(TableShape before, TableShape now) {
+    Set<TableShape.Constraint> had = before.constraints().stream().filter(c -> "unique".equals(c.kind()))
+        .collect(Collectors.toSet());
+    return now.constraints().stream().filter(c -> "unique".equals(c.kind()) && !had.contains(c))
+        .collect(Collectors.toSet());
   }
 
   /** Table {@code t} as branch {@code branch} reads it. */

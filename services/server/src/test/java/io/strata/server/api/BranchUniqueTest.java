@@ -731,4 +731,44 @@ class BranchUniqueTest {
         .hasMessageContaining(table + "_email");
     sql(pool, "insert into " + view + " values (3, 'c@x', 'eve')");
   }
+
+  @Test
+  void aBranchReadingRowsTheDefaultBranchChangedSinceDoesNotHoldAConstraintTheyBreakAndOneRemadeIsHeldAgain() {
+    String repo = createRepository(uniqueName("branch-unique-preimages"));
+    String table = uniqueName("members").replace('-', '_');
+    sql(pool, "create table public." + table + " (id int primary key, email text, name text)");
+    sql(pool, "insert into public." + table + " values (1, 'a@x', 'ann'), (2, 'a@x', 'bob'), (3, 'c@x', 'cy')");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "members", "location",
+        "postgresql://local/public." + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "old", "from", "main")).statusCode(201);
+    String old = Api.view(repo, "old", "members");
+    // the default branch fixes the duplicate, then gains the constraint: branch old still reads bob's a@x
+    sql(pool, "update public." + table + " set email = 'b@x' where id = 2");
+    json().body(Map.of("message", "bob moves to b", "all", true))
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "young", "from", "main")).statusCode(201);
+    String young = Api.view(repo, "young", "members");
+    sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
+            .jsonPath().getList("recorded.constraints.name").contains(table + "_email"));
+    assertThat(rows(pool, "select email from " + old + " where id = 2")).containsExactly("a@x");
+    sql(pool, "update " + old + " set name = 'ann2' where id = 1");
+    sql(pool, "insert into " + old + " values (4, 'c@x', 'dup')");
+    assertThatThrownBy(() -> sql(pool, "insert into " + young + " values (4, 'c@x', 'dup')"))
+        .hasMessageContaining(table + "_email");
+
+    // made again on other columns in one transaction: the branches stopped holding it, and hold it again
+    sql(pool, "begin; alter table public." + table + " drop constraint " + table + "_email; alter table public."
+        + table + " add constraint " + table + "_email unique (name); commit");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
+            .jsonPath().getString("recorded.constraints.find { it.name == '" + table + "_email' }.definition")
+            .contains("name"));
+    sql(pool, "insert into " + young + " values (4, 'c@x', 'dup')");
+    assertThatThrownBy(() -> sql(pool, "insert into " + young + " values (5, 'e@x', 'cy')"))
+        .hasMessageContaining(table + "_email");
+  }
 }
