@@ -60,9 +60,22 @@ final class OwnUniquesSql {
    * check looks up a transaction's (one index probe each).
    */
   static String sharedByOverlay(OverlaySql b, TableShape.Constraint rule) {
+    return sharedAmong(b, rule, "select " + b.keyList(null) + " from " + b.overlay() + " where not __deleted"
+        + " union select " + b.keyList(null) + " from " + b.preimages() + " where __epoch >= " + b.forkEpoch());
+  }
+
+  /**
+   * Whether a row the calling transaction wrote on {@code b}'s overlay (the keys its recorder noted, {@link
+   * BranchUniquesSql#touched}: there) shares {@code rule}'s values (all not null) with another row the branch reads.
+   */
+  static String sharedByTouched(OverlaySql b, TableShape.Constraint rule) {
+    return sharedAmong(b, rule, "select " + b.keyList(null) + " from " + BranchUniquesSql.touched(b));
+  }
+
+  /** Whether a row of the keys {@code keys} yields shares {@code rule}'s values with another row the branch reads. */
+  private static String sharedAmong(OverlaySql b, TableShape.Constraint rule, String keys) {
     UniqueLookupSql lookup = new UniqueLookupSql(b, rule);
-    return "with " + lookup.rowsOf("select " + b.keyList(null) + " from " + b.overlay() + " where not __deleted"
-            + " union select " + b.keyList(null) + " from " + b.preimages() + " where __epoch >= " + b.forkEpoch())
-        + " select exists (select 1 from m where " + lookup.notNull() + " and (" + lookup.shared() + "))";
+    return "with " + lookup.rowsOf(keys) + " select exists (select 1 from m where " + lookup.notNull() + " and ("
+        + lookup.shared() + "))";
   }
 }

@@ -73,6 +73,11 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<Void> releaseSharedTableUniques(UnitOfWork unit, TrackedTable table, String branch) {
+    return PgOwnUniques.releaseShared(PgUnit.of(unit), OverlaySql.of(table).onBranch(table.branchId(branch)));
+  }
+
+  @Override
   public Uni<Hold> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
       java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);

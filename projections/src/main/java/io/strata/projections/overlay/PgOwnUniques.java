@@ -83,6 +83,26 @@ final class PgOwnUniques {
     return chain;
   }
 
+  /**
+   * {@link io.strata.projections.rowdata.BranchObjects#releaseSharedTableUniques}: each of the table's own unique
+   * constraints {@code b}'s overlay holds that a row the calling transaction wrote there shares the values of with
+   * another row the branch reads is no longer held.
+   */
+  static Uni<Void> releaseShared(SqlConnection tx, OverlaySql b) {
+    return tx.query("select to_regclass(" + OverlaySql.literal(BranchUniquesSql.touched(b)) + ") is not null").execute()
+        .chain(noted -> !noted.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+            : own(tx, b, List.of()).chain(own -> {
+              Uni<Void> chain = Uni.createFrom().voidItem();
+              for (HeldCheck c : own) {
+                chain = chain.chain(() -> tx.query(OwnUniquesSql.sharedByTouched(b, c.check())).execute())
+                    .chain(shared -> !shared.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
+                        : tx.query(STRATA_OWN_DDL + BranchUniquesSql.drop(b, OwnUniquesSql.ownKey(c.check().name())))
+                            .execute().replaceWithVoid());
+              }
+              return chain;
+            }));
+  }
+
   /** Drops what {@code b}'s overlay holds of the table's own unique constraints naming any of {@code columns}. */
   static Uni<Void> dropNaming(SqlConnection tx, OverlaySql b, List<String> columns) {
     return tx.preparedQuery(OwnUniquesSql.ownNaming(b)).execute(Tuple.of(columns.toArray(String[]::new)))

@@ -49,6 +49,14 @@ public interface BranchObjects<X> {
    */
   Uni<Hold> holdTableUniques(X tx, TrackedTable table, String branch, java.time.Duration lockTimeout);
 
+  /**
+   * After a hard move of {@code branch} (a reset, a rebase onto another base) in the calling transaction: the table's
+   * own unique constraints its objects of {@code table} hold that a row the move wrote shares the values of with
+   * another row the branch reads (history older than the constraint) are no longer held, as a branch created at that
+   * state would not hold them, rather than refuse the move at its commit.
+   */
+  Uni<Void> releaseSharedTableUniques(X tx, TrackedTable table, String branch);
+
   /** What {@link #holdTableUniques} did. */
   enum Hold { HELD, BUSY, FAILED }
 

@@ -90,6 +90,10 @@ public class BranchMoves {
             ? (remote ? Uni.createFrom().voidItem() : c.roles().workingState().discard(c, table, ref).replaceWithVoid())
                 .chain(() -> c.roles().workingState().move(c, table, ref, undo, redo, undoAttempt))
             : c.roles().workingState().stageAgainst(c, table, ref, undo, redo, undoAttempt))
+        // a branch moved onto rows older than one of the table's unique constraints they share values of stops
+        // holding it, as a branch created there would not hold it
+        .chain(() -> mode == Mode.HARD && !ref.isDefault()
+            ? c.roles().branchObjects().releaseSharedTableUniques(c, table, ref.name()) : Uni.createFrom().voidItem())
         // the table may refuse the rows (a unique value moving between rows, a trigger raising)
         .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));
     if (!ref.isDefault() || !state.tables().containsKey(t.name()) || undo.isEmpty() && redo.isEmpty()) {

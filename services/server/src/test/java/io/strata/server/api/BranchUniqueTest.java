@@ -771,4 +771,33 @@ class BranchUniqueTest {
     assertThatThrownBy(() -> sql(pool, "insert into " + young + " values (5, 'e@x', 'cy')"))
         .hasMessageContaining(table + "_email");
   }
+
+  @Test
+  void aHardResetOntoRowsOlderThanTheTablesConstraintThatShareItsValuesEndsItsHoldAsACreationThereWould() {
+    String[] made = members("branch-unique-reset-older", "id int primary key, email text, name text");
+    String repo = made[0];
+    String table = made[1];
+    String view = Api.view(repo, "dev", "members");
+    sql(pool, "update " + view + " set email = 'a@x' where id = 2");
+    String duplicated = json().body(Map.of("message", "bob shares ann's email", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
+    sql(pool, "update " + view + " set email = 'b@x' where id = 2");
+    json().body(Map.of("message", "bob's own again", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
+            .jsonPath().getList("recorded.constraints.name").contains(table + "_email"));
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
+        .hasMessageContaining(table + "_email");
+
+    // back to the commit older than the constraint: made, and the branch holds it no longer
+    json().body(Map.of("to", duplicated, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    assertThat(rows(pool, "select id || ':' || email from " + view + " order by id")).containsExactly("1:a@x", "2:a@x");
+    sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')");
+    assertThat(rows(pool, "select count(*)::text from strata.unique_rules where own and tid = (select tid from"
+        + " strata.tracked_tables where table_name = '" + table + "')")).containsExactly("0");
+  }
 }
