@@ -82,22 +82,38 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
-    return PgOwnUniques.unheld(tx, onBranch, table).chain(rules -> rules.isEmpty() ? Uni.createFrom().item(Hold.HELD)
-        : tx.query("select current_setting('lock_timeout')").execute()
-            .map(rows -> rows.iterator().next().getString(0))
-            // under a savepoint: the table's writers holding it past the limit, or any failure, leave the caller's
-            // transaction as it was; the limit is the lock's alone (the caller's own given back once it is had)
+    // (nothing to hold, the common case: no lock asked for)
+    return PgOwnUniques.unheld(tx, onBranch, table).chain(first -> first.isEmpty() ? Uni.createFrom().item(Hold.HELD)
+        : tx.query("select current_setting('lock_timeout'), current_setting('statement_timeout')").execute()
+            .map(rows -> rows.iterator().next())
+            // under a savepoint and limits for every lock it waits for (the table's, the overlay's) and every
+            // statement (a look at the rows the branch reads other than the table's, while the table's writers wait):
+            // past one, or on any failure, the caller's transaction is as it was; a conflict to retry (deadlock,
+            // serialization) goes on to the caller
             .chain(before -> tx.query("savepoint strata_hold; set local lock_timeout = '"
-                    + Math.max(1, lockTimeout.toMillis()) + "ms'; " + STRATA_OWN_DDL + onBranch.lockAgainstWriters())
+                    + Math.max(1, lockTimeout.toMillis()) + "ms'; set local statement_timeout = '"
+                    + HOLD_STATEMENT_TIMEOUT.toMillis() + "ms'; " + STRATA_OWN_DDL + onBranch.lockAgainstWriters())
                 .execute()
-                .chain(() -> tx.preparedQuery("select set_config('lock_timeout', $1, true)").execute(Tuple.of(before)))
-                .chain(() -> PgOwnUniques.hold(tx, onBranch, table, branch, rules))
+                // the constraints read again under the table's lock: DDL committed meanwhile may have changed them
+                .chain(() -> PgOwnUniques.unheld(tx, onBranch, table))
+                .chain(rules -> PgOwnUniques.hold(tx, onBranch, table, branch, rules))
+                .chain(() -> tx.preparedQuery("select set_config('lock_timeout', $1, true),"
+                    + " set_config('statement_timeout', $2, true)").execute(Tuple.of(before.getString(0),
+                    before.getString(1))))
                 .chain(() -> tx.query("release savepoint strata_hold").execute())
                 .replaceWith(Hold.HELD)
                 .onFailure(io.vertx.pgclient.PgException.class).recoverWithUni(e -> tx.query(
                         "rollback to savepoint strata_hold; release savepoint strata_hold").execute()
-                    .replaceWith("55P03".equals(PgErrors.sqlState(e)) ? Hold.BUSY : Hold.FAILED))));
+                    .chain(() -> RETRIED.contains(PgErrors.sqlState(e)) ? Uni.createFrom().failure(e)
+                        : Uni.createFrom().item("55P03".equals(PgErrors.sqlState(e)) ? Hold.BUSY : Hold.FAILED)))));
   }
+
+  /** The longest a statement holding the table's unique constraints on a branch runs (the table's writers wait). */
+  static final java.time.Duration HOLD_STATEMENT_TIMEOUT = java.time.Duration.ofSeconds(30);
+
+  /** Failures {@link #holdTableUniques} hands on: a deadlock, a serialization failure (to retry). */
+  private static final java.util.Set<String> RETRIED = java.util.Set.of("40P01", "40001");
+
 
   @Override
   public Uni<Void> waitForLocksAtMost(UnitOfWork unit, java.time.Duration limit) {

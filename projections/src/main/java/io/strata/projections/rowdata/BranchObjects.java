@@ -43,9 +43,10 @@ public interface BranchObjects<X> {
    * Branch {@code branch}'s objects of {@code table} (as the branch reads it) hold the table's own unique constraints
    * they do not hold yet, as a new branch's do ({@link #create}): those the table gained since the branch was made
    * (DDL on the default branch, recorded), or that the branch was made before it held any. One a row of the branch
-   * already shares values of stays not held. Nothing else changes. Waits at most {@code lockTimeout} for the table's
-   * writers (only when there is a constraint to hold): past it, {@link Hold#BUSY}; any other failure, {@link
-   * Hold#FAILED}; either way nothing new is held and the caller's transaction goes on as it was.
+   * already shares values of stays not held. Nothing else changes. Waits at most {@code lockTimeout} for each lock
+   * (the table's writers', the branch's; only when there is a constraint to hold): past it, {@link Hold#BUSY}; a
+   * statement past its own limit, or any other failure but a deadlock or serialization failure (handed on, to
+   * retry), {@link Hold#FAILED}; either way nothing new is held and the caller's transaction goes on as it was.
    */
   Uni<Hold> holdTableUniques(X tx, TrackedTable table, String branch, java.time.Duration lockTimeout);
 
