@@ -34,9 +34,13 @@ final class DdlStatementInput {
   private static final java.util.regex.Pattern BARE_TYPE = java.util.regex.Pattern.compile(
       "[a-z_][a-z0-9_]*( [a-z_][a-z0-9_]*){0,3}(\\(\\d{1,4}(,\\d{1,4})?\\))?( [a-z_][a-z0-9_]*){0,3}(\\[\\])?");
 
-  /** The most statements a request takes, and the longest one: they are read in the request's thread. */
+  /**
+   * The most statements a request takes, the longest one, and the most characters of them all: they are read on the
+   * request's event-loop thread, which 100 000 characters keep well under a millisecond.
+   */
   static final int MAX_STATEMENTS = 100;
   static final int MAX_LENGTH = 10_000;
+  static final int MAX_TOTAL_LENGTH = 100_000;
 
   /** Operations read from statements: the {@code statements} index each came from, by the operation's. */
   record Read(List<Requests.SchemaOperation> operations, List<Integer> statementOf) {
@@ -80,6 +84,9 @@ final class DdlStatementInput {
   static Read read(String table, List<String> statements) {
     if (statements.isEmpty() || statements.size() > MAX_STATEMENTS) {
       throw StrataException.invalid("statements", "give 1 to " + MAX_STATEMENTS + " statements");
+    }
+    if (statements.stream().mapToLong(t -> t == null ? 0 : t.length()).sum() > MAX_TOTAL_LENGTH) {
+      throw StrataException.invalid("statements", "at most " + MAX_TOTAL_LENGTH + " characters in all");
     }
     List<Requests.SchemaOperation> operations = new ArrayList<>();
     List<Integer> statementOf = new ArrayList<>();

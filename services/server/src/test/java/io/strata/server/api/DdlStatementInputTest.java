@@ -162,5 +162,12 @@ class DdlStatementInputTest {
         .hasMessageContaining("at most " + DdlStatementInput.MAX_LENGTH);
     assertThatThrownBy(() -> DdlStatementInput.operations("orders", java.util.Arrays.asList((String) null)))
         .isInstanceOf(StrataException.class);
+    String long9k = "alter table orders drop column a" + " ".repeat(9_000);
+    assertThatThrownBy(() -> read(java.util.Collections.nCopies(12, long9k).toArray(String[]::new)))
+        .hasMessageContaining("at most " + DdlStatementInput.MAX_TOTAL_LENGTH + " characters in all");
+    // the most a request may send is taken
+    List<String> most = java.util.Collections.nCopies(10, "alter table orders add column c text default '"
+        + "x".repeat(9_900) + "'");
+    assertThat(read(most.toArray(String[]::new))).hasSize(10);
   }
 }
