@@ -122,10 +122,10 @@ final class DdlGuardSql {
           ' only Strata''s schema operations on the branch change', tag, quote_ident(bv.view_schema),
           quote_ident(bv.view_name), bv.branch, bv.name, bv.repository
           using errcode = 'feature_not_supported', detail = 'statement: ' || left(current_query(), 1000),
-            hint = format('POST /api/v1/repositories/%s/branches/%s/tables/%s/schema with {"operations": [...]}'
-              ' (add_column, drop_column, rename_column, alter_type, set_default, drop_default, set_not_null,'
-              ' drop_not_null, add_constraint, drop_constraint, create_index, drop_index); DELETE the branch to drop'
-              ' its view', bv.repository, replace(bv.branch, '/', '%2F'), bv.name);
+            hint = format('POST /api/v1/repositories/%s/branches/%s/tables/%s/schema with {"statements": ["ALTER'
+              ' TABLE …"]} (the same DDL, read into operations) or {"operations": [...]} (add_column, drop_column,'
+              ' alter_column, rename_column, add_constraint, drop_constraint, add_index, drop_index); DELETE the'
+              ' branch to drop its view', bv.repository, replace(bv.branch, '/', '%2F'), bv.name);
       end
       $r$;
 

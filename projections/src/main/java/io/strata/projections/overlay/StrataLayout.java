@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 21;
+  public static final int CURRENT = 22;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -116,7 +116,10 @@ public final class StrataLayout {
       // the guard comes with the base objects
       new Step(21, "DDL on a branch's view (a column renamed, a default set, the view dropped or moved) refused,"
           + " naming the branch's schema operations: it left the branch's write function behind",
-          tx -> Uni.createFrom().voidItem()));
+          tx -> Uni.createFrom().voidItem()),
+      // the guard comes with the base objects
+      new Step(22, "the refusal of DDL on a branch's view names the schema endpoint's operations as they are, and its"
+          + " statements", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 
