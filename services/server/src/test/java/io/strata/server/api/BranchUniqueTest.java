@@ -77,6 +77,14 @@ class BranchUniqueTest {
     return new String[] {repo, table};
   }
 
+  /** Waits until table members' schema answer has {@code path} as {@code recorded} wants (DDL followed, recorded). */
+  private static void awaitRecorded(String repo, String path, java.util.function.Predicate<Object> recorded) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> recorded.test(given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then()
+            .extract().jsonPath().get(path)));
+  }
+
   /** A repository tracking customers (emails indexed, names not) with a branch dev. */
   private String repository(String name) {
     String repo = createRepository(uniqueName(name));
@@ -693,10 +701,7 @@ class BranchUniqueTest {
 
     // the table gains the constraint on the default branch: recorded, and held where the rows allow it
     sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-        .pollInterval(java.time.Duration.ofMillis(250))
-        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
-            .jsonPath().getList("recorded.constraints.name").contains(table + "_email"));
+    awaitRecorded(repo, "recorded.constraints.name", names -> ((List<?>) names).contains(table + "_email"));
     assertThatThrownBy(() -> sql(pool, "insert into " + dev + " values (4, 'a@x', 'eve')"))
         .hasMessageContaining(table + "_email");
     assertThatThrownBy(() -> sql(pool, "update " + dev + " set email = 'c@x' where id = 2"))
@@ -749,10 +754,7 @@ class BranchUniqueTest {
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "young", "from", "main")).statusCode(201);
     String young = Api.view(repo, "young", "members");
     sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-        .pollInterval(java.time.Duration.ofMillis(250))
-        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
-            .jsonPath().getList("recorded.constraints.name").contains(table + "_email"));
+    awaitRecorded(repo, "recorded.constraints.name", names -> ((List<?>) names).contains(table + "_email"));
     assertThat(rows(pool, "select email from " + old + " where id = 2")).containsExactly("a@x");
     sql(pool, "update " + old + " set name = 'ann2' where id = 1");
     sql(pool, "insert into " + old + " values (4, 'c@x', 'dup')");
@@ -762,11 +764,8 @@ class BranchUniqueTest {
     // made again on other columns in one transaction: the branches stopped holding it, and hold it again
     sql(pool, "begin; alter table public." + table + " drop constraint " + table + "_email; alter table public."
         + table + " add constraint " + table + "_email unique (name); commit");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-        .pollInterval(java.time.Duration.ofMillis(250))
-        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
-            .jsonPath().getString("recorded.constraints.find { it.name == '" + table + "_email' }.definition")
-            .contains("name"));
+    awaitRecorded(repo, "recorded.constraints.find { it.name == '" + table + "_email' }.definition",
+        definition -> String.valueOf(definition).contains("name"));
     sql(pool, "insert into " + young + " values (4, 'c@x', 'dup')");
     assertThatThrownBy(() -> sql(pool, "insert into " + young + " values (5, 'e@x', 'cy')"))
         .hasMessageContaining(table + "_email");
@@ -785,10 +784,7 @@ class BranchUniqueTest {
     json().body(Map.of("message", "bob's own again", "all", true))
         .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
     sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-        .pollInterval(java.time.Duration.ofMillis(250))
-        .until(() -> given().get("/api/v1/repositories/{r}/tables/members/schema", repo).then().extract()
-            .jsonPath().getList("recorded.constraints.name").contains(table + "_email"));
+    awaitRecorded(repo, "recorded.constraints.name", names -> ((List<?>) names).contains(table + "_email"));
     assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
         .hasMessageContaining(table + "_email");
 
