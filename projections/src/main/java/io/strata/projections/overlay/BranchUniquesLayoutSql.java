@@ -24,7 +24,12 @@ final class BranchUniquesLayoutSql {
       alter table strata.unique_rules add column if not exists own boolean not null default false,
         add column if not exists columns text[] not null default '{}',
         add column if not exists tid text not null default '';
-      revoke all on strata.unique_guards, strata.unique_rules from public;
+      -- (layout 23) the table's own unique constraints a branch was to hold and could not (its writers held its objects
+      -- past the lock timeout, a look at its rows past its limit): tried again by the server's rounds, each time later
+      create table if not exists strata.unique_holds_owed (
+        tid text not null, branch text not null, attempts integer not null default 1,
+        next_at timestamptz not null default now() + interval '10 seconds', primary key (tid, branch));
+      revoke all on strata.unique_guards, strata.unique_rules, strata.unique_holds_owed from public;
       -- the turn of overlay p_overlay's checks: waited for at most the lock timeout (only this wait: the checks
       -- themselves wait as any statement does); false when the overlay holds no rule (its guard row is not there)
       create or replace function strata.unique_turn(p_overlay text) returns boolean language plpgsql
@@ -59,6 +64,35 @@ final class BranchUniquesLayoutSql {
                                          order by n.pos) = r.columns);
       end $strata_u$;
       revoke all on function strata.unique_unhold_gone(text) from public;
+      -- (layout 23) what a hold of the table's own unique constraints on a branch may fail at, answered rather than
+      -- raised: a failure its client saw would leave the caller's transaction failed for the client's driver (Vert.x
+      -- rolls it back at its commit), savepoint or not. The locks against writers of the relations p_relations, each
+      -- waited for at most p_timeout: false past it, none of them taken and the lock timeout as it was
+      create or replace function strata.lock_against_writers_within(p_relations regclass[], p_timeout text)
+        returns boolean language plpgsql set search_path = pg_catalog, pg_temp as $strata_u$
+      declare rel regclass; before text := current_setting('lock_timeout');
+      begin
+        perform set_config('lock_timeout', p_timeout, true);
+        foreach rel in array p_relations loop
+          execute format('lock table %s in share row exclusive mode', rel);
+        end loop;
+        perform set_config('lock_timeout', before, true);
+        return true;
+      exception when lock_not_available then
+        return false;
+      end $strata_u$;
+      revoke all on function strata.lock_against_writers_within(regclass[], text) from public;
+      -- (layout 23) the boolean Strata's query p_query answers, or null when it ran past the statement timeout (or was
+      -- cancelled): a look at a branch's rows given up, not a failure of the caller's transaction
+      create or replace function strata.exists_within(p_query text) returns boolean language plpgsql as $strata_u$
+      declare answer boolean;
+      begin
+        execute p_query into answer;
+        return answer;
+      exception when query_canceled then
+        return null;
+      end $strata_u$;
+      revoke all on function strata.exists_within(text) from public;
       create or replace function strata.unique_check() returns trigger language plpgsql security definer
         set search_path = pg_catalog, pg_temp as $strata_u$
       declare f regprocedure;

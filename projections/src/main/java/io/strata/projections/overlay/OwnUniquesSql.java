@@ -53,6 +53,41 @@ final class OwnUniquesSql {
   }
 
   /**
+   * Takes the locks a hold on {@code b}'s overlay needs against the writers of the table (its default branch's), of the
+   * overlay (the branch's) and of the pre-image log, each waited for at most {@code timeout}: one row, false past it
+   * (nothing taken), as {@code strata.lock_against_writers_within} answers rather than raises.
+   */
+  static String lockAgainstWritersWithin(OverlaySql b, java.time.Duration timeout) {
+    return "select strata.lock_against_writers_within(array_remove(array[to_regclass(" + OverlaySql.literal(b.table())
+        + "), to_regclass(" + OverlaySql.literal(b.overlay()) + "), to_regclass(" + OverlaySql.literal(b.preimages())
+        + ")], null), " + OverlaySql.literal(Math.max(1, timeout.toMillis()) + "ms") + ")";
+  }
+
+  /** Strata's query $1 of one boolean, answering null where it runs past the statement timeout. */
+  static final String EXISTS_WITHIN = "select strata.exists_within($1)";
+
+  /**
+   * Notes that branch $2 of table $1 (its tid) owes a hold of the table's own unique constraints ({@code
+   * BranchObjects.holdTableUniques} passed it over): due again in 10 s, then twice as long after each attempt (at most
+   * an hour), and not again after the eighth (a later hold of the table's constraints, or a hard move of the branch,
+   * tries again). Answers the attempts so far.
+   */
+  static final String OWE = """
+      insert into strata.unique_holds_owed as o (tid, branch) values ($1, $2)
+      on conflict (tid, branch) do update set attempts = o.attempts + 1,
+        next_at = case when o.attempts + 1 >= 8 then 'infinity'::timestamptz
+                       else now() + least(3600, 10 * power(2, o.attempts)) * interval '1 second' end
+      returning attempts""";
+
+  /** Branch $2 of table $1 owes no hold of the table's own unique constraints (it holds them, or it is gone). */
+  static final String PAID = "delete from strata.unique_holds_owed where tid = $1 and branch = $2";
+
+  /** The holds owed that are due: {@code (repository, table, branch)} rows, the longest due first, at most 100. */
+  static final String DUE = """
+      select t.repository, t.name, o.branch from strata.unique_holds_owed o join strata.tracked_tables t using (tid)
+       where o.next_at <= now() order by o.next_at, o.tid, o.branch limit 100""";
+
+  /**
    * Whether a row the branch of {@code b} reads other than the table's own shares {@code rule}'s values (all not null)
    * with another row it reads: the rows its overlay holds (a new branch's start, where it differs from the table) and
    * those it reads from the pre-image log (rows the default branch changed since the branch's fork: a branch made

@@ -4,7 +4,6 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
-import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
@@ -82,37 +81,40 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       java.time.Duration lockTimeout) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
-    // (nothing to hold, the common case: no lock asked for)
-    return PgOwnUniques.unheld(tx, onBranch, table).chain(first -> first.isEmpty() ? Uni.createFrom().item(Hold.HELD)
-        : tx.query("select current_setting('lock_timeout'), current_setting('statement_timeout')").execute()
-            .map(rows -> rows.iterator().next())
-            // under a savepoint and limits for every lock it waits for (the table's, the overlay's) and every
-            // statement (a look at the rows the branch reads other than the table's, while the table's writers wait):
-            // past one, or on any failure, the caller's transaction is as it was; a conflict to retry (deadlock,
-            // serialization) goes on to the caller
-            .chain(before -> tx.query("savepoint strata_hold; set local lock_timeout = '"
-                    + Math.max(1, lockTimeout.toMillis()) + "ms'; set local statement_timeout = '"
-                    + HOLD_STATEMENT_TIMEOUT.toMillis() + "ms'; " + STRATA_OWN_DDL + onBranch.lockAgainstWriters())
-                .execute()
-                // the constraints read again under the table's lock: DDL committed meanwhile may have changed them
-                .chain(() -> PgOwnUniques.unheld(tx, onBranch, table))
-                .chain(rules -> PgOwnUniques.hold(tx, onBranch, table, branch, rules))
-                .chain(() -> tx.preparedQuery("select set_config('lock_timeout', $1, true),"
-                    + " set_config('statement_timeout', $2, true)").execute(Tuple.of(before.getString(0),
-                    before.getString(1))))
-                .chain(() -> tx.query("release savepoint strata_hold").execute())
-                .replaceWith(Hold.HELD)
-                .onFailure(io.vertx.pgclient.PgException.class).recoverWithUni(e -> tx.query(
-                        "rollback to savepoint strata_hold; release savepoint strata_hold").execute()
-                    .chain(() -> RETRIED.contains(PgErrors.sqlState(e)) ? Uni.createFrom().failure(e)
-                        : Uni.createFrom().item("55P03".equals(PgErrors.sqlState(e)) ? Hold.BUSY : Hold.FAILED)))));
+    // (nothing to hold, the common case: no lock asked for); a hold passed over is owed, tried again later. Under a
+    // savepoint, with limits for every lock it waits for (the table's writers', the branch's, the pre-image log's) and
+    // every look at the rows the branch reads other than the table's (while the table's writers wait), both answered
+    // by the database rather than raised (a failure the driver saw would fail the caller's transaction at its commit,
+    // savepoint or not): past one, the caller's transaction is as it was
+    return PgOwnUniques.unheld(tx, onBranch, table).chain(first -> (first.isEmpty() ? Uni.createFrom().item(Hold.HELD)
+        : tx.query("savepoint strata_hold; " + STRATA_OWN_DDL).execute()
+            .chain(() -> tx.query(OwnUniquesSql.lockAgainstWritersWithin(onBranch, lockTimeout)).execute())
+            .chain(locked -> !locked.iterator().next().getBoolean(0) ? undoHold(tx, Hold.BUSY)
+                // the constraints read again under the locks: DDL committed meanwhile may have changed them
+                : PgOwnUniques.unheld(tx, onBranch, table)
+                    .chain(rules -> PgOwnUniques.hold(tx, onBranch, table, branch, rules, HOLD_STATEMENT_TIMEOUT))
+                    .chain(complete -> !complete ? undoHold(tx, Hold.FAILED)
+                        : tx.query("release savepoint strata_hold").execute().replaceWith(Hold.HELD))))
+        .call(hold -> tx.preparedQuery(hold == Hold.HELD ? OwnUniquesSql.PAID : OwnUniquesSql.OWE)
+            .execute(Tuple.of(table.id(), branch))));
+  }
+
+  private static Uni<Hold> undoHold(SqlConnection tx, Hold outcome) {
+    return tx.query("rollback to savepoint strata_hold; release savepoint strata_hold").execute().replaceWith(outcome);
+  }
+
+  @Override
+  public Uni<List<OwedHold>> owedTableUniques(UnitOfWork unit) {
+    return PgUnit.of(unit).query(OwnUniquesSql.DUE).execute().map(rows -> {
+      List<OwedHold> owed = new ArrayList<>();
+      rows.forEach(r -> owed.add(new OwedHold(r.getString(0), r.getString(1), r.getString(2))));
+      return owed;
+    });
   }
 
   /** The longest a statement holding the table's unique constraints on a branch runs (the table's writers wait). */
   static final java.time.Duration HOLD_STATEMENT_TIMEOUT = java.time.Duration.ofSeconds(30);
 
-  /** Failures {@link #holdTableUniques} hands on: a deadlock, a serialization failure (to retry). */
-  private static final java.util.Set<String> RETRIED = java.util.Set.of("40P01", "40001");
 
 
   @Override
@@ -135,6 +137,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                       + BranchObjectsSql.dropSchemaIfEmpty(r.getString(2))).execute()
                   .chain(() -> tx.preparedQuery(BranchObjectsSql.UNREGISTER_OVERLAY)
                       .execute(Tuple.of(table.id(), onBranch.bid())))
+                  .chain(() -> tx.preparedQuery(OwnUniquesSql.PAID).execute(Tuple.of(table.id(), branch)))
                   .chain(() -> tx.query(new TrackingSql(onBranch).collectPreimages()).execute())
                   .chain(() -> PgTracking.regenerateCapture(tx, onBranch));
             }

@@ -35,7 +35,7 @@ final class PgOwnUniques {
    * not hold that constraint, rather than refuse a branch of an older commit.
    */
   static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch) {
-    return unheld(tx, b, table).chain(rules -> hold(tx, b, table, branch, rules));
+    return unheld(tx, b, table).chain(rules -> hold(tx, b, table, branch, rules, null)).replaceWithVoid();
   }
 
   /**
@@ -67,20 +67,37 @@ final class PgOwnUniques {
 
   /**
    * Has {@code b} hold {@code rules} ({@link #unheld}): each but one a row the branch reads other than the table's
-   * already shares the values of ({@link OwnUniquesSql#sharedByOverlay}).
+   * already shares the values of ({@link OwnUniquesSql#sharedByOverlay}), each look at them taking at most {@code
+   * limit} (null: the caller's statement timeout). Answers false where a look ran past it: the rules are then held in
+   * part, for the caller to undo (it answers rather than raises: see {@code strata.exists_within}).
    */
-  static Uni<Void> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch,
-      List<TableShape.Constraint> rules) {
-    Uni<Void> chain = Uni.createFrom().voidItem();
+  static Uni<Boolean> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch,
+      List<TableShape.Constraint> rules, java.time.Duration limit) {
+    Uni<Boolean> chain = Uni.createFrom().item(true);
     for (TableShape.Constraint rule : rules) {
       String key = OwnUniquesSql.ownKey(rule.name());
-      chain = chain.chain(() -> tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(),
-              table.table(), false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute())
-          .chain(() -> tx.query(OwnUniquesSql.sharedByOverlay(b, rule)).execute())
-          .chain(shared -> !shared.iterator().next().getBoolean(0) ? Uni.createFrom().voidItem()
-              : tx.query(BranchUniquesSql.drop(b, key)).execute().replaceWithVoid());
+      chain = chain.chain(complete -> !complete ? Uni.createFrom().item(false)
+          : tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(),
+              table.table(), false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute()
+          .chain(() -> shared(tx, OwnUniquesSql.sharedByOverlay(b, rule), limit))
+          .chain(shared -> shared == null ? Uni.createFrom().item(false)
+              : !shared ? Uni.createFrom().item(true)
+              : tx.query(BranchUniquesSql.drop(b, key)).execute().replaceWith(true)));
     }
     return chain;
+  }
+
+  /** What {@code lookup} answers within {@code limit} (null: the caller's statement timeout); null past it. */
+  private static Uni<Boolean> shared(SqlConnection tx, String lookup, java.time.Duration limit) {
+    if (limit == null) {
+      return tx.query(lookup).execute().map(rows -> rows.iterator().next().getBoolean(0));
+    }
+    return tx.query("select current_setting('statement_timeout')").execute()
+        .map(rows -> rows.iterator().next().getString(0))
+        .chain(before -> tx.query("set local statement_timeout = '" + Math.max(1, limit.toMillis()) + "ms'").execute()
+            .chain(() -> tx.preparedQuery(OwnUniquesSql.EXISTS_WITHIN).execute(Tuple.of(lookup)))
+            .map(rows -> rows.iterator().next().getBoolean(0))
+            .call(() -> tx.preparedQuery("select set_config('statement_timeout', $1, true)").execute(Tuple.of(before))));
   }
 
   /**

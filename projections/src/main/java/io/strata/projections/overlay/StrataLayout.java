@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 22;
+  public static final int CURRENT = 23;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -119,7 +119,10 @@ public final class StrataLayout {
           tx -> Uni.createFrom().voidItem()),
       // the guard comes with the base objects
       new Step(22, "the refusal of DDL on a branch's view names the schema endpoint's operations as they are, and its"
-          + " statements", tx -> Uni.createFrom().voidItem()));
+          + " statements", tx -> Uni.createFrom().voidItem()),
+      // the table comes with the base objects
+      new Step(23, "the table's own unique constraints a branch could not hold when the table gained them (its writers"
+          + " held it): tried again later (strata.unique_holds_owed)", tx -> Uni.createFrom().voidItem()));
 
   private StrataLayout() {}
 

@@ -45,10 +45,21 @@ public interface BranchObjects<X> {
    * (DDL on the default branch, recorded), or that the branch was made before it held any. One a row of the branch
    * already shares values of stays not held. Nothing else changes. Waits at most {@code lockTimeout} for each lock
    * (the table's writers', the branch's; only when there is a constraint to hold): past it, {@link Hold#BUSY}; a
-   * statement past its own limit, or any other failure but a deadlock or serialization failure (handed on, to
-   * retry), {@link Hold#FAILED}; either way nothing new is held and the caller's transaction goes on as it was.
+   * look at the branch's rows past its own limit, {@link Hold#FAILED}; either way nothing new is held, the caller's
+   * transaction goes on as it was, and the branch owes the hold ({@link #owedTableUniques}). Any other failure is
+   * handed on (the caller's transaction failed).
    */
   Uni<Hold> holdTableUniques(X tx, TrackedTable table, String branch, java.time.Duration lockTimeout);
+
+  /**
+   * The holds {@link #holdTableUniques} passed over ({@link Hold#BUSY}, {@link Hold#FAILED}: it notes them as owed,
+   * and a hold that succeeds as paid) that are due to be tried again in this storage, the longest due first, at most
+   * 100: each later after every attempt, none after the eighth.
+   */
+  Uni<List<OwedHold>> owedTableUniques(X tx);
+
+  /** A branch that owes a hold of a table's own unique constraints ({@link #owedTableUniques}). */
+  record OwedHold(String repository, String table, String branch) {}
 
   /**
    * After a hard move of {@code branch} (a reset, a rebase onto another base) in the calling transaction: the table's

@@ -20,8 +20,8 @@ import org.jboss.logging.Logger;
  * recorded shape gains one (DDL on the default branch, followed or recorded as drift), every other branch reading the
  * table holds the table's constraints it does not hold yet, in the transaction that records the shape, as a branch
  * made then would ({@code BranchObjects.holdTableUniques}: one a row of the branch already shares values of stays not
- * held). A branch whose writers keep its objects locked past the migration lock timeout is passed over, logged: the
- * table's next recorded constraint holds it.
+ * held). A branch whose writers keep its objects locked past the migration lock timeout is passed over, logged, and
+ * owes the hold ({@link OwedUniqueHolds} tries it again later).
  */
 final class TableUniquesOnBranches {
   private static final Logger LOG = Logger.getLogger(TableUniquesOnBranches.class);
@@ -39,19 +39,20 @@ final class TableUniquesOnBranches {
     if (branches.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    // (the table's lock, had for the first branch, is kept to the end: past the limit for one, it is for the rest)
+    // (the table's lock, had for the first branch, is kept to the end: past the limit for one, it is for the rest,
+    // tried without waiting, each owing its hold)
     boolean[] busy = {false};
     return backends.inCommand(tx, repository, t.storage(), c -> Multi.createFrom().iterable(branches)
-        .onItem().transformToUniAndConcatenate(b -> busy[0] ? Uni.createFrom().voidItem() : c.roles().branchObjects()
-            .holdTableUniques(c, onBranch(state, repository, t, b), b, lockTimeout)
+        .onItem().transformToUniAndConcatenate(b -> c.roles().branchObjects()
+            .holdTableUniques(c, onBranch(state, repository, t, b), b, busy[0] ? Duration.ofMillis(1) : lockTimeout)
             .invoke(held -> {
-              if (held == BranchObjects.Hold.BUSY) {
+              if (held == BranchObjects.Hold.BUSY && !busy[0]) {
                 busy[0] = true;
-                LOG.warnf("branches of repository %s from %s on do not hold table %s's new unique constraints:"
-                    + " its writers held it past %s", repository, b, t.name(), lockTimeout);
+                LOG.warnf("branches of repository %s from %s on do not hold table %s's new unique constraints yet:"
+                    + " its writers held it past %s (tried again later)", repository, b, t.name(), lockTimeout);
               } else if (held == BranchObjects.Hold.FAILED) {
-                LOG.warnf("branch %s of repository %s does not hold table %s's new unique constraints: holding"
-                    + " them failed", b, repository, t.name());
+                LOG.warnf("branch %s of repository %s does not hold table %s's new unique constraints yet: holding"
+                    + " them failed (tried again later)", b, repository, t.name());
               }
             })
             .replaceWithVoid())
@@ -70,7 +71,7 @@ final class TableUniquesOnBranches {
   }
 
   /** Table {@code t} as branch {@code branch} reads it. */
-  private static TrackedTable onBranch(RepositoryState state, String repository, TableTracked t, String branch) {
+  static TrackedTable onBranch(RepositoryState state, String repository, TableTracked t, String branch) {
     return new TrackedTable(repository, t.name(), t.schema(), t.table(), t.primaryKey(), t.columns(),
         state.columnsOn(t.name(), branch), state.addedOn(t.name(), branch), state.renamedOn(t.name(), branch),
         state.redefinedOn(t.name(), branch));

@@ -10,7 +10,7 @@ import java.util.List;
 public sealed interface TableCommand extends Commands.Command permits TableCommand.AddStorage,
     TableCommand.RemoveStorage, TableCommand.TrackTable, TableCommand.UntrackTable, TableCommand.RecordSchemaChange,
     TableCommand.RecordSchemaDrift, BranchSchemaCommand, TableCommand.PlaceTable, TableCommand.DropTable,
-    TableCommand.LeaveTable {
+    TableCommand.LeaveTable, TableCommand.HoldOwedUniques {
   /**
    * Registers a storage connection (already validated and checked to connect): where it is, and where
    * its password is read at connect time (never the password).
@@ -19,6 +19,12 @@ public sealed interface TableCommand extends Commands.Command permits TableComma
       String passwordEnv, String passwordFile) implements TableCommand {}
 
   public record RemoveStorage(String name) implements TableCommand {}
+
+  /**
+   * The work of holding table {@code name}'s own unique constraints on {@code branch}, owed since a hold passed the
+   * branch over (done in the command's transaction, against the state it is decided on): nothing is recorded.
+   */
+  public record HoldOwedUniques(String name, String branch) implements TableCommand {}
 
   /**
    * Tracks a table whose catalog facts the command side has read (its place, key, columns and full

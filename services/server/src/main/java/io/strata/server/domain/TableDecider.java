@@ -66,6 +66,9 @@ public final class TableDecider {
     if (command instanceof RecordSchemaChange c) {
       return recordSchemaChange(state, c);
     }
+    if (command instanceof TableCommand.HoldOwedUniques) {
+      return List.of(); // the branch's objects changed, nothing the log records (they are no event's projection)
+    }
     if (command instanceof RecordSchemaDrift c) {
       return recordSchemaDrift(state, c, now);
     }

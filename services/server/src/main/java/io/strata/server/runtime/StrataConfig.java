@@ -126,7 +126,8 @@ public interface StrataConfig {
     /**
      * {@code STRATA_SCHEMA_FOLLOW_INTERVAL}: how often the DDL that databases let through on tracked
      * tables (indexes, constraints, defaults) is looked for and recorded as {@code table.schema_changed}
-     * events; also once at start-up.
+     * events; also once at start-up. Also how often the holds of a table's unique constraints that branches were
+     * passed over for (their writers held them past the migration lock timeout) are tried again, once due.
      */
     @WithDefault("2s")
     Duration followInterval();

@@ -781,8 +781,8 @@ class BranchUniqueTest {
     String duplicated = json().body(Map.of("message", "bob shares ann's email", "all", true))
         .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
     sql(pool, "update " + view + " set email = 'b@x' where id = 2");
-    json().body(Map.of("message", "bob's own again", "all", true))
-        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    String fixed = json().body(Map.of("message", "bob's own again", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201).extract().path("id");
     sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
     awaitRecorded(repo, "recorded.constraints.name", names -> ((List<?>) names).contains(table + "_email"));
     assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
@@ -795,5 +795,49 @@ class BranchUniqueTest {
     sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')");
     assertThat(rows(pool, "select count(*)::text from strata.unique_rules where own and tid = (select tid from"
         + " strata.tracked_tables where table_name = '" + table + "')")).containsExactly("0");
+
+    // and forward again onto rows that keep to it (the working change dropped): held again, as a creation there would
+    json().body(Map.of("to", fixed, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    assertThat(rows(pool, "select id || ':' || email from " + view + " order by id")).containsExactly("1:a@x", "2:b@x");
+    assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
+        .hasMessageContaining(table + "_email");
+  }
+
+  @Test
+  void aBranchPassedOverWhileTheTablesWritersHeldItOwesTheHoldAndHoldsTheConstraintWhenTriedAgain() {
+    String[] made = members("branch-unique-owed", "id int primary key, email text, name text");
+    String repo = made[0];
+    String table = made[1];
+    String dev = Api.view(repo, "dev", "members");
+    String tid = "(select tid from strata.tracked_tables where table_name = '" + table + "')";
+    sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
+    io.vertx.mutiny.sqlclient.SqlConnection open = pool.getConnection().await().atMost(java.time.Duration.ofSeconds(10));
+    try {
+      // a writer of the default branch keeps the table locked past the migration lock timeout while the
+      // constraint is recorded: dev is passed over, and owes the hold
+      open.query("begin").execute().await().atMost(java.time.Duration.ofSeconds(10));
+      open.query("insert into public." + table + " values (9, 'z@x', 'zed')").execute().await()
+          .atMost(java.time.Duration.ofSeconds(10));
+      awaitRecorded(repo, "recorded.constraints.name", names -> ((List<?>) names).contains(table + "_email"));
+      assertThat(rows(pool, "select branch || ':' || attempts from strata.unique_holds_owed where tid = " + tid))
+          .containsExactly("dev:1");
+      assertThat(rows(pool, "select rule from strata.unique_rules where own and tid = " + tid)).isEmpty();
+      open.query("commit").execute().await().atMost(java.time.Duration.ofSeconds(10));
+    } finally {
+      open.close().await().atMost(java.time.Duration.ofSeconds(10));
+    }
+
+    // due now (not in 10 s): the server's next round holds it, and nothing is owed any more
+    sql(pool, "update strata.unique_holds_owed set next_at = now() where tid = " + tid);
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> rows(pool, "select count(*)::text from strata.unique_holds_owed where tid = " + tid)
+            .equals(List.of("0")));
+    assertThat(rows(pool, "select rule from strata.unique_rules where own and tid = " + tid))
+        .containsExactly("table:" + table + "_email");
+    assertThatThrownBy(() -> sql(pool, "insert into " + dev + " values (3, 'a@x', 'eve')"))
+        .hasMessageContaining(table + "_email");
+    sql(pool, "insert into " + dev + " values (3, 'c@x', 'eve')");
   }
 }
