@@ -68,24 +68,46 @@ final class OwnUniquesSql {
 
   /**
    * Notes that branch $2 of table $1 (its tid) owes a hold of the table's own unique constraints ({@code
-   * BranchObjects.holdTableUniques} passed it over): due again in 10 s, then twice as long after each attempt (at most
-   * an hour), and not again after the eighth (a later hold of the table's constraints, or a hard move of the branch,
-   * tries again). Answers the attempts so far.
+   * BranchObjects.holdTableUniques} passed it over): due in 10 s when it owed none, or none any more (past its last
+   * attempt: a new reason to hold, a constraint gained or a move, tries again); one owed already keeps its turn ({@link
+   * #DUE} set it when it claimed the attempt).
    */
   static final String OWE = """
       insert into strata.unique_holds_owed as o (tid, branch) values ($1, $2)
-      on conflict (tid, branch) do update set attempts = o.attempts + 1,
-        next_at = case when o.attempts + 1 >= 8 then 'infinity'::timestamptz
-                       else now() + least(3600, 10 * power(2, o.attempts)) * interval '1 second' end
-      returning attempts""";
+      on conflict (tid, branch) do update set attempts = 1, next_at = now() + interval '10 seconds'
+       where o.next_at = 'infinity'::timestamptz""";
+
+  /**
+   * Notes that branch $2 of table $1 owes a hold now, whatever was owed before (a hard move changed the rows it reads:
+   * holding may succeed where it could not), when it holds fewer of the table's unique constraints than it may.
+   */
+  static final String OWE_NOW = """
+      insert into strata.unique_holds_owed as o (tid, branch, next_at) values ($1, $2, now())
+      on conflict (tid, branch) do update set attempts = 1, next_at = now()""";
 
   /** Branch $2 of table $1 owes no hold of the table's own unique constraints (it holds them, or it is gone). */
   static final String PAID = "delete from strata.unique_holds_owed where tid = $1 and branch = $2";
 
-  /** The holds owed that are due: {@code (repository, table, branch)} rows, the longest due first, at most 100. */
+  /** Table $1 (untracked) is owed no hold on any branch. */
+  static final String FORGIVEN = "delete from strata.unique_holds_owed where tid = $1";
+
+  /**
+   * Claims the holds owed that are due, at most 100, the longest due first, each attempt counted and the next due
+   * twice as late as the last (10 s, 20 s, … at most an hour; none after the eighth) before it is made, so that an
+   * attempt that fails whichever way (its command refused, its transaction rolled back) is not made again at once,
+   * and another server skips the rows claimed: {@code (repository, table, branch)} rows.
+   */
   static final String DUE = """
-      select t.repository, t.name, o.branch from strata.unique_holds_owed o join strata.tracked_tables t using (tid)
-       where o.next_at <= now() order by o.next_at, o.tid, o.branch limit 100""";
+      update strata.unique_holds_owed o set attempts = o.attempts + 1,
+        next_at = case when o.attempts + 1 >= 8 then 'infinity'::timestamptz
+                       else now() + least(3600, 10 * power(2, o.attempts)) * interval '1 second' end
+        from strata.tracked_tables t
+       where t.tid = o.tid
+         and (o.tid, o.branch) in (select d.tid, d.branch from strata.unique_holds_owed d
+                                    where d.next_at <= now()
+                                      and exists (select 1 from strata.tracked_tables k where k.tid = d.tid)
+                                    order by d.next_at, d.tid, d.branch limit 100 for update skip locked)
+      returning t.repository, t.name, o.branch""";
 
   /**
    * Whether a row the branch of {@code b} reads other than the table's own shares {@code rule}'s values (all not null)

@@ -79,6 +79,17 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   @Override
   public Uni<Hold> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
       java.time.Duration lockTimeout) {
+    return holdTableUniques(unit, table, branch, lockTimeout, false);
+  }
+
+  @Override
+  public Uni<Hold> holdOwedTableUniques(UnitOfWork unit, TrackedTable table, String branch,
+      java.time.Duration lockTimeout) {
+    return holdTableUniques(unit, table, branch, lockTimeout, true);
+  }
+
+  private Uni<Hold> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
+      java.time.Duration lockTimeout, boolean claimed) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
     // (nothing to hold, the common case: no lock asked for); a hold passed over is owed, tried again later. Under a
@@ -95,12 +106,21 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                     .chain(rules -> PgOwnUniques.hold(tx, onBranch, table, branch, rules, HOLD_STATEMENT_TIMEOUT))
                     .chain(complete -> !complete ? undoHold(tx, Hold.FAILED)
                         : tx.query("release savepoint strata_hold").execute().replaceWith(Hold.HELD))))
-        .call(hold -> tx.preparedQuery(hold == Hold.HELD ? OwnUniquesSql.PAID : OwnUniquesSql.OWE)
-            .execute(Tuple.of(table.id(), branch))));
+        .call(hold -> hold != Hold.HELD && claimed ? Uni.createFrom().voidItem()
+            : tx.preparedQuery(hold == Hold.HELD ? OwnUniquesSql.PAID : OwnUniquesSql.OWE)
+                .execute(Tuple.of(table.id(), branch))));
   }
 
   private static Uni<Hold> undoHold(SqlConnection tx, Hold outcome) {
     return tx.query("rollback to savepoint strata_hold; release savepoint strata_hold").execute().replaceWith(outcome);
+  }
+
+  @Override
+  public Uni<Void> oweTableUniques(UnitOfWork unit, TrackedTable table, String branch) {
+    SqlConnection tx = PgUnit.of(unit);
+    return PgOwnUniques.unheld(tx, OverlaySql.of(table).onBranch(table.branchId(branch)), table)
+        .chain(unheld -> unheld.isEmpty() ? Uni.createFrom().voidItem()
+            : tx.preparedQuery(OwnUniquesSql.OWE_NOW).execute(Tuple.of(table.id(), branch)).replaceWithVoid());
   }
 
   @Override

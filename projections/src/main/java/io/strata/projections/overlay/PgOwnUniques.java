@@ -68,21 +68,22 @@ final class PgOwnUniques {
   /**
    * Has {@code b} hold {@code rules} ({@link #unheld}): each but one a row the branch reads other than the table's
    * already shares the values of ({@link OwnUniquesSql#sharedByOverlay}), each look at them taking at most {@code
-   * limit} (null: the caller's statement timeout). Answers false where a look ran past it: the rules are then held in
-   * part, for the caller to undo (it answers rather than raises: see {@code strata.exists_within}).
+   * limit} (null: the caller's statement timeout). Answers false where a look ran past it: the rules before it are
+   * then held, for the caller to undo (it answers rather than raises: see {@code strata.exists_within}).
    */
   static Uni<Boolean> hold(SqlConnection tx, OverlaySql b, TrackedTable table, String branch,
       List<TableShape.Constraint> rules, java.time.Duration limit) {
     Uni<Boolean> chain = Uni.createFrom().item(true);
     for (TableShape.Constraint rule : rules) {
-      String key = OwnUniquesSql.ownKey(rule.name());
+      // a rule the rows already break is undone to its savepoint, not dropped: dropping its index and triggers would
+      // wait for every reader of the branch (an exclusive lock), and past a lock timeout fail the caller's transaction
       chain = chain.chain(complete -> !complete ? Uni.createFrom().item(false)
-          : tx.query(STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch, table.schema(),
-              table.table(), false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute()
+          : tx.query("savepoint strata_own_rule; " + STRATA_OWN_DDL + BranchUniquesSql.hold(b, rule, branch,
+              table.schema(), table.table(), false, true) + ";\n" + BranchUniquesSql.indexPreimages(b, rule)).execute()
           .chain(() -> shared(tx, OwnUniquesSql.sharedByOverlay(b, rule), limit))
-          .chain(shared -> shared == null ? Uni.createFrom().item(false)
-              : !shared ? Uni.createFrom().item(true)
-              : tx.query(BranchUniquesSql.drop(b, key)).execute().replaceWith(true)));
+          .chain(shared -> tx.query(Boolean.FALSE.equals(shared) ? "release savepoint strata_own_rule"
+                  : "rollback to savepoint strata_own_rule; release savepoint strata_own_rule").execute()
+              .replaceWith(shared != null)));
     }
     return chain;
   }

@@ -106,6 +106,7 @@ public final class PgTracking implements Tracking<UnitOfWork> {
             .execute(Tuple.of(sql.tableId())))
         .chain(() -> tx.preparedQuery(TrackingSql.UNREGISTER).execute(Tuple.of(sql.tableId())))
         .chain(() -> tx.preparedQuery(DdlGuardSql.FORGET_TABLE).execute(Tuple.of(sql.tableId())))
+        .chain(() -> tx.preparedQuery(OwnUniquesSql.FORGIVEN).execute(Tuple.of(sql.tableId())))
         .replaceWithVoid();
   }
 

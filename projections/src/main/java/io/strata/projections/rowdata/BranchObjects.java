@@ -52,9 +52,16 @@ public interface BranchObjects<X> {
   Uni<Hold> holdTableUniques(X tx, TrackedTable table, String branch, java.time.Duration lockTimeout);
 
   /**
-   * The holds {@link #holdTableUniques} passed over ({@link Hold#BUSY}, {@link Hold#FAILED}: it notes them as owed,
-   * and a hold that succeeds as paid) that are due to be tried again in this storage, the longest due first, at most
-   * 100: each later after every attempt, none after the eighth.
+   * {@link #holdTableUniques} as an attempt of a hold owed that {@link #owedTableUniques} claimed: held, the debt is
+   * paid; passed over again, it stays as the claim left it (its next turn already set).
+   */
+  Uni<Hold> holdOwedTableUniques(X tx, TrackedTable table, String branch, java.time.Duration lockTimeout);
+
+  /**
+   * Claims the holds {@link #holdTableUniques} passed over ({@link Hold#BUSY}, {@link Hold#FAILED}: it notes them as
+   * owed, and a hold that succeeds as paid) or {@link #oweTableUniques} asked for, that are due in this storage, the
+   * longest due first, at most 100, in the caller's transaction (its commit makes the claim): each attempt counted and
+   * the next due later (twice as late each time, at most an hour; none after the eighth), whatever it does.
    */
   Uni<List<OwedHold>> owedTableUniques(X tx);
 
@@ -68,6 +75,14 @@ public interface BranchObjects<X> {
    * state would not hold them, rather than refuse the move at its commit.
    */
   Uni<Void> releaseSharedTableUniques(X tx, TrackedTable table, String branch);
+
+  /**
+   * After a hard move of {@code branch} in the calling transaction: when its objects of {@code table} hold fewer of the
+   * table's own unique constraints than it may (a move back onto rows that keep to one whose hold an earlier move
+   * ended), the branch owes a hold due now ({@link #owedTableUniques}), taken after the move commits rather than in
+   * it (the table's writers are not held for the rest of the move, nor its locks taken in the middle of it).
+   */
+  Uni<Void> oweTableUniques(X tx, TrackedTable table, String branch);
 
   /** What {@link #holdTableUniques} did. */
   enum Hold { HELD, BUSY, FAILED }

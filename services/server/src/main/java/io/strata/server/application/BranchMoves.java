@@ -13,7 +13,6 @@ import io.strata.server.domain.RepositoryState;
 import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.Failpoints;
 import io.strata.server.runtime.StorageBackends;
-import io.strata.server.runtime.StrataConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.math.BigInteger;
@@ -35,13 +34,11 @@ import java.util.stream.Collectors;
 public class BranchMoves {
   private final StorageBackends backends;
   private final CrossStorageCommits crossStorage;
-  private final StrataConfig config;
 
   @Inject
-  public BranchMoves(StorageBackends backends, CrossStorageCommits crossStorage, StrataConfig config) {
+  public BranchMoves(StorageBackends backends, CrossStorageCommits crossStorage) {
     this.backends = backends;
     this.crossStorage = crossStorage;
-    this.config = config;
   }
 
   /** How the working state goes along: with the head, working changes dropped ({@code HARD}), or staged ({@code SOFT}). */
@@ -94,13 +91,11 @@ public class BranchMoves {
                 .chain(() -> c.roles().workingState().move(c, table, ref, undo, redo, undoAttempt))
             : c.roles().workingState().stageAgainst(c, table, ref, undo, redo, undoAttempt))
         // a branch moved onto rows older than one of the table's unique constraints they share values of stops
-        // holding it, and one moved onto rows that no longer do (back again, a rebase aborted) holds it again, as a
-        // branch created there would (past the lock timeout, or failing, the hold is owed: tried again later)
+        // holding it, and one moved onto rows that may no longer do (back again, a rebase aborted) owes a hold, taken
+        // once the move committed (OwedUniqueHolds), as a branch created there would hold it
         .chain(() -> mode == Mode.HARD && !ref.isDefault()
             ? c.roles().branchObjects().releaseSharedTableUniques(c, table, ref.name())
-                .chain(() -> c.roles().branchObjects().holdTableUniques(c, table, ref.name(),
-                    config.schema().migrationLockTimeout()))
-                .replaceWithVoid()
+                .chain(() -> c.roles().branchObjects().oweTableUniques(c, table, ref.name()))
             : Uni.createFrom().voidItem())
         // the table may refuse the rows (a unique value moving between rows, a trigger raising)
         .onFailure(MergeCommands::refusedByTable).transform(e -> MergeCommands.refused(t.name(), e));

@@ -17,19 +17,17 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Holds the table's own unique constraints on the branches a hold passed over ({@link TableUniquesOnBranches} when the
- * table gained one, a hard move of the branch: its writers held its objects past the migration lock timeout, or the
- * look at its rows failed), every {@code strata.schema.follow-interval}: per storage in use, the holds due ({@link
- * BranchObjects#owedTableUniques}), each in its repository's queue against the state then, keeping the branch's other
- * commands off it meanwhile. One passed over again is owed again, later each time; after the eighth attempt only the
- * table's next unique constraint or a hard move of the branch tries again. A branch or table gone since owes nothing
- * (its objects went, and the debt with them).
+ * Holds the table's own unique constraints on the branches that owe it ({@link TableUniquesOnBranches} passed them over
+ * when the table gained one: their writers held their objects past the migration lock timeout, or the look at their
+ * rows ran past its limit; a hard move left one holding fewer than it may), every {@code
+ * strata.schema.follow-interval}: per storage in use, the holds due, claimed first ({@link
+ * BranchObjects#owedTableUniques}: each attempt pushes the next later, at most eight), each held in its repository's
+ * queue against the state then, keeping the branch's other commands off it meanwhile. A branch or table gone since is
+ * passed over (its removal, or the table's untracking, took the debt with it).
  */
 @ApplicationScoped
 public class OwedUniqueHolds {
@@ -67,23 +65,18 @@ public class OwedUniqueHolds {
    * storage per repository), one out of reach holding up no other.
    */
   public Uni<Void> holdAllDue() {
-    return tables.storagesInUse().chain(inUse -> {
-      List<Uni<Void>> rounds = new ArrayList<>();
-      inUse.forEach((repository, storages) -> storages.stream().filter(backends::isServerOwn).findFirst()
-          .filter(own -> rounds.isEmpty())
-          .ifPresent(own -> rounds.add(holdDue(null, own))));
-      inUse.forEach((repository, storages) -> storages.stream().filter(s -> !backends.isServerOwn(s))
-          .forEach(storage -> rounds.add(holdDue(repository, storage))));
-      return Multi.createFrom().iterable(rounds).onItem().transformToUniAndConcatenate(u -> u).collect().last();
-    }).replaceWithVoid();
+    return StoragesInUse.each(tables, backends, this::holdDue);
   }
 
-  /** The holds due in {@code storage}, reached as {@code poolOf}'s storage of that name (the server's own: null). */
-  private Uni<Void> holdDue(String poolOf, String storage) {
+  /**
+   * The holds due in {@code storage}, reached as {@code poolOf}'s storage of that name, of {@code repository}'s tables
+   * (null: the server's own database, every repository's).
+   */
+  private Uni<Void> holdDue(String repository, String poolOf, String storage) {
     return backends.inOwnTransaction(poolOf, storage, unit -> unit.roles().branchObjects().owedTableUniques(unit))
         .chain(owed -> Multi.createFrom().iterable(owed)
-            // (another storage's rows name their repository: only that repository's registration reaches them)
-            .filter(o -> poolOf == null || poolOf.equals(o.repository()))
+            // (a registered storage's rows name their repository: only that repository's registration reaches them)
+            .filter(o -> repository == null || repository.equals(o.repository()))
             .onItem().transformToUniAndConcatenate(this::hold)
             .collect().last())
         .onFailure().invoke(f -> LOG.warnf("could not hold the unique constraints owed in storage %s: %s", storage,
@@ -100,7 +93,7 @@ public class OwedUniqueHolds {
           || !state.branches().containsKey(owed.branch()) || !state.hasTable(owed.table(), owed.branch())
           ? Uni.createFrom().voidItem()
           : backends.inCommand(tx, owed.repository(), t.storage(), c -> c.roles().branchObjects()
-              .holdTableUniques(c, TableUniquesOnBranches.onBranch(state, owed.repository(), t, owed.branch()),
+              .holdOwedTableUniques(c, TableUniquesOnBranches.onBranch(state, owed.repository(), t, owed.branch()),
                   owed.branch(), config.schema().migrationLockTimeout())
               .invoke(held -> LOG.infof("branch %s of repository %s %s table %s's unique constraints it was passed"
                   + " over for", owed.branch(), owed.repository(), held == BranchObjects.Hold.HELD ? "holds"

@@ -84,19 +84,8 @@ public class SchemaFollower {
    * unreachable storage does not hold up the others.
    */
   public Uni<Void> followAll() {
-    return tables.storagesInUse()
-        .chain(inUse -> {
-          List<Uni<Void>> rounds = new ArrayList<>();
-          inUse.forEach((repository, storages) -> storages.stream().filter(backends::isServerOwn).findFirst()
-              .filter(own -> rounds.isEmpty())
-              .ifPresent(own -> rounds.add(logged(follow(null, repository, own), own, "every repository")
-                  .replaceWithVoid())));
-          inUse.forEach((repository, storages) -> storages.stream().filter(s -> !backends.isServerOwn(s))
-              .forEach(storage -> rounds.add(logged(follow(repository, repository, storage), storage, repository)
-                  .replaceWithVoid())));
-          return Multi.createFrom().iterable(rounds).onItem().transformToUniAndConcatenate(u -> u).collect().last();
-        })
-        .replaceWithVoid();
+    return StoragesInUse.each(tables, backends, (repository, poolOf, storage) ->
+        logged(follow(repository, poolOf, storage), storage, repository == null ? "every repository" : repository));
   }
 
   private static <T> Uni<T> logged(Uni<T> round, String storage, String repository) {

@@ -796,10 +796,17 @@ class BranchUniqueTest {
     assertThat(rows(pool, "select count(*)::text from strata.unique_rules where own and tid = (select tid from"
         + " strata.tracked_tables where table_name = '" + table + "')")).containsExactly("0");
 
-    // and forward again onto rows that keep to it (the working change dropped): held again, as a creation there would
+    // and forward again onto rows that keep to it (the working change dropped): owed, and held again once the move
+    // committed, as a creation there would
     json().body(Map.of("to", fixed, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
         .then().statusCode(200);
     assertThat(rows(pool, "select id || ':' || email from " + view + " order by id")).containsExactly("1:a@x", "2:b@x");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> rows(pool, "select count(*)::text from strata.unique_rules where own and tid = (select tid from"
+            + " strata.tracked_tables where table_name = '" + table + "')").equals(List.of("1")));
+    assertThat(rows(pool, "select count(*)::text from strata.unique_holds_owed where tid = (select tid from"
+        + " strata.tracked_tables where table_name = '" + table + "')")).containsExactly("0");
     assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
         .hasMessageContaining(table + "_email");
   }
@@ -811,14 +818,14 @@ class BranchUniqueTest {
     String table = made[1];
     String dev = Api.view(repo, "dev", "members");
     String tid = "(select tid from strata.tracked_tables where table_name = '" + table + "')";
-    sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
     io.vertx.mutiny.sqlclient.SqlConnection open = pool.getConnection().await().atMost(java.time.Duration.ofSeconds(10));
     try {
-      // a writer of the default branch keeps the table locked past the migration lock timeout while the
-      // constraint is recorded: dev is passed over, and owes the hold
+      // a writer of the default branch keeps the table's pre-image log locked past the migration lock timeout while
+      // the constraint is recorded: dev is passed over, and owes the hold
       open.query("begin").execute().await().atMost(java.time.Duration.ofSeconds(10));
-      open.query("insert into public." + table + " values (9, 'z@x', 'zed')").execute().await()
-          .atMost(java.time.Duration.ofSeconds(10));
+      open.query("lock table strata.\"" + rows(pool, "select tid from strata.tracked_tables where table_name = '"
+          + table + "'").get(0) + "__p\" in row exclusive mode").execute().await().atMost(java.time.Duration.ofSeconds(10));
+      sql(pool, "alter table public." + table + " add constraint " + table + "_email unique (email)");
       awaitRecorded(repo, "recorded.constraints.name", names -> ((List<?>) names).contains(table + "_email"));
       assertThat(rows(pool, "select branch || ':' || attempts from strata.unique_holds_owed where tid = " + tid))
           .containsExactly("dev:1");
