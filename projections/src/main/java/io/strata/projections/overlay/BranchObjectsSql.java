@@ -159,6 +159,18 @@ final class BranchObjectsSql {
         "sets", names.stream().map(n -> Sql.quote(n) + " = t." + Sql.quote(n)).collect(Collectors.joining(", ")));
   }
 
+  /**
+   * Sets columns of the overlay's live rows that the table has no row of to {@code constants} (column to a constant
+   * expression the caller vetted).
+   */
+  String fillAbsentFromTable(java.util.Map<String, String> constants) {
+    return fill("""
+        update {overlay} o set {sets} where not o.__deleted and not exists (select 1 from {table} t where {match})""",
+        "overlay", b.overlay(), "table", b.table(), "match", b.keyMatch("o", "t"),
+        "sets", constants.entrySet().stream().map(e -> Sql.quote(e.getKey()) + " = " + e.getValue())
+            .collect(Collectors.joining(", ")));
+  }
+
   /** The setting of a branch view's write function: its statements read by keys, whatever the statistics say. */
   static final String KEYED_ONLY = "set enable_seqscan = off";
 

@@ -307,6 +307,14 @@ public interface BranchObjects<X> {
   Uni<Void> fillRestoredColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns, StatePath target);
 
   /**
+   * {@link #fillRestoredColumns}, the rows {@code branch} holds that the table has no row of (rows it inserted) taking
+   * {@code constants} first where the path gives them no image: column name to a constant SQL expression the caller
+   * vetted (a literal of a built-in type: the column's default, never a function of it).
+   */
+  Uni<Void> fillTakenColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns,
+      java.util.Map<String, String> constants, StatePath target);
+
+  /**
    * Gives columns {@code branch} added their definitions {@code columns} (same names; {@code table} as the
    * branch reads it before): the rows the branch wrote are converted to a new type
    * ({@code column::type}), the rows it reads from the table read the converted default, and a column

@@ -193,7 +193,7 @@ public class MergeCommands {
                 return rehearsal.refusedBeforeColumnsChange(repo, target, r, settled, outcome, brought,
                         (tx, state, tracked, dry, o) -> prepare(tx, state, repo, target, dry, tracked, o, settled))
                     .chain(() -> placements.place(repo, brought, r.dryRun(), ctx))
-                    .chain(() -> promotions.beforeMerge(repo, target, source.ref(), r.dryRun(),
+                    .chain(() -> promotions.beforeMerge(repo, target, source.ref(), source.commit(), r.dryRun(),
                         r.fastForward() == FastForward.ONLY, settled, ctx))
                     .map(migrated -> migrated || !brought.isEmpty());
               })

@@ -74,10 +74,11 @@ class SchemaMerges {
       Map<String, List<SchemaMerge.Conflict>> droppedByOurs, Map<String, List<SchemaMerge.Conflict>> droppedByTheirs,
       Map<String, Set<String>> ownDroppedByOurs, Map<String, Map<String, String>> renames,
       Map<String, List<TableShape.Column>> redefines, ConstraintSettlement.Settled checks, String source,
-      String target, boolean columnsMerged, SourceRecord recorded, Set<String> sourceShaped) {
+      String target, boolean columnsMerged, SourceRecord recorded, Set<String> sourceShaped,
+      Map<String, List<String>> takes) {
     /** No schema merge ran (nothing added through Strata on either side, or an operation without one). */
     static final Settled NONE = new Settled(Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(), Map.of(),
-        Map.of(), Map.of(), Map.of(), ConstraintSettlement.Settled.NONE, null, null, false, null, Set.of());
+        Map.of(), Map.of(), Map.of(), ConstraintSettlement.Settled.NONE, null, null, false, null, Set.of(), Map.of());
 
     /**
      * The columns the source's branch had added, per table, as the record the schema merge read shows them (a
@@ -89,7 +90,7 @@ class SchemaMerges {
     /** The same outcome, the source's columns read from {@code recorded}. */
     Settled withRecorded(SourceRecord recorded) {
       return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-          renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped);
+          renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped, takes);
     }
 
     /**
@@ -98,7 +99,7 @@ class SchemaMerges {
      */
     Settled withSourceShaped(Set<String> shaped) {
       return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-          renames, redefines, checks, source, target, columnsMerged, recorded, Set.copyOf(shaped));
+          renames, redefines, checks, source, target, columnsMerged, recorded, Set.copyOf(shaped), takes);
     }
 
     /**
@@ -112,7 +113,7 @@ class SchemaMerges {
     /** Whether the target's columns change before its rows: columns given, redefined, dropped or renamed. */
     boolean changesColumns() {
       return !adds.isEmpty() || !drops.isEmpty() || !alters.isEmpty() || !renames.isEmpty() || !redefines.isEmpty()
-          || !checks.isEmpty();
+          || !checks.isEmpty() || !takes.isEmpty();
     }
 
     /**
@@ -123,7 +124,8 @@ class SchemaMerges {
      */
     List<String> shapedTables() {
       java.util.TreeSet<String> shaped = new java.util.TreeSet<>(sourceShaped);
-      List.of(adds, drops, alters, renames, redefines, checks.adds(), checks.drops()).forEach(m -> shaped.addAll(m.keySet()));
+      List.of(adds, drops, alters, renames, redefines, checks.adds(), checks.drops(), takes)
+          .forEach(m -> shaped.addAll(m.keySet()));
       return List.copyOf(shaped);
     }
 
@@ -131,7 +133,16 @@ class SchemaMerges {
     /** The same outcome, the target also taking (or losing) the CHECK constraints {@code checks} settles. */
     Settled withChecks(ConstraintSettlement.Settled checks) {
       return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-          renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped);
+          renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped, takes);
+    }
+
+    /**
+     * The table's own columns a target other than the default branch takes before the rows, per table ({@link
+     * #takes}): columns the table gained while the target kept the columns it had (neither it nor the base read them)
+     * and the source reads.
+     */
+    List<String> takes(String table) {
+      return takes.getOrDefault(table, List.of());
     }
 
     Set<String> keptOurs(String table) {

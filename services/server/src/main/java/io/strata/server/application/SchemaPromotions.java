@@ -65,7 +65,7 @@ public class SchemaPromotions {
    * rules and defaults: its merge then makes a merge commit, which reads them; refused before anything changes
    * when the merge may only fast-forward.
    */
-  Uni<Boolean> beforeMerge(String repository, String target, String source, boolean dryRun,
+  Uni<Boolean> beforeMerge(String repository, String target, String source, String sourceCommit, boolean dryRun,
       boolean fastForwardOnly, SchemaMerges.Settled settled, CommandContext ctx) {
     if (dryRun) {
       // what the default branch's table would refuse of the unique constraints the merge makes its own
@@ -74,8 +74,11 @@ public class SchemaPromotions {
               ? Uni.createFrom().item(false)
               : requireUnshared(repository, source, target, state, uniques(settled.checks().adds())).replaceWith(false));
     }
+    // (the table's columns a branch kept out are taken only by a merge, from its source's commit)
+    Map<String, List<String>> takes = sourceCommit == null ? Map.of() : settled.takes();
     if (settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()
-        && settled.renames().isEmpty() && settled.redefines().isEmpty() && settled.checks().isEmpty()) {
+        && settled.renames().isEmpty() && settled.redefines().isEmpty() && settled.checks().isEmpty()
+        && takes.isEmpty()) {
       return Uni.createFrom().item(false);
     }
     return loader.load(repository).chain(state -> {
@@ -122,20 +125,27 @@ public class SchemaPromotions {
       checking.keySet().retainAll(state.tables().keySet());
       Map<String, List<String>> unchecking = new TreeMap<>(settled.checks().drops());
       unchecking.keySet().retainAll(state.tables().keySet());
+      Map<String, List<String>> taking = new TreeMap<>(takes);
+      taking.keySet().retainAll(state.tables().keySet());
       if (pending.isEmpty() && dropping.isEmpty() && altering.isEmpty() && renaming.isEmpty()
-          && redefining.isEmpty() && checking.isEmpty() && unchecking.isEmpty()) {
+          && redefining.isEmpty() && checking.isEmpty() && unchecking.isEmpty() && taking.isEmpty()) {
         return Uni.createFrom().item(intoDefault && !carried.isEmpty());
       }
       if (!target.equals(state.defaultBranch())) {
         // another branch redefines those the source redefined (first: a value that does not convert refuses
         // the merge), drops those it dropped, and takes those it added as it did: zero-copy, recorded for it
         CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
-        // the table's columns defined as the source defines them (a null among the target's rows in a column made
-        // NOT NULL refuses the merge)
-        return Multi.createFrom().iterable(unchecking.entrySet())
+        // first the table's own columns it kept out while the table gained them and the source reads (read from the
+        // table again, the rows it holds taking the source's values); then the table's columns defined as the source
+        // defines them (a null among the target's rows in a column made NOT NULL refuses the merge)
+        return Multi.createFrom().iterable(taking.entrySet())
+            .onItem().transformToUniAndConcatenate(e -> branchSchemas.takeCarried(repository, target, e.getKey(),
+                e.getValue(), sourceCommit, own))
+            .collect().last()
+            .chain(() -> Multi.createFrom().iterable(unchecking.entrySet())
             .onItem().transformToUniAndConcatenate(e -> checks.dropCarried(repository, target, e.getKey(),
                 e.getValue(), own))
-            .collect().last()
+            .collect().last())
             .chain(() -> Multi.createFrom().iterable(redefining.entrySet())
             .onItem().transformToUniAndConcatenate(e -> branchSchemas.redefineCarried(repository, target, e.getKey(),
                 e.getValue(), own))

@@ -45,6 +45,7 @@ final class SchemaSettlement {
     Map<String, List<SchemaMerge.Change>> alters = new TreeMap<>();
     Map<String, List<SchemaMerge.Conflict>> droppedByTheirs = new TreeMap<>();
     Map<String, Set<String>> ownDroppedByOurs = new TreeMap<>();
+    Map<String, List<String>> takes = new TreeMap<>();
     boolean intoDefault = target.equals(state.defaultBranch());
     for (TableTracked t : state.tables().values()) {
       List<TableShape.Column> theirs = theirsColumns.get(t.name());
@@ -72,6 +73,16 @@ final class SchemaSettlement {
           && theirs.stream().anyMatch(c -> c.name().equals(n))).collect(Collectors.toSet());
       if (!ownLacked.isEmpty()) {
         ownDroppedByOurs.put(t.name(), ownLacked);
+      }
+      // the table's own columns it gained since the base while the target kept the columns it had (DDL on the default
+      // branch), which the source reads: a target other than the default branch takes them first, read from the table
+      Set<String> strata = strataAdded.getOrDefault(t.name(), Set.of());
+      List<String> taking = intoDefault ? List.of() : t.columns().stream().map(TableColumn::name)
+          .filter(n -> !strata.contains(n) && baseTable.stream().noneMatch(c -> c.name().equals(n))
+              && ours.stream().noneMatch(c -> c.name().equals(n)) && theirs.stream().anyMatch(c -> c.name().equals(n)))
+          .toList();
+      if (!taking.isEmpty()) {
+        takes.put(t.name(), taking);
       }
       // (resolutions settle the conflicts listed: those of columns a branch added, or of the table's it dropped)
       SchemaMerge.Result result = SchemaMerge.columns(t.name(), baseColumns, ours, theirs, choices.within(t.name(),
@@ -175,7 +186,7 @@ final class SchemaSettlement {
       throw SchemaConflictRefusals.refusal(open, sourceName, target);
     }
     return new SchemaMerges.Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
-        renames, redefines, ConstraintSettlement.Settled.NONE, sourceName, target, true, null, Set.of());
+        renames, redefines, ConstraintSettlement.Settled.NONE, sourceName, target, true, null, Set.of(), takes);
   }
 
   /**

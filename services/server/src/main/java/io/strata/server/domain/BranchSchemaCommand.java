@@ -12,12 +12,30 @@ import java.util.Map;
 public sealed interface BranchSchemaCommand extends TableCommand permits BranchSchemaCommand.AddBranchColumns,
     BranchSchemaCommand.DropBranchColumns, BranchSchemaCommand.AlterBranchColumns,
     BranchSchemaCommand.RenameBranchColumns, BranchSchemaCommand.RedefineBranchColumns,
-    BranchSchemaCommand.AddBranchConstraints, BranchSchemaCommand.DropBranchConstraints {
+    BranchSchemaCommand.AddBranchConstraints, BranchSchemaCommand.DropBranchConstraints,
+    BranchSchemaCommand.TakeTableColumns {
   String table();
 
   String branch();
 
   boolean validateOnly();
+
+  /**
+   * Gives a branch other than the default one columns of the table it does not read because the table gained them
+   * while the branch kept the columns it had ({@code names}): a merge of a source that reads them takes them first. Its
+   * objects read them from the table again (zero-copy), in the table's order and definitions. Never a client's: a
+   * column the branch dropped is not one of them.
+   */
+  public record TakeTableColumns(String table, String branch, List<String> names) implements BranchSchemaCommand {
+    public TakeTableColumns {
+      names = List.copyOf(names);
+    }
+
+    @Override
+    public boolean validateOnly() {
+      return false;
+    }
+  }
 
   /**
    * Adds columns to what a branch other than the default one reads of a tracked table (their

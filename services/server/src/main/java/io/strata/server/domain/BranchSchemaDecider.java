@@ -65,6 +65,25 @@ public final class BranchSchemaDecider {
         operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.RENAME_COLUMN,
             d.named(r.getValue()), was));
       }
+    } else if (command instanceof BranchSchemaCommand.TakeTableColumns c) {
+      requireChangeable(state, c);
+      Map<String, TableShape.Column> own = tableColumns(state.tables().get(c.table()));
+      Set<String> reads = new HashSet<>(columns.stream().map(TableColumn::name).toList());
+      for (String name : c.names()) {
+        if (!own.containsKey(name) || reads.contains(name)) {
+          throw StrataException.invalid("names", "column '" + name + "' is not one of table '" + c.table()
+              + "' that branch '" + c.branch() + "' does not read");
+        }
+        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, own.get(name)));
+      }
+      // the table's columns in its order, then the branch's own (as its objects have them: TrackedTable.columnsRestoring)
+      Set<String> after = new HashSet<>(reads);
+      after.addAll(c.names());
+      List<TableColumn> inOrder = new ArrayList<>(state.tables().get(c.table()).columns().stream()
+          .filter(x -> after.contains(x.name())).toList());
+      columns.stream().filter(x -> inOrder.stream().noneMatch(y -> y.name().equals(x.name()))).forEach(inOrder::add);
+      columns.clear();
+      columns.addAll(inOrder);
     } else if (command instanceof AddBranchColumns c) {
       requireAddable(state, c);
       c.columns().forEach(a -> {

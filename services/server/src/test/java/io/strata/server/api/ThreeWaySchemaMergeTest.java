@@ -139,6 +139,54 @@ class ThreeWaySchemaMergeTest {
   }
 
   @Test
+  void aBranchThatKeptItsColumnsTakesTheColumnsTheTableGainedSinceWhenMainMergesIntoIt() {
+    String repo = createRepository(uniqueName("schema-kept-takes"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    patch(repo, "dev", 2, Map.of("status", "dev"));
+    json().body(Map.of("status", "four")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo)
+        .then().statusCode(200);
+    commitAll(repo, "dev");
+    String devBefore = Api.head(repo, "dev");
+    // main's migration adds region while dev is alive (dev keeps reading id, status), then changes rows
+    sql(pool, "alter table public." + t + " add column region text not null default 'eu'");
+    sql(pool, "update public." + t + " set region = 'us' where id = 1");
+    sql(pool, "update public." + t + " set status = 'main', region = 'ap' where id = 3");
+    commitAll(repo, "main");
+    sql(pool, "update public." + t + " set region = 'zz' where id = 2"); // main's working change: not merged
+
+    // a dry run looks at the rows as if dev had the column, and changes nothing
+    json().body(Map.of("source", "main", "dry_run", true)).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(200).body("conflicts", equalTo(0));
+    assertThat(rows(repo, "dev").getMap("items[0]")).doesNotContainKey("region");
+    // merged into dev, dev first takes region from the table (zero-copy); the rows dev holds take main's committed
+    // values, the row it inserted the column's default, then main's rows merge as any
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200).body("conflicts", equalTo(0));
+    JsonPath onDev = rows(repo, "dev");
+    assertThat(onDev.getList("items.id")).containsExactly(1, 2, 3, 4);
+    assertThat(onDev.getList("items.status")).containsExactly("new", "dev", "main", "four");
+    assertThat(onDev.getList("items.region")).containsExactly("us", "eu", "ap", "eu");
+    assertThat(Api.rows(pool, "select id || ' ' || status || ' ' || region from " + Api.view(repo, "dev", "orders")
+        + " order by id")).containsExactly("1 new us", "2 dev eu", "3 main ap", "4 four eu");
+    given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+        .body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
+    // the table is untouched by it, and dev's row goes on taking writes of the column
+    assertThat(Api.rows(pool, "select id || ' ' || region from public." + t + " order by id"))
+        .containsExactly("1 us", "2 zz", "3 ap");
+    patch(repo, "dev", 4, Map.of("region", "sa"));
+
+    // a hard reset back to before the merge reads the commit as a branch created there would: its rows, in the
+    // table's columns now (the column the table gained since holding the value its rows were given)
+    json().body(Map.of("to", devBefore, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
+        .then().statusCode(200);
+    JsonPath reset = rows(repo, "dev");
+    assertThat(reset.getList("items.status")).containsExactly("new", "dev", "new", "four");
+    assertThat(reset.getList("items.region")).containsExactly("eu", "eu", "eu", "eu");
+  }
+
+  @Test
   void aColumnAddedWithAnotherTypeOnEachSideIsATypeMismatchSettledOnlyAsAsked() {
     String repo = createRepository(uniqueName("schema-conflict-type"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
