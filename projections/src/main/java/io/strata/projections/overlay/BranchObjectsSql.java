@@ -160,15 +160,21 @@ final class BranchObjectsSql {
   }
 
   /**
-   * Sets columns of the overlay's live rows that the table has no row of to {@code constants} (column to a constant
-   * expression the caller vetted).
+   * Sets columns {@code names} of the overlay's live rows that the table has no row of (rows the branch inserted) to
+   * the table's defaults of them, each row its own ({@code strata.column_defaults}, as an insert naming them not
+   * would; a column without one: null).
    */
-  String fillAbsentFromTable(java.util.Map<String, String> constants) {
+  String fillDefaultsWhereTableHasNoRow(java.util.List<String> names) {
+    String taken = names.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
     return fill("""
-        update {overlay} o set {sets} where not o.__deleted and not exists (select 1 from {table} t where {match})""",
-        "overlay", b.overlay(), "table", b.table(), "match", b.keyMatch("o", "t"),
-        "sets", constants.entrySet().stream().map(e -> Sql.quote(e.getKey()) + " = " + e.getValue())
-            .collect(Collectors.joining(", ")));
+        update {overlay} o set ({columns}) = (
+          select {values} from jsonb_populate_record(null::{table},
+                   strata.column_defaults({table_oid}, to_jsonb(o) - {taken})) d)
+         where not o.__deleted and not exists (select 1 from {table} t where {match})""",
+        "overlay", b.overlay(), "table", b.table(), "table_oid", OverlaySql.literal(b.table()) + "::regclass",
+        "taken", taken, "match", b.keyMatch("o", "t"),
+        "columns", names.stream().map(Sql::quote).collect(Collectors.joining(", ")),
+        "values", names.stream().map(n -> "d." + Sql.quote(n)).collect(Collectors.joining(", ")));
   }
 
   /** The setting of a branch view's write function: its statements read by keys, whatever the statistics say. */

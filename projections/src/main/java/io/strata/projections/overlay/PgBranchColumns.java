@@ -55,12 +55,20 @@ final class PgBranchColumns {
 
   static Uni<Void> fillRestoredColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns,
       StatePath target) {
+    return fillRestoredColumns(unit, table, branch, columns, target, false);
+  }
+
+  /** {@link #fillRestoredColumns}; {@code defaults}: rows the table has no row of take its defaults first. */
+  static Uni<Void> fillRestoredColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns,
+      StatePath target, boolean defaults) {
     BranchObjectsSql sql = new BranchObjectsSql(OverlaySql.of(table).onBranch(table.branchId(branch)));
     List<String> names = columns.stream().map(TableColumn::name).toList();
     TrackedTable main = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
         table.columns());
     SqlConnection tx = PgUnit.of(unit);
     return tx.query(sql.fillFromTable(names)).execute()
+        .chain(() -> defaults ? tx.query(sql.fillDefaultsWhereTableHasNoRow(names)).execute()
+            : Uni.createFrom().nullItem())
         .chain(() -> tx.preparedQuery(sql.refillColumns(ChangeImagesSql.changed(OverlaySql.of(main), "$1", "$2",
                 target.undoWorkingChanges()), names))
             .execute(Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new))))

@@ -268,11 +268,8 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
 
   @Override
   public Uni<Void> fillTakenColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns,
-      java.util.Map<String, String> constants, StatePath target) {
-    BranchObjectsSql sql = new BranchObjectsSql(OverlaySql.of(table).onBranch(table.branchId(branch)));
-    return (constants.isEmpty() ? Uni.createFrom().voidItem()
-            : PgUnit.of(unit).query(sql.fillAbsentFromTable(constants)).execute().replaceWithVoid())
-        .chain(() -> PgBranchColumns.fillRestoredColumns(unit, table, branch, columns, target));
+      StatePath target) {
+    return PgBranchColumns.fillRestoredColumns(unit, table, branch, columns, target, true);
   }
 
   @Override

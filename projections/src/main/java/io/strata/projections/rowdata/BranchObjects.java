@@ -307,12 +307,11 @@ public interface BranchObjects<X> {
   Uni<Void> fillRestoredColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns, StatePath target);
 
   /**
-   * {@link #fillRestoredColumns}, the rows {@code branch} holds that the table has no row of (rows it inserted) taking
-   * {@code constants} first where the path gives them no image: column name to a constant SQL expression the caller
-   * vetted (a literal of a built-in type: the column's default, never a function of it).
+   * {@link #fillRestoredColumns} for columns the table gained while {@code branch} kept its own: the rows it holds that
+   * the table has no row of (rows it inserted) take the table's defaults of {@code columns} first (each row its own,
+   * as an insert naming them not would; none: null), unless the path gives them an image.
    */
-  Uni<Void> fillTakenColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns,
-      java.util.Map<String, String> constants, StatePath target);
+  Uni<Void> fillTakenColumns(X tx, TrackedTable table, String branch, List<TableColumn> columns, StatePath target);
 
   /**
    * Gives columns {@code branch} added their definitions {@code columns} (same names; {@code table} as the

@@ -303,34 +303,39 @@ public class BranchSchemaCommands {
    * Gives {@code branch} the table's own columns {@code names} it does not read (the table gained them while it kept
    * the columns it had), as a merge of a source that reads them does before the rows ({@link SchemaPromotions}): its
    * objects read them from the table again, zero-copy, and the rows it holds take their values at {@code commit} (the
-   * source's: the default branch's state along the path to it, as a branch created there reads them). The table's own
-   * unique constraints on them are owed, held once the command committed ({@link OwedUniqueHolds}).
+   * source's: the default branch's state along the path to it, as a branch created there reads them; a row the table
+   * has no row of, one it inserted, the table's defaults) — the columns the table has and it does not read yet, as the
+   * state is then. The table's own unique constraints on them are owed, held once the command committed ({@link
+   * OwedUniqueHolds}).
    */
   Uni<CommandResponse> takeCarried(String repository, String branch, String table, List<String> names, String commit,
       CommandContext ctx) {
-    BranchSchemaCommand.TakeTableColumns command = new BranchSchemaCommand.TakeTableColumns(table, branch, names);
-    return processor.execute(repository, Footprint.branches(branch), (tx, state) ->
-        io.strata.server.runtime.CommitGraphReads.pathsBetween(tx, repository,
-                state.branch(state.defaultBranch()).head(), commit)
-            .chain(paths -> onBranch(tx, state, repository, command, (c, before) -> {
-              List<io.strata.events.TableColumn> taken = before.columns().stream()
-                  .filter(x -> names.contains(x.name())).toList();
-              TrackedTable after = new TrackedTable(repository, table, before.schema(), before.table(), before.key(),
-                  before.columns(), before.columnsRestoring(taken), before.refAdded(), before.refRenamed(),
-                  before.refRedefined());
-              // rows the branch inserted (the table has none of their keys) take the column's constant default, as
-              // the table's rows did when it gained the column
-              Map<String, String> constants = new java.util.TreeMap<>();
-              BranchSchemaDecider.tableColumns(state.tables().get(table)).forEach((name, column) -> {
-                if (names.contains(name)) {
-                  ConstantDefaults.of(column).ifPresent(k -> constants.put(name, k));
-                }
-              });
-              return c.roles().branchObjects().restoreColumns(c, before, branch, taken)
-                  .chain(() -> c.roles().branchObjects().fillTakenColumns(c, after, branch, taken, constants,
-                      new io.strata.projections.rowdata.StatePath(paths.undo(table), paths.redo(table), true)))
-                  .chain(() -> c.roles().branchObjects().oweTableUniques(c, after, branch));
-            })), ctx, Answer.NONE);
+    // the default branch's commands wait meanwhile: the rows take their values along a path from its head
+    return processor.execute(repository, Footprint.withDefault(branch), (tx, state) -> {
+      // as the state is now: a column taken already (a concurrent merge), or gone from the table since, is not
+      TableTracked t = state.tables().get(table);
+      java.util.Set<String> reads = state.hasTable(table, branch) ? state.columnsOn(table, branch).stream()
+          .map(io.strata.events.TableColumn::name).collect(java.util.stream.Collectors.toSet()) : java.util.Set.of();
+      List<String> taking = t == null ? List.of() : t.columns().stream().map(io.strata.events.TableColumn::name)
+          .filter(n -> names.contains(n) && !reads.contains(n)).toList();
+      BranchSchemaCommand.TakeTableColumns command = new BranchSchemaCommand.TakeTableColumns(table, branch, taking);
+      if (taking.isEmpty()) {
+        return Uni.createFrom().item(command); // decided as nothing to record
+      }
+      return io.strata.server.runtime.CommitGraphReads.pathsBetween(tx, repository,
+              state.branch(state.defaultBranch()).head(), commit)
+          .chain(paths -> onBranch(tx, state, repository, command, (c, before) -> {
+            List<io.strata.events.TableColumn> taken = before.columns().stream()
+                .filter(x -> taking.contains(x.name())).toList();
+            TrackedTable after = new TrackedTable(repository, table, before.schema(), before.table(), before.key(),
+                before.columns(), before.columnsRestoring(taken), before.refAdded(), before.refRenamed(),
+                before.refRedefined());
+            return c.roles().branchObjects().restoreColumns(c, before, branch, taken)
+                .chain(() -> c.roles().branchObjects().fillTakenColumns(c, after, branch, taken,
+                    new io.strata.projections.rowdata.StatePath(paths.undo(table), paths.redo(table), true)))
+                .chain(() -> c.roles().branchObjects().oweTableUniques(c, after, branch));
+          }));
+    }, ctx, Answer.NONE);
   }
 
   /** Drops {@code names} from {@code branch}'s objects of a table; objects depending on its view: 422. */

@@ -150,8 +150,9 @@ class ThreeWaySchemaMergeTest {
     commitAll(repo, "dev");
     String devBefore = Api.head(repo, "dev");
     // main's migration adds region while dev is alive (dev keeps reading id, status), then changes rows
-    sql(pool, "alter table public." + t + " add column region text not null default 'eu'");
+    sql(pool, "alter table public." + t + " add column region text not null default upper('eu')");
     sql(pool, "update public." + t + " set region = 'us' where id = 1");
+    sql(pool, "update public." + t + " set region = 'as' where id = 2");
     sql(pool, "update public." + t + " set status = 'main', region = 'ap' where id = 3");
     commitAll(repo, "main");
     sql(pool, "update public." + t + " set region = 'zz' where id = 2"); // main's working change: not merged
@@ -161,15 +162,16 @@ class ThreeWaySchemaMergeTest {
         .then().statusCode(200).body("conflicts", equalTo(0));
     assertThat(rows(repo, "dev").getMap("items[0]")).doesNotContainKey("region");
     // merged into dev, dev first takes region from the table (zero-copy); the rows dev holds take main's committed
-    // values, the row it inserted the column's default, then main's rows merge as any
+    // values (row 2: as, not main's uncommitted zz), the row it inserted the column's default (evaluated as an insert
+    // would), then main's rows merge as any
     json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
         .statusCode(200).body("conflicts", equalTo(0));
     JsonPath onDev = rows(repo, "dev");
     assertThat(onDev.getList("items.id")).containsExactly(1, 2, 3, 4);
     assertThat(onDev.getList("items.status")).containsExactly("new", "dev", "main", "four");
-    assertThat(onDev.getList("items.region")).containsExactly("us", "eu", "ap", "eu");
+    assertThat(onDev.getList("items.region")).containsExactly("us", "as", "ap", "EU");
     assertThat(Api.rows(pool, "select id || ' ' || status || ' ' || region from " + Api.view(repo, "dev", "orders")
-        + " order by id")).containsExactly("1 new us", "2 dev eu", "3 main ap", "4 four eu");
+        + " order by id")).containsExactly("1 new us", "2 dev as", "3 main ap", "4 four EU");
     given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
         .body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
     // the table is untouched by it, and dev's row goes on taking writes of the column
@@ -177,13 +179,43 @@ class ThreeWaySchemaMergeTest {
         .containsExactly("1 us", "2 zz", "3 ap");
     patch(repo, "dev", 4, Map.of("region", "sa"));
 
-    // a hard reset back to before the merge reads the commit as a branch created there would: its rows, in the
-    // table's columns now (the column the table gained since holding the value its rows were given)
+    // a hard reset back to before the merge: the commit's rows, in the table's columns now (dev keeps reading region);
+    // rows the move undid take the value the table gave them (EU), rows whose image at the commit does not name the
+    // column (dev's, written before it existed) keep it as the row had it (2: as; 4: EU)
     json().body(Map.of("to", devBefore, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
         .then().statusCode(200);
     JsonPath reset = rows(repo, "dev");
     assertThat(reset.getList("items.status")).containsExactly("new", "dev", "new", "four");
-    assertThat(reset.getList("items.region")).containsExactly("eu", "eu", "eu", "eu");
+    assertThat(reset.getList("items.region")).containsExactly("EU", "as", "EU", "EU");
+  }
+
+  @Test
+  void aBranchThatKeptItsColumnsTakesThemFromAnotherBranchAtItsHeadAndKeepsItsOwnWiderType() {
+    String repo = createRepository(uniqueName("schema-kept-takes-branch"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status varchar(10) not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    // dev reads status wider than the table, and changes row 2
+    json().body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", "status", "type", "varchar(40)"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    patch(repo, "dev", 2, Map.of("status", "a status longer than ten"));
+    commitAll(repo, "dev");
+    sql(pool, "alter table public." + t + " add column region text");
+    commitAll(repo, "main");
+    // a branch created since reads region, and gives row 2 one (committed), then another (not committed)
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "late", "from", "main")).statusCode(201);
+    patch(repo, "late", 2, Map.of("region", "eu"));
+    commitAll(repo, "late");
+    patch(repo, "late", 2, Map.of("region", "uncommitted"));
+
+    json().body(Map.of("source", "late")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200).body("conflicts", equalTo(0));
+    JsonPath onDev = rows(repo, "dev");
+    assertThat(onDev.getList("items.status")).containsExactly("new", "a status longer than ten");
+    assertThat(onDev.getList("items.region")).containsExactly(null, "eu");
+    given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+        .body("recorded.columns.name", equalTo(List.of("id", "status", "region")))
+        .body("recorded.columns.find { it.name == 'status' }.type", equalTo("character varying(40)"));
   }
 
   @Test
