@@ -50,8 +50,8 @@ import org.jboss.logging.Logger;
  * server restarted or taking over from a dead one starts from the checkpoint too. Records of a batch
  * that did reach the broker before the failure arrive twice; none is skipped.
  *
- * <p>Order: the idempotent producer keeps each partition's records in the order sent, but a record
- * that fails for good (its delivery timeout passed) lets the records after it through. So the first
+ * <p>Order: the idempotent producer, one request in flight, keeps each partition's records in the order sent, but a
+ * record that fails for good (its delivery timeout passed) lets the records after it through. So the first
  * failure of a batch closes the producer at once (from the callback, with a zero timeout, which aborts
  * every record it still holds) and the next attempt uses a new one: a repository's records never
  * overtake an earlier one of the same repository that is still to come.
@@ -189,8 +189,12 @@ public class KafkaRelay {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.RETRIES_CONFIG, String.valueOf(Integer.MAX_VALUE));
-    // at most 5 requests in flight per connection: the most with which idempotence still keeps order
-    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+    // one request in flight per connection: idempotence alone does not keep order on a partition the broker holds
+    // no state of this producer for (a topic just created, a new producer after a failure: it takes a first batch of
+    // any sequence, KAFKA-15591), so a request refused as the partition was coming up let the next one through first
+    // (seen: v2, v3, v1, v2, v3). With one in flight the next request waits until the earlier is acknowledged or
+    // failed for good (then the producer is closed before sending it); each request still carries a whole batch
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     long send = config.sendTimeout().toMillis();
@@ -215,6 +219,10 @@ public class KafkaRelay {
           sender.execute(() -> send(batch, acknowledged));
           return acknowledged;
         })
+        // given up (the handler's timeout): what the producer still holds of the batch is aborted, so that it does
+        // not flow beside the batch's next attempt
+        .onCancellation().invoke(() -> sender.execute(() -> abandon(producer.get(),
+            new java.util.concurrent.CancellationException("the batch was given up"))))
         .emitOn(step -> round.runOnContext(ignored -> step.run()))
         // acknowledged, checkpoint not moved yet: a crash here repeats the batch (KafkaRelayKillNineIT)
         .call(() -> Failpoints.hit("kafka.acknowledged"));
