@@ -109,15 +109,7 @@ public record TrackedTable(String repository, String name, String schema, String
    * table's it reads then, in the table's order, and after them those it added.
    */
   public List<TableColumn> columnsRestoring(List<TableColumn> restored) {
-    // (a column the ref reads keeps its definition there: a branch may read a column of the table in a wider type)
-    java.util.Map<String, TableColumn> reads = new java.util.HashMap<>();
-    columnsOnRef().forEach(c -> reads.put(c.name(), c));
-    java.util.Set<String> names = new java.util.HashSet<>(reads.keySet());
-    restored.forEach(c -> names.add(c.name()));
-    List<TableColumn> after = new java.util.ArrayList<>(columns.stream().filter(c -> names.contains(c.name()))
-        .map(c -> reads.getOrDefault(c.name(), c)).toList());
-    columnsOnRef().stream().filter(c -> columns.stream().noneMatch(x -> x.name().equals(c.name()))).forEach(after::add);
-    return List.copyOf(after);
+    return TableColumn.restoring(columns, columnsOnRef(), restored.stream().map(TableColumn::name).toList());
   }
 
   /** The columns of the ref a role works on: its own, else the table's. */

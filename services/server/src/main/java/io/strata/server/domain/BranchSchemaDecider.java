@@ -66,34 +66,7 @@ public final class BranchSchemaDecider {
             d.named(r.getValue()), was));
       }
     } else if (command instanceof BranchSchemaCommand.TakeTableColumns c) {
-      requireChangeable(state, c);
-      Map<String, TableShape.Column> own = tableColumns(state.tables().get(c.table()));
-      Set<String> reads = new HashSet<>(columns.stream().map(TableColumn::name).toList());
-      Set<String> shown = new HashSet<>(renamed.values());
-      for (String name : c.names()) {
-        if (!own.containsKey(name) || reads.contains(name)) {
-          throw StrataException.invalid("names", "column '" + name + "' is not one of table '" + c.table()
-              + "' that branch '" + c.branch() + "' does not read");
-        }
-        if (shown.contains(name)) {
-          throw new StrataException(ErrorCode.ValidationError, "branch '" + c.branch() + "' shows another column of"
-              + " table '" + c.table() + "' as '" + name + "', a column the table gained since, which the merge would"
-              + " give it: rename that column on the branch first", Map.of("table", c.table(), "column", name,
-              "branch", c.branch()));
-        }
-        operations.add(new TableBranchSchemaChanged.Operation(TableBranchSchemaChanged.ADD_COLUMN, own.get(name)));
-      }
-      // the table's columns in its order, then the branch's own (as its objects have them: TrackedTable.columnsRestoring),
-      // each it reads as it reads it (a wider type of its own)
-      Set<String> after = new HashSet<>(reads);
-      after.addAll(c.names());
-      Map<String, TableColumn> read = new LinkedHashMap<>();
-      columns.forEach(x -> read.put(x.name(), x));
-      List<TableColumn> inOrder = new ArrayList<>(state.tables().get(c.table()).columns().stream()
-          .filter(x -> after.contains(x.name())).map(x -> read.getOrDefault(x.name(), x)).toList());
-      columns.stream().filter(x -> inOrder.stream().noneMatch(y -> y.name().equals(x.name()))).forEach(inOrder::add);
-      columns.clear();
-      columns.addAll(inOrder);
+      return TakenTableColumns.decide(state, c);
     } else if (command instanceof AddBranchColumns c) {
       requireAddable(state, c);
       c.columns().forEach(a -> {

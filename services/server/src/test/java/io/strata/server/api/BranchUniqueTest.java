@@ -85,6 +85,13 @@ class BranchUniqueTest {
             .extract().jsonPath().get(path)));
   }
 
+  /** Waits until {@code query} answers {@code expected} (the server's rounds hold what is owed). */
+  private void awaitRows(String query, String... expected) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+        .pollInterval(java.time.Duration.ofMillis(250))
+        .until(() -> rows(pool, query).equals(List.of(expected)));
+  }
+
   /** A repository tracking customers (emails indexed, names not) with a branch dev. */
   private String repository(String name) {
     String repo = createRepository(uniqueName(name));
@@ -801,10 +808,8 @@ class BranchUniqueTest {
     json().body(Map.of("to", fixed, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
         .then().statusCode(200);
     assertThat(rows(pool, "select id || ':' || email from " + view + " order by id")).containsExactly("1:a@x", "2:b@x");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-        .pollInterval(java.time.Duration.ofMillis(250))
-        .until(() -> rows(pool, "select count(*)::text from strata.unique_rules where own and tid = (select tid from"
-            + " strata.tracked_tables where table_name = '" + table + "')").equals(List.of("1")));
+    awaitRows("select count(*)::text from strata.unique_rules where own and tid = (select tid from"
+        + " strata.tracked_tables where table_name = '" + table + "')", "1");
     assertThat(rows(pool, "select count(*)::text from strata.unique_holds_owed where tid = (select tid from"
         + " strata.tracked_tables where table_name = '" + table + "')")).containsExactly("0");
     assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (3, 'a@x', 'eve')"))
@@ -837,10 +842,7 @@ class BranchUniqueTest {
 
     // due now (not in 10 s): the server's next round holds it, and nothing is owed any more
     sql(pool, "update strata.unique_holds_owed set next_at = now() where tid = " + tid);
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
-        .pollInterval(java.time.Duration.ofMillis(250))
-        .until(() -> rows(pool, "select count(*)::text from strata.unique_holds_owed where tid = " + tid)
-            .equals(List.of("0")));
+    awaitRows("select count(*)::text from strata.unique_holds_owed where tid = " + tid, "0");
     assertThat(rows(pool, "select rule from strata.unique_rules where own and tid = " + tid))
         .containsExactly("table:" + table + "_email");
     assertThatThrownBy(() -> sql(pool, "insert into " + dev + " values (3, 'a@x', 'eve')"))
