@@ -17,7 +17,8 @@ import java.util.List;
  *       added — its constant default, or the value T's row of that key was given — and a branch reads only
  *       its own columns);
  *   <li>each live branch whose overlay's columns are no longer T's gets a row type of its own, of the
- *       overlay's columns ({@link OverlaySql#rowType}): it keeps reading and writing its own columns;
+ *       overlay's columns in the table's order ({@link OverlaySql#rowType}): it keeps reading and writing its
+ *       own columns;
  *   <li>the capture functions on T are made again from the template kept with the table's registration
  *       ({@code tracked_tables.capture_template}: the functions as generated, their column lists named
  *       by {@link #COLUMNS}), with T's columns as the catalog has them. The template is the one piece of
@@ -84,8 +85,13 @@ final class FollowColumnsSql {
                         format('strata.%I', t.tid || '__r_' || o.bid) as row_type
                  from strata.branch_overlays o where o.tid = t.tid loop
           continue when to_regtype(b.row_type) is not null or to_regclass(b.overlay) is null;
-          select string_agg(format('%I %s', v.attname, format_type(v.atttypid, v.atttypmod)), ', ' order by v.attnum)
+          -- in the table's order (an overlay's columns may be in another: one dropped on the branch and given back
+          -- by a reset or a merge is added at its end), then the overlay's own
+          select string_agg(format('%I %s', v.attname, format_type(v.atttypid, v.atttypmod)), ', '
+                            order by coalesce(ta.attnum, 32767), v.attnum)
             into definition from pg_attribute v
+            left join pg_attribute ta on ta.attrelid = t.rel::regclass and ta.attname = v.attname and ta.attnum > 0
+                                     and not ta.attisdropped
             where v.attrelid = b.overlay::regclass and v.attnum > 0 and not v.attisdropped and v.attname <> '__deleted';
           if definition is distinct from table_definition then
             execute format('create type %s as (%s)', b.row_type, definition);

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 23;
+  public static final int CURRENT = 24;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -122,7 +122,11 @@ public final class StrataLayout {
           + " statements", tx -> Uni.createFrom().voidItem()),
       // the table comes with the base objects
       new Step(23, "the table's own unique constraints a branch could not hold when the table gained them (its writers"
-          + " held it): tried again later (strata.unique_holds_owed)", tx -> Uni.createFrom().voidItem()));
+          + " held it): tried again later (strata.unique_holds_owed)", tx -> Uni.createFrom().voidItem()),
+      // the function comes with the base objects
+      new Step(24, "a branch that keeps its columns when the table gains others reads them in the table's order, also"
+          + " when its overlay has one given back at its end (strata.follow_columns)", tx -> Uni.createFrom()
+          .voidItem()));
 
   private StrataLayout() {}
 
