@@ -177,6 +177,27 @@ final class BranchObjectsSql {
         "values", names.stream().map(n -> "d." + Sql.quote(n)).collect(Collectors.joining(", ")));
   }
 
+  /**
+   * Sets columns {@code names} of the overlay's live rows whose key the state {@code changedCte} reaches has no row of
+   * (a key the table has, uncommitted or since) to the table's defaults of them, as {@link
+   * #fillDefaultsWhereTableHasNoRow} does: at that state the branch's row is one it inserted.
+   */
+  String fillDefaultsWhereAbsentAt(String changedCte, java.util.List<String> names) {
+    String taken = names.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
+    return fill("""
+        with {changed}
+        update {overlay} o set ({columns}) = (
+          select {values} from jsonb_populate_record(null::{table},
+                   strata.column_defaults({table_oid}, to_jsonb(o) - {taken})) d)
+        from changed c, lateral {key_record} r
+        where c.img is null and not o.__deleted and {match}""",
+        "changed", changedCte, "overlay", b.overlay(), "table", b.table(),
+        "table_oid", OverlaySql.literal(b.table()) + "::regclass", "taken", taken, "key_record", b.keyRecord("c.k"),
+        "match", b.keyMatch("o", "r"),
+        "columns", names.stream().map(Sql::quote).collect(Collectors.joining(", ")),
+        "values", names.stream().map(n -> "d." + Sql.quote(n)).collect(Collectors.joining(", ")));
+  }
+
   /** The setting of a branch view's write function: its statements read by keys, whatever the statistics say. */
   static final String KEYED_ONLY = "set enable_seqscan = off";
 

@@ -62,7 +62,7 @@ final class ColumnFit {
         // it kept out while the table gained them, which a merge gives it first (still missing only in a dry run)
         Set<String> dropped = settled.ownDroppedByOurs(t.name());
         Set<String> reads = state.columnsOn(t.name(), into).stream().map(TableColumn::name).collect(Collectors.toSet());
-        Set<String> taken = MERGE.equals(operation) ? Set.copyOf(settled.takes(t.name())) : Set.of();
+        Set<String> taken = Set.copyOf(taken(settled, t.name(), operation));
         check(state, t.name(), into, keptOurs(source, settled.keptOurs(t.name()),
             state.columnsOn(t.name(), into)).stream().filter(c -> !dropped.contains(c.name())
                 && !(taken.contains(c.name()) && !reads.contains(c.name()))).toList(), added,
@@ -70,10 +70,12 @@ final class ColumnFit {
       }
     }
     // after a schema merge, the columns a branch added through Strata are settled: only columns it kept
-    // from before the table gained others still hold a commit of other columns back
+    // from before the table gained others still hold a commit of other columns back (those a merge takes first
+    // counted as read: the commit's rows then arrive in the table's columns, or fewer)
     List<TableRow> own = tracked.stream().filter(t -> state.hasOwnColumns(t.name(), into)
-        && (!settled.columnsMerged() || keptColumns(state, t.name(), into, settled.ownDroppedByOurs(t.name())))
-        && (keptColumns(state, t.name(), into, Set.of()) || !state.addedOn(t.name(), into).isEmpty()))
+        && (!settled.columnsMerged() || keptColumns(state, t.name(), into, settled.ownDroppedByOurs(t.name()),
+            taken(settled, t.name(), operation)))
+        && (keptColumns(state, t.name(), into, Set.of(), List.of()) || !state.addedOn(t.name(), into).isEmpty()))
         .toList();
     if (fromBranch || own.isEmpty() || replaysOwn(state, into, commit, operation)) {
       return Uni.createFrom().voidItem();
@@ -126,15 +128,22 @@ final class ColumnFit {
 
   /**
    * Whether {@code branch} reads other columns of {@code table} than the table's, those it added left aside,
-   * and those of the table it dropped ({@code dropped}, settled by the schema merge: the rows arrive without
-   * them) counted as read.
+   * those of the table it dropped ({@code dropped}, settled by the schema merge: the rows arrive without
+   * them) counted as read, and those the operation takes first ({@code taken}) too, in the table's place.
    */
-  private static boolean keptColumns(RepositoryState state, String table, String branch, Set<String> dropped) {
-    // (a column the branch gave a wider type holds every value of the table's: read in the table's type)
-    List<TableColumn> reads = inTableTypes(state, table, without(state.columnsOn(table, branch),
-        state.addedOn(table, branch), List.of()));
+  private static boolean keptColumns(RepositoryState state, String table, String branch, Set<String> dropped,
+      List<String> taken) {
     List<TableColumn> tables = state.tables().get(table).columns();
+    // (a column the branch gave a wider type holds every value of the table's: read in the table's type)
+    List<TableColumn> own = without(state.columnsOn(table, branch), state.addedOn(table, branch), List.of());
+    List<TableColumn> reads = inTableTypes(state, table, taken.isEmpty() ? own
+        : TableColumn.restoring(tables, own, taken));
     return !ColumnLayouts.same(reads, tables.stream().filter(c -> !dropped.contains(c.name())).toList());
+  }
+
+  /** The table's columns {@code operation} gives the target first when it does not read them: a merge's. */
+  private static List<String> taken(SchemaMerges.Settled settled, String table, String operation) {
+    return MERGE.equals(operation) ? settled.takes(table) : List.of();
   }
 
   /** {@code source}'s columns with those of {@code kept} as {@code target} defines them (left out: it has none). */

@@ -155,7 +155,8 @@ class ThreeWaySchemaMergeTest {
     sql(pool, "update public." + t + " set region = 'as' where id = 2");
     sql(pool, "update public." + t + " set status = 'main', region = 'ap' where id = 3");
     commitAll(repo, "main");
-    sql(pool, "update public." + t + " set region = 'zz' where id = 2"); // main's working change: not merged
+    sql(pool, "update public." + t + " set region = 'zz' where id = 2"); // main's working changes: not merged
+    sql(pool, "insert into public." + t + " values (4, 'main four', 'zz')");
 
     // a dry run looks at the rows as if dev had the column, and changes nothing
     json().body(Map.of("source", "main", "dry_run", true)).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
@@ -163,7 +164,7 @@ class ThreeWaySchemaMergeTest {
     assertThat(rows(repo, "dev").getMap("items[0]")).doesNotContainKey("region");
     // merged into dev, dev first takes region from the table (zero-copy); the rows dev holds take main's committed
     // values (row 2: as, not main's uncommitted zz), the row it inserted the column's default (evaluated as an insert
-    // would), then main's rows merge as any
+    // would; not the value of the row of its key main inserted without committing), then main's rows merge as any
     json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
         .statusCode(200).body("conflicts", equalTo(0));
     JsonPath onDev = rows(repo, "dev");
@@ -176,7 +177,7 @@ class ThreeWaySchemaMergeTest {
         .body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
     // the table is untouched by it, and dev's row goes on taking writes of the column
     assertThat(Api.rows(pool, "select id || ' ' || region from public." + t + " order by id"))
-        .containsExactly("1 us", "2 zz", "3 ap");
+        .containsExactly("1 us", "2 zz", "3 ap", "4 zz");
     patch(repo, "dev", 4, Map.of("region", "sa"));
 
     // a hard reset back to before the merge: the commit's rows, in the table's columns now (dev keeps reading region);
@@ -216,6 +217,69 @@ class ThreeWaySchemaMergeTest {
     given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
         .body("recorded.columns.name", equalTo(List.of("id", "status", "region")))
         .body("recorded.columns.find { it.name == 'status' }.type", equalTo("character varying(40)"));
+  }
+
+  @Test
+  void aBranchThatKeptItsColumnsTakesThemWhenATagOrACommitOfMainMergesIntoIt() {
+    String repo = createRepository(uniqueName("schema-kept-takes-tag"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "qa", "from", "main")).statusCode(201);
+    patch(repo, "dev", 2, Map.of("status", "dev"));
+    commitAll(repo, "dev");
+    // main gains region while dev and qa are alive (they keep reading id, status), tagged v2, then moves on
+    sql(pool, "alter table public." + t + " add column region text");
+    sql(pool, "update public." + t + " set region = 'us' where id = 1");
+    sql(pool, "update public." + t + " set status = 'main', region = 'ap' where id = 3");
+    commitAll(repo, "main");
+    String v2 = Api.head(repo, "main");
+    post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v2", "ref", "main")).statusCode(201);
+    sql(pool, "update public." + t + " set region = 'later' where id = 1");
+    commitAll(repo, "main");
+
+    // a dry run looks at the rows as if dev had the column, and changes nothing
+    json().body(Map.of("source", "v2", "dry_run", true)).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(200).body("conflicts", equalTo(0));
+    assertThat(rows(repo, "dev").getMap("items[0]")).doesNotContainKey("region");
+    // the tag merged into dev: dev takes region with the tag's values (not main's later ones), then the rows merge
+    json().body(Map.of("source", "v2")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200).body("conflicts", equalTo(0));
+    JsonPath onDev = rows(repo, "dev");
+    assertThat(onDev.getList("items.status")).containsExactly("new", "dev", "main");
+    assertThat(onDev.getList("items.region")).containsExactly("us", null, "ap");
+    given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+        .body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
+    // and the commit by its id into qa, which changed nothing: a fast-forward that takes the column first
+    json().body(Map.of("source", v2)).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+        .statusCode(200).body("fast_forward", equalTo(true));
+    assertThat(rows(repo, "qa").getList("items.region")).containsExactly("us", null, "ap");
+    assertThat(Api.head(repo, "qa")).isEqualTo(v2);
+  }
+
+  @Test
+  void aTakenColumnAfterARenameIsQueriedAfterTheRenamedColumnIsDropped() {
+    String repo = createRepository(uniqueName("schema-kept-takes-renamed"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text, note text",
+        "values (1, 'new', null), (2, 'new', null)");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    json().body(Map.of("operations", List.of(Map.of("op", "rename_column", "name", "note", "new_name", "remark"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    String q = "select id from orders";
+    json().body(Map.of("sql", q, "ref", "dev", "working", true)).post("/api/v1/repositories/{r}/query", repo).then()
+        .statusCode(200);
+    commitAll(repo, "dev");
+    sql(pool, "alter table public." + t + " add column c1 int default 1");
+    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+        .statusCode(200);
+    json().body(Map.of("sql", q, "ref", "dev", "working", true)).post("/api/v1/repositories/{r}/query", repo).then()
+        .statusCode(200);
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "remark"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    json().body(Map.of("sql", q, "ref", "dev", "working", true)).post("/api/v1/repositories/{r}/query", repo).then()
+        .statusCode(200);
+    json().body(Map.of("sql", q, "ref", "dev", "working", false)).post("/api/v1/repositories/{r}/query", repo).then()
+        .statusCode(200);
   }
 
   @Test
