@@ -179,10 +179,12 @@ final class BranchObjectsSql {
 
   /**
    * Sets columns {@code names} of the overlay's live rows whose key the state {@code changedCte} reaches has no row of
-   * (a key the table has, uncommitted or since) to the table's defaults of them, as {@link
-   * #fillDefaultsWhereTableHasNoRow} does: at that state the branch's row is one it inserted.
+   * because the default branch inserted it without committing (its working log {@code defaultLog} logged it absent)
+   * to the table's defaults of them, as {@link #fillDefaultsWhereTableHasNoRow} does: the table's row of that key is
+   * not the branch's, which it inserted itself. (A key absent at the state for another reason, deleted there, keeps the
+   * value the table gave the branch's row.)
    */
-  String fillDefaultsWhereAbsentAt(String changedCte, java.util.List<String> names) {
+  String fillDefaultsWhereInsertedUncommitted(String changedCte, java.util.List<String> names, String defaultLog) {
     String taken = names.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
     return fill("""
         with {changed}
@@ -190,10 +192,11 @@ final class BranchObjectsSql {
           select {values} from jsonb_populate_record(null::{table},
                    strata.column_defaults({table_oid}, to_jsonb(o) - {taken})) d)
         from changed c, lateral {key_record} r
-        where c.img is null and not o.__deleted and {match}""",
+        where c.img is null and not o.__deleted and {match}
+          and exists (select 1 from {default_log} w where not w.__present and {logged})""",
         "changed", changedCte, "overlay", b.overlay(), "table", b.table(),
         "table_oid", OverlaySql.literal(b.table()) + "::regclass", "taken", taken, "key_record", b.keyRecord("c.k"),
-        "match", b.keyMatch("o", "r"),
+        "match", b.keyMatch("o", "r"), "default_log", defaultLog, "logged", b.keyMatch("w", "r"),
         "columns", names.stream().map(Sql::quote).collect(Collectors.joining(", ")),
         "values", names.stream().map(n -> "d." + Sql.quote(n)).collect(Collectors.joining(", ")));
   }

@@ -72,9 +72,10 @@ final class PgBranchColumns {
         .chain(() -> tx.preparedQuery(sql.refillColumns(ChangeImagesSql.changed(OverlaySql.of(main), "$1", "$2",
                 target.undoWorkingChanges()), names))
             .execute(Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new))))
-        // (a row the branch holds whose key the state has none of: one it inserted there, whatever the table has now)
-        .chain(() -> !defaults ? Uni.createFrom().nullItem() : tx.preparedQuery(sql.fillDefaultsWhereAbsentAt(
-                ChangeImagesSql.changed(OverlaySql.of(main), "$1", "$2", target.undoWorkingChanges()), names))
+        // (a row the branch inserted whose key the default branch inserted too, without committing)
+        .chain(() -> !defaults ? Uni.createFrom().nullItem() : tx.preparedQuery(sql.fillDefaultsWhereInsertedUncommitted(
+                ChangeImagesSql.changed(OverlaySql.of(main), "$1", "$2", target.undoWorkingChanges()), names,
+                OverlaySql.of(main).workingLog()))
             .execute(Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new))))
         .chain(() -> tx.query(BranchColumnsSql.requireRestored(OverlaySql.of(table).onBranch(table.branchId(branch)),
             names)).execute())

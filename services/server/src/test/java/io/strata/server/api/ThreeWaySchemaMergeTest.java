@@ -258,6 +258,29 @@ class ThreeWaySchemaMergeTest {
   }
 
   @Test
+  void aRowTheSourceDeletedKeepsTheValueTheTableGaveItWhenTheTargetTakesTheColumnAndKeepsTheRow() {
+    String repo = createRepository(uniqueName("schema-kept-takes-deleted"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    patch(repo, "dev", 2, Map.of("status", "dev"));
+    commitAll(repo, "dev");
+    sql(pool, "alter table public." + t + " add column region text not null default 'eu'");
+    sql(pool, "update public." + t + " set region = 'as' where id = 2");
+    commitAll(repo, "main");
+    // a branch of main deletes row 2; merged into dev, which changed it: dev keeps its row (ours), and the column dev
+    // takes holds the value the table gave that row, not the default of a row dev inserted
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "s", "from", "main")).statusCode(201);
+    given().delete("/api/v1/repositories/{r}/branches/s/tables/orders/rows/2", repo).then().statusCode(204);
+    commitAll(repo, "s");
+    json().body(Map.of("source", "s", "strategy", "ours")).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(200).body("conflicts", equalTo(1));
+    JsonPath onDev = rows(repo, "dev");
+    assertThat(onDev.getList("items.status")).containsExactly("new", "dev");
+    assertThat(onDev.getList("items.region")).containsExactly("eu", "as");
+  }
+
+  @Test
   void aTakenColumnAfterARenameIsQueriedAfterTheRenamedColumnIsDropped() {
     String repo = createRepository(uniqueName("schema-kept-takes-renamed"));
     String t = trackNew(pool, repo, "orders", "id int primary key, status text, note text",
