@@ -165,16 +165,8 @@ final class BranchObjectsSql {
    * would; a column without one: null).
    */
   String fillDefaultsWhereTableHasNoRow(java.util.List<String> names) {
-    String taken = names.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
-    return fill("""
-        update {overlay} o set ({columns}) = (
-          select {values} from jsonb_populate_record(null::{table},
-                   strata.column_defaults({table_oid}, to_jsonb(o) - {taken})) d)
-         where not o.__deleted and not exists (select 1 from {table} t where {match})""",
-        "overlay", b.overlay(), "table", b.table(), "table_oid", OverlaySql.literal(b.table()) + "::regclass",
-        "taken", taken, "match", b.keyMatch("o", "t"),
-        "columns", names.stream().map(Sql::quote).collect(Collectors.joining(", ")),
-        "values", names.stream().map(n -> "d." + Sql.quote(n)).collect(Collectors.joining(", ")));
+    return "update " + b.overlay() + " o set " + defaultsOf(names) + " where not o.__deleted and not exists"
+        + " (select 1 from " + b.table() + " t where " + b.keyMatch("o", "t") + ")";
   }
 
   /**
@@ -185,18 +177,23 @@ final class BranchObjectsSql {
    * value the table gave the branch's row.)
    */
   String fillDefaultsWhereInsertedUncommitted(String changedCte, java.util.List<String> names, String defaultLog) {
-    String taken = names.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
     return fill("""
         with {changed}
-        update {overlay} o set ({columns}) = (
-          select {values} from jsonb_populate_record(null::{table},
-                   strata.column_defaults({table_oid}, to_jsonb(o) - {taken})) d)
+        update {overlay} o set {defaults}
         from changed c, lateral {key_record} r
         where c.img is null and not o.__deleted and {match}
           and exists (select 1 from {default_log} w where not w.__present and {logged})""",
-        "changed", changedCte, "overlay", b.overlay(), "table", b.table(),
-        "table_oid", OverlaySql.literal(b.table()) + "::regclass", "taken", taken, "key_record", b.keyRecord("c.k"),
-        "match", b.keyMatch("o", "r"), "default_log", defaultLog, "logged", b.keyMatch("w", "r"),
+        "changed", changedCte, "overlay", b.overlay(), "defaults", defaultsOf(names), "key_record", b.keyRecord("c.k"),
+        "match", b.keyMatch("o", "r"), "default_log", defaultLog, "logged", b.keyMatch("w", "r"));
+  }
+
+  /** The SET list giving overlay row {@code o}'s columns {@code names} the table's defaults, evaluated for that row. */
+  private String defaultsOf(java.util.List<String> names) {
+    String taken = names.stream().map(OverlaySql::literal).collect(Collectors.joining(", ", "array[", "]::text[]"));
+    return fill("""
+        ({columns}) = (select {values} from jsonb_populate_record(null::{table},
+                         strata.column_defaults({table_oid}, to_jsonb(o) - {taken})) d)""",
+        "table", b.table(), "table_oid", OverlaySql.literal(b.table()) + "::regclass", "taken", taken,
         "columns", names.stream().map(Sql::quote).collect(Collectors.joining(", ")),
         "values", names.stream().map(n -> "d." + Sql.quote(n)).collect(Collectors.joining(", ")));
   }

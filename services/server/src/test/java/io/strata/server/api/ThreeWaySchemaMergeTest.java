@@ -147,6 +147,8 @@ class ThreeWaySchemaMergeTest {
     patch(repo, "dev", 2, Map.of("status", "dev"));
     json().body(Map.of("status", "four")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/4", repo)
         .then().statusCode(200);
+    json().body(Map.of("status", "five")).put("/api/v1/repositories/{r}/branches/dev/tables/orders/rows/5", repo)
+        .then().statusCode(200);
     commitAll(repo, "dev");
     String devBefore = Api.head(repo, "dev");
     // main's migration adds region while dev is alive (dev keeps reading id, status), then changes rows
@@ -163,16 +165,17 @@ class ThreeWaySchemaMergeTest {
         .then().statusCode(200).body("conflicts", equalTo(0));
     assertThat(rows(repo, "dev").getMap("items[0]")).doesNotContainKey("region");
     // merged into dev, dev first takes region from the table (zero-copy); the rows dev holds take main's committed
-    // values (row 2: as, not main's uncommitted zz), the row it inserted the column's default (evaluated as an insert
-    // would; not the value of the row of its key main inserted without committing), then main's rows merge as any
+    // values (row 2: as, not main's uncommitted zz), the rows it inserted the column's default (evaluated as an insert
+    // would: 5, which the table has no row of, and 4, not the value of the row main inserted without committing), then
+    // main's rows merge as any
     json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
         .statusCode(200).body("conflicts", equalTo(0));
     JsonPath onDev = rows(repo, "dev");
-    assertThat(onDev.getList("items.id")).containsExactly(1, 2, 3, 4);
-    assertThat(onDev.getList("items.status")).containsExactly("new", "dev", "main", "four");
-    assertThat(onDev.getList("items.region")).containsExactly("us", "as", "ap", "EU");
+    assertThat(onDev.getList("items.id")).containsExactly(1, 2, 3, 4, 5);
+    assertThat(onDev.getList("items.status")).containsExactly("new", "dev", "main", "four", "five");
+    assertThat(onDev.getList("items.region")).containsExactly("us", "as", "ap", "EU", "EU");
     assertThat(Api.rows(pool, "select id || ' ' || status || ' ' || region from " + Api.view(repo, "dev", "orders")
-        + " order by id")).containsExactly("1 new us", "2 dev as", "3 main ap", "4 four EU");
+        + " order by id")).containsExactly("1 new us", "2 dev as", "3 main ap", "4 four EU", "5 five EU");
     given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
         .body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
     // the table is untouched by it, and dev's row goes on taking writes of the column
@@ -182,12 +185,12 @@ class ThreeWaySchemaMergeTest {
 
     // a hard reset back to before the merge: the commit's rows, in the table's columns now (dev keeps reading region);
     // rows the move undid take the value the table gave them (EU), rows whose image at the commit does not name the
-    // column (dev's, written before it existed) keep it as the row had it (2: as; 4: EU)
+    // column (dev's, written before it existed) keep it as the row had it (2: as; 4 and 5: EU)
     json().body(Map.of("to", devBefore, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
         .then().statusCode(200);
     JsonPath reset = rows(repo, "dev");
-    assertThat(reset.getList("items.status")).containsExactly("new", "dev", "new", "four");
-    assertThat(reset.getList("items.region")).containsExactly("EU", "as", "EU", "EU");
+    assertThat(reset.getList("items.status")).containsExactly("new", "dev", "new", "four", "five");
+    assertThat(reset.getList("items.region")).containsExactly("EU", "as", "EU", "EU", "EU");
   }
 
   @Test
