@@ -61,24 +61,23 @@ final class PgBranchColumns {
   /** {@link #fillRestoredColumns}; {@code defaults}: rows the table has no row of take its defaults first. */
   static Uni<Void> fillRestoredColumns(UnitOfWork unit, TrackedTable table, String branch, List<TableColumn> columns,
       StatePath target, boolean defaults) {
-    BranchObjectsSql sql = new BranchObjectsSql(OverlaySql.of(table).onBranch(table.branchId(branch)));
+    OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
+    ColumnFillSql sql = new ColumnFillSql(onBranch);
     List<String> names = columns.stream().map(TableColumn::name).toList();
-    TrackedTable main = new TrackedTable(table.repository(), table.name(), table.schema(), table.table(), table.key(),
-        table.columns());
+    OverlaySql main = OverlaySql.of(new TrackedTable(table.repository(), table.name(), table.schema(), table.table(),
+        table.key(), table.columns()));
+    // the images along the path to the state: their values, and the keys the state has no row of
+    String changed = ChangeImagesSql.changed(main, "$1", "$2", target.undoWorkingChanges());
+    Tuple path = Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new));
     SqlConnection tx = PgUnit.of(unit);
     return tx.query(sql.fillFromTable(names)).execute()
         .chain(() -> defaults ? tx.query(sql.fillDefaultsWhereTableHasNoRow(names)).execute()
             : Uni.createFrom().nullItem())
-        .chain(() -> tx.preparedQuery(sql.refillColumns(ChangeImagesSql.changed(OverlaySql.of(main), "$1", "$2",
-                target.undoWorkingChanges()), names))
-            .execute(Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new))))
+        .chain(() -> tx.preparedQuery(sql.refillColumns(changed, names)).execute(path))
         // (a row the branch inserted whose key the default branch inserted too, without committing)
-        .chain(() -> !defaults ? Uni.createFrom().nullItem() : tx.preparedQuery(sql.fillDefaultsWhereInsertedUncommitted(
-                ChangeImagesSql.changed(OverlaySql.of(main), "$1", "$2", target.undoWorkingChanges()), names,
-                OverlaySql.of(main).workingLog()))
-            .execute(Tuple.of(target.undo().toArray(String[]::new), target.redo().toArray(String[]::new))))
-        .chain(() -> tx.query(BranchColumnsSql.requireRestored(OverlaySql.of(table).onBranch(table.branchId(branch)),
-            names)).execute())
+        .chain(() -> !defaults ? Uni.createFrom().nullItem()
+            : tx.preparedQuery(sql.fillDefaultsWhereInsertedUncommitted(changed, names, main.workingLog())).execute(path))
+        .chain(() -> tx.query(BranchColumnsSql.requireRestored(onBranch, names)).execute())
         .replaceWithVoid();
   }
 

@@ -60,7 +60,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
     return create(unit, table, branch, start)
         .chain(() -> addColumns(unit, table, branch, inherited))
         .chain(() -> start.isWorking() ? Uni.createFrom().voidItem() : PgUnit.of(unit)
-            .preparedQuery(new BranchObjectsSql(onBranch).refillColumns(ChangeImagesSql.changed(main, "$1", "$2",
+            .preparedQuery(new ColumnFillSql(onBranch).refillColumns(ChangeImagesSql.changed(main, "$1", "$2",
                 start.undoWorkingChanges()), inherited.stream().map(TableShape.Column::name).toList()))
             .execute(Tuple.of(start.undo().toArray(String[]::new), start.redo().toArray(String[]::new)))
             .replaceWithVoid());

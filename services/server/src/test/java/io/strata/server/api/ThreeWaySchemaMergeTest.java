@@ -63,9 +63,28 @@ class ThreeWaySchemaMergeTest {
   }
 
   private static io.restassured.response.ValidatableResponse merge(String repo, String source, Map<String, Object> more) {
+    return mergeInto(repo, "main", source, more);
+  }
+
+  /** Merges {@code source} into branch {@code target}, with the request's other fields {@code more}. */
+  private static io.restassured.response.ValidatableResponse mergeInto(String repo, String target, String source,
+      Map<String, Object> more) {
     Map<String, Object> body = new HashMap<>(more);
     body.put("source", source);
-    return json().body(body).post("/api/v1/repositories/{r}/branches/main/merge", repo).then();
+    return json().body(body).post("/api/v1/repositories/{r}/branches/{b}/merge", repo, target).then();
+  }
+
+  /** The schema of orders at {@code ref} (its recorded shape). */
+  private static io.restassured.response.ValidatableResponse schemaAt(String repo, String ref) {
+    return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200);
+  }
+
+  /** A query of the query endpoint at branch {@code ref}'s working state or head. */
+  private static io.restassured.response.ValidatableResponse query(String repo, String sql, String ref,
+      boolean working) {
+    return json().body(Map.of("sql", sql, "ref", ref, "working", working)).post("/api/v1/repositories/{r}/query", repo)
+        .then();
   }
 
   private List<String> columnTypes(String table) {
@@ -161,14 +180,13 @@ class ThreeWaySchemaMergeTest {
     sql(pool, "insert into public." + t + " values (4, 'main four', 'zz')");
 
     // a dry run looks at the rows as if dev had the column, and changes nothing
-    json().body(Map.of("source", "main", "dry_run", true)).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
-        .then().statusCode(200).body("conflicts", equalTo(0));
+    mergeInto(repo, "dev", "main", Map.of("dry_run", true)).statusCode(200).body("conflicts", equalTo(0));
     assertThat(rows(repo, "dev").getMap("items[0]")).doesNotContainKey("region");
     // merged into dev, dev first takes region from the table (zero-copy); the rows dev holds take main's committed
     // values (row 2: as, not main's uncommitted zz), the rows it inserted the column's default (evaluated as an insert
     // would: 5, which the table has no row of, and 4, not the value of the row main inserted without committing), then
     // main's rows merge as any
-    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "main", Map.of())
         .statusCode(200).body("conflicts", equalTo(0));
     JsonPath onDev = rows(repo, "dev");
     assertThat(onDev.getList("items.id")).containsExactly(1, 2, 3, 4, 5);
@@ -176,7 +194,7 @@ class ThreeWaySchemaMergeTest {
     assertThat(onDev.getList("items.region")).containsExactly("us", "as", "ap", "EU", "EU");
     assertThat(Api.rows(pool, "select id || ' ' || status || ' ' || region from " + Api.view(repo, "dev", "orders")
         + " order by id")).containsExactly("1 new us", "2 dev as", "3 main ap", "4 four EU", "5 five EU");
-    given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+    schemaAt(repo, "dev")
         .body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
     // the table is untouched by it, and dev's row goes on taking writes of the column
     assertThat(Api.rows(pool, "select id || ' ' || region from public." + t + " order by id"))
@@ -212,12 +230,12 @@ class ThreeWaySchemaMergeTest {
     commitAll(repo, "late");
     patch(repo, "late", 2, Map.of("region", "uncommitted"));
 
-    json().body(Map.of("source", "late")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "late", Map.of())
         .statusCode(200).body("conflicts", equalTo(0));
     JsonPath onDev = rows(repo, "dev");
     assertThat(onDev.getList("items.status")).containsExactly("new", "a status longer than ten");
     assertThat(onDev.getList("items.region")).containsExactly(null, "eu");
-    given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+    schemaAt(repo, "dev")
         .body("recorded.columns.name", equalTo(List.of("id", "status", "region")))
         .body("recorded.columns.find { it.name == 'status' }.type", equalTo("character varying(40)"));
   }
@@ -242,19 +260,18 @@ class ThreeWaySchemaMergeTest {
     commitAll(repo, "main");
 
     // a dry run looks at the rows as if dev had the column, and changes nothing
-    json().body(Map.of("source", "v2", "dry_run", true)).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
-        .then().statusCode(200).body("conflicts", equalTo(0));
+    mergeInto(repo, "dev", "v2", Map.of("dry_run", true)).statusCode(200).body("conflicts", equalTo(0));
     assertThat(rows(repo, "dev").getMap("items[0]")).doesNotContainKey("region");
     // the tag merged into dev: dev takes region with the tag's values (not main's later ones), then the rows merge
-    json().body(Map.of("source", "v2")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "v2", Map.of())
         .statusCode(200).body("conflicts", equalTo(0));
     JsonPath onDev = rows(repo, "dev");
     assertThat(onDev.getList("items.status")).containsExactly("new", "dev", "main");
     assertThat(onDev.getList("items.region")).containsExactly("us", null, "ap");
-    given().queryParam("ref", "dev").get("/api/v1/repositories/{r}/tables/orders/schema", repo).then().statusCode(200)
+    schemaAt(repo, "dev")
         .body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
     // and the commit by its id into qa, which changed nothing: a fast-forward that takes the column first
-    json().body(Map.of("source", v2)).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+    mergeInto(repo, "qa", v2, Map.of())
         .statusCode(200).body("fast_forward", equalTo(true));
     assertThat(rows(repo, "qa").getList("items.region")).containsExactly("us", null, "ap");
     assertThat(Api.head(repo, "qa")).isEqualTo(v2);
@@ -276,8 +293,7 @@ class ThreeWaySchemaMergeTest {
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "s", "from", "main")).statusCode(201);
     given().delete("/api/v1/repositories/{r}/branches/s/tables/orders/rows/2", repo).then().statusCode(204);
     commitAll(repo, "s");
-    json().body(Map.of("source", "s", "strategy", "ours")).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
-        .then().statusCode(200).body("conflicts", equalTo(1));
+    mergeInto(repo, "dev", "s", Map.of("strategy", "ours")).statusCode(200).body("conflicts", equalTo(1));
     JsonPath onDev = rows(repo, "dev");
     assertThat(onDev.getList("items.status")).containsExactly("new", "dev");
     assertThat(onDev.getList("items.region")).containsExactly("eu", "as");
@@ -292,19 +308,19 @@ class ThreeWaySchemaMergeTest {
     json().body(Map.of("operations", List.of(Map.of("op", "rename_column", "name", "note", "new_name", "remark"))))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
     String q = "select id from orders";
-    json().body(Map.of("sql", q, "ref", "dev", "working", true)).post("/api/v1/repositories/{r}/query", repo).then()
+    query(repo, q, "dev", true)
         .statusCode(200);
     commitAll(repo, "dev");
     sql(pool, "alter table public." + t + " add column c1 int default 1");
-    json().body(Map.of("source", "main")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "main", Map.of())
         .statusCode(200);
-    json().body(Map.of("sql", q, "ref", "dev", "working", true)).post("/api/v1/repositories/{r}/query", repo).then()
+    query(repo, q, "dev", true)
         .statusCode(200);
     json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "remark"))))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
-    json().body(Map.of("sql", q, "ref", "dev", "working", true)).post("/api/v1/repositories/{r}/query", repo).then()
+    query(repo, q, "dev", true)
         .statusCode(200);
-    json().body(Map.of("sql", q, "ref", "dev", "working", false)).post("/api/v1/repositories/{r}/query", repo).then()
+    query(repo, q, "dev", false)
         .statusCode(200);
   }
 
@@ -433,7 +449,7 @@ class ThreeWaySchemaMergeTest {
     addColumn(repo, "dev", "score", "integer", null);
     patch(repo, "dev", 1, Map.of("score", 1));
     commitAll(repo, "dev");
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+    mergeInto(repo, "qa", "dev", Map.of())
         .statusCode(200);
     assertThat(qaRow(repo, 0)).containsEntry("score", 1);
     json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "score"))))
@@ -462,7 +478,7 @@ class ThreeWaySchemaMergeTest {
     // widened since, not committed: the merge takes the column as dev's head has it, and its rows fit it
     json().body(Map.of("operations", List.of(Map.of("op", "alter_column", "name", "score", "type", "bigint"))))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+    mergeInto(repo, "qa", "dev", Map.of())
         .log().ifValidationFails().statusCode(200);
     assertThat(rows(repo, "qa").getList("items.score")).containsExactly(5, null);
     merge(repo, "dev", Map.of()).statusCode(200);
@@ -481,7 +497,7 @@ class ThreeWaySchemaMergeTest {
   @Test
   void aColumnTheTargetDroppedSinceTheBaseStaysDroppedWhenTheSourceLeftItsValues() {
     String repo = droppedOnQa("schema-merge-drop", Map.of("status", "dev"));
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+    mergeInto(repo, "qa", "dev", Map.of())
         .statusCode(200);
     assertThat(qaRow(repo, 0)).containsOnlyKeys("id", "status");
     assertThat(qaRow(repo, 1)).isEqualTo(Map.of("id", 2, "status", "dev"));
@@ -491,7 +507,7 @@ class ThreeWaySchemaMergeTest {
   void valuesTheSourceChangedInAColumnTheTargetDroppedAreASchemaDataConflict() {
     String repo = droppedOnQa("schema-merge-data", Map.of("score", 2));
     String qaHead = Api.head(repo, "qa");
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+    mergeInto(repo, "qa", "dev", Map.of())
         .statusCode(409).body("error", equalTo("SchemaConflict"))
         .body("details.schema_conflicts[0].type", equalTo("schema_data"))
         .body("details.schema_conflicts[0].column", equalTo("score"))
@@ -499,8 +515,7 @@ class ThreeWaySchemaMergeTest {
         .body("message", containsString("whose values 'dev' changed since the base"));
     assertThat(Api.head(repo, "qa")).isEqualTo(qaHead);
     // ours: the drop stands, dev's values of the column with it
-    json().body(Map.of("source", "dev", "schema_strategy", "ours"))
-        .post("/api/v1/repositories/{r}/branches/qa/merge", repo).then().statusCode(200);
+    mergeInto(repo, "qa", "dev", Map.of("schema_strategy", "ours")).statusCode(200);
     assertThat(qaRow(repo, 1)).containsOnlyKeys("id", "status");
   }
 
@@ -511,7 +526,7 @@ class ThreeWaySchemaMergeTest {
     commitAll(repo, "qa");
     // qa dropped the column dev added (and qa took by a merge), then committed: merged into dev (three ways),
     // dev loses it, zero-copy, before the rows merge
-    json().body(Map.of("source", "qa")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "qa", Map.of())
         .statusCode(200).body("up_to_date", equalTo(false));
     assertThat(devRow(repo, 0)).isEqualTo(Map.of("id", 1, "status", "qa"));
     assertThat(devRow(repo, 0)).containsOnlyKeys("id", "status");
@@ -524,13 +539,13 @@ class ThreeWaySchemaMergeTest {
     String repo = droppedOnQa("schema-merge-drop-data", Map.of("score", 2));
     // qa's drop is a working change: a merge takes qa as its head commit records it, which holds the column
     // (and is in dev's history: up to date)
-    json().body(Map.of("source", "qa")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "qa", Map.of())
         .statusCode(200).body("up_to_date", equalTo(true));
     assertThat(branchColumns(repo, "dev")).containsExactly("id", "status", "score");
     commitAll(repo, "qa");
     String devHead = Api.head(repo, "dev");
     // committed, the drop would take the column dev changed values of since the base
-    json().body(Map.of("source", "qa")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "qa", Map.of())
         .statusCode(409).body("error", equalTo("SchemaConflict"))
         .body("details.schema_conflicts[0].type", equalTo("schema_data"))
         .body("details.schema_conflicts[0].column", equalTo("score"))
@@ -540,8 +555,7 @@ class ThreeWaySchemaMergeTest {
     assertThat(branchColumns(repo, "dev")).as("refused before anything changed").containsExactly("id", "status",
         "score");
     // ours: dev keeps the column and its values
-    json().body(Map.of("source", "qa", "schema_strategy", "ours"))
-        .post("/api/v1/repositories/{r}/branches/dev/merge", repo).then().statusCode(200);
+    mergeInto(repo, "dev", "qa", Map.of("schema_strategy", "ours")).statusCode(200);
     assertThat(devRow(repo, 1)).containsEntry("score", 2);
   }
 
@@ -612,7 +626,7 @@ class ThreeWaySchemaMergeTest {
     addColumn(repo, "dev", "score", "integer", 1);
     patch(repo, "dev", 1, Map.of("status", "dev"));
     commitAll(repo, "dev");
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+    mergeInto(repo, "qa", "dev", Map.of())
         .statusCode(200);
     json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "score"))))
         .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
@@ -620,17 +634,10 @@ class ThreeWaySchemaMergeTest {
     patch(repo, "dev", 2, Map.of("status", "again"));
     commitAll(repo, "dev");
     String qaHead = Api.head(repo, "qa");
-    json().body(Map.of("source", "dev")).post("/api/v1/repositories/{r}/branches/qa/merge", repo).then()
+    mergeInto(repo, "qa", "dev", Map.of())
         .statusCode(422).body("message", containsString("redefined column 'score'"))
         .body("message", containsString("otherwise than alter_column converts a column"));
     assertThat(Api.head(repo, "qa")).isEqualTo(qaHead);
-  }
-
-  private static io.restassured.response.ValidatableResponse mergeInto(String repo, String target, String source,
-      Map<String, Object> more) {
-    Map<String, Object> body = new HashMap<>(more);
-    body.put("source", source);
-    return json().body(body).post("/api/v1/repositories/{r}/branches/{b}/merge", repo, target).then();
   }
 
   private String viewType(String repo, String branch, String column) {
@@ -725,7 +732,7 @@ class ThreeWaySchemaMergeTest {
     assertThat(Api.rows(pool, "select id || ':' || region from " + Api.view(repo, "feature", "orders") + " order by id"))
         .containsExactly("1:us", "2:apac", "3:emea");
     commitAll(repo, "feature");
-    json().body(Map.of("source", "feature")).post("/api/v1/repositories/{r}/branches/dev/merge", repo).then()
+    mergeInto(repo, "dev", "feature", Map.of())
         .statusCode(200);
     assertThat(rows(repo, "dev").getList("items.region")).containsExactly("us", "apac", "emea");
     assertThat(rows(repo, "main").getMap("items[0]")).containsOnlyKeys("id", "status");
