@@ -318,17 +318,25 @@ public class SchemaPromotions {
    */
   private static Uni<Void> refusals(Uni<?> work, String takes, TableTracked t, String target, String change,
       String asOwner) {
+    return lockTimed(work.onFailure(Tracking.IndexRefused.class).transform(f -> new StrataException(
+        ErrorCode.ValidationError, takes + f.getMessage() + "; " + change + ", then merge again",
+        Map.of("table", t.name(), "branch", target))), takes, t, target, asOwner).replaceWithVoid();
+  }
+
+  /**
+   * The refusals every change of the table a promotion makes shares ({@code takes}: what it does, as a refusal
+   * starts): a lock held longer than the migration lock timeout, 409; Strata's user refused ({@code asOwner}: what
+   * the table's owner does instead), 422.
+   */
+  private static <T> Uni<T> lockTimed(Uni<T> work, String takes, TableTracked t, String target, String asOwner) {
     return work
         .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
             takes + f.getMessage() + "; retry when the table's long transactions are done",
             Map.of("table", t.name(), "branch", target)))
-        .onFailure(Tracking.IndexRefused.class).transform(f -> new StrataException(ErrorCode.ValidationError,
-            takes + f.getMessage() + "; " + change + ", then merge again", Map.of("table", t.name(), "branch", target)))
         .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
             ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
                 + "; " + asOwner + " with DDL as the table's owner (the guard follows it), then merge",
-            Map.of("table", t.name())))
-        .replaceWithVoid();
+            Map.of("table", t.name())));
   }
 
   /**
@@ -340,19 +348,13 @@ public class SchemaPromotions {
     String takes = "merging '" + source + "' into '" + target + "' gives columns "
         + columns.stream().map(TableShape.Column::name).toList() + " of table '" + t.name() + "' the types, NOT NULL"
         + " rules and defaults '" + source + "' has first, and ";
-    return tx.roles().tracking()
-        .redefineColumns(tx, TrackedTable.of(repository, t), columns, config.schema().migrationLockTimeout())
-        .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
-            takes + f.getMessage() + "; retry when the table's long transactions are done",
-            Map.of("table", t.name(), "branch", target)))
+    return lockTimed(tx.roles().tracking()
+        .redefineColumns(tx, TrackedTable.of(repository, t), columns, config.schema().migrationLockTimeout()),
+            takes, t, target, "change them")
         .onFailure(f -> "23502".equals(PgErrors.sqlState(f))).transform(f -> new StrataException(
             ErrorCode.ValidationError, takes + "the table refused: " + PgErrors.message(f) + " (rows of '" + target
                 + "' the merge does not bring); give them values first; nothing changed",
             Map.of("table", t.name(), "branch", target)))
-        .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
-            ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
-                + "; change them with DDL as the table's owner (the guard follows it), then merge",
-            Map.of("table", t.name())))
         // a new type: a value of the table's it would read otherwise; an object of someone else's reading the column
         .onFailure(f -> PgErrors.hasStateClass(f, "22")).transform(f -> new StrataException(ErrorCode.ValidationError,
             takes + "the table's rows refused the type: " + PgErrors.message(f) + "; nothing changed",
@@ -371,18 +373,11 @@ public class SchemaPromotions {
       List<TableShape.Constraint> checks) {
     String takes = "merging '" + source + "' into '" + target + "' adds checks "
         + checks.stream().map(TableShape.Constraint::name).toList() + " to table '" + t.name() + "' first, and ";
-    return tx.roles().tracking().addChecks(tx, TrackedTable.of(repository, t), checks,
+    return lockTimed(tx.roles().tracking().addChecks(tx, TrackedTable.of(repository, t), checks,
             config.schema().migrationLockTimeout())
         .onFailure(io.strata.projections.rowdata.BranchObjects.CheckFailed.class)
         .transform(f -> CarriedConstraints.violation(t.name(), target,
-            (io.strata.projections.rowdata.BranchObjects.CheckFailed) f))
-        .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
-            takes + f.getMessage() + "; retry when the table's long transactions are done",
-            Map.of("table", t.name(), "branch", target)))
-        .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
-            ErrorCode.ValidationError, takes + "the database refused Strata's user: " + PgErrors.message(f)
-                + "; add them with DDL as the table's owner (the guard follows it), then merge",
-            Map.of("table", t.name())));
+            (io.strata.projections.rowdata.BranchObjects.CheckFailed) f)), takes, t, target, "add them");
   }
 
   /** Adds {@code columns} to table {@code t} in {@code tx}, lock-timed; refusals say why and what to do. */
@@ -390,14 +385,8 @@ public class SchemaPromotions {
       List<TableShape.Column> columns) {
     String adds = "merging '" + source + "' into '" + target + "' adds columns "
         + columns.stream().map(TableShape.Column::name).toList() + " to table '" + t.name() + "' first, and ";
-    return tx.roles().tracking()
-        .addColumns(tx, TrackedTable.of(repository, t), columns, config.schema().migrationLockTimeout())
-        .onFailure(Tracking.Busy.class).transform(f -> new StrataException(ErrorCode.ConcurrentWrite,
-            adds + f.getMessage() + "; retry when the table's long transactions are done",
-            Map.of("table", t.name(), "branch", target)))
-        .onFailure(f -> PgErrors.kind(f) == PgErrors.Kind.PRIVILEGE).transform(f -> new StrataException(
-            ErrorCode.ValidationError, adds + "the database refused Strata's user: " + PgErrors.message(f)
-                + "; add them with DDL as the table's owner (the guard follows it), then merge",
-            Map.of("table", t.name())));
+    return lockTimed(tx.roles().tracking()
+        .addColumns(tx, TrackedTable.of(repository, t), columns, config.schema().migrationLockTimeout()),
+            adds, t, target, "add them");
   }
 }
