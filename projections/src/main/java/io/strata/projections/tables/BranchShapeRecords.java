@@ -27,6 +27,82 @@ public final class BranchShapeRecords {
   private BranchShapeRecords() {}
 
   /**
+   * {@code base} (a table's shape at a commit's {@code shape_position}) in the columns of {@code from}, the shape of the
+   * table its branch read its columns from ({@link #SHAPE_FROM}): the columns that shape has, those of {@code base}
+   * defined as there; a branch keeps the definitions, constraints and indexes of the table's columns it forked with
+   * (NOT NULL made on the table since leaves the nulls its rows hold; a constraint the table gains is held by the
+   * branches created after it only).
+   */
+  static TableShape columnsFrom(TableShape base, TableShape from) {
+    return new TableShape(from.columns().stream().map(c -> base.columns().stream()
+        .filter(b -> b.name().equals(c.name())).findFirst().orElse(c)).toList(), base.primaryKey(), base.constraints(),
+        base.indexes());
+  }
+
+  /**
+   * The newest position of table {@code t}'s recorded shape (SQL over {@code strata_meta.tables t}): the shape a branch
+   * that reads the table's columns reads them from.
+   */
+  static final String LATEST = """
+      (select max(h.position) from strata_meta.table_shape_history h
+        where h.repository = t.repository and h.name = t.name)""";
+
+  /**
+   * {@code list} (SQL: a JSON list of branch entries of {@code strata_meta.tables.branch_columns}, those a change of
+   * table {@code t}'s shape leaves) with each entry's {@code from}, the position of the table's recorded shape its
+   * columns are read from: a branch that had an entry keeps its own (none for an entry filed before V30: unknown), one
+   * that read the table's columns until now reads them as the table had them before the change (its newest shape).
+   */
+  static String withFrom(String list) {
+    return """
+        (select coalesce(jsonb_agg(case when o.e is null then n.e || jsonb_build_object('from', %s)
+                                        when o.e ? 'from' then n.e || jsonb_build_object('from', o.e->'from')
+                                        else n.e end order by n.e->>'branch'), '[]'::jsonb)
+           from jsonb_array_elements(%s) n(e)
+           left join lateral (select x from jsonb_array_elements(t.branch_columns) x
+                               where x->>'branch' = n.e->>'branch') o(e) on true)""".formatted(LATEST, list);
+  }
+
+  /**
+   * For branch $3's entry of table {@code t} replaced by its columns $4 of which it added $5 (SQL of {@code
+   * TableBranchSchemaChanged}): {@code {"from": …}} when its entry's {@code from} still has every column of the table's
+   * it reads, {@code {}} for an entry filed before V30 (unknown), and null when it had no entry (it read the table's
+   * columns: its newest shape) or reads a column its entry's shape lacks (it took columns the table gained since).
+   */
+  static final String FROM_KEPT = """
+      (select case when not (o ? 'from') then '{}'::jsonb
+                   when not exists (
+                     select from jsonb_array_elements($4::text::jsonb) c
+                      where not exists (select from jsonb_array_elements($5::text::jsonb) a where a->>'name' = c->>'name')
+                        and not exists (select from strata_meta.table_shape_history h, jsonb_array_elements(h.columns) x
+                                         where h.repository = t.repository and h.name = t.name
+                                           and h.position = (o->>'from')::bigint and x->>'name' = c->>'name'))
+                     then jsonb_build_object('from', o->'from') end
+         from jsonb_array_elements(t.branch_columns) o where o->>'branch' = $3)""";
+
+  /**
+   * Per table of repository $1 tracked on branch $3, not the default one (nor a table made on a branch), the position of the table's recorded
+   * shape the branch reads its columns from — its entry's {@code from}, or the table's newest shape when it reads the
+   * table's columns — where that is not the shape commit $2's {@code shape_position} gives (a table tracked after it
+   * left out): rows of (repository, commit, table, position), the commit's {@code strata_meta.commit_shape_from}.
+   */
+  static final String SHAPE_FROM = """
+      select t.repository, $2::text, t.name, w.position
+        from strata_meta.tables t
+        cross join lateral (select case when o is null then """ + LATEST + """
+                                        else (o->>'from')::bigint end as position
+                              from (select (select o from jsonb_array_elements(t.branch_columns) o
+                                             where o->>'branch' = $3) as o) e) w
+        cross join lateral (select max(h.position) as position from strata_meta.table_shape_history h
+                             where h.repository = t.repository and h.name = t.name
+                               and h.position <= (select c.shape_position from strata_meta.commits c
+                                                   where c.repository = $1 and c.id = $2)) s
+       where t.repository = $1 and t.made_on is null and w.position is not null and s.position is not null
+         and w.position <> s.position
+         and $3 is distinct from (select r.default_branch from strata_meta.repositories r where r.name = $1)""";
+
+
+  /**
    * {@code shapes} with the table's columns {@code redefined} names (per table, by stored name) defined as it
    * defines them (a branch's types, NOT NULL and defaults of the table's columns).
    */
@@ -107,7 +183,10 @@ public final class BranchShapeRecords {
                 from (select distinct on (h.name) h.name, h.columns
                         from strata_meta.table_shape_history h
                         left join (select x.shape_position from strata_meta.commits x
-                                    where x.repository = $1 and x.id = $5) p on true
+                                    where x.repository = $1 and x.id = $5) p0 on true
+                        left join strata_meta.commit_shape_from f
+                               on f.repository = $1 and f.commit_id = $5 and f.table_name = h.name
+                        cross join lateral (select coalesce(f.position, p0.shape_position) as shape_position) p
                        where h.repository = $1 and h.name = any($4)
                        -- the newest at the commit; a table tracked after it (made on a branch, among others): the
                        -- first shape it was tracked with

@@ -80,6 +80,31 @@ public final class TableQueries {
   }
 
   /**
+   * The shapes of the tables tracked on branch {@code branch} at its head {@code head}: the head's ({@link #shapesAt}),
+   * each table in the columns of the shape of it the branch reads them from where that is another (it reads the table's
+   * columns and the table changed them since, or it kept them from a shape of the table newer than the head's).
+   */
+  public Uni<Map<String, TableShape>> shapesOnBranch(String repository, String branch, String head) {
+    return shapesAt(repository, head).chain(shapes -> pool.preparedQuery(BRANCH_SHAPES_FROM)
+        .execute(Tuple.of(repository, head, branch)).map(rows -> {
+          for (Row r : rows) {
+            shapes.computeIfPresent(r.getString(0), (t, s) -> BranchShapeRecords.columnsFrom(s,
+                shapeOf(r.getString(1), r.getString(2), r.getArrayOfStrings(3))));
+          }
+          return shapes;
+        }));
+  }
+
+  /** Per table, the shape {@link BranchShapeRecords#SHAPE_FROM} names for branch $3 at head $2. */
+  static final String BRANCH_SHAPES_FROM = "select h.name, h.shape::text, h.columns::text, h.primary_key from ("
+      + BranchShapeRecords.SHAPE_FROM + """
+      ) f(repository, commit_id, table_name, position)
+      cross join lateral (select * from strata_meta.table_shape_history x
+                           where x.repository = f.repository and x.name = f.table_name and x.position <= f.position
+                           order by x.position desc limit 1) h
+      where h.tracked""";
+
+  /**
    * The columns table {@code table} had at commit {@code commit} (as {@link #shapesAt} tells them, in one
    * indexed read); empty when the commit is unknown or the table was not tracked then.
    */
@@ -94,11 +119,16 @@ public final class TableQueries {
           || made.absent().getOrDefault(commit, Set.of()).contains(table)) {
         return Optional.empty();
       }
+      List<TableColumn> then;
       try {
-        return Optional.of(EventCodec.mapper().readValue(rows.iterator().next().getString(0), COLUMN_LIST));
+        then = EventCodec.mapper().readValue(rows.iterator().next().getString(0), COLUMN_LIST);
       } catch (JsonProcessingException e) {
         throw new IllegalStateException("unreadable columns in the table shape history", e);
       }
+      // in the columns of the shape its branch read them from (BranchShapeRecords.columnsFrom)
+      TableShape from = made.readFrom().getOrDefault(commit, Map.of()).get(table);
+      return Optional.of(from == null ? then : from.tableColumns().stream().map(c -> then.stream()
+          .filter(x -> x.name().equals(c.name())).findFirst().orElse(c)).toList());
     }));
   }
 
@@ -274,10 +304,12 @@ public final class TableQueries {
     return client.preparedQuery("""
             select h.name, (select jsonb_agg(c->>'name' order by n)
                               from jsonb_array_elements(h.columns) with ordinality x(c, n))::text
-            from (select distinct on (name) name, tracked, columns from strata_meta.table_shape_history
-                   where repository = $1 and position <= (select c.shape_position from strata_meta.commits c
-                                                           where c.repository = $1 and c.id = $2)
-                   order by name, position desc) h
+            from (select distinct on (h.name) h.name, h.tracked, h.columns from strata_meta.table_shape_history h
+                   left join strata_meta.commit_shape_from f
+                          on f.repository = $1 and f.commit_id = $2 and f.table_name = h.name
+                   where h.repository = $1 and h.position <= coalesce(f.position,
+                           (select c.shape_position from strata_meta.commits c where c.repository = $1 and c.id = $2))
+                   order by h.name, h.position desc) h
             where h.tracked""")
         .execute(Tuple.of(repository, commit))
         .map(BranchShapeRecords::namesByTable);

@@ -41,8 +41,8 @@ public final class TablesProjector implements Projector {
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $6)";
   /** The recorded shape, and the columns it has, of the default branch's table ($5: the branch the change is on). */
   static final String UPDATE_SHAPE =
-      "update strata_meta.tables set shape = $3::text::jsonb, columns = $4::text::jsonb, ddl_through = $6,"
-          + " branch_columns = $7::text::jsonb"
+      "update strata_meta.tables t set shape = $3::text::jsonb, columns = $4::text::jsonb, ddl_through = $6,"
+          + " branch_columns = " + BranchShapeRecords.withFrom("$7::text::jsonb")
           + " where repository = $1 and name = $2"
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $5)";
   static final String HISTORY =
@@ -69,7 +69,10 @@ public final class TablesProjector implements Projector {
       update strata_meta.tables t set
         branch_columns = (select jsonb_agg(e order by e->>'branch') from (
             select e from jsonb_array_elements(t.branch_columns) e where e->>'branch' <> $3
-            union all select jsonb_build_object('branch', $3::text, 'columns', $4::text::jsonb)) x(e)),
+            union all select jsonb_build_object('branch', $3::text, 'columns', $4::text::jsonb)
+                             || coalesce(""" + BranchShapeRecords.FROM_KEPT + """
+                                         , jsonb_build_object('from', """ + BranchShapeRecords.LATEST + """
+                                         ))) x(e)),
         branch_added = (select jsonb_agg(e order by e->>'branch') from (
             select e from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $3
             union all select jsonb_build_object('branch', $3::text, 'columns', $5::text::jsonb,
@@ -104,6 +107,28 @@ public final class TablesProjector implements Projector {
         from strata_meta.commit_added
        where repository = $1 and commit_id = $5 and not (table_name = any($4)) and $3::text is not null
       on conflict do nothing""";
+  /**
+   * Commit $2 on branch $3, not the default one, that records the shapes of tables $4 (null: all): per table, the
+   * position of the table's shape its branch read its columns from, where not the one its {@code shape_position}
+   * gives ({@link BranchShapeRecords#SHAPE_FROM}).
+   */
+  static final String COMMIT_SHAPE_FROM = "insert into strata_meta.commit_shape_from (repository, commit_id, table_name,"
+      + " position) " + BranchShapeRecords.SHAPE_FROM + """
+       and ($4::text[] is null or t.name = any($4))
+      on conflict do nothing""";
+  /**
+   * The first parent $3's positions of the other tables, for commit $2 on branch $5 not the default one (it holds
+   * their rows as the parent does, and keeps its record of them, {@link #COMMIT_ADDED_KEPT}).
+   */
+  static final String COMMIT_SHAPE_FROM_KEPT = """
+      insert into strata_meta.commit_shape_from (repository, commit_id, table_name, position)
+      select f.repository, $2, f.table_name, f.position from strata_meta.commit_shape_from f
+       where f.repository = $1 and f.commit_id = $3 and not (f.table_name = any($4))
+         and $5::text is distinct from (select r.default_branch from strata_meta.repositories r where r.name = $1)
+      on conflict do nothing""";
+  static final String DELETE_COMMIT_SHAPE_FROM = "delete from strata_meta.commit_shape_from where repository = $1";
+  static final String FORGET_COMMIT_SHAPE_FROM =
+      "delete from strata_meta.commit_shape_from where repository = $1 and table_name = $2";
   /** {@link #COMMIT_ADDED} for stash $2 (its key) of branch $3, of the tables $4 whose shape it holds. */
   static final String STASH_ADDED = """
       insert into strata_meta.commit_added (repository, commit_id, table_name, added, columns, renamed, redefined,
@@ -161,7 +186,7 @@ public final class TablesProjector implements Projector {
   @Override
   public List<String> tables() {
     return List.of("strata_meta.tables", "strata_meta.table_shape_history", "strata_meta.commit_added",
-        "strata_meta.commit_made");
+        "strata_meta.commit_made", "strata_meta.commit_shape_from");
   }
 
   @Override
@@ -200,6 +225,7 @@ public final class TablesProjector implements Projector {
                   .chain(() -> tx.preparedQuery(COMMIT_ADDED_KEPT).execute(Tuple.from(List.of(repo, e.id(), e.branch(),
                       e.schemaTables().toArray(String[]::new), e.parents().get(0))))))
               .chain(() -> tx.preparedQuery(COMMIT_MADE).execute(Tuple.of(repo, e.id(), e.branch())))
+              .chain(() -> shapeFrom(tx, repo, e))
               .replaceWithVoid();
       return e.changes().isEmpty() ? added : Multi.createFrom().iterable(e.changes())
           .onItem().transformToUniAndConcatenate(c -> tx.preparedQuery(UPDATE_CONTENT)
@@ -252,15 +278,28 @@ public final class TablesProjector implements Projector {
       return tx.preparedQuery(DELETE).execute(Tuple.of(repo, e.name()))
           .chain(() -> tx.preparedQuery(FORGET_COMMIT_MADE).execute(Tuple.of(repo, e.name())))
           .chain(() -> tx.preparedQuery(FORGET_COMMIT_ADDED).execute(Tuple.of(repo, e.name())))
+          .chain(() -> tx.preparedQuery(FORGET_COMMIT_SHAPE_FROM).execute(Tuple.of(repo, e.name())))
           .chain(() -> history(tx, stored, e.name(), false, null, List.of(), List.of()));
     }
     if (event instanceof RepositoryDeleted) {
       return tx.preparedQuery(DELETE_ALL).execute(Tuple.of(repo))
           .chain(() -> tx.preparedQuery(DELETE_HISTORY).execute(Tuple.of(repo)))
           .chain(() -> tx.preparedQuery(DELETE_COMMIT_ADDED).execute(Tuple.of(repo)))
-          .chain(() -> tx.preparedQuery(DELETE_COMMIT_MADE).execute(Tuple.of(repo))).replaceWithVoid();
+          .chain(() -> tx.preparedQuery(DELETE_COMMIT_MADE).execute(Tuple.of(repo)))
+          .chain(() -> tx.preparedQuery(DELETE_COMMIT_SHAPE_FROM).execute(Tuple.of(repo))).replaceWithVoid();
     }
     return Uni.createFrom().voidItem();
+  }
+
+  /** Commit {@code e}'s positions of the tables' shapes its branch read ({@link #COMMIT_SHAPE_FROM}). */
+  private static Uni<Void> shapeFrom(SqlConnection tx, String repo, CommitCreated e) {
+    String[] tables = e.schemaTables() == null ? null : e.schemaTables().toArray(String[]::new);
+    String parent = e.parents().isEmpty() ? null : e.parents().get(0);
+    Uni<Void> kept = tables == null || parent == null ? Uni.createFrom().voidItem()
+        : tx.preparedQuery(COMMIT_SHAPE_FROM_KEPT).execute(Tuple.of(repo, e.id(), parent, tables, e.branch()))
+            .replaceWithVoid();
+    return kept.chain(() -> tx.preparedQuery(COMMIT_SHAPE_FROM)
+        .execute(Tuple.from(new Object[] {repo, e.id(), e.branch(), tables}))).replaceWithVoid();
   }
 
   /** Files the table's shape (or its untracking) in its history at the event's position. */

@@ -82,7 +82,7 @@ public class SchemaDiffs {
       return tables.storedShapesAt(repository, ref.commit()).chain(shapes -> tables.renamedAt(repository, ref.commit())
           .map(renamed -> new Shapes(shapes, renamed)));
     }
-    return tables.shapesAt(repository, ref.commit()).chain(shapes -> tables.tables(repository)
+    return tables.shapesOnBranch(repository, ref.branch(), ref.commit()).chain(shapes -> tables.tables(repository)
         // a table made on another branch is not on this one, whatever its head's commit holds
         .invoke(rows -> rows.stream().filter(row -> !row.on(ref.branch()))
             .forEach(row -> shapes.remove(row.name())))

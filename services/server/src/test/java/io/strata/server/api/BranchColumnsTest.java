@@ -31,10 +31,11 @@ import org.junit.jupiter.api.Test;
  * A column added on the default branch while another branch reads the table: followed, and the branch
  * keeps the columns it had — its reads, REST writes and filters, commits and status in them — until it
  * is deleted; a branch created afterwards reads the new column. The branch's rows merge into the
- * default branch (the column left to it: kept on a changed row, its default on a new one); rows of the
- * new column do not move into the branch (merges, resets, cherry-picks, rebases: that needs a schema
- * merge): refused with a 422 before anything changes; the branch's own history moves within its
- * columns. The state restored from the
+ * default branch (the column left to it: kept on a changed row, its default on a new one); a branch's
+ * commit records the columns it read (those of main's DDL not committed on main yet too); rows of the
+ * new column move into the branch only by a merge, which takes the column first (resets, cherry-picks,
+ * rebases: that needs a schema merge): refused with a 422 before anything changes; the branch's own
+ * history moves within its columns. The state restored from the
  * projections knows the branch's columns as the event log does.
  */
 @QuarkusTest
@@ -51,6 +52,12 @@ class BranchColumnsTest {
   private static String commitAll(String repo, String branch, String message) {
     return json().body(Map.of("message", message, "all", true))
         .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201).extract().path("id");
+  }
+
+  /** The names of the columns the schema endpoint gives as recorded for orders at {@code ref}. */
+  private static List<String> recordedColumns(String repo, String ref) {
+    return given().queryParam("ref", ref).get("/api/v1/repositories/{r}/tables/orders/schema", repo).then()
+        .statusCode(200).extract().jsonPath().getList("recorded.columns.name");
   }
 
   private RepositoryState state(String repo, boolean folded) {
@@ -154,10 +161,15 @@ class BranchColumnsTest {
       assertThat(s.hasOwnColumns("orders", "later")).as("folded %s", folded).isFalse();
     }
 
-    // the new column's rows do not move into dev: that needs a schema merge
+    // later's commit records the column it read (main's DDL, not committed on main yet), as its schema shows it
+    assertThat(recordedColumns(repo, laterHead)).containsExactly("id", "status", "region");
+    assertThat(recordedColumns(repo, "later")).containsExactly("id", "status", "region");
+    // a merge of later into dev would take the column first (ThreeWaySchemaMergeTest); its dry run changes nothing
     String mainHead = Api.head(repo, "main");
-    json().body(Map.of("source", "later")).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
-        .then().statusCode(422).body("message", containsString("has other columns"));
+    json().body(Map.of("source", "later", "dry_run", true)).post("/api/v1/repositories/{r}/branches/dev/merge", repo)
+        .then().statusCode(200).body("conflicts", org.hamcrest.Matchers.equalTo(0));
+    assertThat(rows(repo, "dev", true).getMap("items[0]")).containsOnlyKeys("id", "status");
+    // the new column's rows do not move into dev otherwise: that needs a schema merge
     json().body(Map.of("to", laterHead, "mode", "hard")).post("/api/v1/repositories/{r}/branches/dev/reset", repo)
         .then().statusCode(422).body("message", containsString("was not made in them"));
     json().body(Map.of("commit", laterHead)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo)
@@ -202,5 +214,38 @@ class BranchColumnsTest {
     commitAll(repo, "main", "region");
     assertThat(rows(repo, "main", false).getList("items.region")).containsExactly("eu");
     assertThat(rows(repo, "dev", false).getMap("items[0]")).containsOnlyKeys("id", "status");
+  }
+
+  @Test
+  void aBranchCommitRecordsTheColumnsItReadAsTheTableHadThemWhenItsBranchReadThem() {
+    String repo = createRepository(uniqueName("branch-columns-read"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    // main gains region and does not commit: a branch created now reads it (once the DDL is recorded)
+    sql(pool, "alter table public." + t + " add column region text");
+    await().atMost(Duration.ofSeconds(30)).until(() -> json().body(Map.of("name", "late", "from", "main"))
+        .post("/api/v1/repositories/" + repo + "/branches").statusCode() == 201);
+    json().body(Map.of("region", "eu")).patch("/api/v1/repositories/{r}/branches/late/tables/orders/rows/2", repo)
+        .then().statusCode(200);
+    String first = commitAll(repo, "late", "region of order 2");
+    assertThat(recordedColumns(repo, first)).containsExactly("id", "status", "region");
+    assertThat(recordedColumns(repo, "late")).containsExactly("id", "status", "region");
+    // main gains another column while late is alive: late keeps the three, and its commits record them
+    sql(pool, "alter table public." + t + " add column amount int");
+    await().atMost(Duration.ofSeconds(30)).until(() -> state(repo, false).hasOwnColumns("orders", "late"));
+    json().body(Map.of("status", "late")).patch("/api/v1/repositories/{r}/branches/late/tables/orders/rows/1", repo)
+        .then().statusCode(200);
+    String second = commitAll(repo, "late", "status of order 1");
+    assertThat(recordedColumns(repo, second)).containsExactly("id", "status", "region");
+    assertThat(recordedColumns(repo, "late")).containsExactly("id", "status", "region");
+    // what the commits hold reads as recorded, and a hard reset to the first changes no column
+    assertThat(rows(repo, second, false).getList("items.region")).containsExactly(null, "eu");
+    json().body(Map.of("to", first, "mode", "hard")).post("/api/v1/repositories/{r}/branches/late/reset", repo)
+        .then().statusCode(200);
+    assertThat(rows(repo, "late", true).getMap("items[1]")).containsOnlyKeys("id", "status", "region");
+    given().get("/api/v1/repositories/{r}/branches/late/status", repo).then().statusCode(200)
+        .body("tables[0].schema_changed", org.hamcrest.Matchers.equalTo(false));
+    // and main's schema is its head's: the DDL it has not committed is a change since
+    assertThat(recordedColumns(repo, "main")).containsExactly("id", "status");
   }
 }

@@ -140,6 +140,21 @@ class DataModelTest {
       ours.putAll(after);
       return changed;
     }
+    /**
+     * Per branch, the table's columns as they were in the shape of the table its own columns are read from (the server's
+     * {@code from}): the table's when it was created; kept while every column of the table's it reads is among them
+     * (the table gaining columns leaves a branch reading the ones it had), else the table's when its shape changed.
+     */
+    final Map<String, List<String>> from = new HashMap<>();
+
+    /** Branch {@code b}'s {@link #from} after a change of its shape: the table's now if it reads one beyond it. */
+    void refreshFrom(String b) {
+      if (!b.equals("main") && columns.containsKey(b) && !from.get(b).containsAll(columns.get(b).stream()
+          .filter(c -> !added.get(b).contains(c)).toList())) {
+        from.put(b, List.copyOf(table));
+      }
+    }
+
     /** Per commit: the columns it was recorded with, and the branch incarnation it was made on. */
     final Map<String, List<String>> commitColumns = new HashMap<>();
     final Map<String, String> madeOn = new HashMap<>();
@@ -456,12 +471,13 @@ class DataModelTest {
           : renamed.getOrDefault(branch, Map.of())));
       commitWide.put(id, Set.copyOf(kept != null ? commitWide.getOrDefault(kept, Set.of())
           : wide.getOrDefault(branch, Set.of())));
-      // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else
-      // those of the newest default-branch commit it reaches, as its parents say
-      // (the table's columns only grow, at the end: the newest are the longest)
+      // the columns it is recorded with: the table's on the default branch (its DDL is recorded first), else those
+      // of the table's shape its branch reads its own from (a branch created since the table's last DDL reads the
+      // table's columns, one that kept its columns reads them as the table had them), and a record kept from its
+      // first parent the parent's, as its rows are
+      refreshFrom(branch);
       commitColumns.put(id, branch.equals("main") ? List.copyOf(table)
-          : of.stream().map(p -> commitColumns.getOrDefault(p, List.of())).max((a, b) -> a.size() - b.size())
-              .orElse(List.of()));
+          : kept != null ? commitColumns.getOrDefault(kept, List.of()) : List.copyOf(from.get(branch)));
     }
 
     /** A branch's shape: the columns it reads, those it added, those of the table's it dropped, widened, renamed. */
@@ -512,9 +528,14 @@ class DataModelTest {
       List<String> wanted = commitAdded.getOrDefault(to, List.of());
       List<String> dropped = current.stream().filter(c -> !wanted.contains(c) && !table.contains(c)).toList();
       List<String> adds = wanted.stream().filter(c -> !current.contains(c)).toList();
+      // one it added that the table has since (promoted) and the commit's table had: the table's own from then on
+      List<String> promoted = current.stream().filter(c -> !wanted.contains(c) && table.contains(c)
+          && commitColumns.getOrDefault(to, List.of()).contains(c)
+          && !commitDroppedOwn.getOrDefault(to, List.of()).contains(c)).toList();
       columns.get(target).removeAll(dropped);
       columns.get(target).addAll(adds);
       added.get(target).removeAll(dropped);
+      added.get(target).removeAll(promoted);
       added.get(target).addAll(adds);
       // the table's own columns as the commit's branch read them: dropped, or given back with their values
       List<String> wantDropped = commitDroppedOwn.getOrDefault(to, List.of()).stream().filter(table::contains).toList();
@@ -586,6 +607,7 @@ class DataModelTest {
 
     void start(String branch, TreeMap<Integer, Integer> state) {
       columns.put(branch, new ArrayList<>(table));
+      from.put(branch, List.copyOf(table));
       added.put(branch, new ArrayList<>());
       droppedOwn.put(branch, new ArrayList<>());
       renamed.put(branch, new TreeMap<>());
@@ -1033,6 +1055,7 @@ class DataModelTest {
       } else {
         stash(repo, model, b, random, step, trace);
       }
+      model.working.keySet().forEach(model::refreshFrom);
       // after every step: one random branch, working and committed, through the API and SQL
       String check = new ArrayList<>(model.working.keySet()).get(random.nextInt(model.working.size()));
       assertThat(read(repo, check, true)).as("working state of " + check + " after step " + step)
