@@ -65,28 +65,35 @@ public final class BranchShapeRecords {
 
   /**
    * For branch $3's entry of table {@code t} replaced by its columns $4 of which it added $5 (SQL of {@code
-   * TableBranchSchemaChanged}): {@code {"from": …}} when its entry's {@code from} still has every column of the table's
-   * it reads, {@code {}} for an entry filed before V30 (unknown), and null when it had no entry (it read the table's
-   * columns: its newest shape) or reads a column its entry's shape lacks (it took columns the table gained since).
+   * TableBranchSchemaChanged}): {@code {"from": …}}, the oldest shape of the table since its entry's {@code from} that
+   * has every column of the table's it reads (its own while it has them; a newer one once it took columns the table
+   * gained since: the first that had them, not one with columns the table gained after those); {@code {}} for an entry
+   * filed before V30 (unknown); null when it had no entry (it read the table's columns: its newest shape) or no shape
+   * since has them all.
    */
   static final String FROM_KEPT = """
       (select case when not (o ? 'from') then '{}'::jsonb
-                   when not exists (
-                     select from jsonb_array_elements($4::text::jsonb) c
-                      where not exists (select from jsonb_array_elements($5::text::jsonb) a where a->>'name' = c->>'name')
-                        and not exists (select from strata_meta.table_shape_history h, jsonb_array_elements(h.columns) x
-                                         where h.repository = t.repository and h.name = t.name
-                                           and h.position = (o->>'from')::bigint and x->>'name' = c->>'name'))
-                     then jsonb_build_object('from', o->'from') end
+                   else (select jsonb_build_object('from', f.position) from (
+                           select min(h.position) as position from strata_meta.table_shape_history h
+                            where h.repository = t.repository and h.name = t.name and h.tracked
+                              and h.position >= (o->>'from')::bigint
+                              and not exists (
+                                select from jsonb_array_elements($4::text::jsonb) c
+                                 where not exists (select from jsonb_array_elements($5::text::jsonb) a
+                                                    where a->>'name' = c->>'name')
+                                   and not exists (select from jsonb_array_elements(h.columns) x
+                                                    where x->>'name' = c->>'name'))) f
+                          where f.position is not null) end
          from jsonb_array_elements(t.branch_columns) o where o->>'branch' = $3)""";
 
   /**
-   * Per table of repository $1 tracked on branch $3, not the default one (nor a table made on a branch), the position of the table's recorded
-   * shape the branch reads its columns from — its entry's {@code from}, or the table's newest shape when it reads the
-   * table's columns — where that is not the shape commit $2's {@code shape_position} gives (a table tracked after it
-   * left out): rows of (repository, commit, table, position), the commit's {@code strata_meta.commit_shape_from}.
+   * Per table of repository $1 tracked on branch $3, not the default one (nor a table made on a branch), the position
+   * of the table's recorded shape the branch reads its columns from — its entry's {@code from}, or the table's newest shape when it reads the
+   * table's columns — and the shape commit $2's {@code shape_position} gives (a table tracked after it, or untracked
+   * since, left out): rows of (repository, commit, table, position); those that differ ({@link #SHAPE_FROM}) are the
+   * commit's {@code strata_meta.commit_shape_from}.
    */
-  static final String SHAPE_FROM = """
+  static final String SHAPE_FROM_ALL = """
       select t.repository, $2::text, t.name, w.position
         from strata_meta.tables t
         cross join lateral (select case when o is null then """ + LATEST + """
@@ -98,9 +105,16 @@ public final class BranchShapeRecords {
                                and h.position <= (select c.shape_position from strata_meta.commits c
                                                    where c.repository = $1 and c.id = $2)) s
        where t.repository = $1 and t.made_on is null and w.position is not null and s.position is not null
-         and w.position <> s.position
-         and $3 is distinct from (select r.default_branch from strata_meta.repositories r where r.name = $1)""";
+         and $3 is distinct from (select r.default_branch from strata_meta.repositories r where r.name = $1)
+         -- the table tracked at the commit, as it is tracked now (not untracked in between)
+         and exists (select from strata_meta.table_shape_history h
+                      where h.repository = t.repository and h.name = t.name and h.position = s.position and h.tracked)
+         and not exists (select from strata_meta.table_shape_history h
+                          where h.repository = t.repository and h.name = t.name and not h.tracked
+                            and h.position > least(s.position, w.position))""";
 
+  /** {@link #SHAPE_FROM_ALL} where the position differs from the commit's. */
+  static final String SHAPE_FROM = SHAPE_FROM_ALL + " and w.position <> s.position";
 
   /**
    * {@code shapes} with the table's columns {@code redefined} names (per table, by stored name) defined as it
@@ -154,19 +168,26 @@ public final class BranchShapeRecords {
    * the table had at the commit (for a table tracked after it, made on a branch among others: those it was first
    * tracked with) and those added (a column the table gained since is left as it is); a record of
    * nothing of the branch's own (no column added, renamed or redefined, no check, and the table's columns read as
-   * the table had them at the commit) is the same as none; and a record that did not list the columns read (before
+   * the table had them at the commit) is the same as none; a column added that the table had at the commit, defined
+   * the same (a merge promoted it), is read as the table's; and a record that did not list the columns read (before
    * they were recorded) read the table's then and those it added.
    */
   public static Uni<java.util.Set<String>> shapesDifferingFrom(SqlClient client, String repository, String branch,
       String key, String commit, List<String> tables) {
     // the columns read, of those the table had at the commit and those added (a column the table gained since is
-    // the branch's to read or not: a reset to the commit leaves it as it is)
+    // the branch's to read or not: a reset to the commit leaves it as it is); one added that the table had there,
+    // defined the same (promoted by a merge, then the branch moved to a commit of the table's since), the table's
     String meant = """
-        select r.table_name, r.added,
+        select r.table_name,
+               coalesce((select jsonb_agg(c order by m) from jsonb_array_elements(r.added) with ordinality ad(c, m)
+                          where not exists (select from jsonb_array_elements(tc.cols) y
+                                             where y->>'name' = c->>'name' and y->>'type' = c->>'type'
+                                               and y->'nullable' = c->'nullable')), '[]'::jsonb) as added,
                (select jsonb_agg(x order by n)
                   from jsonb_array_elements_text(coalesce(r.columns, tc.names
                          || coalesce((select jsonb_agg(c->>'name' order by m)
-                                        from jsonb_array_elements(r.added) with ordinality ad(c, m)), '[]'::jsonb)))
+                                        from jsonb_array_elements(r.added) with ordinality ad(c, m)
+                                       where not coalesce(tc.names ? (c->>'name'), false)), '[]'::jsonb)))
                        with ordinality e(x, n)
                  where x in (select jsonb_array_elements_text(coalesce(tc.names, '[]'::jsonb)))
                     or x in (select c->>'name' from jsonb_array_elements(r.added) c)) as columns,
@@ -179,7 +200,8 @@ public final class BranchShapeRecords {
     return client.preparedQuery("""
             with then_cols as (
               select h.name, (select jsonb_agg(c->>'name' order by n)
-                                from jsonb_array_elements(h.columns) with ordinality y(c, n)) as names
+                                from jsonb_array_elements(h.columns) with ordinality y(c, n)) as names,
+                     h.columns as cols
                 from (select distinct on (h.name) h.name, h.columns
                         from strata_meta.table_shape_history h
                         left join (select x.shape_position from strata_meta.commits x

@@ -95,9 +95,12 @@ public final class TableQueries {
         }));
   }
 
-  /** Per table, the shape {@link BranchShapeRecords#SHAPE_FROM} names for branch $3 at head $2. */
+  /**
+   * Per table, the shape {@link BranchShapeRecords#SHAPE_FROM_ALL} names for branch $3 at head $2 (also where it is the
+   * one the head's {@code shape_position} gives: the head's own record may name another).
+   */
   static final String BRANCH_SHAPES_FROM = "select h.name, h.shape::text, h.columns::text, h.primary_key from ("
-      + BranchShapeRecords.SHAPE_FROM + """
+      + BranchShapeRecords.SHAPE_FROM_ALL + """
       ) f(repository, commit_id, table_name, position)
       cross join lateral (select * from strata_meta.table_shape_history x
                            where x.repository = f.repository and x.name = f.table_name and x.position <= f.position

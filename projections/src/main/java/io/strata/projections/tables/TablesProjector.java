@@ -117,13 +117,27 @@ public final class TablesProjector implements Projector {
        and ($4::text[] is null or t.name = any($4))
       on conflict do nothing""";
   /**
-   * The first parent $3's positions of the other tables, for commit $2 on branch $5 not the default one (it holds
-   * their rows as the parent does, and keeps its record of them, {@link #COMMIT_ADDED_KEPT}).
+   * For commit $2 on branch $5, not the default one, that keeps its first parent $3's record of the tables not among $4
+   * (it holds their rows as the parent does, {@link #COMMIT_ADDED_KEPT}): the position of each such table's shape at the
+   * parent, where it is not the one its own {@code shape_position} gives (a merge's is its parents' newest).
    */
   static final String COMMIT_SHAPE_FROM_KEPT = """
       insert into strata_meta.commit_shape_from (repository, commit_id, table_name, position)
-      select f.repository, $2, f.table_name, f.position from strata_meta.commit_shape_from f
-       where f.repository = $1 and f.commit_id = $3 and not (f.table_name = any($4))
+      select t.repository, $2, t.name, p.position
+        from strata_meta.tables t
+        cross join lateral (select coalesce(
+            (select f.position from strata_meta.commit_shape_from f
+              where f.repository = $1 and f.commit_id = $3 and f.table_name = t.name),
+            (select max(h.position) from strata_meta.table_shape_history h
+              where h.repository = $1 and h.name = t.name
+                and h.position <= (select c.shape_position from strata_meta.commits c
+                                    where c.repository = $1 and c.id = $3))) as position) p
+        cross join lateral (select max(h.position) as position from strata_meta.table_shape_history h
+                             where h.repository = $1 and h.name = t.name
+                               and h.position <= (select c.shape_position from strata_meta.commits c
+                                                   where c.repository = $1 and c.id = $2)) s
+       where t.repository = $1 and t.made_on is null and not (t.name = any($4))
+         and p.position is not null and s.position is not null and p.position <> s.position
          and $5::text is distinct from (select r.default_branch from strata_meta.repositories r where r.name = $1)
       on conflict do nothing""";
   static final String DELETE_COMMIT_SHAPE_FROM = "delete from strata_meta.commit_shape_from where repository = $1";

@@ -119,7 +119,7 @@ public class BranchSchemaResets {
         List<String> tableThen = shapeNames.getOrDefault(table, List.of());
         List<String> commitRead = recorded.get(table);
         List<String> commitHas = commitRead != null ? commitRead : shapeNames.get(table);
-        List<TableColumn> restoredOwn = commitHas == null ? List.of() : own.columns().stream()
+        List<TableColumn> restored = commitHas == null ? List.of() : own.columns().stream()
             .filter(c -> commitHas.contains(c.name()) && tableThen.contains(c.name()) && !reads.contains(c.name()))
             .toList();
         Map<String, TableShape.Column> ownDefinitions = BranchSchemaDecider.tableColumns(own);
@@ -129,7 +129,7 @@ public class BranchSchemaResets {
             .map(c -> ownDefinitions.get(c.name())).toList();
         Map<String, String> renamedNow = state.renamedOn(table, branch);
         Map<String, String> renamedWanted = renamedThen.getOrDefault(table, Map.of());
-        if (current.equals(wanted) && restoredOwn.isEmpty() && droppedOwn.isEmpty()) {
+        if (current.equals(wanted) && restored.isEmpty() && droppedOwn.isEmpty()) {
           if (renamedNow.equals(renamedWanted)) {
             after.add(row);
             continue;
@@ -151,22 +151,12 @@ public class BranchSchemaResets {
               c -> BranchSchemaCommands.rename(c, same, branch, shown)));
           continue;
         }
-        // a column the table has now (promoted) stays, the branch's where the commit's table did not have it yet: the
-        // commit's rows of the table read it too
+        // a column the table has now (promoted) stays: the commit's rows of the table read it too
         Set<String> tableHas = state.tables().get(table).columns().stream().map(TableColumn::name)
             .collect(Collectors.toSet());
         // a column of the same name in both, defined otherwise: altered back when the commit's is what
         // alter_column makes of it now; else (dropped and added again another way) dropped and added back
         Set<String> wantedNames = wanted.stream().map(TableShape.Column::name).collect(Collectors.toSet());
-        // a column the branch added that the table has since (a merge promoted it) and the commit's rows read as the
-        // table's (a commit of the default branch since): the table's own from then on, dropped as the branch's and
-        // given back with the values its rows had at the commit
-        Set<String> promoted = commitHas == null ? Set.of() : current.stream().map(TableShape.Column::name)
-            .filter(n -> !wantedNames.contains(n) && tableHas.contains(n) && commitHas.contains(n)
-                && tableThen.contains(n))
-            .collect(Collectors.toSet());
-        List<TableColumn> restored = new ArrayList<>(restoredOwn);
-        own.columns().stream().filter(c -> promoted.contains(c.name())).forEach(restored::add);
         Set<String> alterNames = alterable.getOrDefault(table, Set.of());
         List<TableShape.Column> alters = wanted.stream().filter(c -> !current.contains(c)
             && current.stream().anyMatch(x -> x.name().equals(c.name())) && alterNames.contains(c.name())).toList();
@@ -174,8 +164,7 @@ public class BranchSchemaResets {
             && current.stream().anyMatch(x -> x.name().equals(c.name()))).map(TableShape.Column::name)
             .collect(Collectors.toSet());
         List<TableShape.Column> dropped = new ArrayList<>(current.stream().filter(c -> redefined.contains(c.name())
-            || !wantedNames.contains(c.name()) && (!tableHas.contains(c.name()) || promoted.contains(c.name())))
-            .toList());
+            || !wantedNames.contains(c.name()) && !tableHas.contains(c.name())).toList());
         dropped.addAll(droppedOwn);
         List<String> dropNames = dropped.stream().map(TableShape.Column::name).toList();
         List<TableShape.Column> adds = wanted.stream().filter(c -> redefined.contains(c.name())

@@ -737,4 +737,55 @@ class ThreeWaySchemaMergeTest {
     assertThat(rows(repo, "dev").getList("items.region")).containsExactly("us", "apac", "emea");
     assertThat(rows(repo, "main").getMap("items[0]")).containsOnlyKeys("id", "status");
   }
+
+  @Test
+  void aColumnABranchAddedThatMainTookReadsAsTheTablesOnceTheBranchMovesOntoMainAndBackAgain() {
+    String repo = createRepository(uniqueName("schema-added-promoted-moved"));
+    trackNew(pool, repo, "orders", "id int primary key, status text not null", "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "region", "text", "eu");
+    patch(repo, "dev", 1, Map.of("region", "us"));
+    commitAll(repo, "dev");
+    String own = Api.head(repo, "dev");
+    merge(repo, "dev", Map.of()).statusCode(200);
+    // dev moved onto main's merge commit (a fast-forward), whose table has region as its own: nothing of dev's shape
+    // is a change since
+    mergeInto(repo, "dev", "main", Map.of()).statusCode(200).body("fast_forward", equalTo(true));
+    assertThat(Api.head(repo, "dev")).isEqualTo(Api.head(repo, "main"));
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("tables[0].schema_changed", equalTo(false));
+    assertThat(rows(repo, "dev").getList("items.region")).containsExactly("us", "eu");
+    // and back onto its own commit, which added it
+    json().body(Map.of("to", own, "mode", "hard"))
+        .post("/api/v1/repositories/{r}/branches/dev/reset", repo).then().statusCode(200);
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("tables[0].schema_changed", equalTo(false));
+    assertThat(rows(repo, "dev").getList("items.region")).containsExactly("us", "eu");
+  }
+
+  @Test
+  void aBranchThatTakesSomeOfTheColumnsTheTableGainedRecordsThoseAndLeavesTheOthersToTheBranchesItMakes() {
+    String repo = createRepository(uniqueName("schema-kept-takes-some"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    // main gains region (dev keeps id, status), commits; later is created, reading region; main gains amount
+    sql(pool, "alter table public." + t + " add column region text");
+    commitAll(repo, "main");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "later", "from", "main")).statusCode(201);
+    patch(repo, "later", 2, Map.of("region", "eu"));
+    commitAll(repo, "later");
+    sql(pool, "alter table public." + t + " add column amount int");
+    commitAll(repo, "main");
+    // later into dev: dev takes region, not amount, which later does not read
+    mergeInto(repo, "dev", "later", Map.of()).statusCode(200).body("conflicts", equalTo(0));
+    assertThat(rows(repo, "dev").getMap("items[1]")).containsOnlyKeys("id", "status", "region");
+    patch(repo, "dev", 1, Map.of("status", "dev"));
+    commitAll(repo, "dev");
+    String devHead = Api.head(repo, "dev");
+    schemaAt(repo, devHead).body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
+    // a branch created from dev's commit reads amount, which dev never dropped, as the table's
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "fork", "from", devHead)).statusCode(201);
+    assertThat(rows(repo, "fork").getMap("items[1]")).containsOnlyKeys("id", "status", "region", "amount");
+  }
 }
