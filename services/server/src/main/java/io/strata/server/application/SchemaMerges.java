@@ -269,7 +269,8 @@ class SchemaMerges {
                       ? RedefinitionSettlement.onBranch(state, liveSource)
                       : RedefinitionSettlement.byName(sourceRedefined);
                   SchemaMerges.Settled settled = SchemaSettlement.settle(state, target, sourceName,
-                      BranchShapeRecords.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes, theirsColumns,
+                      BranchShapeRecords.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes,
+                      live ? null : sourceShapes, theirsColumns,
                       added, theirsAdded, choices, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
                       baseChecks, sourceChecks, choices);

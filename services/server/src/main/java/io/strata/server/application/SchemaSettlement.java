@@ -28,10 +28,12 @@ final class SchemaSettlement {
   /**
    * Settles the columns of every table of {@code state} the source tracks ({@code theirsColumns}) against the
    * target's and the base's ({@code base}: the columns the base's branch read; {@code baseTables}: the
-   * tables' own shapes then); {@code strataAdded} names the columns a side added through Strata.
+   * tables' own shapes then; {@code theirsTables}: a commit source's, null for a live one); {@code strataAdded}
+   * names the columns a side added through Strata.
    */
   static SchemaMerges.Settled settle(RepositoryState state, String target, String sourceName,
-      Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, List<TableShape.Column>> theirsColumns,
+      Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, TableShape> theirsTables,
+      Map<String, List<TableShape.Column>> theirsColumns,
       Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
       SchemaChoices choices, Map<String, Map<String, String>> baseRenamed,
       Map<String, Map<String, String>> theirsRenamed, Map<String, Map<String, TableShape.Column>> baseDefined,
@@ -61,9 +63,13 @@ final class SchemaSettlement {
       // the base is a commit of the branch that made it)
       List<TableShape.Column> baseTable = baseTables.containsKey(t.name()) ? baseTables.get(t.name()).columns()
           : List.of();
+      // (a commit source whose table did not have it yet dropped nothing: the base took it since, as a merge that took
+      // the columns the table gained does, and a revert of that merge leaves them)
+      TableShape theirsTable = theirsTables == null ? null : theirsTables.get(t.name());
       Set<String> ownDropped = t.columns().stream().map(TableColumn::name)
           .filter(n -> baseTable.stream().anyMatch(c -> c.name().equals(n))
-              && (ours.stream().noneMatch(c -> c.name().equals(n)) || theirs.stream().noneMatch(c -> c.name().equals(n))))
+              && (ours.stream().noneMatch(c -> c.name().equals(n)) || theirs.stream().noneMatch(c -> c.name().equals(n))
+                  && (theirsTable == null || theirsTable.columns().stream().anyMatch(c -> c.name().equals(n)))))
           .collect(Collectors.toSet());
       baseTable.stream().filter(c -> ownDropped.contains(c.name())
           && baseColumns.stream().noneMatch(x -> x.name().equals(c.name()))).forEach(baseColumns::add);

@@ -788,4 +788,27 @@ class ThreeWaySchemaMergeTest {
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "fork", "from", devHead)).statusCode(201);
     assertThat(rows(repo, "fork").getMap("items[1]")).containsOnlyKeys("id", "status", "region", "amount");
   }
+
+  @Test
+  void aRevertOfTheMergeThatTookColumnsLeavesThemTaken() {
+    String repo = createRepository(uniqueName("schema-kept-takes-revert"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    patch(repo, "dev", 2, Map.of("status", "dev"));
+    commitAll(repo, "dev");
+    sql(pool, "alter table public." + t + " add column region text");
+    sql(pool, "update public." + t + " set status = 'main', region = 'us' where id = 1");
+    commitAll(repo, "main");
+    mergeInto(repo, "dev", "main", Map.of()).statusCode(200).body("conflicts", equalTo(0));
+    String merged = Api.head(repo, "dev");
+    // the revert undoes main's row changes on dev; dev goes on reading region (the column was the table's to take:
+    // its commit before the merge did not drop it), as its commits record it
+    json().body(Map.of("commit", merged, "mainline", 1, "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/dev/revert", repo).then().statusCode(201);
+    JsonPath onDev = rows(repo, "dev");
+    assertThat(onDev.getList("items.status")).containsExactly("new", "dev");
+    assertThat(onDev.getMap("items[0]")).containsOnlyKeys("id", "status", "region");
+    schemaAt(repo, Api.head(repo, "dev")).body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
+  }
 }
