@@ -141,9 +141,10 @@ final class ColumnFit {
     return !ColumnLayouts.same(reads, tables.stream().filter(c -> !dropped.contains(c.name())).toList());
   }
 
-  /** The table's columns {@code operation} gives the target first when it does not read them: a merge's. */
+  /** The table's columns {@code operation} gives the target first when it does not read them: a merge's, a pick's. */
   private static List<String> taken(SchemaMerges.Settled settled, String table, String operation) {
-    return MERGE.equals(operation) ? settled.takes(table) : List.of();
+    return MERGE.equals(operation) || io.strata.events.AppliedCommit.CHERRY_PICK.equals(operation)
+        ? settled.takes(table) : List.of();
   }
 
   /** {@code source}'s columns with those of {@code kept} as {@code target} defines them (left out: it has none). */

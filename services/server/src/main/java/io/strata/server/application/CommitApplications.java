@@ -121,7 +121,10 @@ public class CommitApplications {
               .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome, List.of(),
                   (tx, state, tracked, dry, o) -> prepareApplying(tx, state, repo, target, dry, tracked, o, base, theirs,
                       revert, settled)))
-              .chain(settled -> promotions.beforeMerge(repo, target, r.source(), null, false, false, settled, ctx)
+              // (a cherry-pick takes the table's columns the target kept out and the picked commit reads, with its values)
+              .chain(settled -> promotions.beforeMerge(repo, target, r.source(),
+                  AppliedCommit.CHERRY_PICK.equals(r.operation()) ? commit.id() : null, false, false,
+                  settled, ctx)
                   .chain(() -> tableQueries.tables(repo)).chain(tracked -> crossStorage.settledAfter(repo, tracked, "merge.appended",
                       processor.execute(repo, Footprint.branches(target), (tx, state) -> prepareApplying(tx, state,
                           repo, target, applying, tracked, outcome, base, theirs, revert, settled),

@@ -230,7 +230,13 @@ class SchemaMerges {
       return Uni.createFrom().item(Settled.NONE);
     }
     boolean live = liveSource != null;
-    return tables.shapesAt(repo, base).chain(baseShapes -> tables.addedAt(repo, base)
+    // the tables as the target's head has them (another branch than the default one): a column of the table it does
+    // not read and its head's table lacked is one it kept out, not one it dropped
+    RepositoryState.Branch into = state.branch(target);
+    Uni<Map<String, TableShape>> targetTables = into == null || into.head() == null
+        || target.equals(state.defaultBranch()) ? Uni.createFrom().item((Map<String, TableShape>) null)
+        : tables.shapesAt(repo, into.head());
+    return targetTables.chain(oursTables -> tables.shapesAt(repo, base).chain(baseShapes -> tables.addedAt(repo, base)
         .chain(baseAdded -> tables.columnNamesAt(repo, base).chain(baseNames -> (live
             ? Uni.createFrom().item(Map.<String, TableShape>of()) : tables.shapesAt(repo, theirs))
             .chain(sourceShapes -> (live ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
@@ -270,7 +276,7 @@ class SchemaMerges {
                       : RedefinitionSettlement.byName(sourceRedefined);
                   SchemaMerges.Settled settled = SchemaSettlement.settle(state, target, sourceName,
                       BranchShapeRecords.withBranchColumns(baseShapes, baseAdded, baseNames), baseShapes,
-                      live ? null : sourceShapes, theirsColumns,
+                      live ? null : sourceShapes, oursTables, theirsColumns,
                       added, theirsAdded, choices, baseRenamed, sourceRenamed, baseDefined, theirsDefined);
                   ConstraintSettlement.Settled checks = ConstraintSettlement.settle(state, target, sourceName,
                       baseChecks, sourceChecks, choices);
@@ -284,7 +290,7 @@ class SchemaMerges {
                           sourceChecks));
                   // a commit's added columns, not its branch's now: the rows that arrive are the commit's
                   return live ? withChecks : withChecks.withRecorded(new Settled.SourceRecord(theirsAdded));
-                }))))))))))))
+                })))))))))))))
         .call(settled -> requireAlterations(repo, state, settled));
   }
 

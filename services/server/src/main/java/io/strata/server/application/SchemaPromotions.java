@@ -74,7 +74,7 @@ public class SchemaPromotions {
               ? Uni.createFrom().item(false)
               : requireUnshared(repository, source, target, state, uniques(settled.checks().adds())).replaceWith(false));
     }
-    // (the table's columns a branch kept out are taken only by a merge, from its source's commit)
+    // (the table's columns a branch kept out are taken only by a merge or a cherry-pick, from its source's commit)
     Map<String, List<String>> takes = sourceCommit == null ? Map.of() : settled.takes();
     if (settled.brought().isEmpty() && settled.drops().isEmpty() && settled.alters().isEmpty()
         && settled.renames().isEmpty() && settled.redefines().isEmpty() && settled.checks().isEmpty()

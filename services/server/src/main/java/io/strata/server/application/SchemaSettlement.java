@@ -33,7 +33,7 @@ final class SchemaSettlement {
    */
   static SchemaMerges.Settled settle(RepositoryState state, String target, String sourceName,
       Map<String, TableShape> base, Map<String, TableShape> baseTables, Map<String, TableShape> theirsTables,
-      Map<String, List<TableShape.Column>> theirsColumns,
+      Map<String, TableShape> oursTables, Map<String, List<TableShape.Column>> theirsColumns,
       Map<String, Set<String>> strataAdded, Map<String, List<TableShape.Column>> theirsAdded,
       SchemaChoices choices, Map<String, Map<String, String>> baseRenamed,
       Map<String, Map<String, String>> theirsRenamed, Map<String, Map<String, TableShape.Column>> baseDefined,
@@ -66,9 +66,17 @@ final class SchemaSettlement {
       // (a commit source whose table did not have it yet dropped nothing: the base took it since, as a merge that took
       // the columns the table gained does, and a revert of that merge leaves them)
       TableShape theirsTable = theirsTables == null ? null : theirsTables.get(t.name());
+      // a column of the table the target does not read and its head's table lacked: kept out while the table gained
+      // it (to take), not dropped — also when the base had it (a commit picked, a base newer than the target's fork)
+      TableShape oursTable = oursTables == null ? null : oursTables.get(t.name());
+      Set<String> strata = strataAdded.getOrDefault(t.name(), Set.of());
+      java.util.function.Predicate<String> keptOut = n -> oursTable != null && !strata.contains(n)
+          && oursTable.columns().stream().noneMatch(c -> c.name().equals(n))
+          && ours.stream().noneMatch(c -> c.name().equals(n));
       Set<String> ownDropped = t.columns().stream().map(TableColumn::name)
           .filter(n -> baseTable.stream().anyMatch(c -> c.name().equals(n))
-              && (ours.stream().noneMatch(c -> c.name().equals(n)) || theirs.stream().noneMatch(c -> c.name().equals(n))
+              && (ours.stream().noneMatch(c -> c.name().equals(n)) && !keptOut.test(n)
+                  || theirs.stream().noneMatch(c -> c.name().equals(n))
                   && (theirsTable == null || theirsTable.columns().stream().anyMatch(c -> c.name().equals(n)))))
           .collect(Collectors.toSet());
       baseTable.stream().filter(c -> ownDropped.contains(c.name())
@@ -82,9 +90,8 @@ final class SchemaSettlement {
       }
       // the table's own columns it gained since the base while the target kept the columns it had (DDL on the default
       // branch), which the source reads: a target other than the default branch takes them first, read from the table
-      Set<String> strata = strataAdded.getOrDefault(t.name(), Set.of());
       List<String> taking = intoDefault ? List.of() : t.columns().stream().map(TableColumn::name)
-          .filter(n -> !strata.contains(n) && baseTable.stream().noneMatch(c -> c.name().equals(n))
+          .filter(n -> !strata.contains(n) && (baseTable.stream().noneMatch(c -> c.name().equals(n)) || keptOut.test(n))
               && ours.stream().noneMatch(c -> c.name().equals(n)) && theirs.stream().anyMatch(c -> c.name().equals(n)))
           .toList();
       if (!taking.isEmpty()) {

@@ -811,4 +811,36 @@ class ThreeWaySchemaMergeTest {
     assertThat(onDev.getMap("items[0]")).containsOnlyKeys("id", "status", "region");
     schemaAt(repo, Api.head(repo, "dev")).body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
   }
+
+  @Test
+  void aBranchThatKeptItsColumnsTakesThemWhenItCherryPicksACommitThatReadsThem() {
+    String repo = createRepository(uniqueName("schema-kept-takes-pick"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new'), (3, 'new')");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    patch(repo, "dev", 3, Map.of("status", "dev"));
+    commitAll(repo, "dev");
+    // main gains region and gives row 1 one; then changes row 2, the commit dev picks
+    sql(pool, "alter table public." + t + " add column region text");
+    sql(pool, "update public." + t + " set region = 'us' where id = 1");
+    commitAll(repo, "main");
+    sql(pool, "update public." + t + " set status = 'shipped', region = 'eu' where id = 2");
+    commitAll(repo, "main");
+    String picked = Api.head(repo, "main");
+
+    json().body(Map.of("commit", picked)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo).then()
+        .statusCode(201);
+    // dev takes region from the table (zero-copy), its own row the picked commit's value (null, as main had it
+    // there), then the commit's change of row 2 applies; row 1 is as dev read it (main's later change not picked)
+    JsonPath onDev = rows(repo, "dev");
+    assertThat(onDev.getList("items.status")).containsExactly("new", "shipped", "dev");
+    assertThat(onDev.getList("items.region")).containsExactly(null, "eu", null);
+    schemaAt(repo, Api.head(repo, "dev")).body("recorded.columns.name", equalTo(List.of("id", "status", "region")));
+    given().get("/api/v1/repositories/{r}/branches/dev/status", repo).then().statusCode(200)
+        .body("tables[0].schema_changed", equalTo(false));
+    patch(repo, "dev", 3, Map.of("region", "apac"));
+    assertThat(given().queryParam("ref", "dev").queryParam("working", true)
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200).extract().jsonPath()
+        .getList("items.region")).containsExactly(null, "eu", "apac");
+  }
 }
