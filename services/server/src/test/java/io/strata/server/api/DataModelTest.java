@@ -316,7 +316,10 @@ class DataModelTest {
       Set<String> strata = new TreeSet<>(added.get(target));
       strata.addAll(live ? added.getOrDefault("main", List.of()) : commitAdded.getOrDefault(commit, List.of()));
       strata.addAll(commitAdded.getOrDefault(base, List.of()));
-      return table.stream().filter(c -> !strata.contains(c) && !commitColumns.getOrDefault(base, List.of()).contains(c)
+      // kept out: the base's table lacked it, or the target's head's did (a pick's base, a base newer than its fork)
+      List<String> atHead = commitColumns.getOrDefault(heads.get(target), List.of());
+      return table.stream().filter(c -> !strata.contains(c)
+          && (!commitColumns.getOrDefault(base, List.of()).contains(c) || !atHead.contains(c))
           && !columns.get(target).contains(c) && (live || hadAt(commit, c))).toList();
     }
 
@@ -689,6 +692,7 @@ class DataModelTest {
   private int promotions;
   /** Merges into a branch that took columns the table gained while it kept its own. */
   private int columnsTaken;
+  private int picksTaken;
   private int carriedDrops;
   /** Columns widened on branches, alterations a merge or pick carried, and operations refused for types. */
   private int branchColumnsWidened;
@@ -706,8 +710,8 @@ class DataModelTest {
         + " %d columns of the table dropped on branches, %d hard resets across such a drop, %d renames on branches,"
         + " %d carried by merges, reverts and cherry-picks%n",
         branchColumnsWidened, carriedAlters, typeRefusals, ownColumnsDropped, ownColumnResets, renames, renamesCarried);
-    System.out.printf("DataModelTest: %d merges took columns the table gained while their target kept its own%n",
-        columnsTaken);
+    System.out.printf("DataModelTest: %d merges and %d cherry-picks took columns the table gained while their target"
+        + " kept its own%n", columnsTaken, picksTaken);
     System.out.printf("DataModelTest: %d stashes held their branch's shape changes, %d gave them back%n", stashedShapes,
         stashedShapesApplied);
     System.out.printf("DataModelTest: %d conversions of columns added since the head, %d refused in the head, %d"
@@ -1510,6 +1514,12 @@ class DataModelTest {
     if (renamedNow) {
       renamesCarried++;
     }
+    // a cherry-pick takes the table's columns the target kept out that the picked commit reads, as a merge does
+    List<String> taken = revert ? List.of() : model.takes(target, commit, commit, changeBase);
+    if (!taken.isEmpty()) {
+      trace.append(step).append(":   takes ").append(taken).append('\n');
+      model.take(target, taken);
+    }
     TreeMap<Integer, Integer> w = model.working.get(target);
     TreeMap<Integer, Integer> head = model.committed.get(target);
     boolean clean = w.equals(head);
@@ -1526,6 +1536,9 @@ class DataModelTest {
       refused.run();
       promotions = promotionsBefore;
       return;
+    }
+    if (!taken.isEmpty()) {
+      picksTaken++;
     }
     TreeMap<Integer, Integer> atCommit = model.commits.get(commit);
     TreeMap<Integer, Integer> atParent = model.commits.get(parents.get(mainline == null ? 0 : mainline - 1));
@@ -1557,7 +1570,7 @@ class DataModelTest {
       result = takeTheirs ? reference.takingTheirs() : reference.merged();
       continued = true;
     } else if (result.equals(head) && !allowEmpty && adds.isEmpty() && drops.isEmpty() && !renamedNow
-        && ((Map<?, ?>) typed).isEmpty()) { // columns changed (or renamed): not empty
+        && ((Map<?, ?>) typed).isEmpty() && taken.isEmpty()) { // columns changed (renamed, taken): not empty
       assertThat(response.statusCode()).as(revert ? "a revert that changes nothing" : "a cherry-pick that changes"
           + " nothing").isEqualTo(422);
       assertThat((String) response.path("details.field")).isEqualTo("allow_empty");
