@@ -292,6 +292,15 @@ public final class TableQueries {
         : BranchShapeRecords.shapesDifferingFrom(pool, repository, branch, commit, commit, tables);
   }
 
+  /**
+   * {@link BranchShapeRecords#recordedOnBranch(SqlClient, String, String, String, java.time.Instant, String, List)} in
+   * the metadata database.
+   */
+  public Uni<List<String>> recordedOnBranch(String repository, String table, String branch, java.time.Instant since,
+      String head, List<String> names) {
+    return BranchShapeRecords.recordedOnBranch(pool, repository, table, branch, since, head, names);
+  }
+
   /** {@link BranchShapeRecords#renamedAt(SqlClient, String, String)} in the metadata database. */
   public Uni<Map<String, Map<String, String>>> renamedAt(String repository, String commit) {
     return BranchShapeRecords.renamedAt(pool, repository, commit);

@@ -115,7 +115,8 @@ public class CommitApplications {
           // rebase's steps replay the branch's own commits onto a ref whose columns it was checked against)
           Uni<SchemaMerges.Settled> schema = AppliedCommit.REBASE.equals(r.operation())
               ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
-              : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schema());
+              : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schema())
+                  .map(settled -> revert ? settled.withoutTakes() : settled);
           // rows of a table the target does not have (made on another branch) refuse it (MergeWork.touched)
           return schema
               .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome, List.of(),

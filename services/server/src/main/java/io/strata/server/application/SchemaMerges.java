@@ -93,6 +93,12 @@ class SchemaMerges {
           renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped, takes);
     }
 
+    /** The same outcome, taking no column (a revert: it undoes a change, it takes nothing the target kept out). */
+    Settled withoutTakes() {
+      return new Settled(keptOurs, adds, drops, alters, brought, droppedByOurs, droppedByTheirs, ownDroppedByOurs,
+          renames, redefines, checks, source, target, columnsMerged, recorded, sourceShaped, Map.of());
+    }
+
     /**
      * The same outcome, knowing the tables whose shape the source's branch changed since the base ({@code shaped}:
      * its columns added, read, renamed or redefined, or its rules, other than the base's).
@@ -223,6 +229,36 @@ class SchemaMerges {
                 .invoke(() -> defined.requireAllUsed(name, target))));
   }
 
+  /**
+   * {@code shapes} (the tables as branch {@code target} reads them) with the table's columns its records ever listed as
+   * added through Strata put back in: read as columns it had, so that one it dropped since stays dropped.
+   */
+  private Uni<Map<String, TableShape>> withOwnAdded(String repo, RepositoryState state, String target,
+      Map<String, TableShape> shapes) {
+    RepositoryState.Branch b = state.branch(target);
+    Map<String, TableShape> out = new java.util.TreeMap<>(shapes);
+    return io.smallrye.mutiny.Multi.createFrom().iterable(List.copyOf(shapes.keySet()))
+        .onItem().transformToUniAndConcatenate(table -> {
+          TableTracked t = state.tables().get(table);
+          TableShape shape = shapes.get(table);
+          List<String> lacked = t == null ? List.of() : t.columns().stream().map(io.strata.events.TableColumn::name)
+              .filter(n -> shape.columns().stream().noneMatch(c -> c.name().equals(n))).toList();
+          if (lacked.isEmpty() || b.createdAt() == null) {
+            return Uni.createFrom().voidItem();
+          }
+          return tables.recordedOnBranch(repo, table, target, b.createdAt(), b.head(), lacked).invoke(owned -> {
+            if (!owned.isEmpty()) {
+              List<TableShape.Column> columns = new java.util.ArrayList<>(shape.columns());
+              t.columns().stream().filter(c -> owned.contains(c.name()))
+                  .forEach(c -> columns.add(new TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null,
+                      null)));
+              out.put(table, new TableShape(columns, shape.primaryKey(), shape.constraints(), shape.indexes()));
+            }
+          }).replaceWithVoid();
+        })
+        .collect().last().replaceWith(out);
+  }
+
   /** The columns of the base and the source read (a live source's from the state), then settled. */
   private Uni<Settled> between(String repo, RepositoryState state, String target, String base, String theirs,
       String liveSource, String sourceName, SchemaChoices choices) {
@@ -232,10 +268,12 @@ class SchemaMerges {
     boolean live = liveSource != null;
     // the tables as the target's head has them (another branch than the default one): a column of the table it does
     // not read and its head's table lacked is one it kept out, not one it dropped
+    // (as the branch reads them now: the shape of each it reads its columns from), less the columns its own records
+    // ever listed as added (one it added, main took, and it dropped since is a drop)
     RepositoryState.Branch into = state.branch(target);
     Uni<Map<String, TableShape>> targetTables = into == null || into.head() == null
         || target.equals(state.defaultBranch()) ? Uni.createFrom().item((Map<String, TableShape>) null)
-        : tables.shapesAt(repo, into.head());
+        : tables.shapesOnBranch(repo, target, into.head()).chain(shapes -> withOwnAdded(repo, state, target, shapes));
     return targetTables.chain(oursTables -> tables.shapesAt(repo, base).chain(baseShapes -> tables.addedAt(repo, base)
         .chain(baseAdded -> tables.columnNamesAt(repo, base).chain(baseNames -> (live
             ? Uni.createFrom().item(Map.<String, TableShape>of()) : tables.shapesAt(repo, theirs))

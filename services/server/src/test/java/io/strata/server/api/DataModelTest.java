@@ -316,11 +316,24 @@ class DataModelTest {
       Set<String> strata = new TreeSet<>(added.get(target));
       strata.addAll(live ? added.getOrDefault("main", List.of()) : commitAdded.getOrDefault(commit, List.of()));
       strata.addAll(commitAdded.getOrDefault(base, List.of()));
-      // kept out: the base's table lacked it, or the target's head's did (a pick's base, a base newer than its fork)
-      List<String> atHead = commitColumns.getOrDefault(heads.get(target), List.of());
+      // kept out: the base's table lacked it, or the table's shape the target reads from did (a pick's base, a base
+      // newer than its fork) — not one the target's records ever had as added (it dropped it since main took it)
+      List<String> readFrom = from.getOrDefault(target, List.of());
       return table.stream().filter(c -> !strata.contains(c)
-          && (!commitColumns.getOrDefault(base, List.of()).contains(c) || !atHead.contains(c))
+          && (!commitColumns.getOrDefault(base, List.of()).contains(c) || !readFrom.contains(c) && !ownedOnce(target, c))
           && !columns.get(target).contains(c) && (live || hadAt(commit, c))).toList();
+    }
+
+    /**
+     * Whether a record of {@code target} had column {@code c} as added: its head's, a commit made on it (this
+     * incarnation), or one of its stashes'.
+     */
+    boolean ownedOnce(String target, String c) {
+      return commitAdded.getOrDefault(heads.get(target), List.of()).contains(c)
+          || commitAdded.entrySet().stream().anyMatch(e -> e.getValue().contains(c)
+              && incarnation.get(target).equals(madeOn.get(e.getKey())))
+          || stashes.getOrDefault(target, List.of()).stream().map(stashShapes::get)
+              .anyMatch(shape -> shape != null && shape[0].added().contains(c));
     }
 
     /**

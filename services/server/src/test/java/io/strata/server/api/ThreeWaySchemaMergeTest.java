@@ -843,4 +843,43 @@ class ThreeWaySchemaMergeTest {
         .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200).extract().jsonPath()
         .getList("items.region")).containsExactly(null, "eu", "apac");
   }
+
+  @Test
+  void aColumnABranchDroppedIsNotTakenBackByAPickOrAMerge() {
+    String repo = createRepository(uniqueName("schema-dropped-not-taken"));
+    String t = trackNew(pool, repo, "orders", "id int primary key, status text not null",
+        "values (1, 'new'), (2, 'new')");
+    String before = Api.head(repo, "main");
+    // dev adds score, main takes it; main moves on (the commit dev picks); dev drops score and commits
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev", "from", "main")).statusCode(201);
+    addColumn(repo, "dev", "score", "integer", null);
+    patch(repo, "dev", 1, Map.of("score", 1));
+    commitAll(repo, "dev");
+    merge(repo, "dev", Map.of()).statusCode(200);
+    sql(pool, "update public." + t + " set status = 'shipped' where id = 2");
+    commitAll(repo, "main");
+    String moved = Api.head(repo, "main");
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "score"))))
+        .post("/api/v1/repositories/{r}/branches/dev/tables/orders/schema", repo).then().statusCode(200);
+    commitAll(repo, "dev");
+    json().body(Map.of("commit", moved)).post("/api/v1/repositories/{r}/branches/dev/cherry-pick", repo).then()
+        .statusCode(201);
+    assertThat(rows(repo, "dev").getMap("items[1]")).containsOnlyKeys("id", "status");
+    assertThat(rows(repo, "dev").getList("items.status")).containsExactly("new", "shipped");
+    // a branch created at a commit older than a column reads it (the table's columns now); it drops it, not
+    // committed: a pick of a commit that reads it leaves it dropped
+    sql(pool, "alter table public." + t + " add column region text");
+    commitAll(repo, "main");
+    sql(pool, "update public." + t + " set status = 'late' where id = 1");
+    commitAll(repo, "main");
+    String late = Api.head(repo, "main");
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "old", "from", before)).statusCode(201);
+    json().body(Map.of("operations", List.of(Map.of("op", "drop_column", "name", "region"))))
+        .post("/api/v1/repositories/{r}/branches/old/tables/orders/schema", repo).then().statusCode(200);
+    json().body(Map.of("commit", late)).post("/api/v1/repositories/{r}/branches/old/cherry-pick", repo).then()
+        .statusCode(201);
+    assertThat(given().queryParam("ref", "old").queryParam("working", true)
+        .get("/api/v1/repositories/{r}/tables/orders/rows", repo).then().statusCode(200).extract().jsonPath()
+        .getMap("items[0]")).doesNotContainKey("region");
+  }
 }
