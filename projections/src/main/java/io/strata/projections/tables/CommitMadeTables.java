@@ -35,7 +35,7 @@ public final class CommitMadeTables {
       shapes.keySet().removeAll(absent.getOrDefault(commit, Set.of()));
       present.getOrDefault(commit, Map.of()).forEach(shapes::putIfAbsent);
       readFrom.getOrDefault(commit, Map.of()).forEach((table, shape) -> shapes.computeIfPresent(table,
-          (t, s) -> BranchShapeRecords.columnsFrom(s, shape)));
+          (t, s) -> ShapeSources.columnsFrom(s, shape)));
       return shapes;
     }
   }

@@ -88,7 +88,7 @@ public final class TableQueries {
     return shapesAt(repository, head).chain(shapes -> pool.preparedQuery(BRANCH_SHAPES_FROM)
         .execute(Tuple.of(repository, head, branch)).map(rows -> {
           for (Row r : rows) {
-            shapes.computeIfPresent(r.getString(0), (t, s) -> BranchShapeRecords.columnsFrom(s,
+            shapes.computeIfPresent(r.getString(0), (t, s) -> ShapeSources.columnsFrom(s,
                 shapeOf(r.getString(1), r.getString(2), r.getArrayOfStrings(3))));
           }
           return shapes;
@@ -96,11 +96,11 @@ public final class TableQueries {
   }
 
   /**
-   * Per table, the shape {@link BranchShapeRecords#SHAPE_FROM_ALL} names for branch $3 at head $2 (also where it is the
+   * Per table, the shape {@link ShapeSources#SHAPE_FROM_ALL} names for branch $3 at head $2 (also where it is the
    * one the head's {@code shape_position} gives: the head's own record may name another).
    */
   static final String BRANCH_SHAPES_FROM = "select h.name, h.shape::text, h.columns::text, h.primary_key from ("
-      + BranchShapeRecords.SHAPE_FROM_ALL + """
+      + ShapeSources.SHAPE_FROM_ALL + """
       ) f(repository, commit_id, table_name, position)
       cross join lateral (select * from strata_meta.table_shape_history x
                            where x.repository = f.repository and x.name = f.table_name and x.position <= f.position
@@ -128,7 +128,7 @@ public final class TableQueries {
       } catch (JsonProcessingException e) {
         throw new IllegalStateException("unreadable columns in the table shape history", e);
       }
-      // in the columns of the shape its branch read them from (BranchShapeRecords.columnsFrom)
+      // in the columns of the shape its branch read them from (ShapeSources.columnsFrom)
       TableShape from = made.readFrom().getOrDefault(commit, Map.of()).get(table);
       return Optional.of(from == null ? then : from.tableColumns().stream().map(c -> then.stream()
           .filter(x -> x.name().equals(c.name())).findFirst().orElse(c)).toList());

@@ -42,7 +42,7 @@ public final class TablesProjector implements Projector {
   /** The recorded shape, and the columns it has, of the default branch's table ($5: the branch the change is on). */
   static final String UPDATE_SHAPE =
       "update strata_meta.tables t set shape = $3::text::jsonb, columns = $4::text::jsonb, ddl_through = $6,"
-          + " branch_columns = " + BranchShapeRecords.withFrom("$7::text::jsonb")
+          + " branch_columns = " + ShapeSources.withFrom("$7::text::jsonb")
           + " where repository = $1 and name = $2"
           + " and exists (select 1 from strata_meta.repositories r where r.name = $1 and r.default_branch = $5)";
   static final String HISTORY =
@@ -70,8 +70,8 @@ public final class TablesProjector implements Projector {
         branch_columns = (select jsonb_agg(e order by e->>'branch') from (
             select e from jsonb_array_elements(t.branch_columns) e where e->>'branch' <> $3
             union all select jsonb_build_object('branch', $3::text, 'columns', $4::text::jsonb)
-                             || coalesce(""" + BranchShapeRecords.FROM_KEPT + """
-                                         , jsonb_build_object('from', """ + BranchShapeRecords.LATEST + """
+                             || coalesce(""" + ShapeSources.FROM_KEPT + """
+                                         , jsonb_build_object('from', """ + ShapeSources.LATEST + """
                                          ))) x(e)),
         branch_added = (select jsonb_agg(e order by e->>'branch') from (
             select e from jsonb_array_elements(t.branch_added) e where e->>'branch' <> $3
@@ -110,10 +110,10 @@ public final class TablesProjector implements Projector {
   /**
    * Commit $2 on branch $3, not the default one, that records the shapes of tables $4 (null: all): per table, the
    * position of the table's shape its branch read its columns from, where not the one its {@code shape_position}
-   * gives ({@link BranchShapeRecords#SHAPE_FROM}).
+   * gives ({@link ShapeSources#SHAPE_FROM}).
    */
   static final String COMMIT_SHAPE_FROM = "insert into strata_meta.commit_shape_from (repository, commit_id, table_name,"
-      + " position) " + BranchShapeRecords.SHAPE_FROM + """
+      + " position) " + ShapeSources.SHAPE_FROM + """
        and ($4::text[] is null or t.name = any($4))
       on conflict do nothing""";
   /**
