@@ -402,10 +402,13 @@ class DataModelTest {
       return namesOnly ? names : names.stream().map(c -> c + " " + typeOn(branch, c)).toList();
     }
 
-    /** The table's columns {@code into} dropped that a schema merge from {@code base} to {@code theirs} settles. */
+    /**
+     * The table's columns {@code into} dropped that a schema merge from {@code base} to {@code theirs} settles: those
+     * theirs has (the drop stands, whether it was made before or after the base: a column a branch dropped is not
+     * taken back).
+     */
     List<String> settledDrops(String into, String base, java.util.function.Predicate<String> theirsHas) {
-      return base == null ? List.of() : droppedOwn.get(into).stream().filter(c -> hadAt(base, c) && theirsHas.test(c))
-          .toList();
+      return base == null ? List.of() : droppedOwn.get(into).stream().filter(theirsHas).toList();
     }
 
     /**
