@@ -47,6 +47,14 @@ public enum EventType {
   REBASE_STEP_SKIPPED(RebaseStepSkipped.class, "rebase.step_skipped", 1),
   REBASE_FINISHED(RebaseFinished.class, "rebase.finished", 1),
   REBASE_ABORTED(RebaseAborted.class, "rebase.aborted", 1),
+  PROMOTION_POLICY_SET(PromotionPolicySet.class, "promotion.policy_set", 1),
+  PROMOTION_GATE_OVERRIDDEN(PromotionGateOverridden.class, "promotion.gate_overridden", 1),
+  PROMOTION_OPENED(PromotionOpened.class, "promotion.opened", 1),
+  PROMOTION_EVALUATED(PromotionEvaluated.class, "promotion.evaluated", 1),
+  CHECK_RUN_COMPLETED(CheckRunCompleted.class, "check_run.completed", 1),
+  PROMOTION_APPROVED(PromotionApproved.class, "promotion.approved", 1),
+  PROMOTION_MERGED(PromotionMerged.class, "promotion.merged", 1),
+  PROMOTION_REJECTED(PromotionRejected.class, "promotion.rejected", 1),
   /** A server event: appended to {@link EventEnvelope#SERVER_STREAM}, never to a repository's stream. */
   WEBHOOK_DISABLED(WebhookDisabled.class, "webhook.disabled", 1);
 

@@ -39,6 +39,14 @@ public sealed interface StrataEvent
         RebaseFinished,
         RebaseAborted,
         BranchHeadMoved,
+        PromotionPolicySet,
+        PromotionGateOverridden,
+        PromotionOpened,
+        PromotionEvaluated,
+        CheckRunCompleted,
+        PromotionApproved,
+        PromotionMerged,
+        PromotionRejected,
         WebhookDisabled {
 
   /** The CloudEvents {@code subject}: what inside the repository (or the server) the event is about. */

@@ -83,7 +83,7 @@ class EventSchemasTest {
 
   @Test
   void aCommitStoredAsV1ReadsAsACommitThatMergesNothing() throws IOException {
-    CommitCreated v2 = (CommitCreated) SampleEvents.all().get(8);
+    CommitCreated v2 = (CommitCreated) secondCommit();
     JsonNode v1 = codec.encode(v2);
     ((ObjectNode) v1).remove("merge");
     assertThat(codec.decode("io.strata.commit.created.v1", v1)).isEqualTo(v2);
@@ -263,7 +263,7 @@ class EventSchemasTest {
 
   @Test
   void schemasRejectWhatTheContractForbids() {
-    StrataEvent commit = SampleEvents.all().get(8);
+    StrataEvent commit = secondCommit();
     ObjectNode data = (ObjectNode) codec.encode(commit);
     JsonSchema commitSchema = schema(EventType.COMMIT_CREATED.schemaResource());
 
@@ -353,5 +353,11 @@ class EventSchemasTest {
     assertThat(CommitIds.of(java.util.List.of(), CommitIds.EMPTY_TREE, SampleEvents.ADA,
             SampleEvents.T0.plusNanos(7), "m"))
         .isEqualTo(a);
+  }
+
+  /** The sample commit with a parent (the second CommitCreated of the samples). */
+  private static CommitCreated secondCommit() {
+    return SampleEvents.all().stream().filter(CommitCreated.class::isInstance).map(CommitCreated.class::cast)
+        .skip(1).findFirst().orElseThrow();
   }
 }

@@ -1,6 +1,8 @@
 package io.strata.projections;
 
 import io.strata.projections.graph.CommitGraphProjector;
+import io.strata.projections.promotion.PromotionEventsProjector;
+import io.strata.projections.promotion.PromotionPoliciesProjector;
 import io.strata.projections.refs.BranchHeadsProjector;
 import io.strata.projections.refs.MergesProjector;
 import io.strata.projections.refs.RebasesProjector;
@@ -20,6 +22,6 @@ public final class MetadataProjectors {
     return List.of(
         new RepositoriesProjector(), new BranchHeadsProjector(), new CommitGraphProjector(), new TagsProjector(),
         new StoragesProjector(), new TablesProjector(), new MergesProjector(), new StashesProjector(),
-        new RebasesProjector());
+        new RebasesProjector(), new PromotionPoliciesProjector(), new PromotionEventsProjector());
   }
 }

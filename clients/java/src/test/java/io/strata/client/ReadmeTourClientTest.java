@@ -125,7 +125,7 @@ class ReadmeTourClientTest {
     ApiClient admin = client(adminSecret);
 
     // tokens: a writer token for one repository, its secret read from the typed answer
-    new RepositoriesApi(admin).createRepository(new CreateRepository().name("shop"), null, null, null, null, null,
+    new RepositoriesApi(admin).createRepository(new CreateRepository().name("shop"), null, null, null, null, null, null,
         null, null);
     CreatedTokenDto created = new TokensApi(admin).createToken(new CreateToken().name("tour-writer")
         .role(CreateToken.RoleEnum.WRITER).repositories(List.of("shop")), null);
@@ -136,23 +136,23 @@ class ReadmeTourClientTest {
     sql("create table public.orders (id int primary key, customer text not null, amount numeric(10,2))",
         "insert into public.orders select g, 'c' || (g % 5), g * 1.5 from generate_series(1, 1000) g");
     TableDto orders = new TablesApi(admin).trackTable("shop", new TrackTable().name("orders")
-        .location("postgresql://local/public.orders"), null, null, null, null, null, null, null);
+        .location("postgresql://local/public.orders"), null, null, null, null, null, null, null, null);
     assertThat(orders.getRowCount()).isEqualTo(1000);
-    new BranchesApi(writer).createBranch("shop", new CreateBranch().name("dev"), null, null, null, null, null, null,
+    new BranchesApi(writer).createBranch("shop", new CreateBranch().name("dev"), null, null, null, null, null, null, null,
         null);
     sql("update strata_dev.orders set amount = amount * 2 where id <= 10", "delete from strata_dev.orders where id = 1000");
     RowsApi rows = new RowsApi(writer);
     Map<String, Object> stored = rows.putRow("shop", "dev", "orders", "1001",
-        Map.of("customer", "c-new", "amount", 9.99), null, null, null, null, null);
+        Map.of("customer", "c-new", "amount", 9.99), null, null, null, null, null, null);
     assertThat(stored).containsEntry("customer", "c-new");
     assertThat(rows.batchRows("shop", "dev", "orders", List.of(
         new RowOperation().op(RowOperation.OpEnum.UPSERT).row(Map.of("id", 1002, "customer", "c0", "amount", 1)),
-        new RowOperation().op(RowOperation.OpEnum.DELETE).key(Map.of("id", 999))), null, null, null, null, null)
+        new RowOperation().op(RowOperation.OpEnum.DELETE).key(Map.of("id", 999))), null, null, null, null, null, null)
         .getApplied()).isEqualTo(2);
     BranchStatus status = new BranchesApi(writer).getBranchStatus("shop", "dev", null);
     assertThat(status.getClean()).isFalse();
     CommitDto commit = new CommitsApi(writer).createCommit("shop", "dev", new CreateCommit()
-        .message("Double the first ten orders").all(true), null, null, null, null, null, null, null);
+        .message("Double the first ten orders").all(true), null, null, null, null, null, null, null, null);
     assertThat(commit.getParents()).hasSize(1);
     assertThat(new TablesApi(writer).getRow("shop", "orders", "1", "dev", null, null)).containsEntry("amount", 3.0);
     Diff diff = new CommitsApi(writer).diffRefs("shop", "main", "dev", null, true, null);
@@ -164,16 +164,16 @@ class ReadmeTourClientTest {
     // a merge with a conflict, and its resolution
     sql("update strata_dev.orders set customer = 'dev-side' where id = 2");
     new CommitsApi(writer).createCommit("shop", "dev", new CreateCommit().message("Rename on dev").all(true),
-        null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
     sql("update public.orders set customer = 'main-side' where id = 2");
     new CommitsApi(writer).createCommit("shop", "main", new CreateCommit().message("Rename on main").all(true),
-        null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null);
     MergesApi merges = new MergesApi(writer);
-    MergeDto dryRun = merges.mergeBranch("shop", "main", new Merge().source("dev").dryRun(true), null, null, null,
+    MergeDto dryRun = merges.mergeBranch("shop", "main", new Merge().source("dev").dryRun(true), null, null, null, null,
         null, null, null, null);
     assertThat(dryRun.getConflicts()).isEqualTo(1);
     ApiException stopped = catchThrowableOfType(ApiException.class, () -> merges.mergeBranch("shop", "main",
-        new Merge().source("dev"), null, null, null, null, null, null, null));
+        new Merge().source("dev"), null, null, null, null, null, null, null, null));
     assertThat(stopped.getCode()).isEqualTo(409);
     Error error = new ObjectMapper().findAndRegisterModules().readValue(stopped.getResponseBody(), Error.class);
     assertThat(error.getError()).isEqualTo(Error.ErrorEnum.MERGE_CONFLICT);
@@ -184,16 +184,16 @@ class ReadmeTourClientTest {
       assertThat(c.getKey()).isEqualTo(List.of(2)); // the key as a JSON array, sent back as it came
     });
     assertThat(merges.resolveConflicts("shop", "main", new Resolution().table("orders").key(List.of(2))
-        .field("customer").take(Resolution.TakeEnum.THEIRS), null, null, null, null, null, null, null)
+        .field("customer").take(Resolution.TakeEnum.THEIRS), null, null, null, null, null, null, null, null)
         .getRemaining()).isZero();
-    CommitDto merged = merges.continueMerge("shop", "main", null, null, null, null, null, null, null,
+    CommitDto merged = merges.continueMerge("shop", "main", null, null, null, null, null, null, null, null,
         new ContinueMerge().message("Merge dev"));
     assertThat(merged.getParents()).hasSize(2);
 
     // revert: the merge's changes undone by a new commit on main (201 with the commit, typed as every answer of
     // the operation is)
     ApiResponse<AppliedDto> reverted = new HistoryApi(writer).revertCommitWithHttpInfo("shop", "main",
-        new ApplyCommit().commit(commit.getId()), null, null, null, null, null, null, null);
+        new ApplyCommit().commit(commit.getId()), null, null, null, null, null, null, null, null);
     assertThat(reverted.getStatusCode()).isEqualTo(201);
     assertThat(reverted.getData().getCommit().getMessage()).startsWith("Revert");
     assertThat(reverted.getData().getMerge().getMergeInProgress()).isFalse();
@@ -206,7 +206,7 @@ class ReadmeTourClientTest {
         .filter(new FilterInput().repositories(List.of("shop")).types(List.of("io.strata.tag.created.v1"))), null);
     assertThat(hook.getSecret()).startsWith("whsec_");
     new io.strata.client.api.TagsApi(writer).createTag("shop", new io.strata.client.model.CreateTag().name("v1")
-        .ref("main"), null, null, null, null, null, null, null);
+        .ref("main"), null, null, null, null, null, null, null, null);
     Delivery delivery = DELIVERIES.poll(60, TimeUnit.SECONDS);
     assertThat(delivery).as("a delivery of the tag's event").isNotNull();
     assertThat(delivery.body()).contains("io.strata.tag.created.v1");

@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.events.EventCodec;
 import io.strata.events.EventType;
 import io.strata.events.MergeStarted;
+import io.strata.events.PromotionPolicySet;
 import io.strata.events.StashCreated;
 import io.strata.events.RebaseStarted;
 import io.strata.projections.storage.StorageQueries;
@@ -33,7 +34,18 @@ public record RepositorySnapshot(
     List<Tag> tags,
     List<StorageRow> storages,
     List<TableRow> tables,
-    List<MergeInProgress> merges, List<StashCreated> stashes, List<RebaseInProgress> rebases) {
+    List<MergeInProgress> merges, List<StashCreated> stashes, List<RebaseInProgress> rebases,
+    PromotionPolicySet policy, List<io.strata.events.StrataEvent> promotionEvents) {
+
+  /** A promotion policy as its projection keeps it: the event that set it. */
+  public static PromotionPolicySet policy(String set) {
+    try {
+      return (PromotionPolicySet) new EventCodec().decode(EventType.PROMOTION_POLICY_SET.type(),
+          EventCodec.mapper().readTree(set));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable promotion policy", e);
+    }
+  }
 
   /** A merge in progress: the event that began it (JSON) and the conflicts left. */
   /** A stash as its projection keeps it: the event that saved it. */
@@ -102,6 +114,9 @@ public record RepositorySnapshot(
   /** Oldest first: the stack's bottom first. */
   private static final String STASHES =
       "select created::text from strata_meta.stashes where repository = $1 order by seq";
+  /** The policy in force: the newest set. */
+  private static final String POLICY = "select policy_set::text from strata_meta.promotion_policies where repository = $1"
+      + " order by stream_version desc limit 1";
   private static final String COMMIT_COUNT = "select count(*) from strata_meta.commits where repository = $1";
 
   /** Reads the snapshot in one repeatable-read transaction, so rows and version agree. */
@@ -118,7 +133,7 @@ public record RepositorySnapshot(
 
   private static RepositorySnapshot empty() {
     return new RepositorySnapshot(0, 0, null, 0, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(),
-        List.of());
+        List.of(), null, List.of());
   }
 
   private static Uni<RepositorySnapshot> readAt(SqlConnection tx, String repository, long version) {
@@ -133,7 +148,9 @@ public record RepositorySnapshot(
             tx.preparedQuery(TABLES).execute(repo),
             tx.preparedQuery(MERGES).execute(repo),
             tx.preparedQuery(STASHES).execute(repo),
-            tx.preparedQuery(REBASES).execute(repo))
+            tx.preparedQuery(REBASES).execute(repo),
+            tx.preparedQuery(POLICY).execute(repo),
+            io.strata.projections.promotion.PromotionEventQueries.all(tx, repository))
         .with(rows -> {
           var position = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(0);
           var header = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(1);
@@ -145,6 +162,9 @@ public record RepositorySnapshot(
           var mergeRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(7);
           var stashRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(8);
           var rebaseRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(9);
+          var policyRows = (io.vertx.mutiny.sqlclient.RowSet<Row>) rows.get(10);
+          @SuppressWarnings("unchecked")
+          var promotionRows = (List<io.strata.projections.promotion.PromotionEventQueries.Recorded>) rows.get(11);
           RepositoryHeader h = null;
           for (Row r : header) {
             h = new RepositoryHeader(r.getString(0), r.getString(1), r.getString(2));
@@ -169,8 +189,13 @@ public record RepositorySnapshot(
           stashRows.forEach(r -> stashes.add(stash(r.getString(0))));
           List<RebaseInProgress> rebases = new ArrayList<>();
           rebaseRows.forEach(r -> rebases.add(new RebaseInProgress(r.getString(0), r.getInteger(1))));
+          PromotionPolicySet policy = null;
+          for (Row r : policyRows) {
+            policy = policy(r.getString(0));
+          }
           return new RepositorySnapshot(version, last, h, count.iterator().next().getLong(0), branches, tags,
-              storages, tables, merges, stashes, rebases);
+              storages, tables, merges, stashes, rebases, policy,
+              promotionRows.stream().map(io.strata.projections.promotion.PromotionEventQueries.Recorded::event).toList());
         });
   }
 }

@@ -111,6 +111,21 @@ final class Answers {
     };
   }
 
+  /**
+   * The policy set by {@code actor}: the one recorded; no body when the policy in force was that one already (the
+   * resource answers it as it was set).
+   */
+  static Answer policySet(String actor) {
+    return (events, position, after, time) -> {
+      if (events.isEmpty()) {
+        return new Answer.Reply(200, null);
+      }
+      io.strata.events.PromotionPolicySet set = (io.strata.events.PromotionPolicySet) events.get(0);
+      return new Answer.Reply(200, new PromotionDtos.PromotionPolicyDto(PromotionDtos.PolicyDto.of(set.policy()),
+          set.digest(), set.origin(), actor, time, position));
+    };
+  }
+
   static Answer storageAdded() {
     return (events, position, after, time) ->
         new Answer.Reply(201, StorageDto.of((StorageAdded) events.get(0), time, position));

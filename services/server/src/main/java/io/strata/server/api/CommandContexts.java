@@ -35,6 +35,9 @@ public class CommandContexts {
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   public static final String POSITION_HEADER = "X-Strata-Position";
   private static final int MAX_KEY = 255;
+  /** The header an admin of the repository overrides the promotion gate with, giving the reason (recorded). */
+  public static final String GATE_OVERRIDE = "Strata-Gate-Override";
+  private static final int MAX_OVERRIDE = 500;
   /** {@code /api/v1/repositories/{repo}/branches/{branch}…}: a path that names a branch. */
   private static final Pattern BRANCH_PATH = Pattern.compile("^/api/v1/repositories/[^/]+/branches/([^/]+)(/.*)?$");
 
@@ -61,10 +64,15 @@ public class CommandContexts {
       correlation = UUID.randomUUID().toString();
     }
     boolean async = Params.bool("async", request.getParam("async"));
+    String override = header(request, GATE_OVERRIDE);
+    if (override != null && (override.length() > MAX_OVERRIDE || !override.chars().allMatch(c -> c >= 0x20 && c < 0x7f))) {
+      throw new StrataException(ErrorCode.BadRequest, GATE_OVERRIDE + " must be the reason for the override: 1-"
+          + MAX_OVERRIDE + " printable ASCII characters", Map.of("header", GATE_OVERRIDE));
+    }
     // the key is the caller's: another token (or user) sending the same key is another request
     String scope = request.method().name() + " " + request.path() + "\u0000" + caller(actor);
     return new CommandContext(actor, key, scope, fingerprint(request, body), correlation, async,
-        branchInPath(request.path()));
+        branchInPath(request.path()), override);
   }
 
   /** Who the key belongs to: the token (by id, which is never reused) or, without tokens, the X-User-Id sent. */
@@ -92,8 +100,17 @@ public class CommandContexts {
    * writes the same rows again.
    */
   public CommandContext ofRowWrite(HttpServerRequest request) {
+    return unkeyed(request);
+  }
+
+  /**
+   * The context of a write that runs several commands (a promotion request's operations): who sent it, the
+   * correlation id and the gate override; no Idempotency-Key (it would name one command of several), never async.
+   */
+  public CommandContext unkeyed(HttpServerRequest request) {
     CommandContext c = of(request, null);
-    return new CommandContext(c.actor(), null, null, c.fingerprint(), c.correlationId(), false);
+    return new CommandContext(c.actor(), null, null, c.fingerprint(), c.correlationId(), false, null,
+        c.gateOverride());
   }
 
   /**

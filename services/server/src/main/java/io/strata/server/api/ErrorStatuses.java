@@ -16,13 +16,14 @@ final class ErrorStatuses {
       case Forbidden -> 403;
       case NotFound, RepositoryNotFound, BranchNotFound, RefNotFound, CommitNotFound, TableNotFound, TagNotFound,
           StorageNotFound, RowNotFound, TokenNotFound, WebhookNotFound, WebhookDeliveryNotFound,
-          StashNotFound -> 404;
+          StashNotFound, PromotionNotFound -> 404;
       case MethodNotAllowed -> 405;
       case NotAcceptable -> 406;
       case RepositoryAlreadyExists, BranchAlreadyExists, TagAlreadyExists, StorageAlreadyExists, StorageInUse,
           TableAlreadyExists, TokenAlreadyExists, HeadMoved, SchemaMoved, MergeConflict, SchemaConflict, MergeInProgress, NotFastForward,
-          NoMergeInProgress, BranchProtected, BranchNotMerged, BranchHasStashes, RebaseInProgress,
-          NoRebaseInProgress, StashGone, RepositoryNotEmpty, WorkingChangesPresent, ConcurrentWrite -> 409;
+          NoMergeInProgress, BranchProtected, BranchGated, BranchNotMerged, BranchHasStashes, RebaseInProgress,
+          NoRebaseInProgress, StashGone, RepositoryNotEmpty, WorkingChangesPresent, ConcurrentWrite, PromotionAlreadyOpen,
+          PromotionNotReady, PromotionClosed -> 409;
       case PayloadTooLarge -> 413;
       case UnsupportedMediaType -> 415;
       case ValidationError, IdempotencyKeyReused -> 422;

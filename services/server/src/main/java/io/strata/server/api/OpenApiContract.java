@@ -78,7 +78,8 @@ public class OpenApiContract implements OASFilter {
     boolean api = path.startsWith("/api/");
     // tokens and webhooks are not commands of the event log: no Idempotency-Key, no position, no X-User-*
     boolean command = command(endpoint, path);
-    boolean write = command || OpenApiTables.ROW_WRITES.contains(endpoint);
+    boolean write = command || OpenApiTables.ROW_WRITES.contains(endpoint)
+        || OpenApiTables.UNKEYED_WRITES.contains(endpoint);
     if (op.getParameters() != null) {
       op.getParameters().forEach(p -> describe(path, p));
     }
@@ -95,6 +96,9 @@ public class OpenApiContract implements OASFilter {
       op.addParameter(header("X-User-Name", "The acting person's name (with STRATA_AUTH=none)"));
       op.addParameter(header("X-User-Email", "The acting person's email (with STRATA_AUTH=none)"));
       op.addParameter(header("X-Correlation-Id", "Recorded on the events the request causes (else a random id)"));
+      op.addParameter(header(CommandContexts.GATE_OVERRIDE, "An admin's override of the promotion gate of a protected"
+          + " branch, giving the reason (recorded as promotion.gate_overridden; 403 from anyone else)")
+          .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)).minLength(1).maxLength(500)));
     }
     if (api) {
       op.addParameter(header(ConsistencyFilter.MIN_POSITION, "Wait until the event at this log position is"
@@ -107,6 +111,7 @@ public class OpenApiContract implements OASFilter {
   /** A command of the event log: tokens and webhooks are not (no Idempotency-Key, no position, no X-User-*). */
   private static boolean command(String endpoint, String path) {
     return path.startsWith("/api/") && OpenApiTables.SUCCESS.containsKey(endpoint) && !OpenApiTables.ROW_WRITES.contains(endpoint)
+        && !OpenApiTables.UNKEYED_WRITES.contains(endpoint)
         && !path.startsWith(TOKENS) && !path.startsWith(WEBHOOKS);
   }
 

@@ -22,7 +22,7 @@ final class OpenApiSchemas {
   private OpenApiSchemas() {}
 
   /** The classes whose records (and the records those use) the server answers with. */
-  private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, SchemaDtos.class, AnswerShapes.class, TokenResource.class,
+  private static final List<Class<?>> ANSWER_RECORDS = List.of(Dtos.class, SchemaDtos.class, PromotionDtos.class, AnswerShapes.class, TokenResource.class,
       WebhookResource.class, ReactorResource.class, AdminResource.class, DatabaseResource.class, EventAnswers.class,
       io.strata.server.application.RebaseCommands.class,
       io.strata.server.application.RowWrites.class, io.strata.server.queries.Diffs.class,

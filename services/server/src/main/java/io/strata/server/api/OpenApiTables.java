@@ -36,6 +36,14 @@ final class OpenApiTables {
       Map.entry("DELETE " + REPO + "/tables/{table}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/tables/{table}/schema/record", List.of(200, 202)),
       Map.entry("POST " + ROWS + "/schema", List.of(200, 202)),
+      Map.entry("PUT " + REPO + "/promotion-policy", List.of(200, 202)),
+      Map.entry("POST " + REPO + "/promotions", List.of(201)),
+      Map.entry("POST " + REPO + "/promotions/{number}/evaluate", List.of(200)),
+      Map.entry("POST " + REPO + "/promotions/{number}/checks/run", List.of(200)),
+      Map.entry("POST " + REPO + "/promotions/{number}/check-runs", List.of(200)),
+      Map.entry("POST " + REPO + "/promotions/{number}/approvals", List.of(200)),
+      Map.entry("POST " + REPO + "/promotions/{number}/merge", List.of(200)),
+      Map.entry("POST " + REPO + "/promotions/{number}/reject", List.of(200)),
       Map.entry("POST " + REPO + "/tags", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tags/{tag}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/merge", List.of(200, 202)),
@@ -66,6 +74,16 @@ final class OpenApiTables {
       "PUT " + ROWS + "/rows/{key}", "PATCH " + ROWS + "/rows/{key}", "DELETE " + ROWS + "/rows/{key}",
       "POST " + SERVED_BATCH);
 
+  /**
+   * Promotion requests' operations: each runs several commands (a preview branch made, a merge, the record), so an
+   * Idempotency-Key names none of them (not commands: never async); they answer a position, and take the caller's
+   * X-User-* (an approval names its approver).
+   */
+  static final Set<String> UNKEYED_WRITES = Set.of("POST " + REPO + "/promotions",
+      "POST " + REPO + "/promotions/{number}/evaluate", "POST " + REPO + "/promotions/{number}/checks/run",
+      "POST " + REPO + "/promotions/{number}/check-runs", "POST " + REPO + "/promotions/{number}/approvals",
+      "POST " + REPO + "/promotions/{number}/merge", "POST " + REPO + "/promotions/{number}/reject");
+
   static final Map<Integer, String> STATUS_TEXT = Map.ofEntries(
       Map.entry(200, "OK"), Map.entry(201, "Created"),
       Map.entry(202, "Accepted (?async=true): recorded; its projection may not be visible yet"),
@@ -92,6 +110,10 @@ final class OpenApiTables {
       Map.entry("table", "Tracked table's name in the repository"),
       Map.entry("key", "Row key: the key columns' values joined by ',', each percent-encoded"),
       Map.entry("tag", "Tag name"),
+      Map.entry("number", "Promotion request's number"),
+      Map.entry("state", "Only requests in this state (open, passing, failing, approved, merged, rejected)"),
+      Map.entry("origin", "Where the policy document comes from, recorded with it (a Git commit, a ConfigMap; at most"
+          + " 500 characters)"),
       Map.entry("n", "A stash's index on its branch (0 is the newest), or its id"),
       Map.entry("id", "Commit id, full or a unique prefix of at least 7 hex digits"),
       Map.entry("name", "Storage connection name ('local' is the server's own database)"),

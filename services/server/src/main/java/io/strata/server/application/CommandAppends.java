@@ -9,6 +9,10 @@ import io.strata.projections.log.AppendResult;
 import io.strata.projections.log.IdempotencyRecord;
 import io.strata.projections.log.NewEvent;
 import io.strata.projections.runtime.ProjectionRuntime;
+import io.strata.server.auth.AccessRules;
+import io.strata.server.auth.Permission;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.PromotionGate;
 import io.strata.server.domain.RepositoryDecider;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
@@ -78,7 +82,8 @@ final class CommandAppends {
         }
       }
       try {
-        p.events = RepositoryDecider.decide(s, p.command, now);
+        p.events = PromotionGate.admit(s, p.command, RepositoryDecider.decide(s, p.command, now),
+            gateOverride(repository, p.context), p.context.promotion());
         long v = s.version();
         for (StrataEvent e : p.events) {
           s.evolve(e, ++v, 0, now);
@@ -93,6 +98,24 @@ final class CommandAppends {
     }
     return new Decided(s, startVersion, accepted, now);
   }
+
+  /**
+   * The reason the command's sender gave to override the promotion gate, which only an admin of the repository
+   * may give (403 otherwise); null when none was given.
+   */
+  static String gateOverride(String repository, CommandContext context) {
+    String reason = context.gateOverride();
+    if (reason != null && AccessRules.decide(Permission.REPOSITORY_ADMIN, context.actor().grants(), repository)
+        != AccessRules.Decision.ALLOW) {
+      throw new StrataException(ErrorCode.Forbidden, context.actor().label("anonymous") + " may not override the"
+          + " promotion gate of repository '" + repository + "': that takes a token that administers it",
+          Map.of("header", GATE_OVERRIDE));
+    }
+    return reason;
+  }
+
+  /** The header an admin overrides the promotion gate with, giving the reason. */
+  static final String GATE_OVERRIDE = "Strata-Gate-Override"; // as the API reads it
 
   Uni<Void> append(String repository, Decided d) {
     if (d.accepted.stream().allMatch(p -> p.events.isEmpty())) {

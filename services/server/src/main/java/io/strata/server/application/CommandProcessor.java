@@ -93,6 +93,24 @@ public class CommandProcessor {
     return submit(repository, pending, context);
   }
 
+  /** A copy of the repository's state as its queue has it now (loaded when not cached). */
+  public Uni<RepositoryState> state(String repository) {
+    return queues.computeIfAbsent(repository, RepositoryQueue::new).snapshot();
+  }
+
+  /**
+   * Refuses, before any data work, a change to {@code branch} that the promotion gate refuses (409 BranchGated;
+   * 403 for an override sent by anyone but an admin of the repository): for operations that write rows or
+   * change a table before their command is decided. The command's decision applies the gate again.
+   */
+  public Uni<Void> admitted(String repository, String branch, String operation, CommandContext context) {
+    String override = CommandAppends.gateOverride(repository, context);
+    return queues.computeIfAbsent(repository, RepositoryQueue::new).snapshot()
+        .invoke(s -> io.strata.server.domain.PromotionGate.check(s, branch, operation, override,
+            context.promotion()))
+        .replaceWithVoid();
+  }
+
   /**
    * Whether this server's cached state says the repository holds no rows (no table is tracked), so the caller may skip reading the projections to
    * find out. False when nothing is cached. A table tracked by another server at that very moment is

@@ -113,10 +113,13 @@ public class CommitApplications {
           String theirs = revert ? parent : commit.id();
           // the change's columns first, as a merge's: those it adds reach the target before its rows (a
           // rebase's steps replay the branch's own commits onto a ref whose columns it was checked against)
-          Uni<SchemaMerges.Settled> schema = AppliedCommit.REBASE.equals(r.operation())
+          // a gated target refuses it before the change's columns reach it (a rebase's steps: the rebase was let start)
+          Uni<Void> admitted = AppliedCommit.REBASE.equals(r.operation()) ? Uni.createFrom().voidItem()
+              : processor.admitted(repo, target, r.operation(), ctx);
+          Uni<SchemaMerges.Settled> schema = admitted.chain(() -> AppliedCommit.REBASE.equals(r.operation())
               ? Uni.createFrom().item(SchemaMerges.Settled.NONE)
               : schemaMerges.apply(repo, target, base, theirs, r.source(), r.schema())
-                  .map(settled -> revert ? settled.withoutTakes() : settled);
+                  .map(settled -> revert ? settled.withoutTakes() : settled));
           // rows of a table the target does not have (made on another branch) refuse it (MergeWork.touched)
           return schema
               .call(settled -> rehearsal.refusedBeforeColumnsChange(repo, target, applying, settled, outcome, List.of(),

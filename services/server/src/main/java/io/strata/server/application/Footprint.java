@@ -49,8 +49,9 @@ public record Footprint(Set<String> named, boolean includesDefault, boolean whol
     if (command instanceof Commands.CreateTag c) {
       return branches(c.targetBranch());
     }
-    if (command instanceof Commands.DeleteTag) {
-      return branches();
+    if (command instanceof Commands.DeleteTag || command instanceof Commands.SetPromotionPolicy
+        || command instanceof Commands.PromotionCommand) {
+      return branches(); // no branch's data; commands decided after it are decided under it
     }
     if (command instanceof Commands.StartMerge c) {
       return branches(c.branch(), c.source());

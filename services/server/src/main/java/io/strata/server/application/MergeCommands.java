@@ -168,6 +168,8 @@ public class MergeCommands {
     outcome.dryRun = r.dryRun();
     return existing.repository(repo)
         .chain(() -> existing.branch(repo, target))
+        // a gated target refuses it before its schema changes and tables reach the target (a dry run changes nothing)
+        .chain(() -> r.dryRun() ? Uni.createFrom().voidItem() : processor.admitted(repo, target, "merge", ctx))
         .chain(() -> follower.followRepository(repo)) // DDL made before the merge is recorded before it
         .chain(() -> processor.caughtUp(repo))
         .chain(() -> resolver.resolve(repo, r.source()))

@@ -142,7 +142,7 @@ public class MergeInProgressCommands {
     // them (their violations were the merge's conflicts), as before the merge
     return abort(repository, target, ctx, answer, false)
         .call(() -> checks.dropPending(Names.existingRepository(repository), target,
-                new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false))
+                ctx.issued(false))
             // the abort stands: the branch keeps recording a check its overlay no longer holds (logged)
             .onFailure().invoke(e -> LOG.warnf(e, "merge into %s/%s aborted; its pending checks stay", repository,
                 target))

@@ -324,7 +324,7 @@ public class RebaseCommands {
 
   /** The commands a rebase runs take no Idempotency-Key: there are several, and each its own append. */
   private static CommandContext inner(CommandContext ctx) {
-    return new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
+    return ctx.issued(false);
   }
 
   /** The tables in the server's database (those in other databases are checked as they move). */

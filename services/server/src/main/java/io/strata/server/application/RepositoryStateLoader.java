@@ -96,6 +96,8 @@ public class RepositoryStateLoader {
       state.restoreRedefined(redefined);
       state.restoreConstraints(constraints);
       state.restoreMade(made);
+      state.restorePolicy(s.policy());
+      s.promotionEvents().forEach(state.promotions()::evolve);
     }
     return state;
   }

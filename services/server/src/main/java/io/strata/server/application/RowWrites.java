@@ -75,7 +75,7 @@ public class RowWrites {
       CommandContext ctx) {
     return Uni.createFrom().item(() -> encode(table, table.columnsOn(branch), table.renamedOn(branch), body, ndjson))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-        .chain(ops -> inTransaction(repository, branch, table, (tx, on) -> write(tx, on, ops, null))
+        .chain(ops -> inTransaction(repository, branch, table, ctx, (tx, on) -> write(tx, on, ops, null))
             .chain(done -> record(repository, branch, table, done, ctx))
             .map(written -> new Applied(ops.count(), written.position())));
   }
@@ -88,7 +88,7 @@ public class RowWrites {
     ObjectNode given = withKey(table, row, key);
     validateRow(table, shownColumns(table.columnsOn(branch), renamed), given, 0);
     ObjectNode full = stored(given, renamed);
-    return inTransaction(repository, branch, table,
+    return inTransaction(repository, branch, table, ctx,
         (tx, on) -> write(tx, on, single(on.table(), "u", full), keyObject(table, full)))
         .chain(done -> record(repository, branch, table, done, ctx))
         .map(w -> new Written(shown(w.row(), renamed), w.position()));
@@ -104,7 +104,7 @@ public class RowWrites {
     ObjectNode changed = stored(given, renamed);
     ObjectNode keyObject = keyObject(table, changed);
     // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
-    return inTransaction(repository, branch, table, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
+    return inTransaction(repository, branch, table, ctx, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
             keyObject.toString(), true)
         .chain(row -> {
           ObjectNode merged = (ObjectNode) parse(row.orElseThrow(() -> notFound(table, key)));
@@ -120,7 +120,7 @@ public class RowWrites {
   public Uni<Written> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       CommandContext ctx) {
     ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);
-    return inTransaction(repository, branch, table, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
+    return inTransaction(repository, branch, table, ctx, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
             keyObject.toString(), false)
         .chain(row -> {
           if (row.isEmpty()) {
@@ -136,10 +136,11 @@ public class RowWrites {
    * after checking the branch exists and the table kept its shape; the database's refusals of the data
    * become 422s.
    */
-  private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table,
+  private <T> Uni<T> inTransaction(RepositoryRow repository, String branch, TableRow table, CommandContext ctx,
       BiFunction<UnitOfWork, Target, Uni<T>> work) {
     Target on = new Target(TrackedTable.on(repository.name(), table, branch), BranchRef.of(branch, repository.defaultBranch()));
     return existing.branch(repository.name(), branch)
+        .chain(() -> processor.admitted(repository.name(), branch, "write", ctx))
         .chain(() -> backends.inOwnTransaction(repository.name(), table.storage(),
             tx -> TableShapes.requireUnchanged(tx, on.table()).chain(() -> work.apply(tx, on))))
         .onFailure(e -> !(e instanceof StrataException)).transform(RowWrites::translate);

@@ -134,7 +134,7 @@ public class SchemaPromotions {
       if (!target.equals(state.defaultBranch())) {
         // another branch redefines those the source redefined (first: a value that does not convert refuses
         // the merge), drops those it dropped, and takes those it added as it did: zero-copy, recorded for it
-        CommandContext own = new CommandContext(ctx.actor(), null, null, null, ctx.correlationId(), false);
+        CommandContext own = ctx.issued(false);
         // first the table's own columns it kept out while the table gained them and the source reads (read from the
         // table again, the rows it holds taking the source's values); then the table's columns defined as the source
         // defines them (a null among the target's rows in a column made NOT NULL refuses the merge)

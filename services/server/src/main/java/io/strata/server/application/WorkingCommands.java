@@ -52,7 +52,9 @@ public class WorkingCommands {
       // in the repository's queue, in the transaction that records it: never between a merge's start and
       // its rows (a merge's rows are working changes; abort puts them back)
       return existing.branch(repository, branch)
-          .chain(b -> selected(repository, only))
+          // a table in another storage is discarded in its own transaction first: a gated branch refuses it before
+          .chain(b -> processor.admitted(repository, branch, "discard", ctx))
+          .chain(() -> selected(repository, only))
           .chain(selected -> processor.execute(repository, Footprint.branches(branch), (tx, state) -> {
             RepositoryState.Merge merge = state.merge(branch);
             if (merge != null) {
@@ -69,8 +71,10 @@ public class WorkingCommands {
                 .map(counts -> new Commands.RecordChanges(kind, branch, counts, false));
           }, ctx, answer));
     }
+    // staging and unstaging change the working log before they are recorded: a gated branch refuses them first
     return existing.branch(repository, branch)
-        .chain(b -> selected(repository, only))
+        .chain(b -> processor.admitted(repository, branch, kind == ChangeKind.STAGED ? "stage" : "unstage", ctx))
+        .chain(() -> selected(repository, only))
         .chain(selected -> Multi.createFrom().iterable(selected)
             .onItem().transformToUniAndConcatenate(t -> apply(repository, on, t, kind))
             .filter(c -> c.inserted() + c.updated() + c.deleted() > 0)

@@ -20,7 +20,39 @@ public final class Commands {
   /** A command, of one family (each decided by its own decider in this package). */
   public sealed interface Command
       permits CreateRepository, DeleteRepository, BranchCommand, TagCommand, CommitCommand, TableCommand,
-          MergeCommand, RebaseCommand, StashCommand {}
+          MergeCommand, RebaseCommand, StashCommand, SetPromotionPolicy, PromotionCommand {}
+
+  /** Promotion requests: {@link PromotionDecider}. */
+  public sealed interface PromotionCommand extends Command permits OpenPromotion, RecordEvaluation, RecordCheckRun,
+      ApprovePromotion, RecordPromotionMerged, RejectPromotion {
+    /** The request's number (0 for one being opened). */
+    int number();
+  }
+
+  /** Opens a request of {@code source} into {@code target}, along a path of the policy; previewed on its branch. */
+  public record OpenPromotion(String source, String target) implements PromotionCommand {
+    @Override
+    public int number() {
+      return 0;
+    }
+  }
+
+  /** Records a request's evaluation: the pair of commits, and the preview's commit (null: conflicts stopped it). */
+  public record RecordEvaluation(int number, String sourceCommit, String targetHead, String previewCommit,
+      long conflicts) implements PromotionCommand {}
+
+  /** Records a check's run on the request's preview, for the pair it ran at. */
+  public record RecordCheckRun(int number, io.strata.events.CheckRunCompleted run) implements PromotionCommand {}
+
+  /** Approves the request at its current pair, by {@code approver} with {@code role} (null without tokens). */
+  public record ApprovePromotion(int number, String approver, String role, String comment)
+      implements PromotionCommand {}
+
+  /** Records that the request merged: its target at {@code commit}, tagged {@code tag} (null: none). */
+  public record RecordPromotionMerged(int number, String commit, String tag) implements PromotionCommand {}
+
+  /** Closes the request without merging. */
+  public record RejectPromotion(int number, String reason) implements PromotionCommand {}
 
   /** Branches: {@link BranchDecider}. */
   public sealed interface BranchCommand extends Command
@@ -42,6 +74,13 @@ public final class Commands {
 
   /** Stashes: {@link StashDecider}. */
   public sealed interface StashCommand extends Command permits CreateStash, ApplyStash, DropStash {}
+
+  /**
+   * Sets the repository's promotion policy, validated and normalised ({@link PromotionPolicies}), with its digest;
+   * {@code origin}: where the document came from, as the caller said (null: unsaid).
+   */
+  public record SetPromotionPolicy(io.strata.events.PromotionPolicy policy, String digest, String origin)
+      implements Command {}
 
   public record CreateRepository(String name, String description, String defaultBranch, Author author)
       implements Command {}

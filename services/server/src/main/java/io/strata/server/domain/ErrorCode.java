@@ -47,6 +47,15 @@ public enum ErrorCode {
   /** merge/continue, merge/abort or a resolution on a branch without a merge in progress. */
   NoMergeInProgress,
   BranchProtected,
+  /** A change to a branch the promotion policy protects, outside a promotion (and without an admin's override). */
+  BranchGated,
+  PromotionNotFound,
+  /** An open promotion request of the same source into the same target exists already. */
+  PromotionAlreadyOpen,
+  /** A promotion request that cannot do what was asked yet: checks or approvals missing, evaluated at another pair. */
+  PromotionNotReady,
+  /** A promotion request merged or rejected already. */
+  PromotionClosed,
   BranchNotMerged,
   BranchHasStashes,
   RebaseInProgress,

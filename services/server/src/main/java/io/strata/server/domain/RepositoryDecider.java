@@ -64,6 +64,14 @@ public final class RepositoryDecider {
     if (command instanceof StashCommand c) {
       return StashDecider.decide(state, c);
     }
+    if (command instanceof Commands.PromotionCommand c) {
+      return PromotionDecider.decide(state, c);
+    }
+    if (command instanceof Commands.SetPromotionPolicy c) {
+      // the same document again records nothing: a reconciling service applies its file on every round
+      return state.policy() != null && state.policy().digest().equals(c.digest()) ? List.of()
+          : List.of(new io.strata.events.PromotionPolicySet(c.policy(), c.digest(), c.origin()));
+    }
     throw new IllegalArgumentException("unknown command " + command);
   }
 

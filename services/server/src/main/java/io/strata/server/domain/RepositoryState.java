@@ -64,6 +64,9 @@ public final class RepositoryState {
   private final Map<String, Rebase> rebases = new HashMap<>();
   /** Per branch its stashes, the newest first. */
   private final Map<String, List<StashCreated>> stashes = new HashMap<>();
+  /** The promotion policy in force (null: none was ever set). */
+  private io.strata.events.PromotionPolicySet policy;
+  private PromotionRequests promotions = new PromotionRequests();
   // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
   private Instant lastCommitTime;
   private String lastCommitId;
@@ -104,6 +107,21 @@ public final class RepositoryState {
    * while its repository's other commands go on (its decision is taken again, on the live state, when
    * it appends).
    */
+  /** The promotion policy in force, as it was set; null when none was ever set. */
+  public io.strata.events.PromotionPolicySet policy() {
+    return policy;
+  }
+
+  /** The promotion requests, as their events left them. */
+  public PromotionRequests promotions() {
+    return promotions;
+  }
+
+  /** The policy as the projections keep it (restoring from a snapshot). */
+  public void restorePolicy(io.strata.events.PromotionPolicySet set) {
+    policy = set;
+  }
+
   public RepositoryState copy() {
     RepositoryState c = new RepositoryState(streamId, version);
     c.lastPosition = lastPosition;
@@ -124,6 +142,8 @@ public final class RepositoryState {
     stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
     c.lastCommitTime = lastCommitTime;
     c.lastCommitId = lastCommitId;
+    c.policy = policy;
+    c.promotions = promotions.copy();
     return c;
   }
 
@@ -143,6 +163,7 @@ public final class RepositoryState {
     lastPosition = Math.max(lastPosition, position);
     madeTables.evolve(event);
     shapes.evolve(event, defaultBranch);
+    promotions.evolve(event);
     if (event instanceof RepositoryCreated e) {
       exists = true;
       name = e.name();
@@ -158,7 +179,11 @@ public final class RepositoryState {
       merges.clear();
       rebases.clear();
       stashes.clear();
+      policy = null;
+      promotions = new PromotionRequests();
       commitCount = 0;
+    } else if (event instanceof io.strata.events.PromotionPolicySet e) {
+      policy = e;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
       // the tracked tables' content is the default branch's; other branches' commits carry their own

@@ -111,6 +111,16 @@ public class SqlQueries {
   public record Result(List<String> columns, List<JsonNode> rows, boolean truncated) {}
 
   public Uni<Result> run(RepositoryRow repository, String sql, String ref, boolean working, int limit) {
+    return run(repository, sql, ref, working, limit, limits.timeout());
+  }
+
+  /**
+   * {@link #run(RepositoryRow, String, String, boolean, int)} within {@code timeout} (at most the configured query
+   * timeout): a promotion's check runs under its own.
+   */
+  public Uni<Result> run(RepositoryRow repository, String sql, String ref, boolean working, int limit,
+      Duration timeout) {
+    Duration within = timeout.compareTo(limits.timeout()) < 0 ? timeout : limits.timeout();
     String statement = trimmed(sql);
     if (limit < 1 || limit > limits.maxRows()) {
       throw StrataException.invalid("limit", "must be 1 to " + limits.maxRows());
@@ -153,11 +163,12 @@ public class SqlQueries {
                       return reads.inSnapshot(repo, tx -> plan.apply(tx)
                           .chain(paths -> tx.query("select pg_export_snapshot()").execute()
                               .map(rows -> rows.iterator().next().getString(0))
-                              .chain(snapshot -> execute(options, snapshot, wrap(repo, tracked, paths, on, hidden, renamedAt,
+                              .chain(snapshot -> execute(options, snapshot, within, wrap(repo, tracked, paths, on, hidden, renamedAt,
                                   statement), limit))));
                     }
                     return reads.inOtherStorage(repo, base, plan,
-                        paths -> execute(options, null, wrap(repo, tracked, paths, on, hidden, renamedAt, statement), limit));
+                        paths -> execute(options, null, within, wrap(repo, tracked, paths, on, hidden, renamedAt, statement),
+                            limit));
                   })));
         });
   }
@@ -246,7 +257,7 @@ public class SqlQueries {
    * in the database) whose name is random, so that the statement cannot reset it; the server counts the
    * bytes it receives as well, and fetches only as many rows as the bytes left allow.
    */
-  private Uni<Result> execute(PgConnectOptions options, String snapshot, String query, int limit) {
+  private Uni<Result> execute(PgConnectOptions options, String snapshot, Duration timeout, String query, int limit) {
     long maxBytes = limits.maxAnswerBytes();
     byte[] nonce = new byte[8];
     random.nextBytes(nonce);
@@ -256,23 +267,23 @@ public class SqlQueries {
         + " + octet_length(j))::text, true)::bigint as total"
         + " from (select row_to_json(d.*)::text as j from (" + query + ") d limit " + (limit + 1) + ") r) w";
     return connections.open(options).chain(c -> ReadTransaction.begin(c, snapshot)
-            .chain(read -> c.query("set local statement_timeout = " + limits.timeout().toMillis()).execute()
+            .chain(read -> c.query("set local statement_timeout = " + timeout.toMillis()).execute()
                 .chain(() -> c.preparedQuery("select * from (" + query + ") d limit 0").execute())
                 .chain(described -> c.prepare(sized)
                     .chain(prepared -> read(prepared.cursor(), FIRST_FETCH, limit, maxBytes, new ArrayList<>(), 0, 1)
                         .map(page -> new Result(described.columnsNames(), page.rows(), page.truncated())))))
             // the statement may lift its own statement_timeout (set_config is a function it can call): the
             // server holds the limit too, cancelling the statement before the session is discarded
-            .ifNoItem().after(limits.timeout().plus(TIMEOUT_GRACE))
-            .recoverWithUni(() -> connections.cancel(c).chain(() -> Uni.createFrom().failure(timedOut())))
+            .ifNoItem().after(timeout.plus(TIMEOUT_GRACE))
+            .recoverWithUni(() -> connections.cancel(c).chain(() -> Uni.createFrom().failure(timedOut(timeout))))
             .eventually(() -> connections.close(c))
             .onCancellation().call(() -> connections.abandon(c)))
-        .onFailure(e -> !(e instanceof StrataException)).transform(this::translate);
+        .onFailure(e -> !(e instanceof StrataException)).transform(e -> translate(e, timeout));
   }
 
-  private StrataException timedOut() {
-    return new StrataException(ErrorCode.ValidationError, "the query ran longer than " + limits.timeout().toSeconds()
-        + " s and was cancelled", Map.of("timeout_seconds", limits.timeout().toSeconds()));
+  private StrataException timedOut(Duration timeout) {
+    return new StrataException(ErrorCode.ValidationError, "the query ran longer than " + timeout.toSeconds()
+        + " s and was cancelled", Map.of("timeout_seconds", timeout.toSeconds()));
   }
 
   private record Page(List<JsonNode> rows, boolean truncated) {}
@@ -359,14 +370,14 @@ public class SqlQueries {
    * memory 53200, a program limit 54000, an internal error of the statement XX000), the timeout named as
    * such; only a database that is unreachable, shutting down or out of connections is a 503.
    */
-  private Throwable translate(Throwable e) {
+  private Throwable translate(Throwable e, Duration timeout) {
     PgErrors.Kind kind = PgErrors.kind(e);
     String state = PgErrors.sqlState(e);
     if (kind == PgErrors.Kind.NONE || state == null) {
       return e; // not the database's answer to the statement (a connection that failed is mapped as such)
     }
     return switch (kind) {
-      case CANCELED -> timedOut();
+      case CANCELED -> timedOut(timeout);
       case UNAVAILABLE -> new StrataException(ErrorCode.StorageUnavailable, "the database cannot run the query now: "
           + PgErrors.message(e), Map.of("sqlstate", state));
       case RESOURCE_LIMIT -> new StrataException(ErrorCode.ValidationError,

@@ -7,6 +7,8 @@ import io.strata.projections.MetadataProjectors;
 import io.strata.projections.graph.CommitGraph;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.overlay.StrataLayout;
+import io.strata.projections.promotion.PromotionEventQueries;
+import io.strata.projections.promotion.PromotionPolicyQueries;
 import io.strata.projections.refs.RefQueries;
 import io.strata.projections.runtime.ProjectionRuntime;
 import io.strata.projections.runtime.Projector;
@@ -57,6 +59,18 @@ public class Infrastructure {
   @Singleton
   RefQueries refQueries(Pool pool) {
     return new RefQueries(pool);
+  }
+
+  @Produces
+  @Singleton
+  PromotionPolicyQueries promotionPolicyQueries(Pool pool) {
+    return new PromotionPolicyQueries(pool);
+  }
+
+  @Produces
+  @Singleton
+  PromotionEventQueries promotionEventQueries(Pool pool) {
+    return new PromotionEventQueries(pool);
   }
 
   @Produces

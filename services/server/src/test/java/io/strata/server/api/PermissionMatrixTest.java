@@ -127,6 +127,16 @@ class PermissionMatrixTest {
     RULES.put("DELETE " + R + "/tables/{table}", Rule.REPOSITORY_ADMIN);
     RULES.put("GET " + R + "/tables/{table}/rows", Rule.READ);
     RULES.put("GET " + R + "/tables/{table}/rows/{key}", Rule.READ);
+    RULES.put("GET " + R + "/promotion-policy", Rule.READ);
+    RULES.put("PUT " + R + "/promotion-policy", Rule.REPOSITORY_ADMIN);
+    RULES.put("GET " + R + "/promotion-policy/history", Rule.READ);
+    RULES.put("POST " + R + "/promotion-policy/validate", Rule.READ);
+    RULES.put("GET " + R + "/promotions", Rule.READ);
+    RULES.put("POST " + R + "/promotions", Rule.WRITE);
+    RULES.put("GET " + R + "/promotions/{number}", Rule.READ);
+    for (String action : List.of("evaluate", "checks/run", "check-runs", "approvals", "merge", "reject")) {
+      RULES.put("POST " + R + "/promotions/{number}/" + action, Rule.WRITE);
+    }
     RULES.put("GET " + R + "/tags", Rule.READ);
     RULES.put("POST " + R + "/tags", Rule.WRITE);
     RULES.put("GET " + R + "/tags/{tag}", Rule.READ);
@@ -190,6 +200,7 @@ class PermissionMatrixTest {
     values.put("{key}", "1");
     values.put("{tag}", "v1");
     values.put("{n}", "0");
+    values.put("{number}", "1");
     values.put("{name}", "no-such-storage");
     values.put("{delivery}", "1");
     Map<Caller, String> tokens = new LinkedHashMap<>();

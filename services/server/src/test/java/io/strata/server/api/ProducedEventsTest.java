@@ -58,6 +58,30 @@ class ProducedEventsTest {
     commit(repo, "dev", "work");
     post("/api/v1/repositories/" + repo + "/tags", Map.of("name", "v1", "ref", "dev", "message", "m")).statusCode(201);
     given().delete("/api/v1/repositories/{r}/tags/v1", repo).then().statusCode(204);
+    // a promotion policy that gates dev, and an admin's override of it
+    given().contentType("application/json").body(Map.of("version", 1, "protected_branches", List.of("dev"),
+        "paths", List.of(Map.of("source", "main", "target", "dev", "required_checks", List.of("ci/build"),
+            "approvals", Map.of("required", 1, "roles", List.of("admin"))))))
+        .queryParam("origin", "configmap:prod/pipelines").put("/api/v1/repositories/{r}/promotion-policy", repo)
+        .then().statusCode(200);
+    given().contentType("application/json").header("Strata-Gate-Override", "a test of the override")
+        .body(Map.of("message", "overridden", "allow_empty", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    // a promotion request of main into dev: opened, evaluated, checked, approved and merged; another rejected
+    String promotions = "/api/v1/repositories/" + repo + "/promotions";
+    int number = given().contentType("application/json").body(Map.of("source", "main", "target", "dev"))
+        .post(promotions).then().statusCode(201).extract().path("number");
+    given().contentType("application/json").body(Map.of("name", "ci/build", "status", "passed"))
+        .post(promotions + "/" + number + "/check-runs").then().statusCode(200);
+    given().contentType("application/json").header("X-User-Id", "ada").body(Map.of("comment", "fine"))
+        .post(promotions + "/" + number + "/approvals").then().statusCode(200);
+    given().post(promotions + "/" + number + "/merge").then().statusCode(200);
+    int rejected = given().contentType("application/json").body(Map.of("source", "main", "target", "dev"))
+        .post(promotions).then().statusCode(201).extract().path("number");
+    given().contentType("application/json").body(Map.of("reason", "not needed"))
+        .post(promotions + "/" + rejected + "/reject").then().statusCode(200);
+    given().contentType("application/json").body(Map.of("version", 1))
+        .put("/api/v1/repositories/{r}/promotion-policy", repo).then().statusCode(200);
     // merges: a fast-forward, a merge stopped by a conflict, resolved, aborted, merged again and continued
     String local = "produced_l_" + repo.replace("-", "_");
     pool.query("create table public." + local + " (id int primary key, v text); insert into public." + local
@@ -214,8 +238,8 @@ class ProducedEventsTest {
       assertThat(cloudEvent.has("repository")).isFalse();
       assertThat(cloudEvent.get("correlationid")).isNotNull();
     }
-    StoredEvent branchDeleted = events.stream().filter(e -> e.type().equals(EventType.BRANCH_DELETED.type()))
-        .findFirst().orElseThrow();
+    StoredEvent branchDeleted = events.stream().filter(e -> e.type().equals(EventType.BRANCH_DELETED.type())
+        && e.subject().equals("branches/dev")).findFirst().orElseThrow();
     assertThat(branchDeleted.actor()).isEqualTo("bot-7");
   }
 }

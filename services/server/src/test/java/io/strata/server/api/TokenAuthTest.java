@@ -101,6 +101,29 @@ class TokenAuthTest {
   }
 
   @Test
+  void onlyAnAdminOfTheRepositoryOverridesThePromotionGateAndTheOverrideIsRecordedWithItsActor() {
+    String repo = repository("gateauth");
+    String writer = (String) createToken(Api.uniqueName("gate-writer"), "writer", List.of(repo), null).get("token");
+    String admin = (String) createToken(Api.uniqueName("gate-admin"), "admin", List.of(repo), null).get("token");
+    as(ADMIN).body(Map.of("version", 1, "protected_branches", List.of("main")))
+        .put("/api/v1/repositories/{r}/promotion-policy", repo).then().statusCode(200);
+    Map<String, Object> commit = Map.of("message", "direct", "allow_empty", true);
+    as(writer).body(commit).post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(409)
+        .body("error", org.hamcrest.Matchers.equalTo("BranchGated"));
+    as(writer).header("Strata-Gate-Override", "I insist").body(commit)
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(403)
+        .body("details.header", org.hamcrest.Matchers.equalTo("Strata-Gate-Override"));
+    // a writer may not set the policy either (admin of the repository)
+    as(writer).body(Map.of("version", 1)).put("/api/v1/repositories/{r}/promotion-policy", repo).then()
+        .statusCode(403);
+    as(admin).header("Strata-Gate-Override", "release blocker fix").body(commit)
+        .post("/api/v1/repositories/{r}/branches/main/commits", repo).then().statusCode(201);
+    List<Map<String, Object>> overrides = as(ADMIN).queryParam("types", "io.strata.promotion.gate_overridden")
+        .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().path("items");
+    assertThat(overrides).singleElement().satisfies(e -> assertThat(e.get("actor")).asString().startsWith("token:gate-admin"));
+  }
+
+  @Test
   void noTokenOrABadOneIs401WithWwwAuthenticateAndTheErrorBody() {
     String repo = repository("auth401");
     for (String header : new String[] {null, "Bearer strata_not-a-real-token", "Basic YWRtaW46YWRtaW4=", "Bearer "}) {

@@ -45,6 +45,7 @@ final class Fixture {
     values.put("key", "1");
     values.put("tag", "t1");
     values.put("n", "0");
+    values.put("number", "1");
     values.put("id", head);
     values.put("name", "local");
     values.put("delivery", "1");

@@ -1,0 +1,286 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.Author;
+import io.strata.events.CheckRunCompleted;
+import io.strata.events.PromotionOpened;
+import io.strata.events.PromotionPolicy;
+import io.strata.projections.rowdata.Merges;
+import io.strata.server.auth.Permission;
+import io.strata.server.domain.Commands;
+import io.strata.server.domain.ErrorCode;
+import io.strata.server.domain.Names;
+import io.strata.server.domain.PromotionRequests;
+import io.strata.server.domain.RepositoryState;
+import io.strata.server.domain.SchemaChoices;
+import io.strata.server.domain.SchemaMerge;
+import io.strata.server.domain.StrataException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+
+/**
+ * Promotion requests: opened along a path of the policy and evaluated at once; evaluated again at the heads the
+ * source and target have now (a new preview, earlier checks and approvals stale); checked, approved, merged
+ * through the gate, or rejected. A request's preview is a branch of the server's own ({@code promotions/<n>}):
+ * the target's head with the source merged into it under the path's strategies, so that the checks read exactly
+ * what a merge lands, and the merge takes the target to that state only while the target is still at the head it
+ * was evaluated at.
+ */
+@ApplicationScoped
+public class PromotionCommands {
+  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HHmmss").withZone(ZoneOffset.UTC);
+
+  private final CommandProcessor processor;
+  private final BranchCommands branches;
+  private final MergeCommands merges;
+  private final MergeInProgressCommands inProgress;
+  private final TagCommands tags;
+
+  @Inject
+  public PromotionCommands(CommandProcessor processor, BranchCommands branches, MergeCommands merges,
+      MergeInProgressCommands inProgress, TagCommands tags) {
+    this.processor = processor;
+    this.branches = branches;
+    this.merges = merges;
+    this.inProgress = inProgress;
+    this.tags = tags;
+  }
+
+  /** A request as the repository's state has it now: the request, its path (null: none any more), the heads. */
+  public record View(PromotionRequests.Request request, PromotionPolicy.Path path, PromotionPolicy policy,
+      String sourceHead, String targetHead, long position) {
+    /** Whether the source or the target moved since the request was evaluated (its checks and approvals are stale). */
+    public boolean stale() {
+      return request.sourceCommit() == null || sourceHead == null || targetHead == null
+          || !request.at(sourceHead, targetHead);
+    }
+
+    public String state() {
+      return PromotionRequests.state(request, path);
+    }
+  }
+
+  @Permits(Permission.READ)
+  public Uni<View> view(String repository, int number, CommandContext ctx) {
+    return processor.state(Names.existingRepository(repository)).map(s -> view(s, number));
+  }
+
+  private static View view(RepositoryState s, int number) {
+    if (!s.exists()) {
+      throw StrataException.repositoryNotFound(s.name());
+    }
+    PromotionRequests.Request r = s.promotions().get(number);
+    if (r == null) {
+      throw new StrataException(ErrorCode.PromotionNotFound, "promotion #" + number + " does not exist",
+          Map.of("number", number));
+    }
+    PromotionPolicy policy = s.policy() == null ? null : s.policy().policy();
+    RepositoryState.Branch source = s.branch(r.source());
+    RepositoryState.Branch target = s.branch(r.target());
+    return new View(r, PromotionRequests.path(policy, r.source(), r.target()), policy,
+        source == null ? null : source.head(), target == null ? null : target.head(), s.lastPosition());
+  }
+
+  /** Every request of the repository, newest first. */
+  @Permits(Permission.READ)
+  public Uni<java.util.List<View>> list(String repository, CommandContext ctx) {
+    return processor.state(Names.existingRepository(repository)).map(s -> {
+      java.util.List<PromotionRequests.Request> all = s.promotions().all();
+      java.util.Collections.reverse(all);
+      return all.stream().map(r -> view(s, r.number())).toList();
+    });
+  }
+
+  /** Opens a request of {@code source} into {@code target} and evaluates it; answers its number. */
+  @Permits(Permission.WRITE)
+  public Uni<Integer> open(String repository, String source, String target, CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    Names.branch(source);
+    Names.branch(target);
+    int[] number = {0};
+    return processor.execute(repo, new Commands.OpenPromotion(source, target), ctx, (events, position, after, time) -> {
+          number[0] = ((PromotionOpened) events.get(0)).number();
+          return Answer.Reply.NONE;
+        })
+        .chain(() -> evaluate(repo, number[0], ctx))
+        .map(v -> number[0]);
+  }
+
+  /**
+   * Evaluates the request at the source's and the target's heads now: its preview branch made again from the
+   * target's head and the source merged into it (a conflict the path's strategy does not settle leaves no preview,
+   * and the request failing). Nothing is recorded when it was evaluated at these heads already.
+   */
+  @Permits(Permission.WRITE)
+  public Uni<View> evaluate(String repository, int number, CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    return processor.state(repo).chain(s -> {
+      View v = view(s, number);
+      PromotionRequests.Request r = v.request();
+      if (!r.isOpen()) {
+        throw new StrataException(ErrorCode.PromotionClosed, "promotion #" + number + " is " + r.closed() + " already",
+            Map.of("number", number));
+      }
+      if (v.sourceHead() == null || v.targetHead() == null) {
+        throw new StrataException(ErrorCode.BranchNotFound, "promotion #" + number + ": branch '"
+            + (v.sourceHead() == null ? r.source() : r.target()) + "' does not exist any more",
+            Map.of("number", number));
+      }
+      if (!v.stale()) {
+        return Uni.createFrom().item(v);
+      }
+      PromotionPolicy.Path path = v.path();
+      if (path == null) {
+        throw new StrataException(ErrorCode.ValidationError, "no path of the repository's promotion policy leads from '"
+            + r.source() + "' into '" + r.target() + "' any more", Map.of("number", number));
+      }
+      String preview = r.previewBranch();
+      String sourceHead = v.sourceHead();
+      String targetHead = v.targetHead();
+      Uni<Void> cleared = s.branch(preview) == null ? Uni.createFrom().voidItem()
+          : clearPreview(repo, preview, s, ctx);
+      Merges.Strategy strategy = switch (path.conflictStrategy()) {
+        case "ours" -> Merges.Strategy.OURS;
+        case "theirs" -> Merges.Strategy.THEIRS;
+        default -> Merges.Strategy.FAIL_ON_CONFLICT;
+      };
+      SchemaChoices schema = path.schemaStrategy() == null ? SchemaChoices.NONE
+          : SchemaChoices.all(SchemaMerge.Side.valueOf(path.schemaStrategy().toUpperCase(java.util.Locale.ROOT)));
+      MergeCommands.Request merge = new MergeCommands.Request(sourceHead, strategy, MergeCommands.FastForward.AUTO,
+          "Promote " + r.source() + " into " + r.target() + " (#" + number + ")", false, false, null,
+          new Author("Strata promotions", "promotions@strata.local"), null, null, false, schema);
+      long[] conflicts = {0};
+      return cleared
+          .chain(() -> branches.createBranch(repo, preview, targetHead, false, ctx.issued(false), Answer.NONE))
+          .chain(() -> merges.merge(repo, preview, merge, ctx.issued(false), outcome -> Answer.NONE)
+              .replaceWithVoid()
+              .onFailure(StrataException.class).recoverWithUni(e -> {
+                StrataException refused = (StrataException) e;
+                if (refused.code() != ErrorCode.MergeConflict && refused.code() != ErrorCode.SchemaConflict) {
+                  return Uni.createFrom().failure(e);
+                }
+                Object count = refused.details().get("conflicts");
+                conflicts[0] = count instanceof Number n ? Math.max(1, n.longValue()) : 1;
+                return Uni.createFrom().voidItem();
+              }))
+          .chain(() -> processor.state(repo))
+          .chain(after -> {
+            RepositoryState.Branch b = after.branch(preview);
+            // a merge stopped by conflicts leaves none in progress on the preview: it is made again next time
+            String previewCommit = conflicts[0] > 0 || b == null || after.merge(preview) != null ? null : b.head();
+            return (after.merge(preview) != null ? inProgress.abort(repo, preview, ctx.issued(false), Answer.NONE)
+                    .replaceWithVoid() : Uni.createFrom().voidItem())
+                .chain(() -> processor.execute(repo, new Commands.RecordEvaluation(number, sourceHead, targetHead,
+                    previewCommit, conflicts[0]), ctx, Answer.NONE));
+          })
+          .chain(() -> processor.state(repo)).map(after -> view(after, number));
+    });
+  }
+
+  private Uni<Void> clearPreview(String repo, String preview, RepositoryState s, CommandContext ctx) {
+    Uni<Void> aborted = s.merge(preview) != null
+        ? inProgress.abort(repo, preview, ctx.issued(false), Answer.NONE).replaceWithVoid() : Uni.createFrom().voidItem();
+    return aborted.chain(() -> branches.deleteBranch(repo, preview, true, ctx.issued(false), Answer.NONE))
+        .replaceWithVoid();
+  }
+
+  /** Records a check's run for the request's current pair (a SQL check the API ran, or an external one posted). */
+  @Permits(Permission.WRITE)
+  public Uni<View> recordCheckRun(String repository, CheckRunCompleted run, CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    return processor.execute(repo, new Commands.RecordCheckRun(run.number(), run), ctx, Answer.NONE)
+        .chain(() -> view(repo, run.number(), ctx));
+  }
+
+  /** Approves the request at the pair it was evaluated at, as the caller (409 when its branches moved since). */
+  @Permits(Permission.WRITE)
+  public Uni<View> approve(String repository, int number, String comment, CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    Names.text("comment", comment, 2000, false);
+    String approver = ctx.actor().label(null);
+    if (approver == null) {
+      throw StrataException.invalid("approver", "an approval names its approver: send X-User-Id (or use a token)");
+    }
+    String role = ctx.actor().grants() == null ? null : ctx.actor().grants().role().wire();
+    // an approval is of what was evaluated: when the source or target moved since, it is evaluated again first
+    return view(repo, number, ctx).invoke(v -> {
+          if (v.request().isOpen() && v.stale()) {
+            throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + number + " was evaluated at "
+                + v.request().sourceCommit() + " into " + v.request().targetHead() + " and its branches moved since:"
+                + " evaluate it again, then approve what it previews", Map.of("number", number));
+          }
+        })
+        .chain(() -> processor.execute(repo, new Commands.ApprovePromotion(number, approver, role, comment), ctx,
+            Answer.NONE))
+        .chain(() -> view(repo, number, ctx));
+  }
+
+  /**
+   * Merges the request: evaluated again first (a moved source or target makes its checks and approvals stale, and
+   * the merge is refused until they are given again), then, when it is approved, the target merged up to the
+   * preview's commit through the gate — only while the target is still at the head it was evaluated at — tagged as
+   * the path says, the request recorded merged and its preview branch deleted.
+   */
+  @Permits(Permission.WRITE)
+  public Uni<View> merge(String repository, int number, CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    return evaluate(repo, number, ctx).chain(v -> {
+      PromotionRequests.Request r = v.request();
+      String state = v.state();
+      if (!PromotionRequests.APPROVED.equals(state)) {
+        throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + number + " is " + state
+            + ": it merges once every required check passed and its approvals suffice, at the heads it was evaluated"
+            + " at", Map.of("number", number, "state", state));
+      }
+      CommandContext promoting = ctx.forPromotion(number);
+      MergeCommands.Request merge = new MergeCommands.Request(r.previewCommit(), Merges.Strategy.FAIL_ON_CONFLICT,
+          MergeCommands.FastForward.AUTO, "Promote " + r.source() + " into " + r.target() + " (#" + number + ")",
+          false, false, r.targetHead(), new Author("Strata promotions", "promotions@strata.local"), null, null, false,
+          SchemaChoices.NONE);
+      return merges.merge(repo, r.target(), merge, promoting, outcome -> Answer.NONE)
+          .chain(() -> processor.state(repo))
+          .chain(after -> {
+            String commit = after.branch(r.target()).head();
+            String tag = v.path().tag() == null ? null : tagName(v.path().tag(), r, commit, after);
+            Uni<Void> tagged = tag == null ? Uni.createFrom().voidItem()
+                : tags.createTag(repo, tag, commit, "Promotion #" + number + ": " + r.source() + " into " + r.target(),
+                    new Author("Strata promotions", "promotions@strata.local"), ctx.issued(false), Answer.NONE)
+                    .replaceWithVoid();
+            return tagged.chain(() -> processor.execute(repo, new Commands.RecordPromotionMerged(number, commit, tag),
+                ctx, Answer.NONE));
+          })
+          .chain(() -> branches.deleteBranch(repo, r.previewBranch(), true, ctx.issued(false), Answer.NONE))
+          .chain(() -> processor.state(repo)).map(after -> view(after, number));
+    });
+  }
+
+  /** Closes the request without merging, and deletes its preview branch. */
+  @Permits(Permission.WRITE)
+  public Uni<View> reject(String repository, int number, String reason, CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    String why = Names.text("reason", reason == null ? "rejected" : reason, 2000, false);
+    return processor.execute(repo, new Commands.RejectPromotion(number, why), ctx, Answer.NONE)
+        .chain(() -> processor.state(repo))
+        .chain(s -> {
+          String preview = s.promotions().get(number).previewBranch();
+          return s.branch(preview) == null ? Uni.createFrom().voidItem() : clearPreview(repo, preview, s, ctx);
+        })
+        .chain(() -> view(repo, number, ctx));
+  }
+
+  /** The path's tag template filled in for the merge commit (the sequence: how many requests of the path merged). */
+  static String tagName(String template, PromotionRequests.Request r, String commit, RepositoryState s) {
+    Instant now = Instant.now();
+    long merged = s.promotions().all().stream().filter(x -> PromotionRequests.MERGED.equals(x.closed())
+        && x.source().equals(r.source()) && x.target().equals(r.target())).count();
+    String name = template.replace("{source}", r.source()).replace("{target}", r.target())
+        .replace("{date}", DATE.format(now)).replace("{time}", TIME.format(now))
+        .replace("{seq}", String.valueOf(merged + 1)).replace("{commit}", commit.substring(0, 12));
+    return Names.tag(name);
+  }
+}
