@@ -55,6 +55,8 @@ public enum EventType {
   PROMOTION_APPROVED(PromotionApproved.class, "promotion.approved", 1),
   PROMOTION_MERGED(PromotionMerged.class, "promotion.merged", 1),
   PROMOTION_REJECTED(PromotionRejected.class, "promotion.rejected", 1),
+  PROMOTION_VERIFIED(PromotionVerified.class, "promotion.verified", 1),
+  PROMOTION_ROLLED_BACK(PromotionRolledBack.class, "promotion.rolled_back", 1),
   /** A server event: appended to {@link EventEnvelope#SERVER_STREAM}, never to a repository's stream. */
   WEBHOOK_DISABLED(WebhookDisabled.class, "webhook.disabled", 1);
 

@@ -47,6 +47,8 @@ public sealed interface StrataEvent
         PromotionApproved,
         PromotionMerged,
         PromotionRejected,
+        PromotionVerified,
+        PromotionRolledBack,
         WebhookDisabled {
 
   /** The CloudEvents {@code subject}: what inside the repository (or the server) the event is about. */

@@ -46,6 +46,10 @@ final class SampleEvents {
         new PromotionMerged(3, CommitIds.sha256Hex("merged"), "prod-20261129-3"),
         new PromotionMerged(4, CommitIds.sha256Hex("merged2"), null),
         new PromotionRejected(5, "superseded by #6"),
+        new PromotionVerified(3, CommitIds.sha256Hex("merged"), "failed", List.of(
+            new PromotionVerified.Result("orders_present", "passed", "1200 within [1, -]"),
+            new PromotionVerified.Result("no_negative", "failed", "2 rows where none may be"))),
+        new PromotionRolledBack(3, CommitIds.sha256Hex("revert"), "verification failed: no_negative"),
         new CommitCreated(
             root, null, List.of(), CommitIds.EMPTY_TREE, "Initial commit", ADA, T0,
             CommitStats.EMPTY, List.of()),

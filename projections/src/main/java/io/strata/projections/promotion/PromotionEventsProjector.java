@@ -47,6 +47,10 @@ public final class PromotionEventsProjector implements Projector {
       return e.number();
     } else if (event instanceof PromotionRejected e) {
       return e.number();
+    } else if (event instanceof io.strata.events.PromotionVerified e) {
+      return e.number();
+    } else if (event instanceof io.strata.events.PromotionRolledBack e) {
+      return e.number();
     }
     return 0;
   }

@@ -97,6 +97,8 @@ final class OpenApiNames {
       Map.entry("POST " + REPO + "/promotions/{number}/approvals", "approvePromotion"),
       Map.entry("POST " + REPO + "/promotions/{number}/merge", "mergePromotion"),
       Map.entry("POST " + REPO + "/promotions/{number}/reject", "rejectPromotion"),
+      Map.entry("POST " + REPO + "/promotions/{number}/verify", "verifyPromotion"),
+      Map.entry("GET " + REPO + "/promotions/{number}/preview", "getPromotionPreview"),
       Map.entry("GET " + REPO + "/tags", "listTags"),
       Map.entry("POST " + REPO + "/tags", "createTag"),
       Map.entry("GET " + REPO + "/tags/{tag}", "getTag"),

@@ -44,6 +44,7 @@ final class OpenApiTables {
       Map.entry("POST " + REPO + "/promotions/{number}/approvals", List.of(200)),
       Map.entry("POST " + REPO + "/promotions/{number}/merge", List.of(200)),
       Map.entry("POST " + REPO + "/promotions/{number}/reject", List.of(200)),
+      Map.entry("POST " + REPO + "/promotions/{number}/verify", List.of(200)),
       Map.entry("POST " + REPO + "/tags", List.of(201, 202)),
       Map.entry("DELETE " + REPO + "/tags/{tag}", List.of(204, 202)),
       Map.entry("POST " + REPO + "/branches/{branch}/merge", List.of(200, 202)),
@@ -82,7 +83,8 @@ final class OpenApiTables {
   static final Set<String> UNKEYED_WRITES = Set.of("POST " + REPO + "/promotions",
       "POST " + REPO + "/promotions/{number}/evaluate", "POST " + REPO + "/promotions/{number}/checks/run",
       "POST " + REPO + "/promotions/{number}/check-runs", "POST " + REPO + "/promotions/{number}/approvals",
-      "POST " + REPO + "/promotions/{number}/merge", "POST " + REPO + "/promotions/{number}/reject");
+      "POST " + REPO + "/promotions/{number}/merge", "POST " + REPO + "/promotions/{number}/reject",
+      "POST " + REPO + "/promotions/{number}/verify");
 
   static final Map<Integer, String> STATUS_TEXT = Map.ofEntries(
       Map.entry(200, "OK"), Map.entry(201, "Created"),
@@ -111,7 +113,8 @@ final class OpenApiTables {
       Map.entry("key", "Row key: the key columns' values joined by ',', each percent-encoded"),
       Map.entry("tag", "Tag name"),
       Map.entry("number", "Promotion request's number"),
-      Map.entry("state", "Only requests in this state (open, passing, failing, approved, merged, rejected)"),
+      Map.entry("state", "Only requests in this state (open, passing, failing, approved, merged, rejected,"
+          + " rolled_back)"),
       Map.entry("origin", "Where the policy document comes from, recorded with it (a Git commit, a ConfigMap; at most"
           + " 500 characters)"),
       Map.entry("n", "A stash's index on its branch (0 is the newest), or its id"),

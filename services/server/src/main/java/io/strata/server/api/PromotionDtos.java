@@ -100,11 +100,12 @@ public final class PromotionDtos {
    * pair of commits it was evaluated at and its preview, its required checks' standing and its approvals.
    */
   public record PromotionDto(int number, String source, String target,
-      @Schema(enumeration = {"open", "passing", "failing", "approved", "merged", "rejected"}) String state,
+      @Schema(enumeration = {"open", "passing", "failing", "approved", "merged", "rejected", "rolled_back"}) String state,
       boolean stale, @Schema(nullable = true) String sourceCommit, @Schema(nullable = true) String targetHead,
       String previewBranch, @Schema(nullable = true) String previewCommit, long conflicts, List<CheckStandingDto> checks,
       int approvalsRequired, List<ApprovalDto> approvals, @Schema(nullable = true) String mergeCommit,
-      @Schema(nullable = true) String tag, @Schema(nullable = true) String reason) {
+      @Schema(nullable = true) String tag, @Schema(nullable = true) String reason,
+      @Schema(nullable = true) VerificationDto verification, @Schema(nullable = true) String revertCommit) {
     static PromotionDto of(io.strata.server.application.PromotionCommands.View v) {
       var r = v.request();
       List<String> required = v.path() == null ? List.of() : v.path().requiredChecks();
@@ -120,7 +121,10 @@ public final class PromotionDtos {
               a.role()))).toList();
       return new PromotionDto(r.number(), r.source(), r.target(), v.state(), r.isOpen() && v.stale(), r.sourceCommit(),
           r.targetHead(), r.previewBranch(), r.previewCommit(), r.conflicts(), checks,
-          rule == null ? 0 : rule.required(), approvals, r.mergeCommit(), r.tag(), r.reason());
+          rule == null ? 0 : rule.required(), approvals, r.mergeCommit(), r.tag(), r.reason(),
+          r.verification() == null ? null : new VerificationDto(r.verification().status(), r.verification().results()
+              .stream().map(x -> new VerificationResultDto(x.name(), x.status(), x.summary())).toList()),
+          r.revertCommit());
     }
   }
 
@@ -137,6 +141,13 @@ public final class PromotionDtos {
   public record ApprovalDto(String approver, @Schema(nullable = true) String role,
       @Schema(nullable = true) String comment, boolean counts) {}
 
+  /** A merged request's verification on its target: passed or failed, and each check's result. */
+  public record VerificationDto(@Schema(enumeration = {"passed", "failed"}) String status,
+      List<VerificationResultDto> results) {}
+
+  public record VerificationResultDto(String name, @Schema(enumeration = {"passed", "failed", "error"}) String status,
+      String summary) {}
+
   public record OpenPromotionInput(String source, String target) {}
 
   /** An external check's result, for the pair the request was evaluated at (409 when it was evaluated at another). */
@@ -146,4 +157,11 @@ public final class PromotionDtos {
   public record ApprovalInput(String comment) {}
 
   public record RejectInput(String reason) {}
+
+  /**
+   * What a request would land, from the target's evaluated head to its preview: rows changed per table, and the schema
+   * changes (each flagged destructive or not) with the migration.
+   */
+  public record PreviewDto(int number, String sourceCommit, String targetHead, String previewCommit, boolean stale,
+      List<io.strata.server.queries.Diffs.TableSummary> tables, SchemaDtos.SchemaDiffDto schema) {}
 }

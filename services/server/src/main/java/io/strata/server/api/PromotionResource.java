@@ -57,6 +57,8 @@ public class PromotionResource {
   @Inject CommandContexts contexts;
   @Inject Repositories repositories;
   @Inject SqlQueries queries;
+  @Inject io.strata.server.queries.Diffs diffs;
+  @Inject io.strata.server.queries.SchemaDiffs schemaDiffs;
 
   @Requires(Permission.READ)
   @GET
@@ -64,8 +66,9 @@ public class PromotionResource {
   public Uni<PageDto<PromotionDto>> list(@PathParam("repo") String repo, @QueryParam("state") String state,
       @QueryParam("limit") String limit, @QueryParam("offset") String offset, @Context HttpServerRequest request) {
     Params.Page page = Params.page(limit, offset);
-    if (state != null && !Set.of("open", "passing", "failing", "approved", "merged", "rejected").contains(state)) {
-      throw StrataException.invalid("state", "must be open, passing, failing, approved, merged or rejected");
+    if (state != null && !Set.of("open", "passing", "failing", "approved", "merged", "rejected", "rolled_back")
+        .contains(state)) {
+      throw StrataException.invalid("state", "must be open, passing, failing, approved, merged, rejected or rolled_back");
     }
     CommandContext ctx = contexts.unkeyed(request);
     return repositories.require(repo).chain(r -> commands.list(repo, ctx))
@@ -146,24 +149,30 @@ public class PromotionResource {
 
   /** One SQL check on the preview: its verdict, or {@code error} with the query's refusal (a timeout, bad SQL). */
   private Uni<CheckRunCompleted> run(RepositoryRow repository, PromotionCommands.View v, PromotionPolicy.Check check) {
-    long started = System.nanoTime();
     var r = v.request();
     if (r.previewCommit() == null) {
       return Uni.createFrom().item(new CheckRunCompleted(r.number(), check.name(), r.sourceCommit(), r.targetHead(),
           "error", "no preview: the merge stopped at " + r.conflicts() + " conflicts", List.of(), 0, false));
     }
-    return queries.run(repository, check.sql(), r.previewCommit(), false, check.maxRows() + 1,
+    return runAt(repository, r.number(), r.previewCommit(), check, r.sourceCommit(), r.targetHead());
+  }
+
+  /** One SQL check at commit {@code at}, recorded for the request's pair. */
+  private Uni<CheckRunCompleted> runAt(RepositoryRow repository, int number, String at, PromotionPolicy.Check check,
+      String sourceCommit, String targetHead) {
+    long started = System.nanoTime();
+    return queries.run(repository, check.sql(), at, false, check.maxRows() + 1,
             Duration.ofSeconds(check.timeoutSeconds()))
         .map(result -> {
           List<JsonNode> rows = objects(result.columns(), result.rows());
           CheckOutcomes.Verdict verdict = CheckOutcomes.judge(check.expect(), result.columns(), rows,
               result.truncated() || rows.size() > check.maxRows());
           List<JsonNode> output = rows.stream().limit(check.maxRows()).toList();
-          return new CheckRunCompleted(r.number(), check.name(), r.sourceCommit(), r.targetHead(), verdict.status(),
+          return new CheckRunCompleted(number, check.name(), sourceCommit, targetHead, verdict.status(),
               verdict.summary(), output, millis(started), false);
         })
-        .onFailure(StrataException.class).recoverWithItem(e -> new CheckRunCompleted(r.number(), check.name(),
-            r.sourceCommit(), r.targetHead(), "error", limited(e.getMessage()), List.of(), millis(started), false));
+        .onFailure(StrataException.class).recoverWithItem(e -> new CheckRunCompleted(number, check.name(),
+            sourceCommit, targetHead, "error", limited(e.getMessage()), List.of(), millis(started), false));
   }
 
   @Requires(Permission.WRITE)
@@ -230,6 +239,55 @@ public class PromotionResource {
       @Context HttpServerRequest request) {
     return repositories.require(repo).chain(r -> commands.merge(repo, number(number), contexts.unkeyed(request)))
         .map(v -> answer(200, v));
+  }
+
+  @Requires(Permission.WRITE)
+  @POST
+  @Path("/{number}/verify")
+  @Consumes(MediaType.WILDCARD)
+  @Operation(summary = "Verify a merged promotion: the path's verification checks run on the target at its merge"
+      + " commit; when one fails and the path rolls back, the merge commit is reverted through the gate")
+  @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = PromotionDto.class)))
+  public Uni<Response> verify(@PathParam("repo") String repo, @PathParam("number") String number,
+      @Context HttpServerRequest request) {
+    CommandContext ctx = contexts.unkeyed(request);
+    return repositories.require(repo).chain(row -> commands.view(repo, number(number), ctx).chain(v -> {
+      var r = v.request();
+      if (!io.strata.server.domain.PromotionRequests.MERGED.equals(r.closed())) {
+        throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + r.number() + " is " + v.state()
+            + ": only a merged promotion is verified", Map.of("number", r.number()));
+      }
+      List<String> names = v.path() == null || v.path().verify() == null ? List.of() : v.path().verify().checks();
+      List<PromotionPolicy.Check> checks = v.policy().checks().stream().filter(c -> names.contains(c.name())).toList();
+      return Multi.createFrom().iterable(checks)
+          .onItem().transformToUniAndConcatenate(check -> runAt(row, r.number(), r.mergeCommit(), check,
+              r.sourceCommit(), r.targetHead()))
+          .map(run -> new io.strata.events.PromotionVerified.Result(run.name(), run.status(), run.summary()))
+          .collect().asList()
+          .chain(results -> commands.verify(repo, r.number(), results, ctx));
+    })).map(v -> answer(200, v));
+  }
+
+  @Requires(Permission.READ)
+  @GET
+  @Path("/{number}/preview")
+  @Operation(summary = "What the request would land: per table the rows its preview changes on the target's evaluated"
+      + " head, and the schema changes with their lint (destructive changes flagged) and migration")
+  public Uni<PromotionDtos.PreviewDto> preview(@PathParam("repo") String repo, @PathParam("number") String number,
+      @Context HttpServerRequest request) {
+    return repositories.require(repo).chain(row -> commands.view(repo, number(number), contexts.unkeyed(request))
+        .chain(v -> {
+          var r = v.request();
+          if (r.previewCommit() == null) {
+            throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + r.number() + " has no preview"
+                + (r.conflicts() > 0 ? ": its merge stopped at " + r.conflicts() + " conflicts (a dry run of the merge"
+                + " into the target lists them)" : ""), Map.of("number", r.number(), "conflicts", r.conflicts()));
+          }
+          return Uni.combine().all().unis(diffs.diff(row, r.targetHead(), r.previewCommit(), null),
+                  schemaDiffs.diff(row, r.targetHead(), r.previewCommit(), null)).asTuple()
+              .map(t -> new PromotionDtos.PreviewDto(r.number(), r.sourceCommit(), r.targetHead(), r.previewCommit(),
+                  v.stale(), t.getItem1().tables(), SchemaDtos.SchemaDiffDto.of(t.getItem2())));
+        }));
   }
 
   @Requires(Permission.WRITE)

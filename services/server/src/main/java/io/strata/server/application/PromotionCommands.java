@@ -40,10 +40,12 @@ public class PromotionCommands {
   private final MergeCommands merges;
   private final MergeInProgressCommands inProgress;
   private final TagCommands tags;
+  private final CommitApplications applications;
 
   @Inject
   public PromotionCommands(CommandProcessor processor, BranchCommands branches, MergeCommands merges,
-      MergeInProgressCommands inProgress, TagCommands tags) {
+      MergeInProgressCommands inProgress, TagCommands tags, CommitApplications applications) {
+    this.applications = applications;
     this.processor = processor;
     this.branches = branches;
     this.merges = merges;
@@ -238,8 +240,10 @@ public class PromotionCommands {
             + " at", Map.of("number", number, "state", state));
       }
       CommandContext promoting = ctx.forPromotion(number);
+      // always a merge commit (its first parent the evaluated head): its state is the preview's, and a rollback
+      // reverts it whole
       MergeCommands.Request merge = new MergeCommands.Request(r.previewCommit(), Merges.Strategy.FAIL_ON_CONFLICT,
-          MergeCommands.FastForward.AUTO, "Promote " + r.source() + " into " + r.target() + " (#" + number + ")",
+          MergeCommands.FastForward.NEVER, "Promote " + r.source() + " into " + r.target() + " (#" + number + ")",
           false, false, r.targetHead(), new Author("Strata promotions", "promotions@strata.local"), null, null, false,
           SchemaChoices.NONE);
       return merges.merge(repo, r.target(), merge, promoting, outcome -> Answer.NONE)
@@ -257,6 +261,58 @@ public class PromotionCommands {
           .chain(() -> branches.deleteBranch(repo, r.previewBranch(), true, ctx.issued(false), Answer.NONE))
           .chain(() -> processor.state(repo)).map(after -> view(after, number));
     });
+  }
+
+  /**
+   * Records a merged request's verification (its results, run on the target at the merge commit); when it failed
+   * and the path rolls back by revert, the merge commit is reverted on the target through the gate (its first
+   * parent the mainline) and the request recorded rolled back.
+   */
+  @Permits(Permission.WRITE)
+  public Uni<View> verify(String repository, int number, java.util.List<io.strata.events.PromotionVerified.Result> results,
+      CommandContext ctx) {
+    String repo = Names.existingRepository(repository);
+    return processor.state(repo).chain(s -> {
+      View v = view(s, number);
+      PromotionRequests.Request r = v.request();
+      if (!PromotionRequests.MERGED.equals(r.closed())) {
+        throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + number + " is " + v.state()
+            + ": only a merged promotion is verified", Map.of("number", number, "state", v.state()));
+      }
+      boolean passed = results.stream().allMatch(x -> x.status().equals("passed"));
+      io.strata.events.PromotionVerified verified = new io.strata.events.PromotionVerified(number, r.mergeCommit(),
+          passed ? "passed" : "failed", results);
+      String failed = results.stream().filter(x -> !x.status().equals("passed")).map(x -> x.name() + " (" + x.summary()
+          + ")").collect(java.util.stream.Collectors.joining(", "));
+      boolean rollBack = !passed && v.path() != null && v.path().verify() != null
+          && "revert".equals(v.path().verify().rollback());
+      Uni<CommandResponse> recorded = processor.execute(repo, new Commands.RecordVerification(number, verified), ctx,
+          Answer.NONE);
+      if (!rollBack) {
+        return recorded.chain(() -> view(repo, number, ctx));
+      }
+      if (r.mergeCommit().equals(r.targetHead())) {
+        // the promotion landed nothing (its target was up to date with the source): nothing to revert
+        return recorded.chain(() -> processor.execute(repo, new Commands.RecordPromotionRolledBack(number,
+                r.mergeCommit(), limited("verification failed: " + failed + "; the promotion changed nothing")), ctx,
+                Answer.NONE))
+            .chain(() -> view(repo, number, ctx));
+      }
+      MergeCommands.Request revert = new MergeCommands.Request(r.mergeCommit(), Merges.Strategy.THEIRS,
+          MergeCommands.FastForward.NEVER, "Roll back promotion #" + number + ": verification failed: " + failed,
+          false, false, null, new Author("Strata promotions", "promotions@strata.local"),
+          io.strata.events.AppliedCommit.REVERT, 1, true, SchemaChoices.NONE);
+      return recorded
+          .chain(() -> applications.applyCommit(repo, r.target(), revert, ctx.forPromotion(number), o -> Answer.NONE))
+          .chain(() -> processor.state(repo))
+          .chain(after -> processor.execute(repo, new Commands.RecordPromotionRolledBack(number,
+              after.branch(r.target()).head(), limited("verification failed: " + failed)), ctx, Answer.NONE))
+          .chain(() -> view(repo, number, ctx));
+    });
+  }
+
+  private static String limited(String s) {
+    return s.length() > 2000 ? s.substring(0, 2000) : s;
   }
 
   /** Closes the request without merging, and deletes its preview branch. */

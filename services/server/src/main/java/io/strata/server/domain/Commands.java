@@ -24,7 +24,7 @@ public final class Commands {
 
   /** Promotion requests: {@link PromotionDecider}. */
   public sealed interface PromotionCommand extends Command permits OpenPromotion, RecordEvaluation, RecordCheckRun,
-      ApprovePromotion, RecordPromotionMerged, RejectPromotion {
+      ApprovePromotion, RecordPromotionMerged, RejectPromotion, RecordVerification, RecordPromotionRolledBack {
     /** The request's number (0 for one being opened). */
     int number();
   }
@@ -53,6 +53,12 @@ public final class Commands {
 
   /** Closes the request without merging. */
   public record RejectPromotion(int number, String reason) implements PromotionCommand {}
+
+  /** Records a merged request's verification on its target. */
+  public record RecordVerification(int number, io.strata.events.PromotionVerified verified) implements PromotionCommand {}
+
+  /** Records that a merged request whose verification failed was rolled back by {@code revertCommit}. */
+  public record RecordPromotionRolledBack(int number, String revertCommit, String reason) implements PromotionCommand {}
 
   /** Branches: {@link BranchDecider}. */
   public sealed interface BranchCommand extends Command

@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Promotion requests: opened along a path of the policy (one open request per source and target), evaluated at
- * a pair of commits, checked and approved for that pair only, merged or rejected once. Pure.
+ * a pair of commits, checked and approved for that pair only, merged or rejected once; a merged one verified, and
+ * rolled back once when its verification failed. Pure.
  */
 public final class PromotionDecider {
   private PromotionDecider() {}
@@ -30,6 +31,18 @@ public final class PromotionDecider {
       return open(state, c);
     }
     PromotionRequests.Request r = require(state, command.number());
+    if (command instanceof Commands.RecordVerification c) {
+      if (!PromotionRequests.MERGED.equals(r.closed())) {
+        throw notReady(r, "only a merged promotion is verified (it is " + (r.isOpen() ? "open" : r.closed()) + ")");
+      }
+      return List.of(c.verified());
+    }
+    if (command instanceof Commands.RecordPromotionRolledBack c) {
+      if (!r.failedVerification()) {
+        throw notReady(r, "only a merged promotion whose verification failed is rolled back");
+      }
+      return List.of(new io.strata.events.PromotionRolledBack(c.number(), c.revertCommit(), c.reason()));
+    }
     if (!r.isOpen()) {
       throw new StrataException(ErrorCode.PromotionClosed, "promotion #" + r.number() + " is " + r.closed() + " already",
           Map.of("number", r.number(), "state", r.closed()));
@@ -137,6 +150,9 @@ public final class PromotionDecider {
    */
   public static boolean admits(RepositoryState state, int number, String branch) {
     PromotionRequests.Request r = state.promotions().get(number);
+    if (r != null && r.failedVerification() && r.target().equals(branch)) {
+      return true; // the rollback of a promotion whose verification failed: the revert of its merge commit
+    }
     if (r == null || !r.isOpen() || !r.target().equals(branch) || r.targetHead() == null) {
       return false;
     }

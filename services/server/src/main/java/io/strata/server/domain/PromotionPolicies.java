@@ -221,7 +221,9 @@ public final class PromotionPolicies {
         return null;
       }
       known(v, at, "checks", "rollback");
-      List<String> checks = strings(v, at, "checks", MAX_CHECKS, (x, s) -> checkRef(x, s, checkNames));
+      // Strata runs verification itself, on the target after the merge: SQL checks only
+      List<String> checks = strings(v, at, "checks", MAX_CHECKS, (x, s) -> checkNames.contains(s) ? s
+          : fail(x, "names no SQL check of $.checks: verification runs on the target after the merge, as Strata's"));
       if (checks.isEmpty() && v.has("checks")) {
         problems.add(new Problem(at + ".checks", "names at least one check"));
       } else if (!v.has("checks")) {

@@ -27,17 +27,20 @@ public final class PromotionRequests {
   public static final String APPROVED = "approved";
   public static final String MERGED = "merged";
   public static final String REJECTED = "rejected";
+  public static final String ROLLED_BACK = "rolled_back";
 
   /** The prefix of the branches promotion requests preview their merges on: {@code promotions/<number>}. */
   public static final String PREVIEW_PREFIX = "promotions/";
 
   /**
    * One request. {@code checks}: per check name, its latest run for the current pair; {@code approvals}: per
-   * approver, theirs for the current pair; {@code closed}: {@link #MERGED} or {@link #REJECTED}, else null.
+   * approver, theirs for the current pair; {@code closed}: {@link #MERGED}, {@link #REJECTED} or
+   * {@link #ROLLED_BACK}, else null; {@code verification}: the merged promotion's verification (null: none yet).
    */
   public record Request(int number, String source, String target, String previewBranch, String sourceCommit,
       String targetHead, String previewCommit, long conflicts, Map<String, CheckRunCompleted> checks,
-      Map<String, PromotionApproved> approvals, String closed, String mergeCommit, String tag, String reason) {
+      Map<String, PromotionApproved> approvals, String closed, String mergeCommit, String tag, String reason,
+      io.strata.events.PromotionVerified verification, String revertCommit) {
     public Request {
       checks = Map.copyOf(checks);
       approvals = Map.copyOf(approvals);
@@ -54,7 +57,7 @@ public final class PromotionRequests {
 
     Request evaluated(PromotionEvaluated e) {
       return new Request(number, source, target, previewBranch, e.sourceCommit(), e.targetHead(), e.previewCommit(),
-          e.conflicts(), Map.of(), Map.of(), closed, mergeCommit, tag, reason);
+          e.conflicts(), Map.of(), Map.of(), closed, mergeCommit, tag, reason, verification, revertCommit);
     }
 
     Request checked(CheckRunCompleted e) {
@@ -64,7 +67,7 @@ public final class PromotionRequests {
       Map<String, CheckRunCompleted> runs = new TreeMap<>(checks);
       runs.put(e.name(), e);
       return new Request(number, source, target, previewBranch, sourceCommit, targetHead, previewCommit, conflicts,
-          runs, approvals, closed, mergeCommit, tag, reason);
+          runs, approvals, closed, mergeCommit, tag, reason, verification, revertCommit);
     }
 
     Request approved(PromotionApproved e) {
@@ -74,12 +77,27 @@ public final class PromotionRequests {
       Map<String, PromotionApproved> given = new LinkedHashMap<>(approvals);
       given.put(e.approver(), e);
       return new Request(number, source, target, previewBranch, sourceCommit, targetHead, previewCommit, conflicts,
-          checks, given, closed, mergeCommit, tag, reason);
+          checks, given, closed, mergeCommit, tag, reason, verification, revertCommit);
     }
 
     Request closed(String how, String commit, String tagged, String why) {
       return new Request(number, source, target, previewBranch, sourceCommit, targetHead, previewCommit, conflicts,
-          checks, approvals, how, commit, tagged, why);
+          checks, approvals, how, commit, tagged, why, verification, revertCommit);
+    }
+
+    Request verified(io.strata.events.PromotionVerified e) {
+      return new Request(number, source, target, previewBranch, sourceCommit, targetHead, previewCommit, conflicts,
+          checks, approvals, closed, mergeCommit, tag, reason, e, revertCommit);
+    }
+
+    Request rolledBack(io.strata.events.PromotionRolledBack e) {
+      return new Request(number, source, target, previewBranch, sourceCommit, targetHead, previewCommit, conflicts,
+          checks, approvals, ROLLED_BACK, mergeCommit, tag, e.reason(), verification, e.revertCommit());
+    }
+
+    /** Whether it merged and its verification failed: a rollback may revert its merge. */
+    public boolean failedVerification() {
+      return MERGED.equals(closed) && verification != null && !"passed".equals(verification.status());
     }
   }
 
@@ -119,7 +137,7 @@ public final class PromotionRequests {
   public void evolve(StrataEvent event) {
     if (event instanceof PromotionOpened e) {
       requests.put(e.number(), new Request(e.number(), e.source(), e.target(), e.previewBranch(), null, null, null, 0,
-          Map.of(), Map.of(), null, null, null, null));
+          Map.of(), Map.of(), null, null, null, null, null, null));
     } else if (event instanceof PromotionEvaluated e) {
       requests.computeIfPresent(e.number(), (n, r) -> r.evaluated(e));
     } else if (event instanceof CheckRunCompleted e) {
@@ -130,6 +148,10 @@ public final class PromotionRequests {
       requests.computeIfPresent(e.number(), (n, r) -> r.closed(MERGED, e.commit(), e.tag(), null));
     } else if (event instanceof PromotionRejected e) {
       requests.computeIfPresent(e.number(), (n, r) -> r.closed(REJECTED, null, null, e.reason()));
+    } else if (event instanceof io.strata.events.PromotionVerified e) {
+      requests.computeIfPresent(e.number(), (n, r) -> r.verified(e));
+    } else if (event instanceof io.strata.events.PromotionRolledBack e) {
+      requests.computeIfPresent(e.number(), (n, r) -> r.rolledBack(e));
     }
   }
 

@@ -134,7 +134,8 @@ class PermissionMatrixTest {
     RULES.put("GET " + R + "/promotions", Rule.READ);
     RULES.put("POST " + R + "/promotions", Rule.WRITE);
     RULES.put("GET " + R + "/promotions/{number}", Rule.READ);
-    for (String action : List.of("evaluate", "checks/run", "check-runs", "approvals", "merge", "reject")) {
+    RULES.put("GET " + R + "/promotions/{number}/preview", Rule.READ);
+    for (String action : List.of("evaluate", "checks/run", "check-runs", "approvals", "merge", "reject", "verify")) {
       RULES.put("POST " + R + "/promotions/{number}/" + action, Rule.WRITE);
     }
     RULES.put("GET " + R + "/tags", Rule.READ);

@@ -61,13 +61,17 @@ class ProducedEventsTest {
     // a promotion policy that gates dev, and an admin's override of it
     given().contentType("application/json").body(Map.of("version", 1, "protected_branches", List.of("dev"),
         "paths", List.of(Map.of("source", "main", "target", "dev", "required_checks", List.of("ci/build"),
-            "approvals", Map.of("required", 1, "roles", List.of("admin"))))))
+            "approvals", Map.of("required", 1, "roles", List.of("admin")),
+            "verify", Map.of("checks", List.of("never"), "rollback", "revert"))),
+        "checks", List.of(Map.of("name", "never", "sql", "select 1 as one", "expect", Map.of("max", 0)))))
         .queryParam("origin", "configmap:prod/pipelines").put("/api/v1/repositories/{r}/promotion-policy", repo)
         .then().statusCode(200);
     given().contentType("application/json").header("Strata-Gate-Override", "a test of the override")
         .body(Map.of("message", "overridden", "allow_empty", true))
         .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
-    // a promotion request of main into dev: opened, evaluated, checked, approved and merged; another rejected
+    // a promotion request of main into dev: opened, evaluated, checked, approved, merged, verified and rolled
+    // back; another rejected
+    commit(repo, "main", "for dev");
     String promotions = "/api/v1/repositories/" + repo + "/promotions";
     int number = given().contentType("application/json").body(Map.of("source", "main", "target", "dev"))
         .post(promotions).then().statusCode(201).extract().path("number");
@@ -76,6 +80,7 @@ class ProducedEventsTest {
     given().contentType("application/json").header("X-User-Id", "ada").body(Map.of("comment", "fine"))
         .post(promotions + "/" + number + "/approvals").then().statusCode(200);
     given().post(promotions + "/" + number + "/merge").then().statusCode(200);
+    given().post(promotions + "/" + number + "/verify").then().statusCode(200);
     int rejected = given().contentType("application/json").body(Map.of("source", "main", "target", "dev"))
         .post(promotions).then().statusCode(201).extract().path("number");
     given().contentType("application/json").body(Map.of("reason", "not needed"))

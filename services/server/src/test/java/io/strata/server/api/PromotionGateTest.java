@@ -60,6 +60,8 @@ class PromotionGateTest {
     }
     NOT_GATED.put("POST " + R + "/promotions/{number}/merge", "the one way in: the gate lets an approved request's"
         + " merge through (PromotionRequestTest)");
+    NOT_GATED.put("POST " + R + "/promotions/{number}/verify", "the way out: the gate lets the rollback of a merged"
+        + " request whose verification failed through (PromotionRequestTest)");
     NOT_GATED.put("POST " + R + "/storage", "storages are no branch's");
     NOT_GATED.put("DELETE " + R + "/storage/{name}", "storages are no branch's");
     NOT_GATED.put("POST " + R + "/tables/{table}/schema/record", "records DDL made to the live table as it happened");

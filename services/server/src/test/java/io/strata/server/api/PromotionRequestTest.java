@@ -69,11 +69,13 @@ class PromotionRequestTest {
             Map.of("source", "development", "target", "staging", "auto_merge", true,
                 "required_checks", List.of("orders_present", "no_negative_amounts")),
             Map.of("source", "staging", "target", "main", "required_checks", List.of("orders_present", "ci/build"),
-                "approvals", Map.of("required", 1, "actors", List.of("alice")), "tag", "prod-{seq}")),
+                "approvals", Map.of("required", 1, "actors", List.of("alice")), "tag", "prod-{seq}",
+                "verify", Map.of("checks", List.of("at_most_five"), "rollback", "revert"))),
         "checks", List.of(
             Map.of("name", "orders_present", "sql", "select count(*) from orders", "expect", Map.of("min", 1)),
             Map.of("name", "no_negative_amounts", "sql", "select id, amount from orders where amount < 0",
-                "expect", "no_rows", "max_rows", 10))))
+                "expect", "no_rows", "max_rows", 10),
+            Map.of("name", "at_most_five", "sql", "select count(*) from orders", "expect", Map.of("max", 5)))))
         .put("/api/v1/repositories/" + repo + "/promotion-policy").then().statusCode(200);
 
     // development gains a bad row: the request previews it, and the check on the preview fails
@@ -98,9 +100,15 @@ class PromotionRequestTest {
     call(repo, first, "checks/run", null, "ci").statusCode(200).body("state", equalTo("approved"))
         .body("stale", equalTo(false)).body("checks.status", equalTo(List.of("passed", "passed")));
     String preview = given().get(promotions(repo) + "/" + first).then().extract().path("preview_commit");
-    call(repo, first, "merge", null, "ci").statusCode(200).body("state", equalTo("merged"))
-        .body("merge_commit", equalTo(preview));
-    assertThat(head(repo, "staging")).isEqualTo(preview).isNotEqualTo(stagingBefore);
+    String merged = call(repo, first, "merge", null, "ci").statusCode(200).body("state", equalTo("merged"))
+        .extract().path("merge_commit");
+    // a merge commit on the evaluated head, of the preview: what the checks read is what landed
+    assertThat(head(repo, "staging")).isEqualTo(merged);
+    given().get("/api/v1/repositories/{r}/commits/{c}", repo, merged).then()
+        .body("parents", equalTo(List.of(stagingBefore, preview)));
+    given().queryParam("from", preview).queryParam("to", merged).get("/api/v1/repositories/{r}/diff", repo).then()
+        .statusCode(200).body("tables.find { it.table == 'orders' }.inserted", equalTo(0))
+        .body("tables.find { it.table == 'orders' }.updated", equalTo(0));
     assertThat(rows(pool, "select id || ':' || amount from " + Api.view(repo, "staging", "orders") + " where id = 6"))
         .containsExactly("6:5.00");
     given().urlEncodingEnabled(false).get("/api/v1/repositories/" + repo + "/branches/promotions%2F" + first).then()
@@ -110,6 +118,10 @@ class PromotionRequestTest {
     // staging into main: an external check and an approval by a named actor
     int second = Api.json().body(Map.of("source", "staging", "target", "main")).post(promotions(repo)).then()
         .statusCode(201).extract().path("number");
+    // what it would land: a row of orders inserted into main, no schema change
+    given().get(promotions(repo) + "/" + second + "/preview").then().statusCode(200)
+        .body("tables.find { it.table == 'orders' }.inserted", equalTo(1))
+        .body("schema.tables", equalTo(List.of()));
     call(repo, second, "checks/run", null, "ci").statusCode(200).body("state", equalTo("open"))
         .body("checks.status", equalTo(List.of("passed", "pending")));
     call(repo, second, "check-runs", Map.of("name", "ci/unknown", "status", "passed"), "ci").statusCode(422);
@@ -128,6 +140,13 @@ class PromotionRequestTest {
     String main = head(repo, "main");
     given().get("/api/v1/repositories/{r}/tags/prod-1", repo).then().statusCode(200).body("commit", equalTo(main));
     assertThat(rows(pool, "select id || ':' || amount from public." + table + " where id = 6")).containsExactly("6:5.00");
+    // its verification on main fails (six orders where at most five may be): the merge is reverted through the gate
+    call(repo, second, "verify", null, "ci").statusCode(200).body("state", equalTo("rolled_back"))
+        .body("verification.status", equalTo("failed"))
+        .body("verification.results[0].summary", equalTo("6 outside [-, 5]"))
+        .body("revert_commit", equalTo(head(repo, "main")));
+    assertThat(rows(pool, "select count(*)::text from public." + table)).containsExactly("5");
+    call(repo, second, "verify", null, "ci").statusCode(409).body("error", equalTo("PromotionNotReady"));
 
     // a request rejected: closed, its preview gone
     sql(pool, "update " + Api.view(repo, "development", "orders") + " set amount = 7 where id = 6");
@@ -139,7 +158,9 @@ class PromotionRequestTest {
     given().urlEncodingEnabled(false).get("/api/v1/repositories/" + repo + "/branches/promotions%2F" + third).then()
         .statusCode(404);
     given().queryParam("state", "merged").get(promotions(repo)).then().statusCode(200)
-        .body("items.number", equalTo(List.of(second, first)));
+        .body("items.number", equalTo(List.of(first)));
+    given().queryParam("state", "rolled_back").get(promotions(repo)).then().statusCode(200)
+        .body("items.number", equalTo(List.of(second)));
     given().get(promotions(repo) + "/99").then().statusCode(404).body("error", equalTo("PromotionNotFound"));
     given().get(promotions(repo) + "/x").then().statusCode(404);
 
@@ -147,6 +168,6 @@ class PromotionRequestTest {
         .extract().path("items.type");
     assertThat(types).contains("io.strata.promotion.opened.v1", "io.strata.promotion.evaluated.v1",
         "io.strata.check_run.completed.v1", "io.strata.promotion.approved.v1", "io.strata.promotion.merged.v1",
-        "io.strata.promotion.rejected.v1");
+        "io.strata.promotion.rejected.v1", "io.strata.promotion.verified.v1", "io.strata.promotion.rolled_back.v1");
   }
 }
