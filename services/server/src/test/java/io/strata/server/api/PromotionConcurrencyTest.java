@@ -1,0 +1,108 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.head;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.strata.server.TestDatabaseResource;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Promotion requests under concurrent callers: evaluations racing each other leave one consistent preview, and
+ * merges of one approved request racing each other land it once (one merge commit, one promotion.merged); the
+ * losers are refused with a 409 and change nothing.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class PromotionConcurrencyTest {
+  private static final int CALLERS = 6;
+
+  @Inject Pool pool;
+
+  @Test
+  void racingEvaluationsAndMergesLandARequestOnce() throws Exception {
+    String repo = createRepository(uniqueName("promo-race"));
+    String table = "pr_" + uniqueName("t").substring(2).replace("-", "_");
+    sql(pool, "create table public." + table + " (id int primary key, v int)");
+    sql(pool, "insert into public." + table + " select g, g from generate_series(1, 5) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://local/public."
+        + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("version", 1, "protected_branches", List.of("main"),
+            "paths", List.of(Map.of("source", "dev", "target", "main"))))
+        .put("/api/v1/repositories/" + repo + "/promotion-policy").then().statusCode(200);
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 50 where id = 5");
+    Api.json().body(Map.of("message", "on dev", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    String promotions = "/api/v1/repositories/" + repo + "/promotions";
+    int number = Api.json().body(Map.of("source", "dev", "target", "main")).post(promotions).then().statusCode(201)
+        .extract().path("number");
+    String mainBefore = head(repo, "main");
+
+    // dev moves: every caller evaluates at once
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 40 where id = 4");
+    Api.json().body(Map.of("message", "on dev again", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    List<Response> evaluations = all(() -> given().post(promotions + "/" + number + "/evaluate"));
+    assertThat(evaluations).extracting(Response::statusCode).allSatisfy(s -> assertThat(s).isIn(200, 404, 409));
+    assertThat(evaluations).extracting(Response::statusCode).contains(200);
+    // whatever the race left, the request evaluates to one preview of dev's head into main's
+    given().post(promotions + "/" + number + "/evaluate").then().statusCode(200);
+    Map<String, Object> request = given().get(promotions + "/" + number).then().statusCode(200).extract().path("");
+    assertThat(request).containsEntry("state", "approved").containsEntry("stale", false)
+        .containsEntry("source_commit", head(repo, "dev")).containsEntry("target_head", mainBefore);
+
+    // every caller merges at once: one lands it
+    List<Response> merges = all(() -> given().post(promotions + "/" + number + "/merge"));
+    List<Integer> statuses = merges.stream().map(Response::statusCode).toList();
+    assertThat(statuses.stream().filter(s -> s == 200).count()).as("merges that landed: " + statuses).isEqualTo(1);
+    for (Response r : merges) {
+      if (r.statusCode() != 200) {
+        assertThat(r.statusCode()).as(r.asString()).isIn(404, 409);
+      }
+    }
+    String merged = given().get(promotions + "/" + number).then().statusCode(200).extract().path("merge_commit");
+    assertThat(head(repo, "main")).isEqualTo(merged);
+    given().get("/api/v1/repositories/{r}/commits/{c}", repo, merged).then().statusCode(200)
+        .body("parents[0]", org.hamcrest.Matchers.equalTo(mainBefore));
+    List<String> types = given().queryParam("types", "io.strata.promotion.merged").queryParam("limit", 100)
+        .get("/api/v1/repositories/{r}/events", repo).then().statusCode(200).extract().path("items.type");
+    assertThat(types).hasSize(1);
+    assertThat(Api.rows(pool, "select v::text from public." + table + " where id in (4, 5) order by id"))
+        .containsExactly("40", "50");
+  }
+
+  private static List<Response> all(Callable<Response> call) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
+    try {
+      List<Future<Response>> futures = new ArrayList<>();
+      for (int i = 0; i < CALLERS; i++) {
+        futures.add(pool.submit(call));
+      }
+      List<Response> out = new ArrayList<>();
+      for (Future<Response> f : futures) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
