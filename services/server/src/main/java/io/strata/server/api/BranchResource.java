@@ -62,6 +62,10 @@ public class BranchResource {
   public Uni<Response> create(@PathParam("repo") String repo, @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateBranch.class))) JsonNode body,
       @Context HttpServerRequest request) {
     Requests.CreateBranch b = Bodies.read(body, Requests.CreateBranch.class);
+    if (b.name() != null && b.name().startsWith(io.strata.server.domain.PromotionRequests.PREVIEW_PREFIX)) {
+      throw StrataException.invalid("name", "branches under '" + io.strata.server.domain.PromotionRequests.PREVIEW_PREFIX
+          + "' are the previews of promotion requests, made by the server");
+    }
     CommandContext ctx = contexts.of(request, b);
     return commands.createBranch(repo, b.name(), b.from(), Boolean.TRUE.equals(b.isProtected()), ctx,
         Answers.branchCreated())

@@ -150,11 +150,14 @@ public final class PromotionDtos {
 
   public record OpenPromotionInput(String source, String target) {}
 
-  /** An external check's result, for the pair the request was evaluated at (409 when it was evaluated at another). */
+  /** An external check's result, for the pair it checked (409 unless the request is at that pair). */
+  @Schema(requiredProperties = {"name", "status", "source_commit", "target_head"})
   public record CheckRunInput(String name, @Schema(enumeration = {"passed", "failed", "error"}) String status,
       String summary, String sourceCommit, String targetHead, List<com.fasterxml.jackson.databind.JsonNode> output) {}
 
-  public record ApprovalInput(String comment) {}
+  /** An approval of the pair its approver reviewed (409 unless the request is at that pair). */
+  @Schema(requiredProperties = {"source_commit", "target_head"})
+  public record ApprovalInput(String sourceCommit, String targetHead, String comment) {}
 
   public record RejectInput(String reason) {}
 

@@ -50,7 +50,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Consumes(MediaType.APPLICATION_JSON)
 @Tag(name = "Promotion")
 public class PromotionResource {
-  /** Bytes of output rows an external check may post. */
+  /** Bytes of output rows a check's run keeps (an external check may post no more). */
   static final int MAX_OUTPUT_BYTES = 64 * 1024;
 
   @Inject PromotionCommands commands;
@@ -137,6 +137,10 @@ public class PromotionResource {
         throw new StrataException(ErrorCode.PromotionClosed, "promotion #" + n + " is " + v.state() + " already",
             Map.of("number", n));
       }
+      if (v.path() == null) {
+        throw new StrataException(ErrorCode.ValidationError, "no path of the repository's promotion policy leads"
+            + " from '" + v.request().source() + "' into '" + v.request().target() + "' any more", Map.of("number", n));
+      }
       List<PromotionPolicy.Check> sql = v.policy().checks().stream()
           .filter(c -> v.path().requiredChecks().contains(c.name())).toList();
       return Multi.createFrom().iterable(sql)
@@ -167,7 +171,7 @@ public class PromotionResource {
           List<JsonNode> rows = objects(result.columns(), result.rows());
           CheckOutcomes.Verdict verdict = CheckOutcomes.judge(check.expect(), result.columns(), rows,
               result.truncated() || rows.size() > check.maxRows());
-          List<JsonNode> output = rows.stream().limit(check.maxRows()).toList();
+          List<JsonNode> output = capped(rows.stream().limit(check.maxRows()).toList());
           return new CheckRunCompleted(number, check.name(), sourceCommit, targetHead, verdict.status(),
               verdict.summary(), output, millis(started), false);
         })
@@ -198,18 +202,11 @@ public class PromotionResource {
         || output.toString().length() > MAX_OUTPUT_BYTES) {
       throw StrataException.invalid("output", "is at most 1000 objects and " + MAX_OUTPUT_BYTES + " bytes");
     }
+    requirePair(b.sourceCommit(), b.targetHead());
     CommandContext ctx = contexts.unkeyed(request);
-    return repositories.require(repo).chain(r -> commands.view(repo, number(number), ctx)).chain(v -> {
-      int n = v.request().number();
-      String sourceCommit = b.sourceCommit() != null ? b.sourceCommit() : v.request().sourceCommit();
-      String targetHead = b.targetHead() != null ? b.targetHead() : v.request().targetHead();
-      if (sourceCommit == null || targetHead == null) {
-        throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + n + " was not evaluated yet",
-            Map.of("number", n));
-      }
-      return commands.recordCheckRun(repo, new CheckRunCompleted(n, b.name(), sourceCommit, targetHead, b.status(),
-          summary, output, 0, true), ctx);
-    }).map(v -> answer(200, v));
+    return repositories.require(repo).chain(r -> commands.recordCheckRun(repo, new CheckRunCompleted(number(number),
+        b.name(), b.sourceCommit(), b.targetHead(), b.status(), summary, output, 0, true), ctx))
+        .map(v -> answer(200, v));
   }
 
   @Requires(Permission.WRITE)
@@ -221,10 +218,11 @@ public class PromotionResource {
   public Uni<Response> approve(@PathParam("repo") String repo, @PathParam("number") String number,
       @RequestBody(content = @Content(schema = @Schema(implementation = PromotionDtos.ApprovalInput.class)))
       JsonNode body, @Context HttpServerRequest request) {
-    PromotionDtos.ApprovalInput b = body == null || body.isNull() || body.isMissingNode()
-        ? new PromotionDtos.ApprovalInput(null) : Bodies.read(body, PromotionDtos.ApprovalInput.class);
+    PromotionDtos.ApprovalInput b = Bodies.read(body, PromotionDtos.ApprovalInput.class);
+    requirePair(b.sourceCommit(), b.targetHead());
     CommandContext ctx = contexts.unkeyed(request);
-    return repositories.require(repo).chain(r -> commands.approve(repo, number(number), b.comment(), ctx))
+    return repositories.require(repo).chain(r -> commands.approve(repo, number(number), b.sourceCommit(),
+            b.targetHead(), b.comment(), ctx))
         .map(v -> answer(200, v));
   }
 
@@ -310,6 +308,16 @@ public class PromotionResource {
         .header(CommandContexts.POSITION_HEADER, v.position()).entity(PromotionDto.of(v)).build();
   }
 
+  /** The pair a result or an approval is for: a source commit and a target head, as full commit ids. */
+  private static void requirePair(String sourceCommit, String targetHead) {
+    for (String[] f : new String[][] {{"source_commit", sourceCommit}, {"target_head", targetHead}}) {
+      if (f[1] == null || !f[1].matches("[0-9a-f]{64}")) {
+        throw StrataException.invalid(f[0], "is required: the full commit id of the pair the request was evaluated at"
+            + " (its source_commit and target_head), which this is for");
+      }
+    }
+  }
+
   private static int number(String number) {
     try {
       int n = Integer.parseInt(number);
@@ -321,6 +329,20 @@ public class PromotionResource {
     }
     throw new StrataException(ErrorCode.PromotionNotFound, "no promotion request is numbered '"
         + (number.length() > 20 ? number.substring(0, 20) + "…" : number) + "'", Map.of());
+  }
+
+  /** The first rows of a check's output that fit in {@link #MAX_OUTPUT_BYTES} of JSON: what the log keeps of it. */
+  static List<JsonNode> capped(List<JsonNode> rows) {
+    List<JsonNode> kept = new java.util.ArrayList<>();
+    long bytes = 2;
+    for (JsonNode row : rows) {
+      bytes += row.toString().length() + 1;
+      if (bytes > MAX_OUTPUT_BYTES) {
+        break;
+      }
+      kept.add(row);
+    }
+    return kept;
   }
 
   /** The query's rows (arrays of values, in its columns' order) as objects by column name, as a check's output. */

@@ -105,7 +105,16 @@ public class CommandProcessor {
    */
   public Uni<Void> admitted(String repository, String branch, String operation, CommandContext context) {
     String override = CommandAppends.gateOverride(repository, context);
-    return queues.computeIfAbsent(repository, RepositoryQueue::new).snapshot()
+    RepositoryQueue q = queues.computeIfAbsent(repository, RepositoryQueue::new);
+    // against the log as it is now, not this server's cache: another server may have set a policy or a protection
+    return log.streamVersion(repository)
+        .chain(latest -> {
+          RepositoryState cached = q.state;
+          if (cached != null && cached.version() < latest) {
+            q.state = null; // reloaded from the projections and the log's tail
+          }
+          return q.snapshot();
+        })
         .invoke(s -> io.strata.server.domain.PromotionGate.check(s, branch, operation, override,
             context.promotion()))
         .replaceWithVoid();

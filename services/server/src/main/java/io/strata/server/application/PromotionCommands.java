@@ -133,10 +133,10 @@ public class PromotionCommands {
             + (v.sourceHead() == null ? r.source() : r.target()) + "' does not exist any more",
             Map.of("number", number));
       }
-      if (!v.stale()) {
+      PromotionPolicy.Path path = v.path();
+      if (!v.stale() && path != null) {
         return Uni.createFrom().item(v);
       }
-      PromotionPolicy.Path path = v.path();
       if (path == null) {
         throw new StrataException(ErrorCode.ValidationError, "no path of the repository's promotion policy leads from '"
             + r.source() + "' into '" + r.target() + "' any more", Map.of("number", number));
@@ -145,7 +145,7 @@ public class PromotionCommands {
       String sourceHead = v.sourceHead();
       String targetHead = v.targetHead();
       Uni<Void> cleared = s.branch(preview) == null ? Uni.createFrom().voidItem()
-          : clearPreview(repo, preview, s, ctx);
+          : clearPreview(repo, number, preview, s, ctx);
       Merges.Strategy strategy = switch (path.conflictStrategy()) {
         case "ours" -> Merges.Strategy.OURS;
         case "theirs" -> Merges.Strategy.THEIRS;
@@ -157,9 +157,10 @@ public class PromotionCommands {
           "Promote " + r.source() + " into " + r.target() + " (#" + number + ")", false, false, null,
           new Author("Strata promotions", "promotions@strata.local"), null, null, false, schema);
       long[] conflicts = {0};
+      CommandContext own = ctx.forPromotion(number);
       return cleared
-          .chain(() -> branches.createBranch(repo, preview, targetHead, false, ctx.issued(false), Answer.NONE))
-          .chain(() -> merges.merge(repo, preview, merge, ctx.issued(false), outcome -> Answer.NONE)
+          .chain(() -> branches.createBranch(repo, preview, targetHead, false, own, Answer.NONE))
+          .chain(() -> merges.merge(repo, preview, merge, own, outcome -> Answer.NONE)
               .replaceWithVoid()
               .onFailure(StrataException.class).recoverWithUni(e -> {
                 StrataException refused = (StrataException) e;
@@ -175,7 +176,7 @@ public class PromotionCommands {
             RepositoryState.Branch b = after.branch(preview);
             // a merge stopped by conflicts leaves none in progress on the preview: it is made again next time
             String previewCommit = conflicts[0] > 0 || b == null || after.merge(preview) != null ? null : b.head();
-            return (after.merge(preview) != null ? inProgress.abort(repo, preview, ctx.issued(false), Answer.NONE)
+            return (after.merge(preview) != null ? inProgress.abort(repo, preview, own, Answer.NONE)
                     .replaceWithVoid() : Uni.createFrom().voidItem())
                 .chain(() -> processor.execute(repo, new Commands.RecordEvaluation(number, sourceHead, targetHead,
                     previewCommit, conflicts[0]), ctx, Answer.NONE));
@@ -184,11 +185,14 @@ public class PromotionCommands {
     });
   }
 
-  private Uni<Void> clearPreview(String repo, String preview, RepositoryState s, CommandContext ctx) {
+  /** Deletes a request's preview branch (aborting a merge left on it); gone already is fine. */
+  private Uni<Void> clearPreview(String repo, int number, String preview, RepositoryState s, CommandContext ctx) {
+    CommandContext own = ctx.forPromotion(number);
     Uni<Void> aborted = s.merge(preview) != null
-        ? inProgress.abort(repo, preview, ctx.issued(false), Answer.NONE).replaceWithVoid() : Uni.createFrom().voidItem();
-    return aborted.chain(() -> branches.deleteBranch(repo, preview, true, ctx.issued(false), Answer.NONE))
-        .replaceWithVoid();
+        ? inProgress.abort(repo, preview, own, Answer.NONE).replaceWithVoid() : Uni.createFrom().voidItem();
+    return aborted.chain(() -> branches.deleteBranch(repo, preview, true, own, Answer.NONE))
+        .replaceWithVoid()
+        .onFailure(e -> e instanceof StrataException x && x.code() == ErrorCode.BranchNotFound).recoverWithNull();
   }
 
   /** Records a check's run for the request's current pair (a SQL check the API ran, or an external one posted). */
@@ -199,9 +203,13 @@ public class PromotionCommands {
         .chain(() -> view(repo, run.number(), ctx));
   }
 
-  /** Approves the request at the pair it was evaluated at, as the caller (409 when its branches moved since). */
+  /**
+   * Approves the request as the caller, for the pair the caller reviewed ({@code sourceCommit}, {@code targetHead}):
+   * 409 unless the request is at that pair now.
+   */
   @Permits(Permission.WRITE)
-  public Uni<View> approve(String repository, int number, String comment, CommandContext ctx) {
+  public Uni<View> approve(String repository, int number, String sourceCommit, String targetHead, String comment,
+      CommandContext ctx) {
     String repo = Names.existingRepository(repository);
     Names.text("comment", comment, 2000, false);
     String approver = ctx.actor().label(null);
@@ -209,16 +217,8 @@ public class PromotionCommands {
       throw StrataException.invalid("approver", "an approval names its approver: send X-User-Id (or use a token)");
     }
     String role = ctx.actor().grants() == null ? null : ctx.actor().grants().role().wire();
-    // an approval is of what was evaluated: when the source or target moved since, it is evaluated again first
-    return view(repo, number, ctx).invoke(v -> {
-          if (v.request().isOpen() && v.stale()) {
-            throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + number + " was evaluated at "
-                + v.request().sourceCommit() + " into " + v.request().targetHead() + " and its branches moved since:"
-                + " evaluate it again, then approve what it previews", Map.of("number", number));
-          }
-        })
-        .chain(() -> processor.execute(repo, new Commands.ApprovePromotion(number, approver, role, comment), ctx,
-            Answer.NONE))
+    return processor.execute(repo, new Commands.ApprovePromotion(number, sourceCommit, targetHead, approver, role,
+            comment), ctx, Answer.NONE)
         .chain(() -> view(repo, number, ctx));
   }
 
@@ -240,25 +240,38 @@ public class PromotionCommands {
             + " at", Map.of("number", number, "state", state));
       }
       CommandContext promoting = ctx.forPromotion(number);
+      String template = v.path().tag();
       // always a merge commit (its first parent the evaluated head): its state is the preview's, and a rollback
       // reverts it whole
       MergeCommands.Request merge = new MergeCommands.Request(r.previewCommit(), Merges.Strategy.FAIL_ON_CONFLICT,
           MergeCommands.FastForward.NEVER, "Promote " + r.source() + " into " + r.target() + " (#" + number + ")",
           false, false, r.targetHead(), new Author("Strata promotions", "promotions@strata.local"), null, null, false,
           SchemaChoices.NONE);
-      return merges.merge(repo, r.target(), merge, promoting, outcome -> Answer.NONE)
+      // the tag is named and found free before anything lands: a merge is never left without its record
+      String[] tag = {null};
+      return processor.state(repo).invoke(s -> {
+            tag[0] = template == null ? null : tagName(template, r, r.previewCommit(), s);
+            if (tag[0] != null && s.tags().containsKey(tag[0])) {
+              throw new StrataException(ErrorCode.TagAlreadyExists, "promotion #" + number + " would be tagged '"
+                  + tag[0] + "', which exists already: change the path's tag template (add {seq} or {time})",
+                  Map.of("number", number, "tag", tag[0]));
+            }
+          })
+          .chain(() -> merges.merge(repo, r.target(), merge, promoting, outcome -> Answer.NONE))
           .chain(() -> processor.state(repo))
           .chain(after -> {
             String commit = after.branch(r.target()).head();
-            String tag = v.path().tag() == null ? null : tagName(v.path().tag(), r, commit, after);
-            Uni<Void> tagged = tag == null ? Uni.createFrom().voidItem()
-                : tags.createTag(repo, tag, commit, "Promotion #" + number + ": " + r.source() + " into " + r.target(),
+            // the merge landed: it is recorded whatever happens to its tag (a tag taken meanwhile is left out)
+            Uni<String> tagged = tag[0] == null ? Uni.createFrom().nullItem()
+                : tags.createTag(repo, tag[0], commit, "Promotion #" + number + ": " + r.source() + " into " + r.target(),
                     new Author("Strata promotions", "promotions@strata.local"), ctx.issued(false), Answer.NONE)
-                    .replaceWithVoid();
-            return tagged.chain(() -> processor.execute(repo, new Commands.RecordPromotionMerged(number, commit, tag),
+                    .map(x -> tag[0])
+                    .onFailure(StrataException.class).recoverWithNull();
+            return tagged.chain(name -> processor.execute(repo, new Commands.RecordPromotionMerged(number, commit, name),
                 ctx, Answer.NONE));
           })
-          .chain(() -> branches.deleteBranch(repo, r.previewBranch(), true, ctx.issued(false), Answer.NONE))
+          .chain(() -> processor.state(repo))
+          .chain(after -> clearPreview(repo, number, r.previewBranch(), after, ctx))
           .chain(() -> processor.state(repo)).map(after -> view(after, number));
     });
   }
@@ -298,7 +311,7 @@ public class PromotionCommands {
                 Answer.NONE))
             .chain(() -> view(repo, number, ctx));
       }
-      MergeCommands.Request revert = new MergeCommands.Request(r.mergeCommit(), Merges.Strategy.THEIRS,
+      MergeCommands.Request revert = new MergeCommands.Request(r.mergeCommit(), Merges.Strategy.FAIL_ON_CONFLICT,
           MergeCommands.FastForward.NEVER, "Roll back promotion #" + number + ": verification failed: " + failed,
           false, false, null, new Author("Strata promotions", "promotions@strata.local"),
           io.strata.events.AppliedCommit.REVERT, 1, true, SchemaChoices.NONE);
@@ -324,16 +337,19 @@ public class PromotionCommands {
         .chain(() -> processor.state(repo))
         .chain(s -> {
           String preview = s.promotions().get(number).previewBranch();
-          return s.branch(preview) == null ? Uni.createFrom().voidItem() : clearPreview(repo, preview, s, ctx);
+          return s.branch(preview) == null ? Uni.createFrom().voidItem() : clearPreview(repo, number, preview, s, ctx);
         })
         .chain(() -> view(repo, number, ctx));
   }
 
-  /** The path's tag template filled in for the merge commit (the sequence: how many requests of the path merged). */
+  /**
+   * The path's tag template filled in for a request ({@code {commit}}: the preview's, what was checked; {@code
+   * {seq}}: one more than the requests into the target that landed, merged or rolled back since).
+   */
   static String tagName(String template, PromotionRequests.Request r, String commit, RepositoryState s) {
     Instant now = Instant.now();
-    long merged = s.promotions().all().stream().filter(x -> PromotionRequests.MERGED.equals(x.closed())
-        && x.source().equals(r.source()) && x.target().equals(r.target())).count();
+    long merged = s.promotions().all().stream().filter(x -> x.mergeCommit() != null
+        && x.target().equals(r.target())).count();
     String name = template.replace("{source}", r.source()).replace("{target}", r.target())
         .replace("{date}", DATE.format(now)).replace("{time}", TIME.format(now))
         .replace("{seq}", String.valueOf(merged + 1)).replace("{commit}", commit.substring(0, 12));

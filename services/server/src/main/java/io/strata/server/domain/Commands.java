@@ -44,9 +44,12 @@ public final class Commands {
   /** Records a check's run on the request's preview, for the pair it ran at. */
   public record RecordCheckRun(int number, io.strata.events.CheckRunCompleted run) implements PromotionCommand {}
 
-  /** Approves the request at its current pair, by {@code approver} with {@code role} (null without tokens). */
-  public record ApprovePromotion(int number, String approver, String role, String comment)
-      implements PromotionCommand {}
+  /**
+   * Approves the request at the pair the approver reviewed ({@code sourceCommit}, {@code targetHead}: refused
+   * unless it is the request's current one), by {@code approver} with {@code role} (null without tokens).
+   */
+  public record ApprovePromotion(int number, String sourceCommit, String targetHead, String approver, String role,
+      String comment) implements PromotionCommand {}
 
   /** Records that the request merged: its target at {@code commit}, tagged {@code tag} (null: none). */
   public record RecordPromotionMerged(int number, String commit, String tag) implements PromotionCommand {}

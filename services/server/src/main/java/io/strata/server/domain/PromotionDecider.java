@@ -35,6 +35,14 @@ public final class PromotionDecider {
       if (!PromotionRequests.MERGED.equals(r.closed())) {
         throw notReady(r, "only a merged promotion is verified (it is " + (r.isOpen() ? "open" : r.closed()) + ")");
       }
+      if (r.verification() != null) {
+        throw notReady(r, "it was verified already (" + r.verification().status() + ")");
+      }
+      RepositoryState.Branch target = state.branch(r.target());
+      if (target == null || !target.head().equals(r.mergeCommit())) {
+        throw notReady(r, "its target moved on from its merge commit: verification (and a rollback) applies to the"
+            + " promotion as it landed; promote a fix instead");
+      }
       return List.of(c.verified());
     }
     if (command instanceof Commands.RecordPromotionRolledBack c) {
@@ -62,9 +70,8 @@ public final class PromotionDecider {
       return List.of(run);
     }
     if (command instanceof ApprovePromotion c) {
-      if (r.sourceCommit() == null) {
-        throw notReady(r, "it was not evaluated yet");
-      }
+      // an approval is of what its approver reviewed: the pair they name must be the one the request is at
+      requirePair(r, c.sourceCommit(), c.targetHead());
       PromotionPolicy.Path path = requirePath(state, r);
       if (!PromotionRequests.mayApprove(path.approvals(), c.approver(), c.role())) {
         throw new StrataException(ErrorCode.Forbidden, c.approver() + " may not approve promotions of " + r.source()
@@ -151,7 +158,10 @@ public final class PromotionDecider {
   public static boolean admits(RepositoryState state, int number, String branch) {
     PromotionRequests.Request r = state.promotions().get(number);
     if (r != null && r.failedVerification() && r.target().equals(branch)) {
-      return true; // the rollback of a promotion whose verification failed: the revert of its merge commit
+      // the rollback of a promotion whose verification failed: the revert of its merge commit, while the target is
+      // still at it (the revert's commit concludes a merge the gate let start)
+      RepositoryState.Branch b = state.branch(branch);
+      return b != null && b.head().equals(r.mergeCommit());
     }
     if (r == null || !r.isOpen() || !r.target().equals(branch) || r.targetHead() == null) {
       return false;

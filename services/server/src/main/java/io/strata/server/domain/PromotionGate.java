@@ -48,7 +48,8 @@ public final class PromotionGate {
       return decided; // changes nothing: a dry run, a validation, an up-to-date merge
     }
     Change change = change(state, command);
-    if (change == null || !gated(state, change.branch())
+    boolean creates = command instanceof Commands.CreateBranch; // named above only when it makes a gated branch
+    if (change == null || !creates && !gated(state, change.branch(), promotion)
         || promotion != null && PromotionDecider.admits(state, promotion, change.branch())) {
       return decided;
     }
@@ -73,7 +74,7 @@ public final class PromotionGate {
    */
   public static void check(RepositoryState state, String branch, String operation, String override,
       Integer promotion) {
-    if (override == null && gated(state, branch)
+    if (override == null && gated(state, branch, promotion)
         && (promotion == null || !PromotionDecider.admits(state, promotion, branch))) {
       throw refusal(state, new Change(branch, operation));
     }
@@ -81,12 +82,28 @@ public final class PromotionGate {
 
   /** Whether {@code branch} takes changes only through promotions under the repository's policy. */
   public static boolean gated(RepositoryState state, String branch) {
+    return gated(state, branch, null);
+  }
+
+  /**
+   * {@link #gated(RepositoryState, String)} for a command of {@code promotion} (null: none): an open request's
+   * preview branch is its own, changed only by its commands, whatever the policy.
+   */
+  static boolean gated(RepositoryState state, String branch, Integer promotion) {
+    Integer preview = state.promotions().previewOf(branch);
+    if (preview != null) {
+      return !preview.equals(promotion);
+    }
     PromotionPolicy policy = state.policy() == null ? null : state.policy().policy();
     if (policy == null || !PromotionPolicies.REFUSE.equals(policy.directChanges())) {
       return false;
     }
-    // a promotion's preview branch is the server's own: the merge it previews is gated where it lands
-    return isProtected(state, policy, branch) && !state.promotions().isPreview(branch);
+    return isProtected(state, policy, branch);
+  }
+
+  private static boolean protectedByPolicy(RepositoryState state, String branch) {
+    PromotionPolicy policy = state.policy() == null ? null : state.policy().policy();
+    return policy != null && policy.protectedBranches().stream().anyMatch(p -> BranchPatterns.matches(p, branch));
   }
 
   /** Whether {@code branch} is protected: flagged so, or named by one of the policy's patterns. */
@@ -120,7 +137,7 @@ public final class PromotionGate {
    * stash, recovery's records, and the policy itself (an admin's, recorded).
    */
   public static final java.util.Set<Class<? extends Command>> PASSING = java.util.Set.of(
-      Commands.CreateRepository.class, Commands.CreateBranch.class, Commands.CreateTag.class,
+      Commands.CreateRepository.class, Commands.CreateTag.class,
       Commands.DeleteTag.class, Commands.RecordRollback.class, Commands.MergeUpToDate.class,
       Commands.ResolveConflicts.class, Commands.AbortMerge.class, Commands.RecordMergeRollback.class,
       Commands.SkipRebaseStep.class, Commands.FinishRebase.class, Commands.AbortRebase.class,
@@ -131,7 +148,8 @@ public final class PromotionGate {
 
   /** The commands {@link #change} names a changed branch for (some only sometimes: a commit of a merge in progress). */
   public static final java.util.Set<Class<? extends Command>> CHANGING = java.util.Set.of(
-      Commands.DeleteRepository.class, Commands.DeleteBranch.class, Commands.SetBranchProtection.class,
+      Commands.DeleteRepository.class, Commands.CreateBranch.class, Commands.DeleteBranch.class,
+      Commands.SetBranchProtection.class,
       Commands.ResetBranch.class, Commands.CreateCommit.class, Commands.RecordChanges.class,
       Commands.StartMerge.class, Commands.FastForward.class, Commands.StartRebase.class, Commands.CreateStash.class,
       Commands.ApplyStash.class, BranchSchemaCommand.class, TableCommand.DropTable.class,
@@ -144,6 +162,13 @@ public final class PromotionGate {
   public static Change change(RepositoryState state, Command command) {
     if (PASSING.stream().anyMatch(k -> k.isInstance(command))) {
       return null;
+    }
+    if (command instanceof Commands.CreateBranch c) {
+      // a protected branch made outside a promotion would take content no promotion brought: named only then
+      PromotionPolicy policy = state.policy() == null ? null : state.policy().policy();
+      boolean refuse = policy != null && PromotionPolicies.REFUSE.equals(policy.directChanges());
+      return refuse && (c.isProtected() || protectedByPolicy(state, c.name())) ? new Change(c.name(), "create_branch")
+          : null;
     }
     if (command instanceof Commands.DeleteRepository) {
       // the whole history goes: a gated branch of it is changed

@@ -433,11 +433,13 @@ public final class PromotionPolicies {
       if (v == null || v.isNull()) {
         return null;
       }
-      if (!v.isNumber()) {
-        problems.add(new Problem(at + "." + field, "must be a number"));
+      BigDecimal d = v.isNumber() ? v.decimalValue() : null;
+      // bounded, so that a bound prints and compares cheaply (1e999999999 would not)
+      if (d == null || d.precision() > 40 || Math.abs(d.scale()) > 40) {
+        problems.add(new Problem(at + "." + field, "must be a number of at most 40 digits, with at most 40 places"));
         return null;
       }
-      return v.decimalValue();
+      return d;
     }
 
     <T> List<T> list(JsonNode n, String at, String field, int max, java.util.function.BiFunction<String, JsonNode, T> each) {

@@ -128,10 +128,16 @@ public final class PromotionRequests {
         .findFirst().orElse(null);
   }
 
-  /** Whether {@code branch} is the preview branch of an open request (the server's own: never gated). */
-  public boolean isPreview(String branch) {
-    return branch.startsWith(PREVIEW_PREFIX)
-        && requests.values().stream().anyMatch(r -> r.isOpen() && r.previewBranch().equals(branch));
+  /**
+   * The number of the open request whose preview branch {@code branch} is, or null: such a branch is the request's
+   * own, changed only by the request's commands.
+   */
+  public Integer previewOf(String branch) {
+    if (!branch.startsWith(PREVIEW_PREFIX)) {
+      return null;
+    }
+    return requests.values().stream().filter(r -> r.isOpen() && r.previewBranch().equals(branch))
+        .map(Request::number).findFirst().orElse(null);
   }
 
   public void evolve(StrataEvent event) {

@@ -41,6 +41,11 @@ public class EventAppends {
   }
 
   /** The answer stored for an Idempotency-Key, if any (read outside any append). */
+  /** The stream's latest version in the log (0: none). */
+  public Uni<Long> streamVersion(String stream) {
+    return log.streamVersion(stream);
+  }
+
   public Uni<Optional<IdempotencyRecord>> findIdempotencyRecord(String key) {
     return log.findIdempotencyRecord(key);
   }

@@ -75,9 +75,12 @@ class ProducedEventsTest {
     String promotions = "/api/v1/repositories/" + repo + "/promotions";
     int number = given().contentType("application/json").body(Map.of("source", "main", "target", "dev"))
         .post(promotions).then().statusCode(201).extract().path("number");
-    given().contentType("application/json").body(Map.of("name", "ci/build", "status", "passed"))
+    Map<String, Object> opened = given().get(promotions + "/" + number).then().statusCode(200).extract().path("");
+    given().contentType("application/json").body(Map.of("name", "ci/build", "status", "passed",
+            "source_commit", opened.get("source_commit"), "target_head", opened.get("target_head")))
         .post(promotions + "/" + number + "/check-runs").then().statusCode(200);
-    given().contentType("application/json").header("X-User-Id", "ada").body(Map.of("comment", "fine"))
+    given().contentType("application/json").header("X-User-Id", "ada").body(Map.of("comment", "fine",
+            "source_commit", opened.get("source_commit"), "target_head", opened.get("target_head")))
         .post(promotions + "/" + number + "/approvals").then().statusCode(200);
     given().post(promotions + "/" + number + "/merge").then().statusCode(200);
     given().post(promotions + "/" + number + "/verify").then().statusCode(200);

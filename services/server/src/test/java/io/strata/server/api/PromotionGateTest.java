@@ -43,7 +43,6 @@ class PromotionGateTest {
   static {
     NOT_GATED.put("POST /api/v1/admin/projections/rebuild", "rebuilds projections from the log: no branch changes");
     NOT_GATED.put("POST /api/v1/repositories", "a new repository");
-    NOT_GATED.put("POST " + R + "/branches", "a new branch");
     NOT_GATED.put("POST " + B + "/merge/abort", "ends a merge the gate let start");
     NOT_GATED.put("POST " + B + "/merge/continue", "concludes a merge the gate let start");
     NOT_GATED.put("POST " + B + "/merge/resolutions", "resolves a merge the gate let start");
@@ -114,6 +113,7 @@ class PromotionGateTest {
             "target", "production"))));
 
     Map<String, Call> gated = new LinkedHashMap<>();
+    gated.put("POST " + R + "/branches", new Call("release/2", Map.of("name", "release/2")));
     gated.put("PATCH " + B, new Call("production", Map.of("protected", false)));
     gated.put("DELETE " + B, new Call("staging", null));
     gated.put("POST " + B + "/cherry-pick", new Call("production", Map.of("commit", devCommit)));

@@ -49,6 +49,15 @@ class PromotionRequestTest {
     return request.post(promotions(repo) + "/" + number + "/" + action).then();
   }
 
+  /** {@code extra} with the pair the request is at: what an approval or a check's result is for. */
+  private static Map<String, Object> atPair(String repo, int number, Map<String, Object> extra) {
+    Map<String, Object> request = given().get(promotions(repo) + "/" + number).then().statusCode(200).extract().path("");
+    Map<String, Object> body = new java.util.HashMap<>(extra);
+    body.put("source_commit", request.get("source_commit"));
+    body.put("target_head", request.get("target_head"));
+    return body;
+  }
+
   private static String commit(String repo, String branch, String message) {
     return Api.json().body(Map.of("message", message, "all", true))
         .post("/api/v1/repositories/{r}/branches/{b}/commits", repo, branch).then().statusCode(201).extract().path("id");
@@ -118,18 +127,31 @@ class PromotionRequestTest {
     // staging into main: an external check and an approval by a named actor
     int second = Api.json().body(Map.of("source", "staging", "target", "main")).post(promotions(repo)).then()
         .statusCode(201).extract().path("number");
+    // the preview is the request's own: no branch under promotions/ is made by hand, nothing written to it
+    Api.json().body(Map.of("name", "promotions/77")).post("/api/v1/repositories/{r}/branches", repo).then()
+        .statusCode(422);
+    Api.json().urlEncodingEnabled(false).body(Map.of("message", "sneaked in", "allow_empty", true))
+        .post("/api/v1/repositories/" + repo + "/branches/promotions%2F" + second + "/commits").then().statusCode(409)
+        .body("error", equalTo("BranchGated"));
     // what it would land: a row of orders inserted into main, no schema change
     given().get(promotions(repo) + "/" + second + "/preview").then().statusCode(200)
         .body("tables.find { it.table == 'orders' }.inserted", equalTo(1))
         .body("schema.tables", equalTo(List.of()));
     call(repo, second, "checks/run", null, "ci").statusCode(200).body("state", equalTo("open"))
         .body("checks.status", equalTo(List.of("passed", "pending")));
-    call(repo, second, "check-runs", Map.of("name", "ci/unknown", "status", "passed"), "ci").statusCode(422);
-    call(repo, second, "check-runs", Map.of("name", "ci/build", "status", "passed", "summary", "build #7 green"), "ci")
-        .statusCode(200).body("state", equalTo("passing")).body("checks[1].external", equalTo(true));
-    call(repo, second, "approvals", Map.of("comment", "fine by me"), "bob").statusCode(403);
+    call(repo, second, "check-runs", atPair(repo, second, Map.of("name", "ci/unknown", "status", "passed")), "ci")
+        .statusCode(422);
+    // a result or an approval names the pair it is for: none, or another, is refused
+    call(repo, second, "check-runs", Map.of("name", "ci/build", "status", "passed"), "ci").statusCode(422);
+    Map<String, Object> otherPair = atPair(repo, second, Map.of("name", "ci/build", "status", "passed"));
+    otherPair.put("target_head", preview); // a commit the request is not at
+    call(repo, second, "check-runs", otherPair, "ci").statusCode(409).body("error", equalTo("PromotionNotReady"));
+    call(repo, second, "check-runs", atPair(repo, second, Map.of("name", "ci/build", "status", "passed", "summary",
+        "build #7 green")), "ci").statusCode(200).body("state", equalTo("passing"))
+        .body("checks[1].external", equalTo(true));
+    call(repo, second, "approvals", atPair(repo, second, Map.of("comment", "fine by me")), "bob").statusCode(403);
     call(repo, second, "merge", null, "ci").statusCode(409).body("error", equalTo("PromotionNotReady"));
-    call(repo, second, "approvals", Map.of("comment", "ship it"), "alice").statusCode(200)
+    call(repo, second, "approvals", atPair(repo, second, Map.of("comment", "ship it")), "alice").statusCode(200)
         .body("state", equalTo("approved")).body("approvals[0].approver", equalTo("alice"))
         .body("approvals[0].counts", equalTo(true));
     // main is gated: a direct merge of staging is refused, the promotion's goes through
@@ -148,7 +170,11 @@ class PromotionRequestTest {
     assertThat(rows(pool, "select count(*)::text from public." + table)).containsExactly("5");
     call(repo, second, "verify", null, "ci").statusCode(409).body("error", equalTo("PromotionNotReady"));
 
-    // a request rejected: closed, its preview gone
+    // a protected branch is not made outside a promotion
+    Api.json().body(Map.of("name", "staging-copy", "protected", true)).post("/api/v1/repositories/{r}/branches", repo)
+        .then().statusCode(409).body("error", equalTo("BranchGated"))
+        .body("details.operation", equalTo("create_branch"));
+    // a second verification is refused; a request rejected: closed, its preview gone
     sql(pool, "update " + Api.view(repo, "development", "orders") + " set amount = 7 where id = 6");
     commit(repo, "development", "another change");
     int third = Api.json().body(Map.of("source", "development", "target", "staging")).post(promotions(repo)).then()
