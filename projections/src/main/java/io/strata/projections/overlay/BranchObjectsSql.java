@@ -161,7 +161,9 @@ final class BranchObjectsSql {
         {function}
         create trigger strata_write instead of insert or update or delete on {view}
           for each row execute function {function_name}();
+        {gate}
         """,
+        "gate", GateSql.trigger(viewSchema, viewName, b.bid()),
         "view_schema", Sql.quote(viewSchema), "view", view, "state", b.state(), "shown", shown(),
         "defaults", viewDefaults(view) + redefinedDefaults(view),
         "function", writeFunction(), "function_name", viewFunction());

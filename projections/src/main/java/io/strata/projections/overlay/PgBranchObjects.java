@@ -34,6 +34,17 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   static final String STRATA_OWN_DDL = DdlGuardSql.UNCHECKED + ";\n";
 
   @Override
+  public Uni<Void> gate(UnitOfWork unit, String repository, java.util.Map<String, String> gated) {
+    SqlConnection tx = PgUnit.of(unit);
+    Uni<Void> cleared = tx.preparedQuery(GateSql.CLEAR).execute(Tuple.of(repository)).replaceWithVoid();
+    if (gated.isEmpty()) {
+      return cleared;
+    }
+    List<Tuple> rows = gated.entrySet().stream().map(e -> Tuple.of(e.getKey(), repository, e.getValue())).toList();
+    return cleared.chain(() -> tx.preparedQuery(GateSql.ADD).executeBatch(rows)).replaceWithVoid();
+  }
+
+  @Override
   public Uni<Void> create(UnitOfWork unit, TrackedTable table, String branch, StatePath start) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql main = OverlaySql.of(table);

@@ -29,7 +29,7 @@ public final class StrataLayout {
   private static final Logger LOG = Logger.getLogger(StrataLayout.class);
 
   /** The version this build writes. */
-  public static final int CURRENT = 24;
+  public static final int CURRENT = 25;
 
   private record Step(int version, String what, Function<SqlConnection, Uni<Void>> apply) {}
 
@@ -126,7 +126,16 @@ public final class StrataLayout {
       // the function comes with the base objects
       new Step(24, "a branch that keeps its columns when the table gains others reads them in the table's order, also"
           + " when its overlay has one given back at its end (strata.follow_columns)", tx -> Uni.createFrom()
-          .voidItem()));
+          .voidItem()),
+      new Step(25, "the promotion gate on every branch view: a statement's write refused while its branch is gated"
+          + " (strata.gated_branches)", tx -> tx.query(GateSql.VIEWS).execute().chain(views -> {
+            StringBuilder triggers = new StringBuilder();
+            for (Row r : views) {
+              triggers.append(GateSql.trigger(r.getString(1), r.getString(2), r.getString(0)));
+            }
+            return triggers.isEmpty() ? Uni.createFrom().voidItem()
+                : tx.query(triggers.toString()).execute().replaceWithVoid();
+          })));
 
   private StrataLayout() {}
 
@@ -160,7 +169,8 @@ public final class StrataLayout {
         .chain(() -> tx.query(LayoutSql.MERGE_FUNCTION).execute())
         .chain(() -> tx.query(DdlGuardSql.INSTALL).execute())
         .chain(() -> tx.query(FollowColumnsSql.FUNCTION).execute())
-        .chain(() -> tx.query(BranchUniquesLayoutSql.INSTALL).execute()).replaceWithVoid();
+        .chain(() -> tx.query(BranchUniquesLayoutSql.INSTALL).execute())
+        .chain(() -> tx.query(GateSql.INSTALL).execute()).replaceWithVoid();
     if (found == 0) {
       return base.chain(() -> record(tx, CURRENT)); // nothing to upgrade: the objects come with each table
     }

@@ -25,6 +25,12 @@ public interface BranchObjects<X> {
   Uni<Void> create(X tx, TrackedTable table, String branch, StatePath start);
 
   /**
+   * Records in {@code tx}'s database which branches of {@code repository} its promotion gate refuses writes to,
+   * by branch id ({@link TrackedTable#branchIdOf}) and name: their views take no write from now on.
+   */
+  Uni<Void> gate(X tx, String repository, java.util.Map<String, String> gated);
+
+  /**
    * From now on in {@code tx}, each lock its statements wait for is waited for at most {@code limit} (null: without
    * limit again), failing with SQLSTATE 55P03 past it: a change of a branch's objects held up by a transaction that
    * wrote them and stays open gives up, rather than hold the branch's readers (queued behind it) and the

@@ -143,15 +143,37 @@ final class CommandAppends {
     }
     boolean deletesRepository = d.accepted.stream().flatMap(p -> p.events.stream())
         .anyMatch(e -> e instanceof RepositoryDeleted);
+    boolean movesGate = d.accepted.stream().flatMap(p -> p.events.stream()).anyMatch(CommandAppends::movesGate);
     return log.append(tx, repository, d.startVersion, events)
         // a repository created again under this name starts with no answers of the deleted one's keys
         .call(result -> deletesRepository ? log.forgetIdempotencyRecords(tx, repository) : Uni.createFrom().voidItem())
+        // the branch views of the server's own database refuse writes to the gated branches from this commit on
+        .call(result -> movesGate ? tx.roles().branchObjects().gate(tx, repository, gatedBranches(repository, d.state))
+            : Uni.createFrom().voidItem())
         .chain(result -> {
           List<IdempotencyRecord> keys = answer(d, result, responses);
           return keys.isEmpty()
               ? Uni.createFrom().item(result)
               : log.storeIdempotencyRecords(tx, repository, keys).replaceWith(result);
         });
+  }
+
+  /** Whether {@code e} may change which branches the promotion gate refuses. */
+  private static boolean movesGate(StrataEvent e) {
+    return e instanceof io.strata.events.PromotionPolicySet || e instanceof io.strata.events.BranchProtectionChanged
+        || e instanceof io.strata.events.BranchCreated || e instanceof io.strata.events.BranchDeleted
+        || e instanceof io.strata.events.PromotionOpened || e instanceof io.strata.events.PromotionMerged
+        || e instanceof io.strata.events.PromotionRejected || e instanceof RepositoryDeleted;
+  }
+
+  /** The branches of {@code state} the gate refuses writes to (previews of open requests too), by branch id. */
+  static Map<String, String> gatedBranches(String repository, RepositoryState state) {
+    Map<String, String> gated = new java.util.TreeMap<>();
+    if (state.exists()) {
+      state.branches().keySet().stream().filter(b -> PromotionGate.gated(state, b))
+          .forEach(b -> gated.put(io.strata.projections.rowdata.TrackedTable.branchIdOf(repository, b), b));
+    }
+    return gated;
   }
 
   /** After the transaction committed: answer every command of the batch. */

@@ -81,6 +81,11 @@ class LayoutUpgradeTest {
     // layout 9: every tracked table keeps its capture's template, T's columns left open in it
     assertThat(rows(pool, "select coalesce(capture_template, '') from strata.tracked_tables")).hasSize(2)
         .allSatisfy(t -> assertThat(t).contains("__capture_upd").contains("\"__strata_columns__\""));
+    // layout 25: every branch view carries the promotion gate's statement trigger
+    assertThat(count(pool, "select count(*) from strata.branch_overlays o where not exists (select 1 from pg_trigger t"
+        + " join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace"
+        + " where t.tgname = 'strata_gate' and n.nspname = o.view_schema and c.relname = o.view_name)")).isZero();
+    assertThat(count(pool, "select count(*) from strata.branch_overlays")).isPositive();
   }
 
   @Test

@@ -180,7 +180,16 @@ class PromotionGateTest {
       }
     }
     assertThat(wrong).as("operations a gated branch did not refuse").isEmpty();
+    // SQL through a gated branch's view is refused in the database itself
+    for (String b : List.of("production", "staging")) {
+      String view = Api.view(repo, b, "t");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "update " + view + " set v = 99 where id = 2"))
+          .hasMessageContaining("protected by its promotion policy");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> sql(pool, "insert into " + view + " values (42, 42)"))
+          .hasMessageContaining("protected by its promotion policy");
+    }
     assertThat(state(repo)).as("heads, rows, working states and the log, unchanged").isEqualTo(before);
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 98 where id = 2"); // an ungated branch takes it
 
     // unprotected branches work as before; an admin's override goes through, recorded before the change
     sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 21 where id = 2");
@@ -201,6 +210,11 @@ class PromotionGateTest {
         .post(R.replace("{repo}", repo) + "/branches/dev/commits").then().statusCode(201);
     List<String> types = given().queryParam("limit", 1000).get(R + "/events", repo).then().extract().path("items.type");
     assertThat(types).hasSize(count + 1);
+    // direct changes allowed again: the view takes writes
+    setPolicy(repo, Map.of("version", 1, "protected_branches", List.of("production", "staging", "release/*"),
+        "direct_changes", "allow"));
+    sql(pool, "update " + Api.view(repo, "staging", "t") + " set v = 77 where id = 3");
+    setPolicy(repo, Map.of("version", 1, "protected_branches", List.of("production", "staging", "release/*")));
     // a bad override header changes nothing
     Api.json().header("Strata-Gate-Override", "x".repeat(501)).body(Map.of("message", "x", "allow_empty", true))
         .post(R.replace("{repo}", repo) + "/branches/production/commits").then().statusCode(400)
