@@ -128,6 +128,8 @@ final class OpenApiNames {
       Map.entry("Events", "The event log as CloudEvents: pages, and server-sent event streams"),
       Map.entry("History", "Rewriting a branch's history: reset, revert, cherry-pick, rebase, stash"),
       Map.entry("Merges", "Merges into a branch, and a merge in progress: conflicts, resolutions, continue, abort"),
+      Map.entry("Promotion", "Promotion policies, the gate into protected branches, and promotion requests: previews,"
+          + " checks, approvals, merges, verification and rollback"),
       Map.entry("Query", "Read-only SQL over a ref's tables"),
       Map.entry("Repositories", "Repositories"),
       Map.entry("Rows", "Row writes into a branch's working state"),

@@ -6,6 +6,7 @@ import io.strata.server.domain.PromotionPolicies;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** The promotion policy as the API answers it, and the document as a client sends it (JSON or YAML). */
@@ -41,7 +42,8 @@ public final class PromotionDtos {
   public record PolicyPathDto(String source, String target, List<String> requiredChecks, PolicyApprovalsDto approvals,
       boolean autoMerge, @Schema(enumeration = {"fail", "ours", "theirs"}) String conflictStrategy,
       @Schema(nullable = true, enumeration = {"ours", "theirs"}) String schemaStrategy,
-      @Schema(nullable = true) String tag, @Schema(nullable = true) PolicyVerifyDto verify) {
+      @Schema(nullable = true) String tag, @Schema(nullable = true, type = SchemaType.OBJECT,
+          description = "Checks run on the target after a merge, and the rollback; null: none") PolicyVerifyDto verify) {
     static PolicyPathDto of(PromotionPolicy.Path p) {
       return new PolicyPathDto(p.source(), p.target(), p.requiredChecks(), new PolicyApprovalsDto(
           p.approvals().required(), p.approvals().roles(), p.approvals().actors()), p.autoMerge(), p.conflictStrategy(),
@@ -105,7 +107,8 @@ public final class PromotionDtos {
       String previewBranch, @Schema(nullable = true) String previewCommit, long conflicts, List<CheckStandingDto> checks,
       int approvalsRequired, List<ApprovalDto> approvals, @Schema(nullable = true) String mergeCommit,
       @Schema(nullable = true) String tag, @Schema(nullable = true) String reason,
-      @Schema(nullable = true) VerificationDto verification, @Schema(nullable = true) String revertCommit) {
+      @Schema(nullable = true, type = SchemaType.OBJECT, description = "The merged request's verification; null:"
+          + " not verified") VerificationDto verification, @Schema(nullable = true) String revertCommit) {
     static PromotionDto of(io.strata.server.application.PromotionCommands.View v) {
       var r = v.request();
       List<String> required = v.path() == null ? List.of() : v.path().requiredChecks();
