@@ -67,6 +67,11 @@ public final class PromotionDecider {
         throw StrataException.invalid("name", "'" + run.name() + "' is not a check the path " + path.source() + " -> "
             + path.target() + " requires (" + String.join(", ", path.requiredChecks()) + ")");
       }
+      CheckRunCompleted last = r.checks().get(run.name());
+      if (last != null && last.status().equals(run.status()) && last.summary().equals(run.summary())
+          && last.output().equals(run.output())) {
+        return List.of(); // the same result again at the same pair: nothing new to record
+      }
       return List.of(run);
     }
     if (command instanceof ApprovePromotion c) {
@@ -89,6 +94,13 @@ public final class PromotionDecider {
       return List.of(new PromotionMerged(c.number(), c.commit(), c.tag()));
     }
     RejectPromotion c = (RejectPromotion) command;
+    RepositoryState.Branch target = state.branch(r.target());
+    if (target != null && r.targetHead() != null && !target.head().equals(r.targetHead())
+        && PromotionRequests.APPROVED.equals(PromotionRequests.state(r, PromotionRequests.path(
+            state.policy() == null ? null : state.policy().policy(), r.source(), r.target())))) {
+      // its merge may be landing (the target moved from the evaluated head): a rejection would not undo it
+      throw notReady(r, "it is approved and its target moved since it was evaluated: evaluate it again first");
+    }
     return List.of(new PromotionRejected(c.number(), c.reason()));
   }
 
