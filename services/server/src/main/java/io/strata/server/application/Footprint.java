@@ -1,6 +1,7 @@
 package io.strata.server.application;
 
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.PromotionCommand;
 import io.strata.server.domain.TableCommand;
 import io.strata.server.domain.Commands.Command;
 import java.util.Arrays;
@@ -50,7 +51,7 @@ public record Footprint(Set<String> named, boolean includesDefault, boolean whol
       return branches(c.targetBranch());
     }
     if (command instanceof Commands.DeleteTag || command instanceof Commands.SetPromotionPolicy
-        || command instanceof Commands.PromotionCommand) {
+        || command instanceof PromotionCommand) {
       return branches(); // no branch's data; commands decided after it are decided under it
     }
     if (command instanceof Commands.StartMerge c) {

@@ -8,6 +8,7 @@ import io.strata.events.PromotionPolicy;
 import io.strata.projections.rowdata.Merges;
 import io.strata.server.auth.Permission;
 import io.strata.server.domain.Commands;
+import io.strata.server.domain.PromotionCommand;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.Names;
 import io.strata.server.domain.PromotionRequests;
@@ -105,7 +106,7 @@ public class PromotionCommands {
     Names.branch(source);
     Names.branch(target);
     int[] number = {0};
-    return processor.execute(repo, new Commands.OpenPromotion(source, target), ctx, (events, position, after, time) -> {
+    return processor.execute(repo, new PromotionCommand.OpenPromotion(source, target), ctx, (events, position, after, time) -> {
           number[0] = ((PromotionOpened) events.get(0)).number();
           return Answer.Reply.NONE;
         })
@@ -178,7 +179,7 @@ public class PromotionCommands {
             String previewCommit = conflicts[0] > 0 || b == null || after.merge(preview) != null ? null : b.head();
             return (after.merge(preview) != null ? inProgress.abort(repo, preview, own, Answer.NONE)
                     .replaceWithVoid() : Uni.createFrom().voidItem())
-                .chain(() -> processor.execute(repo, new Commands.RecordEvaluation(number, sourceHead, targetHead,
+                .chain(() -> processor.execute(repo, new PromotionCommand.RecordEvaluation(number, sourceHead, targetHead,
                     previewCommit, conflicts[0]), ctx, Answer.NONE));
           })
           .chain(() -> processor.state(repo)).map(after -> view(after, number));
@@ -199,7 +200,7 @@ public class PromotionCommands {
   @Permits(Permission.WRITE)
   public Uni<View> recordCheckRun(String repository, CheckRunCompleted run, CommandContext ctx) {
     String repo = Names.existingRepository(repository);
-    return processor.execute(repo, new Commands.RecordCheckRun(run.number(), run), ctx, Answer.NONE)
+    return processor.execute(repo, new PromotionCommand.RecordCheckRun(run.number(), run), ctx, Answer.NONE)
         .chain(() -> view(repo, run.number(), ctx));
   }
 
@@ -217,7 +218,7 @@ public class PromotionCommands {
       throw StrataException.invalid("approver", "an approval names its approver: send X-User-Id (or use a token)");
     }
     String role = ctx.actor().grants() == null ? null : ctx.actor().grants().role().wire();
-    return processor.execute(repo, new Commands.ApprovePromotion(number, sourceCommit, targetHead, approver, role,
+    return processor.execute(repo, new PromotionCommand.ApprovePromotion(number, sourceCommit, targetHead, approver, role,
             comment), ctx, Answer.NONE)
         .chain(() -> view(repo, number, ctx));
   }
@@ -267,7 +268,7 @@ public class PromotionCommands {
                     new Author("Strata promotions", "promotions@strata.local"), ctx.issued(false), Answer.NONE)
                     .map(x -> tag[0])
                     .onFailure(StrataException.class).recoverWithNull();
-            return tagged.chain(name -> processor.execute(repo, new Commands.RecordPromotionMerged(number, commit, name),
+            return tagged.chain(name -> processor.execute(repo, new PromotionCommand.RecordPromotionMerged(number, commit, name),
                 ctx, Answer.NONE));
           })
           .chain(() -> processor.state(repo))
@@ -299,14 +300,14 @@ public class PromotionCommands {
           + ")").collect(java.util.stream.Collectors.joining(", "));
       boolean rollBack = !passed && v.path() != null && v.path().verify() != null
           && "revert".equals(v.path().verify().rollback());
-      Uni<CommandResponse> recorded = processor.execute(repo, new Commands.RecordVerification(number, verified), ctx,
+      Uni<CommandResponse> recorded = processor.execute(repo, new PromotionCommand.RecordVerification(number, verified), ctx,
           Answer.NONE);
       if (!rollBack) {
         return recorded.chain(() -> view(repo, number, ctx));
       }
       if (r.mergeCommit().equals(r.targetHead())) {
         // the promotion landed nothing (its target was up to date with the source): nothing to revert
-        return recorded.chain(() -> processor.execute(repo, new Commands.RecordPromotionRolledBack(number,
+        return recorded.chain(() -> processor.execute(repo, new PromotionCommand.RecordPromotionRolledBack(number,
                 r.mergeCommit(), limited("verification failed: " + failed + "; the promotion changed nothing")), ctx,
                 Answer.NONE))
             .chain(() -> view(repo, number, ctx));
@@ -318,7 +319,7 @@ public class PromotionCommands {
       return recorded
           .chain(() -> applications.applyCommit(repo, r.target(), revert, ctx.forPromotion(number), o -> Answer.NONE))
           .chain(() -> processor.state(repo))
-          .chain(after -> processor.execute(repo, new Commands.RecordPromotionRolledBack(number,
+          .chain(after -> processor.execute(repo, new PromotionCommand.RecordPromotionRolledBack(number,
               after.branch(r.target()).head(), limited("verification failed: " + failed)), ctx, Answer.NONE))
           .chain(() -> view(repo, number, ctx));
     });
@@ -333,7 +334,7 @@ public class PromotionCommands {
   public Uni<View> reject(String repository, int number, String reason, CommandContext ctx) {
     String repo = Names.existingRepository(repository);
     String why = Names.text("reason", reason == null ? "rejected" : reason, 2000, false);
-    return processor.execute(repo, new Commands.RejectPromotion(number, why), ctx, Answer.NONE)
+    return processor.execute(repo, new PromotionCommand.RejectPromotion(number, why), ctx, Answer.NONE)
         .chain(() -> processor.state(repo))
         .chain(s -> {
           String preview = s.promotions().get(number).previewBranch();

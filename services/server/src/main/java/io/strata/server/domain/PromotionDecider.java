@@ -8,13 +8,13 @@ import io.strata.events.PromotionOpened;
 import io.strata.events.PromotionPolicy;
 import io.strata.events.PromotionRejected;
 import io.strata.events.StrataEvent;
-import io.strata.server.domain.Commands.ApprovePromotion;
-import io.strata.server.domain.Commands.OpenPromotion;
-import io.strata.server.domain.Commands.PromotionCommand;
-import io.strata.server.domain.Commands.RecordCheckRun;
-import io.strata.server.domain.Commands.RecordEvaluation;
-import io.strata.server.domain.Commands.RecordPromotionMerged;
-import io.strata.server.domain.Commands.RejectPromotion;
+import io.strata.server.domain.PromotionCommand.ApprovePromotion;
+import io.strata.server.domain.PromotionCommand.OpenPromotion;
+import io.strata.server.domain.PromotionCommand;
+import io.strata.server.domain.PromotionCommand.RecordCheckRun;
+import io.strata.server.domain.PromotionCommand.RecordEvaluation;
+import io.strata.server.domain.PromotionCommand.RecordPromotionMerged;
+import io.strata.server.domain.PromotionCommand.RejectPromotion;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +31,7 @@ public final class PromotionDecider {
       return open(state, c);
     }
     PromotionRequests.Request r = require(state, command.number());
-    if (command instanceof Commands.RecordVerification c) {
+    if (command instanceof PromotionCommand.RecordVerification c) {
       if (!PromotionRequests.MERGED.equals(r.closed())) {
         throw notReady(r, "only a merged promotion is verified (it is " + (r.isOpen() ? "open" : r.closed()) + ")");
       }
@@ -45,7 +45,7 @@ public final class PromotionDecider {
       }
       return List.of(c.verified());
     }
-    if (command instanceof Commands.RecordPromotionRolledBack c) {
+    if (command instanceof PromotionCommand.RecordPromotionRolledBack c) {
       if (!r.failedVerification()) {
         throw notReady(r, "only a merged promotion whose verification failed is rolled back");
       }

@@ -141,7 +141,7 @@ public final class PromotionGate {
       Commands.DeleteTag.class, Commands.RecordRollback.class, Commands.MergeUpToDate.class,
       Commands.ResolveConflicts.class, Commands.AbortMerge.class, Commands.RecordMergeRollback.class,
       Commands.SkipRebaseStep.class, Commands.FinishRebase.class, Commands.AbortRebase.class,
-      Commands.DropStash.class, Commands.SetPromotionPolicy.class, Commands.PromotionCommand.class,
+      Commands.DropStash.class, Commands.SetPromotionPolicy.class, PromotionCommand.class,
       TableCommand.AddStorage.class,
       TableCommand.RemoveStorage.class, TableCommand.RecordSchemaChange.class, TableCommand.RecordSchemaDrift.class,
       TableCommand.PlaceTable.class, TableCommand.HoldOwedUniques.class);

@@ -64,7 +64,7 @@ public final class RepositoryDecider {
     if (command instanceof StashCommand c) {
       return StashDecider.decide(state, c);
     }
-    if (command instanceof Commands.PromotionCommand c) {
+    if (command instanceof PromotionCommand c) {
       return PromotionDecider.decide(state, c);
     }
     if (command instanceof Commands.SetPromotionPolicy c) {

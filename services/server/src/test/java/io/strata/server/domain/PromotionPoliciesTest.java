@@ -188,24 +188,24 @@ class PromotionPoliciesTest {
     PromotionPolicies.Read read = PromotionPolicies.read(json("{'version': 1, 'paths': [{'source': 'dev',"
         + " 'target': 'main', 'required_checks': ['ci/build']}]}"));
     decide.apply(new Commands.SetPromotionPolicy(read.policy(), read.digest(), null));
-    decide.apply(new Commands.OpenPromotion("dev", "main"));
+    decide.apply(new PromotionCommand.OpenPromotion("dev", "main"));
     String dev = state.branch("dev").head();
     String main = state.branch("main").head();
-    decide.apply(new Commands.RecordEvaluation(1, dev, main, dev, 0));
+    decide.apply(new PromotionCommand.RecordEvaluation(1, dev, main, dev, 0));
     io.strata.events.CheckRunCompleted run = new io.strata.events.CheckRunCompleted(1, "ci/build", dev, main,
         "passed", "green", List.of(), 0, true);
-    assertThat(decide.apply(new Commands.RecordCheckRun(1, run))).hasSize(1);
-    assertThat(decide.apply(new Commands.RecordCheckRun(1, run))).as("the same result again").isEmpty();
+    assertThat(decide.apply(new PromotionCommand.RecordCheckRun(1, run))).hasSize(1);
+    assertThat(decide.apply(new PromotionCommand.RecordCheckRun(1, run))).as("the same result again").isEmpty();
     assertThat(PromotionRequests.state(state.promotions().get(1), PromotionRequests.path(read.policy(), "dev", "main")))
         .isEqualTo(PromotionRequests.APPROVED);
     // main moves (its merge landing, or anything else): an approved request is not rejected until evaluated again
     decide.apply(new Commands.CreateCommit("main", "moved", ADA, null, true, List.of(), List.of(), null));
-    assertThatThrownBy(() -> decide.apply(new Commands.RejectPromotion(1, "no")))
+    assertThatThrownBy(() -> decide.apply(new PromotionCommand.RejectPromotion(1, "no")))
         .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PromotionNotReady));
-    decide.apply(new Commands.RecordEvaluation(1, dev, state.branch("main").head(), dev, 0));
-    assertThat(decide.apply(new Commands.RejectPromotion(1, "no"))).hasSize(1);
+    decide.apply(new PromotionCommand.RecordEvaluation(1, dev, state.branch("main").head(), dev, 0));
+    assertThat(decide.apply(new PromotionCommand.RejectPromotion(1, "no"))).hasSize(1);
     // an approval names the pair its approver reviewed
-    assertThatThrownBy(() -> decide.apply(new Commands.ApprovePromotion(1, dev, main, "alice", "admin", null)))
+    assertThatThrownBy(() -> decide.apply(new PromotionCommand.ApprovePromotion(1, dev, main, "alice", "admin", null)))
         .isInstanceOf(StrataException.class);
   }
 
