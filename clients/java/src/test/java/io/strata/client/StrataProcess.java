@@ -16,9 +16,9 @@ import java.util.Properties;
  * The packaged server ({@code services/server/target/quarkus-app/quarkus-run.jar}, built before this
  * module) started as a user starts it, in a directory of its own, with a private PostgreSQL there.
  */
-final class StrataProcess implements AutoCloseable {
-  final Path workDir;
-  final int port;
+public final class StrataProcess implements AutoCloseable {
+  public final Path workDir;
+  public final int port;
   private final Process process;
   private final Path log;
 
@@ -29,7 +29,7 @@ final class StrataProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static StrataProcess start(Path workDir, Map<String, String> env) throws Exception {
+  public static StrataProcess start(Path workDir, Map<String, String> env) throws Exception {
     String jar = System.getProperty("strata.server.jar",
         "../../services/server/target/quarkus-app/quarkus-run.jar");
     if (!Files.exists(Path.of(jar))) {
@@ -50,7 +50,7 @@ final class StrataProcess implements AutoCloseable {
     return server;
   }
 
-  String baseUri() {
+  public String baseUri() {
     return "http://127.0.0.1:" + port;
   }
 
@@ -77,7 +77,7 @@ final class StrataProcess implements AutoCloseable {
   }
 
   /** A JDBC connection to the server's private PostgreSQL, from the URL it writes to .strata/database.url. */
-  Connection sql() throws IOException, java.sql.SQLException {
+  public Connection sql() throws IOException, java.sql.SQLException {
     URI url = URI.create(Files.readString(workDir.resolve(".strata/database.url")).trim());
     Properties credentials = new Properties();
     String[] user = url.getUserInfo() == null ? new String[0] : url.getUserInfo().split(":", 2);
@@ -91,7 +91,7 @@ final class StrataProcess implements AutoCloseable {
         credentials);
   }
 
-  String log() throws IOException {
+  public String log() throws IOException {
     return Files.readString(log);
   }
 

@@ -1,5 +1,6 @@
 package io.strata.server.domain;
 
+import io.strata.events.BranchPatterns;
 import io.strata.events.AppliedCommit;
 import io.strata.events.PromotionGateOverridden;
 import io.strata.events.PromotionPolicy;

@@ -1,5 +1,6 @@
 package io.strata.server.domain;
 
+import io.strata.events.BranchPatterns;
 import io.strata.events.CheckRunCompleted;
 import io.strata.events.PromotionApproved;
 import io.strata.events.PromotionEvaluated;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.strata.events.BranchPatterns;
 import io.strata.events.Author;
 import io.strata.events.EventCodec;
 import io.strata.events.PromotionGateOverridden;

@@ -1,11 +1,11 @@
-package io.strata.server.domain;
+package io.strata.events;
 
 import java.util.regex.Pattern;
 
 /**
  * Branch name patterns of a promotion policy: a branch name in which {@code *} matches any characters but
  * {@code /} and {@code **} any characters at all ({@code release/*}, {@code team-**}). Everything else matches
- * itself.
+ * itself. The server gates and matches paths by it; the promotion service finds a path's sources by it.
  */
 public final class BranchPatterns {
   private BranchPatterns() {}

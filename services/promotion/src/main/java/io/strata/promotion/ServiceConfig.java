@@ -1,0 +1,32 @@
+package io.strata.promotion;
+
+import io.smallrye.config.ConfigMapping;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The promotion service's settings (application.properties maps each to its environment variable). */
+@ConfigMapping(prefix = "strata.promotion")
+public interface ServiceConfig {
+  /** The Strata server, e.g. {@code http://strata:8000}. */
+  String serverUrl();
+
+  /** The service's token; or {@link #tokenFile()}. */
+  Optional<String> token();
+
+  Optional<String> tokenFile();
+
+  /** The repositories it promotes; empty: every repository the token sees. */
+  Optional<List<String>> repositories();
+
+  Duration resync();
+
+  int workers();
+
+  Duration requestTimeout();
+
+  /** A directory of policy files, {@code <repository>.yaml} (or .yml, .json); unset: none are applied. */
+  Optional<String> policyDir();
+
+  Duration policyPoll();
+}
