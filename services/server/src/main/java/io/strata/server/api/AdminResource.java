@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import io.smallrye.mutiny.Uni;
@@ -31,6 +32,7 @@ public class AdminResource {
     return projections.digest();
   }
 
+  @Cancellable(false)
   @POST
   @Path("rebuild")
   @Operation(summary = "Drop every projection and replay the whole event log (one transaction)")

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.graph.CommitGraph;
@@ -55,6 +56,7 @@ public class BranchResource {
   @Inject WorkingCommands workingCommands;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/branches")
   @Operation(summary = "Create a branch (from the default branch unless 'from' names a ref)")
@@ -95,6 +97,7 @@ public class BranchResource {
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @PATCH
   @Path("/branches/{branch}")
   @Operation(summary = "Protect or unprotect a branch")
@@ -107,6 +110,7 @@ public class BranchResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @DELETE
   @Path("/branches/{branch}")
   @Operation(summary = "Delete a branch (force=true when its commits are merged nowhere); a table made on a branch"
@@ -128,6 +132,7 @@ public class BranchResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/branches/{branch}/stage")
   @Operation(summary = "Stage the branch's working changes (all tables, or those named)")
@@ -139,6 +144,7 @@ public class BranchResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/branches/{branch}/unstage")
   @Operation(summary = "Unstage the branch's staged changes (all tables, or those named)")
@@ -150,6 +156,7 @@ public class BranchResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @DELETE
   @Path("/branches/{branch}/working")
   @Operation(summary = "Discard the branch's working changes: its tables go back to its last commit")

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.BranchObjects;
@@ -54,6 +55,7 @@ public class BranchSchemaResource {
   @Inject Repositories repositories;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Change a table's shape on a branch other than the default one, zero-copy: add_column"
       + " operations, checked and defined by the table's database before anything changes, alter_column operations"

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.BranchObjects;
@@ -38,6 +39,7 @@ public class BranchTableResource {
   @Inject Repositories repositories;
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Make a table on a branch and track it, with the columns given (types among PostgreSQL's own,"
       + " constant defaults, checked by the table's database first) and the key; commits 'Create table' on the branch."

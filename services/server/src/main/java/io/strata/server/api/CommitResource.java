@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,6 +70,7 @@ public class CommitResource {
   @Inject ObjectMapper json;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/branches/{branch}/commits")
   @Operation(summary = "Commit on a branch (expected_head guards against concurrent moves)")

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.auth.Permission;
@@ -49,6 +50,7 @@ public class HistoryResource {
   @Inject CommandContexts contexts;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/revert")
   @Operation(summary = "Undo a commit of the branch's history with a new commit, three-way against the branch"
@@ -62,6 +64,7 @@ public class HistoryResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/cherry-pick")
   @Operation(summary = "Apply a commit's changes (against its parent) to the branch with a new commit, three-way"
@@ -91,6 +94,7 @@ public class HistoryResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/rebase")
   @Operation(summary = "Replay the branch's commits since its merge base with a ref on top of that ref (stops at the"
@@ -123,6 +127,7 @@ public class HistoryResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/rebase/continue")
   @Consumes(MediaType.WILDCARD)
@@ -137,6 +142,7 @@ public class HistoryResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/rebase/skip")
   @Consumes(MediaType.WILDCARD)
@@ -149,6 +155,7 @@ public class HistoryResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/rebase/abort")
   @Consumes(MediaType.WILDCARD)
@@ -160,6 +167,7 @@ public class HistoryResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/reset")
   @Operation(summary = "Move the branch's head to a commit: hard (its working state too, working changes dropped)"

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -59,6 +60,7 @@ public class MergeResource {
   @Inject ObjectMapper json;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Merge a ref into the branch: fast-forward, or three-way at field level (ours = this branch)")
   @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = Dtos.MergeDto.class)))
@@ -118,6 +120,7 @@ public class MergeResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/resolutions")
   @Operation(summary = "Resolve conflicts of the merge in progress: all, a table's, a row's or one field's")
@@ -148,6 +151,7 @@ public class MergeResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/continue")
   @Operation(summary = "Commit the merge in progress with two parents (refused while conflicts remain)")
@@ -163,6 +167,7 @@ public class MergeResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/abort")
   @Consumes(MediaType.WILDCARD)

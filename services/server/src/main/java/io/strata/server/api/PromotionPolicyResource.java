@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -101,6 +102,7 @@ public class PromotionPolicyResource {
   }
 
   @Requires(Permission.READ)
+  @Cancellable(false)
   @POST
   @Path("/validate")
   @Consumes({MediaType.APPLICATION_JSON, YAML})
@@ -115,6 +117,7 @@ public class PromotionPolicyResource {
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @PUT
   @Consumes({MediaType.APPLICATION_JSON, YAML})
   @Operation(summary = "Set the promotion policy (admin): validated whole (422 with every error), recorded as"

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -91,6 +92,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Open a promotion request of a source branch into a target, along a path of the policy, and"
       + " evaluate it: the target's head with the source merged into it, on the request's preview branch")
@@ -109,6 +111,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{number}/evaluate")
   @Consumes(MediaType.WILDCARD)
@@ -122,6 +125,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{number}/checks/run")
   @Consumes(MediaType.WILDCARD)
@@ -180,6 +184,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{number}/check-runs")
   @Operation(summary = "Post an external check's result (a name with '/', required by the path) for the pair the"
@@ -210,6 +215,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{number}/approvals")
   @Operation(summary = "Approve a promotion request at the pair it was evaluated at, as the caller (the path says"
@@ -227,6 +233,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{number}/merge")
   @Consumes(MediaType.WILDCARD)
@@ -240,6 +247,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{number}/verify")
   @Consumes(MediaType.WILDCARD)
@@ -289,6 +297,7 @@ public class PromotionResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{number}/reject")
   @Operation(summary = "Close a promotion request without merging it")

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.RequestIdentity;
 import io.strata.server.auth.Requires;
@@ -42,6 +43,7 @@ public class RepositoryResource {
   @Inject RequestIdentity identity;
 
   @Requires(Permission.SERVER_ADMIN)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Create a repository with its default branch and an initial empty commit")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.RepositoryDto.class)))
@@ -74,6 +76,7 @@ public class RepositoryResource {
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @DELETE
   @Path("/{repo}")
   @Operation(summary = "Delete a repository (force=true when it has history)")

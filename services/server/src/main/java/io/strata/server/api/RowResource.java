@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.auth.Permission;
@@ -42,6 +43,7 @@ public class RowResource {
   @Inject CommandContexts contexts;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @PUT
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -57,6 +59,7 @@ public class RowResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @PATCH
   @Path("/rows/{key}")
   @Consumes(MediaType.APPLICATION_JSON)
@@ -72,6 +75,7 @@ public class RowResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @DELETE
   @Path("/rows/{key}")
   @Operation(summary = "Delete a row from the branch's working state, staged; 404 when absent")
@@ -84,6 +88,7 @@ public class RowResource {
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @DELETE
   @Tag(name = "Tables")
   @Operation(summary = "Drop a table made on a branch (not yet in the default branch) from this branch: the last"
@@ -105,6 +110,7 @@ public class RowResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   // "rows:batch", also when a client percent-encodes the colon
   @Path("/{batch: rows(?::|%3[Aa])batch}")

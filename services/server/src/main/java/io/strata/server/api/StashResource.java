@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.StashApplied;
@@ -49,6 +50,7 @@ public class StashResource {
   @Inject CommandContexts contexts;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Save the branch's working changes (staged and not) and its tables' shape changes since its"
       + " head as a stash, and put the branch back at its head")
@@ -80,6 +82,7 @@ public class StashResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{n}/apply")
   @Operation(summary = "Apply a stash to the branch's working state, three-way against its head (conflicts as in a"
@@ -93,6 +96,7 @@ public class StashResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Path("/{n}/pop")
   @Operation(summary = "Apply a stash as apply does, and drop it")
@@ -121,6 +125,7 @@ public class StashResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @DELETE
   @Path("/{n}")
   @Consumes(MediaType.WILDCARD)

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,6 +45,7 @@ public class StorageResource {
   @Inject PasswordSources passwords;
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Register a PostgreSQL connection (the password is named by password_env or password_file)")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.StorageDto.class)))
@@ -85,6 +87,7 @@ public class StorageResource {
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @DELETE
   @Path("/{name}")
   @Operation(summary = "Remove a storage connection (409 while a tracked table uses it)")

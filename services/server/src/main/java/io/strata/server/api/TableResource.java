@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -60,6 +61,7 @@ public class TableResource {
   @Inject SchemaFollower follower;
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Track a table in place: postgresql://<storage>/<schema>.<table>; commits on the default branch")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TableDto.class)))
@@ -110,6 +112,7 @@ public class TableResource {
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @POST
   @Path("/{table}/schema/record")
   @Operation(summary = "Record the table's shape as it is now (DDL made past the DDL guard: drift) as its shape on the"
@@ -226,6 +229,7 @@ public class TableResource {
   }
 
   @Requires(Permission.REPOSITORY_ADMIN)
+  @Cancellable(false)
   @DELETE
   @Path("/{table}")
   @Operation(summary = "Untrack a table: Strata's objects for it go, the table and its data stay")

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import io.strata.server.auth.Permission;
 import io.strata.server.auth.Requires;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,6 +44,7 @@ public class TagResource {
   @Inject Repositories repositories;
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @POST
   @Operation(summary = "Tag a ref")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TagDto.class)))
@@ -76,6 +78,7 @@ public class TagResource {
   }
 
   @Requires(Permission.WRITE)
+  @Cancellable(false)
   @DELETE
   @Path("/{tag}")
   @Operation(summary = "Delete a tag")

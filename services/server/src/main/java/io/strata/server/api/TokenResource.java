@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
 import io.strata.server.api.Dtos.PageDto;
@@ -74,6 +75,7 @@ public class TokenResource {
       @Schema(nullable = true) Instant expiresAt,
       Instant createdAt, String token) {}
 
+  @Cancellable(false)
   @POST
   @Operation(summary = "Create a token",
       description = "Answers the token's secret (strata_...) once; only its SHA-256 is stored. role: reader"
@@ -119,6 +121,7 @@ public class TokenResource {
     return store.get(tokenId(id)).map(t -> t.map(TokenDto::of).orElseThrow(() -> notFound()));
   }
 
+  @Cancellable(false)
   @DELETE
   @Path("/{id}")
   @Operation(summary = "Revoke a token", description = "Refused from now on (by this server at once, by"

@@ -1,5 +1,6 @@
 package io.strata.server.api;
 
+import org.jboss.resteasy.reactive.server.Cancellable;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.smallrye.mutiny.Uni;
@@ -124,6 +125,7 @@ public class WebhookResource {
 
   // --- endpoints ----------------------------------------------------------------------------------
 
+  @Cancellable(false)
   @POST
   @Operation(summary = "Create a webhook endpoint",
       description = "Events appended from now on that match the filter are POSTed to url as CloudEvents JSON,"
@@ -169,6 +171,7 @@ public class WebhookResource {
     return store.get(endpointId(id)).map(e -> WebhookDto.of(e.orElseThrow(WebhookResource::notFound), null));
   }
 
+  @Cancellable(false)
   @PATCH
   @Path("/{id}")
   @Operation(summary = "Change a webhook endpoint",
@@ -202,6 +205,7 @@ public class WebhookResource {
         .map(e -> WebhookDto.of(e.orElseThrow(WebhookResource::notFound), secret));
   }
 
+  @Cancellable(false)
   @DELETE
   @Path("/{id}")
   @Operation(summary = "Delete a webhook endpoint", description = "With its queue and delivery log; an attempt"
@@ -241,6 +245,7 @@ public class WebhookResource {
         items.size() == l ? String.valueOf(items.get(items.size() - 1).id()) : null));
   }
 
+  @Cancellable(false)
   @POST
   @Path("/{id}/deliveries/{delivery}/redeliver")
   @Consumes(MediaType.WILDCARD)
@@ -267,6 +272,7 @@ public class WebhookResource {
     });
   }
 
+  @Cancellable(false)
   @POST
   @Path("/{id}/redeliver")
   @Operation(summary = "Redeliver everything since a position",

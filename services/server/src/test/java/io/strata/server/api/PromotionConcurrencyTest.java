@@ -89,6 +89,47 @@ class PromotionConcurrencyTest {
         .containsExactly("40", "50");
   }
 
+  /**
+   * A merge whose caller hangs up as soon as it asked (a promotion service killed mid-call) lands whole: merged,
+   * recorded, its preview gone — never a merge commit on the target with the request still approved.
+   */
+  @Test
+  void aMergeWhoseCallerHangsUpLandsWhole() throws Exception {
+    String repo = createRepository(uniqueName("promo-gone"));
+    String table = "pg_" + uniqueName("t").substring(2).replace("-", "_");
+    sql(pool, "create table public." + table + " (id int primary key, v int)");
+    sql(pool, "insert into public." + table + " select g, g from generate_series(1, 2000) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://local/public."
+        + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("version", 1, "protected_branches", List.of("main"),
+            "paths", List.of(Map.of("source", "dev", "target", "main", "tag", "gone-{seq}"))))
+        .put("/api/v1/repositories/" + repo + "/promotion-policy").then().statusCode(200);
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = -v where id <= 1000");
+    Api.json().body(Map.of("message", "on dev", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    String promotions = "/api/v1/repositories/" + repo + "/promotions";
+    int number = Api.json().body(Map.of("source", "dev", "target", "main")).post(promotions).then().statusCode(201)
+        .extract().path("number");
+    String mainBefore = head(repo, "main");
+
+    java.net.URI base = java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port);
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      String path = promotions + "/" + number + "/merge";
+      socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\n"
+          + "Content-Length: 0\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      Thread.sleep(20); // asked, and gone before the answer
+    }
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> "merged".equals(
+        given().get(promotions + "/" + number).then().statusCode(200).extract().path("state")));
+    Map<String, Object> request = given().get(promotions + "/" + number).then().extract().path("");
+    assertThat(request).containsEntry("tag", "gone-1");
+    assertThat(head(repo, "main")).isEqualTo(request.get("merge_commit")).isNotEqualTo(mainBefore);
+    given().get("/api/v1/repositories/{r}/branches/{b}", repo, "promotions/" + number).then().statusCode(404);
+    assertThat(Api.rows(pool, "select count(*)::text from public." + table + " where v < 0")).containsExactly("1000");
+  }
+
   private static List<Response> all(Callable<Response> call) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
     try {
