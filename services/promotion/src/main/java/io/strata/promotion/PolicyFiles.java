@@ -30,6 +30,8 @@ final class PolicyFiles {
 
   /** A file's outcome at the content it had: applied, refused for good (4xx), or to try again (null). */
   private final Map<Path, String> settled = new HashMap<>();
+  /** A file not applied yet, and why (its digest and the answer's status), to say so once. */
+  private final Map<Path, String> waiting = new HashMap<>();
   private final StrataApi api;
   private final Path dir;
 
@@ -68,14 +70,18 @@ final class PolicyFiles {
         int status = answer.statusCode();
         if (status == 200 || status == 202) {
           settled.put(file, digest);
+          waiting.remove(file);
           JsonNode body = StrataApi.errorBody(answer.body());
           LOG.infof("%s: the policy of %s is in force (digest %s)", repository, file,
               body == null ? "?" : body.path("digest").asText());
           applied.add(repository);
         } else if (status == 404 || status == 401 || status == 403 || status >= 500 || status == 429) {
           // the repository may come, the token may get its grant, the server may recover: try again next round
-          LOG.warnf("%s: the policy of %s was not applied (HTTP %d: %s); trying again", repository, file, status,
-              abbreviate(answer.body()));
+          // (said once for the file's content and the answer, not at every round)
+          if (!(digest + status).equals(waiting.put(file, digest + status))) {
+            LOG.warnf("%s: the policy of %s was not applied (HTTP %d: %s); trying again every round", repository,
+                file, status, abbreviate(answer.body()));
+          }
         } else {
           settled.put(file, digest);
           LOG.errorf("%s: the policy of %s is refused, the policy in force stays: HTTP %d %s", repository, file,
@@ -89,6 +95,7 @@ final class PolicyFiles {
       }
     }
     settled.keySet().retainAll(files);
+    waiting.keySet().retainAll(files);
     return applied;
   }
 

@@ -87,6 +87,9 @@ final class Reconciliations implements AutoCloseable {
         failures.remove(repository);
       }
     } catch (Exception e) {
+      if (workers.isShutdown()) {
+        return; // stopping: the pass was cut short on purpose
+      }
       int n;
       synchronized (this) {
         n = failures.merge(repository, 1, Integer::sum);

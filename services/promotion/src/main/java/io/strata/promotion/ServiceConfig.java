@@ -16,6 +16,9 @@ public interface ServiceConfig {
 
   Optional<String> tokenFile();
 
+  /** Its name in the log when the server takes no tokens (sent as X-User-Id, which a token overrides). */
+  String actor();
+
   /** The repositories it promotes; empty: every repository the token sees. */
   Optional<List<String>> repositories();
 

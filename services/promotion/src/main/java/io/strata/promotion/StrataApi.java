@@ -29,18 +29,16 @@ public final class StrataApi {
   final BranchesApi branches;
   final RepositoriesApi repositories;
   private final String token;
+  private final String actor;
 
-  StrataApi(String serverUrl, String token, Duration requestTimeout) {
+  StrataApi(String serverUrl, String token, String actor, Duration requestTimeout) {
     this.token = token;
+    this.actor = actor;
     client = new ApiClient();
     client.updateBaseUri(serverUrl.replaceAll("/+$", ""));
     client.setConnectTimeout(Duration.ofSeconds(10));
     client.setReadTimeout(requestTimeout);
-    client.setRequestInterceptor(request -> {
-      if (token != null) {
-        request.header("Authorization", "Bearer " + token);
-      }
-    });
+    client.setRequestInterceptor(this::identify);
     promotions = new PromotionApi(client);
     branches = new BranchesApi(client);
     repositories = new RepositoriesApi(client);
@@ -55,7 +53,7 @@ public final class StrataApi {
         throw new IllegalStateException("STRATA_TOKEN_FILE " + config.tokenFile().get() + " cannot be read: " + e);
       }
     }
-    return new StrataApi(config.serverUrl(), token, config.requestTimeout());
+    return new StrataApi(config.serverUrl(), token, config.actor(), config.requestTimeout());
   }
 
   String baseUri() {
@@ -65,10 +63,18 @@ public final class StrataApi {
   /** A request to {@code path} (absolute, already encoded) carrying the service's token. */
   HttpRequest.Builder request(String path) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(client.getBaseUri() + path));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
+    identify(b);
     return b;
+  }
+
+  /** The service's token; and its name, which the server records when it takes no tokens. */
+  private void identify(HttpRequest.Builder request) {
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (actor != null && !actor.isBlank()) {
+      request.header("X-User-Id", actor);
+    }
   }
 
   /**
