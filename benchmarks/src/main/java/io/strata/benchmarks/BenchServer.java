@@ -55,6 +55,16 @@ final class BenchServer implements AutoCloseable {
     return started;
   }
 
+  /** The server's process id (its CPU time is read from /proc). */
+  long pid() {
+    return server.pid();
+  }
+
+  /** The directory the run keeps its files in (logs). */
+  Path dir() {
+    return dir;
+  }
+
   /** A JDBC connection to the server's database, open until the server is closed. */
   Connection db() {
     return db;
