@@ -65,7 +65,8 @@ public final class StrataProcess implements AutoCloseable {
         throw new IllegalStateException("the server stopped: " + Files.readString(log));
       }
       try {
-        if (Boolean.TRUE.equals(service.getReadiness().getReady())) {
+        // ready, and this server (its data directory made): not another one that took the port first
+        if (Boolean.TRUE.equals(service.getReadiness().getReady()) && Files.exists(workDir.resolve(".strata/database.url"))) {
           return;
         }
       } catch (ApiException e) {

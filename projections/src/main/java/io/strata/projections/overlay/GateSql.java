@@ -42,6 +42,7 @@ final class GateSql {
         + " for each statement execute function strata.gate_check('" + bid + "');\n";
   }
 
+  static final String LIST = "select bid, branch from strata.gated_branches where repository = $1";
   static final String CLEAR = "delete from strata.gated_branches where repository = $1";
   static final String ADD = "insert into strata.gated_branches (bid, repository, branch) values ($1, $2, $3)"
       + " on conflict (bid) do update set repository = excluded.repository, branch = excluded.branch";

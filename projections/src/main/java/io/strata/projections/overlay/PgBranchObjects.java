@@ -45,6 +45,15 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
+  public Uni<java.util.Map<String, String>> gated(UnitOfWork unit, String repository) {
+    return PgUnit.of(unit).preparedQuery(GateSql.LIST).execute(Tuple.of(repository)).map(rows -> {
+      java.util.Map<String, String> gated = new java.util.TreeMap<>();
+      rows.forEach(r -> gated.put(r.getString(0), r.getString(1)));
+      return gated;
+    });
+  }
+
+  @Override
   public Uni<Void> create(UnitOfWork unit, TrackedTable table, String branch, StatePath start) {
     SqlConnection tx = PgUnit.of(unit);
     OverlaySql main = OverlaySql.of(table);

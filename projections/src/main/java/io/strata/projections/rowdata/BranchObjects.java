@@ -30,6 +30,9 @@ public interface BranchObjects<X> {
    */
   Uni<Void> gate(X tx, String repository, java.util.Map<String, String> gated);
 
+  /** The branches of {@code repository} this database's views refuse writes to, by branch id ({@link #gate}). */
+  Uni<java.util.Map<String, String>> gated(X tx, String repository);
+
   /**
    * From now on in {@code tx}, each lock its statements wait for is waited for at most {@code limit} (null: without
    * limit again), failing with SQLSTATE 55P03 past it: a change of a branch's objects held up by a transaction that

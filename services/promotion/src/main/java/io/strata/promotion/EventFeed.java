@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,32 +31,43 @@ final class EventFeed implements AutoCloseable {
       "io.strata.rebase.finished", "io.strata.repository.created", "io.strata.promotion.policy_set",
       "io.strata.promotion.opened", "io.strata.promotion.evaluated", "io.strata.promotion.approved",
       "io.strata.promotion.merged", "io.strata.promotion.rejected", "io.strata.check_run.completed");
-  /** Three of the server's heartbeats (15 s by default) without a line: the connection is gone. */
-  static final Duration SILENCE = Duration.ofSeconds(50);
+  /** A stream that lived this long was a good one: a failure after it is retried at once, not after a backoff. */
+  static final Duration LIVED = Duration.ofSeconds(10);
 
   private final StrataApi api;
   private final List<String> repositories;
-  private final Consumer<String> onEvent;
+  private final java.util.function.BiConsumer<String, Long> onEvent;
   private final Runnable onConnected;
+  private final Duration silence;
   private final Thread thread;
+  private final java.util.concurrent.ScheduledExecutorService watchdog;
   private volatile boolean stopped;
   private volatile boolean connected;
   private volatile long lastLineNanos = System.nanoTime();
   private volatile InputStream body;
   private volatile Long lastEventId;
 
-  EventFeed(StrataApi api, List<String> repositories, Consumer<String> onEvent, Runnable onConnected) {
+  EventFeed(StrataApi api, List<String> repositories, java.util.function.BiConsumer<String, Long> onEvent,
+      Runnable onConnected, Duration silence) {
     this.api = api;
     this.repositories = repositories;
     this.onEvent = onEvent;
     this.onConnected = onConnected;
+    this.silence = silence;
     this.thread = new Thread(this::follow, "strata-promotion-feed");
     this.thread.setDaemon(true);
+    // a thread of its own: the workers may all be waiting on long calls while the stream dies
+    this.watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "strata-promotion-feed-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
-  void start(java.util.concurrent.ScheduledExecutorService watchdog) {
+  void start() {
     thread.start();
-    watchdog.scheduleWithFixedDelay(this::checkSilence, 10, 10, java.util.concurrent.TimeUnit.SECONDS);
+    long every = Math.max(1000, silence.toMillis() / 5);
+    watchdog.scheduleWithFixedDelay(this::checkSilence, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   boolean connected() {
@@ -67,20 +77,26 @@ final class EventFeed implements AutoCloseable {
   private void follow() {
     long backoffMs = 500;
     while (!stopped) {
+      long opened = System.nanoTime();
       try {
         stream();
-        backoffMs = 500; // it was open, and ended (the server stopping): connect again at once
       } catch (IOException | RuntimeException e) {
         if (stopped) {
           return;
         }
-        LOG.warnf("the event feed at %s failed (%s): connecting again in %d ms", api.baseUri(), e.toString(), backoffMs);
-        sleep(backoffMs);
-        backoffMs = Math.min(30_000, backoffMs * 2);
+        LOG.warnf("the event feed at %s failed (%s)", api.baseUri(), e.toString());
       } catch (InterruptedException e) {
         return;
       } finally {
         connected = false;
+      }
+      if (System.nanoTime() - opened > LIVED.toNanos()) {
+        backoffMs = 500; // a stream that lived: ended by the server (stopping) or the network, not refused
+      }
+      if (!stopped) {
+        LOG.infof("connecting to the event feed again in %d ms", backoffMs);
+        sleep(backoffMs);
+        backoffMs = Math.min(30_000, backoffMs * 2);
       }
     }
   }
@@ -95,10 +111,15 @@ final class EventFeed implements AutoCloseable {
     if (lastEventId != null) {
       request.header("Last-Event-ID", String.valueOf(lastEventId));
     }
-    HttpResponse<InputStream> response = api.client.getHttpClient().send(request.build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = api.http().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     try (InputStream in = response.body()) {
       if (response.statusCode() != 200) {
+        if (response.statusCode() == 422 && lastEventId != null) {
+          // the position is not the server's (its log restored or replaced): from now on, and every repository
+          // looked at once more on connecting
+          LOG.warnf("the event feed does not know position %d: following it from now on", lastEventId);
+          lastEventId = null;
+        }
         throw new IOException("HTTP " + response.statusCode() + ": "
             + new String(in.readNBytes(2000), StandardCharsets.UTF_8));
       }
@@ -134,27 +155,29 @@ final class EventFeed implements AutoCloseable {
     }
     try {
       JsonNode event = JSON.readTree(data.toString());
+      Long position = null;
+      if (id != null) {
+        try {
+          position = Long.parseLong(id);
+          lastEventId = position;
+        } catch (NumberFormatException ignored) {
+          // an id that is not a position: resume from the last one that was
+        }
+      }
       String repository = event.path("repository").asText(null);
       if (repository != null) {
-        onEvent.accept(repository);
+        onEvent.accept(repository, position == null ? 0L : position);
       }
     } catch (IOException e) {
       LOG.warnf("an event the feed sent is not JSON (%s): skipped", e.getMessage());
-    }
-    if (id != null) {
-      try {
-        lastEventId = Long.parseLong(id);
-      } catch (NumberFormatException ignored) {
-        // an id that is not a position: resume from the last one that was
-      }
     }
   }
 
   /** Closes a stream that went silent for longer than the server's heartbeats allow: follow() reconnects. */
   private void checkSilence() {
     InputStream open = body;
-    if (open != null && System.nanoTime() - lastLineNanos > SILENCE.toNanos()) {
-      LOG.warnf("the event feed was silent for %d s: connecting again", SILENCE.toSeconds());
+    if (open != null && System.nanoTime() - lastLineNanos > silence.toNanos()) {
+      LOG.warnf("the event feed was silent for %d s: connecting again", silence.toSeconds());
       try {
         open.close();
       } catch (IOException ignored) {
@@ -175,6 +198,7 @@ final class EventFeed implements AutoCloseable {
   @Override
   public void close() {
     stopped = true;
+    watchdog.shutdownNow();
     InputStream open = body;
     if (open != null) {
       try {

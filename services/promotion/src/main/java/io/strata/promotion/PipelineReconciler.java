@@ -10,9 +10,10 @@ import io.strata.client.model.PolicyPathDto;
 import io.strata.client.model.PromotionDto;
 import io.strata.events.BranchPatterns;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,19 +37,47 @@ final class PipelineReconciler {
   static final String PREVIEW_PREFIX = "promotions/";
 
   private final StrataApi api;
+  /** Refusals said already (a refusal that stays is not said at every pass); bounded. */
+  private final Set<String> reported = java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(
+      new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > 1000;
+        }
+      }));
 
   PipelineReconciler(StrataApi api) {
     this.api = api;
   }
 
-  /** One pass over the repository; a call the server fails (not a refusal of a step) is thrown to be retried. */
-  void reconcile(String repo) throws ApiException {
-    PolicyDto policy = policy(repo);
+  /**
+   * One pass over the repository. A refusal of one request's step is logged and the pass goes on with the others;
+   * a failure of the server (unreachable, 5xx, 429) ends it, to be tried again. {@code minPosition}: the newest
+   * event the feed named for the repository, which every read waits for (the projections may trail the feed).
+   */
+  void reconcile(String repo, Long minPosition) throws ApiException {
+    PolicyDto policy = policy(repo, minPosition);
     if (policy == null || policy.getPaths() == null || policy.getPaths().isEmpty()) {
       return;
     }
-    Map<String, String> heads = heads(repo);
-    List<PromotionDto> recent = api.promotions.listPromotions(repo, null, 100, 0, null).getItems();
+    Map<String, String> heads = heads(repo, minPosition);
+    List<PromotionDto> recent = api.promotions.listPromotions(repo, null, 100, 0, minPosition).getItems();
+    Set<String> targets = new HashSet<>();
+    policy.getPaths().forEach(p -> targets.add(p.getTarget()));
+    // first the merges to verify (the newest into each target: the only one whose target can be at its merge
+    // commit), and no branch promoted further while its last promotion into it is not verified yet: a failing
+    // verification rolls it back before anything takes it on
+    Set<String> unverified = new HashSet<>();
+    Set<String> seen = new HashSet<>();
+    for (PromotionDto r : recent) {
+      if (r.getState() == PromotionDto.StateEnum.MERGED && seen.add(r.getTarget())) {
+        PolicyPathDto path = pathOf(policy, r.getSource(), r.getTarget());
+        PromotionDto after = path == null ? r : step(repo, r, path, heads.get(r.getTarget()));
+        if (after != null && NextStep.of(after, path, heads.get(r.getTarget())) == NextStep.VERIFY) {
+          unverified.add(r.getTarget()); // its verification was refused or failed: try again next pass
+        }
+      }
+    }
     for (PolicyPathDto path : policy.getPaths()) {
       String targetHead = heads.get(path.getTarget());
       if (targetHead == null) {
@@ -56,34 +85,62 @@ final class PipelineReconciler {
       }
       for (Map.Entry<String, String> source : heads.entrySet()) {
         String branch = source.getKey();
-        if (branch.equals(path.getTarget()) || pathOf(policy, branch, path.getTarget()) != path) {
-          continue; // not this path's source (or a path naming it exactly takes it)
+        if (branch.equals(path.getTarget()) || pathOf(policy, branch, path.getTarget()) != path
+            || unverified.contains(branch)) {
+          continue; // not this path's source, or one whose last promotion into it is still to verify
         }
-        PromotionDto request = openRequest(recent, branch, path.getTarget());
-        if (request == null) {
-          request = open(repo, branch, path.getTarget(), source.getValue(), recent);
+        if (path.getSource().contains("*") && targets.contains(branch)) {
+          // a pattern never takes a pipeline's own stages: merges between them would go round for ever
+          continue;
         }
-        if (request != null) {
-          advance(repo, request, path, targetHead);
-        }
-      }
-    }
-    // merged requests still to verify: the newest into each target is the only one that can be (its target at
-    // its merge commit)
-    Map<String, Boolean> seen = new HashMap<>();
-    for (PromotionDto r : recent) {
-      if (r.getState() == PromotionDto.StateEnum.MERGED && seen.putIfAbsent(r.getTarget(), true) == null) {
-        PolicyPathDto path = pathOf(policy, r.getSource(), r.getTarget());
-        if (path != null) {
-          advance(repo, r, path, heads.get(r.getTarget()));
+        try {
+          PromotionDto request = openRequest(recent, branch, path.getTarget());
+          if (request == null) {
+            request = open(repo, branch, path.getTarget(), source.getValue(), minPosition);
+          }
+          if (request != null) {
+            step(repo, request, path, targetHead);
+          }
+        } catch (ApiException e) {
+          if (retryable(e)) {
+            throw e;
+          }
+          if (takenFirst(e)) {
+            LOG.debugf("%s: promoting %s into %s: %s", repo, branch, path.getTarget(), StrataApi.describe(e));
+          } else {
+            refused(repo, "promoting " + branch + " into " + path.getTarget(), e);
+          }
         }
       }
     }
   }
 
-  private PolicyDto policy(String repo) throws ApiException {
+  /**
+   * A refusal because another caller (a second instance, a person) moved the request or a branch first: the feed
+   * brings the next look, nothing to report.
+   */
+  static boolean takenFirst(ApiException e) {
+    String type = StrataApi.errorType(e);
+    return e.getCode() == 404 || "PromotionNotReady".equals(type) || "PromotionClosed".equals(type)
+        || "PromotionAlreadyOpen".equals(type) || "HeadMoved".equals(type) || "BranchAlreadyExists".equals(type);
+  }
+
+  /** The server failed (or is out of reach): the pass is tried again. Any other answer is a refusal to report. */
+  static boolean retryable(ApiException e) {
+    return e.getCode() == 0 || e.getCode() >= 500 || e.getCode() == 429;
+  }
+
+  /** A refusal that will not change by trying again at once: said once (at WARN) until it changes. */
+  private void refused(String repo, String what, ApiException e) {
+    String line = repo + ": " + what + " was refused: " + StrataApi.describe(e);
+    if (reported.add(line)) {
+      LOG.warn(line);
+    }
+  }
+
+  private PolicyDto policy(String repo, Long minPosition) throws ApiException {
     try {
-      return api.promotions.getPromotionPolicy(repo, null).getPolicy();
+      return api.promotions.getPromotionPolicy(repo, minPosition).getPolicy();
     } catch (ApiException e) {
       if (e.getCode() == 404) {
         return null; // no policy (or the repository is gone): nothing to promote
@@ -93,11 +150,11 @@ final class PipelineReconciler {
   }
 
   /** Every branch's head but the requests' own preview branches. */
-  private Map<String, String> heads(String repo) throws ApiException {
+  private Map<String, String> heads(String repo, Long minPosition) throws ApiException {
     Map<String, String> heads = new java.util.LinkedHashMap<>();
     int offset = 0;
     while (true) {
-      PageDtoBranchDto page = api.branches.listBranches(repo, 1000, offset, null);
+      PageDtoBranchDto page = api.branches.listBranches(repo, 1000, offset, minPosition);
       for (BranchDto b : page.getItems()) {
         if (!b.getName().startsWith(PREVIEW_PREFIX)) {
           heads.put(b.getName(), b.getHead());
@@ -126,35 +183,28 @@ final class PipelineReconciler {
     };
   }
 
+  /** The path a request of {@code source} into {@code target} goes along: the first that matches, as the server's. */
   static PolicyPathDto pathOf(PolicyDto policy, String source, String target) {
-    // an exact source before a pattern, as the server chooses
-    PolicyPathDto byPattern = null;
     for (PolicyPathDto p : policy.getPaths()) {
-      if (p.getTarget().equals(target) && p.getSource().equals(source)) {
+      if (p.getTarget().equals(target) && BranchPatterns.matches(p.getSource(), source)) {
         return p;
       }
-      if (byPattern == null && p.getTarget().equals(target) && BranchPatterns.matches(p.getSource(), source)) {
-        byPattern = p;
-      }
     }
-    return byPattern;
+    return null;
   }
 
   /**
    * Opens a request when the source has commits the target lacks (and its commit was not rejected already);
    * answers the request open for the pair — this one, or the one another instance opened first — or null.
    */
-  private PromotionDto open(String repo, String source, String target, String sourceHead, List<PromotionDto> recent)
+  private PromotionDto open(String repo, String source, String target, String sourceHead, Long minPosition)
       throws ApiException {
-    for (PromotionDto r : recent) {
-      if (r.getSource().equals(source) && r.getTarget().equals(target)
-          && r.getState() == PromotionDto.StateEnum.REJECTED && sourceHead.equals(r.getSourceCommit())) {
-        return null; // someone said no to exactly this: wait for the source to move
-      }
-    }
-    CompareDto compared = api.branches.compareRefs(repo, target, source, null);
+    CompareDto compared = api.branches.compareRefs(repo, target, source, minPosition);
     if (compared.getAhead() == null || compared.getAhead() == 0) {
       return null;
+    }
+    if (rejectedAt(repo, source, target, sourceHead, minPosition)) {
+      return null; // someone said no to exactly this: wait for the source to move
     }
     try {
       PromotionDto opened = api.promotions.openPromotion(repo, new OpenPromotionInput().source(source).target(target),
@@ -171,14 +221,37 @@ final class PipelineReconciler {
     }
   }
 
-  /** Takes the request's next steps until it waits, or another instance's step got there first. */
-  private void advance(String repo, PromotionDto request, PolicyPathDto path, String targetHead) throws ApiException {
+  /** Whether the request of the pair at {@code sourceHead} was rejected (every rejected request is looked at). */
+  private boolean rejectedAt(String repo, String source, String target, String sourceHead, Long minPosition)
+      throws ApiException {
+    int offset = 0;
+    while (true) {
+      io.strata.client.model.PageDtoPromotionDto page = api.promotions.listPromotions(repo, "rejected", 1000, offset,
+          minPosition);
+      for (PromotionDto r : page.getItems()) {
+        if (r.getSource().equals(source) && r.getTarget().equals(target) && sourceHead.equals(r.getSourceCommit())) {
+          return true;
+        }
+      }
+      offset += page.getItems().size();
+      if (!Boolean.TRUE.equals(page.getHasMore()) || page.getItems().isEmpty()) {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Takes the request's next steps until it waits, or another instance's step got there first (the request as it
+   * was then is answered); a refusal of another kind is reported and answers null.
+   */
+  private PromotionDto step(String repo, PromotionDto request, PolicyPathDto path, String targetHead)
+      throws ApiException {
     PromotionDto r = request;
     String head = targetHead;
     for (int i = 0; i < MAX_STEPS; i++) {
       NextStep step = NextStep.of(r, path, head);
       if (step == NextStep.WAIT) {
-        return;
+        return r;
       }
       String number = String.valueOf(r.getNumber());
       try {
@@ -190,12 +263,16 @@ final class PipelineReconciler {
           case WAIT -> throw new IllegalStateException();
         };
       } catch (ApiException e) {
-        if (e.getCode() == 409 || e.getCode() == 404) {
+        if (retryable(e)) {
+          throw e;
+        }
+        if (takenFirst(e)) {
           // another instance (or a person) moved it first, or a branch moved under it: the feed brings the next look
           LOG.debugf("%s: promotion #%s: %s refused: %s", repo, number, step, StrataApi.describe(e));
-          return;
+          return r;
         }
-        throw e;
+        refused(repo, "promotion #" + number + ": " + step.name().toLowerCase(java.util.Locale.ROOT), e);
+        return null;
       }
       if (step == NextStep.MERGE && r.getMergeCommit() != null) {
         head = r.getMergeCommit();
@@ -203,6 +280,7 @@ final class PipelineReconciler {
       LOG.infof("%s: promotion #%s of %s into %s: %s -> %s%s", repo, number, r.getSource(), r.getTarget(),
           step.name().toLowerCase(java.util.Locale.ROOT), r.getState().getValue(), detail(r, step));
     }
+    return r;
   }
 
   private static String detail(PromotionDto r, NextStep step) {

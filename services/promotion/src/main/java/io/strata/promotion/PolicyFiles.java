@@ -46,11 +46,14 @@ final class PolicyFiles {
     List<Path> files;
     try (Stream<Path> entries = Files.list(dir)) {
       files = entries.filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(p -> repositoryOf(p) != null).sorted().toList();
+          .filter(p -> repositoryOf(p) != null && !Files.isDirectory(p)).sorted().toList();
     } catch (IOException e) {
-      LOG.warnf("the policy directory %s cannot be read: %s", dir, e);
+      if (!String.valueOf(e).equals(waiting.put(dir, String.valueOf(e)))) {
+        LOG.warnf("the policy directory %s cannot be read: %s", dir, e);
+      }
       return applied;
     }
+    waiting.remove(dir);
     for (Path file : files) {
       try {
         if (Files.size(file) > MAX_BYTES) {
@@ -88,14 +91,16 @@ final class PolicyFiles {
               status, abbreviate(answer.body()));
         }
       } catch (IOException e) {
-        LOG.warnf("the policy of %s was not applied (%s); trying again", file, e.toString());
+        if (!String.valueOf(e).equals(waiting.put(file, String.valueOf(e)))) {
+          LOG.warnf("the policy of %s was not applied (%s); trying again every round", file, e.toString());
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return applied;
       }
     }
     settled.keySet().retainAll(files);
-    waiting.keySet().retainAll(files);
+    waiting.keySet().removeIf(p -> !p.equals(dir) && !files.contains(p));
     return applied;
   }
 

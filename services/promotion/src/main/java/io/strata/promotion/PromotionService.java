@@ -40,11 +40,11 @@ public class PromotionService {
         .toList();
     PipelineReconciler reconciler = new PipelineReconciler(api);
     reconciliations = new Reconciliations(config.workers(), reconciler::reconcile, () -> repositories(only));
-    feed = new EventFeed(api, only, repository -> {
+    feed = new EventFeed(api, only, (repository, position) -> {
       if (only.isEmpty() || only.contains(repository)) {
-        reconciliations.mark(repository);
+        reconciliations.mark(repository, position);
       }
-    }, reconciliations::markAll);
+    }, reconciliations::markAll, config.feedSilence());
     if (config.policyDir().filter(d -> !d.isBlank()).isPresent()) {
       Path dir = Path.of(config.policyDir().get());
       if (!Files.isDirectory(dir)) {
@@ -54,7 +54,7 @@ public class PromotionService {
       long pollMs = Math.max(100, config.policyPoll().toMillis());
       reconciliations.scheduler().scheduleWithFixedDelay(() -> {
         try {
-          policyFiles.apply().forEach(reconciliations::mark);
+          policyFiles.apply().stream().filter(r -> only.isEmpty() || only.contains(r)).forEach(reconciliations::mark);
         } catch (RuntimeException e) {
           LOG.warnf("applying the policy files failed (%s): trying again", e.toString()); // a periodic task ends on a throw
         }
@@ -63,7 +63,7 @@ public class PromotionService {
     long resyncMs = Math.max(1000, config.resync().toMillis());
     reconciliations.scheduler().scheduleWithFixedDelay(reconciliations::markAll, resyncMs, resyncMs,
         TimeUnit.MILLISECONDS);
-    feed.start(reconciliations.scheduler());
+    feed.start();
     LOG.infof("promoting %s of %s%s", only.isEmpty() ? "every repository" : "repositories " + only, api.baseUri(),
         policyFiles == null ? "" : ", with the policy files of " + config.policyDir().get());
   }

@@ -23,7 +23,8 @@ final class Reconciliations implements AutoCloseable {
   static final long COALESCE_MS = 50;
 
   interface Pass {
-    void run(String repository) throws Exception;
+    /** {@code minPosition}: the newest event the feed named for the repository (null: none yet). */
+    void run(String repository, Long minPosition) throws Exception;
   }
 
   private final ScheduledExecutorService workers;
@@ -33,6 +34,11 @@ final class Reconciliations implements AutoCloseable {
   private final Set<String> running = new HashSet<>();
   private final Set<String> again = new HashSet<>();
   private final java.util.Map<String, Integer> failures = new java.util.HashMap<>();
+  /** The newest event position the feed named per repository: a pass's reads wait until they include it. */
+  private final java.util.Map<String, Long> positions = new java.util.concurrent.ConcurrentHashMap<>();
+  /** One listing of every repository at a time; while the server is out of reach, tried again less and less often. */
+  private final java.util.concurrent.atomic.AtomicBoolean listing = new java.util.concurrent.atomic.AtomicBoolean();
+  private int listingFailures;
 
   Reconciliations(int workers, Pass pass, Supplier<List<String>> everyRepository) {
     this.workers = java.util.concurrent.Executors.newScheduledThreadPool(Math.max(1, workers), r -> {
@@ -49,16 +55,37 @@ final class Reconciliations implements AutoCloseable {
     schedule(repository, COALESCE_MS);
   }
 
-  /** Every repository is looked at (on start, on every reconnection of the feed, and every resync period). */
+  /** The repository had the event at {@code position}: it is looked at soon, with reads that include it. */
+  void mark(String repository, long position) {
+    positions.merge(repository, position, Math::max);
+    mark(repository);
+  }
+
+  /**
+   * Every repository is looked at (on start, on every reconnection of the feed, and every resync period); while a
+   * listing is under way or waits to be tried again, asking again adds nothing.
+   */
   void markAll() {
-    workers.execute(() -> {
+    if (listing.compareAndSet(false, true)) {
+      workers.execute(this::listAll);
+    }
+  }
+
+  private void listAll() {
+    try {
+      List<String> all = everyRepository.get();
+      listingFailures = 0;
+      listing.set(false);
+      all.forEach(this::mark);
+    } catch (RuntimeException e) {
+      long waitMs = Math.min(60_000, 1000L << Math.min(listingFailures++, 6));
+      LOG.warnf("listing the repositories failed (%s): trying again in %d ms", e.getMessage(), waitMs);
       try {
-        everyRepository.get().forEach(this::mark);
-      } catch (RuntimeException e) {
-        LOG.warnf("listing the repositories failed (%s): trying again in 5 s", e.getMessage());
-        workers.schedule(this::markAll, 5, TimeUnit.SECONDS);
+        workers.schedule(this::listAll, waitMs, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        listing.set(false);
       }
-    });
+    }
   }
 
   private synchronized void schedule(String repository, long delayMs) {
@@ -82,7 +109,7 @@ final class Reconciliations implements AutoCloseable {
     }
     long retryMs = -1;
     try {
-      pass.run(repository);
+      pass.run(repository, positions.get(repository));
       synchronized (this) {
         failures.remove(repository);
       }

@@ -24,6 +24,9 @@ public interface ServiceConfig {
 
   Duration resync();
 
+  /** A feed silent this long is taken for dead and opened again (above the server's heartbeat, 15 s by default). */
+  Duration feedSilence();
+
   int workers();
 
   Duration requestTimeout();

@@ -30,6 +30,8 @@ public final class StrataApi {
   final RepositoriesApi repositories;
   private final String token;
   private final String actor;
+  /** One HTTP client for the calls the generated client cannot make (its getHttpClient() builds a new one each time). */
+  private final java.net.http.HttpClient http;
 
   StrataApi(String serverUrl, String token, String actor, Duration requestTimeout) {
     this.token = token;
@@ -39,6 +41,7 @@ public final class StrataApi {
     client.setConnectTimeout(Duration.ofSeconds(10));
     client.setReadTimeout(requestTimeout);
     client.setRequestInterceptor(this::identify);
+    http = client.getHttpClient();
     promotions = new PromotionApi(client);
     branches = new BranchesApi(client);
     repositories = new RepositoriesApi(client);
@@ -54,6 +57,10 @@ public final class StrataApi {
       }
     }
     return new StrataApi(config.serverUrl(), token, config.actor(), config.requestTimeout());
+  }
+
+  java.net.http.HttpClient http() {
+    return http;
   }
 
   String baseUri() {
@@ -90,7 +97,7 @@ public final class StrataApi {
         .header("Accept", "application/json")
         .PUT(HttpRequest.BodyPublishers.ofByteArray(document))
         .build();
-    return client.getHttpClient().send(put, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    return http.send(put, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
   }
 
   /** The error type of a refusal ({@code {"error": "PromotionAlreadyOpen", …}}), or null when it has none. */

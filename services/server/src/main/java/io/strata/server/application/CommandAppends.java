@@ -125,7 +125,37 @@ final class CommandAppends {
     Map<PendingCommand, CommandResponse> responses = new HashMap<>();
     return log.inAppendTransaction(tx -> appendIn(tx, repository, d, responses))
         .invoke(result -> complete(repository, d, result, responses))
+        .call(result -> afterCommit(repository, d))
         .replaceWithVoid();
+  }
+
+  /** Writes a repository's gated branches into the gates of its registered storages (StorageGates sets it). */
+  interface StorageGateWriter {
+    Uni<Void> write(String repository, java.util.Set<String> storages, Map<String, String> gated);
+  }
+
+  private volatile StorageGateWriter storageGates = (repository, storages, gated) -> Uni.createFrom().voidItem();
+
+  void storageGates(StorageGateWriter writer) {
+    storageGates = writer;
+  }
+
+  /**
+   * After the append committed, still holding the repository's turn (so that the writes of two appends reach a
+   * storage in their order): when the append may have changed who is gated, the registered storages' gates are
+   * written as the state says now. The server's own database took it in the append's transaction; another
+   * database cannot, so a write that fails there is the periodic round's to repeat ({@link StorageGates}), and
+   * never the command's failure.
+   */
+  Uni<Void> afterCommit(String repository, Decided d) {
+    if (d == null || d.accepted.stream().flatMap(p -> p.events.stream()).noneMatch(CommandAppends::movesGate)) {
+      return Uni.createFrom().voidItem();
+    }
+    java.util.Set<String> storages = new java.util.TreeSet<>();
+    if (d.state.exists()) {
+      d.state.tables().values().forEach(t -> storages.add(t.storage()));
+    }
+    return storageGates.write(repository, storages, gatedBranches(repository, d.state));
   }
 
   /** Appends the decided events and stores the answers of commands with an Idempotency-Key. */

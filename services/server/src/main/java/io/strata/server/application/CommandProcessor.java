@@ -93,6 +93,11 @@ public class CommandProcessor {
     return submit(repository, pending, context);
   }
 
+  /** How the registered storages' promotion gates are written after an append that may change them. */
+  void storageGates(CommandAppends.StorageGateWriter writer) {
+    appends.storageGates(writer);
+  }
+
   /** A copy of the repository's state as its queue has it now (loaded when not cached). */
   public Uni<RepositoryState> state(String repository) {
     return queues.computeIfAbsent(repository, RepositoryQueue::new).snapshot();
@@ -313,6 +318,7 @@ public class CommandProcessor {
                 return appends.appendIn(tx, repository, decided[0], responses);
               }))
           .invoke(result -> appends.complete(repository, decided[0], result, responses))
+          .call(result -> appends.afterCommit(repository, decided[0]))
           .onFailure(e -> holding[0] && !(e instanceof Refused)).invoke(e -> state = null)
           .eventually(() -> {
             if (holding[0]) {

@@ -48,6 +48,13 @@ public final class PromotionGate {
     if (decided.isEmpty()) {
       return decided; // changes nothing: a dry run, a validation, an up-to-date merge
     }
+    if (promotion != null && command instanceof Commands.CreateBranch c
+        && c.name().startsWith(PromotionRequests.PREVIEW_PREFIX)
+        && !promotion.equals(state.promotions().previewOf(c.name()))) {
+      // an evaluation racing the request's merge (or rejection) makes no preview once it closed: none is left behind
+      throw new StrataException(ErrorCode.PromotionClosed, "promotion #" + promotion + " is closed: its preview is"
+          + " not made again", Map.of("number", promotion));
+    }
     Change change = change(state, command);
     boolean creates = command instanceof Commands.CreateBranch; // named above only when it makes a gated branch
     if (change == null || !creates && !gated(state, change.branch(), promotion)

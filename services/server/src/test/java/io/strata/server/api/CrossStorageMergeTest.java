@@ -19,12 +19,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.testing.TestDatabase;
-import io.strata.projections.testing.TestPostgres;
 import io.strata.server.TestDatabaseResource;
 import io.strata.server.application.CrossStorageCommits;
 import io.strata.server.application.RecoverySchedule;
 import io.strata.server.runtime.Failpoints;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -43,8 +41,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class CrossStorageMergeTest {
+  private static Warehouse storage;
   private static TestDatabase warehouse;
-  private static Vertx vertx;
   private static Pool remote;
 
   @Inject Pool local;
@@ -54,15 +52,14 @@ class CrossStorageMergeTest {
 
   @BeforeAll
   static void startWarehouse() {
-    warehouse = TestPostgres.shared().newDatabaseWithoutMigrations();
-    vertx = Vertx.vertx();
-    remote = warehouse.pool(vertx, 2);
+    storage = Warehouse.start();
+    warehouse = storage.database;
+    remote = storage.pool;
   }
 
   @AfterAll
   static void stopWarehouse() {
-    remote.closeAndAwait();
-    vertx.closeAndAwait();
+    storage.close();
   }
 
   /**

@@ -344,6 +344,18 @@ class FamilyDecidersTest {
   }
 
   @Test
+  void aClosedPromotionsPreviewIsNotMadeAgain() {
+    // an evaluation racing the request's merge: its preview branch, made after the merge recorded, would be left
+    state.evolve(new io.strata.events.PromotionOpened(1, "dev", "main", "promotions/1"), ++version, version, NOW);
+    Commands.CreateBranch preview = new Commands.CreateBranch("promotions/1", "main", null, null, false);
+    List<StrataEvent> made = RepositoryDecider.decide(state, preview, NOW);
+    assertThat(PromotionGate.admit(state, preview, made, null, 1)).as("while the request is open").isEqualTo(made);
+    state.evolve(new io.strata.events.PromotionMerged(1, head("main"), null), ++version, version, NOW);
+    assertThatThrownBy(() -> PromotionGate.admit(state, preview, made, null, 1))
+        .isInstanceOfSatisfying(StrataException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PromotionClosed));
+  }
+
+  @Test
   void aDeletedRepositoryDecidesNothing() {
     assertThat(refused(new Commands.DeleteRepository(false))).as("it has history").isEqualTo(ErrorCode.RepositoryNotEmpty);
     decide(new Commands.DeleteRepository(true));
