@@ -129,6 +129,48 @@ class PromotionConcurrencyTest {
     assertThat(Api.rows(pool, "select count(*)::text from public." + table + " where v < 0")).containsExactly("1000");
   }
 
+  /**
+   * A merge that landed but was not recorded (the server stopped between the merge commit and promotion.merged,
+   * done here by an admin's merge of the preview's commit) is recorded by the next evaluation — merged, tagged, its
+   * preview gone — not evaluated again into a second promotion of the same data.
+   */
+  @Test
+  void aMergeThatLandedButWasNotRecordedIsRecordedByTheNextEvaluation() throws Exception {
+    String repo = createRepository(uniqueName("promo-landed"));
+    String table = "pl_" + uniqueName("t").substring(2).replace("-", "_");
+    sql(pool, "create table public." + table + " (id int primary key, v int)");
+    sql(pool, "insert into public." + table + " select g, g from generate_series(1, 5) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://local/public."
+        + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("version", 1, "protected_branches", List.of("main"),
+            "paths", List.of(Map.of("source", "dev", "target", "main", "tag", "landed-{seq}"))))
+        .put("/api/v1/repositories/" + repo + "/promotion-policy").then().statusCode(200);
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 50 where id = 5");
+    Api.json().body(Map.of("message", "on dev", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    String promotions = "/api/v1/repositories/" + repo + "/promotions";
+    int number = Api.json().body(Map.of("source", "dev", "target", "main")).post(promotions).then().statusCode(201)
+        .extract().path("number");
+    Map<String, Object> approved = given().get(promotions + "/" + number).then().statusCode(200).extract().path("");
+    assertThat(approved).containsEntry("state", "approved");
+
+    Api.json().header("Strata-Gate-Override", "the promotion's merge, landed before a crash")
+        .body(Map.of("source", approved.get("preview_commit"), "fast_forward", "never",
+            "expected_head", approved.get("target_head")))
+        .post("/api/v1/repositories/{r}/branches/main/merge", repo).then().statusCode(200);
+    String landed = head(repo, "main");
+
+    Map<String, Object> recorded = given().post(promotions + "/" + number + "/evaluate").then().statusCode(200)
+        .extract().path("");
+    assertThat(recorded).containsEntry("state", "merged").containsEntry("merge_commit", landed)
+        .containsEntry("tag", "landed-1");
+    assertThat(head(repo, "main")).isEqualTo(landed);
+    given().get("/api/v1/repositories/{r}/branches/{b}", repo, "promotions/" + number).then().statusCode(404);
+    given().post(promotions + "/" + number + "/merge").then().statusCode(409).body("error",
+        org.hamcrest.Matchers.equalTo("PromotionClosed"));
+  }
+
   private static List<Response> all(Callable<Response> call) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
     try {
