@@ -17,7 +17,10 @@ public enum NextStep {
   RUN_CHECKS,
   /** Approved, and the path merges by itself. */
   MERGE,
-  /** Merged, the path verifies, nothing verified it yet and the target is still at its merge commit. */
+  /**
+   * Merged, the path verifies, the target is still at its merge commit, and nothing verified it yet (or its failed
+   * verification's rollback did not happen: the server stopped between the two).
+   */
   VERIFY,
   /** Nothing the service may do: a person approves, an external check reports, the source moves, or it is done. */
   WAIT;
@@ -27,8 +30,15 @@ public enum NextStep {
     if (state == PromotionDto.StateEnum.MERGED) {
       boolean verifies = path != null && path.getVerify() != null && path.getVerify().getChecks() != null
           && !path.getVerify().getChecks().isEmpty();
-      return verifies && request.getVerification() == null && request.getMergeCommit() != null
-          && request.getMergeCommit().equals(targetHead) ? VERIFY : WAIT;
+      if (!verifies || request.getMergeCommit() == null || !request.getMergeCommit().equals(targetHead)) {
+        return WAIT;
+      }
+      // not verified yet; or verified failed, and the server stopped before rolling it back: verify finishes that
+      boolean rollbackOwed = request.getVerification() != null
+          && request.getVerification().getStatus() == io.strata.client.model.VerificationDto.StatusEnum.FAILED
+          && path.getVerify().getRollback() == io.strata.client.model.PolicyVerifyDto.RollbackEnum.REVERT
+          && request.getRevertCommit() == null;
+      return request.getVerification() == null || rollbackOwed ? VERIFY : WAIT;
     }
     if (state == PromotionDto.StateEnum.REJECTED || state == PromotionDto.StateEnum.ROLLED_BACK || path == null) {
       return WAIT;

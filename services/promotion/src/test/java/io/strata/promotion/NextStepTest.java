@@ -77,6 +77,11 @@ class NextStepTest {
     assertThat(NextStep.of(merged, path(true, false), MERGE)).as("path does not verify").isEqualTo(NextStep.WAIT);
     assertThat(NextStep.of(merged.verification(new VerificationDto().status(VerificationDto.StatusEnum.PASSED)),
         path(true, true), MERGE)).as("verified already").isEqualTo(NextStep.WAIT);
+    PromotionDto failed = request(PromotionDto.StateEnum.MERGED).mergeCommit(MERGE)
+        .verification(new VerificationDto().status(VerificationDto.StatusEnum.FAILED));
+    assertThat(NextStep.of(failed, path(true, true), MERGE)).as("failed, its rollback owed").isEqualTo(NextStep.VERIFY);
+    assertThat(NextStep.of(failed.revertCommit("d".repeat(64)), path(true, true), MERGE)).as("rolled back")
+        .isEqualTo(NextStep.WAIT);
   }
 
   @Test

@@ -293,6 +293,7 @@ public class PromotionCommands {
             }
           })
           .chain(() -> merges.merge(repo, r.target(), merge, promoting, outcome -> Answer.NONE))
+          .call(() -> io.strata.server.runtime.Failpoints.hit("promotion.merge-landed"))
           .chain(() -> processor.state(repo))
           .chain(after -> recordLanded(repo, number, r, after.branch(r.target()).head(), tag[0], ctx));
     });
@@ -332,15 +333,22 @@ public class PromotionCommands {
         throw new StrataException(ErrorCode.PromotionNotReady, "promotion #" + number + " is " + v.state()
             + ": only a merged promotion is verified", Map.of("number", number, "state", v.state()));
       }
-      boolean passed = results.stream().allMatch(x -> x.status().equals("passed"));
-      io.strata.events.PromotionVerified verified = new io.strata.events.PromotionVerified(number, r.mergeCommit(),
-          passed ? "passed" : "failed", results);
-      String failed = results.stream().filter(x -> !x.status().equals("passed")).map(x -> x.name() + " (" + x.summary()
-          + ")").collect(java.util.stream.Collectors.joining(", "));
-      boolean rollBack = !passed && v.path() != null && v.path().verify() != null
+      boolean revertsOnFailure = v.path() != null && v.path().verify() != null
           && "revert".equals(v.path().verify().rollback());
-      Uni<CommandResponse> recorded = processor.execute(repo, new PromotionCommand.RecordVerification(number, verified), ctx,
-          Answer.NONE);
+      RepositoryState.Branch target = s.branch(r.target());
+      // verified failed before, and the server stopped before its rollback: rolled back now, as it was to be then
+      boolean rollbackOwed = r.failedVerification() && revertsOnFailure && target != null
+          && r.mergeCommit().equals(target.head());
+      java.util.List<io.strata.events.PromotionVerified.Result> found = rollbackOwed ? r.verification().results()
+          : results;
+      boolean passed = found.stream().allMatch(x -> x.status().equals("passed"));
+      io.strata.events.PromotionVerified verified = new io.strata.events.PromotionVerified(number, r.mergeCommit(),
+          passed ? "passed" : "failed", found);
+      String failed = found.stream().filter(x -> !x.status().equals("passed")).map(x -> x.name() + " (" + x.summary()
+          + ")").collect(java.util.stream.Collectors.joining(", "));
+      boolean rollBack = !passed && revertsOnFailure;
+      Uni<CommandResponse> recorded = rollbackOwed ? Uni.createFrom().nullItem()
+          : processor.execute(repo, new PromotionCommand.RecordVerification(number, verified), ctx, Answer.NONE);
       if (!rollBack) {
         return recorded.chain(() -> view(repo, number, ctx));
       }
@@ -356,6 +364,7 @@ public class PromotionCommands {
           false, false, null, new Author("Strata promotions", "promotions@strata.local"),
           io.strata.events.AppliedCommit.REVERT, 1, true, SchemaChoices.NONE);
       return recorded
+          .call(() -> io.strata.server.runtime.Failpoints.hit("promotion.verification-recorded"))
           .chain(() -> applications.applyCommit(repo, r.target(), revert, ctx.forPromotion(number), o -> Answer.NONE))
           .chain(() -> processor.state(repo))
           .chain(after -> processor.execute(repo, new PromotionCommand.RecordPromotionRolledBack(number,

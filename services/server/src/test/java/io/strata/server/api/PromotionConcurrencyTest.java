@@ -171,6 +171,63 @@ class PromotionConcurrencyTest {
         org.hamcrest.Matchers.equalTo("PromotionClosed"));
   }
 
+  /**
+   * The server stopping mid-promotion, at the two places where one step is recorded and the next is not yet done
+   * (failpoints): a merge landed but not recorded is recorded by the next evaluation; a verification recorded
+   * failed whose revert did not happen is rolled back by the next verify.
+   */
+  @Test
+  void aPromotionCutShortByTheServerIsFinishedByTheNextCall() throws Exception {
+    String repo = createRepository(uniqueName("promo-cut"));
+    String table = "pc_" + uniqueName("t").substring(2).replace("-", "_");
+    sql(pool, "create table public." + table + " (id int primary key, v int)");
+    sql(pool, "insert into public." + table + " select g, g from generate_series(1, 5) g");
+    post("/api/v1/repositories/" + repo + "/tables", Map.of("name", "t", "location", "postgresql://local/public."
+        + table)).statusCode(201);
+    post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("version", 1, "protected_branches", List.of("main"),
+            "checks", List.of(Map.of("name", "small", "sql", "select id from t where v > 40",
+                "expect", Map.of("kind", "no_rows"))),
+            "paths", List.of(Map.of("source", "dev", "target", "main", "tag", "cut-{seq}",
+                "verify", Map.of("checks", List.of("small"), "rollback", "revert")))))
+        .put("/api/v1/repositories/" + repo + "/promotion-policy").then().statusCode(200);
+    sql(pool, "update " + Api.view(repo, "dev", "t") + " set v = 50 where id = 5");
+    Api.json().body(Map.of("message", "on dev", "all", true))
+        .post("/api/v1/repositories/{r}/branches/dev/commits", repo).then().statusCode(201);
+    String promotions = "/api/v1/repositories/" + repo + "/promotions";
+    int number = Api.json().body(Map.of("source", "dev", "target", "main")).post(promotions).then().statusCode(201)
+        .extract().path("number");
+    String request = promotions + "/" + number;
+
+    io.strata.server.runtime.Failpoints.arm("promotion.merge-landed", "error");
+    try {
+      assertThat(given().post(request + "/merge").statusCode()).isGreaterThanOrEqualTo(500);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("promotion.merge-landed");
+    }
+    String landed = head(repo, "main");
+    given().get(request).then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("approved"))
+        .body("stale", org.hamcrest.Matchers.equalTo(true));
+    given().post(request + "/evaluate").then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("merged"))
+        .body("merge_commit", org.hamcrest.Matchers.equalTo(landed)).body("tag", org.hamcrest.Matchers.equalTo("cut-1"));
+
+    io.strata.server.runtime.Failpoints.arm("promotion.verification-recorded", "error");
+    try {
+      assertThat(given().post(request + "/verify").statusCode()).isGreaterThanOrEqualTo(500);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("promotion.verification-recorded");
+    }
+    given().get(request).then().statusCode(200).body("state", org.hamcrest.Matchers.equalTo("merged"))
+        .body("verification.status", org.hamcrest.Matchers.equalTo("failed"));
+    assertThat(head(repo, "main")).isEqualTo(landed);
+    given().post(request + "/verify").then().statusCode(200)
+        .body("state", org.hamcrest.Matchers.equalTo("rolled_back"));
+    String reverted = given().get(request).then().extract().path("revert_commit");
+    assertThat(head(repo, "main")).isEqualTo(reverted);
+    assertThat(Api.rows(pool, "select v::text from public." + table + " where id = 5")).containsExactly("5");
+    given().post(request + "/verify").then().statusCode(409);
+  }
+
   private static List<Response> all(Callable<Response> call) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(CALLERS);
     try {
