@@ -208,7 +208,7 @@ public class CommandProcessor {
         active.addAll(toWork);
       }
       if (!batch.isEmpty()) {
-        slot.acquire().chain(() -> run(batch, 1)).eventually(slot::release)
+        slot.holding(() -> run(batch, 1))
             .subscribe().with(done -> finished(batch, true), failure -> {
               LOG.errorf(failure, "command batch on %s failed", repository);
               batch.forEach(p -> p.result.completeExceptionally(failure));
@@ -273,7 +273,8 @@ public class CommandProcessor {
 
     /** A copy of the live state, which the holders of the slot alone evolve. */
     private Uni<RepositoryState> snapshot() {
-      return slot.acquire().chain(() -> currentState()).map(RepositoryState::copy).eventually(slot::release);
+      // a read whose caller hangs up while it waits behind a long command neither frees nor keeps the turn
+      return slot.holding(() -> currentState().map(RepositoryState::copy));
     }
 
     private StrataException tooBusy() {
