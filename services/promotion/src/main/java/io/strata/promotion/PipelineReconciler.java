@@ -65,8 +65,8 @@ final class PipelineReconciler {
     Set<String> targets = new HashSet<>();
     policy.getPaths().forEach(p -> targets.add(p.getTarget()));
     // first the merges to verify (the newest into each target: the only one whose target can be at its merge
-    // commit), and no branch promoted further while its last promotion into it is not verified yet: a failing
-    // verification rolls it back before anything takes it on
+    // commit); a branch whose last promotion into it is not verified yet is promoted neither further (a failing
+    // verification rolls it back before anything takes it on) nor into again (its verification would be lost)
     Set<String> unverified = new HashSet<>();
     Set<String> seen = new HashSet<>();
     for (PromotionDto r : recent) {
@@ -80,8 +80,8 @@ final class PipelineReconciler {
     }
     for (PolicyPathDto path : policy.getPaths()) {
       String targetHead = heads.get(path.getTarget());
-      if (targetHead == null) {
-        continue;
+      if (targetHead == null || unverified.contains(path.getTarget())) {
+        continue; // nor into it: a merge would move it off the commit its verification is for
       }
       for (Map.Entry<String, String> source : heads.entrySet()) {
         String branch = source.getKey();
