@@ -44,12 +44,15 @@ final class CommandAppends {
   private final ProjectionRuntime projections;
   private final ObjectMapper json;
   private final Clock clock;
+  private final io.strata.server.runtime.StrataMetrics metrics;
 
-  CommandAppends(EventAppends log, ProjectionRuntime projections, ObjectMapper json, Clock clock) {
+  CommandAppends(EventAppends log, ProjectionRuntime projections, ObjectMapper json, Clock clock,
+      io.strata.server.runtime.StrataMetrics metrics) {
     this.log = log;
     this.projections = projections;
     this.json = json;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** Decides every command in order against the evolving state; refusals complete at once. */
@@ -89,7 +92,9 @@ final class CommandAppends {
           s.evolve(e, ++v, 0, now);
         }
         accepted.add(p);
+        metrics.decided(p.command, true);
       } catch (StrataException refused) {
+        metrics.decided(p.command, false);
         p.result.completeExceptionally(refused);
       } catch (RuntimeException bug) {
         LOG.errorf(bug, "deciding %s on %s failed", p.command, repository);
@@ -123,10 +128,22 @@ final class CommandAppends {
       return Uni.createFrom().voidItem();
     }
     Map<PendingCommand, CommandResponse> responses = new HashMap<>();
+    long started = System.nanoTime();
     return log.inAppendTransaction(tx -> appendIn(tx, repository, d, responses))
+        .invoke(result -> appended(started, d))
         .invoke(result -> complete(repository, d, result, responses))
         .call(result -> afterCommit(repository, d))
         .replaceWithVoid();
+  }
+
+  /** The append of {@code d}, begun at {@code started}, committed: its time, size and events counted. */
+  void appended(long started, Decided d) {
+    if (d == null) {
+      return;
+    }
+    List<String> types = new ArrayList<>();
+    d.accepted.forEach(p -> p.events.forEach(e -> types.add(io.strata.events.EventType.of(e).type())));
+    metrics.appended(System.nanoTime() - started, d.accepted.size(), types);
   }
 
   /** Writes a repository's gated branches into the gates of its registered storages (StorageGates sets it). */

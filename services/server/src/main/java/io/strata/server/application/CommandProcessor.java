@@ -58,12 +58,12 @@ public class CommandProcessor {
 
   @Inject
   public CommandProcessor(EventAppends log, ProjectionRuntime projections, RepositoryStateLoader loader,
-      ObjectMapper json, Clock clock, StrataConfig config) {
+      ObjectMapper json, Clock clock, StrataConfig config, io.strata.server.runtime.StrataMetrics metrics) {
     this.log = log;
     this.projections = projections;
     this.loader = loader;
     this.config = config;
-    this.appends = new CommandAppends(log, projections, json, clock);
+    this.appends = new CommandAppends(log, projections, json, clock, metrics);
   }
 
   /** Runs {@code command} on {@code repository}'s stream and builds its answer with {@code answer}. */
@@ -304,6 +304,7 @@ public class CommandProcessor {
       Map<PendingCommand, CommandResponse> responses = new HashMap<>();
       CommandAppends.Decided[] decided = new CommandAppends.Decided[1];
       boolean[] holding = {false};
+      long[] started = {0};
       return log
           .inAppendTransaction(tx -> p.prepare.prepare(tx, snapshot)
               .chain(command -> {
@@ -316,8 +317,10 @@ public class CommandProcessor {
                 if (decided[0].accepted().isEmpty()) {
                   return Uni.createFrom().failure(new Refused()); // p is answered; undo the work
                 }
+                started[0] = System.nanoTime();
                 return appends.appendIn(tx, repository, decided[0], responses);
               }))
+          .invoke(result -> appends.appended(started[0], decided[0]))
           .invoke(result -> appends.complete(repository, decided[0], result, responses))
           .call(result -> appends.afterCommit(repository, decided[0]))
           .onFailure(e -> holding[0] && !(e instanceof Refused)).invoke(e -> state = null)

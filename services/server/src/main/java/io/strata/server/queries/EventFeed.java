@@ -67,6 +67,12 @@ public class EventFeed {
   @Inject Vertx vertx;
   @Inject StrataConfig config;
 
+  /** {@code strata_feed_subscribers}: the event streams open on this server (from start, before the first). */
+  void meter(@Observes io.quarkus.runtime.StartupEvent started, io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.Gauge.builder("strata.feed.subscribers", this, EventFeed::subscriberCount)
+        .description("Event streams open on this server").register(registry);
+  }
+
   private final Object lock = new Object();
   private final TreeMap<FeedCursor, Entry> buffer = new TreeMap<>();
   /** The buffer holds every event after base up to head; null: not following the feed now. */
