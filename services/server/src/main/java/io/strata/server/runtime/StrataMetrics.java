@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code strata_commands_total{command, outcome}}: commands decided, {@code accepted} or {@code refused};</li>
  *   <li>{@code strata_events_appended_total{type}}: events appended to the log, by type;</li>
  *   <li>{@code strata_event_append_seconds}: an append's transaction, from its start to its commit;</li>
- *   <li>{@code strata_event_append_commands}: commands appended together in one transaction (group commit).</li>
+ *   <li>{@code strata_event_append_commands}: commands appended together in one transaction (group commit);</li>
+ *   <li>{@code strata_webhook_attempts_total{outcome}} and {@code strata_webhook_attempt_seconds}: delivery attempts;</li>
+ *   <li>{@code strata_reactor_*{reactor}} (ReactorMetrics): each reactor's lag, failures and lease.</li>
  * </ul>
  */
 @ApplicationScoped
@@ -31,6 +33,14 @@ public class StrataMetrics {
         .publishPercentileHistogram().register(registry);
     this.groupSize = DistributionSummary.builder("strata.event.append.commands")
         .description("Commands appended together in one transaction (group commit)").register(registry);
+  }
+
+  /** A webhook delivery attempt ended: {@code delivered}, {@code retried}, {@code failed} (its last) or {@code gone}. */
+  public void webhookAttempt(String outcome, long latencyMs) {
+    Counter.builder("strata.webhook.attempts").description("Webhook delivery attempts, by outcome")
+        .tag("outcome", outcome).register(registry).increment();
+    Timer.builder("strata.webhook.attempt").description("A webhook delivery attempt, from connecting to the answer")
+        .publishPercentileHistogram().register(registry).record(latencyMs, TimeUnit.MILLISECONDS);
   }
 
   /** A command was decided: its events will be appended, or it was refused. */

@@ -41,5 +41,12 @@ class MetricsTest {
         .containsPattern("strata_events_appended_total\\{type=\"io\\.strata\\.commit\\.created\\.v[0-9]+\"\\} [1-9]")
         .containsPattern("strata_feed_subscribers [0-9]")
         .doesNotContain(repo);
+    // the reactors' standing, sampled (a scrape reads the sample): webhooks runs in every server
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+            .containsPattern("strata_reactor_lag_events\\{reactor=\"webhooks\"\\} [0-9]")
+            .containsPattern("strata_reactor_lag_seconds\\{reactor=\"webhooks\"\\} [0-9]")
+            .containsPattern("strata_reactor_lease\\{reactor=\"webhooks\"\\} [01]")
+            .containsPattern("strata_reactor_failures\\{reactor=\"webhooks\"\\} 0"));
   }
 }

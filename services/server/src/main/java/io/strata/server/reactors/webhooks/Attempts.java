@@ -211,8 +211,17 @@ final class Attempts {
     int retry = head.attempts(); // the waits before retries 1, 2, ...: attempt n+1 waits schedule[n]
     boolean last = !success && retry >= retrySchedule.size();
     Duration wait = success || last ? Duration.ZERO : jitter(retrySchedule.get(retry));
-    return new Outcome(at, status, latency, error == null ? null : clip(error), success,
+    Outcome outcome = new Outcome(at, status, latency, error == null ? null : clip(error), success,
         status != null && status == 410, wait, last);
+    observer.accept(outcome);
+    return outcome;
+  }
+
+  /** Told every attempt's outcome (the metrics). */
+  private volatile java.util.function.Consumer<Outcome> observer = o -> { };
+
+  void observe(java.util.function.Consumer<Outcome> observer) {
+    this.observer = observer;
   }
 
   /** A failure and its root cause ("Failed to create SSL connection: PKIX path building failed ..."). */

@@ -78,6 +78,7 @@ public final class WebhookSender {
   private volatile long timer = -1;
   private volatile long renewedAt;
   private volatile int failuresInARow;
+  private final Attempts attempts;
 
   WebhookSender(Vertx vertx, WebhookStore store, Payloads payloads, AddressGuard guard, Settings settings,
       String owner) {
@@ -87,7 +88,13 @@ public final class WebhookSender {
     this.settings = settings;
     this.owner = owner;
     this.queues = new Coalescer<>(ids -> this.store.queues(ids, owner, RUN));
-    this.runs = new Runs(new Attempts(vertx, guard, settings), this.store, settings.timeout(), settings.disableAfter());
+    this.attempts = new Attempts(vertx, guard, settings);
+    this.runs = new Runs(attempts, this.store, settings.timeout(), settings.disableAfter());
+  }
+
+  /** {@code observer} is told how every attempt ended. */
+  public void observe(java.util.function.Consumer<SenderStore.Outcome> observer) {
+    attempts.observe(observer);
   }
 
   public synchronized void start() {

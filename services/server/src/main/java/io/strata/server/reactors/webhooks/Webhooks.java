@@ -55,7 +55,7 @@ public class Webhooks {
 
   @Inject
   public Webhooks(WebhookStore store, Vertx vertx, EventLog log, ReactorCheckpoints checkpoints,
-      StrataConfig config) {
+      StrataConfig config, io.strata.server.runtime.StrataMetrics metrics) {
     StrataConfig.Webhooks c = config.webhooks();
     this.store = store;
     this.vertx = vertx;
@@ -73,6 +73,8 @@ public class Webhooks {
     this.sender = new WebhookSender(vertx, store, payloads, guard, new WebhookSender.Settings(c.timeout(), c.retrySchedule(),
         c.disableAfter(), c.pollInterval(), c.lease(), c.concurrency(), c.trustedCertificates().orElse(List.of())),
         checkpoints.owner());
+    this.sender.observe(o -> metrics.webhookAttempt(o.success() ? "delivered" : o.gone() ? "gone"
+        : o.lastAttempt() ? "failed" : "retried", o.latencyMs()));
     this.reactor = new FeedReactor(REACTOR, vertx, log, checkpoints, new FeedReactor.Settings(Duration.ofSeconds(30),
         c.pollInterval(), 200, Duration.ofSeconds(20), Duration.ofSeconds(60)), this::enqueue);
   }

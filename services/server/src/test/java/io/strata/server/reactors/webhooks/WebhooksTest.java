@@ -223,6 +223,11 @@ class WebhooksTest {
       assertThat(gaps.get(0)).as("gaps %s", gaps).isGreaterThanOrEqualTo(150);
       assertThat(gaps.get(1)).as("gaps %s", gaps).isGreaterThanOrEqualTo(300);
       assertThat(gaps.get(2)).as("gaps %s", gaps).isGreaterThan(gaps.get(1)).isGreaterThan(gaps.get(0));
+      // and in the metrics: attempts retried and delivered, with their latency
+      String scrape = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+      assertThat(scrape).containsPattern("strata_webhook_attempts_total\\{outcome=\"retried\"\\} [1-9]")
+          .containsPattern("strata_webhook_attempts_total\\{outcome=\"delivered\"\\} [1-9]")
+          .containsPattern("strata_webhook_attempt_seconds_count [1-9]");
     }
   }
 
