@@ -30,17 +30,30 @@ public class StrataMetrics {
   public StrataMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.append = Timer.builder("strata.event.append").description("An append's transaction, from start to commit")
-        .publishPercentileHistogram().register(registry);
+        .serviceLevelObjectives(MeterFilters.BUCKETS).register(registry);
     this.groupSize = DistributionSummary.builder("strata.event.append.commands")
         .description("Commands appended together in one transaction (group commit)").register(registry);
+    // at zero from the start: a series that appears only at its first event reads as missing, not as none
+    for (String outcome : java.util.List.of("delivered", "retried", "failed", "gone")) {
+      webhookAttempts(outcome);
+    }
+    webhookLatency();
+  }
+
+  private Counter webhookAttempts(String outcome) {
+    return Counter.builder("strata.webhook.attempts").description("Webhook delivery attempts, by outcome")
+        .tag("outcome", outcome).register(registry);
+  }
+
+  private Timer webhookLatency() {
+    return Timer.builder("strata.webhook.attempt").description("A webhook delivery attempt, from connecting to the answer")
+        .serviceLevelObjectives(MeterFilters.BUCKETS).register(registry);
   }
 
   /** A webhook delivery attempt ended: {@code delivered}, {@code retried}, {@code failed} (its last) or {@code gone}. */
   public void webhookAttempt(String outcome, long latencyMs) {
-    Counter.builder("strata.webhook.attempts").description("Webhook delivery attempts, by outcome")
-        .tag("outcome", outcome).register(registry).increment();
-    Timer.builder("strata.webhook.attempt").description("A webhook delivery attempt, from connecting to the answer")
-        .publishPercentileHistogram().register(registry).record(latencyMs, TimeUnit.MILLISECONDS);
+    webhookAttempts(outcome).increment();
+    webhookLatency().record(latencyMs, TimeUnit.MILLISECONDS);
   }
 
   /** A command was decided: its events will be appended, or it was refused. */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class MetricsTest {
   @Test
-  void aScrapeNamesWhatHappenedWithoutNamingRepositories() {
+  void aScrapeNamesWhatHappenedWithoutNamingRepositories() throws Exception {
     String repo = createRepository(uniqueName("metered"));
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(201);
     post("/api/v1/repositories/" + repo + "/branches", Map.of("name", "dev")).statusCode(409);
@@ -48,5 +48,22 @@ class MetricsTest {
             .containsPattern("strata_reactor_lag_seconds\\{reactor=\"webhooks\"\\} [0-9]")
             .containsPattern("strata_reactor_lease\\{reactor=\"webhooks\"\\} [01]")
             .containsPattern("strata_reactor_failures\\{reactor=\"webhooks\"\\} 0"));
+
+    // the Grafana dashboard in docs/ asks only for series a scrape has
+    String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("../../docs/grafana/strata-dashboard.json"));
+    String now = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    java.util.regex.Matcher name = java.util.regex.Pattern.compile("\\b((?:strata|http_server|jvm)_[a-z_]+)\\b")
+        .matcher(dashboard);
+    java.util.Set<String> asked = new java.util.TreeSet<>();
+    while (name.find()) {
+      asked.add(name.group(1));
+    }
+    assertThat(asked).as("series the dashboard asks for").hasSizeGreaterThan(10);
+    // a dozen buckets per latency histogram, not Micrometer's seventy: few series per route
+    assertThat(now.lines().filter(l -> l.startsWith("strata_event_append_seconds_bucket")).count()).isBetween(10L, 15L);
+    assertThat(now.lines().filter(l -> l.startsWith("http_server_requests_seconds_bucket")
+        && l.contains("uri=\"/api/v1/repositories/{repo}/branches/{branch}/commits\"")).count()).isBetween(10L, 15L);
+    assertThat(asked).allSatisfy(series -> assertThat(now).as("the scrape has " + series)
+        .containsPattern("(?m)^" + series + "[{ ]"));
   }
 }
