@@ -51,6 +51,9 @@ public final class ProjectionRuntime {
   private final AtomicBoolean rebuilding = new AtomicBoolean();
   private volatile long timerId = -1;
   private volatile Throwable lastFailure;
+  private volatile long lagEvents;
+  /** When the projections fell behind and stayed so, poll after poll ({@link System#nanoTime}); 0: caught up. */
+  private volatile long behindSince;
   /** Set by {@link #stop}: no batch starts after it (the pool is about to close). */
   private volatile boolean stopped;
 
@@ -232,12 +235,34 @@ public final class ProjectionRuntime {
 
   private Uni<Void> catchUpAll() {
     return log.streamVersions()
-        .invoke(heads -> heads.forEach((id, version) -> {
-          if (progress.applied(id) < version) {
-            signal(id);
+        .invoke(heads -> {
+          long behind = 0;
+          for (Map.Entry<String, Long> head : heads.entrySet()) {
+            long applied = progress.applied(head.getKey());
+            if (applied < head.getValue()) {
+              behind += head.getValue() - applied;
+              signal(head.getKey());
+            }
           }
-        }))
+          lagEvents = behind;
+          if (behind == 0) {
+            behindSince = 0;
+          } else if (behindSince == 0) {
+            behindSince = System.nanoTime();
+          }
+        })
         .replaceWithVoid();
+  }
+
+  /** Events appended but not projected yet, over every stream, as the last poll found them. */
+  public long lagEvents() {
+    return lagEvents;
+  }
+
+  /** How long the projections have been behind without catching up (0: caught up at the last poll). */
+  public double lagSeconds() {
+    long since = behindSince;
+    return since == 0 ? 0 : (System.nanoTime() - since) / 1e9;
   }
 
   private void poll() {

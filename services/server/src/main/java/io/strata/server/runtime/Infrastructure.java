@@ -51,8 +51,14 @@ public class Infrastructure {
   @Produces
   @Singleton
   ProjectionRuntime projectionRuntime(Vertx vertx, EventLog log, EventCodec codec, List<Projector> projectors,
-      StrataConfig config) {
-    return new ProjectionRuntime(vertx, log, codec, projectors, config.projections().pollInterval());
+      StrataConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+    ProjectionRuntime runtime = new ProjectionRuntime(vertx, log, codec, projectors, config.projections().pollInterval());
+    // as the runtime's last poll found them: a scrape reads no table
+    io.micrometer.core.instrument.Gauge.builder("strata.projection.lag.events", runtime, ProjectionRuntime::lagEvents)
+        .description("Events appended but not projected yet (at the projections' last poll)").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("strata.projection.lag.seconds", runtime, ProjectionRuntime::lagSeconds)
+        .description("How long the projections have been behind without catching up").register(registry);
+    return runtime;
   }
 
   @Produces

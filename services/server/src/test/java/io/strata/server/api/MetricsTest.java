@@ -40,6 +40,8 @@ class MetricsTest {
         .containsPattern("strata_event_append_commands_count [1-9]")
         .containsPattern("strata_events_appended_total\\{type=\"io\\.strata\\.commit\\.created\\.v[0-9]+\"\\} [1-9]")
         .containsPattern("strata_feed_subscribers [0-9]")
+        .containsPattern("strata_projection_lag_events [0-9]")
+        .containsPattern("strata_projection_lag_seconds [0-9]")
         .doesNotContain(repo);
     // the reactors' standing, sampled (a scrape reads the sample): webhooks runs in every server
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
