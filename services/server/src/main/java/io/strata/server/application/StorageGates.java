@@ -30,6 +30,8 @@ import org.jboss.logging.Logger;
 public class StorageGates {
   private static final Logger LOG = Logger.getLogger(StorageGates.class);
   static final Duration ROUND = Duration.ofSeconds(30);
+  /** How long an append's turn waits for a storage's gate to be written. */
+  static final Duration WAIT = Duration.ofSeconds(2);
 
   private final CommandProcessor processor;
   private final StorageBackends backends;
@@ -53,10 +55,18 @@ public class StorageGates {
     periodic.stop();
   }
 
-  /** Writes {@code gated} into the gate of each of {@code storages} that is not the server's own database. */
+  /**
+   * Writes {@code gated} into the gate of each of {@code storages} that is not the server's own database; a storage
+   * that does not answer within {@link #WAIT} is left to the round (the repository's turn is held meanwhile).
+   */
   Uni<Void> write(String repository, Set<String> storages, Map<String, String> gated) {
     return Multi.createFrom().iterable(storages).filter(s -> !backends.sharesAppendTransaction(s))
-        .onItem().transformToUniAndConcatenate(storage -> writeOne(repository, storage, gated))
+        .onItem().transformToUniAndConcatenate(storage -> writeOne(repository, storage, gated)
+            .ifNoItem().after(WAIT).recoverWithItem(() -> {
+              LOG.warnf("the promotion gate of repository %s in storage %s was not written within %s: the next round"
+                  + " writes it", repository, storage, WAIT);
+              return null;
+            }))
         .collect().last().replaceWithVoid();
   }
 
