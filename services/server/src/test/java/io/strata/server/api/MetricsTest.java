@@ -64,7 +64,8 @@ class MetricsTest {
     // a dozen buckets per latency histogram, not Micrometer's seventy: few series per route
     assertThat(now.lines().filter(l -> l.startsWith("strata_event_append_seconds_bucket")).count()).isBetween(10L, 15L);
     assertThat(now.lines().filter(l -> l.startsWith("http_server_requests_seconds_bucket")
-        && l.contains("uri=\"/api/v1/repositories/{repo}/branches/{branch}/commits\"")).count()).isBetween(10L, 15L);
+        && l.contains("uri=\"/api/v1/repositories/{repo}/branches/{branch}/commits\"") && l.contains("status=\"201\"")
+        && l.contains("method=\"POST\"")).count()).as("one series' buckets").isBetween(10L, 15L);
     assertThat(asked).allSatisfy(series -> assertThat(now).as("the scrape has " + series)
         .containsPattern("(?m)^" + series + "[{ ]"));
   }
