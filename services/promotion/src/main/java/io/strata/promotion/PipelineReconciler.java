@@ -37,6 +37,7 @@ final class PipelineReconciler {
   static final String PREVIEW_PREFIX = "promotions/";
 
   private final StrataApi api;
+  private final ServiceMetrics metrics;
   /** Refusals said already (a refusal that stays is not said at every pass); bounded. */
   private final Set<String> reported = java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(
       new java.util.LinkedHashMap<>() {
@@ -46,8 +47,9 @@ final class PipelineReconciler {
         }
       }));
 
-  PipelineReconciler(StrataApi api) {
+  PipelineReconciler(StrataApi api, ServiceMetrics metrics) {
     this.api = api;
+    this.metrics = metrics;
   }
 
   /**
@@ -106,8 +108,10 @@ final class PipelineReconciler {
             throw e;
           }
           if (takenFirst(e)) {
+            metrics.step("open", "taken_first");
             LOG.debugf("%s: promoting %s into %s: %s", repo, branch, path.getTarget(), StrataApi.describe(e));
           } else {
+            metrics.step("open", "refused");
             refused(repo, "promoting " + branch + " into " + path.getTarget(), e);
           }
         }
@@ -209,11 +213,13 @@ final class PipelineReconciler {
     try {
       PromotionDto opened = api.promotions.openPromotion(repo, new OpenPromotionInput().source(source).target(target),
           null, null, null, null, null, null);
+      metrics.step("open", "done");
       LOG.infof("%s: opened promotion #%d of %s into %s at %s (%s)", repo, opened.getNumber(), source, target,
           abbrev(opened.getSourceCommit()), opened.getState().getValue());
       return opened;
     } catch (ApiException e) {
       if (e.getCode() == 409 && "PromotionAlreadyOpen".equals(StrataApi.errorType(e))) {
+        metrics.step("open", "taken_first");
         String number = StrataApi.errorDetail(e, "number").asText();
         return api.promotions.getPromotion(repo, number, null);
       }
@@ -266,14 +272,18 @@ final class PipelineReconciler {
         if (retryable(e)) {
           throw e;
         }
+        String name = step.name().toLowerCase(java.util.Locale.ROOT);
         if (takenFirst(e)) {
           // another instance (or a person) moved it first, or a branch moved under it: the feed brings the next look
+          metrics.step(name, "taken_first");
           LOG.debugf("%s: promotion #%s: %s refused: %s", repo, number, step, StrataApi.describe(e));
           return r;
         }
-        refused(repo, "promotion #" + number + ": " + step.name().toLowerCase(java.util.Locale.ROOT), e);
+        metrics.step(name, "refused");
+        refused(repo, "promotion #" + number + ": " + name, e);
         return null;
       }
+      metrics.step(step.name().toLowerCase(java.util.Locale.ROOT), "done");
       if (step == NextStep.MERGE && r.getMergeCommit() != null) {
         head = r.getMergeCommit();
       }

@@ -30,16 +30,29 @@ public class PromotionService {
   private EventFeed feed;
   private PolicyFiles policyFiles;
 
-  PromotionService(ServiceConfig config) {
+  private final ServiceMetrics metrics;
+
+  PromotionService(ServiceConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
     this.config = config;
+    this.metrics = new ServiceMetrics(registry);
   }
 
   void start(@Observes StartupEvent started) {
     api = StrataApi.of(config);
     List<String> only = config.repositories().orElse(List.of()).stream().map(String::trim).filter(s -> !s.isEmpty())
         .toList();
-    PipelineReconciler reconciler = new PipelineReconciler(api);
-    reconciliations = new Reconciliations(config.workers(), reconciler::reconcile, () -> repositories(only));
+    PipelineReconciler reconciler = new PipelineReconciler(api, metrics);
+    reconciliations = new Reconciliations(config.workers(), (repository, position) -> {
+      long began = System.nanoTime();
+      boolean done = false;
+      try {
+        reconciler.reconcile(repository, position);
+        done = true;
+      } finally {
+        metrics.pass(System.nanoTime() - began, done);
+      }
+    }, () -> repositories(only));
+    metrics.feed(this::following);
     feed = new EventFeed(api, only, (repository, position) -> {
       if (only.isEmpty() || only.contains(repository)) {
         reconciliations.mark(repository, position);

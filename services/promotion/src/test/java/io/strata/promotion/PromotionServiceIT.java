@@ -141,6 +141,18 @@ class PromotionServiceIT {
     assertThat(events).allSatisfy(e -> assertThat(String.valueOf(e.getActor())).contains("promotion-bot"));
     // exactly one merge per request: two merged into staging, two into production (one rolled back)
     assertThat(strata.promotions("flow")).filteredOn(p -> p.getMergeCommit() != null).hasSize(4);
+
+    // and in the service's metrics: what it did, its passes, the feed it follows; no repository named
+    String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + service.port + "/q/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(scrape).containsPattern("strata_promotion_steps_total\\{outcome=\"done\",step=\"merge\"\\} [4-9]")
+        .containsPattern("strata_promotion_steps_total\\{outcome=\"done\",step=\"verify\"\\} [1-9]")
+        .containsPattern("strata_promotion_steps_total\\{outcome=\"done\",step=\"open\"\\} [1-9]")
+        .containsPattern("strata_promotion_passes_total\\{outcome=\"done\"\\} [1-9]")
+        .containsPattern("strata_promotion_pass_seconds_count [1-9]")
+        .containsPattern("strata_promotion_feed_connected 1")
+        .doesNotContain("\"flow\"");
   }
 
   @Test
