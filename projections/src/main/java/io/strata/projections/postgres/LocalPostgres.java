@@ -301,21 +301,11 @@ public final class LocalPostgres implements AutoCloseable {
    * only for a caller that owns the directory. Starting does this too.
    */
   public static void stopOrphan(Path dataDirectory) throws IOException {
-    Path pidFile = dataDirectory.resolve("postmaster.pid");
-    if (!Files.exists(pidFile)) {
-      return;
-    }
-    List<String> lines = Files.readAllLines(pidFile);
-    Optional<ProcessHandle> postmaster =
-        lines.isEmpty() ? Optional.empty() : parsePid(lines.get(0)).flatMap(ProcessHandle::of);
-    if (postmaster.isEmpty() || !postmaster.get().isAlive()) {
-      return; // a stale file; postgres itself copes with it
+    Optional<ProcessHandle> postmaster = postmaster(dataDirectory);
+    if (postmaster.isEmpty()) {
+      return; // none, or a stale file: postgres itself copes with it
     }
     ProcessHandle process = postmaster.get();
-    String command = process.info().command().orElse("");
-    if (!command.endsWith("postgres")) {
-      return; // the pid was reused by something else: leave it alone
-    }
     LOG.warnf("stopping PostgreSQL (pid %d) left running in %s by an earlier process",
         process.pid(), dataDirectory);
     process.destroy(); // SIGTERM: smart shutdown; the killed owner's sessions are gone
@@ -325,6 +315,21 @@ public final class LocalPostgres implements AutoCloseable {
       process.destroyForcibly();
       process.onExit().join();
     }
+  }
+
+  /**
+   * The PostgreSQL server running in {@code dataDirectory}, as its {@code postmaster.pid} names it; empty when none
+   * runs there (no file, a stale one, or a pid reused by another program).
+   */
+  public static Optional<ProcessHandle> postmaster(Path dataDirectory) throws IOException {
+    Path pidFile = dataDirectory.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return Optional.empty();
+    }
+    List<String> lines = Files.readAllLines(pidFile);
+    return (lines.isEmpty() ? Optional.<Long>empty() : parsePid(lines.get(0))).flatMap(ProcessHandle::of)
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().command().orElse("").endsWith("postgres"));
   }
 
   private static Optional<Long> parsePid(String line) {

@@ -5,6 +5,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 import io.strata.projections.postgres.LocalPostgres;
 import io.strata.server.runtime.DataDirectoryLock;
 import io.strata.server.runtime.DatabaseSettings;
+import io.strata.server.runtime.DatabaseMetrics;
 import io.strata.server.runtime.EmbeddedDatabase;
 import io.strata.server.runtime.ListenerPolicy;
 import io.strata.server.runtime.StopAfterApplication;
@@ -49,6 +50,7 @@ public final class StrataMain {
       }
       apply(DatabaseSettings.parse(embedded.url()).quarkusProperties());
       System.setProperty("strata.database.passfile", embedded.passfile().toString());
+      System.setProperty(DatabaseMetrics.EMBEDDED_PID, Long.toString(embedded.postmasterPid()));
       // where SQL clients reach it (tracked tables, branch views); the password stays in the passfile
       System.out.println("Strata: PostgreSQL at 127.0.0.1:" + embedded.server().port() + ", user "
           + LocalPostgres.USER + ", its password in " + embedded.passfile() + " (readable by this user only)."

@@ -103,6 +103,15 @@ class DataDirectoryIT {
       again.start();
       assertThat(Files.readString(data.resolve("database.port")).strip()).isEqualTo(String.valueOf(port));
       assertThat(again.log()).contains("PostgreSQL at 127.0.0.1:" + port + ",");
+      // the metrics say the embedded PostgreSQL is up and answers (the probe's first run follows the start)
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() -> {
+        String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                URI.create(again.base() + "/q/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+        assertThat(scrape).containsPattern("(?m)^strata_embedded_postgres_up 1\\.0$")
+            .containsPattern("(?m)^strata_database_up 1\\.0$")
+            .containsPattern("(?m)^sql_pool_idle\\{pool_name=\"__vertx.DEFAULT\",pool_type=\"sql\"\\} ");
+      });
       try (Connection db = PackagedServer.database(data)) {
         assertThat(db.isValid(5)).isTrue();
       }

@@ -28,8 +28,8 @@ public class BodyLimits {
           ctx.response().setStatusCode(ErrorStatuses.of(ErrorCode.PayloadTooLarge))
               .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
               .putHeader(HttpHeaders.CONNECTION, "close")
-              .end("{\"error\":\"PayloadTooLarge\",\"message\":\"request body exceeds " + MAX_COMMAND_BODY
-                  + " bytes\",\"details\":{\"limit\":" + MAX_COMMAND_BODY + "}}");
+              .end(RequestIds.withId("{\"error\":\"PayloadTooLarge\",\"message\":\"request body exceeds "
+                  + MAX_COMMAND_BODY + " bytes\",\"details\":{\"limit\":" + MAX_COMMAND_BODY + "}}", ctx));
           return;
         }
       }

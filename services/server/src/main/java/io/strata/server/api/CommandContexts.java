@@ -61,7 +61,8 @@ public class CommandContexts {
     Actor actor = actor(request);
     String correlation = header(request, "X-Correlation-Id");
     if (correlation == null || correlation.length() > 200 || !correlation.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-      correlation = UUID.randomUUID().toString();
+      // the request's id, which its answer names: the client finds its events by it
+      correlation = RequestIds.of(request).orElseGet(() -> UUID.randomUUID().toString());
     }
     boolean async = Params.bool("async", request.getParam("async"));
     String override = header(request, GATE_OVERRIDE);

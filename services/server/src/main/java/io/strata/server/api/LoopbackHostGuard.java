@@ -36,7 +36,7 @@ public class LoopbackHostGuard {
       if (host != null && !ListenerPolicy.isLoopback(hostName(host))) {
         ctx.response().setStatusCode(ErrorStatuses.of(ErrorCode.Forbidden))
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end(BODY);
+            .end(RequestIds.withId(BODY, ctx));
         return;
       }
       ctx.next();

@@ -22,7 +22,7 @@ public class NulGuard {
       if (holdsNul(ctx.request().uri())) {
         ctx.response().setStatusCode(ErrorStatuses.of(ErrorCode.BadRequest))
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-            .end(BODY);
+            .end(RequestIds.withId(BODY, ctx));
         return;
       }
       ctx.next();

@@ -95,7 +95,8 @@ public class OpenApiContract implements OASFilter {
       op.addParameter(header("X-User-Id", "Who acts (recorded on the event; with STRATA_AUTH=none)"));
       op.addParameter(header("X-User-Name", "The acting person's name (with STRATA_AUTH=none)"));
       op.addParameter(header("X-User-Email", "The acting person's email (with STRATA_AUTH=none)"));
-      op.addParameter(header("X-Correlation-Id", "Recorded on the events the request causes (else a random id)"));
+      op.addParameter(header("X-Correlation-Id", "Recorded on the events the request causes (else the"
+          + " request's id)"));
       op.addParameter(header(CommandContexts.GATE_OVERRIDE, "An admin's override of the promotion gate of a protected"
           + " branch, giving the reason (recorded as promotion.gate_overridden; 403 from anyone else)")
           .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING)).minLength(1).maxLength(500)));
@@ -106,7 +107,16 @@ public class OpenApiContract implements OASFilter {
     }
     bodies(endpoint, op);
     responses(endpoint, path, op, api, write);
+    if (api) {
+      // answered on every API call; a client may send its own X-Request-Id (not a declared parameter: generated
+      // methods keep their signatures, and send it through their headers argument)
+      op.getResponses().getAPIResponses().values()
+          .forEach(r -> r.addHeader(RequestIds.HEADER, OASFactory.createHeader().ref(REQUEST_ID_HEADER)));
+    }
   }
+
+  /** The component every API answer's X-Request-Id header refers to. */
+  static final String REQUEST_ID_HEADER = "RequestId";
 
   /** A command of the event log: tokens and webhooks are not (no Idempotency-Key, no position, no X-User-*). */
   private static boolean command(String endpoint, String path) {
@@ -184,7 +194,7 @@ public class OpenApiContract implements OASFilter {
     if (path.contains("{") || path.equals(EVENTS)) { // the feed: ?repository= naming one that does not exist
       addError(op, 404);
     }
-    if (write || endpoint.equals("POST " + TOKENS)) {
+    if (write || endpoint.equals("POST " + TOKENS) || endpoint.equals("GET /api/v1/admin/backup")) {
       addError(op, 409);
       // a command stopped part-way (a merge by its conflicts) answers where its events got to
       answerHeaders(op.getResponses().getAPIResponse("409"), write, command(endpoint, path));

@@ -78,7 +78,14 @@ final class OpenApiSchemas {
         .addProperty("message", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
             .description("What went wrong, for people"))
         .addProperty("details", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
-            .description("Machine-readable particulars (field, sqlstate, ...)").additionalPropertiesBoolean(true));
+            .description("Machine-readable particulars (field, sqlstate, ...)").additionalPropertiesBoolean(true))
+        .addProperty("request_id", OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))
+            .description("The request's id, as its X-Request-Id answer header gives it (in the server's log lines too)"));
+    api.getComponents().addHeader(OpenApiContract.REQUEST_ID_HEADER, OASFactory.createHeader()
+        .description("The request's id: the X-Request-Id the client sent when it is 1-128 of A-Za-z0-9._:@/+=-"
+            + " (else its X-Correlation-Id, else a random UUID); in error bodies as request_id and in the server's"
+            + " log lines")
+        .schema(OASFactory.createSchema().type(List.of(Schema.SchemaType.STRING))));
     api.getComponents().addSchema(OpenApiContract.ERROR_SCHEMA, error);
     api.getComponents().addSchema("Row", OASFactory.createSchema().type(List.of(Schema.SchemaType.OBJECT))
         .description("A row: column name to value; a column left out takes its default on PUT, stays on PATCH")

@@ -141,9 +141,9 @@ final class CommandAppends {
     if (d == null) {
       return;
     }
-    List<String> types = new ArrayList<>();
-    d.accepted.forEach(p -> p.events.forEach(e -> types.add(io.strata.events.EventType.of(e).type())));
-    metrics.appended(System.nanoTime() - started, d.accepted.size(), types);
+    List<io.strata.events.StrataEvent> events = new ArrayList<>();
+    d.accepted.forEach(p -> events.addAll(p.events));
+    metrics.appended(System.nanoTime() - started, d.accepted.size(), events);
   }
 
   /** Writes a repository's gated branches into the gates of its registered storages (StorageGates sets it). */

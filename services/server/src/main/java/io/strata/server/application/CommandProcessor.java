@@ -14,6 +14,10 @@ import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.EventAppends;
 import io.strata.server.runtime.StrataConfig;
+import io.strata.server.runtime.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -51,6 +55,7 @@ public class CommandProcessor {
 
   private final EventAppends log;
   private final ProjectionRuntime projections;
+  private final Tracing tracing;
   private final RepositoryStateLoader loader;
   private final StrataConfig config;
   private final CommandAppends appends;
@@ -58,8 +63,10 @@ public class CommandProcessor {
 
   @Inject
   public CommandProcessor(EventAppends log, ProjectionRuntime projections, RepositoryStateLoader loader,
-      ObjectMapper json, Clock clock, StrataConfig config, io.strata.server.runtime.StrataMetrics metrics) {
+      ObjectMapper json, Clock clock, StrataConfig config, io.strata.server.runtime.StrataMetrics metrics,
+      Tracing tracing) {
     this.log = log;
+    this.tracing = tracing;
     this.projections = projections;
     this.loader = loader;
     this.config = config;
@@ -72,11 +79,29 @@ public class CommandProcessor {
   }
 
   private Uni<CommandResponse> submit(String repository, PendingCommand pending, CommandContext context) {
+    Context parent = Tracing.current();
+    Span span = tracing.start("strata.command", SpanKind.INTERNAL, parent);
+    span.setAttribute("strata.repository", repository);
+    pending.trace = parent.with(span);
+    pending.result.whenComplete((response, failure) -> {
+      if (pending.command != null) {
+        span.setAttribute("strata.command", pending.command.getClass().getSimpleName());
+      }
+      Tracing.end(span, failure);
+    });
+    // the command may be decided and appended on another request's turn (a group commit): the rest of this
+    // request goes on in its own context, where its log lines' request id and its trace are
+    io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
     queues.computeIfAbsent(repository, RepositoryQueue::new).submit(pending);
-    return Uni.createFrom().completionStage(pending.result)
+    Uni<CommandResponse> decided = Uni.createFrom().completionStage(pending.result);
+    if (caller != null) {
+      decided = decided.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+    }
+    return decided
         .chain(response -> context.async() || response.version() == 0 || response.replayed()
             ? Uni.createFrom().item(response)
-            : projections.awaitVersion(repository, response.version(), config.consistency().waitTimeout())
+            : tracing.span("strata.projection", pending.trace,
+                    () -> projections.awaitVersion(repository, response.version(), config.consistency().waitTimeout()))
                 .replaceWith(response)
                 .onFailure(ProjectionLagging.class).recoverWithItem(response::withLagging));
   }
@@ -239,7 +264,8 @@ public class CommandProcessor {
     private Uni<Void> run(List<PendingCommand> batch, int attempt) {
       return currentState()
           .chain(s -> IdempotencyKeys.stored(log, batch).map(stored -> appends.decide(repository, s, batch, stored)))
-          .chain(decided -> appends.append(repository, decided))
+          .chain(decided -> tracing.span("strata.append", batch.get(0).trace,
+              batch.stream().skip(1).map(p -> p.trace).toList(), () -> appends.append(repository, decided)))
           .onFailure(CommandProcessor::nothingApplied)
           .recoverWithUni(conflict -> {
             // another server appended, a key raced, or the database chose this transaction as a
@@ -306,7 +332,7 @@ public class CommandProcessor {
       boolean[] holding = {false};
       long[] started = {0};
       return log
-          .inAppendTransaction(tx -> p.prepare.prepare(tx, snapshot)
+          .inAppendTransaction(tx -> tracing.span("strata.data", p.trace, () -> p.prepare.prepare(tx, snapshot))
               .chain(command -> {
                 p.command = command;
                 return slot.acquire().invoke(() -> holding[0] = true);
@@ -318,7 +344,8 @@ public class CommandProcessor {
                   return Uni.createFrom().failure(new Refused()); // p is answered; undo the work
                 }
                 started[0] = System.nanoTime();
-                return appends.appendIn(tx, repository, decided[0], responses);
+                return tracing.span("strata.append", p.trace,
+                    () -> appends.appendIn(tx, repository, decided[0], responses));
               }))
           .invoke(result -> appends.appended(started[0], decided[0]))
           .invoke(result -> appends.complete(repository, decided[0], result, responses))

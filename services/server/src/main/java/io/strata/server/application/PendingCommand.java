@@ -16,6 +16,8 @@ final class PendingCommand {
   final Answer answer;
   final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
   List<StrataEvent> events = List.of();
+  /** The trace context of the command's span (root without tracing): its data work and append go under it. */
+  io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.root();
   /** The incarnation of the branch the request names, as it was when the command was decided. */
   String branchIncarnation;
   private final String storedKey;

@@ -134,6 +134,15 @@ public final class EmbeddedDatabase {
     server.close();
   }
 
+  /** The running server's process id (what {@code strata_embedded_postgres_up} watches); -1 if none is found. */
+  public long postmasterPid() {
+    try {
+      return LocalPostgres.postmaster(dataDir.resolve("postgres")).map(ProcessHandle::pid).orElse(-1L);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   static int parsePort(String setting) {
     try {
       int port = Integer.parseInt(setting.strip());

@@ -74,6 +74,25 @@ public interface StrataConfig {
   /** Webhook deliveries ({@code STRATA_WEBHOOKS_*}). */
   Webhooks webhooks();
 
+  /** Traces ({@code STRATA_TRACING_*}): off unless an OTLP endpoint is set. */
+  Tracing tracing();
+
+  interface Tracing {
+    /**
+     * {@code STRATA_TRACING_ENDPOINT}: the OTLP/HTTP collector ({@code http://collector:4318}; spans go to its
+     * {@code /v1/traces}). Unset: {@code OTEL_EXPORTER_OTLP_ENDPOINT} if set, else no traces.
+     */
+    Optional<String> endpoint();
+
+    /** {@code STRATA_TRACING_SAMPLE}: the share of requests traced that no caller's trace decided (0 to 1). */
+    @WithDefault("1.0")
+    double sample();
+
+    /** {@code STRATA_TRACING_SERVICE_NAME}: the service the spans name. */
+    @WithDefault("strata-server")
+    String serviceName();
+  }
+
   enum AuthMode {
     NONE,
     TOKEN
@@ -88,6 +107,9 @@ public interface StrataConfig {
      * password, which SQL clients are pointed at instead of the password.
      */
     Optional<String> passfile();
+
+    /** Set by StrataMain with the embedded PostgreSQL: its server process, which {@code DatabaseMetrics} watches. */
+    Optional<Long> embeddedPid();
   }
 
   interface DefaultAuthor {

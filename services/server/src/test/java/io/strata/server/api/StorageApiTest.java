@@ -135,7 +135,7 @@ class StorageApiTest {
       Map<String, Object> body = selfStorage("env");
       body.put("password_env", variable);
       envAnswers.add(post("/api/v1/repositories/" + repo + "/storage", body).statusCode(422)
-          .body("details.field", equalTo("password_env")).extract().asString());
+          .body("details.field", equalTo("password_env")).extract().asString().replaceAll(",\"request_id\":\"[^\"]*\"", ""));
     }
     assertThat(envAnswers).as("one answer, whatever the variable").hasSize(1);
 
@@ -146,7 +146,7 @@ class StorageApiTest {
       Map<String, Object> body = selfStorage("file");
       body.put("password_file", file);
       fileAnswers.add(post("/api/v1/repositories/" + repo + "/storage", body).statusCode(422)
-          .body("details.field", equalTo("password_file")).extract().asString());
+          .body("details.field", equalTo("password_file")).extract().asString().replaceAll(",\"request_id\":\"[^\"]*\"", ""));
     }
     // a relative path is refused by the shape check first; every absolute one gets the same answer
     assertThat(fileAnswers).hasSizeLessThanOrEqualTo(2);

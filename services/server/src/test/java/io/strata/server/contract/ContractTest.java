@@ -58,7 +58,8 @@ class ContractTest {
       });
     }
     JsonNode error = doc.root.path("components").path("schemas").path("Error");
-    assertThat(OpenApiDocument.properties(error)).containsExactly("error", "message", "details");
+    assertThat(OpenApiDocument.properties(error)).containsExactly("error", "message", "details", "request_id");
+    assertThat(doc.root.path("components").path("headers").has("RequestId")).as("X-Request-Id, answered by every call").isTrue();
     assertThat(doc.root.path("paths").has("/api/v1/repositories/{repo}/branches/{branch}/tables/{table}/rows:batch"))
         .as("rows:batch as served").isTrue();
     assertThat(doc.root.path("components").path("securitySchemes").path("bearer").path("scheme").asText()).isEqualTo("bearer");
