@@ -13,6 +13,7 @@ COPY projections/pom.xml projections/
 COPY services/server/pom.xml services/server/
 COPY services/promotion/pom.xml services/promotion/
 COPY clients/java/pom.xml clients/java/
+COPY clients/cli/pom.xml clients/cli/
 COPY clients/typescript/pom.xml clients/typescript/
 COPY benchmarks/pom.xml benchmarks/
 COPY event-schemas/src event-schemas/src

@@ -23,7 +23,7 @@ final class ErrorStatuses {
           TableAlreadyExists, TokenAlreadyExists, HeadMoved, SchemaMoved, MergeConflict, SchemaConflict, MergeInProgress, NotFastForward,
           NoMergeInProgress, BranchProtected, BranchGated, BranchNotMerged, BranchHasStashes, RebaseInProgress,
           NoRebaseInProgress, StashGone, RepositoryNotEmpty, WorkingChangesPresent, ConcurrentWrite, PromotionAlreadyOpen,
-          PromotionNotReady, PromotionClosed -> 409;
+          PromotionNotReady, PromotionClosed, BackupUnavailable, BackupInProgress -> 409;
       case PayloadTooLarge -> 413;
       case UnsupportedMediaType -> 415;
       case ValidationError, IdempotencyKeyReused -> 422;

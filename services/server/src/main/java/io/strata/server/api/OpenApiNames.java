@@ -24,6 +24,7 @@ final class OpenApiNames {
       Map.entry("GET /health", "getHealth"),
       Map.entry("GET /ready", "getReadiness"),
       Map.entry("GET /api/v1/admin/projections/digest", "getProjectionDigest"),
+      Map.entry("GET /api/v1/admin/backup", "getBackup"),
       Map.entry("POST /api/v1/admin/projections/rebuild", "rebuildProjections"),
       Map.entry("GET /api/v1/admin/reactors", "listReactors"),
       Map.entry("GET /api/v1/admin/database", "getDatabase"),

@@ -63,6 +63,10 @@ public enum ErrorCode {
   StashGone,
   RepositoryNotEmpty,
   WorkingChangesPresent,
+  /** A backup through Strata of a metadata database that is not the embedded one (PostgreSQL's tools back it up). */
+  BackupUnavailable,
+  /** Another backup is being taken on this server. */
+  BackupInProgress,
   /** A write lost a race with a concurrent one on the same rows (deadlock, serialization failure): retry it. */
   ConcurrentWrite,
   PayloadTooLarge,

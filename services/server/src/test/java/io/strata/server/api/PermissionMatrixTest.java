@@ -52,6 +52,7 @@ class PermissionMatrixTest {
     RULES.put("GET /", Rule.OPEN);
     RULES.put("GET /api/v1/admin/database", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/admin/projections/digest", Rule.SERVER_ADMIN);
+    RULES.put("GET /api/v1/admin/backup", Rule.SERVER_ADMIN);
     RULES.put("POST /api/v1/admin/projections/rebuild", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/admin/reactors", Rule.SERVER_ADMIN);
     RULES.put("GET /api/v1/tokens", Rule.SERVER_ADMIN);

@@ -182,6 +182,25 @@ class DockerComposeTest {
     assertThat(last.get(entrypointAt)).contains("\"java\"", "\"-jar\"", "\"quarkus-run.jar\"");
   }
 
+  /** Maven reads every module the root pom lists: an image build that lacks one of their poms fails at once. */
+  @Test
+  void bothImagesCopyThePomOfEveryModule() throws IOException {
+    java.util.regex.Matcher module = java.util.regex.Pattern.compile("<module>([^<]+)</module>")
+        .matcher(Files.readString(ROOT.resolve("pom.xml")));
+    java.util.List<String> modules = new java.util.ArrayList<>();
+    while (module.find()) {
+      modules.add(module.group(1));
+    }
+    org.assertj.core.api.Assertions.assertThat(modules).hasSizeGreaterThan(5);
+    for (String dockerfile : java.util.List.of("docker/Dockerfile", "docker/promotion.Dockerfile")) {
+      String text = Files.readString(ROOT.resolve(dockerfile));
+      for (String m : modules) {
+        org.assertj.core.api.Assertions.assertThat(text).as(dockerfile + " copies " + m + "/pom.xml")
+            .contains("COPY " + m + "/pom.xml " + m + "/");
+      }
+    }
+  }
+
   @Test
   void theBuildContextLeavesOutOutputsDataAndGit() throws IOException {
     List<String> ignored = Files.readAllLines(ROOT.resolve(".dockerignore")).stream()
