@@ -22,9 +22,11 @@ final class Failures implements IExecutionExceptionHandler {
   @Override
   public int handleExecutionException(Exception e, CommandLine line, ParseResult parsed) {
     java.io.PrintWriter err = line.getErr();
+    String server = line.getCommand() instanceof Verb verb ? verb.serverOrNull() : null;
+    String at = server == null ? "" : " at " + server;
     if (e instanceof ApiException api) {
       if (api.getCode() == 0) {
-        err.println("strata: cannot reach the server: " + reason(api.getCause() == null ? api : api.getCause()));
+        err.println("strata: cannot reach the server" + at + ": " + unreachable(api.getCause() == null ? api : api.getCause()));
         return ExitCodes.UNAVAILABLE;
       }
       err.println("strata: " + describe(api.getCode(), api.getResponseBody()));
@@ -41,7 +43,7 @@ final class Failures implements IExecutionExceptionHandler {
     if (e instanceof IOException || e instanceof UncheckedIOException) {
       Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
       if (cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException) {
-        err.println("strata: cannot reach the server: " + reason(cause));
+        err.println("strata: cannot reach the server" + at + ": " + unreachable(cause));
         return ExitCodes.UNAVAILABLE;
       }
       err.println("strata: " + reason(cause));
@@ -63,6 +65,20 @@ final class Failures implements IExecutionExceptionHandler {
       // said below
     }
     return "the server answered HTTP " + status;
+  }
+
+  /** Why a connection failed, in words: the JDK's exceptions often carry no message. */
+  private static String unreachable(Throwable e) {
+    if (e instanceof HttpConnectTimeoutException) {
+      return "the connection timed out";
+    }
+    if (e instanceof ConnectException) {
+      return "connection refused (is it running, and is that its address?)";
+    }
+    if (e instanceof java.nio.channels.UnresolvedAddressException || e instanceof java.net.UnknownHostException) {
+      return "unknown host";
+    }
+    return reason(e);
   }
 
   private static String reason(Throwable e) {

@@ -1,5 +1,10 @@
 package io.strata.cli;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,11 +21,6 @@ import picocli.CommandLine.Spec;
     versionProvider = Strata.Version.class,
     usageHelpAutoWidth = true, sortOptions = false,
     description = {"Git for data: branches, commits, diffs and merges over PostgreSQL tables.", ""},
-    subcommands = {RepoCommand.class, TableCommand.class, BranchCommand.class, TagCommand.class, LogCommand.class,
-        StatusCommand.class, WorkingCommands.Stage.class, WorkingCommands.Unstage.class, WorkingCommands.Discard.class,
-        CommitCommand.class, DiffCommand.class, MergeCommand.class, ResolveCommand.class, HistoryCommands.Revert.class,
-        HistoryCommands.CherryPick.class, HistoryCommands.ResetBranch.class, QueryCommand.class, EventsCommand.class,
-        BackupCommand.class, RestoreCommand.class, AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class},
     commandListHeading = "%nCommands:%n",
     footerHeading = "%n",
     footer = {"Exit status: 0 done; 1 conflict (the server answered 409: a merge stopped on conflicts, a name taken, a"
@@ -60,16 +60,82 @@ public final class Strata implements Runnable {
 
   /** Runs the command line {@code args}; answers its exit status. */
   public static int run(String... args) {
-    return commandLine().execute(args);
+    return commandLine(args).execute(args);
+  }
+
+  /** The verbs, in the order {@code strata --help} lists them. */
+  static final Map<String, Supplier<Object>> VERBS = verbs();
+
+  private static Map<String, Supplier<Object>> verbs() {
+    Map<String, Supplier<Object>> verbs = new LinkedHashMap<>();
+    verbs.put("repo", RepoCommand::new);
+    verbs.put("table", TableCommand::new);
+    verbs.put("branch", BranchCommand::new);
+    verbs.put("tag", TagCommand::new);
+    verbs.put("log", LogCommand::new);
+    verbs.put("status", StatusCommand::new);
+    verbs.put("stage", WorkingCommands.Stage::new);
+    verbs.put("unstage", WorkingCommands.Unstage::new);
+    verbs.put("discard", WorkingCommands.Discard::new);
+    verbs.put("commit", CommitCommand::new);
+    verbs.put("diff", DiffCommand::new);
+    verbs.put("merge", MergeCommand::new);
+    verbs.put("resolve", ResolveCommand::new);
+    verbs.put("revert", HistoryCommands.Revert::new);
+    verbs.put("cherry-pick", HistoryCommands.CherryPick::new);
+    verbs.put("reset", HistoryCommands.ResetBranch::new);
+    verbs.put("stash", StashCommand::new);
+    verbs.put("rebase", RebaseCommand::new);
+    verbs.put("query", QueryCommand::new);
+    verbs.put("events", EventsCommand::new);
+    verbs.put("promotion", PromotionCommand::new);
+    verbs.put("webhooks", WebhooksCommand::new);
+    verbs.put("tokens", TokensCommand::new);
+    verbs.put("backup", BackupCommand::new);
+    verbs.put("restore", RestoreCommand::new);
+    verbs.put("generate-completion", AutoComplete.GenerateCompletion::new);
+    verbs.put("help", CommandLine.HelpCommand::new);
+    return verbs;
+  }
+
+  /** Every verb: what help, completion and the tests see. */
+  static CommandLine commandLine() {
+    return commandLine(VERBS.keySet());
+  }
+
+  /**
+   * The command line for {@code args}: with only the verb they name (picocli builds each verb's model by
+   * reflection, which is a good part of the start-up time), or every verb when they name none or ask for help.
+   */
+  static CommandLine commandLine(String... args) {
+    String verb = verbOf(args);
+    return commandLine(verb == null || verb.equals("help") || !VERBS.containsKey(verb) ? VERBS.keySet() : List.of(verb));
   }
 
   /** The command line as {@code strata} runs it: failures said in one line, values case-insensitive. */
-  static CommandLine commandLine() {
+  private static CommandLine commandLine(java.util.Collection<String> verbs) {
     CommandLine line = new CommandLine(new Strata());
+    verbs.forEach(v -> line.addSubcommand(v, VERBS.get(v).get()));
     line.setExecutionExceptionHandler(new Failures());
     line.setCaseInsensitiveEnumValuesAllowed(true);
     line.setUsageHelpAutoWidth(true);
     return line;
+  }
+
+  /** The root options that take a value: their value is not the verb. */
+  private static final Set<String> VALUED = Set.of("--server", "--token", "-r", "--repo", "--output");
+
+  /** The first argument that is neither a root option nor its value; null when there is none. */
+  static String verbOf(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (VALUED.contains(a)) {
+        i++;
+      } else if (!a.startsWith("-")) {
+        return a;
+      }
+    }
+    return null;
   }
 
   /** The version the jar was built as. */

@@ -25,6 +25,11 @@ abstract class Verb implements Callable<Integer> {
     return settings;
   }
 
+  /** The server's address, once the settings were read (for error messages). */
+  String serverOrNull() {
+    return settings == null ? null : settings.server();
+  }
+
   ApiClient client() {
     if (client == null) {
       ApiClient c = new ApiClient();

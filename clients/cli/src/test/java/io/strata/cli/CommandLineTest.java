@@ -31,7 +31,8 @@ class CommandLineTest {
     assertThat(out.toString()).contains("Usage: strata").contains("Exit status: 0 done; 1 conflict");
     assertThat(root.getSubcommands().keySet()).contains("repo", "table", "branch", "tag", "log", "status", "stage",
         "unstage", "discard", "commit", "diff", "merge", "resolve", "revert", "cherry-pick", "reset", "query",
-        "events", "backup", "restore", "generate-completion", "help");
+        "events", "backup", "restore", "generate-completion", "help", "stash", "rebase", "promotion", "webhooks",
+        "tokens");
     for (String verb : root.getSubcommands().keySet()) {
       StringWriter help = new StringWriter();
       assertThat(line(help, new StringWriter()).execute(verb, "--help")).as(verb).isZero();

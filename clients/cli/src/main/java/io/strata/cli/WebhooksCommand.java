@@ -1,0 +1,90 @@
+package io.strata.cli;
+
+import io.strata.client.api.WebhooksApi;
+import io.strata.client.model.CreateWebhook;
+import io.strata.client.model.DeliveryPageDto;
+import io.strata.client.model.FilterInput;
+import io.strata.client.model.PageDtoWebhookDto;
+import io.strata.client.model.WebhookDto;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code strata webhooks}: endpoints that get the events (Standard Webhooks): list, add, remove, deliveries. */
+@Command(name = "webhooks", description = "List, add or remove webhooks, and see their deliveries",
+    subcommands = {WebhooksCommand.Add.class, WebhooksCommand.Remove.class, WebhooksCommand.Deliveries.class})
+final class WebhooksCommand extends Verb {
+  @Override
+  public Integer call() throws Exception {
+    PageDtoWebhookDto page = new WebhooksApi(client()).listWebhooks(1000, 0, null);
+    if (!out().printedAsJson(page)) {
+      out().table(List.of("ID", "URL", "ENABLED", "DESCRIPTION"), page.getItems().stream().map(w -> List.of(w.getId(),
+          w.getUrl(), Boolean.TRUE.equals(w.getEnabled()) ? "yes" : "no (" + w.getDisabledReason() + ")",
+          w.getDescription() == null ? "" : w.getDescription())).toList());
+    }
+    return ExitCodes.OK;
+  }
+
+  @Command(name = "add", description = "Add an endpoint; its signing secret is shown this once")
+  static final class Add extends Verb {
+    @Parameters(paramLabel = "<url>") String url;
+
+    @Option(names = "--description", paramLabel = "<text>") String description;
+
+    @Option(names = "--type", split = ",", paramLabel = "<type>", description = "Only these event types (io.strata.tag.created.v1, …)")
+    List<String> types;
+
+    @Option(names = "--repository", split = ",", paramLabel = "<name>", description = "Only these repositories' events")
+    List<String> repositories;
+
+    @Option(names = "--branch", split = ",", paramLabel = "<pattern>", description = "Only these branches' events")
+    List<String> branches;
+
+    @Override
+    public Integer call() throws Exception {
+      FilterInput filter = types == null && repositories == null && branches == null ? null
+          : new FilterInput().types(types).repositories(repositories).branches(branches);
+      WebhookDto w = new WebhooksApi(client()).createWebhook(new CreateWebhook().url(url).description(description)
+          .filter(filter), null);
+      if (!out().printedAsJson(w)) {
+        out().line("Added webhook " + w.getId() + " for " + w.getUrl() + ". Its signing secret, shown once:");
+        out().line(w.getSecret());
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "rm", description = "Remove an endpoint")
+  static final class Remove extends Verb {
+    @Parameters(paramLabel = "<id>") String id;
+
+    @Override
+    public Integer call() throws Exception {
+      new WebhooksApi(client()).deleteWebhook(id, null);
+      if (!out().printedAsJson(Map.of("removed", id))) {
+        out().line("Removed webhook " + id);
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "deliveries", description = "An endpoint's deliveries, newest first")
+  static final class Deliveries extends Verb {
+    @Parameters(paramLabel = "<id>") String id;
+
+    @Option(names = {"-n", "--limit"}, defaultValue = "20", paramLabel = "<n>") int limit;
+
+    @Override
+    public Integer call() throws Exception {
+      DeliveryPageDto page = new WebhooksApi(client()).listDeliveries(id, limit, null, null);
+      if (!out().printedAsJson(page)) {
+        out().table(List.of("DELIVERY", "EVENT", "REPOSITORY", "STATE", "ATTEMPTS"), page.getItems().stream()
+            .map(d -> List.of(String.valueOf(d.getId()), d.getEventType(), String.valueOf(d.getRepository()),
+                d.getState(), String.valueOf(d.getAttempts() == null ? 0 : d.getAttempts().size()))).toList());
+      }
+      return ExitCodes.OK;
+    }
+  }
+}
