@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,18 +30,8 @@ final class BackupCommand extends Verb {
   public Integer call() throws Exception {
     Path target = file != null ? file
         : Path.of("strata-backup-" + Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "") + ".tar");
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings().server() + "/api/v1/admin/backup"))
-        .header("Accept", "application/x-tar");
-    client().getRequestInterceptor().accept(request);
-    HttpResponse<InputStream> answer = client().getHttpClient().send(request.GET().build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    if (answer.statusCode() != 200) {
-      String body;
-      try (InputStream in = answer.body()) {
-        body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
-      }
-      throw new Failures.Refused(ExitCodes.of(answer.statusCode()), Failures.describe(answer.statusCode(), body));
-    }
+    HttpResponse<InputStream> answer = send(HttpRequest.newBuilder(URI.create(settings().server()
+        + "/api/v1/admin/backup")).header("Accept", "application/x-tar").GET());
     long total = answer.headers().firstValueAsLong("Content-Length").orElse(-1);
     Path partial = Files.createTempFile(target.toAbsolutePath().getParent(), ".strata-backup-", ".part",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -30,9 +30,10 @@ final class CommitCommand extends Verb {
   @Override
   public Integer call() throws Exception {
     String on = branchOrDefault(branch);
-    CommitDto commit = new CommitsApi(client()).createCommit(repository(), on, new CreateCommit().message(message)
-            .all(all ? true : null).allowEmpty(allowEmpty ? true : null).tables(tables).expectedHead(expectedHead),
-        null, null, Actors.user(env()), null, null, null, null, null);
+    CommitDto commit = Progress.whileWaiting(spec.commandLine().getErr(), "committing", () -> new CommitsApi(client())
+        .createCommit(repository(), on, new CreateCommit().message(message).all(all ? true : null)
+            .allowEmpty(allowEmpty ? true : null).tables(tables).expectedHead(expectedHead),
+        null, null, Actors.user(env()), null, null, null, null, null));
     if (!out().printedAsJson(commit)) {
       out().line("[" + on + " " + commit.getShortId() + "] " + message.lines().findFirst().orElse(""));
     }

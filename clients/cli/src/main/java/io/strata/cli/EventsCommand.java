@@ -65,16 +65,7 @@ final class EventsCommand extends Verb {
     if (after != null) {
       request.header("Last-Event-ID", after.toString());
     }
-    client().getRequestInterceptor().accept(request);
-    HttpResponse<InputStream> stream = client().getHttpClient().send(request.GET().build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    if (stream.statusCode() != 200) {
-      String body;
-      try (InputStream in = stream.body()) {
-        body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
-      }
-      throw new Failures.Refused(ExitCodes.of(stream.statusCode()), Failures.describe(stream.statusCode(), body));
-    }
+    HttpResponse<InputStream> stream = send(request.GET());
     ObjectMapper json = client().getObjectMapper();
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
       StringBuilder data = new StringBuilder();

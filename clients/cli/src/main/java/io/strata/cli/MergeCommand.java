@@ -94,7 +94,8 @@ final class MergeCommand extends Verb {
         .noCommit(noCommit ? true : null).dryRun(dryRun ? true : null);
     MergeDto result;
     try {
-      result = merges.mergeBranch(repository(), into, merge, null, null, user, null, null, null, null, null);
+      result = Progress.whileWaiting(spec.commandLine().getErr(), "merging " + source + " into " + into,
+          () -> merges.mergeBranch(repository(), into, merge, null, null, user, null, null, null, null, null));
     } catch (io.strata.client.ApiException e) {
       if (e.getCode() == 409 && e.getResponseBody() != null && e.getResponseBody().contains("\"MergeConflict\"")) {
         if (!out().json()) {

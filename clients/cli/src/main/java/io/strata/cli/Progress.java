@@ -41,6 +41,43 @@ final class Progress {
     }
   }
 
+  /**
+   * {@code call}, with "{@code what}… 3s" counting on stderr while it takes more than a second (on a terminal only):
+   * a large merge or commit is one request, whose progress the server does not report, so the time is what shows.
+   */
+  static <T> T whileWaiting(PrintWriter err, String what, java.util.concurrent.Callable<T> call) throws Exception {
+    if (System.console() == null) {
+      return call.call();
+    }
+    long started = System.nanoTime();
+    java.util.concurrent.atomic.AtomicBoolean shown = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread ticker = new Thread(() -> {
+      try {
+        Thread.sleep(1000);
+        while (!Thread.currentThread().isInterrupted()) {
+          shown.set(true);
+          err.print("\r" + what + "… " + (System.nanoTime() - started) / 1_000_000_000 + "s");
+          err.flush();
+          Thread.sleep(500);
+        }
+      } catch (InterruptedException done) {
+        // the call ended
+      }
+    }, "strata-progress");
+    ticker.setDaemon(true);
+    ticker.start();
+    try {
+      return call.call();
+    } finally {
+      ticker.interrupt();
+      ticker.join(1000);
+      if (shown.get()) {
+        err.print("\r\u001b[2K");
+        err.flush();
+      }
+    }
+  }
+
   static String mib(long bytes) {
     return String.format("%.1f MiB", bytes / 1048576.0);
   }

@@ -99,18 +99,16 @@ final class PromotionCommand extends Verb {
                   java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20") + "/promotion-policy"))
           .header("Content-Type", type).header("Accept", "application/json")
           .PUT(java.net.http.HttpRequest.BodyPublishers.ofFile(file));
-      client().getRequestInterceptor().accept(request);
       String user = Actors.user(env());
       if (user != null) {
         request.header("X-User-Id", user);
       }
-      java.net.http.HttpResponse<String> answer = client().getHttpClient().send(request.build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      if (answer.statusCode() / 100 != 2) {
-        throw new Failures.Refused(ExitCodes.of(answer.statusCode()), Failures.describe(answer.statusCode(), answer.body()));
+      String answer;
+      try (java.io.InputStream in = send(request).body()) {
+        answer = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       }
       if (out().json()) {
-        out().line(answer.body().strip());
+        out().line(answer.strip());
       } else {
         out().line("Set the promotion policy of " + repository() + " from " + file);
       }

@@ -60,7 +60,11 @@ public final class Strata implements Runnable {
 
   /** Runs the command line {@code args}; answers its exit status. */
   public static int run(String... args) {
-    return commandLine(args).execute(args);
+    try {
+      return commandLine(args).execute(args);
+    } finally {
+      SharedHttpClient.stop();
+    }
   }
 
   /** The verbs, in the order {@code strata --help} lists them. */
@@ -79,6 +83,7 @@ public final class Strata implements Runnable {
     verbs.put("discard", WorkingCommands.Discard::new);
     verbs.put("commit", CommitCommand::new);
     verbs.put("diff", DiffCommand::new);
+    verbs.put("schema", SchemaCommand::new);
     verbs.put("merge", MergeCommand::new);
     verbs.put("resolve", ResolveCommand::new);
     verbs.put("revert", HistoryCommands.Revert::new);

@@ -61,13 +61,20 @@ class BackupRestoreIT {
       while (acknowledged.size() < 5) {
         Thread.sleep(50);
       }
+      // earlier backups under the same load: each must succeed (files come and go while one is taken)
+      for (int i = 1; i <= 3; i++) {
+        Cli.Result earlier = new Cli(dir, Map.of("STRATA_URL", server.baseUri())).run("backup", "-f",
+            dir.resolve("earlier-" + i + ".tar").toString());
+        assertThat(earlier.exit()).as("%s\n--- server log:\n%s", earlier.err(), server.log()).isZero();
+      }
       Cli.Result taken = new Cli(dir, Map.of("STRATA_URL", server.baseUri())).run("backup", "-f", backup.toString());
       Thread.sleep(500); // writes go on after the backup too: they must not be in it, nor break it
       writing.set(false);
       writer.join();
-      assertThat(taken.exit()).as(taken.err()).isZero();
+      assertThat(taken.exit()).as("%s\n--- server log:\n%s", taken.err(), server.log()).isZero();
       assertThat(taken.out()).contains("Backed up to " + backup);
-      assertThat(Files.getPosixFilePermissions(backup)).hasToString("[OWNER_READ, OWNER_WRITE]");
+      assertThat(Files.getPosixFilePermissions(backup)).containsExactlyInAnyOrder(
+          java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     }
     assertThat(acknowledged).hasSizeGreaterThan(5);
 

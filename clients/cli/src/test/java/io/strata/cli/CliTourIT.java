@@ -57,6 +57,7 @@ class CliTourIT {
           .contains("Resolved 1 conflict(s); 0 remain")
           .containsPattern("\\[main [0-9a-f]{7}\\] Merge dev, taking its name for customer 1")
           .contains("renamed on dev")
+          .contains("orders (").contains("-- up").containsPattern("ADD COLUMN .?region.? text")
           .containsPattern("\\{\"position\":\"[0-9]+\",\"type\":\"io.strata.commit.created.v[0-9]+\"");
       // the merge was reverted: customer 1 is main's again
       assertThat(output.lines().filter(l -> l.matches("[0-9a-f]{7} .*")).count()).isGreaterThanOrEqualTo(7);

@@ -32,7 +32,7 @@ class CommandLineTest {
     assertThat(root.getSubcommands().keySet()).contains("repo", "table", "branch", "tag", "log", "status", "stage",
         "unstage", "discard", "commit", "diff", "merge", "resolve", "revert", "cherry-pick", "reset", "query",
         "events", "backup", "restore", "generate-completion", "help", "stash", "rebase", "promotion", "webhooks",
-        "tokens");
+        "tokens", "schema");
     for (String verb : root.getSubcommands().keySet()) {
       StringWriter help = new StringWriter();
       assertThat(line(help, new StringWriter()).execute(verb, "--help")).as(verb).isZero();

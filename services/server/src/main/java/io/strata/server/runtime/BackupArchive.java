@@ -40,6 +40,7 @@ final class BackupArchive {
   private static final Set<String> EMPTIED_DIRECTORIES = Set.of("pg_wal", "pg_replslot", "pg_dynshmem", "pg_notify",
       "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans");
   private static final String PREFIX = "postgres/";
+  private static final java.util.regex.Pattern TEMPORARY_RELATION = java.util.regex.Pattern.compile("t\\d+_\\d+(_\\w+)?(\\.\\d+)?");
 
   private final Path dataDir;
   private final Path file;
@@ -76,10 +77,30 @@ final class BackupArchive {
 
   /** The data directory's files, as they are now (pg_backup_start has been called). */
   void addDataDirectory(Path postgres) throws IOException {
-    List<Path> all;
-    try (Stream<Path> walk = Files.walk(postgres)) {
-      all = walk.sorted().toList();
-    }
+    List<Path> all = new java.util.ArrayList<>();
+    // what vanishes while the tree is walked (a temporary table dropped, a directory removed) is left out
+    Files.walkFileTree(postgres, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult preVisitDirectory(Path dir, java.nio.file.attribute.BasicFileAttributes a) {
+        all.add(dir);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a) {
+        all.add(file);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return java.nio.file.FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+    });
+    java.util.Collections.sort(all);
     for (Path path : all) {
       Path relative = postgres.relativize(path);
       if (relative.toString().isEmpty() || skipped(relative)) {
@@ -99,7 +120,9 @@ final class BackupArchive {
     String last = relative.getFileName().toString();
     return relative.getNameCount() > 1 && EMPTIED_DIRECTORIES.contains(first)
         || relative.getNameCount() == 1 && SKIPPED_FILES.contains(last)
-        || last.startsWith("pgsql_tmp") || last.equals("pg_internal.init");
+        || last.startsWith("pgsql_tmp") || last.equals("pg_internal.init")
+        // a temporary table's files (t<backend>_<relfilenode>): a session's own, gone at restore anyway
+        || TEMPORARY_RELATION.matcher(last).matches();
   }
 
   /**
@@ -177,9 +200,11 @@ final class BackupArchive {
   /** The first {@code size} bytes the file had when looked at: growth after that is the WAL's to bring back. */
   private void copy(Path path, String name) throws IOException {
     long size;
+    long modified;
     InputStream in;
     try {
       size = Files.size(path);
+      modified = Files.getLastModifiedTime(path).toMillis();
       in = Files.newInputStream(path);
     } catch (NoSuchFileException vanished) {
       return; // dropped while the backup ran: the WAL replays the drop
@@ -188,7 +213,7 @@ final class BackupArchive {
       TarArchiveEntry entry = new TarArchiveEntry(name);
       entry.setMode(0600);
       entry.setSize(size);
-      entry.setModTime(Files.getLastModifiedTime(path).toMillis());
+      entry.setModTime(modified);
       tar.putArchiveEntry(entry);
       long left = size;
       byte[] buffer = new byte[64 * 1024];

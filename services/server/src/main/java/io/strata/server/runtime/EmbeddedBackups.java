@@ -4,7 +4,9 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
-import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.quarkus.runtime.StartupEvent;
@@ -18,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,13 +38,13 @@ import org.jboss.logging.Logger;
 public class EmbeddedBackups {
   private static final Logger LOG = Logger.getLogger(EmbeddedBackups.class);
 
-  private final Pool pool;
+  private final Vertx vertx;
   private final StrataConfig config;
   private final Clock clock;
   private final AtomicBoolean running = new AtomicBoolean();
 
-  EmbeddedBackups(Pool pool, StrataConfig config, Clock clock) {
-    this.pool = pool;
+  EmbeddedBackups(Vertx vertx, StrataConfig config, Clock clock) {
+    this.vertx = vertx;
     this.config = config;
     this.clock = clock;
   }
@@ -81,9 +84,21 @@ public class EmbeddedBackups {
           "a backup is being taken; try again when it is done", Map.of()));
     }
     Path dataDir = Path.of(config.dataDir()).toAbsolutePath().normalize();
-    return pool.getConnection()
+    // a connection of its own, closed at the end (not one of the pool's, which would outlive the backup): its
+    // session's end drops the temporary replication slot and aborts a backup that failed before its stop
+    return PgConnection.connect(vertx, ownConnection())
         .chain(connection -> backupOn(connection, dataDir).eventually(connection::close))
         .eventually(() -> running.set(false));
+  }
+
+  /** Where the metadata database is, as the pool reaches it (the embedded server's superuser). */
+  private static PgConnectOptions ownConnection() {
+    var settings = ConfigProvider.getConfig();
+    return PgConnectOptions.fromUri(settings.getValue("quarkus.datasource.reactive.url", String.class)
+            .replaceFirst("^vertx-reactive:", ""))
+        .setUser(settings.getValue("quarkus.datasource.username", String.class))
+        .setPassword(settings.getOptionalValue("quarkus.datasource.password", String.class).orElse(""))
+        .setMetricsName("backup");
   }
 
   private Uni<Path> backupOn(SqlConnection connection, Path dataDir) {
