@@ -16,6 +16,7 @@ COPY clients/java/pom.xml clients/java/
 COPY clients/cli/pom.xml clients/cli/
 COPY clients/typescript/pom.xml clients/typescript/
 COPY k8s/pom.xml k8s/
+COPY docker/pom.xml docker/
 COPY benchmarks/pom.xml benchmarks/
 COPY event-schemas/src event-schemas/src
 COPY projections/src projections/src
