@@ -97,7 +97,7 @@ final class HistoryCommands {
       @Option(names = "--soft", description = "The working state stays; the difference is staged") boolean soft;
     }
 
-    @Option(names = "--force", description = "Also move a head whose commits would then be reachable from no ref")
+    @Option(names = "--force", description = "Reset a protected branch too, or one whose commits would then be reachable from no ref")
     boolean force;
 
     @Override
