@@ -25,6 +25,7 @@ import io.strata.server.domain.Storages;
 import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.TableShapes;
 import io.strata.server.runtime.QueryRoleGrants;
+import io.strata.server.runtime.ServerDatabase;
 import io.strata.server.runtime.StoragePools;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.mutiny.core.Vertx;
@@ -49,7 +50,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -342,8 +342,7 @@ public class SqlQueries {
                 "the query endpoint needs a database user that may create roles (CREATEROLE) in storage '"
                     + storageName + "'", Map.of()));
     Uni<PgConnectOptions> options = storage == null
-        ? Uni.createFrom().item(() -> PgConnectOptions.fromUri(ConfigProvider.getConfig()
-            .getValue("quarkus.datasource.reactive.url", String.class).replaceFirst("^vertx-reactive:", "")))
+        ? Uni.createFrom().item(ServerDatabase::connectOptions)
         : storagePools.connectOptions(storage);
     return grant.chain(() -> options).map(o -> new PgConnectOptions(o).setUser(access.role(repo))
         .setPassword(password).setCachePreparedStatements(false));

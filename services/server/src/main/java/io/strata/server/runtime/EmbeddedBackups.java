@@ -6,7 +6,6 @@ import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgConnection;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.quarkus.runtime.StartupEvent;
@@ -20,7 +19,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -86,19 +84,9 @@ public class EmbeddedBackups {
     Path dataDir = Path.of(config.dataDir()).toAbsolutePath().normalize();
     // a connection of its own, closed at the end (not one of the pool's, which would outlive the backup): its
     // session's end drops the temporary replication slot and aborts a backup that failed before its stop
-    return PgConnection.connect(vertx, ownConnection())
+    return PgConnection.connect(vertx, ServerDatabase.connectOptions().setMetricsName("backup"))
         .chain(connection -> backupOn(connection, dataDir).eventually(connection::close))
         .eventually(() -> running.set(false));
-  }
-
-  /** Where the metadata database is, as the pool reaches it (the embedded server's superuser). */
-  private static PgConnectOptions ownConnection() {
-    var settings = ConfigProvider.getConfig();
-    return PgConnectOptions.fromUri(settings.getValue("quarkus.datasource.reactive.url", String.class)
-            .replaceFirst("^vertx-reactive:", ""))
-        .setUser(settings.getValue("quarkus.datasource.username", String.class))
-        .setPassword(settings.getOptionalValue("quarkus.datasource.password", String.class).orElse(""))
-        .setMetricsName("backup");
   }
 
   private Uni<Path> backupOn(SqlConnection connection, Path dataDir) {
