@@ -1,0 +1,29 @@
+package io.strata.projections.delta;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A Delta table's {@code _delta_log}: its commit files by version, and the one operation that makes a version —
+ * creating its commit file only if no writer has yet ({@link #create}). Blocking.
+ */
+public interface DeltaLogStore {
+
+  /** The versions whose commit file exists after {@code version} ({@code -1}: all), ascending. */
+  List<Long> versionsAfter(long version) throws IOException;
+
+  /** Version {@code version}'s commit file. */
+  byte[] read(long version) throws IOException;
+
+  /**
+   * Makes version {@code version} with {@code commit} as its commit file, unless it exists: answers false when
+   * another writer made it first (its file then stays as that writer wrote it). Never leaves a partial file under
+   * the version's name.
+   */
+  boolean create(long version, byte[] commit) throws IOException;
+
+  /** The commit file's name of {@code version}, as the protocol spells it: 20 digits and {@code .json}. */
+  static String fileName(long version) {
+    return String.format("%020d.json", version);
+  }
+}

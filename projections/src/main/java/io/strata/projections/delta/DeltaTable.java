@@ -1,0 +1,219 @@
+package io.strata.projections.delta;
+
+import io.delta.kernel.Scan;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.TableManager;
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.data.ColumnarBatch;
+import io.delta.kernel.data.FilteredColumnarBatch;
+import io.delta.kernel.data.MapValue;
+import io.delta.kernel.data.Row;
+import io.delta.kernel.defaults.engine.DefaultEngine;
+import io.delta.kernel.engine.Engine;
+import io.delta.kernel.engine.FileReadResult;
+import io.delta.kernel.types.StructField;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterator;
+import io.delta.kernel.utils.FileStatus;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * A Delta table at a root, read through Delta Kernel: its versions, the files a version holds, and the rows of some
+ * of those files by key. Blocking.
+ */
+public final class DeltaTable {
+  private final URI root;
+  private final DeltaLogStore log;
+  private final Engine engine;
+
+  public DeltaTable(URI root, DeltaLogStore log, Engine engine) {
+    this.root = root.toString().endsWith("/") ? root : URI.create(root + "/");
+    this.log = log;
+    this.engine = engine;
+  }
+
+  /** The table whose root is the local directory {@code root}, read by Kernel's default engine. */
+  public static DeltaTable local(Path root, Engine engine) {
+    return new DeltaTable(root.toAbsolutePath().toUri(), new LocalLogStore(root), engine);
+  }
+
+  /** Kernel's default engine (its Hadoop file system for local paths). */
+  public static Engine defaultEngine() {
+    return DefaultEngine.create(new Configuration());
+  }
+
+  public URI root() {
+    return root;
+  }
+
+  public DeltaLogStore log() {
+    return log;
+  }
+
+  Engine engine() {
+    return engine;
+  }
+
+  public Snapshot latest() {
+    return TableManager.loadSnapshot(root.toString()).build(engine);
+  }
+
+  public Snapshot at(long version) {
+    return TableManager.loadSnapshot(root.toString()).atVersion(version).build(engine);
+  }
+
+  /**
+   * The data files {@code snapshot} holds, with their statistics. A file with a deletion vector is refused: Strata
+   * reads those through {@link #rows} but does not yet carry them into a branch.
+   */
+  public List<DeltaFile> files(Snapshot snapshot) {
+    List<DeltaFile> files = new ArrayList<>();
+    scanFiles(snapshot, (fileRow, add) -> {
+      StructType schema = add.getSchema();
+      int dv = schema.indexOf("deletionVector");
+      if (dv >= 0 && !add.isNullAt(dv)) {
+        throw new UnsupportedOperationException("file " + add.getString(schema.indexOf("path"))
+            + " has a deletion vector: branches of tables with deletion vectors are not supported yet");
+      }
+      int stats = schema.indexOf("stats");
+      files.add(new DeltaFile(add.getString(schema.indexOf("path")), add.getLong(schema.indexOf("size")),
+          add.getLong(schema.indexOf("modificationTime")),
+          partitionValues(add.getMap(schema.indexOf("partitionValues"))),
+          stats >= 0 && !add.isNullAt(stats) ? add.getString(stats) : null));
+    });
+    return files;
+  }
+
+  /**
+   * The rows of {@code snapshot} that lie in the files named (by absolute URI), by the values of {@code key}
+   * (in its order): column name → value, in the schema's order. Deletion vectors applied.
+   */
+  public Map<List<Object>, Map<String, Object>> rows(Snapshot snapshot, Set<String> absolutePaths,
+      List<String> key) {
+    StructType logical = snapshot.getSchema();
+    for (String column : key) {
+      if (logical.indexOf(column) < 0) {
+        throw new IllegalArgumentException("the table has no column " + column);
+      }
+    }
+    Scan scan = snapshot.getScanBuilder().build();
+    Row scanState = scan.getScanState(engine);
+    StructType physical = io.delta.kernel.internal.data.ScanStateRow.getPhysicalDataReadSchema(scanState);
+    Map<List<Object>, Map<String, Object>> rows = new HashMap<>();
+    scanFiles(snapshot, (fileRow, add) -> {
+      String path = absolute(add.getString(add.getSchema().indexOf("path")));
+      if (!absolutePaths.contains(path)) {
+        return;
+      }
+      try (CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
+          .readParquetFiles(single(FileStatus.of(path, add.getLong(add.getSchema().indexOf("size")), 0)), physical,
+              Optional.empty())
+          .map(FileReadResult::getData);
+           CloseableIterator<FilteredColumnarBatch> batches =
+               Scan.transformPhysicalData(engine, scanState, fileRow, data)) {
+        while (batches.hasNext()) {
+          collect(batches.next(), logical, key, rows);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    return rows;
+  }
+
+  /** Every row of {@code snapshot} by key. */
+  public Map<List<Object>, Map<String, Object>> rows(Snapshot snapshot, List<String> key) {
+    Set<String> all = new java.util.HashSet<>();
+    files(snapshot).forEach(f -> all.add(f.absolute(root)));
+    return rows(snapshot, all, key);
+  }
+
+  /** A path as the log names it, made absolute against this table's root. */
+  String absolute(String path) {
+    return new DeltaFile(path, 0, 0, Map.of(), null).absolute(root);
+  }
+
+  private static void collect(FilteredColumnarBatch filtered, StructType logical, List<String> key,
+      Map<List<Object>, Map<String, Object>> into) {
+    ColumnarBatch batch = filtered.getData();
+    Optional<ColumnVector> selection = filtered.getSelectionVector();
+    List<StructField> fields = logical.fields();
+    for (int i = 0; i < batch.getSize(); i++) {
+      if (selection.isPresent() && (selection.get().isNullAt(i) || !selection.get().getBoolean(i))) {
+        continue;
+      }
+      Map<String, Object> row = new LinkedHashMap<>();
+      for (int c = 0; c < fields.size(); c++) {
+        row.put(fields.get(c).getName(), RowValues.read(batch.getColumnVector(c), i));
+      }
+      List<Object> k = new ArrayList<>(key.size());
+      key.forEach(column -> k.add(row.get(column)));
+      if (into.put(List.copyOf(k), row) != null) {
+        throw new IllegalStateException("two rows of the table have key " + k);
+      }
+    }
+  }
+
+  private interface ScanFileConsumer {
+    void accept(Row fileRow, Row add);
+  }
+
+  private void scanFiles(Snapshot snapshot, ScanFileConsumer consumer) {
+    try (CloseableIterator<FilteredColumnarBatch> scanFiles =
+             snapshot.getScanBuilder().build().getScanFiles(engine, true)) {
+      while (scanFiles.hasNext()) {
+        try (CloseableIterator<Row> rows = scanFiles.next().getRows()) {
+          while (rows.hasNext()) {
+            Row fileRow = rows.next();
+            consumer.accept(fileRow, fileRow.getStruct(fileRow.getSchema().indexOf("add")));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Map<String, String> partitionValues(MapValue map) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < map.getSize(); i++) {
+      values.put(map.getKeys().getString(i), map.getValues().isNullAt(i) ? null : map.getValues().getString(i));
+    }
+    return values;
+  }
+
+  static <T> CloseableIterator<T> single(T item) {
+    return iterator(List.of(item));
+  }
+
+  static <T> CloseableIterator<T> iterator(List<T> items) {
+    var it = items.iterator();
+    return new CloseableIterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public T next() {
+        return it.next();
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+  }
+
+}

@@ -1,0 +1,150 @@
+package io.strata.projections.delta;
+
+import io.delta.kernel.data.ColumnVector;
+import io.delta.kernel.types.BinaryType;
+import io.delta.kernel.types.BooleanType;
+import io.delta.kernel.types.ByteType;
+import io.delta.kernel.types.DataType;
+import io.delta.kernel.types.DateType;
+import io.delta.kernel.types.DecimalType;
+import io.delta.kernel.types.DoubleType;
+import io.delta.kernel.types.FloatType;
+import io.delta.kernel.types.IntegerType;
+import io.delta.kernel.types.LongType;
+import io.delta.kernel.types.ShortType;
+import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.TimestampNTZType;
+import io.delta.kernel.types.TimestampType;
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * A column's values as Java values and back: the primitive types of Delta's schema (numbers, strings, booleans,
+ * decimals, binary; dates as days since the epoch, timestamps as microseconds). Nested types (struct, array, map)
+ * are not versioned by key yet: a table with one is refused by name.
+ */
+final class RowValues {
+
+  private RowValues() {
+  }
+
+  /** Row {@code row}'s value of {@code vector} (null when null). */
+  static Object read(ColumnVector vector, int row) {
+    if (vector.isNullAt(row)) {
+      return null;
+    }
+    DataType type = vector.getDataType();
+    if (type instanceof LongType || type instanceof TimestampType || type instanceof TimestampNTZType) {
+      return vector.getLong(row);
+    } else if (type instanceof IntegerType || type instanceof DateType) {
+      return vector.getInt(row);
+    } else if (type instanceof StringType) {
+      return vector.getString(row);
+    } else if (type instanceof BooleanType) {
+      return vector.getBoolean(row);
+    } else if (type instanceof DoubleType) {
+      return vector.getDouble(row);
+    } else if (type instanceof FloatType) {
+      return vector.getFloat(row);
+    } else if (type instanceof ShortType) {
+      return vector.getShort(row);
+    } else if (type instanceof ByteType) {
+      return vector.getByte(row);
+    } else if (type instanceof DecimalType) {
+      return vector.getDecimal(row);
+    } else if (type instanceof BinaryType) {
+      return vector.getBinary(row);
+    }
+    throw unsupported(type);
+  }
+
+  /** A column of {@code values} of {@code type}, as Kernel's writers read it. */
+  static ColumnVector vector(DataType type, List<Object> values) {
+    if (!supported(type)) {
+      throw unsupported(type);
+    }
+    return new ColumnVector() {
+      @Override
+      public DataType getDataType() {
+        return type;
+      }
+
+      @Override
+      public int getSize() {
+        return values.size();
+      }
+
+      @Override
+      public void close() {
+      }
+
+      @Override
+      public boolean isNullAt(int row) {
+        return values.get(row) == null;
+      }
+
+      @Override
+      public boolean getBoolean(int row) {
+        return (Boolean) values.get(row);
+      }
+
+      @Override
+      public byte getByte(int row) {
+        return ((Number) values.get(row)).byteValue();
+      }
+
+      @Override
+      public short getShort(int row) {
+        return ((Number) values.get(row)).shortValue();
+      }
+
+      @Override
+      public int getInt(int row) {
+        return ((Number) values.get(row)).intValue();
+      }
+
+      @Override
+      public long getLong(int row) {
+        return ((Number) values.get(row)).longValue();
+      }
+
+      @Override
+      public float getFloat(int row) {
+        return ((Number) values.get(row)).floatValue();
+      }
+
+      @Override
+      public double getDouble(int row) {
+        return ((Number) values.get(row)).doubleValue();
+      }
+
+      @Override
+      public String getString(int row) {
+        return (String) values.get(row);
+      }
+
+      @Override
+      public BigDecimal getDecimal(int row) {
+        Object v = values.get(row);
+        return v instanceof BigDecimal d ? d : new BigDecimal(v.toString());
+      }
+
+      @Override
+      public byte[] getBinary(int row) {
+        return (byte[]) values.get(row);
+      }
+    };
+  }
+
+  static boolean supported(DataType type) {
+    return type instanceof LongType || type instanceof TimestampType || type instanceof TimestampNTZType
+        || type instanceof IntegerType || type instanceof DateType || type instanceof StringType
+        || type instanceof BooleanType || type instanceof DoubleType || type instanceof FloatType
+        || type instanceof ShortType || type instanceof ByteType || type instanceof DecimalType
+        || type instanceof BinaryType;
+  }
+
+  private static UnsupportedOperationException unsupported(DataType type) {
+    return new UnsupportedOperationException("columns of type " + type + " are not versioned by key yet");
+  }
+}

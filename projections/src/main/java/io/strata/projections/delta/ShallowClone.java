@@ -1,0 +1,35 @@
+package io.strata.projections.delta;
+
+import io.delta.kernel.Snapshot;
+import java.io.IOException;
+import java.util.UUID;
+
+/**
+ * A branch of a Delta table (docs/delta.md, §1): a table of its own whose version 0 holds the base version's
+ * protocol and metadata and adds every file of it by absolute URI. It writes no data file; any Delta engine reads
+ * and writes it as an ordinary table.
+ */
+public final class ShallowClone {
+
+  private ShallowClone() {
+  }
+
+  /**
+   * Writes {@code branch}'s version 0 as a clone of {@code base} at {@code version}, under Strata transaction
+   * {@code transaction}. False when the branch already has a version 0 (another attempt made it: left as it is).
+   */
+  public static boolean create(DeltaTable base, long version, DeltaTable branch, String transaction, long now)
+      throws IOException {
+    Snapshot snapshot = base.at(version);
+    var protocol = snapshot.getProtocol();
+    DeltaCommit commit = DeltaCommit.of(transaction, "CLONE", now)
+        .protocol(protocol.getMinReaderVersion(), protocol.getMinWriterVersion(), protocol.getReaderFeatures(),
+            protocol.getWriterFeatures())
+        .metadata(UUID.randomUUID().toString(), snapshot.getSchema().toJson(),
+            snapshot.getPartitionColumnNames(), snapshot.getTableProperties(), now);
+    for (DeltaFile file : base.files(snapshot)) {
+      commit.add(file.absoluteIn(base.root()));
+    }
+    return branch.log().create(0, commit.bytes());
+  }
+}
