@@ -48,6 +48,16 @@ public final class DeltaTable {
     return new DeltaTable(root.toAbsolutePath().toUri(), new LocalLogStore(root), engine);
   }
 
+  /** The table whose root is {@code root} on S3, read by an engine on {@link S3FileIO}. */
+  public static DeltaTable s3(software.amazon.awssdk.services.s3.S3AsyncClient s3, S3Location root, Engine engine) {
+    return new DeltaTable(URI.create(root.uri()), new S3LogStore(s3, root), engine);
+  }
+
+  /** Kernel's default engine on S3 through {@code s3}. */
+  public static Engine s3Engine(software.amazon.awssdk.services.s3.S3AsyncClient s3) {
+    return DefaultEngine.create(new S3FileIO(s3));
+  }
+
   /** Kernel's default engine (its Hadoop file system for local paths). */
   public static Engine defaultEngine() {
     return DefaultEngine.create(new Configuration());

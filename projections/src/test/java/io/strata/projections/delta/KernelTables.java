@@ -26,14 +26,23 @@ final class KernelTables {
 
   /** Creates a table of {@code schema} at {@code root}, with no data (version 0). */
   static void create(Engine engine, Path root, StructType schema) throws Exception {
-    Transaction txn = TableManager.buildCreateTableTransaction(root.toUri().toString(), schema, "test-writer")
-        .build(engine);
+    create(engine, root.toUri().toString(), schema);
+  }
+
+  /** Creates a table of {@code schema} at URI {@code root}, with no data (version 0). */
+  static void create(Engine engine, String root, StructType schema) throws Exception {
+    Transaction txn = TableManager.buildCreateTableTransaction(root, schema, "test-writer").build(engine);
     txn.commit(engine, CloseableIterable.emptyIterable());
   }
 
   /** Appends one data file per element of {@code files}, in one commit by Kernel; answers the new version. */
   static long append(Engine engine, Path root, List<List<Map<String, Object>>> files) throws Exception {
-    Transaction txn = TableManager.loadSnapshot(root.toUri().toString()).build(engine)
+    return append(engine, root.toUri().toString(), files);
+  }
+
+  /** {@link #append} to the table at URI {@code root}. */
+  static long append(Engine engine, String root, List<List<Map<String, Object>>> files) throws Exception {
+    Transaction txn = TableManager.loadSnapshot(root).build(engine)
         .buildUpdateTableTransaction("test-writer", Operation.WRITE).build(engine);
     Row state = txn.getTransactionState(engine);
     StructType schema = txn.getSchema(engine);

@@ -1,0 +1,95 @@
+package io.strata.projections.delta;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A table's log on S3 through the SDK's async client: a version is made by {@code PutObject} with
+ * {@code If-None-Match: *}, which S3 refuses (412) when the version exists, so of racing writers exactly one wins.
+ * The calls wait for the client's futures: run on a worker, never on an event loop.
+ */
+public final class S3LogStore implements DeltaLogStore {
+  private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
+
+  private final S3AsyncClient s3;
+  private final S3Location log;
+
+  /** The log of the table whose root is {@code tableRoot}. */
+  public S3LogStore(S3AsyncClient s3, S3Location tableRoot) {
+    this.s3 = s3;
+    this.log = tableRoot.resolve("_delta_log/");
+  }
+
+  @Override
+  public List<Long> versionsAfter(long version) throws IOException {
+    List<Long> versions = new ArrayList<>();
+    ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(log.bucket()).prefix(log.key());
+    if (version >= 0) {
+      request.startAfter(log.key() + DeltaLogStore.fileName(version));
+    }
+    List<S3Object> objects = new ArrayList<>();
+    await(s3.listObjectsV2Paginator(request.build()).contents().subscribe(objects::add));
+    for (S3Object object : objects) {
+      Matcher m = COMMIT.matcher(object.key().substring(log.key().length()));
+      if (m.matches() && Long.parseLong(m.group(1)) > version) {
+        versions.add(Long.parseLong(m.group(1)));
+      }
+    }
+    versions.sort(null);
+    return versions;
+  }
+
+  @Override
+  public byte[] read(long version) throws IOException {
+    return await(s3.getObject(b -> b.bucket(log.bucket()).key(log.key() + DeltaLogStore.fileName(version)),
+        AsyncResponseTransformer.toBytes())).asByteArray();
+  }
+
+  @Override
+  public boolean create(long version, byte[] commit) throws IOException {
+    try {
+      await(s3.putObject(b -> b.bucket(log.bucket()).key(log.key() + DeltaLogStore.fileName(version))
+          .ifNoneMatch("*"), AsyncRequestBody.fromBytes(commit)));
+      return true;
+    } catch (S3Exception e) {
+      // 412: the version exists; 409: a concurrent put of it was under way and S3 let the other one finish
+      if (e.statusCode() == 412 || e.statusCode() == 409) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  static <T> T await(CompletableFuture<T> future) throws IOException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for S3");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof S3Exception s3) {
+        throw s3;
+      }
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IOException(cause);
+    }
+  }
+}
