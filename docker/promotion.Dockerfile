@@ -17,6 +17,7 @@ COPY clients/cli/pom.xml clients/cli/
 COPY clients/typescript/pom.xml clients/typescript/
 COPY k8s/pom.xml k8s/
 COPY docker/pom.xml docker/
+COPY delta-interop/pom.xml delta-interop/
 COPY benchmarks/pom.xml benchmarks/
 COPY event-schemas/src event-schemas/src
 COPY projections/src projections/src

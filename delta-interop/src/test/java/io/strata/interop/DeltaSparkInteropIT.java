@@ -1,0 +1,162 @@
+package io.strata.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.delta.kernel.engine.Engine;
+import io.strata.projections.delta.DataFiles;
+import io.strata.projections.delta.DeltaCommit;
+import io.strata.projections.delta.DeltaFile;
+import io.strata.projections.delta.DeltaTable;
+import io.strata.projections.delta.RowChanges;
+import io.strata.projections.delta.ShallowClone;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Delta's reference implementation, Apache Spark with delta-spark in local mode, against Strata's Delta code
+ * (docs/delta.md, §8): Spark writes a table (inserts, an update and a delete: copy-on-write removes) that Strata reads
+ * and diffs; a branch Strata makes is read by Spark at every version, after Strata's own copy-on-write commit and the
+ * checkpoint Kernel writes; Spark writes to the branch and Strata sees the version as another engine's; Spark's
+ * VACUUM of the table leaves the branch's files alone.
+ */
+class DeltaSparkInteropIT {
+  private static final List<String> KEY = List.of("id");
+  private static SparkSession spark;
+
+  @TempDir Path dir;
+  private final Engine engine = DeltaTable.defaultEngine();
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSession.builder().master("local[2]").appName("strata-delta-interop")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.databricks.delta.retentionDurationCheck.enabled", "false")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  @Test
+  void sparkAndStrataReadWhatTheOtherWrote() throws Exception {
+    Path orders = dir.resolve("orders");
+    String table = "delta.`" + orders + "`";
+    spark.sql("CREATE TABLE " + table + " (id BIGINT, name STRING, amount BIGINT) USING delta"
+        + " TBLPROPERTIES ('delta.enableDeletionVectors' = 'false')");
+    spark.sql("INSERT INTO " + table + " SELECT id, concat('name-', id), id * 10 FROM range(1, 101)");
+    spark.sql("UPDATE " + table + " SET name = 'renamed by spark' WHERE id = 7");
+    spark.sql("DELETE FROM " + table + " WHERE id = 8");
+
+    // Strata reads Spark's table as Spark does, and its changes since the insert from the files that differ
+    DeltaTable base = DeltaTable.local(orders, engine);
+    long head = base.latest().getVersion();
+    assertThat(head).isEqualTo(3);
+    assertThat(strata(base, head)).isEqualTo(spark(orders.toString(), null));
+    assertThat(RowChanges.between(base, 1, base, head, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + (c.before() == null ? "" : c.changedFields()))
+        .containsExactly("7 update [name]", "8 delete [id, name, amount]");
+
+    // a branch: Spark reads it at its first version as the table
+    Path branchRoot = orders.resolve("_strata/branches/dev");
+    DeltaTable branch = DeltaTable.local(branchRoot, engine);
+    assertThat(ShallowClone.create(base, head, branch, "strata-tx-1", System.currentTimeMillis())).isTrue();
+    assertThat(spark(branchRoot.toString(), 0L)).isEqualTo(spark(orders.toString(), null));
+
+    // Strata's copy-on-write commit on the branch (id 9 changed, id 1000 new), then Kernel's checkpoint of it
+    var snapshot = branch.latest();
+    DeltaFile holding = branch.files(snapshot).stream()
+        .filter(f -> branch.rows(snapshot, Set.of(f.absolute(branch.root())), KEY).containsKey(List.of(9L)))
+        .findFirst().orElseThrow();
+    List<Map<String, Object>> rewritten = new ArrayList<>();
+    branch.rows(snapshot, Set.of(holding.absolute(branch.root())), KEY).values().forEach(row -> {
+      Map<String, Object> copy = new LinkedHashMap<>(row);
+      if ((Long) row.get("id") == 9L) {
+        copy.put("amount", 9_999L);
+      }
+      rewritten.add(copy);
+    });
+    DeltaFile replacement = DataFiles.write(branch, snapshot, rewritten);
+    DeltaFile inserted = DataFiles.write(branch, snapshot, List.of(row(1000, "added by strata", 1)));
+    long now = System.currentTimeMillis();
+    assertThat(branch.log().create(1, DeltaCommit.of("strata-tx-2", "WRITE", now)
+        .remove(holding, now).add(replacement).add(inserted).bytes())).isTrue();
+    branch.at(1).writeCheckpoint(engine);
+    assertThat(Files.exists(branchRoot.resolve("_delta_log/_last_checkpoint"))).isTrue();
+
+    Map<Long, String> branchRows = spark(branchRoot.toString(), null);
+    assertThat(branchRows).hasSize(100).containsEntry(9L, "name-9|9999").containsEntry(1000L, "added by strata|1")
+        .containsEntry(7L, "renamed by spark|70").doesNotContainKey(8L);
+    assertThat(branchRows).isEqualTo(strata(branch, 1));
+    assertThat(spark(branchRoot.toString(), 0L)).containsEntry(9L, "name-9|90").doesNotContainKey(1000L);
+    assertThat(spark(orders.toString(), null)).containsEntry(9L, "name-9|90").hasSize(99);
+    List<Row> history = spark.sql("DESCRIBE HISTORY delta.`" + branchRoot + "`").collectAsList();
+    assertThat(history).hasSize(2);
+
+    // Spark writes the branch: a version of another engine's, whose changes Strata reads from its files
+    spark.sql("INSERT INTO delta.`" + branchRoot + "` VALUES (2000, 'added by spark', 2)");
+    assertThat(branch.log().versionsAfter(1)).containsExactly(2L);
+    assertThat(new String(branch.log().read(2), StandardCharsets.UTF_8)).doesNotContain("\"engineInfo\":\"Strata\"");
+    assertThat(RowChanges.between(branch, 1, branch, 2, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.kind()).containsExactly("2000 insert");
+
+    // VACUUM of the table (nothing retained) keeps the branch's own files under _strata/, and the branch reads
+    spark.sql("VACUUM " + table + " RETAIN 0 HOURS");
+    try (Stream<Path> files = Files.walk(branchRoot)) {
+      assertThat(files.filter(f -> f.toString().endsWith(".parquet") && !f.toString().contains("_delta_log")))
+          .hasSize(3);
+    }
+    assertThat(spark(branchRoot.toString(), null)).hasSize(101);
+  }
+
+  /** The rows Spark reads at {@code path} (at {@code version}, or the latest): id → "name|amount". */
+  private static Map<Long, String> spark(String path, Long version) {
+    var reader = spark.read().format("delta");
+    if (version != null) {
+      reader = reader.option("versionAsOf", version);
+    }
+    Map<Long, String> rows = new TreeMap<>();
+    for (Row r : reader.load(path).collectAsList()) {
+      rows.put(r.getLong(0), r.getString(1) + "|" + r.getLong(2));
+    }
+    return rows;
+  }
+
+  /** The rows Strata reads of {@code table} at {@code version}, as {@link #spark} gives them. */
+  private static Map<Long, String> strata(DeltaTable table, long version) {
+    Map<Long, String> rows = new TreeMap<>();
+    table.rows(table.at(version), KEY).forEach((k, r) -> rows.put((Long) r.get("id"), r.get("name") + "|"
+        + r.get("amount")));
+    return rows;
+  }
+
+  private static Map<String, Object> row(long id, String name, long amount) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", id);
+    row.put("name", name);
+    row.put("amount", amount);
+    return row;
+  }
+}
