@@ -58,6 +58,36 @@ final class RowValues {
     throw unsupported(type);
   }
 
+  /** A value of {@code type} as the merge core's JSON holds it ({@code DeltaMerge.json}), back as a Java value. */
+  static Object fromJson(com.fasterxml.jackson.databind.JsonNode v, DataType type) {
+    if (type instanceof LongType || type instanceof TimestampType || type instanceof TimestampNTZType) {
+      return v.asLong();
+    } else if (type instanceof IntegerType || type instanceof DateType) {
+      return v.asInt();
+    } else if (type instanceof ShortType) {
+      return (short) v.asInt();
+    } else if (type instanceof ByteType) {
+      return (byte) v.asInt();
+    } else if (type instanceof DoubleType) {
+      return v.asDouble();
+    } else if (type instanceof FloatType) {
+      return (float) v.asDouble();
+    } else if (type instanceof BooleanType) {
+      return v.asBoolean();
+    } else if (type instanceof DecimalType) {
+      return new BigDecimal(v.asText());
+    } else if (type instanceof BinaryType) {
+      try {
+        return v.binaryValue();
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException(e);
+      }
+    } else if (type instanceof StringType) {
+      return v.asText();
+    }
+    throw unsupported(type);
+  }
+
   /** A column of {@code values} of {@code type}, as Kernel's writers read it. */
   static ColumnVector vector(DataType type, List<Object> values) {
     if (!supported(type)) {
