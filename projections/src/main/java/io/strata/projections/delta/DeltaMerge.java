@@ -77,8 +77,8 @@ public final class DeltaMerge {
   }
 
   /**
-   * Writes a clean plan into its target: the files holding a key the plan writes or deletes are rewritten without
-   * those keys, and one new file holds the rows it writes; committed as the target's next version under Strata
+   * Writes a clean plan into its target: the files holding a key the plan writes or deletes (those whose key
+   * statistics may hold one are read) are rewritten without those keys, and one new file holds the rows it writes; committed as the target's next version under Strata
    * transaction {@code transaction}. Answers that version; {@link TargetMoved} when another writer made it first
    * (the data files written are garbage then).
    */
@@ -92,6 +92,9 @@ public final class DeltaMerge {
     DeltaCommit commit = DeltaCommit.of(transaction, "MERGE", now);
     Set<List<Object>> seen = new HashSet<>();
     for (DeltaFile file : target.files(snapshot)) {
+      if (!KeyRanges.mayHold(file, key, touched)) {
+        continue; // its statistics say it holds none of the keys: not read, not rewritten
+      }
       Map<List<Object>, Map<String, Object>> rows = target.rows(snapshot, Set.of(file.absolute(target.root())), key);
       if (rows.keySet().stream().noneMatch(touched::contains)) {
         continue;

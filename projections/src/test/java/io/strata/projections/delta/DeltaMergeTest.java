@@ -90,6 +90,11 @@ class DeltaMergeTest {
         .extracting(c -> c.key().get(0) + " " + c.kind() + " " + (c.before() == null ? "" : c.changedFields()))
         .containsExactly("10 update [amount]", "20 update [amount]", "40 update [name]",
             "50 delete [id, name, amount]", "500 insert ");
+    // only the files whose key statistics may hold a merged key were rewritten (main's two holding 1..100: the
+    // rewrite of its own change and its file of 10 and 20), not the files of 101..300, which stay
+    var files = RowChanges.files(main, main.files(main.at(head)), main, main.files(main.at(merged)));
+    assertThat(files.removed()).hasSize(2);
+    assertThat(main.files(main.at(merged))).hasSize(4); // 1..100 kept, the merged rows, 101..200, 201..300
     // ours keeps main's amount for 20
     DeltaMerge.Plan ours = DeltaMerge.plan(main, branchPoint, main, head, dev, 1, KEY, Strategy.OURS);
     assertThat(ours.writes()).doesNotContainKey(k(20));
