@@ -22,6 +22,11 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
+import io.strata.projections.delta.DeltaMerge;
+import io.strata.projections.delta.DeltaTable;
+import io.strata.projections.delta.RowChanges;
+import io.strata.projections.delta.ShallowClone;
+import io.strata.projections.rowdata.Merges.Strategy;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
@@ -31,7 +36,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,6 +126,60 @@ public final class DeltaBranchBench {
     System.out.printf("read %d rows: base %.0f ms, shallow-clone branch %.0f ms (medians of %d, alternating):"
         + " branch/base throughput %.2f%n", rows, median(baseReads) / 1e6, median(branchReads) / 1e6, ROUNDS,
         (double) median(baseReads) / median(branchReads));
+
+    if (args.length > 4) {
+      diffAndMerge(engine, work, args[4].split(","), rowsPerFile);
+    }
+  }
+
+  /**
+   * Diff and merge of 1 000 changed rows by table size (docs/delta.md, section 4: O(changes)): for each size, a
+   * table of {@code rowsPerFile}-row files, a branch changing 1 000 consecutive keys (one copy-on-write commit), then
+   * the branch's row changes against the table and the merge of the branch into the table (plan + commit), medians of
+   * 5 rounds (the merge on a fresh branch each round).
+   */
+  private static void diffAndMerge(Engine engine, Path work, String[] sizes, int rowsPerFile) throws Exception {
+    System.out.println();
+    System.out.println("table rows   files   diff of 1 000 changes   merge of 1 000 changes");
+    List<String> key = List.of("id");
+    for (String size : sizes) {
+      long total = Long.parseLong(size.strip());
+      int files = (int) Math.max(1, total / rowsPerFile);
+      Path root = work.resolve("merge-" + total);
+      writeTable(engine, root.toUri().toString(), files, rowsPerFile);
+      DeltaTable table = DeltaTable.local(root, engine);
+      long[] diffs = new long[ROUNDS];
+      long[] merges = new long[ROUNDS];
+      for (int r = 0; r < ROUNDS; r++) {
+        long head = table.latest().getVersion();
+        DeltaTable branch =
+            DeltaTable.local(root.resolve("_strata/branches/b" + r), engine);
+        ShallowClone.create(table, head, branch, "bench-" + r, 1L);
+        Map<List<Object>, Map<String, Object>> writes = new HashMap<>();
+        long from = (total / 2 / rowsPerFile) * rowsPerFile + r * 1_000L;
+        for (long id = from; id < from + 1_000; id++) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("id", id);
+          row.put("v", "changed-" + r + "-" + id);
+          writes.put(List.of(id), row);
+        }
+        DeltaMerge.apply(
+            new DeltaMerge.Plan(0, writes, Map.of()), branch, key, "w", 2L);
+        long t0 = System.nanoTime();
+        int changes = RowChanges.between(table, head, branch, 1, key).size();
+        long t1 = System.nanoTime();
+        var plan = DeltaMerge.plan(table, head, table, head, branch, 1, key,
+            Strategy.THREE_WAY);
+        DeltaMerge.apply(plan, table, key, "m-" + r, 3L);
+        long t2 = System.nanoTime();
+        if (changes != 1_000) {
+          throw new IllegalStateException("the diff found " + changes + " changes, not 1 000");
+        }
+        diffs[r] = t1 - t0;
+        merges[r] = t2 - t1;
+      }
+      System.out.printf("%-12d %5d %19.0f ms %22.0f ms%n", total, files, median(diffs) / 1e6, median(merges) / 1e6);
+    }
   }
 
   /** A base table whose only commit adds {@code files} data files with statistics (the files need not exist). */
