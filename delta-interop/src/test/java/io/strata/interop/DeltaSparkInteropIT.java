@@ -3,9 +3,12 @@ package io.strata.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.delta.kernel.engine.Engine;
+import io.delta.kernel.types.StringType;
 import io.strata.projections.delta.DataFiles;
 import io.strata.projections.delta.DeltaCommit;
 import io.strata.projections.delta.DeltaFile;
+import io.strata.projections.delta.DeltaMerge;
+import io.strata.projections.delta.DeltaSchema;
 import io.strata.projections.delta.DeltaTable;
 import io.strata.projections.delta.RowChanges;
 import io.strata.projections.delta.ShallowClone;
@@ -31,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (docs/delta.md, §8): Spark writes a table (inserts, an update and a delete: copy-on-write removes) that Strata reads
  * and diffs; a branch Strata makes is read by Spark at every version, after Strata's own copy-on-write commit and the
  * checkpoint Kernel writes; Spark writes to the branch and Strata sees the version as another engine's; Spark's
- * VACUUM of the table leaves the branch's files alone.
+ * VACUUM of the table leaves the branch's files alone; a column Strata adds on the branch is read by Spark.
  */
 class DeltaSparkInteropIT {
   private static final List<String> KEY = List.of("id");
@@ -129,6 +132,20 @@ class DeltaSparkInteropIT {
           .hasSize(3);
     }
     assertThat(spark(branchRoot.toString(), null)).hasSize(101);
+
+    // a column Strata adds on the branch: Spark reads it, null in the files written before it
+    long added = DeltaSchema.addColumn(branch, 2, "region", StringType.STRING, "strata-tx-3",
+        System.currentTimeMillis());
+    assertThat(added).isEqualTo(3);
+    Map<String, Object> regional = new LinkedHashMap<>(row(1, "name-1", 10));
+    regional.put("region", "eu");
+    DeltaMerge.apply(new DeltaMerge.Plan(added, Map.of(List.of(1L), regional), Map.of()), branch, KEY,
+        "strata-tx-4", System.currentTimeMillis());
+    Map<Long, String> regions = new TreeMap<>();
+    for (Row r : spark.read().format("delta").load(branchRoot.toString()).select("id", "region").collectAsList()) {
+      regions.put(r.getLong(0), r.isNullAt(1) ? null : r.getString(1));
+    }
+    assertThat(regions).hasSize(101).containsEntry(1L, "eu").containsEntry(2L, null).containsEntry(2000L, null);
   }
 
   /** The rows Spark reads at {@code path} (at {@code version}, or the latest): id → "name|amount". */
