@@ -67,7 +67,8 @@ public final class DataFiles {
     }
   }
 
-  private static ColumnarBatch batch(StructType schema, List<Map<String, Object>> rows) {
+  /** {@code rows} (column name → value) as a batch of {@code schema}'s columns, as Kernel's writers read it. */
+  static ColumnarBatch batch(StructType schema, List<Map<String, Object>> rows) {
     List<StructField> fields = schema.fields();
     ColumnVector[] columns = new ColumnVector[fields.size()];
     for (int c = 0; c < fields.size(); c++) {

@@ -3,8 +3,6 @@ package io.strata.projections.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.types.LongType;
-import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import io.strata.projections.rowdata.Merges.Strategy;
 import java.nio.file.Files;
@@ -29,9 +27,8 @@ import net.jqwik.api.statistics.StatisticsReport;
  * merge writes what a three-way merge by key and field, written here independently of the merge core, decides.
  */
 class DeltaBranchModelTest {
-  private static final StructType SCHEMA = new StructType()
-      .add("id", LongType.LONG).add("name", StringType.STRING).add("amount", LongType.LONG);
-  private static final List<String> KEY = List.of("id");
+  private static final StructType SCHEMA = KernelTables.SCHEMA;
+  private static final List<String> KEY = KernelTables.KEY;
   private static final Engine ENGINE = DeltaTable.defaultEngine();
 
   /** A branch: its table, the model's rows, and (for a branch of the table) where it started on the table. */

@@ -3,8 +3,6 @@ package io.strata.projections.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.types.LongType;
-import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,9 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * working changes another engine's versions made, from their files.
  */
 class DeltaLogTailTest {
-  private static final StructType SCHEMA = new StructType()
-      .add("id", LongType.LONG).add("name", StringType.STRING).add("amount", LongType.LONG);
-  private static final List<String> KEY = List.of("id");
+  private static final StructType SCHEMA = KernelTables.SCHEMA;
+  private static final List<String> KEY = KernelTables.KEY;
 
   @TempDir Path dir;
   private final Engine engine = DeltaTable.defaultEngine();

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.types.LongType;
-import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import io.strata.projections.rowdata.Merges.Strategy;
 import java.nio.file.Path;
@@ -23,9 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * reads back. A target that moved meanwhile refuses the commit.
  */
 class DeltaMergeTest {
-  private static final StructType SCHEMA = new StructType()
-      .add("id", LongType.LONG).add("name", StringType.STRING).add("amount", LongType.LONG);
-  private static final List<String> KEY = List.of("id");
+  private static final StructType SCHEMA = KernelTables.SCHEMA;
+  private static final List<String> KEY = KernelTables.KEY;
 
   @TempDir Path dir;
   private final Engine engine = DeltaTable.defaultEngine();

@@ -3,8 +3,6 @@ package io.strata.projections.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.types.LongType;
-import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +30,8 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * clone there too, Strata's own commit is read back, and of writers racing for a version exactly one wins.
  */
 class DeltaS3Test {
-  private static final StructType SCHEMA = new StructType()
-      .add("id", LongType.LONG).add("name", StringType.STRING).add("amount", LongType.LONG);
-  private static final List<String> KEY = List.of("id");
+  private static final StructType SCHEMA = KernelTables.SCHEMA;
+  private static final List<String> KEY = KernelTables.KEY;
 
   private static S3Proxy server;
   private static S3AsyncClient s3;

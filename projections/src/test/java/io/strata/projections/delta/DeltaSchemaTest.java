@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.types.LongType;
 import io.delta.kernel.types.StringType;
 import io.delta.kernel.types.StructType;
 import java.nio.file.Path;
@@ -16,9 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A column added on a branch: read as null in the files written before it, written after it, diffed by field. */
 class DeltaSchemaTest {
-  private static final StructType SCHEMA = new StructType()
-      .add("id", LongType.LONG).add("name", StringType.STRING).add("amount", LongType.LONG);
-  private static final List<String> KEY = List.of("id");
+  private static final StructType SCHEMA = KernelTables.SCHEMA;
+  private static final List<String> KEY = KernelTables.KEY;
 
   @TempDir Path dir;
   private final Engine engine = DeltaTable.defaultEngine();

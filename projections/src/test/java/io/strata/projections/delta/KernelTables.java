@@ -4,12 +4,9 @@ import io.delta.kernel.DataWriteContext;
 import io.delta.kernel.Operation;
 import io.delta.kernel.TableManager;
 import io.delta.kernel.Transaction;
-import io.delta.kernel.data.ColumnVector;
-import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
 import io.delta.kernel.engine.Engine;
-import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import java.nio.file.Path;
@@ -20,6 +17,11 @@ import java.util.Optional;
 
 /** Tables written by Delta Kernel's own write path (create, then appends it commits), as another engine would. */
 final class KernelTables {
+  /** The tests' table: (id, name, amount), keyed by id. */
+  static final StructType SCHEMA = new StructType()
+      .add("id", io.delta.kernel.types.LongType.LONG).add("name", io.delta.kernel.types.StringType.STRING)
+      .add("amount", io.delta.kernel.types.LongType.LONG);
+  static final List<String> KEY = List.of("id");
 
   private KernelTables() {
   }
@@ -49,40 +51,13 @@ final class KernelTables {
     List<Row> actions = new ArrayList<>();
     for (List<Map<String, Object>> rows : files) {
       var physical = Transaction.transformLogicalData(engine, state,
-          DeltaTable.single(new FilteredColumnarBatch(batch(schema, rows), Optional.empty())), Map.of());
+          DeltaTable.single(new FilteredColumnarBatch(DataFiles.batch(schema, rows), Optional.empty())), Map.of());
       DataWriteContext context = Transaction.getWriteContext(engine, state, Map.of());
       var written = engine.getParquetHandler().writeParquetFiles(context.getTargetDirectory(), physical,
           context.getStatisticsColumns());
       Transaction.generateAppendActions(engine, state, written, context).forEachRemaining(actions::add);
     }
     return txn.commit(engine, CloseableIterable.inMemoryIterable(DeltaTable.iterator(actions))).getVersion();
-  }
-
-  static ColumnarBatch batch(StructType schema, List<Map<String, Object>> rows) {
-    List<StructField> fields = schema.fields();
-    ColumnVector[] columns = new ColumnVector[fields.size()];
-    for (int c = 0; c < fields.size(); c++) {
-      List<Object> values = new ArrayList<>();
-      String name = fields.get(c).getName();
-      rows.forEach(r -> values.add(r.get(name)));
-      columns[c] = RowValues.vector(fields.get(c).getDataType(), values);
-    }
-    return new ColumnarBatch() {
-      @Override
-      public StructType getSchema() {
-        return schema;
-      }
-
-      @Override
-      public ColumnVector getColumnVector(int ordinal) {
-        return columns[ordinal];
-      }
-
-      @Override
-      public int getSize() {
-        return rows.size();
-      }
-    };
   }
 
   /** Rows {@code from}..{@code to} (inclusive) of (id, name, amount), amount = id * 10. */
