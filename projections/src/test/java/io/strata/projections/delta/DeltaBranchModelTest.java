@@ -77,10 +77,19 @@ class DeltaBranchModelTest {
         Branch b = branches.remove(random.nextInt(branches.size()));
         merge(b, main, step);
       }
-      assertThat(read(main.table)).as("main after step %d", step).isEqualTo(main.rows);
-      for (Branch b : branches) {
-        assertThat(read(b.table)).as("a branch after step %d", step).isEqualTo(b.rows);
-      }
+      check(main, branches, step);
+    }
+    // every branch left is merged at the end
+    for (int i = 0; !branches.isEmpty(); i++) {
+      merge(branches.remove(0), main, steps + i);
+      check(main, branches, steps + i);
+    }
+  }
+
+  private static void check(Branch main, List<Branch> branches, int step) {
+    assertThat(read(main.table)).as("main after step %d", step).isEqualTo(main.rows);
+    for (Branch b : branches) {
+      assertThat(read(b.table)).as("a branch after step %d", step).isEqualTo(b.rows);
     }
   }
 
@@ -88,7 +97,8 @@ class DeltaBranchModelTest {
   private static void write(Branch b, Random random, int step) throws Exception {
     Map<List<Object>, Map<String, Object>> writes = new HashMap<>();
     for (int i = 0, n = 1 + random.nextInt(4); i < n; i++) {
-      long id = 1 + random.nextInt(40);
+      // mostly the first dozen keys, so that sides overlap; now and then one past the table's rows (an insert)
+      long id = random.nextInt(5) == 0 ? 31 + random.nextInt(4) : 1 + random.nextInt(12);
       Map<String, Object> current = b.rows.get(id);
       int what = random.nextInt(4);
       Map<String, Object> after;
