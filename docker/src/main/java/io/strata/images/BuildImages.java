@@ -26,6 +26,11 @@ public final class BuildImages {
     if (args.length != 3) {
       throw new IllegalArgumentException("usage: BuildImages <repository root> <output directory> <version>");
     }
+    String arch = System.getProperty("os.arch");
+    if (!"amd64".equals(arch) && !"x86_64".equals(arch)) {
+      // the image is labelled linux/amd64 (Jib's default) and its content is this machine's packages and JDK
+      throw new IllegalStateException("the images are built on linux/amd64 only, not on " + arch);
+    }
     Path repository = Path.of(args[0]).toAbsolutePath().normalize();
     Path output = Path.of(args[1]).toAbsolutePath().normalize();
     String version = args[2];

@@ -26,10 +26,13 @@ final class DebianRoot {
 
   /**
    * Packages of which only some paths are taken: glibc's C.UTF-8 locale (the images' LANG; PostgreSQL's initdb
-   * refuses a locale it cannot load, and only plain C is built into glibc).
+   * refuses a locale it cannot load, and only plain C is built into glibc), and copyright files other packages'
+   * documentation links to.
    */
   static final Map<String, List<String>> PARTS = Map.of(
-      "libc-bin", List.of("usr/lib/locale/C.utf8", "usr/share/doc/libc-bin/copyright"));
+      "libc-bin", List.of("usr/lib/locale/C.utf8", "usr/share/doc/libc-bin/copyright"),
+      // libgcc-s1's and libstdc++6's documentation is a link to gcc-12-base's: its copyright file, for theirs
+      "gcc-12-base", List.of("usr/share/doc/gcc-12-base/copyright"));
 
   /** Trusted certificate authorities: read into the Java runtime's trust store, not installed. */
   static final String CERTIFICATES = "ca-certificates";

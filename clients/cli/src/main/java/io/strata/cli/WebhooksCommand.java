@@ -100,8 +100,8 @@ final class WebhooksCommand extends Verb {
   static final class Rotate extends Verb {
     @Parameters(paramLabel = "<id>") String id;
 
-    @Option(names = "--overlap", paramLabel = "<duration>", defaultValue = "1h",
-        description = "How long deliveries are also signed with the old secret (ISO-8601 or 30m, 1h, 2d; default 1h)")
+    @Option(names = "--overlap", paramLabel = "<duration>",
+        description = "How long deliveries are also signed with the old secret (30m, 1h, 2d; default: the server's, 24h)")
     String overlap;
 
     @Override
@@ -109,8 +109,8 @@ final class WebhooksCommand extends Verb {
       WebhookDto w = new WebhooksApi(client()).updateWebhook(id, new PatchWebhook().rotateSecret(true)
           .overlap(overlap), null);
       if (!out().printedAsJson(w)) {
-        out().line("Rotated the secret of webhook " + w.getId() + " (the old one signs too for " + overlap
-            + "). The new one, shown once:");
+        out().line("Rotated the secret of webhook " + w.getId() + " (the old one signs too for "
+            + (overlap == null ? "the server's default overlap" : overlap) + "). The new one, shown once:");
         out().line(w.getSecret());
       }
       return ExitCodes.OK;

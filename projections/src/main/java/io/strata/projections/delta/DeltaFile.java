@@ -26,6 +26,16 @@ public record DeltaFile(String path, long size, long modificationTime, Map<Strin
     return (root.endsWith("/") ? root : root + "/") + this.path;
   }
 
+  /**
+   * Where to read it: {@link #absolute} with the log's percent-encoding undone (a log names
+   * {@code country=United%20States/part-0.parquet}; the file system and S3 know {@code country=United States/…}).
+   */
+  public String location(URI tableRoot) {
+    URI uri = URI.create(absolute(tableRoot));
+    String authority = uri.getRawAuthority() == null ? "" : "//" + uri.getRawAuthority();
+    return uri.getScheme() + ":" + authority + uri.getPath();
+  }
+
   /** The same file named by its absolute URI ({@link #absolute}), as another table's log must name it. */
   public DeltaFile absoluteIn(URI tableRoot) {
     return new DeltaFile(absolute(tableRoot), size, modificationTime, partitionValues, stats);

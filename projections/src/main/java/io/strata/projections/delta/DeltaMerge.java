@@ -12,7 +12,6 @@ import io.strata.projections.rowdata.merge.Settlement;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,10 @@ import java.util.TreeMap;
  * copy-on-write as one commit made only if the target's next version is still free.
  */
 public final class DeltaMerge {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // decimals kept exactly as read (Jackson would strip their trailing zeros, and with them their scale)
+  private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+      .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true))
+      .build();
 
   /** What a merge decided: per key the row to write (null: delete it), and the conflicts left to the client. */
   public record Plan(long targetVersion, Map<List<Object>, Map<String, Object>> writes,
@@ -52,6 +54,13 @@ public final class DeltaMerge {
    */
   public static Plan plan(DeltaTable base, long baseVersion, DeltaTable target, long targetVersion,
       DeltaTable source, long sourceVersion, List<String> key, Strategy strategy) {
+    StructType targetSchema = target.at(targetVersion).getSchema();
+    StructType sourceSchema = source.at(sourceVersion).getSchema();
+    if (!targetSchema.fieldNames().equals(sourceSchema.fieldNames())) {
+      // a side's rows would lose the other's columns, or null them: the shapes are made one first
+      throw new UnsupportedOperationException("the two sides' columns differ (" + targetSchema.fieldNames() + " and "
+          + sourceSchema.fieldNames() + "): merging tables of different shapes is not supported yet");
+    }
     Map<List<Object>, RowChanges.Change> ours = byKey(RowChanges.between(base, baseVersion, target, targetVersion,
         key));
     Map<List<Object>, RowChanges.Change> theirs = byKey(RowChanges.between(base, baseVersion, source,
@@ -69,8 +78,7 @@ public final class DeltaMerge {
       if (decided.unsettled()) {
         conflicts.put(change.key(), decided);
       } else if (!same(decided.merged(), mine.after())) {
-        writes.put(change.key(), decided.merged() == null ? null : values(decided.merged(),
-            target.at(targetVersion).getSchema()));
+        writes.put(change.key(), decided.merged() == null ? null : values(decided.merged(), targetSchema));
       }
     }
     return new Plan(targetVersion, writes, conflicts);
@@ -88,26 +96,29 @@ public final class DeltaMerge {
       throw new IllegalStateException(plan.conflicts().size() + " conflicts are not settled");
     }
     Snapshot snapshot = target.at(plan.targetVersion());
+    WriterFeatures.check(snapshot);
     Set<List<Object>> touched = plan.writes().keySet();
     DeltaCommit commit = DeltaCommit.of(transaction, "MERGE", now);
-    Set<List<Object>> seen = new HashSet<>();
+    Map<String, DeltaFile> candidates = new LinkedHashMap<>();
     for (DeltaFile file : target.files(snapshot)) {
-      if (!KeyRanges.mayHold(file, key, touched)) {
-        continue; // its statistics say it holds none of the keys: not read, not rewritten
+      if (KeyRanges.mayHold(file, key, touched)) { // else its statistics say it holds none of the keys: not read
+        candidates.put(file.absolute(target.root()), file);
       }
-      Map<List<Object>, Map<String, Object>> rows = target.rows(snapshot, Set.of(file.absolute(target.root())), key);
+    }
+    Map<String, Map<List<Object>, Map<String, Object>>> byFile =
+        target.rowsByFile(snapshot, candidates.keySet(), key);
+    for (Map.Entry<String, DeltaFile> candidate : candidates.entrySet()) {
+      Map<List<Object>, Map<String, Object>> rows = byFile.getOrDefault(candidate.getKey(), Map.of());
       if (rows.keySet().stream().noneMatch(touched::contains)) {
         continue;
       }
       List<Map<String, Object>> kept = new ArrayList<>();
       rows.forEach((k, row) -> {
-        if (touched.contains(k)) {
-          seen.add(k);
-        } else {
+        if (!touched.contains(k)) {
           kept.add(row);
         }
       });
-      commit.remove(file, now);
+      commit.remove(candidate.getValue(), now);
       if (!kept.isEmpty()) {
         commit.add(DataFiles.write(target, snapshot, kept));
       }

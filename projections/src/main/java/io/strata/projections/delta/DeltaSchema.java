@@ -24,6 +24,7 @@ public final class DeltaSchema {
   public static long addColumn(DeltaTable table, long version, String name, DataType type, String transaction,
       long now) throws IOException {
     Snapshot snapshot = table.at(version);
+    WriterFeatures.check(snapshot);
     StructType schema = snapshot.getSchema();
     for (StructField field : schema.fields()) {
       if (field.getName().equalsIgnoreCase(name)) {
@@ -35,6 +36,10 @@ public final class DeltaSchema {
       // a new column there needs its physical name and id assigned as the protocol's column mapping says
       throw new UnsupportedOperationException("adding a column to a table with column mapping (" + mapping
           + ") is not supported yet");
+    }
+    if (type instanceof io.delta.kernel.types.TimestampNTZType) {
+      // it needs the timestampNtz table feature in the protocol, which this commit does not write
+      throw new UnsupportedOperationException("adding a timestamp_ntz column is not supported yet");
     }
     if (!RowValues.supported(type)) {
       throw new IllegalArgumentException("columns of type " + type + " are not versioned by key yet");

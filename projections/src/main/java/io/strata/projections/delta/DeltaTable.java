@@ -111,6 +111,21 @@ public final class DeltaTable {
    */
   public Map<List<Object>, Map<String, Object>> rows(Snapshot snapshot, Set<String> absolutePaths,
       List<String> key) {
+    Map<List<Object>, Map<String, Object>> rows = new HashMap<>();
+    rowsByFile(snapshot, absolutePaths, key).forEach((file, fileRows) -> fileRows.forEach((k, row) -> {
+      if (rows.put(k, row) != null) {
+        throw new IllegalStateException("two rows of the table have key " + k);
+      }
+    }));
+    return rows;
+  }
+
+  /**
+   * {@link #rows} file by file (absolute URI → its rows by key), in one pass over the snapshot's files: a merge
+   * rewrites files, so it needs to know which holds what.
+   */
+  public Map<String, Map<List<Object>, Map<String, Object>>> rowsByFile(Snapshot snapshot, Set<String> absolutePaths,
+      List<String> key) {
     StructType logical = snapshot.getSchema();
     for (String column : key) {
       if (logical.indexOf(column) < 0) {
@@ -120,14 +135,16 @@ public final class DeltaTable {
     Scan scan = snapshot.getScanBuilder().build();
     Row scanState = scan.getScanState(engine);
     StructType physical = io.delta.kernel.internal.data.ScanStateRow.getPhysicalDataReadSchema(scanState);
-    Map<List<Object>, Map<String, Object>> rows = new HashMap<>();
+    Map<String, Map<List<Object>, Map<String, Object>>> byFile = new HashMap<>();
     scanFiles(snapshot, (fileRow, add) -> {
       String path = absolute(add.getString(add.getSchema().indexOf("path")));
       if (!absolutePaths.contains(path)) {
         return;
       }
+      Map<List<Object>, Map<String, Object>> rows = byFile.computeIfAbsent(path, p -> new HashMap<>());
       try (CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
-          .readParquetFiles(single(FileStatus.of(path, add.getLong(add.getSchema().indexOf("size")), 0)), physical,
+          .readParquetFiles(single(FileStatus.of(location(add.getString(add.getSchema().indexOf("path"))),
+              add.getLong(add.getSchema().indexOf("size")), 0)), physical,
               Optional.empty())
           .map(FileReadResult::getData);
            CloseableIterator<FilteredColumnarBatch> batches =
@@ -139,7 +156,7 @@ public final class DeltaTable {
         throw new UncheckedIOException(e);
       }
     });
-    return rows;
+    return byFile;
   }
 
   /** Every row of {@code snapshot} by key. */
@@ -147,6 +164,11 @@ public final class DeltaTable {
     Set<String> all = new java.util.HashSet<>();
     files(snapshot).forEach(f -> all.add(f.absolute(root)));
     return rows(snapshot, all, key);
+  }
+
+  /** Where a file the log names is read ({@link DeltaFile#location}). */
+  String location(String path) {
+    return new DeltaFile(path, 0, 0, Map.of(), null).location(root);
   }
 
   /** A path as the log names it, made absolute against this table's root. */

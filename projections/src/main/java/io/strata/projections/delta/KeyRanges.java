@@ -43,6 +43,25 @@ final class KeyRanges {
     return false;
   }
 
+  /**
+   * Strings in code point order, which is the UTF-8 byte order Delta's statistics follow (Java's compareTo orders
+   * UTF-16 units: a character from U+E000 sorts above a supplementary one there, below it here).
+   */
+  static int byCodePoint(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int x = a.codePointAt(i);
+      int y = b.codePointAt(j);
+      if (x != y) {
+        return Integer.compare(x, y);
+      }
+      i += Character.charCount(x);
+      j += Character.charCount(y);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  }
+
   private static boolean within(Object value, JsonNode min, JsonNode max) {
     if (value instanceof Number n && min.isNumber() && max.isNumber()) {
       BigDecimal v = new BigDecimal(n.toString());
@@ -51,7 +70,7 @@ final class KeyRanges {
     if (value instanceof String s && min.isTextual() && max.isTextual()) {
       // Delta may truncate string statistics: a truncated maximum is a prefix, so compare by prefix there
       String hi = max.asText();
-      return s.compareTo(min.asText()) >= 0 && (s.compareTo(hi) <= 0 || s.startsWith(hi));
+      return byCodePoint(s, min.asText()) >= 0 && (byCodePoint(s, hi) <= 0 || s.startsWith(hi));
     }
     return true;
   }

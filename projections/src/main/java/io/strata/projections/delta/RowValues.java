@@ -74,8 +74,9 @@ final class RowValues {
       return (float) v.asDouble();
     } else if (type instanceof BooleanType) {
       return v.asBoolean();
-    } else if (type instanceof DecimalType) {
-      return new BigDecimal(v.asText());
+    } else if (type instanceof DecimalType d) {
+      // the column's own scale: Kernel writes wide decimals by their unscaled value
+      return new BigDecimal(v.asText()).setScale(d.getScale(), java.math.RoundingMode.UNNECESSARY);
     } else if (type instanceof BinaryType) {
       try {
         return v.binaryValue();
@@ -156,7 +157,9 @@ final class RowValues {
       @Override
       public BigDecimal getDecimal(int row) {
         Object v = values.get(row);
-        return v instanceof BigDecimal d ? d : new BigDecimal(v.toString());
+        BigDecimal d = v instanceof BigDecimal b ? b : new BigDecimal(v.toString());
+        // Kernel writes decimals wider than 18 digits by their unscaled value: the column's scale, exactly
+        return d.setScale(((DecimalType) type).getScale(), java.math.RoundingMode.UNNECESSARY);
       }
 
       @Override

@@ -44,8 +44,13 @@ public final class S3FileIO implements FileIO {
     S3Location from = S3Location.of(filePath);
     int slash = from.key().lastIndexOf('/');
     String directory = slash < 0 ? "" : from.key().substring(0, slash + 1);
+    // from just below the name on (S3 lists after startAfter; the filter below drops what lies between), so a
+    // snapshot's listing from its last checkpoint does not read the whole log's names
+    String key = from.key();
+    char last = key.isEmpty() ? 0 : key.charAt(key.length() - 1);
+    String startAfter = last > 0 && last < 0x80 ? key.substring(0, key.length() - 1) + (char) (last - 1) : null;
     List<S3Object> objects = new ArrayList<>();
-    S3LogStore.await(s3.listObjectsV2Paginator(b -> b.bucket(from.bucket()).prefix(directory))
+    S3LogStore.await(s3.listObjectsV2Paginator(b -> b.bucket(from.bucket()).prefix(directory).startAfter(startAfter))
         .contents().subscribe(objects::add));
     List<FileStatus> files = new ArrayList<>();
     for (S3Object o : objects) {
@@ -151,18 +156,10 @@ public final class S3FileIO implements FileIO {
   }
 
   private void put(S3Location at, byte[] content, boolean overwrite) throws IOException {
-    try {
-      S3LogStore.await(s3.putObject(b -> {
-        b.bucket(at.bucket()).key(at.key());
-        if (!overwrite) {
-          b.ifNoneMatch("*");
-        }
-      }, AsyncRequestBody.fromBytes(content)));
-    } catch (S3Exception e) {
-      if (!overwrite && (e.statusCode() == 412 || e.statusCode() == 409)) {
-        throw new FileAlreadyExistsException(at.uri());
-      }
-      throw e;
+    if (overwrite) {
+      S3LogStore.await(s3.putObject(b -> b.bucket(at.bucket()).key(at.key()), AsyncRequestBody.fromBytes(content)));
+    } else if (!S3LogStore.putIfAbsent(s3, at.bucket(), at.key(), content)) {
+      throw new FileAlreadyExistsException(at.uri());
     }
   }
 

@@ -1,20 +1,18 @@
 package io.strata.projections.delta;
 
-import java.net.URI;
-
 /** An object or prefix of S3 by its URI ({@code s3://bucket/key}): the bucket and the key (no leading slash). */
 public record S3Location(String bucket, String key) {
 
   public static S3Location of(String uri) {
-    URI parsed = URI.create(uri);
-    if (!"s3".equals(parsed.getScheme()) && !"s3a".equals(parsed.getScheme())) {
+    // split by hand, not URI.create: a location read from a file system may hold what a URI may not (spaces)
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^s3a?://([^/]*)/?(.*)$").matcher(uri);
+    if (!m.matches()) {
       throw new IllegalArgumentException("not an s3:// URI: " + uri);
     }
-    if (parsed.getHost() == null || parsed.getHost().isEmpty()) {
+    if (m.group(1).isEmpty()) {
       throw new IllegalArgumentException("no bucket in " + uri);
     }
-    String path = parsed.getRawPath() == null ? "" : parsed.getRawPath();
-    return new S3Location(parsed.getHost(), path.startsWith("/") ? path.substring(1) : path);
+    return new S3Location(m.group(1), m.group(2));
   }
 
   /** The location {@code relative} below this one ({@code a/b} + {@code c} = {@code a/b/c}). */

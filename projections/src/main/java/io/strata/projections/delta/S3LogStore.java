@@ -59,16 +59,33 @@ public final class S3LogStore implements DeltaLogStore {
 
   @Override
   public boolean create(long version, byte[] commit) throws IOException {
-    try {
-      await(s3.putObject(b -> b.bucket(log.bucket()).key(log.key() + DeltaLogStore.fileName(version))
-          .ifNoneMatch("*"), AsyncRequestBody.fromBytes(commit)));
-      return true;
-    } catch (S3Exception e) {
-      // 412: the version exists; 409: a concurrent put of it was under way and S3 let the other one finish
-      if (e.statusCode() == 412 || e.statusCode() == 409) {
-        return false;
+    return putIfAbsent(s3, log.bucket(), log.key() + DeltaLogStore.fileName(version), commit);
+  }
+
+  /**
+   * {@code PutObject} with {@code If-None-Match: *}: true when this put made the object, false when it existed
+   * (412). A 409 (ConditionalRequestConflict: another put of the key was in flight) says nothing of who wins: tried
+   * again, a few times, with a growing pause.
+   */
+  static boolean putIfAbsent(S3AsyncClient s3, String bucket, String key, byte[] content) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        await(s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), AsyncRequestBody.fromBytes(content)));
+        return true;
+      } catch (S3Exception e) {
+        if (e.statusCode() == 412) {
+          return false;
+        }
+        if (e.statusCode() != 409 || attempt >= 5) {
+          throw e;
+        }
       }
-      throw e;
+      try {
+        Thread.sleep(50L << attempt);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted between conditional puts");
+      }
     }
   }
 

@@ -21,6 +21,8 @@ public final class ShallowClone {
   public static boolean create(DeltaTable base, long version, DeltaTable branch, String transaction, long now)
       throws IOException {
     Snapshot snapshot = base.at(version);
+    // the clone is a table Strata writes, with the base's protocol: what Strata cannot write it does not clone
+    WriterFeatures.check(snapshot);
     var protocol = snapshot.getProtocol();
     DeltaCommit commit = DeltaCommit.of(transaction, "CLONE", now)
         .protocol(protocol.getMinReaderVersion(), protocol.getMinWriterVersion(), protocol.getReaderFeatures(),

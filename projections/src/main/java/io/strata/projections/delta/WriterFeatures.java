@@ -1,0 +1,52 @@
+package io.strata.projections.delta;
+
+import io.delta.kernel.Snapshot;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Whether Strata may write a table's commits itself: only when the table's protocol asks nothing of writers beyond
+ * what Strata's commits do. A feature Strata does not implement (in-commit timestamps, row tracking, CHECK
+ * constraints, generated or identity columns, change data feed, column mapping, clustering, Iceberg compatibility,
+ * coordinated or catalog-managed commits, …) or a table that takes appends only is refused by name, before anything
+ * is written: a commit that skipped a feature's duties would make the table invalid for every reader.
+ */
+final class WriterFeatures {
+  /** Writer features whose duties Strata's commits meet (or which ask none of a commit). */
+  private static final Set<String> KNOWN = Set.of(
+      "appendOnly", "invariants", "deletionVectors", "domainMetadata", "vacuumProtocolCheck", "timestampNtz");
+
+  private WriterFeatures() {
+  }
+
+  /** Refuses (UnsupportedOperationException, naming why) writing {@code snapshot}'s table. */
+  static void check(Snapshot snapshot) {
+    var protocol = snapshot.getProtocol();
+    Map<String, String> properties = snapshot.getTableProperties();
+    if ("true".equalsIgnoreCase(properties.getOrDefault("delta.appendOnly", "false"))) {
+      throw new UnsupportedOperationException("the table takes appends only (delta.appendOnly): Strata's commits"
+          + " remove files");
+    }
+    if ("true".equalsIgnoreCase(properties.getOrDefault("delta.enableChangeDataFeed", "false"))) {
+      throw new UnsupportedOperationException("the table keeps a change data feed, which Strata's commits do not"
+          + " write yet");
+    }
+    if (protocol.getMinWriterVersion() >= 7) {
+      Set<String> unknown = new TreeSet<>(protocol.getWriterFeatures());
+      unknown.removeAll(KNOWN);
+      if (!unknown.isEmpty()) {
+        throw new UnsupportedOperationException("the table needs writer features Strata does not implement yet: "
+            + String.join(", ", unknown));
+      }
+    } else if (protocol.getMinWriterVersion() > 2) {
+      // 3: CHECK constraints, 4: change data feed and generated columns, 5: column mapping, 6: identity columns
+      throw new UnsupportedOperationException("the table's writer version " + protocol.getMinWriterVersion()
+          + " asks features of writers Strata does not implement yet");
+    }
+    if (snapshot.getSchema().toJson().contains("delta.invariants")) {
+      throw new UnsupportedOperationException("the table has column invariants, which Strata's commits do not check"
+          + " yet");
+    }
+  }
+}
