@@ -22,6 +22,16 @@ public interface DeltaLogStore {
    */
   boolean create(long version, byte[] commit) throws IOException;
 
+  /**
+   * Of the names in a log's listing, the versions of the commit files after {@code version}, ascending (checkpoints,
+   * checksums and temporary files are not versions).
+   */
+  static List<Long> versionsAfter(java.util.stream.Stream<String> names, long version) {
+    java.util.regex.Pattern commit = java.util.regex.Pattern.compile("(\\d{20})\\.json");
+    return names.map(commit::matcher).filter(java.util.regex.Matcher::matches)
+        .map(m -> Long.parseLong(m.group(1))).filter(v -> v > version).sorted().toList();
+  }
+
   /** The commit file's name of {@code version}, as the protocol spells it: 20 digits and {@code .json}. */
   static String fileName(long version) {
     return String.format("%020d.json", version);

@@ -6,11 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -19,8 +16,6 @@ import java.util.stream.Stream;
  * writers of a version exactly one wins, and no reader ever sees a partial commit.
  */
 public final class LocalLogStore implements DeltaLogStore {
-  private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
-
   private final Path log;
 
   /** The log of the table whose root is {@code tableRoot} ({@code <root>/_delta_log}). */
@@ -33,17 +28,9 @@ public final class LocalLogStore implements DeltaLogStore {
     if (!Files.isDirectory(log)) {
       return List.of();
     }
-    List<Long> versions = new ArrayList<>();
     try (Stream<Path> files = Files.list(log)) {
-      files.forEach(f -> {
-        Matcher m = COMMIT.matcher(f.getFileName().toString());
-        if (m.matches() && Long.parseLong(m.group(1)) > version) {
-          versions.add(Long.parseLong(m.group(1)));
-        }
-      });
+      return DeltaLogStore.versionsAfter(files.map(f -> f.getFileName().toString()), version);
     }
-    versions.sort(null);
-    return versions;
   }
 
   @Override

@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -21,8 +19,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The calls wait for the client's futures: run on a worker, never on an event loop.
  */
 public final class S3LogStore implements DeltaLogStore {
-  private static final Pattern COMMIT = Pattern.compile("(\\d{20})\\.json");
-
   private final S3AsyncClient s3;
   private final S3Location log;
 
@@ -34,21 +30,13 @@ public final class S3LogStore implements DeltaLogStore {
 
   @Override
   public List<Long> versionsAfter(long version) throws IOException {
-    List<Long> versions = new ArrayList<>();
     ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(log.bucket()).prefix(log.key());
     if (version >= 0) {
       request.startAfter(log.key() + DeltaLogStore.fileName(version));
     }
     List<S3Object> objects = new ArrayList<>();
     await(s3.listObjectsV2Paginator(request.build()).contents().subscribe(objects::add));
-    for (S3Object object : objects) {
-      Matcher m = COMMIT.matcher(object.key().substring(log.key().length()));
-      if (m.matches() && Long.parseLong(m.group(1)) > version) {
-        versions.add(Long.parseLong(m.group(1)));
-      }
-    }
-    versions.sort(null);
-    return versions;
+    return DeltaLogStore.versionsAfter(objects.stream().map(o -> o.key().substring(log.key().length())), version);
   }
 
   @Override
