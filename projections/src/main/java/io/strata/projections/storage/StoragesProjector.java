@@ -16,7 +16,7 @@ import java.util.List;
 public final class StoragesProjector implements Projector {
   static final String INSERT =
       "insert into strata_meta.storages (repository, name, type, host, port, database, username, password_env,"
-          + " password_file, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+          + " password_file, created_at, delta) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::jsonb)";
   static final String DELETE = "delete from strata_meta.storages where repository = $1 and name = $2";
   static final String DELETE_ALL = "delete from strata_meta.storages where repository = $1";
 
@@ -36,7 +36,7 @@ public final class StoragesProjector implements Projector {
     if (event instanceof StorageAdded e) {
       return tx.preparedQuery(INSERT)
           .execute(Tuple.from(new Object[] {repo, e.name(), e.type(), e.host(), e.port(), e.database(), e.username(),
-              e.passwordEnv(), e.passwordFile(), stored.time().atOffset(ZoneOffset.UTC)}))
+              e.passwordEnv(), e.passwordFile(), stored.time().atOffset(ZoneOffset.UTC), StorageQueries.deltaJson(e)}))
           .replaceWithVoid();
     }
     if (event instanceof StorageRemoved e) {

@@ -6,12 +6,16 @@ import java.util.Map;
 
 /**
  * The server under test gets a fresh database of the test JVM's PostgreSQL (a container when a Docker
- * engine answers, the embedded server otherwise). Flyway migrates it at start-up like in production.
+ * engine answers, the embedded server otherwise). Flyway migrates it at start-up like in production. It may reach
+ * the test JVM's S3 server ({@link TestS3}) as a Delta storage's endpoint.
  */
 public class TestDatabaseResource implements QuarkusTestResourceLifecycleManager {
   @Override
   public Map<String, String> start() {
-    return TestPostgres.shared().newDatabaseWithoutMigrations().quarkusConfig();
+    java.util.Map<String, String> config = new java.util.HashMap<>(
+        TestPostgres.shared().newDatabaseWithoutMigrations().quarkusConfig());
+    config.put("strata.delta.s3-endpoints", TestS3.shared().endpoint()); // Delta storages on the tests' S3 server
+    return config;
   }
 
   @Override

@@ -104,20 +104,37 @@ public final class Dtos {
       @Schema(nullable = true) String passwordFile,
       boolean builtin,
       @Schema(nullable = true) Instant createdAt,
-      @JsonInclude(JsonInclude.Include.NON_NULL) Long position) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long position,
+      @Schema(description = "A Delta storage's place: file:///directory or s3://bucket/prefix")
+      @JsonInclude(JsonInclude.Include.NON_NULL) String url,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String endpoint,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String region,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean pathStyle,
+      @Schema(description = "The variable the S3 access key id is read from (never the key)")
+      @JsonInclude(JsonInclude.Include.NON_NULL) String accessKeyEnv,
+      @Schema(description = "The variable the S3 secret key is read from (never the secret)")
+      @JsonInclude(JsonInclude.Include.NON_NULL) String secretKeyEnv,
+      @Schema(description = "The file the S3 secret key is read from (never the secret)")
+      @JsonInclude(JsonInclude.Include.NON_NULL) String secretKeyFile) {
     public static StorageDto of(StorageAdded s, Instant createdAt, Long position) {
+      if (s.holdsDeltaTables()) {
+        var d = s.delta();
+        return new StorageDto(s.name(), s.type(), null, null, null, null, null, null, false, createdAt, position,
+            d.url(), d.endpoint(), d.region(), d.onS3() ? d.pathStyle() : null, d.accessKeyEnv(), d.secretKeyEnv(),
+            d.secretKeyFile());
+      }
       return new StorageDto(s.name(), s.type(), s.host(), s.port(), s.database(), s.username(), s.passwordEnv(),
-          s.passwordFile(), false, createdAt, position);
+          s.passwordFile(), false, createdAt, position, null, null, null, null, null, null, null);
     }
 
     public static StorageDto of(StorageRow s) {
-      return new StorageDto(s.name(), s.type(), s.host(), s.port(), s.database(), s.username(), s.passwordEnv(),
-          s.passwordFile(), false, s.createdAt(), null);
+      return of(s.registration(), s.createdAt(), null);
     }
 
     /** The server's own database, available to every repository as {@code local}. */
     public static StorageDto local() {
-      return new StorageDto("local", "postgresql", null, null, null, null, null, null, true, null, null);
+      return new StorageDto("local", "postgresql", null, null, null, null, null, null, true, null, null, null, null,
+          null, null, null, null, null);
     }
   }
 

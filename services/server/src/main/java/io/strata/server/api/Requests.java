@@ -19,9 +19,16 @@ public final class Requests {
   public record CreateCommit(
       String message, AuthorInput author, String expectedHead, Boolean all, List<String> tables, Boolean allowEmpty) {}
 
+  /**
+   * A storage to register: a PostgreSQL connection ({@code type} {@code postgresql}, the default: url or host, port,
+   * database, username, the password named) or a place Delta Lake tables live ({@code type} {@code delta}: url
+   * {@code file:///directory} or {@code s3://bucket/prefix}, and for S3 the endpoint, region, path style and the
+   * keys named).
+   */
   public record AddStorage(
       String name, String type, String url, String host, Integer port, String database, String username,
-      String passwordEnv, String passwordFile) {}
+      String passwordEnv, String passwordFile, String endpoint, String region, Boolean pathStyle,
+      String accessKeyEnv, String secretKeyEnv, String secretKeyFile) {}
 
   public record TrackTable(String name, String location, List<String> primaryKey, AuthorInput author) {}
 

@@ -11,6 +11,8 @@ import io.strata.server.api.Dtos.StorageDto;
 import io.strata.server.application.CommandContext;
 import io.strata.server.application.StorageCommands;
 import io.strata.server.domain.Storages;
+import io.strata.events.StorageAdded;
+import io.strata.server.runtime.DeltaStores;
 import io.strata.server.runtime.PasswordSources;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.inject.Inject;
@@ -43,23 +45,48 @@ public class StorageResource {
   @Inject StorageQueries storages;
   @Inject Repositories repositories;
   @Inject PasswordSources passwords;
+  @Inject DeltaStores deltas;
 
   @Requires(Permission.REPOSITORY_ADMIN)
   @Cancellable(false)
   @POST
-  @Operation(summary = "Register a PostgreSQL connection (the password is named by password_env or password_file)")
+  @Operation(summary = "Register a storage: a PostgreSQL connection (type postgresql, the default; the password named"
+      + " by password_env or password_file) or a place Delta Lake tables live (type delta: url file:///directory or"
+      + " s3://bucket/prefix; for S3 endpoint, region, path_style and the keys named by access_key_env with"
+      + " secret_key_env or secret_key_file)")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.StorageDto.class)))
   public Uni<Response> add(@PathParam("repo") String repo,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.AddStorage.class))) JsonNode body,
       @Context HttpServerRequest request) {
     Requests.AddStorage b = Bodies.read(body, Requests.AddStorage.class);
     CommandContext ctx = contexts.of(request, b);
-    var storage = Storages.validate(b.name(), b.type(), b.url(), b.host(), b.port(), b.database(), b.username(),
-        b.passwordEnv(), b.passwordFile());
-    passwords.check(storage.passwordEnv(), storage.passwordFile());
+    StorageAdded storage;
+    if (StorageAdded.DELTA.equals(b.type())) {
+      requireAbsent("delta", "host", b.host(), "port", b.port(), "database", b.database(), "username", b.username(),
+          "password_env", b.passwordEnv(), "password_file", b.passwordFile());
+      storage = Storages.validateDelta(b.name(), b.url(), b.endpoint(), b.region(), b.pathStyle(), b.accessKeyEnv(),
+          b.secretKeyEnv(), b.secretKeyFile());
+      deltas.check(storage.delta());
+    } else {
+      requireAbsent("postgresql", "endpoint", b.endpoint(), "region", b.region(), "path_style", b.pathStyle(),
+          "access_key_env", b.accessKeyEnv(), "secret_key_env", b.secretKeyEnv(), "secret_key_file", b.secretKeyFile());
+      storage = Storages.validate(b.name(), b.type(), b.url(), b.host(), b.port(), b.database(), b.username(),
+          b.passwordEnv(), b.passwordFile());
+      passwords.check(storage.passwordEnv(), storage.passwordFile());
+    }
     return repositories.require(repo)
         .chain(() -> commands.add(repo, storage, ctx, Answers.storageAdded()))
         .map(r -> contexts.respond(r, ctx));
+  }
+
+  /** A field of the other storage type given: refused by the name of the first (422), rather than ignored. */
+  private static void requireAbsent(String type, Object... namesAndValues) {
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      if (namesAndValues[i + 1] != null) {
+        String field = (String) namesAndValues[i];
+        throw io.strata.server.domain.StrataException.invalid(field, field + " does not go with a " + type + " storage");
+      }
+    }
   }
 
   @Requires(Permission.READ)

@@ -15,8 +15,11 @@ public sealed interface TableCommand extends Commands.Command permits TableComma
    * Registers a storage connection (already validated and checked to connect): where it is, and where
    * its password is read at connect time (never the password).
    */
-  public record AddStorage(String name, String type, String host, int port, String database, String username,
-      String passwordEnv, String passwordFile) implements TableCommand {}
+  public record AddStorage(io.strata.events.StorageAdded storage) implements TableCommand {
+    public String name() {
+      return storage.name();
+    }
+  }
 
   public record RemoveStorage(String name) implements TableCommand {}
 

@@ -45,8 +45,7 @@ public final class TableDecider {
         throw new StrataException(ErrorCode.StorageAlreadyExists, "storage '" + name + "' already exists",
             Map.of("storage", name));
       }
-      return List.of(new StorageAdded(name, c.type(), c.host(), c.port(), c.database(), c.username(),
-          c.passwordEnv(), c.passwordFile()));
+      return List.of(c.storage());
     }
     if (command instanceof RemoveStorage c) {
       if (!state.storages().containsKey(c.name())) {

@@ -35,48 +35,63 @@ public class PasswordSources {
 
   /** Refuses (422) a reference outside the allowed places; touches neither the environment nor the disk. */
   public void check(String passwordEnv, String passwordFile) {
-    if (passwordEnv != null && (envPrefix.isEmpty() || !passwordEnv.startsWith(envPrefix)
-        || passwordEnv.length() == envPrefix.length())) {
-      throw StrataException.invalid("password_env", "password_env must name a variable whose name starts with "
+    check("password_env", passwordEnv, "password_file", passwordFile);
+  }
+
+  /**
+   * Refuses (422) a secret named outside the allowed places, by the request's fields {@code envField} and {@code
+   * fileField}; touches neither the environment nor the disk.
+   */
+  public void check(String envField, String env, String fileField, String file) {
+    if (env != null && (envPrefix.isEmpty() || !env.startsWith(envPrefix) || env.length() == envPrefix.length())) {
+      throw StrataException.invalid(envField, envField + " must name a variable whose name starts with "
           + envPrefix + " (the server's STRATA_SECRETS_ENV_PREFIX)");
     }
-    if (passwordFile != null && !allowedPath(Path.of(passwordFile))) {
-      throw refusedFile();
+    if (file != null && !allowedPath(Path.of(file))) {
+      throw refusedFile(fileField);
     }
   }
 
   /** The password {@code s} names ({@code null}: none); a file is read on a worker thread. */
   public Uni<String> read(StorageAdded s) {
+    return read("password_env", s.passwordEnv(), "password_file", s.passwordFile());
+  }
+
+  /**
+   * The secret named by variable {@code env} or file {@code file} ({@code null}: neither names one), checked as
+   * {@link #check} does (registered before these rules, or under other settings); a file is read on a worker thread.
+   */
+  public Uni<String> read(String envField, String env, String fileField, String file) {
     try {
-      check(s.passwordEnv(), s.passwordFile()); // registered before these rules, or under other settings
+      check(envField, env, fileField, file);
     } catch (StrataException refused) {
       return Uni.createFrom().failure(refused);
     }
-    if (s.passwordEnv() != null) {
-      String value = System.getenv(s.passwordEnv());
+    if (env != null) {
+      String value = System.getenv(env);
       if (value == null) {
-        return Uni.createFrom().failure(StrataException.invalid("password_env",
-            "environment variable " + s.passwordEnv() + " is not set on the server"));
+        return Uni.createFrom().failure(StrataException.invalid(envField,
+            "environment variable " + env + " is not set on the server"));
       }
       return Uni.createFrom().item(value);
     }
-    if (s.passwordFile() != null) {
-      return Uni.createFrom().item(() -> readFile(Path.of(s.passwordFile())))
+    if (file != null) {
+      return Uni.createFrom().item(() -> readFile(fileField, Path.of(file)))
           .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
     return Uni.createFrom().nullItem();
   }
 
-  private String readFile(Path file) {
+  private String readFile(String field, Path file) {
     try {
       Path real = file.toRealPath();
       // a link inside an allowed directory must not lead out of every one of them
       if (!dirs.stream().anyMatch(d -> real.startsWith(realOrSelf(d))) || !Files.isRegularFile(real)) {
-        throw refusedFile();
+        throw refusedFile(field);
       }
       return Files.readString(real).strip();
     } catch (IOException e) {
-      throw StrataException.invalid("password_file", "password_file " + file + " cannot be read on the server");
+      throw StrataException.invalid(field, field + " " + file + " cannot be read on the server");
     }
   }
 
@@ -94,10 +109,10 @@ public class PasswordSources {
     }
   }
 
-  private StrataException refusedFile() {
-    return StrataException.invalid("password_file", dirs.isEmpty()
-        ? "password_file is not allowed: the server names no directory for password files (STRATA_SECRETS_DIRS)"
-        : "password_file must name a file under " + dirs.stream().map(Path::toString).toList()
+  private StrataException refusedFile(String field) {
+    return StrataException.invalid(field, dirs.isEmpty()
+        ? field + " is not allowed: the server names no directory for secret files (STRATA_SECRETS_DIRS)"
+        : field + " must name a file under " + dirs.stream().map(Path::toString).toList()
             + " (the server's STRATA_SECRETS_DIRS)");
   }
 }

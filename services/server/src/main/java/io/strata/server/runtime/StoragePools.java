@@ -101,6 +101,10 @@ public class StoragePools {
     if (storage == null) {
       return Uni.createFrom().item(metadata);
     }
+    if (storage.holdsDeltaTables()) {
+      return Uni.createFrom().failure(new StrataException(ErrorCode.ValidationError, "storage '" + storage.name()
+          + "' holds Delta Lake tables, not PostgreSQL ones", Map.of("storage", storage.name())));
+    }
     String key = repository + "\u0000" + storage.name();
     Pool existing = pools.get(key);
     if (existing != null && upgraded.contains(existing)) {

@@ -41,6 +41,9 @@ public interface StrataConfig {
   /** Where a storage registration may name its password ({@code STRATA_SECRETS_*}). */
   Secrets secrets();
 
+  /** Where Delta Lake storages may be ({@code STRATA_DELTA_*}). */
+  Delta delta();
+
   /**
    * {@code STRATA_AUTH}: {@code none} (anyone reaching the listener may do anything; the listener then
    * binds 127.0.0.1 unless {@code STRATA_HOST} is set too, see ListenerPolicy) or {@code token}
@@ -273,6 +276,24 @@ public interface StrataConfig {
      * under (e.g. {@code /run/secrets} in a container); none by default, so no file is read.
      */
     Optional<List<String>> dirs();
+  }
+
+  /**
+   * The only places a Delta storage may be: a repository's admin must not make the server read or write its own
+   * files (the data directory, /etc) or send requests to an address it chooses.
+   */
+  interface Delta {
+    /**
+     * {@code STRATA_DELTA_ROOTS}: comma-separated directories a {@code file:} Delta storage may be in (or be);
+     * none by default, so no {@code file:} storage is registered.
+     */
+    Optional<List<String>> roots();
+
+    /**
+     * {@code STRATA_DELTA_S3_ENDPOINTS}: comma-separated S3 endpoints ({@code http(s)://host[:port]}) other than
+     * AWS's that an {@code s3://} storage may name; none by default, so only AWS's are reached.
+     */
+    Optional<List<String>> s3Endpoints();
   }
 
   /** Bounds of {@code POST /query}: what one client's statements may take from the server and the database. */

@@ -413,8 +413,7 @@ class FamilyDecidersTest {
   }
 
   private static TableCommand.AddStorage addStorage(StorageAdded e) {
-    return new TableCommand.AddStorage(e.name(), e.type(), e.host(), e.port(), e.database(), e.username(),
-        e.passwordEnv(), e.passwordFile());
+    return new TableCommand.AddStorage(e);
   }
 
   private static Commands.CreateStash stash(StashCreated e) {

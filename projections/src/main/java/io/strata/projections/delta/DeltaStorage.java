@@ -1,0 +1,109 @@
+package io.strata.projections.delta;
+
+import io.delta.kernel.engine.Engine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+
+/**
+ * A place Delta tables live, as a Delta storage names it: a local directory ({@code file:///…}) or an S3 prefix
+ * ({@code s3://bucket/prefix}, through an async client), and the Kernel engine that reads its tables. Tables are
+ * named by paths relative to it, of plain segments only, so a name never leads out of the place.
+ */
+public final class DeltaStorage implements AutoCloseable {
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._=+-]{1,255}");
+
+  private final String url;
+  private final S3AsyncClient s3;
+  private final Engine engine;
+
+  private DeltaStorage(String url, S3AsyncClient s3, Engine engine) {
+    this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    this.s3 = s3;
+    this.engine = engine;
+  }
+
+  /** The local directory of {@code fileUrl} ({@code file:///absolute/directory}). */
+  public static DeltaStorage local(String fileUrl) {
+    if (!fileUrl.startsWith("file:///")) {
+      throw new IllegalArgumentException("not a file:/// url: " + fileUrl);
+    }
+    return new DeltaStorage(fileUrl, null, DeltaTable.defaultEngine());
+  }
+
+  /** The S3 prefix of {@code s3Url} ({@code s3://bucket/prefix}), reached through {@code s3}. */
+  public static DeltaStorage s3(String s3Url, S3AsyncClient s3) {
+    if (!s3Url.startsWith("s3://")) {
+      throw new IllegalArgumentException("not an s3:// url: " + s3Url);
+    }
+    return new DeltaStorage(s3Url, s3, DeltaTable.s3Engine(s3));
+  }
+
+  public String url() {
+    return url;
+  }
+
+  /** Whether {@code path} names a table here: segments of letters, digits and {@code . _ = + -}, no . or .. ones. */
+  public static boolean isTablePath(String path) {
+    if (path == null || path.isEmpty() || path.length() > 1024) {
+      return false;
+    }
+    for (String segment : path.split("/", -1)) {
+      if (!SEGMENT.matcher(segment).matches() || segment.equals(".") || segment.equals("..")
+          || segment.startsWith("_")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The table at {@code path} under this place ({@link #isTablePath}); blocking I/O when used. */
+  public DeltaTable table(String path) {
+    if (!isTablePath(path)) {
+      throw new IllegalArgumentException("not a table path: " + path);
+    }
+    String root = url + "/" + path;
+    return s3 == null ? DeltaTable.local(Path.of(java.net.URI.create(root)), engine)
+        : DeltaTable.s3(s3, S3Location.of(root), engine);
+  }
+
+  /**
+   * Succeeds when the place can be used: the directory exists and the server may write it, or the bucket answers a
+   * listing of the prefix with the storage's credentials. A local directory is looked at on {@code io}.
+   */
+  public CompletableFuture<Void> reach(java.util.concurrent.Executor io) {
+    if (s3 == null) {
+      return CompletableFuture.supplyAsync(() -> {
+        Path dir = Path.of(java.net.URI.create(url));
+        if (!Files.isDirectory(dir)) {
+          throw new IllegalStateException(dir + " is not a directory on the server");
+        }
+        if (!Files.isWritable(dir)) {
+          throw new IllegalStateException(dir + " cannot be written by the server");
+        }
+        return null;
+      }, io);
+    }
+    S3Location place = S3Location.of(url + "/");
+    return s3.listObjectsV2(b -> b.bucket(place.bucket()).prefix(place.key()).maxKeys(1)).thenApply(r -> null);
+  }
+
+  /** Closes the S3 client of the place (a local place holds nothing). */
+  @Override
+  public void close() {
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  /** The directory of a local place, its symbolic links resolved: what the server really writes. */
+  public Path realDirectory() throws IOException {
+    if (s3 != null) {
+      throw new IllegalStateException("not a local place");
+    }
+    return Path.of(java.net.URI.create(url)).toRealPath();
+  }
+}
