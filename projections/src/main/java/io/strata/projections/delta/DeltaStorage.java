@@ -71,6 +71,48 @@ public final class DeltaStorage implements AutoCloseable {
   }
 
   /**
+   * The table whose root is {@code root}, a URI under this place (a tracked table's, or a branch's under its
+   * {@code _strata/}); refuses any other.
+   */
+  public DeltaTable tableAt(String root) {
+    String r = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    if (!r.startsWith(url + "/") || r.contains("/../") || r.contains("/./")) {
+      throw new IllegalArgumentException("not a table root of " + url + ": " + root);
+    }
+    return s3 == null ? DeltaTable.local(Path.of(java.net.URI.create(r)), engine)
+        : DeltaTable.s3(s3, S3Location.of(r), engine);
+  }
+
+  /** Deletes everything under {@code root} (a branch's table: its log and its own files); blocking. */
+  public void deleteTree(String root) throws IOException {
+    DeltaTable table = tableAt(root); // checks it is under this place
+    if (s3 == null) {
+      Path dir = Path.of(table.root());
+      if (!Files.exists(dir)) {
+        return;
+      }
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+      return;
+    }
+    S3Location place = S3Location.of(table.root().toString());
+    String token = null;
+    do {
+      String from = token;
+      var listed = s3.listObjectsV2(b -> b.bucket(place.bucket()).prefix(place.key()).continuationToken(from)).join();
+      if (!listed.contents().isEmpty()) {
+        var keys = listed.contents().stream()
+            .map(o -> software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder().key(o.key()).build()).toList();
+        s3.deleteObjects(b -> b.bucket(place.bucket()).delete(d -> d.objects(keys).quiet(true))).join();
+      }
+      token = listed.isTruncated() ? listed.nextContinuationToken() : null;
+    } while (token != null);
+  }
+
+  /**
    * Succeeds when the place can be used: the directory exists and the server may write it, or the bucket answers a
    * listing of the prefix with the storage's credentials. A local directory is looked at on {@code io}.
    */

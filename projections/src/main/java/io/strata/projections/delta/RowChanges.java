@@ -98,7 +98,7 @@ public final class RowChanges {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static int compareKeys(List<Object> a, List<Object> b) {
+  static int compareKeys(List<Object> a, List<Object> b) {
     for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
       Object x = a.get(i);
       Object y = b.get(i);

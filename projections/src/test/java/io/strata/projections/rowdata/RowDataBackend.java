@@ -32,6 +32,14 @@ public interface RowDataBackend<X> {
 
   Merges<X> merges();
 
+  /**
+   * Whether a change set's id is its content's (the same changes of the same rows in two tables: one id), as
+   * PostgreSQL's are; a Delta table's change sets are named by the two states they lead between instead.
+   */
+  default boolean changeSetsAreContentAddressed() {
+    return true;
+  }
+
   /** The rows (id → v) of {@code relation} as a query session of {@code role} reads them. */
   Map<Integer, String> readAs(String role, String password, String relation);
 

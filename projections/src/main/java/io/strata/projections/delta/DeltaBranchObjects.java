@@ -1,0 +1,65 @@
+package io.strata.projections.delta;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.delta.DeltaRefs.Ref;
+import io.strata.projections.delta.DeltaRefs.State;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A branch of a Delta table is a shallow clone (docs/delta.md, §1): a table of its own under the table's
+ * {@code _strata/branches/}, whose version 0 adds the start state's files by absolute URI. Creating one writes one
+ * log entry and no data file, whatever the table's size; any Delta engine reads and writes it at its location.
+ */
+final class DeltaBranchObjects {
+
+  public Uni<Void> create(UnitOfWork x, TrackedTable table, String branch, StatePath start) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return remove(x, table, branch)
+        .chain(() -> DeltaTracking.defaultState(unit, table, start))
+        .chain(at -> clone(unit, table, branch, at));
+  }
+
+  public Uni<Void> remove(UnitOfWork x, TrackedTable table, String branch) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.exists(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(exists -> !exists || branch.equals(DeltaRefs.DEFAULT) ? Uni.createFrom().voidItem()
+            : DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch)
+                .call(ref -> unit.blocking(() -> {
+                  unit.storage().deleteTree(ref.root());
+                  return null;
+                }))
+                .chain(() -> DeltaRefs.delete(unit.metadata(), table.repository(), table.name(), branch)));
+  }
+
+  public Uni<Optional<String>> location(UnitOfWork x, TrackedTable table, BranchRef branch) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    String name = DeltaRefs.nameOf(branch);
+    return DeltaRefs.exists(unit.metadata(), table.repository(), table.name(), name)
+        .chain(exists -> !exists ? Uni.createFrom().item(Optional.<String>empty())
+            : DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), name)
+                .map(ref -> Optional.of(ref.root())));
+  }
+
+  /**
+   * Gives {@code branch} a shallow clone of the table at {@code at}, at a root of its own (a new one each time: what
+   * an earlier attempt left is not reused), and its ref: the clone's version 0 is its last commit.
+   */
+  static Uni<Void> clone(DeltaUnit unit, TrackedTable table, String branch, State at) {
+    String slug = branch.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "_");
+    String root = unit.table(table).root() + "_strata/branches/"
+        + (slug.length() > 40 ? slug.substring(0, 40) : slug) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    return unit.blocking(() -> {
+          ShallowClone.create(unit.at(at.root()), at.version(), unit.at(root), UUID.randomUUID().toString(),
+              System.currentTimeMillis());
+          return null;
+        })
+        .chain(() -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch,
+            new Ref(root, new State(root, 0), null)));
+  }
+}

@@ -1,0 +1,173 @@
+package io.strata.projections.delta;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.types.StructField;
+import io.delta.kernel.types.StructType;
+import io.strata.projections.delta.DeltaRefs.Ref;
+import io.strata.projections.delta.DeltaRefs.Span;
+import io.strata.projections.delta.DeltaRefs.State;
+import io.strata.projections.rowdata.StatePath;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The states of a Delta table the roles work between, and the rows in them as JSON: where a path of change sets
+ * leads, the changes between two states, a root brought to another state's files in one commit (a discard, a move),
+ * and rows as the API reads them. Blocking: callers run it on the unit's worker pool.
+ */
+final class DeltaStates {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private DeltaStates() {
+  }
+
+  /** The latest version of {@code root}'s log. */
+  static State latest(DeltaUnit unit, String root) {
+    return new State(root, unit.at(root).latest().getVersion());
+  }
+
+  /**
+   * Where {@code path} leads from a branch's working state ({@code ref}): the end of the last change set redone, else
+   * the start of the first undone (oldest first), else the branch's last commit when its working changes are undone,
+   * else its working state (its root's latest version).
+   */
+  static State resolve(DeltaUnit unit, Ref ref, StatePath path, List<Span> undo, List<Span> redo) {
+    if (!redo.isEmpty()) {
+      return redo.get(redo.size() - 1).to();
+    }
+    if (!undo.isEmpty()) {
+      return undo.get(0).from();
+    }
+    return path.undoWorkingChanges() ? ref.base() : latest(unit, ref.root());
+  }
+
+  /** The row changes from {@code from} to {@code to}, by {@code key}, in key order: the files they differ in only. */
+  static List<RowChanges.Change> changes(DeltaUnit unit, State from, State to, List<String> key) {
+    if (from.equals(to)) {
+      return List.of();
+    }
+    return RowChanges.between(unit.at(from.root()), from.version(), unit.at(to.root()), to.version(), key);
+  }
+
+  /**
+   * Makes {@code root}'s live files those of {@code target} in one commit of Strata transaction {@code transaction}
+   * (files only the root has removed, files only the target has added by absolute URI; no data read or written): a
+   * discard, a reset, a fast-forward. Answers the root's new version, or its latest when the files are the same.
+   */
+  static long restore(DeltaUnit unit, String root, State target, String operation) throws IOException {
+    DeltaTable table = unit.at(root);
+    DeltaTable source = unit.at(target.root());
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Snapshot now = table.latest();
+      WriterFeatures.check(now);
+      Snapshot wanted = source.at(target.version());
+      Map<String, DeltaFile> have = new HashMap<>();
+      table.files(now).forEach(f -> have.put(f.absolute(table.root()), f));
+      Map<String, DeltaFile> want = new HashMap<>();
+      source.files(wanted).forEach(f -> want.put(f.absolute(source.root()), f));
+      long when = System.currentTimeMillis();
+      DeltaCommit commit = DeltaCommit.of(UUID.randomUUID().toString(), operation, when);
+      boolean changes = false;
+      if (!now.getSchema().equals(wanted.getSchema())) {
+        throw new DeltaUnsupported("moving a table between states of different columns");
+      }
+      for (var f : have.entrySet()) {
+        if (!want.containsKey(f.getKey())) {
+          commit.remove(f.getValue(), when);
+          changes = true;
+        }
+      }
+      for (var f : want.entrySet()) {
+        if (!have.containsKey(f.getKey())) {
+          commit.add(f.getValue().absoluteIn(source.root()));
+          changes = true;
+        }
+      }
+      if (!changes) {
+        return now.getVersion();
+      }
+      if (table.log().create(now.getVersion() + 1, commit.bytes())) {
+        return now.getVersion() + 1;
+      }
+      // another writer took the version: decide again on the new one
+    }
+    throw new DeltaMerge.TargetMoved(-1);
+  }
+
+  /** A row as the API reads it: a JSON object, columns in the schema's order. */
+  static String rowJson(Map<String, Object> row) {
+    return row == null ? null : DeltaMerge.json(row).toString();
+  }
+
+  /** A key as a JSON array of its values (a change's key). */
+  static String keyArray(List<Object> key) {
+    ArrayNode array = JSON.createArrayNode();
+    key.forEach(v -> array.add(JSON.valueToTree(v)));
+    return array.toString();
+  }
+
+  /** A key as a JSON object of its columns (a page's cursor). */
+  static String keyObject(List<String> columns, List<Object> key) {
+    ObjectNode object = JSON.createObjectNode();
+    for (int i = 0; i < columns.size(); i++) {
+      object.set(columns.get(i), JSON.valueToTree(key.get(i)));
+    }
+    return object.toString();
+  }
+
+  /** The key values of a JSON object of the key's columns, in the table's types. */
+  static List<Object> keyOf(String json, List<String> columns, StructType schema) {
+    try {
+      JsonNode node = JSON.readTree(json);
+      List<Object> key = new ArrayList<>();
+      for (String column : columns) {
+        JsonNode v = node.get(column);
+        key.add(v == null || v.isNull() ? null : RowValues.fromJson(v, schema.get(column).getDataType()));
+      }
+      return key;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a key: " + json, e);
+    }
+  }
+
+  /** A value given as text (a filter's) in the column's type. */
+  static Object valueOf(String text, StructField field) {
+    JsonNode node;
+    if (field.getDataType() instanceof io.delta.kernel.types.StringType) {
+      node = JSON.getNodeFactory().textNode(text);
+    } else {
+      try {
+        node = JSON.readTree(text);
+      } catch (IOException e) {
+        node = JSON.getNodeFactory().textNode(text);
+      }
+    }
+    return RowValues.fromJson(node, field.getDataType());
+  }
+
+  /** The 60-bit hash of a row (its JSON form), as PostgreSQL tables' content figures sum them. */
+  static BigInteger rowHash(Map<String, Object> row) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(rowJson(row).getBytes(StandardCharsets.UTF_8));
+      long h = 0;
+      for (int i = 0; i < 8; i++) {
+        h = (h << 8) | (digest[i] & 0xff);
+      }
+      return BigInteger.valueOf(h >>> 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

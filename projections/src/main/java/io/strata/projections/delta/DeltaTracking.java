@@ -1,0 +1,157 @@
+package io.strata.projections.delta;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.projections.delta.DeltaRefs.Ref;
+import io.strata.projections.delta.DeltaRefs.State;
+import io.strata.projections.rowdata.StatePath;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.delta.kernel.exceptions.TableNotFoundException;
+import io.delta.kernel.types.StructField;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * Tracking a Delta table (docs/delta.md): the table at a path of its storage is its default branch, versioned by a
+ * key the client declares (Delta has no primary key). Tracking records the table's latest version as the default
+ * branch's last commit and gives each live branch a shallow clone. Other engines keep writing the table: what they
+ * write is the default branch's working change. Delta watches no DDL: a schema change is found afterwards.
+ */
+final class DeltaTracking {
+
+  public Uni<Tracking.Shape> inspect(UnitOfWork x, String schema, String path, List<String> requestedKey) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return unit.blocking(() -> {
+      if (!DeltaStorage.isTablePath(path)) {
+        throw new Tracking.Untrackable("'" + path + "' is not a table path: segments of letters, digits and"
+            + " . _ = + -, not starting with _", false);
+      }
+      io.delta.kernel.Snapshot snapshot;
+      try {
+        snapshot = unit.storage().table(path).latest();
+      } catch (TableNotFoundException e) {
+        throw new Tracking.Untrackable("there is no Delta table at " + unit.storage().url() + "/" + path, true);
+      }
+      List<TableColumn> columns = columns(snapshot);
+      if (requestedKey == null || requestedKey.isEmpty()) {
+        throw new Tracking.Untrackable("a Delta table has no primary key: give the columns its rows are versioned by"
+            + " (primary_key)", false);
+      }
+      for (String k : requestedKey) {
+        if (columns.stream().noneMatch(c -> c.name().equals(k))) {
+          throw new Tracking.Untrackable("the table has no column " + k, false);
+        }
+      }
+      WriterFeatures.check(snapshot);
+      unit.storage().table(path).files(snapshot); // refuses files Strata cannot carry into a branch yet
+      return new Tracking.Shape(columns, List.copyOf(requestedKey));
+    });
+  }
+
+  public Uni<Tracking.Measured> track(UnitOfWork x, TrackedTable table, List<String> branches,
+      BiFunction<String, String, Uni<Boolean>> isStale) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    String root = unit.table(table).root().toString();
+    return DeltaRefs.trackedAt(unit.metadata(), root)
+        .call(found -> found == null ? Uni.createFrom().voidItem()
+            : isStale.apply(found[0], found[1]).chain(stale -> {
+              if (!stale) {
+                throw new Tracking.AlreadyTracked(found[0]);
+              }
+              return untrack(x, new TrackedTable(found[0], found[1], table.schema(), table.table(), table.key(),
+                  table.columns()));
+            }))
+        .chain(() -> unit.blocking(() -> {
+          DeltaTable t = unit.table(table);
+          io.delta.kernel.Snapshot snapshot = t.latest();
+          Map<List<Object>, Map<String, Object>> rows = t.rows(snapshot, table.key());
+          BigInteger sum = BigInteger.ZERO;
+          for (Map<String, Object> row : rows.values()) {
+            sum = sum.add(DeltaStates.rowHash(row));
+          }
+          return new Object[] {snapshot.getVersion(), rows.size(), sum};
+        }))
+        .chain(measured -> {
+          State at = new State(root, (Long) measured[0]);
+          Uni<Void> refs = DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT,
+              new Ref(root, at, null));
+          for (String branch : branches) {
+            refs = refs.chain(() -> DeltaBranchObjects.clone(unit, table, branch, at));
+          }
+          return refs.replaceWith(new Tracking.Measured(((Integer) measured[1]).longValue(), measured[2].toString()));
+        });
+  }
+
+  public Uni<Void> untrack(UnitOfWork x, TrackedTable table) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.refs(unit.metadata(), table.repository(), table.name())
+        .call(refs -> unit.blocking(() -> {
+          String own = unit.table(table).root().toString();
+          for (Ref ref : refs.values()) {
+            if (!ref.root().equals(own)) {
+              unit.storage().deleteTree(ref.root());
+            }
+          }
+          return null;
+        }))
+        .chain(() -> DeltaRefs.forget(unit.metadata(), table.repository(), table.name()));
+  }
+
+  public Uni<List<TableColumn>> columns(UnitOfWork x, TrackedTable table) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return unit.blocking(() -> {
+      try {
+        return columns(unit.table(table).latest());
+      } catch (TableNotFoundException e) {
+        return List.of();
+      }
+    });
+  }
+
+  public Uni<List<TableColumn>> versionedColumns(UnitOfWork x, String repository, String name, String schema,
+      String path) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.exists(unit.metadata(), repository, name, DeltaRefs.DEFAULT).chain(tracked -> !tracked
+        ? Uni.createFrom().item(List.<TableColumn>of())
+        : unit.blocking(() -> columns(unit.storage().table(path).latest())));
+  }
+
+  public Uni<Boolean> keyHolds(UnitOfWork x, TrackedTable table) {
+    return columns(x, table).map(columns -> !columns.isEmpty()
+        && table.key().stream().allMatch(k -> columns.stream().anyMatch(c -> c.name().equals(k))));
+  }
+
+  public Uni<List<Tracking.FollowedDdl>> followedDdl(UnitOfWork x, String repository) {
+    return Uni.createFrom().item(List.of()); // Delta has no DDL to watch: schema changes are found as drift
+  }
+
+  public Uni<Void> forgetFollowedDdl(UnitOfWork x, List<Long> ids) {
+    return Uni.createFrom().voidItem();
+  }
+
+  public Uni<Boolean> guardsDdl(UnitOfWork x) {
+    return Uni.createFrom().item(false);
+  }
+
+  /** A snapshot's columns: Delta's type names, nullability as declared. */
+  static List<TableColumn> columns(io.delta.kernel.Snapshot snapshot) {
+    List<TableColumn> columns = new ArrayList<>();
+    for (StructField f : snapshot.getSchema().fields()) {
+      columns.add(new TableColumn(f.getName(), f.getDataType().toString(), f.isNullable()));
+    }
+    return columns;
+  }
+
+  /** The state a path leads to from the default branch's working state (a branch's start). */
+  static Uni<State> defaultState(DeltaUnit unit, TrackedTable table, StatePath path) {
+    return DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
+        .chain(ref -> DeltaRefs.spans(unit.metadata(), table.repository(), table.name(), path.undo())
+            .chain(undo -> DeltaRefs.spans(unit.metadata(), table.repository(), table.name(), path.redo())
+                .chain(redo -> unit.blocking(() -> DeltaStates.resolve(unit, ref, path, undo, redo)))));
+  }
+}

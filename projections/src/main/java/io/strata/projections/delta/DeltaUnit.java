@@ -1,0 +1,74 @@
+package io.strata.projections.delta;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.rowdata.RowDataRoles;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Delta Lake's unit of work: the place the tables live ({@link DeltaStorage}), the worker pool every blocking Delta
+ * call runs on (Kernel reads and writes synchronously: never on an event loop), and a connection, in its opener's
+ * transaction, to the database where Strata keeps what it knows of the tables (their branches' refs and change
+ * sets, {@code strata_meta.delta_*}). A Delta version, once written, cannot be withdrawn with the transaction: the
+ * roles write data first and record it last, so a rolled-back unit leaves at worst a version Strata sees as a
+ * working change (docs/delta.md, §7).
+ */
+public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io) implements UnitOfWork {
+  /** The Delta backend's roles; those not built yet refuse with {@link DeltaUnsupported}. */
+  public static final RowDataRoles ROLES = new RowDataRoles(
+      PartialRole.of(io.strata.projections.rowdata.Tracking.class, new DeltaTracking()),
+      PartialRole.of(io.strata.projections.rowdata.BranchObjects.class, new DeltaBranchObjects()),
+      PartialRole.of(io.strata.projections.rowdata.WorkingState.class, new DeltaWorkingState()),
+      PartialRole.of(io.strata.projections.rowdata.ChangeSets.class, new DeltaChangeSets()),
+      PartialRole.of(io.strata.projections.rowdata.StateReads.class, new DeltaStateReads()),
+      PartialRole.of(io.strata.projections.rowdata.QueryAccess.class, new Object()),
+      PartialRole.of(io.strata.projections.rowdata.Merges.class, new Object()),
+      PartialRole.of(io.strata.projections.rowdata.TableMaking.class, new Object()));
+
+  public DeltaUnit {
+    Objects.requireNonNull(metadata, "metadata");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(io, "io");
+  }
+
+  @Override
+  public RowDataRoles roles() {
+    return ROLES;
+  }
+
+  /** The Delta unit {@code unit} is; refuses a unit of another backend. */
+  public static DeltaUnit of(UnitOfWork unit) {
+    if (unit instanceof DeltaUnit delta) {
+      return delta;
+    }
+    throw new IllegalArgumentException("not a Delta unit of work: " + (unit == null ? "null" : unit.getClass().getName()));
+  }
+
+  /** The tracked table itself (its default branch's root). */
+  DeltaTable table(TrackedTable table) {
+    return storage.table(table.table());
+  }
+
+  /** The table at {@code root}: the tracked table's, or one of its branches' under {@code _strata/}. */
+  DeltaTable at(String root) {
+    return storage.tableAt(root);
+  }
+
+  /** {@code work} on the unit's worker pool. */
+  <T> Uni<T> blocking(Callable<T> work) {
+    return Uni.createFrom().item(() -> {
+      try {
+        return work.call();
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new CompletionException(e);
+      }
+    }).runSubscriptionOn(io);
+  }
+}

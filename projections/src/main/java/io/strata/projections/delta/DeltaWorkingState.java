@@ -1,0 +1,203 @@
+package io.strata.projections.delta;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.delta.kernel.Snapshot;
+import io.delta.kernel.types.StructField;
+import io.delta.kernel.types.StructType;
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.delta.DeltaRefs.Ref;
+import io.strata.projections.delta.DeltaRefs.State;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.RowBatch;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.rowdata.WorkingStatus;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A branch's working state of a Delta table is its root's latest version; its working changes are the row changes
+ * from its last commit's state to it, whoever wrote them (Strata's REST writes, or any engine writing the branch's
+ * table). Staging is by version: a branch's changes up to a version of its root are staged, those after it not.
+ * Writes are copy-on-write commits; a discard or a move makes the root's files another state's in one commit.
+ */
+final class DeltaWorkingState {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int ATTEMPTS = 3;
+
+  public Uni<WorkingStatus> status(UnitOfWork x, TrackedTable table, BranchRef branch) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return ref(unit, table, branch).chain(ref -> unit.blocking(() -> {
+      State latest = DeltaStates.latest(unit, ref.root());
+      if (ref.staged() == null) {
+        return new WorkingStatus(ChangeCounts.NONE, counts(DeltaStates.changes(unit, ref.base(), latest, table.key())));
+      }
+      State staged = new State(ref.root(), ref.staged());
+      return new WorkingStatus(counts(DeltaStates.changes(unit, ref.base(), staged, table.key())),
+          counts(DeltaStates.changes(unit, staged, latest, table.key())));
+    }));
+  }
+
+  public Uni<ChangeCounts> stage(UnitOfWork x, TrackedTable table, BranchRef branch, boolean staged) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return ref(unit, table, branch).chain(ref -> unit.blocking(() -> {
+          State latest = DeltaStates.latest(unit, ref.root());
+          return new Object[] {latest, counts(DeltaStates.changes(unit, ref.base(), latest, table.key()))};
+        })
+        .call(r -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch),
+            new Ref(ref.root(), ref.base(), staged ? ((State) r[0]).version() : null)))
+        .map(r -> (ChangeCounts) r[1]));
+  }
+
+  public Uni<ChangeCounts> discard(UnitOfWork x, TrackedTable table, BranchRef branch) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch)).chain(ref -> unit.blocking(() -> {
+          ChangeCounts discarded = counts(DeltaStates.changes(unit, ref.base(),
+              DeltaStates.latest(unit, ref.root()), table.key()));
+          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE");
+          return new Object[] {discarded, version};
+        })
+        // the root now holds the last commit's files: that state is its last commit's, at the new version
+        .call(r -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch),
+            new Ref(ref.root(), ref.base(), null)))
+        .map(r -> (ChangeCounts) r[0]));
+  }
+
+  public Uni<ChangeCounts> apply(UnitOfWork x, TrackedTable table, BranchRef branch, RowBatch batch) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch)).chain(ref -> unit.blocking(() -> {
+          DeltaTable target = unit.at(ref.root());
+          for (int attempt = 1; ; attempt++) {
+            Snapshot snapshot = target.latest();
+            Map<List<Object>, Map<String, Object>> writes = writes(batch, snapshot.getSchema(), table.key());
+            Map<List<Object>, Map<String, Object>> found = current(target, snapshot, table.key(), writes.keySet());
+            long inserted = 0;
+            long updated = 0;
+            long deleted = 0;
+            Map<List<Object>, Map<String, Object>> effective = new LinkedHashMap<>();
+            for (var w : writes.entrySet()) {
+              boolean had = found.containsKey(w.getKey());
+              if (w.getValue() == null) {
+                if (had) {
+                  deleted++;
+                  effective.put(w.getKey(), null);
+                }
+              } else {
+                if (had) {
+                  updated++;
+                } else {
+                  inserted++;
+                }
+                effective.put(w.getKey(), w.getValue());
+              }
+            }
+            if (effective.isEmpty()) {
+              return new Object[] {new ChangeCounts(0, 0, 0), snapshot.getVersion(), snapshot.getVersion()};
+            }
+            try {
+              long version = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), effective, Map.of()), target,
+                  table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+              return new Object[] {new ChangeCounts(inserted, updated, deleted), snapshot.getVersion(), version};
+            } catch (DeltaMerge.TargetMoved moved) {
+              if (attempt == ATTEMPTS) {
+                throw moved;
+              }
+            }
+          }
+        })
+        // a REST write is a staging command: staged along with what was staged up to it, when all of that was
+        .call(r -> {
+          long before = (Long) r[1];
+          long after = (Long) r[2];
+          boolean allStaged = ref.staged() != null && ref.staged() == before
+              || ref.base().equals(new State(ref.root(), before));
+          return after == before || !allStaged ? Uni.createFrom().voidItem()
+              : DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch),
+                  new Ref(ref.root(), ref.base(), after));
+        })
+        .map(r -> (ChangeCounts) r[0]));
+  }
+
+  public Uni<Void> holdWriters(UnitOfWork x, TrackedTable table, BranchRef branch) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch));
+  }
+
+  public Uni<Boolean> writesMayReachOtherRows(UnitOfWork x, TrackedTable table, BranchRef branch) {
+    return Uni.createFrom().item(false); // a Delta table has no triggers or foreign keys
+  }
+
+  public Uni<Optional<String>> row(UnitOfWork x, TrackedTable table, BranchRef branch, String key, boolean forWrite) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    Uni<Void> held = forWrite ? holdWriters(x, table, branch) : Uni.createFrom().voidItem();
+    return held.chain(() -> ref(unit, table, branch)).chain(ref -> unit.blocking(() -> {
+      DeltaTable target = unit.at(ref.root());
+      Snapshot snapshot = target.latest();
+      List<Object> k = DeltaStates.keyOf(key, table.key(), snapshot.getSchema());
+      Map<String, Object> row = current(target, snapshot, table.key(), Set.of(k)).get(k);
+      return Optional.ofNullable(DeltaStates.rowJson(row));
+    }));
+  }
+
+  private static Uni<Ref> ref(DeltaUnit unit, TrackedTable table, BranchRef branch) {
+    return DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch));
+  }
+
+  /** The rows of {@code keys} the snapshot holds, reading only files whose key statistics may hold one. */
+  static Map<List<Object>, Map<String, Object>> current(DeltaTable target, Snapshot snapshot, List<String> key,
+      Set<List<Object>> keys) {
+    Set<String> candidates = new HashSet<>();
+    for (DeltaFile file : target.files(snapshot)) {
+      if (KeyRanges.mayHold(file, key, keys)) {
+        candidates.add(file.absolute(target.root()));
+      }
+    }
+    Map<List<Object>, Map<String, Object>> rows = new LinkedHashMap<>();
+    target.rows(snapshot, candidates, key).forEach((k, row) -> {
+      if (keys.contains(k)) {
+        rows.put(k, row);
+      }
+    });
+    return rows;
+  }
+
+  /**
+   * The batch as rows to write by key (null: delete), the last operation on a key winning; a column an upsert leaves
+   * out is null (a Delta table has no defaults).
+   */
+  static Map<List<Object>, Map<String, Object>> writes(RowBatch batch, StructType schema, List<String> key) {
+    try {
+      JsonNode rows = JSON.readTree(batch.rows());
+      int width = 1 + schema.fields().size(); // per row: u or d, then 1 or 0 per column
+      Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
+      for (int i = 0; i < rows.size(); i++) {
+        JsonNode row = rows.get(i);
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (StructField f : schema.fields()) {
+          JsonNode v = row.get(f.getName());
+          values.put(f.getName(), v == null || v.isNull() ? null : RowValues.fromJson(v, f.getDataType()));
+        }
+        List<Object> k = key.stream().map(values::get).toList();
+        boolean delete = batch.marks().charAt(i * width) == 'd';
+        writes.remove(k); // the last operation on a key wins, in its place
+        writes.put(k, delete ? null : values);
+      }
+      return writes;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("a row batch that is not JSON", e);
+    }
+  }
+
+  static ChangeCounts counts(List<RowChanges.Change> changes) {
+    long inserted = changes.stream().filter(c -> c.before() == null).count();
+    long deleted = changes.stream().filter(c -> c.after() == null).count();
+    return new ChangeCounts(inserted, changes.size() - inserted - deleted, deleted);
+  }
+}

@@ -1,0 +1,39 @@
+-- What Strata keeps of each tracked Delta Lake table, in its own database (docs/delta.md): per branch, the table root
+-- it reads and writes (the table's own for the default branch, a shallow clone's under _strata/ for another), the
+-- state of its last commit (a root and a version: a commit of the branch, or the state it was forked from) and up to
+-- which version of its root its working changes are staged.
+create table strata_meta.delta_refs (
+  repository     text not null,
+  table_name     text not null,
+  branch         text not null,
+  root           text not null,
+  base_root      text not null,
+  base_version   bigint not null,
+  staged_version bigint,
+  primary key (repository, table_name, branch)
+);
+
+-- A commit's change of a Delta table: from one state to another (a root and a version each), content-addressed. Its
+-- rows are read from the files the two states differ in.
+create table strata_meta.delta_change_sets (
+  id           text primary key,
+  repository   text not null,
+  table_name   text not null,
+  from_root    text not null,
+  from_version bigint not null,
+  to_root      text not null,
+  to_version   bigint not null
+);
+create index delta_change_sets_table on strata_meta.delta_change_sets (repository, table_name);
+
+-- What a commit attempt captured, kept until it is appended or put back: the branch's ref as it was before.
+create table strata_meta.delta_kept_attempts (
+  attempt        text not null,
+  repository     text not null,
+  table_name     text not null,
+  branch         text not null,
+  base_root      text not null,
+  base_version   bigint not null,
+  staged_version bigint,
+  primary key (attempt, repository, table_name, branch)
+);

@@ -1,0 +1,244 @@
+package io.strata.projections.delta;
+
+import io.delta.kernel.types.IntegerType;
+import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.StructType;
+import io.smallrye.mutiny.Uni;
+import io.strata.events.TableColumn;
+import io.strata.projections.rowdata.BranchObjects;
+import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.QueryAccess;
+import io.strata.projections.rowdata.RowDataBackend;
+import io.strata.projections.rowdata.RowDataRoles;
+import io.strata.projections.rowdata.StateReads;
+import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.Tracking;
+import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.rowdata.WorkingState;
+import io.strata.projections.testing.TestDatabase;
+import io.strata.projections.testing.TestPostgres;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * The Delta Lake backend of the row-data contract suites: tables on a local directory (a {@code file:} storage),
+ * Strata's refs in a database of the test server with the product's migrations, and clients' writes as another
+ * engine's commits to the table's (or the branch's) root: a copy-on-write rewrite of the files holding the key.
+ */
+final class DeltaRowDataBackend implements RowDataBackend<UnitOfWork> {
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static DeltaRowDataBackend shared;
+  private static final StructType SCHEMA = new StructType().add("id", IntegerType.INTEGER, false)
+      .add("v", StringType.STRING);
+
+  private final Pool pool;
+  private final DeltaStorage storage;
+  private final ExecutorService io = Executors.newFixedThreadPool(4);
+  private final RowDataRoles roles = DeltaUnit.ROLES;
+
+  private DeltaRowDataBackend(Pool pool, DeltaStorage storage) {
+    this.pool = pool;
+    this.storage = storage;
+  }
+
+  /** One database and one directory for every suite of the JVM: each test makes tables of its own. */
+  static synchronized DeltaRowDataBackend shared() {
+    if (shared == null) {
+      try {
+        TestDatabase database = TestPostgres.shared().newDatabase();
+        Path lake = Files.createTempDirectory("strata-delta-contract");
+        shared = new DeltaRowDataBackend(database.pool(Vertx.vertx(), 8),
+            DeltaStorage.local(lake.toUri().toString()));
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return shared;
+  }
+
+  @Override
+  public BranchObjects<UnitOfWork> branchObjects() {
+    return roles.branchObjects();
+  }
+
+  @Override
+  public WorkingState<UnitOfWork> workingState() {
+    return roles.workingState();
+  }
+
+  @Override
+  public Tracking<UnitOfWork> tracking() {
+    return roles.tracking();
+  }
+
+  @Override
+  public ChangeSets<UnitOfWork> changeSets() {
+    return roles.changeSets();
+  }
+
+  @Override
+  public StateReads<UnitOfWork> stateReads() {
+    return roles.stateReads();
+  }
+
+  @Override
+  public QueryAccess<UnitOfWork> queryAccess() {
+    return roles.queryAccess();
+  }
+
+  @Override
+  public Merges<UnitOfWork> merges() {
+    return roles.merges();
+  }
+
+  @Override
+  public TrackedTable newUntrackedTable(String repository, String name, Map<Integer, String> rows) {
+    String path = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 12) + "/" + name;
+    String root = storage.url() + "/" + path;
+    try {
+      KernelTables.create(DeltaTable.defaultEngine(), root, SCHEMA);
+      if (!rows.isEmpty()) {
+        List<Map<String, Object>> data = new java.util.ArrayList<>();
+        new TreeMap<>(rows).forEach((id, v) -> data.add(row(id, v)));
+        KernelTables.append(DeltaTable.defaultEngine(), root, List.of(data));
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return new TrackedTable(repository, name, "", path, List.of("id"),
+        List.of(new TableColumn("id", "integer", false), new TableColumn("v", "string", true)));
+  }
+
+  @Override
+  public <T> T inUnitOfWork(TrackedTable table, Function<UnitOfWork, Uni<T>> work) {
+    return pool.withTransaction(c -> work.apply(new DeltaUnit(c, storage, io))).await().atMost(WAIT);
+  }
+
+  @Override
+  public <T> T inRolledBackUnitOfWork(TrackedTable table, Function<UnitOfWork, Uni<T>> work) {
+    return pool.withConnection(c -> c.begin().chain(tx -> work.apply(new DeltaUnit(c, storage, io))
+        .eventually(tx::rollback))).await().atMost(WAIT);
+  }
+
+  private String root(TrackedTable table, String branch) {
+    return location(table, branch).orElseThrow();
+  }
+
+  @Override
+  public void upsert(TrackedTable table, String branch, int id, String v) {
+    write(table, branch, id, row(id, v));
+  }
+
+  @Override
+  public void delete(TrackedTable table, String branch, int id) {
+    write(table, branch, id, null);
+  }
+
+  /** Another engine's write of one key: the files that may hold it rewritten, in one commit. */
+  private void write(TrackedTable table, String branch, int id, Map<String, Object> row) {
+    DeltaTable target = storage.tableAt(root(table, branch));
+    Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
+    writes.put(List.of(id), row);
+    try {
+      DeltaMerge.apply(new DeltaMerge.Plan(target.latest().getVersion(), writes, Map.of()), target, List.of("id"),
+          "another-engine-" + UUID.randomUUID(), System.currentTimeMillis());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public Map<Integer, String> read(TrackedTable table, String branch) {
+    DeltaTable t = storage.tableAt(root(table, branch));
+    Map<Integer, String> rows = new TreeMap<>();
+    t.rows(t.latest(), List.of("id")).forEach((k, r) -> rows.put((Integer) r.get("id"), (String) r.get("v")));
+    return rows;
+  }
+
+  @Override
+  public List<String> objectsOf(TrackedTable table, String branch) {
+    return inUnitOfWork(table, x -> DeltaRefs.refs(DeltaUnit.of(x).metadata(), table.repository(), table.name()))
+        .entrySet().stream().filter(e -> e.getKey().equals(branch) && Files.exists(Path.of(
+            java.net.URI.create(e.getValue().root())))).map(e -> e.getValue().root()).toList();
+  }
+
+  @Override
+  public List<String> objectsOf(TrackedTable table) {
+    return inUnitOfWork(table, x -> DeltaRefs.refs(DeltaUnit.of(x).metadata(), table.repository(), table.name()))
+        .values().stream().map(DeltaRefs.Ref::root).toList();
+  }
+
+  private static Map<String, Object> row(int id, String v) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", id);
+    row.put("v", v);
+    return row;
+  }
+
+  // ---- what only PostgreSQL tables have: SQL sessions, triggers, DDL, constraints, computed columns ----
+
+  @Override
+  public Map<Integer, String> readAs(String role, String password, String relation) {
+    throw new UnsupportedOperationException("Delta tables have no SQL sessions");
+  }
+
+  @Override
+  public TrackedTable newMergeTable(String repository, List<String> rows) {
+    throw new UnsupportedOperationException("merges of Delta tables are not under the contract suites yet");
+  }
+
+  /** A change set of a Delta table is named by the two states it leads between (docs/delta.md, §3). */
+  @Override
+  public boolean changeSetsAreContentAddressed() {
+    return false;
+  }
+
+  @Override
+  public Set<String> derivedColumns() {
+    return Set.of();
+  }
+
+  @Override
+  public void makeWritesReachOtherRows(TrackedTable table) {
+    throw new UnsupportedOperationException("Delta tables have no foreign keys");
+  }
+
+  @Override
+  public void addColumn(TrackedTable table, String column) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public void addColumnFollowedAndWrite(TrackedTable table, String column, int id, String v, String value) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public void migrate(TrackedTable table, List<String> statements) {
+    throw new UnsupportedOperationException("Delta tables have no SQL migrations");
+  }
+
+  @Override
+  public void dropTable(TrackedTable table) {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public void refuse(TrackedTable table, String value, String refusal) {
+    throw new UnsupportedOperationException("Delta tables have no CHECK constraints Strata writes");
+  }
+}
