@@ -37,3 +37,19 @@ create table strata_meta.delta_kept_attempts (
   staged_version bigint,
   primary key (attempt, repository, table_name, branch)
 );
+
+-- What a move of a branch's working state (a reset, a merge's writes) whose event is not appended yet wrote, kept
+-- to undo it if the event never is: the root's version before and the one written, and the branch's ref before.
+create table strata_meta.delta_undo (
+  attempt         text not null,
+  repository      text not null,
+  table_name      text not null,
+  branch          text not null,
+  root            text not null,
+  before_version  bigint not null,
+  written_version bigint not null,
+  base_root       text not null,
+  base_version    bigint not null,
+  staged_version  bigint,
+  primary key (attempt, repository, table_name, branch)
+);

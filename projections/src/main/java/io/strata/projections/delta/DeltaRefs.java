@@ -100,6 +100,8 @@ final class DeltaRefs {
             + " and table_name = $2").execute(key))
         .chain(() -> c.preparedQuery("delete from strata_meta.delta_kept_attempts where repository = $1"
             + " and table_name = $2").execute(key))
+        .chain(() -> c.preparedQuery("delete from strata_meta.delta_undo where repository = $1"
+            + " and table_name = $2").execute(key))
         .replaceWithVoid();
   }
 
@@ -179,6 +181,31 @@ final class DeltaRefs {
   static Uni<Void> forgetAttempt(SqlConnection c, String attempt) {
     return c.preparedQuery("delete from strata_meta.delta_kept_attempts where attempt = $1").execute(Tuple.of(attempt))
         .replaceWithVoid();
+  }
+
+  /** What an attempt's move wrote to a branch's root, and the branch's ref before it. */
+  record Undo(String root, long before, long written, Ref ref) {}
+
+  static Uni<Void> keepUndo(SqlConnection c, String attempt, String repository, String table, String branch,
+      Undo undo) {
+    return c.preparedQuery("insert into strata_meta.delta_undo (attempt, repository, table_name, branch, root,"
+            + " before_version, written_version, base_root, base_version, staged_version)"
+            + " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict do nothing")
+        .execute(Tuple.from(new Object[] {attempt, repository, table, branch, undo.root(), undo.before(),
+            undo.written(), undo.ref().base().root(), undo.ref().base().version(), undo.ref().staged()}))
+        .replaceWithVoid();
+  }
+
+  /** The undo kept for {@code attempt}, forgotten as it is read (the caller's transaction keeps both or neither). */
+  static Uni<java.util.Optional<Undo>> takeUndo(SqlConnection c, String attempt, String repository, String table,
+      String branch) {
+    return c.preparedQuery("delete from strata_meta.delta_undo where attempt = $1 and repository = $2"
+            + " and table_name = $3 and branch = $4 returning root, before_version, written_version, base_root,"
+            + " base_version, staged_version")
+        .execute(Tuple.of(attempt, repository, table, branch))
+        .map(rows -> rows.rowCount() == 0 ? java.util.Optional.<Undo>empty() : java.util.Optional.of(
+            rows.iterator().next()).map(r -> new Undo(r.getString(0), r.getLong(1), r.getLong(2),
+                new Ref(r.getString(0), new State(r.getString(3), r.getLong(4)), r.getLong(5)))));
   }
 
   /** Holds off every other Strata writer of the branch's table until the caller's transaction ends. */

@@ -108,7 +108,31 @@ final class DeltaStates {
 
   /** A row as the API reads it: a JSON object, columns in the schema's order. */
   static String rowJson(Map<String, Object> row) {
-    return row == null ? null : DeltaMerge.json(row).toString();
+    return row == null ? null : spaced(DeltaMerge.json(row));
+  }
+
+  /** JSON as PostgreSQL prints jsonb (a space after each {@code :} and {@code ,}), as rows of its tables read. */
+  static String spaced(JsonNode node) {
+    if (node.isObject()) {
+      StringBuilder b = new StringBuilder("{");
+      var fields = node.fields();
+      while (fields.hasNext()) {
+        var f = fields.next();
+        b.append(JSON.getNodeFactory().textNode(f.getKey())).append(": ").append(spaced(f.getValue()));
+        if (fields.hasNext()) {
+          b.append(", ");
+        }
+      }
+      return b.append('}').toString();
+    }
+    if (node.isArray()) {
+      StringBuilder b = new StringBuilder("[");
+      for (int i = 0; i < node.size(); i++) {
+        b.append(i == 0 ? "" : ", ").append(spaced(node.get(i)));
+      }
+      return b.append(']').toString();
+    }
+    return node.toString();
   }
 
   /** A key as a JSON array of its values (a change's key). */

@@ -49,7 +49,11 @@ final class DeltaWorkingState {
     DeltaUnit unit = DeltaUnit.of(x);
     return ref(unit, table, branch).chain(ref -> unit.blocking(() -> {
           State latest = DeltaStates.latest(unit, ref.root());
-          return new Object[] {latest, counts(DeltaStates.changes(unit, ref.base(), latest, table.key()))};
+          State stagedUpTo = ref.staged() == null ? ref.base() : new State(ref.root(), ref.staged());
+          // the net changes concerned: those staged now, or those unstaged
+          ChangeCounts concerned = staged ? counts(DeltaStates.changes(unit, stagedUpTo, latest, table.key()))
+              : counts(DeltaStates.changes(unit, ref.base(), stagedUpTo, table.key()));
+          return new Object[] {latest, concerned};
         })
         .call(r -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch),
             new Ref(ref.root(), ref.base(), staged ? ((State) r[0]).version() : null)))
@@ -112,17 +116,70 @@ final class DeltaWorkingState {
             }
           }
         })
-        // a REST write is a staging command: staged along with what was staged up to it, when all of that was
-        .call(r -> {
-          long before = (Long) r[1];
-          long after = (Long) r[2];
-          boolean allStaged = ref.staged() != null && ref.staged() == before
-              || ref.base().equals(new State(ref.root(), before));
-          return after == before || !allStaged ? Uni.createFrom().voidItem()
-              : DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch),
-                  new Ref(ref.root(), ref.base(), after));
-        })
+        // a REST write is a staging command; staging is by version, so every change up to it is staged with it
+        .call(r -> (Long) r[2] == (long) (Long) r[1] ? Uni.createFrom().voidItem()
+            : DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch),
+                new Ref(ref.root(), ref.base(), (Long) r[2])))
         .map(r -> (ChangeCounts) r[0]));
+  }
+
+  public Uni<Void> move(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo) {
+    return move(x, table, branch, undo, redo, null);
+  }
+
+  /**
+   * Makes the branch's root hold the state {@code undo} and {@code redo} lead to from its last commit, in one commit
+   * of files (no row read or written), and makes that its last commit; with an {@code attempt}, what it wrote is kept
+   * so that {@code Merges.undo} puts it back if the attempt's event is never appended.
+   */
+  public Uni<Void> move(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
+      String attempt) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    String name = DeltaRefs.nameOf(branch);
+    return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch))
+        .chain(ref -> target(unit, table, ref, undo, redo).chain(target -> unit.blocking(() -> {
+              long before = DeltaStates.latest(unit, ref.root()).version();
+              return new long[] {before, DeltaStates.restore(unit, ref.root(), target, "RESTORE")};
+            }))
+            .call(v -> attempt == null ? Uni.createFrom().voidItem() : DeltaRefs.keepUndo(unit.metadata(), attempt,
+                table.repository(), table.name(), name, new DeltaRefs.Undo(ref.root(), v[0], v[1], ref)))
+            .chain(v -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), name,
+                new Ref(ref.root(), new State(ref.root(), v[1]), null))));
+  }
+
+  public Uni<Void> advance(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> changeSets) {
+    return changeSets.isEmpty() ? Uni.createFrom().voidItem() : move(x, table, branch, List.of(), changeSets);
+  }
+
+  public Uni<Void> stageAgainst(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> undo,
+      List<String> redo) {
+    return stageAgainst(x, table, branch, undo, redo, null);
+  }
+
+  /**
+   * Keeps the branch's root as it is and makes the state {@code undo} and {@code redo} lead to its last commit: every
+   * difference becomes a staged working change (staging is by version: up to the root's latest).
+   */
+  public Uni<Void> stageAgainst(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> undo,
+      List<String> redo, String attempt) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    String name = DeltaRefs.nameOf(branch);
+    return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch))
+        .chain(ref -> target(unit, table, ref, undo, redo)
+            .chain(target -> unit.blocking(() -> DeltaStates.latest(unit, ref.root()).version())
+                .call(latest -> attempt == null ? Uni.createFrom().voidItem() : DeltaRefs.keepUndo(unit.metadata(),
+                    attempt, table.repository(), table.name(), name, new DeltaRefs.Undo(ref.root(), latest, latest,
+                        ref)))
+                .chain(latest -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), name,
+                    new Ref(ref.root(), target, latest)))));
+  }
+
+  /** The state {@code undo} and {@code redo} lead to from the branch's last commit. */
+  private static Uni<State> target(DeltaUnit unit, TrackedTable table, Ref ref, List<String> undo, List<String> redo) {
+    return DeltaRefs.spans(unit.metadata(), table.repository(), table.name(), undo)
+        .chain(u -> DeltaRefs.spans(unit.metadata(), table.repository(), table.name(), redo)
+            .chain(r -> unit.blocking(() -> DeltaStates.resolve(unit, ref,
+                new io.strata.projections.rowdata.StatePath(undo, redo, true), u, r))));
   }
 
   public Uni<Void> holdWriters(UnitOfWork x, TrackedTable table, BranchRef branch) {

@@ -40,6 +40,14 @@ public interface RowDataBackend<X> {
     return true;
   }
 
+  /**
+   * Whether {@link WorkingState#holdWriters} holds off the clients' own writers ({@link #upsert}): PostgreSQL's lock
+   * does; a Delta table's writers are other engines, which only Strata's own writes wait for.
+   */
+  default boolean clientWritersCanBeHeldOff() {
+    return true;
+  }
+
   /** The rows (id → v) of {@code relation} as a query session of {@code role} reads them. */
   Map<Integer, String> readAs(String role, String password, String relation);
 
