@@ -53,3 +53,30 @@ create table strata_meta.delta_undo (
   staged_version  bigint,
   primary key (attempt, repository, table_name, branch)
 );
+
+-- A Delta merge in progress on a branch (attempt ''), or set aside for a commit not appended yet (its attempt): its
+-- unsettled conflicts, in key order, and the rows it and its resolutions wrote (what an abort puts back to ours).
+create table strata_meta.delta_conflicts (
+  repository text not null,
+  table_name text not null,
+  branch     text not null,
+  attempt    text not null,
+  ordinal    bigint not null,
+  key        text not null,
+  type       text not null,
+  fields     text not null,
+  base_row   text,
+  ours_row   text,
+  theirs_row text,
+  primary key (repository, table_name, branch, attempt, key)
+);
+create table strata_meta.delta_written (
+  repository text not null,
+  table_name text not null,
+  branch     text not null,
+  attempt    text not null,
+  key        text not null,
+  ours_row   text,
+  written    text,
+  primary key (repository, table_name, branch, attempt, key)
+);

@@ -1,29 +1,331 @@
 package io.strata.projections.delta;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.delta.kernel.types.StructType;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.CommitIds;
+import io.strata.projections.delta.DeltaRefs.Ref;
+import io.strata.projections.delta.DeltaRefs.Span;
 import io.strata.projections.delta.DeltaRefs.State;
 import io.strata.projections.rowdata.BranchRef;
+import io.strata.projections.rowdata.ChangeCounts;
+import io.strata.projections.rowdata.ChangeSets;
+import io.strata.projections.rowdata.Merges;
+import io.strata.projections.rowdata.Merges.Conflict;
+import io.strata.projections.rowdata.Merges.FieldConflict;
+import io.strata.projections.rowdata.Merges.Strategy;
+import io.strata.projections.rowdata.Merges.TableMerge;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
+import io.strata.projections.rowdata.merge.ConflictKind;
+import io.strata.projections.rowdata.merge.JsonValues;
+import io.strata.projections.rowdata.merge.MergeColumns;
+import io.strata.projections.rowdata.merge.MergeTally;
+import io.strata.projections.rowdata.merge.Settlement;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Merges of Delta tables, as far as built: undoing what an attempt whose event was never appended wrote to a
- * branch's root (a move, a soft reset). The three-way merge itself is {@link DeltaMerge}; its conflicts kept and
- * resolved through this role are not built yet.
+ * Three-way merges of a Delta table into a branch (docs/delta.md, §4): each side's row changes since the base, from
+ * the files that differ, decided key by key by the merge core PostgreSQL tables use ({@link Settlement}: the truth
+ * table, field-level conflicts, strategies), written to the target's root as one copy-on-write commit. A merge in
+ * progress keeps its unsettled conflicts and the rows it (and its resolutions) wrote in {@code strata_meta}, so an
+ * abort puts back ours wherever nobody wrote since.
  */
 final class DeltaMerges {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String IN_PROGRESS = "";
 
-  /**
-   * Puts back what {@code attempt} wrote to the branch's root: each key the attempt changed that nobody changed since
-   * gets its row from before the attempt (one copy-on-write commit); a key changed since stays, a working change. The
-   * branch's ref is the one before the attempt. Answers the rows put back.
-   */
+  /** What a plan decided, kept in its unit for {@link #apply} and what follows it. */
+  private static final class Planned {
+    Ref ref;
+    State base;
+    State theirs;
+    StructType schema;
+    TreeMap<List<Object>, Settlement.KeyMerge> keys;
+    TableMerge merge;
+    long before = -1;
+    long written = -1;
+    Map<List<Object>, Map<String, Object>> writes = Map.of();
+    final Map<List<Object>, ObjectNode> baseRows = new HashMap<>();
+    final Map<List<Object>, Map<String, Object>> theirsRows = new HashMap<>();
+  }
+
+  public Uni<TableMerge> plan(UnitOfWork x, TrackedTable table, BranchRef target, List<String> ours,
+      List<String> theirs, Strategy strategy) {
+    return plan(x, table, target, List.of(), ours, List.of(), theirs, strategy);
+  }
+
+  public Uni<TableMerge> plan(UnitOfWork x, TrackedTable table, BranchRef target, List<String> oursUndo,
+      List<String> ours, List<String> theirsUndo, List<String> theirs, Strategy strategy) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    List<String> ids = new ArrayList<>(oursUndo);
+    ids.addAll(ours);
+    ids.addAll(theirsUndo);
+    ids.addAll(theirs);
+    return ref(unit, table, target).chain(ref -> DeltaRefs.spans(unit.metadata(), table.repository(), table.name(),
+        ids).chain(spans -> unit.blocking(() -> {
+          int a = oursUndo.size();
+          int b = a + ours.size();
+          int c = b + theirsUndo.size();
+          List<Span> undoOurs = spans.subList(0, a);
+          List<Span> redoOurs = spans.subList(a, b);
+          List<Span> redoTheirs = spans.subList(c, spans.size());
+          State mergeBase = spans.isEmpty() ? ref.base() : spans.get(0).from();
+          Planned p = new Planned();
+          p.ref = ref;
+          p.base = undoOurs.isEmpty() ? mergeBase : undoOurs.get(undoOurs.size() - 1).to();
+          State oursEnd = redoOurs.isEmpty() ? mergeBase : redoOurs.get(redoOurs.size() - 1).to();
+          p.theirs = redoTheirs.isEmpty() ? mergeBase : redoTheirs.get(redoTheirs.size() - 1).to();
+          p.schema = unit.at(oursEnd.root()).at(oursEnd.version()).getSchema();
+          StructType theirsSchema = unit.at(p.theirs.root()).at(p.theirs.version()).getSchema();
+          if (!p.schema.fieldNames().equals(theirsSchema.fieldNames())) {
+            throw new DeltaUnsupported("merging Delta tables whose sides' columns differ");
+          }
+          Map<List<Object>, RowChanges.Change> mine = new HashMap<>();
+          DeltaStates.changes(unit, p.base, oursEnd, table.key()).forEach(ch -> mine.put(ch.key(), ch));
+          p.keys = new TreeMap<>(RowChanges::compareKeys);
+          for (RowChanges.Change change : DeltaStates.changes(unit, p.base, p.theirs, table.key())) {
+            RowChanges.Change m = mine.get(change.key());
+            ObjectNode baseRow = DeltaMerge.json(change.before());
+            ObjectNode oursRow = m == null ? baseRow : DeltaMerge.json(m.after());
+            p.baseRows.put(change.key(), baseRow);
+            p.theirsRows.put(change.key(), change.after());
+            p.keys.put(change.key(), Settlement.decide(baseRow, oursRow, DeltaMerge.json(change.after()),
+                MergeColumns.PLAIN, strategy));
+          }
+          MergeTally tally = MergeTally.of(p.keys.values());
+          p.merge = new TableMerge(table.name(), tally.changes(), tally.conflicts(), tally.unsettled(),
+              conflictsHash(p.keys));
+          unit.planned().put(table.name(), p);
+          return p.merge;
+        })));
+  }
+
+  public Uni<List<Conflict>> plannedConflicts(UnitOfWork x, TrackedTable table, int limit) {
+    Planned p = planned(x, table);
+    List<Conflict> conflicts = new ArrayList<>();
+    for (var k : p.keys.entrySet()) {
+      if (k.getValue().outcome().conflicts() && conflicts.size() < limit) {
+        conflicts.add(conflict(table, k.getKey(), k.getValue(), baseOf(p, k.getKey()),
+            DeltaMerge.json(theirsOf(p, k.getKey()))));
+      }
+    }
+    return Uni.createFrom().item(conflicts);
+  }
+
+  public Uni<TableMerge> apply(UnitOfWork x, TrackedTable table, BranchRef target) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    Planned p = planned(x, table);
+    return unit.blocking(() -> {
+      DeltaTable root = unit.at(p.ref.root());
+      long before = root.latest().getVersion();
+      Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
+      for (var k : p.keys.entrySet()) {
+        Settlement.KeyMerge km = k.getValue();
+        if (!km.unsettled() && !JsonValues.same(km.ours(), km.merged())) {
+          writes.put(k.getKey(), km.merged() == null ? null : DeltaMerge.values(km.merged(), p.schema));
+        }
+      }
+      p.before = before;
+      p.writes = writes;
+      p.written = writes.isEmpty() ? before : DeltaMerge.apply(new DeltaMerge.Plan(before, writes, Map.of()), root,
+          table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+      return p.merge;
+    });
+  }
+
+  public Uni<TableMerge> markViolations(UnitOfWork x, TrackedTable table, BranchRef target,
+      List<Merges.HeldCheck> checks, boolean pendingOnly, TableMerge applied) {
+    return checks.isEmpty() ? Uni.createFrom().item(applied)
+        : Uni.createFrom().failure(new DeltaUnsupported("CHECK and unique rules on Delta tables"));
+  }
+
+  public Uni<Long> settleViolations(UnitOfWork x, TrackedTable table, BranchRef target, List<Merges.HeldCheck> uniques) {
+    return Uni.createFrom().item(0L); // a Delta merge keeps no violation conflicts: it carries no rules
+  }
+
+  public Uni<Void> recheckWritten(UnitOfWork x, TrackedTable table, BranchRef target, List<Merges.HeldCheck> uniques) {
+    return uniques.isEmpty() ? Uni.createFrom().voidItem()
+        : Uni.createFrom().failure(new DeltaUnsupported("unique rules on Delta tables"));
+  }
+
+  public Uni<Optional<ChangeSets.Captured>> captureApplied(UnitOfWork x, TrackedTable table, BranchRef target) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    Planned p = planned(x, table);
+    if (p.written == p.before) {
+      return Uni.createFrom().item(Optional.empty());
+    }
+    State to = new State(p.ref.root(), p.written);
+    return unit.blocking(() -> DeltaStates.changes(unit, p.ref.base(), to, table.key()))
+        .chain(changes -> DeltaRefs.record(unit.metadata(), table.repository(), table.name(), p.ref.base(), to)
+            .call(() -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(target),
+                new Ref(p.ref.root(), to, null)))
+            .map(id -> {
+              ChangeCounts counts = DeltaWorkingState.counts(changes);
+              return Optional.of(new ChangeSets.Captured(table.name(), id, counts.inserted(), counts.updated(),
+                  counts.deleted(), DeltaChangeSets.sumDelta(changes).toString()));
+            }));
+  }
+
+  public Uni<Void> recordApplied(UnitOfWork x, TrackedTable table, BranchRef target, boolean staged) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    Planned p = planned(x, table);
+    return !staged || p.written == p.before ? Uni.createFrom().voidItem()
+        : DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(target),
+            new Ref(p.ref.root(), p.ref.base(), p.written));
+  }
+
+  public Uni<Void> keep(UnitOfWork x, TrackedTable table, BranchRef target) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    Planned p = planned(x, table);
+    String branch = DeltaRefs.nameOf(target);
+    Uni<Void> done = p.written == p.before ? Uni.createFrom().voidItem()
+        : DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch,
+            new Ref(p.ref.root(), p.ref.base(), p.written));
+    long ordinal = 0;
+    for (var k : p.keys.entrySet()) {
+      Settlement.KeyMerge km = k.getValue();
+      if (km.unsettled()) {
+        ObjectNode theirs = DeltaMerge.json(theirsOf(p, k.getKey()));
+        Conflict c = conflict(table, k.getKey(), km, baseOf(p, k.getKey()), theirs);
+        long at = ordinal++;
+        done = done.chain(() -> storeConflict(unit.metadata(), table, branch, at, c, baseOf(p, k.getKey()), km.ours(),
+            theirs));
+      }
+      if (p.writes.containsKey(k.getKey())) {
+        String ours = text(km.ours());
+        String written = text(km.merged());
+        done = done.chain(() -> storeWritten(unit.metadata(), table, branch, IN_PROGRESS,
+            DeltaStates.keyArray(k.getKey()), ours, written));
+      }
+    }
+    return done;
+  }
+
+  public Uni<Long> abort(UnitOfWork x, TrackedTable table, BranchRef target) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    String branch = DeltaRefs.nameOf(target);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(() -> ref(unit, table, target))
+        .chain(ref -> written(unit.metadata(), table, branch, IN_PROGRESS).chain(rows -> unit.blocking(() -> {
+              DeltaTable root = unit.at(ref.root());
+              var snapshot = root.latest();
+              Map<List<Object>, String[]> byKey = new LinkedHashMap<>();
+              for (String[] r : rows) {
+                byKey.put(DeltaStates.keyOf(keyObject(table.key(), r[0]), table.key(), snapshot.getSchema()), r);
+              }
+              Map<List<Object>, Map<String, Object>> now = DeltaWorkingState.current(root, snapshot, table.key(),
+                  byKey.keySet());
+              Map<List<Object>, Map<String, Object>> back = new LinkedHashMap<>();
+              long stayed = 0;
+              for (var e : byKey.entrySet()) {
+                String current = text(DeltaMerge.json(now.get(e.getKey())));
+                if (sameJson(current, e.getValue()[2])) {
+                  back.put(e.getKey(), rowOf(e.getValue()[1], snapshot.getSchema()));
+                } else {
+                  stayed++;
+                }
+              }
+              if (!back.isEmpty()) {
+                DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), back, Map.of()), root, table.key(),
+                    UUID.randomUUID().toString(), System.currentTimeMillis());
+              }
+              return stayed;
+            })
+            .call(() -> end(x, table, target))
+            .call(() -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch,
+                new Ref(ref.root(), ref.base(), null)))));
+  }
+
+  public Multi<Conflict> conflicts(UnitOfWork x, TrackedTable table, BranchRef target, int fetch) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return unit.metadata().preparedQuery("select key, type, fields from strata_meta.delta_conflicts where repository"
+            + " = $1 and table_name = $2 and branch = $3 and attempt = '' order by ordinal")
+        .execute(Tuple.of(table.repository(), table.name(), DeltaRefs.nameOf(target)))
+        .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
+        .map(r -> new Conflict(table.name(), r.getString(0), r.getString(1), fields(r.getString(2)), null));
+  }
+
+  public Uni<Long> remaining(UnitOfWork x, TrackedTable table, BranchRef target) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return unit.metadata().preparedQuery("select count(*) from strata_meta.delta_conflicts where repository = $1"
+            + " and table_name = $2 and branch = $3 and attempt = ''")
+        .execute(Tuple.of(table.repository(), table.name(), DeltaRefs.nameOf(target)))
+        .map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  public Uni<Long> resolve(UnitOfWork x, TrackedTable table, BranchRef target, String key, String field, String take,
+      String value) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    String branch = DeltaRefs.nameOf(target);
+    if (!List.of("ours", "theirs", "base", "value").contains(take)) {
+      return Uni.createFrom().failure(new IllegalArgumentException("take is ours, theirs, base or value"));
+    }
+    if (take.equals("value") && field == null) {
+      return Uni.createFrom().failure(new IllegalArgumentException("a value is given for one field"));
+    }
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(() -> ref(unit, table, target))
+        .chain(ref -> unit.metadata().preparedQuery("select key, type, fields, base_row, ours_row, theirs_row"
+                + " from strata_meta.delta_conflicts where repository = $1 and table_name = $2 and branch = $3"
+                + " and attempt = '' and ($4::text is null or key = $4) order by ordinal")
+            .execute(Tuple.of(table.repository(), table.name(), branch, key))
+            .chain(rows -> {
+              List<Row> found = new ArrayList<>();
+              rows.forEach(found::add);
+              for (Row r : found) {
+                if (field != null && !ConflictKind.MODIFY_MODIFY.wire().equals(r.getString(1))) {
+                  throw new IllegalArgumentException("conflict " + r.getString(0) + " is a row-level conflict ("
+                      + r.getString(1) + "): it is resolved whole, without a field");
+                }
+              }
+              if (found.isEmpty()) {
+                return Uni.createFrom().item(0L);
+              }
+              return unit.blocking(() -> resolveRows(unit, table, ref, found, field, take, value))
+                  .call(written -> Multi.createFrom().iterable(written.entrySet())
+                      .onItem().transformToUniAndConcatenate(w -> storeWritten(unit.metadata(), table, branch,
+                          IN_PROGRESS, w.getKey(), null, w.getValue()))
+                      .collect().last())
+                  .call(() -> Multi.createFrom().iterable(found)
+                      .onItem().transformToUniAndConcatenate(r -> settle(unit.metadata(), table, branch, r, field))
+                      .collect().last())
+                  .call(() -> unit.blocking(() -> DeltaStates.latest(unit, ref.root()).version())
+                      .chain(v -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch,
+                          new Ref(ref.root(), ref.base(), v))))
+                  .map(written -> (long) found.size());
+            }));
+  }
+
+  public Uni<Void> end(UnitOfWork x, TrackedTable table, BranchRef target) {
+    return forget(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), IN_PROGRESS);
+  }
+
+  public Uni<Void> saveUndo(UnitOfWork x, TrackedTable table, BranchRef target, String attempt) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    Planned p = planned(x, table);
+    long before = p.before < 0 ? p.written : p.before;
+    return DeltaRefs.keepUndo(unit.metadata(), attempt, table.repository(), table.name(), DeltaRefs.nameOf(target),
+        new DeltaRefs.Undo(p.ref.root(), before, p.written, p.ref));
+  }
+
   public Uni<Long> undo(UnitOfWork x, TrackedTable table, BranchRef target, String attempt) {
     DeltaUnit unit = DeltaUnit.of(x);
     String name = DeltaRefs.nameOf(target);
@@ -48,7 +350,275 @@ final class DeltaMerges {
               }
               return new Object[] {(long) back.size(), undo.ref()};
             })
-            .call(r -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), name, (DeltaRefs.Ref) r[1]))
+            // what it kept of a merge in progress goes too
+            .call(r -> forget(unit.metadata(), table, name, IN_PROGRESS))
+            .call(r -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), name, (Ref) r[1]))
             .map(r -> (Long) r[0]));
+  }
+
+  public Uni<Void> setAside(UnitOfWork x, TrackedTable table, BranchRef target, String attempt) {
+    return move(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), IN_PROGRESS, attempt);
+  }
+
+  public Uni<Void> restoreSetAside(UnitOfWork x, TrackedTable table, BranchRef target, String attempt) {
+    return move(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), attempt, IN_PROGRESS);
+  }
+
+  public Uni<String> fromSource(UnitOfWork x, TrackedTable table, List<String> ours, List<String> theirs,
+      String merged) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    if (ours.isEmpty() && theirs.isEmpty() && merged == null) {
+      return Uni.createFrom().nullItem();
+    }
+    List<String> ids = new ArrayList<>(ours);
+    ids.addAll(theirs);
+    if (merged != null) {
+      ids.add(merged);
+    }
+    return DeltaRefs.spans(unit.metadata(), table.repository(), table.name(), ids).chain(spans -> {
+      List<Span> o = spans.subList(0, ours.size());
+      List<Span> t = spans.subList(ours.size(), ours.size() + theirs.size());
+      State base = spans.get(0).from();
+      State theirsEnd = t.isEmpty() ? base : t.get(t.size() - 1).to();
+      State mergedState = merged != null ? spans.get(spans.size() - 1).to()
+          : o.isEmpty() ? base : o.get(o.size() - 1).to();
+      return theirsEnd.equals(mergedState) ? Uni.createFrom().nullItem()
+          : DeltaRefs.record(unit.metadata(), table.repository(), table.name(), theirsEnd, mergedState);
+    });
+  }
+
+  public Uni<String> fromSourceOfPlan(UnitOfWork x, TrackedTable table, List<String> ours) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    Planned p = planned(x, table);
+    State merged = new State(p.ref.root(), p.written);
+    return p.theirs.equals(merged) ? Uni.createFrom().nullItem()
+        : DeltaRefs.record(unit.metadata(), table.repository(), table.name(), p.theirs, merged);
+  }
+
+  // ---- helpers ----
+
+  private static Planned planned(UnitOfWork x, TrackedTable table) {
+    Object p = DeltaUnit.of(x).planned().get(table.name());
+    if (p == null) {
+      throw new IllegalStateException("no merge of Delta table '" + table.name() + "' was planned in this unit");
+    }
+    return (Planned) p;
+  }
+
+  private static Uni<Ref> ref(DeltaUnit unit, TrackedTable table, BranchRef branch) {
+    return DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), DeltaRefs.nameOf(branch));
+  }
+
+  /** The base's row of a key theirs changed (the row its change started from). */
+  private static ObjectNode baseOf(Planned p, List<Object> key) {
+    return p.baseRows.get(key);
+  }
+
+  private static Map<String, Object> theirsOf(Planned p, List<Object> key) {
+    return p.theirsRows.get(key);
+  }
+
+  /** The SHA-256 of the plan's conflicts (key, kind, fields, in key order), whatever settled them; null: none. */
+  private static String conflictsHash(TreeMap<List<Object>, Settlement.KeyMerge> keys) {
+    StringBuilder canonical = new StringBuilder();
+    keys.forEach((k, km) -> {
+      if (km.outcome().conflicts()) {
+        canonical.append(DeltaStates.keyArray(k)).append(' ').append(km.outcome().kind().wire()).append(' ')
+            .append(km.outcome().fields()).append('\n');
+      }
+    });
+    return canonical.length() == 0 ? null : CommitIds.sha256Hex(canonical.toString());
+  }
+
+  private static Conflict conflict(TrackedTable table, List<Object> key, Settlement.KeyMerge km, ObjectNode base,
+      ObjectNode theirs) {
+    List<FieldConflict> fields = new ArrayList<>();
+    for (String f : km.outcome().fields()) {
+      fields.add(new FieldConflict(f, value(base, f), value(km.ours(), f), value(theirs, f)));
+    }
+    return new Conflict(table.name(), DeltaStates.keyArray(key), km.outcome().kind().wire(), fields, null);
+  }
+
+  private static String value(ObjectNode row, String field) {
+    if (row == null) {
+      return null;
+    }
+    JsonNode v = row.get(field);
+    return v == null ? "null" : v.toString();
+  }
+
+  private static String text(JsonNode node) {
+    return node == null ? null : node.toString();
+  }
+
+  private static boolean sameJson(String a, String b) {
+    try {
+      return a == null || b == null ? a == b : JsonValues.same(JSON.readTree(a), JSON.readTree(b));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Map<String, Object> rowOf(String json, StructType schema) {
+    try {
+      return json == null ? null : DeltaMerge.values((ObjectNode) JSON.readTree(json), schema);
+    } catch (IOException e) {
+      throw new IllegalStateException("a kept row is not JSON", e);
+    }
+  }
+
+  /** A key kept as a JSON array, as the JSON object of the key's columns. */
+  private static String keyObject(List<String> columns, String keyArray) {
+    try {
+      JsonNode array = JSON.readTree(keyArray);
+      ObjectNode object = JSON.createObjectNode();
+      for (int i = 0; i < columns.size(); i++) {
+        object.set(columns.get(i), array.get(i));
+      }
+      return object.toString();
+    } catch (IOException e) {
+      throw new IllegalStateException("a kept key is not JSON", e);
+    }
+  }
+
+  private static List<FieldConflict> fields(String json) {
+    try {
+      List<FieldConflict> fields = new ArrayList<>();
+      for (JsonNode f : JSON.readTree(json)) {
+        fields.add(new FieldConflict(f.get("name").asText(), nullable(f.get("base")), nullable(f.get("ours")),
+            nullable(f.get("theirs"))));
+      }
+      return fields;
+    } catch (IOException e) {
+      throw new IllegalStateException("a kept conflict is not JSON", e);
+    }
+  }
+
+  private static String nullable(JsonNode v) {
+    return v == null || v.isNull() ? null : v.asText();
+  }
+
+  private static String fieldsJson(List<FieldConflict> fields) {
+    ArrayNode array = JSON.createArrayNode();
+    for (FieldConflict f : fields) {
+      array.addObject().put("name", f.name()).put("base", f.base()).put("ours", f.ours()).put("theirs", f.theirs());
+    }
+    return array.toString();
+  }
+
+  private static Uni<Void> storeConflict(SqlConnection c, TrackedTable table, String branch, long ordinal,
+      Conflict conflict, ObjectNode base, ObjectNode ours, ObjectNode theirs) {
+    return c.preparedQuery("insert into strata_meta.delta_conflicts (repository, table_name, branch, attempt, ordinal,"
+            + " key, type, fields, base_row, ours_row, theirs_row) values ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10)"
+            + " on conflict (repository, table_name, branch, attempt, key) do update set ordinal = excluded.ordinal,"
+            + " type = excluded.type, fields = excluded.fields, base_row = excluded.base_row,"
+            + " ours_row = excluded.ours_row, theirs_row = excluded.theirs_row")
+        .execute(Tuple.from(new Object[] {table.repository(), table.name(), branch, ordinal, conflict.key(),
+            conflict.type(), fieldsJson(conflict.fields()), text(base), text(ours), text(theirs)}))
+        .replaceWithVoid();
+  }
+
+  /** Records that the merge (or a resolution) wrote {@code written} to the key; ours is the first one kept. */
+  private static Uni<Void> storeWritten(SqlConnection c, TrackedTable table, String branch, String attempt,
+      String key, String ours, String written) {
+    return c.preparedQuery("insert into strata_meta.delta_written (repository, table_name, branch, attempt, key,"
+            + " ours_row, written) values ($1, $2, $3, $4, $5, $6, $7) on conflict (repository, table_name, branch,"
+            + " attempt, key) do update set written = excluded.written")
+        .execute(Tuple.from(new Object[] {table.repository(), table.name(), branch, attempt, key, ours, written}))
+        .replaceWithVoid();
+  }
+
+  /** The rows kept as written: key (JSON array), ours, written. */
+  private static Uni<List<String[]>> written(SqlConnection c, TrackedTable table, String branch, String attempt) {
+    return c.preparedQuery("select key, ours_row, written from strata_meta.delta_written where repository = $1"
+            + " and table_name = $2 and branch = $3 and attempt = $4")
+        .execute(Tuple.of(table.repository(), table.name(), branch, attempt))
+        .map(rows -> {
+          List<String[]> list = new ArrayList<>();
+          rows.forEach(r -> list.add(new String[] {r.getString(0), r.getString(1), r.getString(2)}));
+          return list;
+        });
+  }
+
+  private static Uni<Void> forget(SqlConnection c, TrackedTable table, String branch, String attempt) {
+    Tuple key = Tuple.of(table.repository(), table.name(), branch, attempt);
+    return c.preparedQuery("delete from strata_meta.delta_conflicts where repository = $1 and table_name = $2"
+            + " and branch = $3 and attempt = $4").execute(key)
+        .chain(() -> c.preparedQuery("delete from strata_meta.delta_written where repository = $1 and table_name = $2"
+            + " and branch = $3 and attempt = $4").execute(key))
+        .replaceWithVoid();
+  }
+
+  /** Moves what a merge kept from one attempt to another (set aside, or back in progress). */
+  private static Uni<Void> move(SqlConnection c, TrackedTable table, String branch, String from, String to) {
+    Tuple key = Tuple.of(table.repository(), table.name(), branch, from, to);
+    return forget(c, table, branch, to)
+        .chain(() -> c.preparedQuery("update strata_meta.delta_conflicts set attempt = $5 where repository = $1"
+            + " and table_name = $2 and branch = $3 and attempt = $4").execute(key))
+        .chain(() -> c.preparedQuery("update strata_meta.delta_written set attempt = $5 where repository = $1"
+            + " and table_name = $2 and branch = $3 and attempt = $4").execute(key))
+        .replaceWithVoid();
+  }
+
+  /**
+   * Writes the resolutions of {@code found} (kept conflicts) in one commit: a row-level conflict, or every field of
+   * one, takes the chosen side's whole row; a field takes the side's (or the given) value in the branch's current
+   * row. Answers the rows written, by key (JSON array).
+   */
+  private static Map<String, String> resolveRows(DeltaUnit unit, TrackedTable table, Ref ref, List<Row> found,
+      String field, String take, String value) throws IOException {
+    DeltaTable root = unit.at(ref.root());
+    var snapshot = root.latest();
+    StructType schema = snapshot.getSchema();
+    Map<List<Object>, Row> byKey = new LinkedHashMap<>();
+    for (Row r : found) {
+      byKey.put(DeltaStates.keyOf(keyObject(table.key(), r.getString(0)), table.key(), schema), r);
+    }
+    Map<List<Object>, Map<String, Object>> current = DeltaWorkingState.current(root, snapshot, table.key(),
+        byKey.keySet());
+    Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
+    Map<String, String> written = new LinkedHashMap<>();
+    for (var e : byKey.entrySet()) {
+      Row r = e.getValue();
+      String side = switch (take) {
+        case "ours" -> r.getString(4);
+        case "theirs" -> r.getString(5);
+        case "base" -> r.getString(3);
+        default -> null;
+      };
+      ObjectNode row;
+      boolean wholeRow = !ConflictKind.MODIFY_MODIFY.wire().equals(r.getString(1));
+      if (wholeRow) {
+        row = side == null ? null : (ObjectNode) JSON.readTree(side);
+      } else {
+        ObjectNode now = DeltaMerge.json(current.get(e.getKey()));
+        row = now == null ? JSON.createObjectNode() : now;
+        JsonNode sideRow = side == null ? null : JSON.readTree(side);
+        List<String> resolved = field != null ? List.of(field) : fields(r.getString(2)).stream()
+            .map(FieldConflict::name).toList();
+        for (String f : resolved) {
+          row.set(f, take.equals("value") ? JSON.readTree(value) : sideRow == null ? null : sideRow.get(f));
+        }
+      }
+      writes.put(e.getKey(), row == null ? null : DeltaMerge.values(row, schema));
+      written.put(r.getString(0), text(row));
+    }
+    DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root, table.key(),
+        UUID.randomUUID().toString(), System.currentTimeMillis());
+    return written;
+  }
+
+  /** Forgets what a resolution settled: the conflict, or the one field of it resolved. */
+  private static Uni<Void> settle(SqlConnection c, TrackedTable table, String branch, Row conflict, String field) {
+    List<FieldConflict> left = field == null ? List.of()
+        : fields(conflict.getString(2)).stream().filter(f -> !f.name().equals(field)).toList();
+    Tuple key = Tuple.of(table.repository(), table.name(), branch, conflict.getString(0));
+    return left.isEmpty()
+        ? c.preparedQuery("delete from strata_meta.delta_conflicts where repository = $1 and table_name = $2"
+            + " and branch = $3 and attempt = '' and key = $4").execute(key).replaceWithVoid()
+        : c.preparedQuery("update strata_meta.delta_conflicts set fields = $5 where repository = $1"
+            + " and table_name = $2 and branch = $3 and attempt = '' and key = $4")
+            .execute(Tuple.of(table.repository(), table.name(), branch, conflict.getString(0), fieldsJson(left)))
+            .replaceWithVoid();
   }
 }

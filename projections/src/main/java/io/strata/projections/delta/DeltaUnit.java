@@ -5,6 +5,7 @@ import io.strata.projections.rowdata.RowDataRoles;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
@@ -18,7 +19,8 @@ import java.util.concurrent.Executor;
  * roles write data first and record it last, so a rolled-back unit leaves at worst a version Strata sees as a
  * working change (docs/delta.md, §7).
  */
-public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io) implements UnitOfWork {
+public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Map<String, Object> planned)
+    implements UnitOfWork {
   /** The Delta backend's roles; those not built yet refuse with {@link DeltaUnsupported}. */
   public static final RowDataRoles ROLES = new RowDataRoles(
       PartialRole.of(io.strata.projections.rowdata.Tracking.class, new DeltaTracking()),
@@ -34,6 +36,11 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
     Objects.requireNonNull(metadata, "metadata");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(io, "io");
+  }
+
+  /** A unit on {@code metadata}'s transaction; {@code planned} holds what a merge planned for its apply, per table. */
+  public DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io) {
+    this(metadata, storage, io, new java.util.concurrent.ConcurrentHashMap<>());
   }
 
   @Override
