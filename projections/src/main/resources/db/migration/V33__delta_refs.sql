@@ -1,7 +1,8 @@
 -- What Strata keeps of each tracked Delta Lake table, in its own database (docs/delta.md): per branch, the table root
 -- it reads and writes (the table's own for the default branch, a shallow clone's under _strata/ for another), the
 -- state of its last commit (a root and a version: a commit of the branch, or the state it was forked from) and up to
--- which version of its root its working changes are staged.
+-- which version of its root its working changes are staged; the default branch's row keeps the key the table is
+-- tracked by.
 create table strata_meta.delta_refs (
   repository     text not null,
   table_name     text not null,
@@ -10,6 +11,7 @@ create table strata_meta.delta_refs (
   base_root      text not null,
   base_version   bigint not null,
   staged_version bigint,
+  key            text[],
   primary key (repository, table_name, branch)
 );
 

@@ -34,6 +34,24 @@ final class DeltaRefs {
             ? new String[] {rows.iterator().next().getString(0), rows.iterator().next().getString(1)} : null);
   }
 
+  /** Records the key the table is tracked by (on its default branch's ref). */
+  static Uni<Void> keyIs(SqlConnection c, String repository, String table, List<String> key) {
+    return c.preparedQuery("update strata_meta.delta_refs set key = $3 where repository = $1 and table_name = $2"
+            + " and branch = ''").execute(Tuple.of(repository, table, key.toArray(String[]::new))).replaceWithVoid();
+  }
+
+  /** The key the table is tracked by. */
+  static Uni<List<String>> key(SqlConnection c, String repository, String table) {
+    return c.preparedQuery("select key from strata_meta.delta_refs where repository = $1 and table_name = $2"
+            + " and branch = ''").execute(Tuple.of(repository, table))
+        .map(rows -> {
+          if (!rows.iterator().hasNext() || rows.iterator().next().getArrayOfStrings(0) == null) {
+            return List.<String>of();
+          }
+          return List.of(rows.iterator().next().getArrayOfStrings(0));
+        });
+  }
+
   /** A state of a Delta table: a table root (the table's, or a branch's) at a version of its log. */
   record State(String root, long version) {}
 

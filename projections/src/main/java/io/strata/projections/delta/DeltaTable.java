@@ -191,7 +191,8 @@ public final class DeltaTable {
       }
       List<Object> k = new ArrayList<>(key.size());
       key.forEach(column -> k.add(row.get(column)));
-      if (into.put(List.copyOf(k), row) != null) {
+      // a key may hold a null (refused by tracking, which reads it so): not List.copyOf
+      if (into.put(java.util.Collections.unmodifiableList(k), row) != null) {
         throw new IllegalStateException("two rows of the table have key " + k);
       }
     }

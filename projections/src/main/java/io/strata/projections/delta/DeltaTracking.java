@@ -48,7 +48,19 @@ final class DeltaTracking {
         }
       }
       WriterFeatures.check(snapshot);
-      unit.storage().table(path).files(snapshot); // refuses files Strata cannot carry into a branch yet
+      DeltaTable table = unit.storage().table(path);
+      table.files(snapshot); // refuses files Strata cannot carry into a branch yet
+      // Delta declares no key: the rows are read once to check that the one given identifies them
+      Map<List<Object>, Map<String, Object>> rows;
+      try {
+        rows = table.rows(snapshot, requestedKey);
+      } catch (IllegalStateException duplicate) {
+        throw new Tracking.Untrackable("the key " + requestedKey + " does not identify the table's rows: "
+            + duplicate.getMessage(), false);
+      }
+      if (rows.keySet().stream().anyMatch(k -> k.stream().anyMatch(java.util.Objects::isNull))) {
+        throw new Tracking.Untrackable("a row of the table has no value in a column of the key " + requestedKey, false);
+      }
       return new Tracking.Shape(columns, List.copyOf(requestedKey));
     });
   }
@@ -79,7 +91,8 @@ final class DeltaTracking {
         .chain(measured -> {
           State at = new State(root, (Long) measured[0]);
           Uni<Void> refs = DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT,
-              new Ref(root, at, null));
+              new Ref(root, at, null)).chain(() -> DeltaRefs.keyIs(unit.metadata(), table.repository(), table.name(),
+                  table.key()));
           for (String branch : branches) {
             refs = refs.chain(() -> DeltaBranchObjects.clone(unit, table, branch, at));
           }
@@ -119,6 +132,27 @@ final class DeltaTracking {
     return DeltaRefs.exists(unit.metadata(), repository, name, DeltaRefs.DEFAULT).chain(tracked -> !tracked
         ? Uni.createFrom().item(List.<TableColumn>of())
         : unit.blocking(() -> columns(unit.storage().table(path).latest())));
+  }
+
+  /**
+   * The table's shape: its columns, and the key it is tracked by (none when it is not tracked); a Delta table has no
+   * constraints or indexes Strata knows. Empty when the table is gone.
+   */
+  public Uni<java.util.Optional<io.strata.events.TableShape>> shape(UnitOfWork x, String schema, String path) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    String root = unit.storage().table(path).root().toString();
+    return DeltaRefs.trackedAt(unit.metadata(), root).chain(tracked -> (tracked == null
+            ? Uni.createFrom().item(List.<String>of()) : DeltaRefs.key(unit.metadata(), tracked[0], tracked[1]))
+        .chain(key -> unit.blocking(() -> {
+          try {
+            List<TableColumn> columns = columns(unit.storage().table(path).latest());
+            return java.util.Optional.of(new io.strata.events.TableShape(columns.stream()
+                .map(c -> new io.strata.events.TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null,
+                    null)).toList(), key, List.of(), List.of()));
+          } catch (TableNotFoundException e) {
+            return java.util.Optional.<io.strata.events.TableShape>empty();
+          }
+        })));
   }
 
   public Uni<Boolean> keyHolds(UnitOfWork x, TrackedTable table) {

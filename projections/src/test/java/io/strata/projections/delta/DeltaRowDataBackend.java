@@ -134,8 +134,21 @@ final class DeltaRowDataBackend implements RowDataBackend<UnitOfWork> {
         .eventually(tx::rollback))).await().atMost(WAIT);
   }
 
+  /** The root clients write the table at on {@code branch}: the table's own on the default branch. */
   private String root(TrackedTable table, String branch) {
-    return location(table, branch).orElseThrow();
+    return branch.equals(DEFAULT_BRANCH) ? storage.table(table.table()).root().toString()
+        : location(table, branch).orElseThrow();
+  }
+
+  @Override
+  public List<String> keyToDeclare(TrackedTable table) {
+    return table.key();
+  }
+
+  /** A Delta table's shape changes by Delta's own schema evolution, not by statements Strata writes. */
+  @Override
+  public boolean shapesMigrate() {
+    return false;
   }
 
   @Override
@@ -193,7 +206,7 @@ final class DeltaRowDataBackend implements RowDataBackend<UnitOfWork> {
 
   @Override
   public Map<Integer, String> readAs(String role, String password, String relation) {
-    throw new UnsupportedOperationException("Delta tables have no SQL sessions");
+    throw new org.opentest4j.TestAbortedException("Delta tables have no SQL sessions");
   }
 
   @Override
@@ -226,22 +239,33 @@ final class DeltaRowDataBackend implements RowDataBackend<UnitOfWork> {
 
   @Override
   public void addColumn(TrackedTable table, String column) {
-    throw new UnsupportedOperationException("not yet");
+    DeltaTable t = storage.table(table.table());
+    try {
+      DeltaSchema.addColumn(t, t.latest().getVersion(), column, StringType.STRING, "another-engine", 0);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override
   public void addColumnFollowedAndWrite(TrackedTable table, String column, int id, String v, String value) {
-    throw new UnsupportedOperationException("not yet");
+    throw new org.opentest4j.TestAbortedException("Delta tables have no DDL for Strata to follow");
   }
 
   @Override
   public void migrate(TrackedTable table, List<String> statements) {
-    throw new UnsupportedOperationException("Delta tables have no SQL migrations");
+    throw new org.opentest4j.TestAbortedException("Delta tables have no SQL migrations");
   }
 
   @Override
   public void dropTable(TrackedTable table) {
-    throw new UnsupportedOperationException("not yet");
+    try (var paths = Files.walk(Path.of(storage.table(table.table()).root()))) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override

@@ -48,6 +48,19 @@ public interface RowDataBackend<X> {
     return true;
   }
 
+  /**
+   * The key a client declares when tracking {@code table}: none where the backend finds it (PostgreSQL's primary key),
+   * the table's where tables have none (Delta).
+   */
+  default List<String> keyToDeclare(TrackedTable table) {
+    return null;
+  }
+
+  /** Whether a table's shape is changed by migrations Strata writes ({@link Tracking#migration}), as SQL tables' are. */
+  default boolean shapesMigrate() {
+    return true;
+  }
+
   /** The rows (id → v) of {@code relation} as a query session of {@code role} reads them. */
   Map<Integer, String> readAs(String role, String password, String relation);
 

@@ -96,15 +96,19 @@ public abstract class TrackingContract<X> {
   @Test
   void inspectingFindsTheShapeToTrackOrWhyNot() {
     TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
-    Tracking.Shape shape = backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(), t.table(), null));
+    Tracking.Shape shape = backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(), t.table(),
+        backend().keyToDeclare(t)));
     assertThat(shape.columns()).isEqualTo(t.columns());
     assertThat(shape.primaryKey()).isEqualTo(t.key());
     assertThatThrownBy(() -> backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(),
-        t.table() + "_missing", null)))
+        t.table() + "_missing", backend().keyToDeclare(t))))
         .isInstanceOfSatisfying(Tracking.Untrackable.class, e -> assertThat(e.missing()).isTrue());
-    assertThatThrownBy(() -> backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(), t.table(),
-        List.of("v"))))
-        .isInstanceOfSatisfying(Tracking.Untrackable.class, e -> assertThat(e.missing()).isFalse());
+    if (backend().keyToDeclare(t) == null) {
+      // found by the backend: a key it cannot hold the rows to is refused (a declared one: by the rows, see the backend)
+      assertThatThrownBy(() -> backend().inUnitOfWork(t, x -> backend().tracking().inspect(x, t.schema(), t.table(),
+          List.of("v"))))
+          .isInstanceOfSatisfying(Tracking.Untrackable.class, e -> assertThat(e.missing()).isFalse());
+    }
   }
 
   private TableShape shapeOf(TrackedTable t) {
@@ -114,6 +118,7 @@ public abstract class TrackingContract<X> {
 
   @Test
   void aShapeReadsTheSameUntilDdlChangesItAndItsMigrationTurnsOneShapeIntoTheOther() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(backend().shapesMigrate());
     TrackedTable t = backend().newUntrackedTable(repository(), "items", ROWS);
     TableShape tracked = shapeOf(t);
     assertThat(tracked.tableColumns()).isEqualTo(t.columns());
