@@ -25,16 +25,22 @@ final class DeltaBranchObjects {
         .chain(at -> clone(unit, table, branch, at));
   }
 
+  /** {@link #create}, the branch starting with columns its source added through Strata: not on Delta tables yet. */
+  public Uni<Void> create(UnitOfWork x, TrackedTable table, String branch, StatePath start,
+      java.util.List<io.strata.events.TableShape.Column> inherited) {
+    return inherited.isEmpty() ? create(x, table, branch, start)
+        : Uni.createFrom().failure(new DeltaUnsupported("a branch starting with columns added on another branch"));
+  }
+
+  /**
+   * Forgets the branch's ref. Its table stays where it is: commits of the branch that other branches or tags reach
+   * read their states there (time travel), so it goes only with the table's untracking (a sweep of roots no commit
+   * reaches is not built yet).
+   */
   public Uni<Void> remove(UnitOfWork x, TrackedTable table, String branch) {
     DeltaUnit unit = DeltaUnit.of(x);
-    return DeltaRefs.exists(unit.metadata(), table.repository(), table.name(), branch)
-        .chain(exists -> !exists || branch.equals(DeltaRefs.DEFAULT) ? Uni.createFrom().voidItem()
-            : DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch)
-                .call(ref -> unit.blocking(() -> {
-                  unit.storage().deleteTree(ref.root());
-                  return null;
-                }))
-                .chain(() -> DeltaRefs.delete(unit.metadata(), table.repository(), table.name(), branch)));
+    return branch.equals(DeltaRefs.DEFAULT) ? Uni.createFrom().voidItem()
+        : DeltaRefs.delete(unit.metadata(), table.repository(), table.name(), branch);
   }
 
   public Uni<Optional<String>> location(UnitOfWork x, TrackedTable table, BranchRef branch) {

@@ -89,9 +89,17 @@ final class DeltaStates {
           changes = true;
         }
       }
+      // the tracked table itself never depends on a branch's directory: what it takes from one is copied in first
+      boolean ownRoot = !table.root().toString().contains("/_strata/");
       for (var f : want.entrySet()) {
         if (!have.containsKey(f.getKey())) {
-          commit.add(f.getValue().absoluteIn(source.root()));
+          DeltaFile file = f.getValue();
+          if (ownRoot && f.getKey().startsWith(table.root() + "_strata/")) {
+            commit.add(new DeltaFile(unit.storage().adopt(f.getKey(), table), file.size(), file.modificationTime(),
+                file.partitionValues(), file.stats()));
+          } else {
+            commit.add(file.absoluteIn(source.root()));
+          }
           changes = true;
         }
       }

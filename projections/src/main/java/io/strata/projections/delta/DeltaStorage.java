@@ -83,6 +83,31 @@ public final class DeltaStorage implements AutoCloseable {
         : DeltaTable.s3(s3, S3Location.of(r), engine);
   }
 
+  /**
+   * Copies the data file at {@code absolute} (a branch's, under {@code _strata/}) into {@code into}'s root under a new
+   * name, so that the table never depends on a branch's directory (a hard link on a local disk, a server-side copy on
+   * S3: no data through Strata); answers its path relative to that root. Blocking.
+   */
+  public String adopt(String absolute, DeltaTable into) throws IOException {
+    tableAt(into.root().toString()); // a table of this place
+    String name = java.util.UUID.randomUUID() + "-" + absolute.substring(absolute.lastIndexOf('/') + 1);
+    if (s3 == null) {
+      Path source = Path.of(java.net.URI.create(absolute));
+      Path target = Path.of(into.root()).resolve(name);
+      try {
+        Files.createLink(target, source);
+      } catch (UnsupportedOperationException | IOException notLinked) {
+        Files.copy(source, target);
+      }
+      return name;
+    }
+    S3Location from = S3Location.of(absolute);
+    S3Location to = S3Location.of(into.root().toString()).resolve(name);
+    s3.copyObject(b -> b.sourceBucket(from.bucket()).sourceKey(from.key()).destinationBucket(to.bucket())
+        .destinationKey(to.key())).join();
+    return name;
+  }
+
   /** Deletes everything under {@code root} (a branch's table: its log and its own files); blocking. */
   public void deleteTree(String root) throws IOException {
     DeltaTable table = tableAt(root); // checks it is under this place

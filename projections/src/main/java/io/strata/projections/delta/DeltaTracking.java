@@ -102,16 +102,11 @@ final class DeltaTracking {
 
   public Uni<Void> untrack(UnitOfWork x, TrackedTable table) {
     DeltaUnit unit = DeltaUnit.of(x);
-    return DeltaRefs.refs(unit.metadata(), table.repository(), table.name())
-        .call(refs -> unit.blocking(() -> {
-          String own = unit.table(table).root().toString();
-          for (Ref ref : refs.values()) {
-            if (!ref.root().equals(own)) {
-              unit.storage().deleteTree(ref.root());
-            }
-          }
+    // every branch table ever made for it goes (those of deleted branches too): under the table's _strata/
+    return unit.blocking(() -> {
+          unit.storage().deleteTree(unit.table(table).root() + "_strata");
           return null;
-        }))
+        })
         .chain(() -> DeltaRefs.forget(unit.metadata(), table.repository(), table.name()));
   }
 

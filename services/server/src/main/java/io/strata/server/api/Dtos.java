@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.strata.server.application.TableCommands;
+
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -162,7 +164,7 @@ public final class Dtos {
     public static TableDto of(TableTracked t, Instant at, String commit, Long position, TableMadeOnBranch made) {
       String schema = made == null ? t.schema() : made.schema();
       String table = made == null ? t.table() : made.table();
-      return new TableDto(t.name(), "postgresql://" + t.storage() + "/" + schema + "." + table, t.storage(),
+      return new TableDto(t.name(), new TableCommands.Location(t.storage(), schema, table).uri(), t.storage(),
           schema, table, t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), at, commit, position,
           made == null ? null : new MadeDto(made.branch(), List.of(made.branch())));
     }
@@ -171,8 +173,8 @@ public final class Dtos {
       TableRow.Made m = t.made();
       String schema = m == null ? t.schema() : m.schema();
       String table = m == null ? t.table() : m.table();
-      return new TableDto(t.name(), "postgresql://" + t.storage() + "/" + schema + "." + table, t.storage(), schema,
-          table, t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), t.trackedAt(), null, null,
+      return new TableDto(t.name(), new TableCommands.Location(t.storage(), schema, table).uri(), t.storage(),
+          schema, table, t.primaryKey(), t.columns(), t.rowCount(), t.contentHash(), t.trackedAt(), null, null,
           m == null ? null : new MadeDto(m.branch(), m.branches()));
     }
   }

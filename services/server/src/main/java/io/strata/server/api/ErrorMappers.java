@@ -122,6 +122,20 @@ public class ErrorMappers {
 
   @ServerExceptionMapper
   public Response unexpected(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof io.strata.projections.delta.DeltaUnsupported) {
+        // what Strata does not do with Delta tables yet, refused by name before anything changed
+        return render(ErrorCode.ValidationError, c.getMessage(), Map.of());
+      }
+      if (c instanceof io.delta.kernel.exceptions.TableNotFoundException) {
+        // a state a commit names whose Delta table was removed outside Strata
+        return render(ErrorCode.StorageUnavailable, "a Delta table this request reads is gone: " + c.getMessage(),
+            Map.of());
+      }
+      if (c instanceof io.strata.projections.delta.DeltaMerge.TargetMoved) {
+        return render(ErrorCode.ConcurrentWrite, "another writer wrote the Delta table first; retry", Map.of());
+      }
+    }
     switch (PgErrors.kind(e)) {
       case CONCURRENCY:
         return render(ErrorCode.StorageUnavailable, "the database kept aborting this request for concurrent"

@@ -59,14 +59,37 @@ public class TableCommands {
     this.tables = tables;
   }
 
-  /** Where a table lives: {@code postgresql://<storage>/<schema>.<table>} (schema defaults to public). */
-  public record Location(String storage, String schema, String table) {}
+  /**
+   * Where a table lives: {@code postgresql://<storage>/<schema>.<table>} (schema defaults to public), or a Delta Lake
+   * table's {@code delta://<storage>/<path>} (its path under the storage's place; no schema: empty).
+   */
+  public record Location(String storage, String schema, String table) {
+    /** Whether it is a Delta table's (a path of a Delta storage). */
+    public boolean delta() {
+      return schema.isEmpty();
+    }
+
+    public String uri() {
+      return delta() ? "delta://" + storage + "/" + table : "postgresql://" + storage + "/" + schema + "." + table;
+    }
+  }
+
+  private static final Pattern DELTA_LOCATION = Pattern.compile("delta://([a-z][a-z0-9_-]{0,62})/(.{1,1024})");
 
   public static Location parseLocation(String location) {
+    Matcher d = location == null ? null : DELTA_LOCATION.matcher(location);
+    if (d != null && d.matches()) {
+      String path = d.group(2).endsWith("/") ? d.group(2).substring(0, d.group(2).length() - 1) : d.group(2);
+      if (!io.strata.projections.delta.DeltaStorage.isTablePath(path)) {
+        throw StrataException.invalid("location", "a Delta table's path is segments of letters, digits and"
+            + " . _ = + -, not starting with _ and no . or .. ones");
+      }
+      return new Location(d.group(1), "", path);
+    }
     Matcher m = location == null ? null : LOCATION.matcher(location);
     if (m == null || !m.matches()) {
       throw StrataException.invalid("location",
-          "must be postgresql://<storage>/<schema>.<table> with plain identifiers");
+          "must be postgresql://<storage>/<schema>.<table> with plain identifiers, or delta://<storage>/<path>");
     }
     return new Location(m.group(1), m.group(2) == null ? "public" : m.group(2), m.group(3));
   }
@@ -76,11 +99,28 @@ public class TableCommands {
       Author author, CommandContext ctx, Answer answer) {
     requireName(name);
     Location where = parseLocation(location);
-    TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
+    if (!where.delta()) {
+      TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
+    } else if (primaryKey == null || primaryKey.isEmpty()) {
+      throw StrataException.invalid("primary_key", "a Delta table has no primary key: give the columns its rows are"
+          + " versioned by");
+    }
     if (primaryKey != null && primaryKey.stream().anyMatch(c -> !Sql.isIdentifier(c))) {
       throw StrataException.invalid("primary_key", "must list column names");
     }
-    return register(repository, name, location, where, primaryKey, null, author, ctx, answer);
+    return requireKind(repository, where)
+        .chain(() -> register(repository, name, location, where, primaryKey, null, author, ctx, answer));
+  }
+
+  /** Refuses a location of the other kind than its storage's (a delta:// one in a PostgreSQL storage, or back). */
+  private Uni<Void> requireKind(String repository, Location where) {
+    return backends.holdsDeltaTables(repository, where.storage()).invoke(delta -> {
+      if (delta != where.delta()) {
+        throw StrataException.invalid("location", "storage '" + where.storage() + "' holds "
+            + (delta ? "Delta Lake tables: their locations are delta://" + where.storage() + "/<path>"
+                : "PostgreSQL tables: their locations are postgresql://" + where.storage() + "/<schema>.<table>"));
+      }
+    }).replaceWithVoid();
   }
 
   /**
@@ -95,6 +135,10 @@ public class TableCommands {
     requireName(name);
     String at = location == null ? "postgresql://" + backends.serverOwn() + "/public." + name : location;
     Location where = parseLocation(at);
+    if (where.delta()) {
+      throw StrataException.invalid("location", "Strata does not make Delta tables yet: make it with a Delta engine,"
+          + " then track it");
+    }
     TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
     requireColumns(columns, primaryKey);
     return backends.begin(repository, where.storage())

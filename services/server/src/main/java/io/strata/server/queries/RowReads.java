@@ -105,16 +105,17 @@ public class RowReads {
             Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
             Uni<StateReads.Page> page;
             if (!backends.isServerOwn(table.storage())) {
-              page = pools.pool(repository.name(), table.storage()).chain(pool -> live
-                  ? pool.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
+              page = backends.reach(repository.name(), table.storage()).chain(reach -> live
+                  ? reach.pool().withConnection(c -> reader.page(reach.unit(c), StatePath.WORKING, limit))
                   : inOtherStorage(repository.name(), base, tx -> pathsTo(tx, repository.name(), base,
-                      resolved.commit()), paths -> pool.withConnection(c -> reader.page(c, committed(paths, table), limit))));
+                      resolved.commit()), paths -> reach.pool().withConnection(c -> reader.page(reach.unit(c),
+                          committed(paths, table), limit))));
             } else {
               // in the server's own database the commit graph is read in the same snapshot as the rows
               page = live
-                  ? metadata.withConnection(c -> reader.page(c, StatePath.WORKING, limit))
+                  ? metadata.withConnection(c -> reader.page(StorageBackends.unitOf(c), StatePath.WORKING, limit))
                   : inSnapshot(repository.name(), tx -> pathsTo(tx, repository.name(), base, resolved.commit())
-                      .chain(paths -> reader.page(tx, committed(paths, table), limit)));
+                      .chain(paths -> reader.page(StorageBackends.unitOf(tx), committed(paths, table), limit)));
             }
             return page.map(p -> hidden.isEmpty() ? p : new StateReads.Page(p.rows().stream()
                 .map(row -> ColumnsAtCommits.without(row, hidden)).toList(), p.lastKey()));
@@ -146,13 +147,11 @@ public class RowReads {
       this.cursor = cursor;
     }
 
-    Uni<StateReads.Page> page(SqlConnection c, StatePath path, int limit) {
-      UnitOfWork unit = StorageBackends.unitOf(c);
+    Uni<StateReads.Page> page(UnitOfWork unit, StatePath path, int limit) {
       return unit.roles().stateReads().page(unit, table, branch, path, filters, cursor, limit);
     }
 
-    Multi<String> stream(SqlConnection c, StatePath path) {
-      UnitOfWork unit = StorageBackends.unitOf(c);
+    Multi<String> stream(UnitOfWork unit, StatePath path) {
       return unit.roles().stateReads().stream(unit, table, branch, path, filters, cursor, FETCH);
     }
   }
@@ -193,17 +192,20 @@ public class RowReads {
           .chain(() -> readAs(repository, table, resolved, base)).onItem().transformToMulti(onBase ->
           hidden(repository, resolved.commit(), table, onBase, live, filters).onItem().transformToMulti(hidden -> {
       Reader reader = new Reader(onBase, BranchRef.of(base, repository.defaultBranch()), filters, cursor);
-      Uni<Reading> reading = pools.pool(repository.name(), table.storage()).chain(pool -> {
+      Uni<Reading> reading = backends.reach(repository.name(), table.storage()).chain(reach -> {
+        Pool pool = reach.pool();
+        Uni<Reading> opened;
         if (live) {
-          return Reading.open(pool, null, StatePath.WORKING);
+          opened = Reading.open(pool, null, StatePath.WORKING);
+        } else if (backends.isServerOwn(table.storage())) {
+          opened = openLocal(repository.name(), base, table, pool, resolved.commit(), 3);
+        } else {
+          opened = openInOtherStorage(repository.name(), base, table, pool, resolved.commit(), 3);
         }
-        if (backends.isServerOwn(table.storage())) {
-          return openLocal(repository.name(), base, table, pool, resolved.commit(), 3);
-        }
-        return openInOtherStorage(repository.name(), base, table, pool, resolved.commit(), 3);
+        return opened.map(r -> r.through(reach));
       });
       return Multi.createFrom().resourceFromUni(() -> reading,
-              r -> reader.stream(r.tx().connection(), r.path()))
+              r -> reader.stream(r.unit(), r.path()))
           .withFinalizer(Reading::close)
           .map(row -> ColumnsAtCommits.without(row, hidden));
       }));
@@ -310,9 +312,22 @@ public class RowReads {
   }
 
   /** A transaction to stream in, and the path to read there. */
-  private record Reading(ReadTransaction tx, StatePath path) {
+  private record Reading(ReadTransaction tx, StatePath path, StorageBackends.Reach reach) {
+    Reading(ReadTransaction tx, StatePath path) {
+      this(tx, path, null);
+    }
+
     static Uni<Reading> open(Pool pool, String snapshot, StatePath path) {
       return ReadTransaction.open(pool, snapshot).map(tx -> new Reading(tx, path));
+    }
+
+    /** The same reading, its units made as {@code reach} makes them (a Delta storage's, or PostgreSQL's). */
+    Reading through(StorageBackends.Reach reach) {
+      return new Reading(tx, path, reach);
+    }
+
+    UnitOfWork unit() {
+      return reach.unit(tx.connection());
     }
 
     Uni<Void> close() {

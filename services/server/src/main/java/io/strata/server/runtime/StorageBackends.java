@@ -1,6 +1,9 @@
 package io.strata.server.runtime;
 
 import io.smallrye.mutiny.Uni;
+import io.strata.events.StorageAdded;
+import io.strata.projections.delta.DeltaStorage;
+import io.strata.projections.delta.DeltaUnit;
 import io.strata.projections.overlay.PgUnit;
 import io.strata.projections.rowdata.RowDataRoles;
 import io.strata.projections.rowdata.UnitOfWork;
@@ -18,16 +21,47 @@ import java.util.function.Function;
  * tables joins the command's append transaction ({@link EventAppends}), so it commits with the event
  * or not at all. Any other storage is a database of its own: its data work runs in a unit of its own,
  * under the cross-storage protocol ({@code application.CrossStorageCommits}: an intent, recovery
- * sidecars, the sweep). Every storage kind is PostgreSQL today ({@code type: postgresql}), whose
- * units are connections in a transaction.
+ * sidecars, the sweep). A PostgreSQL storage's units are connections to its database in a transaction; a Delta
+ * Lake storage's ({@code type: delta}) are its place and a connection, in a transaction, to the server's own
+ * database, where Strata keeps what it knows of Delta tables: its own, so the same protocol keeps them consistent.
  */
 @ApplicationScoped
 public class StorageBackends {
   private final StoragePools pools;
+  private final DeltaStores deltas;
 
   @Inject
-  public StorageBackends(StoragePools pools) {
+  public StorageBackends(StoragePools pools, DeltaStores deltas) {
     this.pools = pools;
+    this.deltas = deltas;
+  }
+
+  /**
+   * Where a storage's units connect: the pool of their connections (a Delta storage's: the server's own database),
+   * and for a Delta storage its place (null for PostgreSQL).
+   */
+  public record Reach(io.vertx.mutiny.sqlclient.Pool pool, DeltaStorage place, java.util.concurrent.Executor io) {
+    /** The storage's unit of work on connection {@code c} of {@link #pool}. */
+    public UnitOfWork unit(SqlConnection c) {
+      return place == null ? new PgUnit(c) : new DeltaUnit(c, place, io);
+    }
+  }
+
+  /** How units of work on {@code storage} are made, for readers that manage their own connections. */
+  public Uni<Reach> reach(String repository, String storage) {
+    if (isServerOwn(storage)) {
+      return pools.pool(repository, (StorageAdded) null).map(p -> new Reach(p, null, null));
+    }
+    return pools.registration(repository, storage).chain(s -> s.holdsDeltaTables()
+        ? deltas.place(repository, s).chain(place -> pools.pool(repository, (StorageAdded) null)
+            .map(metadata -> new Reach(metadata, place, deltas.io())))
+        : pools.pool(repository, s).map(p -> new Reach(p, null, null)));
+  }
+
+  /** Whether {@code storage} holds Delta Lake tables (else PostgreSQL ones); fails 404 for one not registered. */
+  public Uni<Boolean> holdsDeltaTables(String repository, String storage) {
+    return isServerOwn(storage) ? Uni.createFrom().item(false)
+        : pools.registration(repository, storage).map(StorageAdded::holdsDeltaTables);
   }
 
   /** A unit of work begun on a storage, for the caller to commit or roll back. */
@@ -41,16 +75,16 @@ public class StorageBackends {
     Uni<Void> rollback();
   }
 
-  private record PgOpenUnit(PgUnit unit, Transaction transaction) implements OpenUnit {
+  private record SqlOpenUnit(UnitOfWork unit, SqlConnection connection, Transaction transaction) implements OpenUnit {
     @Override
     public Uni<Void> commit() {
-      return transaction.commit().onTermination().call(() -> unit.connection().close().onFailure().recoverWithNull());
+      return transaction.commit().onTermination().call(() -> connection.close().onFailure().recoverWithNull());
     }
 
     @Override
     public Uni<Void> rollback() {
       return transaction.rollback().onFailure().recoverWithNull()
-          .chain(() -> unit.connection().close().onFailure().recoverWithNull());
+          .chain(() -> connection.close().onFailure().recoverWithNull());
     }
   }
 
@@ -78,13 +112,14 @@ public class StorageBackends {
    */
   public Uni<Boolean> reachesServerDatabase(String repository, String storage) {
     return isServerOwn(storage) ? Uni.createFrom().item(true)
-        : pools.pool(repository, storage).chain(pools::isServerDatabase);
+        : holdsDeltaTables(repository, storage).chain(delta -> delta ? Uni.createFrom().item(false)
+            : pools.pool(repository, storage).chain(pools::isServerDatabase));
   }
 
   /** A unit of work begun on the storage, which the caller commits or rolls back. */
   public Uni<OpenUnit> begin(String repository, String storage) {
-    return pools.pool(repository, storage).chain(pool -> pool.getConnection())
-        .chain(c -> c.begin().<OpenUnit>map(tx -> new PgOpenUnit(new PgUnit(c), tx)).onFailure().call(c::close));
+    return reach(repository, storage).chain(r -> r.pool().getConnection()
+        .chain(c -> c.begin().<OpenUnit>map(tx -> new SqlOpenUnit(r.unit(c), c, tx)).onFailure().call(c::close)));
   }
 
   /**
@@ -92,14 +127,14 @@ public class StorageBackends {
    * streams (a cursor lives only inside a transaction). The caller ends it with {@link OpenUnit#rollback}.
    */
   public Uni<OpenUnit> beginRead(String repository, String storage) {
-    return begin(repository, storage).call(open -> PgUnit.of(open.unit())
+    return begin(repository, storage).call(open -> ((SqlOpenUnit) open).connection()
         .query("set transaction isolation level repeatable read, read only").execute()
         .onFailure().call(open::rollback));
   }
 
   /** {@code work} in a unit of work of its own on the storage, committed when it succeeds. */
   public <T> Uni<T> inOwnTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
-    return pools.pool(repository, storage).chain(pool -> pool.withTransaction(c -> work.apply(new PgUnit(c))));
+    return reach(repository, storage).chain(r -> r.pool().withTransaction(c -> work.apply(r.unit(c))));
   }
 
   /**
@@ -117,7 +152,7 @@ public class StorageBackends {
    * no snapshot and for housekeeping that must not hold locks.
    */
   public <T> Uni<T> withoutTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
-    return pools.pool(repository, storage).chain(pool -> pool.withConnection(c -> work.apply(new PgUnit(c))));
+    return reach(repository, storage).chain(r -> r.pool().withConnection(c -> work.apply(r.unit(c))));
   }
 
   /**

@@ -1,0 +1,140 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import io.delta.kernel.TableManager;
+import io.delta.kernel.types.DoubleType;
+import io.delta.kernel.types.LongType;
+import io.delta.kernel.types.StringType;
+import io.delta.kernel.types.StructType;
+import io.delta.kernel.utils.CloseableIterable;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.projections.delta.DataFiles;
+import io.strata.projections.delta.DeltaCommit;
+import io.strata.projections.delta.DeltaTable;
+import io.strata.server.TestDatabaseResource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A Delta Lake table through the API, as a data-lake user works: a table written by another engine on a local
+ * directory, tracked by a declared key; a branch of it (a shallow clone at a path the API answers), rows written
+ * and read on it through REST, committed, diffed against main and merged into it; main's table itself then holds
+ * the branch's rows, readable by any Delta engine.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class DeltaTablesApiTest {
+  private static final StructType SCHEMA = new StructType().add("id", LongType.LONG, false)
+      .add("customer", StringType.STRING).add("amount", DoubleType.DOUBLE);
+
+  @org.junit.jupiter.api.BeforeAll
+  static void showFailedAnswers() {
+    io.restassured.RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+  }
+
+  /** A Delta table at {@code root} holding orders 1..{@code n}, written as another engine would (two versions). */
+  static DeltaTable ordersTable(Path root, int n) throws Exception {
+    var engine = DeltaTable.defaultEngine();
+    TableManager.buildCreateTableTransaction(root.toUri().toString(), SCHEMA, "test-engine").build(engine)
+        .commit(engine, CloseableIterable.emptyIterable());
+    DeltaTable table = DeltaTable.local(root, engine);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (long id = 1; id <= n; id++) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("id", id);
+      row.put("customer", "c" + (id % 3));
+      row.put("amount", id * 1.5);
+      rows.add(row);
+    }
+    var file = DataFiles.write(table, table.latest(), rows);
+    table.log().create(1, DeltaCommit.of("test-engine-write", "WRITE", System.currentTimeMillis()).add(file).bytes());
+    return table;
+  }
+
+  private static Map<Long, Double> amounts(DeltaTable table) {
+    Map<Long, Double> out = new java.util.TreeMap<>();
+    table.rows(table.latest(), List.of("id")).forEach((k, r) -> out.put((Long) r.get("id"), (Double) r.get("amount")));
+    return out;
+  }
+
+  @Test
+  void aDeltaTableIsTrackedBranchedWrittenCommittedDiffedAndMerged() throws Exception {
+    String repo = createRepository(uniqueName("lake"));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = ordersTable(lake.resolve("orders"), 20);
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201).body("location", equalTo("delta://lake/orders")).body("row_count", equalTo(20));
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+
+    Api.json().body(Map.of("customer", "new", "amount", 99.5))
+        .put(base + "/branches/dev/tables/orders/rows/21").then().statusCode(200);
+    Api.json()
+        .body("[{\"op\": \"upsert\", \"row\": {\"id\": 1, \"customer\": \"c1\", \"amount\": 1000.0}},"
+            + " {\"op\": \"delete\", \"key\": {\"id\": 2}}]")
+        .post(base + "/branches/dev/tables/orders/rows:batch").then().statusCode(200);
+    given().get(base + "/tables/orders/rows/1?ref=dev&working=true").then().statusCode(200)
+        .body("amount", equalTo(1000.0f));
+    given().get(base + "/tables/orders/rows/1?ref=dev").then().statusCode(200).body("amount", equalTo(1.5f));
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200).body("amount", equalTo(1.5f));
+    assertThat(amounts(orders)).containsEntry(1L, 1.5).containsKey(2L).doesNotContainKey(21L);
+
+    // the whole branch as NDJSON, in key order: 20 rows, 2 gone and 21 come
+    String ndjson = given().accept("application/x-ndjson").get(base + "/tables/orders/rows?ref=dev&working=true").then()
+        .statusCode(200).extract().asString();
+    assertThat(ndjson.lines()).hasSize(20).first().asString().contains("\"id\": 1");
+    post(base + "/branches/dev/commits", Map.of("message", "Raise order 1, drop 2, add 21", "all", true))
+        .statusCode(201);
+    given().get(base + "/diff?from=main&to=dev&rows=true").then().statusCode(200)
+        .body("tables[0].inserted", equalTo(1)).body("tables[0].updated", equalTo(1))
+        .body("tables[0].deleted", equalTo(1));
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200).body("fast_forward", equalTo(true));
+    // the table itself holds what it took from the branch: deleting the branch leaves it whole
+    given().delete(base + "/branches/dev").then().statusCode(204);
+    Map<Long, Double> merged = amounts(orders);
+    assertThat(merged).containsEntry(1L, 1000.0).containsEntry(21L, 99.5).doesNotContainKey(2L).hasSize(20);
+    given().get(base + "/tables/orders/rows/21?ref=main").then().statusCode(200).body("customer", equalTo("new"));
+    given().get(base + "/tables/orders/rows/1?ref=main~1").then().statusCode(200).body("amount", equalTo(1.5f));
+  }
+
+  @Test
+  void locationsOfTheOtherKindAreRefused() throws Exception {
+    String repo = createRepository(uniqueName("lakebad"));
+    Path lake = Files.createTempDirectory("lake");
+    ordersTable(lake.resolve("orders"), 6);
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String tables = "/api/v1/repositories/" + repo + "/tables";
+    post(tables, Map.of("name", "orders", "location", "postgresql://lake/public.orders")).statusCode(422)
+        .body("message", startsWith("location: storage 'lake' holds Delta Lake tables"));
+    post(tables, Map.of("name", "orders", "location", "delta://local/orders", "primary_key", List.of("id")))
+        .statusCode(422).body("details.field", equalTo("location"));
+    post(tables, Map.of("name", "orders", "location", "delta://lake/orders")).statusCode(422)
+        .body("details.field", equalTo("primary_key"));
+    for (String path : new String[] {"../etc", "orders/../../x", "_strata/branches", "a//b", "or ders"}) {
+      post(tables, Map.of("name", "orders", "location", "delta://lake/" + path, "primary_key", List.of("id")))
+          .statusCode(422);
+    }
+    post(tables, Map.of("name", "orders", "location", "delta://lake/nothing-here", "primary_key", List.of("id")))
+        .statusCode(404);
+    post(tables, Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("customer")))
+        .statusCode(422);
+  }
+}
