@@ -3,6 +3,7 @@ package io.strata.projections.delta;
 import io.smallrye.mutiny.Uni;
 import io.strata.projections.delta.DeltaRefs.Ref;
 import io.strata.projections.delta.DeltaRefs.State;
+import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
@@ -41,6 +42,48 @@ final class DeltaBranchObjects {
     DeltaUnit unit = DeltaUnit.of(x);
     return branch.equals(DeltaRefs.DEFAULT) ? Uni.createFrom().voidItem()
         : DeltaRefs.delete(unit.metadata(), table.repository(), table.name(), branch);
+  }
+
+  // ---- what PostgreSQL overlays hold and a Delta table has not: unique constraints, SQL views, lock waits ----
+
+  /** A Delta table has no unique constraints: there is nothing for a branch to hold. */
+  public Uni<BranchObjects.Hold> holdTableUniques(UnitOfWork x, TrackedTable table, String branch,
+      java.time.Duration lockTimeout) {
+    return Uni.createFrom().item(BranchObjects.Hold.HELD);
+  }
+
+  public Uni<BranchObjects.Hold> holdOwedTableUniques(UnitOfWork x, TrackedTable table, String branch,
+      java.time.Duration lockTimeout) {
+    return Uni.createFrom().item(BranchObjects.Hold.HELD);
+  }
+
+  public Uni<java.util.List<BranchObjects.OwedHold>> owedTableUniques(UnitOfWork x) {
+    return Uni.createFrom().item(java.util.List.of());
+  }
+
+  public Uni<Void> oweTableUniques(UnitOfWork x, TrackedTable table, String branch) {
+    return Uni.createFrom().voidItem();
+  }
+
+  public Uni<Void> releaseDroppedTableUniques(UnitOfWork x, TrackedTable table) {
+    return Uni.createFrom().voidItem();
+  }
+
+  /** Strata's own waits on a Delta table are its advisory locks in its own database, held briefly; none to bound. */
+  public Uni<Void> waitForLocksAtMost(UnitOfWork x, java.time.Duration limit) {
+    return Uni.createFrom().voidItem();
+  }
+
+  /**
+   * A promotion gate refuses Strata's writes to a gated branch (checked by the commands); a Delta table has no views
+   * to close, and other engines writing a branch's table are not Strata's to stop: nothing is recorded here.
+   */
+  public Uni<Void> gate(UnitOfWork x, String repository, java.util.Map<String, String> gated) {
+    return Uni.createFrom().voidItem();
+  }
+
+  public Uni<java.util.Map<String, String>> gated(UnitOfWork x, String repository) {
+    return Uni.createFrom().item(java.util.Map.of());
   }
 
   public Uni<Optional<String>> location(UnitOfWork x, TrackedTable table, BranchRef branch) {

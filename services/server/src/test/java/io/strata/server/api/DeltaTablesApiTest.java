@@ -114,6 +114,43 @@ class DeltaTablesApiTest {
     given().get(base + "/tables/orders/rows/1?ref=main~1").then().statusCode(200).body("amount", equalTo(1.5f));
   }
 
+  /**
+   * Both sides changed: the merge decides key by key with the seed's truth table, stops on the row both changed in
+   * one field, takes a resolution, and its continue commits the merged rows into the table itself.
+   */
+  @Test
+  void aThreeWayMergeStopsOnAConflictTakesAResolutionAndCommits() throws Exception {
+    String repo = createRepository(uniqueName("lakemerge"));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = ordersTable(lake.resolve("orders"), 10);
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201);
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "main", "amount", 10.0)).put(base + "/branches/main/tables/orders/rows/1")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main changes 1", "all", true)).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 20.0)).put(base + "/branches/dev/tables/orders/rows/1")
+        .then().statusCode(200);
+    Api.json().body(Map.of("customer", "dev", "amount", 30.0)).put(base + "/branches/dev/tables/orders/rows/3")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev changes 1 and 3", "all", true)).statusCode(201);
+
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(409)
+        .body("error", equalTo("MergeConflict"));
+    String conflicts = given().get(base + "/branches/main/merge").then().statusCode(200)
+        .body("merge_in_progress", equalTo(true)).extract().asString();
+    assertThat(conflicts).contains("modify_modify").contains("customer").contains("amount");
+    post(base + "/branches/main/merge/resolutions", Map.of("table", "orders", "key", List.of(1), "take", "theirs"))
+        .statusCode(200);
+    post(base + "/branches/main/merge/continue", Map.of("message", "Merge dev")).statusCode(201);
+    Map<Long, Double> merged = amounts(orders);
+    assertThat(merged).containsEntry(1L, 20.0).containsEntry(3L, 30.0).hasSize(10);
+    given().get(base + "/diff?from=main~1&to=main").then().statusCode(200).body("tables[0].updated", equalTo(2));
+  }
+
   @Test
   void locationsOfTheOtherKindAreRefused() throws Exception {
     String repo = createRepository(uniqueName("lakebad"));
