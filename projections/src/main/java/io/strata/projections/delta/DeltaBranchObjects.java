@@ -44,6 +44,12 @@ final class DeltaBranchObjects {
         : DeltaRefs.delete(unit.metadata(), table.repository(), table.name(), branch);
   }
 
+  /** How a Delta table defines {@code columns} (see {@link DeltaTableMaking#define}). */
+  public Uni<java.util.List<io.strata.events.TableShape.Column>> define(UnitOfWork x,
+      java.util.List<BranchObjects.NewColumn> columns) {
+    return Uni.createFrom().item(() -> DeltaTableMaking.define(columns));
+  }
+
   // ---- what PostgreSQL overlays hold and a Delta table has not: unique constraints, SQL views, lock waits ----
 
   /** A Delta table has no unique constraints: there is nothing for a branch to hold. */

@@ -46,6 +46,11 @@ public final class DeltaStorage implements AutoCloseable {
     return url;
   }
 
+  /** The Kernel engine that reads and writes the place's tables. */
+  public Engine engine() {
+    return engine;
+  }
+
   /** Whether {@code path} names a table here: segments of letters, digits and {@code . _ = + -}, no . or .. ones. */
   public static boolean isTablePath(String path) {
     if (path == null || path.isEmpty() || path.length() > 1024) {

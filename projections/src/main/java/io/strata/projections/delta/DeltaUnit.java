@@ -30,7 +30,7 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
       PartialRole.of(io.strata.projections.rowdata.StateReads.class, new DeltaStateReads()),
       PartialRole.of(io.strata.projections.rowdata.QueryAccess.class, new Object()),
       PartialRole.of(io.strata.projections.rowdata.Merges.class, new DeltaMerges()),
-      PartialRole.of(io.strata.projections.rowdata.TableMaking.class, new Object()));
+      PartialRole.of(io.strata.projections.rowdata.TableMaking.class, new DeltaTableMaking()));
 
   public DeltaUnit {
     Objects.requireNonNull(metadata, "metadata");

@@ -112,6 +112,16 @@ public class TableCommands {
         .chain(() -> register(repository, name, location, where, primaryKey, null, author, ctx, answer));
   }
 
+  /** A Delta table is made on the default branch (a table made on another waits at a place of Strata's: PostgreSQL's). */
+  private Uni<Void> requireMadeOnDefault(String repository, String branch, Location where) {
+    return !where.delta() ? Uni.createFrom().voidItem() : processor.state(repository).invoke(state -> {
+      if (state.exists() && !branch.equals(state.defaultBranch())) {
+        throw StrataException.invalid("location", "a Delta table is made on the default branch ("
+            + state.defaultBranch() + "); other branches have it once made");
+      }
+    }).replaceWithVoid();
+  }
+
   /** Refuses a location of the other kind than its storage's (a delta:// one in a PostgreSQL storage, or back). */
   private Uni<Void> requireKind(String repository, Location where) {
     return backends.holdsDeltaTables(repository, where.storage()).invoke(delta -> {
@@ -135,13 +145,12 @@ public class TableCommands {
     requireName(name);
     String at = location == null ? "postgresql://" + backends.serverOwn() + "/public." + name : location;
     Location where = parseLocation(at);
-    if (where.delta()) {
-      throw StrataException.invalid("location", "Strata does not make Delta tables yet: make it with a Delta engine,"
-          + " then track it");
+    if (!where.delta()) {
+      TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
     }
-    TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
     requireColumns(columns, primaryKey);
-    return backends.begin(repository, where.storage())
+    return requireKind(repository, where).chain(() -> requireMadeOnDefault(repository, branch, where))
+        .chain(() -> backends.begin(repository, where.storage()))
         .chain(open -> open.unit().roles().branchObjects().define(open.unit(), columns)
             .onTermination().call(open::rollback))
         .onFailure(BranchObjects.Undefinable.class).transform(e -> new StrataException(ErrorCode.ValidationError,

@@ -151,6 +151,48 @@ class DeltaTablesApiTest {
     given().get(base + "/diff?from=main~1&to=main").then().statusCode(200).body("tables[0].updated", equalTo(2));
   }
 
+  /**
+   * On S3 (the tests' in-process server), a table Strata makes: rows written on main through REST, a branch of it,
+   * a change there committed and merged back, all of it in the bucket: the table's log and files, the branch's
+   * clone under its _strata/, the merge a fast-forward that copies the branch's file into the table.
+   */
+  @Test
+  void aTableMadeOnS3IsWrittenBranchedAndMerged() throws Exception {
+    String repo = createRepository(uniqueName("lakes3"));
+    String bucket = "b" + uniqueName("x").replace("_", "-").toLowerCase();
+    try (var client = io.strata.server.TestS3.shared().client()) {
+      client.createBucket(b -> b.bucket(bucket)).join();
+      Path secret = Files.createTempFile("s3-secret", ".txt");
+      secret.toFile().deleteOnExit();
+      Files.writeString(secret, io.strata.server.TestS3.SECRET_KEY);
+      post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "bucket", "type", "delta",
+          "url", "s3://" + bucket + "/warehouse", "endpoint", io.strata.server.TestS3.shared().endpoint(),
+          "path_style", true, "access_key_env", "STRATA_STORAGE_TEST_S3_ACCESS", "secret_key_file", secret.toString()))
+          .statusCode(201);
+      String base = "/api/v1/repositories/" + repo;
+      post(base + "/branches/main/tables", Map.of("name", "events", "location", "delta://bucket/events",
+          "columns", List.of(Map.of("name", "id", "type", "bigint"), Map.of("name", "kind", "type", "text"),
+              Map.of("name", "amount", "type", "numeric(12,2)")), "primary_key", List.of("id")))
+          .statusCode(201).body("location", equalTo("delta://bucket/events"));
+      Api.json().body("[{\"op\": \"upsert\", \"row\": {\"id\": 1, \"kind\": \"a\", \"amount\": 1.50}},"
+          + " {\"op\": \"upsert\", \"row\": {\"id\": 2, \"kind\": \"b\", \"amount\": 2.25}}]")
+          .post(base + "/branches/main/tables/events/rows:batch").then().statusCode(200);
+      post(base + "/branches/main/commits", Map.of("message", "Two events", "all", true)).statusCode(201);
+      post(base + "/branches", Map.of("name", "fix")).statusCode(201);
+      Api.json().body(Map.of("kind", "fixed", "amount", 2.5)).put(base + "/branches/fix/tables/events/rows/2")
+          .then().statusCode(200);
+      post(base + "/branches/fix/commits", Map.of("message", "Fix event 2", "all", true)).statusCode(201);
+      post(base + "/branches/main/merge", Map.of("source", "fix")).statusCode(200);
+      given().get(base + "/tables/events/rows/2?ref=main").then().statusCode(200).body("kind", equalTo("fixed"))
+          .body("amount", equalTo(2.5f));
+      var keys = client.listObjectsV2(b -> b.bucket(bucket).prefix("warehouse/events/")).join().contents().stream()
+          .map(o -> o.key()).toList();
+      assertThat(keys).anyMatch(k -> k.startsWith("warehouse/events/_delta_log/"))
+          .anyMatch(k -> k.startsWith("warehouse/events/_strata/branches/fix-"))
+          .anyMatch(k -> k.matches("warehouse/events/[^/]+\\.parquet"));
+    }
+  }
+
   @Test
   void locationsOfTheOtherKindAreRefused() throws Exception {
     String repo = createRepository(uniqueName("lakebad"));
