@@ -59,6 +59,11 @@ final class DeltaTableMaking {
     };
   }
 
+  /** A Delta type's name as its schema JSON writes it ({@code long}, {@code decimal(12,2)}, …). */
+  static String name(DataType type) {
+    return type instanceof DecimalType d ? "decimal(" + d.getPrecision() + "," + d.getScale() + ")" : type.toString();
+  }
+
   /** How Delta defines {@code columns}: its type names; a type it lacks, or a default, refused by column. */
   static List<TableShape.Column> define(List<BranchObjects.NewColumn> columns) {
     return columns.stream().map(c -> {
@@ -70,7 +75,7 @@ final class DeltaTableMaking {
       if (c.defaultText() != null) {
         throw new BranchObjects.Undefinable(c.name(), "a Delta table's columns have no defaults");
       }
-      return new TableShape.Column(c.name(), type.toString(), c.nullable(), null, null, null, null);
+      return new TableShape.Column(c.name(), name(type), c.nullable(), null, null, null, null);
     }).toList();
   }
 

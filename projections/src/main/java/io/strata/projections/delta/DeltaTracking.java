@@ -171,7 +171,7 @@ final class DeltaTracking {
   static List<TableColumn> columns(io.delta.kernel.Snapshot snapshot) {
     List<TableColumn> columns = new ArrayList<>();
     for (StructField f : snapshot.getSchema().fields()) {
-      columns.add(new TableColumn(f.getName(), f.getDataType().toString(), f.isNullable()));
+      columns.add(new TableColumn(f.getName(), DeltaTableMaking.name(f.getDataType()), f.isNullable()));
     }
     return columns;
   }

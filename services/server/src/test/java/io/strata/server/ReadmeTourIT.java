@@ -27,7 +27,8 @@ class ReadmeTourIT {
   @BeforeAll
   static void startServer() throws Exception {
     Files.createDirectories(dir.resolve("server"));
-    server = new PackagedServer(dir.resolve("server"), Map.of());
+    // the Delta tour's tables live under the directory the README has the server allow
+    server = new PackagedServer(dir.resolve("server"), Map.of("STRATA_DELTA_ROOTS", "/tmp/strata-lake"));
     server.start();
   }
 
@@ -50,6 +51,20 @@ class ReadmeTourIT {
         .isEqualTo(1);
     assertThat(names(server.send("GET", "/api/v1/repositories/demo/branches", null, 200).get("items")))
         .containsExactly("main");
+  }
+
+  @Test
+  void theDeltaTourRunsAsWritten() throws Exception {
+    String output = ReadmeTours.run("deltatour", server, Map.of());
+
+    assertThat(output).contains("\"name\":\"lake\"").contains("\"type\":\"delta\"")
+        .contains("\"location\":\"delta://files/trips\"")
+        .containsPattern("\\{\"table\":\"trips\",\"location\":\"file:///tmp/strata-lake/tour-[0-9]+/trips/_strata/branches/"
+            + "pricing-[0-9a-f]{8}\",\"staged\":\\{\"deleted\":0,\"inserted\":0,\"updated\":1\\}\\}")
+        .contains("{\"table\":\"trips\",\"inserted\":0,\"updated\":1,\"deleted\":0}")
+        .contains("\"error\":\"MergeConflict\"").contains("{\"message\":\"Pricing\"}")
+        .contains("\"fare\":18.50").contains("\"fare\":16.00").contains("\"type\":\"decimal(8,2)\"")
+        .contains("00000000000000000000.json");
   }
 
   @Test

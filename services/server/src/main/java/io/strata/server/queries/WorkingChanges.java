@@ -40,12 +40,17 @@ public class WorkingChanges {
   }
 
   /**
-   * @param sql where SQL reads and writes the table on this branch (its view, or the table itself)
+   * @param sql where SQL reads and writes the table on this branch (its view, or the table itself); null for a Delta
+   *     table
+   * @param location where Delta engines read and write a Delta table on this branch (the table's path, or its
+   *     branch's shallow clone); absent for a PostgreSQL table
    * @param schemaChanged the table's shape changed since the branch's head (a commit that takes the table records
    *     it): on the
    *     default branch DDL made on the table changed its recorded shape, on another the branch changed its own
    */
-  public record TableStatus(String table, String sql, ChangeCounts staged, ChangeCounts unstaged,
+  public record TableStatus(String table,
+      @org.eclipse.microprofile.openapi.annotations.media.Schema(nullable = true) String sql,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String location, ChangeCounts staged, ChangeCounts unstaged,
       boolean schemaChanged) {}
 
   /** A merge in progress on the branch: what is merged, from which base, and the conflicts left. */
@@ -88,8 +93,11 @@ public class WorkingChanges {
     BranchRef on = BranchRef.of(branch, repository.defaultBranch());
     return backends.withoutTransaction(repository.name(), t.storage(), c -> c.roles().workingState().status(c, table, on)
             .chain(s -> c.roles().branchObjects().location(c, table, on)
-                .map(location -> new TableStatus(t.name(), location.orElse(null), s.staged(), s.unstaged(),
-                    schemaChanged))))
+                // a Delta table (no schema: a path) is reached by its location, not by SQL
+                .map(location -> t.schema().isEmpty()
+                    ? new TableStatus(t.name(), null, location.orElse(null), s.staged(), s.unstaged(), schemaChanged)
+                    : new TableStatus(t.name(), location.orElse(null), null, s.staged(), s.unstaged(),
+                        schemaChanged))))
         .onFailure().recoverWithUni(e -> TableShapes.explain(e, backends, t.storage(), table));
   }
 
