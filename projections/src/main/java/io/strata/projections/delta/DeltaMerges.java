@@ -597,7 +597,16 @@ final class DeltaMerges {
         List<String> resolved = field != null ? List.of(field) : fields(r.getString(2)).stream()
             .map(FieldConflict::name).toList();
         for (String f : resolved) {
-          row.set(f, take.equals("value") ? JSON.readTree(value) : sideRow == null ? null : sideRow.get(f));
+          if (take.equals("value")) {
+            if (schema.indexOf(f) < 0) {
+              throw new IllegalArgumentException("the table has no column " + f);
+            }
+            JsonNode given = JSON.readTree(value);
+            ClientValues.of(given, schema.get(f)); // held to the column's type, as a write is
+            row.set(f, given);
+          } else {
+            row.set(f, sideRow == null ? null : sideRow.get(f));
+          }
         }
       }
       writes.put(e.getKey(), row == null ? null : DeltaMerge.values(row, schema));

@@ -237,12 +237,19 @@ final class DeltaWorkingState {
       for (int i = 0; i < rows.size(); i++) {
         JsonNode row = rows.get(i);
         Map<String, Object> values = new LinkedHashMap<>();
+        boolean delete = batch.marks().charAt(i * width) == 'd';
         for (StructField f : schema.fields()) {
           JsonNode v = row.get(f.getName());
-          values.put(f.getName(), v == null || v.isNull() ? null : RowValues.fromJson(v, f.getDataType()));
+          // a delete gives the key only; an upsert's values are held to their columns' types before any is written
+          values.put(f.getName(), delete && !key.contains(f.getName()) ? null : ClientValues.of(v, f));
         }
-        List<Object> k = key.stream().map(values::get).toList();
-        boolean delete = batch.marks().charAt(i * width) == 'd';
+        List<Object> k = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(
+            key.stream().map(values::get).toList()));
+        for (String column : key) {
+          if (values.get(column) == null) {
+            throw new ClientValues.Refused(column, "is part of the key: takes no null");
+          }
+        }
         writes.remove(k); // the last operation on a key wins, in its place
         writes.put(k, delete ? null : values);
       }

@@ -193,6 +193,34 @@ class DeltaTablesApiTest {
     }
   }
 
+  /** Values a column does not take are refused by column, nothing written: never turned into another value. */
+  @Test
+  void badValuesAreRefusedByColumnAndWriteNothing() throws Exception {
+    String repo = createRepository(uniqueName("lakevalues"));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = ordersTable(lake.resolve("orders"), 3);
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201);
+    long version = orders.latest().getVersion();
+    for (String body : new String[] {"{\"amount\": \"abc\"}", "{\"amount\": {\"x\": 1}}", "{\"amount\": 1e400}",
+        "{\"customer\": [1, 2]}", "{\"amount\": true}"}) {
+      Api.json().body(body).put(base + "/branches/main/tables/orders/rows/1").then().statusCode(422);
+    }
+    for (String key : new String[] {"abc", "1.5", "99999999999999999999"}) {
+      Api.json().body("{\"amount\": 1}").put(base + "/branches/main/tables/orders/rows/" + key).then()
+          .statusCode(org.hamcrest.Matchers.either(equalTo(422)).or(equalTo(400)));
+    }
+    Api.json().body("[{\"op\": \"upsert\", \"row\": {\"id\": 7, \"amount\": 1}},"
+        + " {\"op\": \"upsert\", \"row\": {\"id\": \"x\", \"amount\": 1}}]")
+        .post(base + "/branches/main/tables/orders/rows:batch").then().statusCode(422).body("details.column",
+            equalTo("id"));
+    assertThat(orders.latest().getVersion()).as("nothing written").isEqualTo(version);
+    assertThat(amounts(orders)).hasSize(3);
+  }
+
   @Test
   void locationsOfTheOtherKindAreRefused() throws Exception {
     String repo = createRepository(uniqueName("lakebad"));
