@@ -218,6 +218,10 @@ class DeltaTablesApiTest {
         .post(base + "/branches/main/tables/orders/rows:batch").then().statusCode(422).body("details.column",
             equalTo("id"));
     assertThat(orders.latest().getVersion()).as("nothing written").isEqualTo(version);
+    // SQL reaches PostgreSQL tables only: a query of a repository with a Delta table answers, or refuses, cleanly
+    int status = Api.json().body(Map.of("sql", "select 1 as one")).post(base + "/query").then().extract().statusCode();
+    assertThat(status).isIn(200, 422);
+    Api.json().body(Map.of("sql", "select * from orders")).post(base + "/query").then().statusCode(422);
     assertThat(amounts(orders)).hasSize(3);
   }
 
