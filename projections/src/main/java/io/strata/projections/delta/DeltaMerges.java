@@ -86,13 +86,17 @@ final class DeltaMerges {
           int c = b + theirsUndo.size();
           List<Span> undoOurs = spans.subList(0, a);
           List<Span> redoOurs = spans.subList(a, b);
+          List<Span> undoTheirs = spans.subList(b, c);
           List<Span> redoTheirs = spans.subList(c, spans.size());
-          State mergeBase = spans.isEmpty() ? ref.base() : spans.get(0).from();
           Planned p = new Planned();
           p.ref = ref;
-          p.base = undoOurs.isEmpty() ? mergeBase : undoOurs.get(undoOurs.size() - 1).to();
-          State oursEnd = redoOurs.isEmpty() ? mergeBase : redoOurs.get(redoOurs.size() - 1).to();
-          p.theirs = redoTheirs.isEmpty() ? mergeBase : redoTheirs.get(redoTheirs.size() - 1).to();
+          // each side goes from the base, back along its undo path (to the sides' merge base), then along its redo
+          // path: the base is where the undo paths start (their last change set's end), else where either side starts
+          p.base = !undoOurs.isEmpty() ? undoOurs.get(undoOurs.size() - 1).to()
+              : !undoTheirs.isEmpty() ? undoTheirs.get(undoTheirs.size() - 1).to()
+              : spans.isEmpty() ? ref.base() : spans.get(0).from();
+          State oursEnd = end(undoOurs, redoOurs, p.base);
+          p.theirs = end(undoTheirs, redoTheirs, p.base);
           p.schema = unit.at(oursEnd.root()).at(oursEnd.version()).getSchema();
           StructType theirsSchema = unit.at(p.theirs.root()).at(p.theirs.version()).getSchema();
           if (!p.schema.fieldNames().equals(theirsSchema.fieldNames())) {
@@ -116,6 +120,11 @@ final class DeltaMerges {
           unit.planned().put(table.name(), p);
           return p.merge;
         })));
+  }
+
+  /** Where a side's paths lead from the base: its redo path's end, else its undo path's start, else the base. */
+  private static State end(List<Span> undo, List<Span> redo, State base) {
+    return !redo.isEmpty() ? redo.get(redo.size() - 1).to() : !undo.isEmpty() ? undo.get(0).from() : base;
   }
 
   public Uni<List<Conflict>> plannedConflicts(UnitOfWork x, TrackedTable table, int limit) {

@@ -193,6 +193,39 @@ class DeltaTablesApiTest {
     }
   }
 
+  /** Revert, cherry-pick and a hard reset of a Delta table's branch, through the same roles as PostgreSQL tables'. */
+  @Test
+  void aCommitIsRevertedCherryPickedAndResetAway() throws Exception {
+    String repo = createRepository(uniqueName("lakeundo"));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = ordersTable(lake.resolve("orders"), 5);
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201);
+    String start = Api.head(repo, "main");
+    Api.json().body(Map.of("customer", "x", "amount", 50.0)).put(base + "/branches/main/tables/orders/rows/1")
+        .then().statusCode(200);
+    String raised = post(base + "/branches/main/commits", Map.of("message", "Raise 1", "all", true)).statusCode(201)
+        .extract().path("id");
+    Api.json().body(Map.of("customer", "y", "amount", 60.0)).put(base + "/branches/main/tables/orders/rows/2")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "Raise 2", "all", true)).statusCode(201);
+
+    post(base + "/branches/main/revert", Map.of("commit", raised)).statusCode(201);
+    assertThat(amounts(orders)).containsEntry(1L, 1.5).containsEntry(2L, 60.0);
+
+    post(base + "/branches", Map.of("name", "side", "from", start)).statusCode(201);
+    post(base + "/branches/side/cherry-pick", Map.of("commit", raised)).statusCode(201);
+    given().get(base + "/tables/orders/rows/1?ref=side").then().statusCode(200).body("amount", equalTo(50.0f));
+    given().get(base + "/tables/orders/rows/2?ref=side").then().statusCode(200).body("amount", equalTo(3.0f));
+
+    post(base + "/branches/main/reset", Map.of("to", start, "mode", "hard", "force", true)).statusCode(200);
+    assertThat(amounts(orders)).containsEntry(1L, 1.5).containsEntry(2L, 3.0);
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
   /** Values a column does not take are refused by column, nothing written: never turned into another value. */
   @Test
   void badValuesAreRefusedByColumnAndWriteNothing() throws Exception {
