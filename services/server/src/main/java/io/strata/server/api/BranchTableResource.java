@@ -46,7 +46,8 @@ public class BranchTableResource {
       + " On the default branch: CREATE TABLE at location (postgresql://<storage>/<schema>.<table>;"
       + " postgresql://local/public.<name> when not given), in one transaction with its tracking. On another branch:"
       + " the branch alone has it (and branches made from it, or that merge it), its rows in their objects, until a"
-      + " merge into the default branch makes it at location (free now, and then)")
+      + " merge into the default branch makes it at location (free now, and then). A Delta Lake table is made on the"
+      + " default branch at delta://<storage>/<path> (Delta's types for the columns', no defaults)")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TableDto.class)))
   public Uni<Response> create(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateTable.class))) JsonNode body,

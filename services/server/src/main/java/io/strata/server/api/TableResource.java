@@ -63,7 +63,8 @@ public class TableResource {
   @Requires(Permission.REPOSITORY_ADMIN)
   @Cancellable(false)
   @POST
-  @Operation(summary = "Track a table in place: postgresql://<storage>/<schema>.<table>; commits on the default branch")
+  @Operation(summary = "Track a table in place: postgresql://<storage>/<schema>.<table>, or a Delta Lake table at"
+      + " delta://<storage>/<path> with the primary_key its rows are versioned by; commits on the default branch")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TableDto.class)))
   public Uni<Response> track(@PathParam("repo") String repo,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.TrackTable.class))) JsonNode body,
