@@ -158,7 +158,7 @@ public final class S3FileIO implements FileIO {
   private void put(S3Location at, byte[] content, boolean overwrite) throws IOException {
     if (overwrite) {
       S3LogStore.await(s3.putObject(b -> b.bucket(at.bucket()).key(at.key()), AsyncRequestBody.fromBytes(content)));
-    } else if (!S3LogStore.putIfAbsent(s3, at.bucket(), at.key(), content)) {
+    } else if (!S3LogStore.putIfAbsent(s3, at.bucket(), at.key(), content, S3LogStore.TIMEOUT)) {
       throw new FileAlreadyExistsException(at.uri());
     }
   }

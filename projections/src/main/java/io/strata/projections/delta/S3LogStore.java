@@ -19,13 +19,23 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * The calls wait for the client's futures: run on a worker, never on an event loop.
  */
 public final class S3LogStore implements DeltaLogStore {
+  /** How long a call to S3 may take before the log gives up on it (a stalled server fails, never hangs). */
+  static final java.time.Duration TIMEOUT = java.time.Duration.ofMinutes(2);
+
   private final S3AsyncClient s3;
   private final S3Location log;
+  private final java.time.Duration timeout;
 
   /** The log of the table whose root is {@code tableRoot}. */
   public S3LogStore(S3AsyncClient s3, S3Location tableRoot) {
+    this(s3, tableRoot, TIMEOUT);
+  }
+
+  /** The same, each call to S3 given up after {@code timeout}. */
+  public S3LogStore(S3AsyncClient s3, S3Location tableRoot, java.time.Duration timeout) {
     this.s3 = s3;
     this.log = tableRoot.resolve("_delta_log/");
+    this.timeout = timeout;
   }
 
   @Override
@@ -35,19 +45,19 @@ public final class S3LogStore implements DeltaLogStore {
       request.startAfter(log.key() + DeltaLogStore.fileName(version));
     }
     List<S3Object> objects = new ArrayList<>();
-    await(s3.listObjectsV2Paginator(request.build()).contents().subscribe(objects::add));
+    await(s3.listObjectsV2Paginator(request.build()).contents().subscribe(objects::add), timeout);
     return DeltaLogStore.versionsAfter(objects.stream().map(o -> o.key().substring(log.key().length())), version);
   }
 
   @Override
   public byte[] read(long version) throws IOException {
     return await(s3.getObject(b -> b.bucket(log.bucket()).key(log.key() + DeltaLogStore.fileName(version)),
-        AsyncResponseTransformer.toBytes())).asByteArray();
+        AsyncResponseTransformer.toBytes()), timeout).asByteArray();
   }
 
   @Override
   public boolean create(long version, byte[] commit) throws IOException {
-    return putIfAbsent(s3, log.bucket(), log.key() + DeltaLogStore.fileName(version), commit);
+    return putIfAbsent(s3, log.bucket(), log.key() + DeltaLogStore.fileName(version), commit, timeout);
   }
 
   /**
@@ -55,10 +65,12 @@ public final class S3LogStore implements DeltaLogStore {
    * (412). A 409 (ConditionalRequestConflict: another put of the key was in flight) says nothing of who wins: tried
    * again, a few times, with a growing pause.
    */
-  static boolean putIfAbsent(S3AsyncClient s3, String bucket, String key, byte[] content) throws IOException {
+  static boolean putIfAbsent(S3AsyncClient s3, String bucket, String key, byte[] content,
+      java.time.Duration timeout) throws IOException {
     for (int attempt = 0; ; attempt++) {
       try {
-        await(s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), AsyncRequestBody.fromBytes(content)));
+        await(s3.putObject(b -> b.bucket(bucket).key(key).ifNoneMatch("*"), AsyncRequestBody.fromBytes(content)),
+            timeout);
         return true;
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
@@ -77,9 +89,17 @@ public final class S3LogStore implements DeltaLogStore {
     }
   }
 
+  /** {@link #await(CompletableFuture, java.time.Duration)} with the default timeout. */
   static <T> T await(CompletableFuture<T> future) throws IOException {
+    return await(future, TIMEOUT);
+  }
+
+  static <T> T await(CompletableFuture<T> future, java.time.Duration timeout) throws IOException {
     try {
-      return future.get();
+      return future.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      future.cancel(true);
+      throw new java.io.InterruptedIOException("S3 did not answer within " + timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted waiting for S3");

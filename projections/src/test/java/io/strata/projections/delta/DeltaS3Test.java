@@ -1,6 +1,7 @@
 package io.strata.projections.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.types.StructType;
@@ -108,5 +109,90 @@ class DeltaS3Test {
     assertThat(Collections.frequency(won, true)).isEqualTo(1);
     assertThat(new String(log.read(3), StandardCharsets.UTF_8)).contains("writer-" + won.indexOf(true));
     assertThat(log.versionsAfter(-1)).containsExactly(3L);
+  }
+
+  /**
+   * S3 as a fault makes it: the log entry of a copy-on-write commit refused with a 500, or never answered. The data
+   * files were written first; the version is not made, so readers see the table as it was (the files are garbage
+   * nothing references), the writer gets a failure in bounded time, and the commit made again goes through.
+   */
+  @Test
+  void anS3ServerThatFailsOrStallsMidCommitLeavesTheTableAsItWas() throws Exception {
+    S3Location root = S3Location.of("s3://lake/faults/orders");
+    KernelTables.create(engine, root.uri(), SCHEMA);
+    KernelTables.append(engine, root.uri(), List.of(KernelTables.rows(1, 20)));
+    for (Fault fault : Fault.values()) {
+      FaultyLog faulty = new FaultyLog(s3, fault);
+      DeltaTable table = new DeltaTable(URI.create(root.uri()),
+          new S3LogStore(faulty, root, java.time.Duration.ofSeconds(2)), engine);
+      long before = table.latest().getVersion();
+      java.util.Map<List<Object>, java.util.Map<String, Object>> rows = table.rows(table.latest(), KEY);
+      java.util.Map<List<Object>, java.util.Map<String, Object>> writes = new java.util.LinkedHashMap<>();
+      writes.put(List.of(5L), KernelTables.row(5, "changed " + fault, 50));
+      long started = System.nanoTime();
+      assertThatThrownBy(() -> DeltaMerge.apply(new DeltaMerge.Plan(before, writes, java.util.Map.of()), table, KEY,
+          "tx-" + fault, 3_000L)).as(fault.name()).isInstanceOfAny(java.io.IOException.class,
+          software.amazon.awssdk.services.s3.model.S3Exception.class);
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofSeconds(20));
+      DeltaTable healthy = DeltaTable.s3(s3, root, engine);
+      assertThat(healthy.latest().getVersion()).as("no version made").isEqualTo(before);
+      assertThat(healthy.rows(healthy.latest(), KEY)).isEqualTo(rows);
+      // the same commit made again, S3 well: it goes through
+      long made = DeltaMerge.apply(new DeltaMerge.Plan(before, writes, java.util.Map.of()), healthy, KEY,
+          "tx-again-" + fault, 4_000L);
+      assertThat(made).isEqualTo(before + 1);
+      assertThat(healthy.rows(healthy.latest(), KEY).get(List.of(5L))).containsEntry("name", "changed " + fault);
+    }
+  }
+
+  private enum Fault { FAILS, STALLS }
+
+  /** The tests' S3 client, but a log entry's conditional put fails (500) or is never answered. */
+  private static final class FaultyLog implements S3AsyncClient {
+    private final S3AsyncClient real;
+    private final Fault fault;
+
+    FaultyLog(S3AsyncClient real, Fault fault) {
+      this.real = real;
+      this.fault = fault;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<software.amazon.awssdk.services.s3.model.PutObjectResponse> putObject(
+        software.amazon.awssdk.services.s3.model.PutObjectRequest request,
+        software.amazon.awssdk.core.async.AsyncRequestBody body) {
+      if (request.key().contains("/_delta_log/")) {
+        if (fault == Fault.STALLS) {
+          return new java.util.concurrent.CompletableFuture<>();
+        }
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            (software.amazon.awssdk.services.s3.model.S3Exception) software.amazon.awssdk.services.s3.model.S3Exception
+                .builder().statusCode(500).message("injected: InternalError").build());
+      }
+      return real.putObject(request, body);
+    }
+
+    @Override
+    public software.amazon.awssdk.services.s3.paginators.ListObjectsV2Publisher listObjectsV2Paginator(
+        software.amazon.awssdk.services.s3.model.ListObjectsV2Request request) {
+      return real.listObjectsV2Paginator(request);
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<T> getObject(
+        software.amazon.awssdk.services.s3.model.GetObjectRequest request,
+        software.amazon.awssdk.core.async.AsyncResponseTransformer<software.amazon.awssdk.services.s3.model.GetObjectResponse, T> transformer) {
+      return real.getObject(request, transformer);
+    }
+
+    @Override
+    public String serviceName() {
+      return real.serviceName();
+    }
+
+    @Override
+    public void close() {
+      // the real client is the test class's
+    }
   }
 }

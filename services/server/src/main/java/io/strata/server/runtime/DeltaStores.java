@@ -155,7 +155,9 @@ public class DeltaStores {
       return Uni.createFrom().item(() -> DeltaStorage.local(d.url()));
     }
     return credentials(d).map(credentials -> {
-      var builder = S3AsyncClient.builder().credentialsProvider(credentials).forcePathStyle(d.pathStyle());
+      var builder = S3AsyncClient.builder().credentialsProvider(credentials).forcePathStyle(d.pathStyle())
+          // a stalled S3 server fails the call (and the command) in bounded time, never holds a worker for good
+          .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(5)).apiCallAttemptTimeout(Duration.ofMinutes(2)));
       if (d.endpoint() != null) {
         builder.endpointOverride(URI.create(d.endpoint()));
       }
