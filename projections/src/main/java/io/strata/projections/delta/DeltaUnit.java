@@ -68,6 +68,11 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
 
   /** {@code work} on the unit's worker pool. */
   <T> Uni<T> blocking(Callable<T> work) {
+    return blocking(io, work);
+  }
+
+  /** {@code work} on {@code io}, a worker pool: Delta's blocking calls never run on an event loop. */
+  public static <T> Uni<T> blocking(Executor io, Callable<T> work) {
     return Uni.createFrom().item(() -> {
       try {
         return work.call();

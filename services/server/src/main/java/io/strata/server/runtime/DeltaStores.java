@@ -3,6 +3,7 @@ package io.strata.server.runtime;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.StorageAdded;
 import io.strata.projections.delta.DeltaStorage;
+import io.strata.projections.delta.DeltaUnit;
 import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.StrataException;
 import jakarta.annotation.PreDestroy;
@@ -119,15 +120,7 @@ public class DeltaStores {
 
   /** {@code work} on the {@code delta-io} pool: every blocking Delta call goes through here. */
   public <T> Uni<T> onIo(java.util.concurrent.Callable<T> work) {
-    return Uni.createFrom().item(() -> {
-      try {
-        return work.call();
-      } catch (RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new java.util.concurrent.CompletionException(e);
-      }
-    }).runSubscriptionOn(io);
+    return DeltaUnit.blocking(io, work);
   }
 
   /** The pool itself, for roles that take an executor. */

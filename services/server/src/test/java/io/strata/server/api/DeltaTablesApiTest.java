@@ -65,6 +65,21 @@ class DeltaTablesApiTest {
     return table;
   }
 
+  /** A repository whose storage 'lake' holds an orders table of {@code n} rows, tracked by id: its API base. */
+  private record Lake(String repo, String base, DeltaTable orders) {}
+
+  private static Lake lake(String prefix, int n) throws Exception {
+    String repo = createRepository(uniqueName(prefix));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = ordersTable(lake.resolve("orders"), n);
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201).body("location", equalTo("delta://lake/orders")).body("row_count", equalTo(n));
+    return new Lake(repo, base, orders);
+  }
+
   private static Map<Long, Double> amounts(DeltaTable table) {
     Map<Long, Double> out = new java.util.TreeMap<>();
     table.rows(table.latest(), List.of("id")).forEach((k, r) -> out.put((Long) r.get("id"), (Double) r.get("amount")));
@@ -120,14 +135,10 @@ class DeltaTablesApiTest {
    */
   @Test
   void aThreeWayMergeStopsOnAConflictTakesAResolutionAndCommits() throws Exception {
-    String repo = createRepository(uniqueName("lakemerge"));
-    Path lake = Files.createTempDirectory("lake");
-    DeltaTable orders = ordersTable(lake.resolve("orders"), 10);
-    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
-        lake.toUri().toString())).statusCode(201);
-    String base = "/api/v1/repositories/" + repo;
-    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
-        .statusCode(201);
+    Lake l = lake("lakemerge", 10);
+    String repo = l.repo();
+    String base = l.base();
+    DeltaTable orders = l.orders();
     post(base + "/branches", Map.of("name", "dev")).statusCode(201);
     Api.json().body(Map.of("customer", "main", "amount", 10.0)).put(base + "/branches/main/tables/orders/rows/1")
         .then().statusCode(200);
@@ -196,14 +207,10 @@ class DeltaTablesApiTest {
   /** Revert, cherry-pick and a hard reset of a Delta table's branch, through the same roles as PostgreSQL tables'. */
   @Test
   void aCommitIsRevertedCherryPickedAndResetAway() throws Exception {
-    String repo = createRepository(uniqueName("lakeundo"));
-    Path lake = Files.createTempDirectory("lake");
-    DeltaTable orders = ordersTable(lake.resolve("orders"), 5);
-    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
-        lake.toUri().toString())).statusCode(201);
-    String base = "/api/v1/repositories/" + repo;
-    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
-        .statusCode(201);
+    Lake l = lake("lakeundo", 5);
+    String repo = l.repo();
+    String base = l.base();
+    DeltaTable orders = l.orders();
     String start = Api.head(repo, "main");
     Api.json().body(Map.of("customer", "x", "amount", 50.0)).put(base + "/branches/main/tables/orders/rows/1")
         .then().statusCode(200);
@@ -229,14 +236,10 @@ class DeltaTablesApiTest {
   /** Values a column does not take are refused by column, nothing written: never turned into another value. */
   @Test
   void badValuesAreRefusedByColumnAndWriteNothing() throws Exception {
-    String repo = createRepository(uniqueName("lakevalues"));
-    Path lake = Files.createTempDirectory("lake");
-    DeltaTable orders = ordersTable(lake.resolve("orders"), 3);
-    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
-        lake.toUri().toString())).statusCode(201);
-    String base = "/api/v1/repositories/" + repo;
-    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
-        .statusCode(201);
+    Lake l = lake("lakevalues", 3);
+    String repo = l.repo();
+    String base = l.base();
+    DeltaTable orders = l.orders();
     long version = orders.latest().getVersion();
     for (String body : new String[] {"{\"amount\": \"abc\"}", "{\"amount\": {\"x\": 1}}", "{\"amount\": 1e400}",
         "{\"customer\": [1, 2]}", "{\"amount\": true}"}) {
