@@ -30,10 +30,11 @@ final class TableCommand extends Verb {
     @Parameters(index = "0", paramLabel = "<name>", description = "Its name in the repository") String name;
 
     @Parameters(index = "1", paramLabel = "<location>",
-        description = "Where it is: postgresql://local/<schema>.<table>, or postgresql://<storage>/<schema>.<table>")
+        description = "Where it is: postgresql://local/<schema>.<table>, postgresql://<storage>/<schema>.<table>, or a"
+            + " Delta Lake table's delta://<storage>/<path> (with --primary-key)")
     String location;
 
-    @Option(names = "--primary-key", split = ",", paramLabel = "<column>", description = "The key, for a table without one")
+    @Option(names = "--primary-key", split = ",", paramLabel = "<column>", description = "The key, for a table without one (a Delta table has none: give it)")
     List<String> primaryKey;
 
     @Override
