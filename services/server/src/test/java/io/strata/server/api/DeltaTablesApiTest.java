@@ -3,6 +3,7 @@ package io.strata.server.api;
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
 import static io.strata.server.api.Api.post;
+import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -38,6 +39,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class DeltaTablesApiTest {
+  @jakarta.inject.Inject io.vertx.mutiny.sqlclient.Pool pool;
+
   private static final StructType SCHEMA = new StructType().add("id", LongType.LONG, false)
       .add("customer", StringType.STRING).add("amount", DoubleType.DOUBLE);
 
@@ -231,6 +234,54 @@ class DeltaTablesApiTest {
     post(base + "/branches/main/reset", Map.of("to", start, "mode", "hard", "force", true)).statusCode(200);
     assertThat(amounts(orders)).containsEntry(1L, 1.5).containsEntry(2L, 3.0);
     given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
+  /**
+   * Other engines write the table and its branch's clone where the API says they are: their versions are the
+   * branches' working changes, committed like any; one commit takes a Delta table and a PostgreSQL table together.
+   */
+  @Test
+  void otherEnginesWritesAreWorkingChangesAndACommitTakesADeltaAndAPostgresTableTogether() throws Exception {
+    Lake l = lake("lakeengines", 4);
+    String base = l.base();
+    Api.trackNew(pool, l.repo(), "regions", "id int primary key, name text",
+        "values (1, 'north'), (2, 'south')");
+    post(base + "/branches", Map.of("name", "etl")).statusCode(201);
+
+    // another engine appends to the table itself: the default branch's working change
+    DeltaTable orders = l.orders();
+    var file = DataFiles.write(orders, orders.latest(), List.of(orderRow(100, "engine", 7.0)));
+    long next = orders.latest().getVersion() + 1;
+    orders.log().create(next, DeltaCommit.of("spark-job-1", "WRITE", System.currentTimeMillis()).add(file).bytes());
+    given().get(base + "/branches/main/status").then().statusCode(200)
+        .body("tables.find { it.table == 'orders' }.unstaged.inserted", equalTo(1));
+    post(base + "/branches/main/commits", Map.of("message", "Spark's append", "all", true)).statusCode(201)
+        .body("stats.inserted", equalTo(1));
+
+    // and to the branch's table, at the location its status answers
+    String location = given().get(base + "/branches/etl/status").then().statusCode(200)
+        .extract().path("tables.find { it.table == 'orders' }.location");
+    assertThat(location).contains("/orders/_strata/branches/etl-");
+    DeltaTable clone = DeltaTable.local(Path.of(java.net.URI.create(location)), DeltaTable.defaultEngine());
+    var cloneFile = DataFiles.write(clone, clone.latest(), List.of(orderRow(200, "engine on etl", 8.0)));
+    clone.log().create(clone.latest().getVersion() + 1,
+        DeltaCommit.of("spark-job-2", "WRITE", System.currentTimeMillis()).add(cloneFile).bytes());
+    sql(pool, "update " + Api.view(l.repo(), "etl", "regions") + " set name = 'North' where id = 1");
+
+    // one commit of the branch takes both tables' changes
+    post(base + "/branches/etl/commits", Map.of("message", "ETL run", "all", true)).statusCode(201)
+        .body("stats.tables", equalTo(2)).body("stats.inserted", equalTo(1)).body("stats.updated", equalTo(1));
+    given().get(base + "/tables/orders/rows/200?ref=etl").then().statusCode(200).body("customer",
+        equalTo("engine on etl"));
+    given().get(base + "/tables/orders/rows/200?ref=main").then().statusCode(404);
+  }
+
+  private static Map<String, Object> orderRow(long id, String customer, double amount) {
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", id);
+    row.put("customer", customer);
+    row.put("amount", amount);
+    return row;
   }
 
   /** Values a column does not take are refused by column, nothing written: never turned into another value. */
