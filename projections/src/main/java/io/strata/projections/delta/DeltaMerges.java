@@ -166,7 +166,8 @@ final class DeltaMerges {
         : Uni.createFrom().failure(new DeltaUnsupported("CHECK and unique rules on Delta tables"));
   }
 
-  public Uni<Long> settleViolations(UnitOfWork x, TrackedTable table, BranchRef target, List<Merges.HeldCheck> uniques) {
+  public Uni<Long> settleViolations(UnitOfWork x, TrackedTable table, BranchRef target,
+      List<Merges.HeldCheck> uniques) {
     return Uni.createFrom().item(0L); // a Delta merge keeps no violation conflicts: it carries no rules
   }
 
@@ -215,13 +216,14 @@ final class DeltaMerges {
         ObjectNode theirs = DeltaMerge.json(theirsOf(p, k.getKey()));
         Conflict c = conflict(table, k.getKey(), km, baseOf(p, k.getKey()), theirs);
         long at = ordinal++;
-        done = done.chain(() -> storeConflict(unit.metadata(), table, branch, at, c, baseOf(p, k.getKey()), km.ours(),
+        done = done.chain(() -> DeltaConflicts.storeConflict(
+            unit.metadata(), table, branch, at, c, baseOf(p, k.getKey()), km.ours(),
             theirs));
       }
       if (p.writes.containsKey(k.getKey())) {
         String ours = text(km.ours());
         String written = text(km.merged());
-        done = done.chain(() -> storeWritten(unit.metadata(), table, branch, IN_PROGRESS,
+        done = done.chain(() -> DeltaConflicts.storeWritten(unit.metadata(), table, branch, IN_PROGRESS,
             DeltaStates.keyArray(k.getKey()), ours, written));
       }
     }
@@ -233,7 +235,8 @@ final class DeltaMerges {
     String branch = DeltaRefs.nameOf(target);
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
         .chain(() -> ref(unit, table, target))
-        .chain(ref -> written(unit.metadata(), table, branch, IN_PROGRESS).chain(rows -> unit.blocking(() -> {
+        .chain(ref -> DeltaConflicts.written(
+            unit.metadata(), table, branch, IN_PROGRESS).chain(rows -> unit.blocking(() -> {
               DeltaTable root = unit.at(ref.root());
               var snapshot = root.latest();
               Map<List<Object>, String[]> byKey = new LinkedHashMap<>();
@@ -269,7 +272,8 @@ final class DeltaMerges {
             + " = $1 and table_name = $2 and branch = $3 and attempt = '' order by ordinal")
         .execute(Tuple.of(table.repository(), table.name(), DeltaRefs.nameOf(target)))
         .onItem().transformToMulti(rows -> Multi.createFrom().iterable(rows))
-        .map(r -> new Conflict(table.name(), r.getString(0), r.getString(1), fields(r.getString(2)), null));
+        .map(r -> new Conflict(table.name(), r.getString(0), r.getString(1), DeltaConflicts.fields(
+            r.getString(2)), null));
   }
 
   public Uni<Long> remaining(UnitOfWork x, TrackedTable table, BranchRef target) {
@@ -310,11 +314,13 @@ final class DeltaMerges {
               }
               return unit.blocking(() -> resolveRows(unit, table, ref, found, field, take, value))
                   .call(written -> Multi.createFrom().iterable(written.entrySet())
-                      .onItem().transformToUniAndConcatenate(w -> storeWritten(unit.metadata(), table, branch,
+                      .onItem().transformToUniAndConcatenate(w -> DeltaConflicts.storeWritten(
+                          unit.metadata(), table, branch,
                           IN_PROGRESS, w.getKey(), null, w.getValue()))
                       .collect().last())
                   .call(() -> Multi.createFrom().iterable(found)
-                      .onItem().transformToUniAndConcatenate(r -> settle(unit.metadata(), table, branch, r, field))
+                      .onItem().transformToUniAndConcatenate(r -> DeltaConflicts.settle(
+                          unit.metadata(), table, branch, r, field))
                       .collect().last())
                   .call(() -> unit.blocking(() -> DeltaStates.latest(unit, ref.root()).version())
                       .chain(v -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch,
@@ -324,7 +330,7 @@ final class DeltaMerges {
   }
 
   public Uni<Void> end(UnitOfWork x, TrackedTable table, BranchRef target) {
-    return forget(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), IN_PROGRESS);
+    return DeltaConflicts.forget(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), IN_PROGRESS);
   }
 
   public Uni<Void> saveUndo(UnitOfWork x, TrackedTable table, BranchRef target, String attempt) {
@@ -360,17 +366,17 @@ final class DeltaMerges {
               return new Object[] {(long) back.size(), undo.ref()};
             })
             // what it kept of a merge in progress goes too
-            .call(r -> forget(unit.metadata(), table, name, IN_PROGRESS))
+            .call(r -> DeltaConflicts.forget(unit.metadata(), table, name, IN_PROGRESS))
             .call(r -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), name, (Ref) r[1]))
             .map(r -> (Long) r[0]));
   }
 
   public Uni<Void> setAside(UnitOfWork x, TrackedTable table, BranchRef target, String attempt) {
-    return move(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), IN_PROGRESS, attempt);
+    return DeltaConflicts.move(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), IN_PROGRESS, attempt);
   }
 
   public Uni<Void> restoreSetAside(UnitOfWork x, TrackedTable table, BranchRef target, String attempt) {
-    return move(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), attempt, IN_PROGRESS);
+    return DeltaConflicts.move(DeltaUnit.of(x).metadata(), table, DeltaRefs.nameOf(target), attempt, IN_PROGRESS);
   }
 
   public Uni<String> fromSource(UnitOfWork x, TrackedTable table, List<String> ours, List<String> theirs,
@@ -490,85 +496,6 @@ final class DeltaMerges {
     }
   }
 
-  private static List<FieldConflict> fields(String json) {
-    try {
-      List<FieldConflict> fields = new ArrayList<>();
-      for (JsonNode f : JSON.readTree(json)) {
-        fields.add(new FieldConflict(f.get("name").asText(), nullable(f.get("base")), nullable(f.get("ours")),
-            nullable(f.get("theirs"))));
-      }
-      return fields;
-    } catch (IOException e) {
-      throw new IllegalStateException("a kept conflict is not JSON", e);
-    }
-  }
-
-  private static String nullable(JsonNode v) {
-    return v == null || v.isNull() ? null : v.asText();
-  }
-
-  private static String fieldsJson(List<FieldConflict> fields) {
-    ArrayNode array = JSON.createArrayNode();
-    for (FieldConflict f : fields) {
-      array.addObject().put("name", f.name()).put("base", f.base()).put("ours", f.ours()).put("theirs", f.theirs());
-    }
-    return array.toString();
-  }
-
-  private static Uni<Void> storeConflict(SqlConnection c, TrackedTable table, String branch, long ordinal,
-      Conflict conflict, ObjectNode base, ObjectNode ours, ObjectNode theirs) {
-    return c.preparedQuery("insert into strata_meta.delta_conflicts (repository, table_name, branch, attempt, ordinal,"
-            + " key, type, fields, base_row, ours_row, theirs_row) values ($1, $2, $3, '', $4, $5, $6, $7, $8, $9, $10)"
-            + " on conflict (repository, table_name, branch, attempt, key) do update set ordinal = excluded.ordinal,"
-            + " type = excluded.type, fields = excluded.fields, base_row = excluded.base_row,"
-            + " ours_row = excluded.ours_row, theirs_row = excluded.theirs_row")
-        .execute(Tuple.from(new Object[] {table.repository(), table.name(), branch, ordinal, conflict.key(),
-            conflict.type(), fieldsJson(conflict.fields()), text(base), text(ours), text(theirs)}))
-        .replaceWithVoid();
-  }
-
-  /** Records that the merge (or a resolution) wrote {@code written} to the key; ours is the first one kept. */
-  private static Uni<Void> storeWritten(SqlConnection c, TrackedTable table, String branch, String attempt,
-      String key, String ours, String written) {
-    return c.preparedQuery("insert into strata_meta.delta_written (repository, table_name, branch, attempt, key,"
-            + " ours_row, written) values ($1, $2, $3, $4, $5, $6, $7) on conflict (repository, table_name, branch,"
-            + " attempt, key) do update set written = excluded.written")
-        .execute(Tuple.from(new Object[] {table.repository(), table.name(), branch, attempt, key, ours, written}))
-        .replaceWithVoid();
-  }
-
-  /** The rows kept as written: key (JSON array), ours, written. */
-  private static Uni<List<String[]>> written(SqlConnection c, TrackedTable table, String branch, String attempt) {
-    return c.preparedQuery("select key, ours_row, written from strata_meta.delta_written where repository = $1"
-            + " and table_name = $2 and branch = $3 and attempt = $4")
-        .execute(Tuple.of(table.repository(), table.name(), branch, attempt))
-        .map(rows -> {
-          List<String[]> list = new ArrayList<>();
-          rows.forEach(r -> list.add(new String[] {r.getString(0), r.getString(1), r.getString(2)}));
-          return list;
-        });
-  }
-
-  private static Uni<Void> forget(SqlConnection c, TrackedTable table, String branch, String attempt) {
-    Tuple key = Tuple.of(table.repository(), table.name(), branch, attempt);
-    return c.preparedQuery("delete from strata_meta.delta_conflicts where repository = $1 and table_name = $2"
-            + " and branch = $3 and attempt = $4").execute(key)
-        .chain(() -> c.preparedQuery("delete from strata_meta.delta_written where repository = $1 and table_name = $2"
-            + " and branch = $3 and attempt = $4").execute(key))
-        .replaceWithVoid();
-  }
-
-  /** Moves what a merge kept from one attempt to another (set aside, or back in progress). */
-  private static Uni<Void> move(SqlConnection c, TrackedTable table, String branch, String from, String to) {
-    Tuple key = Tuple.of(table.repository(), table.name(), branch, from, to);
-    return forget(c, table, branch, to)
-        .chain(() -> c.preparedQuery("update strata_meta.delta_conflicts set attempt = $5 where repository = $1"
-            + " and table_name = $2 and branch = $3 and attempt = $4").execute(key))
-        .chain(() -> c.preparedQuery("update strata_meta.delta_written set attempt = $5 where repository = $1"
-            + " and table_name = $2 and branch = $3 and attempt = $4").execute(key))
-        .replaceWithVoid();
-  }
-
   /**
    * Writes the resolutions of {@code found} (kept conflicts) in one commit: a row-level conflict, or every field of
    * one, takes the chosen side's whole row; a field takes the side's (or the given) value in the branch's current
@@ -603,7 +530,7 @@ final class DeltaMerges {
         ObjectNode now = DeltaMerge.json(current.get(e.getKey()));
         row = now == null ? JSON.createObjectNode() : now;
         JsonNode sideRow = side == null ? null : JSON.readTree(side);
-        List<String> resolved = field != null ? List.of(field) : fields(r.getString(2)).stream()
+        List<String> resolved = field != null ? List.of(field) : DeltaConflicts.fields(r.getString(2)).stream()
             .map(FieldConflict::name).toList();
         for (String f : resolved) {
           if (take.equals("value")) {
@@ -626,17 +553,4 @@ final class DeltaMerges {
     return written;
   }
 
-  /** Forgets what a resolution settled: the conflict, or the one field of it resolved. */
-  private static Uni<Void> settle(SqlConnection c, TrackedTable table, String branch, Row conflict, String field) {
-    List<FieldConflict> left = field == null ? List.of()
-        : fields(conflict.getString(2)).stream().filter(f -> !f.name().equals(field)).toList();
-    Tuple key = Tuple.of(table.repository(), table.name(), branch, conflict.getString(0));
-    return left.isEmpty()
-        ? c.preparedQuery("delete from strata_meta.delta_conflicts where repository = $1 and table_name = $2"
-            + " and branch = $3 and attempt = '' and key = $4").execute(key).replaceWithVoid()
-        : c.preparedQuery("update strata_meta.delta_conflicts set fields = $5 where repository = $1"
-            + " and table_name = $2 and branch = $3 and attempt = '' and key = $4")
-            .execute(Tuple.of(table.repository(), table.name(), branch, conflict.getString(0), fieldsJson(left)))
-            .replaceWithVoid();
-  }
 }
