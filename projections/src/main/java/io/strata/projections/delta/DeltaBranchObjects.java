@@ -75,6 +75,11 @@ final class DeltaBranchObjects {
     return Uni.createFrom().voidItem();
   }
 
+  /** A sweep putting back what an attempt wrote: a Delta table has no unique rules to let it past. */
+  public Uni<Void> recovering(UnitOfWork x) {
+    return Uni.createFrom().voidItem();
+  }
+
   /** Strata's own waits on a Delta table are its advisory locks in its own database, held briefly; none to bound. */
   public Uni<Void> waitForLocksAtMost(UnitOfWork x, java.time.Duration limit) {
     return Uni.createFrom().voidItem();

@@ -156,6 +156,7 @@ final class DeltaMerges {
       p.writes = writes;
       p.written = writes.isEmpty() ? before : DeltaMerge.apply(new DeltaMerge.Plan(before, writes, Map.of()), root,
           table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+      unit.wrote(p.ref.root(), before, p.written, table.key());
       return p.merge;
     });
   }
@@ -256,8 +257,9 @@ final class DeltaMerges {
                 }
               }
               if (!back.isEmpty()) {
-                DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), back, Map.of()), root, table.key(),
-                    UUID.randomUUID().toString(), System.currentTimeMillis());
+                long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), back, Map.of()), root,
+                    table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+                unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
               }
               return stayed;
             })
@@ -348,22 +350,8 @@ final class DeltaMerges {
         .chain(() -> DeltaRefs.takeUndo(unit.metadata(), attempt, table.repository(), table.name(), name))
         .chain(found -> found.isEmpty() ? Uni.createFrom().item(0L) : unit.blocking(() -> {
               DeltaRefs.Undo undo = found.get();
-              State before = new State(undo.root(), undo.before());
-              State written = new State(undo.root(), undo.written());
-              State latest = DeltaStates.latest(unit, undo.root());
-              Set<List<Object>> changedSince = new HashSet<>();
-              DeltaStates.changes(unit, written, latest, table.key()).forEach(c -> changedSince.add(c.key()));
-              Map<List<Object>, Map<String, Object>> back = new LinkedHashMap<>();
-              for (RowChanges.Change c : DeltaStates.changes(unit, before, written, table.key())) {
-                if (!changedSince.contains(c.key())) {
-                  back.put(c.key(), c.before());
-                }
-              }
-              if (!back.isEmpty()) {
-                DeltaMerge.apply(new DeltaMerge.Plan(latest.version(), back, Map.of()), unit.at(undo.root()),
-                    table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
-              }
-              return new Object[] {(long) back.size(), undo.ref()};
+              long back = DeltaStates.undoKeys(unit, undo.root(), undo.before(), undo.written(), table.key());
+              return new Object[] {back, undo.ref()};
             })
             // what it kept of a merge in progress goes too
             .call(r -> DeltaConflicts.forget(unit.metadata(), table, name, IN_PROGRESS))
@@ -548,8 +536,9 @@ final class DeltaMerges {
       writes.put(e.getKey(), row == null ? null : DeltaMerge.values(row, schema));
       written.put(r.getString(0), text(row));
     }
-    DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root, table.key(),
+    long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root, table.key(),
         UUID.randomUUID().toString(), System.currentTimeMillis());
+    unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
     return written;
   }
 

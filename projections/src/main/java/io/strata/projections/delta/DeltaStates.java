@@ -114,6 +114,30 @@ final class DeltaStates {
     throw new DeltaMerge.TargetMoved(-1);
   }
 
+  /**
+   * Puts back what the versions from {@code before} to {@code written} of {@code root} changed: each key they changed
+   * that no later version changed gets its row from before (one copy-on-write commit); a key changed since stays.
+   * Answers the keys put back.
+   */
+  static long undoKeys(DeltaUnit unit, String root, long before, long written, List<String> key) throws IOException {
+    State from = new State(root, before);
+    State to = new State(root, written);
+    State latest = latest(unit, root);
+    java.util.Set<List<Object>> changedSince = new java.util.HashSet<>();
+    changes(unit, to, latest, key).forEach(c -> changedSince.add(c.key()));
+    Map<List<Object>, Map<String, Object>> back = new java.util.LinkedHashMap<>();
+    for (RowChanges.Change c : changes(unit, from, to, key)) {
+      if (!changedSince.contains(c.key())) {
+        back.put(c.key(), c.before());
+      }
+    }
+    if (!back.isEmpty()) {
+      DeltaMerge.apply(new DeltaMerge.Plan(latest.version(), back, Map.of()), unit.at(root), key,
+          UUID.randomUUID().toString(), System.currentTimeMillis());
+    }
+    return back.size();
+  }
+
   /** A row as the API reads it: a JSON object, columns in the schema's order. */
   static String rowJson(Map<String, Object> row) {
     return row == null ? null : spaced(DeltaMerge.json(row));

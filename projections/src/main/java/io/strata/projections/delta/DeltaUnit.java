@@ -5,6 +5,7 @@ import io.strata.projections.rowdata.RowDataRoles;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -19,8 +20,11 @@ import java.util.concurrent.Executor;
  * roles write data first and record it last, so a rolled-back unit leaves at worst a version Strata sees as a
  * working change (docs/delta.md, §7).
  */
-public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Map<String, Object> planned)
-    implements UnitOfWork {
+public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Map<String, Object> planned,
+    List<Written> written) implements UnitOfWork {
+
+  /** A Delta version this unit wrote to a root: from {@code before} to {@code after}, rows by {@code key}. */
+  public record Written(String root, long before, long after, List<String> key) {}
   /** The Delta backend's roles; those not built yet refuse with {@link DeltaUnsupported}. */
   public static final RowDataRoles ROLES = new RowDataRoles(
       PartialRole.of(io.strata.projections.rowdata.Tracking.class, new DeltaTracking()),
@@ -40,7 +44,39 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
 
   /** A unit on {@code metadata}'s transaction; {@code planned} holds what a merge planned for its apply, per table. */
   public DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io) {
-    this(metadata, storage, io, new java.util.concurrent.ConcurrentHashMap<>());
+    this(metadata, storage, io, new java.util.concurrent.ConcurrentHashMap<>(),
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>()));
+  }
+
+  /** Notes a version this unit wrote, which {@link #compensate} takes back if the unit's transaction is not committed. */
+  void wrote(String root, long before, long after, List<String> key) {
+    if (after > before) {
+      written.add(new Written(root, before, after, key));
+    }
+  }
+
+  /**
+   * Takes back, newest first, what this unit wrote to Delta tables (a version cannot be withdrawn, but its rows can be
+   * put back): each key a version changed that nobody changed since gets its row from before; for a unit whose
+   * transaction is rolled back, so that the tables agree with Strata's refs again. Never fails: what it cannot take
+   * back stays a working change of its branch.
+   */
+  public Uni<Void> compensate() {
+    List<Written> all;
+    synchronized (written) {
+      all = new java.util.ArrayList<>(written);
+      written.clear();
+    }
+    if (all.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    java.util.Collections.reverse(all);
+    return blocking(() -> {
+      for (Written w : all) {
+        DeltaStates.undoKeys(this, w.root(), w.before(), w.after(), w.key());
+      }
+      return null;
+    }).onFailure().recoverWithNull().replaceWithVoid();
   }
 
   @Override

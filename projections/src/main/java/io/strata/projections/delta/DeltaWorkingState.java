@@ -65,7 +65,9 @@ final class DeltaWorkingState {
     return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch)).chain(ref -> unit.blocking(() -> {
           ChangeCounts discarded = counts(DeltaStates.changes(unit, ref.base(),
               DeltaStates.latest(unit, ref.root()), table.key()));
+          long before = DeltaStates.latest(unit, ref.root()).version();
           long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE");
+          unit.wrote(ref.root(), before, version, table.key());
           return new Object[] {discarded, version};
         })
         // the root now holds the last commit's files: that state is its last commit's, at the new version
@@ -108,6 +110,7 @@ final class DeltaWorkingState {
             try {
               long version = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), effective, Map.of()), target,
                   table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+              unit.wrote(ref.root(), snapshot.getVersion(), version, table.key());
               return new Object[] {new ChangeCounts(inserted, updated, deleted), snapshot.getVersion(), version};
             } catch (DeltaMerge.TargetMoved moved) {
               if (attempt == ATTEMPTS) {
@@ -139,7 +142,9 @@ final class DeltaWorkingState {
     return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch))
         .chain(ref -> target(unit, table, ref, undo, redo).chain(target -> unit.blocking(() -> {
               long before = DeltaStates.latest(unit, ref.root()).version();
-              return new long[] {before, DeltaStates.restore(unit, ref.root(), target, "RESTORE")};
+              long written = DeltaStates.restore(unit, ref.root(), target, "RESTORE");
+              unit.wrote(ref.root(), before, written, table.key());
+              return new long[] {before, written};
             }))
             .call(v -> attempt == null ? Uni.createFrom().voidItem() : DeltaRefs.keepUndo(unit.metadata(), attempt,
                 table.repository(), table.name(), name, new DeltaRefs.Undo(ref.root(), v[0], v[1], ref)))

@@ -83,9 +83,17 @@ public class StorageBackends {
 
     @Override
     public Uni<Void> rollback() {
-      return transaction.rollback().onFailure().recoverWithNull()
+      return compensated(unit).chain(() -> transaction.rollback().onFailure().recoverWithNull())
           .chain(() -> connection.close().onFailure().recoverWithNull());
     }
+  }
+
+  /**
+   * Before a unit's transaction is rolled back: what a Delta unit wrote to its tables is taken back (a Delta version
+   * cannot be withdrawn with the transaction; its rows can), so the tables agree with the refs the rollback keeps.
+   */
+  private static Uni<Void> compensated(UnitOfWork unit) {
+    return unit instanceof DeltaUnit delta ? delta.compensate() : Uni.createFrom().voidItem();
   }
 
   /** The name of the server's own database as a storage of every repository. */
@@ -134,7 +142,10 @@ public class StorageBackends {
 
   /** {@code work} in a unit of work of its own on the storage, committed when it succeeds. */
   public <T> Uni<T> inOwnTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
-    return reach(repository, storage).chain(r -> r.pool().withTransaction(c -> work.apply(r.unit(c))));
+    return reach(repository, storage).chain(r -> r.pool().withTransaction(c -> {
+      UnitOfWork unit = r.unit(c);
+      return Uni.createFrom().deferred(() -> work.apply(unit)).onFailure().call(() -> compensated(unit));
+    }));
   }
 
   /**

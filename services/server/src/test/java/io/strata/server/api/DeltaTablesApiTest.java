@@ -24,6 +24,7 @@ import io.strata.projections.delta.DeltaTable;
 import io.strata.server.TestDatabaseResource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -282,6 +283,56 @@ class DeltaTablesApiTest {
     row.put("customer", customer);
     row.put("amount", amount);
     return row;
+  }
+
+  /**
+   * A commit and a merge that fail after their Delta work, before their events: the commit's capture is put back
+   * (the changes staged again, the next commit takes exactly them), the merge's copy-on-write commit undone key by
+   * key by the recovery sweep (the table reads as before), Strata's log records neither.
+   */
+  @Test
+  void aCommitAndAMergeFailingAfterTheirDeltaWorkLeaveTableAndLogAsTheyWere() throws Exception {
+    Lake l = lake("lakefault", 5);
+    String base = l.base();
+    String before = Api.head(l.repo(), "main");
+    Api.json().body(Map.of("customer", "x", "amount", 9.0)).put(base + "/branches/main/tables/orders/rows/1")
+        .then().statusCode(200);
+    String status = given().get(base + "/branches/main/status").then().statusCode(200).extract().asString();
+    io.strata.server.runtime.Failpoints.arm("commit.storage-captured", "error");
+    try {
+      Api.json().body(Map.of("message", "doomed")).post(base + "/branches/main/commits").then().statusCode(503);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("commit.storage-captured");
+    }
+    assertThat(Api.head(l.repo(), "main")).isEqualTo(before);
+    given().get(base + "/branches/main/status").then().statusCode(200).body(equalTo(status));
+    post(base + "/branches/main/commits", Map.of("message", "again")).statusCode(201)
+        .body("stats.updated", equalTo(1));
+
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 20.0)).put(base + "/branches/dev/tables/orders/rows/2")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev", "all", true)).statusCode(201);
+    Api.json().body(Map.of("customer", "main", "amount", 30.0)).put(base + "/branches/main/tables/orders/rows/3")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main", "all", true)).statusCode(201);
+    Map<Long, Double> ours = amounts(l.orders());
+    String head = Api.head(l.repo(), "main");
+    io.strata.server.runtime.Failpoints.arm("merge.applied", "error");
+    try {
+      post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(503);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("merge.applied");
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!amounts(l.orders()).equals(ours) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    assertThat(amounts(l.orders())).as("the merge's rows undone").isEqualTo(ours);
+    assertThat(Api.head(l.repo(), "main")).isEqualTo(head);
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200).body("fast_forward", equalTo(false));
+    assertThat(amounts(l.orders())).containsEntry(2L, 20.0).containsEntry(3L, 30.0);
   }
 
   /** Values a column does not take are refused by column, nothing written: never turned into another value. */
