@@ -128,19 +128,20 @@ public final class DeltaBranchBench {
         (double) median(baseReads) / median(branchReads));
 
     if (args.length > 4) {
-      diffAndMerge(engine, work, args[4].split(","), rowsPerFile);
+      diffAndMerge(engine, work, args[4].split(","), rowsPerFile, args.length > 5 ? Integer.parseInt(args[5]) : 1_000);
     }
   }
 
   /**
-   * Diff and merge of 1 000 changed rows by table size (docs/delta.md, section 4: O(changes)): for each size, a
-   * table of {@code rowsPerFile}-row files, a branch changing 1 000 consecutive keys (one copy-on-write commit), then
+   * Diff and merge of {@code changed} rows (1 000 unless given) by table size (docs/delta.md, section 4: O(changes)): for each size, a
+   * table of {@code rowsPerFile}-row files, a branch changing that many consecutive keys (one copy-on-write commit), then
    * the branch's row changes against the table and the merge of the branch into the table (plan + commit), medians of
    * 5 rounds (the merge on a fresh branch each round).
    */
-  private static void diffAndMerge(Engine engine, Path work, String[] sizes, int rowsPerFile) throws Exception {
+  private static void diffAndMerge(Engine engine, Path work, String[] sizes, int rowsPerFile, int changed)
+      throws Exception {
     System.out.println();
-    System.out.println("table rows   files   diff of 1 000 changes   merge of 1 000 changes");
+    System.out.printf("table rows   files   diff of %d changes   merge of %d changes%n", changed, changed);
     List<String> key = List.of("id");
     for (String size : sizes) {
       long total = Long.parseLong(size.strip());
@@ -156,8 +157,8 @@ public final class DeltaBranchBench {
             DeltaTable.local(root.resolve("_strata/branches/b" + r), engine);
         ShallowClone.create(table, head, branch, "bench-" + r, 1L);
         Map<List<Object>, Map<String, Object>> writes = new HashMap<>();
-        long from = (total / 2 / rowsPerFile) * rowsPerFile + r * 1_000L;
-        for (long id = from; id < from + 1_000; id++) {
+        long from = (total / 2 / rowsPerFile) * rowsPerFile + r * (long) changed;
+        for (long id = from; id < from + changed; id++) {
           Map<String, Object> row = new LinkedHashMap<>();
           row.put("id", id);
           row.put("v", "changed-" + r + "-" + id);
@@ -172,8 +173,8 @@ public final class DeltaBranchBench {
             Strategy.THREE_WAY);
         DeltaMerge.apply(plan, table, key, "m-" + r, 3L);
         long t2 = System.nanoTime();
-        if (changes != 1_000) {
-          throw new IllegalStateException("the diff found " + changes + " changes, not 1 000");
+        if (changes != changed) {
+          throw new IllegalStateException("the diff found " + changes + " changes, not " + changed);
         }
         diffs[r] = t1 - t0;
         merges[r] = t2 - t1;
