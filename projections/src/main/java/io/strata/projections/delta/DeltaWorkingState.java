@@ -216,8 +216,9 @@ final class DeltaWorkingState {
   static Map<List<Object>, Map<String, Object>> current(DeltaTable target, Snapshot snapshot, List<String> key,
       Set<List<Object>> keys) {
     Set<String> candidates = new HashSet<>();
+    java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(key, keys);
     for (DeltaFile file : target.files(snapshot)) {
-      if (KeyRanges.mayHold(file, key, keys)) {
+      if (mayHold.test(file)) {
         candidates.add(file.absolute(target.root()));
       }
     }

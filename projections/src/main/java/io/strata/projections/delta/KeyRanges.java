@@ -17,30 +17,95 @@ final class KeyRanges {
   private KeyRanges() {
   }
 
-  /** Whether {@code file} may hold one of {@code keys} (each a one-value key of column {@code column}). */
-  static boolean mayHold(DeltaFile file, List<String> key, Collection<List<Object>> keys) {
-    if (key.size() != 1 || file.stats() == null) {
-      return true;
+  /**
+   * Whether a file may hold one of {@code keys}, decided per file at O(log keys) (a merge of 100 000 keys into a
+   * table of thousands of files looks each file up once, rather than comparing every key with every file): the keys
+   * sorted once, each file's range searched for the first key at or above its minimum. Means the same as {@link
+   * #mayHold}: a file without statistics for the column, a key of several columns, or a null key may hold anything.
+   */
+  static java.util.function.Predicate<DeltaFile> holding(List<String> key, Collection<List<Object>> keys) {
+    if (key.size() != 1) {
+      return file -> true;
     }
+    List<BigDecimal> numbers = new java.util.ArrayList<>();
+    List<String> strings = new java.util.ArrayList<>();
+    for (List<Object> k : keys) {
+      Object value = k.get(0);
+      if (value instanceof Number n) {
+        numbers.add(new BigDecimal(n.toString()));
+      } else if (value instanceof String text) {
+        strings.add(text);
+      } else {
+        return file -> true; // a null, or a type statistics are not compared for: any file may hold it
+      }
+    }
+    numbers.sort(null);
+    strings.sort(KeyRanges::byCodePoint);
     String column = key.get(0);
+    return file -> {
+      JsonNode[] range = range(file, column);
+      if (range == null) {
+        return true;
+      }
+      JsonNode min = range[0];
+      JsonNode max = range[1];
+      if (min.isNumber() && max.isNumber()) {
+        if (!strings.isEmpty()) {
+          return true;
+        }
+        int at = firstAtLeast(numbers, min.decimalValue(), BigDecimal::compareTo);
+        return at < numbers.size() && numbers.get(at).compareTo(max.decimalValue()) <= 0;
+      }
+      if (min.isTextual() && max.isTextual()) {
+        if (!numbers.isEmpty()) {
+          return true;
+        }
+        int at = firstAtLeast(strings, min.asText(), KeyRanges::byCodePoint);
+        if (at >= strings.size()) {
+          return false;
+        }
+        // a truncated maximum is a prefix: keys extending it follow it directly in code point order
+        String first = strings.get(at);
+        String hi = max.asText();
+        return byCodePoint(first, hi) <= 0 || first.startsWith(hi);
+      }
+      return true;
+    };
+  }
+
+  private static <T> int firstAtLeast(List<T> sorted, T bound, java.util.Comparator<T> order) {
+    int lo = 0;
+    int hi = sorted.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (order.compare(sorted.get(mid), bound) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /** The file's minimum and maximum of {@code column} from its statistics; null when it has none. */
+  private static JsonNode[] range(DeltaFile file, String column) {
+    if (file.stats() == null) {
+      return null;
+    }
     JsonNode stats;
     try {
       stats = JSON.readTree(file.stats());
     } catch (java.io.IOException unreadable) {
-      return true;
+      return null;
     }
     JsonNode min = stats.path("minValues").get(column);
     JsonNode max = stats.path("maxValues").get(column);
-    if (min == null || max == null || min.isNull() || max.isNull()) {
-      return true;
-    }
-    for (List<Object> k : keys) {
-      Object value = k.get(0);
-      if (value == null || within(value, min, max)) {
-        return true;
-      }
-    }
-    return false;
+    return min == null || max == null || min.isNull() || max.isNull() ? null : new JsonNode[] {min, max};
+  }
+
+  /** Whether {@code file} may hold one of {@code keys} (each a one-value key of column {@code column}). */
+  static boolean mayHold(DeltaFile file, List<String> key, Collection<List<Object>> keys) {
+    return holding(key, keys).test(file);
   }
 
   /**
@@ -60,18 +125,5 @@ final class KeyRanges {
       j += Character.charCount(y);
     }
     return Integer.compare(a.length() - i, b.length() - j);
-  }
-
-  private static boolean within(Object value, JsonNode min, JsonNode max) {
-    if (value instanceof Number n && min.isNumber() && max.isNumber()) {
-      BigDecimal v = new BigDecimal(n.toString());
-      return v.compareTo(min.decimalValue()) >= 0 && v.compareTo(max.decimalValue()) <= 0;
-    }
-    if (value instanceof String s && min.isTextual() && max.isTextual()) {
-      // Delta may truncate string statistics: a truncated maximum is a prefix, so compare by prefix there
-      String hi = max.asText();
-      return byCodePoint(s, min.asText()) >= 0 && (byCodePoint(s, hi) <= 0 || s.startsWith(hi));
-    }
-    return true;
   }
 }
