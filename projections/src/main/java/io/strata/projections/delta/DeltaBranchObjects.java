@@ -8,6 +8,14 @@ import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.StatePath;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
+import io.delta.kernel.types.DataType;
+import io.delta.kernel.types.StructType;
+import io.strata.events.TableShape;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,11 +34,145 @@ final class DeltaBranchObjects {
         .chain(at -> clone(unit, table, branch, at));
   }
 
-  /** {@link #create}, the branch starting with columns its source added through Strata: not on Delta tables yet. */
+  /**
+   * {@link #create}, the branch starting with the columns its source added through Strata: the clone of the source's
+   * state has those added before that state; the others are added to it as {@link #addColumns} adds them.
+   */
   public Uni<Void> create(UnitOfWork x, TrackedTable table, String branch, StatePath start,
-      java.util.List<io.strata.events.TableShape.Column> inherited) {
-    return inherited.isEmpty() ? create(x, table, branch, start)
-        : Uni.createFrom().failure(new DeltaUnsupported("a branch starting with columns added on another branch"));
+      List<TableShape.Column> inherited) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return create(x, table, branch, start)
+        .chain(() -> inherited.isEmpty() ? Uni.createFrom().voidItem()
+            : DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch)
+                .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), inherited, true))).replaceWithVoid());
+  }
+
+  /**
+   * Adds {@code columns} (Delta's types, nullable) to the branch's table in one version of its own (a {@code metaData}
+   * action: no data file is written; rows written before read null in them). The branch's other engines see them at
+   * once; its rows' changes are unchanged (none), so it stages nothing.
+   */
+  public Uni<Void> addColumns(UnitOfWork x, TrackedTable table, String branch, List<TableShape.Column> columns) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
+        .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), columns, false)))
+        .replaceWithVoid();
+  }
+
+  /**
+   * Gives the branch's table the table's {@code columns} it kept out (the table gained them after the branch was
+   * made): added to its clone as {@link #addColumns} adds them, null in its rows until {@link #fillTakenColumns}.
+   */
+  public Uni<Void> restoreColumns(UnitOfWork x, TrackedTable table, String branch,
+      List<io.strata.events.TableColumn> columns) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    List<TableShape.Column> adding = columns.stream()
+        .map(c -> new TableShape.Column(c.name(), c.type(), true, null, null, null, null)).toList();
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
+        .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), adding, true)))
+        .replaceWithVoid();
+  }
+
+  /**
+   * Gives the rows of the branch's table their values of {@code columns} (just restored: null in every row) at
+   * {@code target}, the default branch's state along a path: the state's rows holding a value in one of them are
+   * found by reading its files one at a time (a table's rows are never all in memory), then written on the branch,
+   * copy-on-write, where it holds their keys. Reads the whole state: this runs only for a branch made before its table
+   * gained columns, when a merge or cherry-pick takes them.
+   */
+  public Uni<Void> fillTakenColumns(UnitOfWork x, TrackedTable table, String branch,
+      List<io.strata.events.TableColumn> columns, StatePath target) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    List<String> names = columns.stream().map(io.strata.events.TableColumn::name).toList();
+    return DeltaTracking.defaultState(unit, table, target)
+        .chain(at -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch)
+            .chain(ref -> unit.blocking(() -> {
+              DeltaTable source = unit.at(at.root());
+              var sourceSnapshot = source.at(at.version());
+              Map<List<Object>, Map<String, Object>> values = new HashMap<>();
+              for (DeltaFile file : source.files(sourceSnapshot)) {
+                source.rows(sourceSnapshot, Set.of(file.absolute(source.root())), table.key()).forEach((k, row) -> {
+                  Map<String, Object> taken = new LinkedHashMap<>();
+                  names.forEach(n -> {
+                    if (row.get(n) != null) {
+                      taken.put(n, row.get(n));
+                    }
+                  });
+                  if (!taken.isEmpty()) {
+                    values.put(k, taken);
+                  }
+                });
+              }
+              if (values.isEmpty()) {
+                return null;
+              }
+              DeltaTable root = unit.at(ref.root());
+              var snapshot = root.latest();
+              boolean clean = DeltaStates.changes(unit, ref.base(), new State(ref.root(), snapshot.getVersion()),
+                  table.key()).isEmpty();
+              Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
+              DeltaWorkingState.current(root, snapshot, table.key(), values.keySet()).forEach((k, row) -> {
+                Map<String, Object> filled = new LinkedHashMap<>(row);
+                values.get(k).forEach((n, v) -> {
+                  if (filled.get(n) == null) {
+                    filled.put(n, v);
+                  }
+                });
+                if (!filled.equals(row)) {
+                  writes.put(k, filled);
+                }
+              });
+              if (!writes.isEmpty()) {
+                long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root,
+                    table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+                unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
+                // what the branch reads of the columns it takes is no change of its own: on a branch without working
+                // changes its last commit's state moves past the fill (a commit of it still reads the rows as they
+                // were); else the fill joins them (a merge refuses a branch with working changes anyway)
+                return clean ? new Ref(ref.root(), new State(ref.root(), v), null) : null;
+              }
+              return null;
+            })
+            .chain(moved -> moved == null ? Uni.createFrom().voidItem()
+                : DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch, moved))))
+        .replaceWithVoid();
+  }
+
+  /**
+   * Adds {@code columns} to the table at {@code root}, at its latest version (again at the next when another engine
+   * wrote that version first); answers the version written, or -1 when {@code missingOnly} and it has them all.
+   * With {@code missingOnly}, those it has already (by name, in any case) are left out.
+   */
+  static long addColumns(DeltaUnit unit, String root, List<TableShape.Column> columns, boolean missingOnly)
+      throws java.io.IOException {
+    DeltaTable table = unit.at(root);
+    for (int attempt = 0; ; attempt++) {
+      var snapshot = table.latest();
+      StructType adding = new StructType();
+      for (TableShape.Column c : columns) {
+        boolean has = snapshot.getSchema().fields().stream().anyMatch(f -> f.getName().equalsIgnoreCase(c.name()));
+        if (!(missingOnly && has)) {
+          DataType type = DeltaTableMaking.type(c.type());
+          if (type == null) {
+            throw new ClientValues.Refused(c.name(), "type " + c.type() + " has no Delta type Strata writes");
+          }
+          adding = adding.add(c.name(), type, true);
+        }
+      }
+      if (adding.fields().isEmpty()) {
+        return -1;
+      }
+      long written = DeltaSchema.addColumns(table, snapshot.getVersion(), adding, UUID.randomUUID().toString(),
+          System.currentTimeMillis());
+      if (written >= 0) {
+        return written;
+      }
+      if (attempt == 4) {
+        throw new DeltaMerge.TargetMoved(snapshot.getVersion() + 1); // other engines kept writing it: 409
+      }
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -97,22 +98,27 @@ final class DeltaMerges {
               : spans.isEmpty() ? ref.base() : spans.get(0).from();
           State oursEnd = end(undoOurs, redoOurs, p.base);
           p.theirs = end(undoTheirs, redoTheirs, p.base);
-          p.schema = unit.at(oursEnd.root()).at(oursEnd.version()).getSchema();
-          StructType theirsSchema = unit.at(p.theirs.root()).at(p.theirs.version()).getSchema();
-          if (!p.schema.fieldNames().equals(theirsSchema.fieldNames())) {
-            throw new DeltaUnsupported("merging Delta tables whose sides' columns differ");
+          // the rows are merged in the columns of the table the merge writes (the schema merge gave it those a side
+          // added before the rows come: SchemaPromotions), each side's rows reading null in a column its state lacks
+          p.schema = unit.at(ref.root()).latest().getSchema();
+          for (State side : List.of(oursEnd, p.theirs)) {
+            for (StructField f : unit.at(side.root()).at(side.version()).getSchema().fields()) {
+              if (p.schema.fields().stream().noneMatch(g -> g.getName().equals(f.getName()))) {
+                p.schema = p.schema.add(f); // only for a dry run: a merge refuses to write rows into it (apply)
+              }
+            }
           }
           Map<List<Object>, RowChanges.Change> mine = new HashMap<>();
           DeltaStates.changes(unit, p.base, oursEnd, table.key()).forEach(ch -> mine.put(ch.key(), ch));
           p.keys = new TreeMap<>(RowChanges::compareKeys);
           for (RowChanges.Change change : DeltaStates.changes(unit, p.base, p.theirs, table.key())) {
             RowChanges.Change m = mine.get(change.key());
-            ObjectNode baseRow = DeltaMerge.json(change.before());
-            ObjectNode oursRow = m == null ? baseRow : DeltaMerge.json(m.after());
+            ObjectNode baseRow = padded(DeltaMerge.json(change.before()), p.schema);
+            ObjectNode oursRow = m == null ? baseRow : padded(DeltaMerge.json(m.after()), p.schema);
             p.baseRows.put(change.key(), baseRow);
             p.theirsRows.put(change.key(), change.after());
-            p.keys.put(change.key(), Settlement.decide(baseRow, oursRow, DeltaMerge.json(change.after()),
-                MergeColumns.PLAIN, strategy));
+            p.keys.put(change.key(), Settlement.decide(baseRow, oursRow, padded(DeltaMerge.json(change.after()),
+                p.schema), MergeColumns.PLAIN, strategy));
           }
           MergeTally tally = MergeTally.of(p.keys.values());
           p.merge = new TableMerge(table.name(), tally.changes(), tally.conflicts(), tally.unsettled(),
@@ -120,6 +126,18 @@ final class DeltaMerges {
           unit.planned().put(table.name(), p);
           return p.merge;
         })));
+  }
+
+  /** {@code row} with null in each column of {@code schema} it lacks (its state's schema had not added them). */
+  private static ObjectNode padded(ObjectNode row, StructType schema) {
+    if (row != null) {
+      for (StructField f : schema.fields()) {
+        if (!row.has(f.getName())) {
+          row.putNull(f.getName());
+        }
+      }
+    }
+    return row;
   }
 
   /** Where a side's paths lead from the base: its redo path's end, else its undo path's start, else the base. */
@@ -139,12 +157,23 @@ final class DeltaMerges {
     return Uni.createFrom().item(conflicts);
   }
 
+  /** A Delta table has no constraints to refuse merged rows: a dry run writes no version to find them. */
+  public boolean mayRefuseRows() {
+    return false;
+  }
+
   public Uni<TableMerge> apply(UnitOfWork x, TrackedTable table, BranchRef target) {
     DeltaUnit unit = DeltaUnit.of(x);
     Planned p = planned(x, table);
     return unit.blocking(() -> {
       DeltaTable root = unit.at(p.ref.root());
-      long before = root.latest().getVersion();
+      var latest = root.latest();
+      long before = latest.getVersion();
+      List<String> lacking = p.schema.fieldNames().stream()
+          .filter(c -> !latest.getSchema().fieldNames().contains(c)).toList();
+      if (!lacking.isEmpty()) {
+        throw new DeltaUnsupported("merging rows of columns " + lacking + " into a table that lacks them");
+      }
       Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
       for (var k : p.keys.entrySet()) {
         Settlement.KeyMerge km = k.getValue();

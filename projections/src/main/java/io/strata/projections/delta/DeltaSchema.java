@@ -23,28 +23,44 @@ public final class DeltaSchema {
    */
   public static long addColumn(DeltaTable table, long version, String name, DataType type, String transaction,
       long now) throws IOException {
+    return addColumns(table, version, new StructType().add(name, type, true), transaction, now);
+  }
+
+  /**
+   * Adds {@code columns} (nullable, in order) to {@code table} at {@code version} in one version, as
+   * {@link #addColumn} does one; a name the table has, or one given twice (in any case), is refused by column
+   * ({@link ClientValues.Refused}).
+   */
+  public static long addColumns(DeltaTable table, long version, StructType columns, String transaction, long now)
+      throws IOException {
     Snapshot snapshot = table.at(version);
     WriterFeatures.check(snapshot);
     StructType schema = snapshot.getSchema();
-    for (StructField field : schema.fields()) {
-      if (field.getName().equalsIgnoreCase(name)) {
-        throw new IllegalArgumentException("the table has a column " + field.getName());
-      }
-    }
     String mapping = snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none");
     if (!"none".equals(mapping)) {
       // a new column there needs its physical name and id assigned as the protocol's column mapping says
       throw new UnsupportedOperationException("adding a column to a table with column mapping (" + mapping
           + ") is not supported yet");
     }
-    if (type instanceof io.delta.kernel.types.TimestampNTZType) {
-      // it needs the timestampNtz table feature in the protocol, which this commit does not write
-      throw new UnsupportedOperationException("adding a timestamp_ntz column is not supported yet");
+    StructType widened = schema;
+    for (StructField column : columns.fields()) {
+      String name = column.getName();
+      for (StructField field : widened.fields()) {
+        if (field.getName().equalsIgnoreCase(name)) {
+          throw new ClientValues.Refused(name, "the table has a column " + field.getName()
+              + " (Delta's column names are case-insensitive)");
+        }
+      }
+      DataType type = column.getDataType();
+      if (type instanceof io.delta.kernel.types.TimestampNTZType) {
+        // it needs the timestampNtz table feature in the protocol, which this commit does not write
+        throw new UnsupportedOperationException("adding a timestamp_ntz column is not supported yet");
+      }
+      if (!RowValues.supported(type)) {
+        throw new IllegalArgumentException("columns of type " + type + " are not versioned by key yet");
+      }
+      widened = widened.add(name, type, true);
     }
-    if (!RowValues.supported(type)) {
-      throw new IllegalArgumentException("columns of type " + type + " are not versioned by key yet");
-    }
-    StructType widened = schema.add(name, type, true);
     var metadata = snapshot.getMetadata();
     DeltaCommit commit = DeltaCommit.of(transaction, "ADD COLUMNS", now)
         .metadata(metadata.getId(), widened.toJson(), snapshot.getPartitionColumnNames(),

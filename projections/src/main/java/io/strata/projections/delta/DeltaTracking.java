@@ -11,6 +11,7 @@ import io.strata.projections.rowdata.UnitOfWork;
 import io.delta.kernel.exceptions.TableNotFoundException;
 import io.delta.kernel.types.StructField;
 import java.math.BigInteger;
+import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -155,12 +156,48 @@ final class DeltaTracking {
         && table.key().stream().allMatch(k -> columns.stream().anyMatch(c -> c.name().equals(k))));
   }
 
+  /**
+   * Gives the default branch's table (the tracked one) {@code columns}, nullable, in one version of its own: rows
+   * written before read null in them, no data file is written. Filed as DDL ({@link #followedDdl}) in the unit's
+   * transaction, so the schema follower records the table's shape after it. Other engines are not held off: a version
+   * one of them made first is gone past (the columns added at the next).
+   */
+  public Uni<Void> addColumns(UnitOfWork x, TrackedTable table, List<io.strata.events.TableShape.Column> columns,
+      java.time.Duration lockTimeout) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
+        .chain(() -> unit.blocking(() -> DeltaBranchObjects.addColumns(unit, unit.table(table).root().toString(),
+            columns, true)))
+        .chain(written -> written < 0 ? Uni.createFrom().voidItem()
+            : unit.metadata().preparedQuery("insert into strata_meta.delta_followed_ddl (repository, table_name,"
+                    + " schema_name, path, command, object, actor) values ($1, $2, $3, $4, 'ALTER TABLE', $5,"
+                    + " 'strata')")
+                .execute(Tuple.of(table.repository(), table.name(), table.schema(), table.table(),
+                    "ADD COLUMNS " + String.join(", ", columns.stream().map(c -> c.name()).toList())
+                        + " (version " + written + ")"))
+                .replaceWithVoid());
+  }
+
+  /** The schema changes Strata made to {@code repository}'s tracked tables (every repository's when null). */
   public Uni<List<Tracking.FollowedDdl>> followedDdl(UnitOfWork x, String repository) {
-    return Uni.createFrom().item(List.of()); // Delta has no DDL to watch: schema changes are found as drift
+    DeltaUnit unit = DeltaUnit.of(x);
+    return unit.metadata().preparedQuery("select id, repository, table_name, schema_name, path, command, object,"
+            + " actor, at from strata_meta.delta_followed_ddl where $1::text is null or repository = $1 order by id")
+        .execute(Tuple.of(repository))
+        .map(rows -> {
+          List<Tracking.FollowedDdl> followed = new ArrayList<>();
+          rows.forEach(r -> followed.add(new Tracking.FollowedDdl(r.getLong(0), r.getString(1), r.getString(2),
+              r.getString(3), r.getString(4), r.getString(5), r.getString(6), r.getString(7),
+              r.getOffsetDateTime(8).toInstant())));
+          return followed;
+        });
   }
 
   public Uni<Void> forgetFollowedDdl(UnitOfWork x, List<Long> ids) {
-    return Uni.createFrom().voidItem();
+    DeltaUnit unit = DeltaUnit.of(x);
+    return ids.isEmpty() ? Uni.createFrom().voidItem()
+        : unit.metadata().preparedQuery("delete from strata_meta.delta_followed_ddl where id = any($1)")
+            .execute(Tuple.of(ids.toArray(Long[]::new))).replaceWithVoid();
   }
 
   public Uni<Boolean> guardsDdl(UnitOfWork x) {

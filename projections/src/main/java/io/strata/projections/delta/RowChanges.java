@@ -66,13 +66,18 @@ public final class RowChanges {
       if (after == null) {
         changes.add(new Change(key, before, null, List.copyOf(before.keySet())));
       } else {
+        // a column one side's schema lacks (added since) reads null there: changed only by a value
         List<String> changed = new ArrayList<>();
         before.forEach((column, value) -> {
           if (!equal(value, after.get(column))) {
             changed.add(column);
           }
         });
-        after.keySet().stream().filter(c -> !before.containsKey(c)).forEach(changed::add);
+        after.forEach((column, value) -> {
+          if (!before.containsKey(column) && value != null) {
+            changed.add(column);
+          }
+        });
         if (!changed.isEmpty()) {
           changes.add(new Change(key, before, after, changed));
         }

@@ -75,6 +75,14 @@ public interface Merges<X> {
   Uni<TableMerge> apply(X tx, TrackedTable table, BranchRef target);
 
   /**
+   * Whether {@link #apply} may refuse merged rows (constraints of the table's): a dry run must then write to find
+   * them (in a transaction rolled back). A backend without such rules answers its plan as applied without writing.
+   */
+  default boolean mayRefuseRows() {
+    return true;
+  }
+
+  /**
    * After {@link #apply}: every row {@code target} shows that fails one of {@code checks} — CHECK constraints the
    * merge carries to it, each with the (stored) names of the columns it names — becomes an unsettled conflict of kind
    * {@code constraint_violation} (what refused it: the check's name), resolved by giving the row values that pass

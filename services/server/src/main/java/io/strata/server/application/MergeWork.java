@@ -161,7 +161,7 @@ class MergeWork {
     Uni<Void> dropsChecked = alteredForDryRun(tables, repo, into, tracked, settled, r.dryRun())
         .chain(() -> losingColumns(tables, repo, into, tracked, settled, sides.oursUndo(), oursPaths));
     // a table's plan is applied before the next one's replaces it; a dry run applies too (its
-    // transaction is rolled back): only writing finds the rows the table refuses
+    // transaction is rolled back): only writing finds the rows the table refuses (where it may refuse any)
     return dropsChecked.chain(() -> Multi.createFrom().iterable(touched)
         .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
           TrackedTable table = TrackedTable.on(repo, t, into.name());
@@ -176,6 +176,7 @@ class MergeWork {
                   theirsPaths.getOrDefault(t.name(), List.of()), r.strategy()))
               .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
                   ? Uni.createFrom().item(m)
+                  : r.dryRun() && !c.roles().merges().mayRefuseRows() ? Uni.createFrom().item(m)
                   : c.roles().merges().apply(c, table, into).onFailure(MergeCommands::refusedByTable)
                       .transform(e -> MergeCommands.refused(t.name(), e))
                       // then the target's rows that fail a check the merge carries: constraint_violation conflicts

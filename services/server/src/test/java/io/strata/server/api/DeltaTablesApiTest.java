@@ -238,6 +238,75 @@ class DeltaTablesApiTest {
   }
 
   /**
+   * A column added on a branch (a metaData version of its clone: no data file written), written and read there,
+   * diffed by field; a branch of that branch starts with it; merged three ways into main, whose table itself gains
+   * the column first (recorded as its schema change) and then takes the branch's rows, the others reading null.
+   */
+  @Test
+  void aColumnAddedOnABranchIsWrittenDiffedAndMergedIntoTheTable() throws Exception {
+    Lake l = lake("lakecols", 6);
+    String base = l.base();
+    DeltaTable orders = l.orders();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    post(base + "/branches", Map.of("name", "old")).statusCode(201);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "region", "type", "text")))).statusCode(200);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "REGION", "type", "text")))).statusCode(422);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "bad", "type", "tsvector")))).statusCode(422);
+    String devRoot = given().get(base + "/branches/dev/status").then().statusCode(200).extract()
+        .path("tables[0].location");
+    DeltaTable dev = DeltaTable.local(Path.of(java.net.URI.create(devRoot)), DeltaTable.defaultEngine());
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
+    assertThat(orders.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount");
+
+    Api.json().body(Map.of("customer", "c1", "amount", 1.5, "region", "eu"))
+        .put(base + "/branches/dev/tables/orders/rows/1").then().statusCode(200);
+    given().get(base + "/tables/orders/rows/1?ref=dev&working=true").then().statusCode(200)
+        .body("region", equalTo("eu"));
+    given().get(base + "/tables/orders/rows/2?ref=dev&working=true").then().statusCode(200)
+        .body("region", org.hamcrest.Matchers.nullValue());
+    post(base + "/branches/dev/commits", Map.of("message", "Region of order 1", "all", true)).statusCode(201);
+    given().get(base + "/diff?from=main&to=dev&rows=true").then().statusCode(200)
+        .body("tables[0].updated", equalTo(1)).body("tables[0].inserted", equalTo(0))
+        .body("changes[0].fields", equalTo(List.of("region")));
+
+    // a branch of dev starts with dev's column
+    post(base + "/branches", Map.of("name", "dev2", "from", "dev")).statusCode(201);
+    given().get(base + "/tables/orders/rows/1?ref=dev2").then().statusCode(200).body("region", equalTo("eu"));
+
+    // main moves on meanwhile: the merge is three-way, and the table gains the column before the rows come
+    Api.json().body(Map.of("customer", "main", "amount", 30.0)).put(base + "/branches/main/tables/orders/rows/3")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main changes 3", "all", true)).statusCode(201);
+    // a dry run decides it without writing the table a version (nor the column)
+    long versionBefore = orders.latest().getVersion();
+    post(base + "/branches/main/merge", Map.of("source", "dev", "dry_run", true)).statusCode(200)
+        .body("stats.updated", equalTo(1)).body("conflicts", equalTo(0));
+    assertThat(orders.latest().getVersion()).isEqualTo(versionBefore);
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200)
+        .body("fast_forward", equalTo(false));
+    assertThat(orders.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
+    Map<Long, Object> regions = new java.util.TreeMap<>();
+    orders.rows(orders.latest(), List.of("id")).forEach((k, r) -> regions.put((Long) r.get("id"), r.get("region")));
+    assertThat(regions).hasSize(6).containsEntry(1L, "eu").containsEntry(2L, null);
+    assertThat(amounts(orders)).containsEntry(3L, 30.0);
+    given().get(base + "/tables/orders").then().statusCode(200).body("columns.name",
+        equalTo(List.of("id", "customer", "amount", "region")));
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200).body("region", equalTo("eu"));
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+
+    // a branch made before: merging main into it gives its table the column, then main's rows
+    given().get(base + "/tables/orders/rows/1?ref=old").then().statusCode(200)
+        .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("region")));
+    post(base + "/branches/old/merge", Map.of("source", "main")).statusCode(200);
+    given().get(base + "/tables/orders/rows/1?ref=old").then().statusCode(200).body("region", equalTo("eu"))
+        .body("amount", equalTo(1.5f));
+    given().get(base + "/tables/orders/rows/3?ref=old").then().statusCode(200).body("amount", equalTo(30.0f));
+  }
+
+  /**
    * Other engines write the table and its branch's clone where the API says they are: their versions are the
    * branches' working changes, committed like any; one commit takes a Delta table and a PostgreSQL table together.
    */
