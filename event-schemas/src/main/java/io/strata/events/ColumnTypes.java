@@ -5,8 +5,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Column types as PostgreSQL formats them ({@code format_type}): which change of type keeps every value as it reads,
- * and when two spellings name the same type. Pure.
+ * Column types as PostgreSQL formats them ({@code format_type}), and as Delta Lake's schemas name them ({@code long},
+ * {@code decimal(12,2)}): which change of type keeps every value as it reads, and when two spellings name the same
+ * type. Pure.
  */
 public final class ColumnTypes {
   private ColumnTypes() {}
@@ -14,6 +15,8 @@ public final class ColumnTypes {
   private static final Pattern VARCHAR = Pattern.compile("character varying(?:\\((\\d+)\\))?");
   private static final Pattern NUMERIC = Pattern.compile("numeric(?:\\((\\d+),(\\d+)\\))?");
   private static final List<String> INTEGERS = List.of("smallint", "integer", "bigint");
+  private static final List<String> DELTA_INTEGERS = List.of("byte", "short", "integer", "long");
+  private static final Pattern DECIMAL = Pattern.compile("decimal\\((\\d+),(\\d+)\\)");
   /** A schema-qualified name's schema, as {@code format_type} writes it outside the search path. */
   private static final Pattern QUALIFIER = Pattern.compile("^(?:\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\.");
 
@@ -26,6 +29,15 @@ public final class ColumnTypes {
   public static boolean widens(String from, String to) {
     if (from == null || to == null || from.equals(to)) {
       return false;
+    }
+    if (DELTA_INTEGERS.contains(from) && DELTA_INTEGERS.contains(to)
+        && !(INTEGERS.contains(from) && INTEGERS.contains(to))) {
+      return DELTA_INTEGERS.indexOf(to) > DELTA_INTEGERS.indexOf(from); // a Delta table's (type widening)
+    }
+    Matcher dFrom = DECIMAL.matcher(from);
+    Matcher dTo = DECIMAL.matcher(to);
+    if (dFrom.matches() && dTo.matches()) {
+      return dTo.group(2).equals(dFrom.group(2)) && Integer.parseInt(dTo.group(1)) > Integer.parseInt(dFrom.group(1));
     }
     if (INTEGERS.contains(from)) {
       return INTEGERS.contains(to) && INTEGERS.indexOf(to) >= INTEGERS.indexOf(from) || to.equals("numeric");

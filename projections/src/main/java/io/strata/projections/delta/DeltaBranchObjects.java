@@ -141,6 +141,97 @@ final class DeltaBranchObjects {
   }
 
   /**
+   * How a Delta table defines the new types of {@code changes}: its type names. A conversion by expression, or a type
+   * Delta lacks, is refused by column; whether the change is a widening Delta's readers follow is the decider's rule
+   * ({@link io.strata.events.ColumnTypes#widens}) and {@link DeltaSchema#widen}'s.
+   */
+  public Uni<List<TableShape.Column>> redefine(UnitOfWork x, List<BranchObjects.Redefinition> changes) {
+    return Uni.createFrom().item(() -> changes.stream().map(r -> {
+      if (r.using() != null) {
+        throw new BranchObjects.Undefinable(r.current().name(), "a Delta table's values are not converted by an"
+            + " expression: only a type every value reads as it is (a wider integer or decimal) is taken");
+      }
+      DataType type = DeltaTableMaking.type(r.type());
+      if (type == null) {
+        throw new BranchObjects.Undefinable(r.current().name(), "type " + r.type() + " has no Delta type Strata"
+            + " writes");
+      }
+      return new TableShape.Column(r.current().name(), DeltaTableMaking.name(type), r.nullable(), null, null, null,
+          null);
+    }).toList());
+  }
+
+  /**
+   * Gives the branch's table the types {@code redefined} names that differ from its own: widened under Delta's type
+   * widening ({@link DeltaSchema#widen}: no file rewritten). NOT NULL rules and defaults are not a Delta table's
+   * (refused by name).
+   */
+  public Uni<Void> redefineColumns(UnitOfWork x, TrackedTable table, String branch,
+      List<TableShape.Column> redefined) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
+        .chain(ref -> unit.blocking(() -> widen(unit, ref.root(), redefined, table.key())))
+        .replaceWithVoid();
+  }
+
+  /** A widening reads every value as it is: nothing to look at before (a rule Delta cannot take is refused then). */
+  public Uni<Void> requireRedefinable(UnitOfWork x, TrackedTable table, String branch,
+      List<TableShape.Column> redefined) {
+    return Uni.createFrom().voidItem();
+  }
+
+  /** Columns the branch added, given a wider type: as {@link #redefineColumns}; a conversion by expression refused. */
+  public Uni<Void> alterColumns(UnitOfWork x, TrackedTable table, String branch, List<TableShape.Column> columns,
+      Map<String, String> using) {
+    return !using.isEmpty() ? Uni.createFrom().failure(new DeltaUnsupported("converting a column's values by an"
+        + " expression")) : redefineColumns(x, table, branch, columns);
+  }
+
+  /**
+   * Widens the columns of the table at {@code root} to the types {@code columns} gives where they differ (again at
+   * the next version when another engine wrote first); answers the version written, or -1 when none differs. The
+   * key's columns keep their types (their values name rows across states); a nullability other than the table's is
+   * refused.
+   */
+  static long widen(DeltaUnit unit, String root, List<TableShape.Column> columns, List<String> key)
+      throws java.io.IOException {
+    DeltaTable table = unit.at(root);
+    for (int attempt = 0; ; attempt++) {
+      var snapshot = table.latest();
+      Map<String, DataType> types = new LinkedHashMap<>();
+      for (TableShape.Column c : columns) {
+        int at = snapshot.getSchema().indexOf(c.name());
+        if (at < 0) {
+          continue; // a column the table does not have (dropped elsewhere): nothing to widen
+        }
+        var field = snapshot.getSchema().at(at);
+        if (!c.nullable() && field.isNullable()) {
+          throw new DeltaUnsupported("NOT NULL columns on branches (" + c.name() + ")");
+        }
+        DataType type = DeltaTableMaking.type(c.type());
+        if (type != null && !type.equals(field.getDataType())) {
+          if (key.contains(c.name())) {
+            throw new ClientValues.Refused(c.name(), "is part of the key: its type is not changed");
+          }
+          types.put(c.name(), type);
+        }
+      }
+      if (types.isEmpty()) {
+        return -1;
+      }
+      long written = DeltaSchema.widen(table, snapshot.getVersion(), types, UUID.randomUUID().toString(),
+          System.currentTimeMillis());
+      if (written >= 0) {
+        return written;
+      }
+      if (attempt == 4) {
+        throw new DeltaMerge.TargetMoved(snapshot.getVersion() + 1);
+      }
+    }
+  }
+
+  /**
    * Adds {@code columns} to the table at {@code root}, at its latest version (again at the next when another engine
    * wrote that version first); answers the version written, or -1 when {@code missingOnly} and it has them all.
    * With {@code missingOnly}, those it has already (by name, in any case) are left out.

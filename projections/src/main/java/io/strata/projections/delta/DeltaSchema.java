@@ -4,12 +4,27 @@ import io.delta.kernel.Snapshot;
 import io.delta.kernel.types.DataType;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
+import io.delta.kernel.types.ByteType;
+import io.delta.kernel.types.DecimalType;
+import io.delta.kernel.types.DoubleType;
+import io.delta.kernel.types.FieldMetadata;
+import io.delta.kernel.types.FloatType;
+import io.delta.kernel.types.IntegerType;
+import io.delta.kernel.types.LongType;
+import io.delta.kernel.types.ShortType;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Schema changes of a Delta table that every reader follows without rewriting a file (docs/delta.md): a nullable
- * column added at the end, read as null in the files written before it. Written as a {@code metaData} action (the
- * table's id, partitioning and properties kept) in a commit of Strata's, made only if the next version is free.
+ * column added at the end, read as null in the files written before it; a column's type widened under the protocol's
+ * type widening feature, read in the wider type from the files written before it. Written as a {@code metaData}
+ * action (the table's id, partitioning and properties kept; with a {@code protocol} action when the feature is new to
+ * the table) in a commit of Strata's, made only if the next version is free.
  */
 public final class DeltaSchema {
 
@@ -65,6 +80,91 @@ public final class DeltaSchema {
     DeltaCommit commit = DeltaCommit.of(transaction, "ADD COLUMNS", now)
         .metadata(metadata.getId(), widened.toJson(), snapshot.getPartitionColumnNames(),
             snapshot.getTableProperties(), metadata.getCreatedTime().orElse(now));
+    return table.log().create(version + 1, commit.bytes()) ? version + 1 : -1;
+  }
+
+  /** The protocol's table feature for widened types (reader and writer): Delta 4.0's, read by Kernel and Spark. */
+  static final String TYPE_WIDENING = "typeWidening";
+
+  /**
+   * Whether Delta's type widening takes a column of type {@code from} to {@code to} without rewriting a file:
+   * byte → short → integer → long, float → double, and a decimal to one with at least as many digits on each side of
+   * the point. Those Strata versions; the protocol's others (to a decimal or a double from an integer, a date to a
+   * timestamp without time zone) are refused until they are.
+   */
+  public static boolean widens(DataType from, DataType to) {
+    List<DataType> integers = List.of(ByteType.BYTE, ShortType.SHORT, IntegerType.INTEGER, LongType.LONG);
+    if (integers.contains(from) && integers.contains(to)) {
+      return integers.indexOf(to) > integers.indexOf(from);
+    }
+    if (from instanceof FloatType && to instanceof DoubleType) {
+      return true;
+    }
+    if (from instanceof DecimalType a && to instanceof DecimalType b) {
+      return !a.equals(b) && b.getScale() >= a.getScale()
+          && b.getPrecision() - b.getScale() >= a.getPrecision() - a.getScale();
+    }
+    return false;
+  }
+
+  /**
+   * Widens the columns of {@code table} named in {@code types} (by exact name) to those types, at {@code version}, as
+   * its next version under {@code transaction} (answers it, or -1 when another writer made it first). Each change is
+   * recorded in the column's {@code delta.typeChanges} field metadata, as the protocol asks; the table gains the
+   * {@code typeWidening} feature (reader version 3, writer version 7, its legacy features listed) and
+   * {@code delta.enableTypeWidening}. A change {@link #widens} does not allow is refused by column.
+   */
+  public static long widen(DeltaTable table, long version, Map<String, DataType> types, String transaction, long now)
+      throws IOException {
+    Snapshot snapshot = table.at(version);
+    WriterFeatures.check(snapshot);
+    String mapping = snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none");
+    if (!"none".equals(mapping)) {
+      throw new UnsupportedOperationException("widening a column of a table with column mapping (" + mapping
+          + ") is not supported yet");
+    }
+    for (String name : types.keySet()) {
+      if (snapshot.getSchema().indexOf(name) < 0) {
+        throw new ClientValues.Refused(name, "the table has no such column");
+      }
+    }
+    List<StructField> fields = new ArrayList<>();
+    for (StructField field : snapshot.getSchema().fields()) {
+      DataType to = types.get(field.getName());
+      if (to == null || to.equals(field.getDataType())) {
+        fields.add(field);
+        continue;
+      }
+      if (!widens(field.getDataType(), to)) {
+        throw new ClientValues.Refused(field.getName(), "Delta's type widening does not take "
+            + DeltaTableMaking.name(field.getDataType()) + " to " + DeltaTableMaking.name(to));
+      }
+      List<FieldMetadata> changes = new ArrayList<>();
+      FieldMetadata before = field.getMetadata();
+      if (before.contains("delta.typeChanges")) {
+        changes.addAll(List.of(before.getMetadataArray("delta.typeChanges")));
+      }
+      changes.add(FieldMetadata.builder().putString("fromType", DeltaTableMaking.name(field.getDataType()))
+          .putString("toType", DeltaTableMaking.name(to)).build());
+      FieldMetadata metadata = FieldMetadata.builder().fromMetadata(before)
+          .putFieldMetadataArray("delta.typeChanges", changes.toArray(FieldMetadata[]::new)).build();
+      fields.add(new StructField(field.getName(), to, field.isNullable(), metadata));
+    }
+    var protocol = snapshot.getProtocol();
+    Set<String> readerFeatures = new TreeSet<>(protocol.getMinReaderVersion() >= 3 ? protocol.getReaderFeatures()
+        : Set.of());
+    Set<String> writerFeatures = new TreeSet<>(protocol.getMinWriterVersion() >= 7 ? protocol.getWriterFeatures()
+        : Set.of("appendOnly", "invariants")); // what writer version 2 meant, listed as version 7 lists features
+    boolean upgraded = readerFeatures.add(TYPE_WIDENING) | writerFeatures.add(TYPE_WIDENING);
+    Map<String, String> properties = new java.util.LinkedHashMap<>(snapshot.getTableProperties());
+    properties.put("delta.enableTypeWidening", "true");
+    var metadata = snapshot.getMetadata();
+    DeltaCommit commit = DeltaCommit.of(transaction, "CHANGE COLUMN", now);
+    if (upgraded || protocol.getMinReaderVersion() < 3 || protocol.getMinWriterVersion() < 7) {
+      commit = commit.protocol(3, 7, readerFeatures, writerFeatures);
+    }
+    commit = commit.metadata(metadata.getId(), new StructType(fields).toJson(), snapshot.getPartitionColumnNames(),
+        properties, metadata.getCreatedTime().orElse(now));
     return table.log().create(version + 1, commit.bytes()) ? version + 1 : -1;
   }
 }

@@ -48,6 +48,7 @@ final class DeltaTableMaking {
       case "bigint", "int8", "long" -> LongType.LONG;
       case "integer", "int", "int4" -> IntegerType.INTEGER;
       case "smallint", "int2", "short" -> ShortType.SHORT;
+      case "byte", "tinyint" -> io.delta.kernel.types.ByteType.BYTE;
       case "text", "varchar", "character varying", "string" -> StringType.STRING;
       case "boolean", "bool" -> BooleanType.BOOLEAN;
       case "double precision", "float8", "double" -> DoubleType.DOUBLE;

@@ -168,14 +168,33 @@ final class DeltaTracking {
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
         .chain(() -> unit.blocking(() -> DeltaBranchObjects.addColumns(unit, unit.table(table).root().toString(),
             columns, true)))
-        .chain(written -> written < 0 ? Uni.createFrom().voidItem()
-            : unit.metadata().preparedQuery("insert into strata_meta.delta_followed_ddl (repository, table_name,"
-                    + " schema_name, path, command, object, actor) values ($1, $2, $3, $4, 'ALTER TABLE', $5,"
-                    + " 'strata')")
-                .execute(Tuple.of(table.repository(), table.name(), table.schema(), table.table(),
-                    "ADD COLUMNS " + String.join(", ", columns.stream().map(c -> c.name()).toList())
-                        + " (version " + written + ")"))
-                .replaceWithVoid());
+        .chain(written -> fileDdl(unit, table, written, "ADD COLUMNS", columns));
+  }
+
+  /**
+   * Gives the default branch's table the types {@code columns} names that differ from its own (a branch's, merged into
+   * it): widened under Delta's type widening, no file rewritten ({@link DeltaSchema#widen}: the table's protocol gains
+   * the feature, which readers older than Delta 4.0 do not read). Filed as DDL, as {@link #addColumns} is.
+   */
+  public Uni<Void> redefineColumns(UnitOfWork x, TrackedTable table, List<io.strata.events.TableShape.Column> columns,
+      java.time.Duration lockTimeout) {
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
+        .chain(() -> unit.blocking(() -> DeltaBranchObjects.widen(unit, unit.table(table).root().toString(), columns,
+            table.key())))
+        .chain(written -> fileDdl(unit, table, written, "CHANGE COLUMNS", columns));
+  }
+
+  /** Files Strata's schema change of the tracked table, written as {@code version} (none: -1), for the follower. */
+  private static Uni<Void> fileDdl(DeltaUnit unit, TrackedTable table, long version, String what,
+      List<io.strata.events.TableShape.Column> columns) {
+    return version < 0 ? Uni.createFrom().voidItem()
+        : unit.metadata().preparedQuery("insert into strata_meta.delta_followed_ddl (repository, table_name,"
+                + " schema_name, path, command, object, actor) values ($1, $2, $3, $4, 'ALTER TABLE', $5, 'strata')")
+            .execute(Tuple.of(table.repository(), table.name(), table.schema(), table.table(),
+                what + " " + String.join(", ", columns.stream().map(c -> c.name() + " " + c.type()).toList())
+                    + " (version " + version + ")"))
+            .replaceWithVoid();
   }
 
   /** The schema changes Strata made to {@code repository}'s tracked tables (every repository's when null). */

@@ -99,6 +99,12 @@ public final class RowChanges {
     if (a instanceof java.math.BigDecimal x && b instanceof java.math.BigDecimal y) {
       return x.compareTo(y) == 0;
     }
+    // a column widened between the states (an integer read as a long, a float as a double): the same value
+    if (a instanceof Number x && b instanceof Number y && a.getClass() != b.getClass()
+        && !(a instanceof java.math.BigDecimal) && !(b instanceof java.math.BigDecimal)) {
+      return x instanceof Float || x instanceof Double || y instanceof Float || y instanceof Double
+          ? x.doubleValue() == y.doubleValue() : x.longValue() == y.longValue();
+    }
     return Objects.equals(a, b);
   }
 

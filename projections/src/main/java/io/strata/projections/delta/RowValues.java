@@ -58,16 +58,29 @@ final class RowValues {
     throw unsupported(type);
   }
 
+  /**
+   * An integer of a narrower type than the merge core may hold (a side that widened the column): never cut, refused
+   * (the merge writes nothing) when it does not fit.
+   */
+  private static long fitting(com.fasterxml.jackson.databind.JsonNode v, long min, long max, DataType type) {
+    long value = v.asLong();
+    if (!v.canConvertToLong() || value < min || value > max) {
+      throw new IllegalArgumentException("the value " + v + " does not fit the column's type " + type
+          + " (another side widened it): widen it here first");
+    }
+    return value;
+  }
+
   /** A value of {@code type} as the merge core's JSON holds it ({@code DeltaMerge.json}), back as a Java value. */
   static Object fromJson(com.fasterxml.jackson.databind.JsonNode v, DataType type) {
     if (type instanceof LongType || type instanceof TimestampType || type instanceof TimestampNTZType) {
       return v.asLong();
     } else if (type instanceof IntegerType || type instanceof DateType) {
-      return v.asInt();
+      return (int) fitting(v, Integer.MIN_VALUE, Integer.MAX_VALUE, type);
     } else if (type instanceof ShortType) {
-      return (short) v.asInt();
+      return (short) fitting(v, Short.MIN_VALUE, Short.MAX_VALUE, type);
     } else if (type instanceof ByteType) {
-      return (byte) v.asInt();
+      return (byte) fitting(v, Byte.MIN_VALUE, Byte.MAX_VALUE, type);
     } else if (type instanceof DoubleType) {
       return v.asDouble();
     } else if (type instanceof FloatType) {

@@ -15,7 +15,8 @@ import java.util.TreeSet;
 final class WriterFeatures {
   /** Writer features whose duties Strata's commits meet (or which ask none of a commit). */
   private static final Set<String> KNOWN = Set.of(
-      "appendOnly", "invariants", "deletionVectors", "domainMetadata", "vacuumProtocolCheck", "timestampNtz");
+      "appendOnly", "invariants", "deletionVectors", "domainMetadata", "vacuumProtocolCheck", "timestampNtz",
+      DeltaSchema.TYPE_WIDENING); // its duty: a type change recorded in the column's metadata (DeltaSchema.widen)
 
   private WriterFeatures() {
   }

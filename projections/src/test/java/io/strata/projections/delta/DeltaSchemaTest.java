@@ -48,4 +48,63 @@ class DeltaSchemaTest {
         .extracting(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields()).containsExactly("3 update [region]");
     assertThat(table.latest().getSchema().fieldNames()).containsExactly("id", "name", "amount");
   }
+
+  /**
+   * A column widened (integer to long) under the type widening feature: the files written before read in the wider
+   * type, no file is rewritten, a value only the wider type holds is written after it; a narrowing is refused.
+   */
+  @Test
+  void aColumnWidenedReadsItsOldFilesInTheWiderType() throws Exception {
+    Path root = dir.resolve("w");
+    StructType narrow = new StructType().add("id", io.delta.kernel.types.LongType.LONG, false)
+        .add("n", io.delta.kernel.types.IntegerType.INTEGER);
+    KernelTables.create(engine, root, narrow);
+    DeltaTable table = DeltaTable.local(root, engine);
+    List<Map<String, Object>> rows = new java.util.ArrayList<>();
+    for (long id = 1; id <= 5; id++) {
+      rows.add(new LinkedHashMap<>(Map.of("id", id, "n", (int) id * 10)));
+    }
+    DeltaFile file = DataFiles.write(table, table.latest(), rows);
+    assertThat(table.log().create(1, DeltaCommit.of("tx-1", "WRITE", 1L).add(file).bytes())).isTrue();
+
+    assertThatThrownBy(() -> DeltaSchema.widen(table, 1, Map.of("n", io.delta.kernel.types.ShortType.SHORT), "tx-2",
+        2L)).hasMessageContaining("does not take integer to short");
+    assertThat(DeltaSchema.widen(table, 1, Map.of("n", io.delta.kernel.types.LongType.LONG), "tx-2", 2L))
+        .isEqualTo(2);
+    var widened = table.at(2);
+    assertThat(widened.getSchema().get("n").getDataType()).isEqualTo(io.delta.kernel.types.LongType.LONG);
+    assertThat(widened.getProtocol().getReaderFeatures()).contains("typeWidening");
+    assertThat(table.rows(widened, KEY).get(List.of(3L))).containsEntry("n", 30L);
+    assertThat(table.files(widened)).hasSize(1);
+
+    Map<String, Object> big = new LinkedHashMap<>(Map.of("id", 3L, "n", 5_000_000_000L));
+    long written = DeltaMerge.apply(new DeltaMerge.Plan(2, Map.of(List.of(3L), big), Map.of()), table, KEY, "tx-3",
+        3L);
+    assertThat(table.rows(table.at(written), KEY).get(List.of(3L))).containsEntry("n", 5_000_000_000L);
+    assertThat(table.rows(table.at(written), KEY).get(List.of(4L))).containsEntry("n", 40L);
+    assertThat(RowChanges.between(table, 1, table, written, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.changedFields()).containsExactly("3 [n]");
+  }
+
+  /** The widenings Strata's decider takes of a Delta table's type names are those Delta's readers follow. */
+  @Test
+  void theWideningsTheDeciderTakesOfDeltaNamesAreDeltas() {
+    List<String> names = List.of("byte", "short", "integer", "long", "float", "double", "decimal(10,2)",
+        "decimal(12,2)", "decimal(12,3)", "string", "date", "timestamp");
+    for (String from : names) {
+      for (String to : names) {
+        if (io.strata.events.ColumnTypes.widens(from, to)) {
+          assertThat(DeltaSchema.widens(DeltaTableMaking.type(from), DeltaTableMaking.type(to))).as(from + " -> " + to)
+              .isTrue();
+        }
+      }
+    }
+    assertThat(io.strata.events.ColumnTypes.widens("integer", "long")).isTrue();
+    assertThat(io.strata.events.ColumnTypes.widens("short", "integer")).isTrue();
+    assertThat(io.strata.events.ColumnTypes.widens("integer", "bigint")).isTrue(); // PostgreSQL's, as before
+    assertThat(io.strata.events.ColumnTypes.widens("long", "integer")).isFalse();
+    assertThat(io.strata.events.ColumnTypes.widens("decimal(10,2)", "decimal(12,2)")).isTrue();
+    assertThat(io.strata.events.ColumnTypes.widens("decimal(10,2)", "decimal(12,3)")).isFalse(); // reads 1.500
+    assertThat(io.strata.events.ColumnTypes.widens("float", "double")).isFalse(); // reads 1.100000023841858
+  }
 }

@@ -307,6 +307,60 @@ class DeltaTablesApiTest {
   }
 
   /**
+   * A column's type widened on a branch (integer to long, Delta's type widening: no file rewritten), a value only the
+   * wider type holds written there; merged into main, whose table is widened first (recorded as its schema change),
+   * every older row reading as it was. A narrowing, a key column and a conversion by expression are refused.
+   */
+  @Test
+  void aColumnWidenedOnABranchIsMergedIntoTheTableWideningIt() throws Exception {
+    String repo = createRepository(uniqueName("lakewiden"));
+    Path lake = Files.createTempDirectory("lake");
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/branches/main/tables", Map.of("name", "stock", "location", "delta://lake/stock",
+        "columns", List.of(Map.of("name", "id", "type", "bigint"), Map.of("name", "qty", "type", "integer")),
+        "primary_key", List.of("id"))).statusCode(201);
+    Api.json().body("[{\"op\": \"upsert\", \"row\": {\"id\": 1, \"qty\": 10}},"
+        + " {\"op\": \"upsert\", \"row\": {\"id\": 2, \"qty\": 20}}]")
+        .post(base + "/branches/main/tables/stock/rows:batch").then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "stock", "all", true)).statusCode(201);
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+
+    Api.json().body(Map.of("qty", 5_000_000_000L)).put(base + "/branches/dev/tables/stock/rows/1").then()
+        .statusCode(422).body("message", org.hamcrest.Matchers.containsString("qty"));
+    post(base + "/branches/dev/tables/stock/schema", Map.of("operations",
+        List.of(Map.of("op", "alter_column", "name", "qty", "type", "smallint")))).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("qty"));
+    post(base + "/branches/dev/tables/stock/schema", Map.of("operations",
+        List.of(Map.of("op", "alter_column", "name", "id", "type", "numeric(30,0)")))).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("id"));
+    post(base + "/branches/dev/tables/stock/schema", Map.of("operations",
+        List.of(Map.of("op", "alter_column", "name", "qty", "type", "bigint", "using", "qty * 2")))).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("using"));
+    post(base + "/branches/dev/tables/stock/schema", Map.of("operations",
+        List.of(Map.of("op", "alter_column", "name", "qty", "type", "bigint")))).statusCode(200);
+    Api.json().body(Map.of("qty", 5_000_000_000L)).put(base + "/branches/dev/tables/stock/rows/1").then()
+        .statusCode(200);
+    given().get(base + "/tables/stock/rows/2?ref=dev&working=true").then().statusCode(200).body("qty", equalTo(20));
+    post(base + "/branches/dev/commits", Map.of("message", "a big quantity", "all", true)).statusCode(201);
+    given().get(base + "/diff?from=main&to=dev&rows=true").then().statusCode(200)
+        .body("tables[0].updated", equalTo(1)).body("changes[0].fields", equalTo(List.of("qty")));
+
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200);
+    DeltaTable stock = DeltaTable.local(lake.resolve("stock"), DeltaTable.defaultEngine());
+    var latest = stock.latest();
+    assertThat(latest.getSchema().get("qty").getDataType()).isEqualTo(LongType.LONG);
+    assertThat(latest.getProtocol().getReaderFeatures()).contains("typeWidening");
+    assertThat(stock.rows(latest, List.of("id")).get(List.of(2L))).containsEntry("qty", 20L);
+    given().get(base + "/tables/stock/rows/1?ref=main").then().statusCode(200)
+        .body("qty", equalTo(5_000_000_000L));
+    given().get(base + "/tables/stock").then().statusCode(200).body("columns.find { it.name == 'qty' }.type",
+        equalTo("long"));
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
+  /**
    * Other engines write the table and its branch's clone where the API says they are: their versions are the
    * branches' working changes, committed like any; one commit takes a Delta table and a PostgreSQL table together.
    */
