@@ -148,6 +148,36 @@ class DeltaSparkInteropIT {
     assertThat(regions).hasSize(101).containsEntry(1L, "eu").containsEntry(2L, null).containsEntry(2000L, null);
   }
 
+  /**
+   * A column Strata widens (integer to long, the protocol's type widening, no file rewritten): Spark reads the files
+   * written before in the wider type, and the value only the wider type holds that Strata writes after.
+   */
+  @Test
+  void sparkReadsAColumnStrataWidened() throws Exception {
+    Path stock = dir.resolve("stock");
+    spark.sql("CREATE TABLE delta.`" + stock + "` (id BIGINT, qty INT) USING delta"
+        + " TBLPROPERTIES ('delta.enableDeletionVectors' = 'false')");
+    spark.sql("INSERT INTO delta.`" + stock + "` SELECT id, CAST(id * 10 AS INT) FROM range(1, 11)");
+    DeltaTable table = DeltaTable.local(stock, engine);
+    long head = table.latest().getVersion();
+    long widened = DeltaSchema.widen(table, head, Map.of("qty", io.delta.kernel.types.LongType.LONG), "strata-tx-1",
+        System.currentTimeMillis());
+    assertThat(widened).isEqualTo(head + 1);
+    Map<String, Object> big = new LinkedHashMap<>();
+    big.put("id", 3L);
+    big.put("qty", 5_000_000_000L);
+    long written = DeltaMerge.apply(new DeltaMerge.Plan(widened, Map.of(List.of(3L), big), Map.of()), table, KEY,
+        "strata-tx-2", System.currentTimeMillis());
+    Map<Long, Long> quantities = new TreeMap<>();
+    for (Row r : spark.read().format("delta").load(stock.toString()).collectAsList()) {
+      quantities.put(r.getLong(0), r.getLong(1));
+    }
+    assertThat(quantities).hasSize(10).containsEntry(3L, 5_000_000_000L).containsEntry(4L, 40L);
+    assertThat(spark.read().format("delta").load(stock.toString()).schema().apply("qty").dataType().typeName())
+        .isEqualTo("long");
+    assertThat(written).isEqualTo(widened + 1);
+  }
+
   /** The rows Spark reads at {@code path} (at {@code version}, or the latest): id → "name|amount". */
   private static Map<Long, String> spark(String path, Long version) {
     var reader = spark.read().format("delta");
