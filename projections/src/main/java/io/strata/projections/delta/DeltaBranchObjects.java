@@ -126,7 +126,8 @@ final class DeltaBranchObjects {
               });
               if (!writes.isEmpty()) {
                 long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root,
-                    table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+                    table.key(), unit.writing(ref.root(), snapshot.getVersion(), table.key()),
+                    System.currentTimeMillis());
                 unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
                 // what the branch reads of the columns it takes is no change of its own: on a branch without working
                 // changes its last commit's state moves past the fill (a commit of it still reads the rows as they
@@ -308,9 +309,12 @@ final class DeltaBranchObjects {
     return Uni.createFrom().voidItem();
   }
 
-  /** A sweep putting back what an attempt wrote: a Delta table has no unique rules to let it past. */
+  /**
+   * The recovery sweep's first step on a Delta storage: the versions units of a dead process wrote are put back
+   * ({@link DeltaRecovery}); a Delta table has no unique rules to let the sweep past.
+   */
   public Uni<Void> recovering(UnitOfWork x) {
-    return Uni.createFrom().voidItem();
+    return DeltaRecovery.recover(DeltaUnit.of(x)).replaceWithVoid();
   }
 
   /** Strata's own waits on a Delta table are its advisory locks in its own database, held briefly; none to bound. */

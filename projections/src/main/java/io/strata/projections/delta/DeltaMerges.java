@@ -184,7 +184,7 @@ final class DeltaMerges {
       p.before = before;
       p.writes = writes;
       p.written = writes.isEmpty() ? before : DeltaMerge.apply(new DeltaMerge.Plan(before, writes, Map.of()), root,
-          table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+          table.key(), unit.writing(p.ref.root(), before, table.key()), System.currentTimeMillis());
       unit.wrote(p.ref.root(), before, p.written, table.key());
       return p.merge;
     });
@@ -287,7 +287,8 @@ final class DeltaMerges {
               }
               if (!back.isEmpty()) {
                 long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), back, Map.of()), root,
-                    table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+                    table.key(), unit.writing(ref.root(), snapshot.getVersion(), table.key()),
+                    System.currentTimeMillis());
                 unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
               }
               return stayed;
@@ -566,7 +567,7 @@ final class DeltaMerges {
       written.put(r.getString(0), text(row));
     }
     long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root, table.key(),
-        UUID.randomUUID().toString(), System.currentTimeMillis());
+        unit.writing(ref.root(), snapshot.getVersion(), table.key()), System.currentTimeMillis());
     unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
     return written;
   }

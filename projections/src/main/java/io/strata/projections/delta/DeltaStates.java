@@ -66,7 +66,8 @@ final class DeltaStates {
    * (files only the root has removed, files only the target has added by absolute URI; no data read or written): a
    * discard, a reset, a fast-forward. Answers the root's new version, or its latest when the files are the same.
    */
-  static long restore(DeltaUnit unit, String root, State target, String operation) throws IOException {
+  static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key)
+      throws IOException {
     DeltaTable table = unit.at(root);
     DeltaTable source = unit.at(target.root());
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -78,7 +79,7 @@ final class DeltaStates {
       Map<String, DeltaFile> want = new HashMap<>();
       source.files(wanted).forEach(f -> want.put(f.absolute(source.root()), f));
       long when = System.currentTimeMillis();
-      DeltaCommit commit = DeltaCommit.of(UUID.randomUUID().toString(), operation, when);
+      DeltaCommit commit = DeltaCommit.of(unit.writing(root, now.getVersion(), key), operation, when);
       boolean changes = false;
       if (!now.getSchema().equals(wanted.getSchema())) {
         throw new DeltaUnsupported("moving a table between states of different columns");

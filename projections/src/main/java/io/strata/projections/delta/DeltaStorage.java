@@ -79,6 +79,12 @@ public final class DeltaStorage implements AutoCloseable {
    * The table whose root is {@code root}, a URI under this place (a tracked table's, or a branch's under its
    * {@code _strata/}); refuses any other.
    */
+  /** Whether {@code root} names a table root under this place (a string check; nothing is read). */
+  public boolean holds(String root) {
+    String r = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    return r.startsWith(url + "/") && !r.contains("/../") && !r.contains("/./");
+  }
+
   public DeltaTable tableAt(String root) {
     String r = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
     if (!r.startsWith(url + "/") || r.contains("/../") || r.contains("/./")) {

@@ -4,7 +4,9 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.rowdata.RowDataRoles;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,7 +23,8 @@ import java.util.concurrent.Executor;
  * working change (docs/delta.md, §7).
  */
 public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Map<String, Object> planned,
-    List<Written> written) implements UnitOfWork {
+    List<Written> written, Pool journal, String id,
+    java.util.concurrent.atomic.AtomicInteger writes) implements UnitOfWork {
 
   /** A Delta version this unit wrote to a root: from {@code before} to {@code after}, rows by {@code key}. */
   public record Written(String root, long before, long after, List<String> key) {}
@@ -44,8 +47,47 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
 
   /** A unit on {@code metadata}'s transaction; {@code planned} holds what a merge planned for its apply, per table. */
   public DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io) {
+    this(metadata, storage, io, null);
+  }
+
+  /**
+   * As above, journalling the versions it writes in {@code journal} (the same database, its own transactions), so that
+   * those of a unit whose process died are put back by the recovery sweep ({@link DeltaRecovery}); null: not
+   * journalled (a failure of the process leaves them as working changes).
+   */
+  public DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Pool journal) {
     this(metadata, storage, io, new java.util.concurrent.ConcurrentHashMap<>(),
-        java.util.Collections.synchronizedList(new java.util.ArrayList<>()));
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>()), journal,
+        java.util.UUID.randomUUID().toString(), new java.util.concurrent.atomic.AtomicInteger());
+  }
+
+  /** How long a unit waits for its journal before writing: a database that does not answer stops the write. */
+  private static final java.time.Duration JOURNAL_WAIT = java.time.Duration.ofSeconds(30);
+
+  /**
+   * Before this unit writes a version to {@code root} at {@code before} (rows by {@code key}): journals the intent
+   * (committed on its own, under the advisory lock on the unit's id its transaction holds from its first write), and
+   * deletes it in the unit's transaction, so that it is gone exactly when the unit commits. Answers the Delta
+   * transaction id to write the version under: the unit's id and a count. Blocking: on the unit's worker pool only.
+   */
+  String writing(String root, long before, List<String> key) {
+    String transaction = id + "." + writes.incrementAndGet();
+    if (journal == null) {
+      return transaction;
+    }
+    if (writes.get() == 1) {
+      metadata.preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+          .execute(Tuple.of(DeltaRecovery.LOCK_PREFIX + id))
+          .await().atMost(JOURNAL_WAIT);
+    }
+    Tuple intent = Tuple.of(id, root, before,
+        key.toArray(String[]::new));
+    journal.preparedQuery("insert into strata_meta.delta_intents (unit, root, before_version, key) values ($1, $2,"
+            + " $3, $4) on conflict do nothing")
+        .execute(intent).await().atMost(JOURNAL_WAIT);
+    metadata.preparedQuery("delete from strata_meta.delta_intents where unit = $1 and root = $2 and before_version"
+            + " = $3").execute(Tuple.of(id, root, before)).await().atMost(JOURNAL_WAIT);
+    return transaction;
   }
 
   /** Notes a version this unit wrote, which {@link #compensate} takes back if the unit's transaction is not committed. */
@@ -77,6 +119,17 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
       }
       return null;
     }).onFailure().recoverWithNull().replaceWithVoid();
+  }
+
+  /**
+   * After {@link #compensate} and the rollback of the unit's transaction (which held its intents' rows locked): forgets
+   * its intents, what it wrote being put back. Never fails: an intent left is the recovery sweep's, which finds nothing
+   * of it to put back.
+   */
+  public Uni<Void> forgetIntents() {
+    return journal == null || writes.get() == 0 ? Uni.createFrom().voidItem()
+        : journal.preparedQuery("delete from strata_meta.delta_intents where unit = $1").execute(Tuple.of(id))
+            .replaceWithVoid().onFailure().recoverWithNull();
   }
 
   @Override

@@ -66,7 +66,7 @@ final class DeltaWorkingState {
           ChangeCounts discarded = counts(DeltaStates.changes(unit, ref.base(),
               DeltaStates.latest(unit, ref.root()), table.key()));
           long before = DeltaStates.latest(unit, ref.root()).version();
-          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE");
+          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE", table.key());
           unit.wrote(ref.root(), before, version, table.key());
           return new Object[] {discarded, version};
         })
@@ -109,7 +109,7 @@ final class DeltaWorkingState {
             }
             try {
               long version = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), effective, Map.of()), target,
-                  table.key(), UUID.randomUUID().toString(), System.currentTimeMillis());
+                  table.key(), unit.writing(ref.root(), snapshot.getVersion(), table.key()), System.currentTimeMillis());
               unit.wrote(ref.root(), snapshot.getVersion(), version, table.key());
               return new Object[] {new ChangeCounts(inserted, updated, deleted), snapshot.getVersion(), version};
             } catch (DeltaMerge.TargetMoved moved) {
@@ -142,7 +142,7 @@ final class DeltaWorkingState {
     return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch))
         .chain(ref -> target(unit, table, ref, undo, redo).chain(target -> unit.blocking(() -> {
               long before = DeltaStates.latest(unit, ref.root()).version();
-              long written = DeltaStates.restore(unit, ref.root(), target, "RESTORE");
+              long written = DeltaStates.restore(unit, ref.root(), target, "RESTORE", table.key());
               unit.wrote(ref.root(), before, written, table.key());
               return new long[] {before, written};
             }))

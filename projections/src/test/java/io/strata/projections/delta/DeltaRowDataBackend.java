@@ -125,17 +125,26 @@ final class DeltaRowDataBackend implements RowDataBackend<UnitOfWork> {
 
   @Override
   public <T> T inUnitOfWork(TrackedTable table, Function<UnitOfWork, Uni<T>> work) {
-    return pool.withTransaction(c -> work.apply(new DeltaUnit(c, storage, io))).await().atMost(WAIT);
+    return pool.withTransaction(c -> work.apply(new DeltaUnit(c, storage, io, pool))).await().atMost(WAIT);
   }
 
   @Override
   public <T> T inRolledBackUnitOfWork(TrackedTable table, Function<UnitOfWork, Uni<T>> work) {
-    return pool.withConnection(c -> c.begin().chain(tx -> work.apply(new DeltaUnit(c, storage, io))
+    return pool.withConnection(c -> c.begin().chain(tx -> work.apply(new DeltaUnit(c, storage, io, pool))
         .eventually(tx::rollback))).await().atMost(WAIT);
   }
 
   /** The root clients write the table at on {@code branch}: the table's own on the default branch. */
-  private String root(TrackedTable table, String branch) {
+  /** A unit of this backend on {@code c} (in the caller's transaction), journalling what it writes. */
+  DeltaUnit unit(io.vertx.mutiny.sqlclient.SqlConnection c) {
+    return new DeltaUnit(c, storage, io, pool);
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  String root(TrackedTable table, String branch) {
     return branch.equals(DEFAULT_BRANCH) ? storage.table(table.table()).root().toString()
         : location(table, branch).orElseThrow();
   }

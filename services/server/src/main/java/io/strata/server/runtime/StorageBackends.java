@@ -43,7 +43,7 @@ public class StorageBackends {
   public record Reach(io.vertx.mutiny.sqlclient.Pool pool, DeltaStorage place, java.util.concurrent.Executor io) {
     /** The storage's unit of work on connection {@code c} of {@link #pool}. */
     public UnitOfWork unit(SqlConnection c) {
-      return place == null ? new PgUnit(c) : new DeltaUnit(c, place, io);
+      return place == null ? new PgUnit(c) : new DeltaUnit(c, place, io, pool);
     }
   }
 
@@ -84,7 +84,8 @@ public class StorageBackends {
     @Override
     public Uni<Void> rollback() {
       return compensated(unit).chain(() -> transaction.rollback().onFailure().recoverWithNull())
-          .chain(() -> connection.close().onFailure().recoverWithNull());
+          .chain(() -> connection.close().onFailure().recoverWithNull())
+          .chain(() -> unit instanceof DeltaUnit delta ? delta.forgetIntents() : Uni.createFrom().voidItem());
     }
   }
 
@@ -142,10 +143,15 @@ public class StorageBackends {
 
   /** {@code work} in a unit of work of its own on the storage, committed when it succeeds. */
   public <T> Uni<T> inOwnTransaction(String repository, String storage, Function<UnitOfWork, Uni<T>> work) {
-    return reach(repository, storage).chain(r -> r.pool().withTransaction(c -> {
-      UnitOfWork unit = r.unit(c);
-      return Uni.createFrom().deferred(() -> work.apply(unit)).onFailure().call(() -> compensated(unit));
-    }));
+    return reach(repository, storage).chain(r -> {
+      UnitOfWork[] made = new UnitOfWork[1];
+      return r.pool().withTransaction(c -> {
+        UnitOfWork unit = r.unit(c);
+        made[0] = unit;
+        return Uni.createFrom().deferred(() -> work.apply(unit)).onFailure().call(() -> compensated(unit));
+      }).onFailure().call(() -> made[0] instanceof DeltaUnit delta ? delta.forgetIntents()
+          : Uni.createFrom().voidItem()); // after the rollback, which released their rows
+    });
   }
 
   /**

@@ -453,6 +453,16 @@ class DeltaTablesApiTest {
     }
     assertThat(amounts(l.orders())).as("the merge's rows undone").isEqualTo(ours);
     assertThat(Api.head(l.repo(), "main")).isEqualTo(head);
+    // the intent the merge's unit journalled before writing is forgotten once it is put back (none left to recover)
+    String root = l.orders().root().getPath(); // the table's directory, whatever the URI's spelling
+    deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    long left;
+    do {
+      left = pool.preparedQuery("select count(*) from strata_meta.delta_intents where strpos(root, $1) > 0")
+          .execute(io.vertx.mutiny.sqlclient.Tuple.of(root)).await().atMost(Duration.ofSeconds(10))
+          .iterator().next().getLong(0);
+    } while (left > 0 && System.nanoTime() < deadline);
+    assertThat(left).isZero();
     given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
     post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200).body("fast_forward", equalTo(false));
     assertThat(amounts(l.orders())).containsEntry(2L, 20.0).containsEntry(3L, 30.0);
