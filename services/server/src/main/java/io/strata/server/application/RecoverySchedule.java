@@ -22,6 +22,7 @@ public class RecoverySchedule {
   private static final Logger LOG = Logger.getLogger(RecoverySchedule.class);
 
   private final CrossStorageCommits recovery;
+  private final DeltaIntentRecovery deltaIntents;
   private final StrataConfig config;
   /**
    * The periodic sweep. Failpoint {@code recovery.periodic} holds it (a test looking at what a failure
@@ -30,20 +31,23 @@ public class RecoverySchedule {
   private final PeriodicJob periodic;
 
   @Inject
-  public RecoverySchedule(CrossStorageCommits recovery, Vertx vertx, StrataConfig config) {
+  public RecoverySchedule(CrossStorageCommits recovery, DeltaIntentRecovery deltaIntents, Vertx vertx,
+      StrataConfig config) {
     this.recovery = recovery;
+    this.deltaIntents = deltaIntents;
     this.config = config;
     this.periodic = new PeriodicJob(vertx, "periodic recovery sweep",
-        () -> Failpoints.hit("recovery.periodic").chain(recovery::sweepAll));
+        () -> Failpoints.hit("recovery.periodic").chain(deltaIntents::recoverAll).chain(recovery::sweepAll));
   }
 
   /**
    * At start-up, once projections have caught up (the default observer priority) and before requests:
-   * every commit attempt a crash interrupted is settled.
+   * what interrupted units wrote to Delta tables is put back, and every commit attempt a crash interrupted is settled.
    */
   void onStart(@Observes @Priority(3000) StartupEvent e) {
     try {
-      recovery.sweepAll().await().atMost(Duration.ofSeconds(60));
+      // first what units of a process that died wrote to Delta tables, then the commit attempts it interrupted
+      deltaIntents.recoverAll().chain(recovery::sweepAll).await().atMost(Duration.ofSeconds(60));
     } catch (RuntimeException failure) {
       LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
           + " of the repository concerned and every %s: %s", config.recovery().sweepInterval(), failure.getMessage());

@@ -1,0 +1,40 @@
+package io.strata.server.application;
+
+import io.smallrye.mutiny.Uni;
+import io.strata.projections.tables.TableQueries;
+import io.strata.server.runtime.StorageBackends;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * The Delta versions units of a process that died wrote before their transactions committed (journalled as intents:
+ * docs/delta.md, §7), put back in every Delta storage in use: at start-up and with every periodic recovery sweep
+ * ({@link RecoverySchedule}). A unit still alive, another server's, is passed by (it holds the advisory lock on its
+ * id). One unreachable storage holds up none of the others.
+ */
+@ApplicationScoped
+public class DeltaIntentRecovery {
+  private static final Logger LOG = Logger.getLogger(DeltaIntentRecovery.class);
+
+  private final TableQueries tables;
+  private final StorageBackends backends;
+
+  @Inject
+  public DeltaIntentRecovery(TableQueries tables, StorageBackends backends) {
+    this.tables = tables;
+    this.backends = backends;
+  }
+
+  /** One pass over every Delta storage in use. */
+  public Uni<Void> recoverAll() {
+    return StoragesInUse.each(tables, backends, (repository, poolOf, storage) -> repository == null
+        ? Uni.createFrom().voidItem()
+        : backends.holdsDeltaTables(repository, storage)
+            .chain(delta -> !delta ? Uni.createFrom().voidItem()
+                : backends.inOwnTransaction(repository, storage, c -> c.roles().branchObjects().recovering(c)))
+            .onFailure().invoke(f -> LOG.warnf("could not put back what interrupted units wrote to Delta storage %s"
+                + " of %s (again at the next sweep): %s", storage, repository, f.getMessage()))
+            .onFailure().recoverWithNull());
+  }
+}
