@@ -198,8 +198,7 @@ final class DeltaBranchObjects {
   static long widen(DeltaUnit unit, String root, List<TableShape.Column> columns, List<String> key)
       throws java.io.IOException {
     DeltaTable table = unit.at(root);
-    for (int attempt = 0; ; attempt++) {
-      var snapshot = table.latest();
+    return atLatest(table, snapshot -> {
       Map<String, DataType> types = new LinkedHashMap<>();
       for (TableShape.Column c : columns) {
         int at = snapshot.getSchema().indexOf(c.name());
@@ -218,11 +217,27 @@ final class DeltaBranchObjects {
           types.put(c.name(), type);
         }
       }
-      if (types.isEmpty()) {
+      return types.isEmpty() ? null : DeltaSchema.widen(table, snapshot.getVersion(), types,
+          UUID.randomUUID().toString(), System.currentTimeMillis());
+    });
+  }
+
+  /** A schema change written from a snapshot: the version written, -1 when another writer took it, null: none. */
+  private interface SchemaWrite {
+    Long at(io.delta.kernel.Snapshot snapshot) throws java.io.IOException;
+  }
+
+  /**
+   * {@code write} at the table's latest version, again at the next when another engine wrote that version first (a
+   * table other engines keep writing: 409 after five tries); answers the version written, or -1 when none was.
+   */
+  private static long atLatest(DeltaTable table, SchemaWrite write) throws java.io.IOException {
+    for (int attempt = 0; ; attempt++) {
+      var snapshot = table.latest();
+      Long written = write.at(snapshot);
+      if (written == null) {
         return -1;
       }
-      long written = DeltaSchema.widen(table, snapshot.getVersion(), types, UUID.randomUUID().toString(),
-          System.currentTimeMillis());
       if (written >= 0) {
         return written;
       }
@@ -240,8 +255,7 @@ final class DeltaBranchObjects {
   static long addColumns(DeltaUnit unit, String root, List<TableShape.Column> columns, boolean missingOnly)
       throws java.io.IOException {
     DeltaTable table = unit.at(root);
-    for (int attempt = 0; ; attempt++) {
-      var snapshot = table.latest();
+    return atLatest(table, snapshot -> {
       StructType adding = new StructType();
       for (TableShape.Column c : columns) {
         boolean has = snapshot.getSchema().fields().stream().anyMatch(f -> f.getName().equalsIgnoreCase(c.name()));
@@ -253,18 +267,9 @@ final class DeltaBranchObjects {
           adding = adding.add(c.name(), type, true);
         }
       }
-      if (adding.fields().isEmpty()) {
-        return -1;
-      }
-      long written = DeltaSchema.addColumns(table, snapshot.getVersion(), adding, UUID.randomUUID().toString(),
-          System.currentTimeMillis());
-      if (written >= 0) {
-        return written;
-      }
-      if (attempt == 4) {
-        throw new DeltaMerge.TargetMoved(snapshot.getVersion() + 1); // other engines kept writing it: 409
-      }
-    }
+      return adding.fields().isEmpty() ? null : DeltaSchema.addColumns(table, snapshot.getVersion(), adding,
+          UUID.randomUUID().toString(), System.currentTimeMillis());
+    });
   }
 
   /**

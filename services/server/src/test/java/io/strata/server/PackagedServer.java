@@ -128,6 +128,22 @@ final class PackagedServer implements AutoCloseable {
     }
   }
 
+  /**
+   * POSTs {@code body} to {@code path}, armed to halt the server (a failpoint set to halt): the server must die before
+   * answering, with the exit status of a kill -9 (137).
+   */
+  void postHalting(String path, String body) throws Exception {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base() + path))
+          .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      throw new AssertionError("the failpoint did not halt the server: " + r.statusCode() + " " + r.body());
+    } catch (IOException halted) {
+      // the server died at the failpoint, before answering
+    }
+    assertThat(process.waitFor()).isEqualTo(137);
+  }
+
   JsonNode send(String method, String path, String body, int expected) throws Exception {
     return send(method, path, body, expected, null);
   }

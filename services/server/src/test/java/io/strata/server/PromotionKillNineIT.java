@@ -3,13 +3,9 @@ package io.strata.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -61,17 +57,7 @@ class PromotionKillNineIT {
       for (String t : TABLES) {
         rowsBefore.put(t, rows(dataDir, t, "n"));
       }
-      try {
-        HttpResponse<String> r = PackagedServer.HTTP.send(HttpRequest.newBuilder(
-                URI.create(server.base() + "/api/v1/repositories/shop/branches/main/merge"))
-            .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-            .POST(HttpRequest.BodyPublishers.ofString("{\"source\":\"dev\"}")).build(),
-            HttpResponse.BodyHandlers.ofString());
-        throw new AssertionError("the failpoint did not halt the server: " + r.statusCode() + " " + r.body());
-      } catch (java.io.IOException halted) {
-        // the server died at the failpoint, before answering
-      }
-      assertThat(server.process().waitFor()).isEqualTo(137);
+      server.postHalting("/api/v1/repositories/shop/branches/main/merge", "{\"source\":\"dev\"}");
     }
 
     boolean committed = failpoint.equals("promotion.committed");

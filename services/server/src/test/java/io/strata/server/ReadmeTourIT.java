@@ -63,7 +63,8 @@ class ReadmeTourIT {
             + "pricing-[0-9a-f]{8}\",\"staged\":\\{\"deleted\":0,\"inserted\":0,\"updated\":1\\}\\}")
         .contains("{\"table\":\"trips\",\"inserted\":0,\"updated\":1,\"deleted\":0}")
         .contains("\"error\":\"MergeConflict\"").contains("{\"message\":\"Pricing\"}")
-        .contains("\"fare\":18.50").contains("\"fare\":16.00").contains("\"type\":\"decimal(8,2)\"")
+        .contains("\"fare\":18.50").contains("\"tip\":2.00").contains("\"fare\":16.00")
+        .contains("\"type\":\"decimal(8,2)\"")
         .contains("00000000000000000000.json");
   }
 
