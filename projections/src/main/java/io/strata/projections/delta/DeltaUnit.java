@@ -69,6 +69,8 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
    * (committed on its own, under the advisory lock on the unit's id its transaction holds from its first write), and
    * deletes it in the unit's transaction, so that it is gone exactly when the unit commits. Answers the Delta
    * transaction id to write the version under: the unit's id and a count. Blocking: on the unit's worker pool only.
+   * Only a unit in a transaction writes (the server's Delta writes all run in commands' units): outside one, the lock
+   * and the intent would not outlive their statements.
    */
   String writing(String root, long before, List<String> key) {
     String transaction = id + "." + writes.incrementAndGet();
