@@ -310,6 +310,10 @@ final class DeltaBranchObjects {
     return Uni.createFrom().voidItem();
   }
 
+  public Uni<Void> releaseSharedTableUniques(UnitOfWork x, TrackedTable table, String branch) {
+    return Uni.createFrom().voidItem();
+  }
+
   public Uni<Void> releaseDroppedTableUniques(UnitOfWork x, TrackedTable table) {
     return Uni.createFrom().voidItem();
   }
