@@ -258,14 +258,20 @@ final class DeltaBranchObjects {
     return atLatest(table, snapshot -> {
       StructType adding = new StructType();
       for (TableShape.Column c : columns) {
-        boolean has = snapshot.getSchema().fields().stream().anyMatch(f -> f.getName().equalsIgnoreCase(c.name()));
-        if (!(missingOnly && has)) {
-          DataType type = DeltaTableMaking.type(c.type());
-          if (type == null) {
-            throw new ClientValues.Refused(c.name(), "type " + c.type() + " has no Delta type Strata writes");
-          }
-          adding = adding.add(c.name(), type, true);
+        DataType type = DeltaTableMaking.type(c.type());
+        if (type == null) {
+          throw new ClientValues.Refused(c.name(), "type " + c.type() + " has no Delta type Strata writes");
         }
+        var has = snapshot.getSchema().fields().stream().filter(f -> f.getName().equalsIgnoreCase(c.name()))
+            .findFirst();
+        if (has.isPresent() && has.get().getName().equals(c.name()) && has.get().getDataType().equals(type)) {
+          continue; // there already (added before a crash, or by another engine): the same column
+        }
+        if (has.isPresent() && missingOnly) {
+          throw new ClientValues.Refused(c.name(), "the table has a column " + has.get().getName() + " of type "
+              + DeltaTableMaking.name(has.get().getDataType()) + " (not " + c.type() + "): not the column to add");
+        }
+        adding = adding.add(c.name(), type, true); // a name it has otherwise: refused by DeltaSchema.addColumns
       }
       return adding.fields().isEmpty() ? null : DeltaSchema.addColumns(table, snapshot.getVersion(), adding,
           UUID.randomUUID().toString(), System.currentTimeMillis());

@@ -161,7 +161,11 @@ public final class DeltaMerge {
     Map<String, Object> values = new LinkedHashMap<>();
     for (StructField field : schema.fields()) {
       JsonNode v = row.get(field.getName());
-      values.put(field.getName(), v == null || v.isNull() ? null : RowValues.fromJson(v, field.getDataType()));
+      try {
+        values.put(field.getName(), v == null || v.isNull() ? null : RowValues.fromJson(v, field.getDataType()));
+      } catch (IllegalArgumentException notFitting) {
+        throw new ClientValues.Refused(field.getName(), notFitting.getMessage()); // 422, nothing written
+      }
     }
     return values;
   }

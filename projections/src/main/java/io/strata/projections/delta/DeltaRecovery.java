@@ -50,11 +50,26 @@ final class DeltaRecovery {
                 .preparedQuery("select pg_try_advisory_xact_lock(hashtextextended($1, 0))")
                 .execute(Tuple.of(LOCK_PREFIX + e.getKey()))
                 .chain(locked -> !locked.iterator().next().getBoolean(0) ? Uni.createFrom().item(0L)
-                    : unit.blocking(() -> putBack(unit, e.getKey(), e.getValue()))
-                        .call(() -> unit.metadata().preparedQuery("delete from strata_meta.delta_intents where unit"
-                            + " = $1").execute(Tuple.of(e.getKey())))))
+                    // read again under the lock: a unit that committed since the first read deleted its intents
+                    : unit.metadata().preparedQuery("select unit, root, before_version, key from"
+                            + " strata_meta.delta_intents where unit = $1 order by at").execute(Tuple.of(e.getKey()))
+                        .map(DeltaRecovery::intents)
+                        .chain(still -> still.isEmpty() ? Uni.createFrom().item(0L)
+                            : unit.blocking(() -> putBack(unit, e.getKey(), still))
+                                .call(() -> unit.metadata().preparedQuery("delete from strata_meta.delta_intents"
+                                    + " where unit = $1").execute(Tuple.of(e.getKey()))))
+                        // one unit's failure holds up none of the others (its intents stay: again next sweep)
+                        .onFailure().recoverWithItem(0L)))
             .collect().asList()
             .map(counts -> counts.stream().mapToLong(Long::longValue).sum()));
+  }
+
+  private static List<Intent> intents(io.vertx.mutiny.sqlclient.RowSet<Row> rows) {
+    List<Intent> intents = new ArrayList<>();
+    for (Row r : rows) {
+      intents.add(new Intent(r.getString(0), r.getString(1), r.getLong(2), Arrays.asList(r.getArrayOfStrings(3))));
+    }
+    return intents;
   }
 
   /** Puts back, newest first, the versions written under {@code unitId}'s transaction ids after its intents. */

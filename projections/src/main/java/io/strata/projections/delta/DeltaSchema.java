@@ -54,7 +54,7 @@ public final class DeltaSchema {
     String mapping = snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none");
     if (!"none".equals(mapping)) {
       // a new column there needs its physical name and id assigned as the protocol's column mapping says
-      throw new UnsupportedOperationException("adding a column to a table with column mapping (" + mapping
+      throw DeltaUnsupported.because("adding a column to a table with column mapping (" + mapping
           + ") is not supported yet");
     }
     StructType widened = schema;
@@ -69,7 +69,7 @@ public final class DeltaSchema {
       DataType type = column.getDataType();
       if (type instanceof io.delta.kernel.types.TimestampNTZType) {
         // it needs the timestampNtz table feature in the protocol, which this commit does not write
-        throw new UnsupportedOperationException("adding a timestamp_ntz column is not supported yet");
+        throw DeltaUnsupported.because("adding a timestamp_ntz column is not supported yet");
       }
       if (!RowValues.supported(type)) {
         throw new IllegalArgumentException("columns of type " + type + " are not versioned by key yet");
@@ -120,7 +120,7 @@ public final class DeltaSchema {
     WriterFeatures.check(snapshot);
     String mapping = snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none");
     if (!"none".equals(mapping)) {
-      throw new UnsupportedOperationException("widening a column of a table with column mapping (" + mapping
+      throw DeltaUnsupported.because("widening a column of a table with column mapping (" + mapping
           + ") is not supported yet");
     }
     for (String name : types.keySet()) {

@@ -188,12 +188,13 @@ final class DeltaTracking {
   /** Files Strata's schema change of the tracked table, written as {@code version} (none: -1), for the follower. */
   private static Uni<Void> fileDdl(DeltaUnit unit, TrackedTable table, long version, String what,
       List<io.strata.events.TableShape.Column> columns) {
-    return version < 0 ? Uni.createFrom().voidItem()
-        : unit.metadata().preparedQuery("insert into strata_meta.delta_followed_ddl (repository, table_name,"
+    // filed even when the table had them already (a version written before a crash, its filing lost with the unit):
+    // the follower records the table's shape, or nothing when it is the recorded one
+    return unit.metadata().preparedQuery("insert into strata_meta.delta_followed_ddl (repository, table_name,"
                 + " schema_name, path, command, object, actor) values ($1, $2, $3, $4, 'ALTER TABLE', $5, 'strata')")
             .execute(Tuple.of(table.repository(), table.name(), table.schema(), table.table(),
                 what + " " + String.join(", ", columns.stream().map(c -> c.name() + " " + c.type()).toList())
-                    + " (version " + version + ")"))
+                    + (version < 0 ? " (there already)" : " (version " + version + ")")))
             .replaceWithVoid();
   }
 

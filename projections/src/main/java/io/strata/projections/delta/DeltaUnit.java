@@ -24,7 +24,8 @@ import java.util.concurrent.Executor;
  */
 public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Map<String, Object> planned,
     List<Written> written, Pool journal, String id,
-    java.util.concurrent.atomic.AtomicInteger writes) implements UnitOfWork {
+    java.util.concurrent.atomic.AtomicInteger writes, java.util.concurrent.atomic.AtomicBoolean putBack)
+    implements UnitOfWork {
 
   /** A Delta version this unit wrote to a root: from {@code before} to {@code after}, rows by {@code key}. */
   public record Written(String root, long before, long after, List<String> key) {}
@@ -58,7 +59,8 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
   public DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Pool journal) {
     this(metadata, storage, io, new java.util.concurrent.ConcurrentHashMap<>(),
         java.util.Collections.synchronizedList(new java.util.ArrayList<>()), journal,
-        java.util.UUID.randomUUID().toString(), new java.util.concurrent.atomic.AtomicInteger());
+        java.util.UUID.randomUUID().toString(), new java.util.concurrent.atomic.AtomicInteger(),
+        new java.util.concurrent.atomic.AtomicBoolean());
   }
 
   /** How long a unit waits for its journal before writing: a database that does not answer stops the write. */
@@ -81,6 +83,9 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
       metadata.preparedQuery("select pg_advisory_xact_lock(hashtextextended($1, 0))")
           .execute(Tuple.of(DeltaRecovery.LOCK_PREFIX + id))
           .await().atMost(JOURNAL_WAIT);
+    }
+    if (planned.putIfAbsent("intent " + root + " " + before, Boolean.TRUE) != null) {
+      return transaction; // journalled already (a write at the same version again): its row is this unit's
     }
     Tuple intent = Tuple.of(id, root, before,
         key.toArray(String[]::new));
@@ -112,6 +117,7 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
       written.clear();
     }
     if (all.isEmpty()) {
+      putBack.set(true);
       return Uni.createFrom().voidItem();
     }
     java.util.Collections.reverse(all);
@@ -120,7 +126,7 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
         DeltaStates.undoKeys(this, w.root(), w.before(), w.after(), w.key());
       }
       return null;
-    }).onFailure().recoverWithNull().replaceWithVoid();
+    }).invoke(() -> putBack.set(true)).onFailure().recoverWithNull().replaceWithVoid();
   }
 
   /**
@@ -129,7 +135,8 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
    * of it to put back.
    */
   public Uni<Void> forgetIntents() {
-    return journal == null || writes.get() == 0 ? Uni.createFrom().voidItem()
+    // what was not put back (or a commit that failed, nothing put back) keeps its intents for the recovery sweep
+    return journal == null || writes.get() == 0 || !putBack.get() ? Uni.createFrom().voidItem()
         : journal.preparedQuery("delete from strata_meta.delta_intents where unit = $1").execute(Tuple.of(id))
             .replaceWithVoid().onFailure().recoverWithNull();
   }

@@ -26,27 +26,27 @@ final class WriterFeatures {
     var protocol = snapshot.getProtocol();
     Map<String, String> properties = snapshot.getTableProperties();
     if ("true".equalsIgnoreCase(properties.getOrDefault("delta.appendOnly", "false"))) {
-      throw new UnsupportedOperationException("the table takes appends only (delta.appendOnly): Strata's commits"
+      throw DeltaUnsupported.because("the table takes appends only (delta.appendOnly): Strata's commits"
           + " remove files");
     }
     if ("true".equalsIgnoreCase(properties.getOrDefault("delta.enableChangeDataFeed", "false"))) {
-      throw new UnsupportedOperationException("the table keeps a change data feed, which Strata's commits do not"
+      throw DeltaUnsupported.because("the table keeps a change data feed, which Strata's commits do not"
           + " write yet");
     }
     if (protocol.getMinWriterVersion() >= 7) {
       Set<String> unknown = new TreeSet<>(protocol.getWriterFeatures());
       unknown.removeAll(KNOWN);
       if (!unknown.isEmpty()) {
-        throw new UnsupportedOperationException("the table needs writer features Strata does not implement yet: "
+        throw DeltaUnsupported.because("the table needs writer features Strata does not implement yet: "
             + String.join(", ", unknown));
       }
     } else if (protocol.getMinWriterVersion() > 2) {
       // 3: CHECK constraints, 4: change data feed and generated columns, 5: column mapping, 6: identity columns
-      throw new UnsupportedOperationException("the table's writer version " + protocol.getMinWriterVersion()
+      throw DeltaUnsupported.because("the table's writer version " + protocol.getMinWriterVersion()
           + " asks features of writers Strata does not implement yet");
     }
     if (snapshot.getSchema().toJson().contains("delta.invariants")) {
-      throw new UnsupportedOperationException("the table has column invariants, which Strata's commits do not check"
+      throw DeltaUnsupported.because("the table has column invariants, which Strata's commits do not check"
           + " yet");
     }
   }

@@ -299,6 +299,9 @@ class MergeWork {
     }
     return Multi.createFrom().iterable(tracked.stream().filter(t -> settled.alters().containsKey(t.name())).toList())
         .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
+          if (!c.roles().merges().mayRefuseRows()) {
+            return Uni.createFrom().voidItem(); // a backend whose work outlives a rollback (Delta): not altered
+          }
           List<io.strata.server.domain.SchemaMerge.Change> changes = settled.alters().get(t.name());
           // the tables the dry run works on have the target's columns as the merge leaves them: altered from
           // the definitions it has now
