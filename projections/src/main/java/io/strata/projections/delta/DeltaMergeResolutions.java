@@ -181,6 +181,23 @@ final class DeltaMergeResolutions {
         JsonNode sideRow = side == null ? null : JSON.readTree(side);
         List<String> resolved = field != null ? List.of(field) : DeltaConflicts.fields(r.getString(2)).stream()
             .map(FieldConflict::name).toList();
+        // the fields only theirs changed are the merge's too (a conflicting row was not written when the merge
+        // stopped): taken where the row still has ours
+        List<String> conflicted = DeltaConflicts.fields(r.getString(2)).stream().map(FieldConflict::name).toList();
+        JsonNode baseRow = r.getString(3) == null ? null : JSON.readTree(r.getString(3));
+        JsonNode oursRow = r.getString(4) == null ? null : JSON.readTree(r.getString(4));
+        JsonNode theirsRow = r.getString(5) == null ? null : JSON.readTree(r.getString(5));
+        if (theirsRow != null) {
+          for (var names = theirsRow.fieldNames(); names.hasNext(); ) {
+            String f = names.next();
+            JsonNode theirs = theirsRow.get(f);
+            if (!conflicted.contains(f) && schema.indexOf(f) >= 0
+                && !JsonValues.same(orNull(theirs), orNull(baseRow == null ? null : baseRow.get(f)))
+                && JsonValues.same(orNull(row.get(f)), orNull(oursRow == null ? null : oursRow.get(f)))) {
+              row.set(f, theirs);
+            }
+          }
+        }
         for (String f : resolved) {
           if (take.equals("value")) {
             if (schema.indexOf(f) < 0) {
@@ -201,6 +218,12 @@ final class DeltaMergeResolutions {
         unit.writing(ref.root(), snapshot.getVersion(), table.key()), System.currentTimeMillis());
     unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
     return written;
+  }
+
+
+  /** A JSON value with SQL's null as Java's (a missing field and a null one are the same value). */
+  private static JsonNode orNull(JsonNode v) {
+    return v == null || v.isNull() ? null : v;
   }
 
 }

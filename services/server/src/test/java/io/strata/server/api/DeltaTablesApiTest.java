@@ -167,6 +167,29 @@ class DeltaTablesApiTest {
   }
 
   /**
+   * A row both sides changed in one field, theirs in another too: resolving the conflicting field keeps the field
+   * only theirs changed (the conflicting row is not written when the merge stops).
+   */
+  @Test
+  void aFieldResolutionKeepsTheFieldOnlyTheirsChanged() throws Exception {
+    Lake l = lake("lakefield", 3);
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "c1", "amount", 10.0)).put(base + "/branches/main/tables/orders/rows/1")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main", "all", true)).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 20.0)).put(base + "/branches/dev/tables/orders/rows/1")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev", "all", true)).statusCode(201);
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(409);
+    post(base + "/branches/main/merge/resolutions", Map.of("table", "orders", "key", List.of(1), "field", "amount",
+        "take", "ours")).statusCode(200);
+    post(base + "/branches/main/merge/continue", Map.of("message", "Merge dev")).statusCode(201);
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200).body("customer", equalTo("dev"))
+        .body("amount", equalTo(10.0f));
+  }
+
+  /**
    * On S3 (the tests' in-process server), a table Strata makes: rows written on main through REST, a branch of it,
    * a change there committed and merged back, all of it in the bucket: the table's log and files, the branch's
    * clone under its _strata/, the merge a fast-forward that copies the branch's file into the table.
