@@ -66,6 +66,8 @@ class ReadmeTourIT {
         .contains("\"fare\":18.50").contains("\"tip\":2.00").contains("\"fare\":16.00")
         .contains("\"type\":\"decimal(8,2)\"")
         .contains("00000000000000000000.json");
+    // the branch's row as written, then main's after the merge: the column came along with the resolved row
+    assertThat(output.split("\"fare\":18.50,\"tip\":2.00", -1)).hasSize(3);
   }
 
   @Test
