@@ -45,7 +45,12 @@ class DeltaSparkInteropIT {
 
   @BeforeAll
   static void start() {
-    spark = SparkSession.builder().master("local[2]").appName("strata-delta-interop")
+    spark = session();
+  }
+
+  /** A local Spark session with Delta, on the loopback interface only, no UI. */
+  static SparkSession session() {
+    return SparkSession.builder().master("local[2]").appName("strata-delta-interop")
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.ui.enabled", "false")
