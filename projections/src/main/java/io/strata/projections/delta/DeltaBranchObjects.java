@@ -44,7 +44,7 @@ final class DeltaBranchObjects {
     return create(x, table, branch, start)
         .chain(() -> inherited.isEmpty() ? Uni.createFrom().voidItem()
             : DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch)
-                .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), inherited, true))).replaceWithVoid());
+                .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), inherited, true, table.key()))).replaceWithVoid());
   }
 
   /**
@@ -56,7 +56,31 @@ final class DeltaBranchObjects {
     DeltaUnit unit = DeltaUnit.of(x);
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
         .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
-        .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), columns, false)))
+        .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), columns, false, table.key())))
+        .replaceWithVoid();
+  }
+
+  /**
+   * Drops {@code names} from the branch's table in one version of its own ({@link DeltaSchema#dropColumns}: a
+   * {@code metaData} action, no file rewritten) — columns the branch added only: a column of the table dropped on a
+   * branch would read as changed to null in every row of the branch's diff, which Delta's states cannot tell from a
+   * column added (refused by name until they can). A hard reset to before a column was added drops it so.
+   */
+  public Uni<Void> dropColumns(UnitOfWork x, TrackedTable table, String branch, List<String> names) {
+    List<String> own = names.stream().filter(n -> table.refAdded().stream().noneMatch(c -> c.name().equals(n)))
+        .toList();
+    if (!own.isEmpty()) {
+      return Uni.createFrom().failure(DeltaUnsupported.because("dropping a column of the table itself ("
+          + String.join(", ", own) + ") on a branch is not supported yet for Delta Lake tables"));
+    }
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
+        .chain(ref -> unit.blocking(() -> atLatest(unit, ref.root(), table.key(), (snapshot, transaction) -> {
+          List<String> present = names.stream().filter(n -> snapshot.getSchema().indexOf(n) >= 0).toList();
+          return present.isEmpty() ? null : DeltaSchema.dropColumns(unit.at(ref.root()), snapshot.getVersion(),
+              present, transaction, System.currentTimeMillis());
+        })))
         .replaceWithVoid();
   }
 
@@ -71,7 +95,7 @@ final class DeltaBranchObjects {
         .map(c -> new TableShape.Column(c.name(), c.type(), true, null, null, null, null)).toList();
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
         .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
-        .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), adding, true)))
+        .chain(ref -> unit.blocking(() -> addColumns(unit, ref.root(), adding, true, table.key())))
         .replaceWithVoid();
   }
 
@@ -198,7 +222,7 @@ final class DeltaBranchObjects {
   static long widen(DeltaUnit unit, String root, List<TableShape.Column> columns, List<String> key)
       throws java.io.IOException {
     DeltaTable table = unit.at(root);
-    return atLatest(table, snapshot -> {
+    return atLatest(unit, root, key, (snapshot, transaction) -> {
       Map<String, DataType> types = new LinkedHashMap<>();
       for (TableShape.Column c : columns) {
         int at = snapshot.getSchema().indexOf(c.name());
@@ -217,28 +241,36 @@ final class DeltaBranchObjects {
           types.put(c.name(), type);
         }
       }
-      return types.isEmpty() ? null : DeltaSchema.widen(table, snapshot.getVersion(), types,
-          UUID.randomUUID().toString(), System.currentTimeMillis());
+      return types.isEmpty() ? null : DeltaSchema.widen(table, snapshot.getVersion(), types, transaction,
+          System.currentTimeMillis());
     });
   }
 
-  /** A schema change written from a snapshot: the version written, -1 when another writer took it, null: none. */
+  /**
+   * A schema change written from a snapshot under a Delta transaction id: the version written, -1 when another writer
+   * took it, null: none.
+   */
   private interface SchemaWrite {
-    Long at(io.delta.kernel.Snapshot snapshot) throws java.io.IOException;
+    Long at(io.delta.kernel.Snapshot snapshot, String transaction) throws java.io.IOException;
   }
 
   /**
-   * {@code write} at the table's latest version, again at the next when another engine wrote that version first (a
-   * table other engines keep writing: 409 after five tries); answers the version written, or -1 when none was.
+   * {@code write} at the latest version of the table at {@code root}, again at the next when another engine wrote that
+   * version first (a table other engines keep writing: 409 after five tries); answers the version written, or -1 when
+   * none was. Journalled as the unit's every write is ({@link DeltaUnit#writing}), so that a unit rolled back (or
+   * killed) takes the columns back with its rows ({@link DeltaStates#undoKeys}).
    */
-  private static long atLatest(DeltaTable table, SchemaWrite write) throws java.io.IOException {
+  private static long atLatest(DeltaUnit unit, String root, List<String> key, SchemaWrite write)
+      throws java.io.IOException {
+    DeltaTable table = unit.at(root);
     for (int attempt = 0; ; attempt++) {
       var snapshot = table.latest();
-      Long written = write.at(snapshot);
+      Long written = write.at(snapshot, unit.writing(root, snapshot.getVersion(), key));
       if (written == null) {
         return -1;
       }
       if (written >= 0) {
+        unit.wrote(root, snapshot.getVersion(), written, key);
         return written;
       }
       if (attempt == 4) {
@@ -252,10 +284,10 @@ final class DeltaBranchObjects {
    * wrote that version first); answers the version written, or -1 when {@code missingOnly} and it has them all.
    * With {@code missingOnly}, those it has already (by name, in any case) are left out.
    */
-  static long addColumns(DeltaUnit unit, String root, List<TableShape.Column> columns, boolean missingOnly)
-      throws java.io.IOException {
+  static long addColumns(DeltaUnit unit, String root, List<TableShape.Column> columns, boolean missingOnly,
+      List<String> key) throws java.io.IOException {
     DeltaTable table = unit.at(root);
-    return atLatest(table, snapshot -> {
+    return atLatest(unit, root, key, (snapshot, transaction) -> {
       StructType adding = new StructType();
       for (TableShape.Column c : columns) {
         DataType type = DeltaTableMaking.type(c.type());
@@ -274,7 +306,7 @@ final class DeltaBranchObjects {
         adding = adding.add(c.name(), type, true); // a name it has otherwise: refused by DeltaSchema.addColumns
       }
       return adding.fields().isEmpty() ? null : DeltaSchema.addColumns(table, snapshot.getVersion(), adding,
-          UUID.randomUUID().toString(), System.currentTimeMillis());
+          transaction, System.currentTimeMillis());
     });
   }
 

@@ -63,11 +63,21 @@ final class DeltaStates {
 
   /**
    * Makes {@code root}'s live files those of {@code target} in one commit of Strata transaction {@code transaction}
-   * (files only the root has removed, files only the target has added by absolute URI; no data read or written): a
-   * discard, a reset, a fast-forward. Answers the root's new version, or its latest when the files are the same.
+   * (files only the root has removed, files only the target has added by absolute URI; no data read or written), and
+   * its columns the target's (every file the target keeps was written under them): a reset, a fast-forward. Answers the root's new version, or its latest when the files are the same.
    */
   static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key)
       throws IOException {
+    return restore(unit, root, target, operation, key, false);
+  }
+
+  /**
+   * {@link #restore}; with {@code keepColumns}, the root keeps its columns and reads the target's files in them (a
+   * discard: rows only, the branch's schema changes stay — a column it added reads null in the files from before it,
+   * a widened one reads them widened).
+   */
+  static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key,
+      boolean keepColumns) throws IOException {
     DeltaTable table = unit.at(root);
     DeltaTable source = unit.at(target.root());
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -81,8 +91,10 @@ final class DeltaStates {
       long when = System.currentTimeMillis();
       DeltaCommit commit = DeltaCommit.of(unit.writing(root, now.getVersion(), key), operation, when);
       boolean changes = false;
-      if (!now.getSchema().equals(wanted.getSchema())) {
-        throw new DeltaUnsupported("moving a table between states of different columns");
+      if (!keepColumns && !sameColumns(now, wanted)) {
+        // every file the target keeps was written under its columns: the root takes them with its files
+        takeColumns(commit, now, wanted);
+        changes = true;
       }
       for (var f : have.entrySet()) {
         if (!want.containsKey(f.getKey())) {
@@ -116,6 +128,35 @@ final class DeltaStates {
   }
 
   /**
+   * Adds to {@code commit} the columns (and the table properties) of {@code wanted} for the table at {@code now}: its
+   * own id and creation time stay. The protocol is never lowered (a table keeps a feature it has, as Delta asks); a
+   * state whose columns need a feature the table lacks (a widened type) raises it to the state's. A state of other
+   * partition columns is refused: its files are laid out otherwise.
+   */
+  static void takeColumns(DeltaCommit commit, Snapshot now, Snapshot wanted) {
+    if (!now.getPartitionColumnNames().equals(wanted.getPartitionColumnNames())) {
+      throw DeltaUnsupported.because("moving a table to a state of other partition columns");
+    }
+    var have = now.getProtocol();
+    var need = wanted.getProtocol();
+    boolean covered = have.getMinReaderVersion() >= need.getMinReaderVersion()
+        && have.getMinWriterVersion() >= need.getMinWriterVersion()
+        && (need.getMinReaderVersion() < 3 || have.getReaderFeatures().containsAll(need.getReaderFeatures()))
+        && (need.getMinWriterVersion() < 7 || have.getWriterFeatures().containsAll(need.getWriterFeatures()));
+    if (!covered) {
+      if (have.getMinReaderVersion() >= 3 || have.getMinWriterVersion() >= 7) {
+        throw DeltaUnsupported.because("moving a table to a state whose protocol it does not cover");
+      }
+      // a table of legacy versions (no feature of its own beyond what they imply) takes the state's protocol
+      commit.protocol(need.getMinReaderVersion(), need.getMinWriterVersion(), need.getReaderFeatures(),
+          need.getWriterFeatures());
+    }
+    var metadata = now.getMetadata();
+    commit.metadata(metadata.getId(), wanted.getSchema().toJson(), wanted.getPartitionColumnNames(),
+        wanted.getTableProperties(), metadata.getCreatedTime().orElse(System.currentTimeMillis()));
+  }
+
+  /**
    * Puts back what the versions from {@code before} to {@code written} of {@code root} changed: each key they changed
    * that no later version changed gets its row from before (one copy-on-write commit); a key changed since stays.
    * Answers the keys put back.
@@ -123,6 +164,7 @@ final class DeltaStates {
   static long undoKeys(DeltaUnit unit, String root, long before, long written, List<String> key) throws IOException {
     State from = new State(root, before);
     State to = new State(root, written);
+    undoColumns(unit, root, before, written);
     State latest = latest(unit, root);
     java.util.Set<List<Object>> changedSince = new java.util.HashSet<>();
     changes(unit, to, latest, key).forEach(c -> changedSince.add(c.key()));
@@ -137,6 +179,45 @@ final class DeltaStates {
           UUID.randomUUID().toString(), System.currentTimeMillis());
     }
     return back.size();
+  }
+
+  /**
+   * Puts back the columns {@code root} had at {@code before} when the versions up to {@code written} changed them and
+   * nobody changed them since (a {@code metaData} action: columns added go, columns dropped come back with the values
+   * their files kept), before the rows are put back in them. A widened type is not narrowed back.
+   */
+  private static void undoColumns(DeltaUnit unit, String root, long before, long written) throws IOException {
+    DeltaTable table = unit.at(root);
+    Snapshot then = table.at(before);
+    Snapshot wrote = table.at(written);
+    if (sameColumns(then, wrote)) {
+      return;
+    }
+    for (StructField field : then.getSchema().fields()) {
+      int at = wrote.getSchema().indexOf(field.getName());
+      if (at >= 0 && !wrote.getSchema().at(at).getDataType().equals(field.getDataType())) {
+        // a widened type stays: files written since hold values of the wider type, which the narrower cannot read
+        return;
+      }
+    }
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Snapshot now = table.latest();
+      if (!sameColumns(now, wrote)) {
+        return; // changed since: those columns are another writer's now
+      }
+      long when = System.currentTimeMillis();
+      DeltaCommit commit = DeltaCommit.of(UUID.randomUUID().toString(), "RESTORE", when);
+      takeColumns(commit, now, then);
+      if (table.log().create(now.getVersion() + 1, commit.bytes())) {
+        return;
+      }
+    }
+    throw new DeltaMerge.TargetMoved(-1);
+  }
+
+  /** Whether two states of a table have the same columns (and the same columns dropped, {@link DeltaSchema#DROPPED}). */
+  static boolean sameColumns(Snapshot a, Snapshot b) {
+    return a.getSchema().equals(b.getSchema()) && DeltaSchema.dropped(a).equals(DeltaSchema.dropped(b));
   }
 
   /** A row as the API reads it: a JSON object, columns in the schema's order. */

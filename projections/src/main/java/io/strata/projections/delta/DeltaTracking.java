@@ -167,7 +167,7 @@ final class DeltaTracking {
     DeltaUnit unit = DeltaUnit.of(x);
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
         .chain(() -> unit.blocking(() -> DeltaBranchObjects.addColumns(unit, unit.table(table).root().toString(),
-            columns, true)))
+            columns, true, table.key())))
         .chain(written -> fileDdl(unit, table, written, "ADD COLUMNS", columns));
   }
 
@@ -186,7 +186,7 @@ final class DeltaTracking {
   }
 
   /** Files Strata's schema change of the tracked table, written as {@code version} (none: -1), for the follower. */
-  private static Uni<Void> fileDdl(DeltaUnit unit, TrackedTable table, long version, String what,
+  static Uni<Void> fileDdl(DeltaUnit unit, TrackedTable table, long version, String what,
       List<io.strata.events.TableShape.Column> columns) {
     // filed even when the table had them already (a version written before a crash, its filing lost with the unit):
     // the follower records the table's shape, or nothing when it is the recorded one

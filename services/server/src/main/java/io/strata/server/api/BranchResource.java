@@ -53,6 +53,7 @@ public class BranchResource {
   @Inject Repositories repositories;
   @Inject Existing existing;
   @Inject WorkingChanges workingChanges;
+  @Inject io.strata.server.application.SchemaFollower follower;
   @Inject WorkingCommands workingCommands;
 
   @Requires(Permission.WRITE)
@@ -128,7 +129,11 @@ public class BranchResource {
   @Operation(summary = "Working changes per table since the branch's last commit, staged and unstaged")
   public Uni<WorkingChanges.BranchStatus> status(@PathParam("repo") String repo,
       @PathParam("branch") String branch) {
-    return repositories.require(repo).chain(r -> workingChanges.status(r, branch));
+    // on the default branch the DDL filed so far is recorded first (a reset that moved a Delta table's columns, DDL
+    // the guard saw): its shape is compared with the head's as recorded
+    return repositories.require(repo).chain(r -> (branch.equals(r.defaultBranch())
+            ? follower.followRepositoryForReads(repo) : Uni.createFrom().voidItem())
+        .chain(() -> workingChanges.status(r, branch)));
   }
 
   @Requires(Permission.WRITE)

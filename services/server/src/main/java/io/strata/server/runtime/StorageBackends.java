@@ -29,33 +29,37 @@ import java.util.function.Function;
 public class StorageBackends {
   private final StoragePools pools;
   private final DeltaStores deltas;
+  private final DeltaJournal journal;
 
   @Inject
-  public StorageBackends(StoragePools pools, DeltaStores deltas) {
+  public StorageBackends(StoragePools pools, DeltaStores deltas, DeltaJournal journal) {
     this.pools = pools;
     this.deltas = deltas;
+    this.journal = journal;
   }
 
   /**
    * Where a storage's units connect: the pool of their connections (a Delta storage's: the server's own database),
-   * and for a Delta storage its place (null for PostgreSQL).
+   * and for a Delta storage its place, its worker pool and the pool its units journal on ({@link DeltaJournal}); null
+   * for PostgreSQL.
    */
-  public record Reach(io.vertx.mutiny.sqlclient.Pool pool, DeltaStorage place, java.util.concurrent.Executor io) {
+  public record Reach(io.vertx.mutiny.sqlclient.Pool pool, DeltaStorage place, java.util.concurrent.Executor io,
+      io.vertx.mutiny.sqlclient.Pool journal) {
     /** The storage's unit of work on connection {@code c} of {@link #pool}. */
     public UnitOfWork unit(SqlConnection c) {
-      return place == null ? new PgUnit(c) : new DeltaUnit(c, place, io, pool);
+      return place == null ? new PgUnit(c) : new DeltaUnit(c, place, io, journal);
     }
   }
 
   /** How units of work on {@code storage} are made, for readers that manage their own connections. */
   public Uni<Reach> reach(String repository, String storage) {
     if (isServerOwn(storage)) {
-      return pools.pool(repository, (StorageAdded) null).map(p -> new Reach(p, null, null));
+      return pools.pool(repository, (StorageAdded) null).map(p -> new Reach(p, null, null, null));
     }
     return pools.registration(repository, storage).chain(s -> s.holdsDeltaTables()
         ? deltas.place(repository, s).chain(place -> pools.pool(repository, (StorageAdded) null)
-            .map(metadata -> new Reach(metadata, place, deltas.io())))
-        : pools.pool(repository, s).map(p -> new Reach(p, null, null)));
+            .map(metadata -> new Reach(metadata, place, deltas.io(), journal.pool())))
+        : pools.pool(repository, s).map(p -> new Reach(p, null, null, null)));
   }
 
   /** Whether {@code storage} holds Delta Lake tables (else PostgreSQL ones); fails 404 for one not registered. */

@@ -330,6 +330,84 @@ class DeltaTablesApiTest {
   }
 
   /**
+   * A branch moved between states of other columns: a hard reset to before the column it added takes the column away
+   * (the table's metaData of that state, its files), a reset forward brings it back with its values, and discarding an
+   * uncommitted column keeps it (rows only, as on any table); on main, a hard reset to before a merge that gave the
+   * table a column is refused (Strata records a tracked table's columns growing, not shrinking).
+   */
+  @Test
+  void resetsAndDiscardsMoveATableAcrossAColumnAdded() throws Exception {
+    Lake l = lake("lakereset", 4);
+    String base = l.base();
+    DeltaTable orders = l.orders();
+    String before = Api.head(l.repo(), "main");
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "region", "type", "text")))).statusCode(200);
+    Api.json().body(Map.of("customer", "c1", "amount", 1.5, "region", "eu"))
+        .put(base + "/branches/dev/tables/orders/rows/1").then().statusCode(200);
+    String withRegion = post(base + "/branches/dev/commits", Map.of("message", "Region", "all", true))
+        .statusCode(201).extract().path("id");
+    String devRoot = given().get(base + "/branches/dev/status").then().statusCode(200).extract()
+        .path("tables[0].location");
+    DeltaTable dev = DeltaTable.local(Path.of(java.net.URI.create(devRoot)), DeltaTable.defaultEngine());
+
+    post(base + "/branches/dev/reset", Map.of("to", before, "mode", "hard")).statusCode(200);
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount");
+    given().get(base + "/tables/orders/rows/1?ref=dev&working=true").then().statusCode(200)
+        .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("region")));
+    given().get(base + "/branches/dev/status").then().statusCode(200).body("clean", equalTo(true));
+
+    post(base + "/branches/dev/reset", Map.of("to", withRegion, "mode", "hard")).statusCode(200);
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
+    given().get(base + "/tables/orders/rows/1?ref=dev&working=true").then().statusCode(200)
+        .body("region", equalTo("eu"));
+
+    // an uncommitted column: a discard takes the rows back and keeps it (as on any table), a hard reset takes it away
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "note", "type", "text")))).statusCode(200);
+    Api.json().body(Map.of("customer", "c2", "amount", 3.0, "note", "n"))
+        .put(base + "/branches/dev/tables/orders/rows/2").then().statusCode(200);
+    given().delete(base + "/branches/dev/working").then().statusCode(204);
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region", "note");
+    given().get(base + "/tables/orders/rows/2?ref=dev&working=true").then().statusCode(200)
+        .body("note", org.hamcrest.Matchers.nullValue()).body("amount", equalTo(3.0f));
+    given().get(base + "/branches/dev/status").then().statusCode(200).body("tables[0].schema_changed", equalTo(true))
+        .body("tables[0].unstaged.updated", equalTo(0));
+    post(base + "/branches/dev/reset", Map.of("to", withRegion, "mode", "hard")).statusCode(200);
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
+    given().get(base + "/branches/dev/status").then().statusCode(200).body("clean", equalTo(true));
+    // a column dropped (the branch's own: it added it) cannot come back under its name: its files hold its values
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "note", "type", "text")))).statusCode(200);
+    Api.json().body(Map.of("customer", "c2", "amount", 3.0, "note", "kept in a file"))
+        .put(base + "/branches/dev/tables/orders/rows/2").then().statusCode(200);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "drop_column", "name", "note")))).statusCode(200);
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "note", "type", "text")))).statusCode(422);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "drop_column", "name", "customer")))).statusCode(422);
+    given().delete(base + "/branches/dev/working").then().statusCode(204);
+    post(base + "/branches/dev/reset", Map.of("to", withRegion, "mode", "hard")).statusCode(200);
+    given().get(base + "/branches/dev/status").then().statusCode(200).body("clean", equalTo(true));
+    given().get(base + "/tables/orders/rows/2?ref=dev&working=true").then().statusCode(200).body("amount",
+        equalTo(3.0f)).body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("note")));
+
+    // main: merged (the table gains the column); a hard reset of main to before the merge would take the column from
+    // the tracked table itself, which Strata does not record yet: refused by name, nothing changed
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200);
+    assertThat(orders.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
+    long merged = orders.latest().getVersion();
+    post(base + "/branches/main/reset", Map.of("to", before, "mode", "hard")).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("region"));
+    assertThat(orders.latest().getVersion()).isEqualTo(merged);
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200).body("region", equalTo("eu"));
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
+  /**
    * A column's type widened on a branch (integer to long, Delta's type widening: no file rewritten), a value only the
    * wider type holds written there; merged into main, whose table is widened first (recorded as its schema change),
    * every older row reading as it was. A narrowing, a key column and a conversion by expression are refused.
@@ -492,6 +570,48 @@ class DeltaTablesApiTest {
   }
 
   /** Values a column does not take are refused by column, nothing written: never turned into another value. */
+  /**
+   * More concurrent Delta writers than the metadata pool has connections (20 by default): each unit holds one for its
+   * transaction while it journals its intent, so a journal borrowing from that pool too would make every writer wait
+   * for a connection none gives back, until the journal's timeout and a 500 ({@code DeltaJournal}).
+   */
+  @Test
+  void moreConcurrentDeltaWritersThanTheMetadataPoolHasConnectionsAllSucceed() throws Exception {
+    Lake l = lake("lakemany", 5);
+    int writers = 2 * Integer.getInteger("strata.test.pool", 20) + 4;
+    for (int b = 0; b < writers; b++) {
+      post(l.base() + "/branches", Map.of("name", "w" + b)).statusCode(201);
+    }
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(writers);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<io.restassured.response.Response>> answers = new ArrayList<>();
+      for (int b = 0; b < writers; b++) {
+        String path = l.base() + "/branches/w" + b + "/tables/orders/rows/" + (100 + b);
+        answers.add(threads.submit(() -> {
+          go.await();
+          return Api.json().body(Map.of("customer", "concurrent", "amount", 1.0)).put(path);
+        }));
+      }
+      go.countDown();
+      for (int b = 0; b < writers; b++) {
+        io.restassured.response.Response answer = answers.get(b).get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(answer.statusCode()).as("writer %d: %s", b, answer.asString()).isEqualTo(200);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    for (int b = 0; b < writers; b++) {
+      given().get(l.base() + "/tables/orders/rows/" + (100 + b) + "?ref=w" + b + "&working=true").then()
+          .statusCode(200).body("customer", equalTo("concurrent"));
+    }
+    // nothing is left journalled: every unit committed, and took its intents with it
+    String lakeDir = Path.of(l.orders().root()).getParent().getFileName().toString();
+    assertThat(pool.preparedQuery("select count(*) from strata_meta.delta_intents where position($1 in root) > 0")
+        .execute(io.vertx.mutiny.sqlclient.Tuple.of(lakeDir)).await().indefinitely().iterator().next().getLong(0))
+        .isZero();
+  }
+
   @Test
   void badValuesAreRefusedByColumnAndWriteNothing() throws Exception {
     Lake l = lake("lakevalues", 3);
