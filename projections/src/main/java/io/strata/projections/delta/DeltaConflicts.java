@@ -5,15 +5,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.CommitIds;
 import io.strata.projections.rowdata.Merges.Conflict;
 import io.strata.projections.rowdata.Merges.FieldConflict;
 import io.strata.projections.rowdata.TrackedTable;
+import io.strata.projections.rowdata.merge.Settlement;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * What a Delta merge in progress keeps in {@code strata_meta}: its unsettled conflicts (in key order, with the three
@@ -119,7 +122,36 @@ final class DeltaConflicts {
             .replaceWithVoid();
   }
 
-  private static String text(JsonNode node) {
+  static String text(JsonNode node) {
     return node == null ? null : node.toString();
+  }
+
+  /** The SHA-256 of the plan's conflicts (key, kind, fields, in key order), whatever settled them; null: none. */
+  static String hash(TreeMap<List<Object>, Settlement.KeyMerge> keys) {
+    StringBuilder canonical = new StringBuilder();
+    keys.forEach((k, km) -> {
+      if (km.outcome().conflicts()) {
+        canonical.append(DeltaStates.keyArray(k)).append(' ').append(km.outcome().kind().wire()).append(' ')
+            .append(km.outcome().fields()).append('\n');
+      }
+    });
+    return canonical.length() == 0 ? null : CommitIds.sha256Hex(canonical.toString());
+  }
+
+  static Conflict of(TrackedTable table, List<Object> key, Settlement.KeyMerge km, ObjectNode base,
+      ObjectNode theirs) {
+    List<FieldConflict> fields = new ArrayList<>();
+    for (String f : km.outcome().fields()) {
+      fields.add(new FieldConflict(f, value(base, f), value(km.ours(), f), value(theirs, f)));
+    }
+    return new Conflict(table.name(), DeltaStates.keyArray(key), km.outcome().kind().wire(), fields, null);
+  }
+
+  private static String value(ObjectNode row, String field) {
+    if (row == null) {
+      return null;
+    }
+    JsonNode v = row.get(field);
+    return v == null ? "null" : v.toString();
   }
 }

@@ -51,7 +51,7 @@ final class DeltaMergeResolutions {
               Map<List<Object>, Map<String, Object>> back = new LinkedHashMap<>();
               long stayed = 0;
               for (var e : byKey.entrySet()) {
-                String current = DeltaMerges.text(DeltaMerge.json(now.get(e.getKey())));
+                String current = DeltaConflicts.text(DeltaMerge.json(now.get(e.getKey())));
                 if (sameJson(current, e.getValue()[2])) {
                   back.put(e.getKey(), rowOf(e.getValue()[1], snapshot.getSchema()));
                 } else {
@@ -212,7 +212,7 @@ final class DeltaMergeResolutions {
         }
       }
       writes.put(e.getKey(), row == null ? null : DeltaMerge.values(row, schema));
-      written.put(r.getString(0), DeltaMerges.text(row));
+      written.put(r.getString(0), DeltaConflicts.text(row));
     }
     long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root, table.key(),
         unit.writing(ref.root(), snapshot.getVersion(), table.key()), System.currentTimeMillis());

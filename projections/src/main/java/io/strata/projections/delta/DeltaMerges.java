@@ -1,13 +1,11 @@
 package io.strata.projections.delta;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.strata.events.CommitIds;
 import io.strata.projections.delta.DeltaRefs.Ref;
 import io.strata.projections.delta.DeltaRefs.Span;
 import io.strata.projections.delta.DeltaRefs.State;
@@ -16,7 +14,6 @@ import io.strata.projections.rowdata.ChangeCounts;
 import io.strata.projections.rowdata.ChangeSets;
 import io.strata.projections.rowdata.Merges;
 import io.strata.projections.rowdata.Merges.Conflict;
-import io.strata.projections.rowdata.Merges.FieldConflict;
 import io.strata.projections.rowdata.Merges.Strategy;
 import io.strata.projections.rowdata.Merges.TableMerge;
 import io.strata.projections.rowdata.TrackedTable;
@@ -114,7 +111,7 @@ final class DeltaMerges {
           }
           MergeTally tally = MergeTally.of(p.keys.values());
           p.merge = new TableMerge(table.name(), tally.changes(), tally.conflicts(), tally.unsettled(),
-              conflictsHash(p.keys));
+              DeltaConflicts.hash(p.keys));
           unit.planned().put(table.name(), p);
           return p.merge;
         })));
@@ -142,7 +139,7 @@ final class DeltaMerges {
     List<Conflict> conflicts = new ArrayList<>();
     for (var k : p.keys.entrySet()) {
       if (k.getValue().outcome().conflicts() && conflicts.size() < limit) {
-        conflicts.add(conflict(table, k.getKey(), k.getValue(), baseOf(p, k.getKey()),
+        conflicts.add(DeltaConflicts.of(table, k.getKey(), k.getValue(), baseOf(p, k.getKey()),
             DeltaMerge.json(theirsOf(p, k.getKey()))));
       }
     }
@@ -236,15 +233,15 @@ final class DeltaMerges {
       Settlement.KeyMerge km = k.getValue();
       if (km.unsettled()) {
         ObjectNode theirs = DeltaMerge.json(theirsOf(p, k.getKey()));
-        Conflict c = conflict(table, k.getKey(), km, baseOf(p, k.getKey()), theirs);
+        Conflict c = DeltaConflicts.of(table, k.getKey(), km, baseOf(p, k.getKey()), theirs);
         long at = ordinal++;
         done = done.chain(() -> DeltaConflicts.storeConflict(
             unit.metadata(), table, branch, at, c, baseOf(p, k.getKey()), km.ours(),
             theirs));
       }
       if (p.writes.containsKey(k.getKey())) {
-        String ours = text(km.ours());
-        String written = text(km.merged());
+        String ours = DeltaConflicts.text(km.ours());
+        String written = DeltaConflicts.text(km.merged());
         done = done.chain(() -> DeltaConflicts.storeWritten(unit.metadata(), table, branch, IN_PROGRESS,
             DeltaStates.keyArray(k.getKey()), ours, written));
       }
@@ -368,39 +365,4 @@ final class DeltaMerges {
   private static Map<String, Object> theirsOf(Planned p, List<Object> key) {
     return p.theirsRows.get(key);
   }
-
-  /** The SHA-256 of the plan's conflicts (key, kind, fields, in key order), whatever settled them; null: none. */
-  private static String conflictsHash(TreeMap<List<Object>, Settlement.KeyMerge> keys) {
-    StringBuilder canonical = new StringBuilder();
-    keys.forEach((k, km) -> {
-      if (km.outcome().conflicts()) {
-        canonical.append(DeltaStates.keyArray(k)).append(' ').append(km.outcome().kind().wire()).append(' ')
-            .append(km.outcome().fields()).append('\n');
-      }
-    });
-    return canonical.length() == 0 ? null : CommitIds.sha256Hex(canonical.toString());
-  }
-
-  private static Conflict conflict(TrackedTable table, List<Object> key, Settlement.KeyMerge km, ObjectNode base,
-      ObjectNode theirs) {
-    List<FieldConflict> fields = new ArrayList<>();
-    for (String f : km.outcome().fields()) {
-      fields.add(new FieldConflict(f, value(base, f), value(km.ours(), f), value(theirs, f)));
-    }
-    return new Conflict(table.name(), DeltaStates.keyArray(key), km.outcome().kind().wire(), fields, null);
-  }
-
-  private static String value(ObjectNode row, String field) {
-    if (row == null) {
-      return null;
-    }
-    JsonNode v = row.get(field);
-    return v == null ? "null" : v.toString();
-  }
-
-  static String text(JsonNode node) {
-    return node == null ? null : node.toString();
-  }
-
-
 }

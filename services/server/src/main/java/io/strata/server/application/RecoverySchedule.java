@@ -45,15 +45,25 @@ public class RecoverySchedule {
    * what interrupted units wrote to Delta tables is put back, and every commit attempt a crash interrupted is settled.
    */
   void onStart(@Observes @Priority(3000) StartupEvent e) {
-    try {
-      // first what units of a process that died wrote to Delta tables, then the commit attempts it interrupted
-      deltaIntents.recoverAll().chain(recovery::sweepAll).await().atMost(Duration.ofSeconds(60));
-    } catch (RuntimeException failure) {
-      LOG.warnf("start-up recovery sweep incomplete (a storage unreachable?); it runs again at the next commit"
-          + " of the repository concerned and every %s: %s", config.recovery().sweepInterval(), failure.getMessage());
-    }
+    // first what units of a process that died wrote to Delta tables, then the commit attempts it interrupted: each
+    // pass with a budget of its own, so that a Delta storage out of reach holds up no settling of the attempts
+    startUpPass("Delta writes of interrupted units", deltaIntents::recoverAll);
+    startUpPass("commit attempts", recovery::sweepAll);
     periodic.start(config.recovery().sweepInterval(), config.recovery().sweepInterval());
   }
+
+  private void startUpPass(String what, java.util.function.Supplier<io.smallrye.mutiny.Uni<Void>> pass) {
+    try {
+      pass.get().await().atMost(START_UP_BUDGET);
+    } catch (RuntimeException failure) {
+      LOG.warnf("start-up recovery of %s incomplete (a storage unreachable?); it runs again at the next commit"
+          + " of the repository concerned and every %s: %s", what, config.recovery().sweepInterval(),
+          failure.getMessage());
+    }
+  }
+
+  /** How long start-up waits for each recovery pass before serving (the periodic sweep finishes what is left). */
+  private static final Duration START_UP_BUDGET = Duration.ofSeconds(60);
 
   /** No sweep starts while the pools it needs are closing. */
   void onStop(@Observes ShutdownEvent e) {
