@@ -62,11 +62,22 @@ final class DeltaBranchObjects {
 
   /**
    * Drops {@code names} from the branch's table in one version of its own ({@link DeltaSchema#dropColumns}: a
-   * {@code metaData} action, no file rewritten) — columns the branch added only: a column of the table dropped on a
+   * {@code metaData} action, no file rewritten) — columns the branch added only (a column of the table dropped on a
    * branch would read as changed to null in every row of the branch's diff, which Delta's states cannot tell from a
-   * column added (refused by name until they can). A hard reset to before a column was added drops it so.
+   * column added: refused by name until they can), and none the branch's files hold values of (added back, it would
+   * read them again: refused by column).
    */
   public Uni<Void> dropColumns(UnitOfWork x, TrackedTable table, String branch, List<String> names) {
+    return drop(x, table, branch, names, true);
+  }
+
+  /** {@link #dropColumns} before the branch's files move to a state without the columns (a hard reset). */
+  public Uni<Void> dropColumnsMoving(UnitOfWork x, TrackedTable table, String branch, List<String> names) {
+    return drop(x, table, branch, names, false);
+  }
+
+  private static Uni<Void> drop(UnitOfWork x, TrackedTable table, String branch, List<String> names,
+      boolean holdingRefused) {
     List<String> own = names.stream().filter(n -> table.refAdded().stream().noneMatch(c -> c.name().equals(n)))
         .toList();
     if (!own.isEmpty()) {
@@ -79,7 +90,7 @@ final class DeltaBranchObjects {
         .chain(ref -> unit.blocking(() -> atLatest(unit, ref.root(), table.key(), (snapshot, transaction) -> {
           List<String> present = names.stream().filter(n -> snapshot.getSchema().indexOf(n) >= 0).toList();
           return present.isEmpty() ? null : DeltaSchema.dropColumns(unit.at(ref.root()), snapshot.getVersion(),
-              present, transaction, System.currentTimeMillis());
+              present, holdingRefused, transaction, System.currentTimeMillis());
         })))
         .replaceWithVoid();
   }

@@ -58,15 +58,8 @@ public final class DeltaSchema {
           + ") is not supported yet");
     }
     StructType widened = schema;
-    java.util.Set<String> dropped = dropped(snapshot);
     for (StructField column : columns.fields()) {
       String name = column.getName();
-      if (dropped.contains(name.toLowerCase(java.util.Locale.ROOT))) {
-        // without column mapping a column's values are stored under its name: added again, it would read them
-        throw new ClientValues.Refused(name, "a column " + name + " was dropped from this table, whose data files"
-            + " still hold its values (Delta without column mapping would read them again): add it under another"
-            + " name, or reset the branch to a commit from before it was dropped");
-      }
       for (StructField field : widened.fields()) {
         if (field.getName().equalsIgnoreCase(name)) {
           throw new ClientValues.Refused(name, "the table has a column " + field.getName()
@@ -91,75 +84,67 @@ public final class DeltaSchema {
   }
 
   /**
-   * The table property listing (lower case, comma-separated) the columns Strata dropped from the table at this state:
-   * their values stay in the data files written while they existed, under their names.
-   */
-  static final String DROPPED = "strata.droppedColumns";
-
-  /** The columns dropped from the table at {@code snapshot} ({@link #DROPPED}), lower case. */
-  static java.util.Set<String> dropped(Snapshot snapshot) {
-    String listed = snapshot.getTableProperties().getOrDefault(DROPPED, "");
-    return listed.isBlank() ? java.util.Set.of() : new TreeSet<>(List.of(listed.split(",")));
-  }
-
-  /**
    * Drops {@code names} (exact names) from {@code table} at {@code version} as its next version under
    * {@code transaction} (answers it, or -1 when another writer made it first): a {@code metaData} action only, no file
-   * rewritten — the files written while the columns existed keep their values, which no reader reads past the schema.
-   * Where a live file may hold such values ({@link #mayHold}), the name is listed in {@link #DROPPED}, so that adding
-   * it again is refused rather than reading them back. A
-   * name the table lacks is refused by column.
+   * rewritten. Without column mapping a column's values are stored under its name, so a column dropped so and added
+   * again would read them back: with {@code holdingRefused}, a column a live file may hold values of ({@link #mayHold})
+   * is refused by column (a branch's own drop); without, the caller moves the table to files that hold none right
+   * after (a reset to a state from before the column was added). A name the table lacks is refused by column.
    */
-  public static long dropColumns(DeltaTable table, long version, List<String> names, String transaction, long now)
-      throws IOException {
+  public static long dropColumns(DeltaTable table, long version, List<String> names, boolean holdingRefused,
+      String transaction, long now) throws IOException {
     Snapshot snapshot = table.at(version);
     WriterFeatures.check(snapshot);
     for (String name : names) {
       if (snapshot.getSchema().indexOf(name) < 0) {
         throw new ClientValues.Refused(name, "the table has no such column");
       }
+      if (holdingRefused && mayHold(table, snapshot, name)) {
+        throw new ClientValues.Refused(name, "the branch's data files hold values of it, which Delta without column"
+            + " mapping would read again were it added back: discard the branch's working changes first, or reset the"
+            + " branch to a commit from before it was added");
+      }
     }
     List<StructField> kept = snapshot.getSchema().fields().stream().filter(f -> !names.contains(f.getName()))
         .toList();
-    java.util.Set<String> dropped = new TreeSet<>(dropped(snapshot));
-    for (String name : names) {
-      if (mayHold(table, snapshot, name)) {
-        dropped.add(name.toLowerCase(java.util.Locale.ROOT));
-      }
-    }
-    Map<String, String> properties = new java.util.LinkedHashMap<>(snapshot.getTableProperties());
-    properties.put(DROPPED, String.join(",", dropped));
     var metadata = snapshot.getMetadata();
     DeltaCommit commit = DeltaCommit.of(transaction, "DROP COLUMNS", now).metadata(metadata.getId(),
-        new StructType(kept).toJson(), snapshot.getPartitionColumnNames(), properties,
+        new StructType(kept).toJson(), snapshot.getPartitionColumnNames(), snapshot.getTableProperties(),
         metadata.getCreatedTime().orElse(now));
     return table.log().create(version + 1, commit.bytes()) ? version + 1 : -1;
   }
 
   /**
    * Whether a live file of {@code table} at {@code snapshot} may hold values of its column {@code name}: one that was
-   * not live yet when the column was added (the first version of an unbroken run of versions having it, found by
-   * bisection; a column Strata adds is added by a {@code metaData} action alone, so the files live then predate it). A
-   * column the table had from its first version: any live file may.
+   * not live before the column was added (the first version of the run of versions having it, found by bisection; a
+   * file live before it cannot hold it). A column the table had from its first version, or a log Strata cannot read
+   * that far back: any live file may.
    */
   static boolean mayHold(DeltaTable table, Snapshot snapshot, String name) {
-    long low = 0;
-    long high = snapshot.getVersion();
-    while (low < high) {
-      long mid = (low + high) >>> 1;
-      if (table.at(mid).getSchema().indexOf(name) >= 0) {
-        high = mid;
-      } else {
-        low = mid + 1;
-      }
-    }
     List<DeltaFile> live = table.files(snapshot);
-    if (low == 0) {
-      return !live.isEmpty();
+    if (live.isEmpty()) {
+      return false;
     }
-    java.util.Set<String> before = new java.util.HashSet<>();
-    table.files(table.at(low)).forEach(f -> before.add(f.absolute(table.root())));
-    return live.stream().anyMatch(f -> !before.contains(f.absolute(table.root())));
+    try {
+      long low = 0;
+      long high = snapshot.getVersion();
+      while (low < high) {
+        long mid = (low + high) >>> 1;
+        if (table.at(mid).getSchema().indexOf(name) >= 0) {
+          high = mid;
+        } else {
+          low = mid + 1;
+        }
+      }
+      if (low == 0) {
+        return true;
+      }
+      java.util.Set<String> before = new java.util.HashSet<>();
+      table.files(table.at(low - 1)).forEach(f -> before.add(f.absolute(table.root())));
+      return live.stream().anyMatch(f -> !before.contains(f.absolute(table.root())));
+    } catch (RuntimeException unreadable) {
+      return true; // versions cleaned up, say: as if every file may
+    }
   }
 
   /** The protocol's table feature for widened types (reader and writer): Delta 4.0's, read by Kernel and Spark. */

@@ -63,21 +63,14 @@ final class DeltaStates {
 
   /**
    * Makes {@code root}'s live files those of {@code target} in one commit of Strata transaction {@code transaction}
-   * (files only the root has removed, files only the target has added by absolute URI; no data read or written), and
-   * its columns the target's (every file the target keeps was written under them): a reset, a fast-forward. Answers the root's new version, or its latest when the files are the same.
+   * (files only the root has removed, files only the target has added by absolute URI; no data read or written): a
+   * discard, a reset, a fast-forward. The root's columns are never taken away nor narrowed — a column it has and the
+   * target lacks reads null in the target's files (a branch's columns go before its files move, by their own
+   * command); the target's columns it lacks, or has narrower, it gains in the same commit ({@link #columnsFor}).
+   * Answers the root's new version, or its latest when nothing changes.
    */
   static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key)
       throws IOException {
-    return restore(unit, root, target, operation, key, false);
-  }
-
-  /**
-   * {@link #restore}; with {@code keepColumns}, the root keeps its columns and reads the target's files in them (a
-   * discard: rows only, the branch's schema changes stay — a column it added reads null in the files from before it,
-   * a widened one reads them widened).
-   */
-  static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key,
-      boolean keepColumns) throws IOException {
     DeltaTable table = unit.at(root);
     DeltaTable source = unit.at(target.root());
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -91,9 +84,10 @@ final class DeltaStates {
       long when = System.currentTimeMillis();
       DeltaCommit commit = DeltaCommit.of(unit.writing(root, now.getVersion(), key), operation, when);
       boolean changes = false;
-      if (!keepColumns && !sameColumns(now, wanted)) {
-        // every file the target keeps was written under its columns: the root takes them with its files
-        takeColumns(commit, now, wanted);
+      StructType columns = columnsFor(now, wanted);
+      if (!columns.equals(now.getSchema())) {
+        WriterFeatures.check(wanted);
+        withColumns(commit, now, wanted, columns);
         changes = true;
       }
       for (var f : have.entrySet()) {
@@ -128,32 +122,53 @@ final class DeltaStates {
   }
 
   /**
-   * Adds to {@code commit} the columns (and the table properties) of {@code wanted} for the table at {@code now}: its
-   * own id and creation time stay. The protocol is never lowered (a table keeps a feature it has, as Delta asks); a
-   * state whose columns need a feature the table lacks (a widened type) raises it to the state's. A state of other
-   * partition columns is refused: its files are laid out otherwise.
+   * The columns a table of columns {@code now} has once it holds {@code wanted}'s files: its own, each in the wider
+   * of the two types (with that side's definition: its type changes recorded), then the columns only {@code wanted}
+   * has. Never fewer or narrower: what a move takes away is taken away before, by a command of its own.
    */
-  static void takeColumns(DeltaCommit commit, Snapshot now, Snapshot wanted) {
+  static StructType columnsFor(Snapshot now, Snapshot wanted) {
+    StructType theirs = wanted.getSchema();
+    List<StructField> fields = new ArrayList<>();
+    for (StructField field : now.getSchema().fields()) {
+      int at = theirs.indexOf(field.getName());
+      fields.add(at >= 0 && DeltaSchema.widens(field.getDataType(), theirs.at(at).getDataType()) ? theirs.at(at)
+          : field);
+    }
+    for (StructField field : theirs.fields()) {
+      if (now.getSchema().indexOf(field.getName()) < 0) {
+        fields.add(field);
+      }
+    }
+    return new StructType(fields);
+  }
+
+  /**
+   * Adds to {@code commit} the table's {@code columns} ({@link #columnsFor}): its own id, creation time, partition
+   * columns and properties stay. A state whose columns need a feature the table lacks (a widened type) raises its
+   * protocol as {@link DeltaSchema#widen} does; a state of other partition columns is refused (its files are laid out
+   * otherwise).
+   */
+  private static void withColumns(DeltaCommit commit, Snapshot now, Snapshot wanted, StructType columns) {
     if (!now.getPartitionColumnNames().equals(wanted.getPartitionColumnNames())) {
       throw DeltaUnsupported.because("moving a table to a state of other partition columns");
     }
-    var have = now.getProtocol();
-    var need = wanted.getProtocol();
-    boolean covered = have.getMinReaderVersion() >= need.getMinReaderVersion()
-        && have.getMinWriterVersion() >= need.getMinWriterVersion()
-        && (need.getMinReaderVersion() < 3 || have.getReaderFeatures().containsAll(need.getReaderFeatures()))
-        && (need.getMinWriterVersion() < 7 || have.getWriterFeatures().containsAll(need.getWriterFeatures()));
-    if (!covered) {
-      if (have.getMinReaderVersion() >= 3 || have.getMinWriterVersion() >= 7) {
-        throw DeltaUnsupported.because("moving a table to a state whose protocol it does not cover");
+    Map<String, String> properties = new java.util.LinkedHashMap<>(now.getTableProperties());
+    boolean widened = columns.fields().stream().anyMatch(f -> f.getMetadata().contains("delta.typeChanges"));
+    var protocol = now.getProtocol();
+    if (widened) {
+      properties.putIfAbsent("delta.enableTypeWidening", "true");
+      java.util.Set<String> readerFeatures = new java.util.TreeSet<>(protocol.getMinReaderVersion() >= 3
+          ? protocol.getReaderFeatures() : java.util.Set.of());
+      java.util.Set<String> writerFeatures = new java.util.TreeSet<>(protocol.getMinWriterVersion() >= 7
+          ? protocol.getWriterFeatures() : java.util.Set.of("appendOnly", "invariants"));
+      boolean upgraded = readerFeatures.add(DeltaSchema.TYPE_WIDENING) | writerFeatures.add(DeltaSchema.TYPE_WIDENING);
+      if (upgraded || protocol.getMinReaderVersion() < 3 || protocol.getMinWriterVersion() < 7) {
+        commit.protocol(3, 7, readerFeatures, writerFeatures);
       }
-      // a table of legacy versions (no feature of its own beyond what they imply) takes the state's protocol
-      commit.protocol(need.getMinReaderVersion(), need.getMinWriterVersion(), need.getReaderFeatures(),
-          need.getWriterFeatures());
     }
     var metadata = now.getMetadata();
-    commit.metadata(metadata.getId(), wanted.getSchema().toJson(), wanted.getPartitionColumnNames(),
-        wanted.getTableProperties(), metadata.getCreatedTime().orElse(System.currentTimeMillis()));
+    commit.metadata(metadata.getId(), columns.toJson(), now.getPartitionColumnNames(), properties,
+        metadata.getCreatedTime().orElse(System.currentTimeMillis()));
   }
 
   /**
@@ -190,34 +205,31 @@ final class DeltaStates {
     DeltaTable table = unit.at(root);
     Snapshot then = table.at(before);
     Snapshot wrote = table.at(written);
-    if (sameColumns(then, wrote)) {
+    if (then.getSchema().equals(wrote.getSchema())) {
       return;
     }
     for (StructField field : then.getSchema().fields()) {
       int at = wrote.getSchema().indexOf(field.getName());
       if (at >= 0 && !wrote.getSchema().at(at).getDataType().equals(field.getDataType())) {
-        // a widened type stays: files written since hold values of the wider type, which the narrower cannot read
+        // a widened type stays (and so the columns with it): files written since hold values only it reads
         return;
       }
     }
     for (int attempt = 0; attempt < 5; attempt++) {
       Snapshot now = table.latest();
-      if (!sameColumns(now, wrote)) {
+      if (!now.getSchema().equals(wrote.getSchema())) {
         return; // changed since: those columns are another writer's now
       }
       long when = System.currentTimeMillis();
-      DeltaCommit commit = DeltaCommit.of(UUID.randomUUID().toString(), "RESTORE", when);
-      takeColumns(commit, now, then);
+      var metadata = now.getMetadata();
+      DeltaCommit commit = DeltaCommit.of(UUID.randomUUID().toString(), "RESTORE", when).metadata(metadata.getId(),
+          then.getSchema().toJson(), now.getPartitionColumnNames(), now.getTableProperties(),
+          metadata.getCreatedTime().orElse(when));
       if (table.log().create(now.getVersion() + 1, commit.bytes())) {
         return;
       }
     }
     throw new DeltaMerge.TargetMoved(-1);
-  }
-
-  /** Whether two states of a table have the same columns (and the same columns dropped, {@link DeltaSchema#DROPPED}). */
-  static boolean sameColumns(Snapshot a, Snapshot b) {
-    return a.getSchema().equals(b.getSchema()) && DeltaSchema.dropped(a).equals(DeltaSchema.dropped(b));
   }
 
   /** A row as the API reads it: a JSON object, columns in the schema's order. */

@@ -66,8 +66,8 @@ final class DeltaWorkingState {
           ChangeCounts discarded = counts(DeltaStates.changes(unit, ref.base(),
               DeltaStates.latest(unit, ref.root()), table.key()));
           long before = DeltaStates.latest(unit, ref.root()).version();
-          // rows only: the branch's schema changes stay, as a discard leaves them on any table
-          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE", table.key(), true);
+          // rows only: the branch's columns stay (restore never takes one away), as a discard leaves them anywhere
+          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE", table.key());
           unit.wrote(ref.root(), before, version, table.key());
           return new Object[] {discarded, version};
         })
@@ -142,9 +142,6 @@ final class DeltaWorkingState {
     String name = DeltaRefs.nameOf(branch);
     return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch))
         .chain(ref -> target(unit, table, ref, undo, redo).chain(target -> unit.blocking(() -> {
-              if (branch.isDefault()) {
-                requireColumnsKept(unit, ref.root(), target);
-              }
               long before = DeltaStates.latest(unit, ref.root()).version();
               long written = DeltaStates.restore(unit, ref.root(), target, "RESTORE", table.key());
               unit.wrote(ref.root(), before, written, table.key());
@@ -158,28 +155,6 @@ final class DeltaWorkingState {
                 new Ref(ref.root(), new State(ref.root(), v[1]), null))));
   }
 
-  /**
-   * Refuses to move the tracked table itself to a state lacking one of its columns, or holding one in a narrower type:
-   * Strata records a tracked table's columns as they grow (added, widened), not as they shrink (a hard reset of the
-   * default branch to before a merge that added a column; branches move either way).
-   */
-  private static void requireColumnsKept(DeltaUnit unit, String root, State target) {
-    StructType now = unit.at(root).latest().getSchema();
-    StructType then = unit.at(target.root()).at(target.version()).getSchema();
-    List<String> lost = new java.util.ArrayList<>();
-    for (StructField field : now.fields()) {
-      int at = then.indexOf(field.getName());
-      if (at < 0 || DeltaSchema.widens(then.at(at).getDataType(), field.getDataType())) {
-        lost.add(field.getName()); // gone there, or narrower there
-      }
-    }
-    if (!lost.isEmpty()) {
-      throw DeltaUnsupported.because("moving the tracked table itself to a state without its column(s) "
-          + String.join(", ", lost) + " (or with a narrower type) is not supported yet: Strata records a tracked"
-          + " table's columns as they are added or widened, not removed");
-    }
-  }
-
   /** The columns of {@code root} at {@code after} when they differ from those at {@code before}; else null. */
   private static StructType columnsMoved(DeltaUnit unit, String root, long before, long after) {
     if (after == before) {
@@ -191,8 +166,8 @@ final class DeltaWorkingState {
   }
 
   /**
-   * A move of the tracked table itself (the default branch's) to a state of other columns is Strata's schema change
-   * of it: filed as DDL for the schema follower, as a merge's added columns are ({@link DeltaTracking#fileDdl}).
+   * A move of the tracked table itself (the default branch's) to a state of more or wider columns is Strata's schema
+   * change of it: filed as DDL for the schema follower, as a merge's added columns are ({@link DeltaTracking#fileDdl}).
    */
   private static Uni<Void> fileColumnsMoved(DeltaUnit unit, TrackedTable table, BranchRef branch, long version,
       StructType columns) {

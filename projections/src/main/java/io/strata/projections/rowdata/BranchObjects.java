@@ -293,6 +293,15 @@ public interface BranchObjects<X> {
   Uni<Void> dropColumns(X tx, TrackedTable table, String branch, List<String> names);
 
   /**
+   * {@link #dropColumns} as the first step of moving the branch to a state without those columns (a hard reset, a
+   * stash saved): its rows move right after, so a backend that keeps a dropped column's values where they are (a Delta
+   * table's files) need not refuse for them.
+   */
+  default Uni<Void> dropColumnsMoving(X tx, TrackedTable table, String branch, List<String> names) {
+    return dropColumns(tx, table, branch, names);
+  }
+
+  /**
    * Shows {@code branch}'s columns of {@code table} under the names {@code renamed} gives them (stored name to
    * shown name; every column it renamed, not only this change's): its view and query views show them so,
    * everything else keeps the stored names. Reads and writes no row.

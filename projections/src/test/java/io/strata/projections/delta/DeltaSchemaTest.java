@@ -21,14 +21,20 @@ class DeltaSchemaTest {
   @TempDir Path dir;
   private final Engine engine = DeltaTable.defaultEngine();
 
+  /** A table at {@code root} of rows 1..{@code rows} (written by Kernel) and its branch dev, a shallow clone. */
+  private DeltaTable branchOfRows(Path root, int rows) throws Exception {
+    KernelTables.create(engine, root, SCHEMA);
+    long version = KernelTables.append(engine, root, List.of(KernelTables.rows(1, rows)));
+    DeltaTable branch = DeltaTable.local(root.resolve("_strata/branches/dev"), engine);
+    ShallowClone.create(DeltaTable.local(root, engine), version, branch, "tx-1", 1L);
+    return branch;
+  }
+
   @Test
   void aColumnAddedOnABranchReadsNullUntilWrittenAndTheTableKeepsItsShape() throws Exception {
     Path root = dir.resolve("t");
-    KernelTables.create(engine, root, SCHEMA);
-    long version = KernelTables.append(engine, root, List.of(KernelTables.rows(1, 20)));
+    DeltaTable branch = branchOfRows(root, 20);
     DeltaTable table = DeltaTable.local(root, engine);
-    DeltaTable branch = DeltaTable.local(root.resolve("_strata/branches/dev"), engine);
-    ShallowClone.create(table, version, branch, "tx-1", 1L);
 
     assertThat(DeltaSchema.addColumn(branch, 0, "region", StringType.STRING, "tx-2", 2L)).isEqualTo(1);
     assertThat(DeltaSchema.addColumn(branch, 0, "other", StringType.STRING, "tx-3", 3L)).as("version 1 is taken")
@@ -50,35 +56,27 @@ class DeltaSchemaTest {
   }
 
   /**
-   * A column dropped (a metaData action, no file rewritten): listed as dropped only where a live file may hold its
-   * values, so that adding it again is refused there (it would read them back) and allowed where none does.
+   * A column dropped (a metaData action, no file rewritten): refused where a live file may hold its values (added
+   * back, it would read them again) but as the first step of a move to other files; added back where none does.
    */
   @Test
-  void aColumnDroppedIsListedOnlyWhereALiveFileMayHoldItsValues() throws Exception {
-    Path root = dir.resolve("d");
-    KernelTables.create(engine, root, SCHEMA);
-    long version = KernelTables.append(engine, root, List.of(KernelTables.rows(1, 5)));
-    DeltaTable table = DeltaTable.local(root, engine);
-    DeltaTable branch = DeltaTable.local(root.resolve("_strata/branches/dev"), engine);
-    ShallowClone.create(table, version, branch, "tx-1", 1L);
-
+  void aColumnIsDroppedWhereNoLiveFileHoldsItsValues() throws Exception {
+    DeltaTable branch = branchOfRows(dir.resolve("d"), 5);
     assertThat(DeltaSchema.addColumn(branch, 0, "region", StringType.STRING, "tx-2", 2L)).isEqualTo(1);
-    assertThat(DeltaSchema.dropColumns(branch, 1, List.of("region"), "tx-3", 3L)).isEqualTo(2);
-    assertThat(DeltaSchema.dropped(branch.at(2))).as("no file was written while it existed").isEmpty();
+    assertThat(DeltaSchema.dropColumns(branch, 1, List.of("region"), true, "tx-3", 3L)).isEqualTo(2);
     assertThat(DeltaSchema.addColumn(branch, 2, "region", StringType.STRING, "tx-4", 4L)).isEqualTo(3);
 
     Map<String, Object> row = new LinkedHashMap<>(KernelTables.row(3, "name-3", 30));
     row.put("region", "eu");
     assertThat(DeltaMerge.apply(new DeltaMerge.Plan(3, Map.of(List.of(3L), row), Map.of()), branch, KEY, "tx-5", 5L))
         .isEqualTo(4);
-    assertThat(DeltaSchema.dropColumns(branch, 4, List.of("region"), "tx-6", 6L)).isEqualTo(5);
-    assertThat(DeltaSchema.dropped(branch.at(5))).containsExactly("region");
+    assertThatThrownBy(() -> DeltaSchema.dropColumns(branch, 4, List.of("region"), true, "tx-6", 6L))
+        .hasMessageContaining("hold values");
+    assertThatThrownBy(() -> DeltaSchema.dropColumns(branch, 4, List.of("nope"), false, "tx-6", 6L))
+        .hasMessageContaining("no such column");
+    assertThat(DeltaSchema.dropColumns(branch, 4, List.of("region"), false, "tx-6", 6L)).isEqualTo(5);
     assertThat(branch.at(5).getSchema().fieldNames()).containsExactly("id", "name", "amount");
     assertThat(branch.rows(branch.at(5), KEY).get(List.of(3L))).doesNotContainKey("region");
-    assertThatThrownBy(() -> DeltaSchema.addColumn(branch, 5, "REGION", StringType.STRING, "tx-7", 7L))
-        .hasMessageContaining("was dropped");
-    assertThatThrownBy(() -> DeltaSchema.dropColumns(branch, 5, List.of("nope"), "tx-7", 7L))
-        .hasMessageContaining("no such column");
     // the version before the drop still reads the value (time travel)
     assertThat(branch.rows(branch.at(4), KEY).get(List.of(3L))).containsEntry("region", "eu");
   }

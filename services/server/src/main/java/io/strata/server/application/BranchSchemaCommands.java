@@ -344,6 +344,12 @@ public class BranchSchemaCommands {
         .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f));
   }
 
+  /** {@link #drop} as the first step of moving the branch to a state without the columns (its rows move next). */
+  static Uni<Void> dropMoving(UnitOfWork unit, TrackedTable onBranch, String branch, List<String> names) {
+    return unit.roles().branchObjects().dropColumnsMoving(unit, onBranch, branch, names)
+        .onFailure(f -> "2BP01".equals(PgErrors.sqlState(f))).transform(f -> dependents(onBranch, branch, f));
+  }
+
   /** The refusal when objects a client made depend on the branch's view, which a change of its columns makes again. */
   static StrataException dependents(TrackedTable onBranch, String branch, Throwable f) {
     return new StrataException(ErrorCode.ValidationError, "the view of table '" + onBranch.name() + "' on branch '"

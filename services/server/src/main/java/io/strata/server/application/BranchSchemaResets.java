@@ -217,7 +217,7 @@ public class BranchSchemaResets {
             columnsMoving, addedMoving);
         work = work
             .chain(() -> dropNames.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
-                t.storage(), c -> BranchSchemaCommands.drop(c, before, branch, dropNames)))
+                t.storage(), c -> BranchSchemaCommands.dropMoving(c, before, branch, dropNames)))
             // a column of the table the branch dropped since comes back with the values its rows had at the
             // commit (the commit's state taken from the default branch's, as a branch created there reads it)
             .chain(() -> restored.isEmpty() ? Uni.createFrom().voidItem() : backends.inCommand(tx, repository,
