@@ -143,10 +143,11 @@ public final class DeltaBranchBench {
     System.out.println();
     System.out.printf("table rows   files   diff of %d changes   merge of %d changes%n", changed, changed);
     List<String> key = List.of("id");
-    for (String size : sizes) {
-      long total = Long.parseLong(size.strip());
+    for (int s = 0; s < sizes.length; s++) {
+      long total = Long.parseLong(sizes[s].strip());
       int files = (int) Math.max(1, total / rowsPerFile);
-      Path root = work.resolve("merge-" + total);
+      // a size may come again (1M, 100M, 1M: the first measured once the JIT is warm too): a table each time
+      Path root = work.resolve("merge-" + s + "-" + total);
       writeTable(engine, root.toUri().toString(), files, rowsPerFile);
       DeltaTable table = DeltaTable.local(root, engine);
       long[] diffs = new long[ROUNDS];
