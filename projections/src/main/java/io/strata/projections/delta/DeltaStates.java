@@ -71,6 +71,15 @@ final class DeltaStates {
    */
   static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key)
       throws IOException {
+    return restore(unit, root, target, operation, key, false);
+  }
+
+  /**
+   * {@link #restore}; with {@code keepColumns}, the root keeps exactly its columns and reads the target's files in them
+   * (a discard: rows only — a column the branch dropped since its last commit is not given back either).
+   */
+  static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key,
+      boolean keepColumns) throws IOException {
     DeltaTable table = unit.at(root);
     DeltaTable source = unit.at(target.root());
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -84,7 +93,7 @@ final class DeltaStates {
       long when = System.currentTimeMillis();
       DeltaCommit commit = DeltaCommit.of(unit.writing(root, now.getVersion(), key), operation, when);
       boolean changes = false;
-      StructType columns = columnsFor(now, wanted);
+      StructType columns = keepColumns ? now.getSchema() : columnsFor(now, wanted);
       if (!columns.equals(now.getSchema())) {
         WriterFeatures.check(wanted);
         withColumns(commit, now, wanted, columns);

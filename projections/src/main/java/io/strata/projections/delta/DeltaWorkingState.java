@@ -66,8 +66,8 @@ final class DeltaWorkingState {
           ChangeCounts discarded = counts(DeltaStates.changes(unit, ref.base(),
               DeltaStates.latest(unit, ref.root()), table.key()));
           long before = DeltaStates.latest(unit, ref.root()).version();
-          // rows only: the branch's columns stay (restore never takes one away), as a discard leaves them anywhere
-          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE", table.key());
+          // rows only: the branch's columns stay as they are, as a discard leaves them on any table
+          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE", table.key(), true);
           unit.wrote(ref.root(), before, version, table.key());
           return new Object[] {discarded, version};
         })

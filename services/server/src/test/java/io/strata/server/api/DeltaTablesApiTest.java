@@ -389,6 +389,12 @@ class DeltaTablesApiTest {
         List.of(Map.of("op", "add_column", "name", "note", "type", "text")))).statusCode(200);
     given().get(base + "/tables/orders/rows/2?ref=dev&working=true").then().statusCode(200)
         .body("note", org.hamcrest.Matchers.nullValue());
+    // committed without values, dropped, then a discard: the column stays dropped (a discard moves rows only)
+    post(base + "/branches/dev/commits", Map.of("message", "Note", "all", true, "allow_empty", true)).statusCode(201);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "drop_column", "name", "note")))).statusCode(200);
+    given().delete(base + "/branches/dev/working").then().statusCode(204);
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
     post(base + "/branches/dev/reset", Map.of("to", withRegion, "mode", "hard")).statusCode(200);
     assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount", "region");
     given().get(base + "/branches/dev/status").then().statusCode(200).body("clean", equalTo(true));
