@@ -61,23 +61,23 @@ final class DeltaBranchObjects {
   }
 
   /**
-   * Drops {@code names} from the branch's table in one version of its own ({@link DeltaSchema#dropColumns}: a
-   * {@code metaData} action, no file rewritten) — columns the branch added only (a column of the table dropped on a
-   * branch would read as changed to null in every row of the branch's diff, which Delta's states cannot tell from a
-   * column added: refused by name until they can), and none the branch's files hold values of (added back, it would
-   * read them again: refused by column).
+   * A branch's own drop of a column: refused by name. Without column mapping a Delta column's values are stored under
+   * its name, so a column dropped while the branch's files hold its values and added again would read them back; and
+   * a column of the table itself dropped on a branch would read as changed to null in every row of its diff. A hard
+   * reset to before a column was added takes it away ({@link #dropColumnsMoving}).
    */
   public Uni<Void> dropColumns(UnitOfWork x, TrackedTable table, String branch, List<String> names) {
-    return drop(x, table, branch, names, true);
+    return Uni.createFrom().failure(DeltaUnsupported.because("dropping a column (" + String.join(", ", names)
+        + ") on a Delta table's branch is not supported yet: a hard reset to a commit from before the branch added it"
+        + " takes it away"));
   }
 
-  /** {@link #dropColumns} before the branch's files move to a state without the columns (a hard reset). */
+  /**
+   * Drops {@code names} — columns the branch added — from the branch's table in one version of its own ({@link
+   * DeltaSchema#dropColumns}: a {@code metaData} action, no file rewritten), as the first step of a hard reset to a
+   * state from before they were added: its files move right after to those of that state, which hold none of them.
+   */
   public Uni<Void> dropColumnsMoving(UnitOfWork x, TrackedTable table, String branch, List<String> names) {
-    return drop(x, table, branch, names, false);
-  }
-
-  private static Uni<Void> drop(UnitOfWork x, TrackedTable table, String branch, List<String> names,
-      boolean holdingRefused) {
     List<String> own = names.stream().filter(n -> table.refAdded().stream().noneMatch(c -> c.name().equals(n)))
         .toList();
     if (!own.isEmpty()) {
@@ -90,7 +90,7 @@ final class DeltaBranchObjects {
         .chain(ref -> unit.blocking(() -> atLatest(unit, ref.root(), table.key(), (snapshot, transaction) -> {
           List<String> present = names.stream().filter(n -> snapshot.getSchema().indexOf(n) >= 0).toList();
           return present.isEmpty() ? null : DeltaSchema.dropColumns(unit.at(ref.root()), snapshot.getVersion(),
-              present, holdingRefused, transaction, System.currentTimeMillis());
+              present, transaction, System.currentTimeMillis());
         })))
         .replaceWithVoid();
   }

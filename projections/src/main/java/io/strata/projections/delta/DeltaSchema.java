@@ -86,23 +86,17 @@ public final class DeltaSchema {
   /**
    * Drops {@code names} (exact names) from {@code table} at {@code version} as its next version under
    * {@code transaction} (answers it, or -1 when another writer made it first): a {@code metaData} action only, no file
-   * rewritten. Without column mapping a column's values are stored under its name, so a column dropped so and added
-   * again would read them back: with {@code holdingRefused}, a column a live file may hold values of ({@link #mayHold})
-   * is refused by column (a branch's own drop); without, the caller moves the table to files that hold none right
-   * after (a reset to a state from before the column was added). A name the table lacks is refused by column.
+   * rewritten. Without column mapping a column's values are stored under its name: the caller moves the table to
+   * files that hold none of them (a reset to a state from before the columns were added). A name the table lacks is
+   * refused by column.
    */
-  public static long dropColumns(DeltaTable table, long version, List<String> names, boolean holdingRefused,
-      String transaction, long now) throws IOException {
+  public static long dropColumns(DeltaTable table, long version, List<String> names, String transaction, long now)
+      throws IOException {
     Snapshot snapshot = table.at(version);
     WriterFeatures.check(snapshot);
     for (String name : names) {
       if (snapshot.getSchema().indexOf(name) < 0) {
         throw new ClientValues.Refused(name, "the table has no such column");
-      }
-      if (holdingRefused && mayHold(table, snapshot, name)) {
-        throw new ClientValues.Refused(name, "the branch's data files hold values of it, which Delta without column"
-            + " mapping would read again were it added back: discard the branch's working changes first, or reset the"
-            + " branch to a commit from before it was added");
       }
     }
     List<StructField> kept = snapshot.getSchema().fields().stream().filter(f -> !names.contains(f.getName()))
@@ -112,39 +106,6 @@ public final class DeltaSchema {
         new StructType(kept).toJson(), snapshot.getPartitionColumnNames(), snapshot.getTableProperties(),
         metadata.getCreatedTime().orElse(now));
     return table.log().create(version + 1, commit.bytes()) ? version + 1 : -1;
-  }
-
-  /**
-   * Whether a live file of {@code table} at {@code snapshot} may hold values of its column {@code name}: one that was
-   * not live before the column was added (the first version of the run of versions having it, found by bisection; a
-   * file live before it cannot hold it). A column the table had from its first version, or a log Strata cannot read
-   * that far back: any live file may.
-   */
-  static boolean mayHold(DeltaTable table, Snapshot snapshot, String name) {
-    List<DeltaFile> live = table.files(snapshot);
-    if (live.isEmpty()) {
-      return false;
-    }
-    try {
-      long low = 0;
-      long high = snapshot.getVersion();
-      while (low < high) {
-        long mid = (low + high) >>> 1;
-        if (table.at(mid).getSchema().indexOf(name) >= 0) {
-          high = mid;
-        } else {
-          low = mid + 1;
-        }
-      }
-      if (low == 0) {
-        return true;
-      }
-      java.util.Set<String> before = new java.util.HashSet<>();
-      table.files(table.at(low - 1)).forEach(f -> before.add(f.absolute(table.root())));
-      return live.stream().anyMatch(f -> !before.contains(f.absolute(table.root())));
-    } catch (RuntimeException unreadable) {
-      return true; // versions cleaned up, say: as if every file may
-    }
   }
 
   /** The protocol's table feature for widened types (reader and writer): Delta 4.0's, read by Kernel and Spark. */

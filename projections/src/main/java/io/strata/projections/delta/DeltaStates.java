@@ -136,19 +136,32 @@ final class DeltaStates {
    * has. Never fewer or narrower: what a move takes away is taken away before, by a command of its own.
    */
   static StructType columnsFor(Snapshot now, Snapshot wanted) {
-    StructType theirs = wanted.getSchema();
     List<StructField> fields = new ArrayList<>();
     for (StructField field : now.getSchema().fields()) {
-      int at = theirs.indexOf(field.getName());
-      fields.add(at >= 0 && DeltaSchema.widens(field.getDataType(), theirs.at(at).getDataType()) ? theirs.at(at)
-          : field);
+      StructField theirs = named(wanted.getSchema(), field.getName());
+      if (theirs == null || theirs.getDataType().equals(field.getDataType())
+          || DeltaSchema.widens(theirs.getDataType(), field.getDataType())) {
+        fields.add(field);
+      } else if (DeltaSchema.widens(field.getDataType(), theirs.getDataType())) {
+        fields.add(theirs);
+      } else {
+        // the state's files hold another type under that name, which the table's readers could not read
+        throw new ClientValues.Refused(field.getName(), "the state moved to has it as "
+            + DeltaTableMaking.name(theirs.getDataType()) + ", the table as " + DeltaTableMaking.name(field.getDataType())
+            + ", neither a widening of the other");
+      }
     }
-    for (StructField field : theirs.fields()) {
-      if (now.getSchema().indexOf(field.getName()) < 0) {
+    for (StructField field : wanted.getSchema().fields()) {
+      if (named(now.getSchema(), field.getName()) == null) {
         fields.add(field);
       }
     }
     return new StructType(fields);
+  }
+
+  /** The field of {@code schema} named {@code name} in any case (Delta's names are case-insensitive); null: none. */
+  private static StructField named(StructType schema, String name) {
+    return schema.fields().stream().filter(f -> f.getName().equalsIgnoreCase(name)).findFirst().orElse(null);
   }
 
   /**
@@ -165,7 +178,7 @@ final class DeltaStates {
     boolean widened = columns.fields().stream().anyMatch(f -> f.getMetadata().contains("delta.typeChanges"));
     var protocol = now.getProtocol();
     if (widened) {
-      properties.putIfAbsent("delta.enableTypeWidening", "true");
+      properties.put("delta.enableTypeWidening", "true");
       java.util.Set<String> readerFeatures = new java.util.TreeSet<>(protocol.getMinReaderVersion() >= 3
           ? protocol.getReaderFeatures() : java.util.Set.of());
       java.util.Set<String> writerFeatures = new java.util.TreeSet<>(protocol.getMinWriterVersion() >= 7

@@ -100,7 +100,9 @@ public class BranchSchemaResets {
         alterable(state, repository, branch, target, tracked).chain(alterable -> {
       List<TableBranchSchemaChanged> events = new ArrayList<>();
       List<TableRow> after = new ArrayList<>();
-      Uni<Void> work = Uni.createFrom().voidItem();
+      // a table in a database of its own has its shape changed in a transaction of its own, committed before the rows
+      // move: the move's refusal of its working changes comes first, before any of them is changed
+      Uni<Void> work = requireCleanElsewhere(tx, state, repository, branch, tracked);
       List<java.util.function.Supplier<Uni<Void>>> afterRows = new ArrayList<>();
       for (TableRow row : tracked) {
         String table = row.name();
@@ -287,6 +289,21 @@ public class BranchSchemaResets {
       };
       return work.map(x -> new Moved(List.copyOf(events), List.copyOf(after), altering));
     })))));
+  }
+
+  /** Refuses (409) a reset of a branch with working changes in a table of a database other than the log's. */
+  private Uni<Void> requireCleanElsewhere(UnitOfWork tx, RepositoryState state, String repository, String branch,
+      List<TableRow> tracked) {
+    io.strata.projections.rowdata.BranchRef ref = io.strata.projections.rowdata.BranchRef.of(branch,
+        state.defaultBranch());
+    Uni<Void> checks = Uni.createFrom().voidItem();
+    for (TableRow row : tracked) {
+      if (state.tables().containsKey(row.name()) && !backends.sharesAppendTransaction(row.storage())) {
+        checks = checks.chain(() -> backends.inCommand(tx, repository, row.storage(), c -> CleanTables.require(c,
+            TrackedTable.on(repository, row, branch), ref, "the reset, in another database,")));
+      }
+    }
+    return checks;
   }
 
   /**
