@@ -166,7 +166,7 @@ final class DeltaTracking {
       java.time.Duration lockTimeout) {
     DeltaUnit unit = DeltaUnit.of(x);
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
-        .chain(() -> unit.blocking(() -> DeltaBranchObjects.addColumns(unit, unit.table(table).root().toString(),
+        .chain(() -> unit.blocking(() -> DeltaColumnWrites.addColumns(unit, unit.table(table).root().toString(),
             columns, true, table.key())))
         .chain(written -> fileDdl(unit, table, written, "ADD COLUMNS", columns));
   }
@@ -180,7 +180,7 @@ final class DeltaTracking {
       java.time.Duration lockTimeout) {
     DeltaUnit unit = DeltaUnit.of(x);
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
-        .chain(() -> unit.blocking(() -> DeltaBranchObjects.widen(unit, unit.table(table).root().toString(), columns,
+        .chain(() -> unit.blocking(() -> DeltaColumnWrites.widen(unit, unit.table(table).root().toString(), columns,
             table.key())))
         .chain(written -> fileDdl(unit, table, written, "CHANGE COLUMNS", columns));
   }
