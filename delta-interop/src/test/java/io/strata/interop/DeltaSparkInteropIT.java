@@ -183,6 +183,67 @@ class DeltaSparkInteropIT {
     assertThat(written).isEqualTo(widened + 1);
   }
 
+  /**
+   * A table whose deletes and updates Spark writes as deletion vectors: Strata reads its rows with the vectors
+   * applied, diffs by the files whose vectors changed, branches it with the vectors named absolutely (as Delta's own
+   * shallow clone does), reads Spark's vectors on the branch, and rewrites a file that has one (its remove naming the
+   * vector, so no reader keeps the file) — Spark reading every version as Strata does.
+   */
+  @Test
+  void deletionVectorsSparkWritesAreCarriedThroughBranchesDiffsAndMerges() throws Exception {
+    Path orders = dir.resolve("dvorders");
+    String table = "delta.`" + orders + "`";
+    spark.sql("CREATE TABLE " + table + " (id BIGINT, name STRING, amount BIGINT) USING delta"
+        + " TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')");
+    spark.sql("INSERT INTO " + table + " SELECT id, concat('name-', id), id * 10 FROM range(1, 101)");
+    spark.sql("DELETE FROM " + table + " WHERE id = 8");
+    spark.sql("UPDATE " + table + " SET name = 'renamed by spark' WHERE id = 7");
+
+    DeltaTable base = DeltaTable.local(orders, engine);
+    long head = base.latest().getVersion();
+    assertThat(base.files(base.latest())).as("Spark wrote vectors").anyMatch(f -> f.deletionVector() != null);
+    assertThat(strata(base, head)).isEqualTo(spark(orders.toString(), null)).hasSize(99)
+        .containsEntry(7L, "renamed by spark|70").doesNotContainKey(8L);
+    assertThat(RowChanges.between(base, 1, base, head, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + (c.before() == null ? "" : c.changedFields()))
+        .containsExactly("7 update [name]", "8 delete [id, name, amount]");
+
+    // a branch names the table's files and their vectors absolutely: Spark reads it as the table, nothing differs
+    Path branchRoot = orders.resolve("_strata/branches/dev");
+    DeltaTable branch = DeltaTable.local(branchRoot, engine);
+    assertThat(ShallowClone.create(base, head, branch, "strata-tx-1", System.currentTimeMillis())).isTrue();
+    assertThat(new String(branch.log().read(0), StandardCharsets.UTF_8)).contains("\"storageType\":\"p\"");
+    assertThat(spark(branchRoot.toString(), 0L)).isEqualTo(spark(orders.toString(), null));
+    assertThat(RowChanges.between(base, head, branch, 0, KEY)).isEmpty();
+
+    // Spark deletes on the branch (a vector in the branch's directory): a change of the branch's, read from it
+    spark.sql("DELETE FROM delta.`" + branchRoot + "` WHERE id = 9");
+    assertThat(RowChanges.between(branch, 0, branch, 1, KEY)).extracting(c -> c.key().get(0) + " " + c.kind())
+        .containsExactly("9 delete");
+    assertThat(RowChanges.between(base, head, branch, 1, KEY)).extracting(c -> c.key().get(0) + " " + c.kind())
+        .containsExactly("9 delete");
+
+    // Strata rewrites the file holding 10 (it has a vector): the rows the vector took stay gone, the file with its
+    // vector is removed, and Spark reads one row per key
+    Map<String, Object> changed = row(10, "name-10", 1_010);
+    long merged = DeltaMerge.apply(new DeltaMerge.Plan(1, Map.of(List.of(10L), changed), Map.of()), branch, KEY,
+        "strata-tx-2", System.currentTimeMillis());
+    assertThat(merged).isEqualTo(2);
+    Map<Long, String> branchRows = spark(branchRoot.toString(), null);
+    assertThat(branchRows).hasSize(98).containsEntry(10L, "name-10|1010").containsEntry(7L, "renamed by spark|70")
+        .doesNotContainKeys(8L, 9L);
+    assertThat(spark.read().format("delta").load(branchRoot.toString()).count()).isEqualTo(98);
+    assertThat(strata(branch, merged)).isEqualTo(branchRows);
+    assertThat(RowChanges.between(base, head, branch, merged, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.kind()).containsExactly("9 delete", "10 update");
+
+    // Spark updates the table itself again: the diff of the two sides still reads only what differs
+    spark.sql("UPDATE " + table + " SET amount = 0 WHERE id = 20");
+    assertThat(RowChanges.between(base, head, base, head + 1, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields())
+        .containsExactly("20 update [amount]");
+  }
+
   /** The rows Spark reads at {@code path} (at {@code version}, or the latest): id → "name|amount". */
   private static Map<Long, String> spark(String path, Long version) {
     var reader = spark.read().format("delta");

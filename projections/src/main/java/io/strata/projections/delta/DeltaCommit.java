@@ -78,6 +78,9 @@ public final class DeltaCommit {
     if (file.stats() != null) {
       add.put("stats", file.stats());
     }
+    if (file.deletionVector() != null) {
+      file.deletionVector().into(add);
+    }
     actions.add(a);
     return this;
   }
@@ -90,6 +93,9 @@ public final class DeltaCommit {
     ObjectNode values = remove.putObject("partitionValues");
     file.partitionValues().forEach(values::put);
     remove.put("size", file.size());
+    if (file.deletionVector() != null) {
+      file.deletionVector().into(remove); // the protocol names a removed file with the vector it was added with
+    }
     actions.add(r);
     return this;
   }

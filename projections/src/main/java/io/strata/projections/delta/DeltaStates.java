@@ -87,9 +87,9 @@ final class DeltaStates {
       WriterFeatures.check(now);
       Snapshot wanted = source.at(target.version());
       Map<String, DeltaFile> have = new HashMap<>();
-      table.files(now).forEach(f -> have.put(f.absolute(table.root()), f));
+      table.files(now).forEach(f -> have.put(f.identity(table.root()), f));
       Map<String, DeltaFile> want = new HashMap<>();
-      source.files(wanted).forEach(f -> want.put(f.absolute(source.root()), f));
+      source.files(wanted).forEach(f -> want.put(f.identity(source.root()), f));
       long when = System.currentTimeMillis();
       DeltaCommit commit = DeltaCommit.of(unit.writing(root, now.getVersion(), key), operation, when);
       boolean changes = false;
@@ -109,13 +109,8 @@ final class DeltaStates {
       boolean ownRoot = !table.root().toString().contains("/_strata/");
       for (var f : want.entrySet()) {
         if (!have.containsKey(f.getKey())) {
-          DeltaFile file = f.getValue();
-          if (ownRoot && f.getKey().startsWith(table.root() + "_strata/")) {
-            commit.add(new DeltaFile(unit.storage().adopt(f.getKey(), table), file.size(), file.modificationTime(),
-                file.partitionValues(), file.stats()));
-          } else {
-            commit.add(file.absoluteIn(source.root()));
-          }
+          DeltaFile file = f.getValue().absoluteIn(source.root());
+          commit.add(ownRoot ? adopted(unit, table, file) : file);
           changes = true;
         }
       }
@@ -128,6 +123,21 @@ final class DeltaStates {
       // another writer took the version: decide again on the new one
     }
     throw new DeltaMerge.TargetMoved(-1);
+  }
+
+  /**
+   * {@code file} (named absolutely) as the tracked {@code table} takes it: a file of a branch's directory, and its
+   * deletion vector's file, copied into the table's own first (the table never depends on a branch's directory).
+   */
+  private static DeltaFile adopted(DeltaUnit unit, DeltaTable table, DeltaFile file) throws IOException {
+    String branches = DeltaFile.uri(table.root() + "_strata/");
+    String path = file.path().startsWith(branches) ? unit.storage().adopt(file.path(), table) : file.path();
+    DeletionVector dv = file.deletionVector();
+    String dvFile = dv == null ? null : dv.file(table.root());
+    if (dvFile != null && dvFile.startsWith(branches)) {
+      dv = dv.at(DeltaFile.uri(table.root() + unit.storage().adopt(dvFile, table)));
+    }
+    return new DeltaFile(path, file.size(), file.modificationTime(), file.partitionValues(), file.stats(), dv);
   }
 
   /**

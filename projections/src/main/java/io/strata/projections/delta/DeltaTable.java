@@ -84,23 +84,18 @@ public final class DeltaTable {
   }
 
   /**
-   * The data files {@code snapshot} holds, with their statistics. A file with a deletion vector is refused: Strata
-   * reads those through {@link #rows} but does not yet carry them into a branch.
+   * The data files {@code snapshot} holds, with their statistics and deletion vectors (another engine's: their rows
+   * are read with the vector applied, {@link #rows}).
    */
   public List<DeltaFile> files(Snapshot snapshot) {
     List<DeltaFile> files = new ArrayList<>();
     scanFiles(snapshot, (fileRow, add) -> {
       StructType schema = add.getSchema();
-      int dv = schema.indexOf("deletionVector");
-      if (dv >= 0 && !add.isNullAt(dv)) {
-        throw new UnsupportedOperationException("file " + add.getString(schema.indexOf("path"))
-            + " has a deletion vector: branches of tables with deletion vectors are not supported yet");
-      }
       int stats = schema.indexOf("stats");
       files.add(new DeltaFile(add.getString(schema.indexOf("path")), add.getLong(schema.indexOf("size")),
           add.getLong(schema.indexOf("modificationTime")),
           partitionValues(add.getMap(schema.indexOf("partitionValues"))),
-          stats >= 0 && !add.isNullAt(stats) ? add.getString(stats) : null));
+          stats >= 0 && !add.isNullAt(stats) ? add.getString(stats) : null, DeletionVector.of(add)));
     });
     return files;
   }

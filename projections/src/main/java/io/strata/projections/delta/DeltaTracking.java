@@ -50,7 +50,6 @@ final class DeltaTracking {
       }
       WriterFeatures.check(snapshot);
       DeltaTable table = unit.storage().table(path);
-      table.files(snapshot); // refuses files Strata cannot carry into a branch yet
       // Delta declares no key: the rows are read once to check that the one given identifies them
       Map<List<Object>, Map<String, Object>> rows;
       try {

@@ -2,6 +2,7 @@ package io.strata.projections.delta;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,19 +28,30 @@ public final class RowChanges {
   private RowChanges() {
   }
 
-  /** The files of {@code from} the other lacks ({@code removed}) and of {@code to} the other lacks ({@code added}). */
+  /**
+   * The files of {@code from} the other lacks ({@code removed}) and of {@code to} the other lacks ({@code added}), by
+   * absolute URI. A file both hold with other deletion vectors is in both: its rows differ.
+   */
   public record FileChanges(Set<String> removed, Set<String> added) {}
 
-  /** By absolute URI: the files {@code fromFiles} (of a table at {@code fromRoot}) and {@code toFiles} differ in. */
+  /** The files {@code fromFiles} (of table {@code from}) and {@code toFiles} (of {@code to}) differ in. */
   public static FileChanges files(DeltaTable from, List<DeltaFile> fromFiles, DeltaTable to, List<DeltaFile> toFiles) {
-    Set<String> before = new HashSet<>();
-    fromFiles.forEach(f -> before.add(f.absolute(from.root())));
-    Set<String> after = new HashSet<>();
-    toFiles.forEach(f -> after.add(f.absolute(to.root())));
-    Set<String> removed = new HashSet<>(before);
-    removed.removeAll(after);
-    Set<String> added = new HashSet<>(after);
-    added.removeAll(before);
+    Map<String, String> before = new HashMap<>();
+    fromFiles.forEach(f -> before.put(f.identity(from.root()), f.absolute(from.root())));
+    Map<String, String> after = new HashMap<>();
+    toFiles.forEach(f -> after.put(f.identity(to.root()), f.absolute(to.root())));
+    Set<String> removed = new HashSet<>();
+    before.forEach((identity, file) -> {
+      if (!after.containsKey(identity)) {
+        removed.add(file);
+      }
+    });
+    Set<String> added = new HashSet<>();
+    after.forEach((identity, file) -> {
+      if (!before.containsKey(identity)) {
+        added.add(file);
+      }
+    });
     return new FileChanges(Set.copyOf(removed), Set.copyOf(added));
   }
 

@@ -64,6 +64,36 @@ class DeltaS3Test {
     server.stop();
   }
 
+  /**
+   * Another engine's deletion vector on S3: read through the async client with the file, carried into a branch by its
+   * S3 URI, and a change of the file's rows.
+   */
+  @Test
+  void aDeletionVectorOnS3IsReadAndCarriedIntoABranch() throws Exception {
+    S3Location root = S3Location.of("s3://lake/warehouse/dv");
+    DeltaTable table = DeltaTable.s3(s3, root, engine);
+    long now = System.currentTimeMillis();
+    table.log().create(0, DeltaCommit.of("other-1", "CREATE TABLE", now)
+        .protocol(3, 7, java.util.Set.of("deletionVectors"), java.util.Set.of("deletionVectors"))
+        .metadata("dv-id", SCHEMA.toJson(), List.of(), java.util.Map.of(), now).bytes());
+    DeltaFile file = DataFiles.write(table, table.latest(), KernelTables.rows(1, 10));
+    table.log().create(1, DeltaCommit.of("other-2", "WRITE", now).add(file).bytes());
+    DeletionVector dv = DeletionVectorFiles.put(s3, root, 9);
+    table.log().create(2, DeltaCommit.of("other-3", "DELETE", now).remove(file, now)
+        .add(new DeltaFile(file.path(), file.size(), file.modificationTime(), java.util.Map.of(), file.stats(), dv))
+        .bytes());
+    assertThat(table.rows(table.latest(), KEY)).hasSize(9).doesNotContainKey(List.of(10L));
+    assertThat(RowChanges.between(table, 1, table, 2, KEY)).extracting(c -> c.key().get(0) + " " + c.kind())
+        .containsExactly("10 delete");
+
+    DeltaTable branch = DeltaTable.s3(s3, root.resolve("_strata/branches/dev"), engine);
+    assertThat(ShallowClone.create(table, 2, branch, "tx-1", now)).isTrue();
+    assertThat(branch.files(branch.latest())).singleElement().satisfies(f -> assertThat(
+        f.deletionVector().pathOrInlineDv()).startsWith("s3://lake/warehouse/dv/deletion_vector_"));
+    assertThat(branch.rows(branch.latest(), KEY)).isEqualTo(table.rows(table.latest(), KEY));
+    assertThat(RowChanges.between(table, 2, branch, 0, KEY)).isEmpty();
+  }
+
   @Test
   void aTableOnS3IsBranchedChangedAndDiffedAsOnDisk() throws Exception {
     S3Location baseRoot = S3Location.of("s3://lake/warehouse/orders");

@@ -507,6 +507,68 @@ class DeltaTablesApiTest {
     given().get(base + "/tables/orders/rows/200?ref=main").then().statusCode(404);
   }
 
+  /**
+   * Deletion vectors another engine writes on a branch's table: its delete is the branch's working change, committed
+   * and diffed; a fast-forward of the default branch takes the file with its vector, the vector's file copied into
+   * the table's own directory first, so the table reads without the branch's directory.
+   */
+  @Test
+  void aDeletionVectorAnotherEngineWroteOnABranchMovesIntoTheTableWithItsOwnCopy() throws Exception {
+    String repo = createRepository(uniqueName("lakedv"));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = DeltaTable.local(lake.resolve("orders"), DeltaTable.defaultEngine());
+    long now = System.currentTimeMillis();
+    orders.log().create(0, DeltaCommit.of("engine-1", "CREATE TABLE", now)
+        .protocol(3, 7, java.util.Set.of("deletionVectors"), java.util.Set.of("deletionVectors"))
+        .metadata("orders-id", SCHEMA.toJson(), List.of(), Map.of("delta.enableDeletionVectors", "true"), now)
+        .bytes());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (long id = 1; id <= 6; id++) {
+      rows.add(orderRow(id, "c" + id, id * 1.5));
+    }
+    orders.log().create(1, DeltaCommit.of("engine-2", "WRITE", now)
+        .add(DataFiles.write(orders, orders.latest(), rows)).bytes());
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201).body("row_count", equalTo(6));
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+
+    // another engine deletes the file's third row on the branch's table, as a vector in the branch's directory
+    String location = given().get(base + "/branches/dev/status").then().statusCode(200)
+        .extract().path("tables.find { it.table == 'orders' }.location");
+    Path cloneDir = Path.of(java.net.URI.create(location));
+    DeltaTable clone = DeltaTable.local(cloneDir, DeltaTable.defaultEngine());
+    var file = clone.files(clone.latest()).get(0);
+    var dv = io.strata.projections.delta.DeletionVectorFiles.write(cloneDir, 2);
+    clone.log().create(clone.latest().getVersion() + 1, DeltaCommit.of("engine-3", "DELETE", now).remove(file, now)
+        .add(new io.strata.projections.delta.DeltaFile(file.path(), file.size(), file.modificationTime(), Map.of(),
+            file.stats(), dv)).bytes());
+    given().get(base + "/branches/dev/status").then().statusCode(200)
+        .body("tables.find { it.table == 'orders' }.unstaged.deleted", equalTo(1));
+    post(base + "/branches/dev/commits", Map.of("message", "the engine's delete", "all", true)).statusCode(201)
+        .body("stats.deleted", equalTo(1));
+    given().get(base + "/diff?from=main&to=dev&rows=true").then().statusCode(200)
+        .body("tables[0].deleted", equalTo(1)).body("changes[0].key", equalTo(List.of(3)));
+
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200).body("fast_forward", equalTo(true));
+    var taken = orders.files(orders.latest());
+    assertThat(taken).singleElement().satisfies(f -> {
+      assertThat(f.deletionVector()).isNotNull();
+      assertThat(f.deletionVector().pathOrInlineDv()).startsWith(orders.root().toString().replace("file:///", "file:/"))
+          .doesNotContain("_strata");
+    });
+    try (var tree = Files.walk(cloneDir)) {
+      for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p); // the branch's directory gone: the table reads on its own
+      }
+    }
+    assertThat(amounts(orders)).containsOnlyKeys(1L, 2L, 4L, 5L, 6L);
+    given().get(base + "/tables/orders/rows/3?ref=main").then().statusCode(404);
+    given().get(base + "/tables/orders/rows/4?ref=main").then().statusCode(200).body("amount", equalTo(6.0f));
+  }
+
   private static Map<String, Object> orderRow(long id, String customer, double amount) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("id", id);
