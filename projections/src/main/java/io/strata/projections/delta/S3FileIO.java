@@ -28,15 +28,22 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Delta Kernel's file I/O on S3 through the SDK's async client, for {@code s3://bucket/key} paths: ranged reads,
- * whole-object writes, listing in key order, and writes that must not replace an object made with
+ * writes of one part in memory at a time ({@link S3Upload}), listing in key order, and writes that must not replace an object made with
  * {@code If-None-Match: *}. Kernel calls it synchronously, so every call waits for the client's future: Kernel runs on
  * Strata's worker pool, never on an event loop.
  */
 public final class S3FileIO implements FileIO {
   private final S3AsyncClient s3;
+  private final int partSize;
 
   public S3FileIO(S3AsyncClient s3) {
+    this(s3, S3Upload.PART_SIZE);
+  }
+
+  /** The same, files larger than {@code partSize} bytes uploaded in parts of that size. */
+  public S3FileIO(S3AsyncClient s3, int partSize) {
     this.s3 = s3;
+    this.partSize = partSize;
   }
 
   @Override
@@ -118,7 +125,7 @@ public final class S3FileIO implements FileIO {
 
       @Override
       public PositionOutputStream create(boolean overwrite) {
-        return new BufferedUpload(at, overwrite);
+        return new S3Upload(s3, at, overwrite, partSize);
       }
 
       @Override
@@ -247,42 +254,6 @@ public final class S3FileIO implements FileIO {
       if (open != null) {
         open.close();
         open = null;
-      }
-    }
-  }
-
-  /** Buffers what Kernel writes (a Parquet file, a checkpoint) and puts it whole at close. */
-  private final class BufferedUpload extends PositionOutputStream {
-    private final S3Location at;
-    private final boolean overwrite;
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    private boolean closed;
-
-    BufferedUpload(S3Location at, boolean overwrite) {
-      this.at = at;
-      this.overwrite = overwrite;
-    }
-
-    @Override
-    public long getPos() {
-      return buffer.size();
-    }
-
-    @Override
-    public void write(int b) {
-      buffer.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int offset, int length) {
-      buffer.write(b, offset, length);
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (!closed) {
-        closed = true;
-        put(at, buffer.toByteArray(), overwrite);
       }
     }
   }

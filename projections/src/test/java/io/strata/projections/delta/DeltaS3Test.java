@@ -65,6 +65,60 @@ class DeltaS3Test {
   }
 
   /**
+   * A file larger than a part goes up as a multipart upload, one part in memory at a time: its bytes read back whole,
+   * no upload left open; one that must not replace an existing object is refused at completion and its upload
+   * aborted; Kernel's Parquet writer writes a data file of several parts that reads back row for row.
+   */
+  @Test
+  void filesLargerThanAPartAreUploadedInPartsAndNeverReplaceAnObject() throws Exception {
+    int part = 5 * 1024 * 1024;
+    S3FileIO fileIo = new S3FileIO(s3, part);
+    byte[] content = new byte[2 * part + 12_345];
+    new java.util.Random(7).nextBytes(content);
+    String path = "s3://lake/uploads/big.bin";
+    try (var out = fileIo.newOutputFile(path).create(false)) {
+      out.write(content, 0, 1_000);
+      out.write(content[1_000]);
+      out.write(content, 1_001, content.length - 1_001);
+      assertThat(out.getPos()).isEqualTo(content.length);
+    }
+    assertThat(s3.getObject(b -> b.bucket("lake").key("uploads/big.bin"),
+        software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray()).isEqualTo(content);
+    assertThat(s3.listMultipartUploads(b -> b.bucket("lake")).join().uploads()).isEmpty();
+    assertThat(s3.headObject(b -> b.bucket("lake").key("uploads/big.bin")).join().eTag()).as("three parts")
+        .endsWith("-3\"");
+
+    var again = fileIo.newOutputFile(path).create(false);
+    again.write(content, 0, content.length);
+    assertThatThrownBy(again::close).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    assertThat(s3.listMultipartUploads(b -> b.bucket("lake")).join().uploads()).as("aborted").isEmpty();
+    try (var small = fileIo.newOutputFile("s3://lake/uploads/small.bin").create(false)) {
+      small.write(content, 0, 10);
+    }
+    assertThat(s3.headObject(b -> b.bucket("lake").key("uploads/small.bin")).join().contentLength()).isEqualTo(10);
+
+    // Kernel's Parquet writer through it: a data file of several parts
+    Engine parts = io.delta.kernel.defaults.engine.DefaultEngine.create(fileIo);
+    S3Location root = S3Location.of("s3://lake/warehouse/wide");
+    KernelTables.create(parts, root.uri(), SCHEMA);
+    DeltaTable table = DeltaTable.s3(s3, root, parts);
+    var random = new java.util.Random(11);
+    List<java.util.Map<String, Object>> rows = new ArrayList<>();
+    for (long id = 1; id <= 60_000; id++) {
+      byte[] noise = new byte[200];
+      random.nextBytes(noise);
+      rows.add(KernelTables.row(id, java.util.HexFormat.of().formatHex(noise), id));
+    }
+    DeltaFile file = DataFiles.write(table, table.latest(), rows);
+    assertThat(file.size()).as("more than two parts").isGreaterThan(2L * part);
+    table.log().create(1, DeltaCommit.of("tx-1", "WRITE", 1L).add(file).bytes());
+    var read = table.rows(table.latest(), KEY);
+    assertThat(read).hasSize(60_000);
+    assertThat(read.get(List.of(31_337L))).isEqualTo(rows.get(31_336));
+    assertThat(s3.listMultipartUploads(b -> b.bucket("lake")).join().uploads()).isEmpty();
+  }
+
+  /**
    * Another engine's deletion vector on S3: read through the async client with the file, carried into a branch by its
    * S3 URI, and a change of the file's rows.
    */
