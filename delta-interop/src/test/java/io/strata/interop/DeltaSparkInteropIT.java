@@ -244,6 +244,50 @@ class DeltaSparkInteropIT {
         .containsExactly("20 update [amount]");
   }
 
+  /**
+   * A table Spark partitions: Strata's merge on a branch of it writes one file per partition in the partition's
+   * directory (a row moved to another partition, a new partition, the null one), which Spark reads, prunes by
+   * partition, and writes again, Strata reading Spark's change.
+   */
+  @Test
+  void strataWritesIntoATableSparkPartitionedAsSparkDoes() throws Exception {
+    Path sales = dir.resolve("sales");
+    String table = "delta.`" + sales + "`";
+    spark.sql("CREATE TABLE " + table + " (id BIGINT, name STRING, amount BIGINT) USING delta PARTITIONED BY (name)"
+        + " TBLPROPERTIES ('delta.enableDeletionVectors' = 'false')");
+    spark.sql("INSERT INTO " + table + " SELECT id, CASE WHEN id % 3 = 0 THEN NULL WHEN id % 3 = 1 THEN 'eu'"
+        + " ELSE 'us' END, id * 10 FROM range(1, 31)");
+    DeltaTable base = DeltaTable.local(sales, engine);
+    long head = base.latest().getVersion();
+    Path branchRoot = sales.resolve("_strata/branches/dev");
+    DeltaTable branch = DeltaTable.local(branchRoot, engine);
+    assertThat(ShallowClone.create(base, head, branch, "strata-tx-1", System.currentTimeMillis())).isTrue();
+
+    Map<List<Object>, Map<String, Object>> writes = new java.util.HashMap<>();
+    writes.put(List.of(1L), row(1, "us", 11)); // eu → us
+    writes.put(List.of(3L), row(3, "eu", 33)); // the null partition → eu
+    writes.put(List.of(2L), null);
+    writes.put(List.of(100L), row(100, "ap", 1_000)); // a partition of its own
+    writes.put(List.of(101L), row(101, null, 1_010));
+    long merged = DeltaMerge.apply(new DeltaMerge.Plan(0, writes, Map.of()), branch, KEY, "strata-tx-2",
+        System.currentTimeMillis());
+    Map<Long, String> rows = spark(branchRoot.toString(), null);
+    assertThat(rows).hasSize(31).containsEntry(1L, "us|11").containsEntry(3L, "eu|33").doesNotContainKey(2L)
+        .containsEntry(100L, "ap|1000").containsEntry(4L, "eu|40");
+    assertThat(spark.read().format("delta").load(branchRoot.toString()).where("name IS NULL").count())
+        .isEqualTo(10 - 1 + 1);
+    assertThat(rows).isEqualTo(strata(branch, merged));
+    assertThat(spark.sql("SELECT id FROM delta.`" + branchRoot + "` WHERE name = 'ap'").collectAsList())
+        .extracting(r -> r.getLong(0)).containsExactly(100L);
+    assertThat(RowChanges.between(base, head, branch, merged, KEY)).extracting(c -> c.key().get(0) + " " + c.kind())
+        .containsExactly("1 update", "2 delete", "3 update", "100 insert", "101 insert");
+
+    spark.sql("UPDATE delta.`" + branchRoot + "` SET amount = 0 WHERE name = 'ap'");
+    assertThat(RowChanges.between(branch, merged, branch, merged + 1, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields())
+        .containsExactly("100 update [amount]");
+  }
+
   /** The rows Spark reads at {@code path} (at {@code version}, or the latest): id → "name|amount". */
   private static Map<Long, String> spark(String path, Long version) {
     var reader = spark.read().format("delta");

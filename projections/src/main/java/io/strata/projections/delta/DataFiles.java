@@ -8,6 +8,7 @@ import io.delta.kernel.data.ColumnVector;
 import io.delta.kernel.data.ColumnarBatch;
 import io.delta.kernel.data.FilteredColumnarBatch;
 import io.delta.kernel.data.Row;
+import io.delta.kernel.expressions.Literal;
 import io.delta.kernel.types.StructField;
 import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterator;
@@ -20,32 +21,69 @@ import java.util.Map;
 
 /**
  * Writes rows as data files of a table through Kernel (its Parquet writer, the statistics Delta readers skip files
- * by, the physical layout the table's settings ask for), without committing them: the caller's {@link DeltaCommit}
- * adds them. Unpartitioned tables only, for now.
+ * by, the physical layout the table's settings ask for: one file per partition, in the partition's directory), without
+ * committing them: the caller's {@link DeltaCommit} adds them.
  */
 public final class DataFiles {
 
   private DataFiles() {
   }
 
-  /** {@code rows} (column name → value) as one new data file of {@code table} at {@code snapshot}. */
+  /**
+   * {@code rows} (column name → value) as one new data file of {@code table} at {@code snapshot}; rows of a
+   * partitioned table all of one partition.
+   */
   public static DeltaFile write(DeltaTable table, Snapshot snapshot, List<Map<String, Object>> rows) {
-    if (!snapshot.getPartitionColumnNames().isEmpty()) {
-      throw new UnsupportedOperationException("writing rows into a partitioned Delta table is not supported yet");
+    List<DeltaFile> files = writeAll(table, snapshot, rows);
+    if (files.size() != 1) {
+      throw new IllegalArgumentException("the rows lie in " + files.size() + " partitions: one file each");
+    }
+    return files.get(0);
+  }
+
+  /**
+   * {@code rows} as new data files of {@code table} at {@code snapshot}: one, or for a partitioned table one per
+   * partition the rows lie in (by their values of the partition columns, written in the file's {@code add} and its
+   * directory, not in the file), in the order the rows first name them.
+   */
+  public static List<DeltaFile> writeAll(DeltaTable table, Snapshot snapshot, List<Map<String, Object>> rows) {
+    List<String> partitionColumns = snapshot.getPartitionColumnNames();
+    Map<List<Object>, List<Map<String, Object>>> partitions = new java.util.LinkedHashMap<>();
+    for (Map<String, Object> row : rows) {
+      List<Object> values = new ArrayList<>(partitionColumns.size());
+      // a partition column may be null (the protocol's null partition): not List.of
+      partitionColumns.forEach(c -> values.add(row.get(c) instanceof byte[] b ? java.util.HexFormat.of().formatHex(b)
+          : row.get(c)));
+      partitions.computeIfAbsent(values, v -> new ArrayList<>()).add(row);
+    }
+    if (partitions.isEmpty()) {
+      partitions.put(List.of(), rows); // an empty file of an unpartitioned table, as before
     }
     // Kernel's transaction gives the write's state (schema, column mapping, statistics columns); it is never
-    // committed: Strata's own commit adds the file, beside the removes Kernel cannot write
+    // committed: Strata's own commit adds the files, beside the removes Kernel cannot write
     Transaction transaction = snapshot.buildUpdateTableTransaction(DeltaCommit.ENGINE, Operation.WRITE)
         .build(table.engine());
     Row state = transaction.getTransactionState(table.engine());
     StructType schema = snapshot.getSchema();
-    ColumnarBatch batch = batch(schema, rows);
+    List<DeltaFile> written = new ArrayList<>();
+    for (List<Map<String, Object>> partition : partitions.values()) {
+      Map<String, Literal> values = new java.util.LinkedHashMap<>();
+      for (String column : partitionColumns) {
+        values.put(column, RowValues.literal(schema.get(column).getDataType(), partition.get(0).get(column)));
+      }
+      written.add(file(table, state, batch(schema, partition), values));
+    }
+    return written;
+  }
+
+  /** One file of {@code batch}'s rows, all of the partition {@code values} (none: unpartitioned). */
+  private static DeltaFile file(DeltaTable table, Row state, ColumnarBatch batch, Map<String, Literal> values) {
     try {
       CloseableIterator<FilteredColumnarBatch> physical = Transaction.transformLogicalData(table.engine(), state,
-          DeltaTable.single(new FilteredColumnarBatch(batch, java.util.Optional.empty())), Map.of());
-      DataWriteContext context = Transaction.getWriteContext(table.engine(), state, Map.of());
-      // Kernel's append action for the file: its path relative to the root, size, time and statistics as Delta
-      // writes them (read back by name, the action's public layout)
+          DeltaTable.single(new FilteredColumnarBatch(batch, java.util.Optional.empty())), values);
+      DataWriteContext context = Transaction.getWriteContext(table.engine(), state, values);
+      // Kernel's append action for the file: its path relative to the root, size, time, partition values and
+      // statistics as Delta writes them (read back by name, the action's public layout)
       List<Row> adds = new ArrayList<>();
       try (CloseableIterator<DataFileStatus> files = table.engine().getParquetHandler()
           .writeParquetFiles(context.getTargetDirectory(), physical, context.getStatisticsColumns());
@@ -60,7 +98,8 @@ public final class DataFiles {
       StructType fields = add.getSchema();
       int stats = fields.indexOf("stats");
       return new DeltaFile(add.getString(fields.indexOf("path")), add.getLong(fields.indexOf("size")),
-          add.getLong(fields.indexOf("modificationTime")), Map.of(),
+          add.getLong(fields.indexOf("modificationTime")),
+          DeltaTable.partitionValues(add.getMap(fields.indexOf("partitionValues"))),
           stats >= 0 && !add.isNullAt(stats) ? add.getString(stats) : null);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -70,13 +109,16 @@ public final class DataFiles {
   /** {@code rows} (column name → value) as a batch of {@code schema}'s columns, as Kernel's writers read it. */
   static ColumnarBatch batch(StructType schema, List<Map<String, Object>> rows) {
     List<StructField> fields = schema.fields();
-    ColumnVector[] columns = new ColumnVector[fields.size()];
-    for (int c = 0; c < fields.size(); c++) {
+    List<ColumnVector> columns = new ArrayList<>(fields.size());
+    for (StructField field : fields) {
       List<Object> values = new ArrayList<>(rows.size());
-      String name = fields.get(c).getName();
-      rows.forEach(r -> values.add(r.get(name)));
-      columns[c] = RowValues.vector(fields.get(c).getDataType(), values);
+      rows.forEach(r -> values.add(r.get(field.getName())));
+      columns.add(RowValues.vector(field.getDataType(), values));
     }
+    return batch(schema, columns, rows.size());
+  }
+
+  private static ColumnarBatch batch(StructType schema, List<ColumnVector> columns, int size) {
     return new ColumnarBatch() {
       @Override
       public StructType getSchema() {
@@ -85,12 +127,22 @@ public final class DataFiles {
 
       @Override
       public ColumnVector getColumnVector(int ordinal) {
-        return columns[ordinal];
+        return columns.get(ordinal);
       }
 
       @Override
       public int getSize() {
-        return rows.size();
+        return size;
+      }
+
+      /** Without a column: Kernel takes a partitioned table's partition columns out of the file it writes. */
+      @Override
+      public ColumnarBatch withDeletedColumnAt(int ordinal) {
+        List<StructField> kept = new ArrayList<>(schema.fields());
+        kept.remove(ordinal);
+        List<ColumnVector> keptColumns = new ArrayList<>(columns);
+        keptColumns.remove(ordinal);
+        return batch(new StructType(kept), keptColumns, size);
       }
     };
   }

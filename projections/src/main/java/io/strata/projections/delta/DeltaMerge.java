@@ -121,7 +121,7 @@ public final class DeltaMerge {
       });
       commit.remove(candidate.getValue(), now);
       if (!kept.isEmpty()) {
-        commit.add(DataFiles.write(target, snapshot, kept));
+        DataFiles.writeAll(target, snapshot, kept).forEach(commit::add);
       }
     }
     List<Map<String, Object>> written = new ArrayList<>();
@@ -131,7 +131,7 @@ public final class DeltaMerge {
       }
     });
     if (!written.isEmpty()) {
-      commit.add(DataFiles.write(target, snapshot, written));
+      DataFiles.writeAll(target, snapshot, written).forEach(commit::add);
     }
     long version = plan.targetVersion() + 1;
     if (!target.log().create(version, commit.bytes())) {

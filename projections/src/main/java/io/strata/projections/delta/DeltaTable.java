@@ -213,7 +213,7 @@ public final class DeltaTable {
     }
   }
 
-  private static Map<String, String> partitionValues(MapValue map) {
+  static Map<String, String> partitionValues(MapValue map) {
     Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < map.getSize(); i++) {
       values.put(map.getKeys().getString(i), map.getValues().isNullAt(i) ? null : map.getValues().getString(i));

@@ -182,6 +182,43 @@ final class RowValues {
     };
   }
 
+  /** {@code value} (as {@link #read} gives it) of {@code type} as Kernel's literal: a partition's value. */
+  static io.delta.kernel.expressions.Literal literal(DataType type, Object value) {
+    if (value == null) {
+      return io.delta.kernel.expressions.Literal.ofNull(type);
+    }
+    if (type instanceof LongType) {
+      return io.delta.kernel.expressions.Literal.ofLong(((Number) value).longValue());
+    } else if (type instanceof IntegerType) {
+      return io.delta.kernel.expressions.Literal.ofInt(((Number) value).intValue());
+    } else if (type instanceof ShortType) {
+      return io.delta.kernel.expressions.Literal.ofShort(((Number) value).shortValue());
+    } else if (type instanceof ByteType) {
+      return io.delta.kernel.expressions.Literal.ofByte(((Number) value).byteValue());
+    } else if (type instanceof StringType) {
+      return io.delta.kernel.expressions.Literal.ofString((String) value);
+    } else if (type instanceof BooleanType) {
+      return io.delta.kernel.expressions.Literal.ofBoolean((Boolean) value);
+    } else if (type instanceof DoubleType) {
+      return io.delta.kernel.expressions.Literal.ofDouble(((Number) value).doubleValue());
+    } else if (type instanceof FloatType) {
+      return io.delta.kernel.expressions.Literal.ofFloat(((Number) value).floatValue());
+    } else if (type instanceof DateType) {
+      return io.delta.kernel.expressions.Literal.ofDate(((Number) value).intValue());
+    } else if (type instanceof TimestampType) {
+      return io.delta.kernel.expressions.Literal.ofTimestamp(((Number) value).longValue());
+    } else if (type instanceof TimestampNTZType) {
+      return io.delta.kernel.expressions.Literal.ofTimestampNtz(((Number) value).longValue());
+    } else if (type instanceof DecimalType d) {
+      BigDecimal v = value instanceof BigDecimal b ? b : new BigDecimal(value.toString());
+      return io.delta.kernel.expressions.Literal.ofDecimal(v.setScale(d.getScale(),
+          java.math.RoundingMode.UNNECESSARY), d.getPrecision(), d.getScale());
+    } else if (type instanceof BinaryType) {
+      return io.delta.kernel.expressions.Literal.ofBinary((byte[]) value);
+    }
+    throw unsupported(type);
+  }
+
   static boolean supported(DataType type) {
     return type instanceof LongType || type instanceof TimestampType || type instanceof TimestampNTZType
         || type instanceof IntegerType || type instanceof DateType || type instanceof StringType

@@ -569,6 +569,54 @@ class DeltaTablesApiTest {
     given().get(base + "/tables/orders/rows/4?ref=main").then().statusCode(200).body("amount", equalTo(6.0f));
   }
 
+  /**
+   * A table partitioned by customer: REST writes on a branch (a row moved to another partition, a new partition)
+   * committed and merged three ways into the table, every file holding the rows of its own partition.
+   */
+  @Test
+  void rowsOfAPartitionedTableAreWrittenMergedAndKeptInTheirPartitions() throws Exception {
+    String repo = createRepository(uniqueName("lakepart"));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = DeltaTable.local(lake.resolve("orders"), DeltaTable.defaultEngine());
+    long now = System.currentTimeMillis();
+    orders.log().create(0, DeltaCommit.of("engine-1", "CREATE TABLE", now)
+        .protocol(1, 2, java.util.Set.of(), java.util.Set.of())
+        .metadata("orders-id", SCHEMA.toJson(), List.of("customer"), Map.of(), now).bytes());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (long id = 1; id <= 6; id++) {
+      rows.add(orderRow(id, "c" + (id % 2), id * 1.5));
+    }
+    DeltaCommit write = DeltaCommit.of("engine-2", "WRITE", now);
+    DataFiles.writeAll(orders, orders.latest(), rows).forEach(write::add);
+    orders.log().create(1, write.bytes());
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201).body("row_count", equalTo(6));
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+
+    Api.json().body(Map.of("customer", "c0", "amount", 1.5)).put(base + "/branches/dev/tables/orders/rows/1")
+        .then().statusCode(200);
+    Api.json().body(Map.of("customer", "c9", "amount", 99.0)).put(base + "/branches/dev/tables/orders/rows/100")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "moves", "all", true)).statusCode(201);
+    Api.json().body(Map.of("customer", "c0", "amount", 7.0)).put(base + "/branches/main/tables/orders/rows/2")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main", "all", true)).statusCode(201);
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200).body("fast_forward", equalTo(false));
+
+    var latest = orders.latest();
+    assertThat(orders.files(latest)).allSatisfy(f -> {
+      assertThat(f.path()).contains("customer=" + f.partitionValues().get("customer") + "/");
+      assertThat(orders.rows(latest, java.util.Set.of(f.absolute(orders.root())), List.of("id")).values())
+          .allSatisfy(r -> assertThat(r.get("customer")).isEqualTo(f.partitionValues().get("customer")));
+    });
+    assertThat(amounts(orders)).containsEntry(1L, 1.5).containsEntry(2L, 7.0).containsEntry(100L, 99.0).hasSize(7);
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200).body("customer", equalTo("c0"));
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
   private static Map<String, Object> orderRow(long id, String customer, double amount) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("id", id);
