@@ -288,6 +288,40 @@ class DeltaSparkInteropIT {
         .containsExactly("100 update [amount]");
   }
 
+  /**
+   * A table with column mapping, a column renamed by Spark (its values under a physical name other than its name):
+   * Strata's merge on a branch writes its files under the physical names, which Spark reads by the new name.
+   */
+  @Test
+  void strataWritesATableWithColumnMappingUnderItsPhysicalNames() throws Exception {
+    Path people = dir.resolve("people");
+    String table = "delta.`" + people + "`";
+    spark.sql("CREATE TABLE " + table + " (id BIGINT, label STRING, amount BIGINT) USING delta"
+        + " TBLPROPERTIES ('delta.columnMapping.mode' = 'name', 'delta.enableDeletionVectors' = 'false')");
+    spark.sql("INSERT INTO " + table + " SELECT id, concat('name-', id), id * 10 FROM range(1, 21)");
+    spark.sql("ALTER TABLE " + table + " RENAME COLUMN label TO name");
+    DeltaTable base = DeltaTable.local(people, engine);
+    long head = base.latest().getVersion();
+    assertThat(strata(base, head)).isEqualTo(spark(people.toString(), null));
+
+    Path branchRoot = people.resolve("_strata/branches/dev");
+    DeltaTable branch = DeltaTable.local(branchRoot, engine);
+    assertThat(ShallowClone.create(base, head, branch, "strata-tx-1", System.currentTimeMillis())).isTrue();
+    Map<List<Object>, Map<String, Object>> writes = new java.util.HashMap<>();
+    writes.put(List.of(5L), row(5, "five", 55));
+    writes.put(List.of(100L), row(100, "hundred", 1_000));
+    long merged = DeltaMerge.apply(new DeltaMerge.Plan(0, writes, Map.of()), branch, KEY, "strata-tx-2",
+        System.currentTimeMillis());
+    Map<Long, String> rows = spark(branchRoot.toString(), null);
+    assertThat(rows).hasSize(21).containsEntry(5L, "five|55").containsEntry(100L, "hundred|1000")
+        .containsEntry(6L, "name-6|60");
+    assertThat(rows).isEqualTo(strata(branch, merged));
+    spark.sql("UPDATE delta.`" + branchRoot + "` SET name = 'by spark' WHERE id = 100");
+    assertThat(RowChanges.between(branch, merged, branch, merged + 1, KEY))
+        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields())
+        .containsExactly("100 update [name]");
+  }
+
   /** The rows Spark reads at {@code path} (at {@code version}, or the latest): id → "name|amount". */
   private static Map<Long, String> spark(String path, Long version) {
     var reader = spark.read().format("delta");

@@ -71,16 +71,19 @@ public final class DataFiles {
       for (String column : partitionColumns) {
         values.put(column, RowValues.literal(schema.get(column).getDataType(), partition.get(0).get(column)));
       }
-      written.add(file(table, state, batch(schema, partition), values));
+      written.add(file(table, state, batch(schema, partition), values, snapshot.getTableProperties()));
     }
     return written;
   }
 
   /** One file of {@code batch}'s rows, all of the partition {@code values} (none: unpartitioned). */
-  private static DeltaFile file(DeltaTable table, Row state, ColumnarBatch batch, Map<String, Literal> values) {
+  private static DeltaFile file(DeltaTable table, Row state, ColumnarBatch batch, Map<String, Literal> values,
+      Map<String, String> properties) {
     try {
-      CloseableIterator<FilteredColumnarBatch> physical = Transaction.transformLogicalData(table.engine(), state,
-          DeltaTable.single(new FilteredColumnarBatch(batch, java.util.Optional.empty())), values);
+      CloseableIterator<FilteredColumnarBatch> physical = mapped(properties, batch, values.keySet())
+          .map(p -> DeltaTable.single(new FilteredColumnarBatch(p, java.util.Optional.empty())))
+          .orElseGet(() -> Transaction.transformLogicalData(table.engine(), state,
+              DeltaTable.single(new FilteredColumnarBatch(batch, java.util.Optional.empty())), values));
       DataWriteContext context = Transaction.getWriteContext(table.engine(), state, values);
       // Kernel's append action for the file: its path relative to the root, size, time, partition values and
       // statistics as Delta writes them (read back by name, the action's public layout)
@@ -104,6 +107,40 @@ public final class DataFiles {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * With column mapping ({@code name} mode), {@code batch}'s rows as the file holds them: each column under its
+   * physical name and Parquet field id, the partition columns left out — the transformation Kernel 4.4's
+   * {@code transformLogicalData} refuses to make for such a table (PROTOCOL.md, "Column Mapping": writers store
+   * a column under its physical name). Empty without column mapping; another mode is refused.
+   */
+  private static java.util.Optional<ColumnarBatch> mapped(Map<String, String> properties, ColumnarBatch batch,
+      java.util.Set<String> partitionColumns) {
+    String mode = properties.getOrDefault("delta.columnMapping.mode", "none");
+    if ("none".equals(mode)) {
+      return java.util.Optional.empty();
+    }
+    if (!"name".equals(mode)) {
+      throw DeltaUnsupported.because("writing a table with column mapping mode " + mode + " (only name)");
+    }
+    List<StructField> fields = new ArrayList<>();
+    List<ColumnVector> columns = new ArrayList<>();
+    for (int c = 0; c < batch.getSchema().length(); c++) {
+      StructField field = batch.getSchema().at(c);
+      if (partitionColumns.contains(field.getName())) {
+        continue;
+      }
+      var metadata = field.getMetadata();
+      if (!metadata.contains("delta.columnMapping.physicalName") || !metadata.contains("delta.columnMapping.id")) {
+        throw DeltaUnsupported.because("column " + field.getName() + " has no physical name");
+      }
+      fields.add(new StructField(metadata.getString("delta.columnMapping.physicalName"), field.getDataType(),
+          field.isNullable(), io.delta.kernel.types.FieldMetadata.builder()
+              .putLong("parquet.field.id", metadata.getLong("delta.columnMapping.id")).build()));
+      columns.add(batch.getColumnVector(c));
+    }
+    return java.util.Optional.of(batch(new StructType(fields), columns, batch.getSize()));
   }
 
   /** {@code rows} (column name → value) as a batch of {@code schema}'s columns, as Kernel's writers read it. */

@@ -100,7 +100,7 @@ public final class DeltaMerge {
     Set<List<Object>> touched = plan.writes().keySet();
     DeltaCommit commit = DeltaCommit.of(transaction, "MERGE", now);
     Map<String, DeltaFile> candidates = new LinkedHashMap<>();
-    java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(key, touched);
+    java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(KeyRanges.statsNames(snapshot, key), touched);
     for (DeltaFile file : target.files(snapshot)) {
       if (mayHold.test(file)) { // else its statistics say it holds none of the keys: not read
         candidates.put(file.absolute(target.root()), file);

@@ -243,7 +243,7 @@ final class DeltaWorkingState {
   static Map<List<Object>, Map<String, Object>> current(DeltaTable target, Snapshot snapshot, List<String> key,
       Set<List<Object>> keys) {
     Set<String> candidates = new HashSet<>();
-    java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(key, keys);
+    java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(KeyRanges.statsNames(snapshot, key), keys);
     for (DeltaFile file : target.files(snapshot)) {
       if (mayHold.test(file)) {
         candidates.add(file.absolute(target.root()));

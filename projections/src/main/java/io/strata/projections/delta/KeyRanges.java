@@ -103,6 +103,21 @@ final class KeyRanges {
     return min == null || max == null || min.isNull() || max.isNull() ? null : new JsonNode[] {min, max};
   }
 
+  /**
+   * The names {@code snapshot}'s file statistics give {@code key}'s columns: with column mapping, their physical names
+   * (the statistics are of the files' columns); else their own.
+   */
+  static List<String> statsNames(io.delta.kernel.Snapshot snapshot, List<String> key) {
+    if ("none".equals(snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none"))) {
+      return key;
+    }
+    return key.stream().map(column -> {
+      var metadata = snapshot.getSchema().get(column).getMetadata();
+      return metadata.contains("delta.columnMapping.physicalName")
+          ? metadata.getString("delta.columnMapping.physicalName") : column;
+    }).toList();
+  }
+
   /** Whether {@code file} may hold one of {@code keys} (each a one-value key of column {@code column}). */
   static boolean mayHold(DeltaFile file, List<String> key, Collection<List<Object>> keys) {
     return holding(key, keys).test(file);

@@ -8,7 +8,7 @@ import java.util.TreeSet;
 /**
  * Whether Strata may write a table's commits itself: only when the table's protocol asks nothing of writers beyond
  * what Strata's commits do. A feature Strata does not implement (in-commit timestamps, row tracking, CHECK
- * constraints, generated or identity columns, change data feed, column mapping, clustering, Iceberg compatibility,
+ * constraints, generated or identity columns, change data feed, clustering, Iceberg compatibility,
  * coordinated or catalog-managed commits, …) or a table that takes appends only is refused by name, before anything
  * is written: a commit that skipped a feature's duties would make the table invalid for every reader.
  */
@@ -16,7 +16,8 @@ final class WriterFeatures {
   /** Writer features whose duties Strata's commits meet (or which ask none of a commit). */
   private static final Set<String> KNOWN = Set.of(
       "appendOnly", "invariants", "deletionVectors", "domainMetadata", "vacuumProtocolCheck", "timestampNtz",
-      DeltaSchema.TYPE_WIDENING); // its duty: a type change recorded in the column's metadata (DeltaSchema.widen)
+      DeltaSchema.TYPE_WIDENING, // its duty: a type change recorded in the column's metadata (DeltaSchema.widen)
+      "columnMapping"); // its duties: files written under the physical names (Kernel's write), no schema change yet
 
   private WriterFeatures() {
   }
@@ -33,6 +34,11 @@ final class WriterFeatures {
       throw DeltaUnsupported.because("the table keeps a change data feed, which Strata's commits do not"
           + " write yet");
     }
+    String mapping = properties.getOrDefault("delta.columnMapping.mode", "none");
+    if (!"none".equals(mapping) && !"name".equals(mapping)) {
+      throw DeltaUnsupported.because("the table maps its columns by " + mapping + " (Parquet field ids): Strata"
+          + " writes tables that map them by name only");
+    }
     if (protocol.getMinWriterVersion() >= 7) {
       Set<String> unknown = new TreeSet<>(protocol.getWriterFeatures());
       unknown.removeAll(KNOWN);
@@ -40,10 +46,22 @@ final class WriterFeatures {
         throw DeltaUnsupported.because("the table needs writer features Strata does not implement yet: "
             + String.join(", ", unknown));
       }
-    } else if (protocol.getMinWriterVersion() > 2) {
-      // 3: CHECK constraints, 4: change data feed and generated columns, 5: column mapping, 6: identity columns
-      throw DeltaUnsupported.because("the table's writer version " + protocol.getMinWriterVersion()
-          + " asks features of writers Strata does not implement yet");
+    } else {
+      // a legacy version asks every feature up to it of writers: 3 CHECK constraints, 4 change data feed (above)
+      // and generated columns, 5 column mapping, 6 identity columns; it is written when the table uses none that
+      // Strata does not implement
+      String schema = snapshot.getSchema().toJson();
+      if (protocol.getMinWriterVersion() >= 3
+          && properties.keySet().stream().anyMatch(k -> k.startsWith("delta.constraints."))) {
+        throw DeltaUnsupported.because("the table has CHECK constraints, which Strata's commits do not check yet");
+      }
+      if (protocol.getMinWriterVersion() >= 4 && schema.contains("delta.generationExpression")) {
+        throw DeltaUnsupported.because("the table has generated columns, which Strata's commits do not compute"
+            + " yet");
+      }
+      if (protocol.getMinWriterVersion() >= 6 && schema.contains("delta.identity.")) {
+        throw DeltaUnsupported.because("the table has identity columns, which Strata's commits do not fill yet");
+      }
     }
     if (snapshot.getSchema().toJson().contains("delta.invariants")) {
       throw DeltaUnsupported.because("the table has column invariants, which Strata's commits do not check"
