@@ -127,8 +127,7 @@ class DeltaSparkInteropIT {
     spark.sql("INSERT INTO delta.`" + branchRoot + "` VALUES (2000, 'added by spark', 2)");
     assertThat(branch.log().versionsAfter(1)).containsExactly(2L);
     assertThat(new String(branch.log().read(2), StandardCharsets.UTF_8)).doesNotContain("\"engineInfo\":\"Strata\"");
-    assertThat(RowChanges.between(branch, 1, branch, 2, KEY))
-        .extracting(c -> c.key().get(0) + " " + c.kind()).containsExactly("2000 insert");
+    assertThat(kinds(branch, 1, branch, 2)).containsExactly("2000 insert");
 
     // VACUUM of the table (nothing retained) keeps the branch's own files under _strata/, and the branch reads
     spark.sql("VACUUM " + table + " RETAIN 0 HOURS");
@@ -218,10 +217,8 @@ class DeltaSparkInteropIT {
 
     // Spark deletes on the branch (a vector in the branch's directory): a change of the branch's, read from it
     spark.sql("DELETE FROM delta.`" + branchRoot + "` WHERE id = 9");
-    assertThat(RowChanges.between(branch, 0, branch, 1, KEY)).extracting(c -> c.key().get(0) + " " + c.kind())
-        .containsExactly("9 delete");
-    assertThat(RowChanges.between(base, head, branch, 1, KEY)).extracting(c -> c.key().get(0) + " " + c.kind())
-        .containsExactly("9 delete");
+    assertThat(kinds(branch, 0, branch, 1)).containsExactly("9 delete");
+    assertThat(kinds(base, head, branch, 1)).containsExactly("9 delete");
 
     // Strata rewrites the file holding 10 (it has a vector): the rows the vector took stay gone, the file with its
     // vector is removed, and Spark reads one row per key
@@ -234,14 +231,11 @@ class DeltaSparkInteropIT {
         .doesNotContainKeys(8L, 9L);
     assertThat(spark.read().format("delta").load(branchRoot.toString()).count()).isEqualTo(98);
     assertThat(strata(branch, merged)).isEqualTo(branchRows);
-    assertThat(RowChanges.between(base, head, branch, merged, KEY))
-        .extracting(c -> c.key().get(0) + " " + c.kind()).containsExactly("9 delete", "10 update");
+    assertThat(kinds(base, head, branch, merged)).containsExactly("9 delete", "10 update");
 
     // Spark updates the table itself again: the diff of the two sides still reads only what differs
     spark.sql("UPDATE " + table + " SET amount = 0 WHERE id = 20");
-    assertThat(RowChanges.between(base, head, base, head + 1, KEY))
-        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields())
-        .containsExactly("20 update [amount]");
+    assertThat(fields(base, head, base, head + 1)).containsExactly("20 update [amount]");
   }
 
   /**
@@ -279,13 +273,11 @@ class DeltaSparkInteropIT {
     assertThat(rows).isEqualTo(strata(branch, merged));
     assertThat(spark.sql("SELECT id FROM delta.`" + branchRoot + "` WHERE name = 'ap'").collectAsList())
         .extracting(r -> r.getLong(0)).containsExactly(100L);
-    assertThat(RowChanges.between(base, head, branch, merged, KEY)).extracting(c -> c.key().get(0) + " " + c.kind())
+    assertThat(kinds(base, head, branch, merged))
         .containsExactly("1 update", "2 delete", "3 update", "100 insert", "101 insert");
 
     spark.sql("UPDATE delta.`" + branchRoot + "` SET amount = 0 WHERE name = 'ap'");
-    assertThat(RowChanges.between(branch, merged, branch, merged + 1, KEY))
-        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields())
-        .containsExactly("100 update [amount]");
+    assertThat(fields(branch, merged, branch, merged + 1)).containsExactly("100 update [amount]");
   }
 
   /**
@@ -317,9 +309,19 @@ class DeltaSparkInteropIT {
         .containsEntry(6L, "name-6|60");
     assertThat(rows).isEqualTo(strata(branch, merged));
     spark.sql("UPDATE delta.`" + branchRoot + "` SET name = 'by spark' WHERE id = 100");
-    assertThat(RowChanges.between(branch, merged, branch, merged + 1, KEY))
-        .extracting(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields())
-        .containsExactly("100 update [name]");
+    assertThat(fields(branch, merged, branch, merged + 1)).containsExactly("100 update [name]");
+  }
+
+  /** The row changes from {@code from} at {@code fromVersion} to {@code to} at {@code toVersion}: "id kind". */
+  private static List<String> kinds(DeltaTable from, long fromVersion, DeltaTable to, long toVersion) {
+    return RowChanges.between(from, fromVersion, to, toVersion, KEY).stream()
+        .map(c -> c.key().get(0) + " " + c.kind()).toList();
+  }
+
+  /** {@link #kinds} with the fields each changes: "id kind [fields]". */
+  private static List<String> fields(DeltaTable from, long fromVersion, DeltaTable to, long toVersion) {
+    return RowChanges.between(from, fromVersion, to, toVersion, KEY).stream()
+        .map(c -> c.key().get(0) + " " + c.kind() + " " + c.changedFields()).toList();
   }
 
   /** The rows Spark reads at {@code path} (at {@code version}, or the latest): id → "name|amount". */

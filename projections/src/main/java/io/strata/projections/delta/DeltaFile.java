@@ -28,7 +28,8 @@ public record DeltaFile(String path, long size, long modificationTime, Map<Strin
    * other rows of it.
    */
   public String identity(URI tableRoot) {
-    return deletionVector == null ? absolute(tableRoot) : absolute(tableRoot) + "#" + deletionVector.identity(tableRoot);
+    return deletionVector == null ? absolute(tableRoot)
+        : absolute(tableRoot) + "#" + deletionVector.identity(tableRoot);
   }
 
   /**

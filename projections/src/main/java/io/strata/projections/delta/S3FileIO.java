@@ -28,8 +28,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Delta Kernel's file I/O on S3 through the SDK's async client, for {@code s3://bucket/key} paths: ranged reads,
- * writes of one part in memory at a time ({@link S3Upload}), listing in key order, and writes that must not replace an object made with
- * {@code If-None-Match: *}. Kernel calls it synchronously, so every call waits for the client's future: Kernel runs on
+ * writes of one part in memory at a time ({@link S3Upload}), listing in key order, and writes that must not replace
+ * an object made with {@code If-None-Match: *}. Kernel calls it synchronously, so every call waits for the client's future: Kernel runs on
  * Strata's worker pool, never on an event loop.
  */
 public final class S3FileIO implements FileIO {

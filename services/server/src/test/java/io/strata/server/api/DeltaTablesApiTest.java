@@ -84,6 +84,31 @@ class DeltaTablesApiTest {
     return new Lake(repo, base, orders);
   }
 
+  /**
+   * A repository whose storage 'lake' holds an orders table another engine made with {@code creation} (its
+   * protocol and metadata) and wrote rows 1..6 into (customer by id, one file per partition), tracked by id.
+   */
+  private static Lake engineLake(String prefix, DeltaCommit creation,
+      java.util.function.LongFunction<String> customer) throws Exception {
+    String repo = createRepository(uniqueName(prefix));
+    Path lake = Files.createTempDirectory("lake");
+    DeltaTable orders = DeltaTable.local(lake.resolve("orders"), DeltaTable.defaultEngine());
+    orders.log().create(0, creation.bytes());
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (long id = 1; id <= 6; id++) {
+      rows.add(orderRow(id, customer.apply(id), id * 1.5));
+    }
+    DeltaCommit write = DeltaCommit.of("engine-2", "WRITE", System.currentTimeMillis());
+    DataFiles.writeAll(orders, orders.latest(), rows).forEach(write::add);
+    orders.log().create(1, write.bytes());
+    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
+        lake.toUri().toString())).statusCode(201);
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
+        .statusCode(201).body("row_count", equalTo(6));
+    return new Lake(repo, base, orders);
+  }
+
   private static Map<Long, Double> amounts(DeltaTable table) {
     Map<Long, Double> out = new java.util.TreeMap<>();
     table.rows(table.latest(), List.of("id")).forEach((k, r) -> out.put((Long) r.get("id"), (Double) r.get("amount")));
@@ -514,25 +539,13 @@ class DeltaTablesApiTest {
    */
   @Test
   void aDeletionVectorAnotherEngineWroteOnABranchMovesIntoTheTableWithItsOwnCopy() throws Exception {
-    String repo = createRepository(uniqueName("lakedv"));
-    Path lake = Files.createTempDirectory("lake");
-    DeltaTable orders = DeltaTable.local(lake.resolve("orders"), DeltaTable.defaultEngine());
-    long now = System.currentTimeMillis();
-    orders.log().create(0, DeltaCommit.of("engine-1", "CREATE TABLE", now)
+    Lake l = engineLake("lakedv", DeltaCommit.of("engine-1", "CREATE TABLE", 1L)
         .protocol(3, 7, java.util.Set.of("deletionVectors"), java.util.Set.of("deletionVectors"))
-        .metadata("orders-id", SCHEMA.toJson(), List.of(), Map.of("delta.enableDeletionVectors", "true"), now)
-        .bytes());
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (long id = 1; id <= 6; id++) {
-      rows.add(orderRow(id, "c" + id, id * 1.5));
-    }
-    orders.log().create(1, DeltaCommit.of("engine-2", "WRITE", now)
-        .add(DataFiles.write(orders, orders.latest(), rows)).bytes());
-    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
-        lake.toUri().toString())).statusCode(201);
-    String base = "/api/v1/repositories/" + repo;
-    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
-        .statusCode(201).body("row_count", equalTo(6));
+        .metadata("orders-id", SCHEMA.toJson(), List.of(), Map.of("delta.enableDeletionVectors", "true"), 1L),
+        id -> "c" + id);
+    String base = l.base();
+    DeltaTable orders = l.orders();
+    long now = System.currentTimeMillis();
     post(base + "/branches", Map.of("name", "dev")).statusCode(201);
 
     // another engine deletes the file's third row on the branch's table, as a vector in the branch's directory
@@ -575,25 +588,11 @@ class DeltaTablesApiTest {
    */
   @Test
   void rowsOfAPartitionedTableAreWrittenMergedAndKeptInTheirPartitions() throws Exception {
-    String repo = createRepository(uniqueName("lakepart"));
-    Path lake = Files.createTempDirectory("lake");
-    DeltaTable orders = DeltaTable.local(lake.resolve("orders"), DeltaTable.defaultEngine());
-    long now = System.currentTimeMillis();
-    orders.log().create(0, DeltaCommit.of("engine-1", "CREATE TABLE", now)
+    Lake l = engineLake("lakepart", DeltaCommit.of("engine-1", "CREATE TABLE", 1L)
         .protocol(1, 2, java.util.Set.of(), java.util.Set.of())
-        .metadata("orders-id", SCHEMA.toJson(), List.of("customer"), Map.of(), now).bytes());
-    List<Map<String, Object>> rows = new ArrayList<>();
-    for (long id = 1; id <= 6; id++) {
-      rows.add(orderRow(id, "c" + (id % 2), id * 1.5));
-    }
-    DeltaCommit write = DeltaCommit.of("engine-2", "WRITE", now);
-    DataFiles.writeAll(orders, orders.latest(), rows).forEach(write::add);
-    orders.log().create(1, write.bytes());
-    post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
-        lake.toUri().toString())).statusCode(201);
-    String base = "/api/v1/repositories/" + repo;
-    post(base + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("id")))
-        .statusCode(201).body("row_count", equalTo(6));
+        .metadata("orders-id", SCHEMA.toJson(), List.of("customer"), Map.of(), 1L), id -> "c" + (id % 2));
+    String base = l.base();
+    DeltaTable orders = l.orders();
     post(base + "/branches", Map.of("name", "dev")).statusCode(201);
 
     Api.json().body(Map.of("customer", "c0", "amount", 1.5)).put(base + "/branches/dev/tables/orders/rows/1")
