@@ -48,6 +48,9 @@ public final class DataFiles {
    */
   public static List<DeltaFile> writeAll(DeltaTable table, Snapshot snapshot, List<Map<String, Object>> rows) {
     List<String> partitionColumns = snapshot.getPartitionColumnNames();
+    if (rows.isEmpty() && !partitionColumns.isEmpty()) {
+      return List.of(); // no partition to write an empty file into
+    }
     Map<List<Object>, List<Map<String, Object>>> partitions = new java.util.LinkedHashMap<>();
     for (Map<String, Object> row : rows) {
       List<Object> values = new ArrayList<>(partitionColumns.size());

@@ -176,10 +176,10 @@ public final class DeltaSchema {
       fields.add(new StructField(field.getName(), to, field.isNullable(), metadata));
     }
     var protocol = snapshot.getProtocol();
-    Set<String> readerFeatures = new TreeSet<>(protocol.getMinReaderVersion() >= 3 ? protocol.getReaderFeatures()
-        : Set.of());
-    Set<String> writerFeatures = new TreeSet<>(protocol.getMinWriterVersion() >= 7 ? protocol.getWriterFeatures()
-        : Set.of("appendOnly", "invariants")); // what writer version 2 meant, listed as version 7 lists features
+    Set<String> readerFeatures = protocol.getMinReaderVersion() >= 3 ? new TreeSet<>(protocol.getReaderFeatures())
+        : WriterFeatures.legacyReaderFeatures(protocol.getMinReaderVersion());
+    Set<String> writerFeatures = protocol.getMinWriterVersion() >= 7 ? new TreeSet<>(protocol.getWriterFeatures())
+        : WriterFeatures.legacyWriterFeatures(protocol.getMinWriterVersion()); // what the version meant
     boolean upgraded = readerFeatures.add(TYPE_WIDENING) | writerFeatures.add(TYPE_WIDENING);
     Map<String, String> properties = new java.util.LinkedHashMap<>(snapshot.getTableProperties());
     properties.put("delta.enableTypeWidening", "true");

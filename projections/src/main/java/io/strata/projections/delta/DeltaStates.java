@@ -99,6 +99,12 @@ final class DeltaStates {
         withColumns(commit, now, wanted, columns);
         changes = true;
       }
+      if (!WriterFeatures.deletionVectors(now) && want.entrySet().stream()
+          .anyMatch(f -> f.getValue().deletionVector() != null && !have.containsKey(f.getKey()))) {
+        // a reader of this table's protocol would not apply them: the rows they delete would come back
+        throw DeltaUnsupported.because("the state's files carry deletion vectors, which this table's protocol does"
+            + " not allow: enable them on it first (delta.enableDeletionVectors, reader 3 and writer 7)");
+      }
       for (var f : have.entrySet()) {
         if (!want.containsKey(f.getKey())) {
           commit.remove(f.getValue(), when);
@@ -107,10 +113,11 @@ final class DeltaStates {
       }
       // the tracked table itself never depends on a branch's directory: what it takes from one is copied in first
       boolean ownRoot = !table.root().toString().contains("/_strata/");
+      Map<String, String> copies = new HashMap<>(); // a vector file holds many files' vectors: copied once
       for (var f : want.entrySet()) {
         if (!have.containsKey(f.getKey())) {
           DeltaFile file = f.getValue().absoluteIn(source.root());
-          commit.add(ownRoot ? adopted(unit, table, file) : file);
+          commit.add(ownRoot ? adopted(unit, table, file, copies) : file);
           changes = true;
         }
       }
@@ -125,17 +132,27 @@ final class DeltaStates {
     throw new DeltaMerge.TargetMoved(-1);
   }
 
+  private static boolean mapped(Snapshot snapshot) {
+    return !"none".equals(snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none"));
+  }
+
   /**
    * {@code file} (named absolutely) as the tracked {@code table} takes it: a file of a branch's directory, and its
    * deletion vector's file, copied into the table's own first (the table never depends on a branch's directory).
    */
-  private static DeltaFile adopted(DeltaUnit unit, DeltaTable table, DeltaFile file) throws IOException {
+  private static DeltaFile adopted(DeltaUnit unit, DeltaTable table, DeltaFile file, Map<String, String> copies)
+      throws IOException {
     String branches = DeltaFile.uri(table.root() + "_strata/");
     String path = file.path().startsWith(branches) ? unit.storage().adopt(file.path(), table) : file.path();
     DeletionVector dv = file.deletionVector();
     String dvFile = dv == null ? null : dv.file(table.root());
     if (dvFile != null && dvFile.startsWith(branches)) {
-      dv = dv.at(DeltaFile.uri(table.root() + unit.storage().adopt(dvFile, table)));
+      String copy = copies.get(dvFile);
+      if (copy == null) {
+        copy = DeltaFile.uri(table.root() + unit.storage().adopt(dvFile, table));
+        copies.put(dvFile, copy);
+      }
+      dv = dv.at(copy);
     }
     return new DeltaFile(path, file.size(), file.modificationTime(), file.partitionValues(), file.stats(), dv);
   }
@@ -180,19 +197,25 @@ final class DeltaStates {
    * protocol as {@link DeltaSchema#widen} does; a state of other partition columns is refused (its files are laid out
    * otherwise).
    */
-  private static void withColumns(DeltaCommit commit, Snapshot now, Snapshot wanted, StructType columns) {
+  static void withColumns(DeltaCommit commit, Snapshot now, Snapshot wanted, StructType columns) {
     if (!now.getPartitionColumnNames().equals(wanted.getPartitionColumnNames())) {
       throw DeltaUnsupported.because("moving a table to a state of other partition columns");
+    }
+    if (mapped(now) || mapped(wanted)) {
+      // a column is its physical name there: matching the two states' columns by name would read the wrong values
+      throw DeltaUnsupported.because("moving a table with column mapping to a state of other columns");
     }
     Map<String, String> properties = new java.util.LinkedHashMap<>(now.getTableProperties());
     boolean widened = columns.fields().stream().anyMatch(f -> f.getMetadata().contains("delta.typeChanges"));
     var protocol = now.getProtocol();
     if (widened) {
       properties.put("delta.enableTypeWidening", "true");
-      java.util.Set<String> readerFeatures = new java.util.TreeSet<>(protocol.getMinReaderVersion() >= 3
-          ? protocol.getReaderFeatures() : java.util.Set.of());
-      java.util.Set<String> writerFeatures = new java.util.TreeSet<>(protocol.getMinWriterVersion() >= 7
-          ? protocol.getWriterFeatures() : java.util.Set.of("appendOnly", "invariants"));
+      java.util.Set<String> readerFeatures = protocol.getMinReaderVersion() >= 3
+          ? new java.util.TreeSet<>(protocol.getReaderFeatures())
+          : WriterFeatures.legacyReaderFeatures(protocol.getMinReaderVersion());
+      java.util.Set<String> writerFeatures = protocol.getMinWriterVersion() >= 7
+          ? new java.util.TreeSet<>(protocol.getWriterFeatures())
+          : WriterFeatures.legacyWriterFeatures(protocol.getMinWriterVersion());
       boolean upgraded = readerFeatures.add(DeltaSchema.TYPE_WIDENING) | writerFeatures.add(DeltaSchema.TYPE_WIDENING);
       if (upgraded || protocol.getMinReaderVersion() < 3 || protocol.getMinWriterVersion() < 7) {
         commit.protocol(3, 7, readerFeatures, writerFeatures);

@@ -46,7 +46,15 @@ final class S3Upload extends PositionOutputStream {
 
   @Override
   public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
+    if (closed || filled + 1 > buffer.length) {
+      write(new byte[] {(byte) b}, 0, 1); // the general path: closed, or the buffer grows or is sent
+      return;
+    }
+    buffer[filled++] = (byte) b;
+    position++;
+    if (filled == partSize) {
+      sendPart();
+    }
   }
 
   @Override

@@ -22,6 +22,43 @@ final class WriterFeatures {
   private WriterFeatures() {
   }
 
+  /**
+   * The writer features a legacy writer version implies, named as version 7 lists them (a protocol raised to 7 must
+   * keep them): 2 appendOnly and invariants, 3 checkConstraints, 4 changeDataFeed and generatedColumns, 5
+   * columnMapping, 6 identityColumns.
+   */
+  static Set<String> legacyWriterFeatures(int version) {
+    Set<String> features = new TreeSet<>();
+    if (version >= 2) {
+      features.addAll(Set.of("appendOnly", "invariants"));
+    }
+    if (version >= 3) {
+      features.add("checkConstraints");
+    }
+    if (version >= 4) {
+      features.addAll(Set.of("changeDataFeed", "generatedColumns"));
+    }
+    if (version >= 5) {
+      features.add("columnMapping");
+    }
+    if (version >= 6) {
+      features.add("identityColumns");
+    }
+    return features;
+  }
+
+  /** The reader features a legacy reader version implies (2: columnMapping), as version 3 lists them. */
+  static Set<String> legacyReaderFeatures(int version) {
+    return version >= 2 ? new TreeSet<>(Set.of("columnMapping")) : new TreeSet<>();
+  }
+
+  /** Whether {@code snapshot}'s protocol lets its files carry deletion vectors (the feature, reader and writer). */
+  static boolean deletionVectors(Snapshot snapshot) {
+    var protocol = snapshot.getProtocol();
+    return protocol.getMinReaderVersion() >= 3 && protocol.getReaderFeatures().contains("deletionVectors")
+        && protocol.getMinWriterVersion() >= 7 && protocol.getWriterFeatures().contains("deletionVectors");
+  }
+
   /** Refuses (UnsupportedOperationException, naming why) writing {@code snapshot}'s table. */
   static void check(Snapshot snapshot) {
     var protocol = snapshot.getProtocol();

@@ -94,5 +94,27 @@ class DeltaColumnMappingTest {
         .metadata("i-id", mapped().toJson(), List.of(), Map.of("delta.columnMapping.mode", "id",
             "delta.columnMapping.maxColumnId", "3"), 1L).bytes());
     assertThatThrownBy(() -> WriterFeatures.check(byId.latest())).hasMessageContaining("field ids");
+
+    // what a legacy version implies stays when a protocol is raised to list features
+    assertThat(WriterFeatures.legacyWriterFeatures(5)).containsExactlyInAnyOrder("appendOnly", "invariants",
+        "checkConstraints", "changeDataFeed", "generatedColumns", "columnMapping");
+    assertThat(WriterFeatures.legacyWriterFeatures(2)).containsExactlyInAnyOrder("appendOnly", "invariants");
+    assertThat(WriterFeatures.legacyReaderFeatures(2)).containsExactly("columnMapping");
+    assertThat(WriterFeatures.legacyReaderFeatures(1)).isEmpty();
+  }
+
+  /** A move between states of other columns of a mapped table is refused: columns are their physical names there. */
+  @Test
+  void aMoveAcrossColumnsOfAMappedTableIsRefused() throws Exception {
+    DeltaTable table = DeltaTable.local(dir.resolve("m"), engine);
+    table.log().create(0, DeltaCommit.of("other-1", "CREATE TABLE", 1L)
+        .protocol(2, 5, java.util.Set.of(), java.util.Set.of())
+        .metadata("m-id", mapped().toJson(), List.of(), Map.of("delta.columnMapping.mode", "name",
+            "delta.columnMapping.maxColumnId", "3"), 1L).bytes());
+    StructType more = mapped().add("region", StringType.STRING, true, mapping(4, "col-d4"));
+    table.log().create(1, DeltaCommit.of("other-2", "ADD COLUMNS", 2L).metadata("m-id", more.toJson(), List.of(),
+        Map.of("delta.columnMapping.mode", "name", "delta.columnMapping.maxColumnId", "4"), 1L).bytes());
+    assertThatThrownBy(() -> DeltaStates.withColumns(DeltaCommit.of("tx", "RESTORE", 3L), table.at(0), table.at(1),
+        more)).hasMessageContaining("column mapping");
   }
 }

@@ -583,6 +583,39 @@ class DeltaTablesApiTest {
   }
 
   /**
+   * Another engine enables deletion vectors on the table after a branch was made and deletes a row as a vector: a
+   * fast-forward of the branch, whose protocol does not allow vectors, is refused (its readers would not apply the
+   * vector: the row would come back) and changes nothing.
+   */
+  @Test
+  void aMoveBringingDeletionVectorsIntoABranchWhoseProtocolLacksThemIsRefused() throws Exception {
+    Lake l = engineLake("lakedvlate", DeltaCommit.of("engine-1", "CREATE TABLE", 1L)
+        .protocol(1, 2, java.util.Set.of(), java.util.Set.of())
+        .metadata("orders-id", SCHEMA.toJson(), List.of(), Map.of(), 1L), id -> "c" + id);
+    String base = l.base();
+    DeltaTable orders = l.orders();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    long now = System.currentTimeMillis();
+    var snapshot = orders.latest();
+    var file = orders.files(snapshot).get(0);
+    var dv = io.strata.projections.delta.DeletionVectorFiles.write(Path.of(orders.root()), 0);
+    orders.log().create(snapshot.getVersion() + 1, DeltaCommit.of("engine-3", "DELETE", now)
+        .protocol(3, 7, java.util.Set.of("deletionVectors"), java.util.Set.of("appendOnly", "invariants",
+            "deletionVectors"))
+        .metadata("orders-id", SCHEMA.toJson(), List.of(), Map.of("delta.enableDeletionVectors", "true"), 1L)
+        .remove(file, now).add(new io.strata.projections.delta.DeltaFile(file.path(), file.size(),
+            file.modificationTime(), Map.of(), file.stats(), dv)).bytes());
+    post(base + "/branches/main/commits", Map.of("message", "the engine's delete", "all", true)).statusCode(201)
+        .body("stats.deleted", equalTo(1));
+
+    post(base + "/branches/dev/merge", Map.of("source", "main")).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("deletion vectors"));
+    given().get(base + "/tables/orders/rows/1?ref=dev").then().statusCode(200);
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(404);
+    given().get(base + "/branches/dev/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
+  /**
    * A table partitioned by customer: REST writes on a branch (a row moved to another partition, a new partition)
    * committed and merged three ways into the table, every file holding the rows of its own partition.
    */
