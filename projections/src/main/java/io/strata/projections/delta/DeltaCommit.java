@@ -37,6 +37,12 @@ public final class DeltaCommit {
     return new DeltaCommit(transaction, operation, timestamp);
   }
 
+  /** A parameter of the operation ({@code commitInfo.operationParameters}), as Delta writes them: a string. */
+  public DeltaCommit parameter(String name, String value) {
+    ((ObjectNode) commitInfo.get("commitInfo").get("operationParameters")).put(name, value);
+    return this;
+  }
+
   /** The table's protocol: the versions (and, for reader 3 / writer 7, the features) a client must support. */
   public DeltaCommit protocol(int minReaderVersion, int minWriterVersion, Set<String> readerFeatures,
       Set<String> writerFeatures) {

@@ -16,6 +16,15 @@ public interface DeltaLogStore {
   byte[] read(long version) throws IOException;
 
   /**
+   * At most the first {@code bytes} bytes of version {@code version}'s commit file (its {@code commitInfo}, which
+   * Strata writes first: a clone's first version is otherwise as large as its base's list of files).
+   */
+  default byte[] readStart(long version, int bytes) throws IOException {
+    byte[] all = read(version);
+    return all.length <= bytes ? all : java.util.Arrays.copyOf(all, bytes);
+  }
+
+  /**
    * Makes version {@code version} with {@code commit} as its commit file, unless it exists: answers false when
    * another writer made it first (its file then stays as that writer wrote it). Never leaves a partial file under
    * the version's name.

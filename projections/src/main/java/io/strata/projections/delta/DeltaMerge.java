@@ -31,11 +31,32 @@ public final class DeltaMerge {
       .build();
 
   /** What a merge decided: per key the row to write (null: delete it), and the conflicts left to the client. */
+  /**
+   * What a merge decided: per key the row to write (null: delete it), and the conflicts left to the client; and,
+   * when the diffs that decided it say, the target's files that may hold a key it writes ({@code holders}, by
+   * absolute URI: {@link #holders}; null: the files' key statistics tell).
+   */
   public record Plan(long targetVersion, Map<List<Object>, Map<String, Object>> writes,
-      Map<List<Object>, Settlement.KeyMerge> conflicts) {
+      Map<List<Object>, Settlement.KeyMerge> conflicts, Set<String> holders) {
+    public Plan(long targetVersion, Map<List<Object>, Map<String, Object>> writes,
+        Map<List<Object>, Settlement.KeyMerge> conflicts) {
+      this(targetVersion, writes, conflicts, null);
+    }
+
     public boolean clean() {
       return conflicts.isEmpty();
     }
+  }
+
+  /**
+   * The target's files that may hold a key theirs changed, from the files each side's diff read: a key theirs updated
+   * or deleted was in a base file theirs no longer has, which the target still has unless ours changed it; then, as
+   * any key ours inserted or rewrote, in a file ours added. Exact, and O(changes): no file's statistics are read.
+   */
+  static Set<String> holders(RowChanges.FileChanges ours, RowChanges.FileChanges theirs) {
+    Set<String> holders = new java.util.HashSet<>(ours.added());
+    theirs.removed().stream().filter(f -> !ours.removed().contains(f)).forEach(holders::add);
+    return holders;
   }
 
   /** Another writer made the target's next version first: decide the merge again on the new version. */
@@ -61,10 +82,11 @@ public final class DeltaMerge {
       throw new UnsupportedOperationException("the two sides' columns differ (" + targetSchema.fieldNames() + " and "
           + sourceSchema.fieldNames() + "): merging tables of different shapes is not supported yet");
     }
-    Map<List<Object>, RowChanges.Change> ours = byKey(RowChanges.between(base, baseVersion, target, targetVersion,
-        key));
-    Map<List<Object>, RowChanges.Change> theirs = byKey(RowChanges.between(base, baseVersion, source,
-        sourceVersion, key));
+    var tables = RowChanges.known(base, target, source);
+    RowChanges.Diff oursDiff = RowChanges.diff(base, baseVersion, target, targetVersion, key, tables);
+    RowChanges.Diff theirsDiff = RowChanges.diff(base, baseVersion, source, sourceVersion, key, tables);
+    Map<List<Object>, RowChanges.Change> ours = byKey(oursDiff.changes());
+    Map<List<Object>, RowChanges.Change> theirs = byKey(theirsDiff.changes());
     Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
     Map<List<Object>, Settlement.KeyMerge> conflicts = new LinkedHashMap<>();
     for (RowChanges.Change change : theirs.values()) {
@@ -81,7 +103,7 @@ public final class DeltaMerge {
         writes.put(change.key(), decided.merged() == null ? null : values(decided.merged(), targetSchema));
       }
     }
-    return new Plan(targetVersion, writes, conflicts);
+    return new Plan(targetVersion, writes, conflicts, holders(oursDiff.files(), theirsDiff.files()));
   }
 
   /**
@@ -100,14 +122,18 @@ public final class DeltaMerge {
     Set<List<Object>> touched = plan.writes().keySet();
     DeltaCommit commit = DeltaCommit.of(transaction, "MERGE", now);
     Map<String, DeltaFile> candidates = new LinkedHashMap<>();
-    java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(KeyRanges.statsNames(snapshot, key), touched);
-    for (DeltaFile file : target.files(snapshot)) {
-      if (mayHold.test(file)) { // else its statistics say it holds none of the keys: not read
+    // the holders the plan knows, else those whose statistics say they may hold a key; the files named as the
+    // target's log names them (a remove must name its add)
+    java.util.function.Predicate<DeltaFile> mayHold = plan.holders() != null
+        ? file -> plan.holders().contains(file.absolute(target.root()))
+        : KeyRanges.holding(KeyRanges.statsNames(snapshot, key), touched);
+    for (DeltaFile file : target.files(snapshot, plan.holders() == null)) {
+      if (mayHold.test(file)) {
         candidates.put(file.absolute(target.root()), file);
       }
     }
-    Map<String, Map<List<Object>, Map<String, Object>>> byFile =
-        target.rowsByFile(snapshot, candidates.keySet(), key);
+    Map<String, Map<List<Object>, Map<String, Object>>> byFile = target.rowsByFileOf(snapshot,
+        candidates.values().stream().map(f -> f.absoluteIn(target.root())).toList(), key);
     for (Map.Entry<String, DeltaFile> candidate : candidates.entrySet()) {
       Map<List<Object>, Map<String, Object>> rows = byFile.getOrDefault(candidate.getKey(), Map.of());
       if (rows.keySet().stream().noneMatch(touched::contains)) {

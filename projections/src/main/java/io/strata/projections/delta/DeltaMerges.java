@@ -47,6 +47,9 @@ final class DeltaMerges {
     Ref ref;
     State base;
     State theirs;
+    /** Where ours ends, and the files of it that may hold a key theirs changed ({@link DeltaMerge#holders}). */
+    State oursEnd;
+    java.util.Set<String> holders;
     StructType schema;
     TreeMap<List<Object>, Settlement.KeyMerge> keys;
     TableMerge merge;
@@ -98,9 +101,13 @@ final class DeltaMerges {
             }
           }
           Map<List<Object>, RowChanges.Change> mine = new HashMap<>();
-          DeltaStates.changes(unit, p.base, oursEnd, table.key()).forEach(ch -> mine.put(ch.key(), ch));
+          RowChanges.Diff oursDiff = DeltaStates.diff(unit, p.base, oursEnd, table.key());
+          RowChanges.Diff theirsDiff = DeltaStates.diff(unit, p.base, p.theirs, table.key());
+          oursDiff.changes().forEach(ch -> mine.put(ch.key(), ch));
+          p.oursEnd = oursEnd;
+          p.holders = DeltaMerge.holders(oursDiff.files(), theirsDiff.files());
           p.keys = new TreeMap<>(RowChanges::compareKeys);
-          for (RowChanges.Change change : DeltaStates.changes(unit, p.base, p.theirs, table.key())) {
+          for (RowChanges.Change change : theirsDiff.changes()) {
             RowChanges.Change m = mine.get(change.key());
             ObjectNode baseRow = padded(DeltaMerge.json(change.before()), p.schema);
             ObjectNode oursRow = m == null ? baseRow : padded(DeltaMerge.json(m.after()), p.schema);
@@ -172,7 +179,12 @@ final class DeltaMerges {
       }
       p.before = before;
       p.writes = writes;
-      p.written = writes.isEmpty() ? before : DeltaMerge.apply(new DeltaMerge.Plan(before, writes, Map.of()), root,
+      // the holders the plan found hold for the version ours ended at; the target's working changes since, if any,
+      // may have moved a key: then its files' statistics tell
+      boolean atOursEnd = DeltaFile.uri(p.oursEnd.root()).equals(DeltaFile.uri(p.ref.root()))
+          && p.oursEnd.version() == before;
+      p.written = writes.isEmpty() ? before : DeltaMerge.apply(new DeltaMerge.Plan(before, writes, Map.of(),
+          atOursEnd ? p.holders : null), root,
           table.key(), unit.writing(p.ref.root(), before, table.key()), System.currentTimeMillis());
       unit.wrote(p.ref.root(), before, p.written, table.key());
       return p.merge;

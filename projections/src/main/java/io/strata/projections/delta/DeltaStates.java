@@ -58,7 +58,22 @@ final class DeltaStates {
     if (from.equals(to)) {
       return List.of();
     }
-    return RowChanges.between(unit.at(from.root()), from.version(), unit.at(to.root()), to.version(), key);
+    return diff(unit, from, to, key).changes();
+  }
+
+  /** {@link #changes}, with the files they were read from. */
+  static RowChanges.Diff diff(DeltaUnit unit, State from, State to, List<String> key) {
+    return RowChanges.diff(unit.at(from.root()), from.version(), unit.at(to.root()), to.version(), key,
+        root -> tableAt(unit, root));
+  }
+
+  /** The table at {@code root} when it is one of the unit's storage (a clone names its base's), else null. */
+  private static DeltaTable tableAt(DeltaUnit unit, String root) {
+    try {
+      return unit.at(root);
+    } catch (IllegalArgumentException elsewhere) {
+      return null;
+    }
   }
 
   /**

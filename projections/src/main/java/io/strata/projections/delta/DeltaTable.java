@@ -88,8 +88,13 @@ public final class DeltaTable {
    * are read with the vector applied, {@link #rows}).
    */
   public List<DeltaFile> files(Snapshot snapshot) {
+    return files(snapshot, true);
+  }
+
+  /** {@link #files}; without their statistics unless {@code withStats} (a checkpoint's largest column, not read). */
+  public List<DeltaFile> files(Snapshot snapshot, boolean withStats) {
     List<DeltaFile> files = new ArrayList<>();
-    scanFiles(snapshot, (fileRow, add) -> {
+    scanFiles(snapshot, withStats, (fileRow, add) -> {
       StructType schema = add.getSchema();
       int stats = schema.indexOf("stats");
       files.add(new DeltaFile(add.getString(schema.indexOf("path")), add.getLong(schema.indexOf("size")),
@@ -106,8 +111,22 @@ public final class DeltaTable {
    */
   public Map<List<Object>, Map<String, Object>> rows(Snapshot snapshot, Set<String> absolutePaths,
       List<String> key) {
+    return merged(rowsByFile(snapshot, absolutePaths, key));
+  }
+
+  /**
+   * The rows of {@code files} (named by absolute URIs, {@link DeltaFile#absoluteIn}) read as {@code snapshot}'s,
+   * by key, without listing the snapshot's files: its schema, partition columns and column mapping apply.
+   */
+  public Map<List<Object>, Map<String, Object>> rowsOf(Snapshot snapshot, java.util.Collection<DeltaFile> files,
+      List<String> key) {
+    return merged(rowsByFileOf(snapshot, files, key));
+  }
+
+  private static Map<List<Object>, Map<String, Object>> merged(
+      Map<String, Map<List<Object>, Map<String, Object>>> byFile) {
     Map<List<Object>, Map<String, Object>> rows = new HashMap<>();
-    rowsByFile(snapshot, absolutePaths, key).forEach((file, fileRows) -> fileRows.forEach((k, row) -> {
+    byFile.forEach((file, fileRows) -> fileRows.forEach((k, row) -> {
       if (rows.put(k, row) != null) {
         throw new IllegalStateException("two rows of the table have key " + k);
       }
@@ -116,11 +135,23 @@ public final class DeltaTable {
   }
 
   /**
-   * {@link #rows} file by file (absolute URI → its rows by key), in one pass over the snapshot's files: a merge
-   * rewrites files, so it needs to know which holds what.
+   * {@link #rows} file by file (absolute URI → its rows by key): a merge rewrites files, so it needs to know which
+   * holds what.
    */
   public Map<String, Map<List<Object>, Map<String, Object>>> rowsByFile(Snapshot snapshot, Set<String> absolutePaths,
       List<String> key) {
+    List<DeltaFile> named = new ArrayList<>();
+    for (DeltaFile file : files(snapshot)) {
+      if (absolutePaths.contains(file.absolute(root))) {
+        named.add(file.absoluteIn(root));
+      }
+    }
+    return rowsByFileOf(snapshot, named, key);
+  }
+
+  /** {@link #rowsOf} file by file. */
+  public Map<String, Map<List<Object>, Map<String, Object>>> rowsByFileOf(Snapshot snapshot,
+      java.util.Collection<DeltaFile> files, List<String> key) {
     StructType logical = snapshot.getSchema();
     for (String column : key) {
       if (logical.indexOf(column) < 0) {
@@ -131,27 +162,48 @@ public final class DeltaTable {
     Row scanState = scan.getScanState(engine);
     StructType physical = io.delta.kernel.internal.data.ScanStateRow.getPhysicalDataReadSchema(scanState);
     Map<String, Map<List<Object>, Map<String, Object>>> byFile = new HashMap<>();
-    scanFiles(snapshot, (fileRow, add) -> {
-      String path = absolute(add.getString(add.getSchema().indexOf("path")));
-      if (!absolutePaths.contains(path)) {
-        return;
-      }
+    for (DeltaFile file : files) {
+      String path = file.absolute(root);
       Map<List<Object>, Map<String, Object>> rows = byFile.computeIfAbsent(path, p -> new HashMap<>());
       try (CloseableIterator<ColumnarBatch> data = engine.getParquetHandler()
-          .readParquetFiles(single(FileStatus.of(location(add.getString(add.getSchema().indexOf("path"))),
-              add.getLong(add.getSchema().indexOf("size")), 0)), physical,
-              Optional.empty())
+          .readParquetFiles(single(FileStatus.of(file.location(root), file.size(), 0)), physical, Optional.empty())
           .map(FileReadResult::getData);
            CloseableIterator<FilteredColumnarBatch> batches =
-               Scan.transformPhysicalData(engine, scanState, fileRow, data)) {
+               Scan.transformPhysicalData(engine, scanState, scanFileRow(file), data)) {
         while (batches.hasNext()) {
           collect(batches.next(), logical, key, rows);
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    });
+    }
     return byFile;
+  }
+
+  /**
+   * The scan-file row Kernel reads a file's data by (its partition values, deletion vector): built from the file,
+   * as a listing of the snapshot would give it (Kernel's scan-file schema), so that no listing is needed.
+   */
+  private Row scanFileRow(DeltaFile file) {
+    StructType scanFile = io.delta.kernel.internal.InternalScanFileUtils.SCAN_FILE_SCHEMA;
+    StructType addSchema = (StructType) scanFile.get("add").getDataType();
+    Map<Integer, Object> add = new HashMap<>();
+    add.put(addSchema.indexOf("path"), file.absolute(root));
+    add.put(addSchema.indexOf("partitionValues"),
+        io.delta.kernel.internal.util.VectorUtils.stringStringMapValue(file.partitionValues()));
+    add.put(addSchema.indexOf("size"), file.size());
+    add.put(addSchema.indexOf("modificationTime"), file.modificationTime());
+    add.put(addSchema.indexOf("dataChange"), true);
+    DeletionVector dv = file.deletionVector();
+    if (dv != null) {
+      add.put(addSchema.indexOf("deletionVector"), new io.delta.kernel.internal.actions.DeletionVectorDescriptor(
+          dv.storageType(), dv.pathOrInlineDv(), Optional.ofNullable(dv.offset()), dv.sizeInBytes(),
+          dv.cardinality()).toRow());
+    }
+    Map<Integer, Object> row = new HashMap<>();
+    row.put(scanFile.indexOf("add"), new io.delta.kernel.internal.data.GenericRow(addSchema, add));
+    row.put(scanFile.indexOf("tableRoot"), root.toString());
+    return new io.delta.kernel.internal.data.GenericRow(scanFile, row);
   }
 
   /** Every row of {@code snapshot} by key. */
@@ -197,9 +249,9 @@ public final class DeltaTable {
     void accept(Row fileRow, Row add);
   }
 
-  private void scanFiles(Snapshot snapshot, ScanFileConsumer consumer) {
+  private void scanFiles(Snapshot snapshot, boolean withStats, ScanFileConsumer consumer) {
     try (CloseableIterator<FilteredColumnarBatch> scanFiles =
-             snapshot.getScanBuilder().build().getScanFiles(engine, true)) {
+             snapshot.getScanBuilder().build().getScanFiles(engine, withStats)) {
       while (scanFiles.hasNext()) {
         try (CloseableIterator<Row> rows = scanFiles.next().getRows()) {
           while (rows.hasNext()) {

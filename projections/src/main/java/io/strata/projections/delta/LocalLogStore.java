@@ -39,6 +39,13 @@ public final class LocalLogStore implements DeltaLogStore {
   }
 
   @Override
+  public byte[] readStart(long version, int bytes) throws IOException {
+    try (var in = Files.newInputStream(log.resolve(DeltaLogStore.fileName(version)))) {
+      return in.readNBytes(bytes);
+    }
+  }
+
+  @Override
   public boolean create(long version, byte[] commit) throws IOException {
     Files.createDirectories(log);
     Path temporary = log.resolve("." + DeltaLogStore.fileName(version) + "." + UUID.randomUUID() + ".tmp");

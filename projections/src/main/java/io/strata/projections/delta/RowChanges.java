@@ -30,30 +30,53 @@ public final class RowChanges {
 
   /**
    * The files of {@code from} the other lacks ({@code removed}) and of {@code to} the other lacks ({@code added}), by
-   * absolute URI. A file both hold with other deletion vectors is in both: its rows differ.
+   * absolute URI, each as the log that holds it names it. A file both hold with other deletion vectors is in both:
+   * its rows differ.
    */
-  public record FileChanges(Set<String> removed, Set<String> added) {}
+  record FileChanges(Map<String, ChangedFiles.Logged> removedFiles, Map<String, ChangedFiles.Logged> addedFiles) {
+    Set<String> removed() {
+      return removedFiles.keySet();
+    }
+
+    Set<String> added() {
+      return addedFiles.keySet();
+    }
+  }
 
   /** The files {@code fromFiles} (of table {@code from}) and {@code toFiles} (of {@code to}) differ in. */
-  public static FileChanges files(DeltaTable from, List<DeltaFile> fromFiles, DeltaTable to, List<DeltaFile> toFiles) {
-    Map<String, String> before = new HashMap<>();
-    fromFiles.forEach(f -> before.put(f.identity(from.root()), f.absolute(from.root())));
-    Map<String, String> after = new HashMap<>();
-    toFiles.forEach(f -> after.put(f.identity(to.root()), f.absolute(to.root())));
-    Set<String> removed = new HashSet<>();
+  static FileChanges files(DeltaTable from, List<DeltaFile> fromFiles, DeltaTable to, List<DeltaFile> toFiles) {
+    Map<String, DeltaFile> before = new HashMap<>();
+    fromFiles.forEach(f -> before.put(f.identity(from.root()), f));
+    Map<String, DeltaFile> after = new HashMap<>();
+    toFiles.forEach(f -> after.put(f.identity(to.root()), f));
+    Map<String, ChangedFiles.Logged> removed = new HashMap<>();
     before.forEach((identity, file) -> {
       if (!after.containsKey(identity)) {
-        removed.add(file);
+        removed.put(file.absolute(from.root()), new ChangedFiles.Logged(file, from.root()));
       }
     });
-    Set<String> added = new HashSet<>();
+    Map<String, ChangedFiles.Logged> added = new HashMap<>();
     after.forEach((identity, file) -> {
       if (!before.containsKey(identity)) {
-        added.add(file);
+        added.put(file.absolute(to.root()), new ChangedFiles.Logged(file, to.root()));
       }
     });
-    return new FileChanges(Set.copyOf(removed), Set.copyOf(added));
+    return new FileChanges(removed, added);
   }
+
+  /**
+   * The files version {@code fromVersion} of {@code from} and {@code toVersion} of {@code to} differ in: from the
+   * commits since their common point where those say ({@link ChangedFiles}), else by listing both versions' files.
+   * {@code tables}: the table at a root, for a branch's base (null when unknown).
+   */
+  static FileChanges files(DeltaTable from, long fromVersion, DeltaTable to, long toVersion,
+      java.util.function.Function<String, DeltaTable> tables) {
+    return ChangedFiles.between(from, fromVersion, to, toVersion, tables).orElseGet(() -> files(from,
+        from.files(from.at(fromVersion)), to, to.files(to.at(toVersion))));
+  }
+
+  /** The changes and the files they were read from. */
+  record Diff(List<Change> changes, FileChanges files) {}
 
   /**
    * The changes between version {@code fromVersion} of {@code from} and {@code toVersion} of {@code to} (the same
@@ -61,12 +84,34 @@ public final class RowChanges {
    */
   public static List<Change> between(DeltaTable from, long fromVersion, DeltaTable to, long toVersion,
       List<String> key) {
-    var fromSnapshot = from.at(fromVersion);
-    var toSnapshot = to.at(toVersion);
-    FileChanges files = files(from, from.files(fromSnapshot), to, to.files(toSnapshot));
-    Map<List<Object>, Map<String, Object>> left = from.rows(fromSnapshot, files.removed(), key);
-    Map<List<Object>, Map<String, Object>> came = to.rows(toSnapshot, files.added(), key);
-    return between(left, came);
+    return diff(from, fromVersion, to, toVersion, key, known(from, to)).changes();
+  }
+
+  /** {@link #between}, with the files read; {@code tables} as {@link #files}. */
+  static Diff diff(DeltaTable from, long fromVersion, DeltaTable to, long toVersion, List<String> key,
+      java.util.function.Function<String, DeltaTable> tables) {
+    FileChanges files = files(from, fromVersion, to, toVersion, tables);
+    Map<List<Object>, Map<String, Object>> left = files.removed().isEmpty() ? Map.of()
+        : from.rowsOf(from.at(fromVersion), absolute(files.removedFiles()), key);
+    Map<List<Object>, Map<String, Object>> came = files.added().isEmpty() ? Map.of()
+        : to.rowsOf(to.at(toVersion), absolute(files.addedFiles()), key);
+    return new Diff(between(left, came), files);
+  }
+
+  /** The tables at hand, by root: a branch's base among them is traced without listing. */
+  static java.util.function.Function<String, DeltaTable> known(DeltaTable... tables) {
+    return root -> {
+      for (DeltaTable t : tables) {
+        if (DeltaFile.uri(t.root().toString()).equals(DeltaFile.uri(root.endsWith("/") ? root : root + "/"))) {
+          return t;
+        }
+      }
+      return null;
+    };
+  }
+
+  private static List<DeltaFile> absolute(Map<String, ChangedFiles.Logged> files) {
+    return files.values().stream().map(ChangedFiles.Logged::absolute).toList();
   }
 
   /** The changes from rows {@code left} (those that were) to {@code came} (those that are), by key. */

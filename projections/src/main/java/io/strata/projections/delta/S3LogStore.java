@@ -56,6 +56,12 @@ public final class S3LogStore implements DeltaLogStore {
   }
 
   @Override
+  public byte[] readStart(long version, int bytes) throws IOException {
+    return await(s3.getObject(b -> b.bucket(log.bucket()).key(log.key() + DeltaLogStore.fileName(version))
+        .range("bytes=0-" + (bytes - 1)), AsyncResponseTransformer.toBytes()), timeout).asByteArray();
+  }
+
+  @Override
   public boolean create(long version, byte[] commit) throws IOException {
     return putIfAbsent(s3, log.bucket(), log.key() + DeltaLogStore.fileName(version), commit, timeout);
   }

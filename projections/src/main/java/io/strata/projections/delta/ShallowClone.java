@@ -10,6 +10,12 @@ import java.util.UUID;
  * and writes it as an ordinary table.
  */
 public final class ShallowClone {
+  /**
+   * The parameters of a clone's {@code commitInfo} naming what it was cloned from (as Delta's own CLONE does): a diff
+   * of the branch against its base reads the commits since, not both states' files ({@link ChangedFiles}).
+   */
+  static final String SOURCE = "source";
+  static final String SOURCE_VERSION = "sourceVersion";
 
   private ShallowClone() {
   }
@@ -25,6 +31,8 @@ public final class ShallowClone {
     WriterFeatures.check(snapshot);
     var protocol = snapshot.getProtocol();
     DeltaCommit commit = DeltaCommit.of(transaction, "CLONE", now)
+        .parameter(SOURCE, base.root().toString()).parameter(SOURCE_VERSION, Long.toString(version))
+        .parameter("isShallow", "true")
         .protocol(protocol.getMinReaderVersion(), protocol.getMinWriterVersion(), protocol.getReaderFeatures(),
             protocol.getWriterFeatures())
         .metadata(UUID.randomUUID().toString(), snapshot.getSchema().toJson(),

@@ -132,6 +132,18 @@ public final class DeltaBranchModel {
     long version = versions.get(random.nextInt(versions.size()));
     assertThat(reader.rows(b.root, version)).as("%s at version %d after step %d", name(b, main), version, step)
         .isEqualTo(b.versions.get(version));
+    // the files two states differ in, read from the commits since their common point, are those listing both finds
+    Branch other = all.get(random.nextInt(all.size()));
+    List<Long> others = new ArrayList<>(other.versions.keySet());
+    long otherVersion = others.get(random.nextInt(others.size()));
+    var fromCommits = ChangedFiles.between(b.table, version, other.table, otherVersion,
+        RowChanges.known(main.table, b.table, other.table));
+    var listed = RowChanges.files(b.table, b.table.files(b.table.at(version)), other.table,
+        other.table.files(other.table.at(otherVersion)));
+    String states = name(b, main) + " at " + version + " and " + name(other, main) + " at " + otherVersion;
+    assertThat(fromCommits).as(states).isPresent();
+    assertThat(fromCommits.get().removed()).as("removed, %s", states).isEqualTo(listed.removed());
+    assertThat(fromCommits.get().added()).as("added, %s", states).isEqualTo(listed.added());
   }
 
   private static String name(Branch b, Branch main) {

@@ -168,6 +168,11 @@ class DeltaS3Test {
     assertThat(branch.rows(branch.at(1), KEY)).hasSize(101).containsKey(List.of(500L));
     assertThat(RowChanges.between(base, version, branch, 1, KEY))
         .extracting(c -> c.key().get(0) + " " + c.kind()).containsExactly("500 insert");
+    // from the commits: the clone's first line (a ranged GET) names its base, the branch's version 1 the new file
+    var traced = ChangedFiles.between(base, version, branch, 1, RowChanges.known(base, branch));
+    assertThat(traced).isPresent();
+    assertThat(traced.get().added()).containsExactly(inserted.absolute(branch.root()));
+    assertThat(traced.get().removed()).isEmpty();
     assertThat(base.rows(base.latest(), KEY)).hasSize(100);
     assertThat(base.log().versionsAfter(-1)).containsExactly(0L, 1L);
     assertThat(branch.log().versionsAfter(0)).containsExactly(1L);
