@@ -40,11 +40,6 @@ final class ChangedFiles {
     DeltaFile absolute() {
       return file.absoluteIn(root);
     }
-
-    /** The file as the log of the table at {@code tableRoot} names it: as its own log did, else absolutely. */
-    DeltaFile namedIn(URI tableRoot) {
-      return DeltaFile.uri(root.toString()).equals(DeltaFile.uri(tableRoot.toString())) ? file : absolute();
-    }
   }
 
   /** One file's actions on one side, in commit order: the first and the last. */

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -129,8 +128,10 @@ final class DeltaBranchObjects {
               DeltaTable source = unit.at(at.root());
               var sourceSnapshot = source.at(at.version());
               Map<List<Object>, Map<String, Object>> values = new HashMap<>();
-              for (DeltaFile file : source.files(sourceSnapshot)) {
-                source.rows(sourceSnapshot, Set.of(file.absolute(source.root())), table.key()).forEach((k, row) -> {
+              for (DeltaFile file : source.files(sourceSnapshot, false)) {
+                // one file at a time, read from its listing entry (not by listing the state again for each)
+                var rows = source.rowsOf(sourceSnapshot, List.of(file.absoluteIn(source.root())), table.key());
+                rows.forEach((k, row) -> {
                   Map<String, Object> taken = new LinkedHashMap<>();
                   names.forEach(n -> {
                     if (row.get(n) != null) {
