@@ -21,6 +21,11 @@ import java.util.function.Function;
  * from). Where the commits cannot say, {@link #between} answers empty and the caller lists both states: no common
  * point (a branch cloned before clones recorded theirs), too many commits to read, a commit file gone (Delta's log
  * retention), or a file re-added without a data change (present before or not: only a listing knows).
+ *
+ * <p>Two assumptions, both the protocol's practice though not its letter: a file's first action that adds it with a
+ * data change means the common point did not hold it (re-adding a file a version holds is done without one, as for
+ * new statistics); and a log is never replaced at its root (a table deleted and made again at the same path would
+ * make a clone's recorded source version name another history).
  */
 final class ChangedFiles {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -30,7 +30,6 @@ public final class DeltaMerge {
       .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true))
       .build();
 
-  /** What a merge decided: per key the row to write (null: delete it), and the conflicts left to the client. */
   /**
    * What a merge decided: per key the row to write (null: delete it), and the conflicts left to the client; and,
    * when the diffs that decided it say, the target's files that may hold a key it writes ({@code holders}, by
