@@ -208,9 +208,8 @@ public final class DeltaTable {
 
   /** Every row of {@code snapshot} by key. */
   public Map<List<Object>, Map<String, Object>> rows(Snapshot snapshot, List<String> key) {
-    Set<String> all = new java.util.HashSet<>();
-    files(snapshot).forEach(f -> all.add(f.absolute(root)));
-    return rows(snapshot, all, key);
+    // one listing, without statistics: each file is read from its entry
+    return rowsOf(snapshot, files(snapshot, false).stream().map(f -> f.absoluteIn(root)).toList(), key);
   }
 
   /** Where a file the log names is read ({@link DeltaFile#location}). */

@@ -14,7 +14,6 @@ import io.strata.projections.rowdata.RowBatch;
 import io.strata.projections.rowdata.TrackedTable;
 import io.strata.projections.rowdata.UnitOfWork;
 import io.strata.projections.rowdata.WorkingStatus;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -242,15 +241,15 @@ final class DeltaWorkingState {
   /** The rows of {@code keys} the snapshot holds, reading only files whose key statistics may hold one. */
   static Map<List<Object>, Map<String, Object>> current(DeltaTable target, Snapshot snapshot, List<String> key,
       Set<List<Object>> keys) {
-    Set<String> candidates = new HashSet<>();
+    List<DeltaFile> candidates = new java.util.ArrayList<>();
     java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(KeyRanges.statsNames(snapshot, key), keys);
     for (DeltaFile file : target.files(snapshot)) {
       if (mayHold.test(file)) {
-        candidates.add(file.absolute(target.root()));
+        candidates.add(file.absoluteIn(target.root())); // read from its entry: the state is listed once
       }
     }
     Map<List<Object>, Map<String, Object>> rows = new LinkedHashMap<>();
-    target.rows(snapshot, candidates, key).forEach((k, row) -> {
+    target.rowsOf(snapshot, candidates, key).forEach((k, row) -> {
       if (keys.contains(k)) {
         rows.put(k, row);
       }
