@@ -282,7 +282,9 @@ class DeltaSparkInteropIT {
 
   /**
    * A table with column mapping, a column renamed by Spark (its values under a physical name other than its name):
-   * Strata's merge on a branch writes its files under the physical names, which Spark reads by the new name.
+   * Strata's merge on a branch writes its files under the physical names, which Spark reads by the new name. A
+   * column Strata adds gets the next id and a physical name of its own: Spark reads and writes it, and the column
+   * Spark adds next takes the id after it.
    */
   @Test
   void strataWritesATableWithColumnMappingUnderItsPhysicalNames() throws Exception {
@@ -310,6 +312,24 @@ class DeltaSparkInteropIT {
     assertThat(rows).isEqualTo(strata(branch, merged));
     spark.sql("UPDATE delta.`" + branchRoot + "` SET name = 'by spark' WHERE id = 100");
     assertThat(fields(branch, merged, branch, merged + 1)).containsExactly("100 update [name]");
+
+    long added = DeltaSchema.addColumn(branch, merged + 1, "region", io.delta.kernel.types.StringType.STRING,
+        "strata-tx-3", System.currentTimeMillis());
+    Map<String, Object> five = row(5, "five", 55);
+    five.put("region", "eu");
+    long written = DeltaMerge.apply(new DeltaMerge.Plan(added, Map.of(List.of(5L), five), Map.of()), branch, KEY,
+        "strata-tx-4", System.currentTimeMillis());
+    String at = "delta.`" + branchRoot + "`";
+    assertThat(spark.sql("SELECT id, region FROM " + at + " WHERE region IS NOT NULL").collectAsList())
+        .extracting(r -> r.getLong(0) + " " + r.getString(1)).containsExactly("5 eu");
+    spark.sql("UPDATE " + at + " SET region = 'by spark' WHERE id = 6");
+    assertThat(fields(branch, written, branch, written + 1)).containsExactly("6 update [region]");
+    spark.sql("ALTER TABLE " + at + " ADD COLUMNS (tier STRING)");
+    var schema = branch.latest().getSchema();
+    long regionId = schema.get("region").getMetadata().getLong("delta.columnMapping.id");
+    assertThat(schema.get("tier").getMetadata().getLong("delta.columnMapping.id")).isEqualTo(regionId + 1);
+    assertThat(schema.get("region").getMetadata().getString("delta.columnMapping.physicalName"))
+        .startsWith("col-");
   }
 
   /** The row changes from {@code from} at {@code fromVersion} to {@code to} at {@code toVersion}: "id kind". */

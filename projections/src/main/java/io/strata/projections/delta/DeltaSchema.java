@@ -51,13 +51,8 @@ public final class DeltaSchema {
     Snapshot snapshot = table.at(version);
     WriterFeatures.check(snapshot);
     StructType schema = snapshot.getSchema();
-    String mapping = snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none");
-    if (!"none".equals(mapping)) {
-      // a new column there needs its physical name and id assigned as the protocol's column mapping says
-      throw DeltaUnsupported.because("adding a column to a table with column mapping (" + mapping
-          + ") is not supported yet");
-    }
     StructType widened = schema;
+    List<StructField> adding = new ArrayList<>();
     for (StructField column : columns.fields()) {
       String name = column.getName();
       for (StructField field : widened.fields()) {
@@ -75,11 +70,14 @@ public final class DeltaSchema {
         throw new IllegalArgumentException("columns of type " + type + " are not versioned by key yet");
       }
       widened = widened.add(name, type, true);
+      adding.add(new StructField(name, type, true));
     }
+    // with column mapping, each its own id and physical name (a name dropped before never reads its old values)
+    MappedColumns.Mapped added = MappedColumns.added(schema, adding, snapshot.getTableProperties());
     var metadata = snapshot.getMetadata();
     DeltaCommit commit = DeltaCommit.of(transaction, "ADD COLUMNS", now)
-        .metadata(metadata.getId(), widened.toJson(), snapshot.getPartitionColumnNames(),
-            snapshot.getTableProperties(), metadata.getCreatedTime().orElse(now));
+        .metadata(metadata.getId(), added.schema().toJson(), snapshot.getPartitionColumnNames(),
+            added.properties(), metadata.getCreatedTime().orElse(now));
     return table.log().create(version + 1, commit.bytes()) ? version + 1 : -1;
   }
 
@@ -143,10 +141,10 @@ public final class DeltaSchema {
       throws IOException {
     Snapshot snapshot = table.at(version);
     WriterFeatures.check(snapshot);
-    String mapping = snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none");
-    if (!"none".equals(mapping)) {
-      throw DeltaUnsupported.because("widening a column of a table with column mapping (" + mapping
-          + ") is not supported yet");
+    String mapping = MappedColumns.mode(snapshot);
+    if (!"none".equals(mapping) && !"name".equals(mapping)) {
+      throw DeltaUnsupported.because("widening a column of a table with column mapping mode " + mapping
+          + " (only name)");
     }
     for (String name : types.keySet()) {
       if (snapshot.getSchema().indexOf(name) < 0) {

@@ -108,8 +108,9 @@ final class DeltaStates {
       long when = System.currentTimeMillis();
       DeltaCommit commit = DeltaCommit.of(unit.writing(root, now.getVersion(), key), operation, when);
       boolean changes = false;
-      StructType columns = keepColumns ? now.getSchema() : columnsFor(now, wanted);
-      if (!columns.equals(now.getSchema())) {
+      MappedColumns.Mapped columns = MappedColumns.moved(keepColumns ? now.getSchema() : columnsFor(now, wanted),
+          now, wanted);
+      if (!columns.schema().equals(now.getSchema()) || !columns.properties().equals(now.getTableProperties())) {
         WriterFeatures.check(wanted);
         withColumns(commit, now, wanted, columns);
         changes = true;
@@ -145,10 +146,6 @@ final class DeltaStates {
       // another writer took the version: decide again on the new one
     }
     throw new DeltaMerge.TargetMoved(-1);
-  }
-
-  private static boolean mapped(Snapshot snapshot) {
-    return !"none".equals(snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none"));
   }
 
   /**
@@ -207,20 +204,18 @@ final class DeltaStates {
   }
 
   /**
-   * Adds to {@code commit} the table's {@code columns} ({@link #columnsFor}): its own id, creation time, partition
-   * columns and properties stay. A state whose columns need a feature the table lacks (a widened type) raises its
+   * Adds to {@code commit} the table's {@code columns} ({@link #columnsFor}; with column mapping, under the state's
+   * physical names: {@link MappedColumns#moved}) and their properties: its own id, creation time, partition columns
+   * and other properties stay. A state whose columns need a feature the table lacks (a widened type) raises its
    * protocol as {@link DeltaSchema#widen} does; a state of other partition columns is refused (its files are laid out
    * otherwise).
    */
-  static void withColumns(DeltaCommit commit, Snapshot now, Snapshot wanted, StructType columns) {
+  static void withColumns(DeltaCommit commit, Snapshot now, Snapshot wanted, MappedColumns.Mapped mapped) {
     if (!now.getPartitionColumnNames().equals(wanted.getPartitionColumnNames())) {
       throw DeltaUnsupported.because("moving a table to a state of other partition columns");
     }
-    if (mapped(now) || mapped(wanted)) {
-      // a column is its physical name there: matching the two states' columns by name would read the wrong values
-      throw DeltaUnsupported.because("moving a table with column mapping to a state of other columns");
-    }
-    Map<String, String> properties = new java.util.LinkedHashMap<>(now.getTableProperties());
+    StructType columns = mapped.schema();
+    Map<String, String> properties = new java.util.LinkedHashMap<>(mapped.properties());
     boolean widened = columns.fields().stream().anyMatch(f -> f.getMetadata().contains("delta.typeChanges"));
     var protocol = now.getProtocol();
     if (widened) {

@@ -17,7 +17,11 @@ final class WriterFeatures {
   private static final Set<String> KNOWN = Set.of(
       "appendOnly", "invariants", "deletionVectors", "domainMetadata", "vacuumProtocolCheck", "timestampNtz",
       DeltaSchema.TYPE_WIDENING, // its duty: a type change recorded in the column's metadata (DeltaSchema.widen)
-      "columnMapping"); // its duties: files written under the physical names (Kernel's write), no schema change yet
+      "columnMapping", // its duties: files written under the physical names (Kernel's write), new columns given
+      // ids and physical names of their own (MappedColumns)
+      // features that ask something of writers only where the table uses them (checked below), which a protocol
+      // raised from a legacy version lists whether used or not
+      "checkConstraints", "changeDataFeed", "generatedColumns", "identityColumns");
 
   private WriterFeatures() {
   }
@@ -83,22 +87,22 @@ final class WriterFeatures {
         throw DeltaUnsupported.because("the table needs writer features Strata does not implement yet: "
             + String.join(", ", unknown));
       }
-    } else {
-      // a legacy version asks every feature up to it of writers: 3 CHECK constraints, 4 change data feed (above)
-      // and generated columns, 5 column mapping, 6 identity columns; it is written when the table uses none that
-      // Strata does not implement
-      String schema = snapshot.getSchema().toJson();
-      if (protocol.getMinWriterVersion() >= 3
-          && properties.keySet().stream().anyMatch(k -> k.startsWith("delta.constraints."))) {
-        throw DeltaUnsupported.because("the table has CHECK constraints, which Strata's commits do not check yet");
-      }
-      if (protocol.getMinWriterVersion() >= 4 && schema.contains("delta.generationExpression")) {
-        throw DeltaUnsupported.because("the table has generated columns, which Strata's commits do not compute"
-            + " yet");
-      }
-      if (protocol.getMinWriterVersion() >= 6 && schema.contains("delta.identity.")) {
-        throw DeltaUnsupported.because("the table has identity columns, which Strata's commits do not fill yet");
-      }
+    }
+    // a feature a legacy version implies (3 CHECK constraints, 4 change data feed (above) and generated columns,
+    // 6 identity columns), or that a version 7 lists, asks nothing of a table that does not use it
+    Set<String> features = protocol.getMinWriterVersion() >= 7 ? protocol.getWriterFeatures()
+        : legacyWriterFeatures(protocol.getMinWriterVersion());
+    String schema = snapshot.getSchema().toJson();
+    if (features.contains("checkConstraints")
+        && properties.keySet().stream().anyMatch(k -> k.startsWith("delta.constraints."))) {
+      throw DeltaUnsupported.because("the table has CHECK constraints, which Strata's commits do not check yet");
+    }
+    if (features.contains("generatedColumns") && schema.contains("delta.generationExpression")) {
+      throw DeltaUnsupported.because("the table has generated columns, which Strata's commits do not compute"
+          + " yet");
+    }
+    if (features.contains("identityColumns") && schema.contains("delta.identity.")) {
+      throw DeltaUnsupported.because("the table has identity columns, which Strata's commits do not fill yet");
     }
     if (snapshot.getSchema().toJson().contains("delta.invariants")) {
       throw DeltaUnsupported.because("the table has column invariants, which Strata's commits do not check"

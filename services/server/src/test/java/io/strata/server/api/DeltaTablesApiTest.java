@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 class DeltaTablesApiTest {
   @jakarta.inject.Inject io.vertx.mutiny.sqlclient.Pool pool;
 
-  private static final StructType SCHEMA = new StructType().add("id", LongType.LONG, false)
+  static final StructType SCHEMA = new StructType().add("id", LongType.LONG, false)
       .add("customer", StringType.STRING).add("amount", DoubleType.DOUBLE);
 
   @org.junit.jupiter.api.BeforeAll
@@ -70,7 +70,7 @@ class DeltaTablesApiTest {
   }
 
   /** A repository whose storage 'lake' holds an orders table of {@code n} rows, tracked by id: its API base. */
-  private record Lake(String repo, String base, DeltaTable orders) {}
+  record Lake(String repo, String base, DeltaTable orders) {}
 
   private static Lake lake(String prefix, int n) throws Exception {
     String repo = createRepository(uniqueName(prefix));
@@ -88,7 +88,7 @@ class DeltaTablesApiTest {
    * A repository whose storage 'lake' holds an orders table another engine made with {@code creation} (its
    * protocol and metadata) and wrote rows 1..6 into (customer by id, one file per partition), tracked by id.
    */
-  private static Lake engineLake(String prefix, DeltaCommit creation,
+  static Lake engineLake(String prefix, DeltaCommit creation,
       java.util.function.LongFunction<String> customer) throws Exception {
     String repo = createRepository(uniqueName(prefix));
     Path lake = Files.createTempDirectory("lake");
