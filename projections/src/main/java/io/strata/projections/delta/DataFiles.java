@@ -54,6 +54,13 @@ public final class DataFiles {
     Map<List<Object>, List<Map<String, Object>>> partitions = new java.util.LinkedHashMap<>();
     for (Map<String, Object> row : rows) {
       List<Object> values = new ArrayList<>(partitionColumns.size());
+      for (String c : partitionColumns) {
+        if ("".equals(row.get(c)) || row.get(c) instanceof byte[] b && b.length == 0) {
+          // the protocol's partition values read an empty one as null (Spark does): it would not read back
+          throw new ClientValues.Refused(c, "is a partition column, where Delta reads an empty value as null: give"
+              + " null or a value that is not empty");
+        }
+      }
       // a partition column may be null (the protocol's null partition): not List.of
       partitionColumns.forEach(c -> values.add(row.get(c) instanceof byte[] b ? java.util.HexFormat.of().formatHex(b)
           : row.get(c)));

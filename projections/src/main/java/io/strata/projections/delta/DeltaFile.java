@@ -12,8 +12,11 @@ public record DeltaFile(String path, long size, long modificationTime, Map<Strin
     String stats, DeletionVector deletionVector) {
 
   public DeltaFile {
-    // a partition's value may be null (the protocol's null partition), which Map.copyOf refuses
-    partitionValues = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(partitionValues));
+    // a partition's value may be null (the protocol's null partition), which Map.copyOf refuses; an empty value is
+    // the null partition too (PROTOCOL.md, partition values: Spark reads it so, Kernel would read it as "")
+    Map<String, String> values = new java.util.LinkedHashMap<>();
+    partitionValues.forEach((column, value) -> values.put(column, value == null || value.isEmpty() ? null : value));
+    partitionValues = java.util.Collections.unmodifiableMap(values);
   }
 
   /** A file without a deletion vector (every file Strata writes). */

@@ -117,12 +117,7 @@ final class S3Upload extends PositionOutputStream {
     }
     buffer = null;
     try {
-      S3LogStore.await(s3.completeMultipartUpload(b -> {
-        b.bucket(at.bucket()).key(at.key()).uploadId(uploadId).multipartUpload(u -> u.parts(parts));
-        if (!overwrite) {
-          b.ifNoneMatch("*");
-        }
-      }));
+      complete();
     } catch (S3Exception e) {
       abort(e);
       if (e.statusCode() == 412) {
@@ -132,6 +127,34 @@ final class S3Upload extends PositionOutputStream {
     } catch (IOException | RuntimeException e) {
       abort(e);
       throw e;
+    }
+  }
+
+  /**
+   * Completes the upload; a 409 (ConditionalRequestConflict: another write of the key was in flight) says nothing of
+   * who wins, so it is tried again, a few times, with a growing pause, as a conditional put is.
+   */
+  private void complete() throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        S3LogStore.await(s3.completeMultipartUpload(b -> {
+          b.bucket(at.bucket()).key(at.key()).uploadId(uploadId).multipartUpload(u -> u.parts(parts));
+          if (!overwrite) {
+            b.ifNoneMatch("*");
+          }
+        }));
+        return;
+      } catch (S3Exception e) {
+        if (e.statusCode() != 409 || attempt >= 5) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(50L << attempt);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted between completions of an upload");
+      }
     }
   }
 

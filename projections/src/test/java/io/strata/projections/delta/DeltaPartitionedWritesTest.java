@@ -1,6 +1,7 @@
 package io.strata.projections.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.delta.kernel.engine.Engine;
 import io.delta.kernel.types.LongType;
@@ -67,6 +68,24 @@ class DeltaPartitionedWritesTest {
     assertThat(RowChanges.between(table, 1, table, merged, KEY))
         .extracting(c -> c.key().get(0) + " " + c.kind() + " " + (c.after() == null ? "" : c.changedFields()))
         .containsExactly("1 update [amount]", "2 update [region]", "3 delete ", "7 insert [id, region, amount]");
+
+    // an empty partition value reads as null (the protocol's rule, Spark's reading): refused, nothing written
+    long before = table.latest().getVersion();
+    assertThatThrownBy(() -> DeltaMerge.apply(new DeltaMerge.Plan(merged, Map.of(List.of(8L), row(8, "", 80)),
+        Map.of()), table, KEY, "tx-3", 4L)).isInstanceOf(ClientValues.Refused.class)
+        .hasMessageContaining("region").hasMessageContaining("empty");
+    assertThat(table.latest().getVersion()).isEqualTo(before);
+
+    // another engine's empty partition value: the null partition, read and written again as null
+    DeltaFile nulls = DataFiles.writeAll(table, table.latest(), List.of(row(9, null, 90))).get(0);
+    String add = "{\"add\":{\"path\":\"" + nulls.path() + "\",\"partitionValues\":{\"region\":\"\"},\"size\":"
+        + nulls.size() + ",\"modificationTime\":5,\"dataChange\":true}}\n";
+    table.log().create(before + 1, (new String(DeltaCommit.of("other-2", "WRITE", 5L).bytes(),
+        java.nio.charset.StandardCharsets.UTF_8) + add).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(table.rows(table.latest(), KEY).get(List.of(9L))).containsEntry("region", null);
+    long rewritten = DeltaMerge.apply(new DeltaMerge.Plan(before + 1, Map.of(List.of(9L), row(9, null, 99)),
+        Map.of()), table, KEY, "tx-4", 6L);
+    assertThat(table.rows(table.at(rewritten), KEY).get(List.of(9L))).isEqualTo(row(9, null, 99));
   }
 
   private static Map<String, Object> row(long id, String region, long amount) {

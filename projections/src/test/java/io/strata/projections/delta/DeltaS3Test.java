@@ -88,6 +88,15 @@ class DeltaS3Test {
     assertThat(s3.headObject(b -> b.bucket("lake").key("uploads/big.bin")).join().eTag()).as("three parts")
         .endsWith("-3\"");
 
+    // a completion S3 answers 409 (another write of the key in flight) is tried again
+    ConflictingCompletions conflicting = new ConflictingCompletions(s3, 2);
+    try (var out = new S3FileIO(conflicting, part).newOutputFile("s3://lake/uploads/conflicted.bin").create(false)) {
+      out.write(content, 0, content.length);
+    }
+    assertThat(conflicting.completions).hasValue(3);
+    assertThat(s3.getObject(b -> b.bucket("lake").key("uploads/conflicted.bin"),
+        software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray()).isEqualTo(content);
+
     var again = fileIo.newOutputFile(path).create(false);
     again.write(content, 0, content.length);
     assertThatThrownBy(again::close).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
@@ -237,6 +246,57 @@ class DeltaS3Test {
   private enum Fault { FAILS, STALLS }
 
   /** The tests' S3 client, but a log entry's conditional put fails (500) or is never answered. */
+  /** S3 answering the first {@code conflicts} completions of multipart uploads with 409, as AWS may. */
+  private static final class ConflictingCompletions implements S3AsyncClient {
+    private final S3AsyncClient real;
+    private final int conflicts;
+    final java.util.concurrent.atomic.AtomicInteger completions = new java.util.concurrent.atomic.AtomicInteger();
+
+    ConflictingCompletions(S3AsyncClient real, int conflicts) {
+      this.real = real;
+      this.conflicts = conflicts;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse>
+        createMultipartUpload(software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest request) {
+      return real.createMultipartUpload(request);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<software.amazon.awssdk.services.s3.model.UploadPartResponse> uploadPart(
+        software.amazon.awssdk.services.s3.model.UploadPartRequest request,
+        software.amazon.awssdk.core.async.AsyncRequestBody body) {
+      return real.uploadPart(request, body);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<software.amazon.awssdk.services.s3.model.CompleteMultipartUploadResponse>
+        completeMultipartUpload(software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest request) {
+      if (completions.incrementAndGet() <= conflicts) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+            (software.amazon.awssdk.services.s3.model.S3Exception) software.amazon.awssdk.services.s3.model.S3Exception
+                .builder().statusCode(409).message("injected: ConditionalRequestConflict").build());
+      }
+      return real.completeMultipartUpload(request);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<software.amazon.awssdk.services.s3.model.AbortMultipartUploadResponse>
+        abortMultipartUpload(software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest request) {
+      return real.abortMultipartUpload(request);
+    }
+
+    @Override
+    public String serviceName() {
+      return real.serviceName();
+    }
+
+    @Override
+    public void close() {
+    }
+  }
+
   private static final class FaultyLog implements S3AsyncClient {
     private final S3AsyncClient real;
     private final Fault fault;
