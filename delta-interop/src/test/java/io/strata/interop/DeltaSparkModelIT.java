@@ -44,15 +44,18 @@ class DeltaSparkModelIT {
     long seed = Long.getLong("sparkmodel.seed", 32L);
     int merges = 0;
     int checkpoints = 0;
+    int moves = 0;
     for (int run = 0; run < runs; run++) {
       DeltaBranchModel.Run done = DeltaBranchModel.run(dir.resolve("run" + run), new Random(seed + run),
           DeltaSparkModelIT::spark);
       merges += done.merges();
       checkpoints += done.checkpoints();
+      moves += done.moves();
     }
-    // the sequences did what they are for: merges into the table, and versions Spark read from a checkpoint
+    // the sequences did what they are for: merges into the table, versions Spark read from a checkpoint, moves
     assertThat(merges).isPositive();
     assertThat(checkpoints).isPositive();
+    assertThat(moves).isPositive();
   }
 
   /** The rows Spark reads at {@code root} (at {@code version}, or the latest), by id, as the model holds them. */

@@ -22,6 +22,7 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
+import io.strata.projections.delta.DeltaFileMove;
 import io.strata.projections.delta.DeltaMerge;
 import io.strata.projections.delta.DeltaTable;
 import io.strata.projections.delta.RowChanges;
@@ -136,12 +137,15 @@ public final class DeltaBranchBench {
    * Diff and merge of {@code changed} rows (1 000 unless given) by table size (docs/delta.md, section 4: O(changes)): for each size, a
    * table of {@code rowsPerFile}-row files, a branch changing that many consecutive keys (one copy-on-write commit), then
    * the branch's row changes against the table and the merge of the branch into the table (plan + commit), medians of
-   * 5 rounds (the merge on a fresh branch each round).
+   * 5 rounds (the merge on a fresh branch each round); and, before the merge, the files a fast-forward of the table
+   * to the branch would give up and take, found from the commits ({@code DeltaFileMove.between}) and by listing both
+   * states ({@code DeltaFileMove.listed}), side by side.
    */
   private static void diffAndMerge(Engine engine, Path work, String[] sizes, int rowsPerFile, int changed)
       throws Exception {
     System.out.println();
-    System.out.printf("table rows   files   diff of %d changes   merge of %d changes%n", changed, changed);
+    System.out.printf("table rows   files   diff of %d changes   merge of %d changes   fast-forward files:"
+        + " from commits / listing both%n", changed, changed);
     List<String> key = List.of("id");
     for (int s = 0; s < sizes.length; s++) {
       long total = Long.parseLong(sizes[s].strip());
@@ -152,6 +156,8 @@ public final class DeltaBranchBench {
       DeltaTable table = DeltaTable.local(root, engine);
       long[] diffs = new long[ROUNDS];
       long[] merges = new long[ROUNDS];
+      long[] traced = new long[ROUNDS];
+      long[] listed = new long[ROUNDS];
       for (int r = 0; r < ROUNDS; r++) {
         long head = table.latest().getVersion();
         DeltaTable branch =
@@ -167,6 +173,21 @@ public final class DeltaBranchBench {
         }
         DeltaMerge.apply(
             new DeltaMerge.Plan(0, writes, Map.of()), branch, key, "w", 2L);
+        // the files a fast-forward of the table to the branch gives up and takes, both ways, before the merge
+        var now = table.latest();
+        var wanted = branch.at(1);
+        long f0 = System.nanoTime();
+        DeltaFileMove.Files fromCommits = DeltaFileMove.between(table, now, branch, wanted,
+            RowChanges.known(table, branch));
+        long f1 = System.nanoTime();
+        DeltaFileMove.Files fromListing = DeltaFileMove.listed(table, now, branch, wanted);
+        long f2 = System.nanoTime();
+        if (!fromCommits.traced() || fromCommits.removes().size() != fromListing.removes().size()
+            || fromCommits.adds().size() != fromListing.adds().size()) {
+          throw new IllegalStateException("the fast-forward's files differ: " + fromCommits + " vs " + fromListing);
+        }
+        traced[r] = f1 - f0;
+        listed[r] = f2 - f1;
         long t0 = System.nanoTime();
         int changes = RowChanges.between(table, head, branch, 1, key).size();
         long t1 = System.nanoTime();
@@ -180,7 +201,8 @@ public final class DeltaBranchBench {
         diffs[r] = t1 - t0;
         merges[r] = t2 - t1;
       }
-      System.out.printf("%-12d %5d %19.0f ms %22.0f ms%n", total, files, median(diffs) / 1e6, median(merges) / 1e6);
+      System.out.printf("%-12d %5d %19.0f ms %22.0f ms %21.1f ms / %.1f ms%n", total, files, median(diffs) / 1e6,
+          median(merges) / 1e6, median(traced) / 1e6, median(listed) / 1e6);
     }
   }
 

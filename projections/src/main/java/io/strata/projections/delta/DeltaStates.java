@@ -78,8 +78,9 @@ final class DeltaStates {
 
   /**
    * Makes {@code root}'s live files those of {@code target} in one commit of Strata transaction {@code transaction}
-   * (files only the root has removed, files only the target has added by absolute URI; no data read or written): a
-   * discard, a reset, a fast-forward. The root's columns are never taken away nor narrowed — a column it has and the
+   * (files only the root has removed, files only the target has added by absolute URI, found from the commits since
+   * the two states' common point where they say: {@link DeltaFileMove}; no data read or written): a discard, a reset,
+   * a fast-forward. The root's columns are never taken away nor narrowed — a column it has and the
    * target lacks reads null in the target's files (a branch's columns go before its files move, by their own
    * command); the target's columns it lacks, or has narrower, it gains in the same commit ({@link #columnsFor}).
    * Answers the root's new version, or its latest when nothing changes.
@@ -101,10 +102,7 @@ final class DeltaStates {
       Snapshot now = table.latest();
       WriterFeatures.check(now);
       Snapshot wanted = source.at(target.version());
-      Map<String, DeltaFile> have = new HashMap<>();
-      table.files(now).forEach(f -> have.put(f.identity(table.root()), f));
-      Map<String, DeltaFile> want = new HashMap<>();
-      source.files(wanted).forEach(f -> want.put(f.identity(source.root()), f));
+      DeltaFileMove.Files files = DeltaFileMove.between(table, now, source, wanted, r -> tableAt(unit, r));
       long when = System.currentTimeMillis();
       DeltaCommit commit = DeltaCommit.of(unit.writing(root, now.getVersion(), key), operation, when);
       boolean changes = false;
@@ -115,27 +113,21 @@ final class DeltaStates {
         withColumns(commit, now, wanted, columns);
         changes = true;
       }
-      if (!WriterFeatures.deletionVectors(now) && want.entrySet().stream()
-          .anyMatch(f -> f.getValue().deletionVector() != null && !have.containsKey(f.getKey()))) {
+      if (!WriterFeatures.deletionVectors(now) && files.adds().stream().anyMatch(f -> f.deletionVector() != null)) {
         // a reader of this table's protocol would not apply them: the rows they delete would come back
         throw DeltaUnsupported.because("the state's files carry deletion vectors, which this table's protocol does"
             + " not allow: enable them on it first (delta.enableDeletionVectors, reader 3 and writer 7)");
       }
-      for (var f : have.entrySet()) {
-        if (!want.containsKey(f.getKey())) {
-          commit.remove(f.getValue(), when);
-          changes = true;
-        }
+      for (DeltaFile file : files.removes()) {
+        commit.remove(file, when);
+        changes = true;
       }
       // the tracked table itself never depends on a branch's directory: what it takes from one is copied in first
       boolean ownRoot = !table.root().toString().contains("/_strata/");
       Map<String, String> copies = new HashMap<>(); // a vector file holds many files' vectors: copied once
-      for (var f : want.entrySet()) {
-        if (!have.containsKey(f.getKey())) {
-          DeltaFile file = f.getValue().absoluteIn(source.root());
-          commit.add(ownRoot ? adopted(unit, table, file, copies) : file);
-          changes = true;
-        }
+      for (DeltaFile file : files.adds()) {
+        commit.add(ownRoot ? adopted(unit, table, file, copies) : file);
+        changes = true;
       }
       if (!changes) {
         return now.getVersion();

@@ -99,7 +99,7 @@ public final class RowChanges {
   }
 
   /** The tables at hand, by root: a branch's base among them is traced without listing. */
-  static java.util.function.Function<String, DeltaTable> known(DeltaTable... tables) {
+  public static java.util.function.Function<String, DeltaTable> known(DeltaTable... tables) {
     return root -> {
       for (DeltaTable t : tables) {
         if (DeltaFile.uri(t.root().toString()).equals(DeltaFile.uri(root.endsWith("/") ? root : root + "/"))) {

@@ -17,7 +17,8 @@ import java.util.TreeMap;
 /**
  * Random sequences on a Delta table and its branches against a small in-memory reference (docs/delta.md, §8): writes,
  * updates and deletes on the table and on branches (shallow clones made along the way), checkpoints, and merges of a
- * branch into the table under the {@code theirs} strategy. After every step a {@link Reader} — Kernel in the
+ * branch into the table under the {@code theirs} strategy, moves of the table or a branch to any state of any of them
+ * (a reset, a fast-forward: files only, {@link DeltaFileMove}). After every step a {@link Reader} — Kernel in the
  * projections' tests, Delta's reference implementation (Spark) in the interoperability tests — reads each table's
  * latest version and an earlier version of one of them (time travel), which must be exactly what the model says;
  * every merge writes what a three-way merge by key and field, written here independently of the merge core, decides.
@@ -32,7 +33,7 @@ public final class DeltaBranchModel {
   }
 
   /** What a run did, for a property's statistics. */
-  public record Run(int steps, int merges, int mergesWhereBothChangedAKey, int checkpoints) {
+  public record Run(int steps, int merges, int mergesWhereBothChangedAKey, int checkpoints, int moves) {
   }
 
   /** A branch: its table, the model's rows (now and per version), and where it started on the table. */
@@ -88,9 +89,10 @@ public final class DeltaBranchModel {
     int merges = 0;
     int bothChanged = 0;
     int checkpoints = 0;
+    int moves = 0;
     int steps = 8 + random.nextInt(8);
     for (int step = 0; step < steps; step++) {
-      int op = random.nextInt(12);
+      int op = random.nextInt(14);
       if (op < 2 || branches.isEmpty()) {
         Path branchRoot = root.resolve("_strata/branches/b" + step);
         Branch b = new Branch(branchRoot, DeltaTable.local(branchRoot, engine), new TreeMap<>(main.rows));
@@ -105,9 +107,12 @@ public final class DeltaBranchModel {
         Branch b = random.nextBoolean() ? main : branches.get(random.nextInt(branches.size()));
         b.table.latest().writeCheckpoint(engine);
         checkpoints++;
-      } else {
+      } else if (op < 12) {
         merges++;
         bothChanged += merge(branches.remove(random.nextInt(branches.size())), main, step) ? 1 : 0;
+      } else {
+        moves++;
+        move(main, branches, step);
       }
       check(main, branches, step);
     }
@@ -117,7 +122,7 @@ public final class DeltaBranchModel {
       bothChanged += merge(branches.remove(0), main, steps + i) ? 1 : 0;
       check(main, branches, steps + i);
     }
-    return new Run(steps, merges, bothChanged, checkpoints);
+    return new Run(steps, merges, bothChanged, checkpoints, moves);
   }
 
   /** Each table's latest version, and a random earlier version of one of them, read as the model says. */
@@ -182,6 +187,47 @@ public final class DeltaBranchModel {
     long version = b.table.latest().getVersion();
     DeltaMerge.apply(new DeltaMerge.Plan(version, writes, Map.of()), b.table, KEY, "w" + step, step);
     b.wrote();
+  }
+
+  /**
+   * Moves the table or a branch to a random state of any of them, in one commit of files (no adoption of a branch's
+   * files into the table: the model's table may name them by absolute URI). The files come from the commits since
+   * the common point, and must be those listing both states finds; the commit's removes name the files as the moved
+   * table's log does, which the readers check (a remove named otherwise would leave its file live for Kernel).
+   */
+  private void move(Branch main, List<Branch> branches, int step) throws Exception {
+    List<Branch> all = new ArrayList<>(branches);
+    all.add(0, main);
+    Branch b = all.get(random.nextInt(all.size()));
+    Branch source = all.get(random.nextInt(all.size()));
+    List<Long> versions = new ArrayList<>(source.versions.keySet());
+    long version = versions.get(random.nextInt(versions.size()));
+    var now = b.table.latest();
+    var wanted = source.table.at(version);
+    DeltaFileMove.Files files = DeltaFileMove.between(b.table, now, source.table, wanted,
+        RowChanges.known(main.table, b.table, source.table));
+    DeltaFileMove.Files listed = DeltaFileMove.listed(b.table, now, source.table, wanted);
+    String states = name(b, main) + " to " + name(source, main) + " at " + version + " at step " + step;
+    assertThat(files.traced()).as(states).isTrue();
+    assertThat(identities(files.removes(), b.table)).as("removes, %s", states)
+        .isEqualTo(identities(listed.removes(), b.table));
+    assertThat(files.removes()).as("named as the moved table's log names them, %s", states)
+        .containsExactlyInAnyOrderElementsOf(listed.removes());
+    assertThat(identities(files.adds(), b.table)).as("adds, %s", states).isEqualTo(identities(listed.adds(), b.table));
+    if (!files.isEmpty()) {
+      DeltaCommit commit = DeltaCommit.of("move-" + step, "RESTORE", step);
+      files.removes().forEach(f -> commit.remove(f, step));
+      files.adds().forEach(commit::add);
+      assertThat(b.table.log().create(now.getVersion() + 1, commit.bytes())).isTrue();
+    }
+    b.rows = new TreeMap<>(source.versions.get(version));
+    b.wrote();
+  }
+
+  private static java.util.Set<String> identities(List<DeltaFile> files, DeltaTable table) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    files.forEach(f -> out.add(f.identity(table.root())));
+    return out;
   }
 
   /** Merges branch {@code b} into main with {@code theirs}; answers whether both sides changed a key differently. */

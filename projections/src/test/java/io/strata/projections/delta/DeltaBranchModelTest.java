@@ -22,5 +22,7 @@ class DeltaBranchModelTest {
         .coverage(c -> c.check(true).count(n -> n > 0));
     Statistics.label("merges where both sides changed a key differently")
         .collect(run.mergesWhereBothChangedAKey() > 0);
+    Statistics.label("moves").coverage(c -> c.check(true).count(n -> n > 0));
+    Statistics.label("moves").collect(run.moves() > 0);
   }
 }

@@ -1,0 +1,101 @@
+package io.strata.projections.delta;
+
+import io.delta.kernel.Snapshot;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The files a table gives up and takes to hold another state's files (a move: a discard, a reset, a fast-forward), no
+ * data read or written. They come from the commits since the two states' common point ({@link ChangedFiles}), as a
+ * diff's do; a file given up is then named as the table's own log names it — the exact path string, which is how
+ * Kernel matches a {@code remove} to its {@code add}, and which another log's commits do not give (a branch names the
+ * table's files by absolute URI) — from one listing of the table's state without statistics. A file taken back that
+ * the commits name only by a {@code remove} (a reset to before a file was replaced) gets its statistics from a
+ * listing of the state moved to. Where the commits cannot say, both states are listed, as before.
+ */
+public final class DeltaFileMove {
+  private DeltaFileMove() {
+  }
+
+  /**
+   * What a move makes of the table: {@code removes} as its log names them, {@code adds} by absolute URI (the
+   * caller copies a branch's files into a tracked table's directory); {@code traced} when the commits said.
+   */
+  public record Files(List<DeltaFile> removes, List<DeltaFile> adds, boolean traced) {
+    public boolean isEmpty() {
+      return removes.isEmpty() && adds.isEmpty();
+    }
+  }
+
+  /**
+   * The files {@code table} at {@code now} gives up and takes to hold those of {@code source} at {@code wanted}:
+   * from the commits when they say ({@code tables}: the table at a root a clone names, null when unknown), else by
+   * {@link #listed}.
+   */
+  public static Files between(DeltaTable table, Snapshot now, DeltaTable source, Snapshot wanted,
+      Function<String, DeltaTable> tables) {
+    Optional<RowChanges.FileChanges> changes = ChangedFiles.between(table, now.getVersion(), source,
+        wanted.getVersion(), tables);
+    if (changes.isEmpty()) {
+      return listed(table, now, source, wanted);
+    }
+    List<DeltaFile> removes = new ArrayList<>();
+    if (!changes.get().removed().isEmpty()) {
+      Map<String, DeltaFile> named = new HashMap<>();
+      table.files(now, false).forEach(f -> named.put(f.absolute(table.root()), f));
+      for (String absolute : changes.get().removed()) {
+        DeltaFile file = named.get(absolute);
+        if (file == null) {
+          return listed(table, now, source, wanted); // the commits and the state disagree: the listing decides
+        }
+        removes.add(file);
+      }
+    }
+    List<DeltaFile> adds = new ArrayList<>();
+    Map<String, DeltaFile> listedWanted = null;
+    for (ChangedFiles.Logged logged : changes.get().addedFiles().values()) {
+      DeltaFile file = logged.absolute();
+      if (file.stats() == null) {
+        // named by a remove, which carries no statistics: the state's listing has them (when its add did)
+        if (listedWanted == null) {
+          listedWanted = new HashMap<>();
+          for (DeltaFile f : source.files(wanted)) {
+            listedWanted.put(f.absolute(source.root()), f.absoluteIn(source.root()));
+          }
+        }
+        DeltaFile withStats = listedWanted.get(file.path());
+        if (withStats == null) {
+          return listed(table, now, source, wanted);
+        }
+        file = withStats;
+      }
+      adds.add(file);
+    }
+    return new Files(removes, adds, true);
+  }
+
+  /** {@link #between} by listing both states: every file of each, compared by identity (path and vector). */
+  public static Files listed(DeltaTable table, Snapshot now, DeltaTable source, Snapshot wanted) {
+    Map<String, DeltaFile> have = new HashMap<>();
+    table.files(now, false).forEach(f -> have.put(f.identity(table.root()), f));
+    Map<String, DeltaFile> want = new HashMap<>();
+    source.files(wanted).forEach(f -> want.put(f.identity(source.root()), f));
+    List<DeltaFile> removes = new ArrayList<>();
+    have.forEach((identity, f) -> {
+      if (!want.containsKey(identity)) {
+        removes.add(f);
+      }
+    });
+    List<DeltaFile> adds = new ArrayList<>();
+    want.forEach((identity, f) -> {
+      if (!have.containsKey(identity)) {
+        adds.add(f.absoluteIn(source.root()));
+      }
+    });
+    return new Files(removes, adds, false);
+  }
+}
