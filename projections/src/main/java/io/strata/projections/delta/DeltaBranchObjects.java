@@ -114,9 +114,9 @@ final class DeltaBranchObjects {
   /**
    * Gives the rows of the branch's table their values of {@code columns} (just restored: null in every row) at
    * {@code target}, the default branch's state along a path: the state's rows holding a value in one of them are
-   * found by reading its files one at a time (a table's rows are never all in memory), then written on the branch,
-   * copy-on-write, where it holds their keys. Reads the whole state: this runs only for a branch made before its table
-   * gained columns, when a merge or cherry-pick takes them.
+   * found by reading its files one at a time, then written on the branch, copy-on-write, where it holds their keys,
+   * {@link #FILL_BATCH} rows at a time (a table's rows, or their values, are never all in memory). Reads the whole
+   * state: this runs only for a branch made before its table gained columns, when a merge or cherry-pick takes them.
    */
   public Uni<Void> fillTakenColumns(UnitOfWork x, TrackedTable table, String branch,
       List<io.strata.events.TableColumn> columns, StatePath target) {
@@ -126,57 +126,78 @@ final class DeltaBranchObjects {
         .chain(at -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch)
             .chain(ref -> unit.blocking(() -> {
               DeltaTable source = unit.at(at.root());
-              var sourceSnapshot = source.at(at.version());
-              Map<List<Object>, Map<String, Object>> values = new HashMap<>();
-              for (DeltaFile file : source.files(sourceSnapshot, false)) {
-                // one file at a time, read from its listing entry (not by listing the state again for each)
-                var rows = source.rowsOf(sourceSnapshot, List.of(file.absoluteIn(source.root())), table.key());
-                rows.forEach((k, row) -> {
-                  Map<String, Object> taken = new LinkedHashMap<>();
-                  names.forEach(n -> {
-                    if (row.get(n) != null) {
-                      taken.put(n, row.get(n));
-                    }
-                  });
-                  if (!taken.isEmpty()) {
-                    values.put(k, taken);
-                  }
-                });
-              }
-              if (values.isEmpty()) {
-                return null;
-              }
-              DeltaTable root = unit.at(ref.root());
-              var snapshot = root.latest();
-              boolean clean = DeltaStates.changes(unit, ref.base(), new State(ref.root(), snapshot.getVersion()),
+              // what the branch reads of the columns it takes is no change of its own: on a branch without working
+              // changes its last commit's state moves past the fill (a commit of it still reads the rows as they
+              // were); else the fill joins them (a merge refuses a branch with working changes anyway)
+              boolean clean = DeltaStates.changes(unit, ref.base(), DeltaStates.latest(unit, ref.root()),
                   table.key()).isEmpty();
-              Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
-              DeltaWorkingState.current(root, snapshot, table.key(), values.keySet()).forEach((k, row) -> {
-                Map<String, Object> filled = new LinkedHashMap<>(row);
-                values.get(k).forEach((n, v) -> {
-                  if (filled.get(n) == null) {
-                    filled.put(n, v);
-                  }
-                });
-                if (!filled.equals(row)) {
-                  writes.put(k, filled);
-                }
-              });
-              if (!writes.isEmpty()) {
-                long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), root,
-                    table.key(), unit.writing(ref.root(), snapshot.getVersion(), table.key()),
-                    System.currentTimeMillis());
-                unit.wrote(ref.root(), snapshot.getVersion(), v, table.key());
-                // what the branch reads of the columns it takes is no change of its own: on a branch without working
-                // changes its last commit's state moves past the fill (a commit of it still reads the rows as they
-                // were); else the fill joins them (a merge refuses a branch with working changes anyway)
-                return clean ? new Ref(ref.root(), new State(ref.root(), v), null) : null;
-              }
-              return null;
+              long v = fill(unit, source, source.at(at.version()), ref.root(), table.key(), names, FILL_BATCH);
+              return v >= 0 && clean ? new Ref(ref.root(), new State(ref.root(), v), null) : null;
             })
             .chain(moved -> moved == null ? Uni.createFrom().voidItem()
                 : DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch, moved))))
         .replaceWithVoid();
+  }
+
+  /** How many rows' taken values {@link #fill} holds before writing them: its memory, whatever the table's size. */
+  static final int FILL_BATCH = 50_000;
+
+  /**
+   * Writes into the table at {@code root} the values of {@code names} the rows of {@code source} at {@code snapshot}
+   * hold, where its rows by the same key hold none: the source's files read one at a time, and once {@code batch}
+   * rows with a value are read, those written copy-on-write (one version each, journalled as the unit's every
+   * write), so that at most that many rows' values, and one file's rows, are in memory. Answers the last version
+   * written, or -1 when none was.
+   */
+  static long fill(DeltaUnit unit, DeltaTable source, io.delta.kernel.Snapshot snapshot, String root,
+      List<String> key, List<String> names, int batch) throws java.io.IOException {
+    long last = -1;
+    Map<List<Object>, Map<String, Object>> values = new HashMap<>();
+    for (DeltaFile file : source.files(snapshot, false)) {
+      // one file at a time, read from its listing entry (not by listing the state again for each)
+      source.rowsOf(snapshot, List.of(file.absoluteIn(source.root())), key).forEach((k, row) -> {
+        Map<String, Object> taken = new LinkedHashMap<>();
+        names.forEach(n -> {
+          if (row.get(n) != null) {
+            taken.put(n, row.get(n));
+          }
+        });
+        if (!taken.isEmpty()) {
+          values.put(k, taken);
+        }
+      });
+      if (values.size() >= batch) {
+        last = Math.max(last, fillIn(unit, root, key, values));
+        values.clear();
+      }
+    }
+    return values.isEmpty() ? last : Math.max(last, fillIn(unit, root, key, values));
+  }
+
+  /** One version of {@link #fill}: {@code values} where the rows of those keys hold none; -1 when none changes. */
+  private static long fillIn(DeltaUnit unit, String root, List<String> key,
+      Map<List<Object>, Map<String, Object>> values) throws java.io.IOException {
+    DeltaTable target = unit.at(root);
+    var snapshot = target.latest();
+    Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
+    DeltaWorkingState.current(target, snapshot, key, values.keySet()).forEach((k, row) -> {
+      Map<String, Object> filled = new LinkedHashMap<>(row);
+      values.get(k).forEach((n, v) -> {
+        if (filled.get(n) == null) {
+          filled.put(n, v);
+        }
+      });
+      if (!filled.equals(row)) {
+        writes.put(k, filled);
+      }
+    });
+    if (writes.isEmpty()) {
+      return -1;
+    }
+    long v = DeltaMerge.apply(new DeltaMerge.Plan(snapshot.getVersion(), writes, Map.of()), target, key,
+        unit.writing(root, snapshot.getVersion(), key), System.currentTimeMillis());
+    unit.wrote(root, snapshot.getVersion(), v, key);
+    return v;
   }
 
   /**
