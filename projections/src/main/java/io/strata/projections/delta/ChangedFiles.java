@@ -39,8 +39,11 @@ final class ChangedFiles {
   private ChangedFiles() {
   }
 
-  /** A data file as a log names it ({@code path} relative to {@code root}, that log's table, or absolute). */
-  record Logged(DeltaFile file, URI root) {
+  /**
+   * A data file as a log names it ({@code path} relative to {@code root}, that log's table, or absolute), from an
+   * {@code add} (its statistics and modification time with it) or a {@code remove}.
+   */
+  record Logged(DeltaFile file, URI root, boolean fromAdd) {
     /** The file named by absolute URIs, as any table's log may name it. */
     DeltaFile absolute() {
       return file.absoluteIn(root);
@@ -152,7 +155,7 @@ final class ChangedFiles {
         if (add == null && remove == null) {
           continue;
         }
-        Logged file = new Logged(file(add != null ? add : remove, add != null), table.root());
+        Logged file = new Logged(file(add != null ? add : remove, add != null), table.root(), add != null);
         Actions actions = into.get(file.file().identity(table.root()));
         if (actions == null) {
           actions = new Actions();

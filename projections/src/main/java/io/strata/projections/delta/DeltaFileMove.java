@@ -13,9 +13,11 @@ import java.util.function.Function;
  * data read or written. They come from the commits since the two states' common point ({@link ChangedFiles}), as a
  * diff's do; a file given up is then named as the table's own log names it — the exact path string, which is how
  * Kernel matches a {@code remove} to its {@code add}, and which another log's commits do not give (a branch names the
- * table's files by absolute URI) — from one listing of the table's state without statistics. A file taken back that
- * the commits name only by a {@code remove} (a reset to before a file was replaced) gets its statistics from a
- * listing of the state moved to. Where the commits cannot say, both states are listed, as before.
+ * table's files by absolute URI) — from one listing of the table's state without statistics, which also checks the
+ * commits: a file to give up it does not hold (path and deletion vector), or one to take that it holds already,
+ * and both states are listed instead. A file taken back that the commits name only by a {@code remove} (a reset to
+ * before a file was replaced) is taken as the state moved to lists it (its add's statistics and time). Where the
+ * commits cannot say, both states are listed, as before.
  */
 public final class DeltaFileMove {
   private DeltaFileMove() {
@@ -43,35 +45,37 @@ public final class DeltaFileMove {
     if (changes.isEmpty()) {
       return listed(table, now, source, wanted);
     }
+    // the table's own state, listed without statistics: the names of what it gives up, and a check of the commits
+    Map<String, DeltaFile> named = new HashMap<>();
+    table.files(now, false).forEach(f -> named.put(f.absolute(table.root()), f));
     List<DeltaFile> removes = new ArrayList<>();
-    if (!changes.get().removed().isEmpty()) {
-      Map<String, DeltaFile> named = new HashMap<>();
-      table.files(now, false).forEach(f -> named.put(f.absolute(table.root()), f));
-      for (String absolute : changes.get().removed()) {
-        DeltaFile file = named.get(absolute);
-        if (file == null) {
-          return listed(table, now, source, wanted); // the commits and the state disagree: the listing decides
-        }
-        removes.add(file);
+    for (ChangedFiles.Logged logged : changes.get().removedFiles().values()) {
+      DeltaFile file = named.get(logged.file().absolute(logged.root()));
+      if (file == null || !file.identity(table.root()).equals(logged.file().identity(logged.root()))) {
+        return listed(table, now, source, wanted); // the commits and the state disagree: the listing decides
       }
+      removes.add(file);
     }
     List<DeltaFile> adds = new ArrayList<>();
     Map<String, DeltaFile> listedWanted = null;
     for (ChangedFiles.Logged logged : changes.get().addedFiles().values()) {
       DeltaFile file = logged.absolute();
-      if (file.stats() == null) {
-        // named by a remove, which carries no statistics: the state's listing has them (when its add did)
+      if (named.containsKey(file.path()) && !changes.get().removedFiles().containsKey(file.path())) {
+        return listed(table, now, source, wanted); // a file it holds already, by the commits new to it
+      }
+      if (!logged.fromAdd()) {
+        // named by a remove, which need not carry the add's statistics and time: the state's listing has them
         if (listedWanted == null) {
           listedWanted = new HashMap<>();
           for (DeltaFile f : source.files(wanted)) {
             listedWanted.put(f.absolute(source.root()), f.absoluteIn(source.root()));
           }
         }
-        DeltaFile withStats = listedWanted.get(file.path());
-        if (withStats == null) {
+        DeltaFile asAdded = listedWanted.get(file.path());
+        if (asAdded == null || !asAdded.identity(source.root()).equals(file.identity(source.root()))) {
           return listed(table, now, source, wanted);
         }
-        file = withStats;
+        file = asAdded;
       }
       adds.add(file);
     }

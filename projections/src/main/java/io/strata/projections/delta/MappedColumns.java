@@ -75,47 +75,103 @@ final class MappedColumns {
   /**
    * The columns {@code columns} (those a table of {@code now}'s columns has once it holds {@code wanted}'s files) as
    * that table reads them: a column {@code wanted} has under its physical name there, with its id; a column only the
-   * table has under its own, renumbered when {@code wanted} uses its id for another column. Refused: states of other
-   * mapping modes (their files are laid out otherwise), and a column of the table's whose physical name the state
-   * gives another column (renamed there: the move would read it twice).
+   * table has under its own, renumbered when a column taken from {@code wanted} has its id. Refused: a column of the
+   * table's whose physical name a column taken from the state has (renamed there: the move would read it twice), and
+   * states of other mapping modes unless each column the two share is stored under its own name (what enabling
+   * column mapping on a table keeps).
    */
   static Mapped moved(StructType columns, Snapshot now, Snapshot wanted) {
-    if (!mode(now).equals(mode(wanted))) {
-      throw DeltaUnsupported.because("moving a table with column mapping mode " + mode(now)
-          + " to a state with mode " + mode(wanted));
-    }
     Map<String, String> properties = now.getTableProperties();
+    String from = mode(now);
+    String to = mode(wanted);
+    if (!from.equals(to)) {
+      return acrossModes(columns, now, wanted);
+    }
     if (!mapped(now)) {
       return new Mapped(columns, properties);
     }
     Map<String, StructField> theirs = new LinkedHashMap<>();
-    wanted.getSchema().fields().forEach(f -> theirs.put(f.getName().toLowerCase(java.util.Locale.ROOT), f));
+    wanted.getSchema().fields().forEach(f -> theirs.put(lower(f.getName()), f));
+    long max = Math.max(maxId(columns, properties), maxId(wanted.getSchema(), wanted.getTableProperties()));
+    StructField[] fields = new StructField[columns.length()];
     Set<Long> ids = new HashSet<>();
     Set<String> names = new HashSet<>();
-    for (StructField field : theirs.values()) {
-      ids.add(id(field));
-      names.add(physicalName(field));
-    }
-    long max = Math.max(maxId(columns, properties), maxId(wanted.getSchema(), wanted.getTableProperties()));
-    List<StructField> fields = new ArrayList<>();
-    for (StructField field : columns.fields()) {
-      StructField their = theirs.get(field.getName().toLowerCase(java.util.Locale.ROOT));
-      FieldMetadata metadata = field.getMetadata();
+    for (int i = 0; i < fields.length; i++) { // first the columns the state has: its names and ids
+      StructField field = columns.at(i);
+      StructField their = theirs.get(lower(field.getName()));
       if (their != null) {
-        metadata = FieldMetadata.builder().fromMetadata(metadata).putLong(ID, id(their))
-            .putString(PHYSICAL_NAME, physicalName(their)).build();
-      } else {
-        if (names.contains(physicalName(field))) {
-          throw new ClientValues.Refused(field.getName(), "the state moved to has its values under another name"
-              + " (renamed there): move the table's column first");
-        }
-        if (ids.contains(id(field))) {
-          metadata = FieldMetadata.builder().fromMetadata(metadata).putLong(ID, ++max).build();
-        }
+        fields[i] = field.withNewMetadata(FieldMetadata.builder().fromMetadata(field.getMetadata())
+            .putLong(ID, id(their)).putString(PHYSICAL_NAME, physicalName(their)).build());
+        ids.add(id(their));
+        names.add(physicalName(their));
       }
-      fields.add(field.withNewMetadata(metadata));
     }
-    return new Mapped(new StructType(fields), withMax(properties, max));
+    for (int i = 0; i < fields.length; i++) { // then the table's own, beside them
+      if (fields[i] != null) {
+        continue;
+      }
+      StructField field = columns.at(i);
+      if (!names.add(physicalName(field))) {
+        throw new ClientValues.Refused(field.getName(), "the state moved to has its values under another name"
+            + " (renamed there): move the table's column first");
+      }
+      FieldMetadata metadata = field.getMetadata();
+      if (!ids.add(id(field))) {
+        metadata = FieldMetadata.builder().fromMetadata(metadata).putLong(ID, ++max).build();
+        ids.add(max);
+      }
+      fields[i] = field.withNewMetadata(metadata);
+    }
+    return new Mapped(new StructType(List.of(fields)), withMax(properties, max));
+  }
+
+  /**
+   * {@link #moved} between a table and a state of another mode: column mapping enabled on one of them since (Delta
+   * keeps each existing column's values under its own name then). The move reads right when every column the two
+   * share, and every column the result takes from the state, is stored under its own name on the mapped side; the
+   * table keeps its mode (an unmapped table its columns without mapping metadata).
+   */
+  private static Mapped acrossModes(StructType columns, Snapshot now, Snapshot wanted) {
+    String from = mode(now);
+    String to = mode(wanted);
+    if (!"none".equals(from) && !"name".equals(from) || !"none".equals(to) && !"name".equals(to)) {
+      throw DeltaUnsupported.because("moving a table with column mapping mode " + from + " to a state with mode "
+          + to);
+    }
+    for (StructField field : columns.fields()) {
+      StructField onWanted = named(wanted.getSchema(), field.getName());
+      StructField onNow = named(now.getSchema(), field.getName());
+      if (onWanted != null) {
+        // where the state's files hold it, and where the table reads it after the move
+        String stored = "name".equals(to) ? physicalName(onWanted) : onWanted.getName();
+        String read = "name".equals(from) ? (onNow == null ? null : physicalName(onNow)) : field.getName();
+        if (!stored.equals(read)) {
+          throw DeltaUnsupported.because("moving a table with column mapping mode " + from + " to a state with mode "
+              + to + ": its files hold column " + field.getName() + " under " + stored);
+        }
+      } else if ("name".equals(to) && wanted.getSchema().fields().stream()
+          .anyMatch(f -> physicalName(f).equalsIgnoreCase(field.getName()))) {
+        throw DeltaUnsupported.because("moving a table with column mapping mode " + from + " to a state with mode "
+            + to + ": its files hold another column under the name " + field.getName());
+      }
+    }
+    if ("name".equals(from)) {
+      return new Mapped(columns, now.getTableProperties());
+    }
+    List<StructField> plain = new ArrayList<>();
+    for (StructField field : columns.fields()) {
+      plain.add(field.withNewMetadata(FieldMetadata.builder().fromMetadata(field.getMetadata()).remove(ID)
+          .remove(PHYSICAL_NAME).build()));
+    }
+    return new Mapped(new StructType(plain), now.getTableProperties());
+  }
+
+  private static StructField named(StructType schema, String name) {
+    return schema.fields().stream().filter(f -> f.getName().equalsIgnoreCase(name)).findFirst().orElse(null);
+  }
+
+  private static String lower(String name) {
+    return name.toLowerCase(java.util.Locale.ROOT);
   }
 
   /** A mapped column's id; a column without one is not the protocol's (refused, as its writes are). */

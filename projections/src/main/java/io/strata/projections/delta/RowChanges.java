@@ -52,13 +52,13 @@ public final class RowChanges {
     Map<String, ChangedFiles.Logged> removed = new HashMap<>();
     before.forEach((identity, file) -> {
       if (!after.containsKey(identity)) {
-        removed.put(file.absolute(from.root()), new ChangedFiles.Logged(file, from.root()));
+        removed.put(file.absolute(from.root()), new ChangedFiles.Logged(file, from.root(), true));
       }
     });
     Map<String, ChangedFiles.Logged> added = new HashMap<>();
     after.forEach((identity, file) -> {
       if (!before.containsKey(identity)) {
-        added.put(file.absolute(to.root()), new ChangedFiles.Logged(file, to.root()));
+        added.put(file.absolute(to.root()), new ChangedFiles.Logged(file, to.root(), true));
       }
     });
     return new FileChanges(removed, added);

@@ -117,10 +117,17 @@ final class S3Upload extends PositionOutputStream {
     }
     buffer = null;
     try {
-      complete();
+      S3LogStore.await(s3.completeMultipartUpload(b -> {
+        b.bucket(at.bucket()).key(at.key()).uploadId(uploadId).multipartUpload(u -> u.parts(parts));
+        if (!overwrite) {
+          b.ifNoneMatch("*");
+        }
+      }));
     } catch (S3Exception e) {
       abort(e);
-      if (e.statusCode() == 412) {
+      if (e.statusCode() == 412 || e.statusCode() == 409 && !overwrite && exists()) {
+        // 409 (ConditionalRequestConflict): another write of the key was in flight, and this upload is spent (S3
+        // asks for a new one); when that write made the object, this one lost as on a 412
         throw new FileAlreadyExistsException(at.uri());
       }
       throw e;
@@ -130,31 +137,13 @@ final class S3Upload extends PositionOutputStream {
     }
   }
 
-  /**
-   * Completes the upload; a 409 (ConditionalRequestConflict: another write of the key was in flight) says nothing of
-   * who wins, so it is tried again, a few times, with a growing pause, as a conditional put is.
-   */
-  private void complete() throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        S3LogStore.await(s3.completeMultipartUpload(b -> {
-          b.bucket(at.bucket()).key(at.key()).uploadId(uploadId).multipartUpload(u -> u.parts(parts));
-          if (!overwrite) {
-            b.ifNoneMatch("*");
-          }
-        }));
-        return;
-      } catch (S3Exception e) {
-        if (e.statusCode() != 409 || attempt >= 5) {
-          throw e;
-        }
-      }
-      try {
-        Thread.sleep(50L << attempt);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted between completions of an upload");
-      }
+  /** Whether the object is there now (a HEAD); a failure to ask is taken as no. */
+  private boolean exists() {
+    try {
+      S3LogStore.await(s3.headObject(b -> b.bucket(at.bucket()).key(at.key())));
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -195,8 +195,29 @@ class DeltaColumnMappingTest {
     table.log().create(t + 2, DeltaCommit.of("other-3", "RENAME COLUMN", 7L).metadata("t-id", renamed.toJson(),
         List.of(), Map.of("delta.columnMapping.mode", "name", "delta.columnMapping.maxColumnId", "3"), 1L).bytes());
     var base = table.at(1);
-    assertThatThrownBy(() -> MappedColumns.moved(base.getSchema(), base, table.at(t + 2)))
+    var renamedState = table.at(t + 2);
+    // moved with both (label taken from the state, name kept): two columns read col-b2
+    assertThatThrownBy(() -> MappedColumns.moved(DeltaStates.columnsFor(base, renamedState), base, renamedState))
         .hasMessageContaining("renamed");
+    // a discard keeps the table's columns only: label (col-b2) reads the state's files right, nothing refused
+    assertThat(MappedColumns.moved(renamedState.getSchema(), renamedState, base).schema())
+        .isEqualTo(renamedState.getSchema());
+
+    // mapping enabled on a state since (each column kept under its own name, as Delta does): moved either way
+    StructType byName = new StructType().add("id", LongType.LONG, true, mapping(1, "id"))
+        .add("name", StringType.STRING, true, mapping(2, "name"))
+        .add("amount", LongType.LONG, true, mapping(3, "amount"));
+    plain.log().create(1, DeltaCommit.of("other-2", "SET TBLPROPERTIES", 2L).protocol(2, 5, java.util.Set.of(),
+        java.util.Set.of()).metadata("p-id", byName.toJson(), List.of(), Map.of("delta.columnMapping.mode", "name",
+        "delta.columnMapping.maxColumnId", "3"), 1L).bytes());
+    var unmapped = plain.at(0);
+    var enabled = plain.at(1);
+    assertThat(MappedColumns.moved(unmapped.getSchema(), unmapped, enabled).schema()).as("no mapping metadata kept")
+        .isEqualTo(KernelTables.SCHEMA);
+    assertThat(MappedColumns.moved(enabled.getSchema(), enabled, unmapped).schema()).isEqualTo(byName);
+    // but not where a column is stored under another name than its own
+    assertThatThrownBy(() -> MappedColumns.moved(unmapped.getSchema(), unmapped, now))
+        .hasMessageContaining("column mapping mode none");
   }
 
   @Test

@@ -88,14 +88,18 @@ class DeltaS3Test {
     assertThat(s3.headObject(b -> b.bucket("lake").key("uploads/big.bin")).join().eTag()).as("three parts")
         .endsWith("-3\"");
 
-    // a completion S3 answers 409 (another write of the key in flight) is tried again
+    // a completion S3 answers 409 (another write of the key in flight): lost when that write made the object,
+    // else the 409 itself (the upload is spent either way: aborted)
     ConflictingCompletions conflicting = new ConflictingCompletions(s3, 2);
-    try (var out = new S3FileIO(conflicting, part).newOutputFile("s3://lake/uploads/conflicted.bin").create(false)) {
-      out.write(content, 0, content.length);
-    }
-    assertThat(conflicting.completions).hasValue(3);
-    assertThat(s3.getObject(b -> b.bucket("lake").key("uploads/conflicted.bin"),
-        software.amazon.awssdk.core.async.AsyncResponseTransformer.toBytes()).join().asByteArray()).isEqualTo(content);
+    var lost = new S3FileIO(conflicting, part).newOutputFile(path).create(false);
+    lost.write(content, 0, content.length);
+    assertThatThrownBy(lost::close).isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+    var conflicted = new S3FileIO(conflicting, part).newOutputFile("s3://lake/uploads/conflicted.bin").create(false);
+    conflicted.write(content, 0, content.length);
+    assertThatThrownBy(conflicted::close).isInstanceOf(software.amazon.awssdk.services.s3.model.S3Exception.class)
+        .hasMessageContaining("ConditionalRequestConflict");
+    assertThat(conflicting.completions).hasValue(2);
+    assertThat(s3.listMultipartUploads(b -> b.bucket("lake")).join().uploads()).as("aborted").isEmpty();
 
     var again = fileIo.newOutputFile(path).create(false);
     again.write(content, 0, content.length);
@@ -279,6 +283,12 @@ class DeltaS3Test {
                 .builder().statusCode(409).message("injected: ConditionalRequestConflict").build());
       }
       return real.completeMultipartUpload(request);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<software.amazon.awssdk.services.s3.model.HeadObjectResponse> headObject(
+        software.amazon.awssdk.services.s3.model.HeadObjectRequest request) {
+      return real.headObject(request);
     }
 
     @Override
