@@ -127,7 +127,7 @@ public final class DataFiles {
    */
   private static java.util.Optional<ColumnarBatch> mapped(Map<String, String> properties, ColumnarBatch batch,
       java.util.Set<String> partitionColumns) {
-    String mode = properties.getOrDefault("delta.columnMapping.mode", "none");
+    String mode = MappedColumns.mode(properties);
     if ("none".equals(mode)) {
       return java.util.Optional.empty();
     }
@@ -142,12 +142,12 @@ public final class DataFiles {
         continue;
       }
       var metadata = field.getMetadata();
-      if (!metadata.contains("delta.columnMapping.physicalName") || !metadata.contains("delta.columnMapping.id")) {
+      if (!metadata.contains(MappedColumns.PHYSICAL_NAME) || !metadata.contains(MappedColumns.ID)) {
         throw DeltaUnsupported.because("column " + field.getName() + " has no physical name");
       }
-      fields.add(new StructField(metadata.getString("delta.columnMapping.physicalName"), field.getDataType(),
+      fields.add(new StructField(metadata.getString(MappedColumns.PHYSICAL_NAME), field.getDataType(),
           field.isNullable(), io.delta.kernel.types.FieldMetadata.builder()
-              .putLong("parquet.field.id", metadata.getLong("delta.columnMapping.id")).build()));
+              .putLong("parquet.field.id", metadata.getLong(MappedColumns.ID)).build()));
       columns.add(batch.getColumnVector(c));
     }
     return java.util.Optional.of(batch(new StructType(fields), columns, batch.getSize()));

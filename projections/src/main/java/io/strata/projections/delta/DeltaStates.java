@@ -191,7 +191,7 @@ final class DeltaStates {
   }
 
   /** The field of {@code schema} named {@code name} in any case (Delta's names are case-insensitive); null: none. */
-  private static StructField named(StructType schema, String name) {
+  static StructField named(StructType schema, String name) {
     return schema.fields().stream().filter(f -> f.getName().equalsIgnoreCase(name)).findFirst().orElse(null);
   }
 

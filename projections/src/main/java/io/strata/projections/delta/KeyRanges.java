@@ -108,13 +108,12 @@ final class KeyRanges {
    * (the statistics are of the files' columns); else their own.
    */
   static List<String> statsNames(io.delta.kernel.Snapshot snapshot, List<String> key) {
-    if ("none".equals(snapshot.getTableProperties().getOrDefault("delta.columnMapping.mode", "none"))) {
+    if (!MappedColumns.mapped(snapshot)) {
       return key;
     }
     return key.stream().map(column -> {
       var metadata = snapshot.getSchema().get(column).getMetadata();
-      return metadata.contains("delta.columnMapping.physicalName")
-          ? metadata.getString("delta.columnMapping.physicalName") : column;
+      return metadata.contains(MappedColumns.PHYSICAL_NAME) ? metadata.getString(MappedColumns.PHYSICAL_NAME) : column;
     }).toList();
   }
 

@@ -139,8 +139,8 @@ final class MappedColumns {
           + to);
     }
     for (StructField field : columns.fields()) {
-      StructField onWanted = named(wanted.getSchema(), field.getName());
-      StructField onNow = named(now.getSchema(), field.getName());
+      StructField onWanted = DeltaStates.named(wanted.getSchema(), field.getName());
+      StructField onNow = DeltaStates.named(now.getSchema(), field.getName());
       if (onWanted != null) {
         // where the state's files hold it, and where the table reads it after the move
         String stored = "name".equals(to) ? physicalName(onWanted) : onWanted.getName();
@@ -164,10 +164,6 @@ final class MappedColumns {
           .remove(PHYSICAL_NAME).build()));
     }
     return new Mapped(new StructType(plain), now.getTableProperties());
-  }
-
-  private static StructField named(StructType schema, String name) {
-    return schema.fields().stream().filter(f -> f.getName().equalsIgnoreCase(name)).findFirst().orElse(null);
   }
 
   private static String lower(String name) {

@@ -75,7 +75,7 @@ final class WriterFeatures {
       throw DeltaUnsupported.because("the table keeps a change data feed, which Strata's commits do not"
           + " write yet");
     }
-    String mapping = properties.getOrDefault("delta.columnMapping.mode", "none");
+    String mapping = MappedColumns.mode(properties);
     if (!"none".equals(mapping) && !"name".equals(mapping)) {
       throw DeltaUnsupported.because("the table maps its columns by " + mapping + " (Parquet field ids): Strata"
           + " writes tables that map them by name only");
