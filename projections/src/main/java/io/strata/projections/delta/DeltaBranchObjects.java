@@ -231,7 +231,8 @@ final class DeltaBranchObjects {
     DeltaUnit unit = DeltaUnit.of(x);
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
         .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
-        .chain(ref -> unit.blocking(() -> DeltaColumnWrites.widen(unit, ref.root(), redefined, table.key())))
+        .chain(ref -> unit.blocking(() -> DeltaColumnWrites.widen(unit, ref.root(),
+            unit.table(table).root().toString(), redefined, table.key())))
         .replaceWithVoid();
   }
 

@@ -33,10 +33,12 @@ final class DeltaColumnWrites {
    * Widens the columns of the table at {@code root} to the types {@code columns} gives where they differ (again at
    * the next version when another engine wrote first); answers the version written, or -1 when none differs. The
    * key's columns keep their types (their values name rows across states); a nullability other than the table's is
-   * refused.
+   * refused. A widening is refused unless the tracked table at {@code trackedRoot} (the default branch's: the one
+   * its owner sets properties on) has enabled type widening ({@link DeltaTableProperties#TYPE_WIDENING}): its readers
+   * then need Delta 4.0+, which Spark asks the owner to accept first.
    */
-  static long widen(DeltaUnit unit, String root, List<TableShape.Column> columns, List<String> key)
-      throws java.io.IOException {
+  static long widen(DeltaUnit unit, String root, String trackedRoot, List<TableShape.Column> columns,
+      List<String> key) throws java.io.IOException {
     DeltaTable table = unit.at(root);
     return atLatest(unit, root, key, (snapshot, transaction) -> {
       Map<String, DataType> types = new LinkedHashMap<>();
@@ -57,7 +59,17 @@ final class DeltaColumnWrites {
           types.put(c.name(), type);
         }
       }
-      return types.isEmpty() ? null : DeltaSchema.widen(table, snapshot.getVersion(), types, transaction,
+      if (types.isEmpty()) {
+        return null;
+      }
+      var tracked = root.equals(trackedRoot) ? snapshot : unit.at(trackedRoot).latest();
+      if (!DeltaTableProperties.wideningEnabled(tracked.getTableProperties())) {
+        throw new ClientValues.Refused(types.keySet().iterator().next(), "the table has not enabled type widening:"
+            + " set its property " + DeltaTableProperties.TYPE_WIDENING + " = true first (table_properties when"
+            + " Strata makes it, or another engine's ALTER TABLE ... SET TBLPROPERTIES), after which only Delta 4.0+"
+            + " readers read it");
+      }
+      return DeltaSchema.widen(table, snapshot.getVersion(), types, transaction,
           System.currentTimeMillis());
     });
   }

@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
 /**
  * Making a Delta table to track: its columns' types named as for a PostgreSQL table ({@code bigint}, {@code text},
  * {@code numeric(12,2)}, …) or as Delta names them ({@code long}, {@code string}, {@code decimal(12,2)}, …), written
- * as Delta's own; the key's columns NOT NULL. Kernel writes the table's first version (protocol 1/2, no data), which
- * any Delta engine then reads and writes at its path. Delta tables have no column defaults Strata writes.
+ * as Delta's own; the key's columns NOT NULL. Kernel writes the table's first version (protocol 1/2, no data; 3/7
+ * with type widening enabled: {@link DeltaTableProperties}), which any Delta engine then reads and writes at its
+ * path. Delta tables have no column defaults Strata writes.
  */
 final class DeltaTableMaking {
   private static final Pattern DECIMAL = Pattern.compile("(?:numeric|decimal)\\s*\\(\\s*(\\d{1,2})\\s*(?:,\\s*(\\d{1,2})\\s*)?\\)");
@@ -81,7 +82,8 @@ final class DeltaTableMaking {
   }
 
   public Uni<Void> create(UnitOfWork x, String schema, String path, List<TableShape.Column> columns,
-      List<String> key) {
+      List<String> key, java.util.Map<String, String> properties) {
+    java.util.Map<String, String> checked = DeltaTableProperties.checked(properties);
     DeltaUnit unit = DeltaUnit.of(x);
     return unit.blocking(() -> {
       DeltaTable table = unit.storage().table(path);
@@ -95,8 +97,9 @@ final class DeltaTableMaking {
       for (TableShape.Column c : columns) {
         struct = struct.add(c.name(), type(c.type()), c.nullable() && !key.contains(c.name()));
       }
+      // delta.enableTypeWidening = true: Kernel adds the typeWidening feature (reader 3, writer 7), as Spark does
       TableManager.buildCreateTableTransaction(table.root().toString(), struct, DeltaCommit.ENGINE)
-          .build(unit.storage().engine()).commit(unit.storage().engine(), CloseableIterable.emptyIterable());
+          .withTableProperties(checked).build(unit.storage().engine()).commit(unit.storage().engine(), CloseableIterable.emptyIterable());
       return null;
     });
   }

@@ -179,8 +179,10 @@ final class DeltaTracking {
       java.time.Duration lockTimeout) {
     DeltaUnit unit = DeltaUnit.of(x);
     return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT)
-        .chain(() -> unit.blocking(() -> DeltaColumnWrites.widen(unit, unit.table(table).root().toString(), columns,
-            table.key())))
+        .chain(() -> unit.blocking(() -> {
+          String root = unit.table(table).root().toString();
+          return DeltaColumnWrites.widen(unit, root, root, columns, table.key());
+        }))
         .chain(written -> fileDdl(unit, table, written, "CHANGE COLUMNS", columns));
   }
 

@@ -37,7 +37,10 @@ public final class PgTableMaking implements TableMaking<UnitOfWork> {
 
   @Override
   public Uni<Void> create(UnitOfWork unit, String schema, String table, List<TableShape.Column> columns,
-      List<String> key) {
+      List<String> key, java.util.Map<String, String> properties) {
+    if (!properties.isEmpty()) {
+      throw new IllegalArgumentException("a PostgreSQL table has no table properties"); // refused by the caller first
+    }
     OverlaySql.rowTypesChanging(); // statements naming its row type are prepared afresh
     SqlConnection tx = PgUnit.of(unit);
     StringBuilder ddl = new StringBuilder("create table ").append(Sql.quote(schema)).append('.')

@@ -17,9 +17,12 @@ public interface TableMaking<X> {
    * Makes table {@code schema.table} with {@code columns} (definitions the database gave: types it printed,
    * defaults it wrote) and primary key {@code key}, in the caller's transaction: a table to track. Fails with
    * {@link Tracking.Untrackable} when the database refuses it (missing if the schema does not exist), {@link
-   * Tracking.AlreadyTracked} never: a table of that name there already is {@link Tracking.TableExists}.
+   * Tracking.AlreadyTracked} never: a table of that name there already is {@link Tracking.TableExists}. {@code
+   * properties}: the table's own properties where its storage has them (a Delta table's, checked by the caller:
+   * {@code DeltaTableMaking.properties}); a PostgreSQL table has none.
    */
-  Uni<Void> create(X tx, String schema, String table, List<TableShape.Column> columns, List<String> key);
+  Uni<Void> create(X tx, String schema, String table, List<TableShape.Column> columns, List<String> key,
+      java.util.Map<String, String> properties);
 
   /**
    * Drops the table {@link #create} made, when tracking it was refused afterwards: only while it holds no

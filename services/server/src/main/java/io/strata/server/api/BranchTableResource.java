@@ -47,7 +47,9 @@ public class BranchTableResource {
       + " postgresql://local/public.<name> when not given), in one transaction with its tracking. On another branch:"
       + " the branch alone has it (and branches made from it, or that merge it), its rows in their objects, until a"
       + " merge into the default branch makes it at location (free now, and then). A Delta Lake table is made on the"
-      + " default branch at delta://<storage>/<path> (Delta's types for the columns', no defaults)")
+      + " default branch at delta://<storage>/<path> (Delta's types for the columns', no defaults), with the"
+      + " table_properties given: delta.enableTypeWidening = true lets branches widen its columns' types (its readers"
+      + " then need Delta 4.0+)")
   @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = Dtos.TableDto.class)))
   public Uni<Response> create(@PathParam("repo") String repo, @PathParam("branch") String branch,
       @RequestBody(content = @Content(schema = @Schema(implementation = Requests.CreateTable.class))) JsonNode body,
@@ -56,7 +58,7 @@ public class BranchTableResource {
     CommandContext ctx = contexts.of(request, b);
     List<BranchObjects.NewColumn> columns = columns(b.columns());
     return repositories.require(repo)
-        .chain(() -> commands.create(repo, branch, b.name(), b.location(), columns, b.primaryKey(),
+        .chain(() -> commands.create(repo, branch, b.name(), b.location(), columns, b.primaryKey(), b.tableProperties(),
             contexts.author(b.author(), ctx), ctx, Answers.tableTracked()))
         .map(r -> contexts.respond(r, ctx));
   }

@@ -3,6 +3,7 @@ package io.strata.server.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 
 /** What the API accepts (bound by {@link Bodies}): unknown fields and wrong types are a 400 naming the field. */
 public final class Requests {
@@ -34,10 +35,11 @@ public final class Requests {
 
   /**
    * A table to make and track: its name in the repository, where it is made ({@code postgresql://<storage>/<schema>.
-   * <table>}, {@code postgresql://local/public.<name>} when not given), its columns in order and its key.
+   * <table>}, {@code postgresql://local/public.<name>} when not given), its columns in order and its key; a Delta
+   * table's properties ({@code delta.enableTypeWidening} only).
    */
   public record CreateTable(String name, String location, List<NewColumn> columns, List<String> primaryKey,
-      AuthorInput author) {}
+      Map<String, String> tableProperties, AuthorInput author) {}
 
   /** A column of a table to make: a PostgreSQL type, nullable unless said, an optional constant default. */
   public record NewColumn(String name, String type, Boolean nullable, @JsonProperty("default") JsonNode defaultValue) {}

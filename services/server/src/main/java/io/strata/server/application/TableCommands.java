@@ -140,8 +140,8 @@ public class TableCommands {
    */
   @Permits(Permission.REPOSITORY_ADMIN)
   public Uni<CommandResponse> create(String repository, String branch, String name, String location,
-      List<BranchObjects.NewColumn> columns, List<String> primaryKey, Author author, CommandContext ctx,
-      Answer answer) {
+      List<BranchObjects.NewColumn> columns, List<String> primaryKey, Map<String, String> tableProperties,
+      Author author, CommandContext ctx, Answer answer) {
     requireName(name);
     String at = location == null ? "postgresql://" + backends.serverOwn() + "/public." + name : location;
     Location where = parseLocation(at);
@@ -149,6 +149,7 @@ public class TableCommands {
       TrackableSchemas.require(backends.isServerOwn(where.storage()), where.schema(), config.localSchemas());
     }
     requireColumns(columns, primaryKey);
+    Map<String, String> properties = properties(where, tableProperties);
     return requireKind(repository, where).chain(() -> requireMadeOnDefault(repository, branch, where))
         .chain(() -> backends.begin(repository, where.storage()))
         .chain(open -> open.unit().roles().branchObjects().define(open.unit(), columns)
@@ -159,11 +160,29 @@ public class TableCommands {
         // a short default the database writes out long (an array of huge numbers) is refused as on a branch
         .invoke(defined -> ColumnOperationInput.requireStoredDefaultsFit(defined, "columns"))
         .chain(defined -> register(repository, name, at, where, primaryKey,
-            new Made(branch, defined), author, ctx, answer));
+            new Made(branch, defined, properties), author, ctx, answer));
   }
 
-  /** A table {@link #create} makes: the branch it is made on, and its columns as the database defined them. */
-  private record Made(String branch, List<TableShape.Column> columns) {}
+  /** The table properties a table is made with: a Delta table's, checked; a PostgreSQL table has none. */
+  private static Map<String, String> properties(Location where, Map<String, String> given) {
+    if (!where.delta()) {
+      if (given != null && !given.isEmpty()) {
+        throw StrataException.invalid("table_properties", "only Delta Lake tables are made with table properties");
+      }
+      return Map.of();
+    }
+    try {
+      return io.strata.projections.delta.DeltaTableProperties.checked(given);
+    } catch (io.strata.projections.delta.DeltaTableProperties.Refused e) {
+      throw StrataException.invalid("table_properties." + e.property(), e.getMessage());
+    }
+  }
+
+  /**
+   * A table {@link #create} makes: the branch it is made on, its columns as the database defined them and its
+   * properties.
+   */
+  private record Made(String branch, List<TableShape.Column> columns, Map<String, String> properties) {}
 
   private static void requireName(String name) {
     if (name == null || !TABLE_NAME.matcher(name).matches()) {
@@ -270,7 +289,8 @@ public class TableCommands {
                 // what a making or an untrack of this name left at Strata's place goes first (not tracked: checked)
                 .chain(() -> at == where ? Uni.createFrom().voidItem()
                     : tx.roles().tableMaking().clearAside(tx, repository, name))
-                .chain(() -> tx.roles().tableMaking().create(tx, at.schema(), at.table(), made.columns(), primaryKey)))
+                .chain(() -> tx.roles().tableMaking().create(tx, at.schema(), at.table(), made.columns(), primaryKey,
+                    made.properties())))
             .chain(() -> tx.roles().tracking().inspect(tx, at.schema(), at.table(), primaryKey))
             .chain(shape -> tx.roles().tracking().track(tx, new TrackedTable(repository, name,
                     at.schema(), at.table(), shape.primaryKey(), shape.columns()),

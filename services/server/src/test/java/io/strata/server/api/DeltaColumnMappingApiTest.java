@@ -57,7 +57,7 @@ class DeltaColumnMappingApiTest {
     DeltaTablesApiTest.Lake l = DeltaTablesApiTest.engineLake("lakemapped", DeltaCommit.of("engine-1",
         "CREATE TABLE", 1L).protocol(2, 5, java.util.Set.of(), java.util.Set.of()).metadata("orders-id",
         mapped().toJson(), List.of(), Map.of("delta.columnMapping.mode", "name", "delta.columnMapping.maxColumnId",
-            "3"), 1L), id -> "c" + (id % 2));
+            "3", "delta.enableTypeWidening", "true"), 1L), id -> "c" + (id % 2));
     String base = l.base();
     DeltaTable orders = l.orders();
     post(base + "/branches", Map.of("name", "dev")).statusCode(201);

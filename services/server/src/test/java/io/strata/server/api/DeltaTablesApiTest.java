@@ -441,7 +441,8 @@ class DeltaTablesApiTest {
   /**
    * A column's type widened on a branch (integer to long, Delta's type widening: no file rewritten), a value only the
    * wider type holds written there; merged into main, whose table is widened first (recorded as its schema change),
-   * every older row reading as it was. A narrowing, a key column and a conversion by expression are refused.
+   * every older row reading as it was. A narrowing, a key column and a conversion by expression are refused; so is
+   * any widening of a table that has not enabled type widening (made without the property, or turned off since).
    */
   @Test
   void aColumnWidenedOnABranchIsMergedIntoTheTableWideningIt() throws Exception {
@@ -450,9 +451,38 @@ class DeltaTablesApiTest {
     post("/api/v1/repositories/" + repo + "/storage", Map.of("name", "lake", "type", "delta", "url",
         lake.toUri().toString())).statusCode(201);
     String base = "/api/v1/repositories/" + repo;
+    List<Map<String, String>> columns = List.of(Map.of("name", "id", "type", "bigint"),
+        Map.of("name", "qty", "type", "integer"));
+    // table properties: Delta's type widening only, true or false, and only on a Delta table
+    post(base + "/branches/main/tables", Map.of("name", "bad", "location", "delta://lake/bad", "columns", columns,
+        "primary_key", List.of("id"), "table_properties", Map.of("delta.appendOnly", "true"))).statusCode(422)
+        .body("details.field", equalTo("table_properties.delta.appendOnly"));
+    post(base + "/branches/main/tables", Map.of("name", "bad", "location", "delta://lake/bad", "columns", columns,
+        "primary_key", List.of("id"), "table_properties", Map.of("delta.enableTypeWidening", "yes"))).statusCode(422)
+        .body("details.field", equalTo("table_properties.delta.enableTypeWidening"));
+    post(base + "/branches/main/tables", Map.of("name", "bad", "columns", columns, "primary_key", List.of("id"),
+        "table_properties", Map.of("delta.enableTypeWidening", "true"))).statusCode(422)
+        .body("details.field", equalTo("table_properties"));
+    assertThat(Files.exists(lake.resolve("bad"))).isFalse();
+    given().get(base + "/tables/bad").then().statusCode(404);
+
+    // a table made without the property: its columns keep their types (readers older than Delta 4.0 read it)
+    post(base + "/branches/main/tables", Map.of("name", "plain", "location", "delta://lake/plain", "columns",
+        columns, "primary_key", List.of("id"))).statusCode(201);
+    post(base + "/branches", Map.of("name", "early")).statusCode(201);
+    post(base + "/branches/early/tables/plain/schema", Map.of("operations",
+        List.of(Map.of("op", "alter_column", "name", "qty", "type", "bigint")))).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("delta.enableTypeWidening"));
+    Api.json().body(Map.of("id", 1, "qty", 5_000_000_000L)).put(base + "/branches/early/tables/plain/rows/1").then()
+        .statusCode(422).body("message", org.hamcrest.Matchers.containsString("qty"));
+    DeltaTable plain = DeltaTable.local(lake.resolve("plain"), DeltaTable.defaultEngine());
+    assertThat(plain.latest().getProtocol().getMinReaderVersion()).isEqualTo(1);
+
     post(base + "/branches/main/tables", Map.of("name", "stock", "location", "delta://lake/stock",
-        "columns", List.of(Map.of("name", "id", "type", "bigint"), Map.of("name", "qty", "type", "integer")),
-        "primary_key", List.of("id"))).statusCode(201);
+        "columns", columns, "primary_key", List.of("id"),
+        "table_properties", Map.of("delta.enableTypeWidening", "TRUE"))).statusCode(201);
+    assertThat(DeltaTable.local(lake.resolve("stock"), DeltaTable.defaultEngine()).latest().getTableProperties())
+        .containsEntry("delta.enableTypeWidening", "true");
     Api.json().body("[{\"op\": \"upsert\", \"row\": {\"id\": 1, \"qty\": 10}},"
         + " {\"op\": \"upsert\", \"row\": {\"id\": 2, \"qty\": 20}}]")
         .post(base + "/branches/main/tables/stock/rows:batch").then().statusCode(200);
@@ -477,10 +507,19 @@ class DeltaTablesApiTest {
     given().get(base + "/tables/stock/rows/2?ref=dev&working=true").then().statusCode(200).body("qty", equalTo(20));
     post(base + "/branches/dev/commits", Map.of("message", "a big quantity", "all", true)).statusCode(201);
     given().get(base + "/diff?from=main&to=dev&rows=true").then().statusCode(200)
-        .body("tables[0].updated", equalTo(1)).body("changes[0].fields", equalTo(List.of("qty")));
+        .body("tables.find { it.table == 'stock' }.updated", equalTo(1))
+        .body("changes[0].fields", equalTo(List.of("qty")));
+
+    // its owner turns type widening off (another engine's ALTER TABLE SET TBLPROPERTIES): the merge is refused
+    DeltaTable stock = DeltaTable.local(lake.resolve("stock"), DeltaTable.defaultEngine());
+    long before = setProperty(stock, "delta.enableTypeWidening", "false");
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(422)
+        .body("message", org.hamcrest.Matchers.containsString("delta.enableTypeWidening"));
+    assertThat(stock.latest().getVersion()).isEqualTo(before);
+    assertThat(stock.latest().getSchema().get("qty").getDataType()).isEqualTo(io.delta.kernel.types.IntegerType.INTEGER);
+    setProperty(stock, "delta.enableTypeWidening", "true");
 
     post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200);
-    DeltaTable stock = DeltaTable.local(lake.resolve("stock"), DeltaTable.defaultEngine());
     var latest = stock.latest();
     assertThat(latest.getSchema().get("qty").getDataType()).isEqualTo(LongType.LONG);
     assertThat(latest.getProtocol().getReaderFeatures()).contains("typeWidening");
@@ -490,6 +529,19 @@ class DeltaTablesApiTest {
     given().get(base + "/tables/stock").then().statusCode(200).body("columns.find { it.name == 'qty' }.type",
         equalTo("long"));
     given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
+  /** Sets a property of {@code table} as another engine does (a metaData version): answers the version written. */
+  private static long setProperty(DeltaTable table, String key, String value) throws Exception {
+    var snapshot = table.latest();
+    Map<String, String> properties = new LinkedHashMap<>(snapshot.getTableProperties());
+    properties.put(key, value);
+    var metadata = snapshot.getMetadata();
+    long next = snapshot.getVersion() + 1;
+    table.log().create(next, DeltaCommit.of("engine-alter", "SET TBLPROPERTIES", System.currentTimeMillis())
+        .metadata(metadata.getId(), snapshot.getSchema().toJson(), snapshot.getPartitionColumnNames(), properties,
+            metadata.getCreatedTime().orElse(0L)).bytes());
+    return next;
   }
 
   /**
