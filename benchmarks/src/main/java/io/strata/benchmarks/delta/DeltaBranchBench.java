@@ -70,13 +70,16 @@ public final class DeltaBranchBench {
   public static void main(String[] args) throws Exception {
     Path work = Path.of(args[0]);
     Engine engine = DefaultEngine.create(new Configuration());
-    System.out.println("files      pointer   clone (commit)   clone + checkpoint   commit JSON");
+    System.out.println("files      pointer   clone (commit)   clone + checkpoint   commit JSON   snapshot (+ files)"
+        + " from JSON   from checkpoint");
     for (String n : args[1].split(",")) {
       int files = Integer.parseInt(n.strip());
       String base = syntheticBase(work.resolve("synthetic-" + files), files);
       long[] pointer = new long[ROUNDS];
       long[] clone = new long[ROUNDS];
       long[] checkpointed = new long[ROUNDS];
+      long[][] loadJson = new long[2][ROUNDS];
+      long[][] loadCheckpoint = new long[2][ROUNDS];
       long jsonBytes = 0;
       for (int r = 0; r < ROUNDS; r++) {
         Path branch = work.resolve("synthetic-" + files + "/branch-" + r);
@@ -90,10 +93,24 @@ public final class DeltaBranchBench {
         pointer[r] = t1 - t0;
         clone[r] = t2 - t1;
         checkpointed[r] = t3 - t1;
+        // what a command on the branch pays on every snapshot: its schema and its files (without statistics, as
+        // Strata lists them), read from the first commit's JSON, then from the checkpoint written after it
+        Path plain = branch.resolveSibling("plain-" + r);
+        shallowClone(engine, base, plain);
+        long[] json = loadAndList(engine, plain);
+        long[] checkpoint = loadAndList(engine, branch);
+        for (int i = 0; i < 2; i++) {
+          loadJson[i][r] = json[i];
+          loadCheckpoint[i][r] = checkpoint[i];
+        }
       }
-      System.out.printf("%-9d %7.1f ms %12.0f ms %16.0f ms %10d KB%n", files, median(pointer) / 1e6,
-          median(clone) / 1e6, median(checkpointed) / 1e6, jsonBytes / 1024);
+      System.out.printf("%-9d %7.1f ms %12.0f ms %16.0f ms %10d KB %8.0f (%4.0f) ms %10.0f (%4.0f) ms%n", files,
+          median(pointer) / 1e6, median(clone) / 1e6, median(checkpointed) / 1e6, jsonBytes / 1024,
+          median(loadJson[0]) / 1e6, median(loadJson[1]) / 1e6, median(loadCheckpoint[0]) / 1e6,
+          median(loadCheckpoint[1]) / 1e6);
     }
+
+    longLog(engine, work, Integer.parseInt(args[1].split(",")[0].strip()), 200);
 
     int dataFiles = Integer.parseInt(args[2]);
     int rowsPerFile = Integer.parseInt(args[3]);
@@ -131,6 +148,58 @@ public final class DeltaBranchBench {
     if (args.length > 4) {
       diffAndMerge(engine, work, args[4].split(","), rowsPerFile, args.length > 5 ? Integer.parseInt(args[5]) : 1_000);
     }
+  }
+
+  /**
+   * A branch of the {@code files}-file base written {@code commits} times (one file added a commit, as a row written
+   * through Strata is): its snapshot and files read from the log alone, then from the checkpoint Strata writes every
+   * ten versions (here at the last), medians of 5.
+   */
+  private static void longLog(Engine engine, Path work, int files, int commits) throws IOException {
+    String base = syntheticBase(work.resolve("synthetic-" + files), files);
+    Path branch = work.resolve("long-log-" + files);
+    shallowClone(engine, base, branch);
+    for (int v = 1; v <= commits; v++) {
+      ObjectNode add = JSON.createObjectNode();
+      add.putObject("add").put("path", "part-w" + v + ".parquet").put("size", 1 << 10).put("modificationTime", 1L)
+          .put("dataChange", true).putObject("partitionValues");
+      Files.writeString(branch.resolve(String.format("_delta_log/%020d.json", v)), JSON.writeValueAsString(add)
+          + "\n", StandardOpenOption.CREATE_NEW);
+    }
+    long[][] plain = new long[2][ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+      long[] t = loadAndList(engine, branch);
+      plain[0][r] = t[0];
+      plain[1][r] = t[1];
+    }
+    TableManager.loadSnapshot(branch.toUri().toString()).build(engine).writeCheckpoint(engine);
+    long[][] checkpointed = new long[2][ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+      long[] t = loadAndList(engine, branch);
+      checkpointed[0][r] = t[0];
+      checkpointed[1][r] = t[1];
+    }
+    System.out.printf("a branch of %d files after %d commits: snapshot %.0f ms (files %.0f ms) from the log, %.0f ms"
+        + " (files %.0f ms) from a checkpoint at its last version%n", files, commits, median(plain[0]) / 1e6,
+        median(plain[1]) / 1e6, median(checkpointed[0]) / 1e6, median(checkpointed[1]) / 1e6);
+  }
+
+  /**
+   * Nanoseconds to load the latest snapshot of the table at {@code root} with its schema and protocol (what every
+   * command reads), then to list its files without statistics (what a move or a merge lists).
+   */
+  private static long[] loadAndList(Engine engine, Path root) {
+    long t0 = System.nanoTime();
+    DeltaTable table = DeltaTable.local(root, engine);
+    Snapshot snapshot = table.latest();
+    if (snapshot.getSchema().length() + snapshot.getProtocol().getMinReaderVersion() < 0) {
+      throw new IllegalStateException();
+    }
+    long t1 = System.nanoTime();
+    if (table.files(snapshot, false).size() < 0) {
+      throw new IllegalStateException();
+    }
+    return new long[] {t1 - t0, System.nanoTime() - t1};
   }
 
   /**

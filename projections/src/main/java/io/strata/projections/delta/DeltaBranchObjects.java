@@ -338,8 +338,8 @@ final class DeltaBranchObjects {
     String root = unit.table(table).root() + "_strata/branches/"
         + (slug.length() > 40 ? slug.substring(0, 40) : slug) + "-" + UUID.randomUUID().toString().substring(0, 8);
     return unit.blocking(() -> {
-          ShallowClone.create(unit.at(at.root()), at.version(), unit.at(root), UUID.randomUUID().toString(),
-              System.currentTimeMillis());
+          unit.cloned(root, ShallowClone.files(unit.at(at.root()), at.version(), unit.at(root),
+              UUID.randomUUID().toString(), System.currentTimeMillis()));
           return null;
         })
         .chain(() -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch,

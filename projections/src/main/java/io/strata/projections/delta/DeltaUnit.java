@@ -23,7 +23,7 @@ import java.util.concurrent.Executor;
  * working change (docs/delta.md, §7).
  */
 public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Map<String, Object> planned,
-    List<Written> written, Pool journal, String id,
+    List<Written> written, Map<String, Long> clones, Pool journal, String id,
     java.util.concurrent.atomic.AtomicInteger writes, java.util.concurrent.atomic.AtomicBoolean putBack)
     implements UnitOfWork {
 
@@ -58,7 +58,8 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
    */
   public DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Pool journal) {
     this(metadata, storage, io, new java.util.concurrent.ConcurrentHashMap<>(),
-        java.util.Collections.synchronizedList(new java.util.ArrayList<>()), journal,
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>()),
+        new java.util.concurrent.ConcurrentHashMap<>(), journal,
         java.util.UUID.randomUUID().toString(), new java.util.concurrent.atomic.AtomicInteger(),
         new java.util.concurrent.atomic.AtomicBoolean());
   }
@@ -101,6 +102,25 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
   void wrote(String root, long before, long after, List<String> key) {
     if (after > before) {
       written.add(new Written(root, before, after, key));
+    }
+  }
+
+  /** Notes a branch's clone this unit wrote at {@code root}, of {@code files} files (a large one is checkpointed). */
+  void cloned(String root, long files) {
+    clones.put(root, files);
+  }
+
+  /**
+   * After the unit's transaction committed: the checkpoints its versions left due are written in the background, on
+   * the unit's worker pool ({@link DeltaCheckpoints}). Never fails; a unit rolled back writes none.
+   */
+  public void committed() {
+    List<Written> all;
+    synchronized (written) {
+      all = new java.util.ArrayList<>(written);
+    }
+    if (!all.isEmpty() || !clones.isEmpty()) {
+      DeltaCheckpoints.schedule(this, DeltaCheckpoints.due(all, clones), io);
     }
   }
 

@@ -26,6 +26,12 @@ public final class ShallowClone {
    */
   public static boolean create(DeltaTable base, long version, DeltaTable branch, String transaction, long now)
       throws IOException {
+    return files(base, version, branch, transaction, now) >= 0;
+  }
+
+  /** {@link #create}, answering the number of files the clone adds, or -1 when the branch had a version 0. */
+  static long files(DeltaTable base, long version, DeltaTable branch, String transaction, long now)
+      throws IOException {
     Snapshot snapshot = base.at(version);
     // the clone is a table Strata writes, with the base's protocol: what Strata cannot write it does not clone
     WriterFeatures.check(snapshot);
@@ -37,9 +43,11 @@ public final class ShallowClone {
             protocol.getWriterFeatures())
         .metadata(UUID.randomUUID().toString(), snapshot.getSchema().toJson(),
             snapshot.getPartitionColumnNames(), snapshot.getTableProperties(), now);
+    long files = 0;
     for (DeltaFile file : base.files(snapshot)) {
       commit.add(file.absoluteIn(base.root()));
+      files++;
     }
-    return branch.log().create(0, commit.bytes());
+    return branch.log().create(0, commit.bytes()) ? files : -1;
   }
 }

@@ -82,7 +82,8 @@ public class StorageBackends {
   private record SqlOpenUnit(UnitOfWork unit, SqlConnection connection, Transaction transaction) implements OpenUnit {
     @Override
     public Uni<Void> commit() {
-      return transaction.commit().onTermination().call(() -> connection.close().onFailure().recoverWithNull());
+      return transaction.commit().onTermination().call(() -> connection.close().onFailure().recoverWithNull())
+          .invoke(() -> committed(unit));
     }
 
     @Override
@@ -99,6 +100,13 @@ public class StorageBackends {
    */
   private static Uni<Void> compensated(UnitOfWork unit) {
     return unit instanceof DeltaUnit delta ? delta.compensate() : Uni.createFrom().voidItem();
+  }
+
+  /** After a unit's transaction committed: a Delta unit's checkpoints due are written in the background. */
+  private static void committed(UnitOfWork unit) {
+    if (unit instanceof DeltaUnit delta) {
+      delta.committed();
+    }
   }
 
   /** The name of the server's own database as a storage of every repository. */
@@ -153,7 +161,7 @@ public class StorageBackends {
         UnitOfWork unit = r.unit(c);
         made[0] = unit;
         return Uni.createFrom().deferred(() -> work.apply(unit)).onFailure().call(() -> compensated(unit));
-      }).onFailure().call(() -> made[0] instanceof DeltaUnit delta ? delta.forgetIntents()
+      }).invoke(() -> committed(made[0])).onFailure().call(() -> made[0] instanceof DeltaUnit delta ? delta.forgetIntents()
           : Uni.createFrom().voidItem()); // after the rollback, which released their rows
     });
   }

@@ -531,6 +531,40 @@ class DeltaTablesApiTest {
     given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
   }
 
+  /**
+   * A branch's table written through the API gets a checkpoint every ten versions once its commands commit (in the
+   * background: no answer waits for it), so readers need not replay its whole log; the rows read the same.
+   */
+  @Test
+  void aBranchWrittenTenTimesIsCheckpointedAndReadsTheSame() throws Exception {
+    Lake l = lake("lakeckpt", 4);
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    String devRoot = given().get(base + "/branches/dev/status").then().statusCode(200).extract()
+        .path("tables[0].location");
+    Path log = Path.of(java.net.URI.create(devRoot)).resolve("_delta_log");
+    for (int i = 1; i <= 10; i++) {
+      Api.json().body(Map.of("customer", "c" + i, "amount", i * 2.0)).put(base + "/branches/dev/tables/orders/rows/"
+          + (100 + i)).then().statusCode(200);
+    }
+    DeltaTable dev = DeltaTable.local(Path.of(java.net.URI.create(devRoot)), DeltaTable.defaultEngine());
+    long head = dev.latest().getVersion();
+    assertThat(head).isGreaterThanOrEqualTo(10);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!Files.exists(log.resolve("_last_checkpoint")) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    try (var names = Files.list(log)) {
+      assertThat(names.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".checkpoint.parquet")))
+          .as("a checkpoint at the version that crossed ten").contains(String.format("%020d.checkpoint.parquet",
+              head < 20 ? 10 : head));
+    }
+    given().get(base + "/tables/orders/rows/110?ref=dev&working=true").then().statusCode(200)
+        .body("amount", equalTo(20.0f));
+    post(base + "/branches/dev/commits", Map.of("message", "ten orders", "all", true)).statusCode(201)
+        .body("stats.inserted", equalTo(10));
+  }
+
   /** Sets a property of {@code table} as another engine does (a metaData version): answers the version written. */
   private static long setProperty(DeltaTable table, String key, String value) throws Exception {
     var snapshot = table.latest();
