@@ -171,7 +171,7 @@ final class ChangedFiles {
   }
 
   /** An action's file; a remove without its size (no extended file metadata) has size -1: it cannot be read. */
-  private static DeltaFile file(JsonNode action, boolean add) {
+  static DeltaFile file(JsonNode action, boolean add) {
     Map<String, String> values = new LinkedHashMap<>();
     action.path("partitionValues").fields()
         .forEachRemaining(e -> values.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));

@@ -15,7 +15,8 @@ import java.util.function.Function;
  * Kernel matches a {@code remove} to its {@code add}, and which another log's commits do not give (a branch names the
  * table's files by absolute URI) — from one listing of the table's state without statistics, which also checks the
  * commits: a file to give up it does not hold (path and deletion vector), or one to take that it holds already,
- * and both states are listed instead. A file taken back that the commits name only by a {@code remove} (a reset to
+ * and both states are listed instead. That listing is kept current from the table's commits ({@link
+ * DeltaListings}), so a move costs what the commits since the common point cost. A file taken back that the commits name only by a {@code remove} (a reset to
  * before a file was replaced) is taken as the state moved to lists it (its add's statistics and time). Where the
  * commits cannot say, both states are listed, as before.
  */
@@ -45,12 +46,16 @@ public final class DeltaFileMove {
     if (changes.isEmpty()) {
       return listed(table, now, source, wanted);
     }
-    // the table's own state, listed without statistics: the names of what it gives up, and a check of the commits
-    Map<String, DeltaFile> named = new HashMap<>();
-    table.files(now, false).forEach(f -> named.put(f.absolute(table.root()), f));
+    // the table's own state, without statistics (kept current from its commits): the names of what it gives up, and
+    // a check of the commits
+    return DeltaListings.at(table, now, named -> traced(table, now, source, wanted, changes.get(), named));
+  }
+
+  private static Files traced(DeltaTable table, Snapshot now, DeltaTable source, Snapshot wanted,
+      RowChanges.FileChanges changes, DeltaListings.Listing named) {
     List<DeltaFile> removes = new ArrayList<>();
-    for (ChangedFiles.Logged logged : changes.get().removedFiles().values()) {
-      DeltaFile file = named.get(logged.file().absolute(logged.root()));
+    for (ChangedFiles.Logged logged : changes.removedFiles().values()) {
+      DeltaFile file = named.at(logged.file().absolute(logged.root()));
       if (file == null || !file.identity(table.root()).equals(logged.file().identity(logged.root()))) {
         return listed(table, now, source, wanted); // the commits and the state disagree: the listing decides
       }
@@ -58,9 +63,9 @@ public final class DeltaFileMove {
     }
     List<DeltaFile> adds = new ArrayList<>();
     Map<String, DeltaFile> listedWanted = null;
-    for (ChangedFiles.Logged logged : changes.get().addedFiles().values()) {
+    for (ChangedFiles.Logged logged : changes.addedFiles().values()) {
       DeltaFile file = logged.absolute();
-      if (named.containsKey(file.path()) && !changes.get().removedFiles().containsKey(file.path())) {
+      if (named.at(file.path()) != null && !changes.removedFiles().containsKey(file.path())) {
         return listed(table, now, source, wanted); // a file it holds already, by the commits new to it
       }
       if (!logged.fromAdd()) {

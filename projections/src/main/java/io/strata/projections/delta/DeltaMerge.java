@@ -123,12 +123,24 @@ public final class DeltaMerge {
     Map<String, DeltaFile> candidates = new LinkedHashMap<>();
     // the holders the plan knows, else those whose statistics say they may hold a key; the files named as the
     // target's log names them (a remove must name its add)
-    java.util.function.Predicate<DeltaFile> mayHold = plan.holders() != null
-        ? file -> plan.holders().contains(file.absolute(target.root()))
-        : KeyRanges.holding(KeyRanges.statsNames(snapshot, key), touched);
-    for (DeltaFile file : target.files(snapshot, plan.holders() == null)) {
-      if (mayHold.test(file)) {
-        candidates.put(file.absolute(target.root()), file);
+    if (plan.holders() != null) {
+      // looked up in the target's listing, kept current from its commits (DeltaListings): not listed again
+      DeltaListings.at(target, snapshot, listing -> {
+        for (String holder : plan.holders()) {
+          DeltaFile file = listing.at(holder);
+          if (file != null) {
+            candidates.put(holder, file);
+          }
+        }
+        return null;
+      });
+    } else {
+      java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(KeyRanges.statsNames(snapshot, key),
+          touched);
+      for (DeltaFile file : target.files(snapshot, true)) {
+        if (mayHold.test(file)) {
+          candidates.put(file.absolute(target.root()), file);
+        }
       }
     }
     Map<String, Map<List<Object>, Map<String, Object>>> byFile = target.rowsByFileOf(snapshot,

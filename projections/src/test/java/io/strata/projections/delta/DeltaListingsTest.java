@@ -1,0 +1,139 @@
+package io.strata.projections.delta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.delta.kernel.engine.Engine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A table's listing kept current from its commits reads as Kernel lists the table, after any sequence of adds,
+ * removes and deletion vectors changed, relative and absolute paths; a table made anew at its root, a long way behind
+ * and an older version are listed afresh.
+ */
+class DeltaListingsTest {
+  private final Engine engine = DeltaTable.defaultEngine();
+
+  @BeforeEach
+  void forget() {
+    DeltaListings.clear();
+  }
+
+  private static DeltaCommit creation(String id) {
+    return DeltaCommit.of("t", "CREATE TABLE", 1L).protocol(3, 7, Set.of("deletionVectors"),
+        Set.of("deletionVectors")).metadata(id, KernelTables.SCHEMA.toJson(), List.of(),
+            Map.of("delta.enableDeletionVectors", "true"), 1L);
+  }
+
+  /** Kernel's listing: identity → file as the log names it. */
+  private static Map<String, DeltaFile> kernel(DeltaTable table) {
+    Map<String, DeltaFile> out = new TreeMap<>();
+    table.files(table.latest(), false).forEach(f -> out.put(f.identity(table.root()), f));
+    return out;
+  }
+
+  /** The listing held: identity → file, and every Kernel-listed file looked up by its absolute path. */
+  private static Map<String, DeltaFile> held(DeltaTable table, Map<String, DeltaFile> expected) {
+    return DeltaListings.at(table, table.latest(), listing -> {
+      for (DeltaFile f : expected.values()) {
+        DeltaFile found = listing.at(f.absolute(table.root()));
+        assertThat(found).as("looked up by path: " + f.path()).isNotNull();
+        assertThat(found.identity(table.root())).isEqualTo(f.identity(table.root()));
+      }
+      Map<String, DeltaFile> out = new TreeMap<>();
+      listing.files().forEach(f -> out.put(f.identity(table.root()), f));
+      return out;
+    });
+  }
+
+  private static DeltaFile file(String path, DeletionVector dv) {
+    return new DeltaFile(path, 100, 1L, Map.of(), "{\"numRecords\":1}", dv);
+  }
+
+  @Test
+  void aListingKeptFromTheCommitsReadsAsKernelListsTheTable() throws Exception {
+    Path dir = Files.createTempDirectory("listings");
+    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
+    table.log().create(0, creation("t-1").bytes());
+    Random random = new Random(42);
+    List<DeltaFile> live = new ArrayList<>();
+    int n = 0;
+    for (long v = 1; v <= 120; v++) {
+      DeltaCommit commit = DeltaCommit.of("t", "WRITE", v);
+      int adds = random.nextInt(4);
+      for (int i = 0; i < adds; i++) {
+        // a third named by absolute URI, as a branch's log names its base's files
+        String path = random.nextInt(3) == 0 ? dir.resolve("elsewhere/part-" + n++ + ".parquet").toUri().toString()
+            : "part-" + n++ + ".parquet";
+        DeltaFile f = file(path, null);
+        commit.add(f);
+        live.add(f);
+      }
+      for (int i = 0; i < random.nextInt(3) && !live.isEmpty(); i++) {
+        DeltaFile gone = live.remove(random.nextInt(live.size()));
+        if (random.nextBoolean()) {
+          commit.remove(gone, v);
+        } else {
+          // its deletion vector changed: removed with the old one, added with the new, in either order
+          DeltaFile updated = file(gone.path(), new DeletionVector("p",
+              dir.resolve("dv-" + v + "-" + i + ".bin").toUri().toString(), 1, 10, 1));
+          if (random.nextBoolean()) {
+            commit.remove(gone, v).add(updated);
+          } else {
+            commit.add(updated).remove(gone, v);
+          }
+          live.add(updated);
+        }
+      }
+      table.log().create(v, commit.bytes());
+      if (random.nextInt(4) == 0 || v == 120) {
+        Map<String, DeltaFile> expected = kernel(table);
+        assertThat(expected).hasSize(live.size());
+        assertThat(held(table, expected).keySet()).as("version " + v).isEqualTo(expected.keySet());
+      }
+    }
+  }
+
+  @Test
+  void aTableMadeAnewALongWayBehindOrAnOlderVersionIsListedAfresh() throws Exception {
+    Path dir = Files.createTempDirectory("listings");
+    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
+    table.log().create(0, creation("t-1").bytes());
+    table.log().create(1, DeltaCommit.of("t", "WRITE", 1L).add(file("a.parquet", null)).bytes());
+    assertThat(held(table, kernel(table))).hasSize(1);
+
+    // older than the listing held: that version's files
+    table.log().create(2, DeltaCommit.of("t", "WRITE", 2L).add(file("b.parquet", null)).bytes());
+    assertThat(held(table, kernel(table))).hasSize(2);
+    assertThat(DeltaListings.at(table, table.at(1), DeltaListings.Listing::size)).isEqualTo(1);
+    assertThat(held(table, kernel(table))).hasSize(2);
+
+    // more commits behind than are replayed: listed again, the same files
+    for (long v = 3; v <= 3 + DeltaListings.MAX_REPLAY; v++) {
+      table.log().create(v, DeltaCommit.of("t", "WRITE", v).add(file("f-" + v + ".parquet", null)).bytes());
+    }
+    Map<String, DeltaFile> expected = kernel(table);
+    assertThat(held(table, expected).keySet()).isEqualTo(expected.keySet());
+
+    // the table deleted and made again at its root by another engine: another metaData id, its own files
+    try (var paths = Files.walk(dir.resolve("t"))) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    DeltaTable again = DeltaTable.local(dir.resolve("t"), engine);
+    again.log().create(0, creation("t-2").bytes());
+    for (long v = 1; v <= 205; v++) {
+      again.log().create(v, DeltaCommit.of("t", "WRITE", v).bytes());
+    }
+    again.log().create(206, DeltaCommit.of("t", "WRITE", 206L).add(file("z.parquet", null)).bytes());
+    assertThat(held(again, kernel(again)).keySet()).isEqualTo(new TreeSet<>(kernel(again).keySet())).hasSize(1);
+  }
+}
