@@ -25,13 +25,17 @@ import java.util.function.Function;
 final class DeltaListings {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int MAX_REPLAY = 200;
-  static final long MAX_FILES = 1_000_000;
+  /** Files held across tables: about 400 bytes each without a deletion vector, so some 100 MB at most. */
+  static final long MAX_FILES = 250_000;
   private static final LinkedHashMap<String, Listing> HELD = new LinkedHashMap<>(16, 0.75f, true);
   private static long held;
 
   private DeltaListings() {}
 
-  /** A table's files at a version: by identity (path and vector), and the identity live at each absolute path. */
+  /**
+   * A table's files at a version: by identity (path and vector; a file without a vector is its absolute path), and
+   * the identity live at each absolute path whose file has a vector.
+   */
   static final class Listing {
     private final String tableId;
     private long version;
@@ -47,6 +51,10 @@ final class DeltaListings {
 
     /** The file live at {@code absolute} (a file's URI, {@link DeltaFile#absolute}) as the log names it, or null. */
     DeltaFile at(String absolute) {
+      DeltaFile plain = byIdentity.get(absolute);
+      if (plain != null) {
+        return plain;
+      }
       String identity = identityByPath.get(absolute);
       return identity == null ? null : byIdentity.get(identity);
     }
@@ -62,12 +70,14 @@ final class DeltaListings {
     private void add(DeltaFile file) {
       String identity = file.identity(root);
       byIdentity.put(identity, file);
-      identityByPath.put(file.absolute(root), identity);
+      if (file.deletionVector() != null) {
+        identityByPath.put(file.absolute(root), identity);
+      }
     }
 
     private void remove(DeltaFile file) {
       String identity = file.identity(root);
-      if (byIdentity.remove(identity) != null) {
+      if (byIdentity.remove(identity) != null && file.deletionVector() != null) {
         identityByPath.remove(file.absolute(root), identity);
       }
     }
