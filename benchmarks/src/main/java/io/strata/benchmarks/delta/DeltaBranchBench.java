@@ -22,12 +22,7 @@ import io.delta.kernel.types.StructType;
 import io.delta.kernel.utils.CloseableIterable;
 import io.delta.kernel.utils.CloseableIterator;
 import io.delta.kernel.utils.FileStatus;
-import io.strata.projections.delta.DeltaFileMove;
-import io.strata.projections.delta.DeltaMerge;
 import io.strata.projections.delta.DeltaTable;
-import io.strata.projections.delta.RowChanges;
-import io.strata.projections.delta.ShallowClone;
-import io.strata.projections.rowdata.Merges.Strategy;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
@@ -37,9 +32,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,9 +53,9 @@ import org.apache.hadoop.conf.Configuration;
  * Usage: {@code DeltaBranchBench <work dir> <file counts, comma-separated> <data files> <rows per data file>}.
  */
 public final class DeltaBranchBench {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = new ObjectMapper();
   private static final StructType SCHEMA = new StructType().add("id", LongType.LONG).add("v", StringType.STRING);
-  private static final int ROUNDS = 5;
+  static final int ROUNDS = 5;
 
   private DeltaBranchBench() {
   }
@@ -97,8 +90,8 @@ public final class DeltaBranchBench {
         // Strata lists them), read from the first commit's JSON, then from the checkpoint written after it
         Path plain = branch.resolveSibling("plain-" + r);
         shallowClone(engine, base, plain);
-        long[] json = loadAndList(engine, plain);
-        long[] checkpoint = loadAndList(engine, branch);
+        long[] json = DeltaLoadBench.loadAndList(engine, plain);
+        long[] checkpoint = DeltaLoadBench.loadAndList(engine, branch);
         for (int i = 0; i < 2; i++) {
           loadJson[i][r] = json[i];
           loadCheckpoint[i][r] = checkpoint[i];
@@ -110,7 +103,7 @@ public final class DeltaBranchBench {
           median(loadCheckpoint[1]) / 1e6);
     }
 
-    longLog(engine, work, Integer.parseInt(args[1].split(",")[0].strip()), 200);
+    DeltaLoadBench.longLog(engine, work, Integer.parseInt(args[1].split(",")[0].strip()), 200);
 
     int dataFiles = Integer.parseInt(args[2]);
     int rowsPerFile = Integer.parseInt(args[3]);
@@ -146,137 +139,13 @@ public final class DeltaBranchBench {
         (double) median(baseReads) / median(branchReads));
 
     if (args.length > 4) {
-      diffAndMerge(engine, work, args[4].split(","), rowsPerFile, args.length > 5 ? Integer.parseInt(args[5]) : 1_000);
-    }
-  }
-
-  /**
-   * A branch of the {@code files}-file base written {@code commits} times (one file added a commit, as a row written
-   * through Strata is): its snapshot and files read from the log alone, then from the checkpoint Strata writes every
-   * ten versions (here at the last), medians of 5.
-   */
-  private static void longLog(Engine engine, Path work, int files, int commits) throws IOException {
-    String base = syntheticBase(work.resolve("synthetic-" + files), files);
-    Path branch = work.resolve("long-log-" + files);
-    shallowClone(engine, base, branch);
-    for (int v = 1; v <= commits; v++) {
-      ObjectNode add = JSON.createObjectNode();
-      add.putObject("add").put("path", "part-w" + v + ".parquet").put("size", 1 << 10).put("modificationTime", 1L)
-          .put("dataChange", true).putObject("partitionValues");
-      Files.writeString(branch.resolve(String.format("_delta_log/%020d.json", v)), JSON.writeValueAsString(add)
-          + "\n", StandardOpenOption.CREATE_NEW);
-    }
-    long[][] plain = new long[2][ROUNDS];
-    for (int r = 0; r < ROUNDS; r++) {
-      long[] t = loadAndList(engine, branch);
-      plain[0][r] = t[0];
-      plain[1][r] = t[1];
-    }
-    TableManager.loadSnapshot(branch.toUri().toString()).build(engine).writeCheckpoint(engine);
-    long[][] checkpointed = new long[2][ROUNDS];
-    for (int r = 0; r < ROUNDS; r++) {
-      long[] t = loadAndList(engine, branch);
-      checkpointed[0][r] = t[0];
-      checkpointed[1][r] = t[1];
-    }
-    System.out.printf("a branch of %d files after %d commits: snapshot %.0f ms (files %.0f ms) from the log, %.0f ms"
-        + " (files %.0f ms) from a checkpoint at its last version%n", files, commits, median(plain[0]) / 1e6,
-        median(plain[1]) / 1e6, median(checkpointed[0]) / 1e6, median(checkpointed[1]) / 1e6);
-  }
-
-  /**
-   * Nanoseconds to load the latest snapshot of the table at {@code root} with its schema and protocol (what every
-   * command reads), then to list its files without statistics (what a move or a merge lists).
-   */
-  private static long[] loadAndList(Engine engine, Path root) {
-    long t0 = System.nanoTime();
-    DeltaTable table = DeltaTable.local(root, engine);
-    Snapshot snapshot = table.latest();
-    if (snapshot.getSchema().length() + snapshot.getProtocol().getMinReaderVersion() < 0) {
-      throw new IllegalStateException();
-    }
-    long t1 = System.nanoTime();
-    if (table.files(snapshot, false).size() < 0) {
-      throw new IllegalStateException();
-    }
-    return new long[] {t1 - t0, System.nanoTime() - t1};
-  }
-
-  /**
-   * Diff and merge of {@code changed} rows (1 000 unless given) by table size (docs/delta.md, section 4: O(changes)): for each size, a
-   * table of {@code rowsPerFile}-row files, a branch changing that many consecutive keys (one copy-on-write commit), then
-   * the branch's row changes against the table and the merge of the branch into the table (plan + commit), medians of
-   * 5 rounds (the merge on a fresh branch each round); and, before the merge, the files a fast-forward of the table
-   * to the branch would give up and take, found from the commits ({@code DeltaFileMove.between}) and by listing both
-   * states ({@code DeltaFileMove.listed}), side by side.
-   */
-  private static void diffAndMerge(Engine engine, Path work, String[] sizes, int rowsPerFile, int changed)
-      throws Exception {
-    System.out.println();
-    System.out.printf("table rows   files   diff of %d changes   merge of %d changes   fast-forward files:"
-        + " from commits / listing both%n", changed, changed);
-    List<String> key = List.of("id");
-    for (int s = 0; s < sizes.length; s++) {
-      long total = Long.parseLong(sizes[s].strip());
-      int files = (int) Math.max(1, total / rowsPerFile);
-      // a size may come again (1M, 100M, 1M: the first measured once the JIT is warm too): a table each time
-      Path root = work.resolve("merge-" + s + "-" + total);
-      writeTable(engine, root.toUri().toString(), files, rowsPerFile);
-      DeltaTable table = DeltaTable.local(root, engine);
-      long[] diffs = new long[ROUNDS];
-      long[] merges = new long[ROUNDS];
-      long[] traced = new long[ROUNDS];
-      long[] listed = new long[ROUNDS];
-      for (int r = 0; r < ROUNDS; r++) {
-        long head = table.latest().getVersion();
-        DeltaTable branch =
-            DeltaTable.local(root.resolve("_strata/branches/b" + r), engine);
-        ShallowClone.create(table, head, branch, "bench-" + r, 1L);
-        Map<List<Object>, Map<String, Object>> writes = new HashMap<>();
-        long from = (total / 2 / rowsPerFile) * rowsPerFile + r * (long) changed;
-        for (long id = from; id < from + changed; id++) {
-          Map<String, Object> row = new LinkedHashMap<>();
-          row.put("id", id);
-          row.put("v", "changed-" + r + "-" + id);
-          writes.put(List.of(id), row);
-        }
-        DeltaMerge.apply(
-            new DeltaMerge.Plan(0, writes, Map.of()), branch, key, "w", 2L);
-        // the files a fast-forward of the table to the branch gives up and takes, both ways, before the merge
-        var now = table.latest();
-        var wanted = branch.at(1);
-        long f0 = System.nanoTime();
-        DeltaFileMove.Files fromCommits = DeltaFileMove.between(table, now, branch, wanted,
-            RowChanges.known(table, branch));
-        long f1 = System.nanoTime();
-        DeltaFileMove.Files fromListing = DeltaFileMove.listed(table, now, branch, wanted);
-        long f2 = System.nanoTime();
-        if (!fromCommits.traced() || fromCommits.removes().size() != fromListing.removes().size()
-            || fromCommits.adds().size() != fromListing.adds().size()) {
-          throw new IllegalStateException("the fast-forward's files differ: " + fromCommits + " vs " + fromListing);
-        }
-        traced[r] = f1 - f0;
-        listed[r] = f2 - f1;
-        long t0 = System.nanoTime();
-        int changes = RowChanges.between(table, head, branch, 1, key).size();
-        long t1 = System.nanoTime();
-        var plan = DeltaMerge.plan(table, head, table, head, branch, 1, key,
-            Strategy.THREE_WAY);
-        DeltaMerge.apply(plan, table, key, "m-" + r, 3L);
-        long t2 = System.nanoTime();
-        if (changes != changed) {
-          throw new IllegalStateException("the diff found " + changes + " changes, not " + changed);
-        }
-        diffs[r] = t1 - t0;
-        merges[r] = t2 - t1;
-      }
-      System.out.printf("%-12d %5d %19.0f ms %22.0f ms %21.1f ms / %.1f ms%n", total, files, median(diffs) / 1e6,
-          median(merges) / 1e6, median(traced) / 1e6, median(listed) / 1e6);
+      DeltaChangesBench.run(engine, work, args[4].split(","), rowsPerFile,
+          args.length > 5 ? Integer.parseInt(args[5]) : 1_000);
     }
   }
 
   /** A base table whose only commit adds {@code files} data files with statistics (the files need not exist). */
-  private static String syntheticBase(Path dir, int files) throws IOException {
+  static String syntheticBase(Path dir, int files) throws IOException {
     Path log = dir.resolve("base/_delta_log");
     if (!Files.exists(log)) {
       Files.createDirectories(log);
@@ -316,7 +185,7 @@ public final class DeltaBranchBench {
    * first commit written as the protocol says (protocol, metaData, one add per file by absolute path with its
    * statistics and partition values). Answers the commit's size.
    */
-  private static long shallowClone(Engine engine, String base, Path branch) throws IOException {
+  static long shallowClone(Engine engine, String base, Path branch) throws IOException {
     Snapshot snapshot = TableManager.loadSnapshot(base).build(engine);
     Path log = Files.createDirectories(branch.resolve("_delta_log"));
     Path commit = log.resolve("00000000000000000000.json");
@@ -368,7 +237,7 @@ public final class DeltaBranchBench {
   }
 
   /** A table of {@code files} data files written through Kernel (its Parquet writer and append actions). */
-  private static void writeTable(Engine engine, String path, int files, int rows) throws Exception {
+  static void writeTable(Engine engine, String path, int files, int rows) throws Exception {
     long id = 0;
     int perCommit = Math.max(1, files / 10);
     for (int c = 0; c < files; c += perCommit) {
@@ -509,7 +378,7 @@ public final class DeltaBranchBench {
     };
   }
 
-  private static long median(long[] values) {
+  static long median(long[] values) {
     long[] sorted = values.clone();
     Arrays.sort(sorted);
     return sorted[sorted.length / 2];
