@@ -46,7 +46,8 @@ final class DeltaCheckpoints {
 
   /**
    * The checkpoints a committed unit leaves due: per table root, at the last version it wrote when its versions
-   * crossed a multiple of {@link #INTERVAL}; at version 0 of each clone of {@link #CLONE_FILES} files or more.
+   * crossed a multiple of {@link #INTERVAL}; for each clone of {@link #CLONE_FILES} files or more, at its last version
+   * the unit wrote (0 but for columns a new branch inherits).
    */
   static List<Due> due(List<DeltaUnit.Written> written, Map<String, Long> clones) {
     Map<String, long[]> spans = new TreeMap<>();
@@ -61,8 +62,11 @@ final class DeltaCheckpoints {
       }
     });
     clones.forEach((root, files) -> {
-      if (files >= CLONE_FILES && !spans.containsKey(root)) {
-        due.add(new Due(root, -1, 0, true));
+      if (files >= CLONE_FILES) {
+        // at the last version the unit wrote to it (columns a new branch inherits), whatever the interval says
+        long[] span = spans.get(root);
+        due.removeIf(d -> d.root().equals(root));
+        due.add(new Due(root, -1, span == null ? 0 : span[1], true));
       }
     });
     return due;

@@ -47,27 +47,17 @@ public final class DeltaFileMove {
       return listed(table, now, source, wanted);
     }
     // the table's own state, without statistics (kept current from its commits): the names of what it gives up, and
-    // a check of the commits
-    return DeltaListings.at(table, now, named -> traced(table, now, source, wanted, changes.get(), named));
-  }
-
-  private static Files traced(DeltaTable table, Snapshot now, DeltaTable source, Snapshot wanted,
-      RowChanges.FileChanges changes, DeltaListings.Listing named) {
-    List<DeltaFile> removes = new ArrayList<>();
-    for (ChangedFiles.Logged logged : changes.removedFiles().values()) {
-      DeltaFile file = named.at(logged.file().absolute(logged.root()));
-      if (file == null || !file.identity(table.root()).equals(logged.file().identity(logged.root()))) {
-        return listed(table, now, source, wanted); // the commits and the state disagree: the listing decides
-      }
-      removes.add(file);
+    // a check of the commits; only looked up under the listing's lock, what reads a state is done after
+    RowChanges.FileChanges commits = changes.get();
+    Optional<List<DeltaFile>> named = DeltaListings.at(table, now, listing -> removes(table, commits, listing));
+    if (named.isEmpty()) {
+      return listed(table, now, source, wanted); // the commits and the state disagree: the listing decides
     }
+    List<DeltaFile> removes = named.get();
     List<DeltaFile> adds = new ArrayList<>();
     Map<String, DeltaFile> listedWanted = null;
-    for (ChangedFiles.Logged logged : changes.addedFiles().values()) {
+    for (ChangedFiles.Logged logged : commits.addedFiles().values()) {
       DeltaFile file = logged.absolute();
-      if (named.at(file.path()) != null && !changes.removedFiles().containsKey(file.path())) {
-        return listed(table, now, source, wanted); // a file it holds already, by the commits new to it
-      }
       if (!logged.fromAdd()) {
         // named by a remove, which need not carry the add's statistics and time: the state's listing has them
         if (listedWanted == null) {
@@ -85,6 +75,29 @@ public final class DeltaFileMove {
       adds.add(file);
     }
     return new Files(removes, adds, true);
+  }
+
+  /**
+   * The files the commits give up, as the table's {@code listing} names them; empty when the commits and the listing
+   * disagree: a file to give up it does not hold (path and vector), or one to take that it holds already.
+   */
+  private static Optional<List<DeltaFile>> removes(DeltaTable table, RowChanges.FileChanges commits,
+      DeltaListings.Listing listing) {
+    List<DeltaFile> removes = new ArrayList<>();
+    for (ChangedFiles.Logged logged : commits.removedFiles().values()) {
+      DeltaFile file = listing.at(logged.file().absolute(logged.root()));
+      if (file == null || !file.identity(table.root()).equals(logged.file().identity(logged.root()))) {
+        return Optional.empty();
+      }
+      removes.add(file);
+    }
+    for (ChangedFiles.Logged logged : commits.addedFiles().values()) {
+      String path = logged.absolute().path();
+      if (listing.at(path) != null && !commits.removedFiles().containsKey(path)) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(removes);
   }
 
   /** {@link #between} by listing both states: every file of each, compared by identity (path and vector). */

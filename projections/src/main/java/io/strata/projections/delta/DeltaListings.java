@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.delta.kernel.Snapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -16,19 +19,25 @@ import java.util.function.Function;
  * without listing the table each time, at a cost that follows the commits, not the table's size.
  *
  * <p>A listing is taken from Kernel once; at a later version the commits after it are read ({@code add} and
- * {@code remove} actions, matched by path and deletion vector as the protocol reconciles them). It is listed again
- * when the table was made anew at its root (another {@code metaData.id}), when more than {@value #MAX_REPLAY} commits
- * are to be read, when a commit cannot be read, and for a version older than the one held. At most {@value #MAX_FILES}
- * files are held across tables, the least recently used table's dropped first. One process's listings: another
- * server's writes are commits like any other engine's.
+ * {@code remove} actions, matched by path and deletion vector; within a commit a remove wins over an add of the same
+ * file, as Kernel's log replay has it). It is listed again when the table was made anew at its root (another
+ * {@code metaData.id}), when more than {@value #MAX_REPLAY} commits are to be read, when a commit cannot be read, and
+ * for a version older than the one held. At most {@value #MAX_FILES} files are held across tables, the least recently
+ * used table's dropped first; a larger table is listed each time. One process's listings: another server's writes
+ * are commits like any other engine's.
+ *
+ * <p>Locks: a listing changes and is read under its own monitor; which listings are held, and how many files they
+ * count, under {@code HELD}'s, taken after a listing's, never before.
  */
 final class DeltaListings {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final int MAX_REPLAY = 200;
-  /** Files held across tables: about 400 bytes each without a deletion vector, so some 100 MB at most. */
+  /** Files held across tables, a few hundred bytes each (their paths, twice with a deletion vector). */
   static final long MAX_FILES = 250_000;
   private static final LinkedHashMap<String, Listing> HELD = new LinkedHashMap<>(16, 0.75f, true);
   private static long held;
+  /** Listings taken from Kernel (tests tell a replay from a listing by it). */
+  static final AtomicLong LISTED = new AtomicLong();
 
   private DeltaListings() {}
 
@@ -38,10 +47,12 @@ final class DeltaListings {
    */
   static final class Listing {
     private final String tableId;
+    private final java.net.URI root;
     private long version;
+    private boolean broken; // a replay failed part-way: never used again
+    private long accounted; // its size as counted in held: under HELD's lock
     private final Map<String, DeltaFile> byIdentity = new HashMap<>();
     private final Map<String, String> identityByPath = new HashMap<>();
-    private final java.net.URI root;
 
     private Listing(String tableId, long version, java.net.URI root) {
       this.tableId = tableId;
@@ -84,8 +95,8 @@ final class DeltaListings {
   }
 
   /**
-   * What {@code use} makes of {@code table}'s files at {@code snapshot} (without statistics), run while no other
-   * caller changes them: it should look files up, not read data.
+   * What {@code use} makes of {@code table}'s files at {@code snapshot} (without statistics). It runs while no other
+   * caller changes them, so it should look files up, not read data.
    */
   static <R> R at(DeltaTable table, Snapshot snapshot, Function<Listing, R> use) {
     String key = DeltaFile.uri(table.root().toString());
@@ -97,87 +108,119 @@ final class DeltaListings {
     }
     if (listing != null) {
       synchronized (listing) {
-        if (listing.tableId.equals(tableId) && listing.version <= version
-            && version - listing.version <= MAX_REPLAY && replayed(table, listing, version)) {
-          return use.apply(listing);
+        if (!listing.broken && listing.tableId.equals(tableId) && listing.version <= version
+            && version - listing.version <= MAX_REPLAY) {
+          if (replayed(table, listing, version)) {
+            R answer = use.apply(listing);
+            account(key, listing);
+            return answer;
+          }
+          listing.broken = true;
+          drop(key, listing);
         }
       }
     }
-    Listing fresh = listed(table, snapshot, tableId);
-    synchronized (fresh) {
-      if (listing == null || listing.version <= version) {
-        hold(key, fresh, listing);
-      }
-      return use.apply(fresh);
+    Listing fresh = new Listing(tableId, version, table.root());
+    table.files(snapshot, false).forEach(fresh::add);
+    LISTED.incrementAndGet();
+    R answer = use.apply(fresh); // before it is held: nobody else sees it yet
+    if (listing == null || listing.broken || !listing.tableId.equals(tableId) || listing.version <= version) {
+      hold(key, fresh);
     }
-  }
-
-  private static Listing listed(DeltaTable table, Snapshot snapshot, String tableId) {
-    Listing listing = new Listing(tableId, snapshot.getVersion(), table.root());
-    table.files(snapshot, false).forEach(listing::add);
-    return listing;
-  }
-
-  private static void hold(String key, Listing fresh, Listing replaced) {
-    synchronized (HELD) {
-      Listing before = HELD.get(key);
-      if (before != null && before != replaced) {
-        return; // another caller's listing came in meanwhile: it stays
-      }
-      if (before != null) {
-        held -= before.size();
-      }
-      HELD.put(key, fresh);
-      held += fresh.size();
-      var eldest = HELD.entrySet().iterator();
-      while (held > MAX_FILES && eldest.hasNext()) {
-        var e = eldest.next();
-        if (e.getValue() != fresh) {
-          held -= e.getValue().size();
-          eldest.remove();
-        }
-      }
-    }
+    return answer;
   }
 
   /** Brings {@code listing} to {@code version} from the commits after it; false when one cannot be read. */
   private static boolean replayed(DeltaTable table, Listing listing, long version) {
-    if (listing.version == version) {
-      return true;
-    }
-    int before = listing.size();
     try {
       for (long v = listing.version + 1; v <= version; v++) {
+        List<DeltaFile> adds = new ArrayList<>();
+        List<DeltaFile> removes = new ArrayList<>();
         for (String line : new String(table.log().read(v), StandardCharsets.UTF_8).split("\n")) {
           if (line.isBlank()) {
             continue;
           }
           JsonNode action = JSON.readTree(line);
           if (action.has("add")) {
-            listing.add(withoutStats(ChangedFiles.file(action.get("add"), true)));
+            DeltaFile f = ChangedFiles.file(action.get("add"), true);
+            adds.add(new DeltaFile(f.path(), f.size(), f.modificationTime(), f.partitionValues(), null,
+                f.deletionVector()));
           } else if (action.has("remove")) {
-            listing.remove(ChangedFiles.file(action.get("remove"), false));
+            removes.add(ChangedFiles.file(action.get("remove"), false));
           }
         }
+        adds.forEach(listing::add);
+        removes.forEach(listing::remove); // a remove wins over an add of the same file in one commit
         listing.version = v;
       }
+      return true;
     } catch (IOException | RuntimeException unreadable) {
-      synchronized (HELD) {
-        if (HELD.remove(DeltaFile.uri(table.root().toString()), listing)) { // half replayed: listed again
-          held -= before;
-        }
-      }
       return false;
     }
-    synchronized (HELD) {
-      held += listing.size() - before;
-    }
-    return true;
   }
 
-  private static DeltaFile withoutStats(DeltaFile file) {
-    return new DeltaFile(file.path(), file.size(), file.modificationTime(), file.partitionValues(), null,
-        file.deletionVector());
+  private static void hold(String key, Listing fresh) {
+    if (fresh.size() > MAX_FILES) {
+      return; // more than all the tables' share: listed each time
+    }
+    synchronized (HELD) {
+      Listing before = HELD.put(key, fresh);
+      if (before != null) {
+        held -= before.accounted;
+      }
+      fresh.accounted = fresh.size();
+      held += fresh.accounted;
+      trim(fresh);
+    }
+  }
+
+  /** Counts what a replay changed of {@code listing} (under its monitor), dropping it when it grew too large. */
+  private static void account(String key, Listing listing) {
+    synchronized (HELD) {
+      if (HELD.get(key) != listing) {
+        return; // dropped or replaced meanwhile: no longer counted
+      }
+      held += listing.size() - listing.accounted;
+      listing.accounted = listing.size();
+      if (listing.size() > MAX_FILES) {
+        drop(key, listing);
+      }
+      trim(listing);
+    }
+  }
+
+  private static void drop(String key, Listing listing) {
+    synchronized (HELD) {
+      if (HELD.remove(key, listing)) {
+        held -= listing.accounted;
+      }
+    }
+  }
+
+  /** Drops the least recently used listings but {@code keep} while more than {@link #MAX_FILES} files are held. */
+  private static void trim(Listing keep) {
+    var eldest = HELD.values().iterator();
+    while (held > MAX_FILES && eldest.hasNext()) {
+      Listing e = eldest.next();
+      if (e != keep) {
+        held -= e.accounted;
+        eldest.remove();
+      }
+    }
+  }
+
+  /** How many files the listings held count (tests: the sum of their sizes when no caller is at work). */
+  static long held() {
+    synchronized (HELD) {
+      return held;
+    }
+  }
+
+  /** The sizes of the listings held (tests). */
+  static long heldSizes() {
+    synchronized (HELD) {
+      return HELD.values().stream().mapToLong(Listing::size).sum();
+    }
   }
 
   /** Forgets every listing (tests). */

@@ -31,8 +31,10 @@ class DeltaCheckpointsTest {
     assertThat(DeltaCheckpoints.due(List.of(), Map.of("small", DeltaCheckpoints.CLONE_FILES - 1, "large",
         DeltaCheckpoints.CLONE_FILES)))
         .containsExactly(new DeltaCheckpoints.Due("large", -1, 0, true));
-    // a clone the unit wrote on too: checkpointed by its versions, if due
-    assertThat(DeltaCheckpoints.due(List.of(written("large", 0, 1)), Map.of("large", 5_000L))).isEmpty();
+    // a large clone the unit wrote on too (columns inherited): checkpointed at its last version all the same
+    assertThat(DeltaCheckpoints.due(List.of(written("large", 0, 1)), Map.of("large", DeltaCheckpoints.CLONE_FILES)))
+        .containsExactly(new DeltaCheckpoints.Due("large", -1, 1, true));
+    assertThat(DeltaCheckpoints.due(List.of(written("small", 0, 1)), Map.of("small", 10L))).isEmpty();
   }
 
   @Test

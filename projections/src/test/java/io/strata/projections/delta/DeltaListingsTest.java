@@ -66,6 +66,7 @@ class DeltaListingsTest {
     table.log().create(0, creation("t-1").bytes());
     Random random = new Random(42);
     List<DeltaFile> live = new ArrayList<>();
+    long listedBefore = DeltaListings.LISTED.get();
     int n = 0;
     for (long v = 1; v <= 120; v++) {
       DeltaCommit commit = DeltaCommit.of("t", "WRITE", v);
@@ -101,6 +102,70 @@ class DeltaListingsTest {
         assertThat(held(table, expected).keySet()).as("version " + v).isEqualTo(expected.keySet());
       }
     }
+    assertThat(DeltaListings.LISTED.get() - listedBefore).as("listed once, replayed since").isEqualTo(1);
+    assertThat(DeltaListings.held()).isEqualTo(DeltaListings.heldSizes()).isEqualTo(live.size());
+  }
+
+  @Test
+  void aFileAddedAndRemovedInOneCommitIsGoneAsKernelReadsIt() throws Exception {
+    Path dir = Files.createTempDirectory("listings");
+    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
+    table.log().create(0, creation("t-1").bytes());
+    table.log().create(1, DeltaCommit.of("t", "WRITE", 1L).add(file("a.parquet", null)).bytes());
+    assertThat(held(table, kernel(table))).hasSize(1);
+    table.log().create(2, DeltaCommit.of("t", "WRITE", 2L).add(file("b.parquet", null))
+        .remove(file("b.parquet", null), 2L).remove(file("a.parquet", null), 2L).add(file("a.parquet", null))
+        .bytes());
+    Map<String, DeltaFile> expected = kernel(table);
+    assertThat(held(table, expected).keySet()).isEqualTo(expected.keySet()).isEmpty();
+  }
+
+  @Test
+  void callersAtOnceWhileTheTableIsWrittenEachGetTheirVersionsFiles() throws Exception {
+    Path dir = Files.createTempDirectory("listings");
+    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
+    table.log().create(0, creation("t-1").bytes());
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+      var writer = threads.submit(() -> {
+        for (long v = 1; v <= 60; v++) {
+          DeltaCommit commit = DeltaCommit.of("t", "WRITE", v).add(file("f-" + v + ".parquet", null));
+          if (v % 3 == 0) {
+            commit.remove(file("f-" + (v - 1) + ".parquet", null), v);
+          }
+          table.log().create(v, commit.bytes());
+        }
+        writing.set(false);
+        return null;
+      });
+      List<java.util.concurrent.Future<Integer>> readers = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        readers.add(threads.submit(() -> {
+          int checked = 0;
+          while (writing.get() || checked < 5) {
+            var snapshot = table.latest();
+            Set<String> kernel = new TreeSet<>();
+            table.files(snapshot, false).forEach(f -> kernel.add(f.identity(table.root())));
+            Set<String> listed = DeltaListings.at(table, snapshot, l -> {
+              Set<String> out = new TreeSet<>();
+              l.files().forEach(f -> out.add(f.identity(table.root())));
+              return out;
+            });
+            assertThat(listed).as("version " + snapshot.getVersion()).isEqualTo(kernel);
+            checked++;
+          }
+          return checked;
+        }));
+      }
+      writer.get();
+      for (var r : readers) {
+        assertThat(r.get()).isPositive();
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    assertThat(DeltaListings.held()).isEqualTo(DeltaListings.heldSizes());
   }
 
   @Test
@@ -122,7 +187,9 @@ class DeltaListingsTest {
       table.log().create(v, DeltaCommit.of("t", "WRITE", v).add(file("f-" + v + ".parquet", null)).bytes());
     }
     Map<String, DeltaFile> expected = kernel(table);
+    long listed = DeltaListings.LISTED.get();
     assertThat(held(table, expected).keySet()).isEqualTo(expected.keySet());
+    assertThat(DeltaListings.LISTED.get()).isEqualTo(listed + 1);
 
     // the table deleted and made again at its root by another engine: another metaData id, its own files
     try (var paths = Files.walk(dir.resolve("t"))) {
