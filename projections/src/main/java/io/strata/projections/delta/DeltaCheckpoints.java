@@ -14,8 +14,8 @@ import org.jboss.logging.Logger;
  * Checkpoints of the Delta tables Strata writes (docs/delta.md, §1 and §4), written after the unit that wrote their
  * versions commits, on the unit's worker pool, never in a command's time. Without them every reader of a table
  * (Strata's next command, Spark) replays the log from the last checkpoint, so the cost of a snapshot grows with the
- * versions Strata wrote (a branch of 1 000 files after 200 commits: 64 ms for its snapshot and 50 ms for its files,
- * against 14 and 9 ms from a checkpoint), and a large branch's first version, its clone's list of every file, is
+ * versions Strata wrote (a branch of 1 000 files after 200 commits: 40 ms for its snapshot and 34 ms for its files,
+ * against 9 and 3 ms from a checkpoint), and a large branch's first version, its clone's list of every file, is
  * parsed whole on every listing.
  *
  * <ul>
@@ -32,8 +32,8 @@ final class DeltaCheckpoints {
   static final int INTERVAL = 10;
   /**
    * From this many files a clone's first version is checkpointed. Below it, listing a clone from its JSON is as fast
-   * as from a checkpoint (10 000 files: 28 ms either way), which would cost 0.3 s to write; at 100 000 files the
-   * listing takes half the time (440 ms against 856; benchmarks/run-delta-branch.sh).
+   * as from a checkpoint or faster (10 000 files: 23 against 36 ms), which would cost 0.26 s to write; at 100 000
+   * files a listing takes a quarter of the time (87 ms against 349; benchmarks/run-delta-branch.sh, idle).
    */
   static final long CLONE_FILES = 50_000;
   static final String INTERVAL_PROPERTY = "delta.checkpointInterval";
