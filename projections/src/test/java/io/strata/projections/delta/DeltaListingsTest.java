@@ -55,6 +55,15 @@ class DeltaListingsTest {
     });
   }
 
+  /** A table at {@code dir}/t holding a.parquet, its listing held. */
+  private DeltaTable oneFileTable(Path dir) throws Exception {
+    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
+    table.log().create(0, creation("t-1").bytes());
+    table.log().create(1, DeltaCommit.of("t", "WRITE", 1L).add(file("a.parquet", null)).bytes());
+    assertThat(held(table, kernel(table))).hasSize(1);
+    return table;
+  }
+
   private static DeltaFile file(String path, DeletionVector dv) {
     return new DeltaFile(path, 100, 1L, Map.of(), "{\"numRecords\":1}", dv);
   }
@@ -109,10 +118,7 @@ class DeltaListingsTest {
   @Test
   void aFileAddedAndRemovedInOneCommitIsGoneAsKernelReadsIt() throws Exception {
     Path dir = Files.createTempDirectory("listings");
-    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
-    table.log().create(0, creation("t-1").bytes());
-    table.log().create(1, DeltaCommit.of("t", "WRITE", 1L).add(file("a.parquet", null)).bytes());
-    assertThat(held(table, kernel(table))).hasSize(1);
+    DeltaTable table = oneFileTable(dir);
     table.log().create(2, DeltaCommit.of("t", "WRITE", 2L).add(file("b.parquet", null))
         .remove(file("b.parquet", null), 2L).remove(file("a.parquet", null), 2L).add(file("a.parquet", null))
         .bytes());
@@ -171,10 +177,7 @@ class DeltaListingsTest {
   @Test
   void aTableMadeAnewALongWayBehindOrAnOlderVersionIsListedAfresh() throws Exception {
     Path dir = Files.createTempDirectory("listings");
-    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
-    table.log().create(0, creation("t-1").bytes());
-    table.log().create(1, DeltaCommit.of("t", "WRITE", 1L).add(file("a.parquet", null)).bytes());
-    assertThat(held(table, kernel(table))).hasSize(1);
+    DeltaTable table = oneFileTable(dir);
 
     // older than the listing held: that version's files
     table.log().create(2, DeltaCommit.of("t", "WRITE", 2L).add(file("b.parquet", null)).bytes());
