@@ -131,6 +131,24 @@ public final class DeltaSchema {
   }
 
   /**
+   * Gives {@code commit} what a table of widened columns needs beyond {@code snapshot}'s: the {@code typeWidening}
+   * feature (reader version 3, writer version 7, the features its legacy versions meant listed) when its protocol
+   * lacks it, and {@link DeltaTableProperties#TYPE_WIDENING} in {@code properties}.
+   */
+  static void withWidening(DeltaCommit commit, io.delta.kernel.Snapshot snapshot, Map<String, String> properties) {
+    properties.put(DeltaTableProperties.TYPE_WIDENING, "true");
+    var protocol = snapshot.getProtocol();
+    Set<String> readerFeatures = protocol.getMinReaderVersion() >= 3 ? new TreeSet<>(protocol.getReaderFeatures())
+        : WriterFeatures.legacyReaderFeatures(protocol.getMinReaderVersion());
+    Set<String> writerFeatures = protocol.getMinWriterVersion() >= 7 ? new TreeSet<>(protocol.getWriterFeatures())
+        : WriterFeatures.legacyWriterFeatures(protocol.getMinWriterVersion()); // what the version meant
+    boolean upgraded = readerFeatures.add(TYPE_WIDENING) | writerFeatures.add(TYPE_WIDENING);
+    if (upgraded || protocol.getMinReaderVersion() < 3 || protocol.getMinWriterVersion() < 7) {
+      commit.protocol(3, 7, readerFeatures, writerFeatures);
+    }
+  }
+
+  /**
    * Widens the columns of {@code table} named in {@code types} (by exact name) to those types, at {@code version}, as
    * its next version under {@code transaction} (answers it, or -1 when another writer made it first). Each change is
    * recorded in the column's {@code delta.typeChanges} field metadata, as the protocol asks; the table gains the
@@ -173,19 +191,10 @@ public final class DeltaSchema {
           .putFieldMetadataArray("delta.typeChanges", changes.toArray(FieldMetadata[]::new)).build();
       fields.add(new StructField(field.getName(), to, field.isNullable(), metadata));
     }
-    var protocol = snapshot.getProtocol();
-    Set<String> readerFeatures = protocol.getMinReaderVersion() >= 3 ? new TreeSet<>(protocol.getReaderFeatures())
-        : WriterFeatures.legacyReaderFeatures(protocol.getMinReaderVersion());
-    Set<String> writerFeatures = protocol.getMinWriterVersion() >= 7 ? new TreeSet<>(protocol.getWriterFeatures())
-        : WriterFeatures.legacyWriterFeatures(protocol.getMinWriterVersion()); // what the version meant
-    boolean upgraded = readerFeatures.add(TYPE_WIDENING) | writerFeatures.add(TYPE_WIDENING);
     Map<String, String> properties = new java.util.LinkedHashMap<>(snapshot.getTableProperties());
-    properties.put("delta.enableTypeWidening", "true");
     var metadata = snapshot.getMetadata();
     DeltaCommit commit = DeltaCommit.of(transaction, "CHANGE COLUMN", now);
-    if (upgraded || protocol.getMinReaderVersion() < 3 || protocol.getMinWriterVersion() < 7) {
-      commit = commit.protocol(3, 7, readerFeatures, writerFeatures);
-    }
+    withWidening(commit, snapshot, properties);
     commit = commit.metadata(metadata.getId(), new StructType(fields).toJson(), snapshot.getPartitionColumnNames(),
         properties, metadata.getCreatedTime().orElse(now));
     return table.log().create(version + 1, commit.bytes()) ? version + 1 : -1;

@@ -209,19 +209,8 @@ final class DeltaStates {
     StructType columns = mapped.schema();
     Map<String, String> properties = new java.util.LinkedHashMap<>(mapped.properties());
     boolean widened = columns.fields().stream().anyMatch(f -> f.getMetadata().contains("delta.typeChanges"));
-    var protocol = now.getProtocol();
     if (widened) {
-      properties.put("delta.enableTypeWidening", "true");
-      java.util.Set<String> readerFeatures = protocol.getMinReaderVersion() >= 3
-          ? new java.util.TreeSet<>(protocol.getReaderFeatures())
-          : WriterFeatures.legacyReaderFeatures(protocol.getMinReaderVersion());
-      java.util.Set<String> writerFeatures = protocol.getMinWriterVersion() >= 7
-          ? new java.util.TreeSet<>(protocol.getWriterFeatures())
-          : WriterFeatures.legacyWriterFeatures(protocol.getMinWriterVersion());
-      boolean upgraded = readerFeatures.add(DeltaSchema.TYPE_WIDENING) | writerFeatures.add(DeltaSchema.TYPE_WIDENING);
-      if (upgraded || protocol.getMinReaderVersion() < 3 || protocol.getMinWriterVersion() < 7) {
-        commit.protocol(3, 7, readerFeatures, writerFeatures);
-      }
+      DeltaSchema.withWidening(commit, now, properties);
     }
     var metadata = now.getMetadata();
     commit.metadata(metadata.getId(), columns.toJson(), now.getPartitionColumnNames(), properties,
