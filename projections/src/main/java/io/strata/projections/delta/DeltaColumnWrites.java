@@ -63,12 +63,7 @@ final class DeltaColumnWrites {
         return null;
       }
       var tracked = root.equals(trackedRoot) ? snapshot : unit.at(trackedRoot).latest();
-      if (!DeltaTableProperties.wideningEnabled(tracked.getTableProperties())) {
-        throw new ClientValues.Refused(types.keySet().iterator().next(), "the table has not enabled type widening:"
-            + " set its property " + DeltaTableProperties.TYPE_WIDENING + " = true first (table_properties when"
-            + " Strata makes it, or another engine's ALTER TABLE ... SET TBLPROPERTIES), after which only Delta 4.0+"
-            + " readers read it");
-      }
+      DeltaTableProperties.requireWidening(tracked.getTableProperties(), types.keySet().iterator().next());
       return DeltaSchema.widen(table, snapshot.getVersion(), types, transaction,
           System.currentTimeMillis());
     });

@@ -108,8 +108,14 @@ final class DeltaStates {
       boolean changes = false;
       MappedColumns.Mapped columns = MappedColumns.moved(keepColumns ? now.getSchema() : columnsFor(now, wanted),
           now, wanted);
+      // the tracked table itself (what other engines read at its path) is widened only with its owner's consent
+      boolean ownRoot = !table.root().toString().contains("/_strata/");
       if (!columns.schema().equals(now.getSchema()) || !columns.properties().equals(now.getTableProperties())) {
         WriterFeatures.check(wanted);
+        String widened = ownRoot ? widened(now.getSchema(), columns.schema()) : null;
+        if (widened != null) {
+          DeltaTableProperties.requireWidening(now.getTableProperties(), widened);
+        }
         withColumns(commit, now, wanted, columns);
         changes = true;
       }
@@ -123,7 +129,6 @@ final class DeltaStates {
         changes = true;
       }
       // the tracked table itself never depends on a branch's directory: what it takes from one is copied in first
-      boolean ownRoot = !table.root().toString().contains("/_strata/");
       Map<String, String> copies = new HashMap<>(); // a vector file holds many files' vectors: copied once
       for (DeltaFile file : files.adds()) {
         commit.add(ownRoot ? adopted(unit, table, file, copies) : file);
@@ -188,6 +193,17 @@ final class DeltaStates {
       }
     }
     return new StructType(fields);
+  }
+
+  /** The first column of {@code now} that {@code columns} gives another (so a wider) type; null: none. */
+  private static String widened(StructType now, StructType columns) {
+    for (StructField field : now.fields()) {
+      StructField after = named(columns, field.getName());
+      if (after != null && !after.getDataType().equals(field.getDataType())) {
+        return field.getName();
+      }
+    }
+    return null;
   }
 
   /** The field of {@code schema} named {@code name} in any case (Delta's names are case-insensitive); null: none. */

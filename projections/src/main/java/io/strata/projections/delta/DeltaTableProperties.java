@@ -54,8 +54,15 @@ public final class DeltaTableProperties {
     return properties;
   }
 
-  /** Whether a table's {@code properties} permit widening a column's type (Delta's rule: the property is true). */
-  static boolean wideningEnabled(Map<String, String> properties) {
-    return "true".equalsIgnoreCase(properties.getOrDefault(TYPE_WIDENING, "").trim());
+  /**
+   * Refuses widening {@code column} unless the tracked table's {@code properties} permit it (Delta's rule: the property
+   * is true): its readers then need Delta 4.0+, which Spark asks the table's owner to accept first.
+   */
+  static void requireWidening(Map<String, String> properties, String column) {
+    if (!"true".equalsIgnoreCase(properties.getOrDefault(TYPE_WIDENING, "").trim())) {
+      throw new ClientValues.Refused(column, "the table has not enabled type widening: set its"
+          + " property " + TYPE_WIDENING + " = true first (table_properties when Strata makes it, or another engine's"
+          + " ALTER TABLE ... SET TBLPROPERTIES), after which only Delta 4.0+ readers read it");
+    }
   }
 }

@@ -442,7 +442,8 @@ class DeltaTablesApiTest {
    * A column's type widened on a branch (integer to long, Delta's type widening: no file rewritten), a value only the
    * wider type holds written there; merged into main, whose table is widened first (recorded as its schema change),
    * every older row reading as it was. A narrowing, a key column and a conversion by expression are refused; so is
-   * any widening of a table that has not enabled type widening (made without the property, or turned off since).
+   * any widening of a table that has not enabled type widening (made without the property, or turned off since), by a
+   * merge or by a hard reset to a widened commit.
    */
   @Test
   void aColumnWidenedOnABranchIsMergedIntoTheTableWideningIt() throws Exception {
@@ -515,6 +516,9 @@ class DeltaTablesApiTest {
     long before = setProperty(stock, "delta.enableTypeWidening", "false");
     post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(422)
         .body("message", org.hamcrest.Matchers.containsString("delta.enableTypeWidening"));
+    // nor does a hard reset of main to the branch's widened commit widen it (no merge brings it: the same consent)
+    post(base + "/branches/main/reset", Map.of("to", Api.head(repo, "dev"), "mode", "hard", "force", true))
+        .statusCode(422).body("message", org.hamcrest.Matchers.containsString("delta.enableTypeWidening"));
     assertThat(stock.latest().getVersion()).isEqualTo(before);
     assertThat(stock.latest().getSchema().get("qty").getDataType()).isEqualTo(io.delta.kernel.types.IntegerType.INTEGER);
     setProperty(stock, "delta.enableTypeWidening", "true");
