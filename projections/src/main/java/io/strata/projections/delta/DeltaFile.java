@@ -63,7 +63,12 @@ public record DeltaFile(String path, long size, long modificationTime, Map<Strin
    * {@code country=United%20States/part-0.parquet}; the file system and S3 know {@code country=United States/…}).
    */
   public String location(URI tableRoot) {
-    URI uri = URI.create(absolute(tableRoot));
+    return decoded(absolute(tableRoot));
+  }
+
+  /** The absolute URI {@code absolute}, as a log names it, with its path's percent-encoding undone. */
+  static String decoded(String absolute) {
+    URI uri = URI.create(absolute);
     String authority = uri.getRawAuthority() == null ? "" : "//" + uri.getRawAuthority();
     return uri.getScheme() + ":" + authority + uri.getPath();
   }

@@ -95,25 +95,42 @@ public final class DeltaStorage implements AutoCloseable {
   }
 
   /**
-   * Copies the data file at {@code absolute} (a branch's, under {@code _strata/}) into {@code into}'s root under a new
-   * name, so that the table never depends on a branch's directory (a hard link on a local disk, a server-side copy on
-   * S3: no data through Strata); answers its path relative to that root. Blocking.
+   * Copies the data file at {@code absolute} (a branch's: under {@code into}'s {@code _strata/branches/<branch>/},
+   * named as a log names it) into {@code into}, under a new name in the directory it had in the branch's (a
+   * partition's: the layout other engines expect), so that the table never depends on a branch's directory (a hard
+   * link on a local disk, a server-side copy on S3: no data through Strata); answers its path relative to the table's
+   * root as a log names it. A path leaving the branch's directory is refused ({@link DeltaUnsupported}). Blocking.
    */
   public String adopt(String absolute, DeltaTable into) throws IOException {
     tableAt(into.root().toString()); // a table of this place
-    String name = java.util.UUID.randomUUID() + "-" + absolute.substring(absolute.lastIndexOf('/') + 1);
+    String root = into.root().toString().endsWith("/") ? into.root().toString() : into.root() + "/";
+    String branches = DeltaFile.uri(root + "_strata/branches/");
+    if (!absolute.startsWith(branches) || absolute.indexOf('/', branches.length()) < 0) {
+      throw new IllegalArgumentException("not a file of a branch of " + root + ": " + absolute);
+    }
+    // the encoded path below the branch's root: region=EU/part-0.parquet
+    String relative = absolute.substring(absolute.indexOf('/', branches.length()) + 1);
+    for (String segment : DeltaFile.decoded(absolute).substring(DeltaFile.decoded(branches).length()).split("/", -1)) {
+      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+        // a log another engine wrote may name anything: the table takes nothing from outside the branch
+        throw DeltaUnsupported.because("the branch's log names a file outside its directory: " + absolute);
+      }
+    }
+    int slash = relative.lastIndexOf('/');
+    String name = relative.substring(0, slash + 1) + java.util.UUID.randomUUID() + "-" + relative.substring(slash + 1);
     if (s3 == null) {
-      Path source = Path.of(java.net.URI.create(absolute));
-      Path target = Path.of(into.root()).resolve(name);
+      Path from = Path.of(java.net.URI.create(DeltaFile.uri(absolute)));
+      Path to = Path.of(java.net.URI.create(root + name));
+      Files.createDirectories(to.getParent());
       try {
-        Files.createLink(target, source);
+        Files.createLink(to, from);
       } catch (UnsupportedOperationException | IOException notLinked) {
-        Files.copy(source, target);
+        Files.copy(from, to);
       }
       return name;
     }
-    S3Location from = S3Location.of(absolute);
-    S3Location to = S3Location.of(into.root().toString()).resolve(name);
+    S3Location from = S3Location.of(DeltaFile.decoded(absolute));
+    S3Location to = S3Location.of(DeltaFile.decoded(root + name));
     s3.copyObject(b -> b.sourceBucket(from.bucket()).sourceKey(from.key()).destinationBucket(to.bucket())
         .destinationKey(to.key())).join();
     return name;

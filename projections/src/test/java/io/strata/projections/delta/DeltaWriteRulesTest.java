@@ -113,4 +113,40 @@ class DeltaWriteRulesTest {
     row.put("price", new BigDecimal(value));
     return row;
   }
+  /**
+   * A branch's file a move takes into the tracked table is copied into the directory it had in the branch's (its
+   * partition's, percent-encoded as the log names it), under a new name; a path leaving the branch's directory (dot
+   * segments, plain or encoded) or outside the table's branches is refused, and nothing is copied.
+   */
+  @Test
+  void aBranchFileIsAdoptedIntoItsPartitionsDirectoryAndNoPathLeavesTheBranch() throws Exception {
+    Path lake = dir.resolve("lake");
+    Path table = lake.resolve("t");
+    Path partition = table.resolve("_strata/branches/dev-1/region=E U");
+    Files.createDirectories(partition);
+    Files.writeString(partition.resolve("part-0.parquet"), "rows");
+    Files.writeString(lake.resolve("secret.parquet"), "not the table's");
+    DeltaStorage storage = DeltaStorage.local(lake.toUri().toString());
+    DeltaTable into = storage.tableAt(table.toUri().toString());
+    String branch = DeltaFile.uri(table.toUri() + "_strata/branches/dev-1/");
+
+    String name = storage.adopt(branch + "region=E%20U/part-0.parquet", into);
+    assertThat(name).startsWith("region=E%20U/").endsWith("-part-0.parquet");
+    assertThat(Files.readString(table.resolve("region=E U").resolve(name.substring("region=E%20U/".length()))))
+        .isEqualTo("rows");
+
+    for (String escape : List.of(branch + "../../../secret.parquet", branch + "%2e%2e/%2E%2E/../../secret.parquet",
+        branch + "a/./part-0.parquet",
+        DeltaFile.uri(table.toUri() + "_strata/branches/%2E%2E/branches/dev-1/region=E%20U/part-0.parquet"))) {
+      assertThatThrownBy(() -> storage.adopt(escape, into)).as(escape).isInstanceOf(DeltaUnsupported.class)
+          .hasMessageContaining("outside its directory");
+    }
+    for (String notABranchFile : List.of(DeltaFile.uri(lake.toUri() + "secret.parquet"),
+        DeltaFile.uri(table.toUri() + "_strata/branches/"))) {
+      assertThatThrownBy(() -> storage.adopt(notABranchFile, into)).isInstanceOf(IllegalArgumentException.class);
+    }
+    try (var files = Files.walk(table)) {
+      assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(2); // the branch's file and its one copy
+    }
+  }
 }

@@ -708,7 +708,8 @@ class DeltaTablesApiTest {
 
   /**
    * A table partitioned by customer: REST writes on a branch (a row moved to another partition, a new partition)
-   * committed and merged three ways into the table, every file holding the rows of its own partition.
+   * committed and merged three ways into the table, every file holding the rows of its own partition; fast-forwarded,
+   * the branch's files copied into their partitions' directories of the table.
    */
   @Test
   void rowsOfAPartitionedTableAreWrittenMergedAndKeptInTheirPartitions() throws Exception {
@@ -749,9 +750,13 @@ class DeltaTablesApiTest {
     post(base + "/branches/ff/commits", Map.of("message", "3 moves to c7", "all", true)).statusCode(201);
     post(base + "/branches/main/merge", Map.of("source", "ff")).statusCode(200).body("fast_forward", equalTo(true));
     var moved = orders.latest();
-    assertThat(orders.files(moved)).allSatisfy(f -> assertThat(
-        orders.rows(moved, java.util.Set.of(f.absolute(orders.root())), List.of("id")).values())
-        .allSatisfy(r -> assertThat(r.get("customer")).isEqualTo(f.partitionValues().get("customer"))));
+    assertThat(orders.files(moved)).allSatisfy(f -> {
+      // the branch's files copied in, each in its partition's directory (not under the branch's, not at the root)
+      assertThat(Path.of(java.net.URI.create(f.location(orders.root()))).getParent())
+          .isEqualTo(Path.of(orders.root()).resolve("customer=" + f.partitionValues().get("customer")));
+      assertThat(orders.rows(moved, java.util.Set.of(f.absolute(orders.root())), List.of("id")).values())
+          .allSatisfy(r -> assertThat(r.get("customer")).isEqualTo(f.partitionValues().get("customer")));
+    });
     assertThat(amounts(orders)).containsEntry(3L, 3.5).hasSize(7);
     given().get(base + "/tables/orders/rows/3?ref=main").then().statusCode(200).body("customer", equalTo("c7"));
     given().get(base + "/diff?from=ff&to=main&rows=true").then().statusCode(200)
