@@ -31,7 +31,7 @@ final class BranchColumnsSql {
           if to_regtype({row_type_literal}) is null then execute {create}; end if;
         end $strata_t$;
         """, "row_type_literal", OverlaySql.literal(after.ownRowType()),
-        "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.rowTypeDefinition() + ")")));
+        "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.shape().rowTypeDefinition() + ")")));
     for (TableShape.Column c : columns) {
       String column = Sql.quote(c.name());
       sql.append(fill("""
@@ -44,7 +44,7 @@ final class BranchColumnsSql {
           """, "row_type_literal", OverlaySql.literal(after.ownRowType()), "name", OverlaySql.literal(c.name()),
           "add_attribute", OverlaySql.literal("alter type " + after.ownRowType() + " add attribute " + column + " "
               + c.type())));
-      String withDefault = " " + c.type() + (c.defaultValue() == null ? "" : " default " + OverlaySql.addedValue(c));
+      String withDefault = " " + c.type() + (c.defaultValue() == null ? "" : " default " + BranchShape.addedValue(c));
       sql.append("alter table ").append(before.overlay()).append(" add column if not exists ").append(column)
           .append(withDefault).append(";");
       if (!c.nullable()) {
@@ -74,26 +74,26 @@ final class BranchColumnsSql {
   static String dropColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
       List<String> columns) {
     StringBuilder sql = new StringBuilder();
-    if (after.hasOwnShape()) {
+    if (after.shape().hasOwnShape()) {
       // a branch that read the table's columns and drops one of them: its rows become rows of its own type
       sql.append(fill("""
           do $strata_t$ begin
             if to_regtype({row_type_literal}) is null then execute {create}; end if;
           end $strata_t$;
           """, "row_type_literal", OverlaySql.literal(after.ownRowType()),
-          "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.rowTypeDefinition() + ")")));
+          "create", OverlaySql.literal("create type " + after.ownRowType() + " as (" + after.shape().rowTypeDefinition() + ")")));
     }
     for (String c : columns) {
       String column = Sql.quote(c);
       sql.append("alter table ").append(before.overlay()).append(" drop column if exists ").append(column).append(";")
           .append("alter table ").append(before.workingLog()).append(" drop column if exists ").append(column)
           .append(";");
-      if (after.hasOwnShape()) {
+      if (after.shape().hasOwnShape()) {
         sql.append("alter type ").append(before.ownRowType()).append(" drop attribute if exists ").append(column)
             .append(";");
       }
     }
-    if (!after.hasOwnShape()) {
+    if (!after.shape().hasOwnShape()) {
       sql.append("drop type if exists ").append(before.ownRowType()).append(";");
     }
     List<String> tableRequired = tableRequired(after);
@@ -120,10 +120,10 @@ final class BranchColumnsSql {
   static String restoreColumns(OverlaySql before, OverlaySql after, String viewSchema, String viewName,
       List<TableColumn> columns) {
     StringBuilder sql = new StringBuilder("drop type if exists ").append(before.ownRowType()).append(";");
-    if (after.hasOwnShape()) {
+    if (after.shape().hasOwnShape()) {
       // a composite type's attributes cannot move: made again in the branch's order (the view and the
       // branch's state function, which name it, are dropped first)
-      sql.append("create type ").append(after.ownRowType()).append(" as (").append(after.rowTypeDefinition())
+      sql.append("create type ").append(after.ownRowType()).append(" as (").append(after.shape().rowTypeDefinition())
           .append(");");
     }
     for (TableColumn c : columns) {
@@ -186,7 +186,7 @@ final class BranchColumnsSql {
           .append(";");
       if (!retype && !java.util.Objects.equals(was.defaultValue(), c.defaultValue())) {
         sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column)
-            .append(c.defaultValue() == null ? " drop default;" : " set default " + OverlaySql.addedValue(c) + ";");
+            .append(c.defaultValue() == null ? " drop default;" : " set default " + BranchShape.addedValue(c) + ";");
       }
       if (retype) {
         // a tombstone's values, and a logged row's where the row was absent, are not read: not converted
@@ -194,7 +194,7 @@ final class BranchColumnsSql {
             + converted + " end";
         sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column)
             .append(" drop default,").append(convert).append(c.defaultValue() == null ? ""
-                : ", alter column " + column + " set default " + OverlaySql.addedValue(c)).append(";")
+                : ", alter column " + column + " set default " + BranchShape.addedValue(c)).append(";")
             .append("alter table ").append(before.workingLog()).append(" alter column ").append(column).append(" type ")
             .append(c.type()).append(" using case when __present then ").append(converted)
             .append(" end;")
@@ -274,20 +274,20 @@ final class BranchColumnsSql {
           raise exception using errcode = '23502', message = format('column %I is null in a row the branch'
             || ' changed since its last commit (its working changes would bring the null back): commit or'
             || ' discard them first', {name});
-        end if;""", "log", b.workingLog(), "column", Sql.quote(column), "name", OverlaySql.literal(b.shown(column)));
+        end if;""", "log", b.workingLog(), "column", Sql.quote(column), "name", OverlaySql.literal(b.shape().shown(column)));
   }
 
   /** {@code names} to the names {@code b} shows them under, as a JSON object. */
   static String shownJson(OverlaySql b, List<String> names) {
     java.util.Map<String, String> shown = new java.util.TreeMap<>();
-    names.forEach(n -> shown.put(n, b.shown(n)));
+    names.forEach(n -> shown.put(n, b.shape().shown(n)));
     return io.strata.events.EventCodec.mapper().valueToTree(shown).toString();
   }
 
   /** The NOT NULL columns of {@code b} that are the table's own (not added on the branch), but for the key. */
   static List<String> tableRequired(OverlaySql b) {
-    List<String> added = b.added().stream().map(TableShape.Column::name).toList();
-    return b.required().stream().filter(c -> !added.contains(c)).toList();
+    List<String> added = b.shape().added().stream().map(TableShape.Column::name).toList();
+    return b.shape().required().stream().filter(c -> !added.contains(c)).toList();
   }
 
   /** Files the columns the branch added ($3, JSON) with its registration ($1 = tid, $2 = bid). */

@@ -76,15 +76,15 @@ final class BranchObjectsSql {
   String create() {
     // the table's NOT NULL columns (or the branch's, for the table's columns it redefined) in one check, named
     // so that a change of them makes it again; each column the branch added has its own
-    List<String> added = b.added().stream().map(TableShape.Column::name).toList();
-    List<String> tableRequired = b.required().stream().filter(c -> !added.contains(c)).toList();
+    List<String> added = b.shape().added().stream().map(TableShape.Column::name).toList();
+    List<String> tableRequired = b.shape().required().stream().filter(c -> !added.contains(c)).toList();
     String required = (tableRequired.isEmpty() ? "" : ", add constraint " + Sql.quote(TABLE_REQUIRED)
         + " check (__deleted or (" + tableRequired.stream().map(c -> Sql.quote(c) + " is not null")
             .collect(Collectors.joining(" and ")) + "))")
-        + b.required().stream().filter(added::contains).map(c -> ", add constraint "
+        + b.shape().required().stream().filter(added::contains).map(c -> ", add constraint "
             + Sql.quote(BranchColumnsSql.requiredConstraint(c)) + " check (__deleted or " + Sql.quote(c)
             + " is not null)").collect(Collectors.joining());
-    String rowType = b.hasOwnShape() ? "create type " + b.rowType() + " as (" + b.rowTypeDefinition() + ");" : "";
+    String rowType = b.shape().hasOwnShape() ? "create type " + b.rowType() + " as (" + b.shape().rowTypeDefinition() + ");" : "";
     return new TrackingSql(b).createPreimages() + ";" + FollowColumnsSql.follow(b, false) + ";" + rowType + fill("""
         create table {overlay} as select * from {rows} with no data;
         alter table {overlay} add column __deleted boolean not null default false,
@@ -95,7 +95,7 @@ final class BranchObjectsSql {
 
   /** A relation with the columns and types of {@code s}'s rows, for CREATE TABLE AS: T, or the branch's row type. */
   static String rowsOfBranchShape(OverlaySql s) {
-    return s.hasOwnShape() ? "(select (null::" + s.rowType() + ").*) r" : s.table();
+    return s.shape().hasOwnShape() ? "(select (null::" + s.rowType() + ").*) r" : s.table();
   }
 
   /**
@@ -113,7 +113,7 @@ final class BranchObjectsSql {
             execute format('alter table {overlay_in_format} add check (__deleted or (%s)) not valid', c.expr);
           end loop;
         end $strata_c$""",
-        "table_literal", OverlaySql.literal(b.table()), "among", b.amongColumns("a.attname"),
+        "table_literal", OverlaySql.literal(b.table()), "among", b.shape().amongColumns("a.attname"),
         "overlay_in_format", b.overlay().replace("'", "''").replace("%", "%%"));
   }
 
@@ -186,12 +186,12 @@ final class BranchObjectsSql {
 
   /** The view's select list: every column, under the name the branch shows it by. */
   private String shown() {
-    return b.renamesColumns() ? b.shownColumns("s") : "*";
+    return b.shape().renamesColumns() ? b.shape().shownColumns("s") : "*";
   }
 
   /** The columns of row {@code row} (NEW, OLD) of the view: named as the branch shows them, in the branch's order. */
   private String viewRow(String row) {
-    return b.columns().stream().map(c -> row + "." + Sql.quote(b.shown(c))).collect(Collectors.joining(", "));
+    return b.columns().stream().map(c -> row + "." + Sql.quote(b.shape().shown(c))).collect(Collectors.joining(", "));
   }
 
   /** The overlay's check of the NOT NULL columns of the table's own (or as the branch redefined them). */
@@ -203,9 +203,9 @@ final class BranchObjectsSql {
    */
   String redefinedDefaults(String view) {
     StringBuilder defaults = new StringBuilder();
-    for (TableShape.Column c : b.redefined()) {
-      defaults.append("alter view ").append(view).append(" alter column ").append(Sql.quote(b.shown(c.name())))
-          .append(c.defaultValue() == null ? " drop default;" : " set default " + OverlaySql.addedValue(c) + ";");
+    for (TableShape.Column c : b.shape().redefined()) {
+      defaults.append("alter view ").append(view).append(" alter column ").append(Sql.quote(b.shape().shown(c.name())))
+          .append(c.defaultValue() == null ? " drop default;" : " set default " + BranchShape.addedValue(c) + ";");
     }
     return defaults.toString();
   }
@@ -213,10 +213,10 @@ final class BranchObjectsSql {
   /** The defaults of the columns the branch added, on its view {@code view}: an insert that leaves one out. */
   String addedDefaults(String view) {
     StringBuilder defaults = new StringBuilder();
-    for (TableShape.Column c : b.added()) {
+    for (TableShape.Column c : b.shape().added()) {
       if (c.defaultValue() != null) {
         defaults.append(fill("alter view {view} alter column {column} set default {value};",
-            "view", view, "column", Sql.quote(b.shown(c.name())), "value", OverlaySql.addedValue(c)));
+            "view", view, "column", Sql.quote(b.shape().shown(c.name())), "value", BranchShape.addedValue(c)));
       }
     }
     return defaults.toString();
@@ -233,7 +233,7 @@ final class BranchObjectsSql {
         "log_upsert", b.logUpsert("false"),
         "new_matches", keyMatch("s", "NEW"), "old_matches", keyMatch("s", "OLD"),
         // the state's row and OLD in one set of names (the stored ones)
-        "state_row", "to_jsonb(s.*)", "old_row", b.renamesColumns() ? b.storedJson("OLD") : "to_jsonb(OLD)"};
+        "state_row", "to_jsonb(s.*)", "old_row", b.shape().renamesColumns() ? b.shape().storedJson("OLD") : "to_jsonb(OLD)"};
     String upsertRow = fill("""
         insert into {overlay} ({columns}, __deleted) values ({new_columns}, false)
           on conflict ({key}) do update set {set_all}, __deleted = false;
@@ -318,7 +318,7 @@ final class BranchObjectsSql {
    * evaluated over NEW's columns (as text, then into NEW by its column's type).
    */
   private String computeGeneratedInNew() {
-    if (!b.renamesColumns()) {
+    if (!b.shape().renamesColumns()) {
       return TableWritesSql.generatedColumns(b) + """
            execute format('select (%s)::text from (select ($1).*) x', g.expr) using NEW into v;
             NEW := jsonb_populate_record(NEW, jsonb_build_object(g.attname, v));
@@ -326,8 +326,8 @@ final class BranchObjectsSql {
     }
     // NEW names the columns as the branch shows them, the expressions as they are stored: evaluated over NEW
     // in the stored names, the value set in the name the branch shows
-    String stored = "jsonb_populate_record(null::" + b.rowType() + ", " + b.storedJson("NEW") + ")";
-    String renamed = OverlaySql.literal(io.strata.events.EventCodec.mapper().valueToTree(b.renamed()).toString());
+    String stored = "jsonb_populate_record(null::" + b.rowType() + ", " + b.shape().storedJson("NEW") + ")";
+    String renamed = OverlaySql.literal(io.strata.events.EventCodec.mapper().valueToTree(b.shape().renamed()).toString());
     return TableWritesSql.generatedColumns(b) + fill("""
          execute format('select (%s)::text from (select ($1).*) x', g.expr) using {stored} into v;
           NEW := jsonb_populate_record(NEW, jsonb_build_object(coalesce({renamed}::jsonb ->> g.attname::text,
@@ -353,8 +353,8 @@ final class BranchObjectsSql {
           end loop;
         end $strata_d$;""",
         "table_literal", OverlaySql.literal(b.table()), "view_literal", OverlaySql.literal(view),
-        "among", b.amongColumns("a.attname"),
-        "renamed", OverlaySql.literal(io.strata.events.EventCodec.mapper().valueToTree(b.renamed()).toString()));
+        "among", b.shape().amongColumns("a.attname"),
+        "renamed", OverlaySql.literal(io.strata.events.EventCodec.mapper().valueToTree(b.shape().renamed()).toString()));
   }
 
   /**

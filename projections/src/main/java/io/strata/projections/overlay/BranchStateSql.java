@@ -53,8 +53,8 @@ final class BranchStateSql {
          where {any_preimage} and not exists (select 1 from {overlay} o where {match_ox})
            and not exists (select 1 from {preimages} q where q.__epoch >= {fork_epoch} and {match_qx}))""",
         "columns_o", OverlaySql.list(s.columns(), "o"), "overlay", s.overlay(),
-        "columns_p", s.baseColumns("p"), "preimages_at_fork", preimagesAtFork(s),
-        "match_op", s.keyMatch("o", "p"), "columns_x", s.baseColumns("x"), "table", s.table(),
+        "columns_p", s.shape().baseColumns("p"), "preimages_at_fork", preimagesAtFork(s),
+        "match_op", s.keyMatch("o", "p"), "columns_x", s.shape().baseColumns("x"), "table", s.table(),
         "any_preimage", anyPreimage, "match_ox", s.keyMatch("o", "x"), "preimages", s.preimages(),
         "fork_epoch", epoch, "match_qx", s.keyMatch("q", "x"));
   }

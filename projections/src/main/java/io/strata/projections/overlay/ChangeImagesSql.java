@@ -100,8 +100,8 @@ final class ChangeImagesSql {
              else coalesce((select to_jsonb(strata_now.*) from {state} strata_now
                             where ({key_now}) = (select {key_k} from {key_record} strata_k)),
                       strata.column_defaults({table_oid}, {image}){added}) || {image} end""",
-        "added", s.added().isEmpty() ? "" : " || jsonb_build_object(" + s.added().stream()
-            .map(c -> OverlaySql.literal(c.name()) + ", to_jsonb(" + OverlaySql.addedValue(c) + ")")
+        "added", s.shape().added().isEmpty() ? "" : " || jsonb_build_object(" + s.shape().added().stream()
+            .map(c -> OverlaySql.literal(c.name()) + ", to_jsonb(" + BranchShape.addedValue(c) + ")")
             .collect(java.util.stream.Collectors.joining(", ")) + ")",
         "table_oid", OverlaySql.literal(s.table()) + "::regclass", "image", image, "key_object", s.keyObject(key), "columns", columnsArray, "state", s.state(),
         "key_now", s.keyList("strata_now"), "key_k", s.keyList("strata_k"), "key_record", s.keyRecord(key));

@@ -7,7 +7,6 @@ import io.strata.events.TableShape;
 import io.strata.projections.postgres.Sql;
 import io.strata.projections.rowdata.BranchRef;
 import io.strata.projections.rowdata.TrackedTable;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -46,97 +45,25 @@ final class OverlaySql {
   private final String tid;
   private final String table;
   private final List<String> key;
-  /** T's columns, as the default branch has them. */
-  private final List<TableColumn> tableColumns;
-  /**
-   * The columns of the branches this instance describes, where they differ from T's (a branch forked
-   * before T gained a column keeps its own); null when they are T's.
-   */
-  private final List<TableColumn> branchShape;
-  /**
-   * The branch's columns as given, before its redefinitions typed them ({@link #retyped}): what another instance
-   * of it is made from, so a type it no longer redefines is the table's again.
-   */
-  private final List<TableColumn> givenShape;
-  /**
-   * The columns among the branch's that it added through Strata, by name: rows it has not written (T's,
-   * pre-images) read each as its constant default ({@link #baseColumns}).
-   */
-  private final Map<String, TableShape.Column> added;
+  /** The columns of the branch this instance describes (the default branch's: T's). */
+  private final BranchShape shape;
   /** The branch this instance describes; null for the default branch (the table itself). */
   private final String bid;
   /** The branch's fork epoch when the SQL may name it as a constant (see {@link #forkedAt}); else null. */
   private final Long knownForkEpoch;
-  /**
-   * The columns the branch shows under another name (stored name to shown name): only its view, its query
-   * views and its rows read through the API show them so ({@link #shown}); every other statement, and every
-   * image, names the stored column.
-   */
-  private final Map<String, String> renamed;
-  /**
-   * The table's own columns the branch defines otherwise (NOT NULL set or dropped, a default set or dropped),
-   * by stored name: its overlay's NOT NULL rules ({@link #required}) and its view's and writes' defaults follow
-   * them; the rows it reads from the table are the table's.
-   */
-  private final Map<String, TableShape.Column> redefined;
 
-  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<TableColumn> tableColumns,
-      List<TableColumn> branchShape, List<TableShape.Column> added, String bid, Long knownForkEpoch,
-      Map<String, String> renamed) {
-    this(tid, qualifiedTable, key, tableColumns, branchShape, added, bid, knownForkEpoch, renamed, null);
-  }
-
-  private OverlaySql(String tid, String qualifiedTable, List<String> key, List<TableColumn> tableColumns,
-      List<TableColumn> branchShape, List<TableShape.Column> added, String bid, Long knownForkEpoch,
-      Map<String, String> renamed, List<TableShape.Column> redefined) {
-    this.redefined = new LinkedHashMap<>();
-    (redefined == null ? List.<TableShape.Column>of() : redefined).forEach(c -> this.redefined.put(c.name(), c));
-    this.knownForkEpoch = knownForkEpoch;
-    this.renamed = renamed == null ? Map.of() : Map.copyOf(renamed);
-    this.renamed.forEach((from, to) -> Sql.quote(to)); // validates
+  private OverlaySql(String tid, String qualifiedTable, List<String> key, BranchShape shape, String bid,
+      Long knownForkEpoch) {
     this.tid = tid;
     this.table = qualifiedTable;
     this.key = List.copyOf(key);
-    this.tableColumns = List.copyOf(tableColumns);
-    this.added = new LinkedHashMap<>();
-    (added == null ? List.<TableShape.Column>of() : added).forEach(c -> this.added.put(c.name(), c));
-    // a branch's columns take the types it gave the table's own (its redefinitions say so, wherever it is described
-    // from); a branch of the table's columns in the table's types reads the table's row type
-    this.givenShape = branchShape == null ? null : List.copyOf(branchShape);
-    List<TableColumn> shaped = bid == null ? branchShape : retyped(branchShape == null ? tableColumns : branchShape,
-        this.redefined);
-    this.branchShape = shaped == null || typed(shaped).equals(typed(tableColumns)) && this.added.isEmpty()
-        ? null : List.copyOf(shaped);
+    this.shape = shape;
     this.bid = bid;
+    this.knownForkEpoch = knownForkEpoch;
     key.forEach(Sql::quote); // validates
-    tableColumns.forEach(c -> Sql.quote(c.name()));
-    if (this.branchShape != null) {
-      this.branchShape.forEach(c -> Sql.quote(c.name()));
-      if (!names(this.branchShape).containsAll(key)) {
-        throw new IllegalArgumentException("a branch's columns must hold the key " + key);
-      }
-      if (!names(this.branchShape).containsAll(this.added.keySet())) {
-        throw new IllegalArgumentException("a branch's added columns must be among its columns");
-      }
-    }
     if (bid != null && !bid.matches("[0-9a-f]{10}")) {
       throw new IllegalArgumentException("not a branch id: " + bid);
     }
-  }
-
-  private static List<String> names(List<TableColumn> columns) {
-    return columns.stream().map(TableColumn::name).toList();
-  }
-
-  /** {@code columns} in the types {@code redefined} gives those it names. */
-  private static List<TableColumn> retyped(List<TableColumn> columns, Map<String, TableShape.Column> redefined) {
-    return redefined.isEmpty() ? columns : columns.stream().map(c -> redefined.containsKey(c.name())
-        && !io.strata.events.ColumnTypes.same(redefined.get(c.name()).type(), c.type())
-        ? new TableColumn(c.name(), redefined.get(c.name()).type(), c.nullable()) : c).toList();
-  }
-
-  private static List<String> typed(List<TableColumn> columns) {
-    return columns.stream().map(c -> c.name() + " " + c.type()).toList();
   }
 
   /**
@@ -144,8 +71,8 @@ final class OverlaySql {
    * the table was given for its ref ({@link TrackedTable#refColumns}).
    */
   public static OverlaySql of(TrackedTable t) {
-    return new OverlaySql(t.id(), Sql.qualified(t.schema(), t.table()), t.key(), t.columns(), t.refColumns(),
-        t.refAdded(), null, null, t.refRenamed(), t.refRedefined());
+    return new OverlaySql(t.id(), Sql.qualified(t.schema(), t.table()), t.key(), new BranchShape(t.key(), t.columns(),
+        t.refColumns(), t.refAdded(), false, t.refRenamed(), t.refRedefined()), null, null);
   }
 
   /** A tracked table, as {@code branch} sees it. */
@@ -159,12 +86,16 @@ final class OverlaySql {
   /** A table with the columns the catalog gave (their NOT NULL rules hold in overlays too). */
   public static OverlaySql of(String tid, String schema, String table, List<String> key,
       List<TableColumn> columns) {
-    return new OverlaySql(tid, Sql.qualified(schema, table), key, columns, null, null, null, null, null);
+    return new OverlaySql(tid, Sql.qualified(schema, table), key, tableShape(key, columns), null, null);
   }
 
   /** The same table, as the default branch sees it, with {@code columns} as T's: for a capture template. */
   OverlaySql withTableColumns(List<TableColumn> columns) {
-    return new OverlaySql(tid, table, key, columns, null, null, null, null, null);
+    return new OverlaySql(tid, table, key, tableShape(key, columns), null, null);
+  }
+
+  private static BranchShape tableShape(List<String> key, List<TableColumn> columns) {
+    return new BranchShape(key, columns, null, null, false, null, null);
   }
 
   /**
@@ -172,14 +103,13 @@ final class OverlaySql {
    * which it added {@code added}.
    */
   OverlaySql withBranchShape(List<TableColumn> columns, List<TableShape.Column> added) {
-    return new OverlaySql(tid, table, key, tableColumns, columns, added, bid, knownForkEpoch, renamed,
-        redefinedAmong(columns == null ? tableColumns : columns));
+    return new OverlaySql(tid, table, key, shape.withColumns(columns, added), bid, knownForkEpoch);
   }
 
   /** The same table as branch {@code bid} sees it ({@code null}: the default branch). */
   public OverlaySql onBranch(String branchId) {
-    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), branchId, null,
-        renamed, List.copyOf(redefined.values()));
+    return new OverlaySql(tid, table, key, shape.with(branchId != null, shape.renamed(), shape.givenRedefinitions()),
+        branchId, null);
   }
 
   /**
@@ -187,8 +117,24 @@ final class OverlaySql {
    * created with the epoch and never outliving it, so a point read through it spares two lookups.
    */
   public OverlaySql forkedAt(long epoch) {
-    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), bid, epoch,
-        renamed, List.copyOf(redefined.values()));
+    return new OverlaySql(tid, table, key, shape, bid, epoch);
+  }
+
+  /** The same, showing the columns {@code renamedAfter} names under those names. */
+  OverlaySql withRenamed(Map<String, String> renamedAfter) {
+    return new OverlaySql(tid, table, key, shape.with(bid != null, renamedAfter, shape.givenRedefinitions()), bid,
+        knownForkEpoch);
+  }
+
+  /** The same, defining the table's own columns as {@code redefinedAfter} does (by stored name). */
+  OverlaySql withRedefined(List<TableShape.Column> redefinedAfter) {
+    return new OverlaySql(tid, table, key, shape.with(bid != null, shape.renamed(), redefinedAfter), bid,
+        knownForkEpoch);
+  }
+
+  /** The columns of the branch this instance describes: which, in which types and names, and how T's rows read. */
+  BranchShape shape() {
+    return shape;
   }
 
   public boolean isDefaultBranch() {
@@ -213,157 +159,7 @@ final class OverlaySql {
 
   /** The columns of the branch this instance describes. */
   public List<String> columns() {
-    return names(shape());
-  }
-
-  /** Whether this branch gives any column of the table's own another type than the table's. */
-  public boolean retypesColumns() {
-    return columns().stream().anyMatch(c -> retypedTo(c) != null);
-  }
-
-  /** The type this branch gives its column {@code c}, or null when it has none of that name. */
-  String typeOf(String c) {
-    return shape().stream().filter(x -> x.name().equals(c)).map(TableColumn::type).findFirst().orElse(null);
-  }
-
-  private List<TableColumn> shape() {
-    return bid == null || branchShape == null ? tableColumns : branchShape;
-  }
-
-  /**
-   * The branch's columns as rows it has not written give them, from relation {@code alias} (T, or the
-   * pre-image log, which has T's columns): {@code alias."c"}, or for a column the branch added its
-   * constant default ({@code 'eu'::text}, {@code NULL::text}), as PostgreSQL's own "fast default" reads
-   * a column added to rows stored before it, or for a column it gave another type {@code alias."c"::type}.
-   * Zero-copy: T's rows are not written to add a column or change its type.
-   */
-  String baseColumns(String alias) {
-    return columns().stream().map(c -> baseColumn(c, alias) + " as " + Sql.quote(c)).collect(Collectors.joining(", "));
-  }
-
-  /** Column {@code c} of this branch as rows it has not written give it (see {@link #baseColumns}). */
-  String baseColumn(String c, String alias) {
-    TableShape.Column a = bid == null ? null : added.get(c);
-    if (a != null) {
-      return addedValue(a);
-    }
-    String retyped = retypedTo(c);
-    if (retyped == null) {
-      return alias + "." + Sql.quote(c);
-    }
-    String tables = tableColumns.stream().filter(x -> x.name().equals(c)).map(TableColumn::type).findFirst()
-        .orElseThrow();
-    // wider than the table's: a plain cast; narrower (the branch kept the type a merge widened the table from): a
-    // cast that does not fail on the table's rows the branch does not read
-    return io.strata.events.ColumnTypes.widens(tables, retyped) ? alias + "." + Sql.quote(c) + "::" + retyped
-        : io.strata.events.ColumnTypes.narrowed(alias + "." + Sql.quote(c), tables, retyped);
-  }
-
-  /**
-   * The type this branch gave column {@code c} of the table's own, where it differs from the table's (its rows
-   * from the table read through a cast to it: the branch's new type reads every value it holds as it is); else
-   * null.
-   */
-  String retypedTo(String c) {
-    if (bid == null || branchShape == null) {
-      return null;
-    }
-    String mine = typeOf(c);
-    String tables = tableColumns.stream().filter(x -> x.name().equals(c)).map(TableColumn::type).findFirst()
-        .orElse(null);
-    return mine == null || tables == null || io.strata.events.ColumnTypes.same(mine, tables) ? null : mine;
-  }
-
-  /** The value a column added on a branch has in the rows the branch did not write: its constant default. */
-  static String addedValue(TableShape.Column c) {
-    return "(" + (c.defaultValue() == null ? "null" : c.defaultValue()) + ")::" + c.type();
-  }
-
-  /** The name this branch shows its column {@code stored} under (the stored name unless it renamed it). */
-  String shown(String stored) {
-    return renamed.getOrDefault(stored, stored);
-  }
-
-  /**
-   * Whether this branch shows any column under another name than the one it is stored under (the default
-   * branch never does, but a read of a commit through it shows the names the commit's branch showed).
-   */
-  boolean renamesColumns() {
-    return !renamed.isEmpty();
-  }
-
-  /** The branch's columns as it shows them: {@code alias."stored" as "shown"}, in order. */
-  String shownColumns(String alias) {
-    return columns().stream().map(c -> alias + "." + Sql.quote(c) + " as " + Sql.quote(shown(c)))
-        .collect(Collectors.joining(", "));
-  }
-
-  /**
-   * Row {@code alias} of this branch as JSON text in the names it shows: {@code row_to_json} (columns in
-   * order, about twice as fast to render as {@code to_jsonb}) unless it renamed columns, else built by name.
-   */
-  String rowJson(String alias) {
-    // renamed: a row of the columns under their shown names (json_build_object takes at most 50 pairs)
-    return !renamesColumns() ? "row_to_json(" + alias + ".*)::text"
-        : "(select row_to_json(x.*) from (select " + shownColumns(alias) + ") x)::text";
-  }
-
-  /**
-   * Row {@code row} (NEW, OLD of the branch's view: its columns under their shown names) as JSON in the stored
-   * names: a subquery, as {@link #rowJson}.
-   */
-  String storedJson(String row) {
-    return "(select to_jsonb(x.*) from (select " + columns().stream()
-        .map(c -> row + "." + Sql.quote(shown(c)) + " as " + Sql.quote(c)).collect(Collectors.joining(", "))
-        + ") x)";
-  }
-
-  /** The columns this branch shows under other names: stored name to shown name. */
-  Map<String, String> renamed() {
-    return renamed;
-  }
-
-  /** The same, showing the columns {@code renamedAfter} names under those names. */
-  OverlaySql withRenamed(Map<String, String> renamedAfter) {
-    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), bid, knownForkEpoch,
-        renamedAfter, List.copyOf(redefined.values()));
-  }
-
-  /** The same, defining the table's own columns as {@code redefinedAfter} does (by stored name). */
-  OverlaySql withRedefined(List<TableShape.Column> redefinedAfter) {
-    return new OverlaySql(tid, table, key, tableColumns, givenShape, List.copyOf(added.values()), bid, knownForkEpoch,
-        renamed, redefinedAfter);
-  }
-
-  /** The table's own columns this branch defines otherwise, in the order it redefined them. */
-  List<TableShape.Column> redefined() {
-    return bid == null ? List.of() : List.copyOf(redefined.values());
-  }
-
-  /** Those of this branch's redefinitions that name a column of {@code columns} (a column dropped loses its own). */
-  private List<TableShape.Column> redefinedAmong(List<TableColumn> columns) {
-    java.util.Set<String> names = new java.util.HashSet<>(names(columns));
-    return redefined.values().stream().filter(c -> names.contains(c.name())).toList();
-  }
-
-  /** The columns this branch added through Strata, in order. */
-  List<TableShape.Column> added() {
-    return bid == null ? List.of() : List.copyOf(added.values());
-  }
-
-  /**
-   * The branch's columns, besides the key, that are NOT NULL (T's rule, or the branch's own for a column it
-   * redefined; kept by the branch's overlay).
-   */
-  List<String> required() {
-    return shape().stream().filter(c -> !key.contains(c.name())
-            && !(bid != null && redefined.containsKey(c.name()) ? redefined.get(c.name()).nullable() : c.nullable()))
-        .map(TableColumn::name).toList();
-  }
-
-  /** Whether this branch's columns differ from T's (see {@link #rowType}). */
-  boolean hasOwnShape() {
-    return bid != null && branchShape != null;
+    return shape.columns();
   }
 
   /**
@@ -378,7 +174,7 @@ final class OverlaySql {
     // the generation of the server's row types, for a type dropped and made again with a definition it had
     // (its statements would name a type that is gone: "function in FROM has unsupported return type")
     // T's own row type too: a table dropped and made again under its name (untracked, made again on a branch)
-    return hasOwnShape() ? ownRowType() + "/*" + io.strata.events.CommitIds.sha256Hex(rowTypeDefinition())
+    return shape.hasOwnShape() ? ownRowType() + "/*" + io.strata.events.CommitIds.sha256Hex(shape.rowTypeDefinition())
         .substring(0, 12) + "." + ROW_TYPES.get() + "*/" : table + "/*" + ROW_TYPES.get() + "*/";
   }
 
@@ -397,21 +193,6 @@ final class OverlaySql {
   /** The name a branch's own row type has, whether or not it has one: dropped with the branch. */
   String ownRowType() {
     return SCHEMA + "." + Sql.quote(tid + "__r_" + bid);
-  }
-
-  /** The definition of {@link #rowType} where the branch has a shape of its own: its columns and types. */
-  String rowTypeDefinition() {
-    return shape().stream().map(c -> Sql.quote(c.name()) + " " + c.type()).collect(Collectors.joining(", "));
-  }
-
-  /**
-   * A condition on {@code pg_attribute a} of T: the columns this branch has (true for T's own shape).
-   * For the statements that read T's catalog (defaults, generated columns, checks) to give a branch only
-   * what its columns have.
-   */
-  String amongColumns(String attname) {
-    return !hasOwnShape() ? "true" : attname + " = any(" + columns().stream().map(OverlaySql::literal)
-        .collect(Collectors.joining(", ", "array[", "]::name[]")) + ")";
   }
 
   public String workingLog() {

@@ -69,9 +69,9 @@ final class OwnColumnRedefinitionSql {
       sql.append(rules);
     }
     // a column no longer redefined takes the table's default again
-    java.util.Set<String> still = new java.util.HashSet<>(after.redefined().stream().map(TableShape.Column::name)
+    java.util.Set<String> still = new java.util.HashSet<>(after.shape().redefined().stream().map(TableShape.Column::name)
         .toList());
-    List<String> restored = before.redefined().stream().map(TableShape.Column::name).filter(c -> !still.contains(c))
+    List<String> restored = before.shape().redefined().stream().map(TableShape.Column::name).filter(c -> !still.contains(c))
         .toList();
     if (!restored.isEmpty()) {
       sql.append(fill("""
@@ -107,7 +107,7 @@ final class OwnColumnRedefinitionSql {
    */
   private static String nullChecks(OverlaySql before, OverlaySql after) {
     StringBuilder sql = new StringBuilder();
-    List<String> wasRequired = before.required();
+    List<String> wasRequired = before.shape().required();
     for (String c : BranchColumnsSql.tableRequired(after)) {
       if (wasRequired.contains(c)) {
         continue;
@@ -122,7 +122,7 @@ final class OwnColumnRedefinitionSql {
             {logged}
           end $strata_n$;
           """, "key_text", before.keyText("s"), "state", before.state(),
-          "column", Sql.quote(c), "name", OverlaySql.literal(before.shown(c)), "logged", BranchColumnsSql.noLoggedNull(before, c)));
+          "column", Sql.quote(c), "name", OverlaySql.literal(before.shape().shown(c)), "logged", BranchColumnsSql.noLoggedNull(before, c)));
     }
     return sql.toString();
   }
@@ -149,8 +149,8 @@ final class OwnColumnRedefinitionSql {
     StringBuilder sql = new StringBuilder();
     for (String c : retyped) {
       String column = Sql.quote(c);
-      String type = after.typeOf(c);
-      if (io.strata.events.ColumnTypes.widens(before.typeOf(c), type)) {
+      String type = after.shape().typeOf(c);
+      if (io.strata.events.ColumnTypes.widens(before.shape().typeOf(c), type)) {
         continue; // every value of the type reads as it is in the new one: nothing to look at
       }
       sql.append(fill("""
@@ -175,7 +175,7 @@ final class OwnColumnRedefinitionSql {
               || ' convert to %s (%s): change it first', {name}, {type_literal}, sqlerrm);
           end;
           """, "key_text", before.keyText("s"), "state", before.state(),
-          "column", column, "type", type, "name", OverlaySql.literal(before.shown(c)),
+          "column", column, "type", type, "name", OverlaySql.literal(before.shape().shown(c)),
           "type_literal", OverlaySql.literal(type), "log", before.workingLog()));
     }
     return sql.toString();
@@ -183,30 +183,30 @@ final class OwnColumnRedefinitionSql {
 
   /** The columns of the table's own whose type {@code after} gives otherwise than {@code before}. */
   static List<String> retyped(OverlaySql before, OverlaySql after) {
-    return after.columns().stream().filter(c -> before.typeOf(c) != null
-        && !io.strata.events.ColumnTypes.same(before.typeOf(c), after.typeOf(c))).toList();
+    return after.columns().stream().filter(c -> before.shape().typeOf(c) != null
+        && !io.strata.events.ColumnTypes.same(before.shape().typeOf(c), after.shape().typeOf(c))).toList();
   }
 
   /** The changes of {@link #retypeChecks}' columns, once checked: row type, overlay and working log. */
   private static String retype(OverlaySql before, OverlaySql after, List<String> retyped) {
     StringBuilder sql = new StringBuilder();
-    if (before.hasOwnShape() && !after.hasOwnShape()) {
+    if (before.shape().hasOwnShape() && !after.shape().hasOwnShape()) {
       sql.append("drop type if exists ").append(before.ownRowType()).append(";");
-    } else if (!before.hasOwnShape() && after.hasOwnShape()) {
+    } else if (!before.shape().hasOwnShape() && after.shape().hasOwnShape()) {
       // (one left from before — a type promoted into the table since — is made again in this branch's columns)
       sql.append("drop type if exists ").append(after.ownRowType()).append("; create type ").append(after.ownRowType())
-          .append(" as (").append(after.rowTypeDefinition()).append(");");
+          .append(" as (").append(after.shape().rowTypeDefinition()).append(");");
     }
     for (String c : retyped) {
       String column = Sql.quote(c);
-      String type = after.typeOf(c);
+      String type = after.shape().typeOf(c);
       sql.append("alter table ").append(before.overlay()).append(" alter column ").append(column).append(" type ")
           .append(type).append(" using case when not __deleted then ").append(column).append("::").append(type)
           .append(" end;")
           .append("alter table ").append(before.workingLog()).append(" alter column ").append(column).append(" type ")
           .append(type).append(" using case when __present then ").append(column).append("::").append(type)
           .append(" end;");
-      if (before.hasOwnShape() && after.hasOwnShape()) {
+      if (before.shape().hasOwnShape() && after.shape().hasOwnShape()) {
         sql.append("alter type ").append(before.ownRowType()).append(" alter attribute ").append(column)
             .append(" type ").append(type).append(";");
       }

@@ -232,9 +232,9 @@ final class PgBranchColumns {
                   .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_ADDED).execute(Tuple.of(table.id(),
                       before.bid(), EventCodec.mapper().valueToTree(addedAfter).toString())))
                   .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_RENAMED).execute(Tuple.of(table.id(),
-                      before.bid(), EventCodec.mapper().valueToTree(after.renamed()).toString())))
+                      before.bid(), EventCodec.mapper().valueToTree(after.shape().renamed()).toString())))
                   .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_REDEFINED).execute(Tuple.of(table.id(),
-                      before.bid(), EventCodec.mapper().valueToTree(after.redefined()).toString())))
+                      before.bid(), EventCodec.mapper().valueToTree(after.shape().redefined()).toString())))
                   .replaceWithVoid();
             }
           }

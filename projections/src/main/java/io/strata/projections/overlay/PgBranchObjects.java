@@ -371,7 +371,7 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
                   onBranch.bid(), branch, viewSchema, viewName, epoch)))
               // the rules its overlay was made with (a source's redefinitions: its start's rows keep to them)
               .chain(() -> tx.preparedQuery(BranchColumnsSql.REGISTER_REDEFINED).execute(Tuple.of(
-                  onBranch.tableId(), onBranch.bid(), EventCodec.mapper().valueToTree(onBranch.redefined()).toString())));
+                  onBranch.tableId(), onBranch.bid(), EventCodec.mapper().valueToTree(onBranch.shape().redefined()).toString())));
         })
         .chain(() -> PgTracking.regenerateCapture(tx, onBranch));
   }

@@ -152,7 +152,7 @@ public final class PgChangeSets implements ChangeSets<UnitOfWork> {
   public Uni<ContentDelta> contentDelta(UnitOfWork unit, TrackedTable table, BranchRef branch, List<String> fromPath,
       List<String> toPath) {
     OverlaySql on = OverlaySql.of(table, branch);
-    return contentDelta(unit, on.retypesColumns() ? new ChangeSetsSql(on) : sql(table), fromPath, toPath);
+    return contentDelta(unit, on.shape().retypesColumns() ? new ChangeSetsSql(on) : sql(table), fromPath, toPath);
   }
 
   private static Uni<ContentDelta> contentDelta(UnitOfWork unit, ChangeSetsSql sql, List<String> fromPath,

@@ -222,7 +222,7 @@ public final class PgQueryAccess implements QueryAccess<UnitOfWork> {
   private static String views(OverlaySql table, String role) {
     return new QueryAccessSql(table).createViews() + unreadable(table)
         + "grant select on " + QueryAccessSql.headView(table) + ", " + QueryAccessSql.workView(table) + " to " + role + ";"
-        + (table.hasOwnShape() ? "grant execute on function " + QueryAccessSql.stateFunction(table) + QueryAccessSql.STATE_ARGUMENTS
+        + (table.shape().hasOwnShape() ? "grant execute on function " + QueryAccessSql.stateFunction(table) + QueryAccessSql.STATE_ARGUMENTS
             + " to " + role + ";" : "");
   }
 

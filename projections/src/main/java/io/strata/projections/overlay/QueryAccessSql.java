@@ -39,7 +39,7 @@ final class QueryAccessSql {
         """,
         "work_view", workView(s), "head_view", headView(s), "working", s.isDefaultBranch() ? s.table() : s.state(),
         "working_log", s.workingLog(), "match", s.keyMatch("w", "x"), "columns_w", OverlaySql.list(s.columns(), "w"),
-        "shown_x", s.renamesColumns() ? s.shownColumns("x") : "x.*")
+        "shown_x", s.shape().renamesColumns() ? s.shape().shownColumns("x") : "x.*")
         + createBranchStateFunction();
   }
 
@@ -55,11 +55,11 @@ final class QueryAccessSql {
    * table's (the branch id is not read: the function is the branch's). Empty for other branches.
    */
   String createBranchStateFunction() {
-    if (!s.hasOwnShape()) {
+    if (!s.shape().hasOwnShape()) {
       return "";
     }
-    String defaults = s.added().isEmpty() ? "" : s.added().stream()
-        .map(c -> OverlaySql.literal(c.name()) + ", to_jsonb(" + OverlaySql.addedValue(c) + ")")
+    String defaults = s.shape().added().isEmpty() ? "" : s.shape().added().stream()
+        .map(c -> OverlaySql.literal(c.name()) + ", to_jsonb(" + BranchShape.addedValue(c) + ")")
         .collect(Collectors.joining(", ", "jsonb_build_object(", ") || "));
     String body = changedAt(s, fill("""
         select r.* from changed c, lateral jsonb_populate_record(null::{row_type}, {defaults}c.img) r
@@ -172,7 +172,7 @@ final class QueryAccessSql {
    * #createBranchStateFunction}).
    */
   static String stateFunction(OverlaySql s) {
-    return OverlaySql.SCHEMA + "." + Sql.quote(s.tableId() + "__at" + (s.hasOwnShape() ? "_" + s.bid() : ""));
+    return OverlaySql.SCHEMA + "." + Sql.quote(s.tableId() + "__at" + (s.shape().hasOwnShape() ? "_" + s.bid() : ""));
   }
 
   /** The state function of this branch when it has columns of its own, named so whether or not it has. */

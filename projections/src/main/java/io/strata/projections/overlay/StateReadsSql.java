@@ -66,7 +66,7 @@ final class StateReadsSql {
         "cursor_key", limit == null ? "" : ", " + keyObject(),
         // all rows: one ORDER BY over the union, which the planner merges from key-order scans
         "tail", conditions + (limit == null ? "" : " order by " + keys + limited),
-        "row_json", s.rowJson("s"), "open", limit == null ? "" : "(", "close", limit == null ? "" : ")", "table", s.table(), "row_type", s.rowType()};
+        "row_json", s.shape().rowJson("s"), "open", limit == null ? "" : "(", "close", limit == null ? "" : ")", "table", s.table(), "row_type", s.rowType()};
     if (path.isWorking()) {
       return new Query((filtersCte.isEmpty() ? "" : "with " + filtersCte + " ") + fill("""
           select {row_json}{cursor_key} from {state} s where true{conditions}

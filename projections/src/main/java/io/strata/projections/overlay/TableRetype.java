@@ -93,13 +93,13 @@ final class TableRetype {
     // a branch that keeps the old type reads its rows through a row type of its own, made in its order; one
     // whose types are the table's now (the merge's source) reads the table's
     for (Branch b : branches) {
-      if (b.before().hasOwnShape() && !b.after().hasOwnShape()) {
+      if (b.before().shape().hasOwnShape() && !b.after().shape().hasOwnShape()) {
         change.append("drop type if exists ").append(b.before().ownRowType()).append(';');
       }
-      if (b.after().hasOwnShape()) {
+      if (b.after().shape().hasOwnShape()) {
         change.append("do $strata_r$ begin if to_regtype(").append(OverlaySql.literal(b.after().ownRowType()))
             .append(") is null then execute ").append(OverlaySql.literal("create type "
-                + b.after().ownRowType() + " as (" + b.after().rowTypeDefinition() + ")"))
+                + b.after().ownRowType() + " as (" + b.after().shape().rowTypeDefinition() + ")"))
             .append("; end if; end $strata_r$;");
       }
     }

@@ -69,6 +69,6 @@ final class TableWritesSql {
                  from pg_attribute a join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
                  where a.attrelid = {table_literal}::regclass and a.attnum > 0 and not a.attisdropped
                    and a.attgenerated = 's' and {among} order by a.attnum loop""", "table_literal", literal(s.table()),
-        "among", s.amongColumns("a.attname"));
+        "among", s.shape().amongColumns("a.attname"));
   }
 }

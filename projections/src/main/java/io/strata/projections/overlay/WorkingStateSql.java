@@ -223,8 +223,8 @@ final class WorkingStateSql {
    */
   Map<String, String> addedDefaults() {
     Map<String, String> defaults = new java.util.HashMap<>();
-    s.added().stream().filter(c -> c.defaultValue() != null).forEach(c -> defaults.put(c.name(), OverlaySql.addedValue(c)));
-    s.redefined().forEach(c -> defaults.put(c.name(), c.defaultValue() == null ? null : OverlaySql.addedValue(c)));
+    s.shape().added().stream().filter(c -> c.defaultValue() != null).forEach(c -> defaults.put(c.name(), BranchShape.addedValue(c)));
+    s.shape().redefined().forEach(c -> defaults.put(c.name(), c.defaultValue() == null ? null : BranchShape.addedValue(c)));
     return defaults;
   }
 
@@ -277,7 +277,7 @@ final class WorkingStateSql {
         "o", s.present("o"), "p", s.present("p"), "x", s.present("x"));
     String image = s.columns().stream().map(c -> (s.key().contains(c) ? "b." + Sql.quote(c)
             : fill("case when {o} then o.{c} when {p} then {p_c} else {x_c} end", "o", s.present("o"),
-                "p", s.present("p"), "c", Sql.quote(c), "p_c", s.baseColumn(c, "p"), "x_c", s.baseColumn(c, "x")))
+                "p", s.present("p"), "c", Sql.quote(c), "p_c", s.shape().baseColumn(c, "p"), "x_c", s.shape().baseColumn(c, "x")))
             + " as " + Sql.quote(c))
         .collect(Collectors.joining(", "));
     String preimage = " " + (batch != null && s.key().size() == 1
