@@ -1,37 +1,19 @@
 package io.strata.server.domain;
 
-import io.strata.events.BranchCreated;
-import io.strata.events.BranchDeleted;
-import io.strata.events.BranchHeadMoved;
-import io.strata.events.MergeAborted;
-import io.strata.events.MergeConflictsResolved;
 import io.strata.events.MergeStarted;
-import io.strata.events.AppliedCommit;
-import io.strata.events.RebaseAborted;
-import io.strata.events.RebaseFinished;
 import io.strata.events.RebaseStarted;
-import io.strata.events.RebaseStepSkipped;
-import io.strata.events.StashApplied;
 import io.strata.events.StashCreated;
-import io.strata.events.StashDropped;
-import io.strata.events.BranchProtectionChanged;
 import io.strata.events.CommitCreated;
 import io.strata.events.RepositoryCreated;
 import io.strata.events.RepositoryDeleted;
 import io.strata.events.StorageAdded;
 import io.strata.events.StorageRemoved;
 import io.strata.events.StrataEvent;
-import io.strata.events.TableChange;
 import io.strata.events.TableColumn;
 import io.strata.events.TableSchemaChanged;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
-import io.strata.events.TablePlaced;
-import io.strata.events.TableUntracked;
-import io.strata.events.TagCreated;
-import io.strata.events.TagDeleted;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,26 +32,18 @@ public final class RepositoryState {
   private String description;
   private String defaultBranch;
   private long commitCount;
-  private final Map<String, Branch> branches = new HashMap<>();
-  private final Map<String, String> tags = new HashMap<>();
+  /** The branches and tags. */
+  private RepositoryRefs refs = new RepositoryRefs();
   private final Map<String, StorageAdded> storages = new HashMap<>();
-  private final Map<String, TableTracked> tables = new HashMap<>();
-  /** Per table, the newest DDL command (its id in the table's database) a recorded schema change covers. */
-  private final Map<String, Long> ddlRecorded = new HashMap<>();
+  private TrackedTables tracked = new TrackedTables();
   /** The shapes live branches give tables, where they differ from the tables' own. */
   private BranchShapes shapes = new BranchShapes();
   private BranchMadeTables madeTables = new BranchMadeTables();
-  private final Map<String, Merge> merges = new HashMap<>();
-  /** Per branch the rebase in progress. */
-  private final Map<String, Rebase> rebases = new HashMap<>();
-  /** Per branch its stashes, the newest first. */
-  private final Map<String, List<StashCreated>> stashes = new HashMap<>();
+  /** The merges and rebases in progress and the stashes, per branch. */
+  private BranchOperations operations = new BranchOperations();
   /** The promotion policy in force (null: none was ever set). */
   private io.strata.events.PromotionPolicySet policy;
   private PromotionRequests promotions = new PromotionRequests();
-  // The most recent commit, so that a branch created on it (the initial commit) knows its head's time.
-  private Instant lastCommitTime;
-  private String lastCommitId;
 
   /** A merge in progress on a branch: the event that began it, and how many conflicts are left. */
   public record Merge(MergeStarted started, long remaining) {}
@@ -102,11 +76,6 @@ public final class RepositoryState {
     this.version = version;
   }
 
-  /**
-   * A copy that later evolutions of this state leave alone: what a command doing long data work reads
-   * while its repository's other commands go on (its decision is taken again, on the live state, when
-   * it appends).
-   */
   /** The promotion policy in force, as it was set; null when none was ever set. */
   public io.strata.events.PromotionPolicySet policy() {
     return policy;
@@ -122,6 +91,11 @@ public final class RepositoryState {
     policy = set;
   }
 
+  /**
+   * A copy that later evolutions of this state leave alone: what a command doing long data work reads
+   * while its repository's other commands go on (its decision is taken again, on the live state, when
+   * it appends).
+   */
   public RepositoryState copy() {
     RepositoryState c = new RepositoryState(streamId, version);
     c.lastPosition = lastPosition;
@@ -130,18 +104,12 @@ public final class RepositoryState {
     c.description = description;
     c.defaultBranch = defaultBranch;
     c.commitCount = commitCount;
-    c.branches.putAll(branches);
-    c.tags.putAll(tags);
+    c.refs = refs.copy();
     c.storages.putAll(storages);
-    c.tables.putAll(tables);
-    c.ddlRecorded.putAll(ddlRecorded);
+    c.tracked = tracked.copy();
     c.shapes = shapes.copy();
     c.madeTables = madeTables.copy();
-    c.merges.putAll(merges);
-    c.rebases.putAll(rebases);
-    stashes.forEach((branch, list) -> c.stashes.put(branch, new ArrayList<>(list)));
-    c.lastCommitTime = lastCommitTime;
-    c.lastCommitId = lastCommitId;
+    c.operations = operations.copy();
     c.policy = policy;
     c.promotions = promotions.copy();
     return c;
@@ -164,6 +132,9 @@ public final class RepositoryState {
     madeTables.evolve(event);
     shapes.evolve(event, defaultBranch);
     promotions.evolve(event);
+    tracked.evolve(event, defaultBranch);
+    refs.evolve(event, time);
+    operations.evolve(event);
     if (event instanceof RepositoryCreated e) {
       exists = true;
       name = e.name();
@@ -171,14 +142,7 @@ public final class RepositoryState {
       defaultBranch = e.defaultBranch();
     } else if (event instanceof RepositoryDeleted) {
       exists = false;
-      branches.clear();
-      tags.clear();
       storages.clear();
-      tables.clear();
-      ddlRecorded.clear();
-      merges.clear();
-      rebases.clear();
-      stashes.clear();
       policy = null;
       promotions = new PromotionRequests();
       commitCount = 0;
@@ -186,98 +150,10 @@ public final class RepositoryState {
       policy = e;
     } else if (event instanceof CommitCreated e) {
       commitCount++;
-      // the tracked tables' content is the default branch's; other branches' commits carry their own
-      for (TableChange c : e.branch() != null && e.branch().equals(defaultBranch) ? e.changes()
-          : List.<TableChange>of()) {
-        TableTracked t = tables.get(c.table());
-        if (t != null) {
-          tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
-        }
-      }
-      if (e.branch() != null && e.concludesOperation()) {
-        merges.remove(e.branch());
-      }
-      if (e.branch() != null && e.applied() != null && AppliedCommit.REBASE.equals(e.applied().operation())) {
-        rebases.computeIfPresent(e.branch(), (b, r) -> new Rebase(r.started(), r.done() + 1));
-      }
-      if (e.branch() != null) {
-        Branch b = branches.get(e.branch());
-        branches.put(e.branch(), b != null ? b.moved(e.id(), e.createdAt())
-            : new Branch(e.id(), e.createdAt(), false, null, null));
-      }
-      lastCommitTime = e.createdAt();
-      lastCommitId = e.id();
-    } else if (event instanceof BranchCreated e) {
-      Instant headTime = e.head().equals(lastCommitId) ? lastCommitTime : null;
-      branches.put(e.name(), new Branch(e.head(), headTime, e.isProtected(), e.from(), time));
-    } else if (event instanceof BranchDeleted e) {
-      branches.remove(e.name());
-      merges.remove(e.name());
-      stashes.remove(e.name());
-      rebases.remove(e.name());
-    } else if (event instanceof BranchHeadMoved e) {
-      Branch b = branches.get(e.branch());
-      branches.put(e.branch(), b != null ? b.moved(e.to(), null) : new Branch(e.to(), null, false, null, null));
-      for (BranchHeadMoved.TableContent c : e.branch().equals(defaultBranch) ? e.tables()
-          : List.<BranchHeadMoved.TableContent>of()) {
-        TableTracked t = tables.get(c.table());
-        if (t != null) {
-          tables.put(c.table(), t.withContent(c.rowCount(), c.rowSum()));
-        }
-      }
-    } else if (event instanceof RebaseStarted e) {
-      rebases.put(e.branch(), new Rebase(e, 0));
-    } else if (event instanceof RebaseStepSkipped e) {
-      rebases.computeIfPresent(e.branch(), (b, r) -> new Rebase(r.started(), r.done() + 1));
-    } else if (event instanceof RebaseFinished e) {
-      rebases.remove(e.branch());
-    } else if (event instanceof RebaseAborted e) {
-      rebases.remove(e.branch());
-    } else if (event instanceof StashCreated e) {
-      stashes.computeIfAbsent(e.branch(), b -> new ArrayList<>()).add(0, e);
-    } else if (event instanceof StashApplied e && e.popped()) {
-      dropStash(e.branch(), e.id());
-    } else if (event instanceof StashDropped e) {
-      dropStash(e.branch(), e.id());
-    } else if (event instanceof MergeStarted e) {
-      merges.put(e.branch(), new Merge(e, e.conflicts()));
-    } else if (event instanceof MergeConflictsResolved e) {
-      Merge m = merges.get(e.branch());
-      if (m != null) {
-        merges.put(e.branch(), new Merge(m.started(), e.remaining()));
-      }
-    } else if (event instanceof MergeAborted e) {
-      merges.remove(e.branch());
-    } else if (event instanceof BranchProtectionChanged e) {
-      Branch b = branches.get(e.name());
-      branches.put(e.name(), new Branch(b.head(), b.headTime(), e.isProtected(), b.from(), b.createdAt()));
-    } else if (event instanceof TagCreated e) {
-      tags.put(e.name(), e.commit());
-    } else if (event instanceof TagDeleted e) {
-      tags.remove(e.name());
     } else if (event instanceof StorageAdded e) {
       storages.put(e.name(), e);
     } else if (event instanceof StorageRemoved e) {
       storages.remove(e.name());
-    } else if (event instanceof TableTracked e) {
-      tables.put(e.name(), e);
-      ddlRecorded.remove(e.name());
-    } else if (event instanceof TableSchemaChanged e && e.branch().equals(defaultBranch)) {
-      tables.computeIfPresent(e.name(), (n, t) -> t.withShape(e.shape()));
-      ddlRecorded.put(e.name(), e.ddlThrough());
-    } else if (event instanceof TablePlaced e) {
-      tables.computeIfPresent(e.name(), (n, t) -> e.shape() == null ? t.placed(e.schema(), e.table())
-          : t.placed(e.schema(), e.table()).withShape(e.shape()));
-    } else if (event instanceof TableUntracked e) {
-      tables.remove(e.name());
-      ddlRecorded.remove(e.name());
-    }
-  }
-
-  private void dropStash(String branch, String id) {
-    List<StashCreated> list = stashes.get(branch);
-    if (list != null) {
-      list.removeIf(s -> s.id().equals(id));
     }
   }
 
@@ -307,20 +183,16 @@ public final class RepositoryState {
       Map<String, TableTracked> tables, Map<String, Long> ddlRecorded,
       Map<String, List<TableSchemaChanged.BranchColumns>> branchColumns, Map<String, Merge> merges,
       List<StashCreated> stashes, Map<String, Rebase> rebases, long lastPosition) {
-    this.ddlRecorded.putAll(ddlRecorded);
+    tracked.restore(tables, ddlRecorded);
     branchColumns.forEach(shapes::setColumns);
-    this.merges.putAll(merges);
-    this.rebases.putAll(rebases);
-    stashes.forEach(s -> this.stashes.computeIfAbsent(s.branch(), b -> new ArrayList<>()).add(0, s));
+    operations.restore(merges, stashes, rebases);
     this.storages.putAll(storages);
-    this.tables.putAll(tables);
     this.exists = true;
     this.name = name;
     this.description = description;
     this.defaultBranch = defaultBranch;
     this.commitCount = commitCount;
-    this.branches.putAll(branches);
-    this.tags.putAll(tags);
+    refs.restore(branches, tags);
     this.lastPosition = lastPosition;
   }
 
@@ -353,15 +225,15 @@ public final class RepositoryState {
   }
 
   public Map<String, Branch> branches() {
-    return branches;
+    return refs.branches();
   }
 
   public Branch branch(String name) {
-    return branches.get(name);
+    return refs.branches().get(name);
   }
 
   public Map<String, String> tags() {
-    return tags;
+    return refs.tags();
   }
 
   public Map<String, StorageAdded> storages() {
@@ -370,11 +242,11 @@ public final class RepositoryState {
 
   /** The id of the newest DDL command on {@code table} that a recorded schema change covers (0: none). */
   public long ddlRecordedThrough(String table) {
-    return ddlRecorded.getOrDefault(table, 0L);
+    return tracked.ddlRecordedThrough(table);
   }
 
   public Map<String, TableTracked> tables() {
-    return tables;
+    return tracked.all();
   }
 
   /** The tables made on a branch and not yet in the default branch, and the branches that have them. */
@@ -384,7 +256,7 @@ public final class RepositoryState {
 
   /** Whether {@code branch} has tracked table {@code table} (every branch has it, unless it is made on branches). */
   public boolean hasTable(String table, String branch) {
-    return tables.containsKey(table) && madeTables.has(table, branch);
+    return tracked.all().containsKey(table) && madeTables.has(table, branch);
   }
 
   /** Restores the tables made on branches (with {@link #restore}). */
@@ -398,7 +270,7 @@ public final class RepositoryState {
    */
   public List<TableColumn> columnsOn(String table, String branch) {
     List<TableColumn> own = shapes.columns(table, branch);
-    return own != null ? own : tables.get(table).columns();
+    return own != null ? own : tracked.all().get(table).columns();
   }
 
   /**
@@ -465,7 +337,8 @@ public final class RepositoryState {
   public boolean hasOwnColumns(String table, String branch) {
     List<TableColumn> own = shapes.columns(table, branch);
     // a branch that dropped every column it added reads the table's columns again, through the table's row type
-    return own != null && (!addedOn(table, branch).isEmpty() || !ColumnLayouts.same(own, tables.get(table).columns()));
+    return own != null
+        && (!addedOn(table, branch).isEmpty() || !ColumnLayouts.same(own, tracked.all().get(table).columns()));
   }
 
   /** The live branches whose columns of {@code table} are not the table's, sorted by branch. */
@@ -475,16 +348,16 @@ public final class RepositoryState {
 
   /** The rebase in progress on {@code branch}, or null. */
   public Rebase rebase(String branch) {
-    return rebases.get(branch);
+    return operations.rebase(branch);
   }
 
   /** The stashes of {@code branch}, the newest first (index 0). */
   public List<StashCreated> stashes(String branch) {
-    return stashes.getOrDefault(branch, List.of());
+    return operations.stashes(branch);
   }
 
   /** The merge in progress on {@code branch}, or null. */
   public Merge merge(String branch) {
-    return merges.get(branch);
+    return operations.merge(branch);
   }
 }
