@@ -44,6 +44,10 @@ public final class PgMerges implements Merges<UnitOfWork> {
     return new MergeStateSql(sql);
   }
 
+  private static MergeWritesSql writes(MergeSql sql) {
+    return new MergeWritesSql(sql);
+  }
+
   private static MergeSidecarSql sidecars(MergeSql sql) {
     return new MergeSidecarSql(sql);
   }
@@ -227,12 +231,12 @@ public final class PgMerges implements Merges<UnitOfWork> {
     ChangeSetsSql changeSets = new ChangeSetsSql(OverlaySql.of(table, target));
     String capture = changeSets.captureTable();
     return tx.query("drop table if exists " + capture).execute()
-        .chain(() -> tx.query(sql.imagesAreTheRows()).execute())
+        .chain(() -> tx.query(writes(sql).imagesAreTheRows()).execute())
         .map(rows -> rows.iterator().next().getBoolean(0))
-        .call(asPlanned -> tx.query(sql.captureWritten(capture, asPlanned)).execute())
+        .call(asPlanned -> tx.query(writes(sql).captureWritten(capture, asPlanned)).execute())
         // where the table computed something of its own, the plan's merged rows become the rows as stored
         .call(asPlanned -> asPlanned ? Uni.createFrom().voidItem()
-            : tx.query(sql.mergedAsCaptured(capture)).execute().replaceWithVoid())
+            : tx.query(writes(sql).mergedAsCaptured(capture)).execute().replaceWithVoid())
         .chain(() -> tx.query(changeSets.summarizeCapture()).execute())
         .chain(rows -> {
           Row r = rows.iterator().next();
@@ -241,7 +245,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
               r.getLong(1), r.getLong(2), r.getString(4));
           Uni<Void> stored = changed == 0 ? Uni.createFrom().voidItem()
               : tx.preparedQuery(changeSets.storeCapture()).execute(Tuple.of(captured.changeSet())).replaceWithVoid();
-          return stored.chain(() -> tx.query(sql.forgetWrittenLog()).execute())
+          return stored.chain(() -> tx.query(writes(sql).forgetWrittenLog()).execute())
               .map(done -> changed == 0 ? Optional.<ChangeSets.Captured>empty() : Optional.of(captured));
         });
   }
@@ -249,7 +253,7 @@ public final class PgMerges implements Merges<UnitOfWork> {
   @Override
   public Uni<Void> recordApplied(UnitOfWork unit, TrackedTable table, BranchRef target, boolean staged) {
     SqlConnection tx = PgUnit.of(unit);
-    return tx.query(sql(table, target).recordWritten(staged)).execute().replaceWithVoid();
+    return tx.query(writes(sql(table, target)).recordWritten(staged)).execute().replaceWithVoid();
   }
 
   @Override

@@ -30,7 +30,7 @@ final class PgMergesInProgress {
 
   static Uni<Void> keep(SqlConnection tx, TrackedTable table, BranchRef target, MergeSql sql) {
     String schema = PgBranchObjects.viewSchema(target.name(), table.branchId(target.name()));
-    return tx.query(sql.recordWritten()).execute()
+    return tx.query(new MergeWritesSql(sql).recordWritten()).execute()
         .chain(() -> tx.query(state(sql).mergedAsStored()).execute())
         .chain(() -> tx.query(state(sql).keep()).execute())
         .chain(() -> conflictsView(tx, sql, table, schema))
