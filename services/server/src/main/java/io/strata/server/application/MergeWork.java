@@ -89,7 +89,7 @@ class MergeWork {
             List<String> path = paths.get(t.name());
             boolean undoable = undoable(attempt, t);
             return CleanTables.require(c, table, into, "the merge")
-                .chain(() -> SchemaMerges.requireUnchanged(settled, t.name(), columns -> c.roles().changeSets()
+                .chain(() -> SchemaMergeChecks.requireUnchanged(settled, t.name(), columns -> c.roles().changeSets()
                     .changedColumns(c, table, List.of(), path, columns)))
                 // in another storage, the rows the move writes are planned so that recovery can undo them
                 .chain(() -> undoable ? c.roles().merges().plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
@@ -168,7 +168,7 @@ class MergeWork {
           return CleanTables.require(c, table, into, "the merge")
               .chain(() -> TableShapes.requireUnchanged(c, table))
               // values the source changed in a column the target dropped since the base: schema_data
-              .chain(() -> SchemaMerges.requireUnchanged(settled, t.name(), columns -> c.roles().changeSets()
+              .chain(() -> SchemaMergeChecks.requireUnchanged(settled, t.name(), columns -> c.roles().changeSets()
                   .changedColumns(c, table, sides.theirsUndo().getOrDefault(t.name(), List.of()),
                       theirsPaths.getOrDefault(t.name(), List.of()), columns)))
               .chain(() -> c.roles().merges().plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
@@ -279,7 +279,7 @@ class MergeWork {
         .onItem().transformToUniAndConcatenate(t -> tables.of(t).chain(c -> {
           TrackedTable table = TrackedTable.on(repo, t, into.name());
           return CleanTables.require(c, table, into, "the merge")
-              .chain(() -> SchemaMerges.requireUnchangedByOurs(settled, t.name(), columns -> c.roles().changeSets()
+              .chain(() -> SchemaMergeChecks.requireUnchangedByOurs(settled, t.name(), columns -> c.roles().changeSets()
                   .changedColumns(c, table, oursUndo.getOrDefault(t.name(), List.of()),
                       oursPaths.getOrDefault(t.name(), List.of()), columns)));
         }))

@@ -5,15 +5,12 @@ import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
 import io.strata.events.TableTracked;
 import io.strata.projections.graph.CommitGraph;
-import io.strata.projections.rowdata.BranchObjects;
 import io.strata.projections.tables.BranchShapeRecords;
 import io.strata.projections.tables.TableQueries;
-import io.strata.server.domain.ErrorCode;
 import io.strata.server.domain.RefResolver;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.SchemaChoices;
 import io.strata.server.domain.SchemaMerge;
-import io.strata.server.domain.StrataException;
 import io.strata.server.runtime.StorageBackends;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -45,6 +42,7 @@ class SchemaMerges {
   private final CommitGraph graph;
   private final RepositoryStateLoader loader;
   private final StorageBackends backends;
+  private final SchemaMergeSides sides;
 
   @Inject
   SchemaMerges(TableQueries tables, CommitGraph graph, RepositoryStateLoader loader, StorageBackends backends) {
@@ -52,6 +50,7 @@ class SchemaMerges {
     this.graph = graph;
     this.loader = loader;
     this.backends = backends;
+    this.sides = new SchemaMergeSides(tables, graph);
   }
 
   /**
@@ -61,8 +60,8 @@ class SchemaMerges {
    * has them already: a merge into the default branch that brings any makes a merge commit), the columns
    * another branch added that the merge redefines as the source has them ({@code alters}: each change with
    * the target's definition and the merged one), and the columns the target dropped since the base that
-   * the source still has: the source's changes to their
-   * values are conflicts ({@code schema_data}, decided with the rows: {@link #requireUnchanged}) unless
+   * the source still has: the source's changes to their values are conflicts ({@code schema_data}, decided with the
+   * rows: {@link SchemaMergeChecks#requireUnchanged}) unless
    * {@code ours} settles them; and per table the names a target other than the default one shows its columns
    * under after the merge ({@code renames}: stored name to shown name) where the merge changes them; and per
    * table the table's own columns whose NOT NULL or default the target takes from the source
@@ -229,36 +228,6 @@ class SchemaMerges {
                 .invoke(() -> defined.requireAllUsed(name, target))));
   }
 
-  /**
-   * {@code shapes} (the tables as branch {@code target} reads them) with the table's columns its records ever listed as
-   * added through Strata put back in: read as columns it had, so that one it dropped since stays dropped.
-   */
-  private Uni<Map<String, TableShape>> withOwnAdded(String repo, RepositoryState state, String target,
-      Map<String, TableShape> shapes) {
-    RepositoryState.Branch b = state.branch(target);
-    Map<String, TableShape> out = new java.util.TreeMap<>(shapes);
-    return io.smallrye.mutiny.Multi.createFrom().iterable(List.copyOf(shapes.keySet()))
-        .onItem().transformToUniAndConcatenate(table -> {
-          TableTracked t = state.tables().get(table);
-          TableShape shape = shapes.get(table);
-          List<String> lacked = t == null ? List.of() : t.columns().stream().map(io.strata.events.TableColumn::name)
-              .filter(n -> shape.columns().stream().noneMatch(c -> c.name().equals(n))).toList();
-          if (lacked.isEmpty() || b.createdAt() == null) {
-            return Uni.createFrom().voidItem();
-          }
-          return tables.recordedOnBranch(repo, table, target, b.createdAt(), b.head(), lacked).invoke(owned -> {
-            if (!owned.isEmpty()) {
-              List<TableShape.Column> columns = new java.util.ArrayList<>(shape.columns());
-              t.columns().stream().filter(c -> owned.contains(c.name()))
-                  .forEach(c -> columns.add(new TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null,
-                      null)));
-              out.put(table, new TableShape(columns, shape.primaryKey(), shape.constraints(), shape.indexes()));
-            }
-          }).replaceWithVoid();
-        })
-        .collect().last().replaceWith(out);
-  }
-
   /** The columns of the base and the source read (a live source's from the state), then settled. */
   private Uni<Settled> between(String repo, RepositoryState state, String target, String base, String theirs,
       String liveSource, String sourceName, SchemaChoices choices) {
@@ -273,7 +242,7 @@ class SchemaMerges {
     RepositoryState.Branch into = state.branch(target);
     Uni<Map<String, TableShape>> targetTables = into == null || into.head() == null
         || target.equals(state.defaultBranch()) ? Uni.createFrom().item((Map<String, TableShape>) null)
-        : tables.shapesOnBranch(repo, target, into.head()).chain(shapes -> withOwnAdded(repo, state, target, shapes));
+        : tables.shapesOnBranch(repo, target, into.head()).chain(shapes -> sides.withOwnAdded(repo, state, target, shapes));
     return targetTables.chain(oursTables -> tables.shapesAt(repo, base).chain(baseShapes -> tables.addedAt(repo, base)
         .chain(baseAdded -> tables.columnNamesAt(repo, base).chain(baseNames -> (live
             ? Uni.createFrom().item(Map.<String, TableShape>of()) : tables.shapesAt(repo, theirs))
@@ -281,12 +250,12 @@ class SchemaMerges {
                     : tables.addedAt(repo, theirs))
                 .chain(sourceAdded -> (live ? Uni.createFrom().item(Map.<String, List<String>>of())
                     : tables.columnNamesAt(repo, theirs)).chain(sourceNames -> tables.renamedAt(repo, base)
-                    .chain(baseRenamed -> sourceNames(repo, state, theirs, liveSource, baseRenamed)
+                    .chain(baseRenamed -> sides.sourceNames(repo, state, theirs, liveSource, baseRenamed)
                     .chain(sourceRenamed -> tables.redefinedAt(repo, base)
                     .chain(baseRedefined -> (live ? Uni.createFrom().item(Map.<String, List<TableShape.Column>>of())
                         : tables.redefinedAt(repo, theirs))
                     .chain(sourceRedefined -> tables.constraintsAt(repo, base)
-                    .chain(baseChecks -> sourceChecks(repo, state, theirs, liveSource, baseChecks)
+                    .chain(baseChecks -> sides.sourceChecks(repo, state, theirs, liveSource, baseChecks)
                         .map(sourceChecks -> {
                   Map<String, Set<String>> added = new TreeMap<>();
                   Map<String, List<TableShape.Column>> theirsAdded = new TreeMap<>();
@@ -329,127 +298,6 @@ class SchemaMerges {
                   // a commit's added columns, not its branch's now: the rows that arrive are the commit's
                   return live ? withChecks : withChecks.withRecorded(new Settled.SourceRecord(theirsAdded));
                 })))))))))))))
-        .call(settled -> requireAlterations(repo, state, settled));
-  }
-
-  /**
-   * The names the source shows its columns under: a live branch's now, a commit's its branch's then — but the
-   * default branch never renames (its table keeps its names), so a source on it (live, or a commit made on it)
-   * shows the base's names: merging main back into a branch that renamed a column keeps the rename.
-   */
-  private Uni<Map<String, Map<String, String>>> sourceNames(String repo, RepositoryState state, String theirs,
-      String liveSource, Map<String, Map<String, String>> baseRenamed) {
-    if (liveSource != null) {
-      return Uni.createFrom().item(liveSource.equals(state.defaultBranch()) ? baseRenamed
-          : renamedOn(state, liveSource));
-    }
-    return graph.commit(repo, theirs).chain(c -> c.isPresent() && state.defaultBranch().equals(c.get().branch())
-        ? Uni.createFrom().item(baseRenamed) : tables.renamedAt(repo, theirs));
-  }
-
-  /**
-   * The CHECK constraints the source's branch added: a live branch's now, a commit's its branch's then — but the
-   * default branch adds none (its table's own are DDL), so a source on it shows the base's: merging main back into
-   * a branch keeps the branch's checks.
-   */
-  private Uni<Map<String, List<TableShape.Constraint>>> sourceChecks(String repo, RepositoryState state, String theirs,
-      String liveSource, Map<String, List<TableShape.Constraint>> baseChecks) {
-    if (liveSource != null) {
-      return Uni.createFrom().item(liveSource.equals(state.defaultBranch()) ? baseChecks
-          : constraintsOn(state, liveSource));
-    }
-    return graph.commit(repo, theirs).chain(c -> c.isPresent() && state.defaultBranch().equals(c.get().branch())
-        ? Uni.createFrom().item(baseChecks) : tables.constraintsAt(repo, theirs));
-  }
-
-  /** Per table, the CHECK constraints {@code branch} added. */
-  private static Map<String, List<TableShape.Constraint>> constraintsOn(RepositoryState state, String branch) {
-    Map<String, List<TableShape.Constraint>> checks = new TreeMap<>();
-    state.tables().keySet().forEach(t -> checks.put(t, state.constraintsOn(t, branch)));
-    return checks;
-  }
-
-  /** Per table, the columns {@code branch} shows under other names. */
-  private static Map<String, Map<String, String>> renamedOn(RepositoryState state, String branch) {
-    Map<String, Map<String, String>> renamed = new TreeMap<>();
-    state.tables().keySet().forEach(t -> {
-      if (!state.renamedOn(t, branch).isEmpty()) {
-        renamed.put(t, state.renamedOn(t, branch));
-      }
-    });
-    return renamed;
-  }
-
-  /**
-   * Refuses (422, nothing changed) carrying a redefinition that no conversion of the target's column makes:
-   * the source's column must be what {@code alter_column} makes of the target's (its type, nullability and
-   * the default converted), as the table's database works it out. A column the source dropped and added
-   * again with another default read that default in every row it had not written since, a change no row of
-   * its history records: carried as an alteration it would leave the target's rows as they were. A
-   * conflict settled as theirs takes the source's definition as it is.
-   */
-  private Uni<Void> requireAlterations(String repo, RepositoryState state, Settled settled) {
-    Uni<Void> checks = Uni.createFrom().voidItem();
-    for (Map.Entry<String, List<SchemaMerge.Change>> e : settled.alters().entrySet()) {
-      List<SchemaMerge.Change> carried = e.getValue().stream().filter(c -> c.settled() == null).toList();
-      TableTracked t = state.tables().get(e.getKey());
-      if (carried.isEmpty() || t == null) {
-        continue;
-      }
-      List<BranchObjects.Redefinition> asked = carried.stream().map(c -> new BranchObjects.Redefinition(c.ours(),
-          c.ours().type().equals(c.merged().type()) ? null : c.merged().type(), c.merged().nullable())).toList();
-      checks = checks.chain(() -> backends.begin(repo, t.storage())
-          .chain(open -> open.unit().roles().branchObjects().redefine(open.unit(), asked)
-              .onTermination().call(open::rollback))
-          .onFailure(BranchObjects.Undefinable.class).recoverWithItem(f -> List.of())
-          .invoke(made -> {
-            for (int i = 0; i < carried.size(); i++) {
-              SchemaMerge.Change c = carried.get(i);
-              if (i >= made.size() || !SchemaMerge.same(made.get(i), c.merged())) {
-                throw new StrataException(ErrorCode.ValidationError, "'" + settled.source() + "' redefined column '"
-                    + c.column() + "' of table '" + c.table() + "' since the merge base (" + SchemaConflictRefusals.definition(c.merged())
-                    + ", '" + settled.target() + "' has " + SchemaConflictRefusals.definition(c.ours()) + ") otherwise than alter_column"
-                    + " converts a column (dropped and added again another way), which a merge does not carry:"
-                    + " change it on '" + settled.target() + "' the same way first, or settle it with schema_strategy",
-                    Map.of("table", c.table(), "column", c.column(), "branch", settled.target()));
-              }
-            }
-          })
-          .replaceWithVoid());
-    }
-    return checks;
-  }
-
-  /**
-   * Refuses the merge when the source changed values, since the base, in columns the target dropped
-   * ({@link Settled#droppedByOurs}): {@code changed} reads which of a table's such columns the source's
-   * net changes touch. A conflict {@code schema_data} per column, as the schema conflicts are listed.
-   */
-  static Uni<Void> requireUnchanged(Settled settled, String table,
-      java.util.function.Function<List<String>, Uni<Set<String>>> changed) {
-    return requireUnchanged(settled, settled.droppedByOurs().getOrDefault(table, List.of()), changed);
-  }
-
-  /**
-   * Refuses the merge when the target changed values, since the base, in columns the merge drops from it
-   * ({@link Settled#drops}, the source dropped them): {@code changed} reads which of a table's such columns
-   * the target's net changes touch; {@code schema_data} per column, unless ours keeps them.
-   */
-  static Uni<Void> requireUnchangedByOurs(Settled settled, String table,
-      java.util.function.Function<List<String>, Uni<Set<String>>> changed) {
-    return requireUnchanged(settled, settled.droppedByTheirs().getOrDefault(table, List.of()), changed);
-  }
-
-  private static Uni<Void> requireUnchanged(Settled settled, List<SchemaMerge.Conflict> dropped,
-      java.util.function.Function<List<String>, Uni<Set<String>>> changed) {
-    if (dropped.isEmpty()) {
-      return Uni.createFrom().voidItem();
-    }
-    return changed.apply(dropped.stream().map(SchemaMerge.Conflict::column).toList()).invoke(touched -> {
-      List<SchemaMerge.Conflict> open = dropped.stream().filter(c -> touched.contains(c.column())).toList();
-      if (!open.isEmpty()) {
-        throw SchemaConflictRefusals.refusal(open, settled.source(), settled.target());
-      }
-    }).replaceWithVoid();
+        .call(settled -> SchemaMergeChecks.requireAlterations(backends, repo, state, settled));
   }
 }
