@@ -83,7 +83,8 @@ public class ColumnsAtCommits {
     return tables.addedAt(repository, commit).chain(added -> {
       added.getOrDefault(table, List.of()).forEach(c -> hidden.remove(c.name()));
       // a commit's recorded columns are exact only in the default branch's history (see TableQueries#shapesAt)
-      return metadata.withConnection(c -> c.preparedQuery(RowReads.HEAD).execute(Tuple.of(repository, defaultBranch))
+      return metadata.withConnection(c -> c.preparedQuery(ReadSnapshots.HEAD)
+          .execute(Tuple.of(repository, defaultBranch))
           .chain(rows -> CommitGraphReads.mergeBase(StorageBackends.unitOf(c), repository,
               rows.iterator().next().getString(0), commit)))
           .map(base -> commit.equals(base) ? hidden : Set.<String>of());

@@ -74,7 +74,7 @@ public class SqlQueries {
   private final Vertx vertx;
   private final TableQueries tables;
   private final RefResolver resolver;
-  private final RowReads reads;
+  private final ReadSnapshots reads;
   private final ColumnsAtCommits columnsAtCommits;
   private final MadeTables madeTables;
   private final StoragePools storagePools;
@@ -90,7 +90,7 @@ public class SqlQueries {
   private final SecureRandom random = new SecureRandom();
 
   @Inject
-  public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, RowReads reads,
+  public SqlQueries(Vertx vertx, TableQueries tables, RefResolver resolver, ReadSnapshots reads,
       StoragePools storagePools, QueryConnections connections, QueryRoleGrants grants, StrataConfig config,
       StorageBackends backends, ColumnsAtCommits columnsAtCommits, MadeTables madeTables) {
     this.madeTables = madeTables;
@@ -219,8 +219,8 @@ public class SqlQueries {
     if (live) {
       return Uni.createFrom().item(tracked.stream().map(t -> StatePath.WORKING).toList());
     }
-    return RowReads.pathsTo(tx, repo, base, commit)
-        .map(paths -> tracked.stream().map(t -> RowReads.committed(paths, t)).toList());
+    return ReadSnapshots.pathsTo(tx, repo, base, commit)
+        .map(paths -> tracked.stream().map(t -> ReadSnapshots.committed(paths, t)).toList());
   }
 
   /** The user's statement under CTEs that name the repository's tables as their state at the ref. */
