@@ -104,6 +104,9 @@ public final class DeltaBranchBench {
     }
 
     DeltaLoadBench.longLog(engine, work, Integer.parseInt(args[1].split(",")[0].strip()), 200);
+    for (String n : args[1].split(",")) {
+      DeltaLoadBench.rowWrites(engine, work, Integer.parseInt(n.strip()));
+    }
 
     int dataFiles = Integer.parseInt(args[2]);
     int rowsPerFile = Integer.parseInt(args[3]);

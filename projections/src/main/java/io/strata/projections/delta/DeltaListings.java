@@ -12,11 +12,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
- * The files of the tables this process moves and merges into, without statistics, as their logs name them, kept
- * current by replaying the commits made since (docs/delta.md, §4): a move or a merge names the files it removes
- * without listing the table each time, at a cost that follows the commits, not the table's size.
+ * The files of the tables this process moves, merges and writes rows into, as their logs name them, kept current by
+ * replaying the commits made since (docs/delta.md, §4): a move or a merge names the files it removes, and a row
+ * write or point read finds the files that may hold its keys, without listing the table each time, at a cost that
+ * follows the commits, not the table's size. Of the files' statistics only the range of a one-column key is kept,
+ * for tables whose keys were looked up ({@link #mayHold}).
  *
  * <p>A listing is taken from Kernel once; at a later version the commits after it are read ({@code add} and
  * {@code remove} actions, matched by path and deletion vector; within a commit a remove wins over an add of the same
@@ -53,11 +56,16 @@ final class DeltaListings {
     private long accounted; // its size as counted in held: under HELD's lock
     private final Map<String, DeltaFile> byIdentity = new HashMap<>();
     private final Map<String, String> identityByPath = new HashMap<>();
+    /** The key column (its statistics' name) whose ranges it keeps; null: none. */
+    private final String statsColumn;
+    /** Each file's range of {@link #statsColumn} ({@link KeyRanges#range}), by identity; none: unknown. */
+    private final Map<String, JsonNode[]> ranges = new HashMap<>();
 
-    private Listing(String tableId, long version, java.net.URI root) {
+    private Listing(String tableId, long version, java.net.URI root, String statsColumn) {
       this.tableId = tableId;
       this.version = version;
       this.root = root;
+      this.statsColumn = statsColumn;
     }
 
     /** The file live at {@code absolute} (a file's URI, {@link DeltaFile#absolute}) as the log names it, or null. */
@@ -78,9 +86,28 @@ final class DeltaListings {
       return java.util.Collections.unmodifiableCollection(byIdentity.values());
     }
 
+    /** The files whose key range {@code inRange} accepts (a file of unknown range: always). */
+    List<DeltaFile> holding(Predicate<JsonNode[]> inRange) {
+      List<DeltaFile> files = new ArrayList<>();
+      byIdentity.forEach((identity, file) -> {
+        if (inRange.test(ranges.get(identity))) {
+          files.add(file);
+        }
+      });
+      return files;
+    }
+
     private void add(DeltaFile file) {
       String identity = file.identity(root);
-      byIdentity.put(identity, file);
+      JsonNode[] range = statsColumn == null ? null : KeyRanges.range(file.stats(), statsColumn);
+      if (range != null) {
+        ranges.put(identity, range);
+      } else {
+        ranges.remove(identity);
+      }
+      // the statistics themselves are not kept (a few hundred bytes a file): a remove does not name them
+      byIdentity.put(identity, file.stats() == null ? file : new DeltaFile(file.path(), file.size(),
+          file.modificationTime(), file.partitionValues(), null, file.deletionVector()));
       if (file.deletionVector() != null) {
         identityByPath.put(file.absolute(root), identity);
       }
@@ -88,6 +115,7 @@ final class DeltaListings {
 
     private void remove(DeltaFile file) {
       String identity = file.identity(root);
+      ranges.remove(identity);
       if (byIdentity.remove(identity) != null && file.deletionVector() != null) {
         identityByPath.remove(file.absolute(root), identity);
       }
@@ -99,6 +127,27 @@ final class DeltaListings {
    * caller changes them, so it should look files up, not read data.
    */
   static <R> R at(DeltaTable table, Snapshot snapshot, Function<Listing, R> use) {
+    return at(table, snapshot, null, use);
+  }
+
+  /**
+   * The files of {@code table} at {@code snapshot} that may hold one of {@code keys} by the ranges of {@code key}'s
+   * column in their statistics (every file for a key of several columns; a file without statistics always), as the
+   * log names them, without statistics. From the kept listing, which keeps the key column's ranges: a REST write or
+   * point read on a branch of many files looks them up in memory rather than listing them with their statistics.
+   */
+  static List<DeltaFile> mayHold(DeltaTable table, Snapshot snapshot, List<String> key,
+      java.util.Collection<List<Object>> keys) {
+    List<String> names = KeyRanges.statsNames(snapshot, key);
+    if (names.size() != 1) {
+      return at(table, snapshot, null, listing -> List.copyOf(listing.files()));
+    }
+    Predicate<JsonNode[]> inRange = KeyRanges.inRange(keys); // the keys sorted before the listing is locked
+    return at(table, snapshot, names.get(0), listing -> listing.holding(inRange));
+  }
+
+  /** {@link #at}, the listing keeping the ranges of {@code statsColumn} (null: none needed). */
+  private static <R> R at(DeltaTable table, Snapshot snapshot, String statsColumn, Function<Listing, R> use) {
     String key = DeltaFile.uri(table.root().toString());
     String tableId = snapshot.getMetadata().getId();
     long version = snapshot.getVersion();
@@ -109,7 +158,8 @@ final class DeltaListings {
     if (listing != null) {
       synchronized (listing) {
         if (!listing.broken && listing.tableId.equals(tableId) && listing.version <= version
-            && version - listing.version <= MAX_REPLAY) {
+            && version - listing.version <= MAX_REPLAY
+            && (statsColumn == null || statsColumn.equals(listing.statsColumn))) {
           if (replayed(table, listing, version)) {
             R answer = use.apply(listing);
             account(key, listing);
@@ -120,8 +170,11 @@ final class DeltaListings {
         }
       }
     }
-    Listing fresh = new Listing(tableId, version, table.root());
-    table.files(snapshot, false).forEach(fresh::add);
+    // a table whose writes asked for key ranges keeps them when listed again for a move
+    String ranged = statsColumn != null || listing == null || !listing.tableId.equals(tableId) ? statsColumn
+        : listing.statsColumn;
+    Listing fresh = new Listing(tableId, version, table.root(), ranged);
+    table.files(snapshot, ranged != null).forEach(fresh::add);
     LISTED.incrementAndGet();
     R answer = use.apply(fresh); // before it is held: nobody else sees it yet
     if (listing == null || listing.broken || !listing.tableId.equals(tableId) || listing.version <= version) {
@@ -142,9 +195,7 @@ final class DeltaListings {
           }
           JsonNode action = JSON.readTree(line);
           if (action.has("add")) {
-            DeltaFile f = ChangedFiles.file(action.get("add"), true);
-            adds.add(new DeltaFile(f.path(), f.size(), f.modificationTime(), f.partitionValues(), null,
-                f.deletionVector()));
+            adds.add(ChangedFiles.file(action.get("add"), true)); // its statistics: its key range, if kept
           } else if (action.has("remove")) {
             removes.add(ChangedFiles.file(action.get("remove"), false));
           }

@@ -135,12 +135,8 @@ public final class DeltaMerge {
         return null;
       });
     } else {
-      java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(KeyRanges.statsNames(snapshot, key),
-          touched);
-      for (DeltaFile file : target.files(snapshot, true)) {
-        if (mayHold.test(file)) {
-          candidates.put(file.absolute(target.root()), file);
-        }
+      for (DeltaFile file : DeltaListings.mayHold(target, snapshot, key, touched)) {
+        candidates.put(file.absolute(target.root()), file);
       }
     }
     Map<String, Map<List<Object>, Map<String, Object>>> byFile = target.rowsByFileOf(snapshot,

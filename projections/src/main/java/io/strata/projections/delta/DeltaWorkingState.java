@@ -242,11 +242,9 @@ final class DeltaWorkingState {
   static Map<List<Object>, Map<String, Object>> current(DeltaTable target, Snapshot snapshot, List<String> key,
       Set<List<Object>> keys) {
     List<DeltaFile> candidates = new java.util.ArrayList<>();
-    java.util.function.Predicate<DeltaFile> mayHold = KeyRanges.holding(KeyRanges.statsNames(snapshot, key), keys);
-    for (DeltaFile file : target.files(snapshot)) {
-      if (mayHold.test(file)) {
-        candidates.add(file.absoluteIn(target.root())); // read from its entry: the state is listed once
-      }
+    // the kept listing's key ranges: a write or point read on a table of many files lists none of them
+    for (DeltaFile file : DeltaListings.mayHold(target, snapshot, key, keys)) {
+      candidates.add(file.absoluteIn(target.root())); // read from its entry
     }
     Map<List<Object>, Map<String, Object>> rows = new LinkedHashMap<>();
     target.rowsOf(snapshot, candidates, key).forEach((k, row) -> {

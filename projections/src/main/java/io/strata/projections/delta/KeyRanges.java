@@ -18,15 +18,13 @@ final class KeyRanges {
   }
 
   /**
-   * Whether a file may hold one of {@code keys}, decided per file at O(log keys) (a merge of 100 000 keys into a
-   * table of thousands of files looks each file up once, rather than comparing every key with every file): the keys
-   * sorted once, each file's range searched for the first key at or above its minimum. Means the same as {@link
-   * #mayHold}: a file without statistics for the column, a key of several columns, or a null key may hold anything.
+   * Whether a file of key range {@code [min, max]} ({@link #range}; null: unknown) may hold one of {@code keys}
+   * (one-column keys), decided per file at O(log keys) (a merge of 100 000 keys into a table of thousands of files
+   * looks each file up once, rather than comparing every key with every file): the keys sorted once, each file's range
+   * searched for the first key at or above its minimum. A file without statistics for the column, or a null key, may
+   * hold anything.
    */
-  static java.util.function.Predicate<DeltaFile> holding(List<String> key, Collection<List<Object>> keys) {
-    if (key.size() != 1) {
-      return file -> true;
-    }
+  static java.util.function.Predicate<JsonNode[]> inRange(Collection<List<Object>> keys) {
     List<BigDecimal> numbers = new java.util.ArrayList<>();
     List<String> strings = new java.util.ArrayList<>();
     for (List<Object> k : keys) {
@@ -36,14 +34,12 @@ final class KeyRanges {
       } else if (value instanceof String text) {
         strings.add(text);
       } else {
-        return file -> true; // a null, or a type statistics are not compared for: any file may hold it
+        return range -> true; // a null, or a type statistics are not compared for: any file may hold it
       }
     }
     numbers.sort(null);
     strings.sort(KeyRanges::byCodePoint);
-    String column = key.get(0);
-    return file -> {
-      JsonNode[] range = range(file, column);
+    return range -> {
       if (range == null) {
         return true;
       }
@@ -87,19 +83,19 @@ final class KeyRanges {
     return lo;
   }
 
-  /** The file's minimum and maximum of {@code column} from its statistics; null when it has none. */
-  private static JsonNode[] range(DeltaFile file, String column) {
-    if (file.stats() == null) {
+  /** A file's minimum and maximum of {@code column} from its statistics ({@code stats}); null when it has none. */
+  static JsonNode[] range(String stats, String column) {
+    if (stats == null) {
       return null;
     }
-    JsonNode stats;
+    JsonNode parsed;
     try {
-      stats = JSON.readTree(file.stats());
+      parsed = JSON.readTree(stats);
     } catch (java.io.IOException unreadable) {
       return null;
     }
-    JsonNode min = stats.path("minValues").get(column);
-    JsonNode max = stats.path("maxValues").get(column);
+    JsonNode min = parsed.path("minValues").get(column);
+    JsonNode max = parsed.path("maxValues").get(column);
     return min == null || max == null || min.isNull() || max.isNull() ? null : new JsonNode[] {min, max};
   }
 
@@ -117,9 +113,9 @@ final class KeyRanges {
     }).toList();
   }
 
-  /** Whether {@code file} may hold one of {@code keys} (each a one-value key of column {@code column}). */
+  /** Whether {@code file} may hold one of {@code keys} by its statistics ({@link #inRange}); any for a wider key. */
   static boolean mayHold(DeltaFile file, List<String> key, Collection<List<Object>> keys) {
-    return holding(key, keys).test(file);
+    return key.size() != 1 || inRange(keys).test(range(file.stats(), key.get(0)));
   }
 
   /**

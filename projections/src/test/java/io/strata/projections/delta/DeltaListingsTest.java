@@ -115,6 +115,71 @@ class DeltaListingsTest {
     assertThat(DeltaListings.held()).isEqualTo(DeltaListings.heldSizes()).isEqualTo(live.size());
   }
 
+  /**
+   * The key ranges kept with a listing pick, for any keys, the files Kernel's listing with statistics picks: files
+   * added with ranges, without statistics (always picked), removed, and re-added with another deletion vector; the
+   * table listed once for them. A listing held without ranges (a move's) is listed once more for them, and serves
+   * moves after.
+   */
+  @Test
+  void keyRangesKeptFromTheCommitsPickTheFilesKernelsStatisticsPick() throws Exception {
+    Path dir = Files.createTempDirectory("listings");
+    DeltaTable table = DeltaTable.local(dir.resolve("t"), engine);
+    table.log().create(0, creation("t-1").bytes());
+    table.log().create(1, DeltaCommit.of("t", "WRITE", 1L).add(ranged("a.parquet", 0, 9, null)).bytes());
+    assertThat(held(table, kernel(table))).hasSize(1); // held without ranges, as a move holds it
+    long listedBefore = DeltaListings.LISTED.get();
+    Random random = new Random(7);
+    List<DeltaFile> live = new ArrayList<>(List.of(ranged("a.parquet", 0, 9, null)));
+    for (long v = 2; v <= 80; v++) {
+      DeltaCommit commit = DeltaCommit.of("t", "WRITE", v);
+      for (int i = 0; i < random.nextInt(4); i++) {
+        long lo = random.nextInt(1000);
+        DeltaFile f = random.nextInt(5) == 0 ? file("nostats-" + v + "-" + i + ".parquet", null)
+            : ranged("part-" + v + "-" + i + ".parquet", lo, lo + random.nextInt(50), null);
+        commit.add(f);
+        live.add(f);
+      }
+      if (!live.isEmpty() && random.nextBoolean()) {
+        DeltaFile gone = live.remove(random.nextInt(live.size()));
+        commit.remove(gone, v);
+        if (random.nextBoolean()) { // its deletion vector changed: the same range
+          DeltaFile updated = new DeltaFile(gone.path(), gone.size(), 1L, Map.of(), gone.stats(),
+              new DeletionVector("p", dir.resolve("dv-" + v + ".bin").toUri().toString(), 1, 10, 1));
+          commit.add(updated);
+          live.add(updated);
+        }
+      }
+      table.log().create(v, commit.bytes());
+      if (v % 10 == 0) {
+        var latest = table.latest();
+        for (int probe = 0; probe < 5; probe++) {
+          List<List<Object>> keys = new ArrayList<>();
+          for (int k = 0; k < 1 + random.nextInt(3); k++) {
+            keys.add(List.of((Object) (long) random.nextInt(1100)));
+          }
+          Set<String> expected = new java.util.TreeSet<>();
+          table.files(latest, true).stream().filter(f -> KeyRanges.mayHold(f, KernelTables.KEY, keys))
+              .forEach(f -> expected.add(f.identity(table.root())));
+          Set<String> picked = new java.util.TreeSet<>();
+          DeltaListings.mayHold(table, latest, KernelTables.KEY, keys).forEach(f -> {
+            assertThat(f.stats()).as("kept without statistics").isNull();
+            picked.add(f.identity(table.root()));
+          });
+          assertThat(picked).as("version " + v + ", keys " + keys).isEqualTo(expected);
+        }
+      }
+    }
+    assertThat(DeltaListings.LISTED.get() - listedBefore).as("listed once more, for the ranges").isEqualTo(1);
+    assertThat(held(table, kernel(table))).hasSize(live.size()); // and it serves a move
+    assertThat(DeltaListings.LISTED.get() - listedBefore).isEqualTo(1);
+  }
+
+  private static DeltaFile ranged(String path, long min, long max, DeletionVector dv) {
+    return new DeltaFile(path, 100, 1L, Map.of(), "{\"numRecords\":5,\"minValues\":{\"id\":" + min
+        + "},\"maxValues\":{\"id\":" + max + "}}", dv);
+  }
+
   @Test
   void aFileAddedAndRemovedInOneCommitIsGoneAsKernelReadsIt() throws Exception {
     Path dir = Files.createTempDirectory("listings");
