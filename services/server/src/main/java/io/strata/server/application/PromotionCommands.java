@@ -14,13 +14,9 @@ import io.strata.server.domain.Names;
 import io.strata.server.domain.PromotionRequests;
 import io.strata.server.domain.RepositoryState;
 import io.strata.server.domain.SchemaChoices;
-import io.strata.server.domain.SchemaMerge;
 import io.strata.server.domain.StrataException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
 /**
@@ -33,28 +29,21 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class PromotionCommands {
-  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HHmmss").withZone(ZoneOffset.UTC);
-
   private final CommandProcessor processor;
-  private final BranchCommands branches;
   private final MergeCommands merges;
-  private final MergeInProgressCommands inProgress;
-  private final TagCommands tags;
   private final CommitApplications applications;
-  private final io.strata.projections.graph.CommitGraph graph;
+  private final PromotionPreviews previews;
+  private final PromotionLandings landings;
 
   @Inject
   public PromotionCommands(CommandProcessor processor, BranchCommands branches, MergeCommands merges,
       MergeInProgressCommands inProgress, TagCommands tags, CommitApplications applications,
       io.strata.projections.graph.CommitGraph graph) {
     this.applications = applications;
-    this.graph = graph;
     this.processor = processor;
-    this.branches = branches;
     this.merges = merges;
-    this.inProgress = inProgress;
-    this.tags = tags;
+    this.previews = new PromotionPreviews(processor, branches, merges, inProgress);
+    this.landings = new PromotionLandings(processor, tags, graph, previews);
   }
 
   /** A request as the repository's state has it now: the request, its path (null: none any more), the heads. */
@@ -76,7 +65,7 @@ public class PromotionCommands {
     return processor.state(Names.existingRepository(repository)).map(s -> view(s, number));
   }
 
-  private static View view(RepositoryState s, int number) {
+  static View view(RepositoryState s, int number) {
     if (!s.exists()) {
       throw StrataException.repositoryNotFound(s.name());
     }
@@ -141,94 +130,12 @@ public class PromotionCommands {
       if (!v.stale() && path != null) {
         return Uni.createFrom().item(v);
       }
-      return landedUnrecorded(repo, v).chain(landed -> landed
-          ? recordLanded(repo, number, r, v.targetHead(), landedTag(v, s), ctx)
-          : reevaluate(repo, number, s, v, ctx));
+      return landings.landedUnrecorded(repo, v).chain(landed -> landed
+          ? landings.recordLanded(repo, number, r, v.targetHead(), PromotionLandings.landedTag(v, s), ctx)
+          : previews.reevaluate(repo, number, s, v, ctx));
     });
   }
 
-  /**
-   * Whether the target's head is this request's merge, landed but not recorded (the server stopped between the
-   * merge and its record): a commit whose parents are the evaluated head and the preview's commit, while the
-   * request is approved for them. The next evaluation (or merge) records it as the merge would have.
-   */
-  private Uni<Boolean> landedUnrecorded(String repo, View v) {
-    PromotionRequests.Request r = v.request();
-    if (r.previewCommit() == null || r.targetHead() == null || v.targetHead() == null
-        || v.targetHead().equals(r.targetHead()) || !PromotionRequests.APPROVED.equals(v.state())) {
-      return Uni.createFrom().item(false);
-    }
-    return graph.commit(repo, v.targetHead())
-        .map(c -> c.map(x -> x.parents().equals(java.util.List.of(r.targetHead(), r.previewCommit()))).orElse(false));
-  }
-
-  /** The tag a landed merge is given: the path's template, left out when the name is taken meanwhile. */
-  private static String landedTag(View v, RepositoryState s) {
-    String template = v.path() == null ? null : v.path().tag();
-    String name = template == null ? null : tagName(template, v.request(), v.request().previewCommit(), s);
-    return name == null || s.tags().containsKey(name) ? null : name;
-  }
-
-  /** The request evaluated again at the heads now ({@link #evaluate}). */
-  private Uni<View> reevaluate(String repo, int number, RepositoryState s, View v, CommandContext ctx) {
-    PromotionRequests.Request r = v.request();
-    PromotionPolicy.Path path = v.path();
-    if (path == null) {
-      throw new StrataException(ErrorCode.ValidationError, "no path of the repository's promotion policy leads from '"
-          + r.source() + "' into '" + r.target() + "' any more", Map.of("number", number));
-    }
-    String preview = r.previewBranch();
-    String sourceHead = v.sourceHead();
-    String targetHead = v.targetHead();
-    Uni<Void> cleared = s.branch(preview) == null ? Uni.createFrom().voidItem()
-        : clearPreview(repo, number, preview, s, ctx);
-    Merges.Strategy strategy = switch (path.conflictStrategy()) {
-      case "ours" -> Merges.Strategy.OURS;
-      case "theirs" -> Merges.Strategy.THEIRS;
-      default -> Merges.Strategy.FAIL_ON_CONFLICT;
-    };
-    SchemaChoices schema = path.schemaStrategy() == null ? SchemaChoices.NONE
-        : SchemaChoices.all(SchemaMerge.Side.valueOf(path.schemaStrategy().toUpperCase(java.util.Locale.ROOT)));
-    MergeCommands.Request merge = new MergeCommands.Request(sourceHead, strategy, MergeCommands.FastForward.AUTO,
-        "Promote " + r.source() + " into " + r.target() + " (#" + number + ")", false, false, null,
-        new Author("Strata promotions", "promotions@strata.local"), null, null, false, schema);
-    long[] conflicts = {0};
-    CommandContext own = ctx.forPromotion(number);
-    return cleared
-        .chain(() -> branches.createBranch(repo, preview, targetHead, false, own, Answer.NONE))
-        .chain(() -> merges.merge(repo, preview, merge, own, outcome -> Answer.NONE)
-            .replaceWithVoid()
-            .onFailure(StrataException.class).recoverWithUni(e -> {
-              StrataException refused = (StrataException) e;
-              if (refused.code() != ErrorCode.MergeConflict && refused.code() != ErrorCode.SchemaConflict) {
-                return Uni.createFrom().failure(e);
-              }
-              Object count = refused.details().get("conflicts");
-              conflicts[0] = count instanceof Number n ? Math.max(1, n.longValue()) : 1;
-              return Uni.createFrom().voidItem();
-            }))
-        .chain(() -> processor.state(repo))
-        .chain(after -> {
-          RepositoryState.Branch b = after.branch(preview);
-          // a merge stopped by conflicts leaves none in progress on the preview: it is made again next time
-          String previewCommit = conflicts[0] > 0 || b == null || after.merge(preview) != null ? null : b.head();
-          return (after.merge(preview) != null ? inProgress.abort(repo, preview, own, Answer.NONE)
-                  .replaceWithVoid() : Uni.createFrom().voidItem())
-              .chain(() -> processor.execute(repo, new PromotionCommand.RecordEvaluation(number, sourceHead, targetHead,
-                  previewCommit, conflicts[0]), ctx, Answer.NONE));
-        })
-        .chain(() -> processor.state(repo)).map(after -> view(after, number));
-  }
-
-  /** Deletes a request's preview branch (aborting a merge left on it); gone already is fine. */
-  private Uni<Void> clearPreview(String repo, int number, String preview, RepositoryState s, CommandContext ctx) {
-    CommandContext own = ctx.forPromotion(number);
-    Uni<Void> aborted = s.merge(preview) != null
-        ? inProgress.abort(repo, preview, own, Answer.NONE).replaceWithVoid() : Uni.createFrom().voidItem();
-    return aborted.chain(() -> branches.deleteBranch(repo, preview, true, own, Answer.NONE))
-        .replaceWithVoid()
-        .onFailure(e -> e instanceof StrataException x && x.code() == ErrorCode.BranchNotFound).recoverWithNull();
-  }
 
   /** Records a check's run for the request's current pair (a SQL check the API ran, or an external one posted). */
   @Permits(Permission.WRITE)
@@ -285,7 +192,7 @@ public class PromotionCommands {
       // the tag is named and found free before anything lands: a merge is never left without its record
       String[] tag = {null};
       return processor.state(repo).invoke(s -> {
-            tag[0] = template == null ? null : tagName(template, r, r.previewCommit(), s);
+            tag[0] = template == null ? null : PromotionLandings.tagName(template, r, r.previewCommit(), s);
             if (tag[0] != null && s.tags().containsKey(tag[0])) {
               throw new StrataException(ErrorCode.TagAlreadyExists, "promotion #" + number + " would be tagged '"
                   + tag[0] + "', which exists already: change the path's tag template (add {seq} or {time})",
@@ -295,26 +202,8 @@ public class PromotionCommands {
           .chain(() -> merges.merge(repo, r.target(), merge, promoting, outcome -> Answer.NONE))
           .call(() -> io.strata.server.runtime.Failpoints.hit("promotion.merge-landed"))
           .chain(() -> processor.state(repo))
-          .chain(after -> recordLanded(repo, number, r, after.branch(r.target()).head(), tag[0], ctx));
+          .chain(after -> landings.recordLanded(repo, number, r, after.branch(r.target()).head(), tag[0], ctx));
     });
-  }
-
-  /**
-   * A merge of the request that landed as {@code commit}: tagged {@code tag} (null: none; a tag taken meanwhile is
-   * left out, the merge is recorded whatever happens to it), recorded merged, its preview branch deleted.
-   */
-  private Uni<View> recordLanded(String repo, int number, PromotionRequests.Request r, String commit, String tag,
-      CommandContext ctx) {
-    Uni<String> tagged = tag == null ? Uni.createFrom().nullItem()
-        : tags.createTag(repo, tag, commit, "Promotion #" + number + ": " + r.source() + " into " + r.target(),
-            new Author("Strata promotions", "promotions@strata.local"), ctx.issued(false), Answer.NONE)
-            .map(x -> tag)
-            .onFailure(StrataException.class).recoverWithNull();
-    return tagged.chain(name -> processor.execute(repo, new PromotionCommand.RecordPromotionMerged(number, commit, name),
-            ctx, Answer.NONE))
-        .chain(() -> processor.state(repo))
-        .chain(after -> clearPreview(repo, number, r.previewBranch(), after, ctx))
-        .chain(() -> processor.state(repo)).map(after -> view(after, number));
   }
 
   /**
@@ -386,22 +275,10 @@ public class PromotionCommands {
         .chain(() -> processor.state(repo))
         .chain(s -> {
           String preview = s.promotions().get(number).previewBranch();
-          return s.branch(preview) == null ? Uni.createFrom().voidItem() : clearPreview(repo, number, preview, s, ctx);
+          return s.branch(preview) == null ? Uni.createFrom().voidItem()
+              : previews.clearPreview(repo, number, preview, s, ctx);
         })
         .chain(() -> view(repo, number, ctx));
   }
-
-  /**
-   * The path's tag template filled in for a request ({@code {commit}}: the preview's, what was checked; {@code
-   * {seq}}: one more than the requests into the target that landed, merged or rolled back since).
-   */
-  static String tagName(String template, PromotionRequests.Request r, String commit, RepositoryState s) {
-    Instant now = Instant.now();
-    long merged = s.promotions().all().stream().filter(x -> x.mergeCommit() != null
-        && x.target().equals(r.target())).count();
-    String name = template.replace("{source}", r.source()).replace("{target}", r.target())
-        .replace("{date}", DATE.format(now)).replace("{time}", TIME.format(now))
-        .replace("{seq}", String.valueOf(merged + 1)).replace("{commit}", commit.substring(0, 12));
-    return Names.tag(name);
-  }
 }
+
