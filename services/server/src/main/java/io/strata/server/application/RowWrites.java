@@ -1,16 +1,11 @@
 package io.strata.server.application;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.strata.events.EventCodec;
-import io.strata.events.TableColumn;
 import io.strata.events.TableCounts;
 import io.strata.projections.postgres.PgErrors;
 import io.strata.projections.rowdata.UnitOfWork;
@@ -30,14 +25,9 @@ import io.strata.server.auth.Permission;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.BiFunction;
-import java.util.stream.Collectors;
 
 /**
  * Row writes through the REST API: upsert, patch, delete and all-or-nothing batches into a branch's
@@ -73,7 +63,8 @@ public class RowWrites {
   @Permits(Permission.WRITE)
   public Uni<Applied> batch(RepositoryRow repository, String branch, TableRow table, String body, boolean ndjson,
       CommandContext ctx) {
-    return Uni.createFrom().item(() -> encode(table, table.columnsOn(branch), table.renamedOn(branch), body, ndjson))
+    return Uni.createFrom()
+        .item(() -> RowWriteInput.encode(table, table.columnsOn(branch), table.renamedOn(branch), body, ndjson))
         .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
         .chain(ops -> inTransaction(repository, branch, table, ctx, (tx, on) -> write(tx, on, ops, null))
             .chain(done -> record(repository, branch, table, done, ctx))
@@ -85,13 +76,14 @@ public class RowWrites {
   public Uni<Written> put(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode row, CommandContext ctx) {
     Map<String, String> renamed = table.renamedOn(branch);
-    ObjectNode given = withKey(table, row, key);
-    validateRow(table, shownColumns(table.columnsOn(branch), renamed), given, 0);
-    ObjectNode full = stored(given, renamed);
+    ObjectNode given = RowWriteInput.withKey(table, row, key);
+    RowWriteInput.validateRow(table, RowWriteInput.shownColumns(table.columnsOn(branch), renamed), given, 0);
+    ObjectNode full = RowWriteInput.stored(given, renamed);
     return inTransaction(repository, branch, table, ctx,
-        (tx, on) -> write(tx, on, single(on.table(), "u", full), keyObject(table, full)))
+        (tx, on) -> write(tx, on, RowWriteInput.single(on.table(), "u", full),
+            RowWriteInput.keyObject(table, full)))
         .chain(done -> record(repository, branch, table, done, ctx))
-        .map(w -> new Written(shown(w.row(), renamed), w.position()));
+        .map(w -> new Written(RowWriteInput.shown(w.row(), renamed), w.position()));
   }
 
   /** Changes some fields of an existing row; 404 when the branch has no row with {@code key}. */
@@ -99,34 +91,34 @@ public class RowWrites {
   public Uni<Written> patch(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       JsonNode fields, CommandContext ctx) {
     Map<String, String> renamed = table.renamedOn(branch);
-    ObjectNode given = withKey(table, fields, key);
-    validateColumns(table, shownColumns(table.columnsOn(branch), renamed), given, 0);
-    ObjectNode changed = stored(given, renamed);
-    ObjectNode keyObject = keyObject(table, changed);
+    ObjectNode given = RowWriteInput.withKey(table, fields, key);
+    RowWriteInput.validateColumns(table, RowWriteInput.shownColumns(table.columnsOn(branch), renamed), given, 0);
+    ObjectNode changed = RowWriteInput.stored(given, renamed);
+    ObjectNode keyObject = RowWriteInput.keyObject(table, changed);
     // the key's write lock first, then the row read afresh: a concurrent writer cannot slip between
     return inTransaction(repository, branch, table, ctx, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
             keyObject.toString(), true)
         .chain(row -> {
           ObjectNode merged = (ObjectNode) parse(row.orElseThrow(() -> notFound(table, key)));
           merged.setAll(changed);
-          return write(tx, on, single(on.table(), "u", merged), keyObject);
+          return write(tx, on, RowWriteInput.single(on.table(), "u", merged), keyObject);
         }))
         .chain(done -> record(repository, branch, table, done, ctx))
-        .map(w -> new Written(shown(w.row(), renamed), w.position()));
+        .map(w -> new Written(RowWriteInput.shown(w.row(), renamed), w.position()));
   }
 
   /** Deletes the row with {@code key}; 404 when the branch has none. */
   @Permits(Permission.WRITE)
   public Uni<Written> delete(RepositoryRow repository, String branch, TableRow table, Map<String, String> key,
       CommandContext ctx) {
-    ObjectNode keyObject = withKey(table, JsonNodeFactory.instance.objectNode(), key);
+    ObjectNode keyObject = RowWriteInput.withKey(table, JsonNodeFactory.instance.objectNode(), key);
     return inTransaction(repository, branch, table, ctx, (tx, on) -> tx.roles().workingState().row(tx, on.table(), on.branch(),
             keyObject.toString(), false)
         .chain(row -> {
           if (row.isEmpty()) {
             throw notFound(table, key);
           }
-          return write(tx, on, single(on.table(), "d", keyObject), null);
+          return write(tx, on, RowWriteInput.single(on.table(), "d", keyObject), null);
         }))
         .chain(done -> record(repository, branch, table, done, ctx));
   }
@@ -176,206 +168,6 @@ public class RowWrites {
     return processor.execute(repository.name(), new Commands.RecordChanges(ChangeKind.STAGED, branch, tables, true),
             ctx, Answer.NONE)
         .map(response -> new Written(done.row(), response.position()));
-  }
-
-  // ---- input ----
-
-  /** Validates every operation and encodes the batch as the SQL takes it. */
-  static RowBatch encode(TableRow table, List<TableColumn> branchColumns, String body, boolean ndjson) {
-    return encode(table, branchColumns, Map.of(), body, ndjson);
-  }
-
-  /**
-   * As above, on a branch that shows the columns {@code renamed} names under other names (stored name to shown
-   * name): the operations name them as it shows them, and are written in their stored names.
-   */
-  static RowBatch encode(TableRow table, List<TableColumn> branchColumns, Map<String, String> renamed, String body,
-      boolean ndjson) {
-    Set<String> columns = shownColumns(branchColumns, renamed);
-    StringWriter rows = new StringWriter(body.length());
-    StringBuilder marks = new StringBuilder();
-    try (JsonParser parser = EventCodec.mapper().createParser(body);
-        JsonGenerator out = EventCodec.mapper().getFactory().createGenerator(rows)) {
-      parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a column given twice: ambiguous, refused
-      if (!ndjson && parser.nextToken() != JsonToken.START_ARRAY) {
-        throw StrataException.badRequest("a batch is a JSON array of operations (or NDJSON, one per line)");
-      }
-      out.writeStartArray();
-      long n = 0;
-      while (true) {
-        JsonToken token = parser.nextToken();
-        if (token == null || token == JsonToken.END_ARRAY) {
-          if (!ndjson && token == null) {
-            throw StrataException.badRequest("the JSON array of operations is not closed");
-          }
-          if (!ndjson && parser.nextToken() != null) {
-            throw StrataException.badRequest("unexpected content after the array of operations");
-          }
-          break;
-        }
-        if (token != JsonToken.START_OBJECT) {
-          throw invalidOp(n, "is not an object");
-        }
-        if (++n > MAX_BATCH_ROWS) {
-          throw new StrataException(ErrorCode.PayloadTooLarge, "a batch holds at most " + MAX_BATCH_ROWS + " operations",
-              Map.of("limit", MAX_BATCH_ROWS));
-        }
-        JsonNode op = EventCodec.mapper().readTree(parser);
-        JsonNode row = stored(operation(table, columns, op, n - 1), renamed);
-        mark(marks, branchColumns, op.get("op").asText().charAt(0), row);
-        out.writeTree(row);
-      }
-      if (n == 0) {
-        throw StrataException.invalid("operations", "a batch needs at least one operation");
-      }
-      out.writeEndArray();
-      out.flush();
-      return new RowBatch(rows.toString(), marks.toString(), n);
-    } catch (IOException e) {
-      throw StrataException.badRequest("the batch is not valid JSON" + (ndjson ? " lines" : "") + ": "
-          + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : "unreadable"));
-    }
-  }
-
-  private static final Set<String> OPERATION_FIELDS = Set.of("op", "row", "key");
-
-  /** Validates one operation; answers the row (an upsert's) or the key (a delete's) it writes. */
-  private static JsonNode operation(TableRow table, Set<String> columns, JsonNode op, long index) {
-    for (Iterator<String> it = op.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      if (!OPERATION_FIELDS.contains(field)) {
-        // refused, not ignored: a misspelt "row" or "key" must not turn into a different operation
-        String shown = field.length() > 200 ? field.substring(0, 200) : field;
-        throw new StrataException(ErrorCode.BadRequest, "operation " + index + ": unknown field '" + shown
-            + "'; an operation has only op, row and key", Map.of("field", shown, "index", index));
-      }
-    }
-    JsonNode kind = op.get("op");
-    if (kind == null || op.size() != 2) {
-      throw invalidOp(index, "an operation is {\"op\": \"upsert\", \"row\": {...}} or {\"op\": \"delete\", \"key\": ...}");
-    }
-    switch (kind.asText("")) {
-      case "upsert" -> {
-        JsonNode row = op.get("row");
-        if (row == null || !row.isObject()) {
-          throw invalidOp(index, "an upsert is {\"op\": \"upsert\", \"row\": {...}}");
-        }
-        validateRow(table, columns, row, index);
-        return row;
-      }
-      case "delete" -> {
-        JsonNode key = op.get("key");
-        if (key == null) {
-          throw invalidOp(index, "a delete is {\"op\": \"delete\", \"key\": {...}}");
-        }
-        return deleteKey(table, key, index);
-      }
-      default -> throw invalidOp(index, "op must be \"upsert\" or \"delete\"");
-    }
-  }
-
-  /** A delete's key: an object of exactly the key columns, or a bare value for a one-column key. */
-  private static JsonNode deleteKey(TableRow table, JsonNode key, long index) {
-    List<String> keyColumns = table.primaryKey();
-    if (key.isValueNode() && !key.isNull() && keyColumns.size() == 1) {
-      return JsonNodeFactory.instance.objectNode().set(keyColumns.get(0), key);
-    }
-    if (!key.isObject()) {
-      throw invalidOp(index, "key must be an object of the key columns " + keyColumns);
-    }
-    Set<String> names = new HashSet<>();
-    key.fieldNames().forEachRemaining(names::add);
-    if (!names.equals(Set.copyOf(keyColumns)) || keyColumns.stream().anyMatch(k -> key.get(k).isNull())) {
-      throw invalidOp(index, "key must give exactly the key columns " + keyColumns + ", none null");
-    }
-    return key;
-  }
-
-  /** The names a branch shows its {@code columns} under ({@code renamed}: stored name to shown name). */
-  private static Set<String> shownColumns(List<TableColumn> columns, Map<String, String> renamed) {
-    return columns.stream().map(c -> renamed.getOrDefault(c.name(), c.name())).collect(Collectors.toSet());
-  }
-
-  /** {@code row} as the branch names its columns ({@code renamed}: stored to shown), in their stored names. */
-  private static ObjectNode stored(JsonNode row, Map<String, String> renamed) {
-    return renameFields(row, renamed.entrySet().stream().collect(Collectors.toMap(Map.Entry::getValue,
-        Map.Entry::getKey)));
-  }
-
-  /** {@code row} in stored names, as the branch shows them ({@code renamed}: stored to shown). */
-  static JsonNode shown(JsonNode row, Map<String, String> renamed) {
-    return row == null || !row.isObject() || renamed.isEmpty() ? row : renameFields(row, renamed);
-  }
-
-  private static ObjectNode renameFields(JsonNode row, Map<String, String> names) {
-    if (names.isEmpty()) {
-      return (ObjectNode) row;
-    }
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    row.fields().forEachRemaining(f -> out.set(names.getOrDefault(f.getKey(), f.getKey()), f.getValue()));
-    return out;
-  }
-
-  private static void validateRow(TableRow table, Set<String> columns, JsonNode row, long index) {
-    validateColumns(table, columns, row, index);
-    for (String k : table.primaryKey()) {
-      if (!row.hasNonNull(k)) {
-        throw invalidOp(index, "the row has no value for key column '" + k + "'");
-      }
-    }
-  }
-
-  private static void validateColumns(TableRow table, Set<String> columns, JsonNode row, long index) {
-    for (Iterator<String> it = row.fieldNames(); it.hasNext(); ) {
-      String name = it.next();
-      if (!columns.contains(name)) {
-        throw new StrataException(ErrorCode.ValidationError, "table '" + table.name() + "' has no column '"
-            + name + "'", Map.of("column", name.length() > 200 ? name.substring(0, 200) : name, "index", index));
-      }
-    }
-  }
-
-  private static StrataException invalidOp(long index, String message) {
-    return new StrataException(ErrorCode.ValidationError, "operation " + index + ": " + message, Map.of("index", index));
-  }
-
-  /** The row of a PUT or PATCH, with the key from the path (a different key in the body is refused). */
-  private static ObjectNode withKey(TableRow table, JsonNode body, Map<String, String> key) {
-    if (body == null || !body.isObject()) {
-      throw StrataException.badRequest("the body must be a JSON object of columns");
-    }
-    ObjectNode row = ((ObjectNode) body).deepCopy();
-    key.forEach((column, value) -> {
-      JsonNode given = row.get(column);
-      if (given != null && !given.isNull() && !given.asText().equals(value)) {
-        throw new StrataException(ErrorCode.ValidationError, "the body's '" + column + "' differs from the key in the path",
-            Map.of("column", column));
-      }
-      if (given == null || given.isNull()) {
-        row.put(column, value);
-      }
-    });
-    return row;
-  }
-
-  private static ObjectNode keyObject(TableRow table, JsonNode row) {
-    ObjectNode key = JsonNodeFactory.instance.objectNode();
-    table.primaryKey().forEach(k -> key.set(k, row.get(k)));
-    return key;
-  }
-
-  private static RowBatch single(TrackedTable table, String op, JsonNode row) {
-    StringBuilder marks = new StringBuilder();
-    mark(marks, table.columnsOnRef(), op.charAt(0), row);
-    return new RowBatch("[" + row + "]", marks.toString(), 1);
-  }
-
-  /** A row's marks: its operation, then which of the branch's columns it gives (a delete: all of them). */
-  private static void mark(StringBuilder marks, List<TableColumn> columns, char op, JsonNode row) {
-    marks.append(op);
-    for (TableColumn c : columns) {
-      marks.append(op == 'd' || row.has(c.name()) ? '1' : '0');
-    }
   }
 
   private static JsonNode parse(String json) {
