@@ -152,10 +152,12 @@ public final class DeltaStorage implements AutoCloseable {
       return;
     }
     S3Location place = S3Location.of(table.root().toString());
+    // the key as a directory (a table root ends with one): a bare prefix would take orders2 with orders
+    String prefix = place.key().endsWith("/") ? place.key() : place.key() + "/";
     String token = null;
     do {
       String from = token;
-      var listed = s3.listObjectsV2(b -> b.bucket(place.bucket()).prefix(place.key()).continuationToken(from)).join();
+      var listed = s3.listObjectsV2(b -> b.bucket(place.bucket()).prefix(prefix).continuationToken(from)).join();
       if (!listed.contents().isEmpty()) {
         var keys = listed.contents().stream()
             .map(o -> software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder().key(o.key()).build()).toList();

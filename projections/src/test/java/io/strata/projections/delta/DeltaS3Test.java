@@ -65,6 +65,24 @@ class DeltaS3Test {
   }
 
   /**
+   * Deleting a table's tree on S3 (a table whose making failed, a branch's root, a table's {@code _strata/} when
+   * untracked) deletes the objects under it, never a sibling whose name begins with its own.
+   */
+  @Test
+  void aTreeDeletedOnS3TakesNoSiblingWhoseNameBeginsWithIt() throws Exception {
+    for (String key : List.of("trees/orders/_delta_log/0.json", "trees/orders/a.parquet", "trees/orders2/a.parquet",
+        "trees/orders-old/_delta_log/0.json", "trees/orders_strata/x")) {
+      s3.putObject(b -> b.bucket("lake").key(key), software.amazon.awssdk.core.async.AsyncRequestBody.fromString("x"))
+          .join();
+    }
+    DeltaStorage.s3("s3://lake/trees", s3).deleteTree("s3://lake/trees/orders");
+    assertThat(s3.listObjectsV2(b -> b.bucket("lake").prefix("trees/")).join().contents())
+        .extracting(software.amazon.awssdk.services.s3.model.S3Object::key)
+        .containsExactlyInAnyOrder("trees/orders2/a.parquet", "trees/orders-old/_delta_log/0.json",
+            "trees/orders_strata/x");
+  }
+
+  /**
    * A file larger than a part goes up as a multipart upload, one part in memory at a time: its bytes read back whole,
    * no upload left open; one that must not replace an existing object is refused at completion and its upload
    * aborted; Kernel's Parquet writer writes a data file of several parts that reads back row for row.
