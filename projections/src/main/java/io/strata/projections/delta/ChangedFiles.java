@@ -206,22 +206,8 @@ final class ChangedFiles {
 
   /** Where the table was cloned from, as its first version's {@code commitInfo} records it ({@link ShallowClone}). */
   private static Optional<Link> origin(DeltaTable table, Function<String, DeltaTable> tables) throws IOException {
-    Origin origin = cloneOrigin(table);
-    DeltaTable base = origin == null ? null : tables.apply(origin.root());
-    return base == null ? Optional.empty() : Optional.of(new Link(base, origin.version()));
-  }
-
-  /** The base root and version a clone of Strata's was made of. */
-  record Origin(String root, long version) {}
-
-  /**
-   * The base the table at a branch's root was cloned from, as its first version's {@code commitInfo} records it
-   * ({@link ShallowClone}); null for a tracked table (its log may have dropped its first versions long ago), or a
-   * table Strata did not clone.
-   */
-  static Origin cloneOrigin(DeltaTable table) throws IOException {
     if (!table.root().toString().contains("/_strata/")) {
-      return null;
+      return Optional.empty(); // a tracked table, not a branch: its log may have dropped its first versions long ago
     }
     // Strata writes commitInfo first: the first line says, without reading the clone's list of files
     byte[] start = table.log().readStart(0, FIRST_LINE);
@@ -230,17 +216,18 @@ final class ChangedFiles {
       end++;
     }
     if (end == start.length && start.length == FIRST_LINE) {
-      return null; // a first line longer than Strata writes: not a clone of Strata's
+      return Optional.empty(); // a first line longer than Strata writes: not a clone of Strata's
     }
     JsonNode info = JSON.readTree(new String(start, 0, end, StandardCharsets.UTF_8)).get("commitInfo");
     JsonNode parameters = info == null ? null : info.path("operationParameters");
     if (info == null || !DeltaCommit.ENGINE.equals(info.path("engineInfo").asText(null))
         || !"CLONE".equals(info.path("operation").asText(null))
         || !parameters.hasNonNull(ShallowClone.SOURCE) || !parameters.hasNonNull(ShallowClone.SOURCE_VERSION)) {
-      return null;
+      return Optional.empty();
     }
-    return new Origin(parameters.get(ShallowClone.SOURCE).asText(),
-        Long.parseLong(parameters.get(ShallowClone.SOURCE_VERSION).asText()));
+    DeltaTable base = tables.apply(parameters.get(ShallowClone.SOURCE).asText());
+    return base == null ? Optional.empty()
+        : Optional.of(new Link(base, Long.parseLong(parameters.get(ShallowClone.SOURCE_VERSION).asText())));
   }
 
   static boolean sameRoot(DeltaTable a, DeltaTable b) {

@@ -250,20 +250,14 @@ final class DeltaBranchObjects {
   }
 
   /**
-   * Forgets the branch's ref. Its table goes once the unit commits if nothing else reaches it ({@link DeltaRootSweep}:
-   * a branch that made no commit); commits of the branch read their states there (time travel), so a root they reach
-   * stays until the table is untracked.
+   * Forgets the branch's ref. Its table stays where it is: commits of the branch that other branches or tags reach
+   * read their states there (time travel), so it goes only with the table's untracking (a sweep of roots no commit
+   * reaches is not built yet).
    */
   public Uni<Void> remove(UnitOfWork x, TrackedTable table, String branch) {
     DeltaUnit unit = DeltaUnit.of(x);
     return branch.equals(DeltaRefs.DEFAULT) ? Uni.createFrom().voidItem()
-        : DeltaRefs.forget(unit.metadata(), table.repository(), table.name(), branch)
-            .invoke(root -> {
-              if (root != null) {
-                unit.released(new DeltaRootSweep.Released(table.repository(), table.name(),
-                    unit.table(table).root().toString(), root));
-              }
-            }).replaceWithVoid();
+        : DeltaRefs.delete(unit.metadata(), table.repository(), table.name(), branch);
   }
 
   /** How a Delta table defines {@code columns} (see {@link DeltaTableMaking#define}). */

@@ -93,14 +93,8 @@ final class DeltaRefs {
   }
 
   static Uni<Void> delete(SqlConnection c, String repository, String table, String branch) {
-    return forget(c, repository, table, branch).replaceWithVoid();
-  }
-
-  /** {@link #delete}, answering the root the ref named (null: there was none). */
-  static Uni<String> forget(SqlConnection c, String repository, String table, String branch) {
     return c.preparedQuery("delete from strata_meta.delta_refs where repository = $1 and table_name = $2"
-            + " and branch = $3 returning root").execute(Tuple.of(repository, table, branch))
-        .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getString(0) : null);
+        + " and branch = $3").execute(Tuple.of(repository, table, branch)).replaceWithVoid();
   }
 
   /** Every branch's ref of the table, by branch. */

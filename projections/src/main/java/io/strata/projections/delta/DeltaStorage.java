@@ -4,7 +4,6 @@ import io.delta.kernel.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -135,38 +134,6 @@ public final class DeltaStorage implements AutoCloseable {
     s3.copyObject(b -> b.sourceBucket(from.bucket()).sourceKey(from.key()).destinationBucket(to.bucket())
         .destinationKey(to.key())).join();
     return name;
-  }
-
-  /**
-   * The roots of the branches' tables of the table at {@code tableRoot} (the directories under its
-   * {@code _strata/branches/}), each as a ref names it (no trailing slash). Blocking.
-   */
-  public List<String> branchRoots(String tableRoot) throws IOException {
-    String root = tableAt(tableRoot).root().toString(); // ends with a slash
-    String branches = root + "_strata/branches/";
-    List<String> roots = new java.util.ArrayList<>();
-    if (s3 == null) {
-      Path dir = Path.of(java.net.URI.create(branches));
-      if (Files.isDirectory(dir)) {
-        try (var children = Files.list(dir)) {
-          children.filter(Files::isDirectory).forEach(c -> roots.add(branches + c.getFileName()));
-        }
-      }
-      return roots;
-    }
-    S3Location place = S3Location.of(branches);
-    String token = null;
-    do {
-      String from = token;
-      var listed = s3.listObjectsV2(b -> b.bucket(place.bucket()).prefix(place.key()).delimiter("/")
-          .continuationToken(from)).join();
-      for (var prefix : listed.commonPrefixes()) {
-        String name = prefix.prefix().substring(place.key().length());
-        roots.add(branches + (name.endsWith("/") ? name.substring(0, name.length() - 1) : name));
-      }
-      token = listed.isTruncated() ? listed.nextContinuationToken() : null;
-    } while (token != null);
-    return roots;
   }
 
   /** Deletes everything under {@code root} (a branch's table: its log and its own files); blocking. */

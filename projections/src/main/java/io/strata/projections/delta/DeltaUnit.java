@@ -23,7 +23,7 @@ import java.util.concurrent.Executor;
  * working change (docs/delta.md, §7).
  */
 public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Map<String, Object> planned,
-    List<Written> written, Map<String, Long> clones, List<DeltaRootSweep.Released> released, Pool journal, String id,
+    List<Written> written, Map<String, Long> clones, Pool journal, String id,
     java.util.concurrent.atomic.AtomicInteger writes, java.util.concurrent.atomic.AtomicBoolean putBack)
     implements UnitOfWork {
 
@@ -59,7 +59,7 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
   public DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor io, Pool journal) {
     this(metadata, storage, io, new java.util.concurrent.ConcurrentHashMap<>(),
         java.util.Collections.synchronizedList(new java.util.ArrayList<>()),
-        new java.util.concurrent.ConcurrentHashMap<>(), new java.util.concurrent.CopyOnWriteArrayList<>(), journal,
+        new java.util.concurrent.ConcurrentHashMap<>(), journal,
         java.util.UUID.randomUUID().toString(), new java.util.concurrent.atomic.AtomicInteger(),
         new java.util.concurrent.atomic.AtomicBoolean());
   }
@@ -110,15 +110,9 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
     clones.put(root, files);
   }
 
-  /** Notes a branch's root whose ref this unit forgot: swept once the unit commits, if nothing reaches it. */
-  void released(DeltaRootSweep.Released root) {
-    released.add(root);
-  }
-
   /**
-   * After the unit's transaction committed: the checkpoints its versions left due are written, and the roots whose
-   * refs it forgot swept, in the background on the unit's worker pool ({@link DeltaCheckpoints},
-   * {@link DeltaRootSweep}). Never fails; a unit rolled back does neither.
+   * After the unit's transaction committed: the checkpoints its versions left due are written in the background, on
+   * the unit's worker pool ({@link DeltaCheckpoints}). Never fails; a unit rolled back writes none.
    */
   public void committed() {
     List<Written> all;
@@ -127,9 +121,6 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
     }
     if (!all.isEmpty() || !clones.isEmpty()) {
       DeltaCheckpoints.schedule(this, DeltaCheckpoints.due(all, clones), io);
-    }
-    if (!released.isEmpty() && journal != null) { // the sweep asks the database on its own connections
-      DeltaRootSweep.schedule(journal, storage, List.copyOf(released), io);
     }
   }
 

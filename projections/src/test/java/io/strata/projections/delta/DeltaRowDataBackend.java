@@ -144,10 +144,6 @@ final class DeltaRowDataBackend implements RowDataBackend<UnitOfWork> {
     return pool;
   }
 
-  DeltaStorage storage() {
-    return storage;
-  }
-
   String root(TrackedTable table, String branch) {
     return branch.equals(DEFAULT_BRANCH) ? storage.table(table.table()).root().toString()
         : location(table, branch).orElseThrow();

@@ -570,46 +570,6 @@ class DeltaTablesApiTest {
         .body("stats.inserted", equalTo(10));
   }
 
-  /**
-   * A deleted branch's table goes once nothing reaches it (it made no commit): its root is deleted in the background
-   * after the deletion; a branch that made a commit keeps its root after its deletion, and the commit still reads
-   * there (time travel).
-   */
-  @Test
-  void aDeletedBranchsTableGoesUnlessACommitReachesIt() throws Exception {
-    Lake l = lake("lakesweep", 4);
-    String base = l.base();
-    post(base + "/branches", Map.of("name", "preview")).statusCode(201);
-    post(base + "/branches", Map.of("name", "kept")).statusCode(201);
-    Path preview = location(base, "preview");
-    Path kept = location(base, "kept");
-    Api.json().body(Map.of("customer", "p", "amount", 1.0)).put(base + "/branches/preview/tables/orders/rows/90")
-        .then().statusCode(200);
-    Api.json().body(Map.of("customer", "k", "amount", 2.0)).put(base + "/branches/kept/tables/orders/rows/91")
-        .then().statusCode(200);
-    String commit = post(base + "/branches/kept/commits", Map.of("message", "kept", "all", true)).statusCode(201)
-        .extract().path("id");
-    assertThat(Files.exists(preview.resolve("_delta_log"))).isTrue();
-
-    given().delete(base + "/branches/preview?force=true").then().statusCode(204);
-    given().delete(base + "/branches/kept?force=true").then().statusCode(204);
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (Files.exists(preview) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    assertThat(preview).as("a branch that made no commit").doesNotExist();
-    assertThat(kept.resolve("_delta_log")).as("a branch whose commit reaches its table").exists();
-    given().get(base + "/tables/orders/rows/91?ref=" + commit).then().statusCode(200).body("customer", equalTo("k"));
-    assertThat(l.orders().latest().getVersion()).isGreaterThanOrEqualTo(0); // the table itself untouched
-    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200);
-  }
-
-  private static Path location(String base, String branch) {
-    String root = given().get(base + "/branches/" + branch + "/status").then().statusCode(200).extract()
-        .path("tables[0].location");
-    return Path.of(java.net.URI.create(root));
-  }
-
   /** Sets a property of {@code table} as another engine does (a metaData version): answers the version written. */
   private static long setProperty(DeltaTable table, String key, String value) throws Exception {
     var snapshot = table.latest();
