@@ -250,7 +250,8 @@ final class DeltaBranchObjects {
   }
 
   /**
-   * Forgets the branch's ref. Its table stays where it is: commits of the branch that other branches or tags reach
+   * Forgets the branch's ref, in the unit of the transaction that records the branch's deletion (so it is forgotten
+   * exactly when the deletion is, never a ref of a branch made anew under its name). Its table stays where it is: commits of the branch that other branches or tags reach
    * read their states there (time travel), so it goes only with the table's untracking (a sweep of roots no commit
    * reaches is not built yet).
    */

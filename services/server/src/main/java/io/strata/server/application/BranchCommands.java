@@ -101,19 +101,15 @@ public class BranchCommands {
             return processor.execute(repository, c, ctx, answer);
           }
           // the tables made on a branch that it alone has go with it (table.untracked, decided on the live state):
-          // their objects after the append, as those of a table dropped
-          java.util.concurrent.atomic.AtomicReference<List<String>> untracked = new java.util.concurrent.atomic
-              .AtomicReference<>(List.of());
-          Answer recording = (events, position, after, time) -> {
-            untracked.set(events.stream().filter(e -> e instanceof TableUntracked)
-                .map(e -> ((TableUntracked) e).name()).toList());
-            return answer.reply(events, position, after, time);
-          };
+          // their objects once the deletion is recorded, as those of a table dropped, with the branch's overlays in
+          // other databases (a branch made anew under its name waits for that)
           return tableQueries.tables(repository).chain(tracked -> processor.execute(repository, Footprint.of(c),
-                  (tx, state) -> overlays.prepareDelete(tx, state, repository, c), ctx, recording)
-              .call(response -> response.replayed() ? Uni.createFrom().voidItem()
-                  : removeUntracked(repository, tracked, untracked.get())
-                      .chain(() -> overlays.removeRemote(repository, name))));
+              (tx, state) -> overlays.prepareDelete(tx, state, repository, c),
+              events -> io.strata.server.runtime.Failpoints.hit("branch-delete.recorded")
+                  .chain(() -> removeUntracked(repository, tracked, events.stream()
+                      .filter(e -> e instanceof TableUntracked).map(e -> ((TableUntracked) e).name()).toList()))
+                  .chain(() -> overlays.removeRemote(repository, name)),
+              ctx, answer));
         });
   }
 

@@ -82,6 +82,8 @@ public class BranchOverlays {
                 ((io.strata.projections.rowdata.BranchObjects.CheckFailed) e).key()))
             .onFailure(e -> "23502".equals(io.strata.projections.postgres.PgErrors.sqlState(e))).transform(e -> unfit(
                 c, from, "breaks a NOT NULL rule: " + io.strata.projections.postgres.PgErrors.message(e), null)))
+        // a failure past the overlays (fault injection): the creation is refused, and takes its work back
+        .call(() -> io.strata.server.runtime.Failpoints.hit("branch-create.installed"))
         .map(decided -> (Commands.Command) decided);
   }
 
@@ -127,7 +129,8 @@ public class BranchOverlays {
 
   /**
    * Prepares a branch deletion in its own append transaction: removes its overlays in the server's
-   * database (those in other storages go once the deletion is recorded: {@link #removeRemote}).
+   * database and its Delta refs (overlays in other databases go once the deletion is recorded: {@link
+   * #removeRemote}).
    */
   public Uni<Commands.Command> prepareDelete(UnitOfWork tx, RepositoryState state, String repository,
       Commands.DeleteBranch c) {
@@ -150,7 +153,7 @@ public class BranchOverlays {
             .onItem().transformToUniAndConcatenate(t -> {
               // the start commit's state, from the default branch's: its working changes undone too
               StatePath fromMain = new StatePath(paths.undo(t.name()), paths.redo(t.name()), true);
-              return backends.inCommand(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, TrackedTable.of(repository, t))
+              return backends.forBranchObjects(tx, repository, t.storage(), c -> TableShapes.requireUnchanged(c, TrackedTable.of(repository, t))
                   // its overlay made with the NOT NULL rules its source has (the start's rows keep to them)
                   .chain(() -> c.roles().branchObjects().create(c, TrackedTable.of(repository, t)
                       .withRedefined(redefined.getOrDefault(t.name(), List.of())), branch, fromMain,
@@ -192,20 +195,24 @@ public class BranchOverlays {
         t.columnsOnRef().stream().filter(x -> !dropped.contains(x.name())).toList(), t.refAdded());
   }
 
-  /** Removes a branch's overlays in the server's database, in the caller's transaction. */
+  /**
+   * Removes a branch's objects where they go with its deletion's event, in the caller's transaction: its overlays in
+   * the server's database and its Delta refs ({@link StorageBackends#forBranchObjects}).
+   */
   private Uni<Void> removeLocal(UnitOfWork tx, RepositoryState state, String repository, String branch) {
     return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
-        .filter(t -> backends.sharesAppendTransaction(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> tx.roles().branchObjects().remove(tx, TrackedTable.of(repository, t), branch))
+        .onItem().transformToUniAndConcatenate(t -> backends.branchObjectsInAppend(repository, t.storage())
+            .chain(inAppend -> !inAppend ? Uni.createFrom().voidItem() : backends.forBranchObjects(tx, repository,
+                t.storage(), c -> c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch))))
         .collect().last().replaceWithVoid();
   }
 
-  /** Removes a deleted branch's overlays in other storages. */
+  /** Removes a deleted branch's overlays in other storages (PostgreSQL databases of their own). */
   public Uni<Void> removeRemote(String repository, String branch) {
     return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
-        .filter(t -> !backends.sharesAppendTransaction(t.storage()))
-        .onItem().transformToUniAndConcatenate(t -> backends.inOwnTransaction(repository, t.storage(),
-            c -> c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch)))
+        .onItem().transformToUniAndConcatenate(t -> backends.branchObjectsInAppend(repository, t.storage())
+            .chain(inAppend -> inAppend ? Uni.createFrom().voidItem() : backends.inOwnTransaction(repository,
+                t.storage(), c -> c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch))))
         .collect().last().replaceWithVoid();
   }
 }

@@ -2,6 +2,7 @@ package io.strata.server.application;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import io.strata.events.StrataEvent;
 import io.strata.projections.log.ExpectedVersionConflict;
 import io.strata.projections.log.IdempotencyKeyTaken;
 import io.strata.projections.log.IdempotencyRecord;
@@ -113,9 +114,22 @@ public class CommandProcessor {
    */
   public Uni<CommandResponse> execute(String repository, Footprint footprint, InAppendTransaction prepare,
       CommandContext context, Answer answer) {
+    return execute(repository, footprint, prepare, null, context, answer);
+  }
+
+  /**
+   * {@link #execute(String, Footprint, InAppendTransaction, CommandContext, Answer)}, then {@code recorded} with the
+   * events appended, once they are, before the commands overlapping {@code footprint} start and before the answer
+   * (its failure is logged: the command stands).
+   */
+  public Uni<CommandResponse> execute(String repository, Footprint footprint, InAppendTransaction prepare,
+      java.util.function.Function<List<StrataEvent>, Uni<Void>> recorded, CommandContext context, Answer answer) {
     PendingCommand pending = new PendingCommand(repository, null, footprint, context, answer);
     pending.prepare = prepare;
-    return submit(repository, pending, context);
+    pending.recorded = recorded;
+    // answered once that work is done too (a replayed or refused command: once its turn is over)
+    return submit(repository, pending, context)
+        .call(() -> Uni.createFrom().completionStage(pending.settled));
   }
 
   /** How the registered storages' promotion gates are written after an append that may change them. */
@@ -240,11 +254,15 @@ public class CommandProcessor {
               finished(batch, true);
             });
       }
-      toWork.forEach(p -> work(p, 1)
-          .subscribe().with(done -> finished(List.of(p), false), failure -> {
+      toWork.forEach(p -> work(p, 1).call(() -> recorded(p))
+          .subscribe().with(done -> {
+            finished(List.of(p), false);
+            p.settled.complete(null);
+          }, failure -> {
             LOG.errorf(failure, "command on %s failed", repository);
             p.result.completeExceptionally(failure);
             finished(List.of(p), false);
+            p.settled.complete(null);
           }));
     }
 
@@ -258,6 +276,19 @@ public class CommandProcessor {
         }
       }
       pump();
+    }
+
+    /**
+     * A command's work once its events are recorded (a deleted branch's overlays in other databases), before the
+     * commands overlapping its footprint start, so that none of them meets what it leaves or loses what it makes;
+     * not for a command refused or replayed. The command stands whatever happens: a failure is logged.
+     */
+    private Uni<Void> recorded(PendingCommand p) {
+      if (p.recorded == null || !p.appended) {
+        return Uni.createFrom().voidItem();
+      }
+      return Uni.createFrom().deferred(() -> p.recorded.apply(p.events)).onFailure().invoke(e -> LOG.warnf(e,
+          "the clean-up after a command on %s failed; the command stands", repository)).onFailure().recoverWithNull();
     }
 
     /** Holding the slot: a batch decided and appended, again on a conflict. */
@@ -348,6 +379,7 @@ public class CommandProcessor {
                     () -> appends.appendIn(tx, repository, decided[0], responses));
               }))
           .invoke(result -> appends.appended(started[0], decided[0]))
+          .invoke(result -> p.appended = true)
           .invoke(result -> appends.complete(repository, decided[0], result, responses))
           .call(result -> appends.afterCommit(repository, decided[0]))
           .onFailure(e -> holding[0] && !(e instanceof Refused)).invoke(e -> state = null)

@@ -16,6 +16,12 @@ final class PendingCommand {
   final Answer answer;
   final CompletableFuture<CommandResponse> result = new CompletableFuture<>();
   List<StrataEvent> events = List.of();
+  /** Work once its events are recorded, before commands overlapping it start (null: none); see the processor. */
+  java.util.function.Function<List<StrataEvent>, io.smallrye.mutiny.Uni<Void>> recorded;
+  /** Completed once its turn is over: its work, and the work once its events are recorded, done. */
+  final CompletableFuture<Void> settled = new CompletableFuture<>();
+  /** Whether its events were appended here (not refused, not a replay). */
+  boolean appended;
   /** The trace context of the command's span (root without tracing): its data work and append go under it. */
   io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.root();
   /** The incarnation of the branch the request names, as it was when the command was decided. */

@@ -194,6 +194,39 @@ public class StorageBackends {
   }
 
   /**
+   * Whether a branch's objects on {@code storage} are made and removed in the append transaction of the command that
+   * creates or deletes the branch ({@link #forBranchObjects}): in the server's own database, and in a Delta storage,
+   * whose refs Strata keeps in that database.
+   */
+  public Uni<Boolean> branchObjectsInAppend(String repository, String storage) {
+    return isServerOwn(storage) ? Uni.createFrom().item(true) : holdsDeltaTables(repository, storage);
+  }
+
+  /**
+   * {@code work} on a branch's objects on {@code storage}, for the command creating or deleting the branch: in
+   * {@code append}, its append transaction, for the server's own database; for a Delta storage in a unit whose
+   * metadata connection is {@code append}'s, so that the branch's refs are written or forgotten exactly when its
+   * creation or deletion is recorded (its clone's files are written first: a creation refused after them leaves a
+   * root nothing names, never a ref of a branch that is not, or a deletion's that forgets a branch made anew under
+   * the same name); else in the storage's own transaction.
+   */
+  public <T> Uni<T> forBranchObjects(UnitOfWork append, String repository, String storage,
+      Function<UnitOfWork, Uni<T>> work) {
+    if (isServerOwn(storage)) {
+      return work.apply(append);
+    }
+    return reach(repository, storage).chain(r -> {
+      if (r.place() == null) {
+        return inOwnTransaction(repository, storage, work);
+      }
+      UnitOfWork unit = r.unit(((PgUnit) append).connection());
+      // the checkpoint a large clone is due is scheduled once its work is done: a clone nothing names is harmless
+      return Uni.createFrom().deferred(() -> work.apply(unit)).onFailure().call(() -> compensated(unit))
+          .invoke(() -> committed(unit));
+    });
+  }
+
+  /**
    * The row-data roles of the storages SQL reaches (PostgreSQL's): for the query endpoint, which runs
    * a client's SQL in the storage's database.
    */

@@ -306,4 +306,34 @@ class CrossStorageCommitTest {
     }
     return Api.json().body(body).post("/api/v1/repositories/{r}/query", repo).then().log().ifValidationFails();
   }
+
+  /**
+   * A branch deleted and made anew under its name while the deletion's clean-up in the other database is held keeps
+   * its new overlay there: the creation waits for the clean-up, which removes only what the deleted branch had.
+   */
+  @Test
+  void aBranchMadeAnewUnderADeletedOnesNameKeepsItsOverlayInTheOtherDatabase() throws Exception {
+    String repo = repositoryOverTwoDatabases("g");
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("total", 1.0)).put(base + "/branches/dev/tables/orders/rows/500").then().statusCode(200);
+    Failpoints.arm("branch-delete.recorded", "delay:2s");
+    try {
+      CompletableFuture<Integer> deleting = CompletableFuture.supplyAsync(
+          () -> given().delete(base + "/branches/dev").then().extract().statusCode());
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (given().get(base + "/branches/dev").statusCode() != 404) {
+        assertThat(System.nanoTime()).as("the deletion is recorded in time").isLessThan(until);
+        Thread.sleep(20);
+      }
+      post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+      assertThat(deleting.get(30, TimeUnit.SECONDS)).isEqualTo(204);
+    } finally {
+      Failpoints.disarm("branch-delete.recorded");
+    }
+    given().get(base + "/tables/orders/rows/500?ref=dev&working=true").then().statusCode(404);
+    Api.json().body(Map.of("total", 2.0)).put(base + "/branches/dev/tables/orders/rows/501").then().statusCode(200);
+    given().get(base + "/tables/orders/rows/501?ref=dev&working=true").then().statusCode(200)
+        .body("total", equalTo(2.0f));
+  }
 }

@@ -873,6 +873,64 @@ class DeltaTablesApiTest {
         .isZero();
   }
 
+  /**
+   * A branch deleted and made anew under its name while the deletion's clean-up is still under way keeps its new
+   * table: the deletion forgot the old branch's ref with its event, not by name afterwards.
+   */
+  @Test
+  void aBranchMadeAnewUnderADeletedOnesNameKeepsItsTable() throws Exception {
+    Lake l = lake("lakeanew", 5);
+    post(l.base() + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "old", "amount", 1.0)).put(l.base() + "/branches/dev/tables/orders/rows/50")
+        .then().statusCode(200);
+    io.strata.server.runtime.Failpoints.arm("branch-delete.recorded", "delay:3s");
+    try {
+      var deleting = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> given().delete(l.base() + "/branches/dev").then().extract().statusCode());
+      // the deletion is recorded, its clean-up held: the branch is made anew meanwhile
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+      while (given().get(l.base() + "/branches/dev").statusCode() != 404) {
+        assertThat(System.nanoTime()).as("the deletion is recorded in time").isLessThan(until);
+        Thread.sleep(20);
+      }
+      post(l.base() + "/branches", Map.of("name", "dev")).statusCode(201);
+      assertThat(deleting.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(204);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("branch-delete.recorded");
+    }
+    // the new branch reads and writes its own table: the table's rows, not the old branch's
+    given().get(l.base() + "/tables/orders/rows/50?ref=dev&working=true").then().statusCode(404);
+    Api.json().body(Map.of("customer", "new", "amount", 2.0)).put(l.base() + "/branches/dev/tables/orders/rows/51")
+        .then().statusCode(200);
+    given().get(l.base() + "/tables/orders/rows/51?ref=dev&working=true").then().statusCode(200)
+        .body("customer", equalTo("new"));
+    assertThat(refsOf(l, "dev")).isEqualTo(1);
+  }
+
+  /** A branch's creation refused after its Delta clone is written leaves no ref of it: the ref commits with it. */
+  @Test
+  void aBranchCreationRefusedAfterItsCloneLeavesNoRef() throws Exception {
+    Lake l = lake("lakerefused", 5);
+    io.strata.server.runtime.Failpoints.arm("branch-create.installed", "error");
+    try {
+      post(l.base() + "/branches", Map.of("name", "dev")).statusCode(503);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("branch-create.installed");
+    }
+    given().get(l.base() + "/branches/dev").then().statusCode(404);
+    assertThat(refsOf(l, "dev")).isZero();
+    post(l.base() + "/branches", Map.of("name", "dev")).statusCode(201);
+    given().get(l.base() + "/tables/orders/rows/1?ref=dev").then().statusCode(200);
+    assertThat(refsOf(l, "dev")).isEqualTo(1);
+  }
+
+  /** How many refs of the lake's orders table Strata keeps for {@code branch}. */
+  private long refsOf(Lake l, String branch) {
+    return pool.preparedQuery("select count(*) from strata_meta.delta_refs where repository = $1 and table_name ="
+            + " 'orders' and branch = $2").execute(io.vertx.mutiny.sqlclient.Tuple.of(l.repo(), branch))
+        .await().indefinitely().iterator().next().getLong(0);
+  }
+
   /** Values a column does not take are refused by column, nothing written: never turned into another value. */
   @Test
   void badValuesAreRefusedByColumnAndWriteNothing() throws Exception {
