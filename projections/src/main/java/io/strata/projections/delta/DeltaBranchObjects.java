@@ -251,9 +251,9 @@ final class DeltaBranchObjects {
 
   /**
    * Forgets the branch's ref, in the unit of the transaction that records the branch's deletion (so it is forgotten
-   * exactly when the deletion is, never a ref of a branch made anew under its name). Its table stays where it is: commits of the branch that other branches or tags reach
-   * read their states there (time travel), so it goes only with the table's untracking (a sweep of roots no commit
-   * reaches is not built yet).
+   * exactly when the deletion is, never a ref of a branch made anew under its name). Its table stays where it is
+   * until the recovery sweep finds nothing reaches it ({@link DeltaRootSweep}): commits of the branch that other
+   * branches or tags reach read their states there (time travel), and keep it until the table is untracked.
    */
   public Uni<Void> remove(UnitOfWork x, TrackedTable table, String branch) {
     DeltaUnit unit = DeltaUnit.of(x);
@@ -298,10 +298,19 @@ final class DeltaBranchObjects {
 
   /**
    * The recovery sweep's first step on a Delta storage: the versions units of a dead process wrote are put back
-   * ({@link DeltaRecovery}); a Delta table has no unique rules to let the sweep past.
+   * ({@link DeltaRecovery}), then the tables of deleted branches nothing reaches are deleted ({@link
+   * DeltaRootSweep}); a Delta table has no unique rules to let the sweep past.
    */
   public Uni<Void> recovering(UnitOfWork x) {
-    return DeltaRecovery.recover(DeltaUnit.of(x)).replaceWithVoid();
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRecovery.recover(unit)
+        // then the tables of deleted branches nothing reaches, under a savepoint: a failure leaves them for the next
+        // sweep, and the intents settled above still go with the transaction
+        .chain(() -> unit.metadata().query("savepoint root_sweep").execute())
+        .chain(() -> DeltaRootSweep.sweepDue(unit, DeltaRootSweep.GRACE)
+            .onFailure().call(() -> unit.metadata().query("rollback to savepoint root_sweep").execute())
+            .onFailure().recoverWithItem(0))
+        .replaceWithVoid();
   }
 
   /** Strata's own waits on a Delta table are its advisory locks in its own database, held briefly; none to bound. */

@@ -92,9 +92,15 @@ final class DeltaRefs {
         .replaceWithVoid();
   }
 
+  /**
+   * Forgets the branch's ref; the root it named (a branch's own) is recorded as released in the same transaction, for
+   * the sweep of roots nothing reaches ({@link DeltaRootSweep}).
+   */
   static Uni<Void> delete(SqlConnection c, String repository, String table, String branch) {
     return c.preparedQuery("delete from strata_meta.delta_refs where repository = $1 and table_name = $2"
-        + " and branch = $3").execute(Tuple.of(repository, table, branch)).replaceWithVoid();
+            + " and branch = $3 returning root").execute(Tuple.of(repository, table, branch))
+        .chain(rows -> !rows.iterator().hasNext() || branch.equals(DEFAULT) ? Uni.createFrom().voidItem()
+            : DeltaRootSweep.release(c, repository, table, rows.iterator().next().getString(0)));
   }
 
   /** Every branch's ref of the table, by branch. */
@@ -109,7 +115,7 @@ final class DeltaRefs {
         });
   }
 
-  /** Forgets everything kept of the table: its refs and change sets. */
+  /** Forgets everything kept of the table: its refs, change sets and released roots. */
   static Uni<Void> forget(SqlConnection c, String repository, String table) {
     Tuple key = Tuple.of(repository, table);
     return c.preparedQuery("delete from strata_meta.delta_refs where repository = $1 and table_name = $2")
@@ -119,6 +125,9 @@ final class DeltaRefs {
         .chain(() -> c.preparedQuery("delete from strata_meta.delta_kept_attempts where repository = $1"
             + " and table_name = $2").execute(key))
         .chain(() -> c.preparedQuery("delete from strata_meta.delta_undo where repository = $1"
+            + " and table_name = $2").execute(key))
+        // its _strata/ goes whole with it: nothing is left to sweep
+        .chain(() -> c.preparedQuery("delete from strata_meta.delta_released_roots where repository = $1"
             + " and table_name = $2").execute(key))
         .replaceWithVoid();
   }

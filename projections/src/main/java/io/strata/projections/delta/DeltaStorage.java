@@ -4,6 +4,7 @@ import io.delta.kernel.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -136,7 +137,42 @@ public final class DeltaStorage implements AutoCloseable {
     return name;
   }
 
-  /** Deletes everything under {@code root} (a branch's table: its log and its own files); blocking. */
+  /**
+   * The roots of the branches' tables of the table at {@code tableRoot} (the directories under its
+   * {@code _strata/branches/}), each as a ref names it (no trailing slash). Blocking.
+   */
+  public List<String> branchRoots(String tableRoot) throws IOException {
+    String root = tableAt(tableRoot).root().toString(); // ends with a slash
+    String branches = root + "_strata/branches/";
+    List<String> roots = new java.util.ArrayList<>();
+    if (s3 == null) {
+      Path dir = Path.of(java.net.URI.create(branches));
+      if (Files.isDirectory(dir)) {
+        try (var children = Files.list(dir)) {
+          children.filter(Files::isDirectory).forEach(c -> roots.add(branches + c.getFileName()));
+        }
+      }
+      return roots;
+    }
+    S3Location place = S3Location.of(branches);
+    String token = null;
+    do {
+      String from = token;
+      var listed = s3.listObjectsV2(b -> b.bucket(place.bucket()).prefix(place.key()).delimiter("/")
+          .continuationToken(from)).join();
+      for (var prefix : listed.commonPrefixes()) {
+        String name = prefix.prefix().substring(place.key().length());
+        roots.add(branches + (name.endsWith("/") ? name.substring(0, name.length() - 1) : name));
+      }
+      token = listed.isTruncated() ? listed.nextContinuationToken() : null;
+    } while (token != null);
+    return roots;
+  }
+
+  /**
+   * Deletes everything under {@code root} (a branch's table: its log and its own files); blocking. On S3 a key the
+   * bucket would not delete fails it (what is left is deleted by a later call).
+   */
   public void deleteTree(String root) throws IOException {
     DeltaTable table = tableAt(root); // checks it is under this place
     if (s3 == null) {
@@ -161,7 +197,12 @@ public final class DeltaStorage implements AutoCloseable {
       if (!listed.contents().isEmpty()) {
         var keys = listed.contents().stream()
             .map(o -> software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder().key(o.key()).build()).toList();
-        s3.deleteObjects(b -> b.bucket(place.bucket()).delete(d -> d.objects(keys).quiet(true))).join();
+        var answer = s3.deleteObjects(b -> b.bucket(place.bucket()).delete(d -> d.objects(keys).quiet(true))).join();
+        if (answer.hasErrors() && !answer.errors().isEmpty()) {
+          var first = answer.errors().get(0);
+          throw new IOException(answer.errors().size() + " objects under " + root + " were not deleted, " + first.key()
+              + " among them: " + first.code() + " " + first.message());
+        }
       }
       token = listed.isTruncated() ? listed.nextContinuationToken() : null;
     } while (token != null);

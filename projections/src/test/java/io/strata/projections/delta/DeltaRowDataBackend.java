@@ -70,6 +70,11 @@ final class DeltaRowDataBackend implements RowDataBackend<UnitOfWork> {
     return shared;
   }
 
+  /** The directory the suites' tables are made in. */
+  DeltaStorage storage() {
+    return storage;
+  }
+
   @Override
   public BranchObjects<UnitOfWork> branchObjects() {
     return roles.branchObjects();

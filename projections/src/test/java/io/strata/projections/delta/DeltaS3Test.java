@@ -83,6 +83,34 @@ class DeltaS3Test {
   }
 
   /**
+   * On S3 as on disk, the sweep of deleted branches' tables lists a table's branch roots and finds the log of another
+   * branch naming a root's files (a clone of it); once that clone is deleted, nothing names them.
+   */
+  @Test
+  void branchRootsOnS3AreListedAndAClonesLogKeepsItsBase() throws Exception {
+    S3Location tablePlace = S3Location.of("s3://lake/sweep/orders");
+    KernelTables.create(engine, tablePlace.uri(), SCHEMA);
+    long version = KernelTables.append(engine, tablePlace.uri(), List.of(KernelTables.rows(1, 10)));
+    DeltaStorage storage = DeltaStorage.s3("s3://lake/sweep", s3);
+    DeltaTable table = storage.tableAt(tablePlace.uri());
+    String tableRoot = table.root().toString();
+    String parent = tableRoot + "_strata/branches/parent-0123abcd";
+    String child = tableRoot + "_strata/branches/child-4567cdef";
+    String alone = tableRoot + "_strata/branches/alone-89abcdef";
+    assertThat(ShallowClone.create(table, version, storage.tableAt(parent), "t1", 1L)).isTrue();
+    assertThat(ShallowClone.create(storage.tableAt(parent), 0, storage.tableAt(child), "t2", 1L)).isTrue();
+    assertThat(ShallowClone.create(table, version, storage.tableAt(alone), "t3", 1L)).isTrue();
+
+    assertThat(storage.branchRoots(tableRoot)).containsExactlyInAnyOrder(parent, child, alone);
+    assertThat(DeltaRootSweep.namedByAnotherBranch(storage, tableRoot, "parent-0123abcd")).isTrue();
+    assertThat(DeltaRootSweep.namedByAnotherBranch(storage, tableRoot, "alone-89abcdef")).isFalse();
+    storage.deleteTree(child);
+    assertThat(storage.branchRoots(tableRoot)).containsExactlyInAnyOrder(parent, alone);
+    assertThat(DeltaRootSweep.namedByAnotherBranch(storage, tableRoot, "parent-0123abcd")).isFalse();
+    assertThat(table.rows(table.latest(), KEY)).hasSize(10);
+  }
+
+  /**
    * A file larger than a part goes up as a multipart upload, one part in memory at a time: its bytes read back whole,
    * no upload left open; one that must not replace an existing object is refused at completion and its upload
    * aborted; Kernel's Parquet writer writes a data file of several parts that reads back row for row.

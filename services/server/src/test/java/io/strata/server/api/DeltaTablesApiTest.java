@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class DeltaTablesApiTest {
   @jakarta.inject.Inject io.vertx.mutiny.sqlclient.Pool pool;
+  @jakarta.inject.Inject io.strata.server.application.DeltaIntentRecovery deltaRecovery;
 
   static final StructType SCHEMA = new StructType().add("id", LongType.LONG, false)
       .add("customer", StringType.STRING).add("amount", DoubleType.DOUBLE);
@@ -568,6 +569,49 @@ class DeltaTablesApiTest {
         .body("amount", equalTo(20.0f));
     post(base + "/branches/dev/commits", Map.of("message", "ten orders", "all", true)).statusCode(201)
         .body("stats.inserted", equalTo(10));
+  }
+
+  /**
+   * A deleted branch's table goes once nothing reaches it (it made no commit), at the first recovery sweep after the
+   * grace period; a branch that made a commit keeps its table after its deletion, and the commit still reads there
+   * (time travel).
+   */
+  @Test
+  void aDeletedBranchsTableGoesUnlessACommitReachesIt() throws Exception {
+    Lake l = lake("lakesweep", 4);
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "preview")).statusCode(201);
+    post(base + "/branches", Map.of("name", "kept")).statusCode(201);
+    Path preview = location(base, "preview");
+    Path kept = location(base, "kept");
+    Api.json().body(Map.of("customer", "p", "amount", 1.0)).put(base + "/branches/preview/tables/orders/rows/90")
+        .then().statusCode(200);
+    Api.json().body(Map.of("customer", "k", "amount", 2.0)).put(base + "/branches/kept/tables/orders/rows/91")
+        .then().statusCode(200);
+    String commit = post(base + "/branches/kept/commits", Map.of("message", "kept", "all", true)).statusCode(201)
+        .extract().path("id");
+    given().delete(base + "/branches/preview?force=true").then().statusCode(204);
+    given().delete(base + "/branches/kept?force=true").then().statusCode(204);
+
+    deltaRecovery.recoverAll().await().atMost(java.time.Duration.ofSeconds(60));
+    assertThat(preview.resolve("_delta_log")).as("within the grace period").exists();
+    pool.preparedQuery("update strata_meta.delta_released_roots set released_at = now() - interval '2 hours'"
+        + " where repository = $1").execute(io.vertx.mutiny.sqlclient.Tuple.of(l.repo())).await().indefinitely();
+    deltaRecovery.recoverAll().await().atMost(java.time.Duration.ofSeconds(60));
+
+    assertThat(preview).as("a branch that made no commit").doesNotExist();
+    assertThat(kept.resolve("_delta_log")).as("a branch whose commit reaches its table").exists();
+    given().get(base + "/tables/orders/rows/91?ref=" + commit).then().statusCode(200).body("customer", equalTo("k"));
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200);
+    assertThat(pool.preparedQuery("select count(*) from strata_meta.delta_released_roots where repository = $1")
+        .execute(io.vertx.mutiny.sqlclient.Tuple.of(l.repo())).await().indefinitely().iterator().next().getLong(0))
+        .as("both settled").isZero();
+  }
+
+  private static Path location(String base, String branch) {
+    String root = given().get(base + "/branches/" + branch + "/status").then().statusCode(200).extract()
+        .path("tables[0].location");
+    return Path.of(java.net.URI.create(root));
   }
 
   /** Sets a property of {@code table} as another engine does (a metaData version): answers the version written. */

@@ -1,0 +1,200 @@
+package io.strata.projections.delta;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * Deletes the table of a deleted branch (its root under the table's {@code _strata/branches/}) once nothing can reach
+ * it (docs/delta.md, Garbage). The transaction that forgets a branch's ref, the one recording its deletion, records
+ * the root ({@link #release}); the recovery sweep of each Delta storage looks at the roots released more than a grace
+ * period ago ({@link #sweepDue}), one at a time:
+ * <ul>
+ *   <li>a commit's change set reads a state there (time travel): it stays for good, its record is forgotten;</li>
+ *   <li>a ref (its root or its last commit's state), a commit attempt, an undo record or a unit's intent names it: it
+ *       stays, and is looked at again at the next sweep;</li>
+ *   <li>the log of another branch's table names a file under it (a clone names its base's files, a merge, cherry-pick
+ *       or reset into a branch other than the default one the files it takes, by absolute path), or cannot say (its
+ *       first commits cleaned up after a checkpoint): it stays, looked at again later;</li>
+ *   <li>else it is deleted, and its record forgotten.</li>
+ * </ul>
+ * The tracked table's own log is not read: a move into it copies what it takes from a branch first, so it never names
+ * a branch's file. The grace period covers a command that read the root before the deletion and names its files
+ * after. Only a root named {@code _strata/branches/<slug>-<8 hex digits>} under its table's root is ever deleted.
+ */
+final class DeltaRootSweep {
+  private static final Logger LOG = Logger.getLogger(DeltaRootSweep.class);
+  /** How long a released root is left alone: longer than any command that read it before the release runs. */
+  static final Duration GRACE = Duration.ofHours(1);
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  /** A branch root's directory name, as {@link DeltaBranchObjects#clone} makes it. */
+  private static final Pattern NAME = Pattern.compile("[a-z0-9._-]{1,40}-[0-9a-f]{8}");
+
+  /** A released root of {@code table} in {@code repository}; {@code tableRoot} the table's own. */
+  record Released(String repository, String table, String tableRoot, String root) {}
+
+  /** What a look at a released root decided. */
+  enum Outcome {
+    /** Deleted (or gone already): the record goes. */
+    DELETED,
+    /** A commit reaches it: it stays for good, the record goes. */
+    COMMITTED,
+    /** Something else reaches it, or may: it stays, and so does the record. */
+    KEPT,
+    /** Not a branch root of its table: never deleted, the record goes. */
+    REFUSED
+  }
+
+  private DeltaRootSweep() {}
+
+  /** Records, in the caller's transaction (the one forgetting the ref), that {@code root} was released. */
+  static Uni<Void> release(SqlConnection c, String repository, String table, String root) {
+    return c.preparedQuery("insert into strata_meta.delta_released_roots (repository, table_name, root)"
+        + " values ($1, $2, $3) on conflict do nothing").execute(Tuple.of(repository, table, root)).replaceWithVoid();
+  }
+
+  /**
+   * Looks at the roots of {@code unit}'s storage released more than {@code grace} ago; answers how many it deleted.
+   * One root's failure is logged and leaves it for the next sweep; none holds up the others.
+   */
+  static Uni<Integer> sweepDue(DeltaUnit unit, Duration grace) {
+    return unit.metadata().preparedQuery("select r.repository, r.table_name, r.root, d.root"
+            + " from strata_meta.delta_released_roots r left join strata_meta.delta_refs d on d.repository ="
+            + " r.repository and d.table_name = r.table_name and d.branch = ''"
+            + " where r.released_at < now() - make_interval(secs => $1) order by r.released_at")
+        .execute(Tuple.of((double) grace.toSeconds()))
+        .map(rows -> {
+          List<Released> due = new ArrayList<>();
+          for (Row r : rows) {
+            if (unit.storage().holds(r.getString(2))) {
+              due.add(new Released(r.getString(0), r.getString(1), r.getString(3), r.getString(2)));
+            }
+          }
+          return due;
+        })
+        .chain(due -> Multi.createFrom().iterable(due)
+            .onItem().transformToUniAndConcatenate(r -> (r.tableRoot() == null
+                    // the table is untracked: its _strata/ went whole with it
+                    ? Uni.createFrom().item(Outcome.REFUSED)
+                    : unit.blocking(() -> sweep(unit.metadata(), unit.storage(), r)))
+                .call(outcome -> outcome == Outcome.KEPT ? Uni.createFrom().voidItem()
+                    : unit.metadata().preparedQuery("delete from strata_meta.delta_released_roots where repository"
+                        + " = $1 and table_name = $2 and root = $3").execute(Tuple.of(r.repository(), r.table(),
+                        r.root())))
+                .onFailure().invoke(e -> LOG.warnf("the released branch table at %s was kept (again at the next"
+                    + " sweep): %s", r.root(), e.toString()))
+                .onFailure().recoverWithItem(Outcome.KEPT))
+            .collect().asList())
+        .map(outcomes -> (int) outcomes.stream().filter(o -> o == Outcome.DELETED).count());
+  }
+
+  /** Looks at one released root, and deletes it when nothing can reach it. Blocking: on a worker thread only. */
+  static Outcome sweep(SqlClient metadata, DeltaStorage storage, Released released) throws IOException {
+    String name = branchName(released);
+    if (name == null) {
+      LOG.warnf("%s is not a branch table of %s: never swept", released.root(), released.tableRoot());
+      return Outcome.REFUSED;
+    }
+    Outcome reached = reached(metadata, released, name);
+    if (reached != null) {
+      return reached;
+    }
+    if (namedByAnotherBranch(storage, released.tableRoot(), name)) {
+      return Outcome.KEPT;
+    }
+    storage.deleteTree(released.root());
+    LOG.infof("deleted the table of a deleted branch at %s: nothing reaches it", released.root());
+    return Outcome.DELETED;
+  }
+
+  /**
+   * The name of the released root's directory under its table's {@code _strata/branches/}; null when it is anything
+   * else (the table's root itself, a directory elsewhere, a name Strata does not make).
+   */
+  static String branchName(Released released) {
+    String table = same(released.tableRoot()) + "/_strata/branches/";
+    String root = same(released.root());
+    if (!root.startsWith(table)) {
+      return null;
+    }
+    String name = root.substring(table.length());
+    return NAME.matcher(name).matches() ? name : null;
+  }
+
+  /**
+   * {@link Outcome#COMMITTED} when a change set of the table names the root {@code name} is the directory of,
+   * {@link Outcome#KEPT} when a ref, a commit attempt, an undo record or an intent does, else null. Roots are compared
+   * by their end, whatever form of URI names them.
+   */
+  static Outcome reached(SqlClient metadata, Released released, String name) {
+    String end = "right(rtrim(%s, '/'), length($3)) = $3";
+    String sql = "select exists (select from strata_meta.delta_change_sets where repository = $1 and table_name = $2"
+        + " and (" + end.formatted("from_root") + " or " + end.formatted("to_root") + ")),"
+        + " exists (select from strata_meta.delta_refs where repository = $1 and table_name = $2"
+        + " and (" + end.formatted("root") + " or " + end.formatted("base_root") + "))"
+        + " or exists (select from strata_meta.delta_kept_attempts where repository = $1 and table_name = $2"
+        + " and " + end.formatted("base_root") + ")"
+        + " or exists (select from strata_meta.delta_undo where repository = $1 and table_name = $2"
+        + " and (" + end.formatted("root") + " or " + end.formatted("base_root") + "))"
+        + " or exists (select from strata_meta.delta_intents where " + end.formatted("root") + ")";
+    Row row = metadata.preparedQuery(sql).execute(Tuple.of(released.repository(), released.table(),
+        "/_strata/branches/" + name)).await().atMost(WAIT).iterator().next();
+    return row.getBoolean(0) ? Outcome.COMMITTED : row.getBoolean(1) ? Outcome.KEPT : null;
+  }
+
+  /**
+   * Whether the log of another branch's table of the table at {@code tableRoot} names a file under the branch root
+   * {@code name}, or cannot say (its first commit is gone: cleaned up after a checkpoint, which is not read).
+   */
+  static boolean namedByAnotherBranch(DeltaStorage storage, String tableRoot, String name) throws IOException {
+    byte[] needle = ("_strata/branches/" + name + "/").getBytes(StandardCharsets.UTF_8);
+    for (String other : storage.branchRoots(tableRoot)) {
+      if (same(other).endsWith("/" + name)) {
+        continue;
+      }
+      DeltaLogStore log = storage.tableAt(other).log();
+      List<Long> versions = log.versionsAfter(-1);
+      if (versions.isEmpty()) {
+        continue; // a clone that was never written names nothing
+      }
+      if (versions.get(0) != 0) {
+        return true;
+      }
+      for (long version : versions) {
+        if (contains(log.read(version), needle)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i <= haystack.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** {@code root} in the one form roots are compared in: as a log names it, without a trailing slash. */
+  private static String same(String root) {
+    String uri = DeltaFile.uri(root);
+    return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+  }
+}
