@@ -8,3 +8,7 @@ create table strata_meta.delta_released_roots (
   released_at timestamptz not null default now(),
   primary key (repository, table_name, root)
 );
+
+-- The root of the branch's table a commit attempt captured from: an attempt put back after its branch was deleted and
+-- made anew under its name leaves the new branch's ref alone.
+alter table strata_meta.delta_kept_attempts add column root text;

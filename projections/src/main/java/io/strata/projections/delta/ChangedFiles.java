@@ -206,7 +206,7 @@ final class ChangedFiles {
 
   /** Where the table was cloned from, as its first version's {@code commitInfo} records it ({@link ShallowClone}). */
   private static Optional<Link> origin(DeltaTable table, Function<String, DeltaTable> tables) throws IOException {
-    if (!table.root().toString().contains("/_strata/")) {
+    if (!DeltaStorage.isBranchRoot(table.root().toString())) {
       return Optional.empty(); // a tracked table, not a branch: its log may have dropped its first versions long ago
     }
     // Strata writes commitInfo first: the first line says, without reading the clone's list of files

@@ -298,19 +298,15 @@ final class DeltaBranchObjects {
 
   /**
    * The recovery sweep's first step on a Delta storage: the versions units of a dead process wrote are put back
-   * ({@link DeltaRecovery}), then the tables of deleted branches nothing reaches are deleted ({@link
-   * DeltaRootSweep}); a Delta table has no unique rules to let the sweep past.
+   * ({@link DeltaRecovery}); a Delta table has no unique rules to let the sweep past.
    */
   public Uni<Void> recovering(UnitOfWork x) {
-    DeltaUnit unit = DeltaUnit.of(x);
-    return DeltaRecovery.recover(unit)
-        // then the tables of deleted branches nothing reaches, under a savepoint: a failure leaves them for the next
-        // sweep, and the intents settled above still go with the transaction
-        .chain(() -> unit.metadata().query("savepoint root_sweep").execute())
-        .chain(() -> DeltaRootSweep.sweepDue(unit, DeltaRootSweep.GRACE)
-            .onFailure().call(() -> unit.metadata().query("rollback to savepoint root_sweep").execute())
-            .onFailure().recoverWithItem(0))
-        .replaceWithVoid();
+    return DeltaRecovery.recover(DeltaUnit.of(x)).replaceWithVoid();
+  }
+
+  /** The tables of the repository's deleted branches that nothing reaches are deleted ({@link DeltaRootSweep}). */
+  public Uni<Integer> sweepReleased(UnitOfWork x, String repository) {
+    return DeltaRootSweep.sweepDue(DeltaUnit.of(x), repository, DeltaRootSweep.GRACE);
   }
 
   /** Strata's own waits on a Delta table are its advisory locks in its own database, held briefly; none to bound. */
@@ -347,12 +343,18 @@ final class DeltaBranchObjects {
     String slug = branch.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "_");
     String root = unit.table(table).root() + "_strata/branches/"
         + (slug.length() > 40 ? slug.substring(0, 40) : slug) + "-" + UUID.randomUUID().toString().substring(0, 8);
-    return unit.blocking(() -> {
+    // released first, on its own (the journal's), until the ref names it in the unit's transaction: a creation that
+    // is never recorded leaves a root the sweep of released roots deletes
+    Uni<Void> released = unit.journal() == null ? Uni.createFrom().voidItem()
+        : DeltaRootSweep.release(unit.journal(), table.repository(), table.name(), root);
+    return released
+        .chain(() -> unit.blocking(() -> {
           unit.cloned(root, ShallowClone.files(unit.at(at.root()), at.version(), unit.at(root),
               UUID.randomUUID().toString(), System.currentTimeMillis()));
           return null;
-        })
+        }))
         .chain(() -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), branch,
-            new Ref(root, new State(root, 0), null)));
+            new Ref(root, new State(root, 0), null)))
+        .chain(() -> DeltaRootSweep.unrelease(unit.metadata(), table.repository(), table.name(), root));
   }
 }

@@ -60,7 +60,10 @@ final class DeltaChangeSets {
         .chain(kept -> kept.isEmpty() ? Uni.createFrom().item(0L)
             : DeltaRefs.exists(unit.metadata(), table.repository(), table.name(), name).chain(exists -> !exists
                 ? Uni.createFrom().item(0L)
-                : DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), name).chain(ref -> unit
+                : DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), name).chain(ref ->
+                    // a branch made anew under the name since the attempt captured (another root) is not its
+                    kept.get().root() != null && !kept.get().root().equals(ref.root()) ? Uni.createFrom().item(0L)
+                    : unit
                     .blocking(() -> (long) DeltaStates.changes(unit, kept.get().base(), ref.base(), table.key()).size())
                     // the last commit goes back to what it was; what was captured is a working change again, staged
                     .call(() -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), name,

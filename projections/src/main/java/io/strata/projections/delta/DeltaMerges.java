@@ -312,7 +312,8 @@ final class DeltaMerges {
             })
             // what it kept of a merge in progress goes too
             .call(r -> DeltaConflicts.forget(unit.metadata(), table, name, IN_PROGRESS))
-            .call(r -> DeltaRefs.put(unit.metadata(), table.repository(), table.name(), name, (Ref) r[1]))
+            // onto the ref it was taken from only: a branch made anew under the name since keeps its own
+            .call(r -> DeltaRefs.putBack(unit.metadata(), table.repository(), table.name(), name, (Ref) r[1]))
             .map(r -> (Long) r[0]));
   }
 

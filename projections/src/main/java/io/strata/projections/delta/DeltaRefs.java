@@ -96,6 +96,18 @@ final class DeltaRefs {
    * Forgets the branch's ref; the root it named (a branch's own) is recorded as released in the same transaction, for
    * the sweep of roots nothing reaches ({@link DeltaRootSweep}).
    */
+  /**
+   * Puts back the last commit's state and staged version of {@code ref} on the branch's ref, only where the ref still
+   * names {@code ref}'s root: a branch deleted and made anew under its name since (another root) is left alone.
+   */
+  static Uni<Void> putBack(SqlConnection c, String repository, String table, String branch, Ref ref) {
+    return c.preparedQuery("update strata_meta.delta_refs set base_root = $5, base_version = $6, staged_version = $7"
+            + " where repository = $1 and table_name = $2 and branch = $3 and root = $4")
+        .execute(Tuple.from(new Object[] {repository, table, branch, ref.root(), ref.base().root(),
+            ref.base().version(), ref.staged()}))
+        .replaceWithVoid();
+  }
+
   static Uni<Void> delete(SqlConnection c, String repository, String table, String branch) {
     return c.preparedQuery("delete from strata_meta.delta_refs where repository = $1 and table_name = $2"
             + " and branch = $3 returning root").execute(Tuple.of(repository, table, branch))
@@ -174,21 +186,21 @@ final class DeltaRefs {
   /** Keeps {@code ref} as it was before commit {@code attempt} captured from it. */
   static Uni<Void> keep(SqlConnection c, String attempt, String repository, String table, String branch, Ref ref) {
     return c.preparedQuery("insert into strata_meta.delta_kept_attempts (attempt, repository, table_name, branch,"
-            + " base_root, base_version, staged_version) values ($1, $2, $3, $4, $5, $6, $7)"
+            + " base_root, base_version, staged_version, root) values ($1, $2, $3, $4, $5, $6, $7, $8)"
             + " on conflict do nothing")
         .execute(Tuple.from(new Object[] {attempt, repository, table, branch, ref.base().root(),
-            ref.base().version(), ref.staged()}))
+            ref.base().version(), ref.staged(), ref.root()}))
         .replaceWithVoid();
   }
 
-  /** The ref's base and staged version kept for {@code attempt}, if any. */
+  /** The ref kept for {@code attempt}, if any (its root null when kept before roots were). */
   static Uni<java.util.Optional<Ref>> kept(SqlConnection c, String attempt, String repository, String table,
       String branch) {
-    return c.preparedQuery("select base_root, base_version, staged_version from strata_meta.delta_kept_attempts"
+    return c.preparedQuery("select base_root, base_version, staged_version, root from strata_meta.delta_kept_attempts"
             + " where attempt = $1 and repository = $2 and table_name = $3 and branch = $4")
         .execute(Tuple.of(attempt, repository, table, branch))
         .map(rows -> rows.rowCount() == 0 ? java.util.Optional.empty() : java.util.Optional.of(rows.iterator().next())
-            .map(r -> new Ref(null, new State(r.getString(0), r.getLong(1)), r.getLong(2))));
+            .map(r -> new Ref(r.getString(3), new State(r.getString(0), r.getLong(1)), r.getLong(2))));
   }
 
   static Uni<List<String>> keptAttempts(SqlConnection c, List<String[]> tables) {

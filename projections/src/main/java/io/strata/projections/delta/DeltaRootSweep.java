@@ -4,7 +4,6 @@ import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +16,9 @@ import org.jboss.logging.Logger;
 /**
  * Deletes the table of a deleted branch (its root under the table's {@code _strata/branches/}) once nothing can reach
  * it (docs/delta.md, Garbage). The transaction that forgets a branch's ref, the one recording its deletion, records
- * the root ({@link #release}); the recovery sweep of each Delta storage looks at the roots released more than a grace
- * period ago ({@link #sweepDue}), one at a time:
+ * the root ({@link #release}); the periodic recovery sweep looks at each repository's roots in each Delta storage
+ * released more than a grace period ago ({@link #sweepDue}: outside any transaction, each statement its own, so one
+ * root's failure holds up none of the others), one at a time:
  * <ul>
  *   <li>a commit's change set reads a state there (time travel): it stays for good, its record is forgotten;</li>
  *   <li>a ref (its root or its last commit's state), a commit attempt, an undo record or a unit's intent names it: it
@@ -57,22 +57,32 @@ final class DeltaRootSweep {
 
   private DeltaRootSweep() {}
 
-  /** Records, in the caller's transaction (the one forgetting the ref), that {@code root} was released. */
-  static Uni<Void> release(SqlConnection c, String repository, String table, String root) {
+  /**
+   * Records that {@code root} was released: in the transaction forgetting its ref, or on its own before a clone is
+   * written there (taken back by {@link #unrelease} in the transaction recording the new ref).
+   */
+  static Uni<Void> release(SqlClient c, String repository, String table, String root) {
     return c.preparedQuery("insert into strata_meta.delta_released_roots (repository, table_name, root)"
         + " values ($1, $2, $3) on conflict do nothing").execute(Tuple.of(repository, table, root)).replaceWithVoid();
   }
 
+  /** Takes back {@link #release}, in the caller's transaction: a ref names the root now. */
+  static Uni<Void> unrelease(SqlClient c, String repository, String table, String root) {
+    return c.preparedQuery("delete from strata_meta.delta_released_roots where repository = $1 and table_name = $2"
+        + " and root = $3").execute(Tuple.of(repository, table, root)).replaceWithVoid();
+  }
+
   /**
-   * Looks at the roots of {@code unit}'s storage released more than {@code grace} ago; answers how many it deleted.
+   * Looks at the repository's roots in {@code unit}'s storage released more than {@code grace} ago; answers how many it
+   * deleted.
    * One root's failure is logged and leaves it for the next sweep; none holds up the others.
    */
-  static Uni<Integer> sweepDue(DeltaUnit unit, Duration grace) {
+  static Uni<Integer> sweepDue(DeltaUnit unit, String repository, Duration grace) {
     return unit.metadata().preparedQuery("select r.repository, r.table_name, r.root, d.root"
             + " from strata_meta.delta_released_roots r left join strata_meta.delta_refs d on d.repository ="
             + " r.repository and d.table_name = r.table_name and d.branch = ''"
-            + " where r.released_at < now() - make_interval(secs => $1) order by r.released_at")
-        .execute(Tuple.of((double) grace.toSeconds()))
+            + " where r.repository = $1 and r.released_at < now() - make_interval(secs => $2) order by r.released_at")
+        .execute(Tuple.of(repository, (double) grace.toSeconds()))
         .map(rows -> {
           List<Released> due = new ArrayList<>();
           for (Row r : rows) {
@@ -88,9 +98,7 @@ final class DeltaRootSweep {
                     ? Uni.createFrom().item(Outcome.REFUSED)
                     : unit.blocking(() -> sweep(unit.metadata(), unit.storage(), r)))
                 .call(outcome -> outcome == Outcome.KEPT ? Uni.createFrom().voidItem()
-                    : unit.metadata().preparedQuery("delete from strata_meta.delta_released_roots where repository"
-                        + " = $1 and table_name = $2 and root = $3").execute(Tuple.of(r.repository(), r.table(),
-                        r.root())))
+                    : unrelease(unit.metadata(), r.repository(), r.table(), r.root()))
                 .onFailure().invoke(e -> LOG.warnf("the released branch table at %s was kept (again at the next"
                     + " sweep): %s", r.root(), e.toString()))
                 .onFailure().recoverWithItem(Outcome.KEPT))

@@ -109,7 +109,7 @@ final class DeltaStates {
       MappedColumns.Mapped columns = MappedColumns.moved(keepColumns ? now.getSchema() : columnsFor(now, wanted),
           now, wanted);
       // the tracked table itself (what other engines read at its path) is widened only with its owner's consent
-      boolean ownRoot = !table.root().toString().contains("/_strata/");
+      boolean ownRoot = !DeltaStorage.isBranchRoot(table.root().toString());
       if (!columns.schema().equals(now.getSchema()) || !columns.properties().equals(now.getTableProperties())) {
         WriterFeatures.check(wanted);
         String widened = ownRoot ? widened(now.getSchema(), columns.schema()) : null;

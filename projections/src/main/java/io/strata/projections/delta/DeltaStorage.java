@@ -80,6 +80,16 @@ public final class DeltaStorage implements AutoCloseable {
    * The table whose root is {@code root}, a URI under this place (a tracked table's, or a branch's under its
    * {@code _strata/}); refuses any other.
    */
+  /**
+   * Whether {@code root} is a branch's table (a directory right under a table's {@code _strata/branches/}), not a
+   * tracked table itself: judged by its end, so that a place whose own path holds {@code _strata} changes nothing.
+   */
+  public static boolean isBranchRoot(String root) {
+    String r = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
+    int slash = r.lastIndexOf('/');
+    return slash > 0 && r.substring(0, slash).endsWith("/_strata/branches") && slash < r.length() - 1;
+  }
+
   /** Whether {@code root} names a table root under this place (a string check; nothing is read). */
   public boolean holds(String root) {
     String r = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;

@@ -218,6 +218,15 @@ public interface BranchObjects<X> {
    */
   Uni<Void> recovering(X tx);
 
+  /**
+   * Deletes what the repository's deleted branches left in the storage that nothing reaches any more (a Delta
+   * branch's table), on a unit outside any transaction (each statement its own); answers how many it deleted. A storage
+   * whose branch objects go with their branch has nothing to sweep.
+   */
+  default Uni<Integer> sweepReleased(X unit, String repository) {
+    return Uni.createFrom().item(0);
+  }
+
   /** A rule (a CHECK constraint, an index, a unique rule) as the database defined it, and the columns it names. */
   record DefinedRule(TableShape.Constraint constraint, List<String> columns) {}
 

@@ -143,6 +143,17 @@ class DeltaRootSweepTest {
     assertThat(exists(elsewhere)).isTrue();
   }
 
+  /** A branch's table is told from a tracked one by its end, whatever the place's own path holds. */
+  @Test
+  void aBranchRootIsToldByItsEnd() {
+    assertThat(DeltaStorage.isBranchRoot("file:/lake/orders/_strata/branches/dev-0123abcd")).isTrue();
+    assertThat(DeltaStorage.isBranchRoot("s3://b/lake/orders/_strata/branches/dev-0123abcd/")).isTrue();
+    assertThat(DeltaStorage.isBranchRoot("file:/data/_strata/branches/lake/orders/")).isFalse();
+    assertThat(DeltaStorage.isBranchRoot("file:/data/_strata/lake/orders")).isFalse();
+    assertThat(DeltaStorage.isBranchRoot("file:/lake/orders/_strata/branches/")).isFalse();
+    assertThat(DeltaStorage.isBranchRoot("file:/lake/orders/")).isFalse();
+  }
+
   /**
    * The recovery sweep's pass: a root released within the grace period stays, one released before goes and its
    * record with it; a root a commit reaches stays and its record goes; one another log names keeps its record.
@@ -165,7 +176,8 @@ class DeltaRootSweepTest {
         + " to_version) values ($1, $2, 'orders', $3, 1, $4, 0)", Tuple.of(UUID.randomUUID().toString(),
         l.repository(), l.tableRoot(), committed));
 
-    int deleted = backend.pool().withTransaction(c -> DeltaRootSweep.sweepDue(backend.unit(c), Duration.ofHours(1)))
+    int deleted = backend.pool().withTransaction(c -> DeltaRootSweep.sweepDue(backend.unit(c), l.repository(),
+        Duration.ofHours(1)))
         .await().atMost(WAIT);
     assertThat(deleted).isOne();
     assertThat(exists(due)).isFalse();

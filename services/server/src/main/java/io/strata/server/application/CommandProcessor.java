@@ -127,9 +127,12 @@ public class CommandProcessor {
     PendingCommand pending = new PendingCommand(repository, null, footprint, context, answer);
     pending.prepare = prepare;
     pending.recorded = recorded;
-    // answered once that work is done too (a replayed or refused command: once its turn is over)
-    return submit(repository, pending, context)
+    // answered once that work is done too (a replayed or refused command: once its turn is over), in the caller's
+    // context as submit answers
+    io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+    Uni<CommandResponse> answered = submit(repository, pending, context)
         .call(() -> Uni.createFrom().completionStage(pending.settled));
+    return caller == null ? answered : answered.emitOn(task -> caller.runOnContext(ignored -> task.run()));
   }
 
   /** How the registered storages' promotion gates are written after an append that may change them. */
@@ -254,16 +257,45 @@ public class CommandProcessor {
               finished(batch, true);
             });
       }
-      toWork.forEach(p -> work(p, 1).call(() -> recorded(p))
-          .subscribe().with(done -> {
-            finished(List.of(p), false);
-            p.settled.complete(null);
-          }, failure -> {
+      toWork.forEach(p -> work(p, 1)
+          .onFailure().invoke(failure -> {
             LOG.errorf(failure, "command on %s failed", repository);
             p.result.completeExceptionally(failure);
-            finished(List.of(p), false);
-            p.settled.complete(null);
-          }));
+          })
+          .onFailure().recoverWithNull()
+          // its work done, its place among those at work goes to the next; its footprint stays held until what it
+          // leaves to do once recorded is done
+          .invoke(() -> leftWork(p))
+          .call(() -> recorded(p))
+          .subscribe().with(done -> finishedWork(p), failure -> finishedWork(p)));
+    }
+
+    /** A command with data work no longer counts among those at work (once). */
+    private void leftWork(PendingCommand p) {
+      synchronized (this) {
+        if (p.leftWork) {
+          return;
+        }
+        p.leftWork = true;
+        atWork--;
+      }
+      pump();
+    }
+
+    /** A command with data work is done: its footprint is free, and whoever waits for its turn to end is told. */
+    private void finishedWork(PendingCommand p) {
+      try {
+        synchronized (this) {
+          active.remove(p);
+          if (!p.leftWork) {
+            p.leftWork = true;
+            atWork--;
+          }
+        }
+        pump();
+      } finally {
+        p.settled.complete(null);
+      }
     }
 
     private void finished(List<PendingCommand> done, boolean wasBatch) {
@@ -278,6 +310,9 @@ public class CommandProcessor {
       pump();
     }
 
+    /** How long the commands overlapping a command wait for what it leaves to do once recorded. */
+    private static final java.time.Duration RECORDED_LIMIT = java.time.Duration.ofMinutes(5);
+
     /**
      * A command's work once its events are recorded (a deleted branch's overlays in other databases), before the
      * commands overlapping its footprint start, so that none of them meets what it leaves or loses what it makes;
@@ -287,8 +322,11 @@ public class CommandProcessor {
       if (p.recorded == null || !p.appended) {
         return Uni.createFrom().voidItem();
       }
-      return Uni.createFrom().deferred(() -> p.recorded.apply(p.events)).onFailure().invoke(e -> LOG.warnf(e,
-          "the clean-up after a command on %s failed; the command stands", repository)).onFailure().recoverWithNull();
+      return Uni.createFrom().deferred(() -> p.recorded.apply(p.events))
+          .ifNoItem().after(RECORDED_LIMIT).fail()
+          .onFailure().invoke(e -> LOG.warnf(e, "the clean-up after a command on %s failed; the command stands",
+              repository))
+          .onFailure().recoverWithNull();
     }
 
     /** Holding the slot: a batch decided and appended, again on a conflict. */

@@ -11,7 +11,8 @@ import org.jboss.logging.Logger;
  * The Delta versions units of a process that died wrote before their transactions committed (journalled as intents:
  * docs/delta.md, §7), put back in every Delta storage in use: at start-up and with every periodic recovery sweep
  * ({@link RecoverySchedule}). A unit still alive, another server's, is passed by (it holds the advisory lock on its
- * id). One unreachable storage holds up none of the others.
+ * id). Then the tables of deleted branches that nothing reaches are deleted (docs/delta.md, Garbage). One unreachable
+ * storage holds up none of the others.
  */
 @ApplicationScoped
 public class DeltaIntentRecovery {
@@ -34,6 +35,14 @@ public class DeltaIntentRecovery {
             .chain(delta -> !delta ? Uni.createFrom().voidItem()
                 : backends.inOwnTransaction(repository, storage, c -> c.roles().branchObjects().recovering(c)))
             .onFailure().invoke(f -> LOG.warnf("could not put back what interrupted units wrote to Delta storage %s"
+                + " of %s (again at the next sweep): %s", storage, repository, f.getMessage()))
+            .onFailure().recoverWithNull()
+            // then the tables of deleted branches nothing reaches, outside any transaction (DeltaRootSweep)
+            .chain(() -> backends.holdsDeltaTables(repository, storage))
+            .chain(delta -> !delta ? Uni.createFrom().voidItem()
+                : backends.withoutTransaction(repository, storage,
+                    c -> c.roles().branchObjects().sweepReleased(c, repository)).replaceWithVoid())
+            .onFailure().invoke(f -> LOG.warnf("could not sweep the tables of deleted branches in Delta storage %s"
                 + " of %s (again at the next sweep): %s", storage, repository, f.getMessage()))
             .onFailure().recoverWithNull());
   }

@@ -20,6 +20,8 @@ final class PendingCommand {
   java.util.function.Function<List<StrataEvent>, io.smallrye.mutiny.Uni<Void>> recorded;
   /** Completed once its turn is over: its work, and the work once its events are recorded, done. */
   final CompletableFuture<Void> settled = new CompletableFuture<>();
+  /** Whether it no longer counts among the repository's commands at work (guarded by its queue). */
+  boolean leftWork;
   /** Whether its events were appended here (not refused, not a replay). */
   boolean appended;
   /** The trace context of the command's span (root without tracing): its data work and append go under it. */

@@ -963,6 +963,10 @@ class DeltaTablesApiTest {
     }
     given().get(l.base() + "/branches/dev").then().statusCode(404);
     assertThat(refsOf(l, "dev")).isZero();
+    // the clone it wrote is left to the sweep of released roots
+    assertThat(pool.preparedQuery("select count(*) from strata_meta.delta_released_roots where repository = $1")
+        .execute(io.vertx.mutiny.sqlclient.Tuple.of(l.repo())).await().indefinitely().iterator().next().getLong(0))
+        .isOne();
     post(l.base() + "/branches", Map.of("name", "dev")).statusCode(201);
     given().get(l.base() + "/tables/orders/rows/1?ref=dev").then().statusCode(200);
     assertThat(refsOf(l, "dev")).isEqualTo(1);
