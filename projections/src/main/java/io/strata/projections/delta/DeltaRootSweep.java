@@ -22,10 +22,10 @@ import org.jboss.logging.Logger;
  * <ul>
  *   <li>a commit's change set reads a state there (time travel): it stays for good, its record is forgotten;</li>
  *   <li>a ref (its root or its last commit's state), a commit attempt, an undo record or a unit's intent names it: it
- *       stays, and is looked at again at the next sweep;</li>
+ *       stays, and is looked at again a grace period later;</li>
  *   <li>the log of another branch's table names a file under it (a clone names its base's files, a merge, cherry-pick
  *       or reset into a branch other than the default one the files it takes, by absolute path), or cannot say (its
- *       first commits cleaned up after a checkpoint): it stays, looked at again later;</li>
+ *       first commits cleaned up after a checkpoint): it stays, looked at again a grace period later;</li>
  *   <li>else it is deleted, and its record forgotten.</li>
  * </ul>
  * The tracked table's own log is not read: a move into it copies what it takes from a branch first, so it never names
@@ -66,6 +66,13 @@ final class DeltaRootSweep {
         + " values ($1, $2, $3) on conflict do nothing").execute(Tuple.of(repository, table, root)).replaceWithVoid();
   }
 
+  /** Notes that {@code r} was looked at and kept: it is looked at again a grace period later. */
+  private static Uni<Void> checked(SqlClient c, Released r) {
+    return c.preparedQuery("update strata_meta.delta_released_roots set checked_at = now() where repository = $1"
+        + " and table_name = $2 and root = $3").execute(Tuple.of(r.repository(), r.table(), r.root()))
+        .replaceWithVoid();
+  }
+
   /** Takes back {@link #release}, in the caller's transaction: a ref names the root now. */
   static Uni<Void> unrelease(SqlClient c, String repository, String table, String root) {
     return c.preparedQuery("delete from strata_meta.delta_released_roots where repository = $1 and table_name = $2"
@@ -81,7 +88,9 @@ final class DeltaRootSweep {
     return unit.metadata().preparedQuery("select r.repository, r.table_name, r.root, d.root"
             + " from strata_meta.delta_released_roots r left join strata_meta.delta_refs d on d.repository ="
             + " r.repository and d.table_name = r.table_name and d.branch = ''"
-            + " where r.repository = $1 and r.released_at < now() - make_interval(secs => $2) order by r.released_at")
+            + " where r.repository = $1 and r.released_at < now() - make_interval(secs => $2)"
+            + " and (r.checked_at is null or r.checked_at < now() - make_interval(secs => $2))"
+            + " order by r.released_at")
         .execute(Tuple.of(repository, (double) grace.toSeconds()))
         .map(rows -> {
           List<Released> due = new ArrayList<>();
@@ -97,7 +106,7 @@ final class DeltaRootSweep {
                     // the table is untracked: its _strata/ went whole with it
                     ? Uni.createFrom().item(Outcome.REFUSED)
                     : unit.blocking(() -> sweep(unit.metadata(), unit.storage(), r)))
-                .call(outcome -> outcome == Outcome.KEPT ? Uni.createFrom().voidItem()
+                .call(outcome -> outcome == Outcome.KEPT ? checked(unit.metadata(), r)
                     : unrelease(unit.metadata(), r.repository(), r.table(), r.root()))
                 .onFailure().invoke(e -> LOG.warnf("the released branch table at %s was kept (again at the next"
                     + " sweep): %s", r.root(), e.toString()))

@@ -165,7 +165,7 @@ class DeltaRootSweepTest {
     String due = clone(l.table(), l.tableRoot(), "due");
     String committed = clone(l.table(), l.tableRoot(), "committed");
     String base = clone(l.table(), l.tableRoot(), "base");
-    clone(storage.tableAt(base), l.tableRoot(), "clone");
+    String clone = clone(storage.tableAt(base), l.tableRoot(), "clone");
     for (String root : List.of(recent, due, committed, base)) {
       sql("insert into strata_meta.delta_released_roots (repository, table_name, root) values ($1, 'orders', $2)",
           Tuple.of(l.repository(), root));
@@ -176,15 +176,27 @@ class DeltaRootSweepTest {
         + " to_version) values ($1, $2, 'orders', $3, 1, $4, 0)", Tuple.of(UUID.randomUUID().toString(),
         l.repository(), l.tableRoot(), committed));
 
-    int deleted = backend.pool().withTransaction(c -> DeltaRootSweep.sweepDue(backend.unit(c), l.repository(),
-        Duration.ofHours(1)))
-        .await().atMost(WAIT);
-    assertThat(deleted).isOne();
+    assertThat(sweepDue(l)).isOne();
     assertThat(exists(due)).isFalse();
     assertThat(exists(recent)).isTrue();
     assertThat(exists(committed)).isTrue();
     assertThat(exists(base)).isTrue();
     assertThat(records(l)).containsExactlyInAnyOrder(recent, base);
+
+    // a root kept is looked at again a grace period later, not at every sweep
+    storage.deleteTree(clone);
+    assertThat(sweepDue(l)).isZero();
+    assertThat(exists(base)).isTrue();
+    sql("update strata_meta.delta_released_roots set checked_at = now() - interval '2 hours' where repository = $1",
+        Tuple.of(l.repository()));
+    assertThat(sweepDue(l)).isOne();
+    assertThat(exists(base)).isFalse();
+    assertThat(records(l)).containsExactly(recent);
+  }
+
+  private int sweepDue(Lake l) {
+    return backend.pool().withTransaction(c -> DeltaRootSweep.sweepDue(backend.unit(c), l.repository(),
+        Duration.ofHours(1))).await().atMost(WAIT);
   }
 
   private Outcome sweep(Lake l, String root) throws Exception {
