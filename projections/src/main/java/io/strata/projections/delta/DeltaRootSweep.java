@@ -9,7 +9,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -101,22 +105,32 @@ final class DeltaRootSweep {
           }
           return due;
         })
-        .chain(due -> Multi.createFrom().iterable(due)
+        .chain(due -> {
+          // each table's branch logs are read once in a pass, whatever the number of its roots due
+          Map<String, BranchLogs> pass = new java.util.concurrent.ConcurrentHashMap<>();
+          return Multi.createFrom().iterable(due)
             .onItem().transformToUniAndConcatenate(r -> (r.tableRoot() == null
                     // the table is untracked: its _strata/ went whole with it
                     ? Uni.createFrom().item(Outcome.REFUSED)
-                    : unit.blocking(() -> sweep(unit.metadata(), unit.storage(), r)))
+                    : unit.blocking(() -> sweep(unit.metadata(), unit.storage(), r, pass)))
                 .call(outcome -> outcome == Outcome.KEPT ? checked(unit.metadata(), r)
                     : unrelease(unit.metadata(), r.repository(), r.table(), r.root()))
                 .onFailure().invoke(e -> LOG.warnf("the released branch table at %s was kept (again at the next"
                     + " sweep): %s", r.root(), e.toString()))
                 .onFailure().recoverWithItem(Outcome.KEPT))
-            .collect().asList())
+            .collect().asList();
+        })
         .map(outcomes -> (int) outcomes.stream().filter(o -> o == Outcome.DELETED).count());
   }
 
   /** Looks at one released root, and deletes it when nothing can reach it. Blocking: on a worker thread only. */
   static Outcome sweep(SqlClient metadata, DeltaStorage storage, Released released) throws IOException {
+    return sweep(metadata, storage, released, new HashMap<>());
+  }
+
+  /** {@link #sweep}, with the branch logs of the tables {@code pass} has read already (read into it when not). */
+  private static Outcome sweep(SqlClient metadata, DeltaStorage storage, Released released,
+      Map<String, BranchLogs> pass) throws IOException {
     String name = branchName(released);
     if (name == null) {
       LOG.warnf("%s is not a branch table of %s: never swept", released.root(), released.tableRoot());
@@ -126,10 +140,16 @@ final class DeltaRootSweep {
     if (reached != null) {
       return reached;
     }
-    if (namedByAnotherBranch(storage, released.tableRoot(), name)) {
+    BranchLogs logs = pass.get(released.tableRoot());
+    if (logs == null) {
+      logs = BranchLogs.read(storage, released.tableRoot());
+      pass.put(released.tableRoot(), logs);
+    }
+    if (logs.name(name)) {
       return Outcome.KEPT;
     }
     storage.deleteTree(released.root());
+    logs.deleted(name);
     LOG.infof("deleted the table of a deleted branch at %s: nothing reaches it", released.root());
     return Outcome.DELETED;
   }
@@ -171,42 +191,64 @@ final class DeltaRootSweep {
 
   /**
    * Whether the log of another branch's table of the table at {@code tableRoot} names a file under the branch root
-   * {@code name}, or cannot say (its first commit is gone: cleaned up after a checkpoint, which is not read).
+   * {@code name}, or cannot say. Blocking.
    */
   static boolean namedByAnotherBranch(DeltaStorage storage, String tableRoot, String name) throws IOException {
-    byte[] needle = ("_strata/branches/" + name + "/").getBytes(StandardCharsets.UTF_8);
-    for (String other : storage.branchRoots(tableRoot)) {
-      if (same(other).endsWith("/" + name)) {
-        continue;
+    return BranchLogs.read(storage, tableRoot).name(name);
+  }
+
+  /**
+   * What the logs of a table's branch roots name of one another: per branch directory, the branch directories its
+   * commits name files under; null where its log cannot say (its first commits, or some between, are gone: cleaned
+   * up after a checkpoint, which is not read). Read once per pass; a root deleted in the pass names nothing after.
+   */
+  static final class BranchLogs {
+    private final Map<String, Set<String>> named = new HashMap<>();
+
+    static BranchLogs read(DeltaStorage storage, String tableRoot) throws IOException {
+      BranchLogs logs = new BranchLogs();
+      for (String other : storage.branchRoots(tableRoot)) {
+        String dir = same(other).substring(same(other).lastIndexOf('/') + 1);
+        DeltaLogStore log = storage.tableAt(other).log();
+        List<Long> versions = log.versionsAfter(-1);
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < versions.size() && names != null; i++) {
+          names = versions.get(i) != i ? null : branchesNamed(log.read(i), names);
+        }
+        logs.named.put(dir, names); // a clone never written names nothing
       }
-      DeltaLogStore log = storage.tableAt(other).log();
-      List<Long> versions = log.versionsAfter(-1);
-      if (versions.isEmpty()) {
-        continue; // a clone that was never written names nothing
-      }
-      if (versions.get(0) != 0) {
-        return true;
-      }
-      for (long version : versions) {
-        if (contains(log.read(version), needle)) {
+      return logs;
+    }
+
+    /** Whether a log other than {@code name}'s own names a file under it, or cannot say. */
+    boolean name(String name) {
+      for (Map.Entry<String, Set<String>> e : named.entrySet()) {
+        if (!e.getKey().equals(name) && (e.getValue() == null || e.getValue().contains(name))) {
           return true;
         }
       }
+      return false;
     }
-    return false;
+
+    /** {@code name}'s root is gone: its log names nothing any more. */
+    void deleted(String name) {
+      named.remove(name);
+    }
   }
 
-  private static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i <= haystack.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
+  /** A branch directory as a commit names it: a file under it, or the root itself (a clone's source). */
+  private static final Pattern NAMED = Pattern.compile("_strata/branches/([A-Za-z0-9._%-]+)");
+
+  /**
+   * Adds to {@code into} the branch directories a commit names (a file under one, or one as a clone's source): what
+   * follows {@code _strata/branches/}, a JSON writer's escaped slashes read as slashes; answers {@code into}.
+   */
+  static Set<String> branchesNamed(byte[] commit, Set<String> into) {
+    java.util.regex.Matcher m = NAMED.matcher(new String(commit, StandardCharsets.UTF_8).replace("\\/", "/"));
+    while (m.find()) {
+      into.add(m.group(1));
     }
-    return false;
+    return into;
   }
 
   /** {@code root} in the one form roots are compared in: as a log names it, without a trailing slash. */

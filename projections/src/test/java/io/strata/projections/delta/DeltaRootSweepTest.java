@@ -143,6 +143,35 @@ class DeltaRootSweepTest {
     assertThat(exists(elsewhere)).isTrue();
   }
 
+  /**
+   * The branch directories a commit names: under a file's path, as a clone's source (no slash after it), with the
+   * slashes a JSON writer may escape.
+   */
+  @Test
+  void theBranchesACommitNamesAreFoundInEveryForm() {
+    String commit = "{\"commitInfo\":{\"operationParameters\":{\"source\":\"file:/l/o/_strata/branches/src-0123abcd\"}}}\n"
+        + "{\"add\":{\"path\":\"file:/l/o/_strata/branches/dev-89abcdef/part-0.parquet\"}}\n"
+        + "{\"add\":{\"path\":\"file:\\/l\\/o\\/_strata\\/branches\\/esc-00000000\\/part-1.parquet\"}}\n"
+        + "{\"add\":{\"path\":\"part-2.parquet\"}}\n";
+    assertThat(DeltaRootSweep.branchesNamed(commit.getBytes(StandardCharsets.UTF_8), new java.util.HashSet<>()))
+        .containsExactlyInAnyOrder("src-0123abcd", "dev-89abcdef", "esc-00000000");
+  }
+
+  /** In one pass, a clone deleted first no longer keeps its base: the base goes in the same pass. */
+  @Test
+  void aPassDeletesACloneThenTheBaseItKept() throws Exception {
+    Lake l = lake();
+    String base = clone(l.table(), l.tableRoot(), "base");
+    String child = clone(storage.tableAt(base), l.tableRoot(), "child");
+    sql("insert into strata_meta.delta_released_roots (repository, table_name, root, released_at) values"
+        + " ($1, 'orders', $2, now() - interval '3 hours'), ($1, 'orders', $3, now() - interval '2 hours')",
+        Tuple.of(l.repository(), child, base));
+    assertThat(sweepDue(l)).isEqualTo(2);
+    assertThat(exists(child)).isFalse();
+    assertThat(exists(base)).isFalse();
+    assertThat(records(l)).isEmpty();
+  }
+
   /** A branch's table is told from a tracked one by its end, whatever the place's own path holds. */
   @Test
   void aBranchRootIsToldByItsEnd() {
