@@ -93,10 +93,6 @@ final class DeltaRefs {
   }
 
   /**
-   * Forgets the branch's ref; the root it named (a branch's own) is recorded as released in the same transaction, for
-   * the sweep of roots nothing reaches ({@link DeltaRootSweep}).
-   */
-  /**
    * Puts back the last commit's state and staged version of {@code ref} on the branch's ref, only where the ref still
    * names {@code ref}'s root: a branch deleted and made anew under its name since (another root) is left alone.
    */
@@ -108,6 +104,10 @@ final class DeltaRefs {
         .replaceWithVoid();
   }
 
+  /**
+   * Forgets the branch's ref; the root it named (a branch's own) is recorded as released in the same transaction, for
+   * the sweep of roots nothing reaches ({@link DeltaRootSweep}).
+   */
   static Uni<Void> delete(SqlConnection c, String repository, String table, String branch) {
     return c.preparedQuery("delete from strata_meta.delta_refs where repository = $1 and table_name = $2"
             + " and branch = $3 returning root").execute(Tuple.of(repository, table, branch))

@@ -190,14 +190,6 @@ final class DeltaRootSweep {
   }
 
   /**
-   * Whether the log of another branch's table of the table at {@code tableRoot} names a file under the branch root
-   * {@code name}, or cannot say. Blocking.
-   */
-  static boolean namedByAnotherBranch(DeltaStorage storage, String tableRoot, String name) throws IOException {
-    return BranchLogs.read(storage, tableRoot).name(name);
-  }
-
-  /**
    * What the logs of a table's branch roots name of one another: per branch directory, the branch directories its
    * commits name files under; null where its log cannot say (its first commits, or some between, are gone: cleaned
    * up after a checkpoint, which is not read). Read once per pass; a root deleted in the pass names nothing after.
@@ -205,6 +197,7 @@ final class DeltaRootSweep {
   static final class BranchLogs {
     private final Map<String, Set<String>> named = new HashMap<>();
 
+    /** The logs of the branch roots of the table at {@code tableRoot}. Blocking. */
     static BranchLogs read(DeltaStorage storage, String tableRoot) throws IOException {
       BranchLogs logs = new BranchLogs();
       for (String other : storage.branchRoots(tableRoot)) {

@@ -102,11 +102,11 @@ class DeltaS3Test {
     assertThat(ShallowClone.create(table, version, storage.tableAt(alone), "t3", 1L)).isTrue();
 
     assertThat(storage.branchRoots(tableRoot)).containsExactlyInAnyOrder(parent, child, alone);
-    assertThat(DeltaRootSweep.namedByAnotherBranch(storage, tableRoot, "parent-0123abcd")).isTrue();
-    assertThat(DeltaRootSweep.namedByAnotherBranch(storage, tableRoot, "alone-89abcdef")).isFalse();
+    assertThat(DeltaRootSweep.BranchLogs.read(storage, tableRoot).name("parent-0123abcd")).isTrue();
+    assertThat(DeltaRootSweep.BranchLogs.read(storage, tableRoot).name("alone-89abcdef")).isFalse();
     storage.deleteTree(child);
     assertThat(storage.branchRoots(tableRoot)).containsExactlyInAnyOrder(parent, alone);
-    assertThat(DeltaRootSweep.namedByAnotherBranch(storage, tableRoot, "parent-0123abcd")).isFalse();
+    assertThat(DeltaRootSweep.BranchLogs.read(storage, tableRoot).name("parent-0123abcd")).isFalse();
     assertThat(table.rows(table.latest(), KEY)).hasSize(10);
   }
 

@@ -22,10 +22,7 @@ import io.opentelemetry.context.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,9 +46,6 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class CommandProcessor {
   private static final Logger LOG = Logger.getLogger(CommandProcessor.class);
-  private static final int MAX_BATCH = 256;
-  /** Commands of one repository doing data work at once: each holds a connection of the pool. */
-  private static final int MAX_AT_WORK = 4;
   private static final int MAX_ATTEMPTS = 8;
 
   private final EventAppends log;
@@ -94,11 +88,7 @@ public class CommandProcessor {
     // request goes on in its own context, where its log lines' request id and its trace are
     io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
     queues.computeIfAbsent(repository, RepositoryQueue::new).submit(pending);
-    Uni<CommandResponse> decided = Uni.createFrom().completionStage(pending.result);
-    if (caller != null) {
-      decided = decided.emitOn(task -> caller.runOnContext(ignored -> task.run()));
-    }
-    return decided
+    return onContext(caller, Uni.createFrom().completionStage(pending.result))
         .chain(response -> context.async() || response.version() == 0 || response.replayed()
             ? Uni.createFrom().item(response)
             : tracing.span("strata.projection", pending.trace,
@@ -130,9 +120,13 @@ public class CommandProcessor {
     // answered once that work is done too (a replayed or refused command: once its turn is over), in the caller's
     // context as submit answers
     io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
-    Uni<CommandResponse> answered = submit(repository, pending, context)
-        .call(() -> Uni.createFrom().completionStage(pending.settled));
-    return caller == null ? answered : answered.emitOn(task -> caller.runOnContext(ignored -> task.run()));
+    return onContext(caller, submit(repository, pending, context)
+        .call(() -> Uni.createFrom().completionStage(pending.settled)));
+  }
+
+  /** {@code answer}, going on in {@code caller}'s context (where the request's log lines and trace are), if any. */
+  private static <T> Uni<T> onContext(io.vertx.core.Context caller, Uni<T> answer) {
+    return caller == null ? answer : answer.emitOn(task -> caller.runOnContext(ignored -> task.run()));
   }
 
   /** How the registered storages' promotion gates are written after an append that may change them. */
@@ -192,13 +186,10 @@ public class CommandProcessor {
   /** The commands of one repository: batches appended one at a time, data work beside them. */
   private final class RepositoryQueue {
     final String repository;
-    final ArrayDeque<PendingCommand> waiting = new ArrayDeque<>();
-    /** Commands started and not finished: the batch being appended, those at their data work. */
-    final List<PendingCommand> active = new ArrayList<>();
+    /** Which waiting commands may start. */
+    final CommandTurns turns = new CommandTurns();
     /** Whose turn it is to read and evolve {@link #state} and append. */
     final AppendSlot slot = new AppendSlot();
-    boolean batchRunning;
-    int atWork;
     volatile RepositoryState state;
 
     RepositoryQueue(String repository) {
@@ -206,58 +197,24 @@ public class CommandProcessor {
     }
 
     void submit(PendingCommand p) {
-      synchronized (this) {
-        waiting.add(p);
-      }
+      turns.add(p);
       pump();
     }
 
-    /**
-     * Starts, in order, every waiting command whose footprint overlaps none of the running ones' nor an
-     * earlier waiting one's: the commands without data work as one batch (when none is being
-     * appended), each command with data work on its own.
-     */
+    /** Starts every waiting command whose turn it is ({@link CommandTurns}). */
     private void pump() {
-      List<PendingCommand> batch = new ArrayList<>();
-      List<PendingCommand> toWork = new ArrayList<>();
-      synchronized (this) {
-        RepositoryState known = state;
-        String defaultName = known == null ? null : known.defaultBranch();
-        List<Footprint> held = new ArrayList<>();
-        active.forEach(p -> held.add(p.footprint));
-        List<Footprint> batched = new ArrayList<>();
-        for (Iterator<PendingCommand> it = waiting.iterator(); it.hasNext(); ) {
-          PendingCommand p = it.next();
-          boolean free = held.stream().noneMatch(f -> f.overlaps(p.footprint, defaultName));
-          if (free && p.prepare == null && !batchRunning && batch.size() < MAX_BATCH) {
-            it.remove();
-            batch.add(p); // commands of one batch may overlap: they are decided in order
-            batched.add(p.footprint);
-            continue;
-          }
-          if (free && p.prepare != null && atWork + toWork.size() < MAX_AT_WORK
-              && batched.stream().noneMatch(f -> f.overlaps(p.footprint, defaultName))) {
-            it.remove();
-            toWork.add(p);
-          }
-          held.add(p.footprint); // started or waiting: later overlapping commands come after it
-        }
-        if (!batch.isEmpty()) {
-          batchRunning = true;
-          active.addAll(batch);
-        }
-        atWork += toWork.size();
-        active.addAll(toWork);
-      }
+      RepositoryState known = state;
+      CommandTurns.Started started = turns.start(known == null ? null : known.defaultBranch());
+      List<PendingCommand> batch = started.batch();
       if (!batch.isEmpty()) {
         slot.holding(() -> run(batch, 1))
-            .subscribe().with(done -> finished(batch, true), failure -> {
+            .subscribe().with(done -> batchDone(batch), failure -> {
               LOG.errorf(failure, "command batch on %s failed", repository);
               batch.forEach(p -> p.result.completeExceptionally(failure));
-              finished(batch, true);
+              batchDone(batch);
             });
       }
-      toWork.forEach(p -> work(p, 1)
+      started.toWork().forEach(p -> work(p, 1)
           .onFailure().invoke(failure -> {
             LOG.errorf(failure, "command on %s failed", repository);
             p.result.completeExceptionally(failure);
@@ -265,49 +222,27 @@ public class CommandProcessor {
           .onFailure().recoverWithNull()
           // its work done, its place among those at work goes to the next; its footprint stays held until what it
           // leaves to do once recorded is done
-          .invoke(() -> leftWork(p))
+          .invoke(() -> {
+            turns.leftWork(p);
+            pump();
+          })
           .call(() -> recorded(p))
-          .subscribe().with(done -> finishedWork(p), failure -> finishedWork(p)));
+          .subscribe().with(done -> workDone(p), failure -> workDone(p)));
     }
 
-    /** A command with data work no longer counts among those at work (once). */
-    private void leftWork(PendingCommand p) {
-      synchronized (this) {
-        if (p.leftWork) {
-          return;
-        }
-        p.leftWork = true;
-        atWork--;
-      }
+    private void batchDone(List<PendingCommand> batch) {
+      turns.batchDone(batch);
       pump();
     }
 
     /** A command with data work is done: its footprint is free, and whoever waits for its turn to end is told. */
-    private void finishedWork(PendingCommand p) {
+    private void workDone(PendingCommand p) {
       try {
-        synchronized (this) {
-          active.remove(p);
-          if (!p.leftWork) {
-            p.leftWork = true;
-            atWork--;
-          }
-        }
+        turns.workDone(p);
         pump();
       } finally {
         p.settled.complete(null);
       }
-    }
-
-    private void finished(List<PendingCommand> done, boolean wasBatch) {
-      synchronized (this) {
-        active.removeAll(done);
-        if (wasBatch) {
-          batchRunning = false;
-        } else {
-          atWork -= done.size();
-        }
-      }
-      pump();
     }
 
     /** How long the commands overlapping a command wait for what it leaves to do once recorded. */

@@ -32,18 +32,17 @@ public class DeltaIntentRecovery {
     return StoragesInUse.each(tables, backends, (repository, poolOf, storage) -> repository == null
         ? Uni.createFrom().voidItem()
         : backends.holdsDeltaTables(repository, storage)
-            .chain(delta -> !delta ? Uni.createFrom().voidItem()
-                : backends.inOwnTransaction(repository, storage, c -> c.roles().branchObjects().recovering(c)))
-            .onFailure().invoke(f -> LOG.warnf("could not put back what interrupted units wrote to Delta storage %s"
-                + " of %s (again at the next sweep): %s", storage, repository, f.getMessage()))
-            .onFailure().recoverWithNull()
-            // then the tables of deleted branches nothing reaches, outside any transaction (DeltaRootSweep)
-            .chain(() -> backends.holdsDeltaTables(repository, storage))
-            .chain(delta -> !delta ? Uni.createFrom().voidItem()
-                : backends.withoutTransaction(repository, storage,
-                    c -> c.roles().branchObjects().sweepReleased(c, repository)).replaceWithVoid())
-            .onFailure().invoke(f -> LOG.warnf("could not sweep the tables of deleted branches in Delta storage %s"
-                + " of %s (again at the next sweep): %s", storage, repository, f.getMessage()))
+            .chain(delta -> !delta ? Uni.createFrom().voidItem() : backends.inOwnTransaction(repository, storage,
+                    c -> c.roles().branchObjects().recovering(c))
+                .onFailure().invoke(f -> LOG.warnf("could not put back what interrupted units wrote to Delta storage"
+                    + " %s of %s (again at the next sweep): %s", storage, repository, f.getMessage()))
+                .onFailure().recoverWithNull()
+                // then the tables of deleted branches nothing reaches, outside any transaction (DeltaRootSweep)
+                .chain(() -> backends.withoutTransaction(repository, storage,
+                    c -> c.roles().branchObjects().sweepReleased(c, repository)))
+                .onFailure().invoke(f -> LOG.warnf("could not sweep the tables of deleted branches in Delta storage"
+                    + " %s of %s (again at the next sweep): %s", storage, repository, f.getMessage()))
+                .replaceWithVoid())
             .onFailure().recoverWithNull());
   }
 }

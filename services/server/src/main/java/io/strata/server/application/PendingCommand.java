@@ -20,7 +20,7 @@ final class PendingCommand {
   java.util.function.Function<List<StrataEvent>, io.smallrye.mutiny.Uni<Void>> recorded;
   /** Completed once its turn is over: its work, and the work once its events are recorded, done. */
   final CompletableFuture<Void> settled = new CompletableFuture<>();
-  /** Whether it no longer counts among the repository's commands at work (guarded by its queue). */
+  /** Whether it no longer counts among the repository's commands at work (guarded by {@link CommandTurns}). */
   boolean leftWork;
   /** Whether its events were appended here (not refused, not a replay). */
   boolean appended;
