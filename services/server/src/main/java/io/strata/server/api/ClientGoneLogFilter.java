@@ -1,5 +1,7 @@
 package io.strata.server.api;
 
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.quarkus.logging.LoggingFilter;
 import io.vertx.core.http.HttpClosedException;
 import java.io.IOException;
@@ -10,7 +12,8 @@ import java.util.logging.LogRecord;
  * Keeps a client's hang-up out of the error log. RESTEasy logs an ERROR with a stack trace ("Exception
  * in SSE server handling, impossible to send it to client") whenever a streamed answer (server-sent
  * events, NDJSON) cannot be written because its connection is gone: a browser tab closed, a consumer
- * restarted, a connection cut while the server stops. That is how streams end; the stream is
+ * restarted, a connection cut while the server stops (over HTTP/2: the stream closed under a pending
+ * write, {@code Http2Exception} STREAM_CLOSED or CANCEL). That is how streams end; the stream is
  * cancelled and its subscription closed either way (EventFeed), so the record says nothing an
  * operator can act on. Only those records are dropped: one about anything else (the stream's own
  * failure) is logged as ever.
@@ -62,13 +65,21 @@ public final class ClientGoneLogFilter implements Filter {
         && STOPPED_LOOPS.equals(failure.getStackTrace()[0].getClassName());
   }
 
-  /** Whether {@code failure} is a write to a connection that is closed or reset (broken pipe and the like). */
+  /**
+   * Whether {@code failure} is a write to a connection that is closed or reset (broken pipe and the
+   * like), or to an HTTP/2 stream that closed or was cancelled before the write took place.
+   */
   static boolean connectionGone(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof IOException || t instanceof HttpClosedException) {
+      if (t instanceof IOException || t instanceof HttpClosedException || streamGone(t)) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean streamGone(Throwable t) {
+    return t instanceof Http2Exception.StreamException e
+        && (e.error() == Http2Error.STREAM_CLOSED || e.error() == Http2Error.CANCEL);
   }
 }

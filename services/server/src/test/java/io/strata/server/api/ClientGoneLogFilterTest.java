@@ -2,6 +2,8 @@ package io.strata.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.vertx.core.http.HttpClosedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,12 +22,21 @@ class ClientGoneLogFilterTest {
     assertThat(filter.isLoggable(record(WRITER, new UncheckedIOException(new IOException("Connection reset")))))
         .isFalse();
     assertThat(filter.isLoggable(record(WRITER, new HttpClosedException("Connection was closed")))).isFalse();
+    // over HTTP/2, the connection closing as the server stops cancels the stream's pending write
+    assertThat(filter.isLoggable(record(WRITER, Http2Exception.streamError(81, Http2Error.STREAM_CLOSED,
+        "Stream closed before write could take place")))).isFalse();
+    assertThat(filter.isLoggable(record(WRITER, Http2Exception.streamError(81, Http2Error.CANCEL, "cancelled"))))
+        .isFalse();
   }
 
   @Test
   void everythingElseIsLoggedAsEver() {
     assertThat(filter.isLoggable(record(WRITER, new IllegalStateException("the stream failed")))).isTrue();
     assertThat(filter.isLoggable(record(WRITER, null))).isTrue();
+    assertThat(filter.isLoggable(record(WRITER, Http2Exception.streamError(81, Http2Error.PROTOCOL_ERROR,
+        "a protocol error")))).isTrue();
+    assertThat(filter.isLoggable(record(WRITER, Http2Exception.connectionError(Http2Error.STREAM_CLOSED,
+        "a connection-level error")))).isTrue();
     assertThat(filter.isLoggable(record("io.strata.server.api.ErrorMappers", new IOException("Broken pipe"))))
         .isTrue();
   }
