@@ -186,6 +186,35 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
         });
   }
 
+  @Override
+  public Uni<Optional<String>> incarnation(UnitOfWork unit, TrackedTable table, String branch) {
+    return PgUnit.of(unit).preparedQuery(BranchObjectsSql.INCARNATION)
+        .execute(Tuple.of(table.id(), table.branchId(branch)))
+        .map(rows -> rows.size() == 0 ? Optional.<String>empty() : Optional.of(rows.iterator().next().getString(0)));
+  }
+
+  @Override
+  public Uni<Void> remove(UnitOfWork unit, TrackedTable table, String branch, String incarnation) {
+    SqlConnection tx = PgUnit.of(unit);
+    // the table's lock first, which every making and removal of its branches' objects takes: objects made anew under
+    // the name were made before it (another incarnation: they stay) or wait for this transaction's end
+    return tx.query(STRATA_OWN_DDL + OverlaySql.of(table).lockAgainstWriters()).execute()
+        .chain(() -> incarnation(unit, table, branch))
+        .chain(there -> there.filter(incarnation::equals).isPresent() ? remove(unit, table, branch)
+            : Uni.createFrom().voidItem());
+  }
+
+  @Override
+  public Uni<java.util.Map<String, String>> madeBefore(UnitOfWork unit, TrackedTable table, java.time.Duration age) {
+    return PgUnit.of(unit).preparedQuery(BranchObjectsSql.MADE_BEFORE)
+        .execute(Tuple.of(table.id(), (double) age.toSeconds()))
+        .map(rows -> {
+          java.util.Map<String, String> made = new java.util.TreeMap<>();
+          rows.forEach(r -> made.put(r.getString(0), r.getString(1)));
+          return made;
+        });
+  }
+
   private final PgBranchRules rules = new PgBranchRules();
   private final PgColumnDefinitions definitions = new PgColumnDefinitions(rules);
 

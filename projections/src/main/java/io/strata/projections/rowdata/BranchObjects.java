@@ -393,6 +393,31 @@ public interface BranchObjects<X> {
   Uni<Void> remove(X tx, TrackedTable table, String branch);
 
   /**
+   * Which making of {@code branch}'s objects of {@code table} is there (empty: none): a token that differs for
+   * objects made anew under the branch's name, for {@link #remove(Object, TrackedTable, String, String)}. A storage
+   * whose branch objects go with the command's own events (in the append transaction) needs none, and tells none.
+   */
+  default Uni<Optional<String>> incarnation(X tx, TrackedTable table, String branch) {
+    return Uni.createFrom().failure(new UnsupportedOperationException("branch objects here have no incarnation"));
+  }
+
+  /**
+   * Removes {@code branch}'s objects of {@code table} if they are still those of {@code incarnation} ({@link
+   * #incarnation}): objects made anew under the name since (a branch created again, by another server) stay.
+   */
+  default Uni<Void> remove(X tx, TrackedTable table, String branch, String incarnation) {
+    return Uni.createFrom().failure(new UnsupportedOperationException("branch objects here have no incarnation"));
+  }
+
+  /**
+   * The branches with objects of {@code table} made more than {@code age} ago, by name, each with its {@link
+   * #incarnation}: what a sweep for objects that no branch has (a deletion's clean-up that never ran) looks at.
+   */
+  default Uni<java.util.Map<String, String>> madeBefore(X tx, TrackedTable table, java.time.Duration age) {
+    return Uni.createFrom().item(java.util.Map.of());
+  }
+
+  /**
    * Where clients read and write {@code table} on {@code branch}: the table's own name on the default
    * branch, else the branch's (for PostgreSQL, an updatable view); empty when the branch has none.
    */

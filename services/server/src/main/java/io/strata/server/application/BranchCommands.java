@@ -102,13 +102,15 @@ public class BranchCommands {
           }
           // the tables made on a branch that it alone has go with it (table.untracked, decided on the live state):
           // their objects once the deletion is recorded, as those of a table dropped, with the branch's overlays in
-          // other databases (a branch made anew under its name waits for that)
+          // other databases, those the deletion found alone (a branch made anew under its name here waits for that; one
+          // made by another server meanwhile keeps its own)
+          BranchOverlays.RemoteOverlays remote = new BranchOverlays.RemoteOverlays();
           return tableQueries.tables(repository).chain(tracked -> processor.execute(repository, Footprint.of(c),
-              (tx, state) -> overlays.prepareDelete(tx, state, repository, c),
+              (tx, state) -> overlays.prepareDelete(tx, state, repository, c, remote),
               events -> io.strata.server.runtime.Failpoints.hit("branch-delete.recorded")
                   .chain(() -> removeUntracked(repository, tracked, events.stream()
                       .filter(e -> e instanceof TableUntracked).map(e -> ((TableUntracked) e).name()).toList()))
-                  .chain(() -> overlays.removeRemote(repository, name)),
+                  .chain(() -> overlays.removeRemote(repository, name, remote)),
               ctx, answer));
         });
   }

@@ -32,6 +32,7 @@ import java.util.List;
  */
 @ApplicationScoped
 public class BranchOverlays {
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(BranchOverlays.class);
   private final StorageBackends backends;
   private final ProjectionRuntime projections;
   private final StrataConfig config;
@@ -128,15 +129,55 @@ public class BranchOverlays {
   }
 
   /**
-   * Prepares a branch deletion in its own append transaction: removes its overlays in the server's
-   * database and its Delta refs (overlays in other databases go once the deletion is recorded: {@link
-   * #removeRemote}).
+   * Prepares a branch deletion in its own append transaction: removes its overlays in the server's database and its
+   * Delta refs, and notes in {@code remote} which of its overlays in other databases it deletes (they go once the
+   * deletion is recorded: {@link #removeRemote}).
    */
   public Uni<Commands.Command> prepareDelete(UnitOfWork tx, RepositoryState state, String repository,
-      Commands.DeleteBranch c) {
+      Commands.DeleteBranch c, RemoteOverlays remote) {
+    remote.clear(); // decided again (another server appended first): read again
     return state.exists() && state.branch(c.name()) != null && !c.name().equals(state.defaultBranch())
-        ? removeLocal(tx, state, repository, c.name()).replaceWith(c)
+        ? removeLocal(tx, state, repository, c.name()).chain(() -> readRemote(state, repository, c.name(), remote))
+            .replaceWith(c)
         : Uni.createFrom().item(c);
+  }
+
+  /**
+   * A branch's overlays in other PostgreSQL databases, by table, as its deletion found them before it was recorded:
+   * which making of each ({@link io.strata.projections.rowdata.BranchObjects#incarnation}), so that the clean-up after
+   * it removes those alone, never an overlay made anew since under the branch's name by a creation on another server
+   * (this server's wait for the clean-up: the footprint). Filled and read on one command's turns.
+   */
+  public static final class RemoteOverlays {
+    /** Table → incarnation, for the tables read with an overlay there. */
+    private final Map<String, String> found = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The tables read (with an overlay there or none). */
+    private final java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    void clear() {
+      found.clear();
+      read.clear();
+    }
+  }
+
+  /**
+   * Notes the incarnation of the branch's overlay in each table in another database; one that cannot be read (its
+   * database out of reach) is removed by name after the deletion, as it is whatever its making.
+   */
+  private Uni<Void> readRemote(RepositoryState state, String repository, String branch, RemoteOverlays remote) {
+    return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
+        .onItem().transformToUniAndConcatenate(t -> backends.branchObjectsInAppend(repository, t.storage())
+            .chain(inAppend -> inAppend ? Uni.createFrom().voidItem() : backends.withoutTransaction(repository,
+                    t.storage(), u -> u.roles().branchObjects().incarnation(u, TrackedTable.of(repository, t), branch))
+                .invoke(there -> {
+                  there.ifPresent(i -> remote.found.put(t.name(), i));
+                  remote.read.add(t.name());
+                })
+                .onFailure().invoke(e -> LOG.warnf("could not read which overlay of branch '%s' table %s of %s has in"
+                    + " its database (%s): it is removed by name once the deletion is recorded", branch, t.name(),
+                    repository, e.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid()))
+        .collect().last().replaceWithVoid();
   }
 
   /** Installs the overlays of a new branch starting at {@code start}, which the caller's state has decided on. */
@@ -207,12 +248,19 @@ public class BranchOverlays {
         .collect().last().replaceWithVoid();
   }
 
-  /** Removes a deleted branch's overlays in other storages (PostgreSQL databases of their own). */
-  public Uni<Void> removeRemote(String repository, String branch) {
+  /**
+   * Removes a deleted branch's overlays in other storages (PostgreSQL databases of their own): those its deletion found
+   * ({@code remote}), in tables it could not read by name, and none in a table where it found none.
+   */
+  public Uni<Void> removeRemote(String repository, String branch, RemoteOverlays remote) {
     return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
         .onItem().transformToUniAndConcatenate(t -> backends.branchObjectsInAppend(repository, t.storage())
-            .chain(inAppend -> inAppend ? Uni.createFrom().voidItem() : backends.inOwnTransaction(repository,
-                t.storage(), c -> c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch))))
+            .chain(inAppend -> inAppend || remote.read.contains(t.name()) && !remote.found.containsKey(t.name())
+                ? Uni.createFrom().voidItem()
+                : backends.inOwnTransaction(repository, t.storage(), c -> remote.found.containsKey(t.name())
+                    ? c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch,
+                        remote.found.get(t.name()))
+                    : c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch))))
         .collect().last().replaceWithVoid();
   }
 }

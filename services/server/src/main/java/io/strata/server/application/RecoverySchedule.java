@@ -15,7 +15,8 @@ import org.jboss.logging.Logger;
 
 /**
  * When the recovery of {@link CrossStorageCommits} runs besides the commands that write in other
- * storages: once at start-up, then every {@code strata.recovery.sweep-interval}.
+ * storages: once at start-up, then every {@code strata.recovery.sweep-interval}, with the sweep of overlays no branch
+ * has ({@link LeftOverlaySweep}).
  */
 @ApplicationScoped
 public class RecoverySchedule {
@@ -23,6 +24,7 @@ public class RecoverySchedule {
 
   private final CrossStorageCommits recovery;
   private final DeltaIntentRecovery deltaIntents;
+  private final LeftOverlaySweep leftOverlays;
   private final StrataConfig config;
   /**
    * The periodic sweep. Failpoint {@code recovery.periodic} holds it (a test looking at what a failure
@@ -31,13 +33,16 @@ public class RecoverySchedule {
   private final PeriodicJob periodic;
 
   @Inject
-  public RecoverySchedule(CrossStorageCommits recovery, DeltaIntentRecovery deltaIntents, Vertx vertx,
-      StrataConfig config) {
+  public RecoverySchedule(CrossStorageCommits recovery, DeltaIntentRecovery deltaIntents,
+      LeftOverlaySweep leftOverlays, Vertx vertx, StrataConfig config) {
     this.recovery = recovery;
     this.deltaIntents = deltaIntents;
+    this.leftOverlays = leftOverlays;
     this.config = config;
     this.periodic = new PeriodicJob(vertx, "periodic recovery sweep",
-        () -> Failpoints.hit("recovery.periodic").chain(deltaIntents::recoverAll).chain(recovery::sweepAll));
+        () -> Failpoints.hit("recovery.periodic").chain(deltaIntents::recoverAll).chain(recovery::sweepAll)
+            // then the overlays in other databases no branch has (a deletion's clean-up that never ran)
+            .chain(leftOverlays::sweepAll));
   }
 
   /**

@@ -48,6 +48,9 @@ class CrossStorageCommitTest {
   @Inject Pool local;
   @Inject EventLog log;
   @Inject CrossStorageCommits commits;
+  @Inject io.strata.server.runtime.StorageBackends backends;
+  @Inject io.strata.projections.tables.TableQueries tableQueries;
+  @Inject io.strata.server.application.LeftOverlaySweep leftOverlays;
 
   @BeforeAll
   static void startWarehouse() {
@@ -335,5 +338,89 @@ class CrossStorageCommitTest {
     Api.json().body(Map.of("total", 2.0)).put(base + "/branches/dev/tables/orders/rows/501").then().statusCode(200);
     given().get(base + "/tables/orders/rows/501?ref=dev&working=true").then().statusCode(200)
         .body("total", equalTo(2.0f));
+  }
+
+  /**
+   * Another server's creation of a branch under a deleted one's name, run while the deletion's clean-up in the other
+   * database is still to come (this server's own creation would wait for it), keeps the overlay it made there: the
+   * clean-up removes only the overlay the deletion found. Another server is played by making the overlay as its
+   * creation does, before its append.
+   */
+  @Test
+  void anOverlayMadeAnewByAnotherServerDuringADeletionsCleanUpStays() throws Exception {
+    String repo = repositoryOverTwoDatabases("h");
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("total", 1.0)).put(base + "/branches/dev/tables/orders/rows/500").then().statusCode(200);
+    io.strata.projections.rowdata.TrackedTable orders = tracked(repo, "orders");
+    String overlays = "select count(*) from strata.branch_overlays where tid = '" + orders.id() + "' and branch = 'dev'";
+    String first = incarnation(repo, orders, "dev");
+    Failpoints.arm("branch-delete.recorded", "delay:2s");
+    try {
+      CompletableFuture<Integer> deleting = CompletableFuture.supplyAsync(
+          () -> given().delete(base + "/branches/dev").then().extract().statusCode());
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (given().get(base + "/branches/dev").statusCode() != 404) {
+        assertThat(System.nanoTime()).as("the deletion is recorded in time").isLessThan(until);
+        Thread.sleep(20);
+      }
+      backends.inOwnTransaction(repo, "warehouse", u -> u.roles().branchObjects().create(u, orders, "dev",
+          io.strata.projections.rowdata.StatePath.WORKING)).await().atMost(Duration.ofSeconds(30));
+      assertThat(deleting.get(30, TimeUnit.SECONDS)).isEqualTo(204);
+    } finally {
+      Failpoints.disarm("branch-delete.recorded");
+    }
+    assertThat(count(remote, overlays)).as("the overlay made anew stays").isOne();
+    assertThat(incarnation(repo, orders, "dev")).isNotEqualTo(first);
+    // no creation of it was recorded here: once old enough, it is swept as an overlay no branch has
+    assertThat(leftOverlays.sweep(repo, "warehouse").await().atMost(Duration.ofSeconds(30))).isZero();
+    sql(remote, "update strata.branch_overlays set created_at = created_at - interval '2 hours' where tid = '"
+        + orders.id() + "'");
+    assertThat(leftOverlays.sweep(repo, "warehouse").await().atMost(Duration.ofSeconds(30))).isOne();
+    assertThat(count(remote, overlays)).isZero();
+  }
+
+  /**
+   * A creation refused after installing its overlay in the other database leaves it there; the sweep removes it once
+   * it is older than a creation ever takes, and never a live branch's, however old.
+   */
+  @Test
+  void anOverlayNoBranchHasIsSweptOnceOldAndALiveBranchsNever() throws Exception {
+    String repo = repositoryOverTwoDatabases("i");
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/branches", Map.of("name", "live")).statusCode(201);
+    Failpoints.arm("branch-create.installed", "error");
+    try {
+      post(base + "/branches", Map.of("name", "refused")).statusCode(503);
+    } finally {
+      Failpoints.disarm("branch-create.installed");
+    }
+    given().get(base + "/branches/refused").then().statusCode(404);
+    io.strata.projections.rowdata.TrackedTable orders = tracked(repo, "orders");
+    String ofTable = "select count(*) from strata.branch_overlays where tid = '" + orders.id() + "'";
+    assertThat(count(remote, ofTable + " and branch = 'refused'")).as("what the refused creation left").isOne();
+    assertThat(leftOverlays.sweep(repo, "warehouse").await().atMost(Duration.ofSeconds(30))).as("too young").isZero();
+
+    sql(remote, "update strata.branch_overlays set created_at = created_at - interval '2 hours' where tid = '"
+        + orders.id() + "'");
+    assertThat(leftOverlays.sweep(repo, "warehouse").await().atMost(Duration.ofSeconds(30))).isOne();
+    assertThat(count(remote, ofTable + " and branch = 'refused'")).isZero();
+    assertThat(count(remote, ofTable + " and branch = 'live'")).isOne();
+    Api.json().body(Map.of("total", 3.0)).put(base + "/branches/live/tables/orders/rows/501").then().statusCode(200);
+    given().get(base + "/tables/orders/rows/501?ref=live&working=true").then().statusCode(200)
+        .body("total", equalTo(3.0f));
+    // and the name is free to make again
+    post(base + "/branches", Map.of("name", "refused")).statusCode(201);
+    assertThat(count(remote, ofTable + " and branch = 'refused'")).isOne();
+  }
+
+  private io.strata.projections.rowdata.TrackedTable tracked(String repo, String table) {
+    return io.strata.projections.rowdata.TrackedTable.of(repo, tableQueries.tables(repo).await()
+        .atMost(Duration.ofSeconds(30)).stream().filter(t -> t.name().equals(table)).findFirst().orElseThrow());
+  }
+
+  private String incarnation(String repo, io.strata.projections.rowdata.TrackedTable table, String branch) {
+    return backends.withoutTransaction(repo, "warehouse", u -> u.roles().branchObjects().incarnation(u, table, branch))
+        .await().atMost(Duration.ofSeconds(30)).orElseThrow();
   }
 }
