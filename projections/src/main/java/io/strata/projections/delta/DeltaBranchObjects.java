@@ -304,9 +304,15 @@ final class DeltaBranchObjects {
     return DeltaRecovery.recover(DeltaUnit.of(x)).replaceWithVoid();
   }
 
-  /** The tables of the repository's deleted branches that nothing reaches are deleted ({@link DeltaRootSweep}). */
+  /**
+   * The tables of the repository's deleted branches that nothing reaches are deleted ({@link DeltaRootSweep}), and the
+   * uploads left open under its tables aborted ({@link DeltaUploadSweep}).
+   */
   public Uni<Integer> sweepReleased(UnitOfWork x, String repository) {
-    return DeltaRootSweep.sweepDue(DeltaUnit.of(x), repository, DeltaRootSweep.GRACE);
+    DeltaUnit unit = DeltaUnit.of(x);
+    // then the uploads of files no writer finished (a process that died mid-file), which the bucket keeps otherwise
+    return DeltaRootSweep.sweepDue(unit, repository, DeltaRootSweep.GRACE)
+        .call(() -> DeltaUploadSweep.abortLeft(unit, repository, DeltaUploadSweep.AGE));
   }
 
   /** Strata's own waits on a Delta table are its advisory locks in its own database, held briefly; none to bound. */

@@ -219,6 +219,41 @@ public final class DeltaStorage implements AutoCloseable {
   }
 
   /**
+   * Aborts the multipart uploads under {@code tableRoot} (the table's own files, its {@code _strata/} and its branches'
+   * tables) started before {@code before}: files whose writer never closed them (a process that died mid-file), whose
+   * parts a bucket keeps, and bills, for good unless a lifecycle rule aborts them. Answers how many it aborted; a local
+   * place has none. Blocking.
+   */
+  public int abortUploadsBefore(String tableRoot, java.time.Instant before) throws IOException {
+    if (s3 == null) {
+      return 0;
+    }
+    S3Location place = S3Location.of(tableAt(tableRoot).root().toString());
+    // the key as a directory (a table root ends with one): a bare prefix would take orders2's with orders
+    String prefix = place.key().endsWith("/") ? place.key() : place.key() + "/";
+    int aborted = 0;
+    String keyMarker = null;
+    String uploadMarker = null;
+    boolean more;
+    do {
+      String key = keyMarker;
+      String upload = uploadMarker;
+      var listed = s3.listMultipartUploads(b -> b.bucket(place.bucket()).prefix(prefix).keyMarker(key)
+          .uploadIdMarker(upload)).join();
+      for (var u : listed.uploads()) {
+        if (u.initiated() != null && u.initiated().isBefore(before) && u.key().startsWith(prefix)) {
+          s3.abortMultipartUpload(b -> b.bucket(place.bucket()).key(u.key()).uploadId(u.uploadId())).join();
+          aborted++;
+        }
+      }
+      more = Boolean.TRUE.equals(listed.isTruncated());
+      keyMarker = listed.nextKeyMarker();
+      uploadMarker = listed.nextUploadIdMarker();
+    } while (more && keyMarker != null);
+    return aborted;
+  }
+
+  /**
    * Succeeds when the place can be used: the directory exists and the server may write it, or the bucket answers a
    * listing of the prefix with the storage's credentials. A local directory is looked at on {@code io}.
    */

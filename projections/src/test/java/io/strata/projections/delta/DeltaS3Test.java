@@ -115,6 +115,48 @@ class DeltaS3Test {
    * no upload left open; one that must not replace an existing object is refused at completion and its upload
    * aborted; Kernel's Parquet writer writes a data file of several parts that reads back row for row.
    */
+  /**
+   * A file's multipart upload its writer never closed (the process died mid-file) is aborted once older than the time
+   * given, under the table's root only: a younger one (a writer still at work) stays, and so does another table's.
+   */
+  @Test
+  void uploadsLeftOpenUnderATableAreAbortedOnceOldAndNoOthers() throws Exception {
+    DeltaStorage storage = DeltaStorage.s3("s3://lake/uploads", s3);
+    String orders = "s3://lake/uploads/orders";
+    String left = s3.createMultipartUpload(b -> b.bucket("lake").key("uploads/orders/_strata/branches/dev-0123abcd/"
+        + "part-0.parquet")).join().uploadId();
+    s3.uploadPart(b -> b.bucket("lake").key("uploads/orders/_strata/branches/dev-0123abcd/part-0.parquet")
+        .uploadId(left).partNumber(1).contentLength(4L), software.amazon.awssdk.core.async.AsyncRequestBody
+        .fromBytes(new byte[] {1, 2, 3, 4})).join();
+    String ownFile = s3.createMultipartUpload(b -> b.bucket("lake").key("uploads/orders/part-1.parquet")).join()
+        .uploadId();
+    String sibling = s3.createMultipartUpload(b -> b.bucket("lake").key("uploads/orders2/part-0.parquet")).join()
+        .uploadId();
+
+    // the periodic sweep's pass over a repository's tables in the storage (those its refs name)
+    String repository = "uploads-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    DeltaRowDataBackend lakes = DeltaRowDataBackend.shared();
+    lakes.pool().preparedQuery("insert into strata_meta.delta_refs (repository, table_name, branch, root, base_root,"
+        + " base_version) values ($1, 'orders', '', $2, $2, 0)").execute(io.vertx.mutiny.sqlclient.Tuple.of(repository,
+        orders + "/")).await().atMost(java.time.Duration.ofSeconds(30));
+    java.util.function.Function<java.time.Duration, Integer> sweep = age -> lakes.pool().withConnection(c ->
+        DeltaUploadSweep.abortLeft(new DeltaUnit(c, storage, threads), repository, age))
+        .await().atMost(java.time.Duration.ofSeconds(30));
+
+    assertThat(sweep.apply(DeltaUploadSweep.AGE)).as("none is a day old").isZero();
+    assertThat(openUploads("uploads/")).containsExactlyInAnyOrder(left, ownFile, sibling);
+    assertThat(sweep.apply(java.time.Duration.ofSeconds(-5))).as("each older than a moment hence").isEqualTo(2);
+    assertThat(openUploads("uploads/")).containsExactly(sibling);
+    s3.abortMultipartUpload(b -> b.bucket("lake").key("uploads/orders2/part-0.parquet").uploadId(sibling)).join();
+    assertThat(DeltaStorage.local("file:///tmp").abortUploadsBefore("file:///tmp/orders", java.time.Instant.now()))
+        .isZero();
+  }
+
+  private static List<String> openUploads(String prefix) {
+    return s3.listMultipartUploads(b -> b.bucket("lake").prefix(prefix)).join().uploads().stream()
+        .map(software.amazon.awssdk.services.s3.model.MultipartUpload::uploadId).toList();
+  }
+
   @Test
   void filesLargerThanAPartAreUploadedInPartsAndNeverReplaceAnObject() throws Exception {
     int part = 5 * 1024 * 1024;
