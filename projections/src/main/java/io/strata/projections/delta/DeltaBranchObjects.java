@@ -308,10 +308,10 @@ final class DeltaBranchObjects {
    * The tables of the repository's deleted branches that nothing reaches are deleted ({@link DeltaRootSweep}), and the
    * uploads left open under its tables aborted ({@link DeltaUploadSweep}).
    */
-  public Uni<Integer> sweepReleased(UnitOfWork x, String repository) {
+  public Uni<Integer> sweepReleased(UnitOfWork x, String repository, java.time.Duration grace) {
     DeltaUnit unit = DeltaUnit.of(x);
     // then the uploads of files no writer finished (a process that died mid-file), which the bucket keeps otherwise
-    return DeltaRootSweep.sweepDue(unit, repository, DeltaRootSweep.GRACE)
+    return DeltaRootSweep.sweepDue(unit, repository, grace)
         .call(() -> DeltaUploadSweep.abortLeft(unit, repository, DeltaUploadSweep.AGE));
   }
 

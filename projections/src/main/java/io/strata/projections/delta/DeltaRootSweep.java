@@ -38,8 +38,11 @@ import org.jboss.logging.Logger;
  */
 final class DeltaRootSweep {
   private static final Logger LOG = Logger.getLogger(DeltaRootSweep.class);
-  /** How long a released root is left alone: longer than any command that read it before the release runs. */
-  static final Duration GRACE = Duration.ofHours(1);
+  /**
+   * How long a released root is left alone by default (the server's {@code STRATA_DELTA_RELEASED_TABLE_GRACE}): longer
+   * than any command that read it before the release runs.
+   */
+  public static final Duration GRACE = Duration.ofHours(1);
   private static final Duration WAIT = Duration.ofSeconds(30);
   /** A branch root's directory name, as {@link DeltaBranchObjects#clone} makes it. */
   private static final Pattern NAME = Pattern.compile("[a-z0-9._-]{1,40}-[0-9a-f]{8}");

@@ -221,10 +221,11 @@ public interface BranchObjects<X> {
   /**
    * Deletes what the repository's deleted branches left in the storage that nothing reaches any more (a Delta
    * branch's table), and what writers left unfinished there (a Delta file's multipart upload on S3), on a unit outside
-   * any transaction (each statement its own); answers how many branch objects it deleted. A storage whose branch
-   * objects go with their branch has nothing to sweep.
+   * any transaction (each statement its own); answers how many branch objects it deleted. What a deletion released
+   * less than {@code grace} ago is left alone (a read that began before it may still be at work). A storage whose
+   * branch objects go with their branch has nothing to sweep.
    */
-  default Uni<Integer> sweepReleased(X unit, String repository) {
+  default Uni<Integer> sweepReleased(X unit, String repository, java.time.Duration grace) {
     return Uni.createFrom().item(0);
   }
 

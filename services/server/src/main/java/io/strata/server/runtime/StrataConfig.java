@@ -294,6 +294,16 @@ public interface StrataConfig {
      * AWS's that an {@code s3://} storage may name; none by default, so only AWS's are reached.
      */
     Optional<List<String>> s3Endpoints();
+
+    /**
+     * {@code STRATA_DELTA_RELEASED_TABLE_GRACE}: how long a deleted branch's Delta table is left alone before the
+     * recovery sweep may delete it (when nothing reaches it), and how long a table kept is left before it is looked at
+     * again. It is what keeps a read or an export of the branch that started before its deletion, and outlives it,
+     * reading its files: raise it above the longest such read. At least 5 minutes (the server refuses to start
+     * otherwise), longer than any command takes.
+     */
+    @WithDefault("1h")
+    java.time.Duration releasedTableGrace();
   }
 
   /** Bounds of {@code POST /query}: what one client's statements may take from the server and the database. */
