@@ -305,14 +305,17 @@ final class DeltaBranchObjects {
   }
 
   /**
-   * The tables of the repository's deleted branches that nothing reaches are deleted ({@link DeltaRootSweep}), and the
-   * uploads left open under its tables aborted ({@link DeltaUploadSweep}).
+   * The tables of the repository's deleted branches that nothing reaches are deleted ({@link DeltaRootSweep}), the
+   * uploads left open under its tables aborted ({@link DeltaUploadSweep}), and the identity of its tables tracked before
+   * identities were recorded recorded ({@link DeltaTracking#recordMissingIdentities}).
    */
   public Uni<Integer> sweepReleased(UnitOfWork x, String repository, java.time.Duration grace) {
     DeltaUnit unit = DeltaUnit.of(x);
     // then the uploads of files no writer finished (a process that died mid-file), which the bucket keeps otherwise
     return DeltaRootSweep.sweepDue(unit, repository, grace)
-        .call(() -> DeltaUploadSweep.abortLeft(unit, repository, DeltaUploadSweep.AGE));
+        .call(() -> DeltaUploadSweep.abortLeft(unit, repository, DeltaUploadSweep.AGE))
+        // and the identities of tables tracked before they were recorded
+        .call(() -> DeltaTracking.recordMissingIdentities(unit, repository));
   }
 
   /** Strata's own waits on a Delta table are its advisory locks in its own database, held briefly; none to bound. */

@@ -34,6 +34,23 @@ final class DeltaRefs {
             ? new String[] {rows.iterator().next().getString(0), rows.iterator().next().getString(1)} : null);
   }
 
+  /**
+   * The {@code metaData.id} of the table tracked at {@code root} as Strata recorded it (on its default branch's ref);
+   * empty when none is tracked there or none was recorded.
+   */
+  static Uni<java.util.Optional<String>> identity(SqlConnection c, String root) {
+    return c.preparedQuery("select table_id from strata_meta.delta_refs where root = $1 and branch = ''")
+        .execute(Tuple.of(root))
+        .map(rows -> rows.iterator().hasNext() ? java.util.Optional.ofNullable(rows.iterator().next().getString(0))
+            : java.util.Optional.<String>empty());
+  }
+
+  /** Records {@code id}, the table's {@code metaData.id}, as the identity of the table tracked (its default ref). */
+  static Uni<Void> identityIs(SqlConnection c, String repository, String table, String id) {
+    return c.preparedQuery("update strata_meta.delta_refs set table_id = $3 where repository = $1 and table_name = $2"
+        + " and branch = ''").execute(Tuple.of(repository, table, id)).replaceWithVoid();
+  }
+
   /** Records the key the table is tracked by (on its default branch's ref). */
   static Uni<Void> keyIs(SqlConnection c, String repository, String table, List<String> key) {
     return c.preparedQuery("update strata_meta.delta_refs set key = $3 where repository = $1 and table_name = $2"

@@ -36,11 +36,28 @@ public final class DeltaTable {
   private final URI root;
   private final DeltaLogStore log;
   private final Engine engine;
+  /** What every snapshot loaded is checked by (null: none): that the table is the one Strata tracked. */
+  private final Identity identity;
+
+  /** A check of each snapshot of a table as it is loaded: failing when the table is not the one expected. */
+  interface Identity {
+    void check(DeltaTable table, Snapshot snapshot);
+  }
 
   public DeltaTable(URI root, DeltaLogStore log, Engine engine) {
+    this(root, log, engine, null);
+  }
+
+  private DeltaTable(URI root, DeltaLogStore log, Engine engine, Identity identity) {
     this.root = root.toString().endsWith("/") ? root : URI.create(root + "/");
     this.log = log;
     this.engine = engine;
+    this.identity = identity;
+  }
+
+  /** The same table, each snapshot it loads checked by {@code identity}. */
+  DeltaTable checkedBy(Identity identity) {
+    return new DeltaTable(root, log, engine, identity);
   }
 
   /** The table whose root is the local directory {@code root}, read by Kernel's default engine. */
@@ -76,11 +93,28 @@ public final class DeltaTable {
   }
 
   public Snapshot latest() {
-    return TableManager.loadSnapshot(root.toString()).build(engine);
+    return checked(TableManager.loadSnapshot(root.toString()).build(engine));
   }
 
+  /** The table at {@code version}; one its log no longer has fails with {@link DeltaStateGone}. */
   public Snapshot at(long version) {
-    return TableManager.loadSnapshot(root.toString()).atVersion(version).build(engine);
+    Snapshot snapshot;
+    try {
+      snapshot = TableManager.loadSnapshot(root.toString()).atVersion(version).build(engine);
+    } catch (RuntimeException e) {
+      if (DeltaStateGone.isMissingVersion(e)) {
+        throw new DeltaStateGone(root.toString(), version, e);
+      }
+      throw e;
+    }
+    return checked(snapshot);
+  }
+
+  private Snapshot checked(Snapshot snapshot) {
+    if (identity != null) {
+      identity.check(this, snapshot);
+    }
+    return snapshot;
   }
 
   /**

@@ -86,18 +86,38 @@ final class DeltaTracking {
           for (Map<String, Object> row : rows.values()) {
             sum = sum.add(DeltaStates.rowHash(row));
           }
-          return new Object[] {snapshot.getVersion(), rows.size(), sum};
+          return new Object[] {snapshot.getVersion(), rows.size(), sum, snapshot.getMetadata().getId()};
         }))
         .chain(measured -> {
           State at = new State(root, (Long) measured[0]);
           Uni<Void> refs = DeltaRefs.put(unit.metadata(), table.repository(), table.name(), DeltaRefs.DEFAULT,
               new Ref(root, at, null)).chain(() -> DeltaRefs.keyIs(unit.metadata(), table.repository(), table.name(),
-                  table.key()));
+                  table.key()))
+              // which table it is: one made anew at the path later is refused, not read as this one
+              .chain(() -> DeltaRefs.identityIs(unit.metadata(), table.repository(), table.name(),
+                  (String) measured[3]));
           for (String branch : branches) {
             refs = refs.chain(() -> DeltaBranchObjects.clone(unit, table, branch, at));
           }
           return refs.replaceWith(new Tracking.Measured(((Integer) measured[1]).longValue(), measured[2].toString()));
         });
+  }
+
+  /**
+   * Records the identity ({@code metaData.id}) of the repository's tables in {@code unit}'s storage tracked before
+   * identities were recorded, as they are now: from then on, a table made anew at its path is refused (DeltaUnit). Runs
+   * with the periodic sweep, outside any transaction; one table's failure is left for the next.
+   */
+  static Uni<Void> recordMissingIdentities(DeltaUnit unit, String repository) {
+    return unit.metadata().preparedQuery("select table_name, root from strata_meta.delta_refs where repository = $1"
+            + " and branch = '' and table_id is null").execute(io.vertx.mutiny.sqlclient.Tuple.of(repository))
+        .onItem().transformToMulti(rows -> io.smallrye.mutiny.Multi.createFrom().iterable(rows))
+        .filter(r -> unit.storage().holds(r.getString(1)))
+        .onItem().transformToUniAndConcatenate(r -> unit.blocking(() ->
+                unit.storage().tableAt(r.getString(1)).latest().getMetadata().getId())
+            .chain(id -> DeltaRefs.identityIs(unit.metadata(), repository, r.getString(0), id))
+            .onFailure().recoverWithNull())
+        .collect().last().replaceWithVoid();
   }
 
   public Uni<Void> untrack(UnitOfWork x, TrackedTable table) {

@@ -176,13 +176,35 @@ public record DeltaUnit(SqlConnection metadata, DeltaStorage storage, Executor i
 
   /** The tracked table itself (its default branch's root). */
   DeltaTable table(TrackedTable table) {
-    return storage.table(table.table());
+    return identified(storage.table(table.table()));
   }
 
   /** The table at {@code root}: the tracked table's, or one of its branches' under {@code _strata/}. */
   DeltaTable at(String root) {
-    return storage.tableAt(root);
+    DeltaTable table = storage.tableAt(root);
+    return DeltaStorage.isBranchRoot(root) ? table : identified(table);
   }
+
+  /**
+   * {@code table} (a tracked table's own root), each snapshot it loads checked to be of the table Strata tracked there:
+   * the {@code metaData.id} recorded on its default branch's ref ({@link DeltaRefs#identity}), read once per unit. A
+   * table removed and made anew at its path by another engine has another id, and its versions are not those Strata
+   * recorded: {@link DeltaStateGone}. A root not tracked (yet), or tracked before ids were recorded, is not checked.
+   */
+  private DeltaTable identified(DeltaTable table) {
+    return table.checkedBy((t, snapshot) -> {
+      String root = t.root().toString();
+      Object tracked = planned.computeIfAbsent(IDENTITY + root, k -> DeltaRefs.identity(metadata, root)
+          .await().atMost(java.time.Duration.ofSeconds(30)).orElse(""));
+      String found = snapshot.getMetadata().getId();
+      if (!"".equals(tracked) && !tracked.equals(found)) {
+        throw DeltaStateGone.madeAnew(root, (String) tracked, found);
+      }
+    });
+  }
+
+  /** The key {@link #planned} keeps a root's tracked identity under ("": none recorded). */
+  private static final String IDENTITY = "identity:";
 
   /** {@code work} on the unit's worker pool. */
   <T> Uni<T> blocking(Callable<T> work) {

@@ -130,6 +130,10 @@ public class ErrorMappers {
       if (c instanceof io.strata.projections.delta.ClientValues.Refused refused) {
         return render(ErrorCode.ValidationError, refused.getMessage(), Map.of("column", refused.column()));
       }
+      if (c instanceof io.strata.projections.delta.DeltaStateGone) {
+        // a state Strata recorded that the table's log no longer has: nothing to retry, nothing changed
+        return render(ErrorCode.ValidationError, c.getMessage(), Map.of());
+      }
       if (c instanceof io.delta.kernel.exceptions.TableNotFoundException) {
         // a state a commit names whose Delta table was removed outside Strata
         return render(ErrorCode.StorageUnavailable, "a Delta table this request reads is gone: " + c.getMessage(),

@@ -216,7 +216,11 @@ public class CommandProcessor {
       }
       started.toWork().forEach(p -> work(p, 1)
           .onFailure().invoke(failure -> {
-            LOG.errorf(failure, "command on %s failed", repository);
+            if (StorageRefusals.is(failure)) {
+              LOG.debugf("command on %s refused by its storage: %s", repository, failure.getMessage());
+            } else {
+              LOG.errorf(failure, "command on %s failed", repository);
+            }
             p.result.completeExceptionally(failure);
           })
           .onFailure().recoverWithNull()

@@ -2,10 +2,12 @@ package io.strata.server.api;
 
 import static io.restassured.RestAssured.given;
 import static io.strata.server.api.Api.createRepository;
+import static io.strata.server.api.Api.head;
 import static io.strata.server.api.Api.post;
 import static io.strata.server.api.Api.sql;
 import static io.strata.server.api.Api.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -1029,5 +1031,65 @@ class DeltaTablesApiTest {
         .statusCode(404);
     post(tables, Map.of("name", "orders", "location", "delta://lake/orders", "primary_key", List.of("customer")))
         .statusCode(422);
+  }
+
+  /**
+   * A tracked table removed and made anew at its path by another engine (its log starts again, shorter) no longer has
+   * the versions Strata recorded: reads and commands that need them are refused with 422 saying so, not answered 500,
+   * and change nothing. (Kernel says so in words only: this pins them.)
+   */
+  @Test
+  void aTableMadeAnewAtItsPathIsRefusedByNameAndNothingChanges() throws Exception {
+    madeAnew("lakeanew", 0);
+  }
+
+  /**
+   * The same, made anew with more versions than Strata recorded: each version Strata recorded is there, of another
+   * table (its metaData.id); read as the tracked one it would answer another table's rows as a commit's, so it is
+   * refused as well, and a write to it too.
+   */
+  @Test
+  void aTableMadeAnewWithMoreVersionsIsNotReadAsTheTrackedOne() throws Exception {
+    Lake l = madeAnew("lakelonger", 4);
+    Api.json().body(Map.of("customer", "z", "amount", 3.0)).put(l.base() + "/branches/main/tables/orders/rows/8")
+        .then().statusCode(422).body("message", containsString("is not the table Strata tracked there"));
+    // untracked and tracked again, it is versioned from there on
+    given().delete(l.base() + "/tables/orders").then().statusCode(204);
+    post(l.base() + "/tables", Map.of("name", "orders", "location", "delta://lake/orders", "primary_key",
+        List.of("id"))).statusCode(201);
+    given().get(l.base() + "/tables/orders/rows?ref=main").then().statusCode(200);
+  }
+
+  /**
+   * A tracked table with three commits of Strata's, then removed and made anew at its path with rows 1..3 and {@code
+   * more} versions after its first two; checks that its reads and a commit are refused by name and change nothing.
+   */
+  private Lake madeAnew(String prefix, int more) throws Exception {
+    Lake l = lake(prefix, 5);
+    for (int id = 6; id <= 7; id++) {
+      Api.json().body(Map.of("customer", "x", "amount", 1.0)).put(l.base() + "/branches/main/tables/orders/rows/" + id)
+          .then().statusCode(200);
+      post(l.base() + "/branches/main/commits", Map.of("message", "row " + id, "all", true)).statusCode(201);
+    }
+    String head = head(l.repo(), "main");
+    Path root = Path.of(l.orders().root());
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    DeltaTable anew = ordersTable(root, 3);
+    for (int v = 2; v < 2 + more; v++) {
+      anew.log().create(v, DeltaCommit.of("engine-" + v, "WRITE", System.currentTimeMillis())
+          .add(DataFiles.write(anew, anew.latest(), List.of(orderRow(100 + v, "c1", 1.0)))).bytes());
+    }
+    for (String read : List.of("/branches/main/status", "/tables/orders/rows?ref=main", "/tables/orders/rows/1")) {
+      given().get(l.base() + read).then().statusCode(422).body("error", equalTo("ValidationError"))
+          .body("message", containsString("made anew at its path outside Strata"));
+    }
+    post(l.base() + "/branches/main/commits", Map.of("message", "after", "all", true)).statusCode(422)
+        .body("message", containsString("made anew at its path outside Strata"));
+    assertThat(head(l.repo(), "main")).isEqualTo(head);
+    return l;
   }
 }
