@@ -51,6 +51,16 @@ final class DeltaRefs {
         + " and branch = ''").execute(Tuple.of(repository, table, id)).replaceWithVoid();
   }
 
+  /**
+   * Records {@code id} as the identity of the table tracked at {@code root} when none is recorded: the sweep's record
+   * for tables tracked before identities were, never over one tracked (again) since it read the ref.
+   */
+  static Uni<Void> identityFound(SqlConnection c, String repository, String table, String root, String id) {
+    return c.preparedQuery("update strata_meta.delta_refs set table_id = $4 where repository = $1 and table_name = $2"
+        + " and branch = '' and root = $3 and table_id is null").execute(Tuple.of(repository, table, root, id))
+        .replaceWithVoid();
+  }
+
   /** Records the key the table is tracked by (on its default branch's ref). */
   static Uni<Void> keyIs(SqlConnection c, String repository, String table, List<String> key) {
     return c.preparedQuery("update strata_meta.delta_refs set key = $3 where repository = $1 and table_name = $2"

@@ -115,7 +115,8 @@ final class DeltaTracking {
         .filter(r -> unit.storage().holds(r.getString(1)))
         .onItem().transformToUniAndConcatenate(r -> unit.blocking(() ->
                 unit.storage().tableAt(r.getString(1)).latest().getMetadata().getId())
-            .chain(id -> DeltaRefs.identityIs(unit.metadata(), repository, r.getString(0), id))
+            // only where none was recorded meanwhile, on the ref read (not one tracked again since)
+            .chain(id -> DeltaRefs.identityFound(unit.metadata(), repository, r.getString(0), r.getString(1), id))
             .onFailure().recoverWithNull())
         .collect().last().replaceWithVoid();
   }
@@ -146,7 +147,7 @@ final class DeltaTracking {
     DeltaUnit unit = DeltaUnit.of(x);
     return DeltaRefs.exists(unit.metadata(), repository, name, DeltaRefs.DEFAULT).chain(tracked -> !tracked
         ? Uni.createFrom().item(List.<TableColumn>of())
-        : unit.blocking(() -> columns(unit.storage().table(path).latest())));
+        : unit.blocking(() -> columns(unit.at(unit.storage().table(path).root().toString()).latest())));
   }
 
   /**
@@ -160,7 +161,7 @@ final class DeltaTracking {
             ? Uni.createFrom().item(List.<String>of()) : DeltaRefs.key(unit.metadata(), tracked[0], tracked[1]))
         .chain(key -> unit.blocking(() -> {
           try {
-            List<TableColumn> columns = columns(unit.storage().table(path).latest());
+            List<TableColumn> columns = columns(unit.at(root).latest()); // the table tracked there, or refused
             return java.util.Optional.of(new io.strata.events.TableShape(columns.stream()
                 .map(c -> new io.strata.events.TableShape.Column(c.name(), c.type(), c.nullable(), null, null, null,
                     null)).toList(), key, List.of(), List.of()));

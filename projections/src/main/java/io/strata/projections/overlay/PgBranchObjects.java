@@ -194,14 +194,17 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   }
 
   @Override
-  public Uni<Void> remove(UnitOfWork unit, TrackedTable table, String branch, String incarnation) {
+  public Uni<Boolean> remove(UnitOfWork unit, TrackedTable table, String branch, String incarnation) {
     SqlConnection tx = PgUnit.of(unit);
-    // the table's lock first, which every making and removal of its branches' objects takes: objects made anew under
-    // the name were made before it (another incarnation: they stay) or wait for this transaction's end
-    return tx.query(STRATA_OWN_DDL + OverlaySql.of(table).lockAgainstWriters()).execute()
-        .chain(() -> incarnation(unit, table, branch))
-        .chain(there -> there.filter(incarnation::equals).isPresent() ? remove(unit, table, branch)
-            : Uni.createFrom().voidItem());
+    // looked at before the table's lock (taken by no removal that has nothing to remove), then under it, which every
+    // making and removal of its branches' objects takes: objects made anew under the name were made before it
+    // (another incarnation: they stay) or wait for this transaction's end
+    return incarnation(unit, table, branch)
+        .chain(seen -> !seen.filter(incarnation::equals).isPresent() ? Uni.createFrom().item(false)
+            : tx.query(STRATA_OWN_DDL + OverlaySql.of(table).lockAgainstWriters()).execute()
+                .chain(() -> incarnation(unit, table, branch))
+                .chain(there -> !there.filter(incarnation::equals).isPresent() ? Uni.createFrom().item(false)
+                    : remove(unit, table, branch).replaceWith(true)));
   }
 
   @Override

@@ -405,9 +405,10 @@ public interface BranchObjects<X> {
 
   /**
    * Removes {@code branch}'s objects of {@code table} if they are still those of {@code incarnation} ({@link
-   * #incarnation}): objects made anew under the name since (a branch created again, by another server) stay.
+   * #incarnation}): objects made anew under the name since (a branch created again, by another server) stay. Answers
+   * whether it removed them.
    */
-  default Uni<Void> remove(X tx, TrackedTable table, String branch, String incarnation) {
+  default Uni<Boolean> remove(X tx, TrackedTable table, String branch, String incarnation) {
     return Uni.createFrom().failure(new UnsupportedOperationException("branch objects here have no incarnation"));
   }
 

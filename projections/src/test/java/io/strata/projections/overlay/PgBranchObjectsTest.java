@@ -37,15 +37,18 @@ class PgBranchObjectsTest extends BranchObjectsContract<UnitOfWork> {
     assertThat(second).isNotEqualTo(first);
     b.upsert(t, dev, 2, "made anew");
 
-    b.inUnitOfWork(t, x -> objects.remove(x, t, dev, first));
+    boolean removedFirst = b.inUnitOfWork(t, x -> objects.remove(x, t, dev, first));
+    assertThat(removedFirst).isFalse();
     assertThat(b.read(t, dev)).as("the overlay made anew stays").containsEntry(2, "made anew");
     assertThat(b.objectsOf(t, dev)).isNotEmpty();
 
-    b.inUnitOfWork(t, x -> objects.remove(x, t, dev, second));
+    boolean removedSecond = b.inUnitOfWork(t, x -> objects.remove(x, t, dev, second));
+    assertThat(removedSecond).isTrue();
     assertThat(b.objectsOf(t, dev)).isEmpty();
     Optional<String> none = b.inUnitOfWork(t, x -> objects.incarnation(x, t, dev));
     assertThat(none).isEmpty();
-    b.inUnitOfWork(t, x -> objects.remove(x, t, dev, second)); // none there: nothing to do
+    boolean again = b.inUnitOfWork(t, x -> objects.remove(x, t, dev, second)); // none there: nothing to do
+    assertThat(again).isFalse();
   }
 
   /** The overlays made long enough ago are named with their incarnations; a younger one is not (yet). */

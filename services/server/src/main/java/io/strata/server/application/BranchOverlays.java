@@ -162,7 +162,7 @@ public class BranchOverlays {
 
   /**
    * Notes the incarnation of the branch's overlay in each table in another database; one that cannot be read (its
-   * database out of reach) is removed by name after the deletion, as it is whatever its making.
+   * database out of reach) is left to the periodic sweep ({@link LeftOverlaySweep}).
    */
   private Uni<Void> readRemote(RepositoryState state, String repository, String branch, RemoteOverlays remote) {
     return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
@@ -173,9 +173,13 @@ public class BranchOverlays {
                   there.ifPresent(i -> remote.found.put(t.name(), i));
                   remote.read.add(t.name());
                 })
-                .onFailure().invoke(e -> LOG.warnf("could not read which overlay of branch '%s' table %s of %s has in"
-                    + " its database (%s): it is removed by name once the deletion is recorded", branch, t.name(),
-                    repository, e.getMessage()))
+                // left to the sweep of overlays no branch has (LeftOverlaySweep) rather than removed by name, which
+                // could take one made anew under the name by another server
+                .onFailure().invoke(e -> {
+                  LOG.warnf("could not read which overlay of branch '%s' table %s of %s has in its database (%s): the"
+                      + " periodic sweep removes it once it is old", branch, t.name(), repository, e.getMessage());
+                  remote.read.add(t.name());
+                })
                 .onFailure().recoverWithNull().replaceWithVoid()))
         .collect().last().replaceWithVoid();
   }
@@ -250,17 +254,21 @@ public class BranchOverlays {
 
   /**
    * Removes a deleted branch's overlays in other storages (PostgreSQL databases of their own): those its deletion found
-   * ({@code remote}), in tables it could not read by name, and none in a table where it found none.
+   * ({@code remote}), by name in a table tracked since it read them, none where it found none or could not read. Each
+   * waits for its table's lock at most {@code strata.schema.migration-lock-timeout}: one held by a client's transaction
+   * fails this clean-up (logged) and is left to the periodic sweep.
    */
   public Uni<Void> removeRemote(String repository, String branch, RemoteOverlays remote) {
     return tableQueries.tables(repository).onItem().transformToMulti(Multi.createFrom()::iterable)
         .onItem().transformToUniAndConcatenate(t -> backends.branchObjectsInAppend(repository, t.storage())
             .chain(inAppend -> inAppend || remote.read.contains(t.name()) && !remote.found.containsKey(t.name())
                 ? Uni.createFrom().voidItem()
-                : backends.inOwnTransaction(repository, t.storage(), c -> remote.found.containsKey(t.name())
-                    ? c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch,
-                        remote.found.get(t.name()))
-                    : c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch))))
+                : backends.inOwnTransaction(repository, t.storage(), c -> c.roles().branchObjects()
+                    .waitForLocksAtMost(c, config.schema().migrationLockTimeout())
+                    .chain(() -> remote.found.containsKey(t.name())
+                        ? c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch,
+                            remote.found.get(t.name())).replaceWithVoid()
+                        : c.roles().branchObjects().remove(c, TrackedTable.of(repository, t), branch)))))
         .collect().last().replaceWithVoid();
   }
 }

@@ -216,7 +216,10 @@ public class CommandProcessor {
       }
       started.toWork().forEach(p -> work(p, 1)
           .onFailure().invoke(failure -> {
-            if (StorageRefusals.is(failure)) {
+            if (StorageRefusals.lostHistory(failure)) {
+              // no server fault, but an operator's to know: a state Strata recorded is gone from the table's log
+              LOG.warnf("command on %s refused: %s", repository, failure.getMessage());
+            } else if (StorageRefusals.is(failure)) {
               LOG.debugf("command on %s refused by its storage: %s", repository, failure.getMessage());
             } else {
               LOG.errorf(failure, "command on %s failed", repository);

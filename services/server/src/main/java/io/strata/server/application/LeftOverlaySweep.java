@@ -22,23 +22,31 @@ import org.jboss.logging.Logger;
  *
  * <p>An overlay is left alone until it is {@link #GRACE} old, as a creation installs a branch's overlays before it is
  * recorded; then it goes if the repository's authoritative state, read after the overlays, has no branch of its name.
- * It goes by its incarnation: one made anew meanwhile under the name stays.
+ * It goes by its incarnation: one made anew meanwhile under the name stays. The removal waits for the table's lock at
+ * most {@code strata.schema.migration-lock-timeout} (a client's transaction holding the table must not hold up the
+ * sweep, nor queue the table's writers behind it): one it cannot take is left for the next sweep.
  */
 @ApplicationScoped
 public class LeftOverlaySweep {
   private static final Logger LOG = Logger.getLogger(LeftOverlaySweep.class);
-  /** Far longer than any creation takes from installing its overlays to its append. */
-  static final Duration GRACE = Duration.ofHours(1);
+  /**
+   * Far longer than any creation takes from installing its first overlay (each table's is committed on its own) to
+   * its append.
+   */
+  static final Duration GRACE = Duration.ofDays(1);
 
   private final TableQueries tables;
   private final StorageBackends backends;
   private final RepositoryStateLoader states;
+  private final Duration lockWait;
 
   @Inject
-  public LeftOverlaySweep(TableQueries tables, StorageBackends backends, RepositoryStateLoader states) {
+  public LeftOverlaySweep(TableQueries tables, StorageBackends backends, RepositoryStateLoader states,
+      io.strata.server.runtime.StrataConfig config) {
     this.tables = tables;
     this.backends = backends;
     this.states = states;
+    this.lockWait = config.schema().migrationLockTimeout();
   }
 
   /** One pass over every other PostgreSQL database holding tracked tables; one failing holds up none of the others. */
@@ -70,12 +78,20 @@ public class LeftOverlaySweep {
         .onItem().transformToMultiAndConcatenate(m -> Multi.createFrom().iterable(m.overlays().entrySet())
             .filter(o -> state.branch(o.getKey()) == null)
             .onItem().transformToUniAndConcatenate(o -> backends.inOwnTransaction(repository, storage,
-                    u -> u.roles().branchObjects().remove(u, TrackedTable.of(repository, m.table()), o.getKey(),
-                        o.getValue()))
-                .invoke(() -> LOG.infof("removed the overlay of table %s of %s on branch '%s', which no branch has",
-                    m.table().name(), repository, o.getKey()))
-                .replaceWith(1)))
-        .collect().asList().map(List::size);
+                    u -> u.roles().branchObjects().waitForLocksAtMost(u, lockWait)
+                        .chain(() -> u.roles().branchObjects().remove(u, TrackedTable.of(repository, m.table()),
+                            o.getKey(), o.getValue())))
+                .invoke(removed -> {
+                  if (removed) {
+                    LOG.infof("removed the overlay of table %s of %s on branch '%s', which no branch has",
+                        m.table().name(), repository, o.getKey());
+                  }
+                })
+                .onFailure().invoke(f -> LOG.warnf("could not remove the overlay of table %s of %s on branch '%s',"
+                    + " which no branch has (again at the next sweep): %s", m.table().name(), repository, o.getKey(),
+                    f.getMessage()))
+                .onFailure().recoverWithItem(false)))
+        .filter(removed -> removed).collect().asList().map(List::size);
   }
 
   /** A table's overlays made more than {@link #GRACE} ago: branch name → incarnation. */

@@ -18,4 +18,14 @@ final class StorageRefusals {
     }
     return false;
   }
+
+  /** Whether {@code failure} is a Delta state Strata recorded that its table's log no longer has. */
+  static boolean lostHistory(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof io.strata.projections.delta.DeltaStateGone) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

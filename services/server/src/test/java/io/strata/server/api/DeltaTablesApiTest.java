@@ -1092,4 +1092,31 @@ class DeltaTablesApiTest {
     assertThat(head(l.repo(), "main")).isEqualTo(head);
     return l;
   }
+
+  /**
+   * A table tracked before Strata recorded tables' identities gets its own from the periodic sweep, and is checked from
+   * then on; one recorded already is never overwritten.
+   */
+  @Test
+  void aTableTrackedBeforeIdentitiesGetsItsOwnFromTheSweep() throws Exception {
+    Lake l = lake("lakeidentity", 3);
+    String ofRef = "select coalesce(table_id, '') from strata_meta.delta_refs where repository = $1 and branch = ''";
+    String id = l.orders().latest().getMetadata().getId();
+    assertThat(one(ofRef, l.repo())).as("recorded when tracked").isEqualTo(id);
+    pool.preparedQuery("update strata_meta.delta_refs set table_id = null where repository = $1")
+        .execute(io.vertx.mutiny.sqlclient.Tuple.of(l.repo())).await().indefinitely();
+    deltaRecovery.recoverAll().await().atMost(java.time.Duration.ofSeconds(60));
+    assertThat(one(ofRef, l.repo())).as("recorded by the sweep").isEqualTo(id);
+    pool.preparedQuery("update strata_meta.delta_refs set table_id = 'another' where repository = $1")
+        .execute(io.vertx.mutiny.sqlclient.Tuple.of(l.repo())).await().indefinitely();
+    deltaRecovery.recoverAll().await().atMost(java.time.Duration.ofSeconds(60));
+    assertThat(one(ofRef, l.repo())).as("never overwritten").isEqualTo("another");
+    given().get(l.base() + "/tables/orders/rows/1").then().statusCode(422)
+        .body("message", containsString("is not the table Strata tracked there"));
+  }
+
+  private String one(String query, String repo) {
+    return pool.preparedQuery(query).execute(io.vertx.mutiny.sqlclient.Tuple.of(repo)).await().indefinitely()
+        .iterator().next().getString(0);
+  }
 }
