@@ -320,20 +320,7 @@ class CrossStorageCommitTest {
     String base = "/api/v1/repositories/" + repo;
     post(base + "/branches", Map.of("name", "dev")).statusCode(201);
     Api.json().body(Map.of("total", 1.0)).put(base + "/branches/dev/tables/orders/rows/500").then().statusCode(200);
-    Failpoints.arm("branch-delete.recorded", "delay:2s");
-    try {
-      CompletableFuture<Integer> deleting = CompletableFuture.supplyAsync(
-          () -> given().delete(base + "/branches/dev").then().extract().statusCode());
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-      while (given().get(base + "/branches/dev").statusCode() != 404) {
-        assertThat(System.nanoTime()).as("the deletion is recorded in time").isLessThan(until);
-        Thread.sleep(20);
-      }
-      post(base + "/branches", Map.of("name", "dev")).statusCode(201);
-      assertThat(deleting.get(30, TimeUnit.SECONDS)).isEqualTo(204);
-    } finally {
-      Failpoints.disarm("branch-delete.recorded");
-    }
+    deleteDevWhileItsCleanUpWaits(base, () -> post(base + "/branches", Map.of("name", "dev")).statusCode(201));
     given().get(base + "/tables/orders/rows/500?ref=dev&working=true").then().statusCode(404);
     Api.json().body(Map.of("total", 2.0)).put(base + "/branches/dev/tables/orders/rows/501").then().statusCode(200);
     given().get(base + "/tables/orders/rows/501?ref=dev&working=true").then().statusCode(200)
@@ -355,21 +342,9 @@ class CrossStorageCommitTest {
     io.strata.projections.rowdata.TrackedTable orders = tracked(repo, "orders");
     String overlays = "select count(*) from strata.branch_overlays where tid = '" + orders.id() + "' and branch = 'dev'";
     String first = incarnation(repo, orders, "dev");
-    Failpoints.arm("branch-delete.recorded", "delay:2s");
-    try {
-      CompletableFuture<Integer> deleting = CompletableFuture.supplyAsync(
-          () -> given().delete(base + "/branches/dev").then().extract().statusCode());
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-      while (given().get(base + "/branches/dev").statusCode() != 404) {
-        assertThat(System.nanoTime()).as("the deletion is recorded in time").isLessThan(until);
-        Thread.sleep(20);
-      }
-      backends.inOwnTransaction(repo, "warehouse", u -> u.roles().branchObjects().create(u, orders, "dev",
-          io.strata.projections.rowdata.StatePath.WORKING)).await().atMost(Duration.ofSeconds(30));
-      assertThat(deleting.get(30, TimeUnit.SECONDS)).isEqualTo(204);
-    } finally {
-      Failpoints.disarm("branch-delete.recorded");
-    }
+    deleteDevWhileItsCleanUpWaits(base, () -> backends.inOwnTransaction(repo, "warehouse", u -> u.roles()
+        .branchObjects().create(u, orders, "dev", io.strata.projections.rowdata.StatePath.WORKING))
+        .await().atMost(Duration.ofSeconds(30)));
     assertThat(count(remote, overlays)).as("the overlay made anew stays").isOne();
     assertThat(incarnation(repo, orders, "dev")).isNotEqualTo(first);
     // no creation of it was recorded here: once old enough, it is swept as an overlay no branch has
@@ -427,6 +402,27 @@ class CrossStorageCommitTest {
     // and the name is free to make again
     post(base + "/branches", Map.of("name", "refused")).statusCode(201);
     assertThat(count(remote, ofTable + " and branch = 'refused'")).isOne();
+  }
+
+  /**
+   * Deletes branch dev of the repository at {@code base}, its clean-up once recorded held up 2 s, and runs {@code
+   * meanwhile} as soon as the deletion is recorded (before that clean-up); answers once the deletion answered 204.
+   */
+  private static void deleteDevWhileItsCleanUpWaits(String base, Runnable meanwhile) throws Exception {
+    Failpoints.arm("branch-delete.recorded", "delay:2s");
+    try {
+      CompletableFuture<Integer> deleting = CompletableFuture.supplyAsync(
+          () -> given().delete(base + "/branches/dev").then().extract().statusCode());
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (given().get(base + "/branches/dev").statusCode() != 404) {
+        assertThat(System.nanoTime()).as("the deletion is recorded in time").isLessThan(until);
+        Thread.sleep(20);
+      }
+      meanwhile.run();
+      assertThat(deleting.get(30, TimeUnit.SECONDS)).isEqualTo(204);
+    } finally {
+      Failpoints.disarm("branch-delete.recorded");
+    }
   }
 
   private io.strata.projections.rowdata.TrackedTable tracked(String repo, String table) {
