@@ -61,15 +61,37 @@ final class DeltaBranchObjects {
   }
 
   /**
-   * A branch's own drop of a column: refused by name. Without column mapping a Delta column's values are stored under
-   * its name, so a column dropped while the branch's files hold its values and added again would read them back; and
-   * a column of the table itself dropped on a branch would read as changed to null in every row of its diff. A hard
-   * reset to before a column was added takes it away ({@link #dropColumnsMoving}).
+   * A branch's own drop of columns it added, on a table that maps its columns by name: a {@code metaData} version of
+   * the branch's table without them, no file rewritten ({@link DeltaSchema#dropColumns}). Their values stay in the
+   * branch's files under their physical names, which no column names any more: added again, a column gets a new one
+   * (MappedColumns) and reads null, and a hard reset to before the drop moves the table to that state's names. Refused
+   * by name otherwise: without column mapping a column's values are stored under its name, so one dropped and added
+   * again would read them back; and a column of the table itself dropped on a branch would read as changed to null in
+   * every row of its diff.
    */
   public Uni<Void> dropColumns(UnitOfWork x, TrackedTable table, String branch, List<String> names) {
-    return Uni.createFrom().failure(DeltaUnsupported.because("dropping a column (" + String.join(", ", names)
-        + ") on a Delta table's branch is not supported yet: a hard reset to a commit from before the branch added it"
-        + " takes it away"));
+    List<String> own = names.stream().filter(n -> table.refAdded().stream().noneMatch(c -> c.name().equals(n)))
+        .toList();
+    if (!own.isEmpty()) {
+      return Uni.createFrom().failure(DeltaUnsupported.because("dropping a column of the table itself ("
+          + String.join(", ", own) + ") on a Delta table's branch is not supported yet: only columns the branch added"
+          + " can be dropped there"));
+    }
+    DeltaUnit unit = DeltaUnit.of(x);
+    return DeltaRefs.lock(unit.metadata(), table.repository(), table.name(), branch)
+        .chain(() -> DeltaRefs.ref(unit.metadata(), table.repository(), table.name(), branch))
+        .chain(ref -> unit.blocking(() -> DeltaColumnWrites.atLatest(unit, ref.root(), table.key(),
+            (snapshot, transaction) -> {
+          if (!MappedColumns.mapped(snapshot)) {
+            throw DeltaUnsupported.because("dropping a column (" + String.join(", ", names) + ") on a branch of a"
+                + " Delta table that does not map its columns by name (delta.columnMapping.mode = name) is not"
+                + " supported: its files keep the values under the column's name, which a column added again would"
+                + " read back; a hard reset to a commit from before the branch added it takes it away");
+          }
+          return DeltaSchema.dropColumns(unit.at(ref.root()), snapshot.getVersion(), names, transaction,
+              System.currentTimeMillis());
+        })))
+        .replaceWithVoid();
   }
 
   /**

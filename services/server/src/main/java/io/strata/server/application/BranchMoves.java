@@ -55,8 +55,10 @@ public class BranchMoves {
     List<BranchHeadMoved.TableContent> contents = new ArrayList<>();
     TableTransactions held = new TableTransactions(backends, repo, tx);
     String[] attempt = {null};
-    // in other storages the rows are written before the event, under a recovery intent that undoes them
-    Set<String> elsewhere = tables.stream().filter(t -> changes(paths, t)).map(TableRow::storage)
+    // in other storages the rows are written before the event, under a recovery intent that undoes them; a hard move
+    // may write there without row changes on its path too (a Delta table moved to the state's column names after its
+    // branch dropped a column and added it again), and what it writes must stand with the event
+    Set<String> elsewhere = tables.stream().filter(t -> mode == Mode.HARD || changes(paths, t)).map(TableRow::storage)
         .filter(s -> !backends.sharesAppendTransaction(s)).collect(Collectors.toCollection(LinkedHashSet::new));
     return (elsewhere.isEmpty() ? Uni.createFrom().<String>nullItem()
             : crossStorage.begin(tx, repo, ref.name(), elsewhere, CrossStorageCommits.Kind.MERGE))

@@ -119,4 +119,52 @@ class DeltaColumnMappingApiTest {
     given().get(base + "/diff?from=main&to=notes&rows=true").then().statusCode(200)
         .body("tables[0].updated", equalTo(0)).body("tables[0].inserted", equalTo(0));
   }
+
+  /**
+   * A branch drops a column it added, on a mapped table: its rows stop reading it and no row reads as changed; added
+   * again under its name, the column reads null (a new physical name), never the values the branch's files still hold;
+   * a hard reset across the drop gives it back with them (a move of the table to the commit's column names, with no
+   * row change on its path, stands with the reset). A column of the table itself is refused by name.
+   */
+  @Test
+  void aBranchDropsAColumnItAddedAndNoValueComesBackUnderItsName() throws Exception {
+    DeltaTablesApiTest.Lake l = DeltaTablesApiTest.engineLake("lakedrop", DeltaCommit.of("engine-1",
+        "CREATE TABLE", 1L).protocol(2, 5, java.util.Set.of(), java.util.Set.of()).metadata("orders-id",
+        mapped().toJson(), List.of(), Map.of("delta.columnMapping.mode", "name", "delta.columnMapping.maxColumnId",
+            "3"), 1L), id -> "c" + (id % 2));
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations", List.of(
+        Map.of("op", "add_column", "name", "region", "type", "text")))).statusCode(200);
+    Api.json().body(Map.of("customer", "c1", "amount", 1.5, "region", "eu"))
+        .put(base + "/branches/dev/tables/orders/rows/1").then().statusCode(200);
+    String withRegion = post(base + "/branches/dev/commits", Map.of("message", "a region", "all", true))
+        .statusCode(201).extract().path("id");
+    DeltaTable dev = root(base, "dev");
+    String regionAt = physical(dev, "region");
+
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations", List.of(
+        Map.of("op", "drop_column", "name", "customer")))).statusCode(422);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations", List.of(
+        Map.of("op", "drop_column", "name", "region")))).statusCode(200);
+    assertThat(dev.latest().getSchema().fieldNames()).containsExactly("id", "customer", "amount");
+    given().get(base + "/tables/orders/rows/1?ref=dev&working=true").then().statusCode(200)
+        .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("region"))).body("amount", equalTo(1.5f));
+    given().get(base + "/diff?from=" + withRegion + "&to=dev&working=true&rows=true").then().statusCode(200)
+        .body("tables[0].updated", equalTo(0));
+    post(base + "/branches/dev/commits", Map.of("message", "no region", "all", true, "allow_empty", true))
+        .statusCode(201);
+
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations", List.of(
+        Map.of("op", "add_column", "name", "region", "type", "text")))).statusCode(200);
+    assertThat(physical(dev, "region")).as("a new physical name").isNotEqualTo(regionAt);
+    given().get(base + "/tables/orders/rows/1?ref=dev&working=true").then().statusCode(200)
+        .body("region", equalTo(null));
+
+    post(base + "/branches/dev/reset", Map.of("to", withRegion, "mode", "hard", "force", true)).statusCode(200);
+    assertThat(physical(dev, "region")).isEqualTo(regionAt);
+    given().get(base + "/tables/orders/rows/1?ref=dev&working=true").then().statusCode(200)
+        .body("region", equalTo("eu"));
+    given().get(base + "/branches/dev/status").then().statusCode(200).body("clean", equalTo(true));
+  }
 }
