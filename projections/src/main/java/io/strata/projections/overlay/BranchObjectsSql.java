@@ -54,20 +54,6 @@ final class BranchObjectsSql {
 
   static final String UNREGISTER_OVERLAY = "delete from strata.branch_overlays where tid = $1 and bid = $2";
 
-  /**
-   * Which making of an overlay it is: its fork epoch (new at every creation) and its registration time (for an epoch
-   * counted again after the table was tracked anew).
-   */
-  private static final String INCARNATION_OF = "o.fork_epoch || '@' || (extract(epoch from o.created_at) * 1000000)::bigint";
-
-  /** The incarnation of a branch's overlay ($1 = tid, $2 = bid), if it has one. */
-  static final String INCARNATION = "select " + INCARNATION_OF
-      + " from strata.branch_overlays o where o.tid = $1 and o.bid = $2";
-
-  /** The branches with an overlay of a table ($1 = tid) registered more than $2 seconds ago, with its incarnation. */
-  static final String MADE_BEFORE = "select o.branch, " + INCARNATION_OF
-      + " from strata.branch_overlays o where o.tid = $1 and o.created_at < now() - make_interval(secs => $2)";
-
   /** Starts a new fork epoch of a table ($1 = tid): a branch created now forks at it. */
   static final String NEXT_EPOCH = """
       update strata.tracked_tables set last_epoch = last_epoch + 1 where tid = $1 returning last_epoch""";

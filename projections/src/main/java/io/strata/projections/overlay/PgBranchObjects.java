@@ -99,40 +99,13 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
   @Override
   public Uni<Hold> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
       java.time.Duration lockTimeout) {
-    return holdTableUniques(unit, table, branch, lockTimeout, false);
+    return PgOwnUniques.holdWithin(PgUnit.of(unit), table, branch, lockTimeout, false);
   }
 
   @Override
   public Uni<Hold> holdOwedTableUniques(UnitOfWork unit, TrackedTable table, String branch,
       java.time.Duration lockTimeout) {
-    return holdTableUniques(unit, table, branch, lockTimeout, true);
-  }
-
-  private Uni<Hold> holdTableUniques(UnitOfWork unit, TrackedTable table, String branch,
-      java.time.Duration lockTimeout, boolean claimed) {
-    SqlConnection tx = PgUnit.of(unit);
-    OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
-    // (nothing to hold, the common case: no lock asked for); a hold passed over is owed, tried again later. Under a
-    // savepoint, with limits for every lock it waits for (the table's writers', the branch's, the pre-image log's) and
-    // every look at the rows the branch reads other than the table's (while the table's writers wait), both answered
-    // by the database rather than raised (a failure the driver saw would fail the caller's transaction at its commit,
-    // savepoint or not): past one, the caller's transaction is as it was
-    return PgOwnUniques.unheld(tx, onBranch, table).chain(first -> (first.isEmpty() ? Uni.createFrom().item(Hold.HELD)
-        : tx.query("savepoint strata_hold; " + STRATA_OWN_DDL).execute()
-            .chain(() -> tx.query(OwnUniquesSql.lockAgainstWritersWithin(onBranch, lockTimeout)).execute())
-            .chain(locked -> !locked.iterator().next().getBoolean(0) ? undoHold(tx, Hold.BUSY)
-                // the constraints read again under the locks: DDL committed meanwhile may have changed them
-                : PgOwnUniques.unheld(tx, onBranch, table)
-                    .chain(rules -> PgOwnUniques.hold(tx, onBranch, table, branch, rules, HOLD_STATEMENT_TIMEOUT))
-                    .chain(complete -> !complete ? undoHold(tx, Hold.FAILED)
-                        : tx.query("release savepoint strata_hold").execute().replaceWith(Hold.HELD))))
-        .call(hold -> hold != Hold.HELD && claimed ? Uni.createFrom().voidItem()
-            : tx.preparedQuery(hold == Hold.HELD ? OwnUniquesSql.PAID : OwnUniquesSql.OWE)
-                .execute(Tuple.of(table.id(), branch))));
-  }
-
-  private static Uni<Hold> undoHold(SqlConnection tx, Hold outcome) {
-    return tx.query("rollback to savepoint strata_hold; release savepoint strata_hold").execute().replaceWith(outcome);
+    return PgOwnUniques.holdWithin(PgUnit.of(unit), table, branch, lockTimeout, true);
   }
 
   @Override
@@ -151,11 +124,6 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
       return owed;
     });
   }
-
-  /** The longest a statement holding the table's unique constraints on a branch runs (the table's writers wait). */
-  static final java.time.Duration HOLD_STATEMENT_TIMEOUT = java.time.Duration.ofSeconds(30);
-
-
 
   @Override
   public Uni<Void> waitForLocksAtMost(UnitOfWork unit, java.time.Duration limit) {
@@ -186,36 +154,21 @@ public final class PgBranchObjects implements BranchObjects<UnitOfWork> {
         });
   }
 
+  private final PgOverlayIncarnations incarnations = new PgOverlayIncarnations(this::remove);
+
   @Override
   public Uni<Optional<String>> incarnation(UnitOfWork unit, TrackedTable table, String branch) {
-    return PgUnit.of(unit).preparedQuery(BranchObjectsSql.INCARNATION)
-        .execute(Tuple.of(table.id(), table.branchId(branch)))
-        .map(rows -> rows.size() == 0 ? Optional.<String>empty() : Optional.of(rows.iterator().next().getString(0)));
+    return incarnations.of(unit, table, branch);
   }
 
   @Override
   public Uni<Boolean> remove(UnitOfWork unit, TrackedTable table, String branch, String incarnation) {
-    SqlConnection tx = PgUnit.of(unit);
-    // looked at before the table's lock (taken by no removal that has nothing to remove), then under it, which every
-    // making and removal of its branches' objects takes: objects made anew under the name were made before it
-    // (another incarnation: they stay) or wait for this transaction's end
-    return incarnation(unit, table, branch)
-        .chain(seen -> !seen.filter(incarnation::equals).isPresent() ? Uni.createFrom().item(false)
-            : tx.query(STRATA_OWN_DDL + OverlaySql.of(table).lockAgainstWriters()).execute()
-                .chain(() -> incarnation(unit, table, branch))
-                .chain(there -> !there.filter(incarnation::equals).isPresent() ? Uni.createFrom().item(false)
-                    : remove(unit, table, branch).replaceWith(true)));
+    return incarnations.remove(unit, table, branch, incarnation);
   }
 
   @Override
   public Uni<java.util.Map<String, String>> madeBefore(UnitOfWork unit, TrackedTable table, java.time.Duration age) {
-    return PgUnit.of(unit).preparedQuery(BranchObjectsSql.MADE_BEFORE)
-        .execute(Tuple.of(table.id(), (double) age.toSeconds()))
-        .map(rows -> {
-          java.util.Map<String, String> made = new java.util.TreeMap<>();
-          rows.forEach(r -> made.put(r.getString(0), r.getString(1)));
-          return made;
-        });
+    return incarnations.madeBefore(unit, table, age);
   }
 
   private final PgBranchRules rules = new PgBranchRules();

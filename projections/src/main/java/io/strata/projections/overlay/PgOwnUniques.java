@@ -5,6 +5,7 @@ import static io.strata.projections.overlay.PgBranchObjects.STRATA_OWN_DDL;
 import io.smallrye.mutiny.Uni;
 import io.strata.events.TableColumn;
 import io.strata.events.TableShape;
+import io.strata.projections.rowdata.BranchObjects.Hold;
 import io.strata.projections.rowdata.Merges.HeldCheck;
 import io.strata.projections.rowdata.TrackedTable;
 import io.vertx.mutiny.sqlclient.Row;
@@ -157,5 +158,39 @@ final class PgOwnUniques {
   static Uni<Void> releaseDropped(SqlConnection tx, OverlaySql main) {
     return tx.preparedQuery("select strata.unique_unhold_gone($1)").execute(Tuple.of(main.tableId()))
         .replaceWithVoid();
+  }
+
+  /** The longest a statement holding the table's unique constraints on a branch runs (the table's writers wait). */
+  static final java.time.Duration HOLD_STATEMENT_TIMEOUT = java.time.Duration.ofSeconds(30);
+
+  /**
+   * Has {@code branch} hold the table's own unique constraints it does not hold yet, waiting at most {@code
+   * lockTimeout} for each lock and {@link #HOLD_STATEMENT_TIMEOUT} for each statement; what it passes over is owed
+   * (when {@code claimed}, a hold already owed stays owed). Past a limit, the caller's transaction is as it was.
+   */
+  static Uni<Hold> holdWithin(SqlConnection tx, TrackedTable table, String branch, java.time.Duration lockTimeout,
+      boolean claimed) {
+    OverlaySql onBranch = OverlaySql.of(table).onBranch(table.branchId(branch));
+    // (nothing to hold, the common case: no lock asked for); a hold passed over is owed, tried again later. Under a
+    // savepoint, with limits for every lock it waits for (the table's writers', the branch's, the pre-image log's) and
+    // every look at the rows the branch reads other than the table's (while the table's writers wait), both answered
+    // by the database rather than raised (a failure the driver saw would fail the caller's transaction at its commit,
+    // savepoint or not): past one, the caller's transaction is as it was
+    return unheld(tx, onBranch, table).chain(first -> (first.isEmpty() ? Uni.createFrom().item(Hold.HELD)
+        : tx.query("savepoint strata_hold; " + STRATA_OWN_DDL).execute()
+            .chain(() -> tx.query(OwnUniquesSql.lockAgainstWritersWithin(onBranch, lockTimeout)).execute())
+            .chain(locked -> !locked.iterator().next().getBoolean(0) ? undoHold(tx, Hold.BUSY)
+                // the constraints read again under the locks: DDL committed meanwhile may have changed them
+                : unheld(tx, onBranch, table)
+                    .chain(rules -> hold(tx, onBranch, table, branch, rules, HOLD_STATEMENT_TIMEOUT))
+                    .chain(complete -> !complete ? undoHold(tx, Hold.FAILED)
+                        : tx.query("release savepoint strata_hold").execute().replaceWith(Hold.HELD))))
+        .call(hold -> hold != Hold.HELD && claimed ? Uni.createFrom().voidItem()
+            : tx.preparedQuery(hold == Hold.HELD ? OwnUniquesSql.PAID : OwnUniquesSql.OWE)
+                .execute(Tuple.of(table.id(), branch))));
+  }
+
+  private static Uni<Hold> undoHold(SqlConnection tx, Hold outcome) {
+    return tx.query("rollback to savepoint strata_hold; release savepoint strata_hold").execute().replaceWith(outcome);
   }
 }

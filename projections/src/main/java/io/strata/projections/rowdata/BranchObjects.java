@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param <X> the backend's unit of work: every call runs in the caller's, and a failure leaves it to
  *     be rolled back
  */
-public interface BranchObjects<X> {
+public interface BranchObjects<X> extends OverlayIncarnations<X> {
 
   /**
    * Gives {@code branch} its objects of {@code table}, reading as the default branch's working state
@@ -393,32 +393,6 @@ public interface BranchObjects<X> {
 
   /** Removes {@code branch}'s objects of {@code table}; none there is not an error. */
   Uni<Void> remove(X tx, TrackedTable table, String branch);
-
-  /**
-   * Which making of {@code branch}'s objects of {@code table} is there (empty: none): a token that differs for
-   * objects made anew under the branch's name, for {@link #remove(Object, TrackedTable, String, String)}. A storage
-   * whose branch objects go with the command's own events (in the append transaction) needs none, and tells none.
-   */
-  default Uni<Optional<String>> incarnation(X tx, TrackedTable table, String branch) {
-    return Uni.createFrom().failure(new UnsupportedOperationException("branch objects here have no incarnation"));
-  }
-
-  /**
-   * Removes {@code branch}'s objects of {@code table} if they are still those of {@code incarnation} ({@link
-   * #incarnation}): objects made anew under the name since (a branch created again, by another server) stay. Answers
-   * whether it removed them.
-   */
-  default Uni<Boolean> remove(X tx, TrackedTable table, String branch, String incarnation) {
-    return Uni.createFrom().failure(new UnsupportedOperationException("branch objects here have no incarnation"));
-  }
-
-  /**
-   * The branches with objects of {@code table} made more than {@code age} ago, by name, each with its {@link
-   * #incarnation}: what a sweep for objects that no branch has (a deletion's clean-up that never ran) looks at.
-   */
-  default Uni<java.util.Map<String, String>> madeBefore(X tx, TrackedTable table, java.time.Duration age) {
-    return Uni.createFrom().item(java.util.Map.of());
-  }
 
   /**
    * Where clients read and write {@code table} on {@code branch}: the table's own name on the default

@@ -8,6 +8,7 @@ import io.smallrye.mutiny.Uni;
 import io.strata.projections.log.EventLog;
 import io.strata.projections.log.EventLog.FeedEvent;
 import io.strata.server.runtime.Failpoints;
+import io.strata.server.runtime.KafkaRelayConfig;
 import io.strata.server.runtime.StrataConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -65,7 +66,7 @@ public class KafkaRelay {
   /** How long a clean stop waits for the batch in hand before aborting it. */
   private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
-  private final StrataConfig.Kafka config;
+  private final KafkaRelayConfig config;
   private final EventLog log;
   private final ReactorCheckpoints checkpoints;
   private final Reactors reactors;
@@ -159,7 +160,7 @@ public class KafkaRelay {
    * delivery timeout) plus twice max.block.ms (a third of it: the sends' own waits for metadata or
    * buffer room, and the topic's creation), and must end before the lease lapses.
    */
-  static FeedReactor.Settings settings(StrataConfig.Kafka config) {
+  static FeedReactor.Settings settings(KafkaRelayConfig config) {
     Duration handlerTimeout = config.sendTimeout().plus(maxBlock(config).multipliedBy(2));
     if (config.lease().compareTo(handlerTimeout) <= 0) {
       throw new IllegalArgumentException("STRATA_KAFKA_LEASE (" + config.lease() + ") must exceed what a batch"
@@ -174,12 +175,12 @@ public class KafkaRelay {
   }
 
   /** How long one send may block waiting for metadata or buffer room before the batch fails. */
-  private static Duration maxBlock(StrataConfig.Kafka config) {
+  private static Duration maxBlock(KafkaRelayConfig config) {
     return config.sendTimeout().dividedBy(3);
   }
 
   /** The producer's settings: the operator's client properties, then the relay's guarantees over them. */
-  static Properties producerProperties(StrataConfig.Kafka config) {
+  static Properties producerProperties(KafkaRelayConfig config) {
     Properties p = new Properties();
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "strata-kafka-relay");
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");

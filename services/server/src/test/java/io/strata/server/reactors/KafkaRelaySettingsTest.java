@@ -7,6 +7,7 @@ import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
+import io.strata.server.runtime.KafkaRelayConfig;
 import io.strata.server.runtime.StrataConfig;
 import java.time.Duration;
 import java.util.HashMap;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class KafkaRelaySettingsTest {
   @Test
   void theDefaultsKeepABatchInsideTheLeaseAndTheProducersTimeoutsInsideTheBatch() {
-    StrataConfig.Kafka kafka = config(Map.of("strata.kafka.bootstrap-servers", "broker:9092"));
+    KafkaRelayConfig kafka = config(Map.of("strata.kafka.bootstrap-servers", "broker:9092"));
     FeedReactor.Settings settings = KafkaRelay.settings(kafka);
     assertThat(settings.lease()).isEqualTo(Duration.ofSeconds(30));
     assertThat(settings.handlerTimeout()).isEqualTo(Duration.ofSeconds(25)).isLessThan(settings.lease());
@@ -57,12 +58,12 @@ class KafkaRelaySettingsTest {
 
   @Test
   void aLeaseShorterThanABatchMayTakeIsRefusedAtStart() {
-    StrataConfig.Kafka kafka = config(Map.of("strata.kafka.bootstrap-servers", "broker:9092",
+    KafkaRelayConfig kafka = config(Map.of("strata.kafka.bootstrap-servers", "broker:9092",
         "strata.kafka.send-timeout", "30s", "strata.kafka.lease", "40s"));
     assertThatThrownBy(() -> KafkaRelay.settings(kafka)).hasMessageContaining("STRATA_KAFKA_LEASE");
   }
 
-  private static StrataConfig.Kafka config(Map<String, String> values) {
+  private static KafkaRelayConfig config(Map<String, String> values) {
     // Quarkus' own reading of durations ("500ms", "30s"), as the server has it
     SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(StrataConfig.class)
         .withConverter(Duration.class, 200, new DurationConverter())
