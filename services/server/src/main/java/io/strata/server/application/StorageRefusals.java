@@ -1,5 +1,10 @@
 package io.strata.server.application;
 
+import io.strata.projections.delta.ClientValues;
+import io.strata.projections.delta.DeltaStateGone;
+import io.strata.projections.delta.DeltaUnsupported;
+import java.util.function.Predicate;
+
 /**
  * Failures a storage raises that refuse a request rather than report a fault (the API answers them 422, naming why):
  * what Strata does not do with Delta tables yet, a value a Delta column does not take, a Delta state its log no longer
@@ -9,20 +14,18 @@ final class StorageRefusals {
   private StorageRefusals() {}
 
   static boolean is(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof io.strata.projections.delta.DeltaUnsupported
-          || t instanceof io.strata.projections.delta.ClientValues.Refused
-          || t instanceof io.strata.projections.delta.DeltaStateGone) {
-        return true;
-      }
-    }
-    return false;
+    return causedBy(failure, t -> t instanceof DeltaUnsupported || t instanceof ClientValues.Refused
+        || t instanceof DeltaStateGone);
   }
 
   /** Whether {@code failure} is a Delta state Strata recorded that its table's log no longer has. */
   static boolean lostHistory(Throwable failure) {
+    return causedBy(failure, DeltaStateGone.class::isInstance);
+  }
+
+  private static boolean causedBy(Throwable failure, Predicate<Throwable> kind) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof io.strata.projections.delta.DeltaStateGone) {
+      if (kind.test(t)) {
         return true;
       }
     }
