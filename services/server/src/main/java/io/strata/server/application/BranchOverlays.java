@@ -165,9 +165,14 @@ public class BranchOverlays {
    * database out of reach) is left to the periodic sweep ({@link LeftOverlaySweep}).
    */
   private Uni<Void> readRemote(RepositoryState state, String repository, String branch, RemoteOverlays remote) {
+    // a database out of reach costs its connect timeout once, not once per table (the rest of its tables are left
+    // to the sweep as well)
+    java.util.Set<String> unreachable = java.util.concurrent.ConcurrentHashMap.newKeySet();
     return Multi.createFrom().iterable(new ArrayList<>(state.tables().values()))
         .onItem().transformToUniAndConcatenate(t -> backends.branchObjectsInAppend(repository, t.storage())
-            .chain(inAppend -> inAppend ? Uni.createFrom().voidItem() : backends.withoutTransaction(repository,
+            .chain(inAppend -> inAppend ? Uni.createFrom().voidItem() : unreachable.contains(t.storage())
+                ? Uni.createFrom().voidItem().invoke(() -> remote.read.add(t.name()))
+                : backends.withoutTransaction(repository,
                     t.storage(), u -> u.roles().branchObjects().incarnation(u, TrackedTable.of(repository, t), branch))
                 .invoke(there -> {
                   there.ifPresent(i -> remote.found.put(t.name(), i));
@@ -179,6 +184,9 @@ public class BranchOverlays {
                   LOG.warnf("could not read which overlay of branch '%s' table %s of %s has in its database (%s): the"
                       + " periodic sweep removes it once it is old", branch, t.name(), repository, e.getMessage());
                   remote.read.add(t.name());
+                  if (io.strata.projections.postgres.PgErrors.isUnavailable(e)) {
+                    unreachable.add(t.storage());
+                  }
                 })
                 .onFailure().recoverWithNull().replaceWithVoid()))
         .collect().last().replaceWithVoid();

@@ -405,6 +405,51 @@ class CrossStorageCommitTest {
   }
 
   /**
+   * A branch's deletion while the other database refuses connections is recorded all the same (the rows of the
+   * server's own database go with it); the overlay there, which it could not read, is not removed by name but left to
+   * the sweep of overlays no branch has, and the name can be used again meanwhile.
+   */
+  @Test
+  void aDeletionWhileTheOtherDatabaseIsOutOfReachLeavesItsOverlayToTheSweep() throws Exception {
+    String repo = repositoryOverTwoDatabases("j");
+    String base = "/api/v1/repositories/" + repo;
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("total", 1.0)).put(base + "/branches/dev/tables/orders/rows/500").then().statusCode(200);
+    io.strata.projections.rowdata.TrackedTable orders = tracked(repo, "orders");
+    String overlays = "select count(*) from strata.branch_overlays where tid = '" + orders.id() + "' and branch = 'dev'";
+    // (from the server's database, in the same cluster: a database's own sessions cannot shut it)
+    String name = "\"" + warehouse.database() + "\"";
+    try {
+      sql(local, "alter database " + name + " allow_connections false");
+      sql(local, "select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + warehouse.database() + "'");
+      given().delete(base + "/branches/dev").then().statusCode(204);
+    } finally {
+      sql(local, "alter database " + name + " allow_connections true");
+    }
+    given().get(base + "/branches/dev").then().statusCode(404);
+    assertThat(countOnceReachable(overlays)).as("left, not removed by name").isOne();
+    // the name is free to make again: its creation replaces what is left
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    given().get(base + "/tables/orders/rows/500?ref=dev&working=true").then().statusCode(404);
+    given().delete(base + "/branches/dev").then().statusCode(204);
+    assertThat(count(remote, overlays)).as("a deletion that reads the overlay removes it").isZero();
+  }
+
+  /** {@code query}'s count once the test's pool has let go of the connections the database closed. */
+  private static long countOnceReachable(String query) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return count(remote, query);
+      } catch (RuntimeException closed) {
+        if (attempt == 5) {
+          throw closed;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  /**
    * Deletes branch dev of the repository at {@code base}, its clean-up once recorded held up 2 s, and runs {@code
    * meanwhile} as soon as the deletion is recorded (before that clean-up); answers once the deletion answered 204.
    */
