@@ -183,6 +183,11 @@ final class DeltaMerges {
       // may have moved a key: then its files' statistics tell
       boolean atOursEnd = DeltaFile.uri(p.oursEnd.root()).equals(DeltaFile.uri(p.ref.root()))
           && p.oursEnd.version() == before;
+      // the merge found the target clean (no working changes) and decided every key from ours' rows: another engine
+      // that changed rows since (Strata's locks do not hold it off) would have its rows overwritten or folded into
+      // the merge's commit; refused instead (409, retry: the retry sees them as working changes). Versions without
+      // row changes (a column Strata added for the merge, another engine's compaction) let it go on
+      DeltaStates.requireNoRowChanges(unit, p.oursEnd, new State(p.ref.root(), before), table.key());
       p.written = writes.isEmpty() ? before : DeltaMerge.apply(new DeltaMerge.Plan(before, writes, Map.of(),
           atOursEnd ? p.holders : null), root,
           table.key(), unit.writing(p.ref.root(), before, table.key()), System.currentTimeMillis());

@@ -77,6 +77,19 @@ final class DeltaStates {
   }
 
   /**
+   * Refuses ({@link DeltaMerge.TargetMoved}) when {@code to} holds rows changed since {@code from}: a write Strata
+   * decided on a table it found at {@code from} (clean: no working changes) would overwrite them, or take them into
+   * its commit. Versions without row changes (a column added, another engine's compaction) pass; the same state costs
+   * nothing, another one the changed files only.
+   */
+  static void requireNoRowChanges(DeltaUnit unit, State from, State to, List<String> key) {
+    boolean same = DeltaFile.uri(from.root()).equals(DeltaFile.uri(to.root())) && from.version() == to.version();
+    if (!same && !diff(unit, from, to, key).changes().isEmpty()) {
+      throw new DeltaMerge.TargetMoved(to.version());
+    }
+  }
+
+  /**
    * Makes {@code root}'s live files those of {@code target} in one commit of Strata transaction {@code transaction}
    * (files only the root has removed, files only the target has added by absolute URI, found from the commits since
    * the two states' common point where they say: {@link DeltaFileMove}; no data read or written): a discard, a reset,
@@ -96,10 +109,23 @@ final class DeltaStates {
    */
   static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key,
       boolean keepColumns) throws IOException {
+    return restore(unit, root, target, operation, key, keepColumns, null);
+  }
+
+  /**
+   * {@link #restore}, for a move of a table found clean at state {@code clean} (null: any): refused ({@link
+   * DeltaMerge.TargetMoved}) when the root holds rows changed since, which the move would give up — another engine's
+   * write after the check (Strata's locks do not hold other engines off), or after an attempt another writer won.
+   */
+  static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key,
+      boolean keepColumns, State clean) throws IOException {
     DeltaTable table = unit.at(root);
     DeltaTable source = unit.at(target.root());
     for (int attempt = 0; attempt < 5; attempt++) {
       Snapshot now = table.latest();
+      if (clean != null) {
+        requireNoRowChanges(unit, clean, new State(root, now.getVersion()), key);
+      }
       WriterFeatures.check(now);
       Snapshot wanted = source.at(target.version());
       DeltaFileMove.Files files = DeltaFileMove.between(table, now, source, wanted, r -> tableAt(unit, r));

@@ -137,12 +137,19 @@ final class DeltaWorkingState {
    */
   public Uni<Void> move(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
       String attempt) {
+    return move(x, table, branch, undo, redo, attempt, false);
+  }
+
+  /** {@link #move}; {@code clean}: the branch was found without working changes, which the move must not give up. */
+  private Uni<Void> move(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> undo, List<String> redo,
+      String attempt, boolean clean) {
     DeltaUnit unit = DeltaUnit.of(x);
     String name = DeltaRefs.nameOf(branch);
     return holdWriters(x, table, branch).chain(() -> ref(unit, table, branch))
         .chain(ref -> target(unit, table, ref, undo, redo).chain(target -> unit.blocking(() -> {
               long before = DeltaStates.latest(unit, ref.root()).version();
-              long written = DeltaStates.restore(unit, ref.root(), target, "RESTORE", table.key());
+              long written = DeltaStates.restore(unit, ref.root(), target, "RESTORE", table.key(), false,
+                  clean ? ref.base() : null);
               unit.wrote(ref.root(), before, written, table.key());
               return new Object[] {new long[] {before, written}, columnsMoved(unit, ref.root(), before, written)};
             }))
@@ -179,7 +186,9 @@ final class DeltaWorkingState {
   }
 
   public Uni<Void> advance(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> changeSets) {
-    return changeSets.isEmpty() ? Uni.createFrom().voidItem() : move(x, table, branch, List.of(), changeSets);
+    // (a fast-forward: the merge found the branch clean)
+    return changeSets.isEmpty() ? Uni.createFrom().voidItem()
+        : move(x, table, branch, List.of(), changeSets, null, true);
   }
 
   public Uni<Void> stageAgainst(UnitOfWork x, TrackedTable table, BranchRef branch, List<String> undo,

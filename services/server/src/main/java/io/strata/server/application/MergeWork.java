@@ -94,6 +94,7 @@ class MergeWork {
                 // in another storage, the rows the move writes are planned so that recovery can undo them
                 .chain(() -> undoable ? c.roles().merges().plan(c, table, into, List.of(), path, Strategy.THEIRS).replaceWithVoid()
                     : Uni.createFrom().voidItem())
+                .chain(() -> Failpoints.hit("merge.planned"))
                 .chain(() -> dryRun ? Uni.createFrom().voidItem() : c.roles().workingState().advance(c, table, into, path))
                 .chain(() -> undoable ? c.roles().merges().saveUndo(c, table, into, attempt) : Uni.createFrom().voidItem())
                 .chain(() -> !into.isDefault() || !state.tables().containsKey(t.name())
@@ -174,6 +175,7 @@ class MergeWork {
               .chain(() -> c.roles().merges().plan(c, table, into, sides.oursUndo().getOrDefault(t.name(), List.of()),
                   oursPaths.getOrDefault(t.name(), List.of()), sides.theirsUndo().getOrDefault(t.name(), List.of()),
                   theirsPaths.getOrDefault(t.name(), List.of()), r.strategy()))
+              .call(() -> Failpoints.hit("merge.planned"))
               .chain(m -> r.strategy() == Strategy.FAIL_ON_CONFLICT && m.conflicts() > 0
                   ? Uni.createFrom().item(m)
                   : r.dryRun() && !c.roles().merges().mayRefuseRows() ? Uni.createFrom().item(m)

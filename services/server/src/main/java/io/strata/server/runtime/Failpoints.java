@@ -23,6 +23,7 @@ public final class Failpoints {
   private static final Logger LOG = Logger.getLogger(Failpoints.class);
   private static final Pattern DELAY = Pattern.compile("delay:(\\d{1,9})(ms|s)");
   private static final Map<String, String> ARMED = new ConcurrentHashMap<>(parse(System.getenv("STRATA_FAILPOINTS")));
+  private static final Map<String, java.util.concurrent.atomic.AtomicLong> HITS = new ConcurrentHashMap<>();
 
   private Failpoints() {}
 
@@ -57,6 +58,12 @@ public final class Failpoints {
     ARMED.remove(name);
   }
 
+  /** How many times the point was hit while armed: for a test to act while a step is held. */
+  public static long timesHit(String name) {
+    java.util.concurrent.atomic.AtomicLong hits = HITS.get(name);
+    return hits == null ? 0 : hits.get();
+  }
+
   /** Passes, unless the point is armed. */
   public static Uni<Void> hit(String name) {
     String action = ARMED.get(name);
@@ -64,6 +71,7 @@ public final class Failpoints {
       return Uni.createFrom().voidItem();
     }
     LOG.warnf("failpoint %s: %s", name, action);
+    HITS.computeIfAbsent(name, n -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
     if (action.equals("halt")) {
       Runtime.getRuntime().halt(137);
     }

@@ -195,6 +195,86 @@ class DeltaTablesApiTest {
   }
 
   /**
+   * Another engine writes a row of the merge's target after the merge found it clean and decided its keys, before it
+   * writes (Strata's locks do not hold other engines off): the merge is refused (409, retry) rather than overwrite
+   * the engine's row, which stays; the retry finds it as a working change; once committed, the merge decides it with
+   * the truth table.
+   */
+  @Test
+  void anotherEnginesWriteBetweenAMergesPlanAndItsWriteRefusesTheMergeAndIsKept() throws Exception {
+    Lake l = lake("lakerace", 5);
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "main", "amount", 10.0)).put(base + "/branches/main/tables/orders/rows/1")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main changes 1", "all", true)).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 20.0)).put(base + "/branches/dev/tables/orders/rows/2")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev changes 2", "all", true)).statusCode(201);
+
+    mergeRacedByAnotherEngine(l, 2);
+    post(base + "/branches/main/commits", Map.of("message", "the engine's update", "all", true)).statusCode(201);
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(409)
+        .body("error", equalTo("MergeConflict"));
+    assertThat(given().get(base + "/branches/main/merge").then().statusCode(200).extract().asString())
+        .contains("modify_modify");
+  }
+
+  /** The same race on a fast-forward: the move to the source's files would give up the engine's. */
+  @Test
+  void anotherEnginesWriteBetweenAFastForwardsCheckAndItsMoveRefusesItAndIsKept() throws Exception {
+    Lake l = lake("lakeffrace", 5);
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 20.0)).put(base + "/branches/dev/tables/orders/rows/2")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev changes 2", "all", true)).statusCode(201);
+
+    mergeRacedByAnotherEngine(l, 4);
+    post(base + "/branches/main/commits", Map.of("message", "the engine's update", "all", true)).statusCode(201);
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200).body("fast_forward", equalTo(false));
+    assertThat(amounts(l.orders())).containsEntry(4L, 99.0).containsEntry(2L, 20.0).hasSize(5);
+  }
+
+  /**
+   * Merges dev into main while another engine updates row {@code id} of main's table once the merge is decided,
+   * before it writes: the merge is refused with 409 ConcurrentWrite, records nothing, and the engine's row stays (a
+   * working change, which a merge tried again is refused for).
+   */
+  private static void mergeRacedByAnotherEngine(Lake l, long id) throws Exception {
+    String base = l.base();
+    DeltaTable orders = l.orders();
+    String head = Api.head(l.repo(), "main");
+    io.strata.server.runtime.Failpoints.arm("merge.planned", "delay:3s");
+    try {
+      long hits = io.strata.server.runtime.Failpoints.timesHit("merge.planned");
+      var merging = java.util.concurrent.CompletableFuture.supplyAsync(() -> Api.json()
+          .body(Map.of("source", "dev")).post(base + "/branches/main/merge").then().extract());
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+      while (io.strata.server.runtime.Failpoints.timesHit("merge.planned") == hits) {
+        assertThat(System.nanoTime()).as("the merge is decided in time").isLessThan(until);
+        Thread.sleep(10);
+      }
+      // the engine updates the row, copy-on-write, as the table's next version
+      long version = orders.latest().getVersion();
+      io.strata.projections.delta.DeltaMerge.apply(new io.strata.projections.delta.DeltaMerge.Plan(version,
+          Map.of(List.<Object>of(id), orderRow(id, "engine", 99.0)), Map.of()), orders, List.of("id"), "spark-job-9",
+          System.currentTimeMillis());
+      var refused = merging.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(refused.statusCode()).as(refused.asString()).isEqualTo(409);
+      assertThat(refused.<String>path("error")).isEqualTo("ConcurrentWrite");
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("merge.planned");
+    }
+    assertThat(Api.head(l.repo(), "main")).as("no merge recorded").isEqualTo(head);
+    given().get(base + "/tables/orders/rows/" + id + "?ref=main&working=true").then().statusCode(200)
+        .body("customer", equalTo("engine")).body("amount", equalTo(99.0f));
+    assertThat(amounts(orders)).containsEntry(id, 99.0).hasSize(5);
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(409)
+        .body("error", equalTo("WorkingChangesPresent"));
+  }
+
+  /**
    * A row both sides changed in one field, theirs in another too: resolving the conflicting field keeps the field
    * only theirs changed (the conflicting row is not written when the merge stops).
    */
