@@ -181,8 +181,8 @@ final class DeltaMergeResolutions {
         JsonNode sideRow = side == null ? null : JSON.readTree(side);
         List<String> resolved = field != null ? List.of(field) : DeltaConflicts.fields(r.getString(2)).stream()
             .map(FieldConflict::name).toList();
-        // the fields only theirs changed are the merge's too (a conflicting row was not written when the merge
-        // stopped): taken where the row still has ours
+        // the fields only theirs changed are the merge's too (the merge wrote them when it stopped; a merge stopped
+        // before it did kept ours): taken where the row still has ours
         List<String> conflicted = DeltaConflicts.fields(r.getString(2)).stream().map(FieldConflict::name).toList();
         JsonNode baseRow = r.getString(3) == null ? null : JSON.readTree(r.getString(3));
         JsonNode oursRow = r.getString(4) == null ? null : JSON.readTree(r.getString(4));

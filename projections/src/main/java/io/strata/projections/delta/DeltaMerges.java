@@ -173,7 +173,9 @@ final class DeltaMerges {
       Map<List<Object>, Map<String, Object>> writes = new LinkedHashMap<>();
       for (var k : p.keys.entrySet()) {
         Settlement.KeyMerge km = k.getValue();
-        if (!km.unsettled() && !JsonValues.same(km.ours(), km.merged())) {
+        // a key left in conflict gets its merged row too (ours in the conflicting fields, what only theirs changed
+        // in the others), as the merge rules write it on every backend: the resolution then decides those fields
+        if (!JsonValues.same(km.ours(), km.merged())) {
           writes.put(k.getKey(), km.merged() == null ? null : DeltaMerge.values(km.merged(), p.schema));
         }
       }

@@ -52,13 +52,17 @@ public abstract class MergeRulesContract<X> {
   @Property(tries = 25)
   @StatisticsReport(onFailureOnly = true)
   void theBackendMergesAsTheRulesDecide(@ForAll Random random) {
-    ThreeWayCase c = ThreeWayCase.random(random);
+    RowDataBackend<X> b = backend();
+    ThreeWayCase c = b.jsonColumns() ? ThreeWayCase.random(random) : ThreeWayCase.random(random).withDocAsText();
+    List<String> kinds = new ArrayList<>(List.of("modify_modify", "delete_modify", "modify_delete", "add_add"));
+    if (b.jsonColumns()) {
+      kinds.add("jsonb key by key");
+    }
     Statistics.label("cases").coverage(coverage -> {
-      for (String kind : List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "jsonb key by key")) {
+      for (String kind : kinds) {
         coverage.check(kind).count(n -> n > 0);
       }
     });
-    RowDataBackend<X> b = backend();
     TrackedTable t = b.newMergeTable("repo_" + UUID.randomUUID().toString().substring(0, 8), c.baseRows());
     b.inUnitOfWork(t, x -> b.branchObjects().create(x, t, DEV.name(), StatePath.WORKING));
     List<String> ours = commit(t, MAIN, c.oursCommits());
@@ -178,10 +182,13 @@ public abstract class MergeRulesContract<X> {
     }
   }
 
-  /** The value with every number in its plainest form, objects' keys sorted. */
+  /**
+   * The value with every number in its plainest form, objects' keys sorted; a side without a row reads JSON null
+   * however the backend tells it (no value, or {@code null}: the API answers both as null).
+   */
   private static String normal(JsonNode value) {
     if (value == null) {
-      return "-";
+      return "null";
     }
     if (value.isNumber()) {
       return value.decimalValue().stripTrailingZeros().toPlainString();

@@ -91,6 +91,14 @@ public interface RowDataBackend<X> {
    */
   TrackedTable newMergeTable(String repository, List<String> rows);
 
+  /**
+   * Whether the backend has a JSON column type whose objects merge key by key ({@code doc jsonb}); without one, a
+   * merge table's {@code doc} is text holding the JSON, merged as any text.
+   */
+  default boolean jsonColumns() {
+    return true;
+  }
+
   /** The columns of a merge table ({@link #newMergeTable}) the backend computes (none, or {@code n}). */
   Set<String> derivedColumns();
 

@@ -33,6 +33,33 @@ record ThreeWayCase(Map<List<Object>, Images> keys, List<Map<List<Object>, Objec
     }
   }
 
+  /** The same case with every image's {@code doc} as the text of its JSON: for a backend without JSON columns. */
+  ThreeWayCase withDocAsText() {
+    Map<List<Object>, Images> keys = new LinkedHashMap<>();
+    this.keys.forEach((k, i) -> keys.put(k, new Images(docAsText(i.base()), docAsText(i.ours()),
+        docAsText(i.theirs()))));
+    return new ThreeWayCase(keys, docsAsText(oursCommits), docsAsText(theirsCommits));
+  }
+
+  private static List<Map<List<Object>, ObjectNode>> docsAsText(List<Map<List<Object>, ObjectNode>> commits) {
+    List<Map<List<Object>, ObjectNode>> converted = new ArrayList<>();
+    for (Map<List<Object>, ObjectNode> commit : commits) {
+      Map<List<Object>, ObjectNode> images = new LinkedHashMap<>();
+      commit.forEach((k, row) -> images.put(k, docAsText(row)));
+      converted.add(images);
+    }
+    return converted;
+  }
+
+  private static ObjectNode docAsText(ObjectNode row) {
+    if (row == null || !row.has("doc") || row.get("doc").isNull()) {
+      return row;
+    }
+    ObjectNode copy = row.deepCopy();
+    copy.put("doc", row.get("doc").toString());
+    return copy;
+  }
+
   /** The same case seen from the other side: ours and theirs swapped. */
   ThreeWayCase swapped() {
     Map<List<Object>, Images> swapped = new LinkedHashMap<>();

@@ -276,7 +276,7 @@ class DeltaTablesApiTest {
 
   /**
    * A row both sides changed in one field, theirs in another too: resolving the conflicting field keeps the field
-   * only theirs changed (the conflicting row is not written when the merge stops).
+   * only theirs changed (written, with ours in the conflicting field, when the merge stopped).
    */
   @Test
   void aFieldResolutionKeepsTheFieldOnlyTheirsChanged() throws Exception {
