@@ -28,7 +28,10 @@ class ReadmeTourIT {
   static void startServer() throws Exception {
     Files.createDirectories(dir.resolve("server"));
     // the Delta tour's tables live under the directory the README has the server allow
-    server = new PackagedServer(dir.resolve("server"), Map.of("STRATA_DELTA_ROOTS", "/tmp/strata-lake"));
+    // and the S3 tour's bucket is on the tests' S3 server, the keys in the variables the tour names
+    server = new PackagedServer(dir.resolve("server"), Map.of("STRATA_DELTA_ROOTS", "/tmp/strata-lake",
+        "STRATA_DELTA_S3_ENDPOINTS", TestS3.shared().endpoint(), "STRATA_STORAGE_LAKE_KEY", TestS3.ACCESS_KEY,
+        "STRATA_STORAGE_LAKE_SECRET", TestS3.SECRET_KEY));
     server.start();
   }
 
@@ -68,6 +71,22 @@ class ReadmeTourIT {
         .contains("00000000000000000000.json");
     // the branch's row as written, then main's after the merge: the column came along with the resolved row
     assertThat(output.split("\"fare\":18.50,\"tip\":2.00", -1)).hasSize(3);
+  }
+
+  /** The S3 part, on the tests' S3 server (the tour starts s3proxy itself only where none answers). */
+  @Test
+  void theS3TourRunsAsWritten() throws Exception {
+    String output = ReadmeTours.run("s3tour", server, Map.of("S3", TestS3.shared().endpoint(),
+        "S3_KEY", TestS3.ACCESS_KEY, "S3_SECRET", TestS3.SECRET_KEY));
+
+    assertThat(output).contains("\"name\":\"s3lake\"").contains("\"type\":\"delta\"")
+        .contains("\"location\":\"delta://bucket/events\"").contains("\"fast_forward\":true")
+        .contains("\"kind\":\"purchase\"")
+        .containsPattern("<Key>warehouse/events/_delta_log/0{20}\\.json</Key>")
+        .containsPattern("<Key>warehouse/events/_delta_log/0{19}2\\.json</Key>");
+    // the storage answers the names of the variables, never the keys; nor does the server's log
+    assertThat(output).contains("STRATA_STORAGE_LAKE_SECRET").doesNotContain(TestS3.SECRET_KEY);
+    assertThat(server.log()).doesNotContain(TestS3.SECRET_KEY);
   }
 
   @Test
