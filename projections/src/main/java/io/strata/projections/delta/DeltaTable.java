@@ -216,28 +216,32 @@ public final class DeltaTable {
 
   /**
    * The scan-file row Kernel reads a file's data by (its partition values, deletion vector): built from the file,
-   * as a listing of the snapshot would give it (Kernel's scan-file schema), so that no listing is needed.
+   * as a listing of the snapshot would give it, so that no listing is needed. Kernel's public API has no way to name
+   * that row's schema or the physical schema a file is read in: those two come from Kernel's connector helpers
+   * ({@code InternalScanFileUtils.SCAN_FILE_SCHEMA}, {@code ScanStateRow.getPhysicalDataReadSchema}), as its user
+   * guide's reader does; the row itself is Strata's ({@link KernelRows}). A Kernel upgrade that moves them fails the
+   * build; one that changes what they mean fails every test reading a branch's diff or merge.
    */
   private Row scanFileRow(DeltaFile file) {
     StructType scanFile = io.delta.kernel.internal.InternalScanFileUtils.SCAN_FILE_SCHEMA;
     StructType addSchema = (StructType) scanFile.get("add").getDataType();
-    Map<Integer, Object> add = new HashMap<>();
-    add.put(addSchema.indexOf("path"), file.absolute(root));
-    add.put(addSchema.indexOf("partitionValues"),
-        io.delta.kernel.internal.util.VectorUtils.stringStringMapValue(file.partitionValues()));
-    add.put(addSchema.indexOf("size"), file.size());
-    add.put(addSchema.indexOf("modificationTime"), file.modificationTime());
-    add.put(addSchema.indexOf("dataChange"), true);
+    Map<String, Object> add = new HashMap<>();
+    add.put("path", file.absolute(root));
+    add.put("partitionValues", KernelRows.stringMap(file.partitionValues()));
+    add.put("size", file.size());
+    add.put("modificationTime", file.modificationTime());
+    add.put("dataChange", true);
     DeletionVector dv = file.deletionVector();
     if (dv != null) {
-      add.put(addSchema.indexOf("deletionVector"), new io.delta.kernel.internal.actions.DeletionVectorDescriptor(
-          dv.storageType(), dv.pathOrInlineDv(), Optional.ofNullable(dv.offset()), dv.sizeInBytes(),
-          dv.cardinality()).toRow());
+      Map<String, Object> vector = new HashMap<>();
+      vector.put("storageType", dv.storageType());
+      vector.put("pathOrInlineDv", dv.pathOrInlineDv());
+      vector.put("offset", dv.offset());
+      vector.put("sizeInBytes", dv.sizeInBytes());
+      vector.put("cardinality", dv.cardinality());
+      add.put("deletionVector", KernelRows.of((StructType) addSchema.get("deletionVector").getDataType(), vector));
     }
-    Map<Integer, Object> row = new HashMap<>();
-    row.put(scanFile.indexOf("add"), new io.delta.kernel.internal.data.GenericRow(addSchema, add));
-    row.put(scanFile.indexOf("tableRoot"), root.toString());
-    return new io.delta.kernel.internal.data.GenericRow(scanFile, row);
+    return KernelRows.of(scanFile, Map.of("add", KernelRows.of(addSchema, add), "tableRoot", root.toString()));
   }
 
   /** Every row of {@code snapshot} by key. */
