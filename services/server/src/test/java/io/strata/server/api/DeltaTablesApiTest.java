@@ -75,7 +75,7 @@ class DeltaTablesApiTest {
   /** A repository whose storage 'lake' holds an orders table of {@code n} rows, tracked by id: its API base. */
   record Lake(String repo, String base, DeltaTable orders) {}
 
-  private static Lake lake(String prefix, int n) throws Exception {
+  static Lake lake(String prefix, int n) throws Exception {
     String repo = createRepository(uniqueName(prefix));
     Path lake = Files.createTempDirectory("lake");
     DeltaTable orders = ordersTable(lake.resolve("orders"), n);

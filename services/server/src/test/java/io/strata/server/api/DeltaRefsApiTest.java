@@ -1,0 +1,90 @@
+package io.strata.server.api;
+
+import static io.restassured.RestAssured.given;
+import static io.strata.server.api.Api.post;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.strata.server.TestDatabaseResource;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a Delta table shares with PostgreSQL tables beyond rows: staging and unstaging by the API, time travel by tag
+ * and by timestamp, a merge under fail_on_conflict that changes nothing, the schema diff of a branch's column, and
+ * the events of all of it in the repository's feed.
+ */
+@QuarkusTest
+@WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
+class DeltaRefsApiTest {
+
+  @Test
+  void aDeltaTableIsStagedTaggedTravelledByTimeMergedOnlyWithoutConflictsAndEveryStepIsAnEvent() throws Exception {
+    DeltaTablesApiTest.Lake l = DeltaTablesApiTest.lake("lakerefs", 4);
+    String base = l.base();
+
+    // a REST write is staged; unstaged and staged again by the API
+    Api.json().body(Map.of("customer", "first", "amount", 1.0)).put(base + "/branches/main/tables/orders/rows/1")
+        .then().statusCode(200);
+    given().get(base + "/branches/main/status").then().statusCode(200)
+        .body("tables[0].staged.updated", equalTo(1)).body("tables[0].unstaged.updated", equalTo(0));
+    Api.json().body(Map.of()).post(base + "/branches/main/unstage").then().statusCode(200);
+    given().get(base + "/branches/main/status").then().statusCode(200)
+        .body("tables[0].staged.updated", equalTo(0)).body("tables[0].unstaged.updated", equalTo(1));
+    Api.json().body(Map.of("tables", List.of("orders"))).post(base + "/branches/main/stage").then().statusCode(200);
+    given().get(base + "/branches/main/status").then().statusCode(200)
+        .body("tables[0].staged.updated", equalTo(1));
+    post(base + "/branches/main/commits", Map.of("message", "first")).statusCode(201);
+    post(base + "/tags", Map.of("name", "v1", "ref", "main")).statusCode(201);
+    Thread.sleep(50);
+    Instant between = Instant.now();
+    Thread.sleep(50);
+
+    Api.json().body(Map.of("customer", "second", "amount", 2.0)).put(base + "/branches/main/tables/orders/rows/1")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "second")).statusCode(201);
+    // by tag and by time: the Delta version the commit recorded
+    given().get(base + "/tables/orders/rows/1?ref=v1").then().statusCode(200).body("customer", equalTo("first"));
+    given().queryParam("ref", "main@{" + between + "}").get(base + "/tables/orders/rows/1").then().statusCode(200)
+        .body("customer", equalTo("first"));
+    given().get(base + "/tables/orders/rows/1?ref=main").then().statusCode(200).body("customer", equalTo("second"));
+
+    // both sides change row 2: fail_on_conflict refuses and leaves main, its table and its merge state as they were
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "main", "amount", 20.0)).put(base + "/branches/main/tables/orders/rows/2")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main's 2")).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 30.0)).put(base + "/branches/dev/tables/orders/rows/2")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev's 2")).statusCode(201);
+    String head = Api.head(l.repo(), "main");
+    long version = l.orders().latest().getVersion();
+    post(base + "/branches/main/merge", Map.of("source", "dev", "strategy", "fail_on_conflict")).statusCode(409)
+        .body("error", equalTo("MergeConflict"));
+    assertThat(Api.head(l.repo(), "main")).isEqualTo(head);
+    assertThat(l.orders().latest().getVersion()).as("no Delta version written").isEqualTo(version);
+    given().get(base + "/branches/main/merge").then().statusCode(200).body("merge_in_progress", equalTo(false));
+    given().get(base + "/tables/orders/rows/2?ref=main&working=true").then().statusCode(200)
+        .body("customer", equalTo("main"));
+
+    // a column of dev's own is a schema difference between the refs
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations", List.of(Map.of("op", "add_column",
+        "name", "note", "type", "text")))).statusCode(200);
+    String schemaDiff = given().queryParam("from", "main").queryParam("to", "dev").get(base + "/diff/schema").then()
+        .statusCode(200).extract().asString();
+    assertThat(schemaDiff).contains("\"orders\"").contains("note");
+
+    // (by name, whatever their schema's version; the refused merge's attempt in the Delta storage is rolled back)
+    List<String> types = given().queryParam("limit", 1000).get(base + "/events").then().statusCode(200).extract()
+        .jsonPath().<String>getList("items.type").stream().map(t -> t.replaceFirst("\\.v[0-9]+$", "")).toList();
+    assertThat(types).containsSubsequence("io.strata.storage.added", "io.strata.table.tracked",
+        "io.strata.changes.staged", "io.strata.changes.unstaged", "io.strata.changes.staged",
+        "io.strata.commit.created", "io.strata.tag.created", "io.strata.commit.created", "io.strata.branch.created",
+        "io.strata.merge.rolled_back", "io.strata.table.branch_schema_changed");
+  }
+}
