@@ -67,9 +67,13 @@ public final class S3LogStore implements DeltaLogStore {
   }
 
   /**
-   * {@code PutObject} with {@code If-None-Match: *}: true when this put made the object, false when it existed
-   * (412). A 409 (ConditionalRequestConflict: another put of the key was in flight) says nothing of who wins: tried
-   * again, a few times, with a growing pause.
+   * {@code PutObject} with {@code If-None-Match: *}: true when this put made the object, false when another writer's
+   * is there. A 409 (ConditionalRequestConflict: another put of the key was in flight) says nothing of who wins: tried
+   * again, a few times, with a growing pause. An answer that does not say whether the object was stored (a 5xx, a
+   * broken connection, no answer in time: S3 may have stored it all the same) is settled by reading the key: there
+   * with this put's bytes, this put made it (each commit's bytes are its own: its transaction id); there with others,
+   * another writer did; absent, the put is made again, a few times. A 412 is read the same way: it may be this put's
+   * own earlier attempt (the SDK's retry of a put whose answer was lost) that made the object.
    */
   static boolean putIfAbsent(S3AsyncClient s3, String bucket, String key, byte[] content,
       java.time.Duration timeout) throws IOException {
@@ -80,9 +84,27 @@ public final class S3LogStore implements DeltaLogStore {
         return true;
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
-          return false;
+          return java.util.Arrays.equals(there(s3, bucket, key, timeout), content);
         }
-        if (e.statusCode() != 409 || attempt >= 5) {
+        boolean conflict = e.statusCode() == 409 && attempt < 5;
+        if (!conflict) {
+          if (e.statusCode() < 500) {
+            throw e;
+          }
+          byte[] there = there(s3, bucket, key, timeout);
+          if (there != null) {
+            return java.util.Arrays.equals(there, content);
+          }
+          if (attempt >= 2) {
+            throw e;
+          }
+        }
+      } catch (IOException e) {
+        byte[] there = there(s3, bucket, key, timeout);
+        if (there != null) {
+          return java.util.Arrays.equals(there, content);
+        }
+        if (attempt >= 2) {
           throw e;
         }
       }
@@ -92,6 +114,22 @@ public final class S3LogStore implements DeltaLogStore {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted between conditional puts");
       }
+    }
+  }
+
+  /** The object at {@code key}, or null when there is none. */
+  private static byte[] there(S3AsyncClient s3, String bucket, String key, java.time.Duration timeout)
+      throws IOException {
+    try {
+      return await(s3.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()), timeout)
+          .asByteArray();
+    } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+      return null;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return null;
+      }
+      throw e;
     }
   }
 

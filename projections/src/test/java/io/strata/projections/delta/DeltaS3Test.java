@@ -311,7 +311,7 @@ class DeltaS3Test {
     S3Location root = S3Location.of("s3://lake/faults/orders");
     KernelTables.create(engine, root.uri(), SCHEMA);
     KernelTables.append(engine, root.uri(), List.of(KernelTables.rows(1, 20)));
-    for (Fault fault : Fault.values()) {
+    for (Fault fault : List.of(Fault.FAILS, Fault.STALLS)) {
       FaultyLog faulty = new FaultyLog(s3, fault);
       DeltaTable table = new DeltaTable(URI.create(root.uri()),
           new S3LogStore(faulty, root, java.time.Duration.ofSeconds(2)), engine);
@@ -335,7 +335,39 @@ class DeltaS3Test {
     }
   }
 
-  private enum Fault { FAILS, STALLS }
+  /**
+   * S3 stores a commit's log entry but its answer is an error or never comes: the writer reads the key and finds its
+   * own bytes there, so the commit is made, once; a writer that finds another's bytes there lost the version.
+   */
+  @Test
+  void aLogEntryS3StoredWhoseAnswerWasLostIsTheWritersOwn() throws Exception {
+    S3Location root = S3Location.of("s3://lake/lost-answers/orders");
+    KernelTables.create(engine, root.uri(), SCHEMA);
+    KernelTables.append(engine, root.uri(), List.of(KernelTables.rows(1, 20)));
+    for (Fault fault : List.of(Fault.STORES_THEN_FAILS, Fault.STORES_THEN_STALLS)) {
+      DeltaTable table = new DeltaTable(URI.create(root.uri()),
+          new S3LogStore(new FaultyLog(s3, fault), root, java.time.Duration.ofSeconds(2)), engine);
+      long before = table.latest().getVersion();
+      java.util.Map<List<Object>, java.util.Map<String, Object>> writes = new java.util.LinkedHashMap<>();
+      writes.put(List.of(7L), KernelTables.row(7, "stored " + fault, 70));
+      long made = DeltaMerge.apply(new DeltaMerge.Plan(before, writes, java.util.Map.of()), table, KEY,
+          "tx-stored-" + fault, 5_000L);
+      assertThat(made).as(fault.name()).isEqualTo(before + 1);
+      DeltaTable healthy = DeltaTable.s3(s3, root, engine);
+      assertThat(healthy.latest().getVersion()).isEqualTo(before + 1);
+      assertThat(healthy.rows(healthy.latest(), KEY).get(List.of(7L))).containsEntry("name", "stored " + fault);
+    }
+    // another writer's entry at the version: lost, whatever the answer said (a 500, never stored)
+    S3LogStore faulty = new S3LogStore(new FaultyLog(s3, Fault.FAILS), root,
+        java.time.Duration.ofSeconds(2));
+    long next = DeltaTable.s3(s3, root, engine).latest().getVersion() + 1;
+    assertThat(new S3LogStore(s3, root).create(next, "{\"commitInfo\":{\"txnId\":\"other\"}}\n".getBytes(
+        StandardCharsets.UTF_8))).isTrue();
+    assertThat(faulty.create(next, "{\"commitInfo\":{\"txnId\":\"mine\"}}\n".getBytes(StandardCharsets.UTF_8)))
+        .isFalse();
+  }
+
+  private enum Fault { FAILS, STALLS, STORES_THEN_FAILS, STORES_THEN_STALLS }
 
   /** The tests' S3 client, but a log entry's conditional put fails (500) or is never answered. */
   /** S3 answering the first {@code conflicts} completions of multipart uploads with 409, as AWS may. */
@@ -409,6 +441,14 @@ class DeltaS3Test {
         software.amazon.awssdk.services.s3.model.PutObjectRequest request,
         software.amazon.awssdk.core.async.AsyncRequestBody body) {
       if (request.key().contains("/_delta_log/")) {
+        if (fault == Fault.STORES_THEN_FAILS || fault == Fault.STORES_THEN_STALLS) {
+          // S3 stores the entry; its answer is an error, or never comes
+          return real.putObject(request, body).thenCompose(stored -> fault == Fault.STORES_THEN_STALLS
+              ? new java.util.concurrent.CompletableFuture<>()
+              : java.util.concurrent.CompletableFuture.failedFuture(
+                  (software.amazon.awssdk.services.s3.model.S3Exception) software.amazon.awssdk.services.s3.model
+                      .S3Exception.builder().statusCode(503).message("injected: SlowDown, after storing").build()));
+        }
         if (fault == Fault.STALLS) {
           return new java.util.concurrent.CompletableFuture<>();
         }
