@@ -14,7 +14,8 @@ public class TestDatabaseResource implements QuarkusTestResourceLifecycleManager
   public Map<String, String> start() {
     java.util.Map<String, String> config = new java.util.HashMap<>(
         TestPostgres.shared().newDatabaseWithoutMigrations().quarkusConfig());
-    config.put("strata.delta.s3-endpoints", TestS3.shared().endpoint()); // Delta storages on the tests' S3 server
+    // Delta storages on the tests' S3 server, directly or through the one that fails as S3 does
+    config.put("strata.delta.s3-endpoints", TestS3.shared().endpoint() + "," + S3FaultProxy.shared().endpoint());
     return config;
   }
 

@@ -134,6 +134,12 @@ public class ErrorMappers {
         // a state Strata recorded that the table's log no longer has: nothing to retry, nothing changed
         return render(ErrorCode.ValidationError, c.getMessage(), Map.of());
       }
+      RuntimeException s3 = io.strata.projections.delta.S3Failures.of(c);
+      if (s3 != null) {
+        LOG.warnf("a Delta storage's S3 server failed: %s", s3.toString());
+        return render(ErrorCode.StorageUnavailable, "the S3 server of a Delta storage this request needs failed ("
+            + io.strata.projections.delta.S3Failures.describe(s3) + "); nothing was changed, retry later", Map.of());
+      }
       if (c instanceof io.delta.kernel.exceptions.TableNotFoundException) {
         // a state a commit names whose Delta table was removed outside Strata
         return render(ErrorCode.StorageUnavailable, "a Delta table this request reads is gone: " + c.getMessage(),

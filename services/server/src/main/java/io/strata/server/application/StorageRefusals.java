@@ -23,6 +23,11 @@ final class StorageRefusals {
     return causedBy(failure, DeltaStateGone.class::isInstance);
   }
 
+  /** Whether {@code failure} is a Delta storage's S3 server failing (the request answered 503, to be retried). */
+  static boolean unavailable(Throwable failure) {
+    return io.strata.projections.delta.S3Failures.of(failure) != null;
+  }
+
   private static boolean causedBy(Throwable failure, Predicate<Throwable> kind) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (kind.test(t)) {
