@@ -1,11 +1,13 @@
 package io.strata.benchmarks.delta;
 
+import io.strata.projections.delta.DeltaTable;
+import io.strata.projections.delta.ShallowClone;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.delta.kernel.DataWriteContext;
 import io.delta.kernel.Operation;
 import io.delta.kernel.Scan;
-import io.delta.kernel.Snapshot;
 import io.delta.kernel.TableManager;
 import io.delta.kernel.Transaction;
 import io.delta.kernel.data.ColumnVector;
@@ -26,7 +28,6 @@ import io.strata.projections.delta.DeltaTable;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -184,59 +185,18 @@ public final class DeltaBranchBench {
   }
 
   /**
-   * A shallow clone as Strata would write it: the base snapshot's files listed through Kernel, then the branch's
-   * first commit written as the protocol says (protocol, metaData, one add per file by absolute path with its
-   * statistics and partition values). Answers the commit's size.
+   * A branch's shallow clone of {@code base} at its latest version, made by Strata's own {@code ShallowClone} (what a
+   * branch's creation runs for each Delta table): one commit naming every file of the base by absolute path, with
+   * its statistics and partition values. Answers the commit's size.
    */
   static long shallowClone(Engine engine, String base, Path branch) throws IOException {
-    Snapshot snapshot = TableManager.loadSnapshot(base).build(engine);
-    Path log = Files.createDirectories(branch.resolve("_delta_log"));
-    Path commit = log.resolve("00000000000000000000.json");
-    String root = base.endsWith("/") ? base : base + "/";
-    try (BufferedWriter w = Files.newBufferedWriter(commit, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW)) {
-      var protocol = snapshot.getProtocol();
-      w.write("{\"protocol\":{\"minReaderVersion\":" + protocol.getMinReaderVersion() + ",\"minWriterVersion\":"
-          + protocol.getMinWriterVersion() + "}}\n");
-      ObjectNode meta = JSON.createObjectNode();
-      ObjectNode m = meta.putObject("metaData");
-      m.put("id", java.util.UUID.randomUUID().toString()).put("schemaString", snapshot.getSchema().toJson())
-          .put("createdTime", System.currentTimeMillis());
-      m.putObject("format").put("provider", "parquet").putObject("options");
-      var partitions = m.putArray("partitionColumns");
-      snapshot.getPartitionColumnNames().forEach(partitions::add);
-      ObjectNode configuration = m.putObject("configuration");
-      snapshot.getTableProperties().forEach(configuration::put);
-      w.write(JSON.writeValueAsString(meta) + "\n");
-      try (CloseableIterator<FilteredColumnarBatch> scanFiles =
-               snapshot.getScanBuilder().build().getScanFiles(engine, true)) {
-        while (scanFiles.hasNext()) {
-          try (CloseableIterator<Row> rows = scanFiles.next().getRows()) {
-            while (rows.hasNext()) {
-              Row add = rows.next().getStruct(0);
-              StructType schema = add.getSchema();
-              String path = add.getString(schema.indexOf("path"));
-              ObjectNode action = JSON.createObjectNode();
-              ObjectNode a = action.putObject("add");
-              a.put("path", URI.create(path).isAbsolute() ? path : root + path)
-                  .put("size", add.getLong(schema.indexOf("size")))
-                  .put("modificationTime", add.getLong(schema.indexOf("modificationTime")))
-                  .put("dataChange", true);
-              int stats = schema.indexOf("stats");
-              if (stats >= 0 && !add.isNullAt(stats)) {
-                a.put("stats", add.getString(stats));
-              }
-              ObjectNode values = a.putObject("partitionValues");
-              var map = add.getMap(schema.indexOf("partitionValues"));
-              for (int i = 0; i < map.getSize(); i++) {
-                values.put(map.getKeys().getString(i), map.getValues().getString(i));
-              }
-              w.write(JSON.writeValueAsString(action) + "\n");
-            }
-          }
-        }
-      }
+    DeltaTable source = DeltaTable.local(Path.of(URI.create(base)), engine);
+    DeltaTable clone = DeltaTable.local(branch, engine);
+    if (!ShallowClone.create(source, source.latest().getVersion(), clone, "strata-benchmark-" + branch.getFileName(),
+        System.currentTimeMillis())) {
+      throw new IllegalStateException(branch + " has a version 0 already");
     }
-    return Files.size(commit);
+    return Files.size(branch.resolve("_delta_log/00000000000000000000.json"));
   }
 
   /** A table of {@code files} data files written through Kernel (its Parquet writer and append actions). */
