@@ -48,6 +48,9 @@ final class OpenApiSchemas {
       Map.entry("SchemaOperation.method", BranchConstraintCommands.INDEX_METHODS),
       // the kinds the merge SQL writes into a conflict table (LayoutSql, MergeSql)
       Map.entry("ConflictDetail.type", List.of("modify_modify", "delete_modify", "modify_delete", "add_add", "constraint", "constraint_violation")),
+      // the storage kinds: a PostgreSQL database (the default), or a place Delta Lake tables live
+      Map.entry("AddStorage.type", List.of(io.strata.events.StorageAdded.POSTGRESQL, io.strata.events.StorageAdded.DELTA)),
+      Map.entry("StorageDto.type", List.of(io.strata.events.StorageAdded.POSTGRESQL, io.strata.events.StorageAdded.DELTA)),
       Map.entry("CreateToken.role", wire(io.strata.server.auth.Role.values())),
       Map.entry("TokenDto.role", wire(io.strata.server.auth.Role.values())),
       Map.entry("CreatedTokenDto.role", wire(io.strata.server.auth.Role.values())));
