@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = TestDatabaseResource.class, scope = TestResourceScope.GLOBAL)
 class DeltaRefsApiTest {
+  @jakarta.inject.Inject io.vertx.mutiny.sqlclient.Pool pool;
 
   @Test
   void aDeltaTableIsStagedTaggedTravelledByTimeMergedOnlyWithoutConflictsAndEveryStepIsAnEvent() throws Exception {
@@ -86,5 +87,54 @@ class DeltaRefsApiTest {
         "io.strata.changes.staged", "io.strata.changes.unstaged", "io.strata.changes.staged",
         "io.strata.commit.created", "io.strata.tag.created", "io.strata.commit.created", "io.strata.branch.created",
         "io.strata.merge.rolled_back", "io.strata.table.branch_schema_changed");
+  }
+
+  /**
+   * One merge over a Delta table and a PostgreSQL table, failing after both were written, before its event: neither
+   * table keeps the merge's rows (the PostgreSQL side rolled back, the Delta side's rows put back), Strata's log has
+   * no merge; tried again, one merge commit takes both.
+   */
+  @Test
+  void aMergeOverADeltaAndAPostgresTableFailingAfterItsWorkChangesNeitherAndAgainTakesBoth() throws Exception {
+    DeltaTablesApiTest.Lake l = DeltaTablesApiTest.lake("lakeboth", 4);
+    String base = l.base();
+    Api.trackNew(pool, l.repo(), "regions", "id int primary key, name text not null",
+        "values (1, 'north'), (2, 'south')");
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 20.0)).put(base + "/branches/dev/tables/orders/rows/2")
+        .then().statusCode(200);
+    Api.json().body(Map.of("name", "North")).put(base + "/branches/dev/tables/regions/rows/1").then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev", "all", true)).statusCode(201)
+        .body("stats.tables", equalTo(2));
+    Api.json().body(Map.of("customer", "main", "amount", 30.0)).put(base + "/branches/main/tables/orders/rows/3")
+        .then().statusCode(200);
+    Api.json().body(Map.of("name", "South")).put(base + "/branches/main/tables/regions/rows/2").then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main", "all", true)).statusCode(201);
+    String head = Api.head(l.repo(), "main");
+
+    io.strata.server.runtime.Failpoints.arm("merge.applied", "error");
+    try {
+      post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(503);
+    } finally {
+      io.strata.server.runtime.Failpoints.disarm("merge.applied");
+    }
+    assertThat(Api.head(l.repo(), "main")).as("no merge in Strata's log").isEqualTo(head);
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+    while (!"c2".equals(given().get(base + "/tables/orders/rows/2?ref=main&working=true").then().extract()
+        .path("customer")) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
+    given().get(base + "/tables/orders/rows/2?ref=main&working=true").then().statusCode(200)
+        .body("customer", equalTo("c2"));
+    given().get(base + "/tables/regions/rows/1?ref=main&working=true").then().statusCode(200)
+        .body("name", equalTo("north"));
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200).body("fast_forward", equalTo(false))
+        .body("stats.tables", equalTo(2));
+    given().get(base + "/tables/orders/rows/2?ref=main").then().statusCode(200).body("customer", equalTo("dev"));
+    given().get(base + "/tables/regions/rows/1?ref=main").then().statusCode(200).body("name", equalTo("North"));
+    given().get(base + "/tables/orders/rows/3?ref=main").then().statusCode(200).body("customer", equalTo("main"));
+    given().get(base + "/tables/regions/rows/2?ref=main").then().statusCode(200).body("name", equalTo("South"));
   }
 }
