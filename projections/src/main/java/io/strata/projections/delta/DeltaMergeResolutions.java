@@ -100,9 +100,11 @@ final class DeltaMergeResolutions {
               }
               return unit.blocking(() -> resolveRows(unit, table, ref, found, field, take, value))
                   .call(written -> Multi.createFrom().iterable(written.entrySet())
+                      // with the conflict's ours row, which an abort puts back (kept already where the merge wrote
+                      // the key; a key it did not write, as an add_add, has none kept yet)
                       .onItem().transformToUniAndConcatenate(w -> DeltaConflicts.storeWritten(
                           unit.metadata(), table, branch,
-                          IN_PROGRESS, w.getKey(), null, w.getValue()))
+                          IN_PROGRESS, w.getKey(), oursOf(found, w.getKey()), w.getValue()))
                       .collect().last())
                   .call(() -> Multi.createFrom().iterable(found)
                       .onItem().transformToUniAndConcatenate(r -> DeltaConflicts.settle(
@@ -113,6 +115,16 @@ final class DeltaMergeResolutions {
                           new Ref(ref.root(), ref.base(), v))))
                   .map(written -> (long) found.size());
             }));
+  }
+
+  /** The ours row kept with the conflict of {@code key} (a JSON array) among {@code found}. */
+  private static String oursOf(List<Row> found, String key) {
+    for (Row r : found) {
+      if (r.getString(0).equals(key)) {
+        return r.getString(4);
+      }
+    }
+    return null;
   }
 
   private static boolean sameJson(String a, String b) {

@@ -189,7 +189,9 @@ final class DeltaMerges {
       // that changed rows since (Strata's locks do not hold it off) would have its rows overwritten or folded into
       // the merge's commit; refused instead (409, retry: the retry sees them as working changes). Versions without
       // row changes (a column Strata added for the merge, another engine's compaction) let it go on
-      DeltaStates.requireNoRowChanges(unit, p.oursEnd, new State(p.ref.root(), before), table.key());
+      // from the state the target was found clean at (its last commit's, after what the merge wrote first: columns a
+      // branch takes with their values move it without a change set of ours)
+      DeltaStates.requireNoRowChanges(unit, p.ref.base(), new State(p.ref.root(), before), table.key());
       p.written = writes.isEmpty() ? before : DeltaMerge.apply(new DeltaMerge.Plan(before, writes, Map.of(),
           atOursEnd ? p.holders : null), root,
           table.key(), unit.writing(p.ref.root(), before, table.key()), System.currentTimeMillis());

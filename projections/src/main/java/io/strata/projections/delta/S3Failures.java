@@ -25,6 +25,14 @@ public final class S3Failures {
     return null;
   }
 
+  /**
+   * Whether S3 refused the storage's own request (a 4xx: keys no longer taken, a bucket gone, another region): no
+   * retry mends it, the storage's settings do.
+   */
+  public static boolean clientIsToBlame(RuntimeException s3) {
+    return s3 instanceof S3Exception e && e.statusCode() >= 400 && e.statusCode() < 500;
+  }
+
   /** What a client may be told of it: S3's status and error code, or that S3 did not answer; never a key or URL. */
   public static String describe(RuntimeException s3) {
     if (s3 instanceof S3Exception e) {

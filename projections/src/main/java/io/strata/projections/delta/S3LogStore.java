@@ -83,26 +83,28 @@ public final class S3LogStore implements DeltaLogStore {
             timeout);
         return true;
       } catch (S3Exception e) {
-        if (e.statusCode() == 412) {
-          return java.util.Arrays.equals(there(s3, bucket, key, timeout), content);
+        int status = e.statusCode();
+        if (status == 412) {
+          return ours(s3, bucket, key, content, timeout) == Boolean.TRUE;
         }
-        boolean conflict = e.statusCode() == 409 && attempt < 5;
-        if (!conflict) {
-          if (e.statusCode() < 500) {
+        boolean inFlight = status == 409 && attempt < 5; // another put of the key: tried again
+        if (!inFlight) {
+          if (status != 409 && status < 500) {
             throw e;
           }
-          byte[] there = there(s3, bucket, key, timeout);
+          Boolean there = ours(s3, bucket, key, content, timeout);
           if (there != null) {
-            return java.util.Arrays.equals(there, content);
+            return there;
           }
-          if (attempt >= 2) {
+          if (status == 409 || attempt >= 2) {
             throw e;
           }
         }
-      } catch (IOException e) {
-        byte[] there = there(s3, bucket, key, timeout);
+      } catch (IOException | software.amazon.awssdk.core.exception.SdkClientException e) {
+        // no answer in time, a connection refused or broken (the SDK's last attempt's): S3 may have stored it
+        Boolean there = ours(s3, bucket, key, content, timeout);
         if (there != null) {
-          return java.util.Arrays.equals(there, content);
+          return there;
         }
         if (attempt >= 2) {
           throw e;
@@ -117,12 +119,20 @@ public final class S3LogStore implements DeltaLogStore {
     }
   }
 
-  /** The object at {@code key}, or null when there is none. */
-  private static byte[] there(S3AsyncClient s3, String bucket, String key, java.time.Duration timeout)
-      throws IOException {
+  /**
+   * Whether the object at {@code key} holds exactly {@code content} (this writer's put made it: each commit's bytes
+   * are its own), false when it holds another's, null when there is none. Its length is looked at first: another
+   * writer's object (a checkpoint, say) may be large, and is not read.
+   */
+  private static Boolean ours(S3AsyncClient s3, String bucket, String key, byte[] content,
+      java.time.Duration timeout) throws IOException {
     try {
-      return await(s3.getObject(b -> b.bucket(bucket).key(key), AsyncResponseTransformer.toBytes()), timeout)
-          .asByteArray();
+      Long length = await(s3.headObject(b -> b.bucket(bucket).key(key)), timeout).contentLength();
+      if (length != null && length != content.length) {
+        return false;
+      }
+      return java.util.Arrays.equals(await(s3.getObject(b -> b.bucket(bucket).key(key),
+          AsyncResponseTransformer.toBytes()), timeout).asByteArray(), content);
     } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
       return null;
     } catch (S3Exception e) {

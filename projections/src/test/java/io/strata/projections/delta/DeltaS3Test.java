@@ -473,6 +473,12 @@ class DeltaS3Test {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<software.amazon.awssdk.services.s3.model.HeadObjectResponse> headObject(
+        software.amazon.awssdk.services.s3.model.HeadObjectRequest request) {
+      return real.headObject(request);
+    }
+
+    @Override
     public String serviceName() {
       return real.serviceName();
     }

@@ -134,12 +134,6 @@ public class ErrorMappers {
         // a state Strata recorded that the table's log no longer has: nothing to retry, nothing changed
         return render(ErrorCode.ValidationError, c.getMessage(), Map.of());
       }
-      RuntimeException s3 = io.strata.projections.delta.S3Failures.of(c);
-      if (s3 != null) {
-        LOG.warnf("a Delta storage's S3 server failed: %s", s3.toString());
-        return render(ErrorCode.StorageUnavailable, "the S3 server of a Delta storage this request needs failed ("
-            + io.strata.projections.delta.S3Failures.describe(s3) + "); nothing was changed, retry later", Map.of());
-      }
       if (c instanceof io.delta.kernel.exceptions.TableNotFoundException) {
         // a state a commit names whose Delta table was removed outside Strata
         return render(ErrorCode.StorageUnavailable, "a Delta table this request reads is gone: " + c.getMessage(),
@@ -148,6 +142,17 @@ public class ErrorMappers {
       if (c instanceof io.strata.projections.delta.DeltaMerge.TargetMoved) {
         return render(ErrorCode.ConcurrentWrite, "another writer wrote the Delta table first; retry", Map.of());
       }
+    }
+    // (after the refusals above, which may wrap an S3 failure of their own)
+    RuntimeException s3 = io.strata.projections.delta.S3Failures.of(e);
+    if (s3 != null) {
+      LOG.warnf("a Delta storage's S3 server failed: %s", s3.toString());
+      return render(ErrorCode.StorageUnavailable, io.strata.projections.delta.S3Failures.clientIsToBlame(s3)
+          ? "the S3 server of a Delta storage this request needs refused it ("
+              + io.strata.projections.delta.S3Failures.describe(s3) + "): the storage's settings or keys need mending"
+              + " by the repository's admin; nothing was changed"
+          : "the S3 server of a Delta storage this request needs failed ("
+              + io.strata.projections.delta.S3Failures.describe(s3) + "); nothing was changed, retry later", Map.of());
     }
     switch (PgErrors.kind(e)) {
       case CONCURRENCY:

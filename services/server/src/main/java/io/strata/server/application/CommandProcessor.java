@@ -222,8 +222,8 @@ public class CommandProcessor {
             } else if (StorageRefusals.is(failure)) {
               LOG.debugf("command on %s refused by its storage: %s", repository, failure.getMessage());
             } else if (StorageRefusals.unavailable(failure)) {
-              // the storage's fault, not the server's: the client is answered 503 and retries
-              LOG.warnf("command on %s failed, its storage unavailable: %s", repository, failure.toString());
+              // the storage's fault, not the server's: the client is answered 503 (and the answer logs a warning)
+              LOG.debugf("command on %s failed, its storage unavailable: %s", repository, failure.toString());
             } else {
               LOG.errorf(failure, "command on %s failed", repository);
             }

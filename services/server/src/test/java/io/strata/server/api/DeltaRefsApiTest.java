@@ -137,4 +137,61 @@ class DeltaRefsApiTest {
     given().get(base + "/tables/orders/rows/3?ref=main").then().statusCode(200).body("customer", equalTo("main"));
     given().get(base + "/tables/regions/rows/2?ref=main").then().statusCode(200).body("name", equalTo("South"));
   }
+
+  /**
+   * A row both sides added differently (a conflict the merge writes nothing for), resolved, then the merge aborted:
+   * the target's own row comes back (it was deleted: the resolution kept no row of ours to put back).
+   */
+  @Test
+  void anAbortAfterResolvingARowBothSidesAddedPutsOursBack() throws Exception {
+    DeltaTablesApiTest.Lake l = DeltaTablesApiTest.lake("lakeabort", 3);
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    Api.json().body(Map.of("customer", "main", "amount", 9.0)).put(base + "/branches/main/tables/orders/rows/9")
+        .then().statusCode(200);
+    post(base + "/branches/main/commits", Map.of("message", "main adds 9", "all", true)).statusCode(201);
+    Api.json().body(Map.of("customer", "dev", "amount", 90.0)).put(base + "/branches/dev/tables/orders/rows/9")
+        .then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "dev adds 9", "all", true)).statusCode(201);
+
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(409).body("error", equalTo("MergeConflict"));
+    assertThat(given().get(base + "/branches/main/merge").then().statusCode(200).extract().asString())
+        .contains("add_add");
+    post(base + "/branches/main/merge/resolutions", Map.of("table", "orders", "key", List.of(9), "take", "theirs"))
+        .statusCode(200);
+    given().get(base + "/tables/orders/rows/9?ref=main&working=true").then().statusCode(200)
+        .body("customer", equalTo("dev"));
+    post(base + "/branches/main/merge/abort", Map.of()).statusCode(204);
+    given().get(base + "/tables/orders/rows/9?ref=main&working=true").then().statusCode(200)
+        .body("customer", equalTo("main")).body("amount", equalTo(9.0f));
+    given().get(base + "/branches/main/status").then().statusCode(200).body("clean", equalTo(true));
+  }
+
+  /**
+   * A branch with a commit of its own merges the default branch after the table gained a column with values: the
+   * branch takes the column with its values (written before the merge's rows, without a change set of ours), and
+   * the merge goes through (the check for other engines' writes starts from what the branch was found clean at).
+   */
+  @Test
+  void aBranchMergesTheTableAfterItGainedAColumnWithValues() throws Exception {
+    DeltaTablesApiTest.Lake l = DeltaTablesApiTest.lake("lakecarried", 4);
+    String base = l.base();
+    post(base + "/branches", Map.of("name", "feature")).statusCode(201);
+    Api.json().body(Map.of("customer", "f", "amount", 3.0)).put(base + "/branches/feature/tables/orders/rows/3")
+        .then().statusCode(200);
+    post(base + "/branches/feature/commits", Map.of("message", "feature's 3", "all", true)).statusCode(201);
+    post(base + "/branches", Map.of("name", "dev")).statusCode(201);
+    post(base + "/branches/dev/tables/orders/schema", Map.of("operations",
+        List.of(Map.of("op", "add_column", "name", "region", "type", "text")))).statusCode(200);
+    Api.json().body(Map.of("customer", "c1", "amount", 1.5, "region", "eu"))
+        .put(base + "/branches/dev/tables/orders/rows/1").then().statusCode(200);
+    post(base + "/branches/dev/commits", Map.of("message", "Region", "all", true)).statusCode(201);
+    post(base + "/branches/main/merge", Map.of("source", "dev")).statusCode(200);
+
+    post(base + "/branches/feature/merge", Map.of("source", "main")).statusCode(200)
+        .body("fast_forward", equalTo(false));
+    given().get(base + "/tables/orders/rows/1?ref=feature").then().statusCode(200).body("region", equalTo("eu"));
+    given().get(base + "/tables/orders/rows/3?ref=feature").then().statusCode(200).body("customer", equalTo("f"));
+    given().get(base + "/branches/feature/status").then().statusCode(200).body("clean", equalTo(true));
+  }
 }
