@@ -97,25 +97,12 @@ final class DeltaStates {
    * target lacks reads null in the target's files (a branch's columns go before its files move, by their own
    * command); the target's columns it lacks, or has narrower, it gains in the same commit ({@link #columnsFor}).
    * Answers the root's new version, or its latest when nothing changes.
-   */
-  static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key)
-      throws IOException {
-    return restore(unit, root, target, operation, key, false);
-  }
-
-  /**
-   * {@link #restore}; with {@code keepColumns}, the root keeps exactly its columns and reads the target's files in them
-   * (a discard: rows only — a column the branch dropped since its last commit is not given back either).
-   */
-  static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key,
-      boolean keepColumns) throws IOException {
-    return restore(unit, root, target, operation, key, keepColumns, null);
-  }
-
-  /**
-   * {@link #restore}, for a move of a table found clean at state {@code clean} (null: any): refused ({@link
-   * DeltaMerge.TargetMoved}) when the root holds rows changed since, which the move would give up — another engine's
-   * write after the check (Strata's locks do not hold other engines off), or after an attempt another writer won.
+   *
+   * <p>With {@code keepColumns}, the root keeps exactly its columns and reads the target's files in them (a discard:
+   * rows only — a column the branch dropped since its last commit is not given back either). With {@code clean} (a
+   * move of a table found clean at that state; null: any), refused ({@link DeltaMerge.TargetMoved}) when the root
+   * holds rows changed since, which the move would give up: another engine's write after the check (Strata's locks
+   * do not hold other engines off), or after an attempt another writer won.
    */
   static long restore(DeltaUnit unit, String root, State target, String operation, List<String> key,
       boolean keepColumns, State clean) throws IOException {

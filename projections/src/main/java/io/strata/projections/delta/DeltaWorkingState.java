@@ -66,7 +66,7 @@ final class DeltaWorkingState {
               DeltaStates.latest(unit, ref.root()), table.key()));
           long before = DeltaStates.latest(unit, ref.root()).version();
           // rows only: the branch's columns stay as they are, as a discard leaves them on any table
-          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE", table.key(), true);
+          long version = DeltaStates.restore(unit, ref.root(), ref.base(), "RESTORE", table.key(), true, null);
           unit.wrote(ref.root(), before, version, table.key());
           return new Object[] {discarded, version};
         })
